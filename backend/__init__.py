@@ -1,0 +1,1 @@
+"""Backend of the counseling-practice platform: models, services and utilities (no Streamlit)."""

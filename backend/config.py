@@ -1,0 +1,82 @@
+"""One settings object, read from the environment and `.env` (see `.env.example`)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SQLITE_PATH = PROJECT_ROOT / "data" / "app.db"
+
+
+class Settings(BaseSettings):
+    """Every knob of the product; names match the environment variables (case-insensitive)."""
+
+    # ENV_FILE points elsewhere (tests point it at /dev/null so a developer's .env never leaks in).
+    model_config = SettingsConfigDict(
+        env_file=os.environ.get("ENV_FILE", PROJECT_ROOT / ".env"), env_file_encoding="utf-8",
+        extra="ignore",
+    )
+
+    # Storage
+    database_url: str = f"sqlite:///{DEFAULT_SQLITE_PATH}"
+    redis_url: str | None = None
+
+    # Anthropic
+    anthropic_api_key: SecretStr | None = None
+    anthropic_model: str = "claude-haiku-4-5"
+    anthropic_max_tokens: int = Field(default=300, ge=16, le=8192)
+    anthropic_max_retries: int = Field(default=2, ge=0, le=10)
+    anthropic_timeout_seconds: float = Field(default=60.0, gt=0)
+    # Prompt caching TTL for the conversation prefix: "5m" or "1h".
+    anthropic_cache_ttl: str = Field(default="5m", pattern=r"^(5m|1h)$")
+    # USD per million tokens, JSON: {"model": {"input": 1, "output": 5, ...}}; merged over the defaults.
+    model_prices_json: str = ""
+
+    # Circuit breaker in front of the API
+    breaker_failure_threshold: int = Field(default=5, ge=1)
+    breaker_cooldown_seconds: float = Field(default=30.0, ge=0)
+
+    # Conversations
+    message_max_chars: int = Field(default=2000, ge=1)
+    context_token_budget: int = Field(default=12000, ge=500)
+
+    # Rate limits (moving window, `limits` notation)
+    user_rate_limit: str = "10/minute"
+    global_rate_limit: str = "1000/hour"
+    login_rate_limit: str = "5/15 minutes"
+
+    # Budgets
+    user_daily_token_budget: int = Field(default=200_000, ge=0)
+    global_daily_cost_budget_usd: Decimal = Field(default=Decimal("20"), ge=0)
+    budget_alert_threshold: float = Field(default=0.8, gt=0, le=1)
+
+    @field_validator("anthropic_api_key", "redis_url", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("database_url")
+    @classmethod
+    def _sqlite_relative_to_project(cls, value: str) -> str:
+        """`sqlite:///data/app.db` means the project's data folder, wherever the app starts."""
+        prefix = "sqlite:///"
+        if value.startswith(prefix) and not value.startswith(prefix + "/") and ":memory:" not in value:
+            return prefix + str(PROJECT_ROOT / value[len(prefix):])
+        return value
+
+    @property
+    def demo_mode(self) -> bool:
+        """No API key: a local responder plays the client (labelled as demo in the UI)."""
+        return self.anthropic_api_key is None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings; tests call `get_settings.cache_clear()` after changing env."""
+    return Settings()

@@ -1,0 +1,120 @@
+"""Engine, sessions and the unit of work; Alembic migrations on demand.
+
+One transaction per user action: `with unit_of_work(engine) as session: ...` commits on success and
+rolls back on any exception. On SQLite, writing transactions start with BEGIN IMMEDIATE so two
+writers queue up (busy timeout) instead of failing when one upgrades its read snapshot.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from backend.config import PROJECT_ROOT
+from backend.errors import AppError
+
+ALEMBIC_INI = PROJECT_ROOT / "alembic.ini"
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def is_sqlite(engine_or_url: Engine | str) -> bool:
+    url = engine_or_url.url if isinstance(engine_or_url, Engine) else make_url(engine_or_url)
+    return url.get_backend_name() == "sqlite"
+
+
+def create_db_engine(database_url: str, **kwargs) -> Engine:
+    """An engine with the per-backend settings the app relies on (FKs, WAL, explicit BEGIN)."""
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite":
+        if url.database and url.database != ":memory:":
+            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+            **kwargs,
+        )
+        _configure_sqlite(engine)
+        return engine
+    kwargs.setdefault("pool_pre_ping", True)
+    kwargs.setdefault("pool_size", 10)
+    kwargs.setdefault("max_overflow", 20)
+    return create_engine(url, **kwargs)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record) -> None:
+        # Let SQLAlchemy's "begin" hook below issue BEGIN itself (pysqlite's own is unreliable).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection) -> None:
+        mode = "IMMEDIATE" if connection.get_execution_options().get("sqlite_write") else "DEFERRED"
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+_factories: dict[tuple[int, bool], sessionmaker[Session]] = {}
+_factories_lock = threading.Lock()
+
+
+def session_factory(engine: Engine, *, write: bool = True) -> sessionmaker[Session]:
+    """A cached sessionmaker; `write=True` takes SQLite's write lock at BEGIN."""
+    key = (id(engine), write)
+    with _factories_lock:
+        factory = _factories.get(key)
+        if factory is None:
+            bind = engine.execution_options(sqlite_write=True) if write else engine
+            factory = sessionmaker(bind=bind, expire_on_commit=False)
+            _factories[key] = factory
+        return factory
+
+
+@contextmanager
+def unit_of_work(engine: Engine, *, write: bool = True) -> Iterator[Session]:
+    """One transaction: commit when the block succeeds, roll back when it raises.
+
+    An `AppError` carrying an event (a failed log-in, say) is still recorded, in its own
+    transaction after the rollback, so the admin log sees what the action could not keep.
+    """
+    try:
+        with session_factory(engine, write=write)() as session:
+            with session.begin():
+                yield session
+    except AppError as error:
+        if error.event is not None:
+            from backend.services import event_service
+
+            with session_factory(engine, write=True)() as session, session.begin():
+                event_service.record(session, **error.event)
+        raise
+
+
+def alembic_config(database_url: str):
+    from alembic.config import Config
+
+    config = Config(str(ALEMBIC_INI))
+    config.set_main_option("script_location", str(PROJECT_ROOT / "backend" / "migrations"))
+    config.attributes["database_url"] = database_url
+    return config
+
+
+def upgrade_database(database_url: str, revision: str = "head") -> None:
+    """Bring the database to the latest schema (creates the SQLite file when missing)."""
+    from alembic import command
+
+    if is_sqlite(database_url):
+        database = make_url(database_url).database
+        if database and database != ":memory:":
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+    command.upgrade(alembic_config(database_url), revision)

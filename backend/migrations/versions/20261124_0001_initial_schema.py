@@ -1,0 +1,253 @@
+"""initial schema
+
+Revision ID: 0001
+Revises: 
+Create Date: 2026-11-24 19:22:33.605269
+"""
+from __future__ import annotations
+
+from alembic import op
+import sqlalchemy as sa
+
+
+revision = '0001'
+down_revision = None
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table('users',
+    sa.Column('username', sa.String(length=64), nullable=False),
+    sa.Column('display_name', sa.String(length=120), nullable=False),
+    sa.Column('role', sa.String(length=16), nullable=False),
+    sa.Column('password_hash', sa.String(length=255), nullable=False),
+    sa.Column('is_active', sa.Boolean(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('last_login_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.CheckConstraint("role IN ('teacher', 'student', 'admin')", name=op.f('ck_users_role_valid')),
+    sa.CheckConstraint('username = lower(username)', name=op.f('ck_users_username_lowercase')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),
+    sa.UniqueConstraint('username', name=op.f('uq_users_username'))
+    )
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_users_role'), ['role'], unique=False)
+
+    op.create_table('client_profiles',
+    sa.Column('owner_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=100), nullable=False),
+    sa.Column('age', sa.Integer(), nullable=True),
+    sa.Column('gender', sa.String(length=60), nullable=True),
+    sa.Column('occupation', sa.String(length=120), nullable=True),
+    sa.Column('cultural_background', sa.String(length=200), nullable=True),
+    sa.Column('background', sa.Text(), nullable=False),
+    sa.Column('presenting_concern', sa.Text(), nullable=False),
+    sa.Column('challenges', sa.Text(), nullable=False),
+    sa.Column('personality_traits', sa.JSON(), nullable=False),
+    sa.Column('communication_style', sa.String(length=16), nullable=False),
+    sa.Column('difficulty', sa.String(length=16), nullable=False),
+    sa.Column('learning_goals', sa.Text(), nullable=False),
+    sa.Column('hidden_information', sa.Text(), nullable=False),
+    sa.Column('opening_line', sa.Text(), nullable=True),
+    sa.Column('archived', sa.Boolean(), nullable=False),
+    sa.Column('version', sa.Integer(), server_default='1', nullable=False),
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("communication_style IN ('plain', 'upset', 'verbose', 'reserved', 'tangent', 'pleasing')", name=op.f('ck_client_profiles_style_valid')),
+    sa.CheckConstraint("difficulty IN ('beginner', 'intermediate', 'advanced')", name=op.f('ck_client_profiles_difficulty_valid')),
+    sa.CheckConstraint('age IS NULL OR (age >= 5 AND age <= 110)', name=op.f('ck_client_profiles_age_range')),
+    sa.CheckConstraint('length(name) > 0', name=op.f('ck_client_profiles_name_present')),
+    sa.ForeignKeyConstraint(['owner_id'], ['users.id'], name=op.f('fk_client_profiles_owner_id_users'), ondelete='RESTRICT'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_client_profiles'))
+    )
+    with op.batch_alter_table('client_profiles', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_client_profiles_owner_id'), ['owner_id'], unique=False)
+
+    op.create_table('sections',
+    sa.Column('teacher_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=120), nullable=False),
+    sa.Column('join_code', sa.String(length=16), nullable=False),
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint('length(name) > 0', name=op.f('ck_sections_name_present')),
+    sa.ForeignKeyConstraint(['teacher_id'], ['users.id'], name=op.f('fk_sections_teacher_id_users'), ondelete='RESTRICT'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_sections')),
+    sa.UniqueConstraint('join_code', name=op.f('uq_sections_join_code'))
+    )
+    with op.batch_alter_table('sections', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_sections_teacher_id'), ['teacher_id'], unique=False)
+
+    op.create_table('assignments',
+    sa.Column('section_id', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('instructions', sa.Text(), nullable=False),
+    sa.Column('due_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('published_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("status IN ('draft', 'published')", name=op.f('ck_assignments_status_valid')),
+    sa.CheckConstraint('length(title) > 0', name=op.f('ck_assignments_title_present')),
+    sa.ForeignKeyConstraint(['section_id'], ['sections.id'], name=op.f('fk_assignments_section_id_sections'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_assignments'))
+    )
+    with op.batch_alter_table('assignments', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_assignments_section_id'), ['section_id'], unique=False)
+
+    op.create_table('enrollments',
+    sa.Column('section_id', sa.Integer(), nullable=False),
+    sa.Column('student_id', sa.Integer(), nullable=False),
+    sa.Column('enrolled_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['section_id'], ['sections.id'], name=op.f('fk_enrollments_section_id_sections'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['student_id'], ['users.id'], name=op.f('fk_enrollments_student_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_enrollments')),
+    sa.UniqueConstraint('section_id', 'student_id', name=op.f('uq_enrollments_section_id_student_id'))
+    )
+    with op.batch_alter_table('enrollments', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_enrollments_section_id'), ['section_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_enrollments_student_id'), ['student_id'], unique=False)
+
+    op.create_table('assignment_clients',
+    sa.Column('assignment_id', sa.Integer(), nullable=False),
+    sa.Column('client_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['assignment_id'], ['assignments.id'], name=op.f('fk_assignment_clients_assignment_id_assignments'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['client_id'], ['client_profiles.id'], name=op.f('fk_assignment_clients_client_id_client_profiles'), ondelete='RESTRICT'),
+    sa.PrimaryKeyConstraint('assignment_id', 'client_id', name=op.f('pk_assignment_clients'))
+    )
+    with op.batch_alter_table('assignment_clients', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_assignment_clients_client_id'), ['client_id'], unique=False)
+
+    op.create_table('sessions',
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('client_id', sa.Integer(), nullable=False),
+    sa.Column('assignment_id', sa.Integer(), nullable=True),
+    sa.Column('mode', sa.String(length=16), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('started_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('ended_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('model', sa.String(length=80), nullable=True),
+    sa.Column('prompt_version', sa.String(length=40), nullable=True),
+    sa.Column('total_tokens', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('estimated_cost', sa.BigInteger(), server_default='0', nullable=False),
+    sa.Column('unpriced_replies', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('input_tokens', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('output_tokens', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('cache_write_tokens', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('cache_read_tokens', sa.Integer(), server_default='0', nullable=False),
+    sa.CheckConstraint("mode IN ('practice', 'teacher_test')", name=op.f('ck_sessions_mode_valid')),
+    sa.CheckConstraint("status IN ('active', 'completed')", name=op.f('ck_sessions_status_valid')),
+    sa.CheckConstraint('ended_at IS NULL OR ended_at >= started_at', name=op.f('ck_sessions_ends_after_start')),
+    sa.ForeignKeyConstraint(['assignment_id'], ['assignments.id'], name=op.f('fk_sessions_assignment_id_assignments'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['client_id'], ['client_profiles.id'], name=op.f('fk_sessions_client_id_client_profiles'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_sessions_user_id_users'), ondelete='RESTRICT'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_sessions'))
+    )
+    with op.batch_alter_table('sessions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_sessions_assignment_id'), ['assignment_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_sessions_client_id'), ['client_id'], unique=False)
+        batch_op.create_index('ix_sessions_started_at_status', ['started_at', 'status'], unique=False)
+        batch_op.create_index(batch_op.f('ix_sessions_user_id'), ['user_id'], unique=False)
+        batch_op.create_index('uq_sessions_one_active_per_client', ['user_id', 'client_id'], unique=True, sqlite_where=sa.text("status = 'active'"), postgresql_where=sa.text("status = 'active'"))
+
+    op.create_table('events',
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('severity', sa.String(length=16), nullable=False),
+    sa.Column('category', sa.String(length=40), nullable=False),
+    sa.Column('message', sa.Text(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=True),
+    sa.Column('session_id', sa.Integer(), nullable=True),
+    sa.Column('details', sa.JSON(), nullable=False),
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.CheckConstraint("severity IN ('info', 'warning', 'error', 'critical')", name=op.f('ck_events_severity_valid')),
+    sa.ForeignKeyConstraint(['session_id'], ['sessions.id'], name=op.f('fk_events_session_id_sessions'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_events_user_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_events'))
+    )
+    with op.batch_alter_table('events', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_events_category'), ['category'], unique=False)
+        batch_op.create_index(batch_op.f('ix_events_created_at'), ['created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_events_session_id'), ['session_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_events_severity'), ['severity'], unique=False)
+        batch_op.create_index(batch_op.f('ix_events_user_id'), ['user_id'], unique=False)
+
+    op.create_table('messages',
+    sa.Column('session_id', sa.Integer(), nullable=False),
+    sa.Column('sequence_number', sa.Integer(), nullable=False),
+    sa.Column('role', sa.String(length=16), nullable=False),
+    sa.Column('content', sa.Text(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('token_count', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('model', sa.String(length=80), nullable=True),
+    sa.Column('cost', sa.BigInteger(), nullable=True),
+    sa.Column('latency_ms', sa.Integer(), nullable=True),
+    sa.Column('time_to_first_token_ms', sa.Integer(), nullable=True),
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('input_tokens', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('output_tokens', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('cache_write_tokens', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('cache_read_tokens', sa.Integer(), server_default='0', nullable=False),
+    sa.CheckConstraint("role IN ('user', 'assistant')", name=op.f('ck_messages_role_valid')),
+    sa.CheckConstraint('sequence_number >= 1', name=op.f('ck_messages_sequence_positive')),
+    sa.ForeignKeyConstraint(['session_id'], ['sessions.id'], name=op.f('fk_messages_session_id_sessions'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_messages')),
+    sa.UniqueConstraint('session_id', 'sequence_number', name=op.f('uq_messages_session_id_sequence_number'))
+    )
+    with op.batch_alter_table('messages', schema=None) as batch_op:
+        batch_op.create_index('ix_messages_created_at', ['created_at'], unique=False)
+        batch_op.create_index('ix_messages_session_id_created_at', ['session_id', 'created_at'], unique=False)
+
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('messages', schema=None) as batch_op:
+        batch_op.drop_index('ix_messages_session_id_created_at')
+        batch_op.drop_index('ix_messages_created_at')
+
+    op.drop_table('messages')
+    with op.batch_alter_table('events', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_events_user_id'))
+        batch_op.drop_index(batch_op.f('ix_events_severity'))
+        batch_op.drop_index(batch_op.f('ix_events_session_id'))
+        batch_op.drop_index(batch_op.f('ix_events_created_at'))
+        batch_op.drop_index(batch_op.f('ix_events_category'))
+
+    op.drop_table('events')
+    with op.batch_alter_table('sessions', schema=None) as batch_op:
+        batch_op.drop_index('uq_sessions_one_active_per_client', sqlite_where=sa.text("status = 'active'"), postgresql_where=sa.text("status = 'active'"))
+        batch_op.drop_index(batch_op.f('ix_sessions_user_id'))
+        batch_op.drop_index('ix_sessions_started_at_status')
+        batch_op.drop_index(batch_op.f('ix_sessions_client_id'))
+        batch_op.drop_index(batch_op.f('ix_sessions_assignment_id'))
+
+    op.drop_table('sessions')
+    with op.batch_alter_table('assignment_clients', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_assignment_clients_client_id'))
+
+    op.drop_table('assignment_clients')
+    with op.batch_alter_table('enrollments', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_enrollments_student_id'))
+        batch_op.drop_index(batch_op.f('ix_enrollments_section_id'))
+
+    op.drop_table('enrollments')
+    with op.batch_alter_table('assignments', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_assignments_section_id'))
+
+    op.drop_table('assignments')
+    with op.batch_alter_table('sections', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_sections_teacher_id'))
+
+    op.drop_table('sections')
+    with op.batch_alter_table('client_profiles', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_client_profiles_owner_id'))
+
+    op.drop_table('client_profiles')
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_users_role'))
+
+    op.drop_table('users')

@@ -1,0 +1,13 @@
+"""All tables; importing this module registers them on `Base.metadata` (Alembic's target)."""
+
+from backend.models.base import Base
+from backend.models.client_profile import ClientProfile
+from backend.models.conversation import ChatSession, Message
+from backend.models.event import Event
+from backend.models.section import Assignment, AssignmentClient, Enrollment, Section
+from backend.models.user import User
+
+__all__ = [
+    "Assignment", "AssignmentClient", "Base", "ChatSession", "ClientProfile", "Enrollment", "Event",
+    "Message", "Section", "User",
+]

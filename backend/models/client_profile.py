@@ -1,0 +1,38 @@
+"""Simulated clients that a teacher authors and students interview."""
+
+from __future__ import annotations
+
+from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from backend.models.base import Base, IdMixin, TimestampMixin
+from backend.models.enums import CommunicationStyle, Difficulty, sql_in
+
+
+class ClientProfile(IdMixin, TimestampMixin, Base):
+    __tablename__ = "client_profiles"
+    __table_args__ = (
+        CheckConstraint("length(name) > 0", name="name_present"),
+        CheckConstraint("age IS NULL OR (age >= 5 AND age <= 110)", name="age_range"),
+        CheckConstraint(f"communication_style IN ({sql_in(CommunicationStyle)})", name="style_valid"),
+        CheckConstraint(f"difficulty IN ({sql_in(Difficulty)})", name="difficulty_valid"),
+    )
+
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    age: Mapped[int | None] = mapped_column(Integer)
+    gender: Mapped[str | None] = mapped_column(String(60))
+    occupation: Mapped[str | None] = mapped_column(String(120))
+    cultural_background: Mapped[str | None] = mapped_column(String(200))
+    background: Mapped[str] = mapped_column(Text, default="")
+    presenting_concern: Mapped[str] = mapped_column(Text, default="")
+    challenges: Mapped[str] = mapped_column(Text, default="")
+    personality_traits: Mapped[list[str]] = mapped_column(JSON, default=list)
+    communication_style: Mapped[str] = mapped_column(String(16))
+    difficulty: Mapped[str] = mapped_column(String(16))
+    learning_goals: Mapped[str] = mapped_column(Text, default="")
+    hidden_information: Mapped[str] = mapped_column(Text, default="")
+    opening_line: Mapped[str | None] = mapped_column(Text)
+    archived: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Bumped on every edit, so a conversation records which version of the client it met.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")

@@ -1,0 +1,78 @@
+"""Conversations (the `sessions` table) and their messages, with usage and cost per reply."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from backend.models.base import Base, IdMixin, Money, UTCDateTime, utcnow
+from backend.models.enums import MessageRole, SessionMode, SessionStatus, sql_in
+
+
+class UsageColumns:
+    """Token counts and cost; on a session they are the sums over its replies."""
+
+    input_tokens: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    output_tokens: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    cache_write_tokens: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    cache_read_tokens: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class ChatSession(IdMixin, UsageColumns, Base):
+    """One conversation between a user (student, or teacher testing) and a client."""
+
+    __tablename__ = "sessions"
+    __table_args__ = (
+        CheckConstraint(f"mode IN ({sql_in(SessionMode)})", name="mode_valid"),
+        CheckConstraint(f"status IN ({sql_in(SessionStatus)})", name="status_valid"),
+        CheckConstraint("ended_at IS NULL OR ended_at >= started_at", name="ends_after_start"),
+        Index("ix_sessions_started_at_status", "started_at", "status"),
+        # At most one unfinished conversation per person and client, even when two starts race.
+        Index("uq_sessions_one_active_per_client", "user_id", "client_id", unique=True,
+              sqlite_where=text("status = 'active'"), postgresql_where=text("status = 'active'")),
+    )
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
+    client_id: Mapped[int] = mapped_column(
+        ForeignKey("client_profiles.id", ondelete="RESTRICT"), index=True
+    )
+    assignment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("assignments.id", ondelete="SET NULL"), index=True
+    )
+    mode: Mapped[str] = mapped_column(String(16), default=SessionMode.practice.value)
+    status: Mapped[str] = mapped_column(String(16), default=SessionStatus.active.value)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    model: Mapped[str | None] = mapped_column(String(80))
+    prompt_version: Mapped[str | None] = mapped_column(String(40))
+    total_tokens: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    estimated_cost: Mapped[Decimal] = mapped_column(Money, default=Decimal(0), server_default="0")
+    # Replies whose model has no price: their cost is unknown, not zero.
+    unpriced_replies: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class Message(IdMixin, UsageColumns, Base):
+    __tablename__ = "messages"
+    __table_args__ = (
+        UniqueConstraint("session_id", "sequence_number"),
+        CheckConstraint(f"role IN ({sql_in(MessageRole)})", name="role_valid"),
+        CheckConstraint("sequence_number >= 1", name="sequence_positive"),
+        Index("ix_messages_session_id_created_at", "session_id", "created_at"),
+        Index("ix_messages_created_at", "created_at"),
+    )
+
+    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"))
+    sequence_number: Mapped[int] = mapped_column(Integer)
+    role: Mapped[str] = mapped_column(String(16))
+    content: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    token_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    model: Mapped[str | None] = mapped_column(String(80))
+    cost: Mapped[Decimal | None] = mapped_column(Money)
+    latency_ms: Mapped[int | None] = mapped_column(Integer)
+    time_to_first_token_ms: Mapped[int | None] = mapped_column(Integer)

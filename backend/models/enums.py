@@ -1,0 +1,67 @@
+"""Fixed vocabularies shared by models, schemas and pages."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    teacher = "teacher"
+    student = "student"
+    admin = "admin"
+
+
+class CommunicationStyle(StrEnum):
+    """Patient-Psi's six conversational styles."""
+
+    plain = "plain"
+    upset = "upset"
+    verbose = "verbose"
+    reserved = "reserved"
+    tangent = "tangent"
+    pleasing = "pleasing"
+
+
+class Difficulty(StrEnum):
+    beginner = "beginner"
+    intermediate = "intermediate"
+    advanced = "advanced"
+
+
+class AssignmentStatus(StrEnum):
+    draft = "draft"
+    published = "published"
+
+
+class SessionMode(StrEnum):
+    practice = "practice"
+    teacher_test = "teacher_test"
+
+
+class SessionStatus(StrEnum):
+    active = "active"
+    completed = "completed"
+
+
+class MessageRole(StrEnum):
+    user = "user"
+    assistant = "assistant"
+
+
+class Severity(StrEnum):
+    info = "info"
+    warning = "warning"
+    error = "error"
+    critical = "critical"
+
+
+PERSONALITY_TRAITS: tuple[str, ...] = (
+    "anxious", "guarded", "talkative", "withdrawn", "irritable", "defensive", "tearful",
+    "skeptical", "people-pleasing", "ambivalent", "hopeless", "angry", "avoidant", "cooperative",
+    "impulsive", "perfectionistic", "self-critical", "suspicious", "humorous", "overwhelmed",
+)
+
+
+def sql_in(enum: type[StrEnum]) -> str:
+    """`'a', 'b'` for a CHECK constraint listing every member."""
+    return ", ".join(f"'{member.value}'" for member in enum)

@@ -1,0 +1,55 @@
+"""Sections (classes), their students, and the assignments published in them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from backend.models.base import Base, IdMixin, TimestampMixin, UTCDateTime, utcnow
+from backend.models.enums import AssignmentStatus, sql_in
+
+
+class Section(IdMixin, TimestampMixin, Base):
+    __tablename__ = "sections"
+    __table_args__ = (CheckConstraint("length(name) > 0", name="name_present"),)
+
+    teacher_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    join_code: Mapped[str] = mapped_column(String(16), unique=True)
+
+
+class Enrollment(IdMixin, Base):
+    __tablename__ = "enrollments"
+    __table_args__ = (UniqueConstraint("section_id", "student_id"),)
+
+    section_id: Mapped[int] = mapped_column(ForeignKey("sections.id", ondelete="CASCADE"), index=True)
+    student_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    enrolled_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Assignment(IdMixin, TimestampMixin, Base):
+    __tablename__ = "assignments"
+    __table_args__ = (
+        CheckConstraint("length(title) > 0", name="title_present"),
+        CheckConstraint(f"status IN ({sql_in(AssignmentStatus)})", name="status_valid"),
+    )
+
+    section_id: Mapped[int] = mapped_column(ForeignKey("sections.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    instructions: Mapped[str] = mapped_column(Text, default="")
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(16), default=AssignmentStatus.draft.value)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class AssignmentClient(Base):
+    __tablename__ = "assignment_clients"
+
+    assignment_id: Mapped[int] = mapped_column(
+        ForeignKey("assignments.id", ondelete="CASCADE"), primary_key=True
+    )
+    client_id: Mapped[int] = mapped_column(
+        ForeignKey("client_profiles.id", ondelete="RESTRICT"), primary_key=True, index=True
+    )

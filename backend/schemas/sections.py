@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from backend.models.enums import AssignmentStatus
+
+
+class SectionRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    teacher_id: int
+    name: str
+    join_code: str
+    created_at: datetime
+    student_count: int = 0
+
+
+class RosterEntry(BaseModel):
+    student_id: int
+    username: str
+    display_name: str
+    enrolled_at: datetime
+
+
+class AssignmentInput(BaseModel):
+    model_config = ConfigDict(str_strip_whitespace=True)
+
+    title: str = Field(min_length=1, max_length=200)
+    instructions: str = Field(default="", max_length=4000)
+    due_at: datetime | None = None
+    client_ids: list[int] = Field(default_factory=list)
+
+
+class AssignmentRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    section_id: int
+    title: str
+    instructions: str
+    due_at: datetime | None
+    status: AssignmentStatus
+    published_at: datetime | None
+    client_ids: list[int] = Field(default_factory=list)

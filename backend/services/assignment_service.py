@@ -1,0 +1,175 @@
+"""Assignments: a teacher attaches clients and publishes; students see published ones only."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from backend.errors import NotFoundError, PermissionDeniedError, ValidationError
+from backend.models import Assignment, AssignmentClient, ClientProfile, Enrollment
+from backend.models.base import utcnow
+from backend.models.enums import AssignmentStatus
+from backend.schemas.accounts import UserRead
+from backend.schemas.clients import ClientBrief
+from backend.schemas.sections import AssignmentInput, AssignmentRead
+from backend.services import client_service, section_service
+from backend.services.permissions import require_student
+
+
+class AssignmentNotFound(NotFoundError):
+    def __init__(self, assignment_id: int) -> None:
+        super().__init__(f"No assignment with id {assignment_id}.")
+
+
+@dataclass(frozen=True)
+class AssignedClient:
+    """A client a student may practise with, and the assignment that offers it."""
+
+    client: ClientBrief
+    assignment_id: int
+    assignment_title: str
+    instructions: str
+    due_at: datetime | None
+    section_name: str
+
+
+def _client_ids(session: Session, assignment_id: int) -> list[int]:
+    return list(session.scalars(
+        select(AssignmentClient.client_id).where(AssignmentClient.assignment_id == assignment_id)
+        .order_by(AssignmentClient.client_id)
+    ))
+
+
+def _read(session: Session, assignment: Assignment) -> AssignmentRead:
+    read = AssignmentRead.model_validate(assignment)
+    read.client_ids = _client_ids(session, assignment.id)
+    return read
+
+
+def _get_owned(session: Session, actor: UserRead | None, assignment_id: int) -> Assignment:
+    assignment = session.get(Assignment, assignment_id)
+    if assignment is None:
+        raise AssignmentNotFound(assignment_id)
+    section_service.get_owned_section(session, actor, assignment.section_id)
+    return assignment
+
+
+def _set_clients(session: Session, actor: UserRead | None, assignment: Assignment,
+                 client_ids: list[int]) -> None:
+    for client_id in client_ids:
+        client = client_service.get_owned(session, actor, client_id)
+        if client.archived:
+            raise ValidationError(f"{client.name} is archived; restore it before assigning it.")
+    wanted = set(client_ids)
+    current = set(_client_ids(session, assignment.id))
+    for client_id in current - wanted:
+        session.delete(session.get(AssignmentClient, (assignment.id, client_id)))
+    for client_id in sorted(wanted - current):
+        session.add(AssignmentClient(assignment_id=assignment.id, client_id=client_id))
+    session.flush()
+
+
+def create_assignment(
+    session: Session, *, actor: UserRead | None, section_id: int, data: AssignmentInput
+) -> AssignmentRead:
+    """A draft: students see it only once it is published."""
+    section_service.get_owned_section(session, actor, section_id)
+    assignment = Assignment(
+        section_id=section_id, title=data.title, instructions=data.instructions,
+        due_at=data.due_at, status=AssignmentStatus.draft.value,
+    )
+    session.add(assignment)
+    session.flush()
+    _set_clients(session, actor, assignment, data.client_ids)
+    return _read(session, assignment)
+
+
+def update_assignment(
+    session: Session, *, actor: UserRead | None, assignment_id: int, data: AssignmentInput
+) -> AssignmentRead:
+    assignment = _get_owned(session, actor, assignment_id)
+    assignment.title, assignment.instructions = data.title, data.instructions
+    assignment.due_at = data.due_at
+    assignment.updated_at = utcnow()
+    _set_clients(session, actor, assignment, data.client_ids)
+    return _read(session, assignment)
+
+
+def set_published(
+    session: Session, *, actor: UserRead | None, assignment_id: int, published: bool
+) -> AssignmentRead:
+    """Publish (students see its clients) or unpublish (hidden for new conversations; history stays)."""
+    assignment = _get_owned(session, actor, assignment_id)
+    if published and not _client_ids(session, assignment.id):
+        raise ValidationError("Attach at least one client before publishing.")
+    assignment.status = (AssignmentStatus.published if published else AssignmentStatus.draft).value
+    assignment.published_at = utcnow() if published else None
+    session.flush()
+    return _read(session, assignment)
+
+
+def get_assignment(session: Session, *, actor: UserRead | None, assignment_id: int) -> AssignmentRead:
+    return _read(session, _get_owned(session, actor, assignment_id))
+
+
+def list_assignments(
+    session: Session, *, actor: UserRead | None, section_id: int
+) -> list[AssignmentRead]:
+    section_service.get_owned_section(session, actor, section_id)
+    assignments = session.scalars(
+        select(Assignment).where(Assignment.section_id == section_id)
+        .order_by(Assignment.created_at.desc(), Assignment.id.desc())
+    )
+    return [_read(session, assignment) for assignment in assignments]
+
+
+def _published_for_student(student_id: int):
+    """(client, assignment) rows a student may practise with: published, in their sections."""
+    from backend.models import Section
+
+    return (
+        select(ClientProfile, Assignment, Section.name)
+        .join(AssignmentClient, AssignmentClient.client_id == ClientProfile.id)
+        .join(Assignment, Assignment.id == AssignmentClient.assignment_id)
+        .join(Section, Section.id == Assignment.section_id)
+        .join(Enrollment, Enrollment.section_id == Assignment.section_id)
+        .where(
+            Enrollment.student_id == student_id,
+            Assignment.status == AssignmentStatus.published.value,
+            ClientProfile.archived.is_(False),
+        )
+    )
+
+
+def list_available_clients(session: Session, *, actor: UserRead | None) -> list[AssignedClient]:
+    """Every client of a published assignment in the student's sections, soonest due first."""
+    student = require_student(actor)
+    rows = session.execute(
+        _published_for_student(student.id).order_by(Assignment.due_at, Assignment.id, ClientProfile.name)
+    )
+    return [
+        AssignedClient(
+            client=ClientBrief.model_validate(client), assignment_id=assignment.id,
+            assignment_title=assignment.title, instructions=assignment.instructions,
+            due_at=assignment.due_at, section_name=section_name,
+        )
+        for client, assignment, section_name in rows
+    ]
+
+
+def require_student_access(
+    session: Session, *, student: UserRead, client_id: int, assignment_id: int | None = None
+) -> int:
+    """The id of a published assignment that gives this student this client, or refuse."""
+    query = _published_for_student(student.id).where(ClientProfile.id == client_id)
+    if assignment_id is not None:
+        query = query.where(Assignment.id == assignment_id)
+    row = session.execute(query.order_by(Assignment.id).limit(1)).first()
+    if row is None:
+        raise PermissionDeniedError(
+            "This client is not assigned to you (or its assignment is no longer published)."
+        )
+    return row[1].id

@@ -1,0 +1,37 @@
+"""Who may do what: small checks every service calls before it reads or writes."""
+
+from __future__ import annotations
+
+from backend.errors import PermissionDeniedError
+from backend.models.enums import Role
+from backend.schemas.accounts import UserRead
+
+
+def require_user(actor: UserRead | None) -> UserRead:
+    """Anyone logged in (and active)."""
+    if actor is None:
+        raise PermissionDeniedError("Please log in first.")
+    if not actor.is_active:
+        raise PermissionDeniedError("This account has been deactivated. Ask an admin for help.")
+    return actor
+
+
+def require_role(actor: UserRead | None, *roles: Role) -> UserRead:
+    actor = require_user(actor)
+    if actor.role not in roles:
+        needed = " or ".join(role.value for role in roles)
+        raise PermissionDeniedError(f"Only a {needed} can do this.")
+    return actor
+
+
+def require_teacher(actor: UserRead | None) -> UserRead:
+    """Teachers author clients and run sections; admins may act for them."""
+    return require_role(actor, Role.teacher, Role.admin)
+
+
+def require_admin(actor: UserRead | None) -> UserRead:
+    return require_role(actor, Role.admin)
+
+
+def require_student(actor: UserRead | None) -> UserRead:
+    return require_role(actor, Role.student)

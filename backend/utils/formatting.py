@@ -1,0 +1,40 @@
+"""Display helpers shared by pages, exports and the CLI."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+
+def format_usd(amount: Decimal | None, *, unpriced_label: str = "unpriced") -> str:
+    """Dollars with enough digits to be meaningful: $12.34, $0.0123, $0.000042."""
+    if amount is None:
+        return unpriced_label
+    amount = Decimal(amount)
+    if amount == 0:
+        return "$0.00"
+    if abs(amount) >= 1:
+        places = Decimal("0.01")
+    elif abs(amount) >= Decimal("0.01"):
+        places = Decimal("0.0001")
+    else:
+        places = Decimal("0.000001")
+    return f"${amount.quantize(places, rounding=ROUND_HALF_UP)}"
+
+
+def format_tokens(count: int) -> str:
+    """1234 -> '1,234'; 1234567 -> '1.23M'."""
+    if count >= 1_000_000:
+        return f"{count / 1_000_000:.2f}M"
+    return f"{count:,}"
+
+
+def format_duration(delta: timedelta) -> str:
+    seconds = max(0, int(delta.total_seconds()))
+    hours, rest = divmod(seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    return f"{hours}h {minutes:02d}m" if hours else f"{minutes}m {seconds:02d}s"
+
+
+def format_time(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "—"

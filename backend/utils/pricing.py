@@ -1,0 +1,111 @@
+"""Model prices as data, and the cost of a reply from the API's own usage numbers.
+
+Prices are USD per million tokens. Settings can override or add models (`MODEL_PRICES_JSON`);
+a model without a price is *unpriced*: its cost is None, never a silent zero.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import lru_cache
+
+from backend.schemas.conversations import Usage
+
+MILLION = Decimal(1_000_000)
+CACHE_WRITE_5M_MULTIPLIER = Decimal("1.25")
+CACHE_WRITE_1H_MULTIPLIER = Decimal("2")
+CACHE_READ_MULTIPLIER = Decimal("0.1")
+DEMO_MODEL = "demo"
+
+
+@dataclass(frozen=True)
+class ModelPrice:
+    """USD per million tokens for each kind of token."""
+
+    input: Decimal
+    output: Decimal
+    cache_write_5m: Decimal
+    cache_write_1h: Decimal
+    cache_read: Decimal
+
+    @classmethod
+    def from_base(cls, input_price: str | Decimal, output_price: str | Decimal) -> ModelPrice:
+        """Derive cache prices from the input price with the API's standard multipliers."""
+        base = Decimal(input_price)
+        return cls(
+            input=base, output=Decimal(output_price),
+            cache_write_5m=base * CACHE_WRITE_5M_MULTIPLIER,
+            cache_write_1h=base * CACHE_WRITE_1H_MULTIPLIER,
+            cache_read=base * CACHE_READ_MULTIPLIER,
+        )
+
+
+DEFAULT_PRICES: dict[str, ModelPrice] = {
+    "claude-haiku-4-5": ModelPrice.from_base("1.00", "5.00"),
+    "claude-haiku-5-5": ModelPrice.from_base("0.10", "0.50"),
+    "claude-sonnet-4-5": ModelPrice.from_base("3.00", "15.00"),
+    "claude-sonnet-4-6": ModelPrice.from_base("3.00", "15.00"),
+    "claude-sonnet-5": ModelPrice.from_base("2.00", "10.00"),
+    "claude-sonnet-5-5": ModelPrice.from_base("2.00", "10.00"),
+    **{
+        model: ModelPrice.from_base("5.00", "25.00")
+        for model in ("claude-opus-4-5", "claude-opus-4-6", "claude-opus-4-7", "claude-opus-4-8",
+                      "claude-opus-5")
+    },
+    DEMO_MODEL: ModelPrice.from_base("0", "0"),
+}
+
+
+def parse_price_overrides(raw_json: str) -> dict[str, ModelPrice]:
+    """`{"model": {"input": 1, "output": 5, "cache_read": 0.1, ...}}`; missing cache prices derive."""
+    if not raw_json.strip():
+        return {}
+    try:
+        data = json.loads(raw_json)
+        prices = {}
+        for model, entry in data.items():
+            base = ModelPrice.from_base(str(entry["input"]), str(entry["output"]))
+            prices[model] = ModelPrice(**{
+                field: Decimal(str(entry[field])) if field in entry else getattr(base, field)
+                for field in ("input", "output", "cache_write_5m", "cache_write_1h", "cache_read")
+            })
+        return prices
+    except (ValueError, KeyError, TypeError, AttributeError) as error:
+        raise ValueError(
+            "MODEL_PRICES_JSON must look like {\"model\": {\"input\": 1.0, \"output\": 5.0}}"
+        ) from error
+
+
+@lru_cache(maxsize=8)
+def price_table(overrides_json: str = "") -> dict[str, ModelPrice]:
+    return {**DEFAULT_PRICES, **parse_price_overrides(overrides_json)}
+
+
+def _normalise(model: str) -> str:
+    """Dated snapshots (`claude-haiku-4-5-20251001`) share their alias's price."""
+    parts = model.split("-")
+    if parts and parts[-1].isdigit() and len(parts[-1]) == 8:
+        return "-".join(parts[:-1])
+    return model
+
+
+def price_for(model: str, overrides_json: str = "") -> ModelPrice | None:
+    table = price_table(overrides_json)
+    return table.get(model) or table.get(_normalise(model))
+
+
+def calculate_cost(model: str, usage: Usage, overrides_json: str = "") -> Decimal | None:
+    """Exact USD cost of one call, or None when the model has no price."""
+    price = price_for(model, overrides_json)
+    if price is None:
+        return None
+    per_million = (
+        usage.input_tokens * price.input
+        + usage.output_tokens * price.output
+        + usage.cache_write_5m_tokens * price.cache_write_5m
+        + usage.cache_write_1h_tokens * price.cache_write_1h
+        + usage.cache_read_tokens * price.cache_read
+    )
+    return per_million / MILLION

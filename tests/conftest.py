@@ -1,0 +1,134 @@
+"""Shared fixtures: real databases built by Alembic, one per backend, rolled back after each test.
+
+PostgreSQL, Redis and the browser are optional on a laptop (the tests that need them skip with a
+reason) and mandatory under CI=true (the same tests fail instead), so CI never passes by skipping.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+# Before anything reads settings: no developer .env, no real key, nothing from the outside.
+os.environ["ENV_FILE"] = os.devnull
+for _name in ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_BASE_URL", "REDIS_URL",
+              "DATABASE_URL", "MODEL_PRICES_JSON"):
+    os.environ.pop(_name, None)
+
+import pytest  # noqa: E402
+from sqlalchemy import create_engine, text  # noqa: E402
+from sqlalchemy.orm import Session  # noqa: E402
+
+from backend.config import get_settings  # noqa: E402
+from backend.db import create_db_engine, upgrade_database  # noqa: E402
+from backend.models import Base  # noqa: E402
+from backend.utils.rate_limiter import reset_rate_limiter  # noqa: E402
+
+pytest_plugins = ["tests.fakes.fixtures"]
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+POSTGRES_ADMIN_URL = os.environ.get(
+    "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+REDIS_TEST_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def require_service(available: bool, reason: str) -> None:
+    """Skip on a laptop without the service; fail under CI, where every service must be there."""
+    if available:
+        return
+    if IN_CI:
+        pytest.fail(f"{reason} (CI=true: this test must run, not skip)")
+    pytest.skip(reason)
+
+
+def _postgres_reachable() -> str | None:
+    try:
+        engine = create_engine(POSTGRES_ADMIN_URL, connect_args={"connect_timeout": 3})
+        with engine.connect():
+            pass
+        engine.dispose()
+        return None
+    except Exception as error:  # noqa: BLE001 - any failure means "not reachable"
+        return f"PostgreSQL is not reachable at {POSTGRES_ADMIN_URL}: {type(error).__name__}"
+
+
+@pytest.fixture(scope="session")
+def postgresql_url():
+    """A fresh PostgreSQL database for this test run, dropped at the end."""
+    problem = _postgres_reachable()
+    require_service(problem is None, problem or "")
+    name = f"counseling_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    upgrade_database(url)
+    yield url
+    with admin.connect() as connection:
+        connection.execute(text(
+            f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"
+        ))
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_url(tmp_path_factory):
+    url = f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'test.db'}"
+    upgrade_database(url)
+    return url
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def backend_name(request) -> str:
+    return request.param
+
+
+@pytest.fixture(scope="session")
+def database_url(request, backend_name) -> str:
+    """The migrated database of the current backend (tests run once per backend)."""
+    return request.getfixturevalue(f"{backend_name}_url")
+
+
+@pytest.fixture(scope="session")
+def engine(database_url):
+    engine = create_db_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def db(engine):
+    """A session whose work is rolled back after the test (services' savepoints still work)."""
+    connection = engine.connect()
+    transaction = connection.begin()
+    session = Session(bind=connection, join_transaction_mode="create_savepoint",
+                      expire_on_commit=False)
+    yield session
+    session.close()
+    transaction.rollback()
+    connection.close()
+
+
+@pytest.fixture
+def committed_engine(engine):
+    """For tests that need real commits across threads: every table is emptied afterwards."""
+    yield engine
+    tables = [table.name for table in reversed(Base.metadata.sorted_tables)]
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                connection.execute(text(f"DELETE FROM {table}"))
+
+
+@pytest.fixture(autouse=True)
+def _fresh_settings_and_limits():
+    """Each test starts from the environment's settings and empty in-memory rate limits."""
+    get_settings.cache_clear()
+    reset_rate_limiter()
+    yield
+    get_settings.cache_clear()
+    reset_rate_limiter()

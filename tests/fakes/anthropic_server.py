@@ -1,0 +1,780 @@
+"""A fake Anthropic Messages API server for tests, benchmarks and browser runs.
+
+It is a real HTTP server (``http.server.ThreadingHTTPServer`` on 127.0.0.1) that
+speaks the Messages API wire protocol, so the official ``anthropic`` SDK works
+against it unchanged::
+
+    with FakeAnthropic() as fake:
+        fake.reply("Hello there.", cache_read=2048)
+        fake.error(529, "overloaded_error", "Overloaded", times=2)
+        client = anthropic.Anthropic(api_key="test-key", base_url=fake.base_url)
+        ...
+        assert fake.request_count == 1
+
+Scripted behaviours sit in a FIFO queue; every ``POST /v1/messages`` takes the
+next one (or the default reply when the queue is empty). A reply behaviour
+answers both plain and ``"stream": true`` requests in the matching format.
+
+Endpoints:
+
+* ``POST /v1/messages``               - Message JSON or an SSE stream
+* ``POST /v1/messages/count_tokens``  - ``{"input_tokens": N}``
+* ``GET  /health``                    - readiness probe (not recorded)
+
+Anything else answers 404 ``not_found_error``. Malformed requests (bad JSON,
+no ``model``/``max_tokens``/``messages``) answer 400 and no credentials 401,
+without consuming a scripted behaviour.
+
+Standalone (for browser tests and benchmarks in a subprocess)::
+
+    python -m tests.fakes.anthropic_server --port 8765 --chunk-delay 0.02 --latency 0.1
+
+It prints ``FAKE_ANTHROPIC_URL=http://127.0.0.1:PORT`` once it is listening.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import copy
+import itertools
+import json
+import os
+import re
+import signal
+import socket
+import struct
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Callable, Deque, Dict, List, Optional, Union
+
+__all__ = ["FakeAnthropic", "RecordedRequest", "DEFAULT_REPLY", "estimate_input_tokens"]
+
+DEFAULT_REPLY = "I'm not sure where to start."
+
+#: Reply text may be a fixed string or computed from the parsed request body.
+ReplyText = Union[str, Callable[[Dict[str, Any]], str]]
+
+#: Default ``error.type`` for each HTTP status (as documented for the real API).
+ERROR_TYPES: Dict[int, str] = {
+    400: "invalid_request_error",
+    401: "authentication_error",
+    402: "billing_error",
+    403: "permission_error",
+    404: "not_found_error",
+    413: "request_too_large",
+    429: "rate_limit_error",
+    500: "api_error",
+    504: "timeout_error",
+    529: "overloaded_error",
+}
+
+_DEFAULT_MESSAGES: Dict[str, str] = {
+    "invalid_request_error": "Invalid request.",
+    "authentication_error": "invalid x-api-key",
+    "billing_error": "Your credit balance is too low to access the Anthropic API.",
+    "permission_error": "Your API key does not have permission to use the specified resource.",
+    "not_found_error": "Not found.",
+    "request_too_large": "Request exceeds the maximum allowed number of bytes.",
+    "rate_limit_error": "Number of request tokens has exceeded your per-minute rate limit.",
+    "api_error": "Internal server error",
+    "timeout_error": "Request timed out.",
+    "overloaded_error": "Overloaded",
+}
+
+_REDACTED_HEADERS = ("x-api-key", "authorization")
+_WORDS_PER_CHUNK = 3
+
+
+def estimate_input_tokens(body: Dict[str, Any]) -> int:
+    """Rough token estimate (~4 characters per token) of ``system`` + ``messages``."""
+    payload = {"system": body.get("system"), "messages": body.get("messages")}
+    return max(1, len(json.dumps(payload, ensure_ascii=False)) // 4)
+
+
+def _count_words(text: str) -> int:
+    return len(text.split())
+
+
+def _chunk_text(text: str, words_per_chunk: int = _WORDS_PER_CHUNK) -> List[str]:
+    """Split ``text`` into chunks of a few words; ``"".join(chunks) == text``."""
+    pieces = re.findall(r"\s*\S+\s*|\s+", text)
+    return ["".join(pieces[i : i + words_per_chunk]) for i in range(0, len(pieces), words_per_chunk)]
+
+
+# --------------------------------------------------------------------------- behaviours
+
+
+@dataclass
+class _Reply:
+    """A successful answer (JSON or SSE, depending on the request)."""
+
+    text: ReplyText = DEFAULT_REPLY
+    input_tokens: Optional[int] = None
+    output_tokens: Optional[int] = None
+    cache_creation_5m: int = 0
+    cache_creation_1h: int = 0
+    cache_read: int = 0
+    chunk_delay: Optional[float] = None  # None: use the server-wide default
+    stop_reason: str = "end_turn"
+    headers: Dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class _Error:
+    """An HTTP error response with the real error body."""
+
+    status: int
+    error_type: str
+    message: str
+    headers: Dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class _ConnectionReset:
+    """Close the socket abruptly (RST) without sending a response."""
+
+
+@dataclass
+class _Hang:
+    """Wait before answering with ``then`` (default reply when None)."""
+
+    seconds: float
+    then: Optional[_Reply] = None
+
+
+@dataclass
+class _StreamErrorMidway:
+    """HTTP 200 SSE stream that breaks off with an ``error`` event."""
+
+    text_before: str
+    error_type: str = "overloaded_error"
+    message: str = "Overloaded"
+    chunk_delay: Optional[float] = None
+
+
+_Behaviour = Union[_Reply, _Error, _ConnectionReset, _Hang, _StreamErrorMidway]
+
+
+# --------------------------------------------------------------------------- recording
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    """One request the server received (credentials redacted)."""
+
+    method: str
+    path: str
+    headers: Dict[str, str]  # lower-cased names
+    body: Any  # parsed JSON, or the raw text when it was not JSON
+    received_at: float  # time.monotonic()
+
+    @property
+    def stream(self) -> bool:
+        return isinstance(self.body, dict) and bool(self.body.get("stream"))
+
+
+# --------------------------------------------------------------------------- HTTP layer
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    fake: "FakeAnthropic"
+
+    def __init__(self, address: Any, handler: Any, fake: "FakeAnthropic") -> None:
+        self.fake = fake
+        self.open_sockets: set = set()
+        self.sockets_lock = threading.Lock()
+        super().__init__(address, handler)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
+    server_version = "FakeAnthropic/1.0"
+    sys_version = ""
+    server: _Server
+
+    # -- plumbing ----------------------------------------------------------------------
+
+    def setup(self) -> None:
+        super().setup()
+        with self.server.sockets_lock:
+            self.server.open_sockets.add(self.connection)
+
+    def finish(self) -> None:
+        try:
+            super().finish()
+        except OSError:
+            pass
+        with self.server.sockets_lock:
+            self.server.open_sockets.discard(self.connection)
+
+    def handle(self) -> None:
+        try:
+            super().handle()
+        except (ConnectionError, TimeoutError, OSError):
+            # The client went away (timeout, cancelled stream, reset): nothing to answer.
+            self.close_connection = True
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+        if self.server.fake.verbose:
+            sys.stderr.write("fake-anthropic: " + (format % args) + "\n")
+
+    def _read_body(self) -> bytes:
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            data = bytearray()
+            while True:
+                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+                if size == 0:
+                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                        pass
+                    return bytes(data)
+                data += self.rfile.read(size)
+                self.rfile.readline()
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length else b""
+
+    # -- verbs -------------------------------------------------------------------------
+
+    def do_GET(self) -> None:  # noqa: N802 - stdlib naming
+        path = self.path.split("?", 1)[0]
+        if path in ("/health", "/"):
+            self._send_json(200, {"status": "ok"}, request_id=None)
+            return
+        self._dispatch("GET", path, b"")
+
+    def do_POST(self) -> None:  # noqa: N802 - stdlib naming
+        body = self._read_body()
+        self._dispatch("POST", self.path.split("?", 1)[0], body)
+
+    # -- routing -----------------------------------------------------------------------
+
+    def _dispatch(self, method: str, path: str, raw: bytes) -> None:
+        fake = self.server.fake
+        interrupt = fake._interrupt  # captured now: reset()/stop() set it to cut waits short
+        try:
+            parsed: Any = json.loads(raw) if raw else None
+            bad_json = False
+        except ValueError:
+            parsed, bad_json = raw.decode("utf-8", "replace"), True
+        fake._record(method, path, dict(self.headers.items()), parsed)
+
+        if fake._latency > 0:
+            interrupt.wait(fake._latency)
+
+        if path not in ("/v1/messages", "/v1/messages/count_tokens") or method != "POST":
+            self._send_error(_Error(404, "not_found_error", f"Not found: {method} {path}"))
+            return
+        if not (self.headers.get("x-api-key") or self.headers.get("authorization")):
+            self._send_error(_Error(401, "authentication_error", "x-api-key header is required"))
+            return
+        problem = "There was an error parsing the body." if bad_json else _validate(path, parsed)
+        if problem:
+            self._send_error(_Error(400, "invalid_request_error", problem))
+            return
+
+        if path == "/v1/messages/count_tokens":
+            self._send_json(200, {"input_tokens": estimate_input_tokens(parsed)})
+            return
+
+        behaviour = fake._next_behaviour()
+        if isinstance(behaviour, _Hang):
+            interrupt.wait(behaviour.seconds)
+            if fake._stopping.is_set():
+                self._reset_connection()
+                return
+            behaviour = behaviour.then or fake._default
+
+        if isinstance(behaviour, _Error):
+            self._send_error(behaviour)
+        elif isinstance(behaviour, _ConnectionReset):
+            self._reset_connection()
+        elif isinstance(behaviour, _StreamErrorMidway):
+            if parsed.get("stream"):
+                self._stream_error_midway(parsed, behaviour, interrupt)
+            else:  # a non-streaming request sees the same failure as an HTTP error
+                status = next((s for s, t in ERROR_TYPES.items() if t == behaviour.error_type), 500)
+                self._send_error(_Error(status, behaviour.error_type, behaviour.message))
+        else:
+            assert isinstance(behaviour, _Reply)
+            if parsed.get("stream"):
+                self._stream_reply(parsed, behaviour, interrupt)
+            else:
+                message = fake._build_message(parsed, behaviour)
+                self._send_json(200, message, extra_headers=behaviour.headers)
+
+    # -- responses ---------------------------------------------------------------------
+
+    def _send_json(
+        self,
+        status: int,
+        payload: Any,
+        *,
+        request_id: Optional[str] = "new",
+        extra_headers: Optional[Dict[str, str]] = None,
+    ) -> None:
+        data = json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        if request_id is not None:
+            self.send_header("request-id", self.server.fake._new_request_id())
+        for name, value in (extra_headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _send_error(self, err: _Error) -> None:
+        body = {"type": "error", "error": {"type": err.error_type, "message": err.message}}
+        self._send_json(err.status, body, extra_headers=err.headers)
+
+    def _reset_connection(self) -> None:
+        """Abort the TCP connection: SO_LINGER 0 makes close() send RST."""
+        self.close_connection = True
+        try:
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.connection.close()
+        except OSError:
+            pass
+
+    def _start_stream(self, extra_headers: Optional[Dict[str, str]] = None) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream; charset=utf-8")
+        self.send_header("Cache-Control", "no-cache")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.send_header("request-id", self.server.fake._new_request_id())
+        for name, value in (extra_headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+
+    def _event(self, event_type: str, data: Dict[str, Any]) -> None:
+        """Write one SSE event as its own HTTP chunk (one send, so it is flushed)."""
+        payload = f"event: {event_type}\ndata: {json.dumps(data)}\n\n".encode()
+        self.wfile.write(b"%x\r\n%s\r\n" % (len(payload), payload))
+
+    def _end_stream(self) -> None:
+        self.wfile.write(b"0\r\n\r\n")
+
+    def _stream_text(self, text: str, delay: float, interrupt: threading.Event) -> None:
+        """``content_block_start``, ``ping``, the text deltas and ``content_block_stop``."""
+        self._event(
+            "content_block_start",
+            {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}},
+        )
+        self._event("ping", {"type": "ping"})
+        for chunk in _chunk_text(text):
+            if delay > 0 and interrupt.wait(delay):
+                raise ConnectionAbortedError("fake server reset or stopped mid-stream")
+            self._event(
+                "content_block_delta",
+                {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": chunk}},
+            )
+
+    def _stream_reply(self, body: Dict[str, Any], reply: _Reply, interrupt: threading.Event) -> None:
+        fake = self.server.fake
+        message = fake._build_message(body, reply)
+        text = message["content"][0]["text"]
+        start = copy.deepcopy(message)
+        start["content"] = []
+        start["stop_reason"] = None
+        start["stop_sequence"] = None
+        start["usage"]["output_tokens"] = 1
+        delay = fake._chunk_delay if reply.chunk_delay is None else reply.chunk_delay
+
+        self._start_stream(reply.headers)
+        self._event("message_start", {"type": "message_start", "message": start})
+        self._stream_text(text, delay, interrupt)
+        self._event("content_block_stop", {"type": "content_block_stop", "index": 0})
+        self._event(
+            "message_delta",
+            {
+                "type": "message_delta",
+                "delta": {"stop_reason": message["stop_reason"], "stop_sequence": None},
+                "usage": {"output_tokens": message["usage"]["output_tokens"]},
+            },
+        )
+        self._event("message_stop", {"type": "message_stop"})
+        self._end_stream()
+
+    def _stream_error_midway(
+        self, body: Dict[str, Any], behaviour: _StreamErrorMidway, interrupt: threading.Event
+    ) -> None:
+        fake = self.server.fake
+        start = fake._build_message(body, _Reply(text=behaviour.text_before))
+        start["content"] = []
+        start["stop_reason"] = None
+        start["usage"]["output_tokens"] = 1
+        delay = fake._chunk_delay if behaviour.chunk_delay is None else behaviour.chunk_delay
+
+        self._start_stream()
+        self._event("message_start", {"type": "message_start", "message": start})
+        self._stream_text(behaviour.text_before, delay, interrupt)
+        self._event(
+            "error",
+            {"type": "error", "error": {"type": behaviour.error_type, "message": behaviour.message}},
+        )
+        self._end_stream()
+
+
+def _validate(path: str, body: Any) -> Optional[str]:
+    """Return an error message for requests the real API would reject, else None."""
+    if not isinstance(body, dict):
+        return "Request body must be a JSON object."
+    if not isinstance(body.get("model"), str) or not body["model"]:
+        return "model: Field required"
+    messages = body.get("messages")
+    if not isinstance(messages, list) or not messages:
+        return "messages: Field required (at least one message)"
+    if path == "/v1/messages" and not isinstance(body.get("max_tokens"), int):
+        return "max_tokens: Field required"
+    return None
+
+
+# --------------------------------------------------------------------------- public API
+
+
+class FakeAnthropic:
+    """A scriptable fake Anthropic API running in a background thread.
+
+    Scripting methods enqueue behaviours and return ``self`` so they chain.
+    ``times=N`` enqueues the same behaviour N times.
+    """
+
+    def __init__(
+        self,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        default_reply: ReplyText = DEFAULT_REPLY,
+        chunk_delay: float = 0.0,
+        latency: float = 0.0,
+        verbose: bool = False,
+    ) -> None:
+        self._host = host
+        self._port = port
+        self.verbose = verbose
+        self._init_default = _Reply(text=default_reply)
+        self._init_chunk_delay = chunk_delay
+        self._init_latency = latency
+
+        self._lock = threading.Lock()
+        self._queue: Deque[_Behaviour] = collections.deque()
+        self._requests: List[RecordedRequest] = []
+        self._default = self._init_default
+        self._chunk_delay = chunk_delay
+        self._latency = latency
+        self._request_ids = itertools.count(1)
+        self._message_ids = itertools.count(1)
+        self._interrupt = threading.Event()
+        self._stopping = threading.Event()
+        self._server: Optional[_Server] = None
+        self._thread: Optional[threading.Thread] = None
+
+    # -- lifecycle ---------------------------------------------------------------------
+
+    def start(self) -> "FakeAnthropic":
+        """Bind (a free port unless one was given) and serve in a daemon thread."""
+        if self._server is not None:
+            return self
+        self._stopping.clear()
+        self._interrupt = threading.Event()
+        self._server = _Server((self._host, self._port), _Handler, self)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name=f"fake-anthropic:{self.port}",
+            daemon=True,
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving, wake any waiting handlers and drop open connections."""
+        server, self._server = self._server, None
+        if server is None:
+            return
+        self._stopping.set()
+        self._interrupt.set()
+        server.shutdown()
+        with server.sockets_lock:
+            sockets = list(server.open_sockets)
+        for sock in sockets:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+
+    def __enter__(self) -> "FakeAnthropic":
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+    @property
+    def port(self) -> int:
+        if self._server is None:
+            raise RuntimeError("FakeAnthropic is not running; call start() first")
+        return self._server.server_address[1]
+
+    @property
+    def base_url(self) -> str:
+        """E.g. ``http://127.0.0.1:54321`` - pass as ``base_url=`` or ``ANTHROPIC_BASE_URL``."""
+        return f"http://{self._host}:{self.port}"
+
+    # -- scripting ---------------------------------------------------------------------
+
+    def _enqueue(self, behaviour: _Behaviour, times: int) -> "FakeAnthropic":
+        if times < 1:
+            raise ValueError("times must be >= 1")
+        with self._lock:
+            self._queue.extend([behaviour] * times)
+        return self
+
+    def reply(
+        self,
+        text: ReplyText,
+        *,
+        input_tokens: Optional[int] = None,
+        output_tokens: Optional[int] = None,
+        cache_creation_5m: int = 0,
+        cache_creation_1h: int = 0,
+        cache_read: int = 0,
+        chunk_delay: Optional[float] = None,
+        stop_reason: str = "end_turn",
+        headers: Optional[Dict[str, str]] = None,
+        times: int = 1,
+    ) -> "FakeAnthropic":
+        """Answer with ``text`` (a string, or a function of the request body).
+
+        Token counts default to an estimate of the prompt (input) and the number of
+        words (output); cache counters default to 0. ``chunk_delay`` is the pause
+        between stream deltas (server default when None).
+        """
+        return self._enqueue(
+            _Reply(
+                text=text,
+                input_tokens=input_tokens,
+                output_tokens=output_tokens,
+                cache_creation_5m=cache_creation_5m,
+                cache_creation_1h=cache_creation_1h,
+                cache_read=cache_read,
+                chunk_delay=chunk_delay,
+                stop_reason=stop_reason,
+                headers=dict(headers or {}),
+            ),
+            times,
+        )
+
+    def error(
+        self,
+        status: int,
+        error_type: Optional[str] = None,
+        message: Optional[str] = None,
+        *,
+        headers: Optional[Dict[str, str]] = None,
+        retry_after: Optional[float] = None,
+        retry_after_ms: Optional[int] = None,
+        should_retry: Optional[bool] = None,
+        times: int = 1,
+    ) -> "FakeAnthropic":
+        """Answer with HTTP ``status`` and ``{"type":"error","error":{...}}``.
+
+        ``error_type``/``message`` default from the status. ``retry_after``,
+        ``retry_after_ms`` and ``should_retry`` set the ``retry-after``,
+        ``retry-after-ms`` and ``x-should-retry`` headers; ``headers`` adds any others.
+        """
+        error_type = error_type or ERROR_TYPES.get(status, "api_error")
+        message = message or _DEFAULT_MESSAGES.get(error_type, "Error")
+        all_headers = dict(headers or {})
+        if retry_after is not None:
+            all_headers["retry-after"] = f"{retry_after:g}"
+        if retry_after_ms is not None:
+            all_headers["retry-after-ms"] = str(retry_after_ms)
+        if should_retry is not None:
+            all_headers["x-should-retry"] = "true" if should_retry else "false"
+        return self._enqueue(_Error(status, error_type, message, all_headers), times)
+
+    def rate_limited(self, *, retry_after: float = 1, times: int = 1, **kwargs: Any) -> "FakeAnthropic":
+        """429 ``rate_limit_error`` with a ``retry-after`` header, like the real API."""
+        return self.error(429, retry_after=retry_after, times=times, **kwargs)
+
+    def overloaded(self, *, times: int = 1, **kwargs: Any) -> "FakeAnthropic":
+        """529 ``overloaded_error``."""
+        return self.error(529, times=times, **kwargs)
+
+    def connection_reset(self, *, times: int = 1) -> "FakeAnthropic":
+        """Drop the connection (TCP RST) without a response -> ``APIConnectionError``."""
+        return self._enqueue(_ConnectionReset(), times)
+
+    def hang(self, seconds: float, *, then: Optional[str] = None, times: int = 1) -> "FakeAnthropic":
+        """Wait ``seconds`` before answering (the default reply, or ``then``).
+
+        The wait ends early on ``reset()`` or ``stop()``, so a hung request never
+        holds up shutdown or the next test.
+        """
+        return self._enqueue(_Hang(seconds, _Reply(text=then) if then is not None else None), times)
+
+    def stream_error_midway(
+        self,
+        text_before: str,
+        error_type: str = "overloaded_error",
+        message: str = "Overloaded",
+        *,
+        chunk_delay: Optional[float] = None,
+        times: int = 1,
+    ) -> "FakeAnthropic":
+        """HTTP 200 stream: ``message_start``, deltas of ``text_before``, then an ``error`` event.
+
+        A non-streaming request gets the equivalent HTTP error instead.
+        """
+        return self._enqueue(_StreamErrorMidway(text_before, error_type, message, chunk_delay), times)
+
+    def latency(self, seconds: float) -> "FakeAnthropic":
+        """Add a fixed delay before every response (0 to turn it off)."""
+        self._latency = max(0.0, float(seconds))
+        return self
+
+    def set_chunk_delay(self, seconds: float) -> "FakeAnthropic":
+        """Default pause between streamed text deltas."""
+        self._chunk_delay = max(0.0, float(seconds))
+        return self
+
+    def set_default_reply(self, text: ReplyText, **usage: Any) -> "FakeAnthropic":
+        """Change what unscripted requests get (same keywords as ``reply``, minus ``times``)."""
+        self._default = _Reply(text=text, **usage)
+        return self
+
+    @property
+    def pending(self) -> int:
+        """Scripted behaviours not yet consumed."""
+        with self._lock:
+            return len(self._queue)
+
+    def reset(self) -> None:
+        """Clear the queue, the recorded requests, latency and default overrides.
+
+        Also wakes handlers still waiting from a previous ``hang``/``latency``.
+        """
+        with self._lock:
+            self._queue.clear()
+            self._requests.clear()
+            self._default = self._init_default
+            self._chunk_delay = self._init_chunk_delay
+            self._latency = self._init_latency
+            old, self._interrupt = self._interrupt, threading.Event()
+        old.set()
+
+    # -- recording ---------------------------------------------------------------------
+
+    @property
+    def requests(self) -> List[RecordedRequest]:
+        """A snapshot of every request received so far (``/health`` excluded)."""
+        with self._lock:
+            return list(self._requests)
+
+    @property
+    def request_count(self) -> int:
+        with self._lock:
+            return len(self._requests)
+
+    @property
+    def last_request(self) -> Optional[RecordedRequest]:
+        with self._lock:
+            return self._requests[-1] if self._requests else None
+
+    def messages_requests(self) -> List[RecordedRequest]:
+        """Only the ``POST /v1/messages`` requests."""
+        return [r for r in self.requests if r.path == "/v1/messages"]
+
+    # -- internals used by the handler -------------------------------------------------
+
+    def _record(self, method: str, path: str, headers: Dict[str, str], body: Any) -> None:
+        clean = {}
+        for name, value in headers.items():
+            name = name.lower()
+            clean[name] = "[redacted]" if name in _REDACTED_HEADERS else value
+        entry = RecordedRequest(method, path, clean, body, time.monotonic())
+        with self._lock:
+            self._requests.append(entry)
+
+    def _next_behaviour(self) -> _Behaviour:
+        with self._lock:
+            return self._queue.popleft() if self._queue else self._default
+
+    def _new_request_id(self) -> str:
+        return f"req_fake_{next(self._request_ids)}"
+
+    def _build_message(self, body: Dict[str, Any], reply: _Reply) -> Dict[str, Any]:
+        text = reply.text(body) if callable(reply.text) else reply.text
+        input_tokens = reply.input_tokens if reply.input_tokens is not None else estimate_input_tokens(body)
+        output_tokens = reply.output_tokens if reply.output_tokens is not None else max(1, _count_words(text))
+        return {
+            "id": f"msg_fake_{next(self._message_ids)}",
+            "type": "message",
+            "role": "assistant",
+            "model": body.get("model"),
+            "content": [{"type": "text", "text": text}],
+            "stop_reason": reply.stop_reason,
+            "stop_sequence": None,
+            "usage": {
+                "input_tokens": input_tokens,
+                "cache_creation_input_tokens": reply.cache_creation_5m + reply.cache_creation_1h,
+                "cache_read_input_tokens": reply.cache_read,
+                "cache_creation": {
+                    "ephemeral_5m_input_tokens": reply.cache_creation_5m,
+                    "ephemeral_1h_input_tokens": reply.cache_creation_1h,
+                },
+                "output_tokens": output_tokens,
+                "service_tier": "standard",
+            },
+        }
+
+
+# --------------------------------------------------------------------------- standalone
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description="Run the fake Anthropic Messages API server.")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=int(os.environ.get("FAKE_ANTHROPIC_PORT", "8765")),
+                        help="0 picks a free port (default 8765 or $FAKE_ANTHROPIC_PORT)")
+    parser.add_argument("--chunk-delay", type=float,
+                        default=float(os.environ.get("FAKE_ANTHROPIC_CHUNK_DELAY", "0")),
+                        help="seconds between streamed deltas ($FAKE_ANTHROPIC_CHUNK_DELAY)")
+    parser.add_argument("--latency", type=float,
+                        default=float(os.environ.get("FAKE_ANTHROPIC_LATENCY", "0")),
+                        help="seconds before every response ($FAKE_ANTHROPIC_LATENCY)")
+    parser.add_argument("--reply", default=os.environ.get("FAKE_ANTHROPIC_REPLY", DEFAULT_REPLY),
+                        help="default reply text ($FAKE_ANTHROPIC_REPLY)")
+    parser.add_argument("--verbose", action="store_true", help="log each request to stderr")
+    args = parser.parse_args(argv)
+
+    def _terminate(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _terminate)
+    fake = FakeAnthropic(host=args.host, port=args.port, default_reply=args.reply,
+                         chunk_delay=args.chunk_delay, latency=args.latency, verbose=args.verbose)
+    fake.start()
+    print(f"FAKE_ANTHROPIC_URL={fake.base_url}", flush=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        fake.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

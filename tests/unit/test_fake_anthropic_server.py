@@ -1,0 +1,331 @@
+"""The fake Anthropic server speaks the real wire protocol: checked with the real SDK.
+
+No SDK class is mocked; every test makes real HTTP calls to 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import anthropic
+import pytest
+
+from tests.fakes.anthropic_server import DEFAULT_REPLY, FakeAnthropic
+from tests.fakes.fixtures import fake_anthropic, fake_anthropic_server  # noqa: F401 - fixtures
+
+MODEL = "claude-haiku-4-5"
+MESSAGES = [{"role": "user", "content": "Hi, I'm your counsellor today. How are you?"}]
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def make_client(fake: FakeAnthropic, **kwargs) -> anthropic.Anthropic:
+    """A real SDK client pointed at the fake server (no retries unless asked)."""
+    kwargs.setdefault("max_retries", 0)
+    return anthropic.Anthropic(api_key="test-key", base_url=fake.base_url, **kwargs)
+
+
+def create(client: anthropic.Anthropic, **kwargs):
+    """``messages.create`` with the boilerplate filled in."""
+    params = {"model": MODEL, "max_tokens": 256, "messages": MESSAGES, **kwargs}
+    return client.messages.create(**params)
+
+
+# --------------------------------------------------------------------------- replies
+
+
+def test_default_reply_when_nothing_scripted(fake_anthropic):
+    """An unscripted request gets the deterministic default reply."""
+    message = create(make_client(fake_anthropic))
+    assert message.content[0].text == DEFAULT_REPLY
+    assert message.model == MODEL
+    assert message.role == "assistant"
+    assert message.stop_reason == "end_turn"
+    assert message.usage.output_tokens == len(DEFAULT_REPLY.split())
+    assert message.usage.input_tokens > 0
+
+
+def test_non_streaming_reply_and_usage(fake_anthropic):
+    """Scripted text, token counts and cache counters come back as a typed Message."""
+    fake_anthropic.reply(
+        "Honestly? Not great.",
+        input_tokens=120,
+        output_tokens=7,
+        cache_creation_5m=2000,
+        cache_creation_1h=1000,
+        cache_read=4096,
+    )
+    client = make_client(fake_anthropic)
+    raw = client.messages.with_raw_response.create(model=MODEL, max_tokens=256, messages=MESSAGES)
+    assert raw.headers["request-id"].startswith("req_fake_")
+    message = raw.parse()
+
+    assert message.id.startswith("msg_")
+    assert message.type == "message"
+    assert message.content[0].type == "text"
+    assert message.content[0].text == "Honestly? Not great."
+    assert message.stop_sequence is None
+    usage = message.usage
+    assert (usage.input_tokens, usage.output_tokens) == (120, 7)
+    assert usage.cache_creation_input_tokens == 3000
+    assert usage.cache_read_input_tokens == 4096
+    assert usage.cache_creation.ephemeral_5m_input_tokens == 2000
+    assert usage.cache_creation.ephemeral_1h_input_tokens == 1000
+
+
+def test_max_tokens_stop_reason_and_callable_text(fake_anthropic):
+    """``stop_reason`` is scriptable and reply text can depend on the request."""
+    fake_anthropic.reply(lambda body: f"echo {body['messages'][-1]['content']}", stop_reason="max_tokens")
+    message = create(make_client(fake_anthropic), messages=[{"role": "user", "content": "ping"}])
+    assert message.content[0].text == "echo ping"
+    assert message.stop_reason == "max_tokens"
+
+
+def test_queue_is_fifo_then_default(fake_anthropic):
+    """Behaviours are consumed one per request, in order; ``times`` repeats one."""
+    fake_anthropic.reply("first").reply("second", times=2)
+    client = make_client(fake_anthropic)
+    texts = [create(client).content[0].text for _ in range(4)]
+    assert texts == ["first", "second", "second", DEFAULT_REPLY]
+    assert fake_anthropic.pending == 0
+
+
+# --------------------------------------------------------------------------- streaming
+
+
+def test_streaming_text_and_final_usage(fake_anthropic):
+    """``messages.stream`` yields several chunks that join to the reply; usage is complete."""
+    text = "I don't really know why I'm here, my mum made me come today."
+    fake_anthropic.reply(text, input_tokens=50, cache_read=1024, cache_creation_5m=300)
+    with make_client(fake_anthropic).messages.stream(model=MODEL, max_tokens=256, messages=MESSAGES) as stream:
+        chunks = list(stream.text_stream)
+        final = stream.get_final_message()
+
+    assert len(chunks) > 2
+    assert "".join(chunks) == text
+    assert final.content[0].text == text
+    assert final.stop_reason == "end_turn"
+    assert final.usage.input_tokens == 50
+    assert final.usage.output_tokens == len(text.split())
+    assert final.usage.cache_read_input_tokens == 1024
+    assert final.usage.cache_creation_input_tokens == 300
+    assert fake_anthropic.last_request.stream is True
+
+
+def test_stream_event_sequence_matches_the_api(fake_anthropic):
+    """The raw SSE events come in the documented order."""
+    fake_anthropic.reply("one two three four five six seven")
+    events = create(make_client(fake_anthropic), stream=True)
+    types = [event.type for event in events]  # the SDK drops ``ping`` events
+    assert types[:2] == ["message_start", "content_block_start"]
+    assert set(types[2:-3]) == {"content_block_delta"} and len(types[2:-3]) == 3
+    assert types[-3:] == ["content_block_stop", "message_delta", "message_stop"]
+
+    raw = _raw_post(fake_anthropic, {"model": MODEL, "max_tokens": 50, "messages": MESSAGES, "stream": True})
+    assert raw.startswith("event: message_start\ndata: {")
+    assert "event: ping\ndata: {\"type\": \"ping\"}\n\n" in raw
+
+
+def test_chunk_delay_spaces_out_deltas(fake_anthropic):
+    """A per-reply chunk delay slows the stream down (useful for UI tests)."""
+    fake_anthropic.reply("a b c d e f g h i", chunk_delay=0.05)  # 3 chunks -> ~0.15 s
+    started = time.perf_counter()
+    with make_client(fake_anthropic).messages.stream(model=MODEL, max_tokens=50, messages=MESSAGES) as stream:
+        assert "".join(stream.text_stream) == "a b c d e f g h i"
+    assert time.perf_counter() - started >= 0.14
+
+
+def test_mid_stream_error_raises_while_iterating(fake_anthropic):
+    """An ``error`` event after HTTP 200 surfaces as an APIStatusError mid-iteration."""
+    fake_anthropic.stream_error_midway("Well, I guess it started when", "overloaded_error", "Overloaded")
+    received = []
+    with pytest.raises(anthropic.APIStatusError) as info:
+        with make_client(fake_anthropic).messages.stream(model=MODEL, max_tokens=256, messages=MESSAGES) as stream:
+            for chunk in stream.text_stream:
+                received.append(chunk)
+    assert "".join(received) == "Well, I guess it started when"
+    assert info.value.type == "overloaded_error"
+    assert info.value.request_id.startswith("req_fake_")
+
+
+# --------------------------------------------------------------------------- errors
+
+
+@pytest.mark.parametrize(
+    ("status", "error_type", "exception"),
+    [
+        (400, "invalid_request_error", anthropic.BadRequestError),
+        (401, "authentication_error", anthropic.AuthenticationError),
+        (402, "billing_error", anthropic.PaymentRequiredError),
+        (403, "permission_error", anthropic.PermissionDeniedError),
+        (404, "not_found_error", anthropic.NotFoundError),
+        (429, "rate_limit_error", anthropic.RateLimitError),
+        (500, "api_error", anthropic.InternalServerError),
+        (529, "overloaded_error", anthropic.OverloadedError),
+    ],
+)
+def test_error_status_maps_to_sdk_exception(fake_anthropic, status, error_type, exception):
+    """Each scripted status raises the matching SDK exception with the request id."""
+    fake_anthropic.error(status, error_type, f"scripted {error_type}")
+    with pytest.raises(exception) as info:
+        create(make_client(fake_anthropic))
+    err = info.value
+    assert err.status_code == status
+    assert err.type == error_type
+    assert err.api_message == f"scripted {error_type}"
+    assert err.body == {"type": "error", "error": {"type": error_type, "message": f"scripted {error_type}"}}
+    assert err.request_id and err.request_id.startswith("req_fake_")
+
+
+def test_retries_past_overload_then_succeeds(fake_anthropic):
+    """With max_retries=2 the SDK survives two 529s; the server sees three requests."""
+    fake_anthropic.error(529, "overloaded_error", "Overloaded", retry_after_ms=10, times=2)
+    fake_anthropic.reply("Fine, I'll talk.")
+    message = create(make_client(fake_anthropic, max_retries=2))
+    assert message.content[0].text == "Fine, I'll talk."
+    assert fake_anthropic.request_count == 3
+    retry_counts = [r.headers["x-stainless-retry-count"] for r in fake_anthropic.requests]
+    assert retry_counts == ["0", "1", "2"]
+
+
+def test_retry_after_headers_are_honoured(fake_anthropic):
+    """``retry-after-ms`` and ``retry-after`` set the SDK's wait between attempts."""
+    fake_anthropic.rate_limited(retry_after=0.3)  # seconds (the SDK accepts floats)
+    fake_anthropic.error(429, retry_after_ms=10)
+    fake_anthropic.reply("ok")
+    assert create(make_client(fake_anthropic, max_retries=2)).content[0].text == "ok"
+    t0, t1, t2 = (r.received_at for r in fake_anthropic.requests)
+    assert t1 - t0 >= 0.28  # waited ~retry-after
+    assert t2 - t1 < 0.25  # waited ~10 ms, not the default ~0.5-1 s backoff
+
+
+def test_x_should_retry_false_stops_retries(fake_anthropic):
+    """``x-should-retry: false`` overrides the SDK's retry of a 500."""
+    fake_anthropic.error(500, should_retry=False)
+    with pytest.raises(anthropic.InternalServerError):
+        create(make_client(fake_anthropic, max_retries=2))
+    assert fake_anthropic.request_count == 1
+
+
+def test_connection_reset_raises_connection_error(fake_anthropic):
+    """A dropped connection without a response is an APIConnectionError, and the server recovers."""
+    fake_anthropic.connection_reset()
+    client = make_client(fake_anthropic)
+    with pytest.raises(anthropic.APIConnectionError) as info:
+        create(client)
+    assert not isinstance(info.value, anthropic.APITimeoutError)
+    assert create(client).content[0].text == DEFAULT_REPLY
+
+
+def test_hang_triggers_client_timeout(fake_anthropic):
+    """A hung request makes a client with timeout=0.5 raise APITimeoutError quickly."""
+    fake_anthropic.hang(10)
+    started = time.perf_counter()
+    with pytest.raises(anthropic.APITimeoutError):
+        create(make_client(fake_anthropic, timeout=0.5))
+    assert time.perf_counter() - started < 3
+    # The hung handler does not block other requests.
+    assert create(make_client(fake_anthropic)).content[0].text == DEFAULT_REPLY
+
+
+def test_latency_applies_to_every_response_concurrently(fake_anthropic):
+    """``latency`` delays each response without serialising concurrent requests."""
+    import concurrent.futures
+
+    fake_anthropic.latency(0.2)
+    client = make_client(fake_anthropic)
+    started = time.perf_counter()
+    with concurrent.futures.ThreadPoolExecutor(max_workers=5) as pool:
+        results = list(pool.map(lambda _: create(client).content[0].text, range(5)))
+    elapsed = time.perf_counter() - started
+    assert results == [DEFAULT_REPLY] * 5
+    assert 0.2 <= elapsed < 0.9
+
+
+def test_invalid_request_is_rejected_without_consuming_script(fake_anthropic):
+    """Requests the real API would refuse get a 400 and leave the queue alone."""
+    fake_anthropic.reply("kept")
+    with pytest.raises(anthropic.BadRequestError):
+        make_client(fake_anthropic).messages.create(model=MODEL, max_tokens=10, messages=[])
+    assert fake_anthropic.pending == 1
+
+
+# --------------------------------------------------------------------------- recording & misc
+
+
+def test_requests_are_recorded_with_credentials_redacted(fake_anthropic):
+    """The recorded request keeps path and body but never the API key."""
+    create(make_client(fake_anthropic), system="You are Sam, a reluctant client.")
+    [request] = fake_anthropic.requests
+    assert (request.method, request.path) == ("POST", "/v1/messages")
+    assert request.body["system"] == "You are Sam, a reluctant client."
+    assert request.body["messages"] == MESSAGES
+    assert "test-key" not in json.dumps(request.headers)
+    credential_headers = {k: v for k, v in request.headers.items() if k in ("x-api-key", "authorization")}
+    assert credential_headers and set(credential_headers.values()) == {"[redacted]"}
+
+
+def test_count_tokens(fake_anthropic):
+    """``messages.count_tokens`` returns an estimate of roughly chars/4."""
+    client = make_client(fake_anthropic)
+    short = client.messages.count_tokens(model=MODEL, messages=MESSAGES)
+    long = client.messages.count_tokens(model=MODEL, system="x" * 4000, messages=MESSAGES)
+    assert short.input_tokens > 0
+    assert 1000 <= long.input_tokens - short.input_tokens <= 1010
+    assert fake_anthropic.request_count == 2
+
+
+def test_reset_clears_everything(fake_anthropic):
+    """``reset`` drops the script, records and latency."""
+    fake_anthropic.reply("never sent").latency(5)
+    fake_anthropic.reset()
+    assert (fake_anthropic.pending, fake_anthropic.request_count) == (0, 0)
+    started = time.perf_counter()
+    assert create(make_client(fake_anthropic)).content[0].text == DEFAULT_REPLY
+    assert time.perf_counter() - started < 1
+
+
+def test_env_var_base_url_and_context_manager(monkeypatch):
+    """A standalone instance works as a context manager and via ANTHROPIC_BASE_URL."""
+    with FakeAnthropic(default_reply="standalone") as fake:
+        monkeypatch.setenv("ANTHROPIC_BASE_URL", fake.base_url)
+        monkeypatch.setenv("ANTHROPIC_API_KEY", "test-key")
+        client = anthropic.Anthropic(max_retries=0)
+        assert create(client).content[0].text == "standalone"
+    with pytest.raises(anthropic.APIConnectionError):
+        create(client)
+
+
+def test_module_runs_standalone():
+    """``python -m tests.fakes.anthropic_server`` serves until terminated."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tests.fakes.anthropic_server", "--port", "0", "--latency", "0"],
+        cwd=REPO_ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        line = proc.stdout.readline().strip()
+        assert line.startswith("FAKE_ANTHROPIC_URL=http://127.0.0.1:")
+        base_url = line.split("=", 1)[1]
+        client = anthropic.Anthropic(api_key="test-key", base_url=base_url, max_retries=0)
+        assert create(client).content[0].text == DEFAULT_REPLY
+    finally:
+        proc.terminate()
+        assert proc.wait(timeout=5) == 0
+
+
+def _raw_post(fake: FakeAnthropic, body: dict) -> str:
+    """POST without the SDK, to look at the bytes on the wire."""
+    request = urllib.request.Request(
+        fake.base_url + "/v1/messages",
+        data=json.dumps(body).encode(),
+        headers={"content-type": "application/json", "x-api-key": "test-key"},
+    )
+    with urllib.request.urlopen(request, timeout=5) as response:
+        assert response.headers["content-type"].startswith("text/event-stream")
+        return response.read().decode()
