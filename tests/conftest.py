@@ -132,3 +132,14 @@ def _fresh_settings_and_limits():
     yield
     get_settings.cache_clear()
     reset_rate_limiter()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _cheaper_argon2():
+    """Real argon2id, with lighter parameters so hundreds of test accounts hash quickly."""
+    from argon2 import PasswordHasher
+
+    from backend.services import account_service
+
+    account_service._hasher = PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1)
+    yield

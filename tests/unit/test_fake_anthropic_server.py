@@ -21,12 +21,25 @@ from tests.fakes.fixtures import fake_anthropic, fake_anthropic_server  # noqa: 
 MODEL = "claude-haiku-4-5"
 MESSAGES = [{"role": "user", "content": "Hi, I'm your counsellor today. How are you?"}]
 REPO_ROOT = Path(__file__).resolve().parents[2]
+_clients: list[anthropic.Anthropic] = []
+
+
+@pytest.fixture(autouse=True)
+def _close_clients():
+    """Close every SDK client a test made, so no pooled socket outlives it."""
+    yield
+    while _clients:
+        _clients.pop().close()
 
 
 def make_client(fake: FakeAnthropic, **kwargs) -> anthropic.Anthropic:
     """A real SDK client pointed at the fake server (no retries unless asked)."""
     kwargs.setdefault("max_retries", 0)
-    return anthropic.Anthropic(api_key="test-key", base_url=fake.base_url, **kwargs)
+    kwargs.setdefault("api_key", "test-key")
+    kwargs.setdefault("base_url", fake.base_url)
+    client = anthropic.Anthropic(**kwargs)
+    _clients.append(client)
+    return client
 
 
 def create(client: anthropic.Anthropic, **kwargs):
@@ -295,6 +308,7 @@ def test_env_var_base_url_and_context_manager(monkeypatch):
         monkeypatch.setenv("ANTHROPIC_BASE_URL", fake.base_url)
         monkeypatch.setenv("ANTHROPIC_API_KEY", "test-key")
         client = anthropic.Anthropic(max_retries=0)
+        _clients.append(client)
         assert create(client).content[0].text == "standalone"
     with pytest.raises(anthropic.APIConnectionError):
         create(client)
@@ -302,21 +316,22 @@ def test_env_var_base_url_and_context_manager(monkeypatch):
 
 def test_module_runs_standalone():
     """``python -m tests.fakes.anthropic_server`` serves until terminated."""
-    proc = subprocess.Popen(
+    with subprocess.Popen(
         [sys.executable, "-m", "tests.fakes.anthropic_server", "--port", "0", "--latency", "0"],
         cwd=REPO_ROOT,
         stdout=subprocess.PIPE,
         text=True,
-    )
-    try:
-        line = proc.stdout.readline().strip()
-        assert line.startswith("FAKE_ANTHROPIC_URL=http://127.0.0.1:")
-        base_url = line.split("=", 1)[1]
-        client = anthropic.Anthropic(api_key="test-key", base_url=base_url, max_retries=0)
-        assert create(client).content[0].text == DEFAULT_REPLY
-    finally:
-        proc.terminate()
-        assert proc.wait(timeout=5) == 0
+    ) as proc:
+        try:
+            line = proc.stdout.readline().strip()
+            assert line.startswith("FAKE_ANTHROPIC_URL=http://127.0.0.1:")
+            base_url = line.split("=", 1)[1]
+            client = anthropic.Anthropic(api_key="test-key", base_url=base_url, max_retries=0)
+            _clients.append(client)
+            assert create(client).content[0].text == DEFAULT_REPLY
+        finally:
+            proc.terminate()
+            assert proc.wait(timeout=5) == 0
 
 
 def _raw_post(fake: FakeAnthropic, body: dict) -> str:

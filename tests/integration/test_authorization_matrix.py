@@ -1,0 +1,174 @@
+"""Every read and write of every service, tried as each kind of caller.
+
+Callers: the session's owner (an enrolled student), another student (not in the section), another
+teacher, the section's teacher (who also owns the client), an admin, and nobody (not logged in).
+Each call runs in a savepoint that is rolled back, so every cell starts from the same world.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from backend.errors import PermissionDeniedError
+from backend.models.enums import MessageRole, Role
+from backend.schemas.accounts import UserRead
+from backend.schemas.sections import AssignmentInput
+from backend.services import (
+    account_service, assignment_service, client_service, event_service, section_service,
+    session_service,
+)
+from tests.factories import (
+    PASSWORD, client_input, enroll, make_assignment, make_client, make_section, make_user,
+)
+
+ACTORS = ("owner", "other_student", "other_teacher", "section_teacher", "admin", "nobody")
+
+
+@dataclass
+class World:
+    users: dict[str, UserRead | None]
+    client_id: int
+    spare_client_id: int
+    section_id: int
+    spare_section_code: str
+    assignment_id: int
+    session_id: int
+
+
+@pytest.fixture
+def world(db) -> World:
+    teacher = make_user(db, role=Role.teacher, username="section.teacher")
+    owner = make_user(db, role=Role.student, username="owner.student")
+    users = {
+        "owner": owner,
+        "other_student": make_user(db, role=Role.student, username="other.student"),
+        "other_teacher": make_user(db, role=Role.teacher, username="other.teacher"),
+        "section_teacher": teacher,
+        "admin": make_user(db, role=Role.admin, username="the.admin"),
+        "nobody": None,
+    }
+    client = make_client(db, teacher=teacher)
+    spare = make_client(db, teacher=teacher, name="Spare client")
+    section = make_section(db, teacher=teacher)
+    enroll(db, section=section, student=owner)
+    assignment = make_assignment(db, teacher=teacher, section=section, clients=[client, spare])
+    chat = session_service.create_session(db, actor=owner, client_id=client.id)
+    session_service.add_message(db, actor=owner, session_id=chat.id, role=MessageRole.user,
+                                content="Hi, I'm your counselor today.")
+    spare_section = make_section(db, teacher=teacher, name="Spare section")
+    return World(users, client.id, spare.id, section.id, spare_section.join_code, assignment.id,
+                 chat.id)
+
+
+def _outcome(db, call, actor) -> str:
+    savepoint = db.begin_nested()
+    try:
+        result = call(actor)
+        outcome = "empty" if result == [] else "ok"
+    except PermissionDeniedError:
+        outcome = "denied"
+    finally:
+        savepoint.rollback()
+    return outcome
+
+
+# name -> (call(db, world, actor), the callers who may do it). Anyone else is denied (or, for
+# list reads filtered by permission, gets an empty list).
+def _operations():
+    return {
+        # Reads
+        "get_session": (lambda db, w, a: session_service.get_session(
+            db, actor=a, session_id=w.session_id), {"owner", "section_teacher", "admin"}),
+        "get_messages": (lambda db, w, a: session_service.get_messages(
+            db, actor=a, session_id=w.session_id), {"owner", "section_teacher", "admin"}),
+        "get_student_sessions": (lambda db, w, a: session_service.get_student_sessions(
+            db, actor=a, student_id=w.users["owner"].id), {"owner", "section_teacher", "admin"}),
+        "get_active_session": (lambda db, w, a: session_service.get_active_session(
+            db, actor=a, client_id=w.client_id), set(ACTORS) - {"nobody"}),
+        "get_client_full": (lambda db, w, a: client_service.get_client(
+            db, actor=a, client_id=w.client_id), {"section_teacher", "admin"}),
+        "get_client_brief": (lambda db, w, a: client_service.get_client_brief(
+            db, actor=a, client_id=w.client_id), {"owner", "section_teacher", "admin"}),
+        "list_clients": (lambda db, w, a: [c for c in client_service.list_clients(db, actor=a)
+                                           if c.id == w.client_id], {"section_teacher", "admin"}),
+        "list_available_clients": (lambda db, w, a: assignment_service.list_available_clients(
+            db, actor=a), {"owner"}),
+        "get_roster": (lambda db, w, a: section_service.get_roster(
+            db, actor=a, section_id=w.section_id), {"section_teacher", "admin"}),
+        "list_sections": (lambda db, w, a: [s for s in section_service.list_sections(db, actor=a)
+                                            if s.id == w.section_id],
+                          {"owner", "section_teacher", "admin"}),
+        "get_assignment": (lambda db, w, a: assignment_service.get_assignment(
+            db, actor=a, assignment_id=w.assignment_id), {"section_teacher", "admin"}),
+        "list_assignments": (lambda db, w, a: assignment_service.list_assignments(
+            db, actor=a, section_id=w.section_id), {"section_teacher", "admin"}),
+        "get_user": (lambda db, w, a: account_service.get_user(
+            db, actor=a, user_id=w.users["owner"].id), {"owner", "admin"}),
+        "list_users": (lambda db, w, a: account_service.list_users(db, actor=a), {"admin"}),
+        "list_events": (lambda db, w, a: event_service.list_events(db, actor=a) or ["ok"],
+                        {"admin"}),
+        # Writes
+        "add_message": (lambda db, w, a: session_service.add_message(
+            db, actor=a, session_id=w.session_id, role=MessageRole.user, content="Hello?"),
+            {"owner"}),
+        "end_session": (lambda db, w, a: session_service.end_session(
+            db, actor=a, session_id=w.session_id), {"owner", "admin"}),
+        "create_session": (lambda db, w, a: session_service.create_session(
+            db, actor=a, client_id=w.spare_client_id), {"owner", "section_teacher", "admin"}),
+        "create_client": (lambda db, w, a: client_service.create_client(
+            db, actor=a, data=client_input()), {"other_teacher", "section_teacher", "admin"}),
+        "update_client": (lambda db, w, a: client_service.update_client(
+            db, actor=a, client_id=w.client_id, data=client_input(name="Changed")),
+            {"section_teacher", "admin"}),
+        "archive_client": (lambda db, w, a: client_service.set_archived(
+            db, actor=a, client_id=w.client_id, archived=True), {"section_teacher", "admin"}),
+        "duplicate_client": (lambda db, w, a: client_service.duplicate_client(
+            db, actor=a, client_id=w.client_id), {"section_teacher", "admin"}),
+        "export_clients": (lambda db, w, a: client_service.export_clients_json(
+            db, actor=a, client_ids=[w.client_id]), {"section_teacher", "admin"}),
+        "create_section": (lambda db, w, a: section_service.create_section(
+            db, actor=a, name="New"), {"other_teacher", "section_teacher", "admin"}),
+        "regenerate_join_code": (lambda db, w, a: section_service.regenerate_join_code(
+            db, actor=a, section_id=w.section_id), {"section_teacher", "admin"}),
+        "remove_student": (lambda db, w, a: section_service.remove_student(
+            db, actor=a, section_id=w.section_id, student_id=w.users["owner"].id),
+            {"section_teacher", "admin"}),
+        "join_section": (lambda db, w, a: section_service.join_section(
+            db, actor=a, join_code=w.spare_section_code), {"owner", "other_student"}),
+        "create_assignment": (lambda db, w, a: assignment_service.create_assignment(
+            db, actor=a, section_id=w.section_id,
+            data=AssignmentInput(title="New", client_ids=[w.client_id])),
+            {"section_teacher", "admin"}),
+        "update_assignment": (lambda db, w, a: assignment_service.update_assignment(
+            db, actor=a, assignment_id=w.assignment_id,
+            data=AssignmentInput(title="Renamed", client_ids=[w.client_id])),
+            {"section_teacher", "admin"}),
+        "unpublish_assignment": (lambda db, w, a: assignment_service.set_published(
+            db, actor=a, assignment_id=w.assignment_id, published=False),
+            {"section_teacher", "admin"}),
+        "create_user": (lambda db, w, a: account_service.create_user(
+            db, actor=a, username="brand.new", display_name="New", password=PASSWORD,
+            role=Role.teacher), {"admin"}),
+        "reset_password": (lambda db, w, a: account_service.reset_password(
+            db, actor=a, user_id=w.users["owner"].id, new_password="another password") or "ok",
+            {"admin"}),
+        "deactivate_user": (lambda db, w, a: account_service.set_active(
+            db, actor=a, user_id=w.users["owner"].id, active=False), {"admin"}),
+        "change_own_password": (lambda db, w, a: account_service.change_password(
+            db, actor=a, current_password=PASSWORD, new_password="another password") or "ok",
+            set(ACTORS) - {"nobody"}),
+    }
+
+
+@pytest.mark.parametrize("operation", sorted(_operations()))
+def test_authorization_matrix(db, world, operation):
+    call, allowed = _operations()[operation]
+    outcomes = {name: _outcome(db, lambda a: call(db, world, a), world.users[name])
+                for name in ACTORS}
+    expected = {name: "ok" if name in allowed else outcomes[name] for name in ACTORS}
+    assert outcomes == expected, f"{operation}: {outcomes}"
+    refused = {name: outcomes[name] for name in ACTORS if name not in allowed}
+    assert all(outcome in {"denied", "empty"} for outcome in refused.values()), refused
+    assert outcomes["nobody"] == "denied"

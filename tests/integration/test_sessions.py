@@ -1,0 +1,107 @@
+"""Sessions and messages: start, resume, append in order, exact totals, end idempotently."""
+
+from decimal import Decimal
+
+import pytest
+
+from backend.errors import ConflictError, PermissionDeniedError
+from backend.models.enums import MessageRole, SessionMode, SessionStatus
+from backend.schemas.conversations import Usage
+from backend.services import assignment_service, session_service
+from tests.factories import make_classroom, start_session
+
+
+def test_student_session_records_its_assignment(db):
+    _teacher, student, client, _section, assignment = make_classroom(db)
+    chat = start_session(db, user=student, client=client)
+    assert chat.mode == SessionMode.practice and chat.assignment_id == assignment.id
+    assert session_service.get_active_session(db, actor=student, client_id=client.id).id == chat.id
+
+
+def test_teacher_test_chat_has_no_assignment(db):
+    teacher, _student, client, _section, _assignment = make_classroom(db)
+    chat = start_session(db, user=teacher, client=client)
+    assert chat.mode == SessionMode.teacher_test and chat.assignment_id is None
+
+
+def test_one_active_session_per_person_and_client(db):
+    _teacher, student, client, _section, _assignment = make_classroom(db)
+    first = start_session(db, user=student, client=client)
+    with pytest.raises(ConflictError, match="already have an open conversation"):
+        start_session(db, user=student, client=client)
+    session_service.end_session(db, actor=student, session_id=first.id)
+    assert start_session(db, user=student, client=client).id != first.id
+
+
+def test_messages_are_numbered_and_totals_are_the_sum_of_replies(db):
+    _teacher, student, client, _section, _assignment = make_classroom(db)
+    chat = start_session(db, user=student, client=client)
+    session_service.add_message(db, actor=student, session_id=chat.id, role=MessageRole.user,
+                                content="Hello, what brings you in today?")
+    for cost in (Decimal("0.000123"), Decimal("0.000456")):
+        session_service.add_message(
+            db, actor=student, session_id=chat.id, role=MessageRole.assistant, content="Well...",
+            usage=Usage(input_tokens=100, output_tokens=20, cache_write_5m_tokens=5,
+                        cache_read_tokens=7),
+            model="claude-haiku-4-5", cost=cost, latency_ms=900, time_to_first_token_ms=300)
+    messages = session_service.get_messages(db, actor=student, session_id=chat.id)
+    assert [m.sequence_number for m in messages] == [1, 2, 3]
+    assert messages[0].token_count == 8 and messages[1].token_count == 20
+    chat = session_service.get_session(db, actor=student, session_id=chat.id)
+    assert (chat.input_tokens, chat.output_tokens, chat.cache_write_tokens,
+            chat.cache_read_tokens, chat.total_tokens) == (200, 40, 10, 14, 264)
+    assert chat.estimated_cost == Decimal("0.000579") and chat.unpriced_replies == 0
+
+
+def test_unpriced_reply_is_counted_not_costed_as_zero(db):
+    _teacher, student, client, _section, _assignment = make_classroom(db)
+    chat = start_session(db, user=student, client=client)
+    session_service.add_message(db, actor=student, session_id=chat.id, role=MessageRole.assistant,
+                                content="Hm.", usage=Usage(output_tokens=2), model="x", cost=None)
+    chat = session_service.get_session(db, actor=student, session_id=chat.id)
+    assert chat.unpriced_replies == 1 and chat.estimated_cost == 0
+
+
+def test_message_pagination(db):
+    _teacher, student, client, _section, _assignment = make_classroom(db)
+    chat = start_session(db, user=student, client=client)
+    for number in range(7):
+        session_service.add_message(db, actor=student, session_id=chat.id, role=MessageRole.user,
+                                    content=f"message {number}")
+    page = session_service.get_messages(db, actor=student, session_id=chat.id, limit=3, offset=3)
+    assert [m.content for m in page] == ["message 3", "message 4", "message 5"]
+
+
+def test_end_is_idempotent_and_a_completed_session_refuses_messages(db):
+    _teacher, student, client, _section, _assignment = make_classroom(db)
+    chat = start_session(db, user=student, client=client)
+    ended = session_service.end_session(db, actor=student, session_id=chat.id)
+    again = session_service.end_session(db, actor=student, session_id=chat.id)
+    assert ended.status == SessionStatus.completed and again.ended_at == ended.ended_at
+    with pytest.raises(ConflictError, match="has ended"):
+        session_service.add_message(db, actor=student, session_id=chat.id,
+                                    role=MessageRole.user, content="Still there?")
+
+
+def test_student_sessions_filter_and_page(db):
+    _teacher, student, client, _section, _assignment = make_classroom(db)
+    first = start_session(db, user=student, client=client)
+    session_service.end_session(db, actor=student, session_id=first.id)
+    second = start_session(db, user=student, client=client)
+    all_sessions = session_service.get_student_sessions(db, actor=student)
+    assert [s.id for s in all_sessions] == [second.id, first.id]
+    completed = session_service.get_student_sessions(db, actor=student,
+                                                     status=SessionStatus.completed)
+    assert [s.id for s in completed] == [first.id]
+    assert len(session_service.get_student_sessions(db, actor=student, limit=1, offset=1)) == 1
+
+
+def test_unpublished_assignment_blocks_new_sessions_but_keeps_history(db):
+    teacher, student, client, _section, assignment = make_classroom(db)
+    chat = start_session(db, user=student, client=client)
+    session_service.end_session(db, actor=student, session_id=chat.id)
+    assignment_service.set_published(db, actor=teacher, assignment_id=assignment.id,
+                                     published=False)
+    with pytest.raises(PermissionDeniedError, match="not assigned"):
+        start_session(db, user=student, client=client)
+    assert session_service.get_session(db, actor=student, session_id=chat.id).id == chat.id
