@@ -193,10 +193,15 @@ def add_message(
     session: Session, *, actor: UserRead | None, session_id: int, role: MessageRole, content: str,
     usage: Usage | None = None, model: str | None = None, cost: Decimal | None = None,
     latency_ms: int | None = None, time_to_first_token_ms: int | None = None,
+    allow_completed: bool = False,
 ) -> MessageRead:
-    """Append one message with the next sequence number; a reply's usage joins the session totals."""
+    """Append one message with the next sequence number; a reply's usage joins the session totals.
+
+    `allow_completed` lets a reply that was already paid for land after the student ended the
+    conversation, so no cost goes unrecorded.
+    """
     chat = _load_own(session, actor, session_id)
-    if chat.status != SessionStatus.active.value:
+    if chat.status != SessionStatus.active.value and not allow_completed:
         raise SessionCompleted()
     last = session.scalar(
         select(func.max(Message.sequence_number)).where(Message.session_id == chat.id)

@@ -1,0 +1,482 @@
+"""The LLM gateway: the official Anthropic SDK, a circuit breaker, and a demo responder.
+
+Replies stream first (`stream_reply` yields text as it arrives, then exposes the completion with the
+API's own usage). Retries are the SDK's (`ANTHROPIC_MAX_RETRIES`); the breaker on top fails fast
+after repeated failures and gives the health status the admin dashboard shows.
+"""
+
+from __future__ import annotations
+
+import statistics
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import StrEnum
+
+import anthropic
+
+from backend.config import Settings, get_settings
+from backend.errors import ServiceUnavailableError
+from backend.schemas.conversations import Usage
+from backend.services.demo_responder import demo_reply
+from backend.utils.pricing import DEMO_MODEL, calculate_cost
+
+
+# Errors -----------------------------------------------------------------------------------------
+class ErrorCategory(StrEnum):
+    authentication = "authentication"
+    permission = "permission"  # permission or billing
+    rate_limited = "rate_limited"
+    overloaded = "overloaded"
+    timeout = "timeout"
+    connection = "connection"
+    bad_request = "bad_request"
+    unavailable = "unavailable"  # the breaker is open
+    unknown = "unknown"
+
+
+USER_MESSAGES = {
+    ErrorCategory.authentication: "The practice service is not set up correctly (its API key was "
+                                  "refused). Please tell your teacher or an admin.",
+    ErrorCategory.permission: "The practice service's account cannot be used right now (permission "
+                              "or billing). Please tell your teacher or an admin.",
+    ErrorCategory.rate_limited: "The AI service is receiving too many requests. Wait a minute, "
+                                "then press Retry.",
+    ErrorCategory.overloaded: "The AI service is overloaded right now. Wait a moment, then press "
+                              "Retry.",
+    ErrorCategory.timeout: "The AI service took too long to answer. Press Retry to try again.",
+    ErrorCategory.connection: "Could not reach the AI service (network problem). Check the "
+                              "connection, then press Retry.",
+    ErrorCategory.bad_request: "The AI service could not accept this conversation. Try ending it "
+                               "and starting a new one; an admin can see the details.",
+    ErrorCategory.unavailable: "The AI service is unavailable for a short while after repeated "
+                               "errors. Please try again in about {seconds} seconds.",
+    ErrorCategory.unknown: "Something went wrong with the AI service. Press Retry to try again.",
+}
+
+
+class GatewayError(ServiceUnavailableError):
+    """A failed call, with what an admin needs (category, status, request id) and no secrets."""
+
+    def __init__(self, category: ErrorCategory, *, status: int | None = None,
+                 request_id: str | None = None, detail: str = "", retry_after: int = 0) -> None:
+        message = USER_MESSAGES[category].format(seconds=retry_after or 30)
+        retryable = category not in {ErrorCategory.authentication, ErrorCategory.permission,
+                                     ErrorCategory.bad_request}
+        super().__init__(message, category=category.value, retryable=retryable)
+        self.status = status
+        self.request_id = request_id
+        self.detail = detail
+        self.retry_after = retry_after
+
+    @property
+    def severity(self) -> str:
+        return "warning" if self.retryable else "critical"
+
+
+def classify(error: Exception) -> GatewayError:
+    """Map an SDK exception to a category and a message a student can act on."""
+    request_id = getattr(error, "request_id", None)
+    status = getattr(error, "status_code", None)
+    detail = _api_error_message(error)
+    if isinstance(error, anthropic.APITimeoutError):
+        category = ErrorCategory.timeout
+    elif isinstance(error, anthropic.APIConnectionError):
+        category = ErrorCategory.connection
+    elif isinstance(error, anthropic.AuthenticationError):
+        category = ErrorCategory.authentication
+    elif isinstance(error, (anthropic.PermissionDeniedError, anthropic.PaymentRequiredError)):
+        category = ErrorCategory.permission
+    elif isinstance(error, anthropic.RateLimitError):
+        category = ErrorCategory.rate_limited
+    elif isinstance(error, anthropic.OverloadedError):
+        category = ErrorCategory.overloaded
+    elif isinstance(error, anthropic.BadRequestError):
+        category = ErrorCategory.bad_request
+    elif isinstance(error, anthropic.APIStatusError):
+        kind = _api_error_type(error)
+        category = {"overloaded_error": ErrorCategory.overloaded,
+                    "rate_limit_error": ErrorCategory.rate_limited,
+                    "timeout_error": ErrorCategory.timeout}.get(kind, ErrorCategory.unknown)
+    else:
+        category = ErrorCategory.unknown
+    return GatewayError(category, status=status, request_id=request_id, detail=detail)
+
+
+def _api_error_type(error: Exception) -> str | None:
+    body = getattr(error, "body", None)
+    if isinstance(body, dict):
+        inner = body.get("error", body)
+        return inner.get("type") if isinstance(inner, dict) else None
+    return None
+
+
+def _api_error_message(error: Exception) -> str:
+    body = getattr(error, "body", None)
+    if isinstance(body, dict) and isinstance(body.get("error"), dict):
+        return str(body["error"].get("message", ""))[:500]
+    return type(error).__name__
+
+
+# Circuit breaker and health ---------------------------------------------------------------------
+class BreakerState(StrEnum):
+    closed = "closed"
+    open = "open"
+    half_open = "half_open"
+
+
+class HealthStatus(StrEnum):
+    healthy = "Healthy"
+    degraded = "Degraded"
+    unavailable = "Unavailable"
+
+
+@dataclass(frozen=True)
+class Health:
+    status: HealthStatus
+    reason: str
+    breaker: BreakerState
+    error_rate: float
+    median_latency_ms: float | None
+    calls: int
+
+
+class CircuitBreaker:
+    """Opens after `threshold` consecutive failures; after `cooldown` lets one trial call through."""
+
+    def __init__(self, threshold: int, cooldown: float, clock=time.monotonic) -> None:
+        self.threshold, self.cooldown, self.clock = threshold, cooldown, clock
+        self._lock = threading.Lock()
+        self._failures = 0
+        self._opened_at: float | None = None
+        self._trial_running = False
+
+    @property
+    def state(self) -> BreakerState:
+        with self._lock:
+            return self._state()
+
+    def _state(self) -> BreakerState:
+        if self._opened_at is None:
+            return BreakerState.closed
+        if self.clock() - self._opened_at >= self.cooldown:
+            return BreakerState.half_open
+        return BreakerState.open
+
+    def seconds_until_trial(self) -> int:
+        with self._lock:
+            if self._opened_at is None:
+                return 0
+            return max(0, int(round(self.cooldown - (self.clock() - self._opened_at))))
+
+    def before_call(self) -> None:
+        """Raise `GatewayError(unavailable)` while open; admit a single trial when half-open."""
+        with self._lock:
+            state = self._state()
+            if state == BreakerState.closed:
+                return
+            if state == BreakerState.half_open and not self._trial_running:
+                self._trial_running = True
+                return
+            wait = max(1, int(round(self.cooldown - (self.clock() - self._opened_at))))
+        raise GatewayError(ErrorCategory.unavailable, retry_after=wait,
+                           detail="circuit breaker open")
+
+    def release_trial(self) -> None:
+        with self._lock:
+            self._trial_running = False
+
+    def record_success(self) -> None:
+        with self._lock:
+            self._failures, self._opened_at, self._trial_running = 0, None, False
+
+    def record_failure(self) -> None:
+        with self._lock:
+            self._failures += 1
+            if self._trial_running or self._failures >= self.threshold:
+                self._opened_at = self.clock()
+            self._trial_running = False
+
+
+@dataclass
+class _CallLog:
+    """Recent outcomes and latencies for the health status (this process only)."""
+
+    window: int = 50
+    outcomes: deque = field(default_factory=lambda: deque(maxlen=50))
+    latencies: deque = field(default_factory=lambda: deque(maxlen=50))
+
+    def add(self, ok: bool, latency_ms: float | None) -> None:
+        self.outcomes.append(ok)
+        if latency_ms is not None:
+            self.latencies.append(latency_ms)
+
+
+# Completions ------------------------------------------------------------------------------------
+@dataclass
+class Completion:
+    text: str
+    usage: Usage
+    model: str
+    stop_reason: str | None
+    request_id: str | None
+    latency_ms: int
+    time_to_first_token_ms: int | None
+    cost: Decimal | None
+
+    @property
+    def truncated(self) -> bool:
+        return self.stop_reason == "max_tokens"
+
+
+def usage_from_api(usage, cache_ttl: str = "5m") -> Usage:
+    """The API's usage object as our `Usage`; cache writes split by lifetime where the API splits."""
+    cache_write = getattr(usage, "cache_creation_input_tokens", None) or 0
+    split = getattr(usage, "cache_creation", None)
+    write_5m = getattr(split, "ephemeral_5m_input_tokens", None) if split is not None else None
+    write_1h = getattr(split, "ephemeral_1h_input_tokens", None) if split is not None else None
+    if write_5m is None and write_1h is None:
+        write_5m, write_1h = (cache_write, 0) if cache_ttl == "5m" else (0, cache_write)
+    return Usage(
+        input_tokens=usage.input_tokens or 0, output_tokens=usage.output_tokens or 0,
+        cache_write_5m_tokens=write_5m or 0, cache_write_1h_tokens=write_1h or 0,
+        cache_read_tokens=getattr(usage, "cache_read_input_tokens", None) or 0,
+    )
+
+
+class ReplyStream:
+    """Iterate (once) for text deltas; afterwards `.completion` holds the reply and its usage.
+
+    If iteration raises (or stops early), there is no completion: a cut-off reply is never stored.
+    """
+
+    def __init__(self, produce: Callable[[ReplyStream], Iterator[str]]) -> None:
+        self._produce = produce
+        self.completion: Completion | None = None
+
+    def __iter__(self) -> Iterator[str]:
+        return self._produce(self)
+
+
+class LLMGateway:
+    """One per process: the SDK client (or the demo responder), the breaker and the call log."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.model = DEMO_MODEL if settings.demo_mode else settings.anthropic_model
+        self.breaker = CircuitBreaker(settings.breaker_failure_threshold,
+                                      settings.breaker_cooldown_seconds)
+        self._log = _CallLog()
+        self._client: anthropic.Anthropic | None = None
+        if not settings.demo_mode:
+            self._client = anthropic.Anthropic(
+                api_key=settings.anthropic_api_key.get_secret_value(),
+                max_retries=settings.anthropic_max_retries,
+                timeout=anthropic.Timeout(settings.anthropic_timeout_seconds, connect=5.0),
+            )
+
+    @property
+    def demo_mode(self) -> bool:
+        return self._client is None
+
+    @property
+    def client(self) -> anthropic.Anthropic | None:
+        return self._client
+
+    def cache_control(self) -> dict:
+        control = {"type": "ephemeral"}
+        if self.settings.anthropic_cache_ttl == "1h":
+            control["ttl"] = "1h"
+        return control
+
+    def _request(self, system: str, messages: list[dict], max_tokens: int | None) -> dict:
+        """System prompt and conversation so far marked as the cached prefix."""
+        control = self.cache_control()
+        cached_messages = [dict(message) for message in messages]
+        if cached_messages:
+            last = cached_messages[-1]
+            last["content"] = [{"type": "text", "text": _text_of(last["content"]),
+                                "cache_control": control}]
+        return dict(
+            model=self.model, max_tokens=max_tokens or self.settings.anthropic_max_tokens,
+            system=[{"type": "text", "text": system, "cache_control": control}],
+            messages=cached_messages,
+        )
+
+    def stream_reply(self, system: str, messages: list[dict], *, max_tokens: int | None = None,
+                     demo_profile=None) -> ReplyStream:
+        """Start a streamed reply. Raises `GatewayError` at once when the breaker is open."""
+        if self.demo_mode:
+            return self._demo_stream(messages, demo_profile)
+        self.breaker.before_call()
+        request = self._request(system, messages, max_tokens)
+        return ReplyStream(lambda target: self._sdk_chunks(target, request))
+
+    def _sdk_chunks(self, target: ReplyStream, request: dict) -> Iterator[str]:
+        started = time.perf_counter()
+        first_token_at: float | None = None
+        parts: list[str] = []
+        settled = False
+        try:
+            with self._client.messages.stream(**request) as stream:
+                for text in stream.text_stream:
+                    if first_token_at is None:
+                        first_token_at = time.perf_counter()
+                    parts.append(text)
+                    yield text
+                final = stream.get_final_message()
+                request_id = stream.request_id
+        except anthropic.APIError as error:
+            settled = True
+            self._failed()
+            raise classify(error) from None
+        finally:
+            if not settled and target.completion is None and first_token_at is None:
+                # Abandoned before any answer (the reader went away): free a half-open trial.
+                self.breaker.release_trial()
+        settled = True
+        latency = time.perf_counter() - started
+        self._succeeded(latency)
+        target.completion = self._completion(
+            "".join(parts), final, request_id, latency,
+            None if first_token_at is None else first_token_at - started,
+        )
+
+    def complete(self, system: str, messages: list[dict], *, max_tokens: int | None = None,
+                 demo_profile=None) -> Completion:
+        """A non-streaming reply (scripts, tests, the CLI check)."""
+        if self.demo_mode:
+            stream = self._demo_stream(messages, demo_profile)
+            for _ in stream:
+                pass
+            return stream.completion
+        self.breaker.before_call()
+        started = time.perf_counter()
+        try:
+            response = self._client.messages.create(**self._request(system, messages, max_tokens))
+        except anthropic.APIError as error:
+            self._failed()
+            raise classify(error) from None
+        latency = time.perf_counter() - started
+        self._succeeded(latency)
+        text = "".join(block.text for block in response.content if block.type == "text")
+        return self._completion(text, response, getattr(response, "_request_id", None), latency,
+                                None)
+
+    def _completion(self, text: str, message, request_id: str | None, latency: float,
+                    first_token: float | None) -> Completion:
+        usage = usage_from_api(message.usage, self.settings.anthropic_cache_ttl)
+        return Completion(
+            text=text, usage=usage, model=message.model or self.model,
+            stop_reason=message.stop_reason, request_id=request_id,
+            latency_ms=int(round(latency * 1000)),
+            time_to_first_token_ms=None if first_token is None else int(round(first_token * 1000)),
+            cost=calculate_cost(message.model or self.model, usage, self.settings.model_prices_json),
+        )
+
+    def _demo_stream(self, messages: list[dict], profile) -> ReplyStream:
+        def chunks(stream: ReplyStream) -> Iterator[str]:
+            started = time.perf_counter()
+            text = demo_reply(profile, messages)
+            words = text.split(" ")
+            for index, word in enumerate(words):
+                yield word if index == len(words) - 1 else word + " "
+            usage = Usage(input_tokens=sum(len(_text_of(m["content"])) for m in messages) // 4,
+                          output_tokens=len(words))
+            stream.completion = Completion(
+                text=text, usage=usage, model=DEMO_MODEL, stop_reason="end_turn", request_id=None,
+                latency_ms=int((time.perf_counter() - started) * 1000), time_to_first_token_ms=0,
+                cost=Decimal(0),
+            )
+
+        return ReplyStream(chunks)
+
+    def _succeeded(self, latency_seconds: float) -> None:
+        self.breaker.record_success()
+        self._log.add(True, latency_seconds * 1000)
+
+    def _failed(self) -> None:
+        self.breaker.record_failure()
+        self._log.add(False, None)
+
+    def health(self) -> Health:
+        """Healthy / Degraded / Unavailable from the breaker, recent errors and latency."""
+        breaker = self.breaker.state
+        outcomes = list(self._log.outcomes)
+        error_rate = (outcomes.count(False) / len(outcomes)) if outcomes else 0.0
+        latencies = list(self._log.latencies)
+        median = statistics.median(latencies) if latencies else None
+        if self.demo_mode:
+            return Health(HealthStatus.healthy, "Demo mode: no API key, replies are local.",
+                          breaker, error_rate, median, len(outcomes))
+        if breaker == BreakerState.open:
+            status, reason = HealthStatus.unavailable, (
+                f"Circuit breaker open after repeated failures; next trial in "
+                f"{self.breaker.seconds_until_trial()} s.")
+        elif breaker == BreakerState.half_open:
+            status, reason = HealthStatus.degraded, "Recovering: the next call is a trial."
+        elif error_rate >= 0.2:
+            status, reason = HealthStatus.degraded, f"{error_rate:.0%} of recent calls failed."
+        elif median is not None and median > 10_000:
+            status, reason = HealthStatus.degraded, f"Slow replies (median {median / 1000:.1f} s)."
+        else:
+            status, reason = HealthStatus.healthy, (
+                "No calls yet in this process." if not outcomes else "Recent calls succeeded.")
+        return Health(status, reason, breaker, error_rate, median, len(outcomes))
+
+
+def _text_of(content) -> str:
+    if isinstance(content, str):
+        return content
+    return "".join(block.get("text", "") for block in content)
+
+
+# Process-wide gateway ---------------------------------------------------------------------------
+_gateway: LLMGateway | None = None
+_gateway_lock = threading.Lock()
+
+
+def get_gateway() -> LLMGateway:
+    """Created once per process from settings (Streamlit reruns share it)."""
+    global _gateway
+    with _gateway_lock:
+        if _gateway is None:
+            _gateway = LLMGateway(get_settings())
+        return _gateway
+
+
+def reset_gateway() -> None:
+    global _gateway
+    with _gateway_lock:
+        if _gateway is not None and _gateway.client is not None:
+            _gateway.client.close()
+        _gateway = None
+
+
+@dataclass(frozen=True)
+class ApiCheck:
+    ok: bool
+    summary: str
+
+
+def check_api(gateway: LLMGateway | None = None) -> ApiCheck:
+    """One minimal call: does the key, the model and the network work, and what did it cost."""
+    gateway = gateway or get_gateway()
+    if gateway.demo_mode:
+        return ApiCheck(False, "Demo mode: ANTHROPIC_API_KEY is not set, so no API call was made.")
+    try:
+        completion = gateway.complete("Reply with the single word: ok.",
+                                      [{"role": "user", "content": "ping"}], max_tokens=5)
+    except GatewayError as error:
+        return ApiCheck(False, f"API check failed ({error.category}"
+                               f"{', HTTP ' + str(error.status) if error.status else ''}): "
+                               f"{error.message} Detail: {error.detail}")
+    from backend.utils.formatting import format_usd
+
+    return ApiCheck(True, (
+        f"API check passed: model {completion.model} answered in {completion.latency_ms} ms, "
+        f"{completion.usage.input_tokens} input + {completion.usage.output_tokens} output tokens, "
+        f"cost {format_usd(completion.cost)}."))

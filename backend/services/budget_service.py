@@ -1,0 +1,111 @@
+"""Daily budgets: tokens per user and dollars for the whole product, by UTC day.
+
+At the alert threshold an event is written once per day and budget; at 100% new replies are
+refused with a clear message. Spending is read from stored messages, so every process agrees.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta, timezone
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from backend.config import Settings
+from backend.errors import BudgetExceededError
+from backend.models import ChatSession, Message
+from backend.services import event_service
+from backend.utils.formatting import format_usd
+
+BUDGET_CATEGORY = "budget"
+
+
+def start_of_utc_day(moment: datetime | None = None) -> datetime:
+    moment = moment or datetime.now(timezone.utc)
+    return datetime.combine(moment.astimezone(timezone.utc).date(), time.min, tzinfo=timezone.utc)
+
+
+def seconds_until_utc_midnight(moment: datetime | None = None) -> int:
+    moment = moment or datetime.now(timezone.utc)
+    return int((start_of_utc_day(moment) + timedelta(days=1) - moment).total_seconds())
+
+
+@dataclass(frozen=True)
+class BudgetUse:
+    used: Decimal
+    limit: Decimal
+
+    @property
+    def share(self) -> float:
+        return float(self.used / self.limit) if self.limit else 0.0
+
+
+def user_tokens_today(session: Session, user_id: int) -> int:
+    """Tokens of every reply today in the user's conversations (prompt, cache and output)."""
+    total = session.scalar(
+        select(func.sum(Message.input_tokens + Message.output_tokens + Message.cache_write_tokens
+                        + Message.cache_read_tokens))
+        .join(ChatSession, ChatSession.id == Message.session_id)
+        .where(ChatSession.user_id == user_id, Message.created_at >= start_of_utc_day(),
+               Message.role == "assistant")
+    )
+    return int(total or 0)
+
+
+def cost_today(session: Session) -> Decimal:
+    total = session.scalar(select(func.sum(Message.cost)).where(
+        Message.created_at >= start_of_utc_day(), Message.role == "assistant"))
+    return Decimal(total or 0)
+
+
+def usage_today(session: Session, settings: Settings, user_id: int) -> tuple[BudgetUse, BudgetUse]:
+    user = BudgetUse(Decimal(user_tokens_today(session, user_id)),
+                     Decimal(settings.user_daily_token_budget))
+    overall = BudgetUse(cost_today(session), settings.global_daily_cost_budget_usd)
+    return user, overall
+
+
+def check_budgets(session: Session, settings: Settings, *, user_id: int) -> None:
+    """Refuse a new reply when a budget is used up; write the alert event at the threshold."""
+    user, overall = usage_today(session, settings, user_id)
+    wait_hours = max(1, round(seconds_until_utc_midnight() / 3600))
+    if user.limit and user.share >= 1:
+        raise BudgetExceededError(
+            f"You have used today's practice allowance ({int(user.limit):,} tokens). It resets at "
+            f"midnight UTC, in about {wait_hours} hours; your messages so far are saved."
+        ).log_event("warning", BUDGET_CATEGORY, "User daily token budget reached.",
+                    user_id=user_id, details={"key": f"user:{user_id}:full",
+                                              "used": int(user.used)})
+    if overall.limit and overall.share >= 1:
+        raise BudgetExceededError(
+            "The practice service has reached today's spending limit. It resets at midnight UTC, "
+            f"in about {wait_hours} hours; your messages so far are saved."
+        ).log_event("critical", BUDGET_CATEGORY, "Global daily cost budget reached.",
+                    details={"key": "global:full", "used": str(overall.used)})
+    _alert_once(session, settings, user_id, user, overall)
+
+
+def _alert_once(session: Session, settings: Settings, user_id: int, user: BudgetUse,
+                overall: BudgetUse) -> None:
+    since = start_of_utc_day()
+    threshold = settings.budget_alert_threshold
+    if user.limit and user.share >= threshold:
+        key = f"user:{user_id}:alert"
+        if not event_service.event_exists_since(session, category=BUDGET_CATEGORY, key=key,
+                                                since=since):
+            event_service.record(
+                session, "warning", BUDGET_CATEGORY,
+                f"User {user_id} has used {user.share:.0%} of the daily token budget.",
+                user_id=user_id, details={"key": key, "used": int(user.used),
+                                          "limit": int(user.limit)})
+    if overall.limit and overall.share >= threshold:
+        key = "global:alert"
+        if not event_service.event_exists_since(session, category=BUDGET_CATEGORY, key=key,
+                                                since=since):
+            event_service.record(
+                session, "warning", BUDGET_CATEGORY,
+                f"Today's spend {format_usd(overall.used)} is {overall.share:.0%} of the "
+                f"{format_usd(overall.limit)} daily budget.",
+                details={"key": key, "used": str(overall.used), "limit": str(overall.limit)})

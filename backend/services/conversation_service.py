@@ -1,0 +1,270 @@
+"""Conversations: a student's message in, the client's reply out, every token accounted for.
+
+The student's message is committed before the API is called, so it survives any failure. The
+reply is stored (with its usage and cost, added to the session in the same transaction) only when
+it arrived whole; a failure leaves a notice and a retry that answers the same message again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from backend.config import get_settings
+from backend.db import unit_of_work
+from backend.errors import AppError, ConflictError, PermissionDeniedError, ValidationError
+from backend.models import ClientProfile, Message
+from backend.models.enums import MessageRole, SessionStatus
+from backend.schemas.accounts import UserRead
+from backend.schemas.clients import ClientRead
+from backend.schemas.conversations import MessageRead, SessionRead
+from backend.services import budget_service, event_service, prompt_service, session_service
+from backend.services.anthropic_service import Completion, GatewayError, LLMGateway, get_gateway
+from backend.utils.pricing import calculate_cost
+from backend.utils.rate_limiter import get_rate_limiter
+from backend.utils.token_counter import estimate_messages_tokens, estimate_tokens
+
+FALLBACK_TEMPLATES = (
+    "{name} pauses and seems lost in thought.",
+    "{name} needs a moment before answering.",
+    "{name} looks away for a moment, gathering their thoughts.",
+)
+
+
+@dataclass
+class ReplyOutcome:
+    """What happened to one reply: the stored message, or a notice and the error behind it."""
+
+    message: MessageRead | None = None
+    notice: str | None = None
+    error: AppError | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.message is not None
+
+
+# Starting and ending ----------------------------------------------------------------------------
+def start_conversation(engine: Engine, *, actor: UserRead | None, client_id: int) -> SessionRead:
+    """The actor's active conversation with this client, or a new one."""
+    with unit_of_work(engine) as session:
+        existing = session_service.get_active_session(session, actor=actor, client_id=client_id)
+        if existing is not None:
+            return existing
+        client = _load_client(session, client_id)
+        return session_service.create_session(
+            session, actor=actor, client_id=client_id, model=get_gateway().model,
+            prompt_version=f"{prompt_service.PROMPT_TEMPLATE_VERSION}/p{client.version}",
+        )
+
+
+def end_conversation(engine: Engine, *, actor: UserRead | None, session_id: int) -> SessionRead:
+    with unit_of_work(engine) as session:
+        return session_service.end_session(session, actor=actor, session_id=session_id)
+
+
+# Sending ----------------------------------------------------------------------------------------
+def validate_content(content: str) -> str:
+    """Refuse empty or over-long messages before anything is stored or sent."""
+    text = (content or "").strip()
+    limit = get_settings().message_max_chars
+    if not text:
+        raise ValidationError("Type a message before sending.")
+    if len(text) > limit:
+        raise ValidationError(
+            f"Messages can be at most {limit:,} characters; this one has {len(text):,}. "
+            "Shorten it or split it into two messages.")
+    return text
+
+
+def submit_message(engine: Engine, *, actor: UserRead | None, session_id: int,
+                   content: str) -> MessageRead:
+    """Check and store the student's message (committed before any API call)."""
+    text = validate_content(content)
+    with unit_of_work(engine) as session:
+        chat = session_service.get_session(session, actor=actor, session_id=session_id)
+        if chat.status != SessionStatus.active:
+            raise session_service.SessionCompleted()
+        budget_service.check_budgets(session, get_settings(), user_id=chat.user_id)
+        get_rate_limiter().hit_message(actor.id)
+        return session_service.add_message(session, actor=actor, session_id=session_id,
+                                           role=MessageRole.user, content=text)
+
+
+def awaiting_reply(messages: list[MessageRead]) -> bool:
+    """True when the student's last message has no reply yet (after a failure or a reload)."""
+    return bool(messages) and messages[-1].role == MessageRole.user
+
+
+class ConversationReply:
+    """Iterate for the reply's text as it streams; afterwards `.outcome` says how it ended.
+
+    Iteration never raises for a service failure: it stops, and `.outcome` carries the notice.
+    """
+
+    def __init__(self, engine: Engine, actor: UserRead, session_id: int, gateway: LLMGateway,
+                 retry: bool) -> None:
+        self.engine, self.actor, self.session_id = engine, actor, session_id
+        self.gateway, self.retry = gateway, retry
+        self.outcome = ReplyOutcome()
+
+    def __iter__(self) -> Iterator[str]:
+        try:
+            request = _prepare_request(self.engine, self.actor, self.session_id, self.retry)
+            stream = self.gateway.stream_reply(request.system, request.history,
+                                               demo_profile=request.client)
+            yield from stream
+            self.outcome = _store_reply(self.engine, self.actor, request, stream.completion)
+        except GatewayError as error:
+            self.outcome = _failed(self.engine, self.actor, self.session_id, error)
+        except AppError as error:
+            self.outcome = ReplyOutcome(notice=error.message, error=error)
+
+
+def stream_reply(engine: Engine, *, actor: UserRead | None, session_id: int,
+                 gateway: LLMGateway | None = None, retry: bool = False) -> ConversationReply:
+    """The client's reply to the student's unanswered message(s), streamed."""
+    return ConversationReply(engine, actor, session_id, gateway or get_gateway(), retry)
+
+
+def get_ai_response(engine: Engine, *, actor: UserRead | None, session_id: int,
+                    gateway: LLMGateway | None = None, retry: bool = False) -> ReplyOutcome:
+    """The reply without streaming (scripts, tests)."""
+    gateway = gateway or get_gateway()
+    try:
+        request = _prepare_request(engine, actor, session_id, retry)
+        completion = gateway.complete(request.system, request.history, demo_profile=request.client)
+        return _store_reply(engine, actor, request, completion)
+    except GatewayError as error:
+        return _failed(engine, actor, session_id, error)
+    except AppError as error:
+        return ReplyOutcome(notice=error.message, error=error)
+
+
+def send_message(engine: Engine, *, actor: UserRead | None, session_id: int, content: str,
+                 gateway: LLMGateway | None = None) -> ReplyOutcome:
+    """Store the student's message, then get and store the client's reply."""
+    submit_message(engine, actor=actor, session_id=session_id, content=content)
+    return get_ai_response(engine, actor=actor, session_id=session_id, gateway=gateway)
+
+
+# Internals --------------------------------------------------------------------------------------
+@dataclass
+class _Request:
+    session_id: int
+    client: ClientRead
+    system: str
+    history: list[dict]
+    answering_sequence: int  # the last student message this reply answers
+
+
+def _load_client(session: Session, client_id: int) -> ClientRead:
+    """The full profile for the prompt (server side only; never sent to a student's page)."""
+    return ClientRead.model_validate(session.get(ClientProfile, client_id))
+
+
+def _prepare_request(engine: Engine, actor: UserRead | None, session_id: int,
+                     retry: bool) -> _Request:
+    settings = get_settings()
+    with unit_of_work(engine) as session:
+        chat = session_service.get_session(session, actor=actor, session_id=session_id)
+        if chat.user_id != actor.id:
+            raise PermissionDeniedError("Only the person talking can ask for a reply.")
+        if chat.status != SessionStatus.active:
+            raise session_service.SessionCompleted()
+        messages = session_service.get_messages(session, actor=actor, session_id=session_id)
+        if not awaiting_reply(messages):
+            raise ConflictError("There is no message waiting for a reply. Type a new message.")
+        if retry:
+            budget_service.check_budgets(session, settings, user_id=chat.user_id)
+            get_rate_limiter().hit_message(actor.id)
+        client = _load_client(session, chat.client_id)
+    system = prompt_service.generate_system_prompt(client)
+    budget = settings.context_token_budget - estimate_tokens(system)
+    return _Request(session_id, client, system, format_history(messages, budget_tokens=budget),
+                    messages[-1].sequence_number)
+
+
+def format_history(messages: list[MessageRead], *, budget_tokens: int) -> list[dict]:
+    """Messages for the API: roles alternate (consecutive turns merged), the student speaks first,
+    and the oldest turns are dropped until the estimate fits the budget (the latest always stays)."""
+    merged: list[dict] = []
+    for message in messages:
+        role = str(message.role)
+        if merged and merged[-1]["role"] == role:
+            merged[-1]["content"] += "\n\n" + message.content
+        else:
+            merged.append({"role": role, "content": message.content})
+    while merged and merged[0]["role"] != "user":
+        merged.pop(0)
+    while len(merged) > 1 and estimate_messages_tokens(merged) > budget_tokens:
+        merged.pop(0)  # drop a user turn and the reply after it, keeping user-first order
+        if merged and merged[0]["role"] != "user":
+            merged.pop(0)
+    return merged
+
+
+def _store_reply(engine: Engine, actor: UserRead, request: _Request,
+                 completion: Completion | None) -> ReplyOutcome:
+    """Store a whole reply with its usage; if another reply got there first, still count the cost."""
+    if completion is None or not completion.text.strip():
+        return ReplyOutcome(notice="The reply came back empty. Press Retry.",
+                            error=ConflictError("Empty reply."))
+    with unit_of_work(engine) as session:
+        last = session.scalar(select(Message.sequence_number).where(
+            Message.session_id == request.session_id).order_by(Message.sequence_number.desc())
+            .limit(1))
+        if last != request.answering_sequence:
+            # Another tab answered (or the student typed more) meanwhile: keep the money right.
+            session_service.update_token_count(session, session_id=request.session_id,
+                                               usage=completion.usage, cost=completion.cost,
+                                               model=completion.model)
+            return ReplyOutcome(notice="This reply was superseded; the conversation has moved on.",
+                                error=ConflictError("Superseded reply."))
+        message = session_service.add_message(
+            session, actor=actor, session_id=request.session_id, role=MessageRole.assistant,
+            content=completion.text, usage=completion.usage, model=completion.model,
+            cost=completion.cost, latency_ms=completion.latency_ms,
+            time_to_first_token_ms=completion.time_to_first_token_ms, allow_completed=True,
+        )
+        if completion.cost is None:
+            event_service.record(session, "warning", "pricing",
+                                 f"Model {completion.model} has no price; its cost is unknown.",
+                                 session_id=request.session_id)
+    return ReplyOutcome(message=message)
+
+
+def _failed(engine: Engine, actor: UserRead, session_id: int, error: GatewayError) -> ReplyOutcome:
+    """Log the failure (no secrets) and return a notice that is never stored as the client's words."""
+    with unit_of_work(engine) as session:
+        event_service.record(
+            session, error.severity, f"api_{error.category}",
+            f"Reply failed: {error.category}", user_id=actor.id, session_id=session_id,
+            details={"request_id": error.request_id, "status": error.status,
+                     "detail": error.detail, "retryable": error.retryable},
+        )
+        client_id = session_service.get_session(session, actor=actor, session_id=session_id).client_id
+        name = session.scalar(select(ClientProfile.name).where(ClientProfile.id == client_id))
+    return ReplyOutcome(notice=fallback_notice(name or "The client", session_id, error), error=error)
+
+
+def fallback_notice(name: str, session_id: int, error: GatewayError) -> str:
+    """A short in-world notice plus what happened and what to do."""
+    index = int(hashlib.sha256(f"{session_id}".encode()).hexdigest(), 16) % len(FALLBACK_TEMPLATES)
+    return f"{FALLBACK_TEMPLATES[index].format(name=name)} ({error.message})"
+
+
+def conversation_cost(messages: list[MessageRead]) -> Decimal | None:
+    """Sum of the replies' costs, or None when any reply is unpriced."""
+    costs = [m.cost for m in messages if m.role == MessageRole.assistant]
+    return None if any(cost is None for cost in costs) else sum(costs, Decimal(0))
+
+
+def calculate_reply_cost(model: str, completion: Completion) -> Decimal | None:
+    """The seed's helper: the cost of one reply from the API's usage."""
+    return calculate_cost(model, completion.usage, get_settings().model_prices_json)

@@ -1,0 +1,46 @@
+"""Fixtures for conversation tests: settings from the environment and a gateway on the fake API."""
+
+from __future__ import annotations
+
+import pytest
+
+from backend.config import get_settings
+from backend.db import unit_of_work
+from backend.services import anthropic_service
+from backend.utils.rate_limiter import reset_rate_limiter
+from tests.factories import make_classroom
+
+TEST_API_KEY = "sk-ant-test-0000-SECRET-never-shown"
+
+
+@pytest.fixture
+def configure(monkeypatch):
+    """Set environment settings, then rebuild settings, gateway and limiter from them."""
+
+    def apply(**env: object) -> None:
+        for name, value in env.items():
+            if value is None:
+                monkeypatch.delenv(name.upper(), raising=False)
+            else:
+                monkeypatch.setenv(name.upper(), str(value))
+        get_settings.cache_clear()
+        anthropic_service.reset_gateway()
+        reset_rate_limiter()
+
+    yield apply
+    anthropic_service.reset_gateway()
+
+
+@pytest.fixture
+def api(fake_anthropic, configure):
+    """The product's real gateway talking to the fake API (no SDK retries unless a test asks)."""
+    configure(anthropic_api_key=TEST_API_KEY, anthropic_base_url=fake_anthropic.base_url,
+              anthropic_max_retries=0, breaker_failure_threshold=100, anthropic_model="claude-haiku-4-5")
+    return fake_anthropic
+
+
+@pytest.fixture
+def classroom(committed_engine):
+    """(teacher, student, client, section, assignment), committed so services can see them."""
+    with unit_of_work(committed_engine) as session:
+        return make_classroom(session)

@@ -1,0 +1,295 @@
+"""The conversation engine against a fake Anthropic API speaking the real protocol, both backends."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from backend.db import unit_of_work
+from backend.errors import ConflictError, ValidationError
+from backend.models.enums import MessageRole
+from backend.services import (
+    anthropic_service, conversation_service, event_service, session_service,
+)
+from backend.services.anthropic_service import BreakerState, HealthStatus, get_gateway
+from tests.factories import make_user
+from tests.integration.conftest import TEST_API_KEY
+
+
+def _messages(engine, actor, session_id):
+    with unit_of_work(engine, write=False) as session:
+        return session_service.get_messages(session, actor=actor, session_id=session_id)
+
+
+def _events(engine, admin_engine_user):
+    with unit_of_work(engine, write=False) as session:
+        return event_service.list_events(session, actor=admin_engine_user)
+
+
+def _admin(engine):
+    from backend.models.enums import Role
+
+    with unit_of_work(engine) as session:
+        return make_user(session, role=Role.admin)
+
+
+def _say(engine, student, chat_id, text, **kwargs):
+    conversation_service.submit_message(engine, actor=student, session_id=chat_id, content=text)
+    reply = conversation_service.stream_reply(engine, actor=student, session_id=chat_id, **kwargs)
+    chunks = list(reply)
+    return chunks, reply.outcome
+
+
+def test_streamed_turns_are_stored_with_the_apis_usage_and_exact_cost(committed_engine, api,
+                                                                      classroom):
+    _teacher, student, client, _section, _assignment = classroom
+    chat = conversation_service.start_conversation(committed_engine, actor=student,
+                                                   client_id=client.id)
+    api.reply("I don't know. Work has been a lot lately.", input_tokens=1200, output_tokens=11,
+              cache_creation_5m=1000)
+    api.reply("Maybe. I haven't told anyone that.", input_tokens=30, output_tokens=8,
+              cache_read=1000, cache_creation_5m=60)
+    chunks, outcome = _say(committed_engine, student, chat.id, "What brings you in today?")
+    assert len(chunks) > 1 and "".join(chunks) == "I don't know. Work has been a lot lately."
+    assert outcome.ok and outcome.message.sequence_number == 2
+    _chunks, second = _say(committed_engine, student, chat.id, "That sounds heavy.")
+    assert second.message.content == "Maybe. I haven't told anyone that."
+
+    first_reply, second_reply = (m for m in _messages(committed_engine, student, chat.id)
+                                 if m.role == MessageRole.assistant)
+    # Haiku 4.5: input $1, output $5, 5-minute cache write $1.25, cache read $0.10 per million.
+    assert first_reply.cost == Decimal("0.002505")   # 1200*1 + 11*5 + 1000*1.25 = 2505
+    assert second_reply.cost == Decimal("0.000245")  # 30*1 + 8*5 + 60*1.25 + 1000*0.1 = 245
+    assert (second_reply.cache_read_tokens, second_reply.cache_write_tokens) == (1000, 60)
+    assert first_reply.latency_ms is not None and first_reply.time_to_first_token_ms is not None
+    assert first_reply.model == "claude-haiku-4-5"
+    with unit_of_work(committed_engine, write=False) as session:
+        totals = session_service.get_session(session, actor=student, session_id=chat.id)
+    assert totals.estimated_cost == Decimal("0.00275")
+    assert (totals.input_tokens, totals.output_tokens, totals.cache_write_tokens,
+            totals.cache_read_tokens) == (1230, 19, 1060, 1000)
+    assert totals.total_tokens == 1230 + 19 + 1060 + 1000
+
+
+def test_request_marks_the_stable_prefix_for_caching_and_alternates_roles(committed_engine, api,
+                                                                          classroom):
+    _teacher, student, client, _section, _assignment = classroom
+    chat = conversation_service.start_conversation(committed_engine, actor=student,
+                                                   client_id=client.id)
+    _say(committed_engine, student, chat.id, "Hello.")
+    _say(committed_engine, student, chat.id, "How was your week?")
+    body = api.messages_requests()[-1].body
+    assert body["stream"] is True and body["model"] == "claude-haiku-4-5"
+    assert body["system"][0]["cache_control"] == {"type": "ephemeral"}
+    assert "Alex Rivera" in body["system"][0]["text"]
+    assert [m["role"] for m in body["messages"]] == ["user", "assistant", "user"]
+    assert body["messages"][-1]["content"][0]["cache_control"] == {"type": "ephemeral"}
+    # The same profile gives the same system prompt: the prefix can be served from the cache.
+    assert api.messages_requests()[0].body["system"] == body["system"]
+
+
+@pytest.mark.parametrize(("script", "category", "words"), [
+    (lambda api: api.error(401), "authentication", "API key was refused"),
+    (lambda api: api.error(403), "permission", "permission or billing"),
+    (lambda api: api.error(402, "billing_error"), "permission", "permission or billing"),
+    (lambda api: api.error(400), "bad_request", "could not accept"),
+    (lambda api: api.rate_limited(retry_after=1), "rate_limited", "too many requests"),
+    (lambda api: api.error(500), "unknown", "Something went wrong"),
+    (lambda api: api.overloaded(), "overloaded", "overloaded"),
+    (lambda api: api.connection_reset(), "connection", "Could not reach"),
+    (lambda api: api.stream_error_midway("Well, I suppose"), "overloaded", "overloaded"),
+])
+def test_each_failure_keeps_the_message_explains_and_logs(committed_engine, api, classroom,
+                                                          script, category, words):
+    _teacher, student, client, _section, _assignment = classroom
+    admin = _admin(committed_engine)
+    chat = conversation_service.start_conversation(committed_engine, actor=student,
+                                                   client_id=client.id)
+    script(api)
+    _chunks, outcome = _say(committed_engine, student, chat.id, "Can you tell me more?")
+    assert not outcome.ok and outcome.error.category == category
+    assert words.lower() in outcome.notice.lower()
+    assert "Alex Rivera" in outcome.notice  # an in-world notice, not the client's words
+    stored = _messages(committed_engine, student, chat.id)
+    assert [(m.role, m.content) for m in stored] == [(MessageRole.user, "Can you tell me more?")]
+    event = _events(committed_engine, admin)[0]
+    assert event.category == f"api_{category}" and event.session_id == chat.id
+    assert event.details["request_id"] or category == "connection"
+    assert TEST_API_KEY not in str(event.model_dump())
+
+    # Retry answers the same message: one student message, one reply.
+    _chunks = list(retry := conversation_service.stream_reply(
+        committed_engine, actor=student, session_id=chat.id, retry=True))
+    assert retry.outcome.ok
+    stored = _messages(committed_engine, student, chat.id)
+    assert [m.role for m in stored] == [MessageRole.user, MessageRole.assistant]
+
+
+def test_timeout_is_its_own_category(committed_engine, api, configure, classroom):
+    configure(anthropic_timeout_seconds=0.5)
+    _teacher, student, client, _section, _assignment = classroom
+    chat = conversation_service.start_conversation(committed_engine, actor=student,
+                                                   client_id=client.id)
+    api.hang(5)
+    _chunks, outcome = _say(committed_engine, student, chat.id, "Hello?")
+    assert outcome.error.category == "timeout" and "took too long" in outcome.notice
+
+
+def test_a_reply_cut_off_midstream_is_not_stored(committed_engine, api, classroom):
+    _teacher, student, client, _section, _assignment = classroom
+    chat = conversation_service.start_conversation(committed_engine, actor=student,
+                                                   client_id=client.id)
+    api.stream_error_midway("I was going to say that my", chunk_delay=0)
+    chunks, outcome = _say(committed_engine, student, chat.id, "Go on.")
+    assert "".join(chunks).startswith("I was going")  # the student saw the start...
+    assert not outcome.ok                              # ...but it is not kept as a reply
+    assert [m.role for m in _messages(committed_engine, student, chat.id)] == [MessageRole.user]
+
+
+def test_sdk_retries_overloaded_then_succeeds(committed_engine, api, configure, classroom):
+    configure(anthropic_max_retries=2)
+    _teacher, student, client, _section, _assignment = classroom
+    chat = conversation_service.start_conversation(committed_engine, actor=student,
+                                                   client_id=client.id)
+    api.overloaded(times=2, retry_after_ms=10)
+    api.reply("Okay. I'm here.")
+    _chunks, outcome = _say(committed_engine, student, chat.id, "Hi.")
+    assert outcome.ok and outcome.message.content == "Okay. I'm here."
+    assert len(api.messages_requests()) == 3
+
+
+def test_consecutive_student_messages_after_a_failure_are_merged(committed_engine, api, classroom):
+    _teacher, student, client, _section, _assignment = classroom
+    chat = conversation_service.start_conversation(committed_engine, actor=student,
+                                                   client_id=client.id)
+    api.overloaded()
+    _say(committed_engine, student, chat.id, "First question.")
+    _chunks, outcome = _say(committed_engine, student, chat.id, "Second question.")
+    assert outcome.ok
+    sent = api.messages_requests()[-1].body["messages"]
+    assert len(sent) == 1 and sent[0]["content"][0]["text"] == "First question.\n\nSecond question."
+
+
+def test_circuit_breaker_fails_fast_then_recovers(committed_engine, api, configure, classroom):
+    configure(breaker_failure_threshold=3, breaker_cooldown_seconds=0.3)
+    _teacher, student, client, _section, _assignment = classroom
+    chat = conversation_service.start_conversation(committed_engine, actor=student,
+                                                   client_id=client.id)
+    api.overloaded(times=3)
+    conversation_service.submit_message(committed_engine, actor=student, session_id=chat.id,
+                                        content="Hello?")
+    for _ in range(3):
+        list(conversation_service.stream_reply(committed_engine, actor=student, session_id=chat.id))
+    gateway = get_gateway()
+    assert gateway.breaker.state == BreakerState.open
+    assert gateway.health().status == HealthStatus.unavailable
+    seen = len(api.messages_requests())
+    fast = conversation_service.stream_reply(committed_engine, actor=student, session_id=chat.id)
+    list(fast)
+    assert fast.outcome.error.category == "unavailable" and len(api.messages_requests()) == seen
+    import time
+
+    time.sleep(0.35)
+    assert gateway.health().status == HealthStatus.degraded  # half-open: next call is a trial
+    trial = conversation_service.stream_reply(committed_engine, actor=student, session_id=chat.id)
+    list(trial)
+    assert trial.outcome.ok and gateway.breaker.state == BreakerState.closed
+
+
+def test_bad_messages_are_refused_before_anything_is_stored_or_sent(committed_engine, api,
+                                                                    classroom):
+    _teacher, student, client, _section, _assignment = classroom
+    chat = conversation_service.start_conversation(committed_engine, actor=student,
+                                                   client_id=client.id)
+    for content, words in (("   \n", "Type a message"), ("x" * 2001, "at most 2,000 characters")):
+        with pytest.raises(ValidationError, match=words):
+            conversation_service.submit_message(committed_engine, actor=student,
+                                                session_id=chat.id, content=content)
+    assert _messages(committed_engine, student, chat.id) == []
+    assert api.messages_requests() == []
+
+
+def test_ended_conversation_refuses_messages_and_end_is_idempotent(committed_engine, api,
+                                                                   classroom):
+    _teacher, student, client, _section, _assignment = classroom
+    chat = conversation_service.start_conversation(committed_engine, actor=student,
+                                                   client_id=client.id)
+    first = conversation_service.end_conversation(committed_engine, actor=student, session_id=chat.id)
+    second = conversation_service.end_conversation(committed_engine, actor=student,
+                                                   session_id=chat.id)
+    assert first.ended_at == second.ended_at
+    with pytest.raises(ConflictError, match="has ended"):
+        conversation_service.submit_message(committed_engine, actor=student, session_id=chat.id,
+                                            content="Hello?")
+
+
+def test_start_reuses_the_active_conversation(committed_engine, api, classroom):
+    _teacher, student, client, _section, _assignment = classroom
+    first = conversation_service.start_conversation(committed_engine, actor=student,
+                                                    client_id=client.id)
+    again = conversation_service.start_conversation(committed_engine, actor=student,
+                                                    client_id=client.id)
+    assert first.id == again.id and first.prompt_version.startswith("client-v1/")
+
+
+def test_context_budget_drops_oldest_turns_and_keeps_student_first(committed_engine, api,
+                                                                   configure, classroom):
+    configure(context_token_budget=1200)
+    _teacher, student, client, _section, _assignment = classroom
+    chat = conversation_service.start_conversation(committed_engine, actor=student,
+                                                   client_id=client.id)
+    api.set_default_reply("word " * 60)
+    for turn in range(6):
+        _say(committed_engine, student, chat.id, f"Question {turn}: " + "tell me more " * 30)
+    sent = api.messages_requests()[-1].body
+    assert sent["messages"][0]["role"] == "user" and len(sent["messages"]) < 11
+    assert sent["messages"][-1]["content"][0]["text"].startswith("Question 5")
+    assert "Alex Rivera" in sent["system"][0]["text"]
+
+
+def test_send_message_non_streaming(committed_engine, api, classroom):
+    _teacher, student, client, _section, _assignment = classroom
+    chat = conversation_service.start_conversation(committed_engine, actor=student,
+                                                   client_id=client.id)
+    api.reply("Fine, I guess.", input_tokens=100, output_tokens=4)
+    outcome = conversation_service.send_message(committed_engine, actor=student,
+                                                session_id=chat.id, content="How are you?")
+    assert outcome.message.content == "Fine, I guess."
+    assert outcome.message.cost == Decimal("0.00012")
+    assert api.messages_requests()[0].body.get("stream") in (None, False)
+
+
+def test_demo_mode_without_a_key(committed_engine, configure, classroom):
+    configure(anthropic_api_key=None, anthropic_base_url=None)
+    _teacher, student, client, _section, _assignment = classroom
+    chat = conversation_service.start_conversation(committed_engine, actor=student,
+                                                   client_id=client.id)
+    _chunks, first = _say(committed_engine, student, chat.id, "Hi, what brings you in?")
+    _chunks, again = _say(committed_engine, student, chat.id, "Tell me more.")
+    assert first.message.model == "demo" and first.message.cost == 0
+    assert first.message.content and again.message.content
+    assert get_gateway().demo_mode and get_gateway().health().status == HealthStatus.healthy
+
+
+def test_check_api_reports_success_and_failure(api):
+    api.reply("ok", input_tokens=12, output_tokens=1)
+    report = anthropic_service.check_api()
+    assert report.ok and "claude-haiku-4-5" in report.summary and "$0.000017" in report.summary
+    api.error(401)
+    report = anthropic_service.check_api()
+    assert not report.ok and "authentication" in report.summary
+    assert TEST_API_KEY not in report.summary
+    assert all(request.headers.get("x-api-key") != TEST_API_KEY for request in api.requests)
+
+
+def test_unpriced_model_is_recorded_as_unpriced(committed_engine, api, configure, classroom):
+    configure(anthropic_model="claude-future-9")
+    _teacher, student, client, _section, _assignment = classroom
+    chat = conversation_service.start_conversation(committed_engine, actor=student,
+                                                   client_id=client.id)
+    _chunks, outcome = _say(committed_engine, student, chat.id, "Hello.")
+    assert outcome.message.cost is None
+    with unit_of_work(committed_engine, write=False) as session:
+        assert session_service.get_session(session, actor=student,
+                                           session_id=chat.id).unpriced_replies == 1
