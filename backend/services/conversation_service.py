@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from backend.config import get_settings
 from backend.db import unit_of_work
 from backend.errors import AppError, ConflictError, PermissionDeniedError, ValidationError
-from backend.models import ClientProfile, Message
+from backend.models import ClientProfile
 from backend.models.enums import MessageRole, SessionStatus
 from backend.schemas.accounts import UserRead
 from backend.schemas.clients import ClientRead
@@ -160,7 +160,6 @@ class _Request:
     client: ClientRead
     system: str
     history: list[dict]
-    answering_sequence: int  # the last student message this reply answers
 
 
 def _load_client(session: Session, client_id: int) -> ClientRead:
@@ -171,35 +170,36 @@ def _load_client(session: Session, client_id: int) -> ClientRead:
 def _prepare_request(engine: Engine, actor: UserRead | None, session_id: int,
                      retry: bool) -> _Request:
     settings = get_settings()
-    with unit_of_work(engine) as session:
+    # Read-only unless a retry must be counted against the limits (budget alerts may write).
+    with unit_of_work(engine, write=retry) as session:
         chat = session_service.get_session(session, actor=actor, session_id=session_id)
         if chat.user_id != actor.id:
             raise PermissionDeniedError("Only the person talking can ask for a reply.")
         if chat.status != SessionStatus.active:
             raise session_service.SessionCompleted()
-        messages = session_service.get_messages(session, actor=actor, session_id=session_id)
-        if not awaiting_reply(messages):
+        client = _load_client(session, chat.client_id)
+        system = prompt_service.generate_system_prompt(client)
+        budget = settings.context_token_budget - estimate_tokens(system)
+        turns = session_service._recent_turns(session, session_id, budget)  # access checked above
+        if not turns or turns[-1][0] != MessageRole.user:
             raise ConflictError("There is no message waiting for a reply. Type a new message.")
         if retry:
             budget_service.check_budgets(session, settings, user_id=chat.user_id)
             get_rate_limiter().hit_message(actor.id)
-        client = _load_client(session, chat.client_id)
-    system = prompt_service.generate_system_prompt(client)
-    budget = settings.context_token_budget - estimate_tokens(system)
-    return _Request(session_id, client, system, format_history(messages, budget_tokens=budget),
-                    messages[-1].sequence_number)
+    return _Request(session_id, client, system, format_history(turns, budget_tokens=budget))
 
 
-def format_history(messages: list[MessageRead], *, budget_tokens: int) -> list[dict]:
-    """Messages for the API: roles alternate (consecutive turns merged), the student speaks first,
-    and the oldest turns are dropped until the estimate fits the budget (the latest always stays)."""
+def format_history(turns: list[tuple[str, str]], *, budget_tokens: int) -> list[dict]:
+    """(role, content) pairs as API messages: roles alternate (consecutive turns merged), the
+    student speaks first, and the oldest turns are dropped until the estimate fits the budget
+    (the latest always stays)."""
     merged: list[dict] = []
-    for message in messages:
-        role = str(message.role)
+    for role, content in turns:
+        role = str(role)
         if merged and merged[-1]["role"] == role:
-            merged[-1]["content"] += "\n\n" + message.content
+            merged[-1]["content"] += "\n\n" + content
         else:
-            merged.append({"role": role, "content": message.content})
+            merged.append({"role": role, "content": content})
     while merged and merged[0]["role"] != "user":
         merged.pop(0)
     while len(merged) > 1 and estimate_messages_tokens(merged) > budget_tokens:
@@ -211,21 +211,15 @@ def format_history(messages: list[MessageRead], *, budget_tokens: int) -> list[d
 
 def _store_reply(engine: Engine, actor: UserRead, request: _Request,
                  completion: Completion | None) -> ReplyOutcome:
-    """Store a whole reply with its usage; if another reply got there first, still count the cost."""
+    """Store a whole reply with its usage and cost (added to the session in the same transaction).
+
+    A reply is stored even if the student typed again meanwhile (or ended the conversation): it was
+    paid for, so the totals must include it, and the next request merges the turns.
+    """
     if completion is None or not completion.text.strip():
         return ReplyOutcome(notice="The reply came back empty. Press Retry.",
                             error=ConflictError("Empty reply."))
     with unit_of_work(engine) as session:
-        last = session.scalar(select(Message.sequence_number).where(
-            Message.session_id == request.session_id).order_by(Message.sequence_number.desc())
-            .limit(1))
-        if last != request.answering_sequence:
-            # Another tab answered (or the student typed more) meanwhile: keep the money right.
-            session_service.update_token_count(session, session_id=request.session_id,
-                                               usage=completion.usage, cost=completion.cost,
-                                               model=completion.model)
-            return ReplyOutcome(notice="This reply was superseded; the conversation has moved on.",
-                                error=ConflictError("Superseded reply."))
         message = session_service.add_message(
             session, actor=actor, session_id=request.session_id, role=MessageRole.assistant,
             content=completion.text, usage=completion.usage, model=completion.model,

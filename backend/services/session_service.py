@@ -21,7 +21,7 @@ from backend.schemas.accounts import UserRead
 from backend.schemas.conversations import MessageRead, SessionRead, Usage
 from backend.services import assignment_service, client_service
 from backend.services.permissions import require_user
-from backend.utils.token_counter import estimate_tokens
+from backend.utils.token_counter import MESSAGE_OVERHEAD_TOKENS, estimate_tokens
 
 MAX_PAGE_SIZE = 500
 
@@ -143,6 +143,32 @@ def get_messages(
     if limit is not None:
         query = query.limit(min(max(limit, 1), MAX_PAGE_SIZE))
     return [MessageRead.model_validate(message) for message in session.scalars(query)]
+
+
+def get_recent_turns(
+    session: Session, *, actor: UserRead | None, session_id: int, budget_tokens: int
+) -> list[tuple[str, str]]:
+    """(role, content) of the newest messages, oldest first, reading back only until the token
+    estimate passes the budget, so a long conversation costs no more per turn than a short one."""
+    _load_readable(session, actor, session_id)
+    return _recent_turns(session, session_id, budget_tokens)
+
+
+def _recent_turns(session: Session, session_id: int, budget_tokens: int) -> list[tuple[str, str]]:
+    rows = session.execute(
+        select(Message.role, Message.content).where(Message.session_id == session_id)
+        .order_by(Message.sequence_number.desc()).execution_options(yield_per=64)
+    )
+    turns: list[tuple[str, str]] = []
+    used = 0
+    for role, content in rows:
+        turns.append((role, content))
+        used += estimate_tokens(content) + MESSAGE_OVERHEAD_TOKENS
+        if used > budget_tokens:
+            break
+    rows.close()
+    turns.reverse()
+    return turns
 
 
 # Writing --------------------------------------------------------------------------------------

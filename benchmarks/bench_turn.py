@@ -1,0 +1,94 @@
+"""Overhead of one conversation turn over a bare SDK call, against the fake API (zero latency).
+
+    .venv/bin/python benchmarks/bench_turn.py [--turns 300] [--database-url URL]
+
+Times N turns through `conversation_service.send_message` (validation, budget check, rate limit,
+two transactions, prompt, history, the SDK call, cost) and, in the same run, N direct SDK calls
+with the same request; prints the median and p95 of each and the overhead per turn.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ["ENV_FILE"] = os.devnull
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--turns", type=int, default=300)
+    parser.add_argument("--database-url", default=None, help="default: a temporary SQLite file")
+    args = parser.parse_args()
+
+    from tests.fakes.anthropic_server import FakeAnthropic
+
+    fake = FakeAnthropic(chunk_delay=0.0).start()
+    workdir = tempfile.mkdtemp(prefix="bench-turn-")
+    database_url = args.database_url or f"sqlite:///{workdir}/bench.db"
+    os.environ.update({
+        "DATABASE_URL": database_url, "ANTHROPIC_API_KEY": "bench-key",
+        "ANTHROPIC_BASE_URL": fake.base_url, "ANTHROPIC_MAX_RETRIES": "0",
+        "USER_RATE_LIMIT": "100000/minute", "GLOBAL_RATE_LIMIT": "100000/hour",
+        "USER_DAILY_TOKEN_BUDGET": "1000000000", "GLOBAL_DAILY_COST_BUDGET_USD": "100000",
+        # Keep the history the same size every turn, so turn 1 and turn N cost the same work.
+        "CONTEXT_TOKEN_BUDGET": "2000",
+    })
+
+    from backend.db import create_db_engine, unit_of_work, upgrade_database
+    from backend.services import conversation_service
+    from backend.services.anthropic_service import get_gateway
+    from tests.factories import make_classroom
+
+    upgrade_database(database_url)
+    engine = create_db_engine(database_url)
+    with unit_of_work(engine) as session:
+        _teacher, student, client, _section, _assignment = make_classroom(session)
+    chat = conversation_service.start_conversation(engine, actor=student, client_id=client.id)
+    gateway = get_gateway()
+
+    # Warm up both paths (connection pool, imports, caches).
+    for _ in range(20):
+        conversation_service.send_message(engine, actor=student, session_id=chat.id,
+                                          content="Warm-up question?")
+    request = gateway._request("You are a client.", [{"role": "user", "content": "Hello?"}], None)
+    for _ in range(20):
+        gateway.client.messages.create(**request)
+
+    turn_ms, sdk_ms = [], []
+    for index in range(args.turns):
+        # Interleave the two so background noise hits both alike.
+        started = time.perf_counter()
+        outcome = conversation_service.send_message(engine, actor=student, session_id=chat.id,
+                                                    content=f"Question {index}: how was it?")
+        turn_ms.append((time.perf_counter() - started) * 1000)
+        assert outcome.ok, outcome.notice
+        started = time.perf_counter()
+        gateway.client.messages.create(**request)
+        sdk_ms.append((time.perf_counter() - started) * 1000)
+
+    fake.stop()
+    backend = engine.dialect.name
+    median_turn, median_sdk = statistics.median(turn_ms), statistics.median(sdk_ms)
+    print(f"backend: {backend}; turns: {args.turns}; fake API latency: 0 ms")
+    print(f"send_message   median {median_turn:7.3f} ms   p95 {percentile(turn_ms, 0.95):7.3f} ms")
+    print(f"direct SDK     median {median_sdk:7.3f} ms   p95 {percentile(sdk_ms, 0.95):7.3f} ms")
+    print(f"overhead/turn  median {median_turn - median_sdk:7.3f} ms   "
+          f"p95 {percentile(turn_ms, 0.95) - percentile(sdk_ms, 0.95):7.3f} ms   "
+          f"(target: median under 2 ms on SQLite)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

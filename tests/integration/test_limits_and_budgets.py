@@ -1,0 +1,131 @@
+"""Rate limits (in memory and shared through Redis across processes) and daily budgets."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import uuid
+
+import pytest
+
+from backend.db import unit_of_work
+from backend.errors import BudgetExceededError, RateLimitedError
+from backend.models.enums import Role, Severity
+from backend.services import conversation_service, event_service, session_service
+from backend.utils.rate_limiter import RateLimiter, rate_limited
+from tests.conftest import REDIS_TEST_URL, require_service
+from tests.factories import make_user
+
+
+def _redis_available() -> bool:
+    try:
+        import redis
+
+        return bool(redis.Redis.from_url(REDIS_TEST_URL, socket_connect_timeout=2).ping())
+    except Exception:  # noqa: BLE001 - any failure means "not reachable"
+        return False
+
+
+def test_user_limit_refuses_with_seconds_to_wait_and_stores_nothing(committed_engine, api,
+                                                                    configure, classroom):
+    configure(user_rate_limit="2/minute")
+    _teacher, student, client, _section, _assignment = classroom
+    chat = conversation_service.start_conversation(committed_engine, actor=student,
+                                                   client_id=client.id)
+    for text in ("One.", "Two."):
+        conversation_service.send_message(committed_engine, actor=student, session_id=chat.id,
+                                          content=text)
+    with pytest.raises(RateLimitedError, match=r"Please wait \d+ seconds") as refusal:
+        conversation_service.submit_message(committed_engine, actor=student, session_id=chat.id,
+                                            content="Three.")
+    assert 50 <= refusal.value.retry_after_seconds <= 60
+    with unit_of_work(committed_engine, write=False) as session:
+        contents = [m.content for m in session_service.get_messages(
+            session, actor=student, session_id=chat.id) if m.role == "user"]
+    assert contents == ["One.", "Two."]
+
+
+def test_global_limit_does_not_use_up_a_users_quota():
+    limiter = RateLimiter(user_limit="5/minute", global_limit="3/minute",
+                          namespace=uuid.uuid4().hex)
+    for user in (1, 2, 3):
+        limiter.hit_message(user)
+    with pytest.raises(RateLimitedError, match="very busy"):
+        limiter.hit_message(4)
+    assert limiter.remaining_messages(4) == 5
+
+
+def test_decorator_applies_the_limit(configure):
+    configure(user_rate_limit="1/minute")
+
+    @rate_limited(lambda user_id: user_id)
+    def act(user_id: int) -> str:
+        return "done"
+
+    assert act(7) == "done"
+    with pytest.raises(RateLimitedError):
+        act(7)
+    assert act(8) == "done"
+
+
+@pytest.mark.redis
+def test_redis_limit_is_shared_by_two_processes():
+    require_service(_redis_available(), f"Redis is not reachable at {REDIS_TEST_URL}")
+    namespace = f"test-{uuid.uuid4().hex}"
+    script = (
+        "import sys\n"
+        "from backend.utils.rate_limiter import RateLimiter\n"
+        "from backend.errors import RateLimitedError\n"
+        f"limiter = RateLimiter({REDIS_TEST_URL!r}, user_limit='5/minute', namespace={namespace!r})\n"
+        "ok = 0\n"
+        "for _ in range(4):\n"
+        "    try:\n"
+        "        limiter.hit_message(42); ok += 1\n"
+        "    except RateLimitedError:\n"
+        "        pass\n"
+        "print(ok)\n"
+    )
+    processes = [subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                                timeout=60) for _ in range(2)]
+    allowed = [int(process.stdout.strip()) for process in processes]
+    assert sum(allowed) == 5, [p.stderr for p in processes]  # 8 tries, one shared quota of 5
+    here = RateLimiter(REDIS_TEST_URL, user_limit="5/minute", namespace=namespace)
+    with pytest.raises(RateLimitedError):
+        here.hit_message(42)
+
+
+def test_user_token_budget_alerts_once_then_refuses(committed_engine, api, configure, classroom):
+    configure(user_daily_token_budget=1000, budget_alert_threshold=0.8)
+    _teacher, student, client, _section, _assignment = classroom
+    with unit_of_work(committed_engine) as session:
+        admin = make_user(session, role=Role.admin)
+    chat = conversation_service.start_conversation(committed_engine, actor=student,
+                                                   client_id=client.id)
+    api.reply("Hm.", input_tokens=850, output_tokens=2)
+    api.reply("Yes.", input_tokens=150, output_tokens=2)
+    conversation_service.send_message(committed_engine, actor=student, session_id=chat.id,
+                                      content="First.")                      # 852 used: 85%
+    conversation_service.send_message(committed_engine, actor=student, session_id=chat.id,
+                                      content="Second.")                     # alert, 1004 used
+    with pytest.raises(BudgetExceededError, match="today's practice allowance"):
+        conversation_service.submit_message(committed_engine, actor=student, session_id=chat.id,
+                                            content="Third.")
+    with unit_of_work(committed_engine, write=False) as session:
+        budget_events = event_service.list_events(session, actor=admin, categories=["budget"])
+    alerts = [e for e in budget_events if e.details.get("key", "").endswith(":alert")]
+    refusals = [e for e in budget_events if e.details.get("key", "").endswith(":full")]
+    assert len(alerts) == 1 and alerts[0].severity == Severity.warning
+    assert len(refusals) == 1 and refusals[0].user_id == student.id
+
+
+def test_global_cost_budget_refuses_everyone(committed_engine, api, configure, classroom):
+    configure(global_daily_cost_budget_usd="0.001")
+    _teacher, student, client, _section, _assignment = classroom
+    chat = conversation_service.start_conversation(committed_engine, actor=student,
+                                                   client_id=client.id)
+    api.reply("Okay.", input_tokens=1000, output_tokens=10)  # $0.00105
+    conversation_service.send_message(committed_engine, actor=student, session_id=chat.id,
+                                      content="Hello.")
+    with pytest.raises(BudgetExceededError, match="spending limit"):
+        conversation_service.submit_message(committed_engine, actor=student, session_id=chat.id,
+                                            content="Again.")
