@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta, timezone
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from backend.config import Settings
@@ -42,29 +42,18 @@ class BudgetUse:
         return float(self.used / self.limit) if self.limit else 0.0
 
 
-def user_tokens_today(session: Session, user_id: int) -> int:
-    """Tokens of every reply today in the user's conversations (prompt, cache and output)."""
-    total = session.scalar(
-        select(func.sum(Message.input_tokens + Message.output_tokens + Message.cache_write_tokens
-                        + Message.cache_read_tokens))
-        .join(ChatSession, ChatSession.id == Message.session_id)
-        .where(ChatSession.user_id == user_id, Message.created_at >= start_of_utc_day(),
-               Message.role == "assistant")
-    )
-    return int(total or 0)
-
-
-def cost_today(session: Session) -> Decimal:
-    total = session.scalar(select(func.sum(Message.cost)).where(
-        Message.created_at >= start_of_utc_day(), Message.role == "assistant"))
-    return Decimal(total or 0)
-
-
 def usage_today(session: Session, settings: Settings, user_id: int) -> tuple[BudgetUse, BudgetUse]:
-    user = BudgetUse(Decimal(user_tokens_today(session, user_id)),
-                     Decimal(settings.user_daily_token_budget))
-    overall = BudgetUse(cost_today(session), settings.global_daily_cost_budget_usd)
-    return user, overall
+    """(the user's tokens, everyone's cost) for replies since UTC midnight, in one query."""
+    tokens = (Message.input_tokens + Message.output_tokens + Message.cache_write_tokens
+              + Message.cache_read_tokens)
+    user_tokens, cost = session.execute(
+        select(func.sum(case((ChatSession.user_id == user_id, tokens), else_=0)),
+               func.sum(Message.cost))
+        .join(ChatSession, ChatSession.id == Message.session_id)
+        .where(Message.created_at >= start_of_utc_day(), Message.role == "assistant")
+    ).one()
+    return (BudgetUse(Decimal(int(user_tokens or 0)), Decimal(settings.user_daily_token_budget)),
+            BudgetUse(Decimal(cost or 0), settings.global_daily_cost_budget_usd))
 
 
 def check_budgets(session: Session, settings: Settings, *, user_id: int) -> None:

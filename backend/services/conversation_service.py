@@ -87,13 +87,13 @@ def submit_message(engine: Engine, *, actor: UserRead | None, session_id: int,
     """Check and store the student's message (committed before any API call)."""
     text = validate_content(content)
     with unit_of_work(engine) as session:
-        chat = session_service.get_session(session, actor=actor, session_id=session_id)
-        if chat.status != SessionStatus.active:
-            raise session_service.SessionCompleted()
-        budget_service.check_budgets(session, get_settings(), user_id=chat.user_id)
+        # add_message checks the session is the actor's and still active; a refusal below rolls
+        # the message back, so nothing is stored unless it may be answered.
+        message = session_service.add_message(session, actor=actor, session_id=session_id,
+                                              role=MessageRole.user, content=text)
+        budget_service.check_budgets(session, get_settings(), user_id=actor.id)
         get_rate_limiter().hit_message(actor.id)
-        return session_service.add_message(session, actor=actor, session_id=session_id,
-                                           role=MessageRole.user, content=text)
+        return message
 
 
 def awaiting_reply(messages: list[MessageRead]) -> bool:
