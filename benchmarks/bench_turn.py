@@ -3,8 +3,9 @@
     .venv/bin/python benchmarks/bench_turn.py [--turns 300] [--database-url URL]
 
 Times N turns through `conversation_service.send_message` (validation, budget check, rate limit,
-two transactions, prompt, history, the SDK call, cost) and, in the same run, N direct SDK calls
-with the same request; prints the median and p95 of each and the overhead per turn.
+three transactions, prompt, history, the SDK call, cost) and, interleaved in the same run, N direct
+SDK calls replaying exactly the request that turn sent (system prompt and history as the fake API
+received them); prints the median and p95 of each and the overhead per turn.
 """
 
 from __future__ import annotations
@@ -21,6 +22,21 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ["ENV_FILE"] = os.devnull
 
 
+QUESTIONS = [
+    "What brings you in today?", "How long has this been going on for you?",
+    "It sounds like work has been really overwhelming lately. What is that like for you?",
+    "When you say you feel stuck, what does that look like day to day?",
+    "Who do you usually talk to when things get hard?",
+]
+
+
+def _replay(fake) -> dict:
+    """The last request the fake API received, as keyword arguments for `messages.create`."""
+    body = dict(fake.last_request.body)
+    body.pop("stream", None)
+    return body
+
+
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
@@ -29,6 +45,8 @@ def percentile(values: list[float], share: float) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--turns", type=int, default=300)
+    parser.add_argument("--turns-per-conversation", type=int, default=20,
+                        help="a new conversation (new student) after this many turns")
     parser.add_argument("--database-url", default=None, help="default: a temporary SQLite file")
     args = parser.parse_args()
 
@@ -42,38 +60,45 @@ def main() -> int:
         "ANTHROPIC_BASE_URL": fake.base_url, "ANTHROPIC_MAX_RETRIES": "0",
         "USER_RATE_LIMIT": "100000/minute", "GLOBAL_RATE_LIMIT": "100000/hour",
         "USER_DAILY_TOKEN_BUDGET": "1000000000", "GLOBAL_DAILY_COST_BUDGET_USD": "100000",
-        # Keep the history the same size every turn, so turn 1 and turn N cost the same work.
-        "CONTEXT_TOKEN_BUDGET": "2000",
     })
 
     from backend.db import create_db_engine, unit_of_work, upgrade_database
     from backend.services import conversation_service
     from backend.services.anthropic_service import get_gateway
-    from tests.factories import make_classroom
+    from tests.factories import enroll, make_classroom, make_user
 
     upgrade_database(database_url)
     engine = create_db_engine(database_url)
+    conversations = -(-args.turns // args.turns_per_conversation) + 1
     with unit_of_work(engine) as session:
-        _teacher, student, client, _section, _assignment = make_classroom(session)
-    chat = conversation_service.start_conversation(engine, actor=student, client_id=client.id)
+        _teacher, first, client, section, _assignment = make_classroom(session)
+        students = [first] + [make_user(session) for _ in range(conversations - 1)]
+        for student in students[1:]:
+            enroll(session, section=section, student=student)
+    chats = [(student, conversation_service.start_conversation(engine, actor=student,
+                                                               client_id=client.id))
+             for student in students]
+    student, chat = chats.pop()
     gateway = get_gateway()
 
     # Warm up both paths (connection pool, imports, caches).
     for _ in range(20):
         conversation_service.send_message(engine, actor=student, session_id=chat.id,
                                           content="Warm-up question?")
-    request = gateway._request("You are a client.", [{"role": "user", "content": "Hello?"}], None)
     for _ in range(20):
-        gateway.client.messages.create(**request)
+        gateway.client.messages.create(**_replay(fake))
 
     turn_ms, sdk_ms = [], []
     for index in range(args.turns):
+        if index % args.turns_per_conversation == 0:
+            student, chat = chats.pop()
         # Interleave the two so background noise hits both alike.
         started = time.perf_counter()
         outcome = conversation_service.send_message(engine, actor=student, session_id=chat.id,
-                                                    content=f"Question {index}: how was it?")
+                                                    content=QUESTIONS[index % len(QUESTIONS)])
         turn_ms.append((time.perf_counter() - started) * 1000)
         assert outcome.ok, outcome.notice
+        request = _replay(fake)
         started = time.perf_counter()
         gateway.client.messages.create(**request)
         sdk_ms.append((time.perf_counter() - started) * 1000)
@@ -81,7 +106,8 @@ def main() -> int:
     fake.stop()
     backend = engine.dialect.name
     median_turn, median_sdk = statistics.median(turn_ms), statistics.median(sdk_ms)
-    print(f"backend: {backend}; turns: {args.turns}; fake API latency: 0 ms")
+    print(f"backend: {backend}; turns: {args.turns} in conversations of "
+          f"{args.turns_per_conversation}; fake API latency: 0 ms")
     print(f"send_message   median {median_turn:7.3f} ms   p95 {percentile(turn_ms, 0.95):7.3f} ms")
     print(f"direct SDK     median {median_sdk:7.3f} ms   p95 {percentile(sdk_ms, 0.95):7.3f} ms")
     print(f"overhead/turn  median {median_turn - median_sdk:7.3f} ms   "

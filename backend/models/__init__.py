@@ -5,9 +5,11 @@ from backend.models.client_profile import ClientProfile
 from backend.models.conversation import ChatSession, Message
 from backend.models.event import Event
 from backend.models.section import Assignment, AssignmentClient, Enrollment, Section
+from backend.models.usage import DailyUsage
 from backend.models.user import User
 
 __all__ = [
-    "Assignment", "AssignmentClient", "Base", "ChatSession", "ClientProfile", "Enrollment", "Event",
+    "Assignment", "AssignmentClient", "Base", "ChatSession", "ClientProfile", "DailyUsage", "Enrollment",
+    "Event",
     "Message", "Section", "User",
 ]

@@ -52,6 +52,8 @@ class ChatSession(IdMixin, UsageColumns, Base):
     prompt_version: Mapped[str | None] = mapped_column(String(40))
     total_tokens: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     estimated_cost: Mapped[Decimal] = mapped_column(Money, default=Decimal(0), server_default="0")
+    # Kept under the session's row lock: the next message's sequence number, and a cheap count.
+    message_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # Replies whose model has no price: their cost is unknown, not zero.
     unpriced_replies: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 

@@ -52,6 +52,7 @@ class SessionRead(BaseModel):
     total_tokens: int
     estimated_cost: Decimal
     unpriced_replies: int
+    message_count: int
 
     @property
     def is_active(self) -> bool:

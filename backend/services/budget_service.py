@@ -1,7 +1,8 @@
 """Daily budgets: tokens per user and dollars for the whole product, by UTC day.
 
 At the alert threshold an event is written once per day and budget; at 100% new replies are
-refused with a clear message. Spending is read from stored messages, so every process agrees.
+refused with a clear message. Spending is kept per user and UTC day in `daily_usage`, written in the same transaction as each
+reply, so every process agrees and a check reads one day's rows.
 """
 
 from __future__ import annotations
@@ -11,11 +12,13 @@ from datetime import datetime, time, timedelta, timezone
 from decimal import Decimal
 
 from sqlalchemy import case, func, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from backend.config import Settings
 from backend.errors import BudgetExceededError
-from backend.models import ChatSession, Message
+from backend.models import DailyUsage
 from backend.services import event_service
 from backend.utils.formatting import format_usd
 
@@ -42,15 +45,26 @@ class BudgetUse:
         return float(self.used / self.limit) if self.limit else 0.0
 
 
+def record_daily_usage(session: Session, *, user_id: int, tokens: int, cost: Decimal | None) -> None:
+    """Add one reply to today's totals (in the caller's transaction, beside the reply itself)."""
+    values = {"day": start_of_utc_day().date(), "user_id": user_id, "tokens": tokens,
+              "cost": cost or Decimal(0), "replies": 1}
+    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = insert(DailyUsage).values(**values)
+    session.execute(statement.on_conflict_do_update(
+        index_elements=[DailyUsage.day, DailyUsage.user_id],
+        set_={"tokens": DailyUsage.tokens + statement.excluded.tokens,
+              "cost": DailyUsage.cost + statement.excluded.cost,
+              "replies": DailyUsage.replies + statement.excluded.replies},
+    ))
+
+
 def usage_today(session: Session, settings: Settings, user_id: int) -> tuple[BudgetUse, BudgetUse]:
-    """(the user's tokens, everyone's cost) for replies since UTC midnight, in one query."""
-    tokens = (Message.input_tokens + Message.output_tokens + Message.cache_write_tokens
-              + Message.cache_read_tokens)
+    """(the user's tokens, everyone's cost) since UTC midnight: one query over today's rows."""
     user_tokens, cost = session.execute(
-        select(func.sum(case((ChatSession.user_id == user_id, tokens), else_=0)),
-               func.sum(Message.cost))
-        .join(ChatSession, ChatSession.id == Message.session_id)
-        .where(Message.created_at >= start_of_utc_day(), Message.role == "assistant")
+        select(func.sum(case((DailyUsage.user_id == user_id, DailyUsage.tokens), else_=0)),
+               func.sum(DailyUsage.cost))
+        .where(DailyUsage.day == start_of_utc_day().date())
     ).one()
     return (BudgetUse(Decimal(int(user_tokens or 0)), Decimal(settings.user_daily_token_budget)),
             BudgetUse(Decimal(cost or 0), settings.global_daily_cost_budget_usd))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -19,7 +19,7 @@ from backend.models.base import utcnow
 from backend.models.enums import MessageRole, SessionMode, SessionStatus
 from backend.schemas.accounts import UserRead
 from backend.schemas.conversations import MessageRead, SessionRead, Usage
-from backend.services import assignment_service, client_service
+from backend.services import assignment_service, budget_service, client_service
 from backend.services.permissions import require_user
 from backend.utils.token_counter import MESSAGE_OVERHEAD_TOKENS, estimate_tokens
 
@@ -155,10 +155,12 @@ def get_recent_turns(
 
 
 def _recent_turns(session: Session, session_id: int, budget_tokens: int) -> list[tuple[str, str]]:
+    # Every message costs at least its overhead plus one token, which bounds the rows to read.
+    most_rows = budget_tokens // (MESSAGE_OVERHEAD_TOKENS + 1) + 1
     rows = session.execute(
         select(Message.role, Message.content).where(Message.session_id == session_id)
-        .order_by(Message.sequence_number.desc()).execution_options(yield_per=64)
-    )
+        .order_by(Message.sequence_number.desc()).limit(most_rows)
+    ).all()
     turns: list[tuple[str, str]] = []
     used = 0
     for role, content in rows:
@@ -166,7 +168,6 @@ def _recent_turns(session: Session, session_id: int, budget_tokens: int) -> list
         used += estimate_tokens(content) + MESSAGE_OVERHEAD_TOKENS
         if used > budget_tokens:
             break
-    rows.close()
     turns.reverse()
     return turns
 
@@ -229,13 +230,12 @@ def add_message(
     chat = _load_own(session, actor, session_id)
     if chat.status != SessionStatus.active.value and not allow_completed:
         raise SessionCompleted()
-    last = session.scalar(
-        select(func.max(Message.sequence_number)).where(Message.session_id == chat.id)
-    )
+    # The session row is locked, so this count is ours until commit: numbers stay gapless.
+    chat.message_count += 1
     role = MessageRole(role)
     usage = usage or Usage()
     message = Message(
-        session_id=chat.id, sequence_number=(last or 0) + 1, role=role.value, content=content,
+        session_id=chat.id, sequence_number=chat.message_count, role=role.value, content=content,
         token_count=usage.output_tokens if role == MessageRole.assistant else estimate_tokens(content),
         model=model, input_tokens=usage.input_tokens, output_tokens=usage.output_tokens,
         cache_write_tokens=usage.cache_write_tokens, cache_read_tokens=usage.cache_read_tokens,
@@ -244,7 +244,7 @@ def add_message(
     )
     session.add(message)
     if role == MessageRole.assistant:
-        _add_usage(chat, usage, cost, model)
+        _add_usage(session, chat, usage, cost, model)
     session.flush()
     return MessageRead.model_validate(message)
 
@@ -256,12 +256,16 @@ def update_token_count(
     chat = session.scalar(select(ChatSession).where(ChatSession.id == session_id).with_for_update())
     if chat is None:
         raise SessionNotFound(session_id)
-    _add_usage(chat, usage, cost, model)
+    _add_usage(session, chat, usage, cost, model)
     session.flush()
     return SessionRead.model_validate(chat)
 
 
-def _add_usage(chat: ChatSession, usage: Usage, cost: Decimal | None, model: str | None) -> None:
+def _add_usage(session: Session, chat: ChatSession, usage: Usage, cost: Decimal | None,
+               model: str | None) -> None:
+    """The session's totals and the user's daily totals move together, in one transaction."""
+    budget_service.record_daily_usage(session, user_id=chat.user_id, tokens=usage.total_tokens,
+                                      cost=cost)
     chat.input_tokens += usage.input_tokens
     chat.output_tokens += usage.output_tokens
     chat.cache_write_tokens += usage.cache_write_tokens
