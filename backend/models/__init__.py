@@ -4,12 +4,13 @@ from backend.models.base import Base
 from backend.models.client_profile import ClientProfile
 from backend.models.conversation import ChatSession, Message
 from backend.models.event import Event
+from backend.models.feedback import MessageRating, SessionFeedback
 from backend.models.section import Assignment, AssignmentClient, Enrollment, Section
 from backend.models.usage import DailyUsage
 from backend.models.user import User
 
 __all__ = [
     "Assignment", "AssignmentClient", "Base", "ChatSession", "ClientProfile", "DailyUsage", "Enrollment",
-    "Event",
+    "Event", "MessageRating", "SessionFeedback",
     "Message", "Section", "User",
 ]
