@@ -1,0 +1,301 @@
+"""The admin dashboard's figures, each computed in the database (grouped queries over indexed
+columns), never by loading sessions or messages into Python. Days and hours are UTC."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+
+from sqlalchemy import Select, and_, func, literal_column, select
+from sqlalchemy.orm import Session
+
+from backend.config import Settings
+from backend.models import (
+    Assignment, ChatSession, ClientProfile, DailyUsage, Event, Message, Section, User,
+)
+from backend.models.enums import MessageRole, Severity, SessionStatus
+from backend.schemas.accounts import UserRead
+from backend.services.budget_service import start_of_utc_day
+from backend.services.permissions import require_admin
+
+THOUSAND = Decimal(1000)
+
+
+@dataclass(frozen=True)
+class Percentiles:
+    median_ms: float | None
+    p95_ms: float | None
+    count: int
+
+
+@dataclass(frozen=True)
+class NowFigures:
+    active_sessions: int
+    sessions_today: int
+    messages_today: int
+    input_tokens: int
+    output_tokens: int
+    cache_write_tokens: int
+    cache_read_tokens: int
+    cost_today: Decimal
+    completed_today: int
+    cost_completed_today: Decimal
+    latency_last_hour: Percentiles
+    latency_today: Percentiles
+    first_token_last_hour: Percentiles
+    first_token_today: Percentiles
+
+    @property
+    def tokens_today(self) -> int:
+        return (self.input_tokens + self.output_tokens + self.cache_write_tokens
+                + self.cache_read_tokens)
+
+    @property
+    def cost_per_1k_tokens(self) -> Decimal | None:
+        return self.cost_today / self.tokens_today * THOUSAND if self.tokens_today else None
+
+    @property
+    def avg_cost_per_completed(self) -> Decimal | None:
+        return self.cost_completed_today / self.completed_today if self.completed_today else None
+
+    @property
+    def completion_rate(self) -> float | None:
+        """Share of today's sessions that were completed."""
+        return self.completed_today / self.sessions_today if self.sessions_today else None
+
+
+@dataclass(frozen=True)
+class ActiveSession:
+    session_id: int
+    user: str
+    client: str
+    started_at: datetime
+    messages: int
+    cost: Decimal
+
+
+@dataclass(frozen=True)
+class UsageBucket:
+    """One hour or one day of usage."""
+
+    start: datetime
+    sessions: int = 0
+    messages: int = 0
+    tokens: int = 0
+    cost: Decimal = Decimal(0)
+    errors: int = 0
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    label: str
+    tokens: int
+    cost: Decimal
+    replies: int
+
+
+@dataclass(frozen=True)
+class BudgetStatus:
+    spend_today: Decimal
+    daily_cost_budget: Decimal
+    user_token_budget: int
+    alert_threshold: float
+    near_limit: list[tuple[str, int]] = field(default_factory=list)  # (username, tokens today)
+
+    @property
+    def spend_share(self) -> float | None:
+        return float(self.spend_today / self.daily_cost_budget) if self.daily_cost_budget else None
+
+
+# Helpers ---------------------------------------------------------------------------------------
+def _reply_tokens():
+    return (Message.input_tokens + Message.output_tokens + Message.cache_write_tokens
+            + Message.cache_read_tokens)
+
+
+def _percentiles(session: Session, column, *conditions) -> Percentiles:
+    """Median and 95th percentile (nearest rank) of a column, in the database on either backend."""
+    where = and_(column.is_not(None), *conditions)
+    if session.get_bind().dialect.name == "postgresql":
+        median, p95, count = session.execute(select(
+            func.percentile_disc(0.5).within_group(column),
+            func.percentile_disc(0.95).within_group(column), func.count(column),
+        ).select_from(Message).where(where)).one()
+        return Percentiles(_ms(median), _ms(p95), int(count))
+    count = session.scalar(select(func.count(column)).select_from(Message).where(where)) or 0
+    if not count:
+        return Percentiles(None, None, 0)
+
+    def at(share: float) -> float | None:
+        # Nearest rank, as PostgreSQL's percentile_disc: the first value whose rank reaches it.
+        offset = max(0, min(count - 1, math.ceil(share * count) - 1))
+        return _ms(session.scalar(select(column).select_from(Message).where(where)
+                                  .order_by(column).limit(1).offset(offset)))
+
+    return Percentiles(at(0.5), at(0.95), int(count))
+
+
+def _ms(value) -> float | None:
+    return None if value is None else round(float(value), 1)
+
+
+def _bucket(session: Session, column, unit: str):
+    """The start of the hour or day of `column`, as text the same on both backends."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.to_char(func.date_trunc(unit, func.timezone("UTC", column)),
+                            "YYYY-MM-DD HH24:00" if unit == "hour" else "YYYY-MM-DD")
+    return func.strftime("%Y-%m-%d %H:00" if unit == "hour" else "%Y-%m-%d", column)
+
+
+def _parse_bucket(text: str) -> datetime:
+    pattern = "%Y-%m-%d %H:%M" if " " in text else "%Y-%m-%d"
+    return datetime.strptime(text, pattern).replace(tzinfo=timezone.utc)
+
+
+# Figures ---------------------------------------------------------------------------------------
+def now_figures(session: Session, *, actor: UserRead | None,
+                now: datetime | None = None) -> NowFigures:
+    require_admin(actor)
+    now = now or datetime.now(timezone.utc)
+    today, hour_ago = start_of_utc_day(now), now - timedelta(hours=1)
+    active = session.scalar(select(func.count(ChatSession.id)).where(
+        ChatSession.status == SessionStatus.active.value)) or 0
+    started, completed, completed_cost = session.execute(select(
+        func.count(ChatSession.id),
+        func.count(ChatSession.id).filter(ChatSession.status == SessionStatus.completed.value),
+        func.sum(ChatSession.estimated_cost).filter(
+            ChatSession.status == SessionStatus.completed.value),
+    ).where(ChatSession.started_at >= today, ChatSession.started_at <= now)).one()
+    usage = session.execute(select(
+        func.count(Message.id), func.sum(Message.input_tokens), func.sum(Message.output_tokens),
+        func.sum(Message.cache_write_tokens), func.sum(Message.cache_read_tokens),
+        func.sum(Message.cost),
+    ).where(Message.created_at >= today, Message.created_at <= now)).one()
+    replies_today = and_(Message.role == MessageRole.assistant.value, Message.created_at >= today,
+                         Message.created_at <= now)
+    replies_hour = and_(Message.role == MessageRole.assistant.value,
+                        Message.created_at >= hour_ago, Message.created_at <= now)
+    return NowFigures(
+        active_sessions=int(active), sessions_today=int(started or 0),
+        messages_today=int(usage[0] or 0), input_tokens=int(usage[1] or 0),
+        output_tokens=int(usage[2] or 0), cache_write_tokens=int(usage[3] or 0),
+        cache_read_tokens=int(usage[4] or 0), cost_today=Decimal(usage[5] or 0),
+        completed_today=int(completed or 0), cost_completed_today=Decimal(completed_cost or 0),
+        latency_last_hour=_percentiles(session, Message.latency_ms, replies_hour),
+        latency_today=_percentiles(session, Message.latency_ms, replies_today),
+        first_token_last_hour=_percentiles(session, Message.time_to_first_token_ms, replies_hour),
+        first_token_today=_percentiles(session, Message.time_to_first_token_ms, replies_today),
+    )
+
+
+def active_sessions(session: Session, *, actor: UserRead | None, limit: int = 100) -> list[ActiveSession]:
+    require_admin(actor)
+    rows = session.execute(
+        select(ChatSession.id, User.display_name, ClientProfile.name, ChatSession.started_at,
+               ChatSession.message_count, ChatSession.estimated_cost)
+        .join(User, User.id == ChatSession.user_id)
+        .join(ClientProfile, ClientProfile.id == ChatSession.client_id)
+        .where(ChatSession.status == SessionStatus.active.value)
+        .order_by(ChatSession.started_at.desc()).limit(limit)
+    ).all()
+    return [ActiveSession(*row) for row in rows]
+
+
+def hourly_usage(session: Session, *, actor: UserRead | None,
+                 now: datetime | None = None) -> list[UsageBucket]:
+    """The last 24 hours, one bucket per hour (empty hours included)."""
+    require_admin(actor)
+    now = now or datetime.now(timezone.utc)
+    first = now.replace(minute=0, second=0, microsecond=0) - timedelta(hours=23)
+    bucket = _bucket(session, Message.created_at, "hour")
+    rows = session.execute(
+        select(bucket, func.count(Message.id), func.sum(_reply_tokens()), func.sum(Message.cost))
+        .where(Message.created_at >= first, Message.created_at <= now).group_by(bucket)
+    ).all()
+    found = {_parse_bucket(b): UsageBucket(_parse_bucket(b), messages=int(n), tokens=int(t or 0),
+                                           cost=Decimal(c or 0)) for b, n, t, c in rows}
+    return [found.get(first + timedelta(hours=h), UsageBucket(first + timedelta(hours=h)))
+            for h in range(24)]
+
+
+def daily_usage(session: Session, *, actor: UserRead | None, days: int = 7,
+                now: datetime | None = None) -> list[UsageBucket]:
+    """The seed's daily tracking sheet: sessions, messages, tokens, cost and error events per day."""
+    require_admin(actor)
+    now = now or datetime.now(timezone.utc)
+    first = start_of_utc_day(now) - timedelta(days=days - 1)
+
+    def per_day(query: Select, column) -> dict[datetime, tuple]:
+        bucket = _bucket(session, column, "day")
+        rows = session.execute(query.add_columns(bucket).where(column >= first, column <= now)
+                               .group_by(bucket)).all()
+        return {_parse_bucket(row[-1]): row[:-1] for row in rows}
+
+    sessions = per_day(select(func.count(ChatSession.id)), ChatSession.started_at)
+    messages = per_day(select(func.count(Message.id), func.sum(_reply_tokens()),
+                              func.sum(Message.cost)), Message.created_at)
+    errors = per_day(select(func.count(Event.id)).where(
+        Event.severity.in_([Severity.error.value, Severity.critical.value])), Event.created_at)
+    result = []
+    for offset in range(days):
+        day = first + timedelta(days=offset)
+        count, tokens, cost = messages.get(day, (0, 0, 0))
+        result.append(UsageBucket(day, sessions=int(sessions.get(day, (0,))[0]),
+                                  messages=int(count), tokens=int(tokens or 0),
+                                  cost=Decimal(cost or 0), errors=int(errors.get(day, (0,))[0])))
+    return result
+
+
+def breakdown(session: Session, *, actor: UserRead | None, by: str, days: int = 30,
+              now: datetime | None = None, limit: int = 50) -> list[Breakdown]:
+    """Cost and tokens of replies by model, teacher, section, client or student, most costly first."""
+    require_admin(actor)
+    now = now or datetime.now(timezone.utc)
+    since = start_of_utc_day(now) - timedelta(days=days - 1)
+    labels = {
+        "model": func.coalesce(Message.model, "unknown"),
+        "client": ClientProfile.name,
+        "teacher": User.display_name,
+        "section": func.coalesce(Section.name, literal_column("'(teacher tests)'")),
+        "student": User.display_name,
+    }
+    if by not in labels:
+        raise ValueError(f"unknown breakdown {by!r}")
+    label = labels[by]
+    query = (select(label, func.sum(_reply_tokens()), func.sum(Message.cost), func.count(Message.id))
+             .select_from(Message)
+             .where(Message.role == MessageRole.assistant.value, Message.created_at >= since,
+                    Message.created_at <= now))
+    if by != "model":
+        query = query.join(ChatSession, ChatSession.id == Message.session_id)
+    if by in {"client", "teacher"}:
+        query = query.join(ClientProfile, ClientProfile.id == ChatSession.client_id)
+    if by == "teacher":
+        query = query.join(User, User.id == ClientProfile.owner_id)
+    if by == "section":
+        query = (query.outerjoin(Assignment, Assignment.id == ChatSession.assignment_id)
+                 .outerjoin(Section, Section.id == Assignment.section_id))
+    if by == "student":
+        query = query.join(User, User.id == ChatSession.user_id).where(User.role == "student")
+    rows = session.execute(query.group_by(label).order_by(func.sum(Message.cost).desc())
+                           .limit(limit)).all()
+    return [Breakdown(str(name), int(tokens or 0), Decimal(cost or 0), int(count))
+            for name, tokens, cost, count in rows]
+
+
+def budget_status(session: Session, settings: Settings, *, actor: UserRead | None,
+                  now: datetime | None = None) -> BudgetStatus:
+    require_admin(actor)
+    day = start_of_utc_day(now).date()
+    spend = session.scalar(select(func.sum(DailyUsage.cost)).where(DailyUsage.day == day))
+    near = session.execute(
+        select(User.username, DailyUsage.tokens).join(User, User.id == DailyUsage.user_id)
+        .where(DailyUsage.day == day,
+               DailyUsage.tokens >= settings.user_daily_token_budget * settings.budget_alert_threshold)
+        .order_by(DailyUsage.tokens.desc()).limit(50)
+    ).all()
+    return BudgetStatus(Decimal(spend or 0), settings.global_daily_cost_budget_usd,
+                        settings.user_daily_token_budget, settings.budget_alert_threshold,
+                        [(name, int(tokens)) for name, tokens in near])
