@@ -118,3 +118,20 @@ def upgrade_database(database_url: str, revision: str = "head") -> None:
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
     command.upgrade(alembic_config(database_url), revision)
+
+
+def upsert_add(session: Session, model, keys: dict, increments: dict) -> None:
+    """INSERT a row, or add `increments` to the existing row with the same primary key.
+
+    One statement on both backends (ON CONFLICT DO UPDATE), so racing writers never lose a count.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    statement = insert(model).values(**keys, **increments)
+    session.execute(statement.on_conflict_do_update(
+        index_elements=[getattr(model, name) for name in keys],
+        set_={name: getattr(model, name) + getattr(statement.excluded, name)
+              for name in increments},
+    ))

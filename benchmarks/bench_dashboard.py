@@ -30,11 +30,13 @@ from sqlalchemy import create_engine, insert, text  # noqa: E402
 from backend.config import get_settings  # noqa: E402
 from backend.db import create_db_engine, unit_of_work, upgrade_database  # noqa: E402
 from backend.models import (  # noqa: E402
-    Assignment, AssignmentClient, ChatSession, ClientProfile, DailyUsage, Enrollment, Event,
-    Message, Section, User,
+    Assignment, AssignmentClient, ChatSession, ClientProfile, Enrollment, Event, Message, Section,
+    User,
 )
 from backend.schemas.accounts import UserRead  # noqa: E402
-from backend.services import event_service, feedback_service, metrics_service  # noqa: E402
+from backend.services import (  # noqa: E402
+    event_service, feedback_service, metrics_service, usage_service,
+)
 
 POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL",
                                     "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
@@ -118,10 +120,8 @@ def fill(engine, sessions: int, per_session: int, now: datetime) -> None:
             "created_at": now - timedelta(seconds=rng.uniform(0, 30 * 86400)),
             "severity": rng.choice(["info", "warning", "error"]), "category": "api_overloaded",
             "message": "x", "details": {}} for _ in range(5000)])
-        connection.execute(insert(DailyUsage), [{
-            "day": now.date(), "user_id": sid, "tokens": rng.randint(0, 200_000),
-            "cost": Decimal(rng.randint(0, 50_000)) / 1_000_000, "replies": 10}
-            for sid in student_ids])
+    with unit_of_work(engine) as session:
+        usage_service.rebuild(session)  # the daily tables the app keeps beside each message
     if engine.dialect.name == "postgresql":
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             connection.execute(text("VACUUM ANALYZE"))

@@ -6,11 +6,11 @@ from backend.models.conversation import ChatSession, Message
 from backend.models.event import Event
 from backend.models.feedback import MessageRating, SessionFeedback
 from backend.models.section import Assignment, AssignmentClient, Enrollment, Section
-from backend.models.usage import DailyUsage
+from backend.models.usage import ClientDailyUsage, DailyUsage
 from backend.models.user import User
 
 __all__ = [
-    "Assignment", "AssignmentClient", "Base", "ChatSession", "ClientProfile", "DailyUsage", "Enrollment",
-    "Event", "MessageRating", "SessionFeedback",
-    "Message", "Section", "User",
+    "Assignment", "AssignmentClient", "Base", "ChatSession", "ClientDailyUsage", "ClientProfile",
+    "DailyUsage", "Enrollment", "Event", "Message", "MessageRating", "Section", "SessionFeedback",
+    "User",
 ]

@@ -1,7 +1,8 @@
-"""Per-user, per-UTC-day usage totals, kept in step with the replies stored.
+"""Usage totals per UTC day, kept in step with the messages stored (same transaction).
 
-Budget checks read one day's rows instead of summing every message of the day, so a busy day costs
-no more per message than a quiet one.
+Budget checks and the admin dashboard read these small tables instead of summing every message,
+so a busy month costs no more per check or refresh than a quiet one. `usage_service.rebuild`
+recomputes them from the messages.
 """
 
 from __future__ import annotations
@@ -9,13 +10,15 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, Date, ForeignKey
+from sqlalchemy import BigInteger, Date, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.models.base import Base, Money
 
 
 class DailyUsage(Base):
+    """Per user and day: what budgets and the top-students list read."""
+
     __tablename__ = "daily_usage"
 
     day: Mapped[date] = mapped_column(Date, primary_key=True)
@@ -25,3 +28,25 @@ class DailyUsage(Base):
     tokens: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     cost: Mapped[Decimal] = mapped_column(Money, default=Decimal(0), server_default="0")
     replies: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+
+
+class ClientDailyUsage(Base):
+    """Per day, client, assignment and model: the dashboard's timelines and breakdowns."""
+
+    __tablename__ = "client_daily_usage"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    client_id: Mapped[int] = mapped_column(
+        ForeignKey("client_profiles.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    # 0 for conversations outside any assignment (teacher tests); no foreign key for that reason.
+    assignment_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    model: Mapped[str] = mapped_column(String(80), primary_key=True)
+    sessions: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    messages: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    replies: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    input_tokens: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    output_tokens: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    cache_write_tokens: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    cache_read_tokens: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    cost: Mapped[Decimal] = mapped_column(Money, default=Decimal(0), server_default="0")

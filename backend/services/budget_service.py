@@ -12,8 +12,6 @@ from datetime import datetime, time, timedelta, timezone
 from decimal import Decimal
 
 from sqlalchemy import case, func, select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from backend.config import Settings
@@ -43,20 +41,6 @@ class BudgetUse:
     @property
     def share(self) -> float:
         return float(self.used / self.limit) if self.limit else 0.0
-
-
-def record_daily_usage(session: Session, *, user_id: int, tokens: int, cost: Decimal | None) -> None:
-    """Add one reply to today's totals (in the caller's transaction, beside the reply itself)."""
-    values = {"day": start_of_utc_day().date(), "user_id": user_id, "tokens": tokens,
-              "cost": cost or Decimal(0), "replies": 1}
-    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = insert(DailyUsage).values(**values)
-    session.execute(statement.on_conflict_do_update(
-        index_elements=[DailyUsage.day, DailyUsage.user_id],
-        set_={"tokens": DailyUsage.tokens + statement.excluded.tokens,
-              "cost": DailyUsage.cost + statement.excluded.cost,
-              "replies": DailyUsage.replies + statement.excluded.replies},
-    ))
 
 
 def usage_today(session: Session, settings: Settings, user_id: int) -> tuple[BudgetUse, BudgetUse]:

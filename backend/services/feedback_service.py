@@ -127,13 +127,15 @@ def feedback_shares(
                                SessionFeedback.usefulness >= POSITIVE_SCORE), 1), else_=0)
     forms = (
         select(ChatSession.client_id.label("client_id"), form_positive.label("positive"))
-        .join(SessionFeedback, SessionFeedback.session_id == ChatSession.id).where(readable)
+        .select_from(SessionFeedback)
+        .join(ChatSession, ChatSession.id == SessionFeedback.session_id).where(readable)
     )
-    thumbs = (
+    thumbs = (  # from the (few) ratings to their messages, not from every message
         select(ChatSession.client_id.label("client_id"),
                case((MessageRating.positive, 1), else_=0).label("positive"))
-        .join(Message, Message.session_id == ChatSession.id)
-        .join(MessageRating, MessageRating.message_id == Message.id).where(readable)
+        .select_from(MessageRating)
+        .join(Message, Message.id == MessageRating.message_id)
+        .join(ChatSession, ChatSession.id == Message.session_id).where(readable)
     )
     if since is not None:
         forms = forms.where(SessionFeedback.updated_at >= since)

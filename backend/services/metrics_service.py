@@ -3,17 +3,17 @@ columns), never by loading sessions or messages into Python. Days and hours are 
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
-from sqlalchemy import Select, and_, func, literal_column, select
+from sqlalchemy import and_, func, literal_column, or_, select
 from sqlalchemy.orm import Session
 
 from backend.config import Settings
 from backend.models import (
-    Assignment, ChatSession, ClientProfile, DailyUsage, Event, Message, Section, User,
+    Assignment, ChatSession, ClientDailyUsage, ClientProfile, DailyUsage, Event, Message, Section,
+    User,
 )
 from backend.models.enums import MessageRole, Severity, SessionStatus
 from backend.schemas.accounts import UserRead
@@ -116,25 +116,24 @@ def _reply_tokens():
 
 
 def _percentiles(session: Session, column, *conditions) -> Percentiles:
-    """Median and 95th percentile (nearest rank) of a column, in the database on either backend."""
-    where = and_(column.is_not(None), *conditions)
-    if session.get_bind().dialect.name == "postgresql":
-        median, p95, count = session.execute(select(
-            func.percentile_disc(0.5).within_group(column),
-            func.percentile_disc(0.95).within_group(column), func.count(column),
-        ).select_from(Message).where(where)).one()
-        return Percentiles(_ms(median), _ms(p95), int(count))
-    count = session.scalar(select(func.count(column)).select_from(Message).where(where)) or 0
-    if not count:
+    """Median and 95th percentile (nearest rank) in one ordered pass in the database."""
+    ranked = (
+        select(column.label("value"), func.row_number().over(order_by=column).label("rank"),
+               func.count().over().label("total"))
+        .select_from(Message).where(column.is_not(None), *conditions).subquery()
+    )
+    # ceil(p * n) in integer arithmetic, the same on both backends.
+    median_rank = (50 * ranked.c.total + 99) // 100
+    p95_rank = (95 * ranked.c.total + 99) // 100
+    rows = session.execute(
+        select(ranked.c.value, ranked.c.rank, ranked.c.total, median_rank, p95_rank)
+        .where(or_(ranked.c.rank == median_rank, ranked.c.rank == p95_rank))
+    ).all()
+    if not rows:
         return Percentiles(None, None, 0)
-
-    def at(share: float) -> float | None:
-        # Nearest rank, as PostgreSQL's percentile_disc: the first value whose rank reaches it.
-        offset = max(0, min(count - 1, math.ceil(share * count) - 1))
-        return _ms(session.scalar(select(column).select_from(Message).where(where)
-                                  .order_by(column).limit(1).offset(offset)))
-
-    return Percentiles(at(0.5), at(0.95), int(count))
+    by_rank = {int(rank): value for value, rank, _total, _m, _p in rows}
+    total, median_at, p95_at = int(rows[0][2]), int(rows[0][3]), int(rows[0][4])
+    return Percentiles(_ms(by_rank.get(median_at)), _ms(by_rank.get(p95_at)), total)
 
 
 def _ms(value) -> float | None:
@@ -168,11 +167,12 @@ def now_figures(session: Session, *, actor: UserRead | None,
         func.sum(ChatSession.estimated_cost).filter(
             ChatSession.status == SessionStatus.completed.value),
     ).where(ChatSession.started_at >= today, ChatSession.started_at <= now)).one()
+    rollup = ClientDailyUsage
     usage = session.execute(select(
-        func.count(Message.id), func.sum(Message.input_tokens), func.sum(Message.output_tokens),
-        func.sum(Message.cache_write_tokens), func.sum(Message.cache_read_tokens),
-        func.sum(Message.cost),
-    ).where(Message.created_at >= today, Message.created_at <= now)).one()
+        func.sum(rollup.messages), func.sum(rollup.input_tokens), func.sum(rollup.output_tokens),
+        func.sum(rollup.cache_write_tokens), func.sum(rollup.cache_read_tokens),
+        func.sum(rollup.cost),
+    ).where(rollup.day == today.date())).one()
     replies_today = and_(Message.role == MessageRole.assistant.value, Message.created_at >= today,
                          Message.created_at <= now)
     replies_hour = and_(Message.role == MessageRole.assistant.value,
@@ -226,25 +226,24 @@ def daily_usage(session: Session, *, actor: UserRead | None, days: int = 7,
     require_admin(actor)
     now = now or datetime.now(timezone.utc)
     first = start_of_utc_day(now) - timedelta(days=days - 1)
-
-    def per_day(query: Select, column) -> dict[datetime, tuple]:
-        bucket = _bucket(session, column, "day")
-        rows = session.execute(query.add_columns(bucket).where(column >= first, column <= now)
-                               .group_by(bucket)).all()
-        return {_parse_bucket(row[-1]): row[:-1] for row in rows}
-
-    sessions = per_day(select(func.count(ChatSession.id)), ChatSession.started_at)
-    messages = per_day(select(func.count(Message.id), func.sum(_reply_tokens()),
-                              func.sum(Message.cost)), Message.created_at)
-    errors = per_day(select(func.count(Event.id)).where(
-        Event.severity.in_([Severity.error.value, Severity.critical.value])), Event.created_at)
+    rollup = ClientDailyUsage
+    usage = {row[0]: row[1:] for row in session.execute(
+        select(rollup.day, func.sum(rollup.sessions), func.sum(rollup.messages),
+               func.sum(_rollup_tokens()), func.sum(rollup.cost))
+        .where(rollup.day >= first.date(), rollup.day <= now.date()).group_by(rollup.day))}
+    error_day = _bucket(session, Event.created_at, "day")
+    errors = {_parse_bucket(day).date(): count for day, count in session.execute(
+        select(error_day, func.count(Event.id))
+        .where(Event.created_at >= first, Event.created_at <= now,
+               Event.severity.in_([Severity.error.value, Severity.critical.value]))
+        .group_by(error_day))}
     result = []
     for offset in range(days):
         day = first + timedelta(days=offset)
-        count, tokens, cost = messages.get(day, (0, 0, 0))
-        result.append(UsageBucket(day, sessions=int(sessions.get(day, (0,))[0]),
-                                  messages=int(count), tokens=int(tokens or 0),
-                                  cost=Decimal(cost or 0), errors=int(errors.get(day, (0,))[0])))
+        sessions, messages, tokens, cost = usage.get(day.date(), (0, 0, 0, 0))
+        result.append(UsageBucket(day, sessions=int(sessions or 0), messages=int(messages or 0),
+                                  tokens=int(tokens or 0), cost=Decimal(cost or 0),
+                                  errors=int(errors.get(day.date(), 0))))
     return result
 
 
@@ -253,36 +252,45 @@ def breakdown(session: Session, *, actor: UserRead | None, by: str, days: int = 
     """Cost and tokens of replies by model, teacher, section, client or student, most costly first."""
     require_admin(actor)
     now = now or datetime.now(timezone.utc)
-    since = start_of_utc_day(now) - timedelta(days=days - 1)
+    since = (start_of_utc_day(now) - timedelta(days=days - 1)).date()
+    if by == "student":
+        query = (select(User.display_name, func.sum(DailyUsage.tokens), func.sum(DailyUsage.cost),
+                        func.sum(DailyUsage.replies))
+                 .join(User, User.id == DailyUsage.user_id)
+                 .where(DailyUsage.day >= since, DailyUsage.day <= now.date(),
+                        User.role == "student")
+                 .group_by(User.id, User.display_name).order_by(func.sum(DailyUsage.cost).desc()))
+        return _breakdown_rows(session, query.limit(limit))
+    rollup = ClientDailyUsage
     labels = {
-        "model": func.coalesce(Message.model, "unknown"),
-        "client": ClientProfile.name,
-        "teacher": User.display_name,
-        "section": func.coalesce(Section.name, literal_column("'(teacher tests)'")),
-        "student": User.display_name,
+        "model": rollup.model, "client": ClientProfile.name, "teacher": User.display_name,
+        "section": func.coalesce(Section.name, literal_column("'(no section: teacher tests)'")),
     }
     if by not in labels:
         raise ValueError(f"unknown breakdown {by!r}")
     label = labels[by]
-    query = (select(label, func.sum(_reply_tokens()), func.sum(Message.cost), func.count(Message.id))
-             .select_from(Message)
-             .where(Message.role == MessageRole.assistant.value, Message.created_at >= since,
-                    Message.created_at <= now))
-    if by != "model":
-        query = query.join(ChatSession, ChatSession.id == Message.session_id)
+    query = (select(label, func.sum(_rollup_tokens()), func.sum(rollup.cost), func.sum(rollup.replies))
+             .where(rollup.day >= since, rollup.day <= now.date(), rollup.replies > 0))
     if by in {"client", "teacher"}:
-        query = query.join(ClientProfile, ClientProfile.id == ChatSession.client_id)
+        query = query.join(ClientProfile, ClientProfile.id == rollup.client_id)
     if by == "teacher":
         query = query.join(User, User.id == ClientProfile.owner_id)
     if by == "section":
-        query = (query.outerjoin(Assignment, Assignment.id == ChatSession.assignment_id)
+        query = (query.outerjoin(Assignment, Assignment.id == rollup.assignment_id)
                  .outerjoin(Section, Section.id == Assignment.section_id))
-    if by == "student":
-        query = query.join(User, User.id == ChatSession.user_id).where(User.role == "student")
-    rows = session.execute(query.group_by(label).order_by(func.sum(Message.cost).desc())
-                           .limit(limit)).all()
-    return [Breakdown(str(name), int(tokens or 0), Decimal(cost or 0), int(count))
-            for name, tokens, cost, count in rows]
+    return _breakdown_rows(session, query.group_by(label)
+                           .order_by(func.sum(rollup.cost).desc()).limit(limit))
+
+
+def _breakdown_rows(session: Session, query) -> list[Breakdown]:
+    return [Breakdown(str(name), int(tokens or 0), Decimal(cost or 0), int(count or 0))
+            for name, tokens, cost, count in session.execute(query)]
+
+
+def _rollup_tokens():
+    rollup = ClientDailyUsage
+    return (rollup.input_tokens + rollup.output_tokens + rollup.cache_write_tokens
+            + rollup.cache_read_tokens)
 
 
 def budget_status(session: Session, settings: Settings, *, actor: UserRead | None,

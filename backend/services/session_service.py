@@ -19,7 +19,7 @@ from backend.models.base import utcnow
 from backend.models.enums import MessageRole, SessionMode, SessionStatus
 from backend.schemas.accounts import UserRead
 from backend.schemas.conversations import MessageRead, SessionRead, Usage
-from backend.services import assignment_service, budget_service, client_service
+from backend.services import assignment_service, client_service, usage_service
 from backend.services.permissions import require_user
 from backend.utils.token_counter import MESSAGE_OVERHEAD_TOKENS, estimate_tokens
 
@@ -201,6 +201,7 @@ def create_session(
         raise ConflictError(
             "You already have an open conversation with this client. Continue that one."
         ) from None
+    usage_service.record_session_started(session, chat)
     return SessionRead.model_validate(chat)
 
 
@@ -234,17 +235,22 @@ def add_message(
     chat.message_count += 1
     role = MessageRole(role)
     usage = usage or Usage()
+    now = utcnow()
     message = Message(
         session_id=chat.id, sequence_number=chat.message_count, role=role.value, content=content,
         token_count=usage.output_tokens if role == MessageRole.assistant else estimate_tokens(content),
         model=model, input_tokens=usage.input_tokens, output_tokens=usage.output_tokens,
         cache_write_tokens=usage.cache_write_tokens, cache_read_tokens=usage.cache_read_tokens,
         cost=cost if role == MessageRole.assistant else None, latency_ms=latency_ms,
-        time_to_first_token_ms=time_to_first_token_ms,
+        time_to_first_token_ms=time_to_first_token_ms, created_at=now,
     )
     session.add(message)
     if role == MessageRole.assistant:
-        _add_usage(session, chat, usage, cost, model)
+        _add_usage(chat, usage, cost, model)
+        usage_service.record_message(session, chat, role=role, at=now, usage=usage, cost=cost,
+                                     model=model)
+    else:
+        usage_service.record_message(session, chat, role=role, at=now)
     session.flush()
     return MessageRead.model_validate(message)
 
@@ -256,16 +262,15 @@ def update_token_count(
     chat = session.scalar(select(ChatSession).where(ChatSession.id == session_id).with_for_update())
     if chat is None:
         raise SessionNotFound(session_id)
-    _add_usage(session, chat, usage, cost, model)
+    _add_usage(chat, usage, cost, model)
+    usage_service.record_message(session, chat, role=None, at=utcnow(), usage=usage, cost=cost,
+                                 model=model)
     session.flush()
     return SessionRead.model_validate(chat)
 
 
-def _add_usage(session: Session, chat: ChatSession, usage: Usage, cost: Decimal | None,
-               model: str | None) -> None:
-    """The session's totals and the user's daily totals move together, in one transaction."""
-    budget_service.record_daily_usage(session, user_id=chat.user_id, tokens=usage.total_tokens,
-                                      cost=cost)
+def _add_usage(chat: ChatSession, usage: Usage, cost: Decimal | None, model: str | None) -> None:
+    """A reply's usage joins the session's totals (the daily tables move in the same transaction)."""
     chat.input_tokens += usage.input_tokens
     chat.output_tokens += usage.output_tokens
     chat.cache_write_tokens += usage.cache_write_tokens

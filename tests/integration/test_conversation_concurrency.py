@@ -7,9 +7,9 @@ from concurrent.futures import ThreadPoolExecutor
 from sqlalchemy import func, select
 
 from backend.db import unit_of_work
-from backend.models import ChatSession, Message
+from backend.models import ChatSession, ClientDailyUsage, DailyUsage, Message
 from backend.models.enums import Role
-from backend.services import conversation_service
+from backend.services import conversation_service, usage_service
 from tests.factories import enroll, make_assignment, make_client, make_section, make_user
 
 STUDENTS = 6
@@ -75,3 +75,19 @@ def test_parallel_conversations_and_parallel_sends_in_one_session(committed_engi
             assert (chat.input_tokens, chat.output_tokens) == (input_tokens, output_tokens)
             assert chat.estimated_cost == cost and replies >= 1
     assert len(api.messages_requests()) >= STUDENTS * TURNS
+
+    # The daily tables written beside each message match a rebuild from the messages themselves.
+    def snapshot(session):
+        return (sorted(tuple(r) for r in session.execute(select(
+                    DailyUsage.day, DailyUsage.user_id, DailyUsage.tokens, DailyUsage.cost,
+                    DailyUsage.replies))),
+                sorted(tuple(r) for r in session.execute(select(
+                    ClientDailyUsage.day, ClientDailyUsage.client_id, ClientDailyUsage.model,
+                    ClientDailyUsage.sessions, ClientDailyUsage.messages, ClientDailyUsage.replies,
+                    ClientDailyUsage.input_tokens, ClientDailyUsage.cost))))
+
+    with unit_of_work(committed_engine) as session:
+        kept = snapshot(session)
+        usage_service.rebuild(session)
+        assert snapshot(session) == kept
+        assert sum(row[4] for row in kept[1]) == session.scalar(select(func.count(Message.id)))

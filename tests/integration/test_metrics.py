@@ -6,12 +6,13 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import update
 
 from backend.config import get_settings
 from backend.errors import PermissionDeniedError
 from backend.models import ChatSession, DailyUsage, Event, Message
 from backend.models.enums import Role
-from backend.services import metrics_service
+from backend.services import metrics_service, usage_service
 from tests.factories import make_classroom, make_client, make_user
 
 NOW = datetime(2026, 11, 20, 12, 30, tzinfo=timezone.utc)
@@ -67,11 +68,12 @@ def data(db):
     db.add(Event(severity="error", category="api_overloaded", message="x",
                  created_at=NOW - timedelta(hours=2), details={}))
     db.add(Event(severity="info", category="accounts", message="x", created_at=NOW, details={}))
-    db.add(DailyUsage(day=MIDNIGHT.date(), user_id=second.id, tokens=190_000, cost=Decimal("0.008"),
-                      replies=2))
-    db.add(DailyUsage(day=MIDNIGHT.date(), user_id=student.id, tokens=1000, cost=Decimal("0.006"),
-                      replies=2))
     db.flush()
+    usage_service.rebuild(db)  # the daily tables, as the app keeps them, from these rows
+    # Make the second student close to the daily token budget (95% of the 200,000 default).
+    db.execute(update(DailyUsage).where(DailyUsage.user_id == second.id,
+                                        DailyUsage.day == MIDNIGHT.date())
+               .values(tokens=190_000))
     return admin, student, second
 
 
@@ -129,7 +131,8 @@ def test_breakdowns(db, data):
                                                       ("Blake", Decimal("0.004"))]
     by_section = {b.label: b.cost for b in metrics_service.breakdown(db, actor=admin, by="section",
                                                                       now=NOW)}
-    assert by_section == {"(teacher tests)": Decimal("0.012"), "Section A": Decimal("0.003")}
+    assert by_section == {"(no section: teacher tests)": Decimal("0.012"),
+                          "Section A": Decimal("0.003")}
     students = metrics_service.breakdown(db, actor=admin, by="student", now=NOW, limit=10)
     assert [(b.label, b.cost) for b in students] == [(second.display_name, Decimal("0.008")),
                                                      (student.display_name, Decimal("0.007"))]
@@ -143,7 +146,7 @@ def test_active_sessions_and_budgets(db, data):
     assert [(a.user, a.messages, a.cost) for a in active] == [(second.display_name, 4,
                                                                Decimal("0.008"))]
     budgets = metrics_service.budget_status(db, get_settings(), actor=admin, now=NOW)
-    assert budgets.spend_today == Decimal("0.014")
+    assert budgets.spend_today == Decimal("0.014")  # replies today: student 0.006, second 0.008
     assert budgets.near_limit == [(second.username, 190_000)]  # 95% of the 200,000 default
 
 

@@ -1,0 +1,280 @@
+"""Conversation history for teachers (and admins): the filtered list, its metrics, and exports.
+
+Every query is limited by `session_service.readable_sessions_filter`, so a teacher sees their own
+test conversations, conversations with their clients and those in their sections; admins see all.
+Figures are computed in the database; pages only format them.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from backend.models import Assignment, ChatSession, ClientProfile, Message, Section, User
+from backend.models.enums import MessageRole, SessionMode, SessionStatus
+from backend.schemas.accounts import UserRead
+from backend.services import session_service
+from backend.services.permissions import require_teacher
+from backend.utils.formatting import format_duration, format_time, format_tokens, format_usd
+
+MAX_ROWS = 500
+CSV_COLUMNS = (
+    "session_id", "started_at", "ended_at", "status", "mode", "client", "person", "username",
+    "section", "assignment", "messages", "total_tokens", "cost_usd", "unpriced_replies",
+)
+
+
+@dataclass(frozen=True)
+class ConversationRow:
+    """One conversation as the history list shows it."""
+
+    session_id: int
+    client_id: int
+    client_name: str
+    user_id: int
+    user_name: str
+    username: str
+    section_id: int | None
+    section_name: str | None
+    assignment_title: str | None
+    mode: SessionMode
+    status: SessionStatus
+    started_at: datetime
+    ended_at: datetime | None
+    message_count: int
+    total_tokens: int
+    cost: Decimal
+    unpriced_replies: int
+
+
+@dataclass(frozen=True)
+class HistoryMetrics:
+    conversations: int
+    messages: int
+    total_tokens: int
+    total_cost: Decimal
+    completed: int
+    avg_response_ms: float | None
+    unpriced_replies: int
+
+    @property
+    def avg_cost_per_conversation(self) -> Decimal | None:
+        return self.total_cost / self.conversations if self.conversations else None
+
+    @property
+    def completion_rate(self) -> float | None:
+        return self.completed / self.conversations if self.conversations else None
+
+
+@dataclass(frozen=True)
+class FilterOptions:
+    """(id, label) choices for the history filters, drawn from the readable conversations."""
+
+    clients: list[tuple[int, str]]
+    sections: list[tuple[int, str]]
+    people: list[tuple[int, str]]
+
+
+def _conditions(actor: UserRead, *, client_id: int | None, section_id: int | None,
+                student_id: int | None, status: SessionStatus | str | None) -> list:
+    conditions = [session_service.readable_sessions_filter(actor)]
+    if client_id is not None:
+        conditions.append(ChatSession.client_id == client_id)
+    if section_id is not None:
+        conditions.append(ChatSession.assignment_id.in_(
+            select(Assignment.id).where(Assignment.section_id == section_id)))
+    if student_id is not None:
+        conditions.append(ChatSession.user_id == student_id)
+    if status is not None:
+        conditions.append(ChatSession.status == SessionStatus(status).value)
+    return conditions
+
+
+def list_conversations(
+    session: Session, *, actor: UserRead | None, client_id: int | None = None,
+    section_id: int | None = None, student_id: int | None = None,
+    status: SessionStatus | str | None = None, limit: int = MAX_ROWS,
+) -> list[ConversationRow]:
+    """Readable conversations matching the filters, newest first."""
+    actor = require_teacher(actor)
+    query = (
+        select(ChatSession.id, ChatSession.client_id, ClientProfile.name, ChatSession.user_id,
+               User.display_name, User.username, Section.id, Section.name, Assignment.title,
+               ChatSession.mode, ChatSession.status, ChatSession.started_at, ChatSession.ended_at,
+               ChatSession.message_count, ChatSession.total_tokens, ChatSession.estimated_cost,
+               ChatSession.unpriced_replies)
+        .join(ClientProfile, ClientProfile.id == ChatSession.client_id)
+        .join(User, User.id == ChatSession.user_id)
+        .outerjoin(Assignment, Assignment.id == ChatSession.assignment_id)
+        .outerjoin(Section, Section.id == Assignment.section_id)
+        .where(*_conditions(actor, client_id=client_id, section_id=section_id,
+                            student_id=student_id, status=status))
+        .order_by(ChatSession.started_at.desc(), ChatSession.id.desc())
+        .limit(min(max(limit, 1), MAX_ROWS))
+    )
+    return [
+        ConversationRow(
+            session_id=row[0], client_id=row[1], client_name=row[2], user_id=row[3],
+            user_name=row[4], username=row[5], section_id=row[6], section_name=row[7],
+            assignment_title=row[8], mode=SessionMode(row[9]), status=SessionStatus(row[10]),
+            started_at=row[11], ended_at=row[12], message_count=row[13], total_tokens=row[14],
+            cost=row[15] or Decimal(0), unpriced_replies=row[16],
+        )
+        for row in session.execute(query)
+    ]
+
+
+def metrics_summary(
+    session: Session, *, actor: UserRead | None, client_id: int | None = None,
+    section_id: int | None = None, student_id: int | None = None,
+    status: SessionStatus | str | None = None,
+) -> HistoryMetrics:
+    """Totals over every conversation matching the filters (not only the listed page)."""
+    actor = require_teacher(actor)
+    conditions = _conditions(actor, client_id=client_id, section_id=section_id,
+                             student_id=student_id, status=status)
+    count, messages, tokens, cost, completed, unpriced = session.execute(select(
+        func.count(ChatSession.id), func.sum(ChatSession.message_count),
+        func.sum(ChatSession.total_tokens), func.sum(ChatSession.estimated_cost),
+        func.count(ChatSession.id).filter(ChatSession.status == SessionStatus.completed.value),
+        func.sum(ChatSession.unpriced_replies),
+    ).where(*conditions)).one()
+    avg_latency = session.scalar(
+        select(func.avg(Message.latency_ms))
+        .join(ChatSession, ChatSession.id == Message.session_id)
+        .where(Message.role == MessageRole.assistant.value, Message.latency_ms.is_not(None),
+               *conditions)
+    )
+    return HistoryMetrics(
+        conversations=int(count or 0), messages=int(messages or 0), total_tokens=int(tokens or 0),
+        total_cost=Decimal(cost or 0), completed=int(completed or 0),
+        avg_response_ms=None if avg_latency is None else round(float(avg_latency), 1),
+        unpriced_replies=int(unpriced or 0),
+    )
+
+
+def filter_options(session: Session, *, actor: UserRead | None) -> FilterOptions:
+    """The clients, sections and people that appear in the actor's readable conversations."""
+    actor = require_teacher(actor)
+    readable = select(ChatSession.id).where(session_service.readable_sessions_filter(actor))
+
+    def pairs(id_column, label_column, *joins) -> list[tuple[int, str]]:
+        query = select(id_column, label_column).select_from(ChatSession)
+        for target, on in joins:
+            query = query.join(target, on)
+        query = query.where(ChatSession.id.in_(readable)).distinct().order_by(label_column)
+        return [(row[0], row[1]) for row in session.execute(query)]
+
+    return FilterOptions(
+        clients=pairs(ClientProfile.id, ClientProfile.name,
+                      (ClientProfile, ClientProfile.id == ChatSession.client_id)),
+        sections=pairs(Section.id, Section.name,
+                       (Assignment, Assignment.id == ChatSession.assignment_id),
+                       (Section, Section.id == Assignment.section_id)),
+        people=pairs(User.id, User.display_name, (User, User.id == ChatSession.user_id)),
+    )
+
+
+# Exports ---------------------------------------------------------------------------------------
+def _quote(text: str) -> str:
+    """Message text as a Markdown block quote, so what people typed cannot restyle the file."""
+    return "\n".join(f"> {line}" if line else ">" for line in text.splitlines() or [""])
+
+
+def transcript_markdown(session: Session, *, actor: UserRead | None, session_id: int) -> str:
+    """One conversation as Markdown: who, when, every message with its tokens and cost, totals."""
+    chat = session_service.get_session(session, actor=actor, session_id=session_id)
+    messages = session_service.get_messages(session, actor=actor, session_id=session_id)
+    client_name = session.scalar(select(ClientProfile.name).where(ClientProfile.id == chat.client_id))
+    person = session.execute(select(User.display_name, User.username)
+                             .where(User.id == chat.user_id)).one()
+    placement = session.execute(
+        select(Section.name, Assignment.title).join(Section, Section.id == Assignment.section_id)
+        .where(Assignment.id == chat.assignment_id)
+    ).first() if chat.assignment_id is not None else None
+    who = "Teacher test" if chat.mode == SessionMode.teacher_test else "Student"
+
+    lines = [
+        f"# Conversation with {client_name}", "",
+        f"- **Client:** {client_name}",
+        f"- **{who}:** {person.display_name} ({person.username})",
+    ]
+    if placement is not None:
+        lines.append(f"- **Section:** {placement.name} — assignment “{placement.title}”")
+    lines += [
+        f"- **Status:** {chat.status.value}",
+        f"- **Started:** {format_time(chat.started_at)}",
+        f"- **Ended:** {format_time(chat.ended_at)}",
+    ]
+    if chat.ended_at is not None:
+        lines.append(f"- **Duration:** {format_duration(chat.ended_at - chat.started_at)}")
+    lines += [f"- **Model:** {chat.model or 'unknown'}", "", "## Messages", ""]
+
+    for message in messages:
+        speaker = (f"{person.display_name} ({who.lower()})" if message.role == MessageRole.user
+                   else f"{client_name} (client)")
+        lines += [f"### {message.sequence_number}. {speaker} — {format_time(message.created_at)}",
+                  "", _quote(message.content), ""]
+        if message.role == MessageRole.assistant:
+            usage = (f"{format_tokens(message.input_tokens)} input, "
+                     f"{format_tokens(message.output_tokens)} output, "
+                     f"{format_tokens(message.cache_write_tokens)} cache write, "
+                     f"{format_tokens(message.cache_read_tokens)} cache read")
+            latency = f" · {message.latency_ms} ms" if message.latency_ms is not None else ""
+            lines.append(f"*Tokens: {usage} · cost {format_usd(message.cost)}{latency}*")
+        else:
+            lines.append(f"*Tokens: about {format_tokens(message.token_count)} (sent with the "
+                         "next request; its cost is part of the reply's)*")
+        lines.append("")
+
+    replies = sum(1 for message in messages if message.role == MessageRole.assistant)
+    cost = format_usd(chat.estimated_cost)
+    if chat.unpriced_replies:
+        cost += f" (plus {chat.unpriced_replies} unpriced replies)"
+    lines += [
+        "## Totals", "",
+        f"- **Messages:** {len(messages)} ({len(messages) - replies} sent, {replies} replies)",
+        f"- **Input tokens:** {format_tokens(chat.input_tokens)}",
+        f"- **Output tokens:** {format_tokens(chat.output_tokens)}",
+        f"- **Cache write tokens:** {format_tokens(chat.cache_write_tokens)}",
+        f"- **Cache read tokens:** {format_tokens(chat.cache_read_tokens)}",
+        f"- **Total tokens:** {format_tokens(chat.total_tokens)}",
+        f"- **Cost:** {cost}", "",
+    ]
+    return "\n".join(lines)
+
+
+def transcript_filename(row: ConversationRow) -> str:
+    """A file name a teacher recognises: client, person and date."""
+    def slug(text: str) -> str:
+        return "".join(ch if ch.isalnum() else "-" for ch in text.lower()).strip("-")[:40]
+
+    return (f"conversation-{row.session_id}-{slug(row.client_name)}-{slug(row.user_name)}-"
+            f"{row.started_at:%Y%m%d}.md")
+
+
+def _cell(text: str) -> str:
+    """Keep spreadsheets from reading a name like `=SUM(...)` as a formula."""
+    return f"'{text}" if text[:1] in {"=", "+", "-", "@"} else text
+
+
+def sessions_csv(rows: list[ConversationRow]) -> str:
+    """The listed conversations as CSV (UTC ISO times, cost in dollars)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for row in rows:
+        writer.writerow([
+            row.session_id, row.started_at.isoformat(),
+            row.ended_at.isoformat() if row.ended_at else "", row.status.value, row.mode.value,
+            _cell(row.client_name), _cell(row.user_name), row.username,
+            _cell(row.section_name or ""), _cell(row.assignment_title or ""), row.message_count, row.total_tokens, str(row.cost),
+            row.unpriced_replies,
+        ])
+    return buffer.getvalue()
