@@ -30,8 +30,8 @@ from sqlalchemy import create_engine, insert, text  # noqa: E402
 from backend.config import get_settings  # noqa: E402
 from backend.db import create_db_engine, unit_of_work, upgrade_database  # noqa: E402
 from backend.models import (  # noqa: E402
-    Assignment, AssignmentClient, ChatSession, ClientProfile, Enrollment, Event, Message, Section,
-    User,
+    Assignment, AssignmentClient, ChatSession, ClientProfile, Enrollment, Event, Message,
+    MessageRating, Section, SessionFeedback, User,
 )
 from backend.schemas.accounts import UserRead  # noqa: E402
 from backend.services import (  # noqa: E402
@@ -116,6 +116,15 @@ def fill(engine, sessions: int, per_session: int, now: datetime) -> None:
         if session_rows:
             connection.execute(insert(ChatSession), session_rows)
             connection.execute(insert(Message), message_rows)
+        # Feedback as a pilot would have it: a form on 30% of sessions, thumbs on 10% of replies.
+        connection.execute(insert(SessionFeedback), [{
+            "session_id": sid, "user_id": student_ids[sid % 1000], "realism": rng.randint(2, 5),
+            "usefulness": rng.randint(2, 5), "comment": "", "created_at": now, "updated_at": now}
+            for sid in range(1, sessions + 1) if rng.random() < 0.3])
+        connection.execute(insert(MessageRating), [{
+            "message_id": mid, "user_id": student_ids[((mid - 1) // per_session + 1) % 1000],
+            "positive": rng.random() < 0.8, "created_at": now}
+            for mid in range(2, sessions * per_session + 1, 2) if rng.random() < 0.1])
         connection.execute(insert(Event), [{
             "created_at": now - timedelta(seconds=rng.uniform(0, 30 * 86400)),
             "severity": rng.choice(["info", "warning", "error"]), "category": "api_overloaded",

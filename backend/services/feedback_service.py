@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, literal_column, select
 from sqlalchemy.orm import Session
 
 from backend.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
@@ -128,14 +128,17 @@ def feedback_shares(
     forms = (
         select(ChatSession.client_id.label("client_id"), form_positive.label("positive"))
         .select_from(SessionFeedback)
-        .join(ChatSession, ChatSession.id == SessionFeedback.session_id).where(readable)
+        # "+ 0": from the (few) forms to their sessions, not from every session (SQLite's planner).
+        .join(ChatSession, ChatSession.id == SessionFeedback.session_id + literal_column("0"))
+        .where(readable)
     )
     thumbs = (  # from the (few) ratings to their messages, not from every message
         select(ChatSession.client_id.label("client_id"),
                case((MessageRating.positive, 1), else_=0).label("positive"))
         .select_from(MessageRating)
-        .join(Message, Message.id == MessageRating.message_id)
-        .join(ChatSession, ChatSession.id == Message.session_id).where(readable)
+        .join(Message, Message.id == MessageRating.message_id + literal_column("0"))
+        # "+ 0" keeps SQLite from walking every message to find the (few) ratings.
+        .join(ChatSession, ChatSession.id == Message.session_id + literal_column("0")).where(readable)
     )
     if since is not None:
         forms = forms.where(SessionFeedback.updated_at >= since)

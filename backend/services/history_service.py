@@ -191,7 +191,8 @@ def transcript_markdown(session: Session, *, actor: UserRead | None, session_id:
     """One conversation as Markdown: who, when, every message with its tokens and cost, totals."""
     chat = session_service.get_session(session, actor=actor, session_id=session_id)
     messages = session_service.get_messages(session, actor=actor, session_id=session_id)
-    client_name = session.scalar(select(ClientProfile.name).where(ClientProfile.id == chat.client_id))
+    client_name = session.scalar(select(ClientProfile.name)
+                                 .where(ClientProfile.id == chat.client_id))
     person = session.execute(select(User.display_name, User.username)
                              .where(User.id == chat.user_id)).one()
     placement = session.execute(
@@ -274,7 +275,7 @@ def sessions_csv(rows: list[ConversationRow]) -> str:
             row.session_id, row.started_at.isoformat(),
             row.ended_at.isoformat() if row.ended_at else "", row.status.value, row.mode.value,
             _cell(row.client_name), _cell(row.user_name), row.username,
-            _cell(row.section_name or ""), _cell(row.assignment_title or ""), row.message_count, row.total_tokens, str(row.cost),
-            row.unpriced_replies,
+            _cell(row.section_name or ""), _cell(row.assignment_title or ""),
+            row.message_count, row.total_tokens, str(row.cost), row.unpriced_replies,
         ])
     return buffer.getvalue()
