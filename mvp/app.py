@@ -1,0 +1,209 @@
+"""The product's one entry point: `streamlit run mvp/app.py`.
+
+Brings the database to the latest migration, then shows the first-run setup, the log-in and
+student sign-up screens, or the pages the logged-in role may open (and only those).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+if str(PROJECT_ROOT) not in sys.path:
+    sys.path.insert(0, str(PROJECT_ROOT))
+
+import streamlit as st  # noqa: E402
+
+from backend.config import get_settings  # noqa: E402
+from backend.errors import AppError, ValidationError  # noqa: E402
+from backend.models.enums import Role  # noqa: E402
+from backend.services import account_service, demo_service  # noqa: E402
+from mvp import utils  # noqa: E402
+
+SETUP_NOTES_KEY = "setup_notes"
+
+st.set_page_config(page_title="Counseling practice", page_icon=":material/forum:", layout="wide")
+
+
+# Screens for people who are not logged in ------------------------------------------------------
+def setup_screen() -> None:
+    """First run: create the first admin, optionally with the demo data."""
+    st.title("Welcome: set up the practice platform")
+    st.write("No accounts exist yet. Create the first **admin** account; you can add teachers "
+             "and students afterwards.")
+    errors = st.session_state.get("setup_errors", {})
+    with st.form("setup_form"):
+        st.text_input("Username", key="setup_username", placeholder="e.g. jordan.admin")
+        utils.field_error(errors, "username")
+        st.text_input("Display name", key="setup_display_name", placeholder="e.g. Jordan Lee")
+        utils.field_error(errors, "display_name")
+        st.text_input("Password", key="setup_password", type="password",
+                      help=f"At least {account_service.MIN_PASSWORD_LENGTH} characters.")
+        utils.field_error(errors, "password")
+        st.text_input("Repeat the password", key="setup_password_again", type="password")
+        utils.field_error(errors, "password_again")
+        st.checkbox("Load demo data (a demo teacher and student, a section, three clients and a "
+                    "published assignment)", key="setup_demo", value=True)
+        st.form_submit_button("Create admin account", key="setup_submit", type="primary",
+                              on_click=utils.guarded(_run_setup))
+
+
+def _run_setup() -> None:
+    state = st.session_state
+    state["setup_errors"] = {}
+    if state["setup_password"] != state["setup_password_again"]:
+        state["setup_errors"] = {"password_again": "The two passwords differ."}
+        return
+    try:
+        with utils.db(write=True) as session:
+            admin = account_service.create_first_admin(
+                session, username=state["setup_username"],
+                display_name=state["setup_display_name"], password=state["setup_password"])
+            demo = demo_service.seed_demo(session) if state["setup_demo"] else None
+    except ValidationError as error:
+        state["setup_errors"] = error.field_errors
+        utils.flash(error.message, "warning")
+        return
+    utils.log_in(admin)
+    state[SETUP_NOTES_KEY] = {
+        "passwords": dict(demo.new_passwords) if demo else {}, "join_code": demo.join_code if demo else "",
+    }
+    utils.flash(f"Welcome, {admin.display_name}. Your admin account is ready.")
+
+
+def login_screen() -> None:
+    st.title("Counseling practice")
+    log_in_tab, sign_up_tab = st.tabs(["Log in", "Student sign-up"])
+    with log_in_tab:
+        with st.form("login_form"):
+            st.text_input("Username", key="login_username")
+            st.text_input("Password", key="login_password", type="password")
+            submitted = st.form_submit_button("Log in", key="login_submit", type="primary")
+        if submitted:
+            try:
+                with utils.db(write=True) as session:
+                    user = account_service.authenticate(
+                        session, username=st.session_state["login_username"],
+                        password=st.session_state["login_password"])
+            except AppError as error:
+                utils.show_error(error)
+            else:
+                utils.log_in(user)
+                st.rerun()
+    with sign_up_tab:
+        st.write("Your teacher gives you a **join code** for your section.")
+        errors = st.session_state.get("signup_errors", {})
+        with st.form("signup_form"):
+            st.text_input("Join code", key="signup_join_code", placeholder="e.g. K7PQ2MXA")
+            utils.field_error(errors, "join_code")
+            st.text_input("Username", key="signup_username")
+            utils.field_error(errors, "username")
+            st.text_input("Display name", key="signup_display_name",
+                          help="The name your teacher will see.")
+            utils.field_error(errors, "display_name")
+            st.text_input("Password", key="signup_password", type="password")
+            utils.field_error(errors, "password")
+            st.text_input("Repeat the password", key="signup_password_again", type="password")
+            utils.field_error(errors, "password_again")
+            st.form_submit_button("Sign up", key="signup_submit", type="primary",
+                                  on_click=utils.guarded(_run_sign_up))
+
+
+def _run_sign_up() -> None:
+    state = st.session_state
+    state["signup_errors"] = {}
+    if state["signup_password"] != state["signup_password_again"]:
+        state["signup_errors"] = {"password_again": "The two passwords differ."}
+        return
+    try:
+        with utils.db(write=True) as session:
+            student = account_service.sign_up_student(
+                session, join_code=state["signup_join_code"], username=state["signup_username"],
+                display_name=state["signup_display_name"], password=state["signup_password"])
+    except ValidationError as error:
+        state["signup_errors"] = error.field_errors
+        utils.flash(error.message, "warning")
+        return
+    utils.log_in(student)
+    utils.flash(f"Welcome, {student.display_name}. You have joined your section.")
+
+
+# Logged in -------------------------------------------------------------------------------------
+def sidebar(user) -> None:
+    with st.sidebar:
+        st.markdown(f"**{user.display_name}**  \n{user.role.value.title()} · `{user.username}`")
+        if st.button("Log out", key="logout", icon=":material/logout:", width="stretch"):
+            utils.log_out()
+            st.rerun()
+        with st.expander("Change password"):
+            with st.form("password_form", clear_on_submit=True):
+                current = st.text_input("Current password", type="password")
+                new = st.text_input("New password", type="password")
+                if st.form_submit_button("Change password"):
+                    try:
+                        with utils.db(write=True) as session:
+                            account_service.change_password(
+                                session, actor=user, current_password=current, new_password=new)
+                        st.success("Password changed.")
+                    except AppError as error:
+                        utils.show_error(error)
+
+
+def setup_notes() -> None:
+    """The demo accounts' passwords and join code, shown once after setup."""
+    notes = st.session_state.get(SETUP_NOTES_KEY)
+    if not notes or not notes["passwords"]:
+        st.session_state.pop(SETUP_NOTES_KEY, None)
+        return
+    with st.container(border=True, key="setup_notes"):
+        st.markdown("#### Demo data loaded: write these down now")
+        st.write("These passwords are shown only this once.")
+        for username, password in notes["passwords"].items():
+            st.markdown(f"- username `{username}` · password `{password}`")
+        st.markdown(f"Students join the demo section with the code `{notes['join_code']}`.")
+        if st.button("I have saved them", key="dismiss_setup_notes"):
+            st.session_state.pop(SETUP_NOTES_KEY, None)
+            st.rerun()
+
+
+def role_pages(role: Role) -> list:
+    teacher = st.Page("teacher_test.py", title="Teacher workspace", icon=":material/school:",
+                      url_path="teacher")
+    if role == Role.teacher:
+        return [teacher]
+    if role == Role.student:
+        return [st.Page("student_practice.py", title="Practice", icon=":material/forum:",
+                        url_path="practice")]
+    return [st.Page("admin_monitor.py", title="Admin", icon=":material/admin_panel_settings:",
+                    url_path="admin"), teacher]
+
+
+def main() -> None:
+    utils.get_engine()  # migrations run here, before any page touches the database
+    if get_settings().demo_mode:
+        st.info("**Demo mode**: no Anthropic API key is set, so clients answer with short local "
+                "replies (model `demo`, no cost).", icon=":material/science:")
+    user = utils.refresh_user()
+    if user is None:
+        st.set_page_config(layout="centered")
+        with utils.db() as session:
+            first_run = not account_service.has_users(session)
+        screen = st.Page(setup_screen if first_run else login_screen,
+                         title="Set up" if first_run else "Log in", url_path="welcome")
+        page = st.navigation([screen], position="hidden")
+    else:
+        sidebar(user)
+        page = st.navigation(role_pages(user.role))
+    utils.show_flash()
+    if user is not None:
+        setup_notes()
+    page.run()
+
+
+try:
+    main()
+except AppError as error:
+    utils.show_error(error)
+except Exception as error:  # noqa: BLE001 - a message for the user, the trace for the log
+    utils.show_unexpected(error)

@@ -1,0 +1,85 @@
+"""Fixtures for AppTest runs of `mvp/app.py`: a fresh migrated SQLite file per test, clean caches."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from backend.config import get_settings
+from backend.db import create_db_engine, unit_of_work, upgrade_database
+from backend.models.enums import Role
+from backend.services import anthropic_service
+from backend.utils.rate_limiter import reset_rate_limiter
+from tests.factories import PASSWORD, make_user
+
+APP_PATH = str(Path(__file__).resolve().parents[2] / "mvp" / "app.py")
+
+
+def _reset_process_state() -> None:
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    get_settings.cache_clear()
+    anthropic_service.reset_gateway()
+    reset_rate_limiter()
+
+
+@pytest.fixture
+def app_db(tmp_path, monkeypatch):
+    """DATABASE_URL points at a migrated temporary SQLite file; yields an engine on it."""
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    upgrade_database(url)
+    _reset_process_state()
+    engine = create_db_engine(url)
+    yield engine
+    engine.dispose()
+    _reset_process_state()
+
+
+@pytest.fixture
+def app(app_db):
+    """The app, not yet run (call `.run()`)."""
+    return AppTest.from_file(APP_PATH, default_timeout=30)
+
+
+@pytest.fixture
+def app_api(fake_anthropic, monkeypatch):
+    """Settings point the app at the fake Anthropic server (no SDK retries)."""
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "test-key")
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", fake_anthropic.base_url)
+    monkeypatch.setenv("ANTHROPIC_MAX_RETRIES", "0")
+    monkeypatch.setenv("ANTHROPIC_MODEL", "claude-haiku-4-5")
+    _reset_process_state()
+    yield fake_anthropic
+    _reset_process_state()
+
+
+@pytest.fixture
+def teacher(app_db):
+    """A teacher account in the app's database (password: `tests.factories.PASSWORD`)."""
+    with unit_of_work(app_db) as session:
+        return make_user(session, role=Role.teacher, username="tina.teacher",
+                         display_name="Tina Teacher")
+
+
+@pytest.fixture
+def downloads(monkeypatch):
+    """What each `st.download_button` offered in the last runs, by key."""
+    offered: dict[str, object] = {}
+    original = st.download_button
+
+    def recording(label, data=None, *args, **kwargs):
+        offered[kwargs.get("key") or label] = data
+        return original(label, data, *args, **kwargs)
+
+    monkeypatch.setattr(st, "download_button", recording)
+    return offered
+
+
+def log_in(at: AppTest, username: str, password: str = PASSWORD) -> AppTest:
+    at.text_input(key="login_username").input(username)
+    at.text_input(key="login_password").input(password)
+    return at.button(key="login_submit").click().run()

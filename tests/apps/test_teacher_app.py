@@ -1,0 +1,378 @@
+"""The app shell and the teacher app through Streamlit's AppTest: every flow a teacher uses."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from backend.db import unit_of_work
+from backend.models.enums import Role
+from backend.services import assignment_service, history_service, section_service
+from tests.apps.conftest import log_in
+from tests.factories import PASSWORD, make_client, make_user
+
+
+def texts(at, kind: str = "markdown") -> list[str]:
+    return [element.value for element in getattr(at, kind)]
+
+
+def everything(at) -> str:
+    """Every message-like text on the page, for `in` checks."""
+    return "\n".join(texts(at) + texts(at, "caption") + texts(at, "error") + texts(at, "warning")
+                     + texts(at, "info") + texts(at, "success") + texts(at, "title"))
+
+
+def assert_clean(at) -> None:
+    assert not at.exception, at.exception
+    assert not [message for message in texts(at, "error") if "went wrong" in message]
+
+
+def open_tab(at, label: str):
+    at.session_state["teacher_tab"] = label
+    return at.run()
+
+
+def teacher_app(app, username: str = "tina.teacher"):
+    at = log_in(app.run(), username)
+    assert_clean(at)
+    assert "Teacher workspace" in texts(at, "title")
+    return at
+
+
+def add_client(app_db, teacher, **overrides):
+    with unit_of_work(app_db) as session:
+        return make_client(session, teacher=teacher, **overrides)
+
+
+# Shell -----------------------------------------------------------------------------------------
+def test_first_run_setup_creates_the_admin_and_shows_demo_passwords_once(app):
+    at = app.run()
+    assert_clean(at)
+    assert "Welcome: set up the practice platform" in texts(at, "title")
+    assert at.info and "Demo mode" in at.info[0].value  # no API key in tests
+
+    at.text_input(key="setup_username").input("ada.admin")
+    at.text_input(key="setup_display_name").input("Ada Admin")
+    at.text_input(key="setup_password").input("a long password")
+    at.text_input(key="setup_password_again").input("another password")
+    at.button(key="setup_submit").click().run()
+    assert "The two passwords differ." in everything(at)
+    assert "Welcome: set up the practice platform" in texts(at, "title")
+
+    at.text_input(key="setup_password_again").input("a long password")
+    at.button(key="setup_submit").click().run()
+    assert_clean(at)
+    assert "Admin" in texts(at, "title")
+    page = everything(at)
+    passwords = dict(re.findall(r"username `([\w.]+)` · password `([^`]+)`", page))
+    assert set(passwords) == {"demo.teacher", "demo.student"}
+    assert re.search(r"demo section with the code `[A-Z2-9]{8}`", page)
+
+    at.button(key="dismiss_setup_notes").click().run()
+    assert "password `" not in everything(at)
+
+    at.button(key="logout").click().run()
+    at = log_in(at, "demo.teacher", passwords["demo.teacher"])
+    assert_clean(at)
+    assert "Teacher workspace" in texts(at, "title")
+    assert "**Maya Thompson** · 19" in texts(at)
+
+
+def test_log_in_wrong_then_right_then_log_out(app, teacher):
+    at = log_in(app.run(), "tina.teacher", "not the password")
+    assert "Wrong username or password." in texts(at, "error")
+    assert "Teacher workspace" not in texts(at, "title")
+
+    at = log_in(at, "tina.teacher")
+    assert_clean(at)
+    assert "Teacher workspace" in texts(at, "title")
+    assert any("Tina Teacher" in text for text in texts(at))
+    assert PASSWORD not in list(at.session_state.values())  # typed passwords are not kept
+
+    at.button(key="logout").click().run()
+    assert at.text_input(key="login_username") is not None
+    assert "Teacher workspace" not in texts(at, "title")
+
+
+def test_students_navigation_has_no_teacher_page(app, app_db):
+    with unit_of_work(app_db) as session:
+        make_user(session, role=Role.student, username="stu.dent")
+    at = log_in(app.run(), "stu.dent")
+    assert_clean(at)
+    assert "Practice" in texts(at, "title")
+    assert "No clients are assigned to you yet" in everything(at)
+    with pytest.raises(ValueError):
+        at.switch_page("teacher_test.py")
+
+
+def test_student_signs_up_with_a_join_code(app, app_db, teacher):
+    with unit_of_work(app_db) as session:
+        section = section_service.create_section(session, actor=teacher, name="Group B")
+    at = app.run()
+    at.text_input(key="signup_join_code").input("WRONG123")
+    at.text_input(key="signup_username").input("new.student")
+    at.text_input(key="signup_display_name").input("New Student")
+    at.text_input(key="signup_password").input("student password")
+    at.text_input(key="signup_password_again").input("student password")
+    at.button(key="signup_submit").click().run()
+    assert "Unknown join code." in everything(at)
+
+    at.text_input(key="signup_join_code").input(section.join_code.lower())
+    at.button(key="signup_submit").click().run()
+    assert_clean(at)
+    assert "Practice" in texts(at, "title")
+    with unit_of_work(app_db) as session:
+        roster = section_service.get_roster(session, actor=teacher, section_id=section.id)
+    assert [entry.username for entry in roster] == ["new.student"]
+
+
+# Clients ---------------------------------------------------------------------------------------
+def test_create_a_client_with_a_validation_error_then_correctly(app, teacher):
+    at = teacher_app(app)
+    assert "No clients yet." in everything(at)  # and the form is already open
+    at.text_input(key="client_name").input("Jordan Blake")
+    at.number_input(key="client_age").set_value(27)
+    at.multiselect(key="client_personality_traits").select("guarded")
+    at.selectbox(key="client_communication_style").select("reserved")
+    at.selectbox(key="client_difficulty").select("advanced")
+    at.text_area(key="client_presenting_concern").input("Trouble sleeping since the layoff.")
+    at.text_area(key="client_hidden_information").input("Has not told his partner.")
+    at.button(key="save_client").click().run()
+    assert_clean(at)
+    assert "Choose between 2 and 5 personality traits." in everything(at)
+    assert "Please correct the highlighted fields." in texts(at, "warning")
+    assert at.text_input(key="client_name").value == "Jordan Blake"  # nothing typed is lost
+
+    at.multiselect(key="client_personality_traits").select("irritable")
+    at.button(key="save_client").click().run()
+    assert_clean(at)
+    assert any(message.startswith("Saved Jordan Blake.") for message in texts(at, "success"))
+    assert "**Jordan Blake** · 27" in texts(at)
+    assert ":blue-badge[guarded] :blue-badge[irritable] :orange-badge[advanced]" in texts(at)
+    assert "0 conversations · reserved style" in texts(at, "caption")
+
+
+def test_edit_duplicate_and_archive_a_client(app, app_db, teacher):
+    client = add_client(app_db, teacher, name="Alex Rivera")
+    at = teacher_app(app)
+    at.button(key=f"edit_client_{client.id}").click().run()
+    assert at.text_input(key="client_name").value == "Alex Rivera"
+    at.text_input(key="client_name").input("Alex R.")
+    at.button(key="save_client").click().run()
+    assert_clean(at)
+    assert "**Alex R.** · 34" in texts(at)
+
+    at.button(key=f"duplicate_client_{client.id}").click().run()
+    assert at.text_input(key="client_name").value == "Alex R. (copy)"
+    at.button(key="cancel_client").click().run()
+    assert "**Alex R. (copy)** · 34" in texts(at)
+
+    at.button(key=f"archive_client_{client.id}").click().run()
+    assert_clean(at)
+    assert "**Alex R.** · 34" not in texts(at)
+    at.toggle(key="show_archived").set_value(True).run()
+    assert "**Alex R.** · 34  :gray-badge[archived]" in texts(at)
+    at.button(key=f"archive_client_{client.id}").click().run()
+    assert "Alex R. is back in your active clients." in texts(at, "success")
+
+
+def test_clients_export_and_import_as_json(app, app_db, teacher, downloads):
+    add_client(app_db, teacher, name="Alex Rivera")
+    at = teacher_app(app)
+    document = downloads["export_clients"]
+    assert '"name": "Alex Rivera"' in document and '"format": "counseling-client-profiles"' in document
+    # Importing the same document gives the teacher a second, independent copy.
+    from backend.services import client_service
+
+    with unit_of_work(app_db) as session:
+        client_service.import_clients_json(session, actor=teacher, raw=document)
+    at.run()
+    assert texts(at).count("**Alex Rivera** · 34") == 2
+
+
+# Test conversation -----------------------------------------------------------------------------
+def test_test_chat_two_turns_streams_replies_with_tokens_and_cost(app, app_db, teacher, app_api,
+                                                                   downloads):
+    client = add_client(app_db, teacher, name="Alex Rivera")
+    app_api.reply("I don't really know where to start.", input_tokens=1000, output_tokens=20)
+    app_api.reply("Work has been a lot lately.", input_tokens=1200, output_tokens=10,
+                  cache_read=800)
+    at = teacher_app(app)
+    assert not any("Demo mode" in message for message in texts(at, "info"))
+    at.button(key=f"test_client_{client.id}").click().run()
+    assert_clean(at)
+    assert at.chat_input(key="chat_input") is not None
+    assert "Say hello to start the conversation with Alex Rivera." in texts(at, "caption")
+
+    at.chat_input(key="chat_input").set_value("Hi Alex, what brings you in today?").run()
+    assert_clean(at)
+    assert [m.markdown[0].value for m in at.chat_message] == [
+        "Hi Alex, what brings you in today?", "I don't really know where to start."]
+    # Haiku 4.5: 1000 input x $1 + 20 output x $5 per million = $0.0011.
+    assert "1,020 tokens (1,000 in · 20 out) · cost $0.001100" in at.chat_message[1].caption[0].value
+
+    at.chat_input(key="chat_input").set_value("That sounds hard.").run()
+    assert_clean(at)
+    assert len(at.chat_message) == 4
+    assert at.chat_message[3].markdown[0].value == "Work has been a lot lately."
+    # 1200 x $1 + 10 x $5 + 800 cached x $0.10 per million = $0.00133.
+    assert "cost $0.001330 · 800 from cache" in at.chat_message[3].caption[0].value
+    assert any("**Session total:** 3,030 tokens · $0.002430 · 4 messages" in text
+               for text in texts(at))
+    assert [request.body["messages"][-1]["content"][0]["text"]
+            for request in app_api.messages_requests()] == [
+        "Hi Alex, what brings you in today?", "That sounds hard."]
+
+    transcript = downloads["export_test_transcript"]
+    assert transcript.startswith("# Conversation with Alex Rivera")
+    assert "> Work has been a lot lately." in transcript and "- **Cost:** $0.002430" in transcript
+
+
+def test_end_conversation_then_start_over(app, app_db, teacher, app_api):
+    client = add_client(app_db, teacher, name="Alex Rivera")
+    at = teacher_app(app)
+    at.button(key=f"test_client_{client.id}").click().run()
+    at.chat_input(key="chat_input").set_value("Hello.").run()
+    assert len(at.chat_message) == 2
+
+    at.button(key="end_conversation").click().run()
+    assert_clean(at)
+    assert "This conversation has ended. Press **Start over** for a new one." in texts(at, "info")
+    assert at.chat_input(key="chat_input").disabled
+    assert at.button(key="end_conversation").disabled
+
+    at.button(key="start_over").click().run()
+    assert_clean(at)
+    assert len(at.chat_message) == 0 and not at.chat_input(key="chat_input").disabled
+    with unit_of_work(app_db) as session:
+        rows = history_service.list_conversations(session, actor=teacher)
+    assert [row.status.value for row in rows] == ["active", "completed"]
+
+
+def test_a_failed_reply_shows_a_notice_and_retry_answers_the_same_message(app, app_db, teacher,
+                                                                           app_api):
+    client = add_client(app_db, teacher, name="Alex Rivera")
+    app_api.overloaded()
+    app_api.reply("Sorry, I was miles away.")
+    at = teacher_app(app)
+    at.button(key=f"test_client_{client.id}").click().run()
+    at.chat_input(key="chat_input").set_value("Are you okay?").run()
+    assert_clean(at)
+    assert len(at.chat_message) == 1  # the message is kept; no half reply is shown
+    assert any("Alex Rivera" in warning for warning in texts(at, "warning"))
+
+    at.button(key="retry_reply").click().run()
+    assert_clean(at)
+    assert [m.markdown[0].value for m in at.chat_message] == ["Are you okay?",
+                                                              "Sorry, I was miles away."]
+    assert not texts(at, "warning")
+
+
+def test_a_refused_message_is_kept_as_a_draft_to_send_again(app, app_db, teacher, app_api,
+                                                            monkeypatch):
+    monkeypatch.setenv("USER_RATE_LIMIT", "1/minute")
+    client = add_client(app_db, teacher, name="Alex Rivera")
+    at = teacher_app(app)
+    at.button(key=f"test_client_{client.id}").click().run()
+    at.chat_input(key="chat_input").set_value("First question.").run()
+    at.chat_input(key="chat_input").set_value("Second question, too soon.").run()
+    assert_clean(at)
+    assert "Not sent: Second question, too soon\\." in texts(at, "warning")
+    assert len(at.chat_message) == 2
+    at.run()  # still there after any other click
+    assert "Not sent: Second question, too soon\\." in texts(at, "warning")
+    assert at.button(key="resend_draft") is not None
+
+
+# History ---------------------------------------------------------------------------------------
+def test_history_lists_filters_and_exports_conversations(app, app_db, teacher, app_api,
+                                                         downloads):
+    client = add_client(app_db, teacher, name="Alex Rivera")
+    add_client(app_db, teacher, name="Blake Moss")
+    app_api.reply("Fine, I guess.", input_tokens=400, output_tokens=4)
+    at = teacher_app(app)
+    history = open_tab(at, "History & metrics")
+    assert "No conversations yet." in everything(history)
+
+    open_tab(at, "Clients")
+    at.button(key=f"test_client_{client.id}").click().run()
+    at.chat_input(key="chat_input").set_value("How are you?").run()
+    at.button(key="end_conversation").click().run()
+    at = open_tab(at, "History & metrics")
+    assert_clean(at)
+    metrics = {metric.label: metric.value for metric in at.metric}
+    assert metrics == {
+        "Conversations": "1", "Messages": "2", "Total tokens": "404",
+        "Total cost": "$0.000420", "Avg cost / conversation": "$0.000420",
+        "Avg response time": metrics["Avg response time"], "Completion rate": "100%",
+    }
+    assert metrics["Avg response time"].endswith(" s")
+    csv_text = downloads["export_csv"]
+    assert csv_text.splitlines()[0].startswith("session_id,started_at")
+    assert ",completed,teacher_test,Alex Rivera,Tina Teacher,tina.teacher,,,2,404,0.00042," in csv_text
+
+    session_id = int(csv_text.splitlines()[1].split(",")[0])
+    at.session_state[f"conversation_{session_id}"] = True
+    at.run()
+    assert [m.markdown[0].value for m in at.chat_message] == ["How are you?", "Fine, I guess."]
+    markdown = downloads[f"export_transcript_{session_id}"]
+    assert "### 2. Alex Rivera (client)" in markdown and "cost $0.000420" in markdown
+
+    at.selectbox(key="history_status").select("active").run()
+    assert "No conversations match these filters." in everything(at)
+    assert {metric.label: metric.value for metric in at.metric}["Conversations"] == "0"
+
+
+# Sections and assignments ----------------------------------------------------------------------
+def test_create_a_section_then_an_assignment_and_publish_it(app, app_db, teacher):
+    client = add_client(app_db, teacher, name="Alex Rivera")
+    at = open_tab(teacher_app(app), "Sections & assignments")
+    assert "No sections yet." in everything(at)
+
+    at.text_input(key="section_name").input("Counseling 101")
+    at.button(key="create_section").click().run()
+    assert_clean(at)
+    with unit_of_work(app_db) as session:
+        (section,) = section_service.list_sections(session, actor=teacher)
+    assert section.join_code in [code.value for code in at.code]
+    assert f"Students join it with the code {section.join_code}" in texts(at, "success")[0]
+    assert "No students yet." in everything(at) and "No assignments yet." in everything(at)
+
+    at.text_input(key="assignment_title").input("Week 1: first interview")
+    at.text_area(key="assignment_instructions").input("Ten minutes, open questions only.")
+    at.button(key="create_assignment").click().run()
+    assert_clean(at)
+    with unit_of_work(app_db) as session:
+        (assignment,) = assignment_service.list_assignments(session, actor=teacher,
+                                                            section_id=section.id)
+    assert assignment.status.value == "draft"
+    assert "**Week 1: first interview** :gray-badge[draft]" in texts(at)
+
+    at.button(key=f"publish_assignment_{assignment.id}").click().run()
+    assert "Attach at least one client before publishing." in texts(at, "warning")
+
+    at.multiselect(key=f"assignment_clients_{assignment.id}").select(client.id)
+    at.button(key=f"save_assignment_clients_{assignment.id}").click().run()
+    at.button(key=f"publish_assignment_{assignment.id}").click().run()
+    assert_clean(at)
+    assert "**Week 1: first interview** :green-badge[published]" in texts(at)
+    with unit_of_work(app_db) as session:
+        published = assignment_service.get_assignment(session, actor=teacher,
+                                                      assignment_id=assignment.id)
+    assert (published.status.value, published.client_ids) == ("published", [client.id])
+
+    at.button(key=f"publish_assignment_{assignment.id}").click().run()
+    assert "**Week 1: first interview** :gray-badge[draft]" in texts(at)
+
+
+def test_roster_shows_students_and_removes_one(app, app_db, teacher):
+    with unit_of_work(app_db) as session:
+        section = section_service.create_section(session, actor=teacher, name="Group A")
+        student = make_user(session, role=Role.student, display_name="Sam Student")
+        section_service.enroll(session, section_id=section.id, student_id=student.id)
+    at = open_tab(teacher_app(app), "Sections & assignments")
+    assert any(text.startswith("Sam Student · `") for text in texts(at))
+    at.button(key=f"remove_student_{section.id}_{student.id}").click().run()
+    assert_clean(at)
+    assert "No students yet." in everything(at)
