@@ -50,6 +50,8 @@ class Settings(BaseSettings):
     user_rate_limit: str = "10/minute"
     global_rate_limit: str = "1000/hour"
     login_rate_limit: str = "5/15 minutes"
+    # How long a log-in survives page reloads (the token in the page address), in hours.
+    login_session_hours: float = Field(default=12, gt=0)
 
     # Budgets
     user_daily_token_budget: int = Field(default=200_000, ge=0)

@@ -7,10 +7,10 @@ from backend.models.event import Event
 from backend.models.feedback import MessageRating, SessionFeedback
 from backend.models.section import Assignment, AssignmentClient, Enrollment, Section
 from backend.models.usage import ClientDailyUsage, DailyUsage
-from backend.models.user import User
+from backend.models.user import LoginSession, User
 
 __all__ = [
     "Assignment", "AssignmentClient", "Base", "ChatSession", "ClientDailyUsage", "ClientProfile",
-    "DailyUsage", "Enrollment", "Event", "Message", "MessageRating", "Section", "SessionFeedback",
+    "DailyUsage", "Enrollment", "Event", "LoginSession", "Message", "MessageRating", "Section", "SessionFeedback",
     "User",
 ]

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
+import secrets
+from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from backend.errors import (
     AuthenticationError, ConflictError, NotFoundError, PermissionDeniedError, ValidationError,
 )
-from backend.models import User
+from backend.config import get_settings
+from backend.models import LoginSession, User
 from backend.models.base import utcnow
 from backend.models.enums import Role
 from backend.schemas.accounts import UserRead
@@ -212,6 +216,7 @@ def reset_password(
     if problem:
         raise ValidationError(problem, {"new_password": problem})
     user.password_hash = _hasher.hash(new_password)
+    _revoke_all(session, user.id)  # anyone still logged in with the old password is logged out
     (limiter or get_rate_limiter()).clear_failed_logins(user.username)
     event_service.record(session, "info", "accounts",
                          f"{admin.username} reset the password of '{user.username}'.",
@@ -227,10 +232,51 @@ def set_active(session: Session, *, actor: UserRead | None, user_id: int, active
     if user is None:
         raise UserNotFound(user_id)
     user.is_active = active
+    if not active:
+        _revoke_all(session, user.id)
     state = "reactivated" if active else "deactivated"
     event_service.record(session, "info", "accounts", f"{admin.username} {state} '{user.username}'.",
                          user_id=admin.id)
     return UserRead.model_validate(user)
+
+
+# Log-ins that survive a reload -----------------------------------------------------------------
+def _revoke_all(session: Session, user_id: int) -> None:
+    session.execute(update(LoginSession).where(LoginSession.user_id == user_id,
+                                               LoginSession.revoked_at.is_(None))
+                    .values(revoked_at=utcnow()))
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start_login_session(session: Session, *, actor: UserRead | None) -> str:
+    """A random token for the browser to keep; only its hash is stored, and it expires."""
+    actor = require_user(actor)
+    token = secrets.token_urlsafe(32)
+    hours = get_settings().login_session_hours
+    session.add(LoginSession(token_hash=_token_hash(token), user_id=actor.id,
+                             expires_at=utcnow() + timedelta(hours=hours)))
+    session.flush()
+    return token
+
+
+def resume_login_session(session: Session, token: str) -> UserRead | None:
+    """The user behind a live token (None when unknown, expired, revoked or deactivated)."""
+    if not token or len(token) > 200:
+        return None
+    login = session.scalar(select(LoginSession).where(LoginSession.token_hash == _token_hash(token)))
+    if login is None or login.revoked_at is not None or login.expires_at <= utcnow():
+        return None
+    return refresh_actor(session, login.user_id)
+
+
+def end_login_session(session: Session, token: str) -> None:
+    """Log out: the token stops working at once."""
+    login = session.scalar(select(LoginSession).where(LoginSession.token_hash == _token_hash(token)))
+    if login is not None and login.revoked_at is None:
+        login.revoked_at = utcnow()
 
 
 def count_users(session: Session) -> int:

@@ -126,3 +126,32 @@ def test_only_admins_create_accounts(db):
     with pytest.raises(PermissionDeniedError, match="log in"):
         account_service.create_user(db, actor=None, username="x123", display_name="X",
                                     password=PASSWORD, role=Role.teacher)
+
+
+def test_login_session_survives_a_reload_until_logout_or_expiry(db, configure):
+    user = make_user(db)
+    token = account_service.start_login_session(db, actor=user)
+    assert account_service.resume_login_session(db, token).id == user.id
+    assert account_service.resume_login_session(db, token + "x") is None
+    assert token not in str(db.execute(__import__("sqlalchemy").text(
+        "SELECT token_hash FROM login_sessions")).all())  # only the hash is stored
+    account_service.end_login_session(db, token)
+    assert account_service.resume_login_session(db, token) is None
+    configure(login_session_hours=0.0000001)
+    expired = account_service.start_login_session(db, actor=user)
+    import time
+
+    time.sleep(0.01)
+    assert account_service.resume_login_session(db, expired) is None
+
+
+def test_deactivation_and_password_reset_end_login_sessions(db, limiter):
+    admin = make_user(db, role=Role.admin)
+    user = make_user(db)
+    token = account_service.start_login_session(db, actor=user)
+    account_service.reset_password(db, actor=admin, user_id=user.id, new_password="fresh password",
+                                   limiter=limiter)
+    assert account_service.resume_login_session(db, token) is None
+    token = account_service.start_login_session(db, actor=user)
+    account_service.set_active(db, actor=admin, user_id=user.id, active=False)
+    assert account_service.resume_login_session(db, token) is None
