@@ -131,6 +131,7 @@ def fill(engine, sessions: int, per_session: int, now: datetime) -> None:
             "message": "x", "details": {}} for _ in range(5000)])
     with unit_of_work(engine) as session:
         usage_service.rebuild(session)  # the daily tables the app keeps beside each message
+        feedback_service.rebuild_tallies(session)
     if engine.dialect.name == "postgresql":
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             connection.execute(text("VACUUM ANALYZE"))

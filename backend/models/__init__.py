@@ -4,13 +4,13 @@ from backend.models.base import Base
 from backend.models.client_profile import ClientProfile
 from backend.models.conversation import ChatSession, Message
 from backend.models.event import Event
-from backend.models.feedback import MessageRating, SessionFeedback
+from backend.models.feedback import FeedbackTally, MessageRating, SessionFeedback
 from backend.models.section import Assignment, AssignmentClient, Enrollment, Section
 from backend.models.usage import ClientDailyUsage, DailyUsage
 from backend.models.user import LoginSession, User
 
 __all__ = [
     "Assignment", "AssignmentClient", "Base", "ChatSession", "ClientDailyUsage", "ClientProfile",
-    "DailyUsage", "Enrollment", "Event", "LoginSession", "Message", "MessageRating", "Section", "SessionFeedback",
+    "DailyUsage", "Enrollment", "Event", "FeedbackTally", "LoginSession", "Message", "MessageRating", "Section", "SessionFeedback",
     "User",
 ]

@@ -35,3 +35,16 @@ class MessageRating(IdMixin, Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     positive: Mapped[bool] = mapped_column(Boolean)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class FeedbackTally(Base):
+    """Per client: how much feedback there is and how much is positive, kept with every change, so
+    the dashboard reads one row per client instead of every rating."""
+
+    __tablename__ = "feedback_tallies"
+
+    client_id: Mapped[int] = mapped_column(
+        ForeignKey("client_profiles.id", ondelete="CASCADE"), primary_key=True
+    )
+    positive: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    total: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

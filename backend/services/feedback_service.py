@@ -7,11 +7,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import and_, case, func, literal_column, select
+from sqlalchemy import and_, case, delete, func, insert, literal_column, select
 from sqlalchemy.orm import Session
 
 from backend.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
-from backend.models import ChatSession, ClientProfile, Message, MessageRating, SessionFeedback
+from backend.db import upsert_add
+from backend.models import (
+    ChatSession, ClientProfile, FeedbackTally, Message, MessageRating, SessionFeedback,
+)
 from backend.models.base import utcnow
 from backend.models.enums import MessageRole, SessionStatus
 from backend.schemas.accounts import UserRead
@@ -65,10 +68,12 @@ def submit_session_feedback(
     if errors:
         raise ValidationError("Please correct the feedback form.", errors)
     feedback = session.scalar(select(SessionFeedback).where(SessionFeedback.session_id == session_id))
+    before = None if feedback is None else _form_is_positive(feedback.realism, feedback.usefulness)
     if feedback is None:
         feedback = SessionFeedback(session_id=session_id, user_id=actor.id)
         session.add(feedback)
     feedback.realism, feedback.usefulness, feedback.comment = int(realism), int(usefulness), comment
+    _tally(session, chat.client_id, before, _form_is_positive(int(realism), int(usefulness)))
     feedback.updated_at = utcnow()
     session.flush()
     return FeedbackRead.model_validate(feedback)
@@ -96,6 +101,7 @@ def rate_reply(
     if message.role != MessageRole.assistant.value:
         raise ValidationError("Only the client's replies can be rated.")
     rating = session.scalar(select(MessageRating).where(MessageRating.message_id == message_id))
+    _tally(session, chat.client_id, None if rating is None else rating.positive, positive)
     if positive is None:
         if rating is not None:
             session.delete(rating)
@@ -104,6 +110,19 @@ def rate_reply(
     else:
         rating.positive = positive
     session.flush()
+
+
+def _form_is_positive(realism: int, usefulness: int) -> bool:
+    return realism >= POSITIVE_SCORE and usefulness >= POSITIVE_SCORE
+
+
+def _tally(session: Session, client_id: int, before: bool | None, after: bool | None) -> None:
+    """Move the client's tally from one judgement (None: none) to another."""
+    positive = int(bool(after)) - int(bool(before))
+    total = int(after is not None) - int(before is not None)
+    if positive or total:
+        upsert_add(session, FeedbackTally, {"client_id": client_id},
+                   {"positive": positive, "total": total})
 
 
 def reply_ratings(session: Session, *, actor: UserRead | None, session_id: int) -> dict[int, bool]:
@@ -120,9 +139,39 @@ def reply_ratings(session: Session, *, actor: UserRead | None, session_id: int) 
 def feedback_shares(
     session: Session, *, actor: UserRead | None, since: datetime | None = None
 ) -> tuple[FeedbackShare, list[FeedbackShare]]:
-    """(overall, by client) share of positive feedback over the sessions the actor may read."""
+    """(overall, by client) share of positive feedback over the sessions the actor may read.
+
+    An admin's all-time view reads the per-client tallies; other views count the feedback rows.
+    """
     actor = require_teacher(actor)
-    readable = session_service.readable_sessions_filter(actor)
+    if actor.is_admin and since is None:
+        rows = session.execute(
+            select(ClientProfile.name, FeedbackTally.positive, FeedbackTally.total)
+            .join(ClientProfile, ClientProfile.id == FeedbackTally.client_id)
+            .where(FeedbackTally.total > 0).order_by(ClientProfile.name)).all()
+    else:
+        counted = _count_feedback(session_service.readable_sessions_filter(actor), since)
+        rows = session.execute(
+            select(ClientProfile.name, counted.c.positive, counted.c.total)
+            .join(ClientProfile, ClientProfile.id == counted.c.client_id)
+            .order_by(ClientProfile.name)).all()
+    by_client = [FeedbackShare(name, int(positive or 0), int(total)) for name, positive, total in rows]
+    overall = FeedbackShare("All clients", sum(s.positive for s in by_client),
+                            sum(s.total for s in by_client))
+    return overall, by_client
+
+
+def rebuild_tallies(session: Session) -> None:
+    """Recount every client's tally from the feedback rows (after a bulk import)."""
+    session.execute(delete(FeedbackTally))
+    counted = _count_feedback(True, None)
+    session.execute(insert(FeedbackTally).from_select(
+        ["client_id", "positive", "total"],
+        select(counted.c.client_id, counted.c.positive, counted.c.total)))
+
+
+def _count_feedback(readable, since: datetime | None):
+    """(client_id, positive, total) over forms and reply ratings of the readable sessions."""
     form_positive = case((and_(SessionFeedback.realism >= POSITIVE_SCORE,
                                SessionFeedback.usefulness >= POSITIVE_SCORE), 1), else_=0)
     forms = (
@@ -132,24 +181,18 @@ def feedback_shares(
         .join(ChatSession, ChatSession.id == SessionFeedback.session_id + literal_column("0"))
         .where(readable)
     )
-    thumbs = (  # from the (few) ratings to their messages, not from every message
+    thumbs = (
         select(ChatSession.client_id.label("client_id"),
                case((MessageRating.positive, 1), else_=0).label("positive"))
         .select_from(MessageRating)
-        .join(Message, Message.id == MessageRating.message_id + literal_column("0"))
         # "+ 0" keeps SQLite from walking every message to find the (few) ratings.
-        .join(ChatSession, ChatSession.id == Message.session_id + literal_column("0")).where(readable)
+        .join(Message, Message.id == MessageRating.message_id + literal_column("0"))
+        .join(ChatSession, ChatSession.id == Message.session_id + literal_column("0"))
+        .where(readable)
     )
     if since is not None:
         forms = forms.where(SessionFeedback.updated_at >= since)
         thumbs = thumbs.where(MessageRating.created_at >= since)
     every = forms.union_all(thumbs).subquery()
-    rows = session.execute(
-        select(ClientProfile.name, func.sum(every.c.positive), func.count())
-        .join(ClientProfile, ClientProfile.id == every.c.client_id)
-        .group_by(ClientProfile.id, ClientProfile.name).order_by(ClientProfile.name)
-    ).all()
-    by_client = [FeedbackShare(name, int(positive or 0), int(total)) for name, positive, total in rows]
-    overall = FeedbackShare("All clients", sum(s.positive for s in by_client),
-                            sum(s.total for s in by_client))
-    return overall, by_client
+    return (select(every.c.client_id, func.sum(every.c.positive).label("positive"),
+                   func.count().label("total")).group_by(every.c.client_id).subquery())

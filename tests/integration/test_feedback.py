@@ -78,6 +78,16 @@ def test_positive_share_by_client_and_overall(db):
     assert (overall.positive, overall.total, overall.percent) == (2, 4, 50.0)
     assert [(s.label, s.positive, s.total) for s in by_client] == [("Alex Rivera", 1, 2),
                                                                    ("Ben", 1, 2)]
+    # The admin's view reads the tallies kept with each change; it must agree with the rows.
+    admin = make_user(db, role=Role.admin)
+    feedback_service.rate_reply(db, actor=student, message_id=reply.id, positive=True)  # - to +
+    feedback_service.rate_reply(db, actor=second, message_id=reply2.id, positive=None)  # removed
+    tallied = feedback_service.feedback_shares(db, actor=admin)
+    counted = feedback_service.feedback_shares(db, actor=teacher)
+    assert tallied == counted
+    assert (tallied[0].positive, tallied[0].total) == (2, 3)
+    feedback_service.rebuild_tallies(db)
+    assert feedback_service.feedback_shares(db, actor=admin) == tallied
     other_teacher = make_user(db, role=Role.teacher)
     assert feedback_service.feedback_shares(db, actor=other_teacher)[0].total == 0
     with pytest.raises(PermissionDeniedError):
