@@ -7,14 +7,13 @@ writers queue up (busy timeout) instead of failing when one upgrades its read sn
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from backend.config import PROJECT_ROOT
 from backend.errors import AppError
@@ -64,20 +63,10 @@ def _configure_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql(f"BEGIN {mode}")
 
 
-_factories: dict[tuple[int, bool], sessionmaker[Session]] = {}
-_factories_lock = threading.Lock()
-
-
-def session_factory(engine: Engine, *, write: bool = True) -> sessionmaker[Session]:
-    """A cached sessionmaker; `write=True` takes SQLite's write lock at BEGIN."""
-    key = (id(engine), write)
-    with _factories_lock:
-        factory = _factories.get(key)
-        if factory is None:
-            bind = engine.execution_options(sqlite_write=True) if write else engine
-            factory = sessionmaker(bind=bind, expire_on_commit=False)
-            _factories[key] = factory
-        return factory
+def new_session(engine: Engine, *, write: bool = True) -> Session:
+    """A session; `write=True` takes SQLite's write lock at BEGIN (nothing is cached per engine)."""
+    bind = engine.execution_options(sqlite_write=True) if write else engine
+    return Session(bind=bind, expire_on_commit=False)
 
 
 @contextmanager
@@ -88,14 +77,14 @@ def unit_of_work(engine: Engine, *, write: bool = True) -> Iterator[Session]:
     transaction after the rollback, so the admin log sees what the action could not keep.
     """
     try:
-        with session_factory(engine, write=write)() as session:
+        with new_session(engine, write=write) as session:
             with session.begin():
                 yield session
     except AppError as error:
         if error.event is not None:
             from backend.services import event_service
 
-            with session_factory(engine, write=True)() as session, session.begin():
+            with new_session(engine) as session, session.begin():
                 event_service.record(session, **error.event)
         raise
 

@@ -23,6 +23,7 @@ from backend.errors import ServiceUnavailableError
 from backend.schemas.conversations import Usage
 from backend.services.demo_responder import demo_reply
 from backend.utils.pricing import DEMO_MODEL, calculate_cost
+from backend.utils.token_counter import estimate_tokens
 
 
 # Errors -----------------------------------------------------------------------------------------
@@ -256,6 +257,8 @@ class ReplyStream:
     def __init__(self, produce: Callable[[ReplyStream], Iterator[str]]) -> None:
         self._produce = produce
         self.completion: Completion | None = None
+        #: Usage of a reply that was cut off or abandoned after the API started billing it.
+        self.partial: Completion | None = None
 
     def __iter__(self) -> Iterator[str]:
         return self._produce(self)
@@ -320,6 +323,7 @@ class LLMGateway:
         first_token_at: float | None = None
         parts: list[str] = []
         settled = False
+        stream = None
         try:
             with self._client.messages.stream(**request) as stream:
                 for text in stream.text_stream:
@@ -332,7 +336,12 @@ class LLMGateway:
         except anthropic.APIError as error:
             settled = True
             self._failed()
+            target.partial = self._partial(stream, parts, started)
             raise classify(error) from None
+        except GeneratorExit:
+            # The reader went away mid-reply (a click in the UI): what was billed still counts.
+            target.partial = self._partial(stream, parts, started)
+            raise
         finally:
             if not settled and target.completion is None and first_token_at is None:
                 # Abandoned before any answer (the reader went away): free a half-open trial.
@@ -343,6 +352,26 @@ class LLMGateway:
         target.completion = self._completion(
             "".join(parts), final, request_id, latency,
             None if first_token_at is None else first_token_at - started,
+        )
+
+    def _partial(self, stream, parts: list[str], started: float) -> Completion | None:
+        """Usage of a reply that started but did not finish: the API's input and cache counts
+        from `message_start`, output estimated from the text received (the API sent no total)."""
+        try:
+            snapshot = stream.current_message_snapshot if stream is not None else None
+        except AssertionError:  # no message_start yet: nothing was billed
+            snapshot = None
+        if snapshot is None:
+            return None
+        text = "".join(parts)
+        usage = usage_from_api(snapshot.usage, self.settings.anthropic_cache_ttl)
+        usage.output_tokens = max(usage.output_tokens, estimate_tokens(text))
+        model = snapshot.model or self.model
+        return Completion(
+            text=text, usage=usage, model=model, stop_reason="interrupted",
+            request_id=stream.request_id, latency_ms=int((time.perf_counter() - started) * 1000),
+            time_to_first_token_ms=None,
+            cost=calculate_cost(model, usage, self.settings.model_prices_json),
         )
 
     def complete(self, system: str, messages: list[dict], *, max_tokens: int | None = None,

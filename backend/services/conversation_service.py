@@ -114,6 +114,7 @@ class ConversationReply:
         self.outcome = ReplyOutcome()
 
     def __iter__(self) -> Iterator[str]:
+        stream = None
         try:
             request = _prepare_request(self.engine, self.actor, self.session_id, self.retry)
             stream = self.gateway.stream_reply(request.system, request.history,
@@ -124,6 +125,10 @@ class ConversationReply:
             self.outcome = _failed(self.engine, self.actor, self.session_id, error)
         except AppError as error:
             self.outcome = ReplyOutcome(notice=error.message, error=error)
+        finally:
+            # Also when the reader stops early (a rerun): a billed, unkept reply is still counted.
+            if stream is not None and stream.completion is None and stream.partial is not None:
+                _record_unkept_usage(self.engine, self.session_id, stream.partial)
 
 
 def stream_reply(engine: Engine, *, actor: UserRead | None, session_id: int,
@@ -231,6 +236,19 @@ def _store_reply(engine: Engine, actor: UserRead, request: _Request,
                                  f"Model {completion.model} has no price; its cost is unknown.",
                                  session_id=request.session_id)
     return ReplyOutcome(message=message)
+
+
+def _record_unkept_usage(engine: Engine, session_id: int, partial: Completion) -> None:
+    """Add the usage of a reply that was cut off to the session's totals (no message is stored)."""
+    with unit_of_work(engine) as session:
+        session_service.update_token_count(session, session_id=session_id, usage=partial.usage,
+                                           cost=partial.cost, model=partial.model)
+        event_service.record(
+            session, "info", "partial_reply", "A reply was cut off; its tokens were still billed.",
+            session_id=session_id,
+            details={"request_id": partial.request_id, "input_tokens": partial.usage.input_tokens,
+                     "output_tokens_estimated": partial.usage.output_tokens,
+                     "cost": str(partial.cost)})
 
 
 def _failed(engine: Engine, actor: UserRead, session_id: int, error: GatewayError) -> ReplyOutcome:

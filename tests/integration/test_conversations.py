@@ -113,7 +113,7 @@ def test_each_failure_keeps_the_message_explains_and_logs(committed_engine, api,
     assert "Alex Rivera" in outcome.notice  # an in-world notice, not the client's words
     stored = _messages(committed_engine, student, chat.id)
     assert [(m.role, m.content) for m in stored] == [(MessageRole.user, "Can you tell me more?")]
-    event = _events(committed_engine, admin)[0]
+    event = next(e for e in _events(committed_engine, admin) if e.category.startswith("api_"))
     assert event.category == f"api_{category}" and event.session_id == chat.id
     assert event.details["request_id"] or category == "connection"
     assert TEST_API_KEY not in str(event.model_dump())
@@ -145,6 +145,30 @@ def test_a_reply_cut_off_midstream_is_not_stored(committed_engine, api, classroo
     assert "".join(chunks).startswith("I was going")  # the student saw the start...
     assert not outcome.ok                              # ...but it is not kept as a reply
     assert [m.role for m in _messages(committed_engine, student, chat.id)] == [MessageRole.user]
+    # What the API billed before the cut still counts: input from message_start, output estimated.
+    with unit_of_work(committed_engine, write=False) as session:
+        totals = session_service.get_session(session, actor=student, session_id=chat.id)
+    assert totals.input_tokens > 0 and totals.output_tokens >= 1 and totals.estimated_cost > 0
+
+
+def test_an_abandoned_stream_still_counts_its_tokens(committed_engine, api, classroom):
+    _teacher, student, client, _section, _assignment = classroom
+    chat = conversation_service.start_conversation(committed_engine, actor=student,
+                                                   client_id=client.id)
+    api.reply("One two three four five six seven eight.", input_tokens=500, output_tokens=9,
+              chunk_delay=0.01)
+    conversation_service.submit_message(committed_engine, actor=student, session_id=chat.id,
+                                        content="Hello?")
+    reply = iter(conversation_service.stream_reply(committed_engine, actor=student,
+                                                   session_id=chat.id))
+    first = next(reply)
+    reply.close()  # what a Streamlit rerun does to a running stream
+    assert first
+    assert [m.role for m in _messages(committed_engine, student, chat.id)] == [MessageRole.user]
+    with unit_of_work(committed_engine, write=False) as session:
+        totals = session_service.get_session(session, actor=student, session_id=chat.id)
+    assert totals.input_tokens == 500 and 1 <= totals.output_tokens <= 9
+    assert totals.estimated_cost == (Decimal(500) + 5 * Decimal(totals.output_tokens)) / 1_000_000
 
 
 def test_sdk_retries_overloaded_then_succeeds(committed_engine, api, configure, classroom):
