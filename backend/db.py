@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
@@ -124,3 +124,12 @@ def upsert_add(session: Session, model, keys: dict, increments: dict) -> None:
         set_={name: getattr(model, name) + getattr(statement.excluded, name)
               for name in increments},
     ))
+
+
+def count_by(session: Session, key_column, ids: list[int]) -> dict[int, int]:
+    """{id: number of rows whose `key_column` is that id}, one grouped query."""
+    if not ids:
+        return {}
+    rows = session.execute(select(key_column, func.count()).where(key_column.in_(ids))
+                           .group_by(key_column))
+    return dict(rows.all())

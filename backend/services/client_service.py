@@ -5,15 +5,16 @@ from __future__ import annotations
 import json
 
 from pydantic import ValidationError as PydanticValidationError
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from backend.errors import NotFoundError, PermissionDeniedError, ValidationError
+from backend.db import count_by
+from backend.errors import NotFoundError, ValidationError
 from backend.models import ChatSession, ClientProfile
 from backend.models.base import utcnow
 from backend.schemas.accounts import UserRead
 from backend.schemas.clients import ClientBrief, ClientInput, ClientRead
-from backend.services.permissions import require_teacher, require_user
+from backend.services.permissions import load_owned, require_teacher, require_user
 
 FIELD_LABELS = {
     "name": "Name", "age": "Age", "personality_traits": "Personality traits",
@@ -56,13 +57,7 @@ def _explain(field: str, problem: dict) -> str:
 
 
 def _conversation_counts(session: Session, client_ids: list[int]) -> dict[int, int]:
-    if not client_ids:
-        return {}
-    rows = session.execute(
-        select(ChatSession.client_id, func.count(ChatSession.id))
-        .where(ChatSession.client_id.in_(client_ids)).group_by(ChatSession.client_id)
-    )
-    return dict(rows.all())
+    return count_by(session, ChatSession.client_id, client_ids)
 
 
 def _read(session: Session, client: ClientProfile) -> ClientRead:
@@ -73,13 +68,9 @@ def _read(session: Session, client: ClientProfile) -> ClientRead:
 
 def get_owned(session: Session, actor: UserRead | None, client_id: int) -> ClientProfile:
     """The client if the actor owns it (or is an admin); used by other services too."""
-    actor = require_teacher(actor)
-    client = session.get(ClientProfile, client_id)
-    if client is None:
-        raise ClientNotFound(client_id)
-    if client.owner_id != actor.id and not actor.is_admin:
-        raise PermissionDeniedError("This client belongs to another teacher.")
-    return client
+    return load_owned(session, actor, ClientProfile, client_id, owner="owner_id",
+                      missing=ClientNotFound(client_id),
+                      foreign="This client belongs to another teacher.")
 
 
 def create_client(session: Session, *, actor: UserRead | None, data: ClientInput | dict) -> ClientRead:

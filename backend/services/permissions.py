@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from backend.errors import PermissionDeniedError
+from sqlalchemy.orm import Session
+
+from backend.errors import NotFoundError, PermissionDeniedError
 from backend.models.enums import Role
 from backend.schemas.accounts import UserRead
 
@@ -35,3 +37,15 @@ def require_admin(actor: UserRead | None) -> UserRead:
 
 def require_student(actor: UserRead | None) -> UserRead:
     return require_role(actor, Role.student)
+
+
+def load_owned(session: Session, actor: UserRead | None, model, row_id: int, *, owner: str,
+               missing: NotFoundError, foreign: str):
+    """A teacher's own row (clients, sections), or any row for an admin."""
+    teacher = require_teacher(actor)
+    row = session.get(model, row_id)
+    if row is None:
+        raise missing
+    if getattr(row, owner) != teacher.id and not teacher.is_admin:
+        raise PermissionDeniedError(foreign)
+    return row

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import secrets
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from backend.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
+from backend.db import count_by
+from backend.errors import ConflictError, NotFoundError, ValidationError
 from backend.models import Enrollment, Section, User
 from backend.schemas.accounts import UserRead
 from backend.schemas.sections import RosterEntry, SectionRead
-from backend.services.permissions import require_student, require_teacher, require_user
+from backend.services.permissions import (
+    load_owned, require_student, require_teacher, require_user,
+)
 
 # No 0/O or 1/I/L, so a code read aloud or from a slide is typed right.
 JOIN_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -33,13 +36,7 @@ def normalise_join_code(code: str) -> str:
 
 
 def _student_counts(session: Session, section_ids: list[int]) -> dict[int, int]:
-    if not section_ids:
-        return {}
-    rows = session.execute(
-        select(Enrollment.section_id, func.count(Enrollment.id))
-        .where(Enrollment.section_id.in_(section_ids)).group_by(Enrollment.section_id)
-    )
-    return dict(rows.all())
+    return count_by(session, Enrollment.section_id, section_ids)
 
 
 def _read(session: Session, section: Section) -> SectionRead:
@@ -50,13 +47,9 @@ def _read(session: Session, section: Section) -> SectionRead:
 
 def get_owned_section(session: Session, actor: UserRead | None, section_id: int) -> Section:
     """The section if the actor teaches it (or is an admin)."""
-    teacher = require_teacher(actor)
-    section = session.get(Section, section_id)
-    if section is None:
-        raise SectionNotFound(section_id)
-    if section.teacher_id != teacher.id and not teacher.is_admin:
-        raise PermissionDeniedError("This section belongs to another teacher.")
-    return section
+    return load_owned(session, actor, Section, section_id, owner="teacher_id",
+                      missing=SectionNotFound(section_id),
+                      foreign="This section belongs to another teacher.")
 
 
 def create_section(session: Session, *, actor: UserRead | None, name: str) -> SectionRead:

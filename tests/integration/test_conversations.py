@@ -119,9 +119,9 @@ def test_each_failure_keeps_the_message_explains_and_logs(committed_engine, api,
     assert TEST_API_KEY not in str(event.model_dump())
 
     # Retry answers the same message: one student message, one reply.
-    _chunks = list(retry := conversation_service.stream_reply(
-        committed_engine, actor=student, session_id=chat.id, retry=True))
-    assert retry.outcome.ok
+    retry = conversation_service.stream_reply(committed_engine, actor=student, session_id=chat.id,
+                                              retry=True)
+    assert "".join(retry) and retry.outcome.ok
     stored = _messages(committed_engine, student, chat.id)
     assert [m.role for m in stored] == [MessageRole.user, MessageRole.assistant]
 

@@ -16,7 +16,6 @@ import anthropic
 import pytest
 
 from tests.fakes.anthropic_server import DEFAULT_REPLY, FakeAnthropic
-from tests.fakes.fixtures import fake_anthropic, fake_anthropic_server  # noqa: F401 - fixtures
 
 MODEL = "claude-haiku-4-5"
 MESSAGES = [{"role": "user", "content": "Hi, I'm your counsellor today. How are you?"}]
