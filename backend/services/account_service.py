@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -277,7 +277,3 @@ def end_login_session(session: Session, token: str) -> None:
     login = session.scalar(select(LoginSession).where(LoginSession.token_hash == _token_hash(token)))
     if login is not None and login.revoked_at is None:
         login.revoked_at = utcnow()
-
-
-def count_users(session: Session) -> int:
-    return session.scalar(select(func.count(User.id))) or 0

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
-from decimal import Decimal
 
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
@@ -25,7 +24,6 @@ from backend.schemas.clients import ClientRead
 from backend.schemas.conversations import MessageRead, SessionRead
 from backend.services import budget_service, event_service, prompt_service, session_service
 from backend.services.anthropic_service import Completion, GatewayError, LLMGateway, get_gateway
-from backend.utils.pricing import calculate_cost
 from backend.utils.rate_limiter import get_rate_limiter
 from backend.utils.token_counter import estimate_messages_tokens, estimate_tokens
 
@@ -185,7 +183,7 @@ def _prepare_request(engine: Engine, actor: UserRead | None, session_id: int,
         client = _load_client(session, chat.client_id)
         system = prompt_service.generate_system_prompt(client)
         budget = settings.context_token_budget - estimate_tokens(system)
-        turns = session_service._recent_turns(session, session_id, budget)  # access checked above
+        turns = session_service.recent_turns(session, session_id=session_id, budget_tokens=budget)
         if not turns or turns[-1][0] != MessageRole.user:
             raise ConflictError("There is no message waiting for a reply. Type a new message.")
         if retry:
@@ -269,14 +267,3 @@ def fallback_notice(name: str, session_id: int, error: GatewayError) -> str:
     """A short in-world notice plus what happened and what to do."""
     index = int(hashlib.sha256(f"{session_id}".encode()).hexdigest(), 16) % len(FALLBACK_TEMPLATES)
     return f"{FALLBACK_TEMPLATES[index].format(name=name)} ({error.message})"
-
-
-def conversation_cost(messages: list[MessageRead]) -> Decimal | None:
-    """Sum of the replies' costs, or None when any reply is unpriced."""
-    costs = [m.cost for m in messages if m.role == MessageRole.assistant]
-    return None if any(cost is None for cost in costs) else sum(costs, Decimal(0))
-
-
-def calculate_reply_cost(model: str, completion: Completion) -> Decimal | None:
-    """The seed's helper: the cost of one reply from the API's usage."""
-    return calculate_cost(model, completion.usage, get_settings().model_prices_json)

@@ -157,7 +157,3 @@ def remove_student(
         raise NotFoundError("That student is not in this section.")
     session.delete(enrollment)
     session.flush()
-
-
-def teacher_section_ids(session: Session, teacher_id: int) -> list[int]:
-    return list(session.scalars(select(Section.id).where(Section.teacher_id == teacher_id)))

@@ -145,16 +145,10 @@ def get_messages(
     return [MessageRead.model_validate(message) for message in session.scalars(query)]
 
 
-def get_recent_turns(
-    session: Session, *, actor: UserRead | None, session_id: int, budget_tokens: int
-) -> list[tuple[str, str]]:
+def recent_turns(session: Session, *, session_id: int, budget_tokens: int) -> list[tuple[str, str]]:
     """(role, content) of the newest messages, oldest first, reading back only until the token
-    estimate passes the budget, so a long conversation costs no more per turn than a short one."""
-    _load_readable(session, actor, session_id)
-    return _recent_turns(session, session_id, budget_tokens)
-
-
-def _recent_turns(session: Session, session_id: int, budget_tokens: int) -> list[tuple[str, str]]:
+    estimate passes the budget, so a long conversation costs no more per turn than a short one.
+    Internal: callers have checked access."""
     # Every message costs at least its overhead plus one token, which bounds the rows to read.
     most_rows = budget_tokens // (MESSAGE_OVERHEAD_TOKENS + 1) + 1
     rows = session.execute(
