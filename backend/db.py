@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event, func, select
+from sqlalchemy import Engine, bindparam, create_engine, event, func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
@@ -114,16 +115,25 @@ def upsert_add(session: Session, model, keys: dict, increments: dict) -> None:
 
     One statement on both backends (ON CONFLICT DO UPDATE), so racing writers never lose a count.
     """
-    if session.get_bind().dialect.name == "postgresql":
+    statement = _upsert_statement(session.get_bind().dialect.name, model, tuple(keys),
+                                  tuple(increments))
+    session.execute(statement, {**keys, **increments})
+
+
+@lru_cache(maxsize=64)
+def _upsert_statement(dialect: str, model, key_names: tuple[str, ...],
+                      increment_names: tuple[str, ...]):
+    """Built once per shape: constructing it costs more than running it."""
+    if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    statement = insert(model).values(**keys, **increments)
-    session.execute(statement.on_conflict_do_update(
-        index_elements=[getattr(model, name) for name in keys],
-        set_={name: getattr(model, name) + getattr(statement.excluded, name)
-              for name in increments},
-    ))
+    params = {name: bindparam(name, type_=getattr(model, name).type)
+              for name in key_names + increment_names}
+    return insert(model).values(params).on_conflict_do_update(
+        index_elements=[getattr(model, name) for name in key_names],
+        set_={name: getattr(model, name) + params[name] for name in increment_names},
+    )
 
 
 def count_by(session: Session, key_column, ids: list[int]) -> dict[int, int]:
