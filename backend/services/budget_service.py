@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta, timezone
 from decimal import Decimal
 
-from sqlalchemy import case, func, select
+from sqlalchemy import bindparam, case, func, select
 from sqlalchemy.orm import Session
 
 from backend.config import Settings
@@ -43,13 +43,17 @@ class BudgetUse:
         return float(self.used / self.limit) if self.limit else 0.0
 
 
+_TODAY = (  # built once: it runs before every message
+    select(func.sum(case((DailyUsage.user_id == bindparam("user_id"), DailyUsage.tokens), else_=0)),
+           func.sum(DailyUsage.cost))
+    .where(DailyUsage.day == bindparam("day"))
+)
+
+
 def usage_today(session: Session, settings: Settings, user_id: int) -> tuple[BudgetUse, BudgetUse]:
     """(the user's tokens, everyone's cost) since UTC midnight: one query over today's rows."""
     user_tokens, cost = session.execute(
-        select(func.sum(case((DailyUsage.user_id == user_id, DailyUsage.tokens), else_=0)),
-               func.sum(DailyUsage.cost))
-        .where(DailyUsage.day == start_of_utc_day().date())
-    ).one()
+        _TODAY, {"user_id": user_id, "day": start_of_utc_day().date()}).one()
     return (BudgetUse(Decimal(int(user_tokens or 0)), Decimal(settings.user_daily_token_budget)),
             BudgetUse(Decimal(cost or 0), settings.global_daily_cost_budget_usd))
 

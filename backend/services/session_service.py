@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import or_, select
+from sqlalchemy import Integer, bindparam, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -36,6 +36,15 @@ class SessionCompleted(ConflictError):
         super().__init__("This conversation has ended. Start a new one to keep practising.")
 
 
+# Statements on the hot path of every turn, built once (building one costs as much as running it).
+_SESSION_BY_ID = select(ChatSession).where(ChatSession.id == bindparam("session_id"))
+_SESSION_BY_ID_FOR_UPDATE = _SESSION_BY_ID.with_for_update()
+_NEWEST_MESSAGES = (
+    select(Message.role, Message.content).where(Message.session_id == bindparam("session_id"))
+    .order_by(Message.sequence_number.desc()).limit(bindparam("most_rows", type_=Integer, literal_execute=True))
+)
+
+
 # Reading --------------------------------------------------------------------------------------
 def _teacher_can_read(session: Session, teacher: UserRead, chat: ChatSession) -> bool:
     """A teacher reads conversations with their own clients or in their own sections."""
@@ -57,10 +66,8 @@ def _teacher_can_read(session: Session, teacher: UserRead, chat: ChatSession) ->
 def _load_readable(session: Session, actor: UserRead | None, session_id: int,
                    *, for_update: bool = False) -> ChatSession:
     actor = require_user(actor)
-    query = select(ChatSession).where(ChatSession.id == session_id)
-    if for_update:
-        query = query.with_for_update()
-    chat = session.scalar(query)
+    query = _SESSION_BY_ID_FOR_UPDATE if for_update else _SESSION_BY_ID
+    chat = session.scalar(query, {"session_id": session_id})
     if chat is None:
         raise SessionNotFound(session_id)
     if chat.user_id == actor.id or actor.is_admin:
@@ -151,10 +158,8 @@ def recent_turns(session: Session, *, session_id: int, budget_tokens: int) -> li
     Internal: callers have checked access."""
     # Every message costs at least its overhead plus one token, which bounds the rows to read.
     most_rows = budget_tokens // (MESSAGE_OVERHEAD_TOKENS + 1) + 1
-    rows = session.execute(
-        select(Message.role, Message.content).where(Message.session_id == session_id)
-        .order_by(Message.sequence_number.desc()).limit(most_rows)
-    ).all()
+    rows = session.execute(_NEWEST_MESSAGES,
+                           {"session_id": session_id, "most_rows": most_rows}).all()
     turns: list[tuple[str, str]] = []
     used = 0
     for role, content in rows:
@@ -253,7 +258,7 @@ def update_token_count(
     session: Session, *, session_id: int, usage: Usage, cost: Decimal | None, model: str | None
 ) -> SessionRead:
     """Add one call's usage to a session's totals (internal: callers have checked access)."""
-    chat = session.scalar(select(ChatSession).where(ChatSession.id == session_id).with_for_update())
+    chat = session.scalar(_SESSION_BY_ID_FOR_UPDATE, {"session_id": session_id})
     if chat is None:
         raise SessionNotFound(session_id)
     _add_usage(chat, usage, cost, model)
