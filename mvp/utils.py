@@ -30,6 +30,8 @@ from backend.utils.formatting import format_tokens, format_usd
 logger = logging.getLogger("mvp")
 
 USER_KEY = "user"
+TOKEN_KEY = "login_token"
+TOKEN_PARAM = "s"
 FLASH_KEY = "flash"
 UNEXPECTED = "Something went wrong on our side. Try again; if it keeps happening, tell an admin."
 
@@ -65,24 +67,49 @@ def current_user() -> UserRead | None:
 
 
 def log_in(user: UserRead) -> None:
-    """Remember who is logged in, and forget the passwords typed on the way."""
+    """Remember who is logged in (also across a reload: a revocable token in the page address),
+    and forget the passwords typed on the way."""
     for key in [key for key in st.session_state if "password" in str(key)]:
         del st.session_state[key]
     st.session_state[USER_KEY] = user
+    with db(write=True) as session:
+        st.session_state[TOKEN_KEY] = account_service.start_login_session(session, actor=user)
+    st.query_params[TOKEN_PARAM] = st.session_state[TOKEN_KEY]
 
 
 def log_out(message: str | None = None) -> None:
-    """Forget everything this browser session held, keeping only a parting message."""
+    """End the log-in everywhere it was kept, keeping only a parting message."""
+    token = st.session_state.get(TOKEN_KEY) or st.query_params.get(TOKEN_PARAM)
+    if token:
+        with db(write=True) as session:
+            account_service.end_login_session(session, token)
+    st.query_params.pop(TOKEN_PARAM, None)
     st.session_state.clear()
     if message:
         flash(message, "warning")
 
 
+def _resume_from_address() -> UserRead | None:
+    """After a reload the session state is new; the token in the address brings the user back."""
+    token = st.query_params.get(TOKEN_PARAM)
+    if not token:
+        return None
+    with db() as session:
+        user = account_service.resume_login_session(session, token)
+    if user is None:
+        st.query_params.pop(TOKEN_PARAM, None)
+        return None
+    st.session_state[USER_KEY], st.session_state[TOKEN_KEY] = user, token
+    return user
+
+
 def refresh_user() -> UserRead | None:
     """The logged-in user as the database has them now (logged out when gone or deactivated)."""
-    user = current_user()
+    user = current_user() or _resume_from_address()
     if user is None:
         return None
+    if st.session_state.get(TOKEN_KEY) and TOKEN_PARAM not in st.query_params:
+        st.query_params[TOKEN_PARAM] = st.session_state[TOKEN_KEY]  # page switches drop it
     with db() as session:
         fresh = account_service.refresh_actor(session, user.id)
     if fresh is None:
@@ -206,13 +233,13 @@ def _load_chat(engine: Engine, actor: UserRead, session_id: int):
 
 
 def chat_panel(engine: Engine, actor: UserRead, session_id: int, *,
-               session_key: str = "chat_session_id") -> None:
+               session_key: str = "chat_session_id", show_end: bool = True) -> None:
     """A conversation: history from the database, a streamed reply, totals, end and start over.
 
     The message is stored before the reply is requested, so a click or a refresh mid-reply loses
     nothing: the next run finds the message unanswered and asks for the reply again (once; after
     a failure the Retry button does). `session_key` is where the page keeps the session id, so
-    "Start over" can replace it.
+    "Start over" can replace it; `show_end=False` leaves ending to the page.
     """
     try:
         chat, messages, client = _load_chat(engine, actor, session_id)
@@ -224,8 +251,10 @@ def chat_panel(engine: Engine, actor: UserRead, session_id: int, *,
 
     top = st.columns([5, 2, 2], vertical_alignment="center")
     totals = top[0].empty()
-    end_clicked = top[1].button("End conversation", key="end_conversation", width="stretch",
-                                icon=":material/stop_circle:", disabled=not chat.is_active)
+    # Pages that confirm before ending (the student's) draw their own button.
+    end_clicked = show_end and top[1].button(
+        "End conversation", key="end_conversation", width="stretch",
+        icon=":material/stop_circle:", disabled=not chat.is_active)
     restart_clicked = top[2].button("Start over", key="start_over", width="stretch",
                                     icon=":material/restart_alt:")
     if restart_clicked:

@@ -20,7 +20,7 @@ from backend.models import Assignment, ChatSession, ClientProfile, Message, Sect
 from backend.models.enums import MessageRole, SessionMode, SessionStatus
 from backend.schemas.accounts import UserRead
 from backend.services import session_service
-from backend.services.permissions import require_teacher
+from backend.services.permissions import require_teacher, require_user
 from backend.utils.formatting import format_duration, format_time, format_tokens, format_usd
 
 MAX_ROWS = 500
@@ -103,6 +103,18 @@ def list_conversations(
 ) -> list[ConversationRow]:
     """Readable conversations matching the filters, newest first."""
     actor = require_teacher(actor)
+    return _rows(session, _conditions(actor, client_id=client_id, section_id=section_id,
+                                      student_id=student_id, status=status), limit)
+
+
+def list_own_conversations(session: Session, *, actor: UserRead | None,
+                           limit: int = MAX_ROWS) -> list[ConversationRow]:
+    """The actor's own conversations (a student's "My sessions"), newest first."""
+    actor = require_user(actor)
+    return _rows(session, [ChatSession.user_id == actor.id], limit)
+
+
+def _rows(session: Session, conditions: list, limit: int) -> list[ConversationRow]:
     query = (
         select(ChatSession.id, ChatSession.client_id, ClientProfile.name, ChatSession.user_id,
                User.display_name, User.username, Section.id, Section.name, Assignment.title,
@@ -113,8 +125,7 @@ def list_conversations(
         .join(User, User.id == ChatSession.user_id)
         .outerjoin(Assignment, Assignment.id == ChatSession.assignment_id)
         .outerjoin(Section, Section.id == Assignment.section_id)
-        .where(*_conditions(actor, client_id=client_id, section_id=section_id,
-                            student_id=student_id, status=status))
+        .where(*conditions)
         .order_by(ChatSession.started_at.desc(), ChatSession.id.desc())
         .limit(min(max(limit, 1), MAX_ROWS))
     )

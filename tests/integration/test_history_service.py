@@ -186,3 +186,10 @@ def test_sessions_csv_keeps_names_from_becoming_spreadsheet_formulas(db, history
     rows = history_service.list_conversations(db, actor=history["teacher"], client_id=client.id)
     parsed = list(csv.DictReader(io.StringIO(history_service.sessions_csv(rows))))
     assert parsed[0]["client"] == "'=HYPERLINK(1)"
+
+
+def test_a_student_lists_only_their_own_conversations(db, history):
+    own = history_service.list_own_conversations(db, actor=history["sam"])
+    assert own and {row.user_id for row in own} == {history["sam"].id}
+    with pytest.raises(PermissionDeniedError):
+        history_service.list_own_conversations(db, actor=None)
