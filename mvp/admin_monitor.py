@@ -187,8 +187,7 @@ def error_log() -> None:
     severities = left.multiselect("Severity", [s.value for s in Severity],
                                   default=["warning", "error", "critical"], key="log_severity")
     with utils.db() as session:
-        categories = sorted({e.category for e in event_service.list_events(
-            session, actor=actor, limit=1000)})
+        categories = event_service.event_categories(session, actor=actor)
         chosen = right.multiselect("Category", categories, key="log_category",
                                    placeholder="All categories")
         events = event_service.list_events(session, actor=actor, severities=severities or None,

@@ -68,6 +68,12 @@ def list_events(
     return [EventRead.model_validate(event) for event in session.scalars(query)]
 
 
+def event_categories(session: Session, *, actor: UserRead | None) -> list[str]:
+    """Every category logged so far, for the error log's filter."""
+    require_admin(actor)
+    return list(session.scalars(select(Event.category).distinct().order_by(Event.category)))
+
+
 def event_exists_since(session: Session, *, category: str, key: str, since: datetime) -> bool:
     """Whether an event of `category` with `details.key == key` was recorded since `since`."""
     rows = session.scalars(
