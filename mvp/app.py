@@ -74,7 +74,9 @@ def _run_setup() -> None:
 
 def login_screen() -> None:
     st.title("Counseling practice")
-    log_in_tab, sign_up_tab = st.tabs(["Log in", "Student sign-up"])
+    # Keyed, so the chosen tab survives the rerun that shows a sign-up error above it.
+    log_in_tab, sign_up_tab = st.tabs(["Log in", "Student sign-up"], key="welcome_tab",
+                                      on_change="rerun")
     with log_in_tab:
         with st.form("login_form"):
             st.text_input("Username", key="login_username")

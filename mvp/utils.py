@@ -83,7 +83,7 @@ def log_out(message: str | None = None) -> None:
     if token:
         with db(write=True) as session:
             account_service.end_login_session(session, token)
-    st.query_params.pop(TOKEN_PARAM, None)
+    st.query_params.clear()  # the token, and whatever a page kept there (an open conversation)
     st.session_state.clear()
     if message:
         flash(message, "warning")
@@ -216,12 +216,16 @@ def session_totals(chat: SessionRead) -> str:
             f"{chat.message_count} messages")
 
 
-def render_message(message: MessageRead) -> None:
+def render_message(message: MessageRead,
+                   footer: Callable[[MessageRead], None] | None = None) -> None:
+    """One chat bubble; `footer` draws extra widgets under a reply (the student's thumbs)."""
     role = "user" if message.role == MessageRole.user else "assistant"
     with st.chat_message(role):
         st.markdown(message.content)
         if role == "assistant":
             st.caption(usage_caption(message))
+            if footer is not None:
+                footer(message)
 
 
 def _load_chat(engine: Engine, actor: UserRead, session_id: int):
@@ -233,13 +237,14 @@ def _load_chat(engine: Engine, actor: UserRead, session_id: int):
 
 
 def chat_panel(engine: Engine, actor: UserRead, session_id: int, *,
-               session_key: str = "chat_session_id", show_end: bool = True) -> None:
+               session_key: str = "chat_session_id", controls: bool = True) -> None:
     """A conversation: history from the database, a streamed reply, totals, end and start over.
 
     The message is stored before the reply is requested, so a click or a refresh mid-reply loses
     nothing: the next run finds the message unanswered and asks for the reply again (once; after
     a failure the Retry button does). `session_key` is where the page keeps the session id, so
-    "Start over" can replace it; `show_end=False` leaves ending to the page.
+    "Start over" can replace it. `controls=False` leaves "End" and "Start over" to the page
+    (the student's asks before ending, and starting over would end without asking).
     """
     try:
         chat, messages, client = _load_chat(engine, actor, session_id)
@@ -249,14 +254,13 @@ def chat_panel(engine: Engine, actor: UserRead, session_id: int, *,
     draft_key, notice_key = f"chat_draft_{session_id}", f"chat_notice_{session_id}"
     resumed_key = f"chat_resumed_{session_id}"
 
-    top = st.columns([5, 2, 2], vertical_alignment="center")
+    top = st.columns([5, 2, 2], vertical_alignment="center") if controls else [st.container()]
     totals = top[0].empty()
-    # Pages that confirm before ending (the student's) draw their own button.
-    end_clicked = show_end and top[1].button(
+    end_clicked = controls and top[1].button(
         "End conversation", key="end_conversation", width="stretch",
         icon=":material/stop_circle:", disabled=not chat.is_active)
-    restart_clicked = top[2].button("Start over", key="start_over", width="stretch",
-                                    icon=":material/restart_alt:")
+    restart_clicked = controls and top[2].button("Start over", key="start_over", width="stretch",
+                                                 icon=":material/restart_alt:")
     if restart_clicked:
         try:
             if chat.is_active:
@@ -294,7 +298,8 @@ def chat_panel(engine: Engine, actor: UserRead, session_id: int, *,
     )
     if not chat.is_active:
         with notices:
-            st.info("This conversation has ended. Press **Start over** for a new one.",
+            st.info("This conversation has ended."
+                    + (" Press **Start over** for a new one." if controls else ""),
                     icon=":material/check_circle:")
 
     # Leftovers of earlier runs: a message that could not be sent, a reply that failed.

@@ -1,4 +1,4 @@
-"""The admin monitor through Streamlit's AppTest: empty and known data, filters, accounts, access."""
+"""The admin monitor through AppTest: empty and known data, filters, accounts, access."""
 
 from __future__ import annotations
 
@@ -7,15 +7,18 @@ from decimal import Decimal
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from backend.config import get_settings
 from backend.db import unit_of_work
 from backend.errors import AuthenticationError
 from backend.models.enums import MessageRole, Role
 from backend.schemas.conversations import Usage
-from backend.services import account_service, event_service, session_service
+from backend.services import account_service, event_service, feedback_service, session_service
 from backend.utils.rate_limiter import RateLimiter
 from tests.apps.conftest import APP_PATH, log_in
 from tests.apps.test_teacher_app import assert_clean, everything, texts
 from tests.factories import PASSWORD, make_classroom, make_user, start_session
+
+TABS = ["Now", "Usage", "Breakdowns", "Budgets", "Service health", "Error log", "Accounts"]
 
 
 @pytest.fixture
@@ -25,12 +28,21 @@ def admin(app_db):
 
 
 def metric(at, label: str) -> str:
-    return next(m.value for m in at.metric if m.label == label)
+    matches = [m.value for m in at.metric if m.label == label]
+    assert matches, f"no metric {label!r} among {[m.label for m in at.metric]}"
+    return matches[0]
 
 
 def table(at, column: str):
     """The first table on the page with this column."""
     return next(frame.value for frame in at.dataframe if column in frame.value.columns)
+
+
+def open_tab(at, label: str):
+    at.session_state["admin_tab"] = label
+    at.run()
+    assert_clean(at)
+    return at
 
 
 def admin_app(app):
@@ -40,65 +52,194 @@ def admin_app(app):
     return at
 
 
-def test_empty_database_renders_with_empty_states(app, admin):
+def shown(at) -> str:
+    """Everything readable on the page, the error log's expander labels and details included."""
+    return "\n".join([everything(at), *(e.label for e in at.main.expander),
+                      *(str(j.value) for j in at.json)])
+
+
+def reply(session, student, chat, *, usage: Usage, cost: str, latency_ms: int, first_token_ms: int):
+    session_service.add_message(session, actor=student, session_id=chat.id,
+                                role=MessageRole.user, content="Hello.")
+    return session_service.add_message(
+        session, actor=student, session_id=chat.id, role=MessageRole.assistant, content="Hi.",
+        usage=usage, model="claude-haiku-4-5", cost=Decimal(cost), latency_ms=latency_ms,
+        time_to_first_token_ms=first_token_ms)
+
+
+@pytest.fixture
+def known_data(app_db, admin, monkeypatch):
+    """Two conversations today (one ended), two ratings, and a per-user budget of 5,000 tokens.
+
+    Figures by hand: 4 messages; tokens 3,000 in + 300 out + 1,000 cache read = 4,300; cost
+    $0.0045 ($0.001047 per 1K tokens); reply times 1.2 s and 2.0 s; first tokens 0.3 s and 0.5 s.
+    """
+    monkeypatch.setenv("USER_DAILY_TOKEN_BUDGET", "5000")
+    get_settings.cache_clear()
+    with unit_of_work(app_db) as session:
+        teacher, student, client, section, _assignment = make_classroom(session)
+        ended = start_session(session, user=student, client=client)
+        first = reply(session, student, ended, usage=Usage(input_tokens=2000, output_tokens=200,
+                                                           cache_read_tokens=1000),
+                      cost="0.0030", latency_ms=2000, first_token_ms=500)
+        session_service.end_session(session, actor=student, session_id=ended.id)
+        open_chat = start_session(session, user=student, client=client)
+        second = reply(session, student, open_chat,
+                       usage=Usage(input_tokens=1000, output_tokens=100), cost="0.0015",
+                       latency_ms=1200, first_token_ms=300)
+        feedback_service.rate_reply(session, actor=student, message_id=first.id, positive=False)
+        feedback_service.rate_reply(session, actor=student, message_id=second.id, positive=True)
+    return teacher, student, client, section
+
+
+def test_empty_database_renders_every_tab_with_empty_states(app, admin):
     at = admin_app(app)
     assert metric(at, "Active sessions") == "0"
+    assert metric(at, "Messages today") == "0"
     assert metric(at, "Cost today") == "$0.00"
     assert metric(at, "Positive feedback") == "—"
+    assert metric(at, "Reply median, last hour") == "—"
     page = everything(at)
+    assert "No messages yet today." in page
     assert "Nobody is talking to a client right now." in page
-    assert "Nobody is close to their daily limit." in page
-    assert "Healthy" in page  # demo mode: the API check spends nothing
+
+    expected = {
+        "Usage": ["No messages in the last 24 hours.", "Nothing recorded in the last 7 days."],
+        "Breakdowns": ["No replies in the last 30 days.", "No ratings yet."],
+        "Budgets": ["Nobody is close to their daily limit.", "An alert is logged at 80%"],
+        "Service health": ["Healthy", "These checks spend no tokens"],
+        "Error log": ["No events match."],
+        "Accounts": ["New account"],
+    }
+    for tab, messages in expected.items():
+        page = shown(open_tab(at, tab))
+        for message in messages:
+            assert message in page, (tab, message)
+    assert list(table(at, "Username")["Username"]) == ["ada.admin"]
 
 
-def test_known_data_shows_the_right_figures(app, app_db, admin):
+def test_known_data_shows_the_right_figures(app, known_data):
+    teacher, student, client, section = known_data
+    at = admin_app(app)
+    figures = {
+        "Active sessions": "1", "Sessions today": "2", "Messages today": "4",
+        "Completion rate": "50%", "Positive feedback": "50%",
+        "Cost today": "$0.004500", "Cost per 1K tokens": "$0.001047",
+        "Avg cost per conversation": "$0.003000",
+        "Input tokens": "3,000", "Output tokens": "300", "Cache write tokens": "0",
+        "Cache read tokens": "1,000",
+        "Reply median, today": "1.20 s", "Reply p95, today": "2.00 s",
+        "Reply median, last hour": "1.20 s",
+        "First token median, today": "0.30 s", "First token p95, today": "0.50 s",
+    }
+    assert {label: metric(at, label) for label in figures} == figures
+    assert "**Tokens today** · 4,300 in total" in texts(at)
+    active = table(at, "Who")
+    assert list(active["Who"]) == [student.display_name]
+    assert list(active["Client"]) == [client.name]
+    assert list(active["Messages"]) == [2] and list(active["Cost"]) == ["$0.001500"]
+
+    open_tab(at, "Usage")
+    assert metric(at, "Tokens, last 24 hours") == "4,300"
+    assert metric(at, "Cost, last 24 hours") == "$0.004500"
+    today = table(at, "Error events").iloc[0]  # newest day first
+    assert (today["Sessions"], today["Messages"], today["Tokens"], today["Cost"]) == \
+        (2, 4, 4300, "$0.004500")
+    at.segmented_control(key="daily_range").set_value("30 days").run()
+    assert len(table(at, "Error events")) == 30
+
+    open_tab(at, "Breakdowns")
+    for column, label in (("Model", "claude-haiku-4-5"), ("Teacher", teacher.display_name),
+                          ("Section", section.name), ("Client", client.name),
+                          ("Student", student.display_name)):
+        rows = table(at, column)
+        assert list(rows[column]) == [label], column
+        assert list(rows["Tokens"]) == [4300] and list(rows["Cost"]) == ["$0.004500"]
+    feedback = table(at, "Share positive")
+    assert (list(feedback["Positive"]), list(feedback["Ratings"])) == ([1], [2])
+
+    open_tab(at, "Budgets")
+    assert metric(at, "Spent today") == "$0.004500"
+    assert metric(at, "Daily cost budget") == "$20.00"
+    assert "**5,000 tokens a day**" in everything(at)
+    near = table(at, "Share of budget")
+    assert list(near["User"]) == [student.username] and list(near["Tokens today"]) == [4300]
+
+
+def test_refresh_shows_new_messages_and_auto_refresh_reruns_the_figures(app, app_db, admin):
+    at = admin_app(app)
+    assert metric(at, "Messages today") == "0"
     with unit_of_work(app_db) as session:
         _teacher, student, client, _section, _assignment = make_classroom(session)
         chat = start_session(session, user=student, client=client)
-        session_service.add_message(session, actor=student, session_id=chat.id,
-                                    role=MessageRole.user, content="Hello.")
-        session_service.add_message(
-            session, actor=student, session_id=chat.id, role=MessageRole.assistant,
-            content="Hi.", usage=Usage(input_tokens=1000, output_tokens=100),
-            model="claude-haiku-4-5", cost=Decimal("0.0015"), latency_ms=1200,
-            time_to_first_token_ms=300)
-    at = admin_app(app)
-    assert metric(at, "Active sessions") == "1"
+        reply(session, student, chat, usage=Usage(input_tokens=10, output_tokens=5), cost="0.0001",
+              latency_ms=900, first_token_ms=200)
+    at.button(key="refresh").click().run()
     assert metric(at, "Messages today") == "2"
-    assert metric(at, "Tokens today") == "1,100"
-    assert metric(at, "Cost today") == "$0.001500"
-    assert metric(at, "Reply time, today") == "1.20 s"
-    active = table(at, "Who")
-    assert list(active["Who"]) == [student.display_name] and list(active["Cost"]) == ["$0.001500"]
-    by_model = table(at, "Model")
-    assert list(by_model["Model"]) == ["claude-haiku-4-5"]
+    assert not any("refreshes every 30 seconds" in text for text in texts(at, "caption"))
+    at.toggle(key="auto_refresh").set_value(True).run()
+    assert any("refreshes every 30 seconds" in text for text in texts(at, "caption"))
 
 
-def test_error_log_filters(app, app_db, admin):
+def test_error_log_filters_details_and_no_api_key(app, app_db, admin):
     with unit_of_work(app_db) as session:
+        _teacher, student, client, _section, _assignment = make_classroom(session)
+        chat = start_session(session, user=student, client=client)
         event_service.record(session, "error", "api_overloaded", "Reply failed: overloaded",
-                             details={"request_id": "req_123"})
+                             user_id=student.id, session_id=chat.id,
+                             details={"request_id": "req_123", "status": 529,
+                                      "detail": "sent with sk-ant-api03-SECRETKEY"})
+        event_service.record(session, "warning", "budget", "Near the daily budget")
         event_service.record(session, "info", "accounts", "Something routine")
-    at = admin_app(app)
-    labels = [e.label for e in at.expander]
-    assert any("api_overloaded" in label for label in labels)
-    assert not any("Something routine" in label for label in labels)  # info is off by default
+    at = open_tab(admin_app(app), "Error log")
+    labels = [e.label for e in at.main.expander]
+    assert len(labels) == 2  # info is off by default
+    assert "Near the daily budget" in labels[0]  # newest first
+    assert "api_overloaded" in labels[1]
+    page = shown(at)
+    assert f"**Request id** `req_123` · **Session** #{chat.id} · **User** {student.username}" \
+        in page
+    assert "sk-ant" not in page and "SECRETKEY" not in page
+
     at.multiselect(key="log_severity").set_value(["info"]).run()
-    labels = [e.label for e in at.expander]
+    labels = [e.label for e in at.main.expander]
+    assert labels and all("info" in label for label in labels)
     assert any("Something routine" in label for label in labels)
-    assert not any("api_overloaded" in label for label in labels)
+
+    at.multiselect(key="log_severity").set_value([]).run()  # none chosen: every severity
+    at.multiselect(key="log_category").set_value(["budget"]).run()
+    assert ["Near the daily budget" in e.label for e in at.main.expander] == [True]
+
+    at.multiselect(key="log_category").set_value([]).run()
+    at.multiselect(key="log_severity").set_value(["critical"]).run()
+    assert not at.main.expander and "No events match." in everything(at)
+
+    # The filters survive a visit to another tab.
+    open_tab(at, "Now")
+    open_tab(at, "Error log")
+    assert at.multiselect(key="log_severity").value == ["critical"]
 
 
 def test_account_actions(app, app_db, admin):
-    at = admin_app(app)
+    at = open_tab(admin_app(app), "Accounts")
     at.text_input(key="account_username").input("new.teacher")
     at.text_input(key="account_display_name").input("New Teacher")
     at.selectbox(key="account_role").set_value("teacher")
+    at.text_input(key="account_password").input("short")
+    at.button(key="create_account").click().run()
+    assert texts(at, "warning") and "new.teacher" not in list(table(at, "Username")["Username"])
+
     at.text_input(key="account_password").input("first password")
     at.button(key="create_account").click().run()
     assert "Created the teacher account 'new.teacher'." in everything(at)
+    accounts = table(at, "Username").set_index("Username")
+    assert accounts.loc["new.teacher", "Role"] == "teacher" and accounts.loc["new.teacher",
+                                                                             "Active"]
 
     at.selectbox(key="manage_account").set_value("new.teacher").run()
+    at.text_input(key="reset_password").input("tiny")
+    at.button(key="reset_password_button").click().run()
+    assert texts(at, "warning")
     at.text_input(key="reset_password").input("second password")
     at.button(key="reset_password_button").click().run()
     assert "New password set for 'new.teacher'" in everything(at)
@@ -107,13 +248,20 @@ def test_account_actions(app, app_db, admin):
         assert account_service.authenticate(session, username="new.teacher",
                                             password="second password", limiter=limiter)
 
-    at.selectbox(key="manage_account").set_value("new.teacher").run()
     at.button(key="toggle_active").click().run()
-    assert "'new.teacher' is deactivated." in everything(at)
+    assert "'new.teacher' is deactivated" in everything(at)
     with pytest.raises(AuthenticationError, match="deactivated"):
         with unit_of_work(app_db) as session:
             account_service.authenticate(session, username="new.teacher",
                                          password="second password", limiter=limiter)
+    at.button(key="toggle_active").click().run()
+    assert "'new.teacher' is active again" in everything(at)
+    with unit_of_work(app_db) as session:
+        assert account_service.authenticate(session, username="new.teacher",
+                                            password="second password", limiter=limiter)
+
+    at.selectbox(key="manage_account").set_value("ada.admin").run()
+    assert at.button(key="toggle_active").disabled  # nobody locks themselves out
 
 
 @pytest.mark.parametrize("role", [Role.teacher, Role.student])
@@ -121,10 +269,11 @@ def test_other_roles_cannot_reach_the_monitor(app_db, role):
     with unit_of_work(app_db) as session:
         user = make_user(session, role=role, username=f"just.a.{role.value}")
     at = log_in(AppTest.from_file(APP_PATH, default_timeout=30).run(), user.username, PASSWORD)
-    assert "Admin" not in texts(at, "title")
+    assert_clean(at)
+    assert "Admin" not in texts(at, "title") and not at.metric
     page_file = APP_PATH.replace("app.py", "admin_monitor.py")
     direct = AppTest.from_file(page_file, default_timeout=30)
     direct.session_state["user"] = user
     direct.run()
     assert any("You do not have access to this page." in e for e in texts(direct, "error"))
-    assert not direct.metric
+    assert not direct.metric and not direct.tabs

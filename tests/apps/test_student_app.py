@@ -15,7 +15,10 @@ from tests.factories import (
     PASSWORD, enroll, make_assignment, make_client, make_section, make_user,
 )
 
-HIDDEN = "Was recently passed over for promotion."
+HIDDEN = "Was recently passed over for promotion."  # the factory client's hidden information
+TURNS = [("What brings you in?", "I guess work has been a lot."),
+         ("Tell me more.", "My manager keeps piling things on."),
+         ("That sounds heavy.", "I haven't told anyone this.")]
 
 
 def classroom(app_db):
@@ -24,7 +27,8 @@ def classroom(app_db):
         teacher = make_user(session, role=Role.teacher)
         student = make_user(session, username="sam.student", display_name="Sam Student")
         alex = make_client(session, teacher=teacher, name="Alex Rivera")
-        dana = make_client(session, teacher=teacher, name="Dana Draft")
+        dana = make_client(session, teacher=teacher, name="Dana Draft",
+                           hidden_information="Dana's secret.")
         section = make_section(session, teacher=teacher, name="Skills 101")
         enroll(session, section=section, student=student)
         make_assignment(session, teacher=teacher, section=section, clients=[alex], title="Week 1")
@@ -47,6 +51,32 @@ def every_text(at) -> str:
     return "\n".join(parts)
 
 
+def assert_nothing_hidden(at) -> None:
+    page = every_text(at)
+    assert page and HIDDEN not in page and "Dana" not in page
+
+
+def start_button(at):
+    return next(button for button in at.button if button.key.startswith("start_"))
+
+
+def token_of(at) -> str:
+    token = at.query_params["s"]
+    return token[0] if isinstance(token, list) else token
+
+
+def shown_messages(at) -> list[str]:
+    return [message.markdown[0].value for message in at.chat_message]
+
+
+def converse(at, turns=TURNS):
+    for text, _reply in turns:
+        at.chat_input(key="chat_input").set_value(text).run()
+        assert_clean(at)
+    return at
+
+
+# Sign-up and sections --------------------------------------------------------------------------
 def test_sign_up_with_a_wrong_then_a_right_join_code(app, app_db):
     _student, _alex, section = classroom(app_db)
     at = app.run()
@@ -57,111 +87,15 @@ def test_sign_up_with_a_wrong_then_a_right_join_code(app, app_db):
     at.text_input(key="signup_password_again").input(PASSWORD)
     at.button(key="signup_submit").click().run()
     assert "join code does not match" in everything(at)
+    assert "Practice" not in texts(at, "title")
     at.text_input(key="signup_join_code").input(section.join_code.lower())
     at.text_input(key="signup_password").input(PASSWORD)
     at.text_input(key="signup_password_again").input(PASSWORD)
     at.button(key="signup_submit").click().run()
     assert_clean(at)
     assert "Practice" in texts(at, "title")
-    assert "#### Alex Rivera, 34" in texts(at)
-
-
-def test_only_published_clients_appear_and_hidden_information_never_does(app, app_db):
-    classroom(app_db)
-    at = log_in(app.run(), "sam.student")
-    assert_clean(at)
-    cards = [text for text in texts(at) if text.startswith("#### ")]
-    assert cards == ["#### Alex Rivera, 34"]
-    assert "Week 1 (Skills 101)" in texts(at, "caption")
-    assert at.button(key=next(b.key for b in at.button if b.key.startswith("start_"))).label == \
-        "Start conversation"
-    assert HIDDEN not in every_text(at) and "Dana Draft" not in every_text(at)
-
-
-def test_three_turns_end_feedback_thumbs_and_history(app, app_db, app_api):
-    student, alex, _section = classroom(app_db)
-    app_api.reply("I guess work has been a lot.", input_tokens=900, output_tokens=8)
-    app_api.reply("My manager keeps piling things on.", input_tokens=950, output_tokens=7)
-    app_api.reply("I haven't told anyone this.", input_tokens=990, output_tokens=6)
-    at = log_in(app.run(), "sam.student")
-    start = next(b for b in at.button if b.key.startswith("start_"))
-    start.click().run()
-    assert_clean(at)
-    assert "Alex Rivera" in [h.value for h in at.subheader]
-    assert any("Session time" in c for c in texts(at, "caption"))
-    for text in ("What brings you in?", "Tell me more.", "That sounds heavy."):
-        at.chat_input(key="chat_input").set_value(text).run()
-        assert_clean(at)
-    shown = [m.markdown[0].value for m in at.chat_message]
-    assert shown == ["What brings you in?", "I guess work has been a lot.", "Tell me more.",
-                     "My manager keeps piling things on.", "That sounds heavy.",
-                     "I haven't told anyone this."]
-    assert HIDDEN not in every_text(at)
-
-    at.button(key="end_session").click().run()
-    assert "End this session?" in everything(at)
-    at.button(key="confirm_end").click().run()
-    assert_clean(at)
-    assert at.chat_input(key="chat_input").disabled
-    at.slider(key="fb_realism").set_value(5)
-    at.slider(key="fb_usefulness").set_value(4)
-    at.text_area(key="fb_comment").input("Felt like a real person.")
-    at.button(key="fb_submit").click().run()
-    assert "Thank you: your feedback was saved." in everything(at)
-    with unit_of_work(app_db, write=False) as session:
-        chat_id = session_service.get_student_sessions(session, actor=student)[0].id
-        replies = [m for m in session_service.get_messages(session, actor=student,
-                                                            session_id=chat_id)
-                   if m.role == "assistant"]
-        feedback = session.query(SessionFeedback).one()
-    assert (feedback.realism, feedback.usefulness, feedback.comment) == (5, 4,
-                                                                         "Felt like a real person.")
-    at.feedback(key=f"thumbs_{replies[0].id}").set_value(1).run()
-    with unit_of_work(app_db, write=False) as session:
-        rating = session.query(MessageRating).one()
-    assert rating.message_id == replies[0].id and rating.positive
-
-    at.button(key="back_to_clients").click().run()
-    at.segmented_control(key="student_view").set_value("My sessions").run()
-    assert_clean(at)
-    titles = [e.label for e in at.expander]
-    assert any("Alex Rivera" in t and "Week 1" in t and "6 messages" in t for t in titles)
-
-
-def test_a_new_browser_session_resumes_the_conversation_from_the_database(app, app_db, app_api):
-    classroom(app_db)
-    at = log_in(app.run(), "sam.student")
-    next(b for b in at.button if b.key.startswith("start_")).click().run()
-    at.chat_input(key="chat_input").set_value("Hello there.").run()
-    at.chat_input(key="chat_input").set_value("How has your week been?").run()
-    token = at.query_params["s"][0] if isinstance(at.query_params["s"], list) else \
-        at.query_params["s"]
-
-    # A reload: new session state, the same address (with its log-in token).
-    again = AppTest.from_file(APP_PATH, default_timeout=30)
-    again.query_params["s"] = token
-    again.run()
-    assert_clean(again)
-    assert "Practice" in texts(again, "title")
-    assert next(b for b in again.button if b.key.startswith("start_")).label == \
-        "Continue conversation"
-    next(b for b in again.button if b.key.startswith("start_")).click().run()
-    shown = [m.markdown[0].value for m in again.chat_message]
-    assert shown[0] == "Hello there." and shown[2] == "How has your week been?"
-    assert len(shown) == 4
-
-
-def test_log_out_ends_the_saved_log_in(app, app_db):
-    classroom(app_db)
-    at = log_in(app.run(), "sam.student")
-    token = at.query_params["s"]
-    token = token[0] if isinstance(token, list) else token
-    at.button(key="logout").click().run()
-    again = AppTest.from_file(APP_PATH, default_timeout=30)
-    again.query_params["s"] = token
-    again.run()
-    assert "Practice" not in texts(again, "title")
-    assert again.text_input(key="login_username") is not None
+    assert "#### Alex Rivera" in texts(at)
+    assert token_of(at) not in every_text(at)  # the log-in token lives in the address only
 
 
 def test_join_another_section(app, app_db):
@@ -171,9 +105,194 @@ def test_join_another_section(app, app_db):
         other = make_section(session, teacher=other_teacher, name="Ethics")
     at = log_in(app.run(), "sam.student")
     at.segmented_control(key="student_view").set_value("Join a section").run()
+    assert "Your sections: Skills 101" in texts(at, "caption")
     at.text_input(key="join_code").input("WRONG999")
     at.button(key="join_submit").click().run()
     assert "join code does not match" in everything(at)
     at.text_input(key="join_code").input(other.join_code)
     at.button(key="join_submit").click().run()
     assert "You joined Ethics." in everything(at)
+    assert "Your sections: Ethics, Skills 101" in texts(at, "caption")
+
+
+def test_a_student_without_sections_is_told_what_to_do_next(app, app_db):
+    with unit_of_work(app_db) as session:
+        make_user(session, username="new.student")
+    at = log_in(app.run(), "new.student")
+    assert_clean(at)
+    assert "No clients are assigned to you yet" in everything(at)
+    assert "Join a section" in everything(at)
+    at.segmented_control(key="student_view").set_value("My sessions").run()
+    assert "No sessions yet. Start a conversation from **Clients**" in everything(at)
+
+
+# Selection -------------------------------------------------------------------------------------
+def test_only_published_clients_appear_and_hidden_information_never_does(app, app_db):
+    classroom(app_db)
+    at = log_in(app.run(), "sam.student")
+    assert_clean(at)
+    assert [text for text in texts(at) if text.startswith("#### ")] == ["#### Alex Rivera"]
+    page = everything(at)
+    assert "34, they/them, Barista. Feels stuck at work." in page
+    assert "Week 1 (Skills 101)" in page and "**Practise:** Practise open questions." in page
+    assert start_button(at).label == "Start conversation"
+    assert_nothing_hidden(at)
+
+
+# A conversation --------------------------------------------------------------------------------
+def test_three_turns_end_feedback_thumbs_and_history(app, app_db, app_api, downloads):
+    student, _alex, _section = classroom(app_db)
+    for _text, reply in TURNS:
+        app_api.reply(reply, input_tokens=900, output_tokens=8)
+    at = log_in(app.run(), "sam.student")
+    start_button(at).click().run()
+    assert_clean(at)
+    assert "Alex Rivera" in [h.value for h in at.subheader]
+    assert any("Week 1 · Skills 101" in c and "Session time" in c for c in texts(at, "caption"))
+    assert not [b for b in at.button if b.key in ("start_over", "end_conversation")]
+    converse(at)
+    assert shown_messages(at) == [text for turn in TURNS for text in turn]
+    assert_nothing_hidden(at)
+
+    # Ending asks first; "Keep talking" goes back.
+    at.button(key="end_session").click().run()
+    assert "End this session?" in everything(at)
+    at.button(key="cancel_end").click().run()
+    assert "End this session?" not in everything(at)
+    assert not at.chat_input(key="chat_input").disabled
+    at.button(key="end_session").click().run()
+    at.button(key="confirm_end").click().run()
+    assert_clean(at)
+    assert not at.chat_input  # nothing more to say: the feedback form instead
+    assert any("Session length" in c for c in texts(at, "caption"))
+    assert shown_messages(at) == [text for turn in TURNS for text in turn]
+    assert_nothing_hidden(at)
+
+    # The feedback form.
+    at.slider(key="fb_realism").set_value(5)
+    at.slider(key="fb_usefulness").set_value(4)
+    at.text_area(key="fb_comment").input("Felt like a real person.")
+    at.button(key="fb_submit").click().run()
+    assert "Thank you: your feedback was saved." in texts(at, "success")
+    with unit_of_work(app_db, write=False) as session:
+        chat_id = session_service.get_student_sessions(session, actor=student)[0].id
+        replies = [m for m in session_service.get_messages(session, actor=student,
+                                                            session_id=chat_id)
+                   if m.role == "assistant"]
+        feedback = session.query(SessionFeedback).one()
+    assert (feedback.session_id, feedback.realism, feedback.usefulness, feedback.comment) == \
+        (chat_id, 5, 4, "Felt like a real person.")
+    assert at.button(key="fb_submit").label == "Update feedback"
+
+    # Thumbs on single replies: up, then changed to down.
+    assert sorted(f.key for f in at.feedback) == sorted(f"thumbs_{m.id}" for m in replies)
+    at.feedback(key=f"thumbs_{replies[0].id}").set_value(1).run()
+    at.feedback(key=f"thumbs_{replies[2].id}").set_value(1).run()
+    at.feedback(key=f"thumbs_{replies[2].id}").set_value(0).run()
+    assert_clean(at)
+    with unit_of_work(app_db, write=False) as session:
+        ratings = {r.message_id: r.positive for r in session.query(MessageRating)}
+    assert ratings == {replies[0].id: True, replies[2].id: False}
+
+    # My sessions: the session, its transcript, and its Markdown export.
+    at.button(key="back_to_clients").click().run()
+    at.segmented_control(key="student_view").set_value("My sessions").run()
+    assert_clean(at)
+    [title] = [e.label for e in at.main.expander]
+    assert "**Alex Rivera**" in title and "Week 1" in title and "6 messages" in title
+    assert shown_messages(at) == [text for turn in TURNS for text in turn]
+    markdown = downloads[f"download_{chat_id}"]()
+    assert markdown.startswith("# Conversation with Alex Rivera")
+    assert all(f"> {text}" in markdown for turn in TURNS for text in turn)
+    assert HIDDEN not in markdown
+    assert_nothing_hidden(at)
+
+    # Reopening the ended session keeps the saved answers.
+    at.button(key=f"open_{chat_id}").click().run()
+    assert at.slider(key="fb_realism").value == 5
+    assert at.feedback(key=f"thumbs_{replies[2].id}").value == 0
+
+    # And from there, a fresh conversation with the same client.
+    at.button(key="start_again").click().run()
+    assert_clean(at)
+    assert not at.chat_message and not at.chat_input(key="chat_input").disabled
+    assert at.query_params["c"] not in (str(chat_id), [str(chat_id)])
+
+
+def test_a_new_browser_session_resumes_the_conversation_from_the_database(app, app_db, app_api):
+    classroom(app_db)
+    at = log_in(app.run(), "sam.student")
+    start_button(at).click().run()
+    converse(at, TURNS[:2])
+    assert at.query_params["c"]  # the open conversation is in the address too
+
+    # A reload: new session state, the same address (with its log-in token).
+    again = AppTest.from_file(APP_PATH, default_timeout=30)
+    again.query_params["s"] = token_of(at)
+    again.query_params["c"] = at.query_params["c"]
+    again.run()
+    assert_clean(again)
+    assert "Alex Rivera" in [h.value for h in again.subheader]
+    assert len(shown_messages(again)) == 4
+    assert shown_messages(again)[0] == TURNS[0][0] and shown_messages(again)[2] == TURNS[1][0]
+
+    # Another browser: log in again; the card offers to continue, with every message.
+    other = log_in(AppTest.from_file(APP_PATH, default_timeout=30).run(), "sam.student")
+    assert start_button(other).label == "Continue conversation"
+    start_button(other).click().run()
+    assert len(shown_messages(other)) == 4
+    other.chat_input(key="chat_input").set_value(TURNS[2][0]).run()
+    assert_clean(other)
+    assert len(shown_messages(other)) == 6
+
+
+def test_log_out_ends_the_saved_log_in(app, app_db):
+    classroom(app_db)
+    at = log_in(app.run(), "sam.student")
+    token = token_of(at)
+    at.button(key="logout").click().run()
+    assert "s" not in at.query_params
+    again = AppTest.from_file(APP_PATH, default_timeout=30)
+    again.query_params["s"] = token
+    again.run()
+    assert "Practice" not in texts(again, "title")
+    assert again.text_input(key="login_username") is not None
+
+
+def test_a_student_cannot_open_another_students_conversation_by_address(app, app_db, app_api):
+    classroom(app_db)
+    with unit_of_work(app_db) as session:
+        make_user(session, username="other.student")
+    at = log_in(app.run(), "sam.student")
+    start_button(at).click().run()
+    converse(at, TURNS[:1])
+    theirs = at.query_params["c"]
+
+    other = AppTest.from_file(APP_PATH, default_timeout=30)
+    other.query_params["c"] = theirs
+    other = log_in(other.run(), "other.student")
+    assert_clean(other)
+    assert not other.chat_message and not other.chat_input
+    assert TURNS[0][0] not in every_text(other) and TURNS[0][1] not in every_text(other)
+    assert "No clients are assigned to you yet" in everything(other)
+
+
+def test_an_outage_or_a_rate_limit_never_loses_what_the_student_typed(app, app_db, app_api,
+                                                                       monkeypatch):
+    monkeypatch.setenv("USER_RATE_LIMIT", "2/minute")
+    classroom(app_db)
+    app_api.overloaded()
+    app_api.reply("Sorry, I drifted off there.")
+    at = log_in(app.run(), "sam.student")
+    start_button(at).click().run()
+    at.chat_input(key="chat_input").set_value("Are you with me?").run()
+    assert_clean(at)
+    assert shown_messages(at) == ["Are you with me?"]  # kept; no half reply shown
+    assert any("Alex Rivera" in warning for warning in texts(at, "warning"))
+    at.button(key="retry_reply").click().run()
+    assert shown_messages(at) == ["Are you with me?", "Sorry, I drifted off there."]
+
+    at.chat_input(key="chat_input").set_value("One more, too soon.").run()
+    assert_clean(at)
+    assert "Not sent: One more, too soon\\." in texts(at, "warning")
+    assert at.button(key="resend_draft") is not None

@@ -1,4 +1,5 @@
-"""The admin monitor in a real browser: figures move when a student talks in another browser."""
+"""The admin monitor in a real browser: figures move when a student talks in another browser,
+on Refresh and then by the 30-second auto-refresh (whose timer AppTest cannot fire)."""
 
 from __future__ import annotations
 
@@ -13,14 +14,29 @@ from backend.db import unit_of_work
 from backend.models.enums import Role
 from tests.e2e.conftest import ARTIFACTS, RUN_TIMEOUT_MS, keyed, wait_until_idle
 from tests.e2e.test_student_browser import demo, log_in, open_first_client, say  # noqa: F401
-from tests.factories import PASSWORD, make_user
+from tests.factories import make_user
 
 pytestmark = pytest.mark.browser
+AUTO_REFRESH_WAIT_MS = 45_000  # the fragment reruns every 30 s
 
 
-def metric(page, label: str) -> str:
-    box = page.locator('[data-testid="stMetric"]').filter(has_text=label).first
-    return box.locator('[data-testid="stMetricValue"]').inner_text()
+def metric_value(page, label: str):
+    """The value of the `st.metric` with exactly this label."""
+    box = page.locator('[data-testid="stMetric"]').filter(
+        has=page.locator('[data-testid="stMetricLabel"]', has_text=label)).first
+    return box.locator('[data-testid="stMetricValue"]')
+
+
+def screenshot_whole_page(page, path) -> None:
+    """Streamlit scrolls inside its own container, so `full_page` would stop at the window:
+    grow the window to the content first."""
+    height = page.evaluate(
+        "() => Math.max(...[...document.querySelectorAll('[data-testid=\"stMain\"] *')]"
+        ".map(element => element.scrollHeight))")
+    page.set_viewport_size({"width": page.viewport_size["width"], "height": min(height + 80,
+                                                                                  8000)})
+    wait_until_idle(page)
+    page.screenshot(path=str(path))
 
 
 def test_admin_sees_a_student_conversation_arrive(browser, app_server, demo, fake_anthropic):
@@ -31,32 +47,43 @@ def test_admin_sees_a_student_conversation_arrive(browser, app_server, demo, fak
     admin, student = (context.new_page() for context in contexts)
     for page in (admin, student):
         page.context.set_default_timeout(RUN_TIMEOUT_MS)
+    try:
+        log_in(admin, app_server, "ada.admin")
+        expect(admin.get_by_role("heading", name="Admin")).to_be_visible()
+        expect(metric_value(admin, "Messages today")).to_have_text("0")
+        expect(metric_value(admin, "Active sessions")).to_have_text("0")
 
-    admin.goto(app_server)
-    wait_until_idle(admin)
-    keyed(admin, "login_username").locator("input").fill("ada.admin")
-    keyed(admin, "login_password").locator("input").fill(PASSWORD)
-    keyed(admin, "login_submit").locator("button").click()
-    expect(admin.get_by_role("heading", name="Admin")).to_be_visible()
-    wait_until_idle(admin)
-    assert metric(admin, "Messages today") == "0"
-    assert metric(admin, "Active sessions") == "0"
+        # 1,000 input and 10 output tokens on Haiku 4.5: $1 and $5 per million.
+        fake_anthropic.reply("I'm not sure why I'm here, honestly.", input_tokens=1000,
+                             output_tokens=10)
+        log_in(student, app_server, "demo.student")
+        open_first_client(student)
+        say(student, "Hi, what brings you in today?")
+        expect(metric_value(admin, "Messages today")).to_have_text("0")  # nothing moves alone
 
-    fake_anthropic.reply("I'm not sure why I'm here, honestly.", input_tokens=1000,
-                         output_tokens=10)
-    log_in(student, app_server, "demo.student")
-    open_first_client(student)
-    say(student, "Hi, what brings you in today?")
+        keyed(admin, "refresh").get_by_role("button", name="Refresh").click()
+        expect(metric_value(admin, "Messages today")).to_have_text("2")
+        wait_until_idle(admin)
+        expect(metric_value(admin, "Active sessions")).to_have_text("1")
+        expect(metric_value(admin, "Cost today")).to_have_text("$0.001050")
+        # The active-sessions table (a canvas grid: its cells are in the DOM for screen readers).
+        expect(admin.locator("[role=gridcell]", has_text="Demo Student").first).to_be_attached()
 
-    keyed(admin, "refresh").locator("button").click()
-    wait_until_idle(admin)
-    expect(admin.locator('[data-testid="stMetric"]').filter(has_text="Messages today")
-           .locator('[data-testid="stMetricValue"]')).to_have_text("2")
-    assert metric(admin, "Active sessions") == "1"
-    assert metric(admin, "Cost today") == "$0.001050"  # 1000 in x $1 + 10 out x $5 per million
-    # The active-sessions table (a canvas grid: its cells are in the DOM for screen readers).
-    expect(admin.locator("[role=gridcell]", has_text="Demo Student").first).to_be_attached()
-    ARTIFACTS.mkdir(exist_ok=True)
-    admin.screenshot(path=str(ARTIFACTS / "admin_dashboard.png"), full_page=True)
-    for context in contexts:
-        context.close()
+        # With auto-refresh on, the next exchange shows up without a click.
+        keyed(admin, "auto_refresh").locator("label").click()
+        expect(admin.get_by_text("refreshes every 30 seconds")).to_be_visible()
+        wait_until_idle(admin)
+        fake_anthropic.reply("Things have just been a lot lately.", input_tokens=1000,
+                             output_tokens=10)
+        say(student, "What has that been like?")
+        expect(metric_value(admin, "Messages today")).to_have_text(
+            "4", timeout=AUTO_REFRESH_WAIT_MS)
+        expect(metric_value(admin, "Cost today")).to_have_text("$0.002100")
+        keyed(admin, "auto_refresh").locator("label").click()  # still for the screenshot
+        wait_until_idle(admin)
+
+        ARTIFACTS.mkdir(exist_ok=True)
+        screenshot_whole_page(admin, ARTIFACTS / "admin_dashboard.png")
+    finally:
+        for context in contexts:
+            context.close()

@@ -4,6 +4,7 @@ two students at once; and the chat on a phone-sized screen."""
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -14,8 +15,10 @@ except ImportError:  # the `browser` fixture skips (or fails under CI) with the 
     expect = None
 
 from backend.db import create_db_engine, unit_of_work, upgrade_database
+from backend.models import MessageRating, SessionFeedback
 from backend.models.enums import Role
-from backend.services import demo_service
+from backend.schemas.sections import SectionRead
+from backend.services import demo_service, section_service
 from tests.e2e.conftest import ARTIFACTS, RUN_TIMEOUT_MS, keyed, wait_until_idle
 from tests.factories import PASSWORD, enroll, make_user
 
@@ -23,11 +26,12 @@ pytestmark = pytest.mark.browser
 
 # Every demo client's hidden information: it must never reach a student's browser.
 HIDDEN = [client.hidden_information for client in demo_service.DEMO_CLIENTS]
+MESSAGES = '[data-testid="stChatMessage"]'
 
 
 @pytest.fixture
 def demo(tmp_path, app_server):
-    """The demo data in the running app's database; (join code, section id)."""
+    """The demo data in the running app's database: (engine, seed result)."""
     url = f"sqlite:///{Path(tmp_path) / 'app.db'}"
     upgrade_database(url)
     engine = create_db_engine(url)
@@ -45,6 +49,11 @@ def click(page, key: str) -> None:
     keyed(page, key).locator("button").first.click()
 
 
+def assert_nothing_hidden(page) -> None:
+    source = page.content()
+    assert not [text for text in HIDDEN if text in source]
+
+
 def log_in(page, url: str, username: str) -> None:
     page.goto(url)
     wait_until_idle(page)
@@ -55,7 +64,16 @@ def log_in(page, url: str, username: str) -> None:
     wait_until_idle(page)
 
 
+def open_client(page, name: str) -> None:
+    card = page.locator("[class*='st-key-card_']").filter(has_text=name)
+    card.get_by_role("button", name=re.compile("conversation")).click()
+    expect(page.get_by_role("heading", name=name)).to_be_visible()
+    expect(keyed(page, "chat_input").locator("textarea")).to_be_enabled()
+    wait_until_idle(page)
+
+
 def open_first_client(page) -> None:
+    """Open the first card's conversation, whichever client it is (the admin test uses it)."""
     page.locator("[class*='st-key-start_']").first.locator("button").click()
     expect(keyed(page, "chat_input").locator("textarea")).to_be_enabled()
     wait_until_idle(page)
@@ -63,18 +81,17 @@ def open_first_client(page) -> None:
 
 def say(page, text: str) -> None:
     """Send a message and wait until the client's reply to it has arrived whole."""
-    before = page.locator('[data-testid="stChatMessage"]').count()
+    before = page.locator(MESSAGES).count()
     box = keyed(page, "chat_input").locator("textarea")
     box.fill(text)
     box.press("Enter")
-    expect(page.locator('[data-testid="stChatMessage"]')).to_have_count(before + 2,
-                                                                        timeout=RUN_TIMEOUT_MS)
-    expect(page.locator('[data-testid="stChatMessage"]').last).to_contain_text("tokens")
+    expect(page.locator(MESSAGES)).to_have_count(before + 2, timeout=RUN_TIMEOUT_MS)
+    expect(page.locator(MESSAGES).last).to_contain_text("tokens")  # shown once it is complete
     wait_until_idle(page)
 
 
 def test_sign_up_converse_reload_end_and_give_feedback(page, app_server, demo, fake_anthropic):
-    _engine, seeded = demo
+    engine, seeded = demo
     page.goto(app_server)
     wait_until_idle(page)
     page.get_by_role("tab", name="Student sign-up").click()
@@ -86,31 +103,59 @@ def test_sign_up_converse_reload_end_and_give_feedback(page, app_server, demo, f
     click(page, "signup_submit")
     expect(page.get_by_text("You have joined your section.")).to_be_visible()
     wait_until_idle(page)
-    expect(page.get_by_text("Maya Thompson, 19")).to_be_visible()
-    assert not [text for text in HIDDEN if text in page.content()]  # the client cards
+    maya = page.locator("[class*='st-key-card_']").filter(has_text="Maya Thompson")
+    expect(maya).to_contain_text("19, she/her, First-year nursing student.")
+    expect(page.locator("[class*='st-key-card_']")).to_have_count(3)
+    assert_nothing_hidden(page)  # the client cards
+    token = re.search(r"[?&]s=([\w-]+)", page.url).group(1)
+    assert token not in page.locator("body").inner_text()  # in the address only
 
-    open_first_client(page)
-    for text in ("Hi Maya, what brings you in today?", "How long has this been going on?",
-                 "That sounds like a lot to carry."):
+    open_client(page, "Maya Thompson")
+    turns = ("Hi Maya, what brings you in today?", "How long has this been going on?",
+             "That sounds like a lot to carry.")
+    for text in turns:
         say(page, text)
-    assert page.locator('[data-testid="stChatMessage"]').count() == 6
+    assert_nothing_hidden(page)
 
+    # A reload mid-conversation: still logged in, the same conversation, every message.
     page.reload()
     wait_until_idle(page)
-    messages = page.locator('[data-testid="stChatMessage"]')
+    messages = page.locator(MESSAGES)
     expect(messages).to_have_count(6)
-    expect(messages.first).to_contain_text("Hi Maya, what brings you in today?")
-    expect(messages.nth(4)).to_contain_text("That sounds like a lot to carry.")
-    assert not [text for text in HIDDEN if text in page.content()]
+    for index, text in enumerate(turns):
+        expect(messages.nth(2 * index)).to_contain_text(text)
+    expect(page.get_by_role("heading", name="Maya Thompson")).to_be_visible()
+    expect(keyed(page, "chat_input").locator("textarea")).to_be_enabled()
+    assert_nothing_hidden(page)
 
+    # End (it asks first), then the feedback form and a thumb up on one reply.
     click(page, "end_session")
     click(page, "confirm_end")
     expect(page.get_by_text("How did it go?")).to_be_visible()
+    expect(keyed(page, "chat_input")).to_have_count(0)
     wait_until_idle(page)
     fill(page, "fb_comment", "She felt real.")
     click(page, "fb_submit")
     expect(page.get_by_text("Thank you: your feedback was saved.")).to_be_visible()
-    assert not [text for text in HIDDEN if text in page.content()]
+    wait_until_idle(page)
+    thumbs_up = page.locator("[class*='st-key-thumbs_']").first.get_by_role("radio",
+                                                                             name="Thumbs up")
+    thumbs_up.click()
+    expect(thumbs_up).to_have_attribute("aria-checked", "true")
+
+    def stored_ratings() -> list[bool]:
+        with unit_of_work(engine, write=False) as session:
+            return [rating.positive for rating in session.query(MessageRating)]
+
+    # The thumb shows at once; its rerun stores it a moment later.
+    deadline = time.monotonic() + RUN_TIMEOUT_MS / 1000
+    while not stored_ratings() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert stored_ratings() == [True]
+    wait_until_idle(page)
+    assert_nothing_hidden(page)
+    with unit_of_work(engine, write=False) as session:
+        assert session.query(SessionFeedback).one().comment == "She felt real."
 
 
 def test_two_students_at_once_see_only_their_own_conversation(browser, app_server, demo,
@@ -118,7 +163,9 @@ def test_two_students_at_once_see_only_their_own_conversation(browser, app_serve
     engine, seeded = demo
     with unit_of_work(engine) as session:
         other = make_user(session, role=Role.student, username="other.student")
-        enroll(session, section=_section(session, seeded.join_code), student=other)
+        section = SectionRead.model_validate(
+            section_service.find_section_by_code(session, seeded.join_code))
+        enroll(session, section=section, student=other)
     fake_anthropic.set_default_reply(lambda body: "Reply to: " + _last_text(body))
     pages = []
     for username in ("demo.student", "other.student"):
@@ -126,18 +173,24 @@ def test_two_students_at_once_see_only_their_own_conversation(browser, app_serve
         context.set_default_timeout(RUN_TIMEOUT_MS)
         pages.append(context.new_page())
         log_in(pages[-1], app_server, username)
-    for page in pages:
-        open_first_client(page)
-    say(pages[0], "I am the demo student.")
-    say(pages[1], "I am the other student.")
-    say(pages[0], "Second line from demo.")
-    first, second = ("\n".join(page.locator('[data-testid="stChatMessage"]').all_inner_texts())
-                     for page in pages)
-    assert "I am the demo student." in first and "Second line from demo." in first
-    assert "other student" not in first
-    assert "I am the other student." in second and "demo student" not in second
-    for page in pages:
-        page.context.close()
+    try:
+        for page in pages:
+            open_client(page, "Maya Thompson")  # the same client, two conversations
+        say(pages[0], "I am the demo student.")
+        say(pages[1], "I am the other student.")
+        say(pages[0], "Second line from demo.")
+        for page in pages:  # and after a reload too
+            page.reload()
+            wait_until_idle(page)
+        expect(pages[0].locator(MESSAGES)).to_have_count(4)
+        expect(pages[1].locator(MESSAGES)).to_have_count(2)
+        first, second = ("\n".join(page.locator(MESSAGES).all_inner_texts()) for page in pages)
+        assert "I am the demo student." in first and "Second line from demo." in first
+        assert "other student" not in first
+        assert "I am the other student." in second and "demo student" not in second
+    finally:
+        for page in pages:
+            page.context.close()
 
 
 def test_phone_sized_screen_shows_the_input_and_the_last_reply(browser, app_server, demo,
@@ -146,27 +199,33 @@ def test_phone_sized_screen_shows_the_input_and_the_last_reply(browser, app_serv
                                   has_touch=True, device_scale_factor=2)
     context.set_default_timeout(RUN_TIMEOUT_MS)
     page = context.new_page()
-    log_in(page, app_server, "demo.student")
-    open_first_client(page)
-    fake_anthropic.reply("Honestly, I'm fine. It's just exams. Everyone is stressed, right?")
-    say(page, "How are you feeling about your exams?")
-    last = page.locator('[data-testid="stChatMessage"]').last
-    last.scroll_into_view_if_needed()
-    expect(last).to_be_in_viewport()
-    expect(keyed(page, "chat_input").locator("textarea")).to_be_in_viewport()
-    no_sideways = page.evaluate(
-        "() => document.documentElement.scrollWidth <= window.innerWidth + 1")
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "student_phone.png"))
-    context.close()
-    assert no_sideways, "the page scrolls sideways on a 390 px wide screen"
-
-
-def _section(session, join_code: str):
-    from backend.schemas.sections import SectionRead
-    from backend.services.section_service import find_section_by_code
-
-    return SectionRead.model_validate(find_section_by_code(session, join_code))
+    try:
+        log_in(page, app_server, "demo.student")
+        open_client(page, "Maya Thompson")
+        # Enough turns to fill the screen, so "in view" means the chat followed the newest.
+        for text, reply in (
+            ("Hi Maya, I'm glad you came in.", "I'm fine, really. It's just exams."),
+            ("What has the last week been like?",
+             "I guess I haven't been sleeping much. Maybe four hours a night, if that."),
+            ("What keeps you awake?",
+             "I go over the anatomy notes in my head. Over and over. It doesn't stop."),
+            ("How are you feeling about your exams?",
+             "Honestly, I'm fine. It's just exams. Everyone is stressed, right?"),
+        ):
+            fake_anthropic.reply(reply)
+            say(page, text)
+        expect(page.locator(MESSAGES).first).not_to_be_in_viewport()
+        last = page.locator(MESSAGES).last
+        expect(last).to_contain_text("Everyone is stressed, right?")
+        expect(last).to_be_in_viewport()  # without scrolling: the newest reply stays in view
+        expect(keyed(page, "chat_input").locator("textarea")).to_be_in_viewport()
+        widths = page.evaluate(
+            "() => [document.documentElement.scrollWidth, window.innerWidth]")
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "student_phone.png"))
+        assert widths[0] <= widths[1], f"the page scrolls sideways: {widths}"
+    finally:
+        context.close()
 
 
 def _last_text(body: dict) -> str:

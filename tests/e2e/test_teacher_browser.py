@@ -55,7 +55,9 @@ def test_teacher_sets_up_writes_a_client_test_chats_it_and_exports(page, app_ser
     expect(page.get_by_text("Welcome, Ada Admin. Your admin account is ready.")).to_be_visible()
     wait_until_idle(page)
 
-    # The admin creates a teacher, then logs out.
+    # The admin creates a teacher on the Accounts tab, then logs out.
+    page.get_by_role("tab", name="Accounts").click()
+    wait_until_idle(page)
     fill(page, "account_username", "tina.teacher")
     fill(page, "account_display_name", "Tina Teacher")
     choose(page, "account_role", "Teacher")
