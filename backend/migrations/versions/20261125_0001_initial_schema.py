@@ -1,8 +1,8 @@
-"""initial schema
+"""Initial schema: accounts, clients, sections, assignments, sessions, messages, events, usage
+rollups and feedback (the pre-release migrations squashed into one).
 
 Revision ID: 0001
-Revises: 
-Create Date: 2026-11-24 19:22:33.605269
+Create Date: 2026-11-25
 """
 from __future__ import annotations
 
@@ -65,6 +65,32 @@ def upgrade() -> None:
     with op.batch_alter_table('client_profiles', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_client_profiles_owner_id'), ['owner_id'], unique=False)
 
+    op.create_table('daily_usage',
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('tokens', sa.BigInteger(), server_default='0', nullable=False),
+    sa.Column('cost', sa.BigInteger(), server_default='0', nullable=False),
+    sa.Column('replies', sa.BigInteger(), server_default='0', nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_daily_usage_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('day', 'user_id', name=op.f('pk_daily_usage'))
+    )
+    with op.batch_alter_table('daily_usage', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_daily_usage_user_id'), ['user_id'], unique=False)
+
+    op.create_table('login_sessions',
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('revoked_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_login_sessions_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_login_sessions')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_login_sessions_token_hash'))
+    )
+    with op.batch_alter_table('login_sessions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_login_sessions_user_id'), ['user_id'], unique=False)
+
     op.create_table('sections',
     sa.Column('teacher_id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=120), nullable=False),
@@ -98,6 +124,25 @@ def upgrade() -> None:
     with op.batch_alter_table('assignments', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_assignments_section_id'), ['section_id'], unique=False)
 
+    op.create_table('client_daily_usage',
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('client_id', sa.Integer(), nullable=False),
+    sa.Column('assignment_id', sa.Integer(), nullable=False),
+    sa.Column('model', sa.String(length=80), nullable=False),
+    sa.Column('sessions', sa.BigInteger(), server_default='0', nullable=False),
+    sa.Column('messages', sa.BigInteger(), server_default='0', nullable=False),
+    sa.Column('replies', sa.BigInteger(), server_default='0', nullable=False),
+    sa.Column('input_tokens', sa.BigInteger(), server_default='0', nullable=False),
+    sa.Column('output_tokens', sa.BigInteger(), server_default='0', nullable=False),
+    sa.Column('cache_write_tokens', sa.BigInteger(), server_default='0', nullable=False),
+    sa.Column('cache_read_tokens', sa.BigInteger(), server_default='0', nullable=False),
+    sa.Column('cost', sa.BigInteger(), server_default='0', nullable=False),
+    sa.ForeignKeyConstraint(['client_id'], ['client_profiles.id'], name=op.f('fk_client_daily_usage_client_id_client_profiles'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('day', 'client_id', 'assignment_id', 'model', name=op.f('pk_client_daily_usage'))
+    )
+    with op.batch_alter_table('client_daily_usage', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_client_daily_usage_client_id'), ['client_id'], unique=False)
+
     op.create_table('enrollments',
     sa.Column('section_id', sa.Integer(), nullable=False),
     sa.Column('student_id', sa.Integer(), nullable=False),
@@ -112,6 +157,13 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_enrollments_section_id'), ['section_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_enrollments_student_id'), ['student_id'], unique=False)
 
+    op.create_table('feedback_tallies',
+    sa.Column('client_id', sa.Integer(), nullable=False),
+    sa.Column('positive', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('total', sa.Integer(), server_default='0', nullable=False),
+    sa.ForeignKeyConstraint(['client_id'], ['client_profiles.id'], name=op.f('fk_feedback_tallies_client_id_client_profiles'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('client_id', name=op.f('pk_feedback_tallies'))
+    )
     op.create_table('assignment_clients',
     sa.Column('assignment_id', sa.Integer(), nullable=False),
     sa.Column('client_id', sa.Integer(), nullable=False),
@@ -134,6 +186,7 @@ def upgrade() -> None:
     sa.Column('prompt_version', sa.String(length=40), nullable=True),
     sa.Column('total_tokens', sa.Integer(), server_default='0', nullable=False),
     sa.Column('estimated_cost', sa.BigInteger(), server_default='0', nullable=False),
+    sa.Column('message_count', sa.Integer(), server_default='0', nullable=False),
     sa.Column('unpriced_replies', sa.Integer(), server_default='0', nullable=False),
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('input_tokens', sa.Integer(), server_default='0', nullable=False),
@@ -202,9 +255,52 @@ def upgrade() -> None:
         batch_op.create_index('ix_messages_created_at', ['created_at'], unique=False)
         batch_op.create_index('ix_messages_session_id_created_at', ['session_id', 'created_at'], unique=False)
 
+    op.create_table('session_feedback',
+    sa.Column('session_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('realism', sa.Integer(), nullable=False),
+    sa.Column('usefulness', sa.Integer(), nullable=False),
+    sa.Column('comment', sa.Text(), nullable=False),
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint('realism BETWEEN 1 AND 5', name=op.f('ck_session_feedback_realism_range')),
+    sa.CheckConstraint('usefulness BETWEEN 1 AND 5', name=op.f('ck_session_feedback_usefulness_range')),
+    sa.ForeignKeyConstraint(['session_id'], ['sessions.id'], name=op.f('fk_session_feedback_session_id_sessions'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_session_feedback_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_session_feedback')),
+    sa.UniqueConstraint('session_id', name=op.f('uq_session_feedback_session_id'))
+    )
+    with op.batch_alter_table('session_feedback', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_session_feedback_user_id'), ['user_id'], unique=False)
+
+    op.create_table('message_ratings',
+    sa.Column('message_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('positive', sa.Boolean(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['message_id'], ['messages.id'], name=op.f('fk_message_ratings_message_id_messages'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_message_ratings_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_message_ratings')),
+    sa.UniqueConstraint('message_id', name=op.f('uq_message_ratings_message_id'))
+    )
+    with op.batch_alter_table('message_ratings', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_message_ratings_created_at'), ['created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_message_ratings_user_id'), ['user_id'], unique=False)
+
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('message_ratings', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_message_ratings_user_id'))
+        batch_op.drop_index(batch_op.f('ix_message_ratings_created_at'))
+
+    op.drop_table('message_ratings')
+    with op.batch_alter_table('session_feedback', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_session_feedback_user_id'))
+
+    op.drop_table('session_feedback')
     with op.batch_alter_table('messages', schema=None) as batch_op:
         batch_op.drop_index('ix_messages_session_id_created_at')
         batch_op.drop_index('ix_messages_created_at')
@@ -230,11 +326,16 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_assignment_clients_client_id'))
 
     op.drop_table('assignment_clients')
+    op.drop_table('feedback_tallies')
     with op.batch_alter_table('enrollments', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_enrollments_student_id'))
         batch_op.drop_index(batch_op.f('ix_enrollments_section_id'))
 
     op.drop_table('enrollments')
+    with op.batch_alter_table('client_daily_usage', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_client_daily_usage_client_id'))
+
+    op.drop_table('client_daily_usage')
     with op.batch_alter_table('assignments', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_assignments_section_id'))
 
@@ -243,6 +344,14 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_sections_teacher_id'))
 
     op.drop_table('sections')
+    with op.batch_alter_table('login_sessions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_login_sessions_user_id'))
+
+    op.drop_table('login_sessions')
+    with op.batch_alter_table('daily_usage', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_daily_usage_user_id'))
+
+    op.drop_table('daily_usage')
     with op.batch_alter_table('client_profiles', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_client_profiles_owner_id'))
 
