@@ -29,10 +29,15 @@ class Settings(BaseSettings):
 
     # Anthropic
     anthropic_api_key: SecretStr | None = None
+    # Another endpoint for the Messages API (a proxy or gateway); empty uses Anthropic's own.
+    anthropic_base_url: str | None = None
     anthropic_model: str = "claude-haiku-4-5"
     anthropic_max_tokens: int = Field(default=300, ge=16, le=8192)
     anthropic_max_retries: int = Field(default=2, ge=0, le=10)
-    anthropic_timeout_seconds: float = Field(default=60.0, gt=0)
+    # How long one attempt may wait for the first byte of the answer (and between chunks).
+    anthropic_timeout_seconds: float = Field(default=20.0, gt=0)
+    # The whole reply, retries included: past this the student sees a notice and a Retry.
+    reply_timeout_seconds: float = Field(default=45.0, gt=0)
     # Prompt caching TTL for the conversation prefix: "5m" or "1h".
     anthropic_cache_ttl: str = Field(default="5m", pattern=r"^(5m|1h)$")
     # USD per million tokens, JSON: {"model": {"input": 1, "output": 5, ...}}; merged over the defaults.
@@ -45,11 +50,23 @@ class Settings(BaseSettings):
     # Conversations
     message_max_chars: int = Field(default=2000, ge=1)
     context_token_budget: int = Field(default=12000, ge=500)
+    # The output guard stops a reply sharing this many consecutive words with the hidden
+    # information (before it is earned) or with the role-play instructions.
+    output_guard_words: int = Field(default=6, ge=3, le=50)
 
     # Rate limits (moving window, `limits` notation)
     user_rate_limit: str = "10/minute"
     global_rate_limit: str = "1000/hour"
-    login_rate_limit: str = "5/15 minutes"
+    # Log-in attempts (right or wrong) one browser session may make for one username, and that all
+    # browsers together may make for one username: an attacker's own browser is stopped, and
+    # guessing from many browsers only slows the username down for seconds (see the README).
+    login_client_rate_limit: str = "5/5 minutes"
+    login_username_rate_limit: str = "10/minute"
+    # Sign-up attempts per join code and per browser session (a taken username is an answer too).
+    signup_code_rate_limit: str = "60/10 minutes"
+    signup_client_rate_limit: str = "10/10 minutes"
+    # Weakest password accepted, on zxcvbn's 0-4 scale (3: about 10^8 guesses or more).
+    password_min_strength: int = Field(default=3, ge=0, le=4)
     # How long a log-in survives page reloads (the token in the page address), in hours.
     login_session_hours: float = Field(default=12, gt=0)
 
@@ -58,7 +75,7 @@ class Settings(BaseSettings):
     global_daily_cost_budget_usd: Decimal = Field(default=Decimal("20"), ge=0)
     budget_alert_threshold: float = Field(default=0.8, gt=0, le=1)
 
-    @field_validator("anthropic_api_key", "redis_url", mode="before")
+    @field_validator("anthropic_api_key", "anthropic_base_url", "redis_url", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
@@ -80,5 +97,7 @@ class Settings(BaseSettings):
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    """The process-wide settings; tests call `get_settings.cache_clear()` after changing env."""
-    return Settings()
+    """The process-wide settings; tests call `get_settings.cache_clear()` after changing env.
+
+    `ENV_FILE` is read now, not at import, so a test (or an operator) can point it elsewhere."""
+    return Settings(_env_file=os.environ.get("ENV_FILE", PROJECT_ROOT / ".env"))

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import itertools
+from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
+from backend.models import ChatSession
 from backend.models.enums import Role
 from backend.schemas.accounts import UserRead
 from backend.schemas.clients import ClientInput, ClientRead
-from backend.schemas.conversations import SessionRead
+from backend.schemas.conversations import MessageRead, SessionRead, Usage
 from backend.schemas.sections import AssignmentInput, AssignmentRead, SectionRead
 from backend.services import (
     account_service, assignment_service, client_service, section_service, session_service,
@@ -28,6 +30,22 @@ def make_user(session: Session, *, role: Role = Role.student, username: str | No
         password=password, role=role,
     )
     return UserRead.model_validate(user)
+
+
+def add_reply(session: Session, *, session_id: int, content: str = "Okay.",
+              usage: Usage | None = None, model: str | None = "claude-haiku-4-5",
+              cost: Decimal | None = None, latency_ms: int | None = None,
+              time_to_first_token_ms: int | None = None) -> MessageRead:
+    """A client reply stored the only way the product stores one: claimed, then stored."""
+    chat = session.get(ChatSession, session_id, with_for_update=True)
+    claim_id = session_service.claim_reply(chat, seconds=60, reserve_tokens=0,
+                                           reserve_cost=Decimal(0))
+    stored = session_service.store_reply(
+        session, session_id=session_id, claim_id=claim_id, content=content, usage=usage or Usage(),
+        cost=cost, model=model, counted=Usage(), counted_cost=Decimal(0), latency_ms=latency_ms,
+        time_to_first_token_ms=time_to_first_token_ms)
+    assert stored is not None
+    return stored[0]
 
 
 def client_input(**overrides) -> ClientInput:

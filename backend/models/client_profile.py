@@ -33,6 +33,9 @@ class ClientProfile(IdMixin, TimestampMixin, Base):
     learning_goals: Mapped[str] = mapped_column(Text, default="")
     hidden_information: Mapped[str] = mapped_column(Text, default="")
     opening_line: Mapped[str | None] = mapped_column(Text)
+    # When the client may repeat its hidden information word for word: after this many student
+    # turns; None means never verbatim (the output guard stops a reply that does it earlier).
+    hidden_reveal_after_turns: Mapped[int | None] = mapped_column(Integer)
     archived: Mapped[bool] = mapped_column(Boolean, default=False)
     # Bumped on every edit, so a conversation records which version of the client it met.
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")

@@ -32,6 +32,7 @@ class ChatSession(IdMixin, UsageColumns, Base):
         CheckConstraint(f"status IN ({sql_in(SessionStatus)})", name="status_valid"),
         CheckConstraint("ended_at IS NULL OR ended_at >= started_at", name="ends_after_start"),
         Index("ix_sessions_started_at_status", "started_at", "status"),
+        Index("ix_sessions_reply_claimed_until", "reply_claimed_until"),
         # At most one unfinished conversation per person and client, even when two starts race.
         Index("uq_sessions_one_active_per_client", "user_id", "client_id", unique=True,
               sqlite_where=text("status = 'active'"), postgresql_where=text("status = 'active'")),
@@ -56,6 +57,12 @@ class ChatSession(IdMixin, UsageColumns, Base):
     message_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # Replies whose model has no price: their cost is unknown, not zero.
     unpriced_replies: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The reply being generated now (at most one): who claimed it, until when the claim holds (a
+    # crashed process cannot hold it forever), and what it reserved of the daily budgets.
+    reply_claim_id: Mapped[str | None] = mapped_column(String(32))
+    reply_claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reserved_tokens: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    reserved_cost: Mapped[Decimal] = mapped_column(Money, default=Decimal(0), server_default="0")
 
 
 class Message(IdMixin, UsageColumns, Base):

@@ -35,6 +35,8 @@ class ClientInput(BaseModel):
     learning_goals: str = Field(default="", max_length=LONG_TEXT)
     hidden_information: str = Field(default="", max_length=LONG_TEXT)
     opening_line: str | None = Field(default=None, max_length=1000)
+    # Student turns after which the hidden information may be said word for word (None: never).
+    hidden_reveal_after_turns: int | None = Field(default=None, ge=0, le=100)
 
     @field_validator("gender", "occupation", "cultural_background", "opening_line", mode="before")
     @classmethod
@@ -88,6 +90,7 @@ class ClientRead(ClientBrief):
     challenges: str
     hidden_information: str
     opening_line: str | None
+    hidden_reveal_after_turns: int | None = None
     version: int
     created_at: datetime
     updated_at: datetime

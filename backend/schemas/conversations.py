@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from backend.models.base import utcnow
 from backend.models.enums import MessageRole, SessionMode, SessionStatus, Severity
 
 
@@ -31,6 +32,15 @@ class Usage(BaseModel):
     def total_tokens(self) -> int:
         return self.prompt_tokens + self.output_tokens
 
+    def minus(self, other: Usage) -> Usage:
+        """What this usage adds over `other` (never below zero)."""
+        return Usage(**{name: max(getattr(self, name) - getattr(other, name), 0)
+                        for name in Usage.model_fields})
+
+    def plus(self, other: Usage) -> Usage:
+        return Usage(**{name: getattr(self, name) + getattr(other, name)
+                        for name in Usage.model_fields})
+
 
 class SessionRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
@@ -53,10 +63,16 @@ class SessionRead(BaseModel):
     estimated_cost: Decimal
     unpriced_replies: int
     message_count: int
+    reply_claimed_until: datetime | None = None
 
     @property
     def is_active(self) -> bool:
         return self.status == SessionStatus.active
+
+    @property
+    def reply_pending(self) -> bool:
+        """A reply is being generated now (its claim has not expired)."""
+        return self.reply_claimed_until is not None and self.reply_claimed_until > utcnow()
 
 
 class MessageRead(BaseModel):

@@ -12,7 +12,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
@@ -35,8 +35,28 @@ class ErrorCategory(StrEnum):
     timeout = "timeout"
     connection = "connection"
     bad_request = "bad_request"
+    not_found = "not_found"  # the model (or endpoint) does not exist: configuration
+    server_error = "server_error"  # HTTP 5xx
+    malformed = "malformed"  # HTTP 200 whose body could not be read
     unavailable = "unavailable"  # the breaker is open
     unknown = "unknown"
+
+    @property
+    def label(self) -> str:
+        return CATEGORY_LABELS[self]
+
+
+CATEGORY_LABELS = {
+    ErrorCategory.authentication: "API key refused", ErrorCategory.permission: "permission or billing",
+    ErrorCategory.rate_limited: "rate limited", ErrorCategory.overloaded: "overloaded",
+    ErrorCategory.timeout: "timed out", ErrorCategory.connection: "network problem",
+    ErrorCategory.bad_request: "request refused", ErrorCategory.not_found: "model not found",
+    ErrorCategory.server_error: "server error", ErrorCategory.malformed: "unreadable answer",
+    ErrorCategory.unavailable: "paused after repeated errors", ErrorCategory.unknown: "unknown error",
+}
+#: Failures of set-up, not of the service: they never open the breaker (a wrong key is no outage).
+CONFIGURATION_ERRORS = frozenset({ErrorCategory.authentication, ErrorCategory.permission,
+                                  ErrorCategory.not_found})
 
 
 USER_MESSAGES = {
@@ -53,6 +73,12 @@ USER_MESSAGES = {
                               "connection, then press Retry.",
     ErrorCategory.bad_request: "The AI service could not accept this conversation. Try ending it "
                                "and starting a new one; an admin can see the details.",
+    ErrorCategory.not_found: "The practice service is not set up correctly (its AI model was not "
+                             "found). Please tell your teacher or an admin.",
+    ErrorCategory.server_error: "The AI service had an internal error. Wait a moment, then press "
+                                "Retry.",
+    ErrorCategory.malformed: "The AI service sent an answer that could not be read. Press Retry "
+                             "to ask again.",
     ErrorCategory.unavailable: "The AI service is unavailable for a short while after repeated "
                                "errors. Please try again in about {seconds} seconds.",
     ErrorCategory.unknown: "Something went wrong with the AI service. Press Retry to try again.",
@@ -65,9 +91,9 @@ class GatewayError(ServiceUnavailableError):
     def __init__(self, category: ErrorCategory, *, status: int | None = None,
                  request_id: str | None = None, detail: str = "", retry_after: int = 0) -> None:
         message = USER_MESSAGES[category].format(seconds=retry_after or 30)
-        retryable = category not in {ErrorCategory.authentication, ErrorCategory.permission,
-                                     ErrorCategory.bad_request}
+        retryable = category not in CONFIGURATION_ERRORS | {ErrorCategory.bad_request}
         super().__init__(message, category=category.value, retryable=retryable)
+        self.kind = category
         self.status = status
         self.request_id = request_id
         self.detail = detail
@@ -77,9 +103,21 @@ class GatewayError(ServiceUnavailableError):
     def severity(self) -> str:
         return "warning" if self.retryable else "critical"
 
+    @property
+    def summary(self) -> str:
+        """For the error log: 'Reply failed: server error (HTTP 500)'."""
+        status = f" (HTTP {self.status})" if self.status else ""
+        return f"Reply failed: {self.kind.label}{status}"
 
-def classify(error: Exception) -> GatewayError:
-    """Map an SDK exception to a category and a message a student can act on."""
+
+def classify(error: BaseException) -> GatewayError:
+    """Map any failure of a call to a category and a message a student can act on.
+
+    Not only `anthropic.APIError`: a malformed HTTP 200 surfaces as `AssertionError` (streaming) or
+    `JSONDecodeError` (non-streaming), and must become a notice, an event and a Retry too.
+    """
+    if isinstance(error, GatewayError):
+        return error
     request_id = getattr(error, "request_id", None)
     status = getattr(error, "status_code", None)
     detail = _api_error_message(error)
@@ -97,11 +135,18 @@ def classify(error: Exception) -> GatewayError:
         category = ErrorCategory.overloaded
     elif isinstance(error, anthropic.BadRequestError):
         category = ErrorCategory.bad_request
+    elif isinstance(error, anthropic.NotFoundError):
+        category = ErrorCategory.not_found
     elif isinstance(error, anthropic.APIStatusError):
         kind = _api_error_type(error)
+        fallback = ErrorCategory.server_error if (status or 0) >= 500 else ErrorCategory.unknown
         category = {"overloaded_error": ErrorCategory.overloaded,
                     "rate_limit_error": ErrorCategory.rate_limited,
-                    "timeout_error": ErrorCategory.timeout}.get(kind, ErrorCategory.unknown)
+                    "timeout_error": ErrorCategory.timeout,
+                    "api_error": ErrorCategory.server_error}.get(kind, fallback)
+    elif isinstance(error, (AssertionError, ValueError, KeyError, TypeError,
+                            anthropic.APIResponseValidationError)):
+        category = ErrorCategory.malformed
     else:
         category = ErrorCategory.unknown
     return GatewayError(category, status=status, request_id=request_id, detail=detail)
@@ -119,7 +164,7 @@ def _api_error_message(error: Exception) -> str:
     body = getattr(error, "body", None)
     if isinstance(body, dict) and isinstance(body.get("error"), dict):
         return str(body["error"].get("message", ""))[:500]
-    return type(error).__name__
+    return f"{type(error).__name__}: {str(error)[:200]}"
 
 
 # Circuit breaker and health ---------------------------------------------------------------------
@@ -194,6 +239,15 @@ class CircuitBreaker:
         with self._lock:
             self._failures, self._opened_at, self._trial_running = 0, None, False
 
+    def ensure_available(self) -> None:
+        """Raise `GatewayError(unavailable)` while open, without taking the half-open trial."""
+        with self._lock:
+            if self._state() != BreakerState.open:
+                return
+            wait = max(1, int(round(self.cooldown - (self.clock() - self._opened_at))))
+        raise GatewayError(ErrorCategory.unavailable, retry_after=wait,
+                           detail="circuit breaker open")
+
     def record_failure(self) -> None:
         with self._lock:
             self._failures += 1
@@ -202,18 +256,23 @@ class CircuitBreaker:
             self._trial_running = False
 
 
-@dataclass
 class _CallLog:
-    """Recent outcomes and latencies for the health status (this process only)."""
+    """Outcomes and latencies of this process's calls in the last `window_seconds` (so the health
+    status recovers by itself: old failures age out)."""
 
-    window: int = 50
-    outcomes: deque = field(default_factory=lambda: deque(maxlen=50))
-    latencies: deque = field(default_factory=lambda: deque(maxlen=50))
+    def __init__(self, window_seconds: float = 600, clock=time.monotonic) -> None:
+        self.window_seconds, self.clock = window_seconds, clock
+        self._calls: deque[tuple[float, bool, float | None]] = deque(maxlen=200)
+        self._lock = threading.Lock()
 
     def add(self, ok: bool, latency_ms: float | None) -> None:
-        self.outcomes.append(ok)
-        if latency_ms is not None:
-            self.latencies.append(latency_ms)
+        with self._lock:
+            self._calls.append((self.clock(), ok, latency_ms))
+
+    def recent(self) -> list[tuple[bool, float | None]]:
+        since = self.clock() - self.window_seconds
+        with self._lock:
+            return [(ok, latency) for at, ok, latency in self._calls if at >= since]
 
 
 # Completions ------------------------------------------------------------------------------------
@@ -251,17 +310,21 @@ def usage_from_api(usage, cache_ttl: str = "5m") -> Usage:
 class ReplyStream:
     """Iterate (once) for text deltas; afterwards `.completion` holds the reply and its usage.
 
-    If iteration raises (or stops early), there is no completion: a cut-off reply is never stored.
+    If iteration raises (or stops early), there is no completion: a cut-off reply is never stored,
+    and `.partial` holds what it was billed (input as `message_start` reported it, output estimated).
     """
 
     def __init__(self, produce: Callable[[ReplyStream], Iterator[str]]) -> None:
         self._produce = produce
         self.completion: Completion | None = None
-        #: Usage of a reply that was cut off or abandoned after the API started billing it.
         self.partial: Completion | None = None
 
     def __iter__(self) -> Iterator[str]:
         return self._produce(self)
+
+
+#: Called with the usage `message_start` reports (input and cache; output 0), as soon as it arrives.
+StartHook = Callable[[Usage, str], None]
 
 
 class LLMGateway:
@@ -277,6 +340,7 @@ class LLMGateway:
         if not settings.demo_mode:
             self._client = anthropic.Anthropic(
                 api_key=settings.anthropic_api_key.get_secret_value(),
+                base_url=settings.anthropic_base_url,  # from .env too, not only the environment
                 max_retries=settings.anthropic_max_retries,
                 timeout=anthropic.Timeout(settings.anthropic_timeout_seconds, connect=5.0),
             )
@@ -309,16 +373,27 @@ class LLMGateway:
             messages=cached_messages,
         )
 
+    def ensure_available(self) -> None:
+        """Refuse at once while the breaker is open (no call is made, nothing is counted)."""
+        if not self.demo_mode:
+            self.breaker.ensure_available()
+
     def stream_reply(self, system: str, messages: list[dict], *, max_tokens: int | None = None,
-                     demo_profile=None) -> ReplyStream:
-        """Start a streamed reply. Raises `GatewayError` at once when the breaker is open."""
+                     demo_profile=None, on_start: StartHook | None = None,
+                     deadline: float | None = None) -> ReplyStream:
+        """Start a streamed reply. Raises `GatewayError` at once when the breaker is open.
+
+        `deadline` (a `time.monotonic()` value) bounds the whole reply: past it the stream is
+        closed and a timeout error raised. `on_start` sees the billed input as soon as it is known.
+        """
         if self.demo_mode:
             return self._demo_stream(messages, demo_profile)
         self.breaker.before_call()
         request = self._request(system, messages, max_tokens)
-        return ReplyStream(lambda target: self._sdk_chunks(target, request))
+        return ReplyStream(lambda target: self._sdk_chunks(target, request, on_start, deadline))
 
-    def _sdk_chunks(self, target: ReplyStream, request: dict) -> Iterator[str]:
+    def _sdk_chunks(self, target: ReplyStream, request: dict, on_start: StartHook | None,
+                    deadline: float | None) -> Iterator[str]:
         started = time.perf_counter()
         first_token_at: float | None = None
         parts: list[str] = []
@@ -326,25 +401,34 @@ class LLMGateway:
         stream = None
         try:
             with self._client.messages.stream(**request) as stream:
-                for text in stream.text_stream:
-                    if first_token_at is None:
-                        first_token_at = time.perf_counter()
-                    parts.append(text)
-                    yield text
+                for event in stream:
+                    if deadline is not None and time.monotonic() > deadline:
+                        raise GatewayError(ErrorCategory.timeout, request_id=stream.request_id,
+                                           detail="reply took longer than REPLY_TIMEOUT_SECONDS")
+                    if event.type == "message_start" and on_start is not None:
+                        on_start(usage_from_api(event.message.usage,
+                                                self.settings.anthropic_cache_ttl),
+                                 event.message.model or self.model)
+                    elif event.type == "text":
+                        if first_token_at is None:
+                            first_token_at = time.perf_counter()
+                        parts.append(event.text)
+                        yield event.text
                 final = stream.get_final_message()
                 request_id = stream.request_id
-        except anthropic.APIError as error:
-            settled = True
-            self._failed()
-            target.partial = self._partial(stream, parts, started)
-            raise classify(error) from None
         except GeneratorExit:
-            # The reader went away mid-reply (a click in the UI): what was billed still counts.
+            # The reader went away mid-reply: what was billed still counts.
             target.partial = self._partial(stream, parts, started)
             raise
+        except Exception as error:  # every failure of the call: categorized, logged, retryable
+            settled = True
+            gateway_error = classify(error)
+            self._failed(gateway_error)
+            target.partial = self._partial(stream, parts, started)
+            raise gateway_error from None
         finally:
-            if not settled and target.completion is None and first_token_at is None:
-                # Abandoned before any answer (the reader went away): free a half-open trial.
+            if not settled and target.completion is None:
+                # Abandoned (the reader went away): a half-open trial must not stay taken.
                 self.breaker.release_trial()
         settled = True
         latency = time.perf_counter() - started
@@ -359,7 +443,7 @@ class LLMGateway:
         from `message_start`, output estimated from the text received (the API sent no total)."""
         try:
             snapshot = stream.current_message_snapshot if stream is not None else None
-        except AssertionError:  # no message_start yet: nothing was billed
+        except (AssertionError, AttributeError):  # no message_start yet: nothing was billed
             snapshot = None
         if snapshot is None:
             return None
@@ -376,7 +460,7 @@ class LLMGateway:
 
     def complete(self, system: str, messages: list[dict], *, max_tokens: int | None = None,
                  demo_profile=None) -> Completion:
-        """A non-streaming reply (scripts, tests, the CLI check)."""
+        """A non-streaming reply (scripts, the CLI check)."""
         if self.demo_mode:
             stream = self._demo_stream(messages, demo_profile)
             for _ in stream:
@@ -386,12 +470,13 @@ class LLMGateway:
         started = time.perf_counter()
         try:
             response = self._client.messages.create(**self._request(system, messages, max_tokens))
-        except anthropic.APIError as error:
-            self._failed()
-            raise classify(error) from None
+            text = "".join(block.text for block in response.content if block.type == "text")
+        except Exception as error:  # a malformed 200 too: categorized, never a crash
+            gateway_error = classify(error)
+            self._failed(gateway_error)
+            raise gateway_error from None
         latency = time.perf_counter() - started
         self._succeeded(latency)
-        text = "".join(block.text for block in response.content if block.type == "text")
         return self._completion(text, response, getattr(response, "_request_id", None), latency,
                                 None)
 
@@ -427,16 +512,21 @@ class LLMGateway:
         self.breaker.record_success()
         self._log.add(True, latency_seconds * 1000)
 
-    def _failed(self) -> None:
-        self.breaker.record_failure()
+    def _failed(self, error: GatewayError) -> None:
+        """A configuration error (wrong key, missing model) is no outage: the breaker ignores it."""
+        if error.kind in CONFIGURATION_ERRORS:
+            self.breaker.release_trial()
+        else:
+            self.breaker.record_failure()
         self._log.add(False, None)
 
     def health(self) -> Health:
         """Healthy / Degraded / Unavailable from the breaker, recent errors and latency."""
         breaker = self.breaker.state
-        outcomes = list(self._log.outcomes)
+        recent = self._log.recent()
+        outcomes = [ok for ok, _latency in recent]
         error_rate = (outcomes.count(False) / len(outcomes)) if outcomes else 0.0
-        latencies = list(self._log.latencies)
+        latencies = [latency for _ok, latency in recent if latency is not None]
         median = statistics.median(latencies) if latencies else None
         if self.demo_mode:
             return Health(HealthStatus.healthy, "Demo mode: no API key, replies are local.",
@@ -448,12 +538,14 @@ class LLMGateway:
         elif breaker == BreakerState.half_open:
             status, reason = HealthStatus.degraded, "Recovering: the next call is a trial."
         elif error_rate >= 0.2:
-            status, reason = HealthStatus.degraded, f"{error_rate:.0%} of recent calls failed."
+            status, reason = HealthStatus.degraded, (
+                f"{error_rate:.0%} of this process's calls in the last 10 minutes failed.")
         elif median is not None and median > 10_000:
             status, reason = HealthStatus.degraded, f"Slow replies (median {median / 1000:.1f} s)."
         else:
             status, reason = HealthStatus.healthy, (
-                "No calls yet in this process." if not outcomes else "Recent calls succeeded.")
+                "No calls in the last 10 minutes in this process." if not outcomes
+                else "Calls in the last 10 minutes succeeded.")
         return Health(status, reason, breaker, error_rate, median, len(outcomes))
 
 

@@ -1,8 +1,13 @@
 """Daily budgets: tokens per user and dollars for the whole product, by UTC day.
 
 At the alert threshold an event is written once per day and budget; at 100% new replies are
-refused with a clear message. Spending is kept per user and UTC day in `daily_usage`, written in the same transaction as each
-reply, so every process agrees and a check reads one day's rows.
+refused with a clear message. Spending is kept per user and UTC day in `daily_usage`, written in the
+same transaction as each reply, so every process agrees and a check reads one day's rows.
+
+A reply in flight counts too: its claim reserves its estimated tokens and cost until it is stored,
+and checks are serialized (SQLite's write lock; an advisory lock on PostgreSQL), so concurrent
+requests cannot all pass on the same remaining allowance. A budget is exceeded by at most the one
+reply that was admitted last.
 """
 
 from __future__ import annotations
@@ -11,12 +16,13 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta, timezone
 from decimal import Decimal
 
-from sqlalchemy import bindparam, case, func, select
+from sqlalchemy import bindparam, case, func, select, text
 from sqlalchemy.orm import Session
 
 from backend.config import Settings
 from backend.errors import BudgetExceededError
-from backend.models import DailyUsage
+from backend.models import ChatSession, DailyUsage
+from backend.models.base import utcnow
 from backend.services import event_service
 from backend.utils.formatting import format_usd
 
@@ -50,16 +56,37 @@ _TODAY = (  # built once: it runs before every message
 )
 
 
+_RESERVED = (  # replies in flight: claimed and not yet stored
+    select(func.sum(case((ChatSession.user_id == bindparam("user_id"), ChatSession.reserved_tokens),
+                         else_=0)),
+           func.sum(ChatSession.reserved_cost))
+    .where(ChatSession.reply_claimed_until > bindparam("now"))
+)
+#: Any constant: the key of the PostgreSQL advisory lock that serializes budget checks.
+_BUDGET_LOCK_KEY = 0x6275646765  # "budge"
+
+
 def usage_today(session: Session, settings: Settings, user_id: int) -> tuple[BudgetUse, BudgetUse]:
-    """(the user's tokens, everyone's cost) since UTC midnight: one query over today's rows."""
+    """(the user's tokens, everyone's cost) since UTC midnight, replies in flight included."""
     user_tokens, cost = session.execute(
         _TODAY, {"user_id": user_id, "day": start_of_utc_day().date()}).one()
-    return (BudgetUse(Decimal(int(user_tokens or 0)), Decimal(settings.user_daily_token_budget)),
-            BudgetUse(Decimal(cost or 0), settings.global_daily_cost_budget_usd))
+    reserved_tokens, reserved_cost = session.execute(
+        _RESERVED, {"user_id": user_id, "now": utcnow()}).one()
+    return (BudgetUse(Decimal(int(user_tokens or 0) + int(reserved_tokens or 0)),
+                      Decimal(settings.user_daily_token_budget)),
+            BudgetUse(Decimal(cost or 0) + Decimal(reserved_cost or 0),
+                      settings.global_daily_cost_budget_usd))
+
+
+def serialize_checks(session: Session) -> None:
+    """Make this transaction's check-and-reserve atomic against every other one."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _BUDGET_LOCK_KEY})
 
 
 def check_budgets(session: Session, settings: Settings, *, user_id: int) -> None:
-    """Refuse a new reply when a budget is used up; write the alert event at the threshold."""
+    """Refuse a new reply when a budget is used up (replies in flight count); write the alert event
+    at the threshold. Call `serialize_checks` first in the transaction that then reserves."""
     user, overall = usage_today(session, settings, user_id)
     wait_hours = max(1, round(seconds_until_utc_midnight() / 3600))
     if user.limit and user.share >= 1:

@@ -1,44 +1,79 @@
 """Conversations: a student's message in, the client's reply out, every token accounted for.
 
-The student's message is committed before the API is called, so it survives any failure. The
-reply is stored (with its usage and cost, added to the session in the same transaction) only when
-it arrived whole; a failure leaves a notice and a retry that answers the same message again.
+One turn is one path, whatever asked for the reply (a send, Retry, a reload, a second tab):
+1. In one transaction: the conversation row is locked, the student's message is stored, and the
+   reply is *claimed*: no other reply is in flight, the breaker is not open, the budgets (replies
+   in flight included) and the rate limit admit it, and its estimated cost is reserved. A refusal
+   rolls everything back, so a refused message is never stored.
+2. The reply is generated in a background thread, so a rerun or a closed tab does not cut it off;
+   the page streams it while it watches. The billed input is recorded as soon as the API reports
+   it, and the output guard holds back a few words so a leak is stopped before it is shown.
+3. The whole reply is stored (its claim ends in the same transaction), or, after a failure, a
+   notice and a Retry; a cut-off reply is never stored but what it was billed is counted.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
+import queue
+import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from backend.config import get_settings
 from backend.db import unit_of_work
-from backend.errors import AppError, ConflictError, PermissionDeniedError, ValidationError
-from backend.models import ClientProfile
-from backend.models.enums import MessageRole, SessionStatus
+from backend.errors import AppError, ConflictError, ValidationError
+from backend.models import ChatSession, ClientProfile
+from backend.models.enums import MessageRole
 from backend.schemas.accounts import UserRead
-from backend.schemas.clients import ClientRead
-from backend.schemas.conversations import MessageRead, SessionRead
-from backend.services import budget_service, event_service, prompt_service, session_service
-from backend.services.anthropic_service import Completion, GatewayError, LLMGateway, get_gateway
+from backend.schemas.clients import ClientBrief, ClientRead
+from backend.schemas.conversations import MessageRead, SessionRead, Usage
+from backend.services import (
+    budget_service, client_service, event_service, output_guard, prompt_service, session_service,
+)
+from backend.services.anthropic_service import (
+    Completion, ErrorCategory, GatewayError, LLMGateway, classify, get_gateway,
+)
+from backend.services.session_service import ReplyInFlight
+from backend.utils.pricing import calculate_cost
 from backend.utils.rate_limiter import get_rate_limiter
+from backend.utils.text import clean_text
 from backend.utils.token_counter import estimate_messages_tokens, estimate_tokens
 
+logger = logging.getLogger(__name__)
+
 FALLBACK_TEMPLATES = (
-    "{name} pauses and seems lost in thought.",
+    "{name} pauses, lost in thought.",
     "{name} needs a moment before answering.",
-    "{name} looks away for a moment, gathering their thoughts.",
+    "{name} looks away for a moment.",
 )
+#: How long past the reply's own deadline its claim holds (then another request may take over).
+CLAIM_GRACE_SECONDS = 15
+
+
+class NothingToAnswer(ConflictError):
+    def __init__(self) -> None:
+        super().__init__("There is no message waiting for a reply. Type a new message.")
+
+
+class ReplyWithheld(AppError):
+    """The output guard stopped both attempts at a reply."""
+
+    level = "warning"
 
 
 @dataclass
 class ReplyOutcome:
-    """What happened to one reply: the stored message, or a notice and the error behind it."""
+    """What happened to one reply: the stored message (and the new totals), or a notice."""
 
     message: MessageRead | None = None
+    session: SessionRead | None = None
     notice: str | None = None
     error: AppError | None = None
 
@@ -47,149 +82,138 @@ class ReplyOutcome:
         return self.message is not None
 
 
-# Starting and ending ----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ConversationView:
+    """Everything a page shows of one conversation, read in one transaction."""
+
+    session: SessionRead
+    messages: list[MessageRead]
+    client: ClientBrief
+    reply_pending: bool
+
+    @property
+    def awaiting_reply(self) -> bool:
+        """The student's last message has no reply yet (after a failure or a reload)."""
+        return bool(self.messages) and self.messages[-1].role == MessageRole.user
+
+
+# Reading, starting and ending -------------------------------------------------------------------
+def get_view(engine: Engine, *, actor: UserRead | None, session_id: int) -> ConversationView:
+    with unit_of_work(engine, write=False) as db:
+        chat = session_service.get_session(db, actor=actor, session_id=session_id)
+        messages = session_service.get_messages(db, actor=actor, session_id=session_id)
+        client = client_service.get_client_brief(db, actor=actor, client_id=chat.client_id)
+    return ConversationView(chat, messages, client, reply_pending=chat.reply_pending)
+
+
+def reply_pending(engine: Engine, *, actor: UserRead | None, session_id: int) -> bool:
+    """Whether a reply is still being generated (a page polls this while another tab waits)."""
+    with unit_of_work(engine, write=False) as db:
+        return session_service.get_session(db, actor=actor, session_id=session_id).reply_pending
+
+
 def start_conversation(engine: Engine, *, actor: UserRead | None, client_id: int) -> SessionRead:
     """The actor's active conversation with this client, or a new one."""
-    with unit_of_work(engine) as session:
-        existing = session_service.get_active_session(session, actor=actor, client_id=client_id)
+    with unit_of_work(engine) as db:
+        existing = session_service.get_active_session(db, actor=actor, client_id=client_id)
         if existing is not None:
             return existing
-        client = _load_client(session, client_id)
+        client = _load_client(db, client_id)
         return session_service.create_session(
-            session, actor=actor, client_id=client_id, model=get_gateway().model,
+            db, actor=actor, client_id=client_id, model=get_gateway().model,
             prompt_version=f"{prompt_service.PROMPT_TEMPLATE_VERSION}/p{client.version}",
         )
 
 
 def end_conversation(engine: Engine, *, actor: UserRead | None, session_id: int) -> SessionRead:
-    with unit_of_work(engine) as session:
-        return session_service.end_session(session, actor=actor, session_id=session_id)
+    with unit_of_work(engine) as db:
+        return session_service.end_session(db, actor=actor, session_id=session_id)
 
 
-# Sending ----------------------------------------------------------------------------------------
+# The turn ---------------------------------------------------------------------------------------
 def validate_content(content: str) -> str:
-    """Refuse empty or over-long messages before anything is stored or sent."""
-    text = (content or "").strip()
+    """Refuse empty, over-long or control-character messages before anything is stored."""
     limit = get_settings().message_max_chars
+    text = clean_text(content, field="message", label="Your message", max_chars=limit)
     if not text:
         raise ValidationError("Type a message before sending.")
-    if len(text) > limit:
-        raise ValidationError(
-            f"Messages can be at most {limit:,} characters; this one has {len(text):,}. "
-            "Shorten it or split it into two messages.")
     return text
 
 
-def submit_message(engine: Engine, *, actor: UserRead | None, session_id: int,
-                   content: str) -> MessageRead:
-    """Check and store the student's message (committed before any API call)."""
-    text = validate_content(content)
-    with unit_of_work(engine) as session:
-        # add_message checks the session is the actor's and still active; a refusal below rolls
-        # the message back, so nothing is stored unless it may be answered.
-        message = session_service.add_message(session, actor=actor, session_id=session_id,
-                                              role=MessageRole.user, content=text)
-        budget_service.check_budgets(session, get_settings(), user_id=actor.id)
-        get_rate_limiter().hit_message(actor.id)
-        return message
+def submit_message(engine: Engine, *, actor: UserRead | None, session_id: int, content: str,
+                   gateway: LLMGateway | None = None) -> Reply:
+    """Store the student's message and start the client's reply; iterate the result to stream it.
 
-
-def awaiting_reply(messages: list[MessageRead]) -> bool:
-    """True when the student's last message has no reply yet (after a failure or a reload)."""
-    return bool(messages) and messages[-1].role == MessageRole.user
-
-
-class ConversationReply:
-    """Iterate for the reply's text as it streams; afterwards `.outcome` says how it ended.
-
-    Iteration never raises for a service failure: it stops, and `.outcome` carries the notice.
+    Raises an `AppError` (and stores nothing) when the message or its reply is refused.
     """
-
-    def __init__(self, engine: Engine, actor: UserRead, session_id: int, gateway: LLMGateway,
-                 retry: bool) -> None:
-        self.engine, self.actor, self.session_id = engine, actor, session_id
-        self.gateway, self.retry = gateway, retry
-        self.outcome = ReplyOutcome()
-
-    def __iter__(self) -> Iterator[str]:
-        stream = None
-        try:
-            request = _prepare_request(self.engine, self.actor, self.session_id, self.retry)
-            stream = self.gateway.stream_reply(request.system, request.history,
-                                               demo_profile=request.client)
-            yield from stream
-            self.outcome = _store_reply(self.engine, self.actor, request, stream.completion)
-        except GatewayError as error:
-            self.outcome = _failed(self.engine, self.actor, self.session_id, error)
-        except AppError as error:
-            self.outcome = ReplyOutcome(notice=error.message, error=error)
-        finally:
-            # Also when the reader stops early (a rerun): a billed, unkept reply is still counted.
-            if stream is not None and stream.completion is None and stream.partial is not None:
-                _record_unkept_usage(self.engine, self.session_id, stream.partial)
-
-
-def stream_reply(engine: Engine, *, actor: UserRead | None, session_id: int,
-                 gateway: LLMGateway | None = None, retry: bool = False) -> ConversationReply:
-    """The client's reply to the student's unanswered message(s), streamed."""
-    return ConversationReply(engine, actor, session_id, gateway or get_gateway(), retry)
-
-
-def get_ai_response(engine: Engine, *, actor: UserRead | None, session_id: int,
-                    gateway: LLMGateway | None = None, retry: bool = False) -> ReplyOutcome:
-    """The reply without streaming (scripts, tests)."""
+    text = validate_content(content)
     gateway = gateway or get_gateway()
-    try:
-        request = _prepare_request(engine, actor, session_id, retry)
-        completion = gateway.complete(request.system, request.history, demo_profile=request.client)
-        return _store_reply(engine, actor, request, completion)
-    except GatewayError as error:
-        return _failed(engine, actor, session_id, error)
-    except AppError as error:
-        return ReplyOutcome(notice=error.message, error=error)
+    with unit_of_work(engine) as db:
+        chat = session_service.lock_for_turn(db, actor=actor, session_id=session_id)
+        if session_service.reply_in_flight(chat):
+            raise ReplyInFlight()
+        sent = session_service.append_message(db, chat, text)
+        ticket = _claim(db, gateway, chat)
+    return Reply(_ReplyJob(engine, gateway, ticket).start(), sent=sent)
+
+
+def request_reply(engine: Engine, *, actor: UserRead | None, session_id: int,
+                  gateway: LLMGateway | None = None) -> Reply:
+    """Ask again for the reply to the student's unanswered message (Retry, or after a reload)."""
+    gateway = gateway or get_gateway()
+    with unit_of_work(engine) as db:
+        chat = session_service.lock_for_turn(db, actor=actor, session_id=session_id)
+        if session_service.reply_in_flight(chat):
+            raise ReplyInFlight()
+        ticket = _claim(db, gateway, chat)
+    return Reply(_ReplyJob(engine, gateway, ticket).start())
 
 
 def send_message(engine: Engine, *, actor: UserRead | None, session_id: int, content: str,
                  gateway: LLMGateway | None = None) -> ReplyOutcome:
-    """Store the student's message, then get and store the client's reply."""
-    submit_message(engine, actor=actor, session_id=session_id, content=content)
-    return get_ai_response(engine, actor=actor, session_id=session_id, gateway=gateway)
+    """Store the student's message, then wait for the client's reply (scripts, tests)."""
+    return submit_message(engine, actor=actor, session_id=session_id, content=content,
+                          gateway=gateway).wait()
 
 
-# Internals --------------------------------------------------------------------------------------
-@dataclass
-class _Request:
+@dataclass(frozen=True)
+class _Ticket:
+    """A claimed reply: everything the background thread needs, nothing it must read again."""
+
     session_id: int
+    user_id: int
+    claim_id: str
     client: ClientRead
     system: str
     history: list[dict]
+    student_turns: int
+    deadline: float  # time.monotonic()
 
 
-def _load_client(session: Session, client_id: int) -> ClientRead:
-    """The full profile for the prompt (server side only; never sent to a student's page)."""
-    return ClientRead.model_validate(session.get(ClientProfile, client_id))
-
-
-def _prepare_request(engine: Engine, actor: UserRead | None, session_id: int,
-                     retry: bool) -> _Request:
+def _claim(db: Session, gateway: LLMGateway, chat: ChatSession) -> _Ticket:
+    """Check everything that may refuse a paid call, then claim and reserve (locked row)."""
     settings = get_settings()
-    # Read-only unless a retry must be counted against the limits (budget alerts may write).
-    with unit_of_work(engine, write=retry) as session:
-        chat = session_service.get_session(session, actor=actor, session_id=session_id)
-        if chat.user_id != actor.id:
-            raise PermissionDeniedError("Only the person talking can ask for a reply.")
-        if chat.status != SessionStatus.active:
-            raise session_service.SessionCompleted()
-        client = _load_client(session, chat.client_id)
-        system = prompt_service.generate_system_prompt(client)
-        budget = settings.context_token_budget - estimate_tokens(system)
-        turns = session_service.recent_turns(session, session_id=session_id, budget_tokens=budget)
-        if not turns or turns[-1][0] != MessageRole.user:
-            raise ConflictError("There is no message waiting for a reply. Type a new message.")
-        if retry:
-            budget_service.check_budgets(session, settings, user_id=chat.user_id)
-            get_rate_limiter().hit_message(actor.id)
-    return _Request(session_id, client, system, format_history(turns, budget_tokens=budget))
+    client = _load_client(db, chat.client_id)
+    system = prompt_service.generate_system_prompt(client)
+    budget = settings.context_token_budget - estimate_tokens(system)
+    turns = session_service.recent_turns(db, session_id=chat.id, budget_tokens=budget)
+    if not turns or turns[-1][0] != MessageRole.user:
+        raise NothingToAnswer()
+    history = format_history(turns, budget_tokens=budget)
+    gateway.ensure_available()  # an open breaker refuses before any limit is counted
+    estimate = Usage(input_tokens=estimate_tokens(system) + estimate_messages_tokens(history),
+                     output_tokens=settings.anthropic_max_tokens)
+    budget_service.serialize_checks(db)
+    budget_service.check_budgets(db, settings, user_id=chat.user_id)
+    get_rate_limiter().hit_message(chat.user_id)
+    claim_id = session_service.claim_reply(
+        chat, seconds=settings.reply_timeout_seconds + CLAIM_GRACE_SECONDS,
+        reserve_tokens=estimate.total_tokens,
+        reserve_cost=calculate_cost(gateway.model, estimate, settings.model_prices_json)
+        or Decimal(0))
+    return _Ticket(chat.id, chat.user_id, claim_id, client, system, history,
+                   student_turns=sum(1 for role, _ in turns if role == MessageRole.user),
+                   deadline=time.monotonic() + settings.reply_timeout_seconds)
 
 
 def format_history(turns: list[tuple[str, str]], *, budget_tokens: int) -> list[dict]:
@@ -212,58 +236,232 @@ def format_history(turns: list[tuple[str, str]], *, budget_tokens: int) -> list[
     return merged
 
 
-def _store_reply(engine: Engine, actor: UserRead, request: _Request,
-                 completion: Completion | None) -> ReplyOutcome:
-    """Store a whole reply with its usage and cost (added to the session in the same transaction).
+# The reply --------------------------------------------------------------------------------------
+_DONE = object()
+_running: set[threading.Thread] = set()
+_running_lock = threading.Lock()
 
-    A reply is stored even if the student typed again meanwhile (or ended the conversation): it was
-    paid for, so the totals must include it, and the next request merges the turns.
+
+def wait_for_replies(timeout: float = 30) -> bool:
+    """Wait for replies still being generated in this process (shutdown, tests); True when none
+    is left."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with _running_lock:
+            threads = list(_running)
+        if not threads:
+            return True
+        if time.monotonic() > deadline:
+            return False
+        threads[0].join(max(deadline - time.monotonic(), 0.01))
+
+
+class Reply:
+    """Iterate for the reply's text as it streams; afterwards `.outcome` says how it ended.
+
+    Iteration never raises for a service failure. Stopping early (a rerun) does not stop the
+    reply: it is still stored. Past the reply's deadline the claim is given up and the outcome is
+    a timeout notice with a Retry.
     """
-    if completion is None or not completion.text.strip():
-        return ReplyOutcome(notice="The reply came back empty. Press Retry.",
-                            error=ConflictError("Empty reply."))
-    with unit_of_work(engine) as session:
-        message = session_service.add_message(
-            session, actor=actor, session_id=request.session_id, role=MessageRole.assistant,
-            content=completion.text, usage=completion.usage, model=completion.model,
-            cost=completion.cost, latency_ms=completion.latency_ms,
-            time_to_first_token_ms=completion.time_to_first_token_ms, allow_completed=True,
-        )
-        if completion.cost is None:
-            event_service.record(session, "warning", "pricing",
-                                 f"Model {completion.model} has no price; its cost is unknown.",
-                                 session_id=request.session_id)
-    return ReplyOutcome(message=message)
+
+    def __init__(self, job: _ReplyJob, sent: MessageRead | None = None) -> None:
+        self._job, self.sent = job, sent
+
+    def __iter__(self) -> Iterator[str]:
+        job = self._job
+        while True:
+            remaining = job.ticket.deadline + 1 - time.monotonic()
+            try:
+                item = job.chunks.get(timeout=max(remaining, 0.01))
+            except queue.Empty:
+                job.give_up()
+                return
+            if item is _DONE:
+                return
+            yield item
+
+    @property
+    def outcome(self) -> ReplyOutcome:
+        return self._job.outcome or ReplyOutcome(notice="The reply is still on its way.")
+
+    def wait(self) -> ReplyOutcome:
+        for _ in self:
+            pass
+        return self.outcome
 
 
-def _record_unkept_usage(engine: Engine, session_id: int, partial: Completion) -> None:
-    """Add the usage of a reply that was cut off to the session's totals (no message is stored)."""
-    with unit_of_work(engine) as session:
-        session_service.update_token_count(session, session_id=session_id, usage=partial.usage,
-                                           cost=partial.cost, model=partial.model)
-        event_service.record(
-            session, "info", "partial_reply", "A reply was cut off; its tokens were still billed.",
-            session_id=session_id,
-            details={"request_id": partial.request_id, "input_tokens": partial.usage.input_tokens,
-                     "output_tokens_estimated": partial.usage.output_tokens,
-                     "cost": str(partial.cost)})
+class _ReplyJob:
+    """One claimed reply, generated in a background thread and stored by it."""
+
+    def __init__(self, engine: Engine, gateway: LLMGateway, ticket: _Ticket) -> None:
+        self.engine, self.gateway, self.ticket = engine, gateway, ticket
+        self.chunks: queue.SimpleQueue = queue.SimpleQueue()
+        self.outcome: ReplyOutcome | None = None
+        self._given_up = threading.Event()
+        self._counted = Usage()  # billed usage already added to the totals (from message_start)
+        self._counted_cost: Decimal | None = Decimal(0)
+
+    def start(self) -> _ReplyJob:
+        thread = threading.Thread(target=self._run, name=f"reply-{self.ticket.session_id}",
+                                  daemon=True)
+        with _running_lock:
+            _running.add(thread)
+        thread.start()
+        return self
+
+    def give_up(self) -> None:
+        """The page waited past the deadline: free the conversation for a Retry."""
+        self._given_up.set()
+        with unit_of_work(self.engine) as db:
+            session_service.release_claim(db, session_id=self.ticket.session_id,
+                                          claim_id=self.ticket.claim_id)
+        error = GatewayError(ErrorCategory.timeout, detail="reply deadline passed")
+        self.outcome = self._failed(error, log=True)
+
+    def _run(self) -> None:
+        outcome = None
+        try:
+            outcome = self._generate()
+        except GatewayError as error:  # a page that gave up has logged the timeout already
+            outcome = self._failed(error, log=not self._given_up.is_set())
+        except AppError as error:
+            outcome = ReplyOutcome(notice=error.message, error=error)
+        except Exception as error:  # never a silent crash in a thread: categorize and log it
+            logger.exception("Reply failed unexpectedly")
+            outcome = self._failed(classify(error), log=True)
+        finally:
+            if outcome is None or not outcome.ok:
+                self._release()
+            if not self._given_up.is_set():
+                self.outcome = outcome
+            self.chunks.put(_DONE)
+            with _running_lock:
+                _running.discard(threading.current_thread())
+
+    def _generate(self) -> ReplyOutcome:
+        """Up to two attempts: the second only after the output guard stopped the first."""
+        ticket = self.ticket
+        system = ticket.system
+        for _attempt in range(2):
+            guard = output_guard.guard_for(ticket.client, student_turns=ticket.student_turns,
+                                           run_words=get_settings().output_guard_words)
+            self._counted, self._counted_cost = Usage(), Decimal(0)
+            stream = self.gateway.stream_reply(
+                system, ticket.history, demo_profile=ticket.client, on_start=self._record_start,
+                deadline=ticket.deadline)
+            chunks = iter(stream)
+            try:
+                for text in chunks:
+                    if self._given_up.is_set() or guard.leaked:
+                        break
+                    if shown := guard.feed(text):
+                        self.chunks.put(shown)
+            except GatewayError:
+                self._record_unkept(stream.partial)
+                raise
+            finally:
+                chunks.close()  # a stream stopped early still reports what it was billed
+            if self._given_up.is_set():
+                self._record_unkept(stream.completion or stream.partial)
+                raise GatewayError(ErrorCategory.timeout, detail="reply deadline passed")
+            if stream.completion is not None and not guard.leaked:
+                rest = guard.finish()
+                if not guard.leaked:
+                    if rest:
+                        self.chunks.put(rest)
+                    return self._store(stream.completion)
+            billed = stream.completion or stream.partial
+            self._log_leak(guard.leaked, billed)
+            self._record_unkept(billed)
+            system = ticket.system + output_guard.correction(guard.leaked)
+        raise ReplyWithheld(f"{ticket.client.name}'s reply was held back because it broke "
+                            "character. Press Retry to ask again.")
+
+    # Accounting (each in its own short transaction) ---------------------------------------------
+    def _record_start(self, usage: Usage, model: str) -> None:
+        """As soon as `message_start` arrives: a crash now loses at most the output."""
+        cost = calculate_cost(model, usage, get_settings().model_prices_json)
+        with unit_of_work(self.engine) as db:
+            session_service.record_usage(db, session_id=self.ticket.session_id, usage=usage,
+                                         cost=cost, model=model)
+        self._counted, self._counted_cost = usage, cost
+
+    def _record_unkept(self, partial: Completion | None) -> None:
+        """A reply that was billed but not kept: its usage beyond what was counted joins the
+        totals, and an event says so (paid calls = stored replies + these events)."""
+        if partial is None:
+            return
+        rest = partial.usage.minus(self._counted)
+        cost = None if partial.cost is None else partial.cost - (self._counted_cost or 0)
+        with unit_of_work(self.engine) as db:
+            session_service.record_usage(db, session_id=self.ticket.session_id, usage=rest,
+                                         cost=cost, model=partial.model,
+                                         unpriced=partial.cost is None)
+            event_service.record(
+                db, "info", "partial_reply", "A reply was cut off; its tokens were still billed.",
+                session_id=self.ticket.session_id,
+                details={"request_id": partial.request_id,
+                         "input_tokens": partial.usage.input_tokens,
+                         "output_tokens_estimated": partial.usage.output_tokens,
+                         "cost": str(partial.cost)})
+        self._counted = partial.usage
+
+    def _store(self, completion: Completion) -> ReplyOutcome:
+        if not completion.text.strip():
+            self._record_unkept(completion)
+            return ReplyOutcome(notice="The reply came back empty. Press Retry.",
+                                error=ConflictError("Empty reply."))
+        with unit_of_work(self.engine) as db:
+            stored = session_service.store_reply(
+                db, session_id=self.ticket.session_id, claim_id=self.ticket.claim_id,
+                content=completion.text, usage=completion.usage, cost=completion.cost,
+                model=completion.model, counted=self._counted, counted_cost=self._counted_cost,
+                latency_ms=completion.latency_ms,
+                time_to_first_token_ms=completion.time_to_first_token_ms)
+            if stored is not None and completion.cost is None:
+                event_service.record(db, "warning", "pricing",
+                                     f"Model {completion.model} has no price; its cost is unknown.",
+                                     session_id=self.ticket.session_id)
+        if stored is None:  # the page gave up on it and may have asked again: do not stack replies
+            self._record_unkept(completion)
+            return ReplyOutcome(notice="The reply arrived too late and was not kept. Press Retry.",
+                                error=ConflictError("Claim given up."))
+        message, totals = stored
+        return ReplyOutcome(message=message, session=totals)
+
+    def _release(self) -> None:
+        with unit_of_work(self.engine) as db:
+            session_service.release_claim(db, session_id=self.ticket.session_id,
+                                          claim_id=self.ticket.claim_id)
+
+    def _log_leak(self, leaked: str, completion: Completion | None) -> None:
+        with unit_of_work(self.engine) as db:
+            event_service.record(
+                db, "warning", "output_guard",
+                f"A reply was stopped before the student saw it: it repeated {leaked}.",
+                user_id=self.ticket.user_id, session_id=self.ticket.session_id,
+                details={"request_id": completion.request_id if completion else None})
+
+    def _failed(self, error: GatewayError, *, log: bool) -> ReplyOutcome:
+        """Log the failure (no secrets) and return a notice never stored as the client's words."""
+        if log:
+            with unit_of_work(self.engine) as db:
+                event_service.record(
+                    db, error.severity, f"api_{error.category}", error.summary,
+                    user_id=self.ticket.user_id, session_id=self.ticket.session_id,
+                    details={"request_id": error.request_id, "status": error.status,
+                             "detail": error.detail, "retryable": error.retryable})
+        notice = fallback_notice(self.ticket.client.name, self.ticket.session_id, error)
+        return ReplyOutcome(notice=notice, error=error)
 
 
-def _failed(engine: Engine, actor: UserRead, session_id: int, error: GatewayError) -> ReplyOutcome:
-    """Log the failure (no secrets) and return a notice that is never stored as the client's words."""
-    with unit_of_work(engine) as session:
-        event_service.record(
-            session, error.severity, f"api_{error.category}",
-            f"Reply failed: {error.category}", user_id=actor.id, session_id=session_id,
-            details={"request_id": error.request_id, "status": error.status,
-                     "detail": error.detail, "retryable": error.retryable},
-        )
-        client_id = session_service.get_session(session, actor=actor, session_id=session_id).client_id
-        name = session.scalar(select(ClientProfile.name).where(ClientProfile.id == client_id))
-    return ReplyOutcome(notice=fallback_notice(name or "The client", session_id, error), error=error)
+# Internals --------------------------------------------------------------------------------------
+def _load_client(db: Session, client_id: int) -> ClientRead:
+    """The full profile for the prompt (server side only; never sent to a student's page)."""
+    return ClientRead.model_validate(db.get(ClientProfile, client_id))
 
 
-def fallback_notice(name: str, session_id: int, error: GatewayError) -> str:
+def fallback_notice(name: str, session_id: int, error: AppError) -> str:
     """A short in-world notice plus what happened and what to do."""
     index = int(hashlib.sha256(f"{session_id}".encode()).hexdigest(), 16) % len(FALLBACK_TEMPLATES)
     return f"{FALLBACK_TEMPLATES[index].format(name=name)} ({error.message})"

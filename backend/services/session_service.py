@@ -7,9 +7,11 @@ and cost totals are always the sum of its messages.
 
 from __future__ import annotations
 
+import secrets
+from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import Integer, bindparam, or_, select
+from sqlalchemy import Integer, bindparam, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -27,8 +29,16 @@ MAX_PAGE_SIZE = 500
 
 
 class SessionNotFound(NotFoundError):
+    """Also for a conversation that exists but is someone else's: ids cannot be probed."""
+
     def __init__(self, session_id: int) -> None:
-        super().__init__(f"No conversation with id {session_id}.")
+        super().__init__(f"No conversation with id {session_id} is open to you.")
+
+
+class ReplyInFlight(ConflictError):
+    def __init__(self) -> None:
+        super().__init__("The client is still answering your last message. Wait for the reply to "
+                         "appear, then send your next message.")
 
 
 class SessionCompleted(ConflictError):
@@ -74,15 +84,25 @@ def _load_readable(session: Session, actor: UserRead | None, session_id: int,
         return chat
     if actor.is_teacher and _teacher_can_read(session, actor, chat):
         return chat
-    raise PermissionDeniedError("You can only open your own conversations.")
+    raise SessionNotFound(session_id)  # the same answer as for an id that does not exist
 
 
-def _load_own(session: Session, actor: UserRead | None, session_id: int) -> ChatSession:
-    """The session locked for writing, if it belongs to the actor."""
+def lock_for_turn(session: Session, *, actor: UserRead | None, session_id: int) -> ChatSession:
+    """The actor's own active conversation, locked for this transaction, if they may still talk.
+
+    A student may talk only while the client is still assigned to them (enrolled, assignment
+    published, client not archived), so removal or unpublishing stops the next message.
+    Internal: the conversation service's turn.
+    """
     actor = require_user(actor)
-    chat = _load_readable(session, actor, session_id, for_update=True)
-    if chat.user_id != actor.id:
-        raise PermissionDeniedError("Only the person having this conversation can add to it.")
+    chat = session.scalar(_SESSION_BY_ID_FOR_UPDATE, {"session_id": session_id})
+    if chat is None or chat.user_id != actor.id:
+        raise SessionNotFound(session_id)
+    if chat.status != SessionStatus.active.value:
+        raise SessionCompleted()
+    if chat.mode == SessionMode.practice.value:
+        assignment_service.require_student_access(session, student=actor, client_id=chat.client_id,
+                                                  assignment_id=chat.assignment_id)
     return chat
 
 
@@ -216,68 +236,124 @@ def end_session(session: Session, *, actor: UserRead | None, session_id: int) ->
     return SessionRead.model_validate(chat)
 
 
-def add_message(
-    session: Session, *, actor: UserRead | None, session_id: int, role: MessageRole, content: str,
-    usage: Usage | None = None, model: str | None = None, cost: Decimal | None = None,
-    latency_ms: int | None = None, time_to_first_token_ms: int | None = None,
-    allow_completed: bool = False,
-) -> MessageRead:
-    """Append one message with the next sequence number; a reply's usage joins the session totals.
+def add_message(session: Session, *, actor: UserRead | None, session_id: int,
+                content: str) -> MessageRead:
+    """The student's (or testing teacher's) message. Client replies are never taken from a caller:
+    only a claimed reply is stored (`store_reply`)."""
+    chat = lock_for_turn(session, actor=actor, session_id=session_id)
+    if reply_in_flight(chat):
+        raise ReplyInFlight()
+    return append_message(session, chat, content)
 
-    `allow_completed` lets a reply that was already paid for land after the student ended the
-    conversation, so no cost goes unrecorded.
-    """
-    chat = _load_own(session, actor, session_id)
-    if chat.status != SessionStatus.active.value and not allow_completed:
-        raise SessionCompleted()
-    # The session row is locked, so this count is ours until commit: numbers stay gapless.
-    chat.message_count += 1
-    role = MessageRole(role)
-    usage = usage or Usage()
-    now = utcnow()
-    message = Message(
-        session_id=chat.id, sequence_number=chat.message_count, role=role.value, content=content,
-        token_count=usage.output_tokens if role == MessageRole.assistant else estimate_tokens(content),
-        model=model, input_tokens=usage.input_tokens, output_tokens=usage.output_tokens,
-        cache_write_tokens=usage.cache_write_tokens, cache_read_tokens=usage.cache_read_tokens,
-        cost=cost if role == MessageRole.assistant else None, latency_ms=latency_ms,
-        time_to_first_token_ms=time_to_first_token_ms, created_at=now,
-    )
-    session.add(message)
-    if role == MessageRole.assistant:
-        _add_usage(chat, usage, cost, model)
-        usage_service.record_message(session, chat, role=role, at=now, usage=usage, cost=cost,
-                                     model=model)
-    else:
-        usage_service.record_message(session, chat, role=role, at=now)
+
+def append_message(session: Session, chat: ChatSession, content: str) -> MessageRead:
+    """Append the person's message to a locked conversation (internal)."""
+    message = _append(session, chat, role=MessageRole.user, content=content,
+                      token_count=estimate_tokens(content))
+    usage_service.record_message(session, chat, role=MessageRole.user, at=message.created_at)
     session.flush()
     return MessageRead.model_validate(message)
 
 
-def update_token_count(
-    session: Session, *, session_id: int, usage: Usage, cost: Decimal | None, model: str | None
+def _append(session: Session, chat: ChatSession, *, role: MessageRole, content: str,
+            **columns) -> Message:
+    # The session row is locked, so this count is ours until commit: numbers stay gapless.
+    chat.message_count += 1
+    message = Message(session_id=chat.id, sequence_number=chat.message_count, role=role.value,
+                      content=content, created_at=utcnow(), **columns)
+    session.add(message)
+    return message
+
+
+# The reply in flight --------------------------------------------------------------------------
+def reply_in_flight(chat: ChatSession, now: datetime | None = None) -> bool:
+    return chat.reply_claimed_until is not None and chat.reply_claimed_until > (now or utcnow())
+
+
+def claim_reply(chat: ChatSession, *, seconds: float, reserve_tokens: int,
+                reserve_cost: Decimal) -> str:
+    """Take the right to answer a locked conversation (caller checked none is in flight).
+
+    The claim expires, so a crashed process cannot hold it forever; while it holds, its reserved
+    tokens and cost count against the daily budgets.
+    """
+    claim_id = secrets.token_hex(16)
+    chat.reply_claim_id = claim_id
+    chat.reply_claimed_until = utcnow() + timedelta(seconds=seconds)
+    chat.reserved_tokens, chat.reserved_cost = reserve_tokens, reserve_cost
+    return claim_id
+
+
+_RELEASE = (update(ChatSession).where(ChatSession.id == bindparam("session_id"),
+                                      ChatSession.reply_claim_id == bindparam("claim_id"))
+            .values(reply_claim_id=None, reply_claimed_until=None, reserved_tokens=0,
+                    reserved_cost=Decimal(0)).execution_options(synchronize_session=False))
+
+
+def release_claim(session: Session, *, session_id: int, claim_id: str) -> bool:
+    """Give the claim back (if it is still ours); True when it was."""
+    return session.execute(_RELEASE, {"session_id": session_id, "claim_id": claim_id}).rowcount > 0
+
+
+def store_reply(
+    session: Session, *, session_id: int, claim_id: str, content: str, usage: Usage,
+    cost: Decimal | None, model: str | None, counted: Usage, counted_cost: Decimal | None,
+    latency_ms: int | None = None, time_to_first_token_ms: int | None = None,
+) -> tuple[MessageRead, SessionRead] | None:
+    """Store the client's reply if the claim is still ours (else None: it was given up).
+
+    The message keeps the reply's whole usage; the totals add what `counted` (recorded when the
+    reply started) did not already add. Ends the claim in the same transaction.
+    """
+    chat = session.scalar(_SESSION_BY_ID_FOR_UPDATE, {"session_id": session_id})
+    if chat is None or chat.reply_claim_id != claim_id:
+        return None
+    message = _append(
+        session, chat, role=MessageRole.assistant, content=content,
+        token_count=usage.output_tokens, model=model, input_tokens=usage.input_tokens,
+        output_tokens=usage.output_tokens, cache_write_tokens=usage.cache_write_tokens,
+        cache_read_tokens=usage.cache_read_tokens, cost=cost, latency_ms=latency_ms,
+        time_to_first_token_ms=time_to_first_token_ms,
+    )
+    rest = usage.minus(counted)
+    rest_cost = None if cost is None else cost - (counted_cost or Decimal(0))
+    _add_usage(chat, rest, rest_cost, model, unpriced=cost is None)
+    usage_service.record_message(session, chat, role=MessageRole.assistant, at=message.created_at,
+                                 usage=rest, cost=rest_cost, model=model)
+    chat.reply_claim_id, chat.reply_claimed_until = None, None
+    chat.reserved_tokens, chat.reserved_cost = 0, Decimal(0)
+    session.flush()
+    return MessageRead.model_validate(message), SessionRead.model_validate(chat)
+
+
+def record_usage(
+    session: Session, *, session_id: int, usage: Usage, cost: Decimal | None, model: str | None,
+    unpriced: bool = False,
 ) -> SessionRead:
-    """Add one call's usage to a session's totals (internal: callers have checked access)."""
+    """Add billed usage without a message (a reply that started, or was cut off) to the totals.
+    Internal: callers have checked access."""
     chat = session.scalar(_SESSION_BY_ID_FOR_UPDATE, {"session_id": session_id})
     if chat is None:
         raise SessionNotFound(session_id)
-    _add_usage(chat, usage, cost, model)
+    _add_usage(chat, usage, cost, model, unpriced=unpriced)
     usage_service.record_message(session, chat, role=None, at=utcnow(), usage=usage, cost=cost,
                                  model=model)
     session.flush()
     return SessionRead.model_validate(chat)
 
 
-def _add_usage(chat: ChatSession, usage: Usage, cost: Decimal | None, model: str | None) -> None:
-    """A reply's usage joins the session's totals (the daily tables move in the same transaction)."""
+def _add_usage(chat: ChatSession, usage: Usage, cost: Decimal | None, model: str | None, *,
+               unpriced: bool) -> None:
+    """A reply's usage joins the session's totals (the daily tables move in the same transaction);
+    `unpriced` counts a reply whose model has no price (its cost is unknown, not zero)."""
     chat.input_tokens += usage.input_tokens
     chat.output_tokens += usage.output_tokens
     chat.cache_write_tokens += usage.cache_write_tokens
     chat.cache_read_tokens += usage.cache_read_tokens
     chat.total_tokens += usage.total_tokens
-    if cost is None:
+    if unpriced:
         chat.unpriced_replies += 1
-    else:
+    if cost is not None:
         chat.estimated_cost += cost
     if model:
         chat.model = model

@@ -6,12 +6,13 @@ from pathlib import Path
 
 import pytest
 import streamlit as st
+from streamlit.runtime import context as st_context
 from streamlit.testing.v1 import AppTest
 
 from backend.config import get_settings
 from backend.db import create_db_engine, unit_of_work, upgrade_database
 from backend.models.enums import Role
-from backend.services import anthropic_service
+from backend.services import anthropic_service, conversation_service
 from backend.utils.rate_limiter import reset_rate_limiter
 from tests.factories import PASSWORD, make_user
 
@@ -54,6 +55,8 @@ def app_api(fake_anthropic, monkeypatch):
     monkeypatch.setenv("ANTHROPIC_MODEL", "claude-haiku-4-5")
     _reset_process_state()
     yield fake_anthropic
+    fake_anthropic.reset()
+    conversation_service.wait_for_replies(10)
     _reset_process_state()
 
 
@@ -83,3 +86,20 @@ def log_in(at: AppTest, username: str, password: str = PASSWORD) -> AppTest:
     at.text_input(key="login_username").input(username)
     at.text_input(key="login_password").input(password)
     return at.button(key="login_submit").click().run()
+
+
+class _Browser:
+    """What `st.context` reads from the browser's request: its headers and its cookies."""
+
+    def __init__(self, jar: dict[str, str]) -> None:
+        self.cookies, self.headers, self.remote_ip = jar, [], None
+
+
+@pytest.fixture
+def browser_cookies(monkeypatch):
+    """The cookie jar of the one browser every AppTest of the test runs in: what it holds
+    reaches the app as `st.context.cookies`, where a real browser's cookies arrive (AppTest
+    itself cannot send cookies). Put the token there to play a reload."""
+    jar: dict[str, str] = {}
+    monkeypatch.setattr(st_context, "_get_client_context", lambda: _Browser(jar))
+    return jar

@@ -156,7 +156,13 @@ class _StreamErrorMidway:
     chunk_delay: Optional[float] = None
 
 
-_Behaviour = Union[_Reply, _Error, _ConnectionReset, _Hang, _StreamErrorMidway]
+@dataclass
+class _Malformed:
+    """HTTP 200 whose body cannot be read: a stream with no ``message_start`` (the SDK's
+    ``get_final_message`` asserts), or a JSON body cut off mid-object."""
+
+
+_Behaviour = Union[_Reply, _Error, _ConnectionReset, _Hang, _StreamErrorMidway, _Malformed]
 
 
 # --------------------------------------------------------------------------- recording
@@ -292,6 +298,8 @@ class _Handler(BaseHTTPRequestHandler):
 
         if isinstance(behaviour, _Error):
             self._send_error(behaviour)
+        elif isinstance(behaviour, _Malformed):
+            self._send_malformed(bool(parsed.get("stream")))
         elif isinstance(behaviour, _ConnectionReset):
             self._reset_connection()
         elif isinstance(behaviour, _StreamErrorMidway):
@@ -332,6 +340,20 @@ class _Handler(BaseHTTPRequestHandler):
     def _send_error(self, err: _Error) -> None:
         body = {"type": "error", "error": {"type": err.error_type, "message": err.message}}
         self._send_json(err.status, body, extra_headers=err.headers)
+
+    def _send_malformed(self, stream: bool) -> None:
+        if stream:
+            self._start_stream()
+            self._event("message_stop", {"type": "message_stop"})
+            self._end_stream()
+            return
+        data = b'{"id": "msg_cut", "type": "message", "content": [{"type": "te'
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("request-id", self.server.fake._new_request_id())
+        self.end_headers()
+        self.wfile.write(data)
 
     def _reset_connection(self) -> None:
         """Abort the TCP connection: SO_LINGER 0 makes close() send RST."""
@@ -610,6 +632,10 @@ class FakeAnthropic:
     def overloaded(self, *, times: int = 1, **kwargs: Any) -> "FakeAnthropic":
         """529 ``overloaded_error``."""
         return self.error(529, times=times, **kwargs)
+
+    def malformed(self, *, times: int = 1) -> "FakeAnthropic":
+        """HTTP 200 that cannot be read (an empty stream; a truncated JSON body)."""
+        return self._enqueue(_Malformed(), times)
 
     def connection_reset(self, *, times: int = 1) -> "FakeAnthropic":
         """Drop the connection (TCP RST) without a response -> ``APIConnectionError``."""

@@ -6,7 +6,7 @@ import pytest
 
 from backend.config import get_settings
 from backend.db import unit_of_work
-from backend.services import anthropic_service
+from backend.services import anthropic_service, conversation_service
 from backend.utils.rate_limiter import reset_rate_limiter
 from tests.factories import make_classroom
 
@@ -36,7 +36,9 @@ def api(fake_anthropic, configure):
     """The product's real gateway talking to the fake API (no SDK retries unless a test asks)."""
     configure(anthropic_api_key=TEST_API_KEY, anthropic_base_url=fake_anthropic.base_url,
               anthropic_max_retries=0, breaker_failure_threshold=100, anthropic_model="claude-haiku-4-5")
-    return fake_anthropic
+    yield fake_anthropic
+    fake_anthropic.reset()  # wakes a request still hanging, so its reply thread can end
+    assert conversation_service.wait_for_replies(10), "a reply thread outlived its test"
 
 
 @pytest.fixture

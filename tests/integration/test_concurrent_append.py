@@ -9,10 +9,9 @@ from sqlalchemy import func, select
 
 from backend.db import unit_of_work
 from backend.models import Message
-from backend.models.enums import MessageRole
 from backend.schemas.conversations import Usage
 from backend.services import session_service
-from tests.factories import make_classroom, start_session
+from tests.factories import add_reply, make_classroom, start_session
 
 THREADS = 8
 MESSAGES_PER_THREAD = 12
@@ -25,15 +24,14 @@ def test_parallel_appends_to_one_session(committed_engine):
 
     def writer(thread: int) -> None:
         for number in range(MESSAGES_PER_THREAD):
-            role = MessageRole.assistant if number % 2 else MessageRole.user
             with unit_of_work(committed_engine) as db:
-                session_service.add_message(
-                    db, actor=student, session_id=chat.id, role=role,
-                    content=f"thread {thread} message {number}",
-                    usage=Usage(input_tokens=10, output_tokens=3, cache_read_tokens=1)
-                    if role == MessageRole.assistant else None,
-                    model="claude-haiku-4-5", cost=Decimal("0.000017"),
-                )
+                if number % 2:
+                    add_reply(db, session_id=chat.id, content=f"thread {thread} message {number}",
+                              usage=Usage(input_tokens=10, output_tokens=3, cache_read_tokens=1),
+                              cost=Decimal("0.000017"))
+                else:
+                    session_service.add_message(db, actor=student, session_id=chat.id,
+                                                content=f"thread {thread} message {number}")
 
     with ThreadPoolExecutor(THREADS) as pool:
         list(pool.map(writer, range(THREADS)))

@@ -34,11 +34,16 @@ def _admin(engine):
         return make_user(session, role=Role.admin)
 
 
-def _say(engine, student, chat_id, text, **kwargs):
-    conversation_service.submit_message(engine, actor=student, session_id=chat_id, content=text)
-    reply = conversation_service.stream_reply(engine, actor=student, session_id=chat_id, **kwargs)
+def _say(engine, student, chat_id, text):
+    reply = conversation_service.submit_message(engine, actor=student, session_id=chat_id,
+                                                content=text)
     chunks = list(reply)
     return chunks, reply.outcome
+
+
+def _retry(engine, student, chat_id):
+    reply = conversation_service.request_reply(engine, actor=student, session_id=chat_id)
+    return list(reply), reply.outcome
 
 
 def test_streamed_turns_are_stored_with_the_apis_usage_and_exact_cost(committed_engine, api,
@@ -95,7 +100,7 @@ def test_request_marks_the_stable_prefix_for_caching_and_alternates_roles(commit
     (lambda api: api.error(402, "billing_error"), "permission", "permission or billing"),
     (lambda api: api.error(400), "bad_request", "could not accept"),
     (lambda api: api.rate_limited(retry_after=1), "rate_limited", "too many requests"),
-    (lambda api: api.error(500), "unknown", "Something went wrong"),
+    (lambda api: api.error(500), "server_error", "internal error"),
     (lambda api: api.overloaded(), "overloaded", "overloaded"),
     (lambda api: api.connection_reset(), "connection", "Could not reach"),
     (lambda api: api.stream_error_midway("Well, I suppose"), "overloaded", "overloaded"),
@@ -119,9 +124,8 @@ def test_each_failure_keeps_the_message_explains_and_logs(committed_engine, api,
     assert TEST_API_KEY not in str(event.model_dump())
 
     # Retry answers the same message: one student message, one reply.
-    retry = conversation_service.stream_reply(committed_engine, actor=student, session_id=chat.id,
-                                              retry=True)
-    assert "".join(retry) and retry.outcome.ok
+    chunks, retried = _retry(committed_engine, student, chat.id)
+    assert "".join(chunks) and retried.ok
     stored = _messages(committed_engine, student, chat.id)
     assert [m.role for m in stored] == [MessageRole.user, MessageRole.assistant]
 
@@ -140,7 +144,8 @@ def test_a_reply_cut_off_midstream_is_not_stored(committed_engine, api, classroo
     _teacher, student, client, _section, _assignment = classroom
     chat = conversation_service.start_conversation(committed_engine, actor=student,
                                                    client_id=client.id)
-    api.stream_error_midway("I was going to say that my", chunk_delay=0)
+    api.stream_error_midway("I was going to say that my brother never called me back after",
+                            chunk_delay=0)
     chunks, outcome = _say(committed_engine, student, chat.id, "Go on.")
     assert "".join(chunks).startswith("I was going")  # the student saw the start...
     assert not outcome.ok                              # ...but it is not kept as a reply
@@ -151,24 +156,33 @@ def test_a_reply_cut_off_midstream_is_not_stored(committed_engine, api, classroo
     assert totals.input_tokens > 0 and totals.output_tokens >= 1 and totals.estimated_cost > 0
 
 
-def test_an_abandoned_stream_still_counts_its_tokens(committed_engine, api, classroom):
+def test_a_reader_that_goes_away_does_not_cut_the_reply_off(committed_engine, api, classroom):
+    """A Streamlit rerun stops reading mid-reply: the reply is still generated and stored."""
     _teacher, student, client, _section, _assignment = classroom
     chat = conversation_service.start_conversation(committed_engine, actor=student,
                                                    client_id=client.id)
-    api.reply("One two three four five six seven eight.", input_tokens=500, output_tokens=9,
-              chunk_delay=0.01)
-    conversation_service.submit_message(committed_engine, actor=student, session_id=chat.id,
-                                        content="Hello?")
-    reply = iter(conversation_service.stream_reply(committed_engine, actor=student,
-                                                   session_id=chat.id))
-    first = next(reply)
-    reply.close()  # what a Streamlit rerun does to a running stream
-    assert first
-    assert [m.role for m in _messages(committed_engine, student, chat.id)] == [MessageRole.user]
+    api.reply("One two three four five six seven eight nine ten.", input_tokens=500,
+              output_tokens=11, chunk_delay=0.01)
+    reply = conversation_service.submit_message(committed_engine, actor=student,
+                                                session_id=chat.id, content="Hello?")
+    stream = iter(reply)
+    assert next(stream)
+    stream.close()  # what a Streamlit rerun does to a running stream
+    _wait_until_stored(committed_engine, student, chat.id, count=2)
     with unit_of_work(committed_engine, write=False) as session:
         totals = session_service.get_session(session, actor=student, session_id=chat.id)
-    assert totals.input_tokens == 500 and 1 <= totals.output_tokens <= 9
-    assert totals.estimated_cost == (Decimal(500) + 5 * Decimal(totals.output_tokens)) / 1_000_000
+    assert (totals.input_tokens, totals.output_tokens) == (500, 11)
+    assert not totals.reply_pending
+
+
+def _wait_until_stored(engine, student, chat_id, *, count):
+    import time
+
+    for _ in range(200):
+        if len(_messages(engine, student, chat_id)) >= count:
+            return
+        time.sleep(0.02)
+    raise AssertionError("the reply was never stored")
 
 
 def test_sdk_retries_overloaded_then_succeeds(committed_engine, api, configure, classroom):
@@ -201,24 +215,22 @@ def test_circuit_breaker_fails_fast_then_recovers(committed_engine, api, configu
     chat = conversation_service.start_conversation(committed_engine, actor=student,
                                                    client_id=client.id)
     api.overloaded(times=3)
-    conversation_service.submit_message(committed_engine, actor=student, session_id=chat.id,
-                                        content="Hello?")
-    for _ in range(3):
-        list(conversation_service.stream_reply(committed_engine, actor=student, session_id=chat.id))
+    _say(committed_engine, student, chat.id, "Hello?")
+    for _ in range(2):
+        _retry(committed_engine, student, chat.id)
     gateway = get_gateway()
     assert gateway.breaker.state == BreakerState.open
     assert gateway.health().status == HealthStatus.unavailable
     seen = len(api.messages_requests())
-    fast = conversation_service.stream_reply(committed_engine, actor=student, session_id=chat.id)
-    list(fast)
-    assert fast.outcome.error.category == "unavailable" and len(api.messages_requests()) == seen
+    with pytest.raises(anthropic_service.GatewayError) as refused:
+        conversation_service.request_reply(committed_engine, actor=student, session_id=chat.id)
+    assert refused.value.category == "unavailable" and len(api.messages_requests()) == seen
     import time
 
     time.sleep(0.35)
     assert gateway.health().status == HealthStatus.degraded  # half-open: next call is a trial
-    trial = conversation_service.stream_reply(committed_engine, actor=student, session_id=chat.id)
-    list(trial)
-    assert trial.outcome.ok and gateway.breaker.state == BreakerState.closed
+    _chunks, trial = _retry(committed_engine, student, chat.id)
+    assert trial.ok and gateway.breaker.state == BreakerState.closed
 
 
 def test_bad_messages_are_refused_before_anything_is_stored_or_sent(committed_engine, api,
@@ -254,7 +266,7 @@ def test_start_reuses_the_active_conversation(committed_engine, api, classroom):
                                                     client_id=client.id)
     again = conversation_service.start_conversation(committed_engine, actor=student,
                                                     client_id=client.id)
-    assert first.id == again.id and first.prompt_version.startswith("client-v1/")
+    assert first.id == again.id and first.prompt_version.startswith("client-v2/")
 
 
 def test_context_budget_drops_oldest_turns_and_keeps_student_first(committed_engine, api,
@@ -272,7 +284,7 @@ def test_context_budget_drops_oldest_turns_and_keeps_student_first(committed_eng
     assert "Alex Rivera" in sent["system"][0]["text"]
 
 
-def test_send_message_non_streaming(committed_engine, api, classroom):
+def test_send_message_waits_for_the_whole_reply(committed_engine, api, classroom):
     _teacher, student, client, _section, _assignment = classroom
     chat = conversation_service.start_conversation(committed_engine, actor=student,
                                                    client_id=client.id)
@@ -281,7 +293,7 @@ def test_send_message_non_streaming(committed_engine, api, classroom):
                                                 session_id=chat.id, content="How are you?")
     assert outcome.message.content == "Fine, I guess."
     assert outcome.message.cost == Decimal("0.00012")
-    assert api.messages_requests()[0].body.get("stream") in (None, False)
+    assert outcome.session.estimated_cost == Decimal("0.00012")  # the new totals come back
 
 
 def test_demo_mode_without_a_key(committed_engine, configure, classroom):

@@ -8,18 +8,17 @@ from decimal import Decimal
 
 import pytest
 
-from backend.errors import PermissionDeniedError
-from backend.models.enums import MessageRole, Role, SessionStatus
+from backend.errors import NotFoundError, PermissionDeniedError
+from backend.models.enums import Role, SessionStatus
 from backend.schemas.conversations import Usage
 from backend.services import history_service, session_service
-from tests.factories import enroll, make_assignment, make_client, make_section, make_user
+from tests.factories import add_reply, enroll, make_assignment, make_client, make_section, make_user
 
 
 def _turn(db, actor, chat_id, text, reply, *, input_tokens, output_tokens, cost, latency_ms):
-    session_service.add_message(db, actor=actor, session_id=chat_id, role=MessageRole.user,
-                                content=text)
-    session_service.add_message(
-        db, actor=actor, session_id=chat_id, role=MessageRole.assistant, content=reply,
+    session_service.add_message(db, actor=actor, session_id=chat_id, content=text)
+    add_reply(
+        db, session_id=chat_id, content=reply,
         usage=Usage(input_tokens=input_tokens, output_tokens=output_tokens), model="claude-haiku-4-5",
         cost=cost, latency_ms=latency_ms,
     )
@@ -153,7 +152,7 @@ def test_transcript_markdown_has_people_times_every_message_usage_and_totals(db,
     assert "- **Total tokens:** 270" in text and "- **Cost:** $0.000470" in text
     # The student may export their own; another teacher may not.
     assert history_service.transcript_markdown(db, actor=history["sam"], session_id=first) == text
-    with pytest.raises(PermissionDeniedError):
+    with pytest.raises(NotFoundError):  # someone else's conversation reads as missing
         history_service.transcript_markdown(db, actor=history["other"], session_id=first)
 
 
@@ -161,7 +160,7 @@ def test_transcript_quotes_multiline_messages_so_they_cannot_add_headings(db, hi
     other = history["other"]
     chat = session_service.create_session(db, actor=other, client_id=make_client(
         db, teacher=other, name="Quoted").id)
-    session_service.add_message(db, actor=other, session_id=chat.id, role=MessageRole.user,
+    session_service.add_message(db, actor=other, session_id=chat.id,
                                 content="line one\n# not a heading")
     text = history_service.transcript_markdown(db, actor=other, session_id=chat.id)
     assert "> line one\n> # not a heading" in text

@@ -5,10 +5,10 @@ from decimal import Decimal
 import pytest
 
 from backend.errors import ConflictError, PermissionDeniedError
-from backend.models.enums import MessageRole, SessionMode, SessionStatus
+from backend.models.enums import SessionMode, SessionStatus
 from backend.schemas.conversations import Usage
 from backend.services import assignment_service, session_service
-from tests.factories import make_classroom, start_session
+from tests.factories import add_reply, make_classroom, start_session
 
 
 def test_student_session_records_its_assignment(db):
@@ -36,11 +36,11 @@ def test_one_active_session_per_person_and_client(db):
 def test_messages_are_numbered_and_totals_are_the_sum_of_replies(db):
     _teacher, student, client, _section, _assignment = make_classroom(db)
     chat = start_session(db, user=student, client=client)
-    session_service.add_message(db, actor=student, session_id=chat.id, role=MessageRole.user,
+    session_service.add_message(db, actor=student, session_id=chat.id,
                                 content="Hello, what brings you in today?")
     for cost in (Decimal("0.000123"), Decimal("0.000456")):
-        session_service.add_message(
-            db, actor=student, session_id=chat.id, role=MessageRole.assistant, content="Well...",
+        add_reply(
+            db, session_id=chat.id, content="Well...",
             usage=Usage(input_tokens=100, output_tokens=20, cache_write_5m_tokens=5,
                         cache_read_tokens=7),
             model="claude-haiku-4-5", cost=cost, latency_ms=900, time_to_first_token_ms=300)
@@ -56,8 +56,8 @@ def test_messages_are_numbered_and_totals_are_the_sum_of_replies(db):
 def test_unpriced_reply_is_counted_not_costed_as_zero(db):
     _teacher, student, client, _section, _assignment = make_classroom(db)
     chat = start_session(db, user=student, client=client)
-    session_service.add_message(db, actor=student, session_id=chat.id, role=MessageRole.assistant,
-                                content="Hm.", usage=Usage(output_tokens=2), model="x", cost=None)
+    add_reply(db, session_id=chat.id, content="Hm.", usage=Usage(output_tokens=2), model="x",
+              cost=None)
     chat = session_service.get_session(db, actor=student, session_id=chat.id)
     assert chat.unpriced_replies == 1 and chat.estimated_cost == 0
 
@@ -66,7 +66,7 @@ def test_message_pagination(db):
     _teacher, student, client, _section, _assignment = make_classroom(db)
     chat = start_session(db, user=student, client=client)
     for number in range(7):
-        session_service.add_message(db, actor=student, session_id=chat.id, role=MessageRole.user,
+        session_service.add_message(db, actor=student, session_id=chat.id,
                                     content=f"message {number}")
     page = session_service.get_messages(db, actor=student, session_id=chat.id, limit=3, offset=3)
     assert [m.content for m in page] == ["message 3", "message 4", "message 5"]
@@ -80,7 +80,7 @@ def test_end_is_idempotent_and_a_completed_session_refuses_messages(db):
     assert ended.status == SessionStatus.completed and again.ended_at == ended.ended_at
     with pytest.raises(ConflictError, match="has ended"):
         session_service.add_message(db, actor=student, session_id=chat.id,
-                                    role=MessageRole.user, content="Still there?")
+                                    content="Still there?")
 
 
 def test_student_sessions_filter_and_page(db):

@@ -1,0 +1,43 @@
+"""Text typed by people, checked once at the service boundary.
+
+PostgreSQL refuses NUL characters in text columns (it raises `DataError` deep inside a flush), and
+other control characters only ever arrive from pasted or forged input. Every service that stores
+what a person typed runs it through `clean_text`, so the person reads which field to fix.
+"""
+
+from __future__ import annotations
+
+import re
+
+from backend.errors import ValidationError
+
+# C0 controls except tab, newline and carriage return; DEL; and the NUL PostgreSQL refuses.
+_FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def has_forbidden_characters(value: str) -> bool:
+    return _FORBIDDEN.search(value) is not None
+
+
+def clean_text(value: str | None, *, field: str, label: str, max_chars: int | None = None,
+               required: bool = False) -> str:
+    """`value` stripped; raises `ValidationError` (with a field error) for control characters,
+    a missing required value or one over `max_chars`."""
+    text = (value or "").strip()
+    problem = None
+    if has_forbidden_characters(text):
+        problem = (f"{label} contains an invisible control character (often from pasting). "
+                   "Retype it and try again.")
+    elif required and not text:
+        problem = f"Enter {label.lower()}."
+    elif max_chars is not None and len(text) > max_chars:
+        problem = f"{label} can be at most {max_chars:,} characters; this has {len(text):,}."
+    if problem:
+        raise ValidationError(problem, {field: problem})
+    return text
+
+
+def bounded(value: object, max_chars: int = 200) -> str:
+    """`value` as text cut to `max_chars` (for logs and events: never store a huge input whole)."""
+    text = str(value)
+    return text if len(text) <= max_chars else text[: max_chars - 1] + "…"

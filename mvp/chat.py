@@ -1,0 +1,284 @@
+"""The conversation panel shared by the teacher's test chat and the student's practice.
+
+Everything comes from `conversation_service`: one view read per run, one call per action. The
+student's message is stored before the reply starts, and the reply is generated in the background,
+so a click or a reload mid-reply loses nothing: the next run shows the reply on its way and then the
+reply. Students see no tokens or cost (it would break the role-play); teachers see both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import streamlit as st
+from sqlalchemy import Engine
+
+from backend.config import get_settings
+from backend.errors import AppError
+from backend.models.enums import MessageRole
+from backend.schemas.accounts import UserRead
+from backend.schemas.conversations import MessageRead, SessionRead
+from backend.services import conversation_service
+from backend.services.conversation_service import ConversationView, Reply
+from backend.services.session_service import ReplyInFlight
+from backend.utils.formatting import format_tokens, format_usd
+from mvp import utils
+
+CLIENT_AVATAR = ":material/person:"
+STUDENT_AVATAR = ":material/school:"
+
+
+# Messages ---------------------------------------------------------------------------------------
+def usage_caption(message: MessageRead) -> str:
+    """Tokens and cost under a reply: what this answer cost (teachers and admins only)."""
+    prompt = message.input_tokens + message.cache_write_tokens + message.cache_read_tokens
+    parts = [f"{format_tokens(prompt + message.output_tokens)} tokens ({format_tokens(prompt)} in"
+             f" · {format_tokens(message.output_tokens)} out)", f"cost {format_usd(message.cost)}"]
+    if message.cache_read_tokens:
+        parts.append(f"{format_tokens(message.cache_read_tokens)} from cache")
+    if message.latency_ms is not None:
+        parts.append(f"{message.latency_ms / 1000:.1f} s")
+    return " · ".join(parts)
+
+
+def session_totals(chat: SessionRead) -> str:
+    cost = format_usd(chat.estimated_cost)
+    if chat.unpriced_replies:
+        cost += f" + {chat.unpriced_replies} unpriced"
+    return (f"**Session total:** {format_tokens(chat.total_tokens)} tokens · {cost} · "
+            f"{chat.message_count} messages")
+
+
+def render_message(message: MessageRead, *, show_usage: bool = True,
+                   footer: Callable[[MessageRead], None] | None = None) -> None:
+    """One chat bubble; `footer` draws extra widgets under a reply (the student's thumbs)."""
+    is_client = message.role == MessageRole.assistant
+    with st.chat_message("assistant" if is_client else "user",
+                         avatar=CLIENT_AVATAR if is_client else STUDENT_AVATAR):
+        st.markdown(utils.safe_markdown(message.content))
+        if is_client:
+            if show_usage:
+                st.caption(usage_caption(message))
+            if footer is not None:
+                footer(message)
+
+
+# The panel --------------------------------------------------------------------------------------
+class _Keys:
+    """Where one conversation keeps its leftovers between runs (per browser session)."""
+
+    def __init__(self, session_id: int) -> None:
+        self.draft = f"chat_draft_{session_id}"  # a message that could not be sent
+        self.notice = f"chat_notice_{session_id}"  # why the last reply failed
+        self.resumed = f"chat_resumed_{session_id}"  # the message already re-asked after a reload
+        self.restart = f"chat_confirm_restart_{session_id}"
+
+
+def chat_panel(engine: Engine, actor: UserRead, session_id: int, *,
+               session_key: str = "chat_session_id", controls: bool = True,
+               show_usage: bool = True) -> None:
+    """A conversation: history, input, the streamed reply, and (with `controls`) End and Start
+    over. `session_key` is where the page keeps the session id, so Start over can replace it."""
+    try:
+        view = conversation_service.get_view(engine, actor=actor, session_id=session_id)
+    except AppError as error:
+        utils.show_error(error)
+        return
+    keys = _Keys(session_id)
+    totals = _controls(engine, actor, view, keys, session_key) if controls else None
+
+    history = st.container()
+    with history:
+        if not view.messages:
+            st.caption(f"Say hello to start the conversation with {view.client.name}.")
+        for message in view.messages:
+            render_message(message, show_usage=show_usage)
+    active = view.session.is_active
+    prompt = st.chat_input(
+        f"Talk to {view.client.name}…" if active else "This conversation has ended.",
+        key="chat_input", disabled=not active, max_chars=get_settings().message_max_chars)
+    notices = st.container()
+    if not active:
+        notices.info("This conversation has ended."
+                     + (" Press **Start over** for a new one." if controls else ""),
+                     icon=":material/check_circle:")
+        _show_totals(totals, view.session)
+        return
+
+    turn = _Turn(engine, actor, view, keys, history, notices, show_usage)
+    session = turn.run(prompt)
+    _show_totals(totals, session)
+
+
+def _controls(engine: Engine, actor: UserRead, view: ConversationView, keys: _Keys,
+              session_key: str):
+    """End and Start over (the teacher's test chat); returns the slot for the totals."""
+    chat = view.session
+    top = st.columns([5, 2, 2], vertical_alignment="center")
+    if top[1].button("End conversation", key="end_conversation", width="stretch",
+                     icon=":material/stop_circle:", disabled=not chat.is_active):
+        _act(lambda: conversation_service.end_conversation(engine, actor=actor,
+                                                           session_id=chat.id))
+    if top[2].button("Start over", key="start_over", width="stretch",
+                     icon=":material/restart_alt:"):
+        if chat.is_active and view.messages:
+            st.session_state[keys.restart] = True  # ask first: this ends the conversation
+        else:
+            _start_over(engine, actor, view, keys, session_key)
+    if st.session_state.get(keys.restart):
+        with st.container(border=True, key="restart_confirmation"):
+            st.warning("Start over? This ends the current conversation.", icon=":material/help:")
+            left, right = st.columns(2)
+            if left.button("Yes, start over", key="confirm_start_over", type="primary"):
+                st.session_state.pop(keys.restart, None)
+                _start_over(engine, actor, view, keys, session_key)
+            if right.button("Keep this conversation", key="cancel_start_over"):
+                st.session_state.pop(keys.restart, None)
+                st.rerun()
+    return top[0].empty()
+
+
+def _start_over(engine: Engine, actor: UserRead, view: ConversationView, keys: _Keys,
+                session_key: str) -> None:
+    def restart() -> None:
+        if view.session.is_active:
+            conversation_service.end_conversation(engine, actor=actor, session_id=view.session.id)
+        fresh = conversation_service.start_conversation(engine, actor=actor,
+                                                        client_id=view.session.client_id)
+        for key in (keys.draft, keys.notice, keys.resumed):
+            st.session_state.pop(key, None)
+        st.session_state[session_key] = fresh.id
+
+    _act(restart)
+
+
+def _act(action: Callable[[], object]) -> None:
+    """Run a service action, then redraw; its error is shown instead."""
+    try:
+        action()
+    except AppError as error:
+        utils.show_error(error)
+    else:
+        st.rerun()
+
+
+def _show_totals(slot, chat: SessionRead) -> None:
+    if slot is not None:
+        slot.markdown(session_totals(chat))
+
+
+class _Turn:
+    """One run's part of the conversation: leftovers, the action asked for, the reply."""
+
+    def __init__(self, engine: Engine, actor: UserRead, view: ConversationView, keys: _Keys,
+                 history, notices, show_usage: bool) -> None:
+        self.engine, self.actor, self.view, self.keys = engine, actor, view, keys
+        self.history, self.show_usage = history, show_usage
+        self.draft_slot, self.draft_button = notices.empty(), notices.empty()
+        self.notice_slot, self.retry_button = notices.empty(), notices.empty()
+        self.pending_slot = notices.empty()
+
+    def run(self, prompt: str | None) -> SessionRead:
+        state, view = st.session_state, self.view
+        draft = state.get(self.keys.draft)
+        notice = state.get(self.keys.notice) if view.awaiting_reply else None
+        resend = self._show_draft(draft) if draft else False
+        retry = self._show_notice(notice) if notice else False
+
+        if text := prompt or (draft if resend else None):
+            return self._send(text)
+        if retry:
+            return self._ask_again()
+        if view.reply_pending:
+            self._wait_for_reply()
+        elif view.awaiting_reply and not notice and state.get(self.keys.resumed) != \
+                view.messages[-1].id:
+            # Unanswered after a reload or a crash: ask once more (the same checks as a send).
+            state[self.keys.resumed] = view.messages[-1].id
+            return self._ask_again()
+        return view.session
+
+    def _show_draft(self, draft: str) -> bool:
+        self.draft_slot.warning(f"Not sent: {utils.escape_markdown(draft)}",
+                                icon=":material/unpublished:")
+        return self.draft_button.button("Send again", key="resend_draft", icon=":material/send:")
+
+    def _show_notice(self, notice: str) -> bool:
+        self.notice_slot.warning(notice, icon=":material/hourglass_empty:")
+        return self.retry_button.button("Retry", key="retry_reply", icon=":material/refresh:")
+
+    def _send(self, text: str) -> SessionRead:
+        try:
+            reply = conversation_service.submit_message(self.engine, actor=self.actor,
+                                                        session_id=self.view.session.id,
+                                                        content=text)
+        except AppError as error:
+            # Not stored: keep the words on screen with a way to send them again.
+            st.session_state[self.keys.draft] = text
+            with self.draft_slot.container():
+                utils.show_error(error)
+                st.warning(f"Not sent: {utils.escape_markdown(text)}",
+                           icon=":material/unpublished:")
+            self.draft_button.button("Send again", key="resend_draft", icon=":material/send:")
+            return self.view.session
+        st.session_state.pop(self.keys.draft, None)
+        self.draft_slot.empty()
+        self.draft_button.empty()
+        with self.history:
+            render_message(reply.sent, show_usage=self.show_usage)
+        return self._stream(reply)
+
+    def _ask_again(self) -> SessionRead:
+        try:
+            reply = conversation_service.request_reply(self.engine, actor=self.actor,
+                                                       session_id=self.view.session.id)
+        except ReplyInFlight:
+            self._wait_for_reply()
+            return self.view.session
+        except AppError as error:
+            # A refused retry keeps its Retry (sending again would stack a second message).
+            self._fail(error.message)
+            return self.view.session
+        return self._stream(reply)
+
+    def _stream(self, reply: Reply) -> SessionRead:
+        self.notice_slot.empty()
+        self.retry_button.empty()
+        name = self.view.client.name
+        with self.history:
+            bubble = st.empty()
+            with bubble.container(), st.chat_message("assistant", avatar=CLIENT_AVATAR):
+                with st.spinner(f"{name} is answering…", show_time=True):
+                    st.write_stream(reply)
+            outcome = reply.outcome
+        if outcome.ok:
+            with bubble.container():  # exactly what was stored (a stopped draft is replaced)
+                render_message(outcome.message, show_usage=self.show_usage)
+            st.session_state.pop(self.keys.notice, None)
+            return outcome.session or self.view.session
+        bubble.empty()  # a cut-off reply is not kept, so it is not shown either
+        self._fail(outcome.notice or "The reply did not arrive. Press Retry.")
+        return self.view.session
+
+    def _fail(self, notice: str) -> None:
+        st.session_state[self.keys.notice] = notice
+        self._show_notice(notice)
+
+    def _wait_for_reply(self) -> None:
+        with self.pending_slot.container():
+            _poll_pending_reply(self.engine, self.actor, self.view.session.id,
+                                self.view.client.name)
+
+
+@st.fragment(run_every=1.0)
+def _poll_pending_reply(engine: Engine, actor: UserRead, session_id: int, name: str) -> None:
+    """While a reply started elsewhere (another run or tab) is on its way: say so, then show it."""
+    try:
+        pending = conversation_service.reply_pending(engine, actor=actor, session_id=session_id)
+    except AppError as error:
+        utils.show_error(error)
+        return
+    if pending:
+        st.info(f"{name} is answering…", icon=":material/hourglass_top:")
+    else:
+        st.rerun()
