@@ -67,7 +67,7 @@ class Settings(BaseSettings):
     signup_client_rate_limit: str = "10/10 minutes"
     # Weakest password accepted, on zxcvbn's 0-4 scale (3: about 10^8 guesses or more).
     password_min_strength: int = Field(default=3, ge=0, le=4)
-    # How long a log-in survives page reloads (the token in the page address), in hours.
+    # How long a log-in lasts, in hours (its token is kept in a cookie, never in the address).
     login_session_hours: float = Field(default=12, gt=0)
 
     # Budgets

@@ -15,7 +15,7 @@ from backend.config import get_settings
 from backend.errors import AppError
 from backend.models.enums import Role, Severity
 from backend.services import (
-    account_service, anthropic_service, event_service, feedback_service, health_service,
+    account_service, event_service, feedback_service, health_service,
     metrics_service,
 )
 from backend.services.anthropic_service import HealthStatus
@@ -50,9 +50,8 @@ def utc_now() -> datetime:
 
 
 def table(rows: list[dict], key: str, **columns) -> None:
-    """A read-only table; money arrives already formatted with `format_usd`."""
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key=key,
-                 column_config=columns)
+    """A read-only table (formula-safe for its CSV download); money arrives formatted."""
+    utils.table(rows, key=key, column_config=columns)
 
 
 def metric_row(title: str, figures: list[tuple[str, object, str | None]]) -> None:
@@ -74,36 +73,49 @@ def now_tab() -> None:
     metric_row("**Today**", [
         ("Active sessions", now.active_sessions, "Conversations open right now."),
         ("Sessions today", now.sessions_today, "Conversations started since midnight UTC."),
-        ("Messages today", f"{now.messages_today:,}", "Student messages and client replies."),
+        ("Messages today", f"{now.messages_today:,}",
+         "Student messages and client replies stored since midnight UTC."),
         ("Completion rate", percent(now.completion_rate),
          f"Share of today's sessions that were ended: {now.completed_today} of "
          f"{now.sessions_today}."),
     ])
     metric_row("**Cost and feedback**", [
-        ("Cost today", format_usd(now.cost_today), "Every reply since midnight UTC."),
+        ("Cost today", format_usd(now.cost_today),
+         "Everything billed since midnight UTC: stored replies, and replies cut off after the "
+         "API started billing them."),
         ("Cost per 1K tokens", format_usd(now.cost_per_1k_tokens, unpriced_label="—"),
-         "Today's cost over today's tokens, cache included."),
+         "Today's cost over today's billed tokens, cache included."),
         ("Avg cost per conversation", format_usd(now.avg_cost_per_completed, unpriced_label="—"),
          f"Average over the {now.completed_today} conversations started and completed today."),
         ("Positive feedback", "—" if feedback.percent is None else f"{feedback.percent:.0f}%",
          f"All time: {feedback.positive} of {feedback.total} reply thumbs and end-of-session "
          "forms (4 or 5 out of 5) are positive."),
     ])
+    billed = "billed since midnight UTC (cut-off replies included)"
     metric_row(f"**Tokens today** · {format_tokens(now.tokens_today)} in total", [
-        ("Input tokens", format_tokens(now.input_tokens), "Prompt tokens not read from the cache."),
-        ("Output tokens", format_tokens(now.output_tokens), "The clients' replies."),
-        ("Cache write tokens", format_tokens(now.cache_write_tokens), "Billed at 1.25x input."),
-        ("Cache read tokens", format_tokens(now.cache_read_tokens), "Billed at 0.1x input."),
+        ("Input tokens", format_tokens(now.input_tokens),
+         f"Prompt tokens not read from the cache, {billed}."),
+        ("Output tokens", format_tokens(now.output_tokens),
+         f"The clients' replies, {billed}; a cut-off reply's output is estimated."),
+        ("Cache write tokens", format_tokens(now.cache_write_tokens),
+         f"Prompt tokens written to the cache (1.25x input price), {billed}."),
+        ("Cache read tokens", format_tokens(now.cache_read_tokens),
+         f"Prompt tokens read from the cache (0.1x input price), {billed}."),
     ])
-    for title, name, hour, day in (
-            ("Reply time", "Reply", now.latency_last_hour, now.latency_today),
+    for title, name, hour, day, measured in (
+            ("Reply time", "Reply", now.latency_last_hour, now.latency_today,
+             "from the request to the last word of a stored reply"),
             ("Time to first token", "First token", now.first_token_last_hour,
-             now.first_token_today)):
+             now.first_token_today, "from the request to the first word of a stored reply")):
         metric_row(f"**{title}** · over {hour.count} replies in the last hour, {day.count} today", [
-            (f"{name} median, last hour", seconds(hour.median_ms), None),
-            (f"{name} p95, last hour", seconds(hour.p95_ms), None),
-            (f"{name} median, today", seconds(day.median_ms), None),
-            (f"{name} p95, today", seconds(day.p95_ms), None),
+            (f"{name} median, last hour", seconds(hour.median_ms),
+             f"Half of the replies stored in the last 60 minutes took less, {measured}."),
+            (f"{name} p95, last hour", seconds(hour.p95_ms),
+             f"95% of the replies stored in the last 60 minutes took less, {measured}."),
+            (f"{name} median, today", seconds(day.median_ms),
+             f"Half of the replies stored since midnight UTC took less, {measured}."),
+            (f"{name} p95, today", seconds(day.p95_ms),
+             f"95% of the replies stored since midnight UTC took less, {measured}."),
         ])
 
     st.subheader("Active sessions")
@@ -131,9 +143,12 @@ def usage_tab() -> None:
                                 "Tokens": [b.tokens for b in hours],
                                 "Cost (USD)": [float(b.cost) for b in hours]})
         left, right = st.columns(2)
-        left.metric("Tokens, last 24 hours", format_tokens(sum(b.tokens for b in hours)))
+        left.metric("Tokens, last 24 hours", format_tokens(sum(b.tokens for b in hours)),
+                    help="Every billed token in the last 24 hours: stored replies, and replies "
+                         "cut off after the API started billing them (as in Today's figures).")
         left.bar_chart(by_hour, x="Hour (UTC)", y="Tokens", sort=False, height=240)
-        right.metric("Cost, last 24 hours", format_usd(sum((b.cost for b in hours), start=0)))
+        right.metric("Cost, last 24 hours", format_usd(sum((b.cost for b in hours), start=0)),
+                     help="The cost of those tokens (cut-off replies included).")
         right.bar_chart(by_hour, x="Hour (UTC)", y="Cost (USD)", sort=False, height=240,
                         color="#e07b39")
 
@@ -143,25 +158,29 @@ def usage_tab() -> None:
                         label_visibility="collapsed") or "7 days"
     with utils.db() as session:
         buckets = metrics_service.daily_usage(session, actor=actor, days=int(days.split()[0]))
-    if not any(b.sessions or b.messages or b.errors for b in buckets):
+    if not any(b.sessions or b.messages or b.problems for b in buckets):
         st.info(f"Nothing recorded in the last {days}. Each day's sessions, messages, tokens, "
-                "cost and error events appear here from the first conversation on.",
+                "cost and problems appear here from the first conversation on.",
                 icon=":material/calendar_month:")
         return
     chart = pd.DataFrame({"Day": [b.start.strftime("%Y-%m-%d") for b in buckets],
                           "Sessions": [b.sessions for b in buckets],
                           "Messages": [b.messages for b in buckets],
-                          "Error events": [b.errors for b in buckets],
+                          "Problems logged": [b.problems for b in buckets],
                           "Cost (USD)": [float(b.cost) for b in buckets]})
     left, right = st.columns(2)
-    left.line_chart(chart, x="Day", y=["Sessions", "Messages", "Error events"], height=240)
+    left.line_chart(chart, x="Day", y=["Sessions", "Messages", "Problems logged"], height=240)
     right.bar_chart(chart, x="Day", y="Cost (USD)", sort=False, height=240, color="#e07b39")
     table([{"Day": b.start.strftime("%a %Y-%m-%d"), "Sessions": b.sessions,
             "Messages": b.messages, "Tokens": b.tokens, "Cost": format_usd(b.cost),
-            "Error events": b.errors} for b in reversed(buckets)], "daily_table",
-          Sessions=NUMBER, Messages=NUMBER, Tokens=NUMBER,
-          **{"Error events": st.column_config.NumberColumn(
-              help="Events of severity error or critical (see the error log).")})
+            "Problems logged": b.problems} for b in reversed(buckets)], "daily_table",
+          Sessions=NUMBER, Messages=NUMBER,
+          Tokens=st.column_config.NumberColumn(
+              format="localized", help="Billed tokens, cut-off replies included."),
+          **{"Problems logged": st.column_config.NumberColumn(
+              help="Events of severity warning, error or critical that day, as the Error log "
+                   "shows by default: failed API calls (warnings when a retry can help), budget "
+                   "alerts, set-up errors.")})
 
 
 def breakdowns_tab() -> None:
@@ -201,16 +220,21 @@ def budgets_tab() -> None:
     threshold = budget.alert_threshold
     st.subheader("Today's spend")
     left, middle, right = st.columns(3)
-    left.metric("Spent today", format_usd(budget.spend_today), border=True)
+    left.metric("Spent today", format_usd(budget.spend_today), border=True,
+                help="Everything billed since midnight UTC, as Cost today on the Now tab.")
     if not budget.daily_cost_budget:
-        middle.metric("Daily cost budget", "none", border=True)
+        middle.metric("Daily cost budget", "none", border=True,
+                      help="GLOBAL_DAILY_COST_BUDGET_USD: 0 means no budget.")
         st.caption("No daily cost budget is set (GLOBAL_DAILY_COST_BUDGET_USD is 0), so "
                    "replies never stop for cost.")
     else:
         share = budget.spend_share or 0.0
-        middle.metric("Daily cost budget", format_usd(budget.daily_cost_budget), border=True)
+        middle.metric("Daily cost budget", format_usd(budget.daily_cost_budget), border=True,
+                      help="GLOBAL_DAILY_COST_BUDGET_USD: replies stop for everyone when it is "
+                           "spent, until midnight UTC.")
         right.metric("Left today", format_usd(max(budget.daily_cost_budget - budget.spend_today,
-                                                  0)), border=True)
+                                                  0)), border=True,
+                     help="The daily cost budget minus what was spent today.")
         st.progress(min(share, 1.0), text=f"{share:.0%} of the daily budget used")
         st.caption(f"An alert is logged at {threshold:.0%}; at 100% replies stop for everyone "
                    "until midnight UTC.")
@@ -242,6 +266,7 @@ FIGURE_TABS = {"Now": now_tab, "Usage": usage_tab, "Breakdowns": breakdowns_tab,
 @st.fragment(run_every="30s" if st.session_state.get("auto_refresh") else None)
 def figures(tab: str) -> None:
     """The open figures tab; the auto-refresh reruns only this, not the page."""
+    utils.require_login()  # its own reruns skip the page's check: stop once the log-in ended
     st.caption(f"Updated {utc_now():%H:%M:%S} UTC"
                + (" · refreshes every 30 seconds" if st.session_state.get("auto_refresh") else ""))
     try:
@@ -261,20 +286,25 @@ def health_tab() -> None:
         with column.container(border=True, height="stretch"):
             st.markdown(f"**{name}** {badge}")
             st.caption(detail)
-    st.caption(f"Checked at {utc_now():%H:%M:%S} UTC. These checks spend no tokens: the API's "
-               "status comes from its circuit breaker and the app's recent calls.")
+    st.caption(f"Checked at {utc_now():%H:%M:%S} UTC. These checks spend no tokens. The API is "
+               "Unavailable while its circuit breaker is open (repeated failures), Degraded when "
+               "20% or more of this app process's recent calls failed or their median reply "
+               "took over 10 seconds; old calls age out, so the status recovers by itself.")
 
-    st.subheader("Test connection")
+    st.subheader("Connection test", anchor=False)
     st.write("Makes one minimal API call (a few tokens, well under a cent) to check the key, "
              "the model and the network.")
-    if st.button("Test connection", key="test_connection", icon=":material/network_check:"):
+    failed_before = st.session_state.get("api_check", (None, True))[1] is False
+    if st.button("Test connection again" if failed_before else "Test connection",
+                 key="test_connection", icon=":material/network_check:"):
         with st.spinner("Calling the Anthropic API…"):
-            report = anthropic_service.check_api()
+            report = health_service.check_connection()
         st.session_state["api_check"] = (utc_now(), report.ok, report.summary)
+        st.rerun()  # the button's label follows the outcome
     if "api_check" in st.session_state:
         at, ok, summary = st.session_state["api_check"]
         show = st.success if ok else st.info if settings.demo_mode else st.error
-        show(f"{at:%H:%M:%S} UTC · {summary}")
+        show(f"{at:%H:%M:%S} UTC · {utils.safe_markdown(summary)}")
 
 
 def error_log_tab() -> None:
@@ -288,7 +318,8 @@ def error_log_tab() -> None:
         categories = event_service.event_categories(session, actor=actor)
         with middle:
             chosen = utils.sticky(st.multiselect, "Category", categories, key="log_category",
-                                  placeholder="All categories")
+                                  placeholder="All categories",
+                                  format_func=event_service.category_label)
         with right:
             limit = utils.sticky(st.selectbox, "Show", [25, 50, 100, 200], key="log_limit")
         events = event_service.list_events(session, actor=actor, severities=severities or None,
@@ -304,9 +335,10 @@ def error_log_tab() -> None:
     st.caption(f"{len(events)} events, newest first{more}.")
     for event in events:
         severity = f":{SEVERITY_COLOURS[event.severity]}[{event.severity.value}]"
-        label = (f"{format_time(event.created_at)} · {severity} · {event.category} · "
-                 f"{utils.escape_markdown(event.message)}")
+        label = (f"{format_time(event.created_at)} · {severity} · "
+                 f"{utils.escape_markdown(event_service.headline(event))}")
         with st.expander(label, icon=SEVERITY_ICONS[event.severity]):
+            st.markdown(f"{utils.safe_markdown(event.message)} · category `{event.category}`")
             request_id = event.details.get("request_id")
             st.markdown(
                 f"**Request id** {f'`{request_id}`' if request_id else '—'} · **Session** "
@@ -392,7 +424,7 @@ def accounts_tab() -> None:
         st.form_submit_button("Create account", key="create_account", type="primary",
                               on_click=utils.guarded(_create_account))
 
-    st.markdown("**Accounts**")
+    st.markdown("**Everyone with an account**")
     st.session_state.setdefault("_kept_accounts_role", "All")
     shown = utils.sticky(st.segmented_control, "Role", ["All", "Admins", "Teachers", "Students"],
                          key="accounts_role", label_visibility="collapsed") or "All"
@@ -420,7 +452,8 @@ def accounts_tab() -> None:
         st.button("Reset password", key="reset_password_button",
                   on_click=utils.guarded(_reset_password), args=(user.id, user.username))
     with right.container(border=True):
-        st.write(f"**{user.display_name}** is {'active' if user.is_active else 'deactivated'}.")
+        st.markdown(f"**{utils.safe_markdown(user.display_name)}** is "
+                    f"{'active' if user.is_active else 'deactivated'}.")
         label = "Deactivate" if user.is_active else "Reactivate"
         st.button(label, key="toggle_active", on_click=utils.guarded(_set_active),
                   args=(user.id, user.username, not user.is_active),

@@ -7,6 +7,7 @@ student sign-up screens, or the pages the logged-in role may open (and only thos
 from __future__ import annotations
 
 import sys
+from functools import partial
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -16,14 +17,17 @@ if str(PROJECT_ROOT) not in sys.path:
 import streamlit as st  # noqa: E402
 
 from backend.config import get_settings  # noqa: E402
-from backend.errors import AppError, ValidationError  # noqa: E402
+from backend.errors import AppError, PermissionDeniedError, ValidationError  # noqa: E402
 from backend.models.enums import Role  # noqa: E402
 from backend.services import account_service, demo_service  # noqa: E402
 from mvp import utils  # noqa: E402
 
 SETUP_NOTES_KEY = "setup_notes"
+LOGGED_OUT_KEY = "logged_out"  # the Log out button was pressed: show the front page next
 
-st.set_page_config(page_title="Counseling practice", page_icon=":material/forum:", layout="wide")
+# A local file (a material icon would be fetched from a font host: no icon offline).
+FAVICON = PROJECT_ROOT / "mvp" / "static" / "favicon.png"
+st.set_page_config(page_title="Counseling practice", page_icon=str(FAVICON), layout="wide")
 
 
 # Screens for people who are not logged in ------------------------------------------------------
@@ -32,6 +36,10 @@ def setup_screen() -> None:
     st.title("Welcome: set up the practice platform")
     st.write("No accounts exist yet. Create the first **admin** account; you can add teachers "
              "and students afterwards.")
+    setup_form()
+
+
+def setup_form() -> None:
     errors = st.session_state.get("setup_errors", {})
     with st.form("setup_form"):
         st.text_input("Username", key="setup_username", placeholder="e.g. jordan.admin")
@@ -65,18 +73,34 @@ def _run_setup() -> None:
         state["setup_errors"] = error.field_errors
         utils.flash(error.message, "warning")
         return
+    except PermissionDeniedError as error:  # another setup finished first
+        utils.flash(error.message, "warning")
+        return
     utils.log_in(admin)
     state[SETUP_NOTES_KEY] = {
         "passwords": dict(demo.new_passwords) if demo else {}, "join_code": demo.join_code if demo else "",
     }
-    utils.flash(f"Welcome, {admin.display_name}. Your admin account is ready.")
+    utils.flash(f"Welcome, {utils.safe_markdown(admin.display_name)}. Your admin account is ready.")
 
 
-def login_screen() -> None:
+def _browser_key() -> str:
+    """This browser session's key for the log-in and sign-up throttles (see the README)."""
+    return st.session_state.setdefault("browser_key", account_service.new_client_key())
+
+
+def login_screen(offer_setup: bool = False) -> None:
+    """Log in or sign up; while no admin exists (say `seed-demo` ran first) also the setup."""
     st.title("Counseling practice")
+    if offer_setup:
+        st.warning("No admin account exists yet. Whoever runs this platform: open **Set up** to "
+                   "create it (or run `python -m backend.cli create-admin` on the server).",
+                   icon=":material/admin_panel_settings:")
     # Keyed, so the chosen tab survives the rerun that shows a sign-up error above it.
-    log_in_tab, sign_up_tab = st.tabs(["Log in", "Student sign-up"], key="welcome_tab",
-                                      on_change="rerun")
+    labels = ["Log in", "Student sign-up"] + (["Set up"] if offer_setup else [])
+    log_in_tab, sign_up_tab, *setup_tab = st.tabs(labels, key="welcome_tab", on_change="rerun")
+    if setup_tab:
+        with setup_tab[0]:
+            setup_form()
     with log_in_tab:
         with st.form("login_form"):
             st.text_input("Username", key="login_username")
@@ -87,7 +111,7 @@ def login_screen() -> None:
                 with utils.db(write=True) as session:
                     user = account_service.authenticate(
                         session, username=st.session_state["login_username"],
-                        password=st.session_state["login_password"])
+                        password=st.session_state["login_password"], client=_browser_key())
             except AppError as error:
                 utils.show_error(error)
             else:
@@ -122,34 +146,43 @@ def _run_sign_up() -> None:
         with utils.db(write=True) as session:
             student = account_service.sign_up_student(
                 session, join_code=state["signup_join_code"], username=state["signup_username"],
-                display_name=state["signup_display_name"], password=state["signup_password"])
+                display_name=state["signup_display_name"], password=state["signup_password"],
+                client=_browser_key())
     except ValidationError as error:
         state["signup_errors"] = error.field_errors
         utils.flash(error.message, "warning")
         return
     utils.log_in(student)
-    utils.flash(f"Welcome, {student.display_name}. You have joined your section.")
+    utils.flash(f"Welcome, {utils.safe_markdown(student.display_name)}. You have joined your "
+                "section.")
 
 
 # Logged in -------------------------------------------------------------------------------------
 def sidebar(user) -> None:
     with st.sidebar:
-        st.markdown(f"**{user.display_name}**  \n{user.role.value.title()} · `{user.username}`")
+        st.markdown(f"**{utils.safe_markdown(user.display_name)}**  \n"
+                    f"{user.role.value.title()} · `{user.username}`")
         if st.button("Log out", key="logout", icon=":material/logout:", width="stretch"):
             utils.log_out()
+            st.session_state[LOGGED_OUT_KEY] = True  # back to the front page, not this one
             st.rerun()
         with st.expander("Change password"):
             with st.form("password_form", clear_on_submit=True):
-                current = st.text_input("Current password", type="password")
-                new = st.text_input("New password", type="password")
-                if st.form_submit_button("Change password"):
+                current = st.text_input("Current password", type="password",
+                                        key="current_password")
+                new = st.text_input("New password", type="password", key="new_password")
+                if st.form_submit_button("Change password", key="change_password"):
                     try:
                         with utils.db(write=True) as session:
-                            account_service.change_password(
+                            token = account_service.change_password(
                                 session, actor=user, current_password=current, new_password=new)
-                        st.success("Password changed.")
                     except AppError as error:
                         utils.show_error(error)
+                    else:
+                        utils.log_in(user, token)  # this tab goes on with a fresh log-in
+                        utils.flash("Password changed. Your other log-ins (other tabs and "
+                                    "devices) have ended.")
+                        st.rerun()
 
 
 def setup_notes() -> None:
@@ -181,8 +214,20 @@ def role_pages(role: Role) -> list:
                     url_path="admin"), teacher]
 
 
+def front_pages(screen, title: str) -> list:
+    """The screen for visitors who are not logged in, under the front page's address and under
+    every page's address (/practice typed by hand shows it, and after the log-in, that page)."""
+    return [st.Page(screen, title=title, url_path=path)
+            for path in ("welcome", "practice", "teacher", "admin")]
+
+
 def main() -> None:
     utils.get_engine()  # migrations run here, before any page touches the database
+    if st.session_state.pop(LOGGED_OUT_KEY, False):
+        # After "Log out", the front page (and its address), before this run shows anything.
+        front = front_pages(login_screen, "Log in")
+        st.navigation(front, position="hidden")
+        st.switch_page(front[0])
     if get_settings().demo_mode:
         st.info("**Demo mode**: no Anthropic API key is set, so clients answer with short local "
                 "replies (model `demo`, no cost).", icon=":material/science:")
@@ -191,9 +236,10 @@ def main() -> None:
         st.set_page_config(layout="centered")
         with utils.db() as session:
             first_run = not account_service.has_users(session)
-        screen = st.Page(setup_screen if first_run else login_screen,
-                         title="Set up" if first_run else "Log in", url_path="welcome")
-        page = st.navigation([screen], position="hidden")
+            offer_setup = account_service.needs_setup(session)
+        screen = setup_screen if first_run else partial(login_screen, offer_setup)
+        page = st.navigation(front_pages(screen, "Set up" if first_run else "Log in"),
+                             position="hidden")
     else:
         sidebar(user)
         page = st.navigation(role_pages(user.role))

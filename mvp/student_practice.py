@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 
 import streamlit as st
@@ -17,9 +18,12 @@ from backend.services import (
 from backend.services.history_service import ConversationRow
 from backend.utils.formatting import format_duration, format_time
 from mvp import utils
+from mvp.chat import chat_panel, render_message
 
 SESSION_KEY = "student_session_id"
 CONVERSATION_PARAM = "c"  # the open conversation, in the address so a reload reopens it
+CONVERSATION_ID = re.compile(r"[1-9][0-9]{0,9}")  # ids are positive 32-bit integers
+MAX_ID = 2**31 - 1
 CONFIRM_KEY = "confirm_end_for"
 SAVED_KEY = "feedback_saved_for"
 DIFFICULTY_BADGES = {"beginner": ":green-badge[Beginner]",
@@ -28,6 +32,7 @@ DIFFICULTY_BADGES = {"beginner": ":green-badge[Beginner]",
 
 actor = utils.require_role(Role.student)
 engine = utils.get_engine()
+safe = utils.safe_markdown  # every piece of text a person wrote goes through it
 
 
 def show_conversation(session_id: int | None) -> None:
@@ -74,16 +79,16 @@ def client_cards() -> None:
     for index, item in enumerate(available):
         client = item.client
         with columns[index % 3].container(border=True, key=f"card_{client.id}_{item.assignment_id}"):
-            st.markdown(f"#### {client.name}")
+            st.markdown(f"#### {safe(client.name)}")
             st.markdown(DIFFICULTY_BADGES.get(str(client.difficulty), ""))
-            st.write(client.summary)  # age, pronouns, occupation and the presenting concern
+            st.markdown(safe(client.summary))  # age, pronouns, occupation, presenting concern
             due = f" · **due {format_time(item.due_at)}**" if item.due_at else ""
-            st.caption(f"{item.assignment_title} ({item.section_name}){due}")
+            st.caption(f"{safe(item.assignment_title)} ({safe(item.section_name)}){due}")
             if client.learning_goals:
-                st.markdown(f"**Practise:** {client.learning_goals}")
+                st.markdown(f"**Practise:** {safe(client.learning_goals)}")
             if item.instructions:
                 with st.expander("Instructions"):
-                    st.write(item.instructions)
+                    st.markdown(safe(item.instructions))
             st.button("Continue conversation" if client.id in active else "Start conversation",
                       key=f"start_{client.id}_{item.assignment_id}", type="primary",
                       icon=":material/forum:", width="stretch",
@@ -98,19 +103,20 @@ def join_section() -> None:
             try:
                 with utils.db(write=True) as session:
                     joined = section_service.join_section(session, actor=actor, join_code=code)
-                st.success(f"You joined {joined.name}. Its published clients now appear under "
+                st.success(f"You joined {safe(joined.name)}. Its published clients now appear under "
                            "**Clients**.")
             except AppError as error:
                 utils.show_error(error)
     with utils.db() as session:
         sections = section_service.list_sections(session, actor=actor)
-    st.caption("Your sections: " + (", ".join(s.name for s in sections) or "none yet"))
+    st.caption("Your sections: " + (safe(", ".join(s.name for s in sections)) or "none yet"))
 
 
 # A conversation --------------------------------------------------------------------------------
 @st.fragment(run_every="15s")
 def live_caption(placement: str, started_at: datetime) -> None:
     """The running session time, redrawn on its own (a fragment never interrupts a reply)."""
+    utils.require_login()  # its own reruns skip the page's check: stop once the log-in ended
     elapsed = format_duration(datetime.now(timezone.utc) - started_at)
     st.caption(f"{placement}:material/timer: Session time: {elapsed}")
 
@@ -133,9 +139,9 @@ def conversation(session_id: int) -> bool:
         utils.show_error(error)
         show_conversation(None)
         return False
-    st.subheader(row.client_name if row else "Conversation")
-    placement = f"{row.assignment_title} · {row.section_name} · " if row and row.assignment_title \
-        else ""
+    st.subheader(safe(row.client_name) if row else "Conversation")
+    placement = (f"{safe(row.assignment_title)} · {safe(row.section_name)} · "
+                 if row and row.assignment_title else "")
     if chat.is_active:
         live_caption(placement, chat.started_at)
     else:
@@ -152,7 +158,8 @@ def conversation(session_id: int) -> bool:
     if chat.is_active:
         if st.session_state.get(CONFIRM_KEY) == session_id:
             confirm_end(session_id)
-        utils.chat_panel(engine, actor, session_id, session_key=SESSION_KEY, controls=False)
+        chat_panel(engine, actor, session_id, session_key=SESSION_KEY, controls=False,
+                        show_usage=False)
     else:
         after_session(chat, row)
     return True
@@ -192,11 +199,11 @@ def after_session(chat: SessionRead, row: ConversationRow | None) -> None:
     else:
         st.caption("Rate single replies of the client with a thumb up or down.")
     for message in messages:
-        utils.render_message(message, footer=lambda reply: thumbs(reply, ratings))
+        render_message(message, show_usage=False, footer=lambda reply: thumbs(reply, ratings))
     with st.container(horizontal=True, key="after_actions"):
         transcript_button(chat.id, key="download_current")
         if row is not None:
-            st.button(f"New conversation with {row.client_name}", key="start_again",
+            st.button(f"New conversation with {safe(row.client_name)}", key="start_again",
                       icon=":material/forum:", on_click=utils.guarded(open_conversation),
                       args=(chat.client_id,))
 
@@ -253,8 +260,9 @@ def my_sessions() -> None:
     for row in rows:
         length = ("in progress" if row.ended_at is None
                   else format_duration(row.ended_at - row.started_at))
-        title = (f"{format_time(row.started_at)} · **{row.client_name}** · "
-                 f"{row.assignment_title or 'practice'} · {length} · {row.message_count} messages")
+        title = (f"{format_time(row.started_at)} · **{safe(row.client_name)}** · "
+                 f"{safe(row.assignment_title or 'practice')} · {length} · "
+                 f"{row.message_count} messages")
         with st.expander(title, icon=":material/forum:" if row.ended_at is None else None):
             with utils.db() as session:
                 messages = session_service.get_messages(session, actor=actor,
@@ -262,7 +270,7 @@ def my_sessions() -> None:
             if not messages:
                 st.caption("Nothing was said in this session.")
             for message in messages:
-                utils.render_message(message)
+                render_message(message, show_usage=False)
             with st.container(horizontal=True):
                 transcript_button(row.session_id, key=f"download_{row.session_id}")
                 active = row.ended_at is None
@@ -272,9 +280,23 @@ def my_sessions() -> None:
 
 
 # The page --------------------------------------------------------------------------------------
+def conversation_in_address() -> int | None:
+    """The conversation the address names (after a reload). A value that cannot be one (a typo,
+    a huge number, other digits) is dropped from the address with a short notice."""
+    raw = st.query_params.get(CONVERSATION_PARAM)
+    if raw is None:
+        return None
+    if CONVERSATION_ID.fullmatch(raw) and int(raw) <= MAX_ID:
+        return int(raw)
+    st.query_params.pop(CONVERSATION_PARAM, None)
+    st.info("That conversation link is not valid, so your clients are shown instead. Open a "
+            "conversation from its card or from **My sessions**.", icon=":material/link_off:")
+    return None
+
+
 st.title("Practice")
-if SESSION_KEY not in st.session_state and st.query_params.get(CONVERSATION_PARAM, "").isdigit():
-    st.session_state[SESSION_KEY] = int(st.query_params[CONVERSATION_PARAM])  # after a reload
+if SESSION_KEY not in st.session_state and (from_address := conversation_in_address()):
+    st.session_state[SESSION_KEY] = from_address  # after a reload
 if not (st.session_state.get(SESSION_KEY) and conversation(st.session_state[SESSION_KEY])):
     view = st.segmented_control("View", ["Clients", "My sessions", "Join a section"],
                                 default="Clients", key="student_view", required=True,

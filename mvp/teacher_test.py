@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from datetime import datetime, time, timezone
 
-import pandas as pd
 import streamlit as st
 
 from backend.errors import AppError, ValidationError
@@ -18,14 +17,16 @@ from backend.models.enums import (
 from backend.schemas.clients import ClientRead
 from backend.schemas.sections import AssignmentInput
 from backend.services import (
-    assignment_service, client_service, conversation_service, history_service, section_service,
-    session_service,
+    assignment_service, client_service, conversation_service, feedback_service, history_service,
+    section_service, session_service,
 )
 from backend.utils.formatting import format_time, format_tokens, format_usd
 from mvp import utils
+from mvp.chat import chat_panel, render_message
 
 actor = utils.require_role(Role.teacher, Role.admin)
 engine = utils.get_engine()
+safe = utils.safe_markdown  # every piece of text a person wrote goes through it
 
 TABS = ("Clients", "Test conversation", "History & metrics", "Sections & assignments")
 STYLE_HINTS = {
@@ -41,9 +42,12 @@ CLIENT_DEFAULTS = {
     "background": "", "presenting_concern": "", "challenges": "", "personality_traits": [],
     "communication_style": CommunicationStyle.plain.value, "difficulty": Difficulty.beginner.value,
     "learning_goals": "", "hidden_information": "", "opening_line": "",
+    "hidden_reveal_after_turns": None,
 }
+NUMBER_FIELDS = {"age", "hidden_reveal_after_turns"}  # empty is None, not ""
 FORM_TARGET = "client_form_target"  # None (closed), "new", or the id of the client being edited
-FORM_ERRORS = "client_form_errors"
+FORM_ERRORS = "client_form_errors"  # field -> why the last save was refused
+FORM_NOTICE = "client_form_notice"  # the refusal itself, shown next to the Save button
 
 
 def _clients(include_archived: bool = False) -> list[ClientRead]:
@@ -58,24 +62,32 @@ def _fill_form(client: ClientRead | None) -> None:
         value = getattr(client, field) if client is not None else default
         if field in {"communication_style", "difficulty"}:
             value = str(value.value if hasattr(value, "value") else value)
-        elif value is None and field != "age":
+        elif value is None and field not in NUMBER_FIELDS:
             value = ""
         st.session_state[f"client_{field}"] = list(value) if isinstance(value, list) else value
 
 
 def _open_form(target: str | int, client: ClientRead | None = None) -> None:
     st.session_state[FORM_TARGET] = target
-    st.session_state[FORM_ERRORS] = {}
+    _clear_refusal()
     _fill_form(client)
 
 
 def _close_form() -> None:
     st.session_state[FORM_TARGET] = None
-    st.session_state[FORM_ERRORS] = {}
+    _clear_refusal()
     _fill_form(None)
 
 
+def _clear_refusal() -> None:
+    st.session_state[FORM_ERRORS] = {}
+    st.session_state.pop(FORM_NOTICE, None)
+
+
 def _save_client() -> None:
+    """Save the form; a refusal says why under each field concerned and next to the button
+    (the last refusal's messages go first: none of them may outlive the problem)."""
+    _clear_refusal()
     target = st.session_state.get(FORM_TARGET)
     data = {field: st.session_state.get(f"client_{field}") for field in CLIENT_DEFAULTS}
     try:
@@ -85,12 +97,12 @@ def _save_client() -> None:
             else:
                 saved = client_service.update_client(session, actor=actor, client_id=int(target),
                                                      data=data)
-    except ValidationError as error:
-        st.session_state[FORM_ERRORS] = error.field_errors
-        utils.flash(error.message, "warning")
+    except AppError as error:
+        st.session_state[FORM_ERRORS] = getattr(error, "field_errors", {})
+        st.session_state[FORM_NOTICE] = error.message
         return
     _close_form()
-    utils.flash(f"Saved {saved.name}. Press **Test conversation** on its card to try it.")
+    utils.flash(f"Saved {safe(saved.name)}. Press **Test conversation** on its card to try it.")
 
 
 def client_form(target: str | int) -> None:
@@ -104,14 +116,16 @@ def client_form(target: str | int) -> None:
     errors = st.session_state.get(FORM_ERRORS, {})
     title = f"Edit {st.session_state['client_name'] or 'client'}" if editing else "New client"
     with st.container(border=True, key="client_form_box"):
-        st.markdown(f"#### {title}")
+        st.markdown(f"#### {safe(title)}")
         with st.form("client_form", border=False):
             left, right = st.columns(2)
             with left:
                 st.text_input("Name *", key="client_name", max_chars=100)
                 utils.field_error(errors, "name")
-                st.number_input("Age", key="client_age", min_value=5, max_value=110, step=1,
-                                placeholder="optional")
+                # No min/max on the widget: the browser would refuse out-of-range ages silently
+                # (a hint on hover); the service says why under the field instead.
+                st.number_input("Age", key="client_age", step=1, placeholder="optional",
+                                help="Between 5 and 110 (optional).")
                 utils.field_error(errors, "age")
                 st.text_input("Gender / pronouns", key="client_gender", max_chars=60)
                 utils.field_error(errors, "gender")
@@ -150,9 +164,27 @@ def client_form(target: str | int) -> None:
             st.text_input("Opening line (optional)", key="client_opening_line", max_chars=1000,
                           help="The client's first words when a student says hello.")
             utils.field_error(errors, "opening_line")
+            st.number_input("Hidden information may be said word for word after this many "
+                            "student turns (empty: never)", key="client_hidden_reveal_after_turns",
+                            step=1, placeholder="never",
+                            help="Until then (or never), a reply that repeats the hidden "
+                                 "information is held back and the client stays in character.")
+            utils.field_error(errors, "hidden_reveal_after_turns")
+            _form_refusal(errors)
             st.form_submit_button("Save client", key="save_client", type="primary",
                                   icon=":material/save:", on_click=utils.guarded(_save_client))
         st.button("Cancel", key="cancel_client", on_click=_close_form)
+
+
+def _form_refusal(errors: dict[str, str]) -> None:
+    """Why the last save was refused, next to the Save button (with any field message that has
+    no field of its own in the form)."""
+    notice = st.session_state.get(FORM_NOTICE)
+    if not notice:
+        return
+    shown = {f"client_{field}" for field in CLIENT_DEFAULTS}
+    elsewhere = [message for field, message in errors.items() if f"client_{field}" not in shown]
+    st.warning(" ".join([notice, *elsewhere]), icon=":material/warning:")
 
 
 # Client cards ----------------------------------------------------------------------------------
@@ -173,7 +205,7 @@ def _duplicate(client_id: int) -> None:
     with utils.db(write=True) as session:
         copy = client_service.duplicate_client(session, actor=actor, client_id=client_id)
     _open_form(copy.id, copy)
-    utils.flash(f"Created {copy.name}. Change what you like and save.")
+    utils.flash(f"Created {safe(copy.name)}. Change what you like and save.")
 
 
 def _set_archived(client_id: int, archived: bool) -> None:
@@ -182,22 +214,32 @@ def _set_archived(client_id: int, archived: bool) -> None:
                                              archived=archived)
     if st.session_state.get(FORM_TARGET) == client_id:
         _close_form()
-    utils.flash(f"{client.name} is archived: hidden from new conversations, history kept."
-                if archived else f"{client.name} is back in your active clients.")
+    utils.flash(f"{safe(client.name)} is archived: hidden from new conversations, history kept."
+                if archived else f"{safe(client.name)} is back in your active clients.")
 
 
-def client_card(client: ClientRead) -> None:
+def client_card(client: ClientRead, feedback: feedback_service.ClientFeedback | None) -> None:
     with st.container(border=True, key=f"client_card_{client.id}"):
         age = f" · {client.age}" if client.age else ""
         archived = "  :gray-badge[archived]" if client.archived else ""
-        st.markdown(f"**{client.name}**{age}{archived}")
+        st.markdown(f"**{safe(client.name)}**{age}{archived}")
         if client.summary:
-            st.caption(client.summary)
+            st.caption(safe(client.summary))
         st.markdown(" ".join(f":blue-badge[{trait}]" for trait in client.personality_traits)
                     + f" :orange-badge[{client.difficulty.value}]")
         count = client.conversation_count
         st.caption(f"{count} conversation{'s' if count != 1 else ''} · "
                    f"{client.communication_style.value} style")
+        if feedback is not None:
+            share = feedback.share
+            st.caption(f"Feedback: {share.positive} of {share.total} positive "
+                       f"({share.percent:.0f}%)",
+                       help="Students' thumbs on this client's replies and their end-of-session "
+                            "forms (positive: realism and usefulness both 4 or 5 out of 5).")
+            if feedback.comments:
+                with st.expander("What students said"):
+                    for comment in feedback.comments:
+                        st.markdown(f"“{safe(comment)}”")
         with st.expander("Details"):
             for label, value in (
                 ("Gender", client.gender), ("Occupation", client.occupation),
@@ -250,7 +292,7 @@ def share_clients(clients: list[ClientRead]) -> None:
                 utils.show_error(error)
             else:
                 st.success(f"Imported {len(imported)} client(s): "
-                           f"{', '.join(client.name for client in imported)}.")
+                           f"{safe(', '.join(client.name for client in imported))}.")
 
 
 def clients_tab() -> None:
@@ -269,10 +311,13 @@ def clients_tab() -> None:
         st.info("No clients yet. Fill in the form above to create your first simulated client: "
                 "a name, 2-5 personality traits and a presenting concern are enough to start.")
         return
+    with utils.db() as session:
+        feedback = feedback_service.client_feedback(session, actor=actor,
+                                                    client_ids=[client.id for client in clients])
     columns = st.columns(3)
     for index, client in enumerate(clients):
         with columns[index % 3]:
-            client_card(client)
+            client_card(client, feedback.get(client.id))
 
 
 # Test conversation -----------------------------------------------------------------------------
@@ -306,7 +351,7 @@ def test_tab() -> None:
     client_id = utils.sticky(st.selectbox, "Client", list(names), format_func=names.get,
                              key="test_client_id")
     client = next(client for client in clients if client.id == client_id)
-    with st.expander(f"About {client.name}: what the model is told"):
+    with st.expander(f"About {safe(client.name)}: what the model is told"):
         st.markdown(f"**Presenting concern:** {utils.escape_markdown(client.presenting_concern)}")
         st.markdown(f"**Traits:** {', '.join(client.personality_traits)} · "
                     f"**style:** {client.communication_style.value} · "
@@ -315,14 +360,14 @@ def test_tab() -> None:
             st.markdown(f"**Hidden information:** {utils.escape_markdown(client.hidden_information)}")
     session_id = _test_session_id(client_id)
     if session_id is None:
-        st.write(f"Try {client.name} the way a student would: the conversation is saved with "
+        st.markdown(f"Try {safe(client.name)} the way a student would: the conversation is saved with "
                  "its tokens and cost, and shows up in History as a teacher test.")
         st.button("Start test conversation", key="start_test", type="primary",
                   icon=":material/chat:", on_click=utils.guarded(_start_test), args=(client_id,))
         return
     st.session_state["test_session_id"] = session_id
     toolbar = st.container()
-    utils.chat_panel(engine, actor, session_id, session_key="test_session_id")
+    chat_panel(engine, actor, session_id, session_key="test_session_id")
     with utils.db() as session:
         markdown = history_service.transcript_markdown(session, actor=actor,
                                                        session_id=st.session_state["test_session_id"])
@@ -364,6 +409,8 @@ def history_tab() -> None:
     with utils.db() as session:
         rows = history_service.list_conversations(session, actor=actor, **filters)
         metrics = history_service.metrics_summary(session, actor=actor, **filters)
+        feedback = feedback_service.session_feedback(
+            session, actor=actor, session_ids=[row.session_id for row in rows])
 
     with st.container(border=True, key="history_metrics"):
         counts, money = st.columns(4), st.columns(4)
@@ -387,13 +434,15 @@ def history_tab() -> None:
                 else "No conversations yet. Test a client in the **Test conversation** tab, or "
                      "publish an assignment so your students can practise.")
         return
-    table = pd.DataFrame([{
+    utils.table([{
         "Started": format_time(row.started_at), "Client": row.client_name,
         "Student": row.user_name, "Section": row.section_name or "(teacher test)",
         "Status": row.status.value, "Messages": row.message_count, "Tokens": row.total_tokens,
         "Cost": format_usd(row.cost),
-    } for row in rows])
-    st.dataframe(table, hide_index=True, width="stretch")
+        "Feedback": feedback[row.session_id].label if row.session_id in feedback else "—",
+    } for row in rows], column_config={"Feedback": st.column_config.TextColumn(
+        help="The student's end-of-session form (realism, usefulness, out of 5) and their "
+             "thumbs on the client's replies. Open the conversation below for the comment.")})
     st.download_button("Export this list (CSV)", history_service.sessions_csv(rows),
                        file_name="conversations.csv", mime="text/csv", key="export_csv",
                        icon=":material/download:")
@@ -402,49 +451,102 @@ def history_tab() -> None:
     if len(rows) > SHOWN_TRANSCRIPTS:
         st.caption(f"The newest {SHOWN_TRANSCRIPTS} are listed; narrow the filters to find others.")
     for row in rows[:SHOWN_TRANSCRIPTS]:
-        label = (f"{format_time(row.started_at)} · {row.client_name} with {row.user_name} · "
+        label = (f"{format_time(row.started_at)} · {safe(row.client_name)} with "
+                 f"{safe(row.user_name)} · "
                  f"{row.status.value} · {row.message_count} messages · {format_usd(row.cost)}")
         expander = st.expander(label, key=f"conversation_{row.session_id}", on_change="rerun")
         with expander:
             if expander.open:
-                transcript(row)
+                transcript(row, feedback.get(row.session_id))
 
 
-def transcript(row: history_service.ConversationRow) -> None:
+def student_feedback(summary: feedback_service.SessionFeedbackSummary | None) -> None:
+    """What the student said about this conversation: the form, the comment, the thumbs."""
+    if summary is None:
+        st.caption("No feedback from the student on this conversation.")
+        return
+    with st.container(border=True, key="session_feedback"):
+        if summary.realism is None:
+            st.markdown("**Student feedback:** no end-of-session form.")
+        else:
+            st.markdown(f"**Student feedback:** Realism {summary.realism}/5 · usefulness "
+                        f"{summary.usefulness}/5")
+        if summary.comment:
+            st.markdown(f"“{safe(summary.comment)}”")
+        st.caption(f"Replies rated: {summary.thumbs_up} 👍 · {summary.thumbs_down} 👎")
+
+
+def transcript(row: history_service.ConversationRow,
+               feedback: feedback_service.SessionFeedbackSummary | None) -> None:
     with utils.db() as session:
         messages = session_service.get_messages(session, actor=actor, session_id=row.session_id)
         markdown = history_service.transcript_markdown(session, actor=actor,
                                                        session_id=row.session_id)
+    if row.mode.value != "teacher_test":
+        student_feedback(feedback)
     st.download_button("Export as Markdown", markdown, key=f"export_transcript_{row.session_id}",
                        file_name=history_service.transcript_filename(row), mime="text/markdown",
                        icon=":material/download:")
     if not messages:
         st.caption("No messages in this conversation.")
     for message in messages:
-        utils.render_message(message)
+        render_message(message)
 
 
 # Sections and assignments ----------------------------------------------------------------------
+def _end_of_day(day) -> datetime | None:
+    """A date picked in the page as the end of that day, UTC (None stays None)."""
+    return datetime.combine(day, time(23, 59), tzinfo=timezone.utc) if day else None
+
+
 def _create_section() -> None:
-    with utils.db(write=True) as session:
-        section = section_service.create_section(session, actor=actor,
-                                                 name=st.session_state["section_name"])
-    st.session_state["section_name"] = ""
-    st.session_state["section_id"] = st.session_state["_kept_section_id"] = section.id
-    utils.flash(f"Created {section.name}. Students join it with the code {section.join_code}.")
+    state = st.session_state
+    state["section_errors"] = {}
+    try:
+        with utils.db(write=True) as session:
+            section = section_service.create_section(
+                session, actor=actor, name=state["section_name"],
+                seat_limit=state.get("section_seat_limit"),
+                join_code_expires_at=_end_of_day(state.get("section_code_expires")))
+    except ValidationError as error:
+        state["section_errors"] = error.field_errors
+        raise
+    state["section_name"], state["section_seat_limit"], state["section_code_expires"] = "", None, None
+    state["section_id"] = state["_kept_section_id"] = section.id
+    utils.flash(f"Created {safe(section.name)}. Students join it with the code "
+                f"{section.join_code}.")
+
+
+def _save_section(section_id: int) -> None:
+    state = st.session_state
+    errors_key = f"section_settings_errors_{section_id}"
+    state[errors_key] = {}
+    try:
+        with utils.db(write=True) as session:
+            section = section_service.update_section(
+                session, actor=actor, section_id=section_id,
+                name=state[f"edit_section_name_{section_id}"],
+                seat_limit=state.get(f"edit_seat_limit_{section_id}"),
+                join_code_expires_at=_end_of_day(state.get(f"edit_code_expires_{section_id}")))
+    except ValidationError as error:
+        state[errors_key] = error.field_errors
+        raise
+    utils.flash(f"Saved the settings of {safe(section.name)}.")
 
 
 def _regenerate_code(section_id: int) -> None:
     with utils.db(write=True) as session:
         section = section_service.regenerate_join_code(session, actor=actor, section_id=section_id)
-    utils.flash(f"New join code for {section.name}: {section.join_code}. The old one stops working.")
+    utils.flash(f"New join code for {safe(section.name)}: {section.join_code}. The old one stops "
+                "working.")
+    st.session_state.pop(f"edit_code_expires_{section_id}", None)  # an expired date is cleared
 
 
 def _remove_student(section_id: int, student_id: int, name: str) -> None:
     with utils.db(write=True) as session:
         section_service.remove_student(session, actor=actor, section_id=section_id,
                                        student_id=student_id)
-    utils.flash(f"Removed {name} from the section. Their past conversations are kept.")
+    utils.flash(f"Removed {safe(name)} from the section. Their past conversations are kept.")
 
 
 def _create_assignment(section_id: int) -> None:
@@ -466,7 +568,7 @@ def _create_assignment(section_id: int) -> None:
                        ("assignment_due", None), ("assignment_clients", [])):
         state[key] = blank
     state["assignment_errors"] = {}
-    utils.flash(f"Created the draft “{created.title}”. Publish it when it is ready.")
+    utils.flash(f"Created the draft “{safe(created.title)}”. Publish it when it is ready.")
 
 
 def _set_published(assignment_id: int, published: bool) -> None:
@@ -474,8 +576,9 @@ def _set_published(assignment_id: int, published: bool) -> None:
         assignment = assignment_service.set_published(session, actor=actor,
                                                       assignment_id=assignment_id,
                                                       published=published)
-    utils.flash(f"Published “{assignment.title}”: students in the section can now practise."
-                if published else f"“{assignment.title}” is a draft again, hidden from students.")
+    utils.flash(f"Published “{safe(assignment.title)}”: students in the section can now practise."
+                if published else f"“{safe(assignment.title)}” is a draft again, hidden from "
+                                  "students.")
 
 
 def _save_assignment_clients(assignment_id: int) -> None:
@@ -487,7 +590,7 @@ def _save_assignment_clients(assignment_id: int) -> None:
             session, actor=actor, assignment_id=assignment_id,
             data=AssignmentInput(title=current.title, instructions=current.instructions,
                                  due_at=current.due_at, client_ids=chosen))
-    utils.flash(f"Saved the clients of “{current.title}”.")
+    utils.flash(f"Saved the clients of “{safe(current.title)}”.")
 
 
 def assignment_card(assignment, client_names: dict[int, str]) -> None:
@@ -495,9 +598,9 @@ def assignment_card(assignment, client_names: dict[int, str]) -> None:
         published = assignment.status.value == "published"
         badge = ":green-badge[published]" if published else ":gray-badge[draft]"
         due = f" · due {format_time(assignment.due_at)}" if assignment.due_at else ""
-        st.markdown(f"**{assignment.title}** {badge}{due}")
+        st.markdown(f"**{safe(assignment.title)}** {badge}{due}")
         if assignment.instructions:
-            st.caption(assignment.instructions)
+            st.caption(safe(assignment.instructions))
         options = sorted(set(client_names) | set(assignment.client_ids))
         key = f"assignment_clients_{assignment.id}"
         if key not in st.session_state:
@@ -512,6 +615,50 @@ def assignment_card(assignment, client_names: dict[int, str]) -> None:
                        on_click=utils.guarded(_set_published), args=(assignment.id, not published))
 
 
+def _code_status(section) -> list[str]:
+    """What the join code lets in: seats taken, and until when it works."""
+    if section.seat_limit is None:
+        seats = "No seat limit."
+    else:
+        plural = "s" if section.seat_limit != 1 else ""
+        seats = f"{section.student_count} of {section.seat_limit} seat{plural} taken."
+        if section.is_full:
+            seats += " Full: raise the seat limit below to let more students in."
+    expires = section.join_code_expires_at
+    if expires is None:
+        until = "The code does not expire."
+    elif section.join_code_expired:
+        until = (f"Code expired on {expires:%Y-%m-%d}: make a new code, or set a later date "
+                 "below.")
+    else:
+        until = f"Code works until {expires:%Y-%m-%d} (end of day UTC)."
+    return [seats, until]
+
+
+def section_settings(section) -> None:
+    """Rename the section; set or clear its seat limit and its code's expiry."""
+    state = st.session_state
+    state.setdefault(f"edit_section_name_{section.id}", section.name)
+    state.setdefault(f"edit_seat_limit_{section.id}", section.seat_limit)
+    state.setdefault(f"edit_code_expires_{section.id}",
+                     section.join_code_expires_at.date() if section.join_code_expires_at else None)
+    errors = state.get(f"section_settings_errors_{section.id}", {})
+    with st.expander("Section settings", expanded=bool(errors)):
+        with st.form(f"section_settings_{section.id}", border=False):
+            st.text_input("Name", key=f"edit_section_name_{section.id}", max_chars=120)
+            utils.field_error(errors, "name")
+            # value=None keeps both fields clearable (empty: no limit, no expiry).
+            st.number_input("Seat limit (empty: no limit)", min_value=1, step=1, value=None,
+                            key=f"edit_seat_limit_{section.id}",
+                            help="Sign-ups and joins stop once this many students are enrolled.")
+            utils.field_error(errors, "seat_limit")
+            st.date_input("Join code works until (empty: no expiry; end of day UTC)",
+                          value=None, key=f"edit_code_expires_{section.id}")
+            utils.field_error(errors, "join_code_expires_at")
+            st.form_submit_button("Save settings", key=f"save_section_{section.id}",
+                                  on_click=utils.guarded(_save_section), args=(section.id,))
+
+
 def section_detail(section, clients: list[ClientRead]) -> None:
     with utils.db() as session:
         roster = section_service.get_roster(session, actor=actor, section_id=section.id)
@@ -521,9 +668,13 @@ def section_detail(section, clients: list[ClientRead]) -> None:
     with code:
         st.markdown("Join code")
         st.code(section.join_code, language=None)
+        for line in _code_status(section):
+            st.caption(line)
         st.button("New join code", key=f"regenerate_code_{section.id}",
-                  on_click=utils.guarded(_regenerate_code), args=(section.id,))
+                  on_click=utils.guarded(_regenerate_code), args=(section.id,),
+                  help="The old code stops working at once; enrolled students stay.")
     students.metric("Students", len(roster))
+    section_settings(section)
 
     st.markdown("##### Roster")
     if not roster:
@@ -531,7 +682,7 @@ def section_detail(section, clients: list[ClientRead]) -> None:
                 "on the log-in page under **Student sign-up**.")
     for entry in roster:
         name, remove = st.columns([4, 1], vertical_alignment="center")
-        name.markdown(f"{entry.display_name} · `{entry.username}` · joined "
+        name.markdown(f"{safe(entry.display_name)} · `{entry.username}` · joined "
                       f"{format_time(entry.enrolled_at)}")
         remove.button("Remove", key=f"remove_student_{section.id}_{entry.student_id}",
                       on_click=utils.guarded(_remove_student),
@@ -561,12 +712,19 @@ def section_detail(section, clients: list[ClientRead]) -> None:
 
 
 def sections_tab() -> None:
+    errors = st.session_state.get("section_errors", {})
     with st.form("section_form", border=False):
-        name, create = st.columns([4, 1], vertical_alignment="bottom")
+        name, seats, expires, create = st.columns([3, 1, 1.4, 1], vertical_alignment="bottom")
         name.text_input("New section name", key="section_name", max_chars=120,
                         placeholder="e.g. Counseling Skills 101, spring")
+        seats.number_input("Seat limit", min_value=1, step=1, value=None,
+                           key="section_seat_limit", placeholder="none")
+        expires.date_input("Code works until", value=None, key="section_code_expires",
+                           help="Optional: the join code stops working after this day (UTC).")
         create.form_submit_button("Create section", key="create_section", width="stretch",
                                   on_click=utils.guarded(_create_section))
+    for field in ("name", "seat_limit", "join_code_expires_at"):
+        utils.field_error(errors, field)
     with utils.db() as session:
         sections = section_service.list_sections(session, actor=actor)
     if not sections:

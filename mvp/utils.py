@@ -6,12 +6,14 @@ service, in one unit of work per user action.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from functools import wraps
 
+import pandas as pd
 import streamlit as st
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
@@ -19,19 +21,19 @@ from sqlalchemy.orm import Session
 from backend.config import get_settings
 from backend.db import create_db_engine, unit_of_work, upgrade_database
 from backend.errors import AppError
-from backend.models.enums import MessageRole, Role
+from backend.models.enums import Role
 from backend.schemas.accounts import UserRead
-from backend.schemas.conversations import MessageRead, SessionRead
 from backend.services import (
-    account_service, client_service, conversation_service, session_service,
+    account_service, history_service,
 )
-from backend.utils.formatting import format_tokens, format_usd
 
 logger = logging.getLogger("mvp")
 
 USER_KEY = "user"
 TOKEN_KEY = "login_token"
-TOKEN_PARAM = "s"
+COOKIE_NAME = "counseling_login"
+_COOKIE_TODO_KEY = "_login_cookie_todo"  # the cookie to write or delete on the next run
+_COOKIE_SEEN_KEY = "_login_cookie_seen"  # this session has looked at its request's cookie
 FLASH_KEY = "flash"
 UNEXPECTED = "Something went wrong on our side. Try again; if it keeps happening, tell an admin."
 
@@ -62,61 +64,91 @@ def db(*, write: bool = False) -> AbstractContextManager[Session]:
 
 
 # Who is logged in ------------------------------------------------------------------------------
+# Within one browser session the user lives in `st.session_state`; across a reload (a new
+# session) a cookie holding the log-in token brings them back. Nothing secret goes in the address:
+# a copied link, a screenshot or a shared computer's history carries no log-in. The cookie is
+# written by a script in the page (so it cannot be HttpOnly) and read from the request that opens
+# the next session (`st.context.cookies`). Every run, callback and fragment re-checks the token.
 def current_user() -> UserRead | None:
     return st.session_state.get(USER_KEY)
 
 
-def log_in(user: UserRead) -> None:
-    """Remember who is logged in (also across a reload: a revocable token in the page address),
-    and forget the passwords typed on the way."""
+def log_in(user: UserRead, token: str | None = None) -> None:
+    """Remember who is logged in (a new log-in, or `token` from a password change), have the
+    browser keep the token in a cookie, and forget the passwords typed on the way."""
     for key in [key for key in st.session_state if "password" in str(key)]:
         del st.session_state[key]
-    st.session_state[USER_KEY] = user
-    with db(write=True) as session:
-        st.session_state[TOKEN_KEY] = account_service.start_login_session(session, actor=user)
-    st.query_params[TOKEN_PARAM] = st.session_state[TOKEN_KEY]
+    if token is None:
+        with db(write=True) as session:
+            token = account_service.start_login_session(session, actor=user)
+    st.session_state[USER_KEY], st.session_state[TOKEN_KEY] = user, token
+    st.session_state[_COOKIE_TODO_KEY] = ("keep", token)
 
 
 def log_out(message: str | None = None) -> None:
-    """End the log-in everywhere it was kept, keeping only a parting message."""
-    token = st.session_state.get(TOKEN_KEY) or st.query_params.get(TOKEN_PARAM)
+    """End this log-in (for every tab that shares it), delete its cookie, and keep only a
+    parting message."""
+    token = st.session_state.get(TOKEN_KEY)
     if token:
         with db(write=True) as session:
             account_service.end_login_session(session, token)
-    st.query_params.clear()  # the token, and whatever a page kept there (an open conversation)
+    st.query_params.clear()  # whatever a page kept there (an open conversation)
     st.session_state.clear()
+    st.session_state[_COOKIE_SEEN_KEY] = True  # the request's cookie held this log-in: spent
+    if token:
+        st.session_state[_COOKIE_TODO_KEY] = ("forget", token)
     if message:
         flash(message, "warning")
 
 
-def _resume_from_address() -> UserRead | None:
-    """After a reload the session state is new; the token in the address brings the user back."""
-    token = st.query_params.get(TOKEN_PARAM)
-    if not token:
+def _resume_from_cookie() -> UserRead | None:
+    """A new browser session (a reload, another tab): the cookie brings the log-in back."""
+    if st.session_state.get(_COOKIE_SEEN_KEY):
+        return None
+    st.session_state[_COOKIE_SEEN_KEY] = True  # the request's cookies do not change after this
+    token = st.context.cookies.get(COOKIE_NAME)
+    if not isinstance(token, str) or not token:  # (AppTest's stand-in runtime gives a mock)
         return None
     with db() as session:
         user = account_service.resume_login_session(session, token)
     if user is None:
-        st.query_params.pop(TOKEN_PARAM, None)
+        st.session_state[_COOKIE_TODO_KEY] = ("forget", token)
         return None
     st.session_state[USER_KEY], st.session_state[TOKEN_KEY] = user, token
     return user
 
 
+def check_login() -> UserRead | None:
+    """The logged-in user as the database has them now, or None (logged out here, with the
+    reason kept for the log-in screen) once the log-in ended: logged out elsewhere, password
+    changed or reset, account deactivated, or expired."""
+    token = st.session_state.get(TOKEN_KEY)
+    if token is None:
+        return None
+    try:
+        with db() as session:
+            user = account_service.check_login(session, token)
+    except account_service.LoginEnded as ended:
+        log_out(ended.message)
+        return None
+    st.session_state[USER_KEY] = user
+    return user
+
+
 def refresh_user() -> UserRead | None:
-    """The logged-in user as the database has them now (logged out when gone or deactivated)."""
-    user = current_user() or _resume_from_address()
+    """Every run starts here: the checked log-in of this session, or the one its cookie brings."""
+    user = check_login() if TOKEN_KEY in st.session_state else _resume_from_cookie()
+    _update_cookie()
+    return user
+
+
+def require_login() -> UserRead:
+    """First line of a fragment: its own reruns skip the page's check. Once the log-in has
+    ended, the whole app reruns and shows the log-in screen with the reason."""
+    user = check_login()
     if user is None:
-        return None
-    if st.session_state.get(TOKEN_KEY) and TOKEN_PARAM not in st.query_params:
-        st.query_params[TOKEN_PARAM] = st.session_state[TOKEN_KEY]  # page switches drop it
-    with db() as session:
-        fresh = account_service.refresh_actor(session, user.id)
-    if fresh is None:
-        log_out("Your account is no longer active, so you have been logged out.")
-        return None
-    st.session_state[USER_KEY] = fresh
-    return fresh
+        st.rerun(scope="app")
+    return user
 
 
 def require_role(*roles: Role) -> UserRead:
@@ -126,6 +158,28 @@ def require_role(*roles: Role) -> UserRead:
         st.error("You do not have access to this page. Log in with an account that does.")
         st.stop()
     return user
+
+
+def _update_cookie() -> None:
+    """Run the script that writes (or deletes) the log-in cookie, once, when there is one."""
+    todo = st.session_state.pop(_COOKIE_TODO_KEY, None)
+    if todo is None:
+        return
+    action, token = todo
+    # Secure only over https: browsers drop a Secure cookie that plain http sets, except on
+    # localhost. The address the browser shows decides (also behind a TLS-terminating proxy).
+    secure = "; Secure" if (st.context.url or "").startswith("https://") else ""
+    name, value = json.dumps(COOKIE_NAME), json.dumps(token)
+    age = int(account_service.login_hours() * 3600)
+    if action == "keep":
+        script = f"document.cookie = {name} + '=' + {value} + '; Path=/; Max-Age={age}; " \
+                 f"SameSite=Strict{secure}';"
+    else:  # only this log-in's cookie: another tab may have logged in since
+        script = (f"if (document.cookie.split('; ').includes({name} + '=' + {value})) "
+                  f"document.cookie = {name} + '=; Path=/; Max-Age=0; SameSite=Strict{secure}';")
+    with st.container(key="login_cookie"):
+        st.html(f"<style>.st-key-login_cookie {{display: none}}</style><script>{script}</script>",
+                unsafe_allow_javascript=True)
 
 
 # Messages and errors ---------------------------------------------------------------------------
@@ -154,9 +208,15 @@ def show_flash() -> None:
 
 
 def guarded(callback: Callable) -> Callable:
-    """A widget callback whose service errors become a flash message, never a traceback."""
+    """A widget callback whose service errors become a flash message, never a traceback.
+
+    Callbacks run before the page's script, so the log-in is checked here too: once it has
+    ended, the callback does nothing and the run that follows shows the log-in screen.
+    """
     @wraps(callback)
     def run(*args, **kwargs):
+        if TOKEN_KEY in st.session_state and check_login() is None:
+            return None
         try:
             return callback(*args, **kwargs)
         except AppError as error:
@@ -184,188 +244,48 @@ def sticky(widget: Callable, *args, key: str, **kwargs):
 def field_error(errors: dict[str, str], field: str) -> None:
     """A validation message right under its field."""
     if field in errors:
-        st.caption(f":red[{errors[field]}]")
+        st.caption(f":red[{safe_markdown(errors[field])}]")
 
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~:$])")
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~:$@])")
+# What Markdown syntax can fetch or point elsewhere: link and image brackets, code (escapes do not
+# work inside it), raw HTML and <autolinks>, and math ($).
+_LINKING = re.compile(r"[\\`\[\]<>$]")
+# GitHub-flavoured Markdown also turns bare addresses into links *after* parsing (escapes do not
+# stop it): an invisible word joiner inside each "scheme://", "www." and "@" keeps them text.
+_BARE_LINK = re.compile(r"(?i)(?<=[a-z])(?=://)|(?<=\bwww)(?=\.)|(?<=\bmailto)(?=:)|(?<=\bxmpp)(?=:)"
+                        r"|(?=@)")
+WORD_JOINER = "\u2060"
+
+
+def _unlinked(text: str) -> str:
+    return _BARE_LINK.sub(WORD_JOINER, text)
 
 
 def escape_markdown(text: str) -> str:
-    """Show typed text literally inside Markdown (alerts, captions)."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+    """Show typed text literally inside Markdown (alerts, captions, labels): no formatting, no
+    links."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", _unlinked(str(text)))
 
 
-# Chat ------------------------------------------------------------------------------------------
-def usage_caption(message: MessageRead) -> str:
-    """Tokens and cost under a reply: what this answer cost."""
-    prompt = message.input_tokens + message.cache_write_tokens + message.cache_read_tokens
-    parts = [f"{format_tokens(prompt + message.output_tokens)} tokens ({format_tokens(prompt)} in"
-             f" · {format_tokens(message.output_tokens)} out)", f"cost {format_usd(message.cost)}"]
-    if message.cache_read_tokens:
-        parts.append(f"{format_tokens(message.cache_read_tokens)} from cache")
-    if message.latency_ms is not None:
-        parts.append(f"{message.latency_ms / 1000:.1f} s")
-    return " · ".join(parts)
+def safe_markdown(text: str | None) -> str:
+    """Text a person (or the model) wrote, made safe for `st.markdown`, captions and labels.
 
-
-def session_totals(chat: SessionRead) -> str:
-    cost = format_usd(chat.estimated_cost)
-    if chat.unpriced_replies:
-        cost += f" + {chat.unpriced_replies} unpriced"
-    return (f"**Session total:** {format_tokens(chat.total_tokens)} tokens · {cost} · "
-            f"{chat.message_count} messages")
-
-
-def render_message(message: MessageRead,
-                   footer: Callable[[MessageRead], None] | None = None) -> None:
-    """One chat bubble; `footer` draws extra widgets under a reply (the student's thumbs)."""
-    role = "user" if message.role == MessageRole.user else "assistant"
-    with st.chat_message(role):
-        st.markdown(message.content)
-        if role == "assistant":
-            st.caption(usage_caption(message))
-            if footer is not None:
-                footer(message)
-
-
-def _load_chat(engine: Engine, actor: UserRead, session_id: int):
-    with unit_of_work(engine, write=False) as session:
-        chat = session_service.get_session(session, actor=actor, session_id=session_id)
-        messages = session_service.get_messages(session, actor=actor, session_id=session_id)
-        client = client_service.get_client_brief(session, actor=actor, client_id=chat.client_id)
-    return chat, messages, client
-
-
-def chat_panel(engine: Engine, actor: UserRead, session_id: int, *,
-               session_key: str = "chat_session_id", controls: bool = True) -> None:
-    """A conversation: history from the database, a streamed reply, totals, end and start over.
-
-    The message is stored before the reply is requested, so a click or a refresh mid-reply loses
-    nothing: the next run finds the message unanswered and asks for the reply again (once; after
-    a failure the Retry button does). `session_key` is where the page keeps the session id, so
-    "Start over" can replace it. `controls=False` leaves "End" and "Start over" to the page
-    (the student's asks before ending, and starting over would end without asking).
+    Emphasis, lists and line breaks still work; images, links, bare web and e-mail addresses, raw
+    HTML, code and math show as the characters typed, so nothing loads from another site and no
+    link can be clicked. Use it for every piece of user-written text a page shows.
     """
-    try:
-        chat, messages, client = _load_chat(engine, actor, session_id)
-    except AppError as error:
-        show_error(error)
-        return
-    draft_key, notice_key = f"chat_draft_{session_id}", f"chat_notice_{session_id}"
-    resumed_key = f"chat_resumed_{session_id}"
+    return _LINKING.sub(lambda found: "\\" + found.group(0), _unlinked(str(text or "")))
 
-    top = st.columns([5, 2, 2], vertical_alignment="center") if controls else [st.container()]
-    totals = top[0].empty()
-    end_clicked = controls and top[1].button(
-        "End conversation", key="end_conversation", width="stretch",
-        icon=":material/stop_circle:", disabled=not chat.is_active)
-    restart_clicked = controls and top[2].button("Start over", key="start_over", width="stretch",
-                                                 icon=":material/restart_alt:")
-    if restart_clicked:
-        try:
-            if chat.is_active:
-                conversation_service.end_conversation(engine, actor=actor, session_id=session_id)
-            fresh = conversation_service.start_conversation(engine, actor=actor,
-                                                            client_id=chat.client_id)
-        except AppError as error:
-            show_error(error)
-        else:
-            for key in (draft_key, notice_key, resumed_key):
-                st.session_state.pop(key, None)
-            st.session_state[session_key] = fresh.id
-            st.rerun()
-    if end_clicked and chat.is_active:
-        try:
-            conversation_service.end_conversation(engine, actor=actor, session_id=session_id)
-        except AppError as error:
-            show_error(error)
-        else:
-            st.session_state.pop(notice_key, None)
-            st.rerun()  # redraw with the input and the button disabled
 
-    history = st.container()
-    notices = st.container()
-    hint = history.empty()
-    if not messages:
-        hint.caption(f"Say hello to start the conversation with {client.name}.")
-    with history:
-        for message in messages:
-            render_message(message)
+def spreadsheet_cell(value):
+    """A table cell that a spreadsheet will not run as a formula (numbers stay numbers)."""
+    return history_service.spreadsheet_safe(value) if isinstance(value, str) else value
 
-    prompt = st.chat_input(
-        f"Talk to {client.name}…" if chat.is_active else "This conversation has ended.",
-        key="chat_input", disabled=not chat.is_active, max_chars=get_settings().message_max_chars,
-    )
-    if not chat.is_active:
-        with notices:
-            st.info("This conversation has ended."
-                    + (" Press **Start over** for a new one." if controls else ""),
-                    icon=":material/check_circle:")
 
-    # Leftovers of earlier runs: a message that could not be sent, a reply that failed.
-    draft = st.session_state.get(draft_key) if chat.is_active else None
-    draft_slot = notices.empty()
-    resend_clicked = False
-    if draft:
-        with draft_slot.container():
-            st.warning(f"Not sent: {escape_markdown(draft)}", icon=":material/unpublished:")
-        resend_clicked = notices.button("Send again", key="resend_draft", icon=":material/send:")
-    awaiting = conversation_service.awaiting_reply(messages)
-    notice = st.session_state.get(notice_key) if chat.is_active and awaiting else None
-    notice_slot = notices.empty()
-    retry_clicked = False
-    if notice:
-        notice_slot.warning(notice, icon=":material/hourglass_empty:")
-        retry_clicked = notices.button("Retry", key="retry_reply", icon=":material/refresh:")
-
-    text = prompt or (draft if resend_clicked else None)
-    stream, retry = False, False
-    if text and chat.is_active:
-        try:
-            sent = conversation_service.submit_message(engine, actor=actor, session_id=session_id,
-                                                       content=text)
-        except AppError as error:
-            st.session_state[draft_key] = text
-            with draft_slot.container():
-                show_error(error)
-                st.warning(f"Not sent: {escape_markdown(text)}", icon=":material/unpublished:")
-            if not draft:
-                notices.button("Send again", key="resend_draft", icon=":material/send:")
-        else:
-            st.session_state.pop(draft_key, None)
-            draft_slot.empty()
-            hint.empty()
-            with history:
-                render_message(sent)
-            stream = True
-    elif retry_clicked:
-        stream, retry = True, True
-    elif (chat.is_active and awaiting and not notice
-          and st.session_state.get(resumed_key) != messages[-1].id):
-        # The reply was interrupted (a click or a refresh while it streamed): ask once more.
-        st.session_state[resumed_key] = messages[-1].id
-        stream = True
-
-    if stream:
-        notice_slot.empty()
-        bubble = history.empty()
-        reply = conversation_service.stream_reply(engine, actor=actor, session_id=session_id,
-                                                  retry=retry)
-        with bubble.container(), st.chat_message("assistant"):
-            st.write_stream(reply)
-            if reply.outcome.ok:
-                st.caption(usage_caption(reply.outcome.message))
-        if reply.outcome.ok:
-            st.session_state.pop(notice_key, None)
-        else:
-            bubble.empty()  # a cut-off reply is not kept, so it is not shown either
-            st.session_state[notice_key] = reply.outcome.notice
-            notice_slot.warning(reply.outcome.notice, icon=":material/hourglass_empty:")
-            if not notice:
-                notices.button("Retry", key="retry_reply", icon=":material/refresh:")
-        try:
-            with unit_of_work(engine, write=False) as session:
-                chat = session_service.get_session(session, actor=actor, session_id=session_id)
-        except AppError as error:
-            show_error(error)
-    totals.markdown(session_totals(chat))
+def table(rows, *, key: str | None = None, **options) -> None:
+    """Every read-only table of the product: text cells are made formula-safe first, because
+    the table's toolbar offers a "Download as CSV" that a spreadsheet opens."""
+    frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(rows)
+    frame = frame.map(spreadsheet_cell) if not frame.empty else frame
+    st.dataframe(frame, hide_index=True, width="stretch", key=key, **options)

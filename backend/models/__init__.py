@@ -7,10 +7,10 @@ from backend.models.event import Event
 from backend.models.feedback import FeedbackTally, MessageRating, SessionFeedback
 from backend.models.section import Assignment, AssignmentClient, Enrollment, Section
 from backend.models.usage import ClientDailyUsage, DailyUsage
-from backend.models.user import LoginSession, User
+from backend.models.user import Installation, LoginSession, User
 
 __all__ = [
     "Assignment", "AssignmentClient", "Base", "ChatSession", "ClientDailyUsage", "ClientProfile",
-    "DailyUsage", "Enrollment", "Event", "FeedbackTally", "LoginSession", "Message", "MessageRating", "Section", "SessionFeedback",
+    "DailyUsage", "Enrollment", "Event", "FeedbackTally", "Installation", "LoginSession", "Message", "MessageRating", "Section", "SessionFeedback",
     "User",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.models.base import Base, IdMixin, TimestampMixin, UTCDateTime, utcnow
@@ -13,11 +13,17 @@ from backend.models.enums import AssignmentStatus, sql_in
 
 class Section(IdMixin, TimestampMixin, Base):
     __tablename__ = "sections"
-    __table_args__ = (CheckConstraint("length(name) > 0", name="name_present"),)
+    __table_args__ = (
+        CheckConstraint("length(name) > 0", name="name_present"),
+        CheckConstraint("seat_limit IS NULL OR seat_limit > 0", name="seat_limit_positive"),
+    )
 
     teacher_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
     name: Mapped[str] = mapped_column(String(120))
     join_code: Mapped[str] = mapped_column(String(16), unique=True)
+    # Optional: most students the section takes, and when its join code stops working.
+    seat_limit: Mapped[int | None] = mapped_column(Integer)
+    join_code_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Enrollment(IdMixin, Base):

@@ -1,10 +1,11 @@
-"""Accounts: teachers, students and admins."""
+"""Accounts: teachers, students and admins; their log-ins; the installation's first admin."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.models.base import Base, IdMixin, UTCDateTime, utcnow
@@ -28,13 +29,40 @@ class User(IdMixin, Base):
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+class LoginEndReason(StrEnum):
+    """Why a log-in stopped working before it expired (the open tab tells its user)."""
+
+    logged_out = "logged_out"
+    password_changed = "password_changed"
+    password_reset = "password_reset"
+    deactivated = "deactivated"
+
+
 class LoginSession(IdMixin, Base):
-    """A log-in that survives a page reload: the browser keeps a random token, we keep its hash."""
+    """A log-in that survives a page reload: the browser keeps a random token (in a cookie), we
+    keep its hash. Every run, callback and fragment of an open page checks it is still live."""
 
     __tablename__ = "login_sessions"
+    __table_args__ = (
+        CheckConstraint(f"end_reason IN ({sql_in(LoginEndReason)})", name="end_reason_valid"),
+    )
 
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    end_reason: Mapped[str | None] = mapped_column(String(24))
+
+
+class Installation(Base):
+    """At most one row (id 1), inserted in the same transaction as the first admin: two setups
+    racing each other cannot both insert it, so exactly one of them creates an admin."""
+
+    __tablename__ = "installations"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    first_admin_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

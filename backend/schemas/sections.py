@@ -4,6 +4,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from backend.models.base import utcnow
 from backend.models.enums import AssignmentStatus
 
 
@@ -14,8 +15,18 @@ class SectionRead(BaseModel):
     teacher_id: int
     name: str
     join_code: str
+    seat_limit: int | None = None
+    join_code_expires_at: datetime | None = None
     created_at: datetime
     student_count: int = 0
+
+    @property
+    def join_code_expired(self) -> bool:
+        return self.join_code_expires_at is not None and self.join_code_expires_at <= utcnow()
+
+    @property
+    def is_full(self) -> bool:
+        return self.seat_limit is not None and self.student_count >= self.seat_limit
 
 
 class RosterEntry(BaseModel):

@@ -1,4 +1,5 @@
-"""Accounts and log-in: argon2id hashes, lock-out after repeated failures, first-run setup."""
+"""Accounts and log-in: argon2id hashes, a password policy, throttled log-ins and sign-ups,
+first-run setup."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from zxcvbn import zxcvbn
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -17,17 +19,26 @@ from backend.errors import (
     AuthenticationError, ConflictError, NotFoundError, PermissionDeniedError, ValidationError,
 )
 from backend.config import get_settings
-from backend.models import LoginSession, User
+from backend.models import Installation, LoginSession, User
+from backend.models.user import LoginEndReason
 from backend.models.base import utcnow
 from backend.models.enums import Role
 from backend.schemas.accounts import UserRead
 from backend.services import event_service
 from backend.services.permissions import require_admin, require_user
 from backend.utils.rate_limiter import RateLimiter, get_rate_limiter
+from backend.utils.text import bounded, clean_text, has_forbidden_characters
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 256
+MAX_USERNAME_LENGTH = 64
+# zxcvbn scores at most this many characters (it slows down sharply on longer input).
+_STRENGTH_CHECKED_CHARS = 72
+# Words about this product a password should not lean on.
+_PRODUCT_WORDS = ["counseling", "counselling", "practice", "student", "teacher"]
+# The browser-session key used when a caller does not pass one (tools, scripts).
+UNKNOWN_CLIENT = "unknown"
 
 _hasher = PasswordHasher()  # argon2id with the library's recommended parameters
 # A real hash to verify against when the username does not exist, so timing does not tell.
@@ -39,43 +50,80 @@ class UserNotFound(NotFoundError):
         super().__init__(f"No account with id {user_id}.")
 
 
-def _normalise_username(username: str) -> str:
-    return username.strip().lower()
+def _clean_username(username: str | None) -> str:
+    """Stripped and lower-cased, or a field error for control characters or absurd length."""
+    return clean_text(username, field="username", label="The username",
+                      max_chars=MAX_USERNAME_LENGTH).lower()
 
 
-def _validate_new_account(username: str, display_name: str, password: str) -> None:
+def _validate_new_account(username: str, display_name: str, password: str) -> tuple[str, str]:
+    """The cleaned username and display name, or one `ValidationError` naming every bad field."""
     errors: dict[str, str] = {}
-    if not USERNAME_PATTERN.match(username):
-        errors["username"] = (
-            "Use 3-64 characters: letters, digits, dot, dash or underscore, starting with a "
-            "letter or digit."
-        )
-    if not display_name.strip():
-        errors["display_name"] = "Enter the name other people will see."
-    elif len(display_name.strip()) > 120:
-        errors["display_name"] = "Keep the display name under 120 characters."
-    password_error = _password_problem(password)
+    try:
+        username = _clean_username(username)
+        if not USERNAME_PATTERN.match(username):
+            errors["username"] = (
+                "Use 3-64 characters: letters, digits, dot, dash or underscore, starting with a "
+                "letter or digit."
+            )
+    except ValidationError as error:
+        errors.update(error.field_errors)
+        username = ""  # nothing to compare the password with
+    try:
+        display_name = clean_text(display_name, field="display_name", label="The display name",
+                                  max_chars=120)
+        if not display_name:
+            errors["display_name"] = "Enter the name other people will see."
+    except ValidationError as error:
+        errors.update(error.field_errors)
+        display_name = ""
+    password_error = _password_problem(password, username=username, display_name=display_name)
     if password_error:
         errors["password"] = password_error
     if errors:
         raise ValidationError("Please correct the highlighted fields.", errors)
+    return username, display_name
 
 
-def _password_problem(password: str) -> str | None:
+def _squeezed(text: str) -> str:
+    return re.sub(r"[\W_]+", "", text.casefold())
+
+
+def _password_problem(password: str, *, username: str = "", display_name: str = "") -> str | None:
+    """What is wrong with a new password, said as what to do (None when it is fine).
+
+    The one policy for sign-up, admin-created accounts, password changes and resets: length,
+    no control characters, not built from the username or display name, and strong enough by
+    zxcvbn (its lists of common passwords, names and words, keyboard patterns and dates).
+    """
+    if has_forbidden_characters(password):
+        return ("The password contains an invisible control character (often from pasting). "
+                "Type it again.")
     if len(password) < MIN_PASSWORD_LENGTH:
         return f"Use at least {MIN_PASSWORD_LENGTH} characters for the password."
     if len(password) > MAX_PASSWORD_LENGTH:
         return f"Use at most {MAX_PASSWORD_LENGTH} characters for the password."
+    personal = [value for value in (username, display_name) if value]
+    squeezed = _squeezed(password)
+    if any(len(_squeezed(value)) >= 4 and _squeezed(value) in squeezed for value in personal):
+        return ("Do not build the password from your username or name. Choose a few unrelated "
+                "words instead, e.g. a short sentence only you would think of.")
+    words = [word for value in personal for word in re.split(r"[\W_]+", value) if word]
+    result = zxcvbn(password[:_STRENGTH_CHECKED_CHARS],
+                    user_inputs=[*personal, *words, *_PRODUCT_WORDS])
+    if result["score"] < get_settings().password_min_strength:
+        warning = (result["feedback"].get("warning") or "This password is easy to guess.").strip()
+        return (f"{warning.rstrip('.')}. Choose a longer password that is hard to guess: three "
+                "or four unrelated words work well.")
     return None
 
 
 def _insert_user(
     session: Session, *, username: str, display_name: str, password: str, role: Role
 ) -> User:
-    username = _normalise_username(username)
-    _validate_new_account(username, display_name, password)
+    username, display_name = _validate_new_account(username, display_name, password)
     user = User(
-        username=username, display_name=display_name.strip(), role=role.value,
+        username=username, display_name=display_name, role=role.value,
         password_hash=_hasher.hash(password), is_active=True,
     )
     try:
@@ -87,21 +135,67 @@ def _insert_user(
     return user
 
 
+# First-run setup --------------------------------------------------------------------------------
+SETUP_DONE = "Setup is already done. Log in with an existing account."
+
+
 def has_users(session: Session) -> bool:
-    """False on a fresh install: the app then shows the first-run setup."""
+    """False on a fresh install (no account of any role)."""
     return session.scalar(select(User.id).limit(1)) is not None
+
+
+def needs_setup(session: Session) -> bool:
+    """True while no admin exists (also after `seed-demo` made a teacher and a student)."""
+    return session.scalar(select(User.id).where(User.role == Role.admin.value).limit(1)) is None
+
+
+def _claim_installation(session: Session) -> Installation | None:
+    """Insert the one installation row; None when it exists (another setup got there first).
+
+    On PostgreSQL a racing INSERT waits for the first transaction and then fails on the primary
+    key; on SQLite writers queue at BEGIN IMMEDIATE. Either way one claim wins.
+    """
+    try:
+        with session.begin_nested():
+            installation = Installation(id=1)
+            session.add(installation)
+            session.flush()
+    except IntegrityError:
+        return None
+    return installation
 
 
 def create_first_admin(
     session: Session, *, username: str, display_name: str, password: str
 ) -> UserRead:
-    """First-run setup: allowed only while no account exists."""
-    if has_users(session):
-        raise PermissionDeniedError("Setup is already done. Log in with an existing account.")
-    user = _insert_user(
-        session, username=username, display_name=display_name, password=password, role=Role.admin
-    )
+    """First-run setup (anyone who can reach the app): allowed only while no admin exists, and
+    to exactly one of several simultaneous attempts."""
+    if not needs_setup(session):
+        raise PermissionDeniedError(SETUP_DONE)
+    with session.begin_nested():  # a refused or invalid setup leaves no claim behind
+        installation = _claim_installation(session)
+        if installation is None:
+            raise PermissionDeniedError(SETUP_DONE)
+        user = _insert_user(session, username=username, display_name=display_name,
+                            password=password, role=Role.admin)
+        installation.first_admin_id = user.id
     event_service.record(session, "info", "accounts", f"First admin '{user.username}' created.",
+                         user_id=user.id)
+    return UserRead.model_validate(user)
+
+
+def create_admin_by_operator(
+    session: Session, *, username: str, display_name: str, password: str
+) -> UserRead:
+    """`python -m backend.cli create-admin`: whoever runs commands on the server may add an admin
+    at any time, whatever the database holds; it also ends the first-run setup."""
+    user = _insert_user(session, username=username, display_name=display_name,
+                        password=password, role=Role.admin)
+    installation = session.get(Installation, 1) or _claim_installation(session)
+    if installation is not None and installation.first_admin_id is None:
+        installation.first_admin_id = user.id
+    event_service.record(session, "info", "accounts",
+                         f"Admin '{user.username}' created from the command line.",
                          user_id=user.id)
     return UserRead.model_validate(user)
 
@@ -122,12 +216,21 @@ def create_user(
 
 
 def sign_up_student(
-    session: Session, *, join_code: str, username: str, display_name: str, password: str
+    session: Session, *, join_code: str, username: str, display_name: str, password: str,
+    client: str | None = None, limiter: RateLimiter | None = None,
 ) -> UserRead:
-    """Self-service sign-up for students; the join code enrolls them in its section."""
+    """Self-service sign-up for students; the join code enrolls them in its section.
+
+    Throttled per browser session (`client`) and per join code, because "that username is taken"
+    tells whoever has a code which usernames exist. The section's seat limit holds under
+    concurrent sign-ups (see `section_service.enroll`); a refused sign-up leaves no account.
+    """
     from backend.services import section_service
 
+    limiter = limiter or get_rate_limiter()
+    limiter.admit_sign_up(_client_key(client))
     section = section_service.find_section_by_code(session, join_code)
+    limiter.admit_sign_up_with_code(section.join_code)
     user = _insert_user(
         session, username=username, display_name=display_name, password=password,
         role=Role.student,
@@ -136,13 +239,30 @@ def sign_up_student(
     return UserRead.model_validate(user)
 
 
+def new_client_key() -> str:
+    """A random key for one browser session, which it passes as `client` to log in or sign up."""
+    return secrets.token_urlsafe(16)
+
+
+def _client_key(client: str | None) -> str:
+    """The caller's browser session as a bounded rate-limit key."""
+    return bounded(client or UNKNOWN_CLIENT, 80)
+
+
 def authenticate(
-    session: Session, *, username: str, password: str, limiter: RateLimiter | None = None
+    session: Session, *, username: str, password: str, client: str | None = None,
+    limiter: RateLimiter | None = None,
 ) -> UserRead:
-    """Check a password in constant time; lock the username after repeated failures."""
+    """Check a password in constant time, after the attempt has been admitted by the limits.
+
+    `client` is the browser session asking (the page passes its own key). One browser that keeps
+    guessing is stopped for minutes; the username's own limit, shared by all browsers, only
+    slows guessing down for seconds, so nobody can lock the owner out.
+    """
     limiter = limiter or get_rate_limiter()
-    username = _normalise_username(username)
-    limiter.check_login_allowed(username)
+    username = _clean_username(username)
+    client = _client_key(client)
+    limiter.admit_login(username, client)  # the atomic count decides, before any hash is checked
     user = session.scalar(select(User).where(User.username == username))
     try:
         _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
@@ -150,13 +270,12 @@ def authenticate(
     except (VerificationError, InvalidHashError):
         verified = False
     if not verified:
-        limiter.record_failed_login(username)
         raise AuthenticationError("Wrong username or password.").log_event(
-            "warning", "auth", "Failed log-in.", details={"username": username}
+            "warning", "auth", "Failed log-in.", details={"username": bounded(username, 80)}
         )
     if not user.is_active:
         raise AuthenticationError("This account has been deactivated. Ask an admin for help.")
-    limiter.clear_failed_logins(username)
+    limiter.login_succeeded(username, client)
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
     user.last_login_at = utcnow()
@@ -174,12 +293,6 @@ def get_user(session: Session, *, actor: UserRead | None, user_id: int) -> UserR
     return UserRead.model_validate(user)
 
 
-def refresh_actor(session: Session, user_id: int) -> UserRead | None:
-    """The current state of a logged-in user (None when gone or deactivated)."""
-    user = session.get(User, user_id)
-    return UserRead.model_validate(user) if user and user.is_active else None
-
-
 def list_users(session: Session, *, actor: UserRead | None, role: Role | None = None) -> list[UserRead]:
     require_admin(actor)
     query = select(User).order_by(User.role, User.username)
@@ -190,17 +303,22 @@ def list_users(session: Session, *, actor: UserRead | None, role: Role | None = 
 
 def change_password(
     session: Session, *, actor: UserRead | None, current_password: str, new_password: str
-) -> None:
+) -> str:
+    """Set a new password, end every log-in of the account (other tabs and devices), and return
+    a fresh log-in token for the page that changed it."""
     actor = require_user(actor)
     user = session.get(User, actor.id)
     try:
         _hasher.verify(user.password_hash, current_password)
     except (VerificationError, InvalidHashError):
         raise AuthenticationError("The current password is not right.") from None
-    problem = _password_problem(new_password)
+    problem = _password_problem(new_password, username=user.username,
+                                display_name=user.display_name)
     if problem:
         raise ValidationError(problem, {"new_password": problem})
     user.password_hash = _hasher.hash(new_password)
+    _revoke_all(session, user.id, LoginEndReason.password_changed)
+    return start_login_session(session, actor=actor)
 
 
 def reset_password(
@@ -212,11 +330,12 @@ def reset_password(
     user = session.get(User, user_id)
     if user is None:
         raise UserNotFound(user_id)
-    problem = _password_problem(new_password)
+    problem = _password_problem(new_password, username=user.username,
+                                display_name=user.display_name)
     if problem:
         raise ValidationError(problem, {"new_password": problem})
     user.password_hash = _hasher.hash(new_password)
-    _revoke_all(session, user.id)  # anyone still logged in with the old password is logged out
+    _revoke_all(session, user.id, LoginEndReason.password_reset)  # old log-ins end
     (limiter or get_rate_limiter()).clear_failed_logins(user.username)
     event_service.record(session, "info", "accounts",
                          f"{admin.username} reset the password of '{user.username}'.",
@@ -233,7 +352,7 @@ def set_active(session: Session, *, actor: UserRead | None, user_id: int, active
         raise UserNotFound(user_id)
     user.is_active = active
     if not active:
-        _revoke_all(session, user.id)
+        _revoke_all(session, user.id, LoginEndReason.deactivated)
     state = "reactivated" if active else "deactivated"
     event_service.record(session, "info", "accounts", f"{admin.username} {state} '{user.username}'.",
                          user_id=admin.id)
@@ -241,39 +360,89 @@ def set_active(session: Session, *, actor: UserRead | None, user_id: int, active
 
 
 # Log-ins that survive a reload -----------------------------------------------------------------
-def _revoke_all(session: Session, user_id: int) -> None:
+class LoginEnded(AuthenticationError):
+    """The log-in an open page relies on stopped working; the message says why."""
+
+    level = "warning"
+
+
+_ENDED = {
+    LoginEndReason.logged_out: "You logged out (perhaps in another tab), so this page was logged "
+                               "out too. Log in again to continue.",
+    LoginEndReason.password_changed: "Your password was changed, so you were logged out here. "
+                                     "Log in with the new password.",
+    LoginEndReason.password_reset: "An admin reset your password, so you were logged out. Log in "
+                                   "with the new password they give you.",
+    LoginEndReason.deactivated: "Your account has been deactivated, so you were logged out. Ask "
+                                "an admin for help.",
+}
+_UNKNOWN = "Your log-in has ended. Log in again to continue."
+
+
+def _revoke_all(session: Session, user_id: int, reason: LoginEndReason) -> None:
+    """End every live log-in of the user (every tab and device); their next run logs them out."""
     session.execute(update(LoginSession).where(LoginSession.user_id == user_id,
                                                LoginSession.revoked_at.is_(None))
-                    .values(revoked_at=utcnow()))
+                    .values(revoked_at=utcnow(), end_reason=reason.value))
 
 
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def _find_login(session: Session, token: str | None) -> LoginSession | None:
+    if not isinstance(token, str) or not token or len(token) > 200:
+        return None
+    return session.scalar(select(LoginSession).where(LoginSession.token_hash == _token_hash(token)))
+
+
 def start_login_session(session: Session, *, actor: UserRead | None) -> str:
     """A random token for the browser to keep; only its hash is stored, and it expires."""
     actor = require_user(actor)
     token = secrets.token_urlsafe(32)
-    hours = get_settings().login_session_hours
     session.add(LoginSession(token_hash=_token_hash(token), user_id=actor.id,
-                             expires_at=utcnow() + timedelta(hours=hours)))
+                             expires_at=utcnow() + timedelta(hours=login_hours())))
     session.flush()
     return token
 
 
-def resume_login_session(session: Session, token: str) -> UserRead | None:
+def login_hours() -> float:
+    """How long a log-in lasts (the cookie keeping it lasts as long)."""
+    return get_settings().login_session_hours
+
+
+def check_login(session: Session, token: str | None) -> UserRead:
+    """The user behind a live token, as the database has them now.
+
+    Raises `LoginEnded` (saying why) when the token is unknown, revoked, expired, or its account
+    is deactivated. Pages call this on every run, callback and fragment.
+    """
+    login = _find_login(session, token)
+    if login is None:
+        raise LoginEnded(_UNKNOWN)
+    if login.revoked_at is not None:
+        reason = LoginEndReason(login.end_reason) if login.end_reason else None
+        raise LoginEnded(_ENDED.get(reason, _UNKNOWN))
+    if login.expires_at <= utcnow():
+        raise LoginEnded(f"Your log-in expired (log-ins last {login_hours():g} hours). Log in "
+                         "again to continue.")
+    user = session.get(User, login.user_id)
+    if user is None or not user.is_active:
+        raise LoginEnded(_ENDED[LoginEndReason.deactivated])
+    return UserRead.model_validate(user)
+
+
+def resume_login_session(session: Session, token: str | None) -> UserRead | None:
     """The user behind a live token (None when unknown, expired, revoked or deactivated)."""
-    if not token or len(token) > 200:
+    try:
+        return check_login(session, token)
+    except LoginEnded:
         return None
-    login = session.scalar(select(LoginSession).where(LoginSession.token_hash == _token_hash(token)))
-    if login is None or login.revoked_at is not None or login.expires_at <= utcnow():
-        return None
-    return refresh_actor(session, login.user_id)
 
 
-def end_login_session(session: Session, token: str) -> None:
-    """Log out: the token stops working at once."""
-    login = session.scalar(select(LoginSession).where(LoginSession.token_hash == _token_hash(token)))
+def end_login_session(session: Session, token: str | None) -> None:
+    """Log out: the token stops working at once (for every tab that shares it)."""
+    login = _find_login(session, token)
     if login is not None and login.revoked_at is None:
         login.revoked_at = utcnow()
+        login.end_reason = LoginEndReason.logged_out.value

@@ -15,6 +15,7 @@ from backend.models.base import utcnow
 from backend.schemas.accounts import UserRead
 from backend.schemas.clients import ClientBrief, ClientInput, ClientRead
 from backend.services.permissions import load_owned, require_teacher, require_user
+from backend.utils.text import clean_text
 
 FIELD_LABELS = {
     "name": "Name", "age": "Age", "personality_traits": "Personality traits",
@@ -37,6 +38,24 @@ def parse_client_input(data: dict) -> ClientInput:
             field = str(problem["loc"][0]) if problem["loc"] else "profile"
             field_errors.setdefault(field, _explain(field, problem))
         raise ValidationError("Please correct the highlighted fields.", field_errors) from None
+
+
+def checked_client_input(data: ClientInput | dict) -> ClientInput:
+    """The schema's rules, then no control characters in any text (PostgreSQL refuses NUL, and
+    nothing else invisible belongs in a profile): one message per field either way."""
+    data = data if isinstance(data, ClientInput) else parse_client_input(data)
+    field_errors: dict[str, str] = {}
+    for field, value in data.model_dump(mode="json").items():
+        label = FIELD_LABELS.get(field, field.replace("_", " ").capitalize())
+        for text in value if isinstance(value, list) else [value]:
+            if isinstance(text, str):
+                try:
+                    clean_text(text, field=field, label=label)
+                except ValidationError as error:
+                    field_errors.setdefault(field, error.field_errors[field])
+    if field_errors:
+        raise ValidationError("Please correct the highlighted fields.", field_errors)
+    return data
 
 
 def _explain(field: str, problem: dict) -> str:
@@ -75,7 +94,7 @@ def get_owned(session: Session, actor: UserRead | None, client_id: int) -> Clien
 
 def create_client(session: Session, *, actor: UserRead | None, data: ClientInput | dict) -> ClientRead:
     teacher = require_teacher(actor)
-    data = data if isinstance(data, ClientInput) else parse_client_input(data)
+    data = checked_client_input(data)
     client = ClientProfile(owner_id=teacher.id, **data.model_dump(mode="json"), archived=False)
     session.add(client)
     session.flush()
@@ -87,7 +106,7 @@ def update_client(
 ) -> ClientRead:
     """Replace the profile's fields; the version goes up so new conversations use the new prompt."""
     client = get_owned(session, actor, client_id)
-    data = data if isinstance(data, ClientInput) else parse_client_input(data)
+    data = checked_client_input(data)
     for field, value in data.model_dump(mode="json").items():
         setattr(client, field, value)
     client.version += 1
@@ -167,13 +186,16 @@ def import_clients_json(session: Session, *, actor: UserRead | None, raw: str) -
         document = json.loads(raw)
     except json.JSONDecodeError as error:
         raise ValidationError(f"This file is not valid JSON (line {error.lineno}).") from None
+    except RecursionError:
+        raise ValidationError("This file is nested too deeply: it is not a client export. "
+                              "Import a file made with Download JSON.") from None
     items = document.get("clients") if isinstance(document, dict) else document
     if not isinstance(items, list) or not items:
         raise ValidationError("No client profiles found in this file.")
     parsed = []
     for index, item in enumerate(items, start=1):
         try:
-            parsed.append(parse_client_input(item if isinstance(item, dict) else {}))
+            parsed.append(checked_client_input(item if isinstance(item, dict) else {}))
         except ValidationError as error:
             details = "; ".join(error.field_errors.values())
             raise ValidationError(f"Profile {index} in the file is not valid: {details}") from None

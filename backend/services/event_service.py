@@ -15,40 +15,59 @@ from backend.models.enums import Severity
 from backend.schemas.accounts import UserRead
 from backend.schemas.conversations import EventRead
 from backend.services.permissions import require_admin
+from backend.utils.text import bounded
 
-_KEY_PATTERN = re.compile(r"sk-ant-[A-Za-z0-9_\-]+")
 REDACTED = "[redacted]"
+#: Anything that looks like a credential in text an API, a proxy or a person sent back: Anthropic
+#: keys, bearer tokens, and the value of an x-api-key or authorization header (in any quoting).
+_SECRET_PATTERNS = (
+    re.compile(r"sk-ant-[A-Za-z0-9_\-]+"),
+    re.compile(r"(?i)(\bbearer\s+)[A-Za-z0-9._~+/=\-]+"),
+    re.compile(r"(?i)(\b(?:x-api-key|api[_-]?key|authorization)[\"']?\s*[:=]\s*[\"']?)"
+               r"(?:bearer\s+)?[^\s\"',;}]+"),
+)
+#: The longest message and detail value stored (whatever the caller passes: one place).
+MAX_MESSAGE_CHARS = 1000
+MAX_DETAIL_CHARS = 500
+MAX_DETAIL_ITEMS = 50
+_MAX_DEPTH = 4
 
 
 def redact(text: str) -> str:
-    """Remove anything that looks like an Anthropic key, and the configured key itself."""
-    text = _KEY_PATTERN.sub(REDACTED, text)
+    """`text` without anything that looks like a key or token, nor the configured key itself."""
+    text = str(text)
     key = get_settings().anthropic_api_key
     if key is not None and key.get_secret_value():
         text = text.replace(key.get_secret_value(), REDACTED)
+    for pattern in _SECRET_PATTERNS:
+        text = pattern.sub(lambda found: (found.group(1) if pattern.groups else "") + REDACTED,
+                           text)
     return text
 
 
-def _redact_value(value: Any) -> Any:
-    if isinstance(value, str):
-        return redact(value)
-    if isinstance(value, dict):
-        return {str(k): _redact_value(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_redact_value(v) for v in value]
-    if value is None or isinstance(value, (int, float, bool)):
+def _clean(value: Any, depth: int = 0) -> Any:
+    """A details value as stored: secrets scrubbed, text bounded, lists and nesting cut short."""
+    if value is None or isinstance(value, (bool, int, float)):
         return value
-    return redact(str(value))
+    if depth >= _MAX_DEPTH:
+        return bounded(redact(str(value)), MAX_DETAIL_CHARS)
+    if isinstance(value, dict):
+        items = list(value.items())[:MAX_DETAIL_ITEMS]
+        return {bounded(str(k), 100): _clean(v, depth + 1) for k, v in items}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v, depth + 1) for v in list(value)[:MAX_DETAIL_ITEMS]]
+    return bounded(redact(str(value)), MAX_DETAIL_CHARS)
 
 
 def record(
     session: Session, severity: str | Severity, category: str, message: str, *,
     user_id: int | None = None, session_id: int | None = None, details: dict | None = None,
 ) -> None:
-    """Add an event to the caller's transaction (secrets are scrubbed first)."""
+    """Add an event to the caller's transaction (secrets scrubbed, every value bounded)."""
     session.add(Event(
-        severity=Severity(severity).value, category=category[:40], message=redact(message),
-        user_id=user_id, session_id=session_id, details=_redact_value(details or {}),
+        severity=Severity(severity).value, category=category[:40],
+        message=bounded(redact(message), MAX_MESSAGE_CHARS), user_id=user_id,
+        session_id=session_id, details=_clean(dict(details or {})),
     ))
 
 
@@ -80,3 +99,35 @@ def event_exists_since(session: Session, *, category: str, key: str, since: date
         select(Event.details).where(Event.category == category, Event.created_at >= since)
     )
     return any(details.get("key") == key for details in rows)
+
+
+# Reading the log --------------------------------------------------------------------------------
+#: Readable names for the categories the product logs (API failures are named by the gateway).
+CATEGORY_LABELS = {
+    "auth": "Log-in", "accounts": "Accounts", "budget": "Budget", "pricing": "Pricing",
+    "partial_reply": "Cut-off reply", "output_guard": "Reply held back",
+}
+
+
+def category_label(category: str) -> str:
+    """'api_server_error' -> 'API: server error'; 'partial_reply' -> 'Cut-off reply'."""
+    if category.startswith("api_"):
+        from backend.services.anthropic_service import CATEGORY_LABELS as API_LABELS, ErrorCategory
+
+        kind = category.removeprefix("api_")
+        try:
+            return f"API: {API_LABELS[ErrorCategory(kind)]}"
+        except (KeyError, ValueError):
+            return f"API: {kind.replace('_', ' ')}"
+    return CATEGORY_LABELS.get(category, category.replace("_", " ").capitalize())
+
+
+def headline(event: EventRead) -> str:
+    """One line for the error log: the readable category, the HTTP status, and what happened
+    (for a failed API call, the API's own words; secrets were scrubbed when it was stored)."""
+    status = event.details.get("status")
+    label = category_label(event.category) + (f" (HTTP {status})" if status else "")
+    if event.category.startswith("api_"):
+        detail = str(event.details.get("detail") or "").strip()
+        return f"{label} · {detail}" if detail else label
+    return f"{label} · {event.message}"

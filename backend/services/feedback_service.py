@@ -20,6 +20,7 @@ from backend.models.enums import MessageRole, SessionStatus
 from backend.schemas.accounts import UserRead
 from backend.services import session_service
 from backend.services.permissions import require_teacher, require_user
+from backend.utils.text import clean_text
 
 #: A session form counts as positive when both scores are at least this.
 POSITIVE_SCORE = 4
@@ -62,9 +63,10 @@ def submit_session_feedback(
         raise ConflictError("End the session first, then tell us how it went.")
     errors = {name: "Choose 1 to 5." for name, value in
               (("realism", realism), ("usefulness", usefulness)) if not 1 <= int(value) <= 5}
-    comment = (comment or "").strip()
-    if len(comment) > MAX_COMMENT:
-        errors["comment"] = f"Keep the comment under {MAX_COMMENT:,} characters."
+    try:
+        comment = clean_text(comment, field="comment", label="The comment", max_chars=MAX_COMMENT)
+    except ValidationError as error:
+        errors |= error.field_errors
     if errors:
         raise ValidationError("Please correct the feedback form.", errors)
     feedback = session.scalar(select(SessionFeedback).where(SessionFeedback.session_id == session_id))
@@ -196,3 +198,95 @@ def _count_feedback(readable, since: datetime | None):
     every = forms.union_all(thumbs).subquery()
     return (select(every.c.client_id, func.sum(every.c.positive).label("positive"),
                    func.count().label("total")).group_by(every.c.client_id).subquery())
+
+
+# What teachers see -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class SessionFeedbackSummary:
+    """One conversation's feedback: the end-of-session form (if sent) and the reply thumbs."""
+
+    session_id: int
+    realism: int | None
+    usefulness: int | None
+    comment: str
+    thumbs_up: int
+    thumbs_down: int
+
+    @property
+    def label(self) -> str:
+        """'realism 2/5 · useful 5/5 · 👍 1' (for a table cell)."""
+        parts = [] if self.realism is None else [f"realism {self.realism}/5",
+                                                 f"useful {self.usefulness}/5"]
+        parts += [f"👍 {self.thumbs_up}"] if self.thumbs_up else []
+        parts += [f"👎 {self.thumbs_down}"] if self.thumbs_down else []
+        return " · ".join(parts)
+
+
+@dataclass(frozen=True)
+class ClientFeedback:
+    """A client's feedback over the sessions the reader may see: the positive share and the
+    newest comments."""
+
+    client_id: int
+    share: FeedbackShare
+    comments: list[str]
+
+
+def session_feedback(
+    session: Session, *, actor: UserRead | None, session_ids: list[int]
+) -> dict[int, SessionFeedbackSummary]:
+    """session id -> its feedback, for the sessions among `session_ids` that the actor may read
+    and that have any (a teacher's History)."""
+    actor = require_teacher(actor)
+    ids = list(set(session_ids))
+    if not ids:
+        return {}
+    readable = select(ChatSession.id).where(
+        ChatSession.id.in_(ids), session_service.readable_sessions_filter(actor))
+    forms = {row.session_id: row for row in session.execute(
+        select(SessionFeedback.session_id, SessionFeedback.realism, SessionFeedback.usefulness,
+               SessionFeedback.comment).where(SessionFeedback.session_id.in_(readable)))}
+    thumbs = {session_id: (int(up or 0), int(down or 0)) for session_id, up, down in session.execute(
+        select(Message.session_id,
+               func.count().filter(MessageRating.positive.is_(True)),
+               func.count().filter(MessageRating.positive.is_(False)))
+        .join(Message, Message.id == MessageRating.message_id)
+        .where(Message.session_id.in_(readable)).group_by(Message.session_id))}
+    summaries = {}
+    for session_id in forms.keys() | thumbs.keys():
+        form = forms.get(session_id)
+        up, down = thumbs.get(session_id, (0, 0))
+        summaries[session_id] = SessionFeedbackSummary(
+            session_id, form.realism if form else None, form.usefulness if form else None,
+            form.comment if form else "", up, down)
+    return summaries
+
+
+def client_feedback(
+    session: Session, *, actor: UserRead | None, client_ids: list[int], comments: int = 3
+) -> dict[int, ClientFeedback]:
+    """client id -> its feedback over the sessions the actor may read (the teacher's cards)."""
+    actor = require_teacher(actor)
+    if not client_ids:
+        return {}
+    readable = session_service.readable_sessions_filter(actor)
+    counted = _count_feedback(readable, None)
+    shares = {client_id: FeedbackShare("", int(positive or 0), int(total))
+              for client_id, positive, total in session.execute(
+                  select(counted.c.client_id, counted.c.positive, counted.c.total)
+                  .where(counted.c.client_id.in_(client_ids)))}
+    newest = (
+        select(ChatSession.client_id, SessionFeedback.comment,
+               func.row_number().over(partition_by=ChatSession.client_id,
+                                      order_by=(SessionFeedback.updated_at.desc(),
+                                                SessionFeedback.id.desc())).label("rank"))
+        .join(ChatSession, ChatSession.id == SessionFeedback.session_id)
+        .where(ChatSession.client_id.in_(client_ids), SessionFeedback.comment != "", readable)
+        .subquery())
+    said: dict[int, list[str]] = {}
+    for client_id, comment, _rank in session.execute(
+            select(newest).where(newest.c.rank <= comments).order_by(newest.c.client_id,
+                                                                       newest.c.rank)):
+        said.setdefault(client_id, []).append(comment)
+    return {client_id: ClientFeedback(client_id, share, said.get(client_id, []))
+            for client_id, share in shares.items()}

@@ -9,7 +9,11 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, text
 
 from backend.config import get_settings
-from backend.services.anthropic_service import HealthStatus, get_gateway
+from backend.services import event_service
+from backend.services.anthropic_service import (
+    ErrorCategory, GatewayError, HealthStatus, LLMGateway, get_gateway,
+)
+from backend.utils.formatting import format_usd
 
 
 @dataclass(frozen=True)
@@ -51,13 +55,73 @@ def redis_health() -> ServiceHealth | None:
 
 
 def api_health() -> ServiceHealth:
+    """From the circuit breaker and this process's recent calls (the gateway's health window);
+    the detail says what the status is based on."""
     health = get_gateway().health()
-    median = f"; median latency {health.median_latency_ms:.0f} ms" if health.median_latency_ms else ""
-    detail = (f"{health.reason} Breaker {health.breaker.value.replace('_', '-')}, "
-              f"{health.error_rate:.0%} errors over the last {health.calls} calls{median}.")
+    median = f"; median reply {health.median_latency_ms / 1000:.1f} s" \
+        if health.median_latency_ms else ""
+    calls = f"{health.calls} recent call{'s' if health.calls != 1 else ''}"
+    failed = f", {health.error_rate:.0%} failed" if health.calls else ""
+    detail = (f"{health.reason} Breaker {health.breaker.value.replace('_', '-')}; "
+              f"{calls}{failed}{median}.")
     return ServiceHealth("Anthropic API", health.status, detail, health.median_latency_ms)
 
 
 def all_health(engine: Engine) -> list[ServiceHealth]:
     checks = [api_health(), database_health(engine), redis_health()]
     return [check for check in checks if check is not None]
+
+
+# The admin's "Test connection" ------------------------------------------------------------------
+@dataclass(frozen=True)
+class ConnectionCheck:
+    ok: bool
+    summary: str
+
+
+#: What an admin can do about each failure (the student-facing texts speak of a Retry button).
+ADVICE = {
+    ErrorCategory.authentication: "Check ANTHROPIC_API_KEY, then restart the app.",
+    ErrorCategory.permission: "Check the account's billing and the key's permissions in the "
+                              "Anthropic console.",
+    ErrorCategory.not_found: "Check ANTHROPIC_MODEL: the API does not know this model.",
+    ErrorCategory.bad_request: "The API refused the request; the detail above says why.",
+    ErrorCategory.connection: "Check the network and ANTHROPIC_BASE_URL (if set), then test again.",
+    ErrorCategory.timeout: "The API did not answer in time; test again in a minute.",
+}
+TRY_AGAIN = "This is usually temporary: press Test connection again in a minute."
+
+
+def redact_secrets(text: str) -> str:
+    """`text` without anything that looks like a key or token (for every surface that shows
+    what the API or a proxy sent back: this check, the CLI check, the event log)."""
+    return event_service.redact(text)
+
+
+def check_connection(gateway: LLMGateway | None = None) -> ConnectionCheck:
+    """One minimal paid call (a few tokens): does the key, the model and the network work?
+
+    The API's own error text is shown (it is what an admin needs), with secrets removed: a proxy
+    may echo the key it was sent.
+    """
+    gateway = gateway or get_gateway()
+    if gateway.demo_mode:
+        return ConnectionCheck(False, "Demo mode: ANTHROPIC_API_KEY is not set, so no API call "
+                                      "was made.")
+    try:
+        completion = gateway.complete("Reply with the single word: ok.",
+                                      [{"role": "user", "content": "ping"}], max_tokens=5)
+    except GatewayError as error:
+        status = f", HTTP {error.status}" if error.status else ""
+        said = f" The API said: {error.detail.strip()}" if (error.detail or "").strip() else ""
+        if error.kind == ErrorCategory.unavailable:
+            advice = (f"Calls are paused after repeated failures; press Test connection again "
+                      f"in about {error.retry_after or 30} seconds.")
+        else:
+            advice = ADVICE.get(error.kind, TRY_AGAIN)
+        return ConnectionCheck(False, redact_secrets(
+            f"Connection test failed: {error.kind.label}{status}.{said} {advice}"))
+    return ConnectionCheck(True, redact_secrets(
+        f"Connection test passed: model {completion.model} answered in "
+        f"{completion.latency_ms} ms, {completion.usage.input_tokens} input + "
+        f"{completion.usage.output_tokens} output tokens, cost {format_usd(completion.cost)}."))

@@ -271,9 +271,14 @@ def transcript_filename(row: ConversationRow) -> str:
             f"{row.started_at:%Y%m%d}.md")
 
 
-def _cell(text: str) -> str:
-    """Keep spreadsheets from reading a name like `=SUM(...)` as a formula."""
-    return f"'{text}" if text[:1] in {"=", "+", "-", "@"} else text
+#: What makes a spreadsheet read a cell as a formula (OWASP's list for CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(text: str) -> str:
+    """Keep spreadsheets from reading a name like `=SUM(...)` as a formula (a leading
+    apostrophe: shown as typed, never run). Every table a person can download goes through it."""
+    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
 
 
 def sessions_csv(rows: list[ConversationRow]) -> str:
@@ -285,8 +290,8 @@ def sessions_csv(rows: list[ConversationRow]) -> str:
         writer.writerow([
             row.session_id, row.started_at.isoformat(),
             row.ended_at.isoformat() if row.ended_at else "", row.status.value, row.mode.value,
-            _cell(row.client_name), _cell(row.user_name), row.username,
-            _cell(row.section_name or ""), _cell(row.assignment_title or ""),
+            spreadsheet_safe(row.client_name), spreadsheet_safe(row.user_name), row.username,
+            spreadsheet_safe(row.section_name or ""), spreadsheet_safe(row.assignment_title or ""),
             row.message_count, row.total_tokens, str(row.cost), row.unpriced_replies,
         ])
     return buffer.getvalue()

@@ -78,14 +78,23 @@ class ActiveSession:
 
 @dataclass(frozen=True)
 class UsageBucket:
-    """One hour or one day of usage."""
+    """One hour or one day of usage: sessions started, messages stored, tokens and cost billed
+    (stored replies and replies cut off after billing), and problems logged."""
 
     start: datetime
     sessions: int = 0
     messages: int = 0
     tokens: int = 0
     cost: Decimal = Decimal(0)
-    errors: int = 0
+    problems: int = 0
+
+
+#: The severities the error log shows by default; a day's "problems" counts the same events.
+PROBLEM_SEVERITIES = (Severity.warning.value, Severity.error.value, Severity.critical.value)
+#: The conversation service logs each billed reply it did not keep (cut off, held back, too late)
+#: as an event with that reply's usage: the only trace of those tokens with a time of day.
+UNKEPT_REPLY_CATEGORY = "partial_reply"
+UNKEPT_TOKEN_KEYS = ("input_tokens", "cache_write_tokens", "cache_read_tokens")
 
 
 @dataclass(frozen=True)
@@ -205,7 +214,8 @@ def active_sessions(session: Session, *, actor: UserRead | None, limit: int = 10
 
 def hourly_usage(session: Session, *, actor: UserRead | None,
                  now: datetime | None = None) -> list[UsageBucket]:
-    """The last 24 hours, one bucket per hour (empty hours included)."""
+    """The last 24 hours, one bucket per hour (empty hours included): messages stored, and every
+    billed token and cent (stored replies, and replies cut off after billing), like "today"."""
     require_admin(actor)
     now = now or datetime.now(timezone.utc)
     first = now.replace(minute=0, second=0, microsecond=0) - timedelta(hours=23)
@@ -216,13 +226,46 @@ def hourly_usage(session: Session, *, actor: UserRead | None,
     ).all()
     found = {_parse_bucket(b): UsageBucket(_parse_bucket(b), messages=int(n), tokens=int(t or 0),
                                            cost=Decimal(c or 0)) for b, n, t, c in rows}
+    for hour, (tokens, cost) in _unkept_replies(session, first, now).items():
+        kept = found.get(hour, UsageBucket(hour))
+        found[hour] = UsageBucket(hour, messages=kept.messages, tokens=kept.tokens + tokens,
+                                  cost=kept.cost + cost)
     return [found.get(first + timedelta(hours=h), UsageBucket(first + timedelta(hours=h)))
             for h in range(24)]
 
 
+def _unkept_replies(session: Session, first: datetime,
+                    now: datetime) -> dict[datetime, tuple[int, Decimal]]:
+    """Tokens and cost of billed replies that were not kept, by hour (few rows: read in Python)."""
+    by_hour: dict[datetime, tuple[int, Decimal]] = {}
+    for at, details in session.execute(
+            select(Event.created_at, Event.details).where(
+                Event.category == UNKEPT_REPLY_CATEGORY, Event.created_at >= first,
+                Event.created_at <= now)):
+        details = details or {}
+        tokens = sum(_number(details.get(key)) for key in UNKEPT_TOKEN_KEYS) + _number(
+            details.get("output_tokens_estimated", details.get("output_tokens")))
+        try:
+            cost = Decimal(str(details.get("cost")))
+        except ArithmeticError:  # "None": an unpriced model
+            cost = Decimal(0)
+        if not cost.is_finite():
+            cost = Decimal(0)
+        hour = at.astimezone(timezone.utc).replace(minute=0, second=0, microsecond=0)
+        before_tokens, before_cost = by_hour.get(hour, (0, Decimal(0)))
+        by_hour[hour] = (before_tokens + tokens, before_cost + cost)
+    return by_hour
+
+
+def _number(value) -> int:
+    return int(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else 0
+
+
 def daily_usage(session: Session, *, actor: UserRead | None, days: int = 7,
                 now: datetime | None = None) -> list[UsageBucket]:
-    """The seed's daily tracking sheet: sessions, messages, tokens, cost and error events per day."""
+    """The daily tracking sheet: sessions started, messages, tokens and cost billed (the usage
+    rollups, cut-off replies included) and problems logged (warning, error or critical events,
+    as in the error log's default view), per UTC day."""
     require_admin(actor)
     now = now or datetime.now(timezone.utc)
     first = start_of_utc_day(now) - timedelta(days=days - 1)
@@ -232,10 +275,10 @@ def daily_usage(session: Session, *, actor: UserRead | None, days: int = 7,
                func.sum(_rollup_tokens()), func.sum(rollup.cost))
         .where(rollup.day >= first.date(), rollup.day <= now.date()).group_by(rollup.day))}
     error_day = _bucket(session, Event.created_at, "day")
-    errors = {_parse_bucket(day).date(): count for day, count in session.execute(
+    problems = {_parse_bucket(day).date(): count for day, count in session.execute(
         select(error_day, func.count(Event.id))
         .where(Event.created_at >= first, Event.created_at <= now,
-               Event.severity.in_([Severity.error.value, Severity.critical.value]))
+               Event.severity.in_(PROBLEM_SEVERITIES))
         .group_by(error_day))}
     result = []
     for offset in range(days):
@@ -243,7 +286,7 @@ def daily_usage(session: Session, *, actor: UserRead | None, days: int = 7,
         sessions, messages, tokens, cost = usage.get(day.date(), (0, 0, 0, 0))
         result.append(UsageBucket(day, sessions=int(sessions or 0), messages=int(messages or 0),
                                   tokens=int(tokens or 0), cost=Decimal(cost or 0),
-                                  errors=int(errors.get(day.date(), 0))))
+                                  problems=int(problems.get(day.date(), 0))))
     return result
 
 

@@ -1,4 +1,4 @@
-"""Rate limits with the `limits` library (moving window): per user, global, and failed logins.
+"""Rate limits with the `limits` library (moving window): per user, global, log-ins and sign-ups.
 
 In-memory by default; with `REDIS_URL` set every app process shares one count through Redis.
 """
@@ -28,76 +28,137 @@ class RateLimiter:
 
     def __init__(
         self, storage_uri: str = "memory://", *, user_limit: str = "10/minute",
-        global_limit: str = "1000/hour", login_limit: str = "5/15 minutes",
-        namespace: str = "counseling",
+        global_limit: str = "1000/hour", login_client_limit: str = "5/5 minutes",
+        login_username_limit: str = "10/minute", signup_code_limit: str = "60/10 minutes",
+        signup_client_limit: str = "10/10 minutes", namespace: str = "counseling",
     ) -> None:
         self.storage_uri = storage_uri
         self.storage = storage_from_string(storage_uri)
         self.strategy = MovingWindowRateLimiter(self.storage)
         self.user_limit: RateLimitItem = parse(user_limit)
         self.global_limit: RateLimitItem = parse(global_limit)
-        self.login_limit: RateLimitItem = parse(login_limit)
+        self.login_client_limit: RateLimitItem = parse(login_client_limit)
+        self.login_username_limit: RateLimitItem = parse(login_username_limit)
+        self.signup_code_limit: RateLimitItem = parse(signup_code_limit)
+        self.signup_client_limit: RateLimitItem = parse(signup_client_limit)
         self.namespace = namespace
 
     @classmethod
     def from_settings(cls, settings: Settings, **overrides) -> RateLimiter:
         return cls(
             settings.redis_url or "memory://", user_limit=settings.user_rate_limit,
-            global_limit=settings.global_rate_limit, login_limit=settings.login_rate_limit,
+            global_limit=settings.global_rate_limit,
+            login_client_limit=settings.login_client_rate_limit,
+            login_username_limit=settings.login_username_rate_limit,
+            signup_code_limit=settings.signup_code_rate_limit,
+            signup_client_limit=settings.signup_client_rate_limit,
             **overrides,
         )
 
     # Messages -------------------------------------------------------------------------------
     def hit_message(self, user_id: int) -> None:
-        """Count one message for the user and globally, or raise `RateLimitedError`."""
+        """Count one paid reply for the user and globally, or raise `RateLimitedError`.
+
+        The atomic `hit()` is the decision (testing first and counting later let bursts from
+        several processes through). The user's limit is hit first, so one user's burst cannot use
+        up the global allowance. A look at the global limit first keeps a full service from using
+        up the user's own allowance (only a race at the very edge still can).
+        """
         user_key = (self.namespace, "user", str(user_id))
         global_key = (self.namespace, "global")
-        # Test both before counting either, so a global refusal does not use up the user's quota.
-        if not self.strategy.test(self.user_limit, *user_key):
+        if not self.strategy.test(self.global_limit, *global_key):
+            self._refuse_busy(global_key)
+        if not self.strategy.hit(self.user_limit, *user_key):
             wait = _seconds_until(self.strategy.get_window_stats(self.user_limit, *user_key).reset_time)
             raise RateLimitedError(
                 f"You are sending messages faster than {self.user_limit.amount} per "
-                f"{_describe_window(self.user_limit)}. Please wait {wait} seconds and send again.",
+                f"{_describe_window(self.user_limit)}. Please wait {wait} seconds and try again.",
                 wait,
             )
-        if not self.strategy.test(self.global_limit, *global_key):
-            wait = _seconds_until(
-                self.strategy.get_window_stats(self.global_limit, *global_key).reset_time
-            )
-            raise RateLimitedError(
-                f"The practice service is very busy right now. Please try again in {wait} seconds.",
-                wait,
-            )
-        self.strategy.hit(self.user_limit, *user_key)
-        self.strategy.hit(self.global_limit, *global_key)
+        if not self.strategy.hit(self.global_limit, *global_key):
+            self._refuse_busy(global_key)
+
+    def _refuse_busy(self, global_key: tuple[str, ...]) -> None:
+        wait = _seconds_until(self.strategy.get_window_stats(self.global_limit, *global_key)
+                              .reset_time)
+        raise RateLimitedError(
+            f"The practice service is very busy right now. Please try again in {wait} seconds.",
+            wait,
+        )
 
     def remaining_messages(self, user_id: int) -> int:
         return self.strategy.get_window_stats(
             self.user_limit, self.namespace, "user", str(user_id)
         ).remaining
 
-    # Logins ---------------------------------------------------------------------------------
-    def check_login_allowed(self, username: str) -> None:
-        key = (self.namespace, "login", username.lower())
-        if not self.strategy.test(self.login_limit, *key):
-            wait = _seconds_until(self.strategy.get_window_stats(self.login_limit, *key).reset_time)
-            minutes = math.ceil(wait / 60)
+    # Log-ins and sign-ups ---------------------------------------------------------------------
+    # The atomic `hit()` is the admission decision, taken before any password is checked, so
+    # concurrent guesses cannot all reach the hash. The browser's own limit is hit first: a browser
+    # that is already refused never uses up the allowance it shares with every other browser.
+    def admit_login(self, username: str, client: str) -> None:
+        """Count one log-in attempt (right or wrong) for the username from this browser session,
+        or raise `RateLimitedError` saying how long to wait."""
+        client_key = (self.namespace, "login", username, "client", client)
+        if not self.strategy.hit(self.login_client_limit, *client_key):
+            wait = self._wait(self.login_client_limit, client_key)
             raise RateLimitedError(
-                f"Too many failed log-ins for '{username}'. This account is locked for "
-                f"{minutes} more minute{'s' if minutes != 1 else ''}; try again then, or ask an "
-                "admin to reset the password.",
+                f"Too many log-in attempts for this username from this browser. Wait "
+                f"{describe_wait(wait)} and try again, or ask an admin to reset your password.",
+                wait,
+            )
+        username_key = (self.namespace, "login", username)
+        if not self.strategy.hit(self.login_username_limit, *username_key):
+            wait = self._wait(self.login_username_limit, username_key)
+            raise RateLimitedError(
+                "Log-ins for this username are slowed down after many recent attempts. Wait "
+                f"{describe_wait(wait)} and try again.",
                 wait,
             )
 
-    def record_failed_login(self, username: str) -> None:
-        self.strategy.hit(self.login_limit, self.namespace, "login", username.lower())
+    def login_succeeded(self, username: str, client: str) -> None:
+        """The owner got in: this browser's count starts again (the username's shared one stays)."""
+        self.strategy.clear(self.login_client_limit, self.namespace, "login", username, "client",
+                            client)
 
     def clear_failed_logins(self, username: str) -> None:
-        self.strategy.clear(self.login_limit, self.namespace, "login", username.lower())
+        """Lift the username's shared slow-down (an admin reset the password)."""
+        self.strategy.clear(self.login_username_limit, self.namespace, "login", username)
+
+    def admit_sign_up(self, client: str) -> None:
+        """Count one sign-up attempt from this browser session, or raise `RateLimitedError`."""
+        key = (self.namespace, "signup", "client", client)
+        if not self.strategy.hit(self.signup_client_limit, *key):
+            wait = self._wait(self.signup_client_limit, key)
+            raise RateLimitedError(
+                f"Too many sign-up attempts from this browser. Wait {describe_wait(wait)} and try "
+                "again; if you keep being refused, ask your teacher for help.",
+                wait,
+            )
+
+    def admit_sign_up_with_code(self, join_code: str) -> None:
+        """Count one sign-up attempt with a real join code, or raise `RateLimitedError`."""
+        key = (self.namespace, "signup", "code", join_code)
+        if not self.strategy.hit(self.signup_code_limit, *key):
+            wait = self._wait(self.signup_code_limit, key)
+            raise RateLimitedError(
+                f"Many people are signing up with this join code right now. Wait "
+                f"{describe_wait(wait)} and try again; if it keeps happening, ask your teacher.",
+                wait,
+            )
+
+    def _wait(self, item: RateLimitItem, key: tuple[str, ...]) -> int:
+        return _seconds_until(self.strategy.get_window_stats(item, *key).reset_time)
 
     def reset(self) -> None:
         """Forget every count (tests and admin tooling)."""
         self.storage.reset()
+
+
+def describe_wait(seconds: int) -> str:
+    """'45 seconds' or, from two minutes on, '5 minutes' (rounded up)."""
+    if seconds < 120:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    return f"{math.ceil(seconds / 60)} minutes"
 
 
 def _describe_window(item: RateLimitItem) -> str:

@@ -10,13 +10,13 @@ from streamlit.testing.v1 import AppTest
 from backend.config import get_settings
 from backend.db import unit_of_work
 from backend.errors import AuthenticationError
-from backend.models.enums import MessageRole, Role
+from backend.models.enums import Role
 from backend.schemas.conversations import Usage
 from backend.services import account_service, event_service, feedback_service, session_service
 from backend.utils.rate_limiter import RateLimiter
 from tests.apps.conftest import APP_PATH, log_in
 from tests.apps.test_teacher_app import assert_clean, everything, texts
-from tests.factories import PASSWORD, make_classroom, make_user, start_session
+from tests.factories import add_reply, PASSWORD, make_classroom, make_user, start_session
 
 TABS = ["Now", "Usage", "Breakdowns", "Budgets", "Service health", "Error log", "Accounts"]
 
@@ -59,10 +59,9 @@ def shown(at) -> str:
 
 
 def reply(session, student, chat, *, usage: Usage, cost: str, latency_ms: int, first_token_ms: int):
-    session_service.add_message(session, actor=student, session_id=chat.id,
-                                role=MessageRole.user, content="Hello.")
-    return session_service.add_message(
-        session, actor=student, session_id=chat.id, role=MessageRole.assistant, content="Hi.",
+    session_service.add_message(session, actor=student, session_id=chat.id, content="Hello.")
+    return add_reply(
+        session, session_id=chat.id, content="Hi.",
         usage=usage, model="claude-haiku-4-5", cost=Decimal(cost), latency_ms=latency_ms,
         time_to_first_token_ms=first_token_ms)
 
@@ -142,11 +141,11 @@ def test_known_data_shows_the_right_figures(app, known_data):
     open_tab(at, "Usage")
     assert metric(at, "Tokens, last 24 hours") == "4,300"
     assert metric(at, "Cost, last 24 hours") == "$0.004500"
-    today = table(at, "Error events").iloc[0]  # newest day first
+    today = table(at, "Problems logged").iloc[0]  # newest day first
     assert (today["Sessions"], today["Messages"], today["Tokens"], today["Cost"]) == \
         (2, 4, 4300, "$0.004500")
     at.segmented_control(key="daily_range").set_value("30 days").run()
-    assert len(table(at, "Error events")) == 30
+    assert len(table(at, "Problems logged")) == 30
 
     open_tab(at, "Breakdowns")
     for column, label in (("Model", "claude-haiku-4-5"), ("Teacher", teacher.display_name),
@@ -195,7 +194,7 @@ def test_error_log_filters_details_and_no_api_key(app, app_db, admin):
     labels = [e.label for e in at.main.expander]
     assert len(labels) == 2  # info is off by default
     assert "Near the daily budget" in labels[0]  # newest first
-    assert "api_overloaded" in labels[1]
+    assert "API: overloaded (HTTP 529)" in labels[1].replace("\\", "")
     page = shown(at)
     assert f"**Request id** `req_123` · **Session** #{chat.id} · **User** {student.username}" \
         in page

@@ -9,6 +9,7 @@ from backend.db import unit_of_work
 from backend.models import MessageRating, SessionFeedback
 from backend.models.enums import Role
 from backend.services import session_service
+from mvp import utils
 from tests.apps.conftest import APP_PATH, log_in
 from tests.apps.test_teacher_app import assert_clean, everything, texts
 from tests.factories import (
@@ -61,8 +62,8 @@ def start_button(at):
 
 
 def token_of(at) -> str:
-    token = at.query_params["s"]
-    return token[0] if isinstance(token, list) else token
+    """The log-in token the app asked the browser to keep in its cookie."""
+    return at.session_state[utils.TOKEN_KEY]
 
 
 def shown_messages(at) -> list[str]:
@@ -95,7 +96,10 @@ def test_sign_up_with_a_wrong_then_a_right_join_code(app, app_db):
     assert_clean(at)
     assert "Practice" in texts(at, "title")
     assert "#### Alex Rivera" in texts(at)
-    assert token_of(at) not in every_text(at)  # the log-in token lives in the address only
+    # The log-in token is in the address nowhere, and on the page only in the cookie's script.
+    assert not [value for value in at.query_params.values() if token_of(at) in str(value)]
+    assert every_text(at).count(token_of(at)) == 1
+    assert [token_of(at) in element.value for element in at.html] == [True]
 
 
 def test_join_another_section(app, app_db):
@@ -219,16 +223,17 @@ def test_three_turns_end_feedback_thumbs_and_history(app, app_db, app_api, downl
     assert at.query_params["c"] not in (str(chat_id), [str(chat_id)])
 
 
-def test_a_new_browser_session_resumes_the_conversation_from_the_database(app, app_db, app_api):
+def test_a_new_browser_session_resumes_the_conversation_from_the_database(app, app_db, app_api,
+                                                                           browser_cookies):
     classroom(app_db)
     at = log_in(app.run(), "sam.student")
     start_button(at).click().run()
     converse(at, TURNS[:2])
     assert at.query_params["c"]  # the open conversation is in the address too
 
-    # A reload: new session state, the same address (with its log-in token).
+    # A reload: new session state, the same address, the log-in from the browser's cookie.
+    browser_cookies[utils.COOKIE_NAME] = token_of(at)
     again = AppTest.from_file(APP_PATH, default_timeout=30)
-    again.query_params["s"] = token_of(at)
     again.query_params["c"] = at.query_params["c"]
     again.run()
     assert_clean(again)
@@ -237,6 +242,7 @@ def test_a_new_browser_session_resumes_the_conversation_from_the_database(app, a
     assert shown_messages(again)[0] == TURNS[0][0] and shown_messages(again)[2] == TURNS[1][0]
 
     # Another browser: log in again; the card offers to continue, with every message.
+    browser_cookies.clear()
     other = log_in(AppTest.from_file(APP_PATH, default_timeout=30).run(), "sam.student")
     assert start_button(other).label == "Continue conversation"
     start_button(other).click().run()
@@ -246,14 +252,14 @@ def test_a_new_browser_session_resumes_the_conversation_from_the_database(app, a
     assert len(shown_messages(other)) == 6
 
 
-def test_log_out_ends_the_saved_log_in(app, app_db):
+def test_log_out_ends_the_saved_log_in(app, app_db, browser_cookies):
     classroom(app_db)
     at = log_in(app.run(), "sam.student")
     token = token_of(at)
     at.button(key="logout").click().run()
-    assert "s" not in at.query_params
+    assert not at.query_params
+    browser_cookies[utils.COOKIE_NAME] = token  # had the cookie not been deleted
     again = AppTest.from_file(APP_PATH, default_timeout=30)
-    again.query_params["s"] = token
     again.run()
     assert "Practice" not in texts(again, "title")
     assert again.text_input(key="login_username") is not None
@@ -296,3 +302,33 @@ def test_an_outage_or_a_rate_limit_never_loses_what_the_student_typed(app, app_d
     assert_clean(at)
     assert "Not sent: One more, too soon\\." in texts(at, "warning")
     assert at.button(key="resend_draft") is not None
+
+
+# The role-play stays a role-play (issue 9, points 30 and 32) ----------------------------------
+def test_the_student_sees_no_tokens_no_cost_and_no_robot(app, app_db, app_api):
+    classroom(app_db)
+    app_api.reply("I guess work has been a lot.", input_tokens=900, output_tokens=8)
+    at = log_in(app.run(), "sam.student")
+    start_button(at).click().run()
+    converse(at, TURNS[:1])
+    assert shown_messages(at) == list(TURNS[0])
+    page = every_text(at)
+    assert "tokens" not in page and "cost" not in page and "$0." not in page
+    avatars = {message.avatar for message in at.chat_message}
+    assert avatars and not any("robot" in str(avatar) or "smart_toy" in str(avatar)
+                               for avatar in avatars)
+
+
+def test_a_successful_retry_takes_the_retry_button_away(app, app_db, app_api):
+    classroom(app_db)
+    app_api.error(500)
+    app_api.reply("Sorry, where was I.")
+    at = log_in(app.run(), "sam.student")
+    start_button(at).click().run()
+    at.chat_input(key="chat_input").set_value("Hello?").run()
+    assert any("internal error" in w for w in texts(at, "warning"))
+    at.button(key="retry_reply").click().run()
+    assert_clean(at)
+    assert shown_messages(at) == ["Hello?", "Sorry, where was I."]
+    assert not [b for b in at.button if b.key == "retry_reply"]
+    assert not any("internal error" in w for w in texts(at, "warning"))

@@ -95,6 +95,23 @@ def test_log_in_wrong_then_right_then_log_out(app, teacher):
     assert "Teacher workspace" not in texts(at, "title")
 
 
+def test_a_browser_that_keeps_guessing_is_stopped_but_the_owner_logs_in_elsewhere(app, teacher):
+    from streamlit.testing.v1 import AppTest
+
+    from tests.apps.conftest import APP_PATH
+
+    attacker = app.run()
+    for _ in range(5):
+        attacker = log_in(attacker, "tina.teacher", "not the password")
+        assert "Wrong username or password." in texts(attacker, "error")
+    attacker = log_in(attacker, "tina.teacher")  # even the right password waits in this browser
+    assert any(re.search(r"from this browser\. Wait \d+ minutes", message)
+               for message in texts(attacker, "warning"))
+    owner = log_in(AppTest.from_file(APP_PATH, default_timeout=30).run(), "tina.teacher")
+    assert_clean(owner)
+    assert "Teacher workspace" in texts(owner, "title")
+
+
 def test_students_navigation_has_no_teacher_page(app, app_db):
     with unit_of_work(app_db) as session:
         make_user(session, role=Role.student, username="stu.dent")
@@ -376,3 +393,58 @@ def test_roster_shows_students_and_removes_one(app, app_db, teacher):
     at.button(key=f"remove_student_{section.id}_{student.id}").click().run()
     assert_clean(at)
     assert "No students yet." in everything(at)
+
+
+def test_teacher_rotates_the_join_code_and_the_old_one_stops_working(app, app_db, teacher):
+    from backend.errors import ValidationError
+    from backend.services import account_service
+
+    with unit_of_work(app_db) as session:
+        section = section_service.create_section(session, actor=teacher, name="Group R")
+    at = open_tab(teacher_app(app), "Sections & assignments")
+    assert section.join_code in [code.value for code in at.code]
+
+    at.button(key=f"regenerate_code_{section.id}").click().run()
+    assert_clean(at)
+    with unit_of_work(app_db) as session:
+        (rotated,) = section_service.list_sections(session, actor=teacher)
+    assert rotated.join_code != section.join_code
+    assert rotated.join_code in [code.value for code in at.code]
+    assert section.join_code not in [code.value for code in at.code]
+    assert "The old one stops working" in texts(at, "success")[0]
+    with unit_of_work(app_db) as session, pytest.raises(ValidationError, match="current code"):
+        account_service.sign_up_student(session, join_code=section.join_code,
+                                        username="late.student", display_name="Late Student",
+                                        password="kettle orbit saffron")
+
+
+def test_teacher_sets_a_seat_limit_and_a_code_expiry_when_creating_and_editing(app, app_db,
+                                                                                teacher):
+    from datetime import date, timedelta
+
+    at = open_tab(teacher_app(app), "Sections & assignments")
+    at.text_input(key="section_name").input("Small group")
+    at.number_input(key="section_seat_limit").set_value(2)
+    in_a_week = date.today() + timedelta(days=7)
+    at.date_input(key="section_code_expires").set_value(in_a_week)
+    at.button(key="create_section").click().run()
+    assert_clean(at)
+    with unit_of_work(app_db) as session:
+        (section,) = section_service.list_sections(session, actor=teacher)
+    assert section.seat_limit == 2
+    assert section.join_code_expires_at.date() == in_a_week
+    assert f"0 of 2 seats taken" in everything(at)
+    assert f"Code works until {in_a_week:%Y-%m-%d}" in everything(at)
+
+    at.number_input(key=f"edit_seat_limit_{section.id}").set_value(1)
+    at.date_input(key=f"edit_code_expires_{section.id}").set_value(date.today() - timedelta(days=1))
+    at.button(key=f"save_section_{section.id}").click().run()
+    assert "Choose a date in the future" in everything(at)  # said next to the field
+
+    at.date_input(key=f"edit_code_expires_{section.id}").set_value(None)
+    at.button(key=f"save_section_{section.id}").click().run()
+    assert_clean(at)
+    with unit_of_work(app_db) as session:
+        (section,) = section_service.list_sections(session, actor=teacher)
+    assert (section.seat_limit, section.join_code_expires_at) == (1, None)
+    assert "0 of 1 seat taken" in everything(at) and "Choose a date" not in everything(at)

@@ -86,8 +86,8 @@ def say(page, text: str) -> None:
     box.fill(text)
     box.press("Enter")
     expect(page.locator(MESSAGES)).to_have_count(before + 2, timeout=RUN_TIMEOUT_MS)
-    expect(page.locator(MESSAGES).last).to_contain_text("tokens")  # shown once it is complete
-    wait_until_idle(page)
+    wait_until_idle(page)  # the run ends once the reply is whole and stored
+    expect(page.locator(MESSAGES).last).not_to_contain_text("tokens")  # no cost in a role-play
 
 
 def test_sign_up_converse_reload_end_and_give_feedback(page, app_server, demo, fake_anthropic):
@@ -107,8 +107,8 @@ def test_sign_up_converse_reload_end_and_give_feedback(page, app_server, demo, f
     expect(maya).to_contain_text("19, she/her, First-year nursing student.")
     expect(page.locator("[class*='st-key-card_']")).to_have_count(3)
     assert_nothing_hidden(page)  # the client cards
-    token = re.search(r"[?&]s=([\w-]+)", page.url).group(1)
-    assert token not in page.locator("body").inner_text()  # in the address only
+    [token] = [c["value"] for c in page.context.cookies() if c["name"] == "counseling_login"]
+    assert token not in page.url and token not in page.locator("body").inner_text()  # cookie only
 
     open_client(page, "Maya Thompson")
     turns = ("Hi Maya, what brings you in today?", "How long has this been going on?",
@@ -209,6 +209,10 @@ def test_phone_sized_screen_shows_the_input_and_the_last_reply(browser, app_serv
              "I guess I haven't been sleeping much. Maybe four hours a night, if that."),
             ("What keeps you awake?",
              "I go over the anatomy notes in my head. Over and over. It doesn't stop."),
+            ("That sounds exhausting. What do you do when the notes start going round?",
+             "I get up and read them again. My roommate thinks I'm crazy. Maybe she's right."),
+            ("It sounds like part of you wonders whether this is more than exam stress.",
+             "I don't know. My mum always said worrying is just what our family does."),
             ("How are you feeling about your exams?",
              "Honestly, I'm fine. It's just exams. Everyone is stressed, right?"),
         ):

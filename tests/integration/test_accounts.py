@@ -1,15 +1,29 @@
 """Accounts: argon2id passwords, case-insensitive usernames, lock-out, first run, sign-up."""
 
-import pytest
+import os
+import pty
+import select as select_module
+import subprocess
+import sys
+import threading
+from datetime import timedelta
 
+import pytest
+from sqlalchemy import func, select, update
+
+from backend.config import PROJECT_ROOT
+from backend.db import create_db_engine, unit_of_work
 from backend.errors import (
     AuthenticationError, ConflictError, PermissionDeniedError, RateLimitedError, ValidationError,
 )
-from backend.models import User
+from backend.models import LoginSession, User
+from backend.models.base import utcnow
 from backend.models.enums import Role
-from backend.services import account_service, section_service
+from backend.services import account_service, demo_service, section_service
 from backend.utils.rate_limiter import RateLimiter
 from tests.factories import PASSWORD, make_section, make_user
+
+NEW_ADMIN_PASSWORD = "lantern orbit meadow 42"
 
 
 @pytest.fixture
@@ -48,29 +62,58 @@ def test_wrong_password_and_unknown_user_get_the_same_message(db, limiter):
             account_service.authenticate(db, username=name, password="wrong pass", limiter=limiter)
 
 
-def test_five_failures_lock_the_username_even_for_the_right_password(db, limiter):
+def test_an_attackers_browser_hitting_the_limit_does_not_stop_the_owner(db, limiter):
     make_user(db, username="lee")
-    for _ in range(5):
+    for _ in range(limiter.login_client_limit.amount):
         with pytest.raises(AuthenticationError):
-            account_service.authenticate(db, username="lee", password="nope nope", limiter=limiter)
-    with pytest.raises(RateLimitedError, match="locked for 15 more minutes") as refusal:
-        account_service.authenticate(db, username="lee", password=PASSWORD, limiter=limiter)
-    assert 800 < refusal.value.retry_after_seconds <= 900
-    # Another username is not affected.
+            account_service.authenticate(db, username="lee", password="nope nope",
+                                         client="attacker", limiter=limiter)
+    with pytest.raises(RateLimitedError, match=r"from this browser.*[Ww]ait \d+ minutes?") as refusal:
+        account_service.authenticate(db, username="lee", password=PASSWORD, client="attacker",
+                                     limiter=limiter)
+    assert 0 < refusal.value.retry_after_seconds <= 5 * 60
+    # The owner, in their own browser, logs in at once; another username is not affected either.
+    assert account_service.authenticate(db, username="lee", password=PASSWORD, client="owner",
+                                        limiter=limiter)
     make_user(db, username="kim")
-    assert account_service.authenticate(db, username="kim", password=PASSWORD, limiter=limiter)
+    assert account_service.authenticate(db, username="kim", password=PASSWORD, client="attacker",
+                                        limiter=limiter)
+
+
+def test_guesses_from_many_browsers_slow_the_username_down_for_seconds_not_minutes(db, limiter):
+    make_user(db, role=Role.admin, username="root.admin")
+    for number in range(limiter.login_username_limit.amount):
+        with pytest.raises(AuthenticationError):
+            account_service.authenticate(db, username="root.admin", password="nope nope",
+                                         client=f"bot-{number}", limiter=limiter)
+    with pytest.raises(RateLimitedError, match=r"[Ww]ait \d+ seconds?") as refusal:
+        account_service.authenticate(db, username="root.admin", password=PASSWORD, client="owner",
+                                     limiter=limiter)
+    assert refusal.value.retry_after_seconds <= 60
+
+
+def test_a_successful_log_in_clears_the_browsers_own_count(db, limiter):
+    make_user(db, username="ola")
+    for _ in range(2):
+        for _ in range(limiter.login_client_limit.amount - 1):
+            with pytest.raises(AuthenticationError):
+                account_service.authenticate(db, username="ola", password="typo typo",
+                                             client="laptop", limiter=limiter)
+        assert account_service.authenticate(db, username="ola", password=PASSWORD,
+                                            client="laptop", limiter=limiter)
 
 
 def test_admin_reset_lifts_the_lock(db, limiter):
     admin = make_user(db, role=Role.admin)
     user = make_user(db, username="pat")
-    for _ in range(5):
+    for number in range(limiter.login_username_limit.amount):
         with pytest.raises(AuthenticationError):
-            account_service.authenticate(db, username="pat", password="bad bad bad", limiter=limiter)
-    account_service.reset_password(db, actor=admin, user_id=user.id, new_password="new password 1",
-                                   limiter=limiter)
-    assert account_service.authenticate(db, username="pat", password="new password 1",
-                                        limiter=limiter)
+            account_service.authenticate(db, username="pat", password="bad bad bad",
+                                         client=f"bot-{number}", limiter=limiter)
+    account_service.reset_password(db, actor=admin, user_id=user.id,
+                                   new_password="kettle orbit saffron", limiter=limiter)
+    assert account_service.authenticate(db, username="pat", password="kettle orbit saffron",
+                                        client="owner", limiter=limiter)
 
 
 def test_deactivated_account_cannot_log_in(db, limiter):
@@ -155,3 +198,282 @@ def test_deactivation_and_password_reset_end_login_sessions(db, limiter):
     token = account_service.start_login_session(db, actor=user)
     account_service.set_active(db, actor=admin, user_id=user.id, active=False)
     assert account_service.resume_login_session(db, token) is None
+
+
+# Password policy (issue 9, point 10) -------------------------------------------------------------
+WEAK_PASSWORDS = ["password", "12345678", "{username}", "{username}123", "Jordan Quill 2024"]
+
+
+@pytest.mark.parametrize("weak", WEAK_PASSWORDS)
+def test_sign_up_refuses_common_and_user_derived_passwords(db, weak):
+    teacher = make_user(db, role=Role.teacher)
+    section = make_section(db, teacher=teacher)
+    with pytest.raises(ValidationError) as refusal:
+        account_service.sign_up_student(
+            db, join_code=section.join_code, username="jordan.quill", display_name="Jordan Quill",
+            password=weak.format(username="jordan.quill"))
+    message = refusal.value.field_errors["password"]
+    assert "Choose" in message or "Use" in message  # it says what to do, not only what is wrong
+
+
+@pytest.mark.parametrize("weak", WEAK_PASSWORDS)
+def test_admin_created_accounts_password_changes_and_resets_refuse_weak_passwords(db, weak):
+    admin = make_user(db, role=Role.admin)
+    with pytest.raises(ValidationError) as refusal:
+        account_service.create_user(db, actor=admin, username="jordan.quill",
+                                    display_name="Jordan Quill", role=Role.teacher,
+                                    password=weak.format(username="jordan.quill"))
+    assert "password" in refusal.value.field_errors
+    user = make_user(db, username="jordan.quill", display_name="Jordan Quill")
+    with pytest.raises(ValidationError) as refusal:
+        account_service.change_password(db, actor=user, current_password=PASSWORD,
+                                        new_password=weak.format(username="jordan.quill"))
+    assert "new_password" in refusal.value.field_errors
+    with pytest.raises(ValidationError) as refusal:
+        account_service.reset_password(db, actor=admin, user_id=user.id,
+                                       new_password=weak.format(username="jordan.quill"),
+                                       limiter=RateLimiter("memory://"))
+    assert "new_password" in refusal.value.field_errors
+
+
+def test_a_good_passphrase_passes_the_policy(db):
+    admin = make_user(db, role=Role.admin)
+    created = account_service.create_user(db, actor=admin, username="jordan.quill",
+                                          display_name="Jordan Quill", role=Role.teacher,
+                                          password="kettle orbit saffron")
+    assert created.username == "jordan.quill"
+
+
+# Typed input that the database would refuse (issue 9, point 20, the account fields) -------------
+def test_control_characters_in_sign_up_fields_get_field_messages(db):
+    teacher = make_user(db, role=Role.teacher)
+    section = make_section(db, teacher=teacher)
+    with pytest.raises(ValidationError) as refusal:
+        account_service.sign_up_student(db, join_code=section.join_code, username="nul\x00user",
+                                        display_name="Nul\x00 Name", password="kettle\x00 orbit x")
+    assert set(refusal.value.field_errors) == {"username", "display_name", "password"}
+    assert "control character" in refusal.value.field_errors["display_name"]
+    with pytest.raises(ValidationError) as refusal:
+        account_service.sign_up_student(db, join_code="AB\x00CD", username="fine.user",
+                                        display_name="Fine", password="kettle orbit saffron")
+    assert "join_code" in refusal.value.field_errors
+
+
+def test_log_in_with_a_nul_or_huge_username_gets_a_field_message_and_no_huge_event(
+        committed_engine, limiter):
+    from sqlalchemy import select
+
+    from backend.db import unit_of_work
+    from backend.models import Event
+
+    for username in ("lee\x00", "x" * 1_000_000):
+        with pytest.raises(ValidationError) as refusal:
+            with unit_of_work(committed_engine) as session:
+                account_service.authenticate(session, username=username, password="whatever it is",
+                                             limiter=limiter)
+        assert "username" in refusal.value.field_errors
+    with pytest.raises(AuthenticationError):
+        with unit_of_work(committed_engine) as session:
+            account_service.authenticate(session, username="y" * 64, password="whatever it is",
+                                         limiter=limiter)
+    with unit_of_work(committed_engine, write=False) as session:
+        stored = [(event.message, event.details) for event in session.scalars(select(Event))]
+    assert stored and all(len(str(row)) < 1000 for row in stored)
+
+
+# Log-ins end where they should (issue 9, point 7) ----------------------------------------------
+def test_changing_the_password_ends_every_log_in_and_starts_a_fresh_one(db):
+    user = make_user(db)
+    this_tab = account_service.start_login_session(db, actor=user)
+    other_device = account_service.start_login_session(db, actor=user)
+    fresh = account_service.change_password(db, actor=user, current_password=PASSWORD,
+                                            new_password="a brand new passphrase")
+    assert account_service.resume_login_session(db, this_tab) is None
+    assert account_service.resume_login_session(db, other_device) is None
+    assert fresh not in (this_tab, other_device)
+    assert account_service.resume_login_session(db, fresh).id == user.id
+
+
+def test_a_refused_password_change_ends_no_log_in(db):
+    user = make_user(db)
+    token = account_service.start_login_session(db, actor=user)
+    with pytest.raises(AuthenticationError):
+        account_service.change_password(db, actor=user, current_password="wrong guess",
+                                        new_password="a brand new passphrase")
+    assert account_service.resume_login_session(db, token).id == user.id
+
+
+@pytest.mark.parametrize("how, reason", [
+    ("log_out", "logged out"), ("change", "password was changed"),
+    ("reset", "admin reset your password"), ("deactivate", "deactivated"),
+    ("expire", "expired"), ("unknown", "ended"),
+])
+def test_an_ended_log_in_says_why(db, how, reason):
+    admin = make_user(db, role=Role.admin)
+    user = make_user(db)
+    token = account_service.start_login_session(db, actor=user)
+    if how == "log_out":
+        account_service.end_login_session(db, token)
+    elif how == "change":
+        account_service.change_password(db, actor=user, current_password=PASSWORD,
+                                        new_password="a brand new passphrase")
+    elif how == "reset":
+        account_service.reset_password(db, actor=admin, user_id=user.id,
+                                       new_password="a brand new passphrase",
+                                       limiter=RateLimiter("memory://"))
+    elif how == "deactivate":
+        account_service.set_active(db, actor=admin, user_id=user.id, active=False)
+    elif how == "expire":
+        db.execute(update(LoginSession).values(expires_at=utcnow() - timedelta(seconds=1)))
+    else:
+        token = "not-a-token-anyone-was-given"
+    with pytest.raises(account_service.LoginEnded, match=reason):
+        account_service.check_login(db, token)
+    assert account_service.resume_login_session(db, token) is None
+
+
+def test_a_live_log_in_is_checked_against_the_current_account(db):
+    user = make_user(db, display_name="Before")
+    token = account_service.start_login_session(db, actor=user)
+    db.execute(update(User).where(User.id == user.id).values(display_name="After"))
+    assert account_service.check_login(db, token).display_name == "After"
+
+
+# First-run setup is a database fact (points 8 and 25) ------------------------------------------
+def test_setup_is_offered_while_no_admin_exists_even_after_demo_data(db):
+    assert account_service.needs_setup(db)
+    demo_service.seed_demo(db)  # a teacher and a student, no admin
+    assert account_service.needs_setup(db)
+    admin = account_service.create_first_admin(db, username="head.admin",
+                                               display_name="Head Admin", password=PASSWORD)
+    assert admin.role == Role.admin and not account_service.needs_setup(db)
+    with pytest.raises(PermissionDeniedError, match="Setup is already done"):
+        account_service.create_first_admin(db, username="second.admin", display_name="Second",
+                                           password=PASSWORD)
+
+
+def test_a_refused_setup_leaves_setup_open(db):
+    with pytest.raises(ValidationError):
+        account_service.create_first_admin(db, username="a!", display_name="A", password=PASSWORD)
+    assert account_service.needs_setup(db)
+    assert account_service.create_first_admin(db, username="head.admin", display_name="Head",
+                                              password=PASSWORD).role == Role.admin
+
+
+def test_simultaneous_first_run_setups_make_exactly_one_admin(committed_engine):
+    attempts = 6
+    barrier = threading.Barrier(attempts)
+    outcomes: list[str] = []
+
+    def set_up(number: int) -> None:
+        barrier.wait()
+        try:
+            with unit_of_work(committed_engine) as session:
+                account_service.create_first_admin(session, username=f"admin.{number}",
+                                                   display_name=f"Admin {number}",
+                                                   password=PASSWORD)
+            outcomes.append("created")
+        except PermissionDeniedError as refusal:
+            outcomes.append(refusal.message)
+
+    threads = [threading.Thread(target=set_up, args=(n,)) for n in range(attempts)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert outcomes.count("created") == 1
+    assert sorted(set(outcomes) - {"created"}) == [account_service.SETUP_DONE]
+    with unit_of_work(committed_engine, write=False) as session:
+        assert session.scalar(select(func.count()).select_from(User)
+                              .where(User.role == Role.admin.value)) == 1
+        assert not account_service.needs_setup(session)
+
+
+def test_the_operator_adds_an_admin_whatever_exists(db):
+    demo_service.seed_demo(db)
+    first = account_service.create_admin_by_operator(db, username="ops.admin",
+                                                     display_name="Ops", password=PASSWORD)
+    assert first.role == Role.admin and not account_service.needs_setup(db)
+    second = account_service.create_admin_by_operator(db, username="ops.second",
+                                                      display_name="Ops 2", password=PASSWORD)
+    assert second.role == Role.admin
+    with pytest.raises(ConflictError, match="taken"):
+        account_service.create_admin_by_operator(db, username="ops.admin", display_name="Again",
+                                                 password=PASSWORD)
+
+
+# `python -m backend.cli create-admin` (point 25) -----------------------------------------------
+def _cli(database_url: str, *args: str, **options) -> subprocess.CompletedProcess:
+    env = {**os.environ, "ENV_FILE": os.devnull, "DATABASE_URL": database_url}
+    return subprocess.run([sys.executable, "-m", "backend.cli", *args], cwd=PROJECT_ROOT,
+                          env=env, capture_output=True, text=True, timeout=120, **options)
+
+
+def test_cli_creates_an_admin_after_seed_demo_from_a_password_file(tmp_path):
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    assert _cli(url, "seed-demo").returncode == 0  # before the first launch: no admin
+    secret = tmp_path / "admin-password"
+    secret.write_text(NEW_ADMIN_PASSWORD + "\n")
+    done = _cli(url, "create-admin", "--username", "Ops.Admin", "--display-name", "Ops Admin",
+                "--password-file", str(secret))
+    assert done.returncode == 0, done.stderr
+    assert "ops.admin" in done.stdout
+    assert NEW_ADMIN_PASSWORD not in done.stdout + done.stderr
+    engine = create_db_engine(url)
+    try:
+        with unit_of_work(engine) as session:
+            assert not account_service.needs_setup(session)
+            admin = account_service.authenticate(session, username="ops.admin",
+                                                 password=NEW_ADMIN_PASSWORD,
+                                                 limiter=RateLimiter("memory://"))
+            assert admin.role == Role.admin
+    finally:
+        engine.dispose()
+    again = _cli(url, "create-admin", "--username", "ops.admin", "--display-name", "Again",
+                 "--password-file", str(secret))
+    assert again.returncode == 1 and "taken" in again.stderr
+
+
+def test_cli_create_admin_reads_the_password_from_the_environment(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'env.db'}"
+    monkeypatch.setenv("ADMIN_PASSWORD", NEW_ADMIN_PASSWORD)
+    done = _cli(url, "create-admin", "--username", "env.admin", "--display-name", "Env")
+    assert done.returncode == 0, done.stderr
+    assert NEW_ADMIN_PASSWORD not in done.stdout + done.stderr
+    monkeypatch.setenv("ADMIN_PASSWORD", "short")
+    refused = _cli(url, "create-admin", "--username", "weak.admin", "--display-name", "Weak")
+    assert refused.returncode == 1 and "password" in refused.stderr.lower()
+
+
+def test_cli_create_admin_prompts_twice_and_never_echoes_the_password(tmp_path):
+    url = f"sqlite:///{tmp_path / 'tty.db'}"
+    pid, terminal = pty.fork()
+    if pid == 0:  # the child: the command, with the pseudo-terminal as its terminal
+        os.chdir(PROJECT_ROOT)
+        os.execve(sys.executable, [sys.executable, "-m", "backend.cli", "create-admin",
+                                   "--username", "tty.admin", "--display-name", "Tty"],
+                  {**os.environ, "ENV_FILE": os.devnull, "DATABASE_URL": url})
+    screen = b""
+
+    def read_until(marker: bytes) -> None:
+        nonlocal screen
+        while marker not in screen:
+            ready, _, _ = select_module.select([terminal], [], [], 60)
+            assert ready, screen
+            screen += os.read(terminal, 1024)
+
+    read_until(b"Password")
+    os.write(terminal, NEW_ADMIN_PASSWORD.encode() + b"\r")
+    read_until(b"Repeat")
+    os.write(terminal, NEW_ADMIN_PASSWORD.encode() + b"\r")
+    while True:
+        try:
+            chunk = os.read(terminal, 1024)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        screen += chunk
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0, screen
+    assert NEW_ADMIN_PASSWORD.encode() not in screen and b"tty.admin" in screen

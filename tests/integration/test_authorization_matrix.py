@@ -132,6 +132,9 @@ def _operations():
             db, actor=a, name="New"), {"other_teacher", "section_teacher", "admin"}),
         "regenerate_join_code": (lambda db, w, a: section_service.regenerate_join_code(
             db, actor=a, section_id=w.section_id), {"section_teacher", "admin"}),
+        "update_section": (lambda db, w, a: section_service.update_section(
+            db, actor=a, section_id=w.section_id, name="Renamed", seat_limit=40),
+            {"section_teacher", "admin"}),
         "remove_student": (lambda db, w, a: section_service.remove_student(
             db, actor=a, section_id=w.section_id, student_id=w.users["owner"].id),
             {"section_teacher", "admin"}),

@@ -100,3 +100,33 @@ def test_import_of_a_bad_file_creates_nothing(db):
     with pytest.raises(ValidationError, match="Profile 2 in the file is not valid"):
         client_service.import_clients_json(db, actor=teacher, raw=json.dumps({"clients": [good, bad]}))
     assert client_service.list_clients(db, actor=teacher) == []
+
+
+# Input a database cannot store, or a parser cannot read -------------------------------------------
+@pytest.mark.parametrize("field", ["name", "background", "occupation", "hidden_information",
+                                   "opening_line"])
+def test_control_characters_in_a_client_field_get_a_field_message(db, field):
+    """PostgreSQL refuses NUL in text (DataError deep in a flush): the teacher reads which field."""
+    teacher = make_user(db, role=Role.teacher)
+    data = client_input().model_dump(mode="json") | {field: "Alex\x00 Rivera"}
+    with pytest.raises(ValidationError) as error:
+        client_service.create_client(db, actor=teacher, data=data)
+    assert "invisible control character" in error.value.field_errors[field]
+    client = make_client(db, teacher=teacher)
+    with pytest.raises(ValidationError) as error:
+        client_service.update_client(db, actor=teacher, client_id=client.id, data=data)
+    assert field in error.value.field_errors
+    with pytest.raises(ValidationError, match="Profile 1 in the file is not valid"):
+        client_service.import_clients_json(db, actor=teacher,
+                                           raw=json.dumps({"clients": [data]}))
+    assert [c.name for c in client_service.list_clients(db, actor=teacher)] == ["Alex Rivera"]
+
+
+def test_a_deeply_nested_import_file_is_refused_with_a_clear_message(db):
+    teacher = make_user(db, role=Role.teacher)
+    for raw in ("[" * 100_000 + "]" * 100_000, '{"clients": ' + "[" * 50_000 + "]" * 50_000 + "}",
+                json.dumps({"clients": [client_input().model_dump(mode="json")
+                                        | {"background": {"a": {"b": {"c": [[[[1]]]]}}}}]})):
+        with pytest.raises(ValidationError, match="not a client export|not valid"):
+            client_service.import_clients_json(db, actor=teacher, raw=raw)
+    assert client_service.list_clients(db, actor=teacher) == []

@@ -1,19 +1,25 @@
 """Feedback after a session and thumbs on replies; the positive share by client and overall."""
 
+from decimal import Decimal
+
 import pytest
 
-from backend.errors import ConflictError, PermissionDeniedError, ValidationError
-from backend.models.enums import MessageRole, Role
+from backend.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
+from backend.models.enums import Role
+from backend.schemas.conversations import Usage
 from backend.services import feedback_service, session_service
-from tests.factories import enroll, make_classroom, make_client, make_user, start_session
+from tests.factories import add_reply, enroll, make_classroom, make_client, make_user, start_session
+
+
+def _reply(db, person, chat_id: int, text: str):
+    return add_reply(db, session_id=chat_id, content=text, usage=Usage(output_tokens=1),
+                     cost=Decimal(0))
 
 
 def _finished_session_with_reply(db, student, client):
     chat = start_session(db, user=student, client=client)
-    session_service.add_message(db, actor=student, session_id=chat.id, role=MessageRole.user,
-                                content="Hi.")
-    reply = session_service.add_message(db, actor=student, session_id=chat.id,
-                                        role=MessageRole.assistant, content="Hello.")
+    session_service.add_message(db, actor=student, session_id=chat.id, content="Hi.")
+    reply = _reply(db, student, chat.id, "Hello.")
     session_service.end_session(db, actor=student, session_id=chat.id)
     return chat, reply
 
@@ -41,7 +47,7 @@ def test_only_the_student_rates_and_only_replies(db):
     teacher, student, client, _section, _assignment = make_classroom(db)
     chat, reply = _finished_session_with_reply(db, student, client)
     other = make_user(db)
-    with pytest.raises(PermissionDeniedError):
+    with pytest.raises(NotFoundError):  # another student's conversation: as if it did not exist
         feedback_service.rate_reply(db, actor=other, message_id=reply.id, positive=True)
     with pytest.raises(PermissionDeniedError):
         feedback_service.rate_reply(db, actor=teacher, message_id=reply.id, positive=True)
@@ -92,3 +98,61 @@ def test_positive_share_by_client_and_overall(db):
     assert feedback_service.feedback_shares(db, actor=other_teacher)[0].total == 0
     with pytest.raises(PermissionDeniedError):
         feedback_service.feedback_shares(db, actor=student)
+
+
+# What teachers see of their students' feedback ------------------------------------------------------
+def test_teacher_reads_feedback_only_for_sessions_they_may_read(db):
+    teacher, student, client, _section, _assignment = make_classroom(db)
+    chat, reply = _finished_session_with_reply(db, student, client)
+    feedback_service.submit_session_feedback(db, actor=student, session_id=chat.id, realism=2,
+                                             usefulness=5, comment="Gave in too fast.")
+    feedback_service.rate_reply(db, actor=student, message_id=reply.id, positive=False)
+    silent, _ = _finished_session_with_reply(db, student, client)  # ended, nothing said about it
+
+    seen = feedback_service.session_feedback(db, actor=teacher, session_ids=[chat.id, silent.id])
+    assert set(seen) == {chat.id}
+    summary = seen[chat.id]
+    assert (summary.realism, summary.usefulness, summary.comment) == (2, 5, "Gave in too fast.")
+    assert (summary.thumbs_up, summary.thumbs_down) == (0, 1)
+    assert summary.label == "realism 2/5 · useful 5/5 · 👎 1"
+
+    # Another teacher, and the student asking about a classmate's session, see nothing.
+    other_teacher = make_user(db, role=Role.teacher)
+    assert feedback_service.session_feedback(db, actor=other_teacher, session_ids=[chat.id]) == {}
+    classmate = make_user(db)
+    with pytest.raises(PermissionDeniedError):
+        feedback_service.session_feedback(db, actor=classmate, session_ids=[chat.id])
+    admin = make_user(db, role=Role.admin)
+    assert set(feedback_service.session_feedback(db, actor=admin, session_ids=[chat.id])) == \
+        {chat.id}
+
+
+def test_client_feedback_counts_shares_and_keeps_the_newest_comments(db):
+    teacher, student, client, section, _assignment = make_classroom(db)
+    second = make_user(db)
+    enroll(db, section=section, student=second)
+    for person, realism, comment in ((student, 5, "Felt real."), (second, 1, "Too easy.")):
+        chat, reply = _finished_session_with_reply(db, person, client)
+        feedback_service.submit_session_feedback(db, actor=person, session_id=chat.id,
+                                                 realism=realism, usefulness=5, comment=comment)
+        feedback_service.rate_reply(db, actor=person, message_id=reply.id, positive=True)
+    untouched = make_client(db, teacher=teacher, name="Blake")
+
+    found = feedback_service.client_feedback(db, actor=teacher,
+                                             client_ids=[client.id, untouched.id])
+    assert set(found) == {client.id}
+    summary = found[client.id]
+    assert (summary.share.positive, summary.share.total) == (3, 4)
+    assert summary.comments == ["Too easy.", "Felt real."]  # newest first
+    other_teacher = make_user(db, role=Role.teacher)
+    assert feedback_service.client_feedback(db, actor=other_teacher, client_ids=[client.id]) == {}
+
+
+def test_a_comment_with_a_nul_character_gets_a_field_message(db):
+    """PostgreSQL refuses NUL in text: the student reads what to fix instead of an error page."""
+    _teacher, student, client, _section, _assignment = make_classroom(db)
+    chat, _reply_message = _finished_session_with_reply(db, student, client)
+    with pytest.raises(ValidationError) as error:
+        feedback_service.submit_session_feedback(db, actor=student, session_id=chat.id,
+                                                 realism=4, usefulness=4, comment="Good\x00 one")
+    assert "invisible control character" in error.value.field_errors["comment"]

@@ -21,3 +21,35 @@ def test_redis_health_when_configured(configure):
     assert health_service.redis_health().status == HealthStatus.healthy
     configure(redis_url="redis://127.0.0.1:1/0")
     assert health_service.redis_health().status == HealthStatus.unavailable
+
+
+# "Test connection" ---------------------------------------------------------------------------------
+def test_a_failed_connection_test_never_shows_a_key_the_api_echoed(api):
+    from tests.integration.conftest import TEST_API_KEY
+
+    api.error(401, message=f"invalid x-api-key: {TEST_API_KEY} (header was "
+                           f"'Authorization: Bearer {TEST_API_KEY}', x-api-key=abc123secret)")
+    check = health_service.check_connection()
+    assert not check.ok
+    assert TEST_API_KEY not in check.summary and "SECRET" not in check.summary
+    assert "abc123secret" not in check.summary and "[redacted]" in check.summary
+    assert "API key refused, HTTP 401" in check.summary
+    assert "ANTHROPIC_API_KEY" in check.summary  # what an admin does about it
+
+
+def test_the_configured_key_is_redacted_even_when_it_does_not_look_like_one(fake_anthropic,
+                                                                            configure):
+    configure(anthropic_api_key="plain-proxy-token-42", anthropic_base_url=fake_anthropic.base_url,
+              anthropic_max_retries=0)
+    fake_anthropic.error(500, message="upstream said: key plain-proxy-token-42 is bad")
+    check = health_service.check_connection()
+    assert "plain-proxy-token-42" not in check.summary and "[redacted]" in check.summary
+
+
+def test_a_failed_connection_test_offers_to_test_again_not_a_missing_retry_button(api):
+    api.error(500)
+    check = health_service.check_connection()
+    assert not check.ok and "HTTP 500" in check.summary
+    assert "Retry" not in check.summary and "Test connection again" in check.summary
+    api.reply("ok")
+    assert health_service.check_connection().ok

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
+import threading
 import uuid
 
 import pytest
@@ -129,3 +131,94 @@ def test_global_cost_budget_refuses_everyone(committed_engine, api, configure, c
     with pytest.raises(BudgetExceededError, match="spending limit"):
         conversation_service.submit_message(committed_engine, actor=student, session_id=chat.id,
                                             content="Again.")
+
+
+# Log-in throttles (issue 9, point 9) -------------------------------------------------------------
+class CountingHasher:
+    """The real argon2 hasher the tests use, counting how many hashes it verifies."""
+
+    def __init__(self, hasher) -> None:
+        self.hasher, self.verified = hasher, 0
+        self._lock = threading.Lock()
+
+    def verify(self, hash_, password):
+        with self._lock:
+            self.verified += 1
+        return self.hasher.verify(hash_, password)
+
+    def __getattr__(self, name):
+        return getattr(self.hasher, name)
+
+
+@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
+def login_limiter(request):
+    """A limiter with the default log-in limits, in memory or shared through Redis."""
+    if request.param == "redis":
+        require_service(_redis_available(), f"Redis is not reachable at {REDIS_TEST_URL}")
+        limiter = RateLimiter(REDIS_TEST_URL, namespace=f"test-{uuid.uuid4().hex}")
+        yield limiter
+        limiter.reset()
+    else:
+        yield RateLimiter("memory://", namespace=uuid.uuid4().hex)
+
+
+@pytest.fixture
+def counting_hasher(monkeypatch):
+    from backend.services import account_service
+
+    counting = CountingHasher(account_service._hasher)
+    monkeypatch.setattr(account_service, "_hasher", counting)
+    return counting
+
+
+def _guess_concurrently(engine, limiter, username: str, clients: list[str]) -> list[Exception]:
+    """One wrong guess per client, all released at once; the errors each guess got."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from backend.services import account_service
+
+    barrier = threading.Barrier(len(clients))
+
+    def guess(client: str) -> Exception:
+        barrier.wait()
+        try:
+            with unit_of_work(engine, write=False) as session:
+                account_service.authenticate(session, username=username, password="wrong guess 1",
+                                             client=client, limiter=limiter)
+        except Exception as error:  # noqa: BLE001 - the test counts the kinds of refusal
+            return error
+        raise AssertionError("a wrong guess logged in")
+
+    with ThreadPoolExecutor(len(clients)) as pool:
+        return list(pool.map(guess, clients))
+
+
+def test_forty_concurrent_wrong_guesses_from_one_browser_verify_at_most_the_limit(
+        committed_engine, login_limiter, counting_hasher):
+    from backend.errors import AuthenticationError
+
+    with unit_of_work(committed_engine) as session:
+        make_user(session, username="target.user")
+    errors = _guess_concurrently(committed_engine, login_limiter, "target.user",
+                                 ["attacker-browser"] * 40)
+    allowed = login_limiter.login_client_limit.amount
+    assert counting_hasher.verified <= allowed
+    assert sum(isinstance(e, AuthenticationError) for e in errors) == counting_hasher.verified
+    refused = [e for e in errors if isinstance(e, RateLimitedError)]
+    assert len(refused) == 40 - counting_hasher.verified
+    assert all(re.search(r"[Ww]ait \d+ (seconds?|minutes?)", e.message) for e in refused)
+
+
+def test_forty_concurrent_wrong_guesses_from_forty_browsers_verify_at_most_the_username_limit(
+        committed_engine, login_limiter, counting_hasher):
+    with unit_of_work(committed_engine) as session:
+        make_user(session, username="target.user")
+    errors = _guess_concurrently(committed_engine, login_limiter, "target.user",
+                                 [f"browser-{i}" for i in range(40)])
+    allowed = login_limiter.login_username_limit.amount
+    assert counting_hasher.verified <= allowed < 40
+    refused = [e for e in errors if isinstance(e, RateLimitedError)]
+    assert len(refused) == 40 - counting_hasher.verified
+    # Slowed down, not locked out: the wait is short and said in seconds.
+    assert all(e.retry_after_seconds <= 60 and re.search(r"[Ww]ait \d+ seconds?", e.message)
+               for e in refused)

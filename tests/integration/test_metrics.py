@@ -117,7 +117,8 @@ def test_hourly_and_daily_views(db, data):
                                                    MIDNIGHT.date()]
     yesterday, today = days[-2], days[-1]
     assert (yesterday.sessions, yesterday.messages, yesterday.cost) == (1, 2, Decimal("0.001"))
-    assert (today.sessions, today.messages, today.cost, today.errors) == (2, 8, Decimal("0.014"), 1)
+    assert (today.sessions, today.messages, today.cost, today.problems) == \
+        (2, 8, Decimal("0.014"), 1)
     assert today.tokens == 1910
 
 
@@ -156,3 +157,42 @@ def test_only_admins_see_the_dashboard(db, data):
     for actor in (student, teacher, None):
         with pytest.raises(PermissionDeniedError):
             metrics_service.now_figures(db, actor=actor, now=NOW)
+
+
+def test_daily_problems_count_what_the_error_log_shows_by_default(db, data):
+    """A failed API call is logged as a warning (it can be retried): it is a problem of the day
+    all the same, as in the error log's default filter (warning, error, critical)."""
+    admin, *_ = data
+    db.add(Event(severity="warning", category="api_server_error", message="x",
+                 created_at=NOW - timedelta(minutes=5), details={"status": 500}))
+    db.add(Event(severity="critical", category="api_authentication", message="x",
+                 created_at=NOW - timedelta(minutes=4), details={}))
+    db.flush()
+    today = metrics_service.daily_usage(db, actor=admin, days=1, now=NOW)[-1]
+    assert today.problems == 3  # the error of the fixture, this warning and this critical
+
+
+def test_the_last_24_hours_include_billed_cut_off_replies_as_today_does(committed_engine, api,
+                                                                       classroom):
+    """Both views count every billed token: stored replies and replies cut off midway."""
+    from backend.db import unit_of_work
+    from backend.services import conversation_service
+
+    _teacher, student, client, _section, _assignment = classroom
+    with unit_of_work(committed_engine) as session:
+        admin = make_user(session, role=Role.admin)
+    chat = conversation_service.start_conversation(committed_engine, actor=student,
+                                                   client_id=client.id)
+    api.reply("Fine, I suppose.", input_tokens=1000, output_tokens=6, cache_read=200)
+    assert conversation_service.send_message(committed_engine, actor=student, session_id=chat.id,
+                                             content="How are you?").ok
+    api.stream_error_midway("I was going to say that my brother never called", chunk_delay=0)
+    assert not conversation_service.send_message(committed_engine, actor=student,
+                                                  session_id=chat.id, content="Go on.").ok
+    with unit_of_work(committed_engine, write=False) as session:
+        today = metrics_service.now_figures(session, actor=admin)
+        hours = metrics_service.hourly_usage(session, actor=admin)
+        totals = session.get(ChatSession, chat.id)
+    assert today.tokens_today == totals.total_tokens > 1206  # the cut-off reply is billed
+    assert sum(bucket.tokens for bucket in hours) == today.tokens_today
+    assert sum((bucket.cost for bucket in hours), Decimal(0)) == today.cost_today

@@ -92,3 +92,157 @@ def test_archived_client_disappears_for_students(db):
     make_assignment(db, teacher=teacher, section=section, clients=[client])
     client_service.set_archived(db, actor=teacher, client_id=client.id, archived=True)
     assert assignment_service.list_available_clients(db, actor=student) == []
+
+
+# Join codes: seats, expiry, rotation and throttling (issue 9, points 5 and 23) -------------------
+def _sign_up(session, code: str, name: str, **options):
+    from backend.services import account_service
+
+    return account_service.sign_up_student(session, join_code=code, username=name,
+                                           display_name=name.title(),
+                                           password="kettle orbit saffron", **options)
+
+
+def test_seat_limit_holds_under_thirty_concurrent_sign_ups(committed_engine):
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    from backend.db import unit_of_work
+
+    with unit_of_work(committed_engine) as session:
+        teacher = make_user(session, role=Role.teacher)
+        section = section_service.create_section(session, actor=teacher, name="Small group",
+                                                 seat_limit=5)
+    barrier = Barrier(30)
+
+    def sign_up(number: int):
+        barrier.wait()
+        try:
+            with unit_of_work(committed_engine) as session:
+                return _sign_up(session, section.join_code, f"student{number:02}",
+                                client=f"browser-{number}")
+        except ConflictError as error:
+            return error
+
+    with ThreadPoolExecutor(30) as pool:
+        results = list(pool.map(sign_up, range(30)))
+    refusals = [r for r in results if isinstance(r, ConflictError)]
+    assert len(refusals) == 25
+    assert all("full" in r.message and "ask your teacher" in r.message.lower() for r in refusals)
+    with unit_of_work(committed_engine, write=False) as session:
+        roster = section_service.get_roster(session, actor=teacher, section_id=section.id)
+        from backend.services import account_service
+
+        students = account_service.list_users(session, actor=make_admin(session), role=Role.student)
+    assert len(roster) == 5
+    assert len(students) == 5  # a refused sign-up leaves no account behind
+
+
+def make_admin(session):
+    return make_user(session, role=Role.admin)
+
+
+def test_a_full_section_refuses_joining_too_and_says_what_to_do(db):
+    teacher = make_user(db, role=Role.teacher)
+    section = section_service.create_section(db, actor=teacher, name="Pair", seat_limit=1)
+    _sign_up(db, section.join_code, "first.one")
+    with pytest.raises(ConflictError, match=r"(?i)full.*ask your teacher"):
+        _sign_up(db, section.join_code, "second.one")
+    student = make_user(db)
+    with pytest.raises(ConflictError, match="(?i)full"):
+        section_service.join_section(db, actor=student, join_code=section.join_code)
+    updated = section_service.update_section(db, actor=teacher, section_id=section.id,
+                                             name="Pair", seat_limit=2)
+    assert updated.seat_limit == 2
+    section_service.join_section(db, actor=student, join_code=section.join_code)
+
+
+def test_an_expired_code_is_refused_with_what_to_do(db):
+    from datetime import timedelta
+
+    from backend.models import Section
+    from backend.models.base import utcnow
+
+    teacher = make_user(db, role=Role.teacher)
+    section = section_service.create_section(db, actor=teacher, name="Week one",
+                                             join_code_expires_at=utcnow() + timedelta(days=7))
+    assert section.join_code_expires_at is not None
+    _sign_up(db, section.join_code, "early.bird")
+    db.get(Section, section.id).join_code_expires_at = utcnow() - timedelta(minutes=1)
+    db.flush()
+    with pytest.raises(ValidationError, match="(?i)expired.*ask your teacher for a new code") as e:
+        _sign_up(db, section.join_code, "late.comer")
+    assert "join_code" in e.value.field_errors
+    with pytest.raises(ValidationError, match="(?i)expired"):
+        section_service.join_section(db, actor=make_user(db), join_code=section.join_code)
+    # A new code works again: rotating clears an expiry that has passed.
+    rotated = section_service.regenerate_join_code(db, actor=teacher, section_id=section.id)
+    assert rotated.join_code_expires_at is None
+    _sign_up(db, rotated.join_code, "late.comer")
+
+
+def test_a_rotated_code_stops_working_at_once(db):
+    teacher = make_user(db, role=Role.teacher)
+    section = make_section(db, teacher=teacher)
+    rotated = section_service.regenerate_join_code(db, actor=teacher, section_id=section.id)
+    assert rotated.join_code != section.join_code
+    with pytest.raises(ValidationError, match="(?i)ask your teacher for the current code") as e:
+        _sign_up(db, section.join_code, "old.code")
+    assert "join_code" in e.value.field_errors
+    _sign_up(db, rotated.join_code, "new.code")
+    other = make_user(db, role=Role.teacher)
+    with pytest.raises(PermissionDeniedError):
+        section_service.regenerate_join_code(db, actor=other, section_id=section.id)
+
+
+def test_teacher_sets_and_edits_seat_limit_and_expiry_with_checks(db):
+    from datetime import timedelta
+
+    from backend.models.base import utcnow
+
+    teacher = make_user(db, role=Role.teacher)
+    section = make_section(db, teacher=teacher)
+    assert section.seat_limit is None and section.join_code_expires_at is None
+    for student in (make_user(db), make_user(db)):
+        enroll(db, section=section, student=student)
+    with pytest.raises(ValidationError) as refusal:
+        section_service.update_section(db, actor=teacher, section_id=section.id, name="A",
+                                       seat_limit=1)
+    assert "2 students" in refusal.value.field_errors["seat_limit"]
+    with pytest.raises(ValidationError) as refusal:
+        section_service.update_section(db, actor=teacher, section_id=section.id, name="A",
+                                       join_code_expires_at=utcnow() - timedelta(days=1))
+    assert "join_code_expires_at" in refusal.value.field_errors
+    with pytest.raises(ValidationError) as refusal:
+        section_service.create_section(db, actor=teacher, name="B", seat_limit=0)
+    assert "seat_limit" in refusal.value.field_errors
+    later = utcnow() + timedelta(days=3)
+    updated = section_service.update_section(db, actor=teacher, section_id=section.id,
+                                             name="Renamed", seat_limit=30,
+                                             join_code_expires_at=later)
+    assert (updated.name, updated.seat_limit, updated.join_code_expires_at) == ("Renamed", 30, later)
+    cleared = section_service.update_section(db, actor=teacher, section_id=section.id,
+                                             name="Renamed")
+    assert cleared.seat_limit is None and cleared.join_code_expires_at is None
+    with pytest.raises(PermissionDeniedError):
+        section_service.update_section(db, actor=make_user(db, role=Role.teacher),
+                                       section_id=section.id, name="Mine now")
+
+
+def test_sign_ups_are_throttled_per_code_and_per_browser(db, configure):
+    from backend.errors import RateLimitedError
+
+    configure(signup_code_rate_limit="3/minute", signup_client_rate_limit="2/minute")
+    teacher = make_user(db, role=Role.teacher)
+    section = make_section(db, teacher=teacher)
+    other = make_section(db, teacher=teacher, name="Other")
+    _sign_up(db, section.join_code, "one.browser", client="lab-pc-1")
+    with pytest.raises(ConflictError, match="taken"):  # the taken-name answer counts too
+        _sign_up(db, section.join_code, "one.browser", client="lab-pc-1")
+    with pytest.raises(RateLimitedError, match=r"this browser.*[Ww]ait \d+ seconds?") as refusal:
+        _sign_up(db, other.join_code, "probe.name", client="lab-pc-1")
+    assert 0 < refusal.value.retry_after_seconds <= 60
+    _sign_up(db, section.join_code, "two.browser", client="lab-pc-2")
+    with pytest.raises(RateLimitedError, match=r"(?i)this join code.*wait \d+ seconds?"):
+        _sign_up(db, section.join_code, "three.browser", client="lab-pc-3")
+    _sign_up(db, other.join_code, "three.browser", client="lab-pc-3")  # another code is free

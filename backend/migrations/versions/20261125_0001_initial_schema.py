@@ -50,6 +50,7 @@ def upgrade() -> None:
     sa.Column('learning_goals', sa.Text(), nullable=False),
     sa.Column('hidden_information', sa.Text(), nullable=False),
     sa.Column('opening_line', sa.Text(), nullable=True),
+    sa.Column('hidden_reveal_after_turns', sa.Integer(), nullable=True),
     sa.Column('archived', sa.Boolean(), nullable=False),
     sa.Column('version', sa.Integer(), server_default='1', nullable=False),
     sa.Column('id', sa.Integer(), nullable=False),
@@ -83,7 +84,9 @@ def upgrade() -> None:
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('revoked_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('end_reason', sa.String(length=24), nullable=True),
     sa.Column('id', sa.Integer(), nullable=False),
+    sa.CheckConstraint("end_reason IN ('logged_out', 'password_changed', 'password_reset', 'deactivated')", name=op.f('ck_login_sessions_end_reason_valid')),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_login_sessions_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_login_sessions')),
     sa.UniqueConstraint('token_hash', name=op.f('uq_login_sessions_token_hash'))
@@ -91,14 +94,28 @@ def upgrade() -> None:
     with op.batch_alter_table('login_sessions', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_login_sessions_user_id'), ['user_id'], unique=False)
 
+    op.create_table('installations',
+    sa.Column('id', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('first_admin_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint('id = 1', name=op.f('ck_installations_single_row')),
+    sa.ForeignKeyConstraint(['first_admin_id'], ['users.id'], name=op.f('fk_installations_first_admin_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_installations'))
+    )
+    with op.batch_alter_table('installations', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_installations_first_admin_id'), ['first_admin_id'], unique=False)
+
     op.create_table('sections',
     sa.Column('teacher_id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=120), nullable=False),
     sa.Column('join_code', sa.String(length=16), nullable=False),
+    sa.Column('seat_limit', sa.Integer(), nullable=True),
+    sa.Column('join_code_expires_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint('length(name) > 0', name=op.f('ck_sections_name_present')),
+    sa.CheckConstraint('seat_limit IS NULL OR seat_limit > 0', name=op.f('ck_sections_seat_limit_positive')),
     sa.ForeignKeyConstraint(['teacher_id'], ['users.id'], name=op.f('fk_sections_teacher_id_users'), ondelete='RESTRICT'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_sections')),
     sa.UniqueConstraint('join_code', name=op.f('uq_sections_join_code'))
@@ -188,6 +205,10 @@ def upgrade() -> None:
     sa.Column('estimated_cost', sa.BigInteger(), server_default='0', nullable=False),
     sa.Column('message_count', sa.Integer(), server_default='0', nullable=False),
     sa.Column('unpriced_replies', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('reply_claim_id', sa.String(length=32), nullable=True),
+    sa.Column('reply_claimed_until', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('reserved_tokens', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('reserved_cost', sa.BigInteger(), server_default='0', nullable=False),
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('input_tokens', sa.Integer(), server_default='0', nullable=False),
     sa.Column('output_tokens', sa.Integer(), server_default='0', nullable=False),
@@ -205,6 +226,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_sessions_assignment_id'), ['assignment_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_sessions_client_id'), ['client_id'], unique=False)
         batch_op.create_index('ix_sessions_started_at_status', ['started_at', 'status'], unique=False)
+        batch_op.create_index('ix_sessions_reply_claimed_until', ['reply_claimed_until'], unique=False)
         batch_op.create_index(batch_op.f('ix_sessions_user_id'), ['user_id'], unique=False)
         batch_op.create_index('uq_sessions_one_active_per_client', ['user_id', 'client_id'], unique=True, sqlite_where=sa.text("status = 'active'"), postgresql_where=sa.text("status = 'active'"))
 
@@ -318,6 +340,7 @@ def downgrade() -> None:
         batch_op.drop_index('uq_sessions_one_active_per_client', sqlite_where=sa.text("status = 'active'"), postgresql_where=sa.text("status = 'active'"))
         batch_op.drop_index(batch_op.f('ix_sessions_user_id'))
         batch_op.drop_index('ix_sessions_started_at_status')
+        batch_op.drop_index('ix_sessions_reply_claimed_until')
         batch_op.drop_index(batch_op.f('ix_sessions_client_id'))
         batch_op.drop_index(batch_op.f('ix_sessions_assignment_id'))
 
@@ -348,6 +371,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_login_sessions_user_id'))
 
     op.drop_table('login_sessions')
+    with op.batch_alter_table('installations', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_installations_first_admin_id'))
+
+    op.drop_table('installations')
     with op.batch_alter_table('daily_usage', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_daily_usage_user_id'))
 
