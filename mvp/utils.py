@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from functools import wraps
@@ -26,6 +25,8 @@ from backend.schemas.accounts import UserRead
 from backend.services import (
     account_service, history_service,
 )
+# User-written text on a page always goes through `safe_markdown` (or `escape_markdown`).
+from backend.utils.markdown import WORD_JOINER, escape_markdown, safe_markdown  # noqa: F401
 
 logger = logging.getLogger("mvp")
 
@@ -245,37 +246,6 @@ def field_error(errors: dict[str, str], field: str) -> None:
     """A validation message right under its field."""
     if field in errors:
         st.caption(f":red[{safe_markdown(errors[field])}]")
-
-
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~:$@])")
-# What Markdown syntax can fetch or point elsewhere: link and image brackets, code (escapes do not
-# work inside it), raw HTML and <autolinks>, and math ($).
-_LINKING = re.compile(r"[\\`\[\]<>$]")
-# GitHub-flavoured Markdown also turns bare addresses into links *after* parsing (escapes do not
-# stop it): an invisible word joiner inside each "scheme://", "www." and "@" keeps them text.
-_BARE_LINK = re.compile(r"(?i)(?<=[a-z])(?=://)|(?<=\bwww)(?=\.)|(?<=\bmailto)(?=:)|(?<=\bxmpp)(?=:)"
-                        r"|(?=@)")
-WORD_JOINER = "\u2060"
-
-
-def _unlinked(text: str) -> str:
-    return _BARE_LINK.sub(WORD_JOINER, text)
-
-
-def escape_markdown(text: str) -> str:
-    """Show typed text literally inside Markdown (alerts, captions, labels): no formatting, no
-    links."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", _unlinked(str(text)))
-
-
-def safe_markdown(text: str | None) -> str:
-    """Text a person (or the model) wrote, made safe for `st.markdown`, captions and labels.
-
-    Emphasis, lists and line breaks still work; images, links, bare web and e-mail addresses, raw
-    HTML, code and math show as the characters typed, so nothing loads from another site and no
-    link can be clicked. Use it for every piece of user-written text a page shows.
-    """
-    return _LINKING.sub(lambda found: "\\" + found.group(0), _unlinked(str(text or "")))
 
 
 def spreadsheet_cell(value):

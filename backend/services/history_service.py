@@ -22,6 +22,7 @@ from backend.schemas.accounts import UserRead
 from backend.services import session_service
 from backend.services.permissions import require_teacher, require_user
 from backend.utils.formatting import format_duration, format_time, format_tokens, format_usd
+from backend.utils.markdown import safe_markdown
 
 MAX_ROWS = 500
 CSV_COLUMNS = (
@@ -211,14 +212,18 @@ def transcript_markdown(session: Session, *, actor: UserRead | None, session_id:
         .where(Assignment.id == chat.assignment_id)
     ).first() if chat.assignment_id is not None else None
     who = "Teacher test" if chat.mode == SessionMode.teacher_test else "Student"
+    # What people wrote cannot load an image or become a link where the file is opened.
+    client_name = safe_markdown(client_name)
+    person_name = safe_markdown(person.display_name)
 
     lines = [
         f"# Conversation with {client_name}", "",
         f"- **Client:** {client_name}",
-        f"- **{who}:** {person.display_name} ({person.username})",
+        f"- **{who}:** {person_name} ({person.username})",
     ]
     if placement is not None:
-        lines.append(f"- **Section:** {placement.name} — assignment “{placement.title}”")
+        lines.append(f"- **Section:** {safe_markdown(placement.name)} — assignment "
+                     f"“{safe_markdown(placement.title)}”")
     lines += [
         f"- **Status:** {chat.status.value}",
         f"- **Started:** {format_time(chat.started_at)}",
@@ -229,10 +234,10 @@ def transcript_markdown(session: Session, *, actor: UserRead | None, session_id:
     lines += [f"- **Model:** {chat.model or 'unknown'}", "", "## Messages", ""]
 
     for message in messages:
-        speaker = (f"{person.display_name} ({who.lower()})" if message.role == MessageRole.user
+        speaker = (f"{person_name} ({who.lower()})" if message.role == MessageRole.user
                    else f"{client_name} (client)")
         lines += [f"### {message.sequence_number}. {speaker} — {format_time(message.created_at)}",
-                  "", _quote(message.content), ""]
+                  "", _quote(safe_markdown(message.content)), ""]
         if message.role == MessageRole.assistant:
             usage = (f"{format_tokens(message.input_tokens)} input, "
                      f"{format_tokens(message.output_tokens)} output, "
