@@ -473,7 +473,8 @@ def student_feedback(summary: feedback_service.SessionFeedbackSummary | None) ->
                         f"{summary.usefulness}/5")
         if summary.comment:
             st.markdown(f"“{safe(summary.comment)}”")
-        st.caption(f"Replies rated: {summary.thumbs_up} 👍 · {summary.thumbs_down} 👎")
+        st.caption(f"Replies rated: :material/thumb_up: {summary.thumbs_up} · "
+                   f":material/thumb_down: {summary.thumbs_down}")
 
 
 def transcript(row: history_service.ConversationRow,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from functools import wraps
@@ -35,6 +36,7 @@ TOKEN_KEY = "login_token"
 COOKIE_NAME = "counseling_login"
 _COOKIE_TODO_KEY = "_login_cookie_todo"  # the cookie to write or delete on the next run
 _COOKIE_SEEN_KEY = "_login_cookie_seen"  # this session has looked at its request's cookie
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{20,200}")  # what `start_login_session` hands out
 FLASH_KEY = "flash"
 UNEXPECTED = "Something went wrong on our side. Try again; if it keeps happening, tell an admin."
 
@@ -112,8 +114,8 @@ def _resume_from_cookie() -> UserRead | None:
         return None
     with db() as session:
         user = account_service.resume_login_session(session, token)
-    if user is None:
-        st.session_state[_COOKIE_TODO_KEY] = ("forget", token)
+    if user is None:  # a value we never issued is deleted whatever it holds
+        st.session_state[_COOKIE_TODO_KEY] = ("forget", token if _TOKEN.fullmatch(token) else None)
         return None
     st.session_state[USER_KEY], st.session_state[TOKEN_KEY] = user, token
     return user
@@ -167,17 +169,21 @@ def _update_cookie() -> None:
     if todo is None:
         return
     action, token = todo
+    if token is not None and not _TOKEN.fullmatch(token):
+        return  # never put anything but a token of ours into the page's script
     # Secure only over https: browsers drop a Secure cookie that plain http sets, except on
     # localhost. The address the browser shows decides (also behind a TLS-terminating proxy).
     secure = "; Secure" if (st.context.url or "").startswith("https://") else ""
     name, value = json.dumps(COOKIE_NAME), json.dumps(token)
     age = int(account_service.login_hours() * 3600)
+    delete = f"document.cookie = {name} + '=; Path=/; Max-Age=0; SameSite=Strict{secure}';"
     if action == "keep":
-        script = f"document.cookie = {name} + '=' + {value} + '; Path=/; Max-Age={age}; " \
-                 f"SameSite=Strict{secure}';"
+        script = (f"document.cookie = {name} + '=' + {value} + '; Path=/; Max-Age={age}; "
+                  f"SameSite=Strict{secure}';")
+    elif token is None:
+        script = delete
     else:  # only this log-in's cookie: another tab may have logged in since
-        script = (f"if (document.cookie.split('; ').includes({name} + '=' + {value})) "
-                  f"document.cookie = {name} + '=; Path=/; Max-Age=0; SameSite=Strict{secure}';")
+        script = f"if (document.cookie.split('; ').includes({name} + '=' + {value})) {delete}"
     with st.container(key="login_cookie"):
         st.html(f"<style>.st-key-login_cookie {{display: none}}</style><script>{script}</script>",
                 unsafe_allow_javascript=True)

@@ -214,11 +214,11 @@ class SessionFeedbackSummary:
 
     @property
     def label(self) -> str:
-        """'realism 2/5 · useful 5/5 · 👍 1' (for a table cell)."""
+        """'realism 2/5 · useful 5/5 · thumbs 1 up, 0 down' (for a table cell)."""
         parts = [] if self.realism is None else [f"realism {self.realism}/5",
                                                  f"useful {self.usefulness}/5"]
-        parts += [f"👍 {self.thumbs_up}"] if self.thumbs_up else []
-        parts += [f"👎 {self.thumbs_down}"] if self.thumbs_down else []
+        if self.thumbs_up or self.thumbs_down:
+            parts.append(f"thumbs {self.thumbs_up} up, {self.thumbs_down} down")
         return " · ".join(parts)
 
 

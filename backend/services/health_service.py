@@ -61,9 +61,7 @@ def api_health() -> ServiceHealth:
     median = f"; median reply {health.median_latency_ms / 1000:.1f} s" \
         if health.median_latency_ms else ""
     calls = f"{health.calls} recent call{'s' if health.calls != 1 else ''}"
-    failed = f", {health.error_rate:.0%} failed" if health.calls else ""
-    detail = (f"{health.reason} Breaker {health.breaker.value.replace('_', '-')}; "
-              f"{calls}{failed}{median}.")
+    detail = f"{health.reason} Breaker {health.breaker.value.replace('_', '-')}; {calls}{median}."
     return ServiceHealth("Anthropic API", health.status, detail, health.median_latency_ms)
 
 
@@ -113,7 +111,8 @@ def check_connection(gateway: LLMGateway | None = None) -> ConnectionCheck:
                                       [{"role": "user", "content": "ping"}], max_tokens=5)
     except GatewayError as error:
         status = f", HTTP {error.status}" if error.status else ""
-        said = f" The API said: {error.detail.strip()}" if (error.detail or "").strip() else ""
+        detail = (error.detail or "").strip().rstrip(".")
+        said = f" The API said: {detail}." if detail else ""
         if error.kind == ErrorCategory.unavailable:
             advice = (f"Calls are paused after repeated failures; press Test connection again "
                       f"in about {error.retry_after or 30} seconds.")

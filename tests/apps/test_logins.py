@@ -127,15 +127,17 @@ def test_a_reload_comes_back_through_the_cookie_and_a_copied_address_does_not(
     assert is_logged_out(new_tab().run())  # the cookie that may linger is revoked
 
 
+@pytest.mark.parametrize("value", ["an-old-or-made-up-token-0123456789",
+                                   "</script><img src=x onerror=alert(1)>"])
 def test_a_cookie_with_an_ended_log_in_shows_the_log_in_screen_and_is_deleted(
-        app, app_db, browser_cookies):
+        app, app_db, browser_cookies, value):
     classroom(app_db)
-    browser_cookies[utils.COOKIE_NAME] = "an-old-or-made-up-token"
+    browser_cookies[utils.COOKIE_NAME] = value
     at = app.run()
     assert_clean(at)
     assert is_logged_out(at)
     [script] = cookie_scripts(at)
-    assert "Max-Age=0" in script
+    assert "Max-Age=0" in script and "<img" not in script  # nothing of the value is echoed
 
 
 # Point 7: every run, callback and fragment re-checks the log-in ---------------------------------

@@ -307,12 +307,12 @@ def test_teacher_sees_feedback_in_history_and_on_the_client_card(app, app_db):
 
     at = open_tab(at, "History & metrics")
     (frame,) = at.dataframe
-    assert list(frame.value["Feedback"]) == ["realism 2/5 · useful 5/5 · 👍 1"]
+    assert list(frame.value["Feedback"]) == ["realism 2/5 · useful 5/5 · thumbs 1 up, 0 down"]
     at.session_state[f"conversation_{chat.id}"] = True
     at.run()
     page = everything(at)
     assert "Realism 2/5 · usefulness 5/5" in page and "The client gave in too fast." in page
-    assert "Replies rated: 1 👍 · 0 👎" in page
+    assert "Replies rated: :material/thumb_up: 1 · :material/thumb_down: 0" in page
 
 
 # 32: readable admin messages -------------------------------------------------------------------

@@ -114,7 +114,7 @@ def test_teacher_reads_feedback_only_for_sessions_they_may_read(db):
     summary = seen[chat.id]
     assert (summary.realism, summary.usefulness, summary.comment) == (2, 5, "Gave in too fast.")
     assert (summary.thumbs_up, summary.thumbs_down) == (0, 1)
-    assert summary.label == "realism 2/5 · useful 5/5 · 👎 1"
+    assert summary.label == "realism 2/5 · useful 5/5 · thumbs 0 up, 1 down"
 
     # Another teacher, and the student asking about a classmate's session, see nothing.
     other_teacher = make_user(db, role=Role.teacher)
