@@ -273,6 +273,7 @@ class _Turn:
 @st.fragment(run_every=1.0)
 def _poll_pending_reply(engine: Engine, actor: UserRead, session_id: int, name: str) -> None:
     """While a reply started elsewhere (another run or tab) is on its way: say so, then show it."""
+    utils.require_login()  # a fragment reruns alone: the log-in is checked here too
     try:
         pending = conversation_service.reply_pending(engine, actor=actor, session_id=session_id)
     except AppError as error:

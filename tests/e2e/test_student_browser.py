@@ -213,6 +213,10 @@ def test_phone_sized_screen_shows_the_input_and_the_last_reply(browser, app_serv
              "I get up and read them again. My roommate thinks I'm crazy. Maybe she's right."),
             ("It sounds like part of you wonders whether this is more than exam stress.",
              "I don't know. My mum always said worrying is just what our family does."),
+            ("What would your mum say if she saw you now?",
+             "She'd tell me to eat something. And to stop being dramatic."),
+            ("And what would you say back to her?",
+             "Probably nothing. I'd just nod. That's what I always do, I guess."),
             ("How are you feeling about your exams?",
              "Honestly, I'm fine. It's just exams. Everyone is stressed, right?"),
         ):

@@ -40,7 +40,7 @@ def click(page, key: str) -> None:
 def test_teacher_sets_up_writes_a_client_test_chats_it_and_exports(page, app_server,
                                                                    fake_anthropic):
     fake_anthropic.set_chunk_delay(0.08)
-    fake_anthropic.reply(REPLY, input_tokens=1000, output_tokens=20)
+    fake_anthropic.reply(REPLY, input_tokens=1000, output_tokens=20, chunk_delay=0.15)
     page.goto(app_server)
     wait_until_idle(page)
 

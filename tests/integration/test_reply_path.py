@@ -111,10 +111,13 @@ def test_ten_tabs_asking_at_once_make_one_paid_call_and_one_reply(committed_engi
                                                       session_id=chat.id).wait().ok
         except ReplyInFlight:
             return "in flight"
+        except conversation_service.NothingToAnswer:  # came after the reply had landed
+            return "answered already"
 
     with ThreadPoolExecutor(10) as pool:
         results = list(pool.map(tab, range(10)))
-    assert results.count(True) == 1 and results.count("in flight") == 9
+    assert results.count(True) == 1
+    assert results.count("in flight") + results.count("answered already") == 9
     assert len(api.messages_requests()) == 2  # the failed call and one reply
     roles = [m.role for m in _messages(committed_engine, student, chat.id)]
     assert roles == [MessageRole.user, MessageRole.assistant]
