@@ -77,9 +77,9 @@ def cmd_create_admin(args: argparse.Namespace) -> int:
 
 
 def cmd_check_api(_args: argparse.Namespace) -> int:
-    from backend.services import anthropic_service
+    from backend.services import health_service
 
-    report = anthropic_service.check_api()
+    report = health_service.check_connection()
     print(report.summary)
     return 0 if report.ok else 1
 

@@ -90,7 +90,8 @@ def chat_panel(engine: Engine, actor: UserRead, session_id: int, *,
     history = st.container()
     with history:
         if not view.messages:
-            st.caption(f"Say hello to start the conversation with {view.client.name}.")
+            st.caption("Say hello to start the conversation with "
+                       f"{utils.safe_markdown(view.client.name)}.")
         for message in view.messages:
             render_message(message, show_usage=show_usage)
     active = view.session.is_active
@@ -204,7 +205,7 @@ class _Turn:
         return self.draft_button.button("Send again", key="resend_draft", icon=":material/send:")
 
     def _show_notice(self, notice: str) -> bool:
-        self.notice_slot.warning(notice, icon=":material/hourglass_empty:")
+        self.notice_slot.warning(utils.safe_markdown(notice), icon=":material/hourglass_empty:")
         return self.retry_button.button("Retry", key="retry_reply", icon=":material/refresh:")
 
     def _send(self, text: str) -> SessionRead:
@@ -244,7 +245,7 @@ class _Turn:
     def _stream(self, reply: Reply) -> SessionRead:
         self.notice_slot.empty()
         self.retry_button.empty()
-        name = self.view.client.name
+        name = utils.safe_markdown(self.view.client.name)
         with self.history:
             bubble = st.empty()
             with bubble.container(), st.chat_message("assistant", avatar=CLIENT_AVATAR):
@@ -267,7 +268,7 @@ class _Turn:
     def _wait_for_reply(self) -> None:
         with self.pending_slot.container():
             _poll_pending_reply(self.engine, self.actor, self.view.session.id,
-                                self.view.client.name)
+                                utils.safe_markdown(self.view.client.name))
 
 
 @st.fragment(run_every=1.0)

@@ -575,29 +575,3 @@ def reset_gateway() -> None:
         if _gateway is not None and _gateway.client is not None:
             _gateway.client.close()
         _gateway = None
-
-
-@dataclass(frozen=True)
-class ApiCheck:
-    ok: bool
-    summary: str
-
-
-def check_api(gateway: LLMGateway | None = None) -> ApiCheck:
-    """One minimal call: does the key, the model and the network work, and what did it cost."""
-    gateway = gateway or get_gateway()
-    if gateway.demo_mode:
-        return ApiCheck(False, "Demo mode: ANTHROPIC_API_KEY is not set, so no API call was made.")
-    try:
-        completion = gateway.complete("Reply with the single word: ok.",
-                                      [{"role": "user", "content": "ping"}], max_tokens=5)
-    except GatewayError as error:
-        return ApiCheck(False, f"API check failed ({error.category}"
-                               f"{', HTTP ' + str(error.status) if error.status else ''}): "
-                               f"{error.message} Detail: {error.detail}")
-    from backend.utils.formatting import format_usd
-
-    return ApiCheck(True, (
-        f"API check passed: model {completion.model} answered in {completion.latency_ms} ms, "
-        f"{completion.usage.input_tokens} input + {completion.usage.output_tokens} output tokens, "
-        f"cost {format_usd(completion.cost)}."))

@@ -403,6 +403,8 @@ class _ReplyJob:
                 details={"request_id": partial.request_id,
                          "input_tokens": partial.usage.input_tokens,
                          "output_tokens_estimated": partial.usage.output_tokens,
+                         "cache_write_tokens": partial.usage.cache_write_tokens,
+                         "cache_read_tokens": partial.usage.cache_read_tokens,
                          "cost": str(partial.cost)})
         self._counted = partial.usage
 

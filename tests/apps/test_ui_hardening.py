@@ -15,7 +15,7 @@ from backend.db import unit_of_work
 from backend.models.enums import Role
 from backend.schemas.conversations import Usage
 from backend.services import (
-    event_service, feedback_service, history_service, session_service,
+    client_service, event_service, feedback_service, history_service, session_service,
 )
 from tests.apps.conftest import APP_PATH, log_in
 from tests.apps.test_teacher_app import assert_clean, everything, open_tab, teacher_app, texts
@@ -376,3 +376,18 @@ def test_a_failed_connection_test_is_redacted_and_can_be_run_again(app, app_db, 
     app_api.reply("ok")
     at.button(key="test_connection").click().run()
     assert any("Connection test passed" in text for text in texts(at, "success"))
+
+
+def test_editing_a_client_keeps_when_its_hidden_information_may_be_said(app, app_db, teacher):
+    """The output guard's per-client setting is on the form, so saving the form keeps it."""
+    with unit_of_work(app_db) as session:
+        client = make_client(session, teacher=teacher, hidden_reveal_after_turns=3)
+    at = teacher_app(app)
+    at.button(key=f"edit_client_{client.id}").click().run()
+    assert at.number_input(key="client_hidden_reveal_after_turns").value == 3
+    at.text_input(key="client_name").input("Alex R.")
+    at.button(key="save_client").click().run()
+    assert_clean(at)
+    with unit_of_work(app_db) as session:
+        saved = client_service.get_client(session, actor=teacher, client_id=client.id)
+    assert (saved.name, saved.hidden_reveal_after_turns) == ("Alex R.", 3)

@@ -10,6 +10,7 @@ from backend.db import unit_of_work
 from backend.errors import ConflictError, ValidationError
 from backend.models.enums import MessageRole
 from backend.services import (
+    health_service,
     anthropic_service, conversation_service, event_service, session_service,
 )
 from backend.services.anthropic_service import BreakerState, HealthStatus, get_gateway
@@ -310,11 +311,11 @@ def test_demo_mode_without_a_key(committed_engine, configure, classroom):
 
 def test_check_api_reports_success_and_failure(api):
     api.reply("ok", input_tokens=12, output_tokens=1)
-    report = anthropic_service.check_api()
+    report = health_service.check_connection()
     assert report.ok and "claude-haiku-4-5" in report.summary and "$0.000017" in report.summary
     api.error(401)
-    report = anthropic_service.check_api()
-    assert not report.ok and "authentication" in report.summary
+    report = health_service.check_connection()
+    assert not report.ok and "API key refused" in report.summary
     assert TEST_API_KEY not in report.summary
     assert all(request.headers.get("x-api-key") != TEST_API_KEY for request in api.requests)
 

@@ -22,6 +22,7 @@ from backend.models.base import utcnow
 from backend.models.enums import MessageRole, Role
 from backend.schemas.conversations import Usage
 from backend.services import (
+    health_service,
     anthropic_service, assignment_service, client_service, conversation_service, event_service,
     section_service, session_service,
 )
@@ -253,8 +254,8 @@ def test_a_malformed_200_becomes_a_notice_an_event_and_a_retry(committed_engine,
 
 def test_a_malformed_200_on_the_non_streaming_path_is_categorized(api):
     api.malformed()
-    report = anthropic_service.check_api()
-    assert not report.ok and "malformed" in report.summary
+    report = health_service.check_connection()
+    assert not report.ok and "unreadable answer" in report.summary
 
 
 def test_a_half_open_trial_abandoned_after_its_first_chunk_is_released(api, configure):
@@ -343,7 +344,7 @@ def test_the_api_address_in_dot_env_is_used(api, tmp_path, monkeypatch):
     get_settings.cache_clear()
     anthropic_service.reset_gateway()
     api.reply("ok")
-    assert anthropic_service.check_api().ok and len(api.messages_requests()) == 1
+    assert health_service.check_connection().ok and len(api.messages_requests()) == 1
 
 
 # 17. The output guard -------------------------------------------------------------------------------
