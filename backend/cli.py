@@ -42,8 +42,11 @@ def _admin_password(args: argparse.Namespace) -> str:
     """From --password-file ("-" reads standard input), else $ADMIN_PASSWORD, else asked twice
     at the terminal without echo. Never printed."""
     if args.password_file:
-        text = sys.stdin.read() if args.password_file == "-" else Path(
-            args.password_file).read_text(encoding="utf-8")
+        text = (
+            sys.stdin.read()
+            if args.password_file == "-"
+            else Path(args.password_file).read_text(encoding="utf-8")
+        )
         return text.splitlines()[0] if text else ""
     if os.environ.get(ADMIN_PASSWORD_ENV):
         return os.environ[ADMIN_PASSWORD_ENV]
@@ -64,8 +67,11 @@ def cmd_create_admin(args: argparse.Namespace) -> int:
     try:
         with unit_of_work(engine) as session:
             admin = account_service.create_admin_by_operator(
-                session, username=args.username, display_name=args.display_name or args.username,
-                password=password)
+                session,
+                username=args.username,
+                display_name=args.display_name or args.username,
+                password=password,
+            )
     except AppError as error:
         details = getattr(error, "field_errors", {})
         print("\n".join([error.message, *details.values()]), file=sys.stderr)
@@ -88,21 +94,27 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m backend.cli", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("migrate", help="bring the database to the latest schema").set_defaults(
-        run=cmd_migrate)
+        run=cmd_migrate
+    )
     seed = commands.add_parser("seed-demo", help="create demo teacher, student, section, clients")
     seed.add_argument("--password", help="password for new demo accounts (default: random)")
     seed.set_defaults(run=cmd_seed_demo)
     admin = commands.add_parser(
-        "create-admin", help="add an admin account (works whatever the database holds)",
+        "create-admin",
+        help="add an admin account (works whatever the database holds)",
         description="Add an admin account. The password comes from --password-file, else from "
-                    f"${ADMIN_PASSWORD_ENV}, else it is asked for twice (not shown as you type).")
+        f"${ADMIN_PASSWORD_ENV}, else it is asked for twice (not shown as you type).",
+    )
     admin.add_argument("--username", required=True)
     admin.add_argument("--display-name", help="the name others see (default: the username)")
-    admin.add_argument("--password-file", help="read the password from the first line of this "
-                                               "file ('-' for standard input)")
+    admin.add_argument(
+        "--password-file",
+        help="read the password from the first line of this file ('-' for standard input)",
+    )
     admin.set_defaults(run=cmd_create_admin)
-    commands.add_parser("check-api", help="one minimal API call: key, model, network, cost"
-                        ).set_defaults(run=cmd_check_api)
+    commands.add_parser(
+        "check-api", help="one minimal API call: key, model, network, cost"
+    ).set_defaults(run=cmd_check_api)
     args = parser.parse_args(argv)
     return args.run(args)
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 import os
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
@@ -19,7 +19,8 @@ class Settings(BaseSettings):
 
     # ENV_FILE points elsewhere (tests point it at /dev/null so a developer's .env never leaks in).
     model_config = SettingsConfigDict(
-        env_file=os.environ.get("ENV_FILE", PROJECT_ROOT / ".env"), env_file_encoding="utf-8",
+        env_file=os.environ.get("ENV_FILE", PROJECT_ROOT / ".env"),
+        env_file_encoding="utf-8",
         extra="ignore",
     )
 
@@ -85,8 +86,12 @@ class Settings(BaseSettings):
     def _sqlite_relative_to_project(cls, value: str) -> str:
         """`sqlite:///data/app.db` means the project's data folder, wherever the app starts."""
         prefix = "sqlite:///"
-        if value.startswith(prefix) and not value.startswith(prefix + "/") and ":memory:" not in value:
-            return prefix + str(PROJECT_ROOT / value[len(prefix):])
+        if (
+            value.startswith(prefix)
+            and not value.startswith(prefix + "/")
+            and ":memory:" not in value
+        ):
+            return prefix + str(PROJECT_ROOT / value[len(prefix) :])
         return value
 
     @property

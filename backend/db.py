@@ -35,7 +35,8 @@ def create_db_engine(database_url: str, **kwargs) -> Engine:
         if url.database and url.database != ":memory:":
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(
-            url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+            url,
+            connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
             **kwargs,
         )
         _configure_sqlite(engine)
@@ -78,9 +79,8 @@ def unit_of_work(engine: Engine, *, write: bool = True) -> Iterator[Session]:
     transaction after the rollback, so the admin log sees what the action could not keep.
     """
     try:
-        with new_session(engine, write=write) as session:
-            with session.begin():
-                yield session
+        with new_session(engine, write=write) as session, session.begin():
+            yield session
     except AppError as error:
         if error.event is not None:
             from backend.services import event_service
@@ -115,24 +115,32 @@ def upsert_add(session: Session, model, keys: dict, increments: dict) -> None:
 
     One statement on both backends (ON CONFLICT DO UPDATE), so racing writers never lose a count.
     """
-    statement = _upsert_statement(session.get_bind().dialect.name, model, tuple(keys),
-                                  tuple(increments))
+    statement = _upsert_statement(
+        session.get_bind().dialect.name, model, tuple(keys), tuple(increments)
+    )
     session.execute(statement, {**keys, **increments})
 
 
 @lru_cache(maxsize=64)
-def _upsert_statement(dialect: str, model, key_names: tuple[str, ...],
-                      increment_names: tuple[str, ...]):
+def _upsert_statement(
+    dialect: str, model, key_names: tuple[str, ...], increment_names: tuple[str, ...]
+):
     """Built once per shape: constructing it costs more than running it."""
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    params = {name: bindparam(name, type_=getattr(model, name).type)
-              for name in key_names + increment_names}
-    return insert(model).values(params).on_conflict_do_update(
-        index_elements=[getattr(model, name) for name in key_names],
-        set_={name: getattr(model, name) + params[name] for name in increment_names},
+    params = {
+        name: bindparam(name, type_=getattr(model, name).type)
+        for name in key_names + increment_names
+    }
+    return (
+        insert(model)
+        .values(params)
+        .on_conflict_do_update(
+            index_elements=[getattr(model, name) for name in key_names],
+            set_={name: getattr(model, name) + params[name] for name in increment_names},
+        )
     )
 
 
@@ -140,6 +148,7 @@ def count_by(session: Session, key_column, ids: list[int]) -> dict[int, int]:
     """{id: number of rows whose `key_column` is that id}, one grouped query."""
     if not ids:
         return {}
-    rows = session.execute(select(key_column, func.count()).where(key_column.in_(ids))
-                           .group_by(key_column))
+    rows = session.execute(
+        select(key_column, func.count()).where(key_column.in_(ids)).group_by(key_column)
+    )
     return dict(rows.all())

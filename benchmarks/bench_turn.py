@@ -23,7 +23,8 @@ os.environ["ENV_FILE"] = os.devnull
 
 
 QUESTIONS = [
-    "What brings you in today?", "How long has this been going on for you?",
+    "What brings you in today?",
+    "How long has this been going on for you?",
     "It sounds like work has been really overwhelming lately. What is that like for you?",
     "When you say you feel stuck, what does that look like day to day?",
     "Who do you usually talk to when things get hard?",
@@ -45,8 +46,12 @@ def percentile(values: list[float], share: float) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--turns", type=int, default=300)
-    parser.add_argument("--turns-per-conversation", type=int, default=20,
-                        help="a new conversation (new student) after this many turns")
+    parser.add_argument(
+        "--turns-per-conversation",
+        type=int,
+        default=20,
+        help="a new conversation (new student) after this many turns",
+    )
     parser.add_argument("--database-url", default=None, help="default: a temporary SQLite file")
     args = parser.parse_args()
 
@@ -55,12 +60,18 @@ def main() -> int:
     fake = FakeAnthropic(chunk_delay=0.0).start()
     workdir = tempfile.mkdtemp(prefix="bench-turn-")
     database_url = args.database_url or f"sqlite:///{workdir}/bench.db"
-    os.environ.update({
-        "DATABASE_URL": database_url, "ANTHROPIC_API_KEY": "bench-key",
-        "ANTHROPIC_BASE_URL": fake.base_url, "ANTHROPIC_MAX_RETRIES": "0",
-        "USER_RATE_LIMIT": "100000/minute", "GLOBAL_RATE_LIMIT": "100000/hour",
-        "USER_DAILY_TOKEN_BUDGET": "1000000000", "GLOBAL_DAILY_COST_BUDGET_USD": "100000",
-    })
+    os.environ.update(
+        {
+            "DATABASE_URL": database_url,
+            "ANTHROPIC_API_KEY": "bench-key",
+            "ANTHROPIC_BASE_URL": fake.base_url,
+            "ANTHROPIC_MAX_RETRIES": "0",
+            "USER_RATE_LIMIT": "100000/minute",
+            "GLOBAL_RATE_LIMIT": "100000/hour",
+            "USER_DAILY_TOKEN_BUDGET": "1000000000",
+            "GLOBAL_DAILY_COST_BUDGET_USD": "100000",
+        }
+    )
 
     from backend.db import create_db_engine, unit_of_work, upgrade_database
     from backend.services import conversation_service
@@ -75,16 +86,21 @@ def main() -> int:
         students = [first] + [make_user(session) for _ in range(conversations - 1)]
         for student in students[1:]:
             enroll(session, section=section, student=student)
-    chats = [(student, conversation_service.start_conversation(engine, actor=student,
-                                                               client_id=client.id))
-             for student in students]
+    chats = [
+        (
+            student,
+            conversation_service.start_conversation(engine, actor=student, client_id=client.id),
+        )
+        for student in students
+    ]
     student, chat = chats.pop()
     gateway = get_gateway()
 
     # Warm up both paths (connection pool, imports, caches).
     for _ in range(20):
-        conversation_service.send_message(engine, actor=student, session_id=chat.id,
-                                          content="Warm-up question?")
+        conversation_service.send_message(
+            engine, actor=student, session_id=chat.id, content="Warm-up question?"
+        )
     for _ in range(20):
         gateway.client.messages.create(**_replay(fake))
 
@@ -94,8 +110,9 @@ def main() -> int:
             student, chat = chats.pop()
         # Interleave the two so background noise hits both alike.
         started = time.perf_counter()
-        outcome = conversation_service.send_message(engine, actor=student, session_id=chat.id,
-                                                    content=QUESTIONS[index % len(QUESTIONS)])
+        outcome = conversation_service.send_message(
+            engine, actor=student, session_id=chat.id, content=QUESTIONS[index % len(QUESTIONS)]
+        )
         turn_ms.append((time.perf_counter() - started) * 1000)
         assert outcome.ok, outcome.notice
         request = _replay(fake)
@@ -106,13 +123,17 @@ def main() -> int:
     fake.stop()
     backend = engine.dialect.name
     median_turn, median_sdk = statistics.median(turn_ms), statistics.median(sdk_ms)
-    print(f"backend: {backend}; turns: {args.turns} in conversations of "
-          f"{args.turns_per_conversation}; fake API latency: 0 ms")
+    print(
+        f"backend: {backend}; turns: {args.turns} in conversations of "
+        f"{args.turns_per_conversation}; fake API latency: 0 ms"
+    )
     print(f"send_message   median {median_turn:7.3f} ms   p95 {percentile(turn_ms, 0.95):7.3f} ms")
     print(f"direct SDK     median {median_sdk:7.3f} ms   p95 {percentile(sdk_ms, 0.95):7.3f} ms")
-    print(f"overhead/turn  median {median_turn - median_sdk:7.3f} ms   "
-          f"p95 {percentile(turn_ms, 0.95) - percentile(sdk_ms, 0.95):7.3f} ms   "
-          f"(target: median under 2 ms on SQLite)")
+    print(
+        f"overhead/turn  median {median_turn - median_sdk:7.3f} ms   "
+        f"p95 {percentile(turn_ms, 0.95) - percentile(sdk_ms, 0.95):7.3f} ms   "
+        f"(target: median under 2 ms on SQLite)"
+    )
     return 0
 
 

@@ -14,13 +14,13 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 if str(PROJECT_ROOT) not in sys.path:
     sys.path.insert(0, str(PROJECT_ROOT))
 
-import streamlit as st  # noqa: E402
+import streamlit as st
 
-from backend.config import get_settings  # noqa: E402
-from backend.errors import AppError, PermissionDeniedError, ValidationError  # noqa: E402
-from backend.models.enums import Role  # noqa: E402
-from backend.services import account_service, demo_service  # noqa: E402
-from mvp import utils  # noqa: E402
+from backend.config import get_settings
+from backend.errors import AppError, PermissionDeniedError, ValidationError
+from backend.models.enums import Role
+from backend.services import account_service, demo_service
+from mvp import utils
 
 SETUP_NOTES_KEY = "setup_notes"
 LOGGED_OUT_KEY = "logged_out"  # the Log out button was pressed: show the front page next
@@ -34,8 +34,10 @@ st.set_page_config(page_title="Counseling practice", page_icon=str(FAVICON), lay
 def setup_screen() -> None:
     """First run: create the first admin, optionally with the demo data."""
     st.title("Welcome: set up the practice platform")
-    st.write("No accounts exist yet. Create the first **admin** account; you can add teachers "
-             "and students afterwards.")
+    st.write(
+        "No accounts exist yet. Create the first **admin** account; you can add teachers "
+        "and students afterwards."
+    )
     setup_form()
 
 
@@ -46,15 +48,27 @@ def setup_form() -> None:
         utils.field_error(errors, "username")
         st.text_input("Display name", key="setup_display_name", placeholder="e.g. Jordan Lee")
         utils.field_error(errors, "display_name")
-        st.text_input("Password", key="setup_password", type="password",
-                      help=f"At least {account_service.MIN_PASSWORD_LENGTH} characters.")
+        st.text_input(
+            "Password",
+            key="setup_password",
+            type="password",
+            help=f"At least {account_service.MIN_PASSWORD_LENGTH} characters.",
+        )
         utils.field_error(errors, "password")
         st.text_input("Repeat the password", key="setup_password_again", type="password")
         utils.field_error(errors, "password_again")
-        st.checkbox("Load demo data (a demo teacher and student, a section, three clients and a "
-                    "published assignment)", key="setup_demo", value=True)
-        st.form_submit_button("Create admin account", key="setup_submit", type="primary",
-                              on_click=utils.guarded(_run_setup))
+        st.checkbox(
+            "Load demo data (a demo teacher and student, a section, three clients and a "
+            "published assignment)",
+            key="setup_demo",
+            value=True,
+        )
+        st.form_submit_button(
+            "Create admin account",
+            key="setup_submit",
+            type="primary",
+            on_click=utils.guarded(_run_setup),
+        )
 
 
 def _run_setup() -> None:
@@ -66,8 +80,11 @@ def _run_setup() -> None:
     try:
         with utils.db(write=True) as session:
             admin = account_service.create_first_admin(
-                session, username=state["setup_username"],
-                display_name=state["setup_display_name"], password=state["setup_password"])
+                session,
+                username=state["setup_username"],
+                display_name=state["setup_display_name"],
+                password=state["setup_password"],
+            )
             demo = demo_service.seed_demo(session) if state["setup_demo"] else None
     except ValidationError as error:
         state["setup_errors"] = error.field_errors
@@ -78,7 +95,8 @@ def _run_setup() -> None:
         return
     utils.log_in(admin)
     state[SETUP_NOTES_KEY] = {
-        "passwords": dict(demo.new_passwords) if demo else {}, "join_code": demo.join_code if demo else "",
+        "passwords": dict(demo.new_passwords) if demo else {},
+        "join_code": demo.join_code if demo else "",
     }
     utils.flash(f"Welcome, {utils.safe_markdown(admin.display_name)}. Your admin account is ready.")
 
@@ -92,9 +110,11 @@ def login_screen(offer_setup: bool = False) -> None:
     """Log in or sign up; while no admin exists (say `seed-demo` ran first) also the setup."""
     st.title("Counseling practice")
     if offer_setup:
-        st.warning("No admin account exists yet. Whoever runs this platform: open **Set up** to "
-                   "create it (or run `python -m backend.cli create-admin` on the server).",
-                   icon=":material/admin_panel_settings:")
+        st.warning(
+            "No admin account exists yet. Whoever runs this platform: open **Set up** to "
+            "create it (or run `python -m backend.cli create-admin` on the server).",
+            icon=":material/admin_panel_settings:",
+        )
     # Keyed, so the chosen tab survives the rerun that shows a sign-up error above it.
     labels = ["Log in", "Student sign-up"] + (["Set up"] if offer_setup else [])
     log_in_tab, sign_up_tab, *setup_tab = st.tabs(labels, key="welcome_tab", on_change="rerun")
@@ -110,8 +130,11 @@ def login_screen(offer_setup: bool = False) -> None:
             try:
                 with utils.db(write=True) as session:
                     user = account_service.authenticate(
-                        session, username=st.session_state["login_username"],
-                        password=st.session_state["login_password"], client=_browser_key())
+                        session,
+                        username=st.session_state["login_username"],
+                        password=st.session_state["login_password"],
+                        client=_browser_key(),
+                    )
             except AppError as error:
                 utils.show_error(error)
             else:
@@ -125,15 +148,17 @@ def login_screen(offer_setup: bool = False) -> None:
             utils.field_error(errors, "join_code")
             st.text_input("Username", key="signup_username")
             utils.field_error(errors, "username")
-            st.text_input("Display name", key="signup_display_name",
-                          help="The name your teacher will see.")
+            st.text_input(
+                "Display name", key="signup_display_name", help="The name your teacher will see."
+            )
             utils.field_error(errors, "display_name")
             st.text_input("Password", key="signup_password", type="password")
             utils.field_error(errors, "password")
             st.text_input("Repeat the password", key="signup_password_again", type="password")
             utils.field_error(errors, "password_again")
-            st.form_submit_button("Sign up", key="signup_submit", type="primary",
-                                  on_click=utils.guarded(_run_sign_up))
+            st.form_submit_button(
+                "Sign up", key="signup_submit", type="primary", on_click=utils.guarded(_run_sign_up)
+            )
 
 
 def _run_sign_up() -> None:
@@ -145,44 +170,51 @@ def _run_sign_up() -> None:
     try:
         with utils.db(write=True) as session:
             student = account_service.sign_up_student(
-                session, join_code=state["signup_join_code"], username=state["signup_username"],
-                display_name=state["signup_display_name"], password=state["signup_password"],
-                client=_browser_key())
+                session,
+                join_code=state["signup_join_code"],
+                username=state["signup_username"],
+                display_name=state["signup_display_name"],
+                password=state["signup_password"],
+                client=_browser_key(),
+            )
     except ValidationError as error:
         state["signup_errors"] = error.field_errors
         utils.flash(error.message, "warning")
         return
     utils.log_in(student)
-    utils.flash(f"Welcome, {utils.safe_markdown(student.display_name)}. You have joined your "
-                "section.")
+    utils.flash(
+        f"Welcome, {utils.safe_markdown(student.display_name)}. You have joined your section."
+    )
 
 
 # Logged in -------------------------------------------------------------------------------------
 def sidebar(user) -> None:
     with st.sidebar:
-        st.markdown(f"**{utils.safe_markdown(user.display_name)}**  \n"
-                    f"{user.role.value.title()} · `{user.username}`")
+        st.markdown(
+            f"**{utils.safe_markdown(user.display_name)}**  \n"
+            f"{user.role.value.title()} · `{user.username}`"
+        )
         if st.button("Log out", key="logout", icon=":material/logout:", width="stretch"):
             utils.log_out()
             st.session_state[LOGGED_OUT_KEY] = True  # back to the front page, not this one
             st.rerun()
-        with st.expander("Change password"):
-            with st.form("password_form", clear_on_submit=True):
-                current = st.text_input("Current password", type="password",
-                                        key="current_password")
-                new = st.text_input("New password", type="password", key="new_password")
-                if st.form_submit_button("Change password", key="change_password"):
-                    try:
-                        with utils.db(write=True) as session:
-                            token = account_service.change_password(
-                                session, actor=user, current_password=current, new_password=new)
-                    except AppError as error:
-                        utils.show_error(error)
-                    else:
-                        utils.log_in(user, token)  # this tab goes on with a fresh log-in
-                        utils.flash("Password changed. Your other log-ins (other tabs and "
-                                    "devices) have ended.")
-                        st.rerun()
+        with st.expander("Change password"), st.form("password_form", clear_on_submit=True):
+            current = st.text_input("Current password", type="password", key="current_password")
+            new = st.text_input("New password", type="password", key="new_password")
+            if st.form_submit_button("Change password", key="change_password"):
+                try:
+                    with utils.db(write=True) as session:
+                        token = account_service.change_password(
+                            session, actor=user, current_password=current, new_password=new
+                        )
+                except AppError as error:
+                    utils.show_error(error)
+                else:
+                    utils.log_in(user, token)  # this tab goes on with a fresh log-in
+                    utils.flash(
+                        "Password changed. Your other log-ins (other tabs and devices) have ended."
+                    )
+                    st.rerun()
 
 
 def setup_notes() -> None:
@@ -203,22 +235,38 @@ def setup_notes() -> None:
 
 
 def role_pages(role: Role) -> list:
-    teacher = st.Page("teacher_test.py", title="Teacher workspace", icon=":material/school:",
-                      url_path="teacher")
+    teacher = st.Page(
+        "teacher_test.py", title="Teacher workspace", icon=":material/school:", url_path="teacher"
+    )
     if role == Role.teacher:
         return [teacher]
     if role == Role.student:
-        return [st.Page("student_practice.py", title="Practice", icon=":material/forum:",
-                        url_path="practice")]
-    return [st.Page("admin_monitor.py", title="Admin", icon=":material/admin_panel_settings:",
-                    url_path="admin"), teacher]
+        return [
+            st.Page(
+                "student_practice.py",
+                title="Practice",
+                icon=":material/forum:",
+                url_path="practice",
+            )
+        ]
+    return [
+        st.Page(
+            "admin_monitor.py",
+            title="Admin",
+            icon=":material/admin_panel_settings:",
+            url_path="admin",
+        ),
+        teacher,
+    ]
 
 
 def front_pages(screen, title: str) -> list:
     """The screen for visitors who are not logged in, under the front page's address and under
     every page's address (/practice typed by hand shows it, and after the log-in, that page)."""
-    return [st.Page(screen, title=title, url_path=path)
-            for path in ("welcome", "practice", "teacher", "admin")]
+    return [
+        st.Page(screen, title=title, url_path=path)
+        for path in ("welcome", "practice", "teacher", "admin")
+    ]
 
 
 def main() -> None:
@@ -229,8 +277,11 @@ def main() -> None:
         st.navigation(front, position="hidden")
         st.switch_page(front[0])
     if get_settings().demo_mode:
-        st.info("**Demo mode**: no Anthropic API key is set, so clients answer with short local "
-                "replies (model `demo`, no cost).", icon=":material/science:")
+        st.info(
+            "**Demo mode**: no Anthropic API key is set, so clients answer with short local "
+            "replies (model `demo`, no cost).",
+            icon=":material/science:",
+        )
     user = utils.refresh_user()
     if user is None:
         st.set_page_config(layout="centered")
@@ -238,8 +289,9 @@ def main() -> None:
             first_run = not account_service.has_users(session)
             offer_setup = account_service.needs_setup(session)
         screen = setup_screen if first_run else partial(login_screen, offer_setup)
-        page = st.navigation(front_pages(screen, "Set up" if first_run else "Log in"),
-                             position="hidden")
+        page = st.navigation(
+            front_pages(screen, "Set up" if first_run else "Log in"), position="hidden"
+        )
     else:
         sidebar(user)
         page = st.navigation(role_pages(user.role))
@@ -253,5 +305,5 @@ try:
     main()
 except AppError as error:
     utils.show_error(error)
-except Exception as error:  # noqa: BLE001 - a message for the user, the trace for the log
+except Exception as error:
     utils.show_unexpected(error)

@@ -32,8 +32,11 @@ STUDENT_AVATAR = ":material/school:"
 def usage_caption(message: MessageRead) -> str:
     """Tokens and cost under a reply: what this answer cost (teachers and admins only)."""
     prompt = message.input_tokens + message.cache_write_tokens + message.cache_read_tokens
-    parts = [f"{format_tokens(prompt + message.output_tokens)} tokens ({format_tokens(prompt)} in"
-             f" · {format_tokens(message.output_tokens)} out)", f"cost {format_usd(message.cost)}"]
+    parts = [
+        f"{format_tokens(prompt + message.output_tokens)} tokens ({format_tokens(prompt)} in"
+        f" · {format_tokens(message.output_tokens)} out)",
+        f"cost {format_usd(message.cost)}",
+    ]
     if message.cache_read_tokens:
         parts.append(f"{format_tokens(message.cache_read_tokens)} from cache")
     if message.latency_ms is not None:
@@ -45,16 +48,23 @@ def session_totals(chat: SessionRead) -> str:
     cost = format_usd(chat.estimated_cost)
     if chat.unpriced_replies:
         cost += f" + {chat.unpriced_replies} unpriced"
-    return (f"**Session total:** {format_tokens(chat.total_tokens)} tokens · {cost} · "
-            f"{chat.message_count} messages")
+    return (
+        f"**Session total:** {format_tokens(chat.total_tokens)} tokens · {cost} · "
+        f"{chat.message_count} messages"
+    )
 
 
-def render_message(message: MessageRead, *, show_usage: bool = True,
-                   footer: Callable[[MessageRead], None] | None = None) -> None:
+def render_message(
+    message: MessageRead,
+    *,
+    show_usage: bool = True,
+    footer: Callable[[MessageRead], None] | None = None,
+) -> None:
     """One chat bubble; `footer` draws extra widgets under a reply (the student's thumbs)."""
     is_client = message.role == MessageRole.assistant
-    with st.chat_message("assistant" if is_client else "user",
-                         avatar=CLIENT_AVATAR if is_client else STUDENT_AVATAR):
+    with st.chat_message(
+        "assistant" if is_client else "user", avatar=CLIENT_AVATAR if is_client else STUDENT_AVATAR
+    ):
         st.markdown(utils.safe_markdown(message.content))
         if is_client:
             if show_usage:
@@ -74,9 +84,15 @@ class _Keys:
         self.restart = f"chat_confirm_restart_{session_id}"
 
 
-def chat_panel(engine: Engine, actor: UserRead, session_id: int, *,
-               session_key: str = "chat_session_id", controls: bool = True,
-               show_usage: bool = True) -> None:
+def chat_panel(
+    engine: Engine,
+    actor: UserRead,
+    session_id: int,
+    *,
+    session_key: str = "chat_session_id",
+    controls: bool = True,
+    show_usage: bool = True,
+) -> None:
     """A conversation: history, input, the streamed reply, and (with `controls`) End and Start
     over. `session_key` is where the page keeps the session id, so Start over can replace it."""
     try:
@@ -90,19 +106,25 @@ def chat_panel(engine: Engine, actor: UserRead, session_id: int, *,
     history = st.container()
     with history:
         if not view.messages:
-            st.caption("Say hello to start the conversation with "
-                       f"{utils.safe_markdown(view.client.name)}.")
+            st.caption(
+                f"Say hello to start the conversation with {utils.safe_markdown(view.client.name)}."
+            )
         for message in view.messages:
             render_message(message, show_usage=show_usage)
     active = view.session.is_active
     prompt = st.chat_input(
         f"Talk to {view.client.name}…" if active else "This conversation has ended.",
-        key="chat_input", disabled=not active, max_chars=get_settings().message_max_chars)
+        key="chat_input",
+        disabled=not active,
+        max_chars=get_settings().message_max_chars,
+    )
     notices = st.container()
     if not active:
-        notices.info("This conversation has ended."
-                     + (" Press **Start over** for a new one." if controls else ""),
-                     icon=":material/check_circle:")
+        notices.info(
+            "This conversation has ended."
+            + (" Press **Start over** for a new one." if controls else ""),
+            icon=":material/check_circle:",
+        )
         _show_totals(totals, view.session)
         return
 
@@ -111,17 +133,23 @@ def chat_panel(engine: Engine, actor: UserRead, session_id: int, *,
     _show_totals(totals, session)
 
 
-def _controls(engine: Engine, actor: UserRead, view: ConversationView, keys: _Keys,
-              session_key: str):
+def _controls(
+    engine: Engine, actor: UserRead, view: ConversationView, keys: _Keys, session_key: str
+):
     """End and Start over (the teacher's test chat); returns the slot for the totals."""
     chat = view.session
     top = st.columns([5, 2, 2], vertical_alignment="center")
-    if top[1].button("End conversation", key="end_conversation", width="stretch",
-                     icon=":material/stop_circle:", disabled=not chat.is_active):
-        _act(lambda: conversation_service.end_conversation(engine, actor=actor,
-                                                           session_id=chat.id))
-    if top[2].button("Start over", key="start_over", width="stretch",
-                     icon=":material/restart_alt:"):
+    if top[1].button(
+        "End conversation",
+        key="end_conversation",
+        width="stretch",
+        icon=":material/stop_circle:",
+        disabled=not chat.is_active,
+    ):
+        _act(lambda: conversation_service.end_conversation(engine, actor=actor, session_id=chat.id))
+    if top[2].button(
+        "Start over", key="start_over", width="stretch", icon=":material/restart_alt:"
+    ):
         if chat.is_active and view.messages:
             st.session_state[keys.restart] = True  # ask first: this ends the conversation
         else:
@@ -139,13 +167,15 @@ def _controls(engine: Engine, actor: UserRead, view: ConversationView, keys: _Ke
     return top[0].empty()
 
 
-def _start_over(engine: Engine, actor: UserRead, view: ConversationView, keys: _Keys,
-                session_key: str) -> None:
+def _start_over(
+    engine: Engine, actor: UserRead, view: ConversationView, keys: _Keys, session_key: str
+) -> None:
     def restart() -> None:
         if view.session.is_active:
             conversation_service.end_conversation(engine, actor=actor, session_id=view.session.id)
-        fresh = conversation_service.start_conversation(engine, actor=actor,
-                                                        client_id=view.session.client_id)
+        fresh = conversation_service.start_conversation(
+            engine, actor=actor, client_id=view.session.client_id
+        )
         for key in (keys.draft, keys.notice, keys.resumed):
             st.session_state.pop(key, None)
         st.session_state[session_key] = fresh.id
@@ -171,8 +201,16 @@ def _show_totals(slot, chat: SessionRead) -> None:
 class _Turn:
     """One run's part of the conversation: leftovers, the action asked for, the reply."""
 
-    def __init__(self, engine: Engine, actor: UserRead, view: ConversationView, keys: _Keys,
-                 history, notices, show_usage: bool) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        actor: UserRead,
+        view: ConversationView,
+        keys: _Keys,
+        history,
+        notices,
+        show_usage: bool,
+    ) -> None:
         self.engine, self.actor, self.view, self.keys = engine, actor, view, keys
         self.history, self.show_usage = history, show_usage
         self.draft_slot, self.draft_button = notices.empty(), notices.empty()
@@ -192,16 +230,20 @@ class _Turn:
             return self._ask_again()
         if view.reply_pending:
             self._wait_for_reply()
-        elif view.awaiting_reply and not notice and state.get(self.keys.resumed) != \
-                view.messages[-1].id:
+        elif (
+            view.awaiting_reply
+            and not notice
+            and state.get(self.keys.resumed) != view.messages[-1].id
+        ):
             # Unanswered after a reload or a crash: ask once more (the same checks as a send).
             state[self.keys.resumed] = view.messages[-1].id
             return self._ask_again()
         return view.session
 
     def _show_draft(self, draft: str) -> bool:
-        self.draft_slot.warning(f"Not sent: {utils.escape_markdown(draft)}",
-                                icon=":material/unpublished:")
+        self.draft_slot.warning(
+            f"Not sent: {utils.escape_markdown(draft)}", icon=":material/unpublished:"
+        )
         return self.draft_button.button("Send again", key="resend_draft", icon=":material/send:")
 
     def _show_notice(self, notice: str) -> bool:
@@ -210,16 +252,17 @@ class _Turn:
 
     def _send(self, text: str) -> SessionRead:
         try:
-            reply = conversation_service.submit_message(self.engine, actor=self.actor,
-                                                        session_id=self.view.session.id,
-                                                        content=text)
+            reply = conversation_service.submit_message(
+                self.engine, actor=self.actor, session_id=self.view.session.id, content=text
+            )
         except AppError as error:
             # Not stored: keep the words on screen with a way to send them again.
             st.session_state[self.keys.draft] = text
             with self.draft_slot.container():
                 utils.show_error(error)
-                st.warning(f"Not sent: {utils.escape_markdown(text)}",
-                           icon=":material/unpublished:")
+                st.warning(
+                    f"Not sent: {utils.escape_markdown(text)}", icon=":material/unpublished:"
+                )
             self.draft_button.button("Send again", key="resend_draft", icon=":material/send:")
             return self.view.session
         st.session_state.pop(self.keys.draft, None)
@@ -231,8 +274,9 @@ class _Turn:
 
     def _ask_again(self) -> SessionRead:
         try:
-            reply = conversation_service.request_reply(self.engine, actor=self.actor,
-                                                       session_id=self.view.session.id)
+            reply = conversation_service.request_reply(
+                self.engine, actor=self.actor, session_id=self.view.session.id
+            )
         except ReplyInFlight:
             self._wait_for_reply()
             return self.view.session
@@ -267,8 +311,12 @@ class _Turn:
 
     def _wait_for_reply(self) -> None:
         with self.pending_slot.container():
-            _poll_pending_reply(self.engine, self.actor, self.view.session.id,
-                                utils.safe_markdown(self.view.client.name))
+            _poll_pending_reply(
+                self.engine,
+                self.actor,
+                self.view.session.id,
+                utils.safe_markdown(self.view.client.name),
+            )
 
 
 @st.fragment(run_every=1.0)

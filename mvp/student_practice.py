@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import streamlit as st
 
@@ -12,7 +12,11 @@ from backend.errors import AppError
 from backend.models.enums import Role
 from backend.schemas.conversations import MessageRead, SessionRead
 from backend.services import (
-    assignment_service, conversation_service, feedback_service, history_service, section_service,
+    assignment_service,
+    conversation_service,
+    feedback_service,
+    history_service,
+    section_service,
     session_service,
 )
 from backend.services.history_service import ConversationRow
@@ -26,9 +30,11 @@ CONVERSATION_ID = re.compile(r"[1-9][0-9]{0,9}")  # ids are positive 32-bit inte
 MAX_ID = 2**31 - 1
 CONFIRM_KEY = "confirm_end_for"
 SAVED_KEY = "feedback_saved_for"
-DIFFICULTY_BADGES = {"beginner": ":green-badge[Beginner]",
-                     "intermediate": ":orange-badge[Intermediate]",
-                     "advanced": ":red-badge[Advanced]"}
+DIFFICULTY_BADGES = {
+    "beginner": ":green-badge[Beginner]",
+    "intermediate": ":orange-badge[Intermediate]",
+    "advanced": ":red-badge[Advanced]",
+}
 
 actor = utils.require_role(Role.student)
 engine = utils.get_engine()
@@ -53,32 +59,45 @@ def open_conversation(client_id: int) -> None:
 
 def transcript_button(session_id: int, *, key: str) -> None:
     """A Markdown export of the student's own transcript, built only when clicked."""
+
     def build() -> str:  # runs outside the script run, so it opens its own unit of work
         with unit_of_work(engine, write=False) as session:
-            return history_service.transcript_markdown(session, actor=actor,
-                                                       session_id=session_id)
+            return history_service.transcript_markdown(session, actor=actor, session_id=session_id)
 
-    st.download_button("Download transcript", build, file_name=f"my-session-{session_id}.md",
-                       mime="text/markdown", key=key, icon=":material/download:",
-                       on_click="ignore")
+    st.download_button(
+        "Download transcript",
+        build,
+        file_name=f"my-session-{session_id}.md",
+        mime="text/markdown",
+        key=key,
+        icon=":material/download:",
+        on_click="ignore",
+    )
 
 
 # Choosing a client -----------------------------------------------------------------------------
 def client_cards() -> None:
     with utils.db() as session:
         available = assignment_service.list_available_clients(session, actor=actor)
-        active = {item.client.id for item in available
-                  if session_service.get_active_session(session, actor=actor,
-                                                        client_id=item.client.id)}
+        active = {
+            item.client.id
+            for item in available
+            if session_service.get_active_session(session, actor=actor, client_id=item.client.id)
+        }
     if not available:
-        st.info("No clients are assigned to you yet. When your teacher publishes an assignment in "
-                "one of your sections, its clients appear here. Not in the right section? Use "
-                "**Join a section** with the code from your teacher.", icon=":material/info:")
+        st.info(
+            "No clients are assigned to you yet. When your teacher publishes an assignment in "
+            "one of your sections, its clients appear here. Not in the right section? Use "
+            "**Join a section** with the code from your teacher.",
+            icon=":material/info:",
+        )
         return
     columns = st.columns(3)
     for index, item in enumerate(available):
         client = item.client
-        with columns[index % 3].container(border=True, key=f"card_{client.id}_{item.assignment_id}"):
+        with columns[index % 3].container(
+            border=True, key=f"card_{client.id}_{item.assignment_id}"
+        ):
             st.markdown(f"#### {safe(client.name)}")
             st.markdown(DIFFICULTY_BADGES.get(str(client.difficulty), ""))
             st.markdown(safe(client.summary))  # age, pronouns, occupation, presenting concern
@@ -89,22 +108,33 @@ def client_cards() -> None:
             if item.instructions:
                 with st.expander("Instructions"):
                     st.markdown(safe(item.instructions))
-            st.button("Continue conversation" if client.id in active else "Start conversation",
-                      key=f"start_{client.id}_{item.assignment_id}", type="primary",
-                      icon=":material/forum:", width="stretch",
-                      on_click=utils.guarded(open_conversation), args=(client.id,))
+            st.button(
+                "Continue conversation" if client.id in active else "Start conversation",
+                key=f"start_{client.id}_{item.assignment_id}",
+                type="primary",
+                icon=":material/forum:",
+                width="stretch",
+                on_click=utils.guarded(open_conversation),
+                args=(client.id,),
+            )
 
 
 def join_section() -> None:
     with st.form("join_form", clear_on_submit=True):
-        code = st.text_input("Join code", key="join_code", placeholder="e.g. K7PQ2MXA",
-                             help="Your teacher gives you the code of each section.")
+        code = st.text_input(
+            "Join code",
+            key="join_code",
+            placeholder="e.g. K7PQ2MXA",
+            help="Your teacher gives you the code of each section.",
+        )
         if st.form_submit_button("Join section", key="join_submit", type="primary"):
             try:
                 with utils.db(write=True) as session:
                     joined = section_service.join_section(session, actor=actor, join_code=code)
-                st.success(f"You joined {safe(joined.name)}. Its published clients now appear under "
-                           "**Clients**.")
+                st.success(
+                    f"You joined {safe(joined.name)}. Its published clients now appear under "
+                    "**Clients**."
+                )
             except AppError as error:
                 utils.show_error(error)
     with utils.db() as session:
@@ -117,7 +147,7 @@ def join_section() -> None:
 def live_caption(placement: str, started_at: datetime) -> None:
     """The running session time, redrawn on its own (a fragment never interrupts a reply)."""
     utils.require_login()  # its own reruns skip the page's check: stop once the log-in ended
-    elapsed = format_duration(datetime.now(timezone.utc) - started_at)
+    elapsed = format_duration(datetime.now(UTC) - started_at)
     st.caption(f"{placement}:material/timer: Session time: {elapsed}")
 
 
@@ -140,26 +170,36 @@ def conversation(session_id: int) -> bool:
         show_conversation(None)
         return False
     st.subheader(safe(row.client_name) if row else "Conversation")
-    placement = (f"{safe(row.assignment_title)} · {safe(row.section_name)} · "
-                 if row and row.assignment_title else "")
+    placement = (
+        f"{safe(row.assignment_title)} · {safe(row.section_name)} · "
+        if row and row.assignment_title
+        else ""
+    )
     if chat.is_active:
         live_caption(placement, chat.started_at)
     else:
-        st.caption(f"{placement}:material/timer: Session length: "
-                   f"{format_duration(chat.ended_at - chat.started_at)}")
+        st.caption(
+            f"{placement}:material/timer: Session length: "
+            f"{format_duration(chat.ended_at - chat.started_at)}"
+        )
     with st.container(horizontal=True, key="conversation_actions"):
         if st.button("All clients", key="back_to_clients", icon=":material/arrow_back:"):
             show_conversation(None)
             st.rerun()
-        if chat.is_active and st.session_state.get(CONFIRM_KEY) != session_id:
-            if st.button("End session", key="end_session", icon=":material/stop_circle:"):
-                st.session_state[CONFIRM_KEY] = session_id
-                st.rerun()
+        confirming = st.session_state.get(CONFIRM_KEY) == session_id
+        if (
+            chat.is_active
+            and not confirming
+            and st.button("End session", key="end_session", icon=":material/stop_circle:")
+        ):
+            st.session_state[CONFIRM_KEY] = session_id
+            st.rerun()
     if chat.is_active:
         if st.session_state.get(CONFIRM_KEY) == session_id:
             confirm_end(session_id)
-        chat_panel(engine, actor, session_id, session_key=SESSION_KEY, controls=False,
-                        show_usage=False)
+        chat_panel(
+            engine, actor, session_id, session_key=SESSION_KEY, controls=False, show_usage=False
+        )
     else:
         after_session(chat, row)
     return True
@@ -168,14 +208,17 @@ def conversation(session_id: int) -> bool:
 def confirm_end(session_id: int) -> None:
     """The second step of "End session": ending cannot be undone."""
     with st.container(border=True, key="end_confirmation"):
-        st.warning("End this session? You can rate it afterwards, but not continue it.",
-                   icon=":material/help:")
+        st.warning(
+            "End this session? You can rate it afterwards, but not continue it.",
+            icon=":material/help:",
+        )
         with st.container(horizontal=True):
             if st.button("Yes, end the session", key="confirm_end", type="primary"):
                 st.session_state.pop(CONFIRM_KEY, None)
                 try:
-                    conversation_service.end_conversation(engine, actor=actor,
-                                                          session_id=session_id)
+                    conversation_service.end_conversation(
+                        engine, actor=actor, session_id=session_id
+                    )
                 except AppError as error:
                     utils.flash(error.message, "warning")
                 st.rerun()
@@ -203,28 +246,53 @@ def after_session(chat: SessionRead, row: ConversationRow | None) -> None:
     with st.container(horizontal=True, key="after_actions"):
         transcript_button(chat.id, key="download_current")
         if row is not None:
-            st.button(f"New conversation with {safe(row.client_name)}", key="start_again",
-                      icon=":material/forum:", on_click=utils.guarded(open_conversation),
-                      args=(chat.client_id,))
+            st.button(
+                f"New conversation with {safe(row.client_name)}",
+                key="start_again",
+                icon=":material/forum:",
+                on_click=utils.guarded(open_conversation),
+                args=(chat.client_id,),
+            )
 
 
 def feedback_form(session_id: int, given) -> None:
     st.markdown("#### How did it go?")
     with st.form("feedback_form", border=True):
-        realism = st.slider("How realistic was the client?", 1, 5, given.realism if given else 3,
-                            key="fb_realism", help="1: not at all · 5: like a real client")
-        usefulness = st.slider("How useful was this practice for you?", 1, 5,
-                               given.usefulness if given else 3, key="fb_usefulness",
-                               help="1: not at all · 5: very useful")
-        comment = st.text_area("Anything else? (optional)", value=given.comment if given else "",
-                               key="fb_comment", max_chars=feedback_service.MAX_COMMENT)
-        if st.form_submit_button("Update feedback" if given else "Send feedback",
-                                 key="fb_submit", type="primary"):
+        realism = st.slider(
+            "How realistic was the client?",
+            1,
+            5,
+            given.realism if given else 3,
+            key="fb_realism",
+            help="1: not at all · 5: like a real client",
+        )
+        usefulness = st.slider(
+            "How useful was this practice for you?",
+            1,
+            5,
+            given.usefulness if given else 3,
+            key="fb_usefulness",
+            help="1: not at all · 5: very useful",
+        )
+        comment = st.text_area(
+            "Anything else? (optional)",
+            value=given.comment if given else "",
+            key="fb_comment",
+            max_chars=feedback_service.MAX_COMMENT,
+        )
+        if st.form_submit_button(
+            "Update feedback" if given else "Send feedback", key="fb_submit", type="primary"
+        ):
             try:
                 with utils.db(write=True) as session:
                     feedback_service.submit_session_feedback(
-                        session, actor=actor, session_id=session_id, realism=realism,
-                        usefulness=usefulness, comment=comment)
+                        session,
+                        actor=actor,
+                        session_id=session_id,
+                        realism=realism,
+                        usefulness=usefulness,
+                        comment=comment,
+                    )
             except AppError as error:
                 utils.show_error(error)
             else:
@@ -245,8 +313,12 @@ def thumbs(reply: MessageRead, ratings: dict[int, bool]) -> None:
 def rate(message_id: int, key: str) -> None:
     value = st.session_state.get(key)
     with utils.db(write=True) as session:
-        feedback_service.rate_reply(session, actor=actor, message_id=message_id,
-                                    positive=None if value is None else bool(value))
+        feedback_service.rate_reply(
+            session,
+            actor=actor,
+            message_id=message_id,
+            positive=None if value is None else bool(value),
+        )
 
 
 # Past sessions ---------------------------------------------------------------------------------
@@ -254,19 +326,27 @@ def my_sessions() -> None:
     with utils.db() as session:
         rows = history_service.list_own_conversations(session, actor=actor)
     if not rows:
-        st.info("No sessions yet. Start a conversation from **Clients**; it will be listed here.",
-                icon=":material/history:")
+        st.info(
+            "No sessions yet. Start a conversation from **Clients**; it will be listed here.",
+            icon=":material/history:",
+        )
         return
     for row in rows:
-        length = ("in progress" if row.ended_at is None
-                  else format_duration(row.ended_at - row.started_at))
-        title = (f"{format_time(row.started_at)} · **{safe(row.client_name)}** · "
-                 f"{safe(row.assignment_title or 'practice')} · {length} · "
-                 f"{row.message_count} messages")
+        length = (
+            "in progress"
+            if row.ended_at is None
+            else format_duration(row.ended_at - row.started_at)
+        )
+        title = (
+            f"{format_time(row.started_at)} · **{safe(row.client_name)}** · "
+            f"{safe(row.assignment_title or 'practice')} · {length} · "
+            f"{row.message_count} messages"
+        )
         with st.expander(title, icon=":material/forum:" if row.ended_at is None else None):
             with utils.db() as session:
-                messages = session_service.get_messages(session, actor=actor,
-                                                        session_id=row.session_id)
+                messages = session_service.get_messages(
+                    session, actor=actor, session_id=row.session_id
+                )
             if not messages:
                 st.caption("Nothing was said in this session.")
             for message in messages:
@@ -274,9 +354,13 @@ def my_sessions() -> None:
             with st.container(horizontal=True):
                 transcript_button(row.session_id, key=f"download_{row.session_id}")
                 active = row.ended_at is None
-                st.button("Continue" if active else "Open (rate it)",
-                          key=f"open_{row.session_id}", type="primary" if active else "secondary",
-                          on_click=show_conversation, args=(row.session_id,))
+                st.button(
+                    "Continue" if active else "Open (rate it)",
+                    key=f"open_{row.session_id}",
+                    type="primary" if active else "secondary",
+                    on_click=show_conversation,
+                    args=(row.session_id,),
+                )
 
 
 # The page --------------------------------------------------------------------------------------
@@ -289,8 +373,11 @@ def conversation_in_address() -> int | None:
     if CONVERSATION_ID.fullmatch(raw) and int(raw) <= MAX_ID:
         return int(raw)
     st.query_params.pop(CONVERSATION_PARAM, None)
-    st.info("That conversation link is not valid, so your clients are shown instead. Open a "
-            "conversation from its card or from **My sessions**.", icon=":material/link_off:")
+    st.info(
+        "That conversation link is not valid, so your clients are shown instead. Open a "
+        "conversation from its card or from **My sessions**.",
+        icon=":material/link_off:",
+    )
     return None
 
 
@@ -298,9 +385,14 @@ st.title("Practice")
 if SESSION_KEY not in st.session_state and (from_address := conversation_in_address()):
     st.session_state[SESSION_KEY] = from_address  # after a reload
 if not (st.session_state.get(SESSION_KEY) and conversation(st.session_state[SESSION_KEY])):
-    view = st.segmented_control("View", ["Clients", "My sessions", "Join a section"],
-                                default="Clients", key="student_view", required=True,
-                                label_visibility="collapsed")
+    view = st.segmented_control(
+        "View",
+        ["Clients", "My sessions", "Join a section"],
+        default="Clients",
+        key="student_view",
+        required=True,
+        label_visibility="collapsed",
+    )
     if view == "My sessions":
         my_sessions()
     elif view == "Join a section":

@@ -24,10 +24,14 @@ from backend.errors import AppError
 from backend.models.enums import Role
 from backend.schemas.accounts import UserRead
 from backend.services import (
-    account_service, history_service,
+    account_service,
+    history_service,
 )
+
 # User-written text on a page always goes through `safe_markdown` (or `escape_markdown`).
-from backend.utils.markdown import WORD_JOINER, escape_markdown, safe_markdown  # noqa: F401
+from backend.utils.markdown import WORD_JOINER, escape_markdown, safe_markdown
+
+__all__ = ["WORD_JOINER", "escape_markdown", "safe_markdown"]  # re-exported for the pages
 
 logger = logging.getLogger("mvp")
 
@@ -178,15 +182,19 @@ def _update_cookie() -> None:
     age = int(account_service.login_hours() * 3600)
     delete = f"document.cookie = {name} + '=; Path=/; Max-Age=0; SameSite=Strict{secure}';"
     if action == "keep":
-        script = (f"document.cookie = {name} + '=' + {value} + '; Path=/; Max-Age={age}; "
-                  f"SameSite=Strict{secure}';")
+        script = (
+            f"document.cookie = {name} + '=' + {value} + '; Path=/; Max-Age={age}; "
+            f"SameSite=Strict{secure}';"
+        )
     elif token is None:
         script = delete
     else:  # only this log-in's cookie: another tab may have logged in since
         script = f"if (document.cookie.split('; ').includes({name} + '=' + {value})) {delete}"
     with st.container(key="login_cookie"):
-        st.html(f"<style>.st-key-login_cookie {{display: none}}</style><script>{script}</script>",
-                unsafe_allow_javascript=True)
+        st.html(
+            f"<style>.st-key-login_cookie {{display: none}}</style><script>{script}</script>",
+            unsafe_allow_javascript=True,
+        )
 
 
 # Messages and errors ---------------------------------------------------------------------------
@@ -211,7 +219,9 @@ def flash(message: str, level: str = "success") -> None:
 def show_flash() -> None:
     level, message = st.session_state.pop(FLASH_KEY, (None, None))
     if message:
-        {"success": st.success, "warning": st.warning, "error": st.error}.get(level, st.info)(message)
+        {"success": st.success, "warning": st.warning, "error": st.error}.get(level, st.info)(
+            message
+        )
 
 
 def guarded(callback: Callable) -> Callable:
@@ -220,6 +230,7 @@ def guarded(callback: Callable) -> Callable:
     Callbacks run before the page's script, so the log-in is checked here too: once it has
     ended, the callback does nothing and the run that follows shows the log-in screen.
     """
+
     @wraps(callback)
     def run(*args, **kwargs):
         if TOKEN_KEY in st.session_state and check_login() is None:
@@ -228,9 +239,10 @@ def guarded(callback: Callable) -> Callable:
             return callback(*args, **kwargs)
         except AppError as error:
             flash(error.message, "warning" if error.level == "warning" else "error")
-        except Exception as error:  # noqa: BLE001 - shown as a message, logged with its trace
+        except Exception as error:
             logger.exception("Unexpected error in a callback", exc_info=error)
             flash(UNEXPECTED, "error")
+
     return run
 
 

@@ -11,18 +11,24 @@ import uuid
 
 # Before anything reads settings: no developer .env, no real key, nothing from the outside.
 os.environ["ENV_FILE"] = os.devnull
-for _name in ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_BASE_URL", "REDIS_URL",
-              "DATABASE_URL", "MODEL_PRICES_JSON"):
+for _name in (
+    "ANTHROPIC_API_KEY",
+    "ANTHROPIC_AUTH_TOKEN",
+    "ANTHROPIC_BASE_URL",
+    "REDIS_URL",
+    "DATABASE_URL",
+    "MODEL_PRICES_JSON",
+):
     os.environ.pop(_name, None)
 
-import pytest  # noqa: E402
-from sqlalchemy import create_engine, text  # noqa: E402
-from sqlalchemy.orm import Session  # noqa: E402
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import Session
 
-from backend.config import get_settings  # noqa: E402
-from backend.db import create_db_engine, upgrade_database  # noqa: E402
-from backend.models import Base  # noqa: E402
-from backend.utils.rate_limiter import reset_rate_limiter  # noqa: E402
+from backend.config import get_settings
+from backend.db import create_db_engine, upgrade_database
+from backend.models import Base
+from backend.utils.rate_limiter import reset_rate_limiter
 
 pytest_plugins = ["tests.fakes.fixtures"]
 
@@ -49,7 +55,7 @@ def _postgres_reachable() -> str | None:
             pass
         engine.dispose()
         return None
-    except Exception as error:  # noqa: BLE001 - any failure means "not reachable"
+    except Exception as error:
         return f"PostgreSQL is not reachable at {POSTGRES_ADMIN_URL}: {type(error).__name__}"
 
 
@@ -66,9 +72,9 @@ def postgresql_url():
     upgrade_database(url)
     yield url
     with admin.connect() as connection:
-        connection.execute(text(
-            f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"
-        ))
+        connection.execute(
+            text(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'")
+        )
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
     admin.dispose()
 
@@ -103,8 +109,9 @@ def db(engine):
     """A session whose work is rolled back after the test (services' savepoints still work)."""
     connection = engine.connect()
     transaction = connection.begin()
-    session = Session(bind=connection, join_transaction_mode="create_savepoint",
-                      expire_on_commit=False)
+    session = Session(
+        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+    )
     yield session
     session.close()
     transaction.rollback()

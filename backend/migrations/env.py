@@ -18,8 +18,11 @@ def _database_url() -> str:
 
 def run_migrations_offline() -> None:
     context.configure(
-        url=_database_url(), target_metadata=target_metadata, literal_binds=True,
-        render_as_batch=True, compare_type=True,
+        url=_database_url(),
+        target_metadata=target_metadata,
+        literal_binds=True,
+        render_as_batch=True,
+        compare_type=True,
     )
     with context.begin_transaction():
         context.run_migrations()
@@ -40,7 +43,9 @@ def run_migrations_online() -> None:
 
 def _run(connection) -> None:
     context.configure(
-        connection=connection, target_metadata=target_metadata, render_as_batch=True,
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=True,
         compare_type=True,
     )
     with context.begin_transaction():

@@ -10,7 +10,21 @@ from backend.models.usage import ClientDailyUsage, DailyUsage
 from backend.models.user import Installation, LoginSession, User
 
 __all__ = [
-    "Assignment", "AssignmentClient", "Base", "ChatSession", "ClientDailyUsage", "ClientProfile",
-    "DailyUsage", "Enrollment", "Event", "FeedbackTally", "Installation", "LoginSession", "Message", "MessageRating", "Section", "SessionFeedback",
+    "Assignment",
+    "AssignmentClient",
+    "Base",
+    "ChatSession",
+    "ClientDailyUsage",
+    "ClientProfile",
+    "DailyUsage",
+    "Enrollment",
+    "Event",
+    "FeedbackTally",
+    "Installation",
+    "LoginSession",
+    "Message",
+    "MessageRating",
+    "Section",
+    "SessionFeedback",
     "User",
 ]

@@ -14,7 +14,9 @@ class ClientProfile(IdMixin, TimestampMixin, Base):
     __table_args__ = (
         CheckConstraint("length(name) > 0", name="name_present"),
         CheckConstraint("age IS NULL OR (age >= 5 AND age <= 110)", name="age_range"),
-        CheckConstraint(f"communication_style IN ({sql_in(CommunicationStyle)})", name="style_valid"),
+        CheckConstraint(
+            f"communication_style IN ({sql_in(CommunicationStyle)})", name="style_valid"
+        ),
         CheckConstraint(f"difficulty IN ({sql_in(Difficulty)})", name="difficulty_valid"),
     )
 

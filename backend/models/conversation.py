@@ -6,7 +6,14 @@ from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import (
-    CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -34,8 +41,14 @@ class ChatSession(IdMixin, UsageColumns, Base):
         Index("ix_sessions_started_at_status", "started_at", "status"),
         Index("ix_sessions_reply_claimed_until", "reply_claimed_until"),
         # At most one unfinished conversation per person and client, even when two starts race.
-        Index("uq_sessions_one_active_per_client", "user_id", "client_id", unique=True,
-              sqlite_where=text("status = 'active'"), postgresql_where=text("status = 'active'")),
+        Index(
+            "uq_sessions_one_active_per_client",
+            "user_id",
+            "client_id",
+            unique=True,
+            sqlite_where=text("status = 'active'"),
+            postgresql_where=text("status = 'active'"),
+        ),
     )
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)

@@ -56,9 +56,26 @@ class Severity(StrEnum):
 
 
 PERSONALITY_TRAITS: tuple[str, ...] = (
-    "anxious", "guarded", "talkative", "withdrawn", "irritable", "defensive", "tearful",
-    "skeptical", "people-pleasing", "ambivalent", "hopeless", "angry", "avoidant", "cooperative",
-    "impulsive", "perfectionistic", "self-critical", "suspicious", "humorous", "overwhelmed",
+    "anxious",
+    "guarded",
+    "talkative",
+    "withdrawn",
+    "irritable",
+    "defensive",
+    "tearful",
+    "skeptical",
+    "people-pleasing",
+    "ambivalent",
+    "hopeless",
+    "angry",
+    "avoidant",
+    "cooperative",
+    "impulsive",
+    "perfectionistic",
+    "self-critical",
+    "suspicious",
+    "humorous",
+    "overwhelmed",
 )
 
 

@@ -30,7 +30,9 @@ class Enrollment(IdMixin, Base):
     __tablename__ = "enrollments"
     __table_args__ = (UniqueConstraint("section_id", "student_id"),)
 
-    section_id: Mapped[int] = mapped_column(ForeignKey("sections.id", ondelete="CASCADE"), index=True)
+    section_id: Mapped[int] = mapped_column(
+        ForeignKey("sections.id", ondelete="CASCADE"), index=True
+    )
     student_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     enrolled_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -42,7 +44,9 @@ class Assignment(IdMixin, TimestampMixin, Base):
         CheckConstraint(f"status IN ({sql_in(AssignmentStatus)})", name="status_valid"),
     )
 
-    section_id: Mapped[int] = mapped_column(ForeignKey("sections.id", ondelete="CASCADE"), index=True)
+    section_id: Mapped[int] = mapped_column(
+        ForeignKey("sections.id", ondelete="CASCADE"), index=True
+    )
     title: Mapped[str] = mapped_column(String(200))
     instructions: Mapped[str] = mapped_column(Text, default="")
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -6,6 +6,16 @@ from backend.schemas.conversations import EventRead, MessageRead, SessionRead, U
 from backend.schemas.sections import AssignmentInput, AssignmentRead, RosterEntry, SectionRead
 
 __all__ = [
-    "AssignmentInput", "AssignmentRead", "ClientBrief", "ClientInput", "ClientRead", "EventRead",
-    "MessageRead", "RosterEntry", "SectionRead", "SessionRead", "Usage", "UserRead",
+    "AssignmentInput",
+    "AssignmentRead",
+    "ClientBrief",
+    "ClientInput",
+    "ClientRead",
+    "EventRead",
+    "MessageRead",
+    "RosterEntry",
+    "SectionRead",
+    "SessionRead",
+    "Usage",
+    "UserRead",
 ]

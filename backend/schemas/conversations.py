@@ -34,12 +34,17 @@ class Usage(BaseModel):
 
     def minus(self, other: Usage) -> Usage:
         """What this usage adds over `other` (never below zero)."""
-        return Usage(**{name: max(getattr(self, name) - getattr(other, name), 0)
-                        for name in Usage.model_fields})
+        return Usage(
+            **{
+                name: max(getattr(self, name) - getattr(other, name), 0)
+                for name in Usage.model_fields
+            }
+        )
 
     def plus(self, other: Usage) -> Usage:
-        return Usage(**{name: getattr(self, name) + getattr(other, name)
-                        for name in Usage.model_fields})
+        return Usage(
+            **{name: getattr(self, name) + getattr(other, name) for name in Usage.model_fields}
+        )
 
 
 class SessionRead(BaseModel):

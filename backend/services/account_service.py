@@ -10,19 +10,23 @@ from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from zxcvbn import zxcvbn
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from zxcvbn import zxcvbn
 
-from backend.errors import (
-    AuthenticationError, ConflictError, NotFoundError, PermissionDeniedError, ValidationError,
-)
 from backend.config import get_settings
+from backend.errors import (
+    AuthenticationError,
+    ConflictError,
+    NotFoundError,
+    PermissionDeniedError,
+    ValidationError,
+)
 from backend.models import Installation, LoginSession, User
-from backend.models.user import LoginEndReason
 from backend.models.base import utcnow
 from backend.models.enums import Role
+from backend.models.user import LoginEndReason
 from backend.schemas.accounts import UserRead
 from backend.services import event_service
 from backend.services.permissions import require_admin, require_user
@@ -52,8 +56,9 @@ class UserNotFound(NotFoundError):
 
 def _clean_username(username: str | None) -> str:
     """Stripped and lower-cased, or a field error for control characters or absurd length."""
-    return clean_text(username, field="username", label="The username",
-                      max_chars=MAX_USERNAME_LENGTH).lower()
+    return clean_text(
+        username, field="username", label="The username", max_chars=MAX_USERNAME_LENGTH
+    ).lower()
 
 
 def _validate_new_account(username: str, display_name: str, password: str) -> tuple[str, str]:
@@ -70,8 +75,9 @@ def _validate_new_account(username: str, display_name: str, password: str) -> tu
         errors.update(error.field_errors)
         username = ""  # nothing to compare the password with
     try:
-        display_name = clean_text(display_name, field="display_name", label="The display name",
-                                  max_chars=120)
+        display_name = clean_text(
+            display_name, field="display_name", label="The display name", max_chars=120
+        )
         if not display_name:
             errors["display_name"] = "Enter the name other people will see."
     except ValidationError as error:
@@ -97,8 +103,10 @@ def _password_problem(password: str, *, username: str = "", display_name: str = 
     zxcvbn (its lists of common passwords, names and words, keyboard patterns and dates).
     """
     if has_forbidden_characters(password):
-        return ("The password contains an invisible control character (often from pasting). "
-                "Type it again.")
+        return (
+            "The password contains an invisible control character (often from pasting). "
+            "Type it again."
+        )
     if len(password) < MIN_PASSWORD_LENGTH:
         return f"Use at least {MIN_PASSWORD_LENGTH} characters for the password."
     if len(password) > MAX_PASSWORD_LENGTH:
@@ -106,15 +114,20 @@ def _password_problem(password: str, *, username: str = "", display_name: str = 
     personal = [value for value in (username, display_name) if value]
     squeezed = _squeezed(password)
     if any(len(_squeezed(value)) >= 4 and _squeezed(value) in squeezed for value in personal):
-        return ("Do not build the password from your username or name. Choose a few unrelated "
-                "words instead, e.g. a short sentence only you would think of.")
+        return (
+            "Do not build the password from your username or name. Choose a few unrelated "
+            "words instead, e.g. a short sentence only you would think of."
+        )
     words = [word for value in personal for word in re.split(r"[\W_]+", value) if word]
-    result = zxcvbn(password[:_STRENGTH_CHECKED_CHARS],
-                    user_inputs=[*personal, *words, *_PRODUCT_WORDS])
+    result = zxcvbn(
+        password[:_STRENGTH_CHECKED_CHARS], user_inputs=[*personal, *words, *_PRODUCT_WORDS]
+    )
     if result["score"] < get_settings().password_min_strength:
         warning = (result["feedback"].get("warning") or "This password is easy to guess.").strip()
-        return (f"{warning.rstrip('.')}. Choose a longer password that is hard to guess: three "
-                "or four unrelated words work well.")
+        return (
+            f"{warning.rstrip('.')}. Choose a longer password that is hard to guess: three "
+            "or four unrelated words work well."
+        )
     return None
 
 
@@ -123,8 +136,11 @@ def _insert_user(
 ) -> User:
     username, display_name = _validate_new_account(username, display_name, password)
     user = User(
-        username=username, display_name=display_name, role=role.value,
-        password_hash=_hasher.hash(password), is_active=True,
+        username=username,
+        display_name=display_name,
+        role=role.value,
+        password_hash=_hasher.hash(password),
+        is_active=True,
     )
     try:
         with session.begin_nested():
@@ -176,11 +192,17 @@ def create_first_admin(
         installation = _claim_installation(session)
         if installation is None:
             raise PermissionDeniedError(SETUP_DONE)
-        user = _insert_user(session, username=username, display_name=display_name,
-                            password=password, role=Role.admin)
+        user = _insert_user(
+            session,
+            username=username,
+            display_name=display_name,
+            password=password,
+            role=Role.admin,
+        )
         installation.first_admin_id = user.id
-    event_service.record(session, "info", "accounts", f"First admin '{user.username}' created.",
-                         user_id=user.id)
+    event_service.record(
+        session, "info", "accounts", f"First admin '{user.username}' created.", user_id=user.id
+    )
     return UserRead.model_validate(user)
 
 
@@ -189,19 +211,29 @@ def create_admin_by_operator(
 ) -> UserRead:
     """`python -m backend.cli create-admin`: whoever runs commands on the server may add an admin
     at any time, whatever the database holds; it also ends the first-run setup."""
-    user = _insert_user(session, username=username, display_name=display_name,
-                        password=password, role=Role.admin)
+    user = _insert_user(
+        session, username=username, display_name=display_name, password=password, role=Role.admin
+    )
     installation = session.get(Installation, 1) or _claim_installation(session)
     if installation is not None and installation.first_admin_id is None:
         installation.first_admin_id = user.id
-    event_service.record(session, "info", "accounts",
-                         f"Admin '{user.username}' created from the command line.",
-                         user_id=user.id)
+    event_service.record(
+        session,
+        "info",
+        "accounts",
+        f"Admin '{user.username}' created from the command line.",
+        user_id=user.id,
+    )
     return UserRead.model_validate(user)
 
 
 def create_user(
-    session: Session, *, actor: UserRead | None, username: str, display_name: str, password: str,
+    session: Session,
+    *,
+    actor: UserRead | None,
+    username: str,
+    display_name: str,
+    password: str,
     role: Role,
 ) -> UserRead:
     """An admin creates an account of any role."""
@@ -209,15 +241,26 @@ def create_user(
     user = _insert_user(
         session, username=username, display_name=display_name, password=password, role=Role(role)
     )
-    event_service.record(session, "info", "accounts",
-                         f"{admin.username} created {role} account '{user.username}'.",
-                         user_id=admin.id, details={"new_user_id": user.id})
+    event_service.record(
+        session,
+        "info",
+        "accounts",
+        f"{admin.username} created {role} account '{user.username}'.",
+        user_id=admin.id,
+        details={"new_user_id": user.id},
+    )
     return UserRead.model_validate(user)
 
 
 def sign_up_student(
-    session: Session, *, join_code: str, username: str, display_name: str, password: str,
-    client: str | None = None, limiter: RateLimiter | None = None,
+    session: Session,
+    *,
+    join_code: str,
+    username: str,
+    display_name: str,
+    password: str,
+    client: str | None = None,
+    limiter: RateLimiter | None = None,
 ) -> UserRead:
     """Self-service sign-up for students; the join code enrolls them in its section.
 
@@ -232,7 +275,10 @@ def sign_up_student(
     section = section_service.find_section_by_code(session, join_code)
     limiter.admit_sign_up_with_code(section.join_code)
     user = _insert_user(
-        session, username=username, display_name=display_name, password=password,
+        session,
+        username=username,
+        display_name=display_name,
+        password=password,
         role=Role.student,
     )
     section_service.enroll(session, section_id=section.id, student_id=user.id)
@@ -250,7 +296,11 @@ def _client_key(client: str | None) -> str:
 
 
 def authenticate(
-    session: Session, *, username: str, password: str, client: str | None = None,
+    session: Session,
+    *,
+    username: str,
+    password: str,
+    client: str | None = None,
     limiter: RateLimiter | None = None,
 ) -> UserRead:
     """Check a password in constant time, after the attempt has been admitted by the limits.
@@ -293,7 +343,9 @@ def get_user(session: Session, *, actor: UserRead | None, user_id: int) -> UserR
     return UserRead.model_validate(user)
 
 
-def list_users(session: Session, *, actor: UserRead | None, role: Role | None = None) -> list[UserRead]:
+def list_users(
+    session: Session, *, actor: UserRead | None, role: Role | None = None
+) -> list[UserRead]:
     require_admin(actor)
     query = select(User).order_by(User.role, User.username)
     if role is not None:
@@ -312,8 +364,9 @@ def change_password(
         _hasher.verify(user.password_hash, current_password)
     except (VerificationError, InvalidHashError):
         raise AuthenticationError("The current password is not right.") from None
-    problem = _password_problem(new_password, username=user.username,
-                                display_name=user.display_name)
+    problem = _password_problem(
+        new_password, username=user.username, display_name=user.display_name
+    )
     if problem:
         raise ValidationError(problem, {"new_password": problem})
     user.password_hash = _hasher.hash(new_password)
@@ -322,7 +375,11 @@ def change_password(
 
 
 def reset_password(
-    session: Session, *, actor: UserRead | None, user_id: int, new_password: str,
+    session: Session,
+    *,
+    actor: UserRead | None,
+    user_id: int,
+    new_password: str,
     limiter: RateLimiter | None = None,
 ) -> None:
     """An admin sets a new password (and lifts any lock-out)."""
@@ -330,16 +387,21 @@ def reset_password(
     user = session.get(User, user_id)
     if user is None:
         raise UserNotFound(user_id)
-    problem = _password_problem(new_password, username=user.username,
-                                display_name=user.display_name)
+    problem = _password_problem(
+        new_password, username=user.username, display_name=user.display_name
+    )
     if problem:
         raise ValidationError(problem, {"new_password": problem})
     user.password_hash = _hasher.hash(new_password)
     _revoke_all(session, user.id, LoginEndReason.password_reset)  # old log-ins end
     (limiter or get_rate_limiter()).clear_failed_logins(user.username)
-    event_service.record(session, "info", "accounts",
-                         f"{admin.username} reset the password of '{user.username}'.",
-                         user_id=admin.id)
+    event_service.record(
+        session,
+        "info",
+        "accounts",
+        f"{admin.username} reset the password of '{user.username}'.",
+        user_id=admin.id,
+    )
 
 
 def set_active(session: Session, *, actor: UserRead | None, user_id: int, active: bool) -> UserRead:
@@ -354,8 +416,13 @@ def set_active(session: Session, *, actor: UserRead | None, user_id: int, active
     if not active:
         _revoke_all(session, user.id, LoginEndReason.deactivated)
     state = "reactivated" if active else "deactivated"
-    event_service.record(session, "info", "accounts", f"{admin.username} {state} '{user.username}'.",
-                         user_id=admin.id)
+    event_service.record(
+        session,
+        "info",
+        "accounts",
+        f"{admin.username} {state} '{user.username}'.",
+        user_id=admin.id,
+    )
     return UserRead.model_validate(user)
 
 
@@ -368,22 +435,24 @@ class LoginEnded(AuthenticationError):
 
 _ENDED = {
     LoginEndReason.logged_out: "You logged out (perhaps in another tab), so this page was logged "
-                               "out too. Log in again to continue.",
+    "out too. Log in again to continue.",
     LoginEndReason.password_changed: "Your password was changed, so you were logged out here. "
-                                     "Log in with the new password.",
+    "Log in with the new password.",
     LoginEndReason.password_reset: "An admin reset your password, so you were logged out. Log in "
-                                   "with the new password they give you.",
+    "with the new password they give you.",
     LoginEndReason.deactivated: "Your account has been deactivated, so you were logged out. Ask "
-                                "an admin for help.",
+    "an admin for help.",
 }
 _UNKNOWN = "Your log-in has ended. Log in again to continue."
 
 
 def _revoke_all(session: Session, user_id: int, reason: LoginEndReason) -> None:
     """End every live log-in of the user (every tab and device); their next run logs them out."""
-    session.execute(update(LoginSession).where(LoginSession.user_id == user_id,
-                                               LoginSession.revoked_at.is_(None))
-                    .values(revoked_at=utcnow(), end_reason=reason.value))
+    session.execute(
+        update(LoginSession)
+        .where(LoginSession.user_id == user_id, LoginSession.revoked_at.is_(None))
+        .values(revoked_at=utcnow(), end_reason=reason.value)
+    )
 
 
 def _token_hash(token: str) -> str:
@@ -400,8 +469,13 @@ def start_login_session(session: Session, *, actor: UserRead | None) -> str:
     """A random token for the browser to keep; only its hash is stored, and it expires."""
     actor = require_user(actor)
     token = secrets.token_urlsafe(32)
-    session.add(LoginSession(token_hash=_token_hash(token), user_id=actor.id,
-                             expires_at=utcnow() + timedelta(hours=login_hours())))
+    session.add(
+        LoginSession(
+            token_hash=_token_hash(token),
+            user_id=actor.id,
+            expires_at=utcnow() + timedelta(hours=login_hours()),
+        )
+    )
     session.flush()
     return token
 
@@ -424,8 +498,9 @@ def check_login(session: Session, token: str | None) -> UserRead:
         reason = LoginEndReason(login.end_reason) if login.end_reason else None
         raise LoginEnded(_ENDED.get(reason, _UNKNOWN))
     if login.expires_at <= utcnow():
-        raise LoginEnded(f"Your log-in expired (log-ins last {login_hours():g} hours). Log in "
-                         "again to continue.")
+        raise LoginEnded(
+            f"Your log-in expired (log-ins last {login_hours():g} hours). Log in again to continue."
+        )
     user = session.get(User, login.user_id)
     if user is None or not user.is_active:
         raise LoginEnded(_ENDED[LoginEndReason.deactivated])

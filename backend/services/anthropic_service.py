@@ -47,40 +47,47 @@ class ErrorCategory(StrEnum):
 
 
 CATEGORY_LABELS = {
-    ErrorCategory.authentication: "API key refused", ErrorCategory.permission: "permission or billing",
-    ErrorCategory.rate_limited: "rate limited", ErrorCategory.overloaded: "overloaded",
-    ErrorCategory.timeout: "timed out", ErrorCategory.connection: "network problem",
-    ErrorCategory.bad_request: "request refused", ErrorCategory.not_found: "model not found",
-    ErrorCategory.server_error: "server error", ErrorCategory.malformed: "unreadable answer",
-    ErrorCategory.unavailable: "paused after repeated errors", ErrorCategory.unknown: "unknown error",
+    ErrorCategory.authentication: "API key refused",
+    ErrorCategory.permission: "permission or billing",
+    ErrorCategory.rate_limited: "rate limited",
+    ErrorCategory.overloaded: "overloaded",
+    ErrorCategory.timeout: "timed out",
+    ErrorCategory.connection: "network problem",
+    ErrorCategory.bad_request: "request refused",
+    ErrorCategory.not_found: "model not found",
+    ErrorCategory.server_error: "server error",
+    ErrorCategory.malformed: "unreadable answer",
+    ErrorCategory.unavailable: "paused after repeated errors",
+    ErrorCategory.unknown: "unknown error",
 }
 #: Failures of set-up, not of the service: they never open the breaker (a wrong key is no outage).
-CONFIGURATION_ERRORS = frozenset({ErrorCategory.authentication, ErrorCategory.permission,
-                                  ErrorCategory.not_found})
+CONFIGURATION_ERRORS = frozenset(
+    {ErrorCategory.authentication, ErrorCategory.permission, ErrorCategory.not_found}
+)
 
 
 USER_MESSAGES = {
     ErrorCategory.authentication: "The practice service is not set up correctly (its API key was "
-                                  "refused). Please tell your teacher or an admin.",
+    "refused). Please tell your teacher or an admin.",
     ErrorCategory.permission: "The practice service's account cannot be used right now (permission "
-                              "or billing). Please tell your teacher or an admin.",
+    "or billing). Please tell your teacher or an admin.",
     ErrorCategory.rate_limited: "The AI service is receiving too many requests. Wait a minute, "
-                                "then press Retry.",
+    "then press Retry.",
     ErrorCategory.overloaded: "The AI service is overloaded right now. Wait a moment, then press "
-                              "Retry.",
+    "Retry.",
     ErrorCategory.timeout: "The AI service took too long to answer. Press Retry to try again.",
     ErrorCategory.connection: "Could not reach the AI service (network problem). Check the "
-                              "connection, then press Retry.",
+    "connection, then press Retry.",
     ErrorCategory.bad_request: "The AI service could not accept this conversation. Try ending it "
-                               "and starting a new one; an admin can see the details.",
+    "and starting a new one; an admin can see the details.",
     ErrorCategory.not_found: "The practice service is not set up correctly (its AI model was not "
-                             "found). Please tell your teacher or an admin.",
+    "found). Please tell your teacher or an admin.",
     ErrorCategory.server_error: "The AI service had an internal error. Wait a moment, then press "
-                                "Retry.",
+    "Retry.",
     ErrorCategory.malformed: "The AI service sent an answer that could not be read. Press Retry "
-                             "to ask again.",
+    "to ask again.",
     ErrorCategory.unavailable: "The AI service is unavailable for a short while after repeated "
-                               "errors. Please try again in about {seconds} seconds.",
+    "errors. Please try again in about {seconds} seconds.",
     ErrorCategory.unknown: "Something went wrong with the AI service. Press Retry to try again.",
 }
 
@@ -88,8 +95,15 @@ USER_MESSAGES = {
 class GatewayError(ServiceUnavailableError):
     """A failed call, with what an admin needs (category, status, request id) and no secrets."""
 
-    def __init__(self, category: ErrorCategory, *, status: int | None = None,
-                 request_id: str | None = None, detail: str = "", retry_after: int = 0) -> None:
+    def __init__(
+        self,
+        category: ErrorCategory,
+        *,
+        status: int | None = None,
+        request_id: str | None = None,
+        detail: str = "",
+        retry_after: int = 0,
+    ) -> None:
         message = USER_MESSAGES[category].format(seconds=retry_after or 30)
         retryable = category not in CONFIGURATION_ERRORS | {ErrorCategory.bad_request}
         super().__init__(message, category=category.value, retryable=retryable)
@@ -140,12 +154,16 @@ def classify(error: BaseException) -> GatewayError:
     elif isinstance(error, anthropic.APIStatusError):
         kind = _api_error_type(error)
         fallback = ErrorCategory.server_error if (status or 0) >= 500 else ErrorCategory.unknown
-        category = {"overloaded_error": ErrorCategory.overloaded,
-                    "rate_limit_error": ErrorCategory.rate_limited,
-                    "timeout_error": ErrorCategory.timeout,
-                    "api_error": ErrorCategory.server_error}.get(kind, fallback)
-    elif isinstance(error, (AssertionError, ValueError, KeyError, TypeError,
-                            anthropic.APIResponseValidationError)):
+        category = {
+            "overloaded_error": ErrorCategory.overloaded,
+            "rate_limit_error": ErrorCategory.rate_limited,
+            "timeout_error": ErrorCategory.timeout,
+            "api_error": ErrorCategory.server_error,
+        }.get(kind, fallback)
+    elif isinstance(
+        error,
+        (AssertionError, ValueError, KeyError, TypeError, anthropic.APIResponseValidationError),
+    ):
         category = ErrorCategory.malformed
     else:
         category = ErrorCategory.unknown
@@ -228,8 +246,9 @@ class CircuitBreaker:
                 self._trial_running = True
                 return
             wait = max(1, int(round(self.cooldown - (self.clock() - self._opened_at))))
-        raise GatewayError(ErrorCategory.unavailable, retry_after=wait,
-                           detail="circuit breaker open")
+        raise GatewayError(
+            ErrorCategory.unavailable, retry_after=wait, detail="circuit breaker open"
+        )
 
     def release_trial(self) -> None:
         with self._lock:
@@ -245,8 +264,9 @@ class CircuitBreaker:
             if self._state() != BreakerState.open:
                 return
             wait = max(1, int(round(self.cooldown - (self.clock() - self._opened_at))))
-        raise GatewayError(ErrorCategory.unavailable, retry_after=wait,
-                           detail="circuit breaker open")
+        raise GatewayError(
+            ErrorCategory.unavailable, retry_after=wait, detail="circuit breaker open"
+        )
 
     def record_failure(self) -> None:
         with self._lock:
@@ -301,8 +321,10 @@ def usage_from_api(usage, cache_ttl: str = "5m") -> Usage:
     if write_5m is None and write_1h is None:
         write_5m, write_1h = (cache_write, 0) if cache_ttl == "5m" else (0, cache_write)
     return Usage(
-        input_tokens=usage.input_tokens or 0, output_tokens=usage.output_tokens or 0,
-        cache_write_5m_tokens=write_5m or 0, cache_write_1h_tokens=write_1h or 0,
+        input_tokens=usage.input_tokens or 0,
+        output_tokens=usage.output_tokens or 0,
+        cache_write_5m_tokens=write_5m or 0,
+        cache_write_1h_tokens=write_1h or 0,
         cache_read_tokens=getattr(usage, "cache_read_input_tokens", None) or 0,
     )
 
@@ -333,8 +355,9 @@ class LLMGateway:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.model = DEMO_MODEL if settings.demo_mode else settings.anthropic_model
-        self.breaker = CircuitBreaker(settings.breaker_failure_threshold,
-                                      settings.breaker_cooldown_seconds)
+        self.breaker = CircuitBreaker(
+            settings.breaker_failure_threshold, settings.breaker_cooldown_seconds
+        )
         self._log = _CallLog()
         self._client: anthropic.Anthropic | None = None
         if not settings.demo_mode:
@@ -365,10 +388,12 @@ class LLMGateway:
         cached_messages = [dict(message) for message in messages]
         if cached_messages:
             last = cached_messages[-1]
-            last["content"] = [{"type": "text", "text": _text_of(last["content"]),
-                                "cache_control": control}]
+            last["content"] = [
+                {"type": "text", "text": _text_of(last["content"]), "cache_control": control}
+            ]
         return dict(
-            model=self.model, max_tokens=max_tokens or self.settings.anthropic_max_tokens,
+            model=self.model,
+            max_tokens=max_tokens or self.settings.anthropic_max_tokens,
             system=[{"type": "text", "text": system, "cache_control": control}],
             messages=cached_messages,
         )
@@ -378,9 +403,16 @@ class LLMGateway:
         if not self.demo_mode:
             self.breaker.ensure_available()
 
-    def stream_reply(self, system: str, messages: list[dict], *, max_tokens: int | None = None,
-                     demo_profile=None, on_start: StartHook | None = None,
-                     deadline: float | None = None) -> ReplyStream:
+    def stream_reply(
+        self,
+        system: str,
+        messages: list[dict],
+        *,
+        max_tokens: int | None = None,
+        demo_profile=None,
+        on_start: StartHook | None = None,
+        deadline: float | None = None,
+    ) -> ReplyStream:
         """Start a streamed reply. Raises `GatewayError` at once when the breaker is open.
 
         `deadline` (a `time.monotonic()` value) bounds the whole reply: past it the stream is
@@ -392,8 +424,9 @@ class LLMGateway:
         request = self._request(system, messages, max_tokens)
         return ReplyStream(lambda target: self._sdk_chunks(target, request, on_start, deadline))
 
-    def _sdk_chunks(self, target: ReplyStream, request: dict, on_start: StartHook | None,
-                    deadline: float | None) -> Iterator[str]:
+    def _sdk_chunks(
+        self, target: ReplyStream, request: dict, on_start: StartHook | None, deadline: float | None
+    ) -> Iterator[str]:
         started = time.perf_counter()
         first_token_at: float | None = None
         parts: list[str] = []
@@ -403,12 +436,16 @@ class LLMGateway:
             with self._client.messages.stream(**request) as stream:
                 for event in stream:
                     if deadline is not None and time.monotonic() > deadline:
-                        raise GatewayError(ErrorCategory.timeout, request_id=stream.request_id,
-                                           detail="reply took longer than REPLY_TIMEOUT_SECONDS")
+                        raise GatewayError(
+                            ErrorCategory.timeout,
+                            request_id=stream.request_id,
+                            detail="reply took longer than REPLY_TIMEOUT_SECONDS",
+                        )
                     if event.type == "message_start" and on_start is not None:
-                        on_start(usage_from_api(event.message.usage,
-                                                self.settings.anthropic_cache_ttl),
-                                 event.message.model or self.model)
+                        on_start(
+                            usage_from_api(event.message.usage, self.settings.anthropic_cache_ttl),
+                            event.message.model or self.model,
+                        )
                     elif event.type == "text":
                         if first_token_at is None:
                             first_token_at = time.perf_counter()
@@ -434,7 +471,10 @@ class LLMGateway:
         latency = time.perf_counter() - started
         self._succeeded(latency)
         target.completion = self._completion(
-            "".join(parts), final, request_id, latency,
+            "".join(parts),
+            final,
+            request_id,
+            latency,
             None if first_token_at is None else first_token_at - started,
         )
 
@@ -452,14 +492,19 @@ class LLMGateway:
         usage.output_tokens = max(usage.output_tokens, estimate_tokens(text))
         model = snapshot.model or self.model
         return Completion(
-            text=text, usage=usage, model=model, stop_reason="interrupted",
-            request_id=stream.request_id, latency_ms=int((time.perf_counter() - started) * 1000),
+            text=text,
+            usage=usage,
+            model=model,
+            stop_reason="interrupted",
+            request_id=stream.request_id,
+            latency_ms=int((time.perf_counter() - started) * 1000),
             time_to_first_token_ms=None,
             cost=calculate_cost(model, usage, self.settings.model_prices_json),
         )
 
-    def complete(self, system: str, messages: list[dict], *, max_tokens: int | None = None,
-                 demo_profile=None) -> Completion:
+    def complete(
+        self, system: str, messages: list[dict], *, max_tokens: int | None = None, demo_profile=None
+    ) -> Completion:
         """A non-streaming reply (scripts, the CLI check)."""
         if self.demo_mode:
             stream = self._demo_stream(messages, demo_profile)
@@ -477,18 +522,25 @@ class LLMGateway:
             raise gateway_error from None
         latency = time.perf_counter() - started
         self._succeeded(latency)
-        return self._completion(text, response, getattr(response, "_request_id", None), latency,
-                                None)
+        return self._completion(
+            text, response, getattr(response, "_request_id", None), latency, None
+        )
 
-    def _completion(self, text: str, message, request_id: str | None, latency: float,
-                    first_token: float | None) -> Completion:
+    def _completion(
+        self, text: str, message, request_id: str | None, latency: float, first_token: float | None
+    ) -> Completion:
         usage = usage_from_api(message.usage, self.settings.anthropic_cache_ttl)
         return Completion(
-            text=text, usage=usage, model=message.model or self.model,
-            stop_reason=message.stop_reason, request_id=request_id,
+            text=text,
+            usage=usage,
+            model=message.model or self.model,
+            stop_reason=message.stop_reason,
+            request_id=request_id,
             latency_ms=int(round(latency * 1000)),
             time_to_first_token_ms=None if first_token is None else int(round(first_token * 1000)),
-            cost=calculate_cost(message.model or self.model, usage, self.settings.model_prices_json),
+            cost=calculate_cost(
+                message.model or self.model, usage, self.settings.model_prices_json
+            ),
         )
 
     def _demo_stream(self, messages: list[dict], profile) -> ReplyStream:
@@ -498,11 +550,18 @@ class LLMGateway:
             words = text.split(" ")
             for index, word in enumerate(words):
                 yield word if index == len(words) - 1 else word + " "
-            usage = Usage(input_tokens=sum(len(_text_of(m["content"])) for m in messages) // 4,
-                          output_tokens=len(words))
+            usage = Usage(
+                input_tokens=sum(len(_text_of(m["content"])) for m in messages) // 4,
+                output_tokens=len(words),
+            )
             stream.completion = Completion(
-                text=text, usage=usage, model=DEMO_MODEL, stop_reason="end_turn", request_id=None,
-                latency_ms=int((time.perf_counter() - started) * 1000), time_to_first_token_ms=0,
+                text=text,
+                usage=usage,
+                model=DEMO_MODEL,
+                stop_reason="end_turn",
+                request_id=None,
+                latency_ms=int((time.perf_counter() - started) * 1000),
+                time_to_first_token_ms=0,
                 cost=Decimal(0),
             )
 
@@ -529,23 +588,40 @@ class LLMGateway:
         latencies = [latency for _ok, latency in recent if latency is not None]
         median = statistics.median(latencies) if latencies else None
         if self.demo_mode:
-            return Health(HealthStatus.healthy, "Demo mode: no API key, replies are local.",
-                          breaker, error_rate, median, len(outcomes))
+            return Health(
+                HealthStatus.healthy,
+                "Demo mode: no API key, replies are local.",
+                breaker,
+                error_rate,
+                median,
+                len(outcomes),
+            )
         if breaker == BreakerState.open:
-            status, reason = HealthStatus.unavailable, (
-                f"Circuit breaker open after repeated failures; next trial in "
-                f"{self.breaker.seconds_until_trial()} s.")
+            status, reason = (
+                HealthStatus.unavailable,
+                (
+                    f"Circuit breaker open after repeated failures; next trial in "
+                    f"{self.breaker.seconds_until_trial()} s."
+                ),
+            )
         elif breaker == BreakerState.half_open:
             status, reason = HealthStatus.degraded, "Recovering: the next call is a trial."
         elif error_rate >= 0.2:
-            status, reason = HealthStatus.degraded, (
-                f"{error_rate:.0%} of this process's calls in the last 10 minutes failed.")
+            status, reason = (
+                HealthStatus.degraded,
+                (f"{error_rate:.0%} of this process's calls in the last 10 minutes failed."),
+            )
         elif median is not None and median > 10_000:
             status, reason = HealthStatus.degraded, f"Slow replies (median {median / 1000:.1f} s)."
         else:
-            status, reason = HealthStatus.healthy, (
-                "No calls in the last 10 minutes in this process." if not outcomes
-                else "Calls in the last 10 minutes succeeded.")
+            status, reason = (
+                HealthStatus.healthy,
+                (
+                    "No calls in the last 10 minutes in this process."
+                    if not outcomes
+                    else "Calls in the last 10 minutes succeeded."
+                ),
+            )
         return Health(status, reason, breaker, error_rate, median, len(outcomes))
 
 

@@ -37,10 +37,13 @@ class AssignedClient:
 
 
 def _client_ids(session: Session, assignment_id: int) -> list[int]:
-    return list(session.scalars(
-        select(AssignmentClient.client_id).where(AssignmentClient.assignment_id == assignment_id)
-        .order_by(AssignmentClient.client_id)
-    ))
+    return list(
+        session.scalars(
+            select(AssignmentClient.client_id)
+            .where(AssignmentClient.assignment_id == assignment_id)
+            .order_by(AssignmentClient.client_id)
+        )
+    )
 
 
 def _read(session: Session, assignment: Assignment) -> AssignmentRead:
@@ -57,8 +60,9 @@ def _get_owned(session: Session, actor: UserRead | None, assignment_id: int) -> 
     return assignment
 
 
-def _set_clients(session: Session, actor: UserRead | None, assignment: Assignment,
-                 client_ids: list[int]) -> None:
+def _set_clients(
+    session: Session, actor: UserRead | None, assignment: Assignment, client_ids: list[int]
+) -> None:
     for client_id in client_ids:
         client = client_service.get_owned(session, actor, client_id)
         if client.archived:
@@ -78,8 +82,11 @@ def create_assignment(
     """A draft: students see it only once it is published."""
     section_service.get_owned_section(session, actor, section_id)
     assignment = Assignment(
-        section_id=section_id, title=data.title, instructions=data.instructions,
-        due_at=data.due_at, status=AssignmentStatus.draft.value,
+        section_id=section_id,
+        title=data.title,
+        instructions=data.instructions,
+        due_at=data.due_at,
+        status=AssignmentStatus.draft.value,
     )
     session.add(assignment)
     session.flush()
@@ -111,7 +118,9 @@ def set_published(
     return _read(session, assignment)
 
 
-def get_assignment(session: Session, *, actor: UserRead | None, assignment_id: int) -> AssignmentRead:
+def get_assignment(
+    session: Session, *, actor: UserRead | None, assignment_id: int
+) -> AssignmentRead:
     return _read(session, _get_owned(session, actor, assignment_id))
 
 
@@ -120,7 +129,8 @@ def list_assignments(
 ) -> list[AssignmentRead]:
     section_service.get_owned_section(session, actor, section_id)
     assignments = session.scalars(
-        select(Assignment).where(Assignment.section_id == section_id)
+        select(Assignment)
+        .where(Assignment.section_id == section_id)
         .order_by(Assignment.created_at.desc(), Assignment.id.desc())
     )
     return [_read(session, assignment) for assignment in assignments]
@@ -148,13 +158,18 @@ def list_available_clients(session: Session, *, actor: UserRead | None) -> list[
     """Every client of a published assignment in the student's sections, soonest due first."""
     student = require_student(actor)
     rows = session.execute(
-        _published_for_student(student.id).order_by(Assignment.due_at, Assignment.id, ClientProfile.name)
+        _published_for_student(student.id).order_by(
+            Assignment.due_at, Assignment.id, ClientProfile.name
+        )
     )
     return [
         AssignedClient(
-            client=ClientBrief.model_validate(client), assignment_id=assignment.id,
-            assignment_title=assignment.title, instructions=assignment.instructions,
-            due_at=assignment.due_at, section_name=section_name,
+            client=ClientBrief.model_validate(client),
+            assignment_id=assignment.id,
+            assignment_title=assignment.title,
+            instructions=assignment.instructions,
+            due_at=assignment.due_at,
+            section_name=section_name,
         )
         for client, assignment, section_name in rows
     ]

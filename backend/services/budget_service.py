@@ -13,7 +13,7 @@ reply that was admitted last.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 
 from sqlalchemy import bindparam, case, func, select, text
@@ -30,12 +30,12 @@ BUDGET_CATEGORY = "budget"
 
 
 def start_of_utc_day(moment: datetime | None = None) -> datetime:
-    moment = moment or datetime.now(timezone.utc)
-    return datetime.combine(moment.astimezone(timezone.utc).date(), time.min, tzinfo=timezone.utc)
+    moment = moment or datetime.now(UTC)
+    return datetime.combine(moment.astimezone(UTC).date(), time.min, tzinfo=UTC)
 
 
 def seconds_until_utc_midnight(moment: datetime | None = None) -> int:
-    moment = moment or datetime.now(timezone.utc)
+    moment = moment or datetime.now(UTC)
     return int((start_of_utc_day(moment) + timedelta(days=1) - moment).total_seconds())
 
 
@@ -50,17 +50,22 @@ class BudgetUse:
 
 
 _TODAY = (  # built once: it runs before every message
-    select(func.sum(case((DailyUsage.user_id == bindparam("user_id"), DailyUsage.tokens), else_=0)),
-           func.sum(DailyUsage.cost))
-    .where(DailyUsage.day == bindparam("day"))
+    select(
+        func.sum(case((DailyUsage.user_id == bindparam("user_id"), DailyUsage.tokens), else_=0)),
+        func.sum(DailyUsage.cost),
+    ).where(DailyUsage.day == bindparam("day"))
 )
 
 
 _RESERVED = (  # replies in flight: claimed and not yet stored
-    select(func.sum(case((ChatSession.user_id == bindparam("user_id"), ChatSession.reserved_tokens),
-                         else_=0)),
-           func.sum(ChatSession.reserved_cost))
-    .where(ChatSession.reply_claimed_until > bindparam("now"))
+    select(
+        func.sum(
+            case(
+                (ChatSession.user_id == bindparam("user_id"), ChatSession.reserved_tokens), else_=0
+            )
+        ),
+        func.sum(ChatSession.reserved_cost),
+    ).where(ChatSession.reply_claimed_until > bindparam("now"))
 )
 #: Any constant: the key of the PostgreSQL advisory lock that serializes budget checks.
 _BUDGET_LOCK_KEY = 0x6275646765  # "budge"
@@ -69,13 +74,20 @@ _BUDGET_LOCK_KEY = 0x6275646765  # "budge"
 def usage_today(session: Session, settings: Settings, user_id: int) -> tuple[BudgetUse, BudgetUse]:
     """(the user's tokens, everyone's cost) since UTC midnight, replies in flight included."""
     user_tokens, cost = session.execute(
-        _TODAY, {"user_id": user_id, "day": start_of_utc_day().date()}).one()
+        _TODAY, {"user_id": user_id, "day": start_of_utc_day().date()}
+    ).one()
     reserved_tokens, reserved_cost = session.execute(
-        _RESERVED, {"user_id": user_id, "now": utcnow()}).one()
-    return (BudgetUse(Decimal(int(user_tokens or 0) + int(reserved_tokens or 0)),
-                      Decimal(settings.user_daily_token_budget)),
-            BudgetUse(Decimal(cost or 0) + Decimal(reserved_cost or 0),
-                      settings.global_daily_cost_budget_usd))
+        _RESERVED, {"user_id": user_id, "now": utcnow()}
+    ).one()
+    return (
+        BudgetUse(
+            Decimal(int(user_tokens or 0) + int(reserved_tokens or 0)),
+            Decimal(settings.user_daily_token_budget),
+        ),
+        BudgetUse(
+            Decimal(cost or 0) + Decimal(reserved_cost or 0), settings.global_daily_cost_budget_usd
+        ),
+    )
 
 
 def serialize_checks(session: Session) -> None:
@@ -93,37 +105,54 @@ def check_budgets(session: Session, settings: Settings, *, user_id: int) -> None
         raise BudgetExceededError(
             f"You have used today's practice allowance ({int(user.limit):,} tokens). It resets at "
             f"midnight UTC, in about {wait_hours} hours; your messages so far are saved."
-        ).log_event("warning", BUDGET_CATEGORY, "User daily token budget reached.",
-                    user_id=user_id, details={"key": f"user:{user_id}:full",
-                                              "used": int(user.used)})
+        ).log_event(
+            "warning",
+            BUDGET_CATEGORY,
+            "User daily token budget reached.",
+            user_id=user_id,
+            details={"key": f"user:{user_id}:full", "used": int(user.used)},
+        )
     if overall.limit and overall.share >= 1:
         raise BudgetExceededError(
             "The practice service has reached today's spending limit. It resets at midnight UTC, "
             f"in about {wait_hours} hours; your messages so far are saved."
-        ).log_event("critical", BUDGET_CATEGORY, "Global daily cost budget reached.",
-                    details={"key": "global:full", "used": str(overall.used)})
+        ).log_event(
+            "critical",
+            BUDGET_CATEGORY,
+            "Global daily cost budget reached.",
+            details={"key": "global:full", "used": str(overall.used)},
+        )
     _alert_once(session, settings, user_id, user, overall)
 
 
-def _alert_once(session: Session, settings: Settings, user_id: int, user: BudgetUse,
-                overall: BudgetUse) -> None:
+def _alert_once(
+    session: Session, settings: Settings, user_id: int, user: BudgetUse, overall: BudgetUse
+) -> None:
     since = start_of_utc_day()
     threshold = settings.budget_alert_threshold
     if user.limit and user.share >= threshold:
         key = f"user:{user_id}:alert"
-        if not event_service.event_exists_since(session, category=BUDGET_CATEGORY, key=key,
-                                                since=since):
+        if not event_service.event_exists_since(
+            session, category=BUDGET_CATEGORY, key=key, since=since
+        ):
             event_service.record(
-                session, "warning", BUDGET_CATEGORY,
+                session,
+                "warning",
+                BUDGET_CATEGORY,
                 f"User {user_id} has used {user.share:.0%} of the daily token budget.",
-                user_id=user_id, details={"key": key, "used": int(user.used),
-                                          "limit": int(user.limit)})
+                user_id=user_id,
+                details={"key": key, "used": int(user.used), "limit": int(user.limit)},
+            )
     if overall.limit and overall.share >= threshold:
         key = "global:alert"
-        if not event_service.event_exists_since(session, category=BUDGET_CATEGORY, key=key,
-                                                since=since):
+        if not event_service.event_exists_since(
+            session, category=BUDGET_CATEGORY, key=key, since=since
+        ):
             event_service.record(
-                session, "warning", BUDGET_CATEGORY,
+                session,
+                "warning",
+                BUDGET_CATEGORY,
                 f"Today's spend {format_usd(overall.used)} is {overall.share:.0%} of the "
                 f"{format_usd(overall.limit)} daily budget.",
-                details={"key": key, "used": str(overall.used), "limit": str(overall.limit)})
+                details={"key": key, "used": str(overall.used), "limit": str(overall.limit)},
+            )

@@ -18,8 +18,11 @@ from backend.services.permissions import load_owned, require_teacher, require_us
 from backend.utils.text import clean_text
 
 FIELD_LABELS = {
-    "name": "Name", "age": "Age", "personality_traits": "Personality traits",
-    "presenting_concern": "Presenting concern", "hidden_information": "Hidden information",
+    "name": "Name",
+    "age": "Age",
+    "personality_traits": "Personality traits",
+    "presenting_concern": "Presenting concern",
+    "hidden_information": "Hidden information",
 }
 
 
@@ -87,12 +90,20 @@ def _read(session: Session, client: ClientProfile) -> ClientRead:
 
 def get_owned(session: Session, actor: UserRead | None, client_id: int) -> ClientProfile:
     """The client if the actor owns it (or is an admin); used by other services too."""
-    return load_owned(session, actor, ClientProfile, client_id, owner="owner_id",
-                      missing=ClientNotFound(client_id),
-                      foreign="This client belongs to another teacher.")
+    return load_owned(
+        session,
+        actor,
+        ClientProfile,
+        client_id,
+        owner="owner_id",
+        missing=ClientNotFound(client_id),
+        foreign="This client belongs to another teacher.",
+    )
 
 
-def create_client(session: Session, *, actor: UserRead | None, data: ClientInput | dict) -> ClientRead:
+def create_client(
+    session: Session, *, actor: UserRead | None, data: ClientInput | dict
+) -> ClientRead:
     teacher = require_teacher(actor)
     data = checked_client_input(data)
     client = ClientProfile(owner_id=teacher.id, **data.model_dump(mode="json"), archived=False)
@@ -173,9 +184,13 @@ def export_clients_json(session: Session, *, actor: UserRead | None, client_ids:
     """Profiles as JSON a colleague can import (ids, owners and counts left out)."""
     profiles = [get_client(session, actor=actor, client_id=cid).to_input() for cid in client_ids]
     return json.dumps(
-        {"format": "counseling-client-profiles", "version": 1,
-         "clients": [profile.model_dump(mode="json") for profile in profiles]},
-        indent=2, ensure_ascii=False,
+        {
+            "format": "counseling-client-profiles",
+            "version": 1,
+            "clients": [profile.model_dump(mode="json") for profile in profiles],
+        },
+        indent=2,
+        ensure_ascii=False,
     )
 
 
@@ -187,8 +202,10 @@ def import_clients_json(session: Session, *, actor: UserRead | None, raw: str) -
     except json.JSONDecodeError as error:
         raise ValidationError(f"This file is not valid JSON (line {error.lineno}).") from None
     except RecursionError:
-        raise ValidationError("This file is nested too deeply: it is not a client export. "
-                              "Import a file made with Download JSON.") from None
+        raise ValidationError(
+            "This file is nested too deeply: it is not a client export. "
+            "Import a file made with Download JSON."
+        ) from None
     items = document.get("clients") if isinstance(document, dict) else document
     if not isinstance(items, list) or not items:
         raise ValidationError("No client profiles found in this file.")

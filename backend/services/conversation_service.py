@@ -35,10 +35,20 @@ from backend.schemas.accounts import UserRead
 from backend.schemas.clients import ClientBrief, ClientRead
 from backend.schemas.conversations import MessageRead, SessionRead, Usage
 from backend.services import (
-    budget_service, client_service, event_service, output_guard, prompt_service, session_service,
+    budget_service,
+    client_service,
+    event_service,
+    output_guard,
+    prompt_service,
+    session_service,
 )
 from backend.services.anthropic_service import (
-    Completion, ErrorCategory, GatewayError, LLMGateway, classify, get_gateway,
+    Completion,
+    ErrorCategory,
+    GatewayError,
+    LLMGateway,
+    classify,
+    get_gateway,
 )
 from backend.services.session_service import ReplyInFlight
 from backend.utils.pricing import calculate_cost
@@ -120,7 +130,10 @@ def start_conversation(engine: Engine, *, actor: UserRead | None, client_id: int
             return existing
         client = _load_client(db, client_id)
         return session_service.create_session(
-            db, actor=actor, client_id=client_id, model=get_gateway().model,
+            db,
+            actor=actor,
+            client_id=client_id,
+            model=get_gateway().model,
             prompt_version=f"{prompt_service.PROMPT_TEMPLATE_VERSION}/p{client.version}",
         )
 
@@ -140,8 +153,14 @@ def validate_content(content: str) -> str:
     return text
 
 
-def submit_message(engine: Engine, *, actor: UserRead | None, session_id: int, content: str,
-                   gateway: LLMGateway | None = None) -> Reply:
+def submit_message(
+    engine: Engine,
+    *,
+    actor: UserRead | None,
+    session_id: int,
+    content: str,
+    gateway: LLMGateway | None = None,
+) -> Reply:
     """Store the student's message and start the client's reply; iterate the result to stream it.
 
     Raises an `AppError` (and stores nothing) when the message or its reply is refused.
@@ -157,8 +176,9 @@ def submit_message(engine: Engine, *, actor: UserRead | None, session_id: int, c
     return Reply(_ReplyJob(engine, gateway, ticket).start(), sent=sent)
 
 
-def request_reply(engine: Engine, *, actor: UserRead | None, session_id: int,
-                  gateway: LLMGateway | None = None) -> Reply:
+def request_reply(
+    engine: Engine, *, actor: UserRead | None, session_id: int, gateway: LLMGateway | None = None
+) -> Reply:
     """Ask again for the reply to the student's unanswered message (Retry, or after a reload)."""
     gateway = gateway or get_gateway()
     with unit_of_work(engine) as db:
@@ -169,11 +189,18 @@ def request_reply(engine: Engine, *, actor: UserRead | None, session_id: int,
     return Reply(_ReplyJob(engine, gateway, ticket).start())
 
 
-def send_message(engine: Engine, *, actor: UserRead | None, session_id: int, content: str,
-                 gateway: LLMGateway | None = None) -> ReplyOutcome:
+def send_message(
+    engine: Engine,
+    *,
+    actor: UserRead | None,
+    session_id: int,
+    content: str,
+    gateway: LLMGateway | None = None,
+) -> ReplyOutcome:
     """Store the student's message, then wait for the client's reply (scripts, tests)."""
-    return submit_message(engine, actor=actor, session_id=session_id, content=content,
-                          gateway=gateway).wait()
+    return submit_message(
+        engine, actor=actor, session_id=session_id, content=content, gateway=gateway
+    ).wait()
 
 
 @dataclass(frozen=True)
@@ -201,19 +228,30 @@ def _claim(db: Session, gateway: LLMGateway, chat: ChatSession) -> _Ticket:
         raise NothingToAnswer()
     history = format_history(turns, budget_tokens=budget)
     gateway.ensure_available()  # an open breaker refuses before any limit is counted
-    estimate = Usage(input_tokens=estimate_tokens(system) + estimate_messages_tokens(history),
-                     output_tokens=settings.anthropic_max_tokens)
+    estimate = Usage(
+        input_tokens=estimate_tokens(system) + estimate_messages_tokens(history),
+        output_tokens=settings.anthropic_max_tokens,
+    )
     budget_service.serialize_checks(db)
     budget_service.check_budgets(db, settings, user_id=chat.user_id)
     get_rate_limiter().hit_message(chat.user_id)
     claim_id = session_service.claim_reply(
-        chat, seconds=settings.reply_timeout_seconds + CLAIM_GRACE_SECONDS,
+        chat,
+        seconds=settings.reply_timeout_seconds + CLAIM_GRACE_SECONDS,
         reserve_tokens=estimate.total_tokens,
         reserve_cost=calculate_cost(gateway.model, estimate, settings.model_prices_json)
-        or Decimal(0))
-    return _Ticket(chat.id, chat.user_id, claim_id, client, system, history,
-                   student_turns=sum(1 for role, _ in turns if role == MessageRole.user),
-                   deadline=time.monotonic() + settings.reply_timeout_seconds)
+        or Decimal(0),
+    )
+    return _Ticket(
+        chat.id,
+        chat.user_id,
+        claim_id,
+        client,
+        system,
+        history,
+        student_turns=sum(1 for role, _ in turns if role == MessageRole.user),
+        deadline=time.monotonic() + settings.reply_timeout_seconds,
+    )
 
 
 def format_history(turns: list[tuple[str, str]], *, budget_tokens: int) -> list[dict]:
@@ -302,8 +340,9 @@ class _ReplyJob:
         self._counted_cost: Decimal | None = Decimal(0)
 
     def start(self) -> _ReplyJob:
-        thread = threading.Thread(target=self._run, name=f"reply-{self.ticket.session_id}",
-                                  daemon=True)
+        thread = threading.Thread(
+            target=self._run, name=f"reply-{self.ticket.session_id}", daemon=True
+        )
         with _running_lock:
             _running.add(thread)
         thread.start()
@@ -313,8 +352,9 @@ class _ReplyJob:
         """The page waited past the deadline: free the conversation for a Retry."""
         self._given_up.set()
         with unit_of_work(self.engine) as db:
-            session_service.release_claim(db, session_id=self.ticket.session_id,
-                                          claim_id=self.ticket.claim_id)
+            session_service.release_claim(
+                db, session_id=self.ticket.session_id, claim_id=self.ticket.claim_id
+            )
         error = GatewayError(ErrorCategory.timeout, detail="reply deadline passed")
         self.outcome = self._failed(error, log=True)
 
@@ -343,12 +383,19 @@ class _ReplyJob:
         ticket = self.ticket
         system = ticket.system
         for _attempt in range(2):
-            guard = output_guard.guard_for(ticket.client, student_turns=ticket.student_turns,
-                                           run_words=get_settings().output_guard_words)
+            guard = output_guard.guard_for(
+                ticket.client,
+                student_turns=ticket.student_turns,
+                run_words=get_settings().output_guard_words,
+            )
             self._counted, self._counted_cost = Usage(), Decimal(0)
             stream = self.gateway.stream_reply(
-                system, ticket.history, demo_profile=ticket.client, on_start=self._record_start,
-                deadline=ticket.deadline)
+                system,
+                ticket.history,
+                demo_profile=ticket.client,
+                on_start=self._record_start,
+                deadline=ticket.deadline,
+            )
             chunks = iter(stream)
             try:
                 for text in chunks:
@@ -374,16 +421,19 @@ class _ReplyJob:
             self._log_leak(guard.leaked, billed)
             self._record_unkept(billed)
             system = ticket.system + output_guard.correction(guard.leaked)
-        raise ReplyWithheld(f"{ticket.client.name}'s reply was held back because it broke "
-                            "character. Press Retry to ask again.")
+        raise ReplyWithheld(
+            f"{ticket.client.name}'s reply was held back because it broke "
+            "character. Press Retry to ask again."
+        )
 
     # Accounting (each in its own short transaction) ---------------------------------------------
     def _record_start(self, usage: Usage, model: str) -> None:
         """As soon as `message_start` arrives: a crash now loses at most the output."""
         cost = calculate_cost(model, usage, get_settings().model_prices_json)
         with unit_of_work(self.engine) as db:
-            session_service.record_usage(db, session_id=self.ticket.session_id, usage=usage,
-                                         cost=cost, model=model)
+            session_service.record_usage(
+                db, session_id=self.ticket.session_id, usage=usage, cost=cost, model=model
+            )
         self._counted, self._counted_cost = usage, cost
 
     def _record_unkept(self, partial: Completion | None) -> None:
@@ -394,65 +444,105 @@ class _ReplyJob:
         rest = partial.usage.minus(self._counted)
         cost = None if partial.cost is None else partial.cost - (self._counted_cost or 0)
         with unit_of_work(self.engine) as db:
-            session_service.record_usage(db, session_id=self.ticket.session_id, usage=rest,
-                                         cost=cost, model=partial.model,
-                                         unpriced=partial.cost is None)
-            event_service.record(
-                db, "info", "partial_reply", "A reply was cut off; its tokens were still billed.",
+            session_service.record_usage(
+                db,
                 session_id=self.ticket.session_id,
-                details={"request_id": partial.request_id,
-                         "input_tokens": partial.usage.input_tokens,
-                         "output_tokens_estimated": partial.usage.output_tokens,
-                         "cache_write_tokens": partial.usage.cache_write_tokens,
-                         "cache_read_tokens": partial.usage.cache_read_tokens,
-                         "cost": str(partial.cost)})
+                usage=rest,
+                cost=cost,
+                model=partial.model,
+                unpriced=partial.cost is None,
+            )
+            event_service.record(
+                db,
+                "info",
+                "partial_reply",
+                "A reply was cut off; its tokens were still billed.",
+                session_id=self.ticket.session_id,
+                details={
+                    "request_id": partial.request_id,
+                    "input_tokens": partial.usage.input_tokens,
+                    "output_tokens_estimated": partial.usage.output_tokens,
+                    "cache_write_tokens": partial.usage.cache_write_tokens,
+                    "cache_read_tokens": partial.usage.cache_read_tokens,
+                    "cost": str(partial.cost),
+                },
+            )
         self._counted = partial.usage
 
     def _store(self, completion: Completion) -> ReplyOutcome:
         if not completion.text.strip():
             self._record_unkept(completion)
-            return ReplyOutcome(notice="The reply came back empty. Press Retry.",
-                                error=ConflictError("Empty reply."))
+            return ReplyOutcome(
+                notice="The reply came back empty. Press Retry.",
+                error=ConflictError("Empty reply."),
+            )
         with unit_of_work(self.engine) as db:
             stored = session_service.store_reply(
-                db, session_id=self.ticket.session_id, claim_id=self.ticket.claim_id,
-                content=completion.text, usage=completion.usage, cost=completion.cost,
-                model=completion.model, counted=self._counted, counted_cost=self._counted_cost,
+                db,
+                session_id=self.ticket.session_id,
+                claim_id=self.ticket.claim_id,
+                content=completion.text,
+                usage=completion.usage,
+                cost=completion.cost,
+                model=completion.model,
+                counted=self._counted,
+                counted_cost=self._counted_cost,
                 latency_ms=completion.latency_ms,
-                time_to_first_token_ms=completion.time_to_first_token_ms)
+                time_to_first_token_ms=completion.time_to_first_token_ms,
+            )
             if stored is not None and completion.cost is None:
-                event_service.record(db, "warning", "pricing",
-                                     f"Model {completion.model} has no price; its cost is unknown.",
-                                     session_id=self.ticket.session_id)
+                event_service.record(
+                    db,
+                    "warning",
+                    "pricing",
+                    f"Model {completion.model} has no price; its cost is unknown.",
+                    session_id=self.ticket.session_id,
+                )
         if stored is None:  # the page gave up on it and may have asked again: do not stack replies
             self._record_unkept(completion)
-            return ReplyOutcome(notice="The reply arrived too late and was not kept. Press Retry.",
-                                error=ConflictError("Claim given up."))
+            return ReplyOutcome(
+                notice="The reply arrived too late and was not kept. Press Retry.",
+                error=ConflictError("Claim given up."),
+            )
         message, totals = stored
         return ReplyOutcome(message=message, session=totals)
 
     def _release(self) -> None:
         with unit_of_work(self.engine) as db:
-            session_service.release_claim(db, session_id=self.ticket.session_id,
-                                          claim_id=self.ticket.claim_id)
+            session_service.release_claim(
+                db, session_id=self.ticket.session_id, claim_id=self.ticket.claim_id
+            )
 
     def _log_leak(self, leaked: str, completion: Completion | None) -> None:
         with unit_of_work(self.engine) as db:
             event_service.record(
-                db, "warning", "output_guard",
+                db,
+                "warning",
+                "output_guard",
                 f"A reply was stopped before the student saw it: it repeated {leaked}.",
-                user_id=self.ticket.user_id, session_id=self.ticket.session_id,
-                details={"request_id": completion.request_id if completion else None})
+                user_id=self.ticket.user_id,
+                session_id=self.ticket.session_id,
+                details={"request_id": completion.request_id if completion else None},
+            )
 
     def _failed(self, error: GatewayError, *, log: bool) -> ReplyOutcome:
         """Log the failure (no secrets) and return a notice never stored as the client's words."""
         if log:
             with unit_of_work(self.engine) as db:
                 event_service.record(
-                    db, error.severity, f"api_{error.category}", error.summary,
-                    user_id=self.ticket.user_id, session_id=self.ticket.session_id,
-                    details={"request_id": error.request_id, "status": error.status,
-                             "detail": error.detail, "retryable": error.retryable})
+                    db,
+                    error.severity,
+                    f"api_{error.category}",
+                    error.summary,
+                    user_id=self.ticket.user_id,
+                    session_id=self.ticket.session_id,
+                    details={
+                        "request_id": error.request_id,
+                        "status": error.status,
+                        "detail": error.detail,
+                        "retryable": error.retryable,
+                    },
+                )
         notice = fallback_notice(self.ticket.client.name, self.ticket.session_id, error)
         return ReplyOutcome(notice=notice, error=error)
 

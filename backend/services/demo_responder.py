@@ -9,9 +9,12 @@ from __future__ import annotations
 import hashlib
 
 STYLE_OPENERS = {
-    "plain": "", "upset": "Honestly, this is hard to talk about. ", "verbose": "Well, where do I "
-    "even begin... ", "reserved": "", "tangent": "Funny, that reminds me of something else, but "
-    "anyway. ", "pleasing": "Sorry, I hope this is the kind of thing you want to hear. ",
+    "plain": "",
+    "upset": "Honestly, this is hard to talk about. ",
+    "verbose": "Well, where do I even begin... ",
+    "reserved": "",
+    "tangent": "Funny, that reminds me of something else, but anyway. ",
+    "pleasing": "Sorry, I hope this is the kind of thing you want to hear. ",
 }
 
 REPLIES = [

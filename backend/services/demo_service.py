@@ -26,46 +26,58 @@ DEMO_ASSIGNMENT = "Demo assignment: first interviews"
 
 DEMO_CLIENTS: list[ClientInput] = [
     ClientInput(
-        name="Maya Thompson", age=19, gender="she/her", occupation="First-year nursing student",
+        name="Maya Thompson",
+        age=19,
+        gender="she/her",
+        occupation="First-year nursing student",
         cultural_background="Grew up in a small town; first in her family at university",
         background="Moved three hours from home for university. Was a top student in high "
-                   "school. Her parents run a hardware store and call every Sunday.",
+        "school. Her parents run a hardware store and call every Sunday.",
         presenting_concern="Panic before exams and trouble sleeping since midterms started. "
-                           "She is thinking about dropping out.",
+        "She is thinking about dropping out.",
         challenges="Feels she must not worry her parents; minimises her distress.",
         personality_traits=["anxious", "people-pleasing", "self-critical"],
-        communication_style="pleasing", difficulty="beginner",
+        communication_style="pleasing",
+        difficulty="beginner",
         learning_goals="Open questions, reflecting feelings, and exploring the exam anxiety.",
         hidden_information="She failed her first anatomy exam and has not told anyone, "
-                           "including her parents.",
+        "including her parents.",
         opening_line="Hi... thanks for seeing me. I'm sure other people need this more than I do.",
     ),
     ClientInput(
-        name="Daniel Reyes", age=42, gender="he/him", occupation="Warehouse supervisor",
+        name="Daniel Reyes",
+        age=42,
+        gender="he/him",
+        occupation="Warehouse supervisor",
         cultural_background="Mexican-American, Catholic upbringing",
         background="Married 15 years, two teenage children. Was referred by his employer after "
-                   "an argument with a coworker.",
+        "an argument with a coworker.",
         presenting_concern="Sent by work after losing his temper. Says he does not need to be here.",
         challenges="Distrusts counseling; feels judged; drinks more than he admits.",
         personality_traits=["defensive", "irritable", "skeptical"],
-        communication_style="reserved", difficulty="advanced",
+        communication_style="reserved",
+        difficulty="advanced",
         learning_goals="Building rapport with an involuntary client; rolling with resistance.",
         hidden_information="His father died six months ago and he has not grieved; he drinks "
-                           "most nights since.",
+        "most nights since.",
         opening_line="Look, HR said I have to be here. So let's just get this over with.",
     ),
     ClientInput(
-        name="Ruth Okafor", age=67, gender="she/her", occupation="Retired schoolteacher",
+        name="Ruth Okafor",
+        age=67,
+        gender="she/her",
+        occupation="Retired schoolteacher",
         cultural_background="Nigerian-born, has lived in the city for forty years",
         background="Widowed two years ago. Her daughter lives abroad. Volunteers at the library.",
         presenting_concern="Feeling lonely and 'not herself' since her best friend moved into "
-                           "assisted living.",
+        "assisted living.",
         challenges="Tends to drift into long stories; avoids talking about her own feelings.",
         personality_traits=["talkative", "ambivalent", "tearful"],
-        communication_style="tangent", difficulty="intermediate",
+        communication_style="tangent",
+        difficulty="intermediate",
         learning_goals="Gently focusing a talkative client; summarising; exploring grief.",
         hidden_information="She has stopped taking her blood-pressure medication because she "
-                           "'doesn't see the point anymore'.",
+        "'doesn't see the point anymore'.",
         opening_line=None,
     ),
 ]
@@ -80,8 +92,15 @@ class DemoResult:
     created: list[str] = field(default_factory=list)
 
 
-def _ensure_user(session: Session, result: DemoResult, *, username: str, display_name: str,
-                 role: Role, password: str | None) -> UserRead:
+def _ensure_user(
+    session: Session,
+    result: DemoResult,
+    *,
+    username: str,
+    display_name: str,
+    role: Role,
+    password: str | None,
+) -> UserRead:
     user = session.scalar(select(User).where(User.username == username))
     if user is not None:
         return UserRead.model_validate(user)
@@ -97,41 +116,69 @@ def _ensure_user(session: Session, result: DemoResult, *, username: str, display
 def seed_demo(session: Session, *, password: str | None = None) -> DemoResult:
     """Create whatever part of the demo data is missing; return what to log in with."""
     result = DemoResult()
-    teacher = _ensure_user(session, result, username=DEMO_TEACHER, display_name="Demo Teacher",
-                           role=Role.teacher, password=password)
-    student = _ensure_user(session, result, username=DEMO_STUDENT, display_name="Demo Student",
-                           role=Role.student, password=password)
+    teacher = _ensure_user(
+        session,
+        result,
+        username=DEMO_TEACHER,
+        display_name="Demo Teacher",
+        role=Role.teacher,
+        password=password,
+    )
+    student = _ensure_user(
+        session,
+        result,
+        username=DEMO_STUDENT,
+        display_name="Demo Student",
+        role=Role.student,
+        password=password,
+    )
     result.teacher, result.student = teacher, student
 
-    section = session.scalar(select(Section).where(
-        Section.teacher_id == teacher.id, Section.name == DEMO_SECTION))
+    section = session.scalar(
+        select(Section).where(Section.teacher_id == teacher.id, Section.name == DEMO_SECTION)
+    )
     if section is None:
         section_id = section_service.create_section(session, actor=teacher, name=DEMO_SECTION).id
         section = session.get(Section, section_id)
         result.created.append("section")
     result.join_code = section.join_code
-    if session.scalar(select(Enrollment.id).where(
-            Enrollment.section_id == section.id, Enrollment.student_id == student.id)) is None:
+    if (
+        session.scalar(
+            select(Enrollment.id).where(
+                Enrollment.section_id == section.id, Enrollment.student_id == student.id
+            )
+        )
+        is None
+    ):
         section_service.enroll(session, section_id=section.id, student_id=student.id)
 
     client_ids = []
     for profile in DEMO_CLIENTS:
-        existing = session.scalar(select(ClientProfile.id).where(
-            ClientProfile.owner_id == teacher.id, ClientProfile.name == profile.name))
+        existing = session.scalar(
+            select(ClientProfile.id).where(
+                ClientProfile.owner_id == teacher.id, ClientProfile.name == profile.name
+            )
+        )
         if existing is None:
             existing = client_service.create_client(session, actor=teacher, data=profile).id
             result.created.append(f"client {profile.name}")
         client_ids.append(existing)
 
-    assignment = session.scalar(select(Assignment).where(
-        Assignment.section_id == section.id, Assignment.title == DEMO_ASSIGNMENT))
+    assignment = session.scalar(
+        select(Assignment).where(
+            Assignment.section_id == section.id, Assignment.title == DEMO_ASSIGNMENT
+        )
+    )
     if assignment is None:
         created = assignment_service.create_assignment(
-            session, actor=teacher, section_id=section.id,
+            session,
+            actor=teacher,
+            section_id=section.id,
             data=AssignmentInput(
-                title=DEMO_ASSIGNMENT, client_ids=client_ids,
+                title=DEMO_ASSIGNMENT,
+                client_ids=client_ids,
                 instructions="Hold a 10-15 minute first interview with each client. Focus on "
-                             "open questions and reflections; do not rush to advice.",
+                "open questions and reflections; do not rush to advice.",
             ),
         )
         assignment_id = created.id
@@ -139,6 +186,7 @@ def seed_demo(session: Session, *, password: str | None = None) -> DemoResult:
     else:
         assignment_id = assignment.id
     if session.get(Assignment, assignment_id).status != AssignmentStatus.published.value:
-        assignment_service.set_published(session, actor=teacher, assignment_id=assignment_id,
-                                         published=True)
+        assignment_service.set_published(
+            session, actor=teacher, assignment_id=assignment_id, published=True
+        )
     return result

@@ -23,8 +23,10 @@ REDACTED = "[redacted]"
 _SECRET_PATTERNS = (
     re.compile(r"sk-ant-[A-Za-z0-9_\-]+"),
     re.compile(r"(?i)(\bbearer\s+)[A-Za-z0-9._~+/=\-]+"),
-    re.compile(r"(?i)(\b(?:x-api-key|api[_-]?key|authorization)[\"']?\s*[:=]\s*[\"']?)"
-               r"(?:bearer\s+)?[^\s\"',;}]+"),
+    re.compile(
+        r"(?i)(\b(?:x-api-key|api[_-]?key|authorization)[\"']?\s*[:=]\s*[\"']?)"
+        r"(?:bearer\s+)?[^\s\"',;}]+"
+    ),
 )
 #: The longest message and detail value stored (whatever the caller passes: one place).
 MAX_MESSAGE_CHARS = 1000
@@ -40,8 +42,10 @@ def redact(text: str) -> str:
     if key is not None and key.get_secret_value():
         text = text.replace(key.get_secret_value(), REDACTED)
     for pattern in _SECRET_PATTERNS:
-        text = pattern.sub(lambda found: (found.group(1) if pattern.groups else "") + REDACTED,
-                           text)
+        keep = bool(pattern.groups)  # a pattern with a group keeps its label ("x-api-key: ")
+        text = pattern.sub(
+            lambda found, keep=keep: (found.group(1) if keep else "") + REDACTED, text
+        )
     return text
 
 
@@ -60,20 +64,36 @@ def _clean(value: Any, depth: int = 0) -> Any:
 
 
 def record(
-    session: Session, severity: str | Severity, category: str, message: str, *,
-    user_id: int | None = None, session_id: int | None = None, details: dict | None = None,
+    session: Session,
+    severity: str | Severity,
+    category: str,
+    message: str,
+    *,
+    user_id: int | None = None,
+    session_id: int | None = None,
+    details: dict | None = None,
 ) -> None:
     """Add an event to the caller's transaction (secrets scrubbed, every value bounded)."""
-    session.add(Event(
-        severity=Severity(severity).value, category=category[:40],
-        message=bounded(redact(message), MAX_MESSAGE_CHARS), user_id=user_id,
-        session_id=session_id, details=_clean(dict(details or {})),
-    ))
+    session.add(
+        Event(
+            severity=Severity(severity).value,
+            category=category[:40],
+            message=bounded(redact(message), MAX_MESSAGE_CHARS),
+            user_id=user_id,
+            session_id=session_id,
+            details=_clean(dict(details or {})),
+        )
+    )
 
 
 def list_events(
-    session: Session, *, actor: UserRead | None, severities: list[str] | None = None,
-    categories: list[str] | None = None, since: datetime | None = None, limit: int = 200,
+    session: Session,
+    *,
+    actor: UserRead | None,
+    severities: list[str] | None = None,
+    categories: list[str] | None = None,
+    since: datetime | None = None,
+    limit: int = 200,
 ) -> list[EventRead]:
     """Newest first, for the admin's error log."""
     require_admin(actor)
@@ -104,15 +124,20 @@ def event_exists_since(session: Session, *, category: str, key: str, since: date
 # Reading the log --------------------------------------------------------------------------------
 #: Readable names for the categories the product logs (API failures are named by the gateway).
 CATEGORY_LABELS = {
-    "auth": "Log-in", "accounts": "Accounts", "budget": "Budget", "pricing": "Pricing",
-    "partial_reply": "Cut-off reply", "output_guard": "Reply held back",
+    "auth": "Log-in",
+    "accounts": "Accounts",
+    "budget": "Budget",
+    "pricing": "Pricing",
+    "partial_reply": "Cut-off reply",
+    "output_guard": "Reply held back",
 }
 
 
 def category_label(category: str) -> str:
     """'api_server_error' -> 'API: server error'; 'partial_reply' -> 'Cut-off reply'."""
     if category.startswith("api_"):
-        from backend.services.anthropic_service import CATEGORY_LABELS as API_LABELS, ErrorCategory
+        from backend.services.anthropic_service import CATEGORY_LABELS as API_LABELS
+        from backend.services.anthropic_service import ErrorCategory
 
         kind = category.removeprefix("api_")
         try:

@@ -10,10 +10,15 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import and_, case, delete, func, insert, literal_column, select
 from sqlalchemy.orm import Session
 
-from backend.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
 from backend.db import upsert_add
+from backend.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
 from backend.models import (
-    ChatSession, ClientProfile, FeedbackTally, Message, MessageRating, SessionFeedback,
+    ChatSession,
+    ClientProfile,
+    FeedbackTally,
+    Message,
+    MessageRating,
+    SessionFeedback,
 )
 from backend.models.base import utcnow
 from backend.models.enums import MessageRole, SessionStatus
@@ -51,7 +56,12 @@ class FeedbackShare:
 
 
 def submit_session_feedback(
-    session: Session, *, actor: UserRead | None, session_id: int, realism: int, usefulness: int,
+    session: Session,
+    *,
+    actor: UserRead | None,
+    session_id: int,
+    realism: int,
+    usefulness: int,
     comment: str = "",
 ) -> FeedbackRead:
     """The student's view of a finished session (sending it again updates it)."""
@@ -61,15 +71,20 @@ def submit_session_feedback(
         raise PermissionDeniedError("Only the person who had this conversation can rate it.")
     if chat.status != SessionStatus.completed:
         raise ConflictError("End the session first, then tell us how it went.")
-    errors = {name: "Choose 1 to 5." for name, value in
-              (("realism", realism), ("usefulness", usefulness)) if not 1 <= int(value) <= 5}
+    errors = {
+        name: "Choose 1 to 5."
+        for name, value in (("realism", realism), ("usefulness", usefulness))
+        if not 1 <= int(value) <= 5
+    }
     try:
         comment = clean_text(comment, field="comment", label="The comment", max_chars=MAX_COMMENT)
     except ValidationError as error:
         errors |= error.field_errors
     if errors:
         raise ValidationError("Please correct the feedback form.", errors)
-    feedback = session.scalar(select(SessionFeedback).where(SessionFeedback.session_id == session_id))
+    feedback = session.scalar(
+        select(SessionFeedback).where(SessionFeedback.session_id == session_id)
+    )
     before = None if feedback is None else _form_is_positive(feedback.realism, feedback.usefulness)
     if feedback is None:
         feedback = SessionFeedback(session_id=session_id, user_id=actor.id)
@@ -85,7 +100,9 @@ def get_session_feedback(
     session: Session, *, actor: UserRead | None, session_id: int
 ) -> FeedbackRead | None:
     session_service.get_session(session, actor=actor, session_id=session_id)  # access check
-    feedback = session.scalar(select(SessionFeedback).where(SessionFeedback.session_id == session_id))
+    feedback = session.scalar(
+        select(SessionFeedback).where(SessionFeedback.session_id == session_id)
+    )
     return FeedbackRead.model_validate(feedback) if feedback else None
 
 
@@ -123,8 +140,9 @@ def _tally(session: Session, client_id: int, before: bool | None, after: bool | 
     positive = int(bool(after)) - int(bool(before))
     total = int(after is not None) - int(before is not None)
     if positive or total:
-        upsert_add(session, FeedbackTally, {"client_id": client_id},
-                   {"positive": positive, "total": total})
+        upsert_add(
+            session, FeedbackTally, {"client_id": client_id}, {"positive": positive, "total": total}
+        )
 
 
 def reply_ratings(session: Session, *, actor: UserRead | None, session_id: int) -> dict[int, bool]:
@@ -150,16 +168,22 @@ def feedback_shares(
         rows = session.execute(
             select(ClientProfile.name, FeedbackTally.positive, FeedbackTally.total)
             .join(ClientProfile, ClientProfile.id == FeedbackTally.client_id)
-            .where(FeedbackTally.total > 0).order_by(ClientProfile.name)).all()
+            .where(FeedbackTally.total > 0)
+            .order_by(ClientProfile.name)
+        ).all()
     else:
         counted = _count_feedback(session_service.readable_sessions_filter(actor), since)
         rows = session.execute(
             select(ClientProfile.name, counted.c.positive, counted.c.total)
             .join(ClientProfile, ClientProfile.id == counted.c.client_id)
-            .order_by(ClientProfile.name)).all()
-    by_client = [FeedbackShare(name, int(positive or 0), int(total)) for name, positive, total in rows]
-    overall = FeedbackShare("All clients", sum(s.positive for s in by_client),
-                            sum(s.total for s in by_client))
+            .order_by(ClientProfile.name)
+        ).all()
+    by_client = [
+        FeedbackShare(name, int(positive or 0), int(total)) for name, positive, total in rows
+    ]
+    overall = FeedbackShare(
+        "All clients", sum(s.positive for s in by_client), sum(s.total for s in by_client)
+    )
     return overall, by_client
 
 
@@ -167,15 +191,26 @@ def rebuild_tallies(session: Session) -> None:
     """Recount every client's tally from the feedback rows (after a bulk import)."""
     session.execute(delete(FeedbackTally))
     counted = _count_feedback(True, None)
-    session.execute(insert(FeedbackTally).from_select(
-        ["client_id", "positive", "total"],
-        select(counted.c.client_id, counted.c.positive, counted.c.total)))
+    session.execute(
+        insert(FeedbackTally).from_select(
+            ["client_id", "positive", "total"],
+            select(counted.c.client_id, counted.c.positive, counted.c.total),
+        )
+    )
 
 
 def _count_feedback(readable, since: datetime | None):
     """(client_id, positive, total) over forms and reply ratings of the readable sessions."""
-    form_positive = case((and_(SessionFeedback.realism >= POSITIVE_SCORE,
-                               SessionFeedback.usefulness >= POSITIVE_SCORE), 1), else_=0)
+    form_positive = case(
+        (
+            and_(
+                SessionFeedback.realism >= POSITIVE_SCORE,
+                SessionFeedback.usefulness >= POSITIVE_SCORE,
+            ),
+            1,
+        ),
+        else_=0,
+    )
     forms = (
         select(ChatSession.client_id.label("client_id"), form_positive.label("positive"))
         .select_from(SessionFeedback)
@@ -184,8 +219,10 @@ def _count_feedback(readable, since: datetime | None):
         .where(readable)
     )
     thumbs = (
-        select(ChatSession.client_id.label("client_id"),
-               case((MessageRating.positive, 1), else_=0).label("positive"))
+        select(
+            ChatSession.client_id.label("client_id"),
+            case((MessageRating.positive, 1), else_=0).label("positive"),
+        )
         .select_from(MessageRating)
         # "+ 0" keeps SQLite from walking every message to find the (few) ratings.
         .join(Message, Message.id == MessageRating.message_id + literal_column("0"))
@@ -196,8 +233,15 @@ def _count_feedback(readable, since: datetime | None):
         forms = forms.where(SessionFeedback.updated_at >= since)
         thumbs = thumbs.where(MessageRating.created_at >= since)
     every = forms.union_all(thumbs).subquery()
-    return (select(every.c.client_id, func.sum(every.c.positive).label("positive"),
-                   func.count().label("total")).group_by(every.c.client_id).subquery())
+    return (
+        select(
+            every.c.client_id,
+            func.sum(every.c.positive).label("positive"),
+            func.count().label("total"),
+        )
+        .group_by(every.c.client_id)
+        .subquery()
+    )
 
 
 # What teachers see -------------------------------------------------------------------------------
@@ -215,8 +259,11 @@ class SessionFeedbackSummary:
     @property
     def label(self) -> str:
         """'realism 2/5 · useful 5/5 · thumbs 1 up, 0 down' (for a table cell)."""
-        parts = [] if self.realism is None else [f"realism {self.realism}/5",
-                                                 f"useful {self.usefulness}/5"]
+        parts = (
+            []
+            if self.realism is None
+            else [f"realism {self.realism}/5", f"useful {self.usefulness}/5"]
+        )
         if self.thumbs_up or self.thumbs_down:
             parts.append(f"thumbs {self.thumbs_up} up, {self.thumbs_down} down")
         return " · ".join(parts)
@@ -242,23 +289,44 @@ def session_feedback(
     if not ids:
         return {}
     readable = select(ChatSession.id).where(
-        ChatSession.id.in_(ids), session_service.readable_sessions_filter(actor))
-    forms = {row.session_id: row for row in session.execute(
-        select(SessionFeedback.session_id, SessionFeedback.realism, SessionFeedback.usefulness,
-               SessionFeedback.comment).where(SessionFeedback.session_id.in_(readable)))}
-    thumbs = {session_id: (int(up or 0), int(down or 0)) for session_id, up, down in session.execute(
-        select(Message.session_id,
-               func.count().filter(MessageRating.positive.is_(True)),
-               func.count().filter(MessageRating.positive.is_(False)))
-        .join(Message, Message.id == MessageRating.message_id)
-        .where(Message.session_id.in_(readable)).group_by(Message.session_id))}
+        ChatSession.id.in_(ids), session_service.readable_sessions_filter(actor)
+    )
+    forms = {
+        row.session_id: row
+        for row in session.execute(
+            select(
+                SessionFeedback.session_id,
+                SessionFeedback.realism,
+                SessionFeedback.usefulness,
+                SessionFeedback.comment,
+            ).where(SessionFeedback.session_id.in_(readable))
+        )
+    }
+    thumbs = {
+        session_id: (int(up or 0), int(down or 0))
+        for session_id, up, down in session.execute(
+            select(
+                Message.session_id,
+                func.count().filter(MessageRating.positive.is_(True)),
+                func.count().filter(MessageRating.positive.is_(False)),
+            )
+            .join(Message, Message.id == MessageRating.message_id)
+            .where(Message.session_id.in_(readable))
+            .group_by(Message.session_id)
+        )
+    }
     summaries = {}
     for session_id in forms.keys() | thumbs.keys():
         form = forms.get(session_id)
         up, down = thumbs.get(session_id, (0, 0))
         summaries[session_id] = SessionFeedbackSummary(
-            session_id, form.realism if form else None, form.usefulness if form else None,
-            form.comment if form else "", up, down)
+            session_id,
+            form.realism if form else None,
+            form.usefulness if form else None,
+            form.comment if form else "",
+            up,
+            down,
+        )
     return summaries
 
 
@@ -271,22 +339,35 @@ def client_feedback(
         return {}
     readable = session_service.readable_sessions_filter(actor)
     counted = _count_feedback(readable, None)
-    shares = {client_id: FeedbackShare("", int(positive or 0), int(total))
-              for client_id, positive, total in session.execute(
-                  select(counted.c.client_id, counted.c.positive, counted.c.total)
-                  .where(counted.c.client_id.in_(client_ids)))}
+    shares = {
+        client_id: FeedbackShare("", int(positive or 0), int(total))
+        for client_id, positive, total in session.execute(
+            select(counted.c.client_id, counted.c.positive, counted.c.total).where(
+                counted.c.client_id.in_(client_ids)
+            )
+        )
+    }
     newest = (
-        select(ChatSession.client_id, SessionFeedback.comment,
-               func.row_number().over(partition_by=ChatSession.client_id,
-                                      order_by=(SessionFeedback.updated_at.desc(),
-                                                SessionFeedback.id.desc())).label("rank"))
+        select(
+            ChatSession.client_id,
+            SessionFeedback.comment,
+            func.row_number()
+            .over(
+                partition_by=ChatSession.client_id,
+                order_by=(SessionFeedback.updated_at.desc(), SessionFeedback.id.desc()),
+            )
+            .label("rank"),
+        )
         .join(ChatSession, ChatSession.id == SessionFeedback.session_id)
         .where(ChatSession.client_id.in_(client_ids), SessionFeedback.comment != "", readable)
-        .subquery())
+        .subquery()
+    )
     said: dict[int, list[str]] = {}
     for client_id, comment, _rank in session.execute(
-            select(newest).where(newest.c.rank <= comments).order_by(newest.c.client_id,
-                                                                       newest.c.rank)):
+        select(newest).where(newest.c.rank <= comments).order_by(newest.c.client_id, newest.c.rank)
+    ):
         said.setdefault(client_id, []).append(comment)
-    return {client_id: ClientFeedback(client_id, share, said.get(client_id, []))
-            for client_id, share in shares.items()}
+    return {
+        client_id: ClientFeedback(client_id, share, said.get(client_id, []))
+        for client_id, share in shares.items()
+    }

@@ -11,7 +11,11 @@ from sqlalchemy import Engine, text
 from backend.config import get_settings
 from backend.services import event_service
 from backend.services.anthropic_service import (
-    ErrorCategory, GatewayError, HealthStatus, LLMGateway, get_gateway,
+    ErrorCategory,
+    GatewayError,
+    HealthStatus,
+    LLMGateway,
+    get_gateway,
 )
 from backend.utils.formatting import format_usd
 
@@ -29,12 +33,13 @@ def database_health(engine: Engine) -> ServiceHealth:
     try:
         with engine.connect() as connection:
             connection.execute(text("SELECT 1"))
-    except Exception as error:  # noqa: BLE001 - report any failure as the status
+    except Exception as error:
         return ServiceHealth("Database", HealthStatus.unavailable, type(error).__name__)
     elapsed = (time.perf_counter() - started) * 1000
     status = HealthStatus.healthy if elapsed < 250 else HealthStatus.degraded
-    return ServiceHealth("Database", status, f"{engine.dialect.name}, round trip {elapsed:.1f} ms",
-                         round(elapsed, 1))
+    return ServiceHealth(
+        "Database", status, f"{engine.dialect.name}, round trip {elapsed:.1f} ms", round(elapsed, 1)
+    )
 
 
 def redis_health() -> ServiceHealth | None:
@@ -47,19 +52,23 @@ def redis_health() -> ServiceHealth | None:
     started = time.perf_counter()
     try:
         redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2).ping()
-    except Exception as error:  # noqa: BLE001 - report any failure as the status
+    except Exception as error:
         return ServiceHealth("Redis", HealthStatus.unavailable, type(error).__name__)
     elapsed = (time.perf_counter() - started) * 1000
-    return ServiceHealth("Redis", HealthStatus.healthy, f"round trip {elapsed:.1f} ms",
-                         round(elapsed, 1))
+    return ServiceHealth(
+        "Redis", HealthStatus.healthy, f"round trip {elapsed:.1f} ms", round(elapsed, 1)
+    )
 
 
 def api_health() -> ServiceHealth:
     """From the circuit breaker and this process's recent calls (the gateway's health window);
     the detail says what the status is based on."""
     health = get_gateway().health()
-    median = f"; median reply {health.median_latency_ms / 1000:.1f} s" \
-        if health.median_latency_ms else ""
+    median = (
+        f"; median reply {health.median_latency_ms / 1000:.1f} s"
+        if health.median_latency_ms
+        else ""
+    )
     calls = f"{health.calls} recent call{'s' if health.calls != 1 else ''}"
     detail = f"{health.reason} Breaker {health.breaker.value.replace('_', '-')}; {calls}{median}."
     return ServiceHealth("Anthropic API", health.status, detail, health.median_latency_ms)
@@ -81,7 +90,7 @@ class ConnectionCheck:
 ADVICE = {
     ErrorCategory.authentication: "Check ANTHROPIC_API_KEY, then restart the app.",
     ErrorCategory.permission: "Check the account's billing and the key's permissions in the "
-                              "Anthropic console.",
+    "Anthropic console.",
     ErrorCategory.not_found: "Check ANTHROPIC_MODEL: the API does not know this model.",
     ErrorCategory.bad_request: "The API refused the request; the detail above says why.",
     ErrorCategory.connection: "Check the network and ANTHROPIC_BASE_URL (if set), then test again.",
@@ -104,23 +113,33 @@ def check_connection(gateway: LLMGateway | None = None) -> ConnectionCheck:
     """
     gateway = gateway or get_gateway()
     if gateway.demo_mode:
-        return ConnectionCheck(False, "Demo mode: ANTHROPIC_API_KEY is not set, so no API call "
-                                      "was made.")
+        return ConnectionCheck(
+            False, "Demo mode: ANTHROPIC_API_KEY is not set, so no API call was made."
+        )
     try:
-        completion = gateway.complete("Reply with the single word: ok.",
-                                      [{"role": "user", "content": "ping"}], max_tokens=5)
+        completion = gateway.complete(
+            "Reply with the single word: ok.", [{"role": "user", "content": "ping"}], max_tokens=5
+        )
     except GatewayError as error:
         status = f", HTTP {error.status}" if error.status else ""
         detail = (error.detail or "").strip().rstrip(".")
         said = f" The API said: {detail}." if detail else ""
         if error.kind == ErrorCategory.unavailable:
-            advice = (f"Calls are paused after repeated failures; press Test connection again "
-                      f"in about {error.retry_after or 30} seconds.")
+            advice = (
+                f"Calls are paused after repeated failures; press Test connection again "
+                f"in about {error.retry_after or 30} seconds."
+            )
         else:
             advice = ADVICE.get(error.kind, TRY_AGAIN)
-        return ConnectionCheck(False, redact_secrets(
-            f"Connection test failed: {error.kind.label}{status}.{said} {advice}"))
-    return ConnectionCheck(True, redact_secrets(
-        f"Connection test passed: model {completion.model} answered in "
-        f"{completion.latency_ms} ms, {completion.usage.input_tokens} input + "
-        f"{completion.usage.output_tokens} output tokens, cost {format_usd(completion.cost)}."))
+        return ConnectionCheck(
+            False,
+            redact_secrets(f"Connection test failed: {error.kind.label}{status}.{said} {advice}"),
+        )
+    return ConnectionCheck(
+        True,
+        redact_secrets(
+            f"Connection test passed: model {completion.model} answered in "
+            f"{completion.latency_ms} ms, {completion.usage.input_tokens} input + "
+            f"{completion.usage.output_tokens} output tokens, cost {format_usd(completion.cost)}."
+        ),
+    )

@@ -26,8 +26,20 @@ from backend.utils.markdown import safe_markdown
 
 MAX_ROWS = 500
 CSV_COLUMNS = (
-    "session_id", "started_at", "ended_at", "status", "mode", "client", "person", "username",
-    "section", "assignment", "messages", "total_tokens", "cost_usd", "unpriced_replies",
+    "session_id",
+    "started_at",
+    "ended_at",
+    "status",
+    "mode",
+    "client",
+    "person",
+    "username",
+    "section",
+    "assignment",
+    "messages",
+    "total_tokens",
+    "cost_usd",
+    "unpriced_replies",
 )
 
 
@@ -82,14 +94,23 @@ class FilterOptions:
     people: list[tuple[int, str]]
 
 
-def _conditions(actor: UserRead, *, client_id: int | None, section_id: int | None,
-                student_id: int | None, status: SessionStatus | str | None) -> list:
+def _conditions(
+    actor: UserRead,
+    *,
+    client_id: int | None,
+    section_id: int | None,
+    student_id: int | None,
+    status: SessionStatus | str | None,
+) -> list:
     conditions = [session_service.readable_sessions_filter(actor)]
     if client_id is not None:
         conditions.append(ChatSession.client_id == client_id)
     if section_id is not None:
-        conditions.append(ChatSession.assignment_id.in_(
-            select(Assignment.id).where(Assignment.section_id == section_id)))
+        conditions.append(
+            ChatSession.assignment_id.in_(
+                select(Assignment.id).where(Assignment.section_id == section_id)
+            )
+        )
     if student_id is not None:
         conditions.append(ChatSession.user_id == student_id)
     if status is not None:
@@ -98,18 +119,29 @@ def _conditions(actor: UserRead, *, client_id: int | None, section_id: int | Non
 
 
 def list_conversations(
-    session: Session, *, actor: UserRead | None, client_id: int | None = None,
-    section_id: int | None = None, student_id: int | None = None,
-    status: SessionStatus | str | None = None, limit: int = MAX_ROWS,
+    session: Session,
+    *,
+    actor: UserRead | None,
+    client_id: int | None = None,
+    section_id: int | None = None,
+    student_id: int | None = None,
+    status: SessionStatus | str | None = None,
+    limit: int = MAX_ROWS,
 ) -> list[ConversationRow]:
     """Readable conversations matching the filters, newest first."""
     actor = require_teacher(actor)
-    return _rows(session, _conditions(actor, client_id=client_id, section_id=section_id,
-                                      student_id=student_id, status=status), limit)
+    return _rows(
+        session,
+        _conditions(
+            actor, client_id=client_id, section_id=section_id, student_id=student_id, status=status
+        ),
+        limit,
+    )
 
 
-def list_own_conversations(session: Session, *, actor: UserRead | None,
-                           limit: int = MAX_ROWS) -> list[ConversationRow]:
+def list_own_conversations(
+    session: Session, *, actor: UserRead | None, limit: int = MAX_ROWS
+) -> list[ConversationRow]:
     """The actor's own conversations (a student's "My sessions"), newest first."""
     actor = require_user(actor)
     return _rows(session, [ChatSession.user_id == actor.id], limit)
@@ -117,11 +149,25 @@ def list_own_conversations(session: Session, *, actor: UserRead | None,
 
 def _rows(session: Session, conditions: list, limit: int) -> list[ConversationRow]:
     query = (
-        select(ChatSession.id, ChatSession.client_id, ClientProfile.name, ChatSession.user_id,
-               User.display_name, User.username, Section.id, Section.name, Assignment.title,
-               ChatSession.mode, ChatSession.status, ChatSession.started_at, ChatSession.ended_at,
-               ChatSession.message_count, ChatSession.total_tokens, ChatSession.estimated_cost,
-               ChatSession.unpriced_replies)
+        select(
+            ChatSession.id,
+            ChatSession.client_id,
+            ClientProfile.name,
+            ChatSession.user_id,
+            User.display_name,
+            User.username,
+            Section.id,
+            Section.name,
+            Assignment.title,
+            ChatSession.mode,
+            ChatSession.status,
+            ChatSession.started_at,
+            ChatSession.ended_at,
+            ChatSession.message_count,
+            ChatSession.total_tokens,
+            ChatSession.estimated_cost,
+            ChatSession.unpriced_replies,
+        )
         .join(ClientProfile, ClientProfile.id == ChatSession.client_id)
         .join(User, User.id == ChatSession.user_id)
         .outerjoin(Assignment, Assignment.id == ChatSession.assignment_id)
@@ -132,40 +178,67 @@ def _rows(session: Session, conditions: list, limit: int) -> list[ConversationRo
     )
     return [
         ConversationRow(
-            session_id=row[0], client_id=row[1], client_name=row[2], user_id=row[3],
-            user_name=row[4], username=row[5], section_id=row[6], section_name=row[7],
-            assignment_title=row[8], mode=SessionMode(row[9]), status=SessionStatus(row[10]),
-            started_at=row[11], ended_at=row[12], message_count=row[13], total_tokens=row[14],
-            cost=row[15] or Decimal(0), unpriced_replies=row[16],
+            session_id=row[0],
+            client_id=row[1],
+            client_name=row[2],
+            user_id=row[3],
+            user_name=row[4],
+            username=row[5],
+            section_id=row[6],
+            section_name=row[7],
+            assignment_title=row[8],
+            mode=SessionMode(row[9]),
+            status=SessionStatus(row[10]),
+            started_at=row[11],
+            ended_at=row[12],
+            message_count=row[13],
+            total_tokens=row[14],
+            cost=row[15] or Decimal(0),
+            unpriced_replies=row[16],
         )
         for row in session.execute(query)
     ]
 
 
 def metrics_summary(
-    session: Session, *, actor: UserRead | None, client_id: int | None = None,
-    section_id: int | None = None, student_id: int | None = None,
+    session: Session,
+    *,
+    actor: UserRead | None,
+    client_id: int | None = None,
+    section_id: int | None = None,
+    student_id: int | None = None,
     status: SessionStatus | str | None = None,
 ) -> HistoryMetrics:
     """Totals over every conversation matching the filters (not only the listed page)."""
     actor = require_teacher(actor)
-    conditions = _conditions(actor, client_id=client_id, section_id=section_id,
-                             student_id=student_id, status=status)
-    count, messages, tokens, cost, completed, unpriced = session.execute(select(
-        func.count(ChatSession.id), func.sum(ChatSession.message_count),
-        func.sum(ChatSession.total_tokens), func.sum(ChatSession.estimated_cost),
-        func.count(ChatSession.id).filter(ChatSession.status == SessionStatus.completed.value),
-        func.sum(ChatSession.unpriced_replies),
-    ).where(*conditions)).one()
+    conditions = _conditions(
+        actor, client_id=client_id, section_id=section_id, student_id=student_id, status=status
+    )
+    count, messages, tokens, cost, completed, unpriced = session.execute(
+        select(
+            func.count(ChatSession.id),
+            func.sum(ChatSession.message_count),
+            func.sum(ChatSession.total_tokens),
+            func.sum(ChatSession.estimated_cost),
+            func.count(ChatSession.id).filter(ChatSession.status == SessionStatus.completed.value),
+            func.sum(ChatSession.unpriced_replies),
+        ).where(*conditions)
+    ).one()
     avg_latency = session.scalar(
         select(func.avg(Message.latency_ms))
         .join(ChatSession, ChatSession.id == Message.session_id)
-        .where(Message.role == MessageRole.assistant.value, Message.latency_ms.is_not(None),
-               *conditions)
+        .where(
+            Message.role == MessageRole.assistant.value,
+            Message.latency_ms.is_not(None),
+            *conditions,
+        )
     )
     return HistoryMetrics(
-        conversations=int(count or 0), messages=int(messages or 0), total_tokens=int(tokens or 0),
-        total_cost=Decimal(cost or 0), completed=int(completed or 0),
+        conversations=int(count or 0),
+        messages=int(messages or 0),
+        total_tokens=int(tokens or 0),
+        total_cost=Decimal(cost or 0),
+        completed=int(completed or 0),
         avg_response_ms=None if avg_latency is None else round(float(avg_latency), 1),
         unpriced_replies=int(unpriced or 0),
     )
@@ -184,11 +257,17 @@ def filter_options(session: Session, *, actor: UserRead | None) -> FilterOptions
         return [(row[0], row[1]) for row in session.execute(query)]
 
     return FilterOptions(
-        clients=pairs(ClientProfile.id, ClientProfile.name,
-                      (ClientProfile, ClientProfile.id == ChatSession.client_id)),
-        sections=pairs(Section.id, Section.name,
-                       (Assignment, Assignment.id == ChatSession.assignment_id),
-                       (Section, Section.id == Assignment.section_id)),
+        clients=pairs(
+            ClientProfile.id,
+            ClientProfile.name,
+            (ClientProfile, ClientProfile.id == ChatSession.client_id),
+        ),
+        sections=pairs(
+            Section.id,
+            Section.name,
+            (Assignment, Assignment.id == ChatSession.assignment_id),
+            (Section, Section.id == Assignment.section_id),
+        ),
         people=pairs(User.id, User.display_name, (User, User.id == ChatSession.user_id)),
     )
 
@@ -203,27 +282,37 @@ def transcript_markdown(session: Session, *, actor: UserRead | None, session_id:
     """One conversation as Markdown: who, when, every message with its tokens and cost, totals."""
     chat = session_service.get_session(session, actor=actor, session_id=session_id)
     messages = session_service.get_messages(session, actor=actor, session_id=session_id)
-    client_name = session.scalar(select(ClientProfile.name)
-                                 .where(ClientProfile.id == chat.client_id))
-    person = session.execute(select(User.display_name, User.username)
-                             .where(User.id == chat.user_id)).one()
-    placement = session.execute(
-        select(Section.name, Assignment.title).join(Section, Section.id == Assignment.section_id)
-        .where(Assignment.id == chat.assignment_id)
-    ).first() if chat.assignment_id is not None else None
+    client_name = session.scalar(
+        select(ClientProfile.name).where(ClientProfile.id == chat.client_id)
+    )
+    person = session.execute(
+        select(User.display_name, User.username).where(User.id == chat.user_id)
+    ).one()
+    placement = (
+        session.execute(
+            select(Section.name, Assignment.title)
+            .join(Section, Section.id == Assignment.section_id)
+            .where(Assignment.id == chat.assignment_id)
+        ).first()
+        if chat.assignment_id is not None
+        else None
+    )
     who = "Teacher test" if chat.mode == SessionMode.teacher_test else "Student"
     # What people wrote cannot load an image or become a link where the file is opened.
     client_name = safe_markdown(client_name)
     person_name = safe_markdown(person.display_name)
 
     lines = [
-        f"# Conversation with {client_name}", "",
+        f"# Conversation with {client_name}",
+        "",
         f"- **Client:** {client_name}",
         f"- **{who}:** {person_name} ({person.username})",
     ]
     if placement is not None:
-        lines.append(f"- **Section:** {safe_markdown(placement.name)} — assignment "
-                     f"“{safe_markdown(placement.title)}”")
+        lines.append(
+            f"- **Section:** {safe_markdown(placement.name)} — assignment "
+            f"“{safe_markdown(placement.title)}”"
+        )
     lines += [
         f"- **Status:** {chat.status.value}",
         f"- **Started:** {format_time(chat.started_at)}",
@@ -234,20 +323,31 @@ def transcript_markdown(session: Session, *, actor: UserRead | None, session_id:
     lines += [f"- **Model:** {chat.model or 'unknown'}", "", "## Messages", ""]
 
     for message in messages:
-        speaker = (f"{person_name} ({who.lower()})" if message.role == MessageRole.user
-                   else f"{client_name} (client)")
-        lines += [f"### {message.sequence_number}. {speaker} — {format_time(message.created_at)}",
-                  "", _quote(safe_markdown(message.content)), ""]
+        speaker = (
+            f"{person_name} ({who.lower()})"
+            if message.role == MessageRole.user
+            else f"{client_name} (client)"
+        )
+        lines += [
+            f"### {message.sequence_number}. {speaker} — {format_time(message.created_at)}",
+            "",
+            _quote(safe_markdown(message.content)),
+            "",
+        ]
         if message.role == MessageRole.assistant:
-            usage = (f"{format_tokens(message.input_tokens)} input, "
-                     f"{format_tokens(message.output_tokens)} output, "
-                     f"{format_tokens(message.cache_write_tokens)} cache write, "
-                     f"{format_tokens(message.cache_read_tokens)} cache read")
+            usage = (
+                f"{format_tokens(message.input_tokens)} input, "
+                f"{format_tokens(message.output_tokens)} output, "
+                f"{format_tokens(message.cache_write_tokens)} cache write, "
+                f"{format_tokens(message.cache_read_tokens)} cache read"
+            )
             latency = f" · {message.latency_ms} ms" if message.latency_ms is not None else ""
             lines.append(f"*Tokens: {usage} · cost {format_usd(message.cost)}{latency}*")
         else:
-            lines.append(f"*Tokens: about {format_tokens(message.token_count)} (sent with the "
-                         "next request; its cost is part of the reply's)*")
+            lines.append(
+                f"*Tokens: about {format_tokens(message.token_count)} (sent with the "
+                "next request; its cost is part of the reply's)*"
+            )
         lines.append("")
 
     replies = sum(1 for message in messages if message.role == MessageRole.assistant)
@@ -255,25 +355,30 @@ def transcript_markdown(session: Session, *, actor: UserRead | None, session_id:
     if chat.unpriced_replies:
         cost += f" (plus {chat.unpriced_replies} unpriced replies)"
     lines += [
-        "## Totals", "",
+        "## Totals",
+        "",
         f"- **Messages:** {len(messages)} ({len(messages) - replies} sent, {replies} replies)",
         f"- **Input tokens:** {format_tokens(chat.input_tokens)}",
         f"- **Output tokens:** {format_tokens(chat.output_tokens)}",
         f"- **Cache write tokens:** {format_tokens(chat.cache_write_tokens)}",
         f"- **Cache read tokens:** {format_tokens(chat.cache_read_tokens)}",
         f"- **Total tokens:** {format_tokens(chat.total_tokens)}",
-        f"- **Cost:** {cost}", "",
+        f"- **Cost:** {cost}",
+        "",
     ]
     return "\n".join(lines)
 
 
 def transcript_filename(row: ConversationRow) -> str:
     """A file name a teacher recognises: client, person and date."""
+
     def slug(text: str) -> str:
         return "".join(ch if ch.isalnum() else "-" for ch in text.lower()).strip("-")[:40]
 
-    return (f"conversation-{row.session_id}-{slug(row.client_name)}-{slug(row.user_name)}-"
-            f"{row.started_at:%Y%m%d}.md")
+    return (
+        f"conversation-{row.session_id}-{slug(row.client_name)}-{slug(row.user_name)}-"
+        f"{row.started_at:%Y%m%d}.md"
+    )
 
 
 #: What makes a spreadsheet read a cell as a formula (OWASP's list for CSV injection).
@@ -292,11 +397,22 @@ def sessions_csv(rows: list[ConversationRow]) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for row in rows:
-        writer.writerow([
-            row.session_id, row.started_at.isoformat(),
-            row.ended_at.isoformat() if row.ended_at else "", row.status.value, row.mode.value,
-            spreadsheet_safe(row.client_name), spreadsheet_safe(row.user_name), row.username,
-            spreadsheet_safe(row.section_name or ""), spreadsheet_safe(row.assignment_title or ""),
-            row.message_count, row.total_tokens, str(row.cost), row.unpriced_replies,
-        ])
+        writer.writerow(
+            [
+                row.session_id,
+                row.started_at.isoformat(),
+                row.ended_at.isoformat() if row.ended_at else "",
+                row.status.value,
+                row.mode.value,
+                spreadsheet_safe(row.client_name),
+                spreadsheet_safe(row.user_name),
+                row.username,
+                spreadsheet_safe(row.section_name or ""),
+                spreadsheet_safe(row.assignment_title or ""),
+                row.message_count,
+                row.total_tokens,
+                str(row.cost),
+                row.unpriced_replies,
+            ]
+        )
     return buffer.getvalue()

@@ -4,7 +4,7 @@ columns), never by loading sessions or messages into Python. Days and hours are 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import and_, func, literal_column, or_, select
@@ -12,10 +12,17 @@ from sqlalchemy.orm import Session
 
 from backend.config import Settings
 from backend.models import (
-    Assignment, ChatSession, ClientDailyUsage, ClientProfile, DailyUsage, Event, Message, Section,
+    Assignment,
+    ChatSession,
+    ClientDailyUsage,
+    ClientProfile,
+    DailyUsage,
+    Event,
+    Message,
+    Section,
     User,
 )
-from backend.models.enums import MessageRole, Severity, SessionStatus
+from backend.models.enums import MessageRole, SessionStatus, Severity
 from backend.schemas.accounts import UserRead
 from backend.services.budget_service import start_of_utc_day
 from backend.services.permissions import require_admin
@@ -49,8 +56,12 @@ class NowFigures:
 
     @property
     def tokens_today(self) -> int:
-        return (self.input_tokens + self.output_tokens + self.cache_write_tokens
-                + self.cache_read_tokens)
+        return (
+            self.input_tokens
+            + self.output_tokens
+            + self.cache_write_tokens
+            + self.cache_read_tokens
+        )
 
     @property
     def cost_per_1k_tokens(self) -> Decimal | None:
@@ -120,23 +131,33 @@ class BudgetStatus:
 
 # Helpers ---------------------------------------------------------------------------------------
 def _reply_tokens():
-    return (Message.input_tokens + Message.output_tokens + Message.cache_write_tokens
-            + Message.cache_read_tokens)
+    return (
+        Message.input_tokens
+        + Message.output_tokens
+        + Message.cache_write_tokens
+        + Message.cache_read_tokens
+    )
 
 
 def _percentiles(session: Session, column, *conditions) -> Percentiles:
     """Median and 95th percentile (nearest rank) in one ordered pass in the database."""
     ranked = (
-        select(column.label("value"), func.row_number().over(order_by=column).label("rank"),
-               func.count().over().label("total"))
-        .select_from(Message).where(column.is_not(None), *conditions).subquery()
+        select(
+            column.label("value"),
+            func.row_number().over(order_by=column).label("rank"),
+            func.count().over().label("total"),
+        )
+        .select_from(Message)
+        .where(column.is_not(None), *conditions)
+        .subquery()
     )
     # ceil(p * n) in integer arithmetic, the same on both backends.
     median_rank = (50 * ranked.c.total + 99) // 100
     p95_rank = (95 * ranked.c.total + 99) // 100
     rows = session.execute(
-        select(ranked.c.value, ranked.c.rank, ranked.c.total, median_rank, p95_rank)
-        .where(or_(ranked.c.rank == median_rank, ranked.c.rank == p95_rank))
+        select(ranked.c.value, ranked.c.rank, ranked.c.total, median_rank, p95_rank).where(
+            or_(ranked.c.rank == median_rank, ranked.c.rank == p95_rank)
+        )
     ).all()
     if not rows:
         return Percentiles(None, None, 0)
@@ -152,46 +173,74 @@ def _ms(value) -> float | None:
 def _bucket(session: Session, column, unit: str):
     """The start of the hour or day of `column`, as text the same on both backends."""
     if session.get_bind().dialect.name == "postgresql":
-        return func.to_char(func.date_trunc(unit, func.timezone("UTC", column)),
-                            "YYYY-MM-DD HH24:00" if unit == "hour" else "YYYY-MM-DD")
+        return func.to_char(
+            func.date_trunc(unit, func.timezone("UTC", column)),
+            "YYYY-MM-DD HH24:00" if unit == "hour" else "YYYY-MM-DD",
+        )
     return func.strftime("%Y-%m-%d %H:00" if unit == "hour" else "%Y-%m-%d", column)
 
 
 def _parse_bucket(text: str) -> datetime:
     pattern = "%Y-%m-%d %H:%M" if " " in text else "%Y-%m-%d"
-    return datetime.strptime(text, pattern).replace(tzinfo=timezone.utc)
+    return datetime.strptime(text, pattern).replace(tzinfo=UTC)
 
 
 # Figures ---------------------------------------------------------------------------------------
-def now_figures(session: Session, *, actor: UserRead | None,
-                now: datetime | None = None) -> NowFigures:
+def now_figures(
+    session: Session, *, actor: UserRead | None, now: datetime | None = None
+) -> NowFigures:
     require_admin(actor)
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     today, hour_ago = start_of_utc_day(now), now - timedelta(hours=1)
-    active = session.scalar(select(func.count(ChatSession.id)).where(
-        ChatSession.status == SessionStatus.active.value)) or 0
-    started, completed, completed_cost = session.execute(select(
-        func.count(ChatSession.id),
-        func.count(ChatSession.id).filter(ChatSession.status == SessionStatus.completed.value),
-        func.sum(ChatSession.estimated_cost).filter(
-            ChatSession.status == SessionStatus.completed.value),
-    ).where(ChatSession.started_at >= today, ChatSession.started_at <= now)).one()
+    active = (
+        session.scalar(
+            select(func.count(ChatSession.id)).where(
+                ChatSession.status == SessionStatus.active.value
+            )
+        )
+        or 0
+    )
+    started, completed, completed_cost = session.execute(
+        select(
+            func.count(ChatSession.id),
+            func.count(ChatSession.id).filter(ChatSession.status == SessionStatus.completed.value),
+            func.sum(ChatSession.estimated_cost).filter(
+                ChatSession.status == SessionStatus.completed.value
+            ),
+        ).where(ChatSession.started_at >= today, ChatSession.started_at <= now)
+    ).one()
     rollup = ClientDailyUsage
-    usage = session.execute(select(
-        func.sum(rollup.messages), func.sum(rollup.input_tokens), func.sum(rollup.output_tokens),
-        func.sum(rollup.cache_write_tokens), func.sum(rollup.cache_read_tokens),
-        func.sum(rollup.cost),
-    ).where(rollup.day == today.date())).one()
-    replies_today = and_(Message.role == MessageRole.assistant.value, Message.created_at >= today,
-                         Message.created_at <= now)
-    replies_hour = and_(Message.role == MessageRole.assistant.value,
-                        Message.created_at >= hour_ago, Message.created_at <= now)
+    usage = session.execute(
+        select(
+            func.sum(rollup.messages),
+            func.sum(rollup.input_tokens),
+            func.sum(rollup.output_tokens),
+            func.sum(rollup.cache_write_tokens),
+            func.sum(rollup.cache_read_tokens),
+            func.sum(rollup.cost),
+        ).where(rollup.day == today.date())
+    ).one()
+    replies_today = and_(
+        Message.role == MessageRole.assistant.value,
+        Message.created_at >= today,
+        Message.created_at <= now,
+    )
+    replies_hour = and_(
+        Message.role == MessageRole.assistant.value,
+        Message.created_at >= hour_ago,
+        Message.created_at <= now,
+    )
     return NowFigures(
-        active_sessions=int(active), sessions_today=int(started or 0),
-        messages_today=int(usage[0] or 0), input_tokens=int(usage[1] or 0),
-        output_tokens=int(usage[2] or 0), cache_write_tokens=int(usage[3] or 0),
-        cache_read_tokens=int(usage[4] or 0), cost_today=Decimal(usage[5] or 0),
-        completed_today=int(completed or 0), cost_completed_today=Decimal(completed_cost or 0),
+        active_sessions=int(active),
+        sessions_today=int(started or 0),
+        messages_today=int(usage[0] or 0),
+        input_tokens=int(usage[1] or 0),
+        output_tokens=int(usage[2] or 0),
+        cache_write_tokens=int(usage[3] or 0),
+        cache_read_tokens=int(usage[4] or 0),
+        cost_today=Decimal(usage[5] or 0),
+        completed_today=int(completed or 0),
+        cost_completed_today=Decimal(completed_cost or 0),
         latency_last_hour=_percentiles(session, Message.latency_ms, replies_hour),
         latency_today=_percentiles(session, Message.latency_ms, replies_today),
         first_token_last_hour=_percentiles(session, Message.time_to_first_token_ms, replies_hour),
@@ -199,59 +248,82 @@ def now_figures(session: Session, *, actor: UserRead | None,
     )
 
 
-def active_sessions(session: Session, *, actor: UserRead | None, limit: int = 100) -> list[ActiveSession]:
+def active_sessions(
+    session: Session, *, actor: UserRead | None, limit: int = 100
+) -> list[ActiveSession]:
     require_admin(actor)
     rows = session.execute(
-        select(ChatSession.id, User.display_name, ClientProfile.name, ChatSession.started_at,
-               ChatSession.message_count, ChatSession.estimated_cost)
+        select(
+            ChatSession.id,
+            User.display_name,
+            ClientProfile.name,
+            ChatSession.started_at,
+            ChatSession.message_count,
+            ChatSession.estimated_cost,
+        )
         .join(User, User.id == ChatSession.user_id)
         .join(ClientProfile, ClientProfile.id == ChatSession.client_id)
         .where(ChatSession.status == SessionStatus.active.value)
-        .order_by(ChatSession.started_at.desc()).limit(limit)
+        .order_by(ChatSession.started_at.desc())
+        .limit(limit)
     ).all()
     return [ActiveSession(*row) for row in rows]
 
 
-def hourly_usage(session: Session, *, actor: UserRead | None,
-                 now: datetime | None = None) -> list[UsageBucket]:
+def hourly_usage(
+    session: Session, *, actor: UserRead | None, now: datetime | None = None
+) -> list[UsageBucket]:
     """The last 24 hours, one bucket per hour (empty hours included): messages stored, and every
     billed token and cent (stored replies, and replies cut off after billing), like "today"."""
     require_admin(actor)
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     first = now.replace(minute=0, second=0, microsecond=0) - timedelta(hours=23)
     bucket = _bucket(session, Message.created_at, "hour")
     rows = session.execute(
         select(bucket, func.count(Message.id), func.sum(_reply_tokens()), func.sum(Message.cost))
-        .where(Message.created_at >= first, Message.created_at <= now).group_by(bucket)
+        .where(Message.created_at >= first, Message.created_at <= now)
+        .group_by(bucket)
     ).all()
-    found = {_parse_bucket(b): UsageBucket(_parse_bucket(b), messages=int(n), tokens=int(t or 0),
-                                           cost=Decimal(c or 0)) for b, n, t, c in rows}
+    found = {
+        _parse_bucket(b): UsageBucket(
+            _parse_bucket(b), messages=int(n), tokens=int(t or 0), cost=Decimal(c or 0)
+        )
+        for b, n, t, c in rows
+    }
     for hour, (tokens, cost) in _unkept_replies(session, first, now).items():
         kept = found.get(hour, UsageBucket(hour))
-        found[hour] = UsageBucket(hour, messages=kept.messages, tokens=kept.tokens + tokens,
-                                  cost=kept.cost + cost)
-    return [found.get(first + timedelta(hours=h), UsageBucket(first + timedelta(hours=h)))
-            for h in range(24)]
+        found[hour] = UsageBucket(
+            hour, messages=kept.messages, tokens=kept.tokens + tokens, cost=kept.cost + cost
+        )
+    return [
+        found.get(first + timedelta(hours=h), UsageBucket(first + timedelta(hours=h)))
+        for h in range(24)
+    ]
 
 
-def _unkept_replies(session: Session, first: datetime,
-                    now: datetime) -> dict[datetime, tuple[int, Decimal]]:
+def _unkept_replies(
+    session: Session, first: datetime, now: datetime
+) -> dict[datetime, tuple[int, Decimal]]:
     """Tokens and cost of billed replies that were not kept, by hour (few rows: read in Python)."""
     by_hour: dict[datetime, tuple[int, Decimal]] = {}
     for at, details in session.execute(
-            select(Event.created_at, Event.details).where(
-                Event.category == UNKEPT_REPLY_CATEGORY, Event.created_at >= first,
-                Event.created_at <= now)):
+        select(Event.created_at, Event.details).where(
+            Event.category == UNKEPT_REPLY_CATEGORY,
+            Event.created_at >= first,
+            Event.created_at <= now,
+        )
+    ):
         details = details or {}
         tokens = sum(_number(details.get(key)) for key in UNKEPT_TOKEN_KEYS) + _number(
-            details.get("output_tokens_estimated", details.get("output_tokens")))
+            details.get("output_tokens_estimated", details.get("output_tokens"))
+        )
         try:
             cost = Decimal(str(details.get("cost")))
         except ArithmeticError:  # "None": an unpriced model
             cost = Decimal(0)
         if not cost.is_finite():
             cost = Decimal(0)
-        hour = at.astimezone(timezone.utc).replace(minute=0, second=0, microsecond=0)
+        hour = at.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
         before_tokens, before_cost = by_hour.get(hour, (0, Decimal(0)))
         by_hour[hour] = (before_tokens + tokens, before_cost + cost)
     return by_hour
@@ -261,92 +333,150 @@ def _number(value) -> int:
     return int(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else 0
 
 
-def daily_usage(session: Session, *, actor: UserRead | None, days: int = 7,
-                now: datetime | None = None) -> list[UsageBucket]:
+def daily_usage(
+    session: Session, *, actor: UserRead | None, days: int = 7, now: datetime | None = None
+) -> list[UsageBucket]:
     """The daily tracking sheet: sessions started, messages, tokens and cost billed (the usage
     rollups, cut-off replies included) and problems logged (warning, error or critical events,
     as in the error log's default view), per UTC day."""
     require_admin(actor)
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     first = start_of_utc_day(now) - timedelta(days=days - 1)
     rollup = ClientDailyUsage
-    usage = {row[0]: row[1:] for row in session.execute(
-        select(rollup.day, func.sum(rollup.sessions), func.sum(rollup.messages),
-               func.sum(_rollup_tokens()), func.sum(rollup.cost))
-        .where(rollup.day >= first.date(), rollup.day <= now.date()).group_by(rollup.day))}
+    usage = {
+        row[0]: row[1:]
+        for row in session.execute(
+            select(
+                rollup.day,
+                func.sum(rollup.sessions),
+                func.sum(rollup.messages),
+                func.sum(_rollup_tokens()),
+                func.sum(rollup.cost),
+            )
+            .where(rollup.day >= first.date(), rollup.day <= now.date())
+            .group_by(rollup.day)
+        )
+    }
     error_day = _bucket(session, Event.created_at, "day")
-    problems = {_parse_bucket(day).date(): count for day, count in session.execute(
-        select(error_day, func.count(Event.id))
-        .where(Event.created_at >= first, Event.created_at <= now,
-               Event.severity.in_(PROBLEM_SEVERITIES))
-        .group_by(error_day))}
+    problems = {
+        _parse_bucket(day).date(): count
+        for day, count in session.execute(
+            select(error_day, func.count(Event.id))
+            .where(
+                Event.created_at >= first,
+                Event.created_at <= now,
+                Event.severity.in_(PROBLEM_SEVERITIES),
+            )
+            .group_by(error_day)
+        )
+    }
     result = []
     for offset in range(days):
         day = first + timedelta(days=offset)
         sessions, messages, tokens, cost = usage.get(day.date(), (0, 0, 0, 0))
-        result.append(UsageBucket(day, sessions=int(sessions or 0), messages=int(messages or 0),
-                                  tokens=int(tokens or 0), cost=Decimal(cost or 0),
-                                  problems=int(problems.get(day.date(), 0))))
+        result.append(
+            UsageBucket(
+                day,
+                sessions=int(sessions or 0),
+                messages=int(messages or 0),
+                tokens=int(tokens or 0),
+                cost=Decimal(cost or 0),
+                problems=int(problems.get(day.date(), 0)),
+            )
+        )
     return result
 
 
-def breakdown(session: Session, *, actor: UserRead | None, by: str, days: int = 30,
-              now: datetime | None = None, limit: int = 50) -> list[Breakdown]:
+def breakdown(
+    session: Session,
+    *,
+    actor: UserRead | None,
+    by: str,
+    days: int = 30,
+    now: datetime | None = None,
+    limit: int = 50,
+) -> list[Breakdown]:
     """Cost and tokens of replies by model, teacher, section, client or student, most costly first."""
     require_admin(actor)
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     since = (start_of_utc_day(now) - timedelta(days=days - 1)).date()
     if by == "student":
-        query = (select(User.display_name, func.sum(DailyUsage.tokens), func.sum(DailyUsage.cost),
-                        func.sum(DailyUsage.replies))
-                 .join(User, User.id == DailyUsage.user_id)
-                 .where(DailyUsage.day >= since, DailyUsage.day <= now.date(),
-                        User.role == "student")
-                 .group_by(User.id, User.display_name).order_by(func.sum(DailyUsage.cost).desc()))
+        query = (
+            select(
+                User.display_name,
+                func.sum(DailyUsage.tokens),
+                func.sum(DailyUsage.cost),
+                func.sum(DailyUsage.replies),
+            )
+            .join(User, User.id == DailyUsage.user_id)
+            .where(DailyUsage.day >= since, DailyUsage.day <= now.date(), User.role == "student")
+            .group_by(User.id, User.display_name)
+            .order_by(func.sum(DailyUsage.cost).desc())
+        )
         return _breakdown_rows(session, query.limit(limit))
     rollup = ClientDailyUsage
     labels = {
-        "model": rollup.model, "client": ClientProfile.name, "teacher": User.display_name,
+        "model": rollup.model,
+        "client": ClientProfile.name,
+        "teacher": User.display_name,
         "section": func.coalesce(Section.name, literal_column("'(no section: teacher tests)'")),
     }
     if by not in labels:
         raise ValueError(f"unknown breakdown {by!r}")
     label = labels[by]
-    query = (select(label, func.sum(_rollup_tokens()), func.sum(rollup.cost), func.sum(rollup.replies))
-             .where(rollup.day >= since, rollup.day <= now.date(), rollup.replies > 0))
+    query = select(
+        label, func.sum(_rollup_tokens()), func.sum(rollup.cost), func.sum(rollup.replies)
+    ).where(rollup.day >= since, rollup.day <= now.date(), rollup.replies > 0)
     if by in {"client", "teacher"}:
         query = query.join(ClientProfile, ClientProfile.id == rollup.client_id)
     if by == "teacher":
         query = query.join(User, User.id == ClientProfile.owner_id)
     if by == "section":
-        query = (query.outerjoin(Assignment, Assignment.id == rollup.assignment_id)
-                 .outerjoin(Section, Section.id == Assignment.section_id))
-    return _breakdown_rows(session, query.group_by(label)
-                           .order_by(func.sum(rollup.cost).desc()).limit(limit))
+        query = query.outerjoin(Assignment, Assignment.id == rollup.assignment_id).outerjoin(
+            Section, Section.id == Assignment.section_id
+        )
+    return _breakdown_rows(
+        session, query.group_by(label).order_by(func.sum(rollup.cost).desc()).limit(limit)
+    )
 
 
 def _breakdown_rows(session: Session, query) -> list[Breakdown]:
-    return [Breakdown(str(name), int(tokens or 0), Decimal(cost or 0), int(count or 0))
-            for name, tokens, cost, count in session.execute(query)]
+    return [
+        Breakdown(str(name), int(tokens or 0), Decimal(cost or 0), int(count or 0))
+        for name, tokens, cost, count in session.execute(query)
+    ]
 
 
 def _rollup_tokens():
     rollup = ClientDailyUsage
-    return (rollup.input_tokens + rollup.output_tokens + rollup.cache_write_tokens
-            + rollup.cache_read_tokens)
+    return (
+        rollup.input_tokens
+        + rollup.output_tokens
+        + rollup.cache_write_tokens
+        + rollup.cache_read_tokens
+    )
 
 
-def budget_status(session: Session, settings: Settings, *, actor: UserRead | None,
-                  now: datetime | None = None) -> BudgetStatus:
+def budget_status(
+    session: Session, settings: Settings, *, actor: UserRead | None, now: datetime | None = None
+) -> BudgetStatus:
     require_admin(actor)
     day = start_of_utc_day(now).date()
     spend = session.scalar(select(func.sum(DailyUsage.cost)).where(DailyUsage.day == day))
     near = session.execute(
-        select(User.username, DailyUsage.tokens).join(User, User.id == DailyUsage.user_id)
-        .where(DailyUsage.day == day,
-               DailyUsage.tokens >= settings.user_daily_token_budget * settings.budget_alert_threshold)
-        .order_by(DailyUsage.tokens.desc()).limit(50)
+        select(User.username, DailyUsage.tokens)
+        .join(User, User.id == DailyUsage.user_id)
+        .where(
+            DailyUsage.day == day,
+            DailyUsage.tokens >= settings.user_daily_token_budget * settings.budget_alert_threshold,
+        )
+        .order_by(DailyUsage.tokens.desc())
+        .limit(50)
     ).all()
-    return BudgetStatus(Decimal(spend or 0), settings.global_daily_cost_budget_usd,
-                        settings.user_daily_token_budget, settings.budget_alert_threshold,
-                        [(name, int(tokens)) for name, tokens in near])
+    return BudgetStatus(
+        Decimal(spend or 0),
+        settings.global_daily_cost_budget_usd,
+        settings.user_daily_token_budget,
+        settings.budget_alert_threshold,
+        [(name, int(tokens)) for name, tokens in near],
+    )

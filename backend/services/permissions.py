@@ -39,8 +39,16 @@ def require_student(actor: UserRead | None) -> UserRead:
     return require_role(actor, Role.student)
 
 
-def load_owned(session: Session, actor: UserRead | None, model, row_id: int, *, owner: str,
-               missing: NotFoundError, foreign: str):
+def load_owned(
+    session: Session,
+    actor: UserRead | None,
+    model,
+    row_id: int,
+    *,
+    owner: str,
+    missing: NotFoundError,
+    foreign: str,
+):
     """A teacher's own row (clients, sections), or any row for an admin."""
     teacher = require_teacher(actor)
     row = session.get(model, row_id)

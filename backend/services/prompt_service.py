@@ -13,21 +13,21 @@ PROMPT_TEMPLATE_VERSION = "client-v2"
 STYLE_GUIDANCE = {
     "plain": "Speak plainly and directly, in everyday words.",
     "upset": "You are visibly upset: short, emotional sentences; you may be frustrated with the "
-             "situation or the student.",
+    "situation or the student.",
     "verbose": "You talk at length and add detail, but still only a few sentences per turn.",
     "reserved": "You say little. Short answers; you open up only slowly, when you feel safe.",
     "tangent": "You drift onto side topics and stories; come back to the point only when the "
-               "student gently guides you.",
+    "student gently guides you.",
     "pleasing": "You try to please the student: you agree quickly, apologise, and downplay your "
-                "own problems.",
+    "own problems.",
 }
 
 DIFFICULTY_GUIDANCE = {
     "beginner": "Be fairly open. Share feelings when asked with a clear, kind open question.",
     "intermediate": "Be somewhat guarded. Share more only after the student shows understanding "
-                    "(reflections, empathy); answer closed questions briefly.",
+    "(reflections, empathy); answer closed questions briefly.",
     "advanced": "Be resistant and ambivalent. Test the student; push back on advice, judgement or "
-                "rushing. Open up only after sustained empathy and good questions.",
+    "rushing. Open up only after sustained empathy and good questions.",
 }
 
 SAFEGUARDS = """\
@@ -54,26 +54,38 @@ def _line(label: str, value: object) -> str:
 
 
 def _intro(client: ClientRead) -> str:
-    return (f"You are role-playing {client.name}, a client meeting a counseling student for a "
-            "practice interview. The student is the counselor; you are the client.")
+    return (
+        f"You are role-playing {client.name}, a client meeting a counseling student for a "
+        "practice interview. The student is the counselor; you are the client."
+    )
 
 
 def instruction_text(client: ClientRead) -> str:
     """The prompt's fixed instructions (not the client's own facts): a reply must never repeat them
     (see `output_guard`)."""
-    return "\n\n".join((
-        _intro(client), STYLE_GUIDANCE.get(str(client.communication_style), ""),
-        DIFFICULTY_GUIDANCE.get(str(client.difficulty), ""), SAFEGUARDS,
-    ))
+    return "\n\n".join(
+        (
+            _intro(client),
+            STYLE_GUIDANCE.get(str(client.communication_style), ""),
+            DIFFICULTY_GUIDANCE.get(str(client.difficulty), ""),
+            SAFEGUARDS,
+        )
+    )
 
 
 def generate_system_prompt(client: ClientRead) -> str:
     """Every profile field turned into instructions for playing this client."""
-    identity = "\n".join(line for line in (
-        _line("Name", client.name), _line("Age", client.age), _line("Gender/pronouns", client.gender),
-        _line("Occupation", client.occupation),
-        _line("Cultural background", client.cultural_background),
-    ) if line)
+    identity = "\n".join(
+        line
+        for line in (
+            _line("Name", client.name),
+            _line("Age", client.age),
+            _line("Gender/pronouns", client.gender),
+            _line("Occupation", client.occupation),
+            _line("Cultural background", client.cultural_background),
+        )
+        if line
+    )
     traits = ", ".join(client.personality_traits)
     style = str(client.communication_style)
     difficulty = str(client.difficulty)
@@ -87,9 +99,13 @@ def generate_system_prompt(client: ClientRead) -> str:
         f"How you talk ({style}): {STYLE_GUIDANCE.get(style, '')}",
         f"How open you are ({difficulty}): {DIFFICULTY_GUIDANCE.get(difficulty, '')}",
         f"Your first reply in the conversation starts with (or stays very close to): "
-        f"\"{client.opening_line}\"" if client.opening_line else "",
+        f'"{client.opening_line}"'
+        if client.opening_line
+        else "",
         "Hidden information (reveal only when earned, as described below):\n"
-        f"{client.hidden_information}" if client.hidden_information else "",
+        f"{client.hidden_information}"
+        if client.hidden_information
+        else "",
         SAFEGUARDS,
     ]
     return "\n\n".join(section for section in sections if section).strip() + "\n"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -16,7 +16,10 @@ from backend.models.base import utcnow
 from backend.schemas.accounts import UserRead
 from backend.schemas.sections import RosterEntry, SectionRead
 from backend.services.permissions import (
-    load_owned, require_student, require_teacher, require_user,
+    load_owned,
+    require_student,
+    require_teacher,
+    require_user,
 )
 from backend.utils.text import clean_text
 
@@ -77,9 +80,15 @@ def _read(session: Session, section: Section) -> SectionRead:
 
 def get_owned_section(session: Session, actor: UserRead | None, section_id: int) -> Section:
     """The section if the actor teaches it (or is an admin)."""
-    return load_owned(session, actor, Section, section_id, owner="teacher_id",
-                      missing=SectionNotFound(section_id),
-                      foreign="This section belongs to another teacher.")
+    return load_owned(
+        session,
+        actor,
+        Section,
+        section_id,
+        owner="teacher_id",
+        missing=SectionNotFound(section_id),
+        foreign="This section belongs to another teacher.",
+    )
 
 
 def _checked_settings(
@@ -88,22 +97,27 @@ def _checked_settings(
     """The section's name and sign-up settings, or a `ValidationError` naming each bad field."""
     errors: dict[str, str] = {}
     try:
-        name = clean_text(name, field="name", label="The section name", max_chars=120,
-                          required=True)
+        name = clean_text(
+            name, field="name", label="The section name", max_chars=120, required=True
+        )
     except ValidationError as error:
         errors.update(error.field_errors)
     if seat_limit is not None:
         if not 1 <= seat_limit <= MAX_SEAT_LIMIT:
-            errors["seat_limit"] = (f"Use a seat limit from 1 to {MAX_SEAT_LIMIT:,}, or leave it "
-                                    "empty for no limit.")
+            errors["seat_limit"] = (
+                f"Use a seat limit from 1 to {MAX_SEAT_LIMIT:,}, or leave it empty for no limit."
+            )
         elif seat_limit < enrolled:
-            errors["seat_limit"] = (f"{enrolled} students are already enrolled. Set at least "
-                                    f"{enrolled} seats, or remove students first.")
+            errors["seat_limit"] = (
+                f"{enrolled} students are already enrolled. Set at least "
+                f"{enrolled} seats, or remove students first."
+            )
     if expires_at is not None:
-        expires_at = expires_at if expires_at.tzinfo else expires_at.replace(tzinfo=timezone.utc)
+        expires_at = expires_at if expires_at.tzinfo else expires_at.replace(tzinfo=UTC)
         if expires_at <= utcnow():
-            errors["join_code_expires_at"] = ("Choose a date in the future, or leave it empty so "
-                                              "the code does not expire.")
+            errors["join_code_expires_at"] = (
+                "Choose a date in the future, or leave it empty so the code does not expire."
+            )
     if errors:
         raise ValidationError("Please correct the highlighted fields.", errors)
     return name, seat_limit, expires_at
@@ -124,32 +138,45 @@ def _give_new_code(session: Session, section: Section) -> None:
 
 
 def create_section(
-    session: Session, *, actor: UserRead | None, name: str, seat_limit: int | None = None,
+    session: Session,
+    *,
+    actor: UserRead | None,
+    name: str,
+    seat_limit: int | None = None,
     join_code_expires_at: datetime | None = None,
 ) -> SectionRead:
     """A new section with its own join code; the seat limit and the code's expiry are optional."""
     teacher = require_teacher(actor)
     name, seat_limit, expires_at = _checked_settings(name, seat_limit, join_code_expires_at)
-    section = Section(teacher_id=teacher.id, name=name, seat_limit=seat_limit,
-                      join_code_expires_at=expires_at)
+    section = Section(
+        teacher_id=teacher.id, name=name, seat_limit=seat_limit, join_code_expires_at=expires_at
+    )
     _give_new_code(session, section)
     return _read(session, section)
 
 
 def update_section(
-    session: Session, *, actor: UserRead | None, section_id: int, name: str,
-    seat_limit: int | None = None, join_code_expires_at: datetime | None = None,
+    session: Session,
+    *,
+    actor: UserRead | None,
+    section_id: int,
+    name: str,
+    seat_limit: int | None = None,
+    join_code_expires_at: datetime | None = None,
 ) -> SectionRead:
     """Rename a section and set (or clear, with None) its seat limit and its code's expiry."""
     section = get_owned_section(session, actor, section_id)
     enrolled = _student_counts(session, [section.id]).get(section.id, 0)
     section.name, section.seat_limit, section.join_code_expires_at = _checked_settings(
-        name, seat_limit, join_code_expires_at, enrolled)
+        name, seat_limit, join_code_expires_at, enrolled
+    )
     session.flush()
     return _read(session, section)
 
 
-def regenerate_join_code(session: Session, *, actor: UserRead | None, section_id: int) -> SectionRead:
+def regenerate_join_code(
+    session: Session, *, actor: UserRead | None, section_id: int
+) -> SectionRead:
     """A new code (the old one stops working at once); enrolled students stay.
 
     An expiry that has already passed is cleared, so the new code works; a future one is kept.
@@ -186,7 +213,8 @@ def get_roster(session: Session, *, actor: UserRead | None, section_id: int) -> 
     rows = session.execute(
         select(User.id, User.username, User.display_name, Enrollment.enrolled_at)
         .join(Enrollment, Enrollment.student_id == User.id)
-        .where(Enrollment.section_id == section_id).order_by(User.display_name)
+        .where(Enrollment.section_id == section_id)
+        .order_by(User.display_name)
     )
     return [
         RosterEntry(student_id=sid, username=username, display_name=name, enrolled_at=enrolled)
@@ -195,8 +223,10 @@ def get_roster(session: Session, *, actor: UserRead | None, section_id: int) -> 
 
 
 def _seats_taken(session: Session, section_id: int) -> int:
-    return session.scalar(select(func.count(Enrollment.id))
-                          .where(Enrollment.section_id == section_id)) or 0
+    return (
+        session.scalar(select(func.count(Enrollment.id)).where(Enrollment.section_id == section_id))
+        or 0
+    )
 
 
 def _section_with_code(session: Session, join_code: str | None) -> Section:
@@ -231,14 +261,19 @@ def enroll(session: Session, *, section_id: int, student_id: int) -> None:
     which leaves rows that merely reference the section free; SQLite writers already queue at
     BEGIN IMMEDIATE), so concurrent sign-ups never overfill the seats.
     """
-    section = session.scalar(select(Section).where(Section.id == section_id)
-                             .with_for_update(key_share=True)
-                             .execution_options(populate_existing=True))
+    section = session.scalar(
+        select(Section)
+        .where(Section.id == section_id)
+        .with_for_update(key_share=True)
+        .execution_options(populate_existing=True)
+    )
     if section is None:
         raise SectionNotFound(section_id)
-    exists = session.scalar(select(Enrollment.id).where(
-        Enrollment.section_id == section_id, Enrollment.student_id == student_id
-    ))
+    exists = session.scalar(
+        select(Enrollment.id).where(
+            Enrollment.section_id == section_id, Enrollment.student_id == student_id
+        )
+    )
     if exists is not None:
         return
     if section.seat_limit is not None and _seats_taken(session, section_id) >= section.seat_limit:
@@ -251,9 +286,11 @@ def join_section(session: Session, *, actor: UserRead | None, join_code: str) ->
     """A student joins another section with its code."""
     student = require_student(actor)
     section = _section_with_code(session, join_code)
-    already = session.scalar(select(Enrollment.id).where(
-        Enrollment.section_id == section.id, Enrollment.student_id == student.id
-    ))
+    already = session.scalar(
+        select(Enrollment.id).where(
+            Enrollment.section_id == section.id, Enrollment.student_id == student.id
+        )
+    )
     if already is not None:
         raise ConflictError(f"You are already in {section.name}.")
     _check_open(session, section)
@@ -268,9 +305,11 @@ def remove_student(
 ) -> None:
     """Take a student off the roster; their past conversations stay."""
     get_owned_section(session, actor, section_id)
-    enrollment = session.scalar(select(Enrollment).where(
-        Enrollment.section_id == section_id, Enrollment.student_id == student_id
-    ))
+    enrollment = session.scalar(
+        select(Enrollment).where(
+            Enrollment.section_id == section_id, Enrollment.student_id == student_id
+        )
+    )
     if enrollment is None:
         raise NotFoundError("That student is not in this section.")
     session.delete(enrollment)

@@ -37,8 +37,10 @@ class SessionNotFound(NotFoundError):
 
 class ReplyInFlight(ConflictError):
     def __init__(self) -> None:
-        super().__init__("The client is still answering your last message. Wait for the reply to "
-                         "appear, then send your next message.")
+        super().__init__(
+            "The client is still answering your last message. Wait for the reply to "
+            "appear, then send your next message."
+        )
 
 
 class SessionCompleted(ConflictError):
@@ -50,8 +52,10 @@ class SessionCompleted(ConflictError):
 _SESSION_BY_ID = select(ChatSession).where(ChatSession.id == bindparam("session_id"))
 _SESSION_BY_ID_FOR_UPDATE = _SESSION_BY_ID.with_for_update()
 _NEWEST_MESSAGES = (
-    select(Message.role, Message.content).where(Message.session_id == bindparam("session_id"))
-    .order_by(Message.sequence_number.desc()).limit(bindparam("most_rows", type_=Integer, literal_execute=True))
+    select(Message.role, Message.content)
+    .where(Message.session_id == bindparam("session_id"))
+    .order_by(Message.sequence_number.desc())
+    .limit(bindparam("most_rows", type_=Integer, literal_execute=True))
 )
 
 
@@ -59,22 +63,25 @@ _NEWEST_MESSAGES = (
 def _teacher_can_read(session: Session, teacher: UserRead, chat: ChatSession) -> bool:
     """A teacher reads conversations with their own clients or in their own sections."""
     owns_client = session.scalar(
-        select(ClientProfile.id).where(ClientProfile.id == chat.client_id,
-                                       ClientProfile.owner_id == teacher.id)
+        select(ClientProfile.id).where(
+            ClientProfile.id == chat.client_id, ClientProfile.owner_id == teacher.id
+        )
     )
     if owns_client is not None:
         return True
     if chat.assignment_id is None:
         return False
     teaches_section = session.scalar(
-        select(Section.id).join(Assignment, Assignment.section_id == Section.id)
+        select(Section.id)
+        .join(Assignment, Assignment.section_id == Section.id)
         .where(Assignment.id == chat.assignment_id, Section.teacher_id == teacher.id)
     )
     return teaches_section is not None
 
 
-def _load_readable(session: Session, actor: UserRead | None, session_id: int,
-                   *, for_update: bool = False) -> ChatSession:
+def _load_readable(
+    session: Session, actor: UserRead | None, session_id: int, *, for_update: bool = False
+) -> ChatSession:
     actor = require_user(actor)
     query = _SESSION_BY_ID_FOR_UPDATE if for_update else _SESSION_BY_ID
     chat = session.scalar(query, {"session_id": session_id})
@@ -101,8 +108,9 @@ def lock_for_turn(session: Session, *, actor: UserRead | None, session_id: int) 
     if chat.status != SessionStatus.active.value:
         raise SessionCompleted()
     if chat.mode == SessionMode.practice.value:
-        assignment_service.require_student_access(session, student=actor, client_id=chat.client_id,
-                                                  assignment_id=chat.assignment_id)
+        assignment_service.require_student_access(
+            session, student=actor, client_id=chat.client_id, assignment_id=chat.assignment_id
+        )
     return chat
 
 
@@ -113,11 +121,15 @@ def readable_sessions_filter(actor: UserRead):
     if actor.is_teacher:
         own_clients = select(ClientProfile.id).where(ClientProfile.owner_id == actor.id)
         own_assignments = (
-            select(Assignment.id).join(Section, Section.id == Assignment.section_id)
+            select(Assignment.id)
+            .join(Section, Section.id == Assignment.section_id)
             .where(Section.teacher_id == actor.id)
         )
-        return or_(ChatSession.user_id == actor.id, ChatSession.client_id.in_(own_clients),
-                   ChatSession.assignment_id.in_(own_assignments))
+        return or_(
+            ChatSession.user_id == actor.id,
+            ChatSession.client_id.in_(own_clients),
+            ChatSession.assignment_id.in_(own_assignments),
+        )
     return ChatSession.user_id == actor.id
 
 
@@ -130,16 +142,27 @@ def get_active_session(
 ) -> SessionRead | None:
     """The actor's unfinished conversation with this client, if any."""
     actor = require_user(actor)
-    chat = session.scalar(select(ChatSession).where(
-        ChatSession.user_id == actor.id, ChatSession.client_id == client_id,
-        ChatSession.status == SessionStatus.active.value,
-    ).order_by(ChatSession.started_at.desc()).limit(1))
+    chat = session.scalar(
+        select(ChatSession)
+        .where(
+            ChatSession.user_id == actor.id,
+            ChatSession.client_id == client_id,
+            ChatSession.status == SessionStatus.active.value,
+        )
+        .order_by(ChatSession.started_at.desc())
+        .limit(1)
+    )
     return SessionRead.model_validate(chat) if chat else None
 
 
 def get_student_sessions(
-    session: Session, *, actor: UserRead | None, student_id: int | None = None,
-    status: SessionStatus | None = None, limit: int = 50, offset: int = 0,
+    session: Session,
+    *,
+    actor: UserRead | None,
+    student_id: int | None = None,
+    status: SessionStatus | None = None,
+    limit: int = 50,
+    offset: int = 0,
 ) -> list[SessionRead]:
     """A user's conversations, newest first; others' only where the actor may read them."""
     actor = require_user(actor)
@@ -150,7 +173,8 @@ def get_student_sessions(
         select(ChatSession)
         .where(ChatSession.user_id == student_id, readable_sessions_filter(actor))
         .order_by(ChatSession.started_at.desc(), ChatSession.id.desc())
-        .limit(min(max(limit, 1), MAX_PAGE_SIZE)).offset(max(offset, 0))
+        .limit(min(max(limit, 1), MAX_PAGE_SIZE))
+        .offset(max(offset, 0))
     )
     if status is not None:
         query = query.where(ChatSession.status == SessionStatus(status).value)
@@ -158,14 +182,20 @@ def get_student_sessions(
 
 
 def get_messages(
-    session: Session, *, actor: UserRead | None, session_id: int, limit: int | None = None,
+    session: Session,
+    *,
+    actor: UserRead | None,
+    session_id: int,
+    limit: int | None = None,
     offset: int = 0,
 ) -> list[MessageRead]:
     """Messages in order; `limit`/`offset` page through long conversations."""
     _load_readable(session, actor, session_id)
     query = (
-        select(Message).where(Message.session_id == session_id)
-        .order_by(Message.sequence_number).offset(max(offset, 0))
+        select(Message)
+        .where(Message.session_id == session_id)
+        .order_by(Message.sequence_number)
+        .offset(max(offset, 0))
     )
     if limit is not None:
         query = query.limit(min(max(limit, 1), MAX_PAGE_SIZE))
@@ -178,8 +208,9 @@ def recent_turns(session: Session, *, session_id: int, budget_tokens: int) -> li
     Internal: callers have checked access."""
     # Every message costs at least its overhead plus one token, which bounds the rows to read.
     most_rows = budget_tokens // (MESSAGE_OVERHEAD_TOKENS + 1) + 1
-    rows = session.execute(_NEWEST_MESSAGES,
-                           {"session_id": session_id, "most_rows": most_rows}).all()
+    rows = session.execute(
+        _NEWEST_MESSAGES, {"session_id": session_id, "most_rows": most_rows}
+    ).all()
     turns: list[tuple[str, str]] = []
     used = 0
     for role, content in rows:
@@ -193,8 +224,13 @@ def recent_turns(session: Session, *, session_id: int, budget_tokens: int) -> li
 
 # Writing --------------------------------------------------------------------------------------
 def create_session(
-    session: Session, *, actor: UserRead | None, client_id: int, assignment_id: int | None = None,
-    model: str | None = None, prompt_version: str | None = None,
+    session: Session,
+    *,
+    actor: UserRead | None,
+    client_id: int,
+    assignment_id: int | None = None,
+    model: str | None = None,
+    prompt_version: str | None = None,
 ) -> SessionRead:
     """Start a conversation: students with assigned clients, teachers test their own clients."""
     actor = require_user(actor)
@@ -209,8 +245,13 @@ def create_session(
             raise ConflictError(f"{client.name} is archived. Restore the client to test it.")
         mode, assignment_id = SessionMode.teacher_test, None
     chat = ChatSession(
-        user_id=actor.id, client_id=client_id, assignment_id=assignment_id, mode=mode.value,
-        status=SessionStatus.active.value, model=model, prompt_version=prompt_version,
+        user_id=actor.id,
+        client_id=client_id,
+        assignment_id=assignment_id,
+        mode=mode.value,
+        status=SessionStatus.active.value,
+        model=model,
+        prompt_version=prompt_version,
     )
     try:
         with session.begin_nested():
@@ -236,8 +277,9 @@ def end_session(session: Session, *, actor: UserRead | None, session_id: int) ->
     return SessionRead.model_validate(chat)
 
 
-def add_message(session: Session, *, actor: UserRead | None, session_id: int,
-                content: str) -> MessageRead:
+def add_message(
+    session: Session, *, actor: UserRead | None, session_id: int, content: str
+) -> MessageRead:
     """The student's (or testing teacher's) message. Client replies are never taken from a caller:
     only a claimed reply is stored (`store_reply`)."""
     chat = lock_for_turn(session, actor=actor, session_id=session_id)
@@ -248,19 +290,27 @@ def add_message(session: Session, *, actor: UserRead | None, session_id: int,
 
 def append_message(session: Session, chat: ChatSession, content: str) -> MessageRead:
     """Append the person's message to a locked conversation (internal)."""
-    message = _append(session, chat, role=MessageRole.user, content=content,
-                      token_count=estimate_tokens(content))
+    message = _append(
+        session, chat, role=MessageRole.user, content=content, token_count=estimate_tokens(content)
+    )
     usage_service.record_message(session, chat, role=MessageRole.user, at=message.created_at)
     session.flush()
     return MessageRead.model_validate(message)
 
 
-def _append(session: Session, chat: ChatSession, *, role: MessageRole, content: str,
-            **columns) -> Message:
+def _append(
+    session: Session, chat: ChatSession, *, role: MessageRole, content: str, **columns
+) -> Message:
     # The session row is locked, so this count is ours until commit: numbers stay gapless.
     chat.message_count += 1
-    message = Message(session_id=chat.id, sequence_number=chat.message_count, role=role.value,
-                      content=content, created_at=utcnow(), **columns)
+    message = Message(
+        session_id=chat.id,
+        sequence_number=chat.message_count,
+        role=role.value,
+        content=content,
+        created_at=utcnow(),
+        **columns,
+    )
     session.add(message)
     return message
 
@@ -270,8 +320,9 @@ def reply_in_flight(chat: ChatSession, now: datetime | None = None) -> bool:
     return chat.reply_claimed_until is not None and chat.reply_claimed_until > (now or utcnow())
 
 
-def claim_reply(chat: ChatSession, *, seconds: float, reserve_tokens: int,
-                reserve_cost: Decimal) -> str:
+def claim_reply(
+    chat: ChatSession, *, seconds: float, reserve_tokens: int, reserve_cost: Decimal
+) -> str:
     """Take the right to answer a locked conversation (caller checked none is in flight).
 
     The claim expires, so a crashed process cannot hold it forever; while it holds, its reserved
@@ -284,10 +335,17 @@ def claim_reply(chat: ChatSession, *, seconds: float, reserve_tokens: int,
     return claim_id
 
 
-_RELEASE = (update(ChatSession).where(ChatSession.id == bindparam("session_id"),
-                                      ChatSession.reply_claim_id == bindparam("claim_id"))
-            .values(reply_claim_id=None, reply_claimed_until=None, reserved_tokens=0,
-                    reserved_cost=Decimal(0)).execution_options(synchronize_session=False))
+_RELEASE = (
+    update(ChatSession)
+    .where(
+        ChatSession.id == bindparam("session_id"),
+        ChatSession.reply_claim_id == bindparam("claim_id"),
+    )
+    .values(
+        reply_claim_id=None, reply_claimed_until=None, reserved_tokens=0, reserved_cost=Decimal(0)
+    )
+    .execution_options(synchronize_session=False)
+)
 
 
 def release_claim(session: Session, *, session_id: int, claim_id: str) -> bool:
@@ -296,9 +354,18 @@ def release_claim(session: Session, *, session_id: int, claim_id: str) -> bool:
 
 
 def store_reply(
-    session: Session, *, session_id: int, claim_id: str, content: str, usage: Usage,
-    cost: Decimal | None, model: str | None, counted: Usage, counted_cost: Decimal | None,
-    latency_ms: int | None = None, time_to_first_token_ms: int | None = None,
+    session: Session,
+    *,
+    session_id: int,
+    claim_id: str,
+    content: str,
+    usage: Usage,
+    cost: Decimal | None,
+    model: str | None,
+    counted: Usage,
+    counted_cost: Decimal | None,
+    latency_ms: int | None = None,
+    time_to_first_token_ms: int | None = None,
 ) -> tuple[MessageRead, SessionRead] | None:
     """Store the client's reply if the claim is still ours (else None: it was given up).
 
@@ -309,17 +376,32 @@ def store_reply(
     if chat is None or chat.reply_claim_id != claim_id:
         return None
     message = _append(
-        session, chat, role=MessageRole.assistant, content=content,
-        token_count=usage.output_tokens, model=model, input_tokens=usage.input_tokens,
-        output_tokens=usage.output_tokens, cache_write_tokens=usage.cache_write_tokens,
-        cache_read_tokens=usage.cache_read_tokens, cost=cost, latency_ms=latency_ms,
+        session,
+        chat,
+        role=MessageRole.assistant,
+        content=content,
+        token_count=usage.output_tokens,
+        model=model,
+        input_tokens=usage.input_tokens,
+        output_tokens=usage.output_tokens,
+        cache_write_tokens=usage.cache_write_tokens,
+        cache_read_tokens=usage.cache_read_tokens,
+        cost=cost,
+        latency_ms=latency_ms,
         time_to_first_token_ms=time_to_first_token_ms,
     )
     rest = usage.minus(counted)
     rest_cost = None if cost is None else cost - (counted_cost or Decimal(0))
     _add_usage(chat, rest, rest_cost, model, unpriced=cost is None)
-    usage_service.record_message(session, chat, role=MessageRole.assistant, at=message.created_at,
-                                 usage=rest, cost=rest_cost, model=model)
+    usage_service.record_message(
+        session,
+        chat,
+        role=MessageRole.assistant,
+        at=message.created_at,
+        usage=rest,
+        cost=rest_cost,
+        model=model,
+    )
     chat.reply_claim_id, chat.reply_claimed_until = None, None
     chat.reserved_tokens, chat.reserved_cost = 0, Decimal(0)
     session.flush()
@@ -327,7 +409,12 @@ def store_reply(
 
 
 def record_usage(
-    session: Session, *, session_id: int, usage: Usage, cost: Decimal | None, model: str | None,
+    session: Session,
+    *,
+    session_id: int,
+    usage: Usage,
+    cost: Decimal | None,
+    model: str | None,
     unpriced: bool = False,
 ) -> SessionRead:
     """Add billed usage without a message (a reply that started, or was cut off) to the totals.
@@ -336,14 +423,16 @@ def record_usage(
     if chat is None:
         raise SessionNotFound(session_id)
     _add_usage(chat, usage, cost, model, unpriced=unpriced)
-    usage_service.record_message(session, chat, role=None, at=utcnow(), usage=usage, cost=cost,
-                                 model=model)
+    usage_service.record_message(
+        session, chat, role=None, at=utcnow(), usage=usage, cost=cost, model=model
+    )
     session.flush()
     return SessionRead.model_validate(chat)
 
 
-def _add_usage(chat: ChatSession, usage: Usage, cost: Decimal | None, model: str | None, *,
-               unpriced: bool) -> None:
+def _add_usage(
+    chat: ChatSession, usage: Usage, cost: Decimal | None, model: str | None, *, unpriced: bool
+) -> None:
     """A reply's usage joins the session's totals (the daily tables move in the same transaction);
     `unpriced` counts a reply whose model has no price (its cost is unknown, not zero)."""
     chat.input_tokens += usage.input_tokens

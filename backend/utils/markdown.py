@@ -15,8 +15,10 @@ _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~:$@])")
 _LINKING = re.compile(r"[\\`\[\]<>$]")
 # GitHub-flavoured Markdown also turns bare addresses into links *after* parsing (escapes do not
 # stop it): an invisible word joiner inside each "scheme://", "www." and "@" keeps them text.
-_BARE_LINK = re.compile(r"(?i)(?<=[a-z])(?=://)|(?<=\bwww)(?=\.)|(?<=\bmailto)(?=:)|(?<=\bxmpp)(?=:)"
-                        r"|(?=@)")
+_BARE_LINK = re.compile(
+    r"(?i)(?<=[a-z])(?=://)|(?<=\bwww)(?=\.)|(?<=\bmailto)(?=:)|(?<=\bxmpp)(?=:)"
+    r"|(?=@)"
+)
 WORD_JOINER = "\u2060"
 
 

@@ -35,7 +35,8 @@ class ModelPrice:
         """Derive cache prices from the input price with the API's standard multipliers."""
         base = Decimal(input_price)
         return cls(
-            input=base, output=Decimal(output_price),
+            input=base,
+            output=Decimal(output_price),
             cache_write_5m=base * CACHE_WRITE_5M_MULTIPLIER,
             cache_write_1h=base * CACHE_WRITE_1H_MULTIPLIER,
             cache_read=base * CACHE_READ_MULTIPLIER,
@@ -51,8 +52,13 @@ DEFAULT_PRICES: dict[str, ModelPrice] = {
     "claude-sonnet-5-5": ModelPrice.from_base("2.00", "10.00"),
     **{
         model: ModelPrice.from_base("5.00", "25.00")
-        for model in ("claude-opus-4-5", "claude-opus-4-6", "claude-opus-4-7", "claude-opus-4-8",
-                      "claude-opus-5")
+        for model in (
+            "claude-opus-4-5",
+            "claude-opus-4-6",
+            "claude-opus-4-7",
+            "claude-opus-4-8",
+            "claude-opus-5",
+        )
     },
     DEMO_MODEL: ModelPrice.from_base("0", "0"),
 }
@@ -67,14 +73,22 @@ def parse_price_overrides(raw_json: str) -> dict[str, ModelPrice]:
         prices = {}
         for model, entry in data.items():
             base = ModelPrice.from_base(str(entry["input"]), str(entry["output"]))
-            prices[model] = ModelPrice(**{
-                field: Decimal(str(entry[field])) if field in entry else getattr(base, field)
-                for field in ("input", "output", "cache_write_5m", "cache_write_1h", "cache_read")
-            })
+            prices[model] = ModelPrice(
+                **{
+                    field: Decimal(str(entry[field])) if field in entry else getattr(base, field)
+                    for field in (
+                        "input",
+                        "output",
+                        "cache_write_5m",
+                        "cache_write_1h",
+                        "cache_read",
+                    )
+                }
+            )
         return prices
     except (ValueError, KeyError, TypeError, AttributeError) as error:
         raise ValueError(
-            "MODEL_PRICES_JSON must look like {\"model\": {\"input\": 1.0, \"output\": 5.0}}"
+            'MODEL_PRICES_JSON must look like {"model": {"input": 1.0, "output": 5.0}}'
         ) from error
 
 

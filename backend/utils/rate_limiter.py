@@ -27,10 +27,16 @@ class RateLimiter:
     """The product's limits; one instance per process (see `get_rate_limiter`)."""
 
     def __init__(
-        self, storage_uri: str = "memory://", *, user_limit: str = "10/minute",
-        global_limit: str = "1000/hour", login_client_limit: str = "5/5 minutes",
-        login_username_limit: str = "10/minute", signup_code_limit: str = "60/10 minutes",
-        signup_client_limit: str = "10/10 minutes", namespace: str = "counseling",
+        self,
+        storage_uri: str = "memory://",
+        *,
+        user_limit: str = "10/minute",
+        global_limit: str = "1000/hour",
+        login_client_limit: str = "5/5 minutes",
+        login_username_limit: str = "10/minute",
+        signup_code_limit: str = "60/10 minutes",
+        signup_client_limit: str = "10/10 minutes",
+        namespace: str = "counseling",
     ) -> None:
         self.storage_uri = storage_uri
         self.storage = storage_from_string(storage_uri)
@@ -46,7 +52,8 @@ class RateLimiter:
     @classmethod
     def from_settings(cls, settings: Settings, **overrides) -> RateLimiter:
         return cls(
-            settings.redis_url or "memory://", user_limit=settings.user_rate_limit,
+            settings.redis_url or "memory://",
+            user_limit=settings.user_rate_limit,
             global_limit=settings.global_rate_limit,
             login_client_limit=settings.login_client_rate_limit,
             login_username_limit=settings.login_username_rate_limit,
@@ -69,7 +76,9 @@ class RateLimiter:
         if not self.strategy.test(self.global_limit, *global_key):
             self._refuse_busy(global_key)
         if not self.strategy.hit(self.user_limit, *user_key):
-            wait = _seconds_until(self.strategy.get_window_stats(self.user_limit, *user_key).reset_time)
+            wait = _seconds_until(
+                self.strategy.get_window_stats(self.user_limit, *user_key).reset_time
+            )
             raise RateLimitedError(
                 f"You are sending messages faster than {self.user_limit.amount} per "
                 f"{_describe_window(self.user_limit)}. Please wait {wait} seconds and try again.",
@@ -79,8 +88,9 @@ class RateLimiter:
             self._refuse_busy(global_key)
 
     def _refuse_busy(self, global_key: tuple[str, ...]) -> None:
-        wait = _seconds_until(self.strategy.get_window_stats(self.global_limit, *global_key)
-                              .reset_time)
+        wait = _seconds_until(
+            self.strategy.get_window_stats(self.global_limit, *global_key).reset_time
+        )
         raise RateLimitedError(
             f"The practice service is very busy right now. Please try again in {wait} seconds.",
             wait,
@@ -117,8 +127,9 @@ class RateLimiter:
 
     def login_succeeded(self, username: str, client: str) -> None:
         """The owner got in: this browser's count starts again (the username's shared one stays)."""
-        self.strategy.clear(self.login_client_limit, self.namespace, "login", username, "client",
-                            client)
+        self.strategy.clear(
+            self.login_client_limit, self.namespace, "login", username, "client", client
+        )
 
     def clear_failed_logins(self, username: str) -> None:
         """Lift the username's shared slow-down (an admin reset the password)."""

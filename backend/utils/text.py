@@ -19,15 +19,23 @@ def has_forbidden_characters(value: str) -> bool:
     return _FORBIDDEN.search(value) is not None
 
 
-def clean_text(value: str | None, *, field: str, label: str, max_chars: int | None = None,
-               required: bool = False) -> str:
+def clean_text(
+    value: str | None,
+    *,
+    field: str,
+    label: str,
+    max_chars: int | None = None,
+    required: bool = False,
+) -> str:
     """`value` stripped; raises `ValidationError` (with a field error) for control characters,
     a missing required value or one over `max_chars`."""
     text = (value or "").strip()
     problem = None
     if has_forbidden_characters(text):
-        problem = (f"{label} contains an invisible control character (often from pasting). "
-                   "Retype it and try again.")
+        problem = (
+            f"{label} contains an invisible control character (often from pasting). "
+            "Retype it and try again."
+        )
     elif required and not text:
         problem = f"Enter {label.lower()}."
     elif max_chars is not None and len(text) > max_chars:

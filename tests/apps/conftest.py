@@ -64,8 +64,9 @@ def app_api(fake_anthropic, monkeypatch):
 def teacher(app_db):
     """A teacher account in the app's database (password: `tests.factories.PASSWORD`)."""
     with unit_of_work(app_db) as session:
-        return make_user(session, role=Role.teacher, username="tina.teacher",
-                         display_name="Tina Teacher")
+        return make_user(
+            session, role=Role.teacher, username="tina.teacher", display_name="Tina Teacher"
+        )
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from backend.services import account_service, event_service, feedback_service, s
 from backend.utils.rate_limiter import RateLimiter
 from tests.apps.conftest import APP_PATH, log_in
 from tests.apps.test_teacher_app import assert_clean, everything, texts
-from tests.factories import add_reply, PASSWORD, make_classroom, make_user, start_session
+from tests.factories import PASSWORD, add_reply, make_classroom, make_user, start_session
 
 TABS = ["Now", "Usage", "Breakdowns", "Budgets", "Service health", "Error log", "Accounts"]
 
@@ -54,16 +54,23 @@ def admin_app(app):
 
 def shown(at) -> str:
     """Everything readable on the page, the error log's expander labels and details included."""
-    return "\n".join([everything(at), *(e.label for e in at.main.expander),
-                      *(str(j.value) for j in at.json)])
+    return "\n".join(
+        [everything(at), *(e.label for e in at.main.expander), *(str(j.value) for j in at.json)]
+    )
 
 
 def reply(session, student, chat, *, usage: Usage, cost: str, latency_ms: int, first_token_ms: int):
     session_service.add_message(session, actor=student, session_id=chat.id, content="Hello.")
     return add_reply(
-        session, session_id=chat.id, content="Hi.",
-        usage=usage, model="claude-haiku-4-5", cost=Decimal(cost), latency_ms=latency_ms,
-        time_to_first_token_ms=first_token_ms)
+        session,
+        session_id=chat.id,
+        content="Hi.",
+        usage=usage,
+        model="claude-haiku-4-5",
+        cost=Decimal(cost),
+        latency_ms=latency_ms,
+        time_to_first_token_ms=first_token_ms,
+    )
 
 
 @pytest.fixture
@@ -78,14 +85,26 @@ def known_data(app_db, admin, monkeypatch):
     with unit_of_work(app_db) as session:
         teacher, student, client, section, _assignment = make_classroom(session)
         ended = start_session(session, user=student, client=client)
-        first = reply(session, student, ended, usage=Usage(input_tokens=2000, output_tokens=200,
-                                                           cache_read_tokens=1000),
-                      cost="0.0030", latency_ms=2000, first_token_ms=500)
+        first = reply(
+            session,
+            student,
+            ended,
+            usage=Usage(input_tokens=2000, output_tokens=200, cache_read_tokens=1000),
+            cost="0.0030",
+            latency_ms=2000,
+            first_token_ms=500,
+        )
         session_service.end_session(session, actor=student, session_id=ended.id)
         open_chat = start_session(session, user=student, client=client)
-        second = reply(session, student, open_chat,
-                       usage=Usage(input_tokens=1000, output_tokens=100), cost="0.0015",
-                       latency_ms=1200, first_token_ms=300)
+        second = reply(
+            session,
+            student,
+            open_chat,
+            usage=Usage(input_tokens=1000, output_tokens=100),
+            cost="0.0015",
+            latency_ms=1200,
+            first_token_ms=300,
+        )
         feedback_service.rate_reply(session, actor=student, message_id=first.id, positive=False)
         feedback_service.rate_reply(session, actor=student, message_id=second.id, positive=True)
     return teacher, student, client, section
@@ -121,15 +140,23 @@ def test_known_data_shows_the_right_figures(app, known_data):
     teacher, student, client, section = known_data
     at = admin_app(app)
     figures = {
-        "Active sessions": "1", "Sessions today": "2", "Messages today": "4",
-        "Completion rate": "50%", "Positive feedback": "50%",
-        "Cost today": "$0.004500", "Cost per 1K tokens": "$0.001047",
+        "Active sessions": "1",
+        "Sessions today": "2",
+        "Messages today": "4",
+        "Completion rate": "50%",
+        "Positive feedback": "50%",
+        "Cost today": "$0.004500",
+        "Cost per 1K tokens": "$0.001047",
         "Avg cost per conversation": "$0.003000",
-        "Input tokens": "3,000", "Output tokens": "300", "Cache write tokens": "0",
+        "Input tokens": "3,000",
+        "Output tokens": "300",
+        "Cache write tokens": "0",
         "Cache read tokens": "1,000",
-        "Reply median, today": "1.20 s", "Reply p95, today": "2.00 s",
+        "Reply median, today": "1.20 s",
+        "Reply p95, today": "2.00 s",
         "Reply median, last hour": "1.20 s",
-        "First token median, today": "0.30 s", "First token p95, today": "0.50 s",
+        "First token median, today": "0.30 s",
+        "First token p95, today": "0.50 s",
     }
     assert {label: metric(at, label) for label in figures} == figures
     assert "**Tokens today** · 4,300 in total" in texts(at)
@@ -142,15 +169,23 @@ def test_known_data_shows_the_right_figures(app, known_data):
     assert metric(at, "Tokens, last 24 hours") == "4,300"
     assert metric(at, "Cost, last 24 hours") == "$0.004500"
     today = table(at, "Problems logged").iloc[0]  # newest day first
-    assert (today["Sessions"], today["Messages"], today["Tokens"], today["Cost"]) == \
-        (2, 4, 4300, "$0.004500")
+    assert (today["Sessions"], today["Messages"], today["Tokens"], today["Cost"]) == (
+        2,
+        4,
+        4300,
+        "$0.004500",
+    )
     at.segmented_control(key="daily_range").set_value("30 days").run()
     assert len(table(at, "Problems logged")) == 30
 
     open_tab(at, "Breakdowns")
-    for column, label in (("Model", "claude-haiku-4-5"), ("Teacher", teacher.display_name),
-                          ("Section", section.name), ("Client", client.name),
-                          ("Student", student.display_name)):
+    for column, label in (
+        ("Model", "claude-haiku-4-5"),
+        ("Teacher", teacher.display_name),
+        ("Section", section.name),
+        ("Client", client.name),
+        ("Student", student.display_name),
+    ):
         rows = table(at, column)
         assert list(rows[column]) == [label], column
         assert list(rows["Tokens"]) == [4300] and list(rows["Cost"]) == ["$0.004500"]
@@ -171,8 +206,15 @@ def test_refresh_shows_new_messages_and_auto_refresh_reruns_the_figures(app, app
     with unit_of_work(app_db) as session:
         _teacher, student, client, _section, _assignment = make_classroom(session)
         chat = start_session(session, user=student, client=client)
-        reply(session, student, chat, usage=Usage(input_tokens=10, output_tokens=5), cost="0.0001",
-              latency_ms=900, first_token_ms=200)
+        reply(
+            session,
+            student,
+            chat,
+            usage=Usage(input_tokens=10, output_tokens=5),
+            cost="0.0001",
+            latency_ms=900,
+            first_token_ms=200,
+        )
     at.button(key="refresh").click().run()
     assert metric(at, "Messages today") == "2"
     assert not any("refreshes every 30 seconds" in text for text in texts(at, "caption"))
@@ -184,10 +226,19 @@ def test_error_log_filters_details_and_no_api_key(app, app_db, admin):
     with unit_of_work(app_db) as session:
         _teacher, student, client, _section, _assignment = make_classroom(session)
         chat = start_session(session, user=student, client=client)
-        event_service.record(session, "error", "api_overloaded", "Reply failed: overloaded",
-                             user_id=student.id, session_id=chat.id,
-                             details={"request_id": "req_123", "status": 529,
-                                      "detail": "sent with sk-ant-api03-SECRETKEY"})
+        event_service.record(
+            session,
+            "error",
+            "api_overloaded",
+            "Reply failed: overloaded",
+            user_id=student.id,
+            session_id=chat.id,
+            details={
+                "request_id": "req_123",
+                "status": 529,
+                "detail": "sent with sk-ant-api03-SECRETKEY",
+            },
+        )
         event_service.record(session, "warning", "budget", "Near the daily budget")
         event_service.record(session, "info", "accounts", "Something routine")
     at = open_tab(admin_app(app), "Error log")
@@ -196,8 +247,9 @@ def test_error_log_filters_details_and_no_api_key(app, app_db, admin):
     assert "Near the daily budget" in labels[0]  # newest first
     assert "API: overloaded (HTTP 529)" in labels[1].replace("\\", "")
     page = shown(at)
-    assert f"**Request id** `req_123` · **Session** #{chat.id} · **User** {student.username}" \
-        in page
+    assert (
+        f"**Request id** `req_123` · **Session** #{chat.id} · **User** {student.username}" in page
+    )
     assert "sk-ant" not in page and "SECRETKEY" not in page
 
     at.multiselect(key="log_severity").set_value(["info"]).run()
@@ -232,8 +284,9 @@ def test_account_actions(app, app_db, admin):
     at.button(key="create_account").click().run()
     assert "Created the teacher account 'new.teacher'." in everything(at)
     accounts = table(at, "Username").set_index("Username")
-    assert accounts.loc["new.teacher", "Role"] == "teacher" and accounts.loc["new.teacher",
-                                                                             "Active"]
+    assert (
+        accounts.loc["new.teacher", "Role"] == "teacher" and accounts.loc["new.teacher", "Active"]
+    )
 
     at.selectbox(key="manage_account").set_value("new.teacher").run()
     at.text_input(key="reset_password").input("tiny")
@@ -244,20 +297,23 @@ def test_account_actions(app, app_db, admin):
     assert "New password set for 'new.teacher'" in everything(at)
     limiter = RateLimiter()
     with unit_of_work(app_db) as session:
-        assert account_service.authenticate(session, username="new.teacher",
-                                            password="second password", limiter=limiter)
+        assert account_service.authenticate(
+            session, username="new.teacher", password="second password", limiter=limiter
+        )
 
     at.button(key="toggle_active").click().run()
     assert "'new.teacher' is deactivated" in everything(at)
     with pytest.raises(AuthenticationError, match="deactivated"):
         with unit_of_work(app_db) as session:
-            account_service.authenticate(session, username="new.teacher",
-                                         password="second password", limiter=limiter)
+            account_service.authenticate(
+                session, username="new.teacher", password="second password", limiter=limiter
+            )
     at.button(key="toggle_active").click().run()
     assert "'new.teacher' is active again" in everything(at)
     with unit_of_work(app_db) as session:
-        assert account_service.authenticate(session, username="new.teacher",
-                                            password="second password", limiter=limiter)
+        assert account_service.authenticate(
+            session, username="new.teacher", password="second password", limiter=limiter
+        )
 
     at.selectbox(key="manage_account").set_value("ada.admin").run()
     assert at.button(key="toggle_active").disabled  # nobody locks themselves out

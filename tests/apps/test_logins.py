@@ -42,9 +42,9 @@ def cookie_scripts(at: AppTest) -> list[str]:
 
 
 def is_logged_out(at: AppTest) -> bool:
-    return (at.text_input(key="login_username") is not None
-            and not [title for title in texts(at, "title") if title in ("Practice", "Admin",
-                                                                         "Teacher workspace")])
+    return at.text_input(key="login_username") is not None and not [
+        title for title in texts(at, "title") if title in ("Practice", "Admin", "Teacher workspace")
+    ]
 
 
 def login_screen_says(at: AppTest, words: str) -> bool:
@@ -68,8 +68,9 @@ def messages(app_db) -> int:
         return session.scalar(select(func.count()).select_from(Message))
 
 
-def change_password_in_sidebar(at: AppTest, current: str = PASSWORD,
-                               new: str = NEW_PASSWORD) -> AppTest:
+def change_password_in_sidebar(
+    at: AppTest, current: str = PASSWORD, new: str = NEW_PASSWORD
+) -> AppTest:
     at.text_input(key="current_password").input(current)
     at.text_input(key="new_password").input(new)
     return at.button(key="change_password").click().run()
@@ -100,7 +101,8 @@ def test_over_https_the_cookie_is_also_secure(app, app_db):
 
 
 def test_a_reload_comes_back_through_the_cookie_and_a_copied_address_does_not(
-        app, app_db, browser_cookies):
+    app, app_db, browser_cookies
+):
     classroom(app_db)
     at = log_in(app.run(), "sam.student")
     start_button(at).click().run()
@@ -127,10 +129,12 @@ def test_a_reload_comes_back_through_the_cookie_and_a_copied_address_does_not(
     assert is_logged_out(new_tab().run())  # the cookie that may linger is revoked
 
 
-@pytest.mark.parametrize("value", ["an-old-or-made-up-token-0123456789",
-                                   "</script><img src=x onerror=alert(1)>"])
+@pytest.mark.parametrize(
+    "value", ["an-old-or-made-up-token-0123456789", "</script><img src=x onerror=alert(1)>"]
+)
 def test_a_cookie_with_an_ended_log_in_shows_the_log_in_screen_and_is_deleted(
-        app, app_db, browser_cookies, value):
+    app, app_db, browser_cookies, value
+):
     classroom(app_db)
     browser_cookies[utils.COOKIE_NAME] = value
     at = app.run()
@@ -145,8 +149,9 @@ def _end_log_in(how: str, app_db, teacher, admin, at: AppTest, browser_cookies) 
     """End the log-in of the open tab `at` in one of the ways the issue lists; the warning."""
     if how == "reset":
         with unit_of_work(app_db) as session:
-            account_service.reset_password(session, actor=admin, user_id=teacher.id,
-                                           new_password=NEW_PASSWORD)
+            account_service.reset_password(
+                session, actor=admin, user_id=teacher.id, new_password=NEW_PASSWORD
+            )
         return "An admin reset your password"
     if how == "deactivated":
         with unit_of_work(app_db) as session:
@@ -173,13 +178,19 @@ def _end_log_in(how: str, app_db, teacher, admin, at: AppTest, browser_cookies) 
     return "Your password was changed"
 
 
-ENDINGS = ["reset", "deactivated", "expired", "logged_out_in_another_tab",
-           "password_changed_on_another_device"]
+ENDINGS = [
+    "reset",
+    "deactivated",
+    "expired",
+    "logged_out_in_another_tab",
+    "password_changed_on_another_device",
+]
 
 
 @pytest.mark.parametrize("how", ENDINGS)
 def test_an_open_teacher_page_cannot_create_a_section_once_its_log_in_ended(
-        app, app_db, browser_cookies, how):
+    app, app_db, browser_cookies, how
+):
     teacher, admin = teacher_and_admin(app_db)
     at = open_tab(log_in(app.run(), "tina.teacher"), "Sections & assignments")
     assert_clean(at)

@@ -13,13 +13,20 @@ from mvp import utils
 from tests.apps.conftest import APP_PATH, log_in
 from tests.apps.test_teacher_app import assert_clean, everything, texts
 from tests.factories import (
-    PASSWORD, enroll, make_assignment, make_client, make_section, make_user,
+    PASSWORD,
+    enroll,
+    make_assignment,
+    make_client,
+    make_section,
+    make_user,
 )
 
 HIDDEN = "Was recently passed over for promotion."  # the factory client's hidden information
-TURNS = [("What brings you in?", "I guess work has been a lot."),
-         ("Tell me more.", "My manager keeps piling things on."),
-         ("That sounds heavy.", "I haven't told anyone this.")]
+TURNS = [
+    ("What brings you in?", "I guess work has been a lot."),
+    ("Tell me more.", "My manager keeps piling things on."),
+    ("That sounds heavy.", "I haven't told anyone this."),
+]
 
 
 def classroom(app_db):
@@ -28,8 +35,9 @@ def classroom(app_db):
         teacher = make_user(session, role=Role.teacher)
         student = make_user(session, username="sam.student", display_name="Sam Student")
         alex = make_client(session, teacher=teacher, name="Alex Rivera")
-        dana = make_client(session, teacher=teacher, name="Dana Draft",
-                           hidden_information="Dana's secret.")
+        dana = make_client(
+            session, teacher=teacher, name="Dana Draft", hidden_information="Dana's secret."
+        )
         section = make_section(session, teacher=teacher, name="Skills 101")
         enroll(session, section=section, student=student)
         make_assignment(session, teacher=teacher, section=section, clients=[alex], title="Week 1")
@@ -180,12 +188,18 @@ def test_three_turns_end_feedback_thumbs_and_history(app, app_db, app_api, downl
     assert "Thank you: your feedback was saved." in texts(at, "success")
     with unit_of_work(app_db, write=False) as session:
         chat_id = session_service.get_student_sessions(session, actor=student)[0].id
-        replies = [m for m in session_service.get_messages(session, actor=student,
-                                                            session_id=chat_id)
-                   if m.role == "assistant"]
+        replies = [
+            m
+            for m in session_service.get_messages(session, actor=student, session_id=chat_id)
+            if m.role == "assistant"
+        ]
         feedback = session.query(SessionFeedback).one()
-    assert (feedback.session_id, feedback.realism, feedback.usefulness, feedback.comment) == \
-        (chat_id, 5, 4, "Felt like a real person.")
+    assert (feedback.session_id, feedback.realism, feedback.usefulness, feedback.comment) == (
+        chat_id,
+        5,
+        4,
+        "Felt like a real person.",
+    )
     assert at.button(key="fb_submit").label == "Update feedback"
 
     # Thumbs on single replies: up, then changed to down.
@@ -223,8 +237,9 @@ def test_three_turns_end_feedback_thumbs_and_history(app, app_db, app_api, downl
     assert at.query_params["c"] not in (str(chat_id), [str(chat_id)])
 
 
-def test_a_new_browser_session_resumes_the_conversation_from_the_database(app, app_db, app_api,
-                                                                           browser_cookies):
+def test_a_new_browser_session_resumes_the_conversation_from_the_database(
+    app, app_db, app_api, browser_cookies
+):
     classroom(app_db)
     at = log_in(app.run(), "sam.student")
     start_button(at).click().run()
@@ -283,8 +298,9 @@ def test_a_student_cannot_open_another_students_conversation_by_address(app, app
     assert "No clients are assigned to you yet" in everything(other)
 
 
-def test_an_outage_or_a_rate_limit_never_loses_what_the_student_typed(app, app_db, app_api,
-                                                                       monkeypatch):
+def test_an_outage_or_a_rate_limit_never_loses_what_the_student_typed(
+    app, app_db, app_api, monkeypatch
+):
     monkeypatch.setenv("USER_RATE_LIMIT", "2/minute")
     classroom(app_db)
     app_api.overloaded()
@@ -315,8 +331,9 @@ def test_the_student_sees_no_tokens_no_cost_and_no_robot(app, app_db, app_api):
     page = every_text(at)
     assert "tokens" not in page and "cost" not in page and "$0." not in page
     avatars = {message.avatar for message in at.chat_message}
-    assert avatars and not any("robot" in str(avatar) or "smart_toy" in str(avatar)
-                               for avatar in avatars)
+    assert avatars and not any(
+        "robot" in str(avatar) or "smart_toy" in str(avatar) for avatar in avatars
+    )
 
 
 def test_a_successful_retry_takes_the_retry_button_away(app, app_db, app_api):

@@ -19,8 +19,15 @@ def texts(at, kind: str = "markdown") -> list[str]:
 
 def everything(at) -> str:
     """Every message-like text on the page, for `in` checks."""
-    return "\n".join(texts(at) + texts(at, "caption") + texts(at, "error") + texts(at, "warning")
-                     + texts(at, "info") + texts(at, "success") + texts(at, "title"))
+    return "\n".join(
+        texts(at)
+        + texts(at, "caption")
+        + texts(at, "error")
+        + texts(at, "warning")
+        + texts(at, "info")
+        + texts(at, "success")
+        + texts(at, "title")
+    )
 
 
 def assert_clean(at) -> None:
@@ -105,8 +112,10 @@ def test_a_browser_that_keeps_guessing_is_stopped_but_the_owner_logs_in_elsewher
         attacker = log_in(attacker, "tina.teacher", "not the password")
         assert "Wrong username or password." in texts(attacker, "error")
     attacker = log_in(attacker, "tina.teacher")  # even the right password waits in this browser
-    assert any(re.search(r"from this browser\. Wait \d+ minutes", message)
-               for message in texts(attacker, "warning"))
+    assert any(
+        re.search(r"from this browser\. Wait \d+ minutes", message)
+        for message in texts(attacker, "warning")
+    )
     owner = log_in(AppTest.from_file(APP_PATH, default_timeout=30).run(), "tina.teacher")
     assert_clean(owner)
     assert "Teacher workspace" in texts(owner, "title")
@@ -198,7 +207,9 @@ def test_clients_export_and_import_as_json(app, app_db, teacher, downloads):
     add_client(app_db, teacher, name="Alex Rivera")
     at = teacher_app(app)
     document = downloads["export_clients"]
-    assert '"name": "Alex Rivera"' in document and '"format": "counseling-client-profiles"' in document
+    assert (
+        '"name": "Alex Rivera"' in document and '"format": "counseling-client-profiles"' in document
+    )
     # Importing the same document gives the teacher a second, independent copy.
     from backend.services import client_service
 
@@ -209,12 +220,14 @@ def test_clients_export_and_import_as_json(app, app_db, teacher, downloads):
 
 
 # Test conversation -----------------------------------------------------------------------------
-def test_test_chat_two_turns_streams_replies_with_tokens_and_cost(app, app_db, teacher, app_api,
-                                                                   downloads):
+def test_test_chat_two_turns_streams_replies_with_tokens_and_cost(
+    app, app_db, teacher, app_api, downloads
+):
     client = add_client(app_db, teacher, name="Alex Rivera")
     app_api.reply("I don't really know where to start.", input_tokens=1000, output_tokens=20)
-    app_api.reply("Work has been a lot lately.", input_tokens=1200, output_tokens=10,
-                  cache_read=800)
+    app_api.reply(
+        "Work has been a lot lately.", input_tokens=1200, output_tokens=10, cache_read=800
+    )
     at = teacher_app(app)
     assert not any("Demo mode" in message for message in texts(at, "info"))
     at.button(key=f"test_client_{client.id}").click().run()
@@ -225,9 +238,13 @@ def test_test_chat_two_turns_streams_replies_with_tokens_and_cost(app, app_db, t
     at.chat_input(key="chat_input").set_value("Hi Alex, what brings you in today?").run()
     assert_clean(at)
     assert [m.markdown[0].value for m in at.chat_message] == [
-        "Hi Alex, what brings you in today?", "I don't really know where to start."]
+        "Hi Alex, what brings you in today?",
+        "I don't really know where to start.",
+    ]
     # Haiku 4.5: 1000 input x $1 + 20 output x $5 per million = $0.0011.
-    assert "1,020 tokens (1,000 in · 20 out) · cost $0.001100" in at.chat_message[1].caption[0].value
+    assert (
+        "1,020 tokens (1,000 in · 20 out) · cost $0.001100" in at.chat_message[1].caption[0].value
+    )
 
     at.chat_input(key="chat_input").set_value("That sounds hard.").run()
     assert_clean(at)
@@ -235,11 +252,13 @@ def test_test_chat_two_turns_streams_replies_with_tokens_and_cost(app, app_db, t
     assert at.chat_message[3].markdown[0].value == "Work has been a lot lately."
     # 1200 x $1 + 10 x $5 + 800 cached x $0.10 per million = $0.00133.
     assert "cost $0.001330 · 800 from cache" in at.chat_message[3].caption[0].value
-    assert any("**Session total:** 3,030 tokens · $0.002430 · 4 messages" in text
-               for text in texts(at))
-    assert [request.body["messages"][-1]["content"][0]["text"]
-            for request in app_api.messages_requests()] == [
-        "Hi Alex, what brings you in today?", "That sounds hard."]
+    assert any(
+        "**Session total:** 3,030 tokens · $0.002430 · 4 messages" in text for text in texts(at)
+    )
+    assert [
+        request.body["messages"][-1]["content"][0]["text"]
+        for request in app_api.messages_requests()
+    ] == ["Hi Alex, what brings you in today?", "That sounds hard."]
 
     transcript = downloads["export_test_transcript"]
     assert transcript.startswith("# Conversation with Alex Rivera")
@@ -267,8 +286,9 @@ def test_end_conversation_then_start_over(app, app_db, teacher, app_api):
     assert [row.status.value for row in rows] == ["active", "completed"]
 
 
-def test_a_failed_reply_shows_a_notice_and_retry_answers_the_same_message(app, app_db, teacher,
-                                                                           app_api):
+def test_a_failed_reply_shows_a_notice_and_retry_answers_the_same_message(
+    app, app_db, teacher, app_api
+):
     client = add_client(app_db, teacher, name="Alex Rivera")
     app_api.overloaded()
     app_api.reply("Sorry, I was miles away.")
@@ -281,13 +301,16 @@ def test_a_failed_reply_shows_a_notice_and_retry_answers_the_same_message(app, a
 
     at.button(key="retry_reply").click().run()
     assert_clean(at)
-    assert [m.markdown[0].value for m in at.chat_message] == ["Are you okay?",
-                                                              "Sorry, I was miles away."]
+    assert [m.markdown[0].value for m in at.chat_message] == [
+        "Are you okay?",
+        "Sorry, I was miles away.",
+    ]
     assert not texts(at, "warning")
 
 
-def test_a_refused_message_is_kept_as_a_draft_to_send_again(app, app_db, teacher, app_api,
-                                                            monkeypatch):
+def test_a_refused_message_is_kept_as_a_draft_to_send_again(
+    app, app_db, teacher, app_api, monkeypatch
+):
     monkeypatch.setenv("USER_RATE_LIMIT", "1/minute")
     client = add_client(app_db, teacher, name="Alex Rivera")
     at = teacher_app(app)
@@ -303,8 +326,7 @@ def test_a_refused_message_is_kept_as_a_draft_to_send_again(app, app_db, teacher
 
 
 # History ---------------------------------------------------------------------------------------
-def test_history_lists_filters_and_exports_conversations(app, app_db, teacher, app_api,
-                                                         downloads):
+def test_history_lists_filters_and_exports_conversations(app, app_db, teacher, app_api, downloads):
     client = add_client(app_db, teacher, name="Alex Rivera")
     add_client(app_db, teacher, name="Blake Moss")
     app_api.reply("Fine, I guess.", input_tokens=400, output_tokens=4)
@@ -320,14 +342,20 @@ def test_history_lists_filters_and_exports_conversations(app, app_db, teacher, a
     assert_clean(at)
     metrics = {metric.label: metric.value for metric in at.metric}
     assert metrics == {
-        "Conversations": "1", "Messages": "2", "Total tokens": "404",
-        "Total cost": "$0.000420", "Avg cost / conversation": "$0.000420",
-        "Avg response time": metrics["Avg response time"], "Completion rate": "100%",
+        "Conversations": "1",
+        "Messages": "2",
+        "Total tokens": "404",
+        "Total cost": "$0.000420",
+        "Avg cost / conversation": "$0.000420",
+        "Avg response time": metrics["Avg response time"],
+        "Completion rate": "100%",
     }
     assert metrics["Avg response time"].endswith(" s")
     csv_text = downloads["export_csv"]
     assert csv_text.splitlines()[0].startswith("session_id,started_at")
-    assert ",completed,teacher_test,Alex Rivera,Tina Teacher,tina.teacher,,,2,404,0.00042," in csv_text
+    assert (
+        ",completed,teacher_test,Alex Rivera,Tina Teacher,tina.teacher,,,2,404,0.00042," in csv_text
+    )
 
     session_id = int(csv_text.splitlines()[1].split(",")[0])
     at.session_state[f"conversation_{session_id}"] = True
@@ -361,8 +389,9 @@ def test_create_a_section_then_an_assignment_and_publish_it(app, app_db, teacher
     at.button(key="create_assignment").click().run()
     assert_clean(at)
     with unit_of_work(app_db) as session:
-        (assignment,) = assignment_service.list_assignments(session, actor=teacher,
-                                                            section_id=section.id)
+        (assignment,) = assignment_service.list_assignments(
+            session, actor=teacher, section_id=section.id
+        )
     assert assignment.status.value == "draft"
     assert "**Week 1: first interview** :gray-badge[draft]" in texts(at)
 
@@ -375,8 +404,9 @@ def test_create_a_section_then_an_assignment_and_publish_it(app, app_db, teacher
     assert_clean(at)
     assert "**Week 1: first interview** :green-badge[published]" in texts(at)
     with unit_of_work(app_db) as session:
-        published = assignment_service.get_assignment(session, actor=teacher,
-                                                      assignment_id=assignment.id)
+        published = assignment_service.get_assignment(
+            session, actor=teacher, assignment_id=assignment.id
+        )
     assert (published.status.value, published.client_ids) == ("published", [client.id])
 
     at.button(key=f"publish_assignment_{assignment.id}").click().run()
@@ -413,13 +443,18 @@ def test_teacher_rotates_the_join_code_and_the_old_one_stops_working(app, app_db
     assert section.join_code not in [code.value for code in at.code]
     assert "The old one stops working" in texts(at, "success")[0]
     with unit_of_work(app_db) as session, pytest.raises(ValidationError, match="current code"):
-        account_service.sign_up_student(session, join_code=section.join_code,
-                                        username="late.student", display_name="Late Student",
-                                        password="kettle orbit saffron")
+        account_service.sign_up_student(
+            session,
+            join_code=section.join_code,
+            username="late.student",
+            display_name="Late Student",
+            password="kettle orbit saffron",
+        )
 
 
-def test_teacher_sets_a_seat_limit_and_a_code_expiry_when_creating_and_editing(app, app_db,
-                                                                                teacher):
+def test_teacher_sets_a_seat_limit_and_a_code_expiry_when_creating_and_editing(
+    app, app_db, teacher
+):
     from datetime import date, timedelta
 
     at = open_tab(teacher_app(app), "Sections & assignments")
@@ -433,7 +468,7 @@ def test_teacher_sets_a_seat_limit_and_a_code_expiry_when_creating_and_editing(a
         (section,) = section_service.list_sections(session, actor=teacher)
     assert section.seat_limit == 2
     assert section.join_code_expires_at.date() == in_a_week
-    assert f"0 of 2 seats taken" in everything(at)
+    assert "0 of 2 seats taken" in everything(at)
     assert f"Code works until {in_a_week:%Y-%m-%d}" in everything(at)
 
     at.number_input(key=f"edit_seat_limit_{section.id}").set_value(1)

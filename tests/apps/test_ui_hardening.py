@@ -15,12 +15,21 @@ from backend.db import unit_of_work
 from backend.models.enums import Role
 from backend.schemas.conversations import Usage
 from backend.services import (
-    client_service, event_service, feedback_service, history_service, session_service,
+    client_service,
+    event_service,
+    feedback_service,
+    history_service,
+    session_service,
 )
 from tests.apps.conftest import APP_PATH, log_in
 from tests.apps.test_teacher_app import assert_clean, everything, open_tab, teacher_app, texts
 from tests.factories import (
-    enroll, make_assignment, make_client, make_section, make_user, start_session,
+    enroll,
+    make_assignment,
+    make_client,
+    make_section,
+    make_user,
+    start_session,
 )
 
 MVP = Path(APP_PATH).parent
@@ -33,13 +42,21 @@ def say(session, person, chat_id: int, text: str):
 def answer(session, person, chat_id: int, text: str):
     """The client's reply, stored the way the conversation service stores one (a claim)."""
     chat = session_service.lock_for_turn(session, actor=person, session_id=chat_id)
-    claim = session_service.claim_reply(chat, seconds=60, reserve_tokens=0,
-                                        reserve_cost=Decimal(0))
+    claim = session_service.claim_reply(chat, seconds=60, reserve_tokens=0, reserve_cost=Decimal(0))
     message, _totals = session_service.store_reply(
-        session, session_id=chat_id, claim_id=claim, content=text,
-        usage=Usage(input_tokens=10, output_tokens=2), cost=Decimal("0.00002"),
-        model="claude-haiku-4-5", counted=Usage(), counted_cost=None)
+        session,
+        session_id=chat_id,
+        claim_id=claim,
+        content=text,
+        usage=Usage(input_tokens=10, output_tokens=2),
+        cost=Decimal("0.00002"),
+        model="claude-haiku-4-5",
+        counted=Usage(),
+        counted_cost=None,
+    )
     return message
+
+
 FORMULA = '=HYPERLINK("http://evil.example/x","Open")'
 PAYLOAD = "![x](http://e.vil/p.png) [click](http://e.vil) <http://e.vil/a> www.e.vil m@e.vil"
 #: Markup that would load or link something: an unescaped "](" (links, images), "<" (HTML,
@@ -54,12 +71,29 @@ def shown_text(at) -> list[str]:
     Chat bubbles are left out here: the chat panel draws them (with `utils.safe_markdown`) and
     the browser test checks them in the DOM.
     """
-    kinds = ("markdown", "caption", "info", "warning", "error", "success", "title", "header",
-             "subheader")
-    bubbles = {id(element) for message in at.chat_message for kind in ("markdown", "caption")
-               for element in getattr(message, kind)}
-    found = [element.value for kind in kinds for element in getattr(at, kind)
-             if id(element) not in bubbles]
+    kinds = (
+        "markdown",
+        "caption",
+        "info",
+        "warning",
+        "error",
+        "success",
+        "title",
+        "header",
+        "subheader",
+    )
+    bubbles = {
+        id(element)
+        for message in at.chat_message
+        for kind in ("markdown", "caption")
+        for element in getattr(message, kind)
+    }
+    found = [
+        element.value
+        for kind in kinds
+        for element in getattr(at, kind)
+        if id(element) not in bubbles
+    ]
     found += [e.label for e in at.expander] + [b.label for b in at.button]
     found += [m.label for m in at.metric] + [str(m.value) for m in at.metric]
     return found
@@ -123,21 +157,35 @@ def _classroom_with_payloads(app_db):
     """Everything a person writes carries the payload: names, client fields, section,
     assignment, messages and a feedback comment."""
     with unit_of_work(app_db) as session:
-        teacher = make_user(session, role=Role.teacher, username="tina.teacher",
-                            display_name=f"Tina {PAYLOAD}")
+        teacher = make_user(
+            session, role=Role.teacher, username="tina.teacher", display_name=f"Tina {PAYLOAD}"
+        )
         student = make_user(session, username="sam.student", display_name=f"Sam {PAYLOAD}")
-        client = make_client(session, teacher=teacher, name="Alex [x](http://evil.example)",
-                             occupation=PAYLOAD, presenting_concern=PAYLOAD,
-                             learning_goals=PAYLOAD, background=PAYLOAD, challenges=PAYLOAD)
+        client = make_client(
+            session,
+            teacher=teacher,
+            name="Alex [x](http://evil.example)",
+            occupation=PAYLOAD,
+            presenting_concern=PAYLOAD,
+            learning_goals=PAYLOAD,
+            background=PAYLOAD,
+            challenges=PAYLOAD,
+        )
         section = make_section(session, teacher=teacher, name="Group [a](http://evil.example)")
         enroll(session, section=section, student=student)
-        make_assignment(session, teacher=teacher, section=section, clients=[client],
-                        title="Week ![t](http://evil.example/t.png)")
+        make_assignment(
+            session,
+            teacher=teacher,
+            section=section,
+            clients=[client],
+            title="Week ![t](http://evil.example/t.png)",
+        )
         chat = start_session(session, user=student, client=client)
         say(session, student, chat.id, PAYLOAD)
         session_service.end_session(session, actor=student, session_id=chat.id)
-        feedback_service.submit_session_feedback(session, actor=student, session_id=chat.id,
-                                                 realism=2, usefulness=5, comment=PAYLOAD)
+        feedback_service.submit_session_feedback(
+            session, actor=student, session_id=chat.id, realism=2, usefulness=5, comment=PAYLOAD
+        )
     return teacher, student, client, chat
 
 
@@ -258,8 +306,9 @@ def test_a_student_cannot_end_an_active_conversation_without_confirming(app, app
     assert at.button(key="start_again") is not None  # a new one only after the form is shown
 
 
-def test_teacher_start_over_asks_first_when_the_conversation_has_messages(app, app_db, teacher,
-                                                                          app_api):
+def test_teacher_start_over_asks_first_when_the_conversation_has_messages(
+    app, app_db, teacher, app_api
+):
     with unit_of_work(app_db) as session:
         client = make_client(session, teacher=teacher)
     at = teacher_app(app)
@@ -296,9 +345,14 @@ def test_teacher_sees_feedback_in_history_and_on_the_client_card(app, app_db):
         say(session, student, chat.id, "Hello.")
         reply = answer(session, student, chat.id, "Hi.")
         session_service.end_session(session, actor=student, session_id=chat.id)
-        feedback_service.submit_session_feedback(session, actor=student, session_id=chat.id,
-                                                 realism=2, usefulness=5,
-                                                 comment="The client gave in too fast.")
+        feedback_service.submit_session_feedback(
+            session,
+            actor=student,
+            session_id=chat.id,
+            realism=2,
+            usefulness=5,
+            comment="The client gave in too fast.",
+        )
         feedback_service.rate_reply(session, actor=student, message_id=reply.id, positive=True)
     at = teacher_app(app)
     card = everything(at)
@@ -320,8 +374,7 @@ def test_no_admin_tab_repeats_its_name_as_a_heading(app, app_db):
     with unit_of_work(app_db) as session:
         make_user(session, role=Role.admin, username="ada.admin")
     at = log_in(app.run(), "ada.admin")
-    for tab in ("Now", "Usage", "Breakdowns", "Budgets", "Service health", "Error log",
-                "Accounts"):
+    for tab in ("Now", "Usage", "Breakdowns", "Budgets", "Service health", "Error log", "Accounts"):
         at.session_state["admin_tab"] = tab
         at.run()
         headings = [h.value for h in at.subheader] + [m.value for m in at.markdown]
@@ -331,8 +384,13 @@ def test_no_admin_tab_repeats_its_name_as_a_heading(app, app_db):
 def test_error_log_shows_a_readable_category_and_the_http_status(app, app_db):
     with unit_of_work(app_db) as session:
         make_user(session, role=Role.admin, username="ada.admin")
-        event_service.record(session, "warning", "api_unknown", "Reply failed: unknown",
-                             details={"status": 500, "request_id": "req_1", "detail": "boom"})
+        event_service.record(
+            session,
+            "warning",
+            "api_unknown",
+            "Reply failed: unknown",
+            details={"status": 500, "request_id": "req_1", "detail": "boom"},
+        )
     at = log_in(app.run(), "ada.admin")
     at.session_state["admin_tab"] = "Error log"
     at.run()

@@ -17,13 +17,24 @@ from pathlib import Path
 
 import pytest
 
+from backend.db import create_db_engine, unit_of_work, upgrade_database
+from backend.services import demo_service
 from tests.conftest import require_service
+from tests.factories import PASSWORD
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 STARTUP_TIMEOUT_S = 60
 RUN_TIMEOUT_MS = 30_000
 
@@ -82,10 +93,27 @@ def app_server(tmp_path, fake_anthropic):
     log_path = tmp_path / "streamlit.log"
     with open(log_path, "w") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "mvp/app.py", "--server.headless", "true",
-             "--server.port", str(port), "--server.address", "127.0.0.1",
-             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-            cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                "mvp/app.py",
+                "--server.headless",
+                "true",
+                "--server.port",
+                str(port),
+                "--server.address",
+                "127.0.0.1",
+                "--browser.gatherUsageStats",
+                "false",
+                "--server.fileWatcherType",
+                "none",
+            ],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -109,10 +137,24 @@ def wait_until_idle(page, timeout_ms: int = RUN_TIMEOUT_MS) -> None:
     page.wait_for_selector('[data-testid="stApp"]')
     page.wait_for_function(
         "() => document.querySelector('[data-testid=\"stApp\"]')"
-        "?.getAttribute('data-test-script-state') === 'notRunning'", timeout=timeout_ms)
+        "?.getAttribute('data-test-script-state') === 'notRunning'",
+        timeout=timeout_ms,
+    )
     page.locator('[data-testid="stStatusWidget"]').wait_for(state="hidden", timeout=timeout_ms)
 
 
 def keyed(page, key: str):
     """The element of the widget created with `key=` (Streamlit adds `st-key-<key>`)."""
     return page.locator(f".st-key-{key}")
+
+
+@pytest.fixture
+def demo(tmp_path, app_server):
+    """The demo data in the running app's database: (engine, seed result)."""
+    url = f"sqlite:///{Path(tmp_path) / 'app.db'}"
+    upgrade_database(url)
+    engine = create_db_engine(url)
+    with unit_of_work(engine) as session:
+        result = demo_service.seed_demo(session, password=PASSWORD)
+    yield engine, result
+    engine.dispose()

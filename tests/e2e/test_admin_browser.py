@@ -13,7 +13,7 @@ except ImportError:  # the `browser` fixture skips (or fails under CI) with the 
 from backend.db import unit_of_work
 from backend.models.enums import Role
 from tests.e2e.conftest import ARTIFACTS, RUN_TIMEOUT_MS, keyed, wait_until_idle
-from tests.e2e.test_student_browser import demo, log_in, open_first_client, say  # noqa: F401
+from tests.e2e.test_student_browser import log_in, open_first_client, say
 from tests.factories import make_user
 
 pytestmark = pytest.mark.browser
@@ -22,8 +22,11 @@ AUTO_REFRESH_WAIT_MS = 45_000  # the fragment reruns every 30 s
 
 def metric_value(page, label: str):
     """The value of the `st.metric` with exactly this label."""
-    box = page.locator('[data-testid="stMetric"]').filter(
-        has=page.locator('[data-testid="stMetricLabel"]', has_text=label)).first
+    box = (
+        page.locator('[data-testid="stMetric"]')
+        .filter(has=page.locator('[data-testid="stMetricLabel"]', has_text=label))
+        .first
+    )
     return box.locator('[data-testid="stMetricValue"]')
 
 
@@ -32,9 +35,9 @@ def screenshot_whole_page(page, path) -> None:
     grow the window to the content first."""
     height = page.evaluate(
         "() => Math.max(...[...document.querySelectorAll('[data-testid=\"stMain\"] *')]"
-        ".map(element => element.scrollHeight))")
-    page.set_viewport_size({"width": page.viewport_size["width"], "height": min(height + 80,
-                                                                                  8000)})
+        ".map(element => element.scrollHeight))"
+    )
+    page.set_viewport_size({"width": page.viewport_size["width"], "height": min(height + 80, 8000)})
     wait_until_idle(page)
     page.screenshot(path=str(path))
 
@@ -54,8 +57,9 @@ def test_admin_sees_a_student_conversation_arrive(browser, app_server, demo, fak
         expect(metric_value(admin, "Active sessions")).to_have_text("0")
 
         # 1,000 input and 10 output tokens on Haiku 4.5: $1 and $5 per million.
-        fake_anthropic.reply("I'm not sure why I'm here, honestly.", input_tokens=1000,
-                             output_tokens=10)
+        fake_anthropic.reply(
+            "I'm not sure why I'm here, honestly.", input_tokens=1000, output_tokens=10
+        )
         log_in(student, app_server, "demo.student")
         open_first_client(student)
         say(student, "Hi, what brings you in today?")
@@ -73,11 +77,13 @@ def test_admin_sees_a_student_conversation_arrive(browser, app_server, demo, fak
         keyed(admin, "auto_refresh").locator("label").click()
         expect(admin.get_by_text("refreshes every 30 seconds")).to_be_visible()
         wait_until_idle(admin)
-        fake_anthropic.reply("Things have just been a lot lately.", input_tokens=1000,
-                             output_tokens=10)
+        fake_anthropic.reply(
+            "Things have just been a lot lately.", input_tokens=1000, output_tokens=10
+        )
         say(student, "What has that been like?")
         expect(metric_value(admin, "Messages today")).to_have_text(
-            "4", timeout=AUTO_REFRESH_WAIT_MS)
+            "4", timeout=AUTO_REFRESH_WAIT_MS
+        )
         expect(metric_value(admin, "Cost today")).to_have_text("$0.002100")
         keyed(admin, "auto_refresh").locator("label").click()  # still for the screenshot
         wait_until_idle(admin)

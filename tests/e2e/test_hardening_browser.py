@@ -21,7 +21,13 @@ from backend.schemas.conversations import Usage
 from backend.services import feedback_service, session_service
 from tests.e2e.conftest import ARTIFACTS, keyed, wait_until_idle
 from tests.factories import (
-    PASSWORD, enroll, make_assignment, make_client, make_section, make_user, start_session,
+    PASSWORD,
+    enroll,
+    make_assignment,
+    make_client,
+    make_section,
+    make_user,
+    start_session,
 )
 
 pytestmark = pytest.mark.browser
@@ -43,27 +49,47 @@ def seed_payloads(engine) -> int:
     """Every kind of text a person writes carries links, images and autolinks."""
     with unit_of_work(engine) as session:
         make_user(session, role=Role.admin, username="ada.admin")
-        teacher = make_user(session, role=Role.teacher, username="tina.teacher",
-                            display_name="Tina Teacher")
+        teacher = make_user(
+            session, role=Role.teacher, username="tina.teacher", display_name="Tina Teacher"
+        )
         student = make_user(session, username="sam.student", display_name=f"Sam {PAYLOAD}")
-        client = make_client(session, teacher=teacher, name="Alex [x](http://e.vil)",
-                             presenting_concern=PAYLOAD, learning_goals=PAYLOAD)
+        client = make_client(
+            session,
+            teacher=teacher,
+            name="Alex [x](http://e.vil)",
+            presenting_concern=PAYLOAD,
+            learning_goals=PAYLOAD,
+        )
         section = make_section(session, teacher=teacher, name="Group [a](http://e.vil)")
         enroll(session, section=section, student=student)
-        make_assignment(session, teacher=teacher, section=section, clients=[client],
-                        title="Week ![t](http://e.vil/t.png)")
+        make_assignment(
+            session,
+            teacher=teacher,
+            section=section,
+            clients=[client],
+            title="Week ![t](http://e.vil/t.png)",
+        )
         chat = start_session(session, user=student, client=client)
         session_service.add_message(session, actor=student, session_id=chat.id, content=PAYLOAD)
         locked = session_service.lock_for_turn(session, actor=student, session_id=chat.id)
-        claim = session_service.claim_reply(locked, seconds=60, reserve_tokens=0,
-                                            reserve_cost=Decimal(0))
+        claim = session_service.claim_reply(
+            locked, seconds=60, reserve_tokens=0, reserve_cost=Decimal(0)
+        )
         session_service.store_reply(
-            session, session_id=chat.id, claim_id=claim, content=f"Fine. {PAYLOAD}",
-            usage=Usage(input_tokens=10, output_tokens=3), cost=Decimal("0.00003"),
-            model="claude-haiku-4-5", counted=Usage(), counted_cost=None)
+            session,
+            session_id=chat.id,
+            claim_id=claim,
+            content=f"Fine. {PAYLOAD}",
+            usage=Usage(input_tokens=10, output_tokens=3),
+            cost=Decimal("0.00003"),
+            model="claude-haiku-4-5",
+            counted=Usage(),
+            counted_cost=None,
+        )
         session_service.end_session(session, actor=student, session_id=chat.id)
-        feedback_service.submit_session_feedback(session, actor=student, session_id=chat.id,
-                                                 realism=3, usefulness=3, comment=PAYLOAD)
+        feedback_service.submit_session_feedback(
+            session, actor=student, session_id=chat.id, realism=3, usefulness=3, comment=PAYLOAD
+        )
     return chat.id
 
 
@@ -92,8 +118,9 @@ def test_user_text_loads_no_image_and_shows_no_link_anywhere(page, app_server, e
 
     log_in(page, "tina.teacher")
     shown_as_typed = re.compile(r"Alex \[x\]\(http\W?://e\.vil\)")  # (an invisible joiner)
-    expect(page.locator('[data-testid="stMarkdownContainer"]')
-           .filter(has_text=shown_as_typed).first).to_be_visible()
+    expect(
+        page.locator('[data-testid="stMarkdownContainer"]').filter(has_text=shown_as_typed).first
+    ).to_be_visible()
     assert_nothing_links_out(page, requests, "teacher-clients")
     page.get_by_role("tab", name="History & metrics").click()
     wait_until_idle(page)
@@ -117,8 +144,9 @@ def test_user_text_loads_no_image_and_shows_no_link_anywhere(page, app_server, e
 
     # Every request of the whole visit stayed on the app's own host: no fonts or icons from
     # elsewhere (the favicon is the app's own file).
-    assert not [url for url in requests
-                if not url.startswith(app_server) and not url.startswith("data:")]
+    assert not [
+        url for url in requests if not url.startswith(app_server) and not url.startswith("data:")
+    ]
     icon = page.locator("link[rel='shortcut icon']").get_attribute("href")
     assert icon and (not icon.startswith("http") or icon.startswith(app_server))
 
@@ -129,8 +157,9 @@ def test_xsrf_protection_is_on(page, app_server):
     assert "_streamlit_xsrf" in {cookie["name"] for cookie in page.context.cookies()}
 
 
-def test_a_page_address_typed_by_hand_leads_through_the_log_in_to_that_page(page, app_server,
-                                                                           engine):
+def test_a_page_address_typed_by_hand_leads_through_the_log_in_to_that_page(
+    page, app_server, engine
+):
     with unit_of_work(engine) as session:
         make_user(session, role=Role.admin, username="ada.admin")
         make_user(session, username="sam.student")

@@ -16,7 +16,7 @@ from backend.models.enums import Role
 from backend.services import account_service
 from mvp.utils import COOKIE_NAME
 from tests.e2e.conftest import RUN_TIMEOUT_MS, keyed, wait_until_idle
-from tests.e2e.test_student_browser import click, demo, fill, open_first_client  # noqa: F401
+from tests.e2e.test_student_browser import click, fill, open_first_client
 from tests.factories import PASSWORD, make_user
 
 pytestmark = pytest.mark.browser
@@ -46,8 +46,7 @@ def login_cookie(context) -> dict | None:
     return next((cookie for cookie in context.cookies() if cookie["name"] == COOKIE_NAME), None)
 
 
-def test_a_copied_address_carries_no_log_in_and_a_reload_keeps_it(browser, page, app_server,
-                                                                   demo):
+def test_a_copied_address_carries_no_log_in_and_a_reload_keeps_it(browser, page, app_server, demo):
     log_in_as(page, app_server, "demo.student", "Practice")
     open_first_client(page)
     address = page.url
@@ -103,7 +102,8 @@ def test_a_deactivated_admins_auto_refresh_stops_and_logs_out(page, app_server, 
         account_service.set_active(session, actor=boss, user_id=ada.id, active=False)
     # No click: the next automatic rerun of the figures notices and logs the page out.
     expect(page.get_by_text("Your account has been deactivated")).to_be_visible(
-        timeout=AUTO_REFRESH_WAIT_MS)
+        timeout=AUTO_REFRESH_WAIT_MS
+    )
     expect_log_in_screen(page)
     expect(heading(page, "Admin")).to_have_count(0)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 import time
-from pathlib import Path
 
 import pytest
 
@@ -14,7 +13,7 @@ try:
 except ImportError:  # the `browser` fixture skips (or fails under CI) with the reason
     expect = None
 
-from backend.db import create_db_engine, unit_of_work, upgrade_database
+from backend.db import unit_of_work
 from backend.models import MessageRating, SessionFeedback
 from backend.models.enums import Role
 from backend.schemas.sections import SectionRead
@@ -27,18 +26,6 @@ pytestmark = pytest.mark.browser
 # Every demo client's hidden information: it must never reach a student's browser.
 HIDDEN = [client.hidden_information for client in demo_service.DEMO_CLIENTS]
 MESSAGES = '[data-testid="stChatMessage"]'
-
-
-@pytest.fixture
-def demo(tmp_path, app_server):
-    """The demo data in the running app's database: (engine, seed result)."""
-    url = f"sqlite:///{Path(tmp_path) / 'app.db'}"
-    upgrade_database(url)
-    engine = create_db_engine(url)
-    with unit_of_work(engine) as session:
-        result = demo_service.seed_demo(session, password=PASSWORD)
-    yield engine, result
-    engine.dispose()
 
 
 def fill(page, key: str, value: str) -> None:
@@ -111,8 +98,11 @@ def test_sign_up_converse_reload_end_and_give_feedback(page, app_server, demo, f
     assert token not in page.url and token not in page.locator("body").inner_text()  # cookie only
 
     open_client(page, "Maya Thompson")
-    turns = ("Hi Maya, what brings you in today?", "How long has this been going on?",
-             "That sounds like a lot to carry.")
+    turns = (
+        "Hi Maya, what brings you in today?",
+        "How long has this been going on?",
+        "That sounds like a lot to carry.",
+    )
     for text in turns:
         say(page, text)
     assert_nothing_hidden(page)
@@ -138,8 +128,9 @@ def test_sign_up_converse_reload_end_and_give_feedback(page, app_server, demo, f
     click(page, "fb_submit")
     expect(page.get_by_text("Thank you: your feedback was saved.")).to_be_visible()
     wait_until_idle(page)
-    thumbs_up = page.locator("[class*='st-key-thumbs_']").first.get_by_role("radio",
-                                                                             name="Thumbs up")
+    thumbs_up = page.locator("[class*='st-key-thumbs_']").first.get_by_role(
+        "radio", name="Thumbs up"
+    )
     thumbs_up.click()
     expect(thumbs_up).to_have_attribute("aria-checked", "true")
 
@@ -158,13 +149,15 @@ def test_sign_up_converse_reload_end_and_give_feedback(page, app_server, demo, f
         assert session.query(SessionFeedback).one().comment == "She felt real."
 
 
-def test_two_students_at_once_see_only_their_own_conversation(browser, app_server, demo,
-                                                              fake_anthropic):
+def test_two_students_at_once_see_only_their_own_conversation(
+    browser, app_server, demo, fake_anthropic
+):
     engine, seeded = demo
     with unit_of_work(engine) as session:
         other = make_user(session, role=Role.student, username="other.student")
         section = SectionRead.model_validate(
-            section_service.find_section_by_code(session, seeded.join_code))
+            section_service.find_section_by_code(session, seeded.join_code)
+        )
         enroll(session, section=section, student=other)
     fake_anthropic.set_default_reply(lambda body: "Reply to: " + _last_text(body))
     pages = []
@@ -193,10 +186,15 @@ def test_two_students_at_once_see_only_their_own_conversation(browser, app_serve
             page.context.close()
 
 
-def test_phone_sized_screen_shows_the_input_and_the_last_reply(browser, app_server, demo,
-                                                               fake_anthropic):
-    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True,
-                                  has_touch=True, device_scale_factor=2)
+def test_phone_sized_screen_shows_the_input_and_the_last_reply(
+    browser, app_server, demo, fake_anthropic
+):
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844},
+        is_mobile=True,
+        has_touch=True,
+        device_scale_factor=2,
+    )
     context.set_default_timeout(RUN_TIMEOUT_MS)
     page = context.new_page()
     try:
@@ -205,20 +203,34 @@ def test_phone_sized_screen_shows_the_input_and_the_last_reply(browser, app_serv
         # Enough turns to fill the screen, so "in view" means the chat followed the newest.
         for text, reply in (
             ("Hi Maya, I'm glad you came in.", "I'm fine, really. It's just exams."),
-            ("What has the last week been like?",
-             "I guess I haven't been sleeping much. Maybe four hours a night, if that."),
-            ("What keeps you awake?",
-             "I go over the anatomy notes in my head. Over and over. It doesn't stop."),
-            ("That sounds exhausting. What do you do when the notes start going round?",
-             "I get up and read them again. My roommate thinks I'm crazy. Maybe she's right."),
-            ("It sounds like part of you wonders whether this is more than exam stress.",
-             "I don't know. My mum always said worrying is just what our family does."),
-            ("What would your mum say if she saw you now?",
-             "She'd tell me to eat something. And to stop being dramatic."),
-            ("And what would you say back to her?",
-             "Probably nothing. I'd just nod. That's what I always do, I guess."),
-            ("How are you feeling about your exams?",
-             "Honestly, I'm fine. It's just exams. Everyone is stressed, right?"),
+            (
+                "What has the last week been like?",
+                "I guess I haven't been sleeping much. Maybe four hours a night, if that.",
+            ),
+            (
+                "What keeps you awake?",
+                "I go over the anatomy notes in my head. Over and over. It doesn't stop.",
+            ),
+            (
+                "That sounds exhausting. What do you do when the notes start going round?",
+                "I get up and read them again. My roommate thinks I'm crazy. Maybe she's right.",
+            ),
+            (
+                "It sounds like part of you wonders whether this is more than exam stress.",
+                "I don't know. My mum always said worrying is just what our family does.",
+            ),
+            (
+                "What would your mum say if she saw you now?",
+                "She'd tell me to eat something. And to stop being dramatic.",
+            ),
+            (
+                "And what would you say back to her?",
+                "Probably nothing. I'd just nod. That's what I always do, I guess.",
+            ),
+            (
+                "How are you feeling about your exams?",
+                "Honestly, I'm fine. It's just exams. Everyone is stressed, right?",
+            ),
         ):
             fake_anthropic.reply(reply)
             say(page, text)
@@ -227,8 +239,7 @@ def test_phone_sized_screen_shows_the_input_and_the_last_reply(browser, app_serv
         expect(last).to_contain_text("Everyone is stressed, right?")
         expect(last).to_be_in_viewport()  # without scrolling: the newest reply stays in view
         expect(keyed(page, "chat_input").locator("textarea")).to_be_in_viewport()
-        widths = page.evaluate(
-            "() => [document.documentElement.scrollWidth, window.innerWidth]")
+        widths = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "student_phone.png"))
         assert widths[0] <= widths[1], f"the page scrolls sideways: {widths}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -37,8 +38,9 @@ def click(page, key: str) -> None:
     keyed(page, key).locator("button").first.click()
 
 
-def test_teacher_sets_up_writes_a_client_test_chats_it_and_exports(page, app_server,
-                                                                   fake_anthropic):
+def test_teacher_sets_up_writes_a_client_test_chats_it_and_exports(
+    page, app_server, fake_anthropic
+):
     fake_anthropic.set_chunk_delay(0.08)
     fake_anthropic.reply(REPLY, input_tokens=1000, output_tokens=20, chunk_delay=0.15)
     page.goto(app_server)
@@ -99,7 +101,9 @@ def test_teacher_sets_up_writes_a_client_test_chats_it_and_exports(page, app_ser
     expect(reply).to_contain_text("I barely sleep.")
     assert "I barely sleep." not in partial  # seen mid-stream, before the whole reply arrived
     expect(reply).to_contain_text("1,020 tokens (1,000 in · 20 out) · cost $0.001100")
-    expect(page.get_by_text(re.compile(r"Session total: 1,020 tokens · \$0\.001100"))).to_be_visible()
+    expect(
+        page.get_by_text(re.compile(r"Session total: 1,020 tokens · \$0\.001100"))
+    ).to_be_visible()
     wait_until_idle(page)
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "teacher_chat.png"), full_page=True)
@@ -109,7 +113,7 @@ def test_teacher_sets_up_writes_a_client_test_chats_it_and_exports(page, app_ser
         click(page, "export_test_transcript")
     download = download_info.value
     assert download.suggested_filename.endswith(".md")
-    text = open(download.path(), encoding="utf-8").read()
+    text = Path(download.path()).read_text(encoding="utf-8")
     assert text.startswith("# Conversation with Jordan Blake")
     assert "> Hi Jordan, what brings you in today?" in text and f"> {REPLY}" in text
     assert "cost $0.001100" in text and "- **Total tokens:** 1,020" in text

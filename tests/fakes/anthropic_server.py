@@ -47,19 +47,20 @@ import struct
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable, Deque, Dict, List, Optional, Union
+from typing import Any
 
 __all__ = ["FakeAnthropic", "RecordedRequest", "DEFAULT_REPLY", "estimate_input_tokens"]
 
 DEFAULT_REPLY = "I'm not sure where to start."
 
 #: Reply text may be a fixed string or computed from the parsed request body.
-ReplyText = Union[str, Callable[[Dict[str, Any]], str]]
+ReplyText = str | Callable[[dict[str, Any]], str]
 
 #: Default ``error.type`` for each HTTP status (as documented for the real API).
-ERROR_TYPES: Dict[int, str] = {
+ERROR_TYPES: dict[int, str] = {
     400: "invalid_request_error",
     401: "authentication_error",
     402: "billing_error",
@@ -72,7 +73,7 @@ ERROR_TYPES: Dict[int, str] = {
     529: "overloaded_error",
 }
 
-_DEFAULT_MESSAGES: Dict[str, str] = {
+_DEFAULT_MESSAGES: dict[str, str] = {
     "invalid_request_error": "Invalid request.",
     "authentication_error": "invalid x-api-key",
     "billing_error": "Your credit balance is too low to access the Anthropic API.",
@@ -89,7 +90,7 @@ _REDACTED_HEADERS = ("x-api-key", "authorization")
 _WORDS_PER_CHUNK = 3
 
 
-def estimate_input_tokens(body: Dict[str, Any]) -> int:
+def estimate_input_tokens(body: dict[str, Any]) -> int:
     """Rough token estimate (~4 characters per token) of ``system`` + ``messages``."""
     payload = {"system": body.get("system"), "messages": body.get("messages")}
     return max(1, len(json.dumps(payload, ensure_ascii=False)) // 4)
@@ -99,10 +100,12 @@ def _count_words(text: str) -> int:
     return len(text.split())
 
 
-def _chunk_text(text: str, words_per_chunk: int = _WORDS_PER_CHUNK) -> List[str]:
+def _chunk_text(text: str, words_per_chunk: int = _WORDS_PER_CHUNK) -> list[str]:
     """Split ``text`` into chunks of a few words; ``"".join(chunks) == text``."""
     pieces = re.findall(r"\s*\S+\s*|\s+", text)
-    return ["".join(pieces[i : i + words_per_chunk]) for i in range(0, len(pieces), words_per_chunk)]
+    return [
+        "".join(pieces[i : i + words_per_chunk]) for i in range(0, len(pieces), words_per_chunk)
+    ]
 
 
 # --------------------------------------------------------------------------- behaviours
@@ -113,14 +116,14 @@ class _Reply:
     """A successful answer (JSON or SSE, depending on the request)."""
 
     text: ReplyText = DEFAULT_REPLY
-    input_tokens: Optional[int] = None
-    output_tokens: Optional[int] = None
+    input_tokens: int | None = None
+    output_tokens: int | None = None
     cache_creation_5m: int = 0
     cache_creation_1h: int = 0
     cache_read: int = 0
-    chunk_delay: Optional[float] = None  # None: use the server-wide default
+    chunk_delay: float | None = None  # None: use the server-wide default
     stop_reason: str = "end_turn"
-    headers: Dict[str, str] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -130,7 +133,7 @@ class _Error:
     status: int
     error_type: str
     message: str
-    headers: Dict[str, str] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -143,7 +146,7 @@ class _Hang:
     """Wait before answering with ``then`` (default reply when None)."""
 
     seconds: float
-    then: Optional[_Reply] = None
+    then: _Reply | None = None
 
 
 @dataclass
@@ -153,7 +156,7 @@ class _StreamErrorMidway:
     text_before: str
     error_type: str = "overloaded_error"
     message: str = "Overloaded"
-    chunk_delay: Optional[float] = None
+    chunk_delay: float | None = None
 
 
 @dataclass
@@ -162,7 +165,7 @@ class _Malformed:
     ``get_final_message`` asserts), or a JSON body cut off mid-object."""
 
 
-_Behaviour = Union[_Reply, _Error, _ConnectionReset, _Hang, _StreamErrorMidway, _Malformed]
+_Behaviour = _Reply | _Error | _ConnectionReset | _Hang | _StreamErrorMidway | _Malformed
 
 
 # --------------------------------------------------------------------------- recording
@@ -174,7 +177,7 @@ class RecordedRequest:
 
     method: str
     path: str
-    headers: Dict[str, str]  # lower-cased names
+    headers: dict[str, str]  # lower-cased names
     body: Any  # parsed JSON, or the raw text when it was not JSON
     received_at: float  # time.monotonic()
 
@@ -189,9 +192,9 @@ class RecordedRequest:
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
-    fake: "FakeAnthropic"
+    fake: FakeAnthropic
 
-    def __init__(self, address: Any, handler: Any, fake: "FakeAnthropic") -> None:
+    def __init__(self, address: Any, handler: Any, fake: FakeAnthropic) -> None:
         self.fake = fake
         self.open_sockets: set = set()
         self.sockets_lock = threading.Lock()
@@ -227,7 +230,7 @@ class _Handler(BaseHTTPRequestHandler):
             # The client went away (timeout, cancelled stream, reset): nothing to answer.
             self.close_connection = True
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args: Any) -> None:
         if self.server.fake.verbose:
             sys.stderr.write("fake-anthropic: " + (format % args) + "\n")
 
@@ -247,14 +250,14 @@ class _Handler(BaseHTTPRequestHandler):
 
     # -- verbs -------------------------------------------------------------------------
 
-    def do_GET(self) -> None:  # noqa: N802 - stdlib naming
+    def do_GET(self) -> None:
         path = self.path.split("?", 1)[0]
         if path in ("/health", "/"):
             self._send_json(200, {"status": "ok"}, request_id=None)
             return
         self._dispatch("GET", path, b"")
 
-    def do_POST(self) -> None:  # noqa: N802 - stdlib naming
+    def do_POST(self) -> None:
         body = self._read_body()
         self._dispatch("POST", self.path.split("?", 1)[0], body)
 
@@ -323,8 +326,8 @@ class _Handler(BaseHTTPRequestHandler):
         status: int,
         payload: Any,
         *,
-        request_id: Optional[str] = "new",
-        extra_headers: Optional[Dict[str, str]] = None,
+        request_id: str | None = "new",
+        extra_headers: dict[str, str] | None = None,
     ) -> None:
         data = json.dumps(payload).encode()
         self.send_response(status)
@@ -364,7 +367,7 @@ class _Handler(BaseHTTPRequestHandler):
         except OSError:
             pass
 
-    def _start_stream(self, extra_headers: Optional[Dict[str, str]] = None) -> None:
+    def _start_stream(self, extra_headers: dict[str, str] | None = None) -> None:
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream; charset=utf-8")
         self.send_header("Cache-Control", "no-cache")
@@ -374,7 +377,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         self.end_headers()
 
-    def _event(self, event_type: str, data: Dict[str, Any]) -> None:
+    def _event(self, event_type: str, data: dict[str, Any]) -> None:
         """Write one SSE event as its own HTTP chunk (one send, so it is flushed)."""
         payload = f"event: {event_type}\ndata: {json.dumps(data)}\n\n".encode()
         self.wfile.write(b"%x\r\n%s\r\n" % (len(payload), payload))
@@ -386,7 +389,11 @@ class _Handler(BaseHTTPRequestHandler):
         """``content_block_start``, ``ping``, the text deltas and ``content_block_stop``."""
         self._event(
             "content_block_start",
-            {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}},
+            {
+                "type": "content_block_start",
+                "index": 0,
+                "content_block": {"type": "text", "text": ""},
+            },
         )
         self._event("ping", {"type": "ping"})
         for chunk in _chunk_text(text):
@@ -394,10 +401,16 @@ class _Handler(BaseHTTPRequestHandler):
                 raise ConnectionAbortedError("fake server reset or stopped mid-stream")
             self._event(
                 "content_block_delta",
-                {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": chunk}},
+                {
+                    "type": "content_block_delta",
+                    "index": 0,
+                    "delta": {"type": "text_delta", "text": chunk},
+                },
             )
 
-    def _stream_reply(self, body: Dict[str, Any], reply: _Reply, interrupt: threading.Event) -> None:
+    def _stream_reply(
+        self, body: dict[str, Any], reply: _Reply, interrupt: threading.Event
+    ) -> None:
         fake = self.server.fake
         message = fake._build_message(body, reply)
         text = message["content"][0]["text"]
@@ -424,7 +437,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._end_stream()
 
     def _stream_error_midway(
-        self, body: Dict[str, Any], behaviour: _StreamErrorMidway, interrupt: threading.Event
+        self, body: dict[str, Any], behaviour: _StreamErrorMidway, interrupt: threading.Event
     ) -> None:
         fake = self.server.fake
         start = fake._build_message(body, _Reply(text=behaviour.text_before))
@@ -438,12 +451,15 @@ class _Handler(BaseHTTPRequestHandler):
         self._stream_text(behaviour.text_before, delay, interrupt)
         self._event(
             "error",
-            {"type": "error", "error": {"type": behaviour.error_type, "message": behaviour.message}},
+            {
+                "type": "error",
+                "error": {"type": behaviour.error_type, "message": behaviour.message},
+            },
         )
         self._end_stream()
 
 
-def _validate(path: str, body: Any) -> Optional[str]:
+def _validate(path: str, body: Any) -> str | None:
     """Return an error message for requests the real API would reject, else None."""
     if not isinstance(body, dict):
         return "Request body must be a JSON object."
@@ -485,8 +501,8 @@ class FakeAnthropic:
         self._init_latency = latency
 
         self._lock = threading.Lock()
-        self._queue: Deque[_Behaviour] = collections.deque()
-        self._requests: List[RecordedRequest] = []
+        self._queue: collections.deque[_Behaviour] = collections.deque()
+        self._requests: list[RecordedRequest] = []
         self._default = self._init_default
         self._chunk_delay = chunk_delay
         self._latency = latency
@@ -494,12 +510,12 @@ class FakeAnthropic:
         self._message_ids = itertools.count(1)
         self._interrupt = threading.Event()
         self._stopping = threading.Event()
-        self._server: Optional[_Server] = None
-        self._thread: Optional[threading.Thread] = None
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
 
     # -- lifecycle ---------------------------------------------------------------------
 
-    def start(self) -> "FakeAnthropic":
+    def start(self) -> FakeAnthropic:
         """Bind (a free port unless one was given) and serve in a daemon thread."""
         if self._server is not None:
             return self
@@ -535,7 +551,7 @@ class FakeAnthropic:
             self._thread.join(timeout=5)
             self._thread = None
 
-    def __enter__(self) -> "FakeAnthropic":
+    def __enter__(self) -> FakeAnthropic:
         return self.start()
 
     def __exit__(self, *exc: Any) -> None:
@@ -554,7 +570,7 @@ class FakeAnthropic:
 
     # -- scripting ---------------------------------------------------------------------
 
-    def _enqueue(self, behaviour: _Behaviour, times: int) -> "FakeAnthropic":
+    def _enqueue(self, behaviour: _Behaviour, times: int) -> FakeAnthropic:
         if times < 1:
             raise ValueError("times must be >= 1")
         with self._lock:
@@ -565,16 +581,16 @@ class FakeAnthropic:
         self,
         text: ReplyText,
         *,
-        input_tokens: Optional[int] = None,
-        output_tokens: Optional[int] = None,
+        input_tokens: int | None = None,
+        output_tokens: int | None = None,
         cache_creation_5m: int = 0,
         cache_creation_1h: int = 0,
         cache_read: int = 0,
-        chunk_delay: Optional[float] = None,
+        chunk_delay: float | None = None,
         stop_reason: str = "end_turn",
-        headers: Optional[Dict[str, str]] = None,
+        headers: dict[str, str] | None = None,
         times: int = 1,
-    ) -> "FakeAnthropic":
+    ) -> FakeAnthropic:
         """Answer with ``text`` (a string, or a function of the request body).
 
         Token counts default to an estimate of the prompt (input) and the number of
@@ -599,15 +615,15 @@ class FakeAnthropic:
     def error(
         self,
         status: int,
-        error_type: Optional[str] = None,
-        message: Optional[str] = None,
+        error_type: str | None = None,
+        message: str | None = None,
         *,
-        headers: Optional[Dict[str, str]] = None,
-        retry_after: Optional[float] = None,
-        retry_after_ms: Optional[int] = None,
-        should_retry: Optional[bool] = None,
+        headers: dict[str, str] | None = None,
+        retry_after: float | None = None,
+        retry_after_ms: int | None = None,
+        should_retry: bool | None = None,
         times: int = 1,
-    ) -> "FakeAnthropic":
+    ) -> FakeAnthropic:
         """Answer with HTTP ``status`` and ``{"type":"error","error":{...}}``.
 
         ``error_type``/``message`` default from the status. ``retry_after``,
@@ -625,23 +641,25 @@ class FakeAnthropic:
             all_headers["x-should-retry"] = "true" if should_retry else "false"
         return self._enqueue(_Error(status, error_type, message, all_headers), times)
 
-    def rate_limited(self, *, retry_after: float = 1, times: int = 1, **kwargs: Any) -> "FakeAnthropic":
+    def rate_limited(
+        self, *, retry_after: float = 1, times: int = 1, **kwargs: Any
+    ) -> FakeAnthropic:
         """429 ``rate_limit_error`` with a ``retry-after`` header, like the real API."""
         return self.error(429, retry_after=retry_after, times=times, **kwargs)
 
-    def overloaded(self, *, times: int = 1, **kwargs: Any) -> "FakeAnthropic":
+    def overloaded(self, *, times: int = 1, **kwargs: Any) -> FakeAnthropic:
         """529 ``overloaded_error``."""
         return self.error(529, times=times, **kwargs)
 
-    def malformed(self, *, times: int = 1) -> "FakeAnthropic":
+    def malformed(self, *, times: int = 1) -> FakeAnthropic:
         """HTTP 200 that cannot be read (an empty stream; a truncated JSON body)."""
         return self._enqueue(_Malformed(), times)
 
-    def connection_reset(self, *, times: int = 1) -> "FakeAnthropic":
+    def connection_reset(self, *, times: int = 1) -> FakeAnthropic:
         """Drop the connection (TCP RST) without a response -> ``APIConnectionError``."""
         return self._enqueue(_ConnectionReset(), times)
 
-    def hang(self, seconds: float, *, then: Optional[str] = None, times: int = 1) -> "FakeAnthropic":
+    def hang(self, seconds: float, *, then: str | None = None, times: int = 1) -> FakeAnthropic:
         """Wait ``seconds`` before answering (the default reply, or ``then``).
 
         The wait ends early on ``reset()`` or ``stop()``, so a hung request never
@@ -655,26 +673,28 @@ class FakeAnthropic:
         error_type: str = "overloaded_error",
         message: str = "Overloaded",
         *,
-        chunk_delay: Optional[float] = None,
+        chunk_delay: float | None = None,
         times: int = 1,
-    ) -> "FakeAnthropic":
+    ) -> FakeAnthropic:
         """HTTP 200 stream: ``message_start``, deltas of ``text_before``, then an ``error`` event.
 
         A non-streaming request gets the equivalent HTTP error instead.
         """
-        return self._enqueue(_StreamErrorMidway(text_before, error_type, message, chunk_delay), times)
+        return self._enqueue(
+            _StreamErrorMidway(text_before, error_type, message, chunk_delay), times
+        )
 
-    def latency(self, seconds: float) -> "FakeAnthropic":
+    def latency(self, seconds: float) -> FakeAnthropic:
         """Add a fixed delay before every response (0 to turn it off)."""
         self._latency = max(0.0, float(seconds))
         return self
 
-    def set_chunk_delay(self, seconds: float) -> "FakeAnthropic":
+    def set_chunk_delay(self, seconds: float) -> FakeAnthropic:
         """Default pause between streamed text deltas."""
         self._chunk_delay = max(0.0, float(seconds))
         return self
 
-    def set_default_reply(self, text: ReplyText, **usage: Any) -> "FakeAnthropic":
+    def set_default_reply(self, text: ReplyText, **usage: Any) -> FakeAnthropic:
         """Change what unscripted requests get (same keywords as ``reply``, minus ``times``)."""
         self._default = _Reply(text=text, **usage)
         return self
@@ -702,7 +722,7 @@ class FakeAnthropic:
     # -- recording ---------------------------------------------------------------------
 
     @property
-    def requests(self) -> List[RecordedRequest]:
+    def requests(self) -> list[RecordedRequest]:
         """A snapshot of every request received so far (``/health`` excluded)."""
         with self._lock:
             return list(self._requests)
@@ -713,17 +733,17 @@ class FakeAnthropic:
             return len(self._requests)
 
     @property
-    def last_request(self) -> Optional[RecordedRequest]:
+    def last_request(self) -> RecordedRequest | None:
         with self._lock:
             return self._requests[-1] if self._requests else None
 
-    def messages_requests(self) -> List[RecordedRequest]:
+    def messages_requests(self) -> list[RecordedRequest]:
         """Only the ``POST /v1/messages`` requests."""
         return [r for r in self.requests if r.path == "/v1/messages"]
 
     # -- internals used by the handler -------------------------------------------------
 
-    def _record(self, method: str, path: str, headers: Dict[str, str], body: Any) -> None:
+    def _record(self, method: str, path: str, headers: dict[str, str], body: Any) -> None:
         clean = {}
         for name, value in headers.items():
             name = name.lower()
@@ -739,10 +759,14 @@ class FakeAnthropic:
     def _new_request_id(self) -> str:
         return f"req_fake_{next(self._request_ids)}"
 
-    def _build_message(self, body: Dict[str, Any], reply: _Reply) -> Dict[str, Any]:
+    def _build_message(self, body: dict[str, Any], reply: _Reply) -> dict[str, Any]:
         text = reply.text(body) if callable(reply.text) else reply.text
-        input_tokens = reply.input_tokens if reply.input_tokens is not None else estimate_input_tokens(body)
-        output_tokens = reply.output_tokens if reply.output_tokens is not None else max(1, _count_words(text))
+        input_tokens = (
+            reply.input_tokens if reply.input_tokens is not None else estimate_input_tokens(body)
+        )
+        output_tokens = (
+            reply.output_tokens if reply.output_tokens is not None else max(1, _count_words(text))
+        )
         return {
             "id": f"msg_fake_{next(self._message_ids)}",
             "type": "message",
@@ -768,19 +792,32 @@ class FakeAnthropic:
 # --------------------------------------------------------------------------- standalone
 
 
-def main(argv: Optional[List[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Run the fake Anthropic Messages API server.")
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=int(os.environ.get("FAKE_ANTHROPIC_PORT", "8765")),
-                        help="0 picks a free port (default 8765 or $FAKE_ANTHROPIC_PORT)")
-    parser.add_argument("--chunk-delay", type=float,
-                        default=float(os.environ.get("FAKE_ANTHROPIC_CHUNK_DELAY", "0")),
-                        help="seconds between streamed deltas ($FAKE_ANTHROPIC_CHUNK_DELAY)")
-    parser.add_argument("--latency", type=float,
-                        default=float(os.environ.get("FAKE_ANTHROPIC_LATENCY", "0")),
-                        help="seconds before every response ($FAKE_ANTHROPIC_LATENCY)")
-    parser.add_argument("--reply", default=os.environ.get("FAKE_ANTHROPIC_REPLY", DEFAULT_REPLY),
-                        help="default reply text ($FAKE_ANTHROPIC_REPLY)")
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=int(os.environ.get("FAKE_ANTHROPIC_PORT", "8765")),
+        help="0 picks a free port (default 8765 or $FAKE_ANTHROPIC_PORT)",
+    )
+    parser.add_argument(
+        "--chunk-delay",
+        type=float,
+        default=float(os.environ.get("FAKE_ANTHROPIC_CHUNK_DELAY", "0")),
+        help="seconds between streamed deltas ($FAKE_ANTHROPIC_CHUNK_DELAY)",
+    )
+    parser.add_argument(
+        "--latency",
+        type=float,
+        default=float(os.environ.get("FAKE_ANTHROPIC_LATENCY", "0")),
+        help="seconds before every response ($FAKE_ANTHROPIC_LATENCY)",
+    )
+    parser.add_argument(
+        "--reply",
+        default=os.environ.get("FAKE_ANTHROPIC_REPLY", DEFAULT_REPLY),
+        help="default reply text ($FAKE_ANTHROPIC_REPLY)",
+    )
     parser.add_argument("--verbose", action="store_true", help="log each request to stderr")
     args = parser.parse_args(argv)
 
@@ -788,8 +825,14 @@ def main(argv: Optional[List[str]] = None) -> int:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, _terminate)
-    fake = FakeAnthropic(host=args.host, port=args.port, default_reply=args.reply,
-                         chunk_delay=args.chunk_delay, latency=args.latency, verbose=args.verbose)
+    fake = FakeAnthropic(
+        host=args.host,
+        port=args.port,
+        default_reply=args.reply,
+        chunk_delay=args.chunk_delay,
+        latency=args.latency,
+        verbose=args.verbose,
+    )
     fake.start()
     print(f"FAKE_ANTHROPIC_URL={fake.base_url}", flush=True)
     try:

@@ -14,7 +14,7 @@ or, in a single test module, import the fixtures by name.
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
 
@@ -39,7 +39,9 @@ def fake_anthropic(fake_anthropic_server: FakeAnthropic) -> Iterator[FakeAnthrop
 
 
 @pytest.fixture
-def fake_anthropic_env(fake_anthropic: FakeAnthropic, monkeypatch: pytest.MonkeyPatch) -> FakeAnthropic:
+def fake_anthropic_env(
+    fake_anthropic: FakeAnthropic, monkeypatch: pytest.MonkeyPatch
+) -> FakeAnthropic:
     """Point the SDK's environment variables at the fake server."""
     monkeypatch.setenv("ANTHROPIC_BASE_URL", fake_anthropic.base_url)
     monkeypatch.setenv("ANTHROPIC_API_KEY", "test-key")

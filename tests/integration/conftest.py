@@ -34,8 +34,13 @@ def configure(monkeypatch):
 @pytest.fixture
 def api(fake_anthropic, configure):
     """The product's real gateway talking to the fake API (no SDK retries unless a test asks)."""
-    configure(anthropic_api_key=TEST_API_KEY, anthropic_base_url=fake_anthropic.base_url,
-              anthropic_max_retries=0, breaker_failure_threshold=100, anthropic_model="claude-haiku-4-5")
+    configure(
+        anthropic_api_key=TEST_API_KEY,
+        anthropic_base_url=fake_anthropic.base_url,
+        anthropic_max_retries=0,
+        breaker_failure_threshold=100,
+        anthropic_model="claude-haiku-4-5",
+    )
     yield fake_anthropic
     fake_anthropic.reset()  # wakes a request still hanging, so its reply thread can end
     assert conversation_service.wait_for_replies(10), "a reply thread outlived its test"

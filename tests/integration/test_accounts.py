@@ -14,7 +14,11 @@ from sqlalchemy import func, select, update
 from backend.config import PROJECT_ROOT
 from backend.db import create_db_engine, unit_of_work
 from backend.errors import (
-    AuthenticationError, ConflictError, PermissionDeniedError, RateLimitedError, ValidationError,
+    AuthenticationError,
+    ConflictError,
+    PermissionDeniedError,
+    RateLimitedError,
+    ValidationError,
 )
 from backend.models import LoginSession, User
 from backend.models.base import utcnow
@@ -34,11 +38,13 @@ def limiter():
 def test_first_run_creates_one_admin_only(db):
     assert not account_service.has_users(db)
     admin = account_service.create_first_admin(
-        db, username="Head.Admin", display_name="Head Admin", password=PASSWORD)
+        db, username="Head.Admin", display_name="Head Admin", password=PASSWORD
+    )
     assert admin.role == Role.admin and admin.username == "head.admin"
     with pytest.raises(PermissionDeniedError, match="Setup is already done"):
-        account_service.create_first_admin(db, username="second", display_name="x",
-                                           password=PASSWORD)
+        account_service.create_first_admin(
+            db, username="second", display_name="x", password=PASSWORD
+        )
 
 
 def test_password_is_stored_as_argon2id_hash(db):
@@ -66,29 +72,41 @@ def test_an_attackers_browser_hitting_the_limit_does_not_stop_the_owner(db, limi
     make_user(db, username="lee")
     for _ in range(limiter.login_client_limit.amount):
         with pytest.raises(AuthenticationError):
-            account_service.authenticate(db, username="lee", password="nope nope",
-                                         client="attacker", limiter=limiter)
-    with pytest.raises(RateLimitedError, match=r"from this browser.*[Ww]ait \d+ minutes?") as refusal:
-        account_service.authenticate(db, username="lee", password=PASSWORD, client="attacker",
-                                     limiter=limiter)
+            account_service.authenticate(
+                db, username="lee", password="nope nope", client="attacker", limiter=limiter
+            )
+    with pytest.raises(
+        RateLimitedError, match=r"from this browser.*[Ww]ait \d+ minutes?"
+    ) as refusal:
+        account_service.authenticate(
+            db, username="lee", password=PASSWORD, client="attacker", limiter=limiter
+        )
     assert 0 < refusal.value.retry_after_seconds <= 5 * 60
     # The owner, in their own browser, logs in at once; another username is not affected either.
-    assert account_service.authenticate(db, username="lee", password=PASSWORD, client="owner",
-                                        limiter=limiter)
+    assert account_service.authenticate(
+        db, username="lee", password=PASSWORD, client="owner", limiter=limiter
+    )
     make_user(db, username="kim")
-    assert account_service.authenticate(db, username="kim", password=PASSWORD, client="attacker",
-                                        limiter=limiter)
+    assert account_service.authenticate(
+        db, username="kim", password=PASSWORD, client="attacker", limiter=limiter
+    )
 
 
 def test_guesses_from_many_browsers_slow_the_username_down_for_seconds_not_minutes(db, limiter):
     make_user(db, role=Role.admin, username="root.admin")
     for number in range(limiter.login_username_limit.amount):
         with pytest.raises(AuthenticationError):
-            account_service.authenticate(db, username="root.admin", password="nope nope",
-                                         client=f"bot-{number}", limiter=limiter)
+            account_service.authenticate(
+                db,
+                username="root.admin",
+                password="nope nope",
+                client=f"bot-{number}",
+                limiter=limiter,
+            )
     with pytest.raises(RateLimitedError, match=r"[Ww]ait \d+ seconds?") as refusal:
-        account_service.authenticate(db, username="root.admin", password=PASSWORD, client="owner",
-                                     limiter=limiter)
+        account_service.authenticate(
+            db, username="root.admin", password=PASSWORD, client="owner", limiter=limiter
+        )
     assert refusal.value.retry_after_seconds <= 60
 
 
@@ -97,10 +115,12 @@ def test_a_successful_log_in_clears_the_browsers_own_count(db, limiter):
     for _ in range(2):
         for _ in range(limiter.login_client_limit.amount - 1):
             with pytest.raises(AuthenticationError):
-                account_service.authenticate(db, username="ola", password="typo typo",
-                                             client="laptop", limiter=limiter)
-        assert account_service.authenticate(db, username="ola", password=PASSWORD,
-                                            client="laptop", limiter=limiter)
+                account_service.authenticate(
+                    db, username="ola", password="typo typo", client="laptop", limiter=limiter
+                )
+        assert account_service.authenticate(
+            db, username="ola", password=PASSWORD, client="laptop", limiter=limiter
+        )
 
 
 def test_admin_reset_lifts_the_lock(db, limiter):
@@ -108,12 +128,15 @@ def test_admin_reset_lifts_the_lock(db, limiter):
     user = make_user(db, username="pat")
     for number in range(limiter.login_username_limit.amount):
         with pytest.raises(AuthenticationError):
-            account_service.authenticate(db, username="pat", password="bad bad bad",
-                                         client=f"bot-{number}", limiter=limiter)
-    account_service.reset_password(db, actor=admin, user_id=user.id,
-                                   new_password="kettle orbit saffron", limiter=limiter)
-    assert account_service.authenticate(db, username="pat", password="kettle orbit saffron",
-                                        client="owner", limiter=limiter)
+            account_service.authenticate(
+                db, username="pat", password="bad bad bad", client=f"bot-{number}", limiter=limiter
+            )
+    account_service.reset_password(
+        db, actor=admin, user_id=user.id, new_password="kettle orbit saffron", limiter=limiter
+    )
+    assert account_service.authenticate(
+        db, username="pat", password="kettle orbit saffron", client="owner", limiter=limiter
+    )
 
 
 def test_deactivated_account_cannot_log_in(db, limiter):
@@ -121,8 +144,7 @@ def test_deactivated_account_cannot_log_in(db, limiter):
     user = make_user(db)
     account_service.set_active(db, actor=admin, user_id=user.id, active=False)
     with pytest.raises(AuthenticationError, match="deactivated"):
-        account_service.authenticate(db, username=user.username, password=PASSWORD,
-                                     limiter=limiter)
+        account_service.authenticate(db, username=user.username, password=PASSWORD, limiter=limiter)
     with pytest.raises(ConflictError):
         account_service.set_active(db, actor=admin, user_id=admin.id, active=False)
 
@@ -130,15 +152,19 @@ def test_deactivated_account_cannot_log_in(db, limiter):
 def test_change_password_needs_the_current_one(db, limiter):
     user = make_user(db)
     with pytest.raises(AuthenticationError, match="current password"):
-        account_service.change_password(db, actor=user, current_password="guess",
-                                        new_password="brand new pass")
+        account_service.change_password(
+            db, actor=user, current_password="guess", new_password="brand new pass"
+        )
     with pytest.raises(ValidationError, match="at least 8"):
-        account_service.change_password(db, actor=user, current_password=PASSWORD,
-                                        new_password="short")
-    account_service.change_password(db, actor=user, current_password=PASSWORD,
-                                    new_password="brand new pass")
-    assert account_service.authenticate(db, username=user.username, password="brand new pass",
-                                        limiter=limiter)
+        account_service.change_password(
+            db, actor=user, current_password=PASSWORD, new_password="short"
+        )
+    account_service.change_password(
+        db, actor=user, current_password=PASSWORD, new_password="brand new pass"
+    )
+    assert account_service.authenticate(
+        db, username=user.username, password="brand new pass", limiter=limiter
+    )
 
 
 def test_bad_account_input_names_each_field(db):
@@ -151,11 +177,16 @@ def test_student_signs_up_with_join_code_and_is_enrolled(db):
     teacher = make_user(db, role=Role.teacher)
     section = make_section(db, teacher=teacher, name="Ethics")
     with pytest.raises(ValidationError, match="join code does not match"):
-        account_service.sign_up_student(db, join_code="WRONG123", username="newbie",
-                                        display_name="New", password=PASSWORD)
+        account_service.sign_up_student(
+            db, join_code="WRONG123", username="newbie", display_name="New", password=PASSWORD
+        )
     student = account_service.sign_up_student(
-        db, join_code=section.join_code.lower(), username="newbie", display_name="New",
-        password=PASSWORD)
+        db,
+        join_code=section.join_code.lower(),
+        username="newbie",
+        display_name="New",
+        password=PASSWORD,
+    )
     assert student.role == Role.student
     roster = section_service.get_roster(db, actor=teacher, section_id=section.id)
     assert [entry.username for entry in roster] == ["newbie"]
@@ -164,11 +195,13 @@ def test_student_signs_up_with_join_code_and_is_enrolled(db):
 def test_only_admins_create_accounts(db):
     teacher = make_user(db, role=Role.teacher)
     with pytest.raises(PermissionDeniedError):
-        account_service.create_user(db, actor=teacher, username="x123", display_name="X",
-                                    password=PASSWORD, role=Role.admin)
+        account_service.create_user(
+            db, actor=teacher, username="x123", display_name="X", password=PASSWORD, role=Role.admin
+        )
     with pytest.raises(PermissionDeniedError, match="log in"):
-        account_service.create_user(db, actor=None, username="x123", display_name="X",
-                                    password=PASSWORD, role=Role.teacher)
+        account_service.create_user(
+            db, actor=None, username="x123", display_name="X", password=PASSWORD, role=Role.teacher
+        )
 
 
 def test_login_session_survives_a_reload_until_logout_or_expiry(db, configure):
@@ -176,8 +209,9 @@ def test_login_session_survives_a_reload_until_logout_or_expiry(db, configure):
     token = account_service.start_login_session(db, actor=user)
     assert account_service.resume_login_session(db, token).id == user.id
     assert account_service.resume_login_session(db, token + "x") is None
-    assert token not in str(db.execute(__import__("sqlalchemy").text(
-        "SELECT token_hash FROM login_sessions")).all())  # only the hash is stored
+    assert token not in str(
+        db.execute(__import__("sqlalchemy").text("SELECT token_hash FROM login_sessions")).all()
+    )  # only the hash is stored
     account_service.end_login_session(db, token)
     assert account_service.resume_login_session(db, token) is None
     configure(login_session_hours=0.0000001)
@@ -192,8 +226,9 @@ def test_deactivation_and_password_reset_end_login_sessions(db, limiter):
     admin = make_user(db, role=Role.admin)
     user = make_user(db)
     token = account_service.start_login_session(db, actor=user)
-    account_service.reset_password(db, actor=admin, user_id=user.id, new_password="fresh password",
-                                   limiter=limiter)
+    account_service.reset_password(
+        db, actor=admin, user_id=user.id, new_password="fresh password", limiter=limiter
+    )
     assert account_service.resume_login_session(db, token) is None
     token = account_service.start_login_session(db, actor=user)
     account_service.set_active(db, actor=admin, user_id=user.id, active=False)
@@ -210,8 +245,12 @@ def test_sign_up_refuses_common_and_user_derived_passwords(db, weak):
     section = make_section(db, teacher=teacher)
     with pytest.raises(ValidationError) as refusal:
         account_service.sign_up_student(
-            db, join_code=section.join_code, username="jordan.quill", display_name="Jordan Quill",
-            password=weak.format(username="jordan.quill"))
+            db,
+            join_code=section.join_code,
+            username="jordan.quill",
+            display_name="Jordan Quill",
+            password=weak.format(username="jordan.quill"),
+        )
     message = refusal.value.field_errors["password"]
     assert "Choose" in message or "Use" in message  # it says what to do, not only what is wrong
 
@@ -220,27 +259,45 @@ def test_sign_up_refuses_common_and_user_derived_passwords(db, weak):
 def test_admin_created_accounts_password_changes_and_resets_refuse_weak_passwords(db, weak):
     admin = make_user(db, role=Role.admin)
     with pytest.raises(ValidationError) as refusal:
-        account_service.create_user(db, actor=admin, username="jordan.quill",
-                                    display_name="Jordan Quill", role=Role.teacher,
-                                    password=weak.format(username="jordan.quill"))
+        account_service.create_user(
+            db,
+            actor=admin,
+            username="jordan.quill",
+            display_name="Jordan Quill",
+            role=Role.teacher,
+            password=weak.format(username="jordan.quill"),
+        )
     assert "password" in refusal.value.field_errors
     user = make_user(db, username="jordan.quill", display_name="Jordan Quill")
     with pytest.raises(ValidationError) as refusal:
-        account_service.change_password(db, actor=user, current_password=PASSWORD,
-                                        new_password=weak.format(username="jordan.quill"))
+        account_service.change_password(
+            db,
+            actor=user,
+            current_password=PASSWORD,
+            new_password=weak.format(username="jordan.quill"),
+        )
     assert "new_password" in refusal.value.field_errors
     with pytest.raises(ValidationError) as refusal:
-        account_service.reset_password(db, actor=admin, user_id=user.id,
-                                       new_password=weak.format(username="jordan.quill"),
-                                       limiter=RateLimiter("memory://"))
+        account_service.reset_password(
+            db,
+            actor=admin,
+            user_id=user.id,
+            new_password=weak.format(username="jordan.quill"),
+            limiter=RateLimiter("memory://"),
+        )
     assert "new_password" in refusal.value.field_errors
 
 
 def test_a_good_passphrase_passes_the_policy(db):
     admin = make_user(db, role=Role.admin)
-    created = account_service.create_user(db, actor=admin, username="jordan.quill",
-                                          display_name="Jordan Quill", role=Role.teacher,
-                                          password="kettle orbit saffron")
+    created = account_service.create_user(
+        db,
+        actor=admin,
+        username="jordan.quill",
+        display_name="Jordan Quill",
+        role=Role.teacher,
+        password="kettle orbit saffron",
+    )
     assert created.username == "jordan.quill"
 
 
@@ -249,18 +306,29 @@ def test_control_characters_in_sign_up_fields_get_field_messages(db):
     teacher = make_user(db, role=Role.teacher)
     section = make_section(db, teacher=teacher)
     with pytest.raises(ValidationError) as refusal:
-        account_service.sign_up_student(db, join_code=section.join_code, username="nul\x00user",
-                                        display_name="Nul\x00 Name", password="kettle\x00 orbit x")
+        account_service.sign_up_student(
+            db,
+            join_code=section.join_code,
+            username="nul\x00user",
+            display_name="Nul\x00 Name",
+            password="kettle\x00 orbit x",
+        )
     assert set(refusal.value.field_errors) == {"username", "display_name", "password"}
     assert "control character" in refusal.value.field_errors["display_name"]
     with pytest.raises(ValidationError) as refusal:
-        account_service.sign_up_student(db, join_code="AB\x00CD", username="fine.user",
-                                        display_name="Fine", password="kettle orbit saffron")
+        account_service.sign_up_student(
+            db,
+            join_code="AB\x00CD",
+            username="fine.user",
+            display_name="Fine",
+            password="kettle orbit saffron",
+        )
     assert "join_code" in refusal.value.field_errors
 
 
 def test_log_in_with_a_nul_or_huge_username_gets_a_field_message_and_no_huge_event(
-        committed_engine, limiter):
+    committed_engine, limiter
+):
     from sqlalchemy import select
 
     from backend.db import unit_of_work
@@ -269,13 +337,14 @@ def test_log_in_with_a_nul_or_huge_username_gets_a_field_message_and_no_huge_eve
     for username in ("lee\x00", "x" * 1_000_000):
         with pytest.raises(ValidationError) as refusal:
             with unit_of_work(committed_engine) as session:
-                account_service.authenticate(session, username=username, password="whatever it is",
-                                             limiter=limiter)
+                account_service.authenticate(
+                    session, username=username, password="whatever it is", limiter=limiter
+                )
         assert "username" in refusal.value.field_errors
-    with pytest.raises(AuthenticationError):
-        with unit_of_work(committed_engine) as session:
-            account_service.authenticate(session, username="y" * 64, password="whatever it is",
-                                         limiter=limiter)
+    with pytest.raises(AuthenticationError), unit_of_work(committed_engine) as session:
+        account_service.authenticate(
+            session, username="y" * 64, password="whatever it is", limiter=limiter
+        )
     with unit_of_work(committed_engine, write=False) as session:
         stored = [(event.message, event.details) for event in session.scalars(select(Event))]
     assert stored and all(len(str(row)) < 1000 for row in stored)
@@ -286,8 +355,9 @@ def test_changing_the_password_ends_every_log_in_and_starts_a_fresh_one(db):
     user = make_user(db)
     this_tab = account_service.start_login_session(db, actor=user)
     other_device = account_service.start_login_session(db, actor=user)
-    fresh = account_service.change_password(db, actor=user, current_password=PASSWORD,
-                                            new_password="a brand new passphrase")
+    fresh = account_service.change_password(
+        db, actor=user, current_password=PASSWORD, new_password="a brand new passphrase"
+    )
     assert account_service.resume_login_session(db, this_tab) is None
     assert account_service.resume_login_session(db, other_device) is None
     assert fresh not in (this_tab, other_device)
@@ -298,16 +368,23 @@ def test_a_refused_password_change_ends_no_log_in(db):
     user = make_user(db)
     token = account_service.start_login_session(db, actor=user)
     with pytest.raises(AuthenticationError):
-        account_service.change_password(db, actor=user, current_password="wrong guess",
-                                        new_password="a brand new passphrase")
+        account_service.change_password(
+            db, actor=user, current_password="wrong guess", new_password="a brand new passphrase"
+        )
     assert account_service.resume_login_session(db, token).id == user.id
 
 
-@pytest.mark.parametrize("how, reason", [
-    ("log_out", "logged out"), ("change", "password was changed"),
-    ("reset", "admin reset your password"), ("deactivate", "deactivated"),
-    ("expire", "expired"), ("unknown", "ended"),
-])
+@pytest.mark.parametrize(
+    "how, reason",
+    [
+        ("log_out", "logged out"),
+        ("change", "password was changed"),
+        ("reset", "admin reset your password"),
+        ("deactivate", "deactivated"),
+        ("expire", "expired"),
+        ("unknown", "ended"),
+    ],
+)
 def test_an_ended_log_in_says_why(db, how, reason):
     admin = make_user(db, role=Role.admin)
     user = make_user(db)
@@ -315,12 +392,17 @@ def test_an_ended_log_in_says_why(db, how, reason):
     if how == "log_out":
         account_service.end_login_session(db, token)
     elif how == "change":
-        account_service.change_password(db, actor=user, current_password=PASSWORD,
-                                        new_password="a brand new passphrase")
+        account_service.change_password(
+            db, actor=user, current_password=PASSWORD, new_password="a brand new passphrase"
+        )
     elif how == "reset":
-        account_service.reset_password(db, actor=admin, user_id=user.id,
-                                       new_password="a brand new passphrase",
-                                       limiter=RateLimiter("memory://"))
+        account_service.reset_password(
+            db,
+            actor=admin,
+            user_id=user.id,
+            new_password="a brand new passphrase",
+            limiter=RateLimiter("memory://"),
+        )
     elif how == "deactivate":
         account_service.set_active(db, actor=admin, user_id=user.id, active=False)
     elif how == "expire":
@@ -344,20 +426,26 @@ def test_setup_is_offered_while_no_admin_exists_even_after_demo_data(db):
     assert account_service.needs_setup(db)
     demo_service.seed_demo(db)  # a teacher and a student, no admin
     assert account_service.needs_setup(db)
-    admin = account_service.create_first_admin(db, username="head.admin",
-                                               display_name="Head Admin", password=PASSWORD)
+    admin = account_service.create_first_admin(
+        db, username="head.admin", display_name="Head Admin", password=PASSWORD
+    )
     assert admin.role == Role.admin and not account_service.needs_setup(db)
     with pytest.raises(PermissionDeniedError, match="Setup is already done"):
-        account_service.create_first_admin(db, username="second.admin", display_name="Second",
-                                           password=PASSWORD)
+        account_service.create_first_admin(
+            db, username="second.admin", display_name="Second", password=PASSWORD
+        )
 
 
 def test_a_refused_setup_leaves_setup_open(db):
     with pytest.raises(ValidationError):
         account_service.create_first_admin(db, username="a!", display_name="A", password=PASSWORD)
     assert account_service.needs_setup(db)
-    assert account_service.create_first_admin(db, username="head.admin", display_name="Head",
-                                              password=PASSWORD).role == Role.admin
+    assert (
+        account_service.create_first_admin(
+            db, username="head.admin", display_name="Head", password=PASSWORD
+        ).role
+        == Role.admin
+    )
 
 
 def test_simultaneous_first_run_setups_make_exactly_one_admin(committed_engine):
@@ -369,9 +457,12 @@ def test_simultaneous_first_run_setups_make_exactly_one_admin(committed_engine):
         barrier.wait()
         try:
             with unit_of_work(committed_engine) as session:
-                account_service.create_first_admin(session, username=f"admin.{number}",
-                                                   display_name=f"Admin {number}",
-                                                   password=PASSWORD)
+                account_service.create_first_admin(
+                    session,
+                    username=f"admin.{number}",
+                    display_name=f"Admin {number}",
+                    password=PASSWORD,
+                )
             outcomes.append("created")
         except PermissionDeniedError as refusal:
             outcomes.append(refusal.message)
@@ -384,29 +475,43 @@ def test_simultaneous_first_run_setups_make_exactly_one_admin(committed_engine):
     assert outcomes.count("created") == 1
     assert sorted(set(outcomes) - {"created"}) == [account_service.SETUP_DONE]
     with unit_of_work(committed_engine, write=False) as session:
-        assert session.scalar(select(func.count()).select_from(User)
-                              .where(User.role == Role.admin.value)) == 1
+        assert (
+            session.scalar(
+                select(func.count()).select_from(User).where(User.role == Role.admin.value)
+            )
+            == 1
+        )
         assert not account_service.needs_setup(session)
 
 
 def test_the_operator_adds_an_admin_whatever_exists(db):
     demo_service.seed_demo(db)
-    first = account_service.create_admin_by_operator(db, username="ops.admin",
-                                                     display_name="Ops", password=PASSWORD)
+    first = account_service.create_admin_by_operator(
+        db, username="ops.admin", display_name="Ops", password=PASSWORD
+    )
     assert first.role == Role.admin and not account_service.needs_setup(db)
-    second = account_service.create_admin_by_operator(db, username="ops.second",
-                                                      display_name="Ops 2", password=PASSWORD)
+    second = account_service.create_admin_by_operator(
+        db, username="ops.second", display_name="Ops 2", password=PASSWORD
+    )
     assert second.role == Role.admin
     with pytest.raises(ConflictError, match="taken"):
-        account_service.create_admin_by_operator(db, username="ops.admin", display_name="Again",
-                                                 password=PASSWORD)
+        account_service.create_admin_by_operator(
+            db, username="ops.admin", display_name="Again", password=PASSWORD
+        )
 
 
 # `python -m backend.cli create-admin` (point 25) -----------------------------------------------
 def _cli(database_url: str, *args: str, **options) -> subprocess.CompletedProcess:
     env = {**os.environ, "ENV_FILE": os.devnull, "DATABASE_URL": database_url}
-    return subprocess.run([sys.executable, "-m", "backend.cli", *args], cwd=PROJECT_ROOT,
-                          env=env, capture_output=True, text=True, timeout=120, **options)
+    return subprocess.run(
+        [sys.executable, "-m", "backend.cli", *args],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        **options,
+    )
 
 
 def test_cli_creates_an_admin_after_seed_demo_from_a_password_file(tmp_path):
@@ -414,8 +519,16 @@ def test_cli_creates_an_admin_after_seed_demo_from_a_password_file(tmp_path):
     assert _cli(url, "seed-demo").returncode == 0  # before the first launch: no admin
     secret = tmp_path / "admin-password"
     secret.write_text(NEW_ADMIN_PASSWORD + "\n")
-    done = _cli(url, "create-admin", "--username", "Ops.Admin", "--display-name", "Ops Admin",
-                "--password-file", str(secret))
+    done = _cli(
+        url,
+        "create-admin",
+        "--username",
+        "Ops.Admin",
+        "--display-name",
+        "Ops Admin",
+        "--password-file",
+        str(secret),
+    )
     assert done.returncode == 0, done.stderr
     assert "ops.admin" in done.stdout
     assert NEW_ADMIN_PASSWORD not in done.stdout + done.stderr
@@ -423,14 +536,25 @@ def test_cli_creates_an_admin_after_seed_demo_from_a_password_file(tmp_path):
     try:
         with unit_of_work(engine) as session:
             assert not account_service.needs_setup(session)
-            admin = account_service.authenticate(session, username="ops.admin",
-                                                 password=NEW_ADMIN_PASSWORD,
-                                                 limiter=RateLimiter("memory://"))
+            admin = account_service.authenticate(
+                session,
+                username="ops.admin",
+                password=NEW_ADMIN_PASSWORD,
+                limiter=RateLimiter("memory://"),
+            )
             assert admin.role == Role.admin
     finally:
         engine.dispose()
-    again = _cli(url, "create-admin", "--username", "ops.admin", "--display-name", "Again",
-                 "--password-file", str(secret))
+    again = _cli(
+        url,
+        "create-admin",
+        "--username",
+        "ops.admin",
+        "--display-name",
+        "Again",
+        "--password-file",
+        str(secret),
+    )
     assert again.returncode == 1 and "taken" in again.stderr
 
 
@@ -450,9 +574,20 @@ def test_cli_create_admin_prompts_twice_and_never_echoes_the_password(tmp_path):
     pid, terminal = pty.fork()
     if pid == 0:  # the child: the command, with the pseudo-terminal as its terminal
         os.chdir(PROJECT_ROOT)
-        os.execve(sys.executable, [sys.executable, "-m", "backend.cli", "create-admin",
-                                   "--username", "tty.admin", "--display-name", "Tty"],
-                  {**os.environ, "ENV_FILE": os.devnull, "DATABASE_URL": url})
+        os.execve(
+            sys.executable,
+            [
+                sys.executable,
+                "-m",
+                "backend.cli",
+                "create-admin",
+                "--username",
+                "tty.admin",
+                "--display-name",
+                "Tty",
+            ],
+            {**os.environ, "ENV_FILE": os.devnull, "DATABASE_URL": url},
+        )
     screen = b""
 
     def read_until(marker: bytes) -> None:

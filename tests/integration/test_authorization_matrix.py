@@ -16,11 +16,21 @@ from backend.models.enums import Role
 from backend.schemas.accounts import UserRead
 from backend.schemas.sections import AssignmentInput
 from backend.services import (
-    account_service, assignment_service, client_service, event_service, section_service,
+    account_service,
+    assignment_service,
+    client_service,
+    event_service,
+    section_service,
     session_service,
 )
 from tests.factories import (
-    PASSWORD, client_input, enroll, make_assignment, make_client, make_section, make_user,
+    PASSWORD,
+    client_input,
+    enroll,
+    make_assignment,
+    make_client,
+    make_section,
+    make_user,
 )
 
 ACTORS = ("owner", "other_student", "other_teacher", "section_teacher", "admin", "nobody")
@@ -55,11 +65,13 @@ def world(db) -> World:
     enroll(db, section=section, student=owner)
     assignment = make_assignment(db, teacher=teacher, section=section, clients=[client, spare])
     chat = session_service.create_session(db, actor=owner, client_id=client.id)
-    session_service.add_message(db, actor=owner, session_id=chat.id,
-                                content="Hi, I'm your counselor today.")
+    session_service.add_message(
+        db, actor=owner, session_id=chat.id, content="Hi, I'm your counselor today."
+    )
     spare_section = make_section(db, teacher=teacher, name="Spare section")
-    return World(users, client.id, spare.id, section.id, spare_section.join_code, assignment.id,
-                 chat.id)
+    return World(
+        users, client.id, spare.id, section.id, spare_section.join_code, assignment.id, chat.id
+    )
 
 
 def _outcome(db, call, actor) -> str:
@@ -79,97 +91,212 @@ def _outcome(db, call, actor) -> str:
 def _operations():
     return {
         # Reads
-        "get_session": (lambda db, w, a: session_service.get_session(
-            db, actor=a, session_id=w.session_id), {"owner", "section_teacher", "admin"}),
-        "get_messages": (lambda db, w, a: session_service.get_messages(
-            db, actor=a, session_id=w.session_id), {"owner", "section_teacher", "admin"}),
-        "get_student_sessions": (lambda db, w, a: session_service.get_student_sessions(
-            db, actor=a, student_id=w.users["owner"].id), {"owner", "section_teacher", "admin"}),
-        "get_active_session": (lambda db, w, a: session_service.get_active_session(
-            db, actor=a, client_id=w.client_id), set(ACTORS) - {"nobody"}),
-        "get_client_full": (lambda db, w, a: client_service.get_client(
-            db, actor=a, client_id=w.client_id), {"section_teacher", "admin"}),
-        "get_client_brief": (lambda db, w, a: client_service.get_client_brief(
-            db, actor=a, client_id=w.client_id), {"owner", "section_teacher", "admin"}),
-        "list_clients": (lambda db, w, a: [c for c in client_service.list_clients(db, actor=a)
-                                           if c.id == w.client_id], {"section_teacher", "admin"}),
-        "list_available_clients": (lambda db, w, a: assignment_service.list_available_clients(
-            db, actor=a), {"owner"}),
-        "get_roster": (lambda db, w, a: section_service.get_roster(
-            db, actor=a, section_id=w.section_id), {"section_teacher", "admin"}),
-        "list_sections": (lambda db, w, a: [s for s in section_service.list_sections(db, actor=a)
-                                            if s.id == w.section_id],
-                          {"owner", "section_teacher", "admin"}),
-        "get_assignment": (lambda db, w, a: assignment_service.get_assignment(
-            db, actor=a, assignment_id=w.assignment_id), {"section_teacher", "admin"}),
-        "list_assignments": (lambda db, w, a: assignment_service.list_assignments(
-            db, actor=a, section_id=w.section_id), {"section_teacher", "admin"}),
-        "get_user": (lambda db, w, a: account_service.get_user(
-            db, actor=a, user_id=w.users["owner"].id), {"owner", "admin"}),
+        "get_session": (
+            lambda db, w, a: session_service.get_session(db, actor=a, session_id=w.session_id),
+            {"owner", "section_teacher", "admin"},
+        ),
+        "get_messages": (
+            lambda db, w, a: session_service.get_messages(db, actor=a, session_id=w.session_id),
+            {"owner", "section_teacher", "admin"},
+        ),
+        "get_student_sessions": (
+            lambda db, w, a: session_service.get_student_sessions(
+                db, actor=a, student_id=w.users["owner"].id
+            ),
+            {"owner", "section_teacher", "admin"},
+        ),
+        "get_active_session": (
+            lambda db, w, a: session_service.get_active_session(db, actor=a, client_id=w.client_id),
+            set(ACTORS) - {"nobody"},
+        ),
+        "get_client_full": (
+            lambda db, w, a: client_service.get_client(db, actor=a, client_id=w.client_id),
+            {"section_teacher", "admin"},
+        ),
+        "get_client_brief": (
+            lambda db, w, a: client_service.get_client_brief(db, actor=a, client_id=w.client_id),
+            {"owner", "section_teacher", "admin"},
+        ),
+        "list_clients": (
+            lambda db, w, a: [
+                c for c in client_service.list_clients(db, actor=a) if c.id == w.client_id
+            ],
+            {"section_teacher", "admin"},
+        ),
+        "list_available_clients": (
+            lambda db, w, a: assignment_service.list_available_clients(db, actor=a),
+            {"owner"},
+        ),
+        "get_roster": (
+            lambda db, w, a: section_service.get_roster(db, actor=a, section_id=w.section_id),
+            {"section_teacher", "admin"},
+        ),
+        "list_sections": (
+            lambda db, w, a: [
+                s for s in section_service.list_sections(db, actor=a) if s.id == w.section_id
+            ],
+            {"owner", "section_teacher", "admin"},
+        ),
+        "get_assignment": (
+            lambda db, w, a: assignment_service.get_assignment(
+                db, actor=a, assignment_id=w.assignment_id
+            ),
+            {"section_teacher", "admin"},
+        ),
+        "list_assignments": (
+            lambda db, w, a: assignment_service.list_assignments(
+                db, actor=a, section_id=w.section_id
+            ),
+            {"section_teacher", "admin"},
+        ),
+        "get_user": (
+            lambda db, w, a: account_service.get_user(db, actor=a, user_id=w.users["owner"].id),
+            {"owner", "admin"},
+        ),
         "list_users": (lambda db, w, a: account_service.list_users(db, actor=a), {"admin"}),
-        "list_events": (lambda db, w, a: event_service.list_events(db, actor=a) or ["ok"],
-                        {"admin"}),
+        "list_events": (
+            lambda db, w, a: event_service.list_events(db, actor=a) or ["ok"],
+            {"admin"},
+        ),
         # Writes
-        "add_message": (lambda db, w, a: session_service.add_message(
-            db, actor=a, session_id=w.session_id, content="Hello?"),
-            {"owner"}),
-        "end_session": (lambda db, w, a: session_service.end_session(
-            db, actor=a, session_id=w.session_id), {"owner", "admin"}),
-        "create_session": (lambda db, w, a: session_service.create_session(
-            db, actor=a, client_id=w.spare_client_id), {"owner", "section_teacher", "admin"}),
-        "create_client": (lambda db, w, a: client_service.create_client(
-            db, actor=a, data=client_input()), {"other_teacher", "section_teacher", "admin"}),
-        "update_client": (lambda db, w, a: client_service.update_client(
-            db, actor=a, client_id=w.client_id, data=client_input(name="Changed")),
-            {"section_teacher", "admin"}),
-        "archive_client": (lambda db, w, a: client_service.set_archived(
-            db, actor=a, client_id=w.client_id, archived=True), {"section_teacher", "admin"}),
-        "duplicate_client": (lambda db, w, a: client_service.duplicate_client(
-            db, actor=a, client_id=w.client_id), {"section_teacher", "admin"}),
-        "export_clients": (lambda db, w, a: client_service.export_clients_json(
-            db, actor=a, client_ids=[w.client_id]), {"section_teacher", "admin"}),
-        "create_section": (lambda db, w, a: section_service.create_section(
-            db, actor=a, name="New"), {"other_teacher", "section_teacher", "admin"}),
-        "regenerate_join_code": (lambda db, w, a: section_service.regenerate_join_code(
-            db, actor=a, section_id=w.section_id), {"section_teacher", "admin"}),
-        "update_section": (lambda db, w, a: section_service.update_section(
-            db, actor=a, section_id=w.section_id, name="Renamed", seat_limit=40),
-            {"section_teacher", "admin"}),
-        "remove_student": (lambda db, w, a: section_service.remove_student(
-            db, actor=a, section_id=w.section_id, student_id=w.users["owner"].id),
-            {"section_teacher", "admin"}),
-        "join_section": (lambda db, w, a: section_service.join_section(
-            db, actor=a, join_code=w.spare_section_code), {"owner", "other_student"}),
-        "create_assignment": (lambda db, w, a: assignment_service.create_assignment(
-            db, actor=a, section_id=w.section_id,
-            data=AssignmentInput(title="New", client_ids=[w.client_id])),
-            {"section_teacher", "admin"}),
-        "update_assignment": (lambda db, w, a: assignment_service.update_assignment(
-            db, actor=a, assignment_id=w.assignment_id,
-            data=AssignmentInput(title="Renamed", client_ids=[w.client_id])),
-            {"section_teacher", "admin"}),
-        "unpublish_assignment": (lambda db, w, a: assignment_service.set_published(
-            db, actor=a, assignment_id=w.assignment_id, published=False),
-            {"section_teacher", "admin"}),
-        "create_user": (lambda db, w, a: account_service.create_user(
-            db, actor=a, username="brand.new", display_name="New", password=PASSWORD,
-            role=Role.teacher), {"admin"}),
-        "reset_password": (lambda db, w, a: account_service.reset_password(
-            db, actor=a, user_id=w.users["owner"].id, new_password="another password") or "ok",
-            {"admin"}),
-        "deactivate_user": (lambda db, w, a: account_service.set_active(
-            db, actor=a, user_id=w.users["owner"].id, active=False), {"admin"}),
-        "change_own_password": (lambda db, w, a: account_service.change_password(
-            db, actor=a, current_password=PASSWORD, new_password="another password") or "ok",
-            set(ACTORS) - {"nobody"}),
+        "add_message": (
+            lambda db, w, a: session_service.add_message(
+                db, actor=a, session_id=w.session_id, content="Hello?"
+            ),
+            {"owner"},
+        ),
+        "end_session": (
+            lambda db, w, a: session_service.end_session(db, actor=a, session_id=w.session_id),
+            {"owner", "admin"},
+        ),
+        "create_session": (
+            lambda db, w, a: session_service.create_session(
+                db, actor=a, client_id=w.spare_client_id
+            ),
+            {"owner", "section_teacher", "admin"},
+        ),
+        "create_client": (
+            lambda db, w, a: client_service.create_client(db, actor=a, data=client_input()),
+            {"other_teacher", "section_teacher", "admin"},
+        ),
+        "update_client": (
+            lambda db, w, a: client_service.update_client(
+                db, actor=a, client_id=w.client_id, data=client_input(name="Changed")
+            ),
+            {"section_teacher", "admin"},
+        ),
+        "archive_client": (
+            lambda db, w, a: client_service.set_archived(
+                db, actor=a, client_id=w.client_id, archived=True
+            ),
+            {"section_teacher", "admin"},
+        ),
+        "duplicate_client": (
+            lambda db, w, a: client_service.duplicate_client(db, actor=a, client_id=w.client_id),
+            {"section_teacher", "admin"},
+        ),
+        "export_clients": (
+            lambda db, w, a: client_service.export_clients_json(
+                db, actor=a, client_ids=[w.client_id]
+            ),
+            {"section_teacher", "admin"},
+        ),
+        "create_section": (
+            lambda db, w, a: section_service.create_section(db, actor=a, name="New"),
+            {"other_teacher", "section_teacher", "admin"},
+        ),
+        "regenerate_join_code": (
+            lambda db, w, a: section_service.regenerate_join_code(
+                db, actor=a, section_id=w.section_id
+            ),
+            {"section_teacher", "admin"},
+        ),
+        "update_section": (
+            lambda db, w, a: section_service.update_section(
+                db, actor=a, section_id=w.section_id, name="Renamed", seat_limit=40
+            ),
+            {"section_teacher", "admin"},
+        ),
+        "remove_student": (
+            lambda db, w, a: section_service.remove_student(
+                db, actor=a, section_id=w.section_id, student_id=w.users["owner"].id
+            ),
+            {"section_teacher", "admin"},
+        ),
+        "join_section": (
+            lambda db, w, a: section_service.join_section(
+                db, actor=a, join_code=w.spare_section_code
+            ),
+            {"owner", "other_student"},
+        ),
+        "create_assignment": (
+            lambda db, w, a: assignment_service.create_assignment(
+                db,
+                actor=a,
+                section_id=w.section_id,
+                data=AssignmentInput(title="New", client_ids=[w.client_id]),
+            ),
+            {"section_teacher", "admin"},
+        ),
+        "update_assignment": (
+            lambda db, w, a: assignment_service.update_assignment(
+                db,
+                actor=a,
+                assignment_id=w.assignment_id,
+                data=AssignmentInput(title="Renamed", client_ids=[w.client_id]),
+            ),
+            {"section_teacher", "admin"},
+        ),
+        "unpublish_assignment": (
+            lambda db, w, a: assignment_service.set_published(
+                db, actor=a, assignment_id=w.assignment_id, published=False
+            ),
+            {"section_teacher", "admin"},
+        ),
+        "create_user": (
+            lambda db, w, a: account_service.create_user(
+                db,
+                actor=a,
+                username="brand.new",
+                display_name="New",
+                password=PASSWORD,
+                role=Role.teacher,
+            ),
+            {"admin"},
+        ),
+        "reset_password": (
+            lambda db, w, a: (
+                account_service.reset_password(
+                    db, actor=a, user_id=w.users["owner"].id, new_password="another password"
+                )
+                or "ok"
+            ),
+            {"admin"},
+        ),
+        "deactivate_user": (
+            lambda db, w, a: account_service.set_active(
+                db, actor=a, user_id=w.users["owner"].id, active=False
+            ),
+            {"admin"},
+        ),
+        "change_own_password": (
+            lambda db, w, a: (
+                account_service.change_password(
+                    db, actor=a, current_password=PASSWORD, new_password="another password"
+                )
+                or "ok"
+            ),
+            set(ACTORS) - {"nobody"},
+        ),
     }
 
 
 @pytest.mark.parametrize("operation", sorted(_operations()))
 def test_authorization_matrix(db, world, operation):
     call, allowed = _operations()[operation]
-    outcomes = {name: _outcome(db, lambda a: call(db, world, a), world.users[name])
-                for name in ACTORS}
+    outcomes = {
+        name: _outcome(db, lambda a: call(db, world, a), world.users[name]) for name in ACTORS
+    }
     expected = {name: "ok" if name in allowed else outcomes[name] for name in ACTORS}
     assert outcomes == expected, f"{operation}: {outcomes}"
     refused = {name: outcomes[name] for name in ACTORS if name not in allowed}

@@ -20,16 +20,31 @@ def test_create_and_read_back_every_field(db):
     assert read.version == 1 and read.conversation_count == 0
 
 
-@pytest.mark.parametrize(("changes", "field", "message"), [
-    ({"name": "  "}, "name", "Name is required."),
-    ({"personality_traits": ["anxious"]}, "personality_traits", "between 2 and 5"),
-    ({"personality_traits": ["anxious", "guarded", "tearful", "angry", "humorous", "avoidant"]},
-     "personality_traits", "between 2 and 5"),
-    ({"personality_traits": ["anxious", "sparkly"]}, "personality_traits", "unknown trait"),
-    ({"age": 3}, "age", "between 5 and 110"),
-    ({"background": "x" * 4001}, "background", "at most 4000 characters"),
-    ({"difficulty": "impossible"}, "difficulty", "Difficulty"),
-])
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"name": "  "}, "name", "Name is required."),
+        ({"personality_traits": ["anxious"]}, "personality_traits", "between 2 and 5"),
+        (
+            {
+                "personality_traits": [
+                    "anxious",
+                    "guarded",
+                    "tearful",
+                    "angry",
+                    "humorous",
+                    "avoidant",
+                ]
+            },
+            "personality_traits",
+            "between 2 and 5",
+        ),
+        ({"personality_traits": ["anxious", "sparkly"]}, "personality_traits", "unknown trait"),
+        ({"age": 3}, "age", "between 5 and 110"),
+        ({"background": "x" * 4001}, "background", "at most 4000 characters"),
+        ({"difficulty": "impossible"}, "difficulty", "Difficulty"),
+    ],
+)
 def test_invalid_profile_is_refused_with_a_field_message(db, changes, field, message):
     teacher = make_user(db, role=Role.teacher)
     data = client_input().model_dump(mode="json") | changes
@@ -42,12 +57,14 @@ def test_invalid_profile_is_refused_with_a_field_message(db, changes, field, mes
 def test_update_bumps_version_and_failed_update_changes_nothing(db):
     teacher = make_user(db, role=Role.teacher)
     client = make_client(db, teacher=teacher)
-    updated = client_service.update_client(db, actor=teacher, client_id=client.id,
-                                           data=client_input(name="Alex R.", age=35))
+    updated = client_service.update_client(
+        db, actor=teacher, client_id=client.id, data=client_input(name="Alex R.", age=35)
+    )
     assert (updated.name, updated.age, updated.version) == ("Alex R.", 35, 2)
     with pytest.raises(ValidationError):
-        client_service.update_client(db, actor=teacher, client_id=client.id,
-                                     data={**client_input().model_dump(), "name": ""})
+        client_service.update_client(
+            db, actor=teacher, client_id=client.id, data={**client_input().model_dump(), "name": ""}
+        )
     assert client_service.get_client(db, actor=teacher, client_id=client.id).name == "Alex R."
 
 
@@ -98,13 +115,16 @@ def test_import_of_a_bad_file_creates_nothing(db):
     good = client_input().model_dump(mode="json")
     bad = good | {"personality_traits": ["anxious"]}
     with pytest.raises(ValidationError, match="Profile 2 in the file is not valid"):
-        client_service.import_clients_json(db, actor=teacher, raw=json.dumps({"clients": [good, bad]}))
+        client_service.import_clients_json(
+            db, actor=teacher, raw=json.dumps({"clients": [good, bad]})
+        )
     assert client_service.list_clients(db, actor=teacher) == []
 
 
 # Input a database cannot store, or a parser cannot read -------------------------------------------
-@pytest.mark.parametrize("field", ["name", "background", "occupation", "hidden_information",
-                                   "opening_line"])
+@pytest.mark.parametrize(
+    "field", ["name", "background", "occupation", "hidden_information", "opening_line"]
+)
 def test_control_characters_in_a_client_field_get_a_field_message(db, field):
     """PostgreSQL refuses NUL in text (DataError deep in a flush): the teacher reads which field."""
     teacher = make_user(db, role=Role.teacher)
@@ -117,16 +137,24 @@ def test_control_characters_in_a_client_field_get_a_field_message(db, field):
         client_service.update_client(db, actor=teacher, client_id=client.id, data=data)
     assert field in error.value.field_errors
     with pytest.raises(ValidationError, match="Profile 1 in the file is not valid"):
-        client_service.import_clients_json(db, actor=teacher,
-                                           raw=json.dumps({"clients": [data]}))
+        client_service.import_clients_json(db, actor=teacher, raw=json.dumps({"clients": [data]}))
     assert [c.name for c in client_service.list_clients(db, actor=teacher)] == ["Alex Rivera"]
 
 
 def test_a_deeply_nested_import_file_is_refused_with_a_clear_message(db):
     teacher = make_user(db, role=Role.teacher)
-    for raw in ("[" * 100_000 + "]" * 100_000, '{"clients": ' + "[" * 50_000 + "]" * 50_000 + "}",
-                json.dumps({"clients": [client_input().model_dump(mode="json")
-                                        | {"background": {"a": {"b": {"c": [[[[1]]]]}}}}]})):
+    for raw in (
+        "[" * 100_000 + "]" * 100_000,
+        '{"clients": ' + "[" * 50_000 + "]" * 50_000 + "}",
+        json.dumps(
+            {
+                "clients": [
+                    client_input().model_dump(mode="json")
+                    | {"background": {"a": {"b": {"c": [[[[1]]]]}}}}
+                ]
+            }
+        ),
+    ):
         with pytest.raises(ValidationError, match="not a client export|not valid"):
             client_service.import_clients_json(db, actor=teacher, raw=raw)
     assert client_service.list_clients(db, actor=teacher) == []

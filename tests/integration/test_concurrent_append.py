@@ -26,12 +26,20 @@ def test_parallel_appends_to_one_session(committed_engine):
         for number in range(MESSAGES_PER_THREAD):
             with unit_of_work(committed_engine) as db:
                 if number % 2:
-                    add_reply(db, session_id=chat.id, content=f"thread {thread} message {number}",
-                              usage=Usage(input_tokens=10, output_tokens=3, cache_read_tokens=1),
-                              cost=Decimal("0.000017"))
+                    add_reply(
+                        db,
+                        session_id=chat.id,
+                        content=f"thread {thread} message {number}",
+                        usage=Usage(input_tokens=10, output_tokens=3, cache_read_tokens=1),
+                        cost=Decimal("0.000017"),
+                    )
                 else:
-                    session_service.add_message(db, actor=student, session_id=chat.id,
-                                                content=f"thread {thread} message {number}")
+                    session_service.add_message(
+                        db,
+                        actor=student,
+                        session_id=chat.id,
+                        content=f"thread {thread} message {number}",
+                    )
 
     with ThreadPoolExecutor(THREADS) as pool:
         list(pool.map(writer, range(THREADS)))
@@ -40,16 +48,24 @@ def test_parallel_appends_to_one_session(committed_engine):
     with unit_of_work(committed_engine, write=False) as db:
         messages = session_service.get_messages(db, actor=student, session_id=chat.id)
         final = session_service.get_session(db, actor=student, session_id=chat.id)
-        summed = db.execute(select(
-            func.sum(Message.input_tokens), func.sum(Message.output_tokens),
-            func.sum(Message.cache_read_tokens), func.sum(Message.cost),
-        ).where(Message.session_id == chat.id, Message.role == "assistant")).one()
+        summed = db.execute(
+            select(
+                func.sum(Message.input_tokens),
+                func.sum(Message.output_tokens),
+                func.sum(Message.cache_read_tokens),
+                func.sum(Message.cost),
+            ).where(Message.session_id == chat.id, Message.role == "assistant")
+        ).one()
     assert [m.sequence_number for m in messages] == list(range(1, total + 1))
     assert sorted(m.content for m in messages) == sorted(
-        f"thread {t} message {n}" for t in range(THREADS) for n in range(MESSAGES_PER_THREAD))
+        f"thread {t} message {n}" for t in range(THREADS) for n in range(MESSAGES_PER_THREAD)
+    )
     replies = total // 2
-    assert (final.input_tokens, final.output_tokens, final.cache_read_tokens) == (
-        summed[0], summed[1], summed[2]) == (10 * replies, 3 * replies, replies)
+    assert (
+        (final.input_tokens, final.output_tokens, final.cache_read_tokens)
+        == (summed[0], summed[1], summed[2])
+        == (10 * replies, 3 * replies, replies)
+    )
     assert final.estimated_cost == summed[3] == Decimal("0.000017") * replies
     assert final.total_tokens == 14 * replies
 
@@ -62,7 +78,7 @@ def test_racing_starts_leave_one_active_session(committed_engine):
         try:
             with unit_of_work(committed_engine) as db:
                 return session_service.create_session(db, actor=student, client_id=client.id).id
-        except Exception as error:  # noqa: BLE001 - the loser's error is what we check
+        except Exception as error:
             return error
 
     with ThreadPoolExecutor(6) as pool:

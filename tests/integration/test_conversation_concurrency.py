@@ -29,8 +29,11 @@ REPLY_TOKENS = 400  # 300 input + 100 output, as the fake API reports them
 
 
 def test_every_message_is_answered_once_and_no_limit_is_passed(committed_engine, api, configure):
-    configure(user_rate_limit=f"{RATE_LIMIT}/minute", global_rate_limit="100000/hour",
-              user_daily_token_budget=TOKEN_BUDGET)
+    configure(
+        user_rate_limit=f"{RATE_LIMIT}/minute",
+        global_rate_limit="100000/hour",
+        user_daily_token_budget=TOKEN_BUDGET,
+    )
     api.set_default_reply("Mm. I hear you.", input_tokens=300, output_tokens=100)
     api.set_chunk_delay(0.002)
     with unit_of_work(committed_engine) as db:
@@ -41,8 +44,12 @@ def test_every_message_is_answered_once_and_no_limit_is_passed(committed_engine,
         for student in students:
             enroll(db, section=section, student=student)
         make_assignment(db, teacher=teacher, section=section, clients=[client])
-    chats = [conversation_service.start_conversation(committed_engine, actor=student,
-                                                     client_id=client.id) for student in students]
+    chats = [
+        conversation_service.start_conversation(
+            committed_engine, actor=student, client_id=client.id
+        )
+        for student in students
+    ]
 
     def tab(thread: int) -> Counter:
         student, chat = students[thread % CONVERSATIONS], chats[thread % CONVERSATIONS]
@@ -50,12 +57,16 @@ def test_every_message_is_answered_once_and_no_limit_is_passed(committed_engine,
         for action in range(ACTIONS):
             try:
                 if action % 4 == 3:  # a reload: the page re-asks for a reply
-                    reply = conversation_service.request_reply(committed_engine, actor=student,
-                                                               session_id=chat.id)
+                    reply = conversation_service.request_reply(
+                        committed_engine, actor=student, session_id=chat.id
+                    )
                 else:
                     reply = conversation_service.submit_message(
-                        committed_engine, actor=student, session_id=chat.id,
-                        content=f"tab {thread} message {action}")
+                        committed_engine,
+                        actor=student,
+                        session_id=chat.id,
+                        content=f"tab {thread} message {action}",
+                    )
                 seen["answered" if reply.wait().ok else "failed"] += 1
             except AppError as refused:
                 seen[type(refused).__name__] += 1
@@ -69,10 +80,12 @@ def test_every_message_is_answered_once_and_no_limit_is_passed(committed_engine,
 
     with unit_of_work(committed_engine, write=False) as db:
         stored_replies = 0
-        for student, chat in zip(students, chats):
-            roles = db.execute(select(Message.sequence_number, Message.role)
-                               .where(Message.session_id == chat.id)
-                               .order_by(Message.sequence_number)).all()
+        for chat in chats:
+            roles = db.execute(
+                select(Message.sequence_number, Message.role)
+                .where(Message.session_id == chat.id)
+                .order_by(Message.sequence_number)
+            ).all()
             assert [number for number, _ in roles] == list(range(1, len(roles) + 1))
             # Strictly student, client, student, client...: each message answered exactly once.
             assert [role for _, role in roles] == ["user", "assistant"] * (len(roles) // 2)
@@ -88,13 +101,34 @@ def test_every_message_is_answered_once_and_no_limit_is_passed(committed_engine,
 
     # The daily tables written beside each message match a rebuild from the messages themselves.
     def snapshot(db):
-        return (sorted(tuple(r) for r in db.execute(select(
-                    DailyUsage.day, DailyUsage.user_id, DailyUsage.tokens, DailyUsage.cost,
-                    DailyUsage.replies))),
-                sorted(tuple(r) for r in db.execute(select(
-                    ClientDailyUsage.day, ClientDailyUsage.client_id, ClientDailyUsage.model,
-                    ClientDailyUsage.messages, ClientDailyUsage.replies,
-                    ClientDailyUsage.input_tokens, ClientDailyUsage.cost))))
+        return (
+            sorted(
+                tuple(r)
+                for r in db.execute(
+                    select(
+                        DailyUsage.day,
+                        DailyUsage.user_id,
+                        DailyUsage.tokens,
+                        DailyUsage.cost,
+                        DailyUsage.replies,
+                    )
+                )
+            ),
+            sorted(
+                tuple(r)
+                for r in db.execute(
+                    select(
+                        ClientDailyUsage.day,
+                        ClientDailyUsage.client_id,
+                        ClientDailyUsage.model,
+                        ClientDailyUsage.messages,
+                        ClientDailyUsage.replies,
+                        ClientDailyUsage.input_tokens,
+                        ClientDailyUsage.cost,
+                    )
+                )
+            ),
+        )
 
     with unit_of_work(committed_engine) as db:
         kept = snapshot(db)

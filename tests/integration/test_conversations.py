@@ -10,8 +10,11 @@ from backend.db import unit_of_work
 from backend.errors import ConflictError, ValidationError
 from backend.models.enums import MessageRole
 from backend.services import (
+    anthropic_service,
+    conversation_service,
+    event_service,
     health_service,
-    anthropic_service, conversation_service, event_service, session_service,
+    session_service,
 )
 from backend.services.anthropic_service import BreakerState, HealthStatus, get_gateway
 from tests.factories import make_user
@@ -36,8 +39,9 @@ def _admin(engine):
 
 
 def _say(engine, student, chat_id, text):
-    reply = conversation_service.submit_message(engine, actor=student, session_id=chat_id,
-                                                content=text)
+    reply = conversation_service.submit_message(
+        engine, actor=student, session_id=chat_id, content=text
+    )
     chunks = list(reply)
     return chunks, reply.outcome
 
@@ -47,25 +51,37 @@ def _retry(engine, student, chat_id):
     return list(reply), reply.outcome
 
 
-def test_streamed_turns_are_stored_with_the_apis_usage_and_exact_cost(committed_engine, api,
-                                                                      classroom):
+def test_streamed_turns_are_stored_with_the_apis_usage_and_exact_cost(
+    committed_engine, api, classroom
+):
     _teacher, student, client, _section, _assignment = classroom
-    chat = conversation_service.start_conversation(committed_engine, actor=student,
-                                                   client_id=client.id)
-    api.reply("I don't know. Work has been a lot lately.", input_tokens=1200, output_tokens=11,
-              cache_creation_5m=1000)
-    api.reply("Maybe. I haven't told anyone that.", input_tokens=30, output_tokens=8,
-              cache_read=1000, cache_creation_5m=60)
+    chat = conversation_service.start_conversation(
+        committed_engine, actor=student, client_id=client.id
+    )
+    api.reply(
+        "I don't know. Work has been a lot lately.",
+        input_tokens=1200,
+        output_tokens=11,
+        cache_creation_5m=1000,
+    )
+    api.reply(
+        "Maybe. I haven't told anyone that.",
+        input_tokens=30,
+        output_tokens=8,
+        cache_read=1000,
+        cache_creation_5m=60,
+    )
     chunks, outcome = _say(committed_engine, student, chat.id, "What brings you in today?")
     assert len(chunks) > 1 and "".join(chunks) == "I don't know. Work has been a lot lately."
     assert outcome.ok and outcome.message.sequence_number == 2
     _chunks, second = _say(committed_engine, student, chat.id, "That sounds heavy.")
     assert second.message.content == "Maybe. I haven't told anyone that."
 
-    first_reply, second_reply = (m for m in _messages(committed_engine, student, chat.id)
-                                 if m.role == MessageRole.assistant)
+    first_reply, second_reply = (
+        m for m in _messages(committed_engine, student, chat.id) if m.role == MessageRole.assistant
+    )
     # Haiku 4.5: input $1, output $5, 5-minute cache write $1.25, cache read $0.10 per million.
-    assert first_reply.cost == Decimal("0.002505")   # 1200*1 + 11*5 + 1000*1.25 = 2505
+    assert first_reply.cost == Decimal("0.002505")  # 1200*1 + 11*5 + 1000*1.25 = 2505
     assert second_reply.cost == Decimal("0.000245")  # 30*1 + 8*5 + 60*1.25 + 1000*0.1 = 245
     assert (second_reply.cache_read_tokens, second_reply.cache_write_tokens) == (1000, 60)
     assert first_reply.latency_ms is not None and first_reply.time_to_first_token_ms is not None
@@ -73,16 +89,22 @@ def test_streamed_turns_are_stored_with_the_apis_usage_and_exact_cost(committed_
     with unit_of_work(committed_engine, write=False) as session:
         totals = session_service.get_session(session, actor=student, session_id=chat.id)
     assert totals.estimated_cost == Decimal("0.00275")
-    assert (totals.input_tokens, totals.output_tokens, totals.cache_write_tokens,
-            totals.cache_read_tokens) == (1230, 19, 1060, 1000)
+    assert (
+        totals.input_tokens,
+        totals.output_tokens,
+        totals.cache_write_tokens,
+        totals.cache_read_tokens,
+    ) == (1230, 19, 1060, 1000)
     assert totals.total_tokens == 1230 + 19 + 1060 + 1000
 
 
-def test_request_marks_the_stable_prefix_for_caching_and_alternates_roles(committed_engine, api,
-                                                                          classroom):
+def test_request_marks_the_stable_prefix_for_caching_and_alternates_roles(
+    committed_engine, api, classroom
+):
     _teacher, student, client, _section, _assignment = classroom
-    chat = conversation_service.start_conversation(committed_engine, actor=student,
-                                                   client_id=client.id)
+    chat = conversation_service.start_conversation(
+        committed_engine, actor=student, client_id=client.id
+    )
     _say(committed_engine, student, chat.id, "Hello.")
     _say(committed_engine, student, chat.id, "How was your week?")
     body = api.messages_requests()[-1].body
@@ -95,23 +117,28 @@ def test_request_marks_the_stable_prefix_for_caching_and_alternates_roles(commit
     assert api.messages_requests()[0].body["system"] == body["system"]
 
 
-@pytest.mark.parametrize(("script", "category", "words"), [
-    (lambda api: api.error(401), "authentication", "API key was refused"),
-    (lambda api: api.error(403), "permission", "permission or billing"),
-    (lambda api: api.error(402, "billing_error"), "permission", "permission or billing"),
-    (lambda api: api.error(400), "bad_request", "could not accept"),
-    (lambda api: api.rate_limited(retry_after=1), "rate_limited", "too many requests"),
-    (lambda api: api.error(500), "server_error", "internal error"),
-    (lambda api: api.overloaded(), "overloaded", "overloaded"),
-    (lambda api: api.connection_reset(), "connection", "Could not reach"),
-    (lambda api: api.stream_error_midway("Well, I suppose"), "overloaded", "overloaded"),
-])
-def test_each_failure_keeps_the_message_explains_and_logs(committed_engine, api, classroom,
-                                                          script, category, words):
+@pytest.mark.parametrize(
+    ("script", "category", "words"),
+    [
+        (lambda api: api.error(401), "authentication", "API key was refused"),
+        (lambda api: api.error(403), "permission", "permission or billing"),
+        (lambda api: api.error(402, "billing_error"), "permission", "permission or billing"),
+        (lambda api: api.error(400), "bad_request", "could not accept"),
+        (lambda api: api.rate_limited(retry_after=1), "rate_limited", "too many requests"),
+        (lambda api: api.error(500), "server_error", "internal error"),
+        (lambda api: api.overloaded(), "overloaded", "overloaded"),
+        (lambda api: api.connection_reset(), "connection", "Could not reach"),
+        (lambda api: api.stream_error_midway("Well, I suppose"), "overloaded", "overloaded"),
+    ],
+)
+def test_each_failure_keeps_the_message_explains_and_logs(
+    committed_engine, api, classroom, script, category, words
+):
     _teacher, student, client, _section, _assignment = classroom
     admin = _admin(committed_engine)
-    chat = conversation_service.start_conversation(committed_engine, actor=student,
-                                                   client_id=client.id)
+    chat = conversation_service.start_conversation(
+        committed_engine, actor=student, client_id=client.id
+    )
     script(api)
     _chunks, outcome = _say(committed_engine, student, chat.id, "Can you tell me more?")
     assert not outcome.ok and outcome.error.category == category
@@ -134,8 +161,9 @@ def test_each_failure_keeps_the_message_explains_and_logs(committed_engine, api,
 def test_timeout_is_its_own_category(committed_engine, api, configure, classroom):
     configure(anthropic_timeout_seconds=0.5)
     _teacher, student, client, _section, _assignment = classroom
-    chat = conversation_service.start_conversation(committed_engine, actor=student,
-                                                   client_id=client.id)
+    chat = conversation_service.start_conversation(
+        committed_engine, actor=student, client_id=client.id
+    )
     api.hang(5)
     _chunks, outcome = _say(committed_engine, student, chat.id, "Hello?")
     assert outcome.error.category == "timeout" and "took too long" in outcome.notice
@@ -143,13 +171,15 @@ def test_timeout_is_its_own_category(committed_engine, api, configure, classroom
 
 def test_a_reply_cut_off_midstream_is_not_stored(committed_engine, api, classroom):
     _teacher, student, client, _section, _assignment = classroom
-    chat = conversation_service.start_conversation(committed_engine, actor=student,
-                                                   client_id=client.id)
-    api.stream_error_midway("I was going to say that my brother never called me back after",
-                            chunk_delay=0)
+    chat = conversation_service.start_conversation(
+        committed_engine, actor=student, client_id=client.id
+    )
+    api.stream_error_midway(
+        "I was going to say that my brother never called me back after", chunk_delay=0
+    )
     chunks, outcome = _say(committed_engine, student, chat.id, "Go on.")
     assert "".join(chunks).startswith("I was going")  # the student saw the start...
-    assert not outcome.ok                              # ...but it is not kept as a reply
+    assert not outcome.ok  # ...but it is not kept as a reply
     assert [m.role for m in _messages(committed_engine, student, chat.id)] == [MessageRole.user]
     # What the API billed before the cut still counts: input from message_start, output estimated.
     with unit_of_work(committed_engine, write=False) as session:
@@ -160,12 +190,18 @@ def test_a_reply_cut_off_midstream_is_not_stored(committed_engine, api, classroo
 def test_a_reader_that_goes_away_does_not_cut_the_reply_off(committed_engine, api, classroom):
     """A Streamlit rerun stops reading mid-reply: the reply is still generated and stored."""
     _teacher, student, client, _section, _assignment = classroom
-    chat = conversation_service.start_conversation(committed_engine, actor=student,
-                                                   client_id=client.id)
-    api.reply("One two three four five six seven eight nine ten.", input_tokens=500,
-              output_tokens=11, chunk_delay=0.01)
-    reply = conversation_service.submit_message(committed_engine, actor=student,
-                                                session_id=chat.id, content="Hello?")
+    chat = conversation_service.start_conversation(
+        committed_engine, actor=student, client_id=client.id
+    )
+    api.reply(
+        "One two three four five six seven eight nine ten.",
+        input_tokens=500,
+        output_tokens=11,
+        chunk_delay=0.01,
+    )
+    reply = conversation_service.submit_message(
+        committed_engine, actor=student, session_id=chat.id, content="Hello?"
+    )
     stream = iter(reply)
     assert next(stream)
     stream.close()  # what a Streamlit rerun does to a running stream
@@ -189,8 +225,9 @@ def _wait_until_stored(engine, student, chat_id, *, count):
 def test_sdk_retries_overloaded_then_succeeds(committed_engine, api, configure, classroom):
     configure(anthropic_max_retries=2)
     _teacher, student, client, _section, _assignment = classroom
-    chat = conversation_service.start_conversation(committed_engine, actor=student,
-                                                   client_id=client.id)
+    chat = conversation_service.start_conversation(
+        committed_engine, actor=student, client_id=client.id
+    )
     api.overloaded(times=2, retry_after_ms=10)
     api.reply("Okay. I'm here.")
     _chunks, outcome = _say(committed_engine, student, chat.id, "Hi.")
@@ -200,8 +237,9 @@ def test_sdk_retries_overloaded_then_succeeds(committed_engine, api, configure, 
 
 def test_consecutive_student_messages_after_a_failure_are_merged(committed_engine, api, classroom):
     _teacher, student, client, _section, _assignment = classroom
-    chat = conversation_service.start_conversation(committed_engine, actor=student,
-                                                   client_id=client.id)
+    chat = conversation_service.start_conversation(
+        committed_engine, actor=student, client_id=client.id
+    )
     api.overloaded()
     _say(committed_engine, student, chat.id, "First question.")
     _chunks, outcome = _say(committed_engine, student, chat.id, "Second question.")
@@ -213,8 +251,9 @@ def test_consecutive_student_messages_after_a_failure_are_merged(committed_engin
 def test_circuit_breaker_fails_fast_then_recovers(committed_engine, api, configure, classroom):
     configure(breaker_failure_threshold=3, breaker_cooldown_seconds=0.3)
     _teacher, student, client, _section, _assignment = classroom
-    chat = conversation_service.start_conversation(committed_engine, actor=student,
-                                                   client_id=client.id)
+    chat = conversation_service.start_conversation(
+        committed_engine, actor=student, client_id=client.id
+    )
     api.overloaded(times=3)
     _say(committed_engine, student, chat.id, "Hello?")
     for _ in range(2):
@@ -234,48 +273,61 @@ def test_circuit_breaker_fails_fast_then_recovers(committed_engine, api, configu
     assert trial.ok and gateway.breaker.state == BreakerState.closed
 
 
-def test_bad_messages_are_refused_before_anything_is_stored_or_sent(committed_engine, api,
-                                                                    classroom):
+def test_bad_messages_are_refused_before_anything_is_stored_or_sent(
+    committed_engine, api, classroom
+):
     _teacher, student, client, _section, _assignment = classroom
-    chat = conversation_service.start_conversation(committed_engine, actor=student,
-                                                   client_id=client.id)
+    chat = conversation_service.start_conversation(
+        committed_engine, actor=student, client_id=client.id
+    )
     for content, words in (("   \n", "Type a message"), ("x" * 2001, "at most 2,000 characters")):
         with pytest.raises(ValidationError, match=words):
-            conversation_service.submit_message(committed_engine, actor=student,
-                                                session_id=chat.id, content=content)
+            conversation_service.submit_message(
+                committed_engine, actor=student, session_id=chat.id, content=content
+            )
     assert _messages(committed_engine, student, chat.id) == []
     assert api.messages_requests() == []
 
 
-def test_ended_conversation_refuses_messages_and_end_is_idempotent(committed_engine, api,
-                                                                   classroom):
+def test_ended_conversation_refuses_messages_and_end_is_idempotent(
+    committed_engine, api, classroom
+):
     _teacher, student, client, _section, _assignment = classroom
-    chat = conversation_service.start_conversation(committed_engine, actor=student,
-                                                   client_id=client.id)
-    first = conversation_service.end_conversation(committed_engine, actor=student, session_id=chat.id)
-    second = conversation_service.end_conversation(committed_engine, actor=student,
-                                                   session_id=chat.id)
+    chat = conversation_service.start_conversation(
+        committed_engine, actor=student, client_id=client.id
+    )
+    first = conversation_service.end_conversation(
+        committed_engine, actor=student, session_id=chat.id
+    )
+    second = conversation_service.end_conversation(
+        committed_engine, actor=student, session_id=chat.id
+    )
     assert first.ended_at == second.ended_at
     with pytest.raises(ConflictError, match="has ended"):
-        conversation_service.submit_message(committed_engine, actor=student, session_id=chat.id,
-                                            content="Hello?")
+        conversation_service.submit_message(
+            committed_engine, actor=student, session_id=chat.id, content="Hello?"
+        )
 
 
 def test_start_reuses_the_active_conversation(committed_engine, api, classroom):
     _teacher, student, client, _section, _assignment = classroom
-    first = conversation_service.start_conversation(committed_engine, actor=student,
-                                                    client_id=client.id)
-    again = conversation_service.start_conversation(committed_engine, actor=student,
-                                                    client_id=client.id)
+    first = conversation_service.start_conversation(
+        committed_engine, actor=student, client_id=client.id
+    )
+    again = conversation_service.start_conversation(
+        committed_engine, actor=student, client_id=client.id
+    )
     assert first.id == again.id and first.prompt_version.startswith("client-v2/")
 
 
-def test_context_budget_drops_oldest_turns_and_keeps_student_first(committed_engine, api,
-                                                                   configure, classroom):
+def test_context_budget_drops_oldest_turns_and_keeps_student_first(
+    committed_engine, api, configure, classroom
+):
     configure(context_token_budget=1200)
     _teacher, student, client, _section, _assignment = classroom
-    chat = conversation_service.start_conversation(committed_engine, actor=student,
-                                                   client_id=client.id)
+    chat = conversation_service.start_conversation(
+        committed_engine, actor=student, client_id=client.id
+    )
     api.set_default_reply("word " * 60)
     for turn in range(6):
         _say(committed_engine, student, chat.id, f"Question {turn}: " + "tell me more " * 30)
@@ -287,11 +339,13 @@ def test_context_budget_drops_oldest_turns_and_keeps_student_first(committed_eng
 
 def test_send_message_waits_for_the_whole_reply(committed_engine, api, classroom):
     _teacher, student, client, _section, _assignment = classroom
-    chat = conversation_service.start_conversation(committed_engine, actor=student,
-                                                   client_id=client.id)
+    chat = conversation_service.start_conversation(
+        committed_engine, actor=student, client_id=client.id
+    )
     api.reply("Fine, I guess.", input_tokens=100, output_tokens=4)
-    outcome = conversation_service.send_message(committed_engine, actor=student,
-                                                session_id=chat.id, content="How are you?")
+    outcome = conversation_service.send_message(
+        committed_engine, actor=student, session_id=chat.id, content="How are you?"
+    )
     assert outcome.message.content == "Fine, I guess."
     assert outcome.message.cost == Decimal("0.00012")
     assert outcome.session.estimated_cost == Decimal("0.00012")  # the new totals come back
@@ -300,8 +354,9 @@ def test_send_message_waits_for_the_whole_reply(committed_engine, api, classroom
 def test_demo_mode_without_a_key(committed_engine, configure, classroom):
     configure(anthropic_api_key=None, anthropic_base_url=None)
     _teacher, student, client, _section, _assignment = classroom
-    chat = conversation_service.start_conversation(committed_engine, actor=student,
-                                                   client_id=client.id)
+    chat = conversation_service.start_conversation(
+        committed_engine, actor=student, client_id=client.id
+    )
     _chunks, first = _say(committed_engine, student, chat.id, "Hi, what brings you in?")
     _chunks, again = _say(committed_engine, student, chat.id, "Tell me more.")
     assert first.message.model == "demo" and first.message.cost == 0
@@ -323,10 +378,13 @@ def test_check_api_reports_success_and_failure(api):
 def test_unpriced_model_is_recorded_as_unpriced(committed_engine, api, configure, classroom):
     configure(anthropic_model="claude-future-9")
     _teacher, student, client, _section, _assignment = classroom
-    chat = conversation_service.start_conversation(committed_engine, actor=student,
-                                                   client_id=client.id)
+    chat = conversation_service.start_conversation(
+        committed_engine, actor=student, client_id=client.id
+    )
     _chunks, outcome = _say(committed_engine, student, chat.id, "Hello.")
     assert outcome.message.cost is None
     with unit_of_work(committed_engine, write=False) as session:
-        assert session_service.get_session(session, actor=student,
-                                           session_id=chat.id).unpriced_replies == 1
+        assert (
+            session_service.get_session(session, actor=student, session_id=chat.id).unpriced_replies
+            == 1
+        )

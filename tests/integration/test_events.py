@@ -14,36 +14,49 @@ HUGE = "x" * 1_000_000
 
 
 def test_every_message_and_details_value_is_stored_bounded(db):
-    event_service.record(db, "warning", "auth", "Failed log-in for " + HUGE, details={
-        "username": HUGE, "attempts": 3, "nested": {"list": ["y" * 10_000] * 1_000},
-        "deep": {"a": {"b": {"c": {"d": {"e": HUGE}}}}}, HUGE: "a huge key",
-    })
+    event_service.record(
+        db,
+        "warning",
+        "auth",
+        "Failed log-in for " + HUGE,
+        details={
+            "username": HUGE,
+            "attempts": 3,
+            "nested": {"list": ["y" * 10_000] * 1_000},
+            "deep": {"a": {"b": {"c": {"d": {"e": HUGE}}}}},
+            HUGE: "a huge key",
+        },
+    )
     db.flush()
     event = db.scalars(select(Event)).one()
     assert len(event.message) <= event_service.MAX_MESSAGE_CHARS
     assert len(event.details["username"]) <= event_service.MAX_DETAIL_CHARS
     assert event.details["attempts"] == 3
     assert len(event.details["nested"]["list"]) <= event_service.MAX_DETAIL_ITEMS
-    assert all(len(item) <= event_service.MAX_DETAIL_CHARS for item in event.details["nested"]["list"])
+    assert all(
+        len(item) <= event_service.MAX_DETAIL_CHARS for item in event.details["nested"]["list"]
+    )
     assert len(str(event.details)) < 50_000
 
 
 def test_a_megabyte_username_in_a_failed_log_in_is_stored_bounded(committed_engine):
-    with pytest.raises(AppError):
-        with unit_of_work(committed_engine) as session:
-            account_service.authenticate(session, username=HUGE, password="wrong password 1")
+    with pytest.raises(AppError), unit_of_work(committed_engine) as session:
+        account_service.authenticate(session, username=HUGE, password="wrong password 1")
     with unit_of_work(committed_engine, write=False) as session:
         events = list(session.scalars(select(Event)))
     assert sum(len(str(event.details)) + len(event.message) for event in events) < 10_000
 
 
-@pytest.mark.parametrize("text", [
-    "key sk-ant-api03-AbC_d-123 leaked",
-    "Authorization: Bearer abc.DEF-123_x",
-    "headers {'x-api-key': 'abc123secret'}",
-    '"x-api-key": "abc123secret"',
-    "api_key=abc123secret&model=x",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "key sk-ant-api03-AbC_d-123 leaked",
+        "Authorization: Bearer abc.DEF-123_x",
+        "headers {'x-api-key': 'abc123secret'}",
+        '"x-api-key": "abc123secret"',
+        "api_key=abc123secret&model=x",
+    ],
+)
 def test_secrets_are_redacted_from_events(db, text):
     event_service.record(db, "error", "api_authentication", text, details={"detail": text})
     db.flush()

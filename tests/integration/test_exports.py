@@ -18,7 +18,9 @@ def test_a_transcript_export_shows_user_text_without_images_or_links(db):
     chat = start_session(db, user=teacher, client=client)
     session_service.add_message(db, actor=teacher, session_id=chat.id, content=PAYLOAD)
     markdown = history_service.transcript_markdown(db, actor=teacher, session_id=chat.id)
-    people_wrote = [line for line in markdown.splitlines()
-                    if "e.vil" in line or "Alex" in line or "Tina" in line]
+    people_wrote = [
+        line
+        for line in markdown.splitlines()
+        if "e.vil" in line or "Alex" in line or "Tina" in line
+    ]
     assert people_wrote and not [line for line in people_wrote if LIVE.search(line)]
-

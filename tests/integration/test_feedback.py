@@ -12,8 +12,9 @@ from tests.factories import add_reply, enroll, make_classroom, make_client, make
 
 
 def _reply(db, person, chat_id: int, text: str):
-    return add_reply(db, session_id=chat_id, content=text, usage=Usage(output_tokens=1),
-                     cost=Decimal(0))
+    return add_reply(
+        db, session_id=chat_id, content=text, usage=Usage(output_tokens=1), cost=Decimal(0)
+    )
 
 
 def _finished_session_with_reply(db, student, client):
@@ -28,17 +29,21 @@ def test_feedback_needs_an_ended_session_and_valid_scores(db):
     _teacher, student, client, _section, _assignment = make_classroom(db)
     chat = start_session(db, user=student, client=client)
     with pytest.raises(ConflictError, match="End the session first"):
-        feedback_service.submit_session_feedback(db, actor=student, session_id=chat.id,
-                                                 realism=4, usefulness=4)
+        feedback_service.submit_session_feedback(
+            db, actor=student, session_id=chat.id, realism=4, usefulness=4
+        )
     session_service.end_session(db, actor=student, session_id=chat.id)
     with pytest.raises(ValidationError) as error:
-        feedback_service.submit_session_feedback(db, actor=student, session_id=chat.id,
-                                                 realism=0, usefulness=6)
+        feedback_service.submit_session_feedback(
+            db, actor=student, session_id=chat.id, realism=0, usefulness=6
+        )
     assert set(error.value.field_errors) == {"realism", "usefulness"}
-    feedback_service.submit_session_feedback(db, actor=student, session_id=chat.id, realism=4,
-                                             usefulness=5, comment=" Felt real. ")
-    again = feedback_service.submit_session_feedback(db, actor=student, session_id=chat.id,
-                                                     realism=3, usefulness=5)
+    feedback_service.submit_session_feedback(
+        db, actor=student, session_id=chat.id, realism=4, usefulness=5, comment=" Felt real. "
+    )
+    again = feedback_service.submit_session_feedback(
+        db, actor=student, session_id=chat.id, realism=3, usefulness=5
+    )
     assert (again.realism, again.comment) == (3, "")
     assert feedback_service.get_session_feedback(db, actor=student, session_id=chat.id).realism == 3
 
@@ -64,26 +69,33 @@ def test_only_the_student_rates_and_only_replies(db):
 def test_positive_share_by_client_and_overall(db):
     teacher, student, anna, section, assignment = make_classroom(db)
     ben = make_client(db, teacher=teacher, name="Ben")
-    from backend.services import assignment_service
     from backend.schemas.sections import AssignmentInput
+    from backend.services import assignment_service
 
     assignment_service.update_assignment(
-        db, actor=teacher, assignment_id=assignment.id,
-        data=AssignmentInput(title="Week 1", client_ids=[anna.id, ben.id]))
+        db,
+        actor=teacher,
+        assignment_id=assignment.id,
+        data=AssignmentInput(title="Week 1", client_ids=[anna.id, ben.id]),
+    )
     second = make_user(db)
     enroll(db, section=section, student=second)
-    chat, reply = _finished_session_with_reply(db, student, anna)   # anna: form +, thumbs -
-    feedback_service.submit_session_feedback(db, actor=student, session_id=chat.id, realism=5,
-                                             usefulness=4)
+    chat, reply = _finished_session_with_reply(db, student, anna)  # anna: form +, thumbs -
+    feedback_service.submit_session_feedback(
+        db, actor=student, session_id=chat.id, realism=5, usefulness=4
+    )
     feedback_service.rate_reply(db, actor=student, message_id=reply.id, positive=False)
-    chat2, reply2 = _finished_session_with_reply(db, second, ben)   # ben: form -, thumbs +
-    feedback_service.submit_session_feedback(db, actor=second, session_id=chat2.id, realism=5,
-                                             usefulness=2)
+    chat2, reply2 = _finished_session_with_reply(db, second, ben)  # ben: form -, thumbs +
+    feedback_service.submit_session_feedback(
+        db, actor=second, session_id=chat2.id, realism=5, usefulness=2
+    )
     feedback_service.rate_reply(db, actor=second, message_id=reply2.id, positive=True)
     overall, by_client = feedback_service.feedback_shares(db, actor=teacher)
     assert (overall.positive, overall.total, overall.percent) == (2, 4, 50.0)
-    assert [(s.label, s.positive, s.total) for s in by_client] == [("Alex Rivera", 1, 2),
-                                                                   ("Ben", 1, 2)]
+    assert [(s.label, s.positive, s.total) for s in by_client] == [
+        ("Alex Rivera", 1, 2),
+        ("Ben", 1, 2),
+    ]
     # The admin's view reads the tallies kept with each change; it must agree with the rows.
     admin = make_user(db, role=Role.admin)
     feedback_service.rate_reply(db, actor=student, message_id=reply.id, positive=True)  # - to +
@@ -104,8 +116,9 @@ def test_positive_share_by_client_and_overall(db):
 def test_teacher_reads_feedback_only_for_sessions_they_may_read(db):
     teacher, student, client, _section, _assignment = make_classroom(db)
     chat, reply = _finished_session_with_reply(db, student, client)
-    feedback_service.submit_session_feedback(db, actor=student, session_id=chat.id, realism=2,
-                                             usefulness=5, comment="Gave in too fast.")
+    feedback_service.submit_session_feedback(
+        db, actor=student, session_id=chat.id, realism=2, usefulness=5, comment="Gave in too fast."
+    )
     feedback_service.rate_reply(db, actor=student, message_id=reply.id, positive=False)
     silent, _ = _finished_session_with_reply(db, student, client)  # ended, nothing said about it
 
@@ -123,8 +136,9 @@ def test_teacher_reads_feedback_only_for_sessions_they_may_read(db):
     with pytest.raises(PermissionDeniedError):
         feedback_service.session_feedback(db, actor=classmate, session_ids=[chat.id])
     admin = make_user(db, role=Role.admin)
-    assert set(feedback_service.session_feedback(db, actor=admin, session_ids=[chat.id])) == \
-        {chat.id}
+    assert set(feedback_service.session_feedback(db, actor=admin, session_ids=[chat.id])) == {
+        chat.id
+    }
 
 
 def test_client_feedback_counts_shares_and_keeps_the_newest_comments(db):
@@ -133,13 +147,15 @@ def test_client_feedback_counts_shares_and_keeps_the_newest_comments(db):
     enroll(db, section=section, student=second)
     for person, realism, comment in ((student, 5, "Felt real."), (second, 1, "Too easy.")):
         chat, reply = _finished_session_with_reply(db, person, client)
-        feedback_service.submit_session_feedback(db, actor=person, session_id=chat.id,
-                                                 realism=realism, usefulness=5, comment=comment)
+        feedback_service.submit_session_feedback(
+            db, actor=person, session_id=chat.id, realism=realism, usefulness=5, comment=comment
+        )
         feedback_service.rate_reply(db, actor=person, message_id=reply.id, positive=True)
     untouched = make_client(db, teacher=teacher, name="Blake")
 
-    found = feedback_service.client_feedback(db, actor=teacher,
-                                             client_ids=[client.id, untouched.id])
+    found = feedback_service.client_feedback(
+        db, actor=teacher, client_ids=[client.id, untouched.id]
+    )
     assert set(found) == {client.id}
     summary = found[client.id]
     assert (summary.share.positive, summary.share.total) == (3, 4)
@@ -153,6 +169,7 @@ def test_a_comment_with_a_nul_character_gets_a_field_message(db):
     _teacher, student, client, _section, _assignment = make_classroom(db)
     chat, _reply_message = _finished_session_with_reply(db, student, client)
     with pytest.raises(ValidationError) as error:
-        feedback_service.submit_session_feedback(db, actor=student, session_id=chat.id,
-                                                 realism=4, usefulness=4, comment="Good\x00 one")
+        feedback_service.submit_session_feedback(
+            db, actor=student, session_id=chat.id, realism=4, usefulness=4, comment="Good\x00 one"
+        )
     assert "invisible control character" in error.value.field_errors["comment"]

@@ -11,7 +11,7 @@ def test_database_and_api_health_without_spending(engine, api):
     assert checks["Database"].status == HealthStatus.healthy
     assert checks["Database"].round_trip_ms is not None
     assert checks["Anthropic API"].status == HealthStatus.healthy
-    assert "Redis" not in checks          # not configured
+    assert "Redis" not in checks  # not configured
     assert api.messages_requests() == []  # health never calls the API
 
 
@@ -27,8 +27,11 @@ def test_redis_health_when_configured(configure):
 def test_a_failed_connection_test_never_shows_a_key_the_api_echoed(api):
     from tests.integration.conftest import TEST_API_KEY
 
-    api.error(401, message=f"invalid x-api-key: {TEST_API_KEY} (header was "
-                           f"'Authorization: Bearer {TEST_API_KEY}', x-api-key=abc123secret)")
+    api.error(
+        401,
+        message=f"invalid x-api-key: {TEST_API_KEY} (header was "
+        f"'Authorization: Bearer {TEST_API_KEY}', x-api-key=abc123secret)",
+    )
     check = health_service.check_connection()
     assert not check.ok
     assert TEST_API_KEY not in check.summary and "SECRET" not in check.summary
@@ -37,10 +40,14 @@ def test_a_failed_connection_test_never_shows_a_key_the_api_echoed(api):
     assert "ANTHROPIC_API_KEY" in check.summary  # what an admin does about it
 
 
-def test_the_configured_key_is_redacted_even_when_it_does_not_look_like_one(fake_anthropic,
-                                                                            configure):
-    configure(anthropic_api_key="plain-proxy-token-42", anthropic_base_url=fake_anthropic.base_url,
-              anthropic_max_retries=0)
+def test_the_configured_key_is_redacted_even_when_it_does_not_look_like_one(
+    fake_anthropic, configure
+):
+    configure(
+        anthropic_api_key="plain-proxy-token-42",
+        anthropic_base_url=fake_anthropic.base_url,
+        anthropic_max_retries=0,
+    )
     fake_anthropic.error(500, message="upstream said: key plain-proxy-token-42 is bad")
     check = health_service.check_connection()
     assert "plain-proxy-token-42" not in check.summary and "[redacted]" in check.summary

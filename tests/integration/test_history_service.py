@@ -18,9 +18,13 @@ from tests.factories import add_reply, enroll, make_assignment, make_client, mak
 def _turn(db, actor, chat_id, text, reply, *, input_tokens, output_tokens, cost, latency_ms):
     session_service.add_message(db, actor=actor, session_id=chat_id, content=text)
     add_reply(
-        db, session_id=chat_id, content=reply,
-        usage=Usage(input_tokens=input_tokens, output_tokens=output_tokens), model="claude-haiku-4-5",
-        cost=cost, latency_ms=latency_ms,
+        db,
+        session_id=chat_id,
+        content=reply,
+        usage=Usage(input_tokens=input_tokens, output_tokens=output_tokens),
+        model="claude-haiku-4-5",
+        cost=cost,
+        latency_ms=latency_ms,
     )
 
 
@@ -42,27 +46,81 @@ def history(db):
 
     # 1. Sam with Alex: two turns, ended. 4 messages, 100+20+120+30 = 270 tokens, $0.00047.
     first = session_service.create_session(db, actor=sam, client_id=alex.id)
-    _turn(db, sam, first.id, "What brings you in?", "Work, mostly.", input_tokens=100,
-          output_tokens=20, cost=Decimal("0.0002"), latency_ms=400)
-    _turn(db, sam, first.id, "Tell me more.", "I can't sleep.", input_tokens=120,
-          output_tokens=30, cost=Decimal("0.00027"), latency_ms=600)
+    _turn(
+        db,
+        sam,
+        first.id,
+        "What brings you in?",
+        "Work, mostly.",
+        input_tokens=100,
+        output_tokens=20,
+        cost=Decimal("0.0002"),
+        latency_ms=400,
+    )
+    _turn(
+        db,
+        sam,
+        first.id,
+        "Tell me more.",
+        "I can't sleep.",
+        input_tokens=120,
+        output_tokens=30,
+        cost=Decimal("0.00027"),
+        latency_ms=600,
+    )
     session_service.end_session(db, actor=sam, session_id=first.id)
     # 2. Kim with Blake: one turn, still active. 2 messages, 60 tokens, $0.0001.
     second = session_service.create_session(db, actor=kim, client_id=blake.id)
-    _turn(db, kim, second.id, "Hello.", "Hi.", input_tokens=50, output_tokens=10,
-          cost=Decimal("0.0001"), latency_ms=200)
+    _turn(
+        db,
+        kim,
+        second.id,
+        "Hello.",
+        "Hi.",
+        input_tokens=50,
+        output_tokens=10,
+        cost=Decimal("0.0001"),
+        latency_ms=200,
+    )
     # 3. The teacher tests Alex: one turn, ended. 2 messages, 15 tokens, $0.000035.
     third = session_service.create_session(db, actor=teacher, client_id=alex.id)
-    _turn(db, teacher, third.id, "Testing.", "Okay.", input_tokens=10, output_tokens=5,
-          cost=Decimal("0.000035"), latency_ms=1000)
+    _turn(
+        db,
+        teacher,
+        third.id,
+        "Testing.",
+        "Okay.",
+        input_tokens=10,
+        output_tokens=5,
+        cost=Decimal("0.000035"),
+        latency_ms=1000,
+    )
     session_service.end_session(db, actor=teacher, session_id=third.id)
     # 4. Another teacher's test: invisible to the first teacher.
     fourth = session_service.create_session(db, actor=other, client_id=foreign.id)
-    _turn(db, other, fourth.id, "Hi.", "Hello.", input_tokens=1000, output_tokens=100,
-          cost=Decimal("0.0015"), latency_ms=5000)
-    return dict(teacher=teacher, other=other, admin=admin, sam=sam, kim=kim, alex=alex,
-                blake=blake, section=section, assignment=assignment,
-                sessions=(first.id, second.id, third.id, fourth.id))
+    _turn(
+        db,
+        other,
+        fourth.id,
+        "Hi.",
+        "Hello.",
+        input_tokens=1000,
+        output_tokens=100,
+        cost=Decimal("0.0015"),
+        latency_ms=5000,
+    )
+    return dict(
+        teacher=teacher,
+        other=other,
+        admin=admin,
+        sam=sam,
+        kim=kim,
+        alex=alex,
+        blake=blake,
+        section=section,
+        assignment=assignment,
+        sessions=(first.id, second.id, third.id, fourth.id),
+    )
 
 
 def test_teacher_lists_own_tests_and_students_conversations_newest_first(db, history):
@@ -71,9 +129,16 @@ def test_teacher_lists_own_tests_and_students_conversations_newest_first(db, his
     assert [row.session_id for row in rows] == [third, second, first]
     sam_row = rows[2]
     assert (sam_row.client_name, sam_row.user_name, sam_row.section_name) == (
-        "Alex Rivera", "Sam Student", "Counseling 101")
+        "Alex Rivera",
+        "Sam Student",
+        "Counseling 101",
+    )
     assert sam_row.assignment_title == history["assignment"].title
-    assert (sam_row.message_count, sam_row.total_tokens, sam_row.cost) == (4, 270, Decimal("0.00047"))
+    assert (sam_row.message_count, sam_row.total_tokens, sam_row.cost) == (
+        4,
+        270,
+        Decimal("0.00047"),
+    )
     assert sam_row.status == SessionStatus.completed and sam_row.ended_at is not None
     assert rows[0].section_name is None  # a teacher's test belongs to no section
 
@@ -83,8 +148,10 @@ def test_filters_by_client_section_person_and_status(db, history):
     teacher = history["teacher"]
 
     def ids(**filters):
-        return {row.session_id
-                for row in history_service.list_conversations(db, actor=teacher, **filters)}
+        return {
+            row.session_id
+            for row in history_service.list_conversations(db, actor=teacher, **filters)
+        }
 
     assert ids(client_id=history["alex"].id) == {first, third}
     assert ids(section_id=history["section"].id) == {first, second}
@@ -102,8 +169,9 @@ def test_metrics_are_summed_in_the_database_over_the_filtered_conversations(db, 
     assert metrics.avg_response_ms == 550.0  # (400 + 600 + 200 + 1000) / 4 replies
     assert metrics.completed == 2 and metrics.completion_rate == pytest.approx(2 / 3)
 
-    sams = history_service.metrics_summary(db, actor=history["teacher"],
-                                           student_id=history["sam"].id)
+    sams = history_service.metrics_summary(
+        db, actor=history["teacher"], student_id=history["sam"].id
+    )
     assert (sams.conversations, sams.messages, sams.total_tokens) == (1, 4, 270)
     assert sams.avg_response_ms == 500.0 and sams.completion_rate == 1.0
 
@@ -111,7 +179,11 @@ def test_metrics_are_summed_in_the_database_over_the_filtered_conversations(db, 
 def test_metrics_of_nothing_are_zero_and_undefined_averages_are_none(db, history):
     empty = history_service.metrics_summary(db, actor=history["teacher"], client_id=-1)
     assert (empty.conversations, empty.messages, empty.total_tokens, empty.total_cost) == (
-        0, 0, 0, Decimal(0))
+        0,
+        0,
+        0,
+        Decimal(0),
+    )
     assert empty.avg_cost_per_conversation is None and empty.completion_rate is None
     assert empty.avg_response_ms is None
 
@@ -120,7 +192,9 @@ def test_other_teachers_see_only_theirs_admins_see_all_students_none(db, history
     fourth = history["sessions"][3]
     others = history_service.list_conversations(db, actor=history["other"])
     assert [row.session_id for row in others] == [fourth]
-    assert history_service.metrics_summary(db, actor=history["other"]).total_cost == Decimal("0.0015")
+    assert history_service.metrics_summary(db, actor=history["other"]).total_cost == Decimal(
+        "0.0015"
+    )
     assert len(history_service.list_conversations(db, actor=history["admin"])) >= 4
     with pytest.raises(PermissionDeniedError):
         history_service.list_conversations(db, actor=history["sam"])
@@ -130,11 +204,16 @@ def test_other_teachers_see_only_theirs_admins_see_all_students_none(db, history
 
 def test_filter_options_come_from_readable_conversations(db, history):
     options = history_service.filter_options(db, actor=history["teacher"])
-    assert options.clients == [(history["alex"].id, "Alex Rivera"),
-                               (history["blake"].id, "Blake Moss")]
+    assert options.clients == [
+        (history["alex"].id, "Alex Rivera"),
+        (history["blake"].id, "Blake Moss"),
+    ]
     assert options.sections == [(history["section"].id, "Counseling 101")]
-    assert [label for _id, label in options.people] == ["Kim Student", "Sam Student",
-                                                        "Tess Teacher"]
+    assert [label for _id, label in options.people] == [
+        "Kim Student",
+        "Sam Student",
+        "Tess Teacher",
+    ]
 
 
 def test_transcript_markdown_has_people_times_every_message_usage_and_totals(db, history):
@@ -146,8 +225,14 @@ def test_transcript_markdown_has_people_times_every_message_usage_and_totals(db,
     assert "- **Status:** completed" in text and "- **Ended:** " in text
     assert "### 1. Sam Student (student)" in text and "> What brings you in?" in text
     assert "### 2. Alex Rivera (client)" in text and "> Work, mostly." in text
-    assert "*Tokens: 100 input, 20 output, 0 cache write, 0 cache read · cost $0.000200 · 400 ms*" in text
-    assert "*Tokens: 120 input, 30 output, 0 cache write, 0 cache read · cost $0.000270 · 600 ms*" in text
+    assert (
+        "*Tokens: 100 input, 20 output, 0 cache write, 0 cache read · cost $0.000200 · 400 ms*"
+        in text
+    )
+    assert (
+        "*Tokens: 120 input, 30 output, 0 cache write, 0 cache read · cost $0.000270 · 600 ms*"
+        in text
+    )
     assert "- **Messages:** 4 (2 sent, 2 replies)" in text
     assert "- **Total tokens:** 270" in text and "- **Cost:** $0.000470" in text
     # The student may export their own; another teacher may not.
@@ -158,10 +243,12 @@ def test_transcript_markdown_has_people_times_every_message_usage_and_totals(db,
 
 def test_transcript_quotes_multiline_messages_so_they_cannot_add_headings(db, history):
     other = history["other"]
-    chat = session_service.create_session(db, actor=other, client_id=make_client(
-        db, teacher=other, name="Quoted").id)
-    session_service.add_message(db, actor=other, session_id=chat.id,
-                                content="line one\n# not a heading")
+    chat = session_service.create_session(
+        db, actor=other, client_id=make_client(db, teacher=other, name="Quoted").id
+    )
+    session_service.add_message(
+        db, actor=other, session_id=chat.id, content="line one\n# not a heading"
+    )
     text = history_service.transcript_markdown(db, actor=other, session_id=chat.id)
     assert "> line one\n> # not a heading" in text
     assert "- **Teacher test:** " in text and "- **Ended:** —" in text
@@ -173,8 +260,11 @@ def test_sessions_csv_lists_the_rows_with_exact_costs(db, history):
     assert list(parsed[0].keys()) == list(history_service.CSV_COLUMNS)
     assert [row["client"] for row in parsed] == ["Alex Rivera", "Blake Moss", "Alex Rivera"]
     sams = parsed[2]
-    assert (sams["person"], sams["section"], sams["status"]) == ("Sam Student", "Counseling 101",
-                                                                 "completed")
+    assert (sams["person"], sams["section"], sams["status"]) == (
+        "Sam Student",
+        "Counseling 101",
+        "completed",
+    )
     assert (sams["messages"], sams["total_tokens"], sams["cost_usd"]) == ("4", "270", "0.00047")
     assert parsed[1]["ended_at"] == "" and parsed[0]["mode"] == "teacher_test"
 

@@ -24,32 +24,40 @@ def _redis_available() -> bool:
         import redis
 
         return bool(redis.Redis.from_url(REDIS_TEST_URL, socket_connect_timeout=2).ping())
-    except Exception:  # noqa: BLE001 - any failure means "not reachable"
+    except Exception:
         return False
 
 
-def test_user_limit_refuses_with_seconds_to_wait_and_stores_nothing(committed_engine, api,
-                                                                    configure, classroom):
+def test_user_limit_refuses_with_seconds_to_wait_and_stores_nothing(
+    committed_engine, api, configure, classroom
+):
     configure(user_rate_limit="2/minute")
     _teacher, student, client, _section, _assignment = classroom
-    chat = conversation_service.start_conversation(committed_engine, actor=student,
-                                                   client_id=client.id)
+    chat = conversation_service.start_conversation(
+        committed_engine, actor=student, client_id=client.id
+    )
     for text in ("One.", "Two."):
-        conversation_service.send_message(committed_engine, actor=student, session_id=chat.id,
-                                          content=text)
+        conversation_service.send_message(
+            committed_engine, actor=student, session_id=chat.id, content=text
+        )
     with pytest.raises(RateLimitedError, match=r"Please wait \d+ seconds") as refusal:
-        conversation_service.submit_message(committed_engine, actor=student, session_id=chat.id,
-                                            content="Three.")
+        conversation_service.submit_message(
+            committed_engine, actor=student, session_id=chat.id, content="Three."
+        )
     assert 50 <= refusal.value.retry_after_seconds <= 60
     with unit_of_work(committed_engine, write=False) as session:
-        contents = [m.content for m in session_service.get_messages(
-            session, actor=student, session_id=chat.id) if m.role == "user"]
+        contents = [
+            m.content
+            for m in session_service.get_messages(session, actor=student, session_id=chat.id)
+            if m.role == "user"
+        ]
     assert contents == ["One.", "Two."]
 
 
 def test_global_limit_does_not_use_up_a_users_quota():
-    limiter = RateLimiter(user_limit="5/minute", global_limit="3/minute",
-                          namespace=uuid.uuid4().hex)
+    limiter = RateLimiter(
+        user_limit="5/minute", global_limit="3/minute", namespace=uuid.uuid4().hex
+    )
     for user in (1, 2, 3):
         limiter.hit_message(user)
     with pytest.raises(RateLimitedError, match="very busy"):
@@ -87,8 +95,10 @@ def test_redis_limit_is_shared_by_two_processes():
         "        pass\n"
         "print(ok)\n"
     )
-    processes = [subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                                timeout=60) for _ in range(2)]
+    processes = [
+        subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+        for _ in range(2)
+    ]
     allowed = [int(process.stdout.strip()) for process in processes]
     assert sum(allowed) == 5, [p.stderr for p in processes]  # 8 tries, one shared quota of 5
     here = RateLimiter(REDIS_TEST_URL, user_limit="5/minute", namespace=namespace)
@@ -101,17 +111,21 @@ def test_user_token_budget_alerts_once_then_refuses(committed_engine, api, confi
     _teacher, student, client, _section, _assignment = classroom
     with unit_of_work(committed_engine) as session:
         admin = make_user(session, role=Role.admin)
-    chat = conversation_service.start_conversation(committed_engine, actor=student,
-                                                   client_id=client.id)
+    chat = conversation_service.start_conversation(
+        committed_engine, actor=student, client_id=client.id
+    )
     api.reply("Hm.", input_tokens=850, output_tokens=2)
     api.reply("Yes.", input_tokens=150, output_tokens=2)
-    conversation_service.send_message(committed_engine, actor=student, session_id=chat.id,
-                                      content="First.")                      # 852 used: 85%
-    conversation_service.send_message(committed_engine, actor=student, session_id=chat.id,
-                                      content="Second.")                     # alert, 1004 used
+    conversation_service.send_message(
+        committed_engine, actor=student, session_id=chat.id, content="First."
+    )  # 852 used: 85%
+    conversation_service.send_message(
+        committed_engine, actor=student, session_id=chat.id, content="Second."
+    )  # alert, 1004 used
     with pytest.raises(BudgetExceededError, match="today's practice allowance"):
-        conversation_service.submit_message(committed_engine, actor=student, session_id=chat.id,
-                                            content="Third.")
+        conversation_service.submit_message(
+            committed_engine, actor=student, session_id=chat.id, content="Third."
+        )
     with unit_of_work(committed_engine, write=False) as session:
         budget_events = event_service.list_events(session, actor=admin, categories=["budget"])
     alerts = [e for e in budget_events if e.details.get("key", "").endswith(":alert")]
@@ -123,14 +137,17 @@ def test_user_token_budget_alerts_once_then_refuses(committed_engine, api, confi
 def test_global_cost_budget_refuses_everyone(committed_engine, api, configure, classroom):
     configure(global_daily_cost_budget_usd="0.001")
     _teacher, student, client, _section, _assignment = classroom
-    chat = conversation_service.start_conversation(committed_engine, actor=student,
-                                                   client_id=client.id)
+    chat = conversation_service.start_conversation(
+        committed_engine, actor=student, client_id=client.id
+    )
     api.reply("Okay.", input_tokens=1000, output_tokens=10)  # $0.00105
-    conversation_service.send_message(committed_engine, actor=student, session_id=chat.id,
-                                      content="Hello.")
+    conversation_service.send_message(
+        committed_engine, actor=student, session_id=chat.id, content="Hello."
+    )
     with pytest.raises(BudgetExceededError, match="spending limit"):
-        conversation_service.submit_message(committed_engine, actor=student, session_id=chat.id,
-                                            content="Again.")
+        conversation_service.submit_message(
+            committed_engine, actor=student, session_id=chat.id, content="Again."
+        )
 
 
 # Log-in throttles (issue 9, point 9) -------------------------------------------------------------
@@ -183,9 +200,14 @@ def _guess_concurrently(engine, limiter, username: str, clients: list[str]) -> l
         barrier.wait()
         try:
             with unit_of_work(engine, write=False) as session:
-                account_service.authenticate(session, username=username, password="wrong guess 1",
-                                             client=client, limiter=limiter)
-        except Exception as error:  # noqa: BLE001 - the test counts the kinds of refusal
+                account_service.authenticate(
+                    session,
+                    username=username,
+                    password="wrong guess 1",
+                    client=client,
+                    limiter=limiter,
+                )
+        except Exception as error:
             return error
         raise AssertionError("a wrong guess logged in")
 
@@ -194,13 +216,15 @@ def _guess_concurrently(engine, limiter, username: str, clients: list[str]) -> l
 
 
 def test_forty_concurrent_wrong_guesses_from_one_browser_verify_at_most_the_limit(
-        committed_engine, login_limiter, counting_hasher):
+    committed_engine, login_limiter, counting_hasher
+):
     from backend.errors import AuthenticationError
 
     with unit_of_work(committed_engine) as session:
         make_user(session, username="target.user")
-    errors = _guess_concurrently(committed_engine, login_limiter, "target.user",
-                                 ["attacker-browser"] * 40)
+    errors = _guess_concurrently(
+        committed_engine, login_limiter, "target.user", ["attacker-browser"] * 40
+    )
     allowed = login_limiter.login_client_limit.amount
     assert counting_hasher.verified <= allowed
     assert sum(isinstance(e, AuthenticationError) for e in errors) == counting_hasher.verified
@@ -210,15 +234,19 @@ def test_forty_concurrent_wrong_guesses_from_one_browser_verify_at_most_the_limi
 
 
 def test_forty_concurrent_wrong_guesses_from_forty_browsers_verify_at_most_the_username_limit(
-        committed_engine, login_limiter, counting_hasher):
+    committed_engine, login_limiter, counting_hasher
+):
     with unit_of_work(committed_engine) as session:
         make_user(session, username="target.user")
-    errors = _guess_concurrently(committed_engine, login_limiter, "target.user",
-                                 [f"browser-{i}" for i in range(40)])
+    errors = _guess_concurrently(
+        committed_engine, login_limiter, "target.user", [f"browser-{i}" for i in range(40)]
+    )
     allowed = login_limiter.login_username_limit.amount
     assert counting_hasher.verified <= allowed < 40
     refused = [e for e in errors if isinstance(e, RateLimitedError)]
     assert len(refused) == 40 - counting_hasher.verified
     # Slowed down, not locked out: the wait is short and said in seconds.
-    assert all(e.retry_after_seconds <= 60 and re.search(r"[Ww]ait \d+ seconds?", e.message)
-               for e in refused)
+    assert all(
+        e.retry_after_seconds <= 60 and re.search(r"[Ww]ait \d+ seconds?", e.message)
+        for e in refused
+    )

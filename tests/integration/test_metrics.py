@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -15,32 +15,55 @@ from backend.models.enums import Role
 from backend.services import metrics_service, usage_service
 from tests.factories import make_classroom, make_client, make_user
 
-NOW = datetime(2026, 11, 20, 12, 30, tzinfo=timezone.utc)
-MIDNIGHT = datetime(2026, 11, 20, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 20, 12, 30, tzinfo=UTC)
+MIDNIGHT = datetime(2026, 11, 20, tzinfo=UTC)
 
 
 def _session(db, *, user, client, started, status="active", ended=None, assignment_id=None):
-    chat = ChatSession(user_id=user.id, client_id=client.id, assignment_id=assignment_id,
-                       mode="practice", status=status, started_at=started, ended_at=ended)
+    chat = ChatSession(
+        user_id=user.id,
+        client_id=client.id,
+        assignment_id=assignment_id,
+        mode="practice",
+        status=status,
+        started_at=started,
+        ended_at=ended,
+    )
     db.add(chat)
     db.flush()
     return chat
 
 
-def _reply(db, chat, *, at, tokens=(100, 20, 0, 0), cost="0.0002", latency=1000, ttft=300,
-           model="claude-haiku-4-5"):
+def _reply(
+    db,
+    chat,
+    *,
+    at,
+    tokens=(100, 20, 0, 0),
+    cost="0.0002",
+    latency=1000,
+    ttft=300,
+    model="claude-haiku-4-5",
+):
     """A student message one second before `at`, then a reply at `at`; totals kept in step."""
     for role in ("user", "assistant"):
         chat.message_count += 1
         is_reply = role == "assistant"
         message = Message(
-            session_id=chat.id, sequence_number=chat.message_count, role=role, content="x",
-            created_at=at if is_reply else at - timedelta(seconds=1), model=model if is_reply else None,
-            input_tokens=tokens[0] if is_reply else 0, output_tokens=tokens[1] if is_reply else 0,
+            session_id=chat.id,
+            sequence_number=chat.message_count,
+            role=role,
+            content="x",
+            created_at=at if is_reply else at - timedelta(seconds=1),
+            model=model if is_reply else None,
+            input_tokens=tokens[0] if is_reply else 0,
+            output_tokens=tokens[1] if is_reply else 0,
             cache_write_tokens=tokens[2] if is_reply else 0,
             cache_read_tokens=tokens[3] if is_reply else 0,
-            cost=Decimal(cost) if is_reply else None, latency_ms=latency if is_reply else None,
-            time_to_first_token_ms=ttft if is_reply else None)
+            cost=Decimal(cost) if is_reply else None,
+            latency_ms=latency if is_reply else None,
+            time_to_first_token_ms=ttft if is_reply else None,
+        )
         db.add(message)
     chat.estimated_cost += Decimal(cost)
     db.flush()
@@ -53,27 +76,56 @@ def data(db):
     other_client = make_client(db, teacher=teacher, name="Blake")
     second = make_user(db, username="second.student")
     admin = make_user(db, role=Role.admin)
-    overnight = _session(db, user=student, client=client, started=MIDNIGHT - timedelta(hours=1),
-                         status="completed", ended=MIDNIGHT + timedelta(minutes=20),
-                         assignment_id=assignment.id)
+    overnight = _session(
+        db,
+        user=student,
+        client=client,
+        started=MIDNIGHT - timedelta(hours=1),
+        status="completed",
+        ended=MIDNIGHT + timedelta(minutes=20),
+        assignment_id=assignment.id,
+    )
     _reply(db, overnight, at=MIDNIGHT - timedelta(minutes=30), cost="0.001", latency=4000)
     _reply(db, overnight, at=MIDNIGHT + timedelta(minutes=10), cost="0.002", latency=2000)
-    done = _session(db, user=student, client=other_client, started=MIDNIGHT + timedelta(hours=9),
-                    status="completed", ended=MIDNIGHT + timedelta(hours=10))
-    _reply(db, done, at=MIDNIGHT + timedelta(hours=9, minutes=5), tokens=(1000, 50, 200, 300),
-           cost="0.004", latency=1000, ttft=100, model="claude-sonnet-4-6")
+    done = _session(
+        db,
+        user=student,
+        client=other_client,
+        started=MIDNIGHT + timedelta(hours=9),
+        status="completed",
+        ended=MIDNIGHT + timedelta(hours=10),
+    )
+    _reply(
+        db,
+        done,
+        at=MIDNIGHT + timedelta(hours=9, minutes=5),
+        tokens=(1000, 50, 200, 300),
+        cost="0.004",
+        latency=1000,
+        ttft=100,
+        model="claude-sonnet-4-6",
+    )
     live = _session(db, user=second, client=client, started=NOW - timedelta(minutes=40))
     _reply(db, live, at=NOW - timedelta(minutes=20), cost="0.003", latency=3000, ttft=200)
     _reply(db, live, at=NOW - timedelta(minutes=10), cost="0.005", latency=5000, ttft=400)
-    db.add(Event(severity="error", category="api_overloaded", message="x",
-                 created_at=NOW - timedelta(hours=2), details={}))
+    db.add(
+        Event(
+            severity="error",
+            category="api_overloaded",
+            message="x",
+            created_at=NOW - timedelta(hours=2),
+            details={},
+        )
+    )
     db.add(Event(severity="info", category="accounts", message="x", created_at=NOW, details={}))
     db.flush()
     usage_service.rebuild(db)  # the daily tables, as the app keeps them, from these rows
     # Make the second student close to the daily token budget (95% of the 200,000 default).
-    db.execute(update(DailyUsage).where(DailyUsage.user_id == second.id,
-                                        DailyUsage.day == MIDNIGHT.date())
-               .values(tokens=190_000))
+    db.execute(
+        update(DailyUsage)
+        .where(DailyUsage.user_id == second.id, DailyUsage.day == MIDNIGHT.date())
+        .values(tokens=190_000)
+    )
     return admin, student, second
 
 
@@ -81,10 +133,14 @@ def test_now_figures(db, data):
     admin, *_ = data
     now = metrics_service.now_figures(db, actor=admin, now=NOW)
     assert now.active_sessions == 1
-    assert now.sessions_today == 2              # the overnight session started yesterday
-    assert now.messages_today == 8              # 2 + 2 + 4, the 23:30 pair is yesterday's
-    assert (now.input_tokens, now.output_tokens, now.cache_write_tokens, now.cache_read_tokens) \
-        == (1300, 110, 200, 300)
+    assert now.sessions_today == 2  # the overnight session started yesterday
+    assert now.messages_today == 8  # 2 + 2 + 4, the 23:30 pair is yesterday's
+    assert (now.input_tokens, now.output_tokens, now.cache_write_tokens, now.cache_read_tokens) == (
+        1300,
+        110,
+        200,
+        300,
+    )
     assert now.cost_today == Decimal("0.014")  # 0.002 + 0.004 + 0.003 + 0.005
     assert now.cost_per_1k_tokens == Decimal("0.014") / 1910 * 1000
     assert now.completed_today == 1 and now.avg_cost_per_completed == Decimal("0.004")
@@ -113,12 +169,18 @@ def test_hourly_and_daily_views(db, data):
     assert by_hour[23].messages == 2 and by_hour[0].cost == Decimal("0.002")
     assert by_hour[12].messages == 4 and by_hour[12].cost == Decimal("0.008")
     days = metrics_service.daily_usage(db, actor=admin, days=7, now=NOW)
-    assert [d.start.date() for d in days][-2:] == [(MIDNIGHT - timedelta(days=1)).date(),
-                                                   MIDNIGHT.date()]
+    assert [d.start.date() for d in days][-2:] == [
+        (MIDNIGHT - timedelta(days=1)).date(),
+        MIDNIGHT.date(),
+    ]
     yesterday, today = days[-2], days[-1]
     assert (yesterday.sessions, yesterday.messages, yesterday.cost) == (1, 2, Decimal("0.001"))
-    assert (today.sessions, today.messages, today.cost, today.problems) == \
-        (2, 8, Decimal("0.014"), 1)
+    assert (today.sessions, today.messages, today.cost, today.problems) == (
+        2,
+        8,
+        Decimal("0.014"),
+        1,
+    )
     assert today.tokens == 1910
 
 
@@ -126,26 +188,37 @@ def test_breakdowns(db, data):
     admin, student, second = data
     by_model = metrics_service.breakdown(db, actor=admin, by="model", now=NOW)
     assert [(b.label, b.cost, b.replies) for b in by_model] == [
-        ("claude-haiku-4-5", Decimal("0.011"), 4), ("claude-sonnet-4-6", Decimal("0.004"), 1)]
+        ("claude-haiku-4-5", Decimal("0.011"), 4),
+        ("claude-sonnet-4-6", Decimal("0.004"), 1),
+    ]
     by_client = metrics_service.breakdown(db, actor=admin, by="client", now=NOW)
-    assert [(b.label, b.cost) for b in by_client] == [("Alex Rivera", Decimal("0.011")),
-                                                      ("Blake", Decimal("0.004"))]
-    by_section = {b.label: b.cost for b in metrics_service.breakdown(db, actor=admin, by="section",
-                                                                      now=NOW)}
-    assert by_section == {"(no section: teacher tests)": Decimal("0.012"),
-                          "Section A": Decimal("0.003")}
+    assert [(b.label, b.cost) for b in by_client] == [
+        ("Alex Rivera", Decimal("0.011")),
+        ("Blake", Decimal("0.004")),
+    ]
+    by_section = {
+        b.label: b.cost for b in metrics_service.breakdown(db, actor=admin, by="section", now=NOW)
+    }
+    assert by_section == {
+        "(no section: teacher tests)": Decimal("0.012"),
+        "Section A": Decimal("0.003"),
+    }
     students = metrics_service.breakdown(db, actor=admin, by="student", now=NOW, limit=10)
-    assert [(b.label, b.cost) for b in students] == [(second.display_name, Decimal("0.008")),
-                                                     (student.display_name, Decimal("0.007"))]
-    assert metrics_service.breakdown(db, actor=admin, by="teacher", now=NOW)[0].cost == \
-        Decimal("0.015")
+    assert [(b.label, b.cost) for b in students] == [
+        (second.display_name, Decimal("0.008")),
+        (student.display_name, Decimal("0.007")),
+    ]
+    assert metrics_service.breakdown(db, actor=admin, by="teacher", now=NOW)[0].cost == Decimal(
+        "0.015"
+    )
 
 
 def test_active_sessions_and_budgets(db, data):
     admin, _student, second = data
     active = metrics_service.active_sessions(db, actor=admin)
-    assert [(a.user, a.messages, a.cost) for a in active] == [(second.display_name, 4,
-                                                               Decimal("0.008"))]
+    assert [(a.user, a.messages, a.cost) for a in active] == [
+        (second.display_name, 4, Decimal("0.008"))
+    ]
     budgets = metrics_service.budget_status(db, get_settings(), actor=admin, now=NOW)
     assert budgets.spend_today == Decimal("0.014")  # replies today: student 0.006, second 0.008
     assert budgets.near_limit == [(second.username, 190_000)]  # 95% of the 200,000 default
@@ -163,17 +236,32 @@ def test_daily_problems_count_what_the_error_log_shows_by_default(db, data):
     """A failed API call is logged as a warning (it can be retried): it is a problem of the day
     all the same, as in the error log's default filter (warning, error, critical)."""
     admin, *_ = data
-    db.add(Event(severity="warning", category="api_server_error", message="x",
-                 created_at=NOW - timedelta(minutes=5), details={"status": 500}))
-    db.add(Event(severity="critical", category="api_authentication", message="x",
-                 created_at=NOW - timedelta(minutes=4), details={}))
+    db.add(
+        Event(
+            severity="warning",
+            category="api_server_error",
+            message="x",
+            created_at=NOW - timedelta(minutes=5),
+            details={"status": 500},
+        )
+    )
+    db.add(
+        Event(
+            severity="critical",
+            category="api_authentication",
+            message="x",
+            created_at=NOW - timedelta(minutes=4),
+            details={},
+        )
+    )
     db.flush()
     today = metrics_service.daily_usage(db, actor=admin, days=1, now=NOW)[-1]
     assert today.problems == 3  # the error of the fixture, this warning and this critical
 
 
-def test_the_last_24_hours_include_billed_cut_off_replies_as_today_does(committed_engine, api,
-                                                                       classroom):
+def test_the_last_24_hours_include_billed_cut_off_replies_as_today_does(
+    committed_engine, api, classroom
+):
     """Both views count every billed token: stored replies and replies cut off midway."""
     from backend.db import unit_of_work
     from backend.services import conversation_service
@@ -181,14 +269,17 @@ def test_the_last_24_hours_include_billed_cut_off_replies_as_today_does(committe
     _teacher, student, client, _section, _assignment = classroom
     with unit_of_work(committed_engine) as session:
         admin = make_user(session, role=Role.admin)
-    chat = conversation_service.start_conversation(committed_engine, actor=student,
-                                                   client_id=client.id)
+    chat = conversation_service.start_conversation(
+        committed_engine, actor=student, client_id=client.id
+    )
     api.reply("Fine, I suppose.", input_tokens=1000, output_tokens=6, cache_read=200)
-    assert conversation_service.send_message(committed_engine, actor=student, session_id=chat.id,
-                                             content="How are you?").ok
+    assert conversation_service.send_message(
+        committed_engine, actor=student, session_id=chat.id, content="How are you?"
+    ).ok
     api.stream_error_midway("I was going to say that my brother never called", chunk_delay=0)
-    assert not conversation_service.send_message(committed_engine, actor=student,
-                                                  session_id=chat.id, content="Go on.").ok
+    assert not conversation_service.send_message(
+        committed_engine, actor=student, session_id=chat.id, content="Go on."
+    ).ok
     with unit_of_work(committed_engine, write=False) as session:
         today = metrics_service.now_figures(session, actor=admin)
         hours = metrics_service.hourly_usage(session, actor=admin)

@@ -41,8 +41,10 @@ def test_roster_and_removal_keep_to_the_sections_teacher(db):
 def test_student_sees_only_published_clients_of_their_sections(db):
     teacher = make_user(db, role=Role.teacher)
     student = make_user(db)
-    mine, theirs = make_section(db, teacher=teacher, name="Mine"), make_section(db, teacher=teacher,
-                                                                                name="Theirs")
+    mine, theirs = (
+        make_section(db, teacher=teacher, name="Mine"),
+        make_section(db, teacher=teacher, name="Theirs"),
+    )
     enroll(db, section=mine, student=student)
     published = make_client(db, teacher=teacher, name="Published Pat")
     draft = make_client(db, teacher=teacher, name="Draft Dee")
@@ -65,10 +67,13 @@ def test_unpublish_hides_clients_and_publish_needs_a_client(db):
     client = make_client(db, teacher=teacher)
     assignment = make_assignment(db, teacher=teacher, section=section, clients=[client])
     assert len(assignment_service.list_available_clients(db, actor=student)) == 1
-    assignment_service.set_published(db, actor=teacher, assignment_id=assignment.id, published=False)
+    assignment_service.set_published(
+        db, actor=teacher, assignment_id=assignment.id, published=False
+    )
     assert assignment_service.list_available_clients(db, actor=student) == []
     empty = assignment_service.create_assignment(
-        db, actor=teacher, section_id=section.id, data=AssignmentInput(title="Empty"))
+        db, actor=teacher, section_id=section.id, data=AssignmentInput(title="Empty")
+    )
     with pytest.raises(ValidationError, match="Attach at least one client"):
         assignment_service.set_published(db, actor=teacher, assignment_id=empty.id, published=True)
 
@@ -79,8 +84,11 @@ def test_teacher_cannot_attach_another_teachers_client(db):
     foreign = make_client(db, teacher=other)
     with pytest.raises(PermissionDeniedError):
         assignment_service.create_assignment(
-            db, actor=teacher, section_id=section.id,
-            data=AssignmentInput(title="Sneaky", client_ids=[foreign.id]))
+            db,
+            actor=teacher,
+            section_id=section.id,
+            data=AssignmentInput(title="Sneaky", client_ids=[foreign.id]),
+        )
 
 
 def test_archived_client_disappears_for_students(db):
@@ -98,9 +106,14 @@ def test_archived_client_disappears_for_students(db):
 def _sign_up(session, code: str, name: str, **options):
     from backend.services import account_service
 
-    return account_service.sign_up_student(session, join_code=code, username=name,
-                                           display_name=name.title(),
-                                           password="kettle orbit saffron", **options)
+    return account_service.sign_up_student(
+        session,
+        join_code=code,
+        username=name,
+        display_name=name.title(),
+        password="kettle orbit saffron",
+        **options,
+    )
 
 
 def test_seat_limit_holds_under_thirty_concurrent_sign_ups(committed_engine):
@@ -111,16 +124,18 @@ def test_seat_limit_holds_under_thirty_concurrent_sign_ups(committed_engine):
 
     with unit_of_work(committed_engine) as session:
         teacher = make_user(session, role=Role.teacher)
-        section = section_service.create_section(session, actor=teacher, name="Small group",
-                                                 seat_limit=5)
+        section = section_service.create_section(
+            session, actor=teacher, name="Small group", seat_limit=5
+        )
     barrier = Barrier(30)
 
     def sign_up(number: int):
         barrier.wait()
         try:
             with unit_of_work(committed_engine) as session:
-                return _sign_up(session, section.join_code, f"student{number:02}",
-                                client=f"browser-{number}")
+                return _sign_up(
+                    session, section.join_code, f"student{number:02}", client=f"browser-{number}"
+                )
         except ConflictError as error:
             return error
 
@@ -151,8 +166,9 @@ def test_a_full_section_refuses_joining_too_and_says_what_to_do(db):
     student = make_user(db)
     with pytest.raises(ConflictError, match="(?i)full"):
         section_service.join_section(db, actor=student, join_code=section.join_code)
-    updated = section_service.update_section(db, actor=teacher, section_id=section.id,
-                                             name="Pair", seat_limit=2)
+    updated = section_service.update_section(
+        db, actor=teacher, section_id=section.id, name="Pair", seat_limit=2
+    )
     assert updated.seat_limit == 2
     section_service.join_section(db, actor=student, join_code=section.join_code)
 
@@ -164,8 +180,9 @@ def test_an_expired_code_is_refused_with_what_to_do(db):
     from backend.models.base import utcnow
 
     teacher = make_user(db, role=Role.teacher)
-    section = section_service.create_section(db, actor=teacher, name="Week one",
-                                             join_code_expires_at=utcnow() + timedelta(days=7))
+    section = section_service.create_section(
+        db, actor=teacher, name="Week one", join_code_expires_at=utcnow() + timedelta(days=7)
+    )
     assert section.join_code_expires_at is not None
     _sign_up(db, section.join_code, "early.bird")
     db.get(Section, section.id).join_code_expires_at = utcnow() - timedelta(minutes=1)
@@ -206,27 +223,44 @@ def test_teacher_sets_and_edits_seat_limit_and_expiry_with_checks(db):
     for student in (make_user(db), make_user(db)):
         enroll(db, section=section, student=student)
     with pytest.raises(ValidationError) as refusal:
-        section_service.update_section(db, actor=teacher, section_id=section.id, name="A",
-                                       seat_limit=1)
+        section_service.update_section(
+            db, actor=teacher, section_id=section.id, name="A", seat_limit=1
+        )
     assert "2 students" in refusal.value.field_errors["seat_limit"]
     with pytest.raises(ValidationError) as refusal:
-        section_service.update_section(db, actor=teacher, section_id=section.id, name="A",
-                                       join_code_expires_at=utcnow() - timedelta(days=1))
+        section_service.update_section(
+            db,
+            actor=teacher,
+            section_id=section.id,
+            name="A",
+            join_code_expires_at=utcnow() - timedelta(days=1),
+        )
     assert "join_code_expires_at" in refusal.value.field_errors
     with pytest.raises(ValidationError) as refusal:
         section_service.create_section(db, actor=teacher, name="B", seat_limit=0)
     assert "seat_limit" in refusal.value.field_errors
     later = utcnow() + timedelta(days=3)
-    updated = section_service.update_section(db, actor=teacher, section_id=section.id,
-                                             name="Renamed", seat_limit=30,
-                                             join_code_expires_at=later)
-    assert (updated.name, updated.seat_limit, updated.join_code_expires_at) == ("Renamed", 30, later)
-    cleared = section_service.update_section(db, actor=teacher, section_id=section.id,
-                                             name="Renamed")
+    updated = section_service.update_section(
+        db,
+        actor=teacher,
+        section_id=section.id,
+        name="Renamed",
+        seat_limit=30,
+        join_code_expires_at=later,
+    )
+    assert (updated.name, updated.seat_limit, updated.join_code_expires_at) == (
+        "Renamed",
+        30,
+        later,
+    )
+    cleared = section_service.update_section(
+        db, actor=teacher, section_id=section.id, name="Renamed"
+    )
     assert cleared.seat_limit is None and cleared.join_code_expires_at is None
     with pytest.raises(PermissionDeniedError):
-        section_service.update_section(db, actor=make_user(db, role=Role.teacher),
-                                       section_id=section.id, name="Mine now")
+        section_service.update_section(
+            db, actor=make_user(db, role=Role.teacher), section_id=section.id, name="Mine now"
+        )
 
 
 def test_sign_ups_are_throttled_per_code_and_per_browser(db, configure):

@@ -36,28 +36,42 @@ def test_one_active_session_per_person_and_client(db):
 def test_messages_are_numbered_and_totals_are_the_sum_of_replies(db):
     _teacher, student, client, _section, _assignment = make_classroom(db)
     chat = start_session(db, user=student, client=client)
-    session_service.add_message(db, actor=student, session_id=chat.id,
-                                content="Hello, what brings you in today?")
+    session_service.add_message(
+        db, actor=student, session_id=chat.id, content="Hello, what brings you in today?"
+    )
     for cost in (Decimal("0.000123"), Decimal("0.000456")):
         add_reply(
-            db, session_id=chat.id, content="Well...",
-            usage=Usage(input_tokens=100, output_tokens=20, cache_write_5m_tokens=5,
-                        cache_read_tokens=7),
-            model="claude-haiku-4-5", cost=cost, latency_ms=900, time_to_first_token_ms=300)
+            db,
+            session_id=chat.id,
+            content="Well...",
+            usage=Usage(
+                input_tokens=100, output_tokens=20, cache_write_5m_tokens=5, cache_read_tokens=7
+            ),
+            model="claude-haiku-4-5",
+            cost=cost,
+            latency_ms=900,
+            time_to_first_token_ms=300,
+        )
     messages = session_service.get_messages(db, actor=student, session_id=chat.id)
     assert [m.sequence_number for m in messages] == [1, 2, 3]
     assert messages[0].token_count == 8 and messages[1].token_count == 20
     chat = session_service.get_session(db, actor=student, session_id=chat.id)
-    assert (chat.input_tokens, chat.output_tokens, chat.cache_write_tokens,
-            chat.cache_read_tokens, chat.total_tokens) == (200, 40, 10, 14, 264)
+    assert (
+        chat.input_tokens,
+        chat.output_tokens,
+        chat.cache_write_tokens,
+        chat.cache_read_tokens,
+        chat.total_tokens,
+    ) == (200, 40, 10, 14, 264)
     assert chat.estimated_cost == Decimal("0.000579") and chat.unpriced_replies == 0
 
 
 def test_unpriced_reply_is_counted_not_costed_as_zero(db):
     _teacher, student, client, _section, _assignment = make_classroom(db)
     chat = start_session(db, user=student, client=client)
-    add_reply(db, session_id=chat.id, content="Hm.", usage=Usage(output_tokens=2), model="x",
-              cost=None)
+    add_reply(
+        db, session_id=chat.id, content="Hm.", usage=Usage(output_tokens=2), model="x", cost=None
+    )
     chat = session_service.get_session(db, actor=student, session_id=chat.id)
     assert chat.unpriced_replies == 1 and chat.estimated_cost == 0
 
@@ -66,8 +80,9 @@ def test_message_pagination(db):
     _teacher, student, client, _section, _assignment = make_classroom(db)
     chat = start_session(db, user=student, client=client)
     for number in range(7):
-        session_service.add_message(db, actor=student, session_id=chat.id,
-                                    content=f"message {number}")
+        session_service.add_message(
+            db, actor=student, session_id=chat.id, content=f"message {number}"
+        )
     page = session_service.get_messages(db, actor=student, session_id=chat.id, limit=3, offset=3)
     assert [m.content for m in page] == ["message 3", "message 4", "message 5"]
 
@@ -79,8 +94,7 @@ def test_end_is_idempotent_and_a_completed_session_refuses_messages(db):
     again = session_service.end_session(db, actor=student, session_id=chat.id)
     assert ended.status == SessionStatus.completed and again.ended_at == ended.ended_at
     with pytest.raises(ConflictError, match="has ended"):
-        session_service.add_message(db, actor=student, session_id=chat.id,
-                                    content="Still there?")
+        session_service.add_message(db, actor=student, session_id=chat.id, content="Still there?")
 
 
 def test_student_sessions_filter_and_page(db):
@@ -90,8 +104,9 @@ def test_student_sessions_filter_and_page(db):
     second = start_session(db, user=student, client=client)
     all_sessions = session_service.get_student_sessions(db, actor=student)
     assert [s.id for s in all_sessions] == [second.id, first.id]
-    completed = session_service.get_student_sessions(db, actor=student,
-                                                     status=SessionStatus.completed)
+    completed = session_service.get_student_sessions(
+        db, actor=student, status=SessionStatus.completed
+    )
     assert [s.id for s in completed] == [first.id]
     assert len(session_service.get_student_sessions(db, actor=student, limit=1, offset=1)) == 1
 
@@ -100,8 +115,9 @@ def test_unpublished_assignment_blocks_new_sessions_but_keeps_history(db):
     teacher, student, client, _section, assignment = make_classroom(db)
     chat = start_session(db, user=student, client=client)
     session_service.end_session(db, actor=student, session_id=chat.id)
-    assignment_service.set_published(db, actor=teacher, assignment_id=assignment.id,
-                                     published=False)
+    assignment_service.set_published(
+        db, actor=teacher, assignment_id=assignment.id, published=False
+    )
     with pytest.raises(PermissionDeniedError, match="not assigned"):
         start_session(db, user=student, client=client)
     assert session_service.get_session(db, actor=student, session_id=chat.id).id == chat.id

@@ -91,7 +91,9 @@ def test_non_streaming_reply_and_usage(fake_anthropic):
 
 def test_max_tokens_stop_reason_and_callable_text(fake_anthropic):
     """``stop_reason`` is scriptable and reply text can depend on the request."""
-    fake_anthropic.reply(lambda body: f"echo {body['messages'][-1]['content']}", stop_reason="max_tokens")
+    fake_anthropic.reply(
+        lambda body: f"echo {body['messages'][-1]['content']}", stop_reason="max_tokens"
+    )
     message = create(make_client(fake_anthropic), messages=[{"role": "user", "content": "ping"}])
     assert message.content[0].text == "echo ping"
     assert message.stop_reason == "max_tokens"
@@ -113,7 +115,9 @@ def test_streaming_text_and_final_usage(fake_anthropic):
     """``messages.stream`` yields several chunks that join to the reply; usage is complete."""
     text = "I don't really know why I'm here, my mum made me come today."
     fake_anthropic.reply(text, input_tokens=50, cache_read=1024, cache_creation_5m=300)
-    with make_client(fake_anthropic).messages.stream(model=MODEL, max_tokens=256, messages=MESSAGES) as stream:
+    with make_client(fake_anthropic).messages.stream(
+        model=MODEL, max_tokens=256, messages=MESSAGES
+    ) as stream:
         chunks = list(stream.text_stream)
         final = stream.get_final_message()
 
@@ -137,26 +141,34 @@ def test_stream_event_sequence_matches_the_api(fake_anthropic):
     assert set(types[2:-3]) == {"content_block_delta"} and len(types[2:-3]) == 3
     assert types[-3:] == ["content_block_stop", "message_delta", "message_stop"]
 
-    raw = _raw_post(fake_anthropic, {"model": MODEL, "max_tokens": 50, "messages": MESSAGES, "stream": True})
+    raw = _raw_post(
+        fake_anthropic, {"model": MODEL, "max_tokens": 50, "messages": MESSAGES, "stream": True}
+    )
     assert raw.startswith("event: message_start\ndata: {")
-    assert "event: ping\ndata: {\"type\": \"ping\"}\n\n" in raw
+    assert 'event: ping\ndata: {"type": "ping"}\n\n' in raw
 
 
 def test_chunk_delay_spaces_out_deltas(fake_anthropic):
     """A per-reply chunk delay slows the stream down (useful for UI tests)."""
     fake_anthropic.reply("a b c d e f g h i", chunk_delay=0.05)  # 3 chunks -> ~0.15 s
     started = time.perf_counter()
-    with make_client(fake_anthropic).messages.stream(model=MODEL, max_tokens=50, messages=MESSAGES) as stream:
+    with make_client(fake_anthropic).messages.stream(
+        model=MODEL, max_tokens=50, messages=MESSAGES
+    ) as stream:
         assert "".join(stream.text_stream) == "a b c d e f g h i"
     assert time.perf_counter() - started >= 0.14
 
 
 def test_mid_stream_error_raises_while_iterating(fake_anthropic):
     """An ``error`` event after HTTP 200 surfaces as an APIStatusError mid-iteration."""
-    fake_anthropic.stream_error_midway("Well, I guess it started when", "overloaded_error", "Overloaded")
+    fake_anthropic.stream_error_midway(
+        "Well, I guess it started when", "overloaded_error", "Overloaded"
+    )
     received = []
     with pytest.raises(anthropic.APIStatusError) as info:
-        with make_client(fake_anthropic).messages.stream(model=MODEL, max_tokens=256, messages=MESSAGES) as stream:
+        with make_client(fake_anthropic).messages.stream(
+            model=MODEL, max_tokens=256, messages=MESSAGES
+        ) as stream:
             for chunk in stream.text_stream:
                 received.append(chunk)
     assert "".join(received) == "Well, I guess it started when"
@@ -189,7 +201,10 @@ def test_error_status_maps_to_sdk_exception(fake_anthropic, status, error_type, 
     assert err.status_code == status
     assert err.type == error_type
     assert err.api_message == f"scripted {error_type}"
-    assert err.body == {"type": "error", "error": {"type": error_type, "message": f"scripted {error_type}"}}
+    assert err.body == {
+        "type": "error",
+        "error": {"type": error_type, "message": f"scripted {error_type}"},
+    }
     assert err.request_id and err.request_id.startswith("req_fake_")
 
 
@@ -277,7 +292,9 @@ def test_requests_are_recorded_with_credentials_redacted(fake_anthropic):
     assert request.body["system"] == "You are Sam, a reluctant client."
     assert request.body["messages"] == MESSAGES
     assert "test-key" not in json.dumps(request.headers)
-    credential_headers = {k: v for k, v in request.headers.items() if k in ("x-api-key", "authorization")}
+    credential_headers = {
+        k: v for k, v in request.headers.items() if k in ("x-api-key", "authorization")
+    }
     assert credential_headers and set(credential_headers.values()) == {"[redacted]"}
 
 

@@ -14,9 +14,14 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 NASTY = [
-    "![x](http://evil/p.png)", "[click](https://evil)", "<http://evil/a> <img src=x>",
-    "see www.evil.com or HTTP://x", "mail me: me@evil.com", "`code` and $x$ and \\[",
-    "[a][1]\n\n[1]: http://evil", "mailto:me@evil.com xmpp:u@evil.com",
+    "![x](http://evil/p.png)",
+    "[click](https://evil)",
+    "<http://evil/a> <img src=x>",
+    "see www.evil.com or HTTP://x",
+    "mail me: me@evil.com",
+    "`code` and $x$ and \\[",
+    "[a][1]\n\n[1]: http://evil",
+    "mailto:me@evil.com xmpp:u@evil.com",
 ]
 #: Markup that would link or load: an unescaped bracket or "<", a scheme directly followed by
 #: "://", "www." or an address with "@" (GitHub-flavoured Markdown links those by itself).

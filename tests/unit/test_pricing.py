@@ -11,8 +11,13 @@ from backend.utils.token_counter import estimate_messages_tokens, estimate_token
 
 
 def test_haiku_cost_with_every_kind_of_token():
-    usage = Usage(input_tokens=1_000, output_tokens=200, cache_write_5m_tokens=4_000,
-                  cache_write_1h_tokens=1_000, cache_read_tokens=10_000)
+    usage = Usage(
+        input_tokens=1_000,
+        output_tokens=200,
+        cache_write_5m_tokens=4_000,
+        cache_write_1h_tokens=1_000,
+        cache_read_tokens=10_000,
+    )
     # 1000*1.00 + 200*5.00 + 4000*1.25 + 1000*2.00 + 10000*0.10 = 10,000 USD per million tokens
     assert calculate_cost("claude-haiku-4-5", usage) == Decimal("0.01")
 
@@ -33,8 +38,10 @@ def test_unknown_model_is_unpriced_not_free():
 
 
 def test_settings_override_and_add_prices():
-    raw = '{"claude-haiku-4-5": {"input": 2, "output": 10}, "new-model": {"input": 1, ' \
-          '"output": 2, "cache_read": 0.5}}'
+    raw = (
+        '{"claude-haiku-4-5": {"input": 2, "output": 10}, "new-model": {"input": 1, '
+        '"output": 2, "cache_read": 0.5}}'
+    )
     assert calculate_cost("claude-haiku-4-5", Usage(input_tokens=1_000_000), raw) == Decimal(2)
     assert price_for("new-model", raw).cache_read == Decimal("0.5")
     assert price_for("new-model", raw).cache_write_5m == Decimal("1.25")
@@ -49,10 +56,15 @@ def test_demo_model_costs_zero():
     assert calculate_cost("demo", Usage(input_tokens=500, output_tokens=50)) == Decimal(0)
 
 
-@pytest.mark.parametrize(("amount", "shown"), [
-    (Decimal("12.345"), "$12.35"), (Decimal("0.0123449"), "$0.0123"),
-    (Decimal("0.0000425"), "$0.000043"), (Decimal(0), "$0.00"),
-])
+@pytest.mark.parametrize(
+    ("amount", "shown"),
+    [
+        (Decimal("12.345"), "$12.35"),
+        (Decimal("0.0123449"), "$0.0123"),
+        (Decimal("0.0000425"), "$0.000043"),
+        (Decimal(0), "$0.00"),
+    ],
+)
 def test_usd_formatting(amount, shown):
     assert format_usd(amount) == shown
 
@@ -70,6 +82,8 @@ def test_token_estimate_is_about_four_characters():
     assert estimate_tokens("") == 0
     assert estimate_tokens("abcd") == 1
     assert estimate_tokens("abcde") == 2
-    messages = [{"role": "user", "content": "x" * 40},
-                {"role": "assistant", "content": [{"type": "text", "text": "y" * 8}]}]
+    messages = [
+        {"role": "user", "content": "x" * 40},
+        {"role": "assistant", "content": [{"type": "text", "text": "y" * 8}]},
+    ]
     assert estimate_messages_tokens(messages) == 10 + 2 + 2 * 4
