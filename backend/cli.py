@@ -24,8 +24,8 @@ def cmd_seed_demo(args: argparse.Namespace) -> int:
     settings = get_settings()
     upgrade_database(settings.database_url)
     engine = create_db_engine(settings.database_url)
-    with unit_of_work(engine) as session:
-        result = demo_service.seed_demo(session, password=args.password)
+    with unit_of_work(engine) as db:
+        result = demo_service.seed_demo(db, password=args.password)
     print("Demo data is ready." if not result.created else f"Created: {', '.join(result.created)}.")
     print(f"Section join code: {result.join_code}")
     for username in (result.teacher.username, result.student.username):
@@ -65,9 +65,9 @@ def cmd_create_admin(args: argparse.Namespace) -> int:
     password = _admin_password(args)
     engine = create_db_engine(settings.database_url)
     try:
-        with unit_of_work(engine) as session:
+        with unit_of_work(engine) as db:
             admin = account_service.create_admin_by_operator(
-                session,
+                db,
                 username=args.username,
                 display_name=args.display_name or args.username,
                 password=password,

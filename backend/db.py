@@ -8,7 +8,7 @@ writers queue up (busy timeout) instead of failing when one upgrades its read sn
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from functools import lru_cache
 from pathlib import Path
 
@@ -79,15 +79,28 @@ def unit_of_work(engine: Engine, *, write: bool = True) -> Iterator[Session]:
     transaction after the rollback, so the admin log sees what the action could not keep.
     """
     try:
-        with new_session(engine, write=write) as session, session.begin():
-            yield session
+        with new_session(engine, write=write) as db, db.begin():
+            yield db
     except AppError as error:
         if error.event is not None:
             from backend.services import event_service
 
-            with new_session(engine) as session, session.begin():
-                event_service.record(session, **error.event)
+            with new_session(engine) as db, db.begin():
+                event_service.record(db, **error.event)
         raise
+
+
+class Database:
+    """A unit-of-work factory: what pages and the reply thread hold instead of an engine.
+
+    `database()` is a read-only unit of work, `database(write=True)` a writing one.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def __call__(self, *, write: bool = False) -> AbstractContextManager[Session]:
+        return unit_of_work(self.engine, write=write)
 
 
 def alembic_config(database_url: str):
@@ -110,15 +123,13 @@ def upgrade_database(database_url: str, revision: str = "head") -> None:
     command.upgrade(alembic_config(database_url), revision)
 
 
-def upsert_add(session: Session, model, keys: dict, increments: dict) -> None:
+def upsert_add(db: Session, model, keys: dict, increments: dict) -> None:
     """INSERT a row, or add `increments` to the existing row with the same primary key.
 
     One statement on both backends (ON CONFLICT DO UPDATE), so racing writers never lose a count.
     """
-    statement = _upsert_statement(
-        session.get_bind().dialect.name, model, tuple(keys), tuple(increments)
-    )
-    session.execute(statement, {**keys, **increments})
+    statement = _upsert_statement(db.get_bind().dialect.name, model, tuple(keys), tuple(increments))
+    db.execute(statement, {**keys, **increments})
 
 
 @lru_cache(maxsize=64)
@@ -144,11 +155,11 @@ def _upsert_statement(
     )
 
 
-def count_by(session: Session, key_column, ids: list[int]) -> dict[int, int]:
+def count_by(db: Session, key_column, ids: list[int]) -> dict[int, int]:
     """{id: number of rows whose `key_column` is that id}, one grouped query."""
     if not ids:
         return {}
-    rows = session.execute(
+    rows = db.execute(
         select(key_column, func.count()).where(key_column.in_(ids)).group_by(key_column)
     )
     return dict(rows.all())

@@ -32,12 +32,12 @@ from backend.db import create_db_engine, unit_of_work, upgrade_database
 from backend.models import (
     Assignment,
     AssignmentClient,
-    ChatSession,
     ClientProfile,
     Enrollment,
     Event,
     Message,
     MessageRating,
+    PracticeSession,
     Section,
     SessionFeedback,
     User,
@@ -215,11 +215,11 @@ def fill(engine, sessions: int, per_session: int, now: datetime) -> None:
                 }
             )
             if len(message_rows) >= BATCH:
-                connection.execute(insert(ChatSession), session_rows)
+                connection.execute(insert(PracticeSession), session_rows)
                 connection.execute(insert(Message), message_rows)
                 session_rows, message_rows = [], []
         if session_rows:
-            connection.execute(insert(ChatSession), session_rows)
+            connection.execute(insert(PracticeSession), session_rows)
             connection.execute(insert(Message), message_rows)
         # Feedback as a pilot would have it: a form on 30% of sessions, thumbs on 10% of replies.
         connection.execute(
@@ -264,9 +264,9 @@ def fill(engine, sessions: int, per_session: int, now: datetime) -> None:
                 for _ in range(5000)
             ],
         )
-    with unit_of_work(engine) as session:
-        usage_service.rebuild(session)  # the daily tables the app keeps beside each message
-        feedback_service.rebuild_tallies(session)
+    with unit_of_work(engine) as db:
+        usage_service.rebuild(db)  # the daily tables the app keeps beside each message
+        feedback_service.rebuild_tallies(db)
     if engine.dialect.name == "postgresql":
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             connection.execute(text("VACUUM ANALYZE"))
@@ -283,24 +283,24 @@ def one_refresh(engine, admin: UserRead) -> dict[str, float]:
     """Everything the dashboard computes for one refresh, timed part by part (ms)."""
     settings = get_settings()
     parts: dict[str, float] = {}
-    with unit_of_work(engine, write=False) as session:
+    with unit_of_work(engine, write=False) as db:
         for name, call in (
-            ("now figures", lambda: metrics_service.now_figures(session, actor=admin)),
-            ("active sessions", lambda: metrics_service.active_sessions(session, actor=admin)),
-            ("24 h by hour", lambda: metrics_service.hourly_usage(session, actor=admin)),
-            ("7 days", lambda: metrics_service.daily_usage(session, actor=admin, days=7)),
-            ("30 days", lambda: metrics_service.daily_usage(session, actor=admin, days=30)),
+            ("now figures", lambda: metrics_service.now_figures(db, actor=admin)),
+            ("active sessions", lambda: metrics_service.active_sessions(db, actor=admin)),
+            ("24 h by hour", lambda: metrics_service.hourly_usage(db, actor=admin)),
+            ("7 days", lambda: metrics_service.daily_usage(db, actor=admin, days=7)),
+            ("30 days", lambda: metrics_service.daily_usage(db, actor=admin, days=30)),
             *[
-                (f"by {by}", lambda by=by: metrics_service.breakdown(session, actor=admin, by=by))
+                (f"by {by}", lambda by=by: metrics_service.breakdown(db, actor=admin, by=by))
                 for by in ("model", "teacher", "section", "client")
             ],
             (
                 "top 10 students",
-                lambda: metrics_service.breakdown(session, actor=admin, by="student", limit=10),
+                lambda: metrics_service.breakdown(db, actor=admin, by="student", limit=10),
             ),
-            ("budgets", lambda: metrics_service.budget_status(session, settings, actor=admin)),
-            ("feedback", lambda: feedback_service.feedback_shares(session, actor=admin)),
-            ("error log", lambda: event_service.list_events(session, actor=admin, limit=100)),
+            ("budgets", lambda: metrics_service.budget_status(db, settings, actor=admin)),
+            ("feedback", lambda: feedback_service.feedback_shares(db, actor=admin)),
+            ("error log", lambda: event_service.list_events(db, actor=admin, limit=100)),
         ):
             started = time.perf_counter()
             call()
@@ -349,8 +349,8 @@ def run(label: str, database_url: str, args) -> None:
     engine = create_db_engine(database_url)
     now = datetime.now(UTC)
     fill(engine, args.sessions, args.messages_per_session, now)
-    with unit_of_work(engine, write=False) as session:
-        admin = UserRead.model_validate(session.get(User, 1021))
+    with unit_of_work(engine, write=False) as db:
+        admin = UserRead.model_validate(db.get(User, 1021))
     one_refresh(engine, admin)  # warm the caches once, as a running dashboard would be
     runs = [one_refresh(engine, admin) for _ in range(args.runs)]
     totals = [sum(parts.values()) for parts in runs]

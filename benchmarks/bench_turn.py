@@ -73,7 +73,7 @@ def main() -> int:
         }
     )
 
-    from backend.db import create_db_engine, unit_of_work, upgrade_database
+    from backend.db import Database, create_db_engine, unit_of_work, upgrade_database
     from backend.services import conversation_service
     from backend.services.anthropic_service import get_gateway
     from tests.factories import enroll, make_classroom, make_user
@@ -81,25 +81,27 @@ def main() -> int:
     upgrade_database(database_url)
     engine = create_db_engine(database_url)
     conversations = -(-args.turns // args.turns_per_conversation) + 1
-    with unit_of_work(engine) as session:
-        _teacher, first, client, section, _assignment = make_classroom(session)
-        students = [first] + [make_user(session) for _ in range(conversations - 1)]
+    with unit_of_work(engine) as db:
+        _teacher, first, client, section, _assignment = make_classroom(db)
+        students = [first] + [make_user(db) for _ in range(conversations - 1)]
         for student in students[1:]:
-            enroll(session, section=section, student=student)
+            enroll(db, section=section, student=student)
     chats = [
         (
             student,
-            conversation_service.start_conversation(engine, actor=student, client_id=client.id),
+            conversation_service.start_conversation(
+                Database(engine), actor=student, client_id=client.id
+            ),
         )
         for student in students
     ]
-    student, chat = chats.pop()
+    student, session = chats.pop()
     gateway = get_gateway()
 
     # Warm up both paths (connection pool, imports, caches).
     for _ in range(20):
         conversation_service.send_message(
-            engine, actor=student, session_id=chat.id, content="Warm-up question?"
+            Database(engine), actor=student, session_id=session.id, content="Warm-up question?"
         )
     for _ in range(20):
         gateway.client.messages.create(**_replay(fake))
@@ -107,11 +109,14 @@ def main() -> int:
     turn_ms, sdk_ms = [], []
     for index in range(args.turns):
         if index % args.turns_per_conversation == 0:
-            student, chat = chats.pop()
+            student, session = chats.pop()
         # Interleave the two so background noise hits both alike.
         started = time.perf_counter()
         outcome = conversation_service.send_message(
-            engine, actor=student, session_id=chat.id, content=QUESTIONS[index % len(QUESTIONS)]
+            Database(engine),
+            actor=student,
+            session_id=session.id,
+            content=QUESTIONS[index % len(QUESTIONS)],
         )
         turn_ms.append((time.perf_counter() - started) * 1000)
         assert outcome.ok, outcome.notice

@@ -76,10 +76,10 @@ def metric_row(title: str, figures: list[tuple[str, object, str | None]]) -> Non
 
 # Figures (one fragment: the auto-refresh reruns only these) ------------------------------------
 def now_tab() -> None:
-    with utils.db() as session:
-        now = metrics_service.now_figures(session, actor=actor)
-        active = metrics_service.active_sessions(session, actor=actor)
-        feedback, _by_client = feedback_service.feedback_shares(session, actor=actor)
+    with utils.transaction() as db:
+        now = metrics_service.now_figures(db, actor=actor)
+        active = metrics_service.active_sessions(db, actor=actor)
+        feedback, _by_client = feedback_service.feedback_shares(db, actor=actor)
     if not now.messages_today:
         st.info(
             "No messages yet today. These figures fill in as students talk to their clients; "
@@ -228,8 +228,8 @@ def now_tab() -> None:
 
 
 def usage_tab() -> None:
-    with utils.db() as session:
-        hours = metrics_service.hourly_usage(session, actor=actor)
+    with utils.transaction() as db:
+        hours = metrics_service.hourly_usage(db, actor=actor)
     st.subheader("Last 24 hours", help="By hour, UTC; the last bar is the hour now under way.")
     if not any(bucket.messages for bucket in hours):
         st.info(
@@ -274,8 +274,8 @@ def usage_tab() -> None:
         )
         or "7 days"
     )
-    with utils.db() as session:
-        buckets = metrics_service.daily_usage(session, actor=actor, days=int(days.split()[0]))
+    with utils.transaction() as db:
+        buckets = metrics_service.daily_usage(db, actor=actor, days=int(days.split()[0]))
     if not any(b.sessions or b.messages or b.problems for b in buckets):
         st.info(
             f"Nothing recorded in the last {days}. Each day's sessions, messages, tokens, "
@@ -324,16 +324,16 @@ def usage_tab() -> None:
 
 
 def breakdowns_tab() -> None:
-    with utils.db() as session:
+    with utils.transaction() as db:
         parts = {
-            f"By {by}": (by.capitalize(), metrics_service.breakdown(session, actor=actor, by=by))
+            f"By {by}": (by.capitalize(), metrics_service.breakdown(db, actor=actor, by=by))
             for by in ("model", "teacher", "section", "client")
         }
         parts["Top 10 students by cost"] = (
             "Student",
-            metrics_service.breakdown(session, actor=actor, by="student", limit=10),
+            metrics_service.breakdown(db, actor=actor, by="student", limit=10),
         )
-        _overall, by_client = feedback_service.feedback_shares(session, actor=actor)
+        _overall, by_client = feedback_service.feedback_shares(db, actor=actor)
     st.caption("Replies over the last 30 days (UTC), most costly first.")
     columns = st.columns(2)
     for index, (title, (label, rows)) in enumerate(parts.items()):
@@ -384,8 +384,8 @@ def breakdowns_tab() -> None:
 
 
 def budgets_tab() -> None:
-    with utils.db() as session:
-        budget = metrics_service.budget_status(session, settings, actor=actor)
+    with utils.transaction() as db:
+        budget = metrics_service.budget_status(db, settings, actor=actor)
     threshold = budget.alert_threshold
     st.subheader("Today's spend")
     left, middle, right = st.columns(3)
@@ -489,7 +489,7 @@ def figures(tab: str) -> None:
 def health_tab() -> None:
     checks = [
         (check.name, STATUS_BADGES[check.status], check.detail)
-        for check in health_service.all_health(utils.get_engine())
+        for check in health_service.all_health(utils.database())
     ]
     if not settings.redis_url:
         checks.append(
@@ -544,8 +544,8 @@ def error_log_tab() -> None:
             key="log_severity",
             placeholder="All severities",
         )
-    with utils.db() as session:
-        categories = event_service.event_categories(session, actor=actor)
+    with utils.transaction() as db:
+        categories = event_service.event_categories(db, actor=actor)
         with middle:
             chosen = utils.sticky(
                 st.multiselect,
@@ -558,15 +558,13 @@ def error_log_tab() -> None:
         with right:
             limit = utils.sticky(st.selectbox, "Show", [25, 50, 100, 200], key="log_limit")
         events = event_service.list_events(
-            session,
+            db,
             actor=actor,
             severities=severities or None,
             categories=chosen or None,
             limit=limit,
         )
-        names = {
-            user.id: user.username for user in account_service.list_users(session, actor=actor)
-        }
+        names = {user.id: user.username for user in account_service.list_users(db, actor=actor)}
     if not events:
         st.info(
             "No events match. Failed API calls (errors), budget alerts (warnings) and "
@@ -609,9 +607,9 @@ def _create_account() -> None:
     state = st.session_state
     state["account_errors"] = {}
     try:
-        with utils.db(write=True) as session:
+        with utils.transaction(write=True) as db:
             user = account_service.create_user(
-                session,
+                db,
                 actor=actor,
                 username=state["account_username"],
                 display_name=state["account_display_name"],
@@ -633,9 +631,9 @@ def _create_account() -> None:
 
 def _reset_password(user_id: int, username: str) -> None:
     try:
-        with utils.db(write=True) as session:
+        with utils.transaction(write=True) as db:
             account_service.reset_password(
-                session,
+                db,
                 actor=actor,
                 user_id=user_id,
                 new_password=st.session_state["reset_password"],
@@ -649,8 +647,8 @@ def _reset_password(user_id: int, username: str) -> None:
 
 def _set_active(user_id: int, username: str, active: bool) -> None:
     try:
-        with utils.db(write=True) as session:
-            account_service.set_active(session, actor=actor, user_id=user_id, active=active)
+        with utils.transaction(write=True) as db:
+            account_service.set_active(db, actor=actor, user_id=user_id, active=active)
     except AppError as error:
         _notice(error.level, error.message)
         return
@@ -708,8 +706,8 @@ def accounts_tab() -> None:
         or "All"
     )
     role = None if shown == "All" else Role(shown[:-1].lower())
-    with utils.db() as session:
-        users = account_service.list_users(session, actor=actor, role=role)
+    with utils.transaction() as db:
+        users = account_service.list_users(db, actor=actor, role=role)
     table(
         [
             {

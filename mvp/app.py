@@ -78,14 +78,14 @@ def _run_setup() -> None:
         state["setup_errors"] = {"password_again": "The two passwords differ."}
         return
     try:
-        with utils.db(write=True) as session:
+        with utils.transaction(write=True) as db:
             admin = account_service.create_first_admin(
-                session,
+                db,
                 username=state["setup_username"],
                 display_name=state["setup_display_name"],
                 password=state["setup_password"],
             )
-            demo = demo_service.seed_demo(session) if state["setup_demo"] else None
+            demo = demo_service.seed_demo(db) if state["setup_demo"] else None
     except ValidationError as error:
         state["setup_errors"] = error.field_errors
         utils.flash(error.message, "warning")
@@ -128,9 +128,9 @@ def login_screen(offer_setup: bool = False) -> None:
             submitted = st.form_submit_button("Log in", key="login_submit", type="primary")
         if submitted:
             try:
-                with utils.db(write=True) as session:
+                with utils.transaction(write=True) as db:
                     user = account_service.authenticate(
-                        session,
+                        db,
                         username=st.session_state["login_username"],
                         password=st.session_state["login_password"],
                         client=_browser_key(),
@@ -168,9 +168,9 @@ def _run_sign_up() -> None:
         state["signup_errors"] = {"password_again": "The two passwords differ."}
         return
     try:
-        with utils.db(write=True) as session:
+        with utils.transaction(write=True) as db:
             student = account_service.sign_up_student(
-                session,
+                db,
                 join_code=state["signup_join_code"],
                 username=state["signup_username"],
                 display_name=state["signup_display_name"],
@@ -203,9 +203,9 @@ def sidebar(user) -> None:
             new = st.text_input("New password", type="password", key="new_password")
             if st.form_submit_button("Change password", key="change_password"):
                 try:
-                    with utils.db(write=True) as session:
+                    with utils.transaction(write=True) as db:
                         token = account_service.change_password(
-                            session, actor=user, current_password=current, new_password=new
+                            db, actor=user, current_password=current, new_password=new
                         )
                 except AppError as error:
                     utils.show_error(error)
@@ -270,7 +270,7 @@ def front_pages(screen, title: str) -> list:
 
 
 def main() -> None:
-    utils.get_engine()  # migrations run here, before any page touches the database
+    utils.database()  # migrations run here, before any page touches the database
     if st.session_state.pop(LOGGED_OUT_KEY, False):
         # After "Log out", the front page (and its address), before this run shows anything.
         front = front_pages(login_screen, "Log in")
@@ -285,9 +285,9 @@ def main() -> None:
     user = utils.refresh_user()
     if user is None:
         st.set_page_config(layout="centered")
-        with utils.db() as session:
-            first_run = not account_service.has_users(session)
-            offer_setup = account_service.needs_setup(session)
+        with utils.transaction() as db:
+            first_run = not account_service.has_users(db)
+            offer_setup = account_service.needs_setup(db)
         screen = setup_screen if first_run else partial(login_screen, offer_setup)
         page = st.navigation(
             front_pages(screen, "Set up" if first_run else "Log in"), position="hidden"

@@ -11,14 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import streamlit as st
-from sqlalchemy import Engine
 
 from backend.config import get_settings
 from backend.errors import AppError
 from backend.models.enums import MessageRole
 from backend.schemas.accounts import UserRead
 from backend.schemas.conversations import MessageRead, SessionRead
-from backend.services import conversation_service
+from backend.services import conversation_service, database_service
 from backend.services.conversation_service import ConversationView, Reply
 from backend.services.session_service import ReplyInFlight
 from backend.utils.formatting import format_tokens, format_usd
@@ -44,13 +43,13 @@ def usage_caption(message: MessageRead) -> str:
     return " · ".join(parts)
 
 
-def session_totals(chat: SessionRead) -> str:
-    cost = format_usd(chat.estimated_cost)
-    if chat.unpriced_replies:
-        cost += f" + {chat.unpriced_replies} unpriced"
+def session_totals(session: SessionRead) -> str:
+    cost = format_usd(session.estimated_cost)
+    if session.unpriced_replies:
+        cost += f" + {session.unpriced_replies} unpriced"
     return (
-        f"**Session total:** {format_tokens(chat.total_tokens)} tokens · {cost} · "
-        f"{chat.message_count} messages"
+        f"**Session total:** {format_tokens(session.total_tokens)} tokens · {cost} · "
+        f"{session.message_count} messages"
     )
 
 
@@ -85,7 +84,7 @@ class _Keys:
 
 
 def chat_panel(
-    engine: Engine,
+    database: database_service.Database,
     actor: UserRead,
     session_id: int,
     *,
@@ -96,12 +95,12 @@ def chat_panel(
     """A conversation: history, input, the streamed reply, and (with `controls`) End and Start
     over. `session_key` is where the page keeps the session id, so Start over can replace it."""
     try:
-        view = conversation_service.get_view(engine, actor=actor, session_id=session_id)
+        view = conversation_service.get_view(database, actor=actor, session_id=session_id)
     except AppError as error:
         utils.show_error(error)
         return
     keys = _Keys(session_id)
-    totals = _controls(engine, actor, view, keys, session_key) if controls else None
+    totals = _controls(database, actor, view, keys, session_key) if controls else None
 
     history = st.container()
     with history:
@@ -128,39 +127,47 @@ def chat_panel(
         _show_totals(totals, view.session)
         return
 
-    turn = _Turn(engine, actor, view, keys, history, notices, show_usage)
-    session = turn.run(prompt)
-    _show_totals(totals, session)
+    turn = _Turn(database, actor, view, keys, history, notices, show_usage)
+    db = turn.run(prompt)
+    _show_totals(totals, db)
 
 
 def _controls(
-    engine: Engine, actor: UserRead, view: ConversationView, keys: _Keys, session_key: str
+    database: database_service.Database,
+    actor: UserRead,
+    view: ConversationView,
+    keys: _Keys,
+    session_key: str,
 ):
     """End and Start over (the teacher's test chat); returns the slot for the totals."""
-    chat = view.session
+    session = view.session
     top = st.columns([5, 2, 2], vertical_alignment="center")
     if top[1].button(
         "End conversation",
         key="end_conversation",
         width="stretch",
         icon=":material/stop_circle:",
-        disabled=not chat.is_active,
+        disabled=not session.is_active,
     ):
-        _act(lambda: conversation_service.end_conversation(engine, actor=actor, session_id=chat.id))
+        _act(
+            lambda: conversation_service.end_conversation(
+                database, actor=actor, session_id=session.id
+            )
+        )
     if top[2].button(
         "Start over", key="start_over", width="stretch", icon=":material/restart_alt:"
     ):
-        if chat.is_active and view.messages:
+        if session.is_active and view.messages:
             st.session_state[keys.restart] = True  # ask first: this ends the conversation
         else:
-            _start_over(engine, actor, view, keys, session_key)
+            _start_over(database, actor, view, keys, session_key)
     if st.session_state.get(keys.restart):
         with st.container(border=True, key="restart_confirmation"):
             st.warning("Start over? This ends the current conversation.", icon=":material/help:")
             left, right = st.columns(2)
             if left.button("Yes, start over", key="confirm_start_over", type="primary"):
                 st.session_state.pop(keys.restart, None)
-                _start_over(engine, actor, view, keys, session_key)
+                _start_over(database, actor, view, keys, session_key)
             if right.button("Keep this conversation", key="cancel_start_over"):
                 st.session_state.pop(keys.restart, None)
                 st.rerun()
@@ -168,13 +175,17 @@ def _controls(
 
 
 def _start_over(
-    engine: Engine, actor: UserRead, view: ConversationView, keys: _Keys, session_key: str
+    database: database_service.Database,
+    actor: UserRead,
+    view: ConversationView,
+    keys: _Keys,
+    session_key: str,
 ) -> None:
     def restart() -> None:
         if view.session.is_active:
-            conversation_service.end_conversation(engine, actor=actor, session_id=view.session.id)
+            conversation_service.end_conversation(database, actor=actor, session_id=view.session.id)
         fresh = conversation_service.start_conversation(
-            engine, actor=actor, client_id=view.session.client_id
+            database, actor=actor, client_id=view.session.client_id
         )
         for key in (keys.draft, keys.notice, keys.resumed):
             st.session_state.pop(key, None)
@@ -193,9 +204,9 @@ def _act(action: Callable[[], object]) -> None:
         st.rerun()
 
 
-def _show_totals(slot, chat: SessionRead) -> None:
+def _show_totals(slot, session: SessionRead) -> None:
     if slot is not None:
-        slot.markdown(session_totals(chat))
+        slot.markdown(session_totals(session))
 
 
 class _Turn:
@@ -203,7 +214,7 @@ class _Turn:
 
     def __init__(
         self,
-        engine: Engine,
+        database: database_service.Database,
         actor: UserRead,
         view: ConversationView,
         keys: _Keys,
@@ -211,7 +222,7 @@ class _Turn:
         notices,
         show_usage: bool,
     ) -> None:
-        self.engine, self.actor, self.view, self.keys = engine, actor, view, keys
+        self.database, self.actor, self.view, self.keys = database, actor, view, keys
         self.history, self.show_usage = history, show_usage
         self.draft_slot, self.draft_button = notices.empty(), notices.empty()
         self.notice_slot, self.retry_button = notices.empty(), notices.empty()
@@ -253,7 +264,7 @@ class _Turn:
     def _send(self, text: str) -> SessionRead:
         try:
             reply = conversation_service.submit_message(
-                self.engine, actor=self.actor, session_id=self.view.session.id, content=text
+                self.database, actor=self.actor, session_id=self.view.session.id, content=text
             )
         except AppError as error:
             # Not stored: keep the words on screen with a way to send them again.
@@ -275,7 +286,7 @@ class _Turn:
     def _ask_again(self) -> SessionRead:
         try:
             reply = conversation_service.request_reply(
-                self.engine, actor=self.actor, session_id=self.view.session.id
+                self.database, actor=self.actor, session_id=self.view.session.id
             )
         except ReplyInFlight:
             self._wait_for_reply()
@@ -300,7 +311,7 @@ class _Turn:
             with bubble.container():  # exactly what was stored (a stopped draft is replaced)
                 render_message(outcome.message, show_usage=self.show_usage)
             st.session_state.pop(self.keys.notice, None)
-            return outcome.session or self.view.session
+            return outcome.totals or self.view.session
         bubble.empty()  # a cut-off reply is not kept, so it is not shown either
         self._fail(outcome.notice or "The reply did not arrive. Press Retry.")
         return self.view.session
@@ -312,7 +323,7 @@ class _Turn:
     def _wait_for_reply(self) -> None:
         with self.pending_slot.container():
             _poll_pending_reply(
-                self.engine,
+                self.database,
                 self.actor,
                 self.view.session.id,
                 utils.safe_markdown(self.view.client.name),
@@ -320,11 +331,13 @@ class _Turn:
 
 
 @st.fragment(run_every=1.0)
-def _poll_pending_reply(engine: Engine, actor: UserRead, session_id: int, name: str) -> None:
+def _poll_pending_reply(
+    database: database_service.Database, actor: UserRead, session_id: int, name: str
+) -> None:
     """While a reply started elsewhere (another run or tab) is on its way: say so, then show it."""
     utils.require_login()  # a fragment reruns alone: the log-in is checked here too
     try:
-        pending = conversation_service.reply_pending(engine, actor=actor, session_id=session_id)
+        pending = conversation_service.reply_pending(database, actor=actor, session_id=session_id)
     except AppError as error:
         utils.show_error(error)
         return

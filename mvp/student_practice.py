@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 
 import streamlit as st
 
-from backend.db import unit_of_work
 from backend.errors import AppError
 from backend.models.enums import Role
 from backend.schemas.conversations import MessageRead, SessionRead
@@ -37,7 +36,7 @@ DIFFICULTY_BADGES = {
 }
 
 actor = utils.require_role(Role.student)
-engine = utils.get_engine()
+database = utils.database()
 safe = utils.safe_markdown  # every piece of text a person wrote goes through it
 
 
@@ -53,16 +52,16 @@ def show_conversation(session_id: int | None) -> None:
 
 def open_conversation(client_id: int) -> None:
     """The active conversation with this client, or a new one."""
-    chat = conversation_service.start_conversation(engine, actor=actor, client_id=client_id)
-    show_conversation(chat.id)
+    session = conversation_service.start_conversation(database, actor=actor, client_id=client_id)
+    show_conversation(session.id)
 
 
 def transcript_button(session_id: int, *, key: str) -> None:
     """A Markdown export of the student's own transcript, built only when clicked."""
 
     def build() -> str:  # runs outside the script run, so it opens its own unit of work
-        with unit_of_work(engine, write=False) as session:
-            return history_service.transcript_markdown(session, actor=actor, session_id=session_id)
+        with database() as db:
+            return history_service.transcript_markdown(db, actor=actor, session_id=session_id)
 
     st.download_button(
         "Download transcript",
@@ -77,12 +76,12 @@ def transcript_button(session_id: int, *, key: str) -> None:
 
 # Choosing a client -----------------------------------------------------------------------------
 def client_cards() -> None:
-    with utils.db() as session:
-        available = assignment_service.list_available_clients(session, actor=actor)
+    with utils.transaction() as db:
+        available = assignment_service.list_available_clients(db, actor=actor)
         active = {
             item.client.id
             for item in available
-            if session_service.get_active_session(session, actor=actor, client_id=item.client.id)
+            if session_service.get_active_session(db, actor=actor, client_id=item.client.id)
         }
     if not available:
         st.info(
@@ -129,16 +128,16 @@ def join_section() -> None:
         )
         if st.form_submit_button("Join section", key="join_submit", type="primary"):
             try:
-                with utils.db(write=True) as session:
-                    joined = section_service.join_section(session, actor=actor, join_code=code)
+                with utils.transaction(write=True) as db:
+                    joined = section_service.join_section(db, actor=actor, join_code=code)
                 st.success(
                     f"You joined {safe(joined.name)}. Its published clients now appear under "
                     "**Clients**."
                 )
             except AppError as error:
                 utils.show_error(error)
-    with utils.db() as session:
-        sections = section_service.list_sections(session, actor=actor)
+    with utils.transaction() as db:
+        sections = section_service.list_sections(db, actor=actor)
     st.caption("Your sections: " + (safe(", ".join(s.name for s in sections)) or "none yet"))
 
 
@@ -153,8 +152,8 @@ def live_caption(placement: str, started_at: datetime) -> None:
 
 def own_row(session_id: int) -> ConversationRow | None:
     """The student's own conversation as the lists show it (client, assignment, section)."""
-    with utils.db() as session:
-        rows = history_service.list_own_conversations(session, actor=actor)
+    with utils.transaction() as db:
+        rows = history_service.list_own_conversations(db, actor=actor)
     return next((row for row in rows if row.session_id == session_id), None)
 
 
@@ -162,8 +161,8 @@ def conversation(session_id: int) -> bool:
     """The open conversation; False (after saying why) when it cannot be opened."""
     st.query_params[CONVERSATION_PARAM] = str(session_id)  # also after a reload
     try:
-        with utils.db() as session:
-            chat = session_service.get_session(session, actor=actor, session_id=session_id)
+        with utils.transaction() as db:
+            session = session_service.get_session(db, actor=actor, session_id=session_id)
         row = own_row(session_id)
     except AppError as error:
         utils.show_error(error)
@@ -175,12 +174,12 @@ def conversation(session_id: int) -> bool:
         if row and row.assignment_title
         else ""
     )
-    if chat.is_active:
-        live_caption(placement, chat.started_at)
+    if session.is_active:
+        live_caption(placement, session.started_at)
     else:
         st.caption(
             f"{placement}:material/timer: Session length: "
-            f"{format_duration(chat.ended_at - chat.started_at)}"
+            f"{format_duration(session.ended_at - session.started_at)}"
         )
     with st.container(horizontal=True, key="conversation_actions"):
         if st.button("All clients", key="back_to_clients", icon=":material/arrow_back:"):
@@ -188,20 +187,20 @@ def conversation(session_id: int) -> bool:
             st.rerun()
         confirming = st.session_state.get(CONFIRM_KEY) == session_id
         if (
-            chat.is_active
+            session.is_active
             and not confirming
             and st.button("End session", key="end_session", icon=":material/stop_circle:")
         ):
             st.session_state[CONFIRM_KEY] = session_id
             st.rerun()
-    if chat.is_active:
+    if session.is_active:
         if st.session_state.get(CONFIRM_KEY) == session_id:
             confirm_end(session_id)
         chat_panel(
-            engine, actor, session_id, session_key=SESSION_KEY, controls=False, show_usage=False
+            database, actor, session_id, session_key=SESSION_KEY, controls=False, show_usage=False
         )
     else:
-        after_session(chat, row)
+        after_session(session, row)
     return True
 
 
@@ -217,7 +216,7 @@ def confirm_end(session_id: int) -> None:
                 st.session_state.pop(CONFIRM_KEY, None)
                 try:
                     conversation_service.end_conversation(
-                        engine, actor=actor, session_id=session_id
+                        database, actor=actor, session_id=session_id
                     )
                 except AppError as error:
                     utils.flash(error.message, "warning")
@@ -228,13 +227,13 @@ def confirm_end(session_id: int) -> None:
 
 
 # After the session -----------------------------------------------------------------------------
-def after_session(chat: SessionRead, row: ConversationRow | None) -> None:
+def after_session(session: SessionRead, row: ConversationRow | None) -> None:
     """The feedback form first, then the transcript with thumbs on each of the client's replies."""
-    with utils.db() as session:
-        given = feedback_service.get_session_feedback(session, actor=actor, session_id=chat.id)
-        messages = session_service.get_messages(session, actor=actor, session_id=chat.id)
-        ratings = feedback_service.reply_ratings(session, actor=actor, session_id=chat.id)
-    feedback_form(chat.id, given)
+    with utils.transaction() as db:
+        given = feedback_service.get_session_feedback(db, actor=actor, session_id=session.id)
+        messages = session_service.get_messages(db, actor=actor, session_id=session.id)
+        ratings = feedback_service.reply_ratings(db, actor=actor, session_id=session.id)
+    feedback_form(session.id, given)
 
     st.markdown("#### Transcript")
     if not messages:
@@ -244,14 +243,14 @@ def after_session(chat: SessionRead, row: ConversationRow | None) -> None:
     for message in messages:
         render_message(message, show_usage=False, footer=lambda reply: thumbs(reply, ratings))
     with st.container(horizontal=True, key="after_actions"):
-        transcript_button(chat.id, key="download_current")
+        transcript_button(session.id, key="download_current")
         if row is not None:
             st.button(
                 f"New conversation with {safe(row.client_name)}",
                 key="start_again",
                 icon=":material/forum:",
                 on_click=utils.guarded(open_conversation),
-                args=(chat.client_id,),
+                args=(session.client_id,),
             )
 
 
@@ -284,9 +283,9 @@ def feedback_form(session_id: int, given) -> None:
             "Update feedback" if given else "Send feedback", key="fb_submit", type="primary"
         ):
             try:
-                with utils.db(write=True) as session:
+                with utils.transaction(write=True) as db:
                     feedback_service.submit_session_feedback(
-                        session,
+                        db,
                         actor=actor,
                         session_id=session_id,
                         realism=realism,
@@ -312,9 +311,9 @@ def thumbs(reply: MessageRead, ratings: dict[int, bool]) -> None:
 
 def rate(message_id: int, key: str) -> None:
     value = st.session_state.get(key)
-    with utils.db(write=True) as session:
+    with utils.transaction(write=True) as db:
         feedback_service.rate_reply(
-            session,
+            db,
             actor=actor,
             message_id=message_id,
             positive=None if value is None else bool(value),
@@ -323,8 +322,8 @@ def rate(message_id: int, key: str) -> None:
 
 # Past sessions ---------------------------------------------------------------------------------
 def my_sessions() -> None:
-    with utils.db() as session:
-        rows = history_service.list_own_conversations(session, actor=actor)
+    with utils.transaction() as db:
+        rows = history_service.list_own_conversations(db, actor=actor)
     if not rows:
         st.info(
             "No sessions yet. Start a conversation from **Clients**; it will be listed here.",
@@ -343,10 +342,8 @@ def my_sessions() -> None:
             f"{row.message_count} messages"
         )
         with st.expander(title, icon=":material/forum:" if row.ended_at is None else None):
-            with utils.db() as session:
-                messages = session_service.get_messages(
-                    session, actor=actor, session_id=row.session_id
-                )
+            with utils.transaction() as db:
+                messages = session_service.get_messages(db, actor=actor, session_id=row.session_id)
             if not messages:
                 st.caption("Nothing was said in this session.")
             for message in messages:

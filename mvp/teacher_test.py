@@ -34,7 +34,7 @@ from mvp import utils
 from mvp.chat import chat_panel, render_message
 
 actor = utils.require_role(Role.teacher, Role.admin)
-engine = utils.get_engine()
+database = utils.database()
 safe = utils.safe_markdown  # every piece of text a person wrote goes through it
 
 TABS = ("Clients", "Test conversation", "History & metrics", "Sections & assignments")
@@ -70,8 +70,8 @@ FORM_NOTICE = "client_form_notice"  # the refusal itself, shown next to the Save
 
 
 def _clients(include_archived: bool = False) -> list[ClientRead]:
-    with utils.db() as session:
-        return client_service.list_clients(session, actor=actor, include_archived=include_archived)
+    with utils.transaction() as db:
+        return client_service.list_clients(db, actor=actor, include_archived=include_archived)
 
 
 # Client form -----------------------------------------------------------------------------------
@@ -110,12 +110,12 @@ def _save_client() -> None:
     target = st.session_state.get(FORM_TARGET)
     data = {field: st.session_state.get(f"client_{field}") for field in CLIENT_DEFAULTS}
     try:
-        with utils.db(write=True) as session:
+        with utils.transaction(write=True) as db:
             if target == "new":
-                saved = client_service.create_client(session, actor=actor, data=data)
+                saved = client_service.create_client(db, actor=actor, data=data)
             else:
                 saved = client_service.update_client(
-                    session, actor=actor, client_id=int(target), data=data
+                    db, actor=actor, client_id=int(target), data=data
                 )
     except AppError as error:
         st.session_state[FORM_ERRORS] = getattr(error, "field_errors", {})
@@ -130,8 +130,8 @@ def client_form(target: str | int) -> None:
     if "client_name" not in st.session_state:  # widgets forgotten after another tab was open
         existing = None
         if editing:
-            with utils.db() as session:
-                existing = client_service.get_client(session, actor=actor, client_id=int(target))
+            with utils.transaction() as db:
+                existing = client_service.get_client(db, actor=actor, client_id=int(target))
         _fill_form(existing)
     errors = st.session_state.get(FORM_ERRORS, {})
     title = f"Edit {st.session_state['client_name'] or 'client'}" if editing else "New client"
@@ -249,29 +249,29 @@ def _form_refusal(errors: dict[str, str]) -> None:
 
 # Client cards ----------------------------------------------------------------------------------
 def _start_test(client_id: int) -> None:
-    chat = conversation_service.start_conversation(engine, actor=actor, client_id=client_id)
+    session = conversation_service.start_conversation(database, actor=actor, client_id=client_id)
     st.session_state["test_client_id"] = st.session_state["_kept_test_client_id"] = client_id
-    st.session_state["test_session_id"] = chat.id
+    st.session_state["test_session_id"] = session.id
     st.session_state["teacher_tab"] = "Test conversation"
 
 
 def _edit(client_id: int) -> None:
-    with utils.db() as session:
-        client = client_service.get_client(session, actor=actor, client_id=client_id)
+    with utils.transaction() as db:
+        client = client_service.get_client(db, actor=actor, client_id=client_id)
     _open_form(client_id, client)
 
 
 def _duplicate(client_id: int) -> None:
-    with utils.db(write=True) as session:
-        copy = client_service.duplicate_client(session, actor=actor, client_id=client_id)
+    with utils.transaction(write=True) as db:
+        copy = client_service.duplicate_client(db, actor=actor, client_id=client_id)
     _open_form(copy.id, copy)
     utils.flash(f"Created {safe(copy.name)}. Change what you like and save.")
 
 
 def _set_archived(client_id: int, archived: bool) -> None:
-    with utils.db(write=True) as session:
+    with utils.transaction(write=True) as db:
         client = client_service.set_archived(
-            session, actor=actor, client_id=client_id, archived=archived
+            db, actor=actor, client_id=client_id, archived=archived
         )
     if st.session_state.get(FORM_TARGET) == client_id:
         _close_form()
@@ -370,10 +370,8 @@ def share_clients(clients: list[ClientRead]) -> None:
             key="export_client_ids",
         )
         if chosen:
-            with utils.db() as session:
-                document = client_service.export_clients_json(
-                    session, actor=actor, client_ids=chosen
-                )
+            with utils.transaction() as db:
+                document = client_service.export_clients_json(db, actor=actor, client_ids=chosen)
             st.download_button(
                 "Download JSON",
                 document,
@@ -389,9 +387,9 @@ def share_clients(clients: list[ClientRead]) -> None:
         )
         if st.button("Import", key="import_clients", disabled=upload is None):
             try:
-                with utils.db(write=True) as session:
+                with utils.transaction(write=True) as db:
                     imported = client_service.import_clients_json(
-                        session, actor=actor, raw=upload.getvalue().decode("utf-8", "replace")
+                        db, actor=actor, raw=upload.getvalue().decode("utf-8", "replace")
                     )
             except AppError as error:
                 utils.show_error(error)
@@ -426,9 +424,9 @@ def clients_tab() -> None:
             "a name, 2-5 personality traits and a presenting concern are enough to start."
         )
         return
-    with utils.db() as session:
+    with utils.transaction() as db:
         feedback = feedback_service.client_feedback(
-            session, actor=actor, client_ids=[client.id for client in clients]
+            db, actor=actor, client_ids=[client.id for client in clients]
         )
     columns = st.columns(3)
     for index, client in enumerate(clients):
@@ -440,12 +438,12 @@ def clients_tab() -> None:
 def _test_session_id(client_id: int) -> int | None:
     """The conversation shown for this client: the one just used, else an unfinished one."""
     session_id = st.session_state.get("test_session_id")
-    with utils.db() as session:
+    with utils.transaction() as db:
         if session_id is not None:
-            chat = session_service.get_session(session, actor=actor, session_id=session_id)
-            if chat.client_id == client_id:
+            session = session_service.get_session(db, actor=actor, session_id=session_id)
+            if session.client_id == client_id:
                 return session_id
-        active = session_service.get_active_session(session, actor=actor, client_id=client_id)
+        active = session_service.get_active_session(db, actor=actor, client_id=client_id)
     return active.id if active else None
 
 
@@ -460,9 +458,9 @@ def test_tab() -> None:
     names = {client.id: client.name for client in clients}
     if st.session_state.get("_kept_test_client_id") not in names:
         # After a log-in (or a refresh), pick up the conversation left open last time.
-        with utils.db() as session:
+        with utils.transaction() as db:
             unfinished = history_service.list_conversations(
-                session, actor=actor, student_id=actor.id, status=SessionStatus.active, limit=1
+                db, actor=actor, student_id=actor.id, status=SessionStatus.active, limit=1
             )
         last = unfinished[0].client_id if unfinished else None
         st.session_state["_kept_test_client_id"] = last if last in names else clients[0].id
@@ -499,10 +497,10 @@ def test_tab() -> None:
         return
     st.session_state["test_session_id"] = session_id
     toolbar = st.container()
-    chat_panel(engine, actor, session_id, session_key="test_session_id")
-    with utils.db() as session:
+    chat_panel(database, actor, session_id, session_key="test_session_id")
+    with utils.transaction() as db:
         markdown = history_service.transcript_markdown(
-            session, actor=actor, session_id=st.session_state["test_session_id"]
+            db, actor=actor, session_id=st.session_state["test_session_id"]
         )
     with toolbar:
         st.download_button(
@@ -529,8 +527,8 @@ def _choice(label: str, options: list[tuple[int, str]], key: str, column) -> int
 
 
 def history_tab() -> None:
-    with utils.db() as session:
-        options = history_service.filter_options(session, actor=actor)
+    with utils.transaction() as db:
+        options = history_service.filter_options(db, actor=actor)
     columns = st.columns(4)
     people = [(pid, f"{name} (you)" if pid == actor.id else name) for pid, name in options.people]
     filters = {
@@ -547,11 +545,11 @@ def history_tab() -> None:
     }
     if filters["status"] == "all":
         filters["status"] = None
-    with utils.db() as session:
-        rows = history_service.list_conversations(session, actor=actor, **filters)
-        metrics = history_service.metrics_summary(session, actor=actor, **filters)
+    with utils.transaction() as db:
+        rows = history_service.list_conversations(db, actor=actor, **filters)
+        metrics = history_service.metrics_summary(db, actor=actor, **filters)
         feedback = feedback_service.session_feedback(
-            session, actor=actor, session_ids=[row.session_id for row in rows]
+            db, actor=actor, session_ids=[row.session_id for row in rows]
         )
 
     with st.container(border=True, key="history_metrics"):
@@ -657,11 +655,9 @@ def student_feedback(summary: feedback_service.SessionFeedbackSummary | None) ->
 def transcript(
     row: history_service.ConversationRow, feedback: feedback_service.SessionFeedbackSummary | None
 ) -> None:
-    with utils.db() as session:
-        messages = session_service.get_messages(session, actor=actor, session_id=row.session_id)
-        markdown = history_service.transcript_markdown(
-            session, actor=actor, session_id=row.session_id
-        )
+    with utils.transaction() as db:
+        messages = session_service.get_messages(db, actor=actor, session_id=row.session_id)
+        markdown = history_service.transcript_markdown(db, actor=actor, session_id=row.session_id)
     if row.mode.value != "teacher_test":
         student_feedback(feedback)
     st.download_button(
@@ -688,9 +684,9 @@ def _create_section() -> None:
     state = st.session_state
     state["section_errors"] = {}
     try:
-        with utils.db(write=True) as session:
+        with utils.transaction(write=True) as db:
             section = section_service.create_section(
-                session,
+                db,
                 actor=actor,
                 name=state["section_name"],
                 seat_limit=state.get("section_seat_limit"),
@@ -715,9 +711,9 @@ def _save_section(section_id: int) -> None:
     errors_key = f"section_settings_errors_{section_id}"
     state[errors_key] = {}
     try:
-        with utils.db(write=True) as session:
+        with utils.transaction(write=True) as db:
             section = section_service.update_section(
-                session,
+                db,
                 actor=actor,
                 section_id=section_id,
                 name=state[f"edit_section_name_{section_id}"],
@@ -731,8 +727,8 @@ def _save_section(section_id: int) -> None:
 
 
 def _regenerate_code(section_id: int) -> None:
-    with utils.db(write=True) as session:
-        section = section_service.regenerate_join_code(session, actor=actor, section_id=section_id)
+    with utils.transaction(write=True) as db:
+        section = section_service.regenerate_join_code(db, actor=actor, section_id=section_id)
     utils.flash(
         f"New join code for {safe(section.name)}: {section.join_code}. The old one stops working."
     )
@@ -740,9 +736,9 @@ def _regenerate_code(section_id: int) -> None:
 
 
 def _remove_student(section_id: int, student_id: int, name: str) -> None:
-    with utils.db(write=True) as session:
+    with utils.transaction(write=True) as db:
         section_service.remove_student(
-            session, actor=actor, section_id=section_id, student_id=student_id
+            db, actor=actor, section_id=section_id, student_id=student_id
         )
     utils.flash(f"Removed {safe(name)} from the section. Their past conversations are kept.")
 
@@ -760,9 +756,9 @@ def _create_assignment(section_id: int) -> None:
         due_at=datetime.combine(due, time(23, 59), tzinfo=UTC) if due else None,
         client_ids=list(state.get("assignment_clients") or []),
     )
-    with utils.db(write=True) as session:
+    with utils.transaction(write=True) as db:
         created = assignment_service.create_assignment(
-            session, actor=actor, section_id=section_id, data=data
+            db, actor=actor, section_id=section_id, data=data
         )
     for key, blank in (
         ("assignment_title", ""),
@@ -776,9 +772,9 @@ def _create_assignment(section_id: int) -> None:
 
 
 def _set_published(assignment_id: int, published: bool) -> None:
-    with utils.db(write=True) as session:
+    with utils.transaction(write=True) as db:
         assignment = assignment_service.set_published(
-            session, actor=actor, assignment_id=assignment_id, published=published
+            db, actor=actor, assignment_id=assignment_id, published=published
         )
     utils.flash(
         f"Published “{safe(assignment.title)}”: students in the section can now practise."
@@ -789,12 +785,10 @@ def _set_published(assignment_id: int, published: bool) -> None:
 
 def _save_assignment_clients(assignment_id: int) -> None:
     chosen = list(st.session_state.get(f"assignment_clients_{assignment_id}") or [])
-    with utils.db(write=True) as session:
-        current = assignment_service.get_assignment(
-            session, actor=actor, assignment_id=assignment_id
-        )
+    with utils.transaction(write=True) as db:
+        current = assignment_service.get_assignment(db, actor=actor, assignment_id=assignment_id)
         assignment_service.update_assignment(
-            session,
+            db,
             actor=actor,
             assignment_id=assignment_id,
             data=AssignmentInput(
@@ -899,11 +893,9 @@ def section_settings(section) -> None:
 
 
 def section_detail(section, clients: list[ClientRead]) -> None:
-    with utils.db() as session:
-        roster = section_service.get_roster(session, actor=actor, section_id=section.id)
-        assignments = assignment_service.list_assignments(
-            session, actor=actor, section_id=section.id
-        )
+    with utils.transaction() as db:
+        roster = section_service.get_roster(db, actor=actor, section_id=section.id)
+        assignments = assignment_service.list_assignments(db, actor=actor, section_id=section.id)
     code, students = st.columns(2)
     with code:
         st.markdown("Join code")
@@ -1005,8 +997,8 @@ def sections_tab() -> None:
         )
     for field in ("name", "seat_limit", "join_code_expires_at"):
         utils.field_error(errors, field)
-    with utils.db() as session:
-        sections = section_service.list_sections(session, actor=actor)
+    with utils.transaction() as db:
+        sections = section_service.list_sections(db, actor=actor)
     if not sections:
         st.info("No sections yet. Create one above; students join it with its join code.")
         return

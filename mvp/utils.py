@@ -10,21 +10,18 @@ import json
 import logging
 import re
 from collections.abc import Callable
-from contextlib import AbstractContextManager
 from functools import wraps
 
 import pandas as pd
 import streamlit as st
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session
 
 from backend.config import get_settings
-from backend.db import create_db_engine, unit_of_work, upgrade_database
 from backend.errors import AppError
 from backend.models.enums import Role
 from backend.schemas.accounts import UserRead
 from backend.services import (
     account_service,
+    database_service,
     history_service,
 )
 
@@ -47,27 +44,19 @@ UNEXPECTED = "Something went wrong on our side. Try again; if it keeps happening
 
 # Database --------------------------------------------------------------------------------------
 @st.cache_resource(show_spinner="Preparing the database…")
-def _migrated(database_url: str) -> bool:
-    """Bring the schema to the latest migration, once per process and database."""
-    upgrade_database(database_url)
-    return True
+def _database(database_url: str) -> database_service.Database:
+    """Migrated once per process and database; shared by every user of the process."""
+    return database_service.open_database(database_url)
 
 
-@st.cache_resource(show_spinner=False)
-def _engine(database_url: str) -> Engine:
-    return create_db_engine(database_url)
+def database() -> database_service.Database:
+    """The process-wide unit-of-work factory (pages hand it to the conversation service)."""
+    return _database(get_settings().database_url)
 
 
-def get_engine() -> Engine:
-    """The process-wide engine, after the database has been migrated."""
-    url = get_settings().database_url
-    _migrated(url)
-    return _engine(url)
-
-
-def db(*, write: bool = False) -> AbstractContextManager[Session]:
+def transaction(*, write: bool = False):
     """One unit of work for one user action (read-only unless `write`)."""
-    return unit_of_work(get_engine(), write=write)
+    return database()(write=write)
 
 
 # Who is logged in ------------------------------------------------------------------------------
@@ -86,8 +75,8 @@ def log_in(user: UserRead, token: str | None = None) -> None:
     for key in [key for key in st.session_state if "password" in str(key)]:
         del st.session_state[key]
     if token is None:
-        with db(write=True) as session:
-            token = account_service.start_login_session(session, actor=user)
+        with transaction(write=True) as db:
+            token = account_service.start_login_session(db, actor=user)
     st.session_state[USER_KEY], st.session_state[TOKEN_KEY] = user, token
     st.session_state[_COOKIE_TODO_KEY] = ("keep", token)
 
@@ -97,8 +86,8 @@ def log_out(message: str | None = None) -> None:
     parting message."""
     token = st.session_state.get(TOKEN_KEY)
     if token:
-        with db(write=True) as session:
-            account_service.end_login_session(session, token)
+        with transaction(write=True) as db:
+            account_service.end_login_session(db, token)
     st.query_params.clear()  # whatever a page kept there (an open conversation)
     st.session_state.clear()
     st.session_state[_COOKIE_SEEN_KEY] = True  # the request's cookie held this log-in: spent
@@ -116,8 +105,8 @@ def _resume_from_cookie() -> UserRead | None:
     token = st.context.cookies.get(COOKIE_NAME)
     if not isinstance(token, str) or not token:  # (AppTest's stand-in runtime gives a mock)
         return None
-    with db() as session:
-        user = account_service.resume_login_session(session, token)
+    with transaction() as db:
+        user = account_service.resume_login_session(db, token)
     if user is None:  # a value we never issued is deleted whatever it holds
         st.session_state[_COOKIE_TODO_KEY] = ("forget", token if _TOKEN.fullmatch(token) else None)
         return None
@@ -133,8 +122,8 @@ def check_login() -> UserRead | None:
     if token is None:
         return None
     try:
-        with db() as session:
-            user = account_service.check_login(session, token)
+        with transaction() as db:
+            user = account_service.check_login(db, token)
     except account_service.LoginEnded as ended:
         log_out(ended.message)
         return None

@@ -109,11 +109,9 @@ def db(engine):
     """A session whose work is rolled back after the test (services' savepoints still work)."""
     connection = engine.connect()
     transaction = connection.begin()
-    session = Session(
-        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
-    )
-    yield session
-    session.close()
+    db = Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    yield db
+    db.close()
     transaction.rollback()
     connection.close()
 

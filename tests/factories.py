@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
-from backend.models import ChatSession
+from backend.models import PracticeSession
 from backend.models.enums import Role
 from backend.schemas.accounts import UserRead
 from backend.schemas.clients import ClientInput, ClientRead
@@ -26,7 +26,7 @@ _counter = itertools.count(1)
 
 
 def make_user(
-    session: Session,
+    db: Session,
     *,
     role: Role = Role.student,
     username: str | None = None,
@@ -36,7 +36,7 @@ def make_user(
     number = next(_counter)
     username = username or f"{role.value}{number}"
     user = account_service._insert_user(
-        session,
+        db,
         username=username,
         display_name=display_name or f"{role.value.title()} {number}",
         password=password,
@@ -46,7 +46,7 @@ def make_user(
 
 
 def add_reply(
-    session: Session,
+    db: Session,
     *,
     session_id: int,
     content: str = "Okay.",
@@ -57,12 +57,12 @@ def add_reply(
     time_to_first_token_ms: int | None = None,
 ) -> MessageRead:
     """A client reply stored the only way the product stores one: claimed, then stored."""
-    chat = session.get(ChatSession, session_id, with_for_update=True)
+    session = db.get(PracticeSession, session_id, with_for_update=True)
     claim_id = session_service.claim_reply(
-        chat, seconds=60, reserve_tokens=0, reserve_cost=Decimal(0)
+        session, seconds=60, reserve_tokens=0, reserve_cost=Decimal(0)
     )
     stored = session_service.store_reply(
-        session,
+        db,
         session_id=session_id,
         claim_id=claim_id,
         content=content,
@@ -97,20 +97,20 @@ def client_input(**overrides) -> ClientInput:
     return ClientInput.model_validate(fields)
 
 
-def make_client(session: Session, *, teacher: UserRead, **overrides) -> ClientRead:
-    return client_service.create_client(session, actor=teacher, data=client_input(**overrides))
+def make_client(db: Session, *, teacher: UserRead, **overrides) -> ClientRead:
+    return client_service.create_client(db, actor=teacher, data=client_input(**overrides))
 
 
-def make_section(session: Session, *, teacher: UserRead, name: str = "Section A") -> SectionRead:
-    return section_service.create_section(session, actor=teacher, name=name)
+def make_section(db: Session, *, teacher: UserRead, name: str = "Section A") -> SectionRead:
+    return section_service.create_section(db, actor=teacher, name=name)
 
 
-def enroll(session: Session, *, section: SectionRead, student: UserRead) -> None:
-    section_service.enroll(session, section_id=section.id, student_id=student.id)
+def enroll(db: Session, *, section: SectionRead, student: UserRead) -> None:
+    section_service.enroll(db, section_id=section.id, student_id=student.id)
 
 
 def make_assignment(
-    session: Session,
+    db: Session,
     *,
     teacher: UserRead,
     section: SectionRead,
@@ -119,28 +119,28 @@ def make_assignment(
     title: str = "Week 1 interview",
 ) -> AssignmentRead:
     assignment = assignment_service.create_assignment(
-        session,
+        db,
         actor=teacher,
         section_id=section.id,
         data=AssignmentInput(title=title, client_ids=[client.id for client in clients]),
     )
     if published:
         assignment = assignment_service.set_published(
-            session, actor=teacher, assignment_id=assignment.id, published=True
+            db, actor=teacher, assignment_id=assignment.id, published=True
         )
     return assignment
 
 
-def make_classroom(session: Session):
+def make_classroom(db: Session):
     """A teacher with a client assigned (published) to an enrolled student."""
-    teacher = make_user(session, role=Role.teacher)
-    student = make_user(session, role=Role.student)
-    client = make_client(session, teacher=teacher)
-    section = make_section(session, teacher=teacher)
-    enroll(session, section=section, student=student)
-    assignment = make_assignment(session, teacher=teacher, section=section, clients=[client])
+    teacher = make_user(db, role=Role.teacher)
+    student = make_user(db, role=Role.student)
+    client = make_client(db, teacher=teacher)
+    section = make_section(db, teacher=teacher)
+    enroll(db, section=section, student=student)
+    assignment = make_assignment(db, teacher=teacher, section=section, clients=[client])
     return teacher, student, client, section, assignment
 
 
-def start_session(session: Session, *, user: UserRead, client: ClientRead) -> SessionRead:
-    return session_service.create_session(session, actor=user, client_id=client.id)
+def start_session(db: Session, *, user: UserRead, client: ClientRead) -> SessionRead:
+    return session_service.create_session(db, actor=user, client_id=client.id)

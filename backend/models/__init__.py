@@ -2,7 +2,7 @@
 
 from backend.models.base import Base
 from backend.models.client_profile import ClientProfile
-from backend.models.conversation import ChatSession, Message
+from backend.models.conversation import Message, PracticeSession
 from backend.models.event import Event
 from backend.models.feedback import FeedbackTally, MessageRating, SessionFeedback
 from backend.models.section import Assignment, AssignmentClient, Enrollment, Section
@@ -13,7 +13,7 @@ __all__ = [
     "Assignment",
     "AssignmentClient",
     "Base",
-    "ChatSession",
+    "PracticeSession",
     "ClientDailyUsage",
     "ClientProfile",
     "DailyUsage",

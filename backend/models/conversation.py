@@ -30,7 +30,7 @@ class UsageColumns:
     cache_read_tokens: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
-class ChatSession(IdMixin, UsageColumns, Base):
+class PracticeSession(IdMixin, UsageColumns, Base):
     """One conversation between a user (student, or teacher testing) and a client."""
 
     __tablename__ = "sessions"

@@ -132,7 +132,7 @@ def _password_problem(password: str, *, username: str = "", display_name: str = 
 
 
 def _insert_user(
-    session: Session, *, username: str, display_name: str, password: str, role: Role
+    db: Session, *, username: str, display_name: str, password: str, role: Role
 ) -> User:
     username, display_name = _validate_new_account(username, display_name, password)
     user = User(
@@ -143,9 +143,9 @@ def _insert_user(
         is_active=True,
     )
     try:
-        with session.begin_nested():
-            session.add(user)
-            session.flush()
+        with db.begin_nested():
+            db.add(user)
+            db.flush()
     except IntegrityError:
         raise ConflictError(f"The username '{username}' is taken. Choose another.") from None
     return user
@@ -155,45 +155,43 @@ def _insert_user(
 SETUP_DONE = "Setup is already done. Log in with an existing account."
 
 
-def has_users(session: Session) -> bool:
+def has_users(db: Session) -> bool:
     """False on a fresh install (no account of any role)."""
-    return session.scalar(select(User.id).limit(1)) is not None
+    return db.scalar(select(User.id).limit(1)) is not None
 
 
-def needs_setup(session: Session) -> bool:
+def needs_setup(db: Session) -> bool:
     """True while no admin exists (also after `seed-demo` made a teacher and a student)."""
-    return session.scalar(select(User.id).where(User.role == Role.admin.value).limit(1)) is None
+    return db.scalar(select(User.id).where(User.role == Role.admin.value).limit(1)) is None
 
 
-def _claim_installation(session: Session) -> Installation | None:
+def _claim_installation(db: Session) -> Installation | None:
     """Insert the one installation row; None when it exists (another setup got there first).
 
     On PostgreSQL a racing INSERT waits for the first transaction and then fails on the primary
     key; on SQLite writers queue at BEGIN IMMEDIATE. Either way one claim wins.
     """
     try:
-        with session.begin_nested():
+        with db.begin_nested():
             installation = Installation(id=1)
-            session.add(installation)
-            session.flush()
+            db.add(installation)
+            db.flush()
     except IntegrityError:
         return None
     return installation
 
 
-def create_first_admin(
-    session: Session, *, username: str, display_name: str, password: str
-) -> UserRead:
+def create_first_admin(db: Session, *, username: str, display_name: str, password: str) -> UserRead:
     """First-run setup (anyone who can reach the app): allowed only while no admin exists, and
     to exactly one of several simultaneous attempts."""
-    if not needs_setup(session):
+    if not needs_setup(db):
         raise PermissionDeniedError(SETUP_DONE)
-    with session.begin_nested():  # a refused or invalid setup leaves no claim behind
-        installation = _claim_installation(session)
+    with db.begin_nested():  # a refused or invalid setup leaves no claim behind
+        installation = _claim_installation(db)
         if installation is None:
             raise PermissionDeniedError(SETUP_DONE)
         user = _insert_user(
-            session,
+            db,
             username=username,
             display_name=display_name,
             password=password,
@@ -201,24 +199,24 @@ def create_first_admin(
         )
         installation.first_admin_id = user.id
     event_service.record(
-        session, "info", "accounts", f"First admin '{user.username}' created.", user_id=user.id
+        db, "info", "accounts", f"First admin '{user.username}' created.", user_id=user.id
     )
     return UserRead.model_validate(user)
 
 
 def create_admin_by_operator(
-    session: Session, *, username: str, display_name: str, password: str
+    db: Session, *, username: str, display_name: str, password: str
 ) -> UserRead:
     """`python -m backend.cli create-admin`: whoever runs commands on the server may add an admin
     at any time, whatever the database holds; it also ends the first-run setup."""
     user = _insert_user(
-        session, username=username, display_name=display_name, password=password, role=Role.admin
+        db, username=username, display_name=display_name, password=password, role=Role.admin
     )
-    installation = session.get(Installation, 1) or _claim_installation(session)
+    installation = db.get(Installation, 1) or _claim_installation(db)
     if installation is not None and installation.first_admin_id is None:
         installation.first_admin_id = user.id
     event_service.record(
-        session,
+        db,
         "info",
         "accounts",
         f"Admin '{user.username}' created from the command line.",
@@ -228,7 +226,7 @@ def create_admin_by_operator(
 
 
 def create_user(
-    session: Session,
+    db: Session,
     *,
     actor: UserRead | None,
     username: str,
@@ -239,10 +237,10 @@ def create_user(
     """An admin creates an account of any role."""
     admin = require_admin(actor)
     user = _insert_user(
-        session, username=username, display_name=display_name, password=password, role=Role(role)
+        db, username=username, display_name=display_name, password=password, role=Role(role)
     )
     event_service.record(
-        session,
+        db,
         "info",
         "accounts",
         f"{admin.username} created {role} account '{user.username}'.",
@@ -253,7 +251,7 @@ def create_user(
 
 
 def sign_up_student(
-    session: Session,
+    db: Session,
     *,
     join_code: str,
     username: str,
@@ -272,16 +270,16 @@ def sign_up_student(
 
     limiter = limiter or get_rate_limiter()
     limiter.admit_sign_up(_client_key(client))
-    section = section_service.find_section_by_code(session, join_code)
+    section = section_service.find_section_by_code(db, join_code)
     limiter.admit_sign_up_with_code(section.join_code)
     user = _insert_user(
-        session,
+        db,
         username=username,
         display_name=display_name,
         password=password,
         role=Role.student,
     )
-    section_service.enroll(session, section_id=section.id, student_id=user.id)
+    section_service.enroll(db, section_id=section.id, student_id=user.id)
     return UserRead.model_validate(user)
 
 
@@ -296,7 +294,7 @@ def _client_key(client: str | None) -> str:
 
 
 def authenticate(
-    session: Session,
+    db: Session,
     *,
     username: str,
     password: str,
@@ -313,7 +311,7 @@ def authenticate(
     username = _clean_username(username)
     client = _client_key(client)
     limiter.admit_login(username, client)  # the atomic count decides, before any hash is checked
-    user = session.scalar(select(User).where(User.username == username))
+    user = db.scalar(select(User).where(User.username == username))
     try:
         _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
         verified = user is not None
@@ -332,34 +330,32 @@ def authenticate(
     return UserRead.model_validate(user)
 
 
-def get_user(session: Session, *, actor: UserRead | None, user_id: int) -> UserRead:
+def get_user(db: Session, *, actor: UserRead | None, user_id: int) -> UserRead:
     """Users read themselves; admins read anyone."""
     actor = require_user(actor)
     if actor.id != user_id and not actor.is_admin:
         raise PermissionDeniedError("You can only view your own account.")
-    user = session.get(User, user_id)
+    user = db.get(User, user_id)
     if user is None:
         raise UserNotFound(user_id)
     return UserRead.model_validate(user)
 
 
-def list_users(
-    session: Session, *, actor: UserRead | None, role: Role | None = None
-) -> list[UserRead]:
+def list_users(db: Session, *, actor: UserRead | None, role: Role | None = None) -> list[UserRead]:
     require_admin(actor)
     query = select(User).order_by(User.role, User.username)
     if role is not None:
         query = query.where(User.role == role.value)
-    return [UserRead.model_validate(user) for user in session.scalars(query)]
+    return [UserRead.model_validate(user) for user in db.scalars(query)]
 
 
 def change_password(
-    session: Session, *, actor: UserRead | None, current_password: str, new_password: str
+    db: Session, *, actor: UserRead | None, current_password: str, new_password: str
 ) -> str:
     """Set a new password, end every log-in of the account (other tabs and devices), and return
     a fresh log-in token for the page that changed it."""
     actor = require_user(actor)
-    user = session.get(User, actor.id)
+    user = db.get(User, actor.id)
     try:
         _hasher.verify(user.password_hash, current_password)
     except (VerificationError, InvalidHashError):
@@ -370,12 +366,12 @@ def change_password(
     if problem:
         raise ValidationError(problem, {"new_password": problem})
     user.password_hash = _hasher.hash(new_password)
-    _revoke_all(session, user.id, LoginEndReason.password_changed)
-    return start_login_session(session, actor=actor)
+    _revoke_all(db, user.id, LoginEndReason.password_changed)
+    return start_login_session(db, actor=actor)
 
 
 def reset_password(
-    session: Session,
+    db: Session,
     *,
     actor: UserRead | None,
     user_id: int,
@@ -384,7 +380,7 @@ def reset_password(
 ) -> None:
     """An admin sets a new password (and lifts any lock-out)."""
     admin = require_admin(actor)
-    user = session.get(User, user_id)
+    user = db.get(User, user_id)
     if user is None:
         raise UserNotFound(user_id)
     problem = _password_problem(
@@ -393,10 +389,10 @@ def reset_password(
     if problem:
         raise ValidationError(problem, {"new_password": problem})
     user.password_hash = _hasher.hash(new_password)
-    _revoke_all(session, user.id, LoginEndReason.password_reset)  # old log-ins end
+    _revoke_all(db, user.id, LoginEndReason.password_reset)  # old log-ins end
     (limiter or get_rate_limiter()).clear_failed_logins(user.username)
     event_service.record(
-        session,
+        db,
         "info",
         "accounts",
         f"{admin.username} reset the password of '{user.username}'.",
@@ -404,20 +400,20 @@ def reset_password(
     )
 
 
-def set_active(session: Session, *, actor: UserRead | None, user_id: int, active: bool) -> UserRead:
+def set_active(db: Session, *, actor: UserRead | None, user_id: int, active: bool) -> UserRead:
     """Deactivate (or reactivate) an account; its history stays."""
     admin = require_admin(actor)
     if admin.id == user_id and not active:
         raise ConflictError("You cannot deactivate your own account.")
-    user = session.get(User, user_id)
+    user = db.get(User, user_id)
     if user is None:
         raise UserNotFound(user_id)
     user.is_active = active
     if not active:
-        _revoke_all(session, user.id, LoginEndReason.deactivated)
+        _revoke_all(db, user.id, LoginEndReason.deactivated)
     state = "reactivated" if active else "deactivated"
     event_service.record(
-        session,
+        db,
         "info",
         "accounts",
         f"{admin.username} {state} '{user.username}'.",
@@ -446,9 +442,9 @@ _ENDED = {
 _UNKNOWN = "Your log-in has ended. Log in again to continue."
 
 
-def _revoke_all(session: Session, user_id: int, reason: LoginEndReason) -> None:
+def _revoke_all(db: Session, user_id: int, reason: LoginEndReason) -> None:
     """End every live log-in of the user (every tab and device); their next run logs them out."""
-    session.execute(
+    db.execute(
         update(LoginSession)
         .where(LoginSession.user_id == user_id, LoginSession.revoked_at.is_(None))
         .values(revoked_at=utcnow(), end_reason=reason.value)
@@ -459,24 +455,24 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _find_login(session: Session, token: str | None) -> LoginSession | None:
+def _find_login(db: Session, token: str | None) -> LoginSession | None:
     if not isinstance(token, str) or not token or len(token) > 200:
         return None
-    return session.scalar(select(LoginSession).where(LoginSession.token_hash == _token_hash(token)))
+    return db.scalar(select(LoginSession).where(LoginSession.token_hash == _token_hash(token)))
 
 
-def start_login_session(session: Session, *, actor: UserRead | None) -> str:
+def start_login_session(db: Session, *, actor: UserRead | None) -> str:
     """A random token for the browser to keep; only its hash is stored, and it expires."""
     actor = require_user(actor)
     token = secrets.token_urlsafe(32)
-    session.add(
+    db.add(
         LoginSession(
             token_hash=_token_hash(token),
             user_id=actor.id,
             expires_at=utcnow() + timedelta(hours=login_hours()),
         )
     )
-    session.flush()
+    db.flush()
     return token
 
 
@@ -485,13 +481,13 @@ def login_hours() -> float:
     return get_settings().login_session_hours
 
 
-def check_login(session: Session, token: str | None) -> UserRead:
+def check_login(db: Session, token: str | None) -> UserRead:
     """The user behind a live token, as the database has them now.
 
     Raises `LoginEnded` (saying why) when the token is unknown, revoked, expired, or its account
     is deactivated. Pages call this on every run, callback and fragment.
     """
-    login = _find_login(session, token)
+    login = _find_login(db, token)
     if login is None:
         raise LoginEnded(_UNKNOWN)
     if login.revoked_at is not None:
@@ -501,23 +497,23 @@ def check_login(session: Session, token: str | None) -> UserRead:
         raise LoginEnded(
             f"Your log-in expired (log-ins last {login_hours():g} hours). Log in again to continue."
         )
-    user = session.get(User, login.user_id)
+    user = db.get(User, login.user_id)
     if user is None or not user.is_active:
         raise LoginEnded(_ENDED[LoginEndReason.deactivated])
     return UserRead.model_validate(user)
 
 
-def resume_login_session(session: Session, token: str | None) -> UserRead | None:
+def resume_login_session(db: Session, token: str | None) -> UserRead | None:
     """The user behind a live token (None when unknown, expired, revoked or deactivated)."""
     try:
-        return check_login(session, token)
+        return check_login(db, token)
     except LoginEnded:
         return None
 
 
-def end_login_session(session: Session, token: str | None) -> None:
+def end_login_session(db: Session, token: str | None) -> None:
     """Log out: the token stops working at once (for every tab that shares it)."""
-    login = _find_login(session, token)
+    login = _find_login(db, token)
     if login is not None and login.revoked_at is None:
         login.revoked_at = utcnow()
         login.end_reason = LoginEndReason.logged_out.value

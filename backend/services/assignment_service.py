@@ -36,9 +36,9 @@ class AssignedClient:
     section_name: str
 
 
-def _client_ids(session: Session, assignment_id: int) -> list[int]:
+def _client_ids(db: Session, assignment_id: int) -> list[int]:
     return list(
-        session.scalars(
+        db.scalars(
             select(AssignmentClient.client_id)
             .where(AssignmentClient.assignment_id == assignment_id)
             .order_by(AssignmentClient.client_id)
@@ -46,41 +46,41 @@ def _client_ids(session: Session, assignment_id: int) -> list[int]:
     )
 
 
-def _read(session: Session, assignment: Assignment) -> AssignmentRead:
+def _read(db: Session, assignment: Assignment) -> AssignmentRead:
     read = AssignmentRead.model_validate(assignment)
-    read.client_ids = _client_ids(session, assignment.id)
+    read.client_ids = _client_ids(db, assignment.id)
     return read
 
 
-def _get_owned(session: Session, actor: UserRead | None, assignment_id: int) -> Assignment:
-    assignment = session.get(Assignment, assignment_id)
+def _get_owned(db: Session, actor: UserRead | None, assignment_id: int) -> Assignment:
+    assignment = db.get(Assignment, assignment_id)
     if assignment is None:
         raise AssignmentNotFound(assignment_id)
-    section_service.get_owned_section(session, actor, assignment.section_id)
+    section_service.get_owned_section(db, actor, assignment.section_id)
     return assignment
 
 
 def _set_clients(
-    session: Session, actor: UserRead | None, assignment: Assignment, client_ids: list[int]
+    db: Session, actor: UserRead | None, assignment: Assignment, client_ids: list[int]
 ) -> None:
     for client_id in client_ids:
-        client = client_service.get_owned(session, actor, client_id)
+        client = client_service.get_owned(db, actor, client_id)
         if client.archived:
             raise ValidationError(f"{client.name} is archived; restore it before assigning it.")
     wanted = set(client_ids)
-    current = set(_client_ids(session, assignment.id))
+    current = set(_client_ids(db, assignment.id))
     for client_id in current - wanted:
-        session.delete(session.get(AssignmentClient, (assignment.id, client_id)))
+        db.delete(db.get(AssignmentClient, (assignment.id, client_id)))
     for client_id in sorted(wanted - current):
-        session.add(AssignmentClient(assignment_id=assignment.id, client_id=client_id))
-    session.flush()
+        db.add(AssignmentClient(assignment_id=assignment.id, client_id=client_id))
+    db.flush()
 
 
 def create_assignment(
-    session: Session, *, actor: UserRead | None, section_id: int, data: AssignmentInput
+    db: Session, *, actor: UserRead | None, section_id: int, data: AssignmentInput
 ) -> AssignmentRead:
     """A draft: students see it only once it is published."""
-    section_service.get_owned_section(session, actor, section_id)
+    section_service.get_owned_section(db, actor, section_id)
     assignment = Assignment(
         section_id=section_id,
         title=data.title,
@@ -88,52 +88,50 @@ def create_assignment(
         due_at=data.due_at,
         status=AssignmentStatus.draft.value,
     )
-    session.add(assignment)
-    session.flush()
-    _set_clients(session, actor, assignment, data.client_ids)
-    return _read(session, assignment)
+    db.add(assignment)
+    db.flush()
+    _set_clients(db, actor, assignment, data.client_ids)
+    return _read(db, assignment)
 
 
 def update_assignment(
-    session: Session, *, actor: UserRead | None, assignment_id: int, data: AssignmentInput
+    db: Session, *, actor: UserRead | None, assignment_id: int, data: AssignmentInput
 ) -> AssignmentRead:
-    assignment = _get_owned(session, actor, assignment_id)
+    assignment = _get_owned(db, actor, assignment_id)
     assignment.title, assignment.instructions = data.title, data.instructions
     assignment.due_at = data.due_at
     assignment.updated_at = utcnow()
-    _set_clients(session, actor, assignment, data.client_ids)
-    return _read(session, assignment)
+    _set_clients(db, actor, assignment, data.client_ids)
+    return _read(db, assignment)
 
 
 def set_published(
-    session: Session, *, actor: UserRead | None, assignment_id: int, published: bool
+    db: Session, *, actor: UserRead | None, assignment_id: int, published: bool
 ) -> AssignmentRead:
     """Publish (students see its clients) or unpublish (hidden for new conversations; history stays)."""
-    assignment = _get_owned(session, actor, assignment_id)
-    if published and not _client_ids(session, assignment.id):
+    assignment = _get_owned(db, actor, assignment_id)
+    if published and not _client_ids(db, assignment.id):
         raise ValidationError("Attach at least one client before publishing.")
     assignment.status = (AssignmentStatus.published if published else AssignmentStatus.draft).value
     assignment.published_at = utcnow() if published else None
-    session.flush()
-    return _read(session, assignment)
+    db.flush()
+    return _read(db, assignment)
 
 
-def get_assignment(
-    session: Session, *, actor: UserRead | None, assignment_id: int
-) -> AssignmentRead:
-    return _read(session, _get_owned(session, actor, assignment_id))
+def get_assignment(db: Session, *, actor: UserRead | None, assignment_id: int) -> AssignmentRead:
+    return _read(db, _get_owned(db, actor, assignment_id))
 
 
 def list_assignments(
-    session: Session, *, actor: UserRead | None, section_id: int
+    db: Session, *, actor: UserRead | None, section_id: int
 ) -> list[AssignmentRead]:
-    section_service.get_owned_section(session, actor, section_id)
-    assignments = session.scalars(
+    section_service.get_owned_section(db, actor, section_id)
+    assignments = db.scalars(
         select(Assignment)
         .where(Assignment.section_id == section_id)
         .order_by(Assignment.created_at.desc(), Assignment.id.desc())
     )
-    return [_read(session, assignment) for assignment in assignments]
+    return [_read(db, assignment) for assignment in assignments]
 
 
 def _published_for_student(student_id: int):
@@ -154,10 +152,10 @@ def _published_for_student(student_id: int):
     )
 
 
-def list_available_clients(session: Session, *, actor: UserRead | None) -> list[AssignedClient]:
+def list_available_clients(db: Session, *, actor: UserRead | None) -> list[AssignedClient]:
     """Every client of a published assignment in the student's sections, soonest due first."""
     student = require_student(actor)
-    rows = session.execute(
+    rows = db.execute(
         _published_for_student(student.id).order_by(
             Assignment.due_at, Assignment.id, ClientProfile.name
         )
@@ -176,13 +174,13 @@ def list_available_clients(session: Session, *, actor: UserRead | None) -> list[
 
 
 def require_student_access(
-    session: Session, *, student: UserRead, client_id: int, assignment_id: int | None = None
+    db: Session, *, student: UserRead, client_id: int, assignment_id: int | None = None
 ) -> int:
     """The id of a published assignment that gives this student this client, or refuse."""
     query = _published_for_student(student.id).where(ClientProfile.id == client_id)
     if assignment_id is not None:
         query = query.where(Assignment.id == assignment_id)
-    row = session.execute(query.order_by(Assignment.id).limit(1)).first()
+    row = db.execute(query.order_by(Assignment.id).limit(1)).first()
     if row is None:
         raise PermissionDeniedError(
             "This client is not assigned to you (or its assignment is no longer published)."

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from backend.config import Settings
 from backend.errors import BudgetExceededError
-from backend.models import ChatSession, DailyUsage
+from backend.models import DailyUsage, PracticeSession
 from backend.models.base import utcnow
 from backend.services import event_service
 from backend.utils.formatting import format_usd
@@ -61,22 +61,23 @@ _RESERVED = (  # replies in flight: claimed and not yet stored
     select(
         func.sum(
             case(
-                (ChatSession.user_id == bindparam("user_id"), ChatSession.reserved_tokens), else_=0
+                (PracticeSession.user_id == bindparam("user_id"), PracticeSession.reserved_tokens),
+                else_=0,
             )
         ),
-        func.sum(ChatSession.reserved_cost),
-    ).where(ChatSession.reply_claimed_until > bindparam("now"))
+        func.sum(PracticeSession.reserved_cost),
+    ).where(PracticeSession.reply_claimed_until > bindparam("now"))
 )
 #: Any constant: the key of the PostgreSQL advisory lock that serializes budget checks.
 _BUDGET_LOCK_KEY = 0x6275646765  # "budge"
 
 
-def usage_today(session: Session, settings: Settings, user_id: int) -> tuple[BudgetUse, BudgetUse]:
+def usage_today(db: Session, settings: Settings, user_id: int) -> tuple[BudgetUse, BudgetUse]:
     """(the user's tokens, everyone's cost) since UTC midnight, replies in flight included."""
-    user_tokens, cost = session.execute(
+    user_tokens, cost = db.execute(
         _TODAY, {"user_id": user_id, "day": start_of_utc_day().date()}
     ).one()
-    reserved_tokens, reserved_cost = session.execute(
+    reserved_tokens, reserved_cost = db.execute(
         _RESERVED, {"user_id": user_id, "now": utcnow()}
     ).one()
     return (
@@ -90,16 +91,16 @@ def usage_today(session: Session, settings: Settings, user_id: int) -> tuple[Bud
     )
 
 
-def serialize_checks(session: Session) -> None:
+def serialize_checks(db: Session) -> None:
     """Make this transaction's check-and-reserve atomic against every other one."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _BUDGET_LOCK_KEY})
+    if db.get_bind().dialect.name == "postgresql":
+        db.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _BUDGET_LOCK_KEY})
 
 
-def check_budgets(session: Session, settings: Settings, *, user_id: int) -> None:
+def check_budgets(db: Session, settings: Settings, *, user_id: int) -> None:
     """Refuse a new reply when a budget is used up (replies in flight count); write the alert event
     at the threshold. Call `serialize_checks` first in the transaction that then reserves."""
-    user, overall = usage_today(session, settings, user_id)
+    user, overall = usage_today(db, settings, user_id)
     wait_hours = max(1, round(seconds_until_utc_midnight() / 3600))
     if user.limit and user.share >= 1:
         raise BudgetExceededError(
@@ -122,21 +123,19 @@ def check_budgets(session: Session, settings: Settings, *, user_id: int) -> None
             "Global daily cost budget reached.",
             details={"key": "global:full", "used": str(overall.used)},
         )
-    _alert_once(session, settings, user_id, user, overall)
+    _alert_once(db, settings, user_id, user, overall)
 
 
 def _alert_once(
-    session: Session, settings: Settings, user_id: int, user: BudgetUse, overall: BudgetUse
+    db: Session, settings: Settings, user_id: int, user: BudgetUse, overall: BudgetUse
 ) -> None:
     since = start_of_utc_day()
     threshold = settings.budget_alert_threshold
     if user.limit and user.share >= threshold:
         key = f"user:{user_id}:alert"
-        if not event_service.event_exists_since(
-            session, category=BUDGET_CATEGORY, key=key, since=since
-        ):
+        if not event_service.event_exists_since(db, category=BUDGET_CATEGORY, key=key, since=since):
             event_service.record(
-                session,
+                db,
                 "warning",
                 BUDGET_CATEGORY,
                 f"User {user_id} has used {user.share:.0%} of the daily token budget.",
@@ -145,11 +144,9 @@ def _alert_once(
             )
     if overall.limit and overall.share >= threshold:
         key = "global:alert"
-        if not event_service.event_exists_since(
-            session, category=BUDGET_CATEGORY, key=key, since=since
-        ):
+        if not event_service.event_exists_since(db, category=BUDGET_CATEGORY, key=key, since=since):
             event_service.record(
-                session,
+                db,
                 "warning",
                 BUDGET_CATEGORY,
                 f"Today's spend {format_usd(overall.used)} is {overall.share:.0%} of the "

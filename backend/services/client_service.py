@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from backend.db import count_by
 from backend.errors import NotFoundError, ValidationError
-from backend.models import ChatSession, ClientProfile
+from backend.models import ClientProfile, PracticeSession
 from backend.models.base import utcnow
 from backend.schemas.accounts import UserRead
 from backend.schemas.clients import ClientBrief, ClientInput, ClientRead
@@ -78,20 +78,20 @@ def _explain(field: str, problem: dict) -> str:
     return f"{label}: {problem['msg'].removeprefix('Value error, ')}."
 
 
-def _conversation_counts(session: Session, client_ids: list[int]) -> dict[int, int]:
-    return count_by(session, ChatSession.client_id, client_ids)
+def _conversation_counts(db: Session, client_ids: list[int]) -> dict[int, int]:
+    return count_by(db, PracticeSession.client_id, client_ids)
 
 
-def _read(session: Session, client: ClientProfile) -> ClientRead:
+def _read(db: Session, client: ClientProfile) -> ClientRead:
     read = ClientRead.model_validate(client)
-    read.conversation_count = _conversation_counts(session, [client.id]).get(client.id, 0)
+    read.conversation_count = _conversation_counts(db, [client.id]).get(client.id, 0)
     return read
 
 
-def get_owned(session: Session, actor: UserRead | None, client_id: int) -> ClientProfile:
+def get_owned(db: Session, actor: UserRead | None, client_id: int) -> ClientProfile:
     """The client if the actor owns it (or is an admin); used by other services too."""
     return load_owned(
-        session,
+        db,
         actor,
         ClientProfile,
         client_id,
@@ -101,69 +101,67 @@ def get_owned(session: Session, actor: UserRead | None, client_id: int) -> Clien
     )
 
 
-def create_client(
-    session: Session, *, actor: UserRead | None, data: ClientInput | dict
-) -> ClientRead:
+def create_client(db: Session, *, actor: UserRead | None, data: ClientInput | dict) -> ClientRead:
     teacher = require_teacher(actor)
     data = checked_client_input(data)
     client = ClientProfile(owner_id=teacher.id, **data.model_dump(mode="json"), archived=False)
-    session.add(client)
-    session.flush()
-    return _read(session, client)
+    db.add(client)
+    db.flush()
+    return _read(db, client)
 
 
 def update_client(
-    session: Session, *, actor: UserRead | None, client_id: int, data: ClientInput | dict
+    db: Session, *, actor: UserRead | None, client_id: int, data: ClientInput | dict
 ) -> ClientRead:
     """Replace the profile's fields; the version goes up so new conversations use the new prompt."""
-    client = get_owned(session, actor, client_id)
+    client = get_owned(db, actor, client_id)
     data = checked_client_input(data)
     for field, value in data.model_dump(mode="json").items():
         setattr(client, field, value)
     client.version += 1
     client.updated_at = utcnow()
-    session.flush()
-    return _read(session, client)
+    db.flush()
+    return _read(db, client)
 
 
 def set_archived(
-    session: Session, *, actor: UserRead | None, client_id: int, archived: bool = True
+    db: Session, *, actor: UserRead | None, client_id: int, archived: bool = True
 ) -> ClientRead:
     """Hide a client from new conversations (or bring it back); its history stays."""
-    client = get_owned(session, actor, client_id)
+    client = get_owned(db, actor, client_id)
     client.archived = archived
-    session.flush()
-    return _read(session, client)
+    db.flush()
+    return _read(db, client)
 
 
-def duplicate_client(session: Session, *, actor: UserRead | None, client_id: int) -> ClientRead:
+def duplicate_client(db: Session, *, actor: UserRead | None, client_id: int) -> ClientRead:
     """A copy owned by the actor, as a starting point for a new client."""
-    source = get_owned(session, actor, client_id)
+    source = get_owned(db, actor, client_id)
     data = ClientRead.model_validate(source).to_input()
     data.name = f"{data.name} (copy)"[:100]
-    return create_client(session, actor=actor, data=data)
+    return create_client(db, actor=actor, data=data)
 
 
-def get_client(session: Session, *, actor: UserRead | None, client_id: int) -> ClientRead:
+def get_client(db: Session, *, actor: UserRead | None, client_id: int) -> ClientRead:
     """The whole profile, hidden information included: owner or admin only."""
-    return _read(session, get_owned(session, actor, client_id))
+    return _read(db, get_owned(db, actor, client_id))
 
 
-def get_client_brief(session: Session, *, actor: UserRead | None, client_id: int) -> ClientBrief:
+def get_client_brief(db: Session, *, actor: UserRead | None, client_id: int) -> ClientBrief:
     """What a user may see of a client: students only for clients assigned to them."""
     actor = require_user(actor)
     if actor.is_student:
         from backend.services import assignment_service
 
-        assignment_service.require_student_access(session, student=actor, client_id=client_id)
-        client = session.get(ClientProfile, client_id)
+        assignment_service.require_student_access(db, student=actor, client_id=client_id)
+        client = db.get(ClientProfile, client_id)
     else:
-        client = get_owned(session, actor, client_id)
+        client = get_owned(db, actor, client_id)
     return ClientBrief.model_validate(client)
 
 
 def list_clients(
-    session: Session, *, actor: UserRead | None, include_archived: bool = False
+    db: Session, *, actor: UserRead | None, include_archived: bool = False
 ) -> list[ClientRead]:
     """The teacher's own clients (an admin sees every teacher's), newest first."""
     teacher = require_teacher(actor)
@@ -172,17 +170,17 @@ def list_clients(
         query = query.where(ClientProfile.owner_id == teacher.id)
     if not include_archived:
         query = query.where(ClientProfile.archived.is_(False))
-    clients = list(session.scalars(query))
-    counts = _conversation_counts(session, [client.id for client in clients])
+    clients = list(db.scalars(query))
+    counts = _conversation_counts(db, [client.id for client in clients])
     reads = [ClientRead.model_validate(client) for client in clients]
     for read in reads:
         read.conversation_count = counts.get(read.id, 0)
     return reads
 
 
-def export_clients_json(session: Session, *, actor: UserRead | None, client_ids: list[int]) -> str:
+def export_clients_json(db: Session, *, actor: UserRead | None, client_ids: list[int]) -> str:
     """Profiles as JSON a colleague can import (ids, owners and counts left out)."""
-    profiles = [get_client(session, actor=actor, client_id=cid).to_input() for cid in client_ids]
+    profiles = [get_client(db, actor=actor, client_id=cid).to_input() for cid in client_ids]
     return json.dumps(
         {
             "format": "counseling-client-profiles",
@@ -194,7 +192,7 @@ def export_clients_json(session: Session, *, actor: UserRead | None, client_ids:
     )
 
 
-def import_clients_json(session: Session, *, actor: UserRead | None, raw: str) -> list[ClientRead]:
+def import_clients_json(db: Session, *, actor: UserRead | None, raw: str) -> list[ClientRead]:
     """Create every profile in an export; nothing is created if any profile is invalid."""
     require_teacher(actor)
     try:
@@ -216,4 +214,4 @@ def import_clients_json(session: Session, *, actor: UserRead | None, raw: str) -
         except ValidationError as error:
             details = "; ".join(error.field_errors.values())
             raise ValidationError(f"Profile {index} in the file is not valid: {details}") from None
-    return [create_client(session, actor=actor, data=data) for data in parsed]
+    return [create_client(db, actor=actor, data=data) for data in parsed]

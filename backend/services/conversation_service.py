@@ -23,13 +23,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from backend.config import get_settings
-from backend.db import unit_of_work
+from backend.db import Database
 from backend.errors import AppError, ConflictError, ValidationError
-from backend.models import ChatSession, ClientProfile
+from backend.models import ClientProfile, PracticeSession
 from backend.models.enums import MessageRole
 from backend.schemas.accounts import UserRead
 from backend.schemas.clients import ClientBrief, ClientRead
@@ -83,7 +82,7 @@ class ReplyOutcome:
     """What happened to one reply: the stored message (and the new totals), or a notice."""
 
     message: MessageRead | None = None
-    session: SessionRead | None = None
+    totals: SessionRead | None = None
     notice: str | None = None
     error: AppError | None = None
 
@@ -108,23 +107,25 @@ class ConversationView:
 
 
 # Reading, starting and ending -------------------------------------------------------------------
-def get_view(engine: Engine, *, actor: UserRead | None, session_id: int) -> ConversationView:
-    with unit_of_work(engine, write=False) as db:
-        chat = session_service.get_session(db, actor=actor, session_id=session_id)
+def get_view(database: Database, *, actor: UserRead | None, session_id: int) -> ConversationView:
+    with database() as db:
+        session = session_service.get_session(db, actor=actor, session_id=session_id)
         messages = session_service.get_messages(db, actor=actor, session_id=session_id)
-        client = client_service.get_client_brief(db, actor=actor, client_id=chat.client_id)
-    return ConversationView(chat, messages, client, reply_pending=chat.reply_pending)
+        client = client_service.get_client_brief(db, actor=actor, client_id=session.client_id)
+    return ConversationView(session, messages, client, reply_pending=session.reply_pending)
 
 
-def reply_pending(engine: Engine, *, actor: UserRead | None, session_id: int) -> bool:
+def reply_pending(database: Database, *, actor: UserRead | None, session_id: int) -> bool:
     """Whether a reply is still being generated (a page polls this while another tab waits)."""
-    with unit_of_work(engine, write=False) as db:
+    with database() as db:
         return session_service.get_session(db, actor=actor, session_id=session_id).reply_pending
 
 
-def start_conversation(engine: Engine, *, actor: UserRead | None, client_id: int) -> SessionRead:
+def start_conversation(
+    database: Database, *, actor: UserRead | None, client_id: int
+) -> SessionRead:
     """The actor's active conversation with this client, or a new one."""
-    with unit_of_work(engine) as db:
+    with database(write=True) as db:
         existing = session_service.get_active_session(db, actor=actor, client_id=client_id)
         if existing is not None:
             return existing
@@ -138,8 +139,8 @@ def start_conversation(engine: Engine, *, actor: UserRead | None, client_id: int
         )
 
 
-def end_conversation(engine: Engine, *, actor: UserRead | None, session_id: int) -> SessionRead:
-    with unit_of_work(engine) as db:
+def end_conversation(database: Database, *, actor: UserRead | None, session_id: int) -> SessionRead:
+    with database(write=True) as db:
         return session_service.end_session(db, actor=actor, session_id=session_id)
 
 
@@ -154,7 +155,7 @@ def validate_content(content: str) -> str:
 
 
 def submit_message(
-    engine: Engine,
+    database: Database,
     *,
     actor: UserRead | None,
     session_id: int,
@@ -167,30 +168,34 @@ def submit_message(
     """
     text = validate_content(content)
     gateway = gateway or get_gateway()
-    with unit_of_work(engine) as db:
-        chat = session_service.lock_for_turn(db, actor=actor, session_id=session_id)
-        if session_service.reply_in_flight(chat):
+    with database(write=True) as db:
+        session = session_service.lock_for_turn(db, actor=actor, session_id=session_id)
+        if session_service.reply_in_flight(session):
             raise ReplyInFlight()
-        sent = session_service.append_message(db, chat, text)
-        ticket = _claim(db, gateway, chat)
-    return Reply(_ReplyJob(engine, gateway, ticket).start(), sent=sent)
+        sent = session_service.append_message(db, session, text)
+        ticket = _claim(db, gateway, session)
+    return Reply(_ReplyJob(database, gateway, ticket).start(), sent=sent)
 
 
 def request_reply(
-    engine: Engine, *, actor: UserRead | None, session_id: int, gateway: LLMGateway | None = None
+    database: Database,
+    *,
+    actor: UserRead | None,
+    session_id: int,
+    gateway: LLMGateway | None = None,
 ) -> Reply:
     """Ask again for the reply to the student's unanswered message (Retry, or after a reload)."""
     gateway = gateway or get_gateway()
-    with unit_of_work(engine) as db:
-        chat = session_service.lock_for_turn(db, actor=actor, session_id=session_id)
-        if session_service.reply_in_flight(chat):
+    with database(write=True) as db:
+        session = session_service.lock_for_turn(db, actor=actor, session_id=session_id)
+        if session_service.reply_in_flight(session):
             raise ReplyInFlight()
-        ticket = _claim(db, gateway, chat)
-    return Reply(_ReplyJob(engine, gateway, ticket).start())
+        ticket = _claim(db, gateway, session)
+    return Reply(_ReplyJob(database, gateway, ticket).start())
 
 
 def send_message(
-    engine: Engine,
+    database: Database,
     *,
     actor: UserRead | None,
     session_id: int,
@@ -199,7 +204,7 @@ def send_message(
 ) -> ReplyOutcome:
     """Store the student's message, then wait for the client's reply (scripts, tests)."""
     return submit_message(
-        engine, actor=actor, session_id=session_id, content=content, gateway=gateway
+        database, actor=actor, session_id=session_id, content=content, gateway=gateway
     ).wait()
 
 
@@ -217,13 +222,13 @@ class _Ticket:
     deadline: float  # time.monotonic()
 
 
-def _claim(db: Session, gateway: LLMGateway, chat: ChatSession) -> _Ticket:
+def _claim(db: Session, gateway: LLMGateway, session: PracticeSession) -> _Ticket:
     """Check everything that may refuse a paid call, then claim and reserve (locked row)."""
     settings = get_settings()
-    client = _load_client(db, chat.client_id)
+    client = _load_client(db, session.client_id)
     system = prompt_service.generate_system_prompt(client)
     budget = settings.context_token_budget - estimate_tokens(system)
-    turns = session_service.recent_turns(db, session_id=chat.id, budget_tokens=budget)
+    turns = session_service.recent_turns(db, session_id=session.id, budget_tokens=budget)
     if not turns or turns[-1][0] != MessageRole.user:
         raise NothingToAnswer()
     history = format_history(turns, budget_tokens=budget)
@@ -233,18 +238,18 @@ def _claim(db: Session, gateway: LLMGateway, chat: ChatSession) -> _Ticket:
         output_tokens=settings.anthropic_max_tokens,
     )
     budget_service.serialize_checks(db)
-    budget_service.check_budgets(db, settings, user_id=chat.user_id)
-    get_rate_limiter().hit_message(chat.user_id)
+    budget_service.check_budgets(db, settings, user_id=session.user_id)
+    get_rate_limiter().hit_message(session.user_id)
     claim_id = session_service.claim_reply(
-        chat,
+        session,
         seconds=settings.reply_timeout_seconds + CLAIM_GRACE_SECONDS,
         reserve_tokens=estimate.total_tokens,
         reserve_cost=calculate_cost(gateway.model, estimate, settings.model_prices_json)
         or Decimal(0),
     )
     return _Ticket(
-        chat.id,
-        chat.user_id,
+        session.id,
+        session.user_id,
         claim_id,
         client,
         system,
@@ -331,8 +336,8 @@ class Reply:
 class _ReplyJob:
     """One claimed reply, generated in a background thread and stored by it."""
 
-    def __init__(self, engine: Engine, gateway: LLMGateway, ticket: _Ticket) -> None:
-        self.engine, self.gateway, self.ticket = engine, gateway, ticket
+    def __init__(self, database: Database, gateway: LLMGateway, ticket: _Ticket) -> None:
+        self.database, self.gateway, self.ticket = database, gateway, ticket
         self.chunks: queue.SimpleQueue = queue.SimpleQueue()
         self.outcome: ReplyOutcome | None = None
         self._given_up = threading.Event()
@@ -351,7 +356,7 @@ class _ReplyJob:
     def give_up(self) -> None:
         """The page waited past the deadline: free the conversation for a Retry."""
         self._given_up.set()
-        with unit_of_work(self.engine) as db:
+        with self.database(write=True) as db:
             session_service.release_claim(
                 db, session_id=self.ticket.session_id, claim_id=self.ticket.claim_id
             )
@@ -430,7 +435,7 @@ class _ReplyJob:
     def _record_start(self, usage: Usage, model: str) -> None:
         """As soon as `message_start` arrives: a crash now loses at most the output."""
         cost = calculate_cost(model, usage, get_settings().model_prices_json)
-        with unit_of_work(self.engine) as db:
+        with self.database(write=True) as db:
             session_service.record_usage(
                 db, session_id=self.ticket.session_id, usage=usage, cost=cost, model=model
             )
@@ -443,7 +448,7 @@ class _ReplyJob:
             return
         rest = partial.usage.minus(self._counted)
         cost = None if partial.cost is None else partial.cost - (self._counted_cost or 0)
-        with unit_of_work(self.engine) as db:
+        with self.database(write=True) as db:
             session_service.record_usage(
                 db,
                 session_id=self.ticket.session_id,
@@ -476,7 +481,7 @@ class _ReplyJob:
                 notice="The reply came back empty. Press Retry.",
                 error=ConflictError("Empty reply."),
             )
-        with unit_of_work(self.engine) as db:
+        with self.database(write=True) as db:
             stored = session_service.store_reply(
                 db,
                 session_id=self.ticket.session_id,
@@ -505,16 +510,16 @@ class _ReplyJob:
                 error=ConflictError("Claim given up."),
             )
         message, totals = stored
-        return ReplyOutcome(message=message, session=totals)
+        return ReplyOutcome(message=message, totals=totals)
 
     def _release(self) -> None:
-        with unit_of_work(self.engine) as db:
+        with self.database(write=True) as db:
             session_service.release_claim(
                 db, session_id=self.ticket.session_id, claim_id=self.ticket.claim_id
             )
 
     def _log_leak(self, leaked: str, completion: Completion | None) -> None:
-        with unit_of_work(self.engine) as db:
+        with self.database(write=True) as db:
             event_service.record(
                 db,
                 "warning",
@@ -528,7 +533,7 @@ class _ReplyJob:
     def _failed(self, error: GatewayError, *, log: bool) -> ReplyOutcome:
         """Log the failure (no secrets) and return a notice never stored as the client's words."""
         if log:
-            with unit_of_work(self.engine) as db:
+            with self.database(write=True) as db:
                 event_service.record(
                     db,
                     error.severity,

@@ -93,7 +93,7 @@ class DemoResult:
 
 
 def _ensure_user(
-    session: Session,
+    db: Session,
     result: DemoResult,
     *,
     username: str,
@@ -101,23 +101,23 @@ def _ensure_user(
     role: Role,
     password: str | None,
 ) -> UserRead:
-    user = session.scalar(select(User).where(User.username == username))
+    user = db.scalar(select(User).where(User.username == username))
     if user is not None:
         return UserRead.model_validate(user)
     password = password or secrets.token_urlsafe(12)
     created = account_service._insert_user(
-        session, username=username, display_name=display_name, password=password, role=role
+        db, username=username, display_name=display_name, password=password, role=role
     )
     result.new_passwords[username] = password
     result.created.append(f"{role.value} {username}")
     return UserRead.model_validate(created)
 
 
-def seed_demo(session: Session, *, password: str | None = None) -> DemoResult:
+def seed_demo(db: Session, *, password: str | None = None) -> DemoResult:
     """Create whatever part of the demo data is missing; return what to log in with."""
     result = DemoResult()
     teacher = _ensure_user(
-        session,
+        db,
         result,
         username=DEMO_TEACHER,
         display_name="Demo Teacher",
@@ -125,7 +125,7 @@ def seed_demo(session: Session, *, password: str | None = None) -> DemoResult:
         password=password,
     )
     student = _ensure_user(
-        session,
+        db,
         result,
         username=DEMO_STUDENT,
         display_name="Demo Student",
@@ -134,44 +134,44 @@ def seed_demo(session: Session, *, password: str | None = None) -> DemoResult:
     )
     result.teacher, result.student = teacher, student
 
-    section = session.scalar(
+    section = db.scalar(
         select(Section).where(Section.teacher_id == teacher.id, Section.name == DEMO_SECTION)
     )
     if section is None:
-        section_id = section_service.create_section(session, actor=teacher, name=DEMO_SECTION).id
-        section = session.get(Section, section_id)
+        section_id = section_service.create_section(db, actor=teacher, name=DEMO_SECTION).id
+        section = db.get(Section, section_id)
         result.created.append("section")
     result.join_code = section.join_code
     if (
-        session.scalar(
+        db.scalar(
             select(Enrollment.id).where(
                 Enrollment.section_id == section.id, Enrollment.student_id == student.id
             )
         )
         is None
     ):
-        section_service.enroll(session, section_id=section.id, student_id=student.id)
+        section_service.enroll(db, section_id=section.id, student_id=student.id)
 
     client_ids = []
     for profile in DEMO_CLIENTS:
-        existing = session.scalar(
+        existing = db.scalar(
             select(ClientProfile.id).where(
                 ClientProfile.owner_id == teacher.id, ClientProfile.name == profile.name
             )
         )
         if existing is None:
-            existing = client_service.create_client(session, actor=teacher, data=profile).id
+            existing = client_service.create_client(db, actor=teacher, data=profile).id
             result.created.append(f"client {profile.name}")
         client_ids.append(existing)
 
-    assignment = session.scalar(
+    assignment = db.scalar(
         select(Assignment).where(
             Assignment.section_id == section.id, Assignment.title == DEMO_ASSIGNMENT
         )
     )
     if assignment is None:
         created = assignment_service.create_assignment(
-            session,
+            db,
             actor=teacher,
             section_id=section.id,
             data=AssignmentInput(
@@ -185,8 +185,8 @@ def seed_demo(session: Session, *, password: str | None = None) -> DemoResult:
         result.created.append("assignment")
     else:
         assignment_id = assignment.id
-    if session.get(Assignment, assignment_id).status != AssignmentStatus.published.value:
+    if db.get(Assignment, assignment_id).status != AssignmentStatus.published.value:
         assignment_service.set_published(
-            session, actor=teacher, assignment_id=assignment_id, published=True
+            db, actor=teacher, assignment_id=assignment_id, published=True
         )
     return result

@@ -64,7 +64,7 @@ def _clean(value: Any, depth: int = 0) -> Any:
 
 
 def record(
-    session: Session,
+    db: Session,
     severity: str | Severity,
     category: str,
     message: str,
@@ -74,7 +74,7 @@ def record(
     details: dict | None = None,
 ) -> None:
     """Add an event to the caller's transaction (secrets scrubbed, every value bounded)."""
-    session.add(
+    db.add(
         Event(
             severity=Severity(severity).value,
             category=category[:40],
@@ -87,7 +87,7 @@ def record(
 
 
 def list_events(
-    session: Session,
+    db: Session,
     *,
     actor: UserRead | None,
     severities: list[str] | None = None,
@@ -104,18 +104,18 @@ def list_events(
         query = query.where(Event.category.in_(categories))
     if since is not None:
         query = query.where(Event.created_at >= since)
-    return [EventRead.model_validate(event) for event in session.scalars(query)]
+    return [EventRead.model_validate(event) for event in db.scalars(query)]
 
 
-def event_categories(session: Session, *, actor: UserRead | None) -> list[str]:
+def event_categories(db: Session, *, actor: UserRead | None) -> list[str]:
     """Every category logged so far, for the error log's filter."""
     require_admin(actor)
-    return list(session.scalars(select(Event.category).distinct().order_by(Event.category)))
+    return list(db.scalars(select(Event.category).distinct().order_by(Event.category)))
 
 
-def event_exists_since(session: Session, *, category: str, key: str, since: datetime) -> bool:
+def event_exists_since(db: Session, *, category: str, key: str, since: datetime) -> bool:
     """Whether an event of `category` with `details.key == key` was recorded since `since`."""
-    rows = session.scalars(
+    rows = db.scalars(
         select(Event.details).where(Event.category == category, Event.created_at >= since)
     )
     return any(details.get("key") == key for details in rows)

@@ -13,11 +13,11 @@ from sqlalchemy.orm import Session
 from backend.db import upsert_add
 from backend.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
 from backend.models import (
-    ChatSession,
     ClientProfile,
     FeedbackTally,
     Message,
     MessageRating,
+    PracticeSession,
     SessionFeedback,
 )
 from backend.models.base import utcnow
@@ -56,7 +56,7 @@ class FeedbackShare:
 
 
 def submit_session_feedback(
-    session: Session,
+    db: Session,
     *,
     actor: UserRead | None,
     session_id: int,
@@ -66,10 +66,10 @@ def submit_session_feedback(
 ) -> FeedbackRead:
     """The student's view of a finished session (sending it again updates it)."""
     actor = require_user(actor)
-    chat = session_service.get_session(session, actor=actor, session_id=session_id)
-    if chat.user_id != actor.id:
+    session = session_service.get_session(db, actor=actor, session_id=session_id)
+    if session.user_id != actor.id:
         raise PermissionDeniedError("Only the person who had this conversation can rate it.")
-    if chat.status != SessionStatus.completed:
+    if session.status != SessionStatus.completed:
         raise ConflictError("End the session first, then tell us how it went.")
     errors = {
         name: "Choose 1 to 5."
@@ -82,73 +82,69 @@ def submit_session_feedback(
         errors |= error.field_errors
     if errors:
         raise ValidationError("Please correct the feedback form.", errors)
-    feedback = session.scalar(
-        select(SessionFeedback).where(SessionFeedback.session_id == session_id)
-    )
+    feedback = db.scalar(select(SessionFeedback).where(SessionFeedback.session_id == session_id))
     before = None if feedback is None else _form_is_positive(feedback.realism, feedback.usefulness)
     if feedback is None:
         feedback = SessionFeedback(session_id=session_id, user_id=actor.id)
-        session.add(feedback)
+        db.add(feedback)
     feedback.realism, feedback.usefulness, feedback.comment = int(realism), int(usefulness), comment
-    _tally(session, chat.client_id, before, _form_is_positive(int(realism), int(usefulness)))
+    _tally(db, session.client_id, before, _form_is_positive(int(realism), int(usefulness)))
     feedback.updated_at = utcnow()
-    session.flush()
+    db.flush()
     return FeedbackRead.model_validate(feedback)
 
 
 def get_session_feedback(
-    session: Session, *, actor: UserRead | None, session_id: int
+    db: Session, *, actor: UserRead | None, session_id: int
 ) -> FeedbackRead | None:
-    session_service.get_session(session, actor=actor, session_id=session_id)  # access check
-    feedback = session.scalar(
-        select(SessionFeedback).where(SessionFeedback.session_id == session_id)
-    )
+    session_service.get_session(db, actor=actor, session_id=session_id)  # access check
+    feedback = db.scalar(select(SessionFeedback).where(SessionFeedback.session_id == session_id))
     return FeedbackRead.model_validate(feedback) if feedback else None
 
 
 def rate_reply(
-    session: Session, *, actor: UserRead | None, message_id: int, positive: bool | None
+    db: Session, *, actor: UserRead | None, message_id: int, positive: bool | None
 ) -> None:
     """Thumbs up/down on one of the client's replies; None takes the rating back."""
     actor = require_user(actor)
-    message = session.get(Message, message_id)
+    message = db.get(Message, message_id)
     if message is None:
         raise NotFoundError("That reply no longer exists.")
-    chat = session_service.get_session(session, actor=actor, session_id=message.session_id)
-    if chat.user_id != actor.id:
+    session = session_service.get_session(db, actor=actor, session_id=message.session_id)
+    if session.user_id != actor.id:
         raise PermissionDeniedError("Only the person who had this conversation can rate it.")
     if message.role != MessageRole.assistant.value:
         raise ValidationError("Only the client's replies can be rated.")
-    rating = session.scalar(select(MessageRating).where(MessageRating.message_id == message_id))
-    _tally(session, chat.client_id, None if rating is None else rating.positive, positive)
+    rating = db.scalar(select(MessageRating).where(MessageRating.message_id == message_id))
+    _tally(db, session.client_id, None if rating is None else rating.positive, positive)
     if positive is None:
         if rating is not None:
-            session.delete(rating)
+            db.delete(rating)
     elif rating is None:
-        session.add(MessageRating(message_id=message_id, user_id=actor.id, positive=positive))
+        db.add(MessageRating(message_id=message_id, user_id=actor.id, positive=positive))
     else:
         rating.positive = positive
-    session.flush()
+    db.flush()
 
 
 def _form_is_positive(realism: int, usefulness: int) -> bool:
     return realism >= POSITIVE_SCORE and usefulness >= POSITIVE_SCORE
 
 
-def _tally(session: Session, client_id: int, before: bool | None, after: bool | None) -> None:
+def _tally(db: Session, client_id: int, before: bool | None, after: bool | None) -> None:
     """Move the client's tally from one judgement (None: none) to another."""
     positive = int(bool(after)) - int(bool(before))
     total = int(after is not None) - int(before is not None)
     if positive or total:
         upsert_add(
-            session, FeedbackTally, {"client_id": client_id}, {"positive": positive, "total": total}
+            db, FeedbackTally, {"client_id": client_id}, {"positive": positive, "total": total}
         )
 
 
-def reply_ratings(session: Session, *, actor: UserRead | None, session_id: int) -> dict[int, bool]:
+def reply_ratings(db: Session, *, actor: UserRead | None, session_id: int) -> dict[int, bool]:
     """message id -> thumbs up (True) or down (False) for one session."""
-    session_service.get_session(session, actor=actor, session_id=session_id)
-    rows = session.execute(
+    session_service.get_session(db, actor=actor, session_id=session_id)
+    rows = db.execute(
         select(MessageRating.message_id, MessageRating.positive)
         .join(Message, Message.id == MessageRating.message_id)
         .where(Message.session_id == session_id)
@@ -157,7 +153,7 @@ def reply_ratings(session: Session, *, actor: UserRead | None, session_id: int) 
 
 
 def feedback_shares(
-    session: Session, *, actor: UserRead | None, since: datetime | None = None
+    db: Session, *, actor: UserRead | None, since: datetime | None = None
 ) -> tuple[FeedbackShare, list[FeedbackShare]]:
     """(overall, by client) share of positive feedback over the sessions the actor may read.
 
@@ -165,7 +161,7 @@ def feedback_shares(
     """
     actor = require_teacher(actor)
     if actor.is_admin and since is None:
-        rows = session.execute(
+        rows = db.execute(
             select(ClientProfile.name, FeedbackTally.positive, FeedbackTally.total)
             .join(ClientProfile, ClientProfile.id == FeedbackTally.client_id)
             .where(FeedbackTally.total > 0)
@@ -173,7 +169,7 @@ def feedback_shares(
         ).all()
     else:
         counted = _count_feedback(session_service.readable_sessions_filter(actor), since)
-        rows = session.execute(
+        rows = db.execute(
             select(ClientProfile.name, counted.c.positive, counted.c.total)
             .join(ClientProfile, ClientProfile.id == counted.c.client_id)
             .order_by(ClientProfile.name)
@@ -187,11 +183,11 @@ def feedback_shares(
     return overall, by_client
 
 
-def rebuild_tallies(session: Session) -> None:
+def rebuild_tallies(db: Session) -> None:
     """Recount every client's tally from the feedback rows (after a bulk import)."""
-    session.execute(delete(FeedbackTally))
+    db.execute(delete(FeedbackTally))
     counted = _count_feedback(True, None)
-    session.execute(
+    db.execute(
         insert(FeedbackTally).from_select(
             ["client_id", "positive", "total"],
             select(counted.c.client_id, counted.c.positive, counted.c.total),
@@ -212,21 +208,23 @@ def _count_feedback(readable, since: datetime | None):
         else_=0,
     )
     forms = (
-        select(ChatSession.client_id.label("client_id"), form_positive.label("positive"))
+        select(PracticeSession.client_id.label("client_id"), form_positive.label("positive"))
         .select_from(SessionFeedback)
         # "+ 0": from the (few) forms to their sessions, not from every session (SQLite's planner).
-        .join(ChatSession, ChatSession.id == SessionFeedback.session_id + literal_column("0"))
+        .join(
+            PracticeSession, PracticeSession.id == SessionFeedback.session_id + literal_column("0")
+        )
         .where(readable)
     )
     thumbs = (
         select(
-            ChatSession.client_id.label("client_id"),
+            PracticeSession.client_id.label("client_id"),
             case((MessageRating.positive, 1), else_=0).label("positive"),
         )
         .select_from(MessageRating)
         # "+ 0" keeps SQLite from walking every message to find the (few) ratings.
         .join(Message, Message.id == MessageRating.message_id + literal_column("0"))
-        .join(ChatSession, ChatSession.id == Message.session_id + literal_column("0"))
+        .join(PracticeSession, PracticeSession.id == Message.session_id + literal_column("0"))
         .where(readable)
     )
     if since is not None:
@@ -280,7 +278,7 @@ class ClientFeedback:
 
 
 def session_feedback(
-    session: Session, *, actor: UserRead | None, session_ids: list[int]
+    db: Session, *, actor: UserRead | None, session_ids: list[int]
 ) -> dict[int, SessionFeedbackSummary]:
     """session id -> its feedback, for the sessions among `session_ids` that the actor may read
     and that have any (a teacher's History)."""
@@ -288,12 +286,12 @@ def session_feedback(
     ids = list(set(session_ids))
     if not ids:
         return {}
-    readable = select(ChatSession.id).where(
-        ChatSession.id.in_(ids), session_service.readable_sessions_filter(actor)
+    readable = select(PracticeSession.id).where(
+        PracticeSession.id.in_(ids), session_service.readable_sessions_filter(actor)
     )
     forms = {
         row.session_id: row
-        for row in session.execute(
+        for row in db.execute(
             select(
                 SessionFeedback.session_id,
                 SessionFeedback.realism,
@@ -304,7 +302,7 @@ def session_feedback(
     }
     thumbs = {
         session_id: (int(up or 0), int(down or 0))
-        for session_id, up, down in session.execute(
+        for session_id, up, down in db.execute(
             select(
                 Message.session_id,
                 func.count().filter(MessageRating.positive.is_(True)),
@@ -331,7 +329,7 @@ def session_feedback(
 
 
 def client_feedback(
-    session: Session, *, actor: UserRead | None, client_ids: list[int], comments: int = 3
+    db: Session, *, actor: UserRead | None, client_ids: list[int], comments: int = 3
 ) -> dict[int, ClientFeedback]:
     """client id -> its feedback over the sessions the actor may read (the teacher's cards)."""
     actor = require_teacher(actor)
@@ -341,7 +339,7 @@ def client_feedback(
     counted = _count_feedback(readable, None)
     shares = {
         client_id: FeedbackShare("", int(positive or 0), int(total))
-        for client_id, positive, total in session.execute(
+        for client_id, positive, total in db.execute(
             select(counted.c.client_id, counted.c.positive, counted.c.total).where(
                 counted.c.client_id.in_(client_ids)
             )
@@ -349,21 +347,21 @@ def client_feedback(
     }
     newest = (
         select(
-            ChatSession.client_id,
+            PracticeSession.client_id,
             SessionFeedback.comment,
             func.row_number()
             .over(
-                partition_by=ChatSession.client_id,
+                partition_by=PracticeSession.client_id,
                 order_by=(SessionFeedback.updated_at.desc(), SessionFeedback.id.desc()),
             )
             .label("rank"),
         )
-        .join(ChatSession, ChatSession.id == SessionFeedback.session_id)
-        .where(ChatSession.client_id.in_(client_ids), SessionFeedback.comment != "", readable)
+        .join(PracticeSession, PracticeSession.id == SessionFeedback.session_id)
+        .where(PracticeSession.client_id.in_(client_ids), SessionFeedback.comment != "", readable)
         .subquery()
     )
     said: dict[int, list[str]] = {}
-    for client_id, comment, _rank in session.execute(
+    for client_id, comment, _rank in db.execute(
         select(newest).where(newest.c.rank <= comments).order_by(newest.c.client_id, newest.c.rank)
     ):
         said.setdefault(client_id, []).append(comment)

@@ -6,9 +6,10 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, text
+from sqlalchemy import text
 
 from backend.config import get_settings
+from backend.db import Database
 from backend.services import event_service
 from backend.services.anthropic_service import (
     ErrorCategory,
@@ -28,7 +29,8 @@ class ServiceHealth:
     round_trip_ms: float | None = None
 
 
-def database_health(engine: Engine) -> ServiceHealth:
+def database_health(database: Database) -> ServiceHealth:
+    engine = database.engine
     started = time.perf_counter()
     try:
         with engine.connect() as connection:
@@ -74,8 +76,8 @@ def api_health() -> ServiceHealth:
     return ServiceHealth("Anthropic API", health.status, detail, health.median_latency_ms)
 
 
-def all_health(engine: Engine) -> list[ServiceHealth]:
-    checks = [api_health(), database_health(engine), redis_health()]
+def all_health(database: Database) -> list[ServiceHealth]:
+    checks = [api_health(), database_health(database), redis_health()]
     return [check for check in checks if check is not None]
 
 

@@ -16,7 +16,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from backend.models import Assignment, ChatSession, ClientProfile, Message, Section, User
+from backend.models import Assignment, ClientProfile, Message, PracticeSession, Section, User
 from backend.models.enums import MessageRole, SessionMode, SessionStatus
 from backend.schemas.accounts import UserRead
 from backend.services import session_service
@@ -104,22 +104,22 @@ def _conditions(
 ) -> list:
     conditions = [session_service.readable_sessions_filter(actor)]
     if client_id is not None:
-        conditions.append(ChatSession.client_id == client_id)
+        conditions.append(PracticeSession.client_id == client_id)
     if section_id is not None:
         conditions.append(
-            ChatSession.assignment_id.in_(
+            PracticeSession.assignment_id.in_(
                 select(Assignment.id).where(Assignment.section_id == section_id)
             )
         )
     if student_id is not None:
-        conditions.append(ChatSession.user_id == student_id)
+        conditions.append(PracticeSession.user_id == student_id)
     if status is not None:
-        conditions.append(ChatSession.status == SessionStatus(status).value)
+        conditions.append(PracticeSession.status == SessionStatus(status).value)
     return conditions
 
 
 def list_conversations(
-    session: Session,
+    db: Session,
     *,
     actor: UserRead | None,
     client_id: int | None = None,
@@ -131,7 +131,7 @@ def list_conversations(
     """Readable conversations matching the filters, newest first."""
     actor = require_teacher(actor)
     return _rows(
-        session,
+        db,
         _conditions(
             actor, client_id=client_id, section_id=section_id, student_id=student_id, status=status
         ),
@@ -140,40 +140,40 @@ def list_conversations(
 
 
 def list_own_conversations(
-    session: Session, *, actor: UserRead | None, limit: int = MAX_ROWS
+    db: Session, *, actor: UserRead | None, limit: int = MAX_ROWS
 ) -> list[ConversationRow]:
     """The actor's own conversations (a student's "My sessions"), newest first."""
     actor = require_user(actor)
-    return _rows(session, [ChatSession.user_id == actor.id], limit)
+    return _rows(db, [PracticeSession.user_id == actor.id], limit)
 
 
-def _rows(session: Session, conditions: list, limit: int) -> list[ConversationRow]:
+def _rows(db: Session, conditions: list, limit: int) -> list[ConversationRow]:
     query = (
         select(
-            ChatSession.id,
-            ChatSession.client_id,
+            PracticeSession.id,
+            PracticeSession.client_id,
             ClientProfile.name,
-            ChatSession.user_id,
+            PracticeSession.user_id,
             User.display_name,
             User.username,
             Section.id,
             Section.name,
             Assignment.title,
-            ChatSession.mode,
-            ChatSession.status,
-            ChatSession.started_at,
-            ChatSession.ended_at,
-            ChatSession.message_count,
-            ChatSession.total_tokens,
-            ChatSession.estimated_cost,
-            ChatSession.unpriced_replies,
+            PracticeSession.mode,
+            PracticeSession.status,
+            PracticeSession.started_at,
+            PracticeSession.ended_at,
+            PracticeSession.message_count,
+            PracticeSession.total_tokens,
+            PracticeSession.estimated_cost,
+            PracticeSession.unpriced_replies,
         )
-        .join(ClientProfile, ClientProfile.id == ChatSession.client_id)
-        .join(User, User.id == ChatSession.user_id)
-        .outerjoin(Assignment, Assignment.id == ChatSession.assignment_id)
+        .join(ClientProfile, ClientProfile.id == PracticeSession.client_id)
+        .join(User, User.id == PracticeSession.user_id)
+        .outerjoin(Assignment, Assignment.id == PracticeSession.assignment_id)
         .outerjoin(Section, Section.id == Assignment.section_id)
         .where(*conditions)
-        .order_by(ChatSession.started_at.desc(), ChatSession.id.desc())
+        .order_by(PracticeSession.started_at.desc(), PracticeSession.id.desc())
         .limit(min(max(limit, 1), MAX_ROWS))
     )
     return [
@@ -196,12 +196,12 @@ def _rows(session: Session, conditions: list, limit: int) -> list[ConversationRo
             cost=row[15] or Decimal(0),
             unpriced_replies=row[16],
         )
-        for row in session.execute(query)
+        for row in db.execute(query)
     ]
 
 
 def metrics_summary(
-    session: Session,
+    db: Session,
     *,
     actor: UserRead | None,
     client_id: int | None = None,
@@ -214,19 +214,21 @@ def metrics_summary(
     conditions = _conditions(
         actor, client_id=client_id, section_id=section_id, student_id=student_id, status=status
     )
-    count, messages, tokens, cost, completed, unpriced = session.execute(
+    count, messages, tokens, cost, completed, unpriced = db.execute(
         select(
-            func.count(ChatSession.id),
-            func.sum(ChatSession.message_count),
-            func.sum(ChatSession.total_tokens),
-            func.sum(ChatSession.estimated_cost),
-            func.count(ChatSession.id).filter(ChatSession.status == SessionStatus.completed.value),
-            func.sum(ChatSession.unpriced_replies),
+            func.count(PracticeSession.id),
+            func.sum(PracticeSession.message_count),
+            func.sum(PracticeSession.total_tokens),
+            func.sum(PracticeSession.estimated_cost),
+            func.count(PracticeSession.id).filter(
+                PracticeSession.status == SessionStatus.completed.value
+            ),
+            func.sum(PracticeSession.unpriced_replies),
         ).where(*conditions)
     ).one()
-    avg_latency = session.scalar(
+    avg_latency = db.scalar(
         select(func.avg(Message.latency_ms))
-        .join(ChatSession, ChatSession.id == Message.session_id)
+        .join(PracticeSession, PracticeSession.id == Message.session_id)
         .where(
             Message.role == MessageRole.assistant.value,
             Message.latency_ms.is_not(None),
@@ -244,31 +246,31 @@ def metrics_summary(
     )
 
 
-def filter_options(session: Session, *, actor: UserRead | None) -> FilterOptions:
+def filter_options(db: Session, *, actor: UserRead | None) -> FilterOptions:
     """The clients, sections and people that appear in the actor's readable conversations."""
     actor = require_teacher(actor)
-    readable = select(ChatSession.id).where(session_service.readable_sessions_filter(actor))
+    readable = select(PracticeSession.id).where(session_service.readable_sessions_filter(actor))
 
     def pairs(id_column, label_column, *joins) -> list[tuple[int, str]]:
-        query = select(id_column, label_column).select_from(ChatSession)
+        query = select(id_column, label_column).select_from(PracticeSession)
         for target, on in joins:
             query = query.join(target, on)
-        query = query.where(ChatSession.id.in_(readable)).distinct().order_by(label_column)
-        return [(row[0], row[1]) for row in session.execute(query)]
+        query = query.where(PracticeSession.id.in_(readable)).distinct().order_by(label_column)
+        return [(row[0], row[1]) for row in db.execute(query)]
 
     return FilterOptions(
         clients=pairs(
             ClientProfile.id,
             ClientProfile.name,
-            (ClientProfile, ClientProfile.id == ChatSession.client_id),
+            (ClientProfile, ClientProfile.id == PracticeSession.client_id),
         ),
         sections=pairs(
             Section.id,
             Section.name,
-            (Assignment, Assignment.id == ChatSession.assignment_id),
+            (Assignment, Assignment.id == PracticeSession.assignment_id),
             (Section, Section.id == Assignment.section_id),
         ),
-        people=pairs(User.id, User.display_name, (User, User.id == ChatSession.user_id)),
+        people=pairs(User.id, User.display_name, (User, User.id == PracticeSession.user_id)),
     )
 
 
@@ -278,26 +280,24 @@ def _quote(text: str) -> str:
     return "\n".join(f"> {line}" if line else ">" for line in text.splitlines() or [""])
 
 
-def transcript_markdown(session: Session, *, actor: UserRead | None, session_id: int) -> str:
+def transcript_markdown(db: Session, *, actor: UserRead | None, session_id: int) -> str:
     """One conversation as Markdown: who, when, every message with its tokens and cost, totals."""
-    chat = session_service.get_session(session, actor=actor, session_id=session_id)
-    messages = session_service.get_messages(session, actor=actor, session_id=session_id)
-    client_name = session.scalar(
-        select(ClientProfile.name).where(ClientProfile.id == chat.client_id)
-    )
-    person = session.execute(
-        select(User.display_name, User.username).where(User.id == chat.user_id)
+    session = session_service.get_session(db, actor=actor, session_id=session_id)
+    messages = session_service.get_messages(db, actor=actor, session_id=session_id)
+    client_name = db.scalar(select(ClientProfile.name).where(ClientProfile.id == session.client_id))
+    person = db.execute(
+        select(User.display_name, User.username).where(User.id == session.user_id)
     ).one()
     placement = (
-        session.execute(
+        db.execute(
             select(Section.name, Assignment.title)
             .join(Section, Section.id == Assignment.section_id)
-            .where(Assignment.id == chat.assignment_id)
+            .where(Assignment.id == session.assignment_id)
         ).first()
-        if chat.assignment_id is not None
+        if session.assignment_id is not None
         else None
     )
-    who = "Teacher test" if chat.mode == SessionMode.teacher_test else "Student"
+    who = "Teacher test" if session.mode == SessionMode.teacher_test else "Student"
     # What people wrote cannot load an image or become a link where the file is opened.
     client_name = safe_markdown(client_name)
     person_name = safe_markdown(person.display_name)
@@ -314,13 +314,13 @@ def transcript_markdown(session: Session, *, actor: UserRead | None, session_id:
             f"“{safe_markdown(placement.title)}”"
         )
     lines += [
-        f"- **Status:** {chat.status.value}",
-        f"- **Started:** {format_time(chat.started_at)}",
-        f"- **Ended:** {format_time(chat.ended_at)}",
+        f"- **Status:** {session.status.value}",
+        f"- **Started:** {format_time(session.started_at)}",
+        f"- **Ended:** {format_time(session.ended_at)}",
     ]
-    if chat.ended_at is not None:
-        lines.append(f"- **Duration:** {format_duration(chat.ended_at - chat.started_at)}")
-    lines += [f"- **Model:** {chat.model or 'unknown'}", "", "## Messages", ""]
+    if session.ended_at is not None:
+        lines.append(f"- **Duration:** {format_duration(session.ended_at - session.started_at)}")
+    lines += [f"- **Model:** {session.model or 'unknown'}", "", "## Messages", ""]
 
     for message in messages:
         speaker = (
@@ -351,18 +351,18 @@ def transcript_markdown(session: Session, *, actor: UserRead | None, session_id:
         lines.append("")
 
     replies = sum(1 for message in messages if message.role == MessageRole.assistant)
-    cost = format_usd(chat.estimated_cost)
-    if chat.unpriced_replies:
-        cost += f" (plus {chat.unpriced_replies} unpriced replies)"
+    cost = format_usd(session.estimated_cost)
+    if session.unpriced_replies:
+        cost += f" (plus {session.unpriced_replies} unpriced replies)"
     lines += [
         "## Totals",
         "",
         f"- **Messages:** {len(messages)} ({len(messages) - replies} sent, {replies} replies)",
-        f"- **Input tokens:** {format_tokens(chat.input_tokens)}",
-        f"- **Output tokens:** {format_tokens(chat.output_tokens)}",
-        f"- **Cache write tokens:** {format_tokens(chat.cache_write_tokens)}",
-        f"- **Cache read tokens:** {format_tokens(chat.cache_read_tokens)}",
-        f"- **Total tokens:** {format_tokens(chat.total_tokens)}",
+        f"- **Input tokens:** {format_tokens(session.input_tokens)}",
+        f"- **Output tokens:** {format_tokens(session.output_tokens)}",
+        f"- **Cache write tokens:** {format_tokens(session.cache_write_tokens)}",
+        f"- **Cache read tokens:** {format_tokens(session.cache_read_tokens)}",
+        f"- **Total tokens:** {format_tokens(session.total_tokens)}",
         f"- **Cost:** {cost}",
         "",
     ]

@@ -13,12 +13,12 @@ from sqlalchemy.orm import Session
 from backend.config import Settings
 from backend.models import (
     Assignment,
-    ChatSession,
     ClientDailyUsage,
     ClientProfile,
     DailyUsage,
     Event,
     Message,
+    PracticeSession,
     Section,
     User,
 )
@@ -139,7 +139,7 @@ def _reply_tokens():
     )
 
 
-def _percentiles(session: Session, column, *conditions) -> Percentiles:
+def _percentiles(db: Session, column, *conditions) -> Percentiles:
     """Median and 95th percentile (nearest rank) in one ordered pass in the database."""
     ranked = (
         select(
@@ -154,7 +154,7 @@ def _percentiles(session: Session, column, *conditions) -> Percentiles:
     # ceil(p * n) in integer arithmetic, the same on both backends.
     median_rank = (50 * ranked.c.total + 99) // 100
     p95_rank = (95 * ranked.c.total + 99) // 100
-    rows = session.execute(
+    rows = db.execute(
         select(ranked.c.value, ranked.c.rank, ranked.c.total, median_rank, p95_rank).where(
             or_(ranked.c.rank == median_rank, ranked.c.rank == p95_rank)
         )
@@ -170,9 +170,9 @@ def _ms(value) -> float | None:
     return None if value is None else round(float(value), 1)
 
 
-def _bucket(session: Session, column, unit: str):
+def _bucket(db: Session, column, unit: str):
     """The start of the hour or day of `column`, as text the same on both backends."""
-    if session.get_bind().dialect.name == "postgresql":
+    if db.get_bind().dialect.name == "postgresql":
         return func.to_char(
             func.date_trunc(unit, func.timezone("UTC", column)),
             "YYYY-MM-DD HH24:00" if unit == "hour" else "YYYY-MM-DD",
@@ -186,31 +186,31 @@ def _parse_bucket(text: str) -> datetime:
 
 
 # Figures ---------------------------------------------------------------------------------------
-def now_figures(
-    session: Session, *, actor: UserRead | None, now: datetime | None = None
-) -> NowFigures:
+def now_figures(db: Session, *, actor: UserRead | None, now: datetime | None = None) -> NowFigures:
     require_admin(actor)
     now = now or datetime.now(UTC)
     today, hour_ago = start_of_utc_day(now), now - timedelta(hours=1)
     active = (
-        session.scalar(
-            select(func.count(ChatSession.id)).where(
-                ChatSession.status == SessionStatus.active.value
+        db.scalar(
+            select(func.count(PracticeSession.id)).where(
+                PracticeSession.status == SessionStatus.active.value
             )
         )
         or 0
     )
-    started, completed, completed_cost = session.execute(
+    started, completed, completed_cost = db.execute(
         select(
-            func.count(ChatSession.id),
-            func.count(ChatSession.id).filter(ChatSession.status == SessionStatus.completed.value),
-            func.sum(ChatSession.estimated_cost).filter(
-                ChatSession.status == SessionStatus.completed.value
+            func.count(PracticeSession.id),
+            func.count(PracticeSession.id).filter(
+                PracticeSession.status == SessionStatus.completed.value
             ),
-        ).where(ChatSession.started_at >= today, ChatSession.started_at <= now)
+            func.sum(PracticeSession.estimated_cost).filter(
+                PracticeSession.status == SessionStatus.completed.value
+            ),
+        ).where(PracticeSession.started_at >= today, PracticeSession.started_at <= now)
     ).one()
     rollup = ClientDailyUsage
-    usage = session.execute(
+    usage = db.execute(
         select(
             func.sum(rollup.messages),
             func.sum(rollup.input_tokens),
@@ -241,45 +241,45 @@ def now_figures(
         cost_today=Decimal(usage[5] or 0),
         completed_today=int(completed or 0),
         cost_completed_today=Decimal(completed_cost or 0),
-        latency_last_hour=_percentiles(session, Message.latency_ms, replies_hour),
-        latency_today=_percentiles(session, Message.latency_ms, replies_today),
-        first_token_last_hour=_percentiles(session, Message.time_to_first_token_ms, replies_hour),
-        first_token_today=_percentiles(session, Message.time_to_first_token_ms, replies_today),
+        latency_last_hour=_percentiles(db, Message.latency_ms, replies_hour),
+        latency_today=_percentiles(db, Message.latency_ms, replies_today),
+        first_token_last_hour=_percentiles(db, Message.time_to_first_token_ms, replies_hour),
+        first_token_today=_percentiles(db, Message.time_to_first_token_ms, replies_today),
     )
 
 
 def active_sessions(
-    session: Session, *, actor: UserRead | None, limit: int = 100
+    db: Session, *, actor: UserRead | None, limit: int = 100
 ) -> list[ActiveSession]:
     require_admin(actor)
-    rows = session.execute(
+    rows = db.execute(
         select(
-            ChatSession.id,
+            PracticeSession.id,
             User.display_name,
             ClientProfile.name,
-            ChatSession.started_at,
-            ChatSession.message_count,
-            ChatSession.estimated_cost,
+            PracticeSession.started_at,
+            PracticeSession.message_count,
+            PracticeSession.estimated_cost,
         )
-        .join(User, User.id == ChatSession.user_id)
-        .join(ClientProfile, ClientProfile.id == ChatSession.client_id)
-        .where(ChatSession.status == SessionStatus.active.value)
-        .order_by(ChatSession.started_at.desc())
+        .join(User, User.id == PracticeSession.user_id)
+        .join(ClientProfile, ClientProfile.id == PracticeSession.client_id)
+        .where(PracticeSession.status == SessionStatus.active.value)
+        .order_by(PracticeSession.started_at.desc())
         .limit(limit)
     ).all()
     return [ActiveSession(*row) for row in rows]
 
 
 def hourly_usage(
-    session: Session, *, actor: UserRead | None, now: datetime | None = None
+    db: Session, *, actor: UserRead | None, now: datetime | None = None
 ) -> list[UsageBucket]:
     """The last 24 hours, one bucket per hour (empty hours included): messages stored, and every
     billed token and cent (stored replies, and replies cut off after billing), like "today"."""
     require_admin(actor)
     now = now or datetime.now(UTC)
     first = now.replace(minute=0, second=0, microsecond=0) - timedelta(hours=23)
-    bucket = _bucket(session, Message.created_at, "hour")
-    rows = session.execute(
+    bucket = _bucket(db, Message.created_at, "hour")
+    rows = db.execute(
         select(bucket, func.count(Message.id), func.sum(_reply_tokens()), func.sum(Message.cost))
         .where(Message.created_at >= first, Message.created_at <= now)
         .group_by(bucket)
@@ -290,7 +290,7 @@ def hourly_usage(
         )
         for b, n, t, c in rows
     }
-    for hour, (tokens, cost) in _unkept_replies(session, first, now).items():
+    for hour, (tokens, cost) in _unkept_replies(db, first, now).items():
         kept = found.get(hour, UsageBucket(hour))
         found[hour] = UsageBucket(
             hour, messages=kept.messages, tokens=kept.tokens + tokens, cost=kept.cost + cost
@@ -302,11 +302,11 @@ def hourly_usage(
 
 
 def _unkept_replies(
-    session: Session, first: datetime, now: datetime
+    db: Session, first: datetime, now: datetime
 ) -> dict[datetime, tuple[int, Decimal]]:
     """Tokens and cost of billed replies that were not kept, by hour (few rows: read in Python)."""
     by_hour: dict[datetime, tuple[int, Decimal]] = {}
-    for at, details in session.execute(
+    for at, details in db.execute(
         select(Event.created_at, Event.details).where(
             Event.category == UNKEPT_REPLY_CATEGORY,
             Event.created_at >= first,
@@ -334,7 +334,7 @@ def _number(value) -> int:
 
 
 def daily_usage(
-    session: Session, *, actor: UserRead | None, days: int = 7, now: datetime | None = None
+    db: Session, *, actor: UserRead | None, days: int = 7, now: datetime | None = None
 ) -> list[UsageBucket]:
     """The daily tracking sheet: sessions started, messages, tokens and cost billed (the usage
     rollups, cut-off replies included) and problems logged (warning, error or critical events,
@@ -345,7 +345,7 @@ def daily_usage(
     rollup = ClientDailyUsage
     usage = {
         row[0]: row[1:]
-        for row in session.execute(
+        for row in db.execute(
             select(
                 rollup.day,
                 func.sum(rollup.sessions),
@@ -357,10 +357,10 @@ def daily_usage(
             .group_by(rollup.day)
         )
     }
-    error_day = _bucket(session, Event.created_at, "day")
+    error_day = _bucket(db, Event.created_at, "day")
     problems = {
         _parse_bucket(day).date(): count
-        for day, count in session.execute(
+        for day, count in db.execute(
             select(error_day, func.count(Event.id))
             .where(
                 Event.created_at >= first,
@@ -388,7 +388,7 @@ def daily_usage(
 
 
 def breakdown(
-    session: Session,
+    db: Session,
     *,
     actor: UserRead | None,
     by: str,
@@ -413,7 +413,7 @@ def breakdown(
             .group_by(User.id, User.display_name)
             .order_by(func.sum(DailyUsage.cost).desc())
         )
-        return _breakdown_rows(session, query.limit(limit))
+        return _breakdown_rows(db, query.limit(limit))
     rollup = ClientDailyUsage
     labels = {
         "model": rollup.model,
@@ -436,14 +436,14 @@ def breakdown(
             Section, Section.id == Assignment.section_id
         )
     return _breakdown_rows(
-        session, query.group_by(label).order_by(func.sum(rollup.cost).desc()).limit(limit)
+        db, query.group_by(label).order_by(func.sum(rollup.cost).desc()).limit(limit)
     )
 
 
-def _breakdown_rows(session: Session, query) -> list[Breakdown]:
+def _breakdown_rows(db: Session, query) -> list[Breakdown]:
     return [
         Breakdown(str(name), int(tokens or 0), Decimal(cost or 0), int(count or 0))
-        for name, tokens, cost, count in session.execute(query)
+        for name, tokens, cost, count in db.execute(query)
     ]
 
 
@@ -458,12 +458,12 @@ def _rollup_tokens():
 
 
 def budget_status(
-    session: Session, settings: Settings, *, actor: UserRead | None, now: datetime | None = None
+    db: Session, settings: Settings, *, actor: UserRead | None, now: datetime | None = None
 ) -> BudgetStatus:
     require_admin(actor)
     day = start_of_utc_day(now).date()
-    spend = session.scalar(select(func.sum(DailyUsage.cost)).where(DailyUsage.day == day))
-    near = session.execute(
+    spend = db.scalar(select(func.sum(DailyUsage.cost)).where(DailyUsage.day == day))
+    near = db.execute(
         select(User.username, DailyUsage.tokens)
         .join(User, User.id == DailyUsage.user_id)
         .where(

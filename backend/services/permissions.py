@@ -40,7 +40,7 @@ def require_student(actor: UserRead | None) -> UserRead:
 
 
 def load_owned(
-    session: Session,
+    db: Session,
     actor: UserRead | None,
     model,
     row_id: int,
@@ -51,7 +51,7 @@ def load_owned(
 ):
     """A teacher's own row (clients, sections), or any row for an admin."""
     teacher = require_teacher(actor)
-    row = session.get(model, row_id)
+    row = db.get(model, row_id)
     if row is None:
         raise missing
     if getattr(row, owner) != teacher.id and not teacher.is_admin:

@@ -68,20 +68,20 @@ def normalise_join_code(code: str) -> str:
     return "".join(code.split()).replace("-", "").upper()
 
 
-def _student_counts(session: Session, section_ids: list[int]) -> dict[int, int]:
-    return count_by(session, Enrollment.section_id, section_ids)
+def _student_counts(db: Session, section_ids: list[int]) -> dict[int, int]:
+    return count_by(db, Enrollment.section_id, section_ids)
 
 
-def _read(session: Session, section: Section) -> SectionRead:
+def _read(db: Session, section: Section) -> SectionRead:
     read = SectionRead.model_validate(section)
-    read.student_count = _student_counts(session, [section.id]).get(section.id, 0)
+    read.student_count = _student_counts(db, [section.id]).get(section.id, 0)
     return read
 
 
-def get_owned_section(session: Session, actor: UserRead | None, section_id: int) -> Section:
+def get_owned_section(db: Session, actor: UserRead | None, section_id: int) -> Section:
     """The section if the actor teaches it (or is an admin)."""
     return load_owned(
-        session,
+        db,
         actor,
         Section,
         section_id,
@@ -123,14 +123,14 @@ def _checked_settings(
     return name, seat_limit, expires_at
 
 
-def _give_new_code(session: Session, section: Section) -> None:
+def _give_new_code(db: Session, section: Section) -> None:
     """Store a fresh unique join code on the section (a clash among 31^8 codes is rare)."""
     for _ in range(5):
         section.join_code = new_join_code()
         try:
-            with session.begin_nested():
-                session.add(section)
-                session.flush()
+            with db.begin_nested():
+                db.add(section)
+                db.flush()
             return
         except IntegrityError:
             continue
@@ -138,7 +138,7 @@ def _give_new_code(session: Session, section: Section) -> None:
 
 
 def create_section(
-    session: Session,
+    db: Session,
     *,
     actor: UserRead | None,
     name: str,
@@ -151,12 +151,12 @@ def create_section(
     section = Section(
         teacher_id=teacher.id, name=name, seat_limit=seat_limit, join_code_expires_at=expires_at
     )
-    _give_new_code(session, section)
-    return _read(session, section)
+    _give_new_code(db, section)
+    return _read(db, section)
 
 
 def update_section(
-    session: Session,
+    db: Session,
     *,
     actor: UserRead | None,
     section_id: int,
@@ -165,30 +165,28 @@ def update_section(
     join_code_expires_at: datetime | None = None,
 ) -> SectionRead:
     """Rename a section and set (or clear, with None) its seat limit and its code's expiry."""
-    section = get_owned_section(session, actor, section_id)
-    enrolled = _student_counts(session, [section.id]).get(section.id, 0)
+    section = get_owned_section(db, actor, section_id)
+    enrolled = _student_counts(db, [section.id]).get(section.id, 0)
     section.name, section.seat_limit, section.join_code_expires_at = _checked_settings(
         name, seat_limit, join_code_expires_at, enrolled
     )
-    session.flush()
-    return _read(session, section)
+    db.flush()
+    return _read(db, section)
 
 
-def regenerate_join_code(
-    session: Session, *, actor: UserRead | None, section_id: int
-) -> SectionRead:
+def regenerate_join_code(db: Session, *, actor: UserRead | None, section_id: int) -> SectionRead:
     """A new code (the old one stops working at once); enrolled students stay.
 
     An expiry that has already passed is cleared, so the new code works; a future one is kept.
     """
-    section = get_owned_section(session, actor, section_id)
+    section = get_owned_section(db, actor, section_id)
     if section.join_code_expires_at is not None and section.join_code_expires_at <= utcnow():
         section.join_code_expires_at = None
-    _give_new_code(session, section)
-    return _read(session, section)
+    _give_new_code(db, section)
+    return _read(db, section)
 
 
-def list_sections(session: Session, *, actor: UserRead | None) -> list[SectionRead]:
+def list_sections(db: Session, *, actor: UserRead | None) -> list[SectionRead]:
     """A teacher's sections, a student's enrolled sections, or every section for an admin."""
     actor = require_user(actor)
     query = select(Section).order_by(Section.name, Section.id)
@@ -198,8 +196,8 @@ def list_sections(session: Session, *, actor: UserRead | None) -> list[SectionRe
         query = query.join(Enrollment, Enrollment.section_id == Section.id).where(
             Enrollment.student_id == actor.id
         )
-    sections = list(session.scalars(query))
-    counts = _student_counts(session, [section.id for section in sections])
+    sections = list(db.scalars(query))
+    counts = _student_counts(db, [section.id for section in sections])
     reads = [SectionRead.model_validate(section) for section in sections]
     for read in reads:
         read.student_count = counts.get(read.id, 0)
@@ -208,9 +206,9 @@ def list_sections(session: Session, *, actor: UserRead | None) -> list[SectionRe
     return reads
 
 
-def get_roster(session: Session, *, actor: UserRead | None, section_id: int) -> list[RosterEntry]:
-    get_owned_section(session, actor, section_id)
-    rows = session.execute(
+def get_roster(db: Session, *, actor: UserRead | None, section_id: int) -> list[RosterEntry]:
+    get_owned_section(db, actor, section_id)
+    rows = db.execute(
         select(User.id, User.username, User.display_name, Enrollment.enrolled_at)
         .join(Enrollment, Enrollment.student_id == User.id)
         .where(Enrollment.section_id == section_id)
@@ -222,46 +220,45 @@ def get_roster(session: Session, *, actor: UserRead | None, section_id: int) -> 
     ]
 
 
-def _seats_taken(session: Session, section_id: int) -> int:
+def _seats_taken(db: Session, section_id: int) -> int:
     return (
-        session.scalar(select(func.count(Enrollment.id)).where(Enrollment.section_id == section_id))
-        or 0
+        db.scalar(select(func.count(Enrollment.id)).where(Enrollment.section_id == section_id)) or 0
     )
 
 
-def _section_with_code(session: Session, join_code: str | None) -> Section:
+def _section_with_code(db: Session, join_code: str | None) -> Section:
     code = normalise_join_code(join_code or "")
     if not code or len(code) > 16 or not set(code) <= set(JOIN_CODE_ALPHABET):
         raise UnknownJoinCode()  # also keeps NUL and other odd input away from the database
-    section = session.scalar(select(Section).where(Section.join_code == code))
+    section = db.scalar(select(Section).where(Section.join_code == code))
     if section is None:
         raise UnknownJoinCode()
     return section
 
 
-def _check_open(session: Session, section: Section) -> None:
+def _check_open(db: Session, section: Section) -> None:
     if section.join_code_expires_at is not None and section.join_code_expires_at <= utcnow():
         raise JoinCodeExpired(section.join_code_expires_at)
-    if section.seat_limit is not None and _seats_taken(session, section.id) >= section.seat_limit:
+    if section.seat_limit is not None and _seats_taken(db, section.id) >= section.seat_limit:
         raise SectionFull(section)
 
 
-def find_section_by_code(session: Session, join_code: str | None) -> Section:
+def find_section_by_code(db: Session, join_code: str | None) -> Section:
     """The section a join code lets students into: refuses an unknown or replaced code, an
     expired one, and a full section, each saying what to do."""
-    section = _section_with_code(session, join_code)
-    _check_open(session, section)
+    section = _section_with_code(db, join_code)
+    _check_open(db, section)
     return section
 
 
-def enroll(session: Session, *, section_id: int, student_id: int) -> None:
+def enroll(db: Session, *, section_id: int, student_id: int) -> None:
     """Add a student to a section (no-op when already enrolled). Callers check permission.
 
     The section's row stays locked until the transaction ends (FOR NO KEY UPDATE on PostgreSQL,
     which leaves rows that merely reference the section free; SQLite writers already queue at
     BEGIN IMMEDIATE), so concurrent sign-ups never overfill the seats.
     """
-    section = session.scalar(
+    section = db.scalar(
         select(Section)
         .where(Section.id == section_id)
         .with_for_update(key_share=True)
@@ -269,48 +266,48 @@ def enroll(session: Session, *, section_id: int, student_id: int) -> None:
     )
     if section is None:
         raise SectionNotFound(section_id)
-    exists = session.scalar(
+    exists = db.scalar(
         select(Enrollment.id).where(
             Enrollment.section_id == section_id, Enrollment.student_id == student_id
         )
     )
     if exists is not None:
         return
-    if section.seat_limit is not None and _seats_taken(session, section_id) >= section.seat_limit:
+    if section.seat_limit is not None and _seats_taken(db, section_id) >= section.seat_limit:
         raise SectionFull(section)
-    session.add(Enrollment(section_id=section_id, student_id=student_id))
-    session.flush()
+    db.add(Enrollment(section_id=section_id, student_id=student_id))
+    db.flush()
 
 
-def join_section(session: Session, *, actor: UserRead | None, join_code: str) -> SectionRead:
+def join_section(db: Session, *, actor: UserRead | None, join_code: str) -> SectionRead:
     """A student joins another section with its code."""
     student = require_student(actor)
-    section = _section_with_code(session, join_code)
-    already = session.scalar(
+    section = _section_with_code(db, join_code)
+    already = db.scalar(
         select(Enrollment.id).where(
             Enrollment.section_id == section.id, Enrollment.student_id == student.id
         )
     )
     if already is not None:
         raise ConflictError(f"You are already in {section.name}.")
-    _check_open(session, section)
-    enroll(session, section_id=section.id, student_id=student.id)
-    read = _read(session, section)
+    _check_open(db, section)
+    enroll(db, section_id=section.id, student_id=student.id)
+    read = _read(db, section)
     read.join_code = ""
     return read
 
 
 def remove_student(
-    session: Session, *, actor: UserRead | None, section_id: int, student_id: int
+    db: Session, *, actor: UserRead | None, section_id: int, student_id: int
 ) -> None:
     """Take a student off the roster; their past conversations stay."""
-    get_owned_section(session, actor, section_id)
-    enrollment = session.scalar(
+    get_owned_section(db, actor, section_id)
+    enrollment = db.scalar(
         select(Enrollment).where(
             Enrollment.section_id == section_id, Enrollment.student_id == student_id
         )
     )
     if enrollment is None:
         raise NotFoundError("That student is not in this section.")
-    session.delete(enrollment)
-    session.flush()
+    db.delete(enrollment)
+    db.flush()

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from backend.errors import ConflictError, NotFoundError, PermissionDeniedError
-from backend.models import Assignment, ChatSession, ClientProfile, Message, Section
+from backend.models import Assignment, ClientProfile, Message, PracticeSession, Section
 from backend.models.base import utcnow
 from backend.models.enums import MessageRole, SessionMode, SessionStatus
 from backend.schemas.accounts import UserRead
@@ -49,7 +49,7 @@ class SessionCompleted(ConflictError):
 
 
 # Statements on the hot path of every turn, built once (building one costs as much as running it).
-_SESSION_BY_ID = select(ChatSession).where(ChatSession.id == bindparam("session_id"))
+_SESSION_BY_ID = select(PracticeSession).where(PracticeSession.id == bindparam("session_id"))
 _SESSION_BY_ID_FOR_UPDATE = _SESSION_BY_ID.with_for_update()
 _NEWEST_MESSAGES = (
     select(Message.role, Message.content)
@@ -60,41 +60,41 @@ _NEWEST_MESSAGES = (
 
 
 # Reading --------------------------------------------------------------------------------------
-def _teacher_can_read(session: Session, teacher: UserRead, chat: ChatSession) -> bool:
+def _teacher_can_read(db: Session, teacher: UserRead, session: PracticeSession) -> bool:
     """A teacher reads conversations with their own clients or in their own sections."""
-    owns_client = session.scalar(
+    owns_client = db.scalar(
         select(ClientProfile.id).where(
-            ClientProfile.id == chat.client_id, ClientProfile.owner_id == teacher.id
+            ClientProfile.id == session.client_id, ClientProfile.owner_id == teacher.id
         )
     )
     if owns_client is not None:
         return True
-    if chat.assignment_id is None:
+    if session.assignment_id is None:
         return False
-    teaches_section = session.scalar(
+    teaches_section = db.scalar(
         select(Section.id)
         .join(Assignment, Assignment.section_id == Section.id)
-        .where(Assignment.id == chat.assignment_id, Section.teacher_id == teacher.id)
+        .where(Assignment.id == session.assignment_id, Section.teacher_id == teacher.id)
     )
     return teaches_section is not None
 
 
 def _load_readable(
-    session: Session, actor: UserRead | None, session_id: int, *, for_update: bool = False
-) -> ChatSession:
+    db: Session, actor: UserRead | None, session_id: int, *, for_update: bool = False
+) -> PracticeSession:
     actor = require_user(actor)
     query = _SESSION_BY_ID_FOR_UPDATE if for_update else _SESSION_BY_ID
-    chat = session.scalar(query, {"session_id": session_id})
-    if chat is None:
+    session = db.scalar(query, {"session_id": session_id})
+    if session is None:
         raise SessionNotFound(session_id)
-    if chat.user_id == actor.id or actor.is_admin:
-        return chat
-    if actor.is_teacher and _teacher_can_read(session, actor, chat):
-        return chat
+    if session.user_id == actor.id or actor.is_admin:
+        return session
+    if actor.is_teacher and _teacher_can_read(db, actor, session):
+        return session
     raise SessionNotFound(session_id)  # the same answer as for an id that does not exist
 
 
-def lock_for_turn(session: Session, *, actor: UserRead | None, session_id: int) -> ChatSession:
+def lock_for_turn(db: Session, *, actor: UserRead | None, session_id: int) -> PracticeSession:
     """The actor's own active conversation, locked for this transaction, if they may still talk.
 
     A student may talk only while the client is still assigned to them (enrolled, assignment
@@ -102,20 +102,20 @@ def lock_for_turn(session: Session, *, actor: UserRead | None, session_id: int) 
     Internal: the conversation service's turn.
     """
     actor = require_user(actor)
-    chat = session.scalar(_SESSION_BY_ID_FOR_UPDATE, {"session_id": session_id})
-    if chat is None or chat.user_id != actor.id:
+    session = db.scalar(_SESSION_BY_ID_FOR_UPDATE, {"session_id": session_id})
+    if session is None or session.user_id != actor.id:
         raise SessionNotFound(session_id)
-    if chat.status != SessionStatus.active.value:
+    if session.status != SessionStatus.active.value:
         raise SessionCompleted()
-    if chat.mode == SessionMode.practice.value:
+    if session.mode == SessionMode.practice.value:
         assignment_service.require_student_access(
-            session, student=actor, client_id=chat.client_id, assignment_id=chat.assignment_id
+            db, student=actor, client_id=session.client_id, assignment_id=session.assignment_id
         )
-    return chat
+    return session
 
 
 def readable_sessions_filter(actor: UserRead):
-    """A WHERE clause limiting `ChatSession` rows to those the actor may read."""
+    """A WHERE clause limiting `PracticeSession` rows to those the actor may read."""
     if actor.is_admin:
         return True
     if actor.is_teacher:
@@ -126,37 +126,37 @@ def readable_sessions_filter(actor: UserRead):
             .where(Section.teacher_id == actor.id)
         )
         return or_(
-            ChatSession.user_id == actor.id,
-            ChatSession.client_id.in_(own_clients),
-            ChatSession.assignment_id.in_(own_assignments),
+            PracticeSession.user_id == actor.id,
+            PracticeSession.client_id.in_(own_clients),
+            PracticeSession.assignment_id.in_(own_assignments),
         )
-    return ChatSession.user_id == actor.id
+    return PracticeSession.user_id == actor.id
 
 
-def get_session(session: Session, *, actor: UserRead | None, session_id: int) -> SessionRead:
-    return SessionRead.model_validate(_load_readable(session, actor, session_id))
+def get_session(db: Session, *, actor: UserRead | None, session_id: int) -> SessionRead:
+    return SessionRead.model_validate(_load_readable(db, actor, session_id))
 
 
 def get_active_session(
-    session: Session, *, actor: UserRead | None, client_id: int
+    db: Session, *, actor: UserRead | None, client_id: int
 ) -> SessionRead | None:
     """The actor's unfinished conversation with this client, if any."""
     actor = require_user(actor)
-    chat = session.scalar(
-        select(ChatSession)
+    session = db.scalar(
+        select(PracticeSession)
         .where(
-            ChatSession.user_id == actor.id,
-            ChatSession.client_id == client_id,
-            ChatSession.status == SessionStatus.active.value,
+            PracticeSession.user_id == actor.id,
+            PracticeSession.client_id == client_id,
+            PracticeSession.status == SessionStatus.active.value,
         )
-        .order_by(ChatSession.started_at.desc())
+        .order_by(PracticeSession.started_at.desc())
         .limit(1)
     )
-    return SessionRead.model_validate(chat) if chat else None
+    return SessionRead.model_validate(session) if session else None
 
 
 def get_student_sessions(
-    session: Session,
+    db: Session,
     *,
     actor: UserRead | None,
     student_id: int | None = None,
@@ -170,19 +170,19 @@ def get_student_sessions(
     if actor.is_student and student_id != actor.id:
         raise PermissionDeniedError("You can only see your own conversations.")
     query = (
-        select(ChatSession)
-        .where(ChatSession.user_id == student_id, readable_sessions_filter(actor))
-        .order_by(ChatSession.started_at.desc(), ChatSession.id.desc())
+        select(PracticeSession)
+        .where(PracticeSession.user_id == student_id, readable_sessions_filter(actor))
+        .order_by(PracticeSession.started_at.desc(), PracticeSession.id.desc())
         .limit(min(max(limit, 1), MAX_PAGE_SIZE))
         .offset(max(offset, 0))
     )
     if status is not None:
-        query = query.where(ChatSession.status == SessionStatus(status).value)
-    return [SessionRead.model_validate(chat) for chat in session.scalars(query)]
+        query = query.where(PracticeSession.status == SessionStatus(status).value)
+    return [SessionRead.model_validate(session) for session in db.scalars(query)]
 
 
 def get_messages(
-    session: Session,
+    db: Session,
     *,
     actor: UserRead | None,
     session_id: int,
@@ -190,7 +190,7 @@ def get_messages(
     offset: int = 0,
 ) -> list[MessageRead]:
     """Messages in order; `limit`/`offset` page through long conversations."""
-    _load_readable(session, actor, session_id)
+    _load_readable(db, actor, session_id)
     query = (
         select(Message)
         .where(Message.session_id == session_id)
@@ -199,18 +199,16 @@ def get_messages(
     )
     if limit is not None:
         query = query.limit(min(max(limit, 1), MAX_PAGE_SIZE))
-    return [MessageRead.model_validate(message) for message in session.scalars(query)]
+    return [MessageRead.model_validate(message) for message in db.scalars(query)]
 
 
-def recent_turns(session: Session, *, session_id: int, budget_tokens: int) -> list[tuple[str, str]]:
+def recent_turns(db: Session, *, session_id: int, budget_tokens: int) -> list[tuple[str, str]]:
     """(role, content) of the newest messages, oldest first, reading back only until the token
     estimate passes the budget, so a long conversation costs no more per turn than a short one.
     Internal: callers have checked access."""
     # Every message costs at least its overhead plus one token, which bounds the rows to read.
     most_rows = budget_tokens // (MESSAGE_OVERHEAD_TOKENS + 1) + 1
-    rows = session.execute(
-        _NEWEST_MESSAGES, {"session_id": session_id, "most_rows": most_rows}
-    ).all()
+    rows = db.execute(_NEWEST_MESSAGES, {"session_id": session_id, "most_rows": most_rows}).all()
     turns: list[tuple[str, str]] = []
     used = 0
     for role, content in rows:
@@ -224,7 +222,7 @@ def recent_turns(session: Session, *, session_id: int, budget_tokens: int) -> li
 
 # Writing --------------------------------------------------------------------------------------
 def create_session(
-    session: Session,
+    db: Session,
     *,
     actor: UserRead | None,
     client_id: int,
@@ -236,15 +234,15 @@ def create_session(
     actor = require_user(actor)
     if actor.is_student:
         assignment_id = assignment_service.require_student_access(
-            session, student=actor, client_id=client_id, assignment_id=assignment_id
+            db, student=actor, client_id=client_id, assignment_id=assignment_id
         )
         mode = SessionMode.practice
     else:
-        client = client_service.get_owned(session, actor, client_id)
+        client = client_service.get_owned(db, actor, client_id)
         if client.archived:
             raise ConflictError(f"{client.name} is archived. Restore the client to test it.")
         mode, assignment_id = SessionMode.teacher_test, None
-    chat = ChatSession(
+    session = PracticeSession(
         user_id=actor.id,
         client_id=client_id,
         assignment_id=assignment_id,
@@ -254,74 +252,76 @@ def create_session(
         prompt_version=prompt_version,
     )
     try:
-        with session.begin_nested():
-            session.add(chat)
-            session.flush()
+        with db.begin_nested():
+            db.add(session)
+            db.flush()
     except IntegrityError:
         raise ConflictError(
             "You already have an open conversation with this client. Continue that one."
         ) from None
-    usage_service.record_session_started(session, chat)
-    return SessionRead.model_validate(chat)
+    usage_service.record_session_started(db, session)
+    return SessionRead.model_validate(session)
 
 
-def end_session(session: Session, *, actor: UserRead | None, session_id: int) -> SessionRead:
+def end_session(db: Session, *, actor: UserRead | None, session_id: int) -> SessionRead:
     """Mark the conversation completed; ending it again changes nothing."""
     actor = require_user(actor)
-    chat = _load_readable(session, actor, session_id, for_update=True)
-    if chat.user_id != actor.id and not actor.is_admin:
+    session = _load_readable(db, actor, session_id, for_update=True)
+    if session.user_id != actor.id and not actor.is_admin:
         raise PermissionDeniedError("Only the person having this conversation can end it.")
-    if chat.status != SessionStatus.completed.value:
-        chat.status = SessionStatus.completed.value
-        chat.ended_at = utcnow()
-    return SessionRead.model_validate(chat)
+    if session.status != SessionStatus.completed.value:
+        session.status = SessionStatus.completed.value
+        session.ended_at = utcnow()
+    return SessionRead.model_validate(session)
 
 
 def add_message(
-    session: Session, *, actor: UserRead | None, session_id: int, content: str
+    db: Session, *, actor: UserRead | None, session_id: int, content: str
 ) -> MessageRead:
     """The student's (or testing teacher's) message. Client replies are never taken from a caller:
     only a claimed reply is stored (`store_reply`)."""
-    chat = lock_for_turn(session, actor=actor, session_id=session_id)
-    if reply_in_flight(chat):
+    session = lock_for_turn(db, actor=actor, session_id=session_id)
+    if reply_in_flight(session):
         raise ReplyInFlight()
-    return append_message(session, chat, content)
+    return append_message(db, session, content)
 
 
-def append_message(session: Session, chat: ChatSession, content: str) -> MessageRead:
+def append_message(db: Session, session: PracticeSession, content: str) -> MessageRead:
     """Append the person's message to a locked conversation (internal)."""
     message = _append(
-        session, chat, role=MessageRole.user, content=content, token_count=estimate_tokens(content)
+        db, session, role=MessageRole.user, content=content, token_count=estimate_tokens(content)
     )
-    usage_service.record_message(session, chat, role=MessageRole.user, at=message.created_at)
-    session.flush()
+    usage_service.record_message(db, session, role=MessageRole.user, at=message.created_at)
+    db.flush()
     return MessageRead.model_validate(message)
 
 
 def _append(
-    session: Session, chat: ChatSession, *, role: MessageRole, content: str, **columns
+    db: Session, session: PracticeSession, *, role: MessageRole, content: str, **columns
 ) -> Message:
     # The session row is locked, so this count is ours until commit: numbers stay gapless.
-    chat.message_count += 1
+    session.message_count += 1
     message = Message(
-        session_id=chat.id,
-        sequence_number=chat.message_count,
+        session_id=session.id,
+        sequence_number=session.message_count,
         role=role.value,
         content=content,
         created_at=utcnow(),
         **columns,
     )
-    session.add(message)
+    db.add(message)
     return message
 
 
 # The reply in flight --------------------------------------------------------------------------
-def reply_in_flight(chat: ChatSession, now: datetime | None = None) -> bool:
-    return chat.reply_claimed_until is not None and chat.reply_claimed_until > (now or utcnow())
+def reply_in_flight(session: PracticeSession, now: datetime | None = None) -> bool:
+    return session.reply_claimed_until is not None and session.reply_claimed_until > (
+        now or utcnow()
+    )
 
 
 def claim_reply(
-    chat: ChatSession, *, seconds: float, reserve_tokens: int, reserve_cost: Decimal
+    session: PracticeSession, *, seconds: float, reserve_tokens: int, reserve_cost: Decimal
 ) -> str:
     """Take the right to answer a locked conversation (caller checked none is in flight).
 
@@ -329,17 +329,17 @@ def claim_reply(
     tokens and cost count against the daily budgets.
     """
     claim_id = secrets.token_hex(16)
-    chat.reply_claim_id = claim_id
-    chat.reply_claimed_until = utcnow() + timedelta(seconds=seconds)
-    chat.reserved_tokens, chat.reserved_cost = reserve_tokens, reserve_cost
+    session.reply_claim_id = claim_id
+    session.reply_claimed_until = utcnow() + timedelta(seconds=seconds)
+    session.reserved_tokens, session.reserved_cost = reserve_tokens, reserve_cost
     return claim_id
 
 
 _RELEASE = (
-    update(ChatSession)
+    update(PracticeSession)
     .where(
-        ChatSession.id == bindparam("session_id"),
-        ChatSession.reply_claim_id == bindparam("claim_id"),
+        PracticeSession.id == bindparam("session_id"),
+        PracticeSession.reply_claim_id == bindparam("claim_id"),
     )
     .values(
         reply_claim_id=None, reply_claimed_until=None, reserved_tokens=0, reserved_cost=Decimal(0)
@@ -348,13 +348,13 @@ _RELEASE = (
 )
 
 
-def release_claim(session: Session, *, session_id: int, claim_id: str) -> bool:
+def release_claim(db: Session, *, session_id: int, claim_id: str) -> bool:
     """Give the claim back (if it is still ours); True when it was."""
-    return session.execute(_RELEASE, {"session_id": session_id, "claim_id": claim_id}).rowcount > 0
+    return db.execute(_RELEASE, {"session_id": session_id, "claim_id": claim_id}).rowcount > 0
 
 
 def store_reply(
-    session: Session,
+    db: Session,
     *,
     session_id: int,
     claim_id: str,
@@ -372,12 +372,12 @@ def store_reply(
     The message keeps the reply's whole usage; the totals add what `counted` (recorded when the
     reply started) did not already add. Ends the claim in the same transaction.
     """
-    chat = session.scalar(_SESSION_BY_ID_FOR_UPDATE, {"session_id": session_id})
-    if chat is None or chat.reply_claim_id != claim_id:
+    session = db.scalar(_SESSION_BY_ID_FOR_UPDATE, {"session_id": session_id})
+    if session is None or session.reply_claim_id != claim_id:
         return None
     message = _append(
+        db,
         session,
-        chat,
         role=MessageRole.assistant,
         content=content,
         token_count=usage.output_tokens,
@@ -392,24 +392,24 @@ def store_reply(
     )
     rest = usage.minus(counted)
     rest_cost = None if cost is None else cost - (counted_cost or Decimal(0))
-    _add_usage(chat, rest, rest_cost, model, unpriced=cost is None)
+    _add_usage(session, rest, rest_cost, model, unpriced=cost is None)
     usage_service.record_message(
+        db,
         session,
-        chat,
         role=MessageRole.assistant,
         at=message.created_at,
         usage=rest,
         cost=rest_cost,
         model=model,
     )
-    chat.reply_claim_id, chat.reply_claimed_until = None, None
-    chat.reserved_tokens, chat.reserved_cost = 0, Decimal(0)
-    session.flush()
-    return MessageRead.model_validate(message), SessionRead.model_validate(chat)
+    session.reply_claim_id, session.reply_claimed_until = None, None
+    session.reserved_tokens, session.reserved_cost = 0, Decimal(0)
+    db.flush()
+    return MessageRead.model_validate(message), SessionRead.model_validate(session)
 
 
 def record_usage(
-    session: Session,
+    db: Session,
     *,
     session_id: int,
     usage: Usage,
@@ -419,30 +419,35 @@ def record_usage(
 ) -> SessionRead:
     """Add billed usage without a message (a reply that started, or was cut off) to the totals.
     Internal: callers have checked access."""
-    chat = session.scalar(_SESSION_BY_ID_FOR_UPDATE, {"session_id": session_id})
-    if chat is None:
+    session = db.scalar(_SESSION_BY_ID_FOR_UPDATE, {"session_id": session_id})
+    if session is None:
         raise SessionNotFound(session_id)
-    _add_usage(chat, usage, cost, model, unpriced=unpriced)
+    _add_usage(session, usage, cost, model, unpriced=unpriced)
     usage_service.record_message(
-        session, chat, role=None, at=utcnow(), usage=usage, cost=cost, model=model
+        db, session, role=None, at=utcnow(), usage=usage, cost=cost, model=model
     )
-    session.flush()
-    return SessionRead.model_validate(chat)
+    db.flush()
+    return SessionRead.model_validate(session)
 
 
 def _add_usage(
-    chat: ChatSession, usage: Usage, cost: Decimal | None, model: str | None, *, unpriced: bool
+    session: PracticeSession,
+    usage: Usage,
+    cost: Decimal | None,
+    model: str | None,
+    *,
+    unpriced: bool,
 ) -> None:
     """A reply's usage joins the session's totals (the daily tables move in the same transaction);
     `unpriced` counts a reply whose model has no price (its cost is unknown, not zero)."""
-    chat.input_tokens += usage.input_tokens
-    chat.output_tokens += usage.output_tokens
-    chat.cache_write_tokens += usage.cache_write_tokens
-    chat.cache_read_tokens += usage.cache_read_tokens
-    chat.total_tokens += usage.total_tokens
+    session.input_tokens += usage.input_tokens
+    session.output_tokens += usage.output_tokens
+    session.cache_write_tokens += usage.cache_write_tokens
+    session.cache_read_tokens += usage.cache_read_tokens
+    session.total_tokens += usage.total_tokens
     if unpriced:
-        chat.unpriced_replies += 1
+        session.unpriced_replies += 1
     if cost is not None:
-        chat.estimated_cost += cost
+        session.estimated_cost += cost
     if model:
-        chat.model = model
+        session.model = model

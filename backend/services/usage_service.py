@@ -10,30 +10,30 @@ from sqlalchemy import case, delete, func, insert, literal, select
 from sqlalchemy.orm import Session
 
 from backend.db import upsert_add
-from backend.models import ChatSession, ClientDailyUsage, DailyUsage, Message
+from backend.models import ClientDailyUsage, DailyUsage, Message, PracticeSession
 from backend.models.enums import MessageRole
 from backend.schemas.conversations import Usage
 
 NO_ASSIGNMENT = 0
 
 
-def _client_keys(chat: ChatSession, at: datetime, model: str | None = None) -> dict:
+def _client_keys(session: PracticeSession, at: datetime, model: str | None = None) -> dict:
     """Rows are keyed by the reply's model; student messages and session starts use ""."""
     return {
         "day": at.date(),
-        "client_id": chat.client_id,
-        "assignment_id": chat.assignment_id or NO_ASSIGNMENT,
+        "client_id": session.client_id,
+        "assignment_id": session.assignment_id or NO_ASSIGNMENT,
         "model": model or "",
     }
 
 
-def record_session_started(session: Session, chat: ChatSession) -> None:
-    upsert_add(session, ClientDailyUsage, _client_keys(chat, chat.started_at), {"sessions": 1})
+def record_session_started(db: Session, session: PracticeSession) -> None:
+    upsert_add(db, ClientDailyUsage, _client_keys(session, session.started_at), {"sessions": 1})
 
 
 def record_message(
-    session: Session,
-    chat: ChatSession,
+    db: Session,
+    session: PracticeSession,
     *,
     role: MessageRole | None,
     at: datetime,
@@ -53,9 +53,9 @@ def record_message(
             "cost": cost or Decimal(0),
         }
         upsert_add(
-            session,
+            db,
             DailyUsage,
-            {"day": at.date(), "user_id": chat.user_id},
+            {"day": at.date(), "user_id": session.user_id},
             {
                 "tokens": usage.total_tokens,
                 "cost": cost or Decimal(0),
@@ -63,17 +63,17 @@ def record_message(
             },
         )
     upsert_add(
-        session, ClientDailyUsage, _client_keys(chat, at, model if usage else None), increments
+        db, ClientDailyUsage, _client_keys(session, at, model if usage else None), increments
     )
 
 
-def rebuild(session: Session) -> None:
+def rebuild(db: Session) -> None:
     """Recompute both tables from sessions and messages (grouped in the database)."""
-    session.execute(delete(DailyUsage))
-    session.execute(delete(ClientDailyUsage))
+    db.execute(delete(DailyUsage))
+    db.execute(delete(ClientDailyUsage))
     day = (
         func.date(Message.created_at)
-        if _sqlite(session)
+        if _sqlite(db)
         else func.cast(func.timezone("UTC", Message.created_at), ClientDailyUsage.day.type)
     )
     reply = case((Message.role == MessageRole.assistant.value, 1), else_=0)
@@ -83,24 +83,24 @@ def rebuild(session: Session) -> None:
         + Message.cache_write_tokens
         + Message.cache_read_tokens
     )
-    session.execute(
+    db.execute(
         insert(DailyUsage).from_select(
             ["day", "user_id", "tokens", "cost", "replies"],
             select(
                 day,
-                ChatSession.user_id,
+                PracticeSession.user_id,
                 func.sum(tokens),
                 func.coalesce(func.sum(Message.cost), 0),
                 func.sum(reply),
             )
-            .join(ChatSession, ChatSession.id == Message.session_id)
+            .join(PracticeSession, PracticeSession.id == Message.session_id)
             .where(Message.role == MessageRole.assistant.value)
-            .group_by(day, ChatSession.user_id),
+            .group_by(day, PracticeSession.user_id),
         )
     )
-    assignment = func.coalesce(ChatSession.assignment_id, NO_ASSIGNMENT)
+    assignment = func.coalesce(PracticeSession.assignment_id, NO_ASSIGNMENT)
     model = func.coalesce(Message.model, "")
-    session.execute(
+    db.execute(
         insert(ClientDailyUsage).from_select(
             [
                 "day",
@@ -118,7 +118,7 @@ def rebuild(session: Session) -> None:
             ],
             select(
                 day,
-                ChatSession.client_id,
+                PracticeSession.client_id,
                 assignment,
                 model,
                 literal(0),
@@ -130,19 +130,19 @@ def rebuild(session: Session) -> None:
                 func.sum(Message.cache_read_tokens),
                 func.coalesce(func.sum(Message.cost), 0),
             )
-            .join(ChatSession, ChatSession.id == Message.session_id)
-            .group_by(day, ChatSession.client_id, assignment, model),
+            .join(PracticeSession, PracticeSession.id == Message.session_id)
+            .group_by(day, PracticeSession.client_id, assignment, model),
         )
     )
     started_day = (
-        func.date(ChatSession.started_at)
-        if _sqlite(session)
-        else func.cast(func.timezone("UTC", ChatSession.started_at), ClientDailyUsage.day.type)
+        func.date(PracticeSession.started_at)
+        if _sqlite(db)
+        else func.cast(func.timezone("UTC", PracticeSession.started_at), ClientDailyUsage.day.type)
     )
-    for day_value, client_id, assignment_id, count in session.execute(
-        select(started_day, ChatSession.client_id, assignment, func.count(ChatSession.id)).group_by(
-            started_day, ChatSession.client_id, assignment
-        )
+    for day_value, client_id, assignment_id, count in db.execute(
+        select(
+            started_day, PracticeSession.client_id, assignment, func.count(PracticeSession.id)
+        ).group_by(started_day, PracticeSession.client_id, assignment)
     ).all():
         day_value = (
             day_value
@@ -150,12 +150,12 @@ def rebuild(session: Session) -> None:
             else datetime.strptime(day_value, "%Y-%m-%d").date()
         )
         upsert_add(
-            session,
+            db,
             ClientDailyUsage,
             {"day": day_value, "client_id": client_id, "assignment_id": assignment_id, "model": ""},
             {"sessions": count},
         )
 
 
-def _sqlite(session: Session) -> bool:
-    return session.get_bind().dialect.name == "sqlite"
+def _sqlite(db: Session) -> bool:
+    return db.get_bind().dialect.name == "sqlite"

@@ -63,9 +63,9 @@ def app_api(fake_anthropic, monkeypatch):
 @pytest.fixture
 def teacher(app_db):
     """A teacher account in the app's database (password: `tests.factories.PASSWORD`)."""
-    with unit_of_work(app_db) as session:
+    with unit_of_work(app_db) as db:
         return make_user(
-            session, role=Role.teacher, username="tina.teacher", display_name="Tina Teacher"
+            db, role=Role.teacher, username="tina.teacher", display_name="Tina Teacher"
         )
 
 

@@ -23,8 +23,8 @@ TABS = ["Now", "Usage", "Breakdowns", "Budgets", "Service health", "Error log", 
 
 @pytest.fixture
 def admin(app_db):
-    with unit_of_work(app_db) as session:
-        return make_user(session, role=Role.admin, username="ada.admin", display_name="Ada Admin")
+    with unit_of_work(app_db) as db:
+        return make_user(db, role=Role.admin, username="ada.admin", display_name="Ada Admin")
 
 
 def metric(at, label: str) -> str:
@@ -59,11 +59,11 @@ def shown(at) -> str:
     )
 
 
-def reply(session, student, chat, *, usage: Usage, cost: str, latency_ms: int, first_token_ms: int):
-    session_service.add_message(session, actor=student, session_id=chat.id, content="Hello.")
+def reply(db, student, session, *, usage: Usage, cost: str, latency_ms: int, first_token_ms: int):
+    session_service.add_message(db, actor=student, session_id=session.id, content="Hello.")
     return add_reply(
-        session,
-        session_id=chat.id,
+        db,
+        session_id=session.id,
         content="Hi.",
         usage=usage,
         model="claude-haiku-4-5",
@@ -82,11 +82,11 @@ def known_data(app_db, admin, monkeypatch):
     """
     monkeypatch.setenv("USER_DAILY_TOKEN_BUDGET", "5000")
     get_settings.cache_clear()
-    with unit_of_work(app_db) as session:
-        teacher, student, client, section, _assignment = make_classroom(session)
-        ended = start_session(session, user=student, client=client)
+    with unit_of_work(app_db) as db:
+        teacher, student, client, section, _assignment = make_classroom(db)
+        ended = start_session(db, user=student, client=client)
         first = reply(
-            session,
+            db,
             student,
             ended,
             usage=Usage(input_tokens=2000, output_tokens=200, cache_read_tokens=1000),
@@ -94,10 +94,10 @@ def known_data(app_db, admin, monkeypatch):
             latency_ms=2000,
             first_token_ms=500,
         )
-        session_service.end_session(session, actor=student, session_id=ended.id)
-        open_chat = start_session(session, user=student, client=client)
+        session_service.end_session(db, actor=student, session_id=ended.id)
+        open_chat = start_session(db, user=student, client=client)
         second = reply(
-            session,
+            db,
             student,
             open_chat,
             usage=Usage(input_tokens=1000, output_tokens=100),
@@ -105,8 +105,8 @@ def known_data(app_db, admin, monkeypatch):
             latency_ms=1200,
             first_token_ms=300,
         )
-        feedback_service.rate_reply(session, actor=student, message_id=first.id, positive=False)
-        feedback_service.rate_reply(session, actor=student, message_id=second.id, positive=True)
+        feedback_service.rate_reply(db, actor=student, message_id=first.id, positive=False)
+        feedback_service.rate_reply(db, actor=student, message_id=second.id, positive=True)
     return teacher, student, client, section
 
 
@@ -203,13 +203,13 @@ def test_known_data_shows_the_right_figures(app, known_data):
 def test_refresh_shows_new_messages_and_auto_refresh_reruns_the_figures(app, app_db, admin):
     at = admin_app(app)
     assert metric(at, "Messages today") == "0"
-    with unit_of_work(app_db) as session:
-        _teacher, student, client, _section, _assignment = make_classroom(session)
-        chat = start_session(session, user=student, client=client)
+    with unit_of_work(app_db) as db:
+        _teacher, student, client, _section, _assignment = make_classroom(db)
+        session = start_session(db, user=student, client=client)
         reply(
-            session,
+            db,
             student,
-            chat,
+            session,
             usage=Usage(input_tokens=10, output_tokens=5),
             cost="0.0001",
             latency_ms=900,
@@ -223,24 +223,24 @@ def test_refresh_shows_new_messages_and_auto_refresh_reruns_the_figures(app, app
 
 
 def test_error_log_filters_details_and_no_api_key(app, app_db, admin):
-    with unit_of_work(app_db) as session:
-        _teacher, student, client, _section, _assignment = make_classroom(session)
-        chat = start_session(session, user=student, client=client)
+    with unit_of_work(app_db) as db:
+        _teacher, student, client, _section, _assignment = make_classroom(db)
+        session = start_session(db, user=student, client=client)
         event_service.record(
-            session,
+            db,
             "error",
             "api_overloaded",
             "Reply failed: overloaded",
             user_id=student.id,
-            session_id=chat.id,
+            session_id=session.id,
             details={
                 "request_id": "req_123",
                 "status": 529,
                 "detail": "sent with sk-ant-api03-SECRETKEY",
             },
         )
-        event_service.record(session, "warning", "budget", "Near the daily budget")
-        event_service.record(session, "info", "accounts", "Something routine")
+        event_service.record(db, "warning", "budget", "Near the daily budget")
+        event_service.record(db, "info", "accounts", "Something routine")
     at = open_tab(admin_app(app), "Error log")
     labels = [e.label for e in at.main.expander]
     assert len(labels) == 2  # info is off by default
@@ -248,7 +248,8 @@ def test_error_log_filters_details_and_no_api_key(app, app_db, admin):
     assert "API: overloaded (HTTP 529)" in labels[1].replace("\\", "")
     page = shown(at)
     assert (
-        f"**Request id** `req_123` · **Session** #{chat.id} · **User** {student.username}" in page
+        f"**Request id** `req_123` · **Session** #{session.id} · **User** {student.username}"
+        in page
     )
     assert "sk-ant" not in page and "SECRETKEY" not in page
 
@@ -296,23 +297,23 @@ def test_account_actions(app, app_db, admin):
     at.button(key="reset_password_button").click().run()
     assert "New password set for 'new.teacher'" in everything(at)
     limiter = RateLimiter()
-    with unit_of_work(app_db) as session:
+    with unit_of_work(app_db) as db:
         assert account_service.authenticate(
-            session, username="new.teacher", password="second password", limiter=limiter
+            db, username="new.teacher", password="second password", limiter=limiter
         )
 
     at.button(key="toggle_active").click().run()
     assert "'new.teacher' is deactivated" in everything(at)
     with pytest.raises(AuthenticationError, match="deactivated"):
-        with unit_of_work(app_db) as session:
+        with unit_of_work(app_db) as db:
             account_service.authenticate(
-                session, username="new.teacher", password="second password", limiter=limiter
+                db, username="new.teacher", password="second password", limiter=limiter
             )
     at.button(key="toggle_active").click().run()
     assert "'new.teacher' is active again" in everything(at)
-    with unit_of_work(app_db) as session:
+    with unit_of_work(app_db) as db:
         assert account_service.authenticate(
-            session, username="new.teacher", password="second password", limiter=limiter
+            db, username="new.teacher", password="second password", limiter=limiter
         )
 
     at.selectbox(key="manage_account").set_value("ada.admin").run()
@@ -321,8 +322,8 @@ def test_account_actions(app, app_db, admin):
 
 @pytest.mark.parametrize("role", [Role.teacher, Role.student])
 def test_other_roles_cannot_reach_the_monitor(app_db, role):
-    with unit_of_work(app_db) as session:
-        user = make_user(session, role=role, username=f"just.a.{role.value}")
+    with unit_of_work(app_db) as db:
+        user = make_user(db, role=role, username=f"just.a.{role.value}")
     at = log_in(AppTest.from_file(APP_PATH, default_timeout=30).run(), user.username, PASSWORD)
     assert_clean(at)
     assert "Admin" not in texts(at, "title") and not at.metric

@@ -52,20 +52,20 @@ def login_screen_says(at: AppTest, words: str) -> bool:
 
 
 def teacher_and_admin(app_db):
-    with unit_of_work(app_db) as session:
-        teacher = make_user(session, role=Role.teacher, username="tina.teacher")
-        admin = make_user(session, role=Role.admin, username="ada.admin")
+    with unit_of_work(app_db) as db:
+        teacher = make_user(db, role=Role.teacher, username="tina.teacher")
+        admin = make_user(db, role=Role.admin, username="ada.admin")
     return teacher, admin
 
 
 def sections(app_db) -> int:
-    with unit_of_work(app_db, write=False) as session:
-        return session.scalar(select(func.count()).select_from(Section))
+    with unit_of_work(app_db, write=False) as db:
+        return db.scalar(select(func.count()).select_from(Section))
 
 
 def messages(app_db) -> int:
-    with unit_of_work(app_db, write=False) as session:
-        return session.scalar(select(func.count()).select_from(Message))
+    with unit_of_work(app_db, write=False) as db:
+        return db.scalar(select(func.count()).select_from(Message))
 
 
 def change_password_in_sidebar(
@@ -148,18 +148,18 @@ def test_a_cookie_with_an_ended_log_in_shows_the_log_in_screen_and_is_deleted(
 def _end_log_in(how: str, app_db, teacher, admin, at: AppTest, browser_cookies) -> str:
     """End the log-in of the open tab `at` in one of the ways the issue lists; the warning."""
     if how == "reset":
-        with unit_of_work(app_db) as session:
+        with unit_of_work(app_db) as db:
             account_service.reset_password(
-                session, actor=admin, user_id=teacher.id, new_password=NEW_PASSWORD
+                db, actor=admin, user_id=teacher.id, new_password=NEW_PASSWORD
             )
         return "An admin reset your password"
     if how == "deactivated":
-        with unit_of_work(app_db) as session:
-            account_service.set_active(session, actor=admin, user_id=teacher.id, active=False)
+        with unit_of_work(app_db) as db:
+            account_service.set_active(db, actor=admin, user_id=teacher.id, active=False)
         return "deactivated"
     if how == "expired":
-        with unit_of_work(app_db) as session:
-            session.execute(update(LoginSession).values(expires_at=utcnow() - timedelta(seconds=1)))
+        with unit_of_work(app_db) as db:
+            db.execute(update(LoginSession).values(expires_at=utcnow() - timedelta(seconds=1)))
         return "expired"
     if how == "logged_out_in_another_tab":
         browser_cookies[utils.COOKIE_NAME] = token_of(at)
@@ -205,8 +205,8 @@ def test_an_open_teacher_page_cannot_create_a_section_once_its_log_in_ended(
 @pytest.mark.parametrize("how", ["reset", "deactivated", "expired"])
 def test_an_open_practice_page_cannot_send_once_its_log_in_ended(app, app_db, app_api, how):
     student, _alex, _section = classroom(app_db)
-    with unit_of_work(app_db) as session:
-        admin = make_user(session, role=Role.admin)
+    with unit_of_work(app_db) as db:
+        admin = make_user(db, role=Role.admin)
     at = log_in(app.run(), "sam.student")
     start_button(at).click().run()
     before, calls = messages(app_db), len(app_api.messages_requests())
@@ -221,8 +221,8 @@ def test_an_open_practice_page_cannot_send_once_its_log_in_ended(app, app_db, ap
 def test_an_ended_log_in_is_caught_by_the_next_plain_rerun(app, app_db):
     teacher, admin = teacher_and_admin(app_db)
     at = log_in(app.run(), "tina.teacher")
-    with unit_of_work(app_db) as session:
-        account_service.set_active(session, actor=admin, user_id=teacher.id, active=False)
+    with unit_of_work(app_db) as db:
+        account_service.set_active(db, actor=admin, user_id=teacher.id, active=False)
     assert login_screen_says(at.run(), "deactivated")
     assert utils.USER_KEY not in at.session_state
 
@@ -251,8 +251,8 @@ def test_a_wrong_current_password_changes_nothing(app, app_db):
 
 # Point 25: setup while no admin exists ---------------------------------------------------------
 def test_setup_shows_after_seed_demo_made_accounts_but_no_admin(app, app_db):
-    with unit_of_work(app_db) as session:
-        demo_service.seed_demo(session, password=PASSWORD)
+    with unit_of_work(app_db) as db:
+        demo_service.seed_demo(db, password=PASSWORD)
     at = app.run()
     assert_clean(at)
     assert "No admin account exists yet" in everything(at)

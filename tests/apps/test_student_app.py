@@ -31,17 +31,17 @@ TURNS = [
 
 def classroom(app_db):
     """A published client (Alex), a draft one (Dana), and a student in the section."""
-    with unit_of_work(app_db) as session:
-        teacher = make_user(session, role=Role.teacher)
-        student = make_user(session, username="sam.student", display_name="Sam Student")
-        alex = make_client(session, teacher=teacher, name="Alex Rivera")
+    with unit_of_work(app_db) as db:
+        teacher = make_user(db, role=Role.teacher)
+        student = make_user(db, username="sam.student", display_name="Sam Student")
+        alex = make_client(db, teacher=teacher, name="Alex Rivera")
         dana = make_client(
-            session, teacher=teacher, name="Dana Draft", hidden_information="Dana's secret."
+            db, teacher=teacher, name="Dana Draft", hidden_information="Dana's secret."
         )
-        section = make_section(session, teacher=teacher, name="Skills 101")
-        enroll(session, section=section, student=student)
-        make_assignment(session, teacher=teacher, section=section, clients=[alex], title="Week 1")
-        make_assignment(session, teacher=teacher, section=section, clients=[dana], published=False)
+        section = make_section(db, teacher=teacher, name="Skills 101")
+        enroll(db, section=section, student=student)
+        make_assignment(db, teacher=teacher, section=section, clients=[alex], title="Week 1")
+        make_assignment(db, teacher=teacher, section=section, clients=[dana], published=False)
     return student, alex, section
 
 
@@ -112,9 +112,9 @@ def test_sign_up_with_a_wrong_then_a_right_join_code(app, app_db):
 
 def test_join_another_section(app, app_db):
     classroom(app_db)
-    with unit_of_work(app_db) as session:
-        other_teacher = make_user(session, role=Role.teacher)
-        other = make_section(session, teacher=other_teacher, name="Ethics")
+    with unit_of_work(app_db) as db:
+        other_teacher = make_user(db, role=Role.teacher)
+        other = make_section(db, teacher=other_teacher, name="Ethics")
     at = log_in(app.run(), "sam.student")
     at.segmented_control(key="student_view").set_value("Join a section").run()
     assert "Your sections: Skills 101" in texts(at, "caption")
@@ -128,8 +128,8 @@ def test_join_another_section(app, app_db):
 
 
 def test_a_student_without_sections_is_told_what_to_do_next(app, app_db):
-    with unit_of_work(app_db) as session:
-        make_user(session, username="new.student")
+    with unit_of_work(app_db) as db:
+        make_user(db, username="new.student")
     at = log_in(app.run(), "new.student")
     assert_clean(at)
     assert "No clients are assigned to you yet" in everything(at)
@@ -186,14 +186,14 @@ def test_three_turns_end_feedback_thumbs_and_history(app, app_db, app_api, downl
     at.text_area(key="fb_comment").input("Felt like a real person.")
     at.button(key="fb_submit").click().run()
     assert "Thank you: your feedback was saved." in texts(at, "success")
-    with unit_of_work(app_db, write=False) as session:
-        chat_id = session_service.get_student_sessions(session, actor=student)[0].id
+    with unit_of_work(app_db, write=False) as db:
+        chat_id = session_service.get_student_sessions(db, actor=student)[0].id
         replies = [
             m
-            for m in session_service.get_messages(session, actor=student, session_id=chat_id)
+            for m in session_service.get_messages(db, actor=student, session_id=chat_id)
             if m.role == "assistant"
         ]
-        feedback = session.query(SessionFeedback).one()
+        feedback = db.query(SessionFeedback).one()
     assert (feedback.session_id, feedback.realism, feedback.usefulness, feedback.comment) == (
         chat_id,
         5,
@@ -208,8 +208,8 @@ def test_three_turns_end_feedback_thumbs_and_history(app, app_db, app_api, downl
     at.feedback(key=f"thumbs_{replies[2].id}").set_value(1).run()
     at.feedback(key=f"thumbs_{replies[2].id}").set_value(0).run()
     assert_clean(at)
-    with unit_of_work(app_db, write=False) as session:
-        ratings = {r.message_id: r.positive for r in session.query(MessageRating)}
+    with unit_of_work(app_db, write=False) as db:
+        ratings = {r.message_id: r.positive for r in db.query(MessageRating)}
     assert ratings == {replies[0].id: True, replies[2].id: False}
 
     # My sessions: the session, its transcript, and its Markdown export.
@@ -282,8 +282,8 @@ def test_log_out_ends_the_saved_log_in(app, app_db, browser_cookies):
 
 def test_a_student_cannot_open_another_students_conversation_by_address(app, app_db, app_api):
     classroom(app_db)
-    with unit_of_work(app_db) as session:
-        make_user(session, username="other.student")
+    with unit_of_work(app_db) as db:
+        make_user(db, username="other.student")
     at = log_in(app.run(), "sam.student")
     start_button(at).click().run()
     converse(at, TURNS[:1])

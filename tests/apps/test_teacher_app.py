@@ -48,8 +48,8 @@ def teacher_app(app, username: str = "tina.teacher"):
 
 
 def add_client(app_db, teacher, **overrides):
-    with unit_of_work(app_db) as session:
-        return make_client(session, teacher=teacher, **overrides)
+    with unit_of_work(app_db) as db:
+        return make_client(db, teacher=teacher, **overrides)
 
 
 # Shell -----------------------------------------------------------------------------------------
@@ -122,8 +122,8 @@ def test_a_browser_that_keeps_guessing_is_stopped_but_the_owner_logs_in_elsewher
 
 
 def test_students_navigation_has_no_teacher_page(app, app_db):
-    with unit_of_work(app_db) as session:
-        make_user(session, role=Role.student, username="stu.dent")
+    with unit_of_work(app_db) as db:
+        make_user(db, role=Role.student, username="stu.dent")
     at = log_in(app.run(), "stu.dent")
     assert_clean(at)
     assert "Practice" in texts(at, "title")
@@ -133,8 +133,8 @@ def test_students_navigation_has_no_teacher_page(app, app_db):
 
 
 def test_student_signs_up_with_a_join_code(app, app_db, teacher):
-    with unit_of_work(app_db) as session:
-        section = section_service.create_section(session, actor=teacher, name="Group B")
+    with unit_of_work(app_db) as db:
+        section = section_service.create_section(db, actor=teacher, name="Group B")
     at = app.run()
     at.text_input(key="signup_join_code").input("WRONG123")
     at.text_input(key="signup_username").input("new.student")
@@ -148,8 +148,8 @@ def test_student_signs_up_with_a_join_code(app, app_db, teacher):
     at.button(key="signup_submit").click().run()
     assert_clean(at)
     assert "Practice" in texts(at, "title")
-    with unit_of_work(app_db) as session:
-        roster = section_service.get_roster(session, actor=teacher, section_id=section.id)
+    with unit_of_work(app_db) as db:
+        roster = section_service.get_roster(db, actor=teacher, section_id=section.id)
     assert [entry.username for entry in roster] == ["new.student"]
 
 
@@ -213,8 +213,8 @@ def test_clients_export_and_import_as_json(app, app_db, teacher, downloads):
     # Importing the same document gives the teacher a second, independent copy.
     from backend.services import client_service
 
-    with unit_of_work(app_db) as session:
-        client_service.import_clients_json(session, actor=teacher, raw=document)
+    with unit_of_work(app_db) as db:
+        client_service.import_clients_json(db, actor=teacher, raw=document)
     at.run()
     assert texts(at).count("**Alex Rivera** · 34") == 2
 
@@ -281,8 +281,8 @@ def test_end_conversation_then_start_over(app, app_db, teacher, app_api):
     at.button(key="start_over").click().run()
     assert_clean(at)
     assert len(at.chat_message) == 0 and not at.chat_input(key="chat_input").disabled
-    with unit_of_work(app_db) as session:
-        rows = history_service.list_conversations(session, actor=teacher)
+    with unit_of_work(app_db) as db:
+        rows = history_service.list_conversations(db, actor=teacher)
     assert [row.status.value for row in rows] == ["active", "completed"]
 
 
@@ -378,8 +378,8 @@ def test_create_a_section_then_an_assignment_and_publish_it(app, app_db, teacher
     at.text_input(key="section_name").input("Counseling 101")
     at.button(key="create_section").click().run()
     assert_clean(at)
-    with unit_of_work(app_db) as session:
-        (section,) = section_service.list_sections(session, actor=teacher)
+    with unit_of_work(app_db) as db:
+        (section,) = section_service.list_sections(db, actor=teacher)
     assert section.join_code in [code.value for code in at.code]
     assert f"Students join it with the code {section.join_code}" in texts(at, "success")[0]
     assert "No students yet." in everything(at) and "No assignments yet." in everything(at)
@@ -388,9 +388,9 @@ def test_create_a_section_then_an_assignment_and_publish_it(app, app_db, teacher
     at.text_area(key="assignment_instructions").input("Ten minutes, open questions only.")
     at.button(key="create_assignment").click().run()
     assert_clean(at)
-    with unit_of_work(app_db) as session:
+    with unit_of_work(app_db) as db:
         (assignment,) = assignment_service.list_assignments(
-            session, actor=teacher, section_id=section.id
+            db, actor=teacher, section_id=section.id
         )
     assert assignment.status.value == "draft"
     assert "**Week 1: first interview** :gray-badge[draft]" in texts(at)
@@ -403,9 +403,9 @@ def test_create_a_section_then_an_assignment_and_publish_it(app, app_db, teacher
     at.button(key=f"publish_assignment_{assignment.id}").click().run()
     assert_clean(at)
     assert "**Week 1: first interview** :green-badge[published]" in texts(at)
-    with unit_of_work(app_db) as session:
+    with unit_of_work(app_db) as db:
         published = assignment_service.get_assignment(
-            session, actor=teacher, assignment_id=assignment.id
+            db, actor=teacher, assignment_id=assignment.id
         )
     assert (published.status.value, published.client_ids) == ("published", [client.id])
 
@@ -414,10 +414,10 @@ def test_create_a_section_then_an_assignment_and_publish_it(app, app_db, teacher
 
 
 def test_roster_shows_students_and_removes_one(app, app_db, teacher):
-    with unit_of_work(app_db) as session:
-        section = section_service.create_section(session, actor=teacher, name="Group A")
-        student = make_user(session, role=Role.student, display_name="Sam Student")
-        section_service.enroll(session, section_id=section.id, student_id=student.id)
+    with unit_of_work(app_db) as db:
+        section = section_service.create_section(db, actor=teacher, name="Group A")
+        student = make_user(db, role=Role.student, display_name="Sam Student")
+        section_service.enroll(db, section_id=section.id, student_id=student.id)
     at = open_tab(teacher_app(app), "Sections & assignments")
     assert any(text.startswith("Sam Student · `") for text in texts(at))
     at.button(key=f"remove_student_{section.id}_{student.id}").click().run()
@@ -429,22 +429,22 @@ def test_teacher_rotates_the_join_code_and_the_old_one_stops_working(app, app_db
     from backend.errors import ValidationError
     from backend.services import account_service
 
-    with unit_of_work(app_db) as session:
-        section = section_service.create_section(session, actor=teacher, name="Group R")
+    with unit_of_work(app_db) as db:
+        section = section_service.create_section(db, actor=teacher, name="Group R")
     at = open_tab(teacher_app(app), "Sections & assignments")
     assert section.join_code in [code.value for code in at.code]
 
     at.button(key=f"regenerate_code_{section.id}").click().run()
     assert_clean(at)
-    with unit_of_work(app_db) as session:
-        (rotated,) = section_service.list_sections(session, actor=teacher)
+    with unit_of_work(app_db) as db:
+        (rotated,) = section_service.list_sections(db, actor=teacher)
     assert rotated.join_code != section.join_code
     assert rotated.join_code in [code.value for code in at.code]
     assert section.join_code not in [code.value for code in at.code]
     assert "The old one stops working" in texts(at, "success")[0]
-    with unit_of_work(app_db) as session, pytest.raises(ValidationError, match="current code"):
+    with unit_of_work(app_db) as db, pytest.raises(ValidationError, match="current code"):
         account_service.sign_up_student(
-            session,
+            db,
             join_code=section.join_code,
             username="late.student",
             display_name="Late Student",
@@ -464,8 +464,8 @@ def test_teacher_sets_a_seat_limit_and_a_code_expiry_when_creating_and_editing(
     at.date_input(key="section_code_expires").set_value(in_a_week)
     at.button(key="create_section").click().run()
     assert_clean(at)
-    with unit_of_work(app_db) as session:
-        (section,) = section_service.list_sections(session, actor=teacher)
+    with unit_of_work(app_db) as db:
+        (section,) = section_service.list_sections(db, actor=teacher)
     assert section.seat_limit == 2
     assert section.join_code_expires_at.date() == in_a_week
     assert "0 of 2 seats taken" in everything(at)
@@ -479,7 +479,7 @@ def test_teacher_sets_a_seat_limit_and_a_code_expiry_when_creating_and_editing(
     at.date_input(key=f"edit_code_expires_{section.id}").set_value(None)
     at.button(key=f"save_section_{section.id}").click().run()
     assert_clean(at)
-    with unit_of_work(app_db) as session:
-        (section,) = section_service.list_sections(session, actor=teacher)
+    with unit_of_work(app_db) as db:
+        (section,) = section_service.list_sections(db, actor=teacher)
     assert (section.seat_limit, section.join_code_expires_at) == (1, None)
     assert "0 of 1 seat taken" in everything(at) and "Choose a date" not in everything(at)

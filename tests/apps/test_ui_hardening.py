@@ -35,16 +35,18 @@ from tests.factories import (
 MVP = Path(APP_PATH).parent
 
 
-def say(session, person, chat_id: int, text: str):
-    return session_service.add_message(session, actor=person, session_id=chat_id, content=text)
+def say(db, person, chat_id: int, text: str):
+    return session_service.add_message(db, actor=person, session_id=chat_id, content=text)
 
 
-def answer(session, person, chat_id: int, text: str):
+def answer(db, person, chat_id: int, text: str):
     """The client's reply, stored the way the conversation service stores one (a claim)."""
-    chat = session_service.lock_for_turn(session, actor=person, session_id=chat_id)
-    claim = session_service.claim_reply(chat, seconds=60, reserve_tokens=0, reserve_cost=Decimal(0))
+    session = session_service.lock_for_turn(db, actor=person, session_id=chat_id)
+    claim = session_service.claim_reply(
+        session, seconds=60, reserve_tokens=0, reserve_cost=Decimal(0)
+    )
     message, _totals = session_service.store_reply(
-        session,
+        db,
         session_id=chat_id,
         claim_id=claim,
         content=text,
@@ -121,12 +123,12 @@ def test_every_table_is_drawn_by_the_one_formula_safe_helper():
 
 
 def test_admin_tables_escape_formula_cells(app, app_db):
-    with unit_of_work(app_db) as session:
-        make_user(session, role=Role.admin, username="ada.admin")
-        teacher = make_user(session, role=Role.teacher, display_name="-2+3")
-        make_user(session, username="sam.student", display_name=FORMULA)
-        client = make_client(session, teacher=teacher, name="@SUM(A1)")
-        start_session(session, user=teacher, client=client)  # a teacher's test conversation
+    with unit_of_work(app_db) as db:
+        make_user(db, role=Role.admin, username="ada.admin")
+        teacher = make_user(db, role=Role.teacher, display_name="-2+3")
+        make_user(db, username="sam.student", display_name=FORMULA)
+        client = make_client(db, teacher=teacher, name="@SUM(A1)")
+        start_session(db, user=teacher, client=client)  # a teacher's test conversation
     at = log_in(app.run(), "ada.admin")
     assert_clean(at)
     values = frame_values(at)  # the Now tab's active sessions
@@ -138,9 +140,9 @@ def test_admin_tables_escape_formula_cells(app, app_db):
 
 
 def test_teacher_history_table_escapes_formula_cells(app, app_db, teacher):
-    with unit_of_work(app_db) as session:
-        client = make_client(session, teacher=teacher, name="=1+1")
-        start_session(session, user=teacher, client=client)
+    with unit_of_work(app_db) as db:
+        client = make_client(db, teacher=teacher, name="=1+1")
+        start_session(db, user=teacher, client=client)
     at = open_tab(teacher_app(app), "History & metrics")
     assert_clean(at)
     assert "'=1+1" in frame_values(at) and "=1+1" not in frame_values(at)
@@ -156,13 +158,13 @@ def test_spreadsheet_safe_covers_every_formula_start():
 def _classroom_with_payloads(app_db):
     """Everything a person writes carries the payload: names, client fields, section,
     assignment, messages and a feedback comment."""
-    with unit_of_work(app_db) as session:
+    with unit_of_work(app_db) as db:
         teacher = make_user(
-            session, role=Role.teacher, username="tina.teacher", display_name=f"Tina {PAYLOAD}"
+            db, role=Role.teacher, username="tina.teacher", display_name=f"Tina {PAYLOAD}"
         )
-        student = make_user(session, username="sam.student", display_name=f"Sam {PAYLOAD}")
+        student = make_user(db, username="sam.student", display_name=f"Sam {PAYLOAD}")
         client = make_client(
-            session,
+            db,
             teacher=teacher,
             name="Alex [x](http://evil.example)",
             occupation=PAYLOAD,
@@ -171,32 +173,32 @@ def _classroom_with_payloads(app_db):
             background=PAYLOAD,
             challenges=PAYLOAD,
         )
-        section = make_section(session, teacher=teacher, name="Group [a](http://evil.example)")
-        enroll(session, section=section, student=student)
+        section = make_section(db, teacher=teacher, name="Group [a](http://evil.example)")
+        enroll(db, section=section, student=student)
         make_assignment(
-            session,
+            db,
             teacher=teacher,
             section=section,
             clients=[client],
             title="Week ![t](http://evil.example/t.png)",
         )
-        chat = start_session(session, user=student, client=client)
-        say(session, student, chat.id, PAYLOAD)
-        session_service.end_session(session, actor=student, session_id=chat.id)
+        session = start_session(db, user=student, client=client)
+        say(db, student, session.id, PAYLOAD)
+        session_service.end_session(db, actor=student, session_id=session.id)
         feedback_service.submit_session_feedback(
-            session, actor=student, session_id=chat.id, realism=2, usefulness=5, comment=PAYLOAD
+            db, actor=student, session_id=session.id, realism=2, usefulness=5, comment=PAYLOAD
         )
-    return teacher, student, client, chat
+    return teacher, student, client, session
 
 
 def test_the_teacher_sees_user_text_without_links_or_images(app, app_db):
-    _teacher, _student, client, chat = _classroom_with_payloads(app_db)
+    _teacher, _student, client, session = _classroom_with_payloads(app_db)
     at = teacher_app(app)
     assert_no_active_markup(at)  # client cards
     at.button(key=f"edit_client_{client.id}").click().run()
     assert_no_active_markup(at)  # the form's title
     at = open_tab(at, "History & metrics")
-    at.session_state[f"conversation_{chat.id}"] = True
+    at.session_state[f"conversation_{session.id}"] = True
     at.run()
     assert_clean(at)
     assert_no_active_markup(at)  # list labels, the feedback shown with the transcript
@@ -218,8 +220,8 @@ def test_the_student_sees_user_text_without_links_or_images(app, app_db):
 
 def test_the_admin_sees_user_text_without_links_or_images(app, app_db):
     _classroom_with_payloads(app_db)
-    with unit_of_work(app_db) as session:
-        make_user(session, role=Role.admin, username="ada.admin")
+    with unit_of_work(app_db) as db:
+        make_user(db, role=Role.admin, username="ada.admin")
     at = log_in(app.run(), "ada.admin")
     for tab in ("Now", "Breakdowns", "Error log", "Accounts"):
         at.session_state["admin_tab"] = tab
@@ -233,8 +235,8 @@ def test_the_admin_sees_user_text_without_links_or_images(app, app_db):
 # 20: odd conversation addresses ------------------------------------------------------------------
 @pytest.mark.parametrize("value", ["99999999999999999999999", "²", "12abc", "-3"])
 def test_a_broken_conversation_address_is_ignored_with_a_notice(app, app_db, value):
-    with unit_of_work(app_db) as session:
-        make_user(session, username="sam.student")
+    with unit_of_work(app_db) as db:
+        make_user(db, username="sam.student")
     at = AppTest.from_file(APP_PATH, default_timeout=30)
     at.query_params["c"] = value
     at = log_in(at.run(), "sam.student")
@@ -274,13 +276,13 @@ def test_an_out_of_range_age_is_refused_with_a_message_under_the_field(app, teac
 
 # 28: starting over asks first ---------------------------------------------------------------------
 def test_a_student_cannot_end_an_active_conversation_without_confirming(app, app_db, app_api):
-    with unit_of_work(app_db) as session:
-        teacher = make_user(session, role=Role.teacher)
-        student = make_user(session, username="sam.student")
-        client = make_client(session, teacher=teacher)
-        section = make_section(session, teacher=teacher)
-        enroll(session, section=section, student=student)
-        make_assignment(session, teacher=teacher, section=section, clients=[client])
+    with unit_of_work(app_db) as db:
+        teacher = make_user(db, role=Role.teacher)
+        student = make_user(db, username="sam.student")
+        client = make_client(db, teacher=teacher)
+        section = make_section(db, teacher=teacher)
+        enroll(db, section=section, student=student)
+        make_assignment(db, teacher=teacher, section=section, clients=[client])
     at = log_in(app.run(), "sam.student")
     at.button(key=next(b.key for b in at.button if b.key.startswith("start_"))).click().run()
     at.chat_input(key="chat_input").set_value("Hello there.").run()
@@ -289,14 +291,14 @@ def test_a_student_cannot_end_an_active_conversation_without_confirming(app, app
     keys = {button.key for button in at.button}
     assert not keys & {"start_over", "end_conversation", "confirm_end", "start_again"}
     # Back to the cards: the card continues the same conversation, it never starts a new one.
-    with unit_of_work(app_db) as session:
-        (first,) = session_service.get_student_sessions(session, actor=student)
+    with unit_of_work(app_db) as db:
+        (first,) = session_service.get_student_sessions(db, actor=student)
     at.button(key="back_to_clients").click().run()
     card = next(b for b in at.button if b.key.startswith("start_"))
     assert card.label == "Continue conversation"
     card.click().run()
-    with unit_of_work(app_db) as session:
-        sessions = session_service.get_student_sessions(session, actor=student)
+    with unit_of_work(app_db) as db:
+        sessions = session_service.get_student_sessions(db, actor=student)
     assert [(s.id, s.status.value) for s in sessions] == [(first.id, "active")]
     # Ending takes a confirmation, and then the feedback form comes first.
     at.button(key="end_session").click().run()
@@ -309,8 +311,8 @@ def test_a_student_cannot_end_an_active_conversation_without_confirming(app, app
 def test_teacher_start_over_asks_first_when_the_conversation_has_messages(
     app, app_db, teacher, app_api
 ):
-    with unit_of_work(app_db) as session:
-        client = make_client(session, teacher=teacher)
+    with unit_of_work(app_db) as db:
+        client = make_client(db, teacher=teacher)
     at = teacher_app(app)
     at.button(key=f"test_client_{client.id}").click().run()
     at.button(key="start_over").click().run()  # nothing said yet: no question asked
@@ -327,33 +329,33 @@ def test_teacher_start_over_asks_first_when_the_conversation_has_messages(
     at.button(key="confirm_start_over").click().run()
     assert_clean(at)
     assert len(at.chat_message) == 0
-    with unit_of_work(app_db) as session:
-        rows = history_service.list_conversations(session, actor=teacher)
+    with unit_of_work(app_db) as db:
+        rows = history_service.list_conversations(db, actor=teacher)
     assert [row.status.value for row in rows][:2] == ["active", "completed"]
 
 
 # 31: teachers see their students' feedback ---------------------------------------------------------
 def test_teacher_sees_feedback_in_history_and_on_the_client_card(app, app_db):
-    with unit_of_work(app_db) as session:
-        teacher = make_user(session, role=Role.teacher, username="tina.teacher")
-        student = make_user(session, username="sam.student", display_name="Sam Student")
-        client = make_client(session, teacher=teacher, name="Alex Rivera")
-        section = make_section(session, teacher=teacher)
-        enroll(session, section=section, student=student)
-        make_assignment(session, teacher=teacher, section=section, clients=[client])
-        chat = start_session(session, user=student, client=client)
-        say(session, student, chat.id, "Hello.")
-        reply = answer(session, student, chat.id, "Hi.")
-        session_service.end_session(session, actor=student, session_id=chat.id)
+    with unit_of_work(app_db) as db:
+        teacher = make_user(db, role=Role.teacher, username="tina.teacher")
+        student = make_user(db, username="sam.student", display_name="Sam Student")
+        client = make_client(db, teacher=teacher, name="Alex Rivera")
+        section = make_section(db, teacher=teacher)
+        enroll(db, section=section, student=student)
+        make_assignment(db, teacher=teacher, section=section, clients=[client])
+        session = start_session(db, user=student, client=client)
+        say(db, student, session.id, "Hello.")
+        reply = answer(db, student, session.id, "Hi.")
+        session_service.end_session(db, actor=student, session_id=session.id)
         feedback_service.submit_session_feedback(
-            session,
+            db,
             actor=student,
-            session_id=chat.id,
+            session_id=session.id,
             realism=2,
             usefulness=5,
             comment="The client gave in too fast.",
         )
-        feedback_service.rate_reply(session, actor=student, message_id=reply.id, positive=True)
+        feedback_service.rate_reply(db, actor=student, message_id=reply.id, positive=True)
     at = teacher_app(app)
     card = everything(at)
     assert "Feedback: 1 of 2 positive (50%)" in card
@@ -362,7 +364,7 @@ def test_teacher_sees_feedback_in_history_and_on_the_client_card(app, app_db):
     at = open_tab(at, "History & metrics")
     (frame,) = at.dataframe
     assert list(frame.value["Feedback"]) == ["realism 2/5 · useful 5/5 · thumbs 1 up, 0 down"]
-    at.session_state[f"conversation_{chat.id}"] = True
+    at.session_state[f"conversation_{session.id}"] = True
     at.run()
     page = everything(at)
     assert "Realism 2/5 · usefulness 5/5" in page and "The client gave in too fast." in page
@@ -371,8 +373,8 @@ def test_teacher_sees_feedback_in_history_and_on_the_client_card(app, app_db):
 
 # 32: readable admin messages -------------------------------------------------------------------
 def test_no_admin_tab_repeats_its_name_as_a_heading(app, app_db):
-    with unit_of_work(app_db) as session:
-        make_user(session, role=Role.admin, username="ada.admin")
+    with unit_of_work(app_db) as db:
+        make_user(db, role=Role.admin, username="ada.admin")
     at = log_in(app.run(), "ada.admin")
     for tab in ("Now", "Usage", "Breakdowns", "Budgets", "Service health", "Error log", "Accounts"):
         at.session_state["admin_tab"] = tab
@@ -382,10 +384,10 @@ def test_no_admin_tab_repeats_its_name_as_a_heading(app, app_db):
 
 
 def test_error_log_shows_a_readable_category_and_the_http_status(app, app_db):
-    with unit_of_work(app_db) as session:
-        make_user(session, role=Role.admin, username="ada.admin")
+    with unit_of_work(app_db) as db:
+        make_user(db, role=Role.admin, username="ada.admin")
         event_service.record(
-            session,
+            db,
             "warning",
             "api_unknown",
             "Reply failed: unknown",
@@ -401,12 +403,12 @@ def test_error_log_shows_a_readable_category_and_the_http_status(app, app_db):
 
 # 29: one definition per figure, stated where it is shown -----------------------------------------
 def test_every_dashboard_figure_states_its_definition(app, app_db):
-    with unit_of_work(app_db) as session:
-        make_user(session, role=Role.admin, username="ada.admin")
-        teacher = make_user(session, role=Role.teacher)
-        chat = start_session(session, user=teacher, client=make_client(session, teacher=teacher))
-        say(session, teacher, chat.id, "Hello.")
-        answer(session, teacher, chat.id, "Hi.")
+    with unit_of_work(app_db) as db:
+        make_user(db, role=Role.admin, username="ada.admin")
+        teacher = make_user(db, role=Role.teacher)
+        session = start_session(db, user=teacher, client=make_client(db, teacher=teacher))
+        say(db, teacher, session.id, "Hello.")
+        answer(db, teacher, session.id, "Hi.")
     at = log_in(app.run(), "ada.admin")
     for tab in ("Now", "Usage", "Budgets"):
         at.session_state["admin_tab"] = tab
@@ -419,8 +421,8 @@ def test_every_dashboard_figure_states_its_definition(app, app_db):
 
 # 22 and 32: "Test connection" -------------------------------------------------------------------
 def test_a_failed_connection_test_is_redacted_and_can_be_run_again(app, app_db, app_api):
-    with unit_of_work(app_db) as session:
-        make_user(session, role=Role.admin, username="ada.admin")
+    with unit_of_work(app_db) as db:
+        make_user(db, role=Role.admin, username="ada.admin")
     app_api.error(500, message="proxy error: upstream rejected x-api-key: test-key")
     at = log_in(app.run(), "ada.admin")
     at.session_state["admin_tab"] = "Service health"
@@ -438,14 +440,14 @@ def test_a_failed_connection_test_is_redacted_and_can_be_run_again(app, app_db, 
 
 def test_editing_a_client_keeps_when_its_hidden_information_may_be_said(app, app_db, teacher):
     """The output guard's per-client setting is on the form, so saving the form keeps it."""
-    with unit_of_work(app_db) as session:
-        client = make_client(session, teacher=teacher, hidden_reveal_after_turns=3)
+    with unit_of_work(app_db) as db:
+        client = make_client(db, teacher=teacher, hidden_reveal_after_turns=3)
     at = teacher_app(app)
     at.button(key=f"edit_client_{client.id}").click().run()
     assert at.number_input(key="client_hidden_reveal_after_turns").value == 3
     at.text_input(key="client_name").input("Alex R.")
     at.button(key="save_client").click().run()
     assert_clean(at)
-    with unit_of_work(app_db) as session:
-        saved = client_service.get_client(session, actor=teacher, client_id=client.id)
+    with unit_of_work(app_db) as db:
+        saved = client_service.get_client(db, actor=teacher, client_id=client.id)
     assert (saved.name, saved.hidden_reveal_after_turns) == ("Alex R.", 3)

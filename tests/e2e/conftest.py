@@ -154,7 +154,7 @@ def demo(tmp_path, app_server):
     url = f"sqlite:///{Path(tmp_path) / 'app.db'}"
     upgrade_database(url)
     engine = create_db_engine(url)
-    with unit_of_work(engine) as session:
-        result = demo_service.seed_demo(session, password=PASSWORD)
+    with unit_of_work(engine) as db:
+        result = demo_service.seed_demo(db, password=PASSWORD)
     yield engine, result
     engine.dispose()

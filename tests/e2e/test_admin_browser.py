@@ -44,8 +44,8 @@ def screenshot_whole_page(page, path) -> None:
 
 def test_admin_sees_a_student_conversation_arrive(browser, app_server, demo, fake_anthropic):
     engine, _seeded = demo
-    with unit_of_work(engine) as session:
-        make_user(session, role=Role.admin, username="ada.admin")
+    with unit_of_work(engine) as db:
+        make_user(db, role=Role.admin, username="ada.admin")
     contexts = [browser.new_context(viewport={"width": 1400, "height": 1100}) for _ in range(2)]
     admin, student = (context.new_page() for context in contexts)
     for page in (admin, student):

@@ -47,37 +47,37 @@ def engine(tmp_path, app_server):
 
 def seed_payloads(engine) -> int:
     """Every kind of text a person writes carries links, images and autolinks."""
-    with unit_of_work(engine) as session:
-        make_user(session, role=Role.admin, username="ada.admin")
+    with unit_of_work(engine) as db:
+        make_user(db, role=Role.admin, username="ada.admin")
         teacher = make_user(
-            session, role=Role.teacher, username="tina.teacher", display_name="Tina Teacher"
+            db, role=Role.teacher, username="tina.teacher", display_name="Tina Teacher"
         )
-        student = make_user(session, username="sam.student", display_name=f"Sam {PAYLOAD}")
+        student = make_user(db, username="sam.student", display_name=f"Sam {PAYLOAD}")
         client = make_client(
-            session,
+            db,
             teacher=teacher,
             name="Alex [x](http://e.vil)",
             presenting_concern=PAYLOAD,
             learning_goals=PAYLOAD,
         )
-        section = make_section(session, teacher=teacher, name="Group [a](http://e.vil)")
-        enroll(session, section=section, student=student)
+        section = make_section(db, teacher=teacher, name="Group [a](http://e.vil)")
+        enroll(db, section=section, student=student)
         make_assignment(
-            session,
+            db,
             teacher=teacher,
             section=section,
             clients=[client],
             title="Week ![t](http://e.vil/t.png)",
         )
-        chat = start_session(session, user=student, client=client)
-        session_service.add_message(session, actor=student, session_id=chat.id, content=PAYLOAD)
-        locked = session_service.lock_for_turn(session, actor=student, session_id=chat.id)
+        session = start_session(db, user=student, client=client)
+        session_service.add_message(db, actor=student, session_id=session.id, content=PAYLOAD)
+        locked = session_service.lock_for_turn(db, actor=student, session_id=session.id)
         claim = session_service.claim_reply(
             locked, seconds=60, reserve_tokens=0, reserve_cost=Decimal(0)
         )
         session_service.store_reply(
-            session,
-            session_id=chat.id,
+            db,
+            session_id=session.id,
             claim_id=claim,
             content=f"Fine. {PAYLOAD}",
             usage=Usage(input_tokens=10, output_tokens=3),
@@ -86,11 +86,11 @@ def seed_payloads(engine) -> int:
             counted=Usage(),
             counted_cost=None,
         )
-        session_service.end_session(session, actor=student, session_id=chat.id)
+        session_service.end_session(db, actor=student, session_id=session.id)
         feedback_service.submit_session_feedback(
-            session, actor=student, session_id=chat.id, realism=3, usefulness=3, comment=PAYLOAD
+            db, actor=student, session_id=session.id, realism=3, usefulness=3, comment=PAYLOAD
         )
-    return chat.id
+    return session.id
 
 
 def log_in(page, username: str) -> None:
@@ -160,9 +160,9 @@ def test_xsrf_protection_is_on(page, app_server):
 def test_a_page_address_typed_by_hand_leads_through_the_log_in_to_that_page(
     page, app_server, engine
 ):
-    with unit_of_work(engine) as session:
-        make_user(session, role=Role.admin, username="ada.admin")
-        make_user(session, username="sam.student")
+    with unit_of_work(engine) as db:
+        make_user(db, role=Role.admin, username="ada.admin")
+        make_user(db, username="sam.student")
     page.goto(f"{app_server}/practice")
     wait_until_idle(page)
     expect(keyed(page, "login_username")).to_be_visible()

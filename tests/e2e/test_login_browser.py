@@ -90,16 +90,16 @@ def test_a_copied_address_carries_no_log_in_and_a_reload_keeps_it(browser, page,
 
 def test_a_deactivated_admins_auto_refresh_stops_and_logs_out(page, app_server, demo):
     engine, _seeded = demo
-    with unit_of_work(engine) as session:
-        boss = make_user(session, role=Role.admin, username="boss.admin")
-        ada = make_user(session, role=Role.admin, username="ada.admin")
+    with unit_of_work(engine) as db:
+        boss = make_user(db, role=Role.admin, username="boss.admin")
+        ada = make_user(db, role=Role.admin, username="ada.admin")
     log_in_as(page, app_server, "ada.admin", "Admin")
     keyed(page, "auto_refresh").locator("label").click()
     expect(page.get_by_text("refreshes every 30 seconds")).to_be_visible()
     wait_until_idle(page)
 
-    with unit_of_work(engine) as session:  # from another admin's browser
-        account_service.set_active(session, actor=boss, user_id=ada.id, active=False)
+    with unit_of_work(engine) as db:  # from another admin's browser
+        account_service.set_active(db, actor=boss, user_id=ada.id, active=False)
     # No click: the next automatic rerun of the figures notices and logs the page out.
     expect(page.get_by_text("Your account has been deactivated")).to_be_visible(
         timeout=AUTO_REFRESH_WAIT_MS

@@ -135,8 +135,8 @@ def test_sign_up_converse_reload_end_and_give_feedback(page, app_server, demo, f
     expect(thumbs_up).to_have_attribute("aria-checked", "true")
 
     def stored_ratings() -> list[bool]:
-        with unit_of_work(engine, write=False) as session:
-            return [rating.positive for rating in session.query(MessageRating)]
+        with unit_of_work(engine, write=False) as db:
+            return [rating.positive for rating in db.query(MessageRating)]
 
     # The thumb shows at once; its rerun stores it a moment later.
     deadline = time.monotonic() + RUN_TIMEOUT_MS / 1000
@@ -145,20 +145,20 @@ def test_sign_up_converse_reload_end_and_give_feedback(page, app_server, demo, f
     assert stored_ratings() == [True]
     wait_until_idle(page)
     assert_nothing_hidden(page)
-    with unit_of_work(engine, write=False) as session:
-        assert session.query(SessionFeedback).one().comment == "She felt real."
+    with unit_of_work(engine, write=False) as db:
+        assert db.query(SessionFeedback).one().comment == "She felt real."
 
 
 def test_two_students_at_once_see_only_their_own_conversation(
     browser, app_server, demo, fake_anthropic
 ):
     engine, seeded = demo
-    with unit_of_work(engine) as session:
-        other = make_user(session, role=Role.student, username="other.student")
+    with unit_of_work(engine) as db:
+        other = make_user(db, role=Role.student, username="other.student")
         section = SectionRead.model_validate(
-            section_service.find_section_by_code(session, seeded.join_code)
+            section_service.find_section_by_code(db, seeded.join_code)
         )
-        enroll(session, section=section, student=other)
+        enroll(db, section=section, student=other)
     fake_anthropic.set_default_reply(lambda body: "Reply to: " + _last_text(body))
     pages = []
     for username in ("demo.student", "other.student"):

@@ -49,5 +49,5 @@ def api(fake_anthropic, configure):
 @pytest.fixture
 def classroom(committed_engine):
     """(teacher, student, client, section, assignment), committed so services can see them."""
-    with unit_of_work(committed_engine) as session:
-        return make_classroom(session)
+    with unit_of_work(committed_engine) as db:
+        return make_classroom(db)

@@ -336,17 +336,17 @@ def test_log_in_with_a_nul_or_huge_username_gets_a_field_message_and_no_huge_eve
 
     for username in ("lee\x00", "x" * 1_000_000):
         with pytest.raises(ValidationError) as refusal:
-            with unit_of_work(committed_engine) as session:
+            with unit_of_work(committed_engine) as db:
                 account_service.authenticate(
-                    session, username=username, password="whatever it is", limiter=limiter
+                    db, username=username, password="whatever it is", limiter=limiter
                 )
         assert "username" in refusal.value.field_errors
-    with pytest.raises(AuthenticationError), unit_of_work(committed_engine) as session:
+    with pytest.raises(AuthenticationError), unit_of_work(committed_engine) as db:
         account_service.authenticate(
-            session, username="y" * 64, password="whatever it is", limiter=limiter
+            db, username="y" * 64, password="whatever it is", limiter=limiter
         )
-    with unit_of_work(committed_engine, write=False) as session:
-        stored = [(event.message, event.details) for event in session.scalars(select(Event))]
+    with unit_of_work(committed_engine, write=False) as db:
+        stored = [(event.message, event.details) for event in db.scalars(select(Event))]
     assert stored and all(len(str(row)) < 1000 for row in stored)
 
 
@@ -456,9 +456,9 @@ def test_simultaneous_first_run_setups_make_exactly_one_admin(committed_engine):
     def set_up(number: int) -> None:
         barrier.wait()
         try:
-            with unit_of_work(committed_engine) as session:
+            with unit_of_work(committed_engine) as db:
                 account_service.create_first_admin(
-                    session,
+                    db,
                     username=f"admin.{number}",
                     display_name=f"Admin {number}",
                     password=PASSWORD,
@@ -474,14 +474,12 @@ def test_simultaneous_first_run_setups_make_exactly_one_admin(committed_engine):
         thread.join()
     assert outcomes.count("created") == 1
     assert sorted(set(outcomes) - {"created"}) == [account_service.SETUP_DONE]
-    with unit_of_work(committed_engine, write=False) as session:
+    with unit_of_work(committed_engine, write=False) as db:
         assert (
-            session.scalar(
-                select(func.count()).select_from(User).where(User.role == Role.admin.value)
-            )
+            db.scalar(select(func.count()).select_from(User).where(User.role == Role.admin.value))
             == 1
         )
-        assert not account_service.needs_setup(session)
+        assert not account_service.needs_setup(db)
 
 
 def test_the_operator_adds_an_admin_whatever_exists(db):
@@ -534,10 +532,10 @@ def test_cli_creates_an_admin_after_seed_demo_from_a_password_file(tmp_path):
     assert NEW_ADMIN_PASSWORD not in done.stdout + done.stderr
     engine = create_db_engine(url)
     try:
-        with unit_of_work(engine) as session:
-            assert not account_service.needs_setup(session)
+        with unit_of_work(engine) as db:
+            assert not account_service.needs_setup(db)
             admin = account_service.authenticate(
-                session,
+                db,
                 username="ops.admin",
                 password=NEW_ADMIN_PASSWORD,
                 limiter=RateLimiter("memory://"),

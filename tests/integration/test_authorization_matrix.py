@@ -64,13 +64,13 @@ def world(db) -> World:
     section = make_section(db, teacher=teacher)
     enroll(db, section=section, student=owner)
     assignment = make_assignment(db, teacher=teacher, section=section, clients=[client, spare])
-    chat = session_service.create_session(db, actor=owner, client_id=client.id)
+    session = session_service.create_session(db, actor=owner, client_id=client.id)
     session_service.add_message(
-        db, actor=owner, session_id=chat.id, content="Hi, I'm your counselor today."
+        db, actor=owner, session_id=session.id, content="Hi, I'm your counselor today."
     )
     spare_section = make_section(db, teacher=teacher, name="Spare section")
     return World(
-        users, client.id, spare.id, section.id, spare_section.join_code, assignment.id, chat.id
+        users, client.id, spare.id, section.id, spare_section.join_code, assignment.id, session.id
     )
 
 

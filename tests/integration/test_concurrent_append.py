@@ -20,7 +20,7 @@ MESSAGES_PER_THREAD = 12
 def test_parallel_appends_to_one_session(committed_engine):
     with unit_of_work(committed_engine) as db:
         _teacher, student, client, _section, _assignment = make_classroom(db)
-        chat = start_session(db, user=student, client=client)
+        session = start_session(db, user=student, client=client)
 
     def writer(thread: int) -> None:
         for number in range(MESSAGES_PER_THREAD):
@@ -28,7 +28,7 @@ def test_parallel_appends_to_one_session(committed_engine):
                 if number % 2:
                     add_reply(
                         db,
-                        session_id=chat.id,
+                        session_id=session.id,
                         content=f"thread {thread} message {number}",
                         usage=Usage(input_tokens=10, output_tokens=3, cache_read_tokens=1),
                         cost=Decimal("0.000017"),
@@ -37,7 +37,7 @@ def test_parallel_appends_to_one_session(committed_engine):
                     session_service.add_message(
                         db,
                         actor=student,
-                        session_id=chat.id,
+                        session_id=session.id,
                         content=f"thread {thread} message {number}",
                     )
 
@@ -46,15 +46,15 @@ def test_parallel_appends_to_one_session(committed_engine):
 
     total = THREADS * MESSAGES_PER_THREAD
     with unit_of_work(committed_engine, write=False) as db:
-        messages = session_service.get_messages(db, actor=student, session_id=chat.id)
-        final = session_service.get_session(db, actor=student, session_id=chat.id)
+        messages = session_service.get_messages(db, actor=student, session_id=session.id)
+        final = session_service.get_session(db, actor=student, session_id=session.id)
         summed = db.execute(
             select(
                 func.sum(Message.input_tokens),
                 func.sum(Message.output_tokens),
                 func.sum(Message.cache_read_tokens),
                 func.sum(Message.cost),
-            ).where(Message.session_id == chat.id, Message.role == "assistant")
+            ).where(Message.session_id == session.id, Message.role == "assistant")
         ).one()
     assert [m.sequence_number for m in messages] == list(range(1, total + 1))
     assert sorted(m.content for m in messages) == sorted(

@@ -13,9 +13,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy import func, select
 
-from backend.db import unit_of_work
+from backend.db import Database, unit_of_work
 from backend.errors import AppError
-from backend.models import ChatSession, ClientDailyUsage, DailyUsage, Event, Message
+from backend.models import ClientDailyUsage, DailyUsage, Event, Message, PracticeSession
 from backend.models.enums import Role
 from backend.services import conversation_service, usage_service
 from tests.factories import enroll, make_assignment, make_client, make_section, make_user
@@ -46,25 +46,25 @@ def test_every_message_is_answered_once_and_no_limit_is_passed(committed_engine,
         make_assignment(db, teacher=teacher, section=section, clients=[client])
     chats = [
         conversation_service.start_conversation(
-            committed_engine, actor=student, client_id=client.id
+            Database(committed_engine), actor=student, client_id=client.id
         )
         for student in students
     ]
 
     def tab(thread: int) -> Counter:
-        student, chat = students[thread % CONVERSATIONS], chats[thread % CONVERSATIONS]
+        student, session = students[thread % CONVERSATIONS], chats[thread % CONVERSATIONS]
         seen: Counter = Counter()
         for action in range(ACTIONS):
             try:
                 if action % 4 == 3:  # a reload: the page re-asks for a reply
                     reply = conversation_service.request_reply(
-                        committed_engine, actor=student, session_id=chat.id
+                        Database(committed_engine), actor=student, session_id=session.id
                     )
                 else:
                     reply = conversation_service.submit_message(
-                        committed_engine,
+                        Database(committed_engine),
                         actor=student,
-                        session_id=chat.id,
+                        session_id=session.id,
                         content=f"tab {thread} message {action}",
                     )
                 seen["answered" if reply.wait().ok else "failed"] += 1
@@ -80,10 +80,10 @@ def test_every_message_is_answered_once_and_no_limit_is_passed(committed_engine,
 
     with unit_of_work(committed_engine, write=False) as db:
         stored_replies = 0
-        for chat in chats:
+        for session in chats:
             roles = db.execute(
                 select(Message.sequence_number, Message.role)
-                .where(Message.session_id == chat.id)
+                .where(Message.session_id == session.id)
                 .order_by(Message.sequence_number)
             ).all()
             assert [number for number, _ in roles] == list(range(1, len(roles) + 1))
@@ -92,7 +92,7 @@ def test_every_message_is_answered_once_and_no_limit_is_passed(committed_engine,
             replies = len(roles) // 2
             stored_replies += replies
             assert replies <= RATE_LIMIT
-            row = db.get(ChatSession, chat.id)
+            row = db.get(PracticeSession, session.id)
             assert row.total_tokens == REPLY_TOKENS * replies
             assert row.total_tokens <= TOKEN_BUDGET + REPLY_TOKENS
             assert row.reply_claim_id is None and row.reserved_tokens == 0

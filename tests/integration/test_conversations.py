@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from backend.db import unit_of_work
+from backend.db import Database, unit_of_work
 from backend.errors import ConflictError, ValidationError
 from backend.models.enums import MessageRole
 from backend.services import (
@@ -22,32 +22,32 @@ from tests.integration.conftest import TEST_API_KEY
 
 
 def _messages(engine, actor, session_id):
-    with unit_of_work(engine, write=False) as session:
-        return session_service.get_messages(session, actor=actor, session_id=session_id)
+    with unit_of_work(engine, write=False) as db:
+        return session_service.get_messages(db, actor=actor, session_id=session_id)
 
 
 def _events(engine, admin_engine_user):
-    with unit_of_work(engine, write=False) as session:
-        return event_service.list_events(session, actor=admin_engine_user)
+    with unit_of_work(engine, write=False) as db:
+        return event_service.list_events(db, actor=admin_engine_user)
 
 
 def _admin(engine):
     from backend.models.enums import Role
 
-    with unit_of_work(engine) as session:
-        return make_user(session, role=Role.admin)
+    with unit_of_work(engine) as db:
+        return make_user(db, role=Role.admin)
 
 
 def _say(engine, student, chat_id, text):
     reply = conversation_service.submit_message(
-        engine, actor=student, session_id=chat_id, content=text
+        Database(engine), actor=student, session_id=chat_id, content=text
     )
     chunks = list(reply)
     return chunks, reply.outcome
 
 
 def _retry(engine, student, chat_id):
-    reply = conversation_service.request_reply(engine, actor=student, session_id=chat_id)
+    reply = conversation_service.request_reply(Database(engine), actor=student, session_id=chat_id)
     return list(reply), reply.outcome
 
 
@@ -55,8 +55,8 @@ def test_streamed_turns_are_stored_with_the_apis_usage_and_exact_cost(
     committed_engine, api, classroom
 ):
     _teacher, student, client, _section, _assignment = classroom
-    chat = conversation_service.start_conversation(
-        committed_engine, actor=student, client_id=client.id
+    session = conversation_service.start_conversation(
+        Database(committed_engine), actor=student, client_id=client.id
     )
     api.reply(
         "I don't know. Work has been a lot lately.",
@@ -71,14 +71,16 @@ def test_streamed_turns_are_stored_with_the_apis_usage_and_exact_cost(
         cache_read=1000,
         cache_creation_5m=60,
     )
-    chunks, outcome = _say(committed_engine, student, chat.id, "What brings you in today?")
+    chunks, outcome = _say(committed_engine, student, session.id, "What brings you in today?")
     assert len(chunks) > 1 and "".join(chunks) == "I don't know. Work has been a lot lately."
     assert outcome.ok and outcome.message.sequence_number == 2
-    _chunks, second = _say(committed_engine, student, chat.id, "That sounds heavy.")
+    _chunks, second = _say(committed_engine, student, session.id, "That sounds heavy.")
     assert second.message.content == "Maybe. I haven't told anyone that."
 
     first_reply, second_reply = (
-        m for m in _messages(committed_engine, student, chat.id) if m.role == MessageRole.assistant
+        m
+        for m in _messages(committed_engine, student, session.id)
+        if m.role == MessageRole.assistant
     )
     # Haiku 4.5: input $1, output $5, 5-minute cache write $1.25, cache read $0.10 per million.
     assert first_reply.cost == Decimal("0.002505")  # 1200*1 + 11*5 + 1000*1.25 = 2505
@@ -86,8 +88,8 @@ def test_streamed_turns_are_stored_with_the_apis_usage_and_exact_cost(
     assert (second_reply.cache_read_tokens, second_reply.cache_write_tokens) == (1000, 60)
     assert first_reply.latency_ms is not None and first_reply.time_to_first_token_ms is not None
     assert first_reply.model == "claude-haiku-4-5"
-    with unit_of_work(committed_engine, write=False) as session:
-        totals = session_service.get_session(session, actor=student, session_id=chat.id)
+    with unit_of_work(committed_engine, write=False) as db:
+        totals = session_service.get_session(db, actor=student, session_id=session.id)
     assert totals.estimated_cost == Decimal("0.00275")
     assert (
         totals.input_tokens,
@@ -102,11 +104,11 @@ def test_request_marks_the_stable_prefix_for_caching_and_alternates_roles(
     committed_engine, api, classroom
 ):
     _teacher, student, client, _section, _assignment = classroom
-    chat = conversation_service.start_conversation(
-        committed_engine, actor=student, client_id=client.id
+    session = conversation_service.start_conversation(
+        Database(committed_engine), actor=student, client_id=client.id
     )
-    _say(committed_engine, student, chat.id, "Hello.")
-    _say(committed_engine, student, chat.id, "How was your week?")
+    _say(committed_engine, student, session.id, "Hello.")
+    _say(committed_engine, student, session.id, "How was your week?")
     body = api.messages_requests()[-1].body
     assert body["stream"] is True and body["model"] == "claude-haiku-4-5"
     assert body["system"][0]["cache_control"] == {"type": "ephemeral"}
@@ -136,62 +138,62 @@ def test_each_failure_keeps_the_message_explains_and_logs(
 ):
     _teacher, student, client, _section, _assignment = classroom
     admin = _admin(committed_engine)
-    chat = conversation_service.start_conversation(
-        committed_engine, actor=student, client_id=client.id
+    session = conversation_service.start_conversation(
+        Database(committed_engine), actor=student, client_id=client.id
     )
     script(api)
-    _chunks, outcome = _say(committed_engine, student, chat.id, "Can you tell me more?")
+    _chunks, outcome = _say(committed_engine, student, session.id, "Can you tell me more?")
     assert not outcome.ok and outcome.error.category == category
     assert words.lower() in outcome.notice.lower()
     assert "Alex Rivera" in outcome.notice  # an in-world notice, not the client's words
-    stored = _messages(committed_engine, student, chat.id)
+    stored = _messages(committed_engine, student, session.id)
     assert [(m.role, m.content) for m in stored] == [(MessageRole.user, "Can you tell me more?")]
     event = next(e for e in _events(committed_engine, admin) if e.category.startswith("api_"))
-    assert event.category == f"api_{category}" and event.session_id == chat.id
+    assert event.category == f"api_{category}" and event.session_id == session.id
     assert event.details["request_id"] or category == "connection"
     assert TEST_API_KEY not in str(event.model_dump())
 
     # Retry answers the same message: one student message, one reply.
-    chunks, retried = _retry(committed_engine, student, chat.id)
+    chunks, retried = _retry(committed_engine, student, session.id)
     assert "".join(chunks) and retried.ok
-    stored = _messages(committed_engine, student, chat.id)
+    stored = _messages(committed_engine, student, session.id)
     assert [m.role for m in stored] == [MessageRole.user, MessageRole.assistant]
 
 
 def test_timeout_is_its_own_category(committed_engine, api, configure, classroom):
     configure(anthropic_timeout_seconds=0.5)
     _teacher, student, client, _section, _assignment = classroom
-    chat = conversation_service.start_conversation(
-        committed_engine, actor=student, client_id=client.id
+    session = conversation_service.start_conversation(
+        Database(committed_engine), actor=student, client_id=client.id
     )
     api.hang(5)
-    _chunks, outcome = _say(committed_engine, student, chat.id, "Hello?")
+    _chunks, outcome = _say(committed_engine, student, session.id, "Hello?")
     assert outcome.error.category == "timeout" and "took too long" in outcome.notice
 
 
 def test_a_reply_cut_off_midstream_is_not_stored(committed_engine, api, classroom):
     _teacher, student, client, _section, _assignment = classroom
-    chat = conversation_service.start_conversation(
-        committed_engine, actor=student, client_id=client.id
+    session = conversation_service.start_conversation(
+        Database(committed_engine), actor=student, client_id=client.id
     )
     api.stream_error_midway(
         "I was going to say that my brother never called me back after", chunk_delay=0
     )
-    chunks, outcome = _say(committed_engine, student, chat.id, "Go on.")
+    chunks, outcome = _say(committed_engine, student, session.id, "Go on.")
     assert "".join(chunks).startswith("I was going")  # the student saw the start...
     assert not outcome.ok  # ...but it is not kept as a reply
-    assert [m.role for m in _messages(committed_engine, student, chat.id)] == [MessageRole.user]
+    assert [m.role for m in _messages(committed_engine, student, session.id)] == [MessageRole.user]
     # What the API billed before the cut still counts: input from message_start, output estimated.
-    with unit_of_work(committed_engine, write=False) as session:
-        totals = session_service.get_session(session, actor=student, session_id=chat.id)
+    with unit_of_work(committed_engine, write=False) as db:
+        totals = session_service.get_session(db, actor=student, session_id=session.id)
     assert totals.input_tokens > 0 and totals.output_tokens >= 1 and totals.estimated_cost > 0
 
 
 def test_a_reader_that_goes_away_does_not_cut_the_reply_off(committed_engine, api, classroom):
     """A Streamlit rerun stops reading mid-reply: the reply is still generated and stored."""
     _teacher, student, client, _section, _assignment = classroom
-    chat = conversation_service.start_conversation(
-        committed_engine, actor=student, client_id=client.id
+    session = conversation_service.start_conversation(
+        Database(committed_engine), actor=student, client_id=client.id
     )
     api.reply(
         "One two three four five six seven eight nine ten.",
@@ -200,14 +202,14 @@ def test_a_reader_that_goes_away_does_not_cut_the_reply_off(committed_engine, ap
         chunk_delay=0.01,
     )
     reply = conversation_service.submit_message(
-        committed_engine, actor=student, session_id=chat.id, content="Hello?"
+        Database(committed_engine), actor=student, session_id=session.id, content="Hello?"
     )
     stream = iter(reply)
     assert next(stream)
     stream.close()  # what a Streamlit rerun does to a running stream
-    _wait_until_stored(committed_engine, student, chat.id, count=2)
-    with unit_of_work(committed_engine, write=False) as session:
-        totals = session_service.get_session(session, actor=student, session_id=chat.id)
+    _wait_until_stored(committed_engine, student, session.id, count=2)
+    with unit_of_work(committed_engine, write=False) as db:
+        totals = session_service.get_session(db, actor=student, session_id=session.id)
     assert (totals.input_tokens, totals.output_tokens) == (500, 11)
     assert not totals.reply_pending
 
@@ -225,24 +227,24 @@ def _wait_until_stored(engine, student, chat_id, *, count):
 def test_sdk_retries_overloaded_then_succeeds(committed_engine, api, configure, classroom):
     configure(anthropic_max_retries=2)
     _teacher, student, client, _section, _assignment = classroom
-    chat = conversation_service.start_conversation(
-        committed_engine, actor=student, client_id=client.id
+    session = conversation_service.start_conversation(
+        Database(committed_engine), actor=student, client_id=client.id
     )
     api.overloaded(times=2, retry_after_ms=10)
     api.reply("Okay. I'm here.")
-    _chunks, outcome = _say(committed_engine, student, chat.id, "Hi.")
+    _chunks, outcome = _say(committed_engine, student, session.id, "Hi.")
     assert outcome.ok and outcome.message.content == "Okay. I'm here."
     assert len(api.messages_requests()) == 3
 
 
 def test_consecutive_student_messages_after_a_failure_are_merged(committed_engine, api, classroom):
     _teacher, student, client, _section, _assignment = classroom
-    chat = conversation_service.start_conversation(
-        committed_engine, actor=student, client_id=client.id
+    session = conversation_service.start_conversation(
+        Database(committed_engine), actor=student, client_id=client.id
     )
     api.overloaded()
-    _say(committed_engine, student, chat.id, "First question.")
-    _chunks, outcome = _say(committed_engine, student, chat.id, "Second question.")
+    _say(committed_engine, student, session.id, "First question.")
+    _chunks, outcome = _say(committed_engine, student, session.id, "Second question.")
     assert outcome.ok
     sent = api.messages_requests()[-1].body["messages"]
     assert len(sent) == 1 and sent[0]["content"][0]["text"] == "First question.\n\nSecond question."
@@ -251,25 +253,27 @@ def test_consecutive_student_messages_after_a_failure_are_merged(committed_engin
 def test_circuit_breaker_fails_fast_then_recovers(committed_engine, api, configure, classroom):
     configure(breaker_failure_threshold=3, breaker_cooldown_seconds=0.3)
     _teacher, student, client, _section, _assignment = classroom
-    chat = conversation_service.start_conversation(
-        committed_engine, actor=student, client_id=client.id
+    session = conversation_service.start_conversation(
+        Database(committed_engine), actor=student, client_id=client.id
     )
     api.overloaded(times=3)
-    _say(committed_engine, student, chat.id, "Hello?")
+    _say(committed_engine, student, session.id, "Hello?")
     for _ in range(2):
-        _retry(committed_engine, student, chat.id)
+        _retry(committed_engine, student, session.id)
     gateway = get_gateway()
     assert gateway.breaker.state == BreakerState.open
     assert gateway.health().status == HealthStatus.unavailable
     seen = len(api.messages_requests())
     with pytest.raises(anthropic_service.GatewayError) as refused:
-        conversation_service.request_reply(committed_engine, actor=student, session_id=chat.id)
+        conversation_service.request_reply(
+            Database(committed_engine), actor=student, session_id=session.id
+        )
     assert refused.value.category == "unavailable" and len(api.messages_requests()) == seen
     import time
 
     time.sleep(0.35)
     assert gateway.health().status == HealthStatus.degraded  # half-open: next call is a trial
-    _chunks, trial = _retry(committed_engine, student, chat.id)
+    _chunks, trial = _retry(committed_engine, student, session.id)
     assert trial.ok and gateway.breaker.state == BreakerState.closed
 
 
@@ -277,15 +281,15 @@ def test_bad_messages_are_refused_before_anything_is_stored_or_sent(
     committed_engine, api, classroom
 ):
     _teacher, student, client, _section, _assignment = classroom
-    chat = conversation_service.start_conversation(
-        committed_engine, actor=student, client_id=client.id
+    session = conversation_service.start_conversation(
+        Database(committed_engine), actor=student, client_id=client.id
     )
     for content, words in (("   \n", "Type a message"), ("x" * 2001, "at most 2,000 characters")):
         with pytest.raises(ValidationError, match=words):
             conversation_service.submit_message(
-                committed_engine, actor=student, session_id=chat.id, content=content
+                Database(committed_engine), actor=student, session_id=session.id, content=content
             )
-    assert _messages(committed_engine, student, chat.id) == []
+    assert _messages(committed_engine, student, session.id) == []
     assert api.messages_requests() == []
 
 
@@ -293,29 +297,29 @@ def test_ended_conversation_refuses_messages_and_end_is_idempotent(
     committed_engine, api, classroom
 ):
     _teacher, student, client, _section, _assignment = classroom
-    chat = conversation_service.start_conversation(
-        committed_engine, actor=student, client_id=client.id
+    session = conversation_service.start_conversation(
+        Database(committed_engine), actor=student, client_id=client.id
     )
     first = conversation_service.end_conversation(
-        committed_engine, actor=student, session_id=chat.id
+        Database(committed_engine), actor=student, session_id=session.id
     )
     second = conversation_service.end_conversation(
-        committed_engine, actor=student, session_id=chat.id
+        Database(committed_engine), actor=student, session_id=session.id
     )
     assert first.ended_at == second.ended_at
     with pytest.raises(ConflictError, match="has ended"):
         conversation_service.submit_message(
-            committed_engine, actor=student, session_id=chat.id, content="Hello?"
+            Database(committed_engine), actor=student, session_id=session.id, content="Hello?"
         )
 
 
 def test_start_reuses_the_active_conversation(committed_engine, api, classroom):
     _teacher, student, client, _section, _assignment = classroom
     first = conversation_service.start_conversation(
-        committed_engine, actor=student, client_id=client.id
+        Database(committed_engine), actor=student, client_id=client.id
     )
     again = conversation_service.start_conversation(
-        committed_engine, actor=student, client_id=client.id
+        Database(committed_engine), actor=student, client_id=client.id
     )
     assert first.id == again.id and first.prompt_version.startswith("client-v2/")
 
@@ -325,12 +329,12 @@ def test_context_budget_drops_oldest_turns_and_keeps_student_first(
 ):
     configure(context_token_budget=1200)
     _teacher, student, client, _section, _assignment = classroom
-    chat = conversation_service.start_conversation(
-        committed_engine, actor=student, client_id=client.id
+    session = conversation_service.start_conversation(
+        Database(committed_engine), actor=student, client_id=client.id
     )
     api.set_default_reply("word " * 60)
     for turn in range(6):
-        _say(committed_engine, student, chat.id, f"Question {turn}: " + "tell me more " * 30)
+        _say(committed_engine, student, session.id, f"Question {turn}: " + "tell me more " * 30)
     sent = api.messages_requests()[-1].body
     assert sent["messages"][0]["role"] == "user" and len(sent["messages"]) < 11
     assert sent["messages"][-1]["content"][0]["text"].startswith("Question 5")
@@ -339,26 +343,26 @@ def test_context_budget_drops_oldest_turns_and_keeps_student_first(
 
 def test_send_message_waits_for_the_whole_reply(committed_engine, api, classroom):
     _teacher, student, client, _section, _assignment = classroom
-    chat = conversation_service.start_conversation(
-        committed_engine, actor=student, client_id=client.id
+    session = conversation_service.start_conversation(
+        Database(committed_engine), actor=student, client_id=client.id
     )
     api.reply("Fine, I guess.", input_tokens=100, output_tokens=4)
     outcome = conversation_service.send_message(
-        committed_engine, actor=student, session_id=chat.id, content="How are you?"
+        Database(committed_engine), actor=student, session_id=session.id, content="How are you?"
     )
     assert outcome.message.content == "Fine, I guess."
     assert outcome.message.cost == Decimal("0.00012")
-    assert outcome.session.estimated_cost == Decimal("0.00012")  # the new totals come back
+    assert outcome.totals.estimated_cost == Decimal("0.00012")  # the new totals come back
 
 
 def test_demo_mode_without_a_key(committed_engine, configure, classroom):
     configure(anthropic_api_key=None, anthropic_base_url=None)
     _teacher, student, client, _section, _assignment = classroom
-    chat = conversation_service.start_conversation(
-        committed_engine, actor=student, client_id=client.id
+    session = conversation_service.start_conversation(
+        Database(committed_engine), actor=student, client_id=client.id
     )
-    _chunks, first = _say(committed_engine, student, chat.id, "Hi, what brings you in?")
-    _chunks, again = _say(committed_engine, student, chat.id, "Tell me more.")
+    _chunks, first = _say(committed_engine, student, session.id, "Hi, what brings you in?")
+    _chunks, again = _say(committed_engine, student, session.id, "Tell me more.")
     assert first.message.model == "demo" and first.message.cost == 0
     assert first.message.content and again.message.content
     assert get_gateway().demo_mode and get_gateway().health().status == HealthStatus.healthy
@@ -378,13 +382,13 @@ def test_check_api_reports_success_and_failure(api):
 def test_unpriced_model_is_recorded_as_unpriced(committed_engine, api, configure, classroom):
     configure(anthropic_model="claude-future-9")
     _teacher, student, client, _section, _assignment = classroom
-    chat = conversation_service.start_conversation(
-        committed_engine, actor=student, client_id=client.id
+    session = conversation_service.start_conversation(
+        Database(committed_engine), actor=student, client_id=client.id
     )
-    _chunks, outcome = _say(committed_engine, student, chat.id, "Hello.")
+    _chunks, outcome = _say(committed_engine, student, session.id, "Hello.")
     assert outcome.message.cost is None
-    with unit_of_work(committed_engine, write=False) as session:
+    with unit_of_work(committed_engine, write=False) as db:
         assert (
-            session_service.get_session(session, actor=student, session_id=chat.id).unpriced_replies
+            session_service.get_session(db, actor=student, session_id=session.id).unpriced_replies
             == 1
         )

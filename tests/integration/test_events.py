@@ -40,10 +40,10 @@ def test_every_message_and_details_value_is_stored_bounded(db):
 
 
 def test_a_megabyte_username_in_a_failed_log_in_is_stored_bounded(committed_engine):
-    with pytest.raises(AppError), unit_of_work(committed_engine) as session:
-        account_service.authenticate(session, username=HUGE, password="wrong password 1")
-    with unit_of_work(committed_engine, write=False) as session:
-        events = list(session.scalars(select(Event)))
+    with pytest.raises(AppError), unit_of_work(committed_engine) as db:
+        account_service.authenticate(db, username=HUGE, password="wrong password 1")
+    with unit_of_work(committed_engine, write=False) as db:
+        events = list(db.scalars(select(Event)))
     assert sum(len(str(event.details)) + len(event.message) for event in events) < 10_000
 
 

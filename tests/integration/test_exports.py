@@ -15,9 +15,9 @@ LIVE = re.compile(r"(?<!\\)[\[\]<]|[a-z]\\?:\\?/|\bwww\\?\.|[\w.+-]\\?@", re.I)
 def test_a_transcript_export_shows_user_text_without_images_or_links(db):
     teacher = make_user(db, role=Role.teacher, display_name=f"Tina {PAYLOAD}")
     client = make_client(db, teacher=teacher, name="Alex [x](http://e.vil)")
-    chat = start_session(db, user=teacher, client=client)
-    session_service.add_message(db, actor=teacher, session_id=chat.id, content=PAYLOAD)
-    markdown = history_service.transcript_markdown(db, actor=teacher, session_id=chat.id)
+    session = start_session(db, user=teacher, client=client)
+    session_service.add_message(db, actor=teacher, session_id=session.id, content=PAYLOAD)
+    markdown = history_service.transcript_markdown(db, actor=teacher, session_id=session.id)
     people_wrote = [
         line
         for line in markdown.splitlines()

@@ -18,52 +18,56 @@ def _reply(db, person, chat_id: int, text: str):
 
 
 def _finished_session_with_reply(db, student, client):
-    chat = start_session(db, user=student, client=client)
-    session_service.add_message(db, actor=student, session_id=chat.id, content="Hi.")
-    reply = _reply(db, student, chat.id, "Hello.")
-    session_service.end_session(db, actor=student, session_id=chat.id)
-    return chat, reply
+    session = start_session(db, user=student, client=client)
+    session_service.add_message(db, actor=student, session_id=session.id, content="Hi.")
+    reply = _reply(db, student, session.id, "Hello.")
+    session_service.end_session(db, actor=student, session_id=session.id)
+    return session, reply
 
 
 def test_feedback_needs_an_ended_session_and_valid_scores(db):
     _teacher, student, client, _section, _assignment = make_classroom(db)
-    chat = start_session(db, user=student, client=client)
+    session = start_session(db, user=student, client=client)
     with pytest.raises(ConflictError, match="End the session first"):
         feedback_service.submit_session_feedback(
-            db, actor=student, session_id=chat.id, realism=4, usefulness=4
+            db, actor=student, session_id=session.id, realism=4, usefulness=4
         )
-    session_service.end_session(db, actor=student, session_id=chat.id)
+    session_service.end_session(db, actor=student, session_id=session.id)
     with pytest.raises(ValidationError) as error:
         feedback_service.submit_session_feedback(
-            db, actor=student, session_id=chat.id, realism=0, usefulness=6
+            db, actor=student, session_id=session.id, realism=0, usefulness=6
         )
     assert set(error.value.field_errors) == {"realism", "usefulness"}
     feedback_service.submit_session_feedback(
-        db, actor=student, session_id=chat.id, realism=4, usefulness=5, comment=" Felt real. "
+        db, actor=student, session_id=session.id, realism=4, usefulness=5, comment=" Felt real. "
     )
     again = feedback_service.submit_session_feedback(
-        db, actor=student, session_id=chat.id, realism=3, usefulness=5
+        db, actor=student, session_id=session.id, realism=3, usefulness=5
     )
     assert (again.realism, again.comment) == (3, "")
-    assert feedback_service.get_session_feedback(db, actor=student, session_id=chat.id).realism == 3
+    assert (
+        feedback_service.get_session_feedback(db, actor=student, session_id=session.id).realism == 3
+    )
 
 
 def test_only_the_student_rates_and_only_replies(db):
     teacher, student, client, _section, _assignment = make_classroom(db)
-    chat, reply = _finished_session_with_reply(db, student, client)
+    session, reply = _finished_session_with_reply(db, student, client)
     other = make_user(db)
     with pytest.raises(NotFoundError):  # another student's conversation: as if it did not exist
         feedback_service.rate_reply(db, actor=other, message_id=reply.id, positive=True)
     with pytest.raises(PermissionDeniedError):
         feedback_service.rate_reply(db, actor=teacher, message_id=reply.id, positive=True)
-    first = session_service.get_messages(db, actor=student, session_id=chat.id)[0]
+    first = session_service.get_messages(db, actor=student, session_id=session.id)[0]
     with pytest.raises(ValidationError, match="client's replies"):
         feedback_service.rate_reply(db, actor=student, message_id=first.id, positive=True)
     feedback_service.rate_reply(db, actor=student, message_id=reply.id, positive=False)
     feedback_service.rate_reply(db, actor=student, message_id=reply.id, positive=True)
-    assert feedback_service.reply_ratings(db, actor=student, session_id=chat.id) == {reply.id: True}
+    assert feedback_service.reply_ratings(db, actor=student, session_id=session.id) == {
+        reply.id: True
+    }
     feedback_service.rate_reply(db, actor=student, message_id=reply.id, positive=None)
-    assert feedback_service.reply_ratings(db, actor=student, session_id=chat.id) == {}
+    assert feedback_service.reply_ratings(db, actor=student, session_id=session.id) == {}
 
 
 def test_positive_share_by_client_and_overall(db):
@@ -80,9 +84,9 @@ def test_positive_share_by_client_and_overall(db):
     )
     second = make_user(db)
     enroll(db, section=section, student=second)
-    chat, reply = _finished_session_with_reply(db, student, anna)  # anna: form +, thumbs -
+    session, reply = _finished_session_with_reply(db, student, anna)  # anna: form +, thumbs -
     feedback_service.submit_session_feedback(
-        db, actor=student, session_id=chat.id, realism=5, usefulness=4
+        db, actor=student, session_id=session.id, realism=5, usefulness=4
     )
     feedback_service.rate_reply(db, actor=student, message_id=reply.id, positive=False)
     chat2, reply2 = _finished_session_with_reply(db, second, ben)  # ben: form -, thumbs +
@@ -115,29 +119,36 @@ def test_positive_share_by_client_and_overall(db):
 # What teachers see of their students' feedback ------------------------------------------------------
 def test_teacher_reads_feedback_only_for_sessions_they_may_read(db):
     teacher, student, client, _section, _assignment = make_classroom(db)
-    chat, reply = _finished_session_with_reply(db, student, client)
+    session, reply = _finished_session_with_reply(db, student, client)
     feedback_service.submit_session_feedback(
-        db, actor=student, session_id=chat.id, realism=2, usefulness=5, comment="Gave in too fast."
+        db,
+        actor=student,
+        session_id=session.id,
+        realism=2,
+        usefulness=5,
+        comment="Gave in too fast.",
     )
     feedback_service.rate_reply(db, actor=student, message_id=reply.id, positive=False)
     silent, _ = _finished_session_with_reply(db, student, client)  # ended, nothing said about it
 
-    seen = feedback_service.session_feedback(db, actor=teacher, session_ids=[chat.id, silent.id])
-    assert set(seen) == {chat.id}
-    summary = seen[chat.id]
+    seen = feedback_service.session_feedback(db, actor=teacher, session_ids=[session.id, silent.id])
+    assert set(seen) == {session.id}
+    summary = seen[session.id]
     assert (summary.realism, summary.usefulness, summary.comment) == (2, 5, "Gave in too fast.")
     assert (summary.thumbs_up, summary.thumbs_down) == (0, 1)
     assert summary.label == "realism 2/5 · useful 5/5 · thumbs 0 up, 1 down"
 
     # Another teacher, and the student asking about a classmate's session, see nothing.
     other_teacher = make_user(db, role=Role.teacher)
-    assert feedback_service.session_feedback(db, actor=other_teacher, session_ids=[chat.id]) == {}
+    assert (
+        feedback_service.session_feedback(db, actor=other_teacher, session_ids=[session.id]) == {}
+    )
     classmate = make_user(db)
     with pytest.raises(PermissionDeniedError):
-        feedback_service.session_feedback(db, actor=classmate, session_ids=[chat.id])
+        feedback_service.session_feedback(db, actor=classmate, session_ids=[session.id])
     admin = make_user(db, role=Role.admin)
-    assert set(feedback_service.session_feedback(db, actor=admin, session_ids=[chat.id])) == {
-        chat.id
+    assert set(feedback_service.session_feedback(db, actor=admin, session_ids=[session.id])) == {
+        session.id
     }
 
 
@@ -146,9 +157,9 @@ def test_client_feedback_counts_shares_and_keeps_the_newest_comments(db):
     second = make_user(db)
     enroll(db, section=section, student=second)
     for person, realism, comment in ((student, 5, "Felt real."), (second, 1, "Too easy.")):
-        chat, reply = _finished_session_with_reply(db, person, client)
+        session, reply = _finished_session_with_reply(db, person, client)
         feedback_service.submit_session_feedback(
-            db, actor=person, session_id=chat.id, realism=realism, usefulness=5, comment=comment
+            db, actor=person, session_id=session.id, realism=realism, usefulness=5, comment=comment
         )
         feedback_service.rate_reply(db, actor=person, message_id=reply.id, positive=True)
     untouched = make_client(db, teacher=teacher, name="Blake")
@@ -167,9 +178,14 @@ def test_client_feedback_counts_shares_and_keeps_the_newest_comments(db):
 def test_a_comment_with_a_nul_character_gets_a_field_message(db):
     """PostgreSQL refuses NUL in text: the student reads what to fix instead of an error page."""
     _teacher, student, client, _section, _assignment = make_classroom(db)
-    chat, _reply_message = _finished_session_with_reply(db, student, client)
+    session, _reply_message = _finished_session_with_reply(db, student, client)
     with pytest.raises(ValidationError) as error:
         feedback_service.submit_session_feedback(
-            db, actor=student, session_id=chat.id, realism=4, usefulness=4, comment="Good\x00 one"
+            db,
+            actor=student,
+            session_id=session.id,
+            realism=4,
+            usefulness=4,
+            comment="Good\x00 one",
         )
     assert "invisible control character" in error.value.field_errors["comment"]

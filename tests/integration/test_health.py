@@ -1,5 +1,6 @@
 """Health checks: real round trips, no tokens spent."""
 
+from backend.db import Database
 from backend.services import health_service
 from backend.services.anthropic_service import HealthStatus
 from tests.conftest import REDIS_TEST_URL, require_service
@@ -7,7 +8,7 @@ from tests.integration.test_limits_and_budgets import _redis_available
 
 
 def test_database_and_api_health_without_spending(engine, api):
-    checks = {check.name: check for check in health_service.all_health(engine)}
+    checks = {check.name: check for check in health_service.all_health(Database(engine))}
     assert checks["Database"].status == HealthStatus.healthy
     assert checks["Database"].round_trip_ms is not None
     assert checks["Anthropic API"].status == HealthStatus.healthy

@@ -243,13 +243,13 @@ def test_transcript_markdown_has_people_times_every_message_usage_and_totals(db,
 
 def test_transcript_quotes_multiline_messages_so_they_cannot_add_headings(db, history):
     other = history["other"]
-    chat = session_service.create_session(
+    session = session_service.create_session(
         db, actor=other, client_id=make_client(db, teacher=other, name="Quoted").id
     )
     session_service.add_message(
-        db, actor=other, session_id=chat.id, content="line one\n# not a heading"
+        db, actor=other, session_id=session.id, content="line one\n# not a heading"
     )
-    text = history_service.transcript_markdown(db, actor=other, session_id=chat.id)
+    text = history_service.transcript_markdown(db, actor=other, session_id=session.id)
     assert "> line one\n> # not a heading" in text
     assert "- **Teacher test:** " in text and "- **Ended:** —" in text
 

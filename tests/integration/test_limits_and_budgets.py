@@ -10,7 +10,7 @@ import uuid
 
 import pytest
 
-from backend.db import unit_of_work
+from backend.db import Database, unit_of_work
 from backend.errors import BudgetExceededError, RateLimitedError
 from backend.models.enums import Role, Severity
 from backend.services import conversation_service, event_service, session_service
@@ -33,22 +33,22 @@ def test_user_limit_refuses_with_seconds_to_wait_and_stores_nothing(
 ):
     configure(user_rate_limit="2/minute")
     _teacher, student, client, _section, _assignment = classroom
-    chat = conversation_service.start_conversation(
-        committed_engine, actor=student, client_id=client.id
+    session = conversation_service.start_conversation(
+        Database(committed_engine), actor=student, client_id=client.id
     )
     for text in ("One.", "Two."):
         conversation_service.send_message(
-            committed_engine, actor=student, session_id=chat.id, content=text
+            Database(committed_engine), actor=student, session_id=session.id, content=text
         )
     with pytest.raises(RateLimitedError, match=r"Please wait \d+ seconds") as refusal:
         conversation_service.submit_message(
-            committed_engine, actor=student, session_id=chat.id, content="Three."
+            Database(committed_engine), actor=student, session_id=session.id, content="Three."
         )
     assert 50 <= refusal.value.retry_after_seconds <= 60
-    with unit_of_work(committed_engine, write=False) as session:
+    with unit_of_work(committed_engine, write=False) as db:
         contents = [
             m.content
-            for m in session_service.get_messages(session, actor=student, session_id=chat.id)
+            for m in session_service.get_messages(db, actor=student, session_id=session.id)
             if m.role == "user"
         ]
     assert contents == ["One.", "Two."]
@@ -109,25 +109,25 @@ def test_redis_limit_is_shared_by_two_processes():
 def test_user_token_budget_alerts_once_then_refuses(committed_engine, api, configure, classroom):
     configure(user_daily_token_budget=1000, budget_alert_threshold=0.8)
     _teacher, student, client, _section, _assignment = classroom
-    with unit_of_work(committed_engine) as session:
-        admin = make_user(session, role=Role.admin)
-    chat = conversation_service.start_conversation(
-        committed_engine, actor=student, client_id=client.id
+    with unit_of_work(committed_engine) as db:
+        admin = make_user(db, role=Role.admin)
+    session = conversation_service.start_conversation(
+        Database(committed_engine), actor=student, client_id=client.id
     )
     api.reply("Hm.", input_tokens=850, output_tokens=2)
     api.reply("Yes.", input_tokens=150, output_tokens=2)
     conversation_service.send_message(
-        committed_engine, actor=student, session_id=chat.id, content="First."
+        Database(committed_engine), actor=student, session_id=session.id, content="First."
     )  # 852 used: 85%
     conversation_service.send_message(
-        committed_engine, actor=student, session_id=chat.id, content="Second."
+        Database(committed_engine), actor=student, session_id=session.id, content="Second."
     )  # alert, 1004 used
     with pytest.raises(BudgetExceededError, match="today's practice allowance"):
         conversation_service.submit_message(
-            committed_engine, actor=student, session_id=chat.id, content="Third."
+            Database(committed_engine), actor=student, session_id=session.id, content="Third."
         )
-    with unit_of_work(committed_engine, write=False) as session:
-        budget_events = event_service.list_events(session, actor=admin, categories=["budget"])
+    with unit_of_work(committed_engine, write=False) as db:
+        budget_events = event_service.list_events(db, actor=admin, categories=["budget"])
     alerts = [e for e in budget_events if e.details.get("key", "").endswith(":alert")]
     refusals = [e for e in budget_events if e.details.get("key", "").endswith(":full")]
     assert len(alerts) == 1 and alerts[0].severity == Severity.warning
@@ -137,16 +137,16 @@ def test_user_token_budget_alerts_once_then_refuses(committed_engine, api, confi
 def test_global_cost_budget_refuses_everyone(committed_engine, api, configure, classroom):
     configure(global_daily_cost_budget_usd="0.001")
     _teacher, student, client, _section, _assignment = classroom
-    chat = conversation_service.start_conversation(
-        committed_engine, actor=student, client_id=client.id
+    session = conversation_service.start_conversation(
+        Database(committed_engine), actor=student, client_id=client.id
     )
     api.reply("Okay.", input_tokens=1000, output_tokens=10)  # $0.00105
     conversation_service.send_message(
-        committed_engine, actor=student, session_id=chat.id, content="Hello."
+        Database(committed_engine), actor=student, session_id=session.id, content="Hello."
     )
     with pytest.raises(BudgetExceededError, match="spending limit"):
         conversation_service.submit_message(
-            committed_engine, actor=student, session_id=chat.id, content="Again."
+            Database(committed_engine), actor=student, session_id=session.id, content="Again."
         )
 
 
@@ -199,9 +199,9 @@ def _guess_concurrently(engine, limiter, username: str, clients: list[str]) -> l
     def guess(client: str) -> Exception:
         barrier.wait()
         try:
-            with unit_of_work(engine, write=False) as session:
+            with unit_of_work(engine, write=False) as db:
                 account_service.authenticate(
-                    session,
+                    db,
                     username=username,
                     password="wrong guess 1",
                     client=client,
@@ -220,8 +220,8 @@ def test_forty_concurrent_wrong_guesses_from_one_browser_verify_at_most_the_limi
 ):
     from backend.errors import AuthenticationError
 
-    with unit_of_work(committed_engine) as session:
-        make_user(session, username="target.user")
+    with unit_of_work(committed_engine) as db:
+        make_user(db, username="target.user")
     errors = _guess_concurrently(
         committed_engine, login_limiter, "target.user", ["attacker-browser"] * 40
     )
@@ -236,8 +236,8 @@ def test_forty_concurrent_wrong_guesses_from_one_browser_verify_at_most_the_limi
 def test_forty_concurrent_wrong_guesses_from_forty_browsers_verify_at_most_the_username_limit(
     committed_engine, login_limiter, counting_hasher
 ):
-    with unit_of_work(committed_engine) as session:
-        make_user(session, username="target.user")
+    with unit_of_work(committed_engine) as db:
+        make_user(db, username="target.user")
     errors = _guess_concurrently(
         committed_engine, login_limiter, "target.user", [f"browser-{i}" for i in range(40)]
     )

@@ -10,7 +10,7 @@ from sqlalchemy import update
 
 from backend.config import get_settings
 from backend.errors import PermissionDeniedError
-from backend.models import ChatSession, DailyUsage, Event, Message
+from backend.models import DailyUsage, Event, Message, PracticeSession
 from backend.models.enums import Role
 from backend.services import metrics_service, usage_service
 from tests.factories import make_classroom, make_client, make_user
@@ -20,7 +20,7 @@ MIDNIGHT = datetime(2026, 11, 20, tzinfo=UTC)
 
 
 def _session(db, *, user, client, started, status="active", ended=None, assignment_id=None):
-    chat = ChatSession(
+    session = PracticeSession(
         user_id=user.id,
         client_id=client.id,
         assignment_id=assignment_id,
@@ -29,14 +29,14 @@ def _session(db, *, user, client, started, status="active", ended=None, assignme
         started_at=started,
         ended_at=ended,
     )
-    db.add(chat)
+    db.add(session)
     db.flush()
-    return chat
+    return session
 
 
 def _reply(
     db,
-    chat,
+    session,
     *,
     at,
     tokens=(100, 20, 0, 0),
@@ -47,11 +47,11 @@ def _reply(
 ):
     """A student message one second before `at`, then a reply at `at`; totals kept in step."""
     for role in ("user", "assistant"):
-        chat.message_count += 1
+        session.message_count += 1
         is_reply = role == "assistant"
         message = Message(
-            session_id=chat.id,
-            sequence_number=chat.message_count,
+            session_id=session.id,
+            sequence_number=session.message_count,
             role=role,
             content="x",
             created_at=at if is_reply else at - timedelta(seconds=1),
@@ -65,7 +65,7 @@ def _reply(
             time_to_first_token_ms=ttft if is_reply else None,
         )
         db.add(message)
-    chat.estimated_cost += Decimal(cost)
+    session.estimated_cost += Decimal(cost)
     db.flush()
 
 
@@ -263,27 +263,27 @@ def test_the_last_24_hours_include_billed_cut_off_replies_as_today_does(
     committed_engine, api, classroom
 ):
     """Both views count every billed token: stored replies and replies cut off midway."""
-    from backend.db import unit_of_work
+    from backend.db import Database, unit_of_work
     from backend.services import conversation_service
 
     _teacher, student, client, _section, _assignment = classroom
-    with unit_of_work(committed_engine) as session:
-        admin = make_user(session, role=Role.admin)
-    chat = conversation_service.start_conversation(
-        committed_engine, actor=student, client_id=client.id
+    with unit_of_work(committed_engine) as db:
+        admin = make_user(db, role=Role.admin)
+    session = conversation_service.start_conversation(
+        Database(committed_engine), actor=student, client_id=client.id
     )
     api.reply("Fine, I suppose.", input_tokens=1000, output_tokens=6, cache_read=200)
     assert conversation_service.send_message(
-        committed_engine, actor=student, session_id=chat.id, content="How are you?"
+        Database(committed_engine), actor=student, session_id=session.id, content="How are you?"
     ).ok
     api.stream_error_midway("I was going to say that my brother never called", chunk_delay=0)
     assert not conversation_service.send_message(
-        committed_engine, actor=student, session_id=chat.id, content="Go on."
+        Database(committed_engine), actor=student, session_id=session.id, content="Go on."
     ).ok
-    with unit_of_work(committed_engine, write=False) as session:
-        today = metrics_service.now_figures(session, actor=admin)
-        hours = metrics_service.hourly_usage(session, actor=admin)
-        totals = session.get(ChatSession, chat.id)
+    with unit_of_work(committed_engine, write=False) as db:
+        today = metrics_service.now_figures(db, actor=admin)
+        hours = metrics_service.hourly_usage(db, actor=admin)
+        totals = db.get(PracticeSession, session.id)
     assert today.tokens_today == totals.total_tokens > 1206  # the cut-off reply is billed
     assert sum(bucket.tokens for bucket in hours) == today.tokens_today
     assert sum((bucket.cost for bucket in hours), Decimal(0)) == today.cost_today

@@ -39,7 +39,7 @@ def _violates(db, statement: str, **params) -> bool:
 
 def test_database_refuses_bad_rows(db):
     teacher, student, client, _section, _assignment = make_classroom(db)
-    chat = start_session(db, user=student, client=client)
+    session = start_session(db, user=student, client=client)
     insert_user = (
         "INSERT INTO users (username, display_name, role, password_hash, is_active, "
         "created_at) VALUES (:u, 'X', :r, 'h', true, CURRENT_TIMESTAMP)"
@@ -52,10 +52,10 @@ def test_database_refuses_bad_rows(db):
         "created_at, token_count, input_tokens, output_tokens, cache_write_tokens, "
         "cache_read_tokens) VALUES (:s, :n, :r, 'x', CURRENT_TIMESTAMP, 0, 0, 0, 0, 0)"
     )
-    assert not _violates(db, insert_message, s=chat.id, n=1, r="user")
-    db.execute(text(insert_message), {"s": chat.id, "n": 1, "r": "user"})
-    assert _violates(db, insert_message, s=chat.id, n=1, r="user")
-    assert _violates(db, insert_message, s=chat.id, n=2, r="system")
+    assert not _violates(db, insert_message, s=session.id, n=1, r="user")
+    db.execute(text(insert_message), {"s": session.id, "n": 1, "r": "user"})
+    assert _violates(db, insert_message, s=session.id, n=1, r="user")
+    assert _violates(db, insert_message, s=session.id, n=2, r="system")
     assert _violates(db, insert_message, s=999_999, n=1, r="user")  # foreign keys are on
     assert _violates(
         db, "UPDATE client_profiles SET difficulty = 'easy' WHERE id = :i", i=client.id

@@ -103,11 +103,11 @@ def test_archived_client_disappears_for_students(db):
 
 
 # Join codes: seats, expiry, rotation and throttling (issue 9, points 5 and 23) -------------------
-def _sign_up(session, code: str, name: str, **options):
+def _sign_up(db, code: str, name: str, **options):
     from backend.services import account_service
 
     return account_service.sign_up_student(
-        session,
+        db,
         join_code=code,
         username=name,
         display_name=name.title(),
@@ -122,19 +122,19 @@ def test_seat_limit_holds_under_thirty_concurrent_sign_ups(committed_engine):
 
     from backend.db import unit_of_work
 
-    with unit_of_work(committed_engine) as session:
-        teacher = make_user(session, role=Role.teacher)
+    with unit_of_work(committed_engine) as db:
+        teacher = make_user(db, role=Role.teacher)
         section = section_service.create_section(
-            session, actor=teacher, name="Small group", seat_limit=5
+            db, actor=teacher, name="Small group", seat_limit=5
         )
     barrier = Barrier(30)
 
     def sign_up(number: int):
         barrier.wait()
         try:
-            with unit_of_work(committed_engine) as session:
+            with unit_of_work(committed_engine) as db:
                 return _sign_up(
-                    session, section.join_code, f"student{number:02}", client=f"browser-{number}"
+                    db, section.join_code, f"student{number:02}", client=f"browser-{number}"
                 )
         except ConflictError as error:
             return error
@@ -144,17 +144,17 @@ def test_seat_limit_holds_under_thirty_concurrent_sign_ups(committed_engine):
     refusals = [r for r in results if isinstance(r, ConflictError)]
     assert len(refusals) == 25
     assert all("full" in r.message and "ask your teacher" in r.message.lower() for r in refusals)
-    with unit_of_work(committed_engine, write=False) as session:
-        roster = section_service.get_roster(session, actor=teacher, section_id=section.id)
+    with unit_of_work(committed_engine, write=False) as db:
+        roster = section_service.get_roster(db, actor=teacher, section_id=section.id)
         from backend.services import account_service
 
-        students = account_service.list_users(session, actor=make_admin(session), role=Role.student)
+        students = account_service.list_users(db, actor=make_admin(db), role=Role.student)
     assert len(roster) == 5
     assert len(students) == 5  # a refused sign-up leaves no account behind
 
 
-def make_admin(session):
-    return make_user(session, role=Role.admin)
+def make_admin(db):
+    return make_user(db, role=Role.admin)
 
 
 def test_a_full_section_refuses_joining_too_and_says_what_to_do(db):

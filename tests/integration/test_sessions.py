@@ -13,15 +13,17 @@ from tests.factories import add_reply, make_classroom, start_session
 
 def test_student_session_records_its_assignment(db):
     _teacher, student, client, _section, assignment = make_classroom(db)
-    chat = start_session(db, user=student, client=client)
-    assert chat.mode == SessionMode.practice and chat.assignment_id == assignment.id
-    assert session_service.get_active_session(db, actor=student, client_id=client.id).id == chat.id
+    session = start_session(db, user=student, client=client)
+    assert session.mode == SessionMode.practice and session.assignment_id == assignment.id
+    assert (
+        session_service.get_active_session(db, actor=student, client_id=client.id).id == session.id
+    )
 
 
 def test_teacher_test_chat_has_no_assignment(db):
     teacher, _student, client, _section, _assignment = make_classroom(db)
-    chat = start_session(db, user=teacher, client=client)
-    assert chat.mode == SessionMode.teacher_test and chat.assignment_id is None
+    session = start_session(db, user=teacher, client=client)
+    assert session.mode == SessionMode.teacher_test and session.assignment_id is None
 
 
 def test_one_active_session_per_person_and_client(db):
@@ -35,14 +37,14 @@ def test_one_active_session_per_person_and_client(db):
 
 def test_messages_are_numbered_and_totals_are_the_sum_of_replies(db):
     _teacher, student, client, _section, _assignment = make_classroom(db)
-    chat = start_session(db, user=student, client=client)
+    session = start_session(db, user=student, client=client)
     session_service.add_message(
-        db, actor=student, session_id=chat.id, content="Hello, what brings you in today?"
+        db, actor=student, session_id=session.id, content="Hello, what brings you in today?"
     )
     for cost in (Decimal("0.000123"), Decimal("0.000456")):
         add_reply(
             db,
-            session_id=chat.id,
+            session_id=session.id,
             content="Well...",
             usage=Usage(
                 input_tokens=100, output_tokens=20, cache_write_5m_tokens=5, cache_read_tokens=7
@@ -52,49 +54,51 @@ def test_messages_are_numbered_and_totals_are_the_sum_of_replies(db):
             latency_ms=900,
             time_to_first_token_ms=300,
         )
-    messages = session_service.get_messages(db, actor=student, session_id=chat.id)
+    messages = session_service.get_messages(db, actor=student, session_id=session.id)
     assert [m.sequence_number for m in messages] == [1, 2, 3]
     assert messages[0].token_count == 8 and messages[1].token_count == 20
-    chat = session_service.get_session(db, actor=student, session_id=chat.id)
+    session = session_service.get_session(db, actor=student, session_id=session.id)
     assert (
-        chat.input_tokens,
-        chat.output_tokens,
-        chat.cache_write_tokens,
-        chat.cache_read_tokens,
-        chat.total_tokens,
+        session.input_tokens,
+        session.output_tokens,
+        session.cache_write_tokens,
+        session.cache_read_tokens,
+        session.total_tokens,
     ) == (200, 40, 10, 14, 264)
-    assert chat.estimated_cost == Decimal("0.000579") and chat.unpriced_replies == 0
+    assert session.estimated_cost == Decimal("0.000579") and session.unpriced_replies == 0
 
 
 def test_unpriced_reply_is_counted_not_costed_as_zero(db):
     _teacher, student, client, _section, _assignment = make_classroom(db)
-    chat = start_session(db, user=student, client=client)
+    session = start_session(db, user=student, client=client)
     add_reply(
-        db, session_id=chat.id, content="Hm.", usage=Usage(output_tokens=2), model="x", cost=None
+        db, session_id=session.id, content="Hm.", usage=Usage(output_tokens=2), model="x", cost=None
     )
-    chat = session_service.get_session(db, actor=student, session_id=chat.id)
-    assert chat.unpriced_replies == 1 and chat.estimated_cost == 0
+    session = session_service.get_session(db, actor=student, session_id=session.id)
+    assert session.unpriced_replies == 1 and session.estimated_cost == 0
 
 
 def test_message_pagination(db):
     _teacher, student, client, _section, _assignment = make_classroom(db)
-    chat = start_session(db, user=student, client=client)
+    session = start_session(db, user=student, client=client)
     for number in range(7):
         session_service.add_message(
-            db, actor=student, session_id=chat.id, content=f"message {number}"
+            db, actor=student, session_id=session.id, content=f"message {number}"
         )
-    page = session_service.get_messages(db, actor=student, session_id=chat.id, limit=3, offset=3)
+    page = session_service.get_messages(db, actor=student, session_id=session.id, limit=3, offset=3)
     assert [m.content for m in page] == ["message 3", "message 4", "message 5"]
 
 
 def test_end_is_idempotent_and_a_completed_session_refuses_messages(db):
     _teacher, student, client, _section, _assignment = make_classroom(db)
-    chat = start_session(db, user=student, client=client)
-    ended = session_service.end_session(db, actor=student, session_id=chat.id)
-    again = session_service.end_session(db, actor=student, session_id=chat.id)
+    session = start_session(db, user=student, client=client)
+    ended = session_service.end_session(db, actor=student, session_id=session.id)
+    again = session_service.end_session(db, actor=student, session_id=session.id)
     assert ended.status == SessionStatus.completed and again.ended_at == ended.ended_at
     with pytest.raises(ConflictError, match="has ended"):
-        session_service.add_message(db, actor=student, session_id=chat.id, content="Still there?")
+        session_service.add_message(
+            db, actor=student, session_id=session.id, content="Still there?"
+        )
 
 
 def test_student_sessions_filter_and_page(db):
@@ -113,11 +117,11 @@ def test_student_sessions_filter_and_page(db):
 
 def test_unpublished_assignment_blocks_new_sessions_but_keeps_history(db):
     teacher, student, client, _section, assignment = make_classroom(db)
-    chat = start_session(db, user=student, client=client)
-    session_service.end_session(db, actor=student, session_id=chat.id)
+    session = start_session(db, user=student, client=client)
+    session_service.end_session(db, actor=student, session_id=session.id)
     assignment_service.set_published(
         db, actor=teacher, assignment_id=assignment.id, published=False
     )
     with pytest.raises(PermissionDeniedError, match="not assigned"):
         start_session(db, user=student, client=client)
-    assert session_service.get_session(db, actor=student, session_id=chat.id).id == chat.id
+    assert session_service.get_session(db, actor=student, session_id=session.id).id == session.id
