@@ -74,8 +74,8 @@ def main() -> int:
     )
 
     from backend.db import Database, create_db_engine, unit_of_work, upgrade_database
+    from backend.llm import get_gateway
     from backend.services import conversation_service
-    from backend.services.anthropic_service import get_gateway
     from tests.factories import enroll, make_classroom, make_user
 
     upgrade_database(database_url)

@@ -91,6 +91,13 @@ def _validate_new_account(username: str, display_name: str, password: str) -> tu
     return username, display_name
 
 
+def check_password_confirmation(password: str, again: str) -> None:
+    """The setup and sign-up screens ask for the password twice: both must match."""
+    if password != again:
+        message = "The two passwords differ."
+        raise ValidationError(message, {"password_again": message})
+
+
 def _squeezed(text: str) -> str:
     return re.sub(r"[\W_]+", "", text.casefold())
 

@@ -28,6 +28,16 @@ from sqlalchemy.orm import Session
 from backend.config import get_settings
 from backend.db import Database
 from backend.errors import AppError, ConflictError, ValidationError
+from backend.llm import (
+    Completion,
+    ErrorCategory,
+    GatewayError,
+    LLMGateway,
+    classify,
+    get_gateway,
+)
+from backend.llm.pricing import calculate_cost
+from backend.llm.tokens import estimate_messages_tokens, estimate_tokens
 from backend.models import ClientProfile, PracticeSession
 from backend.models.enums import MessageRole
 from backend.schemas.accounts import UserRead
@@ -41,19 +51,9 @@ from backend.services import (
     prompt_service,
     session_service,
 )
-from backend.services.anthropic_service import (
-    Completion,
-    ErrorCategory,
-    GatewayError,
-    LLMGateway,
-    classify,
-    get_gateway,
-)
 from backend.services.session_service import ReplyInFlight
-from backend.utils.pricing import calculate_cost
 from backend.utils.rate_limiter import get_rate_limiter
 from backend.utils.text import clean_text
-from backend.utils.token_counter import estimate_messages_tokens, estimate_tokens
 
 logger = logging.getLogger(__name__)
 

@@ -136,8 +136,8 @@ CATEGORY_LABELS = {
 def category_label(category: str) -> str:
     """'api_server_error' -> 'API: server error'; 'partial_reply' -> 'Cut-off reply'."""
     if category.startswith("api_"):
-        from backend.services.anthropic_service import CATEGORY_LABELS as API_LABELS
-        from backend.services.anthropic_service import ErrorCategory
+        from backend.llm.errors import CATEGORY_LABELS as API_LABELS
+        from backend.llm import ErrorCategory
 
         kind = category.removeprefix("api_")
         try:

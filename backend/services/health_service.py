@@ -10,15 +10,18 @@ from sqlalchemy import text
 
 from backend.config import get_settings
 from backend.db import Database
-from backend.services import event_service
-from backend.services.anthropic_service import (
+from backend.llm import (
     ErrorCategory,
     GatewayError,
     HealthStatus,
     LLMGateway,
     get_gateway,
 )
+from backend.services import event_service
 from backend.utils.formatting import format_usd
+
+__all__ = ["HealthStatus", "ServiceHealth", "all_health", "check_connection"]  # pages read the
+# status enum from here: they never import the LLM package.
 
 
 @dataclass(frozen=True)

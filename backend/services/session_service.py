@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from backend.errors import ConflictError, NotFoundError, PermissionDeniedError
+from backend.llm.tokens import MESSAGE_OVERHEAD_TOKENS, estimate_tokens
 from backend.models import Assignment, ClientProfile, Message, PracticeSession, Section
 from backend.models.base import utcnow
 from backend.models.enums import MessageRole, SessionMode, SessionStatus
@@ -23,7 +24,6 @@ from backend.schemas.accounts import UserRead
 from backend.schemas.conversations import MessageRead, SessionRead, Usage
 from backend.services import assignment_service, client_service, usage_service
 from backend.services.permissions import require_user
-from backend.utils.token_counter import MESSAGE_OVERHEAD_TOKENS, estimate_tokens
 
 MAX_PAGE_SIZE = 500
 

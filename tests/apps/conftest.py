@@ -9,10 +9,11 @@ import streamlit as st
 from streamlit.runtime import context as st_context
 from streamlit.testing.v1 import AppTest
 
+from backend import llm
 from backend.config import get_settings
 from backend.db import create_db_engine, unit_of_work, upgrade_database
 from backend.models.enums import Role
-from backend.services import anthropic_service, conversation_service
+from backend.services import conversation_service
 from backend.utils.rate_limiter import reset_rate_limiter
 from tests.factories import PASSWORD, make_user
 
@@ -23,7 +24,7 @@ def _reset_process_state() -> None:
     st.cache_resource.clear()
     st.cache_data.clear()
     get_settings.cache_clear()
-    anthropic_service.reset_gateway()
+    llm.reset_gateway()
     reset_rate_limiter()
 
 

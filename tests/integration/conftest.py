@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from backend import llm
 from backend.config import get_settings
 from backend.db import unit_of_work
-from backend.services import anthropic_service, conversation_service
+from backend.services import conversation_service
 from backend.utils.rate_limiter import reset_rate_limiter
 from tests.factories import make_classroom
 
@@ -24,11 +25,11 @@ def configure(monkeypatch):
             else:
                 monkeypatch.setenv(name.upper(), str(value))
         get_settings.cache_clear()
-        anthropic_service.reset_gateway()
+        llm.reset_gateway()
         reset_rate_limiter()
 
     yield apply
-    anthropic_service.reset_gateway()
+    llm.reset_gateway()
 
 
 @pytest.fixture

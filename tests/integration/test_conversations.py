@@ -6,17 +6,17 @@ from decimal import Decimal
 
 import pytest
 
+from backend import llm
 from backend.db import Database, unit_of_work
 from backend.errors import ConflictError, ValidationError
+from backend.llm import BreakerState, HealthStatus, get_gateway
 from backend.models.enums import MessageRole
 from backend.services import (
-    anthropic_service,
     conversation_service,
     event_service,
     health_service,
     session_service,
 )
-from backend.services.anthropic_service import BreakerState, HealthStatus, get_gateway
 from tests.factories import make_user
 from tests.integration.conftest import TEST_API_KEY
 
@@ -264,7 +264,7 @@ def test_circuit_breaker_fails_fast_then_recovers(committed_engine, api, configu
     assert gateway.breaker.state == BreakerState.open
     assert gateway.health().status == HealthStatus.unavailable
     seen = len(api.messages_requests())
-    with pytest.raises(anthropic_service.GatewayError) as refused:
+    with pytest.raises(llm.GatewayError) as refused:
         conversation_service.request_reply(
             Database(committed_engine), actor=student, session_id=session.id
         )

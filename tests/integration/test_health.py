@@ -1,8 +1,8 @@
 """Health checks: real round trips, no tokens spent."""
 
 from backend.db import Database
+from backend.llm import HealthStatus
 from backend.services import health_service
-from backend.services.anthropic_service import HealthStatus
 from tests.conftest import REDIS_TEST_URL, require_service
 from tests.integration.test_limits_and_budgets import _redis_available
 

@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlalchemy import update
 
+from backend import llm
 from backend.config import get_settings
 from backend.db import Database, unit_of_work
 from backend.errors import (
@@ -20,12 +21,12 @@ from backend.errors import (
     PermissionDeniedError,
     RateLimitedError,
 )
+from backend.llm import BreakerState, GatewayError, get_gateway
 from backend.models import PracticeSession
 from backend.models.base import utcnow
 from backend.models.enums import MessageRole, Role
 from backend.schemas.conversations import Usage
 from backend.services import (
-    anthropic_service,
     assignment_service,
     client_service,
     conversation_service,
@@ -34,7 +35,6 @@ from backend.services import (
     section_service,
     session_service,
 )
-from backend.services.anthropic_service import BreakerState, GatewayError, get_gateway
 from backend.services.session_service import ReplyInFlight
 from backend.utils.rate_limiter import get_rate_limiter
 from tests.factories import make_client, make_user
@@ -407,7 +407,7 @@ def test_the_api_address_in_dot_env_is_used(api, tmp_path, monkeypatch):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("ENV_FILE", str(env_file))
     get_settings.cache_clear()
-    anthropic_service.reset_gateway()
+    llm.reset_gateway()
     api.reply("ok")
     assert health_service.check_connection().ok and len(api.messages_requests()) == 1
 

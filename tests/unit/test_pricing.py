@@ -4,10 +4,10 @@ from decimal import Decimal
 
 import pytest
 
+from backend.llm.pricing import calculate_cost, parse_price_overrides, price_for
+from backend.llm.tokens import estimate_messages_tokens, estimate_tokens
 from backend.schemas.conversations import Usage
 from backend.utils.formatting import format_duration, format_tokens, format_usd
-from backend.utils.pricing import calculate_cost, parse_price_overrides, price_for
-from backend.utils.token_counter import estimate_messages_tokens, estimate_tokens
 
 
 def test_haiku_cost_with_every_kind_of_token():

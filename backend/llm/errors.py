@@ -1,0 +1,167 @@
+"""Failures of a model call, as categories with a message a student can act on (never a secret)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+import anthropic
+
+from backend.errors import ServiceUnavailableError
+
+
+class ErrorCategory(StrEnum):
+    authentication = "authentication"
+    permission = "permission"  # permission or billing
+    rate_limited = "rate_limited"
+    overloaded = "overloaded"
+    timeout = "timeout"
+    connection = "connection"
+    bad_request = "bad_request"
+    not_found = "not_found"  # the model (or endpoint) does not exist: configuration
+    server_error = "server_error"  # HTTP 5xx
+    malformed = "malformed"  # HTTP 200 whose body could not be read
+    unavailable = "unavailable"  # the breaker is open
+    unknown = "unknown"
+
+    @property
+    def label(self) -> str:
+        return CATEGORY_LABELS[self]
+
+
+CATEGORY_LABELS = {
+    ErrorCategory.authentication: "API key refused",
+    ErrorCategory.permission: "permission or billing",
+    ErrorCategory.rate_limited: "rate limited",
+    ErrorCategory.overloaded: "overloaded",
+    ErrorCategory.timeout: "timed out",
+    ErrorCategory.connection: "network problem",
+    ErrorCategory.bad_request: "request refused",
+    ErrorCategory.not_found: "model not found",
+    ErrorCategory.server_error: "server error",
+    ErrorCategory.malformed: "unreadable answer",
+    ErrorCategory.unavailable: "paused after repeated errors",
+    ErrorCategory.unknown: "unknown error",
+}
+#: Failures of set-up, not of the service: they never open the breaker (a wrong key is no outage).
+CONFIGURATION_ERRORS = frozenset(
+    {ErrorCategory.authentication, ErrorCategory.permission, ErrorCategory.not_found}
+)
+
+
+USER_MESSAGES = {
+    ErrorCategory.authentication: "The practice service is not set up correctly (its API key was "
+    "refused). Please tell your teacher or an admin.",
+    ErrorCategory.permission: "The practice service's account cannot be used right now (permission "
+    "or billing). Please tell your teacher or an admin.",
+    ErrorCategory.rate_limited: "The AI service is receiving too many requests. Wait a minute, "
+    "then press Retry.",
+    ErrorCategory.overloaded: "The AI service is overloaded right now. Wait a moment, then press "
+    "Retry.",
+    ErrorCategory.timeout: "The AI service took too long to answer. Press Retry to try again.",
+    ErrorCategory.connection: "Could not reach the AI service (network problem). Check the "
+    "connection, then press Retry.",
+    ErrorCategory.bad_request: "The AI service could not accept this conversation. Try ending it "
+    "and starting a new one; an admin can see the details.",
+    ErrorCategory.not_found: "The practice service is not set up correctly (its AI model was not "
+    "found). Please tell your teacher or an admin.",
+    ErrorCategory.server_error: "The AI service had an internal error. Wait a moment, then press "
+    "Retry.",
+    ErrorCategory.malformed: "The AI service sent an answer that could not be read. Press Retry "
+    "to ask again.",
+    ErrorCategory.unavailable: "The AI service is unavailable for a short while after repeated "
+    "errors. Please try again in about {seconds} seconds.",
+    ErrorCategory.unknown: "Something went wrong with the AI service. Press Retry to try again.",
+}
+
+
+class GatewayError(ServiceUnavailableError):
+    """A failed call, with what an admin needs (category, status, request id) and no secrets."""
+
+    def __init__(
+        self,
+        category: ErrorCategory,
+        *,
+        status: int | None = None,
+        request_id: str | None = None,
+        detail: str = "",
+        retry_after: int = 0,
+    ) -> None:
+        message = USER_MESSAGES[category].format(seconds=retry_after or 30)
+        retryable = category not in CONFIGURATION_ERRORS | {ErrorCategory.bad_request}
+        super().__init__(message, category=category.value, retryable=retryable)
+        self.kind = category
+        self.status = status
+        self.request_id = request_id
+        self.detail = detail
+        self.retry_after = retry_after
+
+    @property
+    def severity(self) -> str:
+        return "warning" if self.retryable else "critical"
+
+    @property
+    def summary(self) -> str:
+        """For the error log: 'Reply failed: server error (HTTP 500)'."""
+        status = f" (HTTP {self.status})" if self.status else ""
+        return f"Reply failed: {self.kind.label}{status}"
+
+
+def classify(error: BaseException) -> GatewayError:
+    """Map any failure of a call to a category and a message a student can act on.
+
+    Not only `anthropic.APIError`: a malformed HTTP 200 surfaces as `AssertionError` (streaming) or
+    `JSONDecodeError` (non-streaming), and must become a notice, an event and a Retry too.
+    """
+    if isinstance(error, GatewayError):
+        return error
+    request_id = getattr(error, "request_id", None)
+    status = getattr(error, "status_code", None)
+    detail = _api_error_message(error)
+    if isinstance(error, anthropic.APITimeoutError):
+        category = ErrorCategory.timeout
+    elif isinstance(error, anthropic.APIConnectionError):
+        category = ErrorCategory.connection
+    elif isinstance(error, anthropic.AuthenticationError):
+        category = ErrorCategory.authentication
+    elif isinstance(error, (anthropic.PermissionDeniedError, anthropic.PaymentRequiredError)):
+        category = ErrorCategory.permission
+    elif isinstance(error, anthropic.RateLimitError):
+        category = ErrorCategory.rate_limited
+    elif isinstance(error, anthropic.OverloadedError):
+        category = ErrorCategory.overloaded
+    elif isinstance(error, anthropic.BadRequestError):
+        category = ErrorCategory.bad_request
+    elif isinstance(error, anthropic.NotFoundError):
+        category = ErrorCategory.not_found
+    elif isinstance(error, anthropic.APIStatusError):
+        kind = _api_error_type(error)
+        fallback = ErrorCategory.server_error if (status or 0) >= 500 else ErrorCategory.unknown
+        category = {
+            "overloaded_error": ErrorCategory.overloaded,
+            "rate_limit_error": ErrorCategory.rate_limited,
+            "timeout_error": ErrorCategory.timeout,
+            "api_error": ErrorCategory.server_error,
+        }.get(kind, fallback)
+    elif isinstance(
+        error,
+        (AssertionError, ValueError, KeyError, TypeError, anthropic.APIResponseValidationError),
+    ):
+        category = ErrorCategory.malformed
+    else:
+        category = ErrorCategory.unknown
+    return GatewayError(category, status=status, request_id=request_id, detail=detail)
+
+
+def _api_error_type(error: Exception) -> str | None:
+    body = getattr(error, "body", None)
+    if isinstance(body, dict):
+        inner = body.get("error", body)
+        return inner.get("type") if isinstance(inner, dict) else None
+    return None
+
+
+def _api_error_message(error: Exception) -> str:
+    body = getattr(error, "body", None)
+    if isinstance(body, dict) and isinstance(body.get("error"), dict):
+        return str(body["error"].get("message", ""))[:500]
+    return f"{type(error).__name__}: {str(error)[:200]}"
