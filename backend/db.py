@@ -7,7 +7,7 @@ writers queue up (busy timeout) instead of failing when one upgrades its read sn
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from functools import lru_cache
 from pathlib import Path
@@ -82,12 +82,20 @@ def unit_of_work(engine: Engine, *, write: bool = True) -> Iterator[Session]:
         with new_session(engine, write=write) as db, db.begin():
             yield db
     except AppError as error:
-        if error.event is not None:
-            from backend.services import event_service
-
+        if error.event is not None and _event_recorder is not None:
             with new_session(engine) as db, db.begin():
-                event_service.record(db, **error.event)
+                _event_recorder(db, **error.event)
         raise
+
+
+#: Writes an error's event after its action rolled back; `event_service` registers itself here
+#: (the database layer never imports a service).
+_event_recorder: Callable[..., object] | None = None
+
+
+def set_event_recorder(record: Callable[..., object]) -> None:
+    global _event_recorder
+    _event_recorder = record
 
 
 class Database:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
+from enum import StrEnum
 
-from sqlalchemy import BigInteger, DateTime, Integer, MetaData
+from sqlalchemy import BigInteger, DateTime, Enum, Integer, MetaData
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -61,6 +62,22 @@ class Money(TypeDecorator):
         if value is None:
             return None
         return Decimal(int(value)) / NANO
+
+
+def enum_type(enum: type[StrEnum], *, length: int, check: str) -> Enum:
+    """A column holding an enum's values as plain strings (VARCHAR), with a named CHECK listing them.
+
+    Python sees members (`SessionStatus.active`); the database keeps the member's value, so the
+    schema is the same as a string column with `CHECK (column IN (...))` named `ck_<table>_<check>`.
+    """
+    return Enum(
+        enum,
+        native_enum=False,
+        values_callable=lambda members: [member.value for member in members],
+        length=length,
+        create_constraint=True,
+        name=check,
+    )
 
 
 class Base(DeclarativeBase):

@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from backend.models.base import Base, IdMixin, TimestampMixin
-from backend.models.enums import CommunicationStyle, Difficulty, sql_in
+from backend.models.base import Base, IdMixin, TimestampMixin, enum_type
+from backend.models.enums import CommunicationStyle, Difficulty
 
 
 class ClientProfile(IdMixin, TimestampMixin, Base):
@@ -14,10 +14,6 @@ class ClientProfile(IdMixin, TimestampMixin, Base):
     __table_args__ = (
         CheckConstraint("length(name) > 0", name="name_present"),
         CheckConstraint("age IS NULL OR (age >= 5 AND age <= 110)", name="age_range"),
-        CheckConstraint(
-            f"communication_style IN ({sql_in(CommunicationStyle)})", name="style_valid"
-        ),
-        CheckConstraint(f"difficulty IN ({sql_in(Difficulty)})", name="difficulty_valid"),
     )
 
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
@@ -30,8 +26,12 @@ class ClientProfile(IdMixin, TimestampMixin, Base):
     presenting_concern: Mapped[str] = mapped_column(Text, default="")
     challenges: Mapped[str] = mapped_column(Text, default="")
     personality_traits: Mapped[list[str]] = mapped_column(JSON, default=list)
-    communication_style: Mapped[str] = mapped_column(String(16))
-    difficulty: Mapped[str] = mapped_column(String(16))
+    communication_style: Mapped[CommunicationStyle] = mapped_column(
+        enum_type(CommunicationStyle, length=16, check="style_valid")
+    )
+    difficulty: Mapped[Difficulty] = mapped_column(
+        enum_type(Difficulty, length=16, check="difficulty_valid")
+    )
     learning_goals: Mapped[str] = mapped_column(Text, default="")
     hidden_information: Mapped[str] = mapped_column(Text, default="")
     opening_line: Mapped[str | None] = mapped_column(Text)

@@ -17,8 +17,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from backend.models.base import Base, IdMixin, Money, UTCDateTime, utcnow
-from backend.models.enums import MessageRole, SessionMode, SessionStatus, sql_in
+from backend.models.base import Base, IdMixin, Money, UTCDateTime, enum_type, utcnow
+from backend.models.enums import MessageRole, SessionMode, SessionStatus
 
 
 class UsageColumns:
@@ -35,8 +35,6 @@ class PracticeSession(IdMixin, UsageColumns, Base):
 
     __tablename__ = "sessions"
     __table_args__ = (
-        CheckConstraint(f"mode IN ({sql_in(SessionMode)})", name="mode_valid"),
-        CheckConstraint(f"status IN ({sql_in(SessionStatus)})", name="status_valid"),
         CheckConstraint("ended_at IS NULL OR ended_at >= started_at", name="ends_after_start"),
         Index("ix_sessions_started_at_status", "started_at", "status"),
         Index("ix_sessions_reply_claimed_until", "reply_claimed_until"),
@@ -58,8 +56,12 @@ class PracticeSession(IdMixin, UsageColumns, Base):
     assignment_id: Mapped[int | None] = mapped_column(
         ForeignKey("assignments.id", ondelete="SET NULL"), index=True
     )
-    mode: Mapped[str] = mapped_column(String(16), default=SessionMode.practice.value)
-    status: Mapped[str] = mapped_column(String(16), default=SessionStatus.active.value)
+    mode: Mapped[SessionMode] = mapped_column(
+        enum_type(SessionMode, length=16, check="mode_valid"), default=SessionMode.practice
+    )
+    status: Mapped[SessionStatus] = mapped_column(
+        enum_type(SessionStatus, length=16, check="status_valid"), default=SessionStatus.active
+    )
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     model: Mapped[str | None] = mapped_column(String(80))
@@ -82,7 +84,6 @@ class Message(IdMixin, UsageColumns, Base):
     __tablename__ = "messages"
     __table_args__ = (
         UniqueConstraint("session_id", "sequence_number"),
-        CheckConstraint(f"role IN ({sql_in(MessageRole)})", name="role_valid"),
         CheckConstraint("sequence_number >= 1", name="sequence_positive"),
         Index("ix_messages_session_id_created_at", "session_id", "created_at"),
         Index("ix_messages_created_at", "created_at"),
@@ -90,7 +91,7 @@ class Message(IdMixin, UsageColumns, Base):
 
     session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"))
     sequence_number: Mapped[int] = mapped_column(Integer)
-    role: Mapped[str] = mapped_column(String(16))
+    role: Mapped[MessageRole] = mapped_column(enum_type(MessageRole, length=16, check="role_valid"))
     content: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     token_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

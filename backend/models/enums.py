@@ -77,8 +77,3 @@ PERSONALITY_TRAITS: tuple[str, ...] = (
     "humorous",
     "overwhelmed",
 )
-
-
-def sql_in(enum: type[StrEnum]) -> str:
-    """`'a', 'b'` for a CHECK constraint listing every member."""
-    return ", ".join(f"'{member.value}'" for member in enum)

@@ -5,19 +5,20 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text
+from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from backend.models.base import Base, IdMixin, UTCDateTime, utcnow
-from backend.models.enums import Severity, sql_in
+from backend.models.base import Base, IdMixin, UTCDateTime, enum_type, utcnow
+from backend.models.enums import Severity
 
 
 class Event(IdMixin, Base):
     __tablename__ = "events"
-    __table_args__ = (CheckConstraint(f"severity IN ({sql_in(Severity)})", name="severity_valid"),)
 
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
-    severity: Mapped[str] = mapped_column(String(16), index=True)
+    severity: Mapped[Severity] = mapped_column(
+        enum_type(Severity, length=16, check="severity_valid"), index=True
+    )
     category: Mapped[str] = mapped_column(String(40), index=True)
     message: Mapped[str] = mapped_column(Text)
     user_id: Mapped[int | None] = mapped_column(

@@ -7,8 +7,8 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from backend.models.base import Base, IdMixin, TimestampMixin, UTCDateTime, utcnow
-from backend.models.enums import AssignmentStatus, sql_in
+from backend.models.base import Base, IdMixin, TimestampMixin, UTCDateTime, enum_type, utcnow
+from backend.models.enums import AssignmentStatus
 
 
 class Section(IdMixin, TimestampMixin, Base):
@@ -39,10 +39,7 @@ class Enrollment(IdMixin, Base):
 
 class Assignment(IdMixin, TimestampMixin, Base):
     __tablename__ = "assignments"
-    __table_args__ = (
-        CheckConstraint("length(title) > 0", name="title_present"),
-        CheckConstraint(f"status IN ({sql_in(AssignmentStatus)})", name="status_valid"),
-    )
+    __table_args__ = (CheckConstraint("length(title) > 0", name="title_present"),)
 
     section_id: Mapped[int] = mapped_column(
         ForeignKey("sections.id", ondelete="CASCADE"), index=True
@@ -50,7 +47,10 @@ class Assignment(IdMixin, TimestampMixin, Base):
     title: Mapped[str] = mapped_column(String(200))
     instructions: Mapped[str] = mapped_column(Text, default="")
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    status: Mapped[str] = mapped_column(String(16), default=AssignmentStatus.draft.value)
+    status: Mapped[AssignmentStatus] = mapped_column(
+        enum_type(AssignmentStatus, length=16, check="status_valid"),
+        default=AssignmentStatus.draft,
+    )
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 

@@ -8,8 +8,8 @@ from enum import StrEnum
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from backend.models.base import Base, IdMixin, UTCDateTime, utcnow
-from backend.models.enums import Role, sql_in
+from backend.models.base import Base, IdMixin, UTCDateTime, enum_type, utcnow
+from backend.models.enums import Role
 
 
 class User(IdMixin, Base):
@@ -17,12 +17,11 @@ class User(IdMixin, Base):
     __table_args__ = (
         # Usernames are stored lower-case so uniqueness is case-insensitive on every backend.
         CheckConstraint("username = lower(username)", name="username_lowercase"),
-        CheckConstraint(f"role IN ({sql_in(Role)})", name="role_valid"),
     )
 
     username: Mapped[str] = mapped_column(String(64), unique=True)
     display_name: Mapped[str] = mapped_column(String(120))
-    role: Mapped[str] = mapped_column(String(16), index=True)
+    role: Mapped[Role] = mapped_column(enum_type(Role, length=16, check="role_valid"), index=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -43,16 +42,15 @@ class LoginSession(IdMixin, Base):
     keep its hash. Every run, callback and fragment of an open page checks it is still live."""
 
     __tablename__ = "login_sessions"
-    __table_args__ = (
-        CheckConstraint(f"end_reason IN ({sql_in(LoginEndReason)})", name="end_reason_valid"),
-    )
 
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    end_reason: Mapped[str | None] = mapped_column(String(24))
+    end_reason: Mapped[LoginEndReason | None] = mapped_column(
+        enum_type(LoginEndReason, length=24, check="end_reason_valid")
+    )
 
 
 class Installation(Base):

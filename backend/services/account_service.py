@@ -145,7 +145,7 @@ def _insert_user(
     user = User(
         username=username,
         display_name=display_name,
-        role=role.value,
+        role=role,
         password_hash=_hasher.hash(password),
         is_active=True,
     )
@@ -169,7 +169,7 @@ def has_users(db: Session) -> bool:
 
 def needs_setup(db: Session) -> bool:
     """True while no admin exists (also after `seed-demo` made a teacher and a student)."""
-    return db.scalar(select(User.id).where(User.role == Role.admin.value).limit(1)) is None
+    return db.scalar(select(User.id).where(User.role == Role.admin).limit(1)) is None
 
 
 def _claim_installation(db: Session) -> Installation | None:
@@ -352,7 +352,7 @@ def list_users(db: Session, *, actor: UserRead | None, role: Role | None = None)
     require_admin(actor)
     query = select(User).order_by(User.role, User.username)
     if role is not None:
-        query = query.where(User.role == role.value)
+        query = query.where(User.role == role)
     return [UserRead.model_validate(user) for user in db.scalars(query)]
 
 
@@ -454,7 +454,7 @@ def _revoke_all(db: Session, user_id: int, reason: LoginEndReason) -> None:
     db.execute(
         update(LoginSession)
         .where(LoginSession.user_id == user_id, LoginSession.revoked_at.is_(None))
-        .values(revoked_at=utcnow(), end_reason=reason.value)
+        .values(revoked_at=utcnow(), end_reason=reason)
     )
 
 
@@ -523,4 +523,4 @@ def end_login_session(db: Session, token: str | None) -> None:
     login = _find_login(db, token)
     if login is not None and login.revoked_at is None:
         login.revoked_at = utcnow()
-        login.end_reason = LoginEndReason.logged_out.value
+        login.end_reason = LoginEndReason.logged_out

@@ -2,38 +2,21 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from backend.errors import NotFoundError, PermissionDeniedError, ValidationError
-from backend.models import Assignment, AssignmentClient, ClientProfile, Enrollment
+from backend.errors import NotFoundError, ValidationError
+from backend.models import Assignment, AssignmentClient
 from backend.models.base import utcnow
 from backend.models.enums import AssignmentStatus
 from backend.schemas.accounts import UserRead
-from backend.schemas.clients import ClientBrief
 from backend.schemas.sections import AssignmentInput, AssignmentRead
 from backend.services import client_service, section_service
-from backend.services.permissions import require_student
 
 
 class AssignmentNotFound(NotFoundError):
     def __init__(self, assignment_id: int) -> None:
         super().__init__(f"No assignment with id {assignment_id}.")
-
-
-@dataclass(frozen=True)
-class AssignedClient:
-    """A client a student may practise with, and the assignment that offers it."""
-
-    client: ClientBrief
-    assignment_id: int
-    assignment_title: str
-    instructions: str
-    due_at: datetime | None
-    section_name: str
 
 
 def _client_ids(db: Session, assignment_id: int) -> list[int]:
@@ -86,7 +69,7 @@ def create_assignment(
         title=data.title,
         instructions=data.instructions,
         due_at=data.due_at,
-        status=AssignmentStatus.draft.value,
+        status=AssignmentStatus.draft,
     )
     db.add(assignment)
     db.flush()
@@ -112,7 +95,7 @@ def set_published(
     assignment = _get_owned(db, actor, assignment_id)
     if published and not _client_ids(db, assignment.id):
         raise ValidationError("Attach at least one client before publishing.")
-    assignment.status = (AssignmentStatus.published if published else AssignmentStatus.draft).value
+    assignment.status = AssignmentStatus.published if published else AssignmentStatus.draft
     assignment.published_at = utcnow() if published else None
     db.flush()
     return _read(db, assignment)
@@ -132,57 +115,3 @@ def list_assignments(
         .order_by(Assignment.created_at.desc(), Assignment.id.desc())
     )
     return [_read(db, assignment) for assignment in assignments]
-
-
-def _published_for_student(student_id: int):
-    """(client, assignment) rows a student may practise with: published, in their sections."""
-    from backend.models import Section
-
-    return (
-        select(ClientProfile, Assignment, Section.name)
-        .join(AssignmentClient, AssignmentClient.client_id == ClientProfile.id)
-        .join(Assignment, Assignment.id == AssignmentClient.assignment_id)
-        .join(Section, Section.id == Assignment.section_id)
-        .join(Enrollment, Enrollment.section_id == Assignment.section_id)
-        .where(
-            Enrollment.student_id == student_id,
-            Assignment.status == AssignmentStatus.published.value,
-            ClientProfile.archived.is_(False),
-        )
-    )
-
-
-def list_available_clients(db: Session, *, actor: UserRead | None) -> list[AssignedClient]:
-    """Every client of a published assignment in the student's sections, soonest due first."""
-    student = require_student(actor)
-    rows = db.execute(
-        _published_for_student(student.id).order_by(
-            Assignment.due_at, Assignment.id, ClientProfile.name
-        )
-    )
-    return [
-        AssignedClient(
-            client=ClientBrief.model_validate(client),
-            assignment_id=assignment.id,
-            assignment_title=assignment.title,
-            instructions=assignment.instructions,
-            due_at=assignment.due_at,
-            section_name=section_name,
-        )
-        for client, assignment, section_name in rows
-    ]
-
-
-def require_student_access(
-    db: Session, *, student: UserRead, client_id: int, assignment_id: int | None = None
-) -> int:
-    """The id of a published assignment that gives this student this client, or refuse."""
-    query = _published_for_student(student.id).where(ClientProfile.id == client_id)
-    if assignment_id is not None:
-        query = query.where(Assignment.id == assignment_id)
-    row = db.execute(query.order_by(Assignment.id).limit(1)).first()
-    if row is None:
-        raise PermissionDeniedError(
-            "This client is not assigned to you (or its assignment is no longer published)."
-        )
-    return row[1].id

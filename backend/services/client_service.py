@@ -14,6 +14,7 @@ from backend.models import ClientProfile, PracticeSession
 from backend.models.base import utcnow
 from backend.schemas.accounts import UserRead
 from backend.schemas.clients import ClientBrief, ClientInput, ClientRead
+from backend.services import student_access_service
 from backend.services.permissions import load_owned, require_teacher, require_user
 from backend.utils.text import clean_text
 
@@ -151,9 +152,7 @@ def get_client_brief(db: Session, *, actor: UserRead | None, client_id: int) -> 
     """What a user may see of a client: students only for clients assigned to them."""
     actor = require_user(actor)
     if actor.is_student:
-        from backend.services import assignment_service
-
-        assignment_service.require_student_access(db, student=actor, client_id=client_id)
+        student_access_service.require_student_access(db, student=actor, client_id=client_id)
         client = db.get(ClientProfile, client_id)
     else:
         client = get_owned(db, actor, client_id)

@@ -185,7 +185,7 @@ def seed_demo(db: Session, *, password: str | None = None) -> DemoResult:
         result.created.append("assignment")
     else:
         assignment_id = assignment.id
-    if db.get(Assignment, assignment_id).status != AssignmentStatus.published.value:
+    if db.get(Assignment, assignment_id).status != AssignmentStatus.published:
         assignment_service.set_published(
             db, actor=teacher, assignment_id=assignment_id, published=True
         )

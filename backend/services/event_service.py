@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.config import get_settings
+from backend.db import set_event_recorder
 from backend.models import Event
 from backend.models.enums import Severity
 from backend.schemas.accounts import UserRead
@@ -76,7 +77,7 @@ def record(
     """Add an event to the caller's transaction (secrets scrubbed, every value bounded)."""
     db.add(
         Event(
-            severity=Severity(severity).value,
+            severity=Severity(severity),
             category=category[:40],
             message=bounded(redact(message), MAX_MESSAGE_CHARS),
             user_id=user_id,
@@ -136,8 +137,8 @@ CATEGORY_LABELS = {
 def category_label(category: str) -> str:
     """'api_server_error' -> 'API: server error'; 'partial_reply' -> 'Cut-off reply'."""
     if category.startswith("api_"):
-        from backend.llm.errors import CATEGORY_LABELS as API_LABELS
         from backend.llm import ErrorCategory
+        from backend.llm.errors import CATEGORY_LABELS as API_LABELS
 
         kind = category.removeprefix("api_")
         try:
@@ -156,3 +157,6 @@ def headline(event: EventRead) -> str:
         detail = str(event.details.get("detail") or "").strip()
         return f"{label} · {detail}" if detail else label
     return f"{label} · {event.message}"
+
+
+set_event_recorder(record)  # errors that roll their action back still reach the log

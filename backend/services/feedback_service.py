@@ -113,7 +113,7 @@ def rate_reply(
     session = session_service.get_session(db, actor=actor, session_id=message.session_id)
     if session.user_id != actor.id:
         raise PermissionDeniedError("Only the person who had this conversation can rate it.")
-    if message.role != MessageRole.assistant.value:
+    if message.role != MessageRole.assistant:
         raise ValidationError("Only the client's replies can be rated.")
     rating = db.scalar(select(MessageRating).where(MessageRating.message_id == message_id))
     _tally(db, session.client_id, None if rating is None else rating.positive, positive)

@@ -114,7 +114,7 @@ def _conditions(
     if student_id is not None:
         conditions.append(PracticeSession.user_id == student_id)
     if status is not None:
-        conditions.append(PracticeSession.status == SessionStatus(status).value)
+        conditions.append(PracticeSession.status == SessionStatus(status))
     return conditions
 
 
@@ -221,7 +221,7 @@ def metrics_summary(
             func.sum(PracticeSession.total_tokens),
             func.sum(PracticeSession.estimated_cost),
             func.count(PracticeSession.id).filter(
-                PracticeSession.status == SessionStatus.completed.value
+                PracticeSession.status == SessionStatus.completed
             ),
             func.sum(PracticeSession.unpriced_replies),
         ).where(*conditions)
@@ -230,7 +230,7 @@ def metrics_summary(
         select(func.avg(Message.latency_ms))
         .join(PracticeSession, PracticeSession.id == Message.session_id)
         .where(
-            Message.role == MessageRole.assistant.value,
+            Message.role == MessageRole.assistant,
             Message.latency_ms.is_not(None),
             *conditions,
         )
@@ -314,7 +314,7 @@ def transcript_markdown(db: Session, *, actor: UserRead | None, session_id: int)
             f"“{safe_markdown(placement.title)}”"
         )
     lines += [
-        f"- **Status:** {session.status.value}",
+        f"- **Status:** {session.status}",
         f"- **Started:** {format_time(session.started_at)}",
         f"- **Ended:** {format_time(session.ended_at)}",
     ]
@@ -402,8 +402,8 @@ def sessions_csv(rows: list[ConversationRow]) -> str:
                 row.session_id,
                 row.started_at.isoformat(),
                 row.ended_at.isoformat() if row.ended_at else "",
-                row.status.value,
-                row.mode.value,
+                row.status,
+                row.mode,
                 spreadsheet_safe(row.client_name),
                 spreadsheet_safe(row.user_name),
                 row.username,

@@ -101,7 +101,7 @@ class UsageBucket:
 
 
 #: The severities the error log shows by default; a day's "problems" counts the same events.
-PROBLEM_SEVERITIES = (Severity.warning.value, Severity.error.value, Severity.critical.value)
+PROBLEM_SEVERITIES = (Severity.warning, Severity.error, Severity.critical)
 #: The conversation service logs each billed reply it did not keep (cut off, held back, too late)
 #: as an event with that reply's usage: the only trace of those tokens with a time of day.
 UNKEPT_REPLY_CATEGORY = "partial_reply"
@@ -193,7 +193,7 @@ def now_figures(db: Session, *, actor: UserRead | None, now: datetime | None = N
     active = (
         db.scalar(
             select(func.count(PracticeSession.id)).where(
-                PracticeSession.status == SessionStatus.active.value
+                PracticeSession.status == SessionStatus.active
             )
         )
         or 0
@@ -202,10 +202,10 @@ def now_figures(db: Session, *, actor: UserRead | None, now: datetime | None = N
         select(
             func.count(PracticeSession.id),
             func.count(PracticeSession.id).filter(
-                PracticeSession.status == SessionStatus.completed.value
+                PracticeSession.status == SessionStatus.completed
             ),
             func.sum(PracticeSession.estimated_cost).filter(
-                PracticeSession.status == SessionStatus.completed.value
+                PracticeSession.status == SessionStatus.completed
             ),
         ).where(PracticeSession.started_at >= today, PracticeSession.started_at <= now)
     ).one()
@@ -221,12 +221,12 @@ def now_figures(db: Session, *, actor: UserRead | None, now: datetime | None = N
         ).where(rollup.day == today.date())
     ).one()
     replies_today = and_(
-        Message.role == MessageRole.assistant.value,
+        Message.role == MessageRole.assistant,
         Message.created_at >= today,
         Message.created_at <= now,
     )
     replies_hour = and_(
-        Message.role == MessageRole.assistant.value,
+        Message.role == MessageRole.assistant,
         Message.created_at >= hour_ago,
         Message.created_at <= now,
     )
@@ -263,7 +263,7 @@ def active_sessions(
         )
         .join(User, User.id == PracticeSession.user_id)
         .join(ClientProfile, ClientProfile.id == PracticeSession.client_id)
-        .where(PracticeSession.status == SessionStatus.active.value)
+        .where(PracticeSession.status == SessionStatus.active)
         .order_by(PracticeSession.started_at.desc())
         .limit(limit)
     ).all()

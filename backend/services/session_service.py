@@ -22,7 +22,11 @@ from backend.models.base import utcnow
 from backend.models.enums import MessageRole, SessionMode, SessionStatus
 from backend.schemas.accounts import UserRead
 from backend.schemas.conversations import MessageRead, SessionRead, Usage
-from backend.services import assignment_service, client_service, usage_service
+from backend.services import (
+    client_service,
+    student_access_service,
+    usage_service,
+)
 from backend.services.permissions import require_user
 
 MAX_PAGE_SIZE = 500
@@ -105,10 +109,10 @@ def lock_for_turn(db: Session, *, actor: UserRead | None, session_id: int) -> Pr
     session = db.scalar(_SESSION_BY_ID_FOR_UPDATE, {"session_id": session_id})
     if session is None or session.user_id != actor.id:
         raise SessionNotFound(session_id)
-    if session.status != SessionStatus.active.value:
+    if session.status != SessionStatus.active:
         raise SessionCompleted()
-    if session.mode == SessionMode.practice.value:
-        assignment_service.require_student_access(
+    if session.mode == SessionMode.practice:
+        student_access_service.require_student_access(
             db, student=actor, client_id=session.client_id, assignment_id=session.assignment_id
         )
     return session
@@ -147,7 +151,7 @@ def get_active_session(
         .where(
             PracticeSession.user_id == actor.id,
             PracticeSession.client_id == client_id,
-            PracticeSession.status == SessionStatus.active.value,
+            PracticeSession.status == SessionStatus.active,
         )
         .order_by(PracticeSession.started_at.desc())
         .limit(1)
@@ -177,7 +181,7 @@ def get_student_sessions(
         .offset(max(offset, 0))
     )
     if status is not None:
-        query = query.where(PracticeSession.status == SessionStatus(status).value)
+        query = query.where(PracticeSession.status == SessionStatus(status))
     return [SessionRead.model_validate(session) for session in db.scalars(query)]
 
 
@@ -233,7 +237,7 @@ def create_session(
     """Start a conversation: students with assigned clients, teachers test their own clients."""
     actor = require_user(actor)
     if actor.is_student:
-        assignment_id = assignment_service.require_student_access(
+        assignment_id = student_access_service.require_student_access(
             db, student=actor, client_id=client_id, assignment_id=assignment_id
         )
         mode = SessionMode.practice
@@ -246,8 +250,8 @@ def create_session(
         user_id=actor.id,
         client_id=client_id,
         assignment_id=assignment_id,
-        mode=mode.value,
-        status=SessionStatus.active.value,
+        mode=mode,
+        status=SessionStatus.active,
         model=model,
         prompt_version=prompt_version,
     )
@@ -269,8 +273,8 @@ def end_session(db: Session, *, actor: UserRead | None, session_id: int) -> Sess
     session = _load_readable(db, actor, session_id, for_update=True)
     if session.user_id != actor.id and not actor.is_admin:
         raise PermissionDeniedError("Only the person having this conversation can end it.")
-    if session.status != SessionStatus.completed.value:
-        session.status = SessionStatus.completed.value
+    if session.status != SessionStatus.completed:
+        session.status = SessionStatus.completed
         session.ended_at = utcnow()
     return SessionRead.model_validate(session)
 
@@ -304,7 +308,7 @@ def _append(
     message = Message(
         session_id=session.id,
         sequence_number=session.message_count,
-        role=role.value,
+        role=role,
         content=content,
         created_at=utcnow(),
         **columns,

@@ -76,7 +76,7 @@ def rebuild(db: Session) -> None:
         if _sqlite(db)
         else func.cast(func.timezone("UTC", Message.created_at), ClientDailyUsage.day.type)
     )
-    reply = case((Message.role == MessageRole.assistant.value, 1), else_=0)
+    reply = case((Message.role == MessageRole.assistant, 1), else_=0)
     tokens = (
         Message.input_tokens
         + Message.output_tokens
@@ -94,7 +94,7 @@ def rebuild(db: Session) -> None:
                 func.sum(reply),
             )
             .join(PracticeSession, PracticeSession.id == Message.session_id)
-            .where(Message.role == MessageRole.assistant.value)
+            .where(Message.role == MessageRole.assistant)
             .group_by(day, PracticeSession.user_id),
         )
     )

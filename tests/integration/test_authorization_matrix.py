@@ -22,6 +22,7 @@ from backend.services import (
     event_service,
     section_service,
     session_service,
+    student_access_service,
 )
 from tests.factories import (
     PASSWORD,
@@ -124,7 +125,7 @@ def _operations():
             {"section_teacher", "admin"},
         ),
         "list_available_clients": (
-            lambda db, w, a: assignment_service.list_available_clients(db, actor=a),
+            lambda db, w, a: student_access_service.list_available_clients(db, actor=a),
             {"owner"},
         ),
         "get_roster": (

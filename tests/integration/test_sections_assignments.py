@@ -5,7 +5,12 @@ import pytest
 from backend.errors import ConflictError, PermissionDeniedError, ValidationError
 from backend.models.enums import Role
 from backend.schemas.sections import AssignmentInput
-from backend.services import assignment_service, client_service, section_service
+from backend.services import (
+    assignment_service,
+    client_service,
+    section_service,
+    student_access_service,
+)
 from tests.factories import enroll, make_assignment, make_client, make_section, make_user
 
 
@@ -52,7 +57,7 @@ def test_student_sees_only_published_clients_of_their_sections(db):
     make_assignment(db, teacher=teacher, section=mine, clients=[published])
     make_assignment(db, teacher=teacher, section=mine, clients=[draft], published=False)
     make_assignment(db, teacher=teacher, section=theirs, clients=[elsewhere])
-    available = assignment_service.list_available_clients(db, actor=student)
+    available = student_access_service.list_available_clients(db, actor=student)
     assert [item.client.name for item in available] == ["Published Pat"]
     assert not hasattr(available[0].client, "hidden_information")
     with pytest.raises(PermissionDeniedError, match="not assigned to you"):
@@ -66,11 +71,11 @@ def test_unpublish_hides_clients_and_publish_needs_a_client(db):
     enroll(db, section=section, student=student)
     client = make_client(db, teacher=teacher)
     assignment = make_assignment(db, teacher=teacher, section=section, clients=[client])
-    assert len(assignment_service.list_available_clients(db, actor=student)) == 1
+    assert len(student_access_service.list_available_clients(db, actor=student)) == 1
     assignment_service.set_published(
         db, actor=teacher, assignment_id=assignment.id, published=False
     )
-    assert assignment_service.list_available_clients(db, actor=student) == []
+    assert student_access_service.list_available_clients(db, actor=student) == []
     empty = assignment_service.create_assignment(
         db, actor=teacher, section_id=section.id, data=AssignmentInput(title="Empty")
     )
@@ -99,7 +104,7 @@ def test_archived_client_disappears_for_students(db):
     client = make_client(db, teacher=teacher)
     make_assignment(db, teacher=teacher, section=section, clients=[client])
     client_service.set_archived(db, actor=teacher, client_id=client.id, archived=True)
-    assert assignment_service.list_available_clients(db, actor=student) == []
+    assert student_access_service.list_available_clients(db, actor=student) == []
 
 
 # Join codes: seats, expiry, rotation and throttling (issue 9, points 5 and 23) -------------------
