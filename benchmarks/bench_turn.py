@@ -3,9 +3,10 @@
     .venv/bin/python benchmarks/bench_turn.py [--turns 300] [--database-url URL]
 
 Times N turns through `conversation_service.send_message` (validation, budget check, rate limit,
-three transactions, prompt, history, the SDK call, cost) and, interleaved in the same run, N direct
-SDK calls replaying exactly the request that turn sent (system prompt and history as the fake API
-received them); prints the median and p95 of each and the overhead per turn.
+three transactions, prompt, history, the streamed SDK call in its reply thread, the output guard,
+cost) and, interleaved in the same run, N direct streamed SDK calls replaying exactly the request
+that turn sent (system prompt and history as the fake API received them); prints the median and
+p95 of each, the overhead per turn, and the transactions and statements per turn.
 """
 
 from __future__ import annotations
@@ -36,6 +37,14 @@ def _replay(fake) -> dict:
     body = dict(fake.last_request.body)
     body.pop("stream", None)
     return body
+
+
+def _direct_stream(gateway, request: dict) -> None:
+    """The same call the product makes (streamed), straight through the SDK: the baseline."""
+    with gateway.client.messages.stream(**request) as stream:
+        for _text in stream.text_stream:
+            pass
+        stream.get_final_message()
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -104,7 +113,16 @@ def main() -> int:
             Database(engine), actor=student, session_id=session.id, content="Warm-up question?"
         )
     for _ in range(20):
-        gateway.client.messages.create(**_replay(fake))
+        _direct_stream(gateway, _replay(fake))
+
+    from sqlalchemy import event
+
+    statements = [0]
+    transactions = [0]
+    event.listen(
+        engine, "before_cursor_execute", lambda *_: statements.__setitem__(0, statements[0] + 1)
+    )
+    event.listen(engine, "begin", lambda *_: transactions.__setitem__(0, transactions[0] + 1))
 
     turn_ms, sdk_ms = [], []
     for index in range(args.turns):
@@ -122,7 +140,7 @@ def main() -> int:
         assert outcome.ok, outcome.notice
         request = _replay(fake)
         started = time.perf_counter()
-        gateway.client.messages.create(**request)
+        _direct_stream(gateway, request)
         sdk_ms.append((time.perf_counter() - started) * 1000)
 
     fake.stop()
@@ -131,6 +149,10 @@ def main() -> int:
     print(
         f"backend: {backend}; turns: {args.turns} in conversations of "
         f"{args.turns_per_conversation}; fake API latency: 0 ms"
+    )
+    print(
+        f"per turn: {transactions[0] / args.turns:.1f} transactions, "
+        f"{statements[0] / args.turns:.1f} statements (BEGIN included)"
     )
     print(f"send_message   median {median_turn:7.3f} ms   p95 {percentile(turn_ms, 0.95):7.3f} ms")
     print(f"direct SDK     median {median_sdk:7.3f} ms   p95 {percentile(sdk_ms, 0.95):7.3f} ms")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from backend.schemas.clients import ClientRead
 from backend.services import prompt_service
@@ -24,15 +25,18 @@ def _words(text: str) -> list[str]:
     return [word.lower() for word in _WORD.findall(text)]
 
 
-def _runs(words: list[str], size: int) -> set[tuple[str, ...]]:
-    return {tuple(words[index : index + size]) for index in range(len(words) - size + 1)}
+@lru_cache(maxsize=256)
+def _runs_of(text: str, size: int) -> frozenset[tuple[str, ...]]:
+    """Every run of `size` words in `text` (cached: a client's texts repeat every turn)."""
+    words = _words(text)
+    return frozenset(tuple(words[index : index + size]) for index in range(len(words) - size + 1))
 
 
 @dataclass
 class StreamGuard:
     """Feed it the reply's chunks; it says what may be shown now, or what the reply leaked."""
 
-    protected: dict[str, set[tuple[str, ...]]]
+    protected: dict[str, frozenset[tuple[str, ...]]]
     size: int
     _text: str = ""
     _shown: int = 0
@@ -80,10 +84,10 @@ class StreamGuard:
 
 def guard_for(client: ClientRead, *, student_turns: int, run_words: int) -> StreamGuard:
     """The guard for one reply: instructions always, hidden information until it is earned."""
-    protected = {INSTRUCTIONS: _runs(_words(prompt_service.instruction_text(client)), run_words)}
+    protected = {INSTRUCTIONS: _runs_of(prompt_service.instruction_text(client), run_words)}
     earned_after = client.hidden_reveal_after_turns
     if client.hidden_information and (earned_after is None or student_turns < earned_after):
-        protected[HIDDEN] = _runs(_words(client.hidden_information), run_words)
+        protected[HIDDEN] = _runs_of(client.hidden_information, run_words)
     return StreamGuard(protected=protected, size=run_words)
 
 

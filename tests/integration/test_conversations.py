@@ -251,11 +251,13 @@ def test_consecutive_student_messages_after_a_failure_are_merged(committed_engin
 
 
 def test_circuit_breaker_fails_fast_then_recovers(committed_engine, api, configure, classroom):
-    configure(breaker_failure_threshold=3, breaker_cooldown_seconds=0.3)
+    configure(breaker_failure_threshold=3, breaker_cooldown_seconds=30)
     _teacher, student, client, _section, _assignment = classroom
     session = conversation_service.start_conversation(
         Database(committed_engine), actor=student, client_id=client.id
     )
+    now = [1000.0]
+    get_gateway().breaker.clock = lambda: now[0]  # the breaker's own clock, moved by hand
     api.overloaded(times=3)
     _say(committed_engine, student, session.id, "Hello?")
     for _ in range(2):
@@ -269,9 +271,7 @@ def test_circuit_breaker_fails_fast_then_recovers(committed_engine, api, configu
             Database(committed_engine), actor=student, session_id=session.id
         )
     assert refused.value.category == "unavailable" and len(api.messages_requests()) == seen
-    import time
-
-    time.sleep(0.35)
+    now[0] += 31  # the cooldown has passed
     assert gateway.health().status == HealthStatus.degraded  # half-open: next call is a trial
     _chunks, trial = _retry(committed_engine, student, session.id)
     assert trial.ok and gateway.breaker.state == BreakerState.closed
