@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import os
 from decimal import Decimal
-from functools import lru_cache
 from pathlib import Path
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from backend.utils.singleton import process_wide
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SQLITE_PATH = PROJECT_ROOT / "data" / "app.db"
@@ -100,7 +101,7 @@ class Settings(BaseSettings):
         return self.anthropic_api_key is None
 
 
-@lru_cache(maxsize=1)
+@process_wide()
 def get_settings() -> Settings:
     """The process-wide settings; tests call `get_settings.cache_clear()` after changing env.
 

@@ -12,7 +12,7 @@ from contextlib import AbstractContextManager, contextmanager
 from functools import lru_cache
 from pathlib import Path
 
-from sqlalchemy import Engine, bindparam, create_engine, event, func, select
+from sqlalchemy import Date, Engine, bindparam, create_engine, event, func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
@@ -145,22 +145,26 @@ def _upsert_statement(
     dialect: str, model, key_names: tuple[str, ...], increment_names: tuple[str, ...]
 ):
     """Built once per shape: constructing it costs more than running it."""
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
+    from sqlalchemy.dialects import postgresql, sqlite
+
     params = {
         name: bindparam(name, type_=getattr(model, name).type)
         for name in key_names + increment_names
     }
-    return (
-        insert(model)
-        .values(params)
-        .on_conflict_do_update(
-            index_elements=[getattr(model, name) for name in key_names],
-            set_={name: getattr(model, name) + params[name] for name in increment_names},
-        )
-    )
+    keys = [getattr(model, name) for name in key_names]
+    added = {name: getattr(model, name) + params[name] for name in increment_names}
+    if dialect == "postgresql":
+        pg_insert = postgresql.insert(model).values(params)
+        return pg_insert.on_conflict_do_update(index_elements=keys, set_=added)
+    sqlite_insert = sqlite.insert(model).values(params)
+    return sqlite_insert.on_conflict_do_update(index_elements=keys, set_=added)
+
+
+def utc_date(db: Session, column):
+    """The UTC calendar day of a timestamp column, as SQL (SQLite stores UTC text already)."""
+    if db.get_bind().dialect.name == "sqlite":
+        return func.date(column)
+    return func.cast(func.timezone("UTC", column), Date)
 
 
 def count_by(db: Session, key_column, ids: list[int]) -> dict[int, int]:

@@ -152,15 +152,15 @@ def classify(error: BaseException) -> GatewayError:
     return GatewayError(category, status=status, request_id=request_id, detail=detail)
 
 
-def _api_error_type(error: Exception) -> str | None:
+def _api_error_type(error: BaseException) -> str:
+    """The API's error type (`overloaded_error`, ...), or "" when the body names none."""
     body = getattr(error, "body", None)
-    if isinstance(body, dict):
-        inner = body.get("error", body)
-        return inner.get("type") if isinstance(inner, dict) else None
-    return None
+    inner = body.get("error", body) if isinstance(body, dict) else None
+    kind = inner.get("type") if isinstance(inner, dict) else None
+    return kind if isinstance(kind, str) else ""
 
 
-def _api_error_message(error: Exception) -> str:
+def _api_error_message(error: BaseException) -> str:
     body = getattr(error, "body", None)
     if isinstance(body, dict) and isinstance(body.get("error"), dict):
         return str(body["error"].get("message", ""))[:500]

@@ -11,12 +11,14 @@ import statistics
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
 import anthropic
+from anthropic.lib.streaming import TextEvent
+from anthropic.types import RawMessageStartEvent
 
 from backend.config import Settings, get_settings
 from backend.llm.breaker import BreakerState, CircuitBreaker
@@ -25,6 +27,7 @@ from backend.llm.errors import CONFIGURATION_ERRORS, ErrorCategory, GatewayError
 from backend.llm.pricing import DEMO_MODEL, calculate_cost
 from backend.llm.tokens import estimate_tokens
 from backend.schemas.conversations import Usage
+from backend.utils.singleton import process_wide
 
 
 class HealthStatus(StrEnum):
@@ -103,12 +106,12 @@ class ReplyStream:
     and `.partial` holds what it was billed (input as `message_start` reported it, output estimated).
     """
 
-    def __init__(self, produce: Callable[[ReplyStream], Iterator[str]]) -> None:
+    def __init__(self, produce: Callable[[ReplyStream], Generator[str, None, None]]) -> None:
         self._produce = produce
         self.completion: Completion | None = None
         self.partial: Completion | None = None
 
-    def __iter__(self) -> Iterator[str]:
+    def __iter__(self) -> Generator[str, None, None]:
         return self._produce(self)
 
 
@@ -127,9 +130,10 @@ class LLMGateway:
         )
         self._log = _CallLog()
         self._client: anthropic.Anthropic | None = None
-        if not settings.demo_mode:
+        api_key = settings.anthropic_api_key  # None is demo mode
+        if api_key is not None:
             self._client = anthropic.Anthropic(
-                api_key=settings.anthropic_api_key.get_secret_value(),
+                api_key=api_key.get_secret_value(),
                 base_url=settings.anthropic_base_url,  # from .env too, not only the environment
                 max_retries=settings.anthropic_max_retries,
                 timeout=anthropic.Timeout(settings.anthropic_timeout_seconds, connect=5.0),
@@ -141,6 +145,12 @@ class LLMGateway:
 
     @property
     def client(self) -> anthropic.Anthropic | None:
+        return self._client
+
+    def _sdk(self) -> anthropic.Anthropic:
+        """The SDK client; only called after the demo-mode branch."""
+        if self._client is None:
+            raise RuntimeError("The gateway is in demo mode: there is no API client.")
         return self._client
 
     def cache_control(self) -> dict:
@@ -193,14 +203,15 @@ class LLMGateway:
 
     def _sdk_chunks(
         self, target: ReplyStream, request: dict, on_start: StartHook | None, deadline: float | None
-    ) -> Iterator[str]:
+    ) -> Generator[str, None, None]:
         started = time.perf_counter()
         first_token_at: float | None = None
         parts: list[str] = []
         settled = False
         stream = None
+        client = self._sdk()
         try:
-            with self._client.messages.stream(**request) as stream:
+            with client.messages.stream(**request) as stream:
                 for event in stream:
                     if deadline is not None and time.monotonic() > deadline:
                         raise GatewayError(
@@ -208,12 +219,12 @@ class LLMGateway:
                             request_id=stream.request_id,
                             detail="reply took longer than REPLY_TIMEOUT_SECONDS",
                         )
-                    if event.type == "message_start" and on_start is not None:
+                    if isinstance(event, RawMessageStartEvent) and on_start is not None:
                         on_start(
                             usage_from_api(event.message.usage, self.settings.anthropic_cache_ttl),
                             event.message.model or self.model,
                         )
-                    elif event.type == "text":
+                    elif isinstance(event, TextEvent):
                         if first_token_at is None:
                             first_token_at = time.perf_counter()
                         parts.append(event.text)
@@ -277,11 +288,14 @@ class LLMGateway:
             stream = self._demo_stream(messages, demo_profile)
             for _ in stream:
                 pass
+            if stream.completion is None:  # the demo responder always finishes its reply
+                raise RuntimeError("The demo reply did not finish.")
             return stream.completion
+        client = self._sdk()
         self.breaker.before_call()
         started = time.perf_counter()
         try:
-            response = self._client.messages.create(**self._request(system, messages, max_tokens))
+            response = client.messages.create(**self._request(system, messages, max_tokens))
             text = "".join(block.text for block in response.content if block.type == "text")
         except Exception as error:  # a malformed 200 too: categorized, never a crash
             gateway_error = classify(error)
@@ -311,7 +325,7 @@ class LLMGateway:
         )
 
     def _demo_stream(self, messages: list[dict], profile) -> ReplyStream:
-        def chunks(stream: ReplyStream) -> Iterator[str]:
+        def chunks(stream: ReplyStream) -> Generator[str, None, None]:
             started = time.perf_counter()
             text = demo_reply(profile, messages)
             words = text.split(" ")
@@ -399,22 +413,15 @@ def _text_of(content) -> str:
 
 
 # Process-wide gateway ---------------------------------------------------------------------------
-_gateway: LLMGateway | None = None
-_gateway_lock = threading.Lock()
+def _close(gateway: LLMGateway) -> None:
+    if gateway.client is not None:
+        gateway.client.close()
 
 
+@process_wide(close=_close)
 def get_gateway() -> LLMGateway:
     """Created once per process from settings (Streamlit reruns share it)."""
-    global _gateway
-    with _gateway_lock:
-        if _gateway is None:
-            _gateway = LLMGateway(get_settings())
-        return _gateway
+    return LLMGateway(get_settings())
 
 
-def reset_gateway() -> None:
-    global _gateway
-    with _gateway_lock:
-        if _gateway is not None and _gateway.client is not None:
-            _gateway.client.close()
-        _gateway = None
+reset_gateway = get_gateway.cache_clear

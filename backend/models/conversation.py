@@ -15,6 +15,7 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.models.base import Base, IdMixin, Money, UTCDateTime, enum_type, utcnow
@@ -28,6 +29,16 @@ class UsageColumns:
     output_tokens: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     cache_write_tokens: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     cache_read_tokens: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+    @hybrid_property
+    def all_tokens(self) -> int:
+        """Every token billed: input, output, cache writes and cache reads (also in SQL)."""
+        return (
+            self.input_tokens
+            + self.output_tokens
+            + self.cache_write_tokens
+            + self.cache_read_tokens
+        )
 
 
 class PracticeSession(IdMixin, UsageColumns, Base):

@@ -324,7 +324,7 @@ def authenticate(
         verified = user is not None
     except (VerificationError, InvalidHashError):
         verified = False
-    if not verified:
+    if user is None or not verified:
         raise AuthenticationError("Wrong username or password.").log_event(
             "warning", "auth", "Failed log-in.", details={"username": bounded(username, 80)}
         )
@@ -363,6 +363,8 @@ def change_password(
     a fresh log-in token for the page that changed it."""
     actor = require_user(actor)
     user = db.get(User, actor.id)
+    if user is None:
+        raise UserNotFound(actor.id)
     try:
         _hasher.verify(user.password_hash, current_password)
     except (VerificationError, InvalidHashError):
@@ -498,8 +500,8 @@ def check_login(db: Session, token: str | None) -> UserRead:
     if login is None:
         raise LoginEnded(_UNKNOWN)
     if login.revoked_at is not None:
-        reason = LoginEndReason(login.end_reason) if login.end_reason else None
-        raise LoginEnded(_ENDED.get(reason, _UNKNOWN))
+        reason = login.end_reason
+        raise LoginEnded(_UNKNOWN if reason is None else _ENDED.get(reason, _UNKNOWN))
     if login.expires_at <= utcnow():
         raise LoginEnded(
             f"Your log-in expired (log-ins last {login_hours():g} hours). Log in again to continue."

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from pydantic import ValidationError as PydanticValidationError
+from pydantic_core import ErrorDetails
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -62,7 +63,7 @@ def checked_client_input(data: ClientInput | dict) -> ClientInput:
     return data
 
 
-def _explain(field: str, problem: dict) -> str:
+def _explain(field: str, problem: ErrorDetails) -> str:
     label = FIELD_LABELS.get(field, field.replace("_", " ").capitalize())
     kind = problem["type"]
     context = problem.get("ctx", {})

@@ -423,9 +423,12 @@ class _ReplyJob:
                         self.chunks.put(rest)
                     return self._store(stream.completion)
             billed = stream.completion or stream.partial
-            self._log_leak(guard.leaked, billed)
             self._record_unkept(billed)
-            system = ticket.system + output_guard.correction(guard.leaked)
+            leaked = guard.leaked
+            if leaked is None:  # neither a reply nor an error: the stream stopped by itself
+                raise GatewayError(ErrorCategory.malformed, detail="the reply stream ended early")
+            self._log_leak(leaked, billed)
+            system = ticket.system + output_guard.correction(leaked)
         raise ReplyWithheld(
             f"{ticket.client.name}'s reply was held back because it broke "
             "character. Press Retry to ask again."

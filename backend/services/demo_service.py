@@ -84,17 +84,25 @@ DEMO_CLIENTS: list[ClientInput] = [
 
 
 @dataclass
-class DemoResult:
-    teacher: UserRead | None = None
-    student: UserRead | None = None
-    join_code: str = ""
+class _Changes:
+    """What this run created, and the passwords of the accounts it created (shown once)."""
+
     new_passwords: dict[str, str] = field(default_factory=dict)
     created: list[str] = field(default_factory=list)
 
 
+@dataclass
+class DemoResult:
+    teacher: UserRead
+    student: UserRead
+    join_code: str
+    new_passwords: dict[str, str]
+    created: list[str]
+
+
 def _ensure_user(
     db: Session,
-    result: DemoResult,
+    result: _Changes,
     *,
     username: str,
     display_name: str,
@@ -109,16 +117,16 @@ def _ensure_user(
         db, username=username, display_name=display_name, password=password, role=role
     )
     result.new_passwords[username] = password
-    result.created.append(f"{role.value} {username}")
+    result.created.append(f"{role} {username}")
     return UserRead.model_validate(created)
 
 
 def seed_demo(db: Session, *, password: str | None = None) -> DemoResult:
     """Create whatever part of the demo data is missing; return what to log in with."""
-    result = DemoResult()
+    changes = _Changes()
     teacher = _ensure_user(
         db,
-        result,
+        changes,
         username=DEMO_TEACHER,
         display_name="Demo Teacher",
         role=Role.teacher,
@@ -126,22 +134,19 @@ def seed_demo(db: Session, *, password: str | None = None) -> DemoResult:
     )
     student = _ensure_user(
         db,
-        result,
+        changes,
         username=DEMO_STUDENT,
         display_name="Demo Student",
         role=Role.student,
         password=password,
     )
-    result.teacher, result.student = teacher, student
-
     section = db.scalar(
         select(Section).where(Section.teacher_id == teacher.id, Section.name == DEMO_SECTION)
     )
     if section is None:
         section_id = section_service.create_section(db, actor=teacher, name=DEMO_SECTION).id
-        section = db.get(Section, section_id)
-        result.created.append("section")
-    result.join_code = section.join_code
+        section = db.get_one(Section, section_id)
+        changes.created.append("section")
     if (
         db.scalar(
             select(Enrollment.id).where(
@@ -161,7 +166,7 @@ def seed_demo(db: Session, *, password: str | None = None) -> DemoResult:
         )
         if existing is None:
             existing = client_service.create_client(db, actor=teacher, data=profile).id
-            result.created.append(f"client {profile.name}")
+            changes.created.append(f"client {profile.name}")
         client_ids.append(existing)
 
     assignment = db.scalar(
@@ -182,11 +187,17 @@ def seed_demo(db: Session, *, password: str | None = None) -> DemoResult:
             ),
         )
         assignment_id = created.id
-        result.created.append("assignment")
+        changes.created.append("assignment")
     else:
         assignment_id = assignment.id
-    if db.get(Assignment, assignment_id).status != AssignmentStatus.published:
+    if db.get_one(Assignment, assignment_id).status != AssignmentStatus.published:
         assignment_service.set_published(
             db, actor=teacher, assignment_id=assignment_id, published=True
         )
-    return result
+    return DemoResult(
+        teacher=teacher,
+        student=student,
+        join_code=section.join_code,
+        new_passwords=changes.new_passwords,
+        created=changes.created,
+    )

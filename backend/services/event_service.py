@@ -43,10 +43,10 @@ def redact(text: str) -> str:
     if key is not None and key.get_secret_value():
         text = text.replace(key.get_secret_value(), REDACTED)
     for pattern in _SECRET_PATTERNS:
-        keep = bool(pattern.groups)  # a pattern with a group keeps its label ("x-api-key: ")
-        text = pattern.sub(
-            lambda found, keep=keep: (found.group(1) if keep else "") + REDACTED, text
-        )
+        if pattern.groups:  # a pattern with a group keeps its label ("x-api-key: ")
+            text = pattern.sub(lambda found: found.group(1) + REDACTED, text)
+        else:
+            text = pattern.sub(REDACTED, text)
     return text
 
 

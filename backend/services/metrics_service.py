@@ -130,15 +130,6 @@ class BudgetStatus:
 
 
 # Helpers ---------------------------------------------------------------------------------------
-def _reply_tokens():
-    return (
-        Message.input_tokens
-        + Message.output_tokens
-        + Message.cache_write_tokens
-        + Message.cache_read_tokens
-    )
-
-
 def _percentiles(db: Session, column, *conditions) -> Percentiles:
     """Median and 95th percentile (nearest rank) in one ordered pass in the database."""
     ranked = (
@@ -280,7 +271,7 @@ def hourly_usage(
     first = now.replace(minute=0, second=0, microsecond=0) - timedelta(hours=23)
     bucket = _bucket(db, Message.created_at, "hour")
     rows = db.execute(
-        select(bucket, func.count(Message.id), func.sum(_reply_tokens()), func.sum(Message.cost))
+        select(bucket, func.count(Message.id), func.sum(Message.all_tokens), func.sum(Message.cost))
         .where(Message.created_at >= first, Message.created_at <= now)
         .group_by(bucket)
     ).all()

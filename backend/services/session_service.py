@@ -10,8 +10,9 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import cast
 
-from sqlalchemy import Integer, bindparam, or_, select, update
+from sqlalchemy import CursorResult, Integer, bindparam, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -354,7 +355,11 @@ _RELEASE = (
 
 def release_claim(db: Session, *, session_id: int, claim_id: str) -> bool:
     """Give the claim back (if it is still ours); True when it was."""
-    return db.execute(_RELEASE, {"session_id": session_id, "claim_id": claim_id}).rowcount > 0
+    # An UPDATE's result is a CursorResult; `Session.execute` is typed for any statement.
+    result = cast(
+        CursorResult, db.execute(_RELEASE, {"session_id": session_id, "claim_id": claim_id})
+    )
+    return result.rowcount > 0
 
 
 def store_reply(

@@ -9,7 +9,7 @@ from decimal import Decimal
 from sqlalchemy import case, delete, func, insert, literal, select
 from sqlalchemy.orm import Session
 
-from backend.db import upsert_add
+from backend.db import upsert_add, utc_date
 from backend.models import ClientDailyUsage, DailyUsage, Message, PracticeSession
 from backend.models.enums import MessageRole
 from backend.schemas.conversations import Usage
@@ -42,7 +42,7 @@ def record_message(
     model: str | None = None,
 ) -> None:
     """Count a stored message (role None: usage without a message); replies add tokens and cost."""
-    increments = {"messages": 1} if role is not None else {}
+    increments: dict[str, int | Decimal] = {"messages": 1} if role is not None else {}
     if usage is not None:
         increments |= {
             "replies": 1 if role == MessageRole.assistant else 0,
@@ -71,18 +71,9 @@ def rebuild(db: Session) -> None:
     """Recompute both tables from sessions and messages (grouped in the database)."""
     db.execute(delete(DailyUsage))
     db.execute(delete(ClientDailyUsage))
-    day = (
-        func.date(Message.created_at)
-        if _sqlite(db)
-        else func.cast(func.timezone("UTC", Message.created_at), ClientDailyUsage.day.type)
-    )
+    day = utc_date(db, Message.created_at)
     reply = case((Message.role == MessageRole.assistant, 1), else_=0)
-    tokens = (
-        Message.input_tokens
-        + Message.output_tokens
-        + Message.cache_write_tokens
-        + Message.cache_read_tokens
-    )
+    tokens = Message.all_tokens
     db.execute(
         insert(DailyUsage).from_select(
             ["day", "user_id", "tokens", "cost", "replies"],
@@ -134,11 +125,7 @@ def rebuild(db: Session) -> None:
             .group_by(day, PracticeSession.client_id, assignment, model),
         )
     )
-    started_day = (
-        func.date(PracticeSession.started_at)
-        if _sqlite(db)
-        else func.cast(func.timezone("UTC", PracticeSession.started_at), ClientDailyUsage.day.type)
-    )
+    started_day = utc_date(db, PracticeSession.started_at)
     for day_value, client_id, assignment_id, count in db.execute(
         select(
             started_day, PracticeSession.client_id, assignment, func.count(PracticeSession.id)
@@ -155,7 +142,3 @@ def rebuild(db: Session) -> None:
             {"day": day_value, "client_id": client_id, "assignment_id": assignment_id, "model": ""},
             {"sessions": count},
         )
-
-
-def _sqlite(db: Session) -> bool:
-    return db.get_bind().dialect.name == "sqlite"

@@ -6,10 +6,7 @@ In-memory by default; with `REDIS_URL` set every app process shares one count th
 from __future__ import annotations
 
 import math
-import threading
 import time
-from collections.abc import Callable
-from functools import wraps
 
 from limits import RateLimitItem, parse
 from limits.storage import storage_from_string
@@ -17,6 +14,7 @@ from limits.strategies import MovingWindowRateLimiter
 
 from backend.config import Settings, get_settings
 from backend.errors import RateLimitedError
+from backend.utils.singleton import process_wide
 
 
 def _seconds_until(reset_time: float) -> int:
@@ -177,35 +175,10 @@ def _describe_window(item: RateLimitItem) -> str:
     return unit if item.multiples == 1 else f"{item.multiples} {unit}s"
 
 
-_limiter: RateLimiter | None = None
-_limiter_lock = threading.Lock()
-
-
+@process_wide()
 def get_rate_limiter() -> RateLimiter:
     """The process-wide limiter built from settings (shared by all users of a server process)."""
-    global _limiter
-    with _limiter_lock:
-        if _limiter is None:
-            _limiter = RateLimiter.from_settings(get_settings())
-        return _limiter
+    return RateLimiter.from_settings(get_settings())
 
 
-def reset_rate_limiter() -> None:
-    """Drop the process-wide limiter so the next call rebuilds it from settings."""
-    global _limiter
-    with _limiter_lock:
-        _limiter = None
-
-
-def rate_limited(user_id_of: Callable[..., int]):
-    """Decorator: count one message for `user_id_of(*args, **kwargs)` before calling the function."""
-
-    def decorate(function):
-        @wraps(function)
-        def wrapper(*args, **kwargs):
-            get_rate_limiter().hit_message(user_id_of(*args, **kwargs))
-            return function(*args, **kwargs)
-
-        return wrapper
-
-    return decorate
+reset_rate_limiter = get_rate_limiter.cache_clear

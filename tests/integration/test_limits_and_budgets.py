@@ -14,7 +14,7 @@ from backend.db import Database, unit_of_work
 from backend.errors import BudgetExceededError, RateLimitedError
 from backend.models.enums import Role, Severity
 from backend.services import conversation_service, event_service, session_service
-from backend.utils.rate_limiter import RateLimiter, rate_limited
+from backend.utils.rate_limiter import RateLimiter
 from tests.conftest import REDIS_TEST_URL, require_service
 from tests.factories import make_user
 
@@ -65,20 +65,6 @@ def test_global_limit_does_not_use_up_a_users_quota():
     assert limiter.remaining_messages(4) == 5
 
 
-def test_decorator_applies_the_limit(configure):
-    configure(user_rate_limit="1/minute")
-
-    @rate_limited(lambda user_id: user_id)
-    def act(user_id: int) -> str:
-        return "done"
-
-    assert act(7) == "done"
-    with pytest.raises(RateLimitedError):
-        act(7)
-    assert act(8) == "done"
-
-
-@pytest.mark.redis
 def test_redis_limit_is_shared_by_two_processes():
     require_service(_redis_available(), f"Redis is not reachable at {REDIS_TEST_URL}")
     namespace = f"test-{uuid.uuid4().hex}"
