@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy.orm import Session
@@ -131,7 +132,18 @@ def make_assignment(
     return assignment
 
 
-def make_classroom(db: Session):
+@dataclass(frozen=True)
+class Classroom:
+    """A teacher with a client assigned (published) to an enrolled student."""
+
+    teacher: UserRead
+    student: UserRead
+    client: ClientRead
+    section: SectionRead
+    assignment: AssignmentRead
+
+
+def make_classroom(db: Session) -> Classroom:
     """A teacher with a client assigned (published) to an enrolled student."""
     teacher = make_user(db, role=Role.teacher)
     student = make_user(db, role=Role.student)
@@ -139,7 +151,7 @@ def make_classroom(db: Session):
     section = make_section(db, teacher=teacher)
     enroll(db, section=section, student=student)
     assignment = make_assignment(db, teacher=teacher, section=section, clients=[client])
-    return teacher, student, client, section, assignment
+    return Classroom(teacher, student, client, section, assignment)
 
 
 def start_session(db: Session, *, user: UserRead, client: ClientRead) -> SessionRead:

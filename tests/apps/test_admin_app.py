@@ -14,11 +14,10 @@ from backend.models.enums import Role
 from backend.schemas.conversations import Usage
 from backend.services import account_service, event_service, feedback_service, session_service
 from backend.utils.rate_limiter import RateLimiter
-from tests.apps.conftest import APP_PATH, log_in
-from tests.apps.test_teacher_app import assert_clean, everything, texts
+from tests.apps.helpers import APP_PATH, PAGES, assert_clean, everything, log_in, open_page, texts
 from tests.factories import PASSWORD, add_reply, make_classroom, make_user, start_session
 
-TABS = ["Now", "Usage", "Breakdowns", "Budgets", "Service health", "Error log", "Accounts"]
+ADMIN_PAGES = ["Figures", "Service health", "Error log", "Accounts"]
 
 
 @pytest.fixture
@@ -39,8 +38,8 @@ def table(at, column: str):
 
 
 def open_tab(at, label: str):
-    at.session_state["admin_tab"] = label
-    at.run()
+    """A tab of the Figures page (Now, Usage, ...) or another admin page, by its title."""
+    open_page(at, label)
     assert_clean(at)
     return at
 
@@ -48,7 +47,7 @@ def open_tab(at, label: str):
 def admin_app(app):
     at = log_in(app.run(), "ada.admin")
     assert_clean(at)
-    assert "Admin" in texts(at, "title")
+    assert "Figures" in texts(at, "title")
     return at
 
 
@@ -83,31 +82,31 @@ def known_data(app_db, admin, monkeypatch):
     monkeypatch.setenv("USER_DAILY_TOKEN_BUDGET", "5000")
     get_settings.cache_clear()
     with unit_of_work(app_db) as db:
-        teacher, student, client, section, _assignment = make_classroom(db)
-        ended = start_session(db, user=student, client=client)
+        room = make_classroom(db)
+        ended = start_session(db, user=room.student, client=room.client)
         first = reply(
             db,
-            student,
+            room.student,
             ended,
             usage=Usage(input_tokens=2000, output_tokens=200, cache_read_tokens=1000),
             cost="0.0030",
             latency_ms=2000,
             first_token_ms=500,
         )
-        session_service.end_session(db, actor=student, session_id=ended.id)
-        open_chat = start_session(db, user=student, client=client)
+        session_service.end_session(db, actor=room.student, session_id=ended.id)
+        open_chat = start_session(db, user=room.student, client=room.client)
         second = reply(
             db,
-            student,
+            room.student,
             open_chat,
             usage=Usage(input_tokens=1000, output_tokens=100),
             cost="0.0015",
             latency_ms=1200,
             first_token_ms=300,
         )
-        feedback_service.rate_reply(db, actor=student, message_id=first.id, positive=False)
-        feedback_service.rate_reply(db, actor=student, message_id=second.id, positive=True)
-    return teacher, student, client, section
+        feedback_service.rate_reply(db, actor=room.student, message_id=first.id, positive=False)
+        feedback_service.rate_reply(db, actor=room.student, message_id=second.id, positive=True)
+    return room.teacher, room.student, room.client, room.section
 
 
 def test_empty_database_renders_every_tab_with_empty_states(app, admin):
@@ -204,11 +203,11 @@ def test_refresh_shows_new_messages_and_auto_refresh_reruns_the_figures(app, app
     at = admin_app(app)
     assert metric(at, "Messages today") == "0"
     with unit_of_work(app_db) as db:
-        _teacher, student, client, _section, _assignment = make_classroom(db)
-        session = start_session(db, user=student, client=client)
+        room = make_classroom(db)
+        session = start_session(db, user=room.student, client=room.client)
         reply(
             db,
-            student,
+            room.student,
             session,
             usage=Usage(input_tokens=10, output_tokens=5),
             cost="0.0001",
@@ -224,14 +223,14 @@ def test_refresh_shows_new_messages_and_auto_refresh_reruns_the_figures(app, app
 
 def test_error_log_filters_details_and_no_api_key(app, app_db, admin):
     with unit_of_work(app_db) as db:
-        _teacher, student, client, _section, _assignment = make_classroom(db)
-        session = start_session(db, user=student, client=client)
+        room = make_classroom(db)
+        session = start_session(db, user=room.student, client=room.client)
         event_service.record(
             db,
             "error",
             "api_overloaded",
             "Reply failed: overloaded",
-            user_id=student.id,
+            user_id=room.student.id,
             session_id=session.id,
             details={
                 "request_id": "req_123",
@@ -248,7 +247,7 @@ def test_error_log_filters_details_and_no_api_key(app, app_db, admin):
     assert "API: overloaded (HTTP 529)" in labels[1].replace("\\", "")
     page = shown(at)
     assert (
-        f"**Request id** `req_123` · **Session** #{session.id} · **User** {student.username}"
+        f"**Request id** `req_123` · **Session** #{session.id} · **User** {room.student.username}"
         in page
     )
     assert "sk-ant" not in page and "SECRETKEY" not in page
@@ -326,10 +325,11 @@ def test_other_roles_cannot_reach_the_monitor(app_db, role):
         user = make_user(db, role=role, username=f"just.a.{role.value}")
     at = log_in(AppTest.from_file(APP_PATH, default_timeout=30).run(), user.username, PASSWORD)
     assert_clean(at)
-    assert "Admin" not in texts(at, "title") and not at.metric
-    page_file = APP_PATH.replace("app.py", "admin_monitor.py")
-    direct = AppTest.from_file(page_file, default_timeout=30)
-    direct.session_state["user"] = user
-    direct.run()
-    assert any("You do not have access to this page." in e for e in texts(direct, "error"))
-    assert not direct.metric and not direct.tabs
+    assert "Figures" not in texts(at, "title") and not at.metric
+    for title in ADMIN_PAGES:
+        page_file = APP_PATH.replace("app.py", PAGES[title])
+        direct = AppTest.from_file(page_file, default_timeout=30)
+        direct.session_state["user"] = user
+        direct.run()
+        assert any("You do not have access to this page." in e for e in texts(direct, "error"))
+        assert not direct.metric and not direct.tabs and not direct.dataframe

@@ -19,8 +19,8 @@ MESSAGES_PER_THREAD = 12
 
 def test_parallel_appends_to_one_session(committed_engine):
     with unit_of_work(committed_engine) as db:
-        _teacher, student, client, _section, _assignment = make_classroom(db)
-        session = start_session(db, user=student, client=client)
+        room = make_classroom(db)
+        session = start_session(db, user=room.student, client=room.client)
 
     def writer(thread: int) -> None:
         for number in range(MESSAGES_PER_THREAD):
@@ -36,7 +36,7 @@ def test_parallel_appends_to_one_session(committed_engine):
                 else:
                     session_service.add_message(
                         db,
-                        actor=student,
+                        actor=room.student,
                         session_id=session.id,
                         content=f"thread {thread} message {number}",
                     )
@@ -46,8 +46,8 @@ def test_parallel_appends_to_one_session(committed_engine):
 
     total = THREADS * MESSAGES_PER_THREAD
     with unit_of_work(committed_engine, write=False) as db:
-        messages = session_service.get_messages(db, actor=student, session_id=session.id)
-        final = session_service.get_session(db, actor=student, session_id=session.id)
+        messages = session_service.get_messages(db, actor=room.student, session_id=session.id)
+        final = session_service.get_session(db, actor=room.student, session_id=session.id)
         summed = db.execute(
             select(
                 func.sum(Message.input_tokens),
@@ -72,12 +72,14 @@ def test_parallel_appends_to_one_session(committed_engine):
 
 def test_racing_starts_leave_one_active_session(committed_engine):
     with unit_of_work(committed_engine) as db:
-        _teacher, student, client, _section, _assignment = make_classroom(db)
+        room = make_classroom(db)
 
     def start(_):
         try:
             with unit_of_work(committed_engine) as db:
-                return session_service.create_session(db, actor=student, client_id=client.id).id
+                return session_service.create_session(
+                    db, actor=room.student, client_id=room.client.id
+                ).id
         except Exception as error:
             return error
 

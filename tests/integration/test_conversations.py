@@ -54,9 +54,8 @@ def _retry(engine, student, chat_id):
 def test_streamed_turns_are_stored_with_the_apis_usage_and_exact_cost(
     committed_engine, api, classroom
 ):
-    _teacher, student, client, _section, _assignment = classroom
     session = conversation_service.start_conversation(
-        Database(committed_engine), actor=student, client_id=client.id
+        Database(committed_engine), actor=classroom.student, client_id=classroom.client.id
     )
     api.reply(
         "I don't know. Work has been a lot lately.",
@@ -71,15 +70,17 @@ def test_streamed_turns_are_stored_with_the_apis_usage_and_exact_cost(
         cache_read=1000,
         cache_creation_5m=60,
     )
-    chunks, outcome = _say(committed_engine, student, session.id, "What brings you in today?")
+    chunks, outcome = _say(
+        committed_engine, classroom.student, session.id, "What brings you in today?"
+    )
     assert len(chunks) > 1 and "".join(chunks) == "I don't know. Work has been a lot lately."
     assert outcome.ok and outcome.message.sequence_number == 2
-    _chunks, second = _say(committed_engine, student, session.id, "That sounds heavy.")
+    _chunks, second = _say(committed_engine, classroom.student, session.id, "That sounds heavy.")
     assert second.message.content == "Maybe. I haven't told anyone that."
 
     first_reply, second_reply = (
         m
-        for m in _messages(committed_engine, student, session.id)
+        for m in _messages(committed_engine, classroom.student, session.id)
         if m.role == MessageRole.assistant
     )
     # Haiku 4.5: input $1, output $5, 5-minute cache write $1.25, cache read $0.10 per million.
@@ -89,7 +90,7 @@ def test_streamed_turns_are_stored_with_the_apis_usage_and_exact_cost(
     assert first_reply.latency_ms is not None and first_reply.time_to_first_token_ms is not None
     assert first_reply.model == "claude-haiku-4-5"
     with unit_of_work(committed_engine, write=False) as db:
-        totals = session_service.get_session(db, actor=student, session_id=session.id)
+        totals = session_service.get_session(db, actor=classroom.student, session_id=session.id)
     assert totals.estimated_cost == Decimal("0.00275")
     assert (
         totals.input_tokens,
@@ -103,12 +104,11 @@ def test_streamed_turns_are_stored_with_the_apis_usage_and_exact_cost(
 def test_request_marks_the_stable_prefix_for_caching_and_alternates_roles(
     committed_engine, api, classroom
 ):
-    _teacher, student, client, _section, _assignment = classroom
     session = conversation_service.start_conversation(
-        Database(committed_engine), actor=student, client_id=client.id
+        Database(committed_engine), actor=classroom.student, client_id=classroom.client.id
     )
-    _say(committed_engine, student, session.id, "Hello.")
-    _say(committed_engine, student, session.id, "How was your week?")
+    _say(committed_engine, classroom.student, session.id, "Hello.")
+    _say(committed_engine, classroom.student, session.id, "How was your week?")
     body = api.messages_requests()[-1].body
     assert body["stream"] is True and body["model"] == "claude-haiku-4-5"
     assert body["system"][0]["cache_control"] == {"type": "ephemeral"}
@@ -136,17 +136,18 @@ def test_request_marks_the_stable_prefix_for_caching_and_alternates_roles(
 def test_each_failure_keeps_the_message_explains_and_logs(
     committed_engine, api, classroom, script, category, words
 ):
-    _teacher, student, client, _section, _assignment = classroom
     admin = _admin(committed_engine)
     session = conversation_service.start_conversation(
-        Database(committed_engine), actor=student, client_id=client.id
+        Database(committed_engine), actor=classroom.student, client_id=classroom.client.id
     )
     script(api)
-    _chunks, outcome = _say(committed_engine, student, session.id, "Can you tell me more?")
+    _chunks, outcome = _say(
+        committed_engine, classroom.student, session.id, "Can you tell me more?"
+    )
     assert not outcome.ok and outcome.error.category == category
     assert words.lower() in outcome.notice.lower()
     assert "Alex Rivera" in outcome.notice  # an in-world notice, not the client's words
-    stored = _messages(committed_engine, student, session.id)
+    stored = _messages(committed_engine, classroom.student, session.id)
     assert [(m.role, m.content) for m in stored] == [(MessageRole.user, "Can you tell me more?")]
     event = next(e for e in _events(committed_engine, admin) if e.category.startswith("api_"))
     assert event.category == f"api_{category}" and event.session_id == session.id
@@ -154,46 +155,45 @@ def test_each_failure_keeps_the_message_explains_and_logs(
     assert TEST_API_KEY not in str(event.model_dump())
 
     # Retry answers the same message: one student message, one reply.
-    chunks, retried = _retry(committed_engine, student, session.id)
+    chunks, retried = _retry(committed_engine, classroom.student, session.id)
     assert "".join(chunks) and retried.ok
-    stored = _messages(committed_engine, student, session.id)
+    stored = _messages(committed_engine, classroom.student, session.id)
     assert [m.role for m in stored] == [MessageRole.user, MessageRole.assistant]
 
 
 def test_timeout_is_its_own_category(committed_engine, api, configure, classroom):
     configure(anthropic_timeout_seconds=0.5)
-    _teacher, student, client, _section, _assignment = classroom
     session = conversation_service.start_conversation(
-        Database(committed_engine), actor=student, client_id=client.id
+        Database(committed_engine), actor=classroom.student, client_id=classroom.client.id
     )
     api.hang(5)
-    _chunks, outcome = _say(committed_engine, student, session.id, "Hello?")
+    _chunks, outcome = _say(committed_engine, classroom.student, session.id, "Hello?")
     assert outcome.error.category == "timeout" and "took too long" in outcome.notice
 
 
 def test_a_reply_cut_off_midstream_is_not_stored(committed_engine, api, classroom):
-    _teacher, student, client, _section, _assignment = classroom
     session = conversation_service.start_conversation(
-        Database(committed_engine), actor=student, client_id=client.id
+        Database(committed_engine), actor=classroom.student, client_id=classroom.client.id
     )
     api.stream_error_midway(
         "I was going to say that my brother never called me back after", chunk_delay=0
     )
-    chunks, outcome = _say(committed_engine, student, session.id, "Go on.")
+    chunks, outcome = _say(committed_engine, classroom.student, session.id, "Go on.")
     assert "".join(chunks).startswith("I was going")  # the student saw the start...
     assert not outcome.ok  # ...but it is not kept as a reply
-    assert [m.role for m in _messages(committed_engine, student, session.id)] == [MessageRole.user]
+    assert [m.role for m in _messages(committed_engine, classroom.student, session.id)] == [
+        MessageRole.user
+    ]
     # What the API billed before the cut still counts: input from message_start, output estimated.
     with unit_of_work(committed_engine, write=False) as db:
-        totals = session_service.get_session(db, actor=student, session_id=session.id)
+        totals = session_service.get_session(db, actor=classroom.student, session_id=session.id)
     assert totals.input_tokens > 0 and totals.output_tokens >= 1 and totals.estimated_cost > 0
 
 
 def test_a_reader_that_goes_away_does_not_cut_the_reply_off(committed_engine, api, classroom):
     """A Streamlit rerun stops reading mid-reply: the reply is still generated and stored."""
-    _teacher, student, client, _section, _assignment = classroom
     session = conversation_service.start_conversation(
-        Database(committed_engine), actor=student, client_id=client.id
+        Database(committed_engine), actor=classroom.student, client_id=classroom.client.id
     )
     api.reply(
         "One two three four five six seven eight nine ten.",
@@ -202,14 +202,14 @@ def test_a_reader_that_goes_away_does_not_cut_the_reply_off(committed_engine, ap
         chunk_delay=0.01,
     )
     reply = conversation_service.submit_message(
-        Database(committed_engine), actor=student, session_id=session.id, content="Hello?"
+        Database(committed_engine), actor=classroom.student, session_id=session.id, content="Hello?"
     )
     stream = iter(reply)
     assert next(stream)
     stream.close()  # what a Streamlit rerun does to a running stream
-    _wait_until_stored(committed_engine, student, session.id, count=2)
+    _wait_until_stored(committed_engine, classroom.student, session.id, count=2)
     with unit_of_work(committed_engine, write=False) as db:
-        totals = session_service.get_session(db, actor=student, session_id=session.id)
+        totals = session_service.get_session(db, actor=classroom.student, session_id=session.id)
     assert (totals.input_tokens, totals.output_tokens) == (500, 11)
     assert not totals.reply_pending
 
@@ -226,25 +226,23 @@ def _wait_until_stored(engine, student, chat_id, *, count):
 
 def test_sdk_retries_overloaded_then_succeeds(committed_engine, api, configure, classroom):
     configure(anthropic_max_retries=2)
-    _teacher, student, client, _section, _assignment = classroom
     session = conversation_service.start_conversation(
-        Database(committed_engine), actor=student, client_id=client.id
+        Database(committed_engine), actor=classroom.student, client_id=classroom.client.id
     )
     api.overloaded(times=2, retry_after_ms=10)
     api.reply("Okay. I'm here.")
-    _chunks, outcome = _say(committed_engine, student, session.id, "Hi.")
+    _chunks, outcome = _say(committed_engine, classroom.student, session.id, "Hi.")
     assert outcome.ok and outcome.message.content == "Okay. I'm here."
     assert len(api.messages_requests()) == 3
 
 
 def test_consecutive_student_messages_after_a_failure_are_merged(committed_engine, api, classroom):
-    _teacher, student, client, _section, _assignment = classroom
     session = conversation_service.start_conversation(
-        Database(committed_engine), actor=student, client_id=client.id
+        Database(committed_engine), actor=classroom.student, client_id=classroom.client.id
     )
     api.overloaded()
-    _say(committed_engine, student, session.id, "First question.")
-    _chunks, outcome = _say(committed_engine, student, session.id, "Second question.")
+    _say(committed_engine, classroom.student, session.id, "First question.")
+    _chunks, outcome = _say(committed_engine, classroom.student, session.id, "Second question.")
     assert outcome.ok
     sent = api.messages_requests()[-1].body["messages"]
     assert len(sent) == 1 and sent[0]["content"][0]["text"] == "First question.\n\nSecond question."
@@ -252,74 +250,76 @@ def test_consecutive_student_messages_after_a_failure_are_merged(committed_engin
 
 def test_circuit_breaker_fails_fast_then_recovers(committed_engine, api, configure, classroom):
     configure(breaker_failure_threshold=3, breaker_cooldown_seconds=30)
-    _teacher, student, client, _section, _assignment = classroom
     session = conversation_service.start_conversation(
-        Database(committed_engine), actor=student, client_id=client.id
+        Database(committed_engine), actor=classroom.student, client_id=classroom.client.id
     )
     now = [1000.0]
     get_gateway().breaker.clock = lambda: now[0]  # the breaker's own clock, moved by hand
     api.overloaded(times=3)
-    _say(committed_engine, student, session.id, "Hello?")
+    _say(committed_engine, classroom.student, session.id, "Hello?")
     for _ in range(2):
-        _retry(committed_engine, student, session.id)
+        _retry(committed_engine, classroom.student, session.id)
     gateway = get_gateway()
     assert gateway.breaker.state == BreakerState.open
     assert gateway.health().status == HealthStatus.unavailable
     seen = len(api.messages_requests())
     with pytest.raises(llm.GatewayError) as refused:
         conversation_service.request_reply(
-            Database(committed_engine), actor=student, session_id=session.id
+            Database(committed_engine), actor=classroom.student, session_id=session.id
         )
     assert refused.value.category == "unavailable" and len(api.messages_requests()) == seen
     now[0] += 31  # the cooldown has passed
     assert gateway.health().status == HealthStatus.degraded  # half-open: next call is a trial
-    _chunks, trial = _retry(committed_engine, student, session.id)
+    _chunks, trial = _retry(committed_engine, classroom.student, session.id)
     assert trial.ok and gateway.breaker.state == BreakerState.closed
 
 
 def test_bad_messages_are_refused_before_anything_is_stored_or_sent(
     committed_engine, api, classroom
 ):
-    _teacher, student, client, _section, _assignment = classroom
     session = conversation_service.start_conversation(
-        Database(committed_engine), actor=student, client_id=client.id
+        Database(committed_engine), actor=classroom.student, client_id=classroom.client.id
     )
     for content, words in (("   \n", "Type a message"), ("x" * 2001, "at most 2,000 characters")):
         with pytest.raises(ValidationError, match=words):
             conversation_service.submit_message(
-                Database(committed_engine), actor=student, session_id=session.id, content=content
+                Database(committed_engine),
+                actor=classroom.student,
+                session_id=session.id,
+                content=content,
             )
-    assert _messages(committed_engine, student, session.id) == []
+    assert _messages(committed_engine, classroom.student, session.id) == []
     assert api.messages_requests() == []
 
 
 def test_ended_conversation_refuses_messages_and_end_is_idempotent(
     committed_engine, api, classroom
 ):
-    _teacher, student, client, _section, _assignment = classroom
     session = conversation_service.start_conversation(
-        Database(committed_engine), actor=student, client_id=client.id
+        Database(committed_engine), actor=classroom.student, client_id=classroom.client.id
     )
     first = conversation_service.end_conversation(
-        Database(committed_engine), actor=student, session_id=session.id
+        Database(committed_engine), actor=classroom.student, session_id=session.id
     )
     second = conversation_service.end_conversation(
-        Database(committed_engine), actor=student, session_id=session.id
+        Database(committed_engine), actor=classroom.student, session_id=session.id
     )
     assert first.ended_at == second.ended_at
     with pytest.raises(ConflictError, match="has ended"):
         conversation_service.submit_message(
-            Database(committed_engine), actor=student, session_id=session.id, content="Hello?"
+            Database(committed_engine),
+            actor=classroom.student,
+            session_id=session.id,
+            content="Hello?",
         )
 
 
 def test_start_reuses_the_active_conversation(committed_engine, api, classroom):
-    _teacher, student, client, _section, _assignment = classroom
     first = conversation_service.start_conversation(
-        Database(committed_engine), actor=student, client_id=client.id
+        Database(committed_engine), actor=classroom.student, client_id=classroom.client.id
     )
     again = conversation_service.start_conversation(
-        Database(committed_engine), actor=student, client_id=client.id
+        Database(committed_engine), actor=classroom.student, client_id=classroom.client.id
     )
     assert first.id == again.id and first.prompt_version.startswith("client-v2/")
 
@@ -328,13 +328,17 @@ def test_context_budget_drops_oldest_turns_and_keeps_student_first(
     committed_engine, api, configure, classroom
 ):
     configure(context_token_budget=1200)
-    _teacher, student, client, _section, _assignment = classroom
     session = conversation_service.start_conversation(
-        Database(committed_engine), actor=student, client_id=client.id
+        Database(committed_engine), actor=classroom.student, client_id=classroom.client.id
     )
     api.set_default_reply("word " * 60)
     for turn in range(6):
-        _say(committed_engine, student, session.id, f"Question {turn}: " + "tell me more " * 30)
+        _say(
+            committed_engine,
+            classroom.student,
+            session.id,
+            f"Question {turn}: " + "tell me more " * 30,
+        )
     sent = api.messages_requests()[-1].body
     assert sent["messages"][0]["role"] == "user" and len(sent["messages"]) < 11
     assert sent["messages"][-1]["content"][0]["text"].startswith("Question 5")
@@ -342,13 +346,15 @@ def test_context_budget_drops_oldest_turns_and_keeps_student_first(
 
 
 def test_send_message_waits_for_the_whole_reply(committed_engine, api, classroom):
-    _teacher, student, client, _section, _assignment = classroom
     session = conversation_service.start_conversation(
-        Database(committed_engine), actor=student, client_id=client.id
+        Database(committed_engine), actor=classroom.student, client_id=classroom.client.id
     )
     api.reply("Fine, I guess.", input_tokens=100, output_tokens=4)
     outcome = conversation_service.send_message(
-        Database(committed_engine), actor=student, session_id=session.id, content="How are you?"
+        Database(committed_engine),
+        actor=classroom.student,
+        session_id=session.id,
+        content="How are you?",
     )
     assert outcome.message.content == "Fine, I guess."
     assert outcome.message.cost == Decimal("0.00012")
@@ -357,12 +363,13 @@ def test_send_message_waits_for_the_whole_reply(committed_engine, api, classroom
 
 def test_demo_mode_without_a_key(committed_engine, configure, classroom):
     configure(anthropic_api_key=None, anthropic_base_url=None)
-    _teacher, student, client, _section, _assignment = classroom
     session = conversation_service.start_conversation(
-        Database(committed_engine), actor=student, client_id=client.id
+        Database(committed_engine), actor=classroom.student, client_id=classroom.client.id
     )
-    _chunks, first = _say(committed_engine, student, session.id, "Hi, what brings you in?")
-    _chunks, again = _say(committed_engine, student, session.id, "Tell me more.")
+    _chunks, first = _say(
+        committed_engine, classroom.student, session.id, "Hi, what brings you in?"
+    )
+    _chunks, again = _say(committed_engine, classroom.student, session.id, "Tell me more.")
     assert first.message.model == "demo" and first.message.cost == 0
     assert first.message.content and again.message.content
     assert get_gateway().demo_mode and get_gateway().health().status == HealthStatus.healthy
@@ -381,14 +388,15 @@ def test_check_api_reports_success_and_failure(api):
 
 def test_unpriced_model_is_recorded_as_unpriced(committed_engine, api, configure, classroom):
     configure(anthropic_model="claude-future-9")
-    _teacher, student, client, _section, _assignment = classroom
     session = conversation_service.start_conversation(
-        Database(committed_engine), actor=student, client_id=client.id
+        Database(committed_engine), actor=classroom.student, client_id=classroom.client.id
     )
-    _chunks, outcome = _say(committed_engine, student, session.id, "Hello.")
+    _chunks, outcome = _say(committed_engine, classroom.student, session.id, "Hello.")
     assert outcome.message.cost is None
     with unit_of_work(committed_engine, write=False) as db:
         assert (
-            session_service.get_session(db, actor=student, session_id=session.id).unpriced_replies
+            session_service.get_session(
+                db, actor=classroom.student, session_id=session.id
+            ).unpriced_replies
             == 1
         )

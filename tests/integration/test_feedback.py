@@ -26,75 +26,83 @@ def _finished_session_with_reply(db, student, client):
 
 
 def test_feedback_needs_an_ended_session_and_valid_scores(db):
-    _teacher, student, client, _section, _assignment = make_classroom(db)
-    session = start_session(db, user=student, client=client)
+    room = make_classroom(db)
+    session = start_session(db, user=room.student, client=room.client)
     with pytest.raises(ConflictError, match="End the session first"):
         feedback_service.submit_session_feedback(
-            db, actor=student, session_id=session.id, realism=4, usefulness=4
+            db, actor=room.student, session_id=session.id, realism=4, usefulness=4
         )
-    session_service.end_session(db, actor=student, session_id=session.id)
+    session_service.end_session(db, actor=room.student, session_id=session.id)
     with pytest.raises(ValidationError) as error:
         feedback_service.submit_session_feedback(
-            db, actor=student, session_id=session.id, realism=0, usefulness=6
+            db, actor=room.student, session_id=session.id, realism=0, usefulness=6
         )
     assert set(error.value.field_errors) == {"realism", "usefulness"}
     feedback_service.submit_session_feedback(
-        db, actor=student, session_id=session.id, realism=4, usefulness=5, comment=" Felt real. "
+        db,
+        actor=room.student,
+        session_id=session.id,
+        realism=4,
+        usefulness=5,
+        comment=" Felt real. ",
     )
     again = feedback_service.submit_session_feedback(
-        db, actor=student, session_id=session.id, realism=3, usefulness=5
+        db, actor=room.student, session_id=session.id, realism=3, usefulness=5
     )
     assert (again.realism, again.comment) == (3, "")
     assert (
-        feedback_service.get_session_feedback(db, actor=student, session_id=session.id).realism == 3
+        feedback_service.get_session_feedback(db, actor=room.student, session_id=session.id).realism
+        == 3
     )
 
 
 def test_only_the_student_rates_and_only_replies(db):
-    teacher, student, client, _section, _assignment = make_classroom(db)
-    session, reply = _finished_session_with_reply(db, student, client)
+    room = make_classroom(db)
+    session, reply = _finished_session_with_reply(db, room.student, room.client)
     other = make_user(db)
     with pytest.raises(NotFoundError):  # another student's conversation: as if it did not exist
         feedback_service.rate_reply(db, actor=other, message_id=reply.id, positive=True)
     with pytest.raises(PermissionDeniedError):
-        feedback_service.rate_reply(db, actor=teacher, message_id=reply.id, positive=True)
-    first = session_service.get_messages(db, actor=student, session_id=session.id)[0]
+        feedback_service.rate_reply(db, actor=room.teacher, message_id=reply.id, positive=True)
+    first = session_service.get_messages(db, actor=room.student, session_id=session.id)[0]
     with pytest.raises(ValidationError, match="client's replies"):
-        feedback_service.rate_reply(db, actor=student, message_id=first.id, positive=True)
-    feedback_service.rate_reply(db, actor=student, message_id=reply.id, positive=False)
-    feedback_service.rate_reply(db, actor=student, message_id=reply.id, positive=True)
-    assert feedback_service.reply_ratings(db, actor=student, session_id=session.id) == {
+        feedback_service.rate_reply(db, actor=room.student, message_id=first.id, positive=True)
+    feedback_service.rate_reply(db, actor=room.student, message_id=reply.id, positive=False)
+    feedback_service.rate_reply(db, actor=room.student, message_id=reply.id, positive=True)
+    assert feedback_service.reply_ratings(db, actor=room.student, session_id=session.id) == {
         reply.id: True
     }
-    feedback_service.rate_reply(db, actor=student, message_id=reply.id, positive=None)
-    assert feedback_service.reply_ratings(db, actor=student, session_id=session.id) == {}
+    feedback_service.rate_reply(db, actor=room.student, message_id=reply.id, positive=None)
+    assert feedback_service.reply_ratings(db, actor=room.student, session_id=session.id) == {}
 
 
 def test_positive_share_by_client_and_overall(db):
-    teacher, student, anna, section, assignment = make_classroom(db)
-    ben = make_client(db, teacher=teacher, name="Ben")
+    room = make_classroom(db)
+    ben = make_client(db, teacher=room.teacher, name="Ben")
     from backend.schemas.sections import AssignmentInput
     from backend.services import assignment_service
 
     assignment_service.update_assignment(
         db,
-        actor=teacher,
-        assignment_id=assignment.id,
-        data=AssignmentInput(title="Week 1", client_ids=[anna.id, ben.id]),
+        actor=room.teacher,
+        assignment_id=room.assignment.id,
+        data=AssignmentInput(title="Week 1", client_ids=[room.client.id, ben.id]),
     )
     second = make_user(db)
-    enroll(db, section=section, student=second)
-    session, reply = _finished_session_with_reply(db, student, anna)  # anna: form +, thumbs -
+    enroll(db, section=room.section, student=second)
+    session, reply = _finished_session_with_reply(
+        db, room.student, room.client
+    )  # anna: form +, thumbs -
     feedback_service.submit_session_feedback(
-        db, actor=student, session_id=session.id, realism=5, usefulness=4
+        db, actor=room.student, session_id=session.id, realism=5, usefulness=4
     )
-    feedback_service.rate_reply(db, actor=student, message_id=reply.id, positive=False)
+    feedback_service.rate_reply(db, actor=room.student, message_id=reply.id, positive=False)
     chat2, reply2 = _finished_session_with_reply(db, second, ben)  # ben: form -, thumbs +
     feedback_service.submit_session_feedback(
         db, actor=second, session_id=chat2.id, realism=5, usefulness=2
     )
     feedback_service.rate_reply(db, actor=second, message_id=reply2.id, positive=True)
-    overall, by_client = feedback_service.feedback_shares(db, actor=teacher)
+    overall, by_client = feedback_service.feedback_shares(db, actor=room.teacher)
     assert (overall.positive, overall.total, overall.percent) == (2, 4, 50.0)
     assert [(s.label, s.positive, s.total) for s in by_client] == [
         ("Alex Rivera", 1, 2),
@@ -102,10 +110,12 @@ def test_positive_share_by_client_and_overall(db):
     ]
     # The admin's view reads the tallies kept with each change; it must agree with the rows.
     admin = make_user(db, role=Role.admin)
-    feedback_service.rate_reply(db, actor=student, message_id=reply.id, positive=True)  # - to +
+    feedback_service.rate_reply(
+        db, actor=room.student, message_id=reply.id, positive=True
+    )  # - to +
     feedback_service.rate_reply(db, actor=second, message_id=reply2.id, positive=None)  # removed
     tallied = feedback_service.feedback_shares(db, actor=admin)
-    counted = feedback_service.feedback_shares(db, actor=teacher)
+    counted = feedback_service.feedback_shares(db, actor=room.teacher)
     assert tallied == counted
     assert (tallied[0].positive, tallied[0].total) == (2, 3)
     feedback_service.rebuild_tallies(db)
@@ -113,25 +123,29 @@ def test_positive_share_by_client_and_overall(db):
     other_teacher = make_user(db, role=Role.teacher)
     assert feedback_service.feedback_shares(db, actor=other_teacher)[0].total == 0
     with pytest.raises(PermissionDeniedError):
-        feedback_service.feedback_shares(db, actor=student)
+        feedback_service.feedback_shares(db, actor=room.student)
 
 
 # What teachers see of their students' feedback ------------------------------------------------------
 def test_teacher_reads_feedback_only_for_sessions_they_may_read(db):
-    teacher, student, client, _section, _assignment = make_classroom(db)
-    session, reply = _finished_session_with_reply(db, student, client)
+    room = make_classroom(db)
+    session, reply = _finished_session_with_reply(db, room.student, room.client)
     feedback_service.submit_session_feedback(
         db,
-        actor=student,
+        actor=room.student,
         session_id=session.id,
         realism=2,
         usefulness=5,
         comment="Gave in too fast.",
     )
-    feedback_service.rate_reply(db, actor=student, message_id=reply.id, positive=False)
-    silent, _ = _finished_session_with_reply(db, student, client)  # ended, nothing said about it
+    feedback_service.rate_reply(db, actor=room.student, message_id=reply.id, positive=False)
+    silent, _ = _finished_session_with_reply(
+        db, room.student, room.client
+    )  # ended, nothing said about it
 
-    seen = feedback_service.session_feedback(db, actor=teacher, session_ids=[session.id, silent.id])
+    seen = feedback_service.session_feedback(
+        db, actor=room.teacher, session_ids=[session.id, silent.id]
+    )
     assert set(seen) == {session.id}
     summary = seen[session.id]
     assert (summary.realism, summary.usefulness, summary.comment) == (2, 5, "Gave in too fast.")
@@ -153,36 +167,38 @@ def test_teacher_reads_feedback_only_for_sessions_they_may_read(db):
 
 
 def test_client_feedback_counts_shares_and_keeps_the_newest_comments(db):
-    teacher, student, client, section, _assignment = make_classroom(db)
+    room = make_classroom(db)
     second = make_user(db)
-    enroll(db, section=section, student=second)
-    for person, realism, comment in ((student, 5, "Felt real."), (second, 1, "Too easy.")):
-        session, reply = _finished_session_with_reply(db, person, client)
+    enroll(db, section=room.section, student=second)
+    for person, realism, comment in ((room.student, 5, "Felt real."), (second, 1, "Too easy.")):
+        session, reply = _finished_session_with_reply(db, person, room.client)
         feedback_service.submit_session_feedback(
             db, actor=person, session_id=session.id, realism=realism, usefulness=5, comment=comment
         )
         feedback_service.rate_reply(db, actor=person, message_id=reply.id, positive=True)
-    untouched = make_client(db, teacher=teacher, name="Blake")
+    untouched = make_client(db, teacher=room.teacher, name="Blake")
 
     found = feedback_service.client_feedback(
-        db, actor=teacher, client_ids=[client.id, untouched.id]
+        db, actor=room.teacher, client_ids=[room.client.id, untouched.id]
     )
-    assert set(found) == {client.id}
-    summary = found[client.id]
+    assert set(found) == {room.client.id}
+    summary = found[room.client.id]
     assert (summary.share.positive, summary.share.total) == (3, 4)
     assert summary.comments == ["Too easy.", "Felt real."]  # newest first
     other_teacher = make_user(db, role=Role.teacher)
-    assert feedback_service.client_feedback(db, actor=other_teacher, client_ids=[client.id]) == {}
+    assert (
+        feedback_service.client_feedback(db, actor=other_teacher, client_ids=[room.client.id]) == {}
+    )
 
 
 def test_a_comment_with_a_nul_character_gets_a_field_message(db):
     """PostgreSQL refuses NUL in text: the student reads what to fix instead of an error page."""
-    _teacher, student, client, _section, _assignment = make_classroom(db)
-    session, _reply_message = _finished_session_with_reply(db, student, client)
+    room = make_classroom(db)
+    session, _reply_message = _finished_session_with_reply(db, room.student, room.client)
     with pytest.raises(ValidationError) as error:
         feedback_service.submit_session_feedback(
             db,
-            actor=student,
+            actor=room.student,
             session_id=session.id,
             realism=4,
             usefulness=4,

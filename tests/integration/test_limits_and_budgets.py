@@ -32,23 +32,27 @@ def test_user_limit_refuses_with_seconds_to_wait_and_stores_nothing(
     committed_engine, api, configure, classroom
 ):
     configure(user_rate_limit="2/minute")
-    _teacher, student, client, _section, _assignment = classroom
     session = conversation_service.start_conversation(
-        Database(committed_engine), actor=student, client_id=client.id
+        Database(committed_engine), actor=classroom.student, client_id=classroom.client.id
     )
     for text in ("One.", "Two."):
         conversation_service.send_message(
-            Database(committed_engine), actor=student, session_id=session.id, content=text
+            Database(committed_engine), actor=classroom.student, session_id=session.id, content=text
         )
     with pytest.raises(RateLimitedError, match=r"Please wait \d+ seconds") as refusal:
         conversation_service.submit_message(
-            Database(committed_engine), actor=student, session_id=session.id, content="Three."
+            Database(committed_engine),
+            actor=classroom.student,
+            session_id=session.id,
+            content="Three.",
         )
     assert 50 <= refusal.value.retry_after_seconds <= 60
     with unit_of_work(committed_engine, write=False) as db:
         contents = [
             m.content
-            for m in session_service.get_messages(db, actor=student, session_id=session.id)
+            for m in session_service.get_messages(
+                db, actor=classroom.student, session_id=session.id
+            )
             if m.role == "user"
         ]
     assert contents == ["One.", "Two."]
@@ -94,45 +98,52 @@ def test_redis_limit_is_shared_by_two_processes():
 
 def test_user_token_budget_alerts_once_then_refuses(committed_engine, api, configure, classroom):
     configure(user_daily_token_budget=1000, budget_alert_threshold=0.8)
-    _teacher, student, client, _section, _assignment = classroom
     with unit_of_work(committed_engine) as db:
         admin = make_user(db, role=Role.admin)
     session = conversation_service.start_conversation(
-        Database(committed_engine), actor=student, client_id=client.id
+        Database(committed_engine), actor=classroom.student, client_id=classroom.client.id
     )
     api.reply("Hm.", input_tokens=850, output_tokens=2)
     api.reply("Yes.", input_tokens=150, output_tokens=2)
     conversation_service.send_message(
-        Database(committed_engine), actor=student, session_id=session.id, content="First."
+        Database(committed_engine), actor=classroom.student, session_id=session.id, content="First."
     )  # 852 used: 85%
     conversation_service.send_message(
-        Database(committed_engine), actor=student, session_id=session.id, content="Second."
+        Database(committed_engine),
+        actor=classroom.student,
+        session_id=session.id,
+        content="Second.",
     )  # alert, 1004 used
     with pytest.raises(BudgetExceededError, match="today's practice allowance"):
         conversation_service.submit_message(
-            Database(committed_engine), actor=student, session_id=session.id, content="Third."
+            Database(committed_engine),
+            actor=classroom.student,
+            session_id=session.id,
+            content="Third.",
         )
     with unit_of_work(committed_engine, write=False) as db:
         budget_events = event_service.list_events(db, actor=admin, categories=["budget"])
     alerts = [e for e in budget_events if e.details.get("key", "").endswith(":alert")]
     refusals = [e for e in budget_events if e.details.get("key", "").endswith(":full")]
     assert len(alerts) == 1 and alerts[0].severity == Severity.warning
-    assert len(refusals) == 1 and refusals[0].user_id == student.id
+    assert len(refusals) == 1 and refusals[0].user_id == classroom.student.id
 
 
 def test_global_cost_budget_refuses_everyone(committed_engine, api, configure, classroom):
     configure(global_daily_cost_budget_usd="0.001")
-    _teacher, student, client, _section, _assignment = classroom
     session = conversation_service.start_conversation(
-        Database(committed_engine), actor=student, client_id=client.id
+        Database(committed_engine), actor=classroom.student, client_id=classroom.client.id
     )
     api.reply("Okay.", input_tokens=1000, output_tokens=10)  # $0.00105
     conversation_service.send_message(
-        Database(committed_engine), actor=student, session_id=session.id, content="Hello."
+        Database(committed_engine), actor=classroom.student, session_id=session.id, content="Hello."
     )
     with pytest.raises(BudgetExceededError, match="spending limit"):
         conversation_service.submit_message(
-            Database(committed_engine), actor=student, session_id=session.id, content="Again."
+            Database(committed_engine),
+            actor=classroom.student,
+            session_id=session.id,
+            content="Again.",
         )
 
 

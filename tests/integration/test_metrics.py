@@ -72,24 +72,24 @@ def _reply(
 @pytest.fixture
 def data(db):
     """Two students, two clients; yesterday's session runs past midnight into today."""
-    teacher, student, client, _section, assignment = make_classroom(db)
-    other_client = make_client(db, teacher=teacher, name="Blake")
+    room = make_classroom(db)
+    other_client = make_client(db, teacher=room.teacher, name="Blake")
     second = make_user(db, username="second.student")
     admin = make_user(db, role=Role.admin)
     overnight = _session(
         db,
-        user=student,
-        client=client,
+        user=room.student,
+        client=room.client,
         started=MIDNIGHT - timedelta(hours=1),
         status="completed",
         ended=MIDNIGHT + timedelta(minutes=20),
-        assignment_id=assignment.id,
+        assignment_id=room.assignment.id,
     )
     _reply(db, overnight, at=MIDNIGHT - timedelta(minutes=30), cost="0.001", latency=4000)
     _reply(db, overnight, at=MIDNIGHT + timedelta(minutes=10), cost="0.002", latency=2000)
     done = _session(
         db,
-        user=student,
+        user=room.student,
         client=other_client,
         started=MIDNIGHT + timedelta(hours=9),
         status="completed",
@@ -105,7 +105,7 @@ def data(db):
         ttft=100,
         model="claude-sonnet-4-6",
     )
-    live = _session(db, user=second, client=client, started=NOW - timedelta(minutes=40))
+    live = _session(db, user=second, client=room.client, started=NOW - timedelta(minutes=40))
     _reply(db, live, at=NOW - timedelta(minutes=20), cost="0.003", latency=3000, ttft=200)
     _reply(db, live, at=NOW - timedelta(minutes=10), cost="0.005", latency=5000, ttft=400)
     db.add(
@@ -126,7 +126,7 @@ def data(db):
         .where(DailyUsage.user_id == second.id, DailyUsage.day == MIDNIGHT.date())
         .values(tokens=190_000)
     )
-    return admin, student, second
+    return admin, room.student, second
 
 
 def test_now_figures(db, data):
@@ -266,19 +266,21 @@ def test_the_last_24_hours_include_billed_cut_off_replies_as_today_does(
     from backend.db import Database, unit_of_work
     from backend.services import conversation_service
 
-    _teacher, student, client, _section, _assignment = classroom
     with unit_of_work(committed_engine) as db:
         admin = make_user(db, role=Role.admin)
     session = conversation_service.start_conversation(
-        Database(committed_engine), actor=student, client_id=client.id
+        Database(committed_engine), actor=classroom.student, client_id=classroom.client.id
     )
     api.reply("Fine, I suppose.", input_tokens=1000, output_tokens=6, cache_read=200)
     assert conversation_service.send_message(
-        Database(committed_engine), actor=student, session_id=session.id, content="How are you?"
+        Database(committed_engine),
+        actor=classroom.student,
+        session_id=session.id,
+        content="How are you?",
     ).ok
     api.stream_error_midway("I was going to say that my brother never called", chunk_delay=0)
     assert not conversation_service.send_message(
-        Database(committed_engine), actor=student, session_id=session.id, content="Go on."
+        Database(committed_engine), actor=classroom.student, session_id=session.id, content="Go on."
     ).ok
     with unit_of_work(committed_engine, write=False) as db:
         today = metrics_service.now_figures(db, actor=admin)

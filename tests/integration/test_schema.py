@@ -7,7 +7,8 @@ from sqlalchemy import inspect, text
 from sqlalchemy.exc import IntegrityError
 
 from backend.db import alembic_config
-from backend.models import Base, Message, User
+from backend.models import Base, Message, PracticeSession, User
+from backend.models.enums import MessageRole, Role, SessionMode, SessionStatus
 from tests.factories import make_classroom, start_session
 
 
@@ -38,14 +39,14 @@ def _violates(db, statement: str, **params) -> bool:
 
 
 def test_database_refuses_bad_rows(db):
-    teacher, student, client, _section, _assignment = make_classroom(db)
-    session = start_session(db, user=student, client=client)
+    room = make_classroom(db)
+    session = start_session(db, user=room.student, client=room.client)
     insert_user = (
         "INSERT INTO users (username, display_name, role, password_hash, is_active, "
         "created_at) VALUES (:u, 'X', :r, 'h', true, CURRENT_TIMESTAMP)"
     )
     assert _violates(db, insert_user, u="MixedCase", r="student")
-    assert _violates(db, insert_user, u=teacher.username, r="student")
+    assert _violates(db, insert_user, u=room.teacher.username, r="student")
     assert _violates(db, insert_user, u="someone", r="superuser")
     insert_message = (
         "INSERT INTO messages (session_id, sequence_number, role, content, "
@@ -58,6 +59,29 @@ def test_database_refuses_bad_rows(db):
     assert _violates(db, insert_message, s=session.id, n=2, r="system")
     assert _violates(db, insert_message, s=999_999, n=1, r="user")  # foreign keys are on
     assert _violates(
-        db, "UPDATE client_profiles SET difficulty = 'easy' WHERE id = :i", i=client.id
+        db, "UPDATE client_profiles SET difficulty = 'easy' WHERE id = :i", i=room.client.id
     )
-    assert db.get(User, teacher.id) is not None and db.query(Message).count() == 1
+    assert db.get(User, room.teacher.id) is not None and db.query(Message).count() == 1
+
+
+def test_enum_columns_read_as_members_and_store_their_plain_values(db):
+    room = make_classroom(db)
+    started = start_session(db, user=room.student, client=room.client)
+    db.execute(
+        text(
+            "INSERT INTO messages (session_id, sequence_number, role, content, created_at, "
+            "token_count, input_tokens, output_tokens, cache_write_tokens, cache_read_tokens) "
+            "VALUES (:s, 1, 'user', 'x', CURRENT_TIMESTAMP, 0, 0, 0, 0, 0)"
+        ),
+        {"s": started.id},
+    )
+    db.expire_all()
+    session = db.get(PracticeSession, started.id)
+    assert session is not None
+    assert session.status is SessionStatus.active and session.mode is SessionMode.practice
+    assert db.get(User, room.student.id).role is Role.student
+    assert db.query(Message).one().role is MessageRole.user
+    stored = db.execute(
+        text("SELECT status, mode FROM sessions WHERE id = :i"), {"i": started.id}
+    ).one()
+    assert tuple(stored) == ("active", "practice") and type(stored[0]) is str

@@ -18,11 +18,12 @@ _SESSION_ROW = re.compile(r"FROM sessions\s+WHERE sessions\.id = ", re.IGNORECAS
 def test_one_turn_stays_within_its_transactions_and_session_row_loads(
     committed_engine, api, classroom
 ):
-    _teacher, student, client, _section, _assignment = classroom
     database = Database(committed_engine)
-    session = conversation_service.start_conversation(database, actor=student, client_id=client.id)
+    session = conversation_service.start_conversation(
+        database, actor=classroom.student, client_id=classroom.client.id
+    )
     conversation_service.send_message(
-        database, actor=student, session_id=session.id, content="Hello."
+        database, actor=classroom.student, session_id=session.id, content="Hello."
     )  # warm: the first turn builds caches
     statements: list[str] = []
     transactions: list[int] = []
@@ -37,7 +38,10 @@ def test_one_turn_stays_within_its_transactions_and_session_row_loads(
     event.listen(committed_engine, "begin", on_begin)
     try:
         outcome = conversation_service.send_message(
-            database, actor=student, session_id=session.id, content="How has your week been?"
+            database,
+            actor=classroom.student,
+            session_id=session.id,
+            content="How has your week been?",
         )
     finally:
         event.remove(committed_engine, "before_cursor_execute", on_statement)
