@@ -18,12 +18,8 @@ DEFAULT_SQLITE_PATH = PROJECT_ROOT / "data" / "app.db"
 class Settings(BaseSettings):
     """Every knob of the product; names match the environment variables (case-insensitive)."""
 
-    # ENV_FILE points elsewhere (tests point it at /dev/null so a developer's .env never leaks in).
-    model_config = SettingsConfigDict(
-        env_file=os.environ.get("ENV_FILE", PROJECT_ROOT / ".env"),
-        env_file_encoding="utf-8",
-        extra="ignore",
-    )
+    # The .env file is chosen in `get_settings` (ENV_FILE points elsewhere; tests use /dev/null).
+    model_config = SettingsConfigDict(env_file_encoding="utf-8", extra="ignore")
 
     # Storage
     database_url: str = f"sqlite:///{DEFAULT_SQLITE_PATH}"
