@@ -91,8 +91,9 @@ def main() -> int:
     engine = create_db_engine(database_url)
     conversations = -(-args.turns // args.turns_per_conversation) + 1
     with unit_of_work(engine) as db:
-        _teacher, first, client, section, _assignment = make_classroom(db)
-        students = [first] + [make_user(db) for _ in range(conversations - 1)]
+        room = make_classroom(db)
+        client, section = room.client, room.section
+        students = [room.student] + [make_user(db) for _ in range(conversations - 1)]
         for student in students[1:]:
             enroll(db, section=section, student=student)
     chats = [

@@ -231,7 +231,7 @@ def _claim(db: Session, gateway: LLMGateway, session: PracticeSession) -> _Ticke
     turns = session_service.recent_turns(db, session_id=session.id, budget_tokens=budget)
     if not turns or turns[-1][0] != MessageRole.user:
         raise NothingToAnswer()
-    history = format_history(turns, budget_tokens=budget)
+    history = format_history(turns)
     gateway.ensure_available()  # an open breaker refuses before any limit is counted
     estimate = Usage(
         input_tokens=estimate_tokens(system) + estimate_messages_tokens(history),
@@ -259,10 +259,9 @@ def _claim(db: Session, gateway: LLMGateway, session: PracticeSession) -> _Ticke
     )
 
 
-def format_history(turns: list[tuple[str, str]], *, budget_tokens: int) -> list[dict]:
-    """(role, content) pairs as API messages: roles alternate (consecutive turns merged), the
-    student speaks first, and the oldest turns are dropped until the estimate fits the budget
-    (the latest always stays)."""
+def format_history(turns: list[tuple[str, str]]) -> list[dict]:
+    """(role, content) pairs, already trimmed to the budget, as API messages: roles alternate
+    (consecutive turns merged) and the student speaks first."""
     merged: list[dict] = []
     for role, content in turns:
         role = str(role)
@@ -272,10 +271,6 @@ def format_history(turns: list[tuple[str, str]], *, budget_tokens: int) -> list[
             merged.append({"role": role, "content": content})
     while merged and merged[0]["role"] != "user":
         merged.pop(0)
-    while len(merged) > 1 and estimate_messages_tokens(merged) > budget_tokens:
-        merged.pop(0)  # drop a user turn and the reply after it, keeping user-first order
-        if merged and merged[0]["role"] != "user":
-            merged.pop(0)
     return merged
 
 

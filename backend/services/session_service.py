@@ -208,19 +208,19 @@ def get_messages(
 
 
 def recent_turns(db: Session, *, session_id: int, budget_tokens: int) -> list[tuple[str, str]]:
-    """(role, content) of the newest messages, oldest first, reading back only until the token
-    estimate passes the budget, so a long conversation costs no more per turn than a short one.
-    Internal: callers have checked access."""
+    """(role, content) of the newest messages that fit the token budget, oldest first (the newest
+    always stays). It reads back only that far, so a long conversation costs no more per turn than
+    a short one. This is the one place history is trimmed. Internal: callers have checked access."""
     # Every message costs at least its overhead plus one token, which bounds the rows to read.
     most_rows = budget_tokens // (MESSAGE_OVERHEAD_TOKENS + 1) + 1
     rows = db.execute(_NEWEST_MESSAGES, {"session_id": session_id, "most_rows": most_rows}).all()
     turns: list[tuple[str, str]] = []
     used = 0
     for role, content in rows:
-        turns.append((role, content))
         used += estimate_tokens(content) + MESSAGE_OVERHEAD_TOKENS
-        if used > budget_tokens:
+        if used > budget_tokens and turns:
             break
+        turns.append((role, content))
     turns.reverse()
     return turns
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Generic, TypeVar
+from typing import Generic, Protocol, TypeVar, overload
 
 T = TypeVar("T")
+U = TypeVar("U")
 
 
 class ProcessWide(Generic[T]):
@@ -32,6 +33,16 @@ class ProcessWide(Generic[T]):
             self._close(instance)
 
 
+class _AnyFactory(Protocol):
+    """What `@process_wide()` returns: generic in the type its factory makes."""
+
+    def __call__(self, factory: Callable[[], U], /) -> ProcessWide[U]: ...
+
+
+@overload
+def process_wide() -> _AnyFactory: ...
+@overload
+def process_wide(close: Callable[[T], None]) -> Callable[[Callable[[], T]], ProcessWide[T]]: ...
 def process_wide(
     close: Callable[[T], None] | None = None,
 ) -> Callable[[Callable[[], T]], ProcessWide[T]]:
