@@ -20,7 +20,7 @@ from backend.config import get_settings
 from backend.errors import AppError, PermissionDeniedError, ValidationError
 from backend.models.enums import Role
 from backend.services import account_service, demo_service
-from mvp import utils
+from mvp import auth, store, ui
 
 SETUP_NOTES_KEY = "setup_notes"
 LOGGED_OUT_KEY = "logged_out"  # the Log out button was pressed: show the front page next
@@ -45,18 +45,18 @@ def setup_form() -> None:
     errors = st.session_state.get("setup_errors", {})
     with st.form("setup_form"):
         st.text_input("Username", key="setup_username", placeholder="e.g. jordan.admin")
-        utils.field_error(errors, "username")
+        ui.field_error(errors, "username")
         st.text_input("Display name", key="setup_display_name", placeholder="e.g. Jordan Lee")
-        utils.field_error(errors, "display_name")
+        ui.field_error(errors, "display_name")
         st.text_input(
             "Password",
             key="setup_password",
             type="password",
             help=f"At least {account_service.MIN_PASSWORD_LENGTH} characters.",
         )
-        utils.field_error(errors, "password")
+        ui.field_error(errors, "password")
         st.text_input("Repeat the password", key="setup_password_again", type="password")
-        utils.field_error(errors, "password_again")
+        ui.field_error(errors, "password_again")
         st.checkbox(
             "Load demo data (a demo teacher and student, a section, three clients and a "
             "published assignment)",
@@ -67,18 +67,30 @@ def setup_form() -> None:
             "Create admin account",
             key="setup_submit",
             type="primary",
-            on_click=utils.guarded(_run_setup),
+            on_click=auth.guarded(_run_setup),
         )
+
+
+def _passwords_match(form: str) -> bool:
+    """The form's two password fields agree; if not, the service's reason goes under the second."""
+    state = st.session_state
+    try:
+        account_service.check_password_confirmation(
+            state[f"{form}_password"], state[f"{form}_password_again"]
+        )
+    except ValidationError as error:
+        state[f"{form}_errors"] = error.field_errors
+        return False
+    return True
 
 
 def _run_setup() -> None:
     state = st.session_state
     state["setup_errors"] = {}
-    if state["setup_password"] != state["setup_password_again"]:
-        state["setup_errors"] = {"password_again": "The two passwords differ."}
+    if not _passwords_match("setup"):
         return
     try:
-        with utils.transaction(write=True) as db:
+        with store.transaction(write=True) as db:
             admin = account_service.create_first_admin(
                 db,
                 username=state["setup_username"],
@@ -88,17 +100,17 @@ def _run_setup() -> None:
             demo = demo_service.seed_demo(db) if state["setup_demo"] else None
     except ValidationError as error:
         state["setup_errors"] = error.field_errors
-        utils.flash(error.message, "warning")
+        ui.flash(error.message, "warning")
         return
     except PermissionDeniedError as error:  # another setup finished first
-        utils.flash(error.message, "warning")
+        ui.flash(error.message, "warning")
         return
-    utils.log_in(admin)
+    auth.log_in(admin)
     state[SETUP_NOTES_KEY] = {
         "passwords": dict(demo.new_passwords) if demo else {},
         "join_code": demo.join_code if demo else "",
     }
-    utils.flash(f"Welcome, {utils.safe_markdown(admin.display_name)}. Your admin account is ready.")
+    ui.flash(f"Welcome, {ui.safe_markdown(admin.display_name)}. Your admin account is ready.")
 
 
 def _browser_key() -> str:
@@ -128,7 +140,7 @@ def login_screen(offer_setup: bool = False) -> None:
             submitted = st.form_submit_button("Log in", key="login_submit", type="primary")
         if submitted:
             try:
-                with utils.transaction(write=True) as db:
+                with store.transaction(write=True) as db:
                     user = account_service.authenticate(
                         db,
                         username=st.session_state["login_username"],
@@ -136,39 +148,38 @@ def login_screen(offer_setup: bool = False) -> None:
                         client=_browser_key(),
                     )
             except AppError as error:
-                utils.show_error(error)
+                ui.show_error(error)
             else:
-                utils.log_in(user)
+                auth.log_in(user)
                 st.rerun()
     with sign_up_tab:
         st.write("Your teacher gives you a **join code** for your section.")
         errors = st.session_state.get("signup_errors", {})
         with st.form("signup_form"):
             st.text_input("Join code", key="signup_join_code", placeholder="e.g. K7PQ2MXA")
-            utils.field_error(errors, "join_code")
+            ui.field_error(errors, "join_code")
             st.text_input("Username", key="signup_username")
-            utils.field_error(errors, "username")
+            ui.field_error(errors, "username")
             st.text_input(
                 "Display name", key="signup_display_name", help="The name your teacher will see."
             )
-            utils.field_error(errors, "display_name")
+            ui.field_error(errors, "display_name")
             st.text_input("Password", key="signup_password", type="password")
-            utils.field_error(errors, "password")
+            ui.field_error(errors, "password")
             st.text_input("Repeat the password", key="signup_password_again", type="password")
-            utils.field_error(errors, "password_again")
+            ui.field_error(errors, "password_again")
             st.form_submit_button(
-                "Sign up", key="signup_submit", type="primary", on_click=utils.guarded(_run_sign_up)
+                "Sign up", key="signup_submit", type="primary", on_click=auth.guarded(_run_sign_up)
             )
 
 
 def _run_sign_up() -> None:
     state = st.session_state
     state["signup_errors"] = {}
-    if state["signup_password"] != state["signup_password_again"]:
-        state["signup_errors"] = {"password_again": "The two passwords differ."}
+    if not _passwords_match("signup"):
         return
     try:
-        with utils.transaction(write=True) as db:
+        with store.transaction(write=True) as db:
             student = account_service.sign_up_student(
                 db,
                 join_code=state["signup_join_code"],
@@ -179,23 +190,21 @@ def _run_sign_up() -> None:
             )
     except ValidationError as error:
         state["signup_errors"] = error.field_errors
-        utils.flash(error.message, "warning")
+        ui.flash(error.message, "warning")
         return
-    utils.log_in(student)
-    utils.flash(
-        f"Welcome, {utils.safe_markdown(student.display_name)}. You have joined your section."
-    )
+    auth.log_in(student)
+    ui.flash(f"Welcome, {ui.safe_markdown(student.display_name)}. You have joined your section.")
 
 
 # Logged in -------------------------------------------------------------------------------------
 def sidebar(user) -> None:
     with st.sidebar:
         st.markdown(
-            f"**{utils.safe_markdown(user.display_name)}**  \n"
+            f"**{ui.safe_markdown(user.display_name)}**  \n"
             f"{user.role.value.title()} · `{user.username}`"
         )
         if st.button("Log out", key="logout", icon=":material/logout:", width="stretch"):
-            utils.log_out()
+            auth.log_out()
             st.session_state[LOGGED_OUT_KEY] = True  # back to the front page, not this one
             st.rerun()
         with st.expander("Change password"), st.form("password_form", clear_on_submit=True):
@@ -203,15 +212,15 @@ def sidebar(user) -> None:
             new = st.text_input("New password", type="password", key="new_password")
             if st.form_submit_button("Change password", key="change_password"):
                 try:
-                    with utils.transaction(write=True) as db:
+                    with store.transaction(write=True) as db:
                         token = account_service.change_password(
                             db, actor=user, current_password=current, new_password=new
                         )
                 except AppError as error:
-                    utils.show_error(error)
+                    ui.show_error(error)
                 else:
-                    utils.log_in(user, token)  # this tab goes on with a fresh log-in
-                    utils.flash(
+                    auth.log_in(user, token)  # this tab goes on with a fresh log-in
+                    ui.flash(
                         "Password changed. Your other log-ins (other tabs and devices) have ended."
                     )
                     st.rerun()
@@ -234,43 +243,52 @@ def setup_notes() -> None:
             st.rerun()
 
 
-def role_pages(role: Role) -> list:
-    teacher = st.Page(
-        "teacher_test.py", title="Teacher workspace", icon=":material/school:", url_path="teacher"
-    )
-    if role == Role.teacher:
-        return [teacher]
-    if role == Role.student:
-        return [
-            st.Page(
-                "student_practice.py",
-                title="Practice",
-                icon=":material/forum:",
-                url_path="practice",
-            )
-        ]
+# (file, title, icon, address); the addresses users know (/practice, /teacher, /admin) stay.
+TEACHER_PAGES = [
+    ("teacher/clients.py", "Clients", ":material/group:", "teacher"),
+    ("teacher/try_client.py", "Try a client", ":material/chat:", "try-client"),
+    ("teacher/history.py", "History & metrics", ":material/history:", "history"),
+    ("teacher/sections.py", "Sections & assignments", ":material/school:", "sections"),
+]
+STUDENT_PAGES = [
+    ("student/practice.py", "Practice", ":material/forum:", "practice"),
+    ("student/my_sessions.py", "My sessions", ":material/history:", "my-sessions"),
+]
+ADMIN_PAGES = [
+    ("admin/figures.py", "Figures", ":material/monitoring:", "admin"),
+    ("admin/health.py", "Service health", ":material/network_check:", "health"),
+    ("admin/error_log.py", "Error log", ":material/report:", "error-log"),
+    ("admin/accounts.py", "Accounts", ":material/manage_accounts:", "accounts"),
+]
+ALL_PAGES = ADMIN_PAGES + TEACHER_PAGES + STUDENT_PAGES
+
+
+def _pages(specs: list[tuple[str, str, str, str]]) -> list:
     return [
-        st.Page(
-            "admin_monitor.py",
-            title="Admin",
-            icon=":material/admin_panel_settings:",
-            url_path="admin",
-        ),
-        teacher,
+        st.Page(path, title=title, icon=icon, url_path=url_path)
+        for path, title, icon, url_path in specs
     ]
+
+
+def role_pages(role: Role) -> dict[str, list]:
+    """The navigation's sections for this role (and only its pages: others have no address)."""
+    if role == Role.student:
+        return {"Practice": _pages(STUDENT_PAGES)}
+    teacher = {"Teaching": _pages(TEACHER_PAGES)}
+    if role == Role.teacher:
+        return teacher
+    return {"Admin": _pages(ADMIN_PAGES), **teacher}
 
 
 def front_pages(screen, title: str) -> list:
     """The screen for visitors who are not logged in, under the front page's address and under
     every page's address (/practice typed by hand shows it, and after the log-in, that page)."""
-    return [
-        st.Page(screen, title=title, url_path=path)
-        for path in ("welcome", "practice", "teacher", "admin")
-    ]
+    paths = ["welcome"] + [url_path for *_, url_path in ALL_PAGES]
+    return [st.Page(screen, title=title, url_path=path) for path in paths]
 
 
 def main() -> None:
-    utils.database()  # migrations run here, before any page touches the database
+    store.database()  # migrations run here, before any page touches the database
     if st.session_state.pop(LOGGED_OUT_KEY, False):
         # After "Log out", the front page (and its address), before this run shows anything.
         front = front_pages(login_screen, "Log in")
@@ -282,10 +300,10 @@ def main() -> None:
             "replies (model `demo`, no cost).",
             icon=":material/science:",
         )
-    user = utils.refresh_user()
+    user = auth.refresh_user()
     if user is None:
         st.set_page_config(layout="centered")
-        with utils.transaction() as db:
+        with store.transaction() as db:
             first_run = not account_service.has_users(db)
             offer_setup = account_service.needs_setup(db)
         screen = setup_screen if first_run else partial(login_screen, offer_setup)
@@ -295,7 +313,9 @@ def main() -> None:
     else:
         sidebar(user)
         page = st.navigation(role_pages(user.role))
-    utils.show_flash()
+        if target := ui.pending_page():  # a callback (say "Test conversation") asked for it
+            st.switch_page(target)
+    ui.show_flash()
     if user is not None:
         setup_notes()
     page.run()
@@ -304,6 +324,6 @@ def main() -> None:
 try:
     main()
 except AppError as error:
-    utils.show_error(error)
+    ui.show_error(error)
 except Exception as error:
-    utils.show_unexpected(error)
+    ui.show_unexpected(error)

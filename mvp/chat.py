@@ -21,7 +21,7 @@ from backend.services import conversation_service, database_service
 from backend.services.conversation_service import ConversationView, Reply
 from backend.services.session_service import ReplyInFlight
 from backend.utils.formatting import format_tokens, format_usd
-from mvp import utils
+from mvp import auth, ui
 
 CLIENT_AVATAR = ":material/person:"
 STUDENT_AVATAR = ":material/school:"
@@ -64,7 +64,7 @@ def render_message(
     with st.chat_message(
         "assistant" if is_client else "user", avatar=CLIENT_AVATAR if is_client else STUDENT_AVATAR
     ):
-        st.markdown(utils.safe_markdown(message.content))
+        st.markdown(ui.safe_markdown(message.content))
         if is_client:
             if show_usage:
                 st.caption(usage_caption(message))
@@ -97,7 +97,7 @@ def chat_panel(
     try:
         view = conversation_service.get_view(database, actor=actor, session_id=session_id)
     except AppError as error:
-        utils.show_error(error)
+        ui.show_error(error)
         return
     keys = _Keys(session_id)
     totals = _controls(database, actor, view, keys, session_key) if controls else None
@@ -106,7 +106,7 @@ def chat_panel(
     with history:
         if not view.messages:
             st.caption(
-                f"Say hello to start the conversation with {utils.safe_markdown(view.client.name)}."
+                f"Say hello to start the conversation with {ui.safe_markdown(view.client.name)}."
             )
         for message in view.messages:
             render_message(message, show_usage=show_usage)
@@ -199,7 +199,7 @@ def _act(action: Callable[[], object]) -> None:
     try:
         action()
     except AppError as error:
-        utils.show_error(error)
+        ui.show_error(error)
     else:
         st.rerun()
 
@@ -253,12 +253,12 @@ class _Turn:
 
     def _show_draft(self, draft: str) -> bool:
         self.draft_slot.warning(
-            f"Not sent: {utils.escape_markdown(draft)}", icon=":material/unpublished:"
+            f"Not sent: {ui.escape_markdown(draft)}", icon=":material/unpublished:"
         )
         return self.draft_button.button("Send again", key="resend_draft", icon=":material/send:")
 
     def _show_notice(self, notice: str) -> bool:
-        self.notice_slot.warning(utils.safe_markdown(notice), icon=":material/hourglass_empty:")
+        self.notice_slot.warning(ui.safe_markdown(notice), icon=":material/hourglass_empty:")
         return self.retry_button.button("Retry", key="retry_reply", icon=":material/refresh:")
 
     def _send(self, text: str) -> SessionRead:
@@ -270,10 +270,8 @@ class _Turn:
             # Not stored: keep the words on screen with a way to send them again.
             st.session_state[self.keys.draft] = text
             with self.draft_slot.container():
-                utils.show_error(error)
-                st.warning(
-                    f"Not sent: {utils.escape_markdown(text)}", icon=":material/unpublished:"
-                )
+                ui.show_error(error)
+                st.warning(f"Not sent: {ui.escape_markdown(text)}", icon=":material/unpublished:")
             self.draft_button.button("Send again", key="resend_draft", icon=":material/send:")
             return self.view.session
         st.session_state.pop(self.keys.draft, None)
@@ -300,7 +298,7 @@ class _Turn:
     def _stream(self, reply: Reply) -> SessionRead:
         self.notice_slot.empty()
         self.retry_button.empty()
-        name = utils.safe_markdown(self.view.client.name)
+        name = ui.safe_markdown(self.view.client.name)
         with self.history:
             bubble = st.empty()
             with bubble.container(), st.chat_message("assistant", avatar=CLIENT_AVATAR):
@@ -326,7 +324,7 @@ class _Turn:
                 self.database,
                 self.actor,
                 self.view.session.id,
-                utils.safe_markdown(self.view.client.name),
+                ui.safe_markdown(self.view.client.name),
             )
 
 
@@ -335,11 +333,11 @@ def _poll_pending_reply(
     database: database_service.Database, actor: UserRead, session_id: int, name: str
 ) -> None:
     """While a reply started elsewhere (another run or tab) is on its way: say so, then show it."""
-    utils.require_login()  # a fragment reruns alone: the log-in is checked here too
+    auth.require_login()  # a fragment reruns alone: the log-in is checked here too
     try:
         pending = conversation_service.reply_pending(database, actor=actor, session_id=session_id)
     except AppError as error:
-        utils.show_error(error)
+        ui.show_error(error)
         return
     if pending:
         st.info(f"{name} is answering…", icon=":material/hourglass_top:")

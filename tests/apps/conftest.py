@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 import streamlit as st
 from streamlit.runtime import context as st_context
@@ -15,9 +13,8 @@ from backend.db import create_db_engine, unit_of_work, upgrade_database
 from backend.models.enums import Role
 from backend.services import conversation_service
 from backend.utils.rate_limiter import reset_rate_limiter
-from tests.factories import PASSWORD, make_user
-
-APP_PATH = str(Path(__file__).resolve().parents[2] / "mvp" / "app.py")
+from tests.apps.helpers import APP_PATH
+from tests.factories import make_user
 
 
 def _reset_process_state() -> None:
@@ -82,12 +79,6 @@ def downloads(monkeypatch):
 
     monkeypatch.setattr(st, "download_button", recording)
     return offered
-
-
-def log_in(at: AppTest, username: str, password: str = PASSWORD) -> AppTest:
-    at.text_input(key="login_username").input(username)
-    at.text_input(key="login_password").input(password)
-    return at.button(key="login_submit").click().run()
 
 
 class _Browser:

@@ -12,7 +12,13 @@ from backend.db import unit_of_work
 from backend.errors import AuthenticationError
 from backend.models.enums import Role
 from backend.schemas.conversations import Usage
-from backend.services import account_service, event_service, feedback_service, session_service
+from backend.services import (
+    account_service,
+    event_service,
+    feedback_service,
+    metrics_service,
+    session_service,
+)
 from backend.utils.rate_limiter import RateLimiter
 from tests.apps.helpers import APP_PATH, PAGES, assert_clean, everything, log_in, open_page, texts
 from tests.factories import PASSWORD, add_reply, make_classroom, make_user, start_session
@@ -333,3 +339,29 @@ def test_other_roles_cannot_reach_the_monitor(app_db, role):
         direct.run()
         assert any("You do not have access to this page." in e for e in texts(direct, "error"))
         assert not direct.metric and not direct.tabs and not direct.dataframe
+
+
+def test_each_admin_page_queries_only_its_own_figures(app, admin, monkeypatch):
+    called: list[str] = []
+    queries = ("now_figures", "active_sessions", "hourly_usage", "daily_usage", "breakdown")
+    for name in (*queries, "budget_status"):
+        original = getattr(metrics_service, name)
+
+        def counting(*args, _original=original, _name=name, **kwargs):
+            called.append(_name)
+            return _original(*args, **kwargs)
+
+        monkeypatch.setattr(metrics_service, name, counting)
+    at = admin_app(app)  # Figures, on its Now tab
+    assert set(called) == {"now_figures", "active_sessions"}
+    for page, expected in (
+        ("Usage", {"hourly_usage", "daily_usage"}),
+        ("Breakdowns", {"breakdown"}),
+        ("Budgets", {"budget_status"}),
+        ("Service health", set()),
+        ("Error log", set()),
+        ("Accounts", set()),
+    ):
+        called.clear()
+        open_tab(at, page)
+        assert set(called) == expected, page

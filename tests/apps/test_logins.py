@@ -19,10 +19,17 @@ from backend.models import LoginSession, Message, Section
 from backend.models.base import utcnow
 from backend.models.enums import Role
 from backend.services import account_service, demo_service
-from mvp import utils
-from tests.apps.conftest import APP_PATH, log_in
-from tests.apps.test_student_app import classroom, start_button
-from tests.apps.test_teacher_app import assert_clean, everything, open_tab, texts
+from mvp import auth
+from tests.apps.helpers import (
+    APP_PATH,
+    assert_clean,
+    classroom,
+    everything,
+    log_in,
+    open_page,
+    start_button,
+    texts,
+)
 from tests.factories import PASSWORD, make_user
 
 NEW_PASSWORD = "a fresh passphrase for spring"
@@ -33,7 +40,7 @@ def new_tab() -> AppTest:
 
 
 def token_of(at: AppTest) -> str:
-    return at.session_state[utils.TOKEN_KEY]
+    return at.session_state[auth.TOKEN_KEY]
 
 
 def cookie_scripts(at: AppTest) -> list[str]:
@@ -43,7 +50,7 @@ def cookie_scripts(at: AppTest) -> list[str]:
 
 def is_logged_out(at: AppTest) -> bool:
     return at.text_input(key="login_username") is not None and not [
-        title for title in texts(at, "title") if title in ("Practice", "Admin", "Teacher workspace")
+        title for title in texts(at, "title") if title in ("Practice", "Figures", "Clients")
     ]
 
 
@@ -113,7 +120,7 @@ def test_a_reload_comes_back_through_the_cookie_and_a_copied_address_does_not(
         copied.query_params[name] = value
     assert is_logged_out(copied.run())
 
-    browser_cookies[utils.COOKIE_NAME] = token_of(at)  # what the script wrote
+    browser_cookies[auth.COOKIE_NAME] = token_of(at)  # what the script wrote
     reloaded = new_tab()
     for name, value in address.items():
         reloaded.query_params[name] = value
@@ -136,7 +143,7 @@ def test_a_cookie_with_an_ended_log_in_shows_the_log_in_screen_and_is_deleted(
     app, app_db, browser_cookies, value
 ):
     classroom(app_db)
-    browser_cookies[utils.COOKIE_NAME] = value
+    browser_cookies[auth.COOKIE_NAME] = value
     at = app.run()
     assert_clean(at)
     assert is_logged_out(at)
@@ -162,16 +169,16 @@ def _end_log_in(how: str, app_db, teacher, admin, at: AppTest, browser_cookies) 
             db.execute(update(LoginSession).values(expires_at=utcnow() - timedelta(seconds=1)))
         return "expired"
     if how == "logged_out_in_another_tab":
-        browser_cookies[utils.COOKIE_NAME] = token_of(at)
+        browser_cookies[auth.COOKIE_NAME] = token_of(at)
         other = new_tab().run()
-        assert "Teacher workspace" in texts(other, "title")  # the same log-in, from the cookie
+        assert "Clients" in texts(other, "title")  # the same log-in, from the cookie
         other.button(key="logout").click().run()
         return "You logged out"
     assert how == "password_changed_on_another_device"
     other = log_in(new_tab().run(), "tina.teacher")
     other = change_password_in_sidebar(other)
     assert_clean(other)
-    assert "Teacher workspace" in texts(other, "title")  # the tab that changed it stays in
+    assert "Clients" in texts(other, "title")  # the tab that changed it stays in
     assert "Password changed" in " ".join(texts(other, "success"))
     [script] = cookie_scripts(other)
     assert token_of(other) in script  # with a fresh log-in in its cookie
@@ -192,7 +199,7 @@ def test_an_open_teacher_page_cannot_create_a_section_once_its_log_in_ended(
     app, app_db, browser_cookies, how
 ):
     teacher, admin = teacher_and_admin(app_db)
-    at = open_tab(log_in(app.run(), "tina.teacher"), "Sections & assignments")
+    at = open_page(log_in(app.run(), "tina.teacher"), "Sections & assignments")
     assert_clean(at)
     at.text_input(key="section_name").input("Made after the log-in ended")
     warning = _end_log_in(how, app_db, teacher, admin, at, browser_cookies)
@@ -224,7 +231,7 @@ def test_an_ended_log_in_is_caught_by_the_next_plain_rerun(app, app_db):
     with unit_of_work(app_db) as db:
         account_service.set_active(db, actor=admin, user_id=teacher.id, active=False)
     assert login_screen_says(at.run(), "deactivated")
-    assert utils.USER_KEY not in at.session_state
+    assert auth.USER_KEY not in at.session_state
 
 
 def test_changing_the_password_keeps_this_tab_and_ends_the_other_tabs(app, app_db):
@@ -234,9 +241,9 @@ def test_changing_the_password_keeps_this_tab_and_ends_the_other_tabs(app, app_d
     old = token_of(at)
     at = change_password_in_sidebar(at)
     assert_clean(at)
-    assert token_of(at) != old and "Teacher workspace" in texts(at, "title")
+    assert token_of(at) != old and "Clients" in texts(at, "title")
     at.run()  # and it keeps working on the next run
-    assert "Teacher workspace" in texts(at, "title")
+    assert "Clients" in texts(at, "title")
     assert login_screen_says(elsewhere.run(), "Your password was changed")
 
 
@@ -246,7 +253,7 @@ def test_a_wrong_current_password_changes_nothing(app, app_db):
     token = token_of(at)
     at = change_password_in_sidebar(at, current="not my password")
     assert "The current password is not right." in everything(at)
-    assert token_of(at) == token and "Teacher workspace" in texts(at, "title")
+    assert token_of(at) == token and "Clients" in texts(at, "title")
 
 
 # Point 25: setup while no admin exists ---------------------------------------------------------
@@ -258,7 +265,7 @@ def test_setup_shows_after_seed_demo_made_accounts_but_no_admin(app, app_db):
     assert "No admin account exists yet" in everything(at)
     assert "Set up" in [tab.label for tab in at.tabs]
     at = log_in(at, "demo.teacher")  # the demo accounts can still log in meanwhile
-    assert "Teacher workspace" in texts(at, "title")
+    assert "Clients" in texts(at, "title")
     at.button(key="logout").click().run()
 
     at.text_input(key="setup_username").input("ada.admin")
@@ -268,7 +275,7 @@ def test_setup_shows_after_seed_demo_made_accounts_but_no_admin(app, app_db):
     at.checkbox(key="setup_demo").uncheck()
     at.button(key="setup_submit").click().run()
     assert_clean(at)
-    assert "Admin" in texts(at, "title")
+    assert "Figures" in texts(at, "title")
     at.button(key="logout").click().run()
     assert "No admin account exists yet" not in everything(at)
     assert "Set up" not in [tab.label for tab in at.tabs]
@@ -283,7 +290,7 @@ def test_setup_in_a_second_tab_after_the_first_finished_is_refused(app, app_db):
         at.text_input(key="setup_password_again").input(NEW_PASSWORD)
         at.checkbox(key="setup_demo").uncheck()
     first.button(key="setup_submit").click().run()
-    assert "Admin" in texts(first, "title")
+    assert "Figures" in texts(first, "title")
     second.button(key="setup_submit").click().run()
     assert_clean(second)
     assert account_service.SETUP_DONE in everything(second)

@@ -9,16 +9,23 @@ from backend.db import unit_of_work
 from backend.models import MessageRating, SessionFeedback
 from backend.models.enums import Role
 from backend.services import session_service
-from mvp import utils
-from tests.apps.conftest import APP_PATH, log_in
-from tests.apps.test_teacher_app import assert_clean, everything, texts
+from mvp import auth
+from tests.apps.helpers import (
+    APP_PATH,
+    assert_clean,
+    classroom,
+    everything,
+    log_in,
+    open_page,
+    start_button,
+    texts,
+    token_of,
+)
 from tests.factories import (
     PASSWORD,
-    enroll,
-    make_assignment,
-    make_client,
     make_section,
     make_user,
+    start_session,
 )
 
 HIDDEN = "Was recently passed over for promotion."  # the factory client's hidden information
@@ -27,22 +34,6 @@ TURNS = [
     ("Tell me more.", "My manager keeps piling things on."),
     ("That sounds heavy.", "I haven't told anyone this."),
 ]
-
-
-def classroom(app_db):
-    """A published client (Alex), a draft one (Dana), and a student in the section."""
-    with unit_of_work(app_db) as db:
-        teacher = make_user(db, role=Role.teacher)
-        student = make_user(db, username="sam.student", display_name="Sam Student")
-        alex = make_client(db, teacher=teacher, name="Alex Rivera")
-        dana = make_client(
-            db, teacher=teacher, name="Dana Draft", hidden_information="Dana's secret."
-        )
-        section = make_section(db, teacher=teacher, name="Skills 101")
-        enroll(db, section=section, student=student)
-        make_assignment(db, teacher=teacher, section=section, clients=[alex], title="Week 1")
-        make_assignment(db, teacher=teacher, section=section, clients=[dana], published=False)
-    return student, alex, section
 
 
 def every_text(at) -> str:
@@ -63,15 +54,6 @@ def every_text(at) -> str:
 def assert_nothing_hidden(at) -> None:
     page = every_text(at)
     assert page and HIDDEN not in page and "Dana" not in page
-
-
-def start_button(at):
-    return next(button for button in at.button if button.key.startswith("start_"))
-
-
-def token_of(at) -> str:
-    """The log-in token the app asked the browser to keep in its cookie."""
-    return at.session_state[utils.TOKEN_KEY]
 
 
 def shown_messages(at) -> list[str]:
@@ -134,8 +116,8 @@ def test_a_student_without_sections_is_told_what_to_do_next(app, app_db):
     assert_clean(at)
     assert "No clients are assigned to you yet" in everything(at)
     assert "Join a section" in everything(at)
-    at.segmented_control(key="student_view").set_value("My sessions").run()
-    assert "No sessions yet. Start a conversation from **Clients**" in everything(at)
+    open_page(at, "My sessions")
+    assert "No sessions yet. Start a conversation on the **Practice** page" in everything(at)
 
 
 # Selection -------------------------------------------------------------------------------------
@@ -214,10 +196,13 @@ def test_three_turns_end_feedback_thumbs_and_history(app, app_db, app_api, downl
 
     # My sessions: the session, its transcript, and its Markdown export.
     at.button(key="back_to_clients").click().run()
-    at.segmented_control(key="student_view").set_value("My sessions").run()
+    open_page(at, "My sessions")
     assert_clean(at)
     [title] = [e.label for e in at.main.expander]
     assert "**Alex Rivera**" in title and "Week 1" in title and "6 messages" in title
+    assert not at.chat_message  # a transcript is read only when its row is opened
+    at.session_state[f"my_session_{chat_id}"] = True
+    at.run()
     assert shown_messages(at) == [text for turn in TURNS for text in turn]
     markdown = downloads[f"download_{chat_id}"]()
     assert markdown.startswith("# Conversation with Alex Rivera")
@@ -247,7 +232,7 @@ def test_a_new_browser_session_resumes_the_conversation_from_the_database(
     assert at.query_params["c"]  # the open conversation is in the address too
 
     # A reload: new session state, the same address, the log-in from the browser's cookie.
-    browser_cookies[utils.COOKIE_NAME] = token_of(at)
+    browser_cookies[auth.COOKIE_NAME] = token_of(at)
     again = AppTest.from_file(APP_PATH, default_timeout=30)
     again.query_params["c"] = at.query_params["c"]
     again.run()
@@ -273,7 +258,7 @@ def test_log_out_ends_the_saved_log_in(app, app_db, browser_cookies):
     token = token_of(at)
     at.button(key="logout").click().run()
     assert not at.query_params
-    browser_cookies[utils.COOKIE_NAME] = token  # had the cookie not been deleted
+    browser_cookies[auth.COOKIE_NAME] = token  # had the cookie not been deleted
     again = AppTest.from_file(APP_PATH, default_timeout=30)
     again.run()
     assert "Practice" not in texts(again, "title")
@@ -349,3 +334,34 @@ def test_a_successful_retry_takes_the_retry_button_away(app, app_db, app_api):
     assert shown_messages(at) == ["Hello?", "Sorry, where was I."]
     assert not [b for b in at.button if b.key == "retry_reply"]
     assert not any("internal error" in w for w in texts(at, "warning"))
+
+
+def test_my_sessions_reads_a_transcript_only_when_its_row_is_opened(app, app_db, monkeypatch):
+    student, alex, _section = classroom(app_db)
+    with unit_of_work(app_db) as db:
+        sessions = []
+        for number in range(3):
+            session = start_session(db, user=student, client=alex)
+            session_service.add_message(
+                db, actor=student, session_id=session.id, content=f"Hello {number}."
+            )
+            session_service.end_session(db, actor=student, session_id=session.id)
+            sessions.append(session)
+    read: list[int] = []
+    get_messages = session_service.get_messages
+
+    def counting(db, *, actor, session_id):
+        read.append(session_id)
+        return get_messages(db, actor=actor, session_id=session_id)
+
+    monkeypatch.setattr(session_service, "get_messages", counting)
+    at = open_page(log_in(app.run(), "sam.student"), "My sessions")
+    assert_clean(at)
+    assert len(at.main.expander) == 3 and not at.chat_message
+    at.run()  # a rerun reads nothing either
+    assert read == []
+
+    at.session_state[f"my_session_{sessions[1].id}"] = True
+    at.run()
+    assert shown_messages(at) == ["Hello 1."]
+    assert set(read) == {sessions[1].id}

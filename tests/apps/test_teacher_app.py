@@ -9,42 +9,15 @@ import pytest
 from backend.db import unit_of_work
 from backend.models.enums import Role
 from backend.services import assignment_service, history_service, section_service
-from tests.apps.conftest import log_in
+from tests.apps.helpers import (
+    assert_clean,
+    everything,
+    log_in,
+    open_page,
+    teacher_app,
+    texts,
+)
 from tests.factories import PASSWORD, make_client, make_user
-
-
-def texts(at, kind: str = "markdown") -> list[str]:
-    return [element.value for element in getattr(at, kind)]
-
-
-def everything(at) -> str:
-    """Every message-like text on the page, for `in` checks."""
-    return "\n".join(
-        texts(at)
-        + texts(at, "caption")
-        + texts(at, "error")
-        + texts(at, "warning")
-        + texts(at, "info")
-        + texts(at, "success")
-        + texts(at, "title")
-    )
-
-
-def assert_clean(at) -> None:
-    assert not at.exception, at.exception
-    assert not [message for message in texts(at, "error") if "went wrong" in message]
-
-
-def open_tab(at, label: str):
-    at.session_state["teacher_tab"] = label
-    return at.run()
-
-
-def teacher_app(app, username: str = "tina.teacher"):
-    at = log_in(app.run(), username)
-    assert_clean(at)
-    assert "Teacher workspace" in texts(at, "title")
-    return at
 
 
 def add_client(app_db, teacher, **overrides):
@@ -70,7 +43,7 @@ def test_first_run_setup_creates_the_admin_and_shows_demo_passwords_once(app):
     at.text_input(key="setup_password_again").input("a long password")
     at.button(key="setup_submit").click().run()
     assert_clean(at)
-    assert "Admin" in texts(at, "title")
+    assert "Figures" in texts(at, "title")
     page = everything(at)
     passwords = dict(re.findall(r"username `([\w.]+)` · password `([^`]+)`", page))
     assert set(passwords) == {"demo.teacher", "demo.student"}
@@ -82,24 +55,24 @@ def test_first_run_setup_creates_the_admin_and_shows_demo_passwords_once(app):
     at.button(key="logout").click().run()
     at = log_in(at, "demo.teacher", passwords["demo.teacher"])
     assert_clean(at)
-    assert "Teacher workspace" in texts(at, "title")
+    assert "Clients" in texts(at, "title")
     assert "**Maya Thompson** · 19" in texts(at)
 
 
 def test_log_in_wrong_then_right_then_log_out(app, teacher):
     at = log_in(app.run(), "tina.teacher", "not the password")
     assert "Wrong username or password." in texts(at, "error")
-    assert "Teacher workspace" not in texts(at, "title")
+    assert "Clients" not in texts(at, "title")
 
     at = log_in(at, "tina.teacher")
     assert_clean(at)
-    assert "Teacher workspace" in texts(at, "title")
+    assert "Clients" in texts(at, "title")
     assert any("Tina Teacher" in text for text in texts(at))
     assert PASSWORD not in list(at.session_state.values())  # typed passwords are not kept
 
     at.button(key="logout").click().run()
     assert at.text_input(key="login_username") is not None
-    assert "Teacher workspace" not in texts(at, "title")
+    assert "Clients" not in texts(at, "title")
 
 
 def test_a_browser_that_keeps_guessing_is_stopped_but_the_owner_logs_in_elsewhere(app, teacher):
@@ -118,7 +91,7 @@ def test_a_browser_that_keeps_guessing_is_stopped_but_the_owner_logs_in_elsewher
     )
     owner = log_in(AppTest.from_file(APP_PATH, default_timeout=30).run(), "tina.teacher")
     assert_clean(owner)
-    assert "Teacher workspace" in texts(owner, "title")
+    assert "Clients" in texts(owner, "title")
 
 
 def test_students_navigation_has_no_teacher_page(app, app_db):
@@ -129,7 +102,7 @@ def test_students_navigation_has_no_teacher_page(app, app_db):
     assert "Practice" in texts(at, "title")
     assert "No clients are assigned to you yet" in everything(at)
     with pytest.raises(ValueError):
-        at.switch_page("teacher_test.py")
+        at.switch_page("teacher/clients.py")
 
 
 def test_student_signs_up_with_a_join_code(app, app_db, teacher):
@@ -331,14 +304,14 @@ def test_history_lists_filters_and_exports_conversations(app, app_db, teacher, a
     add_client(app_db, teacher, name="Blake Moss")
     app_api.reply("Fine, I guess.", input_tokens=400, output_tokens=4)
     at = teacher_app(app)
-    history = open_tab(at, "History & metrics")
+    history = open_page(at, "History & metrics")
     assert "No conversations yet." in everything(history)
 
-    open_tab(at, "Clients")
+    open_page(at, "Clients")
     at.button(key=f"test_client_{client.id}").click().run()
     at.chat_input(key="chat_input").set_value("How are you?").run()
     at.button(key="end_conversation").click().run()
-    at = open_tab(at, "History & metrics")
+    at = open_page(at, "History & metrics")
     assert_clean(at)
     metrics = {metric.label: metric.value for metric in at.metric}
     assert metrics == {
@@ -372,7 +345,7 @@ def test_history_lists_filters_and_exports_conversations(app, app_db, teacher, a
 # Sections and assignments ----------------------------------------------------------------------
 def test_create_a_section_then_an_assignment_and_publish_it(app, app_db, teacher):
     client = add_client(app_db, teacher, name="Alex Rivera")
-    at = open_tab(teacher_app(app), "Sections & assignments")
+    at = open_page(teacher_app(app), "Sections & assignments")
     assert "No sections yet." in everything(at)
 
     at.text_input(key="section_name").input("Counseling 101")
@@ -418,7 +391,7 @@ def test_roster_shows_students_and_removes_one(app, app_db, teacher):
         section = section_service.create_section(db, actor=teacher, name="Group A")
         student = make_user(db, role=Role.student, display_name="Sam Student")
         section_service.enroll(db, section_id=section.id, student_id=student.id)
-    at = open_tab(teacher_app(app), "Sections & assignments")
+    at = open_page(teacher_app(app), "Sections & assignments")
     assert any(text.startswith("Sam Student · `") for text in texts(at))
     at.button(key=f"remove_student_{section.id}_{student.id}").click().run()
     assert_clean(at)
@@ -431,7 +404,7 @@ def test_teacher_rotates_the_join_code_and_the_old_one_stops_working(app, app_db
 
     with unit_of_work(app_db) as db:
         section = section_service.create_section(db, actor=teacher, name="Group R")
-    at = open_tab(teacher_app(app), "Sections & assignments")
+    at = open_page(teacher_app(app), "Sections & assignments")
     assert section.join_code in [code.value for code in at.code]
 
     at.button(key=f"regenerate_code_{section.id}").click().run()
@@ -457,7 +430,7 @@ def test_teacher_sets_a_seat_limit_and_a_code_expiry_when_creating_and_editing(
 ):
     from datetime import date, timedelta
 
-    at = open_tab(teacher_app(app), "Sections & assignments")
+    at = open_page(teacher_app(app), "Sections & assignments")
     at.text_input(key="section_name").input("Small group")
     at.number_input(key="section_seat_limit").set_value(2)
     in_a_week = date.today() + timedelta(days=7)

@@ -21,8 +21,15 @@ from backend.services import (
     history_service,
     session_service,
 )
-from tests.apps.conftest import APP_PATH, log_in
-from tests.apps.test_teacher_app import assert_clean, everything, open_tab, teacher_app, texts
+from tests.apps.helpers import (
+    APP_PATH,
+    assert_clean,
+    everything,
+    log_in,
+    open_page,
+    teacher_app,
+    texts,
+)
 from tests.factories import (
     enroll,
     make_assignment,
@@ -70,7 +77,7 @@ ACTIVE = re.compile(r"(?<!\\)\]\(|(?<!\\)<|[a-z]\\?:\\?/|\bwww\\?\.|[\w.+-]\\?@"
 def shown_text(at) -> list[str]:
     """Every piece of Markdown the page draws: text, captions, alerts, headings and labels.
 
-    Chat bubbles are left out here: the chat panel draws them (with `utils.safe_markdown`) and
+    Chat bubbles are left out here: the chat panel draws them (with `ui.safe_markdown`) and
     the browser test checks them in the DOM.
     """
     kinds = (
@@ -117,9 +124,10 @@ def frame_values(at) -> list[str]:
 
 # 18: formula-safe tables -------------------------------------------------------------------------
 def test_every_table_is_drawn_by_the_one_formula_safe_helper():
-    calls = {path.name: path.read_text().count("st.dataframe(") for path in MVP.glob("*.py")}
-    assert {name: count for name, count in calls.items() if count} == {"utils.py": 1}
-    assert not [path for path in MVP.glob("*.py") if "st.data_editor(" in path.read_text()]
+    pages = list(MVP.rglob("*.py"))
+    calls = {str(path.relative_to(MVP)): path.read_text().count("st.dataframe(") for path in pages}
+    assert {name: count for name, count in calls.items() if count} == {"ui.py": 1}
+    assert not [path for path in pages if "st.data_editor(" in path.read_text()]
 
 
 def test_admin_tables_escape_formula_cells(app, app_db):
@@ -133,8 +141,7 @@ def test_admin_tables_escape_formula_cells(app, app_db):
     assert_clean(at)
     values = frame_values(at)  # the Now tab's active sessions
     assert "'-2+3" in values and "'@SUM(A1)" in values
-    at.session_state["admin_tab"] = "Accounts"
-    at.run()
+    open_page(at, "Accounts")
     values = frame_values(at)
     assert "'" + FORMULA in values and FORMULA not in values
 
@@ -143,7 +150,7 @@ def test_teacher_history_table_escapes_formula_cells(app, app_db, teacher):
     with unit_of_work(app_db) as db:
         client = make_client(db, teacher=teacher, name="=1+1")
         start_session(db, user=teacher, client=client)
-    at = open_tab(teacher_app(app), "History & metrics")
+    at = open_page(teacher_app(app), "History & metrics")
     assert_clean(at)
     assert "'=1+1" in frame_values(at) and "=1+1" not in frame_values(at)
 
@@ -197,12 +204,12 @@ def test_the_teacher_sees_user_text_without_links_or_images(app, app_db):
     assert_no_active_markup(at)  # client cards
     at.button(key=f"edit_client_{client.id}").click().run()
     assert_no_active_markup(at)  # the form's title
-    at = open_tab(at, "History & metrics")
+    at = open_page(at, "History & metrics")
     at.session_state[f"conversation_{session.id}"] = True
     at.run()
     assert_clean(at)
     assert_no_active_markup(at)  # list labels, the feedback shown with the transcript
-    at = open_tab(at, "Sections & assignments")
+    at = open_page(at, "Sections & assignments")
     assert_clean(at)
     assert_no_active_markup(at)  # roster names, assignment titles
 
@@ -224,8 +231,7 @@ def test_the_admin_sees_user_text_without_links_or_images(app, app_db):
         make_user(db, role=Role.admin, username="ada.admin")
     at = log_in(app.run(), "ada.admin")
     for tab in ("Now", "Breakdowns", "Error log", "Accounts"):
-        at.session_state["admin_tab"] = tab
-        at.run()
+        open_page(at, tab)
         if tab == "Accounts":
             at.selectbox(key="manage_account").set_value("sam.student").run()
         assert_clean(at)
@@ -361,7 +367,7 @@ def test_teacher_sees_feedback_in_history_and_on_the_client_card(app, app_db):
     assert "Feedback: 1 of 2 positive (50%)" in card
     assert "The client gave in too fast." in card
 
-    at = open_tab(at, "History & metrics")
+    at = open_page(at, "History & metrics")
     (frame,) = at.dataframe
     assert list(frame.value["Feedback"]) == ["realism 2/5 · useful 5/5 · thumbs 1 up, 0 down"]
     at.session_state[f"conversation_{session.id}"] = True
@@ -377,8 +383,7 @@ def test_no_admin_tab_repeats_its_name_as_a_heading(app, app_db):
         make_user(db, role=Role.admin, username="ada.admin")
     at = log_in(app.run(), "ada.admin")
     for tab in ("Now", "Usage", "Breakdowns", "Budgets", "Service health", "Error log", "Accounts"):
-        at.session_state["admin_tab"] = tab
-        at.run()
+        open_page(at, tab)
         headings = [h.value for h in at.subheader] + [m.value for m in at.markdown]
         assert not [h for h in headings if h.strip("*# ") == tab], tab
 
@@ -394,8 +399,7 @@ def test_error_log_shows_a_readable_category_and_the_http_status(app, app_db):
             details={"status": 500, "request_id": "req_1", "detail": "boom"},
         )
     at = log_in(app.run(), "ada.admin")
-    at.session_state["admin_tab"] = "Error log"
-    at.run()
+    open_page(at, "Error log")
     (label,) = [unescaped(e.label) for e in at.main.expander]
     assert "API: unknown error (HTTP 500) · boom" in label
     assert "api_unknown" not in label and "Reply failed: unknown" not in label
@@ -411,8 +415,7 @@ def test_every_dashboard_figure_states_its_definition(app, app_db):
         answer(db, teacher, session.id, "Hi.")
     at = log_in(app.run(), "ada.admin")
     for tab in ("Now", "Usage", "Budgets"):
-        at.session_state["admin_tab"] = tab
-        at.run()
+        open_page(at, tab)
         assert_clean(at)
         assert at.metric, tab
         undefined = [m.label for m in at.metric if not m.help]
@@ -425,8 +428,7 @@ def test_a_failed_connection_test_is_redacted_and_can_be_run_again(app, app_db, 
         make_user(db, role=Role.admin, username="ada.admin")
     app_api.error(500, message="proxy error: upstream rejected x-api-key: test-key")
     at = log_in(app.run(), "ada.admin")
-    at.session_state["admin_tab"] = "Service health"
-    at.run()
+    open_page(at, "Service health")
     at.button(key="test_connection").click().run()
     assert_clean(at)
     (failure,) = texts(at, "error")

@@ -20,6 +20,7 @@ import pytest
 from backend.db import create_db_engine, unit_of_work, upgrade_database
 from backend.services import demo_service
 from tests.conftest import require_service
+from tests.e2e.helpers import RUN_TIMEOUT_MS
 from tests.factories import PASSWORD
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -36,7 +37,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 STARTUP_TIMEOUT_S = 60
-RUN_TIMEOUT_MS = 30_000
 
 
 def _free_port() -> int:
@@ -130,22 +130,6 @@ def app_server(tmp_path, fake_anthropic):
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=10)
-
-
-def wait_until_idle(page, timeout_ms: int = RUN_TIMEOUT_MS) -> None:
-    """Wait for the app to be drawn and for its script run to finish."""
-    page.wait_for_selector('[data-testid="stApp"]')
-    page.wait_for_function(
-        "() => document.querySelector('[data-testid=\"stApp\"]')"
-        "?.getAttribute('data-test-script-state') === 'notRunning'",
-        timeout=timeout_ms,
-    )
-    page.locator('[data-testid="stStatusWidget"]').wait_for(state="hidden", timeout=timeout_ms)
-
-
-def keyed(page, key: str):
-    """The element of the widget created with `key=` (Streamlit adds `st-key-<key>`)."""
-    return page.locator(f".st-key-{key}")
 
 
 @pytest.fixture

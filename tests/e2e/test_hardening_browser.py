@@ -19,7 +19,8 @@ from backend.db import create_db_engine, unit_of_work, upgrade_database
 from backend.models.enums import Role
 from backend.schemas.conversations import Usage
 from backend.services import feedback_service, session_service
-from tests.e2e.conftest import ARTIFACTS, keyed, wait_until_idle
+from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.helpers import go_to, keyed, wait_until_idle
 from tests.factories import (
     PASSWORD,
     enroll,
@@ -122,22 +123,19 @@ def test_user_text_loads_no_image_and_shows_no_link_anywhere(page, app_server, e
         page.locator('[data-testid="stMarkdownContainer"]').filter(has_text=shown_as_typed).first
     ).to_be_visible()
     assert_nothing_links_out(page, requests, "teacher-clients")
-    page.get_by_role("tab", name="History & metrics").click()
-    wait_until_idle(page)
+    go_to(page, "History & metrics")
     keyed(page, f"conversation_{chat_id}").locator("summary").click()
     wait_until_idle(page)
     expect(page.get_by_text("Fine.", exact=False).first).to_be_visible()
     assert_nothing_links_out(page, requests, "teacher-history")
-    page.get_by_role("tab", name="Sections & assignments").click()
-    wait_until_idle(page)
+    go_to(page, "Sections & assignments")
     assert_nothing_links_out(page, requests, "teacher-sections")
 
     keyed(page, "logout").locator("button").click()
     wait_until_idle(page)
     log_in(page, "sam.student")
     assert_nothing_links_out(page, requests, "student-cards")
-    page.get_by_text("My sessions").click()
-    wait_until_idle(page)
+    go_to(page, "My sessions")
     page.locator('[data-testid="stExpander"] summary').first.click()
     wait_until_idle(page)
     assert_nothing_links_out(page, requests, "student-sessions")
@@ -177,6 +175,6 @@ def test_a_page_address_typed_by_hand_leads_through_the_log_in_to_that_page(
     page.goto(f"{app_server}/teacher")
     wait_until_idle(page)
     log_in(page, "ada.admin")
-    expect(page.get_by_role("heading", name="Teacher workspace")).to_be_visible()
+    expect(page.get_by_role("heading", name="Clients")).to_be_visible()
     assert page.url.rstrip("/").endswith("/teacher")
     assert page.get_by_text("Page not found").count() == 0

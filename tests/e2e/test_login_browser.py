@@ -14,27 +14,21 @@ except ImportError:  # the `browser` fixture skips (or fails under CI) with the 
 from backend.db import unit_of_work
 from backend.models.enums import Role
 from backend.services import account_service
-from mvp.utils import COOKIE_NAME
-from tests.e2e.conftest import RUN_TIMEOUT_MS, keyed, wait_until_idle
-from tests.e2e.test_student_browser import click, fill, open_first_client
+from mvp.auth import COOKIE_NAME
+from tests.e2e.helpers import (
+    RUN_TIMEOUT_MS,
+    click,
+    fill,
+    heading,
+    keyed,
+    open_first_client,
+    wait_until_idle,
+)
+from tests.e2e.helpers import log_in as log_in_as
 from tests.factories import PASSWORD, make_user
 
 pytestmark = pytest.mark.browser
 AUTO_REFRESH_WAIT_MS = 45_000  # the admin figures rerun every 30 s
-
-
-def heading(page, name: str):
-    return page.get_by_role("heading", name=name, exact=True)
-
-
-def log_in_as(page, url: str, username: str, lands_on: str) -> None:
-    page.goto(url)
-    wait_until_idle(page)
-    fill(page, "login_username", username)
-    fill(page, "login_password", PASSWORD)
-    click(page, "login_submit")
-    expect(heading(page, lands_on)).to_be_visible()
-    wait_until_idle(page)
 
 
 def expect_log_in_screen(page) -> None:
@@ -93,7 +87,7 @@ def test_a_deactivated_admins_auto_refresh_stops_and_logs_out(page, app_server, 
     with unit_of_work(engine) as db:
         boss = make_user(db, role=Role.admin, username="boss.admin")
         ada = make_user(db, role=Role.admin, username="ada.admin")
-    log_in_as(page, app_server, "ada.admin", "Admin")
+    log_in_as(page, app_server, "ada.admin", "Figures")
     keyed(page, "auto_refresh").locator("label").click()
     expect(page.get_by_text("refreshes every 30 seconds")).to_be_visible()
     wait_until_idle(page)
@@ -105,7 +99,7 @@ def test_a_deactivated_admins_auto_refresh_stops_and_logs_out(page, app_server, 
         timeout=AUTO_REFRESH_WAIT_MS
     )
     expect_log_in_screen(page)
-    expect(heading(page, "Admin")).to_have_count(0)
+    expect(heading(page, "Figures")).to_have_count(0)
 
 
 def test_a_sign_up_error_keeps_the_sign_up_tab_and_its_fields_in_view(page, app_server, demo):

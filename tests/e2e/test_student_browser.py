@@ -18,63 +18,29 @@ from backend.models import MessageRating, SessionFeedback
 from backend.models.enums import Role
 from backend.schemas.sections import SectionRead
 from backend.services import demo_service, section_service
-from tests.e2e.conftest import ARTIFACTS, RUN_TIMEOUT_MS, keyed, wait_until_idle
+from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.helpers import (
+    MESSAGES,
+    RUN_TIMEOUT_MS,
+    click,
+    fill,
+    keyed,
+    log_in,
+    open_client,
+    say,
+    wait_until_idle,
+)
 from tests.factories import PASSWORD, enroll, make_user
 
 pytestmark = pytest.mark.browser
 
 # Every demo client's hidden information: it must never reach a student's browser.
 HIDDEN = [client.hidden_information for client in demo_service.DEMO_CLIENTS]
-MESSAGES = '[data-testid="stChatMessage"]'
-
-
-def fill(page, key: str, value: str) -> None:
-    keyed(page, key).locator("input, textarea").first.fill(value)
-
-
-def click(page, key: str) -> None:
-    keyed(page, key).locator("button").first.click()
 
 
 def assert_nothing_hidden(page) -> None:
     source = page.content()
     assert not [text for text in HIDDEN if text in source]
-
-
-def log_in(page, url: str, username: str) -> None:
-    page.goto(url)
-    wait_until_idle(page)
-    fill(page, "login_username", username)
-    fill(page, "login_password", PASSWORD)
-    click(page, "login_submit")
-    expect(page.get_by_role("heading", name="Practice")).to_be_visible()
-    wait_until_idle(page)
-
-
-def open_client(page, name: str) -> None:
-    card = page.locator("[class*='st-key-card_']").filter(has_text=name)
-    card.get_by_role("button", name=re.compile("conversation")).click()
-    expect(page.get_by_role("heading", name=name)).to_be_visible()
-    expect(keyed(page, "chat_input").locator("textarea")).to_be_enabled()
-    wait_until_idle(page)
-
-
-def open_first_client(page) -> None:
-    """Open the first card's conversation, whichever client it is (the admin test uses it)."""
-    page.locator("[class*='st-key-start_']").first.locator("button").click()
-    expect(keyed(page, "chat_input").locator("textarea")).to_be_enabled()
-    wait_until_idle(page)
-
-
-def say(page, text: str) -> None:
-    """Send a message and wait until the client's reply to it has arrived whole."""
-    before = page.locator(MESSAGES).count()
-    box = keyed(page, "chat_input").locator("textarea")
-    box.fill(text)
-    box.press("Enter")
-    expect(page.locator(MESSAGES)).to_have_count(before + 2, timeout=RUN_TIMEOUT_MS)
-    wait_until_idle(page)  # the run ends once the reply is whole and stored
-    expect(page.locator(MESSAGES).last).not_to_contain_text("tokens")  # no cost in a role-play
 
 
 def test_sign_up_converse_reload_end_and_give_feedback(page, app_server, demo, fake_anthropic):

@@ -12,30 +12,12 @@ try:
 except ImportError:  # the `browser` fixture skips (or fails under CI) with the reason
     expect = None
 
-from tests.e2e.conftest import ARTIFACTS, keyed, wait_until_idle
+from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.helpers import choose, click, fill, go_to, heading, keyed, wait_until_idle
 
 pytestmark = pytest.mark.browser
 
 REPLY = "I don't really know where to start. Work has been a lot lately, and I barely sleep."
-
-
-def fill(page, key: str, value: str) -> None:
-    field = keyed(page, key).locator("input, textarea").first
-    field.fill(value)
-
-
-def choose(page, key: str, *options: str) -> None:
-    """Pick options of a selectbox or multiselect by typing them."""
-    box = keyed(page, key).locator("input").first
-    for option in options:
-        box.click()
-        box.fill(option)
-        page.get_by_role("option", name=re.compile(rf"^{re.escape(option)}")).first.click()
-    page.keyboard.press("Escape")
-
-
-def click(page, key: str) -> None:
-    keyed(page, key).locator("button").first.click()
 
 
 def test_teacher_sets_up_writes_a_client_test_chats_it_and_exports(
@@ -57,9 +39,8 @@ def test_teacher_sets_up_writes_a_client_test_chats_it_and_exports(
     expect(page.get_by_text("Welcome, Ada Admin. Your admin account is ready.")).to_be_visible()
     wait_until_idle(page)
 
-    # The admin creates a teacher on the Accounts tab, then logs out.
-    page.get_by_role("tab", name="Accounts").click()
-    wait_until_idle(page)
+    # The admin creates a teacher on the Accounts page, then logs out.
+    go_to(page, "Accounts")
     fill(page, "account_username", "tina.teacher")
     fill(page, "account_display_name", "Tina Teacher")
     choose(page, "account_role", "Teacher")
@@ -75,7 +56,7 @@ def test_teacher_sets_up_writes_a_client_test_chats_it_and_exports(
     fill(page, "login_username", "tina.teacher")
     fill(page, "login_password", "teacher password 1")
     click(page, "login_submit")
-    expect(page.get_by_text("Teacher workspace").first).to_be_visible()
+    expect(heading(page, "Clients")).to_be_visible()
     wait_until_idle(page)
     fill(page, "client_name", "Jordan Blake")
     fill(page, "client_age", "27")

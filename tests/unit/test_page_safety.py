@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from mvp.utils import WORD_JOINER, escape_markdown, safe_markdown
+from mvp.ui import WORD_JOINER, escape_markdown, safe_markdown
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -1,7 +1,10 @@
-"""UI helpers shared by the role apps: the engine, the logged-in user, errors, and the chat panel.
+"""Who is logged in: the log-in, its cookie, and the checks every page, callback and fragment runs.
 
-Nothing here builds a query or calls the model API: every database read or write goes through a
-service, in one unit of work per user action.
+Within one browser session the user lives in `st.session_state`; across a reload (a new session) a
+cookie holding the log-in token brings them back. Nothing secret goes in the address: a copied
+link, a screenshot or a shared computer's history carries no log-in. The cookie is written by a
+script in the page (so it cannot be HttpOnly) and read from the request that opens the next session
+(`st.context.cookies`). Every run, callback and fragment re-checks the token.
 """
 
 from __future__ import annotations
@@ -12,23 +15,14 @@ import re
 from collections.abc import Callable
 from functools import wraps
 
-import pandas as pd
 import streamlit as st
 
-from backend.config import get_settings
 from backend.errors import AppError
 from backend.models.enums import Role
 from backend.schemas.accounts import UserRead
-from backend.services import (
-    account_service,
-    database_service,
-    history_service,
-)
-
-# User-written text on a page always goes through `safe_markdown` (or `escape_markdown`).
-from backend.utils.markdown import WORD_JOINER, escape_markdown, safe_markdown
-
-__all__ = ["WORD_JOINER", "escape_markdown", "safe_markdown"]  # re-exported for the pages
+from backend.services import account_service
+from mvp.store import transaction
+from mvp.ui import UNEXPECTED, flash
 
 logger = logging.getLogger("mvp")
 
@@ -38,33 +32,8 @@ COOKIE_NAME = "counseling_login"
 _COOKIE_TODO_KEY = "_login_cookie_todo"  # the cookie to write or delete on the next run
 _COOKIE_SEEN_KEY = "_login_cookie_seen"  # this session has looked at its request's cookie
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{20,200}")  # what `start_login_session` hands out
-FLASH_KEY = "flash"
-UNEXPECTED = "Something went wrong on our side. Try again; if it keeps happening, tell an admin."
 
 
-# Database --------------------------------------------------------------------------------------
-@st.cache_resource(show_spinner="Preparing the database…")
-def _database(database_url: str) -> database_service.Database:
-    """Migrated once per process and database; shared by every user of the process."""
-    return database_service.open_database(database_url)
-
-
-def database() -> database_service.Database:
-    """The process-wide unit-of-work factory (pages hand it to the conversation service)."""
-    return _database(get_settings().database_url)
-
-
-def transaction(*, write: bool = False):
-    """One unit of work for one user action (read-only unless `write`)."""
-    return database()(write=write)
-
-
-# Who is logged in ------------------------------------------------------------------------------
-# Within one browser session the user lives in `st.session_state`; across a reload (a new
-# session) a cookie holding the log-in token brings them back. Nothing secret goes in the address:
-# a copied link, a screenshot or a shared computer's history carries no log-in. The cookie is
-# written by a script in the page (so it cannot be HttpOnly) and read from the request that opens
-# the next session (`st.context.cookies`). Every run, callback and fragment re-checks the token.
 def current_user() -> UserRead | None:
     return st.session_state.get(USER_KEY)
 
@@ -186,33 +155,6 @@ def _update_cookie() -> None:
         )
 
 
-# Messages and errors ---------------------------------------------------------------------------
-def show_error(error: AppError) -> None:
-    """A service error as the person reading it should see it (never a traceback)."""
-    if error.level == "warning":
-        st.warning(error.message, icon=":material/warning:")
-    else:
-        st.error(error.message, icon=":material/error:")
-
-
-def show_unexpected(error: BaseException) -> None:
-    logger.exception("Unexpected error in the app", exc_info=error)
-    st.error(UNEXPECTED, icon=":material/error:")
-
-
-def flash(message: str, level: str = "success") -> None:
-    """A message for the next run (after a callback or a rerun)."""
-    st.session_state[FLASH_KEY] = (level, message)
-
-
-def show_flash() -> None:
-    level, message = st.session_state.pop(FLASH_KEY, (None, None))
-    if message:
-        {"success": st.success, "warning": st.warning, "error": st.error}.get(level, st.info)(
-            message
-        )
-
-
 def guarded(callback: Callable) -> Callable:
     """A widget callback whose service errors become a flash message, never a traceback.
 
@@ -233,36 +175,3 @@ def guarded(callback: Callable) -> Callable:
             flash(UNEXPECTED, "error")
 
     return run
-
-
-def sticky(widget: Callable, *args, key: str, **kwargs):
-    """Create a widget that keeps its value while its tab is closed.
-
-    Streamlit forgets the state of a widget that one run does not draw; a copy under another
-    key brings it back when the widget returns.
-    """
-    kept = f"_kept_{key}"
-    if key not in st.session_state and kept in st.session_state:
-        st.session_state[key] = st.session_state[kept]
-    value = widget(*args, key=key, **kwargs)
-    st.session_state[kept] = value
-    return value
-
-
-def field_error(errors: dict[str, str], field: str) -> None:
-    """A validation message right under its field."""
-    if field in errors:
-        st.caption(f":red[{safe_markdown(errors[field])}]")
-
-
-def spreadsheet_cell(value):
-    """A table cell that a spreadsheet will not run as a formula (numbers stay numbers)."""
-    return history_service.spreadsheet_safe(value) if isinstance(value, str) else value
-
-
-def table(rows, *, key: str | None = None, **options) -> None:
-    """Every read-only table of the product: text cells are made formula-safe first, because
-    the table's toolbar offers a "Download as CSV" that a spreadsheet opens."""
-    frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(rows)
-    frame = frame.map(spreadsheet_cell) if not frame.empty else frame
-    st.dataframe(frame, hide_index=True, width="stretch", key=key, **options)

@@ -1,4 +1,4 @@
-"""Student practice: assigned clients, conversations, feedback, and past sessions."""
+"""Student: the assigned clients, a conversation with one of them, its feedback; joining a section."""
 
 from __future__ import annotations
 
@@ -11,20 +11,20 @@ from backend.errors import AppError
 from backend.models.enums import Role
 from backend.schemas.conversations import MessageRead, SessionRead
 from backend.services import (
-    assignment_service,
     conversation_service,
     feedback_service,
     history_service,
     section_service,
     session_service,
+    student_access_service,
 )
 from backend.services.history_service import ConversationRow
 from backend.utils.formatting import format_duration, format_time
-from mvp import utils
+from mvp import auth, store, ui
 from mvp.chat import chat_panel, render_message
+from mvp.student import shared
+from mvp.student.shared import CONVERSATION_PARAM, SESSION_KEY, show_conversation
 
-SESSION_KEY = "student_session_id"
-CONVERSATION_PARAM = "c"  # the open conversation, in the address so a reload reopens it
 CONVERSATION_ID = re.compile(r"[1-9][0-9]{0,9}")  # ids are positive 32-bit integers
 MAX_ID = 2**31 - 1
 CONFIRM_KEY = "confirm_end_for"
@@ -35,19 +35,9 @@ DIFFICULTY_BADGES = {
     "advanced": ":red-badge[Advanced]",
 }
 
-actor = utils.require_role(Role.student)
-database = utils.database()
-safe = utils.safe_markdown  # every piece of text a person wrote goes through it
-
-
-def show_conversation(session_id: int | None) -> None:
-    """Open a conversation (None: back to the lists), remembering it in the page address."""
-    if session_id is None:
-        st.session_state.pop(SESSION_KEY, None)
-        st.query_params.pop(CONVERSATION_PARAM, None)
-    else:
-        st.session_state[SESSION_KEY] = session_id
-        st.query_params[CONVERSATION_PARAM] = str(session_id)
+actor = auth.require_role(Role.student)
+database = store.database()
+safe = ui.safe_markdown  # every piece of text a person wrote goes through it
 
 
 def open_conversation(client_id: int) -> None:
@@ -56,28 +46,10 @@ def open_conversation(client_id: int) -> None:
     show_conversation(session.id)
 
 
-def transcript_button(session_id: int, *, key: str) -> None:
-    """A Markdown export of the student's own transcript, built only when clicked."""
-
-    def build() -> str:  # runs outside the script run, so it opens its own unit of work
-        with database() as db:
-            return history_service.transcript_markdown(db, actor=actor, session_id=session_id)
-
-    st.download_button(
-        "Download transcript",
-        build,
-        file_name=f"my-session-{session_id}.md",
-        mime="text/markdown",
-        key=key,
-        icon=":material/download:",
-        on_click="ignore",
-    )
-
-
 # Choosing a client -----------------------------------------------------------------------------
 def client_cards() -> None:
-    with utils.transaction() as db:
-        available = assignment_service.list_available_clients(db, actor=actor)
+    with store.transaction() as db:
+        available = student_access_service.list_available_clients(db, actor=actor)
         active = {
             item.client.id
             for item in available
@@ -113,7 +85,7 @@ def client_cards() -> None:
                 type="primary",
                 icon=":material/forum:",
                 width="stretch",
-                on_click=utils.guarded(open_conversation),
+                on_click=auth.guarded(open_conversation),
                 args=(client.id,),
             )
 
@@ -128,15 +100,15 @@ def join_section() -> None:
         )
         if st.form_submit_button("Join section", key="join_submit", type="primary"):
             try:
-                with utils.transaction(write=True) as db:
+                with store.transaction(write=True) as db:
                     joined = section_service.join_section(db, actor=actor, join_code=code)
                 st.success(
                     f"You joined {safe(joined.name)}. Its published clients now appear under "
                     "**Clients**."
                 )
             except AppError as error:
-                utils.show_error(error)
-    with utils.transaction() as db:
+                ui.show_error(error)
+    with store.transaction() as db:
         sections = section_service.list_sections(db, actor=actor)
     st.caption("Your sections: " + (safe(", ".join(s.name for s in sections)) or "none yet"))
 
@@ -145,14 +117,14 @@ def join_section() -> None:
 @st.fragment(run_every="15s")
 def live_caption(placement: str, started_at: datetime) -> None:
     """The running session time, redrawn on its own (a fragment never interrupts a reply)."""
-    utils.require_login()  # its own reruns skip the page's check: stop once the log-in ended
+    auth.require_login()  # its own reruns skip the page's check: stop once the log-in ended
     elapsed = format_duration(datetime.now(UTC) - started_at)
     st.caption(f"{placement}:material/timer: Session time: {elapsed}")
 
 
 def own_row(session_id: int) -> ConversationRow | None:
     """The student's own conversation as the lists show it (client, assignment, section)."""
-    with utils.transaction() as db:
+    with store.transaction() as db:
         rows = history_service.list_own_conversations(db, actor=actor)
     return next((row for row in rows if row.session_id == session_id), None)
 
@@ -161,11 +133,11 @@ def conversation(session_id: int) -> bool:
     """The open conversation; False (after saying why) when it cannot be opened."""
     st.query_params[CONVERSATION_PARAM] = str(session_id)  # also after a reload
     try:
-        with utils.transaction() as db:
+        with store.transaction() as db:
             session = session_service.get_session(db, actor=actor, session_id=session_id)
         row = own_row(session_id)
     except AppError as error:
-        utils.show_error(error)
+        ui.show_error(error)
         show_conversation(None)
         return False
     st.subheader(safe(row.client_name) if row else "Conversation")
@@ -219,7 +191,7 @@ def confirm_end(session_id: int) -> None:
                         database, actor=actor, session_id=session_id
                     )
                 except AppError as error:
-                    utils.flash(error.message, "warning")
+                    ui.flash(error.message, "warning")
                 st.rerun()
             if st.button("Keep talking", key="cancel_end"):
                 st.session_state.pop(CONFIRM_KEY, None)
@@ -229,7 +201,7 @@ def confirm_end(session_id: int) -> None:
 # After the session -----------------------------------------------------------------------------
 def after_session(session: SessionRead, row: ConversationRow | None) -> None:
     """The feedback form first, then the transcript with thumbs on each of the client's replies."""
-    with utils.transaction() as db:
+    with store.transaction() as db:
         given = feedback_service.get_session_feedback(db, actor=actor, session_id=session.id)
         messages = session_service.get_messages(db, actor=actor, session_id=session.id)
         ratings = feedback_service.reply_ratings(db, actor=actor, session_id=session.id)
@@ -243,13 +215,13 @@ def after_session(session: SessionRead, row: ConversationRow | None) -> None:
     for message in messages:
         render_message(message, show_usage=False, footer=lambda reply: thumbs(reply, ratings))
     with st.container(horizontal=True, key="after_actions"):
-        transcript_button(session.id, key="download_current")
+        shared.transcript_button(actor, session.id, key="download_current")
         if row is not None:
             st.button(
                 f"New conversation with {safe(row.client_name)}",
                 key="start_again",
                 icon=":material/forum:",
-                on_click=utils.guarded(open_conversation),
+                on_click=auth.guarded(open_conversation),
                 args=(session.client_id,),
             )
 
@@ -283,7 +255,7 @@ def feedback_form(session_id: int, given) -> None:
             "Update feedback" if given else "Send feedback", key="fb_submit", type="primary"
         ):
             try:
-                with utils.transaction(write=True) as db:
+                with store.transaction(write=True) as db:
                     feedback_service.submit_session_feedback(
                         db,
                         actor=actor,
@@ -293,7 +265,7 @@ def feedback_form(session_id: int, given) -> None:
                         comment=comment,
                     )
             except AppError as error:
-                utils.show_error(error)
+                ui.show_error(error)
             else:
                 st.session_state[SAVED_KEY] = session_id
                 st.rerun()
@@ -306,58 +278,18 @@ def thumbs(reply: MessageRead, ratings: dict[int, bool]) -> None:
     key = f"thumbs_{reply.id}"
     if key not in st.session_state and reply.id in ratings:
         st.session_state[key] = 1 if ratings[reply.id] else 0
-    st.feedback("thumbs", key=key, on_change=utils.guarded(rate), args=(reply.id, key))
+    st.feedback("thumbs", key=key, on_change=auth.guarded(rate), args=(reply.id, key))
 
 
 def rate(message_id: int, key: str) -> None:
     value = st.session_state.get(key)
-    with utils.transaction(write=True) as db:
+    with store.transaction(write=True) as db:
         feedback_service.rate_reply(
             db,
             actor=actor,
             message_id=message_id,
             positive=None if value is None else bool(value),
         )
-
-
-# Past sessions ---------------------------------------------------------------------------------
-def my_sessions() -> None:
-    with utils.transaction() as db:
-        rows = history_service.list_own_conversations(db, actor=actor)
-    if not rows:
-        st.info(
-            "No sessions yet. Start a conversation from **Clients**; it will be listed here.",
-            icon=":material/history:",
-        )
-        return
-    for row in rows:
-        length = (
-            "in progress"
-            if row.ended_at is None
-            else format_duration(row.ended_at - row.started_at)
-        )
-        title = (
-            f"{format_time(row.started_at)} · **{safe(row.client_name)}** · "
-            f"{safe(row.assignment_title or 'practice')} · {length} · "
-            f"{row.message_count} messages"
-        )
-        with st.expander(title, icon=":material/forum:" if row.ended_at is None else None):
-            with utils.transaction() as db:
-                messages = session_service.get_messages(db, actor=actor, session_id=row.session_id)
-            if not messages:
-                st.caption("Nothing was said in this session.")
-            for message in messages:
-                render_message(message, show_usage=False)
-            with st.container(horizontal=True):
-                transcript_button(row.session_id, key=f"download_{row.session_id}")
-                active = row.ended_at is None
-                st.button(
-                    "Continue" if active else "Open (rate it)",
-                    key=f"open_{row.session_id}",
-                    type="primary" if active else "secondary",
-                    on_click=show_conversation,
-                    args=(row.session_id,),
-                )
 
 
 # The page --------------------------------------------------------------------------------------
@@ -384,15 +316,13 @@ if SESSION_KEY not in st.session_state and (from_address := conversation_in_addr
 if not (st.session_state.get(SESSION_KEY) and conversation(st.session_state[SESSION_KEY])):
     view = st.segmented_control(
         "View",
-        ["Clients", "My sessions", "Join a section"],
+        ["Clients", "Join a section"],
         default="Clients",
         key="student_view",
         required=True,
         label_visibility="collapsed",
     )
-    if view == "My sessions":
-        my_sessions()
-    elif view == "Join a section":
+    if view == "Join a section":
         join_section()
     else:
         client_cards()

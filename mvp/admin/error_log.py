@@ -1,0 +1,91 @@
+"""Admin: the event log (failed API calls, budget alerts, account changes), filtered."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from backend.models.enums import Role, Severity
+from backend.services import account_service, event_service
+from backend.utils.formatting import format_time
+from mvp import auth, store, ui
+
+actor = auth.require_role(Role.admin)
+
+SEVERITY_ICONS = {
+    Severity.info: ":material/info:",
+    Severity.warning: ":material/warning:",
+    Severity.error: ":material/error:",
+    Severity.critical: ":material/report:",
+}
+SEVERITY_COLOURS = {
+    Severity.info: "gray",
+    Severity.warning: "orange",
+    Severity.error: "red",
+    Severity.critical: "red",
+}
+
+
+def error_log_page() -> None:
+    st.session_state.setdefault("_kept_log_severity", ["warning", "error", "critical"])
+    st.session_state.setdefault("_kept_log_limit", 50)
+    left, middle, right = st.columns([3, 3, 1])
+    with left:
+        severities = ui.sticky(
+            st.multiselect,
+            "Severity",
+            [s.value for s in Severity],
+            key="log_severity",
+            placeholder="All severities",
+        )
+    with store.transaction() as db:
+        categories = event_service.event_categories(db, actor=actor)
+        with middle:
+            chosen = ui.sticky(
+                st.multiselect,
+                "Category",
+                categories,
+                key="log_category",
+                placeholder="All categories",
+                format_func=event_service.category_label,
+            )
+        with right:
+            limit = ui.sticky(st.selectbox, "Show", [25, 50, 100, 200], key="log_limit")
+        events = event_service.list_events(
+            db,
+            actor=actor,
+            severities=severities or None,
+            categories=chosen or None,
+            limit=limit,
+        )
+        names = {user.id: user.username for user in account_service.list_users(db, actor=actor)}
+    if not events:
+        st.info(
+            "No events match. Failed API calls (errors), budget alerts (warnings) and "
+            "account changes (info) are logged here as they happen.",
+            icon=":material/check_circle:",
+        )
+        return
+    more = " (there may be more: show more, or narrow the filters)" if len(events) == limit else ""
+    st.caption(f"{len(events)} events, newest first{more}.")
+    for event in events:
+        severity = f":{SEVERITY_COLOURS[event.severity]}[{event.severity.value}]"
+        label = (
+            f"{format_time(event.created_at)} · {severity} · "
+            f"{ui.escape_markdown(event_service.headline(event))}"
+        )
+        with st.expander(label, icon=SEVERITY_ICONS[event.severity]):
+            st.markdown(f"{ui.safe_markdown(event.message)} · category `{event.category}`")
+            request_id = event.details.get("request_id")
+            st.markdown(
+                f"**Request id** {f'`{request_id}`' if request_id else '—'} · **Session** "
+                f"{f'#{event.session_id}' if event.session_id else '—'} · **User** "
+                f"{names.get(event.user_id, f'#{event.user_id}') if event.user_id else '—'}"
+            )
+            rest = {key: value for key, value in event.details.items() if key != "request_id"}
+            if rest:
+                st.json(rest)
+
+
+# The page ------------------------------------------------------------------------------------
+st.title("Error log")
+error_log_page()

@@ -1,0 +1,47 @@
+"""Parts both student pages use: which conversation is open, and the transcript download."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from backend.schemas.accounts import UserRead
+from backend.services import history_service
+from mvp import store, ui
+
+PRACTICE_PAGE = "student/practice.py"
+SESSION_KEY = "student_session_id"
+CONVERSATION_PARAM = "c"  # the open conversation, in the address so a reload reopens it
+
+
+def show_conversation(session_id: int | None) -> None:
+    """Open a conversation (None: back to the lists), remembering it in the page address."""
+    if session_id is None:
+        st.session_state.pop(SESSION_KEY, None)
+        st.query_params.pop(CONVERSATION_PARAM, None)
+    else:
+        st.session_state[SESSION_KEY] = session_id
+        st.query_params[CONVERSATION_PARAM] = str(session_id)
+
+
+def open_on_practice_page(session_id: int) -> None:
+    """From another page: the Practice page opens with this conversation (a callback)."""
+    st.session_state[SESSION_KEY] = session_id
+    ui.go_to(PRACTICE_PAGE)
+
+
+def transcript_button(actor: UserRead, session_id: int, *, key: str) -> None:
+    """A Markdown export of the student's own transcript, built only when clicked."""
+
+    def build() -> str:  # runs outside the script run, so it opens its own unit of work
+        with store.transaction() as db:
+            return history_service.transcript_markdown(db, actor=actor, session_id=session_id)
+
+    st.download_button(
+        "Download transcript",
+        build,
+        file_name=f"my-session-{session_id}.md",
+        mime="text/markdown",
+        key=key,
+        icon=":material/download:",
+        on_click="ignore",
+    )

@@ -1,0 +1,376 @@
+"""Teacher: sections (join codes, seats, roster) and their assignments."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time
+
+import streamlit as st
+
+from backend.errors import ValidationError
+from backend.models.enums import Role
+from backend.schemas.clients import ClientRead
+from backend.schemas.sections import AssignmentInput
+from backend.services import assignment_service, section_service
+from backend.utils.formatting import format_time
+from mvp import auth, store, ui
+from mvp.teacher import shared
+
+actor = auth.require_role(Role.teacher, Role.admin)
+safe = ui.safe_markdown  # every piece of text a person wrote goes through it
+
+
+def _end_of_day(day) -> datetime | None:
+    """A date picked in the page as the end of that day, UTC (None stays None)."""
+    return datetime.combine(day, time(23, 59), tzinfo=UTC) if day else None
+
+
+def _create_section() -> None:
+    state = st.session_state
+    state["section_errors"] = {}
+    try:
+        with store.transaction(write=True) as db:
+            section = section_service.create_section(
+                db,
+                actor=actor,
+                name=state["section_name"],
+                seat_limit=state.get("section_seat_limit"),
+                join_code_expires_at=_end_of_day(state.get("section_code_expires")),
+            )
+    except ValidationError as error:
+        state["section_errors"] = error.field_errors
+        raise
+    state["section_name"], state["section_seat_limit"], state["section_code_expires"] = (
+        "",
+        None,
+        None,
+    )
+    state["section_id"] = state["_kept_section_id"] = section.id
+    ui.flash(f"Created {safe(section.name)}. Students join it with the code {section.join_code}.")
+
+
+def _save_section(section_id: int) -> None:
+    state = st.session_state
+    errors_key = f"section_settings_errors_{section_id}"
+    state[errors_key] = {}
+    try:
+        with store.transaction(write=True) as db:
+            section = section_service.update_section(
+                db,
+                actor=actor,
+                section_id=section_id,
+                name=state[f"edit_section_name_{section_id}"],
+                seat_limit=state.get(f"edit_seat_limit_{section_id}"),
+                join_code_expires_at=_end_of_day(state.get(f"edit_code_expires_{section_id}")),
+            )
+    except ValidationError as error:
+        state[errors_key] = error.field_errors
+        raise
+    ui.flash(f"Saved the settings of {safe(section.name)}.")
+
+
+def _regenerate_code(section_id: int) -> None:
+    with store.transaction(write=True) as db:
+        section = section_service.regenerate_join_code(db, actor=actor, section_id=section_id)
+    ui.flash(
+        f"New join code for {safe(section.name)}: {section.join_code}. The old one stops working."
+    )
+    st.session_state.pop(f"edit_code_expires_{section_id}", None)  # an expired date is cleared
+
+
+def _remove_student(section_id: int, student_id: int, name: str) -> None:
+    with store.transaction(write=True) as db:
+        section_service.remove_student(
+            db, actor=actor, section_id=section_id, student_id=student_id
+        )
+    ui.flash(f"Removed {safe(name)} from the section. Their past conversations are kept.")
+
+
+def _create_assignment(section_id: int) -> None:
+    state = st.session_state
+    title = (state.get("assignment_title") or "").strip()
+    if not title:
+        state["assignment_errors"] = {"title": "Give the assignment a title."}
+        return
+    due = state.get("assignment_due")
+    data = AssignmentInput(
+        title=title,
+        instructions=state.get("assignment_instructions") or "",
+        due_at=datetime.combine(due, time(23, 59), tzinfo=UTC) if due else None,
+        client_ids=list(state.get("assignment_clients") or []),
+    )
+    with store.transaction(write=True) as db:
+        created = assignment_service.create_assignment(
+            db, actor=actor, section_id=section_id, data=data
+        )
+    for key, blank in (
+        ("assignment_title", ""),
+        ("assignment_instructions", ""),
+        ("assignment_due", None),
+        ("assignment_clients", []),
+    ):
+        state[key] = blank
+    state["assignment_errors"] = {}
+    ui.flash(f"Created the draft “{safe(created.title)}”. Publish it when it is ready.")
+
+
+def _set_published(assignment_id: int, published: bool) -> None:
+    with store.transaction(write=True) as db:
+        assignment = assignment_service.set_published(
+            db, actor=actor, assignment_id=assignment_id, published=published
+        )
+    ui.flash(
+        f"Published “{safe(assignment.title)}”: students in the section can now practise."
+        if published
+        else f"“{safe(assignment.title)}” is a draft again, hidden from students."
+    )
+
+
+def _save_assignment_clients(assignment_id: int) -> None:
+    chosen = list(st.session_state.get(f"assignment_clients_{assignment_id}") or [])
+    with store.transaction(write=True) as db:
+        current = assignment_service.get_assignment(db, actor=actor, assignment_id=assignment_id)
+        assignment_service.update_assignment(
+            db,
+            actor=actor,
+            assignment_id=assignment_id,
+            data=AssignmentInput(
+                title=current.title,
+                instructions=current.instructions,
+                due_at=current.due_at,
+                client_ids=chosen,
+            ),
+        )
+    ui.flash(f"Saved the clients of “{safe(current.title)}”.")
+
+
+def assignment_card(assignment, client_names: dict[int, str]) -> None:
+    with st.container(border=True, key=f"assignment_{assignment.id}"):
+        published = assignment.status.value == "published"
+        badge = ":green-badge[published]" if published else ":gray-badge[draft]"
+        due = f" · due {format_time(assignment.due_at)}" if assignment.due_at else ""
+        st.markdown(f"**{safe(assignment.title)}** {badge}{due}")
+        if assignment.instructions:
+            st.caption(safe(assignment.instructions))
+        options = sorted(set(client_names) | set(assignment.client_ids))
+        key = f"assignment_clients_{assignment.id}"
+        if key not in st.session_state:
+            st.session_state[key] = list(assignment.client_ids)
+        st.multiselect(
+            "Clients",
+            options,
+            key=key,
+            format_func=lambda cid: client_names.get(cid, f"client {cid} (archived)"),
+        )
+        save, publish = st.columns(2)
+        save.button(
+            "Save clients",
+            key=f"save_assignment_clients_{assignment.id}",
+            on_click=auth.guarded(_save_assignment_clients),
+            args=(assignment.id,),
+        )
+        publish.button(
+            "Unpublish" if published else "Publish",
+            type="secondary" if published else "primary",
+            key=f"publish_assignment_{assignment.id}",
+            on_click=auth.guarded(_set_published),
+            args=(assignment.id, not published),
+        )
+
+
+def _code_status(section) -> list[str]:
+    """What the join code lets in: seats taken, and until when it works."""
+    if section.seat_limit is None:
+        seats = "No seat limit."
+    else:
+        plural = "s" if section.seat_limit != 1 else ""
+        seats = f"{section.student_count} of {section.seat_limit} seat{plural} taken."
+        if section.is_full:
+            seats += " Full: raise the seat limit below to let more students in."
+    expires = section.join_code_expires_at
+    if expires is None:
+        until = "The code does not expire."
+    elif section.join_code_expired:
+        until = f"Code expired on {expires:%Y-%m-%d}: make a new code, or set a later date below."
+    else:
+        until = f"Code works until {expires:%Y-%m-%d} (end of day UTC)."
+    return [seats, until]
+
+
+def section_settings(section) -> None:
+    """Rename the section; set or clear its seat limit and its code's expiry."""
+    state = st.session_state
+    state.setdefault(f"edit_section_name_{section.id}", section.name)
+    state.setdefault(f"edit_seat_limit_{section.id}", section.seat_limit)
+    state.setdefault(
+        f"edit_code_expires_{section.id}",
+        section.join_code_expires_at.date() if section.join_code_expires_at else None,
+    )
+    errors = state.get(f"section_settings_errors_{section.id}", {})
+    with st.expander("Section settings", expanded=bool(errors)):
+        with st.form(f"section_settings_{section.id}", border=False):
+            st.text_input("Name", key=f"edit_section_name_{section.id}", max_chars=120)
+            ui.field_error(errors, "name")
+            # value=None keeps both fields clearable (empty: no limit, no expiry).
+            st.number_input(
+                "Seat limit (empty: no limit)",
+                min_value=1,
+                step=1,
+                value=None,
+                key=f"edit_seat_limit_{section.id}",
+                help="Sign-ups and joins stop once this many students are enrolled.",
+            )
+            ui.field_error(errors, "seat_limit")
+            st.date_input(
+                "Join code works until (empty: no expiry; end of day UTC)",
+                value=None,
+                key=f"edit_code_expires_{section.id}",
+            )
+            ui.field_error(errors, "join_code_expires_at")
+            st.form_submit_button(
+                "Save settings",
+                key=f"save_section_{section.id}",
+                on_click=auth.guarded(_save_section),
+                args=(section.id,),
+            )
+
+
+def section_detail(section, clients: list[ClientRead]) -> None:
+    with store.transaction() as db:
+        roster = section_service.get_roster(db, actor=actor, section_id=section.id)
+        assignments = assignment_service.list_assignments(db, actor=actor, section_id=section.id)
+    join_code(section, len(roster))
+    section_settings(section)
+    roster_list(section, roster)
+    client_names = {client.id: client.name for client in clients}
+    assignment_list(assignments, client_names)
+    assignment_form(section, client_names)
+
+
+def join_code(section, students: int) -> None:
+    code, count = st.columns(2)
+    with code:
+        st.markdown("Join code")
+        st.code(section.join_code, language=None)
+        for line in _code_status(section):
+            st.caption(line)
+        st.button(
+            "New join code",
+            key=f"regenerate_code_{section.id}",
+            on_click=auth.guarded(_regenerate_code),
+            args=(section.id,),
+            help="The old code stops working at once; enrolled students stay.",
+        )
+    count.metric("Students", students)
+
+
+def roster_list(section, roster) -> None:
+    st.markdown("##### Roster")
+    if not roster:
+        st.info(
+            f"No students yet. Give them the join code **{section.join_code}**: they sign up "
+            "on the log-in page under **Student sign-up**."
+        )
+    for entry in roster:
+        name, remove = st.columns([4, 1], vertical_alignment="center")
+        name.markdown(
+            f"{safe(entry.display_name)} · `{entry.username}` · joined "
+            f"{format_time(entry.enrolled_at)}"
+        )
+        remove.button(
+            "Remove",
+            key=f"remove_student_{section.id}_{entry.student_id}",
+            on_click=auth.guarded(_remove_student),
+            args=(section.id, entry.student_id, entry.display_name),
+        )
+
+
+def assignment_list(assignments, client_names: dict[int, str]) -> None:
+    st.markdown("##### Assignments")
+    if not assignments:
+        st.info(
+            "No assignments yet. Create one below, attach clients and publish it: students "
+            "then see those clients on their practice page."
+        )
+    for assignment in assignments:
+        assignment_card(assignment, client_names)
+
+
+def assignment_form(section, client_names: dict[int, str]) -> None:
+    errors = st.session_state.get("assignment_errors", {})
+    with st.form(f"assignment_form_{section.id}"):
+        st.markdown("**New assignment**")
+        st.text_input("Title *", key="assignment_title", max_chars=200)
+        ui.field_error(errors, "title")
+        st.text_area(
+            "Instructions for students", key="assignment_instructions", max_chars=4000, height=90
+        )
+        st.date_input("Due date (optional, end of day UTC)", value=None, key="assignment_due")
+        st.multiselect(
+            "Clients",
+            list(client_names),
+            key="assignment_clients",
+            format_func=client_names.get,
+            placeholder="Choose clients" if client_names else "Create a client first",
+        )
+        st.form_submit_button(
+            "Create assignment",
+            key="create_assignment",
+            on_click=auth.guarded(_create_assignment),
+            args=(section.id,),
+        )
+
+
+def sections_page() -> None:
+    errors = st.session_state.get("section_errors", {})
+    with st.form("section_form", border=False):
+        name, seats, expires, create = st.columns([3, 1, 1.4, 1], vertical_alignment="bottom")
+        name.text_input(
+            "New section name",
+            key="section_name",
+            max_chars=120,
+            placeholder="e.g. Counseling Skills 101, spring",
+        )
+        seats.number_input(
+            "Seat limit",
+            min_value=1,
+            step=1,
+            value=None,
+            key="section_seat_limit",
+            placeholder="none",
+        )
+        expires.date_input(
+            "Code works until",
+            value=None,
+            key="section_code_expires",
+            help="Optional: the join code stops working after this day (UTC).",
+        )
+        create.form_submit_button(
+            "Create section",
+            key="create_section",
+            width="stretch",
+            on_click=auth.guarded(_create_section),
+        )
+    for field in ("name", "seat_limit", "join_code_expires_at"):
+        ui.field_error(errors, field)
+    with store.transaction() as db:
+        sections = section_service.list_sections(db, actor=actor)
+    if not sections:
+        st.info("No sections yet. Create one above; students join it with its join code.")
+        return
+    names = {
+        section.id: f"{section.name} ({section.student_count} "
+        f"student{'' if section.student_count == 1 else 's'})"
+        for section in sections
+    }
+    if st.session_state.get("_kept_section_id") not in names:
+        st.session_state["_kept_section_id"] = sections[0].id
+        st.session_state.pop("section_id", None)
+    selected = ui.sticky(
+        st.selectbox, "Section", list(names), format_func=names.get, key="section_id"
+    )
+    section_detail(next(s for s in sections if s.id == selected), shared.clients(actor))
+
+
+# The page ------------------------------------------------------------------------------------
+st.title("Sections & assignments")
+sections_page()

@@ -1,0 +1,28 @@
+"""Parts more than one teacher page uses: the client list and starting a test conversation."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from backend.schemas.accounts import UserRead
+from backend.schemas.clients import ClientRead
+from backend.services import client_service, conversation_service
+from mvp import store
+
+TRY_PAGE = "teacher/try_client.py"
+TRY_CLIENT_KEY = "test_client_id"  # the client chosen on the Try a client page
+TRY_SESSION_KEY = "test_session_id"  # its conversation
+
+
+def clients(actor: UserRead, include_archived: bool = False) -> list[ClientRead]:
+    with store.transaction() as db:
+        return client_service.list_clients(db, actor=actor, include_archived=include_archived)
+
+
+def start_test(actor: UserRead, client_id: int) -> None:
+    """Open (or continue) a test conversation with this client on the Try a client page."""
+    session = conversation_service.start_conversation(
+        store.database(), actor=actor, client_id=client_id
+    )
+    st.session_state[TRY_CLIENT_KEY] = st.session_state[f"_kept_{TRY_CLIENT_KEY}"] = client_id
+    st.session_state[TRY_SESSION_KEY] = session.id

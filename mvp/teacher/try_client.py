@@ -1,0 +1,116 @@
+"""Teacher: try a client the way a student would (saved as a teacher test, with tokens and cost)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from backend.models.enums import Role, SessionStatus
+from backend.schemas.clients import ClientRead
+from backend.services import history_service, session_service
+from mvp import auth, store, ui
+from mvp.chat import chat_panel
+from mvp.teacher import shared
+
+actor = auth.require_role(Role.teacher, Role.admin)
+database = store.database()
+safe = ui.safe_markdown  # every piece of text a person wrote goes through it
+
+
+def _test_session_id(client_id: int) -> int | None:
+    """The conversation shown for this client: the one just used, else an unfinished one."""
+    session_id = st.session_state.get(shared.TRY_SESSION_KEY)
+    with store.transaction() as db:
+        if session_id is not None:
+            session = session_service.get_session(db, actor=actor, session_id=session_id)
+            if session.client_id == client_id:
+                return session_id
+        active = session_service.get_active_session(db, actor=actor, client_id=client_id)
+    return active.id if active else None
+
+
+def _start_test(client_id: int) -> None:
+    shared.start_test(actor, client_id)
+
+
+def pick_client(clients: list[ClientRead]) -> ClientRead:
+    """The client to try: the one chosen last (also on the Clients page), else the one with an
+    unfinished test conversation, else the first."""
+    names = {client.id: client.name for client in clients}
+    kept = f"_kept_{shared.TRY_CLIENT_KEY}"
+    if st.session_state.get(kept) not in names:
+        # After a log-in (or a refresh), pick up the conversation left open last time.
+        with store.transaction() as db:
+            unfinished = history_service.list_conversations(
+                db, actor=actor, student_id=actor.id, status=SessionStatus.active, limit=1
+            )
+        last = unfinished[0].client_id if unfinished else None
+        st.session_state[kept] = last if last in names else clients[0].id
+        st.session_state.pop(shared.TRY_CLIENT_KEY, None)
+    client_id = ui.sticky(
+        st.selectbox, "Client", list(names), format_func=names.get, key=shared.TRY_CLIENT_KEY
+    )
+    return next(client for client in clients if client.id == client_id)
+
+
+def about(client: ClientRead) -> None:
+    with st.expander(f"About {safe(client.name)}: what the model is told"):
+        st.markdown(f"**Presenting concern:** {ui.escape_markdown(client.presenting_concern)}")
+        st.markdown(
+            f"**Traits:** {', '.join(client.personality_traits)} · "
+            f"**style:** {client.communication_style.value} · "
+            f"**difficulty:** {client.difficulty.value}"
+        )
+        if client.hidden_information:
+            st.markdown(f"**Hidden information:** {ui.escape_markdown(client.hidden_information)}")
+
+
+def conversation(session_id: int) -> None:
+    st.session_state[shared.TRY_SESSION_KEY] = session_id
+    toolbar = st.container()
+    chat_panel(database, actor, session_id, session_key=shared.TRY_SESSION_KEY)
+    with store.transaction() as db:
+        markdown = history_service.transcript_markdown(
+            db, actor=actor, session_id=st.session_state[shared.TRY_SESSION_KEY]
+        )
+    with toolbar:
+        st.download_button(
+            "Export transcript (Markdown)",
+            markdown,
+            key="export_test_transcript",
+            file_name=f"test-conversation-{session_id}.md",
+            mime="text/markdown",
+            icon=":material/download:",
+        )
+
+
+def try_page() -> None:
+    clients = shared.clients(actor)
+    if not clients:
+        st.info(
+            "No clients to try yet. Create one on the **Clients** page, then press "
+            "**Test conversation** on its card."
+        )
+        return
+    client = pick_client(clients)
+    about(client)
+    session_id = _test_session_id(client.id)
+    if session_id is not None:
+        conversation(session_id)
+        return
+    st.markdown(
+        f"Try {safe(client.name)} the way a student would: the conversation is saved with "
+        "its tokens and cost, and shows up in History as a teacher test."
+    )
+    st.button(
+        "Start test conversation",
+        key="start_test",
+        type="primary",
+        icon=":material/chat:",
+        on_click=auth.guarded(_start_test),
+        args=(client.id,),
+    )
+
+
+# The page ------------------------------------------------------------------------------------
+st.title("Try a client")
+try_page()

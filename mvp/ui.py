@@ -1,0 +1,106 @@
+"""Small UI helpers shared by the pages: messages and errors, tables, sticky widgets, page moves.
+
+User-written text on a page always goes through `safe_markdown` (or `escape_markdown`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+import pandas as pd
+import streamlit as st
+
+from backend.errors import AppError
+from backend.services import history_service
+from backend.utils.markdown import WORD_JOINER, escape_markdown, safe_markdown
+
+__all__ = [  # the markdown helpers are re-exported for the pages
+    "WORD_JOINER",
+    "escape_markdown",
+    "field_error",
+    "flash",
+    "go_to",
+    "safe_markdown",
+    "show_error",
+    "show_flash",
+    "show_unexpected",
+    "sticky",
+    "table",
+]
+
+logger = logging.getLogger("mvp")
+
+FLASH_KEY = "flash"
+GO_TO_KEY = "_go_to_page"  # a page asked (in a callback) to move to another page
+UNEXPECTED = "Something went wrong on our side. Try again; if it keeps happening, tell an admin."
+
+
+def show_error(error: AppError) -> None:
+    """A service error as the person reading it should see it (never a traceback)."""
+    if error.level == "warning":
+        st.warning(error.message, icon=":material/warning:")
+    else:
+        st.error(error.message, icon=":material/error:")
+
+
+def show_unexpected(error: BaseException) -> None:
+    logger.exception("Unexpected error in the app", exc_info=error)
+    st.error(UNEXPECTED, icon=":material/error:")
+
+
+def flash(message: str, level: str = "success") -> None:
+    """A message for the next run (after a callback or a rerun)."""
+    st.session_state[FLASH_KEY] = (level, message)
+
+
+def show_flash() -> None:
+    level, message = st.session_state.pop(FLASH_KEY, (None, None))
+    if message:
+        {"success": st.success, "warning": st.warning, "error": st.error}.get(level, st.info)(
+            message
+        )
+
+
+def go_to(page: str) -> None:
+    """Open another page (its file, relative to `mvp/`) on the next run: for callbacks, where
+    `st.switch_page` cannot run. `app.py` switches before drawing anything."""
+    st.session_state[GO_TO_KEY] = page
+
+
+def pending_page() -> str | None:
+    """The page a callback asked for, once."""
+    return st.session_state.pop(GO_TO_KEY, None)
+
+
+def sticky(widget: Callable, *args, key: str, **kwargs):
+    """Create a widget that keeps its value while its page (or tab) is closed.
+
+    Streamlit forgets the state of a widget that one run does not draw; a copy under another
+    key brings it back when the widget returns.
+    """
+    kept = f"_kept_{key}"
+    if key not in st.session_state and kept in st.session_state:
+        st.session_state[key] = st.session_state[kept]
+    value = widget(*args, key=key, **kwargs)
+    st.session_state[kept] = value
+    return value
+
+
+def field_error(errors: dict[str, str], field: str) -> None:
+    """A validation message right under its field."""
+    if field in errors:
+        st.caption(f":red[{safe_markdown(errors[field])}]")
+
+
+def spreadsheet_cell(value):
+    """A table cell that a spreadsheet will not run as a formula (numbers stay numbers)."""
+    return history_service.spreadsheet_safe(value) if isinstance(value, str) else value
+
+
+def table(rows, *, key: str | None = None, **options) -> None:
+    """Every read-only table of the product: text cells are made formula-safe first, because
+    the table's toolbar offers a "Download as CSV" that a spreadsheet opens."""
+    frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(rows)
+    frame = frame.map(spreadsheet_cell) if not frame.empty else frame
+    st.dataframe(frame, hide_index=True, width="stretch", key=key, **options)
