@@ -1,0 +1,106 @@
+"""The rubric format: criteria with 1-5 anchors, utterance codes, and summary indicators.
+
+Built-in rubrics are JSON files in `backend/rubrics/` validated by `RubricDefinition`; a teacher's
+own rubric uses the same shape, so one validator covers both.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+SCORE_MIN, SCORE_MAX = 1, 5
+KEY_PATTERN = r"^[a-z][a-z0-9_]{0,59}$"
+
+CodeKind = Literal["question", "reflection", "other"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
+
+
+class Criterion(_Strict):
+    """One thing scored 1-5, with what each score looks like."""
+
+    key: str = Field(pattern=KEY_PATTERN)
+    name: str = Field(min_length=1, max_length=120)
+    meaning: str = Field(min_length=1, max_length=2000)
+    anchors: dict[int, str]
+
+    @field_validator("anchors")
+    @classmethod
+    def _every_score_anchored(cls, anchors: dict[int, str]) -> dict[int, str]:
+        expected = set(range(SCORE_MIN, SCORE_MAX + 1))
+        if set(anchors) != expected:
+            raise ValueError(f"anchors must describe exactly the scores {sorted(expected)}")
+        if any(not text.strip() for text in anchors.values()):
+            raise ValueError("every anchor needs a description")
+        return dict(sorted(anchors.items()))
+
+
+class UtteranceCode(_Strict):
+    """A behaviour code given to one counselor utterance."""
+
+    key: str = Field(pattern=KEY_PATTERN)
+    name: str = Field(min_length=1, max_length=120)
+    definition: str = Field(min_length=1, max_length=2000)
+    example: str = Field(min_length=1, max_length=1000)
+    kind: CodeKind = "other"
+    # A complex reflection adds meaning beyond what the client said (counts for % complex).
+    complex: bool = False
+
+    @model_validator(mode="after")
+    def _only_reflections_are_complex(self) -> UtteranceCode:
+        if self.complex and self.kind != "reflection":
+            raise ValueError(f"code {self.key!r}: only a reflection can be complex")
+        return self
+
+
+class Indicator(_Strict):
+    """A summary figure with its fair and good thresholds."""
+
+    key: str = Field(pattern=KEY_PATTERN)
+    name: str = Field(min_length=1, max_length=120)
+    fair: float
+    good: float
+    higher_is_better: bool = True
+
+    @model_validator(mode="after")
+    def _thresholds_in_order(self) -> Indicator:
+        in_order = self.good >= self.fair if self.higher_is_better else self.good <= self.fair
+        if not in_order:
+            raise ValueError(f"indicator {self.key!r}: 'good' must be beyond 'fair'")
+        return self
+
+
+class RubricDefinition(_Strict):
+    """A whole rubric as stored in a built-in JSON file or written by a teacher."""
+
+    key: str = Field(pattern=KEY_PATTERN)
+    name: str = Field(min_length=1, max_length=120)
+    description: str = Field(default="", max_length=4000)
+    criteria: list[Criterion] = Field(min_length=1)
+    codes: list[UtteranceCode] = Field(min_length=1)
+    indicators: list[Indicator] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _unique_keys(self) -> RubricDefinition:
+        for label, items in (
+            ("criterion", self.criteria),
+            ("code", self.codes),
+            ("indicator", self.indicators),
+        ):
+            keys = [item.key for item in items]
+            duplicates = sorted({key for key in keys if keys.count(key) > 1})
+            if duplicates:
+                raise ValueError(f"duplicate {label} keys: {', '.join(duplicates)}")
+        return self
+
+    def code(self, key: str) -> UtteranceCode | None:
+        """The code with this key, or None when the rubric has no such code."""
+        return next((code for code in self.codes if code.key == key), None)
+
+    @property
+    def code_keys(self) -> list[str]:
+        return [code.key for code in self.codes]
