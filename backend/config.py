@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     # Another endpoint for the Messages API (a proxy or gateway); empty uses Anthropic's own.
     anthropic_base_url: str | None = None
     anthropic_model: str = "claude-haiku-4-5"
+    # The model that writes session reviews (a structured answer through a forced tool).
+    feedback_model: str = "claude-haiku-4-5"
+    feedback_max_tokens: int = Field(default=4000, ge=256, le=32000)
     anthropic_max_tokens: int = Field(default=300, ge=16, le=8192)
     anthropic_max_retries: int = Field(default=2, ge=0, le=10)
     # How long one attempt may wait for the first byte of the answer (and between chunks).

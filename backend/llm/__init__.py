@@ -7,6 +7,7 @@ from backend.llm.gateway import (
     Health,
     HealthStatus,
     LLMGateway,
+    StructuredAnswer,
     get_gateway,
     reset_gateway,
 )
@@ -19,6 +20,7 @@ __all__ = [
     "Health",
     "HealthStatus",
     "LLMGateway",
+    "StructuredAnswer",
     "classify",
     "get_gateway",
     "reset_gateway",

@@ -7,6 +7,7 @@ after repeated failures and gives the health status the admin dashboard shows.
 
 from __future__ import annotations
 
+import json
 import statistics
 import threading
 import time
@@ -15,6 +16,7 @@ from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any
 
 import anthropic
 from anthropic.lib.streaming import TextEvent
@@ -80,6 +82,15 @@ class Completion:
     @property
     def truncated(self) -> bool:
         return self.stop_reason == "max_tokens"
+
+
+@dataclass
+class StructuredAnswer:
+    """A forced tool's input (the answer), the call's id (to send a repair) and its usage."""
+
+    data: dict
+    tool_use_id: str
+    completion: Completion
 
 
 def usage_from_api(usage, cache_ttl: str = "5m") -> Usage:
@@ -306,6 +317,74 @@ class LLMGateway:
         return self._completion(
             text, response, getattr(response, "_request_id", None), latency, None
         )
+
+    def structured(
+        self,
+        *,
+        instructions: str,
+        context: str,
+        messages: list[dict],
+        tool_name: str,
+        tool_description: str,
+        input_schema: dict,
+        max_tokens: int | None = None,
+    ) -> StructuredAnswer | None:
+        """A forced-tool call on `FEEDBACK_MODEL`: the answer is the tool's input (schema-shaped).
+
+        `instructions` is the long stable prefix (cached; put a rubric's definitions there) and
+        `context` what varies per call. Returns None in demo mode (the caller uses its demo path).
+        Raises `GatewayError` like every call (breaker, classification), also when the answer
+        holds no tool call.
+        """
+        if self.demo_mode:
+            return None
+        client = self._sdk()
+        self.breaker.before_call()
+        model = self.settings.feedback_model
+        started = time.perf_counter()
+        try:
+            request: dict[str, Any] = dict(
+                model=model,
+                max_tokens=max_tokens or self.settings.feedback_max_tokens,
+                system=[
+                    {"type": "text", "text": instructions, "cache_control": self.cache_control()},
+                    {"type": "text", "text": context},
+                ],
+                messages=messages,
+                tools=[
+                    {
+                        "name": tool_name,
+                        "description": tool_description,
+                        "input_schema": input_schema,
+                    }
+                ],
+                tool_choice={"type": "tool", "name": tool_name},
+            )
+            response = client.messages.create(**request)
+            call = next(
+                (
+                    block
+                    for block in response.content
+                    if block.type == "tool_use" and block.name == tool_name
+                ),
+                None,
+            )
+            if call is None or not isinstance(call.input, dict):
+                raise GatewayError(
+                    ErrorCategory.malformed,
+                    request_id=getattr(response, "_request_id", None),
+                    detail=f"no {tool_name} tool call in the answer",
+                )
+        except Exception as error:  # a malformed 200 too: categorized, never a crash
+            gateway_error = classify(error)
+            self._failed(gateway_error)
+            raise gateway_error from None
+        latency = time.perf_counter() - started
+        self._succeeded(latency)
+        completion = self._completion(
+            json.dumps(call.input), response, getattr(response, "_request_id", None), latency, None
+        )
+        return StructuredAnswer(data=dict(call.input), tool_use_id=call.id, completion=completion)
 
     def _completion(
         self, text: str, message, request_id: str | None, latency: float, first_token: float | None

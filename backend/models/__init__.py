@@ -5,6 +5,7 @@ from backend.models.client_profile import ClientProfile
 from backend.models.conversation import Message, PracticeSession
 from backend.models.event import Event
 from backend.models.feedback import FeedbackTally, MessageRating, SessionFeedback
+from backend.models.review import Rubric, RubricVersion, SessionReview
 from backend.models.section import Assignment, AssignmentClient, Enrollment, Section
 from backend.models.usage import ClientDailyUsage, DailyUsage
 from backend.models.user import Installation, LoginSession, User
@@ -14,6 +15,8 @@ __all__ = [
     "AssignmentClient",
     "Base",
     "PracticeSession",
+    "Rubric",
+    "RubricVersion",
     "ClientDailyUsage",
     "ClientProfile",
     "DailyUsage",
@@ -26,5 +29,6 @@ __all__ = [
     "MessageRating",
     "Section",
     "SessionFeedback",
+    "SessionReview",
     "User",
 ]

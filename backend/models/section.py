@@ -24,6 +24,10 @@ class Section(IdMixin, TimestampMixin, Base):
     # Optional: most students the section takes, and when its join code stops working.
     seat_limit: Mapped[int | None] = mapped_column(Integer)
     join_code_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The rubric reviews use when an assignment names none (None: the built-in micro-skills).
+    rubric_id: Mapped[int | None] = mapped_column(
+        ForeignKey("rubrics.id", ondelete="SET NULL"), index=True
+    )
 
 
 class Enrollment(IdMixin, Base):
@@ -39,7 +43,13 @@ class Enrollment(IdMixin, Base):
 
 class Assignment(IdMixin, TimestampMixin, Base):
     __tablename__ = "assignments"
-    __table_args__ = (CheckConstraint("length(title) > 0", name="title_present"),)
+    __table_args__ = (
+        CheckConstraint("length(title) > 0", name="title_present"),
+        CheckConstraint(
+            "release_reviews IN ('immediately', 'after_teacher_review')",
+            name="release_reviews_valid",
+        ),
+    )
 
     section_id: Mapped[int] = mapped_column(
         ForeignKey("sections.id", ondelete="CASCADE"), index=True
@@ -52,6 +62,13 @@ class Assignment(IdMixin, TimestampMixin, Base):
         default=AssignmentStatus.draft,
     )
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Reviews: the rubric (None: the section's default), and when students see them.
+    rubric_id: Mapped[int | None] = mapped_column(
+        ForeignKey("rubrics.id", ondelete="SET NULL"), index=True
+    )
+    release_reviews: Mapped[str] = mapped_column(
+        String(24), default="immediately", server_default="immediately"
+    )
 
 
 class AssignmentClient(Base):

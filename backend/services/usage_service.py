@@ -6,11 +6,12 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import case, delete, func, insert, literal, select
+from sqlalchemy import case, delete, func, insert, literal, select, type_coerce
 from sqlalchemy.orm import Session
 
 from backend.db import upsert_add, utc_date
-from backend.models import ClientDailyUsage, DailyUsage, Message, PracticeSession
+from backend.models import ClientDailyUsage, DailyUsage, Message, PracticeSession, SessionReview
+from backend.models.base import Money
 from backend.models.enums import MessageRole
 from backend.schemas.conversations import Usage
 
@@ -65,6 +66,47 @@ def record_message(
     upsert_add(
         db, ClientDailyUsage, _client_keys(session, at, model if usage else None), increments
     )
+
+
+def record_review(
+    db: Session, *, user_id: int, at: datetime, usage: Usage, cost: Decimal | None
+) -> None:
+    """A session review's API usage joins the practising user's budget row for the day (it is not a
+    reply, and not a client's conversation cost: the dashboard reads reviews from their own table)."""
+    if usage.total_tokens == 0 and not cost:
+        return
+    upsert_add(
+        db,
+        DailyUsage,
+        {"day": at.date(), "user_id": user_id},
+        {"tokens": usage.total_tokens, "cost": cost or Decimal(0), "replies": 0},
+    )
+
+
+def _rebuild_reviews(db: Session) -> None:
+    """Add every review's usage back to the budget rows (`rebuild` starts from the messages)."""
+    day = utc_date(db, SessionReview.created_at)
+    rows = db.execute(
+        select(
+            day,
+            PracticeSession.user_id,
+            func.sum(SessionReview.all_tokens),
+            type_coerce(func.coalesce(func.sum(SessionReview.cost), 0), Money),
+        )
+        .join(PracticeSession, PracticeSession.id == SessionReview.session_id)
+        .group_by(day, PracticeSession.user_id)
+    ).all()
+    for day_value, user_id, tokens, cost in rows:
+        if isinstance(day_value, str):
+            day_value = datetime.strptime(day_value, "%Y-%m-%d").date()
+        if not tokens and not cost:
+            continue
+        upsert_add(
+            db,
+            DailyUsage,
+            {"day": day_value, "user_id": user_id},
+            {"tokens": int(tokens or 0), "cost": cost or Decimal(0), "replies": 0},
+        )
 
 
 def rebuild(db: Session) -> None:
@@ -142,3 +184,4 @@ def rebuild(db: Session) -> None:
             {"day": day_value, "client_id": client_id, "assignment_id": assignment_id, "model": ""},
             {"sessions": count},
         )
+    _rebuild_reviews(db)

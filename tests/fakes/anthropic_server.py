@@ -58,6 +58,8 @@ DEFAULT_REPLY = "I'm not sure where to start."
 
 #: Reply text may be a fixed string or computed from the parsed request body.
 ReplyText = str | Callable[[dict[str, Any]], str]
+#: A tool call's input: a fixed dict or computed from the parsed request body.
+ToolInput = dict[str, Any] | Callable[[dict[str, Any]], dict[str, Any]]
 
 #: Default ``error.type`` for each HTTP status (as documented for the real API).
 ERROR_TYPES: dict[int, str] = {
@@ -124,6 +126,7 @@ class _Reply:
     chunk_delay: float | None = None  # None: use the server-wide default
     stop_reason: str = "end_turn"
     headers: dict[str, str] = field(default_factory=dict)
+    tool_input: ToolInput | None = None  # set: answer with a ``tool_use`` block instead of text
 
 
 @dataclass
@@ -413,7 +416,7 @@ class _Handler(BaseHTTPRequestHandler):
     ) -> None:
         fake = self.server.fake
         message = fake._build_message(body, reply)
-        text = message["content"][0]["text"]
+        block = message["content"][0]
         start = copy.deepcopy(message)
         start["content"] = []
         start["stop_reason"] = None
@@ -423,7 +426,10 @@ class _Handler(BaseHTTPRequestHandler):
 
         self._start_stream(reply.headers)
         self._event("message_start", {"type": "message_start", "message": start})
-        self._stream_text(text, delay, interrupt)
+        if block["type"] == "tool_use":
+            self._stream_tool_use(block, delay, interrupt)
+        else:
+            self._stream_text(block["text"], delay, interrupt)
         self._event("content_block_stop", {"type": "content_block_stop", "index": 0})
         self._event(
             "message_delta",
@@ -435,6 +441,30 @@ class _Handler(BaseHTTPRequestHandler):
         )
         self._event("message_stop", {"type": "message_stop"})
         self._end_stream()
+
+    def _stream_tool_use(
+        self, block: dict[str, Any], delay: float, interrupt: threading.Event
+    ) -> None:
+        """A ``tool_use`` block: its start (empty input), then the input as JSON pieces."""
+        self._event(
+            "content_block_start",
+            {"type": "content_block_start", "index": 0, "content_block": {**block, "input": {}}},
+        )
+        encoded = json.dumps(block["input"])
+        for offset in range(0, len(encoded), 40):
+            if delay > 0 and interrupt.wait(delay):
+                raise ConnectionAbortedError("fake server reset or stopped mid-stream")
+            self._event(
+                "content_block_delta",
+                {
+                    "type": "content_block_delta",
+                    "index": 0,
+                    "delta": {
+                        "type": "input_json_delta",
+                        "partial_json": encoded[offset : offset + 40],
+                    },
+                },
+            )
 
     def _stream_error_midway(
         self, body: dict[str, Any], behaviour: _StreamErrorMidway, interrupt: threading.Event
@@ -457,6 +487,15 @@ class _Handler(BaseHTTPRequestHandler):
             },
         )
         self._end_stream()
+
+
+def _forced_tool(body: dict[str, Any]) -> str:
+    """The tool ``tool_choice`` forces, else the first tool offered (else ``"answer"``)."""
+    choice = body.get("tool_choice")
+    if isinstance(choice, dict) and choice.get("type") == "tool" and choice.get("name"):
+        return str(choice["name"])
+    tools = body.get("tools") or []
+    return str(tools[0].get("name", "answer")) if tools and isinstance(tools[0], dict) else "answer"
 
 
 def _validate(path: str, body: Any) -> str | None:
@@ -612,6 +651,35 @@ class FakeAnthropic:
             times,
         )
 
+    def tool_reply(
+        self,
+        tool_input: ToolInput,
+        *,
+        input_tokens: int | None = None,
+        output_tokens: int | None = None,
+        cache_creation_5m: int = 0,
+        cache_creation_1h: int = 0,
+        cache_read: int = 0,
+        times: int = 1,
+    ) -> FakeAnthropic:
+        """Answer with one ``tool_use`` block (``stop_reason: "tool_use"``) whose input is
+        ``tool_input`` (a dict, or a function of the request body). The tool's name is the one
+        ``tool_choice`` forces, else the first tool offered. Output tokens default to an estimate
+        of the input's JSON (~4 characters per token)."""
+        return self._enqueue(
+            _Reply(
+                text="",
+                input_tokens=input_tokens,
+                output_tokens=output_tokens,
+                cache_creation_5m=cache_creation_5m,
+                cache_creation_1h=cache_creation_1h,
+                cache_read=cache_read,
+                stop_reason="tool_use",
+                tool_input=tool_input,
+            ),
+            times,
+        )
+
     def error(
         self,
         status: int,
@@ -760,19 +828,30 @@ class FakeAnthropic:
         return f"req_fake_{next(self._request_ids)}"
 
     def _build_message(self, body: dict[str, Any], reply: _Reply) -> dict[str, Any]:
-        text = reply.text(body) if callable(reply.text) else reply.text
         input_tokens = (
             reply.input_tokens if reply.input_tokens is not None else estimate_input_tokens(body)
         )
-        output_tokens = (
-            reply.output_tokens if reply.output_tokens is not None else max(1, _count_words(text))
-        )
+        if reply.tool_input is not None:
+            tool_input = reply.tool_input
+            data = tool_input(body) if callable(tool_input) else copy.deepcopy(tool_input)
+            block: dict[str, Any] = {
+                "type": "tool_use",
+                "id": f"toolu_fake_{next(self._message_ids)}",
+                "name": _forced_tool(body),
+                "input": data,
+            }
+            default_output = max(1, len(json.dumps(data)) // 4)
+        else:
+            text = reply.text(body) if callable(reply.text) else reply.text
+            block = {"type": "text", "text": text}
+            default_output = max(1, _count_words(text))
+        output_tokens = reply.output_tokens if reply.output_tokens is not None else default_output
         return {
             "id": f"msg_fake_{next(self._message_ids)}",
             "type": "message",
             "role": "assistant",
             "model": body.get("model"),
-            "content": [{"type": "text", "text": text}],
+            "content": [block],
             "stop_reason": reply.stop_reason,
             "stop_sequence": None,
             "usage": {

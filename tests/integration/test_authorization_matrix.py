@@ -10,8 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
+from sqlalchemy import select
 
 from backend.errors import NotFoundError, PermissionDeniedError
+from backend.models import Rubric
 from backend.models.enums import Role
 from backend.schemas.accounts import UserRead
 from backend.schemas.sections import AssignmentInput
@@ -20,6 +22,8 @@ from backend.services import (
     assignment_service,
     client_service,
     event_service,
+    review_service,
+    rubric_service,
     section_service,
     session_service,
     student_access_service,
@@ -85,6 +89,23 @@ def _outcome(db, call, actor) -> str:
     finally:
         savepoint.rollback()
     return outcome
+
+
+def _ended(db, w: World) -> int:
+    """The world's conversation, ended by its owner (inside the cell's savepoint)."""
+    session_service.end_session(db, actor=w.users["owner"], session_id=w.session_id)
+    return w.session_id
+
+
+def _reviewed(db, w: World) -> int:
+    """The world's conversation, ended and given its (demo) review by its owner."""
+    review_service.create_demo_review(db, actor=w.users["owner"], session_id=_ended(db, w))
+    return w.session_id
+
+
+def _builtin_id(db) -> int:
+    rubric_service.seed_builtin_rubrics(db)
+    return db.scalar(select(Rubric.id).where(Rubric.owner_id.is_(None)).limit(1))
 
 
 # name -> (call(db, world, actor), the callers who may do it). Anyone else is denied (or, for
@@ -159,7 +180,49 @@ def _operations():
             lambda db, w, a: event_service.list_events(db, actor=a) or ["ok"],
             {"admin"},
         ),
+        "get_review": (
+            lambda db, w, a: review_service.get_review(db, actor=a, session_id=_reviewed(db, w)),
+            {"owner", "section_teacher", "admin"},
+        ),
+        "list_rubrics": (
+            lambda db, w, a: rubric_service.list_rubrics(db, actor=a),
+            {"other_teacher", "section_teacher", "admin"},
+        ),
         # Writes
+        "create_review": (
+            lambda db, w, a: review_service.create_demo_review(
+                db, actor=a, session_id=_ended(db, w)
+            ),
+            {"owner", "section_teacher", "admin"},
+        ),
+        "release_review": (
+            lambda db, w, a: review_service.release_review(
+                db, actor=a, session_id=_reviewed(db, w)
+            ),
+            {"section_teacher", "admin"},
+        ),
+        "copy_rubric": (
+            lambda db, w, a: rubric_service.copy_rubric(db, actor=a, rubric_id=_builtin_id(db)),
+            {"other_teacher", "section_teacher", "admin"},
+        ),
+        "set_assignment_rubric": (
+            lambda db, w, a: (
+                rubric_service.set_assignment_rubric(
+                    db, actor=a, assignment_id=w.assignment_id, rubric_id=_builtin_id(db)
+                )
+                or "ok"
+            ),
+            {"section_teacher", "admin"},
+        ),
+        "set_section_rubric": (
+            lambda db, w, a: (
+                rubric_service.set_section_rubric(
+                    db, actor=a, section_id=w.section_id, rubric_id=_builtin_id(db)
+                )
+                or "ok"
+            ),
+            {"section_teacher", "admin"},
+        ),
         "add_message": (
             lambda db, w, a: session_service.add_message(
                 db, actor=a, session_id=w.session_id, content="Hello?"

@@ -108,6 +108,48 @@ def test_queue_is_fifo_then_default(fake_anthropic):
     assert fake_anthropic.pending == 0
 
 
+TOOL = {
+    "name": "record_review",
+    "description": "Record the review.",
+    "input_schema": {"type": "object", "properties": {"goal": {"type": "string"}}},
+}
+
+
+def test_tool_reply_answers_a_forced_tool_with_a_tool_use_block(fake_anthropic):
+    """A scripted tool input comes back as the forced tool's ``tool_use`` block, with usage."""
+    fake_anthropic.tool_reply({"goal": "Reflect more."}, input_tokens=900, cache_read=4096)
+    fake_anthropic.tool_reply(lambda body: {"goal": f"{len(body['messages'])} messages"})
+    client = make_client(fake_anthropic)
+    forced = {"tools": [TOOL], "tool_choice": {"type": "tool", "name": "record_review"}}
+
+    message = create(client, **forced)
+    block = message.content[0]
+    assert (block.type, block.name, block.input) == (
+        "tool_use",
+        "record_review",
+        {"goal": "Reflect more."},
+    )
+    assert block.id.startswith("toolu_")
+    assert message.stop_reason == "tool_use"
+    assert (message.usage.input_tokens, message.usage.cache_read_input_tokens) == (900, 4096)
+    assert message.usage.output_tokens > 0
+    assert create(client, **forced).content[0].input == {"goal": "1 messages"}
+    assert fake_anthropic.last_request.body["tool_choice"]["name"] == "record_review"
+
+
+def test_tool_reply_streams_its_input_as_json_pieces(fake_anthropic):
+    """Streamed, the tool input arrives as ``input_json_delta`` pieces the SDK reassembles."""
+    answer = {"goal": "Ask one open question before giving advice. " * 3}
+    fake_anthropic.tool_reply(answer)
+    with make_client(fake_anthropic).messages.stream(
+        model=MODEL, max_tokens=256, messages=MESSAGES, tools=[TOOL]
+    ) as stream:
+        final = stream.get_final_message()
+    assert final.content[0].type == "tool_use"
+    assert final.content[0].input == answer
+    assert final.stop_reason == "tool_use"
+
+
 # --------------------------------------------------------------------------- streaming
 
 

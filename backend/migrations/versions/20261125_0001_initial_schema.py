@@ -1,5 +1,5 @@
 """Initial schema: accounts, clients, sections, assignments, sessions, messages, events, usage
-rollups and feedback (the pre-release migrations squashed into one).
+rollups, feedback, rubrics and session reviews (the pre-release migrations squashed into one).
 
 Revision ID: 0001
 Create Date: 2026-11-25
@@ -105,22 +105,54 @@ def upgrade() -> None:
     with op.batch_alter_table('installations', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_installations_first_admin_id'), ['first_admin_id'], unique=False)
 
+    op.create_table('rubrics',
+    sa.Column('key', sa.String(length=60), nullable=False),
+    sa.Column('name', sa.String(length=120), nullable=False),
+    sa.Column('owner_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.CheckConstraint('length(name) > 0', name=op.f('ck_rubrics_name_present')),
+    sa.ForeignKeyConstraint(['owner_id'], ['users.id'], name=op.f('fk_rubrics_owner_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_rubrics')),
+    sa.UniqueConstraint('owner_id', 'key', name=op.f('uq_rubrics_owner_id_key'))
+    )
+    with op.batch_alter_table('rubrics', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_rubrics_owner_id'), ['owner_id'], unique=False)
+        batch_op.create_index('uq_rubrics_builtin_key', ['key'], unique=True, sqlite_where=sa.text('owner_id IS NULL'), postgresql_where=sa.text('owner_id IS NULL'))
+
+    op.create_table('rubric_versions',
+    sa.Column('rubric_id', sa.Integer(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('definition', sa.JSON(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.CheckConstraint('version >= 1', name=op.f('ck_rubric_versions_version_positive')),
+    sa.ForeignKeyConstraint(['rubric_id'], ['rubrics.id'], name=op.f('fk_rubric_versions_rubric_id_rubrics'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_rubric_versions')),
+    sa.UniqueConstraint('rubric_id', 'version', name=op.f('uq_rubric_versions_rubric_id_version'))
+    )
+    with op.batch_alter_table('rubric_versions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_rubric_versions_rubric_id'), ['rubric_id'], unique=False)
+
     op.create_table('sections',
     sa.Column('teacher_id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=120), nullable=False),
     sa.Column('join_code', sa.String(length=16), nullable=False),
     sa.Column('seat_limit', sa.Integer(), nullable=True),
     sa.Column('join_code_expires_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('rubric_id', sa.Integer(), nullable=True),
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint('length(name) > 0', name=op.f('ck_sections_name_present')),
     sa.CheckConstraint('seat_limit IS NULL OR seat_limit > 0', name=op.f('ck_sections_seat_limit_positive')),
+    sa.ForeignKeyConstraint(['rubric_id'], ['rubrics.id'], name=op.f('fk_sections_rubric_id_rubrics'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['teacher_id'], ['users.id'], name=op.f('fk_sections_teacher_id_users'), ondelete='RESTRICT'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_sections')),
     sa.UniqueConstraint('join_code', name=op.f('uq_sections_join_code'))
     )
     with op.batch_alter_table('sections', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_sections_rubric_id'), ['rubric_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_sections_teacher_id'), ['teacher_id'], unique=False)
 
     op.create_table('assignments',
@@ -130,15 +162,20 @@ def upgrade() -> None:
     sa.Column('due_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('published_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('rubric_id', sa.Integer(), nullable=True),
+    sa.Column('release_reviews', sa.String(length=24), server_default='immediately', nullable=False),
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint("status IN ('draft', 'published')", name=op.f('ck_assignments_status_valid')),
     sa.CheckConstraint('length(title) > 0', name=op.f('ck_assignments_title_present')),
+    sa.CheckConstraint("release_reviews IN ('immediately', 'after_teacher_review')", name=op.f('ck_assignments_release_reviews_valid')),
+    sa.ForeignKeyConstraint(['rubric_id'], ['rubrics.id'], name=op.f('fk_assignments_rubric_id_rubrics'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['section_id'], ['sections.id'], name=op.f('fk_assignments_section_id_sections'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_assignments'))
     )
     with op.batch_alter_table('assignments', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_assignments_rubric_id'), ['rubric_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_assignments_section_id'), ['section_id'], unique=False)
 
     op.create_table('client_daily_usage',
@@ -296,6 +333,35 @@ def upgrade() -> None:
     with op.batch_alter_table('session_feedback', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_session_feedback_user_id'), ['user_id'], unique=False)
 
+    op.create_table('session_reviews',
+    sa.Column('session_id', sa.Integer(), nullable=False),
+    sa.Column('rubric_version_id', sa.Integer(), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('source', sa.String(length=16), nullable=False),
+    sa.Column('released_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('content', sa.JSON(), nullable=True),
+    sa.Column('indicators', sa.JSON(), nullable=False),
+    sa.Column('hidden_information_turn', sa.Integer(), nullable=True),
+    sa.Column('model', sa.String(length=80), nullable=True),
+    sa.Column('cost', sa.BigInteger(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('input_tokens', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('output_tokens', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('cache_write_tokens', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('cache_read_tokens', sa.Integer(), server_default='0', nullable=False),
+    sa.CheckConstraint("status IN ('ready', 'failed')", name=op.f('ck_session_reviews_status_valid')),
+    sa.CheckConstraint("source IN ('model', 'demo')", name=op.f('ck_session_reviews_source_valid')),
+    sa.CheckConstraint('hidden_information_turn IS NULL OR hidden_information_turn >= 1', name=op.f('ck_session_reviews_hidden_turn_positive')),
+    sa.ForeignKeyConstraint(['rubric_version_id'], ['rubric_versions.id'], name=op.f('fk_session_reviews_rubric_version_id_rubric_versions'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['session_id'], ['sessions.id'], name=op.f('fk_session_reviews_session_id_sessions'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_session_reviews')),
+    sa.UniqueConstraint('session_id', name=op.f('uq_session_reviews_session_id'))
+    )
+    with op.batch_alter_table('session_reviews', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_session_reviews_created_at'), ['created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_session_reviews_rubric_version_id'), ['rubric_version_id'], unique=False)
+
     op.create_table('message_ratings',
     sa.Column('message_id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -314,6 +380,11 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('session_reviews', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_session_reviews_rubric_version_id'))
+        batch_op.drop_index(batch_op.f('ix_session_reviews_created_at'))
+
+    op.drop_table('session_reviews')
     with op.batch_alter_table('message_ratings', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_message_ratings_user_id'))
         batch_op.drop_index(batch_op.f('ix_message_ratings_created_at'))
@@ -361,12 +432,23 @@ def downgrade() -> None:
     op.drop_table('client_daily_usage')
     with op.batch_alter_table('assignments', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_assignments_section_id'))
+        batch_op.drop_index(batch_op.f('ix_assignments_rubric_id'))
 
     op.drop_table('assignments')
     with op.batch_alter_table('sections', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_sections_teacher_id'))
+        batch_op.drop_index(batch_op.f('ix_sections_rubric_id'))
 
     op.drop_table('sections')
+    with op.batch_alter_table('rubric_versions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_rubric_versions_rubric_id'))
+
+    op.drop_table('rubric_versions')
+    with op.batch_alter_table('rubrics', schema=None) as batch_op:
+        batch_op.drop_index('uq_rubrics_builtin_key', sqlite_where=sa.text('owner_id IS NULL'), postgresql_where=sa.text('owner_id IS NULL'))
+        batch_op.drop_index(batch_op.f('ix_rubrics_owner_id'))
+
+    op.drop_table('rubrics')
     with op.batch_alter_table('login_sessions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_login_sessions_user_id'))
 

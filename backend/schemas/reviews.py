@@ -1,0 +1,108 @@
+"""A session review: the model's structured answer (the tool's input schema) and read models.
+
+The answer's JSON schema is what the forced tool declares, so its shape is valid by construction;
+what a schema cannot say (a quote appears in turn 7, a code belongs to the rubric) the review
+service checks before anything is stored.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from backend.models.review import ReviewSource, ReviewStatus
+
+
+class _Answer(BaseModel):
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+
+class CodedTurn(_Answer):
+    turn: int = Field(description="The number of a student turn in the transcript.")
+    code: str = Field(description="The key of one of the rubric's utterance codes.")
+
+
+class CriterionScore(_Answer):
+    criterion: str = Field(description="The key of one of the rubric's criteria.")
+    score: int = Field(description="1 to 5, by the criterion's anchors.")
+    reasoning: str = Field(description="One sentence: why this score.", max_length=600)
+    turns: list[int] = Field(description="The student turns this score rests on.")
+
+
+class Strength(_Answer):
+    turn: int = Field(description="A student turn.")
+    quote: str = Field(description="Words copied exactly from that turn.", max_length=600)
+    comment: str = Field(description="What was good about it, in the rubric's terms.")
+
+
+class TryInstead(_Answer):
+    turn: int = Field(description="A student turn that could have gone better.")
+    quote: str = Field(description="The student's line, copied exactly from that turn.")
+    better_reply: str = Field(description="A better reply, in the student's own voice.")
+    why: str = Field(description="Why it is better, in the rubric's terms.")
+
+
+class ReviewAnswer(_Answer):
+    """What the feedback model must answer (and what a stored review's content holds)."""
+
+    codes: list[CodedTurn] = Field(description="One code for every student turn.")
+    scores: list[CriterionScore] = Field(description="One score for every rubric criterion.")
+    strengths: list[Strength] = Field(description="2 or 3 strengths, each quoting the student.")
+    try_instead: list[TryInstead] = Field(description="2 or 3 better replies to try next time.")
+    goal: str = Field(description="One goal for the next practice session.", max_length=600)
+
+
+class ReviewContent(ReviewAnswer):
+    """A stored review: the validated answer, and whether it is the automatic demo review."""
+
+    demo: bool = False
+
+
+class ReviewRead(BaseModel):
+    """A review as a page shows it; `content` is None when it failed (never shown invalid)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    session_id: int
+    rubric_version_id: int
+    status: ReviewStatus
+    source: ReviewSource
+    released_at: datetime | None
+    content: ReviewContent | None
+    indicators: dict[str, Any]
+    hidden_information_turn: int | None = None  # teachers and admins only
+    model: str | None
+    input_tokens: int
+    output_tokens: int
+    cache_write_tokens: int
+    cache_read_tokens: int
+    cost: Decimal | None
+    created_at: datetime
+
+    @property
+    def ready(self) -> bool:
+        return self.status == ReviewStatus.ready
+
+    @property
+    def demo(self) -> bool:
+        return self.source == ReviewSource.demo
+
+
+class RubricRead(BaseModel):
+    """A rubric with its latest version's definition."""
+
+    id: int
+    key: str
+    name: str
+    owner_id: int | None
+    version_id: int
+    version: int
+    definition: dict[str, Any]
+
+    @property
+    def builtin(self) -> bool:
+        return self.owner_id is None

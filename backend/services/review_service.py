@@ -1,0 +1,402 @@
+"""Session reviews: rubric scores, quotes from the transcript and better replies, checked first.
+
+`create_review` reads the ended conversation (one short transaction), asks the feedback model for
+a structured answer (a forced tool) with no transaction open, validates it against the transcript
+and the rubric (one repair request listing the errors), and stores it with its counted indicators
+and its cost (a second transaction). Invalid feedback is never stored as content: after a failed
+repair the review is kept as `failed` (with its cost), an event is written and the caller gets a
+clear message. Without an API key the automatic demo review (`review_rules`) is written instead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from backend.config import get_settings
+from backend.db import Database
+from backend.errors import AppError, ConflictError, NotFoundError, PermissionDeniedError
+from backend.llm import GatewayError, LLMGateway, StructuredAnswer, get_gateway
+from backend.llm.pricing import DEMO_MODEL
+from backend.models import (
+    Assignment,
+    ClientProfile,
+    Message,
+    PracticeSession,
+    Section,
+    SessionReview,
+)
+from backend.models.base import utcnow
+from backend.models.enums import SessionStatus
+from backend.models.review import ReviewRelease, ReviewSource, ReviewStatus
+from backend.schemas.accounts import UserRead
+from backend.schemas.clients import ClientRead
+from backend.schemas.conversations import Usage
+from backend.schemas.reviews import ReviewAnswer, ReviewContent, ReviewRead
+from backend.schemas.rubrics import RubricDefinition
+from backend.services import (
+    budget_service,
+    event_service,
+    review_rules,
+    rubric_service,
+    usage_service,
+)
+from backend.services.permissions import require_user
+from backend.services.review_rules import Turn
+
+REVIEW_TOOL = "record_review"
+REVIEW_CATEGORY = "review"
+
+
+class ReviewNotFound(NotFoundError):
+    """Also for a session the actor may not see: ids cannot be probed."""
+
+    def __init__(self, session_id: int) -> None:
+        super().__init__(f"No review for conversation {session_id} is open to you.")
+
+
+class ReviewNotReleased(PermissionDeniedError):
+    def __init__(self) -> None:
+        super().__init__("Your teacher has not released this review yet. Check back later.")
+
+
+class ReviewFailed(AppError):
+    """The feedback model's answer stayed invalid after one repair: nothing is shown."""
+
+    level = "warning"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The automatic review could not be checked against your conversation, so it is not "
+            "shown. Press Try again to ask for a new one."
+        )
+
+
+# Reading and releasing --------------------------------------------------------------------------
+def get_review(db: Session, *, actor: UserRead | None, session_id: int) -> ReviewRead | None:
+    """The session's review (None: not written yet). Students see their own once released, and
+    never the turn at which the hidden information came out; teachers their sections' and their
+    own test conversations'; admins all."""
+    actor, session = _readable(db, actor, session_id)
+    review = db.scalar(select(SessionReview).where(SessionReview.session_id == session.id))
+    if review is None:
+        return None
+    teacher_view = _is_teacher_view(db, actor, session)
+    if not teacher_view and review.status == ReviewStatus.ready and review.released_at is None:
+        raise ReviewNotReleased()
+    return _visible(ReviewRead.model_validate(review), teacher_view=teacher_view)
+
+
+def _visible(review: ReviewRead, *, teacher_view: bool) -> ReviewRead:
+    """What the asker may see: a student never sees the hidden-information turn, nor the content
+    of a review their teacher has not released yet (status ready, `released_at` None)."""
+    if teacher_view:
+        return review
+    hidden: dict = {"hidden_information_turn": None}
+    if review.status == ReviewStatus.ready and review.released_at is None:
+        hidden |= {"content": None, "indicators": {}}
+    return review.model_copy(update=hidden)
+
+
+def release_review(db: Session, *, actor: UserRead | None, session_id: int) -> ReviewRead:
+    """The teacher lets the student see the review (releasing twice changes nothing)."""
+    actor, session = _readable(db, actor, session_id)
+    if not _is_teacher_view(db, actor, session):
+        raise PermissionDeniedError("Only the student's teacher can release a review.")
+    review = db.scalar(
+        select(SessionReview).where(SessionReview.session_id == session.id).with_for_update()
+    )
+    if review is None or review.status != ReviewStatus.ready:
+        raise ConflictError("There is no finished review to release yet.")
+    if review.released_at is None:
+        review.released_at = utcnow()
+    db.flush()
+    return ReviewRead.model_validate(review)
+
+
+# Writing ----------------------------------------------------------------------------------------
+@dataclass
+class ReviewJob:
+    """What one review needs, read in one transaction (no ORM objects outlive it)."""
+
+    session_id: int
+    user_id: int
+    turns: list[Turn]
+    rubric: RubricDefinition
+    rubric_version_id: int
+    client: ClientRead
+    release_now: bool
+    teacher_view: bool
+    existing: ReviewRead | None = None
+    hidden_turn: int | None = field(default=None)
+
+
+def prepare_review(
+    db: Session, *, actor: UserRead | None, session_id: int, check_budget: bool = False
+) -> ReviewJob:
+    """Check who asks (the student, their teacher, an admin) and read what the review needs.
+
+    A ready review is returned as `existing`; a failed one will be replaced."""
+    actor, session = _readable(db, actor, session_id, for_update=True)
+    if session.status != SessionStatus.completed:
+        raise ConflictError("End the conversation first; its review is written when it ends.")
+    existing = db.scalar(select(SessionReview).where(SessionReview.session_id == session.id))
+    version = rubric_service.rubric_for_session(db, session)
+    turns = [
+        Turn(number, str(role), content)
+        for number, (role, content) in enumerate(
+            db.execute(
+                select(Message.role, Message.content)
+                .where(Message.session_id == session.id)
+                .order_by(Message.sequence_number)
+            ).all(),
+            start=1,
+        )
+    ]
+    if not any(turn.student for turn in turns):
+        raise ConflictError("This conversation has no messages of yours to review.")
+    client = ClientRead.model_validate(db.get(ClientProfile, session.client_id))
+    settings = get_settings()
+    if check_budget:
+        budget_service.serialize_checks(db)
+        budget_service.check_budgets(db, settings, user_id=session.user_id)
+    job = ReviewJob(
+        session_id=session.id,
+        user_id=session.user_id,
+        turns=turns,
+        rubric=rubric_service.definition_of(version),
+        rubric_version_id=version.id,
+        client=client,
+        release_now=_release_policy(db, session) == ReviewRelease.immediately,
+        teacher_view=_is_teacher_view(db, actor, session),
+        existing=(
+            ReviewRead.model_validate(existing)
+            if existing is not None and existing.status == ReviewStatus.ready
+            else None
+        ),
+    )
+    job.hidden_turn = review_rules.hidden_information_turn(
+        turns, client, run_words=settings.output_guard_words
+    )
+    return job
+
+
+def create_demo_review(db: Session, *, actor: UserRead | None, session_id: int) -> ReviewRead:
+    """The automatic demo review (rule-based, no API call), in the caller's transaction."""
+    job = prepare_review(db, actor=actor, session_id=session_id)
+    if job.existing is not None:
+        return _visible(job.existing, teacher_view=job.teacher_view)
+    content = review_rules.demo_review(job.turns, job.rubric)
+    stored = _store(db, job, content=content, source=ReviewSource.demo, usage=Usage(), cost=None)
+    return _visible(stored, teacher_view=job.teacher_view)
+
+
+def create_review(
+    database: Database,
+    *,
+    actor: UserRead | None,
+    session_id: int,
+    gateway: LLMGateway | None = None,
+) -> ReviewRead:
+    """Write the review of an ended conversation (again only after a failed one), and return
+    what the asker may see of it (see `_visible`).
+
+    Raises `ReviewFailed` (after storing the failed attempt and an event) when the answer stays
+    invalid, and `GatewayError` when the API cannot answer."""
+    gateway = gateway or get_gateway()
+    if gateway.demo_mode:
+        with database(write=True) as db:
+            return create_demo_review(db, actor=actor, session_id=session_id)
+    with database(write=True) as db:
+        job = prepare_review(db, actor=actor, session_id=session_id, check_budget=True)
+    if job.existing is not None:
+        return _visible(job.existing, teacher_view=job.teacher_view)
+    attempt = _Attempt(job)
+    try:
+        content = attempt.run(gateway)
+    except GatewayError as error:
+        with database(write=True) as db:
+            if attempt.calls:  # a first answer was billed before the repair failed
+                _store(db, job, content=None, source=ReviewSource.model, **attempt.billed())
+            _log(db, job, error.severity, f"api_{error.category}", error.summary, error.detail)
+        raise
+    with database(write=True) as db:
+        stored = _store(db, job, content=content, source=ReviewSource.model, **attempt.billed())
+        if content is None:
+            _log(db, job, "warning", "review_failed", attempt.failure_summary, attempt.errors)
+    if content is None:
+        raise ReviewFailed()
+    return _visible(stored, teacher_view=job.teacher_view)
+
+
+class _Attempt:
+    """Up to two calls: the answer, and one repair listing what was wrong with it."""
+
+    def __init__(self, job: ReviewJob) -> None:
+        self.job = job
+        self.calls: list[StructuredAnswer] = []
+        self.errors: list[str] = []
+
+    def run(self, gateway: LLMGateway) -> ReviewContent | None:
+        job = self.job
+        instructions = review_rules.instructions(job.rubric)
+        context = review_rules.context(job.turns)
+        messages: list[dict] = [{"role": "user", "content": review_rules.transcript(job.turns)}]
+        for _attempt in range(2):
+            answer = gateway.structured(
+                instructions=instructions,
+                context=context,
+                messages=messages,
+                tool_name=REVIEW_TOOL,
+                tool_description="Record the review of this practice session.",
+                input_schema=ReviewAnswer.model_json_schema(),
+            )
+            if answer is None:  # demo mode is handled before any call
+                raise RuntimeError("The gateway has no API client.")
+            self.calls.append(answer)
+            parsed, self.errors = review_rules.validate(
+                answer.data,
+                job.turns,
+                job.rubric,
+                protect_hidden=_hidden_guard_needed(job),
+                client=job.client,
+                run_words=get_settings().output_guard_words,
+            )
+            if parsed is not None:
+                return ReviewContent(**parsed.model_dump(), demo=False)
+            messages = messages + review_rules.repair_messages(answer, self.errors)
+        return None
+
+    @property
+    def failure_summary(self) -> str:
+        return f"A review stayed invalid after one repair ({len(self.errors)} problems)."
+
+    def billed(self) -> dict:
+        usage, cost = Usage(), Decimal(0)
+        unpriced = False
+        for call in self.calls:
+            usage = usage.plus(call.completion.usage)
+            if call.completion.cost is None:
+                unpriced = True
+            else:
+                cost += call.completion.cost
+        model = self.calls[-1].completion.model if self.calls else None
+        return {"usage": usage, "cost": None if unpriced else cost, "model": model}
+
+
+# Internals --------------------------------------------------------------------------------------
+def _readable(
+    db: Session, actor: UserRead | None, session_id: int, *, for_update: bool = False
+) -> tuple[UserRead, PracticeSession]:
+    actor = require_user(actor)
+    query = select(PracticeSession).where(PracticeSession.id == session_id)
+    session = db.scalar(query.with_for_update() if for_update else query)
+    if session is None:
+        raise ReviewNotFound(session_id)
+    if session.user_id == actor.id or actor.is_admin or _teaches(db, actor, session):
+        return actor, session
+    raise ReviewNotFound(session_id)
+
+
+def _teaches(db: Session, actor: UserRead, session: PracticeSession) -> bool:
+    """The actor teaches the section the conversation's assignment belongs to."""
+    if not actor.is_teacher or session.assignment_id is None:
+        return False
+    teacher_id = db.scalar(
+        select(Section.teacher_id)
+        .join(Assignment, Assignment.section_id == Section.id)
+        .where(Assignment.id == session.assignment_id)
+    )
+    return teacher_id == actor.id
+
+
+def _is_teacher_view(db: Session, actor: UserRead, session: PracticeSession) -> bool:
+    """Admins, the section's teacher, and a teacher reading their own test conversation."""
+    if actor.is_admin or _teaches(db, actor, session):
+        return True
+    return actor.is_teacher and session.user_id == actor.id
+
+
+def _release_policy(db: Session, session: PracticeSession) -> ReviewRelease:
+    if session.assignment_id is None:
+        return ReviewRelease.immediately
+    value = db.scalar(
+        select(Assignment.release_reviews).where(Assignment.id == session.assignment_id)
+    )
+    return ReviewRelease(value or ReviewRelease.immediately)
+
+
+def _hidden_guard_needed(job: ReviewJob) -> bool:
+    """The hidden information is earned once a client reply shared it, or after the client's
+    reveal threshold of student turns."""
+    if not job.client.hidden_information or job.hidden_turn is not None:
+        return False
+    after = job.client.hidden_reveal_after_turns
+    student_turns = sum(1 for turn in job.turns if turn.student)
+    return after is None or student_turns < after
+
+
+def _store(
+    db: Session,
+    job: ReviewJob,
+    *,
+    content: ReviewContent | None,
+    source: ReviewSource,
+    usage: Usage,
+    cost: Decimal | None,
+    model: str | None = None,
+) -> ReviewRead:
+    """Replace a failed review with this one; count its usage in the user's daily budget."""
+    db.execute(
+        delete(SessionReview).where(
+            SessionReview.session_id == job.session_id,
+            SessionReview.status == ReviewStatus.failed,
+        )
+    )
+    now = utcnow()
+    codes = [item.code for item in content.codes] if content is not None else []
+    review = SessionReview(
+        session_id=job.session_id,
+        rubric_version_id=job.rubric_version_id,
+        status=ReviewStatus.ready if content is not None else ReviewStatus.failed,
+        source=source,
+        released_at=now if content is not None and job.release_now else None,
+        content=content.model_dump(mode="json") if content is not None else None,
+        indicators=review_rules.indicators(job.turns, codes, job.rubric) if content else {},
+        hidden_information_turn=job.hidden_turn,
+        model=model or (DEMO_MODEL if source == ReviewSource.demo else None),
+        input_tokens=usage.input_tokens,
+        output_tokens=usage.output_tokens,
+        cache_write_tokens=usage.cache_write_tokens,
+        cache_read_tokens=usage.cache_read_tokens,
+        cost=cost if source == ReviewSource.model else Decimal(0),
+        created_at=now,
+    )
+    # Billed either way: counted even when another request's review is kept instead.
+    usage_service.record_review(db, user_id=job.user_id, at=now, usage=usage, cost=cost)
+    try:
+        with db.begin_nested():
+            db.add(review)
+            db.flush()
+    except IntegrityError:  # another request stored this session's review first
+        winner = db.scalar(select(SessionReview).where(SessionReview.session_id == job.session_id))
+        if winner is None:
+            raise
+        return ReviewRead.model_validate(winner)
+    return ReviewRead.model_validate(review)
+
+
+def _log(db: Session, job: ReviewJob, severity: str, category: str, message: str, detail) -> None:
+    event_service.record(
+        db,
+        severity,
+        category,
+        message,
+        user_id=job.user_id,
+        session_id=job.session_id,
+        details={"purpose": REVIEW_CATEGORY, "detail": detail},
+    )

@@ -1,0 +1,464 @@
+"""Session reviews: validated against the transcript and rubric, repaired once, counted, guarded."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+from sqlalchemy import select
+
+from backend.db import Database, unit_of_work
+from backend.errors import PermissionDeniedError
+from backend.llm import ErrorCategory, GatewayError, get_gateway
+from backend.llm.pricing import calculate_cost
+from backend.models import DailyUsage, Event, PracticeSession, RubricVersion, SessionReview
+from backend.models.enums import Role
+from backend.models.review import ReviewSource, ReviewStatus
+from backend.schemas.conversations import Usage
+from backend.services import (
+    review_rules,
+    review_service,
+    rubric_service,
+    session_service,
+    usage_service,
+)
+from backend.services.review_service import ReviewFailed, ReviewNotFound, ReviewNotReleased
+from backend.services.utterance_coder import code_utterance
+from tests.factories import add_reply, make_classroom, make_user
+
+LINES = [
+    ("Hi, I'm Sam. What brings you in today?", "Work has been rough lately."),
+    ("It sounds like work has been wearing you down.", "Yeah. I don't know what to do."),
+    ("Have you tried talking to your boss?", "Not really."),
+]
+HIDDEN = "Was recently passed over for promotion."
+
+
+def valid_answer() -> dict:
+    """A review of LINES under the built-in micro-skills rubric that passes every check."""
+    criteria = [
+        "open_questions",
+        "reflections_of_feeling",
+        "paraphrase_and_summary",
+        "empathy",
+        "avoiding_premature_advice",
+        "pacing",
+    ]
+    return {
+        "codes": [
+            {"turn": 1, "code": "open_question"},
+            {"turn": 3, "code": "reflection"},
+            {"turn": 5, "code": "advice"},
+        ],
+        "scores": [
+            {"criterion": key, "score": 3, "reasoning": "A fair start.", "turns": [1, 3]}
+            for key in criteria
+        ],
+        "strengths": [
+            {"turn": 1, "quote": "What brings you in today?", "comment": "An open start."},
+            {"turn": 3, "quote": "wearing you down", "comment": "A reflection of feeling."},
+        ],
+        "try_instead": [
+            {
+                "turn": 5,
+                "quote": "Have you tried talking to your boss?",
+                "better_reply": "What have you thought about doing so far?",
+                "why": "Avoids premature advice.",
+            },
+            {
+                "turn": 3,
+                "quote": "It sounds like work has been wearing you down.",
+                "better_reply": "It sounds like work is wearing you down and you feel stuck.",
+                "why": "Adds the feeling under the words.",
+            },
+        ],
+        "goal": "Reflect twice before your next question.",
+    }
+
+
+def ended_session(engine, room, lines=LINES, *, actor=None) -> int:
+    """A conversation with the student's lines and the client's replies, then ended."""
+    actor = actor or room.student
+    with unit_of_work(engine) as db:
+        session = session_service.create_session(db, actor=actor, client_id=room.client.id)
+        for student_line, client_line in lines:
+            session_service.add_message(
+                db, actor=actor, session_id=session.id, content=student_line
+            )
+            add_reply(db, session_id=session.id, content=client_line)
+        session_service.end_session(db, actor=actor, session_id=session.id)
+    return session.id
+
+
+def read(engine, actor, session_id):
+    with unit_of_work(engine) as db:
+        return review_service.get_review(db, actor=actor, session_id=session_id)
+
+
+# The model's review -----------------------------------------------------------------------------
+def test_valid_review_is_stored_with_counted_indicators_and_its_cost(
+    api, classroom, committed_engine
+):
+    session_id = ended_session(committed_engine, classroom)
+    api.tool_reply(valid_answer(), input_tokens=1000, output_tokens=500, cache_read=4096)
+
+    review = review_service.create_review(
+        Database(committed_engine), actor=classroom.student, session_id=session_id
+    )
+
+    assert review.status == ReviewStatus.ready and review.source == ReviewSource.model
+    assert review.content is not None and review.content.demo is False
+    assert [item.code for item in review.content.codes] == ["open_question", "reflection", "advice"]
+    # Counted by code: one reflection per question (the advice is neither), 3 of 6 turns.
+    assert review.indicators["reflection_to_question"] == 1.0
+    assert review.indicators["percent_open_questions"] == 1.0
+    assert (review.indicators["student_turns"], review.indicators["turns"]) == (3, 6)
+    assert 0 < review.indicators["student_talk_share"] < 1
+    expected = calculate_cost(
+        "claude-haiku-4-5", Usage(input_tokens=1000, output_tokens=500, cache_read_tokens=4096)
+    )
+    assert review.cost == expected and review.cost > 0
+    assert (review.input_tokens, review.output_tokens, review.cache_read_tokens) == (
+        1000,
+        500,
+        4096,
+    )
+    assert review.released_at is not None  # "immediately" is the default
+
+    body = api.last_request.body
+    assert body["model"] == "claude-haiku-4-5"
+    assert body["tool_choice"] == {"type": "tool", "name": "record_review"}
+    assert body["tools"][0]["input_schema"]["properties"]["try_instead"]
+    assert body["system"][0]["cache_control"]["type"] == "ephemeral"
+    assert '"avoiding_premature_advice"' in body["system"][0]["text"]  # the rubric, cached
+    assert (
+        "Turn 5 (Student): Have you tried talking to your boss?" in body["messages"][0]["content"]
+    )
+    assert "stream" not in body
+
+    with unit_of_work(committed_engine) as db:
+        spent = db.scalar(
+            select(DailyUsage.tokens).where(DailyUsage.user_id == classroom.student.id)
+        )
+    assert spent >= 1000 + 500 + 4096  # the review counts in the student's daily budget
+    assert read(committed_engine, classroom.student, session_id).content == review.content
+
+
+def test_review_usage_survives_a_rebuild_of_the_daily_rows(api, classroom, committed_engine):
+    session_id = ended_session(committed_engine, classroom)
+    api.tool_reply(valid_answer(), input_tokens=1200, output_tokens=600)
+    review = review_service.create_review(
+        Database(committed_engine), actor=classroom.student, session_id=session_id
+    )
+
+    def budget_row():
+        with unit_of_work(committed_engine) as db:
+            row = db.get(DailyUsage, (review.created_at.date(), classroom.student.id))
+            return row.tokens, row.cost
+
+    before = budget_row()
+    assert before[0] >= 1800 and before[1] >= review.cost
+    with unit_of_work(committed_engine) as db:
+        usage_service.rebuild(db)
+    assert budget_row() == before
+
+
+def test_structured_call_fails_like_any_call(api, configure):
+    gateway = get_gateway()
+    call = dict(
+        instructions="Rubric.",
+        context="Turns: 1.",
+        messages=[{"role": "user", "content": "Transcript."}],
+        tool_name="record_review",
+        tool_description="Record it.",
+        input_schema={"type": "object"},
+    )
+    api.reply("Here is my review in prose.")  # no tool call: unreadable, not a crash
+    with pytest.raises(GatewayError) as malformed:
+        gateway.structured(**call)
+    assert malformed.value.kind == ErrorCategory.malformed
+    api.overloaded()
+    with pytest.raises(GatewayError) as overloaded:
+        gateway.structured(**call)
+    assert overloaded.value.kind == ErrorCategory.overloaded and overloaded.value.retryable
+    configure(anthropic_api_key=None)
+    assert get_gateway().structured(**call) is None  # demo mode: the service's demo path
+
+
+def _quote_not_in_transcript(answer):
+    answer["strengths"][1]["quote"] = "you seem exhausted by your job"
+    return "not word for word in turn 3"
+
+
+def _turn_that_does_not_exist(answer):
+    answer["try_instead"][0]["turn"] = 99
+    return "turn 99 does not exist"
+
+
+def _code_not_in_rubric(answer):
+    answer["codes"][1]["code"] = "mind_reading"
+    return "'mind_reading' is not a code of this rubric"
+
+
+def _clients_turn(answer):
+    answer["strengths"][0]["turn"] = 2
+    return "turn 2 is the client's"
+
+
+def _score_out_of_range(answer):
+    answer["scores"][0]["score"] = 7
+    return "score 7 is outside 1-5"
+
+
+@pytest.mark.parametrize(
+    "spoil",
+    [
+        _quote_not_in_transcript,
+        _turn_that_does_not_exist,
+        _code_not_in_rubric,
+        _clients_turn,
+        _score_out_of_range,
+    ],
+)
+def test_invalid_answer_gets_one_repair_listing_the_errors(api, classroom, committed_engine, spoil):
+    session_id = ended_session(committed_engine, classroom)
+    bad = valid_answer()
+    problem = spoil(bad)
+    api.tool_reply(bad, input_tokens=800, output_tokens=400)
+    api.tool_reply(valid_answer(), input_tokens=900, output_tokens=400)
+
+    review = review_service.create_review(
+        Database(committed_engine), actor=classroom.student, session_id=session_id
+    )
+
+    assert review.status == ReviewStatus.ready
+    assert review.content is not None and review.content.codes[1].code == "reflection"
+    requests = api.messages_requests()
+    assert len(requests) == 2
+    repair = requests[1].body["messages"]
+    assert repair[1]["content"][0]["type"] == "tool_use"
+    assert repair[1]["content"][0]["input"] == bad
+    result = repair[2]["content"][0]
+    assert result["type"] == "tool_result" and result["is_error"] is True
+    assert problem in result["content"]
+    assert (review.input_tokens, review.output_tokens) == (1700, 800)  # both calls are billed
+
+
+def test_invalid_twice_stores_a_failed_review_an_event_and_nothing_readable(
+    api, classroom, committed_engine
+):
+    session_id = ended_session(committed_engine, classroom)
+    bad = valid_answer()
+    _quote_not_in_transcript(bad)
+    api.tool_reply(bad, times=2)
+
+    with pytest.raises(ReviewFailed, match="Try again"):
+        review_service.create_review(
+            Database(committed_engine), actor=classroom.student, session_id=session_id
+        )
+
+    for actor in (classroom.student, classroom.teacher):
+        failed = read(committed_engine, actor, session_id)
+        assert failed.status == ReviewStatus.failed and failed.content is None
+        assert failed.input_tokens > 0  # what it cost still counts
+    with unit_of_work(committed_engine) as db:
+        events = db.scalars(select(Event).where(Event.category == "review_failed")).all()
+    assert len(events) == 1 and events[0].session_id == session_id
+    assert "not word for word" in str(events[0].details)
+
+    api.tool_reply(valid_answer())  # on demand again: the failed review is replaced
+    again = review_service.create_review(
+        Database(committed_engine), actor=classroom.teacher, session_id=session_id
+    )
+    assert again.status == ReviewStatus.ready
+    with unit_of_work(committed_engine) as db:
+        assert len(db.scalars(select(SessionReview)).all()) == 1
+
+
+def test_api_failure_logs_an_event_and_stores_nothing(api, classroom, committed_engine):
+    session_id = ended_session(committed_engine, classroom)
+    api.error(400)
+    with pytest.raises(review_service.GatewayError):
+        review_service.create_review(
+            Database(committed_engine), actor=classroom.student, session_id=session_id
+        )
+    assert read(committed_engine, classroom.teacher, session_id) is None
+
+
+def test_review_never_quotes_unearned_hidden_information(api, classroom, committed_engine):
+    session_id = ended_session(committed_engine, classroom)
+    leaking = valid_answer()
+    leaking["goal"] = "Ask about work: the client was recently passed over for promotion."
+    api.tool_reply(leaking)
+    api.tool_reply(valid_answer())
+
+    review = review_service.create_review(
+        Database(committed_engine), actor=classroom.student, session_id=session_id
+    )
+
+    assert review.content is not None and "promotion" not in review.content.goal
+    result = api.messages_requests()[1].body["messages"][2]["content"][0]["content"]
+    assert "goal: it repeats the client's hidden information" in result
+    assert review.hidden_information_turn is None
+
+
+def test_hidden_information_turn_is_recorded_for_the_teacher_only(
+    configure, classroom, committed_engine
+):
+    configure(anthropic_api_key=None)
+    lines = [
+        ("What brings you in?", "Work, mostly."),
+        ("What happened at work?", "I was recently passed over for promotion, and it stings."),
+    ]
+    session_id = ended_session(committed_engine, classroom, lines)
+    review_service.create_review(
+        Database(committed_engine), actor=classroom.student, session_id=session_id
+    )
+    assert read(committed_engine, classroom.teacher, session_id).hidden_information_turn == 4
+    assert read(committed_engine, classroom.student, session_id).hidden_information_turn is None
+
+
+# Demo mode --------------------------------------------------------------------------------------
+def test_demo_review_works_offline_and_is_labelled(
+    configure, fake_anthropic, classroom, committed_engine
+):
+    configure(anthropic_api_key=None)
+    session_id = ended_session(committed_engine, classroom)
+
+    review = review_service.create_review(
+        Database(committed_engine), actor=classroom.student, session_id=session_id
+    )
+
+    assert fake_anthropic.request_count == 0
+    assert review.source == ReviewSource.demo and review.content.demo is True
+    assert review.cost == 0 and review.model == "demo"
+    with unit_of_work(committed_engine) as db:
+        session = db.get(PracticeSession, session_id)
+        rubric = rubric_service.definition_of(rubric_service.rubric_for_session(db, session))
+    assert rubric.key == "micro_skills"
+    assert [item.code for item in review.content.codes] == [
+        code_utterance(line, rubric) for line, _ in LINES
+    ]
+    turns = [
+        review_rules.Turn(number, role, text)
+        for number, (role, text) in enumerate(
+            [
+                (role, text)
+                for pair in LINES
+                for role, text in zip(("user", "assistant"), pair, strict=True)
+            ],
+            start=1,
+        )
+    ]
+    data = review.content.model_dump(exclude={"demo"})
+    assert review_rules.validate(data, turns, rubric) == (review_rules.ReviewAnswer(**data), [])
+
+
+# Who reads what ---------------------------------------------------------------------------------
+def test_students_read_only_their_own_released_reviews_teachers_only_their_sections(db):
+    room = make_classroom(db)
+    other_student = make_user(db, role=Role.student)
+    other_teacher = make_user(db, role=Role.teacher)
+    admin = make_user(db, role=Role.admin)
+    rubric_service.set_assignment_rubric(
+        db,
+        actor=room.teacher,
+        assignment_id=room.assignment.id,
+        rubric_id=None,
+        release_reviews="after_teacher_review",
+    )
+    session = session_service.create_session(db, actor=room.student, client_id=room.client.id)
+    session_service.add_message(db, actor=room.student, session_id=session.id, content="Hello.")
+    add_reply(db, session_id=session.id, content="Hi.")
+    session_service.end_session(db, actor=room.student, session_id=session.id)
+    created = review_service.create_demo_review(db, actor=room.student, session_id=session.id)
+    assert created.status == ReviewStatus.ready and created.released_at is None
+    assert created.content is None and created.indicators == {}  # not before it is released
+    again = review_service.create_demo_review(db, actor=room.teacher, session_id=session.id)
+    assert again.id == created.id and again.content is not None
+
+    with pytest.raises(ReviewNotReleased):
+        review_service.get_review(db, actor=room.student, session_id=session.id)
+    for stranger in (other_student, other_teacher):
+        with pytest.raises(ReviewNotFound):
+            review_service.get_review(db, actor=stranger, session_id=session.id)
+        with pytest.raises((ReviewNotFound, PermissionDeniedError)):
+            review_service.release_review(db, actor=stranger, session_id=session.id)
+    with pytest.raises(PermissionDeniedError):
+        review_service.release_review(db, actor=room.student, session_id=session.id)
+    assert review_service.get_review(db, actor=room.teacher, session_id=session.id) is not None
+    assert review_service.get_review(db, actor=admin, session_id=session.id) is not None
+
+    review_service.release_review(db, actor=room.teacher, session_id=session.id)
+    seen = review_service.get_review(db, actor=room.student, session_id=session.id)
+    assert seen is not None and seen.released_at is not None
+
+
+def test_teacher_test_sessions_use_micro_skills_and_only_their_teacher_reads_them(db):
+    room = make_classroom(db)
+    other_teacher = make_user(db, role=Role.teacher)
+    miti = next(r for r in rubric_service.list_rubrics(db, actor=room.teacher) if r.key == "miti")
+    rubric_service.set_section_rubric(
+        db, actor=room.teacher, section_id=room.section.id, rubric_id=miti.id
+    )
+    test = session_service.create_session(db, actor=room.teacher, client_id=room.client.id)
+    session_service.add_message(db, actor=room.teacher, session_id=test.id, content="How are you?")
+    session_service.end_session(db, actor=room.teacher, session_id=test.id)
+    review = review_service.create_demo_review(db, actor=room.teacher, session_id=test.id)
+    version = db.get(RubricVersion, review.rubric_version_id)
+    assert version.definition["key"] == "micro_skills"
+    with pytest.raises(ReviewNotFound):
+        review_service.get_review(db, actor=other_teacher, session_id=test.id)
+
+    practice = session_service.create_session(db, actor=room.student, client_id=room.client.id)
+    session_service.add_message(db, actor=room.student, session_id=practice.id, content="Hi?")
+    session_service.end_session(db, actor=room.student, session_id=practice.id)
+    review = review_service.create_demo_review(db, actor=room.student, session_id=practice.id)
+    assert review.rubric_version_id == miti.version_id  # the section's default
+
+
+# Rubrics ----------------------------------------------------------------------------------------
+def test_rubric_edit_makes_a_new_version_and_old_reviews_keep_theirs(db):
+    room = make_classroom(db)
+    rubric_service.seed_builtin_rubrics(db)
+    rubric_service.seed_builtin_rubrics(db)  # idempotent
+    builtins = [r for r in rubric_service.list_rubrics(db, actor=room.teacher) if r.builtin]
+    assert sorted(r.key for r in builtins) == ["micro_skills", "miti"]
+    micro = next(r for r in builtins if r.key == "micro_skills")
+    with pytest.raises(PermissionDeniedError):
+        rubric_service.update_rubric(
+            db, actor=room.teacher, rubric_id=micro.id, definition=micro.definition
+        )
+    own = rubric_service.copy_rubric(db, actor=room.teacher, rubric_id=micro.id, name="Mine")
+    assert (own.owner_id, own.version, own.definition["name"]) == (room.teacher.id, 1, "Mine")
+    rubric_service.set_assignment_rubric(
+        db, actor=room.teacher, assignment_id=room.assignment.id, rubric_id=own.id
+    )
+
+    def reviewed_session() -> int:
+        session = session_service.create_session(db, actor=room.student, client_id=room.client.id)
+        session_service.add_message(
+            db, actor=room.student, session_id=session.id, content="What brings you here?"
+        )
+        session_service.end_session(db, actor=room.student, session_id=session.id)
+        return review_service.create_demo_review(
+            db, actor=room.student, session_id=session.id
+        ).rubric_version_id
+
+    first = reviewed_session()
+    assert first == own.version_id
+    edited = copy.deepcopy(own.definition)
+    edited["criteria"][0]["name"] = "Open questions (edited)"
+    updated = rubric_service.update_rubric(
+        db, actor=room.teacher, rubric_id=own.id, definition=edited
+    )
+    assert updated.version == 2 and updated.version_id != own.version_id
+    assert reviewed_session() == updated.version_id
+    old = db.scalar(select(SessionReview).where(SessionReview.rubric_version_id == first))
+    assert old is not None  # the first review still points at version 1
+
+    stranger = make_user(db, role=Role.teacher)
+    with pytest.raises(rubric_service.RubricNotFound):
+        rubric_service.update_rubric(db, actor=stranger, rubric_id=own.id, definition=edited)
+    with pytest.raises(PermissionDeniedError):
+        rubric_service.list_rubrics(db, actor=room.student)
