@@ -475,10 +475,7 @@ def test_simultaneous_first_run_setups_make_exactly_one_admin(committed_engine):
     assert outcomes.count("created") == 1
     assert sorted(set(outcomes) - {"created"}) == [account_service.SETUP_DONE]
     with unit_of_work(committed_engine, write=False) as db:
-        assert (
-            db.scalar(select(func.count()).select_from(User).where(User.role == Role.admin))
-            == 1
-        )
+        assert db.scalar(select(func.count()).select_from(User).where(User.role == Role.admin)) == 1
         assert not account_service.needs_setup(db)
 
 
