@@ -19,11 +19,7 @@ from backend.services import (
 )
 from tests.factories import make_user
 from tests.integration.conftest import TEST_API_KEY
-
-
-def _messages(engine, actor, session_id):
-    with unit_of_work(engine, write=False) as db:
-        return session_service.get_messages(db, actor=actor, session_id=session_id)
+from tests.integration.reads import stored_messages
 
 
 def _events(engine, admin_engine_user):
@@ -80,7 +76,7 @@ def test_streamed_turns_are_stored_with_the_apis_usage_and_exact_cost(
 
     first_reply, second_reply = (
         m
-        for m in _messages(committed_engine, classroom.student, session.id)
+        for m in stored_messages(committed_engine, classroom.student, session.id)
         if m.role == MessageRole.assistant
     )
     # Haiku 4.5: input $1, output $5, 5-minute cache write $1.25, cache read $0.10 per million.
@@ -147,7 +143,7 @@ def test_each_failure_keeps_the_message_explains_and_logs(
     assert not outcome.ok and outcome.error.category == category
     assert words.lower() in outcome.notice.lower()
     assert "Alex Rivera" in outcome.notice  # an in-world notice, not the client's words
-    stored = _messages(committed_engine, classroom.student, session.id)
+    stored = stored_messages(committed_engine, classroom.student, session.id)
     assert [(m.role, m.content) for m in stored] == [(MessageRole.user, "Can you tell me more?")]
     event = next(e for e in _events(committed_engine, admin) if e.category.startswith("api_"))
     assert event.category == f"api_{category}" and event.session_id == session.id
@@ -157,7 +153,7 @@ def test_each_failure_keeps_the_message_explains_and_logs(
     # Retry answers the same message: one student message, one reply.
     chunks, retried = _retry(committed_engine, classroom.student, session.id)
     assert "".join(chunks) and retried.ok
-    stored = _messages(committed_engine, classroom.student, session.id)
+    stored = stored_messages(committed_engine, classroom.student, session.id)
     assert [m.role for m in stored] == [MessageRole.user, MessageRole.assistant]
 
 
@@ -181,7 +177,7 @@ def test_a_reply_cut_off_midstream_is_not_stored(committed_engine, api, classroo
     chunks, outcome = _say(committed_engine, classroom.student, session.id, "Go on.")
     assert "".join(chunks).startswith("I was going")  # the student saw the start...
     assert not outcome.ok  # ...but it is not kept as a reply
-    assert [m.role for m in _messages(committed_engine, classroom.student, session.id)] == [
+    assert [m.role for m in stored_messages(committed_engine, classroom.student, session.id)] == [
         MessageRole.user
     ]
     # What the API billed before the cut still counts: input from message_start, output estimated.
@@ -218,7 +214,7 @@ def _wait_until_stored(engine, student, chat_id, *, count):
     import time
 
     for _ in range(200):
-        if len(_messages(engine, student, chat_id)) >= count:
+        if len(stored_messages(engine, student, chat_id)) >= count:
             return
         time.sleep(0.02)
     raise AssertionError("the reply was never stored")
@@ -288,7 +284,7 @@ def test_bad_messages_are_refused_before_anything_is_stored_or_sent(
                 session_id=session.id,
                 content=content,
             )
-    assert _messages(committed_engine, classroom.student, session.id) == []
+    assert stored_messages(committed_engine, classroom.student, session.id) == []
     assert api.messages_requests() == []
 
 

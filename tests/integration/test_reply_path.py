@@ -39,16 +39,7 @@ from backend.services.session_service import ReplyInFlight
 from backend.utils.rate_limiter import get_rate_limiter
 from tests.factories import make_client, make_user
 from tests.integration.conftest import TEST_API_KEY
-
-
-def _messages(engine, actor, session_id):
-    with unit_of_work(engine, write=False) as db:
-        return session_service.get_messages(db, actor=actor, session_id=session_id)
-
-
-def _session(engine, actor, session_id):
-    with unit_of_work(engine, write=False) as db:
-        return session_service.get_session(db, actor=actor, session_id=session_id)
+from tests.integration.reads import stored_messages, stored_session
 
 
 def _events(engine, category):
@@ -147,7 +138,7 @@ def test_ten_tabs_asking_at_once_make_one_paid_call_and_one_reply(committed_engi
     assert results.count(True) == 1
     assert results.count("in flight") + results.count("answered already") == 9
     assert len(api.messages_requests()) == 2  # the failed call and one reply
-    roles = [m.role for m in _messages(committed_engine, classroom.student, session.id)]
+    roles = [m.role for m in stored_messages(committed_engine, classroom.student, session.id)]
     assert roles == [MessageRole.user, MessageRole.assistant]
 
 
@@ -169,9 +160,9 @@ def test_a_message_sent_while_the_reply_is_on_its_way_is_refused_not_stacked(
             session_id=session.id,
             content="Hello??",
         )
-    assert _session(committed_engine, classroom.student, session.id).reply_pending
+    assert stored_session(committed_engine, classroom.student, session.id).reply_pending
     assert reply.wait().ok
-    roles = [m.role for m in _messages(committed_engine, classroom.student, session.id)]
+    roles = [m.role for m in stored_messages(committed_engine, classroom.student, session.id)]
     assert roles == [MessageRole.user, MessageRole.assistant]
 
 
@@ -239,7 +230,8 @@ def test_concurrent_sends_cannot_overspend_the_token_budget(
     with ThreadPoolExecutor(len(chats)) as pool:
         admitted = sum(pool.map(send, chats))
     used = sum(
-        _session(committed_engine, classroom.student, session.id).total_tokens for session in chats
+        stored_session(committed_engine, classroom.student, session.id).total_tokens
+        for session in chats
     )
     assert used == 400 * admitted
     assert used <= 2000 + 400  # at most the one reply admitted last goes over
@@ -363,7 +355,7 @@ def test_a_hanging_api_is_given_up_at_the_reply_deadline(
         Database(committed_engine), actor=classroom.student, session_id=session.id, content="Hello?"
     )
     assert outcome.error.category == "timeout" and "took too long" in outcome.notice
-    assert not _session(
+    assert not stored_session(
         committed_engine, classroom.student, session.id
     ).reply_pending  # Retry may ask again
     api.reset()
@@ -377,7 +369,7 @@ def test_a_slow_stream_is_cut_at_the_reply_deadline(committed_engine, api, confi
         Database(committed_engine), actor=classroom.student, session_id=session.id, content="Hello?"
     )
     assert outcome.error.category == "timeout"
-    assert [m.role for m in _messages(committed_engine, classroom.student, session.id)] == [
+    assert [m.role for m in stored_messages(committed_engine, classroom.student, session.id)] == [
         MessageRole.user
     ]
 
@@ -395,10 +387,10 @@ def test_the_billed_input_is_recorded_as_soon_as_the_reply_starts(committed_engi
         Database(committed_engine), actor=classroom.student, session_id=session.id, content="Hello?"
     )
     assert next(iter(reply))  # streaming: the reply is not stored yet...
-    mid = _session(committed_engine, classroom.student, session.id)
+    mid = stored_session(committed_engine, classroom.student, session.id)
     assert mid.input_tokens == 700 and mid.message_count == 1  # ...but its input is counted
     assert reply.wait().ok
-    done = _session(committed_engine, classroom.student, session.id)
+    done = stored_session(committed_engine, classroom.student, session.id)
     assert (done.input_tokens, done.output_tokens) == (700, 12)  # counted once, not twice
 
 
@@ -437,7 +429,7 @@ def test_a_reply_repeating_the_hidden_information_is_stopped_and_asked_again(
     )
     seen = "".join(reply)
     assert "passed over" not in seen and seen.endswith("I'd rather not get into work stuff yet.")
-    stored = _messages(committed_engine, student, session.id)
+    stored = stored_messages(committed_engine, student, session.id)
     assert stored[-1].content == "I'd rather not get into work stuff yet."
     assert "passed over" not in " ".join(m.content for m in stored)
     second_system = api.messages_requests()[-1].body["system"][0]["text"]
@@ -458,7 +450,7 @@ def test_a_reply_that_keeps_leaking_is_withheld(committed_engine, api, classroom
     )
     assert "passed over" not in "".join(reply)
     assert not reply.outcome.ok and "held back" in reply.outcome.notice
-    assert [m.role for m in _messages(committed_engine, classroom.student, session.id)] == [
+    assert [m.role for m in stored_messages(committed_engine, classroom.student, session.id)] == [
         MessageRole.user
     ]
 
@@ -529,7 +521,7 @@ def test_a_student_cannot_store_words_as_the_clients_reply(committed_engine, api
             counted=Usage(),
             counted_cost=None,
         )
-    assert stored is None and _messages(committed_engine, classroom.student, session.id) == []
+    assert stored is None and stored_messages(committed_engine, classroom.student, session.id) == []
 
 
 @pytest.mark.parametrize("change", ["removed", "unpublished", "archived"])
@@ -559,7 +551,7 @@ def test_a_student_cannot_keep_talking_once_access_ends(committed_engine, api, c
             content="Hello?",
         )
     assert (
-        _messages(committed_engine, classroom.student, session.id) == []
+        stored_messages(committed_engine, classroom.student, session.id) == []
         and not api.messages_requests()
     )
 

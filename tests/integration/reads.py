@@ -1,0 +1,20 @@
+"""Reads the conversation tests share: what is stored, as a service returns it."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine
+
+from backend.db import unit_of_work
+from backend.schemas.accounts import UserRead
+from backend.schemas.conversations import MessageRead, SessionRead
+from backend.services import session_service
+
+
+def stored_messages(engine: Engine, actor: UserRead, session_id: int) -> list[MessageRead]:
+    with unit_of_work(engine, write=False) as db:
+        return session_service.get_messages(db, actor=actor, session_id=session_id)
+
+
+def stored_session(engine: Engine, actor: UserRead, session_id: int) -> SessionRead:
+    with unit_of_work(engine, write=False) as db:
+        return session_service.get_session(db, actor=actor, session_id=session_id)
