@@ -103,11 +103,12 @@ def chat_panel(
     totals = _controls(database, actor, view, keys, session_key) if controls else None
 
     history = st.container()
+    hint = history.empty()  # cleared when the first message is sent in this run
+    if not view.messages:
+        hint.caption(
+            f"Say hello to start the conversation with {ui.safe_markdown(view.client.name)}."
+        )
     with history:
-        if not view.messages:
-            st.caption(
-                f"Say hello to start the conversation with {ui.safe_markdown(view.client.name)}."
-            )
         for message in view.messages:
             render_message(message, show_usage=show_usage)
     active = view.session.is_active
@@ -127,9 +128,9 @@ def chat_panel(
         _show_totals(totals, view.session)
         return
 
-    turn = _Turn(database, actor, view, keys, history, notices, show_usage)
-    db = turn.run(prompt)
-    _show_totals(totals, db)
+    turn = _Turn(database, actor, view, keys, history, hint, notices, show_usage)
+    session = turn.run(prompt)
+    _show_totals(totals, session)
 
 
 def _controls(
@@ -219,11 +220,12 @@ class _Turn:
         view: ConversationView,
         keys: _Keys,
         history,
+        hint,
         notices,
         show_usage: bool,
     ) -> None:
         self.database, self.actor, self.view, self.keys = database, actor, view, keys
-        self.history, self.show_usage = history, show_usage
+        self.history, self.hint, self.show_usage = history, hint, show_usage
         self.draft_slot, self.draft_button = notices.empty(), notices.empty()
         self.notice_slot, self.retry_button = notices.empty(), notices.empty()
         self.pending_slot = notices.empty()
@@ -277,6 +279,7 @@ class _Turn:
         st.session_state.pop(self.keys.draft, None)
         self.draft_slot.empty()
         self.draft_button.empty()
+        self.hint.empty()
         with self.history:
             render_message(reply.sent, show_usage=self.show_usage)
         return self._stream(reply)

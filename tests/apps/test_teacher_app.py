@@ -210,6 +210,7 @@ def test_test_chat_two_turns_streams_replies_with_tokens_and_cost(
 
     at.chat_input(key="chat_input").set_value("Hi Alex, what brings you in today?").run()
     assert_clean(at)
+    assert not any("Say hello" in caption for caption in texts(at, "caption"))
     assert [m.markdown[0].value for m in at.chat_message] == [
         "Hi Alex, what brings you in today?",
         "I don't really know where to start.",
