@@ -248,17 +248,21 @@ TEACHER_PAGES = [
     ("teacher/clients.py", "Clients", ":material/group:", "teacher"),
     ("teacher/try_client.py", "Try a client", ":material/chat:", "try-client"),
     ("teacher/history.py", "History & metrics", ":material/history:", "history"),
+    ("teacher/reviews.py", "Reviews", ":material/rate_review:", "reviews"),
     ("teacher/sections.py", "Sections & assignments", ":material/school:", "sections"),
+    ("teacher/progress.py", "Class progress", ":material/trending_up:", "class-progress"),
 ]
 STUDENT_PAGES = [
     ("student/practice.py", "Practice", ":material/forum:", "practice"),
     ("student/my_sessions.py", "My sessions", ":material/history:", "my-sessions"),
+    ("student/progress.py", "My progress", ":material/trending_up:", "my-progress"),
 ]
 ADMIN_PAGES = [
     ("admin/figures.py", "Figures", ":material/monitoring:", "admin"),
     ("admin/health.py", "Service health", ":material/network_check:", "health"),
     ("admin/error_log.py", "Error log", ":material/report:", "error-log"),
     ("admin/accounts.py", "Accounts", ":material/manage_accounts:", "accounts"),
+    ("admin/reviews.py", "Review agreement", ":material/fact_check:", "review-agreement"),
 ]
 ALL_PAGES = ADMIN_PAGES + TEACHER_PAGES + STUDENT_PAGES
 

@@ -17,6 +17,7 @@ from backend.utils.markdown import WORD_JOINER, escape_markdown, safe_markdown
 
 __all__ = [  # the markdown helpers are re-exported for the pages
     "WORD_JOINER",
+    "agreement_table",
     "escape_markdown",
     "field_error",
     "flash",
@@ -104,3 +105,29 @@ def table(rows, *, key: str | None = None, **options) -> None:
     frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(rows)
     frame = frame.map(spreadsheet_cell) if not frame.empty else frame
     st.dataframe(frame, hide_index=True, width="stretch", key=key, **options)
+
+
+def agreement_table(rows, *, key: str) -> None:
+    """The review agreement figures (teacher's Reviews page and the admin's): one row per
+    rubric and criterion."""
+    if not rows:
+        st.info(
+            "No figures yet. They are counted once a teacher saves their version of a review "
+            "the model wrote (automatic demo reviews are left out)."
+        )
+        return
+    table(
+        [
+            {
+                "Rubric": row.rubric,
+                "Criterion": row.criterion_name,
+                "Pairs": row.pairs,
+                "Exact agreement": f"{row.exact:.0%}",
+                "Within one point": f"{row.within_one:.0%}",
+                "Mean difference": round(row.mean_abs_diff, 2),
+                "Kappa (quadratic)": "—" if row.kappa is None else f"{row.kappa:.2f}",
+            }
+            for row in rows
+        ],
+        key=key,
+    )

@@ -88,6 +88,10 @@ class SessionReview(IdMixin, UsageColumns, Base):
             "hidden_information_turn IS NULL OR hidden_information_turn >= 1",
             name="hidden_turn_positive",
         ),
+        CheckConstraint(
+            "teacher_released_at IS NULL OR teacher_content IS NOT NULL",
+            name="teacher_release_has_content",
+        ),
     )
 
     session_id: Mapped[int] = mapped_column(
@@ -108,6 +112,15 @@ class SessionReview(IdMixin, UsageColumns, Base):
     indicators: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     # The client reply that first shared a run of words with the hidden information, if any.
     hidden_information_turn: Mapped[int | None] = mapped_column(Integer)
+    # The teacher's version beside the model's first one (`content` is never overwritten): what
+    # students read once `teacher_released_at` is set; agreement compares the two versions' scores.
+    teacher_content: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    teacher_indicators: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    reviewed_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    teacher_released_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     model: Mapped[str | None] = mapped_column(String(80))
     cost: Mapped[Decimal | None] = mapped_column(Money)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

@@ -75,6 +75,13 @@ class ReviewRead(BaseModel):
     content: ReviewContent | None
     indicators: dict[str, Any]
     hidden_information_turn: int | None = None  # teachers and admins only
+    # The teacher's version (teachers and admins see it beside the model's first `content`; a
+    # student reads it as `content` once released, see `by_teacher`).
+    teacher_content: ReviewContent | None = None
+    teacher_indicators: dict[str, Any] | None = None
+    reviewed_by_id: int | None = None
+    reviewed_at: datetime | None = None
+    teacher_released_at: datetime | None = None
     model: str | None
     input_tokens: int
     output_tokens: int
@@ -89,7 +96,18 @@ class ReviewRead(BaseModel):
 
     @property
     def demo(self) -> bool:
-        return self.source == ReviewSource.demo
+        """The automatic demo review (not once a student reads their teacher's version)."""
+        return self.source == ReviewSource.demo and (self.content is None or self.content.demo)
+
+    @property
+    def by_teacher(self) -> bool:
+        """Students read the teacher's version ("reviewed by your teacher")."""
+        return self.teacher_released_at is not None
+
+    @property
+    def final_content(self) -> ReviewContent | None:
+        """The version that counts: the teacher's when there is one, else the model's."""
+        return self.teacher_content or self.content
 
 
 class RubricRead(BaseModel):

@@ -6,6 +6,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from backend.models.base import utcnow
 from backend.models.enums import AssignmentStatus
+from backend.models.review import ReviewRelease
 
 
 class SectionRead(BaseModel):
@@ -43,6 +44,8 @@ class AssignmentInput(BaseModel):
     instructions: str = Field(default="", max_length=4000)
     due_at: datetime | None = None
     client_ids: list[int] = Field(default_factory=list)
+    # When students see their reviews: at once, or once their teacher released them.
+    release_reviews: ReviewRelease = ReviewRelease.immediately
 
 
 class AssignmentRead(BaseModel):
@@ -56,3 +59,4 @@ class AssignmentRead(BaseModel):
     status: AssignmentStatus
     published_at: datetime | None
     client_ids: list[int] = Field(default_factory=list)
+    release_reviews: ReviewRelease = ReviewRelease.immediately

@@ -70,6 +70,7 @@ def create_assignment(
         instructions=data.instructions,
         due_at=data.due_at,
         status=AssignmentStatus.draft,
+        release_reviews=data.release_reviews.value,
     )
     db.add(assignment)
     db.flush()
@@ -83,6 +84,7 @@ def update_assignment(
     assignment = _get_owned(db, actor, assignment_id)
     assignment.title, assignment.instructions = data.title, data.instructions
     assignment.due_at = data.due_at
+    assignment.release_reviews = data.release_reviews.value
     assignment.updated_at = utcnow()
     _set_clients(db, actor, assignment, data.client_ids)
     return _read(db, assignment)

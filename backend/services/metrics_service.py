@@ -20,9 +20,11 @@ from backend.models import (
     Message,
     PracticeSession,
     Section,
+    SessionReview,
     User,
 )
 from backend.models.enums import MessageRole, SessionStatus, Severity
+from backend.models.review import ReviewSource
 from backend.schemas.accounts import UserRead
 from backend.services.budget_service import start_of_utc_day
 from backend.services.permissions import require_admin
@@ -471,3 +473,37 @@ def budget_status(
         settings.budget_alert_threshold,
         [(name, int(tokens)) for name, tokens in near],
     )
+
+
+# Reviews (their own purpose: not part of the client usage figures) ------------------------------
+@dataclass(frozen=True)
+class ReviewCost:
+    reviews: int  # written by the feedback model (automatic demo reviews cost nothing)
+    demo_reviews: int
+    cost: Decimal
+
+    @property
+    def per_review(self) -> Decimal | None:
+        return self.cost / self.reviews if self.reviews else None
+
+
+def review_costs(
+    db: Session, *, actor: UserRead | None, now: datetime | None = None
+) -> tuple[ReviewCost, ReviewCost]:
+    """What session reviews cost today and over the last 30 days (UTC), from `session_reviews`."""
+    require_admin(actor)
+    now = now or datetime.now(UTC)
+    today = start_of_utc_day(now)
+    return _review_cost(db, today), _review_cost(db, today - timedelta(days=29))
+
+
+def _review_cost(db: Session, since: datetime) -> ReviewCost:
+    model = SessionReview.source == ReviewSource.model
+    reviews, demo, cost = db.execute(
+        select(
+            func.count(SessionReview.id).filter(model),
+            func.count(SessionReview.id).filter(SessionReview.source == ReviewSource.demo),
+            func.sum(SessionReview.cost).filter(model),
+        ).where(SessionReview.created_at >= since)
+    ).one()
+    return ReviewCost(reviews=reviews or 0, demo_reviews=demo or 0, cost=Decimal(cost or 0))

@@ -10,10 +10,12 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from pydantic import ValidationError as PydanticValidationError
 
 from backend.llm import StructuredAnswer
+from backend.rubrics import RUBRIC_DIR
 from backend.schemas.clients import ClientRead
 from backend.schemas.reviews import (
     CodedTurn,
@@ -65,9 +67,79 @@ The rubric (JSON):
 """
 
 
+NOTES_HEADER = """
+
+Coding and scoring notes for this rubric:
+"""
+EXAMPLES_HEADER = """
+
+Worked examples. The conversations are made up; they show how a review under this rubric reads
+(what to code, how to score, how to quote). Review the real conversation on its own merits.
+"""
+
+
+@dataclass(frozen=True)
+class WorkedExample:
+    """A made-up transcript and its full review, kept as data next to the built-in rubric."""
+
+    title: str
+    turns: tuple[Turn, ...]
+    review: dict
+
+
 def instructions(rubric: RubricDefinition) -> str:
-    """The long stable prefix: the same for every review with this rubric version (cached)."""
-    return INSTRUCTIONS + json.dumps(rubric.model_dump(mode="json"), indent=1, ensure_ascii=False)
+    """The long stable prefix: the same for every review with this rubric version (cached).
+
+    Instructions, the rubric, then its worked examples: together longer than the feedback
+    model's minimum cacheable prefix, so a class reviewed together pays the cache-read price."""
+    text = INSTRUCTIONS + json.dumps(rubric.model_dump(mode="json"), indent=1, ensure_ascii=False)
+    notes = _examples_file(rubric.key)[0]
+    if notes:
+        text += NOTES_HEADER + "\n".join(f"- {note}" for note in notes)
+    examples = worked_examples(rubric)
+    if examples:
+        text += EXAMPLES_HEADER + "\n\n".join(
+            f"Example {number}: {example.title}\n\n"
+            + "\n".join(_turn_line(turn) for turn in example.turns)
+            + "\n\nIts review (the record_review input):\n"
+            + json.dumps(example.review, ensure_ascii=False)
+            for number, example in enumerate(examples, start=1)
+        )
+    return text
+
+
+def worked_examples(rubric: RubricDefinition) -> list[WorkedExample]:
+    """The rubric's worked examples that still pass validation against it (a teacher's edited
+    copy that dropped a code or criterion loses the examples that use it)."""
+    return [
+        example
+        for example in _examples_file(rubric.key)[1]
+        if validate(example.review, list(example.turns), rubric)[0] is not None
+    ]
+
+
+@lru_cache(maxsize=16)
+def _examples_file(key: str) -> tuple[tuple[str, ...], tuple[WorkedExample, ...]]:
+    """A built-in rubric's coding notes and worked examples (none for other keys)."""
+    path = RUBRIC_DIR / f"{key}_examples.json"
+    if not path.is_file():
+        return (), ()
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return tuple(data.get("notes", ())), tuple(
+        WorkedExample(
+            title=item["title"],
+            turns=tuple(
+                Turn(number, "user" if turn["role"] == "student" else "assistant", turn["text"])
+                for number, turn in enumerate(item["turns"], start=1)
+            ),
+            review=item["review"],
+        )
+        for item in data["examples"]
+    )
+
+
+def _turn_line(turn: Turn) -> str:
+    return f"Turn {turn.number} ({'Student' if turn.student else 'Client'}): {turn.text}"
 
 
 def context(turns: list[Turn]) -> str:
@@ -76,10 +148,7 @@ def context(turns: list[Turn]) -> str:
 
 
 def transcript(turns: list[Turn]) -> str:
-    lines = [
-        f"Turn {turn.number} ({'Student' if turn.student else 'Client'}): {turn.text}"
-        for turn in turns
-    ]
+    lines = [_turn_line(turn) for turn in turns]
     return "Transcript:\n\n" + "\n\n".join(lines) + "\n\nReview the student's turns."
 
 
@@ -126,8 +195,10 @@ def validate(
     protect_hidden: bool = False,
     client: ClientRead | None = None,
     run_words: int = 6,
+    items: tuple[int, int] = (MIN_ITEMS, MAX_ITEMS),
 ) -> tuple[ReviewAnswer | None, list[str]]:
-    """The answer if it holds up against the transcript and rubric, else the list of problems."""
+    """The answer if it holds up against the transcript and rubric, else the list of problems
+    (`items`: how many strengths and "try instead" items; a teacher's version may differ)."""
     try:
         answer = ReviewAnswer.model_validate(data)
     except PydanticValidationError as error:
@@ -189,10 +260,12 @@ def validate(
         "strengths": [(item.turn, item.quote) for item in answer.strengths],
         "try_instead": [(item.turn, item.quote) for item in answer.try_instead],
     }
-    for label, items in quoting.items():
-        if not MIN_ITEMS <= len(items) <= MAX_ITEMS:
-            errors.append(f"{label}: give {MIN_ITEMS} or {MAX_ITEMS} items, not {len(items)}.")
-        for index, (turn, quote) in enumerate(items, start=1):
+    items_range = items
+    for label, cited in quoting.items():
+        low, high = items_range
+        if not low <= len(cited) <= high:
+            errors.append(f"{label}: give {low} to {high} items, not {len(cited)}.")
+        for index, (turn, quote) in enumerate(cited, start=1):
             quoted(turn, quote, f"{label} {index}")
     for index, better in enumerate(answer.try_instead, start=1):
         if not better.better_reply or not better.why:

@@ -27,6 +27,7 @@ from backend.models import (
     ClientProfile,
     Message,
     PracticeSession,
+    RubricVersion,
     Section,
     SessionReview,
 )
@@ -96,26 +97,65 @@ def _visible(review: ReviewRead, *, teacher_view: bool) -> ReviewRead:
     of a review their teacher has not released yet (status ready, `released_at` None)."""
     if teacher_view:
         return review
-    hidden: dict = {"hidden_information_turn": None}
+    hidden: dict = {
+        "hidden_information_turn": None,
+        "teacher_content": None,
+        "teacher_indicators": None,
+    }
     if review.status == ReviewStatus.ready and review.released_at is None:
         hidden |= {"content": None, "indicators": {}}
+    elif review.teacher_released_at is not None:  # the teacher's released version replaces it
+        hidden |= {"content": review.teacher_content, "indicators": review.teacher_indicators or {}}
     return review.model_copy(update=hidden)
 
 
+def get_review_rubric(db: Session, *, actor: UserRead | None, session_id: int) -> RubricDefinition:
+    """The rubric version the session's review used (names, anchors, thresholds): its readers
+    see the criteria and indicators by the names the rubric gives them."""
+    _actor, session = _readable(db, actor, session_id)
+    version_id = db.scalar(
+        select(SessionReview.rubric_version_id).where(SessionReview.session_id == session.id)
+    )
+    if version_id is None:
+        raise ReviewNotFound(session_id)
+    return RubricDefinition.model_validate(db.get_one(RubricVersion, version_id).definition)
+
+
 def release_review(db: Session, *, actor: UserRead | None, session_id: int) -> ReviewRead:
-    """The teacher lets the student see the review (releasing twice changes nothing)."""
-    actor, session = _readable(db, actor, session_id)
-    if not _is_teacher_view(db, actor, session):
-        raise PermissionDeniedError("Only the student's teacher can release a review.")
+    """The teacher lets the student see the review: the teacher's version when there is one
+    (releasing twice changes nothing)."""
+    session = teacher_session(db, actor=actor, session_id=session_id)
     review = db.scalar(
         select(SessionReview).where(SessionReview.session_id == session.id).with_for_update()
     )
     if review is None or review.status != ReviewStatus.ready:
         raise ConflictError("There is no finished review to release yet.")
+    now = utcnow()
     if review.released_at is None:
-        review.released_at = utcnow()
+        review.released_at = now
+    if review.teacher_content is not None and review.teacher_released_at is None:
+        review.teacher_released_at = now
     db.flush()
     return ReviewRead.model_validate(review)
+
+
+def teacher_session(db: Session, *, actor: UserRead | None, session_id: int) -> PracticeSession:
+    """The conversation, when the actor may act on its review as its teacher: the section's
+    teacher, a teacher in their own test conversation, or an admin."""
+    actor, session = _readable(db, actor, session_id)
+    if not _is_teacher_view(db, actor, session):
+        raise PermissionDeniedError("Only the student's teacher can change or release a review.")
+    return session
+
+
+def session_turns(db: Session, session_id: int) -> list[Turn]:
+    """The conversation's messages as numbered turns (the numbers reviews cite)."""
+    rows = db.execute(
+        select(Message.role, Message.content)
+        .where(Message.session_id == session_id)
+        .order_by(Message.sequence_number)
+    ).all()
+    return [Turn(number, str(role), content) for number, (role, content) in enumerate(rows, 1)]
 
 
 # Writing ----------------------------------------------------------------------------------------
@@ -146,17 +186,7 @@ def prepare_review(
         raise ConflictError("End the conversation first; its review is written when it ends.")
     existing = db.scalar(select(SessionReview).where(SessionReview.session_id == session.id))
     version = rubric_service.rubric_for_session(db, session)
-    turns = [
-        Turn(number, str(role), content)
-        for number, (role, content) in enumerate(
-            db.execute(
-                select(Message.role, Message.content)
-                .where(Message.session_id == session.id)
-                .order_by(Message.sequence_number)
-            ).all(),
-            start=1,
-        )
-    ]
+    turns = session_turns(db, session.id)
     if not any(turn.student for turn in turns):
         raise ConflictError("This conversation has no messages of yours to review.")
     client = ClientRead.model_validate(db.get(ClientProfile, session.client_id))

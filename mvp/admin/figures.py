@@ -44,6 +44,7 @@ def now_tab() -> None:
         now = metrics_service.now_figures(db, actor=actor)
         active = metrics_service.active_sessions(db, actor=actor)
         feedback, _by_client = feedback_service.feedback_shares(db, actor=actor)
+        reviews = metrics_service.review_costs(db, actor=actor)
     if not now.messages_today:
         st.info(
             "No messages yet today. These figures fill in as students talk to their clients; "
@@ -53,7 +54,40 @@ def now_tab() -> None:
     today_figures(now, feedback)
     token_figures(now)
     latency_figures(now)
+    review_figures(*reviews)
     active_sessions(active)
+
+
+def review_figures(today, month) -> None:
+    """Session reviews are their own purpose: not in the conversation figures above."""
+    per_review = "Model-written reviews only; automatic demo reviews cost nothing"
+    metric_row(
+        "**Session reviews**",
+        [
+            (
+                "Review cost today",
+                format_usd(today.cost),
+                f"{today.reviews} reviews by the feedback model and {today.demo_reviews} automatic "
+                "demo reviews since midnight UTC.",
+            ),
+            (
+                "Cost per review today",
+                format_usd(today.per_review, unpriced_label="—"),
+                f"{per_review}.",
+            ),
+            (
+                "Review cost, 30 days",
+                format_usd(month.cost),
+                f"{month.reviews} reviews by the feedback model and {month.demo_reviews} automatic "
+                "demo reviews in the last 30 days (today included).",
+            ),
+            (
+                "Cost per review, 30 days",
+                format_usd(month.per_review, unpriced_label="—"),
+                f"{per_review}.",
+            ),
+        ],
+    )
 
 
 def today_figures(now, feedback) -> None:

@@ -50,13 +50,15 @@ def my_sessions() -> None:
 
 
 def session_detail(row: ConversationRow) -> None:
-    """One session's transcript, its download, and a way back into it."""
+    """One session's transcript (with its review once ended), its download, and a way back."""
     with store.transaction() as db:
         messages = session_service.get_messages(db, actor=actor, session_id=row.session_id)
     if not messages:
         st.caption("Nothing was said in this session.")
-    for message in messages:
-        render_message(message, show_usage=False)
+    reviewed = row.ended_at is not None and shared.review_panel(actor, row.session_id, messages)
+    if not reviewed:  # a shown review has the transcript beside it
+        for message in messages:
+            render_message(message, show_usage=False)
     with st.container(horizontal=True):
         shared.transcript_button(actor, row.session_id, key=f"download_{row.session_id}")
         active = row.ended_at is None

@@ -180,7 +180,7 @@ def confirm_end(session_id: int) -> None:
     """The second step of "End session": ending cannot be undone."""
     with st.container(border=True, key="end_confirmation"):
         st.warning(
-            "End this session? You can rate it afterwards, but not continue it.",
+            "End this session? You get its review and can rate it afterwards, but not continue it.",
             icon=":material/help:",
         )
         with st.container(horizontal=True):
@@ -192,6 +192,8 @@ def confirm_end(session_id: int) -> None:
                     )
                 except AppError as error:
                     ui.flash(error.message, "warning")
+                else:
+                    shared.ask_for_review(session_id)  # written with its progress next run
                 st.rerun()
             if st.button("Keep talking", key="cancel_end"):
                 st.session_state.pop(CONFIRM_KEY, None)
@@ -200,11 +202,12 @@ def confirm_end(session_id: int) -> None:
 
 # After the session -----------------------------------------------------------------------------
 def after_session(session: SessionRead, row: ConversationRow | None) -> None:
-    """The feedback form first, then the transcript with thumbs on each of the client's replies."""
+    """The review, the feedback form, then the transcript with thumbs on the client's replies."""
     with store.transaction() as db:
         given = feedback_service.get_session_feedback(db, actor=actor, session_id=session.id)
         messages = session_service.get_messages(db, actor=actor, session_id=session.id)
         ratings = feedback_service.reply_ratings(db, actor=actor, session_id=session.id)
+    shared.review_panel(actor, session.id, messages)
     feedback_form(session.id, given)
 
     st.markdown("#### Transcript")

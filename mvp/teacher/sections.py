@@ -17,6 +17,10 @@ from mvp.teacher import shared
 
 actor = auth.require_role(Role.teacher, Role.admin)
 safe = ui.safe_markdown  # every piece of text a person wrote goes through it
+RELEASE_OPTIONS = {
+    "immediately": "Students see reviews at once",
+    "after_teacher_review": "Students see reviews after I release them",
+}
 
 
 def _end_of_day(day) -> datetime | None:
@@ -97,6 +101,7 @@ def _create_assignment(section_id: int) -> None:
         instructions=state.get("assignment_instructions") or "",
         due_at=datetime.combine(due, time(23, 59), tzinfo=UTC) if due else None,
         client_ids=list(state.get("assignment_clients") or []),
+        release_reviews=state.get("assignment_release") or "immediately",
     )
     with store.transaction(write=True) as db:
         created = assignment_service.create_assignment(
@@ -107,6 +112,7 @@ def _create_assignment(section_id: int) -> None:
         ("assignment_instructions", ""),
         ("assignment_due", None),
         ("assignment_clients", []),
+        ("assignment_release", "immediately"),
     ):
         state[key] = blank
     state["assignment_errors"] = {}
@@ -127,6 +133,7 @@ def _set_published(assignment_id: int, published: bool) -> None:
 
 def _save_assignment_clients(assignment_id: int) -> None:
     chosen = list(st.session_state.get(f"assignment_clients_{assignment_id}") or [])
+    release = st.session_state.get(f"assignment_release_{assignment_id}")
     with store.transaction(write=True) as db:
         current = assignment_service.get_assignment(db, actor=actor, assignment_id=assignment_id)
         assignment_service.update_assignment(
@@ -138,9 +145,10 @@ def _save_assignment_clients(assignment_id: int) -> None:
                 instructions=current.instructions,
                 due_at=current.due_at,
                 client_ids=chosen,
+                release_reviews=release or current.release_reviews,
             ),
         )
-    ui.flash(f"Saved the clients of “{safe(current.title)}”.")
+    ui.flash(f"Saved the clients and review setting of “{safe(current.title)}”.")
 
 
 def assignment_card(assignment, client_names: dict[int, str]) -> None:
@@ -160,6 +168,14 @@ def assignment_card(assignment, client_names: dict[int, str]) -> None:
             options,
             key=key,
             format_func=lambda cid: client_names.get(cid, f"client {cid} (archived)"),
+        )
+        release_key = f"assignment_release_{assignment.id}"
+        st.session_state.setdefault(release_key, assignment.release_reviews.value)
+        st.selectbox(
+            "Session reviews",
+            list(RELEASE_OPTIONS),
+            key=release_key,
+            format_func=RELEASE_OPTIONS.get,
         )
         save, publish = st.columns(2)
         save.button(
@@ -311,6 +327,13 @@ def assignment_form(section, client_names: dict[int, str]) -> None:
             key="assignment_clients",
             format_func=client_names.get,
             placeholder="Choose clients" if client_names else "Create a client first",
+        )
+        st.selectbox(
+            "Session reviews",
+            list(RELEASE_OPTIONS),
+            key="assignment_release",
+            format_func=RELEASE_OPTIONS.get,
+            help="After your review: each review waits in Reviews until you release it.",
         )
         st.form_submit_button(
             "Create assignment",

@@ -32,6 +32,10 @@ PAGES = {
     "Service health": "admin/health.py",
     "Error log": "admin/error_log.py",
     "Accounts": "admin/accounts.py",
+    "Reviews": "teacher/reviews.py",
+    "Review agreement": "admin/reviews.py",
+    "My progress": "student/progress.py",
+    "Class progress": "teacher/progress.py",
 }
 
 FIGURE_TABS = ("Now", "Usage", "Breakdowns", "Budgets")  # tabs of the Figures page

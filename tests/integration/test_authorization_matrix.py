@@ -13,20 +13,24 @@ import pytest
 from sqlalchemy import select
 
 from backend.errors import NotFoundError, PermissionDeniedError
-from backend.models import Rubric
+from backend.models import Rubric, SessionReview
 from backend.models.enums import Role
+from backend.models.review import ReviewSource
 from backend.schemas.accounts import UserRead
 from backend.schemas.sections import AssignmentInput
 from backend.services import (
     account_service,
+    agreement_service,
     assignment_service,
     client_service,
     event_service,
+    progress_service,
     review_service,
     rubric_service,
     section_service,
     session_service,
     student_access_service,
+    teacher_review_service,
 )
 from tests.factories import (
     PASSWORD,
@@ -100,6 +104,22 @@ def _ended(db, w: World) -> int:
 def _reviewed(db, w: World) -> int:
     """The world's conversation, ended and given its (demo) review by its owner."""
     review_service.create_demo_review(db, actor=w.users["owner"], session_id=_ended(db, w))
+    return w.session_id
+
+
+def _model_version(db, w: World) -> dict:
+    """The world's review (as if the model had written it), as a teacher's edits start from."""
+    row = db.query(SessionReview).filter_by(session_id=_reviewed(db, w)).one()
+    row.source = ReviewSource.model
+    db.flush()
+    return {key: value for key, value in row.content.items() if key != "demo"}
+
+
+def _teacher_reviewed(db, w: World) -> int:
+    """The world's model review with a version saved by the section's teacher."""
+    teacher_review_service.save_teacher_review(
+        db, actor=w.users["section_teacher"], session_id=w.session_id, edits=_model_version(db, w)
+    )
     return w.session_id
 
 
@@ -184,6 +204,38 @@ def _operations():
             lambda db, w, a: review_service.get_review(db, actor=a, session_id=_reviewed(db, w)),
             {"owner", "section_teacher", "admin"},
         ),
+        "student_progress": (
+            lambda db, w, a: (
+                _reviewed(db, w)
+                and progress_service.student_progress(
+                    db, actor=a, student_id=w.users["owner"].id
+                ).points
+            ),
+            {"owner", "section_teacher", "admin"},
+        ),
+        "class_progress": (
+            lambda db, w, a: (
+                _reviewed(db, w)
+                and progress_service.class_progress(db, actor=a, section_id=w.section_id).points
+            ),
+            {"section_teacher", "admin"},
+        ),
+        "gradebook_csv": (
+            lambda db, w, a: progress_service.gradebook_csv(
+                progress_service.class_progress(
+                    db, actor=a, section_id=w.section_id, assignment_id=w.assignment_id
+                )
+            ),
+            {"section_teacher", "admin"},
+        ),
+        "class_choices": (
+            lambda db, w, a: [
+                choice
+                for choice in progress_service.class_choices(db, actor=a)
+                if choice.id == w.section_id
+            ],
+            {"section_teacher", "admin"},
+        ),
         "list_rubrics": (
             lambda db, w, a: rubric_service.list_rubrics(db, actor=a),
             {"other_teacher", "section_teacher", "admin"},
@@ -199,6 +251,26 @@ def _operations():
             lambda db, w, a: review_service.release_review(
                 db, actor=a, session_id=_reviewed(db, w)
             ),
+            {"section_teacher", "admin"},
+        ),
+        "save_teacher_review": (
+            lambda db, w, a: teacher_review_service.save_teacher_review(
+                db, actor=a, session_id=w.session_id, edits=_model_version(db, w)
+            ),
+            {"section_teacher", "admin"},
+        ),
+        "review_queue": (
+            lambda db, w, a: [
+                item
+                for item in teacher_review_service.review_queue(
+                    db, actor=a, include_unreviewed=_reviewed(db, w) > 0
+                )
+                if item.session_id == w.session_id
+            ],
+            {"section_teacher", "admin"},
+        ),
+        "review_agreement": (
+            lambda db, w, a: _teacher_reviewed(db, w) and agreement_service.agreement(db, actor=a),
             {"section_teacher", "admin"},
         ),
         "copy_rubric": (

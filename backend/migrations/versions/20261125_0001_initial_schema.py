@@ -342,6 +342,11 @@ def upgrade() -> None:
     sa.Column('content', sa.JSON(), nullable=True),
     sa.Column('indicators', sa.JSON(), nullable=False),
     sa.Column('hidden_information_turn', sa.Integer(), nullable=True),
+    sa.Column('teacher_content', sa.JSON(), nullable=True),
+    sa.Column('teacher_indicators', sa.JSON(), nullable=True),
+    sa.Column('reviewed_by_id', sa.Integer(), nullable=True),
+    sa.Column('reviewed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('teacher_released_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('model', sa.String(length=80), nullable=True),
     sa.Column('cost', sa.BigInteger(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
@@ -353,6 +358,8 @@ def upgrade() -> None:
     sa.CheckConstraint("status IN ('ready', 'failed')", name=op.f('ck_session_reviews_status_valid')),
     sa.CheckConstraint("source IN ('model', 'demo')", name=op.f('ck_session_reviews_source_valid')),
     sa.CheckConstraint('hidden_information_turn IS NULL OR hidden_information_turn >= 1', name=op.f('ck_session_reviews_hidden_turn_positive')),
+    sa.CheckConstraint('teacher_released_at IS NULL OR teacher_content IS NOT NULL', name=op.f('ck_session_reviews_teacher_release_has_content')),
+    sa.ForeignKeyConstraint(['reviewed_by_id'], ['users.id'], name=op.f('fk_session_reviews_reviewed_by_id_users'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['rubric_version_id'], ['rubric_versions.id'], name=op.f('fk_session_reviews_rubric_version_id_rubric_versions'), ondelete='RESTRICT'),
     sa.ForeignKeyConstraint(['session_id'], ['sessions.id'], name=op.f('fk_session_reviews_session_id_sessions'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_session_reviews')),
@@ -361,6 +368,7 @@ def upgrade() -> None:
     with op.batch_alter_table('session_reviews', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_session_reviews_created_at'), ['created_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_session_reviews_rubric_version_id'), ['rubric_version_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_session_reviews_reviewed_by_id'), ['reviewed_by_id'], unique=False)
 
     op.create_table('message_ratings',
     sa.Column('message_id', sa.Integer(), nullable=False),
@@ -381,6 +389,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     with op.batch_alter_table('session_reviews', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_session_reviews_reviewed_by_id'))
         batch_op.drop_index(batch_op.f('ix_session_reviews_rubric_version_id'))
         batch_op.drop_index(batch_op.f('ix_session_reviews_created_at'))
 

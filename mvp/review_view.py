@@ -1,0 +1,189 @@
+"""A session's review as students and teachers see it: scores, quotes, better replies, the goal,
+the counted indicators, and the transcript with every cited turn highlighted.
+
+`render_review(review, messages, *, show_hidden_info_turn)` draws one ready review;
+`make_review(create)` runs a review with visible progress. Both pages and the teacher's queue
+share them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import streamlit as st
+
+from backend.errors import AppError
+from backend.models.enums import MessageRole
+from backend.schemas.conversations import MessageRead
+from backend.schemas.reviews import ReviewContent, ReviewRead
+from backend.schemas.rubrics import Indicator, RubricDefinition
+from backend.services import review_service
+from mvp import auth, store, ui
+
+safe = ui.safe_markdown  # every piece of text a person (or the model) wrote goes through it
+
+DEMO_LABEL = "Automatic demo review"
+STEPS = ("Reading the transcript", "Scoring", "Checking quotes")
+CITED = ":orange-badge[cited]"
+PERCENT_INDICATORS = {
+    "percent_complex_reflections",
+    "percent_open_questions",
+    "student_talk_share",
+}
+EXTRA_INDICATORS = {  # counted for every rubric; no thresholds
+    "student_talk_share": "Your share of the words spoken",
+    "student_turns": "Your turns",
+    "turns": "Turns in the conversation",
+}
+
+
+def make_review(create: Callable[[], ReviewRead]) -> ReviewRead | None:
+    """Run `create` (a review service call) inside a status box with its steps; None (after
+    saying why) when it failed."""
+    with st.status("Writing the review…", expanded=True) as status:
+        for step in STEPS:
+            st.write(f":material/pending: {step}")
+        try:
+            review = create()
+        except AppError as error:
+            status.update(label="The review could not be written", state="error")
+            ui.show_error(error)
+            return None
+        status.update(label="Review ready", state="complete", expanded=False)
+    return review
+
+
+def cited_turns(content: ReviewContent) -> set[int]:
+    """Every turn a score, a strength or a "try instead" item rests on."""
+    turns = {turn for score in content.scores for turn in score.turns}
+    turns |= {item.turn for item in content.strengths}
+    return turns | {item.turn for item in content.try_instead}
+
+
+def render_review(
+    review: ReviewRead, messages: list[MessageRead], *, show_hidden_info_turn: bool
+) -> None:
+    """One ready review beside its transcript (nothing is drawn for a review without content)."""
+    content = review.content
+    if content is None:
+        return
+    rubric = _rubric(review.session_id)
+    if review.demo:
+        st.info(
+            f"**{DEMO_LABEL}.** Written by simple rules (question forms, reflection stems, advice "
+            "phrases), not by a model or a teacher: a rough guide only.",
+            icon=":material/smart_toy:",
+        )
+    if review.by_teacher and not show_hidden_info_turn:  # a student reads their teacher's version
+        st.success("**Reviewed by your teacher.**", icon=":material/verified:")
+    if show_hidden_info_turn:
+        turn = review.hidden_information_turn
+        st.caption(
+            f":material/key: The client's hidden information came out at turn {turn}."
+            if turn
+            else ":material/key: The client's hidden information was not uncovered."
+        )
+    left, right = st.columns([3, 2], gap="large")
+    with left:
+        _criteria(content, rubric)
+        _strengths(content)
+        _try_instead(content)
+        st.markdown("##### Goal for your next practice")
+        st.success(safe(content.goal), icon=":material/flag:")
+        _indicators(review, rubric)
+    with right:
+        _transcript(review, messages, cited_turns(content), show_hidden_info_turn)
+
+
+def _rubric(session_id: int) -> RubricDefinition | None:
+    try:
+        with store.transaction() as db:
+            return review_service.get_review_rubric(
+                db, actor=auth.current_user(), session_id=session_id
+            )
+    except AppError:
+        return None
+
+
+def _turns(turns: list[int]) -> str:
+    if not turns:
+        return ""
+    return (" · turn " if len(turns) == 1 else " · turns ") + ", ".join(map(str, turns))
+
+
+def _criteria(content: ReviewContent, rubric: RubricDefinition | None) -> None:
+    names = {criterion.key: criterion.name for criterion in rubric.criteria} if rubric else {}
+    st.markdown("##### Scores")
+    for score in content.scores:
+        name = safe(names.get(score.criterion, score.criterion))
+        st.markdown(f"**{name}: {score.score}/5**{_turns(score.turns)}  \n{safe(score.reasoning)}")
+
+
+def _strengths(content: ReviewContent) -> None:
+    st.markdown("##### Strengths")
+    for item in content.strengths:
+        st.markdown(f"> {safe(item.quote)}\n\n:green-badge[turn {item.turn}] {safe(item.comment)}")
+
+
+def _try_instead(content: ReviewContent) -> None:
+    st.markdown("##### Try instead")
+    for item in content.try_instead:
+        with st.container(border=True):
+            st.markdown(f"You said (turn {item.turn}):\n\n> {safe(item.quote)}")
+            st.markdown(f"**Try:**\n\n> {safe(item.better_reply)}")
+            st.caption(f"Why: {safe(item.why)}")
+
+
+def _value(key: str, value: float) -> str:
+    if key in PERCENT_INDICATORS:
+        return f"{value:.0%}"
+    if isinstance(value, int):
+        return str(value)
+    return f"{value:.2f}"
+
+
+def _standing(indicator: Indicator, value: float) -> str:
+    def beyond(limit: float) -> bool:
+        return value >= limit if indicator.higher_is_better else value <= limit
+
+    if beyond(indicator.good):
+        return ":green-badge[good]"
+    return ":orange-badge[fair]" if beyond(indicator.fair) else ":red-badge[below fair]"
+
+
+def _indicators(review: ReviewRead, rubric: RubricDefinition | None) -> None:
+    """The counted figures, each against the rubric's fair and good thresholds."""
+    st.markdown("##### Counted from your turns")
+    lines = []
+    for indicator in rubric.indicators if rubric else []:
+        value = review.indicators.get(indicator.key)
+        if indicator.key not in review.indicators:
+            continue  # scored, not counted (say MITI's relational average)
+        fair, good = _value(indicator.key, indicator.fair), _value(indicator.key, indicator.good)
+        shown = "—" if value is None else f"**{_value(indicator.key, value)}**"
+        standing = "" if value is None else f" {_standing(indicator, value)}"
+        lines.append(f"- {safe(indicator.name)}: {shown}{standing} (fair {fair}, good {good})")
+    for key, name in EXTRA_INDICATORS.items():
+        value = review.indicators.get(key)
+        if value is not None:
+            lines.append(f"- {name}: **{_value(key, value)}**")
+    st.markdown("\n".join(lines) if lines else "Nothing to count yet.")
+
+
+def _transcript(
+    review: ReviewRead, messages: list[MessageRead], cited: set[int], show_hidden: bool
+) -> None:
+    """The numbered turns (as the review cites them); cited turns are bordered and labelled."""
+    st.markdown("##### Transcript")
+    for number, message in enumerate(messages, start=1):
+        is_cited = number in cited
+        student = message.role == MessageRole.user
+        label = f"**Turn {number} · {'You' if student else 'Client'}**"
+        if is_cited:
+            label += f" {CITED}"
+        if show_hidden and number == review.hidden_information_turn:
+            label += " :violet-badge[hidden information]"
+        key = f"turn_{review.session_id}_{number}" + ("_cited" if is_cited else "")
+        with st.container(border=is_cited, key=key):
+            st.markdown(label)
+            st.markdown(safe(message.content))

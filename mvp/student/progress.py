@@ -1,0 +1,119 @@
+"""Student: my ratings and indicators across reviewed sessions, thresholds drawn in, and the
+"try instead" items of every review in one place."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from backend.models.enums import Role
+from backend.services import progress_service
+from backend.services.progress_service import ProgressPoint, Threshold
+from backend.utils.formatting import format_time
+from mvp import auth, store, ui
+
+actor = auth.require_role(Role.student)
+safe = ui.safe_markdown  # every piece of text a person wrote goes through it
+
+
+def chart(frame: pd.DataFrame, thresholds: list[Threshold], *, percent: bool = False):
+    """Values per session as lines, with dashed rules where fair and good begin."""
+    axis = alt.Axis(format=".0%") if percent else alt.Axis()
+    lines = (
+        alt.Chart(frame)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("Session:O", title="Session"),
+            y=alt.Y("Value:Q", axis=axis, title=None),
+            color=alt.Color("Measure:N", title=None),
+            tooltip=["Measure", "Session", "Date", alt.Tooltip("Value:Q", format=".2f")],
+        )
+    )
+    rules = pd.DataFrame(
+        [
+            {"Level": level, "Value": value}
+            for level, value in sorted(
+                {("fair", t.fair) for t in thresholds} | {("good", t.good) for t in thresholds}
+            )
+        ]
+    )
+    marks = (
+        alt.Chart(rules)
+        .mark_rule(strokeDash=[4, 4])
+        .encode(
+            y="Value:Q",
+            color=alt.Color(
+                "Level:N", scale=alt.Scale(domain=["fair", "good"], range=["#e69f00", "#009e73"])
+            ),
+        )
+    )
+    return alt.layer(lines, marks).resolve_scale(color="independent")
+
+
+def rows(points: list[ProgressPoint], measures: list[Threshold], *, scores: bool) -> pd.DataFrame:
+    data = []
+    for number, point in enumerate(points, start=1):
+        for measure in measures:
+            value = point.scores.get(measure.key) if scores else point.indicators.get(measure.key)
+            if value is not None:
+                data.append(
+                    {
+                        "Session": number,
+                        "Date": format_time(point.date),
+                        "Measure": measure.name,
+                        "Value": float(value),
+                    }
+                )
+    return pd.DataFrame(data)
+
+
+def ratings(progress) -> None:
+    st.subheader("Ratings")
+    st.caption("Each criterion of your reviews, 1 to 5. Dashed lines: 3 is fair, 4 is good.")
+    frame = rows(progress.points, progress.criteria, scores=True)
+    st.altair_chart(chart(frame, progress.criteria), width="stretch", key="ratings_chart")
+
+
+def indicators(progress) -> None:
+    st.subheader("Indicators")
+    st.caption("Counted from the codes of your turns. Dashed lines: the rubric's fair and good.")
+    for measure in progress.indicators:
+        frame = rows(progress.points, [measure], scores=False)
+        if frame.empty:
+            continue
+        percent = measure.key.startswith("percent")
+        st.markdown(f"**{safe(measure.name)}**")
+        st.altair_chart(
+            chart(frame, [measure], percent=percent), width="stretch", key=f"chart_{measure.key}"
+        )
+
+
+def try_instead(progress) -> None:
+    st.subheader("Try instead")
+    st.caption("Every better reply your reviews offered, newest first.")
+    for index, item in enumerate(progress.try_instead):
+        with st.container(border=True, key=f"try_instead_{index}"):
+            st.markdown(f"You said: *{safe(item.quote)}*")
+            st.markdown(f"Try: **{safe(item.better_reply)}**")
+            st.caption(f"{safe(item.why)} · {format_time(item.date)}")
+
+
+# The page ------------------------------------------------------------------------------------
+st.title("My progress")
+with store.transaction() as db:
+    progress = progress_service.student_progress(db, actor=actor)
+if not progress.points:
+    st.info(
+        "No reviewed sessions yet. Finish a conversation on the **Practice** page and end it: "
+        "its review appears here once it is ready (or once your teacher releases it).",
+        icon=":material/trending_up:",
+    )
+else:
+    st.caption(
+        f"{len(progress.points)} reviewed sessions"
+        + (" (some are automatic demo reviews)" if any(p.demo for p in progress.points) else "")
+    )
+    ratings(progress)
+    indicators(progress)
+    try_instead(progress)

@@ -1,0 +1,124 @@
+"""Teacher: per section and assignment, the scores per criterion, who is below fair, and the
+gradebook CSV (one row per student and session)."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from backend.errors import AppError
+from backend.models.enums import Role
+from backend.services import progress_service
+from mvp import auth, store, ui
+
+actor = auth.require_role(Role.teacher, Role.admin)
+ALL = 0  # every assignment of the section (ids start at 1)
+
+
+def filters(choices: list[progress_service.SectionChoice]) -> tuple[int, int | None]:
+    by_id = {choice.id: choice for choice in choices}
+    left, right = st.columns(2)
+    section_id = left.selectbox(
+        "Section", list(by_id), format_func=lambda i: by_id[i].name, key="progress_section"
+    )
+    assignments = {ALL: "All assignments", **by_id[section_id].assignments}
+    assignment_id = right.selectbox(
+        "Assignment",
+        list(assignments),
+        format_func=lambda i: assignments[i],
+        key=f"progress_assignment_{section_id}",
+    )
+    return section_id, (assignment_id or None)
+
+
+def distribution(progress: progress_service.ClassProgress) -> None:
+    st.subheader("Scores per criterion")
+    counts = [
+        {"Criterion": item.name, "Score": score, "Sessions": count}
+        for item in progress.distribution
+        for score, count in item.counts.items()
+    ]
+    bars = (
+        alt.Chart(pd.DataFrame(counts))
+        .mark_bar()
+        .encode(
+            x=alt.X("Score:O"),
+            y=alt.Y("Sessions:Q"),
+            column=alt.Column("Criterion:N", title=None),
+            tooltip=["Criterion", "Score", "Sessions"],
+        )
+    )
+    st.altair_chart(bars, key="distribution_chart")
+    ui.table(
+        [
+            {
+                "Criterion": item.name,
+                **{str(score): count for score, count in item.counts.items()},
+                "Mean": None if item.mean is None else round(item.mean, 2),
+            }
+            for item in progress.distribution
+        ],
+        key="distribution_table",
+    )
+
+
+def below_fair(progress: progress_service.ClassProgress) -> None:
+    st.subheader("Below fair")
+    if not progress.below_fair:
+        st.success("Every student is at or above fair on every criterion and indicator.")
+        return
+    st.caption("Averaged over each student's reviewed sessions in this selection.")
+    ui.table(
+        [
+            {
+                "Student": item.student,
+                "Measure": item.measure,
+                "Average": item.value,
+                "Fair from": item.fair,
+                "Sessions": item.sessions,
+            }
+            for item in progress.below_fair
+        ],
+        key="below_fair_table",
+    )
+
+
+# The page ------------------------------------------------------------------------------------
+st.title("Class progress")
+with store.transaction() as db:
+    choices = progress_service.class_choices(db, actor=actor)
+if not choices:
+    st.info(
+        "No sections yet. Create one on **Sections & assignments**; your students' reviewed "
+        "sessions appear here.",
+        icon=":material/school:",
+    )
+    st.stop()
+section_id, assignment_id = filters(choices)
+try:
+    with store.transaction() as db:
+        progress = progress_service.class_progress(
+            db, actor=actor, section_id=section_id, assignment_id=assignment_id
+        )
+except AppError as error:
+    ui.show_error(error)
+    st.stop()
+if not progress.points:
+    st.info(
+        "No reviewed sessions here yet. Reviews are written when students end their sessions; "
+        "they show up here at once, released or not.",
+        icon=":material/trending_up:",
+    )
+    st.stop()
+st.caption(f"{len(progress.points)} reviewed sessions")
+distribution(progress)
+below_fair(progress)
+st.download_button(
+    "Download gradebook (CSV)",
+    data=progress_service.gradebook_csv(progress),
+    file_name=f"gradebook-section-{section_id}.csv",
+    mime="text/csv",
+    key="gradebook_csv",
+    icon=":material/download:",
+)

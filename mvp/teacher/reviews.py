@@ -1,0 +1,301 @@
+"""Teacher: reviews waiting for their teacher; the transcript beside the review (cited turns
+highlighted), every score, code and comment editable, "Save" and "Release to student"; and how
+often the model's first scores agree with the teachers' final ones.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from backend.models.enums import MessageRole, Role
+from backend.schemas.conversations import MessageRead
+from backend.schemas.reviews import ReviewContent
+from backend.schemas.rubrics import RubricDefinition
+from backend.services import (
+    agreement_service,
+    review_service,
+    session_service,
+    teacher_review_service,
+)
+from backend.utils.formatting import format_time
+from mvp import auth, store, ui
+
+actor = auth.require_role(Role.teacher, Role.admin)
+safe = ui.safe_markdown  # every piece of text a person (or the model) wrote goes through it
+
+SESSION_KEY = "review_session_id"
+NO_TURN = 0  # "add nothing" in the turn pickers (turns start at 1)
+
+
+def _status(item) -> str:
+    if item.reviewed_at is not None:
+        return "your changes are not released yet"
+    return "students read the model's version" if item.released else "waiting for release"
+
+
+def queue() -> int | None:
+    """The reviews waiting, newest first; the one chosen (None when nothing waits)."""
+    everything = st.toggle(
+        "Also show reviews students already read without my review", key="queue_all"
+    )
+    with store.transaction() as db:
+        items = teacher_review_service.review_queue(db, actor=actor, include_unreviewed=everything)
+    if not items:
+        st.info(
+            "No reviews are waiting for you. A review waits here when a student ends a "
+            "conversation in an assignment set to **Students see reviews after I release them** "
+            "(Sections & assignments → Session reviews). To look over reviews students already "
+            "read, switch on the toggle above."
+        )
+        return None
+    labels = {
+        item.session_id: f"{item.student} · {item.client} · {item.assignment} "
+        f"({item.section}) · {format_time(item.created_at)} · {_status(item)}"
+        + (" · demo" if item.demo else "")
+        for item in items
+    }
+    if st.session_state.get(SESSION_KEY) not in labels:
+        st.session_state.pop(SESSION_KEY, None)
+    st.caption(f"{len(items)} waiting, newest first.")
+    return st.selectbox(
+        "Conversation", list(labels), key=SESSION_KEY, format_func=lambda sid: labels[sid]
+    )
+
+
+# Reading the form back --------------------------------------------------------------------------
+def _edits(session_id: int, start: ReviewContent, turns: dict[int, str]) -> dict:
+    """The teacher's whole version: the starting version with every field as the form has it."""
+    state = st.session_state
+    data = start.model_dump(exclude={"demo"})
+    for item in data["scores"]:
+        key = item["criterion"]
+        item["score"] = int(state[f"score_{session_id}_{key}"])
+        item["reasoning"] = state[f"reasoning_{session_id}_{key}"]
+    for item in data["codes"]:
+        item["code"] = state[f"code_{session_id}_{item['turn']}"]
+    for index, item in enumerate(data["strengths"]):
+        item["comment"] = state[f"strength_{session_id}_{index}"]
+    for index, item in enumerate(data["try_instead"]):
+        item["better_reply"] = state[f"better_{session_id}_{index}"]
+        item["why"] = state[f"why_{session_id}_{index}"]
+    data["goal"] = state[f"goal_{session_id}"]
+    turn = state.get(f"new_strength_turn_{session_id}") or NO_TURN
+    if turn != NO_TURN:
+        data["strengths"].append(
+            {
+                "turn": turn,
+                "quote": turns[turn][:300],
+                "comment": state.get(f"new_strength_{session_id}") or "",
+            }
+        )
+    turn = state.get(f"new_try_turn_{session_id}") or NO_TURN
+    if turn != NO_TURN:
+        data["try_instead"].append(
+            {
+                "turn": turn,
+                "quote": turns[turn][:300],
+                "better_reply": state.get(f"new_better_{session_id}") or "",
+                "why": state.get(f"new_why_{session_id}") or "",
+            }
+        )
+    return data
+
+
+FORM_KEYS = (
+    "score",
+    "reasoning",
+    "code",
+    "strength",
+    "better",
+    "why",
+    "goal",
+    "new_strength_turn",
+    "new_strength",
+    "new_try_turn",
+    "new_better",
+    "new_why",
+)
+
+
+def _forget_form(session_id: int) -> None:
+    """After a save the form starts again from the saved version."""
+    for key in list(st.session_state):
+        name = str(key)
+        for prefix in FORM_KEYS:
+            head = f"{prefix}_{session_id}"
+            if name == head or name.startswith(head + "_"):
+                del st.session_state[key]
+                break
+
+
+def _save(session_id: int, start: ReviewContent, turns: dict[int, str], release: bool) -> None:
+    edits = _edits(session_id, start, turns)
+    with store.transaction(write=True) as db:
+        teacher_review_service.save_teacher_review(
+            db, actor=actor, session_id=session_id, edits=edits
+        )
+        if release:
+            review_service.release_review(db, actor=actor, session_id=session_id)
+    _forget_form(session_id)
+    ui.flash(
+        "Released: the student now reads your version of the review."
+        if release
+        else "Saved your version. Release it when it is ready."
+    )
+
+
+# Drawing ----------------------------------------------------------------------------------------
+def _cited(content: ReviewContent) -> dict[int, list[str]]:
+    """Each cited turn and what cites it (a criterion, a strength, a "try instead" item)."""
+    cited: dict[int, list[str]] = {}
+    for score in content.scores:
+        for turn in score.turns:
+            cited.setdefault(turn, []).append(score.criterion)
+    for index, item in enumerate(content.strengths, start=1):
+        cited.setdefault(item.turn, []).append(f"strength {index}")
+    for index, item in enumerate(content.try_instead, start=1):
+        cited.setdefault(item.turn, []).append(f"try instead {index}")
+    return cited
+
+
+def transcript(session_id: int, messages: list[MessageRead], content: ReviewContent) -> None:
+    """Numbered turns as the review cites them; cited turns bordered and labelled."""
+    cited = _cited(content)
+    st.markdown("##### Transcript")
+    for number, message in enumerate(messages, start=1):
+        who = "Student" if message.role == MessageRole.user else "Client"
+        label = f"**Turn {number} · {who}**"
+        if number in cited:
+            label += f" :orange-badge[cited: {safe(', '.join(cited[number]))}]"
+        key = f"review_turn_{number}" + ("_cited" if number in cited else "")
+        with st.container(border=number in cited, key=key):
+            st.markdown(label)
+            st.markdown(safe(message.content))
+
+
+def editor(session_id: int, start: ReviewContent, rubric: RubricDefinition, turns) -> None:
+    """Every score, code and comment of the teacher's version, in one form."""
+    state = st.session_state
+    criteria = {criterion.key: criterion for criterion in rubric.criteria}
+    codes = {code.key: code.name for code in rubric.codes}
+    student_turns = {number: text for number, (student, text) in turns.items() if student}
+    with st.form(f"review_form_{session_id}", border=False):
+        st.markdown("##### Scores")
+        for score in start.scores:
+            key = score.criterion
+            state.setdefault(f"score_{session_id}_{key}", score.score)
+            state.setdefault(f"reasoning_{session_id}_{key}", score.reasoning)
+            criterion = criteria.get(key)
+            st.number_input(
+                criterion.name if criterion else key,
+                min_value=1,
+                max_value=5,
+                step=1,
+                key=f"score_{session_id}_{key}",
+                help=(
+                    "; ".join(f"{n}: {text}" for n, text in sorted(criterion.anchors.items()))
+                    if criterion
+                    else None
+                ),
+            )
+            st.text_area("Reasoning", key=f"reasoning_{session_id}_{key}", height=68)
+        st.markdown("##### Codes")
+        for coded in start.codes:
+            state.setdefault(f"code_{session_id}_{coded.turn}", coded.code)
+            st.selectbox(
+                f"Turn {coded.turn}: {student_turns.get(coded.turn, '')[:70]}",
+                list(codes),
+                key=f"code_{session_id}_{coded.turn}",
+                format_func=lambda code: codes.get(code, code),
+            )
+        _comments(session_id, start, student_turns)
+        save, release = st.columns(2)
+        args = (session_id, start, student_turns)
+        save.form_submit_button(
+            "Save", key="save_review", on_click=auth.guarded(_save), args=(*args, False)
+        )
+        release.form_submit_button(
+            "Release to student",
+            key="release_review",
+            type="primary",
+            on_click=auth.guarded(_save),
+            args=(*args, True),
+        )
+
+
+def _comments(session_id: int, start: ReviewContent, student_turns: dict[int, str]) -> None:
+    state = st.session_state
+    pick = [NO_TURN, *student_turns]
+
+    def turn_label(turn: int) -> str:
+        return "(add none)" if turn == NO_TURN else f"Turn {turn}: {student_turns[turn][:60]}"
+
+    st.markdown("##### Strengths")
+    for index, item in enumerate(start.strengths):
+        state.setdefault(f"strength_{session_id}_{index}", item.comment)
+        st.text_area(f"Turn {item.turn}: “{item.quote[:80]}”", key=f"strength_{session_id}_{index}")
+    st.selectbox(
+        "Add a strength about", pick, key=f"new_strength_turn_{session_id}", format_func=turn_label
+    )
+    st.text_area("Its comment", key=f"new_strength_{session_id}", height=68)
+    st.markdown("##### Try instead")
+    for index, item in enumerate(start.try_instead):
+        state.setdefault(f"better_{session_id}_{index}", item.better_reply)
+        state.setdefault(f"why_{session_id}_{index}", item.why)
+        st.caption(f"Turn {item.turn}: “{safe(item.quote[:120])}”")
+        st.text_area("Better reply", key=f"better_{session_id}_{index}", height=68)
+        st.text_area("Why", key=f"why_{session_id}_{index}", height=68)
+    st.selectbox(
+        "Add a better reply for", pick, key=f"new_try_turn_{session_id}", format_func=turn_label
+    )
+    st.text_area("Better reply", key=f"new_better_{session_id}", height=68)
+    st.text_area("Why", key=f"new_why_{session_id}", height=68)
+    st.markdown("##### Goal for the next practice")
+    state.setdefault(f"goal_{session_id}", start.goal)
+    st.text_area("Goal", key=f"goal_{session_id}", height=68)
+
+
+def review_panel(session_id: int) -> None:
+    with store.transaction() as db:
+        review = review_service.get_review(db, actor=actor, session_id=session_id)
+        messages = session_service.get_messages(db, actor=actor, session_id=session_id)
+        rubric = review_service.get_review_rubric(db, actor=actor, session_id=session_id)
+    if review is None or review.content is None:
+        st.warning("This conversation has no finished review.")
+        return
+    start = review.teacher_content or review.content
+    if review.teacher_content is not None:
+        st.caption(f"Your version, saved {format_time(review.reviewed_at)}.")
+    elif review.demo:
+        st.caption("An automatic demo review (rule-based): check every score.")
+    turns = {
+        number: (message.role == MessageRole.user, message.content)
+        for number, message in enumerate(messages, start=1)
+    }
+    left, right = st.columns([2, 3], gap="large")
+    with left:
+        transcript(session_id, messages, start)
+    with right:
+        editor(session_id, start, rubric, turns)
+
+
+def agreement_figures() -> None:
+    with store.transaction() as db:
+        rows = agreement_service.agreement(db, actor=actor)
+    st.caption(
+        "The model's first scores against your final ones, per criterion, over the reviews you "
+        "saved a version of (automatic demo reviews are left out). Kappa is quadratic-weighted "
+        f"Cohen's kappa, shown from {agreement_service.KAPPA_MIN_PAIRS} pairs."
+    )
+    ui.agreement_table(rows, key="teacher_agreement")
+
+
+# The page ---------------------------------------------------------------------------------------
+st.title("Reviews")
+queue_tab, agreement_tab = st.tabs(["Waiting for you", "Agreement"])
+with queue_tab:
+    chosen = queue()
+    if chosen is not None:
+        review_panel(chosen)
+with agreement_tab:
+    agreement_figures()

@@ -1,0 +1,99 @@
+"""The teacher's Reviews page: the queue, the transcript beside the review, save and release."""
+
+from __future__ import annotations
+
+from backend.db import unit_of_work
+from backend.schemas.sections import AssignmentInput
+from backend.services import (
+    assignment_service,
+    review_service,
+    section_service,
+    session_service,
+)
+from tests.apps.helpers import assert_clean, everything, open_page, teacher_app, texts
+from tests.factories import add_reply, enroll, make_assignment, make_client, make_section, make_user
+
+
+def _waiting_review(app_db, teacher):
+    """A student's ended conversation whose (demo) review waits for the teacher's release."""
+    with unit_of_work(app_db) as db:
+        student = make_user(db, username="sam.student", display_name="Sam Student")
+        client = make_client(db, teacher=teacher, name="Alex Rivera")
+        section = make_section(db, teacher=teacher, name="Skills 101")
+        enroll(db, section=section, student=student)
+        assignment = make_assignment(
+            db, teacher=teacher, section=section, clients=[client], title="Week 1"
+        )
+        assignment_service.update_assignment(
+            db,
+            actor=teacher,
+            assignment_id=assignment.id,
+            data=AssignmentInput(
+                title="Week 1", client_ids=[client.id], release_reviews="after_teacher_review"
+            ),
+        )
+        session = session_service.create_session(db, actor=student, client_id=client.id)
+        for line, reply in (
+            ("What brings you in today?", "Work has been rough."),
+            ("It sounds like work is **wearing** you down.", "Yeah."),
+        ):
+            session_service.add_message(db, actor=student, session_id=session.id, content=line)
+            add_reply(db, session_id=session.id, content=reply)
+        session_service.end_session(db, actor=student, session_id=session.id)
+        review_service.create_demo_review(db, actor=student, session_id=session.id)
+    return session.id, student
+
+
+def test_empty_queue_says_what_to_do_next(app, teacher):
+    at = open_page(teacher_app(app), "Reviews")
+    assert_clean(at)
+    assert "No reviews are waiting for you" in everything(at)
+    assert "Session reviews" in everything(at)
+    assert "No figures yet" in everything(at)
+
+
+def test_teacher_changes_a_score_and_releases(app, app_db, teacher):
+    session_id, student = _waiting_review(app_db, teacher)
+    at = open_page(teacher_app(app), "Reviews")
+    assert_clean(at)
+    assert "Reviews" in texts(at, "title")
+    assert at.selectbox(key="review_session_id").value == session_id
+    # The transcript is beside the review; cited turns are bordered and labelled.
+    assert any(":orange-badge[cited:" in text for text in texts(at))
+    assert any("work is **wearing** you down" in text for text in texts(at))
+
+    score = at.number_input(key=f"score_{session_id}_empathy")
+    assert score.value != 2
+    score.set_value(2)
+    at.text_area(key=f"goal_{session_id}").input("Reflect before every question.")
+    at.button(key="release_review").click().run()
+    assert_clean(at)
+    assert "Released" in everything(at)
+    assert "No reviews are waiting for you" in everything(at)
+
+    with unit_of_work(app_db) as db:
+        seen_by_teacher = review_service.get_review(db, actor=teacher, session_id=session_id)
+        seen = review_service.get_review(db, actor=student, session_id=session_id)
+    assert seen_by_teacher.teacher_released_at is not None
+    assert seen.by_teacher
+    assert {s.criterion: s.score for s in seen.content.scores}["empathy"] == 2
+    assert seen.content.goal == "Reflect before every question."
+
+
+def test_assignment_setting_decides_when_students_see_reviews(app, app_db, teacher):
+    _waiting_review(app_db, teacher)
+    at = open_page(teacher_app(app), "Sections & assignments")
+    assert_clean(at)
+    with unit_of_work(app_db) as db:
+        section = section_service.list_sections(db, actor=teacher)[0]
+        (assignment,) = assignment_service.list_assignments(
+            db, actor=teacher, section_id=section.id
+        )
+    setting = at.selectbox(key=f"assignment_release_{assignment.id}")
+    assert setting.value == "after_teacher_review"
+    setting.set_value("immediately")
+    at.button(key=f"save_assignment_clients_{assignment.id}").click().run()
+    assert_clean(at)
+    with unit_of_work(app_db) as db:
+        saved = assignment_service.get_assignment(db, actor=teacher, assignment_id=assignment.id)
+    assert saved.release_reviews.value == "immediately"

@@ -1,0 +1,270 @@
+"""The student's review through AppTest: written when a session ends (demo mode and the model),
+shown with the cited turns highlighted, "Try again" after a failure, and held for the teacher."""
+
+from __future__ import annotations
+
+import copy
+
+from sqlalchemy import select
+from streamlit.testing.v1 import AppTest
+
+from backend.db import unit_of_work
+from backend.models import Assignment, Section, User
+from backend.models.enums import Role
+from backend.schemas.accounts import UserRead
+from backend.services import review_service, rubric_service, session_service
+from backend.utils.formatting import format_usd
+from mvp.review_view import CITED, DEMO_LABEL, cited_turns
+from mvp.student.shared import TEACHER_FIRST
+from tests.apps.helpers import (
+    APP_PATH,
+    assert_clean,
+    classroom,
+    everything,
+    log_in,
+    open_page,
+    start_button,
+    teacher_app,
+    texts,
+)
+from tests.factories import (
+    add_reply,
+    enroll,
+    make_assignment,
+    make_client,
+    make_section,
+    make_user,
+)
+
+TURNS = [
+    ("What brings you in?", "I guess work has been a lot."),
+    ("Tell me more.", "My manager keeps piling things on."),
+    ("That sounds heavy.", "I haven't told anyone this."),
+]
+CRITERIA = [
+    "open_questions",
+    "reflections_of_feeling",
+    "paraphrase_and_summary",
+    "empathy",
+    "avoiding_premature_advice",
+    "pacing",
+]
+
+
+def valid_answer() -> dict:
+    """A review of TURNS under the built-in micro-skills rubric that passes every check."""
+    return {
+        "codes": [
+            {"turn": 1, "code": "open_question"},
+            {"turn": 3, "code": "other"},
+            {"turn": 5, "code": "reflection"},
+        ],
+        "scores": [
+            {"criterion": key, "score": 4, "reasoning": "A warm, open start.", "turns": [1]}
+            for key in CRITERIA
+        ],
+        "strengths": [
+            {"turn": 1, "quote": "What brings you in?", "comment": "An open first question."},
+            {"turn": 5, "quote": "sounds heavy", "comment": "A reflection of feeling."},
+        ],
+        "try_instead": [
+            {
+                "turn": 3,
+                "quote": "Tell me more.",
+                "better_reply": "It sounds like the workload is wearing you out.",
+                "why": "A reflection invites more than a prompt does.",
+            },
+            {
+                "turn": 5,
+                "quote": "That sounds heavy.",
+                "better_reply": "That sounds heavy, and you have carried it alone.",
+                "why": "A complex reflection adds the meaning under the words.",
+            },
+        ],
+        "goal": "Reflect twice before your next question.",
+    }
+
+
+def end_session(at, turns=TURNS):
+    start_button(at).click().run()
+    for text, _reply in turns:
+        at.chat_input(key="chat_input").set_value(text).run()
+        assert_clean(at)
+    at.button(key="end_session").click().run()
+    return at.button(key="confirm_end").click().run()
+
+
+def session_id_of(app_db, student) -> int:
+    with unit_of_work(app_db, write=False) as db:
+        return session_service.get_student_sessions(db, actor=student)[0].id
+
+
+def turn_labels(at) -> dict[int, str]:
+    """Each transcript turn of the review view -> its label line."""
+    labels = {}
+    for text in texts(at):
+        if text.startswith("**Turn "):
+            number = int(text.removeprefix("**Turn ").split(" ", 1)[0])
+            labels[number] = text
+    return labels
+
+
+def assert_cited_turns_highlighted(at, app_db, student) -> None:
+    chat_id = session_id_of(app_db, student)
+    with unit_of_work(app_db, write=False) as db:
+        review = review_service.get_review(db, actor=student, session_id=chat_id)
+    assert review is not None and review.content is not None
+    cited = cited_turns(review.content)
+    labels = turn_labels(at)
+    assert sorted(labels) == list(range(1, 2 * len(TURNS) + 1))
+    assert cited and all(CITED in labels[turn] for turn in cited)
+    assert not [turn for turn, label in labels.items() if CITED in label and turn not in cited]
+
+
+def test_ending_a_session_in_demo_mode_shows_the_labelled_demo_review(app, app_db):
+    student, _alex, _section = classroom(app_db)
+    at = end_session(log_in(app.run(), "sam.student"))
+    assert_clean(at)
+    page = everything(at)
+    assert all(step in page for step in ("Reading the transcript", "Scoring", "Checking quotes"))
+    assert DEMO_LABEL in page
+    assert "##### Scores" in texts(at) and "##### Try instead" in texts(at)
+    assert any("Goal for your next practice" in text for text in texts(at))
+    assert any("Reflection-to-question ratio" in text and "fair 1.00" in text for text in texts(at))
+    assert_cited_turns_highlighted(at, app_db, student)
+
+    # My sessions shows the same review beside the transcript.
+    open_page(at, "My sessions")
+    at.session_state[f"my_session_{session_id_of(app_db, student)}"] = True
+    at.run()
+    assert_clean(at)
+    assert DEMO_LABEL in everything(at)
+    assert_cited_turns_highlighted(at, app_db, student)
+
+
+def test_ending_a_session_shows_the_models_review_with_quotes_and_cited_turns(app, app_db, app_api):
+    student, _alex, _section = classroom(app_db)
+    for _text, reply in TURNS:
+        app_api.reply(reply, input_tokens=900, output_tokens=8)
+    app_api.tool_reply(valid_answer(), input_tokens=1200, output_tokens=600)
+    at = end_session(log_in(app.run(), "sam.student"))
+    assert_clean(at)
+    page = everything(at)
+    assert DEMO_LABEL not in page
+    assert "**Open questions: 4/5** · turn 1  \nA warm, open start." in texts(at)
+    assert any(text.startswith("> What brings you in?") for text in texts(at))
+    assert "**Try:**\n\n> It sounds like the workload is wearing you out." in texts(at)
+    assert "Reflect twice before your next question." in texts(at, "success")
+    labels = turn_labels(at)
+    assert {turn for turn, label in labels.items() if CITED in label} == {1, 3, 5}
+
+
+def test_a_failed_review_shows_try_again_and_never_its_content(app, app_db, app_api):
+    student, _alex, _section = classroom(app_db)
+    for _text, reply in TURNS:
+        app_api.reply(reply, input_tokens=900, output_tokens=8)
+    bad = copy.deepcopy(valid_answer())
+    bad["strengths"][0]["quote"] = "Words the student never said."
+    app_api.tool_reply(bad, times=2)  # the answer and its repair
+    at = end_session(log_in(app.run(), "sam.student"))
+    assert_clean(at)
+    assert any("could not be checked" in text for text in texts(at, "warning"))
+    assert "Words the student never said." not in everything(at)
+    assert "##### Scores" not in texts(at) and not turn_labels(at)
+    retry = at.button(key=f"review_again_{session_id_of(app_db, student)}")
+    assert retry.label == "Try again"
+
+    app_api.tool_reply(valid_answer())
+    retry.click().run()
+    assert_clean(at)
+    assert "##### Scores" in texts(at)
+    assert not [text for text in texts(at, "warning") if "could not be checked" in text]
+
+
+def test_a_review_held_for_the_teacher_shows_the_waiting_message(app, app_db):
+    classroom(app_db)
+    with unit_of_work(app_db) as db:
+        assignment = db.scalar(select(Assignment).where(Assignment.title == "Week 1"))
+        assert assignment is not None
+        teacher_id = db.scalar(
+            select(Section.teacher_id).where(Section.id == assignment.section_id)
+        )
+        teacher = UserRead.model_validate(db.get(User, teacher_id))
+        rubric_service.set_assignment_rubric(
+            db,
+            actor=teacher,
+            assignment_id=assignment.id,
+            rubric_id=None,
+            release_reviews="after_teacher_review",
+        )
+    at = end_session(log_in(app.run(), "sam.student"))
+    assert_clean(at)
+    assert TEACHER_FIRST in texts(at, "info")
+    assert "##### Scores" not in texts(at) and not turn_labels(at)
+
+
+def test_a_failed_review_can_be_tried_again_from_my_sessions(app, app_db, app_api):
+    student, _alex, _section = classroom(app_db)
+    for _text, reply in TURNS:
+        app_api.reply(reply, input_tokens=900, output_tokens=8)
+    app_api.error(500)  # the API fails: nothing is stored, the student can ask again
+    at = end_session(log_in(app.run(), "sam.student"))
+    assert_clean(at)
+    chat_id = session_id_of(app_db, student)
+    assert "##### Scores" not in texts(at)
+
+    at.button(key="back_to_clients").click().run()
+    open_page(at, "My sessions")
+    at.session_state[f"my_session_{chat_id}"] = True
+    at.run()
+    assert not turn_labels(at) and len(at.chat_message) == 2 * len(TURNS)  # the plain transcript
+    app_api.tool_reply(valid_answer())
+    at.button(key=f"review_again_{chat_id}").click().run()
+    assert_clean(at)
+    assert "##### Scores" in texts(at)
+    assert {turn for turn, label in turn_labels(at).items() if CITED in label} == {1, 3, 5}
+
+
+def test_a_teacher_reviews_an_ended_session_on_demand_from_history(app, app_db, teacher):
+    with unit_of_work(app_db) as db:
+        room_student = make_user(db, username="sam.student")
+        client = make_client(db, teacher=teacher, name="Alex Rivera")
+        section = make_section(db, teacher=teacher)
+        enroll(db, section=section, student=room_student)
+        make_assignment(db, teacher=teacher, section=section, clients=[client])
+        chat = session_service.create_session(db, actor=room_student, client_id=client.id)
+        for text, reply in TURNS:
+            session_service.add_message(db, actor=room_student, session_id=chat.id, content=text)
+            add_reply(db, session_id=chat.id, content=reply)
+        session_service.end_session(db, actor=room_student, session_id=chat.id)
+    at = teacher_app(app)
+    open_page(at, "History & metrics")
+    at.session_state[f"conversation_{chat.id}"] = True
+    at.run()
+    assert not turn_labels(at)
+    at.button(key=f"history_review_{chat.id}").click().run()
+    assert_clean(at)
+    page = everything(at)
+    assert "Reading the transcript" in page and DEMO_LABEL in page
+    assert "hidden information was not uncovered" in page  # the teacher's view says so
+    assert turn_labels(at) and "##### Scores" in texts(at)
+
+
+def test_the_admin_sees_what_reviews_cost_as_their_own_figures(app, app_db, app_api):
+    student, _alex, _section = classroom(app_db)
+    for _text, reply in TURNS:
+        app_api.reply(reply, input_tokens=900, output_tokens=8)
+    app_api.tool_reply(valid_answer(), input_tokens=1200, output_tokens=600)
+    end_session(log_in(app.run(), "sam.student"))
+    with unit_of_work(app_db) as db:
+        review = review_service.get_review(
+            db, actor=student, session_id=session_id_of(app_db, student)
+        )
+        make_user(db, role=Role.admin, username="ada.admin")
+    assert review is not None and review.cost
+    admin = log_in(AppTest.from_file(APP_PATH, default_timeout=30).run(), "ada.admin")
+    assert_clean(admin)
+    figures = {m.label: m.value for m in admin.metric}
+    assert figures["Review cost today"] == format_usd(review.cost)
+    assert figures["Cost per review today"] == format_usd(review.cost)
+    assert figures["Review cost, 30 days"] == format_usd(review.cost)

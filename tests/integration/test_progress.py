@@ -1,0 +1,187 @@
+"""Progress over time: a student's released reviews, the class distribution and the gradebook CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from sqlalchemy import update
+
+from backend.db import Database, unit_of_work
+from backend.errors import PermissionDeniedError
+from backend.models import SessionReview
+from backend.models.enums import Role
+from backend.services import progress_service, review_service, rubric_service
+from backend.services.progress_service import SectionNotFound
+from tests.factories import enroll, make_user
+from tests.integration.test_reviews import ended_session, valid_answer
+
+
+def answer(score: int, *, try_line: str = "What have you thought about doing so far?") -> dict:
+    data = valid_answer()
+    for item in data["scores"]:
+        item["score"] = score
+    data["try_instead"][0]["better_reply"] = try_line
+    return data
+
+
+def reviewed(api, engine, room, score: int, *, student=None, **kwargs) -> int:
+    """An ended conversation of LINES with a model review scoring `score` on every criterion."""
+    session_id = ended_session(engine, room, actor=student or room.student)
+    api.tool_reply(answer(score, **kwargs), input_tokens=900, output_tokens=400)
+    review_service.create_review(
+        Database(engine), actor=student or room.student, session_id=session_id
+    )
+    return session_id
+
+
+def test_student_sees_scores_indicators_thresholds_and_try_instead_items(
+    api, classroom, committed_engine
+):
+    first = reviewed(api, committed_engine, classroom, 2, try_line="Tell me more about work.")
+    second = reviewed(api, committed_engine, classroom, 4)
+
+    with unit_of_work(committed_engine) as db:
+        progress = progress_service.student_progress(db, actor=classroom.student)
+
+    assert [point.session_id for point in progress.points] == [first, second]
+    assert [point.scores["empathy"] for point in progress.points] == [2, 4]
+    # Counted from the codes: one reflection, one open question, one advice.
+    assert progress.points[0].indicators["reflection_to_question"] == 1.0
+    assert progress.points[0].indicators["student_turns"] == 3
+    by_key = {threshold.key: threshold for threshold in progress.indicators}
+    assert (by_key["reflection_to_question"].fair, by_key["reflection_to_question"].good) == (
+        1.0,
+        2.0,
+    )
+    assert {c.key for c in progress.criteria} >= {"empathy", "pacing"}
+    assert all((c.fair, c.good) == (3.0, 4.0) for c in progress.criteria)
+    # Newest first, two items per review.
+    assert len(progress.try_instead) == 4
+    assert progress.try_instead[0].session_id == second
+    assert "Tell me more about work." in [item.better_reply for item in progress.try_instead]
+
+
+def test_unreleased_reviews_stay_out_of_the_students_progress(api, classroom, committed_engine):
+    with unit_of_work(committed_engine) as db:
+        rubric_service.set_assignment_rubric(
+            db,
+            actor=classroom.teacher,
+            assignment_id=classroom.assignment.id,
+            rubric_id=None,
+            release_reviews="after_teacher_review",
+        )
+    session_id = reviewed(api, committed_engine, classroom, 3)
+
+    with unit_of_work(committed_engine) as db:
+        assert progress_service.student_progress(db, actor=classroom.student).points == []
+        # The teacher still sees it in the class view (to review and release it).
+        assert (
+            len(
+                progress_service.class_progress(
+                    db, actor=classroom.teacher, section_id=classroom.section.id
+                ).points
+            )
+            == 1
+        )
+        review_service.release_review(db, actor=classroom.teacher, session_id=session_id)
+        assert len(progress_service.student_progress(db, actor=classroom.student).points) == 1
+
+
+def test_the_teachers_version_wins_once_released_and_at_once_in_the_class_view(
+    api, classroom, committed_engine
+):
+    session_id = reviewed(api, committed_engine, classroom, 2)
+    edited = answer(5) | {"demo": False}
+    with unit_of_work(committed_engine) as db:
+        db.execute(
+            update(SessionReview)
+            .where(SessionReview.session_id == session_id)
+            .values(teacher_content=edited)
+        )
+        mine = progress_service.student_progress(db, actor=classroom.student).points[0]
+        seen = progress_service.class_progress(
+            db, actor=classroom.teacher, section_id=classroom.section.id
+        ).points[0]
+        assert (mine.teacher_reviewed, mine.scores["empathy"]) == (False, 2)  # a draft
+        assert (seen.teacher_reviewed, seen.scores["empathy"]) == (True, 5)
+        review_service.release_review(db, actor=classroom.teacher, session_id=session_id)
+        mine = progress_service.student_progress(db, actor=classroom.student).points[0]
+    assert mine.teacher_reviewed and mine.scores["empathy"] == 5
+
+
+def test_class_progress_distribution_below_fair_and_gradebook(api, classroom, committed_engine):
+    with unit_of_work(committed_engine) as db:
+        tricky = make_user(db, role=Role.student, display_name='=HYPERLINK("http://x")')
+        enroll(db, section=classroom.section, student=tricky)
+    reviewed(api, committed_engine, classroom, 4)
+    low = reviewed(api, committed_engine, classroom, 2, student=tricky)
+
+    with unit_of_work(committed_engine) as db:
+        progress = progress_service.class_progress(
+            db,
+            actor=classroom.teacher,
+            section_id=classroom.section.id,
+            assignment_id=classroom.assignment.id,
+        )
+        choices = progress_service.class_choices(db, actor=classroom.teacher)
+
+    assert [choice.id for choice in choices] == [classroom.section.id]
+    assert choices[0].assignments == {classroom.assignment.id: classroom.assignment.title}
+    empathy = next(d for d in progress.distribution if d.criterion == "empathy")
+    assert empathy.counts == {1: 0, 2: 1, 3: 0, 4: 1, 5: 0} and empathy.mean == 3.0
+    below = {(item.student_id, item.measure) for item in progress.below_fair}
+    assert (tricky.id, "Empathy") in below
+    assert not any(student == classroom.student.id for student, _ in below)
+
+    rows = list(csv.DictReader(io.StringIO(progress_service.gradebook_csv(progress))))
+    assert len(rows) == 2
+    row = next(row for row in rows if row["session_id"] == str(low))
+    assert row["student"] == '\'=HYPERLINK("http://x")'  # shown as typed, never run
+    assert row["section"] == classroom.section.name
+    assert row["assignment"] == classroom.assignment.title
+    assert row["rubric"].endswith(" v1")
+    assert row["empathy"] == "2" and row["reflection_to_question"] == "1"
+    assert row["date"] and row["username"] == tricky.username
+
+
+def test_progress_permissions(api, classroom, committed_engine):
+    reviewed(api, committed_engine, classroom, 3)
+    with unit_of_work(committed_engine) as db:
+        other_student = make_user(db, role=Role.student)
+        other_teacher = make_user(db, role=Role.teacher)
+        admin = make_user(db, role=Role.admin)
+    with unit_of_work(committed_engine) as db:
+        with pytest.raises(PermissionDeniedError):
+            progress_service.student_progress(
+                db, actor=other_student, student_id=classroom.student.id
+            )
+        with pytest.raises(PermissionDeniedError):
+            progress_service.class_progress(
+                db, actor=classroom.student, section_id=classroom.section.id
+            )
+        with pytest.raises(SectionNotFound):
+            progress_service.class_progress(
+                db, actor=other_teacher, section_id=classroom.section.id
+            )
+        assert (
+            progress_service.student_progress(
+                db, actor=other_teacher, student_id=classroom.student.id
+            ).points
+            == []
+        )
+        assert progress_service.class_choices(db, actor=other_teacher) == []
+        for reader in (classroom.teacher, admin):
+            seen = progress_service.student_progress(
+                db, actor=reader, student_id=classroom.student.id
+            )
+            assert len(seen.points) == 1
+        assert (
+            len(
+                progress_service.class_progress(
+                    db, actor=admin, section_id=classroom.section.id
+                ).points
+            )
+            == 1
+        )
