@@ -5,8 +5,10 @@
 Codes every utterance of tests/data/utterances.jsonl with the rule-based demo coder under the MITI
 rubric and prints, per code, precision, recall and support, then accuracy overall and per split
 ("dev": the rules were written with these in view; "holdout": labelled after the rules were frozen,
-the honest figure for new text). With ANTHROPIC_API_KEY set, the model path is evaluated through the
-review service: `model_codes` is the hook for it (not wired yet, so it reports that it skipped).
+the honest figure for new text). With ANTHROPIC_API_KEY set (and ANTHROPIC_BASE_URL, if any), the
+same utterances are coded by the feedback model through `coding_service.code_utterances` in batches
+of BATCH, and its figures are printed after the demo coder's; without a key that part is skipped.
+An utterance the model left uncoded counts as a miss (shown as "(none)").
 """
 
 from __future__ import annotations
@@ -20,10 +22,15 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("ENV_FILE", os.devnull)
 
+from backend.config import get_settings  # noqa: E402
+from backend.llm import GatewayError  # noqa: E402
 from backend.rubrics import load_builtin_rubrics  # noqa: E402
 from backend.schemas.rubrics import RubricDefinition  # noqa: E402
+from backend.services import coding_service  # noqa: E402
 from backend.services.utterance_coder import code_utterance  # noqa: E402
 
+BATCH = 20
+NO_CODE = "(none)"
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data" / "utterances.jsonl"
 
 
@@ -32,13 +39,20 @@ def load_rows() -> list[dict]:
     return [json.loads(line) for line in lines if line.strip()]
 
 
-def model_codes(utterances: list[str]) -> list[str] | None:
-    """The model's code for each utterance via the review service, or None when not evaluated.
+def miti() -> RubricDefinition:
+    return next(r for r in load_builtin_rubrics() if r.key == "miti")
 
-    Hook for the review service's model path (structured output over the rubric's codes); until it
-    is wired in here this returns None and the report says the model was skipped.
-    """
-    return None
+
+def model_codes(utterances: list[str], rubric: RubricDefinition | None = None) -> list[str] | None:
+    """The feedback model's code for each utterance (batches of BATCH), or None in demo mode."""
+    rubric = rubric or miti()
+    predicted: list[str] = []
+    for start in range(0, len(utterances), BATCH):
+        batch = coding_service.code_utterances(utterances[start : start + BATCH], rubric)
+        if batch is None:
+            return None
+        predicted += [code or NO_CODE for code in batch]
+    return predicted
 
 
 def report(title: str, labels: list[str], predicted: list[str], codes: list[str]) -> None:
@@ -65,7 +79,7 @@ def accuracy_by_split(rows: list[dict], predicted: list[str]) -> None:
 
 
 def main() -> int:
-    rubric: RubricDefinition = next(r for r in load_builtin_rubrics() if r.key == "miti")
+    rubric = miti()
     rows = load_rows()
     texts, labels = [row["text"] for row in rows], [row["code"] for row in rows]
     demo = [code_utterance(text, rubric) for text in texts]
@@ -76,12 +90,16 @@ def main() -> int:
     if not os.environ.get("ANTHROPIC_API_KEY"):
         print("\nModel coder: skipped (no ANTHROPIC_API_KEY).")
         return 0
-    print("\nModel coder: the model path is evaluated by the review service.")
-    predicted = model_codes(texts)
+    try:
+        predicted = model_codes(texts, rubric)
+    except GatewayError as error:
+        print(f"\nModel coder: failed ({error}).")
+        return 1
     if predicted is None:
-        print("  skipped: model_codes() is not wired to the review service yet.")
+        print("\nModel coder: skipped (the gateway is in demo mode).")
         return 0
-    report("Model coder", labels, predicted, rubric.code_keys)
+    model = get_settings().feedback_model
+    report(f"Model coder ({model}, batches of {BATCH})", labels, predicted, rubric.code_keys)
     accuracy_by_split(rows, predicted)
     return 0
 
