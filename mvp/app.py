@@ -250,6 +250,7 @@ TEACHER_PAGES = [
     ("teacher/history.py", "History & metrics", ":material/history:", "history"),
     ("teacher/reviews.py", "Reviews", ":material/rate_review:", "reviews"),
     ("teacher/sections.py", "Sections & assignments", ":material/school:", "sections"),
+    ("teacher/rubrics.py", "Rubrics", ":material/checklist:", "rubrics"),
     ("teacher/progress.py", "Class progress", ":material/trending_up:", "class-progress"),
 ]
 STUDENT_PAGES = [

@@ -20,6 +20,7 @@ class SectionRead(BaseModel):
     join_code_expires_at: datetime | None = None
     created_at: datetime
     student_count: int = 0
+    rubric_id: int | None = None  # the default rubric of its assignments (None: built-in)
 
     @property
     def join_code_expired(self) -> bool:
@@ -60,3 +61,4 @@ class AssignmentRead(BaseModel):
     published_at: datetime | None
     client_ids: list[int] = Field(default_factory=list)
     release_reviews: ReviewRelease = ReviewRelease.immediately
+    rubric_id: int | None = None  # None: the section's default rubric

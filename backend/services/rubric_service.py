@@ -205,16 +205,30 @@ def _usable(db: Session, actor: UserRead | None, rubric_id: int) -> Rubric:
 
 
 def _validated(definition: RubricDefinition | dict) -> RubricDefinition:
-    if isinstance(definition, RubricDefinition):
-        return definition
-    try:
-        return RubricDefinition.model_validate(definition)
-    except PydanticValidationError as error:
-        problems = "; ".join(
-            f"{'.'.join(str(part) for part in item['loc'])}: {item['msg']}"
-            for item in error.errors()[:5]
-        )
-        raise ValidationError(f"This rubric cannot be saved: {problems}") from None
+    if not isinstance(definition, RubricDefinition):
+        try:
+            definition = RubricDefinition.model_validate(definition)
+        except PydanticValidationError as error:
+            problems = "; ".join(
+                f"{'.'.join(str(part) for part in item['loc'])}: {item['msg']}"
+                for item in error.errors()[:5]
+            )
+            raise ValidationError(f"This rubric cannot be saved: {problems}") from None
+    _check_texts(definition.model_dump(mode="json"), ())
+    return definition
+
+
+def _check_texts(value: object, path: tuple[str, ...]) -> None:
+    """Every text a teacher typed into a rubric passes `clean_text` (no control characters)."""
+    if isinstance(value, str):
+        label = " › ".join(path).capitalize() if path else "The rubric"
+        clean_text(value, field=".".join(path), label=label)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_texts(item, (*path, str(key)))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _check_texts(item, (*path, str(index)))
 
 
 def _own_key(key: str) -> str:

@@ -10,7 +10,7 @@ from backend.errors import ValidationError
 from backend.models.enums import Role
 from backend.schemas.clients import ClientRead
 from backend.schemas.sections import AssignmentInput
-from backend.services import assignment_service, section_service
+from backend.services import assignment_service, rubric_service, section_service
 from backend.utils.formatting import format_time
 from mvp import auth, store, ui
 from mvp.teacher import shared
@@ -151,7 +151,37 @@ def _save_assignment_clients(assignment_id: int) -> None:
     ui.flash(f"Saved the clients and review setting of “{safe(current.title)}”.")
 
 
-def assignment_card(assignment, client_names: dict[int, str]) -> None:
+def _set_section_rubric(section_id: int) -> None:
+    rubric_id = st.session_state.get(f"section_rubric_{section_id}")
+    with store.transaction(write=True) as db:
+        rubric_service.set_section_rubric(
+            db, actor=actor, section_id=section_id, rubric_id=rubric_id
+        )
+    ui.flash("Saved the section's rubric. Reviews already made keep the rubric they used.")
+
+
+def _set_assignment_rubric(assignment_id: int, release_reviews: str) -> None:
+    rubric_id = st.session_state.get(f"assignment_rubric_{assignment_id}")
+    with store.transaction(write=True) as db:
+        rubric_service.set_assignment_rubric(
+            db,
+            actor=actor,
+            assignment_id=assignment_id,
+            rubric_id=rubric_id,
+            release_reviews=release_reviews,
+        )
+    ui.flash("Saved the assignment's rubric. Reviews already made keep the rubric they used.")
+
+
+def rubric_choices(rubrics, default_label: str) -> dict[int | None, str]:
+    """None (the default) first, then the built-in rubrics and the teacher's own."""
+    choices: dict[int | None, str] = {None: default_label}
+    for rubric in rubrics:
+        choices[rubric.id] = f"{rubric.name} ({'built-in' if rubric.builtin else 'yours'})"
+    return choices
+
+
+def assignment_card(assignment, client_names: dict[int, str], rubrics=()) -> None:
     with st.container(border=True, key=f"assignment_{assignment.id}"):
         published = assignment.status.value == "published"
         badge = ":green-badge[published]" if published else ":gray-badge[draft]"
@@ -176,6 +206,20 @@ def assignment_card(assignment, client_names: dict[int, str]) -> None:
             list(RELEASE_OPTIONS),
             key=release_key,
             format_func=RELEASE_OPTIONS.get,
+        )
+        choices = rubric_choices(rubrics, "Section default")
+        rubric_key = f"assignment_rubric_{assignment.id}"
+        if st.session_state.get(rubric_key, assignment.rubric_id) not in choices:
+            st.session_state.pop(rubric_key, None)
+        st.session_state.setdefault(rubric_key, assignment.rubric_id)
+        st.selectbox(
+            "Rubric for reviews",
+            list(choices),
+            key=rubric_key,
+            format_func=choices.get,
+            on_change=auth.guarded(_set_assignment_rubric),
+            args=(assignment.id, assignment.release_reviews.value),
+            help="Saved as soon as you choose. Make or edit rubrics on the Rubrics page.",
         )
         save, publish = st.columns(2)
         save.button(
@@ -254,11 +298,13 @@ def section_detail(section, clients: list[ClientRead]) -> None:
     with store.transaction() as db:
         roster = section_service.get_roster(db, actor=actor, section_id=section.id)
         assignments = assignment_service.list_assignments(db, actor=actor, section_id=section.id)
+        rubrics = rubric_service.list_rubrics(db, actor=actor)
     join_code(section, len(roster))
     section_settings(section)
+    section_rubric(section, rubrics)
     roster_list(section, roster)
     client_names = {client.id: client.name for client in clients}
-    assignment_list(assignments, client_names)
+    assignment_list(assignments, client_names, rubrics)
     assignment_form(section, client_names)
 
 
@@ -300,7 +346,25 @@ def roster_list(section, roster) -> None:
         )
 
 
-def assignment_list(assignments, client_names: dict[int, str]) -> None:
+def section_rubric(section, rubrics) -> None:
+    """The rubric reviews in this section use unless an assignment names its own."""
+    choices = rubric_choices(rubrics, "Core counseling micro-skills (built-in default)")
+    key = f"section_rubric_{section.id}"
+    if st.session_state.get(key, section.rubric_id) not in choices:
+        st.session_state.pop(key, None)
+    st.session_state.setdefault(key, section.rubric_id)
+    st.selectbox(
+        "Default rubric for this section's assignments",
+        list(choices),
+        key=key,
+        format_func=choices.get,
+        on_change=auth.guarded(_set_section_rubric),
+        args=(section.id,),
+        help="Saved as soon as you choose. Make or edit rubrics on the Rubrics page.",
+    )
+
+
+def assignment_list(assignments, client_names: dict[int, str], rubrics=()) -> None:
     st.markdown("##### Assignments")
     if not assignments:
         st.info(
@@ -308,7 +372,7 @@ def assignment_list(assignments, client_names: dict[int, str]) -> None:
             "then see those clients on their practice page."
         )
     for assignment in assignments:
-        assignment_card(assignment, client_names)
+        assignment_card(assignment, client_names, rubrics)
 
 
 def assignment_form(section, client_names: dict[int, str]) -> None:

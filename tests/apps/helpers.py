@@ -36,6 +36,7 @@ PAGES = {
     "Review agreement": "admin/reviews.py",
     "My progress": "student/progress.py",
     "Class progress": "teacher/progress.py",
+    "Rubrics": "teacher/rubrics.py",
 }
 
 FIGURE_TABS = ("Now", "Usage", "Breakdowns", "Budgets")  # tabs of the Figures page

@@ -1,0 +1,277 @@
+"""Teacher: the rubrics reviews use. Built-in ones to read and copy; the teacher's own to edit,
+each save a new version (reviews already made keep the version they used)."""
+
+from __future__ import annotations
+
+import streamlit as st
+from pydantic import ValidationError as PydanticValidationError
+
+from backend.errors import ValidationError
+from backend.models.enums import Role
+from backend.schemas.reviews import RubricRead
+from backend.schemas.rubrics import SCORE_MAX, SCORE_MIN, RubricDefinition
+from backend.services import rubric_service
+from mvp import auth, store, ui
+
+actor = auth.require_role(Role.teacher, Role.admin)
+safe = ui.safe_markdown  # every piece of text a person wrote goes through it
+
+RUBRIC_KEY = "rubric_id"
+KINDS = ["question", "reflection", "other"]
+
+
+def _label(rubric: RubricRead) -> str:
+    owner = "built-in" if rubric.builtin else "yours"
+    return f"{rubric.name} ({owner}, version {rubric.version})"
+
+
+def _field(rubric: RubricRead, *path: object) -> str:
+    """The widget key of one field of a rubric's edit form (the version resets it after a save)."""
+    return "rubric_edit_" + "_".join(str(part) for part in (rubric.id, rubric.version, *path))
+
+
+def _errors_key(rubric: RubricRead) -> str:
+    return f"rubric_errors_{rubric.id}"
+
+
+# Callbacks --------------------------------------------------------------------------------------
+def _copy(rubric_id: int) -> None:
+    with store.transaction(write=True) as db:
+        copy = rubric_service.copy_rubric(db, actor=actor, rubric_id=rubric_id)
+    st.session_state[RUBRIC_KEY] = st.session_state[f"_kept_{RUBRIC_KEY}"] = copy.id
+    ui.flash(f"Made your copy “{safe(copy.name)}”. Edit it below and save.")
+
+
+def _edited(rubric: RubricRead) -> dict:
+    """The rubric as the form now holds it (keys and kinds stay as they were)."""
+    state = st.session_state
+    current = RubricDefinition.model_validate(rubric.definition)
+
+    def value(*path: object):
+        return state.get(_field(rubric, *path))
+
+    return {
+        "key": current.key,
+        "name": value("name") or "",
+        "description": value("description") or "",
+        "criteria": [
+            {
+                "key": criterion.key,
+                "name": value("criteria", i, "name") or "",
+                "meaning": value("criteria", i, "meaning") or "",
+                "anchors": {
+                    score: value("criteria", i, "anchors", score) or ""
+                    for score in range(SCORE_MIN, SCORE_MAX + 1)
+                },
+            }
+            for i, criterion in enumerate(current.criteria)
+        ],
+        "codes": [
+            {
+                "key": code.key,
+                "name": value("codes", i, "name") or "",
+                "definition": value("codes", i, "definition") or "",
+                "example": value("codes", i, "example") or "",
+                "kind": code.kind,
+                "complex": code.complex,
+            }
+            for i, code in enumerate(current.codes)
+        ],
+        "indicators": [
+            {
+                "key": indicator.key,
+                "name": value("indicators", i, "name") or "",
+                "fair": value("indicators", i, "fair"),
+                "good": value("indicators", i, "good"),
+                "higher_is_better": indicator.higher_is_better,
+            }
+            for i, indicator in enumerate(current.indicators)
+        ],
+    }
+
+
+def _field_errors(error: PydanticValidationError) -> dict[str, str]:
+    """Pydantic's errors by field path ("criteria.0.anchors"), worded for a teacher."""
+    errors: dict[str, str] = {}
+    for item in error.errors():
+        path = ".".join(str(part) for part in item["loc"])
+        message = str(item["msg"]).removeprefix("Value error, ")
+        if item["type"] == "string_too_short":
+            message = "This cannot be empty."
+        elif item["type"] in ("float_type", "float_parsing"):
+            message = "Enter a number."
+        errors.setdefault(path, message)
+    return errors
+
+
+def _save(rubric: RubricRead) -> None:
+    state = st.session_state
+    state[_errors_key(rubric)] = {}
+    try:
+        definition = RubricDefinition.model_validate(_edited(rubric))
+    except PydanticValidationError as error:
+        state[_errors_key(rubric)] = _field_errors(error)
+        ui.flash("Not saved: fix the fields marked in red below.", "error")
+        return
+    try:
+        with store.transaction(write=True) as db:
+            saved = rubric_service.update_rubric(
+                db, actor=actor, rubric_id=rubric.id, definition=definition
+            )
+    except ValidationError as error:
+        state[_errors_key(rubric)] = error.field_errors
+        raise
+    ui.flash(f"Saved as version {saved.version}; reviews already made keep the version they used.")
+
+
+# Showing ----------------------------------------------------------------------------------------
+def rubric_view(definition: RubricDefinition) -> None:
+    if definition.description:
+        st.markdown(safe(definition.description))
+    st.markdown("##### Criteria (scored 1-5)")
+    for criterion in definition.criteria:
+        with st.expander(safe(criterion.name)):
+            st.markdown(safe(criterion.meaning))
+            for score, anchor in criterion.anchors.items():
+                st.markdown(f"**{score}** · {safe(anchor)}")
+    st.markdown("##### Codes for each student utterance")
+    for code in definition.codes:
+        with st.expander(safe(code.name)):
+            st.markdown(safe(code.definition))
+            st.caption(f"Example: {safe(code.example)}")
+    st.markdown("##### Indicators")
+    if not definition.indicators:
+        st.caption("This rubric has no indicators.")
+        return
+    rows = [
+        {
+            "Indicator": indicator.name,
+            "Fair": indicator.fair,
+            "Good": indicator.good,
+            "Better when": "higher" if indicator.higher_is_better else "lower",
+        }
+        for indicator in definition.indicators
+    ]
+    ui.table(rows, key="rubric_indicators")
+
+
+def rubric_form(rubric: RubricRead, definition: RubricDefinition) -> None:
+    """Every text and threshold of the teacher's own rubric; saving adds a version."""
+    errors = st.session_state.get(_errors_key(rubric), {})
+    for path, message in errors.items():
+        if not path:  # about the whole rubric
+            st.error(message)
+    state = st.session_state
+
+    def text(widget, label: str, default: str, *path: object, **options) -> None:
+        key = _field(rubric, *path)
+        state.setdefault(key, default)
+        widget(label, key=key, **options)
+        ui.field_error(errors, ".".join(str(part) for part in path))
+
+    with st.form(f"rubric_form_{rubric.id}"):
+        text(st.text_input, "Name", definition.name, "name", max_chars=120)
+        text(
+            st.text_area,
+            "Description",
+            definition.description,
+            "description",
+            height=80,
+            max_chars=4000,
+        )
+        st.markdown("##### Criteria (scored 1-5)")
+        for i, criterion in enumerate(definition.criteria):
+            with st.expander(safe(criterion.name), expanded=_has_error(errors, "criteria", i)):
+                text(st.text_input, "Name", criterion.name, "criteria", i, "name", max_chars=120)
+                text(st.text_area, "What it means", criterion.meaning, "criteria", i, "meaning")
+                for score in range(SCORE_MIN, SCORE_MAX + 1):
+                    text(
+                        st.text_input,
+                        f"Score {score} looks like",
+                        criterion.anchors.get(score, ""),
+                        "criteria",
+                        i,
+                        "anchors",
+                        score,
+                    )
+                ui.field_error(errors, f"criteria.{i}.anchors")
+                ui.field_error(errors, f"criteria.{i}")
+        st.markdown("##### Codes for each student utterance")
+        for i, code in enumerate(definition.codes):
+            with st.expander(safe(code.name), expanded=_has_error(errors, "codes", i)):
+                text(st.text_input, "Name", code.name, "codes", i, "name", max_chars=120)
+                text(st.text_area, "Definition", code.definition, "codes", i, "definition")
+                text(st.text_input, "Example", code.example, "codes", i, "example")
+                ui.field_error(errors, f"codes.{i}")
+        st.markdown("##### Indicators (fair and good thresholds)")
+        for i, indicator in enumerate(definition.indicators):
+            with st.container(border=True):
+                text(st.text_input, "Name", indicator.name, "indicators", i, "name", max_chars=120)
+                fair, good = st.columns(2)
+                for column, label, field, default in (
+                    (fair, "Fair from", "fair", indicator.fair),
+                    (good, "Good from", "good", indicator.good),
+                ):
+                    key = _field(rubric, "indicators", i, field)
+                    state.setdefault(key, float(default))
+                    column.number_input(label, key=key, step=0.1, format="%.2f")
+                st.caption(
+                    "Higher is better." if indicator.higher_is_better else "Lower is better."
+                )
+                ui.field_error(errors, f"indicators.{i}")
+        st.form_submit_button(
+            "Save as a new version",
+            key=f"save_rubric_{rubric.id}",
+            type="primary",
+            on_click=auth.guarded(_save),
+            args=(rubric,),
+        )
+
+
+def _has_error(errors: dict[str, str], *prefix: object) -> bool:
+    start = ".".join(str(part) for part in prefix)
+    return any(path == start or path.startswith(start + ".") for path in errors)
+
+
+def rubrics_page() -> None:
+    with store.transaction() as db:
+        rubrics = rubric_service.list_rubrics(db, actor=actor)
+    if not any(rubric.owner_id == actor.id for rubric in rubrics):
+        st.info(
+            "You have no rubrics of your own yet. Choose a built-in rubric below and press "
+            "**Make a copy** to edit its wording and thresholds; then pick it for a section or "
+            "an assignment under **Sections & assignments**."
+        )
+    if not rubrics:
+        return
+    labels = {rubric.id: _label(rubric) for rubric in rubrics}
+    if st.session_state.get(f"_kept_{RUBRIC_KEY}") not in labels:
+        st.session_state.pop(f"_kept_{RUBRIC_KEY}", None)
+        st.session_state.pop(RUBRIC_KEY, None)
+    chosen = ui.sticky(st.selectbox, "Rubric", list(labels), format_func=labels.get, key=RUBRIC_KEY)
+    rubric = next(item for item in rubrics if item.id == chosen)
+    definition = RubricDefinition.model_validate(rubric.definition)
+    st.button(
+        "Make a copy",
+        key="copy_rubric",
+        on_click=auth.guarded(_copy),
+        args=(rubric.id,),
+        help="Your own copy, to edit. The original stays as it is.",
+    )
+    if rubric.builtin:
+        st.caption("Built-in rubrics cannot be edited: make a copy to change one.")
+        rubric_view(definition)
+    elif rubric.owner_id != actor.id:
+        st.caption("Another teacher's rubric: make a copy to change it.")
+        rubric_view(definition)
+    else:
+        st.caption(
+            f"Version {rubric.version}. Saving makes a new version; reviews already made keep "
+            "the version they used."
+        )
+        rubric_form(rubric, definition)
+
+
+# The page ------------------------------------------------------------------------------------
+st.title("Rubrics")
+rubrics_page()

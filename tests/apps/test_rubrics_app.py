@@ -1,0 +1,144 @@
+"""The teacher's Rubrics page (copy, edit as a new version, validation) and choosing a rubric for
+a section and an assignment on the Sections page."""
+
+from __future__ import annotations
+
+from backend.db import unit_of_work
+from backend.models import PracticeSession
+from backend.models.enums import SessionMode
+from backend.services import assignment_service, rubric_service, section_service, session_service
+from tests.apps.helpers import assert_clean, everything, open_page, teacher_app, texts
+from tests.factories import enroll, make_assignment, make_client, make_section, make_user
+
+
+def _rubrics(app_db, teacher):
+    with unit_of_work(app_db) as db:
+        return rubric_service.list_rubrics(db, actor=teacher)
+
+
+def _builtin(app_db, teacher, key: str):
+    return next(r for r in _rubrics(app_db, teacher) if r.key == key and r.builtin)
+
+
+def _field(rubric, *path) -> str:
+    return "rubric_edit_" + "_".join(str(part) for part in (rubric.id, rubric.version, *path))
+
+
+def test_empty_state_says_what_to_do_next(app, teacher):
+    at = open_page(teacher_app(app), "Rubrics")
+    assert_clean(at)
+    assert "Rubrics" in texts(at, "title")
+    assert "You have no rubrics of your own yet" in everything(at)
+    assert "Make a copy" in everything(at)
+    # A built-in rubric is shown read-only, anchors and code examples included.
+    assert "Built-in rubrics cannot be edited" in everything(at)
+    assert any(text.startswith("**5** ·") for text in texts(at))
+    assert any(text.startswith("Example:") for text in texts(at, "caption"))
+    assert not [button for button in at.button if button.key.startswith("save_rubric_")]
+
+
+def test_copy_edit_threshold_and_anchor_saves_version_2(app, app_db, teacher):
+    at = open_page(teacher_app(app), "Rubrics")
+    builtin = _builtin(app_db, teacher, "miti")
+    at.selectbox(key="rubric_id").set_value(builtin.id).run()
+    at.button(key="copy_rubric").click().run()
+    assert_clean(at)
+    assert "Made your copy" in everything(at)
+    copy = next(r for r in _rubrics(app_db, teacher) if r.name == f"{builtin.name} (copy)")
+    assert at.selectbox(key="rubric_id").value == copy.id
+    assert copy.version == 1
+
+    at.number_input(key=_field(copy, "indicators", 0, "good")).set_value(3.0)
+    at.text_input(key=_field(copy, "criteria", 0, "anchors", 5)).input("Masterful, every time.")
+    at.button(key=f"save_rubric_{copy.id}").click().run()
+    assert_clean(at)
+    assert "Saved as version 2; reviews already made keep the version they used." in everything(at)
+    assert "version 2" in at.selectbox(key="rubric_id").format_func(copy.id)
+
+    with unit_of_work(app_db) as db:
+        saved = rubric_service.get_rubric(db, actor=teacher, rubric_id=copy.id)
+        first = rubric_service.latest_version(db, builtin.id)
+    assert saved.version == 2
+    assert saved.definition["indicators"][0]["good"] == 3.0
+    assert saved.definition["criteria"][0]["anchors"]["5"] == "Masterful, every time."
+    assert first.version == 1  # the built-in one is untouched
+
+
+def test_invalid_edit_shows_the_message_next_to_the_field(app, app_db, teacher):
+    at = open_page(teacher_app(app), "Rubrics")
+    at.button(key="copy_rubric").click().run()
+    copy = next(rubric for rubric in _rubrics(app_db, teacher) if not rubric.builtin)
+    at.text_input(key=_field(copy, "criteria", 0, "anchors", 3)).input("   ")
+    at.text_area(key=_field(copy, "criteria", 1, "meaning")).input("")
+    fair = at.number_input(key=_field(copy, "indicators", 0, "fair")).value
+    at.number_input(key=_field(copy, "indicators", 0, "good")).set_value(fair - 1)
+    at.button(key=f"save_rubric_{copy.id}").click().run()
+    assert_clean(at)
+    assert "Not saved: fix the fields marked in red below." in everything(at)
+    captions = texts(at, "caption")
+    assert any("every anchor needs a description" in text for text in captions)
+    assert any("This cannot be empty." in text for text in captions)
+    assert any("'good' must be beyond 'fair'" in text for text in captions)
+    with unit_of_work(app_db) as db:
+        assert rubric_service.get_rubric(db, actor=teacher, rubric_id=copy.id).version == 1
+
+
+def test_choosing_rubrics_for_a_section_and_an_assignment_is_stored(app, app_db, teacher):
+    with unit_of_work(app_db) as db:
+        student = make_user(db, username="sam.student", display_name="Sam Student")
+        client = make_client(db, teacher=teacher, name="Alex Rivera")
+        section = make_section(db, teacher=teacher, name="Skills 101")
+        enroll(db, section=section, student=student)
+        assignment = make_assignment(
+            db, teacher=teacher, section=section, clients=[client], title="Week 1"
+        )
+        own = rubric_service.copy_rubric(
+            db,
+            actor=teacher,
+            rubric_id=rubric_service.list_rubrics(db, actor=teacher)[0].id,
+            name="My rubric",
+        )
+    miti = _builtin(app_db, teacher, "miti")
+    at = open_page(teacher_app(app), "Sections & assignments")
+    assert_clean(at)
+    section_box = at.selectbox(key=f"section_rubric_{section.id}")
+    assert section_box.value is None
+    assert "My rubric (yours)" in section_box.options
+    section_box.set_value(miti.id).run()
+    assert_clean(at)
+    assert "Saved the section's rubric" in everything(at)
+
+    assignment_box = at.selectbox(key=f"assignment_rubric_{assignment.id}")
+    assert assignment_box.value is None
+    assert assignment_box.format_func(None) == "Section default"
+    with unit_of_work(app_db) as db:
+        session = session_service.create_session(db, actor=student, client_id=client.id)
+        assert session.mode != SessionMode.teacher_test
+        stored = db.get(PracticeSession, session.id)
+        assert rubric_service.rubric_for_session(db, stored).rubric_id == miti.id
+
+    assignment_box.set_value(own.id).run()
+    assert_clean(at)
+    assert "Saved the assignment's rubric" in everything(at)
+    with unit_of_work(app_db) as db:
+        read = assignment_service.get_assignment(db, actor=teacher, assignment_id=assignment.id)
+        assert read.rubric_id == own.id
+        assert read.release_reviews.value == "immediately"  # unchanged
+        assert (
+            rubric_service.rubric_for_session(db, db.get(PracticeSession, session.id)).rubric_id
+            == own.id
+        )
+        sections = section_service.list_sections(db, actor=teacher)
+    assert sections[0].rubric_id == miti.id
+
+
+def test_a_control_character_is_refused_next_to_its_field(app, app_db, teacher):
+    at = open_page(teacher_app(app), "Rubrics")
+    at.button(key="copy_rubric").click().run()
+    copy = next(rubric for rubric in _rubrics(app_db, teacher) if not rubric.builtin)
+    at.text_input(key=_field(copy, "codes", 0, "example")).input("Pasted\x00 text")
+    at.button(key=f"save_rubric_{copy.id}").click().run()
+    assert_clean(at)
+    assert any("control character" in text for text in texts(at, "caption"))
+    with unit_of_work(app_db) as db:
+        assert rubric_service.get_rubric(db, actor=teacher, rubric_id=copy.id).version == 1
