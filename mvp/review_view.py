@@ -14,6 +14,7 @@ import streamlit as st
 
 from backend.errors import AppError
 from backend.models.enums import MessageRole
+from backend.schemas.accounts import UserRead
 from backend.schemas.conversations import MessageRead
 from backend.schemas.reviews import ReviewContent, ReviewRead
 from backend.schemas.rubrics import Indicator, RubricDefinition
@@ -35,6 +36,73 @@ EXTRA_INDICATORS = {  # counted for every rubric; no thresholds
     "student_turns": "Your turns",
     "turns": "Turns in the conversation",
 }
+
+
+REVIEW_NOW_KEY = "review_now_for"  # the session whose review this run writes (a callback asked)
+TEACHER_FIRST = (
+    "Your teacher will review this session first. The review appears here once they release it."
+)
+
+
+def ask_for_review(session_id: int) -> None:
+    """The next run writes this session's review, with its progress (a callback, or after End)."""
+    st.session_state[REVIEW_NOW_KEY] = session_id
+
+
+def review_panel(
+    actor: UserRead, session_id: int, messages: list[MessageRead], *, for_teacher: bool
+) -> bool:
+    """A session's review: written (with progress) when asked for, "Try again" after a failure.
+
+    The student's and the teacher's views differ only in wording and in what the teacher may see
+    (unreleased reviews, the turn the hidden information came out). True when the review was shown.
+    """
+    if not for_teacher:
+        st.markdown("#### Your review")
+    if not any(message.role == MessageRole.user for message in messages):
+        if not for_teacher:
+            st.caption("Nothing to review: you did not write anything in this session.")
+        return False
+    if st.session_state.get(REVIEW_NOW_KEY) == session_id:
+        st.session_state.pop(REVIEW_NOW_KEY)
+        make_review(
+            lambda: review_service.create_review(
+                store.database(), actor=actor, session_id=session_id
+            )
+        )
+    try:
+        with store.transaction() as db:
+            review = review_service.get_review(db, actor=actor, session_id=session_id)
+    except review_service.ReviewNotReleased:
+        st.info(TEACHER_FIRST, icon=":material/hourglass_top:")
+        return False
+    except AppError as error:
+        ui.show_error(error)
+        return False
+    if review is None or review.content is None:
+        _ask_again(session_id, failed=review is not None, for_teacher=for_teacher)
+        return False
+    if for_teacher:
+        released = "" if review.released_at else " · not released to the student"
+        st.markdown(f"##### Review{released}")
+    render_review(review, messages, show_hidden_info_turn=for_teacher)
+    return True
+
+
+def _ask_again(session_id: int, *, failed: bool, for_teacher: bool) -> None:
+    """No review to show: say why, and offer to write one."""
+    if failed:  # its invalid content was never kept
+        st.warning(review_service.ReviewFailed().message, icon=":material/warning:")
+    elif not for_teacher:
+        st.caption("This session has no review yet.")
+    label = "Try again" if failed else ("Review" if for_teacher else "Get a review")
+    st.button(
+        label,
+        key=f"history_review_{session_id}" if for_teacher else f"review_again_{session_id}",
+        icon=":material/refresh:" if failed or not for_teacher else ":material/grading:",
+        on_click=ask_for_review,
+        args=(session_id,),
+    )
 
 
 def make_review(create: Callable[[], ReviewRead]) -> ReviewRead | None:

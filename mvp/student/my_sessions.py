@@ -10,6 +10,7 @@ from backend.services.history_service import ConversationRow
 from backend.utils.formatting import format_duration, format_time
 from mvp import auth, store, ui
 from mvp.chat import render_message
+from mvp.review_view import review_panel
 from mvp.student import shared
 
 actor = auth.require_role(Role.student)
@@ -55,7 +56,9 @@ def session_detail(row: ConversationRow) -> None:
         messages = session_service.get_messages(db, actor=actor, session_id=row.session_id)
     if not messages:
         st.caption("Nothing was said in this session.")
-    reviewed = row.ended_at is not None and shared.review_panel(actor, row.session_id, messages)
+    reviewed = row.ended_at is not None and review_panel(
+        actor, row.session_id, messages, for_teacher=False
+    )
     if not reviewed:  # a shown review has the transcript beside it
         for message in messages:
             render_message(message, show_usage=False)

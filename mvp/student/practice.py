@@ -22,6 +22,7 @@ from backend.services.history_service import ConversationRow
 from backend.utils.formatting import format_duration, format_time
 from mvp import auth, store, ui
 from mvp.chat import chat_panel, render_message
+from mvp.review_view import ask_for_review, review_panel
 from mvp.student import shared
 from mvp.student.shared import CONVERSATION_PARAM, SESSION_KEY, show_conversation
 
@@ -193,7 +194,7 @@ def confirm_end(session_id: int) -> None:
                 except AppError as error:
                     ui.flash(error.message, "warning")
                 else:
-                    shared.ask_for_review(session_id)  # written with its progress next run
+                    ask_for_review(session_id)  # written with its progress next run
                 st.rerun()
             if st.button("Keep talking", key="cancel_end"):
                 st.session_state.pop(CONFIRM_KEY, None)
@@ -207,7 +208,7 @@ def after_session(session: SessionRead, row: ConversationRow | None) -> None:
         given = feedback_service.get_session_feedback(db, actor=actor, session_id=session.id)
         messages = session_service.get_messages(db, actor=actor, session_id=session.id)
         ratings = feedback_service.reply_ratings(db, actor=actor, session_id=session.id)
-    shared.review_panel(actor, session.id, messages)
+    review_panel(actor, session.id, messages, for_teacher=False)
     feedback_form(session.id, given)
 
     st.markdown("#### Transcript")

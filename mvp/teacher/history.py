@@ -7,21 +7,17 @@ from __future__ import annotations
 
 import streamlit as st
 
-from backend.errors import AppError
 from backend.models.enums import Role, SessionStatus
-from backend.schemas.conversations import MessageRead
-from backend.services import feedback_service, history_service, review_service, session_service
-from backend.services.review_service import ReviewFailed
+from backend.services import feedback_service, history_service, session_service
 from backend.utils.formatting import format_time, format_tokens, format_usd
 from mvp import auth, store, ui
 from mvp.chat import render_message
-from mvp.review_view import make_review, render_review
+from mvp.review_view import review_panel
 
 actor = auth.require_role(Role.teacher, Role.admin)
 safe = ui.safe_markdown  # every piece of text a person wrote goes through it
 
 SHOWN_TRANSCRIPTS = 100
-REVIEW_NOW_KEY = "history_review_now"  # the conversation whose review this run writes
 ALL = 0  # no filter (ids start at 1)
 
 
@@ -193,47 +189,12 @@ def transcript(
     )
     if not messages:
         st.caption("No messages in this conversation.")
-    reviewed = row.status == SessionStatus.completed and session_review(row.session_id, messages)
+    reviewed = row.status == SessionStatus.completed and review_panel(
+        actor, row.session_id, messages, for_teacher=True
+    )
     if not reviewed:  # a shown review has the transcript beside it
         for message in messages:
             render_message(message)
-
-
-def ask_for_review(session_id: int) -> None:
-    st.session_state[REVIEW_NOW_KEY] = session_id
-
-
-def session_review(session_id: int, messages: list[MessageRead]) -> bool:
-    """An ended conversation's review, written on demand with its progress. True when shown."""
-    if not any(message.role == "user" for message in messages):
-        return False
-    if st.session_state.get(REVIEW_NOW_KEY) == session_id:
-        st.session_state.pop(REVIEW_NOW_KEY)
-        make_review(
-            lambda: review_service.create_review(
-                store.database(), actor=actor, session_id=session_id
-            )
-        )
-    try:
-        with store.transaction() as db:
-            review = review_service.get_review(db, actor=actor, session_id=session_id)
-    except AppError as error:
-        ui.show_error(error)
-        return False
-    if review is None or review.content is None:
-        if review is not None:  # failed: its invalid content was never kept
-            st.warning(ReviewFailed().message, icon=":material/warning:")
-        st.button(
-            "Try again" if review is not None else "Review",
-            key=f"history_review_{session_id}",
-            icon=":material/refresh:" if review is not None else ":material/grading:",
-            on_click=ask_for_review,
-            args=(session_id,),
-        )
-        return False
-    st.markdown("##### Review" + ("" if review.released_at else " · not released to the student"))
-    render_review(review, messages, show_hidden_info_turn=True)
-    return True
 
 
 # The page ------------------------------------------------------------------------------------

@@ -14,8 +14,7 @@ from backend.models.enums import Role
 from backend.schemas.accounts import UserRead
 from backend.services import review_service, rubric_service, session_service
 from backend.utils.formatting import format_usd
-from mvp.review_view import CITED, DEMO_LABEL, cited_turns
-from mvp.student.shared import TEACHER_FIRST
+from mvp.review_view import CITED, DEMO_LABEL, TEACHER_FIRST, cited_turns
 from tests.apps.helpers import (
     APP_PATH,
     assert_clean,
