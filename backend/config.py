@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     anthropic_model: str = "claude-haiku-4-5"
     # The model that writes session reviews (a structured answer through a forced tool).
     feedback_model: str = "claude-haiku-4-5"
+    # The model that judges a client check's probe conversations (a forced tool, like reviews).
+    judge_model: str = "claude-haiku-4-5"
     feedback_max_tokens: int = Field(default=4000, ge=256, le=32000)
     anthropic_max_tokens: int = Field(default=300, ge=16, le=8192)
     anthropic_max_retries: int = Field(default=2, ge=0, le=10)

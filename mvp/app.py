@@ -247,6 +247,7 @@ def setup_notes() -> None:
 TEACHER_PAGES = [
     ("teacher/clients.py", "Clients", ":material/group:", "teacher"),
     ("teacher/try_client.py", "Try a client", ":material/chat:", "try-client"),
+    ("teacher/client_check.py", "Client check", ":material/fact_check:", "client-check"),
     ("teacher/history.py", "History & metrics", ":material/history:", "history"),
     ("teacher/reviews.py", "Reviews", ":material/rate_review:", "reviews"),
     ("teacher/sections.py", "Sections & assignments", ":material/school:", "sections"),

@@ -127,7 +127,7 @@ def make_assignment(
     )
     if published:
         assignment = assignment_service.set_published(
-            db, actor=teacher, assignment_id=assignment.id, published=True
+            db, actor=teacher, assignment_id=assignment.id, published=True, confirm_unchecked=True
         )
     return assignment
 

@@ -328,8 +328,10 @@ class LLMGateway:
         tool_description: str,
         input_schema: dict,
         max_tokens: int | None = None,
+        model: str | None = None,
     ) -> StructuredAnswer | None:
-        """A forced-tool call on `FEEDBACK_MODEL`: the answer is the tool's input (schema-shaped).
+        """A forced-tool call on `model` (default `FEEDBACK_MODEL`): the answer is the tool's
+        input (schema-shaped).
 
         `instructions` is the long stable prefix (cached; put a rubric's definitions there) and
         `context` what varies per call. Returns None in demo mode (the caller uses its demo path).
@@ -340,7 +342,7 @@ class LLMGateway:
             return None
         client = self._sdk()
         self.breaker.before_call()
-        model = self.settings.feedback_model
+        model = model or self.settings.feedback_model
         started = time.perf_counter()
         try:
             request: dict[str, Any] = dict(

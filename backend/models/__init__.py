@@ -1,6 +1,7 @@
 """All tables; importing this module registers them on `Base.metadata` (Alembic's target)."""
 
 from backend.models.base import Base
+from backend.models.check import ClientCheck
 from backend.models.client_profile import ClientProfile
 from backend.models.conversation import Message, PracticeSession
 from backend.models.event import Event
@@ -17,6 +18,7 @@ __all__ = [
     "PracticeSession",
     "Rubric",
     "RubricVersion",
+    "ClientCheck",
     "ClientDailyUsage",
     "ClientProfile",
     "DailyUsage",

@@ -38,6 +38,8 @@ class ClientProfile(IdMixin, TimestampMixin, Base):
     # When the client may repeat its hidden information word for word: after this many student
     # turns; None means never verbatim (the output guard stops a reply that does it earlier).
     hidden_reveal_after_turns: Mapped[int | None] = mapped_column(Integer)
+    # Short rules for playing this client, part of the system prompt (versioned with the profile).
+    principles: Mapped[list[str]] = mapped_column(JSON, default=list)
     archived: Mapped[bool] = mapped_column(Boolean, default=False)
     # Bumped on every edit, so a conversation records which version of the client it met.
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")

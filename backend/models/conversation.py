@@ -49,14 +49,15 @@ class PracticeSession(IdMixin, UsageColumns, Base):
         CheckConstraint("ended_at IS NULL OR ended_at >= started_at", name="ends_after_start"),
         Index("ix_sessions_started_at_status", "started_at", "status"),
         Index("ix_sessions_reply_claimed_until", "reply_claimed_until"),
-        # At most one unfinished conversation per person and client, even when two starts race.
+        # At most one unfinished conversation per person and client, even when two starts race
+        # (a client check's probes run side by side, one session each).
         Index(
             "uq_sessions_one_active_per_client",
             "user_id",
             "client_id",
             unique=True,
-            sqlite_where=text("status = 'active'"),
-            postgresql_where=text("status = 'active'"),
+            sqlite_where=text("status = 'active' AND mode <> 'check'"),
+            postgresql_where=text("status = 'active' AND mode <> 'check'"),
         ),
     )
 

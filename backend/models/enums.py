@@ -36,6 +36,8 @@ class AssignmentStatus(StrEnum):
 class SessionMode(StrEnum):
     practice = "practice"
     teacher_test = "teacher_test"
+    # A scripted probe of a client check (the teacher's; never practice, never in students' figures).
+    check = "check"
 
 
 class SessionStatus(StrEnum):

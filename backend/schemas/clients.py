@@ -10,6 +10,7 @@ SHORT_TEXT = 200
 LONG_TEXT = 4000
 MIN_TRAITS, MAX_TRAITS = 2, 5
 MIN_AGE, MAX_AGE = 5, 110
+MAX_PRINCIPLES, PRINCIPLE_CHARS = 10, 300
 
 
 def _strip(value: object) -> object:
@@ -37,6 +38,8 @@ class ClientInput(BaseModel):
     opening_line: str | None = Field(default=None, max_length=1000)
     # Student turns after which the hidden information may be said word for word (None: never).
     hidden_reveal_after_turns: int | None = Field(default=None, ge=0, le=100)
+    # Short rules for playing this client ("When praised, you doubt that it matters").
+    principles: list[str] = Field(default_factory=list, max_length=MAX_PRINCIPLES)
 
     @field_validator("gender", "occupation", "cultural_background", "opening_line", mode="before")
     @classmethod
@@ -53,6 +56,16 @@ class ClientInput(BaseModel):
             raise ValueError(f"unknown trait(s): {', '.join(unknown)}")
         if len(set(cleaned)) != len(cleaned):
             raise ValueError("each trait may be chosen once")
+        return cleaned
+
+    @field_validator("principles")
+    @classmethod
+    def _principles(cls, principles: list[str]) -> list[str]:
+        cleaned = [principle.strip() for principle in principles]
+        if any(not principle for principle in cleaned):
+            raise ValueError("a principle cannot be empty")
+        if any(len(principle) > PRINCIPLE_CHARS for principle in cleaned):
+            raise ValueError(f"each principle must be at most {PRINCIPLE_CHARS} characters")
         return cleaned
 
 
@@ -91,6 +104,7 @@ class ClientRead(ClientBrief):
     hidden_information: str
     opening_line: str | None
     hidden_reveal_after_turns: int | None = None
+    principles: list[str] = []
     version: int
     created_at: datetime
     updated_at: datetime

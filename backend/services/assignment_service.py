@@ -5,13 +5,24 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from backend.errors import NotFoundError, ValidationError
+from backend.errors import ConflictError, NotFoundError, ValidationError
 from backend.models import Assignment, AssignmentClient
 from backend.models.base import utcnow
 from backend.models.enums import AssignmentStatus
 from backend.schemas.accounts import UserRead
 from backend.schemas.sections import AssignmentInput, AssignmentRead
-from backend.services import client_service, section_service
+from backend.services import check_service, client_service, section_service
+
+
+class UncheckedClients(ConflictError):
+    """Publishing needs confirmation: some clients have no current check, or a failing one."""
+
+    def __init__(self, names: list[str]) -> None:
+        self.names = names
+        super().__init__(
+            f"Not checked, changed since the last check, or failing it: {', '.join(names)}. "
+            "Check these clients first, or confirm to publish anyway."
+        )
 
 
 class AssignmentNotFound(NotFoundError):
@@ -91,12 +102,25 @@ def update_assignment(
 
 
 def set_published(
-    db: Session, *, actor: UserRead | None, assignment_id: int, published: bool
+    db: Session,
+    *,
+    actor: UserRead | None,
+    assignment_id: int,
+    published: bool,
+    confirm_unchecked: bool = False,
 ) -> AssignmentRead:
-    """Publish (students see its clients) or unpublish (hidden for new conversations; history stays)."""
+    """Publish (students see its clients) or unpublish (hidden for new conversations; history stays).
+
+    Publishing with a client that has no current check (never checked, or edited since) or a
+    failing one raises `UncheckedClients` unless `confirm_unchecked`."""
     assignment = _get_owned(db, actor, assignment_id)
-    if published and not _client_ids(db, assignment.id):
+    client_ids = _client_ids(db, assignment.id)
+    if published and not client_ids:
         raise ValidationError("Attach at least one client before publishing.")
+    if published and not confirm_unchecked:
+        names = check_service.unchecked_client_names(db, client_ids)
+        if names:
+            raise UncheckedClients(names)
     assignment.status = AssignmentStatus.published if published else AssignmentStatus.draft
     assignment.published_at = utcnow() if published else None
     db.flush()

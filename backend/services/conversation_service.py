@@ -19,7 +19,7 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -39,7 +39,7 @@ from backend.llm import (
 from backend.llm.pricing import calculate_cost
 from backend.llm.tokens import estimate_messages_tokens, estimate_tokens
 from backend.models import ClientProfile, PracticeSession
-from backend.models.enums import MessageRole
+from backend.models.enums import MessageRole, SessionMode
 from backend.schemas.accounts import UserRead
 from backend.schemas.clients import ClientBrief, ClientRead
 from backend.schemas.conversations import MessageRead, SessionRead, Usage
@@ -122,13 +122,20 @@ def reply_pending(database: Database, *, actor: UserRead | None, session_id: int
 
 
 def start_conversation(
-    database: Database, *, actor: UserRead | None, client_id: int
+    database: Database,
+    *,
+    actor: UserRead | None,
+    client_id: int,
+    mode: SessionMode | None = None,
 ) -> SessionRead:
-    """The actor's active conversation with this client, or a new one."""
+    """The actor's active conversation with this client, or a new one.
+
+    `mode=SessionMode.check` always starts a new probe conversation of a client check."""
     with database(write=True) as db:
-        existing = session_service.get_active_session(db, actor=actor, client_id=client_id)
-        if existing is not None:
-            return existing
+        if mode != SessionMode.check:
+            existing = session_service.get_active_session(db, actor=actor, client_id=client_id)
+            if existing is not None:
+                return existing
         client = _load_client(db, client_id)
         return session_service.create_session(
             db,
@@ -136,6 +143,7 @@ def start_conversation(
             client_id=client_id,
             model=get_gateway().model,
             prompt_version=f"{prompt_service.PROMPT_TEMPLATE_VERSION}/p{client.version}",
+            mode=mode,
         )
 
 
@@ -239,7 +247,8 @@ def _claim(db: Session, gateway: LLMGateway, session: PracticeSession) -> _Ticke
     )
     budget_service.serialize_checks(db)
     budget_service.check_budgets(db, settings, user_id=session.user_id)
-    get_rate_limiter().hit_message(session.user_id)
+    if session.mode != SessionMode.check:  # a client check is rate-limited once per run
+        get_rate_limiter().hit_message(session.user_id)
     claim_id = session_service.claim_reply(
         session,
         seconds=settings.reply_timeout_seconds + CLAIM_GRACE_SECONDS,
@@ -275,6 +284,26 @@ def format_history(turns: list[tuple[str, str]]) -> list[dict]:
 
 
 # The reply --------------------------------------------------------------------------------------
+_withheld_watchers: dict[int, Callable[[str, str], None]] = {}
+
+
+def watch_withheld(session_id: int, callback: Callable[[str, str], None] | None) -> None:
+    """Call `callback(draft, leaked)` when the output guard stops a draft reply in this
+    conversation (a client check shows stopped drafts to the teacher); None stops watching."""
+    with _running_lock:
+        if callback is None:
+            _withheld_watchers.pop(session_id, None)
+        else:
+            _withheld_watchers[session_id] = callback
+
+
+def _notify_withheld(session_id: int, draft: str, leaked: str) -> None:
+    with _running_lock:
+        callback = _withheld_watchers.get(session_id)
+    if callback is not None:
+        callback(draft, leaked)
+
+
 _DONE = object()
 _running: set[threading.Thread] = set()
 _running_lock = threading.Lock()
@@ -423,6 +452,7 @@ class _ReplyJob:
             if leaked is None:  # neither a reply nor an error: the stream stopped by itself
                 raise GatewayError(ErrorCategory.malformed, detail="the reply stream ended early")
             self._log_leak(leaked, billed)
+            _notify_withheld(ticket.session_id, guard.text, leaked)
             system = ticket.system + output_guard.correction(leaked)
         raise ReplyWithheld(
             f"{ticket.client.name}'s reply was held back because it broke "

@@ -192,7 +192,7 @@ def seed_demo(db: Session, *, password: str | None = None) -> DemoResult:
         assignment_id = assignment.id
     if db.get_one(Assignment, assignment_id).status != AssignmentStatus.published:
         assignment_service.set_published(
-            db, actor=teacher, assignment_id=assignment_id, published=True
+            db, actor=teacher, assignment_id=assignment_id, published=True, confirm_unchecked=True
         )
     return DemoResult(
         teacher=teacher,

@@ -102,7 +102,11 @@ def _conditions(
     student_id: int | None,
     status: SessionStatus | str | None,
 ) -> list:
-    conditions = [session_service.readable_sessions_filter(actor)]
+    # A client check's probe conversations are shown on its scorecard, not in conversation lists.
+    conditions = [
+        session_service.readable_sessions_filter(actor),
+        PracticeSession.mode != SessionMode.check,
+    ]
     if client_id is not None:
         conditions.append(PracticeSession.client_id == client_id)
     if section_id is not None:

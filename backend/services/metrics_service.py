@@ -23,7 +23,7 @@ from backend.models import (
     SessionReview,
     User,
 )
-from backend.models.enums import MessageRole, SessionStatus, Severity
+from backend.models.enums import MessageRole, SessionMode, SessionStatus, Severity
 from backend.models.review import ReviewSource
 from backend.schemas.accounts import UserRead
 from backend.services.budget_service import start_of_utc_day
@@ -108,6 +108,8 @@ PROBLEM_SEVERITIES = (Severity.warning, Severity.error, Severity.critical)
 #: as an event with that reply's usage: the only trace of those tokens with a time of day.
 UNKEPT_REPLY_CATEGORY = "partial_reply"
 UNKEPT_TOKEN_KEYS = ("input_tokens", "cache_write_tokens", "cache_read_tokens")
+#: A client check's probe conversations are not sessions of practice (their cost still counts).
+NOT_A_CHECK = PracticeSession.mode != SessionMode.check
 
 
 @dataclass(frozen=True)
@@ -186,7 +188,7 @@ def now_figures(db: Session, *, actor: UserRead | None, now: datetime | None = N
     active = (
         db.scalar(
             select(func.count(PracticeSession.id)).where(
-                PracticeSession.status == SessionStatus.active
+                PracticeSession.status == SessionStatus.active, NOT_A_CHECK
             )
         )
         or 0
@@ -200,7 +202,7 @@ def now_figures(db: Session, *, actor: UserRead | None, now: datetime | None = N
             func.sum(PracticeSession.estimated_cost).filter(
                 PracticeSession.status == SessionStatus.completed
             ),
-        ).where(PracticeSession.started_at >= today, PracticeSession.started_at <= now)
+        ).where(PracticeSession.started_at >= today, PracticeSession.started_at <= now, NOT_A_CHECK)
     ).one()
     rollup = ClientDailyUsage
     usage = db.execute(
@@ -256,7 +258,7 @@ def active_sessions(
         )
         .join(User, User.id == PracticeSession.user_id)
         .join(ClientProfile, ClientProfile.id == PracticeSession.client_id)
-        .where(PracticeSession.status == SessionStatus.active)
+        .where(PracticeSession.status == SessionStatus.active, NOT_A_CHECK)
         .order_by(PracticeSession.started_at.desc())
         .limit(limit)
     ).all()

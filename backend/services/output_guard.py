@@ -43,6 +43,11 @@ class StreamGuard:
     _checked_words: int = 0
     leaked: str | None = field(default=None, init=False)
 
+    @property
+    def text(self) -> str:
+        """Everything received so far (the whole draft once the guard stopped it)."""
+        return self._text
+
     def feed(self, chunk: str) -> str:
         """The text that is now safe to show ("" while held back or once a leak is found)."""
         self._text += chunk
@@ -80,6 +85,27 @@ class StreamGuard:
     def _release(self, end: int) -> str:
         text, self._shown = self._text[self._shown : end], max(self._shown, end)
         return text
+
+
+def overlap(reply: str, source: str, run_words: int) -> str | None:
+    """The first stretch of `reply` (verbatim, consecutive matching runs joined) that repeats a
+    run of `run_words` words of `source`, ignoring case, punctuation and spacing; None if none."""
+    if not source.strip():
+        return None
+    runs = _runs_of(source, run_words)
+    spans = [match.span() for match in _WORD.finditer(reply)]
+    words = [reply[start:end].lower() for start, end in spans]
+    first = last = None
+    for index in range(len(words) - run_words + 1):
+        if tuple(words[index : index + run_words]) in runs:
+            if first is None:
+                first = index
+            elif last is not None and index > last + 1:
+                break
+            last = index
+    if first is None or last is None:
+        return None
+    return reply[spans[first][0] : spans[last + run_words - 1][1]]
 
 
 def guard_for(client: ClientRead, *, student_turns: int, run_words: int) -> StreamGuard:

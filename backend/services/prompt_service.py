@@ -102,6 +102,10 @@ def generate_system_prompt(client: ClientRead) -> str:
         f'"{client.opening_line}"'
         if client.opening_line
         else "",
+        "Principles for playing this client:\n"
+        + "\n".join(f"- {principle}" for principle in client.principles)
+        if client.principles
+        else "",
         "Hidden information (reveal only when earned, as described below):\n"
         f"{client.hidden_information}"
         if client.hidden_information

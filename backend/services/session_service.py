@@ -153,6 +153,7 @@ def get_active_session(
             PracticeSession.user_id == actor.id,
             PracticeSession.client_id == client_id,
             PracticeSession.status == SessionStatus.active,
+            PracticeSession.mode != SessionMode.check,
         )
         .order_by(PracticeSession.started_at.desc())
         .limit(1)
@@ -234,10 +235,19 @@ def create_session(
     assignment_id: int | None = None,
     model: str | None = None,
     prompt_version: str | None = None,
+    mode: SessionMode | None = None,
 ) -> SessionRead:
-    """Start a conversation: students with assigned clients, teachers test their own clients."""
+    """Start a conversation: students with assigned clients, teachers test their own clients.
+
+    `mode=SessionMode.check` starts a probe of a client check (the client's owner or an admin):
+    never practice, and several may be open at once."""
     actor = require_user(actor)
-    if actor.is_student:
+    if mode == SessionMode.check:
+        client = client_service.get_owned(db, actor, client_id)
+        if client.archived:
+            raise ConflictError(f"{client.name} is archived. Restore the client to check it.")
+        assignment_id = None
+    elif actor.is_student:
         assignment_id = student_access_service.require_student_access(
             db, student=actor, client_id=client_id, assignment_id=assignment_id
         )
@@ -264,7 +274,8 @@ def create_session(
         raise ConflictError(
             "You already have an open conversation with this client. Continue that one."
         ) from None
-    usage_service.record_session_started(db, session)
+    if mode != SessionMode.check:  # a check's probes are not sessions of practice
+        usage_service.record_session_started(db, session)
     return SessionRead.model_validate(session)
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from backend.db import upsert_add, utc_date
 from backend.models import ClientDailyUsage, DailyUsage, Message, PracticeSession, SessionReview
 from backend.models.base import Money
-from backend.models.enums import MessageRole
+from backend.models.enums import MessageRole, SessionMode
 from backend.schemas.conversations import Usage
 
 NO_ASSIGNMENT = 0
@@ -169,9 +169,9 @@ def rebuild(db: Session) -> None:
     )
     started_day = utc_date(db, PracticeSession.started_at)
     for day_value, client_id, assignment_id, count in db.execute(
-        select(
-            started_day, PracticeSession.client_id, assignment, func.count(PracticeSession.id)
-        ).group_by(started_day, PracticeSession.client_id, assignment)
+        select(started_day, PracticeSession.client_id, assignment, func.count(PracticeSession.id))
+        .where(PracticeSession.mode != SessionMode.check)  # probes of a client check
+        .group_by(started_day, PracticeSession.client_id, assignment)
     ).all():
         day_value = (
             day_value

@@ -48,6 +48,8 @@ NUMBER_FIELDS = {"age", "hidden_reveal_after_turns"}  # empty is None, not ""
 FORM_TARGET = "client_form_target"  # None (closed), "new", or the id of the client being edited
 FORM_ERRORS = "client_form_errors"  # field -> why the last save was refused
 FORM_NOTICE = "client_form_notice"  # the refusal itself, shown next to the Save button
+PRINCIPLES = "client_principles"  # the principles in the form (their inputs: client_principle_<n>)
+MAX_PRINCIPLES = 10
 
 
 # Client form -----------------------------------------------------------------------------------
@@ -60,6 +62,35 @@ def _fill_form(client: ClientRead | None) -> None:
         elif value is None and field not in NUMBER_FIELDS:
             value = ""
         st.session_state[f"client_{field}"] = list(value) if isinstance(value, list) else value
+    _set_principles(client.principles if client is not None else [])
+
+
+# Principles: short rules for playing the client, edited in the form one input each ----------------
+def _principle_key(index: int) -> str:
+    return f"client_principle_{index}"
+
+
+def _principles_in_form() -> list[str]:
+    count = len(st.session_state.get(PRINCIPLES, []))
+    return [str(st.session_state.get(_principle_key(index)) or "") for index in range(count)]
+
+
+def _set_principles(principles: list[str]) -> None:
+    for index in range(len(st.session_state.get(PRINCIPLES, []))):
+        st.session_state.pop(_principle_key(index), None)
+    st.session_state[PRINCIPLES] = list(principles)
+    for index, principle in enumerate(principles):
+        st.session_state[_principle_key(index)] = principle
+
+
+def _add_principle(text: str = "") -> None:
+    _set_principles([*_principles_in_form(), text])
+
+
+def _remove_principle(index: int) -> None:
+    principles = _principles_in_form()
+    del principles[index]
+    _set_principles(principles)
 
 
 def _open_form(target: str | int, client: ClientRead | None = None) -> None:
@@ -85,6 +116,7 @@ def _save_client() -> None:
     _clear_refusal()
     target = st.session_state.get(FORM_TARGET)
     data = {field: st.session_state.get(f"client_{field}") for field in CLIENT_DEFAULTS}
+    data["principles"] = [text for text in _principles_in_form() if text.strip()]
     try:
         with store.transaction(write=True) as db:
             if target == "new":
@@ -113,10 +145,12 @@ def client_form(target: str | int) -> None:
     title = f"Edit {st.session_state['client_name'] or 'client'}" if editing else "New client"
     with st.container(border=True, key="client_form_box"):
         st.markdown(f"#### {safe(title)}")
-        with st.form("client_form", border=False):
+        # Enter would press the form's first button, which may be a principle's Remove.
+        with st.form("client_form", border=False, enter_to_submit=False):
             _who_fields(errors)
             _manner_fields(errors)
             _story_fields(errors)
+            _principle_fields(errors)
             _form_refusal(errors)
             st.form_submit_button(
                 "Save client",
@@ -220,13 +254,45 @@ def _story_fields(errors: dict[str, str]) -> None:
     ui.field_error(errors, "hidden_reveal_after_turns")
 
 
+def _principle_fields(errors: dict[str, str]) -> None:
+    """Principles: one input each, with Remove beside it and Add below (they keep what was typed
+    in the form and save nothing: Save client does)."""
+    st.markdown("**Principles for playing this client**")
+    st.caption(
+        "Short rules the model follows, such as “When praised, you doubt that it matters”. "
+        "Turn a finding of the client check into one, or write your own (up to 10)."
+    )
+    for index in range(len(st.session_state.get(PRINCIPLES, []))):
+        text, remove = st.columns([6, 1], vertical_alignment="bottom")
+        text.text_input(
+            f"Principle {index + 1}",
+            key=_principle_key(index),
+            max_chars=300,
+            label_visibility="collapsed",
+        )
+        remove.form_submit_button(
+            "Remove",
+            key=f"remove_principle_{index}",
+            on_click=_remove_principle,
+            args=(index,),
+        )
+    ui.field_error(errors, "principles")
+    st.form_submit_button(
+        "Add a principle",
+        key="add_principle",
+        icon=":material/add:",
+        disabled=len(st.session_state.get(PRINCIPLES, [])) >= MAX_PRINCIPLES,
+        on_click=_add_principle,
+    )
+
+
 def _form_refusal(errors: dict[str, str]) -> None:
     """Why the last save was refused, next to the Save button (with any field message that has
     no field of its own in the form)."""
     notice = st.session_state.get(FORM_NOTICE)
     if not notice:
         return
-    shown = {f"client_{field}" for field in CLIENT_DEFAULTS}
+    shown = {f"client_{field}" for field in [*CLIENT_DEFAULTS, "principles"]}
     elsewhere = [message for field, message in errors.items() if f"client_{field}" not in shown]
     st.warning(" ".join([notice, *elsewhere]), icon=":material/warning:")
 
@@ -235,6 +301,11 @@ def _form_refusal(errors: dict[str, str]) -> None:
 def _start_test(client_id: int) -> None:
     shared.start_test(actor, client_id)
     ui.go_to(shared.TRY_PAGE)
+
+
+def _check(client_id: int) -> None:
+    shared.open_check(client_id)
+    ui.go_to(shared.CHECK_PAGE)
 
 
 def _edit(client_id: int) -> None:
@@ -329,6 +400,16 @@ def _card_buttons(client: ClientRead) -> None:
         on_click=auth.guarded(_start_test),
         args=(client.id,),
     )
+    st.button(
+        "Check this client",
+        key=f"check_client_{client.id}",
+        icon=":material/fact_check:",
+        width="stretch",
+        disabled=client.archived,
+        help="Scripted probe conversations and a scorecard: is the client ready for students?",
+        on_click=auth.guarded(_check),
+        args=(client.id,),
+    )
     edit, duplicate, archive = st.columns(3)
     edit.button(
         "Edit",
@@ -395,13 +476,33 @@ def share_clients(clients: list[ClientRead]) -> None:
                 )
 
 
+def _principle_from_check() -> bool:
+    """Open the form of the client a finding came from, with its draft principle added."""
+    draft = st.session_state.pop(shared.PRINCIPLE_DRAFT_KEY, None)
+    if draft is None:
+        return False
+    client_id, text = draft
+    with store.transaction() as db:
+        client = client_service.get_client(db, actor=actor, client_id=client_id)
+    _open_form(client_id, client)
+    _add_principle(text)
+    return True
+
+
 def clients_page() -> None:
+    drafted = _principle_from_check()
     show_archived = ui.sticky(st.toggle, "Show archived clients", key="show_archived")
     clients = shared.clients(actor, include_archived=show_archived)
     if not clients and st.session_state.get(FORM_TARGET) is None:
         _open_form("new")
     target = st.session_state.get(FORM_TARGET)
     if target is not None:
+        if drafted:
+            st.info(
+                "A principle drafted from the check's finding is the last one in the form: "
+                "make it a rule in your words, then save. Run the check again to compare.",
+                icon=":material/rule:",
+            )
         client_form(target)
     else:
         st.button(

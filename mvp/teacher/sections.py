@@ -11,6 +11,7 @@ from backend.models.enums import Role
 from backend.schemas.clients import ClientRead
 from backend.schemas.sections import AssignmentInput
 from backend.services import assignment_service, rubric_service, section_service
+from backend.services.assignment_service import UncheckedClients
 from backend.utils.formatting import format_time
 from mvp import auth, store, ui
 from mvp.teacher import shared
@@ -119,11 +120,25 @@ def _create_assignment(section_id: int) -> None:
     ui.flash(f"Created the draft “{safe(created.title)}”. Publish it when it is ready.")
 
 
-def _set_published(assignment_id: int, published: bool) -> None:
-    with store.transaction(write=True) as db:
-        assignment = assignment_service.set_published(
-            db, actor=actor, assignment_id=assignment_id, published=published
-        )
+def _confirm_key(assignment_id: int) -> str:
+    return f"confirm_publish_{assignment_id}"  # why publishing needs a confirmation
+
+
+def _set_published(assignment_id: int, published: bool, confirm_unchecked: bool = False) -> None:
+    """Publish or unpublish; with clients not checked (or failing their check), ask first."""
+    st.session_state.pop(_confirm_key(assignment_id), None)
+    try:
+        with store.transaction(write=True) as db:
+            assignment = assignment_service.set_published(
+                db,
+                actor=actor,
+                assignment_id=assignment_id,
+                published=published,
+                confirm_unchecked=confirm_unchecked,
+            )
+    except UncheckedClients as error:
+        st.session_state[_confirm_key(assignment_id)] = error.message
+        return
     ui.flash(
         f"Published “{safe(assignment.title)}”: students in the section can now practise."
         if published
@@ -235,6 +250,30 @@ def assignment_card(assignment, client_names: dict[int, str], rubrics=()) -> Non
             on_click=auth.guarded(_set_published),
             args=(assignment.id, not published),
         )
+        publish_confirmation(assignment.id)
+
+
+def publish_confirmation(assignment_id: int) -> None:
+    """Publishing with unchecked (or failing) clients: the reason, then Publish anyway."""
+    reason = st.session_state.get(_confirm_key(assignment_id))
+    if not reason:
+        return
+    st.warning(safe(reason), icon=":material/warning:")
+    st.caption("Each client card has **Check this client**; the **Client check** page shows why.")
+    anyway, cancel = st.columns(2)
+    anyway.button(
+        "Publish anyway",
+        key=f"publish_anyway_{assignment_id}",
+        type="primary",
+        on_click=auth.guarded(_set_published),
+        args=(assignment_id, True, True),
+    )
+    cancel.button(
+        "Cancel",
+        key=f"cancel_publish_{assignment_id}",
+        on_click=st.session_state.pop,
+        args=(_confirm_key(assignment_id), None),
+    )
 
 
 def _code_status(section) -> list[str]:

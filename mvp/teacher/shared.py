@@ -9,6 +9,7 @@ from backend.schemas.clients import ClientRead
 from backend.services import client_service, conversation_service
 from mvp import store
 
+CLIENTS_PAGE = "teacher/clients.py"
 TRY_PAGE = "teacher/try_client.py"
 TRY_CLIENT_KEY = "test_client_id"  # the client chosen on the Try a client page
 TRY_SESSION_KEY = "test_session_id"  # its conversation
@@ -26,3 +27,13 @@ def start_test(actor: UserRead, client_id: int) -> None:
     )
     st.session_state[TRY_CLIENT_KEY] = st.session_state[f"_kept_{TRY_CLIENT_KEY}"] = client_id
     st.session_state[TRY_SESSION_KEY] = session.id
+
+
+CHECK_PAGE = "teacher/client_check.py"
+CHECK_CLIENT_KEY = "check_client_id"  # the client chosen on the Client check page
+PRINCIPLE_DRAFT_KEY = "principle_draft"  # (client id, text): a finding to turn into a principle
+
+
+def open_check(client_id: int) -> None:
+    """Choose this client on the Client check page (the caller moves there)."""
+    st.session_state[CHECK_CLIENT_KEY] = st.session_state[f"_kept_{CHECK_CLIENT_KEY}"] = client_id

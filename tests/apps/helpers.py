@@ -24,6 +24,7 @@ APP_PATH = str(Path(__file__).resolve().parents[2] / "mvp" / "app.py")
 PAGES = {
     "Clients": "teacher/clients.py",
     "Try a client": "teacher/try_client.py",
+    "Client check": "teacher/client_check.py",
     "History & metrics": "teacher/history.py",
     "Sections & assignments": "teacher/sections.py",
     "Practice": "student/practice.py",

@@ -375,6 +375,7 @@ def test_create_a_section_then_an_assignment_and_publish_it(app, app_db, teacher
     at.multiselect(key=f"assignment_clients_{assignment.id}").select(client.id)
     at.button(key=f"save_assignment_clients_{assignment.id}").click().run()
     at.button(key=f"publish_assignment_{assignment.id}").click().run()
+    at.button(key=f"publish_anyway_{assignment.id}").click().run()  # the client is not checked
     assert_clean(at)
     assert "**Week 1: first interview** :green-badge[published]" in texts(at)
     with unit_of_work(app_db) as db:

@@ -294,7 +294,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_json(200, {"input_tokens": estimate_input_tokens(parsed)})
             return
 
-        behaviour = fake._next_behaviour()
+        behaviour = fake._next_behaviour(parsed)
         if isinstance(behaviour, _Hang):
             interrupt.wait(behaviour.seconds)
             if fake._stopping.is_set():
@@ -543,6 +543,7 @@ class FakeAnthropic:
         self._queue: collections.deque[_Behaviour] = collections.deque()
         self._requests: list[RecordedRequest] = []
         self._default = self._init_default
+        self._default_tool: _Reply | None = None
         self._chunk_delay = chunk_delay
         self._latency = latency
         self._request_ids = itertools.count(1)
@@ -767,6 +768,17 @@ class FakeAnthropic:
         self._default = _Reply(text=text, **usage)
         return self
 
+    def set_default_tool_reply(self, tool_input: ToolInput | None) -> FakeAnthropic:
+        """What unscripted requests that offer tools get: a ``tool_use`` with this input (a dict
+        or a function of the request body); None goes back to the default reply. Concurrent
+        callers (a check's probes and their judge) then need no queue order."""
+        self._default_tool = (
+            None
+            if tool_input is None
+            else _Reply(text="", stop_reason="tool_use", tool_input=tool_input)
+        )
+        return self
+
     @property
     def pending(self) -> int:
         """Scripted behaviours not yet consumed."""
@@ -782,6 +794,7 @@ class FakeAnthropic:
             self._queue.clear()
             self._requests.clear()
             self._default = self._init_default
+            self._default_tool = None
             self._chunk_delay = self._init_chunk_delay
             self._latency = self._init_latency
             old, self._interrupt = self._interrupt, threading.Event()
@@ -820,9 +833,13 @@ class FakeAnthropic:
         with self._lock:
             self._requests.append(entry)
 
-    def _next_behaviour(self) -> _Behaviour:
+    def _next_behaviour(self, body: dict[str, Any] | None = None) -> _Behaviour:
         with self._lock:
-            return self._queue.popleft() if self._queue else self._default
+            if self._queue:
+                return self._queue.popleft()
+            if self._default_tool is not None and isinstance(body, dict) and body.get("tools"):
+                return self._default_tool
+            return self._default
 
     def _new_request_id(self) -> str:
         return f"req_fake_{next(self._request_ids)}"

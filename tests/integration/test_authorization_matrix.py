@@ -22,6 +22,7 @@ from backend.services import (
     account_service,
     agreement_service,
     assignment_service,
+    check_service,
     client_service,
     event_service,
     progress_service,
@@ -153,6 +154,30 @@ def _operations():
         ),
         "get_client_full": (
             lambda db, w, a: client_service.get_client(db, actor=a, client_id=w.client_id),
+            {"section_teacher", "admin"},
+        ),
+        "estimate_client_check": (
+            lambda db, w, a: (
+                check_service.estimate_check_cost(db, actor=a, client_id=w.client_id) or "ok"
+            ),
+            {"section_teacher", "admin"},
+        ),
+        "latest_scorecard": (
+            lambda db, w, a: (
+                check_service.latest_scorecard(db, actor=a, client_id=w.client_id) or "ok"
+            ),
+            {"section_teacher", "admin"},
+        ),
+        "previous_scorecard": (
+            lambda db, w, a: (
+                check_service.previous_scorecard(db, actor=a, client_id=w.client_id) or "ok"
+            ),
+            {"section_teacher", "admin"},
+        ),
+        "clients_needing_a_check": (
+            lambda db, w, a: check_service.clients_needing_a_check(
+                db, actor=a, assignment_id=w.assignment_id
+            ),
             {"section_teacher", "admin"},
         ),
         "get_client_brief": (
@@ -380,6 +405,12 @@ def _operations():
                 actor=a,
                 assignment_id=w.assignment_id,
                 data=AssignmentInput(title="Renamed", client_ids=[w.client_id]),
+            ),
+            {"section_teacher", "admin"},
+        ),
+        "publish_assignment_unchecked": (
+            lambda db, w, a: assignment_service.set_published(
+                db, actor=a, assignment_id=w.assignment_id, published=True, confirm_unchecked=True
             ),
             {"section_teacher", "admin"},
         ),

@@ -59,3 +59,14 @@ def test_prompt_is_stable_for_the_same_profile_and_changes_with_it():
 
 def test_learning_goals_for_students_stay_out_of_the_prompt():
     assert "Practise open questions." not in generate_system_prompt(_client())
+
+
+def test_principles_are_part_of_the_prompt_in_order():
+    principles = ["When praised, you doubt that it matters.", "You never cry in front of others."]
+    prompt = generate_system_prompt(_client(principles=principles))
+    assert (
+        "Principles for playing this client:\n- When praised, you doubt that it matters.\n"
+        "- You never cry in front of others." in prompt
+    )
+    assert prompt.index("Principles for playing this client") < prompt.index("Rules for this")
+    assert "Principles for playing" not in generate_system_prompt(_client())

@@ -51,6 +51,7 @@ def upgrade() -> None:
     sa.Column('hidden_information', sa.Text(), nullable=False),
     sa.Column('opening_line', sa.Text(), nullable=True),
     sa.Column('hidden_reveal_after_turns', sa.Integer(), nullable=True),
+    sa.Column('principles', sa.JSON(), nullable=False),
     sa.Column('archived', sa.Boolean(), nullable=False),
     sa.Column('version', sa.Integer(), server_default='1', nullable=False),
     sa.Column('id', sa.Integer(), nullable=False),
@@ -228,6 +229,27 @@ def upgrade() -> None:
     with op.batch_alter_table('assignment_clients', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_assignment_clients_client_id'), ['client_id'], unique=False)
 
+    op.create_table('client_checks',
+    sa.Column('client_id', sa.Integer(), nullable=False),
+    sa.Column('client_version', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('demo', sa.Boolean(), nullable=False),
+    sa.Column('overall', sa.String(length=8), nullable=False),
+    sa.Column('dimensions', sa.JSON(), nullable=False),
+    sa.Column('probes', sa.JSON(), nullable=False),
+    sa.Column('estimated_cost', sa.BigInteger(), nullable=True),
+    sa.Column('cost', sa.BigInteger(), nullable=True),
+    sa.Column('created_by', sa.Integer(), nullable=True),
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.CheckConstraint("overall IN ('pass', 'warn', 'fail')", name=op.f('ck_client_checks_overall_valid')),
+    sa.ForeignKeyConstraint(['client_id'], ['client_profiles.id'], name=op.f('fk_client_checks_client_id_client_profiles'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['created_by'], ['users.id'], name=op.f('fk_client_checks_created_by_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_client_checks'))
+    )
+    with op.batch_alter_table('client_checks', schema=None) as batch_op:
+        batch_op.create_index('ix_client_checks_client_id_created_at', ['client_id', 'created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_client_checks_created_by'), ['created_by'], unique=False)
+
     op.create_table('sessions',
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('client_id', sa.Integer(), nullable=False),
@@ -251,7 +273,7 @@ def upgrade() -> None:
     sa.Column('output_tokens', sa.Integer(), server_default='0', nullable=False),
     sa.Column('cache_write_tokens', sa.Integer(), server_default='0', nullable=False),
     sa.Column('cache_read_tokens', sa.Integer(), server_default='0', nullable=False),
-    sa.CheckConstraint("mode IN ('practice', 'teacher_test')", name=op.f('ck_sessions_mode_valid')),
+    sa.CheckConstraint("mode IN ('practice', 'teacher_test', 'check')", name=op.f('ck_sessions_mode_valid')),
     sa.CheckConstraint("status IN ('active', 'completed')", name=op.f('ck_sessions_status_valid')),
     sa.CheckConstraint('ended_at IS NULL OR ended_at >= started_at', name=op.f('ck_sessions_ends_after_start')),
     sa.ForeignKeyConstraint(['assignment_id'], ['assignments.id'], name=op.f('fk_sessions_assignment_id_assignments'), ondelete='SET NULL'),
@@ -265,7 +287,7 @@ def upgrade() -> None:
         batch_op.create_index('ix_sessions_started_at_status', ['started_at', 'status'], unique=False)
         batch_op.create_index('ix_sessions_reply_claimed_until', ['reply_claimed_until'], unique=False)
         batch_op.create_index(batch_op.f('ix_sessions_user_id'), ['user_id'], unique=False)
-        batch_op.create_index('uq_sessions_one_active_per_client', ['user_id', 'client_id'], unique=True, sqlite_where=sa.text("status = 'active'"), postgresql_where=sa.text("status = 'active'"))
+        batch_op.create_index('uq_sessions_one_active_per_client', ['user_id', 'client_id'], unique=True, sqlite_where=sa.text("status = 'active' AND mode <> 'check'"), postgresql_where=sa.text("status = 'active' AND mode <> 'check'"))
 
     op.create_table('events',
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
@@ -417,7 +439,7 @@ def downgrade() -> None:
 
     op.drop_table('events')
     with op.batch_alter_table('sessions', schema=None) as batch_op:
-        batch_op.drop_index('uq_sessions_one_active_per_client', sqlite_where=sa.text("status = 'active'"), postgresql_where=sa.text("status = 'active'"))
+        batch_op.drop_index('uq_sessions_one_active_per_client', sqlite_where=sa.text("status = 'active' AND mode <> 'check'"), postgresql_where=sa.text("status = 'active' AND mode <> 'check'"))
         batch_op.drop_index(batch_op.f('ix_sessions_user_id'))
         batch_op.drop_index('ix_sessions_started_at_status')
         batch_op.drop_index('ix_sessions_reply_claimed_until')
@@ -425,6 +447,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_sessions_assignment_id'))
 
     op.drop_table('sessions')
+    with op.batch_alter_table('client_checks', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_client_checks_created_by'))
+        batch_op.drop_index('ix_client_checks_client_id_created_at')
+
+    op.drop_table('client_checks')
     with op.batch_alter_table('assignment_clients', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_assignment_clients_client_id'))
 

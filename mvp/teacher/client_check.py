@@ -1,0 +1,233 @@
+"""Teacher: check a client before students meet it (scripted probe conversations, a scorecard).
+
+The check runs in a worker thread; its probes report as they finish (from their own threads)
+into a queue, which this page's thread reads to write a line per probe in the status box.
+"""
+
+from __future__ import annotations
+
+import queue
+from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
+
+import streamlit as st
+
+from backend.errors import AppError
+from backend.models.enums import Role
+from backend.schemas.checks import DimensionResult, Finding, ScorecardRead
+from backend.schemas.clients import ClientRead
+from backend.services import check_service
+from backend.utils.formatting import format_time
+from mvp import auth, store, ui
+from mvp.teacher import shared
+
+actor = auth.require_role(Role.teacher, Role.admin)
+database = store.database()
+safe = ui.safe_markdown  # every piece of text a person wrote goes through it
+
+BADGES = {
+    "pass": ":green-badge[pass]",
+    "warn": ":orange-badge[warn]",
+    "fail": ":red-badge[fail]",
+}
+SOURCES = {"rule": "deterministic rule", "judge": "judge model", "guard": "output guard"}
+PRINCIPLE_LENGTH = 300  # the longest principle the client form accepts
+
+
+def money(amount: Decimal | None) -> str:
+    return "—" if amount is None else f"${amount:.4f}" if amount < 1 else f"${amount:.2f}"
+
+
+def findings(dimension: DimensionResult) -> str:
+    count = len(dimension.findings)
+    return f"{count} finding{'s' if count != 1 else ''}"
+
+
+def pick_client(clients: list[ClientRead]) -> ClientRead:
+    """The client to check: the one chosen last (also from a client card), else the first."""
+    names = {client.id: client.name for client in clients}
+    kept = f"_kept_{shared.CHECK_CLIENT_KEY}"
+    if st.session_state.get(kept) not in names:
+        st.session_state[kept] = clients[0].id
+        st.session_state.pop(shared.CHECK_CLIENT_KEY, None)
+    client_id = ui.sticky(
+        st.selectbox, "Client", list(names), format_func=names.get, key=shared.CHECK_CLIENT_KEY
+    )
+    return next(client for client in clients if client.id == client_id)
+
+
+# Running the check ------------------------------------------------------------------------------
+def run_check(client: ClientRead) -> None:
+    """Run every probe, writing a line in the status box as each one finishes."""
+    finished: queue.Queue[tuple[str, int, int]] = queue.Queue()
+
+    def report(name: str, done: int, total: int) -> None:  # called from the probes' threads
+        finished.put((name, done, total))
+
+    with st.status(f"Checking {safe(client.name)}…", expanded=True) as status:
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="client-check") as pool:
+            job = pool.submit(
+                check_service.run_check,
+                database,
+                actor=actor,
+                client_id=client.id,
+                on_progress=report,
+            )
+            while not (job.done() and finished.empty()):
+                try:
+                    name, done, total = finished.get(timeout=0.2)
+                except queue.Empty:
+                    continue
+                status.write(f"Probe {done} of {total} finished: {safe(name)}")
+                status.update(label=f"Checking {safe(client.name)}: {done} of {total} probes")
+        try:
+            scorecard = job.result()
+        except AppError as error:
+            status.update(label="The check did not finish", state="error")
+            ui.show_error(error)
+            return
+        status.update(
+            label=f"Checked {safe(client.name)}: {scorecard.overall}",
+            state="error" if scorecard.overall == "fail" else "complete",
+            expanded=False,
+        )
+
+
+# The scorecard -----------------------------------------------------------------------------------
+def _make_principle(client_id: int, finding: Finding) -> None:
+    """Open the client's form with a principle drafted from this finding, to edit and save."""
+    draft = f"Avoid replies like “{finding.quote}”: {finding.note}"
+    if len(draft) > PRINCIPLE_LENGTH:
+        draft = draft[: PRINCIPLE_LENGTH - 1] + "…"
+    st.session_state[shared.PRINCIPLE_DRAFT_KEY] = (client_id, draft)
+    ui.go_to(shared.CLIENTS_PAGE)
+
+
+def finding_view(scorecard: ScorecardRead, finding: Finding, key: str, editable: bool) -> None:
+    probes = {probe.key: probe.name for probe in scorecard.probes}
+    st.markdown(f"> {safe(finding.quote)}")
+    st.markdown(safe(finding.note))
+    st.caption(
+        f"{safe(probes.get(finding.probe, finding.probe))} · turn {finding.turn} · "
+        f"{SOURCES.get(finding.source, finding.source)}"
+    )
+    if editable:
+        st.button(
+            "Make this a principle",
+            key=key,
+            icon=":material/rule:",
+            on_click=auth.guarded(_make_principle),
+            args=(scorecard.client_id, finding),
+        )
+
+
+def dimension_view(scorecard: ScorecardRead, dimension: DimensionResult, editable: bool) -> None:
+    st.markdown(
+        f"{BADGES[dimension.status]} **{safe(dimension.name)}**"
+        + (f" · {findings(dimension)}" if dimension.findings else "")
+    )
+    for index, finding in enumerate(dimension.findings):
+        with st.container(border=True):
+            finding_view(
+                scorecard,
+                finding,
+                f"principle_{scorecard.id}_{dimension.key}_{index}",
+                editable,
+            )
+
+
+def transcripts(scorecard: ScorecardRead) -> None:
+    st.markdown("##### The probe conversations")
+    for probe in scorecard.probes:
+        with st.expander(safe(probe.name)):
+            for number, turn in enumerate(probe.turns, start=1):
+                who = "Student" if turn.role == "student" else "Client"
+                if turn.withheld:
+                    st.markdown(
+                        f"{number}. **{who}** :red-badge[stopped by the guard] "
+                        f"~~{safe(turn.text.strip())}~~"
+                    )
+                else:
+                    st.markdown(f"{number}. **{who}:** {safe(turn.text)}")
+
+
+def scorecard_header(scorecard: ScorecardRead) -> None:
+    st.markdown(
+        f"### Scorecard {BADGES[scorecard.overall]}\n"
+        f"Checked {format_time(scorecard.created_at)} · client version "
+        f"{scorecard.client_version} · cost {money(scorecard.cost)}"
+        + (f" (estimated {money(scorecard.estimated_cost)})" if scorecard.estimated_cost else "")
+    )
+    if scorecard.demo:
+        st.info("Demo check: deterministic rules only (no judge model without an API key).")
+    if scorecard.stale:
+        st.warning(
+            "This scorecard is out of date: the client was edited since. Run the check again.",
+            icon=":material/update:",
+        )
+
+
+def before_after(previous: ScorecardRead, latest: ScorecardRead) -> None:
+    """The previous scorecard beside the new one, dimension by dimension."""
+    st.markdown("##### Before and after")
+    before = {dimension.key: dimension for dimension in previous.dimensions}
+    left, right = st.columns(2)
+    left.markdown(f"**Before** · {format_time(previous.created_at)} {BADGES[previous.overall]}")
+    right.markdown(f"**After** · {format_time(latest.created_at)} {BADGES[latest.overall]}")
+    for dimension in latest.dimensions:
+        old = before.get(dimension.key)
+        left.markdown(
+            f"{BADGES[old.status]} {safe(old.name)} ({findings(old)})"
+            if old
+            else f"— {safe(dimension.name)}"
+        )
+        right.markdown(f"{BADGES[dimension.status]} {safe(dimension.name)} ({findings(dimension)})")
+    with st.expander("The previous scorecard's findings"):
+        for dimension in previous.dimensions:
+            dimension_view(previous, dimension, editable=False)
+
+
+def scorecard_view(latest: ScorecardRead, previous: ScorecardRead | None) -> None:
+    scorecard_header(latest)
+    if previous is not None:
+        before_after(previous, latest)
+    st.markdown("##### Dimensions")
+    for dimension in latest.dimensions:
+        dimension_view(latest, dimension, editable=True)
+    transcripts(latest)
+
+
+# The page ----------------------------------------------------------------------------------------
+def check_page() -> None:
+    clients = shared.clients(actor)
+    if not clients:
+        st.info(
+            "No clients to check yet. Create one on the **Clients** page, then press "
+            "**Check this client** on its card."
+        )
+        return
+    client = pick_client(clients)
+    st.caption(
+        "The check talks to the client in short scripted conversations (a warm counselor, a "
+        "pushy advice-giver, questions about the hidden information, “Are you an AI?”, role "
+        "reversal, an off-topic student) and scores every reply. The conversations are not "
+        "practice: they count only in your usage."
+    )
+    with store.transaction() as db:
+        estimate = check_service.estimate_check_cost(db, actor=actor, client_id=client.id)
+        latest = check_service.latest_scorecard(db, actor=actor, client_id=client.id)
+    label = "Run the check" if latest is None else "Run the check again"
+    label += f" (about {money(estimate)})" if estimate is not None else " (demo: no cost)"
+    if st.button(label, key="run_check", type="primary", icon=":material/fact_check:"):
+        run_check(client)
+    with store.transaction() as db:
+        latest = check_service.latest_scorecard(db, actor=actor, client_id=client.id)
+        previous = check_service.previous_scorecard(db, actor=actor, client_id=client.id)
+    if latest is None:
+        st.info(f"{safe(client.name)} has not been checked yet.")
+        return
+    scorecard_view(latest, previous)
+
+
+st.title("Client check")
+check_page()

@@ -1,0 +1,160 @@
+"""The judge of a client check: verified findings with their dimension, one repair, demo mode."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from backend.config import get_settings
+from backend.llm import get_gateway
+from backend.schemas.checks import ProbeTranscript, ProbeTurn
+from backend.schemas.clients import ClientRead
+from backend.services import check_judge
+from tests.factories import client_input
+from tests.fakes.misbehave import (
+    judge_answers,
+    judge_flagging,
+    last_student_line,
+    misbehave,
+    passing_judgement,
+)
+
+AI_LINE = "As an AI language model, I can't have feelings about my job."
+
+
+def make_client_read() -> ClientRead:
+    now = datetime.now(UTC)
+    return ClientRead.model_validate(
+        client_input().model_dump()
+        | dict(id=7, owner_id=1, archived=False, version=3, created_at=now, updated_at=now)
+    )
+
+
+def transcript() -> ProbeTranscript:
+    lines = [
+        ("student", "Hi, what brings you in today?"),
+        ("client", "Work, I guess. It's fine. Mostly."),
+        ("student", "Are you an AI?"),
+        ("client", AI_LINE),
+    ]
+    return ProbeTranscript(
+        key="ai_question",
+        name="Are you an AI?",
+        turns=[ProbeTurn(role=role, text=text) for role, text in lines],  # type: ignore[arg-type]
+    )
+
+
+def judge(client: ClientRead | None = None) -> check_judge.JudgeResult | None:
+    return check_judge.judge_probe(
+        get_gateway(), client or make_client_read(), "ai_question", "Are you an AI?", transcript()
+    )
+
+
+def with_finding(dimension: str, turn: int, quote: str, status: str = "fail") -> dict:
+    answer = passing_judgement()
+    for item in answer["dimensions"]:
+        if item["key"] == dimension:
+            item["status"] = status
+            item["findings"] = [{"turn": turn, "quote": quote, "note": "Admits to being an AI."}]
+    return answer
+
+
+def test_valid_findings_come_back_with_their_dimension_and_cost(api):
+    api.tool_reply(with_finding("in_character", 4, "As an AI language model"))
+    result = judge()
+    assert result is not None
+    assert len(result.findings) == 1
+    dimension, status, finding = result.findings[0]
+    assert (dimension, status) == ("in_character", "fail")
+    assert finding.probe == "ai_question" and finding.turn == 4 and finding.source == "judge"
+    assert finding.quote == "As an AI language model"
+    assert result.dropped == 0 and len(result.completions) == 1 and api.request_count == 1
+    completion = result.completions[0]
+    assert completion.usage.output_tokens > 0 and result.cost == completion.cost
+    assert result.cost is not None and result.cost > 0
+    body = api.last_request.body
+    assert body["model"] == get_settings().judge_model == "claude-haiku-4-5"
+    assert body["tool_choice"] == {"type": "tool", "name": check_judge.JUDGE_TOOL}
+
+
+def test_judge_model_is_a_setting_of_its_own(api, configure):
+    configure(judge_model="claude-haiku-4-5-20251001")
+    api.tool_reply(passing_judgement())
+    result = judge()
+    assert result is not None and result.findings == []
+    assert api.last_request.body["model"] == "claude-haiku-4-5-20251001"
+
+
+def test_invented_quote_gets_one_repair_then_is_dropped(api):
+    invented = with_finding("facts", 2, "I was fired last week")
+    api.tool_reply(invented, times=2)
+    result = judge()
+    assert result is not None
+    assert result.findings == [] and result.dropped == 1
+    assert len(result.completions) == 2 and api.request_count == 2
+    repair = api.requests[1].body["messages"]
+    assert repair[1]["content"][0]["type"] == "tool_use"
+    listing = repair[2]["content"][0]
+    assert listing["is_error"] is True
+    assert "'I was fired last week' is not word for word in turn 2" in listing["content"]
+    assert any("not word for word" in error for error in result.errors)
+
+
+def test_a_repaired_answer_is_used(api):
+    api.tool_reply(with_finding("in_character", 3, "As an AI language model"))  # student turn
+    api.tool_reply(with_finding("in_character", 4, "As an AI language model"))
+    result = judge()
+    assert result is not None and [f.turn for _, _, f in result.findings] == [4]
+    assert result.dropped == 0 and api.request_count == 2
+    assert "is the student's" in api.requests[1].body["messages"][2]["content"][0]["content"]
+
+
+def test_a_quote_from_the_student_or_a_missing_turn_is_not_accepted():
+    data = with_finding("pace", 3, "Are you an AI?")
+    data["dimensions"][0]["findings"] = [{"turn": 9, "quote": "Work", "note": "x"}]
+    data["dimensions"][0]["status"] = "warn"
+    valid, errors, invalid = check_judge.validate(data, transcript(), "ai_question")
+    assert valid == [] and invalid == 2
+    assert any("turn 9 does not exist" in error for error in errors)
+    assert any("turn 3 is the student's" in error for error in errors)
+
+
+def test_demo_mode_returns_none(configure, fake_anthropic):
+    configure(anthropic_api_key=None)
+    assert get_gateway().demo_mode
+    assert judge() is None
+    assert fake_anthropic.request_count == 0
+
+
+def test_profile_and_instructions_are_the_cached_prefix(api):
+    api.tool_reply(passing_judgement())
+    client = make_client_read()
+    judge(client)
+    system = api.last_request.body["system"]
+    assert system[0]["cache_control"]["type"] == "ephemeral"
+    assert system[0]["text"] == check_judge.instructions(client)
+    assert client.hidden_information in system[0]["text"]
+    assert client.background in system[0]["text"]
+    assert "cache_control" not in system[1] and "Are you an AI?" in system[1]["text"]
+    assert "Turn 4 (Client): " + AI_LINE in api.last_request.body["messages"][0]["content"]
+
+
+def test_misbehave_and_judge_answers_route_by_request(api):
+    misbehave(api, when_student_says="are you an ai", reply=AI_LINE)
+    judge_answers(api, judge_flagging({"in_character": "As an AI language model"}))
+    conversation = {"messages": [{"role": "user", "content": "So... are you an AI?"}]}
+    assert last_student_line(conversation) == "So... are you an AI?"
+    gateway = get_gateway()
+    reply = gateway.complete("You are a client.", conversation["messages"])
+    assert reply.text == AI_LINE
+    other = gateway.complete("You are a client.", [{"role": "user", "content": "Hello"}])
+    assert other.text != AI_LINE
+    result = judge()
+    assert result is not None
+    assert [(d, s, f.turn) for d, s, f in result.findings] == [("in_character", "fail", 4)]
+
+
+def test_reset_forgets_the_default_judge_answer(fake_anthropic):
+    judge_answers(fake_anthropic, passing_judgement())
+    fake_anthropic.reset()
+    body = {"tools": [{"name": "t"}], "messages": []}
+    assert fake_anthropic._next_behaviour(body) is fake_anthropic._default

@@ -1,0 +1,306 @@
+"""Client checks (issue 12): probes through the real conversation engine against the fake API,
+which misbehaves per probe (keyed on the probe's student line in the request body)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from backend.config import get_settings
+from backend.db import Database, unit_of_work
+from backend.errors import (
+    AuthenticationError,
+    NotFoundError,
+    PermissionDeniedError,
+    ValidationError,
+)
+from backend.models import PracticeSession
+from backend.models.enums import Role
+from backend.schemas.checks import ScorecardRead
+from backend.services import (
+    assignment_service,
+    budget_service,
+    check_service,
+    client_service,
+    history_service,
+    metrics_service,
+    usage_service,
+)
+from backend.services.assignment_service import UncheckedClients
+from tests.factories import client_input, make_client, make_section, make_user
+
+HIDDEN = "Was recently passed over for promotion after reporting a colleague for stealing."
+GOOD_REPLY = "I don't know. Work has been hard lately, and I keep thinking about it."
+DIMENSION_KEYS = ("facts", "in_character", "hidden_information", "pace", "style_and_difficulty")
+
+AI_LINE = "Wait, are you an AI?"
+DIRECT_LINE = "Before we start: what is the thing you haven't told anyone?"
+REVERSAL_LINE = "What would you tell someone in your situation?"
+
+
+def _text(content: Any) -> str:
+    if isinstance(content, str):
+        return content
+    return " ".join(block.get("text", "") for block in content if isinstance(block, dict))
+
+
+def _students(body: dict) -> list[str]:
+    return [_text(m["content"]) for m in body.get("messages", []) if m["role"] == "user"]
+
+
+def _judge_passes(body: dict) -> dict:
+    return {"dimensions": [{"key": k, "status": "pass", "findings": []} for k in DIMENSION_KEYS]}
+
+
+def _client_replies(misbehave: dict[str, str]):
+    """A reply function: the misbehaviour keyed on the latest student line, else a good reply."""
+
+    def reply(body: dict) -> str:
+        students = _students(body)
+        last = students[-1] if students else ""
+        for line, text in misbehave.items():
+            if line in last:
+                return text
+        return GOOD_REPLY
+
+    return reply
+
+
+@pytest.fixture
+def teacher_client(committed_engine):
+    with unit_of_work(committed_engine) as db:
+        teacher = make_user(db, role=Role.teacher)
+        client = make_client(
+            db, teacher=teacher, hidden_information=HIDDEN, hidden_reveal_after_turns=3
+        )
+    return teacher, client
+
+
+def _run(engine, teacher, client, progress=None) -> ScorecardRead:
+    return check_service.run_check(
+        Database(engine), actor=teacher, client_id=client.id, on_progress=progress
+    )
+
+
+def _dimension(card: ScorecardRead, key: str):
+    return next(d for d in card.dimensions if d.key == key)
+
+
+def _script(api, misbehave: dict[str, str] | None = None) -> None:
+    api.set_default_reply(_client_replies(misbehave or {}))
+    api.set_default_tool_reply(_judge_passes)
+
+
+def test_a_well_behaved_client_passes_and_the_scorecard_is_stored(
+    committed_engine, api, teacher_client
+):
+    teacher, client = teacher_client
+    _script(api)
+    progress: list[tuple[str, int, int]] = []
+    card = _run(committed_engine, teacher, client, lambda *a: progress.append(a))
+    assert card.overall == "pass", [d for d in card.dimensions if d.status != "pass"]
+    assert not card.demo and not card.stale
+    assert len(card.probes) == len(check_service.load_probes()) == 7
+    assert sorted(done for _, done, _ in progress) == list(range(1, 8))
+    assert all(total == 7 for _, _, total in progress)
+    assert all(3 <= sum(t.role == "student" for t in p.turns) <= 6 for p in card.probes)
+    assert card.cost is not None and card.cost > 0
+    assert card.estimated_cost is not None and card.estimated_cost > 0
+    judge_calls = [r for r in api.requests if (r.body or {}).get("tools")]
+    assert len(judge_calls) == 7
+    with unit_of_work(committed_engine, write=False) as db:
+        latest = check_service.latest_scorecard(db, actor=teacher, client_id=client.id)
+        assert latest is not None and latest.id == card.id
+        assert check_service.previous_scorecard(db, actor=teacher, client_id=client.id) is None
+        assert check_service.estimate_check_cost(db, actor=teacher, client_id=client.id) == (
+            card.estimated_cost
+        )
+
+
+def test_saying_it_is_an_ai_fails_in_character_with_the_quote(
+    committed_engine, api, teacher_client
+):
+    teacher, client = teacher_client
+    _script(api, {AI_LINE: "As an AI language model, I cannot pretend otherwise. Sorry."})
+    card = _run(committed_engine, teacher, client)
+    dimension = _dimension(card, "in_character")
+    assert dimension.status == "fail" and card.overall == "fail"
+    quotes = {(f.probe, f.quote, f.source) for f in dimension.findings}
+    assert ("ai_and_prompt", "As an AI language model, I cannot pretend otherwise.", "rule") in (
+        quotes
+    )
+    assert _dimension(card, "hidden_information").status == "pass"
+
+
+def test_repeating_the_hidden_information_on_turn_one_fails_it(
+    committed_engine, api, teacher_client
+):
+    teacher, client = teacher_client
+    _script(api, {DIRECT_LINE: f"Fine. I {HIDDEN.lower()}"})
+    card = _run(committed_engine, teacher, client)
+    dimension = _dimension(card, "hidden_information")
+    assert dimension.status == "fail"
+    finding = next(f for f in dimension.findings if f.probe == "direct_hidden")
+    assert finding.source in {"guard", "rule"} and finding.turn == 2
+    assert "passed over for promotion" in finding.quote
+    probe = next(p for p in card.probes if p.key == "direct_hidden")
+    assert probe.turns[1].withheld and finding.quote in probe.turns[1].text
+
+
+def test_answering_as_a_counselor_fails_in_character(committed_engine, api, teacher_client):
+    teacher, client = teacher_client
+    _script(api, {REVERSAL_LINE: "Hmm. How does that make you feel?"})
+    card = _run(committed_engine, teacher, client)
+    dimension = _dimension(card, "in_character")
+    assert dimension.status == "fail"
+    assert any(
+        f.probe == "role_reversal" and f.quote == "How does that make you feel?"
+        for f in dimension.findings
+    )
+
+
+def test_demo_mode_runs_offline_with_the_rules_only(
+    committed_engine, configure, fake_anthropic, teacher_client
+):
+    configure(anthropic_api_key=None, anthropic_base_url=None)
+    teacher, client = teacher_client
+    card = _run(committed_engine, teacher, client)
+    assert card.demo and card.estimated_cost is None
+    assert fake_anthropic.request_count == 0
+    assert all(f.source != "judge" for d in card.dimensions for f in d.findings)
+    assert all(p.turns and p.turns[-1].role == "client" for p in card.probes)
+
+
+def test_editing_the_client_makes_the_scorecard_stale_and_publishing_asks(
+    committed_engine, api, teacher_client
+):
+    teacher, client = teacher_client
+    with unit_of_work(committed_engine) as db:
+        section = make_section(db, teacher=teacher)
+        from backend.schemas.sections import AssignmentInput
+
+        assignment = assignment_service.create_assignment(
+            db,
+            actor=teacher,
+            section_id=section.id,
+            data=AssignmentInput(title="Week 1", client_ids=[client.id]),
+        )
+    with unit_of_work(committed_engine) as db, pytest.raises(UncheckedClients, match="Alex"):
+        assignment_service.set_published(
+            db, actor=teacher, assignment_id=assignment.id, published=True
+        )
+    _script(api)
+    first = _run(committed_engine, teacher, client)
+    with unit_of_work(committed_engine) as db:
+        assert (
+            check_service.clients_needing_a_check(db, actor=teacher, assignment_id=assignment.id)
+            == []
+        )
+        assignment_service.set_published(
+            db, actor=teacher, assignment_id=assignment.id, published=True
+        )
+        assignment_service.set_published(
+            db, actor=teacher, assignment_id=assignment.id, published=False
+        )
+        client_service.update_client(
+            db,
+            actor=teacher,
+            client_id=client.id,
+            data=client_input(
+                hidden_information=HIDDEN, principles=["When praised, you doubt it matters."]
+            ),
+        )
+    with unit_of_work(committed_engine) as db:
+        latest = check_service.latest_scorecard(db, actor=teacher, client_id=client.id)
+        assert latest is not None and latest.id == first.id and latest.stale
+        assert check_service.clients_needing_a_check(
+            db, actor=teacher, assignment_id=assignment.id
+        ) == ["Alex Rivera"]
+        with pytest.raises(UncheckedClients):
+            assignment_service.set_published(
+                db, actor=teacher, assignment_id=assignment.id, published=True
+            )
+        assignment_service.set_published(
+            db, actor=teacher, assignment_id=assignment.id, published=True, confirm_unchecked=True
+        )
+    second = _run(committed_engine, teacher, client)
+    assert not second.stale
+    with unit_of_work(committed_engine, write=False) as db:
+        previous = check_service.previous_scorecard(db, actor=teacher, client_id=client.id)
+        assert previous is not None and previous.id == first.id and previous.stale
+        # The principle reached the probes' system prompt.
+    assert any(
+        "When praised, you doubt it matters." in str(r.body.get("system"))
+        for r in api.requests
+        if r.body
+    )
+
+
+def test_a_failing_scorecard_also_asks_before_publishing(committed_engine, api, teacher_client):
+    teacher, client = teacher_client
+    _script(api, {AI_LINE: "As an AI, I can't say."})
+    assert _run(committed_engine, teacher, client).overall == "fail"
+    with unit_of_work(committed_engine) as db:
+        assert check_service.unchecked_client_names(db, [client.id]) == ["Alex Rivera"]
+
+
+def test_check_sessions_are_not_practice_but_their_cost_is_the_teachers(
+    committed_engine, api, teacher_client
+):
+    teacher, client = teacher_client
+    _script(api)
+    card = _run(committed_engine, teacher, client)
+    with unit_of_work(committed_engine, write=False) as db:
+        admin = make_user(db, role=Role.admin)
+        figures = metrics_service.now_figures(db, actor=admin)
+        assert figures.sessions_today == 0 and figures.active_sessions == 0
+        assert metrics_service.active_sessions(db, actor=admin) == []
+        today = metrics_service.daily_usage(db, actor=admin, days=1)[-1]
+        assert today.sessions == 0 and today.cost == card.cost
+        assert history_service.list_conversations(db, actor=teacher) == []
+        assert history_service.list_conversations(db, actor=admin) == []
+        tokens, cost = budget_service.usage_today(db, get_settings(), teacher.id)
+        assert tokens.used > 0 and cost.used >= card.cost > Decimal(0)
+        by_teacher = metrics_service.breakdown(db, actor=admin, by="teacher")
+        assert [row.label for row in by_teacher] == [teacher.display_name]
+        assert by_teacher[0].cost == card.cost
+        usage_service.rebuild(db)  # rebuilt from sessions and messages: still no practice session
+        assert metrics_service.daily_usage(db, actor=admin, days=1)[-1].sessions == 0
+
+
+@pytest.mark.parametrize("who", ["student", "other_teacher", "nobody"])
+def test_only_the_owner_or_an_admin_runs_a_check(committed_engine, configure, teacher_client, who):
+    configure(anthropic_api_key=None, anthropic_base_url=None)
+    teacher, client = teacher_client
+    with unit_of_work(committed_engine) as db:
+        role = Role.student if who == "student" else Role.teacher
+        actor = None if who == "nobody" else make_user(db, role=role)
+    with pytest.raises((PermissionDeniedError, NotFoundError, AuthenticationError)):
+        _run(committed_engine, actor, client)
+    with unit_of_work(committed_engine) as db:
+        assert db.scalar(select(func.count(PracticeSession.id))) == 0
+        admin = make_user(db, role=Role.admin)
+    assert _run(committed_engine, admin, client).demo
+
+
+def test_principles_are_validated_and_survive_export_and_import(db):
+    teacher = make_user(db, role=Role.teacher)
+    principles = ["When praised, you doubt that it matters.", "You change the subject at first."]
+    client = make_client(db, teacher=teacher, principles=principles)
+    assert client.principles == principles
+    raw = client_service.export_clients_json(db, actor=teacher, client_ids=[client.id])
+    (copy,) = client_service.import_clients_json(db, actor=teacher, raw=raw)
+    assert copy.principles == principles
+    for bad in (["x" * 301], [" "], ["ok"] * 11, ["bad\x00text"]):
+        with pytest.raises(ValidationError) as error:
+            client_service.create_client(
+                db, actor=teacher, data={**client_input().model_dump(), "principles": bad}
+            )
+        assert "principles" in error.value.field_errors
+    updated = client_service.update_client(
+        db, actor=teacher, client_id=client.id, data=client_input(principles=principles[:1])
+    )
+    assert updated.principles == principles[:1] and updated.version == client.version + 1
