@@ -1,0 +1,162 @@
+"""Deployment files checked without Docker: compose.yaml, the Dockerfile and the proxy config.
+
+Docker may be absent where the tests run, so these read the files: the compose file parses, its
+services are the documented ones, every setting it uses is listed in .env.example, the migration
+step is the command the README documents, and the image runs as a non-root user with a health check.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+APP_SERVICES = ("app1", "app2")
+APP_PORT = "8501"
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict[str, Any]:
+    data = yaml.safe_load((ROOT / "compose.yaml").read_text(encoding="utf-8"))
+    assert isinstance(data, dict)
+    return data
+
+
+@pytest.fixture(scope="module")
+def services(compose: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    result = compose["services"]
+    assert isinstance(result, dict)
+    return result
+
+
+def env_example_keys() -> set[str]:
+    keys = set()
+    for line in (ROOT / ".env.example").read_text(encoding="utf-8").splitlines():
+        match = re.match(r"([A-Z][A-Z0-9_]*)=", line)
+        if match:
+            keys.add(match.group(1))
+    return keys
+
+
+def readme_migrate_command() -> list[str]:
+    """The migrate command from the README's "Operator commands", with the venv path dropped."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Operator commands", 1)[1].split("\n## ", 1)[0]
+    lines = [line for line in section.splitlines() if "backend.cli migrate" in line]
+    assert lines, "the README's Operator commands no longer document the migrate command"
+    words = shlex.split(lines[0].split("#", 1)[0])
+    words[0] = Path(words[0]).name
+    return words
+
+
+def test_compose_has_exactly_the_documented_services(services: dict[str, dict[str, Any]]) -> None:
+    assert set(services) == {"postgres", "redis", "migrate", "app1", "app2", "proxy"}
+
+
+def test_postgres_keeps_its_data_in_a_volume_and_reports_health(
+    compose: dict[str, Any], services: dict[str, dict[str, Any]]
+) -> None:
+    postgres = services["postgres"]
+    volume = postgres["volumes"][0].split(":")[0]
+    assert volume in compose["volumes"]
+    assert "pg_isready" in " ".join(postgres["healthcheck"]["test"])
+    assert "healthcheck" in services["redis"]
+
+
+def test_every_setting_compose_uses_is_listed_in_env_example(
+    services: dict[str, dict[str, Any]],
+) -> None:
+    text = (ROOT / "compose.yaml").read_text(encoding="utf-8")
+    interpolated = set(re.findall(r"\$\{([A-Z][A-Z0-9_]*)", text))
+    app_keys = {
+        key
+        for name in ("migrate", *APP_SERVICES, "proxy")
+        for key in services[name].get("environment", {})
+    }
+    assert interpolated, "expected ${VAR} settings in compose.yaml"
+    assert (interpolated | app_keys) - env_example_keys() == set()
+
+
+def test_app_services_take_secrets_from_env_file_only(services: dict[str, dict[str, Any]]) -> None:
+    for name in ("migrate", *APP_SERVICES):
+        assert services[name]["env_file"] == ".env"
+        for key, value in services[name]["environment"].items():
+            assert "KEY" not in key and "SECRET" not in key
+            assert "PASSWORD" not in key
+            assert "password" not in str(value).lower() or "${POSTGRES_PASSWORD" in str(value)
+
+
+def test_migrate_step_runs_the_readme_command(services: dict[str, dict[str, Any]]) -> None:
+    assert services["migrate"]["command"] == readme_migrate_command()
+    assert services["migrate"]["restart"] == "no"
+
+
+def test_app_services_wait_for_migration_and_use_the_stack(
+    services: dict[str, dict[str, Any]],
+) -> None:
+    for name in APP_SERVICES:
+        service = services[name]
+        assert service["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+        assert service["build"] == services["migrate"]["build"]
+        assert service["image"] == services["migrate"]["image"]
+        environment = service["environment"]
+        assert str(environment["PORT"]) == APP_PORT
+        assert re.fullmatch(
+            r"postgresql\+psycopg://[^@]+@postgres:5432/\w+", environment["DATABASE_URL"]
+        )
+        assert environment["REDIS_URL"].startswith("redis://redis:6379/")
+        assert "ports" not in service, "apps are reached through the proxy only"
+
+
+def test_proxy_balances_both_apps_with_sticky_sessions_and_anti_framing(
+    services: dict[str, dict[str, Any]],
+) -> None:
+    proxy = services["proxy"]
+    mounts = [volume.split(":") for volume in proxy["volumes"]]
+    assert ["./deploy/Caddyfile", "/etc/caddy/Caddyfile", "ro"] in mounts
+    assert "/_stcore/health" in " ".join(proxy["healthcheck"]["test"])
+    for name in APP_SERVICES:
+        assert proxy["depends_on"][name]["condition"] == "service_healthy"
+    caddyfile = (ROOT / "deploy" / "Caddyfile").read_text(encoding="utf-8")
+    upstreams = re.search(r"reverse_proxy ([^{\n]+)\{", caddyfile)
+    assert upstreams is not None
+    assert upstreams.group(1).split() == [f"{name}:{APP_PORT}" for name in APP_SERVICES]
+    assert re.search(r"^\s*lb_policy cookie\b", caddyfile, re.M)
+    assert 'X-Frame-Options "DENY"' in caddyfile
+    assert "frame-ancestors 'none'" in caddyfile
+
+
+def test_dockerfile_runs_as_non_root_with_health_check_and_cached_dependencies() -> None:
+    lines = [
+        line.strip()
+        for line in (ROOT / "Dockerfile").read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.lstrip().startswith("#")
+    ]
+    assert lines[0] == "FROM python:3.11-slim"
+    users = [line.split()[1] for line in lines if line.startswith("USER ")]
+    assert users and users[-1] not in {"root", "0"}
+    assert any(line.startswith("HEALTHCHECK") for line in lines)
+    assert "/_stcore/health" in (ROOT / "Dockerfile").read_text(encoding="utf-8")
+    copies = [line for line in lines if line.startswith("COPY ")]
+    assert copies[0] == "COPY requirements.txt ."
+    install = next(i for i, line in enumerate(lines) if "pip install -r requirements.txt" in line)
+    code = lines.index("COPY . .")
+    assert lines.index(copies[0]) < install < code
+    command = next(line for line in lines if line.startswith("CMD ["))
+    for part in (
+        "streamlit run mvp/app.py",
+        "--server.port ${PORT:-8501}",
+        "--server.address 0.0.0.0",
+        "--server.headless true",
+    ):
+        assert part in command
+
+
+def test_dockerignore_keeps_secrets_and_local_state_out() -> None:
+    ignored = set((ROOT / ".dockerignore").read_text(encoding="utf-8").split())
+    assert {".env", ".git", ".venv", "data"} <= ignored
