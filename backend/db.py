@@ -15,6 +15,7 @@ from pathlib import Path
 from sqlalchemy import Date, Engine, bindparam, create_engine, event, func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import NullPool
 
 from backend.config import PROJECT_ROOT
 from backend.errors import AppError
@@ -120,15 +121,42 @@ def alembic_config(database_url: str):
     return config
 
 
+#: Key of the PostgreSQL advisory lock held while one process migrates (any constant works, as long
+#: as every process uses the same one).
+MIGRATION_LOCK_KEY = 7_420_131_001
+
+
 def upgrade_database(database_url: str, revision: str = "head") -> None:
-    """Bring the database to the latest schema (creates the SQLite file when missing)."""
+    """Bring the database to the latest schema (creates the SQLite file when missing).
+
+    On PostgreSQL, exactly one process migrates: each holds a session-level advisory lock on its own
+    connection around the upgrade, so concurrent starters wait, then find nothing left to do.
+    SQLite stays single-process.
+    """
     from alembic import command
 
+    config = alembic_config(database_url)
     if is_sqlite(database_url):
         database = make_url(database_url).database
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-    command.upgrade(alembic_config(database_url), revision)
+        command.upgrade(config, revision)
+        return
+    engine = create_engine(database_url, poolclass=NullPool)
+    try:
+        with engine.connect() as connection:
+            connection.execute(select(func.pg_advisory_lock(MIGRATION_LOCK_KEY)))
+            connection.commit()
+            try:
+                config.attributes["connection"] = connection
+                command.upgrade(config, revision)
+                connection.commit()
+            finally:
+                connection.rollback()
+                connection.execute(select(func.pg_advisory_unlock(MIGRATION_LOCK_KEY)))
+                connection.commit()
+    finally:
+        engine.dispose()
 
 
 def upsert_add(db: Session, model, keys: dict, increments: dict) -> None:
