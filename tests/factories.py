@@ -156,3 +156,11 @@ def make_classroom(db: Session) -> Classroom:
 
 def start_session(db: Session, *, user: UserRead, client: ClientRead) -> SessionRead:
     return session_service.create_session(db, actor=user, client_id=client.id)
+
+
+def builtin_criteria(rubric_key: str = "micro_skills") -> list[str]:
+    """The criterion keys of a built-in rubric, in order (what a scripted review must score)."""
+    from backend.rubrics import load_builtin_rubrics
+
+    rubric = next(r for r in load_builtin_rubrics() if r.key == rubric_key)
+    return [criterion.key for criterion in rubric.criteria]

@@ -28,6 +28,7 @@ from tests.apps.helpers import (
 )
 from tests.factories import (
     add_reply,
+    builtin_criteria,
     enroll,
     make_assignment,
     make_client,
@@ -40,14 +41,7 @@ TURNS = [
     ("Tell me more.", "My manager keeps piling things on."),
     ("That sounds heavy.", "I haven't told anyone this."),
 ]
-CRITERIA = [
-    "open_questions",
-    "reflections_of_feeling",
-    "paraphrase_and_summary",
-    "empathy",
-    "avoiding_premature_advice",
-    "pacing",
-]
+CRITERIA = builtin_criteria()
 
 
 def valid_answer() -> dict:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.factories import builtin_criteria
+
 try:
     from playwright.sync_api import expect
 except ImportError:  # the `browser` fixture skips (or fails under CI) with the reason
@@ -24,14 +26,7 @@ from tests.e2e.helpers import (
 pytestmark = pytest.mark.browser
 
 TURNS = ("Hi Maya, what brings you in today?", "That sounds like a lot to carry.")
-CRITERIA = (
-    "open_questions",
-    "reflections_of_feeling",
-    "paraphrase_and_summary",
-    "empathy",
-    "avoiding_premature_advice",
-    "pacing",
-)
+CRITERIA = builtin_criteria()
 
 
 def review_answer() -> dict:

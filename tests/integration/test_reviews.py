@@ -24,7 +24,7 @@ from backend.services import (
 )
 from backend.services.review_service import ReviewFailed, ReviewNotFound, ReviewNotReleased
 from backend.services.utterance_coder import code_utterance
-from tests.factories import add_reply, make_classroom, make_user
+from tests.factories import add_reply, builtin_criteria, make_classroom, make_user
 
 LINES = [
     ("Hi, I'm Sam. What brings you in today?", "Work has been rough lately."),
@@ -36,14 +36,7 @@ HIDDEN = "Was recently passed over for promotion."
 
 def valid_answer() -> dict:
     """A review of LINES under the built-in micro-skills rubric that passes every check."""
-    criteria = [
-        "open_questions",
-        "reflections_of_feeling",
-        "paraphrase_and_summary",
-        "empathy",
-        "avoiding_premature_advice",
-        "pacing",
-    ]
+    criteria = builtin_criteria()
     return {
         "codes": [
             {"turn": 1, "code": "open_question"},
