@@ -1,6 +1,9 @@
 # The practice platform in one image: `streamlit run mvp/app.py` on $PORT (default 8501).
 # Built and started by compose.yaml (two app processes behind Caddy); see "Deploying" in the README.
-FROM python:3.11-slim
+# PYTHON_IMAGE: another Python 3.11 base where Docker Hub is unreachable
+# (`docker build --build-arg PYTHON_IMAGE=...`); the default is the official slim image.
+ARG PYTHON_IMAGE=python:3.11-slim
+FROM ${PYTHON_IMAGE}
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
