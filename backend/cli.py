@@ -1,4 +1,5 @@
-"""Operator commands: `python -m backend.cli migrate | seed-demo | create-admin | check-api`."""
+"""Operator commands: `python -m backend.cli migrate | seed-demo | create-admin | check-api |
+export | import`."""
 
 from __future__ import annotations
 
@@ -90,6 +91,74 @@ def cmd_check_api(_args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    """Write a course as JSON Lines; a file appears (mode 600) only once it is complete."""
+    from backend.errors import AppError
+    from backend.services import backup_service
+
+    engine = create_db_engine(get_settings().database_url)
+    if engine.dialect.name == "postgresql":  # one snapshot for every table read
+        engine = engine.execution_options(isolation_level="REPEATABLE READ")
+    target = None if args.out == "-" else Path(args.out)
+    partial = target.with_name(f".{target.name}.partial") if target else None
+    try:
+        with unit_of_work(engine, write=False) as db:
+            if partial is None:
+                summary = backup_service.export_course(
+                    db, sys.stdout, teacher_username=args.teacher, section_codes=args.section
+                )
+            else:
+                descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+                with open(descriptor, "w", encoding="utf-8", newline="\n") as out:
+                    summary = backup_service.export_course(
+                        db, out, teacher_username=args.teacher, section_codes=args.section
+                    )
+                partial.replace(target)  # type: ignore[arg-type]
+    except OSError as error:
+        print(f"Cannot write {args.out}: {error.strerror}.", file=sys.stderr)
+        return 1
+    except AppError as error:
+        print(error.message, file=sys.stderr)
+        return 1
+    finally:
+        if partial is not None:
+            partial.unlink(missing_ok=True)
+        engine.dispose()
+    print(
+        f"Exported {summary.describe()} to {args.out if target else 'standard output'}. "
+        "The file holds password hashes: keep it private.",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    """Load a course file into an empty database, all or nothing."""
+    from backend.errors import AppError
+    from backend.services import backup_service
+
+    settings = get_settings()
+    upgrade_database(settings.database_url)
+    engine = create_db_engine(settings.database_url)
+    try:
+        with (
+            sys.stdin if args.file == "-" else open(args.file, encoding="utf-8") as lines,
+            unit_of_work(engine) as db,
+        ):
+            summary = backup_service.import_course(db, lines)
+    except OSError as error:
+        print(f"Cannot read {args.file}: {error.strerror}.", file=sys.stderr)
+        return 1
+    except AppError as error:
+        print(f"{error.message} Nothing was imported.", file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
+    print(f"Imported {summary.describe()}.")
+    print("Usage figures and feedback tallies were rebuilt. Add an admin with create-admin.")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m backend.cli", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -115,6 +184,30 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser(
         "check-api", help="one minimal API call: key, model, network, cost"
     ).set_defaults(run=cmd_check_api)
+    export = commands.add_parser(
+        "export",
+        help="write one teacher's course (sections, students, conversations, reviews) as JSON Lines",
+        description="Write a teacher's sections with their assignments, clients, rubrics, "
+        "students, conversations, ratings and reviews as JSON Lines. The file holds the "
+        "accounts' password hashes: keep it private.",
+    )
+    export.add_argument("--teacher", required=True, help="the teacher's username")
+    export.add_argument(
+        "--section",
+        action="append",
+        metavar="CODE",
+        help="only the section with this join code (repeat for more; default: all)",
+    )
+    export.add_argument("--out", required=True, help="the file to write ('-' for standard output)")
+    export.set_defaults(run=cmd_export)
+    restore = commands.add_parser(
+        "import",
+        help="load a course file into an empty database (all or nothing)",
+        description="Migrate the database, then load a file written by `export` in one "
+        "transaction. Refused when the database already holds data.",
+    )
+    restore.add_argument("file", help="the course file ('-' for standard input)")
+    restore.set_defaults(run=cmd_import)
     args = parser.parse_args(argv)
     return args.run(args)
 

@@ -1,0 +1,530 @@
+"""Course export and import (issue 13): a course built through the services leaves one database
+as JSON Lines and arrives in a fresh Alembic-built one (SQLite and PostgreSQL, and across them)
+with the same rows, the same transcripts and reviews, working log-ins and usable id sequences."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import create_engine, func, select, text
+
+from backend import cli
+from backend.config import PROJECT_ROOT, get_settings
+from backend.db import Database, create_db_engine, unit_of_work, upgrade_database
+from backend.models import Base, ClientDailyUsage, DailyUsage, FeedbackTally
+from backend.models.enums import Role
+from backend.schemas.accounts import UserRead
+from backend.schemas.conversations import Usage
+from backend.schemas.sections import AssignmentInput
+from backend.services import (
+    account_service,
+    assignment_service,
+    backup_service,
+    check_service,
+    client_service,
+    feedback_service,
+    history_service,
+    review_service,
+    rubric_service,
+    section_service,
+    session_service,
+    teacher_review_service,
+)
+from backend.services.backup_service import BadCourseFile, ImportRefused
+from backend.services.teacher_review_service import TeacherEdits
+from tests.conftest import POSTGRES_ADMIN_URL, _postgres_reachable, require_service
+from tests.factories import (
+    PASSWORD,
+    add_reply,
+    client_input,
+    enroll,
+    make_assignment,
+    make_classroom,
+    make_client,
+    make_section,
+    make_user,
+)
+
+LINES = [
+    ("Hi, I'm Sam. What brings you in today?", "Work has been rough lately."),
+    ("It sounds like work has been wearing you down.", "Yeah. I don't know what to do."),
+    ("Have you tried talking to your boss? — «ça va»", "Not really. 😕"),
+]
+
+
+@dataclass(frozen=True)
+class Course:
+    teacher: UserRead
+    students: list[UserRead]
+    reviewed_session: int
+    open_session: int
+    test_session: int
+    other_section_code: str
+
+
+def _conversation(db, actor: UserRead, client_id: int, assignment_id: int | None = None) -> int:
+    session = session_service.create_session(
+        db, actor=actor, client_id=client_id, assignment_id=assignment_id
+    )
+    for number, (line, reply) in enumerate(LINES, start=1):
+        session_service.add_message(db, actor=actor, session_id=session.id, content=line)
+        add_reply(
+            db,
+            session_id=session.id,
+            content=reply,
+            usage=Usage(input_tokens=400 * number, output_tokens=30, cache_read_tokens=7),
+            cost=Decimal("0.000437") * number,
+            latency_ms=900,
+            time_to_first_token_ms=300,
+        )
+    return session.id
+
+
+def build_course(engine) -> Course:
+    """A teacher's two sections with an edited client and rubric, a reviewed, rated and
+    teacher-released conversation, an open one, a test chat and a client check; plus another
+    teacher's class that must stay out of the export."""
+    with unit_of_work(engine) as db:
+        teacher = make_user(db, role=Role.teacher, display_name="Dr. Ana Peña")
+        students = [make_user(db, role=Role.student) for _ in range(3)]
+        client = make_client(db, teacher=teacher, principles=["When praised, you doubt it."])
+        client = client_service.update_client(
+            db, actor=teacher, client_id=client.id, data=client_input(age=35, name="Alex R.")
+        )
+        second = make_client(db, teacher=teacher, name="Jordan", communication_style="tangent")
+        builtin = next(
+            r for r in rubric_service.list_rubrics(db, actor=teacher) if r.key == "micro_skills"
+        )
+        rubric = rubric_service.copy_rubric(
+            db, actor=teacher, rubric_id=builtin.id, name="Our micro-skills"
+        )
+        rubric_service.update_rubric(
+            db,
+            actor=teacher,
+            rubric_id=rubric.id,
+            definition={**rubric.definition, "name": "Our micro-skills, week 2"},
+        )
+        section = section_service.create_section(
+            db,
+            actor=teacher,
+            name="Counseling 101 — Tuesday",
+            seat_limit=30,
+            join_code_expires_at=datetime(2027, 1, 31, 12, 0, tzinfo=UTC),
+        )
+        rubric_service.set_section_rubric(
+            db, actor=teacher, section_id=section.id, rubric_id=rubric.id
+        )
+        other_section = make_section(db, teacher=teacher, name="Counseling 101 — Thursday")
+        for student in students[:2]:
+            enroll(db, section=section, student=student)
+        enroll(db, section=other_section, student=students[2])
+        assignment = make_assignment(db, teacher=teacher, section=section, clients=[client])
+        assignment_service.update_assignment(
+            db,
+            actor=teacher,
+            assignment_id=assignment.id,
+            data=AssignmentInput(
+                title="Week 1 interview",
+                instructions="Ten minutes; open questions first.",
+                due_at=datetime.now(UTC) + timedelta(days=7),
+                client_ids=[client.id, second.id],
+                release_reviews="after_teacher_review",
+            ),
+        )
+        make_assignment(db, teacher=teacher, section=other_section, clients=[second])
+
+        reviewed = _conversation(db, students[0], client.id, assignment.id)
+        session_service.end_session(db, actor=students[0], session_id=reviewed)
+        replies = session_service.get_messages(db, actor=students[0], session_id=reviewed)
+        feedback_service.rate_reply(db, actor=students[0], message_id=replies[1].id, positive=False)
+        feedback_service.rate_reply(db, actor=students[0], message_id=replies[3].id, positive=True)
+        feedback_service.submit_session_feedback(
+            db, actor=students[0], session_id=reviewed, realism=4, usefulness=5, comment="Real!"
+        )
+        review_service.create_demo_review(db, actor=students[0], session_id=reviewed)
+        review = review_service.get_review(db, actor=teacher, session_id=reviewed)
+        edits = review.content.model_dump(exclude={"demo"})
+        edits["scores"][0]["score"] = 5
+        edits["goal"] = "Reflect before you ask."
+        teacher_review_service.save_teacher_review(
+            db, actor=teacher, session_id=reviewed, edits=TeacherEdits.model_validate(edits)
+        )
+        review_service.release_review(db, actor=teacher, session_id=reviewed)
+
+        open_session = session_service.create_session(
+            db, actor=students[1], client_id=client.id, assignment_id=assignment.id
+        ).id
+        session_service.add_message(
+            db, actor=students[1], session_id=open_session, content="Hello, where to start?"
+        )
+        test_session = _conversation(db, teacher, second.id)
+
+        # Someone else's class on the same installation: none of it may be exported.
+        stranger = make_user(db, role=Role.teacher)
+        stranger_student = make_user(db, role=Role.student)
+        stranger_client = make_client(db, teacher=stranger, name="Not exported")
+        stranger_section = make_section(db, teacher=stranger, name="Other school")
+        enroll(db, section=stranger_section, student=stranger_student)
+        enroll(db, section=stranger_section, student=students[0])  # shares a student
+        stranger_assignment = make_assignment(
+            db, teacher=stranger, section=stranger_section, clients=[stranger_client]
+        )
+        _conversation(db, students[0], stranger_client.id, stranger_assignment.id)
+        other_code = section_service.list_sections(db, actor=teacher)
+    check_service.run_check(Database(engine), actor=teacher, client_id=second.id)
+    code = next(s.join_code for s in other_code if s.name.endswith("Thursday"))
+    return Course(teacher, students, reviewed, open_session, test_session, code)
+
+
+# Databases --------------------------------------------------------------------------------------
+@pytest.fixture
+def fresh_database():
+    """Makes empty databases (an Alembic-built one unless `migrated=False`), dropped afterwards."""
+    made: list[str] = []
+    engines = []
+
+    def make(kind: str, tmp_path, *, migrated: bool = True) -> str:
+        if kind == "sqlite":
+            url = f"sqlite:///{tmp_path / f'restore-{uuid.uuid4().hex[:6]}.db'}"
+        else:
+            problem = _postgres_reachable()
+            require_service(problem is None, problem or "")
+            name = f"counseling_restore_{uuid.uuid4().hex[:10]}"
+            admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+            engines.append(admin)
+            with admin.connect() as connection:
+                connection.execute(text(f'CREATE DATABASE "{name}"'))
+            made.append(name)
+            url = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+        if migrated:
+            upgrade_database(url)
+        return url
+
+    yield make
+    for admin in engines:
+        with admin.connect() as connection:
+            for name in made:
+                connection.execute(
+                    text(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                        f"WHERE datname = '{name}'"
+                    )
+                )
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()
+
+
+def export_text(engine, teacher: str, sections: list[str] | None = None) -> str:
+    out = io.StringIO()
+    with unit_of_work(engine, write=False) as db:
+        backup_service.export_course(db, out, teacher_username=teacher, section_codes=sections)
+    return out.getvalue()
+
+
+def import_text(engine, content: str) -> backup_service.BackupSummary:
+    with unit_of_work(engine) as db:
+        return backup_service.import_course(db, io.StringIO(content))
+
+
+def without_time(content: str) -> list[str]:
+    header, *rows = content.splitlines()
+    data = json.loads(header)
+    assert data.pop("exported_at")
+    return [json.dumps(data), *rows]
+
+
+def _cli(database_url: str, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "ENV_FILE": os.devnull, "DATABASE_URL": database_url}
+    return subprocess.run(
+        [sys.executable, "-m", "backend.cli", *args],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+
+
+def _rows(engine, model, **where) -> list[tuple]:
+    with unit_of_work(engine, write=False) as db:
+        statement = select(model).filter_by(**where) if where else select(model)
+        columns = model.__table__.columns.keys()
+        return sorted(
+            tuple(getattr(row, name) for name in columns) for row in db.scalars(statement)
+        )
+
+
+def _client_usage(engine) -> dict[tuple, tuple]:
+    """The per-client daily figures as the dashboard sums them (however the rows are split)."""
+    table = ClientDailyUsage.__table__
+    keys = [table.c[name] for name in ("day", "client_id", "assignment_id", "model")]
+    figures = [
+        func.sum(table.c[name])
+        for name in ("sessions", "messages", "replies", "input_tokens", "output_tokens", "cost")
+    ]
+    with unit_of_work(engine, write=False) as db:
+        rows = db.execute(select(*keys, *figures).group_by(*keys)).all()
+    return {tuple(row[:4]): tuple(str(value) for value in row[4:]) for row in rows}
+
+
+# The round trip ---------------------------------------------------------------------------------
+@pytest.mark.parametrize("target_kind", ["sqlite", "postgresql"])
+def test_a_course_survives_export_and_import_unchanged(
+    committed_engine, fresh_database, tmp_path, target_kind
+):
+    course = build_course(committed_engine)
+    first = export_text(committed_engine, course.teacher.username)
+    target = create_db_engine(fresh_database(target_kind, tmp_path))
+    try:
+        summary = import_text(target, first)
+        again = export_text(target, course.teacher.username)
+        assert without_time(again) == without_time(first)
+        probes = len(check_service.load_probes())  # a check's probe conversations come along
+        assert summary.rows["sessions"] == 3 + probes and summary.rows["client_checks"] == 1
+        assert summary.rows["users"] == 4  # the teacher and three students, no stranger
+        assert "Not exported" not in first and "Other school" not in first
+        _same_as_the_user_sees_it(committed_engine, target, course)
+        _ids_continue_after_import(target, course)
+    finally:
+        target.dispose()
+
+
+def _same_as_the_user_sees_it(source, target, course: Course) -> None:
+    """Transcripts, the released review, feedback and the admin figures read the same."""
+    student = course.students[0]
+    seen = {}
+    for name, engine in (("source", source), ("target", target)):
+        with unit_of_work(engine, write=False) as db:
+            seen[name] = (
+                history_service.transcript_markdown(
+                    db, actor=course.teacher, session_id=course.reviewed_session
+                ),
+                history_service.transcript_markdown(
+                    db, actor=student, session_id=course.reviewed_session
+                ),
+                history_service.transcript_markdown(
+                    db, actor=course.teacher, session_id=course.test_session
+                ),
+                review_service.get_review(db, actor=student, session_id=course.reviewed_session),
+                feedback_service.get_session_feedback(
+                    db, actor=student, session_id=course.reviewed_session
+                ),
+                feedback_service.reply_ratings(
+                    db, actor=student, session_id=course.reviewed_session
+                ),
+                [
+                    m.content
+                    for m in session_service.get_messages(
+                        db, actor=course.students[1], session_id=course.open_session
+                    )
+                ],
+            )
+    assert seen["target"] == seen["source"]
+    transcript, _, _, review, *_ = seen["target"]
+    assert "wearing you down" in transcript and "😕" in transcript
+    assert review.by_teacher and review.content.goal == "Reflect before you ask."
+    users = [course.teacher.id, *(s.id for s in course.students[1:])]
+    for user_id in users:  # students[0] also practised in the stranger's class
+        assert _rows(target, DailyUsage, user_id=user_id) == _rows(
+            source, DailyUsage, user_id=user_id
+        )
+    by_client = _client_usage(target)
+    assert by_client and by_client.items() <= _client_usage(source).items()
+    assert _rows(target, FeedbackTally) and all(
+        row in _rows(source, FeedbackTally) for row in _rows(target, FeedbackTally)
+    )
+
+
+def _ids_continue_after_import(target, course: Course) -> None:
+    """Log-ins work with the old passwords, and new rows get new ids (PostgreSQL's sequences)."""
+    with unit_of_work(target) as db:
+        student = account_service.authenticate(
+            db, username=course.students[0].username, password=PASSWORD
+        )
+        assert student.id == course.students[0].id
+        newcomer = make_user(db, role=Role.student)
+        section = make_section(db, teacher=course.teacher, name="Spring term")
+        client = make_client(db, teacher=course.teacher, name="Brand new")
+        enroll(db, section=section, student=newcomer)
+        assignment = make_assignment(db, teacher=course.teacher, section=section, clients=[client])
+        session_id = _conversation(db, newcomer, client.id, assignment.id)
+    assert newcomer.id > max(s.id for s in course.students)
+    assert session_id > max(course.reviewed_session, course.open_session, course.test_session)
+
+
+def test_the_cli_exports_one_section_of_sqlite_into_an_unmigrated_postgres(
+    fresh_database, tmp_path
+):
+    source_url = fresh_database("sqlite", tmp_path)
+    source = create_db_engine(source_url)
+    try:
+        course = build_course(source)
+    finally:
+        source.dispose()
+    path = tmp_path / "course.jsonl"
+    done = _cli(
+        source_url,
+        "export",
+        "--teacher",
+        course.teacher.username.upper(),
+        "--section",
+        course.other_section_code.lower(),
+        "--out",
+        str(path),
+    )
+    assert done.returncode == 0, done.stderr
+    assert "password hashes" in done.stderr
+    assert oct(path.stat().st_mode & 0o777) == "0o600"
+    content = path.read_text(encoding="utf-8")
+    assert "Thursday" in content and "Tuesday" not in content
+    usernames = {
+        json.loads(line)["row"]["username"] for line in content.splitlines() if '"users"' in line
+    }
+    assert usernames == {course.teacher.username, course.students[2].username}
+
+    target_url = fresh_database("postgresql", tmp_path, migrated=False)
+    done = _cli(target_url, "import", str(path))
+    assert done.returncode == 0, done.stderr
+    assert "Imported" in done.stdout
+    target = create_db_engine(target_url)
+    try:
+        assert without_time(export_text(target, course.teacher.username)) == without_time(content)
+        refused = _cli(target_url, "import", str(path))
+        assert refused.returncode == 1
+        assert "already holds data" in refused.stderr and "Traceback" not in refused.stderr
+    finally:
+        target.dispose()
+
+
+@pytest.fixture(scope="module")
+def small_export(tmp_path_factory) -> tuple[str, UserRead, str]:
+    """(database URL, teacher, exported text) of a one-conversation class in its own SQLite file."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('backup') / 'small.db'}"
+    upgrade_database(url)
+    engine = create_db_engine(url)
+    try:
+        with unit_of_work(engine) as db:
+            room = make_classroom(db)
+            _conversation(db, room.student, room.client.id, room.assignment.id)
+        return url, room.teacher, export_text(engine, room.teacher.username)
+    finally:
+        engine.dispose()
+
+
+def _main(monkeypatch, capsys, database_url: str, *args: str) -> tuple[int, str, str]:
+    """The CLI's own entry point in this process (quicker than a subprocess)."""
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    get_settings.cache_clear()
+    code = cli.main(list(args))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_export_to_standard_output_and_unknown_names(small_export, monkeypatch, capsys):
+    url, teacher, content = small_export
+    code, out, err = _main(
+        monkeypatch, capsys, url, "export", "--teacher", teacher.username, "--out", "-"
+    )
+    assert code == 0, err
+    assert without_time(out) == without_time(content)
+    code, _, err = _main(
+        monkeypatch, capsys, url, "export", "--teacher", "nobody.here", "--out", "-"
+    )
+    assert code == 1
+    assert "No teacher account with the username 'nobody.here'" in err
+    code, _, err = _main(
+        monkeypatch,
+        capsys,
+        url,
+        "export",
+        "--teacher",
+        teacher.username,
+        "--section",
+        "NOPE1234",
+        "--out",
+        "-",
+    )
+    assert code == 1 and "NOPE1234" in err
+
+
+# Refusals ---------------------------------------------------------------------------------------
+def _counts(engine) -> dict[str, int]:
+    with unit_of_work(engine, write=False) as db:
+        return {
+            table.name: db.scalar(select(func.count()).select_from(table))
+            for table in Base.metadata.sorted_tables
+        }
+
+
+def test_a_database_that_holds_data_is_refused_and_left_unchanged(
+    small_export, fresh_database, tmp_path, backend_name
+):
+    target = create_db_engine(fresh_database(backend_name, tmp_path))
+    try:
+        with unit_of_work(target) as db:
+            make_user(db, role=Role.admin, username="already.here")
+        before = _counts(target)
+        with pytest.raises(ImportRefused, match="already holds data"):
+            import_text(target, small_export[2])
+        assert _counts(target) == before
+    finally:
+        target.dispose()
+
+
+def _drop_the_teacher(header: dict, rows: list[dict]) -> list[dict]:
+    """The teacher's account is missing, so the clients and the section point at nobody."""
+    kept = [row for row in rows[:-1] if row["row"].get("role") != "teacher"]
+    return [header, *kept, {"end": True, "rows": len(kept)}]
+
+
+@pytest.mark.parametrize(
+    ("spoil", "message"),
+    [
+        (lambda h, rows: [{**h, "format": "something-else"}, *rows], "not a course export"),
+        (lambda h, rows: [{**h, "version": 2}, *rows], "format version 2"),
+        (lambda h, rows: [{**h, "schema_revision": "0000"}, *rows], "schema revision '0000'"),
+        (lambda h, rows: [h, *rows[:-1]], "cut off"),
+        (lambda h, rows: [h, {"table": "events", "row": {}}, *rows], "unknown table 'events'"),
+        (_drop_the_teacher, "do not fit together"),
+    ],
+    ids=["format", "version", "schema", "cut-off", "excluded-table", "broken-reference"],
+)
+def test_a_wrong_file_gives_a_clear_error_and_imports_nothing(
+    small_export, fresh_database, tmp_path, spoil, message
+):
+    header, *rows = (json.loads(line) for line in small_export[2].splitlines())
+    spoiled = spoil(header, rows)
+    target = create_db_engine(fresh_database("sqlite", tmp_path))
+    try:
+        with pytest.raises(BadCourseFile, match=message):
+            import_text(target, "\n".join(json.dumps(item) for item in spoiled) + "\n")
+        assert not any(_counts(target).values())
+    finally:
+        target.dispose()
+
+
+def test_the_cli_explains_a_file_that_is_not_a_course(tmp_path, monkeypatch, capsys):
+    path = tmp_path / "notes.jsonl"
+    path.write_text('{"hello": "world"}\n')
+    url = f"sqlite:///{tmp_path / 'empty.db'}"
+    code, _, err = _main(monkeypatch, capsys, url, "import", str(path))
+    assert code == 1
+    assert "This is not a course export" in err and "Nothing was imported" in err
+    code, _, err = _main(monkeypatch, capsys, url, "import", str(tmp_path / "nope.jsonl"))
+    assert code == 1 and "Cannot read" in err
+
+
+def test_every_table_is_exported_or_deliberately_left_out():
+    tables = {table.name for table in Base.metadata.sorted_tables}
+    assert tables >= backup_service.INCLUDED
+    unclassified = tables - backup_service.INCLUDED - set(backup_service.EXCLUDED)
+    assert not unclassified, f"decide whether a course export holds {sorted(unclassified)}"
