@@ -124,6 +124,14 @@ def main() -> int:
         engine, "before_cursor_execute", lambda *_: statements.__setitem__(0, statements[0] + 1)
     )
     event.listen(engine, "begin", lambda *_: transactions.__setitem__(0, transactions[0] + 1))
+    # The circuit breaker's shared state, when it lives in the database (its own engine).
+    state_engine = getattr(getattr(gateway, "store", None), "engine", None)
+    if state_engine is not None:
+        event.listen(
+            state_engine,
+            "before_cursor_execute",
+            lambda *_: statements.__setitem__(0, statements[0] + 1),
+        )
 
     turn_ms, sdk_ms = [], []
     for index in range(args.turns):

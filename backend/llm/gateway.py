@@ -8,10 +8,9 @@ after repeated failures and gives the health status the admin dashboard shows.
 from __future__ import annotations
 
 import json
+import logging
 import statistics
-import threading
 import time
-from collections import deque
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -27,9 +26,12 @@ from backend.llm.breaker import BreakerState, CircuitBreaker
 from backend.llm.demo import demo_reply
 from backend.llm.errors import CONFIGURATION_ERRORS, ErrorCategory, GatewayError, classify
 from backend.llm.pricing import DEMO_MODEL, calculate_cost
+from backend.llm.shared_state import STORE_ERRORS, Call, StateStore, open_store
 from backend.llm.tokens import estimate_tokens
 from backend.schemas.conversations import Usage
 from backend.utils.singleton import process_wide
+
+logger = logging.getLogger(__name__)
 
 
 class HealthStatus(StrEnum):
@@ -46,25 +48,6 @@ class Health:
     error_rate: float
     median_latency_ms: float | None
     calls: int
-
-
-class _CallLog:
-    """Outcomes and latencies of this process's calls in the last `window_seconds` (so the health
-    status recovers by itself: old failures age out)."""
-
-    def __init__(self, window_seconds: float = 600, clock=time.monotonic) -> None:
-        self.window_seconds, self.clock = window_seconds, clock
-        self._calls: deque[tuple[float, bool, float | None]] = deque(maxlen=200)
-        self._lock = threading.Lock()
-
-    def add(self, ok: bool, latency_ms: float | None) -> None:
-        with self._lock:
-            self._calls.append((self.clock(), ok, latency_ms))
-
-    def recent(self) -> list[tuple[bool, float | None]]:
-        since = self.clock() - self.window_seconds
-        with self._lock:
-            return [(ok, latency) for at, ok, latency in self._calls if at >= since]
 
 
 # Completions ------------------------------------------------------------------------------------
@@ -131,15 +114,24 @@ StartHook = Callable[[Usage, str], None]
 
 
 class LLMGateway:
-    """One per process: the SDK client (or the demo responder), the breaker and the call log."""
+    """One per process: the SDK client (or the demo responder), the breaker and the health
+    window, both in `store` (shared by every process, see `shared_state.open_store`)."""
 
-    def __init__(self, settings: Settings) -> None:
+    #: Seconds of calls the health status looks back on (old failures age out).
+    HEALTH_WINDOW_SECONDS = 600
+
+    def __init__(self, settings: Settings, store: StateStore | None = None) -> None:
         self.settings = settings
         self.model = DEMO_MODEL if settings.demo_mode else settings.anthropic_model
+        self.store = store or open_store(settings)
+        # A trial no process settled in this long was abandoned (its process died).
+        longest_call = settings.anthropic_timeout_seconds * (settings.anthropic_max_retries + 1)
         self.breaker = CircuitBreaker(
-            settings.breaker_failure_threshold, settings.breaker_cooldown_seconds
+            settings.breaker_failure_threshold,
+            settings.breaker_cooldown_seconds,
+            store=self.store,
+            trial_seconds=max(settings.reply_timeout_seconds, longest_call) + 5,
         )
-        self._log = _CallLog()
         self._client: anthropic.Anthropic | None = None
         api_key = settings.anthropic_api_key  # None is demo mode
         if api_key is not None:
@@ -431,7 +423,7 @@ class LLMGateway:
 
     def _succeeded(self, latency_seconds: float) -> None:
         self.breaker.record_success()
-        self._log.add(True, latency_seconds * 1000)
+        self._note_call(True, latency_seconds * 1000)
 
     def _failed(self, error: GatewayError) -> None:
         """A configuration error (wrong key, missing model) is no outage: the breaker ignores it."""
@@ -439,12 +431,27 @@ class LLMGateway:
             self.breaker.release_trial()
         else:
             self.breaker.record_failure()
-        self._log.add(False, None)
+        self._note_call(False, None)
 
-    def health(self) -> Health:
-        """Healthy / Degraded / Unavailable from the breaker, recent errors and latency."""
+    def _note_call(self, ok: bool, latency_ms: float | None) -> None:
+        """Into the health window; best effort (the call itself is settled already)."""
+        try:
+            self.store.add_call(time.time(), ok, latency_ms)
+        except STORE_ERRORS as error:
+            logger.warning("A call could not be noted for API health (%s).", type(error).__name__)
+
+    def recent_calls(self) -> list[Call]:
+        """(succeeded, latency ms) of the calls in the health window: every process's when the
+        store shares them (Redis), else this process's."""
+        return self.store.recent_calls(time.time() - self.HEALTH_WINDOW_SECONDS)
+
+    def health(self, recent: list[Call] | None = None) -> Health:
+        """Healthy / Degraded / Unavailable from the breaker, recent errors and latency.
+
+        `recent` replaces the store's window when the caller knows every process's calls (on the
+        database, the health service derives them from stored replies and API errors)."""
         breaker = self.breaker.state
-        recent = self._log.recent()
+        recent = self.recent_calls() if recent is None else recent
         outcomes = [ok for ok, _latency in recent]
         error_rate = (outcomes.count(False) / len(outcomes)) if outcomes else 0.0
         latencies = [latency for _ok, latency in recent if latency is not None]
@@ -471,7 +478,7 @@ class LLMGateway:
         elif error_rate >= 0.2:
             status, reason = (
                 HealthStatus.degraded,
-                (f"{error_rate:.0%} of this process's calls in the last 10 minutes failed."),
+                (f"{error_rate:.0%} of the calls in the last 10 minutes failed."),
             )
         elif median is not None and median > 10_000:
             status, reason = HealthStatus.degraded, f"Slow replies (median {median / 1000:.1f} s)."
@@ -479,7 +486,7 @@ class LLMGateway:
             status, reason = (
                 HealthStatus.healthy,
                 (
-                    "No calls in the last 10 minutes in this process."
+                    "No calls in the last 10 minutes."
                     if not outcomes
                     else "Calls in the last 10 minutes succeeded."
                 ),
@@ -497,6 +504,7 @@ def _text_of(content) -> str:
 def _close(gateway: LLMGateway) -> None:
     if gateway.client is not None:
         gateway.client.close()
+    gateway.store.close()
 
 
 @process_wide(close=_close)

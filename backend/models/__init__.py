@@ -1,5 +1,6 @@
 """All tables; importing this module registers them on `Base.metadata` (Alembic's target)."""
 
+from backend.models.api_state import CircuitBreakerState
 from backend.models.base import Base
 from backend.models.check import ClientCheck
 from backend.models.client_profile import ClientProfile
@@ -9,7 +10,7 @@ from backend.models.feedback import FeedbackTally, MessageRating, SessionFeedbac
 from backend.models.review import Rubric, RubricVersion, SessionReview
 from backend.models.section import Assignment, AssignmentClient, Enrollment, Section
 from backend.models.usage import ClientDailyUsage, DailyUsage
-from backend.models.user import Installation, LoginSession, User
+from backend.models.user import Installation, LoginSession, SignInDomain, User
 
 __all__ = [
     "Assignment",
@@ -18,6 +19,7 @@ __all__ = [
     "PracticeSession",
     "Rubric",
     "RubricVersion",
+    "CircuitBreakerState",
     "ClientCheck",
     "ClientDailyUsage",
     "ClientProfile",
@@ -32,5 +34,6 @@ __all__ = [
     "Section",
     "SessionFeedback",
     "SessionReview",
+    "SignInDomain",
     "User",
 ]

@@ -92,6 +92,9 @@ class SessionReview(IdMixin, UsageColumns, Base):
             "teacher_released_at IS NULL OR teacher_content IS NOT NULL",
             name="teacher_release_has_content",
         ),
+        # By time, carrying source and cost: the admin's review costs read only this index,
+        # never the (wide) reviews themselves.
+        Index("ix_session_reviews_created_at", "created_at", "source", "cost"),
     )
 
     session_id: Mapped[int] = mapped_column(
@@ -123,4 +126,4 @@ class SessionReview(IdMixin, UsageColumns, Base):
     teacher_released_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     model: Mapped[str | None] = mapped_column(String(80))
     cost: Mapped[Decimal | None] = mapped_column(Money)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

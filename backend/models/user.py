@@ -17,9 +17,13 @@ class User(IdMixin, Base):
     __table_args__ = (
         # Usernames are stored lower-case so uniqueness is case-insensitive on every backend.
         CheckConstraint("username = lower(username)", name="username_lowercase"),
+        # E-mail too (institution sign-in finds the account by it), so `unique` ignores case.
+        CheckConstraint("email = lower(email)", name="email_lowercase"),
     )
 
     username: Mapped[str] = mapped_column(String(64), unique=True)
+    # Set by the first institution sign-in (a verified address); None for password-only accounts.
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
     display_name: Mapped[str] = mapped_column(String(120))
     role: Mapped[Role] = mapped_column(enum_type(Role, length=16, check="role_valid"), index=True)
     password_hash: Mapped[str] = mapped_column(String(255))
@@ -62,6 +66,24 @@ class Installation(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     first_admin_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SignInDomain(IdMixin, Base):
+    """An e-mail domain whose people may sign in with their institution, and as which role
+    (student or teacher; admins are never made by domain). Stored lower-case."""
+
+    __tablename__ = "sign_in_domains"
+    __table_args__ = (
+        CheckConstraint("domain = lower(domain)", name="domain_lowercase"),
+        CheckConstraint("role IN ('student', 'teacher')", name="role_not_admin"),
+    )
+
+    domain: Mapped[str] = mapped_column(String(253), unique=True)
+    role: Mapped[Role] = mapped_column(enum_type(Role, length=16, check="role_valid"))
+    created_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import text
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
 
 from backend.config import get_settings
 from backend.db import Database
@@ -17,6 +19,8 @@ from backend.llm import (
     LLMGateway,
     get_gateway,
 )
+from backend.models import Event, Message
+from backend.models.enums import MessageRole
 from backend.services import event_service
 from backend.utils.formatting import format_usd
 
@@ -65,10 +69,22 @@ def redis_health() -> ServiceHealth | None:
     )
 
 
-def api_health() -> ServiceHealth:
-    """From the circuit breaker and this process's recent calls (the gateway's health window);
+def api_health(
+    database: Database | None = None, gateway: LLMGateway | None = None
+) -> ServiceHealth:
+    """From the circuit breaker and the recent calls of every app process (the gateway's shared
+    state; on the database, the replies and API errors stored in the health window);
     the detail says what the status is based on."""
-    health = get_gateway().health()
+    gateway = gateway or get_gateway()
+    recent = None
+    try:
+        if database is not None and not gateway.demo_mode and not gateway.store.calls_shared:
+            with database() as db:
+                recent = stored_calls(db, seconds=gateway.HEALTH_WINDOW_SECONDS)
+        health = gateway.health(recent)
+    except Exception as error:  # Redis or the database down: say so, never a traceback
+        detail = f"The shared API state could not be read ({type(error).__name__})."
+        return ServiceHealth("Anthropic API", HealthStatus.unavailable, detail)
     median = (
         f"; median reply {health.median_latency_ms / 1000:.1f} s"
         if health.median_latency_ms
@@ -79,8 +95,47 @@ def api_health() -> ServiceHealth:
     return ServiceHealth("Anthropic API", health.status, detail, health.median_latency_ms)
 
 
+#: Replies whose latency the derived health window's median is taken from (the newest).
+STORED_LATENCIES_LIMIT = 200
+
+
+def stored_calls(db: Session, *, seconds: float) -> list[tuple[bool, float | None]]:
+    """(succeeded, latency ms) of the last `seconds`, from what every process stores anyway:
+    replies (with their latency) and API errors in the event log (a refusal by the open breaker
+    made no call). Costs no write per call; latencies of the newest replies only."""
+    since = datetime.now(UTC) - timedelta(seconds=seconds)
+    replies = (
+        Message.created_at >= since,
+        Message.role == MessageRole.assistant,
+        Message.latency_ms.is_not(None),
+    )
+    latencies = db.scalars(
+        select(Message.latency_ms)
+        .where(*replies)
+        .order_by(Message.created_at.desc())
+        .limit(STORED_LATENCIES_LIMIT)
+    ).all()
+    succeeded = len(latencies)
+    if succeeded == STORED_LATENCIES_LIMIT:
+        succeeded = db.scalar(select(func.count()).select_from(Message).where(*replies)) or 0
+    failed = db.scalar(
+        select(func.count())
+        .select_from(Event)
+        .where(
+            Event.created_at >= since,
+            Event.category.startswith("api_"),
+            Event.category != f"api_{ErrorCategory.unavailable}",
+        )
+    )
+    calls: list[tuple[bool, float | None]] = [
+        (True, float(ms)) for ms in latencies if ms is not None
+    ]
+    calls += [(True, None)] * (succeeded - len(calls))
+    return calls + [(False, None)] * (failed or 0)
+
+
 def all_health(database: Database) -> list[ServiceHealth]:
-    checks = [api_health(), database_health(database), redis_health()]
+    checks = [api_health(database), database_health(database), redis_health()]
     return [check for check in checks if check is not None]
 
 

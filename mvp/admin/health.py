@@ -42,7 +42,7 @@ def health_page() -> None:
     st.caption(
         f"Checked at {utc_now():%H:%M:%S} UTC. These checks spend no tokens. The API is "
         "Unavailable while its circuit breaker is open (repeated failures), Degraded when "
-        "20% or more of this app process's recent calls failed or their median reply "
+        "20% or more of the recent calls (of every app process) failed or their median reply "
         "took over 10 seconds; old calls age out, so the status recovers by itself."
     )
 

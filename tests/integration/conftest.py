@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import delete
+from sqlalchemy.pool import NullPool
 
 from backend import llm
 from backend.config import get_settings
-from backend.db import unit_of_work
+from backend.db import create_db_engine, unit_of_work
+from backend.models import CircuitBreakerState
 from backend.services import conversation_service
 from backend.utils.rate_limiter import reset_rate_limiter
 from tests.factories import make_classroom
@@ -15,8 +18,14 @@ TEST_API_KEY = "sk-ant-test-0000-SECRET-never-shown"
 
 
 @pytest.fixture
-def configure(monkeypatch):
-    """Set environment settings, then rebuild settings, gateway and limiter from them."""
+def configure(monkeypatch, sqlite_url):
+    """Set environment settings, then rebuild settings, gateway and limiter from them.
+
+    The gateway keeps its circuit breaker in the database (no Redis): a migrated SQLite file,
+    with the breaker closed at the start of each test."""
+    monkeypatch.setenv("DATABASE_URL", sqlite_url)
+    with create_db_engine(sqlite_url, poolclass=NullPool).begin() as connection:
+        connection.execute(delete(CircuitBreakerState))
 
     def apply(**env: object) -> None:
         for name, value in env.items():

@@ -17,8 +17,17 @@ depends_on = None
 
 
 def upgrade() -> None:
+    op.create_table('circuit_breakers',
+    sa.Column('name', sa.String(length=40), nullable=False),
+    sa.Column('failures', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('opened_at', sa.Float(), nullable=True),
+    sa.Column('trial_until', sa.Float(), nullable=True),
+    sa.Column('trial_token', sa.String(length=32), nullable=True),
+    sa.PrimaryKeyConstraint('name', name=op.f('pk_circuit_breakers'))
+    )
     op.create_table('users',
     sa.Column('username', sa.String(length=64), nullable=False),
+    sa.Column('email', sa.String(length=254), nullable=True),
     sa.Column('display_name', sa.String(length=120), nullable=False),
     sa.Column('role', sa.String(length=16), nullable=False),
     sa.Column('password_hash', sa.String(length=255), nullable=False),
@@ -28,7 +37,9 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.CheckConstraint("role IN ('teacher', 'student', 'admin')", name=op.f('ck_users_role_valid')),
     sa.CheckConstraint('username = lower(username)', name=op.f('ck_users_username_lowercase')),
+    sa.CheckConstraint('email = lower(email)', name=op.f('ck_users_email_lowercase')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),
+    sa.UniqueConstraint('email', name=op.f('uq_users_email')),
     sa.UniqueConstraint('username', name=op.f('uq_users_username'))
     )
     with op.batch_alter_table('users', schema=None) as batch_op:
@@ -105,6 +116,22 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('installations', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_installations_first_admin_id'), ['first_admin_id'], unique=False)
+
+    op.create_table('sign_in_domains',
+    sa.Column('domain', sa.String(length=253), nullable=False),
+    sa.Column('role', sa.String(length=16), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.CheckConstraint("role IN ('teacher', 'student', 'admin')", name=op.f('ck_sign_in_domains_role_valid')),
+    sa.CheckConstraint("role IN ('student', 'teacher')", name=op.f('ck_sign_in_domains_role_not_admin')),
+    sa.CheckConstraint('domain = lower(domain)', name=op.f('ck_sign_in_domains_domain_lowercase')),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_sign_in_domains_created_by_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_sign_in_domains')),
+    sa.UniqueConstraint('domain', name=op.f('uq_sign_in_domains_domain'))
+    )
+    with op.batch_alter_table('sign_in_domains', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_sign_in_domains_created_by_id'), ['created_by_id'], unique=False)
 
     op.create_table('rubrics',
     sa.Column('key', sa.String(length=60), nullable=False),
@@ -333,7 +360,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('session_id', 'sequence_number', name=op.f('uq_messages_session_id_sequence_number'))
     )
     with op.batch_alter_table('messages', schema=None) as batch_op:
-        batch_op.create_index('ix_messages_created_at', ['created_at'], unique=False)
+        batch_op.create_index('ix_messages_role_created_at', ['role', 'created_at', 'latency_ms', 'time_to_first_token_ms', 'input_tokens', 'output_tokens', 'cache_write_tokens', 'cache_read_tokens', 'cost'], unique=False)
         batch_op.create_index('ix_messages_session_id_created_at', ['session_id', 'created_at'], unique=False)
 
     op.create_table('session_feedback',
@@ -388,7 +415,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('session_id', name=op.f('uq_session_reviews_session_id'))
     )
     with op.batch_alter_table('session_reviews', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_session_reviews_created_at'), ['created_at'], unique=False)
+        batch_op.create_index('ix_session_reviews_created_at', ['created_at', 'source', 'cost'], unique=False)
         batch_op.create_index(batch_op.f('ix_session_reviews_rubric_version_id'), ['rubric_version_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_session_reviews_reviewed_by_id'), ['reviewed_by_id'], unique=False)
 
@@ -413,7 +440,7 @@ def downgrade() -> None:
     with op.batch_alter_table('session_reviews', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_session_reviews_reviewed_by_id'))
         batch_op.drop_index(batch_op.f('ix_session_reviews_rubric_version_id'))
-        batch_op.drop_index(batch_op.f('ix_session_reviews_created_at'))
+        batch_op.drop_index('ix_session_reviews_created_at')
 
     op.drop_table('session_reviews')
     with op.batch_alter_table('message_ratings', schema=None) as batch_op:
@@ -427,7 +454,7 @@ def downgrade() -> None:
     op.drop_table('session_feedback')
     with op.batch_alter_table('messages', schema=None) as batch_op:
         batch_op.drop_index('ix_messages_session_id_created_at')
-        batch_op.drop_index('ix_messages_created_at')
+        batch_op.drop_index('ix_messages_role_created_at')
 
     op.drop_table('messages')
     with op.batch_alter_table('events', schema=None) as batch_op:
@@ -489,6 +516,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_login_sessions_user_id'))
 
     op.drop_table('login_sessions')
+    with op.batch_alter_table('sign_in_domains', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_sign_in_domains_created_by_id'))
+
+    op.drop_table('sign_in_domains')
     with op.batch_alter_table('installations', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_installations_first_admin_id'))
 
@@ -505,3 +536,4 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_users_role'))
 
     op.drop_table('users')
+    op.drop_table('circuit_breakers')
