@@ -72,6 +72,11 @@ class Settings(BaseSettings):
     password_min_strength: int = Field(default=3, ge=0, le=4)
     # How long a log-in lasts, in hours (its token is kept in a cookie, never in the address).
     login_session_hours: float = Field(default=12, gt=0)
+    # Institution sign-in (OpenID Connect, configured in .streamlit/secrets.toml; see the README):
+    # the name on the "Sign in with ..." button, and the issuers (`iss`) whose e-mail addresses
+    # are trusted without an `email_verified` claim (Microsoft Entra sends none), comma-separated.
+    institution_name: str = ""
+    institution_trusted_issuers: str = ""
 
     # Budgets
     user_daily_token_budget: int = Field(default=200_000, ge=0)

@@ -20,7 +20,7 @@ from backend.config import get_settings
 from backend.errors import AppError, PermissionDeniedError, ValidationError
 from backend.models.enums import Role
 from backend.services import account_service, demo_service
-from mvp import auth, store, ui
+from mvp import auth, institution, store, ui
 
 SETUP_NOTES_KEY = "setup_notes"
 LOGGED_OUT_KEY = "logged_out"  # the Log out button was pressed: show the front page next
@@ -134,6 +134,7 @@ def login_screen(offer_setup: bool = False) -> None:
         with setup_tab[0]:
             setup_form()
     with log_in_tab:
+        institution.sign_in_options()  # "Sign in with <institution>" when [auth] is configured
         with st.form("login_form"):
             st.text_input("Username", key="login_username")
             st.text_input("Password", key="login_password", type="password")
@@ -307,6 +308,10 @@ def main() -> None:
             icon=":material/science:",
         )
     user = auth.refresh_user()
+    if user is None and (user := institution.sign_in()) is not None:
+        auth.log_in(user)  # the app's own log-in, as after a password
+        ui.flash(f"Welcome, {ui.safe_markdown(user.display_name)}.")
+        st.rerun()
     if user is None:
         st.set_page_config(layout="centered")
         with store.transaction() as db:

@@ -21,6 +21,7 @@ from backend.errors import AppError
 from backend.models.enums import Role
 from backend.schemas.accounts import UserRead
 from backend.services import account_service
+from mvp import institution
 from mvp.store import transaction
 from mvp.ui import UNEXPECTED, flash
 
@@ -64,6 +65,7 @@ def log_out(message: str | None = None) -> None:
         st.session_state[_COOKIE_TODO_KEY] = ("forget", token)
     if message:
         flash(message, "warning")
+    institution.sign_out()  # signed in with the institution: end that session too
 
 
 def _resume_from_cookie() -> UserRead | None:

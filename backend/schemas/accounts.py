@@ -14,6 +14,7 @@ class UserRead(BaseModel):
 
     id: int
     username: str
+    email: str | None = None
     display_name: str
     role: Role
     is_active: bool

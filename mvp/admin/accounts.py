@@ -1,4 +1,5 @@
-"""Admin: create accounts, list everyone, reset a password, deactivate or reactivate."""
+"""Admin: create accounts, list everyone, reset a password, deactivate or reactivate; which
+e-mail domains may sign in with the institution, and as which role."""
 
 from __future__ import annotations
 
@@ -6,9 +7,9 @@ import streamlit as st
 
 from backend.errors import AppError
 from backend.models.enums import Role
-from backend.services import account_service
+from backend.services import account_service, sign_in_domain_service
 from backend.utils.formatting import format_time
-from mvp import auth, store, ui
+from mvp import auth, institution, store, ui
 from mvp.admin.shared import LABEL, table
 
 actor = auth.require_role(Role.admin)
@@ -80,11 +81,89 @@ def _set_active(user_id: int, username: str, active: bool) -> None:
     )
 
 
+def _add_domain() -> None:
+    state = st.session_state
+    state["domain_errors"] = {}
+    try:
+        with store.transaction(write=True) as db:
+            rule = sign_in_domain_service.add_domain(
+                db, actor=actor, domain=state["domain_name"], role=Role(state["domain_role"])
+            )
+    except AppError as error:
+        state["domain_errors"] = getattr(error, "field_errors", {})
+        _notice(error.level, error.message)
+        return
+    state["domain_name"] = ""
+    _notice(
+        "success",
+        f"People with a verified @{rule.domain} address can now sign in with the institution; "
+        f"their first sign-in makes them a {rule.role.value}.",
+    )
+
+
+def _remove_domain(domain_id: int, domain: str) -> None:
+    try:
+        with store.transaction(write=True) as db:
+            sign_in_domain_service.remove_domain(db, actor=actor, domain_id=domain_id)
+    except AppError as error:
+        _notice(error.level, error.message)
+        return
+    _notice(
+        "success",
+        f"{domain} can no longer sign in with the institution. Its accounts stay (deactivate "
+        "one to lock it out entirely).",
+    )
+
+
 def accounts_page() -> None:
     _show_notice()
     new_account_form()
     users = account_list()
     change_account(users)
+    sign_in_domains()
+
+
+def sign_in_domains() -> None:
+    """The domains whose verified e-mail addresses may sign in with the institution."""
+    st.markdown("**Sign in with your institution: allowed e-mail domains**")
+    if not institution.configured():
+        st.caption(
+            "Institution sign-in is off: it needs an `[auth]` section in "
+            '`.streamlit/secrets.toml` (see the README, "Sign in with your institution"). '
+            "Rules added here apply once it is on."
+        )
+    with store.transaction() as db:
+        rules = sign_in_domain_service.list_domains(db, actor=actor)
+    if not rules:
+        st.info(
+            "No domain may sign in with the institution yet. Add your school's domain below, "
+            "e.g. `students.school.edu` as Student and `school.edu` as Teacher.",
+            icon=":material/domain:",
+        )
+    for rule in rules:
+        with st.container(border=True, horizontal=True, vertical_alignment="center"):
+            st.markdown(f"`@{rule.domain}` signs in as **{rule.role.value}**", width="stretch")
+            st.button(
+                "Remove",
+                key=f"remove_domain_{rule.id}",
+                on_click=auth.guarded(_remove_domain),
+                args=(rule.id, rule.domain),
+            )
+    errors = st.session_state.get("domain_errors", {})
+    with st.form("domain_form"):
+        left, right = st.columns([2, 1])
+        with left:
+            st.text_input("E-mail domain", key="domain_name", placeholder="e.g. school.edu")
+            ui.field_error(errors, "domain")
+        with right:
+            st.selectbox(
+                "Their role",
+                [Role.student.value, Role.teacher.value],
+                key="domain_role",
+                format_func=str.capitalize,
+                help="Set at their first sign-in; admins are never made by domain.",
+            )
+        st.form_submit_button("Allow domain", key="add_domain", on_click=auth.guarded(_add_domain))
 
 
 def new_account_form() -> None:
@@ -143,6 +222,7 @@ def account_list() -> list:
             {
                 "Username": user.username,
                 "Name": user.display_name,
+                "E-mail": user.email or "",
                 "Role": user.role.value,
                 "Active": user.is_active,
                 "Created": format_time(user.created_at),

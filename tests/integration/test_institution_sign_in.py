@@ -1,0 +1,151 @@
+"""Institution sign-in: domain rules (admins only) and the mapping of a verified e-mail to a local
+account, on both backends."""
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from backend.db import unit_of_work
+from backend.errors import ConflictError, PermissionDeniedError, ValidationError
+from backend.models import Event, User
+from backend.models.enums import Role
+from backend.services import account_service
+from backend.services import sign_in_domain_service as sign_in
+from backend.services.sign_in_domain_service import SignInRefused
+from tests.factories import make_user
+
+ISSUER = "https://login.example.test/tenant-1/v2.0"
+
+
+def claims(email="ada@school.edu", verified=True, name="Ada Lovelace", **more):
+    return {"email": email, "email_verified": verified, "name": name, "sub": "abc", **more}
+
+
+@pytest.fixture
+def admin(db):
+    return make_user(db, role=Role.admin)
+
+
+def test_only_admins_manage_domain_rules(db, admin):
+    teacher = make_user(db, role=Role.teacher)
+    for actor in (teacher, None):
+        with pytest.raises(PermissionDeniedError):
+            sign_in.add_domain(db, actor=actor, domain="school.edu", role=Role.student)
+        with pytest.raises(PermissionDeniedError):
+            sign_in.list_domains(db, actor=actor)
+    rule = sign_in.add_domain(db, actor=admin, domain=" @School.EDU ", role=Role.student)
+    assert rule.domain == "school.edu"
+    with pytest.raises(PermissionDeniedError):
+        sign_in.remove_domain(db, actor=teacher, domain_id=rule.id)
+    assert [r.domain for r in sign_in.list_domains(db, actor=admin)] == ["school.edu"]
+
+
+def test_a_domain_never_gives_the_admin_role_and_must_look_like_a_domain(db, admin):
+    with pytest.raises(ValidationError) as refused:
+        sign_in.add_domain(db, actor=admin, domain="school.edu", role=Role.admin)
+    assert "role" in refused.value.field_errors
+    for bad in ("", "school", "ada@school.edu", "sch ool.edu", "-x.edu"):
+        with pytest.raises(ValidationError):
+            sign_in.add_domain(db, actor=admin, domain=bad, role=Role.student)
+    sign_in.add_domain(db, actor=admin, domain="school.edu", role=Role.student)
+    with pytest.raises(ConflictError):
+        sign_in.add_domain(db, actor=admin, domain="SCHOOL.edu", role=Role.teacher)
+
+
+def test_first_sign_in_creates_the_account_with_the_domains_role_later_ones_find_it(db, admin):
+    sign_in.add_domain(db, actor=admin, domain="school.edu", role=Role.student)
+    sign_in.add_domain(db, actor=admin, domain="staff.school.edu", role=Role.teacher)
+
+    student = sign_in.sign_in_with_identity(db, claims=claims(email="Ada@School.edu"))
+    assert (student.role, student.email, student.display_name) == (
+        Role.student,
+        "ada@school.edu",
+        "Ada Lovelace",
+    )
+    assert student.username == "ada"
+    again = sign_in.sign_in_with_identity(db, claims=claims(email="ada@school.EDU", name="Other"))
+    assert again.id == student.id and again.display_name == "Ada Lovelace"
+
+    teacher = sign_in.sign_in_with_identity(db, claims=claims(email="grace@staff.school.edu"))
+    assert teacher.role == Role.teacher
+    # The app's own log-in follows, as for passwords: everything downstream is unchanged.
+    token = account_service.start_login_session(db, actor=teacher)
+    assert account_service.check_login(db, token).id == teacher.id
+
+
+def test_username_clashes_get_a_number_and_no_password_works_for_the_new_account(db, admin):
+    make_user(db, username="ada")
+    sign_in.add_domain(db, actor=admin, domain="school.edu", role=Role.student)
+    user = sign_in.sign_in_with_identity(db, claims=claims())
+    assert user.username == "ada2"
+    with pytest.raises(Exception, match="Wrong username or password"):
+        account_service.authenticate(db, username="ada2", password=sign_in.NO_PASSWORD)
+
+
+def _user(username: str, email: str) -> User:
+    return User(
+        username=username,
+        email=email,
+        display_name=username,
+        role=Role.student,
+        password_hash="!",
+        is_active=True,
+    )
+
+
+def test_email_is_unique_whatever_its_case(db):
+    db.add(_user("u1", "x@school.edu"))
+    db.flush()
+    with pytest.raises(IntegrityError), db.begin_nested():
+        db.add(_user("u2", "x@school.edu"))
+        db.flush()
+    with pytest.raises(IntegrityError), db.begin_nested():  # stored lower-case only
+        db.add(_user("u3", "X@school.edu"))
+        db.flush()
+
+
+def test_unverified_email_is_refused_unless_its_issuer_is_trusted(db, admin):
+    sign_in.add_domain(db, actor=admin, domain="school.edu", role=Role.student)
+    for verified in (False, None, "false"):
+        with pytest.raises(SignInRefused) as refused:
+            sign_in.sign_in_with_identity(db, claims=claims(verified=verified), trusted=[])
+        assert refused.value.reason == "unverified"
+        assert "has not confirmed" in refused.value.message
+    no_claim = {"email": "ada@school.edu", "iss": ISSUER + "/", "name": "Ada"}
+    with pytest.raises(SignInRefused):
+        sign_in.sign_in_with_identity(db, claims=no_claim, trusted=["https://other/v2.0"])
+    user = sign_in.sign_in_with_identity(db, claims=no_claim, trusted=[ISSUER])
+    assert user.email == "ada@school.edu"
+    with pytest.raises(SignInRefused) as refused:
+        sign_in.sign_in_with_identity(db, claims={"sub": "x", "email_verified": True})
+    assert refused.value.reason == "no_email"
+
+
+def test_refused_domain_is_told_and_logged_without_tokens(committed_engine):
+    with unit_of_work(committed_engine) as db:
+        admin = make_user(db, role=Role.admin)
+        sign_in.add_domain(db, actor=admin, domain="school.edu", role=Role.student)
+    identity = claims(email="eve@elsewhere.org", id_token="secret-id-token")
+    with pytest.raises(SignInRefused) as refused, unit_of_work(committed_engine) as db:
+        sign_in.sign_in_with_identity(db, claims=identity)
+    assert refused.value.reason == "domain"
+    assert "elsewhere.org may not sign in here" in refused.value.message
+    with unit_of_work(committed_engine) as db:
+        event = db.scalars(select(Event).where(Event.category == "auth")).one()
+        assert db.scalar(select(User).where(User.email == "eve@elsewhere.org")) is None
+    assert event.message == "Institution sign-in refused."
+    assert event.details == {"reason": "domain", "domain": "elsewhere.org"}
+    assert "secret-id-token" not in repr(event.details) + event.message
+
+
+def test_removing_a_rule_or_deactivating_stops_the_next_sign_in(db, admin):
+    rule = sign_in.add_domain(db, actor=admin, domain="school.edu", role=Role.student)
+    user = sign_in.sign_in_with_identity(db, claims=claims())
+    account_service.set_active(db, actor=admin, user_id=user.id, active=False)
+    with pytest.raises(SignInRefused, match="deactivated"):
+        sign_in.sign_in_with_identity(db, claims=claims())
+    account_service.set_active(db, actor=admin, user_id=user.id, active=True)
+    sign_in.remove_domain(db, actor=admin, domain_id=rule.id)
+    with pytest.raises(SignInRefused) as refused:
+        sign_in.sign_in_with_identity(db, claims=claims())
+    assert refused.value.reason == "domain"
