@@ -1,13 +1,22 @@
-"""The admin dashboard's figures, each computed in the database (grouped queries over indexed
-columns), never by loading sessions or messages into Python. Days and hours are UTC."""
+"""The admin dashboard's figures, each computed in the database, never by loading sessions or
+messages into Python. Days and hours are UTC.
+
+A full refresh reads the daily rollups and, for what needs finer time, only covering indexes:
+the replies' timings and every message's tokens and cost from the (role, created_at) index of
+`messages`, review costs from that of `session_reviews`; a period is a range of such an index
+(`_per_period`), and related figures come from one statement (`benchmarks/bench_dashboard.py`)."""
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import and_, func, literal_column, or_, select
+from sqlalchemy import Integer, bindparam, func, literal, literal_column, select, true, union_all
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from backend.config import Settings
@@ -134,50 +143,147 @@ class BudgetStatus:
 
 
 # Helpers ---------------------------------------------------------------------------------------
-def _percentiles(db: Session, column, *conditions) -> Percentiles:
-    """Median and 95th percentile (nearest rank) in one ordered pass in the database."""
-    ranked = (
-        select(
-            column.label("value"),
-            func.row_number().over(order_by=column).label("rank"),
-            func.count().over().label("total"),
-        )
-        .select_from(Message)
-        .where(column.is_not(None), *conditions)
-        .subquery()
-    )
-    # ceil(p * n) in integer arithmetic, the same on both backends.
-    median_rank = (50 * ranked.c.total + 99) // 100
-    p95_rank = (95 * ranked.c.total + 99) // 100
-    rows = db.execute(
-        select(ranked.c.value, ranked.c.rank, ranked.c.total, median_rank, p95_rank).where(
-            or_(ranked.c.rank == median_rank, ranked.c.rank == p95_rank)
-        )
-    ).all()
-    if not rows:
-        return Percentiles(None, None, 0)
-    by_rank = {int(rank): value for value, rank, _total, _m, _p in rows}
-    total, median_at, p95_at = int(rows[0][2]), int(rows[0][3]), int(rows[0][4])
-    return Percentiles(_ms(by_rank.get(median_at)), _ms(by_rank.get(p95_at)), total)
+#: The reply timings the dashboard shows, as (figure name, column).
+TIMINGS = (
+    ("latency", Message.latency_ms),
+    ("first_token", Message.time_to_first_token_ms),
+)
+
+
+def _timing_percentiles(
+    db: Session, *, windows: dict[str, datetime], now: datetime
+) -> dict[tuple[str, str], Percentiles]:
+    """Median and 95th percentile (nearest rank: the value at rank ceil(p * n)) of each timing
+    over the replies stored since each window's start, keyed (timing, window).
+
+    Both read only the replies' range of the (role, created_at) index, which carries the
+    timings. PostgreSQL's `percentile_disc` is that nearest rank and computes everything in one
+    statement; SQLite counts first, then reads each percentile as the value at an offset of the
+    ordered timings (the 95th from the top end, so its sort keeps only the last 5%)."""
+    if db.get_bind().dialect.name == "postgresql":
+        columns = [
+            aggregate.filter(Message.created_at >= start)
+            for _name, column in TIMINGS
+            for start in windows.values()
+            for aggregate in (
+                func.count(column),
+                func.percentile_disc(postgresql.array([0.5, 0.95])).within_group(column),
+            )
+        ]
+        since = _replies_since(min(windows.values()), now)
+        found = iter(db.execute(select(*columns).where(*since)).one())
+        return {
+            (name, window): _percentiles(int(next(found)), *(next(found) or (None, None)))
+            for name, _column in TIMINGS
+            for window in windows
+        }
+    counts = _per_period(db, "reply timings", [(start, None) for start in windows.values()], now)
+    result = {}
+    for position, (name, column) in enumerate(TIMINGS):
+        for (window, start), row in zip(windows.items(), counts, strict=True):
+            total = int(row[position])
+            ranks = [-(-total * p // 100) for p in (50, 95)]  # ceil(p * n), exactly
+            values = [
+                db.scalar(
+                    select(column)
+                    .where(*_replies_since(start, now), column.is_not(None))
+                    .order_by(column.desc() if p == 95 else column)
+                    .limit(1)
+                    .offset(total - rank if p == 95 else rank - 1)
+                )
+                if total
+                else None
+                for p, rank in zip((50, 95), ranks, strict=True)
+            ]
+            result[name, window] = _percentiles(total, *values)
+    return result
+
+
+def _replies_since(start: datetime, now: datetime) -> list:
+    """Replies stored from `start` to `now` (one range of the (role, created_at) index)."""
+    return [
+        Message.role == MessageRole.assistant,
+        Message.created_at >= start,
+        Message.created_at <= now,
+    ]
+
+
+def _percentiles(total: int, median, p95) -> Percentiles:
+    return Percentiles(_ms(median), _ms(p95), total) if total else Percentiles(None, None, 0)
 
 
 def _ms(value) -> float | None:
     return None if value is None else round(float(value), 1)
 
 
-def _bucket(db: Session, column, unit: str):
-    """The start of the hour or day of `column`, as text the same on both backends."""
-    if db.get_bind().dialect.name == "postgresql":
-        return func.to_char(
-            func.date_trunc(unit, func.timezone("UTC", column)),
-            "YYYY-MM-DD HH24:00" if unit == "hour" else "YYYY-MM-DD",
-        )
-    return func.strftime("%Y-%m-%d %H:00" if unit == "hour" else "%Y-%m-%d", column)
+def _per_period(
+    db: Session, kind: str, periods: list[tuple[datetime, datetime | None]], now: datetime
+) -> list[tuple]:
+    """The aggregates of `kind` (see `PERIODS`) over each [start, end) period (end None: open),
+    one row per period, in one statement.
+
+    Each period is a range read of an index that carries what the aggregates read: no per-row
+    bucket arithmetic, no grouping, the same on both backends. The statement is built once per
+    shape (building a 30-branch union costs more than running it) and takes the times as
+    parameters."""
+    shape = tuple(end is None for _start, end in periods)
+    params: dict[str, datetime] = {"now": now}
+    for index, (start, end) in enumerate(periods):
+        params[f"start_{index}"] = start
+        if end is not None:
+            params[f"end_{index}"] = end
+    rows = {row[0]: tuple(row[1:]) for row in db.execute(_period_statement(kind, shape), params)}
+    return [rows[index] for index in range(len(periods))]
 
 
-def _parse_bucket(text: str) -> datetime:
-    pattern = "%Y-%m-%d %H:%M" if " " in text else "%Y-%m-%d"
-    return datetime.strptime(text, pattern).replace(tzinfo=UTC)
+#: What `_per_period` reads: (aggregates, time column, conditions); `:now` is the moment.
+PERIODS: dict[str, Callable[[], tuple[list, Any, list]]] = {
+    "messages": lambda: (
+        [func.count(), func.sum(Message.all_tokens), func.sum(Message.cost)],
+        Message.created_at,
+        # Every message: the role lets the read use the (role, created_at) index.
+        [Message.created_at <= bindparam("now"), Message.role.in_(list(MessageRole))],
+    ),
+    "reply timings": lambda: (
+        [func.count(column) for _name, column in TIMINGS],
+        Message.created_at,
+        [Message.created_at <= bindparam("now"), Message.role == MessageRole.assistant],
+    ),
+    "problems": lambda: (
+        [func.count()],
+        Event.created_at,
+        [Event.created_at <= bindparam("now"), Event.severity.in_(PROBLEM_SEVERITIES)],
+    ),
+    "reviews": lambda: (
+        [
+            func.count().filter(SessionReview.source == ReviewSource.model),
+            func.count().filter(SessionReview.source == ReviewSource.demo),
+            func.sum(SessionReview.cost).filter(SessionReview.source == ReviewSource.model),
+        ],
+        SessionReview.created_at,
+        [],  # no upper bound: every review since the start
+    ),
+}
+
+
+@functools.cache
+def _period_statement(kind: str, open_ends: tuple[bool, ...]):
+    aggregates, time_column, conditions = PERIODS[kind]()
+    return union_all(
+        *[
+            select(literal(index, Integer).label("period"), *aggregates).where(
+                time_column >= bindparam(f"start_{index}"),
+                *([] if open_end else [time_column < bindparam(f"end_{index}")]),
+                *conditions,
+            )
+            for index, open_end in enumerate(open_ends)
+        ]
+    )
+
+
+def _consecutive(starts: list[datetime]) -> list[tuple[datetime, datetime | None]]:
+    """Periods from each start to the next, the last one open."""
+    return list(zip(starts, [*starts[1:], None], strict=True))
 
 
 # Figures ---------------------------------------------------------------------------------------
@@ -185,61 +291,55 @@ def now_figures(db: Session, *, actor: UserRead | None, now: datetime | None = N
     require_admin(actor)
     now = now or datetime.now(UTC)
     today, hour_ago = start_of_utc_day(now), now - timedelta(hours=1)
+    # Sessions open now and started today, and today's usage rollup: one statement (three
+    # one-row reads, each on its own index).
     active = (
-        db.scalar(
-            select(func.count(PracticeSession.id)).where(
-                PracticeSession.status == SessionStatus.active, NOT_A_CHECK
-            )
+        select(func.count(PracticeSession.id))
+        .where(PracticeSession.status == SessionStatus.active, NOT_A_CHECK)
+        .scalar_subquery()
+    )
+    completed = PracticeSession.status == SessionStatus.completed
+    started = (
+        select(
+            func.count(PracticeSession.id).label("started"),
+            func.count(PracticeSession.id).filter(completed).label("completed"),
+            func.sum(PracticeSession.estimated_cost).filter(completed).label("completed_cost"),
         )
-        or 0
+        .where(PracticeSession.started_at >= today, PracticeSession.started_at <= now, NOT_A_CHECK)
+        .subquery()
     )
-    started, completed, completed_cost = db.execute(
-        select(
-            func.count(PracticeSession.id),
-            func.count(PracticeSession.id).filter(
-                PracticeSession.status == SessionStatus.completed
-            ),
-            func.sum(PracticeSession.estimated_cost).filter(
-                PracticeSession.status == SessionStatus.completed
-            ),
-        ).where(PracticeSession.started_at >= today, PracticeSession.started_at <= now, NOT_A_CHECK)
-    ).one()
     rollup = ClientDailyUsage
-    usage = db.execute(
+    billed = (
         select(
-            func.sum(rollup.messages),
-            func.sum(rollup.input_tokens),
-            func.sum(rollup.output_tokens),
-            func.sum(rollup.cache_write_tokens),
-            func.sum(rollup.cache_read_tokens),
-            func.sum(rollup.cost),
-        ).where(rollup.day == today.date())
+            func.sum(rollup.messages).label("messages"),
+            func.sum(rollup.input_tokens).label("input_tokens"),
+            func.sum(rollup.output_tokens).label("output_tokens"),
+            func.sum(rollup.cache_write_tokens).label("cache_write_tokens"),
+            func.sum(rollup.cache_read_tokens).label("cache_read_tokens"),
+            func.sum(rollup.cost).label("cost"),
+        )
+        .where(rollup.day == today.date())
+        .subquery()
+    )
+    row = db.execute(
+        select(active.label("active"), started, billed).select_from(started.join(billed, true()))
     ).one()
-    replies_today = and_(
-        Message.role == MessageRole.assistant,
-        Message.created_at >= today,
-        Message.created_at <= now,
-    )
-    replies_hour = and_(
-        Message.role == MessageRole.assistant,
-        Message.created_at >= hour_ago,
-        Message.created_at <= now,
-    )
+    timings = _timing_percentiles(db, windows={"hour": hour_ago, "today": today}, now=now)
     return NowFigures(
-        active_sessions=int(active),
-        sessions_today=int(started or 0),
-        messages_today=int(usage[0] or 0),
-        input_tokens=int(usage[1] or 0),
-        output_tokens=int(usage[2] or 0),
-        cache_write_tokens=int(usage[3] or 0),
-        cache_read_tokens=int(usage[4] or 0),
-        cost_today=Decimal(usage[5] or 0),
-        completed_today=int(completed or 0),
-        cost_completed_today=Decimal(completed_cost or 0),
-        latency_last_hour=_percentiles(db, Message.latency_ms, replies_hour),
-        latency_today=_percentiles(db, Message.latency_ms, replies_today),
-        first_token_last_hour=_percentiles(db, Message.time_to_first_token_ms, replies_hour),
-        first_token_today=_percentiles(db, Message.time_to_first_token_ms, replies_today),
+        active_sessions=int(row.active or 0),
+        sessions_today=int(row.started or 0),
+        messages_today=int(row.messages or 0),
+        input_tokens=int(row.input_tokens or 0),
+        output_tokens=int(row.output_tokens or 0),
+        cache_write_tokens=int(row.cache_write_tokens or 0),
+        cache_read_tokens=int(row.cache_read_tokens or 0),
+        cost_today=Decimal(row.cost or 0),
+        completed_today=int(row.completed or 0),
+        cost_completed_today=Decimal(row.completed_cost or 0),
+        latency_last_hour=timings["latency", "hour"],
+        latency_today=timings["latency", "today"],
+        first_token_last_hour=timings["first_token", "hour"],
+        first_token_today=timings["first_token", "today"],
     )
 
 
@@ -273,17 +373,12 @@ def hourly_usage(
     require_admin(actor)
     now = now or datetime.now(UTC)
     first = now.replace(minute=0, second=0, microsecond=0) - timedelta(hours=23)
-    bucket = _bucket(db, Message.created_at, "hour")
-    rows = db.execute(
-        select(bucket, func.count(Message.id), func.sum(Message.all_tokens), func.sum(Message.cost))
-        .where(Message.created_at >= first, Message.created_at <= now)
-        .group_by(bucket)
-    ).all()
+    hours = [first + timedelta(hours=h) for h in range(24)]
+    counted = _per_period(db, "messages", _consecutive(hours), now)
     found = {
-        _parse_bucket(b): UsageBucket(
-            _parse_bucket(b), messages=int(n), tokens=int(t or 0), cost=Decimal(c or 0)
-        )
-        for b, n, t, c in rows
+        hour: UsageBucket(hour, messages=int(n), tokens=int(t or 0), cost=Decimal(c or 0))
+        for hour, (n, t, c) in zip(hours, counted, strict=True)
+        if n
     }
     for hour, (tokens, cost) in _unkept_replies(db, first, now).items():
         kept = found.get(hour, UsageBucket(hour))
@@ -352,17 +447,13 @@ def daily_usage(
             .group_by(rollup.day)
         )
     }
-    error_day = _bucket(db, Event.created_at, "day")
+    day_starts = [first + timedelta(days=offset) for offset in range(days)]
     problems = {
-        _parse_bucket(day).date(): count
-        for day, count in db.execute(
-            select(error_day, func.count(Event.id))
-            .where(
-                Event.created_at >= first,
-                Event.created_at <= now,
-                Event.severity.in_(PROBLEM_SEVERITIES),
-            )
-            .group_by(error_day)
+        start.date(): count
+        for start, (count,) in zip(
+            day_starts,
+            _per_period(db, "problems", _consecutive(day_starts), now),
+            strict=True,
         )
     }
     result = []
@@ -382,6 +473,30 @@ def daily_usage(
     return result
 
 
+#: The breakdowns of client usage (the usage rollup), and of students (the per-user rollup).
+BREAKDOWNS = ("model", "teacher", "section", "client")
+NO_SECTION = "(no section: teacher tests)"
+
+
+def breakdowns(
+    db: Session,
+    *,
+    actor: UserRead | None,
+    days: int = 30,
+    now: datetime | None = None,
+    limit: int = 50,
+    students: int = 10,
+) -> dict[str, list[Breakdown]]:
+    """Every breakdown the dashboard shows (by model, teacher, section, client, and the top
+    `students`), most costly first, in two statements."""
+    require_admin(actor)
+    now = now or datetime.now(UTC)
+    since = (start_of_utc_day(now) - timedelta(days=days - 1)).date()
+    return _client_breakdowns(db, since, now, limit) | {
+        "student": _student_breakdown(db, since, now, students)
+    }
+
+
 def breakdown(
     db: Session,
     *,
@@ -393,53 +508,89 @@ def breakdown(
 ) -> list[Breakdown]:
     """Cost and tokens of replies by model, teacher, section, client or student, most costly first."""
     require_admin(actor)
+    if by not in {*BREAKDOWNS, "student"}:
+        raise ValueError(f"unknown breakdown {by!r}")
     now = now or datetime.now(UTC)
     since = (start_of_utc_day(now) - timedelta(days=days - 1)).date()
     if by == "student":
-        query = (
-            select(
-                User.display_name,
-                func.sum(DailyUsage.tokens),
-                func.sum(DailyUsage.cost),
-                func.sum(DailyUsage.replies),
-            )
-            .join(User, User.id == DailyUsage.user_id)
-            .where(DailyUsage.day >= since, DailyUsage.day <= now.date(), User.role == "student")
-            .group_by(User.id, User.display_name)
-            .order_by(func.sum(DailyUsage.cost).desc())
+        return _student_breakdown(db, since, now, limit)
+    return _client_breakdowns(db, since, now, limit)[by]
+
+
+def _student_breakdown(db: Session, since: date, now: datetime, limit: int) -> list[Breakdown]:
+    """Summed per user first (one pass over the rollup), then named and ranked."""
+    per_user = (
+        select(
+            DailyUsage.user_id,
+            func.sum(DailyUsage.tokens).label("tokens"),
+            func.sum(DailyUsage.cost).label("cost"),
+            func.sum(DailyUsage.replies).label("replies"),
         )
-        return _breakdown_rows(db, query.limit(limit))
-    rollup = ClientDailyUsage
-    labels = {
-        "model": rollup.model,
-        "client": ClientProfile.name,
-        "teacher": User.display_name,
-        "section": func.coalesce(Section.name, literal_column("'(no section: teacher tests)'")),
-    }
-    if by not in labels:
-        raise ValueError(f"unknown breakdown {by!r}")
-    label = labels[by]
-    query = select(
-        label, func.sum(_rollup_tokens()), func.sum(rollup.cost), func.sum(rollup.replies)
-    ).where(rollup.day >= since, rollup.day <= now.date(), rollup.replies > 0)
-    if by in {"client", "teacher"}:
-        query = query.join(ClientProfile, ClientProfile.id == rollup.client_id)
-    if by == "teacher":
-        query = query.join(User, User.id == ClientProfile.owner_id)
-    if by == "section":
-        query = query.outerjoin(Assignment, Assignment.id == rollup.assignment_id).outerjoin(
-            Section, Section.id == Assignment.section_id
-        )
-    return _breakdown_rows(
-        db, query.group_by(label).order_by(func.sum(rollup.cost).desc()).limit(limit)
+        .where(DailyUsage.day >= since, DailyUsage.day <= now.date())
+        .group_by(DailyUsage.user_id)
+        .subquery()
     )
-
-
-def _breakdown_rows(db: Session, query) -> list[Breakdown]:
+    query = (
+        select(User.display_name, per_user.c.tokens, per_user.c.cost, per_user.c.replies)
+        .join(per_user, per_user.c.user_id == User.id)
+        .where(User.role == "student")
+        .order_by(per_user.c.cost.desc())
+        .limit(limit)
+    )
     return [
         Breakdown(str(name), int(tokens or 0), Decimal(cost or 0), int(count or 0))
         for name, tokens, cost, count in db.execute(query)
     ]
+
+
+def _client_breakdowns(
+    db: Session, since: date, now: datetime, limit: int
+) -> dict[str, list[Breakdown]]:
+    """The four client breakdowns from one read of the usage rollup: its rows summed per
+    (client, assignment, model) - as many as those combinations, whatever the traffic - then
+    named, then summed per label here. Labels are names, as shown (two clients of one name share
+    a row)."""
+    rollup = ClientDailyUsage
+    summed = (
+        select(
+            rollup.client_id,
+            rollup.assignment_id,
+            rollup.model,
+            func.sum(_rollup_tokens()).label("tokens"),
+            func.sum(rollup.cost).label("cost"),
+            func.sum(rollup.replies).label("replies"),
+        )
+        .where(rollup.day >= since, rollup.day <= now.date(), rollup.replies > 0)
+        .group_by(rollup.client_id, rollup.assignment_id, rollup.model)
+        .subquery()
+    )
+    rows = db.execute(
+        select(
+            summed.c.model,
+            User.display_name,
+            func.coalesce(Section.name, literal_column(f"'{NO_SECTION}'")),
+            ClientProfile.name,
+            summed.c.tokens,
+            summed.c.cost,
+            summed.c.replies,
+        )
+        .select_from(summed)
+        .join(ClientProfile, ClientProfile.id == summed.c.client_id)
+        .join(User, User.id == ClientProfile.owner_id)
+        .outerjoin(Assignment, Assignment.id == summed.c.assignment_id)
+        .outerjoin(Section, Section.id == Assignment.section_id)
+    ).all()
+    result = {}
+    for position, by in enumerate(BREAKDOWNS):
+        totals: dict[str, list] = {}
+        for row in rows:
+            total = totals.setdefault(str(row[position]), [0, Decimal(0), 0])
+            total[0] += int(row[4] or 0)
+            total[1] += Decimal(row[5] or 0)
+            total[2] += int(row[6] or 0)
+        ranked = sorted(totals.items(), key=lambda item: item[1][1], reverse=True)
+        result[by] = [Breakdown(label, *total) for label, total in ranked[:limit]]
+    return result
 
 
 def _rollup_tokens():
@@ -492,20 +643,16 @@ class ReviewCost:
 def review_costs(
     db: Session, *, actor: UserRead | None, now: datetime | None = None
 ) -> tuple[ReviewCost, ReviewCost]:
-    """What session reviews cost today and over the last 30 days (UTC), from `session_reviews`."""
+    """What session reviews cost today and over the last 30 days (UTC), from `session_reviews`,
+    in one read of its index on `created_at` (which carries the source and the cost)."""
     require_admin(actor)
     now = now or datetime.now(UTC)
     today = start_of_utc_day(now)
-    return _review_cost(db, today), _review_cost(db, today - timedelta(days=29))
+    today_row, month_row = _per_period(
+        db, "reviews", [(today, None), (today - timedelta(days=29), None)], now
+    )
+    return _review_cost(*today_row), _review_cost(*month_row)
 
 
-def _review_cost(db: Session, since: datetime) -> ReviewCost:
-    model = SessionReview.source == ReviewSource.model
-    reviews, demo, cost = db.execute(
-        select(
-            func.count(SessionReview.id).filter(model),
-            func.count(SessionReview.id).filter(SessionReview.source == ReviewSource.demo),
-            func.sum(SessionReview.cost).filter(model),
-        ).where(SessionReview.created_at >= since)
-    ).one()
-    return ReviewCost(reviews=reviews or 0, demo_reviews=demo or 0, cost=Decimal(cost or 0))
+def _review_cost(reviews, demo_reviews, cost) -> ReviewCost:
+    return ReviewCost(reviews=reviews or 0, demo_reviews=demo_reviews or 0, cost=Decimal(cost or 0))

@@ -341,15 +341,12 @@ def daily_usage() -> None:
 
 def breakdowns_tab() -> None:
     with store.transaction() as db:
-        parts = {
-            f"By {by}": (by.capitalize(), metrics_service.breakdown(db, actor=actor, by=by))
-            for by in ("model", "teacher", "section", "client")
-        }
-        parts["Top 10 students by cost"] = (
-            "Student",
-            metrics_service.breakdown(db, actor=actor, by="student", limit=10),
-        )
+        found = metrics_service.breakdowns(db, actor=actor, students=10)
         _overall, by_client = feedback_service.feedback_shares(db, actor=actor)
+    parts = {
+        f"By {by}": (by.capitalize(), found[by]) for by in ("model", "teacher", "section", "client")
+    }
+    parts["Top 10 students by cost"] = ("Student", found["student"])
     st.caption("Replies over the last 30 days (UTC), most costly first.")
     columns = st.columns(2)
     for index, (title, (label, rows)) in enumerate(parts.items()):

@@ -343,7 +343,7 @@ def test_other_roles_cannot_reach_the_monitor(app_db, role):
 
 def test_each_admin_page_queries_only_its_own_figures(app, admin, monkeypatch):
     called: list[str] = []
-    queries = ("now_figures", "active_sessions", "hourly_usage", "daily_usage", "breakdown")
+    queries = ("now_figures", "active_sessions", "hourly_usage", "daily_usage", "breakdowns")
     for name in (*queries, "budget_status"):
         original = getattr(metrics_service, name)
 
@@ -356,7 +356,7 @@ def test_each_admin_page_queries_only_its_own_figures(app, admin, monkeypatch):
     assert set(called) == {"now_figures", "active_sessions"}
     for page, expected in (
         ("Usage", {"hourly_usage", "daily_usage"}),
-        ("Breakdowns", {"breakdown"}),
+        ("Breakdowns", {"breakdowns"}),
         ("Budgets", {"budget_status"}),
         ("Service health", set()),
         ("Error log", set()),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -289,3 +290,88 @@ def test_the_last_24_hours_include_billed_cut_off_replies_as_today_does(
     assert today.tokens_today == totals.total_tokens > 1206  # the cut-off reply is billed
     assert sum(bucket.tokens for bucket in hours) == today.tokens_today
     assert sum((bucket.cost for bucket in hours), Decimal(0)) == today.cost_today
+
+
+def _nearest_rank(values: list[int], percent: int) -> float | None:
+    """The value at rank ceil(p * n) of the sorted values: the definition the dashboard shows."""
+    ordered = sorted(values)
+    return float(ordered[-(-len(ordered) * percent // 100) - 1]) if ordered else None
+
+
+def test_percentiles_are_the_nearest_rank_for_every_count(db):
+    """Median and p95 of reply and first-token times, today and in the last hour, equal the
+    nearest rank for counts 1 to 45 (ties, missing timings and student messages included)."""
+    room = make_classroom(db)
+    admin = make_user(db, role=Role.admin)
+    session = _session(db, user=room.student, client=room.client, started=MIDNIGHT)
+    rng = random.Random(13)
+    replies = []  # (time, latency, first token) of each reply, in order
+    for index in range(45):
+        at = MIDNIGHT + timedelta(hours=10, minutes=3 * index)
+        latency = None if index % 11 == 5 else rng.choice([800, 800, 1200, rng.randint(300, 9000)])
+        ttft = rng.randint(100, 999)
+        _reply(db, session, at=at, latency=latency, ttft=ttft)
+        replies.append((at, latency, ttft))
+    yesterday = _session(
+        db, user=room.student, client=room.client, started=MIDNIGHT, status="completed"
+    )
+    _reply(db, yesterday, at=MIDNIGHT - timedelta(minutes=20), latency=99_000, ttft=99_000)
+    for count in range(1, 46):
+        now = replies[count - 1][0]
+        figures = metrics_service.now_figures(db, actor=admin, now=now)
+        for since, measured in (
+            (now - timedelta(hours=1), (figures.latency_last_hour, figures.first_token_last_hour)),
+            (MIDNIGHT, (figures.latency_today, figures.first_token_today)),
+        ):
+            kept = [reply for reply in replies[:count] if reply[0] >= since]
+            for column, shown in zip((1, 2), measured, strict=True):
+                values = [reply[column] for reply in kept if reply[column] is not None]
+                expected = (_nearest_rank(values, 50), _nearest_rank(values, 95), len(values))
+                assert (shown.median_ms, shown.p95_ms, shown.count) == expected, (count, since)
+
+
+def test_the_last_24_hours_put_each_message_in_its_hour_up_to_now(db):
+    """A message at the very start of an hour counts in that hour, one at `now` in the last bar,
+    one a moment before the first hour and one after `now` in none."""
+    room = make_classroom(db)
+    admin = make_user(db, role=Role.admin)
+    session = _session(db, user=room.student, client=room.client, started=MIDNIGHT)
+    first = NOW.replace(minute=0) - timedelta(hours=23)  # 13:00 yesterday
+    # Each reply comes a second after its student message.
+    _reply(db, session, at=first + timedelta(seconds=1), cost="0.001")  # 13:00:00 and 13:00:01
+    _reply(db, session, at=NOW.replace(minute=0), cost="0.002")  # 11:59:59 and 12:00:00
+    _reply(db, session, at=NOW, cost="0.004")  # 12:29:59 and 12:30:00 (now)
+    _reply(db, session, at=first, cost="0.008")  # 12:59:59 yesterday (out) and 13:00:00
+    _reply(db, session, at=NOW + timedelta(seconds=2), cost="0.016")  # both after now
+    hours = metrics_service.hourly_usage(db, actor=admin, now=NOW)
+    assert [h.start for h in hours] == [first + timedelta(hours=h) for h in range(24)]
+    counted = {h.start: (h.messages, h.cost) for h in hours if h.messages}
+    assert counted == {
+        first: (3, Decimal("0.009")),
+        NOW.replace(minute=0) - timedelta(hours=1): (1, Decimal(0)),
+        NOW.replace(minute=0): (3, Decimal("0.006")),
+    }
+
+
+def test_all_breakdowns_at_once_match_each_one_and_merge_clients_of_one_name(db, data):
+    admin, student, second = data
+    every = metrics_service.breakdowns(db, actor=admin, now=NOW, students=1)
+    assert set(every) == {"model", "teacher", "section", "client", "student"}
+    for by in ("model", "teacher", "section", "client"):
+        assert every[by] == metrics_service.breakdown(db, actor=admin, by=by, now=NOW), by
+    assert every["student"] == [
+        metrics_service.Breakdown(second.display_name, 190_000, Decimal("0.008"), 2)
+    ]
+    # A second client named like the first one (another teacher's) is one row "by client".
+    other_teacher = make_user(db, role=Role.teacher)
+    twin = make_client(db, teacher=other_teacher, name="Blake")
+    twin_session = _session(
+        db, user=second, client=twin, started=NOW - timedelta(hours=3), status="completed"
+    )
+    _reply(db, twin_session, at=NOW - timedelta(hours=2), cost="0.001")
+    usage_service.rebuild(db)
+    by_client = metrics_service.breakdowns(db, actor=admin, now=NOW)["client"]
+    assert [(b.label, b.cost, b.replies) for b in by_client] == [
+        ("Alex Rivera", Decimal("0.011"), 4),
+        ("Blake", Decimal("0.005"), 2),
+    ]
