@@ -275,6 +275,8 @@ class _Turn:
                 ui.show_error(error)
                 st.warning(f"Not sent: {ui.escape_markdown(text)}", icon=":material/unpublished:")
             self.draft_button.button("Send again", key="resend_draft", icon=":material/send:")
+            if isinstance(error, ReplyInFlight):  # started elsewhere: still show it arrive
+                self._wait_for_reply()
             return self.view.session
         st.session_state.pop(self.keys.draft, None)
         self.draft_slot.empty()

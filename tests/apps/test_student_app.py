@@ -3,11 +3,14 @@ history, and resuming from the database in a new browser session."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from streamlit.testing.v1 import AppTest
 
 from backend.db import unit_of_work
 from backend.models import MessageRating, SessionFeedback
 from backend.models.enums import Role
+from backend.schemas.conversations import Usage
 from backend.services import session_service
 from mvp import auth
 from tests.apps.helpers import (
@@ -303,6 +306,46 @@ def test_an_outage_or_a_rate_limit_never_loses_what_the_student_typed(
     assert_clean(at)
     assert "Not sent: One more, too soon\\." in texts(at, "warning")
     assert at.button(key="resend_draft") is not None
+
+
+def test_a_message_sent_while_a_reply_started_elsewhere_is_on_its_way_keeps_it_coming(
+    app, app_db, app_api
+):
+    """Another tab or app process claimed the reply: this one refuses the message (kept) and
+    still says the reply is on its way, so it shows the reply when it lands."""
+    student, _alex, _section = classroom(app_db)
+    at = log_in(app.run(), "sam.student")
+    start_button(at).click().run()
+    chat_id = int(at.query_params["c"])
+    with unit_of_work(app_db) as db:  # what the other process did: the message, then its claim
+        session = session_service.lock_for_turn(db, actor=student, session_id=chat_id)
+        session_service.append_message(db, session, "How are you?")
+        claim = session_service.claim_reply(
+            session, seconds=60, reserve_tokens=0, reserve_cost=Decimal(0)
+        )
+    at.chat_input(key="chat_input").set_value("Are you still there?").run()
+    assert_clean(at)
+    assert "Not sent: Are you still there?" in texts(at, "warning")
+    assert "The client is still answering your last message." in everything(at)
+    assert any("Alex Rivera is answering" in info for info in texts(at, "info"))
+    assert app_api.request_count == 0
+
+    with unit_of_work(app_db) as db:  # the other process stores its reply
+        session_service.store_reply(
+            db,
+            session_id=chat_id,
+            claim_id=claim,
+            content="I'm here.",
+            usage=Usage(input_tokens=10, output_tokens=2),
+            cost=Decimal("0.00002"),
+            model="claude-haiku-4-5",
+            counted=Usage(),
+            counted_cost=None,
+        )
+    at.run()  # what the waiting fragment's rerun does once the reply is stored
+    assert shown_messages(at) == ["How are you?", "I'm here."]
+    assert "Not sent: Are you still there?" in texts(at, "warning")
+    assert app_api.request_count == 0
 
 
 # The role-play stays a role-play (issue 9, points 30 and 32) ----------------------------------

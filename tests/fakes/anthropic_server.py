@@ -195,6 +195,8 @@ class RecordedRequest:
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # socketserver's default backlog (5) drops connections when dozens of streams open at once.
+    request_queue_size = 128
     fake: FakeAnthropic
 
     def __init__(self, address: Any, handler: Any, fake: FakeAnthropic) -> None:
@@ -735,6 +737,18 @@ class FakeAnthropic:
         holds up shutdown or the next test.
         """
         return self._enqueue(_Hang(seconds, _Reply(text=then) if then is not None else None), times)
+
+    def release(self) -> FakeAnthropic:
+        """End every ``hang``/``latency`` wait now: each goes on to answer as scripted.
+
+        Unlike ``reset`` the script and the records stay, so a test can hold a reply in flight
+        (a long ``hang``) exactly as long as it needs. Streams already under way with a chunk
+        delay break off, as on ``reset``.
+        """
+        with self._lock:
+            old, self._interrupt = self._interrupt, threading.Event()
+        old.set()
+        return self
 
     def stream_error_midway(
         self,

@@ -301,6 +301,21 @@ def test_hang_triggers_client_timeout(fake_anthropic):
     assert create(make_client(fake_anthropic)).content[0].text == DEFAULT_REPLY
 
 
+def test_release_ends_a_hang_and_keeps_the_records(fake_anthropic):
+    """A reply held by a long ``hang`` is answered as scripted once the test releases it."""
+    import concurrent.futures
+
+    fake_anthropic.hang(60, then="Finally.")
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        held = pool.submit(create, make_client(fake_anthropic))
+        while fake_anthropic.request_count == 0:
+            time.sleep(0.01)
+        assert not held.done()
+        fake_anthropic.release()
+        assert held.result(timeout=10).content[0].text == "Finally."
+    assert fake_anthropic.request_count == 1
+
+
 def test_latency_applies_to_every_response_concurrently(fake_anthropic):
     """``latency`` delays each response without serialising concurrent requests."""
     import concurrent.futures
