@@ -53,6 +53,60 @@ def _healthy(url: str) -> bool:
         return False
 
 
+def start_app(port: int, env: dict[str, str], log_path: Path, *options: str) -> subprocess.Popen:
+    """`streamlit run mvp/app.py` on 127.0.0.1:`port` with `env`, its output in `log_path`;
+    `options` are more `--section.option value` pairs (e.g. `--secrets.files`)."""
+    with open(log_path, "w") as log:
+        return subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                "mvp/app.py",
+                "--server.headless",
+                "true",
+                "--server.port",
+                str(port),
+                "--server.address",
+                "127.0.0.1",
+                "--browser.gatherUsageStats",
+                "false",
+                "--server.fileWatcherType",
+                "none",
+                *options,
+            ],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+
+
+def wait_until_healthy(
+    url: str, process: subprocess.Popen, log_path: Path, deadline: float | None = None
+) -> None:
+    """Until `url` answers its health check; fails with the log's tail if the process ends or
+    `deadline` (monotonic; default STARTUP_TIMEOUT_S from now) passes."""
+    deadline = deadline or time.monotonic() + STARTUP_TIMEOUT_S
+    while not _healthy(url):
+        if process.poll() is not None or time.monotonic() > deadline:
+            pytest.fail(f"streamlit did not start:\n{log_path.read_text()[-3000:]}")
+        time.sleep(0.2)
+
+
+def stop_apps(processes: list[subprocess.Popen]) -> None:
+    """Ask every process to stop at once, then wait (killing any that does not)."""
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
 @pytest.fixture(scope="session")
 def browser():
     """One headless Chromium for the session."""
@@ -91,45 +145,13 @@ def app_server(tmp_path, fake_anthropic):
         "ANTHROPIC_MODEL": "claude-haiku-4-5",
     }
     log_path = tmp_path / "streamlit.log"
-    with open(log_path, "w") as log:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                "mvp/app.py",
-                "--server.headless",
-                "true",
-                "--server.port",
-                str(port),
-                "--server.address",
-                "127.0.0.1",
-                "--browser.gatherUsageStats",
-                "false",
-                "--server.fileWatcherType",
-                "none",
-            ],
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+    process = start_app(port, env, log_path)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + STARTUP_TIMEOUT_S
-        while not _healthy(url):
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"streamlit did not start:\n{log_path.read_text()[-3000:]}")
-            time.sleep(0.2)
+        wait_until_healthy(url, process, log_path)
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+        stop_apps([process])
 
 
 @pytest.fixture

@@ -12,10 +12,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import subprocess
-import sys
 import threading
-import time
 import urllib.request
 from pathlib import Path
 from urllib.parse import quote
@@ -30,7 +27,7 @@ except ImportError:  # the `browser` fixture skips (or fails under CI) with the 
 from backend.db import create_db_engine, unit_of_work, upgrade_database
 from backend.models.enums import Role
 from backend.services import demo_service, sign_in_domain_service
-from tests.e2e.conftest import PROJECT_ROOT, STARTUP_TIMEOUT_S, _free_port, _healthy
+from tests.e2e.conftest import _free_port, start_app, stop_apps, wait_until_healthy
 from tests.e2e.helpers import click, fill, heading, keyed, wait_until_idle
 from tests.factories import PASSWORD, make_user
 
@@ -109,46 +106,12 @@ def institution_app(tmp_path, fake_anthropic, oidc_provider):
         "AUTHLIB_INSECURE_TRANSPORT": "1",
     }
     log_path = tmp_path / "streamlit.log"
-    with open(log_path, "w") as log:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                "mvp/app.py",
-                "--server.headless",
-                "true",
-                "--server.port",
-                str(port),
-                "--server.address",
-                "127.0.0.1",
-                "--browser.gatherUsageStats",
-                "false",
-                "--server.fileWatcherType",
-                "none",
-                "--secrets.files",
-                str(secrets_file),
-            ],
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+    process = start_app(port, env, log_path, "--secrets.files", str(secrets_file))
     try:
-        deadline = time.monotonic() + STARTUP_TIMEOUT_S
-        while not _healthy(f"http://127.0.0.1:{port}"):
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"streamlit did not start:\n{log_path.read_text()[-3000:]}")
-            time.sleep(0.2)
+        wait_until_healthy(f"http://127.0.0.1:{port}", process, log_path)
         yield url, oidc_provider, demo.join_code
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+        stop_apps([process])
         print(Path(log_path).read_text()[-3000:])  # shown when a test fails
 
 

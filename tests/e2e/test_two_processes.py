@@ -10,11 +10,8 @@ from __future__ import annotations
 
 import itertools
 import os
-import subprocess
-import sys
 import time
 import uuid
-from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, select, text
@@ -29,7 +26,13 @@ from backend.models import Message, PracticeSession
 from backend.models.enums import Role
 from backend.services import demo_service, section_service
 from tests.conftest import POSTGRES_ADMIN_URL, REDIS_TEST_URL, _postgres_reachable, require_service
-from tests.e2e.conftest import PROJECT_ROOT, STARTUP_TIMEOUT_S, _free_port, _healthy
+from tests.e2e.conftest import (
+    STARTUP_TIMEOUT_S,
+    _free_port,
+    start_app,
+    stop_apps,
+    wait_until_healthy,
+)
 from tests.e2e.helpers import (
     MESSAGES,
     RUN_TIMEOUT_MS,
@@ -97,45 +100,6 @@ def shared_redis():
     client.close()
 
 
-def _start_app(port: int, env: dict[str, str], log_path: Path) -> subprocess.Popen:
-    with open(log_path, "w") as log:
-        return subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                "mvp/app.py",
-                "--server.headless",
-                "true",
-                "--server.port",
-                str(port),
-                "--server.address",
-                "127.0.0.1",
-                "--browser.gatherUsageStats",
-                "false",
-                "--server.fileWatcherType",
-                "none",
-            ],
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-
-
-def _stop(processes: list[subprocess.Popen]) -> None:
-    """Ask every process to stop at once, then wait (killing any that does not)."""
-    for process in processes:
-        process.terminate()
-    for process in processes:
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
-
-
 def _warm_up(browser, url: str) -> None:
     """Draw the log-in screen once: the first run of a process imports the whole app, which on a
     busy machine takes longer than a test's wait for one run."""
@@ -172,18 +136,15 @@ def two_apps(browser, shared_database, shared_redis, fake_anthropic_server, tmp_
         for name in ("a", "b"):
             port = _free_port()
             log_path = logs / f"streamlit_{name}.log"
-            apps.append((f"http://127.0.0.1:{port}", _start_app(port, env, log_path), log_path))
+            apps.append((f"http://127.0.0.1:{port}", start_app(port, env, log_path), log_path))
         deadline = time.monotonic() + STARTUP_TIMEOUT_S
         for url, process, log_path in apps:
-            while not _healthy(url):
-                if process.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"streamlit did not start:\n{log_path.read_text()[-3000:]}")
-                time.sleep(0.2)
+            wait_until_healthy(url, process, log_path, deadline)
         for url, _process, _log in apps:
             _warm_up(browser, url)
         yield apps[0][0], apps[1][0]
     finally:
-        _stop([process for _url, process, _log in apps])
+        stop_apps([process for _url, process, _log in apps])
 
 
 @pytest.fixture(scope="module", autouse=True)
