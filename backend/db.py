@@ -12,7 +12,7 @@ from contextlib import AbstractContextManager, contextmanager
 from functools import lru_cache
 from pathlib import Path
 
-from sqlalchemy import Date, Engine, bindparam, create_engine, event, func, select
+from sqlalchemy import Date, Engine, bindparam, create_engine, event, func, insert, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
@@ -157,6 +157,68 @@ def upgrade_database(database_url: str, revision: str = "head") -> None:
                 connection.commit()
     finally:
         engine.dispose()
+
+
+#: `Session.info` keys of what a transaction writes at commit (`add_to_rollup`, `at_commit`).
+_PENDING_ROLLUPS = "pending_rollups"
+_AT_COMMIT = "at_commit"
+
+
+def add_to_rollup(db: Session, model, keys: dict, increments: dict) -> None:
+    """Add `increments` to a rollup row as the transaction's last write: to the row `keys`
+    identify (`upsert_add`), or, when `keys` do not cover `model`'s primary key, as a new row.
+
+    A row lock is held from the write to the commit: written mid-transaction, a row that many
+    transactions update stays locked while the rest of the transaction runs. So the increments
+    wait in the session until commit, when they are written last (rows in key order, so two
+    commits never wait on each other in a cycle; several increments to one row become one
+    statement). A rollback drops them with everything else. Read a rollup in the same transaction
+    only after `write_pending_rollups`."""
+    pending = db.info.setdefault(_PENDING_ROLLUPS, {})
+    row = (model.__tablename__, tuple(keys.values()))
+    if row in pending:
+        _model, _keys, added = pending[row]
+        for name, value in increments.items():
+            added[name] = added.get(name, 0) + value
+    else:
+        pending[row] = (model, keys, dict(increments))
+
+
+def at_commit(db: Session, name: str, write: Callable[[Session], object]) -> None:
+    """Run `write(db)` once at commit, after the pending rollups (a later call of one name wins)."""
+    db.info.setdefault(_AT_COMMIT, {})[name] = write
+
+
+def write_pending_rollups(db: Session, model=None) -> None:
+    """Write the increments `add_to_rollup` holds (only `model`'s, when given), in key order."""
+    pending = db.info.get(_PENDING_ROLLUPS)
+    if not pending:
+        return
+    for row in sorted(pending):
+        if model is None or row[0] == model.__tablename__:
+            row_model, keys, increments = pending.pop(row)
+            if set(keys) >= {column.name for column in row_model.__table__.primary_key}:
+                upsert_add(db, row_model, keys, increments)
+            else:
+                db.execute(insert(row_model), {**keys, **increments})
+
+
+@event.listens_for(Session, "before_commit")
+def _write_last(db: Session) -> None:
+    if db.in_nested_transaction():  # a savepoint's release: the transaction goes on
+        return
+    if db.info.get(_PENDING_ROLLUPS) or db.info.get(_AT_COMMIT):
+        db.flush()  # the transaction's own rows first: the rollup rows are locked last
+        write_pending_rollups(db)
+        for write in db.info.pop(_AT_COMMIT, {}).values():
+            write(db)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_pending(db: Session, previous_transaction) -> None:
+    if not previous_transaction.nested:  # the whole transaction, not a savepoint, rolled back
+        db.info.pop(_PENDING_ROLLUPS, None)
+        db.info.pop(_AT_COMMIT, None)
 
 
 def upsert_add(db: Session, model, keys: dict, increments: dict) -> None:

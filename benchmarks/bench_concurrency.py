@@ -49,7 +49,10 @@ STATEMENT_KINDS = [
     ("budget lock, user + spending", re.compile(r"pg_advisory_xact_lock\(.*FROM", re.I | re.S)),
     ("budget lock, global exclusive", re.compile(r"pg_advisory_xact_lock\(", re.I)),
     ("session row FOR UPDATE", re.compile(r"FOR UPDATE", re.I)),
-    ("upsert client_daily_usage", re.compile(r"^\s*INSERT INTO client_daily_usage", re.I)),
+    ("fold lock (try)", re.compile(r"pg_try_advisory_xact_lock", re.I)),
+    ("append client_usage_increments", re.compile(r"^\s*INSERT INTO client_usage_incr", re.I)),
+    ("fold: take increments", re.compile(r"^\s*DELETE FROM client_usage_incr", re.I)),
+    ("fold: upsert client_daily_usage", re.compile(r"^\s*INSERT INTO client_daily_usage", re.I)),
     ("upsert daily_usage", re.compile(r"^\s*INSERT INTO daily_usage", re.I)),
     ("insert/update other", re.compile(r"^\s*(INSERT|UPDATE|DELETE)", re.I)),
     ("select other", re.compile(r"^\s*SELECT", re.I)),
@@ -342,7 +345,8 @@ def _seed(url: str, conversations: int, processes: int):
 
 
 def _rollups_match_rebuild(url: str) -> bool:
-    """The daily usage tables written beside each message equal a rebuild from the messages."""
+    """The daily usage tables written beside each message (once the last increments are folded)
+    equal a rebuild from the messages."""
     from sqlalchemy import select
 
     from backend.db import create_db_engine, new_session
@@ -358,6 +362,7 @@ def _rollups_match_rebuild(url: str) -> bool:
         ]
 
     with new_session(engine) as db, db.begin():
+        usage_service.fold_client_usage(db, wait=True)  # the increments not yet folded
         kept = snapshot(db)
         usage_service.rebuild(db)
         rebuilt = snapshot(db)

@@ -120,6 +120,25 @@ def db(engine):
 def committed_engine(engine):
     """For tests that need real commits across threads: every table is emptied afterwards."""
     yield engine
+    _empty_every_table(engine)
+
+
+@pytest.fixture(scope="session")
+def _postgresql_engine(postgresql_url):
+    engine = create_db_engine(postgresql_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def committed_postgresql(_postgresql_engine):
+    """`committed_engine` for tests of PostgreSQL's own behaviour (its locks): run once, not once
+    per backend."""
+    yield _postgresql_engine
+    _empty_every_table(_postgresql_engine)
+
+
+def _empty_every_table(engine) -> None:
     tables = [table.name for table in reversed(Base.metadata.sorted_tables)]
     with engine.begin() as connection:
         if engine.dialect.name == "postgresql":

@@ -9,7 +9,7 @@ from backend.models.event import Event
 from backend.models.feedback import FeedbackTally, MessageRating, SessionFeedback
 from backend.models.review import Rubric, RubricVersion, SessionReview
 from backend.models.section import Assignment, AssignmentClient, Enrollment, Section
-from backend.models.usage import ClientDailyUsage, DailyUsage
+from backend.models.usage import ClientDailyUsage, ClientUsageIncrement, DailyUsage
 from backend.models.user import Installation, LoginSession, SignInDomain, User
 
 __all__ = [
@@ -22,6 +22,7 @@ __all__ = [
     "CircuitBreakerState",
     "ClientCheck",
     "ClientDailyUsage",
+    "ClientUsageIncrement",
     "ClientProfile",
     "DailyUsage",
     "Enrollment",

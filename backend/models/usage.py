@@ -3,6 +3,12 @@
 Budget checks and the admin dashboard read these small tables instead of summing every message,
 so a busy month costs no more per check or refresh than a quiet one. `usage_service.rebuild`
 recomputes them from the messages.
+
+Every turn with a client would update that client's row of the day, and on PostgreSQL a row lock
+queues every such turn behind the one before it. So a turn appends its client usage as a new row
+of `client_usage_increments` (appends never wait for each other), and every so often a writer
+folds those rows into `client_daily_usage`; readers add the few not yet folded
+(`usage_service.client_usage`).
 """
 
 from __future__ import annotations
@@ -42,6 +48,28 @@ class ClientDailyUsage(Base):
     # 0 for conversations outside any assignment (teacher tests); no foreign key for that reason.
     assignment_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     model: Mapped[str] = mapped_column(String(80), primary_key=True)
+    sessions: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    messages: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    replies: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    input_tokens: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    output_tokens: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    cache_write_tokens: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    cache_read_tokens: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    cost: Mapped[Decimal] = mapped_column(Money, default=Decimal(0), server_default="0")
+
+
+class ClientUsageIncrement(Base):
+    """Client usage not yet folded into `client_daily_usage` (same keys and counts)."""
+
+    __tablename__ = "client_usage_increments"
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    day: Mapped[date] = mapped_column(Date)
+    client_id: Mapped[int] = mapped_column(ForeignKey("client_profiles.id", ondelete="CASCADE"))
+    assignment_id: Mapped[int] = mapped_column(Integer)
+    model: Mapped[str] = mapped_column(String(80))
     sessions: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     messages: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     replies: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")

@@ -5,9 +5,15 @@ refused with a clear message. Spending is kept per user and UTC day in `daily_us
 same transaction as each reply, so every process agrees and a check reads one day's rows.
 
 A reply in flight counts too: its claim reserves its estimated tokens and cost until it is stored,
-and checks are serialized (SQLite's write lock; an advisory lock on PostgreSQL), so concurrent
-requests cannot all pass on the same remaining allowance. A budget is exceeded by at most the one
-reply that was admitted last.
+and checks are serialized, so concurrent requests cannot all pass on the same remaining allowance.
+A budget is exceeded by at most the one reply that was admitted last.
+
+On SQLite the write lock serializes them. On PostgreSQL a user's checks are serialized by that
+user's advisory lock, and the global budget's by a global one, taken *shared* while the day is far
+from the limit: then even every connection the server allows, each reserving the most one reply
+may reserve, could not pass the alert threshold together, so checks need not wait for each other
+(a global lock taken exclusively queued every turn of every student behind the one before). Near
+the limit, or for a larger reservation, the lock is taken exclusively, as before.
 """
 
 from __future__ import annotations
@@ -16,10 +22,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 
-from sqlalchemy import bindparam, case, func, select, text
+from sqlalchemy import bindparam, case, func, select, text, true
 from sqlalchemy.orm import Session
 
 from backend.config import Settings
+from backend.db import write_pending_rollups
 from backend.errors import BudgetExceededError
 from backend.models import DailyUsage, PracticeSession
 from backend.models.base import utcnow
@@ -49,14 +56,14 @@ class BudgetUse:
         return float(self.used / self.limit) if self.limit else 0.0
 
 
-_TODAY = (  # built once: it runs before every message
+_USED = (
     select(
         func.sum(case((DailyUsage.user_id == bindparam("user_id"), DailyUsage.tokens), else_=0)),
         func.sum(DailyUsage.cost),
-    ).where(DailyUsage.day == bindparam("day"))
+    )
+    .where(DailyUsage.day == bindparam("day"))
+    .subquery()
 )
-
-
 _RESERVED = (  # replies in flight: claimed and not yet stored
     select(
         func.sum(
@@ -66,19 +73,22 @@ _RESERVED = (  # replies in flight: claimed and not yet stored
             )
         ),
         func.sum(PracticeSession.reserved_cost),
-    ).where(PracticeSession.reply_claimed_until > bindparam("now"))
+    )
+    .where(PracticeSession.reply_claimed_until > bindparam("now"))
+    .subquery()
 )
+#: Built once: it runs before every message. One statement, so one snapshot: a reply stored
+#: meanwhile (its reservation becoming spending) is counted once, never missed.
+_TODAY = select(_USED, _RESERVED).select_from(_USED.join(_RESERVED, true()))
 #: Any constant: the key of the PostgreSQL advisory lock that serializes budget checks.
 _BUDGET_LOCK_KEY = 0x6275646765  # "budge"
 
 
 def usage_today(db: Session, settings: Settings, user_id: int) -> tuple[BudgetUse, BudgetUse]:
     """(the user's tokens, everyone's cost) since UTC midnight, replies in flight included."""
-    user_tokens, cost = db.execute(
-        _TODAY, {"user_id": user_id, "day": start_of_utc_day().date()}
-    ).one()
-    reserved_tokens, reserved_cost = db.execute(
-        _RESERVED, {"user_id": user_id, "now": utcnow()}
+    write_pending_rollups(db, DailyUsage)
+    user_tokens, cost, reserved_tokens, reserved_cost = db.execute(
+        _TODAY, {"user_id": user_id, "day": start_of_utc_day().date(), "now": utcnow()}
     ).one()
     return (
         BudgetUse(
@@ -91,16 +101,70 @@ def usage_today(db: Session, settings: Settings, user_id: int) -> tuple[BudgetUs
     )
 
 
-def serialize_checks(db: Session) -> None:
-    """Make this transaction's check-and-reserve atomic against every other one."""
-    if db.get_bind().dialect.name == "postgresql":
-        db.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _BUDGET_LOCK_KEY})
+_LOCKS = {
+    "exclusive": text(
+        "SELECT pg_advisory_xact_lock(:user_class, :user_id), pg_advisory_xact_lock(:key)"
+    ),
+    "shared": text(
+        "SELECT pg_advisory_xact_lock(:user_class, :user_id), pg_advisory_xact_lock_shared(:key)"
+    ),
+}
+#: The first half of a user's advisory lock key (the second is the user's id).
+_USER_LOCK_CLASS = 0x62756467  # "budg"
 
 
-def check_budgets(db: Session, settings: Settings, *, user_id: int) -> None:
+def check_budgets(
+    db: Session,
+    settings: Settings,
+    *,
+    user_id: int,
+    reserve_cost: Decimal = Decimal(0),
+    most_per_reply: Decimal | None = None,
+) -> None:
     """Refuse a new reply when a budget is used up (replies in flight count); write the alert event
-    at the threshold. Call `serialize_checks` first in the transaction that then reserves."""
-    user, overall = usage_today(db, settings, user_id)
+    at the threshold. The locks it takes make the transaction's check and its reservation (of
+    `reserve_cost`; `most_per_reply` is the most any reply reserves) one step against every other
+    check; keep the transaction short after it."""
+    if db.get_bind().dialect.name == "postgresql":
+        if most_per_reply is not None and reserve_cost <= most_per_reply:
+            attempt = db.begin_nested()  # its rollback gives the shared lock back
+            user, overall = _locked_usage(db, settings, user_id, "shared")
+            margin = most_per_reply * _max_connections(db)
+            if overall.used + margin <= overall.limit * Decimal(settings.budget_alert_threshold):
+                attempt.commit()
+                _judge(db, settings, user_id, user, overall)
+                return
+            attempt.rollback()
+        user, overall = _locked_usage(db, settings, user_id, "exclusive")
+    else:
+        user, overall = usage_today(db, settings, user_id)
+    _judge(db, settings, user_id, user, overall)
+
+
+def _locked_usage(
+    db: Session, settings: Settings, user_id: int, mode: str
+) -> tuple[BudgetUse, BudgetUse]:
+    db.execute(
+        _LOCKS[mode], {"user_class": _USER_LOCK_CLASS, "user_id": user_id, "key": _BUDGET_LOCK_KEY}
+    )
+    return usage_today(db, settings, user_id)
+
+
+_max_connections_by_url: dict[str, int] = {}
+
+
+def _max_connections(db: Session) -> int:
+    """How many transactions the PostgreSQL server can run at once (read once per database)."""
+    url = str(db.get_bind().engine.url)
+    if url not in _max_connections_by_url:
+        _max_connections_by_url[url] = int(db.scalar(text("SHOW max_connections")) or 100)
+    return _max_connections_by_url[url]
+
+
+def _judge(
+    db: Session, settings: Settings, user_id: int, user: BudgetUse, overall: BudgetUse
+) -> None:
+    """Refuse at 100% of a budget; alert once at the threshold."""
     wait_hours = max(1, round(seconds_until_utc_midnight() / 3600))
     if user.limit and user.share >= 1:
         raise BudgetExceededError(

@@ -245,16 +245,24 @@ def _claim(db: Session, gateway: LLMGateway, session: PracticeSession) -> _Ticke
         input_tokens=estimate_tokens(system) + estimate_messages_tokens(history),
         output_tokens=settings.anthropic_max_tokens,
     )
-    budget_service.serialize_checks(db)
-    budget_service.check_budgets(db, settings, user_id=session.user_id)
+    reserve_cost = calculate_cost(gateway.model, estimate, settings.model_prices_json)
+    most = Usage(
+        input_tokens=settings.context_token_budget, output_tokens=settings.anthropic_max_tokens
+    )
+    budget_service.check_budgets(
+        db,
+        settings,
+        user_id=session.user_id,
+        reserve_cost=reserve_cost or Decimal(0),
+        most_per_reply=calculate_cost(gateway.model, most, settings.model_prices_json),
+    )
     if session.mode != SessionMode.check:  # a client check is rate-limited once per run
         get_rate_limiter().hit_message(session.user_id)
     claim_id = session_service.claim_reply(
         session,
         seconds=settings.reply_timeout_seconds + CLAIM_GRACE_SECONDS,
         reserve_tokens=estimate.total_tokens,
-        reserve_cost=calculate_cost(gateway.model, estimate, settings.model_prices_json)
-        or Decimal(0),
+        reserve_cost=reserve_cost or Decimal(0),
     )
     return _Ticket(
         session.id,

@@ -22,7 +22,6 @@ from sqlalchemy.orm import Session
 from backend.config import Settings
 from backend.models import (
     Assignment,
-    ClientDailyUsage,
     ClientProfile,
     DailyUsage,
     Event,
@@ -35,6 +34,7 @@ from backend.models import (
 from backend.models.enums import MessageRole, SessionMode, SessionStatus, Severity
 from backend.models.review import ReviewSource
 from backend.schemas.accounts import UserRead
+from backend.services import usage_service
 from backend.services.budget_service import start_of_utc_day
 from backend.services.permissions import require_admin
 
@@ -308,7 +308,7 @@ def now_figures(db: Session, *, actor: UserRead | None, now: datetime | None = N
         .where(PracticeSession.started_at >= today, PracticeSession.started_at <= now, NOT_A_CHECK)
         .subquery()
     )
-    rollup = ClientDailyUsage
+    rollup = usage_service.client_usage()
     billed = (
         select(
             func.sum(rollup.messages).label("messages"),
@@ -432,7 +432,7 @@ def daily_usage(
     require_admin(actor)
     now = now or datetime.now(UTC)
     first = start_of_utc_day(now) - timedelta(days=days - 1)
-    rollup = ClientDailyUsage
+    rollup = usage_service.client_usage()
     usage = {
         row[0]: row[1:]
         for row in db.execute(
@@ -550,7 +550,7 @@ def _client_breakdowns(
     (client, assignment, model) - as many as those combinations, whatever the traffic - then
     named, then summed per label here. Labels are names, as shown (two clients of one name share
     a row)."""
-    rollup = ClientDailyUsage
+    rollup = usage_service.client_usage()
     summed = (
         select(
             rollup.client_id,
@@ -560,7 +560,8 @@ def _client_breakdowns(
             func.sum(rollup.cost).label("cost"),
             func.sum(rollup.replies).label("replies"),
         )
-        .where(rollup.day >= since, rollup.day <= now.date(), rollup.replies > 0)
+        # Rows of a model: replies, and replies billed but not kept (student messages have none).
+        .where(rollup.day >= since, rollup.day <= now.date(), rollup.model != "")
         .group_by(rollup.client_id, rollup.assignment_id, rollup.model)
         .subquery()
     )
@@ -594,7 +595,7 @@ def _client_breakdowns(
 
 
 def _rollup_tokens():
-    rollup = ClientDailyUsage
+    rollup = usage_service.client_usage()
     return (
         rollup.input_tokens
         + rollup.output_tokens

@@ -192,7 +192,6 @@ def prepare_review(
     client = ClientRead.model_validate(db.get(ClientProfile, session.client_id))
     settings = get_settings()
     if check_budget:
-        budget_service.serialize_checks(db)
         budget_service.check_budgets(db, settings, user_id=session.user_id)
     job = ReviewJob(
         session_id=session.id,

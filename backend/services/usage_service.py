@@ -1,21 +1,94 @@
 """Keeps the daily usage tables in step with sessions and messages, in the caller's transaction,
-and can rebuild them from the messages (after an import, or to check them)."""
+and can rebuild them from the messages (after an import, or to check them).
+
+Client usage is appended as increments and folded into `client_daily_usage` every `FOLD_EVERY`
+appends of a process (see `backend.models.usage`); `client_usage()` is what readers read."""
 
 from __future__ import annotations
 
+import functools
+import itertools
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import case, delete, func, insert, literal, select, type_coerce
-from sqlalchemy.orm import Session
+from sqlalchemy import case, delete, func, insert, literal, select, type_coerce, union_all
+from sqlalchemy.orm import Session, aliased
 
-from backend.db import upsert_add, utc_date
-from backend.models import ClientDailyUsage, DailyUsage, Message, PracticeSession, SessionReview
+from backend.db import add_to_rollup, at_commit, upsert_add, utc_date
+from backend.models import (
+    ClientDailyUsage,
+    ClientUsageIncrement,
+    DailyUsage,
+    Message,
+    PracticeSession,
+    SessionReview,
+)
 from backend.models.base import Money
 from backend.models.enums import MessageRole, SessionMode
 from backend.schemas.conversations import Usage
 
 NO_ASSIGNMENT = 0
+CLIENT_KEYS = ("day", "client_id", "assignment_id", "model")
+CLIENT_COUNTS = (
+    "sessions",
+    "messages",
+    "replies",
+    "input_tokens",
+    "output_tokens",
+    "cache_write_tokens",
+    "cache_read_tokens",
+    "cost",
+)
+#: A process folds the increments after this many appends (readers add at most a few hundred).
+FOLD_EVERY = 32
+#: Any constant: the PostgreSQL advisory lock one folding transaction holds at a time.
+_FOLD_LOCK_KEY = 0x666F6C64  # "fold"
+_appended = itertools.count(1)
+
+
+@functools.cache
+def client_usage() -> type[ClientDailyUsage]:
+    """Client usage rows as the dashboard reads them: the daily rollup and the increments not
+    yet folded into it, with the rollup's columns (sum them by key: one key may have several)."""
+    columns = CLIENT_KEYS + CLIENT_COUNTS
+    rows = union_all(
+        select(*(ClientDailyUsage.__table__.c[name] for name in columns)),
+        select(*(ClientUsageIncrement.__table__.c[name] for name in columns)),
+    ).subquery("client_usage")
+    return aliased(ClientDailyUsage, rows)
+
+
+def fold_client_usage(db: Session, *, wait: bool = False) -> int:
+    """Move the committed increments into `client_daily_usage`; the number of rows moved.
+
+    One folding transaction at a time: another one (unless `wait`) skips, the rows are left for
+    the next fold. The increments are deleted and summed in one statement, so an increment
+    committed meanwhile is never deleted uncounted."""
+    if db.get_bind().dialect.name == "postgresql":
+        lock = func.pg_advisory_xact_lock if wait else func.pg_try_advisory_xact_lock
+        if db.scalar(select(lock(_FOLD_LOCK_KEY))) is False:
+            return 0
+    columns = (getattr(ClientUsageIncrement, name) for name in CLIENT_KEYS + CLIENT_COUNTS)
+    moved = db.execute(
+        delete(ClientUsageIncrement)
+        .returning(*columns)
+        .execution_options(synchronize_session=False)
+    ).all()
+    totals: dict[tuple, dict[str, int | Decimal]] = {}
+    for row in moved:
+        counts = totals.setdefault(tuple(row[: len(CLIENT_KEYS)]), dict.fromkeys(CLIENT_COUNTS, 0))
+        for name, value in zip(CLIENT_COUNTS, row[len(CLIENT_KEYS) :], strict=True):
+            counts[name] += value or 0
+    for key in sorted(totals):
+        upsert_add(db, ClientDailyUsage, dict(zip(CLIENT_KEYS, key, strict=True)), totals[key])
+    return len(moved)
+
+
+def _add_client_usage(db: Session, keys: dict, increments: dict) -> None:
+    """Append at commit (never waits for another turn); fold now and then, also at commit."""
+    add_to_rollup(db, ClientUsageIncrement, keys, increments)
+    if next(_appended) % FOLD_EVERY == 0:
+        at_commit(db, "fold client usage", fold_client_usage)
 
 
 def _client_keys(session: PracticeSession, at: datetime, model: str | None = None) -> dict:
@@ -29,7 +102,7 @@ def _client_keys(session: PracticeSession, at: datetime, model: str | None = Non
 
 
 def record_session_started(db: Session, session: PracticeSession) -> None:
-    upsert_add(db, ClientDailyUsage, _client_keys(session, session.started_at), {"sessions": 1})
+    _add_client_usage(db, _client_keys(session, session.started_at), {"sessions": 1})
 
 
 def record_message(
@@ -53,7 +126,7 @@ def record_message(
             "cache_read_tokens": usage.cache_read_tokens,
             "cost": cost or Decimal(0),
         }
-        upsert_add(
+        add_to_rollup(
             db,
             DailyUsage,
             {"day": at.date(), "user_id": session.user_id},
@@ -63,9 +136,7 @@ def record_message(
                 "replies": 1 if role == MessageRole.assistant else 0,
             },
         )
-    upsert_add(
-        db, ClientDailyUsage, _client_keys(session, at, model if usage else None), increments
-    )
+    _add_client_usage(db, _client_keys(session, at, model if usage else None), increments)
 
 
 def record_review(
@@ -75,7 +146,7 @@ def record_review(
     reply, and not a client's conversation cost: the dashboard reads reviews from their own table)."""
     if usage.total_tokens == 0 and not cost:
         return
-    upsert_add(
+    add_to_rollup(
         db,
         DailyUsage,
         {"day": at.date(), "user_id": user_id},
@@ -111,6 +182,7 @@ def _rebuild_reviews(db: Session) -> None:
 
 def rebuild(db: Session) -> None:
     """Recompute both tables from sessions and messages (grouped in the database)."""
+    fold_client_usage(db, wait=True)  # holds the fold lock: no fold runs beside the rebuild
     db.execute(delete(DailyUsage))
     db.execute(delete(ClientDailyUsage))
     day = utc_date(db, Message.created_at)

@@ -20,7 +20,7 @@ from sqlalchemy import create_engine, func, select, text
 from backend import cli
 from backend.config import PROJECT_ROOT, get_settings
 from backend.db import Database, create_db_engine, unit_of_work, upgrade_database
-from backend.models import Base, ClientDailyUsage, DailyUsage, FeedbackTally
+from backend.models import Base, DailyUsage, FeedbackTally
 from backend.models.enums import Role
 from backend.schemas.accounts import UserRead
 from backend.schemas.conversations import Usage
@@ -38,6 +38,7 @@ from backend.services import (
     section_service,
     session_service,
     teacher_review_service,
+    usage_service,
 )
 from backend.services.backup_service import BadCourseFile, ImportRefused
 from backend.services.teacher_review_service import TeacherEdits
@@ -265,10 +266,10 @@ def _rows(engine, model, **where) -> list[tuple]:
 
 def _client_usage(engine) -> dict[tuple, tuple]:
     """The per-client daily figures as the dashboard sums them (however the rows are split)."""
-    table = ClientDailyUsage.__table__
-    keys = [table.c[name] for name in ("day", "client_id", "assignment_id", "model")]
+    table = usage_service.client_usage()  # the rollup and the increments not yet folded
+    keys = [getattr(table, name) for name in ("day", "client_id", "assignment_id", "model")]
     figures = [
-        func.sum(table.c[name])
+        func.sum(getattr(table, name))
         for name in ("sessions", "messages", "replies", "input_tokens", "output_tokens", "cost")
     ]
     with unit_of_work(engine, write=False) as db:

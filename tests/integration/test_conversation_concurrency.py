@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from backend.db import Database, unit_of_work
 from backend.errors import AppError
-from backend.models import ClientDailyUsage, DailyUsage, Event, Message, PracticeSession
+from backend.models import DailyUsage, Event, Message, PracticeSession
 from backend.models.enums import Role
 from backend.services import conversation_service, usage_service
 from tests.factories import enroll, make_assignment, make_client, make_section, make_user
@@ -100,6 +100,8 @@ def test_every_message_is_answered_once_and_no_limit_is_passed(committed_engine,
     assert len(api.messages_requests()) == stored_replies + cut_offs
 
     # The daily tables written beside each message match a rebuild from the messages themselves.
+    client = usage_service.client_usage()  # the rollup and the increments not yet folded
+
     def snapshot(db):
         return (
             sorted(
@@ -118,14 +120,14 @@ def test_every_message_is_answered_once_and_no_limit_is_passed(committed_engine,
                 tuple(r)
                 for r in db.execute(
                     select(
-                        ClientDailyUsage.day,
-                        ClientDailyUsage.client_id,
-                        ClientDailyUsage.model,
-                        ClientDailyUsage.messages,
-                        ClientDailyUsage.replies,
-                        ClientDailyUsage.input_tokens,
-                        ClientDailyUsage.cost,
-                    )
+                        client.day,
+                        client.client_id,
+                        client.model,
+                        func.sum(client.messages),
+                        func.sum(client.replies),
+                        func.sum(client.input_tokens),
+                        func.sum(client.cost),
+                    ).group_by(client.day, client.client_id, client.model)
                 )
             ),
         )

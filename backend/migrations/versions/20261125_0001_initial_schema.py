@@ -225,6 +225,24 @@ def upgrade() -> None:
     with op.batch_alter_table('client_daily_usage', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_client_daily_usage_client_id'), ['client_id'], unique=False)
 
+    op.create_table('client_usage_increments',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('client_id', sa.Integer(), nullable=False),
+    sa.Column('assignment_id', sa.Integer(), nullable=False),
+    sa.Column('model', sa.String(length=80), nullable=False),
+    sa.Column('sessions', sa.BigInteger(), server_default='0', nullable=False),
+    sa.Column('messages', sa.BigInteger(), server_default='0', nullable=False),
+    sa.Column('replies', sa.BigInteger(), server_default='0', nullable=False),
+    sa.Column('input_tokens', sa.BigInteger(), server_default='0', nullable=False),
+    sa.Column('output_tokens', sa.BigInteger(), server_default='0', nullable=False),
+    sa.Column('cache_write_tokens', sa.BigInteger(), server_default='0', nullable=False),
+    sa.Column('cache_read_tokens', sa.BigInteger(), server_default='0', nullable=False),
+    sa.Column('cost', sa.BigInteger(), server_default='0', nullable=False),
+    sa.ForeignKeyConstraint(['client_id'], ['client_profiles.id'], name=op.f('fk_client_usage_increments_client_id_client_profiles'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_client_usage_increments'))
+    )
+
     op.create_table('enrollments',
     sa.Column('section_id', sa.Integer(), nullable=False),
     sa.Column('student_id', sa.Integer(), nullable=False),
@@ -493,6 +511,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_client_daily_usage_client_id'))
 
     op.drop_table('client_daily_usage')
+    op.drop_table('client_usage_increments')
     with op.batch_alter_table('assignments', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_assignments_section_id'))
         batch_op.drop_index(batch_op.f('ix_assignments_rubric_id'))
