@@ -150,12 +150,17 @@ def _empty_every_table(engine) -> None:
 
 @pytest.fixture(autouse=True)
 def _fresh_settings_and_limits():
-    """Each test starts from the environment's settings and empty in-memory rate limits."""
+    """Each test starts from the environment's settings, empty in-memory rate limits and no
+    cached dashboard figures (test databases reuse one URL)."""
+    from backend.services.metrics_service import forget_closed_periods
+
     get_settings.cache_clear()
     reset_rate_limiter()
+    forget_closed_periods()
     yield
     get_settings.cache_clear()
     reset_rate_limiter()
+    forget_closed_periods()
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -1,25 +1,38 @@
-"""The admin dashboard's figures, each computed in the database, never by loading sessions or
-messages into Python. Days and hours are UTC.
+"""The admin dashboard's figures, summed in the database, never by loading sessions or messages
+into Python (only replies' timings, as integers, for exact percentiles). Days and hours are UTC.
 
-A full refresh reads the daily rollups and, for what needs finer time, only covering indexes:
-the replies' timings and every message's tokens and cost from the (role, created_at) index of
-`messages`, review costs from that of `session_reviews`; a period is a range of such an index
-(`_per_period`), and related figures come from one statement (`benchmarks/bench_dashboard.py`)."""
+A period that has closed does not change (rows are stamped with the time they are written), so
+the figures of closed hours and days are computed once per process and kept in a bounded cache:
+each hour's messages, tokens and cost, and its replies' sorted timings (for exact nearest-rank
+percentiles, merged here with the open part's); each day's usage and problems; the breakdowns'
+sums over the closed days. Every refresh reads from the database only what is still open: the
+current hour or day, and one that closed less than `GRACE` ago (a transaction may commit late).
+A period is closed once it ended `GRACE` or more before the earlier of the `now` asked about
+and the wall clock. The cache is keyed by database (and its first message, so an import into an
+empty database is never served its old zeros); `forget_closed_periods()` empties it.
+
+The open parts read the daily rollups and covering indexes: the replies' timings and every
+message's tokens and cost from the (role, created_at) index of `messages`, review costs from
+that of `session_reviews`; a period is a range of such an index (`_per_period`)."""
 
 from __future__ import annotations
 
 import functools
+import threading
+from array import array
+from bisect import bisect_right
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Integer, bindparam, func, literal, literal_column, select, true, union_all
-from sqlalchemy.dialects import postgresql
+from sqlalchemy import Integer, bindparam, func, literal, select, true, union_all
 from sqlalchemy.orm import Session
 
 from backend.config import Settings
+from backend.db import utc_date
 from backend.models import (
     Assignment,
     ClientProfile,
@@ -142,6 +155,63 @@ class BudgetStatus:
         return float(self.spend_today / self.daily_cost_budget) if self.daily_cost_budget else None
 
 
+# Closed periods --------------------------------------------------------------------------------
+#: A period is closed (cached) once it ended this long before the moment asked about and before
+#: the wall clock: a transaction that wrote into it may still be committing.
+GRACE = timedelta(minutes=10)
+HOUR, DAY = timedelta(hours=1), timedelta(days=1)
+#: Entries kept at most, least recently used dropped first. A refresh uses about 80 per
+#: database (24 hours twice, 30 days, two sums); the largest, an hour's reply timings, is two
+#: arrays of 8-byte ints (a busy hour of 1,500 replies: 24 kB).
+CACHE_ENTRIES = 512
+
+_closed: OrderedDict[tuple, Any] = OrderedDict()
+_closed_lock = threading.Lock()
+
+
+def forget_closed_periods() -> None:
+    """Empty the cache of closed periods (tests; after rows were written with past times)."""
+    with _closed_lock:
+        _closed.clear()
+
+
+def _closed_until(now: datetime) -> datetime:
+    """Periods that ended by this moment are closed."""
+    return min(now, datetime.now(UTC)) - GRACE
+
+
+def _database(db: Session) -> tuple:
+    """What the cache is kept per: the database, and its first message (one index probe), so a
+    database refilled from empty (an import, a new test) does not meet figures of the old one."""
+    return (str(db.get_bind().engine.url), db.scalar(select(func.min(Message.id))))
+
+
+def _cached(database: tuple, kind: str, keys: list, compute: Callable[[list], dict]) -> dict:
+    """{key: figures} for closed periods of `kind`, in the order of `keys`; `compute(missing
+    keys)` fills what is not cached yet (a dict with every key it was given)."""
+    found = {}
+    with _closed_lock:
+        for key in keys:
+            entry = (database, kind, key)
+            if entry in _closed:
+                _closed.move_to_end(entry)
+                found[key] = _closed[entry]
+    missing = [key for key in keys if key not in found]
+    if missing:
+        computed = compute(missing)
+        with _closed_lock:
+            for key in missing:
+                _closed[database, kind, key] = computed[key]
+            while len(_closed) > CACHE_ENTRIES:
+                _closed.popitem(last=False)
+        found |= {key: computed[key] for key in missing}
+    return {key: found[key] for key in keys}
+
+
+def _hour_floor(moment: datetime) -> datetime:
+    return moment.replace(minute=0, second=0, microsecond=0)
+
+
 # Helpers ---------------------------------------------------------------------------------------
 #: The reply timings the dashboard shows, as (figure name, column).
 TIMINGS = (
@@ -151,65 +221,73 @@ TIMINGS = (
 
 
 def _timing_percentiles(
-    db: Session, *, windows: dict[str, datetime], now: datetime
+    db: Session, database: tuple, *, now: datetime
 ) -> dict[tuple[str, str], Percentiles]:
     """Median and 95th percentile (nearest rank: the value at rank ceil(p * n)) of each timing
-    over the replies stored since each window's start, keyed (timing, window).
+    over the replies stored today and in the last hour, keyed (timing, "today" or "hour").
 
-    Both read only the replies' range of the (role, created_at) index, which carries the
-    timings. PostgreSQL's `percentile_disc` is that nearest rank and computes everything in one
-    statement; SQLite counts first, then reads each percentile as the value at an offset of the
-    ordered timings (the 95th from the top end, so its sort keeps only the last 5%)."""
-    if db.get_bind().dialect.name == "postgresql":
-        columns = [
-            aggregate.filter(Message.created_at >= start)
-            for _name, column in TIMINGS
-            for start in windows.values()
-            for aggregate in (
-                func.count(column),
-                func.percentile_disc(postgresql.array([0.5, 0.95])).within_group(column),
+    Today's closed hours come sorted from the cache; the rest of today and the last hour are
+    read in one statement (two ranges of the (role, created_at) index, which carries the
+    timings); the ranks are then found across those sorted parts."""
+    today, hour_ago = start_of_utc_day(now), now - HOUR
+    open_from = max(today, _hour_floor(_closed_until(now)))
+    closed_hours = [today + HOUR * n for n in range((open_from - today) // HOUR)]
+    cached = _cached(
+        database,
+        "reply timings",
+        closed_hours,
+        lambda hours: dict(
+            zip(
+                hours,
+                _sorted_timings(db, [(hour, hour + HOUR) for hour in hours], now),
+                strict=True,
             )
-        ]
-        since = _replies_since(min(windows.values()), now)
-        found = iter(db.execute(select(*columns).where(*since)).one())
-        return {
-            (name, window): _percentiles(int(next(found)), *(next(found) or (None, None)))
-            for name, _column in TIMINGS
-            for window in windows
-        }
-    counts = _per_period(db, "reply timings", [(start, None) for start in windows.values()], now)
-    result = {}
-    for position, (name, column) in enumerate(TIMINGS):
-        for (window, start), row in zip(windows.items(), counts, strict=True):
-            total = int(row[position])
-            ranks = [-(-total * p // 100) for p in (50, 95)]  # ceil(p * n), exactly
-            values = [
-                db.scalar(
-                    select(column)
-                    .where(*_replies_since(start, now), column.is_not(None))
-                    .order_by(column.desc() if p == 95 else column)
-                    .limit(1)
-                    .offset(total - rank if p == 95 else rank - 1)
-                )
-                if total
-                else None
-                for p, rank in zip((50, 95), ranks, strict=True)
-            ]
-            result[name, window] = _percentiles(total, *values)
-    return result
+        ),
+    )
+    today_open, last_hour = _sorted_timings(db, [(open_from, None), (hour_ago, None)], now)
+    return {
+        (name, window): _nearest_ranks(parts)
+        for position, (name, _column) in enumerate(TIMINGS)
+        for window, parts in (
+            ("today", [*(timings[position] for timings in cached.values()), today_open[position]]),
+            ("hour", [last_hour[position]]),
+        )
+    }
 
 
-def _replies_since(start: datetime, now: datetime) -> list:
-    """Replies stored from `start` to `now` (one range of the (role, created_at) index)."""
-    return [
-        Message.role == MessageRole.assistant,
-        Message.created_at >= start,
-        Message.created_at <= now,
-    ]
+def _sorted_timings(
+    db: Session, periods: list[tuple[datetime, datetime | None]], now: datetime
+) -> list[tuple[array, ...]]:
+    """Each timing's values (not null) in each period, sorted, one tuple per period."""
+    values: list[tuple[list[int], ...]] = [tuple([] for _ in TIMINGS) for _ in periods]
+    if periods:
+        for index, *timings in _period_rows(db, "reply timing values", periods, now).all():
+            for column, value in zip(values[index], timings, strict=True):
+                if value is not None:
+                    column.append(value)
+    return [tuple(array("q", sorted(column)) for column in columns) for columns in values]
 
 
-def _percentiles(total: int, median, p95) -> Percentiles:
-    return Percentiles(_ms(median), _ms(p95), total) if total else Percentiles(None, None, 0)
+def _nearest_ranks(parts: list[array]) -> Percentiles:
+    """Median and 95th percentile, by nearest rank, of the values of several sorted parts: the
+    smallest value with at least `rank` values at or below it (a search over the values)."""
+    parts = [part for part in parts if part]
+    total = sum(len(part) for part in parts)
+    if not total:
+        return Percentiles(None, None, 0)
+
+    def at_rank(rank: int) -> int:
+        low, high = min(part[0] for part in parts), max(part[-1] for part in parts)
+        while low < high:
+            middle = (low + high) // 2
+            if sum(bisect_right(part, middle) for part in parts) >= rank:
+                high = middle
+            else:
+                low = middle + 1
+        return low
+
+    median, p95 = (at_rank(-(-total * p // 100)) for p in (50, 95))  # ceil(p * n), exactly
+    return Percentiles(_ms(median), _ms(p95), total)
 
 
 def _ms(value) -> float | None:
@@ -226,14 +304,21 @@ def _per_period(
     bucket arithmetic, no grouping, the same on both backends. The statement is built once per
     shape (building a 30-branch union costs more than running it) and takes the times as
     parameters."""
+    rows = {row[0]: tuple(row[1:]) for row in _period_rows(db, kind, periods, now)}
+    return [rows[index] for index in range(len(periods))]
+
+
+def _period_rows(
+    db: Session, kind: str, periods: list[tuple[datetime, datetime | None]], now: datetime
+):
+    """The rows of `kind` in each period, each led by the period's index in `periods`."""
     shape = tuple(end is None for _start, end in periods)
     params: dict[str, datetime] = {"now": now}
     for index, (start, end) in enumerate(periods):
         params[f"start_{index}"] = start
         if end is not None:
             params[f"end_{index}"] = end
-    rows = {row[0]: tuple(row[1:]) for row in db.execute(_period_statement(kind, shape), params)}
-    return [rows[index] for index in range(len(periods))]
+    return db.execute(_period_statement(kind, shape), params)
 
 
 #: What `_per_period` reads: (aggregates, time column, conditions); `:now` is the moment.
@@ -244,15 +329,10 @@ PERIODS: dict[str, Callable[[], tuple[list, Any, list]]] = {
         # Every message: the role lets the read use the (role, created_at) index.
         [Message.created_at <= bindparam("now"), Message.role.in_(list(MessageRole))],
     ),
-    "reply timings": lambda: (
-        [func.count(column) for _name, column in TIMINGS],
+    "reply timing values": lambda: (
+        [column for _name, column in TIMINGS],
         Message.created_at,
         [Message.created_at <= bindparam("now"), Message.role == MessageRole.assistant],
-    ),
-    "problems": lambda: (
-        [func.count()],
-        Event.created_at,
-        [Event.created_at <= bindparam("now"), Event.severity.in_(PROBLEM_SEVERITIES)],
     ),
     "reviews": lambda: (
         [
@@ -281,16 +361,11 @@ def _period_statement(kind: str, open_ends: tuple[bool, ...]):
     )
 
 
-def _consecutive(starts: list[datetime]) -> list[tuple[datetime, datetime | None]]:
-    """Periods from each start to the next, the last one open."""
-    return list(zip(starts, [*starts[1:], None], strict=True))
-
-
 # Figures ---------------------------------------------------------------------------------------
 def now_figures(db: Session, *, actor: UserRead | None, now: datetime | None = None) -> NowFigures:
     require_admin(actor)
     now = now or datetime.now(UTC)
-    today, hour_ago = start_of_utc_day(now), now - timedelta(hours=1)
+    today = start_of_utc_day(now)
     # Sessions open now and started today, and today's usage rollup: one statement (three
     # one-row reads, each on its own index).
     active = (
@@ -324,7 +399,7 @@ def now_figures(db: Session, *, actor: UserRead | None, now: datetime | None = N
     row = db.execute(
         select(active.label("active"), started, billed).select_from(started.join(billed, true()))
     ).one()
-    timings = _timing_percentiles(db, windows={"hour": hour_ago, "today": today}, now=now)
+    timings = _timing_percentiles(db, _database(db), now=now)
     return NowFigures(
         active_sessions=int(row.active or 0),
         sessions_today=int(row.started or 0),
@@ -372,23 +447,32 @@ def hourly_usage(
     billed token and cent (stored replies, and replies cut off after billing), like "today"."""
     require_admin(actor)
     now = now or datetime.now(UTC)
-    first = now.replace(minute=0, second=0, microsecond=0) - timedelta(hours=23)
-    hours = [first + timedelta(hours=h) for h in range(24)]
-    counted = _per_period(db, "messages", _consecutive(hours), now)
-    found = {
-        hour: UsageBucket(hour, messages=int(n), tokens=int(t or 0), cost=Decimal(c or 0))
-        for hour, (n, t, c) in zip(hours, counted, strict=True)
-        if n
-    }
-    for hour, (tokens, cost) in _unkept_replies(db, first, now).items():
-        kept = found.get(hour, UsageBucket(hour))
-        found[hour] = UsageBucket(
-            hour, messages=kept.messages, tokens=kept.tokens + tokens, cost=kept.cost + cost
+    hours = [_hour_floor(now) - HOUR * back for back in range(23, -1, -1)]
+    closed_until = _closed_until(now)
+    closed = [hour for hour in hours if hour + HOUR <= closed_until]
+    found = _cached(_database(db), "hour", closed, lambda missing: _hours(db, missing, now))
+    return [*found.values(), *_hours(db, hours[len(closed) :], now).values()]
+
+
+def _hours(db: Session, hours: list[datetime], now: datetime) -> dict[datetime, UsageBucket]:
+    """The usage of each of these hours (up to `now`), in one read of the messages' index and
+    one of the cut-off replies."""
+    if not hours:
+        return {}
+    periods = [(hour, hour + HOUR if hour + HOUR <= now else None) for hour in hours]
+    unkept = _unkept_replies(db, hours[0], now)
+    result = {}
+    for hour, (count, tokens, cost) in zip(
+        hours, _per_period(db, "messages", periods, now), strict=True
+    ):
+        extra_tokens, extra_cost = unkept.get(hour, (0, Decimal(0)))
+        result[hour] = UsageBucket(
+            hour,
+            messages=int(count or 0),
+            tokens=int(tokens or 0) + extra_tokens,
+            cost=Decimal(cost or 0) + extra_cost,
         )
-    return [
-        found.get(first + timedelta(hours=h), UsageBucket(first + timedelta(hours=h)))
-        for h in range(24)
-    ]
+    return result
 
 
 def _unkept_replies(
@@ -431,8 +515,20 @@ def daily_usage(
     as in the error log's default view), per UTC day."""
     require_admin(actor)
     now = now or datetime.now(UTC)
-    first = start_of_utc_day(now) - timedelta(days=days - 1)
+    starts = [start_of_utc_day(now) - DAY * back for back in range(days - 1, -1, -1)]
+    closed_until = _closed_until(now)
+    closed = [start for start in starts if start + DAY <= closed_until]
+    found = _cached(_database(db), "day", closed, lambda missing: _days(db, missing, now))
+    return [*found.values(), *_days(db, starts[len(closed) :], now).values()]
+
+
+def _days(db: Session, starts: list[datetime], now: datetime) -> dict[datetime, UsageBucket]:
+    """The usage of each of these days (up to `now`): one grouped read of the client usage
+    rollup, one of the problems."""
+    if not starts:
+        return {}
     rollup = usage_service.client_usage()
+    first, last = starts[0].date(), min(starts[-1].date(), now.date())
     usage = {
         row[0]: row[1:]
         for row in db.execute(
@@ -443,34 +539,41 @@ def daily_usage(
                 func.sum(_rollup_tokens()),
                 func.sum(rollup.cost),
             )
-            .where(rollup.day >= first.date(), rollup.day <= now.date())
+            .where(rollup.day >= first, rollup.day <= last)
             .group_by(rollup.day)
         )
     }
-    day_starts = [first + timedelta(days=offset) for offset in range(days)]
+    day = utc_date(db, Event.created_at)
     problems = {
-        start.date(): count
-        for start, (count,) in zip(
-            day_starts,
-            _per_period(db, "problems", _consecutive(day_starts), now),
-            strict=True,
+        _as_date(value): count
+        for value, count in db.execute(
+            select(day, func.count())
+            .where(
+                Event.created_at >= starts[0],
+                Event.created_at < starts[-1] + DAY,
+                Event.created_at <= now,
+                Event.severity.in_(PROBLEM_SEVERITIES),
+            )
+            .group_by(day)
         )
     }
-    result = []
-    for offset in range(days):
-        day = first + timedelta(days=offset)
-        sessions, messages, tokens, cost = usage.get(day.date(), (0, 0, 0, 0))
-        result.append(
-            UsageBucket(
-                day,
-                sessions=int(sessions or 0),
-                messages=int(messages or 0),
-                tokens=int(tokens or 0),
-                cost=Decimal(cost or 0),
-                problems=int(problems.get(day.date(), 0)),
-            )
+    result = {}
+    for start in starts:
+        sessions, messages, tokens, cost = usage.get(start.date(), (0, 0, 0, 0))
+        result[start] = UsageBucket(
+            start,
+            sessions=int(sessions or 0),
+            messages=int(messages or 0),
+            tokens=int(tokens or 0),
+            cost=Decimal(cost or 0),
+            problems=int(problems.get(start.date(), 0)),
         )
     return result
+
+
+def _as_date(value: date | str) -> date:
+    """A day as SQL returns it (SQLite: text)."""
+    return date.fromisoformat(value) if isinstance(value, str) else value
 
 
 #: The breakdowns of client usage (the usage rollup), and of students (the per-user rollup).
@@ -518,80 +621,125 @@ def breakdown(
 
 
 def _student_breakdown(db: Session, since: date, now: datetime, limit: int) -> list[Breakdown]:
-    """Summed per user first (one pass over the rollup), then named and ranked."""
-    per_user = (
+    """Summed per user (the per-user rollup), ranked, then named: the top `limit` students."""
+    summed = _sums(db, "students", since, now, _user_sums)
+    ranked = sorted(summed, key=lambda user_id: summed[user_id][1], reverse=True)
+    result: list[Breakdown] = []
+    for offset in range(0, len(ranked), 100):
+        chunk = ranked[offset : offset + 100]
+        names = dict(
+            db.execute(
+                select(User.id, User.display_name).where(User.id.in_(chunk), User.role == "student")
+            ).all()
+        )
+        result += [Breakdown(names[user], *summed[user]) for user in chunk if user in names]
+        if len(result) >= limit:
+            break
+    return result[:limit]
+
+
+def _user_sums(db: Session, first: date, last: date) -> dict[Any, list]:
+    rows = db.execute(
         select(
             DailyUsage.user_id,
-            func.sum(DailyUsage.tokens).label("tokens"),
-            func.sum(DailyUsage.cost).label("cost"),
-            func.sum(DailyUsage.replies).label("replies"),
+            func.sum(DailyUsage.tokens),
+            func.sum(DailyUsage.cost),
+            func.sum(DailyUsage.replies),
         )
-        .where(DailyUsage.day >= since, DailyUsage.day <= now.date())
+        .where(DailyUsage.day >= first, DailyUsage.day <= last)
         .group_by(DailyUsage.user_id)
-        .subquery()
     )
-    query = (
-        select(User.display_name, per_user.c.tokens, per_user.c.cost, per_user.c.replies)
-        .join(per_user, per_user.c.user_id == User.id)
-        .where(User.role == "student")
-        .order_by(per_user.c.cost.desc())
-        .limit(limit)
-    )
-    return [
-        Breakdown(str(name), int(tokens or 0), Decimal(cost or 0), int(count or 0))
-        for name, tokens, cost, count in db.execute(query)
-    ]
+    return {user: _totals(*sums) for user, *sums in rows}
 
 
 def _client_breakdowns(
     db: Session, since: date, now: datetime, limit: int
 ) -> dict[str, list[Breakdown]]:
-    """The four client breakdowns from one read of the usage rollup: its rows summed per
-    (client, assignment, model) - as many as those combinations, whatever the traffic - then
-    named, then summed per label here. Labels are names, as shown (two clients of one name share
-    a row)."""
+    """The four client breakdowns from the usage rollup summed per (client, assignment, model) -
+    as many as those combinations, whatever the traffic - then named, then summed per label
+    here. Labels are names, as shown (two clients of one name share a row)."""
+    summed = _sums(db, "clients", since, now, _client_sums)
+    clients = {
+        client: (name, owner)
+        for client, name, owner in db.execute(
+            select(ClientProfile.id, ClientProfile.name, User.display_name)
+            .join(User, User.id == ClientProfile.owner_id)
+            .where(ClientProfile.id.in_({client for client, _, _ in summed}))
+        )
+    }
+    sections = dict(
+        db.execute(
+            select(Assignment.id, Section.name)
+            .outerjoin(Section, Section.id == Assignment.section_id)
+            .where(Assignment.id.in_({assignment for _, assignment, _ in summed}))
+        ).all()
+    )
+    rows = [
+        (
+            (model, clients[client][1], sections.get(assignment) or NO_SECTION, clients[client][0]),
+            values,
+        )
+        for (client, assignment, model), values in summed.items()
+        if client in clients
+    ]
+    result = {}
+    for position, by in enumerate(BREAKDOWNS):
+        totals: dict[str, list] = {}
+        for labels, values in rows:
+            total = totals.setdefault(str(labels[position]), [0, Decimal(0), 0])
+            for index, value in enumerate(values):
+                total[index] += value
+        ranked = sorted(totals.items(), key=lambda item: item[1][1], reverse=True)
+        result[by] = [Breakdown(label, *total) for label, total in ranked[:limit]]
+    return result
+
+
+def _client_sums(db: Session, first: date, last: date) -> dict[Any, list]:
     rollup = usage_service.client_usage()
-    summed = (
+    rows = db.execute(
         select(
             rollup.client_id,
             rollup.assignment_id,
             rollup.model,
-            func.sum(_rollup_tokens()).label("tokens"),
-            func.sum(rollup.cost).label("cost"),
-            func.sum(rollup.replies).label("replies"),
+            func.sum(_rollup_tokens()),
+            func.sum(rollup.cost),
+            func.sum(rollup.replies),
         )
         # Rows of a model: replies, and replies billed but not kept (student messages have none).
-        .where(rollup.day >= since, rollup.day <= now.date(), rollup.model != "")
+        .where(rollup.day >= first, rollup.day <= last, rollup.model != "")
         .group_by(rollup.client_id, rollup.assignment_id, rollup.model)
-        .subquery()
     )
-    rows = db.execute(
-        select(
-            summed.c.model,
-            User.display_name,
-            func.coalesce(Section.name, literal_column(f"'{NO_SECTION}'")),
-            ClientProfile.name,
-            summed.c.tokens,
-            summed.c.cost,
-            summed.c.replies,
-        )
-        .select_from(summed)
-        .join(ClientProfile, ClientProfile.id == summed.c.client_id)
-        .join(User, User.id == ClientProfile.owner_id)
-        .outerjoin(Assignment, Assignment.id == summed.c.assignment_id)
-        .outerjoin(Section, Section.id == Assignment.section_id)
-    ).all()
-    result = {}
-    for position, by in enumerate(BREAKDOWNS):
-        totals: dict[str, list] = {}
-        for row in rows:
-            total = totals.setdefault(str(row[position]), [0, Decimal(0), 0])
-            total[0] += int(row[4] or 0)
-            total[1] += Decimal(row[5] or 0)
-            total[2] += int(row[6] or 0)
-        ranked = sorted(totals.items(), key=lambda item: item[1][1], reverse=True)
-        result[by] = [Breakdown(label, *total) for label, total in ranked[:limit]]
-    return result
+    return {
+        (client, assignment, model): _totals(*sums) for client, assignment, model, *sums in rows
+    }
+
+
+def _totals(tokens, cost, replies) -> list:
+    return [int(tokens or 0), Decimal(cost or 0), int(replies or 0)]
+
+
+def _sums(
+    db: Session,
+    kind: str,
+    since: date,
+    now: datetime,
+    read: Callable[[Session, date, date], dict[Any, list]],
+) -> dict[Any, list]:
+    """[tokens, cost, replies] per key from `since` to today: `read(db, first, last)` sums a
+    range of days; that of the closed days is cached (one entry per range)."""
+    open_from = start_of_utc_day(_closed_until(now)).date()  # the days before it are closed
+    totals: dict[Any, list] = {}
+    parts = [read(db, max(since, open_from), now.date())]
+    if since < open_from:
+        closed = (since, open_from - DAY)
+        cached = _cached(_database(db), kind, [closed], lambda _: {closed: read(db, *closed)})
+        parts.append(cached[closed])
+    for part in parts:
+        for key, values in part.items():
+            total = totals.setdefault(key, [0, Decimal(0), 0])
+            for index, value in enumerate(values):
+                total[index] += value
+    return totals
 
 
 def _rollup_tokens():

@@ -375,3 +375,148 @@ def test_all_breakdowns_at_once_match_each_one_and_merge_clients_of_one_name(db,
         ("Alex Rivera", Decimal("0.011"), 4),
         ("Blake", Decimal("0.005"), 2),
     ]
+
+
+# The cache of closed periods -------------------------------------------------------------------
+def _every_figure(db, admin, now):
+    """Everything the dashboard shows that the cache of closed periods serves, as of `now`."""
+    return (
+        metrics_service.now_figures(db, actor=admin, now=now),
+        metrics_service.hourly_usage(db, actor=admin, now=now),
+        metrics_service.daily_usage(db, actor=admin, days=30, now=now),
+        metrics_service.breakdowns(db, actor=admin, now=now),
+    )
+
+
+def _busy_days(db, *, days=3, seed=5):
+    """Replies at random times over the last `days` days before NOW, and a few problems."""
+    room = make_classroom(db)
+    other = make_client(db, teacher=room.teacher, name="Blake")
+    rng = random.Random(seed)
+    first = MIDNIGHT - timedelta(days=days - 1)
+    for _ in range(12):
+        session = _session(
+            db,
+            user=room.student,
+            client=rng.choice([room.client, other]),
+            started=first,
+            status="completed",
+        )
+        for _ in range(8):
+            at = first + timedelta(seconds=rng.randrange(int((NOW - first).total_seconds())))
+            latency = rng.choice([None, rng.randint(300, 9000)])
+            _reply(db, session, at=at, cost=f"0.00{rng.randint(1, 9)}", latency=latency)
+    for _ in range(10):
+        at = first + timedelta(seconds=rng.randrange(int((NOW - first).total_seconds())))
+        db.add(Event(severity="error", category="x", message="x", created_at=at, details={}))
+    db.flush()
+    usage_service.rebuild(db)
+    return make_user(db, role=Role.admin), room
+
+
+def test_figures_from_the_cache_equal_a_fresh_computation(db):
+    admin, _room = _busy_days(db)
+    for now in (NOW - timedelta(hours=30), NOW - timedelta(hours=5, minutes=7), NOW):
+        first = _every_figure(db, admin, now)  # fills the cache with the closed periods
+        assert metrics_service._closed, "nothing was cached"
+        cached = _every_figure(db, admin, now)
+        metrics_service.forget_closed_periods()
+        assert cached == first == _every_figure(db, admin, now), now
+
+
+def test_the_cache_serves_closed_periods_and_forgets_on_request(db):
+    """A row written back-dated into a closed hour (only an import does that) is not seen until
+    the cache is forgotten: proof that closed periods are not read again."""
+    admin, room = _busy_days(db)
+    before = _every_figure(db, admin, NOW)
+    late = _session(db, user=room.student, client=room.client, started=MIDNIGHT, status="completed")
+    _reply(db, late, at=NOW - timedelta(hours=3), cost="0.5", latency=60_000)  # closed hour
+    usage_service.rebuild(db)
+    assert _every_figure(db, admin, NOW)[1] == before[1]  # 24 hours: as cached
+    metrics_service.forget_closed_periods()
+    now, hours, days, _breakdowns = _every_figure(db, admin, NOW)
+    assert sum(h.messages for h in hours) == sum(h.messages for h in before[1]) + 2
+    assert now.latency_today.count == before[0].latency_today.count + 1
+    assert days[-1].cost == before[2][-1].cost + Decimal("0.5")  # today: read live anyway
+
+
+def test_a_message_in_the_open_hour_shows_on_the_next_refresh(db):
+    admin, room = _busy_days(db)
+    now_before, hours_before, days_before, by_before = _every_figure(db, admin, NOW)
+    session = _session(db, user=room.student, client=room.client, started=NOW, status="completed")
+    _reply(db, session, at=NOW - timedelta(minutes=1), cost="0.25", latency=7)
+    usage_service.rebuild(db)
+    now, hours, days, by = _every_figure(db, admin, NOW)
+    assert now.messages_today == now_before.messages_today + 2
+    assert now.latency_today.count == now_before.latency_today.count + 1
+    assert now.latency_last_hour.count == now_before.latency_last_hour.count + 1
+    assert hours[-1].messages == hours_before[-1].messages + 2
+    assert hours[-1].cost == hours_before[-1].cost + Decimal("0.25")
+    assert days[-1].cost == days_before[-1].cost + Decimal("0.25")
+    assert sum(b.cost for b in by["model"]) == sum(b.cost for b in by_before["model"]) + Decimal(
+        "0.25"
+    )
+
+
+def test_periods_that_closed_within_the_grace_are_read_live(db):
+    """At 00:05 the last hour and the last day closed 5 minutes ago: a transaction that began
+    before midnight may still commit into them, so they are read again on each refresh; an hour
+    that closed more than the grace ago is not."""
+    admin, room = _busy_days(db)
+    now = MIDNIGHT + timedelta(minutes=5)
+    hours_before = metrics_service.hourly_usage(db, actor=admin, now=now)
+    days_before = metrics_service.daily_usage(db, actor=admin, days=2, now=now)
+    session = _session(
+        db, user=room.student, client=room.client, started=MIDNIGHT, status="completed"
+    )
+    _reply(db, session, at=MIDNIGHT - timedelta(minutes=1), cost="0.25")  # in the grace
+    _reply(db, session, at=MIDNIGHT - timedelta(hours=1, minutes=1), cost="0.5")  # closed
+    db.add(Event(severity="error", category="x", message="x", created_at=now, details={}))
+    db.add(
+        Event(severity="error", category="x", message="x", created_at=MIDNIGHT, details={})
+    )  # today's, not yesterday's
+    db.add(
+        Event(
+            severity="error",
+            category="x",
+            message="x",
+            created_at=MIDNIGHT - timedelta(seconds=1),
+            details={},
+        )
+    )
+    usage_service.rebuild(db)
+    hours = metrics_service.hourly_usage(db, actor=admin, now=now)
+    assert hours[-2].cost == hours_before[-2].cost + Decimal("0.25")  # 23:00, in the grace
+    assert hours[-3] == hours_before[-3]  # 22:00, closed before the row was back-dated into it
+    yesterday, today = metrics_service.daily_usage(db, actor=admin, days=2, now=now)
+    assert yesterday.cost == days_before[0].cost + Decimal("0.75")
+    assert (yesterday.problems, today.problems) == (
+        days_before[0].problems + 1,
+        days_before[1].problems + 2,
+    )
+
+
+def test_periods_after_the_wall_clock_are_never_cached(db):
+    """A `now` ahead of the wall clock: the hours between the two are still open."""
+    room = make_classroom(db)
+    admin = make_user(db, role=Role.admin)
+    wall = datetime.now(UTC)
+    ahead = wall + timedelta(hours=3)
+    earlier = _session(db, user=room.student, client=room.client, started=wall, status="completed")
+    _reply(db, earlier, at=wall - timedelta(days=2))  # the database is not empty
+    before = metrics_service.hourly_usage(db, actor=admin, now=ahead)
+    session = _session(db, user=room.student, client=room.client, started=wall)
+    _reply(db, session, at=wall + timedelta(seconds=30), cost="0.25")  # written "now"
+    hours = metrics_service.hourly_usage(db, actor=admin, now=ahead)
+    assert sum(h.cost for h in hours) == sum(h.cost for h in before) + Decimal("0.25")
+
+
+def test_a_database_filled_after_a_refresh_is_not_served_its_old_zeros(db):
+    """An import fills an empty database with past rows while the app may be running."""
+    admin = make_user(db, role=Role.admin)
+    assert sum(h.messages for h in metrics_service.hourly_usage(db, actor=admin, now=NOW)) == 0
+    _busy_days(db)
+    hours = metrics_service.hourly_usage(db, actor=admin, now=NOW)
+    metrics_service.forget_closed_periods()
+    assert hours == metrics_service.hourly_usage(db, actor=admin, now=NOW)
+    assert sum(h.messages for h in hours) > 0
