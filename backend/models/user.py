@@ -11,6 +11,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 from backend.models.base import Base, IdMixin, UTCDateTime, enum_type, utcnow
 from backend.models.enums import Role
 
+#: What `password_hash` holds for an account made by institution sign-in: no password matches it
+#: (an admin may set one later with "Reset password").
+NO_PASSWORD = "!institution-sign-in"
+
 
 class User(IdMixin, Base):
     __tablename__ = "users"
@@ -30,6 +34,11 @@ class User(IdMixin, Base):
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def has_password(self) -> bool:
+        """False for an account made by institution sign-in until an admin sets a password."""
+        return self.password_hash != NO_PASSWORD
 
 
 class LoginEndReason(StrEnum):

@@ -20,6 +20,7 @@ class UserRead(BaseModel):
     is_active: bool
     created_at: datetime
     last_login_at: datetime | None = None
+    has_password: bool = True  # False: made by institution sign-in, no password set here
 
     @property
     def is_admin(self) -> bool:

@@ -365,6 +365,11 @@ def change_password(
     user = db.get(User, actor.id)
     if user is None:
         raise UserNotFound(actor.id)
+    if not user.has_password:
+        raise ConflictError(
+            "This account signs in through your institution and has no password here. "
+            "An admin can set one if you also need to log in with a password."
+        )
     try:
         _hasher.verify(user.password_hash, current_password)
     except (VerificationError, InvalidHashError):

@@ -24,6 +24,7 @@ from backend.errors import AuthenticationError, ConflictError, NotFoundError, Va
 from backend.models import SignInDomain, User
 from backend.models.base import utcnow
 from backend.models.enums import Role
+from backend.models.user import NO_PASSWORD
 from backend.schemas.accounts import UserRead
 from backend.services import event_service
 from backend.services.permissions import require_admin
@@ -31,9 +32,6 @@ from backend.utils.text import has_forbidden_characters
 
 # Roles a domain rule may give: an admin is never made by e-mail domain.
 DOMAIN_ROLES = (Role.student, Role.teacher)
-# What `password_hash` holds for an account made by sign-in: no password matches it (an admin
-# may set one later with "Reset password").
-NO_PASSWORD = "!institution-sign-in"
 _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
 _DOMAIN = re.compile(rf"^(?=.{{1,253}}$)(?:{_LABEL}\.)+{_LABEL}$")
 _EMAIL = re.compile(r"^[^@\s]{1,64}@(?P<domain>[^@\s]+)$")

@@ -70,6 +70,14 @@ def test_an_allowed_identity_lands_as_a_student_with_the_join_form(app, app_db, 
     assert app.text_input(key="join_code")
 
 
+def test_an_account_made_by_sign_in_is_not_offered_a_password_it_does_not_have(app, app_db, rules):
+    app.user = identity("ada@school.edu")
+    app.run()
+    assert_clean(app)
+    assert "current_password" not in [box.key for box in app.text_input]  # none it could know
+    assert "You sign in with Westbrook University" in everything(app)
+
+
 def test_a_refused_domain_is_told_why_and_signed_out(app, app_db, rules):
     app.user = identity("eve@elsewhere.org")
     app.run()

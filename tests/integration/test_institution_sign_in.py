@@ -82,6 +82,22 @@ def test_username_clashes_get_a_number_and_no_password_works_for_the_new_account
         account_service.authenticate(db, username="ada2", password=sign_in.NO_PASSWORD)
 
 
+def test_an_account_made_by_sign_in_has_no_password_to_change_until_an_admin_sets_one(db, admin):
+    sign_in.add_domain(db, actor=admin, domain="school.edu", role=Role.student)
+    user = sign_in.sign_in_with_identity(db, claims=claims())
+    assert user.has_password is False
+    with pytest.raises(ConflictError, match="signs in through your institution"):
+        account_service.change_password(
+            db, actor=user, current_password="", new_password="a long new passphrase 42"
+        )
+    account_service.reset_password(
+        db, actor=admin, user_id=user.id, new_password="a long new passphrase 42"
+    )
+    assert account_service.authenticate(
+        db, username=user.username, password="a long new passphrase 42"
+    ).has_password
+
+
 def _user(username: str, email: str) -> User:
     return User(
         username=username,
