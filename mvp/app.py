@@ -209,9 +209,9 @@ def sidebar(user) -> None:
             st.session_state[LOGGED_OUT_KEY] = True  # back to the front page, not this one
             st.rerun()
         if not user.has_password:
-            institution = get_settings().institution_name.strip() or "your institution"
             st.caption(
-                f"You sign in with {ui.safe_markdown(institution)}; no password is kept here."
+                f"You sign in with {ui.safe_markdown(institution.name())}; "
+                "no password is kept here."
             )
             return
         with st.expander("Change password"), st.form("password_form", clear_on_submit=True):

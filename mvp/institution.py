@@ -42,6 +42,11 @@ def _notice_text(reason: str, domain: str | None) -> str:
     return texts.get(reason, "That account cannot sign in here. Try another one.")
 
 
+def name() -> str:
+    """The institution as the pages name it (`INSTITUTION_NAME`)."""
+    return get_settings().institution_name.strip() or "your institution"
+
+
 def configured() -> bool:
     """An `[auth]` section exists (Streamlit then always says whether someone is signed in)."""
     return "is_logged_in" in st.user
@@ -70,9 +75,8 @@ def sign_in_options() -> None:
     if not configured():
         return
     _show_notice()
-    institution = get_settings().institution_name.strip() or "your institution"
     for provider in _providers():
-        label = provider.replace("-", " ").title() if provider else institution
+        label = provider.replace("-", " ").title() if provider else name()
         if st.button(
             f"Sign in with {label}",
             key=f"sign_in_{provider}" if provider else "institution_sign_in",

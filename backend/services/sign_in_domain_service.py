@@ -146,6 +146,50 @@ def _refuse(message: str, reason: str, domain: str | None = None) -> SignInRefus
     return error
 
 
+# Linking an existing account (admins) ----------------------------------------------------------
+def set_account_email(
+    db: Session, *, actor: UserRead | None, user_id: int, email: str | None
+) -> UserRead:
+    """Link an account to the institution address it signs in with (empty: unlink).
+
+    Accounts made by a first sign-in are linked already; this lets an account made with a
+    password (an admin's own, say) sign in through the institution too, keeping its role. The
+    address's domain still needs a rule to sign in."""
+    admin = require_admin(actor)
+    user = db.get(User, user_id)
+    if user is None:
+        raise NotFoundError("That account no longer exists.")
+    value = (email or "").strip().lower() or None
+    if value is not None:
+        match = _EMAIL.match(value)
+        if (
+            match is None
+            or len(value) > 254
+            or not _DOMAIN.match(match["domain"])
+            or has_forbidden_characters(value)
+        ):
+            message = "Type the whole address they sign in with, e.g. ada@school.edu."
+            raise ValidationError(message, {"email": message})
+        holder = db.scalar(select(User).where(User.email == value, User.id != user.id))
+        if holder is not None:
+            raise ConflictError(f"'{holder.username}' already signs in with {value}.")
+    user.email = value
+    try:
+        with db.begin_nested():
+            db.flush()
+    except IntegrityError:  # linked to another account meanwhile
+        raise ConflictError(f"Another account already signs in with {value}.") from None
+    event_service.record(
+        db,
+        "info",
+        "accounts",
+        f"{admin.username} {'linked' if value else 'unlinked'} the institution address of "
+        f"'{user.username}'.",
+        user_id=admin.id,
+    )
+    return UserRead.model_validate(user)
+
+
 def _verified_email(claims: Mapping[str, object], trusted: Collection[str]) -> str:
     """The identity's e-mail address, lower-case, if the provider vouches for it."""
     email = claims.get("email")

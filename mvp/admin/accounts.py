@@ -81,6 +81,26 @@ def _set_active(user_id: int, username: str, active: bool) -> None:
     )
 
 
+def _set_email(user_id: int, username: str) -> None:
+    try:
+        with store.transaction(write=True) as db:
+            user = sign_in_domain_service.set_account_email(
+                db, actor=actor, user_id=user_id, email=st.session_state["account_email"]
+            )
+    except AppError as error:
+        _notice(error.level, error.message)
+        return
+    st.session_state["account_email"] = user.email or ""
+    if user.email:
+        _notice(
+            "success",
+            f"'{username}' can now sign in with {institution.name()} as {user.email} "
+            "(its domain needs a rule below), keeping their role.",
+        )
+    else:
+        _notice("success", f"'{username}' no longer signs in with {institution.name()}.")
+
+
 def _add_domain() -> None:
     state = st.session_state
     state["domain_errors"] = {}
@@ -282,6 +302,22 @@ def change_account(users: list) -> None:
             help="You cannot deactivate yourself."
             if user.id == actor.id
             else "Deactivating logs them out everywhere; their history stays.",
+        )
+    with st.container(border=True):
+        if st.session_state.get("_account_email_for") != user.id:  # another account chosen
+            st.session_state["_account_email_for"] = user.id
+            st.session_state["account_email"] = user.email or ""
+        st.text_input(
+            f"Address they sign in with at {institution.name()}",
+            key="account_email",
+            placeholder="ada@school.edu (empty: no institution sign-in)",
+            help="Links this account to the institution sign-in, keeping its role.",
+        )
+        st.button(
+            "Save address",
+            key="save_account_email",
+            on_click=auth.guarded(_set_email),
+            args=(user.id, user.username),
         )
 
 

@@ -126,3 +126,23 @@ def test_admin_adds_and_removes_domain_rules_on_the_accounts_page(app, app_db, r
     remove.click().run()
     assert "staff.school.edu can no longer sign in" in everything(app)
     assert "No domain may sign in with the institution yet" in everything(app)
+
+
+def test_admin_links_an_account_to_an_institution_address_on_the_accounts_page(app, app_db, rules):
+    with unit_of_work(app_db) as db:
+        make_user(db, role=Role.teacher, username="grace")
+    app.run()
+    log_in(app, "ivy.admin")
+    open_page(app, "Accounts")
+    app.selectbox(key="manage_account").set_value("grace").run()
+    app.text_input(key="account_email").input("not an address")
+    app.button(key="save_account_email").click().run()
+    assert "Type the whole address" in everything(app)
+    app.text_input(key="account_email").input("Grace@School.edu")
+    app.button(key="save_account_email").click().run()
+    assert_clean(app)
+    assert "'grace' can now sign in with Westbrook University as grace@school.edu" in everything(
+        app
+    )
+    with unit_of_work(app_db) as db:
+        assert db.scalar(select(User.email).where(User.username == "grace")) == "grace@school.edu"

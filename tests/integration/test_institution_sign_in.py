@@ -98,6 +98,43 @@ def test_an_account_made_by_sign_in_has_no_password_to_change_until_an_admin_set
     ).has_password
 
 
+def test_an_admin_links_an_existing_account_to_its_institution_address(db, admin):
+    teacher = make_user(db, role=Role.teacher, username="grace")
+    sign_in.add_domain(db, actor=admin, domain="school.edu", role=Role.student)
+    linked = sign_in.set_account_email(
+        db, actor=admin, user_id=teacher.id, email="  Grace@School.EDU "
+    )
+    assert linked.email == "grace@school.edu"
+    # The existing account signs in, keeping its own role (the rule says student).
+    signed_in = sign_in.sign_in_with_identity(db, claims=claims(email="grace@school.edu"))
+    assert (signed_in.id, signed_in.role) == (teacher.id, Role.teacher)
+    # An admin's own account too: a domain never makes an admin, but a link may keep one.
+    mine = sign_in.set_account_email(db, actor=admin, user_id=admin.id, email="ivy@school.edu")
+    assert sign_in.sign_in_with_identity(db, claims=claims(email=mine.email)).role == Role.admin
+    # Unlinking: the address now makes a new student account instead.
+    assert sign_in.set_account_email(db, actor=admin, user_id=teacher.id, email="").email is None
+    again = sign_in.sign_in_with_identity(db, claims=claims(email="grace@school.edu"))
+    assert again.id != teacher.id and again.role == Role.student
+
+
+def test_linking_refuses_bad_or_taken_addresses_and_non_admins(db, admin):
+    student = make_user(db, username="sam")
+    other = make_user(db, username="kim")
+    sign_in.set_account_email(db, actor=admin, user_id=other.id, email="kim@school.edu")
+    for bad in ("sam", "sam@", "sam@school", "two@@school.edu", "s am@school.edu"):
+        with pytest.raises(ValidationError) as refused:
+            sign_in.set_account_email(db, actor=admin, user_id=student.id, email=bad)
+        assert "email" in refused.value.field_errors
+    with pytest.raises(ConflictError, match="'kim' already signs in with kim@school.edu"):
+        sign_in.set_account_email(db, actor=admin, user_id=student.id, email="KIM@school.edu")
+    for actor in (student, make_user(db, role=Role.teacher), None):
+        with pytest.raises(PermissionDeniedError):
+            sign_in.set_account_email(db, actor=actor, user_id=student.id, email="s@school.edu")
+    assert db.get(User, student.id).email is None
+    event = db.scalars(select(Event).where(Event.category == "accounts")).all()[-1]
+    assert "kim@school.edu" not in event.message  # the log names the account, not the address
+
+
 def _user(username: str, email: str) -> User:
     return User(
         username=username,
