@@ -130,7 +130,8 @@ def check_budgets(
             attempt = db.begin_nested()  # its rollback gives the shared lock back
             user, overall = _locked_usage(db, settings, user_id, "shared")
             margin = most_per_reply * _max_connections(db)
-            if overall.used + margin <= overall.limit * Decimal(settings.budget_alert_threshold):
+            alert_at = overall.limit * Decimal(settings.budget_alert_threshold)
+            if not overall.limit or overall.used + margin <= alert_at:  # 0: no global budget
                 attempt.commit()
                 _judge(db, settings, user_id, user, overall)
                 return

@@ -163,10 +163,11 @@ def _students(engine, count: int) -> list[int]:
         return [make_user(db).id for _ in range(count)]
 
 
+@pytest.mark.parametrize("budget", ["1000", "0"])  # margin: 100 connections x $0.02 = $2; none
 def test_far_from_the_limit_two_students_checks_do_not_wait_for_each_other(
-    committed_postgresql, configure, checks
+    committed_postgresql, configure, checks, budget
 ):
-    configure(global_daily_cost_budget_usd="1000")  # margin: 100 connections x $0.02 = $2
+    configure(global_daily_cost_budget_usd=budget)
     first, second = _students(committed_postgresql, 2)
     checks(first, reserve="0.01")
     checks(second, reserve="0.01", wait_ms=300)  # passes while the first is still open
