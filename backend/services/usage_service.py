@@ -181,7 +181,9 @@ def _rebuild_reviews(db: Session) -> None:
 
 
 def rebuild(db: Session) -> None:
-    """Recompute both tables from sessions and messages (grouped in the database)."""
+    """Recompute both tables from sessions and messages (grouped in the database). For a database
+    no one is writing to (after an import, or to check the tables): a turn committed meanwhile
+    could be counted twice."""
     fold_client_usage(db, wait=True)  # holds the fold lock: no fold runs beside the rebuild
     db.execute(delete(DailyUsage))
     db.execute(delete(ClientDailyUsage))
