@@ -161,3 +161,68 @@ def test_dockerfile_runs_as_non_root_with_health_check_and_cached_dependencies()
 def test_dockerignore_keeps_secrets_and_local_state_out() -> None:
     ignored = set((ROOT / ".dockerignore").read_text(encoding="utf-8").split())
     assert {".env", ".git", ".venv", "data"} <= ignored
+
+
+# What the image installs -------------------------------------------------------------------------
+def _requirement_names(path: Path) -> set[str]:
+    names = set()
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line and not line.startswith("-r"):
+            names.add(_canonical(re.split(r"[<>=!~\[; ]", line, maxsplit=1)[0]))
+    return names
+
+
+def _canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _with_dependencies(names: set[str]) -> set[str]:
+    """The distributions these need, installed here (what `pip install` of them brings)."""
+    from importlib import metadata
+
+    found, todo = set(), list(names)
+    while todo:
+        name = todo.pop()
+        if name in found:
+            continue
+        found.add(name)
+        try:
+            requires = metadata.requires(name) or []
+        except metadata.PackageNotFoundError:
+            continue
+        for requirement in requires:
+            if "extra ==" in requirement and "psycopg" not in name:
+                continue  # an optional extra the app does not ask for
+            todo.append(_canonical(re.split(r"[<>=!~\[; (]", requirement, maxsplit=1)[0]))
+    return found
+
+
+def test_the_image_gets_what_the_app_imports_and_no_test_or_lint_tools():
+    import ast
+    import sys
+    from importlib import metadata
+
+    runtime = _requirement_names(ROOT / "requirements.txt")
+    dev = _requirement_names(ROOT / "requirements-dev.txt")
+    assert "-r requirements.txt" in (ROOT / "requirements-dev.txt").read_text(encoding="utf-8")
+    assert not runtime & {"pytest", "playwright", "ruff", "mypy", "oidc-provider-mock", "pyyaml"}
+    assert {"pytest", "playwright", "ruff", "mypy"} <= dev
+
+    imported = set()
+    for folder in ("backend", "mvp"):
+        for source in (ROOT / folder).rglob("*.py"):
+            for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.Import):
+                    imported |= {alias.name.split(".")[0] for alias in node.names}
+                elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                    imported.add(node.module.split(".")[0])
+    third_party = imported - set(sys.stdlib_module_names) - {"backend", "mvp", "__future__"}
+    distributions = metadata.packages_distributions()
+    available = _with_dependencies(runtime)
+    missing = {
+        module
+        for module in third_party
+        if not {_canonical(d) for d in distributions.get(module, [module])} & available
+    }
+    assert not missing, f"imported by the app but not installed by requirements.txt: {missing}"
