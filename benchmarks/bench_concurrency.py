@@ -1,14 +1,17 @@
 """Throughput of many concurrent conversations through the service layer, on 1 and 2 processes.
 
     .venv/bin/python benchmarks/bench_concurrency.py [--conversations 50] [--turns 3]
-        [--latency 1.0] [--processes 1 2] [--backend postgresql|sqlite] [--runs 3]
+        [--latency 1.0] [--processes 1 2] [--backend postgresql|sqlite] [--runs 3] [--stagger 0]
 
 A fake Anthropic API (its own process, every reply after `--latency` seconds) answers
 `--conversations` students of one section who all talk to ONE published client at once, each
 `--turns` turns through `conversation_service.send_message` (claim transaction, reply thread,
 usage at `message_start`, store transaction: what the pages do). The students are split over
 `--processes` worker processes (threads inside each) sharing one fresh database built by Alembic.
-Ideal: every conversation waits only for the API, so the wall time is turns x latency. Prints the
+Ideal: every conversation waits only for the API, so the wall time is turns x latency (plus the
+`--stagger` over which the first messages are spread: by default all fifty start at once, so every
+turn of every student arrives in the same instant and the CPU work of fifty turns queues on the
+machine's cores each time; a class spreads out). Prints the
 wall time, turns/s, the ratio to ideal (target >= 0.90), and where the time goes: each phase of a
 turn, database statements by kind (lock waits show up as slow statements), how long the hot rows
 stay locked, pool waits, commits, and CPU per turn of the workers, PostgreSQL and the fake API.
@@ -192,7 +195,8 @@ def worker(
     failures: list[str] = []
 
     def converse(chat) -> None:
-        student, session_id = chat
+        student, session_id, delay = chat
+        time.sleep(delay)  # `--stagger`: this student starts typing a little later
         for turn in range(turns):
             started = time.perf_counter()
             reply = conversation_service.submit_message(
@@ -391,13 +395,16 @@ def run_once(args, processes: int, run: str, env: dict, workdir: str) -> dict:
         ready, finished, results = context.Queue(), context.Queue(), context.Queue()
         start, may_exit = context.Event(), context.Event()
         worker_env = {**env, "DATABASE_URL": url, "BENCH_TURNS": str(args.turns)}
+        staggered = [
+            (*chat, args.stagger * position / len(chats)) for position, chat in enumerate(chats)
+        ]
         workers = [
             context.Process(
                 target=worker,
                 args=(
                     index,
                     worker_env,
-                    chats[index::processes],
+                    staggered[index::processes],
                     warm[index],
                     ready,
                     start,
@@ -448,7 +455,8 @@ def _percentile(values: list[float], share: float) -> float:
 def report(args, result: dict) -> float:
     reports = result["reports"]
     turns = sum(r["turns"] for r in reports)
-    ideal_wall = args.turns * args.latency
+    # The last student starts `stagger` (less one step) after the first.
+    ideal_wall = args.stagger * (1 - 1 / args.conversations) + args.turns * args.latency
     wall = result["wall"]
     ratio = ideal_wall / wall
     failures = [f for r in reports for f in r["failures"]]
@@ -526,6 +534,13 @@ def main() -> int:
     parser.add_argument("--backend", choices=["postgresql", "sqlite"], default="postgresql")
     parser.add_argument("--runs", type=int, default=1, help="repeat each configuration")
     parser.add_argument("--redis-url", default=None, help="share rate limits through Redis")
+    parser.add_argument(
+        "--stagger",
+        type=float,
+        default=0.0,
+        help="spread the students' first messages evenly over this many seconds (default 0: "
+        "all at once, every turn of every student in step)",
+    )
     args = parser.parse_args()
     if args.backend == "sqlite" and max(args.processes) > 1:
         print("SQLite is for one process: running --processes 1 only.")
@@ -548,7 +563,8 @@ def main() -> int:
     workdir = tempfile.mkdtemp(prefix="bench-concurrency-")
     print(
         f"bench_concurrency: {args.conversations} conversations x {args.turns} turns, one client, "
-        f"fake API latency {args.latency:.2f} s, backend {args.backend}, "
+        f"fake API latency {args.latency:.2f} s, first messages spread over {args.stagger:.1f} s, "
+        f"backend {args.backend}, "
         f"{os.cpu_count()} cores, load average {' '.join(f'{v:.2f}' for v in os.getloadavg())}"
     )
     ratios: dict[int, list[float]] = defaultdict(list)
