@@ -209,13 +209,26 @@ def write_pending_rollups(db: Session, model=None) -> None:
 
 @event.listens_for(Session, "before_commit")
 def _write_last(db: Session) -> None:
-    if db.in_nested_transaction():  # a savepoint's release: the transaction goes on
+    # A savepoint's release: the transaction goes on. (A commit with a savepoint still open
+    # looks the same from here, so `_nothing_left` refuses to let that drop the increments.)
+    if db.in_nested_transaction():
         return
     if db.info.get(_PENDING_ROLLUPS) or db.info.get(_AT_COMMIT):
         db.flush()  # the transaction's own rows first: the rollup rows are locked last
         write_pending_rollups(db)
         for write in db.info.pop(_AT_COMMIT, {}).values():
             write(db)
+
+
+@event.listens_for(Session, "after_commit")
+def _nothing_left(db: Session) -> None:
+    if db.in_nested_transaction():  # a savepoint's release
+        return
+    if db.info.pop(_PENDING_ROLLUPS, None) or db.info.pop(_AT_COMMIT, None):
+        raise RuntimeError(
+            "A transaction committed with a savepoint still open, so its rollup increments were "
+            "not written: close every begin_nested() before the commit."
+        )
 
 
 @event.listens_for(Session, "after_soft_rollback")

@@ -125,6 +125,7 @@ def check_budgets(
     at the threshold. The locks it takes make the transaction's check and its reservation (of
     `reserve_cost`; `most_per_reply` is the most any reply reserves) one step against every other
     check; keep the transaction short after it."""
+    write_pending_rollups(db, DailyUsage)  # before the savepoint, whose rollback would undo it
     if db.get_bind().dialect.name == "postgresql":
         if most_per_reply is not None and reserve_cost <= most_per_reply:
             attempt = db.begin_nested()  # its rollback gives the shared lock back

@@ -11,10 +11,11 @@ from sqlalchemy import event, func, select, text
 from sqlalchemy.exc import OperationalError
 
 from backend.config import get_settings
-from backend.db import Database, new_session, unit_of_work
-from backend.models import ClientDailyUsage, ClientUsageIncrement
+from backend.db import Database, add_to_rollup, new_session, unit_of_work
+from backend.models import ClientDailyUsage, ClientUsageIncrement, DailyUsage
 from backend.models.enums import Role
 from backend.services import budget_service, conversation_service, metrics_service, usage_service
+from backend.services.budget_service import start_of_utc_day
 from tests.factories import make_classroom, make_user
 
 ROLLUP_WRITE = re.compile(r"^\s*INSERT INTO (client_usage_increments|daily_usage)\b", re.I)
@@ -213,3 +214,42 @@ def test_a_fold_under_way_is_skipped_not_waited_for(committed_postgresql, api, m
             assert usage_service.fold_client_usage(db) == 0  # skipped at once
         _turn(committed_postgresql, classroom, session.id, "Appends go on meanwhile.")
     assert _dashboard(committed_postgresql)[0][1] == 4
+
+
+def test_usage_added_before_a_check_near_the_limit_is_still_written(
+    committed_postgresql, configure
+):
+    """The check near the limit rolls its shared attempt back; what the transaction had added
+    to the per-user rollup before it must survive that rollback."""
+    configure(global_daily_cost_budget_usd="1")  # near: the shared attempt is given back
+    (student,) = _students(committed_postgresql, 1)
+    with unit_of_work(committed_postgresql) as db:
+        add_to_rollup(
+            db,
+            DailyUsage,
+            {"day": start_of_utc_day().date(), "user_id": student},
+            {"tokens": 100, "cost": Decimal("0.05"), "replies": 0},
+        )
+        budget_service.check_budgets(
+            db,
+            get_settings(),
+            user_id=student,
+            reserve_cost=Decimal("0.01"),
+            most_per_reply=Decimal("0.02"),
+        )
+    with unit_of_work(committed_postgresql, write=False) as db:
+        assert db.scalar(select(DailyUsage.tokens).where(DailyUsage.user_id == student)) == 100
+
+
+def test_a_savepoint_left_open_at_commit_is_reported_not_silently_dropped(committed_engine):
+    with unit_of_work(committed_engine) as db:
+        student = make_user(db)
+    with pytest.raises(RuntimeError, match="savepoint still open"):
+        with unit_of_work(committed_engine) as db:
+            add_to_rollup(
+                db,
+                DailyUsage,
+                {"day": start_of_utc_day().date(), "user_id": student.id},
+                {"tokens": 7, "cost": Decimal(0), "replies": 0},
+            )
+            db.begin_nested()  # never closed: the commit below ends it
