@@ -36,7 +36,20 @@ class DailyUsage(Base):
     replies: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
 
-class ClientDailyUsage(Base):
+class ClientUsageCounts:
+    """What is counted of a client's usage (the rollup and its increments alike)."""
+
+    sessions: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    messages: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    replies: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    input_tokens: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    output_tokens: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    cache_write_tokens: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    cache_read_tokens: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    cost: Mapped[Decimal] = mapped_column(Money, default=Decimal(0), server_default="0")
+
+
+class ClientDailyUsage(ClientUsageCounts, Base):
     """Per day, client, assignment and model: the dashboard's timelines and breakdowns."""
 
     __tablename__ = "client_daily_usage"
@@ -48,17 +61,9 @@ class ClientDailyUsage(Base):
     # 0 for conversations outside any assignment (teacher tests); no foreign key for that reason.
     assignment_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     model: Mapped[str] = mapped_column(String(80), primary_key=True)
-    sessions: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
-    messages: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
-    replies: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
-    input_tokens: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
-    output_tokens: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
-    cache_write_tokens: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
-    cache_read_tokens: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
-    cost: Mapped[Decimal] = mapped_column(Money, default=Decimal(0), server_default="0")
 
 
-class ClientUsageIncrement(Base):
+class ClientUsageIncrement(ClientUsageCounts, Base):
     """Client usage not yet folded into `client_daily_usage` (same keys and counts)."""
 
     __tablename__ = "client_usage_increments"
@@ -70,11 +75,3 @@ class ClientUsageIncrement(Base):
     client_id: Mapped[int] = mapped_column(ForeignKey("client_profiles.id", ondelete="CASCADE"))
     assignment_id: Mapped[int] = mapped_column(Integer)
     model: Mapped[str] = mapped_column(String(80))
-    sessions: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
-    messages: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
-    replies: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
-    input_tokens: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
-    output_tokens: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
-    cache_write_tokens: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
-    cache_read_tokens: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
-    cost: Mapped[Decimal] = mapped_column(Money, default=Decimal(0), server_default="0")

@@ -209,20 +209,7 @@ def rebuild(db: Session) -> None:
     model = func.coalesce(Message.model, "")
     db.execute(
         insert(ClientDailyUsage).from_select(
-            [
-                "day",
-                "client_id",
-                "assignment_id",
-                "model",
-                "sessions",
-                "messages",
-                "replies",
-                "input_tokens",
-                "output_tokens",
-                "cache_write_tokens",
-                "cache_read_tokens",
-                "cost",
-            ],
+            [*CLIENT_KEYS, *CLIENT_COUNTS],
             select(
                 day,
                 PracticeSession.client_id,
