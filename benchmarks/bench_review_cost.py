@@ -121,7 +121,7 @@ def main() -> int:
 
     from backend.config import get_settings
     from backend.db import Database, create_db_engine, unit_of_work, upgrade_database
-    from backend.services import review_rules, review_service, session_service
+    from backend.services import review_prompt, review_rules, review_service, session_service
     from tests.factories import add_reply, enroll, make_classroom, make_user
 
     upgrade_database(database_url)
@@ -149,7 +149,7 @@ def main() -> int:
 
     model = get_settings().feedback_model
     print(f"model {model}; rubric {job.rubric.key}; {len(job.turns)} numbered turns per session")
-    prefix = review_rules.instructions(job.rubric)
+    prefix = review_prompt.instructions(job.rubric)
     print(f"stable prefix (instructions + rubric + worked examples): {len(prefix):,} characters")
     print(
         f"{'review':<8}{'input':>7}{'cache write':>13}{'cache read':>12}{'output':>8}{'cost $':>11}"

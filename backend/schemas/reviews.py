@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -20,16 +20,43 @@ class _Answer(BaseModel):
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
 
 
+class ClientTalk(_Answer):
+    """A client turn that argues for change or for the status quo (MI's change / sustain talk):
+    marked first, so the global ratings are scored against what the client actually said."""
+
+    turn: int = Field(description="The number of a client turn in the transcript.")
+    kind: Literal["change", "sustain"] = Field(
+        description="change: the client's own words for change; sustain: for staying the same."
+    )
+    quote: str = Field(description="Words copied exactly from that client turn.", max_length=600)
+
+
 class CodedTurn(_Answer):
     turn: int = Field(description="The number of a student turn in the transcript.")
     code: str = Field(description="The key of one of the rubric's utterance codes.")
 
 
+class RiskCheck(_Answer):
+    """A client turn voicing self-harm or harm to others, and whether the student responded."""
+
+    client_turn: int = Field(description="The client turn that voiced self-harm or harm.")
+    quote: str = Field(description="Words copied exactly from that client turn.", max_length=600)
+    student_turn: int | None = Field(
+        description="The student's next turn (none if the conversation ended there)."
+    )
+    responded: bool = Field(
+        description="True only if that turn asked about it directly, took it seriously and did "
+        "not move on to something else."
+    )
+    note: str = Field(description="One sentence for the teacher.", max_length=600)
+
+
 class CriterionScore(_Answer):
+    # Evidence, then reasoning, then the score: the score is written after what it rests on.
     criterion: str = Field(description="The key of one of the rubric's criteria.")
-    score: int = Field(description="1 to 5, by the criterion's anchors.")
+    turns: list[int] = Field(description="The turns this score rests on.")
     reasoning: str = Field(description="One sentence: why this score.", max_length=600)
-    turns: list[int] = Field(description="The student turns this score rests on.")
+    score: int = Field(description="1 to 5, by the criterion's anchors.")
 
 
 class Strength(_Answer):
@@ -46,11 +73,24 @@ class TryInstead(_Answer):
 
 
 class ReviewAnswer(_Answer):
-    """What the feedback model must answer (and what a stored review's content holds)."""
+    """What the feedback model must answer (and what a stored review's content holds).
 
-    codes: list[CodedTurn] = Field(description="One code for every student turn.")
+    Fields are in the order the model writes them: what the client said first, then the codes,
+    the risk check and the scores, then what the student reads."""
+
+    client_talk: list[ClientTalk] = Field(
+        default_factory=list, description="Every client turn with change or sustain talk."
+    )
+    codes: list[CodedTurn] = Field(
+        description="Every student turn's codes: one, or two where the turn does two things "
+        "(a reflection, then a question)."
+    )
+    risk: list[RiskCheck] = Field(
+        default_factory=list,
+        description="Every client turn voicing self-harm or harm to others (empty if none).",
+    )
     scores: list[CriterionScore] = Field(description="One score for every rubric criterion.")
-    strengths: list[Strength] = Field(description="2 or 3 strengths, each quoting the student.")
+    strengths: list[Strength] = Field(description="Up to 3 strengths, each quoting the student.")
     try_instead: list[TryInstead] = Field(description="2 or 3 better replies to try next time.")
     goal: str = Field(description="One goal for the next practice session.", max_length=600)
 

@@ -13,7 +13,16 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 SCORE_MIN, SCORE_MAX = 1, 5
 KEY_PATTERN = r"^[a-z][a-z0-9_]{0,59}$"
 
-CodeKind = Literal["question", "reflection", "other"]
+# "input" is what AnnoMI calls therapist input (information, advice, persuasion); "other" is the
+# rest (affirmations, autonomy, collaboration, confrontation, anything a teacher adds).
+CodeKind = Literal["question", "reflection", "input", "other"]
+# MITI 4.2.1's summary totals: MI-Adherent (seek collaboration + affirm + emphasize autonomy) and
+# MI Non-Adherent (persuade + confront).
+Adherence = Literal["adherent", "non_adherent"]
+# Greetings, backchannels ("Mm-hmm.") and fragments: MITI leaves them uncoded, so every rubric
+# accepts this code and no indicator counts it.
+NOT_CODED = "not_coded"
+NOT_CODED_NAME = "Not coded (greeting, backchannel or fragment)"
 
 
 class _Strict(BaseModel):
@@ -49,6 +58,14 @@ class UtteranceCode(_Strict):
     kind: CodeKind = "other"
     # A complex reflection adds meaning beyond what the client said (counts for % complex).
     complex: bool = False
+    adherence: Adherence | None = None
+
+    @field_validator("key")
+    @classmethod
+    def _not_reserved(cls, key: str) -> str:
+        if key == NOT_CODED:
+            raise ValueError(f"{NOT_CODED!r} is reserved for utterances left uncoded")
+        return key
 
     @model_validator(mode="after")
     def _only_reflections_are_complex(self) -> UtteranceCode:
@@ -65,6 +82,8 @@ class Indicator(_Strict):
     fair: float
     good: float
     higher_is_better: bool = True
+    # Where the thresholds come from (a manual, a paper, or "our own choice"), shown with them.
+    source: str = Field(default="", max_length=300)
 
     @model_validator(mode="after")
     def _thresholds_in_order(self) -> Indicator:
@@ -104,3 +123,15 @@ class RubricDefinition(_Strict):
     @property
     def code_keys(self) -> list[str]:
         return [code.key for code in self.codes]
+
+    @property
+    def codable_keys(self) -> list[str]:
+        """Every code a turn may get: the rubric's own and `NOT_CODED`."""
+        return [*self.code_keys, NOT_CODED]
+
+    def code_name(self, key: str) -> str:
+        """The code's name as readers see it (the key itself for an unknown code)."""
+        if key == NOT_CODED:
+            return NOT_CODED_NAME
+        code = self.code(key)
+        return code.name if code else key

@@ -42,6 +42,7 @@ from backend.schemas.rubrics import RubricDefinition
 from backend.services import (
     budget_service,
     event_service,
+    review_prompt,
     review_rules,
     rubric_service,
     usage_service,
@@ -272,9 +273,9 @@ class _Attempt:
 
     def run(self, gateway: LLMGateway) -> ReviewContent | None:
         job = self.job
-        instructions = review_rules.instructions(job.rubric)
-        context = review_rules.context(job.turns)
-        messages: list[dict] = [{"role": "user", "content": review_rules.transcript(job.turns)}]
+        instructions = review_prompt.instructions(job.rubric)
+        context = review_prompt.context(job.turns)
+        messages: list[dict] = [{"role": "user", "content": review_prompt.transcript(job.turns)}]
         for _attempt in range(2):
             answer = gateway.structured(
                 instructions=instructions,
@@ -297,7 +298,7 @@ class _Attempt:
             )
             if parsed is not None:
                 return ReviewContent(**parsed.model_dump(), demo=False)
-            messages = messages + review_rules.repair_messages(answer, self.errors)
+            messages = messages + review_prompt.repair_messages(answer, self.errors)
         return None
 
     @property

@@ -9,7 +9,7 @@ import pytest
 from backend.db import Database, unit_of_work
 from backend.llm.tokens import estimate_tokens
 from backend.rubrics import load_builtin_rubrics
-from backend.services import review_rules, review_service
+from backend.services import review_prompt, review_rules, review_service
 from tests.factories import enroll, make_user
 from tests.integration.test_reviews import ended_session, valid_answer
 
@@ -19,16 +19,16 @@ HAIKU_45_MIN_CACHEABLE_TOKENS = 4096
 
 @pytest.mark.parametrize("rubric", load_builtin_rubrics(), ids=lambda rubric: rubric.key)
 def test_stable_prefix_exceeds_the_minimum_cacheable_length(rubric):
-    prefix = review_rules.instructions(rubric)
-    assert len(review_rules.worked_examples(rubric)) >= 1
+    prefix = review_prompt.instructions(rubric)
+    assert len(review_prompt.worked_examples(rubric)) >= 1
     assert "Worked examples" in prefix and "Its review (the record_review input)" in prefix
     assert estimate_tokens(prefix) > HAIKU_45_MIN_CACHEABLE_TOKENS
-    assert review_rules.instructions(rubric) == prefix  # byte-identical every time: cacheable
+    assert review_prompt.instructions(rubric) == prefix  # byte-identical every time: cacheable
 
 
 @pytest.mark.parametrize("rubric", load_builtin_rubrics(), ids=lambda rubric: rubric.key)
 def test_every_worked_example_passes_the_reviews_own_validation(rubric):
-    notes, examples = review_rules._examples_file(rubric.key)
+    notes, examples = review_prompt._examples_file(rubric.key)
     assert notes and len(examples) == 2
     for example in examples:
         answer, errors = review_rules.validate(example.review, list(example.turns), rubric)
@@ -40,7 +40,7 @@ def test_every_worked_example_passes_the_reviews_own_validation(rubric):
 def test_a_teachers_rubric_that_drops_a_code_loses_the_examples_using_it():
     micro = next(r for r in load_builtin_rubrics() if r.key == "micro_skills")
     edited = micro.model_copy(update={"codes": [c for c in micro.codes if c.key != "summary"]})
-    titles = [example.title for example in review_rules.worked_examples(edited)]
+    titles = [example.title for example in review_prompt.worked_examples(edited)]
     assert len(titles) == 1 and "weaker" in titles[0]  # the strong example codes a summary
 
 
