@@ -14,6 +14,8 @@ import streamlit as st
 
 from backend.errors import AppError
 from backend.models.enums import MessageRole
+from backend.reviews import indicators as counted
+from backend.reviews import risk
 from backend.schemas.accounts import UserRead
 from backend.schemas.conversations import MessageRead
 from backend.schemas.reviews import ReviewContent, ReviewRead
@@ -32,6 +34,9 @@ PERCENT_INDICATORS = {
     "student_talk_share",
 }
 EXTRA_INDICATORS = {  # counted for every rubric; no thresholds
+    "mi_adherent": "MI-adherent (MITI 4.2.1: seek collaboration + affirm + emphasize autonomy)",
+    "mi_non_adherent": "MI-non-adherent (MITI 4.2.1: persuade without permission + confront)",
+    "not_coded": "Not coded (greetings, backchannels, fragments)",
     "student_talk_share": "Your share of the words spoken",
     "student_turns": "Your turns",
     "turns": "Turns in the conversation",
@@ -136,11 +141,21 @@ def render_review(
     if content is None:
         return
     rubric = _rubric(review.session_id)
+    _risk(content, for_teacher=show_hidden_info_turn)
     if review.demo:
         st.info(
-            f"**{DEMO_LABEL}.** Written by simple rules (question forms, reflection stems, advice "
-            "phrases), not by a model or a teacher: a rough guide only.",
+            f"**{DEMO_LABEL}.** Coded by the offline coder (learned from expert-coded counseling "
+            "sessions, with documented rules on top) and scored by counting, not by a model or a "
+            "teacher: a guide, not a grade.",
             icon=":material/smart_toy:",
+        )
+    elif show_hidden_info_turn and (gap := counted.disagreement(review.indicators)):
+        st.warning(
+            f"The model's codes and the offline coder's disagree: counted score "
+            f"{gap[0]:.0f} from the model's codes, {gap[1]:.0f} from the offline coder's (told "
+            f"when they differ by more than {counted.DISAGREEMENT_MARGIN:.0f} points). Check the "
+            "codes before you trust the figures.",
+            icon=":material/compare_arrows:",
         )
     if review.by_teacher and not show_hidden_info_turn:  # a student reads their teacher's version
         st.success("**Reviewed by your teacher.**", icon=":material/verified:")
@@ -151,14 +166,16 @@ def render_review(
             if turn
             else ":material/key: The client's hidden information was not uncovered."
         )
+    verdicts = _verdicts(review, content)
     left, right = st.columns([3, 2], gap="large")
     with left:
-        _criteria(content, rubric)
+        if verdicts:
+            _criteria(content, rubric)
         _strengths(content)
         _try_instead(content)
         st.markdown("##### Goal for your next practice")
         st.success(safe(content.goal), icon=":material/flag:")
-        _indicators(review, rubric)
+        _indicators(review, rubric, verdicts=verdicts)
     with right:
         _transcript(review, messages, cited_turns(content), show_hidden_info_turn)
 
@@ -187,8 +204,52 @@ def _criteria(content: ReviewContent, rubric: RubricDefinition | None) -> None:
         st.markdown(f"**{name}: {score.score}/5**{_turns(score.turns)}  \n{safe(score.reasoning)}")
 
 
+def _risk(content: ReviewContent, *, for_teacher: bool) -> None:
+    """A client who voiced self-harm or harm to others comes first, with the turn."""
+    for item in content.risk:
+        answered = f"turn {item.student_turn}" if item.student_turn else "no turn (it ended)"
+        text = f"> {safe(item.quote)}\n\n{safe(item.note)} (Client turn {item.client_turn}; reply: {answered}.)"
+        if not item.responded:
+            st.error(
+                "**Risk passed over.** " + text + ("" if for_teacher else RISK_ADVICE),
+                icon=":material/emergency:",
+            )
+        elif for_teacher:
+            st.warning("**Risk voiced, and answered.** " + text, icon=":material/emergency:")
+
+
+RISK_ADVICE = (
+    "\n\nWhen a client speaks of harming themself or someone else, stop, ask about it directly "
+    "and take it seriously before anything else. Talk it through with your teacher."
+)
+
+
+def _verdicts(review: ReviewRead, content: ReviewContent) -> bool:
+    """Fair/good verdicts and global ratings only with enough turns, and never when a risk was
+    passed over (the session did not go well, whatever the counts say)."""
+    student_turns = review.indicators.get("student_turns")
+    enough = review.indicators.get("enough_evidence")
+    if enough is None and isinstance(student_turns, int):
+        enough = counted.enough_evidence(student_turns)
+    if enough is False:
+        st.info(
+            f"**Too short for verdicts.** With {student_turns} of your turns, this review shows "
+            f"counts only: ratings and fair/good verdicts start at "
+            f"{counted.MIN_TURNS_FOR_VERDICTS} turns.",
+            icon=":material/straighten:",
+        )
+        return False
+    return not risk.passed_over(content.risk)
+
+
 def _strengths(content: ReviewContent) -> None:
     st.markdown("##### Strengths")
+    if not content.strengths:
+        st.caption(
+            "No clear strength in this session: no turn was a reflection, an open question or "
+            "an MI-consistent move without also persuading or confronting. Start with the "
+            "suggestions below."
+        )
     for item in content.strengths:
         st.markdown(f"> {safe(item.quote)}\n\n:green-badge[turn {item.turn}] {safe(item.comment)}")
 
@@ -219,23 +280,39 @@ def _standing(indicator: Indicator, value: float) -> str:
     return ":orange-badge[fair]" if beyond(indicator.fair) else ":red-badge[below fair]"
 
 
-def _indicators(review: ReviewRead, rubric: RubricDefinition | None) -> None:
-    """The counted figures, each against the rubric's fair and good thresholds."""
+COUNTED_SCORE = Indicator(
+    key="counted_score",
+    name="Counted score (reflecting vs. telling, 0-100)",
+    fair=counted.COUNTED_SCORE_FAIR,
+    good=counted.COUNTED_SCORE_GOOD,
+    source=counted.COUNTED_SCORE_SOURCE,
+)
+
+
+def _indicators(review: ReviewRead, rubric: RubricDefinition | None, *, verdicts: bool) -> None:
+    """The counted figures, each against its fair and good thresholds (verdicts only with
+    enough evidence), and where each threshold comes from."""
     st.markdown("##### Counted from your turns")
-    lines = []
-    for indicator in rubric.indicators if rubric else []:
+    lines, sources = [], []
+    for indicator in [COUNTED_SCORE, *(rubric.indicators if rubric else [])]:
         value = review.indicators.get(indicator.key)
         if indicator.key not in review.indicators:
             continue  # scored, not counted (say MITI's relational average)
         fair, good = _value(indicator.key, indicator.fair), _value(indicator.key, indicator.good)
         shown = "—" if value is None else f"**{_value(indicator.key, value)}**"
-        standing = "" if value is None else f" {_standing(indicator, value)}"
+        standing = "" if value is None or not verdicts else f" {_standing(indicator, value)}"
         lines.append(f"- {safe(indicator.name)}: {shown}{standing} (fair {fair}, good {good})")
+        if indicator.source and indicator.source not in sources:
+            sources.append(indicator.source)
     for key, name in EXTRA_INDICATORS.items():
         value = review.indicators.get(key)
         if value is not None:
             lines.append(f"- {name}: **{_value(key, value)}**")
     st.markdown("\n".join(lines) if lines else "Nothing to count yet.")
+    if "counted_score" in review.indicators:
+        st.caption(counted.SCORE_FORMULA)
+    for source in sources:
+        st.caption(f"Thresholds: {safe(source)}")
 
 
 def _transcript(

@@ -91,7 +91,9 @@ class ReviewAnswer(_Answer):
     )
     scores: list[CriterionScore] = Field(description="One score for every rubric criterion.")
     strengths: list[Strength] = Field(description="Up to 3 strengths, each quoting the student.")
-    try_instead: list[TryInstead] = Field(description="2 or 3 better replies to try next time.")
+    try_instead: list[TryInstead] = Field(
+        description="1 to 3 better replies to try next time, each for a turn that is not a strength."
+    )
     goal: str = Field(description="One goal for the next practice session.", max_length=600)
 
 

@@ -2,18 +2,16 @@
 
 Per rubric and criterion, over every model review a teacher saved a version of (automatic demo
 reviews are left out): how many pairs, exact agreement, agreement within one point, the mean
-absolute difference, and quadratic-weighted Cohen's kappa (scikit-learn's, not our own) once there
-are `KAPPA_MIN_PAIRS` pairs. Teachers see their sections' reviews; admins see all.
+absolute difference, and quadratic-weighted Cohen's kappa once there are `KAPPA_MIN_PAIRS` pairs
+(computed here from its definition; a test checks it against scikit-learn's, a dev dependency).
+Teachers see their sections' reviews; admins see all.
 """
 
 from __future__ import annotations
 
-import math
-import warnings
 from collections import defaultdict
 
 from pydantic import BaseModel
-from sklearn.metrics import cohen_kappa_score
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -111,13 +109,21 @@ def figures(
 
 def weighted_kappa(scored: list[tuple[int, int]]) -> float | None:
     """Quadratic-weighted Cohen's kappa on the rubric's 1-5 scale (None when undefined, say
-    when both raters gave one score throughout)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        value = cohen_kappa_score(
-            [model for model, _ in scored],
-            [teacher for _, teacher in scored],
-            labels=list(range(SCORE_MIN, SCORE_MAX + 1)),
-            weights="quadratic",
-        )
-    return None if math.isnan(value) else float(value)
+    when both raters gave one score throughout): 1 - sum(w * observed) / sum(w * expected),
+    with w = (i - j)^2 / (k - 1)^2 and expected from the two raters' marginals."""
+    labels = range(SCORE_MIN, SCORE_MAX + 1)
+    k, n = len(labels), len(scored)
+    if n == 0:
+        return None
+    observed = {(i, j): 0 for i in labels for j in labels}
+    for model, teacher in scored:
+        observed[(model, teacher)] += 1
+    first = {i: sum(observed[(i, j)] for j in labels) for i in labels}
+    second = {j: sum(observed[(i, j)] for i in labels) for j in labels}
+
+    def weight(i: int, j: int) -> float:
+        return (i - j) ** 2 / (k - 1) ** 2
+
+    disagreement = sum(weight(i, j) * observed[(i, j)] for i in labels for j in labels) / n
+    expected = sum(weight(i, j) * first[i] * second[j] for i in labels for j in labels) / n**2
+    return None if expected == 0 else 1 - disagreement / expected

@@ -29,11 +29,11 @@ from backend.models import (
     User,
 )
 from backend.models.review import ReviewStatus
+from backend.reviews import indicators as counted
 from backend.schemas.accounts import UserRead
-from backend.schemas.rubrics import SCORE_MAX, SCORE_MIN, RubricDefinition
+from backend.schemas.rubrics import NOT_CODED, SCORE_MAX, SCORE_MIN, RubricDefinition
 from backend.services.history_service import spreadsheet_safe
 from backend.services.permissions import require_teacher, require_user
-from backend.services.utterance_coder import count_indicators
 
 # A criterion score of 3 is the anchors' middle ("fair"); 4 is "good" (the issue's MITI figures
 # for the global averages sit between them: relational 3.5/4, technical 3/4).
@@ -72,6 +72,15 @@ class Threshold(BaseModel):
         return value < self.fair if self.higher_is_better else value > self.fair
 
 
+# Every rubric's sessions get the counted score (the figure validated on real counseling).
+COUNTED_SCORE = Threshold(
+    key="counted_score",
+    name="Counted score (reflecting vs. telling, 0-100)",
+    fair=counted.COUNTED_SCORE_FAIR,
+    good=counted.COUNTED_SCORE_GOOD,
+)
+
+
 class ProgressPoint(BaseModel):
     """One reviewed session: its scores and indicators."""
 
@@ -87,6 +96,14 @@ class ProgressPoint(BaseModel):
     teacher_reviewed: bool
     scores: dict[str, int]
     indicators: dict[str, float | None]
+    # Long enough for verdicts (`indicators.MIN_TURNS_FOR_VERDICTS` student turns).
+    enough_evidence: bool = True
+
+    @property
+    def counts_for_class(self) -> bool:
+        """Whether the session enters class averages and "below fair" lists: not a demo review,
+        and long enough for verdicts."""
+        return self.enough_evidence and not self.demo
 
 
 class TryInsteadItem(BaseModel):
@@ -126,8 +143,9 @@ class ClassProgress(BaseModel):
     points: list[ProgressPoint]
     criteria: list[Threshold]
     indicators: list[Threshold]
-    distribution: list[Distribution]
-    below_fair: list[BelowFair]
+    distribution: list[Distribution]  # only sessions that count for the class
+    below_fair: list[BelowFair]  # only sessions that count for the class
+    left_out: int = 0  # demo reviews and sessions too short for verdicts
 
 
 class SectionChoice(BaseModel):
@@ -208,15 +226,16 @@ def class_progress(
     rows = _rows(db, query)
     points = [point for point, _content, _rubric in rows]
     criteria, indicators = _thresholds([rubric for _p, _c, rubric in rows])
+    counting = [point for point in points if point.counts_for_class]
     distribution = [
         Distribution(
             criterion=threshold.key,
             name=threshold.name,
             counts={
-                score: sum(1 for p in points if p.scores.get(threshold.key) == score)
+                score: sum(1 for p in counting if p.scores.get(threshold.key) == score)
                 for score in range(SCORE_MIN, SCORE_MAX + 1)
             },
-            mean=_mean([p.scores.get(threshold.key) for p in points]),
+            mean=_mean([p.scores.get(threshold.key) for p in counting]),
         )
         for threshold in criteria
     ]
@@ -225,7 +244,8 @@ def class_progress(
         criteria=criteria,
         indicators=indicators,
         distribution=distribution,
-        below_fair=_below_fair(points, criteria, indicators),
+        below_fair=_below_fair(counting, criteria, indicators),
+        left_out=len(points) - len(counting),
     )
 
 
@@ -302,6 +322,7 @@ def _rows(
             teacher_reviewed=bool(teacher),
             scores=scores,
             indicators=_indicators(stored, content, scores, rubric),
+            enough_evidence=_enough_evidence(stored),
         )
         rows.append((point, content, rubric))
     return rows
@@ -317,13 +338,24 @@ def _indicators(
     values: dict[str, float | None] = {
         key: (float(value) if isinstance(value, int | float) else None)
         for key, value in stored.items()
+        if not isinstance(value, bool)
     }
     codes = [str(item.get("code")) for item in content.get("codes") or []]
-    values |= count_indicators([code for code in codes if rubric.code(code)], rubric)
+    values |= counted.count_indicators(
+        [code for code in codes if rubric.code(code) or code == NOT_CODED], rubric
+    )
     for key, criteria in SCORE_AVERAGES.items():
         if any(indicator.key == key for indicator in rubric.indicators):
             values[key] = _mean([scores.get(criterion) for criterion in criteria])
     return values
+
+
+def _enough_evidence(stored: dict[str, Any]) -> bool:
+    """Stored with the review; a review stored before it was counted goes by its turns."""
+    if isinstance(stored.get("enough_evidence"), bool):
+        return bool(stored["enough_evidence"])
+    turns = stored.get("student_turns")
+    return counted.enough_evidence(int(turns)) if isinstance(turns, int | float) else True
 
 
 def _thresholds(rubrics: list[RubricDefinition]) -> tuple[list[Threshold], list[Threshold]]:
@@ -336,7 +368,9 @@ def _thresholds(rubrics: list[RubricDefinition]) -> tuple[list[Threshold], list[
                 key=criterion.key, name=criterion.name, fair=CRITERION_FAIR, good=CRITERION_GOOD
             )
         for indicator in rubric.indicators:
-            indicators[indicator.key] = Threshold(**indicator.model_dump())
+            indicators[indicator.key] = Threshold(**indicator.model_dump(exclude={"source"}))
+    if rubrics:
+        indicators[COUNTED_SCORE.key] = COUNTED_SCORE
     return list(criteria.values()), list(indicators.values())
 
 

@@ -1,8 +1,7 @@
-"""What a review is checked against, and how one is written without a model.
-
-The prompt (the rubric's definitions first, so the long stable prefix can be cached), the numbered
-transcript, the validation of an answer against both, the counted indicators, and the transparent
-rules of the automatic demo review. No database access: the review service reads and stores.
+"""What a review's answer is checked against before anything is stored: the numbered transcript
+(quotes word for word, turns that exist and belong to the right speaker), the rubric (codes,
+criteria, 1-5), MITI's rules (no non-adherent turn as a strength, no turn on both lists) and the
+client's hidden information. No database access: the review service reads and stores.
 """
 
 from __future__ import annotations
@@ -12,33 +11,34 @@ from dataclasses import dataclass
 
 from pydantic import ValidationError as PydanticValidationError
 
+from backend.reviews.indicators import enough_evidence, session_indicators
+from backend.reviews.offline_review import code_session, offline_review
+from backend.reviews.turns import Turn
 from backend.schemas.clients import ClientRead
 from backend.schemas.reviews import (
-    CodedTurn,
-    CriterionScore,
     ReviewAnswer,
     ReviewContent,
-    Strength,
-    TryInstead,
 )
-from backend.schemas.rubrics import SCORE_MAX, SCORE_MIN, RubricDefinition
+from backend.schemas.rubrics import NOT_CODED, SCORE_MAX, SCORE_MIN, RubricDefinition
 from backend.services import output_guard
-from backend.services.utterance_coder import code_utterance, count_indicators
-
-MIN_ITEMS, MAX_ITEMS = 2, 3
-_SPACE = re.compile(r"\s+")
-_SENTENCE_END = re.compile(r"(?<=[.?!])\s+")
 
 
 @dataclass(frozen=True)
-class Turn:
-    number: int
-    role: str  # "user" (the student) or "assistant" (the client)
-    text: str
+class ItemLimits:
+    """How many strengths and "try instead" items an answer may give (low, high)."""
 
-    @property
-    def student(self) -> bool:
-        return self.role == "user"
+    strengths: tuple[int, int]
+    try_instead: tuple[int, int]
+
+
+# No strength rather than a false one; at least one thing to try.
+MODEL_ITEMS = ItemLimits(strengths=(0, 3), try_instead=(1, 3))
+# A teacher may drop the model's items or add their own, within reason.
+TEACHER_ITEMS = ItemLimits(strengths=(0, 6), try_instead=(0, 6))
+# MITI codes each utterance (a complete thought) of a turn: a reflection, then a question, is two.
+MAX_CODES_PER_TURN = 3
+_SPACE = re.compile(r"\s+")
+_SENTENCE_END = re.compile(r"(?<=[.?!])\s+")
 
 
 # Validation -------------------------------------------------------------------------------------
@@ -54,7 +54,7 @@ def validate(
     protect_hidden: bool = False,
     client: ClientRead | None = None,
     run_words: int = 6,
-    items: tuple[int, int] = (MIN_ITEMS, MAX_ITEMS),
+    items: ItemLimits = MODEL_ITEMS,
 ) -> tuple[ReviewAnswer | None, list[str]]:
     """The answer if it holds up against the transcript and rubric, else the list of problems
     (`items`: how many strengths and "try instead" items; a teacher's version may differ)."""
@@ -65,76 +65,153 @@ def validate(
             f"{'.'.join(str(part) for part in item['loc'])}: {item['msg']}"
             for item in error.errors()[:20]
         ]
-    by_number = {turn.number: turn for turn in turns}
-    errors: list[str] = []
-
-    def student_turn(turn: int, where: str) -> bool:
-        if turn not in by_number:
-            errors.append(f"{where}: turn {turn} does not exist (turns are 1-{len(turns)}).")
-            return False
-        if not by_number[turn].student:
-            errors.append(f"{where}: turn {turn} is the client's, not the student's.")
-            return False
-        return True
-
-    def quoted(turn: int, quote: str, where: str) -> None:
-        if student_turn(turn, where) and (
-            not _normal(quote) or _normal(quote) not in _normal(by_number[turn].text)
-        ):
-            errors.append(f"{where}: the quote {quote[:80]!r} is not word for word in turn {turn}.")
-
-    codes = set(rubric.code_keys)
-    coded: dict[int, str] = {}
-    for item in answer.codes:
-        if student_turn(item.turn, f"codes (turn {item.turn})"):
-            if item.turn in coded:
-                errors.append(f"codes: turn {item.turn} is coded more than once.")
-            coded[item.turn] = item.code
-        if item.code not in codes:
-            errors.append(
-                f"codes: {item.code!r} is not a code of this rubric ({', '.join(codes)})."
-            )
-    missing = [turn.number for turn in turns if turn.student and turn.number not in coded]
-    if missing:
-        errors.append(f"codes: student turns {missing} have no code.")
-
-    criteria = {criterion.key for criterion in rubric.criteria}
-    scored = [item.criterion for item in answer.scores]
-    for score in answer.scores:
-        where = f"scores ({score.criterion})"
-        if score.criterion not in criteria:
-            errors.append(f"{where}: not a criterion of this rubric ({', '.join(criteria)}).")
-        if not SCORE_MIN <= score.score <= SCORE_MAX:
-            errors.append(f"{where}: score {score.score} is outside {SCORE_MIN}-{SCORE_MAX}.")
-        if not score.reasoning:
-            errors.append(f"{where}: the reasoning is empty.")
-        for turn in score.turns:
-            student_turn(turn, where)
-    for key in sorted(criteria - set(scored)):
-        errors.append(f"scores: criterion {key!r} has no score.")
-    for key in sorted({key for key in scored if scored.count(key) > 1}):
-        errors.append(f"scores: criterion {key!r} is scored more than once.")
-
-    quoting = {
-        "strengths": [(item.turn, item.quote) for item in answer.strengths],
-        "try_instead": [(item.turn, item.quote) for item in answer.try_instead],
-    }
-    items_range = items
-    for label, cited in quoting.items():
-        low, high = items_range
-        if not low <= len(cited) <= high:
-            errors.append(f"{label}: give {low} to {high} items, not {len(cited)}.")
-        for index, (turn, quote) in enumerate(cited, start=1):
-            quoted(turn, quote, f"{label} {index}")
-    for index, better in enumerate(answer.try_instead, start=1):
-        if not better.better_reply or not better.why:
-            errors.append(f"try_instead {index}: give both a better reply and why.")
-    if not answer.goal:
-        errors.append("goal: give one goal for the next practice.")
-
+    check = _Checker(turns)
+    check.client_talk(answer)
+    check.codes(answer, rubric)
+    check.risk(answer)
+    check.scores(answer, rubric)
+    check.items(answer, rubric, items)
+    errors = check.errors
     if protect_hidden and client is not None:
         errors += _hidden_leaks(answer, client, run_words)
     return (answer if not errors else None), errors
+
+
+class _Checker:
+    """Each part of an answer against the numbered transcript; problems collect in `errors`."""
+
+    def __init__(self, turns: list[Turn]) -> None:
+        self.turns = turns
+        self.by_number = {turn.number: turn for turn in turns}
+        self.errors: list[str] = []
+
+    def turn(self, turn: int, where: str, *, student: bool = True) -> bool:
+        if turn not in self.by_number:
+            self.errors.append(
+                f"{where}: turn {turn} does not exist (turns are 1-{len(self.turns)})."
+            )
+            return False
+        if student and not self.by_number[turn].student:
+            self.errors.append(f"{where}: turn {turn} is the client's, not the student's.")
+            return False
+        if not student and self.by_number[turn].student:
+            self.errors.append(f"{where}: turn {turn} is the student's, not the client's.")
+            return False
+        return True
+
+    def quoted(self, turn: int, quote: str, where: str, *, student: bool = True) -> None:
+        if self.turn(turn, where, student=student) and (
+            not _normal(quote) or _normal(quote) not in _normal(self.by_number[turn].text)
+        ):
+            self.errors.append(
+                f"{where}: the quote {quote[:80]!r} is not word for word in turn {turn}."
+            )
+
+    def client_talk(self, answer: ReviewAnswer) -> None:
+        for index, item in enumerate(answer.client_talk, start=1):
+            self.quoted(item.turn, item.quote, f"client_talk {index}", student=False)
+
+    def codes(self, answer: ReviewAnswer, rubric: RubricDefinition) -> None:
+        known = rubric.codable_keys
+        coded: dict[int, list[str]] = {}
+        for item in answer.codes:
+            if item.code not in known:
+                self.errors.append(
+                    f"codes: {item.code!r} is not a code of this rubric ({', '.join(known)})."
+                )
+            if not self.turn(item.turn, f"codes (turn {item.turn})"):
+                continue
+            if item.code in coded.setdefault(item.turn, []):
+                self.errors.append(f"codes: turn {item.turn} has the code {item.code!r} twice.")
+            coded[item.turn].append(item.code)
+        for number, given in sorted(coded.items()):
+            if len(given) > MAX_CODES_PER_TURN:
+                self.errors.append(
+                    f"codes: turn {number} has {len(given)} codes; give at most "
+                    f"{MAX_CODES_PER_TURN}."
+                )
+            if NOT_CODED in given and len(given) > 1:
+                self.errors.append(f"codes: turn {number} is both {NOT_CODED!r} and coded.")
+        missing = [turn.number for turn in self.turns if turn.student and turn.number not in coded]
+        if missing:
+            self.errors.append(f"codes: student turns {missing} have no code.")
+
+    def risk(self, answer: ReviewAnswer) -> None:
+        for index, item in enumerate(answer.risk, start=1):
+            where = f"risk {index}"
+            self.quoted(item.client_turn, item.quote, where, student=False)
+            if item.student_turn is not None:
+                self.turn(item.student_turn, where)
+
+    def scores(self, answer: ReviewAnswer, rubric: RubricDefinition) -> None:
+        criteria = {criterion.key for criterion in rubric.criteria}
+        scored = [item.criterion for item in answer.scores]
+        for score in answer.scores:
+            where = f"scores ({score.criterion})"
+            if score.criterion not in criteria:
+                self.errors.append(
+                    f"{where}: not a criterion of this rubric ({', '.join(criteria)})."
+                )
+            if not SCORE_MIN <= score.score <= SCORE_MAX:
+                self.errors.append(
+                    f"{where}: score {score.score} is outside {SCORE_MIN}-{SCORE_MAX}."
+                )
+            if not score.reasoning:
+                self.errors.append(f"{where}: the reasoning is empty.")
+            for turn in score.turns:  # evidence may be what the client said, too
+                self._exists(turn, where)
+        student_turns = sum(1 for turn in self.turns if turn.student)
+        if not scored and not enough_evidence(student_turns):
+            return  # too short for global ratings: none is as good as all
+        for key in sorted(criteria - set(scored)):
+            self.errors.append(f"scores: criterion {key!r} has no score.")
+        for key in sorted({key for key in scored if scored.count(key) > 1}):
+            self.errors.append(f"scores: criterion {key!r} is scored more than once.")
+
+    def _exists(self, turn: int, where: str) -> None:
+        if turn not in self.by_number:
+            self.errors.append(
+                f"{where}: turn {turn} does not exist (turns are 1-{len(self.turns)})."
+            )
+
+    def items(self, answer: ReviewAnswer, rubric: RubricDefinition, limits: ItemLimits) -> None:
+        """Strengths and "try instead" items: how many, quoted word for word, never a
+        non-adherent turn as a strength, never one turn on both lists."""
+        cited = {
+            "strengths": [(item.turn, item.quote) for item in answer.strengths],
+            "try_instead": [(item.turn, item.quote) for item in answer.try_instead],
+        }
+        for label, pairs in cited.items():
+            low, high = getattr(limits, label)
+            if not low <= len(pairs) <= high:
+                self.errors.append(f"{label}: give {low} to {high} items, not {len(pairs)}.")
+            for index, (turn, quote) in enumerate(pairs, start=1):
+                self.quoted(turn, quote, f"{label} {index}")
+        non_adherent = {
+            item.turn
+            for item in answer.codes
+            if (code := rubric.code(item.code)) is not None and code.adherence == "non_adherent"
+        }
+        for index, item in enumerate(answer.strengths, start=1):
+            if item.turn in non_adherent:
+                self.errors.append(
+                    f"strengths {index}: turn {item.turn} is coded as MI-non-adherent "
+                    "(persuading without permission or confronting); it cannot be a strength. "
+                    "Give fewer strengths rather than a false one."
+                )
+        both = sorted(
+            {item.turn for item in answer.strengths} & {i.turn for i in answer.try_instead}
+        )
+        if both:
+            self.errors.append(
+                f"strengths and try_instead both cite turns {both}; one turn is either a "
+                "strength or something to try differently, not both."
+            )
+        for index, better in enumerate(answer.try_instead, start=1):
+            if not better.better_reply or not better.why:
+                self.errors.append(f"try_instead {index}: give both a better reply and why.")
+        if not answer.goal:
+            self.errors.append("goal: give one goal for the next practice.")
 
 
 def _hidden_leaks(answer: ReviewAnswer, client: ClientRead, run_words: int) -> list[str]:
@@ -180,93 +257,14 @@ def hidden_information_turn(turns: list[Turn], client: ClientRead, *, run_words:
     return None
 
 
-# Counted indicators -----------------------------------------------------------------------------
+# What is stored beside the content --------------------------------------------------------------
 def indicators(turns: list[Turn], codes: list[str], rubric: RubricDefinition) -> dict:
-    """Counted by code, never by the model: the coder's ratios, talk share and turns."""
-    known = [code for code in codes if code in set(rubric.code_keys)]
-    counted: dict = dict(count_indicators(known, rubric))
-    student_words = sum(len(turn.text.split()) for turn in turns if turn.student)
-    all_words = sum(len(turn.text.split()) for turn in turns)
-    counted["student_talk_share"] = student_words / all_words if all_words else None
-    counted["student_turns"] = sum(1 for turn in turns if turn.student)
-    counted["turns"] = len(turns)
-    return counted
-
-
-# The automatic demo review ----------------------------------------------------------------------
-def _better(kind: str, already_good: bool) -> str:
-    """A template reply in the student's voice: deeper for a good turn, a reflection otherwise."""
-    if already_good:
-        return "It sounds like part of you wants things to change, and part of you is unsure."
-    if kind == "question":
-        return "What feels most important for me to understand about that?"
-    return "It sounds like this has been weighing on you for a while."
+    """The counts of the shown version's codes (never the model's own arithmetic), and the
+    offline coder's counted score beside them, so a teacher sees when the two disagree."""
+    offline = code_session(turns, rubric).counts.get("counted_score")
+    return session_indicators(turns, codes, rubric, offline_score=offline)
 
 
 def demo_review(turns: list[Turn], rubric: RubricDefinition) -> ReviewContent:
-    """Codes from the rule-based coder; scores from the share of reflections and open questions;
-    strengths and "try instead" items picked from the student's own turns."""
-    student = [turn for turn in turns if turn.student]
-    kinds = {code.key: code.kind for code in rubric.codes}
-    names = {code.key: code.name for code in rubric.codes}
-    codes = {turn.number: code_utterance(turn.text, rubric) for turn in student}
-
-    def good(number: int) -> bool:
-        return kinds.get(codes[number]) == "reflection" or codes[number] == "open_question"
-
-    good_turns = [turn.number for turn in student if good(turn.number)]
-    share = len(good_turns) / len(student)
-    score = min(SCORE_MAX, max(SCORE_MIN, 1 + round(4 * share)))
-    reasoning = (
-        f"Automatic demo rule: {len(good_turns)} of your {len(student)} turns were reflections "
-        f"or open questions ({share:.0%}), which gives {score} on every criterion."
-    )
-    cited = good_turns[:5] or [student[0].number]
-    strengths_from = sorted(student, key=lambda turn: (not good(turn.number), turn.number))
-    weaker = sorted(student, key=lambda turn: (good(turn.number), turn.number))
-    strengths = [
-        Strength(
-            turn=turn.number,
-            quote=_first_sentence(turn.text),
-            comment=f"Demo rule: this reads as {names[codes[turn.number]].lower()}, "
-            "which keeps the client talking.",
-        )
-        for turn in _pick(strengths_from)
-    ]
-    try_instead = [
-        TryInstead(
-            turn=turn.number,
-            quote=_first_sentence(turn.text),
-            better_reply=_better(kinds.get(codes[turn.number], "other"), good(turn.number)),
-            why="Demo rule: a reflection or an open question invites the client to say more, "
-            f"which the rubric rewards under {rubric.criteria[0].name.lower()}.",
-        )
-        for turn in _pick(weaker)
-    ]
-    goal = (
-        "Next time, answer at least every other client message with a reflection before asking."
-        if share < 0.5
-        else "Next time, try a reflection that names the feeling under the client's words."
-    )
-    return ReviewContent(
-        codes=[CodedTurn(turn=number, code=code) for number, code in codes.items()],
-        scores=[
-            CriterionScore(criterion=c.key, score=score, reasoning=reasoning, turns=cited)
-            for c in rubric.criteria
-        ],
-        strengths=strengths,
-        try_instead=try_instead,
-        goal=goal,
-        demo=True,
-    )
-
-
-def _pick(turns: list[Turn]) -> list[Turn]:
-    """Up to three turns; with one student turn only, that turn twice (each list needs two)."""
-    chosen = turns[:MAX_ITEMS]
-    return chosen if len(chosen) >= MIN_ITEMS else chosen * MIN_ITEMS
-
-
-def _first_sentence(text: str) -> str:
-    """A verbatim piece of the turn short enough to quote."""
-    return _SENTENCE_END.split(text.strip(), maxsplit=1)[0][:300].strip()
+    """The automatic demo review (no model): see `backend.reviews.offline_review`."""
+    return offline_review(turns, rubric)

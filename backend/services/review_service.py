@@ -6,6 +6,9 @@ and the rubric (one repair request listing the errors), and stores it with its c
 and its cost (a second transaction). Invalid feedback is never stored as content: after a failed
 repair the review is kept as `failed` (with its cost), an event is written and the caller gets a
 clear message. Without an API key the automatic demo review (`review_rules`) is written instead.
+
+`review_transcript` is the model path without the database (prompt, tool, validation, one
+repair): `create_review` and `benchmarks/eval_review.py --model` both call it.
 """
 
 from __future__ import annotations
@@ -34,10 +37,11 @@ from backend.models import (
 from backend.models.base import utcnow
 from backend.models.enums import SessionStatus
 from backend.models.review import ReviewRelease, ReviewSource, ReviewStatus
+from backend.reviews import risk
 from backend.schemas.accounts import UserRead
 from backend.schemas.clients import ClientRead
 from backend.schemas.conversations import Usage
-from backend.schemas.reviews import ReviewAnswer, ReviewContent, ReviewRead
+from backend.schemas.reviews import ReviewContent, ReviewRead
 from backend.schemas.rubrics import RubricDefinition
 from backend.services import (
     budget_service,
@@ -48,9 +52,10 @@ from backend.services import (
     usage_service,
 )
 from backend.services.permissions import require_user
+from backend.services.review_prompt import ReviewBrief
 from backend.services.review_rules import Turn
 
-REVIEW_TOOL = "record_review"
+REVIEW_TOOL = review_prompt.REVIEW_TOOL
 REVIEW_CATEGORY = "review"
 
 
@@ -174,6 +179,7 @@ class ReviewJob:
     teacher_view: bool
     existing: ReviewRead | None = None
     hidden_turn: int | None = field(default=None)
+    brief: ReviewBrief | None = None
 
 
 def prepare_review(
@@ -208,6 +214,7 @@ def prepare_review(
             if existing is not None and existing.status == ReviewStatus.ready
             else None
         ),
+        brief=_brief(db, session),
     )
     job.hidden_turn = review_rules.hidden_information_turn(
         turns, client, run_words=settings.output_guard_words
@@ -245,67 +252,43 @@ def create_review(
         job = prepare_review(db, actor=actor, session_id=session_id, check_budget=True)
     if job.existing is not None:
         return _visible(job.existing, teacher_view=job.teacher_view)
-    attempt = _Attempt(job)
-    try:
-        content = attempt.run(gateway)
-    except GatewayError as error:
+    outcome = review_transcript(
+        job.turns, job.rubric, client=job.client, brief=job.brief, gateway=gateway
+    )
+    if outcome.failure is not None:
+        error = outcome.failure
         with database(write=True) as db:
-            if attempt.calls:  # a first answer was billed before the repair failed
-                _store(db, job, content=None, source=ReviewSource.model, **attempt.billed())
+            if outcome.calls:  # a first answer was billed before the repair failed
+                _store(db, job, content=None, source=ReviewSource.model, **outcome.billed())
             _log(db, job, error.severity, f"api_{error.category}", error.summary, error.detail)
-        raise
+        raise error
     with database(write=True) as db:
-        stored = _store(db, job, content=content, source=ReviewSource.model, **attempt.billed())
-        if content is None:
-            _log(db, job, "warning", "review_failed", attempt.failure_summary, attempt.errors)
-    if content is None:
+        stored = _store(
+            db, job, content=outcome.content, source=ReviewSource.model, **outcome.billed()
+        )
+        if outcome.content is None:
+            _log(db, job, "warning", "review_failed", outcome.failure_summary, outcome.errors)
+    if outcome.content is None:
         raise ReviewFailed()
     return _visible(stored, teacher_view=job.teacher_view)
 
 
-class _Attempt:
-    """Up to two calls: the answer, and one repair listing what was wrong with it."""
+# The model path (no database) -------------------------------------------------------------------
+@dataclass
+class ReviewOutcome:
+    """One review's calls (the answer, and a repair if it was needed) and what came of them."""
 
-    def __init__(self, job: ReviewJob) -> None:
-        self.job = job
-        self.calls: list[StructuredAnswer] = []
-        self.errors: list[str] = []
-
-    def run(self, gateway: LLMGateway) -> ReviewContent | None:
-        job = self.job
-        instructions = review_prompt.instructions(job.rubric)
-        context = review_prompt.context(job.turns)
-        messages: list[dict] = [{"role": "user", "content": review_prompt.transcript(job.turns)}]
-        for _attempt in range(2):
-            answer = gateway.structured(
-                instructions=instructions,
-                context=context,
-                messages=messages,
-                tool_name=REVIEW_TOOL,
-                tool_description="Record the review of this practice session.",
-                input_schema=ReviewAnswer.model_json_schema(),
-            )
-            if answer is None:  # demo mode is handled before any call
-                raise RuntimeError("The gateway has no API client.")
-            self.calls.append(answer)
-            parsed, self.errors = review_rules.validate(
-                answer.data,
-                job.turns,
-                job.rubric,
-                protect_hidden=_hidden_guard_needed(job),
-                client=job.client,
-                run_words=get_settings().output_guard_words,
-            )
-            if parsed is not None:
-                return ReviewContent(**parsed.model_dump(), demo=False)
-            messages = messages + review_prompt.repair_messages(answer, self.errors)
-        return None
+    content: ReviewContent | None = None
+    calls: list[StructuredAnswer] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)  # the last answer's problems
+    failure: GatewayError | None = None  # the API failed (the calls before it are billed)
 
     @property
     def failure_summary(self) -> str:
         return f"A review stayed invalid after one repair ({len(self.errors)} problems)."
 
     def billed(self) -> dict:
+        """Usage, cost (None when a call's model has no price) and model of every call."""
         usage, cost = Usage(), Decimal(0)
         unpriced = False
         for call in self.calls:
@@ -316,6 +299,68 @@ class _Attempt:
                 cost += call.completion.cost
         model = self.calls[-1].completion.model if self.calls else None
         return {"usage": usage, "cost": None if unpriced else cost, "model": model}
+
+
+def review_transcript(
+    turns: list[Turn],
+    rubric: RubricDefinition,
+    *,
+    client: ClientRead | None,
+    brief: ReviewBrief | None,
+    gateway: LLMGateway,
+) -> ReviewOutcome:
+    """Review a numbered transcript with the feedback model: the production prompt and tool
+    (no sampling parameters, see `review_prompt`), the answer validated against the transcript and rubric, one repair.
+
+    The client (None: unknown, as in the benchmark) adds its difficulty and learning goals to the
+    context and turns on the hidden-information guard. A `GatewayError` is returned as
+    `failure`, not raised, so the calls billed before it are not lost."""
+    if gateway.demo_mode:
+        raise RuntimeError("The gateway has no API client; the demo review needs no model.")
+    outcome = ReviewOutcome()
+    settings = get_settings()
+    protect_hidden = client is not None and _hidden_guard_needed(
+        turns, client, run_words=settings.output_guard_words
+    )
+    instructions = review_prompt.instructions(rubric)
+    context = review_prompt.context(turns, client=client, brief=brief)
+    schema = review_prompt.review_tool_schema(rubric)
+    messages: list[dict] = [{"role": "user", "content": review_prompt.transcript(turns)}]
+    for _attempt in range(2):
+        try:
+            answer = gateway.structured(
+                instructions=instructions,
+                context=context,
+                messages=messages,
+                tool_name=REVIEW_TOOL,
+                tool_description=review_prompt.TOOL_DESCRIPTION,
+                input_schema=schema,
+            )
+        except GatewayError as error:
+            outcome.failure = error
+            return outcome
+        if answer is None:  # demo mode is refused above
+            raise RuntimeError("The gateway has no API client.")
+        outcome.calls.append(answer)
+        parsed, outcome.errors = review_rules.validate(
+            answer.data,
+            turns,
+            rubric,
+            protect_hidden=protect_hidden,
+            client=client,
+            run_words=settings.output_guard_words,
+        )
+        if parsed is not None:
+            # The offline risk check runs on every review too: a risk the model missed, or
+            # judged answered when the rules see it passed over, is kept (see risk.merge).
+            outcome.content = ReviewContent(
+                **parsed.model_dump(exclude={"risk"}),
+                risk=risk.merge(parsed.risk, risk.check(turns)),
+                demo=False,
+            )
+            return outcome
+        messages = messages + review_prompt.repair_messages(answer, outcome.errors)
+    return outcome
 
 
 # Internals --------------------------------------------------------------------------------------
@@ -360,14 +405,28 @@ def _release_policy(db: Session, session: PracticeSession) -> ReviewRelease:
     return ReviewRelease(value or ReviewRelease.immediately)
 
 
-def _hidden_guard_needed(job: ReviewJob) -> bool:
+def _hidden_guard_needed(turns: list[Turn], client: ClientRead, *, run_words: int) -> bool:
     """The hidden information is earned once a client reply shared it, or after the client's
     reveal threshold of student turns."""
-    if not job.client.hidden_information or job.hidden_turn is not None:
+    if not client.hidden_information:
         return False
-    after = job.client.hidden_reveal_after_turns
-    student_turns = sum(1 for turn in job.turns if turn.student)
+    if review_rules.hidden_information_turn(turns, client, run_words=run_words) is not None:
+        return False
+    after = client.hidden_reveal_after_turns
+    student_turns = sum(1 for turn in turns if turn.student)
     return after is None or student_turns < after
+
+
+def _brief(db: Session, session: PracticeSession) -> ReviewBrief | None:
+    """The assignment the conversation belongs to, as its student read it."""
+    if session.assignment_id is None:
+        return None
+    row = db.execute(
+        select(Assignment.title, Assignment.instructions).where(
+            Assignment.id == session.assignment_id
+        )
+    ).first()
+    return ReviewBrief(title=row.title, instructions=row.instructions or "") if row else None
 
 
 def _store(

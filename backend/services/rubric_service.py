@@ -34,15 +34,30 @@ class RubricNotFound(NotFoundError):
 
 # Seeding and reading ----------------------------------------------------------------------------
 def seed_builtin_rubrics(db: Session) -> None:
-    """Insert the built-in rubrics that are not stored yet (idempotent, safe when racing)."""
-    stored = set(db.scalars(select(Rubric.key).where(Rubric.owner_id.is_(None))))
+    """Insert the built-in rubrics that are not stored yet, and store a built-in file that changed
+    since as its next version (idempotent, safe when racing). Reviews already written keep the
+    version they used."""
+    stored = {
+        rubric.key: rubric for rubric in db.scalars(select(Rubric).where(Rubric.owner_id.is_(None)))
+    }
     for definition in load_builtin_rubrics():
-        if definition.key in stored:
-            continue
+        current = definition.model_dump(mode="json")
         try:
             with db.begin_nested():
-                _insert(db, definition, owner_id=None, key=definition.key)
-        except IntegrityError:  # another process seeded it first
+                rubric = stored.get(definition.key)
+                if rubric is None:
+                    _insert(db, definition, owner_id=None, key=definition.key)
+                    continue
+                latest = latest_version(db, rubric.id)
+                if latest.definition != current:
+                    rubric.name = definition.name
+                    db.add(
+                        RubricVersion(
+                            rubric_id=rubric.id, version=latest.version + 1, definition=current
+                        )
+                    )
+                    db.flush()
+        except IntegrityError:  # another process seeded or updated it first
             continue
 
 
@@ -82,6 +97,7 @@ def rubric_for_session(db: Session, session: PracticeSession) -> RubricVersion:
             .join(Section, Section.id == Assignment.section_id)
             .where(Assignment.id == session.assignment_id)
         )
+    seed_builtin_rubrics(db)  # a built-in rubric's file may be newer than its stored version
     if rubric_id is None:
         rubric_id = _builtin(db, DEFAULT_RUBRIC_KEY).id
     return latest_version(db, rubric_id)

@@ -33,8 +33,6 @@ from backend.services import review_rules, review_service
 from backend.services.permissions import require_teacher
 from backend.utils.text import clean_text
 
-# A teacher may drop the model's items or add their own, within reason.
-TEACHER_ITEMS = (0, 6)
 TEXT_LIMIT = 600
 
 
@@ -74,7 +72,7 @@ def save_teacher_review(
     turns = review_service.session_turns(db, session.id)
     data = edits.model_dump() if isinstance(edits, BaseModel) else dict(edits)
     data = _cleaned(data)
-    answer, errors = review_rules.validate(data, turns, rubric, items=TEACHER_ITEMS)
+    answer, errors = review_rules.validate(data, turns, rubric, items=review_rules.TEACHER_ITEMS)
     if answer is None:
         raise ValidationError("This review cannot be saved: " + " ".join(errors[:6]))
     content = ReviewContent(**answer.model_dump(), demo=False)

@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from backend.models.enums import Role
+from backend.reviews.indicators import MIN_TURNS_FOR_VERDICTS
 from backend.services import progress_service
 from backend.services.progress_service import ProgressPoint, Threshold
 from backend.utils.formatting import format_time
@@ -72,6 +73,13 @@ def ratings(progress) -> None:
     st.subheader("Ratings")
     st.caption("Each criterion of your reviews, 1 to 5. Dashed lines: 3 is fair, 4 is good.")
     frame = rows(progress.points, progress.criteria, scores=True)
+    if frame.empty:
+        st.info(
+            f"No ratings yet: a session needs at least {MIN_TURNS_FOR_VERDICTS} of your turns "
+            "for ratings. Shorter ones get the counts below.",
+            icon=":material/straighten:",
+        )
+        return
     st.altair_chart(chart(frame, progress.criteria), width="stretch", key="ratings_chart")
 
 

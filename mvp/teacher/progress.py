@@ -9,6 +9,7 @@ import streamlit as st
 
 from backend.errors import AppError
 from backend.models.enums import Role
+from backend.reviews.indicators import MIN_TURNS_FOR_VERDICTS as MIN_TURNS
 from backend.services import progress_service
 from mvp import auth, store, ui
 
@@ -65,6 +66,13 @@ def distribution(progress: progress_service.ClassProgress) -> None:
 
 def below_fair(progress: progress_service.ClassProgress) -> None:
     st.subheader("Below fair")
+    if len(progress.points) == progress.left_out:
+        st.info(
+            "No session here counts for verdicts yet: automatic demo reviews and sessions "
+            f"shorter than {MIN_TURNS} student turns are left out of averages and this list.",
+            icon=":material/straighten:",
+        )
+        return
     if not progress.below_fair:
         st.success("Every student is at or above fair on every criterion and indicator.")
         return
@@ -111,7 +119,13 @@ if not progress.points:
         icon=":material/trending_up:",
     )
     st.stop()
-st.caption(f"{len(progress.points)} reviewed sessions")
+left_out = (
+    f"; {progress.left_out} left out of the averages and the below-fair list (automatic demo "
+    f"reviews, or fewer than {MIN_TURNS} student turns)"
+    if progress.left_out
+    else ""
+)
+st.caption(f"{len(progress.points)} reviewed sessions{left_out}")
 distribution(progress)
 below_fair(progress)
 st.download_button(

@@ -63,16 +63,24 @@ def queue() -> int | None:
 
 
 # Reading the form back --------------------------------------------------------------------------
-def _edits(session_id: int, start: ReviewContent, turns: dict[int, str]) -> dict:
+def _edits(
+    session_id: int, start: ReviewContent, turns: dict[int, str], rubric: RubricDefinition
+) -> dict:
     """The teacher's whole version: the starting version with every field as the form has it."""
     state = st.session_state
     data = start.model_dump(exclude={"demo"})
-    for item in data["scores"]:
-        key = item["criterion"]
-        item["score"] = int(state[f"score_{session_id}_{key}"])
-        item["reasoning"] = state[f"reasoning_{session_id}_{key}"]
-    for item in data["codes"]:
-        item["code"] = state[f"code_{session_id}_{item['turn']}"]
+    data["scores"] = [
+        {
+            "criterion": criterion,
+            "turns": turns_cited,
+            "reasoning": state[f"reasoning_{session_id}_{criterion}"],
+            "score": int(state[f"score_{session_id}_{criterion}"]),
+        }
+        for criterion, turns_cited in _score_turns(start, rubric).items()
+        if state.get(f"score_{session_id}_{criterion}") is not None
+    ]
+    for index, item in enumerate(data["codes"]):
+        item["code"] = state[f"code_{session_id}_{index}"]
     for index, item in enumerate(data["strengths"]):
         item["comment"] = state[f"strength_{session_id}_{index}"]
     for index, item in enumerate(data["try_instead"]):
@@ -128,8 +136,20 @@ def _forget_form(session_id: int) -> None:
                 break
 
 
-def _save(session_id: int, start: ReviewContent, turns: dict[int, str], release: bool) -> None:
-    edits = _edits(session_id, start, turns)
+def _score_turns(start: ReviewContent, rubric: RubricDefinition) -> dict[str, list[int]]:
+    """Every criterion of the rubric, with the turns its score rests on in the start version."""
+    cited = {score.criterion: score.turns for score in start.scores}
+    return {criterion.key: cited.get(criterion.key, []) for criterion in rubric.criteria}
+
+
+def _save(
+    session_id: int,
+    start: ReviewContent,
+    turns: dict[int, str],
+    rubric: RubricDefinition,
+    release: bool,
+) -> None:
+    edits = _edits(session_id, start, turns, rubric)
     with store.transaction(write=True) as db:
         teacher_review_service.save_teacher_review(
             db, actor=actor, session_id=session_id, edits=edits
@@ -177,40 +197,46 @@ def editor(session_id: int, start: ReviewContent, rubric: RubricDefinition, turn
     """Every score, code and comment of the teacher's version, in one form."""
     state = st.session_state
     criteria = {criterion.key: criterion for criterion in rubric.criteria}
-    codes = {code.key: code.name for code in rubric.codes}
+    codes = {key: rubric.code_name(key) for key in rubric.codable_keys}
     student_turns = {number: text for number, (student, text) in turns.items() if student}
     with st.form(f"review_form_{session_id}", border=False):
         st.markdown("##### Scores")
-        for score in start.scores:
-            key = score.criterion
-            state.setdefault(f"score_{session_id}_{key}", score.score)
-            state.setdefault(f"reasoning_{session_id}_{key}", score.reasoning)
-            criterion = criteria.get(key)
+        if not start.scores:
+            st.caption(
+                "No ratings yet: the session is too short for automatic ones. Leave them empty, "
+                "or rate every criterion with a reason."
+            )
+        scored = {score.criterion: score for score in start.scores}
+        for key, criterion in criteria.items():
+            if key in scored:
+                state.setdefault(f"score_{session_id}_{key}", scored[key].score)
+                state.setdefault(f"reasoning_{session_id}_{key}", scored[key].reasoning)
             st.number_input(
-                criterion.name if criterion else key,
+                criterion.name,
                 min_value=1,
                 max_value=5,
+                value=None,
                 step=1,
                 key=f"score_{session_id}_{key}",
-                help=(
-                    "; ".join(f"{n}: {text}" for n, text in sorted(criterion.anchors.items()))
-                    if criterion
-                    else None
-                ),
+                help="; ".join(f"{n}: {text}" for n, text in sorted(criterion.anchors.items())),
             )
             st.text_area("Reasoning", key=f"reasoning_{session_id}_{key}", height=68)
         st.markdown("##### Codes")
-        for coded in start.codes:
-            state.setdefault(f"code_{session_id}_{coded.turn}", coded.code)
+        st.caption("A turn that does two things (a reflection, then a question) has two codes.")
+        seen: set[int] = set()
+        for index, coded in enumerate(start.codes):
+            state.setdefault(f"code_{session_id}_{index}", coded.code)
+            again = " (its next code)" if coded.turn in seen else ""
+            seen.add(coded.turn)
             st.selectbox(
-                f"Turn {coded.turn}: {student_turns.get(coded.turn, '')[:70]}",
+                f"Turn {coded.turn}{again}: {student_turns.get(coded.turn, '')[:70]}",
                 list(codes),
-                key=f"code_{session_id}_{coded.turn}",
+                key=f"code_{session_id}_{index}",
                 format_func=lambda code: codes.get(code, code),
             )
         _comments(session_id, start, student_turns)
         save, release = st.columns(2)
-        args = (session_id, start, student_turns)
+        args = (session_id, start, student_turns, rubric)
         save.form_submit_button(
             "Save", key="save_review", on_click=auth.guarded(_save), args=(*args, False)
         )

@@ -56,7 +56,9 @@ def test_my_progress_draws_charts_and_collects_try_instead_items(app, app_db):
     assert_clean(at)
     assert {"Ratings", "Indicators", "Try instead"} <= set(texts(at, "subheader"))
     assert "2 reviewed sessions (some are automatic demo reviews)" in everything(at)
-    assert len(at.get("vega_lite_chart")) >= 2  # ratings + at least one indicator
+    # Three-turn sessions: no ratings (said so), the counted indicators are charted.
+    assert "No ratings yet: a session needs at least 10 of your turns" in everything(at)
+    assert len(at.get("vega_lite_chart")) >= 2  # indicators
     assert "You said: *You should talk to your boss.*" in everything(at)
 
 
@@ -86,8 +88,12 @@ def test_class_progress_shows_the_distribution_below_fair_and_the_gradebook(app,
     assert {"Scores per criterion", "Below fair"} <= set(texts(at, "subheader"))
     assert at.selectbox(key="progress_section").value == room.section.id
     distribution = next(f.value for f in at.dataframe if "Mean" in f.value.columns)
-    assert len(distribution) == 6 and distribution["Mean"].notna().all()  # micro-skills
-    assert (distribution[["1", "2", "3", "4", "5"]].sum(axis=1) == 2).all()  # two sessions
+    assert len(distribution) == 6  # micro-skills
+    # Demo reviews of three-turn sessions count for nothing: no averages, no below-fair list.
+    assert (distribution[["1", "2", "3", "4", "5"]].sum(axis=1) == 0).all()
+    assert distribution["Mean"].isna().all()
+    assert "No session here counts for verdicts yet" in everything(at)
+    assert "2 left out of the averages and the below-fair list" in everything(at)
 
     rows = list(csv.DictReader(io.StringIO(downloads["gradebook_csv"])))
     assert len(rows) == 2 and {row["student"] for row in rows} == {room.student.display_name}

@@ -36,6 +36,7 @@ def _waiting_review(app_db, teacher):
         for line, reply in (
             ("What brings you in today?", "Work has been rough."),
             ("It sounds like work is **wearing** you down.", "Yeah."),
+            *[("What else is going on?", "The usual, really.")] * 8,  # ten turns: rated
         ):
             session_service.add_message(db, actor=student, session_id=session.id, content=line)
             add_reply(db, session_id=session.id, content=reply)

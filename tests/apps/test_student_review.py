@@ -50,7 +50,7 @@ def valid_answer() -> dict:
         "codes": [
             {"turn": 1, "code": "open_question"},
             {"turn": 3, "code": "other"},
-            {"turn": 5, "code": "reflection"},
+            {"turn": 5, "code": "reflection_of_feeling"},
         ],
         "scores": [
             {"criterion": key, "score": 4, "reasoning": "A warm, open start.", "turns": [1]}
@@ -66,12 +66,6 @@ def valid_answer() -> dict:
                 "quote": "Tell me more.",
                 "better_reply": "It sounds like the workload is wearing you out.",
                 "why": "A reflection invites more than a prompt does.",
-            },
-            {
-                "turn": 5,
-                "quote": "That sounds heavy.",
-                "better_reply": "That sounds heavy, and you have carried it alone.",
-                "why": "A complex reflection adds the meaning under the words.",
             },
         ],
         "goal": "Reflect twice before your next question.",
@@ -90,6 +84,13 @@ def end_session(at, turns=TURNS):
 def session_id_of(app_db, student) -> int:
     with unit_of_work(app_db, write=False) as db:
         return session_service.get_student_sessions(db, actor=student)[0].id
+
+
+SHORT = "Too short for verdicts"  # three turns: counts only, no ratings (README, "Reviews")
+
+
+def review_shown(at) -> bool:
+    return "##### Strengths" in texts(at) and "##### Try instead" in texts(at)
 
 
 def turn_labels(at) -> dict[int, str]:
@@ -121,9 +122,11 @@ def test_ending_a_session_in_demo_mode_shows_the_labelled_demo_review(app, app_d
     page = everything(at)
     assert all(step in page for step in ("Reading the transcript", "Scoring", "Checking quotes"))
     assert DEMO_LABEL in page
-    assert "##### Scores" in texts(at) and "##### Try instead" in texts(at)
+    assert review_shown(at) and SHORT in page and "##### Scores" not in texts(at)
     assert any("Goal for your next practice" in text for text in texts(at))
-    assert any("Reflection-to-question ratio" in text and "fair 1.00" in text for text in texts(at))
+    ratio = next(text for text in texts(at) if "Reflection-to-question ratio" in text)
+    assert "fair 1.00" in ratio and "-badge[" not in ratio  # no verdict for three turns
+    assert "Counted score = 50 + 50 ×" in page
     assert_cited_turns_highlighted(at, app_db, student)
 
     # My sessions shows the same review beside the transcript.
@@ -144,7 +147,8 @@ def test_ending_a_session_shows_the_models_review_with_quotes_and_cited_turns(ap
     assert_clean(at)
     page = everything(at)
     assert DEMO_LABEL not in page
-    assert "**Open questions: 4/5** · turn 1  \nA warm, open start." in texts(at)
+    # Three turns: the model's ratings are kept but not shown (see the long session below).
+    assert SHORT in page and not any(text.startswith("**Open questions") for text in texts(at))
     assert any(text.startswith("> What brings you in?") for text in texts(at))
     assert "**Try:**\n\n> It sounds like the workload is wearing you out." in texts(at)
     assert "Reflect twice before your next question." in texts(at, "success")
@@ -163,14 +167,14 @@ def test_a_failed_review_shows_try_again_and_never_its_content(app, app_db, app_
     assert_clean(at)
     assert any("could not be checked" in text for text in texts(at, "warning"))
     assert "Words the student never said." not in everything(at)
-    assert "##### Scores" not in texts(at) and not turn_labels(at)
+    assert not review_shown(at) and not turn_labels(at)
     retry = at.button(key=f"review_again_{session_id_of(app_db, student)}")
     assert retry.label == "Try again"
 
     app_api.tool_reply(valid_answer())
     retry.click().run()
     assert_clean(at)
-    assert "##### Scores" in texts(at)
+    assert review_shown(at)
     assert not [text for text in texts(at, "warning") if "could not be checked" in text]
 
 
@@ -193,7 +197,7 @@ def test_a_review_held_for_the_teacher_shows_the_waiting_message(app, app_db):
     at = end_session(log_in(app.run(), "sam.student"))
     assert_clean(at)
     assert TEACHER_FIRST in texts(at, "info")
-    assert "##### Scores" not in texts(at) and not turn_labels(at)
+    assert not review_shown(at) and not turn_labels(at)
 
 
 def test_a_failed_review_can_be_tried_again_from_my_sessions(app, app_db, app_api):
@@ -204,7 +208,7 @@ def test_a_failed_review_can_be_tried_again_from_my_sessions(app, app_db, app_ap
     at = end_session(log_in(app.run(), "sam.student"))
     assert_clean(at)
     chat_id = session_id_of(app_db, student)
-    assert "##### Scores" not in texts(at)
+    assert not review_shown(at)
 
     at.button(key="back_to_clients").click().run()
     open_page(at, "My sessions")
@@ -214,7 +218,7 @@ def test_a_failed_review_can_be_tried_again_from_my_sessions(app, app_db, app_ap
     app_api.tool_reply(valid_answer())
     at.button(key=f"review_again_{chat_id}").click().run()
     assert_clean(at)
-    assert "##### Scores" in texts(at)
+    assert review_shown(at)
     assert {turn for turn, label in turn_labels(at).items() if CITED in label} == {1, 3, 5}
 
 
@@ -240,7 +244,7 @@ def test_a_teacher_reviews_an_ended_session_on_demand_from_history(app, app_db, 
     page = everything(at)
     assert "Reading the transcript" in page and DEMO_LABEL in page
     assert "hidden information was not uncovered" in page  # the teacher's view says so
-    assert turn_labels(at) and "##### Scores" in texts(at)
+    assert turn_labels(at) and review_shown(at)
 
 
 def test_the_admin_sees_what_reviews_cost_as_their_own_figures(app, app_db, app_api):
@@ -261,3 +265,34 @@ def test_the_admin_sees_what_reviews_cost_as_their_own_figures(app, app_db, app_
     assert figures["Review cost today"] == format_usd(review.cost)
     assert figures["Cost per review today"] == format_usd(review.cost)
     assert figures["Review cost, 30 days"] == format_usd(review.cost)
+
+
+LONG = [
+    ("What brings you in?", "I guess work has been a lot."),
+    *[("Tell me more.", "My manager keeps piling things on.")] * 9,
+]
+
+
+def test_a_long_session_shows_the_models_ratings_with_verdicts(app, app_db, app_api):
+    student, alex, _section = classroom(app_db)
+    with unit_of_work(app_db) as db:
+        chat = session_service.create_session(db, actor=student, client_id=alex.id)
+        for text, reply in LONG:
+            session_service.add_message(db, actor=student, session_id=chat.id, content=text)
+            add_reply(db, session_id=chat.id, content=reply)
+        session_service.end_session(db, actor=student, session_id=chat.id)
+    answer = valid_answer()
+    answer["codes"] = [{"turn": 1, "code": "open_question"}] + [
+        {"turn": turn, "code": "open_question"} for turn in range(3, 21, 2)
+    ]
+    answer["strengths"] = answer["strengths"][:1]
+    app_api.tool_reply(answer)
+    at = open_page(log_in(app.run(), "sam.student"), "My sessions")
+    at.session_state[f"my_session_{chat.id}"] = True
+    at.run()
+    at.button(key=f"review_again_{chat.id}").click().run()
+    assert_clean(at)
+    assert "**Open questions: 4/5** · turn 1  \nA warm, open start." in texts(at)
+    assert SHORT not in everything(at)
+    ratio = next(text for text in texts(at) if "Reflection-to-question ratio" in text)
+    assert ":red-badge[below fair]" in ratio  # no reflection in ten turns

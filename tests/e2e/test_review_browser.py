@@ -32,7 +32,7 @@ def review_answer() -> dict:
         "codes": [
             {"turn": 1, "code": "open_question"},
             {"turn": 3, "code": "other"},
-            {"turn": 5, "code": "reflection"},
+            {"turn": 5, "code": "reflection_of_feeling"},
         ],
         "scores": [
             {"criterion": key, "score": 4, "reasoning": "A warm start.", "turns": [1]}

@@ -32,7 +32,10 @@ CRITERIA = builtin_criteria()
 def review_answer() -> dict:
     """A valid review of TURNS (student turns 1 and 3) under the micro-skills rubric."""
     return {
-        "codes": [{"turn": 1, "code": "open_question"}, {"turn": 3, "code": "reflection"}],
+        "codes": [
+            {"turn": 1, "code": "open_question"},
+            {"turn": 3, "code": "reflection_of_feeling"},
+        ],
         "scores": [
             {"criterion": key, "score": 4, "reasoning": "A warm start.", "turns": [1, 3]}
             for key in CRITERIA

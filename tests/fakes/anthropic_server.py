@@ -22,7 +22,8 @@ Endpoints:
 * ``GET  /health``                    - readiness probe (not recorded)
 
 Anything else answers 404 ``not_found_error``. Malformed requests (bad JSON,
-no ``model``/``max_tokens``/``messages``) answer 400 and no credentials 401,
+no ``model``/``max_tokens``/``messages``, or ``temperature``/``top_p``/``top_k``,
+which API version 2026-10-21 refuses) answer 400 and no credentials 401,
 without consuming a scripted behaviour.
 
 Standalone (for browser tests and benchmarks in a subprocess)::
@@ -89,6 +90,8 @@ _DEFAULT_MESSAGES: dict[str, str] = {
 }
 
 _REDACTED_HEADERS = ("x-api-key", "authorization")
+#: Sampling parameters: a 400 under API version 2026-10-21 (what the SDK 2.x sends) on every model.
+SAMPLING_PARAMETERS = ("temperature", "top_p", "top_k")
 _WORDS_PER_CHUNK = 3
 
 
@@ -511,6 +514,9 @@ def _validate(path: str, body: Any) -> str | None:
         return "messages: Field required (at least one message)"
     if path == "/v1/messages" and not isinstance(body.get("max_tokens"), int):
         return "max_tokens: Field required"
+    for name in SAMPLING_PARAMETERS:  # API version 2026-10-21 refuses them, even at the default
+        if name in body:
+            return f"{name}: Extra inputs are not permitted"
     return None
 
 

@@ -35,6 +35,7 @@ from backend.services import (
 )
 from tests.factories import (
     PASSWORD,
+    builtin_criteria,
     client_input,
     enroll,
     make_assignment,
@@ -112,6 +113,14 @@ def _model_version(db, w: World) -> dict:
     """The world's review (as if the model had written it), as a teacher's edits start from."""
     row = db.query(SessionReview).filter_by(session_id=_reviewed(db, w)).one()
     row.source = ReviewSource.model
+    # A short session's demo review has no ratings; the model's here rates every criterion.
+    row.content = {
+        **row.content,
+        "scores": [
+            {"criterion": key, "turns": [1], "reasoning": "Rated.", "score": 3}
+            for key in builtin_criteria()
+        ],
+    }
     db.flush()
     return {key: value for key, value in row.content.items() if key != "demo"}
 

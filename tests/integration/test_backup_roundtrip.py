@@ -46,6 +46,7 @@ from tests.conftest import POSTGRES_ADMIN_URL, _postgres_reachable, require_serv
 from tests.factories import (
     PASSWORD,
     add_reply,
+    builtin_criteria,
     client_input,
     enroll,
     make_assignment,
@@ -154,7 +155,11 @@ def build_course(engine) -> Course:
         review_service.create_demo_review(db, actor=students[0], session_id=reviewed)
         review = review_service.get_review(db, actor=teacher, session_id=reviewed)
         edits = review.content.model_dump(exclude={"demo"})
-        edits["scores"][0]["score"] = 5
+        # Too short for automatic ratings: the teacher rates every criterion.
+        edits["scores"] = [
+            {"criterion": key, "turns": [1], "reasoning": "The teacher's rating.", "score": 5}
+            for key in builtin_criteria()
+        ]
         edits["goal"] = "Reflect before you ask."
         teacher_review_service.save_teacher_review(
             db, actor=teacher, session_id=reviewed, edits=TeacherEdits.model_validate(edits)

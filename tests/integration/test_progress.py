@@ -15,7 +15,7 @@ from backend.models.enums import Role
 from backend.services import progress_service, review_service, rubric_service
 from backend.services.progress_service import SectionNotFound
 from tests.factories import enroll, make_user
-from tests.integration.test_reviews import ended_session, valid_answer
+from tests.integration.test_reviews import LINES, ended_session, valid_answer
 
 
 def answer(score: int, *, try_line: str = "What have you thought about doing so far?") -> dict:
@@ -26,10 +26,40 @@ def answer(score: int, *, try_line: str = "What have you thought about doing so 
     return data
 
 
-def reviewed(api, engine, room, score: int, *, student=None, **kwargs) -> int:
-    """An ended conversation of LINES with a model review scoring `score` on every criterion."""
-    session_id = ended_session(engine, room, actor=student or room.student)
-    api.tool_reply(answer(score, **kwargs), input_tokens=900, output_tokens=400)
+# Ten student turns: long enough for verdicts (a session of LINES, three turns, is not).
+LONG_LINES = [
+    ("It sounds like work has been wearing you down.", "It has. I'm tired all the time."),
+    *[("What else has been going on?", "Mostly the same things, really.")] * 9,
+]
+
+
+def long_answer(score: int) -> dict:
+    """A valid review of LONG_LINES: every student turn coded, `score` on every criterion."""
+    data = answer(score)
+    data["codes"] = [{"turn": 1, "code": "reflection_of_feeling"}] + [
+        {"turn": turn, "code": "open_question"} for turn in range(3, 20, 2)
+    ]
+    data["strengths"] = [
+        {"turn": 1, "quote": "wearing you down", "comment": "A reflection of feeling."}
+    ]
+    data["try_instead"] = [
+        {
+            "turn": 3,
+            "quote": "What else has been going on?",
+            "better_reply": "You're tired all the time.",
+            "why": "Reflect before the next question.",
+        }
+    ]
+    return data
+
+
+def reviewed(api, engine, room, score: int, *, student=None, long=False, **kwargs) -> int:
+    """An ended conversation of LINES (or LONG_LINES) with a model review scoring `score` on
+    every criterion."""
+    lines = LONG_LINES if long else LINES
+    session_id = ended_session(engine, room, lines, actor=student or room.student)
+    data = long_answer(score) if long else answer(score, **kwargs)
+    api.tool_reply(data, input_tokens=900, output_tokens=400)
     review_service.create_review(
         Database(engine), actor=student or room.student, session_id=session_id
     )
@@ -115,8 +145,10 @@ def test_class_progress_distribution_below_fair_and_gradebook(api, classroom, co
     with unit_of_work(committed_engine) as db:
         tricky = make_user(db, role=Role.student, display_name='=HYPERLINK("http://x")')
         enroll(db, section=classroom.section, student=tricky)
-    reviewed(api, committed_engine, classroom, 4)
-    low = reviewed(api, committed_engine, classroom, 2, student=tricky)
+    reviewed(api, committed_engine, classroom, 4, long=True)
+    low = reviewed(api, committed_engine, classroom, 2, student=tricky, long=True)
+    # Too short for verdicts: in the gradebook, not in the averages or the below-fair list.
+    short = reviewed(api, committed_engine, classroom, 1)
 
     with unit_of_work(committed_engine) as db:
         progress = progress_service.class_progress(
@@ -131,18 +163,22 @@ def test_class_progress_distribution_below_fair_and_gradebook(api, classroom, co
     assert choices[0].assignments == {classroom.assignment.id: classroom.assignment.title}
     empathy = next(d for d in progress.distribution if d.criterion == "empathy")
     assert empathy.counts == {1: 0, 2: 1, 3: 0, 4: 1, 5: 0} and empathy.mean == 3.0
+    assert progress.left_out == 1
     below = {(item.student_id, item.measure) for item in progress.below_fair}
     assert (tricky.id, "Empathy") in below
-    assert not any(student == classroom.student.id for student, _ in below)
+    assert (classroom.student.id, "Empathy") not in below  # scored 4
+    # One reflection to nine questions: below fair on the counted ratio for both.
+    assert (classroom.student.id, "Reflection-to-question ratio") in below
 
     rows = list(csv.DictReader(io.StringIO(progress_service.gradebook_csv(progress))))
-    assert len(rows) == 2
+    assert len(rows) == 3 and str(short) in {row["session_id"] for row in rows}
     row = next(row for row in rows if row["session_id"] == str(low))
     assert row["student"] == '\'=HYPERLINK("http://x")'  # shown as typed, never run
     assert row["section"] == classroom.section.name
     assert row["assignment"] == classroom.assignment.title
     assert row["rubric"].endswith(" v1")
-    assert row["empathy"] == "2" and row["reflection_to_question"] == "1"
+    assert row["empathy"] == "2" and row["reflection_to_question"] == "0.111"
+    assert row["counted_score"] == "55" and row["mi_non_adherent"] == "0"
     assert row["date"] and row["username"] == tricky.username
 
 

@@ -9,6 +9,7 @@ import pytest
 from backend.db import Database, unit_of_work
 from backend.llm.tokens import estimate_tokens
 from backend.rubrics import load_builtin_rubrics
+from backend.schemas.rubrics import RubricDefinition
 from backend.services import review_prompt, review_rules, review_service
 from tests.factories import enroll, make_user
 from tests.integration.test_reviews import ended_session, valid_answer
@@ -42,6 +43,78 @@ def test_a_teachers_rubric_that_drops_a_code_loses_the_examples_using_it():
     edited = micro.model_copy(update={"codes": [c for c in micro.codes if c.key != "summary"]})
     titles = [example.title for example in review_prompt.worked_examples(edited)]
     assert len(titles) == 1 and "weaker" in titles[0]  # the strong example codes a summary
+
+
+def teachers_rubric() -> RubricDefinition:
+    """A teacher's own small rubric: no examples file of its own."""
+    return RubricDefinition.model_validate(
+        {
+            "key": "warm_listening",
+            "name": "Warm listening",
+            "criteria": [
+                {
+                    "key": "warmth",
+                    "name": "Warmth",
+                    "meaning": "The client feels welcome.",
+                    "anchors": {str(score): f"Warmth level {score}." for score in range(1, 6)},
+                }
+            ],
+            "codes": [
+                {
+                    "key": "asks",
+                    "name": "Asks",
+                    "definition": "Any question.",
+                    "example": "How was your week?",
+                    "kind": "question",
+                },
+                {
+                    "key": "gives_back",
+                    "name": "Gives back",
+                    "definition": "Says back what the client said.",
+                    "example": "You had a hard week.",
+                    "kind": "reflection",
+                },
+            ],
+        }
+    )
+
+
+def _micro_without_its_examples() -> RubricDefinition:
+    micro = next(r for r in load_builtin_rubrics() if r.key == "micro_skills")
+    dropped = {"summary", "advice"}  # each of its two examples uses one of them
+    return micro.model_copy(update={"codes": [c for c in micro.codes if c.key not in dropped]})
+
+
+@pytest.mark.parametrize("rubric", [teachers_rubric(), _micro_without_its_examples()])
+def test_a_rubric_without_fitting_examples_gets_the_generic_ones_and_stays_cacheable(rubric):
+    assert review_prompt.worked_examples(rubric) == []
+    prefix = review_prompt.instructions(rubric)
+    generic = review_prompt.generic_examples()
+    assert len(generic) >= 2
+    for number, example in enumerate(generic, start=1):  # few-shot: every example is there
+        assert f"Example {number}: {example.title}" in prefix
+    assert "What each student turn does" in prefix and "How it scores" in prefix
+    assert estimate_tokens(prefix) > HAIKU_45_MIN_CACHEABLE_TOKENS
+    assert review_prompt.instructions(rubric) == prefix
+
+
+def test_the_generic_examples_hold_up_under_any_rubric():
+    """Their quotes, client talk and risk items pass the review's own validation once codes
+    and scores of a rubric are added; every student turn's behaviour is described."""
+    rubric = teachers_rubric()
+    for example in review_prompt.generic_examples():
+        student = [turn.number for turn in example.turns if turn.student]
+        assert [turn for turn, _does in example.behaviours] == student, example.title
+        assert example.scoring and not {"codes", "scores"} & set(example.review)
+        answer = {
+            **example.review,
+            "codes": [{"turn": number, "code": "not_coded"} for number in student],
+            "scores": [
+                {"criterion": "warmth", "turns": student[:1], "reasoning": "Warm.", "score": 3}
+            ],
+        }
+        parsed, errors = review_rules.validate(answer, list(example.turns), rubric)
+        assert errors == [] and parsed is not None, example.title
 
 
 def test_the_review_request_caches_the_prefix_and_it_is_the_same_for_the_whole_class(

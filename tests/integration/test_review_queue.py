@@ -22,9 +22,18 @@ from backend.services.teacher_review_service import TeacherEdits
 from tests.factories import add_reply, make_classroom, make_user
 from tests.integration.test_reviews import ended_session, valid_answer
 
+# Ten student turns: long enough for ratings, with strengths and things to try in its review.
 LINES = [
     ("What brings you in today?", "Work has been rough."),
     ("It sounds like work has been wearing you down.", "Yeah."),
+    ("Do you work nights?", "Sometimes, when they are short of staff."),
+    ("You should ask your manager for day shifts.", "I tried that once."),
+    ("What happened when you asked?", "She said no and looked annoyed."),
+    ("You felt brushed off.", "Exactly, like I didn't matter."),
+    ("How long has it been like this?", "About a year now."),
+    ("A whole year of feeling like you don't count.", "When you put it like that, yes."),
+    ("What would you like to be different?", "Regular hours, and some respect."),
+    ("Respect matters a lot to you.", "It does. More than the money."),
 ]
 
 
@@ -101,7 +110,7 @@ def test_override_and_release_the_student_reads_the_teachers_version(
     assert {s.criterion: s.score for s in seen.content.scores}["empathy"] == 5
     assert [c.code for c in seen.content.codes] == [
         "open_question",
-        "reflection",
+        "reflection_of_feeling",
         "closed_question",
     ]
     assert seen.indicators["reflection_to_question"] == 0.5  # counted from the teacher's codes
@@ -160,7 +169,7 @@ def test_only_the_sections_teacher_or_an_admin_may_change_a_review(db):
         (lambda d: d["codes"][0].update(code="mind_reading"), "not a code of this rubric"),
         (lambda d: d["scores"][0].update(criterion="charm"), "not a criterion"),
         (lambda d: d["strengths"][0].update(turn=2), "turn 2 is the client's"),
-        (lambda d: d["try_instead"][0].update(turn=9), "turn 9 does not exist"),
+        (lambda d: d["try_instead"][0].update(turn=99), "turn 99 does not exist"),
         (lambda d: d.update(goal="Bad\x00goal"), "control character"),
     ],
 )

@@ -14,6 +14,7 @@ from backend.llm.pricing import calculate_cost
 from backend.models import DailyUsage, Event, PracticeSession, RubricVersion, SessionReview
 from backend.models.enums import Role
 from backend.models.review import ReviewSource, ReviewStatus
+from backend.reviews.offline_review import code_session
 from backend.schemas.conversations import Usage
 from backend.services import (
     review_rules,
@@ -23,7 +24,6 @@ from backend.services import (
     usage_service,
 )
 from backend.services.review_service import ReviewFailed, ReviewNotFound, ReviewNotReleased
-from backend.services.utterance_coder import code_utterance
 from tests.factories import add_reply, builtin_criteria, make_classroom, make_user
 
 LINES = [
@@ -40,7 +40,7 @@ def valid_answer() -> dict:
     return {
         "codes": [
             {"turn": 1, "code": "open_question"},
-            {"turn": 3, "code": "reflection"},
+            {"turn": 3, "code": "reflection_of_feeling"},
             {"turn": 5, "code": "advice"},
         ],
         "scores": [
@@ -48,7 +48,6 @@ def valid_answer() -> dict:
             for key in criteria
         ],
         "strengths": [
-            {"turn": 1, "quote": "What brings you in today?", "comment": "An open start."},
             {"turn": 3, "quote": "wearing you down", "comment": "A reflection of feeling."},
         ],
         "try_instead": [
@@ -59,10 +58,10 @@ def valid_answer() -> dict:
                 "why": "Avoids premature advice.",
             },
             {
-                "turn": 3,
-                "quote": "It sounds like work has been wearing you down.",
-                "better_reply": "It sounds like work is wearing you down and you feel stuck.",
-                "why": "Adds the feeling under the words.",
+                "turn": 1,
+                "quote": "What brings you in today?",
+                "better_reply": "What would you like us to focus on today?",
+                "why": "It hands the agenda to the client.",
             },
         ],
         "goal": "Reflect twice before your next question.",
@@ -101,7 +100,11 @@ def test_valid_review_is_stored_with_counted_indicators_and_its_cost(
 
     assert review.status == ReviewStatus.ready and review.source == ReviewSource.model
     assert review.content is not None and review.content.demo is False
-    assert [item.code for item in review.content.codes] == ["open_question", "reflection", "advice"]
+    assert [item.code for item in review.content.codes] == [
+        "open_question",
+        "reflection_of_feeling",
+        "advice",
+    ]
     # Counted by code: one reflection per question (the advice is neither), 3 of 6 turns.
     assert review.indicators["reflection_to_question"] == 1.0
     assert review.indicators["percent_open_questions"] == 1.0
@@ -179,7 +182,7 @@ def test_structured_call_fails_like_any_call(api, configure):
 
 
 def _quote_not_in_transcript(answer):
-    answer["strengths"][1]["quote"] = "you seem exhausted by your job"
+    answer["strengths"][0]["quote"] = "you seem exhausted by your job"
     return "not word for word in turn 3"
 
 
@@ -225,7 +228,7 @@ def test_invalid_answer_gets_one_repair_listing_the_errors(api, classroom, commi
     )
 
     assert review.status == ReviewStatus.ready
-    assert review.content is not None and review.content.codes[1].code == "reflection"
+    assert review.content is not None and review.content.codes[1].code == "reflection_of_feeling"
     requests = api.messages_requests()
     assert len(requests) == 2
     repair = requests[1].body["messages"]
@@ -329,9 +332,6 @@ def test_demo_review_works_offline_and_is_labelled(
         session = db.get(PracticeSession, session_id)
         rubric = rubric_service.definition_of(rubric_service.rubric_for_session(db, session))
     assert rubric.key == "micro_skills"
-    assert [item.code for item in review.content.codes] == [
-        code_utterance(line, rubric) for line, _ in LINES
-    ]
     turns = [
         review_rules.Turn(number, role, text)
         for number, (role, text) in enumerate(
@@ -342,6 +342,10 @@ def test_demo_review_works_offline_and_is_labelled(
             ],
             start=1,
         )
+    ]
+    coded = code_session(turns, rubric).codes  # the offline coder, with each turn's context
+    assert [(item.turn, item.code) for item in review.content.codes] == [
+        (number, code) for number, codes in coded.items() for code in codes
     ]
     data = review.content.model_dump(exclude={"demo"})
     assert review_rules.validate(data, turns, rubric) == (review_rules.ReviewAnswer(**data), [])

@@ -10,6 +10,8 @@ from pydantic import ValidationError
 from backend.rubrics import RUBRIC_DIR, load_builtin_rubrics
 from backend.schemas.rubrics import RubricDefinition
 
+# MITI 4.2.1's behaviour codes, except that its one Question code is split into open and closed
+# questions as MITI 3.1.1 and the MISC do (for teaching; the definitions say so).
 MITI_CODES = {
     "open_question", "closed_question", "simple_reflection", "complex_reflection", "affirm",
     "seeking_collaboration", "emphasizing_autonomy", "giving_information", "persuade",
@@ -31,9 +33,21 @@ def test_both_builtin_rubrics_load_and_validate():
             assert code.definition and code.example
 
 
-def test_miti_has_the_manuals_codes_ratings_and_thresholds():
+def test_miti_has_miti_4_codes_with_the_misc_question_split_ratings_and_thresholds():
     miti = _by_key()["miti"]
     assert set(miti.code_keys) == MITI_CODES
+    for key in ("open_question", "closed_question"):
+        assert "MITI 3.1.1 and the MISC" in miti.code(key).definition
+    adherence = {c.key: c.adherence for c in miti.codes if c.adherence}
+    assert adherence == {
+        "affirm": "adherent", "seeking_collaboration": "adherent",
+        "emphasizing_autonomy": "adherent", "persuade": "non_adherent", "confront": "non_adherent",
+    }  # fmt: skip
+    empathy = next(c for c in miti.criteria if c.key == "empathy")
+    assert "mostly limited to what the client said explicitly" in empathy.anchors[4]
+    assert "beyond what the client said" in empathy.anchors[5]
+    softening = next(c for c in miti.criteria if c.key == "softening_sustain_talk")
+    assert "Still gives preference to the client's sustain talk" in softening.anchors[3]
     assert [c.key for c in miti.criteria] == [
         "cultivating_change_talk", "softening_sustain_talk", "partnership", "empathy",
     ]  # fmt: skip
@@ -57,7 +71,8 @@ def test_micro_skills_has_the_six_criteria_and_a_small_code_set():
         "avoiding_premature_advice", "pacing",
     ]  # fmt: skip
     assert micro.code_keys == [
-        "open_question", "closed_question", "reflection", "summary", "advice", "other",
+        "open_question", "closed_question", "reflection_of_feeling", "paraphrase", "summary",
+        "information", "advice", "other",
     ]  # fmt: skip
 
 

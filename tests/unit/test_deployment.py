@@ -198,6 +198,19 @@ def _with_dependencies(names: set[str]) -> set[str]:
     return found
 
 
+# Rebuilds the review coder's weights with scikit-learn (requirements-dev.txt); the app never
+# imports it.
+TRAINING_ONLY = {ROOT / "backend" / "reviews" / "train_coder.py"}
+ML_FRAMEWORKS = {"scikit-learn", "scipy", "torch", "tensorflow", "jax", "jaxlib", "keras"}
+
+
+def test_the_app_installs_no_machine_learning_framework():
+    """The review coder runs on numpy with shipped weights (README, "Reviews")."""
+    runtime = _with_dependencies(_requirement_names(ROOT / "requirements.txt"))
+    assert not runtime & ML_FRAMEWORKS
+    assert "scikit-learn" in _requirement_names(ROOT / "requirements-dev.txt")
+
+
 def test_the_image_gets_what_the_app_imports_and_no_test_or_lint_tools():
     import ast
     import sys
@@ -212,6 +225,8 @@ def test_the_image_gets_what_the_app_imports_and_no_test_or_lint_tools():
     imported = set()
     for folder in ("backend", "mvp"):
         for source in (ROOT / folder).rglob("*.py"):
+            if source in TRAINING_ONLY:
+                continue
             for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
                 if isinstance(node, ast.Import):
                     imported |= {alias.name.split(".")[0] for alias in node.names}

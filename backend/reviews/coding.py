@@ -1,0 +1,342 @@
+"""The offline coder: what each student turn does, in any rubric's codes, without a model.
+
+Two layers, so a teacher can check any code it gives:
+
+1. **Learned** (`learned_coder`): a model trained on AnnoMI's expert codes names the turn's main
+   behaviour (question, reflection, therapist input, other), the other behaviours in the same
+   turn, and the subtypes (open/closed, simple/complex, information/advice/options/negotiation).
+   The client's previous turn is always an input.
+2. **Rules** for what AnnoMI does not teach (its "other" holds affirmations and greetings alike;
+   its "therapist input" mixes neutral information with unasked advice): phrase lists for
+   confront, affirm, emphasize autonomy, seek collaboration, asking permission, advice words and
+   suggestions put as questions. They run after the learned layer, in `RULES` order.
+
+From AnnoMI's classes to each rubric's codes (one table; a teacher's own rubric gets the same
+key when it has it, else a stand-in of `STAND_INS`, else its first code of the same kind):
+
+| learned class, subtype            | MITI 4.2.1 (`miti`)                      | micro-skills                |
+|-----------------------------------|------------------------------------------|-----------------------------|
+| question, open / closed           | open_question / closed_question (1)      | open_question / closed_question |
+| reflection, simple / complex      | simple_reflection / complex_reflection   | paraphrase / reflection_of_feeling (2); summary (3) |
+| therapist input, information      | giving_information                       | information                 |
+| therapist input, advice / options | persuade; persuade_with_permission (4)   | advice; other (4)           |
+| therapist input, negotiation      | seeking_collaboration                    | other                       |
+| other                             | not_coded, unless a rule below names it  | not_coded, unless a rule    |
+| rule: confront                    | confront                                 | other                       |
+| rule: affirm / autonomy / collaboration | affirm / emphasizing_autonomy / seeking_collaboration | other |
+| rule: suggestion as a question, advice words | persuade (4)                  | advice (4)                  |
+| rule: a "reflection" with figures the client did not say | giving_information | information                 |
+| rule: markers of open/closed, simple/complex, information | the marked subtype | the same                |
+
+(1) MITI 4.2.1 has one Question code; the open/closed split is MITI 3.1.1's and the MISC's.
+(2) a reflection that names a feeling word is a reflection of feeling, else a paraphrase.
+(3) a reflection with a summary phrase ("let me sum up") is a summary (a complex reflection in MITI).
+(4) after permission (asked in this turn or the student's previous one) advice is
+    persuade_with_permission in MITI, and "other" in micro-skills (its "advice" means unasked).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from backend.reviews.learned_coder import LearnedCoder, Prediction, default_coder
+from backend.schemas.rubrics import NOT_CODED, RubricDefinition
+
+# Phrase lists, each read by one rule (whole words, lower case, straight quotes).
+CONFRONT = (
+    "in denial", "come on", "an excuse", "same excuse", "you know it", "same thing last",
+    "is that what you want", "why would you", "why do you keep", "you never", "you always",
+    "a responsible", "what's wrong with you", "you're just", "you're lying", "that's not true",
+    "you're kidding yourself", "you need to face", "face the facts", "admit it",
+    "i don't believe", "harder than it needs", "you're making excuses",
+)  # fmt: skip
+PERMISSION = (
+    "would it be ok if i", "would it be okay if i", "would it be all right if i", "may i",
+    "can i share", "would it be okay to", "would it be ok to", "is it okay if we",
+    "is it ok if we", "would you mind if", "would you like to hear", "if you'd like to hear",
+    "if you're interested", "since you asked", "take it or leave it", "may not fit",
+    "might not fit", "would you like some", "would you like me to", "see what you think",
+)  # fmt: skip
+AUTONOMY = (
+    "your choice", "up to you", "your decision", "you get to decide", "only you can",
+    "expert on your own", "your call", "you decide", "you're in charge of", "it's your life",
+    "you know yourself best", "whatever you decide", "free to decide", "you're free to",
+)  # fmt: skip
+COLLABORATION = (
+    "what would you like to", "how would you like", "shall we", "let's work", "work together",
+    "what ideas do you have", "where would you like to start", "where do you think we should",
+    "would you like to talk about", "what do you want to focus on", "figure it out together",
+)  # fmt: skip
+AFFIRM = (
+    "courage", "worked hard", "worked really hard", "commitment", "i appreciate", "you clearly",
+    "doesn't give up", "don't give up", "strength", "well done", "already made", "proud of",
+    "determined", "determination", "a creative idea", "that's a great idea", "resourceful",
+    "took a lot", "you've done a great job", "impressive", "thank you for being so open",
+    "handled that", "shown a lot of", "you've shown", "patience with",
+)  # fmt: skip
+# Advice words: a sentence that opens with one is persuasion whatever the learned layer says
+# ("You should join a gym." is rare in the data set and reads like a reflection to it).
+ADVICE = (
+    "you should", "i think you should", "i think you need", "you need to", "if i were you",
+    "you ought to", "you have to", "you'd better", "i recommend", "i'd recommend",
+    "my advice", "i suggest", "i'd suggest", "the best thing you could do", "just stop",
+)  # fmt: skip
+# Imperatives count only at the start of a sentence ("Try to ..."; "you try to" is not advice).
+ADVICE_OPENINGS = (*ADVICE, "try to", "just try", "make sure you", "don't forget to")
+# What follows a request for permission when it is advice ("Some people find a diary helps").
+SUGGESTION = (
+    "some people", "other people", "you could", "you might", "one option", "one idea",
+    "a suggestion", "has helped", "have helped", "has worked", "have worked", "might help",
+    "could help", "find it helps", "finds it helps",
+)  # fmt: skip
+# A suggestion put as a question is persuasion, not a question ("Have you tried nicotine
+# patches?"), but only when the sentence opens with it ("What have you tried?" is a question).
+SUGGESTION_OPENINGS = (
+    "have you tried", "why don't you", "don't you think", "have you thought about",
+    "have you considered", "what about trying", "how about trying", "wouldn't it be better",
+)  # fmt: skip
+SUMMARY = (
+    "let me see if i've got", "let me see if i have", "sum up", "let me summarize",
+    "let me summarise", "so far you've", "to recap", "let me make sure i've got",
+)  # fmt: skip
+# Subtype markers the learned heads are weak on (simple/complex: 0.58 out of fold).
+COMPLEX = (
+    "on the one hand", "on the other", "part of you", "it's like", "as if", "underneath",
+    "matters most", "important to you", "means a lot", "wonder", "wondering", "and yet",
+    "even though", "at the same time", "torn between", "afraid that", "worried that",
+    "scared that", "on your shoulders", "running on empty", "what matters",
+)  # fmt: skip
+CLOSED_OPENINGS = (
+    "how many", "how much", "how old", "how often", "how long", "on a scale", "who",
+    "when did", "where do you", "which",
+)  # fmt: skip
+OPEN_OPENINGS = (
+    "tell me", "could you walk me through", "could you say more", "could you tell me more",
+    "can you tell me more", "could you describe", "describe", "walk me through", "say more",
+    "help me understand",
+)  # fmt: skip
+INFORMATION = (
+    "research", "studies", "usually", "most people", "on average", "percent", "confidential",
+    "tends to", "is linked to", "increases the risk", "is open", "our sessions", "showed that",
+    "the clinic", "the program",
+)  # fmt: skip
+REFLECTION_STEMS = (
+    "it sounds like", "sounds like", "you feel", "you're feeling", "you're saying", "so you",
+    "it seems like", "you're worried", "you're wondering",
+)  # fmt: skip
+DEEP_FEELINGS = (
+    "hurt", "betrayed", "ashamed", "guilty", "lonely", "trapped", "helpless", "hopeless",
+    "resentful", "abandoned", "humiliated", "heartbroken", "terrified",
+)  # fmt: skip
+FEELINGS = (
+    "feel", "feeling", "felt", "sad", "angry", "mad", "upset", "scared", "afraid", "worried",
+    "anxious", "frustrated", "hurt", "lonely", "ashamed", "guilty", "overwhelmed", "exhausted",
+    "stressed", "hopeless", "helpless", "embarrassed", "relieved", "proud", "happy", "torn",
+    "nervous", "disappointed", "betrayed", "trapped", "tired", "fed up", "annoyed",
+)  # fmt: skip
+
+# A teacher's own rubric: the same key if it has it, else these in order (then the kind's first).
+STAND_INS: dict[str, tuple[str, ...]] = {
+    "simple_reflection": ("paraphrase", "reflection"),
+    "complex_reflection": ("reflection_of_feeling", "reflection"),
+    "summary": ("complex_reflection", "reflection"),
+    "giving_information": ("information",),
+    "persuade": ("advice",),
+    "persuade_with_permission": ("advice_with_permission", "other"),
+    "seeking_collaboration": ("other",),
+    "affirm": ("affirmation", "other"),
+    "emphasizing_autonomy": ("other",),
+    "confront": ("other",),
+}
+KINDS = {
+    "open_question": "question",
+    "closed_question": "question",
+    "simple_reflection": "reflection",
+    "complex_reflection": "reflection",
+    "summary": "reflection",
+    "giving_information": "input",
+    "persuade": "input",
+    "persuade_with_permission": "input",
+}
+MAX_CODES = 3
+
+
+@dataclass(frozen=True)
+class StudentTurn:
+    """A student turn with what came before it: the context the coder reads."""
+
+    text: str
+    previous_client: str = ""
+    previous_student: str = ""
+
+
+class _Text:
+    """The turn as the rules read it: lower case, straight quotes, split into sentences."""
+
+    def __init__(self, raw: str) -> None:
+        text = raw.lower().replace("\u2019", "'").replace("\u2018", "'")
+        self.all = re.sub(r"\s+", " ", text).strip()
+        self.sentences = [s for s in re.split(r"(?<=[.?!])\s+", self.all) if s] or [""]
+
+    def has(self, phrases: tuple[str, ...]) -> bool:
+        """Whether any phrase occurs as whole words ("you decide" is not in "you decided")."""
+        return any(re.search(_whole(phrase), self.all) for phrase in phrases)
+
+    def opens_with(self, phrases: tuple[str, ...]) -> bool:
+        """Whether a sentence starts with a phrase, after a lead-in ("So, you should ...")."""
+        return any(
+            re.match(_whole(phrase), _LEAD_IN.sub("", sentence))
+            for sentence in self.sentences
+            for phrase in phrases
+        )
+
+
+_LEAD_IN = re.compile(r"^(?:(?:so|well|okay|ok|and|but|then|now|i mean|honestly)[,]?\s+)+")
+
+
+def _whole(phrase: str) -> str:
+    return rf"(?<![a-z']){re.escape(phrase.strip())}(?![a-z'])"
+
+
+# --- the learned behaviours as MITI-vocabulary labels, then the rules ---------------------------
+
+
+def _learned(prediction: Prediction) -> list[str]:
+    """The learned layer's labels, main behaviour first (MITI vocabulary plus `summary`)."""
+    labels = [_label(prediction.behaviour, prediction)]
+    for behaviour in ("reflection", "question", "therapist_input"):
+        if behaviour in prediction.also:
+            labels.append(_label(behaviour, prediction))
+    return [label for label in labels if label != NOT_CODED] or [NOT_CODED]
+
+
+def _label(behaviour: str, prediction: Prediction) -> str:
+    if behaviour == "question":
+        return f"{prediction.question_subtype}_question"
+    if behaviour == "reflection":
+        return f"{prediction.reflection_subtype}_reflection"
+    if behaviour == "therapist_input":
+        return {
+            "information": "giving_information",
+            "negotiation": "seeking_collaboration",
+        }.get(prediction.input_subtype, "persuade")
+    return NOT_CODED
+
+
+def _apply_rules(labels: list[str], turn: StudentTurn) -> list[str]:
+    """The documented rules on top of the learned labels (see the module docstring)."""
+    t = _Text(turn.text)
+    main, rest = labels[0], labels[1:]
+    if t.has(CONFRONT):
+        return ["confront"]
+    if t.opens_with(SUGGESTION_OPENINGS):  # one code: persuade, not a question
+        main, rest = "persuade", [r for r in rest if KINDS.get(r) not in ("question", "input")]
+    elif t.opens_with(ADVICE_OPENINGS) or (
+        t.has(ADVICE) and main in ("giving_information", NOT_CODED)
+    ):
+        alone = len(t.sentences) == 1  # then it is all the turn does
+        main, rest = "persuade", [] if alone else [r for r in rest if KINDS.get(r) != "input"]
+    elif KINDS.get(main) == "reflection" and _new_figures(t, turn.previous_client):
+        main = "giving_information"  # a reflection gives back; a new figure informs
+    permission = t.has(PERMISSION) or _Text(turn.previous_student).has(PERMISSION)
+    if t.has(PERMISSION) and t.has(SUGGESTION) and main != "persuade":
+        # "May I share an idea? Some people find ... helps": the ask belongs to the advice.
+        main, rest = "persuade", [r for r in rest if KINDS.get(r) not in ("question", "input")]
+    if main == "persuade" and permission:
+        main = "persuade_with_permission"
+    adherent = _adherent(t)
+    if main.startswith("persuade"):
+        adherent = None if adherent == "seeking_collaboration" else adherent
+    if adherent and main in (NOT_CODED, "giving_information", "simple_reflection"):
+        main = adherent
+    elif adherent and adherent not in rest and adherent != main:
+        rest.append(adherent)
+    labels = [_subtype(label, t) for label in [main, *rest]]
+    return list(dict.fromkeys(labels))[:MAX_CODES]
+
+
+def _subtype(label: str, t: _Text) -> str:
+    """Open/closed and simple/complex by their markers, where the learned heads are weak; a
+    "reflection" that reads as information without a reflection stem is information."""
+    if KINDS.get(label) == "question":
+        if t.opens_with(OPEN_OPENINGS):
+            return "open_question"
+        if t.opens_with(CLOSED_OPENINGS):
+            return "closed_question"
+    if KINDS.get(label) == "reflection":
+        if t.has(SUMMARY):
+            return "summary"
+        if t.has(INFORMATION) and not t.opens_with(REFLECTION_STEMS):
+            return "giving_information"
+        if t.has(COMPLEX) or t.has(DEEP_FEELINGS):
+            return "complex_reflection"
+    return label
+
+
+def _new_figures(t: _Text, previous_client: str) -> bool:
+    """Numbers in the turn that the client did not say ("Your blood sugar was 240.")."""
+    said = set(re.findall(r"\d+", previous_client))
+    return any(number not in said for number in re.findall(r"\d+", t.all))
+
+
+def _adherent(t: _Text) -> str | None:
+    """MITI's MI-adherent behaviours the data set does not teach, by their phrases."""
+    if t.has(AUTONOMY):
+        return "emphasizing_autonomy"
+    if t.has(AFFIRM):
+        return "affirm"
+    if t.has(COLLABORATION) or (t.has(PERMISSION) and not t.has(ADVICE)):
+        return "seeking_collaboration"
+    return None
+
+
+# --- onto the rubric ----------------------------------------------------------------------------
+
+
+def _to_rubric(label: str, text: _Text, rubric: RubricDefinition) -> str:
+    if label == NOT_CODED:
+        return NOT_CODED
+    if rubric.key == "micro_skills":  # the table's micro-skills column
+        label = _micro_label(label, text)
+    keys = rubric.code_keys
+    for candidate in (label, *STAND_INS.get(label, ())):
+        if candidate in keys:
+            return candidate
+    kind = KINDS.get(label)
+    same_kind = [code.key for code in rubric.codes if kind and code.kind == kind]
+    if same_kind:
+        return same_kind[0]
+    return "other" if "other" in keys else NOT_CODED
+
+
+def _micro_label(label: str, text: _Text) -> str:
+    if label in ("simple_reflection", "complex_reflection"):
+        return "reflection_of_feeling" if text.has(FEELINGS) else "paraphrase"
+    return {
+        "giving_information": "information",
+        "persuade": "advice",
+        "persuade_with_permission": "other",
+    }.get(label, label)
+
+
+def code_turns(
+    turns: Sequence[StudentTurn], rubric: RubricDefinition, *, coder: LearnedCoder | None = None
+) -> list[list[str]]:
+    """Each turn's rubric codes (one to three; `[NOT_CODED]` for a greeting or backchannel)."""
+    coder = coder or default_coder()
+    predictions = coder.predict_many([(turn.text, turn.previous_client) for turn in turns])
+    coded = []
+    for turn, prediction in zip(turns, predictions, strict=True):
+        labels = _apply_rules(_learned(prediction), turn)
+        text = _Text(turn.text)
+        codes = list(dict.fromkeys(_to_rubric(label, text, rubric) for label in labels))
+        codes = [code for code in codes if code != NOT_CODED] or [NOT_CODED]
+        coded.append(codes)
+    return coded
+
+
+def code_turn(turn: StudentTurn | str, rubric: RubricDefinition) -> list[str]:
+    """One turn's codes (a bare string has no context: a drill or a test)."""
+    return code_turns([turn if isinstance(turn, StudentTurn) else StudentTurn(turn)], rubric)[0]

@@ -1,0 +1,288 @@
+"""The review written without a model: the offline coder's codes, the counted score, the risk
+check, strengths that are MI-consistent, and better replies that fit the turn they replace.
+
+Used as the automatic demo review (no API key), and beside every model review as the counts the
+model's codes are compared with. Rules a student can check:
+- a strength is a reflection, an open question or an MI-adherent turn (affirm, emphasize
+  autonomy, seek collaboration), never a turn with an MI-non-adherent code; with none, none;
+- "try instead" items come from the other turns, weakest first (a risk passed over, then
+  persuading or confronting, then information and advice, closed questions, uncoded turns),
+  so one turn is never both;
+- each better reply has a template for the code it replaces and uses the client's own words.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from backend.reviews import indicators as counted
+from backend.reviews import risk
+from backend.reviews.coding import StudentTurn, code_turns
+from backend.reviews.learned_coder import LearnedCoder
+from backend.reviews.turns import Turn
+from backend.schemas.reviews import (
+    CodedTurn,
+    CriterionScore,
+    ReviewContent,
+    RiskCheck,
+    Strength,
+    TryInstead,
+)
+from backend.schemas.rubrics import NOT_CODED, SCORE_MAX, SCORE_MIN, RubricDefinition
+
+MAX_ITEMS = 3
+_SENTENCE_END = re.compile(r"(?<=[.?!])\s+")
+# First person in the client's words becomes second person in the student's reply.
+_PRONOUNS = {
+    "i": "you", "me": "you", "my": "your", "mine": "yours", "myself": "yourself",
+    "i'm": "you're", "i've": "you've", "i'd": "you'd", "i'll": "you'll", "am": "are",
+    "we": "you", "our": "your", "us": "you", "we're": "you're", "was": "were",
+}  # fmt: skip
+_FILLERS = re.compile(
+    r"^(?:(?:well|yeah|yes|no|so|um+|uh+|oh|okay|ok|i mean|like)[,.]?\s+)+", re.IGNORECASE
+)
+
+
+@dataclass(frozen=True)
+class CodedSession:
+    """Each student turn's codes (by turn number) and the counts over all of them."""
+
+    codes: dict[int, list[str]]
+    counts: dict[str, float | None]
+
+
+def code_session(
+    turns: list[Turn], rubric: RubricDefinition, *, coder: LearnedCoder | None = None
+) -> CodedSession:
+    """Every student turn coded with its context (the client's and its own previous turn)."""
+    context = []
+    previous_client = previous_student = ""
+    for turn in turns:
+        if turn.student:
+            context.append((turn.number, StudentTurn(turn.text, previous_client, previous_student)))
+            previous_student = turn.text
+        else:
+            previous_client = turn.text
+    coded = code_turns([item for _number, item in context], rubric, coder=coder)
+    codes = {number: turn_codes for (number, _item), turn_codes in zip(context, coded, strict=True)}
+    all_codes = [code for turn_codes in codes.values() for code in turn_codes]
+    return CodedSession(codes=codes, counts=counted.count_indicators(all_codes, rubric))
+
+
+def offline_review(turns: list[Turn], rubric: RubricDefinition) -> ReviewContent:
+    """The automatic demo review of a conversation with at least one student turn."""
+    session = code_session(turns, rubric)
+    student = [turn for turn in turns if turn.student]
+    flagged = risk.check(turns)
+    missed = {item.student_turn for item in risk.passed_over(flagged)}
+    strengths = _strengths(student, session.codes, rubric, exclude=missed)
+    chosen = {turn.number for turn in strengths}
+    weaker = sorted(
+        (turn for turn in student if turn.number not in chosen),
+        key=lambda turn: (_weakness(turn, session.codes[turn.number], rubric, missed), turn.number),
+    )
+    client_before = _client_before(turns)
+    return ReviewContent(
+        codes=[
+            CodedTurn(turn=number, code=code)
+            for number, turn_codes in session.codes.items()
+            for code in turn_codes
+        ],
+        risk=flagged,
+        scores=_scores(session, len(student), rubric, flagged),
+        strengths=[_strength(turn, session.codes[turn.number], rubric) for turn in strengths],
+        try_instead=[
+            _try_instead(
+                turn, session.codes[turn.number], client_before.get(turn.number, ""), missed
+            )
+            for turn in weaker[:MAX_ITEMS]
+        ],
+        goal=_goal(session.counts, flagged),
+        demo=True,
+    )
+
+
+# Scores -----------------------------------------------------------------------------------------
+def _scores(
+    session: CodedSession, student_turns: int, rubric: RubricDefinition, flagged: list[RiskCheck]
+) -> list[CriterionScore]:
+    """One 1-5 rating per criterion from the counted score; none for a short session."""
+    value = session.counts.get("counted_score")
+    if value is None or not counted.enough_evidence(student_turns):
+        return []
+    score = min(SCORE_MAX, max(SCORE_MIN, 1 + round(value / 25)))
+    if risk.passed_over(flagged):
+        score = min(score, 2)
+    reasoning = (
+        f"Counted, not judged: your counted score is {value:.0f}/100 "
+        f"({counted.SCORE_FORMULA}), which is {score} on the 1-5 scale for every criterion"
+        + (" (at most 2: a risk the client voiced was passed over)." if score == 2 else ".")
+    )
+    reflections = [
+        number
+        for number, codes in session.codes.items()
+        if any((code_ := rubric.code(code)) and code_.kind == "reflection" for code in codes)
+    ]
+    return [
+        CriterionScore(criterion=c.key, turns=reflections[:5], reasoning=reasoning, score=score)
+        for c in rubric.criteria
+    ]
+
+
+# Strengths and better replies -------------------------------------------------------------------
+def _good_rank(codes: list[str], rubric: RubricDefinition) -> int | None:
+    """How strong a turn is as an example (lower is better); None if it is no strength."""
+    defined = [rubric.code(code) for code in codes]
+    if any(code is not None and code.adherence == "non_adherent" for code in defined):
+        return None
+    ranks = []
+    for code in defined:
+        if code is None:
+            continue
+        if code.kind == "reflection":
+            ranks.append(0 if code.complex else 1)
+        elif code.adherence == "adherent":
+            ranks.append(2)
+        elif code.key == "open_question":
+            ranks.append(3)
+    return min(ranks) if ranks else None
+
+
+def _strengths(
+    student: list[Turn], codes: dict[int, list[str]], rubric: RubricDefinition, *, exclude: set
+) -> list[Turn]:
+    ranked = [
+        (rank, turn.number, turn)
+        for turn in student
+        if turn.number not in exclude
+        and (rank := _good_rank(codes[turn.number], rubric)) is not None
+    ]
+    return [turn for _rank, _number, turn in sorted(ranked)[:MAX_ITEMS]]
+
+
+def _strength(turn: Turn, codes: list[str], rubric: RubricDefinition) -> Strength:
+    names = " and ".join(rubric.code_name(code).lower() for code in codes)
+    return Strength(
+        turn=turn.number,
+        quote=_first_sentence(turn.text),
+        comment=f"Coded as {names}: it follows the client's lead and invites them to say more.",
+    )
+
+
+def _weakness(turn: Turn, codes: list[str], rubric: RubricDefinition, missed: set) -> int:
+    if turn.number in missed:
+        return 0
+    defined = [rubric.code(code) for code in codes]
+    if any(code is not None and code.adherence == "non_adherent" for code in defined):
+        return 1
+    if any(code is not None and code.kind == "input" for code in defined):
+        return 2
+    if "closed_question" in codes:
+        return 3
+    if NOT_CODED in codes:
+        return 5
+    return 4
+
+
+def _try_instead(turn: Turn, codes: list[str], client: str, missed: set) -> TryInstead:
+    echo = _echo(client)
+    better, why = _template(codes, echo, risk_missed=turn.number in missed)
+    return TryInstead(
+        turn=turn.number, quote=_first_sentence(turn.text), better_reply=better, why=why
+    )
+
+
+def _template(codes: list[str], echo: str, *, risk_missed: bool) -> tuple[str, str]:
+    """A better reply for the code it replaces, built on the client's words (`echo`)."""
+    said = f"You said {echo}. " if echo else ""
+    if risk_missed:
+        return (
+            f"{said or 'That sounds serious. '}I want to ask you directly: are you having thoughts of hurting yourself "
+            "or someone else?",
+            "When a client speaks of harm, ask about it directly and stay with it before "
+            "anything else.",
+        )
+    if "confront" in codes:
+        return (
+            f"It sounds like {echo or 'this is hard to hear'}, and you're the one who decides "
+            "what to do about it.",
+            "Reflecting and stressing their choice keeps them talking; arguing makes them "
+            "defend the status quo.",
+        )
+    if {"persuade", "advice"} & set(codes):
+        return (
+            f"{said}Would it be all right if I shared an idea that has helped others? You can "
+            "tell me whether it fits you.",
+            "Asking permission first turns unasked advice into advice the client can weigh.",
+        )
+    if {"giving_information", "information", "persuade_with_permission"} & set(codes):
+        return (
+            "What do you already know about this, and what would be most useful to hear?",
+            "Asking what they know before informing (elicit, provide, elicit) keeps them in "
+            "the conversation.",
+        )
+    if "closed_question" in codes:
+        return (
+            f"{said}What has that been like for you?",
+            "An open question invites the client's own story instead of a yes or a no.",
+        )
+    if "open_question" in codes:
+        return (
+            f"It sounds like {echo}. What matters most to you about that?"
+            if echo
+            else "It sounds like this matters to you. What matters most about it?",
+            "A reflection before the question shows you heard them, and the question goes deeper.",
+        )
+    return (
+        f"It sounds like {echo}, and part of you wonders whether things could be different."
+        if echo
+        else "It sounds like this has been weighing on you.",
+        "A reflection that adds the feeling or meaning under the client's words is a complex "
+        "reflection.",
+    )
+
+
+def _goal(counts: dict[str, float | None], flagged: list[RiskCheck]) -> str:
+    if risk.passed_over(flagged):
+        return (
+            "When a client mentions harming themself or someone else, stop, ask about it "
+            "directly and take it seriously before anything else."
+        )
+    if counts.get("mi_non_adherent") or 0:
+        return "Next time, ask permission before giving advice, and give none unasked."
+    ratio = counts.get("reflection_to_question")
+    if ratio is None or ratio < 1:
+        return "Next time, answer at least every other client message with a reflection."
+    return "Next time, try a reflection that names the feeling under the client's words."
+
+
+# Text helpers -----------------------------------------------------------------------------------
+def _client_before(turns: list[Turn]) -> dict[int, str]:
+    """For each student turn, the client turn just before it ("" at the start)."""
+    before, last = {}, ""
+    for turn in turns:
+        if turn.student:
+            before[turn.number] = last
+        else:
+            last = turn.text
+    return before
+
+
+def _echo(client: str, max_words: int = 14) -> str:
+    """The client's last statement in the student's voice: "I can't sleep" -> "you can't
+    sleep" (empty when the client said nothing usable)."""
+    sentences = [s for s in _SENTENCE_END.split(client.strip()) if s and not s.endswith("?")]
+    if not sentences:
+        return ""
+    sentence = _FILLERS.sub("", sentences[-1].strip().rstrip(".!"))
+    words = [_PRONOUNS.get(word.lower(), word) for word in sentence.split()]
+    if len({re.sub(r"\W", "", word.lower()) for word in words}) < 4:
+        return ""  # too little to give back ("I know, I know.")
+    words[0] = words[0][:1].lower() + words[0][1:]  # it continues the student's sentence
+    return " ".join(words[:max_words]).rstrip(",;:")
+
+
+def _first_sentence(text: str) -> str:
+    """A verbatim piece of the turn short enough to quote."""
+    return _SENTENCE_END.split(text.strip(), maxsplit=1)[0][:300].strip()

@@ -1,0 +1,117 @@
+"""Risk in a session: a client who voices self-harm or harm to others, and whether the student
+noticed.
+
+Teachers write such clients on purpose. The check runs in every review, with or without a model:
+a client turn with a risk phrase is flagged, and the student's next turn counts as a response
+only if it asks about the risk directly or names it seriously (a word of `RESPONSE`). A reply that
+moves on to something else is "passed over". The phrase lists are deliberately wide: a false
+alarm costs the teacher a glance, a miss could cost far more.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Protocol
+
+from backend.schemas.reviews import RiskCheck
+
+SELF_HARM = (
+    "kill myself", "killing myself", "end my life", "end it all", "ending it all", "suicide",
+    "suicidal", "don't want to be here anymore", "don't want to live", "do not want to live",
+    "better off dead", "better off without me", "hurt myself", "hurting myself", "cut myself",
+    "cutting myself", "overdose", "no reason to live", "not wake up", "wish i was dead",
+    "wish i were dead", "take all my pills", "take all the pills", "want to die",
+    "no point in living", "not be around anymore", "disappear for good",
+)  # fmt: skip
+HARM_TO_OTHERS = (
+    "kill him", "kill her", "kill them", "hurt him", "hurt her", "hurt them", "make him pay",
+    "make her pay", "make them pay", "get my gun", "shoot him", "shoot her", "beat him up",
+    "strangle", "want him dead", "want her dead", "teach him a lesson", "teach her a lesson",
+)  # fmt: skip
+# What a response that takes it seriously says: it names the risk or asks about safety.
+RESPONSE = (
+    "suicide", "suicidal", "kill yourself", "killing yourself", "end your life", "hurt yourself",
+    "hurting yourself", "harm yourself", "harming yourself", "harm", "safe", "safety",
+    "thoughts of", "a plan", "crisis", "hotline", "emergency", "want to die", "kill him",
+    "kill her", "kill them", "hurt him", "hurt her", "hurt them", "end it all",
+    "cut yourself", "cutting", "overdose", "worried about you", "not wanting to be here",
+)  # fmt: skip
+
+
+class _Turn(Protocol):
+    @property
+    def number(self) -> int: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def student(self) -> bool: ...
+
+
+def _normal(text: str) -> str:
+    return re.sub(r"\s+", " ", text.lower().replace("\u2019", "'")).strip()
+
+
+def _found(phrases: tuple[str, ...], text: str) -> str | None:
+    for phrase in phrases:
+        match = re.search(rf"(?<![a-z']){re.escape(phrase)}(?![a-z'])", text)
+        if match:
+            return phrase
+    return None
+
+
+def _sentence_with(raw: str, phrase: str) -> str:
+    """The client's sentence holding the phrase, verbatim (what the teacher reads and checks)."""
+    for sentence in re.split(r"(?<=[.?!])\s+", raw.strip()):
+        if phrase in _normal(sentence):
+            return sentence.strip()
+    return raw.strip()[:300]
+
+
+def check(turns: Sequence[_Turn]) -> list[RiskCheck]:
+    """Every client turn voicing self-harm or harm to others, with the student's response."""
+    flagged = []
+    for index, turn in enumerate(turns):
+        if turn.student:
+            continue
+        text = _normal(turn.text)
+        phrase = _found(SELF_HARM, text)
+        kind = "self-harm"
+        if phrase is None:
+            phrase, kind = _found(HARM_TO_OTHERS, text), "harm to someone else"
+        if phrase is None:
+            continue
+        reply = next((later for later in turns[index + 1 :] if later.student), None)
+        responded = reply is not None and _found(RESPONSE, _normal(reply.text)) is not None
+        if reply is None:
+            note = f"The client spoke of {kind}, and the conversation ended there."
+        elif responded:
+            note = f"The client spoke of {kind}; the next turn asked about it or named it."
+        else:
+            note = f"The client spoke of {kind}, and the next turn moved on without asking."
+        flagged.append(
+            RiskCheck(
+                client_turn=turn.number,
+                quote=_sentence_with(turn.text, phrase),
+                student_turn=reply.number if reply else None,
+                responded=responded,
+                note=note,
+            )
+        )
+    return flagged
+
+
+def merge(model: list[RiskCheck], offline: list[RiskCheck]) -> list[RiskCheck]:
+    """The model's risk items and the offline check's, one per client turn. Where both flag a
+    turn, it counts as answered only if both say so (a miss is worse than a false alarm)."""
+    by_turn = {item.client_turn: item for item in model}
+    for item in offline:
+        mine = by_turn.get(item.client_turn)
+        if mine is None or mine.responded and not item.responded:
+            by_turn[item.client_turn] = item
+    return [by_turn[turn] for turn in sorted(by_turn)]
+
+
+def passed_over(items: list[RiskCheck]) -> list[RiskCheck]:
+    """The risk turns the student did not respond to."""
+    return [item for item in items if not item.responded]

@@ -1,0 +1,241 @@
+"""What a review may say, checked without a model: the counts behind every figure (MITI's totals,
+the neutral class, the counted score), the answer's rules (several codes per turn, no non-adherent
+strength, no turn on both lists) and the risk check."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from backend.reviews import indicators, risk
+from backend.reviews.turns import Turn
+from backend.rubrics import load_builtin_rubrics
+from backend.schemas.reviews import RiskCheck
+from backend.schemas.rubrics import NOT_CODED, RubricDefinition
+from backend.services import review_rules
+from backend.services.agreement_service import weighted_kappa
+
+RUBRICS = {rubric.key: rubric for rubric in load_builtin_rubrics()}
+MITI, MICRO = RUBRICS["miti"], RUBRICS["micro_skills"]
+
+
+# Counts -----------------------------------------------------------------------------------------
+def test_mi_adherent_and_non_adherent_totals_follow_miti_4_2_1():
+    codes = [
+        "affirm", "seeking_collaboration", "emphasizing_autonomy",  # MIA = 3
+        "persuade", "confront",  # MINA = 2
+        "persuade_with_permission", "giving_information", "open_question",  # neither
+    ]  # fmt: skip
+    counted = indicators.count_indicators(codes, MITI)
+    assert (counted["mi_adherent"], counted["mi_non_adherent"]) == (3, 2)
+
+
+def test_the_neutral_class_is_left_out_of_every_indicator():
+    with_backchannels = ["simple_reflection", "open_question", *[NOT_CODED] * 6]
+    without = ["simple_reflection", "open_question"]
+    a = indicators.count_indicators(with_backchannels, MITI)
+    b = indicators.count_indicators(without, MITI)
+    assert a["not_coded"] == 6 and b["not_coded"] == 0
+    for key in ("reflection_to_question", "counted_score", "coded_utterances", "mi_adherent"):
+        assert a[key] == b[key], key
+
+
+def test_counted_score_rewards_reflecting_and_penalises_telling():
+    reflective = indicators.count_indicators(["complex_reflection"] * 3 + ["open_question"], MITI)
+    lecturing = indicators.count_indicators(["giving_information"] * 3 + ["closed_question"], MITI)
+    pushing = indicators.count_indicators(["persuade"] * 2 + ["closed_question"] * 2, MITI)
+    assert reflective["counted_score"] == pytest.approx(50 + 50 * 3 / 4)
+    assert lecturing["counted_score"] == pytest.approx(50 - 50 * 3 / 4)
+    # Unasked advice is input and non-adherent: it counts twice (and the score stops at 0).
+    assert pushing["counted_score"] == 0
+    assert indicators.count_indicators([NOT_CODED], MITI)["counted_score"] is None
+
+
+def test_a_reflection_then_a_question_counts_in_both_ratios():
+    counted = indicators.count_indicators(["simple_reflection", "open_question"], MITI)
+    assert counted["reflections"] == 1 and counted["questions"] == 1
+    assert counted["reflection_to_question"] == 1.0
+
+
+def test_a_short_session_has_no_evidence_for_verdicts():
+    short = [Turn(n, "user" if n % 2 else "assistant", "So you feel stuck.") for n in range(1, 8)]
+    stored = indicators.session_indicators(short, ["simple_reflection"] * 4, MITI)
+    assert stored["student_turns"] == 4 and stored["enough_evidence"] is False
+    long = [Turn(n, "user" if n % 2 else "assistant", "So you feel stuck.") for n in range(1, 22)]
+    assert indicators.session_indicators(long, [], MITI)["enough_evidence"] is True
+
+
+def test_the_teacher_is_told_when_model_and_offline_counts_disagree():
+    assert indicators.disagreement({"counted_score": 80.0, "offline_counted_score": 40.0}) == (
+        80.0,
+        40.0,
+    )
+    assert indicators.disagreement({"counted_score": 60.0, "offline_counted_score": 50.0}) is None
+    assert indicators.disagreement({"counted_score": 60.0}) is None
+
+
+# The answer's rules -----------------------------------------------------------------------------
+TURNS = [
+    Turn(1, "user", "What brings you in?"),
+    Turn(2, "assistant", "My drinking. I want to cut down but work is stressful."),
+    Turn(3, "user", "You want to cut down. What makes now the time?"),
+    Turn(4, "assistant", "My kids noticed."),
+    Turn(5, "user", "You should just stop drinking."),
+    Turn(6, "assistant", "Easy for you to say."),
+    Turn(7, "user", "Mm-hmm."),
+]
+
+
+def _answer(**overrides) -> dict:
+    answer = {
+        "client_talk": [{"turn": 2, "kind": "change", "quote": "I want to cut down"}],
+        "codes": [
+            {"turn": 1, "code": "open_question"},
+            {"turn": 3, "code": "simple_reflection"},
+            {"turn": 3, "code": "open_question"},
+            {"turn": 5, "code": "persuade"},
+            {"turn": 7, "code": NOT_CODED},
+        ],
+        "scores": [
+            {"criterion": c.key, "turns": [2, 3], "reasoning": "Because.", "score": 3}
+            for c in MITI.criteria
+        ],
+        "strengths": [{"turn": 3, "quote": "You want to cut down.", "comment": "A reflection."}],
+        "try_instead": [
+            {
+                "turn": 5,
+                "quote": "You should just stop drinking.",
+                "better_reply": "What would cutting down look like for you?",
+                "why": "It evokes instead of telling.",
+            }
+        ],
+        "goal": "Reflect before asking.",
+    }
+    return answer | overrides
+
+
+def _errors(answer: dict, rubric: RubricDefinition = MITI) -> list[str]:
+    return review_rules.validate(answer, TURNS, rubric)[1]
+
+
+def test_a_turn_may_hold_a_reflection_and_a_question_and_backchannels_stay_uncoded():
+    parsed, errors = review_rules.validate(_answer(), TURNS, MITI)
+    assert errors == [] and parsed is not None
+    assert [c.code for c in parsed.codes if c.turn == 3] == ["simple_reflection", "open_question"]
+
+
+def test_no_strength_is_accepted_rather_than_a_false_one():
+    assert _errors(_answer(strengths=[])) == []
+
+
+def test_a_non_adherent_turn_is_never_a_strength():
+    bad = _answer(
+        strengths=[{"turn": 5, "quote": "You should just stop", "comment": "Direct and clear."}],
+        try_instead=[{"turn": 1, "quote": "What brings you in?", "better_reply": "x", "why": "y"}],
+    )
+    assert any("cannot be a strength" in error for error in _errors(bad))
+
+
+def test_one_turn_is_never_both_a_strength_and_a_try_instead():
+    bad = _answer(
+        try_instead=[{"turn": 3, "quote": "You want to cut down.", "better_reply": "x", "why": "y"}]
+    )
+    assert any("both cite turns [3]" in error for error in _errors(bad))
+
+
+def test_codes_twice_or_not_coded_beside_a_code_are_refused():
+    twice = _answer(codes=[*_answer()["codes"], {"turn": 1, "code": "open_question"}])
+    assert any("twice" in error for error in _errors(twice))
+    mixed = _answer(codes=[*_answer()["codes"], {"turn": 7, "code": "affirm"}])
+    assert any("both 'not_coded' and coded" in error for error in _errors(mixed))
+
+
+def test_client_talk_quotes_the_client_and_scores_may_rest_on_client_turns():
+    assert _errors(_answer()) == []  # scores cite client turn 2
+    wrong = _answer(client_talk=[{"turn": 3, "kind": "change", "quote": "You want to cut down"}])
+    assert any("student's, not the client's" in error for error in _errors(wrong))
+    invented = _answer(client_talk=[{"turn": 2, "kind": "change", "quote": "I will quit"}])
+    assert any("not word for word" in error for error in _errors(invented))
+
+
+def test_the_open_closed_split_is_labelled_as_miti_3_and_misc_not_miti_4():
+    for rubric in (MITI, MICRO):
+        for key in ("open_question", "closed_question"):
+            assert "MITI 3.1.1" in rubric.code(key).definition or key == "closed_question"
+    assert "one Question code" in MITI.code("open_question").definition
+    # "Have you tried nicotine patches?" is taught as one code (persuade) everywhere.
+    assert "Persuade" in MITI.code("persuade").definition
+    assert "nicotine patches" in MITI.code("closed_question").definition
+
+
+def test_every_threshold_names_its_source():
+    for rubric in (MITI, MICRO):
+        for indicator in rubric.indicators:
+            assert indicator.source, f"{rubric.key}.{indicator.key}"
+    assert (
+        "MITI 3.1.1"
+        in next(i for i in MICRO.indicators if i.key == "percent_open_questions").source
+    )
+
+
+def test_micro_skills_splits_paraphrase_from_reflection_of_feeling_and_has_information():
+    kinds = {code.key: code.kind for code in MICRO.codes}
+    assert kinds["paraphrase"] == kinds["reflection_of_feeling"] == "reflection"
+    assert kinds["information"] == "input" and MICRO.code("advice").adherence == "non_adherent"
+
+
+# Risk -------------------------------------------------------------------------------------------
+def _conversation(*lines: str) -> list[Turn]:
+    return [
+        Turn(number, "assistant" if number % 2 else "user", text)
+        for number, text in enumerate(lines, start=1)
+    ]
+
+
+def test_a_self_harm_statement_the_student_passes_over_is_flagged():
+    turns = _conversation(
+        "Honestly some nights I think everyone would be better off without me.",
+        "Okay. So how is work going these days?",
+    )
+    [item] = risk.check(turns)
+    assert (item.client_turn, item.student_turn, item.responded) == (1, 2, False)
+    assert "better off without me" in item.quote and "moved on" in item.note
+
+
+def test_asking_directly_counts_as_a_response():
+    turns = _conversation(
+        "Sometimes I just want to end it all.",
+        "That sounds really serious. Are you having thoughts of killing yourself?",
+    )
+    assert [item.responded for item in risk.check(turns)] == [True]
+    angry = _conversation("I swear I could kill him for this.", "So he let you down again.")
+    assert [item.responded for item in risk.check(angry)] == [False]
+    assert risk.check(_conversation("Work is killing me lately.", "Tell me more.")) == []
+
+
+def test_model_and_offline_risk_merge_conservatively():
+    offline = [RiskCheck(client_turn=3, quote="q", student_turn=4, responded=False, note="n")]
+    model = [
+        RiskCheck(client_turn=3, quote="q", student_turn=4, responded=True, note="m"),
+        RiskCheck(client_turn=7, quote="r", student_turn=8, responded=True, note="m"),
+    ]
+    merged = risk.merge(model, offline)
+    assert [(item.client_turn, item.responded) for item in merged] == [(3, False), (7, True)]
+
+
+# Agreement --------------------------------------------------------------------------------------
+def test_weighted_kappa_matches_scikit_learn():
+    from sklearn import metrics as sklearn_metrics  # a dev dependency (it trains the coder)
+
+    rng = random.Random(7)
+    for _ in range(20):
+        pairs = [(rng.randint(1, 5), rng.randint(1, 5)) for _ in range(rng.randint(10, 40))]
+        expected = sklearn_metrics.cohen_kappa_score(
+            [a for a, _ in pairs],
+            [b for _, b in pairs],
+            labels=[1, 2, 3, 4, 5],
+            weights="quadratic",
+        )
+        assert weighted_kappa(pairs) == pytest.approx(expected)
+    assert weighted_kappa([(3, 3)] * 12) is None
