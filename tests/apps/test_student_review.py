@@ -8,7 +8,7 @@ import copy
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
-from backend.db import unit_of_work
+from backend.db import Database, unit_of_work
 from backend.models import Assignment, Section, User
 from backend.models.enums import Role
 from backend.schemas.accounts import UserRead
@@ -296,3 +296,74 @@ def test_a_long_session_shows_the_models_ratings_with_verdicts(app, app_db, app_
     assert SHORT not in everything(at)
     ratio = next(text for text in texts(at) if "Reflection-to-question ratio" in text)
     assert ":red-badge[below fair]" in ratio  # no reflection in ten turns
+
+
+def _ended_with(app_db, teacher, lines) -> tuple[int, UserRead]:
+    """A conversation of `lines` by Sam in Tina's section, ended (no review yet)."""
+    with unit_of_work(app_db) as db:
+        student = make_user(db, username="sam.student")
+        client = make_client(db, teacher=teacher, name="Alex Rivera")
+        section = make_section(db, teacher=teacher)
+        enroll(db, section=section, student=student)
+        make_assignment(db, teacher=teacher, section=section, clients=[client])
+        chat = session_service.create_session(db, actor=student, client_id=client.id)
+        for text, reply in lines:
+            session_service.add_message(db, actor=student, session_id=chat.id, content=text)
+            add_reply(db, session_id=chat.id, content=reply)
+        session_service.end_session(db, actor=student, session_id=chat.id)
+    return chat.id, student
+
+
+RISK = [
+    ("What brings you in today?", "Everything, honestly. Work, my marriage."),
+    (
+        "It sounds like a lot is piling up.",
+        "Sometimes I think everyone would be better off without me.",
+    ),
+    ("So how is your sister doing these days?", "She's fine, I guess."),
+]
+
+
+def test_a_risk_the_student_passed_over_tops_the_review_for_teacher_and_student(
+    app, app_db, teacher
+):
+    chat_id, student = _ended_with(app_db, teacher, RISK)
+    with unit_of_work(app_db) as db:
+        review_service.create_demo_review(db, actor=student, session_id=chat_id)
+
+    at = teacher_app(app)
+    open_page(at, "History & metrics")
+    at.session_state[f"conversation_{chat_id}"] = True
+    at.run()
+    assert_clean(at)
+    [risk] = [text for text in texts(at, "error") if "Risk passed over" in text]
+    assert "better off without me" in risk and "Client turn 4; reply: turn 5" in risk
+
+    mine = log_in(AppTest.from_file(APP_PATH, default_timeout=30).run(), "sam.student")
+    open_page(mine, "My sessions")
+    mine.session_state[f"my_session_{chat_id}"] = True
+    mine.run()
+    assert_clean(mine)
+    [seen] = [text for text in texts(mine, "error") if "Risk passed over" in text]
+    assert "ask about it directly" in seen
+    assert not any(":green-badge[good]" in text for text in texts(mine))
+
+
+def test_the_teacher_is_told_when_the_models_codes_and_the_offline_counts_disagree(
+    app, app_db, teacher, app_api
+):
+    chat_id, student = _ended_with(app_db, teacher, TURNS)
+    answer = valid_answer()  # the model calls every turn a reflection: counted score 100
+    answer["codes"] = [{"turn": turn, "code": "reflection_of_feeling"} for turn in (1, 3, 5)]
+    answer["strengths"] = answer["strengths"][1:]
+    app_api.tool_reply(answer)
+    review_service.create_review(Database(app_db), actor=student, session_id=chat_id)
+
+    at = teacher_app(app)
+    open_page(at, "History & metrics")
+    at.session_state[f"conversation_{chat_id}"] = True
+    at.run()
+    assert_clean(at)
+    [warning] = [text for text in texts(at, "warning") if "disagree" in text]
+    assert "counted score 100 from the model's codes" in warning
+    assert "more than 20 points" in warning
