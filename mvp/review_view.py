@@ -266,6 +266,8 @@ def _try_instead(content: ReviewContent) -> None:
 def _value(key: str, value: float) -> str:
     if key in PERCENT_INDICATORS:
         return f"{value:.0%}"
+    if key == "counted_score":
+        return f"{value:.0f}"
     if isinstance(value, int):
         return str(value)
     return f"{value:.2f}"

@@ -27,6 +27,7 @@ key when it has it, else a stand-in of `STAND_INS`, else its first code of the s
 | rule: suggestion as a question, advice words | persuade (4)                  | advice (4)                  |
 | rule: a "reflection" with figures the client did not say | giving_information | information                 |
 | rule: markers of open/closed, simple/complex, information | the marked subtype | the same                |
+| rule: a reflection stem, then a question | adds a reflection code          | adds a reflection code      |
 
 (1) MITI 4.2.1 has one Question code; the open/closed split is MITI 3.1.1's and the MISC's.
 (2) a reflection that names a feeling word is a reflection of feeling, else a paraphrase.
@@ -253,6 +254,8 @@ def _apply_rules(labels: list[str], turn: StudentTurn) -> list[str]:
         main = adherent
     elif adherent and adherent not in rest and adherent != main:
         rest.append(adherent)
+    if _reflects_then_asks(t) and not any(KINDS.get(r) == "reflection" for r in [main, *rest]):
+        rest.insert(0, "simple_reflection")  # MITI codes both utterances of the turn
     labels = [_subtype(label, t) for label in [main, *rest]]
     return list(dict.fromkeys(labels))[:MAX_CODES]
 
@@ -273,6 +276,14 @@ def _subtype(label: str, t: _Text) -> str:
         if t.has(COMPLEX) or t.has(DEEP_FEELINGS):
             return "complex_reflection"
     return label
+
+
+def _reflects_then_asks(t: _Text) -> bool:
+    """A statement with a reflection stem, then a question ("It sounds like you're worried.
+    What would help?"): the learned layer often names only the question."""
+    statements = [s for s in t.sentences if not s.endswith("?")]
+    asks = any(s.endswith("?") for s in t.sentences[1:])
+    return asks and any(_Text(s).opens_with(REFLECTION_STEMS) for s in statements)
 
 
 def _new_figures(t: _Text, previous_client: str) -> bool:

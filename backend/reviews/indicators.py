@@ -63,7 +63,7 @@ def count_indicators(codes: list[str], rubric: RubricDefinition) -> dict[str, fl
     opens = sum(1 for code in coded if code.key == "open_question")
     adherent = sum(1 for code in coded if code.adherence == "adherent")
     non_adherent = sum(1 for code in coded if code.adherence == "non_adherent")
-    rates_adherence = any(code.adherence for code in rubric.codes)
+    rates = {kind for code in rubric.codes if (kind := code.adherence)}  # what it can tell
     return {
         "reflection_to_question": reflections / questions if questions else None,
         "percent_complex_reflections": (
@@ -74,8 +74,8 @@ def count_indicators(codes: list[str], rubric: RubricDefinition) -> dict[str, fl
         "percent_open_questions": (
             opens / questions if questions and "open_question" in by_key else None
         ),
-        "mi_adherent": adherent if rates_adherence else None,
-        "mi_non_adherent": non_adherent if rates_adherence else None,
+        "mi_adherent": adherent if "adherent" in rates else None,
+        "mi_non_adherent": non_adherent if "non_adherent" in rates else None,
         "counted_score": counted_score(reflections, inputs, non_adherent, len(coded)),
         "reflections": reflections,
         "questions": questions,

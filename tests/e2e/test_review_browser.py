@@ -49,12 +49,6 @@ def review_answer() -> dict:
                 "better_reply": "It sounds like starting college has been a big change.",
                 "why": "A reflection invites more than a prompt does.",
             },
-            {
-                "turn": 5,
-                "quote": "That sounds like a lot to carry.",
-                "better_reply": "That is a lot to carry, and you have been carrying it alone.",
-                "why": "A complex reflection adds meaning.",
-            },
         ],
         "goal": "Reflect twice before your next question.",
     }

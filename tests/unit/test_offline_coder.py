@@ -72,6 +72,11 @@ def test_a_reflection_then_a_question_counts_as_both():
     codes = code_turn(turn, MITI)
     assert {"simple_reflection", "complex_reflection"} & set(codes)
     assert "open_question" in codes
+    # Where the learned layer names only the question, the stem rule adds the reflection.
+    assert set(code_turn("It sounds like you're worried. What would help?", MITI)) == {
+        "simple_reflection",
+        "open_question",
+    }
 
 
 def test_codes_map_onto_micro_skills():

@@ -29,6 +29,9 @@ def test_mi_adherent_and_non_adherent_totals_follow_miti_4_2_1():
     ]  # fmt: skip
     counted = indicators.count_indicators(codes, MITI)
     assert (counted["mi_adherent"], counted["mi_non_adherent"]) == (3, 2)
+    # Micro-skills can tell unasked advice (non-adherent) but has no MI-adherent codes.
+    micro = indicators.count_indicators(["advice", "other"], MICRO)
+    assert (micro["mi_adherent"], micro["mi_non_adherent"]) == (None, 1)
 
 
 def test_the_neutral_class_is_left_out_of_every_indicator():
