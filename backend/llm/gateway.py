@@ -75,6 +75,36 @@ class StructuredAnswer:
     tool_use_id: str
     completion: Completion
 
+    def repair(self, tool_name: str, what: str, errors: list[str]) -> list[dict]:
+        """The answer as the model gave it, then a tool result listing each problem to fix
+        (`what` names the answer: "review", "judgement")."""
+        listing = "\n".join(f"- {error}" for error in errors)
+        return [
+            {
+                "role": "assistant",
+                "content": [
+                    {
+                        "type": "tool_use",
+                        "id": self.tool_use_id,
+                        "name": tool_name,
+                        "input": self.data,
+                    }
+                ],
+            },
+            {
+                "role": "user",
+                "content": [
+                    {
+                        "type": "tool_result",
+                        "tool_use_id": self.tool_use_id,
+                        "is_error": True,
+                        "content": f"The {what} cannot be accepted; fix these problems and call "
+                        f"{tool_name} again with the whole {what}:\n{listing}",
+                    }
+                ],
+            },
+        ]
+
 
 def usage_from_api(usage, cache_ttl: str = "5m") -> Usage:
     """The API's usage object as our `Usage`; cache writes split by lifetime where the API splits."""

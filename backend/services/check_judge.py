@@ -257,32 +257,7 @@ def _check_quote(item: JudgedFindingAnswer, transcript: ProbeTranscript, where: 
 
 def repair_messages(answer: StructuredAnswer, errors: list[str]) -> list[dict]:
     """The answer as the model gave it, then a tool result listing each problem to fix."""
-    listing = "\n".join(f"- {error}" for error in errors)
-    return [
-        {
-            "role": "assistant",
-            "content": [
-                {
-                    "type": "tool_use",
-                    "id": answer.tool_use_id,
-                    "name": JUDGE_TOOL,
-                    "input": answer.data,
-                }
-            ],
-        },
-        {
-            "role": "user",
-            "content": [
-                {
-                    "type": "tool_result",
-                    "tool_use_id": answer.tool_use_id,
-                    "is_error": True,
-                    "content": "The judgement cannot be accepted; fix these problems and call "
-                    f"{JUDGE_TOOL} again with the whole judgement:\n{listing}",
-                }
-            ],
-        },
-    ]
+    return answer.repair(JUDGE_TOOL, "judgement", errors)
 
 
 def record_dropped(

@@ -299,29 +299,4 @@ def transcript(turns: list[Turn]) -> str:
 
 def repair_messages(answer: StructuredAnswer, errors: list[str]) -> list[dict]:
     """The answer as the model gave it, then a tool result listing each problem to fix."""
-    listing = "\n".join(f"- {error}" for error in errors)
-    return [
-        {
-            "role": "assistant",
-            "content": [
-                {
-                    "type": "tool_use",
-                    "id": answer.tool_use_id,
-                    "name": REVIEW_TOOL,
-                    "input": answer.data,
-                }
-            ],
-        },
-        {
-            "role": "user",
-            "content": [
-                {
-                    "type": "tool_result",
-                    "tool_use_id": answer.tool_use_id,
-                    "is_error": True,
-                    "content": "The review cannot be accepted; fix these problems and call "
-                    f"{REVIEW_TOOL} again with the whole review:\n{listing}",
-                }
-            ],
-        },
-    ]
+    return answer.repair(REVIEW_TOOL, "review", errors)

@@ -223,23 +223,13 @@ def test_a_failed_review_can_be_tried_again_from_my_sessions(app, app_db, app_ap
 
 
 def test_a_teacher_reviews_an_ended_session_on_demand_from_history(app, app_db, teacher):
-    with unit_of_work(app_db) as db:
-        room_student = make_user(db, username="sam.student")
-        client = make_client(db, teacher=teacher, name="Alex Rivera")
-        section = make_section(db, teacher=teacher)
-        enroll(db, section=section, student=room_student)
-        make_assignment(db, teacher=teacher, section=section, clients=[client])
-        chat = session_service.create_session(db, actor=room_student, client_id=client.id)
-        for text, reply in TURNS:
-            session_service.add_message(db, actor=room_student, session_id=chat.id, content=text)
-            add_reply(db, session_id=chat.id, content=reply)
-        session_service.end_session(db, actor=room_student, session_id=chat.id)
+    chat_id, _student = _ended_with(app_db, teacher, TURNS)
     at = teacher_app(app)
     open_page(at, "History & metrics")
-    at.session_state[f"conversation_{chat.id}"] = True
+    at.session_state[f"conversation_{chat_id}"] = True
     at.run()
     assert not turn_labels(at)
-    at.button(key=f"history_review_{chat.id}").click().run()
+    at.button(key=f"history_review_{chat_id}").click().run()
     assert_clean(at)
     page = everything(at)
     assert "Reading the transcript" in page and DEMO_LABEL in page
@@ -314,6 +304,16 @@ def _ended_with(app_db, teacher, lines) -> tuple[int, UserRead]:
     return chat.id, student
 
 
+def _teachers_history(app, chat_id: int) -> AppTest:
+    """Tina's History & metrics with the conversation (and its review) open."""
+    at = teacher_app(app)
+    open_page(at, "History & metrics")
+    at.session_state[f"conversation_{chat_id}"] = True
+    at.run()
+    assert_clean(at)
+    return at
+
+
 RISK = [
     ("What brings you in today?", "Everything, honestly. Work, my marriage."),
     (
@@ -331,11 +331,7 @@ def test_a_risk_the_student_passed_over_tops_the_review_for_teacher_and_student(
     with unit_of_work(app_db) as db:
         review_service.create_demo_review(db, actor=student, session_id=chat_id)
 
-    at = teacher_app(app)
-    open_page(at, "History & metrics")
-    at.session_state[f"conversation_{chat_id}"] = True
-    at.run()
-    assert_clean(at)
+    at = _teachers_history(app, chat_id)
     [risk] = [text for text in texts(at, "error") if "Risk passed over" in text]
     assert "better off without me" in risk and "Client turn 4; reply: turn 5" in risk
 
@@ -359,11 +355,7 @@ def test_the_teacher_is_told_when_the_models_codes_and_the_offline_counts_disagr
     app_api.tool_reply(answer)
     review_service.create_review(Database(app_db), actor=student, session_id=chat_id)
 
-    at = teacher_app(app)
-    open_page(at, "History & metrics")
-    at.session_state[f"conversation_{chat_id}"] = True
-    at.run()
-    assert_clean(at)
+    at = _teachers_history(app, chat_id)
     [warning] = [text for text in texts(at, "warning") if "disagree" in text]
     assert "counted score 100 from the model's codes" in warning
     assert "more than 20 points" in warning
