@@ -198,6 +198,7 @@ def prepare_review(
         raise ConflictError("This conversation has no messages of yours to review.")
     client = ClientRead.model_validate(db.get(ClientProfile, session.client_id))
     settings = get_settings()
+    teacher_view = _is_teacher_view(db, actor, session)
     if check_budget:
         budget_service.check_budgets(db, settings, user_id=session.user_id)
     job = ReviewJob(
@@ -208,9 +209,11 @@ def prepare_review(
         rubric_version_id=version.id,
         client=client,
         release_now=_release_policy(db, session) == ReviewRelease.immediately,
-        teacher_view=_is_teacher_view(db, actor, session),
+        teacher_view=teacher_view,
+        # What the asker may see of a review already written, never more (a student does not
+        # read an unreleased one through this public step either).
         existing=(
-            ReviewRead.model_validate(existing)
+            _visible(ReviewRead.model_validate(existing), teacher_view=teacher_view)
             if existing is not None and existing.status == ReviewStatus.ready
             else None
         ),
@@ -226,7 +229,7 @@ def create_demo_review(db: Session, *, actor: UserRead | None, session_id: int) 
     """The automatic demo review (rule-based, no API call), in the caller's transaction."""
     job = prepare_review(db, actor=actor, session_id=session_id)
     if job.existing is not None:
-        return _visible(job.existing, teacher_view=job.teacher_view)
+        return job.existing  # already what the asker may see
     content = review_rules.demo_review(job.turns, job.rubric)
     stored = _store(db, job, content=content, source=ReviewSource.demo, usage=Usage(), cost=None)
     return _visible(stored, teacher_view=job.teacher_view)
@@ -251,7 +254,7 @@ def create_review(
     with database(write=True) as db:
         job = prepare_review(db, actor=actor, session_id=session_id, check_budget=True)
     if job.existing is not None:
-        return _visible(job.existing, teacher_view=job.teacher_view)
+        return job.existing  # already what the asker may see
     outcome = review_transcript(
         job.turns, job.rubric, client=job.client, brief=job.brief, gateway=gateway
     )

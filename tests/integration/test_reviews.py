@@ -376,6 +376,10 @@ def test_students_read_only_their_own_released_reviews_teachers_only_their_secti
 
     with pytest.raises(ReviewNotReleased):
         review_service.get_review(db, actor=room.student, session_id=session.id)
+    # Nor through the public step that prepares a review (issue 19, item 9).
+    job = review_service.prepare_review(db, actor=room.student, session_id=session.id)
+    assert job.existing is not None and job.existing.content is None
+    assert job.existing.indicators == {}
     for stranger in (other_student, other_teacher):
         with pytest.raises(ReviewNotFound):
             review_service.get_review(db, actor=stranger, session_id=session.id)
