@@ -205,7 +205,9 @@ def _verified_email(claims: Mapping[str, object], trusted: Collection[str]) -> s
         raise _refuse("Your institution sent an e-mail address we cannot use.", "bad_email")
     verified = claims.get("email_verified")
     issuer = str(claims.get("iss") or "").rstrip("/")
-    if not (verified is True or verified == "true" or (issuer and issuer in trusted)):
+    # A trusted issuer stands in for a missing claim only: an explicit "no" is always refused.
+    said = str(verified).lower() if verified is not None else None
+    if not (said == "true" or (said is None and issuer and issuer in trusted)):
         raise _refuse(
             f"Your institution has not confirmed that {email} is yours, so it cannot be used "
             "to sign in. Sign in with an account whose address is verified, or ask the "

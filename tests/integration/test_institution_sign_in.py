@@ -169,6 +169,13 @@ def test_unverified_email_is_refused_unless_its_issuer_is_trusted(db, admin):
         sign_in.sign_in_with_identity(db, claims=no_claim, trusted=["https://other/v2.0"])
     user = sign_in.sign_in_with_identity(db, claims=no_claim, trusted=[ISSUER])
     assert user.email == "ada@school.edu"
+    # A trusted issuer stands in for a missing claim, never for an explicit "not verified"
+    # (issue 19, item 10).
+    for said_no in (False, "false", "False"):
+        denied = {**no_claim, "email": "bo@school.edu", "email_verified": said_no}
+        with pytest.raises(SignInRefused) as refused:
+            sign_in.sign_in_with_identity(db, claims=denied, trusted=[ISSUER])
+        assert refused.value.reason == "unverified"
     with pytest.raises(SignInRefused) as refused:
         sign_in.sign_in_with_identity(db, claims={"sub": "x", "email_verified": True})
     assert refused.value.reason == "no_email"
