@@ -11,9 +11,12 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, model_validator
 
 from backend.models.review import ReviewSource, ReviewStatus
+
+# Every text of an answer is bounded like the teacher's form (a review is read, not a book).
+TEXT_MAX = 600
 
 
 class _Answer(BaseModel):
@@ -28,7 +31,9 @@ class ClientTalk(_Answer):
     kind: Literal["change", "sustain"] = Field(
         description="change: the client's own words for change; sustain: for staying the same."
     )
-    quote: str = Field(description="Words copied exactly from that client turn.", max_length=600)
+    quote: str = Field(
+        description="Words copied exactly from that client turn.", max_length=TEXT_MAX
+    )
 
 
 class CodedTurn(_Answer):
@@ -40,7 +45,9 @@ class RiskCheck(_Answer):
     """A client turn voicing self-harm or harm to others, and whether the student responded."""
 
     client_turn: int = Field(description="The client turn that voiced self-harm or harm.")
-    quote: str = Field(description="Words copied exactly from that client turn.", max_length=600)
+    quote: str = Field(
+        description="Words copied exactly from that client turn.", max_length=TEXT_MAX
+    )
     student_turn: int | None = Field(
         description="The student's next turn (none if the conversation ended there)."
     )
@@ -48,28 +55,34 @@ class RiskCheck(_Answer):
         description="True only if that turn asked about it directly, took it seriously and did "
         "not move on to something else."
     )
-    note: str = Field(description="One sentence for the teacher.", max_length=600)
+    note: str = Field(description="One sentence for the teacher.", max_length=TEXT_MAX)
 
 
 class CriterionScore(_Answer):
     # Evidence, then reasoning, then the score: the score is written after what it rests on.
     criterion: str = Field(description="The key of one of the rubric's criteria.")
     turns: list[int] = Field(description="The turns this score rests on.")
-    reasoning: str = Field(description="One sentence: why this score.", max_length=600)
-    score: int = Field(description="1 to 5, by the criterion's anchors.")
+    reasoning: str = Field(description="One sentence: why this score.", max_length=TEXT_MAX)
+    score: StrictInt = Field(description="1 to 5, by the criterion's anchors.")
 
 
 class Strength(_Answer):
     turn: int = Field(description="A student turn.")
-    quote: str = Field(description="Words copied exactly from that turn.", max_length=600)
-    comment: str = Field(description="What was good about it, in the rubric's terms.")
+    quote: str = Field(description="Words copied exactly from that turn.", max_length=TEXT_MAX)
+    comment: str = Field(
+        description="What was good about it, in the rubric's terms.", max_length=TEXT_MAX
+    )
 
 
 class TryInstead(_Answer):
     turn: int = Field(description="A student turn that could have gone better.")
-    quote: str = Field(description="The student's line, copied exactly from that turn.")
-    better_reply: str = Field(description="A better reply, in the student's own voice.")
-    why: str = Field(description="Why it is better, in the rubric's terms.")
+    quote: str = Field(
+        description="The student's line, copied exactly from that turn.", max_length=TEXT_MAX
+    )
+    better_reply: str = Field(
+        description="A better reply, in the student's own voice.", max_length=TEXT_MAX
+    )
+    why: str = Field(description="Why it is better, in the rubric's terms.", max_length=TEXT_MAX)
 
 
 class ReviewAnswer(_Answer):
@@ -94,13 +107,34 @@ class ReviewAnswer(_Answer):
     try_instead: list[TryInstead] = Field(
         description="1 to 3 better replies to try next time, each for a turn that is not a strength."
     )
-    goal: str = Field(description="One goal for the next practice session.", max_length=600)
+    goal: str = Field(description="One goal for the next practice session.", max_length=TEXT_MAX)
 
 
 class ReviewContent(ReviewAnswer):
     """A stored review: the validated answer, and whether it is the automatic demo review."""
 
     demo: bool = False
+
+    @model_validator(mode="before")
+    @classmethod
+    def _clip_stored_texts(cls, data: Any) -> Any:
+        """Reviews stored before texts were bounded still read (clipped), never crash a page."""
+        if not isinstance(data, dict):
+            return data
+        clipped = dict(data)
+        for part in ("client_talk", "risk", "scores", "strengths", "try_instead"):
+            items = clipped.get(part)
+            if isinstance(items, list):
+                clipped[part] = [_clip(item) for item in items]
+        if isinstance(clipped.get("goal"), str):
+            clipped["goal"] = clipped["goal"][:TEXT_MAX]
+        return clipped
+
+
+def _clip(item: Any) -> Any:
+    if not isinstance(item, dict):
+        return item
+    return {key: v[:TEXT_MAX] if isinstance(v, str) else v for key, v in item.items()}
 
 
 class ReviewRead(BaseModel):

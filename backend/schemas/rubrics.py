@@ -6,12 +6,19 @@ own rubric uses the same shape, so one validator covers both.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 SCORE_MIN, SCORE_MAX = 1, 5
 KEY_PATTERN = r"^[a-z][a-z0-9_]{0,59}$"
+# Every rubric text and list is bounded: a rubric is part of every review request it scores, so
+# its size is the review's cost (the form's `max_chars` use the same numbers).
+NAME_MAX, MEANING_MAX, ANCHOR_MAX = 120, 2000, 600
+DEFINITION_MAX, EXAMPLE_MAX, DESCRIPTION_MAX, SOURCE_MAX = 2000, 1000, 4000, 300
+MAX_CRITERIA, MAX_CODES, MAX_INDICATORS = 12, 20, 12
+# Thresholds are ratios, shares and 1-5 averages; anything this far out is a typing slip.
+THRESHOLD_LIMIT = 1000.0
 
 # "input" is what AnnoMI calls therapist input (information, advice, persuasion); "other" is the
 # rest (affirmations, autonomy, collaboration, confrontation, anything a teacher adds).
@@ -33,9 +40,9 @@ class Criterion(_Strict):
     """One thing scored 1-5, with what each score looks like."""
 
     key: str = Field(pattern=KEY_PATTERN)
-    name: str = Field(min_length=1, max_length=120)
-    meaning: str = Field(min_length=1, max_length=2000)
-    anchors: dict[int, str]
+    name: str = Field(min_length=1, max_length=NAME_MAX)
+    meaning: str = Field(min_length=1, max_length=MEANING_MAX)
+    anchors: dict[int, Annotated[str, Field(max_length=ANCHOR_MAX)]]
 
     @field_validator("anchors")
     @classmethod
@@ -52,9 +59,9 @@ class UtteranceCode(_Strict):
     """A behaviour code given to one counselor utterance."""
 
     key: str = Field(pattern=KEY_PATTERN)
-    name: str = Field(min_length=1, max_length=120)
-    definition: str = Field(min_length=1, max_length=2000)
-    example: str = Field(min_length=1, max_length=1000)
+    name: str = Field(min_length=1, max_length=NAME_MAX)
+    definition: str = Field(min_length=1, max_length=DEFINITION_MAX)
+    example: str = Field(min_length=1, max_length=EXAMPLE_MAX)
     kind: CodeKind = "other"
     # A complex reflection adds meaning beyond what the client said (counts for % complex).
     complex: bool = False
@@ -78,12 +85,12 @@ class Indicator(_Strict):
     """A summary figure with its fair and good thresholds."""
 
     key: str = Field(pattern=KEY_PATTERN)
-    name: str = Field(min_length=1, max_length=120)
-    fair: float
-    good: float
+    name: str = Field(min_length=1, max_length=NAME_MAX)
+    fair: float = Field(allow_inf_nan=False, ge=-THRESHOLD_LIMIT, le=THRESHOLD_LIMIT)
+    good: float = Field(allow_inf_nan=False, ge=-THRESHOLD_LIMIT, le=THRESHOLD_LIMIT)
     higher_is_better: bool = True
     # Where the thresholds come from (a manual, a paper, or "our own choice"), shown with them.
-    source: str = Field(default="", max_length=300)
+    source: str = Field(default="", max_length=SOURCE_MAX)
 
     @model_validator(mode="after")
     def _thresholds_in_order(self) -> Indicator:
@@ -97,11 +104,11 @@ class RubricDefinition(_Strict):
     """A whole rubric as stored in a built-in JSON file or written by a teacher."""
 
     key: str = Field(pattern=KEY_PATTERN)
-    name: str = Field(min_length=1, max_length=120)
-    description: str = Field(default="", max_length=4000)
-    criteria: list[Criterion] = Field(min_length=1)
-    codes: list[UtteranceCode] = Field(min_length=1)
-    indicators: list[Indicator] = Field(default_factory=list)
+    name: str = Field(min_length=1, max_length=NAME_MAX)
+    description: str = Field(default="", max_length=DESCRIPTION_MAX)
+    criteria: list[Criterion] = Field(min_length=1, max_length=MAX_CRITERIA)
+    codes: list[UtteranceCode] = Field(min_length=1, max_length=MAX_CODES)
+    indicators: list[Indicator] = Field(default_factory=list, max_length=MAX_INDICATORS)
 
     @model_validator(mode="after")
     def _unique_keys(self) -> RubricDefinition:

@@ -9,7 +9,18 @@ from pydantic import ValidationError as PydanticValidationError
 from backend.errors import ValidationError
 from backend.models.enums import Role
 from backend.schemas.reviews import RubricRead
-from backend.schemas.rubrics import SCORE_MAX, SCORE_MIN, RubricDefinition
+from backend.schemas.rubrics import (
+    ANCHOR_MAX,
+    DEFINITION_MAX,
+    DESCRIPTION_MAX,
+    EXAMPLE_MAX,
+    MEANING_MAX,
+    NAME_MAX,
+    SCORE_MAX,
+    SCORE_MIN,
+    THRESHOLD_LIMIT,
+    RubricDefinition,
+)
 from backend.services import rubric_service
 from mvp import auth, store, ui
 
@@ -170,20 +181,30 @@ def rubric_form(rubric: RubricRead, definition: RubricDefinition) -> None:
         ui.field_error(errors, ".".join(str(part) for part in path))
 
     with st.form(f"rubric_form_{rubric.id}"):
-        text(st.text_input, "Name", definition.name, "name", max_chars=120)
+        text(st.text_input, "Name", definition.name, "name", max_chars=NAME_MAX)
         text(
             st.text_area,
             "Description",
             definition.description,
             "description",
             height=80,
-            max_chars=4000,
+            max_chars=DESCRIPTION_MAX,
         )
         st.markdown("##### Criteria (scored 1-5)")
         for i, criterion in enumerate(definition.criteria):
             with st.expander(safe(criterion.name), expanded=_has_error(errors, "criteria", i)):
-                text(st.text_input, "Name", criterion.name, "criteria", i, "name", max_chars=120)
-                text(st.text_area, "What it means", criterion.meaning, "criteria", i, "meaning")
+                text(
+                    st.text_input, "Name", criterion.name, "criteria", i, "name", max_chars=NAME_MAX
+                )
+                text(
+                    st.text_area,
+                    "What it means",
+                    criterion.meaning,
+                    "criteria",
+                    i,
+                    "meaning",
+                    max_chars=MEANING_MAX,
+                )
                 for score in range(SCORE_MIN, SCORE_MAX + 1):
                     text(
                         st.text_input,
@@ -193,20 +214,45 @@ def rubric_form(rubric: RubricRead, definition: RubricDefinition) -> None:
                         i,
                         "anchors",
                         score,
+                        max_chars=ANCHOR_MAX,
                     )
                 ui.field_error(errors, f"criteria.{i}.anchors")
                 ui.field_error(errors, f"criteria.{i}")
         st.markdown("##### Codes for each student utterance")
         for i, code in enumerate(definition.codes):
             with st.expander(safe(code.name), expanded=_has_error(errors, "codes", i)):
-                text(st.text_input, "Name", code.name, "codes", i, "name", max_chars=120)
-                text(st.text_area, "Definition", code.definition, "codes", i, "definition")
-                text(st.text_input, "Example", code.example, "codes", i, "example")
+                text(st.text_input, "Name", code.name, "codes", i, "name", max_chars=NAME_MAX)
+                text(
+                    st.text_area,
+                    "Definition",
+                    code.definition,
+                    "codes",
+                    i,
+                    "definition",
+                    max_chars=DEFINITION_MAX,
+                )
+                text(
+                    st.text_input,
+                    "Example",
+                    code.example,
+                    "codes",
+                    i,
+                    "example",
+                    max_chars=EXAMPLE_MAX,
+                )
                 ui.field_error(errors, f"codes.{i}")
         st.markdown("##### Indicators (fair and good thresholds)")
         for i, indicator in enumerate(definition.indicators):
             with st.container(border=True):
-                text(st.text_input, "Name", indicator.name, "indicators", i, "name", max_chars=120)
+                text(
+                    st.text_input,
+                    "Name",
+                    indicator.name,
+                    "indicators",
+                    i,
+                    "name",
+                    max_chars=NAME_MAX,
+                )
                 fair, good = st.columns(2)
                 for column, label, field, default in (
                     (fair, "Fair from", "fair", indicator.fair),
@@ -214,7 +260,14 @@ def rubric_form(rubric: RubricRead, definition: RubricDefinition) -> None:
                 ):
                     key = _field(rubric, "indicators", i, field)
                     state.setdefault(key, float(default))
-                    column.number_input(label, key=key, step=0.1, format="%.2f")
+                    column.number_input(
+                        label,
+                        key=key,
+                        step=0.1,
+                        format="%.2f",
+                        min_value=-THRESHOLD_LIMIT,
+                        max_value=THRESHOLD_LIMIT,
+                    )
                 st.caption(
                     "Higher is better." if indicator.higher_is_better else "Lower is better."
                 )

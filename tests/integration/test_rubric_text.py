@@ -30,3 +30,40 @@ def test_control_characters_in_a_rubric_edit_are_refused(db, path):
     with pytest.raises(ValidationError, match="control character"):
         rubric_service.create_rubric(db, actor=teacher, definition=edited)
     assert rubric_service.get_rubric(db, actor=teacher, rubric_id=own.id).version == 1
+
+
+def _edit(db, change):
+    """A teacher's copy of the first built-in rubric, edited by `change`, saved (or refused)."""
+    teacher = make_user(db, role=Role.teacher)
+    builtin = rubric_service.list_rubrics(db, actor=teacher)[0]
+    own = rubric_service.copy_rubric(db, actor=teacher, rubric_id=builtin.id)
+    edited = copy.deepcopy(own.definition)
+    change(edited)
+    return teacher, own, edited
+
+
+@pytest.mark.parametrize(
+    ("change", "where", "message"),
+    [
+        # Issue 19, item 4: a million-character anchor made a $0.32 review request.
+        (
+            lambda d: d["criteria"][0]["anchors"].update({"3": "x" * 1_062_499}),
+            "criteria.0.anchors.3",
+            "at most 600 characters",
+        ),
+        (lambda d: d["codes"][0].update(example="y" * 5000), "codes.0.example", "at most 1000"),
+        (
+            lambda d: d.update(criteria=d["criteria"] * 5),
+            "criteria",
+            "at most 12 items",
+        ),
+        (lambda d: d["indicators"][0].update(fair=float("inf")), "indicators.0.fair", "finite"),
+        (lambda d: d["indicators"][0].update(good=float("nan")), "indicators.0.good", "finite"),
+    ],
+)
+def test_rubric_fields_are_bounded_and_thresholds_finite(db, change, where, message):
+    teacher, own, edited = _edit(db, change)
+    with pytest.raises(ValidationError, match=message) as refused:
+        rubric_service.update_rubric(db, actor=teacher, rubric_id=own.id, definition=edited)
+    assert where in str(refused.value)
+    assert rubric_service.get_rubric(db, actor=teacher, rubric_id=own.id).version == 1

@@ -242,3 +242,27 @@ def test_weighted_kappa_matches_scikit_learn():
         )
         assert weighted_kappa(pairs) == pytest.approx(expected)
     assert weighted_kappa([(3, 3)] * 12) is None
+
+
+def test_review_texts_are_bounded_and_a_score_is_a_number_not_a_boolean():
+    """Issue 19, item 4: a 200,000-character comment was stored and shown; `True` passed as 1."""
+    long_comment = _answer(
+        strengths=[{"turn": 3, "quote": "You want to cut down.", "comment": "x" * 200_000}]
+    )
+    assert any("strengths.0.comment" in error for error in _errors(long_comment))
+    for field in ("better_reply", "why", "quote"):
+        item = {**_answer()["try_instead"][0], field: "y" * 5000}
+        assert any(f"try_instead.0.{field}" in e for e in _errors(_answer(try_instead=[item])))
+    scores = _answer()["scores"]
+    boolean = _answer(scores=[{**scores[0], "score": True}, *scores[1:]])
+    assert any("scores.0.score" in error for error in _errors(boolean))
+
+
+def test_a_review_stored_before_texts_were_bounded_still_reads():
+    from backend.schemas.reviews import TEXT_MAX, ReviewContent
+
+    stored = _answer(
+        strengths=[{"turn": 3, "quote": "You want to cut down.", "comment": "x" * 200_000}]
+    )
+    content = ReviewContent.model_validate(stored)
+    assert len(content.strengths[0].comment) == TEXT_MAX
