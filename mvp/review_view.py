@@ -149,23 +149,10 @@ def render_review(
             "teacher: a guide, not a grade.",
             icon=":material/smart_toy:",
         )
-    elif show_hidden_info_turn and (gap := counted.disagreement(review.indicators)):
-        st.warning(
-            f"The model's codes and the offline coder's disagree: counted score "
-            f"{gap[0]:.0f} from the model's codes, {gap[1]:.0f} from the offline coder's (told "
-            f"when they differ by more than {counted.DISAGREEMENT_MARGIN:.0f} points). Check the "
-            "codes before you trust the figures.",
-            icon=":material/compare_arrows:",
-        )
+    if show_hidden_info_turn:
+        _teacher_notes(review, content)
     if review.by_teacher and not show_hidden_info_turn:  # a student reads their teacher's version
         st.success("**Reviewed by your teacher.**", icon=":material/verified:")
-    if show_hidden_info_turn:
-        turn = review.hidden_information_turn
-        st.caption(
-            f":material/key: The client's hidden information came out at turn {turn}."
-            if turn
-            else ":material/key: The client's hidden information was not uncovered."
-        )
     verdicts = _verdicts(review, content)
     left, right = st.columns([3, 2], gap="large")
     with left:
@@ -178,6 +165,33 @@ def render_review(
         _indicators(review, rubric, verdicts=verdicts)
     with right:
         _transcript(review, messages, cited_turns(content), show_hidden_info_turn)
+
+
+def _teacher_notes(review: ReviewRead, content: ReviewContent) -> None:
+    """What only a teacher is told: figures to check before trusting them, and the turn at
+    which the hidden information came out."""
+    if counted.implausible_top_scores([score.score for score in content.scores], review.indicators):
+        st.warning(
+            "Every criterion got the top score, on a session that is short or whose counts are "
+            "below fair. Read the transcript before you release it: a message may have asked "
+            "the reviewer for top marks.",
+            icon=":material/priority_high:",
+        )
+    gap = None if review.demo else counted.disagreement(review.indicators)
+    if gap:
+        st.warning(
+            f"The model's codes and the offline coder's disagree: counted score "
+            f"{gap[0]:.0f} from the model's codes, {gap[1]:.0f} from the offline coder's (told "
+            f"when they differ by more than {counted.DISAGREEMENT_MARGIN:.0f} points). Check the "
+            "codes before you trust the figures.",
+            icon=":material/compare_arrows:",
+        )
+    turn = review.hidden_information_turn
+    st.caption(
+        f":material/key: The client's hidden information came out at turn {turn}."
+        if turn
+        else ":material/key: The client's hidden information was not uncovered."
+    )
 
 
 def _rubric(session_id: int) -> RubricDefinition | None:

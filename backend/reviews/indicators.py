@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from backend.reviews.turns import Turn
-from backend.schemas.rubrics import NOT_CODED, RubricDefinition
+from backend.schemas.rubrics import NOT_CODED, SCORE_MAX, RubricDefinition
 
 SCORE_FORMULA = (
     "Counted score = 50 + 50 × (reflections − information and advice − persuading or "
@@ -138,3 +138,13 @@ def disagreement(values: dict) -> tuple[float, float] | None:
     if not isinstance(model, int | float) or not isinstance(offline, int | float):
         return None
     return (float(model), float(offline)) if abs(model - offline) > DISAGREEMENT_MARGIN else None
+
+
+def implausible_top_scores(scores: Sequence[int], values: dict) -> bool:
+    """Every criterion at the top of the scale on a session too short for verdicts, or whose
+    offline counts are below fair: worth a teacher's look (a forged or coaxed review reads so)."""
+    if not scores or any(score != SCORE_MAX for score in scores):
+        return False
+    offline = values.get("offline_counted_score")
+    below = isinstance(offline, int | float) and offline < COUNTED_SCORE_FAIR
+    return values.get("enough_evidence") is False or below

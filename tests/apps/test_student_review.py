@@ -359,3 +359,14 @@ def test_the_teacher_is_told_when_the_models_codes_and_the_offline_counts_disagr
     [warning] = [text for text in texts(at, "warning") if "disagree" in text]
     assert "counted score 100 from the model's codes" in warning
     assert "more than 20 points" in warning
+
+
+def test_top_marks_on_a_short_session_are_flagged_to_the_teacher(app, app_db, teacher, app_api):
+    chat_id, student = _ended_with(app_db, teacher, TURNS)
+    answer = valid_answer()
+    for score in answer["scores"]:
+        score["score"] = 5
+    app_api.tool_reply(answer)
+    review_service.create_review(Database(app_db), actor=student, session_id=chat_id)
+    at = _teachers_history(app, chat_id)
+    assert any("Every criterion got the top score" in text for text in texts(at, "warning"))

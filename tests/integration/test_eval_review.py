@@ -26,7 +26,6 @@ from tests.integration.conftest import TEST_API_KEY
 from tests.integration.test_reviews import ended_session
 
 ROOT = Path(__file__).resolve().parents[2]
-TURN_LINE = re.compile(r"^Turn (\d+) \((Student|Client)\): (.*)$", re.M)
 ANNOMI_COLUMNS = [
     "mi_quality",
     "transcript_id",
@@ -112,11 +111,9 @@ def write_annomi_csv(path: Path) -> Path:
 
 def review_for(body: dict, code_of=lambda text: "not_coded") -> dict:
     """A valid review of whatever transcript the request carries (what a model would answer)."""
-    turns = [
-        (int(n), who, text) for n, who, text in TURN_LINE.findall(body["messages"][0]["content"])
-    ]
-    student = [(n, text) for n, who, text in turns if who == "Student"]
-    client = [(n, text) for n, who, text in turns if who == "Client"]
+    turns = review_prompt.transcript_turns(body["messages"][0]["content"])
+    student = [(t["turn"], t["text"]) for t in turns if t["speaker"] == "student"]
+    client = [(t["turn"], t["text"]) for t in turns if t["speaker"] == "client"]
     definitions = body["tools"][0]["input_schema"]["$defs"]
     criteria = definitions["CriterionScore"]["properties"]["criterion"]["enum"]
     return {
@@ -188,7 +185,7 @@ def test_eval_model_sends_the_production_review_request_and_prints_its_figures(
         assert definitions["ClientTalk"]["properties"]["kind"]["enum"] == ["change", "sustain"]
         order = list(schema["properties"])
         assert order.index("client_talk") < order.index("codes") < order.index("scores")
-        assert "Turn 1 (Student): " in body["messages"][0]["content"]
+        assert review_prompt.transcript_turns(body["messages"][0]["content"])[0]["turn"] == 1
 
     out = done.stdout
     assert "Offline coder (shipped)" in out

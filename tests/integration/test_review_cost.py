@@ -141,4 +141,6 @@ def test_the_review_request_caches_the_prefix_and_it_is_the_same_for_the_whole_c
     # Tools and the stable block are the cached prefix: identical for every student.
     assert second["system"][0] == stable
     assert json.dumps(second["tools"]) == json.dumps(first["tools"])
-    assert "Turn 1 (Student)" in first["messages"][0]["content"]
+    assert (
+        review_prompt.transcript_turns(first["messages"][0]["content"])[0]["speaker"] == "student"
+    )

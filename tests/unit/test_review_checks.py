@@ -266,3 +266,16 @@ def test_a_review_stored_before_texts_were_bounded_still_reads():
     )
     content = ReviewContent.model_validate(stored)
     assert len(content.strengths[0].comment) == TEXT_MAX
+
+
+def test_top_marks_on_a_short_or_poor_session_are_flagged_for_the_teacher():
+    """Issue 19, item 5: a forged turn coaxed 5 on every criterion."""
+    top, mixed = [5, 5, 5, 5], [5, 4, 5, 5]
+    short = {"enough_evidence": False, "offline_counted_score": 80.0}
+    poor = {"enough_evidence": True, "offline_counted_score": 20.0}
+    sound = {"enough_evidence": True, "offline_counted_score": 75.0}
+    assert indicators.implausible_top_scores(top, short)
+    assert indicators.implausible_top_scores(top, poor)
+    assert not indicators.implausible_top_scores(top, sound)
+    assert not indicators.implausible_top_scores(mixed, short)
+    assert not indicators.implausible_top_scores([], short)
