@@ -46,7 +46,9 @@ from backend.models import (
 from backend.models.base import Money, UTCDateTime, utcnow
 from backend.models.enums import Role
 from backend.services import feedback_service, usage_service
+from backend.services.account_service import USERNAME_PATTERN
 from backend.services.section_service import normalise_join_code
+from backend.utils.text import has_forbidden_characters
 
 FORMAT = "counseling-practice-course"
 VERSION = 1
@@ -307,6 +309,42 @@ def _python_value(column, value: Any) -> Any:
     return value
 
 
+# An export holds the teacher's and the students' accounts only: nothing else may come back in.
+IMPORTED_ROLES = {Role.teacher.value, Role.student.value}
+
+
+def _check_row(table: Table, row: dict[str, Any], number: int) -> None:
+    """Every field of a course file is untrusted input: each value has its column's type, text
+    has no control characters, and accounts are checked as the sign-up form checks them."""
+    where = f"Line {number} ({table.name})"
+    for name, value in row.items():
+        column = table.columns[name]
+        if value is None:
+            continue
+        python_type = _python_type(column)
+        if python_type is bool and not isinstance(value, bool):
+            raise BadCourseFile(f"{where}: {name} must be true or false.")
+        if python_type is int and (isinstance(value, bool) or not isinstance(value, int)):
+            raise BadCourseFile(f"{where}: {name} must be a whole number.")
+        if isinstance(value, str) and has_forbidden_characters(value):
+            raise BadCourseFile(f"{where}: {name} holds a control character.")
+    if table.name == "users":
+        if row.get("role") not in IMPORTED_ROLES:
+            raise BadCourseFile(
+                f"{where}: a course file holds only teachers and students, not "
+                f"{str(row.get('role'))[:20]!r}. Create admins with backend.cli create-admin."
+            )
+        if not isinstance(row.get("username"), str) or not USERNAME_PATTERN.match(row["username"]):
+            raise BadCourseFile(f"{where}: the username is not one the app would accept.")
+
+
+def _python_type(column) -> type | None:
+    try:
+        return column.type.python_type
+    except NotImplementedError:
+        return None
+
+
 def _holding_data(db: Session) -> list[str]:
     """The course tables that have rows. Installation state (events, the API's health, sign-in
     domains) may be there already: a restore neither reads nor replaces it."""
@@ -377,10 +415,16 @@ def import_course(db: Session, lines: Iterable[str]) -> BackupSummary:
             raise BadCourseFile(f"Line {number}: unknown table {data.get('table')!r}.")
         if set(row) != set(table.columns.keys()):
             raise BadCourseFile(f"Line {number}: the columns of {table.name} do not match.")
+        _check_row(table, row, number)
         if table is not current or len(pending) >= BATCH:
             _insert(db, current, pending, summary)
             current, pending = table, []
-        pending.append({name: _python_value(table.columns[name], v) for name, v in row.items()})
+        try:
+            pending.append({name: _python_value(table.columns[name], v) for name, v in row.items()})
+        except (ValueError, TypeError, ArithmeticError) as error:  # a date, amount or enum
+            raise BadCourseFile(
+                f"Line {number} ({table.name}): a value is not valid ({error})."
+            ) from None
     if not ended:
         raise BadCourseFile("The file is cut off: its end line is missing.")
     _insert(db, current, pending, summary)

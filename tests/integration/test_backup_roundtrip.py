@@ -492,17 +492,51 @@ def _drop_the_teacher(header: dict, rows: list[dict]) -> list[dict]:
     return [header, *kept, {"end": True, "rows": len(kept)}]
 
 
+def _edit_student(**changes):
+    """One student's account row edited by hand (what an attacker would do to a course file)."""
+
+    def spoil(header: dict, rows: list[dict]) -> list[dict]:
+        done = False
+        edited = []
+        for item in rows:
+            if not done and item.get("table") == "users" and item["row"]["role"] == "student":
+                item = {**item, "row": {**item["row"], **changes}}
+                done = True
+            edited.append(item)
+        return [header, *edited]
+
+    return spoil
+
+
 @pytest.mark.parametrize(
     ("spoil", "message"),
     [
         (lambda h, rows: [{**h, "format": "something-else"}, *rows], "not a course export"),
+        # Issue 19, item 12: every field is untrusted input (an edited role made an admin).
+        (_edit_student(role="admin"), "only teachers and students"),
+        (_edit_student(is_active="yes"), "is_active must be true or false"),
+        (_edit_student(username="Robert'); DROP"), "username"),
+        (_edit_student(display_name="Sam\x00"), "control character"),
+        (_edit_student(created_at="yesterday"), "a value is not valid"),
         (lambda h, rows: [{**h, "version": 2}, *rows], "format version 2"),
         (lambda h, rows: [{**h, "schema_revision": "0000"}, *rows], "schema revision '0000'"),
         (lambda h, rows: [h, *rows[:-1]], "cut off"),
         (lambda h, rows: [h, {"table": "events", "row": {}}, *rows], "unknown table 'events'"),
         (_drop_the_teacher, "do not fit together"),
     ],
-    ids=["format", "version", "schema", "cut-off", "excluded-table", "broken-reference"],
+    ids=[
+        "format",
+        "admin-role",
+        "is-active",
+        "username",
+        "display-name",
+        "bad-date",
+        "version",
+        "schema",
+        "cut-off",
+        "excluded-table",
+        "broken-reference",
+    ],
 )
 def test_a_wrong_file_gives_a_clear_error_and_imports_nothing(
     small_export, fresh_database, tmp_path, spoil, message
