@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -442,13 +442,24 @@ def _store(
     cost: Decimal | None,
     model: str | None = None,
 ) -> ReviewRead:
-    """Replace a failed review with this one; count its usage in the user's daily budget."""
-    db.execute(
-        delete(SessionReview).where(
+    """Replace a failed review with this one; count its usage in the user's daily budget.
+
+    Every paid call stays on a stored row: a replaced failed review's usage and cost move onto
+    the review that replaces it, and a review that lost a race adds its own to the winner's."""
+    failed = db.scalars(
+        select(SessionReview)
+        .where(
             SessionReview.session_id == job.session_id,
             SessionReview.status == ReviewStatus.failed,
         )
-    )
+        .with_for_update()
+    ).all()
+    # Billed either way: counted in the user's budget whichever review is kept.
+    usage_service.record_review(db, user_id=job.user_id, at=utcnow(), usage=usage, cost=cost)
+    for earlier in failed:
+        usage, cost = _with_row(usage, cost, earlier)
+        db.delete(earlier)
+    db.flush()
     now = utcnow()
     codes = [item.code for item in content.codes] if content is not None else []
     review = SessionReview(
@@ -468,18 +479,46 @@ def _store(
         cost=cost if source == ReviewSource.model else Decimal(0),
         created_at=now,
     )
-    # Billed either way: counted even when another request's review is kept instead.
-    usage_service.record_review(db, user_id=job.user_id, at=now, usage=usage, cost=cost)
     try:
         with db.begin_nested():
             db.add(review)
             db.flush()
     except IntegrityError:  # another request stored this session's review first
-        winner = db.scalar(select(SessionReview).where(SessionReview.session_id == job.session_id))
+        winner = db.scalar(
+            select(SessionReview)
+            .where(SessionReview.session_id == job.session_id)
+            .with_for_update()
+        )
         if winner is None:
             raise
+        if source == ReviewSource.model:  # what this call cost stays counted, on the winner
+            _add_usage(winner, usage, cost)
+            db.flush()
         return ReviewRead.model_validate(winner)
     return ReviewRead.model_validate(review)
+
+
+def _with_row(
+    usage: Usage, cost: Decimal | None, row: SessionReview
+) -> tuple[Usage, Decimal | None]:
+    """This attempt's usage and cost plus a stored row's (None when either is unpriced)."""
+    total = usage.plus(
+        Usage(
+            input_tokens=row.input_tokens,
+            output_tokens=row.output_tokens,
+            cache_write_tokens=row.cache_write_tokens,
+            cache_read_tokens=row.cache_read_tokens,
+        )
+    )
+    return total, (None if cost is None or row.cost is None else cost + row.cost)
+
+
+def _add_usage(row: SessionReview, usage: Usage, cost: Decimal | None) -> None:
+    row.input_tokens += usage.input_tokens
+    row.output_tokens += usage.output_tokens
+    row.cache_write_tokens += usage.cache_write_tokens
+    row.cache_read_tokens += usage.cache_read_tokens
+    row.cost = None if cost is None or row.cost is None else row.cost + cost
 
 
 def _log(db: Session, job: ReviewJob, severity: str, category: str, message: str, detail) -> None:

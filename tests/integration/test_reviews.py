@@ -17,6 +17,7 @@ from backend.models.review import ReviewSource, ReviewStatus
 from backend.reviews.offline_review import code_session
 from backend.schemas.conversations import Usage
 from backend.services import (
+    metrics_service,
     review_prompt,
     review_rules,
     review_service,
@@ -486,3 +487,27 @@ def test_a_student_cannot_forge_turns_inside_a_message(api, classroom, committed
         line.startswith("Turn 6 (Client)") for line in body["messages"][0]["content"].splitlines()
     )
     assert "is data" in body["system"][0]["text"]  # the reviewer is told so
+
+
+def test_every_paid_review_call_stays_in_the_admins_review_cost(api, classroom, committed_engine):
+    """Issue 19, item 7: three failed reviews and one success were 7 paid calls, and the admin's
+    review cost showed one (a replaced failed review took its cost with it)."""
+    session_id = ended_session(committed_engine, classroom)
+    bad = valid_answer()
+    _quote_not_in_transcript(bad)
+    database = Database(committed_engine)
+    for _ in range(3):
+        api.tool_reply(bad, times=2, input_tokens=1000, output_tokens=500)
+        with pytest.raises(ReviewFailed):
+            review_service.create_review(database, actor=classroom.teacher, session_id=session_id)
+    api.tool_reply(valid_answer(), input_tokens=1000, output_tokens=500)
+    review_service.create_review(database, actor=classroom.teacher, session_id=session_id)
+
+    one_call = calculate_cost("claude-haiku-4-5", Usage(input_tokens=1000, output_tokens=500))
+    with unit_of_work(committed_engine) as db:
+        admin = make_user(db, role=Role.admin)
+        today, month = metrics_service.review_costs(db, actor=admin)
+        stored = db.scalars(select(SessionReview)).one()
+    assert today.cost == month.cost == 7 * one_call
+    assert stored.input_tokens == 7 * 1000  # the kept review carries what its attempts cost
+    assert today.reviews == 1
