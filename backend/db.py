@@ -233,7 +233,9 @@ def _nothing_left(db: Session) -> None:
 
 @event.listens_for(Session, "after_soft_rollback")
 def _drop_pending(db: Session, previous_transaction) -> None:
-    if not previous_transaction.nested:  # the whole transaction, not a savepoint, rolled back
+    """Pending rollups go only with the whole transaction: not with a savepoint, nor with the
+    inner transaction of a flush that failed inside one (that usage was billed all the same)."""
+    if previous_transaction.parent is None and not previous_transaction.nested:
         db.info.pop(_PENDING_ROLLUPS, None)
         db.info.pop(_AT_COMMIT, None)
 

@@ -8,11 +8,11 @@ from decimal import Decimal
 
 import pytest
 from sqlalchemy import event, func, select, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from backend.config import get_settings
 from backend.db import Database, add_to_rollup, new_session, unit_of_work
-from backend.models import ClientDailyUsage, ClientUsageIncrement, DailyUsage
+from backend.models import ClientDailyUsage, ClientUsageIncrement, DailyUsage, User
 from backend.models.enums import Role
 from backend.services import budget_service, conversation_service, metrics_service, usage_service
 from backend.services.budget_service import start_of_utc_day
@@ -253,3 +253,32 @@ def test_a_savepoint_left_open_at_commit_is_reported_not_silently_dropped(commit
                 {"tokens": 7, "cost": Decimal(0), "replies": 0},
             )
             db.begin_nested()  # never closed: the commit below ends it
+
+
+def test_a_failed_flush_inside_a_savepoint_keeps_the_usage_already_billed(committed_engine):
+    """Issue 19, item 6: a failed insert in begin_nested() discarded the transaction's pending
+    rollups (five racing reviews billed five calls and counted one)."""
+    with unit_of_work(committed_engine) as db:
+        student = make_user(db)
+        taken = make_user(db)
+    with unit_of_work(committed_engine) as db:
+        add_to_rollup(
+            db,
+            DailyUsage,
+            {"day": start_of_utc_day().date(), "user_id": student.id},
+            {"tokens": 7, "cost": Decimal("0.01"), "replies": 0},
+        )
+        with pytest.raises(IntegrityError), db.begin_nested():
+            db.add(User(**_account_like(taken)))  # the same username: the flush fails
+            db.flush()
+    with unit_of_work(committed_engine, write=False) as db:
+        assert db.scalar(select(DailyUsage.tokens).where(DailyUsage.user_id == student.id)) == 7
+
+
+def _account_like(user) -> dict:
+    return {
+        "username": user.username,
+        "display_name": "Copy",
+        "role": Role.student,
+        "password_hash": "x",
+    }
