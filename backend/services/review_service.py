@@ -13,6 +13,9 @@ repair): `create_review` and `benchmarks/eval_review.py --model` both call it.
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -251,6 +254,13 @@ def create_review(
     if gateway.demo_mode:
         with database(write=True) as db:
             return create_demo_review(db, actor=actor, session_id=session_id)
+    with _one_review_at_a_time(session_id):  # five clicks: one call, four readers of it
+        return _write_review(database, actor=actor, session_id=session_id, gateway=gateway)
+
+
+def _write_review(
+    database: Database, *, actor: UserRead | None, session_id: int, gateway: LLMGateway
+) -> ReviewRead:
     with database(write=True) as db:
         job = prepare_review(db, actor=actor, session_id=session_id, check_budget=True)
     if job.existing is not None:
@@ -274,6 +284,27 @@ def create_review(
     if outcome.content is None:
         raise ReviewFailed()
     return _visible(stored, teacher_view=job.teacher_view)
+
+
+# One review call per session at a time (in this process; across processes a race can still make
+# a second call, and then both calls' costs are kept, see `_store`).
+_WRITING: dict[int, list] = {}  # session id -> [lock, requests holding or waiting for it]
+_WRITING_GUARD = threading.Lock()
+
+
+@contextmanager
+def _one_review_at_a_time(session_id: int) -> Iterator[None]:
+    with _WRITING_GUARD:
+        entry = _WRITING.setdefault(session_id, [threading.Lock(), 0])
+        entry[1] += 1
+    try:
+        with entry[0]:
+            yield
+    finally:
+        with _WRITING_GUARD:
+            entry[1] -= 1
+            if entry[1] == 0:
+                del _WRITING[session_id]
 
 
 # The model path (no database) -------------------------------------------------------------------

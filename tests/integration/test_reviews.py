@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlalchemy import select
@@ -511,3 +512,26 @@ def test_every_paid_review_call_stays_in_the_admins_review_cost(api, classroom, 
     assert today.cost == month.cost == 7 * one_call
     assert stored.input_tokens == 7 * 1000  # the kept review carries what its attempts cost
     assert today.reviews == 1
+
+
+def test_five_clicks_on_review_cost_one_call(api, classroom, committed_engine):
+    """Issue 19, item 6: five simultaneous review requests on one ended session made five paid
+    calls. One call runs per session at a time; the others wait and read its review."""
+    session_id = ended_session(committed_engine, classroom)
+    api.latency(0.3)
+    api.tool_reply(valid_answer(), times=5, input_tokens=1000, output_tokens=500)
+    database = Database(committed_engine)
+    with ThreadPoolExecutor(max_workers=5) as pool:
+        reviews = list(
+            pool.map(
+                lambda _: review_service.create_review(
+                    database, actor=classroom.teacher, session_id=session_id
+                ),
+                range(5),
+            )
+        )
+    assert api.request_count == 1
+    assert {review.id for review in reviews} == {reviews[0].id}
+    one_call = calculate_cost("claude-haiku-4-5", Usage(input_tokens=1000, output_tokens=500))
+    with unit_of_work(committed_engine, write=False) as db:
+        assert db.scalar(select(DailyUsage.cost)) == one_call
