@@ -15,7 +15,7 @@ from collections.abc import Collection, Mapping
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -250,9 +250,11 @@ def sign_in_with_identity(
 def _create_account(db: Session, *, email: str, name: object, role: Role) -> User:
     """A new account for a first sign-in; a simultaneous first sign-in may win the race."""
     local = email.split("@", 1)[0]
-    display_name = name.strip()[:120] if isinstance(name, str) else ""
+    display_name = " ".join(name.split())[:120] if isinstance(name, str) else ""
     if not display_name or has_forbidden_characters(display_name):
         display_name = local[:120]
+    if _shown_already(db, display_name):  # never a look-alike of another account
+        display_name = f"{display_name[: 120 - len(email) - 3]} ({email})"
     for attempt in range(5):
         user = User(
             username=_free_username(db, local, attempt),
@@ -281,6 +283,17 @@ def _create_account(db: Session, *, email: str, name: object, role: Role) -> Use
         )
         return user
     raise ConflictError("Could not create your account just now. Try again.")
+
+
+def _shown_already(db: Session, display_name: str) -> bool:
+    """Whether another account already shows this name (case and spacing aside)."""
+    wanted = " ".join(display_name.split()).lower()
+    return (
+        db.scalar(
+            select(User.id).where(func.lower(func.trim(User.display_name)) == wanted).limit(1)
+        )
+        is not None
+    )
 
 
 def _free_username(db: Session, local: str, attempt: int) -> str:

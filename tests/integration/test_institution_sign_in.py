@@ -82,6 +82,25 @@ def test_username_clashes_get_a_number_and_no_password_works_for_the_new_account
         account_service.authenticate(db, username="ada2", password=sign_in.NO_PASSWORD)
 
 
+def test_a_new_account_never_shows_the_name_another_account_shows(db, admin):
+    """Issue 19, item 11: signing in as the.admin@school.edu made "the.admin2" showing "The
+    Admin", the same name as the real admin."""
+    make_user(db, username="the.admin", display_name="The Admin", role=Role.admin)
+    sign_in.add_domain(db, actor=admin, domain="school.edu", role=Role.student)
+    lookalike = sign_in.sign_in_with_identity(
+        db, claims=claims(email="the.admin@school.edu", name="The Admin")
+    )
+    assert lookalike.username == "the.admin2"
+    assert lookalike.display_name == "The Admin (the.admin@school.edu)"
+    # Case and spacing do not make a name different; a name nobody shows is kept as it is.
+    quiet = sign_in.sign_in_with_identity(
+        db, claims=claims(email="tha@school.edu", name="  the admin ")
+    )
+    assert quiet.display_name == "the admin (tha@school.edu)"
+    ada = sign_in.sign_in_with_identity(db, claims=claims())
+    assert ada.display_name == "Ada Lovelace"
+
+
 def test_an_account_made_by_sign_in_has_no_password_to_change_until_an_admin_sets_one(db, admin):
     sign_in.add_domain(db, actor=admin, domain="school.edu", role=Role.student)
     user = sign_in.sign_in_with_identity(db, claims=claims())
