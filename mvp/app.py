@@ -118,21 +118,20 @@ def _browser_key() -> str:
     return st.session_state.setdefault("browser_key", account_service.new_client_key())
 
 
-def login_screen(offer_setup: bool = False) -> None:
-    """Log in or sign up; while no admin exists (say `seed-demo` ran first) also the setup."""
+def login_screen(no_admin: bool = False) -> None:
+    """Log in or sign up. The web setup is only for a new installation (`setup_screen`): once
+    accounts exist, the admin comes from the operator's command line."""
     st.title("Counseling practice")
-    if offer_setup:
+    if no_admin:
         st.warning(
-            "No admin account exists yet. Whoever runs this platform: open **Set up** to "
-            "create it (or run `python -m backend.cli create-admin` on the server).",
+            "No admin account exists yet. Whoever runs this platform creates it on the server: "
+            "`python -m backend.cli create-admin`.",
             icon=":material/admin_panel_settings:",
         )
     # Keyed, so the chosen tab survives the rerun that shows a sign-up error above it.
-    labels = ["Log in", "Student sign-up"] + (["Set up"] if offer_setup else [])
-    log_in_tab, sign_up_tab, *setup_tab = st.tabs(labels, key="welcome_tab", on_change="rerun")
-    if setup_tab:
-        with setup_tab[0]:
-            setup_form()
+    log_in_tab, sign_up_tab = st.tabs(
+        ["Log in", "Student sign-up"], key="welcome_tab", on_change="rerun"
+    )
     with log_in_tab:
         institution.sign_in_options()  # "Sign in with <institution>" when [auth] is configured
         with st.form("login_form"):
@@ -321,9 +320,9 @@ def main() -> None:
     if user is None:
         st.set_page_config(layout="centered")
         with store.transaction() as db:
-            first_run = not account_service.has_users(db)
-            offer_setup = account_service.needs_setup(db)
-        screen = setup_screen if first_run else partial(login_screen, offer_setup)
+            first_run = account_service.needs_setup(db)
+            no_admin = not first_run and not account_service.has_admin(db)
+        screen = setup_screen if first_run else partial(login_screen, no_admin)
         page = st.navigation(
             front_pages(screen, "Set up" if first_run else "Log in"), position="hidden"
         )

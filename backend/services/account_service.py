@@ -160,6 +160,10 @@ def _insert_user(
 
 # First-run setup --------------------------------------------------------------------------------
 SETUP_DONE = "Setup is already done. Log in with an existing account."
+SETUP_BY_OPERATOR = (
+    "This site already has accounts, so its admin is created on the server: "
+    "python -m backend.cli create-admin."
+)
 
 
 def has_users(db: Session) -> bool:
@@ -168,8 +172,14 @@ def has_users(db: Session) -> bool:
 
 
 def needs_setup(db: Session) -> bool:
-    """True while no admin exists (also after `seed-demo` made a teacher and a student)."""
-    return db.scalar(select(User.id).where(User.role == Role.admin).limit(1)) is None
+    """True only on a new installation: no account of any role. Once accounts exist (after
+    `seed-demo` or a restore) a site may be serving users, so the admin comes from the operator's
+    `create-admin`, never from a web form anyone could open."""
+    return not has_users(db)
+
+
+def has_admin(db: Session) -> bool:
+    return db.scalar(select(User.id).where(User.role == Role.admin).limit(1)) is not None
 
 
 def _claim_installation(db: Session) -> Installation | None:
@@ -192,7 +202,7 @@ def create_first_admin(db: Session, *, username: str, display_name: str, passwor
     """First-run setup (anyone who can reach the app): allowed only while no admin exists, and
     to exactly one of several simultaneous attempts."""
     if not needs_setup(db):
-        raise PermissionDeniedError(SETUP_DONE)
+        raise PermissionDeniedError(SETUP_DONE if has_admin(db) else SETUP_BY_OPERATOR)
     with db.begin_nested():  # a refused or invalid setup leaves no claim behind
         installation = _claim_installation(db)
         if installation is None:

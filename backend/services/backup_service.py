@@ -347,8 +347,39 @@ def _python_type(column) -> type | None:
 
 def _holding_data(db: Session) -> list[str]:
     """The course tables that have rows. Installation state (events, the API's health, sign-in
-    domains) may be there already: a restore neither reads nor replaces it."""
-    return [table.name for table in _tables() if db.scalar(select(func.count()).select_from(table))]
+    domains) and admin accounts (the operator makes the admin first, so no web setup is ever
+    offered) may be there already: a restore neither reads nor replaces them."""
+    held = []
+    for table in _tables():
+        query = select(func.count()).select_from(table)
+        if table.name == User.__tablename__:
+            query = query.where(User.role != Role.admin)
+        if db.scalar(query):
+            held.append(table.name)
+    return held
+
+
+def _user_columns() -> dict[str, list[str]]:
+    """Per table, the columns that hold a user id (the id itself, and every reference to it)."""
+    found: dict[str, list[str]] = {}
+    for table in _tables():
+        for column in table.columns:
+            points_at_users = any(
+                fk.column.table.name == User.__tablename__ for fk in column.foreign_keys
+            )
+            if points_at_users or (table.name == User.__tablename__ and column.primary_key):
+                found.setdefault(table.name, []).append(column.name)
+    return found
+
+
+def _shift_users(row: dict[str, Any], columns: list[str], offset: int) -> dict[str, Any]:
+    """The row with its user ids moved past the accounts already here (the admins)."""
+    if not offset:
+        return row
+    return {
+        name: value + offset if name in columns and isinstance(value, int) else value
+        for name, value in row.items()
+    }
 
 
 def _parsed(lines: Iterable[str]) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -397,6 +428,8 @@ def import_course(db: Session, lines: Iterable[str]) -> BackupSummary:
         raise BadCourseFile("The file is empty.")
     _check_header(first[1], schema_revision(db))
     tables = {table.name: table for table in _tables()}
+    user_columns = _user_columns()
+    offset = db.scalar(select(func.max(User.id))) or 0  # the admins already here
     summary = BackupSummary()
     pending: list[dict[str, Any]] = []
     current: Table | None = None
@@ -416,6 +449,7 @@ def import_course(db: Session, lines: Iterable[str]) -> BackupSummary:
         if set(row) != set(table.columns.keys()):
             raise BadCourseFile(f"Line {number}: the columns of {table.name} do not match.")
         _check_row(table, row, number)
+        row = _shift_users(row, user_columns.get(table.name, []), offset)
         if table is not current or len(pending) >= BATCH:
             _insert(db, current, pending, summary)
             current, pending = table, []

@@ -422,14 +422,27 @@ def test_a_live_log_in_is_checked_against_the_current_account(db):
 
 
 # First-run setup is a database fact (points 8 and 25) ------------------------------------------
-def test_setup_is_offered_while_no_admin_exists_even_after_demo_data(db):
+def test_setup_is_offered_only_on_a_database_without_accounts(db):
+    """Issue 19, item 13: after seed-demo or a restore (accounts, no admin yet) anyone who opened
+    the site could make themselves admin. Then only the operator can, with create-admin."""
     assert account_service.needs_setup(db)
     demo_service.seed_demo(db)  # a teacher and a student, no admin
-    assert account_service.needs_setup(db)
-    admin = account_service.create_first_admin(
+    assert not account_service.needs_setup(db)
+    with pytest.raises(PermissionDeniedError, match="create-admin"):
+        account_service.create_first_admin(
+            db, username="head.admin", display_name="Head Admin", password=PASSWORD
+        )
+    assert not account_service.has_admin(db)
+    admin = account_service.create_admin_by_operator(
         db, username="head.admin", display_name="Head Admin", password=PASSWORD
     )
-    assert admin.role == Role.admin and not account_service.needs_setup(db)
+    assert admin.role == Role.admin and account_service.has_admin(db)
+
+
+def test_setup_is_done_once(db):
+    account_service.create_first_admin(
+        db, username="head.admin", display_name="Head Admin", password=PASSWORD
+    )
     with pytest.raises(PermissionDeniedError, match="Setup is already done"):
         account_service.create_first_admin(
             db, username="second.admin", display_name="Second", password=PASSWORD

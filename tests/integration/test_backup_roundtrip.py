@@ -20,7 +20,7 @@ from sqlalchemy import create_engine, func, select, text
 from backend import cli
 from backend.config import PROJECT_ROOT, get_settings
 from backend.db import Database, create_db_engine, unit_of_work, upgrade_database
-from backend.models import Base, DailyUsage, FeedbackTally
+from backend.models import Base, DailyUsage, FeedbackTally, User
 from backend.models.enums import Role
 from backend.schemas.accounts import UserRead
 from backend.schemas.conversations import Usage
@@ -471,13 +471,38 @@ def _counts(engine) -> dict[str, int]:
         }
 
 
+def test_a_restore_goes_into_a_database_whose_admin_exists_already(
+    small_export, fresh_database, tmp_path, backend_name
+):
+    """Issue 19, item 13: the operator creates the admin first (so no web setup is ever offered)
+    and then restores; the course's accounts get ids after the admin's, references follow."""
+    _url, teacher, content = small_export
+    target = create_db_engine(fresh_database(backend_name, tmp_path))
+    try:
+        with unit_of_work(target) as db:
+            admin = account_service.create_admin_by_operator(
+                db, username="head.admin", display_name="Head Admin", password=PASSWORD
+            )
+        summary = import_text(target, content)
+        assert summary.rows["users"] >= 2
+        with unit_of_work(target) as db:
+            assert account_service.has_admin(db) and not account_service.needs_setup(db)
+            restored = db.scalar(select(User).where(User.username == teacher.username))
+            assert restored is not None and restored.id != admin.id
+            mine = client_service.list_clients(db, actor=UserRead.model_validate(restored))
+            assert mine  # the teacher's clients came with the teacher
+            assert db.get(User, admin.id).username == "head.admin"
+    finally:
+        target.dispose()
+
+
 def test_a_database_that_holds_data_is_refused_and_left_unchanged(
     small_export, fresh_database, tmp_path, backend_name
 ):
     target = create_db_engine(fresh_database(backend_name, tmp_path))
     try:
         with unit_of_work(target) as db:
-            make_user(db, role=Role.admin, username="already.here")
+            make_user(db, role=Role.teacher, username="already.here")
         before = _counts(target)
         with pytest.raises(ImportRefused, match="already holds data"):
             import_text(target, small_export[2])
