@@ -3,20 +3,35 @@
 Callers: the session's owner (an enrolled student), another student (not in the section), another
 teacher, the section's teacher (who also owns the client), an admin, and nobody (not logged in).
 Each call runs in a savepoint that is rolled back, so every cell starts from the same world.
+Every public service function that takes an `actor` is a row here or is exempt with its reason
+(`EXEMPT`); a new one fails `test_every_service_function_with_an_actor_is_in_the_matrix`.
 """
 
 from __future__ import annotations
 
+import importlib
+import inspect
+import json
+import pkgutil
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from backend import services
+from backend.config import get_settings
 from backend.errors import NotFoundError, PermissionDeniedError
 from backend.models import Rubric, SessionReview
-from backend.models.enums import Role
+from backend.models.base import utcnow
+from backend.models.enums import Role, SessionMode
 from backend.models.review import ReviewSource
+from backend.rubrics import load_builtin_rubrics
 from backend.schemas.accounts import UserRead
+from backend.schemas.conversations import MessageRead
 from backend.schemas.sections import AssignmentInput
 from backend.services import (
     account_service,
@@ -24,17 +39,23 @@ from backend.services import (
     assignment_service,
     check_service,
     client_service,
+    conversation_service,
     event_service,
+    feedback_service,
+    history_service,
+    metrics_service,
     progress_service,
     review_service,
     rubric_service,
     section_service,
     session_service,
+    sign_in_domain_service,
     student_access_service,
     teacher_review_service,
 )
 from tests.factories import (
     PASSWORD,
+    add_reply,
     builtin_criteria,
     client_input,
     enroll,
@@ -138,299 +159,585 @@ def _builtin_id(db) -> int:
     return db.scalar(select(Rubric.id).where(Rubric.owner_id.is_(None)).limit(1))
 
 
-# name -> (call(db, world, actor), the callers who may do it). Anyone else is denied (or, for
-# list reads filtered by permission, gets an empty list).
-def _operations():
+def _own_rubric_id(db, w: World) -> int:
+    """The section's teacher's own copy of a built-in rubric."""
+    teacher = w.users["section_teacher"]
+    return rubric_service.copy_rubric(db, actor=teacher, rubric_id=_builtin_id(db)).id
+
+
+def _rubric_definition() -> dict:
+    definition = load_builtin_rubrics()[0].model_dump(mode="json")
+    return definition | {"name": "A rubric of my own"}
+
+
+def _client_export() -> str:
+    """What Download JSON gives a colleague to import."""
+    return json.dumps({"clients": [client_input(name="Imported").model_dump(mode="json")]})
+
+
+def _domain_id(db, w: World) -> int:
+    """An institution sign-in rule (the admin's, which also logs an event)."""
+    rule = sign_in_domain_service.add_domain(
+        db, actor=w.users["admin"], domain="rule.example.edu", role=Role.teacher
+    )
+    return rule.id
+
+
+def _reply_id(db, w: World) -> int:
+    """A client reply in the world's conversation, stored the way the product stores one."""
+    return add_reply(db, session_id=w.session_id, content="I don't know where to start.").id
+
+
+def _with_feedback(db, w: World) -> int:
+    """The world's conversation with a reply its owner rated and, once ended, their form."""
+    owner = w.users["owner"]
+    feedback_service.rate_reply(db, actor=owner, message_id=_reply_id(db, w), positive=True)
+    feedback_service.submit_session_feedback(
+        db, actor=owner, session_id=_ended(db, w), realism=4, usefulness=5, comment="It felt real."
+    )
+    return w.session_id
+
+
+class _InCell:
+    """A `Database` whose units of work are savepoints of the cell's session: a service that
+    opens its own transactions still runs, and is rolled back, inside the cell."""
+
+    def __init__(self, db) -> None:
+        self.db = db
+
+    @contextmanager
+    def __call__(self, *, write: bool = False) -> Iterator[Session]:
+        with self.db.begin_nested():
+            yield self.db
+
+
+def _replied(outcome: conversation_service.ReplyOutcome) -> MessageRead | None:
+    """The stored reply: a refused or failed one must not pass an allowed cell."""
+    assert outcome.ok, outcome.notice
+    assert conversation_service.wait_for_replies(10), "the reply thread outlived the cell"
+    return outcome.message
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One row of the matrix: the service function it exercises, how, and who may do it.
+
+    `call(function, db, world, actor)` is handed `function` itself, so the row cannot name one
+    function and exercise another. Anyone not in `allowed` is denied (or, for list reads
+    filtered by permission, gets an empty list)."""
+
+    function: Callable
+    call: Callable
+    allowed: frozenset[str]
+
+
+def _op(function: Callable, call: Callable, allowed: set[str]) -> Operation:
+    return Operation(function, call, frozenset(allowed))
+
+
+ANYONE = set(ACTORS) - {"nobody"}
+READERS = {"owner", "section_teacher", "admin"}  # of the owner's conversation
+# Who may start a conversation with the spare client: the student it is assigned to, its teacher
+# (a test conversation) and an admin.
+ASSIGNED_OR_OWNED = {"owner", "section_teacher", "admin"}
+TEACHERS = {"other_teacher", "section_teacher", "admin"}
+SECTION = {"section_teacher", "admin"}  # the section's (and its clients') teacher, or an admin
+ADMIN = {"admin"}
+
+
+def _operations() -> dict[str, Operation]:
     return {
         # Reads
-        "get_session": (
-            lambda db, w, a: session_service.get_session(db, actor=a, session_id=w.session_id),
-            {"owner", "section_teacher", "admin"},
+        "get_session": _op(
+            session_service.get_session,
+            lambda f, db, w, a: f(db, actor=a, session_id=w.session_id),
+            READERS,
         ),
-        "get_messages": (
-            lambda db, w, a: session_service.get_messages(db, actor=a, session_id=w.session_id),
-            {"owner", "section_teacher", "admin"},
+        "get_messages": _op(
+            session_service.get_messages,
+            lambda f, db, w, a: f(db, actor=a, session_id=w.session_id),
+            READERS,
         ),
-        "get_student_sessions": (
-            lambda db, w, a: session_service.get_student_sessions(
-                db, actor=a, student_id=w.users["owner"].id
-            ),
-            {"owner", "section_teacher", "admin"},
+        "get_student_sessions": _op(
+            session_service.get_student_sessions,
+            lambda f, db, w, a: f(db, actor=a, student_id=w.users["owner"].id),
+            READERS,
         ),
-        "get_active_session": (
-            lambda db, w, a: session_service.get_active_session(db, actor=a, client_id=w.client_id),
-            set(ACTORS) - {"nobody"},
-        ),
-        "get_client_full": (
-            lambda db, w, a: client_service.get_client(db, actor=a, client_id=w.client_id),
-            {"section_teacher", "admin"},
-        ),
-        "estimate_client_check": (
-            lambda db, w, a: (
-                check_service.estimate_check_cost(db, actor=a, client_id=w.client_id) or "ok"
-            ),
-            {"section_teacher", "admin"},
-        ),
-        "latest_scorecard": (
-            lambda db, w, a: (
-                check_service.latest_scorecard(db, actor=a, client_id=w.client_id) or "ok"
-            ),
-            {"section_teacher", "admin"},
-        ),
-        "previous_scorecard": (
-            lambda db, w, a: (
-                check_service.previous_scorecard(db, actor=a, client_id=w.client_id) or "ok"
-            ),
-            {"section_teacher", "admin"},
-        ),
-        "clients_needing_a_check": (
-            lambda db, w, a: check_service.clients_needing_a_check(
-                db, actor=a, assignment_id=w.assignment_id
-            ),
-            {"section_teacher", "admin"},
-        ),
-        "get_client_brief": (
-            lambda db, w, a: client_service.get_client_brief(db, actor=a, client_id=w.client_id),
-            {"owner", "section_teacher", "admin"},
-        ),
-        "list_clients": (
-            lambda db, w, a: [
-                c for c in client_service.list_clients(db, actor=a) if c.id == w.client_id
-            ],
-            {"section_teacher", "admin"},
-        ),
-        "list_available_clients": (
-            lambda db, w, a: student_access_service.list_available_clients(db, actor=a),
+        "get_active_session": _op(  # the actor's own, so only the owner finds the world's
+            session_service.get_active_session,
+            lambda f, db, w, a: [s for s in [f(db, actor=a, client_id=w.client_id)] if s],
             {"owner"},
         ),
-        "get_roster": (
-            lambda db, w, a: section_service.get_roster(db, actor=a, section_id=w.section_id),
-            {"section_teacher", "admin"},
+        "get_client_full": _op(
+            client_service.get_client,
+            lambda f, db, w, a: f(db, actor=a, client_id=w.client_id),
+            SECTION,
         ),
-        "list_sections": (
-            lambda db, w, a: [
-                s for s in section_service.list_sections(db, actor=a) if s.id == w.section_id
-            ],
-            {"owner", "section_teacher", "admin"},
+        "get_owned_client": _op(
+            client_service.get_owned,
+            lambda f, db, w, a: f(db, a, w.client_id),
+            SECTION,
         ),
-        "get_assignment": (
-            lambda db, w, a: assignment_service.get_assignment(
-                db, actor=a, assignment_id=w.assignment_id
-            ),
-            {"section_teacher", "admin"},
+        "estimate_client_check": _op(
+            check_service.estimate_check_cost,
+            lambda f, db, w, a: f(db, actor=a, client_id=w.client_id) or "ok",
+            SECTION,
         ),
-        "list_assignments": (
-            lambda db, w, a: assignment_service.list_assignments(
-                db, actor=a, section_id=w.section_id
-            ),
-            {"section_teacher", "admin"},
+        "latest_scorecard": _op(
+            check_service.latest_scorecard,
+            lambda f, db, w, a: f(db, actor=a, client_id=w.client_id) or "ok",
+            SECTION,
         ),
-        "get_user": (
-            lambda db, w, a: account_service.get_user(db, actor=a, user_id=w.users["owner"].id),
+        "previous_scorecard": _op(
+            check_service.previous_scorecard,
+            lambda f, db, w, a: f(db, actor=a, client_id=w.client_id) or "ok",
+            SECTION,
+        ),
+        "clients_needing_a_check": _op(
+            check_service.clients_needing_a_check,
+            lambda f, db, w, a: f(db, actor=a, assignment_id=w.assignment_id),
+            SECTION,
+        ),
+        "get_client_brief": _op(
+            client_service.get_client_brief,
+            lambda f, db, w, a: f(db, actor=a, client_id=w.client_id),
+            READERS,
+        ),
+        "list_clients": _op(
+            client_service.list_clients,
+            lambda f, db, w, a: [c for c in f(db, actor=a) if c.id == w.client_id],
+            SECTION,
+        ),
+        "list_available_clients": _op(
+            student_access_service.list_available_clients,
+            lambda f, db, w, a: f(db, actor=a),
+            {"owner"},
+        ),
+        "get_owned_section": _op(
+            section_service.get_owned_section,
+            lambda f, db, w, a: f(db, a, w.section_id),
+            SECTION,
+        ),
+        "get_roster": _op(
+            section_service.get_roster,
+            lambda f, db, w, a: f(db, actor=a, section_id=w.section_id),
+            SECTION,
+        ),
+        "list_sections": _op(
+            section_service.list_sections,
+            lambda f, db, w, a: [s for s in f(db, actor=a) if s.id == w.section_id],
+            READERS,
+        ),
+        "get_assignment": _op(
+            assignment_service.get_assignment,
+            lambda f, db, w, a: f(db, actor=a, assignment_id=w.assignment_id),
+            SECTION,
+        ),
+        "list_assignments": _op(
+            assignment_service.list_assignments,
+            lambda f, db, w, a: f(db, actor=a, section_id=w.section_id),
+            SECTION,
+        ),
+        "get_user": _op(
+            account_service.get_user,
+            lambda f, db, w, a: f(db, actor=a, user_id=w.users["owner"].id),
             {"owner", "admin"},
         ),
-        "list_users": (lambda db, w, a: account_service.list_users(db, actor=a), {"admin"}),
-        "list_events": (
-            lambda db, w, a: event_service.list_events(db, actor=a) or ["ok"],
-            {"admin"},
+        "list_users": _op(account_service.list_users, lambda f, db, w, a: f(db, actor=a), ADMIN),
+        "list_events": _op(
+            event_service.list_events, lambda f, db, w, a: f(db, actor=a) or ["ok"], ADMIN
         ),
-        "get_review": (
-            lambda db, w, a: review_service.get_review(db, actor=a, session_id=_reviewed(db, w)),
-            {"owner", "section_teacher", "admin"},
+        "event_categories": _op(
+            event_service.event_categories,
+            lambda f, db, w, a: _domain_id(db, w) and f(db, actor=a),
+            ADMIN,
         ),
-        "student_progress": (
-            lambda db, w, a: (
-                _reviewed(db, w)
-                and progress_service.student_progress(
-                    db, actor=a, student_id=w.users["owner"].id
-                ).points
+        "list_domains": _op(
+            sign_in_domain_service.list_domains,
+            lambda f, db, w, a: _domain_id(db, w) and f(db, actor=a),
+            ADMIN,
+        ),
+        "get_review": _op(
+            review_service.get_review,
+            lambda f, db, w, a: f(db, actor=a, session_id=_reviewed(db, w)),
+            READERS,
+        ),
+        "get_review_rubric": _op(
+            review_service.get_review_rubric,
+            lambda f, db, w, a: f(db, actor=a, session_id=_reviewed(db, w)),
+            READERS,
+        ),
+        "prepare_review": _op(
+            review_service.prepare_review,
+            lambda f, db, w, a: f(db, actor=a, session_id=_ended(db, w)),
+            READERS,
+        ),
+        "teacher_session": _op(
+            review_service.teacher_session,
+            lambda f, db, w, a: f(db, actor=a, session_id=_reviewed(db, w)),
+            SECTION,
+        ),
+        "student_progress": _op(
+            progress_service.student_progress,
+            lambda f, db, w, a: (
+                _reviewed(db, w) and f(db, actor=a, student_id=w.users["owner"].id).points
             ),
-            {"owner", "section_teacher", "admin"},
+            READERS,
         ),
-        "class_progress": (
-            lambda db, w, a: (
-                _reviewed(db, w)
-                and progress_service.class_progress(db, actor=a, section_id=w.section_id).points
+        "class_progress": _op(
+            progress_service.class_progress,
+            lambda f, db, w, a: _reviewed(db, w) and f(db, actor=a, section_id=w.section_id).points,
+            SECTION,
+        ),
+        "gradebook_csv": _op(
+            progress_service.class_progress,
+            lambda f, db, w, a: progress_service.gradebook_csv(
+                f(db, actor=a, section_id=w.section_id, assignment_id=w.assignment_id)
             ),
-            {"section_teacher", "admin"},
+            SECTION,
         ),
-        "gradebook_csv": (
-            lambda db, w, a: progress_service.gradebook_csv(
-                progress_service.class_progress(
-                    db, actor=a, section_id=w.section_id, assignment_id=w.assignment_id
-                )
+        "class_choices": _op(
+            progress_service.class_choices,
+            lambda f, db, w, a: [c for c in f(db, actor=a) if c.id == w.section_id],
+            SECTION,
+        ),
+        "list_rubrics": _op(
+            rubric_service.list_rubrics, lambda f, db, w, a: f(db, actor=a), TEACHERS
+        ),
+        "get_rubric": _op(
+            rubric_service.get_rubric,
+            lambda f, db, w, a: f(db, actor=a, rubric_id=_own_rubric_id(db, w)),
+            SECTION,
+        ),
+        "get_session_feedback": _op(
+            feedback_service.get_session_feedback,
+            lambda f, db, w, a: f(db, actor=a, session_id=_with_feedback(db, w)),
+            READERS,
+        ),
+        "reply_ratings": _op(
+            feedback_service.reply_ratings,
+            lambda f, db, w, a: list(f(db, actor=a, session_id=_with_feedback(db, w))),
+            READERS,
+        ),
+        "session_feedback": _op(
+            feedback_service.session_feedback,
+            lambda f, db, w, a: list(f(db, actor=a, session_ids=[_with_feedback(db, w)])),
+            SECTION,
+        ),
+        "client_feedback": _op(
+            feedback_service.client_feedback,
+            lambda f, db, w, a: (
+                _with_feedback(db, w) and list(f(db, actor=a, client_ids=[w.client_id]))
             ),
-            {"section_teacher", "admin"},
+            SECTION,
         ),
-        "class_choices": (
-            lambda db, w, a: [
-                choice
-                for choice in progress_service.class_choices(db, actor=a)
-                if choice.id == w.section_id
-            ],
-            {"section_teacher", "admin"},
+        "feedback_shares": _op(
+            feedback_service.feedback_shares,
+            lambda f, db, w, a: _with_feedback(db, w) and f(db, actor=a)[1],
+            SECTION,
         ),
-        "list_rubrics": (
-            lambda db, w, a: rubric_service.list_rubrics(db, actor=a),
-            {"other_teacher", "section_teacher", "admin"},
+        "feedback_shares_this_week": _op(
+            feedback_service.feedback_shares,
+            lambda f, db, w, a: (
+                _with_feedback(db, w) and f(db, actor=a, since=utcnow() - timedelta(days=7))[1]
+            ),
+            SECTION,
+        ),
+        "list_conversations": _op(
+            history_service.list_conversations,
+            lambda f, db, w, a: [r for r in f(db, actor=a) if r.session_id == w.session_id],
+            SECTION,
+        ),
+        "list_own_conversations": _op(
+            history_service.list_own_conversations,
+            lambda f, db, w, a: [r for r in f(db, actor=a) if r.session_id == w.session_id],
+            {"owner"},
+        ),
+        "history_metrics_summary": _op(
+            history_service.metrics_summary,
+            lambda f, db, w, a: (
+                [w.session_id] * f(db, actor=a, client_id=w.client_id).conversations
+            ),
+            SECTION,
+        ),
+        "history_filter_options": _op(
+            history_service.filter_options,
+            lambda f, db, w, a: [c for c, _name in f(db, actor=a).clients if c == w.client_id],
+            SECTION,
+        ),
+        "transcript_markdown": _op(
+            history_service.transcript_markdown,
+            lambda f, db, w, a: f(db, actor=a, session_id=w.session_id),
+            READERS,
+        ),
+        "get_view": _op(
+            conversation_service.get_view,
+            lambda f, db, w, a: f(_InCell(db), actor=a, session_id=w.session_id),
+            READERS,
+        ),
+        "reply_pending": _op(
+            conversation_service.reply_pending,
+            lambda f, db, w, a: f(_InCell(db), actor=a, session_id=w.session_id) or "ok",
+            READERS,
+        ),
+        # The admin's dashboard
+        "now_figures": _op(metrics_service.now_figures, lambda f, db, w, a: f(db, actor=a), ADMIN),
+        "active_sessions": _op(
+            metrics_service.active_sessions, lambda f, db, w, a: f(db, actor=a) or "ok", ADMIN
+        ),
+        "hourly_usage": _op(
+            metrics_service.hourly_usage, lambda f, db, w, a: f(db, actor=a) or "ok", ADMIN
+        ),
+        "daily_usage": _op(
+            metrics_service.daily_usage, lambda f, db, w, a: f(db, actor=a) or "ok", ADMIN
+        ),
+        "breakdowns": _op(metrics_service.breakdowns, lambda f, db, w, a: f(db, actor=a), ADMIN),
+        "breakdown": _op(
+            metrics_service.breakdown,
+            lambda f, db, w, a: f(db, actor=a, by="client") or "ok",
+            ADMIN,
+        ),
+        "budget_status": _op(
+            metrics_service.budget_status,
+            lambda f, db, w, a: f(db, get_settings(), actor=a),
+            ADMIN,
+        ),
+        "review_costs": _op(
+            metrics_service.review_costs, lambda f, db, w, a: f(db, actor=a), ADMIN
         ),
         # Writes
-        "create_review": (
-            lambda db, w, a: review_service.create_demo_review(
-                db, actor=a, session_id=_ended(db, w)
-            ),
-            {"owner", "section_teacher", "admin"},
+        "create_demo_review": _op(
+            review_service.create_demo_review,
+            lambda f, db, w, a: f(db, actor=a, session_id=_ended(db, w)),
+            READERS,
         ),
-        "release_review": (
-            lambda db, w, a: review_service.release_review(
-                db, actor=a, session_id=_reviewed(db, w)
-            ),
-            {"section_teacher", "admin"},
+        "create_review": _op(
+            review_service.create_review,
+            lambda f, db, w, a: f(_InCell(db), actor=a, session_id=_ended(db, w)),
+            READERS,
         ),
-        "save_teacher_review": (
-            lambda db, w, a: teacher_review_service.save_teacher_review(
+        "release_review": _op(
+            review_service.release_review,
+            lambda f, db, w, a: f(db, actor=a, session_id=_reviewed(db, w)),
+            SECTION,
+        ),
+        "save_teacher_review": _op(
+            teacher_review_service.save_teacher_review,
+            lambda f, db, w, a: f(
                 db, actor=a, session_id=w.session_id, edits=_model_version(db, w)
             ),
-            {"section_teacher", "admin"},
+            SECTION,
         ),
-        "review_queue": (
-            lambda db, w, a: [
+        "review_queue": _op(
+            teacher_review_service.review_queue,
+            lambda f, db, w, a: [
                 item
-                for item in teacher_review_service.review_queue(
-                    db, actor=a, include_unreviewed=_reviewed(db, w) > 0
-                )
+                for item in f(db, actor=a, include_unreviewed=_reviewed(db, w) > 0)
                 if item.session_id == w.session_id
             ],
-            {"section_teacher", "admin"},
+            SECTION,
         ),
-        "review_agreement": (
-            lambda db, w, a: _teacher_reviewed(db, w) and agreement_service.agreement(db, actor=a),
-            {"section_teacher", "admin"},
+        "review_agreement": _op(
+            agreement_service.agreement,
+            lambda f, db, w, a: _teacher_reviewed(db, w) and f(db, actor=a),
+            SECTION,
         ),
-        "copy_rubric": (
-            lambda db, w, a: rubric_service.copy_rubric(db, actor=a, rubric_id=_builtin_id(db)),
-            {"other_teacher", "section_teacher", "admin"},
+        "create_rubric": _op(
+            rubric_service.create_rubric,
+            lambda f, db, w, a: f(db, actor=a, definition=_rubric_definition()),
+            TEACHERS,
         ),
-        "set_assignment_rubric": (
-            lambda db, w, a: (
-                rubric_service.set_assignment_rubric(
-                    db, actor=a, assignment_id=w.assignment_id, rubric_id=_builtin_id(db)
-                )
-                or "ok"
+        "copy_rubric": _op(
+            rubric_service.copy_rubric,
+            lambda f, db, w, a: f(db, actor=a, rubric_id=_builtin_id(db)),
+            TEACHERS,
+        ),
+        "update_rubric": _op(
+            rubric_service.update_rubric,
+            lambda f, db, w, a: f(
+                db, actor=a, rubric_id=_own_rubric_id(db, w), definition=_rubric_definition()
             ),
-            {"section_teacher", "admin"},
+            SECTION,
         ),
-        "set_section_rubric": (
-            lambda db, w, a: (
-                rubric_service.set_section_rubric(
-                    db, actor=a, section_id=w.section_id, rubric_id=_builtin_id(db)
-                )
-                or "ok"
+        "set_assignment_rubric": _op(
+            rubric_service.set_assignment_rubric,
+            lambda f, db, w, a: (
+                f(db, actor=a, assignment_id=w.assignment_id, rubric_id=_builtin_id(db)) or "ok"
             ),
-            {"section_teacher", "admin"},
+            SECTION,
         ),
-        "add_message": (
-            lambda db, w, a: session_service.add_message(
-                db, actor=a, session_id=w.session_id, content="Hello?"
+        "set_section_rubric": _op(
+            rubric_service.set_section_rubric,
+            lambda f, db, w, a: (
+                f(db, actor=a, section_id=w.section_id, rubric_id=_builtin_id(db)) or "ok"
+            ),
+            SECTION,
+        ),
+        "add_message": _op(
+            session_service.add_message,
+            lambda f, db, w, a: f(db, actor=a, session_id=w.session_id, content="Hello?"),
+            {"owner"},
+        ),
+        "lock_for_turn": _op(
+            session_service.lock_for_turn,
+            lambda f, db, w, a: f(db, actor=a, session_id=w.session_id),
+            {"owner"},
+        ),
+        "end_session": _op(
+            session_service.end_session,
+            lambda f, db, w, a: f(db, actor=a, session_id=w.session_id),
+            {"owner", "admin"},
+        ),
+        "create_session": _op(
+            session_service.create_session,
+            lambda f, db, w, a: f(db, actor=a, client_id=w.spare_client_id),
+            ASSIGNED_OR_OWNED,
+        ),
+        "start_conversation": _op(
+            conversation_service.start_conversation,
+            lambda f, db, w, a: f(_InCell(db), actor=a, client_id=w.spare_client_id),
+            ASSIGNED_OR_OWNED,
+        ),
+        "start_check_conversation": _op(
+            conversation_service.start_conversation,
+            lambda f, db, w, a: f(
+                _InCell(db), actor=a, client_id=w.client_id, mode=SessionMode.check
+            ),
+            SECTION,
+        ),
+        "end_conversation": _op(
+            conversation_service.end_conversation,
+            lambda f, db, w, a: f(_InCell(db), actor=a, session_id=w.session_id),
+            {"owner", "admin"},
+        ),
+        # The reply runs in the service's thread, on the cell's session while the cell waits.
+        "submit_message": _op(
+            conversation_service.submit_message,
+            lambda f, db, w, a: _replied(
+                f(_InCell(db), actor=a, session_id=w.session_id, content="Hello?").wait()
             ),
             {"owner"},
         ),
-        "end_session": (
-            lambda db, w, a: session_service.end_session(db, actor=a, session_id=w.session_id),
-            {"owner", "admin"},
-        ),
-        "create_session": (
-            lambda db, w, a: session_service.create_session(
-                db, actor=a, client_id=w.spare_client_id
+        "send_message": _op(
+            conversation_service.send_message,
+            lambda f, db, w, a: _replied(
+                f(_InCell(db), actor=a, session_id=w.session_id, content="Hello?")
             ),
-            {"owner", "section_teacher", "admin"},
+            {"owner"},
         ),
-        "create_client": (
-            lambda db, w, a: client_service.create_client(db, actor=a, data=client_input()),
-            {"other_teacher", "section_teacher", "admin"},
+        "request_reply": _op(  # the world's last message still waits for its reply
+            conversation_service.request_reply,
+            lambda f, db, w, a: _replied(f(_InCell(db), actor=a, session_id=w.session_id).wait()),
+            {"owner"},
         ),
-        "update_client": (
-            lambda db, w, a: client_service.update_client(
+        "submit_session_feedback": _op(
+            feedback_service.submit_session_feedback,
+            lambda f, db, w, a: f(
+                db, actor=a, session_id=_ended(db, w), realism=4, usefulness=5, comment="Real."
+            ),
+            {"owner"},
+        ),
+        "rate_reply": _op(
+            feedback_service.rate_reply,
+            lambda f, db, w, a: f(db, actor=a, message_id=_reply_id(db, w), positive=True) or "ok",
+            {"owner"},
+        ),
+        "create_client": _op(
+            client_service.create_client,
+            lambda f, db, w, a: f(db, actor=a, data=client_input()),
+            TEACHERS,
+        ),
+        "import_clients_json": _op(
+            client_service.import_clients_json,
+            lambda f, db, w, a: f(db, actor=a, raw=_client_export()),
+            TEACHERS,
+        ),
+        "update_client": _op(
+            client_service.update_client,
+            lambda f, db, w, a: f(
                 db, actor=a, client_id=w.client_id, data=client_input(name="Changed")
             ),
-            {"section_teacher", "admin"},
+            SECTION,
         ),
-        "archive_client": (
-            lambda db, w, a: client_service.set_archived(
-                db, actor=a, client_id=w.client_id, archived=True
-            ),
-            {"section_teacher", "admin"},
+        "archive_client": _op(
+            client_service.set_archived,
+            lambda f, db, w, a: f(db, actor=a, client_id=w.client_id, archived=True),
+            SECTION,
         ),
-        "duplicate_client": (
-            lambda db, w, a: client_service.duplicate_client(db, actor=a, client_id=w.client_id),
-            {"section_teacher", "admin"},
+        "duplicate_client": _op(
+            client_service.duplicate_client,
+            lambda f, db, w, a: f(db, actor=a, client_id=w.client_id),
+            SECTION,
         ),
-        "export_clients": (
-            lambda db, w, a: client_service.export_clients_json(
-                db, actor=a, client_ids=[w.client_id]
-            ),
-            {"section_teacher", "admin"},
+        "export_clients": _op(
+            client_service.export_clients_json,
+            lambda f, db, w, a: f(db, actor=a, client_ids=[w.client_id]),
+            SECTION,
         ),
-        "create_section": (
-            lambda db, w, a: section_service.create_section(db, actor=a, name="New"),
-            {"other_teacher", "section_teacher", "admin"},
+        "create_section": _op(
+            section_service.create_section,
+            lambda f, db, w, a: f(db, actor=a, name="New"),
+            TEACHERS,
         ),
-        "regenerate_join_code": (
-            lambda db, w, a: section_service.regenerate_join_code(
-                db, actor=a, section_id=w.section_id
-            ),
-            {"section_teacher", "admin"},
+        "regenerate_join_code": _op(
+            section_service.regenerate_join_code,
+            lambda f, db, w, a: f(db, actor=a, section_id=w.section_id),
+            SECTION,
         ),
-        "update_section": (
-            lambda db, w, a: section_service.update_section(
+        "update_section": _op(
+            section_service.update_section,
+            lambda f, db, w, a: f(
                 db, actor=a, section_id=w.section_id, name="Renamed", seat_limit=40
             ),
-            {"section_teacher", "admin"},
+            SECTION,
         ),
-        "remove_student": (
-            lambda db, w, a: section_service.remove_student(
+        "remove_student": _op(
+            section_service.remove_student,
+            lambda f, db, w, a: f(
                 db, actor=a, section_id=w.section_id, student_id=w.users["owner"].id
             ),
-            {"section_teacher", "admin"},
+            SECTION,
         ),
-        "join_section": (
-            lambda db, w, a: section_service.join_section(
-                db, actor=a, join_code=w.spare_section_code
-            ),
+        "join_section": _op(
+            section_service.join_section,
+            lambda f, db, w, a: f(db, actor=a, join_code=w.spare_section_code),
             {"owner", "other_student"},
         ),
-        "create_assignment": (
-            lambda db, w, a: assignment_service.create_assignment(
+        "create_assignment": _op(
+            assignment_service.create_assignment,
+            lambda f, db, w, a: f(
                 db,
                 actor=a,
                 section_id=w.section_id,
                 data=AssignmentInput(title="New", client_ids=[w.client_id]),
             ),
-            {"section_teacher", "admin"},
+            SECTION,
         ),
-        "update_assignment": (
-            lambda db, w, a: assignment_service.update_assignment(
+        "update_assignment": _op(
+            assignment_service.update_assignment,
+            lambda f, db, w, a: f(
                 db,
                 actor=a,
                 assignment_id=w.assignment_id,
                 data=AssignmentInput(title="Renamed", client_ids=[w.client_id]),
             ),
-            {"section_teacher", "admin"},
+            SECTION,
         ),
-        "publish_assignment_unchecked": (
-            lambda db, w, a: assignment_service.set_published(
+        "publish_assignment_unchecked": _op(
+            assignment_service.set_published,
+            lambda f, db, w, a: f(
                 db, actor=a, assignment_id=w.assignment_id, published=True, confirm_unchecked=True
             ),
-            {"section_teacher", "admin"},
+            SECTION,
         ),
-        "unpublish_assignment": (
-            lambda db, w, a: assignment_service.set_published(
-                db, actor=a, assignment_id=w.assignment_id, published=False
-            ),
-            {"section_teacher", "admin"},
+        "unpublish_assignment": _op(
+            assignment_service.set_published,
+            lambda f, db, w, a: f(db, actor=a, assignment_id=w.assignment_id, published=False),
+            SECTION,
         ),
-        "create_user": (
-            lambda db, w, a: account_service.create_user(
+        "create_user": _op(
+            account_service.create_user,
+            lambda f, db, w, a: f(
                 db,
                 actor=a,
                 username="brand.new",
@@ -438,43 +745,113 @@ def _operations():
                 password=PASSWORD,
                 role=Role.teacher,
             ),
-            {"admin"},
+            ADMIN,
         ),
-        "reset_password": (
-            lambda db, w, a: (
-                account_service.reset_password(
-                    db, actor=a, user_id=w.users["owner"].id, new_password="another password"
-                )
-                or "ok"
+        "reset_password": _op(
+            account_service.reset_password,
+            lambda f, db, w, a: (
+                f(db, actor=a, user_id=w.users["owner"].id, new_password="another password") or "ok"
             ),
-            {"admin"},
+            ADMIN,
         ),
-        "deactivate_user": (
-            lambda db, w, a: account_service.set_active(
-                db, actor=a, user_id=w.users["owner"].id, active=False
-            ),
-            {"admin"},
+        "deactivate_user": _op(
+            account_service.set_active,
+            lambda f, db, w, a: f(db, actor=a, user_id=w.users["owner"].id, active=False),
+            ADMIN,
         ),
-        "change_own_password": (
-            lambda db, w, a: (
-                account_service.change_password(
-                    db, actor=a, current_password=PASSWORD, new_password="another password"
-                )
-                or "ok"
+        "change_own_password": _op(
+            account_service.change_password,
+            lambda f, db, w, a: f(
+                db, actor=a, current_password=PASSWORD, new_password="another password"
             ),
-            set(ACTORS) - {"nobody"},
+            ANYONE,
+        ),
+        "start_login_session": _op(
+            account_service.start_login_session, lambda f, db, w, a: f(db, actor=a), ANYONE
+        ),
+        "add_domain": _op(
+            sign_in_domain_service.add_domain,
+            lambda f, db, w, a: f(db, actor=a, domain="school.edu", role=Role.student),
+            ADMIN,
+        ),
+        "remove_domain": _op(
+            sign_in_domain_service.remove_domain,
+            lambda f, db, w, a: f(db, actor=a, domain_id=_domain_id(db, w)),
+            ADMIN,
+        ),
+        "set_account_email": _op(
+            sign_in_domain_service.set_account_email,
+            lambda f, db, w, a: f(
+                db, actor=a, user_id=w.users["owner"].id, email="owner@school.edu"
+            ),
+            ADMIN,
         ),
     }
+
+
+# "module.function" -> why it is not a row of the matrix.
+EXEMPT = {
+    **{
+        f"permissions.{name}": "the checks themselves, exercised by every cell"
+        for name in (
+            "require_user",
+            "require_role",
+            "require_teacher",
+            "require_admin",
+            "require_student",
+            "load_owned",
+        )
+    },
+    # A WHERE clause for a caller already checked by `require_user`/`require_teacher` (it takes no
+    # database and no `None`): what it admits is checked by the rows of its callers,
+    # get_student_sessions, list_conversations, history_metrics_summary, history_filter_options,
+    # session_feedback, client_feedback and feedback_shares.
+    "session_service.readable_sessions_filter": "a query filter, checked through its callers",
+    # Runs its probes on up to four worker threads at once, each opening its own transactions, so
+    # it cannot share a cell's session. Its only check is get_client (get_client_full here);
+    # test_client_check.py::test_only_the_owner_or_an_admin_runs_a_check tries every caller.
+    "check_service.run_check": "concurrent worker threads; see test_client_check.py",
+}
+
+
+def _name(function: Callable) -> str:
+    return f"{function.__module__.rsplit('.', 1)[-1]}.{function.__name__}"
+
+
+def _service_functions() -> set[str]:
+    """Every public function defined in a module of backend/services/ that takes an `actor`."""
+    found = set()
+    for module_info in pkgutil.iter_modules(services.__path__):
+        module = importlib.import_module(f"{services.__name__}.{module_info.name}")
+        for name, function in inspect.getmembers(module, inspect.isfunction):
+            if (
+                not name.startswith("_")
+                and function.__module__ == module.__name__
+                and "actor" in inspect.signature(function).parameters
+            ):
+                found.add(_name(function))
+    return found
+
+
+def test_every_service_function_with_an_actor_is_in_the_matrix():
+    functions = _service_functions()
+    covered = {_name(operation.function) for operation in _operations().values()}
+    missing = sorted(functions - covered - EXEMPT.keys())
+    assert not missing, f"Add a row to the matrix (or an exemption with its reason) for {missing}"
+    assert covered <= functions, f"rows of no such function: {sorted(covered - functions)}"
+    assert not covered & EXEMPT.keys(), "a function is both a row and exempt"
+    assert EXEMPT.keys() <= functions, f"stale exemptions: {sorted(EXEMPT.keys() - functions)}"
 
 
 @pytest.mark.parametrize("operation", sorted(_operations()))
 def test_authorization_matrix(db, world, operation):
-    call, allowed = _operations()[operation]
+    row = _operations()[operation]
     outcomes = {
-        name: _outcome(db, lambda a: call(db, world, a), world.users[name]) for name in ACTORS
+        name: _outcome(db, lambda a: row.call(row.function, db, world, a), world.users[name])
+        for name in ACTORS
     }
-    expected = {name: "ok" if name in allowed else outcomes[name] for name in ACTORS}
+    expected = {name: "ok" if name in row.allowed else outcomes[name] for name in ACTORS}
     assert outcomes == expected, f"{operation}: {outcomes}"
-    refused = {name: outcomes[name] for name in ACTORS if name not in allowed}
+    refused = {name: outcomes[name] for name in ACTORS if name not in row.allowed}
     assert all(outcome in {"denied", "empty"} for outcome in refused.values()), refused
     assert outcomes["nobody"] == "denied"
