@@ -23,7 +23,7 @@ from backend.schemas.accounts import UserRead
 from backend.services import account_service
 from mvp import institution
 from mvp.store import transaction
-from mvp.ui import UNEXPECTED, flash
+from mvp.ui import UNEXPECTED, flash, safe_markdown
 
 logger = logging.getLogger("mvp")
 
@@ -171,7 +171,8 @@ def guarded(callback: Callable) -> Callable:
         try:
             return callback(*args, **kwargs)
         except AppError as error:
-            flash(error.message, "warning" if error.level == "warning" else "error")
+            level = "warning" if error.level == "warning" else "error"
+            flash(safe_markdown(error.message), level)  # it may quote someone else's text
         except Exception as error:
             logger.exception("Unexpected error in a callback", exc_info=error)
             flash(UNEXPECTED, "error")

@@ -308,7 +308,7 @@ class _Turn:
             bubble = st.empty()
             with bubble.container(), st.chat_message("assistant", avatar=CLIENT_AVATAR):
                 with st.spinner(f"{name} is answering…", show_time=True):
-                    st.write_stream(reply)
+                    _show_as_it_arrives(reply)
             outcome = reply.outcome
         if outcome.ok:
             with bubble.container():  # exactly what was stored (a stopped draft is replaced)
@@ -331,6 +331,15 @@ class _Turn:
                 self.view.session.id,
                 ui.safe_markdown(self.view.client.name),
             )
+
+
+def _show_as_it_arrives(reply: Reply) -> None:
+    """The reply while it streams, made safe like the stored message that replaces it (the model
+    writes it, and a student's message can ask it for markup)."""
+    slot, text = st.empty(), ""
+    for chunk in reply:
+        text += chunk
+        slot.markdown(ui.safe_markdown(text))
 
 
 @st.fragment(run_every=1.0)

@@ -23,6 +23,7 @@ from backend.schemas.accounts import UserRead
 from backend.services import sign_in_domain_service
 from backend.services.sign_in_domain_service import SignInRefused
 from mvp.store import transaction
+from mvp.ui import safe_markdown
 
 NOTICE_COOKIE = "counseling_sign_in_notice"
 _NOTICE = re.compile(r"^(?P<reason>[a-z_]{1,20})(?::(?P<domain>[a-z0-9.-]{1,253}))?$")
@@ -76,7 +77,7 @@ def sign_in_options() -> None:
         return
     _show_notice()
     for provider in _providers():
-        label = provider.replace("-", " ").title() if provider else name()
+        label = safe_markdown(provider.replace("-", " ").title() if provider else name())
         if st.button(
             f"Sign in with {label}",
             key=f"sign_in_{provider}" if provider else "institution_sign_in",
@@ -118,7 +119,7 @@ def _refuse(message: str, notice: str) -> NoReturn:
     blocked, the person clicks it.
     """
     st.title("Counseling practice")
-    st.warning(message, icon=":material/block:")
+    st.warning(safe_markdown(message), icon=":material/block:")
     st.button("Sign in with another account", key=_SIGN_OUT_KEY, on_click=st.logout)
     if _NOTICE.match(notice):
         name, value = json.dumps(NOTICE_COOKIE), json.dumps(notice)
@@ -147,7 +148,8 @@ def _show_notice() -> None:
         return
     match = _NOTICE.match(value)
     if match:
-        st.warning(_notice_text(match["reason"], match["domain"]), icon=":material/block:")
+        notice = _notice_text(match["reason"], match["domain"])
+        st.warning(safe_markdown(notice), icon=":material/block:")
     name = json.dumps(NOTICE_COOKIE)
     with st.container(key="sign_in_notice_forget"):
         st.html(

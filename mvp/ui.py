@@ -1,6 +1,11 @@
 """Small UI helpers shared by the pages: messages and errors, tables, sticky widgets, page moves.
 
-User-written text on a page always goes through `safe_markdown` (or `escape_markdown`).
+Every text someone else wrote (names, profiles, rubrics, messages, reviews, service messages that
+quote them) goes through `safe_markdown` wherever Streamlit renders Markdown: bodies, captions,
+alerts, headings, widget labels and `help`, expander, tab and status labels. It keeps emphasis
+and shows images, links, addresses, HTML, code, math and `:color[...]` directives as typed.
+`st.selectbox`/`st.multiselect` options and input values are plain text: they stay as they are.
+(`escape_markdown` only shows a person's own unsent draft back to them, every character literal.)
 """
 
 from __future__ import annotations
@@ -38,11 +43,12 @@ UNEXPECTED = "Something went wrong on our side. Try again; if it keeps happening
 
 
 def show_error(error: AppError) -> None:
-    """A service error as the person reading it should see it (never a traceback)."""
+    """A service error as the person reading it should see it (never a traceback); its message
+    may quote a name someone else wrote."""
     if error.level == "warning":
-        st.warning(error.message, icon=":material/warning:")
+        st.warning(safe_markdown(error.message), icon=":material/warning:")
     else:
-        st.error(error.message, icon=":material/error:")
+        st.error(safe_markdown(error.message), icon=":material/error:")
 
 
 def show_unexpected(error: BaseException) -> None:

@@ -13,6 +13,7 @@ from mvp import auth, institution, store, ui
 from mvp.admin.shared import LABEL, table
 
 actor = auth.require_role(Role.admin)
+safe = ui.safe_markdown  # every text someone else wrote goes through it
 
 
 def _notice(level: str, message: str) -> None:
@@ -46,7 +47,7 @@ def _create_account() -> None:
         state[key] = ""
     _notice(
         "success",
-        f"Created the {user.role.value} account '{user.username}'. Give them the "
+        f"Created the {user.role.value} account '{safe(user.username)}'. Give them the "
         "password you chose; they can change it after logging in.",
     )
 
@@ -64,7 +65,7 @@ def _reset_password(user_id: int, username: str) -> None:
         _notice(error.level, error.message)
         return
     st.session_state["reset_password"] = ""
-    _notice("success", f"New password set for '{username}'; their other log-ins were ended.")
+    _notice("success", f"New password set for '{safe(username)}'; their other log-ins were ended.")
 
 
 def _set_active(user_id: int, username: str, active: bool) -> None:
@@ -76,7 +77,7 @@ def _set_active(user_id: int, username: str, active: bool) -> None:
         return
     _notice(
         "success",
-        f"'{username}' is {'active again' if active else 'deactivated'}: "
+        f"'{safe(username)}' is {'active again' if active else 'deactivated'}: "
         + ("they can log in." if active else "they are logged out everywhere and cannot log in."),
     )
 
@@ -94,11 +95,14 @@ def _set_email(user_id: int, username: str) -> None:
     if user.email:
         _notice(
             "success",
-            f"'{username}' can now sign in with {institution.name()} as {user.email} "
+            f"'{safe(username)}' can now sign in with {safe(institution.name())} as "
+            f"{user.email} "
             "(its domain needs a rule below), keeping their role.",
         )
     else:
-        _notice("success", f"'{username}' no longer signs in with {institution.name()}.")
+        _notice(
+            "success", f"'{safe(username)}' no longer signs in with {safe(institution.name())}."
+        )
 
 
 def _add_domain() -> None:
@@ -162,6 +166,7 @@ def sign_in_domains() -> None:
         )
     for rule in rules:
         with st.container(border=True, horizontal=True, vertical_alignment="center"):
+            # A checked domain in a code span: nothing in it can link.
             st.markdown(f"`@{rule.domain}` signs in as **{rule.role.value}**", width="stretch")
             st.button(
                 "Remove",
@@ -289,8 +294,7 @@ def change_account(users: list) -> None:
         )
     with right.container(border=True):
         st.markdown(
-            f"**{ui.safe_markdown(user.display_name)}** is "
-            f"{'active' if user.is_active else 'deactivated'}."
+            f"**{safe(user.display_name)}** is {'active' if user.is_active else 'deactivated'}."
         )
         label = "Deactivate" if user.is_active else "Reactivate"
         st.button(
@@ -308,7 +312,7 @@ def change_account(users: list) -> None:
             st.session_state["_account_email_for"] = user.id
             st.session_state["account_email"] = user.email or ""
         st.text_input(
-            f"Address they sign in with at {institution.name()}",
+            f"Address they sign in with at {safe(institution.name())}",
             key="account_email",
             placeholder="ada@school.edu (empty: no institution sign-in)",
             help="Links this account to the institution sign-in, keeping its role.",

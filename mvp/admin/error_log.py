@@ -71,15 +71,16 @@ def error_log_page() -> None:
         severity = f":{SEVERITY_COLOURS[event.severity]}[{event.severity.value}]"
         label = (
             f"{format_time(event.created_at)} · {severity} · "
-            f"{ui.escape_markdown(event_service.headline(event))}"
+            f"{ui.safe_markdown(event_service.headline(event))}"
         )
         with st.expander(label, icon=SEVERITY_ICONS[event.severity]):
             st.markdown(f"{ui.safe_markdown(event.message)} · category `{event.category}`")
             request_id = event.details.get("request_id")
+            user = names.get(event.user_id, f"#{event.user_id}") if event.user_id else "—"
             st.markdown(
                 f"**Request id** {f'`{request_id}`' if request_id else '—'} · **Session** "
                 f"{f'#{event.session_id}' if event.session_id else '—'} · **User** "
-                f"{names.get(event.user_id, f'#{event.user_id}') if event.user_id else '—'}"
+                f"{ui.safe_markdown(user)}"
             )
             rest = {key: value for key, value in event.details.items() if key != "request_id"}
             if rest:

@@ -38,7 +38,7 @@ def health_page() -> None:
     for column, (name, badge, detail) in zip(st.columns(3), checks, strict=False):
         with column.container(border=True, height="stretch"):
             st.markdown(f"**{name}** {badge}")
-            st.caption(detail)
+            st.caption(ui.safe_markdown(detail))  # may quote another service's error
     st.caption(
         f"Checked at {utc_now():%H:%M:%S} UTC. These checks spend no tokens. The API is "
         "Unavailable while its circuit breaker is open (repeated failures), Degraded when "

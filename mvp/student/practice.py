@@ -192,7 +192,7 @@ def confirm_end(session_id: int) -> None:
                         database, actor=actor, session_id=session_id
                     )
                 except AppError as error:
-                    ui.flash(error.message, "warning")
+                    ui.flash(safe(error.message), "warning")
                 else:
                     ask_for_review(session_id)  # written with its progress next run
                 st.rerun()

@@ -294,7 +294,7 @@ def _form_refusal(errors: dict[str, str]) -> None:
         return
     shown = {f"client_{field}" for field in [*CLIENT_DEFAULTS, "principles"]}
     elsewhere = [message for field, message in errors.items() if f"client_{field}" not in shown]
-    st.warning(" ".join([notice, *elsewhere]), icon=":material/warning:")
+    st.warning(safe(" ".join([notice, *elsewhere])), icon=":material/warning:")
 
 
 # Client cards ----------------------------------------------------------------------------------
@@ -385,7 +385,7 @@ def _card_details(client: ClientRead) -> None:
             ("Opening line", client.opening_line),
         ):
             if value:
-                st.markdown(f"**{label}:** {ui.escape_markdown(value)}")
+                st.markdown(f"**{label}:** {safe(value)}")
         st.caption(f"Version {client.version} · updated {format_time(client.updated_at)}")
 
 

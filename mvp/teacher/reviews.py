@@ -21,7 +21,8 @@ from backend.utils.formatting import format_time
 from mvp import auth, store, ui
 
 actor = auth.require_role(Role.teacher, Role.admin)
-safe = ui.safe_markdown  # every piece of text a person (or the model) wrote goes through it
+# Every text a person (or the model) wrote goes through it: bodies, captions, labels and help.
+safe = ui.safe_markdown
 
 SESSION_KEY = "review_session_id"
 NO_TURN = 0  # "add nothing" in the turn pickers (turns start at 1)
@@ -212,13 +213,15 @@ def editor(session_id: int, start: ReviewContent, rubric: RubricDefinition, turn
                 state.setdefault(f"score_{session_id}_{key}", scored[key].score)
                 state.setdefault(f"reasoning_{session_id}_{key}", scored[key].reasoning)
             st.number_input(
-                criterion.name,
+                safe(criterion.name),
                 min_value=1,
                 max_value=5,
                 value=None,
                 step=1,
                 key=f"score_{session_id}_{key}",
-                help="; ".join(f"{n}: {text}" for n, text in sorted(criterion.anchors.items())),
+                help="; ".join(
+                    f"{n}: {safe(text)}" for n, text in sorted(criterion.anchors.items())
+                ),
             )
             st.text_area("Reasoning", key=f"reasoning_{session_id}_{key}", height=68)
         st.markdown("##### Codes")
@@ -229,7 +232,7 @@ def editor(session_id: int, start: ReviewContent, rubric: RubricDefinition, turn
             again = " (its next code)" if coded.turn in seen else ""
             seen.add(coded.turn)
             st.selectbox(
-                f"Turn {coded.turn}{again}: {student_turns.get(coded.turn, '')[:70]}",
+                f"Turn {coded.turn}{again}: {safe(student_turns.get(coded.turn, '')[:70])}",
                 list(codes),
                 key=f"code_{session_id}_{index}",
                 format_func=lambda code: codes.get(code, code),
@@ -253,13 +256,14 @@ def _comments(session_id: int, start: ReviewContent, student_turns: dict[int, st
     state = st.session_state
     pick = [NO_TURN, *student_turns]
 
-    def turn_label(turn: int) -> str:
+    def turn_label(turn: int) -> str:  # a selectbox option: plain text, not Markdown
         return "(add none)" if turn == NO_TURN else f"Turn {turn}: {student_turns[turn][:60]}"
 
     st.markdown("##### Strengths")
     for index, item in enumerate(start.strengths):
         state.setdefault(f"strength_{session_id}_{index}", item.comment)
-        st.text_area(f"Turn {item.turn}: “{item.quote[:80]}”", key=f"strength_{session_id}_{index}")
+        label = f"Turn {item.turn}: “{safe(item.quote[:80])}”"
+        st.text_area(label, key=f"strength_{session_id}_{index}")
     st.selectbox(
         "Add a strength about", pick, key=f"new_strength_turn_{session_id}", format_func=turn_label
     )

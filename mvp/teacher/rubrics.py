@@ -171,7 +171,7 @@ def rubric_form(rubric: RubricRead, definition: RubricDefinition) -> None:
     errors = st.session_state.get(_errors_key(rubric), {})
     for path, message in errors.items():
         if not path:  # about the whole rubric
-            st.error(message)
+            st.error(safe(message))
     state = st.session_state
 
     def text(widget, label: str, default: str, *path: object, **options) -> None:

@@ -374,7 +374,7 @@ def roster_list(section, roster) -> None:
     for entry in roster:
         name, remove = st.columns([4, 1], vertical_alignment="center")
         name.markdown(
-            f"{safe(entry.display_name)} · `{entry.username}` · joined "
+            f"{safe(entry.display_name)} · `{safe(entry.username)}` · joined "
             f"{format_time(entry.enrolled_at)}"
         )
         remove.button(

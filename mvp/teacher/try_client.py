@@ -54,14 +54,14 @@ def pick_client(clients: list[ClientRead]) -> ClientRead:
 
 def about(client: ClientRead) -> None:
     with st.expander(f"About {safe(client.name)}: what the model is told"):
-        st.markdown(f"**Presenting concern:** {ui.escape_markdown(client.presenting_concern)}")
+        st.markdown(f"**Presenting concern:** {safe(client.presenting_concern)}")
         st.markdown(
             f"**Traits:** {', '.join(client.personality_traits)} · "
             f"**style:** {client.communication_style.value} · "
             f"**difficulty:** {client.difficulty.value}"
         )
         if client.hidden_information:
-            st.markdown(f"**Hidden information:** {ui.escape_markdown(client.hidden_information)}")
+            st.markdown(f"**Hidden information:** {safe(client.hidden_information)}")
 
 
 def conversation(session_id: int) -> None:
