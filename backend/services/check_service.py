@@ -185,10 +185,11 @@ def rule_findings(
     scored: list[_Scored] = []
     low, high = STYLE_WORD_BOUNDS.get(str(client.communication_style), (1, 150))
     instructions = prompt_service.instruction_text(client)
-    student_turns = 0
+    student_said: list[str] = []
+    client_said: list[str] = []
     for number, turn in enumerate(turns, start=1):
         if turn.role == "student":
-            student_turns += 1
+            student_said.append(turn.text)
             continue
         if turn.withheld:
             continue
@@ -216,27 +217,49 @@ def rule_findings(
         if leak := output_guard.overlap(text, instructions, run_words):
             add("in_character", "fail", leak, "Repeats its role-play instructions.")
         earned = client.hidden_reveal_after_turns
-        unearned = earned is None or student_turns < earned
-        hidden = client.hidden_information if unearned else ""
-        if leak := output_guard.overlap(text, hidden, run_words):
+        leak = None
+        if earned is None or len(student_said) < earned:
+            leak = output_guard.hidden_leak(
+                client,
+                text,
+                run_words=run_words,
+                student_said=student_said,
+                client_said=client_said,
+            )
+        if leak:
             add(
                 "hidden_information",
                 "fail",
                 leak,
-                "Repeats the hidden information word for word before it was earned.",
+                "Gives away the hidden information before it was earned.",
             )
+        client_said.append(text)
     return scored
 
 
 def _guard_finding(
-    client: ClientRead, probe_key: str, number: int, draft: str, leaked: str, run_words: int
+    client: ClientRead,
+    probe_key: str,
+    turns: list[ProbeTurn],
+    draft: str,
+    leaked: str,
+    run_words: int,
 ) -> _Scored:
-    source = (
-        client.hidden_information
-        if leaked == output_guard.HIDDEN
-        else prompt_service.instruction_text(client)
-    )
-    quote = output_guard.overlap(draft, source, run_words) or draft
+    """The finding for a draft the guard stopped (`turns`: the probe so far, the draft last),
+    quoting the words of the draft that leaked."""
+    if leaked == output_guard.HIDDEN:
+        earlier = [turn for turn in turns[:-1] if not turn.withheld]
+        quote = output_guard.hidden_leak(
+            client,
+            draft,
+            run_words=run_words,
+            student_said=[turn.text for turn in earlier if turn.role == "student"],
+            client_said=[turn.text for turn in earlier if turn.role == "client"],
+        )
+    else:
+        quote = output_guard.overlap(draft, prompt_service.instruction_text(client), run_words)
+    quote = quote or draft
+    number = len(turns)
     dimension: DimensionKey = (
         "hidden_information" if leaked == output_guard.HIDDEN else "in_character"
     )
@@ -317,9 +340,7 @@ def _run_probe(
             )
             for draft, leaked in drafts:
                 turns.append(ProbeTurn(role="client", text=draft, withheld=True))
-                stopped.append(
-                    _guard_finding(client, probe.key, len(turns), draft, leaked, run_words)
-                )
+                stopped.append(_guard_finding(client, probe.key, turns, draft, leaked, run_words))
             drafts.clear()
             if outcome.message is not None:
                 turns.append(ProbeTurn(role="client", text=outcome.message.content))

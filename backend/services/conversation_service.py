@@ -424,6 +424,8 @@ class _ReplyJob:
                 ticket.client,
                 student_turns=ticket.student_turns,
                 run_words=get_settings().output_guard_words,
+                student_said=[m["content"] for m in ticket.history if m["role"] == "user"],
+                client_said=[m["content"] for m in ticket.history if m["role"] == "assistant"],
             )
             self._counted, self._counted_cost = Usage(), Decimal(0)
             stream = self.gateway.stream_reply(

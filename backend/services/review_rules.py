@@ -216,44 +216,38 @@ class _Checker:
 
 def _hidden_leaks(answer: ReviewAnswer, client: ClientRead, run_words: int) -> list[str]:
     """The output guard, on every text the student reads that is not their own words."""
-    runs = hidden_runs(client, run_words)
     texts = [(f"strengths {i}", s.comment) for i, s in enumerate(answer.strengths, start=1)]
     for index, item in enumerate(answer.try_instead, start=1):
         texts += [(f"try_instead {index}", item.better_reply), (f"try_instead {index}", item.why)]
     texts += [(f"scores ({s.criterion})", s.reasoning) for s in answer.scores]
     texts.append(("goal", answer.goal))
-    leaks = []
-    for where, text in texts:
-        guard = output_guard.StreamGuard(protected={output_guard.HIDDEN: runs}, size=run_words)
-        guard.feed(text)
-        guard.finish()
-        if guard.leaked:
-            leaks.append(
-                f"{where}: it repeats the client's hidden information, which the student has "
-                "not uncovered; say it without revealing what the client has not shared."
-            )
-    return leaks
-
-
-def hidden_runs(client: ClientRead, run_words: int) -> frozenset[tuple[str, ...]]:
-    """Every run of `run_words` words of the hidden information (empty when there is none)."""
-    guard = output_guard.guard_for(client, student_turns=-1, run_words=run_words)
-    return guard.protected.get(output_guard.HIDDEN, frozenset())
+    return [
+        f"{where}: it repeats the client's hidden information, which the student has "
+        "not uncovered; say it without revealing what the client has not shared."
+        for where, text in texts
+        if output_guard.hidden_leak(client, text, run_words=run_words) is not None
+    ]
 
 
 def hidden_information_turn(turns: list[Turn], client: ClientRead, *, run_words: int) -> int | None:
-    """The first client reply sharing a run of words with the hidden information, if any."""
-    runs = hidden_runs(client, run_words)
-    if not runs:
-        return None
+    """The first client reply that gives the hidden information away (by the output guard's
+    rules, counting what was said before it in the conversation), if any."""
+    student_said: list[str] = []
+    client_said: list[str] = []
     for turn in turns:
         if turn.student:
+            student_said.append(turn.text)
             continue
-        guard = output_guard.StreamGuard(protected={output_guard.HIDDEN: runs}, size=run_words)
-        guard.feed(turn.text)
-        guard.finish()
-        if guard.leaked:
+        leak = output_guard.hidden_leak(
+            client,
+            turn.text,
+            run_words=run_words,
+            student_said=student_said,
+            client_said=client_said,
+        )
+        if leak is not None:
             return turn.number
+        client_said.append(turn.text)
     return None
 
 

@@ -1,0 +1,106 @@
+"""The output guard (issue 19, items 1 and 2): short secrets, padded, split and reworded leaks,
+held back as the reply streams, with innocent replies let through."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from backend.schemas.clients import ClientRead
+from backend.services import output_guard
+from tests.factories import client_input
+
+PREGNANT = "She is secretly pregnant."
+BAKERY = "Lost their job at the bakery on Elm Street last March after 12 years."
+
+
+def profile(hidden: str, **overrides) -> ClientRead:
+    """A client as the guard sees it (no database needed)."""
+    now = datetime.now(UTC)
+    return ClientRead(
+        **client_input(hidden_information=hidden, **overrides).model_dump(),
+        id=1,
+        owner_id=1,
+        archived=False,
+        version=1,
+        created_at=now,
+        updated_at=now,
+    )
+
+
+def stream(guard: output_guard.StreamGuard, reply: str, size: int = 3) -> str:
+    """Feed `reply` in chunks of `size` characters; what the student would see."""
+    shown = "".join(guard.feed(reply[i : i + size]) for i in range(0, len(reply), size))
+    return shown + guard.finish()
+
+
+def guard(hidden: str, **options) -> output_guard.StreamGuard:
+    return output_guard.guard_for(profile(hidden), student_turns=1, run_words=6, **options)
+
+
+def test_a_short_secret_is_stopped_before_any_of_it_is_shown():
+    checked = guard(PREGNANT)
+    shown = stream(checked, "Fine. She is secretly pregnant.")
+    assert checked.leaked == output_guard.HIDDEN
+    assert "pregnant" not in shown
+    assert checked.quote == "pregnant"
+
+
+def test_a_long_fact_padded_with_fillers_is_stopped():
+    checked = guard(BAKERY)
+    reply = (
+        "Well, lost um, their job at the um, bakery on Elm uh, Street last March, after 12 years."
+    )
+    shown = stream(checked, reply)
+    assert checked.leaked == output_guard.HIDDEN
+    assert "bakery" not in shown and "Elm" not in shown
+
+
+def test_a_fact_split_over_two_replies_is_stopped_at_the_second():
+    first = guard(BAKERY)
+    assert stream(first, "Lost my job at the bakery") == "Lost my job at the bakery"
+    second = guard(BAKERY, client_said=["Lost my job at the bakery"])
+    shown = stream(second, "on Elm Street last March after 12 years.")
+    assert second.leaked == output_guard.HIDDEN and "Elm" not in shown
+
+
+def test_numbers_said_as_words_match_digits():
+    checked = guard(BAKERY)
+    stream(checked, "Twelve years at the bakery on Elm, and they let me go in March.")
+    assert checked.leaked == output_guard.HIDDEN
+
+
+def test_replies_sharing_only_common_words_with_a_fact_pass():
+    for reply in ("I had a job once.", "My sister likes the bakery.", "Last March was cold."):
+        checked = guard(BAKERY)
+        assert stream(checked, reply) == reply and checked.leaked is None
+
+
+def test_what_the_student_said_first_is_not_a_secret_any_more():
+    checked = guard(PREGNANT, student_said=["Are you pregnant?"])
+    assert stream(checked, "Yes. I'm pregnant.") == "Yes. I'm pregnant."
+
+
+def test_a_fact_already_given_away_does_not_stop_every_later_reply():
+    checked = guard(PREGNANT, client_said=["I'm pregnant, okay?"])
+    assert stream(checked, "I'm still pregnant.") == "I'm still pregnant."
+
+
+def test_text_far_from_any_fact_streams_without_waiting_for_the_end():
+    checked = guard(BAKERY)
+    shown = checked.feed("I don't know what to say about any of this, honestly, it is a lot ")
+    assert shown.startswith("I don't know what to say")
+
+
+def test_the_hidden_information_is_free_once_earned():
+    client = profile(PREGNANT, hidden_reveal_after_turns=2)
+    checked = output_guard.guard_for(client, student_turns=2, run_words=6)
+    assert stream(checked, "I'm pregnant.") == "I'm pregnant." and checked.leaked is None
+
+
+def test_the_instructions_are_still_protected_by_word_runs():
+    client = profile(PREGNANT)
+    checked = output_guard.guard_for(client, student_turns=0, run_words=6)
+    instructions = output_guard.words(output_guard.prompt_service.instruction_text(client))
+    run = " ".join(word.surface for word in instructions[10:16])
+    stream(checked, f"Sure: {run}.")
+    assert checked.leaked == output_guard.INSTRUCTIONS
