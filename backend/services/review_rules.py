@@ -73,7 +73,7 @@ def validate(
     check.items(answer, rubric, items)
     errors = check.errors
     if protect_hidden and client is not None:
-        errors += _hidden_leaks(answer, client, run_words)
+        errors += _hidden_leaks(answer, client, run_words, turns)
     return (answer if not errors else None), errors
 
 
@@ -214,8 +214,12 @@ class _Checker:
             self.errors.append("goal: give one goal for the next practice.")
 
 
-def _hidden_leaks(answer: ReviewAnswer, client: ClientRead, run_words: int) -> list[str]:
-    """The output guard, on every text the student reads that is not their own words."""
+def _hidden_leaks(
+    answer: ReviewAnswer, client: ClientRead, run_words: int, turns: list[Turn]
+) -> list[str]:
+    """The output guard, on every text the student reads that is not their own words (what the
+    student said themselves is no secret to them)."""
+    student_said = [turn.text for turn in turns if turn.student]
     texts = [(f"strengths {i}", s.comment) for i, s in enumerate(answer.strengths, start=1)]
     for index, item in enumerate(answer.try_instead, start=1):
         texts += [(f"try_instead {index}", item.better_reply), (f"try_instead {index}", item.why)]
@@ -225,7 +229,8 @@ def _hidden_leaks(answer: ReviewAnswer, client: ClientRead, run_words: int) -> l
         f"{where}: it repeats the client's hidden information, which the student has "
         "not uncovered; say it without revealing what the client has not shared."
         for where, text in texts
-        if output_guard.hidden_leak(client, text, run_words=run_words) is not None
+        if output_guard.hidden_leak(client, text, run_words=run_words, student_said=student_said)
+        is not None
     ]
 
 

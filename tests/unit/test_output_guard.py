@@ -104,3 +104,37 @@ def test_the_instructions_are_still_protected_by_word_runs():
     run = " ".join(word.surface for word in instructions[10:16])
     stream(checked, f"Sure: {run}.")
     assert checked.leaked == output_guard.INSTRUCTIONS
+
+
+def test_a_review_may_repeat_what_the_student_said_but_not_an_unearned_secret():
+    """The review's texts are guarded like replies; the student's own words are no secret."""
+    from backend.reviews.turns import Turn
+    from backend.rubrics import load_builtin_rubrics
+    from backend.services import review_rules
+
+    miti = next(r for r in load_builtin_rubrics() if r.key == "miti")
+    client = profile("She is secretly pregnant.")
+    turns = [
+        Turn(1, "user", "Is there anything else going on? Are you pregnant, maybe?"),
+        Turn(2, "assistant", "I'd rather not say."),
+    ]
+    answer = {
+        "codes": [{"turn": 1, "code": "closed_question"}],
+        "scores": [],
+        "strengths": [],
+        "try_instead": [
+            {
+                "turn": 1,
+                "quote": "Is there anything else going on",
+                "better_reply": "What else is on your mind?",
+                "why": "You asked if she is pregnant; an open question lets her choose.",
+            }
+        ],
+        "goal": "Ask open questions.",
+    }
+    errors = review_rules.validate(answer, turns, miti, protect_hidden=True, client=client)[1]
+    assert errors == []
+    turns[0] = Turn(1, "user", "Is there anything else going on?")  # she never heard it
+    answer["try_instead"][0]["why"] = "She may be pregnant; an open question lets her say so."
+    errors = review_rules.validate(answer, turns, miti, protect_hidden=True, client=client)[1]
+    assert any("hidden information" in error for error in errors)
