@@ -1,0 +1,183 @@
+"""The output guard's normal form of text: words with case, punctuation, fillers ("um", "you
+know") and simple endings set aside, numbers as digits ("twelve" and "12" match), and how much a
+word says (a name, a number of 10 or more or a rare word is distinctive; an everyday one is not).
+
+Kept apart from `output_guard` so the rules there read without the word lists.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+TOKEN = re.compile(r"\d[\d,]*(?:\.\d+)?(?:st|nd|rd|th)?|[^\W_]+(?:['\u2019][^\W_]+)*")
+FACT_END = re.compile(r"(?<!\d)[.!?;]+(?!\d)|\n+|\s[-\u2013\u2014]\s")
+
+
+def _word_set(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+_FILLERS = _word_set("um umm uh uhh uhm er erm hmm hm mm mhm ah eh like")
+_STOP = _word_set(
+    """a an the and or but nor so yet if then than that this these those there here what which
+    who whom whose when where why how all any both each few more most other some such no not
+    never only own same too very can will should would could might must shall may do does did
+    doing done be been being am is are was were has have had having i me my mine myself we us
+    our ours you your yours he him his she her hers it its they them their theirs himself herself
+    itself themselves yourself of to in on at by for with about against between into through
+    during before after above below from up down out off over under again further once since
+    until while as because though although also even still ever really actually recently
+    currently now just quite rather almost already ago oh well yes yeah ok okay
+    secret secrets secretly hidden hide hides hiding privately nobody anyone anybody knows known
+    told tell tells telling admit admits admitted"""
+)
+#: Everyday content words: they count as key words, at half the weight of a distinctive word.
+COMMON_WORDS = _word_set(
+    """people person man men woman women child children kid kids baby family mother mom mum
+    father dad parent parents sister brother son daughter wife husband partner boyfriend
+    girlfriend friend boss aunt uncle grandma grandmother grandfather cousin thing stuff lot bit
+    way part kind sort time day week month year night morning evening today tonight yesterday
+    tomorrow weekend hour minute moment life last next first new old long little big small good
+    bad great better worse best worst hard easy right wrong real sure fine sorry happy sad angry
+    tired scared afraid worried home house place room street road town city school work job
+    office money car phone food water drink bottle get got go goes went gone come came make made
+    take took give gave say said see saw know knew think thought feel felt want need look find
+    found keep kept let put try start stop leave left lose lost live move help talk call ask play
+    use pay paid buy eat sleep die died dead pass happen believe remember understand hope mean
+    care love hate miss wish decide spend hold bring turn change open close sit stand walk run drive
+    read write watch hear listen learn plan show meet send break fall fight win worry trust deal
+    head face hand eye heart body mind health doctor class teacher game team book story news
+    problem question reason idea point fact case end side name word number world country area
+    business company shop store party church bed door table bus train dog cat something nothing
+    everything anything someone everyone everybody somebody lately always sometimes often maybe
+    back away around january february march april june july august september october november
+    december monday tuesday wednesday thursday friday saturday sunday"""
+)
+_NUMBERS = (
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+    "fifteen sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty "
+    "ninety"
+)
+_UNITS = {word: value for value, word in enumerate(_NUMBERS.split()[:20])}
+_TENS = {word: 10 * value for value, word in enumerate(_NUMBERS.split()[20:], 2)}
+_SCALES = {"hundred": 100, "thousand": 1000, "million": 1_000_000}
+_SUFFIXES = (("ies", "y"), ("ied", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", ""), ("ly", ""))
+DISTINCTIVE, COMMON = 1.0, 0.5
+
+
+def _stem(word: str) -> str:
+    """A crude stem, the same for both sides of a comparison: "divorced" and "divorce" match."""
+    if word[0].isdigit():
+        return word
+    for suffix, replacement in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            if suffix == "s" and word[-2] in "su":
+                break
+            word = word[: -len(suffix)] + replacement
+            break
+    if len(word) > 3 and word.endswith("e"):
+        word = word[:-1]
+    if len(word) > 4 and word[-1] == word[-2] and word[-1] not in "lsz":
+        word = word[:-1]
+    return word
+
+
+def _surface(raw: str) -> str:
+    """Lower case, straight apostrophes, no possessive "'s", digits without commas or "th"."""
+    word = raw.lower().replace("\u2019", "'")
+    if word[0].isdigit():
+        return re.sub(r"(st|nd|rd|th)$", "", word.replace(",", "")).rstrip(".") or "0"
+    return word[:-2] if word.endswith("'s") else word
+
+
+class Word(NamedTuple):
+    """One word in normal form, with where it is in the text it came from."""
+
+    form: str  # the stem (numbers: digits)
+    surface: str
+    start: int
+    end: int
+
+
+class Normaliser:
+    """Raw words in, normal words out, one at a time: number words are joined ("twenty five" is
+    25) and "you know" is dropped, so a few words wait for the next one."""
+
+    def __init__(self) -> None:
+        self._number: list[tuple[str, int, int]] = []
+        self._you: tuple[str, int, int] | None = None
+
+    @property
+    def waiting_from(self) -> int | None:
+        """Where the first word still waiting starts (it must not be shown yet)."""
+        starts = [self._number[0][1]] if self._number else []
+        if self._you is not None:
+            starts.append(self._you[1])
+        return min(starts, default=None)
+
+    def push(self, raw: str, start: int, end: int) -> list[Word]:
+        word = _surface(raw)
+        if word in _UNITS or word in _TENS or word in _SCALES:
+            out = self._release_you()
+            self._number.append((word, start, end))
+            return out
+        out = self._release_number()
+        if self._you is not None:
+            if word == "know":
+                self._you = None
+                return out
+            out += self._release_you()
+        if word == "you":
+            self._you = (word, start, end)
+        elif word not in _FILLERS:
+            out.append(Word(_stem(word), word, start, end))
+        return out
+
+    def flush(self) -> list[Word]:
+        return self._release_number() + self._release_you()
+
+    def _release_you(self) -> list[Word]:
+        you, self._you = self._you, None
+        return [Word("you", *you)] if you else []
+
+    def _release_number(self) -> list[Word]:
+        if not self._number:
+            return []
+        total = current = 0
+        for word, _, _ in self._number:
+            if word in _SCALES:
+                if _SCALES[word] == 100:
+                    current = max(current, 1) * 100
+                else:
+                    total, current = total + max(current, 1) * _SCALES[word], 0
+            else:
+                value = _UNITS.get(word, 0) + _TENS.get(word, 0)
+                # "twenty nineteen" is 2019, "nineteen ninety five" 1995
+                current = current * 100 + value if current % 100 >= 10 <= value else current + value
+        digits = str(total + current)
+        number = Word(digits, digits, self._number[0][1], self._number[-1][2])
+        self._number = []
+        return [number]
+
+
+def words(text: str) -> list[Word]:
+    """Every word of `text` in normal form."""
+    normaliser = Normaliser()
+    found = []
+    for match in TOKEN.finditer(text):
+        found += normaliser.push(match.group(), *match.span())
+    return found + normaliser.flush()
+
+
+def word_weight(word: Word) -> float:
+    """0 for a word that carries no content, else how much it gives away."""
+    surface = word.surface
+    if surface in _STOP or surface in _FILLERS or ("'" in surface and not surface.endswith("'")):
+        return 0.0
+    if surface[0].isdigit():
+        return DISTINCTIVE if float(surface) >= 10 else COMMON
+    return COMMON if word.form in COMMON_FORMS else DISTINCTIVE
+
+
+COMMON_FORMS = frozenset(_stem(word) for word in COMMON_WORDS)
