@@ -146,11 +146,13 @@ def login_screen(no_admin: bool = False) -> None:
                         username=st.session_state["login_username"],
                         password=st.session_state["login_password"],
                         client=_browser_key(),
+                        device=auth.device_token(),
                     )
             except AppError as error:
                 ui.show_error(error)
             else:
                 auth.log_in(user)
+                auth.remember_device(user)
                 st.rerun()
     with sign_up_tab:
         st.write("Your teacher gives you a **join code** for your section.")

@@ -30,6 +30,11 @@ logger = logging.getLogger("mvp")
 USER_KEY = "user"
 TOKEN_KEY = "login_token"
 COOKIE_NAME = "counseling_login"
+# A browser that logged in to an account keeps a device token (no account in it, nothing stored on
+# the server): its next log-ins are not slowed down by guesses from elsewhere.
+DEVICE_COOKIE = "counseling_device"
+DEVICE_DAYS = 90
+_DEVICE_TODO_KEY = "_device_cookie_todo"
 _COOKIE_TODO_KEY = "_login_cookie_todo"  # the cookie to write or delete on the next run
 _COOKIE_SEEN_KEY = "_login_cookie_seen"  # this session has looked at its request's cookie
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{20,200}")  # what `start_login_session` hands out
@@ -49,6 +54,18 @@ def log_in(user: UserRead, token: str | None = None) -> None:
             token = account_service.start_login_session(db, actor=user)
     st.session_state[USER_KEY], st.session_state[TOKEN_KEY] = user, token
     st.session_state[_COOKIE_TODO_KEY] = ("keep", token)
+
+
+def device_token() -> str | None:
+    """The device token this browser sent with its request, if any."""
+    token = st.context.cookies.get(DEVICE_COOKIE)
+    return token if isinstance(token, str) else None
+
+
+def remember_device(user: UserRead) -> None:
+    """After a password log-in: the browser keeps a device token for this account."""
+    with transaction(write=True) as db:
+        st.session_state[_DEVICE_TODO_KEY] = account_service.remember_device(db, actor=user)
 
 
 def log_out(message: str | None = None) -> None:
@@ -150,6 +167,12 @@ def _update_cookie() -> None:
         script = delete
     else:  # only this log-in's cookie: another tab may have logged in since
         script = f"if (document.cookie.split('; ').includes({name} + '=' + {value})) {delete}"
+    device = st.session_state.pop(_DEVICE_TODO_KEY, None)
+    if device is not None and account_service.DEVICE_TOKEN.fullmatch(device):
+        script += (
+            f"document.cookie = {json.dumps(DEVICE_COOKIE)} + '=' + {json.dumps(device)} + "
+            f"'; Path=/; Max-Age={DEVICE_DAYS * 86400}; SameSite=Strict{secure}';"
+        )
     with st.container(key="login_cookie"):
         st.html(
             f"<style>.st-key-login_cookie {{display: none}}</style><script>{script}</script>",

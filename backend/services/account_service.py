@@ -4,6 +4,7 @@ first-run setup."""
 from __future__ import annotations
 
 import hashlib
+import hmac
 import re
 import secrets
 from datetime import timedelta
@@ -316,9 +317,13 @@ def authenticate(
     username: str,
     password: str,
     client: str | None = None,
+    device: str | None = None,
     limiter: RateLimiter | None = None,
 ) -> UserRead:
     """Check a password in constant time, after the attempt has been admitted by the limits.
+
+    `device` is the token a browser got from `remember_device` when it last logged in to this
+    account: such a browser has its own allowance and is not slowed by guesses from elsewhere.
 
     `client` is the browser session asking (the page passes its own key). One browser that keeps
     guessing is stopped for minutes; the username's own limit, shared by all browsers, only
@@ -327,8 +332,10 @@ def authenticate(
     limiter = limiter or get_rate_limiter()
     username = _clean_username(username)
     client = _client_key(client)
-    limiter.admit_login(username, client)  # the atomic count decides, before any hash is checked
     user = db.scalar(select(User).where(User.username == username))
+    known = _known_device(user, device)
+    # The atomic count decides, before any password hash is checked.
+    limiter.admit_login(username, client, device=known)
     try:
         _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
         verified = user is not None
@@ -340,11 +347,37 @@ def authenticate(
         )
     if not user.is_active:
         raise AuthenticationError("This account has been deactivated. Ask an admin for help.")
-    limiter.login_succeeded(username, client)
+    limiter.login_succeeded(username, client, device=known)
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
     user.last_login_at = utcnow()
     return UserRead.model_validate(user)
+
+
+# Device tokens (OWASP's "device cookies"): nonce.HMAC(password hash, account and nonce). Keyed
+# by the account's current password hash, so a new password forgets every browser, and nothing
+# is stored: the hash never leaves the server, and a token names no account by itself.
+DEVICE_TOKEN = re.compile(r"^[A-Za-z0-9_-]{22}\.[0-9a-f]{64}$")
+
+
+def remember_device(db: Session, *, actor: UserRead | None) -> str:
+    """A token for the browser that just logged in, to send with its next log-ins."""
+    user = db.get_one(User, require_user(actor).id)
+    nonce = secrets.token_urlsafe(16)
+    return f"{nonce}.{_device_mac(user, nonce)}"
+
+
+def _device_mac(user: User, nonce: str) -> str:
+    message = f"device:{user.id}:{user.username}:{nonce}".encode()
+    return hmac.new(user.password_hash.encode(), message, hashlib.sha256).hexdigest()
+
+
+def _known_device(user: User | None, token: str | None) -> str | None:
+    """The token's nonce when it is this account's (None for anything else)."""
+    if user is None or not token or not DEVICE_TOKEN.fullmatch(token):
+        return None
+    nonce, mac = token.split(".")
+    return nonce if hmac.compare_digest(mac, _device_mac(user, nonce)) else None
 
 
 def get_user(db: Session, *, actor: UserRead | None, user_id: int) -> UserRead:

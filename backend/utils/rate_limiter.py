@@ -16,6 +16,15 @@ from backend.config import Settings, get_settings
 from backend.errors import RateLimitedError
 from backend.utils.singleton import process_wide
 
+TOO_MANY = (
+    "Too many log-in attempts for this username from this browser. Wait {wait} and try again, "
+    "or ask an admin to reset your password."
+)
+SLOWED = (
+    "Log-ins for this username are slowed down after many recent attempts. Wait {wait} and try "
+    "again; a browser you have logged in with before is not slowed down."
+)
+
 
 def _seconds_until(reset_time: float) -> int:
     return max(1, math.ceil(reset_time - time.time()))
@@ -103,31 +112,45 @@ class RateLimiter:
     # The atomic `hit()` is the admission decision, taken before any password is checked, so
     # concurrent guesses cannot all reach the hash. The browser's own limit is hit first: a browser
     # that is already refused never uses up the allowance it shares with every other browser.
-    def admit_login(self, username: str, client: str) -> None:
-        """Count one log-in attempt (right or wrong) for the username from this browser session,
-        or raise `RateLimitedError` saying how long to wait."""
-        client_key = (self.namespace, "login", username, "client", client)
-        if not self.strategy.hit(self.login_client_limit, *client_key):
-            wait = self._wait(self.login_client_limit, client_key)
-            raise RateLimitedError(
-                f"Too many log-in attempts for this username from this browser. Wait "
-                f"{describe_wait(wait)} and try again, or ask an admin to reset your password.",
-                wait,
-            )
-        username_key = (self.namespace, "login", username)
-        if not self.strategy.hit(self.login_username_limit, *username_key):
-            wait = self._wait(self.login_username_limit, username_key)
-            raise RateLimitedError(
-                "Log-ins for this username are slowed down after many recent attempts. Wait "
-                f"{describe_wait(wait)} and try again.",
-                wait,
-            )
+    def admit_login(self, username: str, client: str, *, device: str | None = None) -> None:
+        """Count one log-in attempt (right or wrong) for the username, or raise
+        `RateLimitedError` saying how long to wait and what else to do.
 
-    def login_succeeded(self, username: str, client: str) -> None:
-        """The owner got in: this browser's count starts again (the username's shared one stays)."""
+        A browser that logged in to this account before (`device`, its checked token's nonce)
+        has its own allowance and is never stopped by the username's shared one, which guesses
+        from elsewhere fill. Any other browser needs room in both; an attempt refused by one limit
+        uses up neither (both are tested before either is hit)."""
+        if device is not None:
+            self._admit(self.login_client_limit, ("login", username, "device", device), TOO_MANY)
+            return
+        client_key = ("login", username, "client", client)
+        username_key = ("login", username)
+        for item, key, message in (
+            (self.login_client_limit, client_key, TOO_MANY),
+            (self.login_username_limit, username_key, SLOWED),
+        ):
+            if not self.strategy.test(item, self.namespace, *key):
+                self._refuse(item, key, message)
+        self._admit(self.login_client_limit, client_key, TOO_MANY)
+        self._admit(self.login_username_limit, username_key, SLOWED)
+
+    def _admit(self, item: RateLimitItem, key: tuple[str, ...], message: str) -> None:
+        if not self.strategy.hit(item, self.namespace, *key):
+            self._refuse(item, key, message)
+
+    def _refuse(self, item: RateLimitItem, key: tuple[str, ...], message: str) -> None:
+        wait = self._wait(item, (self.namespace, *key))
+        raise RateLimitedError(message.format(wait=describe_wait(wait)), wait)
+
+    def login_succeeded(self, username: str, client: str, *, device: str | None = None) -> None:
+        """The owner got in: this browser's counts start again (the username's shared one stays)."""
         self.strategy.clear(
             self.login_client_limit, self.namespace, "login", username, "client", client
         )
+        if device is not None:
+            self.strategy.clear(
+                self.login_client_limit, self.namespace, "login", username, "device", device
+            )
 
     def clear_failed_logins(self, username: str) -> None:
         """Lift the username's shared slow-down (an admin reset the password)."""

@@ -27,6 +27,8 @@ from backend.services import account_service, demo_service, section_service
 from backend.utils.rate_limiter import RateLimiter
 from tests.factories import PASSWORD, make_section, make_user
 
+NEW_PASSWORD = "a fresh passphrase for spring"
+
 NEW_ADMIN_PASSWORD = "lantern orbit meadow 42"
 
 
@@ -108,6 +110,91 @@ def test_guesses_from_many_browsers_slow_the_username_down_for_seconds_not_minut
             db, username="root.admin", password=PASSWORD, client="owner", limiter=limiter
         )
     assert refusal.value.retry_after_seconds <= 60
+
+
+def _exhaust_the_username(db, limiter, username: str) -> None:
+    """An attacker rotating browser keys until the username's shared limit is full (every
+    attempt counts, the owner's own successful ones too)."""
+    for number in range(limiter.login_username_limit.amount):
+        try:
+            account_service.authenticate(
+                db, username=username, password="nope nope", client=f"bot-{number}", limiter=limiter
+            )
+        except AuthenticationError:
+            continue
+        except RateLimitedError:
+            return
+        raise AssertionError("a wrong password was accepted")
+
+
+def test_a_browser_that_logged_in_before_is_not_locked_out_by_guesses_from_elsewhere(db, limiter):
+    """Issue 19, item 8: an attacker rotating browser keys kept the owner out. A browser that has
+    logged in to the account before carries a device token; failures elsewhere do not stop it."""
+    make_user(db, username="owen")
+    owner = account_service.authenticate(
+        db, username="owen", password=PASSWORD, client="laptop", limiter=limiter
+    )
+    device = account_service.remember_device(db, actor=owner)
+    _exhaust_the_username(db, limiter, "owen")
+    with pytest.raises(RateLimitedError, match="slowed down"):  # a browser it does not know
+        account_service.authenticate(
+            db, username="owen", password=PASSWORD, client="cafe", limiter=limiter
+        )
+    again = account_service.authenticate(
+        db, username="owen", password=PASSWORD, client="laptop-reloaded", device=device,
+        limiter=limiter,
+    )  # fmt: skip
+    assert again.id == owner.id
+    # Its own typos are still counted, for that browser alone, and the message says what to do.
+    for _ in range(limiter.login_client_limit.amount):
+        with pytest.raises(AuthenticationError):
+            account_service.authenticate(
+                db, username="owen", password="typo typo", client="x", device=device,
+                limiter=limiter,
+            )  # fmt: skip
+    with pytest.raises(RateLimitedError, match="from this browser.*ask an admin"):
+        account_service.authenticate(
+            db, username="owen", password=PASSWORD, client="x", device=device, limiter=limiter
+        )
+
+
+def test_a_device_token_is_bound_to_its_account_and_password(db, limiter, configure):
+    make_user(db, username="vic")
+    make_user(db, username="wes")
+    vic = account_service.authenticate(db, username="vic", password=PASSWORD, limiter=limiter)
+    device = account_service.remember_device(db, actor=vic)
+    _exhaust_the_username(db, limiter, "wes")
+    with pytest.raises(RateLimitedError):  # vic's browser is no key to wes's account
+        account_service.authenticate(
+            db, username="wes", password=PASSWORD, device=device, limiter=limiter
+        )
+    tampered = device[:-1] + ("0" if device[-1] != "0" else "1")
+    _exhaust_the_username(db, limiter, "vic")
+    with pytest.raises(RateLimitedError):
+        account_service.authenticate(
+            db, username="vic", password=PASSWORD, device=tampered, limiter=limiter
+        )
+    account_service.change_password(
+        db, actor=vic, current_password=PASSWORD, new_password=NEW_PASSWORD
+    )
+    with pytest.raises(RateLimitedError):  # a new password forgets every browser
+        account_service.authenticate(
+            db, username="vic", password=NEW_PASSWORD, device=device, limiter=limiter
+        )
+
+
+def test_an_attempt_refused_by_one_limit_does_not_use_up_another(db, limiter):
+    make_user(db, username="uma")
+    _exhaust_the_username(db, limiter, "uma")
+    for _ in range(limiter.login_client_limit.amount + 2):  # refused: the username is slowed
+        with pytest.raises(RateLimitedError, match="slowed down"):
+            account_service.authenticate(
+                db, username="uma", password=PASSWORD, client="desk", limiter=limiter
+            )
+    limiter.clear_failed_logins("uma")  # (an admin's reset lifts the slow-down)
+    assert account_service.authenticate(
+        db, username="uma", password=PASSWORD, client="desk", limiter=limiter
+    )  # the desk's own allowance was never spent
 
 
 def test_a_successful_log_in_clears_the_browsers_own_count(db, limiter):
