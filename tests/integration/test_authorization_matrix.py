@@ -769,6 +769,9 @@ def _operations() -> dict[str, Operation]:
         "start_login_session": _op(
             account_service.start_login_session, lambda f, db, w, a: f(db, actor=a), ANYONE
         ),
+        "remember_device": _op(  # a device token for the caller's own account
+            account_service.remember_device, lambda f, db, w, a: f(db, actor=a), ANYONE
+        ),
         "add_domain": _op(
             sign_in_domain_service.add_domain,
             lambda f, db, w, a: f(db, actor=a, domain="school.edu", role=Role.student),
