@@ -43,6 +43,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from backend.reviews.learned_coder import LearnedCoder, Prediction, default_coder
+from backend.reviews.phrases import TurnText
 from backend.schemas.rubrics import NOT_CODED, RubricDefinition
 
 # Phrase lists, each read by one rule (whole words, lower case, straight quotes).
@@ -173,34 +174,6 @@ class StudentTurn:
     previous_student: str = ""
 
 
-class _Text:
-    """The turn as the rules read it: lower case, straight quotes, split into sentences."""
-
-    def __init__(self, raw: str) -> None:
-        text = raw.lower().replace("\u2019", "'").replace("\u2018", "'")
-        self.all = re.sub(r"\s+", " ", text).strip()
-        self.sentences = [s for s in re.split(r"(?<=[.?!])\s+", self.all) if s] or [""]
-
-    def has(self, phrases: tuple[str, ...]) -> bool:
-        """Whether any phrase occurs as whole words ("you decide" is not in "you decided")."""
-        return any(re.search(_whole(phrase), self.all) for phrase in phrases)
-
-    def opens_with(self, phrases: tuple[str, ...]) -> bool:
-        """Whether a sentence starts with a phrase, after a lead-in ("So, you should ...")."""
-        return any(
-            re.match(_whole(phrase), _LEAD_IN.sub("", sentence))
-            for sentence in self.sentences
-            for phrase in phrases
-        )
-
-
-_LEAD_IN = re.compile(r"^(?:(?:so|well|okay|ok|and|but|then|now|i mean|honestly)[,]?\s+)+")
-
-
-def _whole(phrase: str) -> str:
-    return rf"(?<![a-z']){re.escape(phrase.strip())}(?![a-z'])"
-
-
 # --- the learned behaviours as MITI-vocabulary labels, then the rules ---------------------------
 
 
@@ -228,7 +201,7 @@ def _label(behaviour: str, prediction: Prediction) -> str:
 
 def _apply_rules(labels: list[str], turn: StudentTurn) -> list[str]:
     """The documented rules on top of the learned labels (see the module docstring)."""
-    t = _Text(turn.text)
+    t = TurnText(turn.text)
     main, rest = labels[0], labels[1:]
     if t.has(CONFRONT):
         return ["confront"]
@@ -241,7 +214,7 @@ def _apply_rules(labels: list[str], turn: StudentTurn) -> list[str]:
         main, rest = "persuade", [] if alone else [r for r in rest if KINDS.get(r) != "input"]
     elif KINDS.get(main) == "reflection" and _new_figures(t, turn.previous_client):
         main = "giving_information"  # a reflection gives back; a new figure informs
-    permission = t.has(PERMISSION) or _Text(turn.previous_student).has(PERMISSION)
+    permission = t.has(PERMISSION) or TurnText(turn.previous_student).has(PERMISSION)
     if t.has(PERMISSION) and t.has(SUGGESTION) and main != "persuade":
         # "May I share an idea? Some people find ... helps": the ask belongs to the advice.
         main, rest = "persuade", [r for r in rest if KINDS.get(r) not in ("question", "input")]
@@ -260,7 +233,7 @@ def _apply_rules(labels: list[str], turn: StudentTurn) -> list[str]:
     return list(dict.fromkeys(labels))[:MAX_CODES]
 
 
-def _subtype(label: str, t: _Text) -> str:
+def _subtype(label: str, t: TurnText) -> str:
     """Open/closed and simple/complex by their markers, where the learned heads are weak; a
     "reflection" that reads as information without a reflection stem is information."""
     if KINDS.get(label) == "question":
@@ -278,21 +251,21 @@ def _subtype(label: str, t: _Text) -> str:
     return label
 
 
-def _reflects_then_asks(t: _Text) -> bool:
+def _reflects_then_asks(t: TurnText) -> bool:
     """A statement with a reflection stem, then a question ("It sounds like you're worried.
     What would help?"): the learned layer often names only the question."""
     statements = [s for s in t.sentences if not s.endswith("?")]
     asks = any(s.endswith("?") for s in t.sentences[1:])
-    return asks and any(_Text(s).opens_with(REFLECTION_STEMS) for s in statements)
+    return asks and any(TurnText(s).opens_with(REFLECTION_STEMS) for s in statements)
 
 
-def _new_figures(t: _Text, previous_client: str) -> bool:
+def _new_figures(t: TurnText, previous_client: str) -> bool:
     """Numbers in the turn that the client did not say ("Your blood sugar was 240.")."""
     said = set(re.findall(r"\d+", previous_client))
     return any(number not in said for number in re.findall(r"\d+", t.all))
 
 
-def _adherent(t: _Text) -> str | None:
+def _adherent(t: TurnText) -> str | None:
     """MITI's MI-adherent behaviours the data set does not teach, by their phrases."""
     if t.has(AUTONOMY):
         return "emphasizing_autonomy"
@@ -306,7 +279,7 @@ def _adherent(t: _Text) -> str | None:
 # --- onto the rubric ----------------------------------------------------------------------------
 
 
-def _to_rubric(label: str, text: _Text, rubric: RubricDefinition) -> str:
+def _to_rubric(label: str, text: TurnText, rubric: RubricDefinition) -> str:
     if label == NOT_CODED:
         return NOT_CODED
     if rubric.key == "micro_skills":  # the table's micro-skills column
@@ -322,7 +295,7 @@ def _to_rubric(label: str, text: _Text, rubric: RubricDefinition) -> str:
     return "other" if "other" in keys else NOT_CODED
 
 
-def _micro_label(label: str, text: _Text) -> str:
+def _micro_label(label: str, text: TurnText) -> str:
     if label in ("simple_reflection", "complex_reflection"):
         return "reflection_of_feeling" if text.has(FEELINGS) else "paraphrase"
     return {
@@ -341,7 +314,7 @@ def code_turns(
     coded = []
     for turn, prediction in zip(turns, predictions, strict=True):
         labels = _apply_rules(_learned(prediction), turn)
-        text = _Text(turn.text)
+        text = TurnText(turn.text)
         codes = list(dict.fromkeys(_to_rubric(label, text, rubric) for label in labels))
         codes = [code for code in codes if code != NOT_CODED] or [NOT_CODED]
         coded.append(codes)

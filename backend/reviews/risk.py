@@ -14,6 +14,7 @@ import re
 from collections.abc import Sequence
 from typing import Protocol
 
+from backend.reviews.phrases import TurnText
 from backend.schemas.reviews import RiskCheck
 
 SELF_HARM = (
@@ -48,22 +49,10 @@ class _Turn(Protocol):
     def student(self) -> bool: ...
 
 
-def _normal(text: str) -> str:
-    return re.sub(r"\s+", " ", text.lower().replace("\u2019", "'")).strip()
-
-
-def _found(phrases: tuple[str, ...], text: str) -> str | None:
-    for phrase in phrases:
-        match = re.search(rf"(?<![a-z']){re.escape(phrase)}(?![a-z'])", text)
-        if match:
-            return phrase
-    return None
-
-
 def _sentence_with(raw: str, phrase: str) -> str:
     """The client's sentence holding the phrase, verbatim (what the teacher reads and checks)."""
     for sentence in re.split(r"(?<=[.?!])\s+", raw.strip()):
-        if phrase in _normal(sentence):
+        if TurnText(sentence).has((phrase,)):
             return sentence.strip()
     return raw.strip()[:300]
 
@@ -74,15 +63,15 @@ def check(turns: Sequence[_Turn]) -> list[RiskCheck]:
     for index, turn in enumerate(turns):
         if turn.student:
             continue
-        text = _normal(turn.text)
-        phrase = _found(SELF_HARM, text)
+        text = TurnText(turn.text)
+        phrase = text.first(SELF_HARM)
         kind = "self-harm"
         if phrase is None:
-            phrase, kind = _found(HARM_TO_OTHERS, text), "harm to someone else"
+            phrase, kind = text.first(HARM_TO_OTHERS), "harm to someone else"
         if phrase is None:
             continue
         reply = next((later for later in turns[index + 1 :] if later.student), None)
-        responded = reply is not None and _found(RESPONSE, _normal(reply.text)) is not None
+        responded = reply is not None and TurnText(reply.text).has(RESPONSE)
         if reply is None:
             note = f"The client spoke of {kind}, and the conversation ended there."
         elif responded:

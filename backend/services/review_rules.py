@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from pydantic import ValidationError as PydanticValidationError
 
-from backend.reviews.indicators import enough_evidence, session_indicators
+from backend.reviews.indicators import count_indicators, enough_evidence, session_indicators
 from backend.reviews.offline_review import code_session, offline_review
 from backend.reviews.turns import Turn
 from backend.schemas.clients import ClientRead
@@ -38,7 +38,6 @@ TEACHER_ITEMS = ItemLimits(strengths=(0, 6), try_instead=(0, 6))
 # MITI codes each utterance (a complete thought) of a turn: a reflection, then a question, is two.
 MAX_CODES_PER_TURN = 3
 _SPACE = re.compile(r"\s+")
-_SENTENCE_END = re.compile(r"(?<=[.?!])\s+")
 
 
 # Validation -------------------------------------------------------------------------------------
@@ -85,7 +84,9 @@ class _Checker:
         self.by_number = {turn.number: turn for turn in turns}
         self.errors: list[str] = []
 
-    def turn(self, turn: int, where: str, *, student: bool = True) -> bool:
+    def turn(self, turn: int, where: str, *, student: bool | None = True) -> bool:
+        """Whether the turn exists and is the student's (True), the client's (False) or either
+        (None); a problem is noted otherwise."""
         if turn not in self.by_number:
             self.errors.append(
                 f"{where}: turn {turn} does not exist (turns are 1-{len(self.turns)})."
@@ -94,7 +95,7 @@ class _Checker:
         if student and not self.by_number[turn].student:
             self.errors.append(f"{where}: turn {turn} is the client's, not the student's.")
             return False
-        if not student and self.by_number[turn].student:
+        if student is False and self.by_number[turn].student:
             self.errors.append(f"{where}: turn {turn} is the student's, not the client's.")
             return False
         return True
@@ -159,7 +160,7 @@ class _Checker:
             if not score.reasoning:
                 self.errors.append(f"{where}: the reasoning is empty.")
             for turn in score.turns:  # evidence may be what the client said, too
-                self._exists(turn, where)
+                self.turn(turn, where, student=None)
         student_turns = sum(1 for turn in self.turns if turn.student)
         if not scored and not enough_evidence(student_turns):
             return  # too short for global ratings: none is as good as all
@@ -167,12 +168,6 @@ class _Checker:
             self.errors.append(f"scores: criterion {key!r} has no score.")
         for key in sorted({key for key in scored if scored.count(key) > 1}):
             self.errors.append(f"scores: criterion {key!r} is scored more than once.")
-
-    def _exists(self, turn: int, where: str) -> None:
-        if turn not in self.by_number:
-            self.errors.append(
-                f"{where}: turn {turn} does not exist (turns are 1-{len(self.turns)})."
-            )
 
     def items(self, answer: ReviewAnswer, rubric: RubricDefinition, limits: ItemLimits) -> None:
         """Strengths and "try instead" items: how many, quoted word for word, never a
@@ -257,11 +252,14 @@ def hidden_information_turn(turns: list[Turn], client: ClientRead, *, run_words:
 
 
 # What is stored beside the content --------------------------------------------------------------
-def indicators(turns: list[Turn], codes: list[str], rubric: RubricDefinition) -> dict:
+def indicators(
+    turns: list[Turn], codes: list[str], rubric: RubricDefinition, *, offline: bool = False
+) -> dict:
     """The counts of the shown version's codes (never the model's own arithmetic), and the
-    offline coder's counted score beside them, so a teacher sees when the two disagree."""
-    offline = code_session(turns, rubric).counts.get("counted_score")
-    return session_indicators(turns, codes, rubric, offline_score=offline)
+    offline coder's counted score beside them, so a teacher sees when the two disagree
+    (`offline`: the codes are the offline coder's already, nothing to code again)."""
+    counts = count_indicators(codes, rubric) if offline else code_session(turns, rubric).counts
+    return session_indicators(turns, codes, rubric, offline_score=counts["counted_score"])
 
 
 def demo_review(turns: list[Turn], rubric: RubricDefinition) -> ReviewContent:

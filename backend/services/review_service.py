@@ -500,7 +500,13 @@ def _store(
         source=source,
         released_at=now if content is not None and job.release_now else None,
         content=content.model_dump(mode="json") if content is not None else None,
-        indicators=review_rules.indicators(job.turns, codes, job.rubric) if content else {},
+        indicators=(
+            review_rules.indicators(
+                job.turns, codes, job.rubric, offline=source == ReviewSource.demo
+            )
+            if content
+            else {}
+        ),
         hidden_information_turn=job.hidden_turn,
         model=model or (DEMO_MODEL if source == ReviewSource.demo else None),
         input_tokens=usage.input_tokens,

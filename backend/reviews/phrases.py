@@ -1,0 +1,38 @@
+"""How the offline review's rules read a turn: lower case, straight quotes, one space, split into
+sentences, and phrases matched as whole words. The coder's rules and the risk check share it."""
+
+from __future__ import annotations
+
+import re
+
+
+class TurnText:
+    """The turn as the rules read it: lower case, straight quotes, split into sentences."""
+
+    def __init__(self, raw: str) -> None:
+        text = raw.lower().replace("\u2019", "'").replace("\u2018", "'")
+        self.all = re.sub(r"\s+", " ", text).strip()
+        self.sentences = [s for s in re.split(r"(?<=[.?!])\s+", self.all) if s] or [""]
+
+    def has(self, phrases: tuple[str, ...]) -> bool:
+        """Whether any phrase occurs as whole words ("you decide" is not in "you decided")."""
+        return self.first(phrases) is not None
+
+    def first(self, phrases: tuple[str, ...]) -> str | None:
+        """The first of `phrases` that occurs as whole words, if any."""
+        return next((p for p in phrases if re.search(_whole(p), self.all)), None)
+
+    def opens_with(self, phrases: tuple[str, ...]) -> bool:
+        """Whether a sentence starts with a phrase, after a lead-in ("So, you should ...")."""
+        return any(
+            re.match(_whole(phrase), LEAD_IN.sub("", sentence))
+            for sentence in self.sentences
+            for phrase in phrases
+        )
+
+
+LEAD_IN = re.compile(r"^(?:(?:so|well|okay|ok|and|but|then|now|i mean|honestly)[,]?\s+)+")
+
+
+def _whole(phrase: str) -> str:
+    return rf"(?<![a-z']){re.escape(phrase.strip())}(?![a-z'])"
