@@ -20,7 +20,7 @@ def cmd_migrate(_args: argparse.Namespace) -> int:
 
 
 def cmd_seed_demo(args: argparse.Namespace) -> int:
-    from backend.services import demo_service
+    from backend.ops import demo_service
 
     settings = get_settings()
     upgrade_database(settings.database_url)
@@ -58,8 +58,8 @@ def _admin_password(args: argparse.Namespace) -> str:
 
 
 def cmd_create_admin(args: argparse.Namespace) -> int:
+    from backend.accounts import account_service
     from backend.errors import AppError
-    from backend.services import account_service
 
     settings = get_settings()
     upgrade_database(settings.database_url)
@@ -84,7 +84,7 @@ def cmd_create_admin(args: argparse.Namespace) -> int:
 
 
 def cmd_check_api(_args: argparse.Namespace) -> int:
-    from backend.services import health_service
+    from backend.monitoring import health_service
 
     report = health_service.check_connection()
     print(report.summary)
@@ -94,7 +94,7 @@ def cmd_check_api(_args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     """Write a course as JSON Lines; a file appears (mode 600) only once it is complete."""
     from backend.errors import AppError
-    from backend.services import backup_service
+    from backend.ops import backup_service
 
     engine = create_db_engine(get_settings().database_url)
     if engine.dialect.name == "postgresql":  # one snapshot for every table read
@@ -135,7 +135,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_import(args: argparse.Namespace) -> int:
     """Load a course file into an empty database, all or nothing."""
     from backend.errors import AppError
-    from backend.services import backup_service
+    from backend.ops import backup_service
 
     settings = get_settings()
     upgrade_database(settings.database_url)

@@ -93,7 +93,7 @@ def unit_of_work(engine: Engine, *, write: bool = True) -> Iterator[Session]:
         raise
 
 
-#: Writes an error's event after its action rolled back; `event_service` registers itself here
+#: Writes an error's event after its action rolled back; `event_log` registers itself here
 #: (the database layer never imports a service).
 _event_recorder: Callable[..., object] | None = None
 

@@ -109,7 +109,7 @@ def main() -> int:
 
     from backend.config import get_settings
     from backend.db import create_db_engine, unit_of_work, upgrade_database
-    from backend.services import demo_service
+    from backend.ops import demo_service
 
     settings = get_settings()
     upgrade_database(database_url)
@@ -121,7 +121,7 @@ def main() -> int:
         f"models: client {settings.anthropic_model}, judge {settings.judge_model}; "
         f"{len(clients)} demo clients; database {database_url.split(':', 1)[0]}"
     )
-    from backend.services import check_service
+    from backend.checks import check_service
 
     _checks(engine, demo.teacher, clients, check_service, billed)
     fake.stop()
@@ -129,8 +129,8 @@ def main() -> int:
 
 
 def _demo_clients(db, teacher) -> list:
-    from backend.services import client_service
-    from backend.services.demo_service import DEMO_CLIENTS
+    from backend.clients import client_service
+    from backend.ops.demo_service import DEMO_CLIENTS
 
     names = [profile.name for profile in DEMO_CLIENTS]
     owned = client_service.list_clients(db, actor=teacher)

@@ -143,7 +143,7 @@ def _instrument(engine, meter: Meter) -> None:
 
 def _phase_timers(meter: Meter) -> None:
     """Time the reply thread's two transactions (usage at message_start, store)."""
-    from backend.services import conversation_service
+    from backend.practice import conversation_service
 
     job = conversation_service._ReplyJob
 
@@ -171,7 +171,7 @@ def worker(
 
     from backend.db import Database, create_db_engine
     from backend.llm import get_gateway
-    from backend.services import conversation_service
+    from backend.practice import conversation_service
 
     engine = create_db_engine(env["DATABASE_URL"])
     database = Database(engine)
@@ -323,7 +323,7 @@ def _seed(url: str, conversations: int, processes: int):
     conversation per student (and one per process for its warm-up)."""
     from backend.db import Database, create_db_engine, unit_of_work
     from backend.models.enums import Role
-    from backend.services import conversation_service
+    from backend.practice import conversation_service
     from tests.factories import enroll, make_assignment, make_client, make_section, make_user
 
     engine = create_db_engine(url)
@@ -355,7 +355,7 @@ def _rollups_match_rebuild(url: str) -> bool:
 
     from backend.db import create_db_engine, new_session
     from backend.models import ClientDailyUsage, DailyUsage
-    from backend.services import usage_service
+    from backend.usage import usage_service
 
     engine = create_db_engine(url)
 

@@ -36,6 +36,8 @@ os.environ["ENV_FILE"] = os.devnull
 
 from sqlalchemy import create_engine, func, insert, select, text
 
+from backend import event_log
+from backend.actor import UserRead
 from backend.config import get_settings
 from backend.db import create_db_engine, unit_of_work, upgrade_database
 from backend.models import (
@@ -53,14 +55,10 @@ from backend.models import (
     SessionReview,
     User,
 )
-from backend.schemas.accounts import UserRead
-from backend.services import (
-    event_service,
-    feedback_service,
-    metrics_service,
-    rubric_service,
-    usage_service,
-)
+from backend.monitoring import metrics_service
+from backend.practice import feedback_service
+from backend.reviews import rubric_service
+from backend.usage import usage_service
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -385,7 +383,7 @@ def one_refresh(engine, admin: UserRead, now: datetime) -> dict[str, float]:
                 lambda: metrics_service.breakdowns(db, actor=admin, students=10, now=now),
             ),
             ("budgets", lambda: metrics_service.budget_status(db, settings, actor=admin, now=now)),
-            ("error log", lambda: event_service.list_events(db, actor=admin, limit=100)),
+            ("error log", lambda: event_log.list_events(db, actor=admin, limit=100)),
         ):
             started = time.perf_counter()
             call()

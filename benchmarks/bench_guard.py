@@ -24,8 +24,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ["ENV_FILE"] = os.devnull
 
-from backend.schemas.clients import ClientInput, ClientRead  # noqa: E402
-from backend.services import output_guard  # noqa: E402
+from backend.clients.read_models import ClientInput, ClientRead
+from backend.practice import output_guard
 
 CASES = ROOT / "tests" / "data" / "guard_cases.jsonl"
 RUN_WORDS = 6

@@ -20,10 +20,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("ENV_FILE", os.devnull)
 
-from backend.reviews import evaluation  # noqa: E402
-from backend.reviews.annomi import previous_client_text  # noqa: E402
-from backend.reviews.learned_coder import MODEL_PATH, LearnedCoder, default_coder  # noqa: E402
-from backend.reviews.offline_review import offline_review  # noqa: E402
+from backend.reviews import evaluation
+from backend.reviews.annomi import previous_client_text
+from backend.reviews.learned_coder import MODEL_PATH, LearnedCoder, default_coder
+from backend.reviews.offline_review import offline_review
 
 DEFAULT_DATA = (
     Path(__file__).resolve().parents[2] / "shared" / "data" / "annomi" / "annomi-train.csv"

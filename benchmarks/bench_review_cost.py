@@ -121,7 +121,8 @@ def main() -> int:
 
     from backend.config import get_settings
     from backend.db import Database, create_db_engine, unit_of_work, upgrade_database
-    from backend.services import review_prompt, review_rules, review_service, session_service
+    from backend.practice import session_service
+    from backend.reviews import review_prompt, review_rules, review_service
     from tests.factories import add_reply, enroll, make_classroom, make_user
 
     upgrade_database(database_url)

@@ -84,7 +84,7 @@ def main() -> int:
 
     from backend.db import Database, create_db_engine, unit_of_work, upgrade_database
     from backend.llm import get_gateway
-    from backend.services import conversation_service
+    from backend.practice import conversation_service
     from tests.factories import enroll, make_classroom, make_user
 
     upgrade_database(database_url)

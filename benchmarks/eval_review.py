@@ -39,16 +39,18 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("ENV_FILE", os.devnull)
 
-from backend.config import get_settings  # noqa: E402
-from backend.llm import LLMGateway  # noqa: E402
-from backend.llm.shared_state import MemoryStore  # noqa: E402
-from backend.reviews import evaluation  # noqa: E402
-from backend.reviews.annomi import AnnomiTranscript  # noqa: E402
-from backend.reviews.learned_coder import default_coder  # noqa: E402
-from backend.schemas.conversations import Usage  # noqa: E402
-from backend.schemas.rubrics import RubricDefinition  # noqa: E402
-from backend.services import review_service  # noqa: E402
-from backend.services.review_service import ReviewOutcome  # noqa: E402
+from backend.config import get_settings
+from backend.llm import LLMGateway
+from backend.llm.shared_state import MemoryStore
+from backend.llm.usage import Usage
+from backend.reviews import (
+    evaluation,
+    review_service,
+)
+from backend.reviews.annomi import AnnomiTranscript
+from backend.reviews.learned_coder import default_coder
+from backend.reviews.review_service import ReviewOutcome
+from backend.reviews.rubric_schema import RubricDefinition
 
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "annomi" / "annomi-train.csv"
 

@@ -16,10 +16,11 @@ if str(PROJECT_ROOT) not in sys.path:
 
 import streamlit as st
 
+from backend.accounts import account_service
 from backend.config import get_settings
 from backend.errors import AppError, PermissionDeniedError, ValidationError
 from backend.models.enums import Role
-from backend.services import account_service, demo_service
+from backend.ops import demo_service
 from mvp import auth, institution, store, ui
 
 SETUP_NOTES_KEY = "setup_notes"

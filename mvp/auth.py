@@ -17,10 +17,10 @@ from functools import wraps
 
 import streamlit as st
 
+from backend.accounts import account_service
+from backend.actor import UserRead
 from backend.errors import AppError
 from backend.models.enums import Role
-from backend.schemas.accounts import UserRead
-from backend.services import account_service
 from mvp import institution
 from mvp.store import transaction
 from mvp.ui import UNEXPECTED, flash, safe_markdown

@@ -12,14 +12,15 @@ from collections.abc import Callable
 
 import streamlit as st
 
+from backend.actor import UserRead
 from backend.config import get_settings
 from backend.errors import AppError
 from backend.models.enums import MessageRole
-from backend.schemas.accounts import UserRead
-from backend.schemas.conversations import MessageRead, SessionRead
-from backend.services import conversation_service, database_service
-from backend.services.conversation_service import ConversationView, Reply
-from backend.services.session_service import ReplyInFlight
+from backend.ops import database_service
+from backend.practice import conversation_service
+from backend.practice.conversation_service import ConversationView, Reply
+from backend.practice.read_models import MessageRead, SessionRead
+from backend.practice.session_service import ReplyInFlight
 from backend.utils.formatting import format_tokens, format_usd
 from mvp import auth, ui
 

@@ -18,10 +18,10 @@ from typing import NoReturn
 
 import streamlit as st
 
+from backend.accounts import sign_in_domain_service
+from backend.accounts.sign_in_domain_service import SignInRefused
+from backend.actor import UserRead
 from backend.config import get_settings
-from backend.schemas.accounts import UserRead
-from backend.services import sign_in_domain_service
-from backend.services.sign_in_domain_service import SignInRefused
 from mvp.store import transaction
 from mvp.ui import safe_markdown
 

@@ -12,15 +12,14 @@ from collections.abc import Callable
 
 import streamlit as st
 
+from backend.actor import UserRead
 from backend.errors import AppError
 from backend.models.enums import MessageRole
+from backend.practice.read_models import MessageRead
 from backend.reviews import indicators as counted
-from backend.reviews import risk
-from backend.schemas.accounts import UserRead
-from backend.schemas.conversations import MessageRead
-from backend.schemas.reviews import ReviewContent, ReviewRead
-from backend.schemas.rubrics import Indicator, RubricDefinition
-from backend.services import review_service
+from backend.reviews import review_service, risk
+from backend.reviews.read_models import ReviewContent, ReviewRead
+from backend.reviews.rubric_schema import Indicator, RubricDefinition
 from mvp import auth, store, ui
 
 safe = ui.safe_markdown  # every piece of text a person (or the model) wrote goes through it

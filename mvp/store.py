@@ -8,7 +8,7 @@ from __future__ import annotations
 import streamlit as st
 
 from backend.config import get_settings
-from backend.services import database_service
+from backend.ops import database_service
 
 
 @st.cache_resource(show_spinner="Preparing the database…")

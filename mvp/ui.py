@@ -17,7 +17,7 @@ import pandas as pd
 import streamlit as st
 
 from backend.errors import AppError
-from backend.services import history_service
+from backend.practice import history_service
 from backend.utils.markdown import WORD_JOINER, escape_markdown, safe_markdown
 
 __all__ = [  # the markdown helpers are re-exported for the pages

@@ -152,7 +152,7 @@ def _empty_every_table(engine) -> None:
 def _fresh_settings_and_limits():
     """Each test starts from the environment's settings, empty in-memory rate limits and no
     cached dashboard figures (test databases reuse one URL)."""
-    from backend.services.metrics_service import forget_closed_periods
+    from backend.monitoring.metrics_service import forget_closed_periods
 
     get_settings.cache_clear()
     reset_rate_limiter()
@@ -168,7 +168,7 @@ def _cheaper_argon2():
     """Real argon2id, with lighter parameters so hundreds of test accounts hash quickly."""
     from argon2 import PasswordHasher
 
-    from backend.services import account_service
+    from backend.accounts import account_service
 
     account_service._hasher = PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1)
     yield

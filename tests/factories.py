@@ -8,19 +8,17 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
+from backend.accounts import account_service
+from backend.actor import UserRead
+from backend.classes import assignment_service, section_service
+from backend.classes.read_models import AssignmentInput, AssignmentRead, SectionRead
+from backend.clients import client_service
+from backend.clients.read_models import ClientInput, ClientRead
+from backend.llm.usage import Usage
 from backend.models import PracticeSession
 from backend.models.enums import Role
-from backend.schemas.accounts import UserRead
-from backend.schemas.clients import ClientInput, ClientRead
-from backend.schemas.conversations import MessageRead, SessionRead, Usage
-from backend.schemas.sections import AssignmentInput, AssignmentRead, SectionRead
-from backend.services import (
-    account_service,
-    assignment_service,
-    client_service,
-    section_service,
-    session_service,
-)
+from backend.practice import session_service
+from backend.practice.read_models import MessageRead, SessionRead
 
 PASSWORD = "correct horse battery"
 _counter = itertools.count(1)
@@ -160,7 +158,7 @@ def start_session(db: Session, *, user: UserRead, client: ClientRead) -> Session
 
 def builtin_criteria(rubric_key: str = "micro_skills") -> list[str]:
     """The criterion keys of a built-in rubric, in order (what a scripted review must score)."""
-    from backend.rubrics import load_builtin_rubrics
+    from backend.reviews.rubrics import load_builtin_rubrics
 
     rubric = next(r for r in load_builtin_rubrics() if r.key == rubric_key)
     return [criterion.key for criterion in rubric.criteria]

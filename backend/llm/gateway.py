@@ -28,7 +28,7 @@ from backend.llm.errors import CONFIGURATION_ERRORS, ErrorCategory, GatewayError
 from backend.llm.pricing import DEMO_MODEL, calculate_cost
 from backend.llm.shared_state import STORE_ERRORS, Call, StateStore, open_store
 from backend.llm.tokens import estimate_tokens
-from backend.schemas.conversations import Usage
+from backend.llm.usage import Usage
 from backend.utils.singleton import process_wide
 
 logger = logging.getLogger(__name__)

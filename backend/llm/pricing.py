@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 
-from backend.schemas.conversations import Usage
+from backend.llm.usage import Usage
 
 MILLION = Decimal(1_000_000)
 CACHE_WRITE_5M_MULTIPLIER = Decimal("1.25")

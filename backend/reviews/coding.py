@@ -44,7 +44,7 @@ from dataclasses import dataclass
 
 from backend.reviews.learned_coder import LearnedCoder, Prediction, default_coder
 from backend.reviews.phrases import TurnText
-from backend.schemas.rubrics import NOT_CODED, RubricDefinition
+from backend.reviews.rubric_schema import NOT_CODED, RubricDefinition
 
 # Phrase lists, each read by one rule (whole words, lower case, straight quotes).
 CONFRONT = (

@@ -21,9 +21,9 @@ from backend.reviews.indicators import (
 )
 from backend.reviews.learned_coder import LearnedCoder, default_coder
 from backend.reviews.offline_review import code_session
+from backend.reviews.rubric_schema import NOT_CODED, RubricDefinition
+from backend.reviews.rubrics import load_builtin_rubrics
 from backend.reviews.turns import Turn
-from backend.rubrics import load_builtin_rubrics
-from backend.schemas.rubrics import NOT_CODED, RubricDefinition
 
 FOUR_CLASSES = ("question", "reflection", "therapist_input", "other")
 # A turn's class is its first code's (the coder lists the main behaviour first); codes the data

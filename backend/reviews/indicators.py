@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from backend.reviews.rubric_schema import NOT_CODED, SCORE_MAX, RubricDefinition
 from backend.reviews.turns import Turn
-from backend.schemas.rubrics import NOT_CODED, SCORE_MAX, RubricDefinition
 
 SCORE_FORMULA = (
     "Counted score = 50 + 50 × (reflections − information and advice − persuading or "

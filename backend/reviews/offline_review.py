@@ -20,8 +20,7 @@ from backend.reviews import indicators as counted
 from backend.reviews import risk
 from backend.reviews.coding import StudentTurn, code_turns
 from backend.reviews.learned_coder import LearnedCoder
-from backend.reviews.turns import Turn
-from backend.schemas.reviews import (
+from backend.reviews.read_models import (
     CodedTurn,
     CriterionScore,
     ReviewContent,
@@ -29,7 +28,8 @@ from backend.schemas.reviews import (
     Strength,
     TryInstead,
 )
-from backend.schemas.rubrics import NOT_CODED, SCORE_MAX, SCORE_MIN, RubricDefinition
+from backend.reviews.rubric_schema import NOT_CODED, SCORE_MAX, SCORE_MIN, RubricDefinition
+from backend.reviews.turns import Turn
 
 MAX_ITEMS = 3
 _SENTENCE_END = re.compile(r"(?<=[.?!])\s+")

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from backend.reviews.phrases import TurnText
-from backend.schemas.reviews import RiskCheck
+from backend.reviews.read_models import RiskCheck
 
 SELF_HARM = (
     "kill myself", "killing myself", "end my life", "end it all", "ending it all", "suicide",

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import streamlit as st
 
+from backend.accounts import account_service, sign_in_domain_service
 from backend.errors import AppError
 from backend.models.enums import Role
-from backend.services import account_service, sign_in_domain_service
 from backend.utils.formatting import format_time
 from mvp import auth, institution, store, ui
 from mvp.admin.shared import LABEL, table

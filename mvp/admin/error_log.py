@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
+from backend import event_log
+from backend.accounts import account_service
 from backend.models.enums import Role, Severity
-from backend.services import account_service, event_service
 from backend.utils.formatting import format_time
 from mvp import auth, store, ui
 
@@ -38,7 +39,7 @@ def error_log_page() -> None:
             placeholder="All severities",
         )
     with store.transaction() as db:
-        categories = event_service.event_categories(db, actor=actor)
+        categories = event_log.event_categories(db, actor=actor)
         with middle:
             chosen = ui.sticky(
                 st.multiselect,
@@ -46,11 +47,11 @@ def error_log_page() -> None:
                 categories,
                 key="log_category",
                 placeholder="All categories",
-                format_func=event_service.category_label,
+                format_func=event_log.category_label,
             )
         with right:
             limit = ui.sticky(st.selectbox, "Show", [25, 50, 100, 200], key="log_limit")
-        events = event_service.list_events(
+        events = event_log.list_events(
             db,
             actor=actor,
             severities=severities or None,
@@ -71,7 +72,7 @@ def error_log_page() -> None:
         severity = f":{SEVERITY_COLOURS[event.severity]}[{event.severity.value}]"
         label = (
             f"{format_time(event.created_at)} · {severity} · "
-            f"{ui.safe_markdown(event_service.headline(event))}"
+            f"{ui.safe_markdown(event_log.headline(event))}"
         )
         with st.expander(label, icon=SEVERITY_ICONS[event.severity]):
             st.markdown(f"{ui.safe_markdown(event.message)} · category `{event.category}`")

@@ -12,7 +12,8 @@ import streamlit as st
 from backend.config import get_settings
 from backend.errors import AppError
 from backend.models.enums import Role
-from backend.services import feedback_service, metrics_service
+from backend.monitoring import metrics_service
+from backend.practice import feedback_service
 from backend.utils.formatting import format_duration, format_time, format_tokens, format_usd
 from mvp import auth, store, ui
 from mvp.admin.shared import LABEL, NUMBER, table, utc_now

@@ -6,8 +6,8 @@ import streamlit as st
 
 from backend.config import get_settings
 from backend.models.enums import Role
-from backend.services import health_service
-from backend.services.health_service import HealthStatus
+from backend.monitoring import health_service
+from backend.monitoring.health_service import HealthStatus
 from mvp import auth, store, ui
 from mvp.admin.shared import utc_now
 

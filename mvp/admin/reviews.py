@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from backend.models.enums import Role
-from backend.services import agreement_service
+from backend.reviews import agreement_service
 from mvp import auth, store, ui
 
 actor = auth.require_role(Role.admin)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from backend.models.enums import Role
-from backend.services import history_service, session_service
-from backend.services.history_service import ConversationRow
+from backend.practice import history_service, session_service
+from backend.practice.history_service import ConversationRow
 from backend.utils.formatting import format_duration, format_time
 from mvp import auth, store, ui
 from mvp.chat import render_message

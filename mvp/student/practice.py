@@ -7,18 +7,18 @@ from datetime import UTC, datetime
 
 import streamlit as st
 
+from backend.classes import section_service
+from backend.clients import student_access_service
 from backend.errors import AppError
 from backend.models.enums import Role
-from backend.schemas.conversations import MessageRead, SessionRead
-from backend.services import (
+from backend.practice import (
     conversation_service,
     feedback_service,
     history_service,
-    section_service,
     session_service,
-    student_access_service,
 )
-from backend.services.history_service import ConversationRow
+from backend.practice.history_service import ConversationRow
+from backend.practice.read_models import MessageRead, SessionRead
 from backend.utils.formatting import format_duration, format_time
 from mvp import auth, store, ui
 from mvp.chat import chat_panel, render_message

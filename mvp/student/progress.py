@@ -8,9 +8,9 @@ import pandas as pd
 import streamlit as st
 
 from backend.models.enums import Role
+from backend.reviews import progress_service
 from backend.reviews.indicators import MIN_TURNS_FOR_VERDICTS
-from backend.services import progress_service
-from backend.services.progress_service import ProgressPoint, Threshold
+from backend.reviews.progress_service import ProgressPoint, Threshold
 from backend.utils.formatting import format_time
 from mvp import auth, store, ui
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from backend.schemas.accounts import UserRead
-from backend.services import history_service
+from backend.actor import UserRead
+from backend.practice import history_service
 from mvp import store, ui
 
 PRACTICE_PAGE = "student/practice.py"

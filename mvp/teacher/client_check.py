@@ -12,11 +12,11 @@ from decimal import Decimal
 
 import streamlit as st
 
+from backend.checks import check_service
+from backend.checks.read_models import DimensionResult, Finding, ScorecardRead
+from backend.clients.read_models import ClientRead
 from backend.errors import AppError
 from backend.models.enums import Role
-from backend.schemas.checks import DimensionResult, Finding, ScorecardRead
-from backend.schemas.clients import ClientRead
-from backend.services import check_service
 from backend.utils.formatting import format_time
 from mvp import auth, store, ui
 from mvp.teacher import shared

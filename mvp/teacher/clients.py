@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import streamlit as st
 
+from backend.clients import client_service
+from backend.clients.read_models import ClientRead
 from backend.errors import AppError
 from backend.models.enums import PERSONALITY_TRAITS, CommunicationStyle, Difficulty, Role
-from backend.schemas.clients import ClientRead
-from backend.services import client_service, feedback_service
+from backend.practice import feedback_service
 from backend.utils.formatting import format_time
 from mvp import auth, store, ui
 from mvp.teacher import shared

@@ -8,7 +8,7 @@ from __future__ import annotations
 import streamlit as st
 
 from backend.models.enums import Role, SessionStatus
-from backend.services import feedback_service, history_service, session_service
+from backend.practice import feedback_service, history_service, session_service
 from backend.utils.formatting import format_time, format_tokens, format_usd
 from mvp import auth, store, ui
 from mvp.chat import render_message

@@ -9,8 +9,8 @@ import streamlit as st
 
 from backend.errors import AppError
 from backend.models.enums import Role
+from backend.reviews import progress_service
 from backend.reviews.indicators import MIN_TURNS_FOR_VERDICTS as MIN_TURNS
-from backend.services import progress_service
 from mvp import auth, store, ui
 
 actor = auth.require_role(Role.teacher, Role.admin)

@@ -8,15 +8,11 @@ from __future__ import annotations
 import streamlit as st
 
 from backend.models.enums import MessageRole, Role
-from backend.schemas.conversations import MessageRead
-from backend.schemas.reviews import ReviewContent
-from backend.schemas.rubrics import RubricDefinition
-from backend.services import (
-    agreement_service,
-    review_service,
-    session_service,
-    teacher_review_service,
-)
+from backend.practice import session_service
+from backend.practice.read_models import MessageRead
+from backend.reviews import agreement_service, review_service, teacher_review_service
+from backend.reviews.read_models import ReviewContent
+from backend.reviews.rubric_schema import RubricDefinition
 from backend.utils.formatting import format_time
 from mvp import auth, store, ui
 

@@ -8,8 +8,9 @@ from pydantic import ValidationError as PydanticValidationError
 
 from backend.errors import ValidationError
 from backend.models.enums import Role
-from backend.schemas.reviews import RubricRead
-from backend.schemas.rubrics import (
+from backend.reviews import rubric_service
+from backend.reviews.read_models import RubricRead
+from backend.reviews.rubric_schema import (
     ANCHOR_MAX,
     DEFINITION_MAX,
     DESCRIPTION_MAX,
@@ -21,7 +22,6 @@ from backend.schemas.rubrics import (
     THRESHOLD_LIMIT,
     RubricDefinition,
 )
-from backend.services import rubric_service
 from mvp import auth, store, ui
 
 actor = auth.require_role(Role.teacher, Role.admin)

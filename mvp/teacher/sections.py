@@ -6,12 +6,13 @@ from datetime import UTC, datetime, time
 
 import streamlit as st
 
+from backend.classes import assignment_service, section_service
+from backend.classes.assignment_service import UncheckedClients
+from backend.classes.read_models import AssignmentInput
+from backend.clients.read_models import ClientRead
 from backend.errors import ValidationError
 from backend.models.enums import Role
-from backend.schemas.clients import ClientRead
-from backend.schemas.sections import AssignmentInput
-from backend.services import assignment_service, rubric_service, section_service
-from backend.services.assignment_service import UncheckedClients
+from backend.reviews import rubric_service
 from backend.utils.formatting import format_time
 from mvp import auth, store, ui
 from mvp.teacher import shared

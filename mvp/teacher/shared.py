@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from backend.schemas.accounts import UserRead
-from backend.schemas.clients import ClientRead
-from backend.services import client_service, conversation_service
+from backend.actor import UserRead
+from backend.clients import client_service
+from backend.clients.read_models import ClientRead
+from backend.practice import conversation_service
 from mvp import store
 
 CLIENTS_PAGE = "teacher/clients.py"

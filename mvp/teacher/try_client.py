@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
+from backend.clients.read_models import ClientRead
 from backend.models.enums import Role, SessionStatus
-from backend.schemas.clients import ClientRead
-from backend.services import history_service, session_service
+from backend.practice import history_service, session_service
 from mvp import auth, store, ui
 from mvp.chat import chat_panel
 from mvp.teacher import shared

@@ -11,7 +11,7 @@ from backend import llm
 from backend.config import get_settings
 from backend.db import create_db_engine, unit_of_work, upgrade_database
 from backend.models.enums import Role
-from backend.services import conversation_service
+from backend.practice import conversation_service
 from backend.utils.rate_limiter import reset_rate_limiter
 from tests.apps.helpers import APP_PATH
 from tests.factories import make_user

@@ -7,18 +7,15 @@ from decimal import Decimal
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from backend import event_log
+from backend.accounts import account_service
 from backend.config import get_settings
 from backend.db import unit_of_work
 from backend.errors import AuthenticationError
+from backend.llm.usage import Usage
 from backend.models.enums import Role
-from backend.schemas.conversations import Usage
-from backend.services import (
-    account_service,
-    event_service,
-    feedback_service,
-    metrics_service,
-    session_service,
-)
+from backend.monitoring import metrics_service
+from backend.practice import feedback_service, session_service
 from backend.utils.rate_limiter import RateLimiter
 from tests.apps.helpers import APP_PATH, PAGES, assert_clean, everything, log_in, open_page, texts
 from tests.factories import PASSWORD, add_reply, make_classroom, make_user, start_session
@@ -231,7 +228,7 @@ def test_error_log_filters_details_and_no_api_key(app, app_db, admin):
     with unit_of_work(app_db) as db:
         room = make_classroom(db)
         session = start_session(db, user=room.student, client=room.client)
-        event_service.record(
+        event_log.record(
             db,
             "error",
             "api_overloaded",
@@ -244,8 +241,8 @@ def test_error_log_filters_details_and_no_api_key(app, app_db, admin):
                 "detail": "sent with sk-ant-api03-SECRETKEY",
             },
         )
-        event_service.record(db, "warning", "budget", "Near the daily budget")
-        event_service.record(db, "info", "accounts", "Something routine")
+        event_log.record(db, "warning", "budget", "Near the daily budget")
+        event_log.record(db, "info", "accounts", "Something routine")
     at = open_tab(admin_app(app), "Error log")
     labels = [e.label for e in at.main.expander]
     assert len(labels) == 2  # info is off by default

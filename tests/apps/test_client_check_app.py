@@ -3,8 +3,9 @@ from a finding, a re-run with before and after, and publishing with unchecked cl
 
 from __future__ import annotations
 
+from backend.classes import assignment_service
+from backend.clients import client_service
 from backend.db import unit_of_work
-from backend.services import assignment_service, client_service
 from tests.apps.helpers import assert_clean, everything, open_page, teacher_app, texts
 from tests.factories import make_assignment, make_client, make_section
 from tests.fakes.anthropic_server import DEFAULT_REPLY

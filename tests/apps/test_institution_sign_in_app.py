@@ -12,11 +12,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from backend.accounts import sign_in_domain_service
 from backend.config import get_settings
 from backend.db import unit_of_work
 from backend.models import LoginSession, SignInDomain, User
 from backend.models.enums import Role
-from backend.services import sign_in_domain_service
 from tests.apps.helpers import assert_clean, everything, log_in, open_page, texts
 from tests.factories import make_user
 

@@ -14,11 +14,12 @@ import pytest
 from sqlalchemy import func, select, update
 from streamlit.testing.v1 import AppTest
 
+from backend.accounts import account_service
 from backend.db import unit_of_work
 from backend.models import LoginSession, Message, Section
 from backend.models.base import utcnow
 from backend.models.enums import Role
-from backend.services import account_service, demo_service
+from backend.ops import demo_service
 from mvp import auth
 from tests.apps.helpers import (
     APP_PATH,

@@ -26,19 +26,14 @@ from streamlit.testing.v1.element_tree import (
     Toast,
 )
 
+from backend import event_log
+from backend.classes import assignment_service
+from backend.classes.read_models import AssignmentInput
 from backend.db import unit_of_work
 from backend.models.enums import Role
-from backend.schemas.rubrics import RubricDefinition
-from backend.schemas.sections import AssignmentInput
-from backend.services import (
-    assignment_service,
-    event_service,
-    feedback_service,
-    review_service,
-    rubric_service,
-    session_service,
-    teacher_review_service,
-)
+from backend.practice import feedback_service, session_service
+from backend.reviews import review_service, rubric_service, teacher_review_service
+from backend.reviews.rubric_schema import RubricDefinition
 from tests.apps.helpers import APP_PATH, FIGURE_TABS, assert_clean, log_in, open_page
 from tests.factories import add_reply, enroll, make_assignment, make_client, make_section, make_user
 
@@ -200,7 +195,7 @@ def hostile_world(app_db) -> tuple[int, int]:
         teacher_review_service.save_teacher_review(
             db, actor=teacher, session_id=session.id, edits=_hostile_version(review.content)
         )
-        event_service.record(
+        event_log.record(
             db,
             "error",
             "api_unknown",

@@ -9,7 +9,8 @@ from streamlit.testing.v1 import AppTest
 
 from backend.db import unit_of_work
 from backend.models.enums import Role
-from backend.services import review_service, session_service
+from backend.practice import session_service
+from backend.reviews import review_service
 from tests.apps.helpers import APP_PATH, assert_clean, everything, log_in, open_page, texts
 from tests.factories import add_reply, enroll, make_classroom, make_user
 

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
+from backend.classes import assignment_service, section_service
+from backend.classes.read_models import AssignmentInput
 from backend.db import unit_of_work
-from backend.schemas.sections import AssignmentInput
-from backend.services import (
-    assignment_service,
-    review_service,
-    section_service,
-    session_service,
-)
+from backend.practice import session_service
+from backend.reviews import review_service
 from tests.apps.helpers import assert_clean, everything, open_page, teacher_app, texts
 from tests.factories import add_reply, enroll, make_assignment, make_client, make_section, make_user
 

@@ -3,10 +3,12 @@ a section and an assignment on the Sections page."""
 
 from __future__ import annotations
 
+from backend.classes import assignment_service, section_service
 from backend.db import unit_of_work
 from backend.models import PracticeSession
 from backend.models.enums import SessionMode
-from backend.services import assignment_service, rubric_service, section_service, session_service
+from backend.practice import session_service
+from backend.reviews import rubric_service
 from tests.apps.helpers import assert_clean, everything, open_page, teacher_app, texts
 from tests.factories import enroll, make_assignment, make_client, make_section, make_user
 

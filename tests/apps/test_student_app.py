@@ -8,10 +8,10 @@ from decimal import Decimal
 from streamlit.testing.v1 import AppTest
 
 from backend.db import unit_of_work
+from backend.llm.usage import Usage
 from backend.models import MessageRating, SessionFeedback
 from backend.models.enums import Role
-from backend.schemas.conversations import Usage
-from backend.services import session_service
+from backend.practice import session_service
 from mvp import auth
 from tests.apps.helpers import (
     APP_PATH,

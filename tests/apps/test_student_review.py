@@ -8,11 +8,12 @@ import copy
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
+from backend.actor import UserRead
 from backend.db import Database, unit_of_work
 from backend.models import Assignment, Section, User
 from backend.models.enums import Role
-from backend.schemas.accounts import UserRead
-from backend.services import review_service, rubric_service, session_service
+from backend.practice import session_service
+from backend.reviews import review_service, rubric_service
 from backend.utils.formatting import format_usd
 from mvp.review_view import CITED, DEMO_LABEL, TEACHER_FIRST, cited_turns
 from tests.apps.helpers import (

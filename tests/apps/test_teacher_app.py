@@ -6,9 +6,10 @@ import re
 
 import pytest
 
+from backend.classes import assignment_service, section_service
 from backend.db import unit_of_work
 from backend.models.enums import Role
-from backend.services import assignment_service, history_service, section_service
+from backend.practice import history_service
 from tests.apps.helpers import (
     assert_clean,
     everything,
@@ -184,7 +185,7 @@ def test_clients_export_and_import_as_json(app, app_db, teacher, downloads):
         '"name": "Alex Rivera"' in document and '"format": "counseling-client-profiles"' in document
     )
     # Importing the same document gives the teacher a second, independent copy.
-    from backend.services import client_service
+    from backend.clients import client_service
 
     with unit_of_work(app_db) as db:
         client_service.import_clients_json(db, actor=teacher, raw=document)
@@ -401,8 +402,8 @@ def test_roster_shows_students_and_removes_one(app, app_db, teacher):
 
 
 def test_teacher_rotates_the_join_code_and_the_old_one_stops_working(app, app_db, teacher):
+    from backend.accounts import account_service
     from backend.errors import ValidationError
-    from backend.services import account_service
 
     with unit_of_work(app_db) as db:
         section = section_service.create_section(db, actor=teacher, name="Group R")

@@ -11,16 +11,12 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from backend import event_log
+from backend.clients import client_service
 from backend.db import unit_of_work
+from backend.llm.usage import Usage
 from backend.models.enums import Role
-from backend.schemas.conversations import Usage
-from backend.services import (
-    client_service,
-    event_service,
-    feedback_service,
-    history_service,
-    session_service,
-)
+from backend.practice import feedback_service, history_service, session_service
 from tests.apps.helpers import (
     APP_PATH,
     assert_clean,
@@ -391,7 +387,7 @@ def test_no_admin_tab_repeats_its_name_as_a_heading(app, app_db):
 def test_error_log_shows_a_readable_category_and_the_http_status(app, app_db):
     with unit_of_work(app_db) as db:
         make_user(db, role=Role.admin, username="ada.admin")
-        event_service.record(
+        event_log.record(
             db,
             "warning",
             "api_unknown",

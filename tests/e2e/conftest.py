@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from backend.db import create_db_engine, unit_of_work, upgrade_database
-from backend.services import demo_service
+from backend.ops import demo_service
 from tests.conftest import require_service
 from tests.e2e.helpers import RUN_TIMEOUT_MS
 from tests.factories import PASSWORD

@@ -16,9 +16,9 @@ except ImportError:  # the `browser` fixture skips (or fails under CI) with the 
     expect = None
 
 from backend.db import create_db_engine, unit_of_work, upgrade_database
+from backend.llm.usage import Usage
 from backend.models.enums import Role
-from backend.schemas.conversations import Usage
-from backend.services import feedback_service, session_service
+from backend.practice import feedback_service, session_service
 from tests.e2e.conftest import ARTIFACTS
 from tests.e2e.helpers import go_to, keyed, wait_until_idle
 from tests.factories import (

@@ -24,9 +24,10 @@ try:
 except ImportError:  # the `browser` fixture skips (or fails under CI) with the reason
     expect = None
 
+from backend.accounts import sign_in_domain_service
 from backend.db import create_db_engine, unit_of_work, upgrade_database
 from backend.models.enums import Role
-from backend.services import demo_service, sign_in_domain_service
+from backend.ops import demo_service
 from tests.e2e.conftest import _free_port, start_app, stop_apps, wait_until_healthy
 from tests.e2e.helpers import click, fill, heading, keyed, wait_until_idle
 from tests.factories import PASSWORD, make_user

@@ -11,9 +11,9 @@ try:
 except ImportError:  # the `browser` fixture skips (or fails under CI) with the reason
     expect = None
 
+from backend.accounts import account_service
 from backend.db import unit_of_work
 from backend.models.enums import Role
-from backend.services import account_service
 from mvp.auth import COOKIE_NAME
 from tests.e2e.helpers import (
     RUN_TIMEOUT_MS,

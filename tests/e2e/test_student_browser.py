@@ -13,11 +13,12 @@ try:
 except ImportError:  # the `browser` fixture skips (or fails under CI) with the reason
     expect = None
 
+from backend.classes import section_service
+from backend.classes.read_models import SectionRead
 from backend.db import unit_of_work
 from backend.models import MessageRating, SessionFeedback
 from backend.models.enums import Role
-from backend.schemas.sections import SectionRead
-from backend.services import demo_service, section_service
+from backend.ops import demo_service
 from tests.e2e.conftest import ARTIFACTS
 from tests.e2e.helpers import (
     MESSAGES,

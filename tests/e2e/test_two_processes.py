@@ -21,10 +21,11 @@ try:
 except ImportError:  # the `browser` fixture skips (or fails under CI) with the reason
     expect = None
 
+from backend.classes import section_service
 from backend.db import create_db_engine, unit_of_work, upgrade_database
 from backend.models import Message, PracticeSession
 from backend.models.enums import Role
-from backend.services import demo_service, section_service
+from backend.ops import demo_service
 from tests.conftest import POSTGRES_ADMIN_URL, REDIS_TEST_URL, _postgres_reachable, require_service
 from tests.e2e.conftest import (
     STARTUP_TIMEOUT_S,

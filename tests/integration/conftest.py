@@ -10,7 +10,7 @@ from backend import llm
 from backend.config import get_settings
 from backend.db import create_db_engine, unit_of_work
 from backend.models import CircuitBreakerState
-from backend.services import conversation_service
+from backend.practice import conversation_service
 from backend.utils.rate_limiter import reset_rate_limiter
 from tests.factories import make_classroom
 

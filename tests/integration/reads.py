@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import Engine
 
+from backend.actor import UserRead
 from backend.db import unit_of_work
-from backend.schemas.accounts import UserRead
-from backend.schemas.conversations import MessageRead, SessionRead
-from backend.services import session_service
+from backend.practice import session_service
+from backend.practice.read_models import MessageRead, SessionRead
 
 
 def stored_messages(engine: Engine, actor: UserRead, session_id: int) -> list[MessageRead]:

@@ -11,6 +11,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select, update
 
+from backend.accounts import account_service
+from backend.classes import section_service
 from backend.config import PROJECT_ROOT
 from backend.db import create_db_engine, unit_of_work
 from backend.errors import (
@@ -23,7 +25,7 @@ from backend.errors import (
 from backend.models import LoginSession, User
 from backend.models.base import utcnow
 from backend.models.enums import Role
-from backend.services import account_service, demo_service, section_service
+from backend.ops import demo_service
 from backend.utils.rate_limiter import RateLimiter
 from tests.factories import PASSWORD, make_section, make_user
 

@@ -17,42 +17,41 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from backend import services
+from backend import event_log, permissions
+from backend.accounts import account_service, sign_in_domain_service
+from backend.actor import UserRead
+from backend.checks import check_service
+from backend.classes import assignment_service, section_service
+from backend.classes.read_models import AssignmentInput
+from backend.clients import client_service, student_access_service
 from backend.config import get_settings
 from backend.errors import NotFoundError, PermissionDeniedError
 from backend.models import Rubric, SessionReview
 from backend.models.base import utcnow
 from backend.models.enums import Role, SessionMode
 from backend.models.review import ReviewSource
-from backend.rubrics import load_builtin_rubrics
-from backend.schemas.accounts import UserRead
-from backend.schemas.conversations import MessageRead
-from backend.schemas.sections import AssignmentInput
-from backend.services import (
-    account_service,
-    agreement_service,
-    assignment_service,
-    check_service,
-    client_service,
+from backend.monitoring import metrics_service
+from backend.practice import (
     conversation_service,
-    event_service,
     feedback_service,
     history_service,
-    metrics_service,
+    session_service,
+)
+from backend.practice.read_models import MessageRead
+from backend.reviews import (
+    agreement_service,
     progress_service,
     review_service,
     rubric_service,
-    section_service,
-    session_service,
-    sign_in_domain_service,
-    student_access_service,
     teacher_review_service,
 )
+from backend.reviews.rubrics import load_builtin_rubrics
 from tests.factories import (
     PASSWORD,
     add_reply,
@@ -345,10 +344,10 @@ def _operations() -> dict[str, Operation]:
         ),
         "list_users": _op(account_service.list_users, lambda f, db, w, a: f(db, actor=a), ADMIN),
         "list_events": _op(
-            event_service.list_events, lambda f, db, w, a: f(db, actor=a) or ["ok"], ADMIN
+            event_log.list_events, lambda f, db, w, a: f(db, actor=a) or ["ok"], ADMIN
         ),
         "event_categories": _op(
-            event_service.event_categories,
+            event_log.event_categories,
             lambda f, db, w, a: _domain_id(db, w) and f(db, actor=a),
             ADMIN,
         ),
@@ -817,15 +816,34 @@ EXEMPT = {
 }
 
 
+BACKEND = Path(__file__).resolve().parents[2] / "backend"
+DOMAINS = (
+    "accounts",
+    "clients",
+    "classes",
+    "practice",
+    "reviews",
+    "checks",
+    "usage",
+    "monitoring",
+    "ops",
+)
+
+
 def _name(function: Callable) -> str:
     return f"{function.__module__.rsplit('.', 1)[-1]}.{function.__name__}"
 
 
 def _service_functions() -> set[str]:
-    """Every public function defined in a module of backend/services/ that takes an `actor`."""
+    """Every public function defined in a domain package's module, or the event log, that takes an
+    `actor`."""
     found = set()
-    for module_info in pkgutil.iter_modules(services.__path__):
-        module = importlib.import_module(f"{services.__name__}.{module_info.name}")
+    modules = [event_log, permissions] + [
+        importlib.import_module(f"backend.{domain}.{module_info.name}")
+        for domain in DOMAINS
+        for module_info in pkgutil.iter_modules([str(BACKEND / domain)])
+    ]
+    for module in modules:
         for name, function in inspect.getmembers(module, inspect.isfunction):
             if (
                 not name.startswith("_")

@@ -18,30 +18,23 @@ import pytest
 from sqlalchemy import create_engine, func, select, text
 
 from backend import cli
+from backend.accounts import account_service
+from backend.actor import UserRead
+from backend.checks import check_service
+from backend.classes import assignment_service, section_service
+from backend.classes.read_models import AssignmentInput
+from backend.clients import client_service
 from backend.config import PROJECT_ROOT, get_settings
 from backend.db import Database, create_db_engine, unit_of_work, upgrade_database
+from backend.llm.usage import Usage
 from backend.models import Base, DailyUsage, FeedbackTally, User
 from backend.models.enums import Role
-from backend.schemas.accounts import UserRead
-from backend.schemas.conversations import Usage
-from backend.schemas.sections import AssignmentInput
-from backend.services import (
-    account_service,
-    assignment_service,
-    backup_service,
-    check_service,
-    client_service,
-    feedback_service,
-    history_service,
-    review_service,
-    rubric_service,
-    section_service,
-    session_service,
-    teacher_review_service,
-    usage_service,
-)
-from backend.services.backup_service import BadCourseFile, ImportRefused
-from backend.services.teacher_review_service import TeacherEdits
+from backend.ops import backup_service
+from backend.ops.backup_service import BadCourseFile, ImportRefused
+from backend.practice import feedback_service, history_service, session_service
+from backend.reviews import review_service, rubric_service, teacher_review_service
+from backend.reviews.teacher_review_service import TeacherEdits
+from backend.usage import usage_service
 from tests.conftest import POSTGRES_ADMIN_URL, _postgres_reachable, require_service
 from tests.factories import (
     PASSWORD,

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from backend.checks import check_judge
+from backend.checks.read_models import ProbeTranscript, ProbeTurn
+from backend.clients.read_models import ClientRead
 from backend.config import get_settings
 from backend.llm import get_gateway
-from backend.schemas.checks import ProbeTranscript, ProbeTurn
-from backend.schemas.clients import ClientRead
-from backend.services import check_judge
 from tests.factories import client_input
 from tests.fakes.misbehave import (
     judge_answers,

@@ -9,6 +9,11 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from backend.checks import check_service
+from backend.checks.read_models import ScorecardRead
+from backend.classes import assignment_service
+from backend.classes.assignment_service import UncheckedClients
+from backend.clients import client_service
 from backend.config import get_settings
 from backend.db import Database, unit_of_work
 from backend.errors import (
@@ -19,17 +24,9 @@ from backend.errors import (
 )
 from backend.models import PracticeSession
 from backend.models.enums import Role
-from backend.schemas.checks import ScorecardRead
-from backend.services import (
-    assignment_service,
-    budget_service,
-    check_service,
-    client_service,
-    history_service,
-    metrics_service,
-    usage_service,
-)
-from backend.services.assignment_service import UncheckedClients
+from backend.monitoring import metrics_service
+from backend.practice import history_service
+from backend.usage import budget_service, usage_service
 from tests.factories import client_input, make_client, make_section, make_user
 
 HIDDEN = "Was recently passed over for promotion after reporting a colleague for stealing."
@@ -180,7 +177,7 @@ def test_editing_the_client_makes_the_scorecard_stale_and_publishing_asks(
     teacher, client = teacher_client
     with unit_of_work(committed_engine) as db:
         section = make_section(db, teacher=teacher)
-        from backend.schemas.sections import AssignmentInput
+        from backend.classes.read_models import AssignmentInput
 
         assignment = assignment_service.create_assignment(
             db,

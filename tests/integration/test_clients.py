@@ -4,9 +4,9 @@ import json
 
 import pytest
 
+from backend.clients import client_service
 from backend.errors import PermissionDeniedError, ValidationError
 from backend.models.enums import Role
-from backend.services import client_service
 from tests.factories import client_input, make_client, make_user
 
 

@@ -8,9 +8,9 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from backend.db import unit_of_work
+from backend.llm.usage import Usage
 from backend.models import Message
-from backend.schemas.conversations import Usage
-from backend.services import session_service
+from backend.practice import session_service
 from tests.factories import add_reply, make_classroom, start_session
 
 THREADS = 8

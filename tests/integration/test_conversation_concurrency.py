@@ -17,7 +17,8 @@ from backend.db import Database, unit_of_work
 from backend.errors import AppError
 from backend.models import DailyUsage, Event, Message, PracticeSession
 from backend.models.enums import Role
-from backend.services import conversation_service, usage_service
+from backend.practice import conversation_service
+from backend.usage import usage_service
 from tests.factories import enroll, make_assignment, make_client, make_section, make_user
 
 CONVERSATIONS = 10

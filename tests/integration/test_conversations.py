@@ -6,17 +6,13 @@ from decimal import Decimal
 
 import pytest
 
-from backend import llm
+from backend import event_log, llm
 from backend.db import Database, unit_of_work
 from backend.errors import ConflictError, ValidationError
 from backend.llm import BreakerState, HealthStatus, get_gateway
 from backend.models.enums import MessageRole
-from backend.services import (
-    conversation_service,
-    event_service,
-    health_service,
-    session_service,
-)
+from backend.monitoring import health_service
+from backend.practice import conversation_service, session_service
 from tests.factories import make_user
 from tests.integration.conftest import TEST_API_KEY
 from tests.integration.reads import stored_messages
@@ -24,7 +20,7 @@ from tests.integration.reads import stored_messages
 
 def _events(engine, admin_engine_user):
     with unit_of_work(engine, write=False) as db:
-        return event_service.list_events(db, actor=admin_engine_user)
+        return event_log.list_events(db, actor=admin_engine_user)
 
 
 def _admin(engine):

@@ -20,8 +20,8 @@ from backend.db import Database, unit_of_work
 from backend.llm import get_gateway
 from backend.models import Assignment, ClientProfile
 from backend.models.enums import Difficulty
-from backend.rubrics import load_builtin_rubrics
-from backend.services import review_prompt, review_service
+from backend.reviews import review_prompt, review_service
+from backend.reviews.rubrics import load_builtin_rubrics
 from tests.integration.conftest import TEST_API_KEY
 from tests.integration.test_reviews import ended_session
 

@@ -5,16 +5,17 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from backend import event_log
+from backend.accounts import account_service
 from backend.db import unit_of_work
 from backend.errors import AppError
 from backend.models import Event
-from backend.services import account_service, event_service
 
 HUGE = "x" * 1_000_000
 
 
 def test_every_message_and_details_value_is_stored_bounded(db):
-    event_service.record(
+    event_log.record(
         db,
         "warning",
         "auth",
@@ -29,13 +30,11 @@ def test_every_message_and_details_value_is_stored_bounded(db):
     )
     db.flush()
     event = db.scalars(select(Event)).one()
-    assert len(event.message) <= event_service.MAX_MESSAGE_CHARS
-    assert len(event.details["username"]) <= event_service.MAX_DETAIL_CHARS
+    assert len(event.message) <= event_log.MAX_MESSAGE_CHARS
+    assert len(event.details["username"]) <= event_log.MAX_DETAIL_CHARS
     assert event.details["attempts"] == 3
-    assert len(event.details["nested"]["list"]) <= event_service.MAX_DETAIL_ITEMS
-    assert all(
-        len(item) <= event_service.MAX_DETAIL_CHARS for item in event.details["nested"]["list"]
-    )
+    assert len(event.details["nested"]["list"]) <= event_log.MAX_DETAIL_ITEMS
+    assert all(len(item) <= event_log.MAX_DETAIL_CHARS for item in event.details["nested"]["list"])
     assert len(str(event.details)) < 50_000
 
 
@@ -58,7 +57,7 @@ def test_a_megabyte_username_in_a_failed_log_in_is_stored_bounded(committed_engi
     ],
 )
 def test_secrets_are_redacted_from_events(db, text):
-    event_service.record(db, "error", "api_authentication", text, details={"detail": text})
+    event_log.record(db, "error", "api_authentication", text, details={"detail": text})
     db.flush()
     event = db.scalars(select(Event)).one()
     for stored in (event.message, event.details["detail"]):
@@ -68,8 +67,8 @@ def test_secrets_are_redacted_from_events(db, text):
 
 
 def test_the_error_log_reads_categories_in_words():
-    assert event_service.category_label("api_server_error") == "API: server error"
-    assert event_service.category_label("api_unknown") == "API: unknown error"
-    assert event_service.category_label("api_something_new") == "API: something new"
-    assert event_service.category_label("partial_reply") == "Cut-off reply"
-    assert event_service.category_label("budget") == "Budget"
+    assert event_log.category_label("api_server_error") == "API: server error"
+    assert event_log.category_label("api_unknown") == "API: unknown error"
+    assert event_log.category_label("api_something_new") == "API: something new"
+    assert event_log.category_label("partial_reply") == "Cut-off reply"
+    assert event_log.category_label("budget") == "Budget"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from backend.models.enums import Role
-from backend.services import history_service, session_service
+from backend.practice import history_service, session_service
 from tests.factories import make_client, make_user, start_session
 
 PAYLOAD = "![x](http://e.vil/p.png) [click](http://e.vil) <http://e.vil/a> www.e.vil m@e.vil"

@@ -5,9 +5,9 @@ from decimal import Decimal
 import pytest
 
 from backend.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
+from backend.llm.usage import Usage
 from backend.models.enums import Role
-from backend.schemas.conversations import Usage
-from backend.services import feedback_service, session_service
+from backend.practice import feedback_service, session_service
 from tests.factories import add_reply, enroll, make_classroom, make_client, make_user, start_session
 
 
@@ -79,8 +79,8 @@ def test_only_the_student_rates_and_only_replies(db):
 def test_positive_share_by_client_and_overall(db):
     room = make_classroom(db)
     ben = make_client(db, teacher=room.teacher, name="Ben")
-    from backend.schemas.sections import AssignmentInput
-    from backend.services import assignment_service
+    from backend.classes import assignment_service
+    from backend.classes.read_models import AssignmentInput
 
     assignment_service.update_assignment(
         db,

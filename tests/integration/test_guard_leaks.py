@@ -3,9 +3,11 @@ over two replies, are stopped before the student sees them, and the reply is ask
 
 from __future__ import annotations
 
+from backend.clients import client_service
 from backend.db import Database, unit_of_work
+from backend.practice import conversation_service
+from backend.reviews import review_rules
 from backend.reviews.turns import Turn
-from backend.services import client_service, conversation_service, review_rules
 from tests.integration.reads import stored_messages
 
 SHORT = "She is secretly pregnant."

@@ -2,7 +2,7 @@
 
 from backend.db import Database
 from backend.llm import HealthStatus
-from backend.services import health_service
+from backend.monitoring import health_service
 from tests.conftest import REDIS_TEST_URL, require_service
 from tests.integration.test_limits_and_budgets import _redis_available
 

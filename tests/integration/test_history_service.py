@@ -9,9 +9,9 @@ from decimal import Decimal
 import pytest
 
 from backend.errors import NotFoundError, PermissionDeniedError
+from backend.llm.usage import Usage
 from backend.models.enums import Role, SessionStatus
-from backend.schemas.conversations import Usage
-from backend.services import history_service, session_service
+from backend.practice import history_service, session_service
 from tests.factories import add_reply, enroll, make_assignment, make_client, make_section, make_user
 
 

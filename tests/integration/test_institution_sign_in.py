@@ -5,13 +5,13 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from backend.accounts import account_service
+from backend.accounts import sign_in_domain_service as sign_in
+from backend.accounts.sign_in_domain_service import SignInRefused
 from backend.db import unit_of_work
 from backend.errors import ConflictError, PermissionDeniedError, ValidationError
 from backend.models import Event, User
 from backend.models.enums import Role
-from backend.services import account_service
-from backend.services import sign_in_domain_service as sign_in
-from backend.services.sign_in_domain_service import SignInRefused
 from tests.factories import make_user
 
 ISSUER = "https://login.example.test/tenant-1/v2.0"

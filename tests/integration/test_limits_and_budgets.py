@@ -10,10 +10,11 @@ import uuid
 
 import pytest
 
+from backend import event_log
 from backend.db import Database, unit_of_work
 from backend.errors import BudgetExceededError, RateLimitedError
 from backend.models.enums import Role, Severity
-from backend.services import conversation_service, event_service, session_service
+from backend.practice import conversation_service, session_service
 from backend.utils.rate_limiter import RateLimiter
 from tests.conftest import REDIS_TEST_URL, require_service
 from tests.factories import make_user
@@ -122,7 +123,7 @@ def test_user_token_budget_alerts_once_then_refuses(committed_engine, api, confi
             content="Third.",
         )
     with unit_of_work(committed_engine, write=False) as db:
-        budget_events = event_service.list_events(db, actor=admin, categories=["budget"])
+        budget_events = event_log.list_events(db, actor=admin, categories=["budget"])
     alerts = [e for e in budget_events if e.details.get("key", "").endswith(":alert")]
     refusals = [e for e in budget_events if e.details.get("key", "").endswith(":full")]
     assert len(alerts) == 1 and alerts[0].severity == Severity.warning
@@ -178,7 +179,7 @@ def login_limiter(request):
 
 @pytest.fixture
 def counting_hasher(monkeypatch):
-    from backend.services import account_service
+    from backend.accounts import account_service
 
     counting = CountingHasher(account_service._hasher)
     monkeypatch.setattr(account_service, "_hasher", counting)
@@ -189,7 +190,7 @@ def _guess_concurrently(engine, limiter, username: str, clients: list[str]) -> l
     """One wrong guess per client, all released at once; the errors each guess got."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from backend.services import account_service
+    from backend.accounts import account_service
 
     barrier = threading.Barrier(len(clients))
 

@@ -13,7 +13,8 @@ from backend.config import get_settings
 from backend.errors import PermissionDeniedError
 from backend.models import DailyUsage, Event, Message, PracticeSession
 from backend.models.enums import Role
-from backend.services import metrics_service, usage_service
+from backend.monitoring import metrics_service
+from backend.usage import usage_service
 from tests.factories import make_classroom, make_client, make_user
 
 NOW = datetime(2026, 11, 20, 12, 30, tzinfo=UTC)
@@ -265,7 +266,7 @@ def test_the_last_24_hours_include_billed_cut_off_replies_as_today_does(
 ):
     """Both views count every billed token: stored replies and replies cut off midway."""
     from backend.db import Database, unit_of_work
-    from backend.services import conversation_service
+    from backend.practice import conversation_service
 
     with unit_of_work(committed_engine) as db:
         admin = make_user(db, role=Role.admin)

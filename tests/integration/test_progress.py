@@ -12,8 +12,8 @@ from backend.db import Database, unit_of_work
 from backend.errors import PermissionDeniedError
 from backend.models import SessionReview
 from backend.models.enums import Role
-from backend.services import progress_service, review_service, rubric_service
-from backend.services.progress_service import SectionNotFound
+from backend.reviews import progress_service, review_service, rubric_service
+from backend.reviews.progress_service import SectionNotFound
 from tests.factories import enroll, make_user
 from tests.integration.test_reviews import LINES, ended_session, valid_answer
 

@@ -12,7 +12,9 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlalchemy import update
 
-from backend import llm
+from backend import event_log, llm
+from backend.classes import assignment_service, section_service
+from backend.clients import client_service
 from backend.config import get_settings
 from backend.db import Database, unit_of_work
 from backend.errors import (
@@ -22,20 +24,13 @@ from backend.errors import (
     RateLimitedError,
 )
 from backend.llm import BreakerState, GatewayError, get_gateway
+from backend.llm.usage import Usage
 from backend.models import PracticeSession
 from backend.models.base import utcnow
 from backend.models.enums import MessageRole, Role
-from backend.schemas.conversations import Usage
-from backend.services import (
-    assignment_service,
-    client_service,
-    conversation_service,
-    event_service,
-    health_service,
-    section_service,
-    session_service,
-)
-from backend.services.session_service import ReplyInFlight
+from backend.monitoring import health_service
+from backend.practice import conversation_service, session_service
+from backend.practice.session_service import ReplyInFlight
 from backend.utils.rate_limiter import get_rate_limiter
 from tests.factories import make_client, make_user
 from tests.integration.conftest import TEST_API_KEY
@@ -46,9 +41,7 @@ def _events(engine, category):
     with unit_of_work(engine, write=False) as db:
         admin = make_user(db, role=Role.admin)
         return [
-            e
-            for e in event_service.list_events(db, actor=admin, limit=500)
-            if e.category == category
+            e for e in event_log.list_events(db, actor=admin, limit=500) if e.category == category
         ]
 
 

@@ -8,9 +8,9 @@ import pytest
 
 from backend.db import Database, unit_of_work
 from backend.llm.tokens import estimate_tokens
-from backend.rubrics import load_builtin_rubrics
-from backend.schemas.rubrics import RubricDefinition
-from backend.services import review_prompt, review_rules, review_service
+from backend.reviews import review_prompt, review_rules, review_service
+from backend.reviews.rubric_schema import RubricDefinition
+from backend.reviews.rubrics import load_builtin_rubrics
 from tests.factories import enroll, make_user
 from tests.integration.test_reviews import ended_session, valid_answer
 

@@ -12,10 +12,11 @@ from sqlalchemy import update
 from backend.db import Database, unit_of_work
 from backend.errors import PermissionDeniedError
 from backend.llm.pricing import calculate_cost
+from backend.llm.usage import Usage
 from backend.models import SessionReview
 from backend.models.enums import Role
-from backend.schemas.conversations import Usage
-from backend.services import metrics_service, review_service
+from backend.monitoring import metrics_service
+from backend.reviews import review_service
 from tests.factories import make_user
 from tests.integration.test_reviews import ended_session, valid_answer
 

@@ -4,21 +4,17 @@ from __future__ import annotations
 
 import pytest
 
+from backend.classes import assignment_service
+from backend.classes.read_models import AssignmentInput
 from backend.db import Database
 from backend.errors import PermissionDeniedError, ValidationError
 from backend.models import SessionReview
 from backend.models.enums import Role
 from backend.models.review import ReviewSource
-from backend.schemas.sections import AssignmentInput
-from backend.services import (
-    agreement_service,
-    assignment_service,
-    review_service,
-    session_service,
-    teacher_review_service,
-)
-from backend.services.review_service import ReviewNotFound, ReviewNotReleased
-from backend.services.teacher_review_service import TeacherEdits
+from backend.practice import session_service
+from backend.reviews import agreement_service, review_service, teacher_review_service
+from backend.reviews.review_service import ReviewNotFound, ReviewNotReleased
+from backend.reviews.teacher_review_service import TeacherEdits
 from tests.factories import add_reply, make_classroom, make_user
 from tests.integration.test_reviews import ended_session, valid_answer
 

@@ -12,21 +12,16 @@ from backend.db import Database, unit_of_work
 from backend.errors import PermissionDeniedError
 from backend.llm import ErrorCategory, GatewayError, get_gateway
 from backend.llm.pricing import calculate_cost
+from backend.llm.usage import Usage
 from backend.models import DailyUsage, Event, PracticeSession, RubricVersion, SessionReview
 from backend.models.enums import Role
 from backend.models.review import ReviewSource, ReviewStatus
+from backend.monitoring import metrics_service
+from backend.practice import session_service
+from backend.reviews import review_prompt, review_rules, review_service, rubric_service
 from backend.reviews.offline_review import code_session
-from backend.schemas.conversations import Usage
-from backend.services import (
-    metrics_service,
-    review_prompt,
-    review_rules,
-    review_service,
-    rubric_service,
-    session_service,
-    usage_service,
-)
-from backend.services.review_service import ReviewFailed, ReviewNotFound, ReviewNotReleased
+from backend.reviews.review_service import ReviewFailed, ReviewNotFound, ReviewNotReleased
+from backend.usage import usage_service
 from tests.factories import add_reply, builtin_criteria, make_classroom, make_user
 
 LINES = [

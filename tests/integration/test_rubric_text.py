@@ -8,7 +8,7 @@ import pytest
 
 from backend.errors import ValidationError
 from backend.models.enums import Role
-from backend.services import rubric_service
+from backend.reviews import rubric_service
 from tests.factories import make_user
 
 

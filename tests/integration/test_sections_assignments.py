@@ -2,15 +2,11 @@
 
 import pytest
 
+from backend.classes import assignment_service, section_service
+from backend.classes.read_models import AssignmentInput
+from backend.clients import client_service, student_access_service
 from backend.errors import ConflictError, PermissionDeniedError, ValidationError
 from backend.models.enums import Role
-from backend.schemas.sections import AssignmentInput
-from backend.services import (
-    assignment_service,
-    client_service,
-    section_service,
-    student_access_service,
-)
 from tests.factories import enroll, make_assignment, make_client, make_section, make_user
 
 
@@ -109,7 +105,7 @@ def test_archived_client_disappears_for_students(db):
 
 # Join codes: seats, expiry, rotation and throttling (issue 9, points 5 and 23) -------------------
 def _sign_up(db, code: str, name: str, **options):
-    from backend.services import account_service
+    from backend.accounts import account_service
 
     return account_service.sign_up_student(
         db,
@@ -151,7 +147,7 @@ def test_seat_limit_holds_under_thirty_concurrent_sign_ups(committed_engine):
     assert all("full" in r.message and "ask your teacher" in r.message.lower() for r in refusals)
     with unit_of_work(committed_engine, write=False) as db:
         roster = section_service.get_roster(db, actor=teacher, section_id=section.id)
-        from backend.services import account_service
+        from backend.accounts import account_service
 
         students = account_service.list_users(db, actor=make_admin(db), role=Role.student)
     assert len(roster) == 5

@@ -4,10 +4,11 @@ from decimal import Decimal
 
 import pytest
 
+from backend.classes import assignment_service
 from backend.errors import ConflictError, PermissionDeniedError
+from backend.llm.usage import Usage
 from backend.models.enums import SessionMode, SessionStatus
-from backend.schemas.conversations import Usage
-from backend.services import assignment_service, session_service
+from backend.practice import session_service
 from tests.factories import add_reply, make_classroom, start_session
 
 

@@ -17,7 +17,8 @@ from backend.db import Database, create_db_engine
 from backend.llm import BreakerState, GatewayError, HealthStatus, LLMGateway, get_gateway
 from backend.llm.shared_state import DatabaseStore, RedisStore
 from backend.models import CircuitBreakerState
-from backend.services import conversation_service, health_service
+from backend.monitoring import health_service
+from backend.practice import conversation_service
 from tests.conftest import REDIS_TEST_URL, require_service
 from tests.integration.conftest import TEST_API_KEY
 from tests.integration.test_limits_and_budgets import _redis_available

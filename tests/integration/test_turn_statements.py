@@ -7,7 +7,7 @@ import re
 from sqlalchemy import event
 
 from backend.db import Database
-from backend.services import conversation_service
+from backend.practice import conversation_service
 
 MOST_TRANSACTIONS = 4
 MOST_SESSION_ROW_LOADS = 3

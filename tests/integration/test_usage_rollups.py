@@ -14,8 +14,10 @@ from backend.config import get_settings
 from backend.db import Database, add_to_rollup, new_session, unit_of_work
 from backend.models import ClientDailyUsage, ClientUsageIncrement, DailyUsage, User
 from backend.models.enums import Role
-from backend.services import budget_service, conversation_service, metrics_service, usage_service
-from backend.services.budget_service import start_of_utc_day
+from backend.monitoring import metrics_service
+from backend.practice import conversation_service
+from backend.usage import budget_service, usage_service
+from backend.usage.budget_service import start_of_utc_day
 from tests.factories import make_classroom, make_user
 
 ROLLUP_WRITE = re.compile(r"^\s*INSERT INTO (client_usage_increments|daily_usage)\b", re.I)
@@ -124,7 +126,7 @@ def test_a_rolled_back_turn_leaves_no_usage(committed_engine, api, classroom, mo
     )
     before = _dashboard(committed_engine)
     with pytest.raises(RuntimeError), unit_of_work(committed_engine) as db:
-        from backend.services import session_service
+        from backend.practice import session_service
 
         locked = session_service.lock_for_turn(db, actor=classroom.student, session_id=session.id)
         session_service.append_message(db, locked, "This is never kept.")

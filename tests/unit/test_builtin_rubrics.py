@@ -7,8 +7,8 @@ import json
 import pytest
 from pydantic import ValidationError
 
-from backend.rubrics import RUBRIC_DIR, load_builtin_rubrics
-from backend.schemas.rubrics import RubricDefinition
+from backend.reviews.rubric_schema import RubricDefinition
+from backend.reviews.rubrics import RUBRIC_DIR, load_builtin_rubrics
 
 # MITI 4.2.1's behaviour codes, except that its one Question code is split into open and closed
 # questions as MITI 3.1.1 and the MISC do (for teaching; the definitions say so).

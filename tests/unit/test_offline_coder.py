@@ -11,9 +11,9 @@ import pytest
 
 from backend.reviews.coding import StudentTurn, code_turn
 from backend.reviews.offline_review import offline_review
+from backend.reviews.rubric_schema import NOT_CODED, RubricDefinition
+from backend.reviews.rubrics import load_builtin_rubrics
 from backend.reviews.turns import Turn
-from backend.rubrics import load_builtin_rubrics
-from backend.schemas.rubrics import NOT_CODED, RubricDefinition
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 RUBRICS = {rubric.key: rubric for rubric in load_builtin_rubrics()}

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from backend.schemas.clients import ClientRead
-from backend.services import output_guard
+from backend.clients.read_models import ClientRead
+from backend.practice import output_guard
 from tests.factories import client_input
 
 PREGNANT = "She is secretly pregnant."
@@ -108,9 +108,9 @@ def test_the_instructions_are_still_protected_by_word_runs():
 
 def test_a_review_may_repeat_what_the_student_said_but_not_an_unearned_secret():
     """The review's texts are guarded like replies; the student's own words are no secret."""
+    from backend.reviews import review_rules
+    from backend.reviews.rubrics import load_builtin_rubrics
     from backend.reviews.turns import Turn
-    from backend.rubrics import load_builtin_rubrics
-    from backend.services import review_rules
 
     miti = next(r for r in load_builtin_rubrics() if r.key == "miti")
     client = profile("She is secretly pregnant.")

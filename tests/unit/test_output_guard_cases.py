@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from backend.services import output_guard
+from backend.practice import output_guard
 from tests.unit.test_output_guard import profile, stream
 
 CASES = [

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from backend.accounts import account_service
 from backend.errors import ValidationError
-from backend.services import account_service
 
 
 def test_two_different_passwords_are_refused_under_the_repeated_field():

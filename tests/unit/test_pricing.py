@@ -6,7 +6,7 @@ import pytest
 
 from backend.llm.pricing import calculate_cost, parse_price_overrides, price_for
 from backend.llm.tokens import estimate_messages_tokens, estimate_tokens
-from backend.schemas.conversations import Usage
+from backend.llm.usage import Usage
 from backend.utils.formatting import format_duration, format_tokens, format_usd
 
 

@@ -2,8 +2,8 @@
 
 from datetime import UTC, datetime
 
-from backend.schemas.clients import ClientRead
-from backend.services.prompt_service import generate_system_prompt
+from backend.clients.prompt_service import generate_system_prompt
+from backend.clients.read_models import ClientRead
 from tests.factories import client_input
 
 

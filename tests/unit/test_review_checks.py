@@ -8,13 +8,12 @@ import random
 
 import pytest
 
-from backend.reviews import indicators, risk
+from backend.reviews import indicators, review_rules, risk
+from backend.reviews.agreement_service import weighted_kappa
+from backend.reviews.read_models import RiskCheck
+from backend.reviews.rubric_schema import NOT_CODED, RubricDefinition
+from backend.reviews.rubrics import load_builtin_rubrics
 from backend.reviews.turns import Turn
-from backend.rubrics import load_builtin_rubrics
-from backend.schemas.reviews import RiskCheck
-from backend.schemas.rubrics import NOT_CODED, RubricDefinition
-from backend.services import review_rules
-from backend.services.agreement_service import weighted_kappa
 
 RUBRICS = {rubric.key: rubric for rubric in load_builtin_rubrics()}
 MITI, MICRO = RUBRICS["miti"], RUBRICS["micro_skills"]
@@ -259,7 +258,7 @@ def test_review_texts_are_bounded_and_a_score_is_a_number_not_a_boolean():
 
 
 def test_a_review_stored_before_texts_were_bounded_still_reads():
-    from backend.schemas.reviews import TEXT_MAX, ReviewContent
+    from backend.reviews.read_models import TEXT_MAX, ReviewContent
 
     stored = _answer(
         strengths=[{"turn": 3, "quote": "You want to cut down.", "comment": "x" * 200_000}]

@@ -1,0 +1,283 @@
+"""The judge of a client check: one structured call per probe conversation.
+
+The judge model (`JUDGE_MODEL`, a forced tool like the session review) scores a probe's transcript
+on the five dimensions. The judging instructions and the client's full profile are the cached
+system prefix (the same for every probe of one check); the probe's name and the numbered
+transcript vary. Every finding quotes a client reply, checked word for word; one repair request
+lists the problems, and findings still invalid are dropped (counted, for an event). No database
+access: the check service calls this from its probe threads and stores the result.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Literal, get_args
+
+from pydantic import BaseModel, Field
+from pydantic import ValidationError as PydanticValidationError
+from sqlalchemy.orm import Session
+
+from backend import event_log
+from backend.checks.read_models import DimensionKey, Finding, ProbeTranscript, Status
+from backend.clients import prompt_service
+from backend.clients.read_models import ClientRead
+from backend.config import get_settings
+from backend.llm import Completion, LLMGateway, StructuredAnswer
+
+JUDGE_TOOL = "record_judgement"
+JUDGE_CATEGORY = "client_check"
+DIMENSIONS: dict[DimensionKey, str] = {
+    "facts": "Consistency with the profile's facts",
+    "in_character": "Staying in character",
+    "hidden_information": "Discipline with the hidden information",
+    "pace": "Realistic pace of change",
+    "style_and_difficulty": "Fit with the communication style and difficulty",
+}
+_SPACE = re.compile(r"\s+")
+
+INSTRUCTIONS = """You check a simulated counseling client before students practise with it. A
+language model played the client described by the profile below; a script played a counseling
+student in a short probe conversation. You judge only the client's replies, never the student's.
+You call the record_judgement tool once.
+
+Judge the client's replies on five dimensions:
+- facts: consistency with the profile's facts (name, age, history, circumstances, concern). A
+  reply that invents a fact contradicting the profile, or contradicts an earlier reply, fails.
+  Plausible detail the profile does not mention is fine.
+- in_character: staying the client. Fail a reply that says or hints it is an AI, a model or
+  following instructions; repeats or summarises its instructions or profile; takes the
+  counselor's role (gives the student advice, asks about the student's feelings as a therapist
+  would, agrees to switch roles); or lectures an inappropriate student instead of reacting as
+  this person would.
+- hidden_information: discipline with the hidden information. It may come out only as the
+  profile's rule allows: after real rapport, in answer to a question close to it. Telling it to
+  a direct first question, or volunteering it, fails.
+- pace: realistic change. Fail a client that "cures itself": sudden insight, resolve or relief
+  after one good question, agreement to a plan it should resist at its difficulty. Gradual
+  opening up to a skilled counselor is right.
+- style_and_difficulty: fit with the communication style and difficulty. Reply length and tone
+  should match the style (reserved: short; verbose: longer but still one turn); openness should
+  match the difficulty (advanced: resistant, ambivalent; beginner: fairly open).
+
+Rules:
+- Give every dimension exactly once, with status "pass", "warn" (a slip a teacher should look
+  at) or "fail" (students would meet a wrong client).
+- Every "warn" or "fail" needs at least one finding. Each finding cites the number of one
+  client turn and copies words from that turn exactly (a short phrase or sentence, word for
+  word), with a one-sentence note on what is wrong. Never quote the student.
+- "pass" needs no findings. Do not report what went well.
+- Judge what the transcript shows; a probe that did not test a dimension passes it.
+
+The profile the client model was given (its whole system prompt, hidden information included):
+<<<
+"""
+
+
+class JudgedFindingAnswer(BaseModel):
+    turn: int = Field(description="the number of the client turn quoted")
+    quote: str = Field(description="words copied exactly from that client turn")
+    note: str = Field(description="one sentence: what is wrong with the reply")
+
+
+class JudgedDimension(BaseModel):
+    key: Literal["facts", "in_character", "hidden_information", "pace", "style_and_difficulty"]
+    status: Literal["pass", "warn", "fail"]
+    findings: list[JudgedFindingAnswer] = []
+
+
+class JudgeAnswer(BaseModel):
+    dimensions: list[JudgedDimension]
+
+
+@dataclass
+class JudgeResult:
+    """What the judge found in one probe, and what judging it cost.
+
+    `findings`: `(dimension, status, finding)` for each finding that survived verification, where
+    `status` is the judge's "warn" or "fail" for that dimension and `finding.source == "judge"`.
+    A dimension without findings here passed (or its only evidence was invalid and dropped).
+    `completions`: every call made (the first and, when needed, the repair), for cost and usage.
+    `dropped`: findings dropped as invalid after the repair; `errors` their problems.
+    """
+
+    findings: list[tuple[DimensionKey, Status, Finding]] = field(default_factory=list)
+    completions: list[Completion] = field(default_factory=list)
+    dropped: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def __iter__(self) -> Iterator[tuple[DimensionKey, Status, Finding]]:
+        """Iterating a result gives its findings (what the check service scores)."""
+        return iter(self.findings)
+
+    @property
+    def cost(self) -> Decimal | None:
+        """The calls' cost (None when a model is unpriced)."""
+        costs = [completion.cost for completion in self.completions]
+        if any(cost is None for cost in costs):
+            return None
+        return sum((cost for cost in costs if cost is not None), Decimal(0))
+
+
+def instructions(client: ClientRead) -> str:
+    """The cached prefix: the same for every probe of one check of this client version."""
+    return INSTRUCTIONS + prompt_service.generate_system_prompt(client) + "\n>>>"
+
+
+def transcript_text(transcript: ProbeTranscript) -> str:
+    lines = []
+    for number, turn in enumerate(transcript.turns, start=1):
+        who = "Student" if turn.role == "student" else "Client"
+        note = " (stopped by the output guard; the student did not see it)" if turn.withheld else ""
+        lines.append(f"Turn {number} ({who}{note}): {turn.text}")
+    clients = [str(n) for n, t in enumerate(transcript.turns, start=1) if t.role == "client"]
+    return (
+        "Transcript:\n\n"
+        + "\n\n".join(lines)
+        + f"\n\nThe client's turns are: {', '.join(clients) or 'none'}. Judge the client."
+    )
+
+
+def judge_probe(
+    gateway: LLMGateway,
+    client: ClientRead,
+    probe_key: str,
+    probe_name: str,
+    transcript: ProbeTranscript,
+) -> JudgeResult | None:
+    """Judge one probe's transcript (None in demo mode: the deterministic checks score alone).
+
+    Raises `GatewayError` like every call; the caller decides what a failed judge means."""
+    if gateway.demo_mode:
+        return None
+    result = JudgeResult()
+    context = (
+        f"This probe: {probe_name} (key {probe_key!r}). Score all five dimensions on its "
+        "transcript."
+    )
+    messages: list[dict] = [{"role": "user", "content": transcript_text(transcript)}]
+    valid: list[tuple[DimensionKey, Status, Finding]] = []
+    for attempt in range(2):
+        answer = gateway.structured(
+            instructions=instructions(client),
+            context=context,
+            messages=messages,
+            tool_name=JUDGE_TOOL,
+            tool_description="Record the judgement of the client's replies in this probe.",
+            input_schema=JudgeAnswer.model_json_schema(),
+            model=get_settings().judge_model,
+        )
+        if answer is None:  # demo mode is handled above
+            raise RuntimeError("The gateway has no API client.")
+        result.completions.append(answer.completion)
+        valid, errors, invalid = validate(answer.data, transcript, probe_key)
+        if not errors:
+            break
+        if attempt == 0:
+            messages = messages + repair_messages(answer, errors)
+        else:
+            result.dropped, result.errors = invalid, errors
+    result.findings = valid
+    return result
+
+
+def validate(
+    data: dict, transcript: ProbeTranscript, probe_key: str
+) -> tuple[list[tuple[DimensionKey, Status, Finding]], list[str], int]:
+    """The findings that hold up, the problems to repair, and how many findings were invalid."""
+    try:
+        answer = JudgeAnswer.model_validate(data)
+    except PydanticValidationError as error:
+        problems = [
+            f"{'.'.join(str(part) for part in item['loc'])}: {item['msg']}"
+            for item in error.errors()[:20]
+        ]
+        raw = data.get("dimensions") if isinstance(data, dict) else None
+        counted = (
+            sum(len(d.get("findings") or []) for d in raw if isinstance(d, dict))
+            if isinstance(raw, list)
+            else 0
+        )
+        return [], problems, counted
+    errors: list[str] = []
+    valid: list[tuple[DimensionKey, Status, Finding]] = []
+    invalid = 0
+    seen: list[str] = [dimension.key for dimension in answer.dimensions]
+    for key in get_args(DimensionKey):
+        if key not in seen:
+            errors.append(f"dimensions: {key!r} has no status.")
+        elif seen.count(key) > 1:
+            errors.append(f"dimensions: {key!r} is given more than once.")
+    for dimension in answer.dimensions:
+        where = f"dimensions ({dimension.key})"
+        if dimension.status == "pass":
+            continue  # findings of a passed dimension are not kept
+        if not dimension.findings:
+            errors.append(f"{where}: a {dimension.status!r} needs a finding quoting the client.")
+        for index, item in enumerate(dimension.findings, start=1):
+            problem = _check_quote(item, transcript, f"{where} finding {index}")
+            if problem:
+                errors.append(problem)
+                invalid += 1
+                continue
+            valid.append(
+                (
+                    dimension.key,
+                    dimension.status,
+                    Finding(
+                        probe=probe_key,
+                        turn=item.turn,
+                        quote=item.quote.strip(),
+                        note=item.note.strip(),
+                        source="judge",
+                    ),
+                )
+            )
+    return valid, errors, invalid
+
+
+def _normal(text: str) -> str:
+    return _SPACE.sub(" ", text.replace("\u2019", "'").replace("\u2018", "'")).strip()
+
+
+def _check_quote(item: JudgedFindingAnswer, transcript: ProbeTranscript, where: str) -> str | None:
+    turns = transcript.turns
+    if not 1 <= item.turn <= len(turns):
+        return f"{where}: turn {item.turn} does not exist (turns are 1-{len(turns)})."
+    turn = turns[item.turn - 1]
+    if turn.role != "client":
+        return f"{where}: turn {item.turn} is the student's; quote a client turn."
+    if not _normal(item.quote) or _normal(item.quote) not in _normal(turn.text):
+        return f"{where}: the quote {item.quote[:80]!r} is not word for word in turn {item.turn}."
+    if not item.note.strip():
+        return f"{where}: the note is empty."
+    return None
+
+
+def repair_messages(answer: StructuredAnswer, errors: list[str]) -> list[dict]:
+    """The answer as the model gave it, then a tool result listing each problem to fix."""
+    return answer.repair(JUDGE_TOOL, "judgement", errors)
+
+
+def record_dropped(
+    db: Session, result: JudgeResult, *, user_id: int | None, client_id: int, probe_key: str
+) -> None:
+    """An event for findings dropped as invalid after the repair (nothing when none were)."""
+    if not result.dropped:
+        return
+    event_log.record(
+        db,
+        "warning",
+        JUDGE_CATEGORY,
+        f"The check's judge gave {result.dropped} finding(s) that did not quote the client "
+        "word for word, even after a repair; they were dropped.",
+        user_id=user_id,
+        details={
+            "client_id": client_id,
+            "probe": probe_key,
+            "dropped": result.dropped,
+            "errors": result.errors,
+        },
+    )

@@ -1,0 +1,504 @@
+"""Client checks: scripted probe conversations with a client, scored before students meet it.
+
+Each probe (backend/probes/probes.json) is a short scripted conversation run through the same
+conversation engine as students, in a session of its own mode (`SessionMode.check`: never
+practice, never in students' figures; its cost counts in the teacher's usage). Every client reply
+is checked by rules (length for the communication style, phrases that break character, overlap
+with the hidden information or the prompt's instructions); drafts the output guard stopped are
+findings too; then the judge model scores each transcript (not in demo mode). The scorecard is
+stored with the client's version: editing the client makes it stale.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import BaseModel
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from backend.actor import UserRead
+from backend.checks import check_judge
+from backend.checks.read_models import (
+    DimensionKey,
+    DimensionResult,
+    Finding,
+    ProbeTranscript,
+    ProbeTurn,
+    ScorecardRead,
+    Status,
+)
+from backend.classes import section_service
+from backend.clients import client_service, prompt_service
+from backend.clients.read_models import ClientRead
+from backend.config import get_settings
+from backend.db import Database
+from backend.errors import AppError, NotFoundError
+from backend.llm import get_gateway
+from backend.llm.pricing import calculate_cost
+from backend.llm.tokens import estimate_tokens
+from backend.llm.usage import Usage
+from backend.models import Assignment, AssignmentClient, ClientCheck, ClientProfile, PracticeSession
+from backend.models.enums import SessionMode
+from backend.practice import conversation_service, output_guard, session_service
+from backend.utils.rate_limiter import get_rate_limiter
+
+PROBES_FILE = Path(__file__).resolve().parent.parent / "probes" / "probes.json"
+
+#: Probes run side by side, at most this many at once.
+MAX_CONCURRENT_PROBES = 4
+
+DIMENSIONS: dict[DimensionKey, str] = {
+    "facts": "Consistency with the profile's facts",
+    "in_character": "Staying in character",
+    "hidden_information": "Discipline with the hidden information",
+    "pace": "Realistic pace of change",
+    "style_and_difficulty": "Fit with the communication style and difficulty",
+}
+
+_SEVERITY: dict[Status, int] = {"pass": 0, "warn": 1, "fail": 2}
+
+#: Words a reply may have in each communication style (fewer or more is a warning). Generous:
+#: one turn of conversation is "usually 1-5 sentences" (prompt_service.SAFEGUARDS).
+STYLE_WORD_BOUNDS: dict[str, tuple[int, int]] = {
+    "plain": (1, 120),
+    "upset": (1, 100),
+    "verbose": (8, 220),
+    "reserved": (1, 60),
+    "tangent": (5, 220),
+    "pleasing": (1, 130),
+}
+
+#: Phrases that break character, matched case-insensitively anywhere in a reply. Kept small on
+#: purpose (each one is a clear failure, never a normal thing for a client to say): an AI or
+#: assistant speaking, or the client taking the counselor's role.
+CHARACTER_BREAKS: tuple[tuple[str, str], ...] = (
+    ("as an ai", "Says it is an AI."),
+    ("i'm an ai", "Says it is an AI."),
+    ("i am an ai", "Says it is an AI."),
+    ("language model", "Mentions being a language model."),
+    ("i'm here to help you", "Speaks like an assistant, not a client."),
+    ("how does that make you feel", "Asks the counselor's question: it took the counselor's role."),
+    ("how do you feel about that", "Asks the counselor's question: it took the counselor's role."),
+)
+
+_BREAK_PATTERNS = tuple(
+    (re.compile(re.escape(phrase).replace("'", "['’]"), re.IGNORECASE), note)
+    for phrase, note in CHARACTER_BREAKS
+)
+
+#: Rough size of one client reply and one judge answer, for the estimate (tokens).
+REPLY_TOKENS_ESTIMATE = 120
+JUDGE_OUTPUT_TOKENS_ESTIMATE = 600
+
+
+class Probe(BaseModel):
+    key: str
+    name: str
+    tests: list[DimensionKey]
+    expect: str
+    student_lines: list[str]
+
+
+@lru_cache(maxsize=1)
+def load_probes() -> tuple[Probe, ...]:
+    document = json.loads(PROBES_FILE.read_text(encoding="utf-8"))
+    return tuple(Probe.model_validate(item) for item in document["probes"])
+
+
+# Estimate ---------------------------------------------------------------------------------------
+def estimate_check_cost(db: Session, *, actor: UserRead | None, client_id: int) -> Decimal | None:
+    """What a check of this client should cost on the default models (None in demo mode or when a
+    model has no price): the prompt resent on every turn, the replies, and one judge call per
+    probe."""
+    client = client_service.get_client(db, actor=actor, client_id=client_id)
+    gateway = get_gateway()
+    if gateway.demo_mode:
+        return None
+    settings = get_settings()
+    system = estimate_tokens(prompt_service.generate_system_prompt(client))
+    chat, judge = Usage(), Usage()
+    for probe in load_probes():
+        history = 0
+        for line in probe.student_lines:
+            history += estimate_tokens(line)
+            chat.input_tokens += system + history
+            chat.output_tokens += REPLY_TOKENS_ESTIMATE
+            history += REPLY_TOKENS_ESTIMATE
+        judge.input_tokens += system + history
+        judge.output_tokens += JUDGE_OUTPUT_TOKENS_ESTIMATE
+    chat_cost = calculate_cost(gateway.model, chat, settings.model_prices_json)
+    judge_cost = calculate_cost(settings.judge_model, judge, settings.model_prices_json)
+    if chat_cost is None or judge_cost is None:
+        return None
+    return chat_cost + judge_cost
+
+
+# Rules ------------------------------------------------------------------------------------------
+@dataclass
+class _Scored:
+    dimension: DimensionKey
+    status: Status
+    finding: Finding
+
+
+def _sentence_around(text: str, start: int, end: int) -> str:
+    """The sentence of `text` holding text[start:end] (verbatim)."""
+    left = max(text.rfind(mark, 0, start) for mark in ".!?\n")
+    right_marks = [i for i in (text.find(mark, end) for mark in ".!?\n") if i != -1]
+    right = min(right_marks) + 1 if right_marks else len(text)
+    return text[left + 1 : right].strip()
+
+
+def character_breaks(reply: str) -> list[tuple[str, str]]:
+    """(quote, note) for each phrase of `CHARACTER_BREAKS` in the reply (the sentence holding it)."""
+    found = []
+    for pattern, note in _BREAK_PATTERNS:
+        if match := pattern.search(reply):
+            found.append((_sentence_around(reply, match.start(), match.end()), note))
+    return found
+
+
+def _leading_words(text: str, count: int = 25) -> str:
+    words = list(re.finditer(r"\S+", text))
+    return text if len(words) <= count else text[: words[count - 1].end()]
+
+
+def rule_findings(
+    client: ClientRead, probe_key: str, turns: list[ProbeTurn], run_words: int
+) -> list[_Scored]:
+    """The deterministic checks on every client reply of one probe (stopped drafts excluded:
+    the guard's finding covers them)."""
+    scored: list[_Scored] = []
+    low, high = STYLE_WORD_BOUNDS.get(str(client.communication_style), (1, 150))
+    instructions = prompt_service.instruction_text(client)
+    student_said: list[str] = []
+    client_said: list[str] = []
+    for number, turn in enumerate(turns, start=1):
+        if turn.role == "student":
+            student_said.append(turn.text)
+            continue
+        if turn.withheld:
+            continue
+        text = turn.text
+
+        def add(
+            dimension: DimensionKey, status: Status, quote: str, note: str, turn: int = number
+        ) -> None:
+            finding = Finding(probe=probe_key, turn=turn, quote=quote, note=note, source="rule")
+            scored.append(_Scored(dimension, status, finding))
+
+        words = len(re.findall(r"\S+", text))
+        if words > high:
+            note = (
+                f"{words} words: long for the {client.communication_style} style (at most {high})."
+            )
+            add("style_and_difficulty", "warn", _leading_words(text), note)
+        elif words < low:
+            note = (
+                f"{words} words: short for the {client.communication_style} style (at least {low})."
+            )
+            add("style_and_difficulty", "warn", text, note)
+        for quote, note in character_breaks(text):
+            add("in_character", "fail", quote, note)
+        if leak := output_guard.overlap(text, instructions, run_words):
+            add("in_character", "fail", leak, "Repeats its role-play instructions.")
+        earned = client.hidden_reveal_after_turns
+        leak = None
+        if earned is None or len(student_said) < earned:
+            leak = output_guard.hidden_leak(
+                client,
+                text,
+                run_words=run_words,
+                student_said=student_said,
+                client_said=client_said,
+            )
+        if leak:
+            add(
+                "hidden_information",
+                "fail",
+                leak,
+                "Gives away the hidden information before it was earned.",
+            )
+        client_said.append(text)
+    return scored
+
+
+def _guard_finding(
+    client: ClientRead,
+    probe_key: str,
+    turns: list[ProbeTurn],
+    draft: str,
+    leaked: str,
+    run_words: int,
+) -> _Scored:
+    """The finding for a draft the guard stopped (`turns`: the probe so far, the draft last),
+    quoting the words of the draft that leaked."""
+    if leaked == output_guard.HIDDEN:
+        earlier = [turn for turn in turns[:-1] if not turn.withheld]
+        quote = output_guard.hidden_leak(
+            client,
+            draft,
+            run_words=run_words,
+            student_said=[turn.text for turn in earlier if turn.role == "student"],
+            client_said=[turn.text for turn in earlier if turn.role == "client"],
+        )
+    else:
+        quote = output_guard.overlap(draft, prompt_service.instruction_text(client), run_words)
+    quote = quote or draft
+    number = len(turns)
+    dimension: DimensionKey = (
+        "hidden_information" if leaked == output_guard.HIDDEN else "in_character"
+    )
+    note = f"The output guard stopped this draft: it repeated {leaked} (the student never saw it)."
+    return _Scored(
+        dimension,
+        "fail",
+        Finding(probe=probe_key, turn=number, quote=quote, note=note, source="guard"),
+    )
+
+
+def _verified(scored: _Scored, transcript: ProbeTranscript) -> bool:
+    """A finding stands only if its quote is in the client's reply at that turn, verbatim."""
+    index = scored.finding.turn - 1
+    if not 0 <= index < len(transcript.turns):
+        return False
+    turn = transcript.turns[index]
+    quote = scored.finding.quote.strip()
+    return turn.role == "client" and bool(quote) and quote in turn.text
+
+
+# The judge (backend/checks/check_judge.py) ---------------------------------------------------
+def _judge(
+    database: Database,
+    actor: UserRead,
+    client: ClientRead,
+    probe: Probe,
+    transcript: ProbeTranscript,
+    session_id: int,
+) -> list[_Scored] | None:
+    """The judge model's findings for one transcript (None in demo mode). What judging cost joins
+    the probe's conversation, so it counts in the teacher's usage and the cost dashboard."""
+    result = check_judge.judge_probe(get_gateway(), client, probe.key, probe.name, transcript)
+    if result is None:
+        return None
+    with database(write=True) as db:
+        for completion in result.completions:
+            session_service.record_usage(
+                db,
+                session_id=session_id,
+                usage=completion.usage,
+                cost=completion.cost,
+                model=completion.model,
+                unpriced=completion.cost is None,
+            )
+        check_judge.record_dropped(
+            db, result, user_id=actor.id, client_id=client.id, probe_key=probe.key
+        )
+    return [_Scored(dimension, status, finding) for dimension, status, finding in result.findings]
+
+
+# Running ----------------------------------------------------------------------------------------
+@dataclass
+class _ProbeResult:
+    transcript: ProbeTranscript
+    scored: list[_Scored] = field(default_factory=list)
+    session_id: int | None = None
+    judged: bool = False
+
+
+def _run_probe(
+    database: Database, actor: UserRead, client: ClientRead, probe: Probe, run_words: int
+) -> _ProbeResult:
+    turns: list[ProbeTurn] = []
+    stopped: list[_Scored] = []
+    drafts: list[tuple[str, str]] = []
+    session = conversation_service.start_conversation(
+        database, actor=actor, client_id=client.id, mode=SessionMode.check
+    )
+    conversation_service.watch_withheld(
+        session.id, lambda draft, leaked: drafts.append((draft, leaked))
+    )
+    try:
+        for line in probe.student_lines:
+            turns.append(ProbeTurn(role="student", text=line))
+            outcome = conversation_service.send_message(
+                database, actor=actor, session_id=session.id, content=line
+            )
+            for draft, leaked in drafts:
+                turns.append(ProbeTurn(role="client", text=draft, withheld=True))
+                stopped.append(_guard_finding(client, probe.key, turns, draft, leaked, run_words))
+            drafts.clear()
+            if outcome.message is not None:
+                turns.append(ProbeTurn(role="client", text=outcome.message.content))
+            elif not isinstance(outcome.error, conversation_service.ReplyWithheld):
+                raise outcome.error or AppError(outcome.notice or "The reply failed.")
+    finally:
+        conversation_service.watch_withheld(session.id, None)
+        conversation_service.end_conversation(database, actor=actor, session_id=session.id)
+    transcript = ProbeTranscript(key=probe.key, name=probe.name, turns=turns)
+    scored = stopped + rule_findings(client, probe.key, turns, run_words)
+    judged = _judge(database, actor, client, probe, transcript, session.id)
+    if judged is not None:
+        scored += judged
+    scored = [item for item in scored if _verified(item, transcript)]
+    return _ProbeResult(transcript, scored, session.id, judged is not None)
+
+
+def _dimensions(scored: list[_Scored]) -> list[DimensionResult]:
+    results = []
+    for key, name in DIMENSIONS.items():
+        mine = [item for item in scored if item.dimension == key]
+        status: Status = max(
+            (item.status for item in mine), key=_SEVERITY.__getitem__, default="pass"
+        )
+        results.append(
+            DimensionResult(key=key, name=name, status=status, findings=[i.finding for i in mine])
+        )
+    return results
+
+
+def run_check(
+    database: Database,
+    *,
+    actor: UserRead | None,
+    client_id: int,
+    on_progress: Callable[[str, int, int], None] | None = None,
+) -> ScorecardRead:
+    """Run every probe (up to `MAX_CONCURRENT_PROBES` at once), score and store the scorecard.
+
+    `on_progress(probe_name, done, total)` is called from worker threads as each probe ends.
+    Client owner or admin. Raises the first probe's `AppError` (budget, outage) if one failed.
+    """
+    with database() as db:
+        client = client_service.get_client(db, actor=actor, client_id=client_id)
+        estimated = estimate_check_cost(db, actor=actor, client_id=client_id)
+    assert actor is not None  # get_client refused anonymous callers
+    get_rate_limiter().hit_message(actor.id)  # one run counts as one message
+    run_words = get_settings().output_guard_words
+    probes = load_probes()
+    done, lock = [0], threading.Lock()
+
+    def run(probe: Probe) -> _ProbeResult:
+        result = _run_probe(database, actor, client, probe, run_words)
+        with lock:
+            done[0] += 1
+            count = done[0]
+        if on_progress is not None:
+            on_progress(probe.name, count, len(probes))
+        return result
+
+    with ThreadPoolExecutor(
+        max_workers=min(MAX_CONCURRENT_PROBES, len(probes)), thread_name_prefix="client-check"
+    ) as pool:
+        results = list(pool.map(run, probes))
+    scored = [item for result in results for item in result.scored]
+    dimensions = _dimensions(scored)
+    overall: Status = max(
+        (dimension.status for dimension in dimensions), key=_SEVERITY.__getitem__, default="pass"
+    )
+    demo = not all(result.judged for result in results)
+    with database(write=True) as db:
+        session_ids = [result.session_id for result in results if result.session_id is not None]
+        cost = db.scalar(
+            select(func.sum(PracticeSession.estimated_cost)).where(
+                PracticeSession.id.in_(session_ids)
+            )
+        )
+        row = ClientCheck(
+            client_id=client.id,
+            client_version=client.version,
+            demo=demo,
+            overall=overall,
+            dimensions=[dimension.model_dump(mode="json") for dimension in dimensions],
+            probes=[result.transcript.model_dump(mode="json") for result in results],
+            estimated_cost=estimated,
+            cost=Decimal(cost or 0),
+            created_by=actor.id,
+        )
+        db.add(row)
+        db.flush()
+        return _read(row, current_version=client.version)
+
+
+# Reading ----------------------------------------------------------------------------------------
+def _read(row: ClientCheck, *, current_version: int) -> ScorecardRead:
+    return ScorecardRead(
+        id=row.id,
+        client_id=row.client_id,
+        client_version=row.client_version,
+        created_at=row.created_at,
+        demo=row.demo,
+        stale=row.client_version != current_version,
+        overall=row.overall,
+        dimensions=[DimensionResult.model_validate(item) for item in row.dimensions],
+        probes=[ProbeTranscript.model_validate(item) for item in row.probes],
+        estimated_cost=row.estimated_cost,
+        cost=row.cost,
+    )
+
+
+def _scorecards(db: Session, client_id: int, *, skip: int) -> ClientCheck | None:
+    return db.scalar(
+        select(ClientCheck)
+        .where(ClientCheck.client_id == client_id)
+        .order_by(ClientCheck.created_at.desc(), ClientCheck.id.desc())
+        .offset(skip)
+        .limit(1)
+    )
+
+
+def latest_scorecard(
+    db: Session, *, actor: UserRead | None, client_id: int
+) -> ScorecardRead | None:
+    client = client_service.get_owned(db, actor, client_id)
+    row = _scorecards(db, client_id, skip=0)
+    return None if row is None else _read(row, current_version=client.version)
+
+
+def previous_scorecard(
+    db: Session, *, actor: UserRead | None, client_id: int
+) -> ScorecardRead | None:
+    """The scorecard before the latest (to show before and after a change)."""
+    client = client_service.get_owned(db, actor, client_id)
+    row = _scorecards(db, client_id, skip=1)
+    return None if row is None else _read(row, current_version=client.version)
+
+
+def unchecked_client_names(db: Session, client_ids: list[int]) -> list[str]:
+    """Names of the clients with no current scorecard (none, or stale) or a failing one.
+    Internal: callers have checked access."""
+    names = []
+    for client in db.scalars(
+        select(ClientProfile).where(ClientProfile.id.in_(client_ids)).order_by(ClientProfile.name)
+    ):
+        row = _scorecards(db, client.id, skip=0)
+        if row is None or row.client_version != client.version or row.overall == "fail":
+            names.append(client.name)
+    return names
+
+
+def clients_needing_a_check(
+    db: Session, *, actor: UserRead | None, assignment_id: int
+) -> list[str]:
+    """Names of the assignment's clients with no current scorecard or a failing one."""
+    assignment = db.get(Assignment, assignment_id)
+    if assignment is None:
+        raise NotFoundError(f"No assignment with id {assignment_id}.")
+    section_service.get_owned_section(db, actor, assignment.section_id)
+    client_ids = list(
+        db.scalars(
+            select(AssignmentClient.client_id).where(
+                AssignmentClient.assignment_id == assignment_id
+            )
+        )
+    )
+    return unchecked_client_names(db, client_ids)

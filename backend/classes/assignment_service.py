@@ -1,0 +1,145 @@
+"""Assignments: a teacher attaches clients and publishes; students see published ones only."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from backend.actor import UserRead
+from backend.checks import check_service
+from backend.classes import section_service
+from backend.classes.read_models import AssignmentInput, AssignmentRead
+from backend.clients import client_service
+from backend.errors import ConflictError, NotFoundError, ValidationError
+from backend.models import Assignment, AssignmentClient
+from backend.models.base import utcnow
+from backend.models.enums import AssignmentStatus
+
+
+class UncheckedClients(ConflictError):
+    """Publishing needs confirmation: some clients have no current check, or a failing one."""
+
+    def __init__(self, names: list[str]) -> None:
+        self.names = names
+        super().__init__(
+            f"Not checked, changed since the last check, or failing it: {', '.join(names)}. "
+            "Check these clients first, or confirm to publish anyway."
+        )
+
+
+class AssignmentNotFound(NotFoundError):
+    def __init__(self, assignment_id: int) -> None:
+        super().__init__(f"No assignment with id {assignment_id}.")
+
+
+def _client_ids(db: Session, assignment_id: int) -> list[int]:
+    return list(
+        db.scalars(
+            select(AssignmentClient.client_id)
+            .where(AssignmentClient.assignment_id == assignment_id)
+            .order_by(AssignmentClient.client_id)
+        )
+    )
+
+
+def _read(db: Session, assignment: Assignment) -> AssignmentRead:
+    read = AssignmentRead.model_validate(assignment)
+    read.client_ids = _client_ids(db, assignment.id)
+    return read
+
+
+def _get_owned(db: Session, actor: UserRead | None, assignment_id: int) -> Assignment:
+    assignment = db.get(Assignment, assignment_id)
+    if assignment is None:
+        raise AssignmentNotFound(assignment_id)
+    section_service.get_owned_section(db, actor, assignment.section_id)
+    return assignment
+
+
+def _set_clients(
+    db: Session, actor: UserRead | None, assignment: Assignment, client_ids: list[int]
+) -> None:
+    for client_id in client_ids:
+        client = client_service.get_owned(db, actor, client_id)
+        if client.archived:
+            raise ValidationError(f"{client.name} is archived; restore it before assigning it.")
+    wanted = set(client_ids)
+    current = set(_client_ids(db, assignment.id))
+    for client_id in current - wanted:
+        db.delete(db.get(AssignmentClient, (assignment.id, client_id)))
+    for client_id in sorted(wanted - current):
+        db.add(AssignmentClient(assignment_id=assignment.id, client_id=client_id))
+    db.flush()
+
+
+def create_assignment(
+    db: Session, *, actor: UserRead | None, section_id: int, data: AssignmentInput
+) -> AssignmentRead:
+    """A draft: students see it only once it is published."""
+    section_service.get_owned_section(db, actor, section_id)
+    assignment = Assignment(
+        section_id=section_id,
+        title=data.title,
+        instructions=data.instructions,
+        due_at=data.due_at,
+        status=AssignmentStatus.draft,
+        release_reviews=data.release_reviews.value,
+    )
+    db.add(assignment)
+    db.flush()
+    _set_clients(db, actor, assignment, data.client_ids)
+    return _read(db, assignment)
+
+
+def update_assignment(
+    db: Session, *, actor: UserRead | None, assignment_id: int, data: AssignmentInput
+) -> AssignmentRead:
+    assignment = _get_owned(db, actor, assignment_id)
+    assignment.title, assignment.instructions = data.title, data.instructions
+    assignment.due_at = data.due_at
+    assignment.release_reviews = data.release_reviews.value
+    assignment.updated_at = utcnow()
+    _set_clients(db, actor, assignment, data.client_ids)
+    return _read(db, assignment)
+
+
+def set_published(
+    db: Session,
+    *,
+    actor: UserRead | None,
+    assignment_id: int,
+    published: bool,
+    confirm_unchecked: bool = False,
+) -> AssignmentRead:
+    """Publish (students see its clients) or unpublish (hidden for new conversations; history stays).
+
+    Publishing with a client that has no current check (never checked, or edited since) or a
+    failing one raises `UncheckedClients` unless `confirm_unchecked`."""
+    assignment = _get_owned(db, actor, assignment_id)
+    client_ids = _client_ids(db, assignment.id)
+    if published and not client_ids:
+        raise ValidationError("Attach at least one client before publishing.")
+    if published and not confirm_unchecked:
+        names = check_service.unchecked_client_names(db, client_ids)
+        if names:
+            raise UncheckedClients(names)
+    assignment.status = AssignmentStatus.published if published else AssignmentStatus.draft
+    assignment.published_at = utcnow() if published else None
+    db.flush()
+    return _read(db, assignment)
+
+
+def get_assignment(db: Session, *, actor: UserRead | None, assignment_id: int) -> AssignmentRead:
+    return _read(db, _get_owned(db, actor, assignment_id))
+
+
+def list_assignments(
+    db: Session, *, actor: UserRead | None, section_id: int
+) -> list[AssignmentRead]:
+    section_service.get_owned_section(db, actor, section_id)
+    assignments = db.scalars(
+        select(Assignment)
+        .where(Assignment.section_id == section_id)
+        .order_by(Assignment.created_at.desc(), Assignment.id.desc())
+    )
+    return [_read(db, assignment) for assignment in assignments]

@@ -1,0 +1,217 @@
+"""Client profiles: teachers author them, each teacher sees only their own (admins see all)."""
+
+from __future__ import annotations
+
+import json
+
+from pydantic import ValidationError as PydanticValidationError
+from pydantic_core import ErrorDetails
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from backend.actor import UserRead
+from backend.clients import student_access_service
+from backend.clients.read_models import ClientBrief, ClientInput, ClientRead
+from backend.db import count_by
+from backend.errors import NotFoundError, ValidationError
+from backend.models import ClientProfile, PracticeSession
+from backend.models.base import utcnow
+from backend.permissions import load_owned, require_teacher, require_user
+from backend.utils.text import clean_text
+
+FIELD_LABELS = {
+    "name": "Name",
+    "age": "Age",
+    "personality_traits": "Personality traits",
+    "presenting_concern": "Presenting concern",
+    "hidden_information": "Hidden information",
+}
+
+
+class ClientNotFound(NotFoundError):
+    def __init__(self, client_id: int) -> None:
+        super().__init__(f"No client with id {client_id}.")
+
+
+def parse_client_input(data: dict) -> ClientInput:
+    """Validate raw form or JSON data into a `ClientInput`, with one message per field."""
+    try:
+        return ClientInput.model_validate(data)
+    except PydanticValidationError as error:
+        field_errors: dict[str, str] = {}
+        for problem in error.errors():
+            field = str(problem["loc"][0]) if problem["loc"] else "profile"
+            field_errors.setdefault(field, _explain(field, problem))
+        raise ValidationError("Please correct the highlighted fields.", field_errors) from None
+
+
+def checked_client_input(data: ClientInput | dict) -> ClientInput:
+    """The schema's rules, then no control characters in any text (PostgreSQL refuses NUL, and
+    nothing else invisible belongs in a profile): one message per field either way."""
+    data = data if isinstance(data, ClientInput) else parse_client_input(data)
+    field_errors: dict[str, str] = {}
+    for field, value in data.model_dump(mode="json").items():
+        label = FIELD_LABELS.get(field, field.replace("_", " ").capitalize())
+        for text in value if isinstance(value, list) else [value]:
+            if isinstance(text, str):
+                try:
+                    clean_text(text, field=field, label=label)
+                except ValidationError as error:
+                    field_errors.setdefault(field, error.field_errors[field])
+    if field_errors:
+        raise ValidationError("Please correct the highlighted fields.", field_errors)
+    return data
+
+
+def _explain(field: str, problem: ErrorDetails) -> str:
+    label = FIELD_LABELS.get(field, field.replace("_", " ").capitalize())
+    kind = problem["type"]
+    context = problem.get("ctx", {})
+    if field == "personality_traits" and kind in {"too_short", "too_long"}:
+        return "Choose between 2 and 5 personality traits."
+    if kind == "string_too_short":
+        return f"{label} is required."
+    if kind == "string_too_long":
+        return f"{label} must be at most {context.get('max_length')} characters."
+    if kind in {"greater_than_equal", "less_than_equal"}:
+        return f"{label} must be between 5 and 110."
+    if kind == "missing":
+        return f"{label} is required."
+    return f"{label}: {problem['msg'].removeprefix('Value error, ')}."
+
+
+def _conversation_counts(db: Session, client_ids: list[int]) -> dict[int, int]:
+    return count_by(db, PracticeSession.client_id, client_ids)
+
+
+def _read(db: Session, client: ClientProfile) -> ClientRead:
+    read = ClientRead.model_validate(client)
+    read.conversation_count = _conversation_counts(db, [client.id]).get(client.id, 0)
+    return read
+
+
+def get_owned(db: Session, actor: UserRead | None, client_id: int) -> ClientProfile:
+    """The client if the actor owns it (or is an admin); used by other services too."""
+    return load_owned(
+        db,
+        actor,
+        ClientProfile,
+        client_id,
+        owner="owner_id",
+        missing=ClientNotFound(client_id),
+        foreign="This client belongs to another teacher.",
+    )
+
+
+def create_client(db: Session, *, actor: UserRead | None, data: ClientInput | dict) -> ClientRead:
+    teacher = require_teacher(actor)
+    data = checked_client_input(data)
+    client = ClientProfile(owner_id=teacher.id, **data.model_dump(mode="json"), archived=False)
+    db.add(client)
+    db.flush()
+    return _read(db, client)
+
+
+def update_client(
+    db: Session, *, actor: UserRead | None, client_id: int, data: ClientInput | dict
+) -> ClientRead:
+    """Replace the profile's fields; the version goes up so new conversations use the new prompt."""
+    client = get_owned(db, actor, client_id)
+    data = checked_client_input(data)
+    for field, value in data.model_dump(mode="json").items():
+        setattr(client, field, value)
+    client.version += 1
+    client.updated_at = utcnow()
+    db.flush()
+    return _read(db, client)
+
+
+def set_archived(
+    db: Session, *, actor: UserRead | None, client_id: int, archived: bool = True
+) -> ClientRead:
+    """Hide a client from new conversations (or bring it back); its history stays."""
+    client = get_owned(db, actor, client_id)
+    client.archived = archived
+    db.flush()
+    return _read(db, client)
+
+
+def duplicate_client(db: Session, *, actor: UserRead | None, client_id: int) -> ClientRead:
+    """A copy owned by the actor, as a starting point for a new client."""
+    source = get_owned(db, actor, client_id)
+    data = ClientRead.model_validate(source).to_input()
+    data.name = f"{data.name} (copy)"[:100]
+    return create_client(db, actor=actor, data=data)
+
+
+def get_client(db: Session, *, actor: UserRead | None, client_id: int) -> ClientRead:
+    """The whole profile, hidden information included: owner or admin only."""
+    return _read(db, get_owned(db, actor, client_id))
+
+
+def get_client_brief(db: Session, *, actor: UserRead | None, client_id: int) -> ClientBrief:
+    """What a user may see of a client: students only for clients assigned to them."""
+    actor = require_user(actor)
+    if actor.is_student:
+        student_access_service.require_student_access(db, student=actor, client_id=client_id)
+        client = db.get(ClientProfile, client_id)
+    else:
+        client = get_owned(db, actor, client_id)
+    return ClientBrief.model_validate(client)
+
+
+def list_clients(
+    db: Session, *, actor: UserRead | None, include_archived: bool = False
+) -> list[ClientRead]:
+    """The teacher's own clients (an admin sees every teacher's), newest first."""
+    teacher = require_teacher(actor)
+    query = select(ClientProfile).order_by(ClientProfile.updated_at.desc(), ClientProfile.id.desc())
+    if not teacher.is_admin:
+        query = query.where(ClientProfile.owner_id == teacher.id)
+    if not include_archived:
+        query = query.where(ClientProfile.archived.is_(False))
+    clients = list(db.scalars(query))
+    counts = _conversation_counts(db, [client.id for client in clients])
+    reads = [ClientRead.model_validate(client) for client in clients]
+    for read in reads:
+        read.conversation_count = counts.get(read.id, 0)
+    return reads
+
+
+def export_clients_json(db: Session, *, actor: UserRead | None, client_ids: list[int]) -> str:
+    """Profiles as JSON a colleague can import (ids, owners and counts left out)."""
+    profiles = [get_client(db, actor=actor, client_id=cid).to_input() for cid in client_ids]
+    return json.dumps(
+        {
+            "format": "counseling-client-profiles",
+            "version": 1,
+            "clients": [profile.model_dump(mode="json") for profile in profiles],
+        },
+        indent=2,
+        ensure_ascii=False,
+    )
+
+
+def import_clients_json(db: Session, *, actor: UserRead | None, raw: str) -> list[ClientRead]:
+    """Create every profile in an export; nothing is created if any profile is invalid."""
+    require_teacher(actor)
+    try:
+        document = json.loads(raw)
+    except json.JSONDecodeError as error:
+        raise ValidationError(f"This file is not valid JSON (line {error.lineno}).") from None
+    except RecursionError:
+        raise ValidationError(
+            "This file is nested too deeply: it is not a client export. "
+            "Import a file made with Download JSON."
+        ) from None
+    items = document.get("clients") if isinstance(document, dict) else document
+    if not isinstance(items, list) or not items:
+        raise ValidationError("No client profiles found in this file.")
+    parsed = []
+    for index, item in enumerate(items, start=1):
+        try:
+            parsed.append(checked_client_input(item if isinstance(item, dict) else {}))
+        except ValidationError as error:
+            details = "; ".join(error.field_errors.values())
+            raise ValidationError(f"Profile {index} in the file is not valid: {details}") from None
+    return [create_client(db, actor=actor, data=data) for data in parsed]

@@ -1,0 +1,176 @@
+"""The persisted event log: errors and notable events for the admin dashboard."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from backend.actor import UserRead
+from backend.config import get_settings
+from backend.db import set_event_recorder
+from backend.models import Event
+from backend.models.enums import Severity
+from backend.permissions import require_admin
+from backend.utils.text import bounded
+
+
+class EventRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    created_at: datetime
+    severity: Severity
+    category: str
+    message: str
+    user_id: int | None
+    session_id: int | None
+    details: dict[str, Any]
+
+
+REDACTED = "[redacted]"
+#: Anything that looks like a credential in text an API, a proxy or a person sent back: Anthropic
+#: keys, bearer tokens, and the value of an x-api-key or authorization header (in any quoting).
+_SECRET_PATTERNS = (
+    re.compile(r"sk-ant-[A-Za-z0-9_\-]+"),
+    re.compile(r"(?i)(\bbearer\s+)[A-Za-z0-9._~+/=\-]+"),
+    re.compile(
+        r"(?i)(\b(?:x-api-key|api[_-]?key|authorization)[\"']?\s*[:=]\s*[\"']?)"
+        r"(?:bearer\s+)?[^\s\"',;}]+"
+    ),
+)
+#: The longest message and detail value stored (whatever the caller passes: one place).
+MAX_MESSAGE_CHARS = 1000
+MAX_DETAIL_CHARS = 500
+MAX_DETAIL_ITEMS = 50
+_MAX_DEPTH = 4
+
+
+def redact(text: str) -> str:
+    """`text` without anything that looks like a key or token, nor the configured key itself."""
+    text = str(text)
+    key = get_settings().anthropic_api_key
+    if key is not None and key.get_secret_value():
+        text = text.replace(key.get_secret_value(), REDACTED)
+    for pattern in _SECRET_PATTERNS:
+        if pattern.groups:  # a pattern with a group keeps its label ("x-api-key: ")
+            text = pattern.sub(lambda found: found.group(1) + REDACTED, text)
+        else:
+            text = pattern.sub(REDACTED, text)
+    return text
+
+
+def _clean(value: Any, depth: int = 0) -> Any:
+    """A details value as stored: secrets scrubbed, text bounded, lists and nesting cut short."""
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    if depth >= _MAX_DEPTH:
+        return bounded(redact(str(value)), MAX_DETAIL_CHARS)
+    if isinstance(value, dict):
+        items = list(value.items())[:MAX_DETAIL_ITEMS]
+        return {bounded(str(k), 100): _clean(v, depth + 1) for k, v in items}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v, depth + 1) for v in list(value)[:MAX_DETAIL_ITEMS]]
+    return bounded(redact(str(value)), MAX_DETAIL_CHARS)
+
+
+def record(
+    db: Session,
+    severity: str | Severity,
+    category: str,
+    message: str,
+    *,
+    user_id: int | None = None,
+    session_id: int | None = None,
+    details: dict | None = None,
+) -> None:
+    """Add an event to the caller's transaction (secrets scrubbed, every value bounded)."""
+    db.add(
+        Event(
+            severity=Severity(severity),
+            category=category[:40],
+            message=bounded(redact(message), MAX_MESSAGE_CHARS),
+            user_id=user_id,
+            session_id=session_id,
+            details=_clean(dict(details or {})),
+        )
+    )
+
+
+def list_events(
+    db: Session,
+    *,
+    actor: UserRead | None,
+    severities: list[str] | None = None,
+    categories: list[str] | None = None,
+    since: datetime | None = None,
+    limit: int = 200,
+) -> list[EventRead]:
+    """Newest first, for the admin's error log."""
+    require_admin(actor)
+    query = select(Event).order_by(Event.created_at.desc(), Event.id.desc()).limit(limit)
+    if severities:
+        query = query.where(Event.severity.in_(severities))
+    if categories:
+        query = query.where(Event.category.in_(categories))
+    if since is not None:
+        query = query.where(Event.created_at >= since)
+    return [EventRead.model_validate(event) for event in db.scalars(query)]
+
+
+def event_categories(db: Session, *, actor: UserRead | None) -> list[str]:
+    """Every category logged so far, for the error log's filter."""
+    require_admin(actor)
+    return list(db.scalars(select(Event.category).distinct().order_by(Event.category)))
+
+
+def event_exists_since(db: Session, *, category: str, key: str, since: datetime) -> bool:
+    """Whether an event of `category` with `details.key == key` was recorded since `since`."""
+    rows = db.scalars(
+        select(Event.details).where(Event.category == category, Event.created_at >= since)
+    )
+    return any(details.get("key") == key for details in rows)
+
+
+# Reading the log --------------------------------------------------------------------------------
+#: Readable names for the categories the product logs (API failures are named by the gateway).
+CATEGORY_LABELS = {
+    "auth": "Log-in",
+    "accounts": "Accounts",
+    "budget": "Budget",
+    "pricing": "Pricing",
+    "partial_reply": "Cut-off reply",
+    "output_guard": "Reply held back",
+}
+
+
+def category_label(category: str) -> str:
+    """'api_server_error' -> 'API: server error'; 'partial_reply' -> 'Cut-off reply'."""
+    if category.startswith("api_"):
+        from backend.llm import ErrorCategory
+        from backend.llm.errors import CATEGORY_LABELS as API_LABELS
+
+        kind = category.removeprefix("api_")
+        try:
+            return f"API: {API_LABELS[ErrorCategory(kind)]}"
+        except (KeyError, ValueError):
+            return f"API: {kind.replace('_', ' ')}"
+    return CATEGORY_LABELS.get(category, category.replace("_", " ").capitalize())
+
+
+def headline(event: EventRead) -> str:
+    """One line for the error log: the readable category, the HTTP status, and what happened
+    (for a failed API call, the API's own words; secrets were scrubbed when it was stored)."""
+    status = event.details.get("status")
+    label = category_label(event.category) + (f" (HTTP {status})" if status else "")
+    if event.category.startswith("api_"):
+        detail = str(event.details.get("detail") or "").strip()
+        return f"{label} · {detail}" if detail else label
+    return f"{label} · {event.message}"
+
+
+set_event_recorder(record)  # errors that roll their action back still reach the log

@@ -1,0 +1,42 @@
+"""Token usage as the API reports it: what every cost is computed from."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+
+class Usage(BaseModel):
+    """Token usage as the API reports it; cache writes split by lifetime."""
+
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_write_5m_tokens: int = 0
+    cache_write_1h_tokens: int = 0
+    cache_read_tokens: int = 0
+
+    @property
+    def cache_write_tokens(self) -> int:
+        return self.cache_write_5m_tokens + self.cache_write_1h_tokens
+
+    @property
+    def prompt_tokens(self) -> int:
+        """Everything sent: `input_tokens` excludes cached tokens."""
+        return self.input_tokens + self.cache_write_tokens + self.cache_read_tokens
+
+    @property
+    def total_tokens(self) -> int:
+        return self.prompt_tokens + self.output_tokens
+
+    def minus(self, other: Usage) -> Usage:
+        """What this usage adds over `other` (never below zero)."""
+        return Usage(
+            **{
+                name: max(getattr(self, name) - getattr(other, name), 0)
+                for name in Usage.model_fields
+            }
+        )
+
+    def plus(self, other: Usage) -> Usage:
+        return Usage(
+            **{name: getattr(self, name) + getattr(other, name) for name in Usage.model_fields}
+        )

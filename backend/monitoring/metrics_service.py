@@ -1,0 +1,807 @@
+"""The admin dashboard's figures, summed in the database, never by loading sessions or messages
+into Python (only replies' timings, as integers, for exact percentiles). Days and hours are UTC.
+
+A period that has closed does not change (rows are stamped with the time they are written), so
+the figures of closed hours and days are computed once per process and kept in a bounded cache:
+each hour's messages, tokens and cost, and its replies' sorted timings (for exact nearest-rank
+percentiles, merged here with the open part's); each day's usage and problems; the breakdowns'
+sums over the closed days. Every refresh reads from the database only what is still open: the
+current hour or day, and one that closed less than `GRACE` ago (a transaction may commit late).
+A period is closed once it ended `GRACE` or more before the earlier of the `now` asked about
+and the wall clock. The cache is keyed by database (and its first message, so an import into an
+empty database is never served its old zeros); `forget_closed_periods()` empties it.
+
+The open parts read the daily rollups and covering indexes: the replies' timings and every
+message's tokens and cost from the (role, created_at) index of `messages`, review costs from
+that of `session_reviews`; a period is a range of such an index (`_per_period`)."""
+
+from __future__ import annotations
+
+import functools
+import threading
+from array import array
+from bisect import bisect_right
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Integer, bindparam, func, literal, select, true, union_all
+from sqlalchemy.orm import Session
+
+from backend.actor import UserRead
+from backend.config import Settings
+from backend.db import utc_date
+from backend.models import (
+    Assignment,
+    ClientProfile,
+    DailyUsage,
+    Event,
+    Message,
+    PracticeSession,
+    Section,
+    SessionReview,
+    User,
+)
+from backend.models.enums import MessageRole, SessionMode, SessionStatus, Severity
+from backend.models.review import ReviewSource
+from backend.permissions import require_admin
+from backend.usage import usage_service
+from backend.usage.budget_service import start_of_utc_day
+
+THOUSAND = Decimal(1000)
+
+
+@dataclass(frozen=True)
+class Percentiles:
+    median_ms: float | None
+    p95_ms: float | None
+    count: int
+
+
+@dataclass(frozen=True)
+class NowFigures:
+    active_sessions: int
+    sessions_today: int
+    messages_today: int
+    input_tokens: int
+    output_tokens: int
+    cache_write_tokens: int
+    cache_read_tokens: int
+    cost_today: Decimal
+    completed_today: int
+    cost_completed_today: Decimal
+    latency_last_hour: Percentiles
+    latency_today: Percentiles
+    first_token_last_hour: Percentiles
+    first_token_today: Percentiles
+
+    @property
+    def tokens_today(self) -> int:
+        return (
+            self.input_tokens
+            + self.output_tokens
+            + self.cache_write_tokens
+            + self.cache_read_tokens
+        )
+
+    @property
+    def cost_per_1k_tokens(self) -> Decimal | None:
+        return self.cost_today / self.tokens_today * THOUSAND if self.tokens_today else None
+
+    @property
+    def avg_cost_per_completed(self) -> Decimal | None:
+        return self.cost_completed_today / self.completed_today if self.completed_today else None
+
+    @property
+    def completion_rate(self) -> float | None:
+        """Share of today's sessions that were completed."""
+        return self.completed_today / self.sessions_today if self.sessions_today else None
+
+
+@dataclass(frozen=True)
+class ActiveSession:
+    session_id: int
+    user: str
+    client: str
+    started_at: datetime
+    messages: int
+    cost: Decimal
+
+
+@dataclass(frozen=True)
+class UsageBucket:
+    """One hour or one day of usage: sessions started, messages stored, tokens and cost billed
+    (stored replies and replies cut off after billing), and problems logged."""
+
+    start: datetime
+    sessions: int = 0
+    messages: int = 0
+    tokens: int = 0
+    cost: Decimal = Decimal(0)
+    problems: int = 0
+
+
+#: The severities the error log shows by default; a day's "problems" counts the same events.
+PROBLEM_SEVERITIES = (Severity.warning, Severity.error, Severity.critical)
+#: The conversation service logs each billed reply it did not keep (cut off, held back, too late)
+#: as an event with that reply's usage: the only trace of those tokens with a time of day.
+UNKEPT_REPLY_CATEGORY = "partial_reply"
+UNKEPT_TOKEN_KEYS = ("input_tokens", "cache_write_tokens", "cache_read_tokens")
+#: A client check's probe conversations are not sessions of practice (their cost still counts).
+NOT_A_CHECK = PracticeSession.mode != SessionMode.check
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    label: str
+    tokens: int
+    cost: Decimal
+    replies: int
+
+
+@dataclass(frozen=True)
+class BudgetStatus:
+    spend_today: Decimal
+    daily_cost_budget: Decimal
+    user_token_budget: int
+    alert_threshold: float
+    near_limit: list[tuple[str, int]] = field(default_factory=list)  # (username, tokens today)
+
+    @property
+    def spend_share(self) -> float | None:
+        return float(self.spend_today / self.daily_cost_budget) if self.daily_cost_budget else None
+
+
+# Closed periods --------------------------------------------------------------------------------
+#: A period is closed (cached) once it ended this long before the moment asked about and before
+#: the wall clock: a transaction that wrote into it may still be committing.
+GRACE = timedelta(minutes=10)
+HOUR, DAY = timedelta(hours=1), timedelta(days=1)
+#: Entries kept at most, least recently used dropped first. A refresh uses about 80 per
+#: database (24 hours twice, 30 days, two sums); the largest, an hour's reply timings, is two
+#: arrays of 8-byte ints (a busy hour of 1,500 replies: 24 kB).
+CACHE_ENTRIES = 512
+
+_closed: OrderedDict[tuple, Any] = OrderedDict()
+_closed_lock = threading.Lock()
+
+
+def forget_closed_periods() -> None:
+    """Empty the cache of closed periods (tests; after rows were written with past times)."""
+    with _closed_lock:
+        _closed.clear()
+
+
+def _closed_until(now: datetime) -> datetime:
+    """Periods that ended by this moment are closed."""
+    return min(now, datetime.now(UTC)) - GRACE
+
+
+def _database(db: Session) -> tuple:
+    """What the cache is kept per: the database, and its first message (one index probe), so a
+    database refilled from empty (an import, a new test) does not meet figures of the old one."""
+    return (str(db.get_bind().engine.url), db.scalar(select(func.min(Message.id))))
+
+
+def _cached(database: tuple, kind: str, keys: list, compute: Callable[[list], dict]) -> dict:
+    """{key: figures} for closed periods of `kind`, in the order of `keys`; `compute(missing
+    keys)` fills what is not cached yet (a dict with every key it was given)."""
+    found = {}
+    with _closed_lock:
+        for key in keys:
+            entry = (database, kind, key)
+            if entry in _closed:
+                _closed.move_to_end(entry)
+                found[key] = _closed[entry]
+    missing = [key for key in keys if key not in found]
+    if missing:
+        computed = compute(missing)
+        with _closed_lock:
+            for key in missing:
+                _closed[database, kind, key] = computed[key]
+            while len(_closed) > CACHE_ENTRIES:
+                _closed.popitem(last=False)
+        found |= {key: computed[key] for key in missing}
+    return {key: found[key] for key in keys}
+
+
+def _hour_floor(moment: datetime) -> datetime:
+    return moment.replace(minute=0, second=0, microsecond=0)
+
+
+# Helpers ---------------------------------------------------------------------------------------
+#: The reply timings the dashboard shows, as (figure name, column).
+TIMINGS = (
+    ("latency", Message.latency_ms),
+    ("first_token", Message.time_to_first_token_ms),
+)
+
+
+def _timing_percentiles(
+    db: Session, database: tuple, *, now: datetime
+) -> dict[tuple[str, str], Percentiles]:
+    """Median and 95th percentile (nearest rank: the value at rank ceil(p * n)) of each timing
+    over the replies stored today and in the last hour, keyed (timing, "today" or "hour").
+
+    Today's closed hours come sorted from the cache; the rest of today and the last hour are
+    read in one statement (two ranges of the (role, created_at) index, which carries the
+    timings); the ranks are then found across those sorted parts."""
+    today, hour_ago = start_of_utc_day(now), now - HOUR
+    open_from = max(today, _hour_floor(_closed_until(now)))
+    closed_hours = [today + HOUR * n for n in range((open_from - today) // HOUR)]
+    cached = _cached(
+        database,
+        "reply timings",
+        closed_hours,
+        lambda hours: dict(
+            zip(
+                hours,
+                _sorted_timings(db, [(hour, hour + HOUR) for hour in hours], now),
+                strict=True,
+            )
+        ),
+    )
+    today_open, last_hour = _sorted_timings(db, [(open_from, None), (hour_ago, None)], now)
+    return {
+        (name, window): _nearest_ranks(parts)
+        for position, (name, _column) in enumerate(TIMINGS)
+        for window, parts in (
+            ("today", [*(timings[position] for timings in cached.values()), today_open[position]]),
+            ("hour", [last_hour[position]]),
+        )
+    }
+
+
+def _sorted_timings(
+    db: Session, periods: list[tuple[datetime, datetime | None]], now: datetime
+) -> list[tuple[array, ...]]:
+    """Each timing's values (not null) in each period, sorted, one tuple per period."""
+    values: list[tuple[list[int], ...]] = [tuple([] for _ in TIMINGS) for _ in periods]
+    if periods:
+        for index, *timings in _period_rows(db, "reply timing values", periods, now).all():
+            for column, value in zip(values[index], timings, strict=True):
+                if value is not None:
+                    column.append(value)
+    return [tuple(array("q", sorted(column)) for column in columns) for columns in values]
+
+
+def _nearest_ranks(parts: list[array]) -> Percentiles:
+    """Median and 95th percentile, by nearest rank, of the values of several sorted parts: the
+    smallest value with at least `rank` values at or below it (a search over the values)."""
+    parts = [part for part in parts if part]
+    total = sum(len(part) for part in parts)
+    if not total:
+        return Percentiles(None, None, 0)
+
+    def at_rank(rank: int) -> int:
+        low, high = min(part[0] for part in parts), max(part[-1] for part in parts)
+        while low < high:
+            middle = (low + high) // 2
+            if sum(bisect_right(part, middle) for part in parts) >= rank:
+                high = middle
+            else:
+                low = middle + 1
+        return low
+
+    median, p95 = (at_rank(-(-total * p // 100)) for p in (50, 95))  # ceil(p * n), exactly
+    return Percentiles(_ms(median), _ms(p95), total)
+
+
+def _ms(value) -> float | None:
+    return None if value is None else round(float(value), 1)
+
+
+def _per_period(
+    db: Session, kind: str, periods: list[tuple[datetime, datetime | None]], now: datetime
+) -> list[tuple]:
+    """The aggregates of `kind` (see `PERIODS`) over each [start, end) period (end None: open),
+    one row per period, in one statement.
+
+    Each period is a range read of an index that carries what the aggregates read: no per-row
+    bucket arithmetic, no grouping, the same on both backends. The statement is built once per
+    shape (building a 30-branch union costs more than running it) and takes the times as
+    parameters."""
+    rows = {row[0]: tuple(row[1:]) for row in _period_rows(db, kind, periods, now)}
+    return [rows[index] for index in range(len(periods))]
+
+
+def _period_rows(
+    db: Session, kind: str, periods: list[tuple[datetime, datetime | None]], now: datetime
+):
+    """The rows of `kind` in each period, each led by the period's index in `periods`."""
+    shape = tuple(end is None for _start, end in periods)
+    params: dict[str, datetime] = {"now": now}
+    for index, (start, end) in enumerate(periods):
+        params[f"start_{index}"] = start
+        if end is not None:
+            params[f"end_{index}"] = end
+    return db.execute(_period_statement(kind, shape), params)
+
+
+#: What `_per_period` reads: (aggregates, time column, conditions); `:now` is the moment.
+PERIODS: dict[str, Callable[[], tuple[list, Any, list]]] = {
+    "messages": lambda: (
+        [func.count(), func.sum(Message.all_tokens), func.sum(Message.cost)],
+        Message.created_at,
+        # Every message: the role lets the read use the (role, created_at) index.
+        [Message.created_at <= bindparam("now"), Message.role.in_(list(MessageRole))],
+    ),
+    "reply timing values": lambda: (
+        [column for _name, column in TIMINGS],
+        Message.created_at,
+        [Message.created_at <= bindparam("now"), Message.role == MessageRole.assistant],
+    ),
+    "reviews": lambda: (
+        [
+            func.count().filter(SessionReview.source == ReviewSource.model),
+            func.count().filter(SessionReview.source == ReviewSource.demo),
+            func.sum(SessionReview.cost).filter(SessionReview.source == ReviewSource.model),
+        ],
+        SessionReview.created_at,
+        [],  # no upper bound: every review since the start
+    ),
+}
+
+
+@functools.cache
+def _period_statement(kind: str, open_ends: tuple[bool, ...]):
+    aggregates, time_column, conditions = PERIODS[kind]()
+    return union_all(
+        *[
+            select(literal(index, Integer).label("period"), *aggregates).where(
+                time_column >= bindparam(f"start_{index}"),
+                *([] if open_end else [time_column < bindparam(f"end_{index}")]),
+                *conditions,
+            )
+            for index, open_end in enumerate(open_ends)
+        ]
+    )
+
+
+# Figures ---------------------------------------------------------------------------------------
+def now_figures(db: Session, *, actor: UserRead | None, now: datetime | None = None) -> NowFigures:
+    require_admin(actor)
+    now = now or datetime.now(UTC)
+    today = start_of_utc_day(now)
+    # Sessions open now and started today, and today's usage rollup: one statement (three
+    # one-row reads, each on its own index).
+    active = (
+        select(func.count(PracticeSession.id))
+        .where(PracticeSession.status == SessionStatus.active, NOT_A_CHECK)
+        .scalar_subquery()
+    )
+    completed = PracticeSession.status == SessionStatus.completed
+    started = (
+        select(
+            func.count(PracticeSession.id).label("started"),
+            func.count(PracticeSession.id).filter(completed).label("completed"),
+            func.sum(PracticeSession.estimated_cost).filter(completed).label("completed_cost"),
+        )
+        .where(PracticeSession.started_at >= today, PracticeSession.started_at <= now, NOT_A_CHECK)
+        .subquery()
+    )
+    rollup = usage_service.client_usage()
+    billed = (
+        select(
+            func.sum(rollup.messages).label("messages"),
+            func.sum(rollup.input_tokens).label("input_tokens"),
+            func.sum(rollup.output_tokens).label("output_tokens"),
+            func.sum(rollup.cache_write_tokens).label("cache_write_tokens"),
+            func.sum(rollup.cache_read_tokens).label("cache_read_tokens"),
+            func.sum(rollup.cost).label("cost"),
+        )
+        .where(rollup.day == today.date())
+        .subquery()
+    )
+    row = db.execute(
+        select(active.label("active"), started, billed).select_from(started.join(billed, true()))
+    ).one()
+    timings = _timing_percentiles(db, _database(db), now=now)
+    return NowFigures(
+        active_sessions=int(row.active or 0),
+        sessions_today=int(row.started or 0),
+        messages_today=int(row.messages or 0),
+        input_tokens=int(row.input_tokens or 0),
+        output_tokens=int(row.output_tokens or 0),
+        cache_write_tokens=int(row.cache_write_tokens or 0),
+        cache_read_tokens=int(row.cache_read_tokens or 0),
+        cost_today=Decimal(row.cost or 0),
+        completed_today=int(row.completed or 0),
+        cost_completed_today=Decimal(row.completed_cost or 0),
+        latency_last_hour=timings["latency", "hour"],
+        latency_today=timings["latency", "today"],
+        first_token_last_hour=timings["first_token", "hour"],
+        first_token_today=timings["first_token", "today"],
+    )
+
+
+def active_sessions(
+    db: Session, *, actor: UserRead | None, limit: int = 100
+) -> list[ActiveSession]:
+    require_admin(actor)
+    rows = db.execute(
+        select(
+            PracticeSession.id,
+            User.display_name,
+            ClientProfile.name,
+            PracticeSession.started_at,
+            PracticeSession.message_count,
+            PracticeSession.estimated_cost,
+        )
+        .join(User, User.id == PracticeSession.user_id)
+        .join(ClientProfile, ClientProfile.id == PracticeSession.client_id)
+        .where(PracticeSession.status == SessionStatus.active, NOT_A_CHECK)
+        .order_by(PracticeSession.started_at.desc())
+        .limit(limit)
+    ).all()
+    return [ActiveSession(*row) for row in rows]
+
+
+def hourly_usage(
+    db: Session, *, actor: UserRead | None, now: datetime | None = None
+) -> list[UsageBucket]:
+    """The last 24 hours, one bucket per hour (empty hours included): messages stored, and every
+    billed token and cent (stored replies, and replies cut off after billing), like "today"."""
+    require_admin(actor)
+    now = now or datetime.now(UTC)
+    hours = [_hour_floor(now) - HOUR * back for back in range(23, -1, -1)]
+    closed_until = _closed_until(now)
+    closed = [hour for hour in hours if hour + HOUR <= closed_until]
+    found = _cached(_database(db), "hour", closed, lambda missing: _hours(db, missing, now))
+    return [*found.values(), *_hours(db, hours[len(closed) :], now).values()]
+
+
+def _hours(db: Session, hours: list[datetime], now: datetime) -> dict[datetime, UsageBucket]:
+    """The usage of each of these hours (up to `now`), in one read of the messages' index and
+    one of the cut-off replies."""
+    if not hours:
+        return {}
+    periods = [(hour, hour + HOUR if hour + HOUR <= now else None) for hour in hours]
+    unkept = _unkept_replies(db, hours[0], now)
+    result = {}
+    for hour, (count, tokens, cost) in zip(
+        hours, _per_period(db, "messages", periods, now), strict=True
+    ):
+        extra_tokens, extra_cost = unkept.get(hour, (0, Decimal(0)))
+        result[hour] = UsageBucket(
+            hour,
+            messages=int(count or 0),
+            tokens=int(tokens or 0) + extra_tokens,
+            cost=Decimal(cost or 0) + extra_cost,
+        )
+    return result
+
+
+def _unkept_replies(
+    db: Session, first: datetime, now: datetime
+) -> dict[datetime, tuple[int, Decimal]]:
+    """Tokens and cost of billed replies that were not kept, by hour (few rows: read in Python)."""
+    by_hour: dict[datetime, tuple[int, Decimal]] = {}
+    for at, details in db.execute(
+        select(Event.created_at, Event.details).where(
+            Event.category == UNKEPT_REPLY_CATEGORY,
+            Event.created_at >= first,
+            Event.created_at <= now,
+        )
+    ):
+        details = details or {}
+        tokens = sum(_number(details.get(key)) for key in UNKEPT_TOKEN_KEYS) + _number(
+            details.get("output_tokens_estimated", details.get("output_tokens"))
+        )
+        try:
+            cost = Decimal(str(details.get("cost")))
+        except ArithmeticError:  # "None": an unpriced model
+            cost = Decimal(0)
+        if not cost.is_finite():
+            cost = Decimal(0)
+        hour = at.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+        before_tokens, before_cost = by_hour.get(hour, (0, Decimal(0)))
+        by_hour[hour] = (before_tokens + tokens, before_cost + cost)
+    return by_hour
+
+
+def _number(value) -> int:
+    return int(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else 0
+
+
+def daily_usage(
+    db: Session, *, actor: UserRead | None, days: int = 7, now: datetime | None = None
+) -> list[UsageBucket]:
+    """The daily tracking sheet: sessions started, messages, tokens and cost billed (the usage
+    rollups, cut-off replies included) and problems logged (warning, error or critical events,
+    as in the error log's default view), per UTC day."""
+    require_admin(actor)
+    now = now or datetime.now(UTC)
+    starts = [start_of_utc_day(now) - DAY * back for back in range(days - 1, -1, -1)]
+    closed_until = _closed_until(now)
+    closed = [start for start in starts if start + DAY <= closed_until]
+    found = _cached(_database(db), "day", closed, lambda missing: _days(db, missing, now))
+    return [*found.values(), *_days(db, starts[len(closed) :], now).values()]
+
+
+def _days(db: Session, starts: list[datetime], now: datetime) -> dict[datetime, UsageBucket]:
+    """The usage of each of these days (up to `now`): one grouped read of the client usage
+    rollup, one of the problems."""
+    if not starts:
+        return {}
+    rollup = usage_service.client_usage()
+    first, last = starts[0].date(), min(starts[-1].date(), now.date())
+    usage = {
+        row[0]: row[1:]
+        for row in db.execute(
+            select(
+                rollup.day,
+                func.sum(rollup.sessions),
+                func.sum(rollup.messages),
+                func.sum(_rollup_tokens()),
+                func.sum(rollup.cost),
+            )
+            .where(rollup.day >= first, rollup.day <= last)
+            .group_by(rollup.day)
+        )
+    }
+    day = utc_date(db, Event.created_at)
+    problems = {
+        _as_date(value): count
+        for value, count in db.execute(
+            select(day, func.count())
+            .where(
+                Event.created_at >= starts[0],
+                Event.created_at < starts[-1] + DAY,
+                Event.created_at <= now,
+                Event.severity.in_(PROBLEM_SEVERITIES),
+            )
+            .group_by(day)
+        )
+    }
+    result = {}
+    for start in starts:
+        sessions, messages, tokens, cost = usage.get(start.date(), (0, 0, 0, 0))
+        result[start] = UsageBucket(
+            start,
+            sessions=int(sessions or 0),
+            messages=int(messages or 0),
+            tokens=int(tokens or 0),
+            cost=Decimal(cost or 0),
+            problems=int(problems.get(start.date(), 0)),
+        )
+    return result
+
+
+def _as_date(value: date | str) -> date:
+    """A day as SQL returns it (SQLite: text)."""
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+#: The breakdowns of client usage (the usage rollup), and of students (the per-user rollup).
+BREAKDOWNS = ("model", "teacher", "section", "client")
+NO_SECTION = "(no section: teacher tests)"
+
+
+def breakdowns(
+    db: Session,
+    *,
+    actor: UserRead | None,
+    days: int = 30,
+    now: datetime | None = None,
+    limit: int = 50,
+    students: int = 10,
+) -> dict[str, list[Breakdown]]:
+    """Every breakdown the dashboard shows (by model, teacher, section, client, and the top
+    `students`), most costly first, in two statements."""
+    require_admin(actor)
+    now = now or datetime.now(UTC)
+    since = (start_of_utc_day(now) - timedelta(days=days - 1)).date()
+    return _client_breakdowns(db, since, now, limit) | {
+        "student": _student_breakdown(db, since, now, students)
+    }
+
+
+def breakdown(
+    db: Session,
+    *,
+    actor: UserRead | None,
+    by: str,
+    days: int = 30,
+    now: datetime | None = None,
+    limit: int = 50,
+) -> list[Breakdown]:
+    """Cost and tokens of replies by model, teacher, section, client or student, most costly first."""
+    require_admin(actor)
+    if by not in {*BREAKDOWNS, "student"}:
+        raise ValueError(f"unknown breakdown {by!r}")
+    now = now or datetime.now(UTC)
+    since = (start_of_utc_day(now) - timedelta(days=days - 1)).date()
+    if by == "student":
+        return _student_breakdown(db, since, now, limit)
+    return _client_breakdowns(db, since, now, limit)[by]
+
+
+def _student_breakdown(db: Session, since: date, now: datetime, limit: int) -> list[Breakdown]:
+    """Summed per user (the per-user rollup), ranked, then named: the top `limit` students."""
+    summed = _sums(db, "students", since, now, _user_sums)
+    ranked = sorted(summed, key=lambda user_id: summed[user_id][1], reverse=True)
+    result: list[Breakdown] = []
+    for offset in range(0, len(ranked), 100):
+        chunk = ranked[offset : offset + 100]
+        names = dict(
+            db.execute(
+                select(User.id, User.display_name).where(User.id.in_(chunk), User.role == "student")
+            ).all()
+        )
+        result += [Breakdown(names[user], *summed[user]) for user in chunk if user in names]
+        if len(result) >= limit:
+            break
+    return result[:limit]
+
+
+def _user_sums(db: Session, first: date, last: date) -> dict[Any, list]:
+    rows = db.execute(
+        select(
+            DailyUsage.user_id,
+            func.sum(DailyUsage.tokens),
+            func.sum(DailyUsage.cost),
+            func.sum(DailyUsage.replies),
+        )
+        .where(DailyUsage.day >= first, DailyUsage.day <= last)
+        .group_by(DailyUsage.user_id)
+    )
+    return {user: _totals(*sums) for user, *sums in rows}
+
+
+def _client_breakdowns(
+    db: Session, since: date, now: datetime, limit: int
+) -> dict[str, list[Breakdown]]:
+    """The four client breakdowns from the usage rollup summed per (client, assignment, model) -
+    as many as those combinations, whatever the traffic - then named, then summed per label
+    here. Labels are names, as shown (two clients of one name share a row)."""
+    summed = _sums(db, "clients", since, now, _client_sums)
+    clients = {
+        client: (name, owner)
+        for client, name, owner in db.execute(
+            select(ClientProfile.id, ClientProfile.name, User.display_name)
+            .join(User, User.id == ClientProfile.owner_id)
+            .where(ClientProfile.id.in_({client for client, _, _ in summed}))
+        )
+    }
+    sections = dict(
+        db.execute(
+            select(Assignment.id, Section.name)
+            .outerjoin(Section, Section.id == Assignment.section_id)
+            .where(Assignment.id.in_({assignment for _, assignment, _ in summed}))
+        ).all()
+    )
+    rows = [
+        (
+            (model, clients[client][1], sections.get(assignment) or NO_SECTION, clients[client][0]),
+            values,
+        )
+        for (client, assignment, model), values in summed.items()
+        if client in clients
+    ]
+    result = {}
+    for position, by in enumerate(BREAKDOWNS):
+        totals: dict[str, list] = {}
+        for labels, values in rows:
+            total = totals.setdefault(str(labels[position]), [0, Decimal(0), 0])
+            for index, value in enumerate(values):
+                total[index] += value
+        ranked = sorted(totals.items(), key=lambda item: item[1][1], reverse=True)
+        result[by] = [Breakdown(label, *total) for label, total in ranked[:limit]]
+    return result
+
+
+def _client_sums(db: Session, first: date, last: date) -> dict[Any, list]:
+    rollup = usage_service.client_usage()
+    rows = db.execute(
+        select(
+            rollup.client_id,
+            rollup.assignment_id,
+            rollup.model,
+            func.sum(_rollup_tokens()),
+            func.sum(rollup.cost),
+            func.sum(rollup.replies),
+        )
+        # Rows of a model: replies, and replies billed but not kept (student messages have none).
+        .where(rollup.day >= first, rollup.day <= last, rollup.model != "")
+        .group_by(rollup.client_id, rollup.assignment_id, rollup.model)
+    )
+    return {
+        (client, assignment, model): _totals(*sums) for client, assignment, model, *sums in rows
+    }
+
+
+def _totals(tokens, cost, replies) -> list:
+    return [int(tokens or 0), Decimal(cost or 0), int(replies or 0)]
+
+
+def _sums(
+    db: Session,
+    kind: str,
+    since: date,
+    now: datetime,
+    read: Callable[[Session, date, date], dict[Any, list]],
+) -> dict[Any, list]:
+    """[tokens, cost, replies] per key from `since` to today: `read(db, first, last)` sums a
+    range of days; that of the closed days is cached (one entry per range)."""
+    open_from = start_of_utc_day(_closed_until(now)).date()  # the days before it are closed
+    totals: dict[Any, list] = {}
+    parts = [read(db, max(since, open_from), now.date())]
+    if since < open_from:
+        closed = (since, open_from - DAY)
+        cached = _cached(_database(db), kind, [closed], lambda _: {closed: read(db, *closed)})
+        parts.append(cached[closed])
+    for part in parts:
+        for key, values in part.items():
+            total = totals.setdefault(key, [0, Decimal(0), 0])
+            for index, value in enumerate(values):
+                total[index] += value
+    return totals
+
+
+def _rollup_tokens():
+    rollup = usage_service.client_usage()
+    return (
+        rollup.input_tokens
+        + rollup.output_tokens
+        + rollup.cache_write_tokens
+        + rollup.cache_read_tokens
+    )
+
+
+def budget_status(
+    db: Session, settings: Settings, *, actor: UserRead | None, now: datetime | None = None
+) -> BudgetStatus:
+    require_admin(actor)
+    day = start_of_utc_day(now).date()
+    spend = db.scalar(select(func.sum(DailyUsage.cost)).where(DailyUsage.day == day))
+    near = db.execute(
+        select(User.username, DailyUsage.tokens)
+        .join(User, User.id == DailyUsage.user_id)
+        .where(
+            DailyUsage.day == day,
+            DailyUsage.tokens >= settings.user_daily_token_budget * settings.budget_alert_threshold,
+        )
+        .order_by(DailyUsage.tokens.desc())
+        .limit(50)
+    ).all()
+    return BudgetStatus(
+        Decimal(spend or 0),
+        settings.global_daily_cost_budget_usd,
+        settings.user_daily_token_budget,
+        settings.budget_alert_threshold,
+        [(name, int(tokens)) for name, tokens in near],
+    )
+
+
+# Reviews (their own purpose: not part of the client usage figures) ------------------------------
+@dataclass(frozen=True)
+class ReviewCost:
+    reviews: int  # written by the feedback model (automatic demo reviews cost nothing)
+    demo_reviews: int
+    cost: Decimal
+
+    @property
+    def per_review(self) -> Decimal | None:
+        return self.cost / self.reviews if self.reviews else None
+
+
+def review_costs(
+    db: Session, *, actor: UserRead | None, now: datetime | None = None
+) -> tuple[ReviewCost, ReviewCost]:
+    """What session reviews cost today and over the last 30 days (UTC), from `session_reviews`,
+    in one read of its index on `created_at` (which carries the source and the cost)."""
+    require_admin(actor)
+    now = now or datetime.now(UTC)
+    today = start_of_utc_day(now)
+    today_row, month_row = _per_period(
+        db, "reviews", [(today, None), (today - timedelta(days=29), None)], now
+    )
+    return _review_cost(*today_row), _review_cost(*month_row)
+
+
+def _review_cost(reviews, demo_reviews, cost) -> ReviewCost:
+    return ReviewCost(reviews=reviews or 0, demo_reviews=demo_reviews or 0, cost=Decimal(cost or 0))

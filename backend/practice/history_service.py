@@ -1,0 +1,422 @@
+"""Conversation history for teachers (and admins): the filtered list, its metrics, and exports.
+
+Every query is limited by `session_service.readable_sessions_filter`, so a teacher sees their own
+test conversations, conversations with their clients and those in their sections; admins see all.
+Figures are computed in the database; pages only format them.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from backend.actor import UserRead
+from backend.models import Assignment, ClientProfile, Message, PracticeSession, Section, User
+from backend.models.enums import MessageRole, SessionMode, SessionStatus
+from backend.permissions import require_teacher, require_user
+from backend.practice import session_service
+from backend.utils.formatting import format_duration, format_time, format_tokens, format_usd
+from backend.utils.markdown import safe_markdown
+
+MAX_ROWS = 500
+CSV_COLUMNS = (
+    "session_id",
+    "started_at",
+    "ended_at",
+    "status",
+    "mode",
+    "client",
+    "person",
+    "username",
+    "section",
+    "assignment",
+    "messages",
+    "total_tokens",
+    "cost_usd",
+    "unpriced_replies",
+)
+
+
+@dataclass(frozen=True)
+class ConversationRow:
+    """One conversation as the history list shows it."""
+
+    session_id: int
+    client_id: int
+    client_name: str
+    user_id: int
+    user_name: str
+    username: str
+    section_id: int | None
+    section_name: str | None
+    assignment_title: str | None
+    mode: SessionMode
+    status: SessionStatus
+    started_at: datetime
+    ended_at: datetime | None
+    message_count: int
+    total_tokens: int
+    cost: Decimal
+    unpriced_replies: int
+
+
+@dataclass(frozen=True)
+class HistoryMetrics:
+    conversations: int
+    messages: int
+    total_tokens: int
+    total_cost: Decimal
+    completed: int
+    avg_response_ms: float | None
+    unpriced_replies: int
+
+    @property
+    def avg_cost_per_conversation(self) -> Decimal | None:
+        return self.total_cost / self.conversations if self.conversations else None
+
+    @property
+    def completion_rate(self) -> float | None:
+        return self.completed / self.conversations if self.conversations else None
+
+
+@dataclass(frozen=True)
+class FilterOptions:
+    """(id, label) choices for the history filters, drawn from the readable conversations."""
+
+    clients: list[tuple[int, str]]
+    sections: list[tuple[int, str]]
+    people: list[tuple[int, str]]
+
+
+def _conditions(
+    actor: UserRead,
+    *,
+    client_id: int | None,
+    section_id: int | None,
+    student_id: int | None,
+    status: SessionStatus | str | None,
+) -> list:
+    # A client check's probe conversations are shown on its scorecard, not in conversation lists.
+    conditions = [
+        session_service.readable_sessions_filter(actor),
+        PracticeSession.mode != SessionMode.check,
+    ]
+    if client_id is not None:
+        conditions.append(PracticeSession.client_id == client_id)
+    if section_id is not None:
+        conditions.append(
+            PracticeSession.assignment_id.in_(
+                select(Assignment.id).where(Assignment.section_id == section_id)
+            )
+        )
+    if student_id is not None:
+        conditions.append(PracticeSession.user_id == student_id)
+    if status is not None:
+        conditions.append(PracticeSession.status == SessionStatus(status))
+    return conditions
+
+
+def list_conversations(
+    db: Session,
+    *,
+    actor: UserRead | None,
+    client_id: int | None = None,
+    section_id: int | None = None,
+    student_id: int | None = None,
+    status: SessionStatus | str | None = None,
+    limit: int = MAX_ROWS,
+) -> list[ConversationRow]:
+    """Readable conversations matching the filters, newest first."""
+    actor = require_teacher(actor)
+    return _rows(
+        db,
+        _conditions(
+            actor, client_id=client_id, section_id=section_id, student_id=student_id, status=status
+        ),
+        limit,
+    )
+
+
+def list_own_conversations(
+    db: Session, *, actor: UserRead | None, limit: int = MAX_ROWS
+) -> list[ConversationRow]:
+    """The actor's own conversations (a student's "My sessions"), newest first."""
+    actor = require_user(actor)
+    return _rows(db, [PracticeSession.user_id == actor.id], limit)
+
+
+def _rows(db: Session, conditions: list, limit: int) -> list[ConversationRow]:
+    query = (
+        select(
+            PracticeSession.id,
+            PracticeSession.client_id,
+            ClientProfile.name,
+            PracticeSession.user_id,
+            User.display_name,
+            User.username,
+            Section.id,
+            Section.name,
+            Assignment.title,
+            PracticeSession.mode,
+            PracticeSession.status,
+            PracticeSession.started_at,
+            PracticeSession.ended_at,
+            PracticeSession.message_count,
+            PracticeSession.total_tokens,
+            PracticeSession.estimated_cost,
+            PracticeSession.unpriced_replies,
+        )
+        .join(ClientProfile, ClientProfile.id == PracticeSession.client_id)
+        .join(User, User.id == PracticeSession.user_id)
+        .outerjoin(Assignment, Assignment.id == PracticeSession.assignment_id)
+        .outerjoin(Section, Section.id == Assignment.section_id)
+        .where(*conditions)
+        .order_by(PracticeSession.started_at.desc(), PracticeSession.id.desc())
+        .limit(min(max(limit, 1), MAX_ROWS))
+    )
+    return [
+        ConversationRow(
+            session_id=row[0],
+            client_id=row[1],
+            client_name=row[2],
+            user_id=row[3],
+            user_name=row[4],
+            username=row[5],
+            section_id=row[6],
+            section_name=row[7],
+            assignment_title=row[8],
+            mode=SessionMode(row[9]),
+            status=SessionStatus(row[10]),
+            started_at=row[11],
+            ended_at=row[12],
+            message_count=row[13],
+            total_tokens=row[14],
+            cost=row[15] or Decimal(0),
+            unpriced_replies=row[16],
+        )
+        for row in db.execute(query)
+    ]
+
+
+def metrics_summary(
+    db: Session,
+    *,
+    actor: UserRead | None,
+    client_id: int | None = None,
+    section_id: int | None = None,
+    student_id: int | None = None,
+    status: SessionStatus | str | None = None,
+) -> HistoryMetrics:
+    """Totals over every conversation matching the filters (not only the listed page)."""
+    actor = require_teacher(actor)
+    conditions = _conditions(
+        actor, client_id=client_id, section_id=section_id, student_id=student_id, status=status
+    )
+    count, messages, tokens, cost, completed, unpriced = db.execute(
+        select(
+            func.count(PracticeSession.id),
+            func.sum(PracticeSession.message_count),
+            func.sum(PracticeSession.total_tokens),
+            func.sum(PracticeSession.estimated_cost),
+            func.count(PracticeSession.id).filter(
+                PracticeSession.status == SessionStatus.completed
+            ),
+            func.sum(PracticeSession.unpriced_replies),
+        ).where(*conditions)
+    ).one()
+    avg_latency = db.scalar(
+        select(func.avg(Message.latency_ms))
+        .join(PracticeSession, PracticeSession.id == Message.session_id)
+        .where(
+            Message.role == MessageRole.assistant,
+            Message.latency_ms.is_not(None),
+            *conditions,
+        )
+    )
+    return HistoryMetrics(
+        conversations=int(count or 0),
+        messages=int(messages or 0),
+        total_tokens=int(tokens or 0),
+        total_cost=Decimal(cost or 0),
+        completed=int(completed or 0),
+        avg_response_ms=None if avg_latency is None else round(float(avg_latency), 1),
+        unpriced_replies=int(unpriced or 0),
+    )
+
+
+def filter_options(db: Session, *, actor: UserRead | None) -> FilterOptions:
+    """The clients, sections and people that appear in the actor's readable conversations."""
+    actor = require_teacher(actor)
+    readable = select(PracticeSession.id).where(session_service.readable_sessions_filter(actor))
+
+    def pairs(id_column, label_column, *joins) -> list[tuple[int, str]]:
+        query = select(id_column, label_column).select_from(PracticeSession)
+        for target, on in joins:
+            query = query.join(target, on)
+        query = query.where(PracticeSession.id.in_(readable)).distinct().order_by(label_column)
+        return [(row[0], row[1]) for row in db.execute(query)]
+
+    return FilterOptions(
+        clients=pairs(
+            ClientProfile.id,
+            ClientProfile.name,
+            (ClientProfile, ClientProfile.id == PracticeSession.client_id),
+        ),
+        sections=pairs(
+            Section.id,
+            Section.name,
+            (Assignment, Assignment.id == PracticeSession.assignment_id),
+            (Section, Section.id == Assignment.section_id),
+        ),
+        people=pairs(User.id, User.display_name, (User, User.id == PracticeSession.user_id)),
+    )
+
+
+# Exports ---------------------------------------------------------------------------------------
+def _quote(text: str) -> str:
+    """Message text as a Markdown block quote, so what people typed cannot restyle the file."""
+    return "\n".join(f"> {line}" if line else ">" for line in text.splitlines() or [""])
+
+
+def transcript_markdown(db: Session, *, actor: UserRead | None, session_id: int) -> str:
+    """One conversation as Markdown: who, when, every message with its tokens and cost, totals."""
+    session = session_service.get_session(db, actor=actor, session_id=session_id)
+    messages = session_service.get_messages(db, actor=actor, session_id=session_id)
+    client_name = db.scalar(select(ClientProfile.name).where(ClientProfile.id == session.client_id))
+    person = db.execute(
+        select(User.display_name, User.username).where(User.id == session.user_id)
+    ).one()
+    placement = (
+        db.execute(
+            select(Section.name, Assignment.title)
+            .join(Section, Section.id == Assignment.section_id)
+            .where(Assignment.id == session.assignment_id)
+        ).first()
+        if session.assignment_id is not None
+        else None
+    )
+    who = "Teacher test" if session.mode == SessionMode.teacher_test else "Student"
+    # What people wrote cannot load an image or become a link where the file is opened.
+    client_name = safe_markdown(client_name)
+    person_name = safe_markdown(person.display_name)
+
+    lines = [
+        f"# Conversation with {client_name}",
+        "",
+        f"- **Client:** {client_name}",
+        f"- **{who}:** {person_name} ({person.username})",
+    ]
+    if placement is not None:
+        lines.append(
+            f"- **Section:** {safe_markdown(placement.name)} — assignment "
+            f"“{safe_markdown(placement.title)}”"
+        )
+    lines += [
+        f"- **Status:** {session.status}",
+        f"- **Started:** {format_time(session.started_at)}",
+        f"- **Ended:** {format_time(session.ended_at)}",
+    ]
+    if session.ended_at is not None:
+        lines.append(f"- **Duration:** {format_duration(session.ended_at - session.started_at)}")
+    lines += [f"- **Model:** {session.model or 'unknown'}", "", "## Messages", ""]
+
+    for message in messages:
+        speaker = (
+            f"{person_name} ({who.lower()})"
+            if message.role == MessageRole.user
+            else f"{client_name} (client)"
+        )
+        lines += [
+            f"### {message.sequence_number}. {speaker} — {format_time(message.created_at)}",
+            "",
+            _quote(safe_markdown(message.content)),
+            "",
+        ]
+        if message.role == MessageRole.assistant:
+            usage = (
+                f"{format_tokens(message.input_tokens)} input, "
+                f"{format_tokens(message.output_tokens)} output, "
+                f"{format_tokens(message.cache_write_tokens)} cache write, "
+                f"{format_tokens(message.cache_read_tokens)} cache read"
+            )
+            latency = f" · {message.latency_ms} ms" if message.latency_ms is not None else ""
+            lines.append(f"*Tokens: {usage} · cost {format_usd(message.cost)}{latency}*")
+        else:
+            lines.append(
+                f"*Tokens: about {format_tokens(message.token_count)} (sent with the "
+                "next request; its cost is part of the reply's)*"
+            )
+        lines.append("")
+
+    replies = sum(1 for message in messages if message.role == MessageRole.assistant)
+    cost = format_usd(session.estimated_cost)
+    if session.unpriced_replies:
+        cost += f" (plus {session.unpriced_replies} unpriced replies)"
+    lines += [
+        "## Totals",
+        "",
+        f"- **Messages:** {len(messages)} ({len(messages) - replies} sent, {replies} replies)",
+        f"- **Input tokens:** {format_tokens(session.input_tokens)}",
+        f"- **Output tokens:** {format_tokens(session.output_tokens)}",
+        f"- **Cache write tokens:** {format_tokens(session.cache_write_tokens)}",
+        f"- **Cache read tokens:** {format_tokens(session.cache_read_tokens)}",
+        f"- **Total tokens:** {format_tokens(session.total_tokens)}",
+        f"- **Cost:** {cost}",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def transcript_filename(row: ConversationRow) -> str:
+    """A file name a teacher recognises: client, person and date."""
+
+    def slug(text: str) -> str:
+        return "".join(ch if ch.isalnum() else "-" for ch in text.lower()).strip("-")[:40]
+
+    return (
+        f"conversation-{row.session_id}-{slug(row.client_name)}-{slug(row.user_name)}-"
+        f"{row.started_at:%Y%m%d}.md"
+    )
+
+
+#: What makes a spreadsheet read a cell as a formula (OWASP's list for CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(text: str) -> str:
+    """Keep spreadsheets from reading a name like `=SUM(...)` as a formula (a leading
+    apostrophe: shown as typed, never run). Every table a person can download goes through it."""
+    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
+
+
+def sessions_csv(rows: list[ConversationRow]) -> str:
+    """The listed conversations as CSV (UTC ISO times, cost in dollars)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for row in rows:
+        writer.writerow(
+            [
+                row.session_id,
+                row.started_at.isoformat(),
+                row.ended_at.isoformat() if row.ended_at else "",
+                row.status,
+                row.mode,
+                spreadsheet_safe(row.client_name),
+                spreadsheet_safe(row.user_name),
+                row.username,
+                spreadsheet_safe(row.section_name or ""),
+                spreadsheet_safe(row.assignment_title or ""),
+                row.message_count,
+                row.total_tokens,
+                str(row.cost),
+                row.unpriced_replies,
+            ]
+        )
+    return buffer.getvalue()

@@ -1,0 +1,471 @@
+"""Conversation sessions and their messages: who may read or write them, and exact totals.
+
+Appending a message locks its session row (SELECT ... FOR UPDATE on PostgreSQL, BEGIN IMMEDIATE on
+SQLite), so sequence numbers stay unique and gapless when requests race, and the session's token
+and cost totals are always the sum of its messages.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import cast
+
+from sqlalchemy import CursorResult, Integer, bindparam, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from backend.actor import UserRead
+from backend.clients import client_service, student_access_service
+from backend.errors import ConflictError, NotFoundError, PermissionDeniedError
+from backend.llm.tokens import MESSAGE_OVERHEAD_TOKENS, estimate_tokens
+from backend.llm.usage import Usage
+from backend.models import Assignment, ClientProfile, Message, PracticeSession, Section
+from backend.models.base import utcnow
+from backend.models.enums import MessageRole, SessionMode, SessionStatus
+from backend.permissions import require_user
+from backend.practice.read_models import MessageRead, SessionRead
+from backend.usage import usage_service
+
+MAX_PAGE_SIZE = 500
+
+
+class SessionNotFound(NotFoundError):
+    """Also for a conversation that exists but is someone else's: ids cannot be probed."""
+
+    def __init__(self, session_id: int) -> None:
+        super().__init__(f"No conversation with id {session_id} is open to you.")
+
+
+class ReplyInFlight(ConflictError):
+    def __init__(self) -> None:
+        super().__init__(
+            "The client is still answering your last message. Wait for the reply to "
+            "appear, then send your next message."
+        )
+
+
+class SessionCompleted(ConflictError):
+    def __init__(self) -> None:
+        super().__init__("This conversation has ended. Start a new one to keep practising.")
+
+
+# Statements on the hot path of every turn, built once (building one costs as much as running it).
+_SESSION_BY_ID = select(PracticeSession).where(PracticeSession.id == bindparam("session_id"))
+_SESSION_BY_ID_FOR_UPDATE = _SESSION_BY_ID.with_for_update()
+_NEWEST_MESSAGES = (
+    select(Message.role, Message.content)
+    .where(Message.session_id == bindparam("session_id"))
+    .order_by(Message.sequence_number.desc())
+    .limit(bindparam("most_rows", type_=Integer, literal_execute=True))
+)
+
+
+# Reading --------------------------------------------------------------------------------------
+def _teacher_can_read(db: Session, teacher: UserRead, session: PracticeSession) -> bool:
+    """A teacher reads conversations with their own clients or in their own sections."""
+    owns_client = db.scalar(
+        select(ClientProfile.id).where(
+            ClientProfile.id == session.client_id, ClientProfile.owner_id == teacher.id
+        )
+    )
+    if owns_client is not None:
+        return True
+    if session.assignment_id is None:
+        return False
+    teaches_section = db.scalar(
+        select(Section.id)
+        .join(Assignment, Assignment.section_id == Section.id)
+        .where(Assignment.id == session.assignment_id, Section.teacher_id == teacher.id)
+    )
+    return teaches_section is not None
+
+
+def _load_readable(
+    db: Session, actor: UserRead | None, session_id: int, *, for_update: bool = False
+) -> PracticeSession:
+    actor = require_user(actor)
+    query = _SESSION_BY_ID_FOR_UPDATE if for_update else _SESSION_BY_ID
+    session = db.scalar(query, {"session_id": session_id})
+    if session is None:
+        raise SessionNotFound(session_id)
+    if session.user_id == actor.id or actor.is_admin:
+        return session
+    if actor.is_teacher and _teacher_can_read(db, actor, session):
+        return session
+    raise SessionNotFound(session_id)  # the same answer as for an id that does not exist
+
+
+def lock_for_turn(db: Session, *, actor: UserRead | None, session_id: int) -> PracticeSession:
+    """The actor's own active conversation, locked for this transaction, if they may still talk.
+
+    A student may talk only while the client is still assigned to them (enrolled, assignment
+    published, client not archived), so removal or unpublishing stops the next message.
+    Internal: the conversation service's turn.
+    """
+    actor = require_user(actor)
+    session = db.scalar(_SESSION_BY_ID_FOR_UPDATE, {"session_id": session_id})
+    if session is None or session.user_id != actor.id:
+        raise SessionNotFound(session_id)
+    if session.status != SessionStatus.active:
+        raise SessionCompleted()
+    if session.mode == SessionMode.practice:
+        student_access_service.require_student_access(
+            db, student=actor, client_id=session.client_id, assignment_id=session.assignment_id
+        )
+    return session
+
+
+def readable_sessions_filter(actor: UserRead):
+    """A WHERE clause limiting `PracticeSession` rows to those the actor may read."""
+    if actor.is_admin:
+        return True
+    if actor.is_teacher:
+        own_clients = select(ClientProfile.id).where(ClientProfile.owner_id == actor.id)
+        own_assignments = (
+            select(Assignment.id)
+            .join(Section, Section.id == Assignment.section_id)
+            .where(Section.teacher_id == actor.id)
+        )
+        return or_(
+            PracticeSession.user_id == actor.id,
+            PracticeSession.client_id.in_(own_clients),
+            PracticeSession.assignment_id.in_(own_assignments),
+        )
+    return PracticeSession.user_id == actor.id
+
+
+def get_session(db: Session, *, actor: UserRead | None, session_id: int) -> SessionRead:
+    return SessionRead.model_validate(_load_readable(db, actor, session_id))
+
+
+def get_active_session(
+    db: Session, *, actor: UserRead | None, client_id: int
+) -> SessionRead | None:
+    """The actor's unfinished conversation with this client, if any."""
+    actor = require_user(actor)
+    session = db.scalar(
+        select(PracticeSession)
+        .where(
+            PracticeSession.user_id == actor.id,
+            PracticeSession.client_id == client_id,
+            PracticeSession.status == SessionStatus.active,
+            PracticeSession.mode != SessionMode.check,
+        )
+        .order_by(PracticeSession.started_at.desc())
+        .limit(1)
+    )
+    return SessionRead.model_validate(session) if session else None
+
+
+def get_student_sessions(
+    db: Session,
+    *,
+    actor: UserRead | None,
+    student_id: int | None = None,
+    status: SessionStatus | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> list[SessionRead]:
+    """A user's conversations, newest first; others' only where the actor may read them."""
+    actor = require_user(actor)
+    student_id = actor.id if student_id is None else student_id
+    if actor.is_student and student_id != actor.id:
+        raise PermissionDeniedError("You can only see your own conversations.")
+    query = (
+        select(PracticeSession)
+        .where(PracticeSession.user_id == student_id, readable_sessions_filter(actor))
+        .order_by(PracticeSession.started_at.desc(), PracticeSession.id.desc())
+        .limit(min(max(limit, 1), MAX_PAGE_SIZE))
+        .offset(max(offset, 0))
+    )
+    if status is not None:
+        query = query.where(PracticeSession.status == SessionStatus(status))
+    return [SessionRead.model_validate(session) for session in db.scalars(query)]
+
+
+def get_messages(
+    db: Session,
+    *,
+    actor: UserRead | None,
+    session_id: int,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[MessageRead]:
+    """Messages in order; `limit`/`offset` page through long conversations."""
+    _load_readable(db, actor, session_id)
+    query = (
+        select(Message)
+        .where(Message.session_id == session_id)
+        .order_by(Message.sequence_number)
+        .offset(max(offset, 0))
+    )
+    if limit is not None:
+        query = query.limit(min(max(limit, 1), MAX_PAGE_SIZE))
+    return [MessageRead.model_validate(message) for message in db.scalars(query)]
+
+
+def recent_turns(db: Session, *, session_id: int, budget_tokens: int) -> list[tuple[str, str]]:
+    """(role, content) of the newest messages that fit the token budget, oldest first (the newest
+    always stays). It reads back only that far, so a long conversation costs no more per turn than
+    a short one. This is the one place history is trimmed. Internal: callers have checked access."""
+    # Every message costs at least its overhead plus one token, which bounds the rows to read.
+    most_rows = budget_tokens // (MESSAGE_OVERHEAD_TOKENS + 1) + 1
+    rows = db.execute(_NEWEST_MESSAGES, {"session_id": session_id, "most_rows": most_rows}).all()
+    turns: list[tuple[str, str]] = []
+    used = 0
+    for role, content in rows:
+        used += estimate_tokens(content) + MESSAGE_OVERHEAD_TOKENS
+        if used > budget_tokens and turns:
+            break
+        turns.append((role, content))
+    turns.reverse()
+    return turns
+
+
+# Writing --------------------------------------------------------------------------------------
+def create_session(
+    db: Session,
+    *,
+    actor: UserRead | None,
+    client_id: int,
+    assignment_id: int | None = None,
+    model: str | None = None,
+    prompt_version: str | None = None,
+    mode: SessionMode | None = None,
+) -> SessionRead:
+    """Start a conversation: students with assigned clients, teachers test their own clients.
+
+    `mode=SessionMode.check` starts a probe of a client check (the client's owner or an admin):
+    never practice, and several may be open at once."""
+    actor = require_user(actor)
+    if mode == SessionMode.check:
+        client = client_service.get_owned(db, actor, client_id)
+        if client.archived:
+            raise ConflictError(f"{client.name} is archived. Restore the client to check it.")
+        assignment_id = None
+    elif actor.is_student:
+        assignment_id = student_access_service.require_student_access(
+            db, student=actor, client_id=client_id, assignment_id=assignment_id
+        )
+        mode = SessionMode.practice
+    else:
+        client = client_service.get_owned(db, actor, client_id)
+        if client.archived:
+            raise ConflictError(f"{client.name} is archived. Restore the client to test it.")
+        mode, assignment_id = SessionMode.teacher_test, None
+    session = PracticeSession(
+        user_id=actor.id,
+        client_id=client_id,
+        assignment_id=assignment_id,
+        mode=mode,
+        status=SessionStatus.active,
+        model=model,
+        prompt_version=prompt_version,
+    )
+    try:
+        with db.begin_nested():
+            db.add(session)
+            db.flush()
+    except IntegrityError:
+        raise ConflictError(
+            "You already have an open conversation with this client. Continue that one."
+        ) from None
+    if mode != SessionMode.check:  # a check's probes are not sessions of practice
+        usage_service.record_session_started(db, session)
+    return SessionRead.model_validate(session)
+
+
+def end_session(db: Session, *, actor: UserRead | None, session_id: int) -> SessionRead:
+    """Mark the conversation completed; ending it again changes nothing."""
+    actor = require_user(actor)
+    session = _load_readable(db, actor, session_id, for_update=True)
+    if session.user_id != actor.id and not actor.is_admin:
+        raise PermissionDeniedError("Only the person having this conversation can end it.")
+    if session.status != SessionStatus.completed:
+        session.status = SessionStatus.completed
+        session.ended_at = utcnow()
+    return SessionRead.model_validate(session)
+
+
+def add_message(
+    db: Session, *, actor: UserRead | None, session_id: int, content: str
+) -> MessageRead:
+    """The student's (or testing teacher's) message. Client replies are never taken from a caller:
+    only a claimed reply is stored (`store_reply`)."""
+    session = lock_for_turn(db, actor=actor, session_id=session_id)
+    if reply_in_flight(session):
+        raise ReplyInFlight()
+    return append_message(db, session, content)
+
+
+def append_message(db: Session, session: PracticeSession, content: str) -> MessageRead:
+    """Append the person's message to a locked conversation (internal)."""
+    message = _append(
+        db, session, role=MessageRole.user, content=content, token_count=estimate_tokens(content)
+    )
+    usage_service.record_message(db, session, role=MessageRole.user, at=message.created_at)
+    db.flush()
+    return MessageRead.model_validate(message)
+
+
+def _append(
+    db: Session, session: PracticeSession, *, role: MessageRole, content: str, **columns
+) -> Message:
+    # The session row is locked, so this count is ours until commit: numbers stay gapless.
+    session.message_count += 1
+    message = Message(
+        session_id=session.id,
+        sequence_number=session.message_count,
+        role=role,
+        content=content,
+        created_at=utcnow(),
+        **columns,
+    )
+    db.add(message)
+    return message
+
+
+# The reply in flight --------------------------------------------------------------------------
+def reply_in_flight(session: PracticeSession, now: datetime | None = None) -> bool:
+    return session.reply_claimed_until is not None and session.reply_claimed_until > (
+        now or utcnow()
+    )
+
+
+def claim_reply(
+    session: PracticeSession, *, seconds: float, reserve_tokens: int, reserve_cost: Decimal
+) -> str:
+    """Take the right to answer a locked conversation (caller checked none is in flight).
+
+    The claim expires, so a crashed process cannot hold it forever; while it holds, its reserved
+    tokens and cost count against the daily budgets.
+    """
+    claim_id = secrets.token_hex(16)
+    session.reply_claim_id = claim_id
+    session.reply_claimed_until = utcnow() + timedelta(seconds=seconds)
+    session.reserved_tokens, session.reserved_cost = reserve_tokens, reserve_cost
+    return claim_id
+
+
+_RELEASE = (
+    update(PracticeSession)
+    .where(
+        PracticeSession.id == bindparam("session_id"),
+        PracticeSession.reply_claim_id == bindparam("claim_id"),
+    )
+    .values(
+        reply_claim_id=None, reply_claimed_until=None, reserved_tokens=0, reserved_cost=Decimal(0)
+    )
+    .execution_options(synchronize_session=False)
+)
+
+
+def release_claim(db: Session, *, session_id: int, claim_id: str) -> bool:
+    """Give the claim back (if it is still ours); True when it was."""
+    # An UPDATE's result is a CursorResult; `Session.execute` is typed for any statement.
+    result = cast(
+        CursorResult, db.execute(_RELEASE, {"session_id": session_id, "claim_id": claim_id})
+    )
+    return result.rowcount > 0
+
+
+def store_reply(
+    db: Session,
+    *,
+    session_id: int,
+    claim_id: str,
+    content: str,
+    usage: Usage,
+    cost: Decimal | None,
+    model: str | None,
+    counted: Usage,
+    counted_cost: Decimal | None,
+    latency_ms: int | None = None,
+    time_to_first_token_ms: int | None = None,
+) -> tuple[MessageRead, SessionRead] | None:
+    """Store the client's reply if the claim is still ours (else None: it was given up).
+
+    The message keeps the reply's whole usage; the totals add what `counted` (recorded when the
+    reply started) did not already add. Ends the claim in the same transaction.
+    """
+    session = db.scalar(_SESSION_BY_ID_FOR_UPDATE, {"session_id": session_id})
+    if session is None or session.reply_claim_id != claim_id:
+        return None
+    message = _append(
+        db,
+        session,
+        role=MessageRole.assistant,
+        content=content,
+        token_count=usage.output_tokens,
+        model=model,
+        input_tokens=usage.input_tokens,
+        output_tokens=usage.output_tokens,
+        cache_write_tokens=usage.cache_write_tokens,
+        cache_read_tokens=usage.cache_read_tokens,
+        cost=cost,
+        latency_ms=latency_ms,
+        time_to_first_token_ms=time_to_first_token_ms,
+    )
+    rest = usage.minus(counted)
+    rest_cost = None if cost is None else cost - (counted_cost or Decimal(0))
+    _add_usage(session, rest, rest_cost, model, unpriced=cost is None)
+    usage_service.record_message(
+        db,
+        session,
+        role=MessageRole.assistant,
+        at=message.created_at,
+        usage=rest,
+        cost=rest_cost,
+        model=model,
+    )
+    session.reply_claim_id, session.reply_claimed_until = None, None
+    session.reserved_tokens, session.reserved_cost = 0, Decimal(0)
+    db.flush()
+    return MessageRead.model_validate(message), SessionRead.model_validate(session)
+
+
+def record_usage(
+    db: Session,
+    *,
+    session_id: int,
+    usage: Usage,
+    cost: Decimal | None,
+    model: str | None,
+    unpriced: bool = False,
+) -> SessionRead:
+    """Add billed usage without a message (a reply that started, or was cut off) to the totals.
+    Internal: callers have checked access."""
+    session = db.scalar(_SESSION_BY_ID_FOR_UPDATE, {"session_id": session_id})
+    if session is None:
+        raise SessionNotFound(session_id)
+    _add_usage(session, usage, cost, model, unpriced=unpriced)
+    usage_service.record_message(
+        db, session, role=None, at=utcnow(), usage=usage, cost=cost, model=model
+    )
+    db.flush()
+    return SessionRead.model_validate(session)
+
+
+def _add_usage(
+    session: PracticeSession,
+    usage: Usage,
+    cost: Decimal | None,
+    model: str | None,
+    *,
+    unpriced: bool,
+) -> None:
+    """A reply's usage joins the session's totals (the daily tables move in the same transaction);
+    `unpriced` counts a reply whose model has no price (its cost is unknown, not zero)."""
+    session.input_tokens += usage.input_tokens
+    session.output_tokens += usage.output_tokens
+    session.cache_write_tokens += usage.cache_write_tokens
+    session.cache_read_tokens += usage.cache_read_tokens
+    session.total_tokens += usage.total_tokens
+    if unpriced:
+        session.unpriced_replies += 1
+    if cost is not None:
+        session.estimated_cost += cost
+    if model:
+        session.model = model

@@ -1,0 +1,129 @@
+"""How far the automatic review can be trusted: the model's first scores against the teacher's.
+
+Per rubric and criterion, over every model review a teacher saved a version of (automatic demo
+reviews are left out): how many pairs, exact agreement, agreement within one point, the mean
+absolute difference, and quadratic-weighted Cohen's kappa once there are `KAPPA_MIN_PAIRS` pairs
+(computed here from its definition; a test checks it against scikit-learn's, a dev dependency).
+Teachers see their sections' reviews; admins see all.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from pydantic import BaseModel
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from backend.actor import UserRead
+from backend.models import (
+    Assignment,
+    PracticeSession,
+    Rubric,
+    RubricVersion,
+    Section,
+    SessionReview,
+)
+from backend.models.review import ReviewSource, ReviewStatus
+from backend.permissions import require_teacher
+from backend.reviews.rubric_schema import SCORE_MAX, SCORE_MIN
+
+KAPPA_MIN_PAIRS = 10
+
+
+class CriterionAgreement(BaseModel):
+    rubric_id: int
+    rubric: str
+    criterion: str  # the criterion's key
+    criterion_name: str
+    pairs: int
+    exact: float  # share of pairs with the same score
+    within_one: float  # share of pairs at most one point apart
+    mean_abs_diff: float
+    kappa: float | None  # quadratic-weighted; None below KAPPA_MIN_PAIRS pairs or undefined
+
+
+def agreement(db: Session, *, actor: UserRead | None) -> list[CriterionAgreement]:
+    """One row per rubric and criterion with at least one pair, by rubric and criterion name."""
+    teacher = require_teacher(actor)
+    query = (
+        select(
+            SessionReview.content,
+            SessionReview.teacher_content,
+            Rubric.id,
+            Rubric.name,
+            RubricVersion.definition,
+        )
+        .join(RubricVersion, RubricVersion.id == SessionReview.rubric_version_id)
+        .join(Rubric, Rubric.id == RubricVersion.rubric_id)
+        .where(
+            SessionReview.status == ReviewStatus.ready,
+            SessionReview.source == ReviewSource.model,
+            SessionReview.teacher_content.is_not(None),
+        )
+        .order_by(SessionReview.id)
+    )
+    if not teacher.is_admin:
+        query = (
+            query.join(PracticeSession, PracticeSession.id == SessionReview.session_id)
+            .join(Assignment, Assignment.id == PracticeSession.assignment_id)
+            .join(Section, Section.id == Assignment.section_id)
+            .where(Section.teacher_id == teacher.id)
+        )
+    pairs: dict[tuple[int, str], list[tuple[int, int]]] = defaultdict(list)
+    names: dict[tuple[int, str], tuple[str, str]] = {}
+    for content, teacher_content, rubric_id, rubric_name, definition in db.execute(query).all():
+        if not content or not teacher_content:
+            continue
+        criterion_names = {c["key"]: c["name"] for c in definition.get("criteria", [])}
+        final = {item["criterion"]: item["score"] for item in teacher_content.get("scores", [])}
+        for item in content.get("scores", []):
+            key = item["criterion"]
+            if key in final:
+                pairs[(rubric_id, key)].append((int(item["score"]), int(final[key])))
+                names[(rubric_id, key)] = (rubric_name, criterion_names.get(key, key))
+    rows = [
+        figures(rubric_id, key, *names[(rubric_id, key)], scored)
+        for (rubric_id, key), scored in pairs.items()
+    ]
+    return sorted(rows, key=lambda row: (row.rubric, row.rubric_id, row.criterion_name))
+
+
+def figures(
+    rubric_id: int, key: str, rubric: str, name: str, scored: list[tuple[int, int]]
+) -> CriterionAgreement:
+    """The agreement figures of one criterion's (model, teacher) score pairs."""
+    diffs = [abs(model - teacher) for model, teacher in scored]
+    return CriterionAgreement(
+        rubric_id=rubric_id,
+        rubric=rubric,
+        criterion=key,
+        criterion_name=name,
+        pairs=len(scored),
+        exact=sum(d == 0 for d in diffs) / len(diffs),
+        within_one=sum(d <= 1 for d in diffs) / len(diffs),
+        mean_abs_diff=sum(diffs) / len(diffs),
+        kappa=weighted_kappa(scored) if len(scored) >= KAPPA_MIN_PAIRS else None,
+    )
+
+
+def weighted_kappa(scored: list[tuple[int, int]]) -> float | None:
+    """Quadratic-weighted Cohen's kappa on the rubric's 1-5 scale (None when undefined, say
+    when both raters gave one score throughout): 1 - sum(w * observed) / sum(w * expected),
+    with w = (i - j)^2 / (k - 1)^2 and expected from the two raters' marginals."""
+    labels = range(SCORE_MIN, SCORE_MAX + 1)
+    k, n = len(labels), len(scored)
+    if n == 0:
+        return None
+    observed = {(i, j): 0 for i in labels for j in labels}
+    for model, teacher in scored:
+        observed[(model, teacher)] += 1
+    first = {i: sum(observed[(i, j)] for j in labels) for i in labels}
+    second = {j: sum(observed[(i, j)] for i in labels) for j in labels}
+
+    def weight(i: int, j: int) -> float:
+        return (i - j) ** 2 / (k - 1) ** 2
+
+    disagreement = sum(weight(i, j) * observed[(i, j)] for i in labels for j in labels) / n
+    expected = sum(weight(i, j) * first[i] * second[j] for i in labels for j in labels) / n**2
+    return None if expected == 0 else 1 - disagreement / expected

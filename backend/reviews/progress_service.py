@@ -1,0 +1,410 @@
+"""Progress over time: a student's scores and indicators across reviewed sessions, and a class view.
+
+Figures come from stored reviews: the teacher's version where there is one (for students, once
+it is released); indicators that can be counted from codes are recounted from that version's
+codes. Students see only their own released reviews; teachers their sections'; admins all. Thresholds are the rubric's own (its
+indicators' fair/good), and for 1-5 criterion scores `CRITERION_FAIR`/`CRITERION_GOOD`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime
+from statistics import mean
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from backend.actor import UserRead
+from backend.errors import NotFoundError, PermissionDeniedError
+from backend.models import (
+    Assignment,
+    PracticeSession,
+    Rubric,
+    RubricVersion,
+    Section,
+    SessionReview,
+    User,
+)
+from backend.models.review import ReviewStatus
+from backend.permissions import require_teacher, require_user
+from backend.practice.history_service import spreadsheet_safe
+from backend.reviews import indicators as counted
+from backend.reviews.rubric_schema import NOT_CODED, SCORE_MAX, SCORE_MIN, RubricDefinition
+
+# A criterion score of 3 is the anchors' middle ("fair"); 4 is "good" (the issue's MITI figures
+# for the global averages sit between them: relational 3.5/4, technical 3/4).
+CRITERION_FAIR, CRITERION_GOOD = 3.0, 4.0
+# Rubric indicators that are averages of criterion scores rather than counts of codes.
+SCORE_AVERAGES = {
+    "relational_average": ("partnership", "empathy"),
+    "technical_average": ("cultivating_change_talk", "softening_sustain_talk"),
+}
+CSV_BASE_COLUMNS = (
+    "student",
+    "username",
+    "section",
+    "assignment",
+    "session_id",
+    "date",
+    "rubric",
+)
+
+
+class SectionNotFound(NotFoundError):
+    def __init__(self, section_id: int) -> None:
+        super().__init__(f"No section with id {section_id} is open to you.")
+
+
+class Threshold(BaseModel):
+    """A measure drawn on a chart: its name and where fair and good begin."""
+
+    key: str
+    name: str
+    fair: float
+    good: float
+    higher_is_better: bool = True
+
+    def below_fair(self, value: float) -> bool:
+        return value < self.fair if self.higher_is_better else value > self.fair
+
+
+# Every rubric's sessions get the counted score (the figure validated on real counseling).
+COUNTED_SCORE = Threshold(
+    key="counted_score",
+    name="Counted score (reflecting vs. telling, 0-100)",
+    fair=counted.COUNTED_SCORE_FAIR,
+    good=counted.COUNTED_SCORE_GOOD,
+)
+
+
+class ProgressPoint(BaseModel):
+    """One reviewed session: its scores and indicators."""
+
+    session_id: int
+    student_id: int
+    student: str
+    username: str
+    section: str
+    assignment: str
+    date: datetime
+    rubric: str  # "name v3"
+    demo: bool
+    teacher_reviewed: bool
+    scores: dict[str, int]
+    indicators: dict[str, float | None]
+    # Long enough for verdicts (`indicators.MIN_TURNS_FOR_VERDICTS` student turns).
+    enough_evidence: bool = True
+
+    @property
+    def counts_for_class(self) -> bool:
+        """Whether the session enters class averages and "below fair" lists: not a demo review,
+        and long enough for verdicts."""
+        return self.enough_evidence and not self.demo
+
+
+class TryInsteadItem(BaseModel):
+    session_id: int
+    date: datetime
+    quote: str
+    better_reply: str
+    why: str
+
+
+class StudentProgress(BaseModel):
+    points: list[ProgressPoint]
+    criteria: list[Threshold]
+    indicators: list[Threshold]
+    try_instead: list[TryInsteadItem]
+
+
+class Distribution(BaseModel):
+    """How many sessions got each score on one criterion."""
+
+    criterion: str
+    name: str
+    counts: dict[int, int]
+    mean: float | None
+
+
+class BelowFair(BaseModel):
+    student_id: int
+    student: str
+    measure: str
+    value: float
+    fair: float
+    sessions: int
+
+
+class ClassProgress(BaseModel):
+    points: list[ProgressPoint]
+    criteria: list[Threshold]
+    indicators: list[Threshold]
+    distribution: list[Distribution]  # only sessions that count for the class
+    below_fair: list[BelowFair]  # only sessions that count for the class
+    left_out: int = 0  # demo reviews and sessions too short for verdicts
+
+
+class SectionChoice(BaseModel):
+    id: int
+    name: str
+    assignments: dict[int, str]
+
+
+# Students ---------------------------------------------------------------------------------------
+def student_progress(
+    db: Session, *, actor: UserRead | None, student_id: int | None = None
+) -> StudentProgress:
+    """A student's released reviews in date order (a student: only their own; a teacher: the
+    sessions in their sections; an admin: all), with thresholds and "try instead" items."""
+    actor = require_user(actor)
+    student_id = actor.id if student_id is None else student_id
+    query = _reviews().where(
+        PracticeSession.user_id == student_id, SessionReview.released_at.is_not(None)
+    )
+    if actor.is_student and student_id != actor.id:
+        raise PermissionDeniedError("You can only see your own progress.")
+    if actor.is_teacher:
+        query = query.where(Section.teacher_id == actor.id)
+    rows = _rows(db, query, released_only=True)
+    items = [
+        TryInsteadItem(
+            session_id=point.session_id,
+            date=point.date,
+            quote=str(item.get("quote", "")),
+            better_reply=str(item.get("better_reply", "")),
+            why=str(item.get("why", "")),
+        )
+        for point, content, _rubric in rows
+        for item in content.get("try_instead") or []
+    ]
+    points = [point for point, _content, _rubric in rows]
+    criteria, indicators = _thresholds([rubric for _p, _c, rubric in rows])
+    return StudentProgress(
+        points=points, criteria=criteria, indicators=indicators, try_instead=items[::-1]
+    )
+
+
+# Teachers ---------------------------------------------------------------------------------------
+def class_choices(db: Session, *, actor: UserRead | None) -> list[SectionChoice]:
+    """The sections (with their assignments) whose progress the actor may see."""
+    actor = require_teacher(actor)
+    query = select(Section.id, Section.name).order_by(Section.name, Section.id)
+    if not actor.is_admin:
+        query = query.where(Section.teacher_id == actor.id)
+    sections = db.execute(query).all()
+    titles = db.execute(
+        select(Assignment.section_id, Assignment.id, Assignment.title)
+        .where(Assignment.section_id.in_([section_id for section_id, _ in sections]))
+        .order_by(Assignment.id)
+    ).all()
+    return [
+        SectionChoice(
+            id=section_id,
+            name=name,
+            assignments={a_id: title for s_id, a_id, title in titles if s_id == section_id},
+        )
+        for section_id, name in sections
+    ]
+
+
+def class_progress(
+    db: Session, *, actor: UserRead | None, section_id: int, assignment_id: int | None = None
+) -> ClassProgress:
+    """Every finished review in a section (optionally one assignment), released or not: the
+    score distribution per criterion and who is below "fair" on average."""
+    actor = require_teacher(actor)
+    owner = db.scalar(select(Section.teacher_id).where(Section.id == section_id))
+    if owner is None or not (actor.is_admin or owner == actor.id):
+        raise SectionNotFound(section_id)
+    query = _reviews().where(Section.id == section_id)
+    if assignment_id is not None:
+        query = query.where(Assignment.id == assignment_id)
+    rows = _rows(db, query)
+    points = [point for point, _content, _rubric in rows]
+    criteria, indicators = _thresholds([rubric for _p, _c, rubric in rows])
+    counting = [point for point in points if point.counts_for_class]
+    distribution = [
+        Distribution(
+            criterion=threshold.key,
+            name=threshold.name,
+            counts={
+                score: sum(1 for p in counting if p.scores.get(threshold.key) == score)
+                for score in range(SCORE_MIN, SCORE_MAX + 1)
+            },
+            mean=_mean([p.scores.get(threshold.key) for p in counting]),
+        )
+        for threshold in criteria
+    ]
+    return ClassProgress(
+        points=points,
+        criteria=criteria,
+        indicators=indicators,
+        distribution=distribution,
+        below_fair=_below_fair(counting, criteria, indicators),
+        left_out=len(points) - len(counting),
+    )
+
+
+def gradebook_csv(progress: ClassProgress) -> str:
+    """One row per student and session; every text cell is safe from spreadsheet formulas."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    criteria = [threshold.key for threshold in progress.criteria]
+    indicator_keys: list[str] = []
+    for point in progress.points:
+        indicator_keys += [key for key in point.indicators if key not in indicator_keys]
+    writer.writerow([*CSV_BASE_COLUMNS, *criteria, *indicator_keys])
+    for point in progress.points:
+        texts = [point.student, point.username, point.section, point.assignment]
+        writer.writerow(
+            [
+                *(spreadsheet_safe(text) for text in texts),
+                point.session_id,
+                point.date.date().isoformat(),
+                spreadsheet_safe(point.rubric),
+                *(point.scores.get(key, "") for key in criteria),
+                *(_cell(point.indicators.get(key)) for key in indicator_keys),
+            ]
+        )
+    return buffer.getvalue()
+
+
+# Internals --------------------------------------------------------------------------------------
+def _reviews() -> Select:
+    return (
+        select(SessionReview, PracticeSession, User, Section.name, Assignment.title)
+        .add_columns(RubricVersion.definition, RubricVersion.version, Rubric.name)
+        .join(PracticeSession, PracticeSession.id == SessionReview.session_id)
+        .join(User, User.id == PracticeSession.user_id)
+        .outerjoin(Assignment, Assignment.id == PracticeSession.assignment_id)
+        .outerjoin(Section, Section.id == Assignment.section_id)
+        .join(RubricVersion, RubricVersion.id == SessionReview.rubric_version_id)
+        .join(Rubric, Rubric.id == RubricVersion.rubric_id)
+        .where(SessionReview.status == ReviewStatus.ready, SessionReview.content.is_not(None))
+        .order_by(PracticeSession.started_at, PracticeSession.id)
+    )
+
+
+def _rows(
+    db: Session, query: Select, *, released_only: bool = False
+) -> list[tuple[ProgressPoint, dict, RubricDefinition]]:
+    """Each review as a point: the teacher's version where there is one (for students, only
+    once the teacher released it, as the student's review page shows it)."""
+    rows = []
+    for review, session, user, section, title, definition, version, rubric_name in db.execute(
+        query
+    ):
+        rubric = RubricDefinition.model_validate(definition)
+        teacher = review.teacher_content
+        if released_only and review.teacher_released_at is None:
+            teacher = None
+        content: dict[str, Any] = teacher or review.content or {}
+        stored = (review.teacher_indicators if teacher else None) or review.indicators or {}
+        scores = {
+            str(item["criterion"]): int(item["score"])
+            for item in content.get("scores") or []
+            if isinstance(item.get("score"), int)
+        }
+        point = ProgressPoint(
+            session_id=session.id,
+            student_id=user.id,
+            student=user.display_name,
+            username=user.username,
+            section=section or "",
+            assignment=title or "",
+            date=session.ended_at or review.created_at,
+            rubric=f"{rubric_name} v{version}",
+            demo=bool(content.get("demo")),
+            teacher_reviewed=bool(teacher),
+            scores=scores,
+            indicators=_indicators(stored, content, scores, rubric),
+            enough_evidence=_enough_evidence(stored),
+        )
+        rows.append((point, content, rubric))
+    return rows
+
+
+def _indicators(
+    stored: dict[str, Any],
+    content: dict[str, Any],
+    scores: dict[str, int],
+    rubric: RubricDefinition,
+) -> dict[str, float | None]:
+    """The stored counts, recounted from the shown version's codes, plus score averages."""
+    values: dict[str, float | None] = {
+        key: (float(value) if isinstance(value, int | float) else None)
+        for key, value in stored.items()
+        if not isinstance(value, bool)
+    }
+    codes = [str(item.get("code")) for item in content.get("codes") or []]
+    values |= counted.count_indicators(
+        [code for code in codes if rubric.code(code) or code == NOT_CODED], rubric
+    )
+    for key, criteria in SCORE_AVERAGES.items():
+        if any(indicator.key == key for indicator in rubric.indicators):
+            values[key] = _mean([scores.get(criterion) for criterion in criteria])
+    return values
+
+
+def _enough_evidence(stored: dict[str, Any]) -> bool:
+    """Stored with the review; a review stored before it was counted goes by its turns."""
+    if isinstance(stored.get("enough_evidence"), bool):
+        return bool(stored["enough_evidence"])
+    turns = stored.get("student_turns")
+    return counted.enough_evidence(int(turns)) if isinstance(turns, int | float) else True
+
+
+def _thresholds(rubrics: list[RubricDefinition]) -> tuple[list[Threshold], list[Threshold]]:
+    """Each criterion and indicator once (the most recent rubric's wording wins)."""
+    criteria: dict[str, Threshold] = {}
+    indicators: dict[str, Threshold] = {}
+    for rubric in rubrics:
+        for criterion in rubric.criteria:
+            criteria[criterion.key] = Threshold(
+                key=criterion.key, name=criterion.name, fair=CRITERION_FAIR, good=CRITERION_GOOD
+            )
+        for indicator in rubric.indicators:
+            indicators[indicator.key] = Threshold(**indicator.model_dump(exclude={"source"}))
+    if rubrics:
+        indicators[COUNTED_SCORE.key] = COUNTED_SCORE
+    return list(criteria.values()), list(indicators.values())
+
+
+def _below_fair(
+    points: list[ProgressPoint], criteria: list[Threshold], indicators: list[Threshold]
+) -> list[BelowFair]:
+    """Per student, each measure whose average over their sessions falls short of fair."""
+    below = []
+    students = {point.student_id: point.student for point in points}
+    for student_id, name in sorted(students.items(), key=lambda item: item[1].lower()):
+        mine = [point for point in points if point.student_id == student_id]
+        measures: list[tuple[Threshold, list[Any]]]
+        measures = [(t, [p.scores.get(t.key) for p in mine]) for t in criteria]
+        measures += [(t, [p.indicators.get(t.key) for p in mine]) for t in indicators]
+        for threshold, values in measures:
+            value = _mean(values)
+            if value is not None and threshold.below_fair(value):
+                below.append(
+                    BelowFair(
+                        student_id=student_id,
+                        student=name,
+                        measure=threshold.name,
+                        value=round(value, 3),
+                        fair=threshold.fair,
+                        sessions=sum(1 for v in values if v is not None),
+                    )
+                )
+    return below
+
+
+def _mean(values: list[Any]) -> float | None:
+    present = [float(value) for value in values if value is not None]
+    return mean(present) if present else None
+
+
+def _cell(value: float | None) -> str:
+    return "" if value is None else f"{value:.3f}".rstrip("0").rstrip(".")

@@ -1,0 +1,564 @@
+"""Session reviews: rubric scores, quotes from the transcript and better replies, checked first.
+
+`create_review` reads the ended conversation (one short transaction), asks the feedback model for
+a structured answer (a forced tool) with no transaction open, validates it against the transcript
+and the rubric (one repair request listing the errors), and stores it with its counted indicators
+and its cost (a second transaction). Invalid feedback is never stored as content: after a failed
+repair the review is kept as `failed` (with its cost), an event is written and the caller gets a
+clear message. Without an API key the automatic demo review (`review_rules`) is written instead.
+
+`review_transcript` is the model path without the database (prompt, tool, validation, one
+repair): `create_review` and `benchmarks/eval_review.py --model` both call it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from backend import event_log
+from backend.actor import UserRead
+from backend.clients.read_models import ClientRead
+from backend.config import get_settings
+from backend.db import Database
+from backend.errors import AppError, ConflictError, NotFoundError, PermissionDeniedError
+from backend.llm import GatewayError, LLMGateway, StructuredAnswer, get_gateway
+from backend.llm.pricing import DEMO_MODEL
+from backend.llm.usage import Usage
+from backend.models import (
+    Assignment,
+    ClientProfile,
+    Message,
+    PracticeSession,
+    RubricVersion,
+    Section,
+    SessionReview,
+)
+from backend.models.base import utcnow
+from backend.models.enums import SessionStatus
+from backend.models.review import ReviewRelease, ReviewSource, ReviewStatus
+from backend.permissions import require_user
+from backend.reviews import review_prompt, review_rules, risk, rubric_service
+from backend.reviews.read_models import ReviewContent, ReviewRead
+from backend.reviews.review_prompt import ReviewBrief
+from backend.reviews.review_rules import Turn
+from backend.reviews.rubric_schema import RubricDefinition
+from backend.usage import budget_service, usage_service
+
+REVIEW_TOOL = review_prompt.REVIEW_TOOL
+REVIEW_CATEGORY = "review"
+
+
+class ReviewNotFound(NotFoundError):
+    """Also for a session the actor may not see: ids cannot be probed."""
+
+    def __init__(self, session_id: int) -> None:
+        super().__init__(f"No review for conversation {session_id} is open to you.")
+
+
+class ReviewNotReleased(PermissionDeniedError):
+    def __init__(self) -> None:
+        super().__init__("Your teacher has not released this review yet. Check back later.")
+
+
+class ReviewFailed(AppError):
+    """The feedback model's answer stayed invalid after one repair: nothing is shown."""
+
+    level = "warning"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The automatic review could not be checked against your conversation, so it is not "
+            "shown. Press Try again to ask for a new one."
+        )
+
+
+# Reading and releasing --------------------------------------------------------------------------
+def get_review(db: Session, *, actor: UserRead | None, session_id: int) -> ReviewRead | None:
+    """The session's review (None: not written yet). Students see their own once released, and
+    never the turn at which the hidden information came out; teachers their sections' and their
+    own test conversations'; admins all."""
+    actor, session = _readable(db, actor, session_id)
+    review = db.scalar(select(SessionReview).where(SessionReview.session_id == session.id))
+    if review is None:
+        return None
+    teacher_view = _is_teacher_view(db, actor, session)
+    if not teacher_view and review.status == ReviewStatus.ready and review.released_at is None:
+        raise ReviewNotReleased()
+    return _visible(ReviewRead.model_validate(review), teacher_view=teacher_view)
+
+
+def _visible(review: ReviewRead, *, teacher_view: bool) -> ReviewRead:
+    """What the asker may see: a student never sees the hidden-information turn, nor the content
+    of a review their teacher has not released yet (status ready, `released_at` None)."""
+    if teacher_view:
+        return review
+    hidden: dict = {
+        "hidden_information_turn": None,
+        "teacher_content": None,
+        "teacher_indicators": None,
+    }
+    if review.status == ReviewStatus.ready and review.released_at is None:
+        hidden |= {"content": None, "indicators": {}}
+    elif review.teacher_released_at is not None:  # the teacher's released version replaces it
+        hidden |= {"content": review.teacher_content, "indicators": review.teacher_indicators or {}}
+    return review.model_copy(update=hidden)
+
+
+def get_review_rubric(db: Session, *, actor: UserRead | None, session_id: int) -> RubricDefinition:
+    """The rubric version the session's review used (names, anchors, thresholds): its readers
+    see the criteria and indicators by the names the rubric gives them."""
+    _actor, session = _readable(db, actor, session_id)
+    version_id = db.scalar(
+        select(SessionReview.rubric_version_id).where(SessionReview.session_id == session.id)
+    )
+    if version_id is None:
+        raise ReviewNotFound(session_id)
+    return RubricDefinition.model_validate(db.get_one(RubricVersion, version_id).definition)
+
+
+def release_review(db: Session, *, actor: UserRead | None, session_id: int) -> ReviewRead:
+    """The teacher lets the student see the review: the teacher's version when there is one
+    (releasing twice changes nothing)."""
+    session = teacher_session(db, actor=actor, session_id=session_id)
+    review = db.scalar(
+        select(SessionReview).where(SessionReview.session_id == session.id).with_for_update()
+    )
+    if review is None or review.status != ReviewStatus.ready:
+        raise ConflictError("There is no finished review to release yet.")
+    now = utcnow()
+    if review.released_at is None:
+        review.released_at = now
+    if review.teacher_content is not None and review.teacher_released_at is None:
+        review.teacher_released_at = now
+    db.flush()
+    return ReviewRead.model_validate(review)
+
+
+def teacher_session(db: Session, *, actor: UserRead | None, session_id: int) -> PracticeSession:
+    """The conversation, when the actor may act on its review as its teacher: the section's
+    teacher, a teacher in their own test conversation, or an admin."""
+    actor, session = _readable(db, actor, session_id)
+    if not _is_teacher_view(db, actor, session):
+        raise PermissionDeniedError("Only the student's teacher can change or release a review.")
+    return session
+
+
+def session_turns(db: Session, session_id: int) -> list[Turn]:
+    """The conversation's messages as numbered turns (the numbers reviews cite)."""
+    rows = db.execute(
+        select(Message.role, Message.content)
+        .where(Message.session_id == session_id)
+        .order_by(Message.sequence_number)
+    ).all()
+    return [Turn(number, str(role), content) for number, (role, content) in enumerate(rows, 1)]
+
+
+# Writing ----------------------------------------------------------------------------------------
+@dataclass
+class ReviewJob:
+    """What one review needs, read in one transaction (no ORM objects outlive it)."""
+
+    session_id: int
+    user_id: int
+    turns: list[Turn]
+    rubric: RubricDefinition
+    rubric_version_id: int
+    client: ClientRead
+    release_now: bool
+    teacher_view: bool
+    existing: ReviewRead | None = None
+    hidden_turn: int | None = field(default=None)
+    brief: ReviewBrief | None = None
+
+
+def prepare_review(
+    db: Session, *, actor: UserRead | None, session_id: int, check_budget: bool = False
+) -> ReviewJob:
+    """Check who asks (the student, their teacher, an admin) and read what the review needs.
+
+    A ready review is returned as `existing`; a failed one will be replaced."""
+    actor, session = _readable(db, actor, session_id, for_update=True)
+    if session.status != SessionStatus.completed:
+        raise ConflictError("End the conversation first; its review is written when it ends.")
+    existing = db.scalar(select(SessionReview).where(SessionReview.session_id == session.id))
+    version = rubric_service.rubric_for_session(db, session)
+    turns = session_turns(db, session.id)
+    if not any(turn.student for turn in turns):
+        raise ConflictError("This conversation has no messages of yours to review.")
+    client = ClientRead.model_validate(db.get(ClientProfile, session.client_id))
+    settings = get_settings()
+    teacher_view = _is_teacher_view(db, actor, session)
+    if check_budget:
+        budget_service.check_budgets(db, settings, user_id=session.user_id)
+    job = ReviewJob(
+        session_id=session.id,
+        user_id=session.user_id,
+        turns=turns,
+        rubric=rubric_service.definition_of(version),
+        rubric_version_id=version.id,
+        client=client,
+        release_now=_release_policy(db, session) == ReviewRelease.immediately,
+        teacher_view=teacher_view,
+        # What the asker may see of a review already written, never more (a student does not
+        # read an unreleased one through this public step either).
+        existing=(
+            _visible(ReviewRead.model_validate(existing), teacher_view=teacher_view)
+            if existing is not None and existing.status == ReviewStatus.ready
+            else None
+        ),
+        brief=_brief(db, session),
+    )
+    job.hidden_turn = review_rules.hidden_information_turn(
+        turns, client, run_words=settings.output_guard_words
+    )
+    return job
+
+
+def create_demo_review(db: Session, *, actor: UserRead | None, session_id: int) -> ReviewRead:
+    """The automatic demo review (rule-based, no API call), in the caller's transaction."""
+    job = prepare_review(db, actor=actor, session_id=session_id)
+    if job.existing is not None:
+        return job.existing  # already what the asker may see
+    content = review_rules.demo_review(job.turns, job.rubric)
+    stored = _store(db, job, content=content, source=ReviewSource.demo, usage=Usage(), cost=None)
+    return _visible(stored, teacher_view=job.teacher_view)
+
+
+def create_review(
+    database: Database,
+    *,
+    actor: UserRead | None,
+    session_id: int,
+    gateway: LLMGateway | None = None,
+) -> ReviewRead:
+    """Write the review of an ended conversation (again only after a failed one), and return
+    what the asker may see of it (see `_visible`).
+
+    Raises `ReviewFailed` (after storing the failed attempt and an event) when the answer stays
+    invalid, and `GatewayError` when the API cannot answer."""
+    gateway = gateway or get_gateway()
+    if gateway.demo_mode:
+        with database(write=True) as db:
+            return create_demo_review(db, actor=actor, session_id=session_id)
+    with _one_review_at_a_time(session_id):  # five clicks: one call, four readers of it
+        return _write_review(database, actor=actor, session_id=session_id, gateway=gateway)
+
+
+def _write_review(
+    database: Database, *, actor: UserRead | None, session_id: int, gateway: LLMGateway
+) -> ReviewRead:
+    with database(write=True) as db:
+        job = prepare_review(db, actor=actor, session_id=session_id, check_budget=True)
+    if job.existing is not None:
+        return job.existing  # already what the asker may see
+    outcome = review_transcript(
+        job.turns, job.rubric, client=job.client, brief=job.brief, gateway=gateway
+    )
+    if outcome.failure is not None:
+        error = outcome.failure
+        with database(write=True) as db:
+            if outcome.calls:  # a first answer was billed before the repair failed
+                _store(db, job, content=None, source=ReviewSource.model, **outcome.billed())
+            _log(db, job, error.severity, f"api_{error.category}", error.summary, error.detail)
+        raise error
+    with database(write=True) as db:
+        stored = _store(
+            db, job, content=outcome.content, source=ReviewSource.model, **outcome.billed()
+        )
+        if outcome.content is None:
+            _log(db, job, "warning", "review_failed", outcome.failure_summary, outcome.errors)
+    if outcome.content is None:
+        raise ReviewFailed()
+    return _visible(stored, teacher_view=job.teacher_view)
+
+
+# One review call per session at a time (in this process; across processes a race can still make
+# a second call, and then both calls' costs are kept, see `_store`).
+_WRITING: dict[int, list] = {}  # session id -> [lock, requests holding or waiting for it]
+_WRITING_GUARD = threading.Lock()
+
+
+@contextmanager
+def _one_review_at_a_time(session_id: int) -> Iterator[None]:
+    with _WRITING_GUARD:
+        entry = _WRITING.setdefault(session_id, [threading.Lock(), 0])
+        entry[1] += 1
+    try:
+        with entry[0]:
+            yield
+    finally:
+        with _WRITING_GUARD:
+            entry[1] -= 1
+            if entry[1] == 0:
+                del _WRITING[session_id]
+
+
+# The model path (no database) -------------------------------------------------------------------
+@dataclass
+class ReviewOutcome:
+    """One review's calls (the answer, and a repair if it was needed) and what came of them."""
+
+    content: ReviewContent | None = None
+    calls: list[StructuredAnswer] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)  # the last answer's problems
+    failure: GatewayError | None = None  # the API failed (the calls before it are billed)
+
+    @property
+    def failure_summary(self) -> str:
+        return f"A review stayed invalid after one repair ({len(self.errors)} problems)."
+
+    def billed(self) -> dict:
+        """Usage, cost (None when a call's model has no price) and model of every call."""
+        usage, cost = Usage(), Decimal(0)
+        unpriced = False
+        for call in self.calls:
+            usage = usage.plus(call.completion.usage)
+            if call.completion.cost is None:
+                unpriced = True
+            else:
+                cost += call.completion.cost
+        model = self.calls[-1].completion.model if self.calls else None
+        return {"usage": usage, "cost": None if unpriced else cost, "model": model}
+
+
+def review_transcript(
+    turns: list[Turn],
+    rubric: RubricDefinition,
+    *,
+    client: ClientRead | None,
+    brief: ReviewBrief | None,
+    gateway: LLMGateway,
+) -> ReviewOutcome:
+    """Review a numbered transcript with the feedback model: the production prompt and tool
+    (no sampling parameters, see `review_prompt`), the answer validated against the transcript and rubric, one repair.
+
+    The client (None: unknown, as in the benchmark) adds its difficulty and learning goals to the
+    context and turns on the hidden-information guard. A `GatewayError` is returned as
+    `failure`, not raised, so the calls billed before it are not lost."""
+    if gateway.demo_mode:
+        raise RuntimeError("The gateway has no API client; the demo review needs no model.")
+    outcome = ReviewOutcome()
+    settings = get_settings()
+    protect_hidden = client is not None and _hidden_guard_needed(
+        turns, client, run_words=settings.output_guard_words
+    )
+    instructions = review_prompt.instructions(rubric)
+    context = review_prompt.context(turns, client=client, brief=brief)
+    schema = review_prompt.review_tool_schema(rubric)
+    messages: list[dict] = [{"role": "user", "content": review_prompt.transcript(turns)}]
+    for _attempt in range(2):
+        try:
+            answer = gateway.structured(
+                instructions=instructions,
+                context=context,
+                messages=messages,
+                tool_name=REVIEW_TOOL,
+                tool_description=review_prompt.TOOL_DESCRIPTION,
+                input_schema=schema,
+            )
+        except GatewayError as error:
+            outcome.failure = error
+            return outcome
+        if answer is None:  # demo mode is refused above
+            raise RuntimeError("The gateway has no API client.")
+        outcome.calls.append(answer)
+        parsed, outcome.errors = review_rules.validate(
+            answer.data,
+            turns,
+            rubric,
+            protect_hidden=protect_hidden,
+            client=client,
+            run_words=settings.output_guard_words,
+        )
+        if parsed is not None:
+            # The offline risk check runs on every review too: a risk the model missed, or
+            # judged answered when the rules see it passed over, is kept (see risk.merge).
+            outcome.content = ReviewContent(
+                **parsed.model_dump(exclude={"risk"}),
+                risk=risk.merge(parsed.risk, risk.check(turns)),
+                demo=False,
+            )
+            return outcome
+        messages = messages + review_prompt.repair_messages(answer, outcome.errors)
+    return outcome
+
+
+# Internals --------------------------------------------------------------------------------------
+def _readable(
+    db: Session, actor: UserRead | None, session_id: int, *, for_update: bool = False
+) -> tuple[UserRead, PracticeSession]:
+    actor = require_user(actor)
+    query = select(PracticeSession).where(PracticeSession.id == session_id)
+    session = db.scalar(query.with_for_update() if for_update else query)
+    if session is None:
+        raise ReviewNotFound(session_id)
+    if session.user_id == actor.id or actor.is_admin or _teaches(db, actor, session):
+        return actor, session
+    raise ReviewNotFound(session_id)
+
+
+def _teaches(db: Session, actor: UserRead, session: PracticeSession) -> bool:
+    """The actor teaches the section the conversation's assignment belongs to."""
+    if not actor.is_teacher or session.assignment_id is None:
+        return False
+    teacher_id = db.scalar(
+        select(Section.teacher_id)
+        .join(Assignment, Assignment.section_id == Section.id)
+        .where(Assignment.id == session.assignment_id)
+    )
+    return teacher_id == actor.id
+
+
+def _is_teacher_view(db: Session, actor: UserRead, session: PracticeSession) -> bool:
+    """Admins, the section's teacher, and a teacher reading their own test conversation."""
+    if actor.is_admin or _teaches(db, actor, session):
+        return True
+    return actor.is_teacher and session.user_id == actor.id
+
+
+def _release_policy(db: Session, session: PracticeSession) -> ReviewRelease:
+    if session.assignment_id is None:
+        return ReviewRelease.immediately
+    value = db.scalar(
+        select(Assignment.release_reviews).where(Assignment.id == session.assignment_id)
+    )
+    return ReviewRelease(value or ReviewRelease.immediately)
+
+
+def _hidden_guard_needed(turns: list[Turn], client: ClientRead, *, run_words: int) -> bool:
+    """The hidden information is earned once a client reply shared it, or after the client's
+    reveal threshold of student turns."""
+    if not client.hidden_information:
+        return False
+    if review_rules.hidden_information_turn(turns, client, run_words=run_words) is not None:
+        return False
+    after = client.hidden_reveal_after_turns
+    student_turns = sum(1 for turn in turns if turn.student)
+    return after is None or student_turns < after
+
+
+def _brief(db: Session, session: PracticeSession) -> ReviewBrief | None:
+    """The assignment the conversation belongs to, as its student read it."""
+    if session.assignment_id is None:
+        return None
+    row = db.execute(
+        select(Assignment.title, Assignment.instructions).where(
+            Assignment.id == session.assignment_id
+        )
+    ).first()
+    return ReviewBrief(title=row.title, instructions=row.instructions or "") if row else None
+
+
+def _store(
+    db: Session,
+    job: ReviewJob,
+    *,
+    content: ReviewContent | None,
+    source: ReviewSource,
+    usage: Usage,
+    cost: Decimal | None,
+    model: str | None = None,
+) -> ReviewRead:
+    """Replace a failed review with this one; count its usage in the user's daily budget.
+
+    Every paid call stays on a stored row: a replaced failed review's usage and cost move onto
+    the review that replaces it, and a review that lost a race adds its own to the winner's."""
+    failed = db.scalars(
+        select(SessionReview)
+        .where(
+            SessionReview.session_id == job.session_id,
+            SessionReview.status == ReviewStatus.failed,
+        )
+        .with_for_update()
+    ).all()
+    # Billed either way: counted in the user's budget whichever review is kept.
+    usage_service.record_review(db, user_id=job.user_id, at=utcnow(), usage=usage, cost=cost)
+    for earlier in failed:
+        usage, cost = _with_row(usage, cost, earlier)
+        db.delete(earlier)
+    db.flush()
+    now = utcnow()
+    codes = [item.code for item in content.codes] if content is not None else []
+    review = SessionReview(
+        session_id=job.session_id,
+        rubric_version_id=job.rubric_version_id,
+        status=ReviewStatus.ready if content is not None else ReviewStatus.failed,
+        source=source,
+        released_at=now if content is not None and job.release_now else None,
+        content=content.model_dump(mode="json") if content is not None else None,
+        indicators=(
+            review_rules.indicators(
+                job.turns, codes, job.rubric, offline=source == ReviewSource.demo
+            )
+            if content
+            else {}
+        ),
+        hidden_information_turn=job.hidden_turn,
+        model=model or (DEMO_MODEL if source == ReviewSource.demo else None),
+        input_tokens=usage.input_tokens,
+        output_tokens=usage.output_tokens,
+        cache_write_tokens=usage.cache_write_tokens,
+        cache_read_tokens=usage.cache_read_tokens,
+        cost=cost if source == ReviewSource.model else Decimal(0),
+        created_at=now,
+    )
+    try:
+        with db.begin_nested():
+            db.add(review)
+            db.flush()
+    except IntegrityError:  # another request stored this session's review first
+        winner = db.scalar(
+            select(SessionReview)
+            .where(SessionReview.session_id == job.session_id)
+            .with_for_update()
+        )
+        if winner is None:
+            raise
+        if source == ReviewSource.model:  # what this call cost stays counted, on the winner
+            _add_usage(winner, usage, cost)
+            db.flush()
+        return ReviewRead.model_validate(winner)
+    return ReviewRead.model_validate(review)
+
+
+def _with_row(
+    usage: Usage, cost: Decimal | None, row: SessionReview
+) -> tuple[Usage, Decimal | None]:
+    """This attempt's usage and cost plus a stored row's (None when either is unpriced)."""
+    total = usage.plus(
+        Usage(
+            input_tokens=row.input_tokens,
+            output_tokens=row.output_tokens,
+            cache_write_tokens=row.cache_write_tokens,
+            cache_read_tokens=row.cache_read_tokens,
+        )
+    )
+    return total, (None if cost is None or row.cost is None else cost + row.cost)
+
+
+def _add_usage(row: SessionReview, usage: Usage, cost: Decimal | None) -> None:
+    row.input_tokens += usage.input_tokens
+    row.output_tokens += usage.output_tokens
+    row.cache_write_tokens += usage.cache_write_tokens
+    row.cache_read_tokens += usage.cache_read_tokens
+    row.cost = None if cost is None or row.cost is None else row.cost + cost
+
+
+def _log(db: Session, job: ReviewJob, severity: str, category: str, message: str, detail) -> None:
+    event_log.record(
+        db,
+        severity,
+        category,
+        message,
+        user_id=job.user_id,
+        session_id=job.session_id,
+        details={"purpose": REVIEW_CATEGORY, "detail": detail},
+    )

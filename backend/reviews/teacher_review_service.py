@@ -1,0 +1,165 @@
+"""Teachers have the last word: their version of a review, and the queue of reviews waiting.
+
+The teacher's version is stored beside the model's first one (`teacher_content`; the model's
+`content` is never overwritten), checked like the model's (codes and criteria from the review's
+rubric version, scores in range, cited turns exist and are the student's, quotes word for word),
+and read by the student once released (`review_service.release_review`).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session
+
+from backend.actor import UserRead
+from backend.errors import ConflictError, ValidationError
+from backend.models import (
+    Assignment,
+    ClientProfile,
+    PracticeSession,
+    RubricVersion,
+    Section,
+    SessionReview,
+    User,
+)
+from backend.models.base import utcnow
+from backend.models.review import ReviewSource, ReviewStatus
+from backend.permissions import require_teacher
+from backend.reviews import review_rules, review_service
+from backend.reviews.read_models import ReviewAnswer, ReviewContent, ReviewRead
+from backend.reviews.rubric_schema import RubricDefinition
+from backend.utils.text import clean_text
+
+TEXT_LIMIT = 600
+
+
+class TeacherEdits(ReviewAnswer):
+    """The teacher's whole version: every code, every score, and the comments (the page starts
+    from the model's version and changes what the teacher changed)."""
+
+
+class QueueItem(BaseModel):
+    """One conversation whose review waits for its teacher."""
+
+    session_id: int
+    student: str
+    client: str
+    assignment: str
+    section: str
+    reviewed_at: datetime | None  # the teacher saved a version (not yet released)
+    released: bool  # the student reads the model's version already
+    demo: bool
+    created_at: datetime
+
+
+def save_teacher_review(
+    db: Session, *, actor: UserRead | None, session_id: int, edits: TeacherEdits | dict
+) -> ReviewRead:
+    """Store the teacher's version (replacing their earlier one). Students read it once it is
+    released; if it was released already, the saved changes are what they read at once."""
+    session = review_service.teacher_session(db, actor=actor, session_id=session_id)
+    review = db.scalar(
+        select(SessionReview).where(SessionReview.session_id == session.id).with_for_update()
+    )
+    if review is None or review.status != ReviewStatus.ready:
+        raise ConflictError("There is no finished review to change yet. Write the review first.")
+    rubric = RubricDefinition.model_validate(
+        db.get_one(RubricVersion, review.rubric_version_id).definition
+    )
+    turns = review_service.session_turns(db, session.id)
+    data = edits.model_dump() if isinstance(edits, BaseModel) else dict(edits)
+    data = _cleaned(data)
+    answer, errors = review_rules.validate(data, turns, rubric, items=review_rules.TEACHER_ITEMS)
+    if answer is None:
+        raise ValidationError("This review cannot be saved: " + " ".join(errors[:6]))
+    content = ReviewContent(**answer.model_dump(), demo=False)
+    review.teacher_content = content.model_dump(mode="json")
+    review.teacher_indicators = review_rules.indicators(
+        turns, [item.code for item in content.codes], rubric
+    )
+    review.reviewed_by_id = require_teacher(actor).id
+    review.reviewed_at = utcnow()
+    db.flush()
+    return ReviewRead.model_validate(review)
+
+
+def _cleaned(data: dict) -> dict:
+    """Every text the teacher typed, checked like any typed text (control characters, length)."""
+
+    def text(value, label: str) -> str:
+        return clean_text(
+            value if isinstance(value, str) else "",
+            field=label,
+            label=label,
+            max_chars=TEXT_LIMIT,
+        )
+
+    data = dict(data)
+    data["goal"] = text(data.get("goal"), "Goal")
+    data["scores"] = [
+        {**item, "reasoning": text(item.get("reasoning"), "Reasoning")}
+        for item in data.get("scores") or []
+    ]
+    data["strengths"] = [
+        {**item, "comment": text(item.get("comment"), "Strength comment")}
+        for item in data.get("strengths") or []
+    ]
+    data["try_instead"] = [
+        {
+            **item,
+            "better_reply": text(item.get("better_reply"), "Better reply"),
+            "why": text(item.get("why"), "Why"),
+        }
+        for item in data.get("try_instead") or []
+    ]
+    return data
+
+
+def review_queue(
+    db: Session, *, actor: UserRead | None, include_unreviewed: bool = False
+) -> list[QueueItem]:
+    """Reviews of the teacher's sections waiting for them, newest first: not released yet, or
+    with a saved version not released yet; with `include_unreviewed` also those the student
+    already reads without the teacher's review. Admins see every section's."""
+    teacher = require_teacher(actor)
+    waiting = or_(
+        SessionReview.released_at.is_(None),
+        and_(SessionReview.reviewed_at.is_not(None), SessionReview.teacher_released_at.is_(None)),
+    )
+    if include_unreviewed:
+        waiting = SessionReview.teacher_released_at.is_(None)
+    query = (
+        select(
+            SessionReview,
+            User.display_name,
+            ClientProfile.name,
+            Assignment.title,
+            Section.name,
+        )
+        .join(PracticeSession, PracticeSession.id == SessionReview.session_id)
+        .join(User, User.id == PracticeSession.user_id)
+        .join(ClientProfile, ClientProfile.id == PracticeSession.client_id)
+        .join(Assignment, Assignment.id == PracticeSession.assignment_id)
+        .join(Section, Section.id == Assignment.section_id)
+        .where(SessionReview.status == ReviewStatus.ready, waiting)
+        .order_by(SessionReview.created_at.desc(), SessionReview.id.desc())
+    )
+    if not teacher.is_admin:
+        query = query.where(Section.teacher_id == teacher.id)
+    return [
+        QueueItem(
+            session_id=review.session_id,
+            student=student,
+            client=client,
+            assignment=assignment,
+            section=section,
+            reviewed_at=review.reviewed_at,
+            released=review.released_at is not None,
+            demo=review.source == ReviewSource.demo,
+            created_at=review.created_at,
+        )
+        for review, student, client, assignment, section in db.execute(query).all()
+    ]

@@ -1,2 +1,0 @@
-"""Domain services: stateless functions taking a SQLAlchemy session first. The only place that
-enforces permissions; they return pydantic read models, never ORM objects."""

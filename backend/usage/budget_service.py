@@ -1,0 +1,221 @@
+"""Daily budgets: tokens per user and dollars for the whole product, by UTC day.
+
+At the alert threshold an event is written once per day and budget; at 100% new replies are
+refused with a clear message. Spending is kept per user and UTC day in `daily_usage`, written in the
+same transaction as each reply, so every process agrees and a check reads one day's rows.
+
+A reply in flight counts too: its claim reserves its estimated tokens and cost until it is stored,
+and checks are serialized, so concurrent requests cannot all pass on the same remaining allowance.
+A budget is exceeded by at most the one reply that was admitted last.
+
+On SQLite the write lock serializes them. On PostgreSQL a user's checks are serialized by that
+user's advisory lock, and the global budget's by a global one, taken *shared* while the day is far
+from the limit: then even every connection the server allows, each reserving the most one reply
+may reserve, could not pass the alert threshold together, so checks need not wait for each other
+(a global lock taken exclusively queued every turn of every student behind the one before). Near
+the limit, or for a larger reservation, the lock is taken exclusively, as before.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from decimal import Decimal
+
+from sqlalchemy import bindparam, case, func, select, text, true
+from sqlalchemy.orm import Session
+
+from backend import event_log
+from backend.config import Settings
+from backend.db import write_pending_rollups
+from backend.errors import BudgetExceededError
+from backend.models import DailyUsage, PracticeSession
+from backend.models.base import utcnow
+from backend.utils.formatting import format_usd
+
+BUDGET_CATEGORY = "budget"
+
+
+def start_of_utc_day(moment: datetime | None = None) -> datetime:
+    moment = moment or datetime.now(UTC)
+    return datetime.combine(moment.astimezone(UTC).date(), time.min, tzinfo=UTC)
+
+
+def seconds_until_utc_midnight(moment: datetime | None = None) -> int:
+    moment = moment or datetime.now(UTC)
+    return int((start_of_utc_day(moment) + timedelta(days=1) - moment).total_seconds())
+
+
+@dataclass(frozen=True)
+class BudgetUse:
+    used: Decimal
+    limit: Decimal
+
+    @property
+    def share(self) -> float:
+        return float(self.used / self.limit) if self.limit else 0.0
+
+
+_USED = (
+    select(
+        func.sum(case((DailyUsage.user_id == bindparam("user_id"), DailyUsage.tokens), else_=0)),
+        func.sum(DailyUsage.cost),
+    )
+    .where(DailyUsage.day == bindparam("day"))
+    .subquery()
+)
+_RESERVED = (  # replies in flight: claimed and not yet stored
+    select(
+        func.sum(
+            case(
+                (PracticeSession.user_id == bindparam("user_id"), PracticeSession.reserved_tokens),
+                else_=0,
+            )
+        ),
+        func.sum(PracticeSession.reserved_cost),
+    )
+    .where(PracticeSession.reply_claimed_until > bindparam("now"))
+    .subquery()
+)
+#: Built once: it runs before every message. One statement, so one snapshot: a reply stored
+#: meanwhile (its reservation becoming spending) is counted once, never missed.
+_TODAY = select(_USED, _RESERVED).select_from(_USED.join(_RESERVED, true()))
+#: Any constant: the key of the PostgreSQL advisory lock that serializes budget checks.
+_BUDGET_LOCK_KEY = 0x6275646765  # "budge"
+
+
+def usage_today(db: Session, settings: Settings, user_id: int) -> tuple[BudgetUse, BudgetUse]:
+    """(the user's tokens, everyone's cost) since UTC midnight, replies in flight included."""
+    write_pending_rollups(db, DailyUsage)
+    user_tokens, cost, reserved_tokens, reserved_cost = db.execute(
+        _TODAY, {"user_id": user_id, "day": start_of_utc_day().date(), "now": utcnow()}
+    ).one()
+    return (
+        BudgetUse(
+            Decimal(int(user_tokens or 0) + int(reserved_tokens or 0)),
+            Decimal(settings.user_daily_token_budget),
+        ),
+        BudgetUse(
+            Decimal(cost or 0) + Decimal(reserved_cost or 0), settings.global_daily_cost_budget_usd
+        ),
+    )
+
+
+_LOCKS = {
+    "exclusive": text(
+        "SELECT pg_advisory_xact_lock(:user_class, :user_id), pg_advisory_xact_lock(:key)"
+    ),
+    "shared": text(
+        "SELECT pg_advisory_xact_lock(:user_class, :user_id), pg_advisory_xact_lock_shared(:key)"
+    ),
+}
+#: The first half of a user's advisory lock key (the second is the user's id).
+_USER_LOCK_CLASS = 0x62756467  # "budg"
+
+
+def check_budgets(
+    db: Session,
+    settings: Settings,
+    *,
+    user_id: int,
+    reserve_cost: Decimal = Decimal(0),
+    most_per_reply: Decimal | None = None,
+) -> None:
+    """Refuse a new reply when a budget is used up (replies in flight count); write the alert event
+    at the threshold. The locks it takes make the transaction's check and its reservation (of
+    `reserve_cost`; `most_per_reply` is the most any reply reserves) one step against every other
+    check; keep the transaction short after it."""
+    write_pending_rollups(db, DailyUsage)  # before the savepoint, whose rollback would undo it
+    if db.get_bind().dialect.name == "postgresql":
+        if most_per_reply is not None and reserve_cost <= most_per_reply:
+            attempt = db.begin_nested()  # its rollback gives the shared lock back
+            user, overall = _locked_usage(db, settings, user_id, "shared")
+            margin = most_per_reply * _max_connections(db)
+            alert_at = overall.limit * Decimal(settings.budget_alert_threshold)
+            if not overall.limit or overall.used + margin <= alert_at:  # 0: no global budget
+                attempt.commit()
+                _judge(db, settings, user_id, user, overall)
+                return
+            attempt.rollback()
+        user, overall = _locked_usage(db, settings, user_id, "exclusive")
+    else:
+        user, overall = usage_today(db, settings, user_id)
+    _judge(db, settings, user_id, user, overall)
+
+
+def _locked_usage(
+    db: Session, settings: Settings, user_id: int, mode: str
+) -> tuple[BudgetUse, BudgetUse]:
+    db.execute(
+        _LOCKS[mode], {"user_class": _USER_LOCK_CLASS, "user_id": user_id, "key": _BUDGET_LOCK_KEY}
+    )
+    return usage_today(db, settings, user_id)
+
+
+_max_connections_by_url: dict[str, int] = {}
+
+
+def _max_connections(db: Session) -> int:
+    """How many transactions the PostgreSQL server can run at once (read once per database)."""
+    url = str(db.get_bind().engine.url)
+    if url not in _max_connections_by_url:
+        _max_connections_by_url[url] = int(db.scalar(text("SHOW max_connections")) or 100)
+    return _max_connections_by_url[url]
+
+
+def _judge(
+    db: Session, settings: Settings, user_id: int, user: BudgetUse, overall: BudgetUse
+) -> None:
+    """Refuse at 100% of a budget; alert once at the threshold."""
+    wait_hours = max(1, round(seconds_until_utc_midnight() / 3600))
+    if user.limit and user.share >= 1:
+        raise BudgetExceededError(
+            f"You have used today's practice allowance ({int(user.limit):,} tokens). It resets at "
+            f"midnight UTC, in about {wait_hours} hours; your messages so far are saved."
+        ).log_event(
+            "warning",
+            BUDGET_CATEGORY,
+            "User daily token budget reached.",
+            user_id=user_id,
+            details={"key": f"user:{user_id}:full", "used": int(user.used)},
+        )
+    if overall.limit and overall.share >= 1:
+        raise BudgetExceededError(
+            "The practice service has reached today's spending limit. It resets at midnight UTC, "
+            f"in about {wait_hours} hours; your messages so far are saved."
+        ).log_event(
+            "critical",
+            BUDGET_CATEGORY,
+            "Global daily cost budget reached.",
+            details={"key": "global:full", "used": str(overall.used)},
+        )
+    _alert_once(db, settings, user_id, user, overall)
+
+
+def _alert_once(
+    db: Session, settings: Settings, user_id: int, user: BudgetUse, overall: BudgetUse
+) -> None:
+    since = start_of_utc_day()
+    threshold = settings.budget_alert_threshold
+    if user.limit and user.share >= threshold:
+        key = f"user:{user_id}:alert"
+        if not event_log.event_exists_since(db, category=BUDGET_CATEGORY, key=key, since=since):
+            event_log.record(
+                db,
+                "warning",
+                BUDGET_CATEGORY,
+                f"User {user_id} has used {user.share:.0%} of the daily token budget.",
+                user_id=user_id,
+                details={"key": key, "used": int(user.used), "limit": int(user.limit)},
+            )
+    if overall.limit and overall.share >= threshold:
+        key = "global:alert"
+        if not event_log.event_exists_since(db, category=BUDGET_CATEGORY, key=key, since=since):
+            event_log.record(
+                db,
+                "warning",
+                BUDGET_CATEGORY,
+                f"Today's spend {format_usd(overall.used)} is {overall.share:.0%} of the "
+                f"{format_usd(overall.limit)} daily budget.",
+                details={"key": key, "used": str(overall.used), "limit": str(overall.limit)},
+            )

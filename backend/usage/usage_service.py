@@ -1,0 +1,248 @@
+"""Keeps the daily usage tables in step with sessions and messages, in the caller's transaction,
+and can rebuild them from the messages (after an import, or to check them).
+
+Client usage is appended as increments and folded into `client_daily_usage` every `FOLD_EVERY`
+appends of a process (see `backend.models.usage`); `client_usage()` is what readers read."""
+
+from __future__ import annotations
+
+import functools
+import itertools
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import case, delete, func, insert, literal, select, type_coerce, union_all
+from sqlalchemy.orm import Session, aliased
+
+from backend.db import add_to_rollup, at_commit, upsert_add, utc_date
+from backend.llm.usage import Usage
+from backend.models import (
+    ClientDailyUsage,
+    ClientUsageIncrement,
+    DailyUsage,
+    Message,
+    PracticeSession,
+    SessionReview,
+)
+from backend.models.base import Money
+from backend.models.enums import MessageRole, SessionMode
+
+NO_ASSIGNMENT = 0
+CLIENT_KEYS = ("day", "client_id", "assignment_id", "model")
+CLIENT_COUNTS = (
+    "sessions",
+    "messages",
+    "replies",
+    "input_tokens",
+    "output_tokens",
+    "cache_write_tokens",
+    "cache_read_tokens",
+    "cost",
+)
+#: A process folds the increments after this many appends (readers add at most a few hundred).
+FOLD_EVERY = 32
+#: Any constant: the PostgreSQL advisory lock one folding transaction holds at a time.
+_FOLD_LOCK_KEY = 0x666F6C64  # "fold"
+_appended = itertools.count(1)
+
+
+@functools.cache
+def client_usage() -> type[ClientDailyUsage]:
+    """Client usage rows as the dashboard reads them: the daily rollup and the increments not
+    yet folded into it, with the rollup's columns (sum them by key: one key may have several)."""
+    columns = CLIENT_KEYS + CLIENT_COUNTS
+    rows = union_all(
+        select(*(ClientDailyUsage.__table__.c[name] for name in columns)),
+        select(*(ClientUsageIncrement.__table__.c[name] for name in columns)),
+    ).subquery("client_usage")
+    return aliased(ClientDailyUsage, rows)
+
+
+def fold_client_usage(db: Session, *, wait: bool = False) -> int:
+    """Move the committed increments into `client_daily_usage`; the number of rows moved.
+
+    One folding transaction at a time: another one (unless `wait`) skips, the rows are left for
+    the next fold. The increments are deleted and summed in one statement, so an increment
+    committed meanwhile is never deleted uncounted."""
+    if db.get_bind().dialect.name == "postgresql":
+        lock = func.pg_advisory_xact_lock if wait else func.pg_try_advisory_xact_lock
+        if db.scalar(select(lock(_FOLD_LOCK_KEY))) is False:
+            return 0
+    columns = (getattr(ClientUsageIncrement, name) for name in CLIENT_KEYS + CLIENT_COUNTS)
+    moved = db.execute(
+        delete(ClientUsageIncrement)
+        .returning(*columns)
+        .execution_options(synchronize_session=False)
+    ).all()
+    totals: dict[tuple, dict[str, int | Decimal]] = {}
+    for row in moved:
+        counts = totals.setdefault(tuple(row[: len(CLIENT_KEYS)]), dict.fromkeys(CLIENT_COUNTS, 0))
+        for name, value in zip(CLIENT_COUNTS, row[len(CLIENT_KEYS) :], strict=True):
+            counts[name] += value or 0
+    for key in sorted(totals):
+        upsert_add(db, ClientDailyUsage, dict(zip(CLIENT_KEYS, key, strict=True)), totals[key])
+    return len(moved)
+
+
+def _add_client_usage(db: Session, keys: dict, increments: dict) -> None:
+    """Append at commit (never waits for another turn); fold now and then, also at commit."""
+    add_to_rollup(db, ClientUsageIncrement, keys, increments)
+    if next(_appended) % FOLD_EVERY == 0:
+        at_commit(db, "fold client usage", fold_client_usage)
+
+
+def _client_keys(session: PracticeSession, at: datetime, model: str | None = None) -> dict:
+    """Rows are keyed by the reply's model; student messages and session starts use ""."""
+    return {
+        "day": at.date(),
+        "client_id": session.client_id,
+        "assignment_id": session.assignment_id or NO_ASSIGNMENT,
+        "model": model or "",
+    }
+
+
+def record_session_started(db: Session, session: PracticeSession) -> None:
+    _add_client_usage(db, _client_keys(session, session.started_at), {"sessions": 1})
+
+
+def record_message(
+    db: Session,
+    session: PracticeSession,
+    *,
+    role: MessageRole | None,
+    at: datetime,
+    usage: Usage | None = None,
+    cost: Decimal | None = None,
+    model: str | None = None,
+) -> None:
+    """Count a stored message (role None: usage without a message); replies add tokens and cost."""
+    increments: dict[str, int | Decimal] = {"messages": 1} if role is not None else {}
+    if usage is not None:
+        increments |= {
+            "replies": 1 if role == MessageRole.assistant else 0,
+            "input_tokens": usage.input_tokens,
+            "output_tokens": usage.output_tokens,
+            "cache_write_tokens": usage.cache_write_tokens,
+            "cache_read_tokens": usage.cache_read_tokens,
+            "cost": cost or Decimal(0),
+        }
+        add_to_rollup(
+            db,
+            DailyUsage,
+            {"day": at.date(), "user_id": session.user_id},
+            {
+                "tokens": usage.total_tokens,
+                "cost": cost or Decimal(0),
+                "replies": 1 if role == MessageRole.assistant else 0,
+            },
+        )
+    _add_client_usage(db, _client_keys(session, at, model if usage else None), increments)
+
+
+def record_review(
+    db: Session, *, user_id: int, at: datetime, usage: Usage, cost: Decimal | None
+) -> None:
+    """A session review's API usage joins the practising user's budget row for the day (it is not a
+    reply, and not a client's conversation cost: the dashboard reads reviews from their own table)."""
+    if usage.total_tokens == 0 and not cost:
+        return
+    add_to_rollup(
+        db,
+        DailyUsage,
+        {"day": at.date(), "user_id": user_id},
+        {"tokens": usage.total_tokens, "cost": cost or Decimal(0), "replies": 0},
+    )
+
+
+def _rebuild_reviews(db: Session) -> None:
+    """Add every review's usage back to the budget rows (`rebuild` starts from the messages)."""
+    day = utc_date(db, SessionReview.created_at)
+    rows = db.execute(
+        select(
+            day,
+            PracticeSession.user_id,
+            func.sum(SessionReview.all_tokens),
+            type_coerce(func.coalesce(func.sum(SessionReview.cost), 0), Money),
+        )
+        .join(PracticeSession, PracticeSession.id == SessionReview.session_id)
+        .group_by(day, PracticeSession.user_id)
+    ).all()
+    for day_value, user_id, tokens, cost in rows:
+        if isinstance(day_value, str):
+            day_value = datetime.strptime(day_value, "%Y-%m-%d").date()
+        if not tokens and not cost:
+            continue
+        upsert_add(
+            db,
+            DailyUsage,
+            {"day": day_value, "user_id": user_id},
+            {"tokens": int(tokens or 0), "cost": cost or Decimal(0), "replies": 0},
+        )
+
+
+def rebuild(db: Session) -> None:
+    """Recompute both tables from sessions and messages (grouped in the database). For a database
+    no one is writing to (after an import, or to check the tables): a turn committed meanwhile
+    could be counted twice."""
+    fold_client_usage(db, wait=True)  # holds the fold lock: no fold runs beside the rebuild
+    db.execute(delete(DailyUsage))
+    db.execute(delete(ClientDailyUsage))
+    day = utc_date(db, Message.created_at)
+    reply = case((Message.role == MessageRole.assistant, 1), else_=0)
+    tokens = Message.all_tokens
+    db.execute(
+        insert(DailyUsage).from_select(
+            ["day", "user_id", "tokens", "cost", "replies"],
+            select(
+                day,
+                PracticeSession.user_id,
+                func.sum(tokens),
+                func.coalesce(func.sum(Message.cost), 0),
+                func.sum(reply),
+            )
+            .join(PracticeSession, PracticeSession.id == Message.session_id)
+            .where(Message.role == MessageRole.assistant)
+            .group_by(day, PracticeSession.user_id),
+        )
+    )
+    assignment = func.coalesce(PracticeSession.assignment_id, NO_ASSIGNMENT)
+    model = func.coalesce(Message.model, "")
+    db.execute(
+        insert(ClientDailyUsage).from_select(
+            [*CLIENT_KEYS, *CLIENT_COUNTS],
+            select(
+                day,
+                PracticeSession.client_id,
+                assignment,
+                model,
+                literal(0),
+                func.count(Message.id),
+                func.sum(reply),
+                func.sum(Message.input_tokens),
+                func.sum(Message.output_tokens),
+                func.sum(Message.cache_write_tokens),
+                func.sum(Message.cache_read_tokens),
+                func.coalesce(func.sum(Message.cost), 0),
+            )
+            .join(PracticeSession, PracticeSession.id == Message.session_id)
+            .group_by(day, PracticeSession.client_id, assignment, model),
+        )
+    )
+    started_day = utc_date(db, PracticeSession.started_at)
+    for day_value, client_id, assignment_id, count in db.execute(
+        select(started_day, PracticeSession.client_id, assignment, func.count(PracticeSession.id))
+        .where(PracticeSession.mode != SessionMode.check)  # probes of a client check
+        .group_by(started_day, PracticeSession.client_id, assignment)
+    ).all():
+        day_value = (
+            day_value
+            if not isinstance(day_value, str)
+            else datetime.strptime(day_value, "%Y-%m-%d").date()
+        )
+        upsert_add(
+            db,
+            ClientDailyUsage,
+            {"day": day_value, "client_id": client_id, "assignment_id": assignment_id, "model": ""},
+            {"sessions": count},
+        )
+    _rebuild_reviews(db)
