@@ -13,6 +13,8 @@ except ImportError:  # the `browser` fixture skips (or fails under CI) with the 
 from tests.factories import PASSWORD
 
 RUN_TIMEOUT_MS = 30_000
+# The app of the browser tests refreshes the admin figures this often (when auto-refresh is on).
+DASHBOARD_REFRESH_SECONDS = 2
 MESSAGES = '[data-testid="stChatMessage"]'
 
 
