@@ -1,4 +1,5 @@
-"""Shared fixtures: real databases built by Alembic, one per backend, rolled back after each test.
+"""Shared fixtures: real databases built by Alembic, rolled back after each test: SQLite, and
+PostgreSQL too for the tests marked `both_backends`.
 
 PostgreSQL, Redis and the browser are optional on a laptop (the tests that need them skip with a
 reason) and mandatory under CI=true (the same tests fail instead), so CI never passes by skipping.
@@ -107,14 +108,19 @@ def sqlite_url(tmp_path_factory, sqlite_template):
     return f"sqlite:///{path}"
 
 
-@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
-def backend_name(request) -> str:
-    return request.param
+def pytest_generate_tests(metafunc) -> None:
+    """`backend_name`: a database test runs on SQLite, and on PostgreSQL too when it is marked
+    `both_backends`, because what it checks depends on the dialect (upserts, locks and
+    concurrency, rollups and metrics, dates and time zones, NUL characters, migrations, backups)."""
+    if "backend_name" in metafunc.fixturenames:
+        both = metafunc.definition.get_closest_marker("both_backends") is not None
+        names = ["sqlite", "postgresql"] if both else ["sqlite"]
+        metafunc.parametrize("backend_name", names, scope="session")
 
 
 @pytest.fixture(scope="session")
 def database_url(request, backend_name) -> str:
-    """The migrated database of the current backend (tests run once per backend)."""
+    """The migrated database of the current backend (see `pytest_generate_tests`)."""
     return request.getfixturevalue(f"{backend_name}_url")
 
 
