@@ -118,6 +118,32 @@ def pytest_generate_tests(metafunc) -> None:
         metafunc.parametrize("backend_name", names, scope="session")
 
 
+# Fixtures that reach PostgreSQL: a test using one (or run with a "postgresql" parameter) gets the
+# marker `postgresql`, so the fast lane (`run_tests.py --fast`) can leave it out.
+POSTGRESQL_FIXTURES = {
+    "postgresql_url",
+    "_postgresql_engine",
+    "committed_postgresql",
+    "empty_postgresql_url",
+    "shared_database",
+}
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
+def pytest_collection_modifyitems(items) -> None:
+    """Mark `postgresql` (above), and keep the browser tests on one pytest-xdist worker: one app
+    process and one Chromium serve them all, while the other worker runs the rest."""
+    for item in items:
+        if item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.xdist_group("browser"))
+        callspec = getattr(item, "callspec", None)
+        parameters = callspec.params.values() if callspec else ()
+        if POSTGRESQL_FIXTURES & set(item.fixturenames) or any(
+            value == "postgresql" for value in parameters if isinstance(value, str)
+        ):
+            item.add_marker(pytest.mark.postgresql)
+
+
 @pytest.fixture(scope="session")
 def database_url(request, backend_name) -> str:
     """The migrated database of the current backend (see `pytest_generate_tests`)."""

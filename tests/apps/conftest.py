@@ -18,6 +18,21 @@ from tests.conftest import copy_database
 from tests.factories import make_user
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _components_scanned_once():
+    """Each new AppTest scans the metadata of every installed package for Streamlit components
+    (about a second each time on a busy machine); nothing is installed during a test run, so the
+    first scan's answer serves every AppTest."""
+    from streamlit.components.v2 import manifest_scanner
+
+    found = manifest_scanner.scan_component_manifests()
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.setattr(
+            manifest_scanner, "scan_component_manifests", lambda max_workers=None: list(found)
+        )
+        yield
+
+
 def _reset_process_state() -> None:
     st.cache_resource.clear()
     st.cache_data.clear()

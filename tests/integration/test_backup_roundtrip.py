@@ -348,6 +348,7 @@ def _ids_continue_after_import(target, course: Course) -> None:
     assert session_id > max(course.reviewed_session, course.open_session, course.test_session)
 
 
+@pytest.mark.postgresql  # its target database is made inside the test
 def test_the_cli_exports_one_section_of_sqlite_into_an_unmigrated_postgres(
     fresh_database, tmp_path, run_cli
 ):
