@@ -116,7 +116,7 @@ def _run_setup() -> None:
 
 def _browser_key() -> str:
     """This browser session's key for the log-in and sign-up throttles (see the README)."""
-    return st.session_state.setdefault("browser_key", account_service.new_client_key())
+    return st.session_state.setdefault("browser_key", account_service.new_browser_key())
 
 
 def login_screen(no_admin: bool = False) -> None:
@@ -146,7 +146,7 @@ def login_screen(no_admin: bool = False) -> None:
                         db,
                         username=st.session_state["login_username"],
                         password=st.session_state["login_password"],
-                        client=_browser_key(),
+                        browser=_browser_key(),
                         device=auth.device_token(),
                     )
             except AppError as error:
@@ -189,7 +189,7 @@ def _run_sign_up() -> None:
                 username=state["signup_username"],
                 display_name=state["signup_display_name"],
                 password=state["signup_password"],
-                client=_browser_key(),
+                browser=_browser_key(),
             )
     except ValidationError as error:
         state["signup_errors"] = error.field_errors

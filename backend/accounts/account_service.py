@@ -43,7 +43,7 @@ _STRENGTH_CHECKED_CHARS = 72
 # Words about this product a password should not lean on.
 _PRODUCT_WORDS = ["counseling", "counselling", "practice", "student", "teacher"]
 # The browser-session key used when a caller does not pass one (tools, scripts).
-UNKNOWN_CLIENT = "unknown"
+UNKNOWN_BROWSER = "unknown"
 
 _hasher = PasswordHasher()  # argon2id with the library's recommended parameters
 # A real hash to verify against when the username does not exist, so timing does not tell.
@@ -275,19 +275,19 @@ def sign_up_student(
     username: str,
     display_name: str,
     password: str,
-    client: str | None = None,
+    browser: str | None = None,
     limiter: RateLimiter | None = None,
 ) -> UserRead:
     """Self-service sign-up for students; the join code enrolls them in its section.
 
-    Throttled per browser session (`client`) and per join code, because "that username is taken"
+    Throttled per browser session (`browser`) and per join code, because "that username is taken"
     tells whoever has a code which usernames exist. The section's seat limit holds under
     concurrent sign-ups (see `section_service.enroll`); a refused sign-up leaves no account.
     """
     from backend.classes import section_service
 
     limiter = limiter or get_rate_limiter()
-    limiter.admit_sign_up(_client_key(client))
+    limiter.admit_sign_up(_browser_key_for_limits(browser))
     section = section_service.find_section_by_code(db, join_code)
     limiter.admit_sign_up_with_code(section.join_code)
     user = _insert_user(
@@ -301,14 +301,14 @@ def sign_up_student(
     return UserRead.model_validate(user)
 
 
-def new_client_key() -> str:
-    """A random key for one browser session, which it passes as `client` to log in or sign up."""
+def new_browser_key() -> str:
+    """A random key for one browser session, which it passes as `browser` to log in or sign up."""
     return secrets.token_urlsafe(16)
 
 
-def _client_key(client: str | None) -> str:
+def _browser_key_for_limits(browser: str | None) -> str:
     """The caller's browser session as a bounded rate-limit key."""
-    return bounded(client or UNKNOWN_CLIENT, 80)
+    return bounded(browser or UNKNOWN_BROWSER, 80)
 
 
 def authenticate(
@@ -316,7 +316,7 @@ def authenticate(
     *,
     username: str,
     password: str,
-    client: str | None = None,
+    browser: str | None = None,
     device: str | None = None,
     limiter: RateLimiter | None = None,
 ) -> UserRead:
@@ -325,17 +325,17 @@ def authenticate(
     `device` is the token a browser got from `remember_device` when it last logged in to this
     account: such a browser has its own allowance and is not slowed by guesses from elsewhere.
 
-    `client` is the browser session asking (the page passes its own key). One browser that keeps
+    `browser` is the browser session asking (the page passes its own key). One browser that keeps
     guessing is stopped for minutes; the username's own limit, shared by all browsers, only
     slows guessing down for seconds, so nobody can lock the owner out.
     """
     limiter = limiter or get_rate_limiter()
     username = _clean_username(username)
-    client = _client_key(client)
+    browser_key = _browser_key_for_limits(browser)
     user = db.scalar(select(User).where(User.username == username))
     known = _known_device(user, device)
     # The atomic count decides, before any password hash is checked.
-    limiter.admit_login(username, client, device=known)
+    limiter.admit_login(username, browser_key, device=known)
     try:
         _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
         verified = user is not None
@@ -347,7 +347,7 @@ def authenticate(
         )
     if not user.is_active:
         raise AuthenticationError("This account has been deactivated. Ask an admin for help.")
-    limiter.login_succeeded(username, client, device=known)
+    limiter.login_succeeded(username, browser_key, device=known)
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
     user.last_login_at = utcnow()

@@ -13,7 +13,7 @@ from backend.config import get_settings
 from backend.errors import AppError
 from backend.models.enums import Role
 from backend.monitoring import metrics_service
-from backend.practice import feedback_service
+from backend.practice import rating_service
 from backend.utils.formatting import format_duration, format_time, format_tokens, format_usd
 from mvp import auth, store, ui
 from mvp.admin.shared import LABEL, NUMBER, table, utc_now
@@ -44,7 +44,7 @@ def now_tab() -> None:
     with store.transaction() as db:
         now = metrics_service.now_figures(db, actor=actor)
         active = metrics_service.active_sessions(db, actor=actor)
-        feedback, _by_client = feedback_service.feedback_shares(db, actor=actor)
+        feedback, _by_client = rating_service.rating_shares(db, actor=actor)
         reviews = metrics_service.review_costs(db, actor=actor)
     if not now.messages_today:
         st.info(
@@ -343,7 +343,7 @@ def daily_usage() -> None:
 def breakdowns_tab() -> None:
     with store.transaction() as db:
         found = metrics_service.breakdowns(db, actor=actor, students=10)
-        _overall, by_client = feedback_service.feedback_shares(db, actor=actor)
+        _overall, by_client = rating_service.rating_shares(db, actor=actor)
     parts = {
         f"By {by}": (by.capitalize(), found[by]) for by in ("model", "teacher", "section", "client")
     }

@@ -13,8 +13,8 @@ from backend.errors import AppError
 from backend.models.enums import Role
 from backend.practice import (
     conversation_service,
-    feedback_service,
     history_service,
+    rating_service,
     session_service,
 )
 from backend.practice.history_service import ConversationRow
@@ -205,9 +205,9 @@ def confirm_end(session_id: int) -> None:
 def after_session(session: SessionRead, row: ConversationRow | None) -> None:
     """The review, the feedback form, then the transcript with thumbs on the client's replies."""
     with store.transaction() as db:
-        given = feedback_service.get_session_feedback(db, actor=actor, session_id=session.id)
+        given = rating_service.get_session_rating(db, actor=actor, session_id=session.id)
         messages = session_service.get_messages(db, actor=actor, session_id=session.id)
-        ratings = feedback_service.reply_ratings(db, actor=actor, session_id=session.id)
+        ratings = rating_service.reply_ratings(db, actor=actor, session_id=session.id)
     review_panel(actor, session.id, messages, for_teacher=False)
     feedback_form(session.id, given)
 
@@ -253,14 +253,14 @@ def feedback_form(session_id: int, given) -> None:
             "Anything else? (optional)",
             value=given.comment if given else "",
             key="fb_comment",
-            max_chars=feedback_service.MAX_COMMENT,
+            max_chars=rating_service.MAX_COMMENT,
         )
         if st.form_submit_button(
             "Update feedback" if given else "Send feedback", key="fb_submit", type="primary"
         ):
             try:
                 with store.transaction(write=True) as db:
-                    feedback_service.submit_session_feedback(
+                    rating_service.submit_session_rating(
                         db,
                         actor=actor,
                         session_id=session_id,
@@ -288,7 +288,7 @@ def thumbs(reply: MessageRead, ratings: dict[int, bool]) -> None:
 def rate(message_id: int, key: str) -> None:
     value = st.session_state.get(key)
     with store.transaction(write=True) as db:
-        feedback_service.rate_reply(
+        rating_service.rate_reply(
             db,
             actor=actor,
             message_id=message_id,

@@ -12,7 +12,7 @@ from backend.clients import client_service
 from backend.clients.read_models import ClientRead
 from backend.errors import AppError
 from backend.models.enums import PERSONALITY_TRAITS, CommunicationStyle, Difficulty, Role
-from backend.practice import feedback_service
+from backend.practice import rating_service
 from backend.utils.formatting import format_time
 from mvp import auth, store, ui
 from mvp.teacher import shared
@@ -336,7 +336,7 @@ def _set_archived(client_id: int, archived: bool) -> None:
     )
 
 
-def client_card(client: ClientRead, feedback: feedback_service.ClientFeedback | None) -> None:
+def client_card(client: ClientRead, feedback: rating_service.ClientRatings | None) -> None:
     with st.container(border=True, key=f"client_card_{client.id}"):
         age = f" · {client.age}" if client.age else ""
         archived = "  :gray-badge[archived]" if client.archived else ""
@@ -357,7 +357,7 @@ def client_card(client: ClientRead, feedback: feedback_service.ClientFeedback | 
         _card_buttons(client)
 
 
-def _card_feedback(feedback: feedback_service.ClientFeedback | None) -> None:
+def _card_feedback(feedback: rating_service.ClientRatings | None) -> None:
     if feedback is None:
         return
     share = feedback.share
@@ -522,7 +522,7 @@ def clients_page() -> None:
         )
         return
     with store.transaction() as db:
-        feedback = feedback_service.client_feedback(
+        feedback = rating_service.client_ratings(
             db, actor=actor, client_ids=[client.id for client in clients]
         )
     columns = st.columns(3)

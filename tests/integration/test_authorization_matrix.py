@@ -39,8 +39,8 @@ from backend.models.review import ReviewSource
 from backend.monitoring import metrics_service
 from backend.practice import (
     conversation_service,
-    feedback_service,
     history_service,
+    rating_service,
     session_service,
 )
 from backend.practice.read_models import MessageRead
@@ -190,8 +190,8 @@ def _reply_id(db, w: World) -> int:
 def _with_feedback(db, w: World) -> int:
     """The world's conversation with a reply its owner rated and, once ended, their form."""
     owner = w.users["owner"]
-    feedback_service.rate_reply(db, actor=owner, message_id=_reply_id(db, w), positive=True)
-    feedback_service.submit_session_feedback(
+    rating_service.rate_reply(db, actor=owner, message_id=_reply_id(db, w), positive=True)
+    rating_service.submit_session_rating(
         db, actor=owner, session_id=_ended(db, w), realism=4, usefulness=5, comment="It felt real."
     )
     return w.session_id
@@ -408,35 +408,35 @@ def _operations() -> dict[str, Operation]:
             lambda f, db, w, a: f(db, actor=a, rubric_id=_own_rubric_id(db, w)),
             SECTION,
         ),
-        "get_session_feedback": _op(
-            feedback_service.get_session_feedback,
+        "get_session_rating": _op(
+            rating_service.get_session_rating,
             lambda f, db, w, a: f(db, actor=a, session_id=_with_feedback(db, w)),
             READERS,
         ),
         "reply_ratings": _op(
-            feedback_service.reply_ratings,
+            rating_service.reply_ratings,
             lambda f, db, w, a: list(f(db, actor=a, session_id=_with_feedback(db, w))),
             READERS,
         ),
-        "session_feedback": _op(
-            feedback_service.session_feedback,
+        "session_ratings": _op(
+            rating_service.session_ratings,
             lambda f, db, w, a: list(f(db, actor=a, session_ids=[_with_feedback(db, w)])),
             SECTION,
         ),
-        "client_feedback": _op(
-            feedback_service.client_feedback,
+        "client_ratings": _op(
+            rating_service.client_ratings,
             lambda f, db, w, a: (
                 _with_feedback(db, w) and list(f(db, actor=a, client_ids=[w.client_id]))
             ),
             SECTION,
         ),
-        "feedback_shares": _op(
-            feedback_service.feedback_shares,
+        "rating_shares": _op(
+            rating_service.rating_shares,
             lambda f, db, w, a: _with_feedback(db, w) and f(db, actor=a)[1],
             SECTION,
         ),
-        "feedback_shares_this_week": _op(
-            feedback_service.feedback_shares,
+        "rating_shares_this_week": _op(
+            rating_service.rating_shares,
             lambda f, db, w, a: (
                 _with_feedback(db, w) and f(db, actor=a, since=utcnow() - timedelta(days=7))[1]
             ),
@@ -629,15 +629,15 @@ def _operations() -> dict[str, Operation]:
             lambda f, db, w, a: _replied(f(_InCell(db), actor=a, session_id=w.session_id).wait()),
             {"owner"},
         ),
-        "submit_session_feedback": _op(
-            feedback_service.submit_session_feedback,
+        "submit_session_rating": _op(
+            rating_service.submit_session_rating,
             lambda f, db, w, a: f(
                 db, actor=a, session_id=_ended(db, w), realism=4, usefulness=5, comment="Real."
             ),
             {"owner"},
         ),
         "rate_reply": _op(
-            feedback_service.rate_reply,
+            rating_service.rate_reply,
             lambda f, db, w, a: f(db, actor=a, message_id=_reply_id(db, w), positive=True) or "ok",
             {"owner"},
         ),
@@ -807,7 +807,7 @@ EXEMPT = {
     # A WHERE clause for a caller already checked by `require_user`/`require_teacher` (it takes no
     # database and no `None`): what it admits is checked by the rows of its callers,
     # get_student_sessions, list_conversations, history_metrics_summary, history_filter_options,
-    # session_feedback, client_feedback and feedback_shares.
+    # session_feedback, client_ratings and rating_shares.
     "session_service.readable_sessions_filter": "a query filter, checked through its callers",
     # Runs its probes on up to four worker threads at once, each opening its own transactions, so
     # it cannot share a cell's session. Its only check is get_client (get_client_full here);
