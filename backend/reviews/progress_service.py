@@ -218,7 +218,7 @@ def class_progress(
 ) -> ClassProgress:
     """Every finished review in a section (optionally one assignment), released or not: the
     score distribution per criterion and who is below "fair" on average."""
-    access.require(db, actor, "section", "manage", refuse=lambda: SectionNotFound(section_id))
+    access.require(db, actor, "section", "manage")
     section = db.get(Section, section_id)
     if section is None:
         raise SectionNotFound(section_id)
