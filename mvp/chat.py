@@ -31,14 +31,17 @@ def chat_panel(
     session_key: str = "chat_session_id",
     controls: bool = True,
     show_usage: bool = True,
+    view: ConversationView | None = None,
 ) -> None:
     """A conversation: history, input, the streamed reply, and (with `controls`) End and Start
-    over. `session_key` is where the page keeps the session id, so Start over can replace it."""
-    try:
-        view = conversation_service.get_view(database, actor=actor, session_id=session_id)
-    except AppError as error:
-        ui.show_error(error)
-        return
+    over. `session_key` is where the page keeps the session id, so Start over can replace it;
+    `view` is the conversation when the page has read it already in this run."""
+    if view is None:
+        try:
+            view = conversation_service.get_view(database, actor=actor, session_id=session_id)
+        except AppError as error:
+            ui.show_error(error)
+            return
     keys = ChatKeys(session_id)
     totals = end_and_start_over(database, actor, view, keys, session_key) if controls else None
 

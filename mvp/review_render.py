@@ -48,13 +48,18 @@ def cited_turns(content: ReviewContent) -> set[int]:
 
 
 def render_review(
-    review: ReviewRead, messages: list[MessageRead], *, show_hidden_info_turn: bool
+    review: ReviewRead,
+    messages: list[MessageRead],
+    *,
+    show_hidden_info_turn: bool,
+    rubric: RubricDefinition | None = None,
 ) -> None:
-    """One ready review beside its transcript (nothing is drawn for a review without content)."""
+    """One ready review beside its transcript (nothing is drawn for a review without content);
+    its `rubric` is read here unless the caller has it."""
     content = review.content
     if content is None:
         return
-    rubric = _rubric(review.session_id)
+    rubric = rubric or _rubric(review.session_id)
     _risk(content, for_teacher=show_hidden_info_turn)
     if review.demo:
         st.info(

@@ -17,6 +17,7 @@ from backend.models.enums import MessageRole
 from backend.practice.read_models import MessageRead
 from backend.reviews import review_service
 from backend.reviews.read_models import ReviewRead
+from backend.reviews.session_screen import SessionScreen
 from mvp import store, ui
 from mvp.review_render import render_review
 
@@ -33,12 +34,19 @@ def ask_for_review(session_id: int) -> None:
 
 
 def review_panel(
-    actor: UserRead, session_id: int, messages: list[MessageRead], *, for_teacher: bool
+    actor: UserRead,
+    session_id: int,
+    messages: list[MessageRead],
+    *,
+    for_teacher: bool,
+    known: SessionScreen | None = None,
 ) -> bool:
     """A session's review: written (with progress) when asked for, "Try again" after a failure.
 
     The student's and the teacher's views differ only in wording and in what the teacher may see
-    (unreleased reviews, the turn the hidden information came out). True when the review was shown.
+    (unreleased reviews, the turn the hidden information came out). `known` is the student's
+    session screen read in this run (its review is not read again unless one was just written).
+    True when the review was shown.
     """
     if not for_teacher:
         st.markdown("#### Your review")
@@ -48,27 +56,35 @@ def review_panel(
         return False
     if st.session_state.get(REVIEW_NOW_KEY) == session_id:
         st.session_state.pop(REVIEW_NOW_KEY)
+        known = None  # read the review just written
         make_review(
             lambda: review_service.create_review(
                 store.database(), actor=actor, session_id=session_id
             )
         )
-    try:
-        with store.transaction() as db:
-            review = review_service.get_review(db, actor=actor, session_id=session_id)
-    except review_service.ReviewNotReleased:
+    if known is not None and known.review_held:
         st.info(TEACHER_FIRST, icon=":material/hourglass_top:")
         return False
-    except AppError as error:
-        ui.show_error(error)
-        return False
+    rubric = None
+    if known is not None:
+        review, rubric = known.review, known.rubric
+    else:
+        try:
+            with store.transaction() as db:
+                review = review_service.get_review(db, actor=actor, session_id=session_id)
+        except review_service.ReviewNotReleased:
+            st.info(TEACHER_FIRST, icon=":material/hourglass_top:")
+            return False
+        except AppError as error:
+            ui.show_error(error)
+            return False
     if review is None or review.content is None:
         _ask_again(session_id, failed=review is not None, for_teacher=for_teacher)
         return False
     if for_teacher:
         released = "" if review.released_at else " · not released to the student"
         st.markdown(f"##### Review{released}")
-    render_review(review, messages, show_hidden_info_turn=for_teacher)
+    render_review(review, messages, show_hidden_info_turn=for_teacher, rubric=rubric)
     return True
 
 

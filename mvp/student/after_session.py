@@ -7,9 +7,10 @@ import streamlit as st
 
 from backend.actor import UserRead
 from backend.errors import AppError
-from backend.practice import rating_service, session_service
-from backend.practice.history_service import ConversationRow
-from backend.practice.read_models import MessageRead, SessionRead
+from backend.practice import rating_service
+from backend.practice.rating_service import RatingRead
+from backend.practice.read_models import MessageRead
+from backend.reviews.session_screen import SessionScreen
 from mvp import auth, store, ui
 from mvp.chat_messages import render_message
 from mvp.review_view import review_panel
@@ -19,14 +20,11 @@ SAVED_KEY = "feedback_saved_for"
 safe = ui.safe_markdown  # every piece of text a person wrote goes through it
 
 
-def after_session(actor: UserRead, session: SessionRead, row: ConversationRow | None) -> None:
+def after_session(actor: UserRead, screen: SessionScreen) -> None:
     """The review, the feedback form, then the transcript with thumbs on the client's replies."""
-    with store.transaction() as db:
-        given = rating_service.get_session_rating(db, actor=actor, session_id=session.id)
-        messages = session_service.get_messages(db, actor=actor, session_id=session.id)
-        ratings = rating_service.reply_ratings(db, actor=actor, session_id=session.id)
-    review_panel(actor, session.id, messages, for_teacher=False)
-    feedback_form(actor, session.id, given)
+    session, messages = screen.practice.session, screen.practice.messages
+    review_panel(actor, session.id, messages, for_teacher=False, known=screen)
+    feedback_form(actor, session.id, screen.rating)
 
     st.markdown("#### Transcript")
     if not messages:
@@ -35,21 +33,22 @@ def after_session(actor: UserRead, session: SessionRead, row: ConversationRow | 
         st.caption("Rate single replies of the client with a thumb up or down.")
     for message in messages:
         render_message(
-            message, show_usage=False, footer=lambda reply: thumbs(actor, reply, ratings)
+            message,
+            show_usage=False,
+            footer=lambda reply: thumbs(actor, reply, screen.reply_ratings),
         )
     with st.container(horizontal=True, key="after_actions"):
         shared.transcript_button(actor, session.id, key="download_current")
-        if row is not None:
-            st.button(
-                f"New conversation with {safe(row.client_name)}",
-                key="start_again",
-                icon=":material/forum:",
-                on_click=auth.guarded(shared.open_conversation),
-                args=(actor, session.client_id),
-            )
+        st.button(
+            f"New conversation with {safe(screen.practice.client_name)}",
+            key="start_again",
+            icon=":material/forum:",
+            on_click=auth.guarded(shared.open_conversation),
+            args=(actor, session.client_id),
+        )
 
 
-def feedback_form(actor: UserRead, session_id: int, given) -> None:
+def feedback_form(actor: UserRead, session_id: int, given: RatingRead | None) -> None:
     st.markdown("#### How did it go?")
     with st.form("feedback_form", border=True):
         realism = st.slider(

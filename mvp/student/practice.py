@@ -13,10 +13,9 @@ from backend.errors import AppError
 from backend.models.enums import Role
 from backend.practice import (
     conversation_service,
-    history_service,
-    session_service,
+    practice_screen,
 )
-from backend.practice.history_service import ConversationRow
+from backend.reviews import session_screen
 from backend.utils.formatting import format_duration, format_time
 from mvp import auth, store, ui
 from mvp.chat import chat_panel
@@ -43,11 +42,7 @@ safe = ui.safe_markdown  # every piece of text a person wrote goes through it
 def client_cards() -> None:
     with store.transaction() as db:
         available = student_access_service.list_available_clients(db, actor=actor)
-        active = {
-            item.client.id
-            for item in available
-            if session_service.get_active_session(db, actor=actor, client_id=item.client.id)
-        }
+        active = practice_screen.active_client_ids(db, actor=actor)
     if not available:
         st.info(
             "No clients are assigned to you yet. When your teacher publishes an assignment in "
@@ -115,33 +110,27 @@ def live_caption(placement: str, started_at: datetime) -> None:
     st.caption(f"{placement}:material/timer: Session time: {elapsed}")
 
 
-def own_row(session_id: int) -> ConversationRow | None:
-    """The student's own conversation as the lists show it (client, assignment, section)."""
-    with store.transaction() as db:
-        rows = history_service.list_own_conversations(db, actor=actor)
-    return next((row for row in rows if row.session_id == session_id), None)
-
-
 def conversation(session_id: int) -> bool:
     """The open conversation; False (after saying why) when it cannot be opened."""
     st.query_params[CONVERSATION_PARAM] = str(session_id)  # also after a reload
     try:
         with store.transaction() as db:
-            session = session_service.get_session(db, actor=actor, session_id=session_id)
-        row = own_row(session_id)
+            screen = session_screen.read_session_screen(db, actor=actor, session_id=session_id)
     except AppError as error:
         ui.show_error(error)
         show_conversation(None)
         return False
-    st.subheader(safe(row.client_name) if row else "Conversation")
+    shown = screen.practice
+    session = shown.session
+    st.subheader(safe(shown.client_name))
     placement = (
-        f"{safe(row.assignment_title)} · {safe(row.section_name)} · "
-        if row and row.assignment_title
+        f"{safe(shown.assignment_title)} · {safe(shown.section_name or '')} · "
+        if shown.assignment_title
         else ""
     )
     if session.is_active:
         live_caption(placement, session.started_at)
-    else:
+    elif session.ended_at is not None:
         st.caption(
             f"{placement}:material/timer: Session length: "
             f"{format_duration(session.ended_at - session.started_at)}"
@@ -162,10 +151,16 @@ def conversation(session_id: int) -> bool:
         if st.session_state.get(CONFIRM_KEY) == session_id:
             confirm_end(session_id)
         chat_panel(
-            database, actor, session_id, session_key=SESSION_KEY, controls=False, show_usage=False
+            database,
+            actor,
+            session_id,
+            session_key=SESSION_KEY,
+            controls=False,
+            show_usage=False,
+            view=shown.conversation,
         )
     else:
-        after_session(actor, session, row)
+        after_session(actor, screen)
     return True
 
 

@@ -172,8 +172,11 @@ def share_clients(clients: list[ClientRead]) -> None:
             key="export_client_ids",
         )
         if chosen:
-            with store.transaction() as db:
-                document = client_service.export_clients_json(db, actor=actor, client_ids=chosen)
+
+            def document() -> str:  # built only when clicked, in a unit of work of its own
+                with store.transaction() as db:
+                    return client_service.export_clients_json(db, actor=actor, client_ids=chosen)
+
             st.download_button(
                 "Download JSON",
                 document,
@@ -181,6 +184,7 @@ def share_clients(clients: list[ClientRead]) -> None:
                 mime="application/json",
                 key="export_clients",
                 icon=":material/download:",
+                on_click="ignore",
             )
         else:
             st.caption("Create a client (or pick some above) to export it.")
@@ -218,7 +222,11 @@ def _principle_from_check() -> bool:
 def clients_page() -> None:
     drafted = _principle_from_check()
     show_archived = ui.sticky(st.toggle, "Show archived clients", key="show_archived")
-    clients = shared.clients(actor, include_archived=show_archived)
+    with store.transaction() as db:  # the list and its feedback, in one read
+        clients = client_service.list_clients(db, actor=actor, include_archived=show_archived)
+        feedback = rating_service.client_ratings(
+            db, actor=actor, client_ids=[client.id for client in clients]
+        )
     if not clients and st.session_state.get(FORM_TARGET) is None:
         open_form("new")
     target = st.session_state.get(FORM_TARGET)
@@ -246,10 +254,6 @@ def clients_page() -> None:
             "a name, 2-5 personality traits and a presenting concern are enough to start."
         )
         return
-    with store.transaction() as db:
-        feedback = rating_service.client_ratings(
-            db, actor=actor, client_ids=[client.id for client in clients]
-        )
     columns = st.columns(3)
     for index, client in enumerate(clients):
         with columns[index % 3]:
