@@ -334,17 +334,19 @@ def _operations() -> dict[str, Operation]:
         "active_client_ids": _op(  # the actor's own, so only the owner finds the world's
             practice_screen.active_client_ids,
             lambda f, db, w, a: [c for c in f(db, actor=a) if c == w.client_id],
-            {"owner"},
+            CONVERSATION_WRITE,
         ),
         "read_practice_screen": _op(
             practice_screen.read_practice_screen,
             lambda f, db, w, a: f(db, actor=a, session_id=w.session_id),
-            READERS,
+            CONVERSATION_READ,
+            TRANSCRIPT_READ,
         ),
         "read_session_screen": _op(
             session_screen.read_session_screen,
             lambda f, db, w, a: f(db, actor=a, session_id=w.session_id),
-            READERS,
+            CONVERSATION_READ,
+            TRANSCRIPT_READ,
         ),
         "get_client_full": _op(
             client_service.get_client,
