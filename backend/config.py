@@ -6,7 +6,7 @@ import os
 from decimal import Decimal
 from pathlib import Path
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from backend.utils.singleton import process_wide
@@ -19,7 +19,9 @@ class Settings(BaseSettings):
     """Every knob of the product; names match the environment variables (case-insensitive)."""
 
     # The .env file is chosen in `get_settings` (ENV_FILE points elsewhere; tests use /dev/null).
-    model_config = SettingsConfigDict(env_file_encoding="utf-8", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_file_encoding="utf-8", extra="ignore", populate_by_name=True
+    )
 
     # Storage
     database_url: str = f"sqlite:///{DEFAULT_SQLITE_PATH}"
@@ -31,10 +33,18 @@ class Settings(BaseSettings):
     anthropic_base_url: str | None = None
     anthropic_model: str = "claude-haiku-4-5"
     # The model that writes session reviews (a structured answer through a forced tool).
-    feedback_model: str = "claude-haiku-4-5"
+    # FEEDBACK_MODEL is its old name, still read (deprecated: "feedback" now means students' ratings).
+    review_model: str = Field(
+        default="claude-haiku-4-5", validation_alias=AliasChoices("REVIEW_MODEL", "FEEDBACK_MODEL")
+    )
     # The model that judges a client check's probe conversations (a forced tool, like reviews).
     judge_model: str = "claude-haiku-4-5"
-    feedback_max_tokens: int = Field(default=4000, ge=256, le=32000)
+    review_max_tokens: int = Field(
+        default=4000,
+        ge=256,
+        le=32000,
+        validation_alias=AliasChoices("REVIEW_MAX_TOKENS", "FEEDBACK_MAX_TOKENS"),
+    )
     anthropic_max_tokens: int = Field(default=300, ge=16, le=8192)
     anthropic_max_retries: int = Field(default=2, ge=0, le=10)
     # How long one attempt may wait for the first byte of the answer (and between chunks).
@@ -63,11 +73,17 @@ class Settings(BaseSettings):
     # Log-in attempts (right or wrong) one browser session may make for one username, and that all
     # browsers together may make for one username: an attacker's own browser is stopped, and
     # guessing from many browsers only slows the username down for seconds (see the README).
-    login_client_rate_limit: str = "5/5 minutes"
+    login_browser_rate_limit: str = Field(
+        default="5/5 minutes",
+        validation_alias=AliasChoices("LOGIN_BROWSER_RATE_LIMIT", "LOGIN_CLIENT_RATE_LIMIT"),
+    )
     login_username_rate_limit: str = "10/minute"
     # Sign-up attempts per join code and per browser session (a taken username is an answer too).
     signup_code_rate_limit: str = "60/10 minutes"
-    signup_client_rate_limit: str = "10/10 minutes"
+    signup_browser_rate_limit: str = Field(
+        default="10/10 minutes",
+        validation_alias=AliasChoices("SIGNUP_BROWSER_RATE_LIMIT", "SIGNUP_CLIENT_RATE_LIMIT"),
+    )
     # Weakest password accepted, on zxcvbn's 0-4 scale (3: about 10^8 guesses or more).
     password_min_strength: int = Field(default=3, ge=0, le=4)
     # How long a log-in lasts, in hours (its token is kept in a cookie, never in the address).

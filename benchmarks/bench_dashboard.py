@@ -51,12 +51,12 @@ from backend.models import (
     PracticeSession,
     RubricVersion,
     Section,
-    SessionFeedback,
+    SessionRating,
     SessionReview,
     User,
 )
 from backend.monitoring import metrics_service
-from backend.practice import feedback_service
+from backend.practice import rating_service
 from backend.reviews import rubric_service
 from backend.usage import usage_service
 
@@ -265,7 +265,7 @@ def fill(engine, sessions: int, per_session: int, now: datetime) -> None:
             connection.execute(insert(Message), message_rows)
         # Feedback as a pilot would have it: a form on 30% of sessions, thumbs on 10% of replies.
         connection.execute(
-            insert(SessionFeedback),
+            insert(SessionRating),
             [
                 {
                     "session_id": sid,
@@ -352,7 +352,7 @@ def fill(engine, sessions: int, per_session: int, now: datetime) -> None:
             connection.execute(insert(SessionReview), reviews[offset : offset + BATCH])
     with unit_of_work(engine) as db:
         usage_service.rebuild(db)  # the daily tables the app keeps beside each message
-        feedback_service.rebuild_tallies(db)
+        rating_service.rebuild_tallies(db)
     if engine.dialect.name == "postgresql":
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             connection.execute(text("VACUUM ANALYZE"))
@@ -373,7 +373,7 @@ def one_refresh(engine, admin: UserRead, now: datetime) -> dict[str, float]:
         for name, call in (
             ("now figures", lambda: metrics_service.now_figures(db, actor=admin, now=now)),
             ("active sessions", lambda: metrics_service.active_sessions(db, actor=admin)),
-            ("feedback", lambda: feedback_service.feedback_shares(db, actor=admin)),
+            ("feedback", lambda: rating_service.rating_shares(db, actor=admin)),
             ("review costs", lambda: metrics_service.review_costs(db, actor=admin, now=now)),
             ("24 h by hour", lambda: metrics_service.hourly_usage(db, actor=admin, now=now)),
             ("7 days", lambda: metrics_service.daily_usage(db, actor=admin, days=7, now=now)),

@@ -9,7 +9,7 @@ fake server's estimate, counting the tool definition too), the cached prefix is 
 system blocks up to the last `cache_control`, cached only when it reaches the model's minimum
 cacheable length; the first request writes it, later ones within the TTL read it. The answer is a
 valid review of the transcript (the demo reviewer's, a realistic length for the output). Cost is
-priced by `backend.llm.pricing` for the default FEEDBACK_MODEL; the target is under $0.005.
+priced by `backend.llm.pricing` for the default REVIEW_MODEL; the target is under $0.005.
 """
 
 from __future__ import annotations
@@ -148,7 +148,7 @@ def main() -> int:
         answer = review_rules.demo_review(job.turns, job.rubric).model_dump(exclude={"demo"})
         fake.tool_reply(answer)
 
-    model = get_settings().feedback_model
+    model = get_settings().review_model
     print(f"model {model}; rubric {job.rubric.key}; {len(job.turns)} numbered turns per session")
     prefix = review_prompt.instructions(job.rubric)
     print(f"stable prefix (instructions + rubric + worked examples): {len(prefix):,} characters")

@@ -20,7 +20,7 @@ AUC of the model's own mean criterion score is printed beside it, with the cost 
 the offline coder is measured again on those N for a like-for-like comparison. A review still
 invalid after its repair (or an API failure) is counted and left out of the model's figures.
 The longest AnnoMI sessions (up to ~200 counselor turns) need more output than a practice session:
-the run says how many answers stopped at FEEDBACK_MAX_TOKENS (raise it in the environment if any).
+the run says how many answers stopped at REVIEW_MAX_TOKENS (raise it in the environment if any).
 """
 
 from __future__ import annotations
@@ -116,12 +116,12 @@ def print_model_figures(
     api_errors = sum(1 for o in outcomes.values() if o.failure is not None)
     repaired = sum(1 for o in outcomes.values() if o.content is not None and len(o.calls) == 2)
     truncated = sum(1 for o in outcomes.values() for call in o.calls if call.completion.truncated)
-    model = get_settings().feedback_model
+    model = get_settings().review_model
     print(
         f"\nModel reviews ({model}, production prompt and tool, rubric {rubric.key!r}): "
         f"{len(reviewed)} of {len(transcripts)} valid, {repaired} after a repair; "
         f"{failed} left out ({api_errors} API errors, {failed - api_errors} still invalid); "
-        f"{truncated} answers stopped at FEEDBACK_MAX_TOKENS"
+        f"{truncated} answers stopped at REVIEW_MAX_TOKENS"
     )
     usage, cost, unpriced, calls = Usage(), Decimal(0), False, 0
     for outcome in outcomes.values():
@@ -155,7 +155,7 @@ def print_model_figures(
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="a CSV in AnnoMI columns")
-    parser.add_argument("--model", action="store_true", help="also review with FEEDBACK_MODEL")
+    parser.add_argument("--model", action="store_true", help="also review with REVIEW_MODEL")
     parser.add_argument("--limit", type=int, default=None, help="model: review only N (>= 2)")
     parser.add_argument("--workers", type=int, default=4, help="model: reviews at once")
     args = parser.parse_args(argv)

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from zxcvbn import zxcvbn
 
-from backend import event_log
+from backend import access, event_log
 from backend.actor import UserRead
 from backend.config import get_settings
 from backend.errors import (
@@ -30,7 +30,6 @@ from backend.models import Installation, LoginSession, User
 from backend.models.base import utcnow
 from backend.models.enums import Role
 from backend.models.user import LoginEndReason
-from backend.permissions import require_admin, require_user
 from backend.utils.rate_limiter import RateLimiter, get_rate_limiter
 from backend.utils.text import bounded, clean_text, has_forbidden_characters
 
@@ -43,7 +42,7 @@ _STRENGTH_CHECKED_CHARS = 72
 # Words about this product a password should not lean on.
 _PRODUCT_WORDS = ["counseling", "counselling", "practice", "student", "teacher"]
 # The browser-session key used when a caller does not pass one (tools, scripts).
-UNKNOWN_CLIENT = "unknown"
+UNKNOWN_BROWSER = "unknown"
 
 _hasher = PasswordHasher()  # argon2id with the library's recommended parameters
 # A real hash to verify against when the username does not exist, so timing does not tell.
@@ -253,7 +252,7 @@ def create_user(
     role: Role,
 ) -> UserRead:
     """An admin creates an account of any role."""
-    admin = require_admin(actor)
+    admin = access.require(db, actor, "administration", "use")
     user = _insert_user(
         db, username=username, display_name=display_name, password=password, role=Role(role)
     )
@@ -275,19 +274,19 @@ def sign_up_student(
     username: str,
     display_name: str,
     password: str,
-    client: str | None = None,
+    browser: str | None = None,
     limiter: RateLimiter | None = None,
 ) -> UserRead:
     """Self-service sign-up for students; the join code enrolls them in its section.
 
-    Throttled per browser session (`client`) and per join code, because "that username is taken"
+    Throttled per browser session (`browser`) and per join code, because "that username is taken"
     tells whoever has a code which usernames exist. The section's seat limit holds under
     concurrent sign-ups (see `section_service.enroll`); a refused sign-up leaves no account.
     """
     from backend.classes import section_service
 
     limiter = limiter or get_rate_limiter()
-    limiter.admit_sign_up(_client_key(client))
+    limiter.admit_sign_up(_browser_key_for_limits(browser))
     section = section_service.find_section_by_code(db, join_code)
     limiter.admit_sign_up_with_code(section.join_code)
     user = _insert_user(
@@ -301,14 +300,14 @@ def sign_up_student(
     return UserRead.model_validate(user)
 
 
-def new_client_key() -> str:
-    """A random key for one browser session, which it passes as `client` to log in or sign up."""
+def new_browser_key() -> str:
+    """A random key for one browser session, which it passes as `browser` to log in or sign up."""
     return secrets.token_urlsafe(16)
 
 
-def _client_key(client: str | None) -> str:
+def _browser_key_for_limits(browser: str | None) -> str:
     """The caller's browser session as a bounded rate-limit key."""
-    return bounded(client or UNKNOWN_CLIENT, 80)
+    return bounded(browser or UNKNOWN_BROWSER, 80)
 
 
 def authenticate(
@@ -316,7 +315,7 @@ def authenticate(
     *,
     username: str,
     password: str,
-    client: str | None = None,
+    browser: str | None = None,
     device: str | None = None,
     limiter: RateLimiter | None = None,
 ) -> UserRead:
@@ -325,17 +324,17 @@ def authenticate(
     `device` is the token a browser got from `remember_device` when it last logged in to this
     account: such a browser has its own allowance and is not slowed by guesses from elsewhere.
 
-    `client` is the browser session asking (the page passes its own key). One browser that keeps
+    `browser` is the browser session asking (the page passes its own key). One browser that keeps
     guessing is stopped for minutes; the username's own limit, shared by all browsers, only
     slows guessing down for seconds, so nobody can lock the owner out.
     """
     limiter = limiter or get_rate_limiter()
     username = _clean_username(username)
-    client = _client_key(client)
+    browser_key = _browser_key_for_limits(browser)
     user = db.scalar(select(User).where(User.username == username))
     known = _known_device(user, device)
     # The atomic count decides, before any password hash is checked.
-    limiter.admit_login(username, client, device=known)
+    limiter.admit_login(username, browser_key, device=known)
     try:
         _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
         verified = user is not None
@@ -347,7 +346,7 @@ def authenticate(
         )
     if not user.is_active:
         raise AuthenticationError("This account has been deactivated. Ask an admin for help.")
-    limiter.login_succeeded(username, client, device=known)
+    limiter.login_succeeded(username, browser_key, device=known)
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
     user.last_login_at = utcnow()
@@ -362,7 +361,7 @@ DEVICE_TOKEN = re.compile(r"^[A-Za-z0-9_-]{22}\.[0-9a-f]{64}$")
 
 def remember_device(db: Session, *, actor: UserRead | None) -> str:
     """A token for the browser that just logged in, to send with its next log-ins."""
-    user = db.get_one(User, require_user(actor).id)
+    user = db.get_one(User, access.require(db, actor, "account", "use").id)
     nonce = secrets.token_urlsafe(16)
     return f"{nonce}.{_device_mac(user, nonce)}"
 
@@ -382,17 +381,17 @@ def _known_device(user: User | None, token: str | None) -> str | None:
 
 def get_user(db: Session, *, actor: UserRead | None, user_id: int) -> UserRead:
     """Users read themselves; admins read anyone."""
-    actor = require_user(actor)
-    if actor.id != user_id and not actor.is_admin:
-        raise PermissionDeniedError("You can only view your own account.")
+    actor = access.require(db, actor, "account", "read")
     user = db.get(User, user_id)
+    refuse = "You can only view your own account."
     if user is None:
-        raise UserNotFound(user_id)
+        raise PermissionDeniedError(refuse) if not actor.is_admin else UserNotFound(user_id)
+    access.require(db, actor, "account", "read", user, refuse=refuse)
     return UserRead.model_validate(user)
 
 
 def list_users(db: Session, *, actor: UserRead | None, role: Role | None = None) -> list[UserRead]:
-    require_admin(actor)
+    access.require(db, actor, "administration", "use")
     query = select(User).order_by(User.role, User.username)
     if role is not None:
         query = query.where(User.role == role)
@@ -404,7 +403,7 @@ def change_password(
 ) -> str:
     """Set a new password, end every log-in of the account (other tabs and devices), and return
     a fresh log-in token for the page that changed it."""
-    actor = require_user(actor)
+    actor = access.require(db, actor, "account", "use")
     user = db.get(User, actor.id)
     if user is None:
         raise UserNotFound(actor.id)
@@ -436,7 +435,7 @@ def reset_password(
     limiter: RateLimiter | None = None,
 ) -> None:
     """An admin sets a new password (and lifts any lock-out)."""
-    admin = require_admin(actor)
+    admin = access.require(db, actor, "administration", "use")
     user = db.get(User, user_id)
     if user is None:
         raise UserNotFound(user_id)
@@ -459,7 +458,7 @@ def reset_password(
 
 def set_active(db: Session, *, actor: UserRead | None, user_id: int, active: bool) -> UserRead:
     """Deactivate (or reactivate) an account; its history stays."""
-    admin = require_admin(actor)
+    admin = access.require(db, actor, "administration", "use")
     if admin.id == user_id and not active:
         raise ConflictError("You cannot deactivate your own account.")
     user = db.get(User, user_id)
@@ -520,7 +519,7 @@ def _find_login(db: Session, token: str | None) -> LoginSession | None:
 
 def start_login_session(db: Session, *, actor: UserRead | None) -> str:
     """A random token for the browser to keep; only its hash is stored, and it expires."""
-    actor = require_user(actor)
+    actor = access.require(db, actor, "account", "use")
     token = secrets.token_urlsafe(32)
     db.add(
         LoginSession(

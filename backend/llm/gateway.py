@@ -352,7 +352,7 @@ class LLMGateway:
         max_tokens: int | None = None,
         model: str | None = None,
     ) -> StructuredAnswer | None:
-        """A forced-tool call on `model` (default `FEEDBACK_MODEL`): the answer is the tool's
+        """A forced-tool call on `model` (default `REVIEW_MODEL`): the answer is the tool's
         input (schema-shaped).
 
         `instructions` is the long stable prefix (cached; put a rubric's definitions there) and
@@ -364,12 +364,12 @@ class LLMGateway:
             return None
         client = self._sdk()
         self.breaker.before_call()
-        model = model or self.settings.feedback_model
+        model = model or self.settings.review_model
         started = time.perf_counter()
         try:
             request: dict[str, Any] = dict(
                 model=model,
-                max_tokens=max_tokens or self.settings.feedback_max_tokens,
+                max_tokens=max_tokens or self.settings.review_max_tokens,
                 system=[
                     {"type": "text", "text": instructions, "cache_control": self.cache_control()},
                     {"type": "text", "text": context},

@@ -6,7 +6,7 @@ from backend.models.check import ClientCheck
 from backend.models.client_profile import ClientProfile
 from backend.models.conversation import Message, PracticeSession
 from backend.models.event import Event
-from backend.models.feedback import FeedbackTally, MessageRating, SessionFeedback
+from backend.models.rating import MessageRating, RatingTally, SessionRating
 from backend.models.review import Rubric, RubricVersion, SessionReview
 from backend.models.section import Assignment, AssignmentClient, Enrollment, Section
 from backend.models.usage import ClientDailyUsage, ClientUsageIncrement, DailyUsage
@@ -27,13 +27,13 @@ __all__ = [
     "DailyUsage",
     "Enrollment",
     "Event",
-    "FeedbackTally",
+    "RatingTally",
     "Installation",
     "LoginSession",
     "Message",
     "MessageRating",
     "Section",
-    "SessionFeedback",
+    "SessionRating",
     "SessionReview",
     "SignInDomain",
     "User",

@@ -41,13 +41,13 @@ from backend.models import (
     Rubric,
     RubricVersion,
     Section,
-    SessionFeedback,
+    SessionRating,
     SessionReview,
     User,
 )
 from backend.models.base import Money, UTCDateTime, utcnow
 from backend.models.enums import Role
-from backend.practice import feedback_service
+from backend.practice import rating_service
 from backend.usage import usage_service
 from backend.utils.text import has_forbidden_characters
 
@@ -184,7 +184,7 @@ def _course_filters(teacher_id: int, section_ids: list[int] | None) -> dict[str,
         "message_ratings": MessageRating.message_id.in_(
             select(Message.id).where(Message.session_id.in_(session_q))
         ),
-        "session_feedback": SessionFeedback.session_id.in_(session_q),
+        "session_feedback": SessionRating.session_id.in_(session_q),
         "session_reviews": reviews,
         "rubrics": rubrics,
         "rubric_versions": RubricVersion.rubric_id.in_(select(Rubric.id).where(rubrics)),
@@ -465,7 +465,7 @@ def import_course(db: Session, lines: Iterable[str]) -> BackupSummary:
     _insert(db, current, pending, summary)
     _reset_sequences(db)
     usage_service.rebuild(db)
-    feedback_service.rebuild_tallies(db)
+    rating_service.rebuild_tallies(db)
     return summary
 
 

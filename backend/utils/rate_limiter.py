@@ -39,10 +39,10 @@ class RateLimiter:
         *,
         user_limit: str = "10/minute",
         global_limit: str = "1000/hour",
-        login_client_limit: str = "5/5 minutes",
+        login_browser_limit: str = "5/5 minutes",
         login_username_limit: str = "10/minute",
         signup_code_limit: str = "60/10 minutes",
-        signup_client_limit: str = "10/10 minutes",
+        signup_browser_limit: str = "10/10 minutes",
         namespace: str = "counseling",
     ) -> None:
         self.storage_uri = storage_uri
@@ -50,10 +50,10 @@ class RateLimiter:
         self.strategy = MovingWindowRateLimiter(self.storage)
         self.user_limit: RateLimitItem = parse(user_limit)
         self.global_limit: RateLimitItem = parse(global_limit)
-        self.login_client_limit: RateLimitItem = parse(login_client_limit)
+        self.login_browser_limit: RateLimitItem = parse(login_browser_limit)
         self.login_username_limit: RateLimitItem = parse(login_username_limit)
         self.signup_code_limit: RateLimitItem = parse(signup_code_limit)
-        self.signup_client_limit: RateLimitItem = parse(signup_client_limit)
+        self.signup_browser_limit: RateLimitItem = parse(signup_browser_limit)
         self.namespace = namespace
 
     @classmethod
@@ -62,10 +62,10 @@ class RateLimiter:
             settings.redis_url or "memory://",
             user_limit=settings.user_rate_limit,
             global_limit=settings.global_rate_limit,
-            login_client_limit=settings.login_client_rate_limit,
+            login_browser_limit=settings.login_browser_rate_limit,
             login_username_limit=settings.login_username_rate_limit,
             signup_code_limit=settings.signup_code_rate_limit,
-            signup_client_limit=settings.signup_client_rate_limit,
+            signup_browser_limit=settings.signup_browser_rate_limit,
             **overrides,
         )
 
@@ -112,7 +112,7 @@ class RateLimiter:
     # The atomic `hit()` is the admission decision, taken before any password is checked, so
     # concurrent guesses cannot all reach the hash. The browser's own limit is hit first: a browser
     # that is already refused never uses up the allowance it shares with every other browser.
-    def admit_login(self, username: str, client: str, *, device: str | None = None) -> None:
+    def admit_login(self, username: str, browser: str, *, device: str | None = None) -> None:
         """Count one log-in attempt (right or wrong) for the username, or raise
         `RateLimitedError` saying how long to wait and what else to do.
 
@@ -121,17 +121,17 @@ class RateLimiter:
         from elsewhere fill. Any other browser needs room in both; an attempt refused by one limit
         uses up neither (both are tested before either is hit)."""
         if device is not None:
-            self._admit(self.login_client_limit, ("login", username, "device", device), TOO_MANY)
+            self._admit(self.login_browser_limit, ("login", username, "device", device), TOO_MANY)
             return
-        client_key = ("login", username, "client", client)
+        browser_key = ("login", username, "browser", browser)
         username_key = ("login", username)
         for item, key, message in (
-            (self.login_client_limit, client_key, TOO_MANY),
+            (self.login_browser_limit, browser_key, TOO_MANY),
             (self.login_username_limit, username_key, SLOWED),
         ):
             if not self.strategy.test(item, self.namespace, *key):
                 self._refuse(item, key, message)
-        self._admit(self.login_client_limit, client_key, TOO_MANY)
+        self._admit(self.login_browser_limit, browser_key, TOO_MANY)
         self._admit(self.login_username_limit, username_key, SLOWED)
 
     def _admit(self, item: RateLimitItem, key: tuple[str, ...], message: str) -> None:
@@ -142,25 +142,25 @@ class RateLimiter:
         wait = self._wait(item, (self.namespace, *key))
         raise RateLimitedError(message.format(wait=describe_wait(wait)), wait)
 
-    def login_succeeded(self, username: str, client: str, *, device: str | None = None) -> None:
+    def login_succeeded(self, username: str, browser: str, *, device: str | None = None) -> None:
         """The owner got in: this browser's counts start again (the username's shared one stays)."""
         self.strategy.clear(
-            self.login_client_limit, self.namespace, "login", username, "client", client
+            self.login_browser_limit, self.namespace, "login", username, "browser", browser
         )
         if device is not None:
             self.strategy.clear(
-                self.login_client_limit, self.namespace, "login", username, "device", device
+                self.login_browser_limit, self.namespace, "login", username, "device", device
             )
 
     def clear_failed_logins(self, username: str) -> None:
         """Lift the username's shared slow-down (an admin reset the password)."""
         self.strategy.clear(self.login_username_limit, self.namespace, "login", username)
 
-    def admit_sign_up(self, client: str) -> None:
+    def admit_sign_up(self, browser: str) -> None:
         """Count one sign-up attempt from this browser session, or raise `RateLimitedError`."""
-        key = (self.namespace, "signup", "client", client)
-        if not self.strategy.hit(self.signup_client_limit, *key):
-            wait = self._wait(self.signup_client_limit, key)
+        key = (self.namespace, "signup", "browser", browser)
+        if not self.strategy.hit(self.signup_browser_limit, *key):
+            wait = self._wait(self.signup_browser_limit, key)
             raise RateLimitedError(
                 f"Too many sign-up attempts from this browser. Wait {describe_wait(wait)} and try "
                 "again; if you keep being refused, ask your teacher for help.",

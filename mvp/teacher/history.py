@@ -8,10 +8,10 @@ from __future__ import annotations
 import streamlit as st
 
 from backend.models.enums import Role, SessionStatus
-from backend.practice import feedback_service, history_service, session_service
+from backend.practice import history_service, rating_service, session_service
 from backend.utils.formatting import format_time, format_tokens, format_usd
 from mvp import auth, store, ui
-from mvp.chat import render_message
+from mvp.chat_messages import render_message
 from mvp.review_view import review_panel
 
 actor = auth.require_role(Role.teacher, Role.admin)
@@ -57,7 +57,7 @@ def history_page() -> None:
     with store.transaction() as db:
         rows = history_service.list_conversations(db, actor=actor, **chosen)
         metrics = history_service.metrics_summary(db, actor=actor, **chosen)
-        feedback = feedback_service.session_feedback(
+        feedback = rating_service.session_ratings(
             db, actor=actor, session_ids=[row.session_id for row in rows]
         )
     figures(metrics)
@@ -150,7 +150,7 @@ def transcripts(rows, feedback) -> None:
                 transcript(row, feedback.get(row.session_id))
 
 
-def student_feedback(summary: feedback_service.SessionFeedbackSummary | None) -> None:
+def student_feedback(summary: rating_service.SessionRatingSummary | None) -> None:
     """What the student said about this conversation: the form, the comment, the thumbs."""
     if summary is None:
         st.caption("No feedback from the student on this conversation.")
@@ -172,7 +172,7 @@ def student_feedback(summary: feedback_service.SessionFeedbackSummary | None) ->
 
 
 def transcript(
-    row: history_service.ConversationRow, feedback: feedback_service.SessionFeedbackSummary | None
+    row: history_service.ConversationRow, feedback: rating_service.SessionRatingSummary | None
 ) -> None:
     with store.transaction() as db:
         messages = session_service.get_messages(db, actor=actor, session_id=row.session_id)

@@ -15,7 +15,7 @@ from backend.errors import AuthenticationError
 from backend.llm.usage import Usage
 from backend.models.enums import Role
 from backend.monitoring import metrics_service
-from backend.practice import feedback_service, session_service
+from backend.practice import rating_service, session_service
 from backend.utils.rate_limiter import RateLimiter
 from tests.apps.helpers import APP_PATH, PAGES, assert_clean, everything, log_in, open_page, texts
 from tests.factories import PASSWORD, add_reply, make_classroom, make_user, start_session
@@ -107,8 +107,8 @@ def known_data(app_db, admin, monkeypatch):
             latency_ms=1200,
             first_token_ms=300,
         )
-        feedback_service.rate_reply(db, actor=room.student, message_id=first.id, positive=False)
-        feedback_service.rate_reply(db, actor=room.student, message_id=second.id, positive=True)
+        rating_service.rate_reply(db, actor=room.student, message_id=first.id, positive=False)
+        rating_service.rate_reply(db, actor=room.student, message_id=second.id, positive=True)
     return room.teacher, room.student, room.client, room.section
 
 

@@ -31,7 +31,7 @@ from backend.classes import assignment_service
 from backend.classes.read_models import AssignmentInput
 from backend.db import unit_of_work
 from backend.models.enums import Role
-from backend.practice import feedback_service, session_service
+from backend.practice import rating_service, session_service
 from backend.reviews import review_service, rubric_service, teacher_review_service
 from backend.reviews.rubric_schema import RubricDefinition
 from tests.apps.helpers import APP_PATH, FIGURE_TABS, assert_clean, log_in, open_page
@@ -184,7 +184,7 @@ def hostile_world(app_db) -> tuple[int, int]:
             session_service.add_message(db, actor=student, session_id=session.id, content=line)
             add_reply(db, session_id=session.id, content=f"Maybe. {HOSTILE}")
         session_service.end_session(db, actor=student, session_id=session.id)
-        feedback_service.submit_session_feedback(
+        rating_service.submit_session_rating(
             db, actor=student, session_id=session.id, realism=2, usefulness=4, comment=HOSTILE
         )
         review_service.create_demo_review(db, actor=student, session_id=session.id)

@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from backend.db import unit_of_work
 from backend.llm.usage import Usage
-from backend.models import MessageRating, SessionFeedback
+from backend.models import MessageRating, SessionRating
 from backend.models.enums import Role
 from backend.practice import session_service
 from mvp import auth
@@ -178,7 +178,7 @@ def test_three_turns_end_feedback_thumbs_and_history(app, app_db, app_api, downl
             for m in session_service.get_messages(db, actor=student, session_id=chat_id)
             if m.role == "assistant"
         ]
-        feedback = db.query(SessionFeedback).one()
+        feedback = db.query(SessionRating).one()
     assert (feedback.session_id, feedback.realism, feedback.usefulness, feedback.comment) == (
         chat_id,
         5,

@@ -16,7 +16,7 @@ from backend.clients import client_service
 from backend.db import unit_of_work
 from backend.llm.usage import Usage
 from backend.models.enums import Role
-from backend.practice import feedback_service, history_service, session_service
+from backend.practice import history_service, rating_service, session_service
 from tests.apps.helpers import (
     APP_PATH,
     assert_clean,
@@ -188,7 +188,7 @@ def _classroom_with_payloads(app_db):
         session = start_session(db, user=student, client=client)
         say(db, student, session.id, PAYLOAD)
         session_service.end_session(db, actor=student, session_id=session.id)
-        feedback_service.submit_session_feedback(
+        rating_service.submit_session_rating(
             db, actor=student, session_id=session.id, realism=2, usefulness=5, comment=PAYLOAD
         )
     return teacher, student, client, session
@@ -349,7 +349,7 @@ def test_teacher_sees_feedback_in_history_and_on_the_client_card(app, app_db):
         say(db, student, session.id, "Hello.")
         reply = answer(db, student, session.id, "Hi.")
         session_service.end_session(db, actor=student, session_id=session.id)
-        feedback_service.submit_session_feedback(
+        rating_service.submit_session_rating(
             db,
             actor=student,
             session_id=session.id,
@@ -357,7 +357,7 @@ def test_teacher_sees_feedback_in_history_and_on_the_client_card(app, app_db):
             usefulness=5,
             comment="The client gave in too fast.",
         )
-        feedback_service.rate_reply(db, actor=student, message_id=reply.id, positive=True)
+        rating_service.rate_reply(db, actor=student, message_id=reply.id, positive=True)
     at = teacher_app(app)
     card = everything(at)
     assert "Feedback: 1 of 2 positive (50%)" in card

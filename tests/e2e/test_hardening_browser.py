@@ -18,7 +18,7 @@ except ImportError:  # the `browser` fixture skips (or fails under CI) with the 
 from backend.db import create_db_engine, unit_of_work, upgrade_database
 from backend.llm.usage import Usage
 from backend.models.enums import Role
-from backend.practice import feedback_service, session_service
+from backend.practice import rating_service, session_service
 from tests.e2e.conftest import ARTIFACTS
 from tests.e2e.helpers import go_to, keyed, wait_until_idle
 from tests.factories import (
@@ -88,7 +88,7 @@ def seed_payloads(engine) -> int:
             counted_cost=None,
         )
         session_service.end_session(db, actor=student, session_id=session.id)
-        feedback_service.submit_session_feedback(
+        rating_service.submit_session_rating(
             db, actor=student, session_id=session.id, realism=3, usefulness=3, comment=PAYLOAD
         )
     return session.id

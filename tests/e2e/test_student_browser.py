@@ -16,7 +16,7 @@ except ImportError:  # the `browser` fixture skips (or fails under CI) with the 
 from backend.classes import section_service
 from backend.classes.read_models import SectionRead
 from backend.db import unit_of_work
-from backend.models import MessageRating, SessionFeedback
+from backend.models import MessageRating, SessionRating
 from backend.models.enums import Role
 from backend.ops import demo_service
 from tests.e2e.conftest import ARTIFACTS
@@ -113,7 +113,7 @@ def test_sign_up_converse_reload_end_and_give_feedback(page, app_server, demo, f
     wait_until_idle(page)
     assert_nothing_hidden(page)
     with unit_of_work(engine, write=False) as db:
-        assert db.query(SessionFeedback).one().comment == "She felt real."
+        assert db.query(SessionRating).one().comment == "She felt real."
 
 
 def test_two_students_at_once_see_only_their_own_conversation(

@@ -74,25 +74,25 @@ def test_wrong_password_and_unknown_user_get_the_same_message(db, limiter):
 
 def test_an_attackers_browser_hitting_the_limit_does_not_stop_the_owner(db, limiter):
     make_user(db, username="lee")
-    for _ in range(limiter.login_client_limit.amount):
+    for _ in range(limiter.login_browser_limit.amount):
         with pytest.raises(AuthenticationError):
             account_service.authenticate(
-                db, username="lee", password="nope nope", client="attacker", limiter=limiter
+                db, username="lee", password="nope nope", browser="attacker", limiter=limiter
             )
     with pytest.raises(
         RateLimitedError, match=r"from this browser.*[Ww]ait \d+ minutes?"
     ) as refusal:
         account_service.authenticate(
-            db, username="lee", password=PASSWORD, client="attacker", limiter=limiter
+            db, username="lee", password=PASSWORD, browser="attacker", limiter=limiter
         )
     assert 0 < refusal.value.retry_after_seconds <= 5 * 60
     # The owner, in their own browser, logs in at once; another username is not affected either.
     assert account_service.authenticate(
-        db, username="lee", password=PASSWORD, client="owner", limiter=limiter
+        db, username="lee", password=PASSWORD, browser="owner", limiter=limiter
     )
     make_user(db, username="kim")
     assert account_service.authenticate(
-        db, username="kim", password=PASSWORD, client="attacker", limiter=limiter
+        db, username="kim", password=PASSWORD, browser="attacker", limiter=limiter
     )
 
 
@@ -104,12 +104,12 @@ def test_guesses_from_many_browsers_slow_the_username_down_for_seconds_not_minut
                 db,
                 username="root.admin",
                 password="nope nope",
-                client=f"bot-{number}",
+                browser=f"bot-{number}",
                 limiter=limiter,
             )
     with pytest.raises(RateLimitedError, match=r"[Ww]ait \d+ seconds?") as refusal:
         account_service.authenticate(
-            db, username="root.admin", password=PASSWORD, client="owner", limiter=limiter
+            db, username="root.admin", password=PASSWORD, browser="owner", limiter=limiter
         )
     assert refusal.value.retry_after_seconds <= 60
 
@@ -120,7 +120,11 @@ def _exhaust_the_username(db, limiter, username: str) -> None:
     for number in range(limiter.login_username_limit.amount):
         try:
             account_service.authenticate(
-                db, username=username, password="nope nope", client=f"bot-{number}", limiter=limiter
+                db,
+                username=username,
+                password="nope nope",
+                browser=f"bot-{number}",
+                limiter=limiter,
             )
         except AuthenticationError:
             continue
@@ -134,29 +138,29 @@ def test_a_browser_that_logged_in_before_is_not_locked_out_by_guesses_from_elsew
     logged in to the account before carries a device token; failures elsewhere do not stop it."""
     make_user(db, username="owen")
     owner = account_service.authenticate(
-        db, username="owen", password=PASSWORD, client="laptop", limiter=limiter
+        db, username="owen", password=PASSWORD, browser="laptop", limiter=limiter
     )
     device = account_service.remember_device(db, actor=owner)
     _exhaust_the_username(db, limiter, "owen")
     with pytest.raises(RateLimitedError, match="slowed down"):  # a browser it does not know
         account_service.authenticate(
-            db, username="owen", password=PASSWORD, client="cafe", limiter=limiter
+            db, username="owen", password=PASSWORD, browser="cafe", limiter=limiter
         )
     again = account_service.authenticate(
-        db, username="owen", password=PASSWORD, client="laptop-reloaded", device=device,
+        db, username="owen", password=PASSWORD, browser="laptop-reloaded", device=device,
         limiter=limiter,
     )  # fmt: skip
     assert again.id == owner.id
     # Its own typos are still counted, for that browser alone, and the message says what to do.
-    for _ in range(limiter.login_client_limit.amount):
+    for _ in range(limiter.login_browser_limit.amount):
         with pytest.raises(AuthenticationError):
             account_service.authenticate(
-                db, username="owen", password="typo typo", client="x", device=device,
+                db, username="owen", password="typo typo", browser="x", device=device,
                 limiter=limiter,
             )  # fmt: skip
     with pytest.raises(RateLimitedError, match="from this browser.*ask an admin"):
         account_service.authenticate(
-            db, username="owen", password=PASSWORD, client="x", device=device, limiter=limiter
+            db, username="owen", password=PASSWORD, browser="x", device=device, limiter=limiter
         )
 
 
@@ -188,27 +192,27 @@ def test_a_device_token_is_bound_to_its_account_and_password(db, limiter, config
 def test_an_attempt_refused_by_one_limit_does_not_use_up_another(db, limiter):
     make_user(db, username="uma")
     _exhaust_the_username(db, limiter, "uma")
-    for _ in range(limiter.login_client_limit.amount + 2):  # refused: the username is slowed
+    for _ in range(limiter.login_browser_limit.amount + 2):  # refused: the username is slowed
         with pytest.raises(RateLimitedError, match="slowed down"):
             account_service.authenticate(
-                db, username="uma", password=PASSWORD, client="desk", limiter=limiter
+                db, username="uma", password=PASSWORD, browser="desk", limiter=limiter
             )
     limiter.clear_failed_logins("uma")  # (an admin's reset lifts the slow-down)
     assert account_service.authenticate(
-        db, username="uma", password=PASSWORD, client="desk", limiter=limiter
+        db, username="uma", password=PASSWORD, browser="desk", limiter=limiter
     )  # the desk's own allowance was never spent
 
 
 def test_a_successful_log_in_clears_the_browsers_own_count(db, limiter):
     make_user(db, username="ola")
     for _ in range(2):
-        for _ in range(limiter.login_client_limit.amount - 1):
+        for _ in range(limiter.login_browser_limit.amount - 1):
             with pytest.raises(AuthenticationError):
                 account_service.authenticate(
-                    db, username="ola", password="typo typo", client="laptop", limiter=limiter
+                    db, username="ola", password="typo typo", browser="laptop", limiter=limiter
                 )
         assert account_service.authenticate(
-            db, username="ola", password=PASSWORD, client="laptop", limiter=limiter
+            db, username="ola", password=PASSWORD, browser="laptop", limiter=limiter
         )
 
 
@@ -218,13 +222,13 @@ def test_admin_reset_lifts_the_lock(db, limiter):
     for number in range(limiter.login_username_limit.amount):
         with pytest.raises(AuthenticationError):
             account_service.authenticate(
-                db, username="pat", password="bad bad bad", client=f"bot-{number}", limiter=limiter
+                db, username="pat", password="bad bad bad", browser=f"bot-{number}", limiter=limiter
             )
     account_service.reset_password(
         db, actor=admin, user_id=user.id, new_password="kettle orbit saffron", limiter=limiter
     )
     assert account_service.authenticate(
-        db, username="pat", password="kettle orbit saffron", client="owner", limiter=limiter
+        db, username="pat", password="kettle orbit saffron", browser="owner", limiter=limiter
     )
 
 

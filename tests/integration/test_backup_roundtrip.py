@@ -24,11 +24,11 @@ from backend.clients import client_service
 from backend.config import get_settings
 from backend.db import Database, create_db_engine, unit_of_work, upgrade_database
 from backend.llm.usage import Usage
-from backend.models import Base, DailyUsage, FeedbackTally, User
+from backend.models import Base, DailyUsage, RatingTally, User
 from backend.models.enums import Role
 from backend.ops import backup_service
 from backend.ops.backup_service import BadCourseFile, ImportRefused
-from backend.practice import feedback_service, history_service, session_service
+from backend.practice import history_service, rating_service, session_service
 from backend.reviews import review_service, rubric_service, teacher_review_service
 from backend.reviews.teacher_review_service import TeacherEdits
 from backend.usage import usage_service
@@ -140,9 +140,9 @@ def build_course(engine) -> Course:
         reviewed = _conversation(db, students[0], client.id, assignment.id)
         session_service.end_session(db, actor=students[0], session_id=reviewed)
         replies = session_service.get_messages(db, actor=students[0], session_id=reviewed)
-        feedback_service.rate_reply(db, actor=students[0], message_id=replies[1].id, positive=False)
-        feedback_service.rate_reply(db, actor=students[0], message_id=replies[3].id, positive=True)
-        feedback_service.submit_session_feedback(
+        rating_service.rate_reply(db, actor=students[0], message_id=replies[1].id, positive=False)
+        rating_service.rate_reply(db, actor=students[0], message_id=replies[3].id, positive=True)
+        rating_service.submit_session_rating(
             db, actor=students[0], session_id=reviewed, realism=4, usefulness=5, comment="Real!"
         )
         review_service.create_demo_review(db, actor=students[0], session_id=reviewed)
@@ -302,12 +302,10 @@ def _same_as_the_user_sees_it(source, target, course: Course) -> None:
                     db, actor=course.teacher, session_id=course.test_session
                 ),
                 review_service.get_review(db, actor=student, session_id=course.reviewed_session),
-                feedback_service.get_session_feedback(
+                rating_service.get_session_rating(
                     db, actor=student, session_id=course.reviewed_session
                 ),
-                feedback_service.reply_ratings(
-                    db, actor=student, session_id=course.reviewed_session
-                ),
+                rating_service.reply_ratings(db, actor=student, session_id=course.reviewed_session),
                 [
                     m.content
                     for m in session_service.get_messages(
@@ -326,8 +324,8 @@ def _same_as_the_user_sees_it(source, target, course: Course) -> None:
         )
     by_client = _client_usage(target)
     assert by_client and by_client.items() <= _client_usage(source).items()
-    assert _rows(target, FeedbackTally) and all(
-        row in _rows(source, FeedbackTally) for row in _rows(target, FeedbackTally)
+    assert _rows(target, RatingTally) and all(
+        row in _rows(source, RatingTally) for row in _rows(target, RatingTally)
     )
 
 

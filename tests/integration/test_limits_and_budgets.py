@@ -205,7 +205,7 @@ def _guess_concurrently(engine, limiter, username: str, clients: list[str]) -> l
                     db,
                     username=username,
                     password="wrong guess 1",
-                    client=client,
+                    browser=client,
                     limiter=limiter,
                 )
         except Exception as error:
@@ -226,7 +226,7 @@ def test_forty_concurrent_wrong_guesses_from_one_browser_verify_at_most_the_limi
     errors = _guess_concurrently(
         committed_engine, login_limiter, "target.user", ["attacker-browser"] * 40
     )
-    allowed = login_limiter.login_client_limit.amount
+    allowed = login_limiter.login_browser_limit.amount
     assert counting_hasher.verified <= allowed
     assert sum(isinstance(e, AuthenticationError) for e in errors) == counting_hasher.verified
     refused = [e for e in errors if isinstance(e, RateLimitedError)]

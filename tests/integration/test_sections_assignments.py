@@ -136,7 +136,7 @@ def test_seat_limit_holds_under_thirty_concurrent_sign_ups(committed_engine):
         try:
             with unit_of_work(committed_engine) as db:
                 return _sign_up(
-                    db, section.join_code, f"student{number:02}", client=f"browser-{number}"
+                    db, section.join_code, f"student{number:02}", browser=f"browser-{number}"
                 )
         except ConflictError as error:
             return error
@@ -268,17 +268,17 @@ def test_teacher_sets_and_edits_seat_limit_and_expiry_with_checks(db):
 def test_sign_ups_are_throttled_per_code_and_per_browser(db, configure):
     from backend.errors import RateLimitedError
 
-    configure(signup_code_rate_limit="3/minute", signup_client_rate_limit="2/minute")
+    configure(signup_code_rate_limit="3/minute", signup_browser_rate_limit="2/minute")
     teacher = make_user(db, role=Role.teacher)
     section = make_section(db, teacher=teacher)
     other = make_section(db, teacher=teacher, name="Other")
-    _sign_up(db, section.join_code, "one.browser", client="lab-pc-1")
+    _sign_up(db, section.join_code, "one.browser", browser="lab-pc-1")
     with pytest.raises(ConflictError, match="taken"):  # the taken-name answer counts too
-        _sign_up(db, section.join_code, "one.browser", client="lab-pc-1")
+        _sign_up(db, section.join_code, "one.browser", browser="lab-pc-1")
     with pytest.raises(RateLimitedError, match=r"this browser.*[Ww]ait \d+ seconds?") as refusal:
-        _sign_up(db, other.join_code, "probe.name", client="lab-pc-1")
+        _sign_up(db, other.join_code, "probe.name", browser="lab-pc-1")
     assert 0 < refusal.value.retry_after_seconds <= 60
-    _sign_up(db, section.join_code, "two.browser", client="lab-pc-2")
+    _sign_up(db, section.join_code, "two.browser", browser="lab-pc-2")
     with pytest.raises(RateLimitedError, match=r"(?i)this join code.*wait \d+ seconds?"):
-        _sign_up(db, section.join_code, "three.browser", client="lab-pc-3")
-    _sign_up(db, other.join_code, "three.browser", client="lab-pc-3")  # another code is free
+        _sign_up(db, section.join_code, "three.browser", browser="lab-pc-3")
+    _sign_up(db, other.join_code, "three.browser", browser="lab-pc-3")  # another code is free

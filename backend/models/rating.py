@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from backend.models.base import Base, IdMixin, TimestampMixin, UTCDateTime, utcnow
 
 
-class SessionFeedback(IdMixin, TimestampMixin, Base):
+class SessionRating(IdMixin, TimestampMixin, Base):
     __tablename__ = "session_feedback"
     __table_args__ = (
         CheckConstraint("realism BETWEEN 1 AND 5", name="realism_range"),
@@ -37,7 +37,7 @@ class MessageRating(IdMixin, Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
 
-class FeedbackTally(Base):
+class RatingTally(Base):
     """Per client: how much feedback there is and how much is positive, kept with every change, so
     the dashboard reads one row per client instead of every rating."""
 

@@ -7,7 +7,7 @@ import pytest
 from backend.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
 from backend.llm.usage import Usage
 from backend.models.enums import Role
-from backend.practice import feedback_service, session_service
+from backend.practice import rating_service, session_service
 from tests.factories import add_reply, enroll, make_classroom, make_client, make_user, start_session
 
 
@@ -29,16 +29,16 @@ def test_feedback_needs_an_ended_session_and_valid_scores(db):
     room = make_classroom(db)
     session = start_session(db, user=room.student, client=room.client)
     with pytest.raises(ConflictError, match="End the session first"):
-        feedback_service.submit_session_feedback(
+        rating_service.submit_session_rating(
             db, actor=room.student, session_id=session.id, realism=4, usefulness=4
         )
     session_service.end_session(db, actor=room.student, session_id=session.id)
     with pytest.raises(ValidationError) as error:
-        feedback_service.submit_session_feedback(
+        rating_service.submit_session_rating(
             db, actor=room.student, session_id=session.id, realism=0, usefulness=6
         )
     assert set(error.value.field_errors) == {"realism", "usefulness"}
-    feedback_service.submit_session_feedback(
+    rating_service.submit_session_rating(
         db,
         actor=room.student,
         session_id=session.id,
@@ -46,12 +46,12 @@ def test_feedback_needs_an_ended_session_and_valid_scores(db):
         usefulness=5,
         comment=" Felt real. ",
     )
-    again = feedback_service.submit_session_feedback(
+    again = rating_service.submit_session_rating(
         db, actor=room.student, session_id=session.id, realism=3, usefulness=5
     )
     assert (again.realism, again.comment) == (3, "")
     assert (
-        feedback_service.get_session_feedback(db, actor=room.student, session_id=session.id).realism
+        rating_service.get_session_rating(db, actor=room.student, session_id=session.id).realism
         == 3
     )
 
@@ -61,19 +61,19 @@ def test_only_the_student_rates_and_only_replies(db):
     session, reply = _finished_session_with_reply(db, room.student, room.client)
     other = make_user(db)
     with pytest.raises(NotFoundError):  # another student's conversation: as if it did not exist
-        feedback_service.rate_reply(db, actor=other, message_id=reply.id, positive=True)
+        rating_service.rate_reply(db, actor=other, message_id=reply.id, positive=True)
     with pytest.raises(PermissionDeniedError):
-        feedback_service.rate_reply(db, actor=room.teacher, message_id=reply.id, positive=True)
+        rating_service.rate_reply(db, actor=room.teacher, message_id=reply.id, positive=True)
     first = session_service.get_messages(db, actor=room.student, session_id=session.id)[0]
     with pytest.raises(ValidationError, match="client's replies"):
-        feedback_service.rate_reply(db, actor=room.student, message_id=first.id, positive=True)
-    feedback_service.rate_reply(db, actor=room.student, message_id=reply.id, positive=False)
-    feedback_service.rate_reply(db, actor=room.student, message_id=reply.id, positive=True)
-    assert feedback_service.reply_ratings(db, actor=room.student, session_id=session.id) == {
+        rating_service.rate_reply(db, actor=room.student, message_id=first.id, positive=True)
+    rating_service.rate_reply(db, actor=room.student, message_id=reply.id, positive=False)
+    rating_service.rate_reply(db, actor=room.student, message_id=reply.id, positive=True)
+    assert rating_service.reply_ratings(db, actor=room.student, session_id=session.id) == {
         reply.id: True
     }
-    feedback_service.rate_reply(db, actor=room.student, message_id=reply.id, positive=None)
-    assert feedback_service.reply_ratings(db, actor=room.student, session_id=session.id) == {}
+    rating_service.rate_reply(db, actor=room.student, message_id=reply.id, positive=None)
+    assert rating_service.reply_ratings(db, actor=room.student, session_id=session.id) == {}
 
 
 @pytest.mark.both_backends  # shares are aggregates computed in SQL
@@ -94,16 +94,16 @@ def test_positive_share_by_client_and_overall(db):
     session, reply = _finished_session_with_reply(
         db, room.student, room.client
     )  # anna: form +, thumbs -
-    feedback_service.submit_session_feedback(
+    rating_service.submit_session_rating(
         db, actor=room.student, session_id=session.id, realism=5, usefulness=4
     )
-    feedback_service.rate_reply(db, actor=room.student, message_id=reply.id, positive=False)
+    rating_service.rate_reply(db, actor=room.student, message_id=reply.id, positive=False)
     chat2, reply2 = _finished_session_with_reply(db, second, ben)  # ben: form -, thumbs +
-    feedback_service.submit_session_feedback(
+    rating_service.submit_session_rating(
         db, actor=second, session_id=chat2.id, realism=5, usefulness=2
     )
-    feedback_service.rate_reply(db, actor=second, message_id=reply2.id, positive=True)
-    overall, by_client = feedback_service.feedback_shares(db, actor=room.teacher)
+    rating_service.rate_reply(db, actor=second, message_id=reply2.id, positive=True)
+    overall, by_client = rating_service.rating_shares(db, actor=room.teacher)
     assert (overall.positive, overall.total, overall.percent) == (2, 4, 50.0)
     assert [(s.label, s.positive, s.total) for s in by_client] == [
         ("Alex Rivera", 1, 2),
@@ -111,27 +111,25 @@ def test_positive_share_by_client_and_overall(db):
     ]
     # The admin's view reads the tallies kept with each change; it must agree with the rows.
     admin = make_user(db, role=Role.admin)
-    feedback_service.rate_reply(
-        db, actor=room.student, message_id=reply.id, positive=True
-    )  # - to +
-    feedback_service.rate_reply(db, actor=second, message_id=reply2.id, positive=None)  # removed
-    tallied = feedback_service.feedback_shares(db, actor=admin)
-    counted = feedback_service.feedback_shares(db, actor=room.teacher)
+    rating_service.rate_reply(db, actor=room.student, message_id=reply.id, positive=True)  # - to +
+    rating_service.rate_reply(db, actor=second, message_id=reply2.id, positive=None)  # removed
+    tallied = rating_service.rating_shares(db, actor=admin)
+    counted = rating_service.rating_shares(db, actor=room.teacher)
     assert tallied == counted
     assert (tallied[0].positive, tallied[0].total) == (2, 3)
-    feedback_service.rebuild_tallies(db)
-    assert feedback_service.feedback_shares(db, actor=admin) == tallied
+    rating_service.rebuild_tallies(db)
+    assert rating_service.rating_shares(db, actor=admin) == tallied
     other_teacher = make_user(db, role=Role.teacher)
-    assert feedback_service.feedback_shares(db, actor=other_teacher)[0].total == 0
+    assert rating_service.rating_shares(db, actor=other_teacher)[0].total == 0
     with pytest.raises(PermissionDeniedError):
-        feedback_service.feedback_shares(db, actor=room.student)
+        rating_service.rating_shares(db, actor=room.student)
 
 
 # What teachers see of their students' feedback ------------------------------------------------------
 def test_teacher_reads_feedback_only_for_sessions_they_may_read(db):
     room = make_classroom(db)
     session, reply = _finished_session_with_reply(db, room.student, room.client)
-    feedback_service.submit_session_feedback(
+    rating_service.submit_session_rating(
         db,
         actor=room.student,
         session_id=session.id,
@@ -139,12 +137,12 @@ def test_teacher_reads_feedback_only_for_sessions_they_may_read(db):
         usefulness=5,
         comment="Gave in too fast.",
     )
-    feedback_service.rate_reply(db, actor=room.student, message_id=reply.id, positive=False)
+    rating_service.rate_reply(db, actor=room.student, message_id=reply.id, positive=False)
     silent, _ = _finished_session_with_reply(
         db, room.student, room.client
     )  # ended, nothing said about it
 
-    seen = feedback_service.session_feedback(
+    seen = rating_service.session_ratings(
         db, actor=room.teacher, session_ids=[session.id, silent.id]
     )
     assert set(seen) == {session.id}
@@ -155,14 +153,12 @@ def test_teacher_reads_feedback_only_for_sessions_they_may_read(db):
 
     # Another teacher, and the student asking about a classmate's session, see nothing.
     other_teacher = make_user(db, role=Role.teacher)
-    assert (
-        feedback_service.session_feedback(db, actor=other_teacher, session_ids=[session.id]) == {}
-    )
+    assert rating_service.session_ratings(db, actor=other_teacher, session_ids=[session.id]) == {}
     classmate = make_user(db)
     with pytest.raises(PermissionDeniedError):
-        feedback_service.session_feedback(db, actor=classmate, session_ids=[session.id])
+        rating_service.session_ratings(db, actor=classmate, session_ids=[session.id])
     admin = make_user(db, role=Role.admin)
-    assert set(feedback_service.session_feedback(db, actor=admin, session_ids=[session.id])) == {
+    assert set(rating_service.session_ratings(db, actor=admin, session_ids=[session.id])) == {
         session.id
     }
 
@@ -173,13 +169,13 @@ def test_client_feedback_counts_shares_and_keeps_the_newest_comments(db):
     enroll(db, section=room.section, student=second)
     for person, realism, comment in ((room.student, 5, "Felt real."), (second, 1, "Too easy.")):
         session, reply = _finished_session_with_reply(db, person, room.client)
-        feedback_service.submit_session_feedback(
+        rating_service.submit_session_rating(
             db, actor=person, session_id=session.id, realism=realism, usefulness=5, comment=comment
         )
-        feedback_service.rate_reply(db, actor=person, message_id=reply.id, positive=True)
+        rating_service.rate_reply(db, actor=person, message_id=reply.id, positive=True)
     untouched = make_client(db, teacher=room.teacher, name="Blake")
 
-    found = feedback_service.client_feedback(
+    found = rating_service.client_ratings(
         db, actor=room.teacher, client_ids=[room.client.id, untouched.id]
     )
     assert set(found) == {room.client.id}
@@ -187,9 +183,7 @@ def test_client_feedback_counts_shares_and_keeps_the_newest_comments(db):
     assert (summary.share.positive, summary.share.total) == (3, 4)
     assert summary.comments == ["Too easy.", "Felt real."]  # newest first
     other_teacher = make_user(db, role=Role.teacher)
-    assert (
-        feedback_service.client_feedback(db, actor=other_teacher, client_ids=[room.client.id]) == {}
-    )
+    assert rating_service.client_ratings(db, actor=other_teacher, client_ids=[room.client.id]) == {}
 
 
 @pytest.mark.both_backends  # PostgreSQL refuses NUL characters
@@ -198,7 +192,7 @@ def test_a_comment_with_a_nul_character_gets_a_field_message(db):
     room = make_classroom(db)
     session, _reply_message = _finished_session_with_reply(db, room.student, room.client)
     with pytest.raises(ValidationError) as error:
-        feedback_service.submit_session_feedback(
+        rating_service.submit_session_rating(
             db,
             actor=room.student,
             session_id=session.id,

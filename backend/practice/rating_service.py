@@ -7,23 +7,33 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import and_, case, delete, func, insert, literal_column, select
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    case,
+    delete,
+    func,
+    insert,
+    literal_column,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session
 
+from backend import access
 from backend.actor import UserRead
 from backend.db import upsert_add
-from backend.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
+from backend.errors import ConflictError, NotFoundError, ValidationError
 from backend.models import (
     ClientProfile,
-    FeedbackTally,
     Message,
     MessageRating,
     PracticeSession,
-    SessionFeedback,
+    RatingTally,
+    SessionRating,
 )
 from backend.models.base import utcnow
 from backend.models.enums import MessageRole, SessionStatus
-from backend.permissions import require_teacher, require_user
 from backend.practice import session_service
 from backend.utils.text import clean_text
 
@@ -32,7 +42,7 @@ POSITIVE_SCORE = 4
 MAX_COMMENT = 2000
 
 
-class FeedbackRead(BaseModel):
+class RatingRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     session_id: int
@@ -43,7 +53,7 @@ class FeedbackRead(BaseModel):
 
 
 @dataclass(frozen=True)
-class FeedbackShare:
+class RatingShare:
     """How much feedback is positive: replies rated thumbs-up and session forms scored 4-5."""
 
     label: str
@@ -55,7 +65,7 @@ class FeedbackShare:
         return round(100 * self.positive / self.total, 1) if self.total else None
 
 
-def submit_session_feedback(
+def submit_session_rating(
     db: Session,
     *,
     actor: UserRead | None,
@@ -63,12 +73,11 @@ def submit_session_feedback(
     realism: int,
     usefulness: int,
     comment: str = "",
-) -> FeedbackRead:
+) -> RatingRead:
     """The student's view of a finished session (sending it again updates it)."""
-    actor = require_user(actor)
+    actor = access.signed_in(db, actor)
     session = session_service.get_session(db, actor=actor, session_id=session_id)
-    if session.user_id != actor.id:
-        raise PermissionDeniedError("Only the person who had this conversation can rate it.")
+    _require_rater(db, actor, session.id)
     if session.status != SessionStatus.completed:
         raise ConflictError("End the session first, then tell us how it went.")
     errors = {
@@ -82,37 +91,36 @@ def submit_session_feedback(
         errors |= error.field_errors
     if errors:
         raise ValidationError("Please correct the feedback form.", errors)
-    feedback = db.scalar(select(SessionFeedback).where(SessionFeedback.session_id == session_id))
+    feedback = db.scalar(select(SessionRating).where(SessionRating.session_id == session_id))
     before = None if feedback is None else _form_is_positive(feedback.realism, feedback.usefulness)
     if feedback is None:
-        feedback = SessionFeedback(session_id=session_id, user_id=actor.id)
+        feedback = SessionRating(session_id=session_id, user_id=actor.id)
         db.add(feedback)
     feedback.realism, feedback.usefulness, feedback.comment = int(realism), int(usefulness), comment
     _tally(db, session.client_id, before, _form_is_positive(int(realism), int(usefulness)))
     feedback.updated_at = utcnow()
     db.flush()
-    return FeedbackRead.model_validate(feedback)
+    return RatingRead.model_validate(feedback)
 
 
-def get_session_feedback(
+def get_session_rating(
     db: Session, *, actor: UserRead | None, session_id: int
-) -> FeedbackRead | None:
+) -> RatingRead | None:
     session_service.get_session(db, actor=actor, session_id=session_id)  # access check
-    feedback = db.scalar(select(SessionFeedback).where(SessionFeedback.session_id == session_id))
-    return FeedbackRead.model_validate(feedback) if feedback else None
+    feedback = db.scalar(select(SessionRating).where(SessionRating.session_id == session_id))
+    return RatingRead.model_validate(feedback) if feedback else None
 
 
 def rate_reply(
     db: Session, *, actor: UserRead | None, message_id: int, positive: bool | None
 ) -> None:
     """Thumbs up/down on one of the client's replies; None takes the rating back."""
-    actor = require_user(actor)
+    actor = access.signed_in(db, actor)
     message = db.get(Message, message_id)
     if message is None:
         raise NotFoundError("That reply no longer exists.")
     session = session_service.get_session(db, actor=actor, session_id=message.session_id)
-    if session.user_id != actor.id:
-        raise PermissionDeniedError("Only the person who had this conversation can rate it.")
+    _require_rater(db, actor, session.id)
     if message.role != MessageRole.assistant:
         raise ValidationError("Only the client's replies can be rated.")
     rating = db.scalar(select(MessageRating).where(MessageRating.message_id == message_id))
@@ -127,6 +135,13 @@ def rate_reply(
     db.flush()
 
 
+def _require_rater(db: Session, actor: UserRead, session_id: int) -> None:
+    """Only the person who had the conversation rates it (its readers may only read that)."""
+    refuse = "Only the person who had this conversation can rate it."
+    session = db.get_one(PracticeSession, session_id)  # loaded already by the read check
+    access.require(db, actor, "conversation", "rate", session, refuse=refuse)
+
+
 def _form_is_positive(realism: int, usefulness: int) -> bool:
     return realism >= POSITIVE_SCORE and usefulness >= POSITIVE_SCORE
 
@@ -137,7 +152,7 @@ def _tally(db: Session, client_id: int, before: bool | None, after: bool | None)
     total = int(after is not None) - int(before is not None)
     if positive or total:
         upsert_add(
-            db, FeedbackTally, {"client_id": client_id}, {"positive": positive, "total": total}
+            db, RatingTally, {"client_id": client_id}, {"positive": positive, "total": total}
         )
 
 
@@ -152,56 +167,63 @@ def reply_ratings(db: Session, *, actor: UserRead | None, session_id: int) -> di
     return dict(rows.all())
 
 
-def feedback_shares(
+def rating_shares(
     db: Session, *, actor: UserRead | None, since: datetime | None = None
-) -> tuple[FeedbackShare, list[FeedbackShare]]:
+) -> tuple[RatingShare, list[RatingShare]]:
     """(overall, by client) share of positive feedback over the sessions the actor may read.
 
     An admin's all-time view reads the per-client tallies; other views count the feedback rows.
     """
-    actor = require_teacher(actor)
+    actor = access.require(db, actor, "teaching", "use")
     if actor.is_admin and since is None:
         rows = db.execute(
-            select(ClientProfile.name, FeedbackTally.positive, FeedbackTally.total)
-            .join(ClientProfile, ClientProfile.id == FeedbackTally.client_id)
-            .where(FeedbackTally.total > 0)
+            select(ClientProfile.name, RatingTally.positive, RatingTally.total)
+            .join(ClientProfile, ClientProfile.id == RatingTally.client_id)
+            .where(RatingTally.total > 0)
             .order_by(ClientProfile.name)
         ).all()
     else:
-        counted = _count_feedback(session_service.readable_sessions_filter(actor), since)
+        counted = _count_ratings(_aggregated(actor), since)
         rows = db.execute(
             select(ClientProfile.name, counted.c.positive, counted.c.total)
             .join(ClientProfile, ClientProfile.id == counted.c.client_id)
             .order_by(ClientProfile.name)
         ).all()
     by_client = [
-        FeedbackShare(name, int(positive or 0), int(total)) for name, positive, total in rows
+        RatingShare(name, int(positive or 0), int(total)) for name, positive, total in rows
     ]
-    overall = FeedbackShare(
+    overall = RatingShare(
         "All clients", sum(s.positive for s in by_client), sum(s.total for s in by_client)
     )
     return overall, by_client
 
 
+def _aggregated(actor: UserRead) -> ColumnElement[bool]:
+    """The sessions whose feedback counts in the actor's anonymous figures: those they may read,
+    and every session with a client whose aggregates they may see (its author's)."""
+    authored = select(ClientProfile.id).where(access.where(actor, "client", "aggregates"))
+    return or_(access.where(actor, "conversation", "read"), PracticeSession.client_id.in_(authored))
+
+
 def rebuild_tallies(db: Session) -> None:
     """Recount every client's tally from the feedback rows (after a bulk import)."""
-    db.execute(delete(FeedbackTally))
-    counted = _count_feedback(True, None)
+    db.execute(delete(RatingTally))
+    counted = _count_ratings(True, None)
     db.execute(
-        insert(FeedbackTally).from_select(
+        insert(RatingTally).from_select(
             ["client_id", "positive", "total"],
             select(counted.c.client_id, counted.c.positive, counted.c.total),
         )
     )
 
 
-def _count_feedback(readable, since: datetime | None):
+def _count_ratings(readable, since: datetime | None):
     """(client_id, positive, total) over forms and reply ratings of the readable sessions."""
     form_positive = case(
         (
             and_(
-                SessionFeedback.realism >= POSITIVE_SCORE,
-                SessionFeedback.usefulness >= POSITIVE_SCORE,
+                SessionRating.realism >= POSITIVE_SCORE,
+                SessionRating.usefulness >= POSITIVE_SCORE,
             ),
             1,
         ),
@@ -209,11 +231,9 @@ def _count_feedback(readable, since: datetime | None):
     )
     forms = (
         select(PracticeSession.client_id.label("client_id"), form_positive.label("positive"))
-        .select_from(SessionFeedback)
+        .select_from(SessionRating)
         # "+ 0": from the (few) forms to their sessions, not from every session (SQLite's planner).
-        .join(
-            PracticeSession, PracticeSession.id == SessionFeedback.session_id + literal_column("0")
-        )
+        .join(PracticeSession, PracticeSession.id == SessionRating.session_id + literal_column("0"))
         .where(readable)
     )
     thumbs = (
@@ -228,7 +248,7 @@ def _count_feedback(readable, since: datetime | None):
         .where(readable)
     )
     if since is not None:
-        forms = forms.where(SessionFeedback.updated_at >= since)
+        forms = forms.where(SessionRating.updated_at >= since)
         thumbs = thumbs.where(MessageRating.created_at >= since)
     every = forms.union_all(thumbs).subquery()
     return (
@@ -244,7 +264,7 @@ def _count_feedback(readable, since: datetime | None):
 
 # What teachers see -------------------------------------------------------------------------------
 @dataclass(frozen=True)
-class SessionFeedbackSummary:
+class SessionRatingSummary:
     """One conversation's feedback: the end-of-session form (if sent) and the reply thumbs."""
 
     session_id: int
@@ -268,36 +288,36 @@ class SessionFeedbackSummary:
 
 
 @dataclass(frozen=True)
-class ClientFeedback:
+class ClientRatings:
     """A client's feedback over the sessions the reader may see: the positive share and the
     newest comments."""
 
     client_id: int
-    share: FeedbackShare
+    share: RatingShare
     comments: list[str]
 
 
-def session_feedback(
+def session_ratings(
     db: Session, *, actor: UserRead | None, session_ids: list[int]
-) -> dict[int, SessionFeedbackSummary]:
+) -> dict[int, SessionRatingSummary]:
     """session id -> its feedback, for the sessions among `session_ids` that the actor may read
     and that have any (a teacher's History)."""
-    actor = require_teacher(actor)
+    actor = access.require(db, actor, "teaching", "use")
     ids = list(set(session_ids))
     if not ids:
         return {}
     readable = select(PracticeSession.id).where(
-        PracticeSession.id.in_(ids), session_service.readable_sessions_filter(actor)
+        PracticeSession.id.in_(ids), access.where(actor, "conversation", "read")
     )
     forms = {
         row.session_id: row
         for row in db.execute(
             select(
-                SessionFeedback.session_id,
-                SessionFeedback.realism,
-                SessionFeedback.usefulness,
-                SessionFeedback.comment,
-            ).where(SessionFeedback.session_id.in_(readable))
+                SessionRating.session_id,
+                SessionRating.realism,
+                SessionRating.usefulness,
+                SessionRating.comment,
+            ).where(SessionRating.session_id.in_(readable))
         )
     }
     thumbs = {
@@ -317,7 +337,7 @@ def session_feedback(
     for session_id in forms.keys() | thumbs.keys():
         form = forms.get(session_id)
         up, down = thumbs.get(session_id, (0, 0))
-        summaries[session_id] = SessionFeedbackSummary(
+        summaries[session_id] = SessionRatingSummary(
             session_id,
             form.realism if form else None,
             form.usefulness if form else None,
@@ -328,17 +348,18 @@ def session_feedback(
     return summaries
 
 
-def client_feedback(
+def client_ratings(
     db: Session, *, actor: UserRead | None, client_ids: list[int], comments: int = 3
-) -> dict[int, ClientFeedback]:
-    """client id -> its feedback over the sessions the actor may read (the teacher's cards)."""
-    actor = require_teacher(actor)
+) -> dict[int, ClientRatings]:
+    """client id -> its feedback, anonymous, over the sessions the actor may read or with the
+    clients they wrote (the teacher's cards)."""
+    actor = access.require(db, actor, "teaching", "use")
     if not client_ids:
         return {}
-    readable = session_service.readable_sessions_filter(actor)
-    counted = _count_feedback(readable, None)
+    readable = _aggregated(actor)
+    counted = _count_ratings(readable, None)
     shares = {
-        client_id: FeedbackShare("", int(positive or 0), int(total))
+        client_id: RatingShare("", int(positive or 0), int(total))
         for client_id, positive, total in db.execute(
             select(counted.c.client_id, counted.c.positive, counted.c.total).where(
                 counted.c.client_id.in_(client_ids)
@@ -348,16 +369,16 @@ def client_feedback(
     newest = (
         select(
             PracticeSession.client_id,
-            SessionFeedback.comment,
+            SessionRating.comment,
             func.row_number()
             .over(
                 partition_by=PracticeSession.client_id,
-                order_by=(SessionFeedback.updated_at.desc(), SessionFeedback.id.desc()),
+                order_by=(SessionRating.updated_at.desc(), SessionRating.id.desc()),
             )
             .label("rank"),
         )
-        .join(PracticeSession, PracticeSession.id == SessionFeedback.session_id)
-        .where(PracticeSession.client_id.in_(client_ids), SessionFeedback.comment != "", readable)
+        .join(PracticeSession, PracticeSession.id == SessionRating.session_id)
+        .where(PracticeSession.client_id.in_(client_ids), SessionRating.comment != "", readable)
         .subquery()
     )
     said: dict[int, list[str]] = {}
@@ -366,6 +387,6 @@ def client_feedback(
     ):
         said.setdefault(client_id, []).append(comment)
     return {
-        client_id: ClientFeedback(client_id, share, said.get(client_id, []))
+        client_id: ClientRatings(client_id, share, said.get(client_id, []))
         for client_id, share in shares.items()
     }
