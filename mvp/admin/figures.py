@@ -12,6 +12,7 @@ from collections.abc import Callable
 import streamlit as st
 
 from backend.actor import UserRead
+from backend.config import get_settings
 from backend.errors import AppError
 from backend.models.enums import Role
 from mvp import auth, ui
@@ -30,7 +31,7 @@ FIGURE_TABS: dict[str, Callable[[UserRead], None]] = {
 }
 
 
-REFRESH_SECONDS = settings.dashboard_refresh_seconds
+REFRESH_SECONDS = get_settings().dashboard_refresh_seconds
 
 
 @st.fragment(run_every=REFRESH_SECONDS if st.session_state.get("auto_refresh") else None)
