@@ -44,6 +44,7 @@ CHROMIUM_ARGS = [
 ]
 STARTUP_TIMEOUT_S = 60
 WARM_UP_TIMEOUT_MS = 120_000
+PLAYWRIGHT_EXPECT_TIMEOUT_MS = 5_000  # Playwright's own default
 
 
 def _free_port() -> int:
@@ -139,6 +140,20 @@ def browser():
         browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _patient_expect():
+    """App servers, browsers and the other test process share a busy machine: every `expect`
+    waits as long as a script run may take (RUN_TIMEOUT_MS), not Playwright's 5 seconds."""
+    try:
+        from playwright.sync_api import expect
+    except ImportError:  # the `browser` fixture skips (or fails under CI) with the reason
+        yield
+        return
+    expect.set_options(timeout=RUN_TIMEOUT_MS)
+    yield
+    expect.set_options(timeout=PLAYWRIGHT_EXPECT_TIMEOUT_MS)
 
 
 @pytest.fixture

@@ -51,7 +51,6 @@ pytestmark = pytest.mark.browser
 REDIS_URL = REDIS_TEST_URL.rsplit("/", 1)[0] + "/14"
 USER_LIMIT = 3  # messages per hour: the window outlasts any slow machine
 CLIENT = "Maya Thompson"  # a demo client
-PLAYWRIGHT_EXPECT_TIMEOUT_MS = 5_000  # Playwright's default, restored after this module
 WARM_UP_TIMEOUT_MS = 120_000
 HELD_REPLY_SECONDS = 60  # a reply held in flight until the test releases it (or this passes)
 _numbers = itertools.count(1)
@@ -146,17 +145,6 @@ def two_apps(browser, shared_database, shared_redis, fake_anthropic_server, tmp_
         yield apps[0][0], apps[1][0]
     finally:
         stop_apps([process for _url, process, _log in apps])
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _patient_expect():
-    """Four servers and two browsers share a busy machine: every `expect` here (the shared
-    helpers' too) waits as long as a script run may take, not Playwright's 5 seconds."""
-    if expect is not None:
-        expect.set_options(timeout=RUN_TIMEOUT_MS)
-    yield
-    if expect is not None:
-        expect.set_options(timeout=PLAYWRIGHT_EXPECT_TIMEOUT_MS)
 
 
 @pytest.fixture
