@@ -36,17 +36,16 @@ from backend.checks.read_models import (
     ScorecardRead,
     Status,
 )
-from backend.classes import section_service
 from backend.clients import client_service, prompt_service
 from backend.clients.read_models import ClientRead
 from backend.config import get_settings
 from backend.db import Database
-from backend.errors import AppError, NotFoundError
+from backend.errors import AppError
 from backend.llm import get_gateway
 from backend.llm.pricing import calculate_cost
 from backend.llm.tokens import estimate_tokens
 from backend.llm.usage import Usage
-from backend.models import Assignment, AssignmentClient, ClientCheck, ClientProfile, PracticeSession
+from backend.models import ClientCheck, ClientProfile, PracticeSession
 from backend.models.enums import SessionMode
 from backend.practice import conversation_service, output_guard, session_service
 from backend.utils.rate_limiter import get_rate_limiter
@@ -484,21 +483,3 @@ def unchecked_client_names(db: Session, client_ids: list[int]) -> list[str]:
         if row is None or row.client_version != client.version or row.overall == "fail":
             names.append(client.name)
     return names
-
-
-def clients_needing_a_check(
-    db: Session, *, actor: UserRead | None, assignment_id: int
-) -> list[str]:
-    """Names of the assignment's clients with no current scorecard or a failing one."""
-    assignment = db.get(Assignment, assignment_id)
-    if assignment is None:
-        raise NotFoundError(f"No assignment with id {assignment_id}.")
-    section_service.get_owned_section(db, actor, assignment.section_id)
-    client_ids = list(
-        db.scalars(
-            select(AssignmentClient.client_id).where(
-                AssignmentClient.assignment_id == assignment_id
-            )
-        )
-    )
-    return unchecked_client_names(db, client_ids)

@@ -292,11 +292,6 @@ def _operations() -> dict[str, Operation]:
             lambda f, db, w, a: f(db, actor=a, client_id=w.client_id) or "ok",
             SECTION,
         ),
-        "clients_needing_a_check": _op(
-            check_service.clients_needing_a_check,
-            lambda f, db, w, a: f(db, actor=a, assignment_id=w.assignment_id),
-            SECTION,
-        ),
         "get_client_brief": _op(
             client_service.get_client_brief,
             lambda f, db, w, a: f(db, actor=a, client_id=w.client_id),
@@ -335,6 +330,11 @@ def _operations() -> dict[str, Operation]:
         "list_assignments": _op(
             assignment_service.list_assignments,
             lambda f, db, w, a: f(db, actor=a, section_id=w.section_id),
+            SECTION,
+        ),
+        "clients_needing_a_check": _op(
+            assignment_service.clients_needing_a_check,
+            lambda f, db, w, a: f(db, actor=a, assignment_id=w.assignment_id),
             SECTION,
         ),
         "get_user": _op(
