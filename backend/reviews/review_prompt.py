@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from backend.clients.read_models import ClientBrief
-from backend.llm import StructuredAnswer
 from backend.reviews.read_models import ReviewAnswer
 from backend.reviews.review_rules import Turn, validate
 from backend.reviews.rubric_schema import NOT_CODED, SCORE_MAX, SCORE_MIN, RubricDefinition
@@ -322,8 +321,3 @@ def context(
 
 def transcript(turns: list[Turn]) -> str:
     return f"{TRANSCRIPT_HEADER}\n\n{_turns_block(turns)}\n\nReview the student's turns."
-
-
-def repair_messages(answer: StructuredAnswer, errors: list[str]) -> list[dict]:
-    """The answer as the model gave it, then a tool result listing each problem to fix."""
-    return answer.repair(REVIEW_TOOL, "review", errors)

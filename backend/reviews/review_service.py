@@ -32,6 +32,7 @@ from backend.errors import AppError, ConflictError, NotFoundError, PermissionDen
 from backend.llm import GatewayError, LLMGateway, StructuredAnswer, get_gateway
 from backend.llm.pricing import DEMO_MODEL
 from backend.llm.usage import Usage
+from backend.llm.validated import ask_validated
 from backend.models import (
     Assignment,
     ClientProfile,
@@ -46,7 +47,7 @@ from backend.models.enums import SessionStatus
 from backend.models.review import ReviewRelease, ReviewSource, ReviewStatus
 from backend.permissions import require_user
 from backend.reviews import review_prompt, review_rules, risk, rubric_service
-from backend.reviews.read_models import ReviewContent, ReviewRead
+from backend.reviews.read_models import ReviewAnswer, ReviewContent, ReviewRead
 from backend.reviews.review_prompt import ReviewBrief
 from backend.reviews.review_rules import Turn
 from backend.reviews.rubric_schema import RubricDefinition
@@ -345,49 +346,41 @@ def review_transcript(
     `failure`, not raised, so the calls billed before it are not lost."""
     if gateway.demo_mode:
         raise RuntimeError("The gateway has no API client; the demo review needs no model.")
-    outcome = ReviewOutcome()
     settings = get_settings()
     protect_hidden = client is not None and _hidden_guard_needed(
         turns, client, run_words=settings.output_guard_words
     )
-    instructions = review_prompt.instructions(rubric)
-    context = review_prompt.context(turns, client=client, brief=brief)
-    schema = review_prompt.review_tool_schema(rubric)
-    messages: list[dict] = [{"role": "user", "content": review_prompt.transcript(turns)}]
-    for _attempt in range(2):
-        try:
-            answer = gateway.structured(
-                instructions=instructions,
-                context=context,
-                messages=messages,
-                tool_name=REVIEW_TOOL,
-                tool_description=review_prompt.TOOL_DESCRIPTION,
-                input_schema=schema,
-            )
-        except GatewayError as error:
-            outcome.failure = error
-            return outcome
-        if answer is None:  # demo mode is refused above
-            raise RuntimeError("The gateway has no API client.")
-        outcome.calls.append(answer)
-        parsed, outcome.errors = review_rules.validate(
-            answer.data,
+
+    def validate(data: dict) -> tuple[ReviewAnswer | None, list[str]]:
+        return review_rules.validate(
+            data,
             turns,
             rubric,
             protect_hidden=protect_hidden,
             client=client,
             run_words=settings.output_guard_words,
         )
-        if parsed is not None:
-            # The offline risk check runs on every review too: a risk the model missed, or
-            # judged answered when the rules see it passed over, is kept (see risk.merge).
-            outcome.content = ReviewContent(
-                **parsed.model_dump(exclude={"risk"}),
-                risk=risk.merge(parsed.risk, risk.check(turns)),
-                demo=False,
-            )
-            return outcome
-        messages = messages + review_prompt.repair_messages(answer, outcome.errors)
+
+    asked = ask_validated(
+        gateway,
+        instructions=review_prompt.instructions(rubric),
+        context=review_prompt.context(turns, client=client, brief=brief),
+        messages=[{"role": "user", "content": review_prompt.transcript(turns)}],
+        tool_name=REVIEW_TOOL,
+        tool_description=review_prompt.TOOL_DESCRIPTION,
+        input_schema=review_prompt.review_tool_schema(rubric),
+        what="review",
+        validate=validate,
+    )
+    outcome = ReviewOutcome(calls=asked.answers, errors=asked.errors, failure=asked.failure)
+    if asked.accepted and asked.value is not None:
+        # The offline risk check runs on every review too: a risk the model missed, or
+        # judged answered when the rules see it passed over, is kept (see risk.merge).
+        outcome.content = ReviewContent(
+            **asked.value.model_dump(exclude={"risk"}),
+            risk=risk.merge(asked.value.risk, risk.check(turns)),
+            demo=False,
+        )
     return outcome
 
 
