@@ -380,17 +380,6 @@ def _known_device(user: User | None, token: str | None) -> str | None:
     return nonce if hmac.compare_digest(mac, _device_mac(user, nonce)) else None
 
 
-def get_user(db: Session, *, actor: UserRead | None, user_id: int) -> UserRead:
-    """Users read themselves; admins read anyone."""
-    actor = require_user(actor)
-    if actor.id != user_id and not actor.is_admin:
-        raise PermissionDeniedError("You can only view your own account.")
-    user = db.get(User, user_id)
-    if user is None:
-        raise UserNotFound(user_id)
-    return UserRead.model_validate(user)
-
-
 def list_users(db: Session, *, actor: UserRead | None, role: Role | None = None) -> list[UserRead]:
     require_admin(actor)
     query = select(User).order_by(User.role, User.username)

@@ -253,12 +253,6 @@ def _turns_block(turns: Sequence[Turn]) -> str:
     return "[\n" + ",\n".join(objects) + "\n]"
 
 
-def transcript_turns(message: str) -> list[dict]:
-    """The turns back out of a transcript message (what the reviewer reads; for tests)."""
-    start, end = message.index("[\n"), message.rindex("\n]") + 2
-    return json.loads(message[start:end])
-
-
 # The tool ---------------------------------------------------------------------------------------
 @lru_cache(maxsize=1)
 def _answer_schema() -> dict:
