@@ -30,13 +30,6 @@ from backend.llm.validated import ask_validated
 
 JUDGE_TOOL = "record_judgement"
 JUDGE_CATEGORY = "client_check"
-DIMENSIONS: dict[DimensionKey, str] = {
-    "facts": "Consistency with the profile's facts",
-    "in_character": "Staying in character",
-    "hidden_information": "Discipline with the hidden information",
-    "pace": "Realistic pace of change",
-    "style_and_difficulty": "Fit with the communication style and difficulty",
-}
 #: One finding that holds up: its dimension, the judge's status for it, and the finding.
 DimensionFinding = tuple[DimensionKey, Status, Finding]
 _SPACE = re.compile(r"\s+")
