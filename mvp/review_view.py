@@ -1,9 +1,10 @@
 """A session's review as students and teachers see it: scores, quotes, better replies, the goal,
 the counted indicators, and the transcript with every cited turn highlighted.
 
-`render_review(review, messages, *, show_hidden_info_turn)` draws one ready review;
-`make_review(create)` runs a review with visible progress. Both pages and the teacher's queue
-share them.
+`review_panel(actor, session_id, messages, *, for_teacher)` shows a session's review; it writes
+the review (with visible progress) on the run after `ask_for_review(session_id)` asked for it, and
+offers "Try again" after a failure. The student's practice page and "My sessions" use it, and so
+does the teacher's history.
 """
 
 from __future__ import annotations

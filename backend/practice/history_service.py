@@ -1,8 +1,11 @@
-"""Conversation history for teachers (and admins): the filtered list, its metrics, and exports.
+"""Conversation lists, their totals, transcripts and exports: a teacher's history (admins see
+all) and a student's "My sessions".
 
-Every query is limited by `session_service.readable_sessions_filter`, so a teacher sees their own
-test conversations, conversations with their clients and those in their sections; admins see all.
-Figures are computed in the database; pages only format them.
+A teacher's list, totals and filter options are limited by
+`session_service.readable_sessions_filter` (their own test conversations, conversations with their
+clients and those in their sections) and leave out client checks' probe conversations; a student's
+list is their own conversations. A transcript is read through `session_service`, which checks the
+reader. Figures are computed in the database; pages only format them.
 """
 
 from __future__ import annotations
