@@ -13,9 +13,9 @@ class AppError(Exception):
         super().__init__(message)
         self.message = message
         #: An event to persist even though the action's transaction rolls back (see `log_event`).
-        self.event: dict | None = None
+        self.event: dict[str, object] | None = None
 
-    def log_event(self, severity: str, category: str, message: str, **fields) -> AppError:
+    def log_event(self, severity: str, category: str, message: str, **fields: object) -> AppError:
         """Attach an event that `unit_of_work` writes after rolling the action back."""
         self.event = {"severity": severity, "category": category, "message": message, **fields}
         return self

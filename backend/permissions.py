@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from sqlalchemy.orm import Session
 
 from backend.actor import UserRead
 from backend.errors import NotFoundError, PermissionDeniedError
 from backend.models.enums import Role
+
+_Row = TypeVar("_Row")
 
 
 def require_user(actor: UserRead | None) -> UserRead:
@@ -42,13 +46,13 @@ def require_student(actor: UserRead | None) -> UserRead:
 def load_owned(
     db: Session,
     actor: UserRead | None,
-    model,
+    model: type[_Row],
     row_id: int,
     *,
     owner: str,
     missing: NotFoundError,
     foreign: str,
-):
+) -> _Row:
     """A teacher's own row (clients, sections), or any row for an admin."""
     teacher = require_teacher(actor)
     row = db.get(model, row_id)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from backend.actor import UserRead
@@ -32,7 +32,7 @@ class AssignedClient:
     section_name: str
 
 
-def _published_for_student(student_id: int):
+def _published_for_student(student_id: int) -> Select[ClientProfile, Assignment, str]:
     """(client, assignment) rows a student may practise with: published, in their sections."""
     return (
         select(ClientProfile, Assignment, Section.name)

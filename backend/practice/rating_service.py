@@ -7,7 +7,18 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import and_, case, delete, func, insert, literal_column, select
+from sqlalchemy import (
+    ColumnElement,
+    Subquery,
+    and_,
+    case,
+    delete,
+    func,
+    insert,
+    literal_column,
+    select,
+    true,
+)
 from sqlalchemy.orm import Session
 
 from backend.actor import UserRead
@@ -186,7 +197,7 @@ def rating_shares(
 def rebuild_tallies(db: Session) -> None:
     """Recount every client's tally from the feedback rows (after a bulk import)."""
     db.execute(delete(RatingTally))
-    counted = _count_ratings(True, None)
+    counted = _count_ratings(true(), None)
     db.execute(
         insert(RatingTally).from_select(
             ["client_id", "positive", "total"],
@@ -195,7 +206,7 @@ def rebuild_tallies(db: Session) -> None:
     )
 
 
-def _count_ratings(readable, since: datetime | None):
+def _count_ratings(readable: ColumnElement[bool], since: datetime | None) -> Subquery:
     """(client_id, positive, total) over forms and reply ratings of the readable sessions."""
     form_positive = case(
         (

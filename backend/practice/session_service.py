@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import cast
 
-from sqlalchemy import CursorResult, Integer, bindparam, or_, select, update
+from sqlalchemy import ColumnElement, CursorResult, Integer, bindparam, or_, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -117,10 +117,10 @@ def lock_for_turn(db: Session, *, actor: UserRead | None, session_id: int) -> Pr
     return session
 
 
-def readable_sessions_filter(actor: UserRead):
+def readable_sessions_filter(actor: UserRead) -> ColumnElement[bool]:
     """A WHERE clause limiting `PracticeSession` rows to those the actor may read."""
     if actor.is_admin:
-        return True
+        return true()
     if actor.is_teacher:
         own_clients = select(ClientProfile.id).where(ClientProfile.owner_id == actor.id)
         own_assignments = (
@@ -311,7 +311,7 @@ def append_message(db: Session, session: PracticeSession, content: str) -> Messa
 
 
 def _append(
-    db: Session, session: PracticeSession, *, role: MessageRole, content: str, **columns
+    db: Session, session: PracticeSession, *, role: MessageRole, content: str, **columns: object
 ) -> Message:
     # The session row is locked, so this count is ours until commit: numbers stay gapless.
     session.message_count += 1

@@ -27,9 +27,10 @@ from functools import lru_cache
 from backend.clients.read_models import ClientBrief
 from backend.llm import StructuredAnswer
 from backend.reviews.read_models import ReviewAnswer
-from backend.reviews.review_rules import Turn, validate
+from backend.reviews.review_rules import validate
 from backend.reviews.rubric_schema import NOT_CODED, SCORE_MAX, SCORE_MIN, RubricDefinition
 from backend.reviews.rubrics import RUBRIC_DIR
+from backend.reviews.turns import Turn
 
 REVIEW_TOOL = "record_review"
 TOOL_DESCRIPTION = "Record the review of this practice session."
@@ -257,7 +258,8 @@ def _turns_block(turns: Sequence[Turn]) -> str:
 def transcript_turns(message: str) -> list[dict]:
     """The turns back out of a transcript message (what the reviewer reads; for tests)."""
     start, end = message.index("[\n"), message.rindex("\n]") + 2
-    return json.loads(message[start:end])
+    turns: list[dict] = json.loads(message[start:end])
+    return turns
 
 
 # The tool ---------------------------------------------------------------------------------------
