@@ -7,6 +7,7 @@ student sign-up screens, or the pages the logged-in role may open (and only thos
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
@@ -15,8 +16,10 @@ if str(PROJECT_ROOT) not in sys.path:
     sys.path.insert(0, str(PROJECT_ROOT))
 
 import streamlit as st
+from streamlit.navigation.page import StreamlitPage
 
 from backend.accounts import account_service
+from backend.actor import UserRead
 from backend.config import get_settings
 from backend.errors import AppError, PermissionDeniedError, ValidationError
 from backend.models.enums import Role
@@ -116,7 +119,8 @@ def _run_setup() -> None:
 
 def _browser_key() -> str:
     """This browser session's key for the log-in and sign-up throttles (see the README)."""
-    return st.session_state.setdefault("browser_key", account_service.new_browser_key())
+    key: str = st.session_state.setdefault("browser_key", account_service.new_browser_key())
+    return key
 
 
 def login_screen(no_admin: bool = False) -> None:
@@ -200,7 +204,7 @@ def _run_sign_up() -> None:
 
 
 # Logged in -------------------------------------------------------------------------------------
-def sidebar(user) -> None:
+def sidebar(user: UserRead) -> None:
     with st.sidebar:
         st.markdown(
             f"**{ui.safe_markdown(user.display_name)}**  \n"
@@ -278,14 +282,14 @@ ADMIN_PAGES = [
 ALL_PAGES = ADMIN_PAGES + TEACHER_PAGES + STUDENT_PAGES
 
 
-def _pages(specs: list[tuple[str, str, str, str]]) -> list:
+def _pages(specs: list[tuple[str, str, str, str]]) -> list[StreamlitPage]:
     return [
         st.Page(path, title=title, icon=icon, url_path=url_path)
         for path, title, icon, url_path in specs
     ]
 
 
-def role_pages(role: Role) -> dict[str, list]:
+def role_pages(role: Role) -> dict[str, list[StreamlitPage]]:
     """The navigation's sections for this role (and only its pages: others have no address)."""
     if role == Role.student:
         return {"Practice": _pages(STUDENT_PAGES)}
@@ -295,7 +299,7 @@ def role_pages(role: Role) -> dict[str, list]:
     return {"Admin": _pages(ADMIN_PAGES), **teacher}
 
 
-def front_pages(screen, title: str) -> list:
+def front_pages(screen: Callable[[], None], title: str) -> list[StreamlitPage]:
     """The screen for visitors who are not logged in, under the front page's address and under
     every page's address (/practice typed by hand shows it, and after the log-in, that page)."""
     paths = ["welcome"] + [url_path for *_, url_path in ALL_PAGES]

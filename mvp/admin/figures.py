@@ -6,6 +6,8 @@ queries its figures; they draw inside one fragment, so the auto-refresh reruns t
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pandas as pd
 import streamlit as st
 
@@ -32,7 +34,7 @@ def seconds(ms: float | None) -> str:
     return "—" if ms is None else f"{ms / 1000:.2f} s"
 
 
-def metric_row(title: str, figures: list[tuple[str, object, str | None]]) -> None:
+def metric_row(title: str, figures: list[tuple[str, str | int | float | None, str | None]]) -> None:
     """A titled row of four bordered metrics (five would cut money values short)."""
     st.markdown(title)
     for column, (label, value, help_text) in zip(st.columns(4), figures, strict=False):
@@ -59,7 +61,7 @@ def now_tab() -> None:
     active_sessions(active)
 
 
-def review_figures(today, month) -> None:
+def review_figures(today: metrics_service.ReviewCost, month: metrics_service.ReviewCost) -> None:
     """Session reviews are their own purpose: not in the conversation figures above."""
     per_review = "Model-written reviews only; automatic demo reviews cost nothing"
     metric_row(
@@ -91,7 +93,7 @@ def review_figures(today, month) -> None:
     )
 
 
-def today_figures(now, feedback) -> None:
+def today_figures(now: metrics_service.NowFigures, feedback: rating_service.RatingShare) -> None:
     metric_row(
         "**Today**",
         [
@@ -139,7 +141,7 @@ def today_figures(now, feedback) -> None:
     )
 
 
-def token_figures(now) -> None:
+def token_figures(now: metrics_service.NowFigures) -> None:
     billed = "billed since midnight UTC (cut-off replies included)"
     metric_row(
         f"**Tokens today** · {format_tokens(now.tokens_today)} in total",
@@ -168,7 +170,7 @@ def token_figures(now) -> None:
     )
 
 
-def latency_figures(now) -> None:
+def latency_figures(now: metrics_service.NowFigures) -> None:
     for title, name, hour, day, measured in (
         (
             "Reply time",
@@ -212,7 +214,7 @@ def latency_figures(now) -> None:
         )
 
 
-def active_sessions(active) -> None:
+def active_sessions(active: list[metrics_service.ActiveSession]) -> None:
     st.subheader("Active sessions")
     if not active:
         st.info(
@@ -431,7 +433,7 @@ def budgets_tab() -> None:
         )
         right.metric(
             "Left today",
-            format_usd(max(budget.daily_cost_budget - budget.spend_today, 0)),
+            format_usd(max(budget.daily_cost_budget - budget.spend_today, Decimal(0))),
             border=True,
             help="The daily cost budget minus what was spent today.",
         )
@@ -443,7 +445,7 @@ def budgets_tab() -> None:
     user_budget(budget)
 
 
-def user_budget(budget) -> None:
+def user_budget(budget: metrics_service.BudgetStatus) -> None:
     threshold = budget.alert_threshold
     st.subheader("Per-user token budget")
     if not budget.user_token_budget:

@@ -149,7 +149,7 @@ def conversation(session_id: int) -> bool:
     )
     if session.is_active:
         live_caption(placement, session.started_at)
-    else:
+    elif session.ended_at is not None:  # an ended session has its end
         st.caption(
             f"{placement}:material/timer: Session length: "
             f"{format_duration(session.ended_at - session.started_at)}"
@@ -230,7 +230,7 @@ def after_session(session: SessionRead, row: ConversationRow | None) -> None:
             )
 
 
-def feedback_form(session_id: int, given) -> None:
+def feedback_form(session_id: int, given: rating_service.RatingRead | None) -> None:
     st.markdown("#### How did it go?")
     with st.form("feedback_form", border=True):
         realism = st.slider(
