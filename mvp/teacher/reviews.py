@@ -24,7 +24,7 @@ SESSION_KEY = "review_session_id"
 NO_TURN = 0  # "add nothing" in the turn pickers (turns start at 1)
 
 
-def _status(item) -> str:
+def _status(item: teacher_review_service.QueueItem) -> str:
     if item.reviewed_at is not None:
         return "your changes are not released yet"
     return "students read the model's version" if item.released else "waiting for release"
@@ -170,8 +170,8 @@ def _cited(content: ReviewContent) -> dict[int, list[str]]:
             cited.setdefault(turn, []).append(score.criterion)
     for index, item in enumerate(content.strengths, start=1):
         cited.setdefault(item.turn, []).append(f"strength {index}")
-    for index, item in enumerate(content.try_instead, start=1):
-        cited.setdefault(item.turn, []).append(f"try instead {index}")
+    for index, tip in enumerate(content.try_instead, start=1):
+        cited.setdefault(tip.turn, []).append(f"try instead {index}")
     return cited
 
 
@@ -190,7 +190,12 @@ def transcript(session_id: int, messages: list[MessageRead], content: ReviewCont
             st.markdown(safe(message.content))
 
 
-def editor(session_id: int, start: ReviewContent, rubric: RubricDefinition, turns) -> None:
+def editor(
+    session_id: int,
+    start: ReviewContent,
+    rubric: RubricDefinition,
+    turns: dict[int, tuple[bool, str]],
+) -> None:
     """Every score, code and comment of the teacher's version, in one form."""
     state = st.session_state
     criteria = {criterion.key: criterion for criterion in rubric.criteria}
@@ -265,10 +270,10 @@ def _comments(session_id: int, start: ReviewContent, student_turns: dict[int, st
     )
     st.text_area("Its comment", key=f"new_strength_{session_id}", height=68)
     st.markdown("##### Try instead")
-    for index, item in enumerate(start.try_instead):
-        state.setdefault(f"better_{session_id}_{index}", item.better_reply)
-        state.setdefault(f"why_{session_id}_{index}", item.why)
-        st.caption(f"Turn {item.turn}: “{safe(item.quote[:120])}”")
+    for index, tip in enumerate(start.try_instead):
+        state.setdefault(f"better_{session_id}_{index}", tip.better_reply)
+        state.setdefault(f"why_{session_id}_{index}", tip.why)
+        st.caption(f"Turn {tip.turn}: “{safe(tip.quote[:120])}”")
         st.text_area("Better reply", key=f"better_{session_id}_{index}", height=68)
         st.text_area("Why", key=f"why_{session_id}_{index}", height=68)
     st.selectbox(

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, time
 
 import streamlit as st
 
 from backend.classes import assignment_service, section_service
 from backend.classes.assignment_service import UncheckedClients
-from backend.classes.read_models import AssignmentInput
+from backend.classes.read_models import AssignmentInput, AssignmentRead, RosterEntry, SectionRead
 from backend.clients.read_models import ClientRead
 from backend.errors import ValidationError
 from backend.models.enums import Role
 from backend.reviews import rubric_service
+from backend.reviews.read_models import RubricRead
 from backend.utils.formatting import format_time
 from mvp import auth, store, ui
 from mvp.teacher import shared
@@ -25,7 +27,7 @@ RELEASE_OPTIONS = {
 }
 
 
-def _end_of_day(day) -> datetime | None:
+def _end_of_day(day: date | None) -> datetime | None:
     """A date picked in the page as the end of that day, UTC (None stays None)."""
     return datetime.combine(day, time(23, 59), tzinfo=UTC) if day else None
 
@@ -189,7 +191,7 @@ def _set_assignment_rubric(assignment_id: int, release_reviews: str) -> None:
     ui.flash("Saved the assignment's rubric. Reviews already made keep the rubric they used.")
 
 
-def rubric_choices(rubrics, default_label: str) -> dict[int | None, str]:
+def rubric_choices(rubrics: Sequence[RubricRead], default_label: str) -> dict[int | None, str]:
     """None (the default) first, then the built-in rubrics and the teacher's own."""
     choices: dict[int | None, str] = {None: default_label}
     for rubric in rubrics:
@@ -197,7 +199,9 @@ def rubric_choices(rubrics, default_label: str) -> dict[int | None, str]:
     return choices
 
 
-def assignment_card(assignment, client_names: dict[int, str], rubrics=()) -> None:
+def assignment_card(
+    assignment: AssignmentRead, client_names: dict[int, str], rubrics: Sequence[RubricRead] = ()
+) -> None:
     with st.container(border=True, key=f"assignment_{assignment.id}"):
         published = assignment.status.value == "published"
         badge = ":green-badge[published]" if published else ":gray-badge[draft]"
@@ -221,7 +225,7 @@ def assignment_card(assignment, client_names: dict[int, str], rubrics=()) -> Non
             "Session reviews",
             list(RELEASE_OPTIONS),
             key=release_key,
-            format_func=RELEASE_OPTIONS.get,
+            format_func=RELEASE_OPTIONS.__getitem__,
         )
         choices = rubric_choices(rubrics, "Section default")
         rubric_key = f"assignment_rubric_{assignment.id}"
@@ -232,7 +236,7 @@ def assignment_card(assignment, client_names: dict[int, str], rubrics=()) -> Non
             "Rubric for reviews",
             list(choices),
             key=rubric_key,
-            format_func=choices.get,
+            format_func=choices.__getitem__,
             on_change=auth.guarded(_set_assignment_rubric),
             args=(assignment.id, assignment.release_reviews.value),
             help="Saved as soon as you choose. Make or edit rubrics on the Rubrics page.",
@@ -277,7 +281,7 @@ def publish_confirmation(assignment_id: int) -> None:
     )
 
 
-def _code_status(section) -> list[str]:
+def _code_status(section: SectionRead) -> list[str]:
     """What the join code lets in: seats taken, and until when it works."""
     if section.seat_limit is None:
         seats = "No seat limit."
@@ -296,7 +300,7 @@ def _code_status(section) -> list[str]:
     return [seats, until]
 
 
-def section_settings(section) -> None:
+def section_settings(section: SectionRead) -> None:
     """Rename the section; set or clear its seat limit and its code's expiry."""
     state = st.session_state
     state.setdefault(f"edit_section_name_{section.id}", section.name)
@@ -334,7 +338,7 @@ def section_settings(section) -> None:
             )
 
 
-def section_detail(section, clients: list[ClientRead]) -> None:
+def section_detail(section: SectionRead, clients: list[ClientRead]) -> None:
     with store.transaction() as db:
         roster = section_service.get_roster(db, actor=actor, section_id=section.id)
         assignments = assignment_service.list_assignments(db, actor=actor, section_id=section.id)
@@ -348,7 +352,7 @@ def section_detail(section, clients: list[ClientRead]) -> None:
     assignment_form(section, client_names)
 
 
-def join_code(section, students: int) -> None:
+def join_code(section: SectionRead, students: int) -> None:
     code, count = st.columns(2)
     with code:
         st.markdown("Join code")
@@ -365,7 +369,7 @@ def join_code(section, students: int) -> None:
     count.metric("Students", students)
 
 
-def roster_list(section, roster) -> None:
+def roster_list(section: SectionRead, roster: list[RosterEntry]) -> None:
     st.markdown("##### Roster")
     if not roster:
         st.info(
@@ -386,7 +390,7 @@ def roster_list(section, roster) -> None:
         )
 
 
-def section_rubric(section, rubrics) -> None:
+def section_rubric(section: SectionRead, rubrics: list[RubricRead]) -> None:
     """The rubric reviews in this section use unless an assignment names its own."""
     choices = rubric_choices(rubrics, "Core counseling micro-skills (built-in default)")
     key = f"section_rubric_{section.id}"
@@ -397,14 +401,18 @@ def section_rubric(section, rubrics) -> None:
         "Default rubric for this section's assignments",
         list(choices),
         key=key,
-        format_func=choices.get,
+        format_func=choices.__getitem__,
         on_change=auth.guarded(_set_section_rubric),
         args=(section.id,),
         help="Saved as soon as you choose. Make or edit rubrics on the Rubrics page.",
     )
 
 
-def assignment_list(assignments, client_names: dict[int, str], rubrics=()) -> None:
+def assignment_list(
+    assignments: list[AssignmentRead],
+    client_names: dict[int, str],
+    rubrics: Sequence[RubricRead] = (),
+) -> None:
     st.markdown("##### Assignments")
     if not assignments:
         st.info(
@@ -415,7 +423,7 @@ def assignment_list(assignments, client_names: dict[int, str], rubrics=()) -> No
         assignment_card(assignment, client_names, rubrics)
 
 
-def assignment_form(section, client_names: dict[int, str]) -> None:
+def assignment_form(section: SectionRead, client_names: dict[int, str]) -> None:
     errors = st.session_state.get("assignment_errors", {})
     with st.form(f"assignment_form_{section.id}"):
         st.markdown("**New assignment**")
@@ -429,14 +437,14 @@ def assignment_form(section, client_names: dict[int, str]) -> None:
             "Clients",
             list(client_names),
             key="assignment_clients",
-            format_func=client_names.get,
+            format_func=client_names.__getitem__,
             placeholder="Choose clients" if client_names else "Create a client first",
         )
         st.selectbox(
             "Session reviews",
             list(RELEASE_OPTIONS),
             key="assignment_release",
-            format_func=RELEASE_OPTIONS.get,
+            format_func=RELEASE_OPTIONS.__getitem__,
             help="After your review: each review waits in Reviews until you release it.",
         )
         st.form_submit_button(
