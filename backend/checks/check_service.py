@@ -25,6 +25,7 @@ from pydantic import BaseModel
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from backend import access
 from backend.actor import UserRead
 from backend.checks import check_judge
 from backend.checks.read_models import (
@@ -114,12 +115,17 @@ def load_probes() -> tuple[Probe, ...]:
     return tuple(Probe.model_validate(item) for item in document["probes"])
 
 
+def _checkable(db: Session, actor: UserRead | None, client_id: int) -> ClientRead:
+    """The whole client, if the actor may run its check (its author or an admin)."""
+    return ClientRead.model_validate(client_service.get_owned(db, actor, client_id, "check", "run"))
+
+
 # Estimate ---------------------------------------------------------------------------------------
 def estimate_check_cost(db: Session, *, actor: UserRead | None, client_id: int) -> Decimal | None:
     """What a check of this client should cost on the default models (None in demo mode or when a
     model has no price): the prompt resent on every turn, the replies, and one judge call per
     probe."""
-    client = client_service.get_client(db, actor=actor, client_id=client_id)
+    client = _checkable(db, actor, client_id)
     gateway = get_gateway()
     if gateway.demo_mode:
         return None
@@ -379,9 +385,9 @@ def run_check(
     Client owner or admin. Raises the first probe's `AppError` (budget, outage) if one failed.
     """
     with database() as db:
-        client = client_service.get_client(db, actor=actor, client_id=client_id)
+        client = _checkable(db, actor, client_id)
         estimated = estimate_check_cost(db, actor=actor, client_id=client_id)
-    assert actor is not None  # get_client refused anonymous callers
+    assert actor is not None  # the check refused anonymous callers
     get_rate_limiter().hit_message(actor.id)  # one run counts as one message
     run_words = get_settings().output_guard_words
     probes = load_probes()
@@ -459,7 +465,7 @@ def _scorecards(db: Session, client_id: int, *, skip: int) -> ClientCheck | None
 def latest_scorecard(
     db: Session, *, actor: UserRead | None, client_id: int
 ) -> ScorecardRead | None:
-    client = client_service.get_owned(db, actor, client_id)
+    client = client_service.get_owned(db, actor, client_id, "check", "read")
     row = _scorecards(db, client_id, skip=0)
     return None if row is None else _read(row, current_version=client.version)
 
@@ -468,7 +474,7 @@ def previous_scorecard(
     db: Session, *, actor: UserRead | None, client_id: int
 ) -> ScorecardRead | None:
     """The scorecard before the latest (to show before and after a change)."""
-    client = client_service.get_owned(db, actor, client_id)
+    client = client_service.get_owned(db, actor, client_id, "check", "read")
     row = _scorecards(db, client_id, skip=1)
     return None if row is None else _read(row, current_version=client.version)
 
@@ -490,6 +496,7 @@ def clients_needing_a_check(
     db: Session, *, actor: UserRead | None, assignment_id: int
 ) -> list[str]:
     """Names of the assignment's clients with no current scorecard or a failing one."""
+    access.require(db, actor, "section", "manage")
     assignment = db.get(Assignment, assignment_id)
     if assignment is None:
         raise NotFoundError(f"No assignment with id {assignment_id}.")

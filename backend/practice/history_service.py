@@ -1,7 +1,7 @@
 """Conversation history for teachers (and admins): the filtered list, its metrics, and exports.
 
-Every query is limited by `session_service.readable_sessions_filter`, so a teacher sees their own
-test conversations, conversations with their clients and those in their sections; admins see all.
+Every query is limited by the access policy (`access.where(actor, "conversation", "read")`), so a
+teacher sees their own test conversations and those in their sections; admins see all.
 Figures are computed in the database; pages only format them.
 """
 
@@ -16,6 +16,7 @@ from decimal import Decimal
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import QueryableAttribute, Session
 
+from backend import access
 from backend.actor import UserRead
 from backend.models import (
     Assignment,
@@ -27,7 +28,6 @@ from backend.models import (
     User,
 )
 from backend.models.enums import MessageRole, SessionMode, SessionStatus
-from backend.permissions import require_teacher, require_user
 from backend.practice import session_service
 from backend.utils.formatting import format_duration, format_time, format_tokens, format_usd
 from backend.utils.markdown import safe_markdown
@@ -112,7 +112,7 @@ def _conditions(
 ) -> list:
     # A client check's probe conversations are shown on its scorecard, not in conversation lists.
     conditions = [
-        session_service.readable_sessions_filter(actor),
+        access.where(actor, "conversation", "read"),
         PracticeSession.mode != SessionMode.check,
     ]
     if client_id is not None:
@@ -141,7 +141,7 @@ def list_conversations(
     limit: int = MAX_ROWS,
 ) -> list[ConversationRow]:
     """Readable conversations matching the filters, newest first."""
-    actor = require_teacher(actor)
+    actor = access.require(db, actor, "teaching", "use")
     return _rows(
         db,
         _conditions(
@@ -155,7 +155,7 @@ def list_own_conversations(
     db: Session, *, actor: UserRead | None, limit: int = MAX_ROWS
 ) -> list[ConversationRow]:
     """The actor's own conversations (a student's "My sessions"), newest first."""
-    actor = require_user(actor)
+    actor = access.signed_in(db, actor)
     return _rows(db, [PracticeSession.user_id == actor.id], limit)
 
 
@@ -222,7 +222,7 @@ def metrics_summary(
     status: SessionStatus | str | None = None,
 ) -> HistoryMetrics:
     """Totals over every conversation matching the filters (not only the listed page)."""
-    actor = require_teacher(actor)
+    actor = access.require(db, actor, "teaching", "use")
     conditions = _conditions(
         actor, client_id=client_id, section_id=section_id, student_id=student_id, status=status
     )
@@ -260,8 +260,8 @@ def metrics_summary(
 
 def filter_options(db: Session, *, actor: UserRead | None) -> FilterOptions:
     """The clients, sections and people that appear in the actor's readable conversations."""
-    actor = require_teacher(actor)
-    readable = select(PracticeSession.id).where(session_service.readable_sessions_filter(actor))
+    actor = access.require(db, actor, "teaching", "use")
+    readable = select(PracticeSession.id).where(access.where(actor, "conversation", "read"))
 
     def pairs(
         id_column: QueryableAttribute[int],

@@ -15,17 +15,16 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from backend import access
 from backend.actor import UserRead
 from backend.models import (
     Assignment,
     PracticeSession,
     Rubric,
     RubricVersion,
-    Section,
     SessionReview,
 )
 from backend.models.review import ReviewSource, ReviewStatus
-from backend.permissions import require_teacher
 from backend.reviews.rubric_schema import SCORE_MAX, SCORE_MIN
 
 KAPPA_MIN_PAIRS = 10
@@ -45,7 +44,7 @@ class CriterionAgreement(BaseModel):
 
 def agreement(db: Session, *, actor: UserRead | None) -> list[CriterionAgreement]:
     """One row per rubric and criterion with at least one pair, by rubric and criterion name."""
-    teacher = require_teacher(actor)
+    teacher = access.require(db, actor, "teaching", "use")
     query = (
         select(
             SessionReview.content,
@@ -63,12 +62,11 @@ def agreement(db: Session, *, actor: UserRead | None) -> list[CriterionAgreement
         )
         .order_by(SessionReview.id)
     )
-    if not teacher.is_admin:
+    if not teacher.is_admin:  # the reviews of the sections they teach
         query = (
             query.join(PracticeSession, PracticeSession.id == SessionReview.session_id)
             .join(Assignment, Assignment.id == PracticeSession.assignment_id)
-            .join(Section, Section.id == Assignment.section_id)
-            .where(Section.teacher_id == teacher.id)
+            .where(access.where(teacher, "review", "edit"))
         )
     pairs: dict[tuple[int, str], list[tuple[int, int]]] = defaultdict(list)
     names: dict[tuple[int, str], tuple[str, str]] = {}
