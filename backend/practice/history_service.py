@@ -16,12 +16,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.orm import QueryableAttribute, Session
 
 from backend import access
 from backend.actor import UserRead
-from backend.models import Assignment, ClientProfile, Message, PracticeSession, Section, User
+from backend.models import (
+    Assignment,
+    Base,
+    ClientProfile,
+    Message,
+    PracticeSession,
+    Section,
+    User,
+)
 from backend.models.enums import MessageRole, SessionMode, SessionStatus
 from backend.practice import session_service
 from backend.utils.formatting import format_duration, format_time, format_tokens, format_usd
@@ -258,7 +266,11 @@ def filter_options(db: Session, *, actor: UserRead | None) -> FilterOptions:
     actor = access.require(db, actor, "teaching", "use")
     readable = select(PracticeSession.id).where(access.where(actor, "conversation", "read"))
 
-    def pairs(id_column, label_column, *joins) -> list[tuple[int, str]]:
+    def pairs(
+        id_column: QueryableAttribute[int],
+        label_column: QueryableAttribute[str],
+        *joins: tuple[type[Base], ColumnElement[bool]],
+    ) -> list[tuple[int, str]]:
         query = select(id_column, label_column).select_from(PracticeSession)
         for target, on in joins:
             query = query.join(target, on)

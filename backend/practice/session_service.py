@@ -262,7 +262,7 @@ def append_message(db: Session, session: PracticeSession, content: str) -> Messa
 
 
 def _append(
-    db: Session, session: PracticeSession, *, role: MessageRole, content: str, **columns
+    db: Session, session: PracticeSession, *, role: MessageRole, content: str, **columns: object
 ) -> Message:
     # The session row is locked, so this count is ours until commit: numbers stay gapless.
     session.message_count += 1

@@ -26,9 +26,10 @@ from functools import lru_cache
 
 from backend.clients.read_models import ClientBrief
 from backend.reviews.read_models import ReviewAnswer
-from backend.reviews.review_rules import Turn, validate
+from backend.reviews.review_rules import validate
 from backend.reviews.rubric_schema import NOT_CODED, SCORE_MAX, SCORE_MIN, RubricDefinition
 from backend.reviews.rubrics import RUBRIC_DIR
+from backend.reviews.turns import Turn
 
 REVIEW_TOOL = "record_review"
 TOOL_DESCRIPTION = "Record the review of this practice session."

@@ -47,8 +47,8 @@ from backend.models.review import ReviewRelease, ReviewSource, ReviewStatus
 from backend.reviews import review_prompt, review_rules, risk, rubric_service
 from backend.reviews.read_models import ReviewAnswer, ReviewContent, ReviewRead
 from backend.reviews.review_prompt import ReviewBrief
-from backend.reviews.review_rules import Turn
 from backend.reviews.rubric_schema import RubricDefinition
+from backend.reviews.turns import Turn
 from backend.usage import budget_service, usage_service
 
 REVIEW_TOOL = review_prompt.REVIEW_TOOL
@@ -541,7 +541,9 @@ def _add_usage(row: SessionReview, usage: Usage, cost: Decimal | None) -> None:
     row.cost = None if cost is None or row.cost is None else row.cost + cost
 
 
-def _log(db: Session, job: ReviewJob, severity: str, category: str, message: str, detail) -> None:
+def _log(
+    db: Session, job: ReviewJob, severity: str, category: str, message: str, detail: str | list[str]
+) -> None:
     event_log.record(
         db,
         severity,
