@@ -1,8 +1,10 @@
-"""Run the test suite: `python run_tests.py [pytest arguments]` (e.g. `-k accounts -x`).
+"""Run the test suite: `python run_tests.py [--fast] [pytest arguments]` (e.g. `-k accounts -x`).
 
-Defaults to the whole suite, quiet, with a per-test timeout; always lists the ten slowest tests
-(unless you pass your own `--durations`). Under CI=true, tests that need PostgreSQL, Redis or a
-browser fail instead of skipping when the service is missing.
+Defaults to the whole suite, quiet, with a per-test timeout, in two processes (pytest-xdist,
+`-n 2`; pass `-n 0` for one); always lists the ten slowest tests (unless you pass your own
+`--durations`). `--fast` leaves out the browser tests and everything that needs PostgreSQL.
+Under CI=true, tests that need PostgreSQL, Redis or a browser fail instead of skipping when the
+service is missing.
 """
 
 from __future__ import annotations
@@ -11,16 +13,25 @@ import sys
 
 import pytest
 
-DEFAULT_ARGS = ["-q", "-ra", "--timeout=300", "tests"]
+DEFAULT_ARGS = ["-q", "-ra", "--timeout=300"]
 DURATIONS = "--durations=10"
+# Two workers (the suite's machines have two cores); the browser tests stay together on one
+# (their xdist_group), the rest is shared out test by test.
+PARALLEL = ["-n", "2", "--dist", "loadgroup"]
+FAST = ["-m", "not browser and not postgresql"]
 
 
 def main(argv: list[str]) -> int:
-    args = argv or DEFAULT_ARGS
-    if argv and not any(arg.startswith("tests") for arg in argv):
-        args = [*argv, "tests"]
+    fast = "--fast" in argv
+    args = [arg for arg in argv if arg != "--fast"] or DEFAULT_ARGS
+    if not any(arg.startswith("tests") for arg in args):
+        args = [*args, "tests"]
     if not any(arg.startswith("--durations") for arg in args):
         args = [DURATIONS, *args]
+    if not any(arg == "-n" or arg.startswith(("-n", "--numprocesses", "--dist")) for arg in args):
+        args = [*PARALLEL, *args]
+    if fast:
+        args = [*FAST, *args]
     return pytest.main(["-p", "no:cacheprovider", *args])
 
 

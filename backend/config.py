@@ -94,6 +94,9 @@ class Settings(BaseSettings):
     institution_name: str = ""
     institution_trusted_issuers: str = ""
 
+    # Seconds between the admin figures' automatic refreshes (when the admin turns it on).
+    dashboard_refresh_seconds: int = Field(default=30, ge=1)
+
     # Budgets
     user_daily_token_budget: int = Field(default=200_000, ge=0)
     global_daily_cost_budget_usd: Decimal = Field(default=Decimal("20"), ge=0)

@@ -1,4 +1,5 @@
-"""Shared fixtures: real databases built by Alembic, one per backend, rolled back after each test.
+"""Shared fixtures: real databases built by Alembic, rolled back after each test: SQLite, and
+PostgreSQL too for the tests marked `both_backends`.
 
 PostgreSQL, Redis and the browser are optional on a laptop (the tests that need them skip with a
 reason) and mandatory under CI=true (the same tests fail instead), so CI never passes by skipping.
@@ -6,8 +7,11 @@ reason) and mandatory under CI=true (the same tests fail instead), so CI never p
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sqlite3
 import uuid
+from pathlib import Path
 
 # Before anything reads settings: no developer .env, no real key, nothing from the outside.
 os.environ["ENV_FILE"] = os.devnull
@@ -79,21 +83,70 @@ def postgresql_url():
     admin.dispose()
 
 
+def copy_database(template: Path, target: Path) -> None:
+    """A copy of the SQLite file `template` at `target` (through SQLite's backup, so a write-ahead
+    log is included): quicker than migrating again."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with contextlib.closing(sqlite3.connect(template)) as source:
+        with contextlib.closing(sqlite3.connect(target)) as copy:
+            source.backup(copy)
+
+
 @pytest.fixture(scope="session")
-def sqlite_url(tmp_path_factory):
-    url = f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'test.db'}"
-    upgrade_database(url)
-    return url
+def sqlite_template(tmp_path_factory) -> Path:
+    """A SQLite file built by `alembic upgrade head` once per test process; tests that need a
+    database of their own get a copy (`copy_database`)."""
+    path = tmp_path_factory.mktemp("template") / "migrated.db"
+    upgrade_database(f"sqlite:///{path}")
+    return path
 
 
-@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
-def backend_name(request) -> str:
-    return request.param
+@pytest.fixture(scope="session")
+def sqlite_url(tmp_path_factory, sqlite_template):
+    path = tmp_path_factory.mktemp("sqlite") / "test.db"
+    copy_database(sqlite_template, path)
+    return f"sqlite:///{path}"
+
+
+def pytest_generate_tests(metafunc) -> None:
+    """`backend_name`: a database test runs on SQLite, and on PostgreSQL too when it is marked
+    `both_backends`, because what it checks depends on the dialect (upserts, locks and
+    concurrency, rollups and metrics, dates and time zones, NUL characters, migrations, backups)."""
+    if "backend_name" in metafunc.fixturenames:
+        both = metafunc.definition.get_closest_marker("both_backends") is not None
+        names = ["sqlite", "postgresql"] if both else ["sqlite"]
+        metafunc.parametrize("backend_name", names, scope="session")
+
+
+# Fixtures that reach PostgreSQL: a test using one (or run with a "postgresql" parameter) gets the
+# marker `postgresql`, so the fast lane (`run_tests.py --fast`) can leave it out.
+POSTGRESQL_FIXTURES = {
+    "postgresql_url",
+    "_postgresql_engine",
+    "committed_postgresql",
+    "empty_postgresql_url",
+    "shared_database",
+}
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
+def pytest_collection_modifyitems(items) -> None:
+    """Mark `postgresql` (above), and keep the browser tests on one pytest-xdist worker: one app
+    process and one Chromium serve them all, while the other worker runs the rest."""
+    for item in items:
+        if item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.xdist_group("browser"))
+        callspec = getattr(item, "callspec", None)
+        parameters = callspec.params.values() if callspec else ()
+        if POSTGRESQL_FIXTURES & set(item.fixturenames) or any(
+            value == "postgresql" for value in parameters if isinstance(value, str)
+        ):
+            item.add_marker(pytest.mark.postgresql)
 
 
 @pytest.fixture(scope="session")
 def database_url(request, backend_name) -> str:
-    """The migrated database of the current backend (tests run once per backend)."""
+    """The migrated database of the current backend (see `pytest_generate_tests`)."""
     return request.getfixturevalue(f"{backend_name}_url")
 
 

@@ -12,6 +12,7 @@ from collections.abc import Callable
 import streamlit as st
 
 from backend.actor import UserRead
+from backend.config import get_settings
 from backend.errors import AppError
 from backend.models.enums import Role
 from mvp import auth, ui
@@ -30,13 +31,20 @@ FIGURE_TABS: dict[str, Callable[[UserRead], None]] = {
 }
 
 
-@st.fragment(run_every="30s" if st.session_state.get("auto_refresh") else None)
+REFRESH_SECONDS = get_settings().dashboard_refresh_seconds
+
+
+@st.fragment(run_every=REFRESH_SECONDS if st.session_state.get("auto_refresh") else None)
 def figures(tab: str) -> None:
     """The open figures tab; the auto-refresh reruns only this, not the page."""
     auth.require_login()  # its own reruns skip the page's check: stop once the log-in ended
     st.caption(
         f"Updated {utc_now():%H:%M:%S} UTC"
-        + (" · refreshes every 30 seconds" if st.session_state.get("auto_refresh") else "")
+        + (
+            f" · refreshes every {REFRESH_SECONDS} seconds"
+            if st.session_state.get("auto_refresh")
+            else ""
+        )
     )
     try:
         FIGURE_TABS[tab](actor)
@@ -54,7 +62,7 @@ top[0].button(
     help="Recompute the figures of this tab now.",
 )  # a click reruns the page
 top[1].toggle(
-    "Auto-refresh every 30 seconds",
+    f"Auto-refresh every {REFRESH_SECONDS} seconds",
     key="auto_refresh",
     help="Reruns only the figures, not the page.",
 )

@@ -9,12 +9,28 @@ from streamlit.testing.v1 import AppTest
 
 from backend import llm
 from backend.config import get_settings
-from backend.db import create_db_engine, unit_of_work, upgrade_database
+from backend.db import create_db_engine, unit_of_work
 from backend.models.enums import Role
 from backend.practice import conversation_service
 from backend.utils.rate_limiter import reset_rate_limiter
 from tests.apps.helpers import APP_PATH
+from tests.conftest import copy_database
 from tests.factories import make_user
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _components_scanned_once():
+    """Each new AppTest scans the metadata of every installed package for Streamlit components
+    (about a second each time on a busy machine); nothing is installed during a test run, so the
+    first scan's answer serves every AppTest."""
+    from streamlit.components.v2 import manifest_scanner
+
+    found = manifest_scanner.scan_component_manifests()
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.setattr(
+            manifest_scanner, "scan_component_manifests", lambda max_workers=None: list(found)
+        )
+        yield
 
 
 def _reset_process_state() -> None:
@@ -26,11 +42,12 @@ def _reset_process_state() -> None:
 
 
 @pytest.fixture
-def app_db(tmp_path, monkeypatch):
-    """DATABASE_URL points at a migrated temporary SQLite file; yields an engine on it."""
+def app_db(tmp_path, monkeypatch, sqlite_template):
+    """DATABASE_URL points at a migrated temporary SQLite file (a copy of the migrated template);
+    yields an engine on it."""
+    copy_database(sqlite_template, tmp_path / "app.db")
     url = f"sqlite:///{tmp_path / 'app.db'}"
     monkeypatch.setenv("DATABASE_URL", url)
-    upgrade_database(url)
     _reset_process_state()
     engine = create_db_engine(url)
     yield engine

@@ -1,11 +1,15 @@
-"""Browser fixtures: the real app (`streamlit run mvp/app.py`) on a free port with a temporary
-SQLite database and the fake Anthropic API, driven by Playwright with Debian's Chromium.
+"""Browser fixtures: the real app (`streamlit run mvp/app.py`) on a free port with the fake
+Anthropic API, driven by Playwright with Debian's Chromium.
 
-Without Chromium or Playwright the tests skip with a reason (and fail under CI=true).
+One app process serves all the browser tests of a pytest process (`app_process`); each test gets
+its own SQLite database, a copy of one migrated file, and the process is pointed at it before the
+test starts (`tests/e2e/serve_app.py` says what that resets). Without Chromium or Playwright the
+tests skip with a reason (and fail under CI=true).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -13,14 +17,16 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from multiprocessing.connection import Client
 from pathlib import Path
 
 import pytest
 
-from backend.db import create_db_engine, unit_of_work, upgrade_database
+from backend.db import create_db_engine, unit_of_work
 from backend.ops import demo_service
-from tests.conftest import require_service
-from tests.e2e.helpers import RUN_TIMEOUT_MS
+from tests.conftest import copy_database, require_service
+from tests.e2e.helpers import DASHBOARD_REFRESH_SECONDS, RUN_TIMEOUT_MS, wait_until_idle
 from tests.factories import PASSWORD
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -37,6 +43,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 STARTUP_TIMEOUT_S = 60
+WARM_UP_TIMEOUT_MS = 120_000
+PLAYWRIGHT_EXPECT_TIMEOUT_MS = 5_000  # Playwright's own default
 
 
 def _free_port() -> int:
@@ -53,15 +61,19 @@ def _healthy(url: str) -> bool:
         return False
 
 
-def start_app(port: int, env: dict[str, str], log_path: Path, *options: str) -> subprocess.Popen:
+def start_app(
+    port: int, env: dict[str, str], log_path: Path, *options: str, control: Path | None = None
+) -> subprocess.Popen:
     """`streamlit run mvp/app.py` on 127.0.0.1:`port` with `env`, its output in `log_path`;
-    `options` are more `--section.option value` pairs (e.g. `--secrets.files`)."""
+    `options` are more `--section.option value` pairs (e.g. `--secrets.files`). With `control` (a
+    Unix socket path), the same command through `tests/e2e/serve_app.py`, so that `use_database`
+    can point the running process at another database."""
+    command = ["-m", "tests.e2e.serve_app", str(control)] if control else ["-m", "streamlit"]
     with open(log_path, "w") as log:
         return subprocess.Popen(
             [
                 sys.executable,
-                "-m",
-                "streamlit",
+                *command,
                 "run",
                 "mvp/app.py",
                 "--server.headless",
@@ -81,6 +93,14 @@ def start_app(port: int, env: dict[str, str], log_path: Path, *options: str) -> 
             stdout=log,
             stderr=subprocess.STDOUT,
         )
+
+
+def use_database(control: Path, database_url: str) -> None:
+    """Point the app process started with `control` at `database_url`, as a restart would."""
+    with Client(str(control), family="AF_UNIX") as connection:
+        connection.send({"DATABASE_URL": database_url})
+        answer = connection.recv()
+    assert answer == "ready", answer
 
 
 def wait_until_healthy(
@@ -122,6 +142,20 @@ def browser():
         browser.close()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _patient_expect():
+    """App servers, browsers and the other test process share a busy machine: every `expect`
+    waits as long as a script run may take (RUN_TIMEOUT_MS), not Playwright's 5 seconds."""
+    try:
+        from playwright.sync_api import expect
+    except ImportError:  # the `browser` fixture skips (or fails under CI) with the reason
+        yield
+        return
+    expect.set_options(timeout=RUN_TIMEOUT_MS)
+    yield
+    expect.set_options(timeout=PLAYWRIGHT_EXPECT_TIMEOUT_MS)
+
+
 @pytest.fixture
 def page(browser):
     context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
@@ -131,35 +165,103 @@ def page(browser):
     context.close()
 
 
-@pytest.fixture
-def app_server(tmp_path, fake_anthropic):
-    """`streamlit run mvp/app.py` in a subprocess; yields its base URL once it is healthy."""
-    port = _free_port()
-    env = {
-        **os.environ,
-        "ENV_FILE": os.devnull,
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'app.db'}",
-        "ANTHROPIC_API_KEY": "test-key",
-        "ANTHROPIC_BASE_URL": fake_anthropic.base_url,
-        "ANTHROPIC_MAX_RETRIES": "0",
-        "ANTHROPIC_MODEL": "claude-haiku-4-5",
-    }
-    log_path = tmp_path / "streamlit.log"
-    process = start_app(port, env, log_path)
-    url = f"http://127.0.0.1:{port}"
+def warm_up(browser, url: str) -> None:
+    """Draw the log-in screen once: the first run of a process imports the whole app, which on a
+    busy machine takes longer than a test's wait for one run."""
+    context = browser.new_context()
     try:
-        wait_until_healthy(url, process, log_path)
-        yield url
+        page = context.new_page()
+        page.goto(url, timeout=WARM_UP_TIMEOUT_MS)
+        wait_until_idle(page, WARM_UP_TIMEOUT_MS)
+    finally:
+        context.close()
+
+
+class AppProcess:
+    """A running app (`start_app` with a control socket) that tests point at their database."""
+
+    def __init__(self, url: str, control: Path, log_path: Path) -> None:
+        self.url, self.control, self.log_path = url, control, log_path
+
+    def serve(self, database_path: Path, template: Path) -> str:
+        """A fresh copy of the migrated `template` at `database_path`, served from now on."""
+        copy_database(template, database_path)
+        database_url = f"sqlite:///{database_path}"
+        use_database(self.control, database_url)
+        return database_url
+
+
+@contextlib.contextmanager
+def running_app(
+    browser,
+    env: dict[str, str],
+    logs: Path,
+    template: Path,
+    *options: str,
+    port: int | None = None,
+    host: str = "127.0.0.1",
+) -> Iterator[AppProcess]:
+    """An app process for many tests (on `port`, default a free one; the browser reaches it at
+    `host`): started, warmed up, and stopped at the end (its log's tail printed, which pytest
+    shows when a test failed)."""
+    port = port or _free_port()
+    control, log_path = logs / "control.sock", logs / "streamlit.log"
+    database = logs / "start.db"  # what it serves until the first test points it elsewhere
+    copy_database(template, database)
+    process = start_app(
+        port,
+        {**env, "DATABASE_URL": f"sqlite:///{database}"},
+        log_path,
+        *options,
+        control=control,
+    )
+    try:
+        wait_until_healthy(f"http://127.0.0.1:{port}", process, log_path)
+        url = f"http://{host}:{port}"
+        warm_up(browser, url)
+        yield AppProcess(url, control, log_path)
     finally:
         stop_apps([process])
+        print(log_path.read_text()[-3000:])
+
+
+def app_environment(fake_anthropic_server) -> dict[str, str]:
+    """What every browser test's app runs with: the fake API, and quick dashboard refreshes."""
+    return {
+        **os.environ,
+        "ENV_FILE": os.devnull,
+        "ANTHROPIC_API_KEY": "test-key",
+        "ANTHROPIC_BASE_URL": fake_anthropic_server.base_url,
+        "ANTHROPIC_MAX_RETRIES": "0",
+        "ANTHROPIC_MODEL": "claude-haiku-4-5",
+        "DASHBOARD_REFRESH_SECONDS": str(DASHBOARD_REFRESH_SECONDS),
+    }
+
+
+@pytest.fixture(scope="session")
+def app_process(browser, fake_anthropic_server, tmp_path_factory, sqlite_template):
+    """`streamlit run mvp/app.py` in a subprocess, one for the browser tests of this pytest
+    process; `app_server` points it at each test's own database."""
+    with running_app(
+        browser,
+        app_environment(fake_anthropic_server),
+        tmp_path_factory.mktemp("app"),
+        sqlite_template,
+    ) as app:
+        yield app
+
+
+@pytest.fixture
+def app_server(app_process, tmp_path, fake_anthropic, sqlite_template):
+    """The app serving a new migrated SQLite database (`tmp_path / "app.db"`); yields its URL."""
+    app_process.serve(tmp_path / "app.db", sqlite_template)
+    return app_process.url
 
 
 @pytest.fixture
 def demo(tmp_path, app_server):
     """The demo data in the running app's database: (engine, seed result)."""
-    url = f"sqlite:///{Path(tmp_path) / 'app.db'}"
-    upgrade_database(url)
-    engine = create_db_engine(url)
+    engine = create_db_engine(f"sqlite:///{Path(tmp_path) / 'app.db'}")
     with unit_of_work(engine) as db:
         result = demo_service.seed_demo(db, password=PASSWORD)
     yield engine, result

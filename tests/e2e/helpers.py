@@ -13,6 +13,8 @@ except ImportError:  # the `browser` fixture skips (or fails under CI) with the 
 from tests.factories import PASSWORD
 
 RUN_TIMEOUT_MS = 30_000
+# The app of the browser tests refreshes the admin figures this often (when auto-refresh is on).
+DASHBOARD_REFRESH_SECONDS = 2
 MESSAGES = '[data-testid="stChatMessage"]'
 
 
@@ -75,7 +77,8 @@ def log_in(page, url: str, username: str, lands_on: str = "Practice") -> None:
 def open_client(page, name: str) -> None:
     card = page.locator("[class*='st-key-card_']").filter(has_text=name)
     card.get_by_role("button", name=re.compile("conversation")).click()
-    expect(page.get_by_role("heading", name=name)).to_be_visible()
+    # The conversation's title (h3); the cards' titles (h4) may still be on screen for a moment.
+    expect(page.get_by_role("heading", name=name, level=3)).to_be_visible()
     expect(keyed(page, "chat_input").locator("textarea")).to_be_enabled()
     wait_until_idle(page)
 

@@ -10,11 +10,9 @@ is verified, name) are registered beforehand through the provider's `PUT /users/
 from __future__ import annotations
 
 import json
-import os
 import secrets
 import threading
 import urllib.request
-from pathlib import Path
 from urllib.parse import quote
 
 import pytest
@@ -25,10 +23,10 @@ except ImportError:  # the `browser` fixture skips (or fails under CI) with the 
     expect = None
 
 from backend.accounts import sign_in_domain_service
-from backend.db import create_db_engine, unit_of_work, upgrade_database
+from backend.db import create_db_engine, unit_of_work
 from backend.models.enums import Role
 from backend.ops import demo_service
-from tests.e2e.conftest import _free_port, start_app, stop_apps, wait_until_healthy
+from tests.e2e.conftest import _free_port, app_environment, running_app
 from tests.e2e.helpers import click, fill, heading, keyed, wait_until_idle
 from tests.factories import PASSWORD, make_user
 
@@ -40,22 +38,26 @@ SIGN_IN = f"Sign in with {INSTITUTION}"
 LOAD_MS = 90_000
 
 
-@pytest.fixture
-def oidc_provider(monkeypatch):
-    """The mock OpenID provider on a free port of 127.0.0.1; yields its base URL."""
+@pytest.fixture(scope="module")
+def oidc_provider():
+    """The mock OpenID provider on a free port of 127.0.0.1 (one for this module's tests, each
+    with subjects of its own); yields its base URL."""
     import oidc_provider_mock
     import werkzeug.serving
 
-    monkeypatch.setenv("AUTHLIB_INSECURE_TRANSPORT", "1")  # plain http on the loopback only
-    server = werkzeug.serving.make_server("127.0.0.1", 0, oidc_provider_mock.app(), threaded=True)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1})
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.setenv("AUTHLIB_INSECURE_TRANSPORT", "1")  # plain http on the loopback only
+        server = werkzeug.serving.make_server(
+            "127.0.0.1", 0, oidc_provider_mock.app(), threaded=True
+        )
+        thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1})
+        thread.start()
+        try:
+            yield f"http://127.0.0.1:{server.server_port}"
+        finally:
+            server.shutdown()
+            server.server_close()
+            thread.join(5)
 
 
 def register(provider: str, sub: str, **claims) -> None:
@@ -70,24 +72,16 @@ def register(provider: str, sub: str, **claims) -> None:
         assert response.status == 204
 
 
-@pytest.fixture
-def institution_app(tmp_path, fake_anthropic, oidc_provider):
+@pytest.fixture(scope="module")
+def institution_process(
+    browser, fake_anthropic_server, oidc_provider, tmp_path_factory, sqlite_template
+):
     """`streamlit run mvp/app.py` with an `[auth]` secrets file pointing at the provider (kept
-    outside the repository: `--secrets.files`); yields (app URL, provider URL, join code)."""
+    outside the repository: `--secrets.files`), one for this module's tests."""
+    logs = tmp_path_factory.mktemp("institution_app")
     port = _free_port()
     url = f"http://localhost:{port}"  # the redirect URI's host: the browser must use it too
-    database_url = f"sqlite:///{tmp_path / 'app.db'}"
-    upgrade_database(database_url)
-    engine = create_db_engine(database_url)
-    with unit_of_work(engine) as db:
-        demo = demo_service.seed_demo(db, password=PASSWORD)
-        admin = make_user(db, role=Role.admin, username="ivy.admin")
-        sign_in_domain_service.add_domain(db, actor=admin, domain="school.edu", role=Role.student)
-        sign_in_domain_service.add_domain(
-            db, actor=admin, domain="staff.school.edu", role=Role.teacher
-        )
-    engine.dispose()
-    secrets_file = tmp_path / "secrets.toml"
+    secrets_file = logs / "secrets.toml"
     secrets_file.write_text(
         "[auth]\n"
         f'redirect_uri = "{url}/oauth2callback"\n'
@@ -97,23 +91,38 @@ def institution_app(tmp_path, fake_anthropic, oidc_provider):
         f'server_metadata_url = "{oidc_provider}/.well-known/openid-configuration"\n'
     )
     env = {
-        **os.environ,
-        "ENV_FILE": os.devnull,
-        "DATABASE_URL": database_url,
-        "ANTHROPIC_API_KEY": "test-key",
-        "ANTHROPIC_BASE_URL": fake_anthropic.base_url,
-        "ANTHROPIC_MAX_RETRIES": "0",
+        **app_environment(fake_anthropic_server),
         "INSTITUTION_NAME": INSTITUTION,
         "AUTHLIB_INSECURE_TRANSPORT": "1",
     }
-    log_path = tmp_path / "streamlit.log"
-    process = start_app(port, env, log_path, "--secrets.files", str(secrets_file))
-    try:
-        wait_until_healthy(f"http://127.0.0.1:{port}", process, log_path)
-        yield url, oidc_provider, demo.join_code
-    finally:
-        stop_apps([process])
-        print(Path(log_path).read_text()[-3000:])  # shown when a test fails
+    with running_app(
+        browser,
+        env,
+        logs,
+        sqlite_template,
+        "--secrets.files",
+        str(secrets_file),
+        port=port,
+        host="localhost",
+    ) as app:
+        yield app
+
+
+@pytest.fixture
+def institution_app(institution_process, oidc_provider, tmp_path, fake_anthropic, sqlite_template):
+    """The module's app serving a new database with the demo data and two domain rules; yields
+    (app URL, provider URL, join code)."""
+    database_url = institution_process.serve(tmp_path / "app.db", sqlite_template)
+    engine = create_db_engine(database_url)
+    with unit_of_work(engine) as db:
+        demo = demo_service.seed_demo(db, password=PASSWORD)
+        admin = make_user(db, role=Role.admin, username="ivy.admin")
+        sign_in_domain_service.add_domain(db, actor=admin, domain="school.edu", role=Role.student)
+        sign_in_domain_service.add_domain(
+            db, actor=admin, domain="staff.school.edu", role=Role.teacher
+        )
+    engine.dispose()
+    return institution_process.url, oidc_provider, demo.join_code
 
 
 def sign_in_at_provider(page, url: str, sub: str) -> None:

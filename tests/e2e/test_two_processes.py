@@ -48,10 +48,12 @@ from tests.factories import PASSWORD, make_user
 pytestmark = pytest.mark.browser
 
 # Its own Redis database (the other tests use db 15): flushed before and after this module only.
-REDIS_URL = REDIS_TEST_URL.rsplit("/", 1)[0] + "/14"
+# The suite's own Redis database (TEST_REDIS_URL; other test runs on the machine use others, and
+# the other tests in it use namespaces of their own): only the app's keys are cleared.
+REDIS_URL = REDIS_TEST_URL
+APP_KEYS = "*counseling*"  # the app's rate limits (LIMITS:LIMITER/counseling/...) and API state
 USER_LIMIT = 3  # messages per hour: the window outlasts any slow machine
 CLIENT = "Maya Thompson"  # a demo client
-PLAYWRIGHT_EXPECT_TIMEOUT_MS = 5_000  # Playwright's default, restored after this module
 WARM_UP_TIMEOUT_MS = 120_000
 HELD_REPLY_SECONDS = 60  # a reply held in flight until the test releases it (or this passes)
 _numbers = itertools.count(1)
@@ -95,10 +97,15 @@ def shared_redis():
         client.ping()
     except Exception as error:  # the package missing or the server down: same reason to skip
         require_service(False, f"Redis is not reachable at {REDIS_URL}: {type(error).__name__}")
-    client.flushdb()
+    _forget_app_keys(client)
     yield REDIS_URL
-    client.flushdb()
+    _forget_app_keys(client)
     client.close()
+
+
+def _forget_app_keys(client) -> None:
+    for key in client.scan_iter(match=APP_KEYS):
+        client.delete(key)
 
 
 def _warm_up(browser, url: str) -> None:
@@ -146,17 +153,6 @@ def two_apps(browser, shared_database, shared_redis, fake_anthropic_server, tmp_
         yield apps[0][0], apps[1][0]
     finally:
         stop_apps([process for _url, process, _log in apps])
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _patient_expect():
-    """Four servers and two browsers share a busy machine: every `expect` here (the shared
-    helpers' too) waits as long as a script run may take, not Playwright's 5 seconds."""
-    if expect is not None:
-        expect.set_options(timeout=RUN_TIMEOUT_MS)
-    yield
-    if expect is not None:
-        expect.set_options(timeout=PLAYWRIGHT_EXPECT_TIMEOUT_MS)
 
 
 @pytest.fixture

@@ -1,12 +1,16 @@
-"""Fixtures for conversation tests: settings from the environment and a gateway on the fake API."""
+"""Fixtures for integration tests: settings from the environment, a gateway on the fake API, and
+the operator's command line run in this process."""
 
 from __future__ import annotations
+
+import subprocess
+import sys
 
 import pytest
 from sqlalchemy import delete
 from sqlalchemy.pool import NullPool
 
-from backend import llm
+from backend import cli, llm
 from backend.config import get_settings
 from backend.db import create_db_engine, unit_of_work
 from backend.models import CircuitBreakerState
@@ -61,3 +65,26 @@ def classroom(committed_engine):
     """(teacher, student, client, section, assignment), committed so services can see them."""
     with unit_of_work(committed_engine) as db:
         return make_classroom(db)
+
+
+@pytest.fixture
+def run_cli(monkeypatch, capsys):
+    """`python -m backend.cli ARGS` with `DATABASE_URL`, run through its `main(argv)` in this
+    process (a subprocess costs seconds of imports; `test_accounts` keeps one, on a terminal);
+    returns what `subprocess.run` would: the exit code and the captured output."""
+
+    def run(database_url: str, *args: str) -> subprocess.CompletedProcess:
+        monkeypatch.setenv("DATABASE_URL", database_url)
+        get_settings.cache_clear()
+        capsys.readouterr()  # only this command's output
+        try:
+            code = cli.main(list(args))
+        except SystemExit as stop:  # what the interpreter would make of it
+            if isinstance(stop.code, str):
+                print(stop.code, file=sys.stderr)
+            code = stop.code if isinstance(stop.code, int) else (1 if stop.code else 0)
+        captured = capsys.readouterr()
+        get_settings.cache_clear()
+        return subprocess.CompletedProcess(args, code, captured.out, captured.err)
+
+    return run

@@ -3,7 +3,6 @@
 import os
 import pty
 import select as select_module
-import subprocess
 import sys
 import threading
 from datetime import timedelta
@@ -57,6 +56,7 @@ def test_password_is_stored_as_argon2id_hash(db):
     assert stored.startswith("$argon2id$") and "my secret words" not in stored
 
 
+@pytest.mark.both_backends  # case-insensitive uniqueness is an index per dialect
 def test_username_is_case_insensitive_and_unique(db, limiter):
     make_user(db, username="Jamie")
     with pytest.raises(ConflictError, match="taken"):
@@ -395,6 +395,7 @@ def test_a_good_passphrase_passes_the_policy(db):
 
 
 # Typed input that the database would refuse (issue 9, point 20, the account fields) -------------
+@pytest.mark.both_backends  # PostgreSQL refuses NUL characters
 def test_control_characters_in_sign_up_fields_get_field_messages(db):
     teacher = make_user(db, role=Role.teacher)
     section = make_section(db, teacher=teacher)
@@ -419,6 +420,7 @@ def test_control_characters_in_sign_up_fields_get_field_messages(db):
     assert "join_code" in refusal.value.field_errors
 
 
+@pytest.mark.both_backends  # PostgreSQL refuses NUL characters
 def test_log_in_with_a_nul_or_huge_username_gets_a_field_message_and_no_huge_event(
     committed_engine, limiter
 ):
@@ -554,6 +556,7 @@ def test_a_refused_setup_leaves_setup_open(db):
     )
 
 
+@pytest.mark.both_backends  # concurrent writers: each backend locks differently
 def test_simultaneous_first_run_setups_make_exactly_one_admin(committed_engine):
     attempts = 6
     barrier = threading.Barrier(attempts)
@@ -602,25 +605,12 @@ def test_the_operator_adds_an_admin_whatever_exists(db):
 
 
 # `python -m backend.cli create-admin` (point 25) -----------------------------------------------
-def _cli(database_url: str, *args: str, **options) -> subprocess.CompletedProcess:
-    env = {**os.environ, "ENV_FILE": os.devnull, "DATABASE_URL": database_url}
-    return subprocess.run(
-        [sys.executable, "-m", "backend.cli", *args],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        **options,
-    )
-
-
-def test_cli_creates_an_admin_after_seed_demo_from_a_password_file(tmp_path):
+def test_cli_creates_an_admin_after_seed_demo_from_a_password_file(tmp_path, run_cli):
     url = f"sqlite:///{tmp_path / 'fresh.db'}"
-    assert _cli(url, "seed-demo").returncode == 0  # before the first launch: no admin
+    assert run_cli(url, "seed-demo").returncode == 0  # before the first launch: no admin
     secret = tmp_path / "admin-password"
     secret.write_text(NEW_ADMIN_PASSWORD + "\n")
-    done = _cli(
+    done = run_cli(
         url,
         "create-admin",
         "--username",
@@ -646,7 +636,7 @@ def test_cli_creates_an_admin_after_seed_demo_from_a_password_file(tmp_path):
             assert admin.role == Role.admin
     finally:
         engine.dispose()
-    again = _cli(
+    again = run_cli(
         url,
         "create-admin",
         "--username",
@@ -659,18 +649,20 @@ def test_cli_creates_an_admin_after_seed_demo_from_a_password_file(tmp_path):
     assert again.returncode == 1 and "taken" in again.stderr
 
 
-def test_cli_create_admin_reads_the_password_from_the_environment(tmp_path, monkeypatch):
+def test_cli_create_admin_reads_the_password_from_the_environment(tmp_path, monkeypatch, run_cli):
     url = f"sqlite:///{tmp_path / 'env.db'}"
     monkeypatch.setenv("ADMIN_PASSWORD", NEW_ADMIN_PASSWORD)
-    done = _cli(url, "create-admin", "--username", "env.admin", "--display-name", "Env")
+    done = run_cli(url, "create-admin", "--username", "env.admin", "--display-name", "Env")
     assert done.returncode == 0, done.stderr
     assert NEW_ADMIN_PASSWORD not in done.stdout + done.stderr
     monkeypatch.setenv("ADMIN_PASSWORD", "short")
-    refused = _cli(url, "create-admin", "--username", "weak.admin", "--display-name", "Weak")
+    refused = run_cli(url, "create-admin", "--username", "weak.admin", "--display-name", "Weak")
     assert refused.returncode == 1 and "password" in refused.stderr.lower()
 
 
 def test_cli_create_admin_prompts_twice_and_never_echoes_the_password(tmp_path):
+    """The real `python -m backend.cli` in a process of its own, on a terminal (the suite's one
+    subprocess run of the command line: the others call its `main` in this process)."""
     url = f"sqlite:///{tmp_path / 'tty.db'}"
     pid, terminal = pty.fork()
     if pid == 0:  # the child: the command, with the pseudo-terminal as its terminal

@@ -6,9 +6,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import subprocess
-import sys
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -24,7 +21,7 @@ from backend.checks import check_service
 from backend.classes import assignment_service, section_service
 from backend.classes.read_models import AssignmentInput
 from backend.clients import client_service
-from backend.config import PROJECT_ROOT, get_settings
+from backend.config import get_settings
 from backend.db import Database, create_db_engine, unit_of_work, upgrade_database
 from backend.llm.usage import Usage
 from backend.models import Base, DailyUsage, RatingTally, User
@@ -49,6 +46,9 @@ from tests.factories import (
     make_section,
     make_user,
 )
+
+# Both backends: backups move data between the two backends.
+pytestmark = pytest.mark.both_backends
 
 LINES = [
     ("Hi, I'm Sam. What brings you in today?", "Work has been rough lately."),
@@ -242,18 +242,6 @@ def without_time(content: str) -> list[str]:
     return [json.dumps(data), *rows]
 
 
-def _cli(database_url: str, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "ENV_FILE": os.devnull, "DATABASE_URL": database_url}
-    return subprocess.run(
-        [sys.executable, "-m", "backend.cli", *args],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
-
-
 def _rows(engine, model, **where) -> list[tuple]:
     with unit_of_work(engine, write=False) as db:
         statement = select(model).filter_by(**where) if where else select(model)
@@ -359,8 +347,9 @@ def _ids_continue_after_import(target, course: Course) -> None:
     assert session_id > max(course.reviewed_session, course.open_session, course.test_session)
 
 
+@pytest.mark.postgresql  # its target database is made inside the test
 def test_the_cli_exports_one_section_of_sqlite_into_an_unmigrated_postgres(
-    fresh_database, tmp_path
+    fresh_database, tmp_path, run_cli
 ):
     source_url = fresh_database("sqlite", tmp_path)
     source = create_db_engine(source_url)
@@ -369,7 +358,7 @@ def test_the_cli_exports_one_section_of_sqlite_into_an_unmigrated_postgres(
     finally:
         source.dispose()
     path = tmp_path / "course.jsonl"
-    done = _cli(
+    done = run_cli(
         source_url,
         "export",
         "--teacher",
@@ -390,13 +379,13 @@ def test_the_cli_exports_one_section_of_sqlite_into_an_unmigrated_postgres(
     assert usernames == {course.teacher.username, course.students[2].username}
 
     target_url = fresh_database("postgresql", tmp_path, migrated=False)
-    done = _cli(target_url, "import", str(path))
+    done = run_cli(target_url, "import", str(path))
     assert done.returncode == 0, done.stderr
     assert "Imported" in done.stdout
     target = create_db_engine(target_url)
     try:
         assert without_time(export_text(target, course.teacher.username)) == without_time(content)
-        refused = _cli(target_url, "import", str(path))
+        refused = run_cli(target_url, "import", str(path))
         assert refused.returncode == 1
         assert "already holds data" in refused.stderr and "Traceback" not in refused.stderr
     finally:

@@ -285,6 +285,7 @@ def test_only_the_owner_or_an_admin_runs_a_check(committed_engine, configure, te
     assert _run(committed_engine, admin, client).demo
 
 
+@pytest.mark.both_backends  # PostgreSQL refuses NUL characters
 def test_principles_are_validated_and_survive_export_and_import(db):
     teacher = make_user(db, role=Role.teacher)
     principles = ["When praised, you doubt that it matters.", "You change the subject at first."]

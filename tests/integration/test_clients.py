@@ -122,6 +122,7 @@ def test_import_of_a_bad_file_creates_nothing(db):
 
 
 # Input a database cannot store, or a parser cannot read -------------------------------------------
+@pytest.mark.both_backends  # PostgreSQL refuses NUL characters
 @pytest.mark.parametrize(
     "field", ["name", "background", "occupation", "hidden_information", "opening_line"]
 )

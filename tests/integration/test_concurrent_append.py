@@ -5,6 +5,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import func, select
 
 from backend.db import unit_of_work
@@ -12,6 +13,9 @@ from backend.llm.usage import Usage
 from backend.models import Message
 from backend.practice import session_service
 from tests.factories import add_message, add_reply, make_classroom, start_session
+
+# Both backends: concurrent writers: each backend locks differently.
+pytestmark = pytest.mark.both_backends
 
 THREADS = 8
 MESSAGES_PER_THREAD = 12

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 from sqlalchemy import func, select
 
 from backend.db import Database, unit_of_work
@@ -20,6 +21,9 @@ from backend.models.enums import Role
 from backend.practice import conversation_service
 from backend.usage import usage_service
 from tests.factories import enroll, make_assignment, make_client, make_section, make_user
+
+# Both backends: concurrent writers: each backend locks differently.
+pytestmark = pytest.mark.both_backends
 
 CONVERSATIONS = 10
 THREADS = 50

@@ -5,6 +5,7 @@ and learning goals and the assignment. Everything runs against the fake API on 1
 from __future__ import annotations
 
 import csv
+import importlib.util
 import json
 import os
 import re
@@ -16,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from backend.config import get_settings
 from backend.db import Database, unit_of_work
 from backend.llm import get_gateway
 from backend.models import Assignment, ClientProfile
@@ -150,13 +152,40 @@ def run_eval(args: list[str], env: dict[str, str]) -> subprocess.CompletedProces
     )
 
 
+@pytest.fixture
+def run_eval_here(monkeypatch, capsys, caplog):
+    """`run_eval` through the script's `main(argv)` in this process (`run_eval` itself, a
+    subprocess, is kept for the offline run): the same arguments and ANTHROPIC_ variables; its
+    output, with anything it logged counted as standard error."""
+    spec = importlib.util.spec_from_file_location(
+        "eval_review_script", ROOT / "benchmarks" / "eval_review.py"
+    )
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+
+    def run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+        for name in [name for name in os.environ if name.startswith("ANTHROPIC_")]:
+            monkeypatch.delenv(name)
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        get_settings.cache_clear()
+        capsys.readouterr()
+        caplog.clear()
+        code = script.main(args)
+        captured = capsys.readouterr()
+        get_settings.cache_clear()
+        return subprocess.CompletedProcess(args, code, captured.out, captured.err + caplog.text)
+
+    return run
+
+
 def test_eval_model_sends_the_production_review_request_and_prints_its_figures(
-    fake_anthropic, tmp_path
+    fake_anthropic, tmp_path, run_eval_here
 ):
     data = write_annomi_csv(tmp_path / "annomi.csv")
     fake_anthropic.set_default_tool_reply(lambda body: review_for(body, MODEL_CODE.__getitem__))
 
-    done = run_eval(
+    done = run_eval_here(
         ["--data", str(data), "--model", "--workers", "1"],
         {
             "ANTHROPIC_API_KEY": TEST_API_KEY,
@@ -200,16 +229,18 @@ def test_eval_model_sends_the_production_review_request_and_prints_its_figures(
     assert TEST_API_KEY not in out + done.stderr
 
 
-def test_eval_without_model_makes_no_call_and_model_needs_a_key(fake_anthropic, tmp_path):
+def test_eval_without_model_makes_no_call_and_model_needs_a_key(
+    fake_anthropic, tmp_path, run_eval_here
+):
     data = write_annomi_csv(tmp_path / "annomi.csv")
 
-    offline = run_eval(["--data", str(data)], {})
+    offline = run_eval(["--data", str(data)], {})  # the script as it is run, in its own process
     assert offline.returncode == 0, offline.stderr
     assert re.search(r"^macro-F1 \d\.\d{3}", offline.stdout, re.M)
     assert re.search(r"^AUC \d\.\d{3}", offline.stdout, re.M)
     assert "Model reviews" not in offline.stdout
 
-    keyless = run_eval(["--data", str(data), "--model"], {})
+    keyless = run_eval_here(["--data", str(data), "--model"], {})
     assert keyless.returncode == 2 and "ANTHROPIC_API_KEY" in keyless.stderr
     assert fake_anthropic.request_count == 0
 

@@ -1,5 +1,7 @@
 """Health checks: real round trips, no tokens spent."""
 
+import pytest
+
 from backend.db import Database
 from backend.llm import HealthStatus
 from backend.monitoring import health_service
@@ -7,6 +9,7 @@ from tests.conftest import REDIS_TEST_URL, require_service
 from tests.integration.test_limits_and_budgets import _redis_available
 
 
+@pytest.mark.both_backends  # the connection check runs on each backend
 def test_database_and_api_health_without_spending(engine, api):
     checks = {check.name: check for check in health_service.all_health(Database(engine))}
     assert checks["Database"].status == HealthStatus.healthy

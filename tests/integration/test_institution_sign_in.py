@@ -165,6 +165,7 @@ def _user(username: str, email: str) -> User:
     )
 
 
+@pytest.mark.both_backends  # case-insensitive uniqueness is an index per dialect
 def test_email_is_unique_whatever_its_case(db):
     db.add(_user("u1", "x@school.edu"))
     db.flush()

@@ -19,6 +19,9 @@ from backend.utils.rate_limiter import RateLimiter
 from tests.conftest import REDIS_TEST_URL, require_service
 from tests.factories import make_user
 
+# Both backends: budgets sum usage per UTC day, under concurrent writers.
+pytestmark = pytest.mark.both_backends
+
 
 def _redis_available() -> bool:
     try:

@@ -17,6 +17,9 @@ from backend.monitoring import metrics_service
 from backend.usage import usage_service
 from tests.factories import make_classroom, make_client, make_user
 
+# Both backends: figures are grouped queries over UTC days.
+pytestmark = pytest.mark.both_backends
+
 NOW = datetime(2026, 11, 20, 12, 30, tzinfo=UTC)
 MIDNIGHT = datetime(2026, 11, 20, tzinfo=UTC)
 

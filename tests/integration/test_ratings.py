@@ -84,6 +84,7 @@ def test_only_the_student_rates_and_only_replies(db):
     assert rating_service.reply_ratings(db, actor=room.student, session_id=session.id) == {}
 
 
+@pytest.mark.both_backends  # shares are aggregates computed in SQL
 def test_positive_share_by_client_and_overall(db):
     room = make_classroom(db)
     ben = make_client(db, teacher=room.teacher, name="Ben")
@@ -193,6 +194,7 @@ def test_client_feedback_counts_shares_and_keeps_the_newest_comments(db):
     assert rating_service.client_ratings(db, actor=other_teacher, client_ids=[room.client.id]) == {}
 
 
+@pytest.mark.both_backends  # PostgreSQL refuses NUL characters
 def test_a_comment_with_a_nul_character_gets_a_field_message(db):
     """PostgreSQL refuses NUL in text: the student reads what to fix instead of an error page."""
     room = make_classroom(db)

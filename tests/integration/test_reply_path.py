@@ -36,6 +36,9 @@ from tests.factories import add_message, make_client, make_user
 from tests.integration.conftest import TEST_API_KEY
 from tests.integration.reads import stored_messages, stored_session
 
+# Both backends: reply claims are row locks and conditional updates, under concurrency.
+pytestmark = pytest.mark.both_backends
+
 
 def _events(engine, category):
     with unit_of_work(engine, write=False) as db:

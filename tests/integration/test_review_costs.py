@@ -20,6 +20,9 @@ from backend.reviews import review_service
 from tests.factories import make_user
 from tests.integration.test_reviews import ended_session, valid_answer
 
+# Both backends: costs summed over UTC days from the rollups.
+pytestmark = pytest.mark.both_backends
+
 
 def test_review_costs_today_and_over_30_days_per_model_review(api, classroom, committed_engine):
     model_id = ended_session(committed_engine, classroom)

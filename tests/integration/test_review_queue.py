@@ -156,6 +156,7 @@ def test_only_the_sections_teacher_or_an_admin_may_change_a_review(db):
     assert saved.reviewed_by_id == admin.id
 
 
+@pytest.mark.both_backends  # PostgreSQL refuses NUL characters
 @pytest.mark.parametrize(
     ("spoil", "problem"),
     [
@@ -252,6 +253,7 @@ def _empathy(rows):
     return next(row for row in rows if row.criterion == "empathy")
 
 
+@pytest.mark.both_backends  # figures are aggregates computed in SQL
 def test_agreement_figures_on_known_pairs_with_kappa_from_ten_pairs(db):
     room = make_classroom(db)
     _scored_pairs(db, room, list(zip(MODEL, TEACHER, strict=True))[:9])

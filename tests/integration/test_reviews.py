@@ -136,6 +136,7 @@ def test_valid_review_is_stored_with_counted_indicators_and_its_cost(
     assert read(committed_engine, classroom.student, session_id).content == review.content
 
 
+@pytest.mark.both_backends  # the daily rows are rebuilt by upserts
 def test_review_usage_survives_a_rebuild_of_the_daily_rows(api, classroom, committed_engine):
     session_id = ended_session(committed_engine, classroom)
     api.tool_reply(valid_answer(), input_tokens=1200, output_tokens=600)

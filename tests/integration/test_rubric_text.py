@@ -12,6 +12,7 @@ from backend.reviews import rubric_service
 from tests.factories import make_user
 
 
+@pytest.mark.both_backends  # PostgreSQL refuses NUL characters
 @pytest.mark.parametrize(
     "path", [("name",), ("criteria", 0, "anchors", "3"), ("codes", 1, "example")]
 )

@@ -11,6 +11,9 @@ from backend.models import Base, Message, PracticeSession, User
 from backend.models.enums import MessageRole, Role, SessionMode, SessionStatus
 from tests.factories import make_classroom, start_session
 
+# Both backends: the migrations build each dialect's schema.
+pytestmark = pytest.mark.both_backends
+
 
 def test_alembic_check_reports_no_drift(database_url):
     try:

@@ -117,6 +117,7 @@ def _sign_up(db, code: str, name: str, **options):
     )
 
 
+@pytest.mark.both_backends  # the seat limit is a row lock
 def test_seat_limit_holds_under_thirty_concurrent_sign_ups(committed_engine):
     from concurrent.futures import ThreadPoolExecutor
     from threading import Barrier

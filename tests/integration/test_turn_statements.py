@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from sqlalchemy import event
 
 from backend.db import Database
 from backend.practice import conversation_service
+
+# Both backends: the statements and transactions of a turn differ per dialect.
+pytestmark = pytest.mark.both_backends
 
 MOST_TRANSACTIONS = 4
 MOST_SESSION_ROW_LOADS = 3

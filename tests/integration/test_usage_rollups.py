@@ -20,6 +20,9 @@ from backend.usage import budget_service, usage_service
 from backend.usage.budget_service import start_of_utc_day
 from tests.factories import make_classroom, make_user
 
+# Both backends: rollups are upserts, written per UTC day.
+pytestmark = pytest.mark.both_backends
+
 ROLLUP_WRITE = re.compile(r"^\s*INSERT INTO (client_usage_increments|daily_usage)\b", re.I)
 
 
