@@ -168,6 +168,15 @@ class CountingHasher:
         return getattr(self.hasher, name)
 
 
+def _forget_keys(namespace: str) -> None:
+    import redis
+
+    client = redis.Redis.from_url(REDIS_TEST_URL)
+    for key in client.scan_iter(match=f"*{namespace}*"):
+        client.delete(key)
+    client.close()
+
+
 @pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
 def login_limiter(request):
     """A limiter with the default log-in limits, in memory or shared through Redis."""
@@ -175,7 +184,8 @@ def login_limiter(request):
         require_service(_redis_available(), f"Redis is not reachable at {REDIS_TEST_URL}")
         limiter = RateLimiter(REDIS_TEST_URL, namespace=f"test-{uuid.uuid4().hex}")
         yield limiter
-        limiter.reset()
+        _forget_keys(limiter.namespace)  # only its own: `limiter.reset()` would empty every
+        # limit in the database, those of tests running at the same time in another process too
     else:
         yield RateLimiter("memory://", namespace=uuid.uuid4().hex)
 
