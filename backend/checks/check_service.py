@@ -320,29 +320,23 @@ def _run_probe(
 ) -> _ProbeResult:
     turns: list[ProbeTurn] = []
     stopped: list[_Scored] = []
-    drafts: list[tuple[str, str]] = []
     session = conversation_service.start_conversation(
         database, actor=actor, client_id=client.id, mode=SessionMode.check
-    )
-    conversation_service.watch_withheld(
-        session.id, lambda draft, leaked: drafts.append((draft, leaked))
     )
     try:
         for line in probe.student_lines:
             turns.append(ProbeTurn(role="student", text=line))
             outcome = conversation_service.send_message(
-                database, actor=actor, session_id=session.id, content=line
+                database, actor=actor, session_id=session.id, content=line, inline=True
             )
-            for draft, leaked in drafts:
+            for draft, leaked in outcome.withheld:
                 turns.append(ProbeTurn(role="client", text=draft, withheld=True))
                 stopped.append(_guard_finding(client, probe.key, turns, draft, leaked, run_words))
-            drafts.clear()
             if outcome.message is not None:
                 turns.append(ProbeTurn(role="client", text=outcome.message.content))
             elif not isinstance(outcome.error, conversation_service.ReplyWithheld):
                 raise outcome.error or AppError(outcome.notice or "The reply failed.")
     finally:
-        conversation_service.watch_withheld(session.id, None)
         conversation_service.end_conversation(database, actor=actor, session_id=session.id)
     transcript = ProbeTranscript(key=probe.key, name=probe.name, turns=turns)
     scored = stopped + rule_findings(client, probe.key, turns, run_words)

@@ -32,6 +32,7 @@ from backend.classes.read_models import AssignmentInput
 from backend.clients import client_service, student_access_service
 from backend.config import get_settings
 from backend.errors import NotFoundError, PermissionDeniedError
+from backend.jobs import runner
 from backend.models import Rubric, SessionReview
 from backend.models.base import utcnow
 from backend.models.enums import Role, SessionMode
@@ -213,7 +214,7 @@ class _InCell:
 def _replied(outcome: conversation_service.ReplyOutcome) -> MessageRead | None:
     """The stored reply: a refused or failed one must not pass an allowed cell."""
     assert outcome.ok, outcome.notice
-    assert conversation_service.wait_for_replies(10), "the reply thread outlived the cell"
+    assert runner.wait_idle(10), "the reply job outlived the cell"
     return outcome.message
 
 
@@ -476,6 +477,11 @@ def _operations() -> dict[str, Operation]:
         ),
         "reply_pending": _op(
             conversation_service.reply_pending,
+            lambda f, db, w, a: f(_InCell(db), actor=a, session_id=w.session_id) or "ok",
+            READERS,
+        ),
+        "pending_reply_text": _op(
+            conversation_service.pending_reply_text,
             lambda f, db, w, a: f(_InCell(db), actor=a, session_id=w.session_id) or "ok",
             READERS,
         ),
