@@ -2,30 +2,29 @@
 the counted indicators, and the transcript with every cited turn highlighted.
 
 `render_review(review, messages, *, show_hidden_info_turn)` draws one ready review;
-`make_review(create)` runs a review with visible progress. Both pages and the teacher's queue
-share them.
+`review_panel` starts a review (a backend job) and shows its progress until it is written, also
+after a reload. Both pages and the teacher's queue share them.
 """
 
 from __future__ import annotations
-
-from collections.abc import Callable
 
 import streamlit as st
 
 from backend.actor import UserRead
 from backend.errors import AppError
+from backend.jobs.read_models import JobRead
 from backend.models.enums import MessageRole
 from backend.practice.read_models import MessageRead
 from backend.reviews import indicators as counted
 from backend.reviews import review_service, risk
 from backend.reviews.read_models import ReviewContent, ReviewRead
 from backend.reviews.rubric_schema import Indicator, RubricDefinition
-from mvp import auth, store, ui
+from mvp import auth, job_view, store, ui
 
 safe = ui.safe_markdown  # every piece of text a person (or the model) wrote goes through it
 
 DEMO_LABEL = "Automatic demo review"
-STEPS = ("Reading the transcript", "Scoring", "Checking quotes")
+STEPS = review_service.STEPS
 CITED = ":orange-badge[cited]"
 PERCENT_INDICATORS = {
     "percent_complex_reflections",
@@ -67,13 +66,17 @@ def review_panel(
         if not for_teacher:
             st.caption("Nothing to review: you did not write anything in this session.")
         return False
-    if st.session_state.get(REVIEW_NOW_KEY) == session_id:
+    started = st.session_state.get(REVIEW_NOW_KEY) == session_id
+    if started:
         st.session_state.pop(REVIEW_NOW_KEY)
-        make_review(
-            lambda: review_service.create_review(
-                store.database(), actor=actor, session_id=session_id
-            )
-        )
+        try:
+            review_service.start_review(store.database(), actor=actor, session_id=session_id)
+        except AppError as error:
+            with st.status("The review could not be written", state="error"):
+                ui.show_error(error)
+    job = _follow(actor, session_id, started=started)
+    if job is not None and job.active:
+        return False
     try:
         with store.transaction() as db:
             review = review_service.get_review(db, actor=actor, session_id=session_id)
@@ -109,20 +112,37 @@ def _ask_again(session_id: int, *, failed: bool, for_teacher: bool) -> None:
     )
 
 
-def make_review(create: Callable[[], ReviewRead]) -> ReviewRead | None:
-    """Run `create` (a review service call) inside a status box with its steps; None (after
-    saying why) when it failed."""
-    with st.status("Writing the review…", expanded=True) as status:
-        for step in STEPS:
-            st.write(f":material/pending: {step}")
+def _follow(actor: UserRead, session_id: int, *, started: bool) -> JobRead | None:
+    """The session's review job while it runs (and its outcome right after): its steps in a
+    status box, kept fresh until it ends, in this run or after a reload."""
+
+    def read() -> JobRead | None:
         try:
-            review = create()
-        except AppError as error:
-            status.update(label="The review could not be written", state="error")
-            ui.show_error(error)
+            return review_service.review_job(store.database(), actor=actor, session_id=session_id)
+        except AppError:
             return None
-        status.update(label="Review ready", state="complete", expanded=False)
-    return review
+
+    latest = read()
+    if latest is None or not (latest.active or started or job_view.just_ended(latest)):
+        return latest
+    return job_view.follow(read, _review_status, wait=started)
+
+
+def _review_status(job: JobRead) -> None:
+    """A review job's steps: done, under way or to come; its error when it failed."""
+    reached = STEPS.index(job.progress) if job.progress in STEPS else -1
+    if job.active:
+        label, state, expanded = "Writing the review…", "running", True
+    elif job.status == "done":
+        label, state, expanded, reached = "Review ready", "complete", False, len(STEPS)
+    else:
+        label, state, expanded = "The review could not be written", "error", True
+    with st.status(label, state=state, expanded=expanded):
+        for index, step in enumerate(STEPS):
+            icon = ":material/check:" if index < reached else ":material/pending:"
+            st.write(f"{icon} {step}")
+        if job.error and job.error != review_service.ReviewFailed().message:
+            st.warning(ui.safe_markdown(job.error), icon=":material/warning:")
 
 
 def cited_turns(content: ReviewContent) -> set[int]:

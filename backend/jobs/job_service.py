@@ -30,6 +30,7 @@ from backend.permissions import require_user
 HEARTBEAT_SECONDS = 5.0
 #: A job without a heartbeat for this long belongs to a process that died.
 STALE_AFTER_SECONDS = 30.0
+REPLACED_MESSAGE = "Replaced by a newer request."
 STALE_MESSAGE = "This work stopped before it finished (the app was restarted). Start it again."
 ACTIVE = (JobStatus.queued, JobStatus.running)
 
@@ -67,19 +68,27 @@ def create(
     caller hands it to a worker as soon as it commits (a reply), so it starts as running and
     saves the worker a write."""
     now = utcnow()
-    for old in db.scalars(
-        select(Job).where(Job.kind == kind, Job.subject == subject, Job.status.in_(ACTIVE))
-    ):
-        if _stale(old, now):
+    if replace:  # one statement; the caller's lock means no other process inserts meanwhile
+        db.execute(
+            update(Job)
+            .where(Job.kind == kind, Job.subject == subject, Job.status.in_(ACTIVE))
+            .values(status=JobStatus.failed, finished_at=now, error=REPLACED_MESSAGE)
+        )
+    else:
+        for old in db.scalars(
+            select(Job).where(Job.kind == kind, Job.subject == subject, Job.status.in_(ACTIVE))
+        ):
+            if not _stale(old, now):
+                return read(old, now=now), False
             _end(old, JobStatus.failed, error=STALE_MESSAGE)
-        elif replace:
-            _end(old, JobStatus.failed, error="Replaced by a newer request.")
-        else:
-            return read(old, now=now), False
-    db.flush()
+        db.flush()
     job = Job(kind=kind, subject=subject, owner_id=owner_id, status=JobStatus.queued)
     if running:
         job.status, job.started_at, job.heartbeat_at = JobStatus.running, now, now
+    if replace:
+        db.add(job)
+        db.flush()
+        return JobRead.model_validate(job), True
     try:
         with db.begin_nested():
             db.add(job)

@@ -33,6 +33,7 @@ from backend.clients import client_service, student_access_service
 from backend.config import get_settings
 from backend.errors import NotFoundError, PermissionDeniedError
 from backend.jobs import runner
+from backend.jobs.read_models import JobRead
 from backend.models import Rubric, SessionReview
 from backend.models.base import utcnow
 from backend.models.enums import Role, SessionMode
@@ -216,6 +217,12 @@ def _replied(outcome: conversation_service.ReplyOutcome) -> MessageRead | None:
     assert outcome.ok, outcome.notice
     assert runner.wait_idle(10), "the reply job outlived the cell"
     return outcome.message
+
+
+def _ended_job(job: JobRead) -> JobRead:
+    """A job started in the cell, once it ended (its worker used the cell's session meanwhile)."""
+    assert runner.wait_idle(10), "the job outlived the cell"
+    return job
 
 
 @dataclass(frozen=True)
@@ -519,6 +526,16 @@ def _operations() -> dict[str, Operation]:
         "create_review": _op(
             review_service.create_review,
             lambda f, db, w, a: f(_InCell(db), actor=a, session_id=_ended(db, w)),
+            READERS,
+        ),
+        "start_review": _op(
+            review_service.start_review,
+            lambda f, db, w, a: _ended_job(f(_InCell(db), actor=a, session_id=_ended(db, w))),
+            READERS,
+        ),
+        "review_job": _op(
+            review_service.review_job,
+            lambda f, db, w, a: f(_InCell(db), actor=a, session_id=w.session_id) or "ok",
             READERS,
         ),
         "release_review": _op(
