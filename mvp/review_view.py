@@ -8,6 +8,8 @@ after a reload. Both pages and the teacher's queue share them.
 
 from __future__ import annotations
 
+from typing import Literal
+
 import streamlit as st
 
 from backend.actor import UserRead
@@ -131,6 +133,7 @@ def _follow(actor: UserRead, session_id: int, *, started: bool) -> JobRead | Non
 def _review_status(job: JobRead) -> None:
     """A review job's steps: done, under way or to come; its error when it failed."""
     reached = STEPS.index(job.progress) if job.progress in STEPS else -1
+    state: Literal["running", "complete", "error"]
     if job.active:
         label, state, expanded = "Writing the review…", "running", True
     elif job.status == "done":

@@ -26,9 +26,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from backend.actor import UserRead
 from backend.db import Database
 from backend.errors import AppError
 from backend.jobs import job_service
+from backend.jobs.read_models import JobRead
 from backend.models.enums import JobStatus
 
 logger = logging.getLogger(__name__)
@@ -175,10 +177,14 @@ def live_job(job_id: int) -> LiveJob | None:
         return _live.get(job_id)
 
 
-def cancel_here(job_id: int) -> None:
-    """A cancel asked in this process reaches its worker at once (others: at the heartbeat)."""
+def cancel(database: Database, *, actor: UserRead | None, job_id: int) -> JobRead:
+    """Ask a job to stop (its owner or an admin): a worker in this process sees it at once, one
+    in another process at its next heartbeat; the work stops at its next step."""
+    with database(write=True) as db:
+        job = job_service.cancel_job(db, actor=actor, job_id=job_id)
     if live := live_job(job_id):
         live.cancel.set()
+    return job
 
 
 def wait_idle(timeout: float = 30) -> bool:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from backend.classes import assignment_service
 from backend.clients import client_service
 from backend.db import unit_of_work
+from backend.jobs import runner
 from tests.apps.helpers import assert_clean, everything, open_page, teacher_app, texts
 from tests.factories import make_assignment, make_client, make_section
 from tests.fakes.anthropic_server import DEFAULT_REPLY
@@ -29,7 +30,11 @@ def check_from_card(at, client_id: int):
 
 
 def run_check(at):
+    """Start the check; once its job ended, the page (run again, as its fragment would) shows it."""
     at.button(key="run_check").click().run()
+    assert_clean(at)
+    assert runner.wait_idle(60)
+    at.run()
     assert_clean(at)
     return at
 

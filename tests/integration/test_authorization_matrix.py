@@ -538,6 +538,11 @@ def _operations() -> dict[str, Operation]:
             lambda f, db, w, a: f(_InCell(db), actor=a, session_id=w.session_id) or "ok",
             READERS,
         ),
+        "check_job": _op(
+            check_service.check_job,
+            lambda f, db, w, a: f(_InCell(db), actor=a, client_id=w.client_id) or "ok",
+            SECTION,
+        ),
         "release_review": _op(
             review_service.release_review,
             lambda f, db, w, a: f(db, actor=a, session_id=_reviewed(db, w)),
@@ -836,6 +841,9 @@ EXEMPT = {
     # it cannot share a cell's session. Its only check is get_client (get_client_full here);
     # test_client_check.py::test_only_the_owner_or_an_admin_runs_a_check tries every caller.
     "check_service.run_check": "concurrent worker threads; see test_client_check.py",
+    # Starts run_check as a job; its check (get_client) runs before the job starts, and
+    # test_client_check.py::test_only_the_owner_or_an_admin_starts_a_check tries every caller.
+    "check_service.start_check": "a job on concurrent worker threads; see test_client_check.py",
 }
 
 
