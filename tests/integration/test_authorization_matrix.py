@@ -32,7 +32,7 @@ from backend.classes.read_models import AssignmentInput
 from backend.clients import client_service, student_access_service
 from backend.config import get_settings
 from backend.errors import NotFoundError, PermissionDeniedError
-from backend.jobs import runner
+from backend.jobs import job_service, runner
 from backend.jobs.read_models import JobRead
 from backend.models import Rubric, SessionReview
 from backend.models.base import utcnow
@@ -217,6 +217,14 @@ def _replied(outcome: conversation_service.ReplyOutcome) -> MessageRead | None:
     assert outcome.ok, outcome.notice
     assert runner.wait_idle(10), "the reply job outlived the cell"
     return outcome.message
+
+
+def _job_of(db, w: World) -> int:
+    """A review job the owner started on their conversation, still under way."""
+    job, _created = job_service.create(
+        db, kind="review", subject=w.session_id, owner_id=w.users["owner"].id
+    )
+    return job.id
 
 
 def _ended_job(job: JobRead) -> JobRead:
@@ -542,6 +550,21 @@ def _operations() -> dict[str, Operation]:
             check_service.check_job,
             lambda f, db, w, a: f(_InCell(db), actor=a, client_id=w.client_id) or "ok",
             SECTION,
+        ),
+        "get_job": _op(
+            job_service.get_job,
+            lambda f, db, w, a: f(db, actor=a, job_id=_job_of(db, w)),
+            {"owner", "admin"},
+        ),
+        "cancel_job": _op(
+            job_service.cancel_job,
+            lambda f, db, w, a: f(db, actor=a, job_id=_job_of(db, w)),
+            {"owner", "admin"},
+        ),
+        "cancel": _op(
+            runner.cancel,
+            lambda f, db, w, a: f(_InCell(db), actor=a, job_id=_job_of(db, w)),
+            {"owner", "admin"},
         ),
         "release_review": _op(
             review_service.release_review,
@@ -869,7 +892,7 @@ def _service_functions() -> set[str]:
     """Every public function defined in a domain package's module, or the event log, that takes an
     `actor`."""
     found = set()
-    modules = [event_log, permissions] + [
+    modules = [event_log, permissions, job_service, runner] + [
         importlib.import_module(f"backend.{domain}.{module_info.name}")
         for domain in DOMAINS
         for module_info in pkgutil.iter_modules([str(BACKEND / domain)])
