@@ -244,7 +244,7 @@ def send_message(
 
 @dataclass(frozen=True)
 class _Ticket:
-    """A claimed reply: everything the background thread needs, nothing it must read again."""
+    """A claimed reply: everything its job needs, nothing it must read again."""
 
     session_id: int
     user_id: int
