@@ -8,80 +8,19 @@ reply. Students see no tokens or cost (it would break the role-play); teachers s
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import streamlit as st
 
 from backend.actor import UserRead
 from backend.config import get_settings
 from backend.errors import AppError
-from backend.models.enums import MessageRole
 from backend.ops import database_service
 from backend.practice import conversation_service
 from backend.practice.conversation_service import ConversationView, Reply
-from backend.practice.read_models import MessageRead, SessionRead
+from backend.practice.read_models import SessionRead
 from backend.practice.session_service import ReplyInFlight
-from backend.utils.formatting import format_tokens, format_usd
 from mvp import auth, ui
-
-CLIENT_AVATAR = ":material/person:"
-STUDENT_AVATAR = ":material/school:"
-
-
-# Messages ---------------------------------------------------------------------------------------
-def usage_caption(message: MessageRead) -> str:
-    """Tokens and cost under a reply: what this answer cost (teachers and admins only)."""
-    prompt = message.input_tokens + message.cache_write_tokens + message.cache_read_tokens
-    parts = [
-        f"{format_tokens(prompt + message.output_tokens)} tokens ({format_tokens(prompt)} in"
-        f" · {format_tokens(message.output_tokens)} out)",
-        f"cost {format_usd(message.cost)}",
-    ]
-    if message.cache_read_tokens:
-        parts.append(f"{format_tokens(message.cache_read_tokens)} from cache")
-    if message.latency_ms is not None:
-        parts.append(f"{message.latency_ms / 1000:.1f} s")
-    return " · ".join(parts)
-
-
-def session_totals(session: SessionRead) -> str:
-    cost = format_usd(session.estimated_cost)
-    if session.unpriced_replies:
-        cost += f" + {session.unpriced_replies} unpriced"
-    return (
-        f"**Session total:** {format_tokens(session.total_tokens)} tokens · {cost} · "
-        f"{session.message_count} messages"
-    )
-
-
-def render_message(
-    message: MessageRead,
-    *,
-    show_usage: bool = True,
-    footer: Callable[[MessageRead], None] | None = None,
-) -> None:
-    """One chat bubble; `footer` draws extra widgets under a reply (the student's thumbs)."""
-    is_client = message.role == MessageRole.assistant
-    with st.chat_message(
-        "assistant" if is_client else "user", avatar=CLIENT_AVATAR if is_client else STUDENT_AVATAR
-    ):
-        st.markdown(ui.safe_markdown(message.content))
-        if is_client:
-            if show_usage:
-                st.caption(usage_caption(message))
-            if footer is not None:
-                footer(message)
-
-
-# The panel --------------------------------------------------------------------------------------
-class _Keys:
-    """Where one conversation keeps its leftovers between runs (per browser session)."""
-
-    def __init__(self, session_id: int) -> None:
-        self.draft = f"chat_draft_{session_id}"  # a message that could not be sent
-        self.notice = f"chat_notice_{session_id}"  # why the last reply failed
-        self.resumed = f"chat_resumed_{session_id}"  # the message already re-asked after a reload
-        self.restart = f"chat_confirm_restart_{session_id}"
+from mvp.chat_controls import ChatKeys, end_and_start_over
+from mvp.chat_messages import CLIENT_AVATAR, render_message, session_totals
 
 
 def chat_panel(
@@ -92,16 +31,19 @@ def chat_panel(
     session_key: str = "chat_session_id",
     controls: bool = True,
     show_usage: bool = True,
+    view: ConversationView | None = None,
 ) -> None:
     """A conversation: history, input, the streamed reply, and (with `controls`) End and Start
-    over. `session_key` is where the page keeps the session id, so Start over can replace it."""
-    try:
-        view = conversation_service.get_view(database, actor=actor, session_id=session_id)
-    except AppError as error:
-        ui.show_error(error)
-        return
-    keys = _Keys(session_id)
-    totals = _controls(database, actor, view, keys, session_key) if controls else None
+    over. `session_key` is where the page keeps the session id, so Start over can replace it;
+    `view` is the conversation when the page has read it already in this run."""
+    if view is None:
+        try:
+            view = conversation_service.get_view(database, actor=actor, session_id=session_id)
+        except AppError as error:
+            ui.show_error(error)
+            return
+    keys = ChatKeys(session_id)
+    totals = end_and_start_over(database, actor, view, keys, session_key) if controls else None
 
     history = st.container()
     hint = history.empty()  # cleared when the first message is sent in this run
@@ -134,78 +76,6 @@ def chat_panel(
     _show_totals(totals, session)
 
 
-def _controls(
-    database: database_service.Database,
-    actor: UserRead,
-    view: ConversationView,
-    keys: _Keys,
-    session_key: str,
-):
-    """End and Start over (the teacher's test chat); returns the slot for the totals."""
-    session = view.session
-    top = st.columns([5, 2, 2], vertical_alignment="center")
-    if top[1].button(
-        "End conversation",
-        key="end_conversation",
-        width="stretch",
-        icon=":material/stop_circle:",
-        disabled=not session.is_active,
-    ):
-        _act(
-            lambda: conversation_service.end_conversation(
-                database, actor=actor, session_id=session.id
-            )
-        )
-    if top[2].button(
-        "Start over", key="start_over", width="stretch", icon=":material/restart_alt:"
-    ):
-        if session.is_active and view.messages:
-            st.session_state[keys.restart] = True  # ask first: this ends the conversation
-        else:
-            _start_over(database, actor, view, keys, session_key)
-    if st.session_state.get(keys.restart):
-        with st.container(border=True, key="restart_confirmation"):
-            st.warning("Start over? This ends the current conversation.", icon=":material/help:")
-            left, right = st.columns(2)
-            if left.button("Yes, start over", key="confirm_start_over", type="primary"):
-                st.session_state.pop(keys.restart, None)
-                _start_over(database, actor, view, keys, session_key)
-            if right.button("Keep this conversation", key="cancel_start_over"):
-                st.session_state.pop(keys.restart, None)
-                st.rerun()
-    return top[0].empty()
-
-
-def _start_over(
-    database: database_service.Database,
-    actor: UserRead,
-    view: ConversationView,
-    keys: _Keys,
-    session_key: str,
-) -> None:
-    def restart() -> None:
-        if view.session.is_active:
-            conversation_service.end_conversation(database, actor=actor, session_id=view.session.id)
-        fresh = conversation_service.start_conversation(
-            database, actor=actor, client_id=view.session.client_id
-        )
-        for key in (keys.draft, keys.notice, keys.resumed):
-            st.session_state.pop(key, None)
-        st.session_state[session_key] = fresh.id
-
-    _act(restart)
-
-
-def _act(action: Callable[[], object]) -> None:
-    """Run a service action, then redraw; its error is shown instead."""
-    try:
-        action()
-    except AppError as error:
-        ui.show_error(error)
-    else:
-        st.rerun()
-
-
 def _show_totals(slot, session: SessionRead) -> None:
     if slot is not None:
         slot.markdown(session_totals(session))
@@ -219,7 +89,7 @@ class _Turn:
         database: database_service.Database,
         actor: UserRead,
         view: ConversationView,
-        keys: _Keys,
+        keys: ChatKeys,
         history,
         hint,
         notices,

@@ -1,9 +1,8 @@
-"""A session's review as students and teachers see it: scores, quotes, better replies, the goal,
-the counted indicators, and the transcript with every cited turn highlighted.
+"""A session's review as students and teachers see it: started as a backend job when asked for
+and followed with its progress until it is written (also after a reload), "Try again" after a
+failure, and the ready review (drawn by review_render.py).
 
-`render_review(review, messages, *, show_hidden_info_turn)` draws one ready review;
-`review_panel` starts a review (a backend job) and shows its progress until it is written, also
-after a reload. Both pages and the teacher's queue share them.
+`review_panel(actor, session_id, messages, *, for_teacher)` is the whole panel.
 """
 
 from __future__ import annotations
@@ -17,32 +16,12 @@ from backend.errors import AppError
 from backend.jobs.read_models import JobRead
 from backend.models.enums import MessageRole
 from backend.practice.read_models import MessageRead
-from backend.reviews import indicators as counted
-from backend.reviews import review_service, risk
-from backend.reviews.read_models import ReviewContent, ReviewRead
-from backend.reviews.rubric_schema import Indicator, RubricDefinition
-from mvp import auth, job_view, store, ui
+from backend.reviews import review_service
+from backend.reviews.session_screen import SessionScreen
+from mvp import job_view, store, ui
+from mvp.review_render import render_review
 
-safe = ui.safe_markdown  # every piece of text a person (or the model) wrote goes through it
-
-DEMO_LABEL = "Automatic demo review"
 STEPS = review_service.STEPS
-CITED = ":orange-badge[cited]"
-PERCENT_INDICATORS = {
-    "percent_complex_reflections",
-    "percent_open_questions",
-    "student_talk_share",
-}
-EXTRA_INDICATORS = {  # counted for every rubric; no thresholds
-    "mi_adherent": "MI-adherent (MITI 4.2.1: seek collaboration + affirm + emphasize autonomy)",
-    "mi_non_adherent": "MI-non-adherent (MITI 4.2.1: persuade without permission + confront)",
-    "not_coded": "Not coded (greetings, backchannels, fragments)",
-    "student_talk_share": "Your share of the words spoken",
-    "student_turns": "Your turns",
-    "turns": "Turns in the conversation",
-}
-
-
 REVIEW_NOW_KEY = "review_now_for"  # the session whose review this run writes (a callback asked)
 TEACHER_FIRST = (
     "Your teacher will review this session first. The review appears here once they release it."
@@ -55,12 +34,19 @@ def ask_for_review(session_id: int) -> None:
 
 
 def review_panel(
-    actor: UserRead, session_id: int, messages: list[MessageRead], *, for_teacher: bool
+    actor: UserRead,
+    session_id: int,
+    messages: list[MessageRead],
+    *,
+    for_teacher: bool,
+    known: SessionScreen | None = None,
 ) -> bool:
     """A session's review: written (with progress) when asked for, "Try again" after a failure.
 
     The student's and the teacher's views differ only in wording and in what the teacher may see
-    (unreleased reviews, the turn the hidden information came out). True when the review was shown.
+    (unreleased reviews, the turn the hidden information came out). `known` is the student's
+    session screen read in this run (its review is not read again unless one was just written).
+    True when the review was shown.
     """
     if not for_teacher:
         st.markdown("#### Your review")
@@ -76,25 +62,35 @@ def review_panel(
         except AppError as error:
             with st.status("The review could not be written", state="error"):
                 ui.show_error(error)
-    job = _follow(actor, session_id, started=started)
+    latest = known.review_job if known is not None else _read_job(actor, session_id)
+    job = _follow(actor, session_id, latest, started=started)
     if job is not None and job.active:
         return False
-    try:
-        with store.transaction() as db:
-            review = review_service.get_review(db, actor=actor, session_id=session_id)
-    except review_service.ReviewNotReleased:
+    if job is not None and job is not latest:
+        known = None  # read the review the job just wrote
+    if known is not None and known.review_held:
         st.info(TEACHER_FIRST, icon=":material/hourglass_top:")
         return False
-    except AppError as error:
-        ui.show_error(error)
-        return False
+    rubric = None
+    if known is not None:
+        review, rubric = known.review, known.rubric
+    else:
+        try:
+            with store.transaction() as db:
+                review = review_service.get_review(db, actor=actor, session_id=session_id)
+        except review_service.ReviewNotReleased:
+            st.info(TEACHER_FIRST, icon=":material/hourglass_top:")
+            return False
+        except AppError as error:
+            ui.show_error(error)
+            return False
     if review is None or review.content is None:
         _ask_again(session_id, failed=review is not None, for_teacher=for_teacher)
         return False
     if for_teacher:
         released = "" if review.released_at else " · not released to the student"
         st.markdown(f"##### Review{released}")
-    render_review(review, messages, show_hidden_info_turn=for_teacher)
+    render_review(review, messages, show_hidden_info_turn=for_teacher, rubric=rubric)
     return True
 
 
@@ -114,20 +110,22 @@ def _ask_again(session_id: int, *, failed: bool, for_teacher: bool) -> None:
     )
 
 
-def _follow(actor: UserRead, session_id: int, *, started: bool) -> JobRead | None:
+def _read_job(actor: UserRead, session_id: int) -> JobRead | None:
+    try:
+        return review_service.review_job(store.database(), actor=actor, session_id=session_id)
+    except AppError:
+        return None
+
+
+def _follow(
+    actor: UserRead, session_id: int, latest: JobRead | None, *, started: bool
+) -> JobRead | None:
     """The session's review job while it runs (and its outcome right after): its steps in a
-    status box, kept fresh until it ends, in this run or after a reload."""
-
-    def read() -> JobRead | None:
-        try:
-            return review_service.review_job(store.database(), actor=actor, session_id=session_id)
-        except AppError:
-            return None
-
-    latest = read()
-    if latest is None or not (latest.active or started or job_view.just_ended(latest)):
+    status box, kept fresh until it ends, in this run or after a reload. `latest` is the job as
+    this run read it; the result is `latest` itself when there was nothing to follow."""
+    if not started and (latest is None or not (latest.active or job_view.just_ended(latest))):
         return latest
-    return job_view.follow(read, _review_status, wait=started)
+    return job_view.follow(lambda: _read_job(actor, session_id), _review_status, wait=started)
 
 
 def _review_status(job: JobRead) -> None:
@@ -146,227 +144,3 @@ def _review_status(job: JobRead) -> None:
             st.write(f"{icon} {step}")
         if job.error and job.error != review_service.ReviewFailed().message:
             st.warning(ui.safe_markdown(job.error), icon=":material/warning:")
-
-
-def cited_turns(content: ReviewContent) -> set[int]:
-    """Every turn a score, a strength or a "try instead" item rests on."""
-    turns = {turn for score in content.scores for turn in score.turns}
-    turns |= {item.turn for item in content.strengths}
-    return turns | {item.turn for item in content.try_instead}
-
-
-def render_review(
-    review: ReviewRead, messages: list[MessageRead], *, show_hidden_info_turn: bool
-) -> None:
-    """One ready review beside its transcript (nothing is drawn for a review without content)."""
-    content = review.content
-    if content is None:
-        return
-    rubric = _rubric(review.session_id)
-    _risk(content, for_teacher=show_hidden_info_turn)
-    if review.demo:
-        st.info(
-            f"**{DEMO_LABEL}.** Coded by the offline coder (learned from expert-coded counseling "
-            "sessions, with documented rules on top) and scored by counting, not by a model or a "
-            "teacher: a guide, not a grade.",
-            icon=":material/smart_toy:",
-        )
-    if show_hidden_info_turn:
-        _teacher_notes(review, content)
-    if review.by_teacher and not show_hidden_info_turn:  # a student reads their teacher's version
-        st.success("**Reviewed by your teacher.**", icon=":material/verified:")
-    verdicts = _verdicts(review, content)
-    left, right = st.columns([3, 2], gap="large")
-    with left:
-        if verdicts:
-            _criteria(content, rubric)
-        _strengths(content)
-        _try_instead(content)
-        st.markdown("##### Goal for your next practice")
-        st.success(safe(content.goal), icon=":material/flag:")
-        _indicators(review, rubric, verdicts=verdicts)
-    with right:
-        _transcript(review, messages, cited_turns(content), show_hidden_info_turn)
-
-
-def _teacher_notes(review: ReviewRead, content: ReviewContent) -> None:
-    """What only a teacher is told: figures to check before trusting them, and the turn at
-    which the hidden information came out."""
-    if counted.implausible_top_scores([score.score for score in content.scores], review.indicators):
-        st.warning(
-            "Every criterion got the top score, on a session that is short or whose counts are "
-            "below fair. Read the transcript before you release it: a message may have asked "
-            "the reviewer for top marks.",
-            icon=":material/priority_high:",
-        )
-    gap = None if review.demo else counted.disagreement(review.indicators)
-    if gap:
-        st.warning(
-            f"The model's codes and the offline coder's disagree: counted score "
-            f"{gap[0]:.0f} from the model's codes, {gap[1]:.0f} from the offline coder's (told "
-            f"when they differ by more than {counted.DISAGREEMENT_MARGIN:.0f} points). Check the "
-            "codes before you trust the figures.",
-            icon=":material/compare_arrows:",
-        )
-    turn = review.hidden_information_turn
-    st.caption(
-        f":material/key: The client's hidden information came out at turn {turn}."
-        if turn
-        else ":material/key: The client's hidden information was not uncovered."
-    )
-
-
-def _rubric(session_id: int) -> RubricDefinition | None:
-    try:
-        with store.transaction() as db:
-            return review_service.get_review_rubric(
-                db, actor=auth.current_user(), session_id=session_id
-            )
-    except AppError:
-        return None
-
-
-def _turns(turns: list[int]) -> str:
-    if not turns:
-        return ""
-    return (" · turn " if len(turns) == 1 else " · turns ") + ", ".join(map(str, turns))
-
-
-def _criteria(content: ReviewContent, rubric: RubricDefinition | None) -> None:
-    names = {criterion.key: criterion.name for criterion in rubric.criteria} if rubric else {}
-    st.markdown("##### Scores")
-    for score in content.scores:
-        name = safe(names.get(score.criterion, score.criterion))
-        st.markdown(f"**{name}: {score.score}/5**{_turns(score.turns)}  \n{safe(score.reasoning)}")
-
-
-def _risk(content: ReviewContent, *, for_teacher: bool) -> None:
-    """A client who voiced self-harm or harm to others comes first, with the turn."""
-    for item in content.risk:
-        answered = f"turn {item.student_turn}" if item.student_turn else "no turn (it ended)"
-        text = f"> {safe(item.quote)}\n\n{safe(item.note)} (Client turn {item.client_turn}; reply: {answered}.)"
-        if not item.responded:
-            st.error(
-                "**Risk passed over.** " + text + ("" if for_teacher else RISK_ADVICE),
-                icon=":material/emergency:",
-            )
-        elif for_teacher:
-            st.warning("**Risk voiced, and answered.** " + text, icon=":material/emergency:")
-
-
-RISK_ADVICE = (
-    "\n\nWhen a client speaks of harming themself or someone else, stop, ask about it directly "
-    "and take it seriously before anything else. Talk it through with your teacher."
-)
-
-
-def _verdicts(review: ReviewRead, content: ReviewContent) -> bool:
-    """Fair/good verdicts and global ratings only with enough turns, and never when a risk was
-    passed over (the session did not go well, whatever the counts say)."""
-    student_turns = review.indicators.get("student_turns")
-    enough = review.indicators.get("enough_evidence")
-    if enough is None and isinstance(student_turns, int):
-        enough = counted.enough_evidence(student_turns)
-    if enough is False:
-        st.info(
-            f"**Too short for verdicts.** With {student_turns} of your turns, this review shows "
-            f"counts only: ratings and fair/good verdicts start at "
-            f"{counted.MIN_TURNS_FOR_VERDICTS} turns.",
-            icon=":material/straighten:",
-        )
-        return False
-    return not risk.passed_over(content.risk)
-
-
-def _strengths(content: ReviewContent) -> None:
-    st.markdown("##### Strengths")
-    if not content.strengths:
-        st.caption(
-            "No clear strength in this session: no turn was a reflection, an open question or "
-            "an MI-consistent move without also persuading or confronting. Start with the "
-            "suggestions below."
-        )
-    for item in content.strengths:
-        st.markdown(f"> {safe(item.quote)}\n\n:green-badge[turn {item.turn}] {safe(item.comment)}")
-
-
-def _try_instead(content: ReviewContent) -> None:
-    st.markdown("##### Try instead")
-    for item in content.try_instead:
-        with st.container(border=True):
-            st.markdown(f"You said (turn {item.turn}):\n\n> {safe(item.quote)}")
-            st.markdown(f"**Try:**\n\n> {safe(item.better_reply)}")
-            st.caption(f"Why: {safe(item.why)}")
-
-
-def _value(key: str, value: float) -> str:
-    if key in PERCENT_INDICATORS:
-        return f"{value:.0%}"
-    if key == "counted_score":
-        return f"{value:.0f}"
-    if isinstance(value, int):
-        return str(value)
-    return f"{value:.2f}"
-
-
-def _standing(indicator: Indicator, value: float) -> str:
-    def beyond(limit: float) -> bool:
-        return value >= limit if indicator.higher_is_better else value <= limit
-
-    if beyond(indicator.good):
-        return ":green-badge[good]"
-    return ":orange-badge[fair]" if beyond(indicator.fair) else ":red-badge[below fair]"
-
-
-COUNTED_SCORE = Indicator(
-    key="counted_score",
-    name="Counted score (reflecting vs. telling, 0-100)",
-    fair=counted.COUNTED_SCORE_FAIR,
-    good=counted.COUNTED_SCORE_GOOD,
-    source=counted.COUNTED_SCORE_SOURCE,
-)
-
-
-def _indicators(review: ReviewRead, rubric: RubricDefinition | None, *, verdicts: bool) -> None:
-    """The counted figures, each against its fair and good thresholds (verdicts only with
-    enough evidence), and where each threshold comes from."""
-    st.markdown("##### Counted from your turns")
-    lines, sources = [], []
-    for indicator in [COUNTED_SCORE, *(rubric.indicators if rubric else [])]:
-        value = review.indicators.get(indicator.key)
-        if indicator.key not in review.indicators:
-            continue  # scored, not counted (say MITI's relational average)
-        fair, good = _value(indicator.key, indicator.fair), _value(indicator.key, indicator.good)
-        shown = "—" if value is None else f"**{_value(indicator.key, value)}**"
-        standing = "" if value is None or not verdicts else f" {_standing(indicator, value)}"
-        lines.append(f"- {safe(indicator.name)}: {shown}{standing} (fair {fair}, good {good})")
-        if indicator.source and indicator.source not in sources:
-            sources.append(indicator.source)
-    for key, name in EXTRA_INDICATORS.items():
-        value = review.indicators.get(key)
-        if value is not None:
-            lines.append(f"- {name}: **{_value(key, value)}**")
-    st.markdown("\n".join(lines) if lines else "Nothing to count yet.")
-    if "counted_score" in review.indicators:
-        st.caption(counted.SCORE_FORMULA)
-    for source in sources:
-        st.caption(f"Thresholds: {safe(source)}")
-
-
-def _transcript(
-    review: ReviewRead, messages: list[MessageRead], cited: set[int], show_hidden: bool
-) -> None:
-    """The numbered turns (as the review cites them); cited turns are bordered and labelled."""
-    st.markdown("##### Transcript")
-    for number, message in enumerate(messages, start=1):
-        is_cited = number in cited
-        student = message.role == MessageRole.user
-        label = f"**Turn {number} · {'You' if student else 'Client'}**"
-        if is_cited:
-            label += f" {CITED}"
-        if show_hidden and number == review.hidden_information_turn:
-            label += " :violet-badge[hidden information]"
-        key = f"turn_{review.session_id}_{number}" + ("_cited" if is_cited else "")
-        with st.container(border=is_cited, key=key):
-            st.markdown(label)
-            st.markdown(safe(message.content))

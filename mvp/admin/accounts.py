@@ -1,5 +1,5 @@
 """Admin: create accounts, list everyone, reset a password, deactivate or reactivate; which
-e-mail domains may sign in with the institution, and as which role."""
+e-mail domains may sign in with the institution, and as which role (sign_in_domains.py)."""
 
 from __future__ import annotations
 
@@ -10,20 +10,11 @@ from backend.errors import AppError
 from backend.models.enums import Role
 from backend.utils.formatting import format_time
 from mvp import auth, institution, store, ui
-from mvp.admin.shared import LABEL, table
+from mvp.admin.shared import LABEL, notice, show_notice, table
+from mvp.admin.sign_in_domains import sign_in_domains
 
 actor = auth.require_role(Role.admin)
 safe = ui.safe_markdown  # every text someone else wrote goes through it
-
-
-def _notice(level: str, message: str) -> None:
-    st.session_state["accounts_notice"] = (level, message)
-
-
-def _show_notice() -> None:
-    level, message = st.session_state.pop("accounts_notice", (None, None))
-    if message:
-        {"success": st.success, "warning": st.warning}.get(level, st.error)(message)
 
 
 def _create_account() -> None:
@@ -41,11 +32,11 @@ def _create_account() -> None:
             )
     except AppError as error:
         state["account_errors"] = getattr(error, "field_errors", {})
-        _notice(error.level, error.message)
+        notice(error.level, error.message)
         return
     for key in ("account_username", "account_display_name", "account_password"):
         state[key] = ""
-    _notice(
+    notice(
         "success",
         f"Created the {user.role.value} account '{safe(user.username)}'. Give them the "
         "password you chose; they can change it after logging in.",
@@ -62,10 +53,10 @@ def _reset_password(user_id: int, username: str) -> None:
                 new_password=st.session_state["reset_password"],
             )
     except AppError as error:
-        _notice(error.level, error.message)
+        notice(error.level, error.message)
         return
     st.session_state["reset_password"] = ""
-    _notice("success", f"New password set for '{safe(username)}'; their other log-ins were ended.")
+    notice("success", f"New password set for '{safe(username)}'; their other log-ins were ended.")
 
 
 def _set_active(user_id: int, username: str, active: bool) -> None:
@@ -73,9 +64,9 @@ def _set_active(user_id: int, username: str, active: bool) -> None:
         with store.transaction(write=True) as db:
             account_service.set_active(db, actor=actor, user_id=user_id, active=active)
     except AppError as error:
-        _notice(error.level, error.message)
+        notice(error.level, error.message)
         return
-    _notice(
+    notice(
         "success",
         f"'{safe(username)}' is {'active again' if active else 'deactivated'}: "
         + ("they can log in." if active else "they are logged out everywhere and cannot log in."),
@@ -89,106 +80,26 @@ def _set_email(user_id: int, username: str) -> None:
                 db, actor=actor, user_id=user_id, email=st.session_state["account_email"]
             )
     except AppError as error:
-        _notice(error.level, error.message)
+        notice(error.level, error.message)
         return
     st.session_state["account_email"] = user.email or ""
     if user.email:
-        _notice(
+        notice(
             "success",
             f"'{safe(username)}' can now sign in with {safe(institution.name())} as "
             f"{user.email} "
             "(its domain needs a rule below), keeping their role.",
         )
     else:
-        _notice(
-            "success", f"'{safe(username)}' no longer signs in with {safe(institution.name())}."
-        )
-
-
-def _add_domain() -> None:
-    state = st.session_state
-    state["domain_errors"] = {}
-    try:
-        with store.transaction(write=True) as db:
-            rule = sign_in_domain_service.add_domain(
-                db, actor=actor, domain=state["domain_name"], role=Role(state["domain_role"])
-            )
-    except AppError as error:
-        state["domain_errors"] = getattr(error, "field_errors", {})
-        _notice(error.level, error.message)
-        return
-    state["domain_name"] = ""
-    _notice(
-        "success",
-        f"People with a verified @{rule.domain} address can now sign in with the institution; "
-        f"their first sign-in makes them a {rule.role.value}.",
-    )
-
-
-def _remove_domain(domain_id: int, domain: str) -> None:
-    try:
-        with store.transaction(write=True) as db:
-            sign_in_domain_service.remove_domain(db, actor=actor, domain_id=domain_id)
-    except AppError as error:
-        _notice(error.level, error.message)
-        return
-    _notice(
-        "success",
-        f"{domain} can no longer sign in with the institution. Its accounts stay (deactivate "
-        "one to lock it out entirely).",
-    )
+        notice("success", f"'{safe(username)}' no longer signs in with {safe(institution.name())}.")
 
 
 def accounts_page() -> None:
-    _show_notice()
+    show_notice()
     new_account_form()
     users = account_list()
     change_account(users)
-    sign_in_domains()
-
-
-def sign_in_domains() -> None:
-    """The domains whose verified e-mail addresses may sign in with the institution."""
-    st.markdown("**Sign in with your institution: allowed e-mail domains**")
-    if not institution.configured():
-        st.caption(
-            "Institution sign-in is off: it needs an `[auth]` section in "
-            '`.streamlit/secrets.toml` (see the README, "Sign in with your institution"). '
-            "Rules added here apply once it is on."
-        )
-    with store.transaction() as db:
-        rules = sign_in_domain_service.list_domains(db, actor=actor)
-    if not rules:
-        st.info(
-            "No domain may sign in with the institution yet. Add your school's domain below, "
-            "e.g. `students.school.edu` as Student and `school.edu` as Teacher.",
-            icon=":material/domain:",
-        )
-    for rule in rules:
-        with st.container(border=True, horizontal=True, vertical_alignment="center"):
-            # A checked domain in a code span: nothing in it can link.
-            st.markdown(f"`@{rule.domain}` signs in as **{rule.role.value}**", width="stretch")
-            st.button(
-                "Remove",
-                key=f"remove_domain_{rule.id}",
-                on_click=auth.guarded(_remove_domain),
-                args=(rule.id, rule.domain),
-            )
-    errors = st.session_state.get("domain_errors", {})
-    with st.form("domain_form"):
-        left, right = st.columns([2, 1])
-        with left:
-            st.text_input("E-mail domain", key="domain_name", placeholder="e.g. school.edu")
-            ui.field_error(errors, "domain")
-        with right:
-            st.selectbox(
-                "Their role",
-                [Role.student.value, Role.teacher.value],
-                key="domain_role",
-                format_func=str.capitalize,
-                help="Set at their first sign-in; admins are never made by domain.",
-            )
-        st.form_submit_button("Allow domain", key="add_domain", on_click=auth.guarded(_add_domain))
+    sign_in_domains(actor)
 
 
 def new_account_form() -> None:

@@ -9,7 +9,7 @@ from backend.practice import history_service, session_service
 from backend.practice.history_service import ConversationRow
 from backend.utils.formatting import format_duration, format_time
 from mvp import auth, store, ui
-from mvp.chat import render_message
+from mvp.chat_messages import render_message
 from mvp.review_view import review_panel
 from mvp.student import shared
 

@@ -13,23 +13,20 @@ from backend.errors import AppError
 from backend.models.enums import Role
 from backend.practice import (
     conversation_service,
-    history_service,
-    rating_service,
-    session_service,
+    practice_screen,
 )
-from backend.practice.history_service import ConversationRow
-from backend.practice.read_models import MessageRead, SessionRead
+from backend.reviews import session_screen
 from backend.utils.formatting import format_duration, format_time
 from mvp import auth, store, ui
-from mvp.chat import chat_panel, render_message
-from mvp.review_view import ask_for_review, review_panel
+from mvp.chat import chat_panel
+from mvp.review_view import ask_for_review
 from mvp.student import shared
+from mvp.student.after_session import after_session
 from mvp.student.shared import CONVERSATION_PARAM, SESSION_KEY, show_conversation
 
 CONVERSATION_ID = re.compile(r"[1-9][0-9]{0,9}")  # ids are positive 32-bit integers
 MAX_ID = 2**31 - 1
 CONFIRM_KEY = "confirm_end_for"
-SAVED_KEY = "feedback_saved_for"
 DIFFICULTY_BADGES = {
     "beginner": ":green-badge[Beginner]",
     "intermediate": ":orange-badge[Intermediate]",
@@ -41,21 +38,11 @@ database = store.database()
 safe = ui.safe_markdown  # every piece of text a person wrote goes through it
 
 
-def open_conversation(client_id: int) -> None:
-    """The active conversation with this client, or a new one."""
-    session = conversation_service.start_conversation(database, actor=actor, client_id=client_id)
-    show_conversation(session.id)
-
-
 # Choosing a client -----------------------------------------------------------------------------
 def client_cards() -> None:
     with store.transaction() as db:
         available = student_access_service.list_available_clients(db, actor=actor)
-        active = {
-            item.client.id
-            for item in available
-            if session_service.get_active_session(db, actor=actor, client_id=item.client.id)
-        }
+        active = practice_screen.active_client_ids(db, actor=actor)
     if not available:
         st.info(
             "No clients are assigned to you yet. When your teacher publishes an assignment in "
@@ -86,8 +73,8 @@ def client_cards() -> None:
                 type="primary",
                 icon=":material/forum:",
                 width="stretch",
-                on_click=auth.guarded(open_conversation),
-                args=(client.id,),
+                on_click=auth.guarded(shared.open_conversation),
+                args=(actor, client.id),
             )
 
 
@@ -123,33 +110,27 @@ def live_caption(placement: str, started_at: datetime) -> None:
     st.caption(f"{placement}:material/timer: Session time: {elapsed}")
 
 
-def own_row(session_id: int) -> ConversationRow | None:
-    """The student's own conversation as the lists show it (client, assignment, section)."""
-    with store.transaction() as db:
-        rows = history_service.list_own_conversations(db, actor=actor)
-    return next((row for row in rows if row.session_id == session_id), None)
-
-
 def conversation(session_id: int) -> bool:
     """The open conversation; False (after saying why) when it cannot be opened."""
     st.query_params[CONVERSATION_PARAM] = str(session_id)  # also after a reload
     try:
         with store.transaction() as db:
-            session = session_service.get_session(db, actor=actor, session_id=session_id)
-        row = own_row(session_id)
+            screen = session_screen.read_session_screen(db, actor=actor, session_id=session_id)
     except AppError as error:
         ui.show_error(error)
         show_conversation(None)
         return False
-    st.subheader(safe(row.client_name) if row else "Conversation")
+    shown = screen.practice
+    session = shown.session
+    st.subheader(safe(shown.client_name))
     placement = (
-        f"{safe(row.assignment_title)} · {safe(row.section_name)} · "
-        if row and row.assignment_title
+        f"{safe(shown.assignment_title)} · {safe(shown.section_name or '')} · "
+        if shown.assignment_title
         else ""
     )
     if session.is_active:
         live_caption(placement, session.started_at)
-    else:
+    elif session.ended_at is not None:
         st.caption(
             f"{placement}:material/timer: Session length: "
             f"{format_duration(session.ended_at - session.started_at)}"
@@ -170,10 +151,16 @@ def conversation(session_id: int) -> bool:
         if st.session_state.get(CONFIRM_KEY) == session_id:
             confirm_end(session_id)
         chat_panel(
-            database, actor, session_id, session_key=SESSION_KEY, controls=False, show_usage=False
+            database,
+            actor,
+            session_id,
+            session_key=SESSION_KEY,
+            controls=False,
+            show_usage=False,
+            view=shown.conversation,
         )
     else:
-        after_session(session, row)
+        after_session(actor, screen)
     return True
 
 
@@ -199,101 +186,6 @@ def confirm_end(session_id: int) -> None:
             if st.button("Keep talking", key="cancel_end"):
                 st.session_state.pop(CONFIRM_KEY, None)
                 st.rerun()
-
-
-# After the session -----------------------------------------------------------------------------
-def after_session(session: SessionRead, row: ConversationRow | None) -> None:
-    """The review, the feedback form, then the transcript with thumbs on the client's replies."""
-    with store.transaction() as db:
-        given = rating_service.get_session_rating(db, actor=actor, session_id=session.id)
-        messages = session_service.get_messages(db, actor=actor, session_id=session.id)
-        ratings = rating_service.reply_ratings(db, actor=actor, session_id=session.id)
-    review_panel(actor, session.id, messages, for_teacher=False)
-    feedback_form(session.id, given)
-
-    st.markdown("#### Transcript")
-    if not messages:
-        st.caption("Nothing was said in this session.")
-    else:
-        st.caption("Rate single replies of the client with a thumb up or down.")
-    for message in messages:
-        render_message(message, show_usage=False, footer=lambda reply: thumbs(reply, ratings))
-    with st.container(horizontal=True, key="after_actions"):
-        shared.transcript_button(actor, session.id, key="download_current")
-        if row is not None:
-            st.button(
-                f"New conversation with {safe(row.client_name)}",
-                key="start_again",
-                icon=":material/forum:",
-                on_click=auth.guarded(open_conversation),
-                args=(session.client_id,),
-            )
-
-
-def feedback_form(session_id: int, given) -> None:
-    st.markdown("#### How did it go?")
-    with st.form("feedback_form", border=True):
-        realism = st.slider(
-            "How realistic was the client?",
-            1,
-            5,
-            given.realism if given else 3,
-            key="fb_realism",
-            help="1: not at all · 5: like a real client",
-        )
-        usefulness = st.slider(
-            "How useful was this practice for you?",
-            1,
-            5,
-            given.usefulness if given else 3,
-            key="fb_usefulness",
-            help="1: not at all · 5: very useful",
-        )
-        comment = st.text_area(
-            "Anything else? (optional)",
-            value=given.comment if given else "",
-            key="fb_comment",
-            max_chars=rating_service.MAX_COMMENT,
-        )
-        if st.form_submit_button(
-            "Update feedback" if given else "Send feedback", key="fb_submit", type="primary"
-        ):
-            try:
-                with store.transaction(write=True) as db:
-                    rating_service.submit_session_rating(
-                        db,
-                        actor=actor,
-                        session_id=session_id,
-                        realism=realism,
-                        usefulness=usefulness,
-                        comment=comment,
-                    )
-            except AppError as error:
-                ui.show_error(error)
-            else:
-                st.session_state[SAVED_KEY] = session_id
-                st.rerun()
-    if st.session_state.get(SAVED_KEY) == session_id:  # next to the button just pressed
-        st.session_state.pop(SAVED_KEY)
-        st.success("Thank you: your feedback was saved.", icon=":material/check_circle:")
-
-
-def thumbs(reply: MessageRead, ratings: dict[int, bool]) -> None:
-    key = f"thumbs_{reply.id}"
-    if key not in st.session_state and reply.id in ratings:
-        st.session_state[key] = 1 if ratings[reply.id] else 0
-    st.feedback("thumbs", key=key, on_change=auth.guarded(rate), args=(reply.id, key))
-
-
-def rate(message_id: int, key: str) -> None:
-    value = st.session_state.get(key)
-    with store.transaction(write=True) as db:
-        rating_service.rate_reply(
-            db,
-            actor=actor,
-            message_id=message_id,
-            positive=None if value is None else bool(value),
-        )
 
 
 # The page --------------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from backend.actor import UserRead
-from backend.practice import history_service
+from backend.practice import conversation_service, history_service
 from mvp import store, ui
 
 PRACTICE_PAGE = "student/practice.py"
@@ -45,3 +45,11 @@ def transcript_button(actor: UserRead, session_id: int, *, key: str) -> None:
         icon=":material/download:",
         on_click="ignore",
     )
+
+
+def open_conversation(actor: UserRead, client_id: int) -> None:
+    """The active conversation with this client, or a new one."""
+    session = conversation_service.start_conversation(
+        store.database(), actor=actor, client_id=client_id
+    )
+    show_conversation(session.id)

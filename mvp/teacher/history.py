@@ -11,7 +11,7 @@ from backend.models.enums import Role, SessionStatus
 from backend.practice import history_service, rating_service, session_service
 from backend.utils.formatting import format_time, format_tokens, format_usd
 from mvp import auth, store, ui
-from mvp.chat import render_message
+from mvp.chat_messages import render_message
 from mvp.review_view import review_panel
 
 actor = auth.require_role(Role.teacher, Role.admin)

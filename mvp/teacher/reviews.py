@@ -1,6 +1,6 @@
 """Teacher: reviews waiting for their teacher; the transcript beside the review (cited turns
-highlighted), every score, code and comment editable, "Save" and "Release to student"; and how
-often the model's first scores agree with the teachers' final ones.
+highlighted), every score, code and comment editable (review_editor.py), "Save" and "Release to
+student"; and how often the model's first scores agree with the teachers' final ones.
 """
 
 from __future__ import annotations
@@ -12,16 +12,15 @@ from backend.practice import session_service
 from backend.practice.read_models import MessageRead
 from backend.reviews import agreement_service, review_service, teacher_review_service
 from backend.reviews.read_models import ReviewContent
-from backend.reviews.rubric_schema import RubricDefinition
 from backend.utils.formatting import format_time
 from mvp import auth, store, ui
+from mvp.teacher.review_editor import editor
 
 actor = auth.require_role(Role.teacher, Role.admin)
 # Every text a person (or the model) wrote goes through it: bodies, captions, labels and help.
 safe = ui.safe_markdown
 
 SESSION_KEY = "review_session_id"
-NO_TURN = 0  # "add nothing" in the turn pickers (turns start at 1)
 
 
 def _status(item) -> str:
@@ -59,108 +58,6 @@ def queue() -> int | None:
     )
 
 
-# Reading the form back --------------------------------------------------------------------------
-def _edits(
-    session_id: int, start: ReviewContent, turns: dict[int, str], rubric: RubricDefinition
-) -> dict:
-    """The teacher's whole version: the starting version with every field as the form has it."""
-    state = st.session_state
-    data = start.model_dump(exclude={"demo"})
-    data["scores"] = [
-        {
-            "criterion": criterion,
-            "turns": turns_cited,
-            "reasoning": state[f"reasoning_{session_id}_{criterion}"],
-            "score": int(state[f"score_{session_id}_{criterion}"]),
-        }
-        for criterion, turns_cited in _score_turns(start, rubric).items()
-        if state.get(f"score_{session_id}_{criterion}") is not None
-    ]
-    for index, item in enumerate(data["codes"]):
-        item["code"] = state[f"code_{session_id}_{index}"]
-    for index, item in enumerate(data["strengths"]):
-        item["comment"] = state[f"strength_{session_id}_{index}"]
-    for index, item in enumerate(data["try_instead"]):
-        item["better_reply"] = state[f"better_{session_id}_{index}"]
-        item["why"] = state[f"why_{session_id}_{index}"]
-    data["goal"] = state[f"goal_{session_id}"]
-    turn = state.get(f"new_strength_turn_{session_id}") or NO_TURN
-    if turn != NO_TURN:
-        data["strengths"].append(
-            {
-                "turn": turn,
-                "quote": turns[turn][:300],
-                "comment": state.get(f"new_strength_{session_id}") or "",
-            }
-        )
-    turn = state.get(f"new_try_turn_{session_id}") or NO_TURN
-    if turn != NO_TURN:
-        data["try_instead"].append(
-            {
-                "turn": turn,
-                "quote": turns[turn][:300],
-                "better_reply": state.get(f"new_better_{session_id}") or "",
-                "why": state.get(f"new_why_{session_id}") or "",
-            }
-        )
-    return data
-
-
-FORM_KEYS = (
-    "score",
-    "reasoning",
-    "code",
-    "strength",
-    "better",
-    "why",
-    "goal",
-    "new_strength_turn",
-    "new_strength",
-    "new_try_turn",
-    "new_better",
-    "new_why",
-)
-
-
-def _forget_form(session_id: int) -> None:
-    """After a save the form starts again from the saved version."""
-    for key in list(st.session_state):
-        name = str(key)
-        for prefix in FORM_KEYS:
-            head = f"{prefix}_{session_id}"
-            if name == head or name.startswith(head + "_"):
-                del st.session_state[key]
-                break
-
-
-def _score_turns(start: ReviewContent, rubric: RubricDefinition) -> dict[str, list[int]]:
-    """Every criterion of the rubric, with the turns its score rests on in the start version."""
-    cited = {score.criterion: score.turns for score in start.scores}
-    return {criterion.key: cited.get(criterion.key, []) for criterion in rubric.criteria}
-
-
-def _save(
-    session_id: int,
-    start: ReviewContent,
-    turns: dict[int, str],
-    rubric: RubricDefinition,
-    release: bool,
-) -> None:
-    edits = _edits(session_id, start, turns, rubric)
-    with store.transaction(write=True) as db:
-        teacher_review_service.save_teacher_review(
-            db, actor=actor, session_id=session_id, edits=edits
-        )
-        if release:
-            review_service.release_review(db, actor=actor, session_id=session_id)
-    _forget_form(session_id)
-    ui.flash(
-        "Released: the student now reads your version of the review."
-        if release
-        else "Saved your version. Release it when it is ready."
-    )
-
-
 # Drawing ----------------------------------------------------------------------------------------
 def _cited(content: ReviewContent) -> dict[int, list[str]]:
     """Each cited turn and what cites it (a criterion, a strength, a "try instead" item)."""
@@ -190,97 +87,6 @@ def transcript(session_id: int, messages: list[MessageRead], content: ReviewCont
             st.markdown(safe(message.content))
 
 
-def editor(session_id: int, start: ReviewContent, rubric: RubricDefinition, turns) -> None:
-    """Every score, code and comment of the teacher's version, in one form."""
-    state = st.session_state
-    criteria = {criterion.key: criterion for criterion in rubric.criteria}
-    codes = {key: rubric.code_name(key) for key in rubric.codable_keys}
-    student_turns = {number: text for number, (student, text) in turns.items() if student}
-    with st.form(f"review_form_{session_id}", border=False):
-        st.markdown("##### Scores")
-        if not start.scores:
-            st.caption(
-                "No ratings yet: the session is too short for automatic ones. Leave them empty, "
-                "or rate every criterion with a reason."
-            )
-        scored = {score.criterion: score for score in start.scores}
-        for key, criterion in criteria.items():
-            if key in scored:
-                state.setdefault(f"score_{session_id}_{key}", scored[key].score)
-                state.setdefault(f"reasoning_{session_id}_{key}", scored[key].reasoning)
-            st.number_input(
-                safe(criterion.name),
-                min_value=1,
-                max_value=5,
-                value=None,
-                step=1,
-                key=f"score_{session_id}_{key}",
-                help="; ".join(
-                    f"{n}: {safe(text)}" for n, text in sorted(criterion.anchors.items())
-                ),
-            )
-            st.text_area("Reasoning", key=f"reasoning_{session_id}_{key}", height=68)
-        st.markdown("##### Codes")
-        st.caption("A turn that does two things (a reflection, then a question) has two codes.")
-        seen: set[int] = set()
-        for index, coded in enumerate(start.codes):
-            state.setdefault(f"code_{session_id}_{index}", coded.code)
-            again = " (its next code)" if coded.turn in seen else ""
-            seen.add(coded.turn)
-            st.selectbox(
-                f"Turn {coded.turn}{again}: {safe(student_turns.get(coded.turn, '')[:70])}",
-                list(codes),
-                key=f"code_{session_id}_{index}",
-                format_func=lambda code: codes.get(code, code),
-            )
-        _comments(session_id, start, student_turns)
-        save, release = st.columns(2)
-        args = (session_id, start, student_turns, rubric)
-        save.form_submit_button(
-            "Save", key="save_review", on_click=auth.guarded(_save), args=(*args, False)
-        )
-        release.form_submit_button(
-            "Release to student",
-            key="release_review",
-            type="primary",
-            on_click=auth.guarded(_save),
-            args=(*args, True),
-        )
-
-
-def _comments(session_id: int, start: ReviewContent, student_turns: dict[int, str]) -> None:
-    state = st.session_state
-    pick = [NO_TURN, *student_turns]
-
-    def turn_label(turn: int) -> str:  # a selectbox option: plain text, not Markdown
-        return "(add none)" if turn == NO_TURN else f"Turn {turn}: {student_turns[turn][:60]}"
-
-    st.markdown("##### Strengths")
-    for index, item in enumerate(start.strengths):
-        state.setdefault(f"strength_{session_id}_{index}", item.comment)
-        label = f"Turn {item.turn}: “{safe(item.quote[:80])}”"
-        st.text_area(label, key=f"strength_{session_id}_{index}")
-    st.selectbox(
-        "Add a strength about", pick, key=f"new_strength_turn_{session_id}", format_func=turn_label
-    )
-    st.text_area("Its comment", key=f"new_strength_{session_id}", height=68)
-    st.markdown("##### Try instead")
-    for index, item in enumerate(start.try_instead):
-        state.setdefault(f"better_{session_id}_{index}", item.better_reply)
-        state.setdefault(f"why_{session_id}_{index}", item.why)
-        st.caption(f"Turn {item.turn}: “{safe(item.quote[:120])}”")
-        st.text_area("Better reply", key=f"better_{session_id}_{index}", height=68)
-        st.text_area("Why", key=f"why_{session_id}_{index}", height=68)
-    st.selectbox(
-        "Add a better reply for", pick, key=f"new_try_turn_{session_id}", format_func=turn_label
-    )
-    st.text_area("Better reply", key=f"new_better_{session_id}", height=68)
-    st.text_area("Why", key=f"new_why_{session_id}", height=68)
-    st.markdown("##### Goal for the next practice")
-    state.setdefault(f"goal_{session_id}", start.goal)
-    st.text_area("Goal", key=f"goal_{session_id}", height=68)
-
-
 def review_panel(session_id: int) -> None:
     with store.transaction() as db:
         review = review_service.get_review(db, actor=actor, session_id=session_id)
@@ -302,7 +108,7 @@ def review_panel(session_id: int) -> None:
     with left:
         transcript(session_id, messages, start)
     with right:
-        editor(session_id, start, rubric, turns)
+        editor(actor, session_id, start, rubric, turns)
 
 
 def agreement_figures() -> None:

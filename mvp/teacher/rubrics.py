@@ -1,28 +1,19 @@
 """Teacher: the rubrics reviews use. Built-in ones to read and copy; the teacher's own to edit,
-each save a new version (reviews already made keep the version they used)."""
+each save a new version (reviews already made keep the version they used; the form is
+rubric_form.py)."""
 
 from __future__ import annotations
 
 import streamlit as st
-from pydantic import ValidationError as PydanticValidationError
 
-from backend.errors import ValidationError
 from backend.models.enums import Role
 from backend.reviews import rubric_service
 from backend.reviews.read_models import RubricRead
 from backend.reviews.rubric_schema import (
-    ANCHOR_MAX,
-    DEFINITION_MAX,
-    DESCRIPTION_MAX,
-    EXAMPLE_MAX,
-    MEANING_MAX,
-    NAME_MAX,
-    SCORE_MAX,
-    SCORE_MIN,
-    THRESHOLD_LIMIT,
     RubricDefinition,
 )
 from mvp import auth, store, ui
+from mvp.teacher.rubric_form import rubric_form
 
 actor = auth.require_role(Role.teacher, Role.admin)
 safe = ui.safe_markdown  # every piece of text a person wrote goes through it
@@ -36,103 +27,12 @@ def _label(rubric: RubricRead) -> str:
     return f"{rubric.name} ({owner}, version {rubric.version})"
 
 
-def _field(rubric: RubricRead, *path: object) -> str:
-    """The widget key of one field of a rubric's edit form (the version resets it after a save)."""
-    return "rubric_edit_" + "_".join(str(part) for part in (rubric.id, rubric.version, *path))
-
-
-def _errors_key(rubric: RubricRead) -> str:
-    return f"rubric_errors_{rubric.id}"
-
-
 # Callbacks --------------------------------------------------------------------------------------
 def _copy(rubric_id: int) -> None:
     with store.transaction(write=True) as db:
         copy = rubric_service.copy_rubric(db, actor=actor, rubric_id=rubric_id)
     st.session_state[RUBRIC_KEY] = st.session_state[f"_kept_{RUBRIC_KEY}"] = copy.id
     ui.flash(f"Made your copy “{safe(copy.name)}”. Edit it below and save.")
-
-
-def _edited(rubric: RubricRead) -> dict:
-    """The rubric as the form now holds it (keys and kinds stay as they were)."""
-    state = st.session_state
-    current = RubricDefinition.model_validate(rubric.definition)
-
-    def value(*path: object):
-        return state.get(_field(rubric, *path))
-
-    return {
-        "key": current.key,
-        "name": value("name") or "",
-        "description": value("description") or "",
-        "criteria": [
-            {
-                "key": criterion.key,
-                "name": value("criteria", i, "name") or "",
-                "meaning": value("criteria", i, "meaning") or "",
-                "anchors": {
-                    score: value("criteria", i, "anchors", score) or ""
-                    for score in range(SCORE_MIN, SCORE_MAX + 1)
-                },
-            }
-            for i, criterion in enumerate(current.criteria)
-        ],
-        "codes": [
-            {
-                "key": code.key,
-                "name": value("codes", i, "name") or "",
-                "definition": value("codes", i, "definition") or "",
-                "example": value("codes", i, "example") or "",
-                "kind": code.kind,
-                "complex": code.complex,
-            }
-            for i, code in enumerate(current.codes)
-        ],
-        "indicators": [
-            {
-                "key": indicator.key,
-                "name": value("indicators", i, "name") or "",
-                "fair": value("indicators", i, "fair"),
-                "good": value("indicators", i, "good"),
-                "higher_is_better": indicator.higher_is_better,
-            }
-            for i, indicator in enumerate(current.indicators)
-        ],
-    }
-
-
-def _field_errors(error: PydanticValidationError) -> dict[str, str]:
-    """Pydantic's errors by field path ("criteria.0.anchors"), worded for a teacher."""
-    errors: dict[str, str] = {}
-    for item in error.errors():
-        path = ".".join(str(part) for part in item["loc"])
-        message = str(item["msg"]).removeprefix("Value error, ")
-        if item["type"] == "string_too_short":
-            message = "This cannot be empty."
-        elif item["type"] in ("float_type", "float_parsing"):
-            message = "Enter a number."
-        errors.setdefault(path, message)
-    return errors
-
-
-def _save(rubric: RubricRead) -> None:
-    state = st.session_state
-    state[_errors_key(rubric)] = {}
-    try:
-        definition = RubricDefinition.model_validate(_edited(rubric))
-    except PydanticValidationError as error:
-        state[_errors_key(rubric)] = _field_errors(error)
-        ui.flash("Not saved: fix the fields marked in red below.", "error")
-        return
-    try:
-        with store.transaction(write=True) as db:
-            saved = rubric_service.update_rubric(
-                db, actor=actor, rubric_id=rubric.id, definition=definition
-            )
-    except ValidationError as error:
-        state[_errors_key(rubric)] = error.field_errors
-        raise
-    ui.flash(f"Saved as version {saved.version}; reviews already made keep the version they used.")
 
 
 # Showing ----------------------------------------------------------------------------------------
@@ -164,126 +64,6 @@ def rubric_view(definition: RubricDefinition) -> None:
         for indicator in definition.indicators
     ]
     ui.table(rows, key="rubric_indicators")
-
-
-def rubric_form(rubric: RubricRead, definition: RubricDefinition) -> None:
-    """Every text and threshold of the teacher's own rubric; saving adds a version."""
-    errors = st.session_state.get(_errors_key(rubric), {})
-    for path, message in errors.items():
-        if not path:  # about the whole rubric
-            st.error(safe(message))
-    state = st.session_state
-
-    def text(widget, label: str, default: str, *path: object, **options) -> None:
-        key = _field(rubric, *path)
-        state.setdefault(key, default)
-        widget(label, key=key, **options)
-        ui.field_error(errors, ".".join(str(part) for part in path))
-
-    with st.form(f"rubric_form_{rubric.id}"):
-        text(st.text_input, "Name", definition.name, "name", max_chars=NAME_MAX)
-        text(
-            st.text_area,
-            "Description",
-            definition.description,
-            "description",
-            height=80,
-            max_chars=DESCRIPTION_MAX,
-        )
-        st.markdown("##### Criteria (scored 1-5)")
-        for i, criterion in enumerate(definition.criteria):
-            with st.expander(safe(criterion.name), expanded=_has_error(errors, "criteria", i)):
-                text(
-                    st.text_input, "Name", criterion.name, "criteria", i, "name", max_chars=NAME_MAX
-                )
-                text(
-                    st.text_area,
-                    "What it means",
-                    criterion.meaning,
-                    "criteria",
-                    i,
-                    "meaning",
-                    max_chars=MEANING_MAX,
-                )
-                for score in range(SCORE_MIN, SCORE_MAX + 1):
-                    text(
-                        st.text_input,
-                        f"Score {score} looks like",
-                        criterion.anchors.get(score, ""),
-                        "criteria",
-                        i,
-                        "anchors",
-                        score,
-                        max_chars=ANCHOR_MAX,
-                    )
-                ui.field_error(errors, f"criteria.{i}.anchors")
-                ui.field_error(errors, f"criteria.{i}")
-        st.markdown("##### Codes for each student utterance")
-        for i, code in enumerate(definition.codes):
-            with st.expander(safe(code.name), expanded=_has_error(errors, "codes", i)):
-                text(st.text_input, "Name", code.name, "codes", i, "name", max_chars=NAME_MAX)
-                text(
-                    st.text_area,
-                    "Definition",
-                    code.definition,
-                    "codes",
-                    i,
-                    "definition",
-                    max_chars=DEFINITION_MAX,
-                )
-                text(
-                    st.text_input,
-                    "Example",
-                    code.example,
-                    "codes",
-                    i,
-                    "example",
-                    max_chars=EXAMPLE_MAX,
-                )
-                ui.field_error(errors, f"codes.{i}")
-        st.markdown("##### Indicators (fair and good thresholds)")
-        for i, indicator in enumerate(definition.indicators):
-            with st.container(border=True):
-                text(
-                    st.text_input,
-                    "Name",
-                    indicator.name,
-                    "indicators",
-                    i,
-                    "name",
-                    max_chars=NAME_MAX,
-                )
-                fair, good = st.columns(2)
-                for column, label, field, default in (
-                    (fair, "Fair from", "fair", indicator.fair),
-                    (good, "Good from", "good", indicator.good),
-                ):
-                    key = _field(rubric, "indicators", i, field)
-                    state.setdefault(key, float(default))
-                    column.number_input(
-                        label,
-                        key=key,
-                        step=0.1,
-                        format="%.2f",
-                        min_value=-THRESHOLD_LIMIT,
-                        max_value=THRESHOLD_LIMIT,
-                    )
-                st.caption(
-                    "Higher is better." if indicator.higher_is_better else "Lower is better."
-                )
-                ui.field_error(errors, f"indicators.{i}")
-        st.form_submit_button(
-            "Save as a new version",
-            key=f"save_rubric_{rubric.id}",
-            type="primary",
-            on_click=auth.guarded(_save),
-            args=(rubric,),
-        )
-
-
-def _has_error(errors: dict[str, str], *prefix: object) -> bool:
-    start = ".".join(str(part) for part in prefix)
-    return any(path == start or path.startswith(start + ".") for path in errors)
 
 
 def rubrics_page() -> None:
@@ -322,7 +102,7 @@ def rubrics_page() -> None:
             f"Version {rubric.version}. Saving makes a new version; reviews already made keep "
             "the version they used."
         )
-        rubric_form(rubric, definition)
+        rubric_form(actor, rubric, definition)
 
 
 # The page ------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Teacher: sections (join codes, seats, roster) and their assignments."""
+"""Teacher: sections (join codes, seats, roster) and their assignments (section_assignments.py)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,6 @@ from datetime import UTC, datetime, time
 import streamlit as st
 
 from backend.classes import assignment_service, section_service
-from backend.classes.assignment_service import UncheckedClients
-from backend.classes.read_models import AssignmentInput
 from backend.clients.read_models import ClientRead
 from backend.errors import ValidationError
 from backend.models.enums import Role
@@ -16,13 +14,10 @@ from backend.reviews import rubric_service
 from backend.utils.formatting import format_time
 from mvp import auth, store, ui
 from mvp.teacher import shared
+from mvp.teacher.section_assignments import assignment_form, assignment_list, rubric_choices
 
 actor = auth.require_role(Role.teacher, Role.admin)
 safe = ui.safe_markdown  # every piece of text a person wrote goes through it
-RELEASE_OPTIONS = {
-    "immediately": "Students see reviews at once",
-    "after_teacher_review": "Students see reviews after I release them",
-}
 
 
 def _end_of_day(day) -> datetime | None:
@@ -91,82 +86,6 @@ def _remove_student(section_id: int, student_id: int, name: str) -> None:
     ui.flash(f"Removed {safe(name)} from the section. Their past conversations are kept.")
 
 
-def _create_assignment(section_id: int) -> None:
-    state = st.session_state
-    title = (state.get("assignment_title") or "").strip()
-    if not title:
-        state["assignment_errors"] = {"title": "Give the assignment a title."}
-        return
-    due = state.get("assignment_due")
-    data = AssignmentInput(
-        title=title,
-        instructions=state.get("assignment_instructions") or "",
-        due_at=datetime.combine(due, time(23, 59), tzinfo=UTC) if due else None,
-        client_ids=list(state.get("assignment_clients") or []),
-        release_reviews=state.get("assignment_release") or "immediately",
-    )
-    with store.transaction(write=True) as db:
-        created = assignment_service.create_assignment(
-            db, actor=actor, section_id=section_id, data=data
-        )
-    for key, blank in (
-        ("assignment_title", ""),
-        ("assignment_instructions", ""),
-        ("assignment_due", None),
-        ("assignment_clients", []),
-        ("assignment_release", "immediately"),
-    ):
-        state[key] = blank
-    state["assignment_errors"] = {}
-    ui.flash(f"Created the draft “{safe(created.title)}”. Publish it when it is ready.")
-
-
-def _confirm_key(assignment_id: int) -> str:
-    return f"confirm_publish_{assignment_id}"  # why publishing needs a confirmation
-
-
-def _set_published(assignment_id: int, published: bool, confirm_unchecked: bool = False) -> None:
-    """Publish or unpublish; with clients not checked (or failing their check), ask first."""
-    st.session_state.pop(_confirm_key(assignment_id), None)
-    try:
-        with store.transaction(write=True) as db:
-            assignment = assignment_service.set_published(
-                db,
-                actor=actor,
-                assignment_id=assignment_id,
-                published=published,
-                confirm_unchecked=confirm_unchecked,
-            )
-    except UncheckedClients as error:
-        st.session_state[_confirm_key(assignment_id)] = error.message
-        return
-    ui.flash(
-        f"Published “{safe(assignment.title)}”: students in the section can now practise."
-        if published
-        else f"“{safe(assignment.title)}” is a draft again, hidden from students."
-    )
-
-
-def _save_assignment_clients(assignment_id: int) -> None:
-    chosen = list(st.session_state.get(f"assignment_clients_{assignment_id}") or [])
-    release = st.session_state.get(f"assignment_release_{assignment_id}")
-    with store.transaction(write=True) as db:
-        current = assignment_service.get_assignment(db, actor=actor, assignment_id=assignment_id)
-        assignment_service.update_assignment(
-            db,
-            actor=actor,
-            assignment_id=assignment_id,
-            data=AssignmentInput(
-                title=current.title,
-                instructions=current.instructions,
-                due_at=current.due_at,
-                client_ids=chosen,
-                release_reviews=release or current.release_reviews,
-            ),
-        )
-    ui.flash(f"Saved the clients and review setting of “{safe(current.title)}”.")
-
-
 def _set_section_rubric(section_id: int) -> None:
     rubric_id = st.session_state.get(f"section_rubric_{section_id}")
     with store.transaction(write=True) as db:
@@ -174,107 +93,6 @@ def _set_section_rubric(section_id: int) -> None:
             db, actor=actor, section_id=section_id, rubric_id=rubric_id
         )
     ui.flash("Saved the section's rubric. Reviews already made keep the rubric they used.")
-
-
-def _set_assignment_rubric(assignment_id: int, release_reviews: str) -> None:
-    rubric_id = st.session_state.get(f"assignment_rubric_{assignment_id}")
-    with store.transaction(write=True) as db:
-        rubric_service.set_assignment_rubric(
-            db,
-            actor=actor,
-            assignment_id=assignment_id,
-            rubric_id=rubric_id,
-            release_reviews=release_reviews,
-        )
-    ui.flash("Saved the assignment's rubric. Reviews already made keep the rubric they used.")
-
-
-def rubric_choices(rubrics, default_label: str) -> dict[int | None, str]:
-    """None (the default) first, then the built-in rubrics and the teacher's own."""
-    choices: dict[int | None, str] = {None: default_label}
-    for rubric in rubrics:
-        choices[rubric.id] = f"{rubric.name} ({'built-in' if rubric.builtin else 'yours'})"
-    return choices
-
-
-def assignment_card(assignment, client_names: dict[int, str], rubrics=()) -> None:
-    with st.container(border=True, key=f"assignment_{assignment.id}"):
-        published = assignment.status.value == "published"
-        badge = ":green-badge[published]" if published else ":gray-badge[draft]"
-        due = f" · due {format_time(assignment.due_at)}" if assignment.due_at else ""
-        st.markdown(f"**{safe(assignment.title)}** {badge}{due}")
-        if assignment.instructions:
-            st.caption(safe(assignment.instructions))
-        options = sorted(set(client_names) | set(assignment.client_ids))
-        key = f"assignment_clients_{assignment.id}"
-        if key not in st.session_state:
-            st.session_state[key] = list(assignment.client_ids)
-        st.multiselect(
-            "Clients",
-            options,
-            key=key,
-            format_func=lambda cid: client_names.get(cid, f"client {cid} (archived)"),
-        )
-        release_key = f"assignment_release_{assignment.id}"
-        st.session_state.setdefault(release_key, assignment.release_reviews.value)
-        st.selectbox(
-            "Session reviews",
-            list(RELEASE_OPTIONS),
-            key=release_key,
-            format_func=RELEASE_OPTIONS.get,
-        )
-        choices = rubric_choices(rubrics, "Section default")
-        rubric_key = f"assignment_rubric_{assignment.id}"
-        if st.session_state.get(rubric_key, assignment.rubric_id) not in choices:
-            st.session_state.pop(rubric_key, None)
-        st.session_state.setdefault(rubric_key, assignment.rubric_id)
-        st.selectbox(
-            "Rubric for reviews",
-            list(choices),
-            key=rubric_key,
-            format_func=choices.get,
-            on_change=auth.guarded(_set_assignment_rubric),
-            args=(assignment.id, assignment.release_reviews.value),
-            help="Saved as soon as you choose. Make or edit rubrics on the Rubrics page.",
-        )
-        save, publish = st.columns(2)
-        save.button(
-            "Save clients",
-            key=f"save_assignment_clients_{assignment.id}",
-            on_click=auth.guarded(_save_assignment_clients),
-            args=(assignment.id,),
-        )
-        publish.button(
-            "Unpublish" if published else "Publish",
-            type="secondary" if published else "primary",
-            key=f"publish_assignment_{assignment.id}",
-            on_click=auth.guarded(_set_published),
-            args=(assignment.id, not published),
-        )
-        publish_confirmation(assignment.id)
-
-
-def publish_confirmation(assignment_id: int) -> None:
-    """Publishing with unchecked (or failing) clients: the reason, then Publish anyway."""
-    reason = st.session_state.get(_confirm_key(assignment_id))
-    if not reason:
-        return
-    st.warning(safe(reason), icon=":material/warning:")
-    st.caption("Each client card has **Check this client**; the **Client check** page shows why.")
-    anyway, cancel = st.columns(2)
-    anyway.button(
-        "Publish anyway",
-        key=f"publish_anyway_{assignment_id}",
-        type="primary",
-        on_click=auth.guarded(_set_published),
-        args=(assignment_id, True, True),
-    )
-    cancel.button(
-        "Cancel",
-        key=f"cancel_publish_{assignment_id}",
-        on_click=st.session_state.pop,
-        args=(_confirm_key(assignment_id), None),
-    )
 
 
 def _code_status(section) -> list[str]:
@@ -344,8 +162,8 @@ def section_detail(section, clients: list[ClientRead]) -> None:
     section_rubric(section, rubrics)
     roster_list(section, roster)
     client_names = {client.id: client.name for client in clients}
-    assignment_list(assignments, client_names, rubrics)
-    assignment_form(section, client_names)
+    assignment_list(actor, assignments, client_names, rubrics)
+    assignment_form(actor, section, client_names)
 
 
 def join_code(section, students: int) -> None:
@@ -402,49 +220,6 @@ def section_rubric(section, rubrics) -> None:
         args=(section.id,),
         help="Saved as soon as you choose. Make or edit rubrics on the Rubrics page.",
     )
-
-
-def assignment_list(assignments, client_names: dict[int, str], rubrics=()) -> None:
-    st.markdown("##### Assignments")
-    if not assignments:
-        st.info(
-            "No assignments yet. Create one below, attach clients and publish it: students "
-            "then see those clients on their practice page."
-        )
-    for assignment in assignments:
-        assignment_card(assignment, client_names, rubrics)
-
-
-def assignment_form(section, client_names: dict[int, str]) -> None:
-    errors = st.session_state.get("assignment_errors", {})
-    with st.form(f"assignment_form_{section.id}"):
-        st.markdown("**New assignment**")
-        st.text_input("Title *", key="assignment_title", max_chars=200)
-        ui.field_error(errors, "title")
-        st.text_area(
-            "Instructions for students", key="assignment_instructions", max_chars=4000, height=90
-        )
-        st.date_input("Due date (optional, end of day UTC)", value=None, key="assignment_due")
-        st.multiselect(
-            "Clients",
-            list(client_names),
-            key="assignment_clients",
-            format_func=client_names.get,
-            placeholder="Choose clients" if client_names else "Create a client first",
-        )
-        st.selectbox(
-            "Session reviews",
-            list(RELEASE_OPTIONS),
-            key="assignment_release",
-            format_func=RELEASE_OPTIONS.get,
-            help="After your review: each review waits in Reviews until you release it.",
-        )
-        st.form_submit_button(
-            "Create assignment",
-            key="create_assignment",
-            on_click=auth.guarded(_create_assignment),
-            args=(section.id,),
-        )
 
 
 def sections_page() -> None:

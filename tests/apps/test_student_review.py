@@ -16,7 +16,8 @@ from backend.models.enums import Role
 from backend.practice import session_service
 from backend.reviews import review_service, rubric_service
 from backend.utils.formatting import format_usd
-from mvp.review_view import CITED, DEMO_LABEL, TEACHER_FIRST, cited_turns
+from mvp.review_render import CITED, DEMO_LABEL, cited_turns
+from mvp.review_view import TEACHER_FIRST
 from tests.apps.helpers import (
     APP_PATH,
     assert_clean,

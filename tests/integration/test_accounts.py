@@ -120,7 +120,11 @@ def _exhaust_the_username(db, limiter, username: str) -> None:
     for number in range(limiter.login_username_limit.amount):
         try:
             account_service.authenticate(
-                db, username=username, password="nope nope", browser=f"bot-{number}", limiter=limiter
+                db,
+                username=username,
+                password="nope nope",
+                browser=f"bot-{number}",
+                limiter=limiter,
             )
         except AuthenticationError:
             continue

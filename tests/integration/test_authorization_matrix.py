@@ -42,6 +42,7 @@ from backend.monitoring import metrics_service
 from backend.practice import (
     conversation_service,
     history_service,
+    practice_screen,
     rating_service,
     session_service,
 )
@@ -51,6 +52,7 @@ from backend.reviews import (
     progress_service,
     review_service,
     rubric_service,
+    session_screen,
     teacher_review_service,
 )
 from backend.reviews.rubrics import load_builtin_rubrics
@@ -282,6 +284,21 @@ def _operations() -> dict[str, Operation]:
             session_service.get_active_session,
             lambda f, db, w, a: [s for s in [f(db, actor=a, client_id=w.client_id)] if s],
             {"owner"},
+        ),
+        "active_client_ids": _op(  # the actor's own, so only the owner finds the world's
+            practice_screen.active_client_ids,
+            lambda f, db, w, a: [c for c in f(db, actor=a) if c == w.client_id],
+            {"owner"},
+        ),
+        "read_practice_screen": _op(
+            practice_screen.read_practice_screen,
+            lambda f, db, w, a: f(db, actor=a, session_id=w.session_id),
+            READERS,
+        ),
+        "read_session_screen": _op(
+            session_screen.read_session_screen,
+            lambda f, db, w, a: f(db, actor=a, session_id=w.session_id),
+            READERS,
         ),
         "get_client_full": _op(
             client_service.get_client,

@@ -1,0 +1,86 @@
+"""The practice screen's one read: a conversation with its header and messages, and (while it is
+open) what the conversation panel draws, checked once and read in the caller's transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from backend.actor import UserRead
+from backend.clients import client_service
+from backend.errors import AppError
+from backend.models import Assignment, ClientProfile, Message, PracticeSession, Section
+from backend.models.enums import SessionMode, SessionStatus
+from backend.permissions import require_user
+from backend.practice import session_service
+from backend.practice.conversation_service import ConversationView
+from backend.practice.read_models import MessageRead, SessionRead
+
+
+@dataclass(frozen=True)
+class PracticeScreen:
+    """Everything the practice page draws of one conversation."""
+
+    session: SessionRead
+    client_name: str
+    assignment_title: str | None
+    section_name: str | None
+    messages: list[MessageRead]
+    # While it is open: the conversation panel's view (None when the client may no longer be
+    # shown to this person: the panel then says why).
+    conversation: ConversationView | None
+
+
+def read_practice_screen(db: Session, *, actor: UserRead | None, session_id: int) -> PracticeScreen:
+    """One conversation the actor may read, with its client, assignment and section names."""
+    session = session_service.get_session(db, actor=actor, session_id=session_id)
+    client_name, assignment_title, section_name = db.execute(
+        select(ClientProfile.name, Assignment.title, Section.name)
+        .select_from(ClientProfile)
+        .outerjoin(Assignment, Assignment.id == session.assignment_id)
+        .outerjoin(Section, Section.id == Assignment.section_id)
+        .where(ClientProfile.id == session.client_id)
+    ).one()
+    messages = [
+        MessageRead.model_validate(message)
+        for message in db.scalars(
+            select(Message)
+            .where(Message.session_id == session.id)
+            .order_by(Message.sequence_number)
+        )
+    ]
+    conversation = None
+    if session.is_active:
+        try:
+            client = client_service.get_client_brief(db, actor=actor, client_id=session.client_id)
+        except AppError:
+            pass  # the panel reads it again and shows the refusal
+        else:
+            conversation = ConversationView(
+                session, messages, client, reply_pending=session.reply_pending
+            )
+    return PracticeScreen(
+        session=session,
+        client_name=client_name,
+        assignment_title=assignment_title,
+        section_name=section_name,
+        messages=messages,
+        conversation=conversation,
+    )
+
+
+def active_client_ids(db: Session, *, actor: UserRead | None) -> set[int]:
+    """The clients the actor has an open practice conversation with (their client cards say
+    "Continue"), in one query whatever the number of cards."""
+    actor = require_user(actor)
+    return set(
+        db.scalars(
+            select(PracticeSession.client_id).where(
+                PracticeSession.user_id == actor.id,
+                PracticeSession.status == SessionStatus.active,
+                PracticeSession.mode != SessionMode.check,
+            )
+        )
+    )

@@ -1,0 +1,230 @@
+"""Admin figures, the Now tab: today's activity, tokens, reply times, review costs and the
+conversations open right now."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from backend.actor import UserRead
+from backend.monitoring import metrics_service
+from backend.practice import rating_service
+from backend.utils.formatting import format_duration, format_time, format_tokens, format_usd
+from mvp import store
+from mvp.admin.shared import LABEL, NUMBER, table, utc_now
+
+
+def percent(share: float | None) -> str:
+    return "—" if share is None else f"{share:.0%}"
+
+
+def seconds(ms: float | None) -> str:
+    return "—" if ms is None else f"{ms / 1000:.2f} s"
+
+
+def metric_row(title: str, figures: list[tuple[str, object, str | None]]) -> None:
+    """A titled row of four bordered metrics (five would cut money values short)."""
+    st.markdown(title)
+    for column, (label, value, help_text) in zip(st.columns(4), figures, strict=False):
+        column.metric(label, value, help=help_text, border=True)
+
+
+# Figures (one fragment: the auto-refresh reruns only these) ------------------------------------
+def now_tab(actor: UserRead) -> None:
+    with store.transaction() as db:
+        now = metrics_service.now_figures(db, actor=actor)
+        active = metrics_service.active_sessions(db, actor=actor)
+        feedback, _by_client = rating_service.rating_shares(db, actor=actor)
+        reviews = metrics_service.review_costs(db, actor=actor)
+    if not now.messages_today:
+        st.info(
+            "No messages yet today. These figures fill in as students talk to their clients; "
+            "'today' starts at midnight UTC.",
+            icon=":material/schedule:",
+        )
+    today_figures(now, feedback)
+    token_figures(now)
+    latency_figures(now)
+    review_figures(*reviews)
+    active_sessions(active)
+
+
+def review_figures(today, month) -> None:
+    """Session reviews are their own purpose: not in the conversation figures above."""
+    per_review = "Model-written reviews only; automatic demo reviews cost nothing"
+    metric_row(
+        "**Session reviews**",
+        [
+            (
+                "Review cost today",
+                format_usd(today.cost),
+                f"{today.reviews} reviews by the feedback model and {today.demo_reviews} automatic "
+                "demo reviews since midnight UTC.",
+            ),
+            (
+                "Cost per review today",
+                format_usd(today.per_review, unpriced_label="—"),
+                f"{per_review}.",
+            ),
+            (
+                "Review cost, 30 days",
+                format_usd(month.cost),
+                f"{month.reviews} reviews by the feedback model and {month.demo_reviews} automatic "
+                "demo reviews in the last 30 days (today included).",
+            ),
+            (
+                "Cost per review, 30 days",
+                format_usd(month.per_review, unpriced_label="—"),
+                f"{per_review}.",
+            ),
+        ],
+    )
+
+
+def today_figures(now, feedback) -> None:
+    metric_row(
+        "**Today**",
+        [
+            ("Active sessions", now.active_sessions, "Conversations open right now."),
+            ("Sessions today", now.sessions_today, "Conversations started since midnight UTC."),
+            (
+                "Messages today",
+                f"{now.messages_today:,}",
+                "Student messages and client replies stored since midnight UTC.",
+            ),
+            (
+                "Completion rate",
+                percent(now.completion_rate),
+                f"Share of today's sessions that were ended: {now.completed_today} of "
+                f"{now.sessions_today}.",
+            ),
+        ],
+    )
+    metric_row(
+        "**Cost and feedback**",
+        [
+            (
+                "Cost today",
+                format_usd(now.cost_today),
+                "Everything billed since midnight UTC: stored replies, and replies cut off after the "
+                "API started billing them.",
+            ),
+            (
+                "Cost per 1K tokens",
+                format_usd(now.cost_per_1k_tokens, unpriced_label="—"),
+                "Today's cost over today's billed tokens, cache included.",
+            ),
+            (
+                "Avg cost per conversation",
+                format_usd(now.avg_cost_per_completed, unpriced_label="—"),
+                f"Average over the {now.completed_today} conversations started and completed today.",
+            ),
+            (
+                "Positive feedback",
+                "—" if feedback.percent is None else f"{feedback.percent:.0f}%",
+                f"All time: {feedback.positive} of {feedback.total} reply thumbs and end-of-session "
+                "forms (4 or 5 out of 5) are positive.",
+            ),
+        ],
+    )
+
+
+def token_figures(now) -> None:
+    billed = "billed since midnight UTC (cut-off replies included)"
+    metric_row(
+        f"**Tokens today** · {format_tokens(now.tokens_today)} in total",
+        [
+            (
+                "Input tokens",
+                format_tokens(now.input_tokens),
+                f"Prompt tokens not read from the cache, {billed}.",
+            ),
+            (
+                "Output tokens",
+                format_tokens(now.output_tokens),
+                f"The clients' replies, {billed}; a cut-off reply's output is estimated.",
+            ),
+            (
+                "Cache write tokens",
+                format_tokens(now.cache_write_tokens),
+                f"Prompt tokens written to the cache (1.25x input price), {billed}.",
+            ),
+            (
+                "Cache read tokens",
+                format_tokens(now.cache_read_tokens),
+                f"Prompt tokens read from the cache (0.1x input price), {billed}.",
+            ),
+        ],
+    )
+
+
+def latency_figures(now) -> None:
+    for title, name, hour, day, measured in (
+        (
+            "Reply time",
+            "Reply",
+            now.latency_last_hour,
+            now.latency_today,
+            "from the request to the last word of a stored reply",
+        ),
+        (
+            "Time to first token",
+            "First token",
+            now.first_token_last_hour,
+            now.first_token_today,
+            "from the request to the first word of a stored reply",
+        ),
+    ):
+        metric_row(
+            f"**{title}** · over {hour.count} replies in the last hour, {day.count} today",
+            [
+                (
+                    f"{name} median, last hour",
+                    seconds(hour.median_ms),
+                    f"Half of the replies stored in the last 60 minutes took less, {measured}.",
+                ),
+                (
+                    f"{name} p95, last hour",
+                    seconds(hour.p95_ms),
+                    f"95% of the replies stored in the last 60 minutes took less, {measured}.",
+                ),
+                (
+                    f"{name} median, today",
+                    seconds(day.median_ms),
+                    f"Half of the replies stored since midnight UTC took less, {measured}.",
+                ),
+                (
+                    f"{name} p95, today",
+                    seconds(day.p95_ms),
+                    f"95% of the replies stored since midnight UTC took less, {measured}.",
+                ),
+            ],
+        )
+
+
+def active_sessions(active) -> None:
+    st.subheader("Active sessions")
+    if not active:
+        st.info(
+            "Nobody is talking to a client right now. Each open conversation appears here "
+            "with its student, client, messages and cost until it ends.",
+            icon=":material/forum:",
+        )
+        return
+    moment = utc_now()
+    table(
+        [
+            {
+                "Who": a.user,
+                "Client": a.client,
+                "Since": format_time(a.started_at),
+                "Open for": format_duration(moment - a.started_at),
+                "Messages": a.messages,
+                "Cost": format_usd(a.cost),
+            }
+            for a in active
+        ],
+        "active_table",
+        Who=LABEL,
+        Client=LABEL,
+        Messages=NUMBER,
+    )

@@ -1,0 +1,254 @@
+"""Admin figures, the Usage, Breakdowns and Budgets tabs."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from backend.actor import UserRead
+from backend.config import get_settings
+from backend.monitoring import metrics_service
+from backend.practice import rating_service
+from backend.utils.formatting import format_tokens, format_usd
+from mvp import store, ui
+from mvp.admin.shared import LABEL, NUMBER, table
+
+
+def usage_tab(actor: UserRead) -> None:
+    with store.transaction() as db:
+        hours = metrics_service.hourly_usage(db, actor=actor)
+    st.subheader("Last 24 hours", help="By hour, UTC; the last bar is the hour now under way.")
+    if not any(bucket.messages for bucket in hours):
+        st.info(
+            "No messages in the last 24 hours. Tokens and cost per hour appear here as "
+            "conversations happen.",
+            icon=":material/schedule:",
+        )
+    else:
+        by_hour = pd.DataFrame(
+            {
+                "Hour (UTC)": [b.start.strftime("%H:00") for b in hours],
+                "Tokens": [b.tokens for b in hours],
+                "Cost (USD)": [float(b.cost) for b in hours],
+            }
+        )
+        left, right = st.columns(2)
+        left.metric(
+            "Tokens, last 24 hours",
+            format_tokens(sum(b.tokens for b in hours)),
+            help="Every billed token in the last 24 hours: stored replies, and replies "
+            "cut off after the API started billing them (as in Today's figures).",
+        )
+        left.bar_chart(by_hour, x="Hour (UTC)", y="Tokens", sort=False, height=240)
+        right.metric(
+            "Cost, last 24 hours",
+            format_usd(sum((b.cost for b in hours), start=0)),
+            help="The cost of those tokens (cut-off replies included).",
+        )
+        right.bar_chart(
+            by_hour, x="Hour (UTC)", y="Cost (USD)", sort=False, height=240, color="#e07b39"
+        )
+    daily_usage(actor)
+
+
+def daily_usage(actor: UserRead) -> None:
+    st.subheader("Daily", help="The daily tracking sheet, by UTC day.")
+    st.session_state.setdefault("_kept_daily_range", "7 days")
+    days = (
+        ui.sticky(
+            st.segmented_control,
+            "Days",
+            ["7 days", "30 days"],
+            key="daily_range",
+            label_visibility="collapsed",
+        )
+        or "7 days"
+    )
+    with store.transaction() as db:
+        buckets = metrics_service.daily_usage(db, actor=actor, days=int(days.split()[0]))
+    if not any(b.sessions or b.messages or b.problems for b in buckets):
+        st.info(
+            f"Nothing recorded in the last {days}. Each day's sessions, messages, tokens, "
+            "cost and problems appear here from the first conversation on.",
+            icon=":material/calendar_month:",
+        )
+        return
+    chart = pd.DataFrame(
+        {
+            "Day": [b.start.strftime("%Y-%m-%d") for b in buckets],
+            "Sessions": [b.sessions for b in buckets],
+            "Messages": [b.messages for b in buckets],
+            "Problems logged": [b.problems for b in buckets],
+            "Cost (USD)": [float(b.cost) for b in buckets],
+        }
+    )
+    left, right = st.columns(2)
+    left.line_chart(chart, x="Day", y=["Sessions", "Messages", "Problems logged"], height=240)
+    right.bar_chart(chart, x="Day", y="Cost (USD)", sort=False, height=240, color="#e07b39")
+    table(
+        [
+            {
+                "Day": b.start.strftime("%a %Y-%m-%d"),
+                "Sessions": b.sessions,
+                "Messages": b.messages,
+                "Tokens": b.tokens,
+                "Cost": format_usd(b.cost),
+                "Problems logged": b.problems,
+            }
+            for b in reversed(buckets)
+        ],
+        "daily_table",
+        Sessions=NUMBER,
+        Messages=NUMBER,
+        Tokens=st.column_config.NumberColumn(
+            format="localized", help="Billed tokens, cut-off replies included."
+        ),
+        **{
+            "Problems logged": st.column_config.NumberColumn(
+                help="Events of severity warning, error or critical that day, as the Error log "
+                "shows by default: failed API calls (warnings when a retry can help), budget "
+                "alerts, set-up errors."
+            )
+        },
+    )
+
+
+def breakdowns_tab(actor: UserRead) -> None:
+    with store.transaction() as db:
+        found = metrics_service.breakdowns(db, actor=actor, students=10)
+        _overall, by_client = rating_service.rating_shares(db, actor=actor)
+    parts = {
+        f"By {by}": (by.capitalize(), found[by]) for by in ("model", "teacher", "section", "client")
+    }
+    parts["Top 10 students by cost"] = ("Student", found["student"])
+    st.caption("Replies over the last 30 days (UTC), most costly first.")
+    columns = st.columns(2)
+    for index, (title, (label, rows)) in enumerate(parts.items()):
+        with columns[index % 2]:
+            st.markdown(f"**{title}**")
+            if not rows:
+                st.caption("No replies in the last 30 days. Rows appear after the first reply.")
+                continue
+            table(
+                [
+                    {
+                        label: r.label,
+                        "Replies": r.replies,
+                        "Tokens": r.tokens,
+                        "Cost": format_usd(r.cost),
+                    }
+                    for r in rows
+                ],
+                f"breakdown_{label.lower()}",
+                **{label: LABEL, "Replies": NUMBER, "Tokens": NUMBER},
+            )
+    with columns[len(parts) % 2]:
+        st.markdown("**Feedback by client** (all time)")
+        if not by_client:
+            st.caption(
+                "No ratings yet. Students' thumbs on replies and their end-of-session "
+                "forms are counted here."
+            )
+            return
+        table(
+            [
+                {
+                    "Client": share.label,
+                    "Positive": share.positive,
+                    "Ratings": share.total,
+                    "Share positive": (share.percent or 0) / 100,
+                }
+                for share in by_client
+            ],
+            "feedback_table",
+            Client=LABEL,
+            **{
+                "Share positive": st.column_config.ProgressColumn(
+                    format="percent", min_value=0, max_value=1
+                )
+            },
+        )
+
+
+def budgets_tab(actor: UserRead) -> None:
+    with store.transaction() as db:
+        budget = metrics_service.budget_status(db, get_settings(), actor=actor)
+    threshold = budget.alert_threshold
+    st.subheader("Today's spend")
+    left, middle, right = st.columns(3)
+    left.metric(
+        "Spent today",
+        format_usd(budget.spend_today),
+        border=True,
+        help="Everything billed since midnight UTC, as Cost today on the Now tab.",
+    )
+    if not budget.daily_cost_budget:
+        middle.metric(
+            "Daily cost budget",
+            "none",
+            border=True,
+            help="GLOBAL_DAILY_COST_BUDGET_USD: 0 means no budget.",
+        )
+        st.caption(
+            "No daily cost budget is set (GLOBAL_DAILY_COST_BUDGET_USD is 0), so "
+            "replies never stop for cost."
+        )
+    else:
+        share = budget.spend_share or 0.0
+        middle.metric(
+            "Daily cost budget",
+            format_usd(budget.daily_cost_budget),
+            border=True,
+            help="GLOBAL_DAILY_COST_BUDGET_USD: replies stop for everyone when it is "
+            "spent, until midnight UTC.",
+        )
+        right.metric(
+            "Left today",
+            format_usd(max(budget.daily_cost_budget - budget.spend_today, 0)),
+            border=True,
+            help="The daily cost budget minus what was spent today.",
+        )
+        st.progress(min(share, 1.0), text=f"{share:.0%} of the daily budget used")
+        st.caption(
+            f"An alert is logged at {threshold:.0%}; at 100% replies stop for everyone "
+            "until midnight UTC."
+        )
+    user_budget(budget)
+
+
+def user_budget(budget) -> None:
+    threshold = budget.alert_threshold
+    st.subheader("Per-user token budget")
+    if not budget.user_token_budget:
+        st.caption("No per-user token budget is set (USER_DAILY_TOKEN_BUDGET is 0).")
+        return
+    alert_at = int(budget.user_token_budget * threshold)
+    st.markdown(
+        f"Each user may use **{format_tokens(budget.user_token_budget)} tokens a day**. "
+        f"At {threshold:.0%} ({format_tokens(alert_at)} tokens) an alert is logged; at "
+        "100% their replies stop until midnight UTC."
+    )
+    if not budget.near_limit:
+        st.info(
+            f"Nobody is close to their daily limit. Users who pass {threshold:.0%} today "
+            "are listed here; the list starts afresh at midnight UTC.",
+            icon=":material/check_circle:",
+        )
+        return
+    table(
+        [
+            {
+                "User": name,
+                "Tokens today": tokens,
+                "Share of budget": min(tokens / budget.user_token_budget, 1.0),
+            }
+            for name, tokens in budget.near_limit
+        ],
+        "near_limit_table",
+        **{
+            "Tokens today": NUMBER,
+            "Share of budget": st.column_config.ProgressColumn(
+                format="percent", min_value=0, max_value=1
+            ),
+        },
+    )

@@ -1,0 +1,98 @@
+"""The teacher's test chat's End and Start over (Start over asks first while a conversation is
+under way)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
+
+from backend.actor import UserRead
+from backend.errors import AppError
+from backend.ops import database_service
+from backend.practice import conversation_service
+from backend.practice.conversation_service import ConversationView
+from mvp import ui
+
+
+class ChatKeys:
+    """Where one conversation keeps its leftovers between runs (per browser session)."""
+
+    def __init__(self, session_id: int) -> None:
+        self.draft = f"chat_draft_{session_id}"  # a message that could not be sent
+        self.notice = f"chat_notice_{session_id}"  # why the last reply failed
+        self.resumed = f"chat_resumed_{session_id}"  # the message already re-asked after a reload
+        self.restart = f"chat_confirm_restart_{session_id}"
+
+
+def end_and_start_over(
+    database: database_service.Database,
+    actor: UserRead,
+    view: ConversationView,
+    keys: ChatKeys,
+    session_key: str,
+) -> DeltaGenerator:
+    """End and Start over (the teacher's test chat); returns the slot for the totals."""
+    session = view.session
+    top = st.columns([5, 2, 2], vertical_alignment="center")
+    if top[1].button(
+        "End conversation",
+        key="end_conversation",
+        width="stretch",
+        icon=":material/stop_circle:",
+        disabled=not session.is_active,
+    ):
+        _act(
+            lambda: conversation_service.end_conversation(
+                database, actor=actor, session_id=session.id
+            )
+        )
+    if top[2].button(
+        "Start over", key="start_over", width="stretch", icon=":material/restart_alt:"
+    ):
+        if session.is_active and view.messages:
+            st.session_state[keys.restart] = True  # ask first: this ends the conversation
+        else:
+            _start_over(database, actor, view, keys, session_key)
+    if st.session_state.get(keys.restart):
+        with st.container(border=True, key="restart_confirmation"):
+            st.warning("Start over? This ends the current conversation.", icon=":material/help:")
+            left, right = st.columns(2)
+            if left.button("Yes, start over", key="confirm_start_over", type="primary"):
+                st.session_state.pop(keys.restart, None)
+                _start_over(database, actor, view, keys, session_key)
+            if right.button("Keep this conversation", key="cancel_start_over"):
+                st.session_state.pop(keys.restart, None)
+                st.rerun()
+    return top[0].empty()
+
+
+def _start_over(
+    database: database_service.Database,
+    actor: UserRead,
+    view: ConversationView,
+    keys: ChatKeys,
+    session_key: str,
+) -> None:
+    def restart() -> None:
+        if view.session.is_active:
+            conversation_service.end_conversation(database, actor=actor, session_id=view.session.id)
+        fresh = conversation_service.start_conversation(
+            database, actor=actor, client_id=view.session.client_id
+        )
+        for key in (keys.draft, keys.notice, keys.resumed):
+            st.session_state.pop(key, None)
+        st.session_state[session_key] = fresh.id
+
+    _act(restart)
+
+
+def _act(action: Callable[[], object]) -> None:
+    """Run a service action, then redraw; its error is shown instead."""
+    try:
+        action()
+    except AppError as error:
+        ui.show_error(error)
+    else:
+        st.rerun()

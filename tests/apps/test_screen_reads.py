@@ -1,0 +1,159 @@
+"""What one run of a screen costs the database: its reads in one transaction, and a statement count
+that does not grow with the rows it lists (counted over the whole app run, log-in check included)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from streamlit.testing.v1 import AppTest
+
+from backend.db import unit_of_work
+from backend.models.enums import Role
+from backend.practice import session_service
+from backend.reviews import review_service, rubric_service
+from tests.apps.helpers import APP_PATH, assert_clean, log_in, open_page, start_button
+from tests.factories import (
+    add_reply,
+    enroll,
+    make_assignment,
+    make_client,
+    make_section,
+    make_user,
+)
+
+LOGIN_CHECK = 1  # every run checks the log-in in a transaction of its own (mvp/auth.py)
+
+
+@dataclass
+class Counts:
+    transactions: int = 0
+    statements: list[str] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        return f"{self.transactions} transactions, {len(self.statements)} statements"
+
+
+@contextmanager
+def counted() -> Iterator[Counts]:
+    """Transactions begun and statements run on any engine while the block runs."""
+    counts = Counts()
+
+    def on_statement(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        if not statement.lstrip().upper().startswith(("BEGIN", "SELECT PG_")):
+            counts.statements.append(statement)
+
+    def on_begin(_conn: object) -> None:
+        counts.transactions += 1
+
+    event.listen(Engine, "before_cursor_execute", on_statement)
+    event.listen(Engine, "begin", on_begin)
+    try:
+        yield counts
+    finally:
+        event.remove(Engine, "before_cursor_execute", on_statement)
+        event.remove(Engine, "begin", on_begin)
+
+
+def rerun(at: AppTest) -> Counts:
+    with counted() as counts:
+        at.run()
+    assert_clean(at)
+    return counts
+
+
+def school(app_db, clients: int, name: str = "a") -> list[int]:
+    """Teacher `name`.teacher with `clients` published clients assigned to an enrolled student,
+    `name`.student, who has one ended conversation with each (its demo review held for the
+    teacher). Returns those conversations."""
+    with unit_of_work(app_db) as db:
+        teacher = make_user(db, role=Role.teacher, username=f"{name}.teacher")
+        student = make_user(db, username=f"{name}.student", display_name=f"Student {name}")
+        section = make_section(db, teacher=teacher, name=f"Skills {name}")
+        enroll(db, section=section, student=student)
+        made = [make_client(db, teacher=teacher, name=f"Client {n}") for n in range(clients)]
+        assignment = make_assignment(
+            db, teacher=teacher, section=section, clients=made, title="Week 1"
+        )
+        rubric_service.set_assignment_rubric(
+            db,
+            actor=teacher,
+            assignment_id=assignment.id,
+            rubric_id=None,
+            release_reviews="after_teacher_review",
+        )
+        sessions = []
+        for client in made:
+            session = session_service.create_session(db, actor=student, client_id=client.id)
+            session_service.add_message(
+                db, actor=student, session_id=session.id, content="What brings you in?"
+            )
+            add_reply(db, session_id=session.id, content="Work has been a lot.")
+            session_service.end_session(db, actor=student, session_id=session.id)
+            review_service.create_demo_review(db, actor=student, session_id=session.id)
+            sessions.append(session.id)
+    return sessions
+
+
+def test_an_ended_sessions_page_reads_in_one_transaction(app: AppTest, app_db) -> None:
+    sessions = school(app_db, 2)
+    at = log_in(app.run(), "a.student")
+    at.session_state["student_session_id"] = sessions[0]
+    first = rerun(at)
+    again = rerun(at)
+    print(f"\nended session: first run {first}, rerun {again}")
+    assert any(i.value.startswith("Your teacher will review this session first.") for i in at.info)
+    assert again.transactions <= LOGIN_CHECK + 1
+
+
+def test_a_live_conversations_page_reads_in_one_transaction(app: AppTest, app_db) -> None:
+    school(app_db, 2)
+    at = log_in(app.run(), "a.student")
+    start_button(at).click().run()
+    at.chat_input(key="chat_input").set_value("Hello there.").run()
+    assert_clean(at)
+    again = rerun(at)
+    print(f"\nlive conversation: rerun {again}")
+    # The session timer is a fragment: it checks the log-in itself, on every run.
+    assert again.transactions <= 2 * LOGIN_CHECK + 1
+
+
+def page_run(app_db, username: str, page: str | None = None) -> Counts:
+    """A rerun of the page `username` sees after logging in (or of `page`)."""
+    at = log_in(AppTest.from_file(APP_PATH, default_timeout=30).run(), username)
+    if page is not None:
+        open_page(at, page)
+    assert_clean(at)
+    return rerun(at)
+
+
+def small_and_large(app_db, username: str, page: str | None = None) -> dict[int, Counts]:
+    school(app_db, 2, "a")
+    school(app_db, 20, "b")
+    return {
+        2: page_run(app_db, f"a.{username}", page),
+        20: page_run(app_db, f"b.{username}", page),
+    }
+
+
+def test_the_students_client_list_costs_the_same_for_2_and_20_clients(app_db) -> None:
+    counts = small_and_large(app_db, "student")
+    print(f"\nstudent's clients: 2 clients {counts[2]}, 20 clients {counts[20]}")
+    assert len(counts[20].statements) == len(counts[2].statements)
+    assert counts[20].transactions <= LOGIN_CHECK + 1
+
+
+def test_the_teachers_client_list_costs_the_same_for_2_and_20_clients(app_db) -> None:
+    counts = small_and_large(app_db, "teacher")
+    print(f"\nteacher's clients: 2 clients {counts[2]}, 20 clients {counts[20]}")
+    assert len(counts[20].statements) == len(counts[2].statements)
+    assert counts[20].transactions <= LOGIN_CHECK + 1
+
+
+def test_the_review_queue_costs_the_same_for_2_and_20_reviews_waiting(app_db) -> None:
+    counts = small_and_large(app_db, "teacher", "Reviews")
+    print(f"\nreview queue: 2 waiting {counts[2]}, 20 waiting {counts[20]}")
+    assert len(counts[20].statements) == len(counts[2].statements)
