@@ -10,12 +10,12 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from backend import access
 from backend.actor import UserRead
 from backend.config import get_settings
 from backend.db import set_event_recorder
 from backend.models import Event
 from backend.models.enums import Severity
-from backend.permissions import require_admin
 from backend.utils.text import bounded
 
 
@@ -111,7 +111,7 @@ def list_events(
     limit: int = 200,
 ) -> list[EventRead]:
     """Newest first, for the admin's error log."""
-    require_admin(actor)
+    access.require(db, actor, "administration", "use")
     query = select(Event).order_by(Event.created_at.desc(), Event.id.desc()).limit(limit)
     if severities:
         query = query.where(Event.severity.in_(severities))
@@ -124,7 +124,7 @@ def list_events(
 
 def event_categories(db: Session, *, actor: UserRead | None) -> list[str]:
     """Every category logged so far, for the error log's filter."""
-    require_admin(actor)
+    access.require(db, actor, "administration", "use")
     return list(db.scalars(select(Event.category).distinct().order_by(Event.category)))
 
 

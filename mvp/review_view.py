@@ -2,7 +2,10 @@
 and followed with its progress until it is written (also after a reload), "Try again" after a
 failure, and the ready review (drawn by review_render.py).
 
-`review_panel(actor, session_id, messages, *, for_teacher)` is the whole panel.
+`review_panel(actor, session_id, messages, *, for_teacher)` is the whole panel: it starts the
+review's job on the run after `ask_for_review(session_id)` asked for it and follows it (also from
+a later run or another browser session). The student's pages (after a session, "My sessions")
+and the teacher's history use it.
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from zxcvbn import zxcvbn
 
-from backend import event_log
+from backend import access, event_log
 from backend.actor import UserRead
 from backend.config import get_settings
 from backend.errors import (
@@ -30,7 +30,6 @@ from backend.models import Installation, LoginSession, User
 from backend.models.base import utcnow
 from backend.models.enums import Role
 from backend.models.user import LoginEndReason
-from backend.permissions import require_admin, require_user
 from backend.utils.rate_limiter import RateLimiter, get_rate_limiter
 from backend.utils.text import bounded, clean_text, has_forbidden_characters
 
@@ -253,7 +252,7 @@ def create_user(
     role: Role,
 ) -> UserRead:
     """An admin creates an account of any role."""
-    admin = require_admin(actor)
+    admin = access.require(db, actor, "administration", "use")
     user = _insert_user(
         db, username=username, display_name=display_name, password=password, role=Role(role)
     )
@@ -362,7 +361,7 @@ DEVICE_TOKEN = re.compile(r"^[A-Za-z0-9_-]{22}\.[0-9a-f]{64}$")
 
 def remember_device(db: Session, *, actor: UserRead | None) -> str:
     """A token for the browser that just logged in, to send with its next log-ins."""
-    user = db.get_one(User, require_user(actor).id)
+    user = db.get_one(User, access.require(db, actor, "account", "use").id)
     nonce = secrets.token_urlsafe(16)
     return f"{nonce}.{_device_mac(user, nonce)}"
 
@@ -382,17 +381,17 @@ def _known_device(user: User | None, token: str | None) -> str | None:
 
 def get_user(db: Session, *, actor: UserRead | None, user_id: int) -> UserRead:
     """Users read themselves; admins read anyone."""
-    actor = require_user(actor)
-    if actor.id != user_id and not actor.is_admin:
-        raise PermissionDeniedError("You can only view your own account.")
+    actor = access.require(db, actor, "account", "read")
     user = db.get(User, user_id)
+    refuse = "You can only view your own account."
     if user is None:
-        raise UserNotFound(user_id)
+        raise PermissionDeniedError(refuse) if not actor.is_admin else UserNotFound(user_id)
+    access.require(db, actor, "account", "read", user, refuse=refuse)
     return UserRead.model_validate(user)
 
 
 def list_users(db: Session, *, actor: UserRead | None, role: Role | None = None) -> list[UserRead]:
-    require_admin(actor)
+    access.require(db, actor, "administration", "use")
     query = select(User).order_by(User.role, User.username)
     if role is not None:
         query = query.where(User.role == role)
@@ -404,7 +403,7 @@ def change_password(
 ) -> str:
     """Set a new password, end every log-in of the account (other tabs and devices), and return
     a fresh log-in token for the page that changed it."""
-    actor = require_user(actor)
+    actor = access.require(db, actor, "account", "use")
     user = db.get(User, actor.id)
     if user is None:
         raise UserNotFound(actor.id)
@@ -436,7 +435,7 @@ def reset_password(
     limiter: RateLimiter | None = None,
 ) -> None:
     """An admin sets a new password (and lifts any lock-out)."""
-    admin = require_admin(actor)
+    admin = access.require(db, actor, "administration", "use")
     user = db.get(User, user_id)
     if user is None:
         raise UserNotFound(user_id)
@@ -459,7 +458,7 @@ def reset_password(
 
 def set_active(db: Session, *, actor: UserRead | None, user_id: int, active: bool) -> UserRead:
     """Deactivate (or reactivate) an account; its history stays."""
-    admin = require_admin(actor)
+    admin = access.require(db, actor, "administration", "use")
     if admin.id == user_id and not active:
         raise ConflictError("You cannot deactivate your own account.")
     user = db.get(User, user_id)
@@ -520,7 +519,7 @@ def _find_login(db: Session, token: str | None) -> LoginSession | None:
 
 def start_login_session(db: Session, *, actor: UserRead | None) -> str:
     """A random token for the browser to keep; only its hash is stored, and it expires."""
-    actor = require_user(actor)
+    actor = access.require(db, actor, "account", "use")
     token = secrets.token_urlsafe(32)
     db.add(
         LoginSession(

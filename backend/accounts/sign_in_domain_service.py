@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from backend import event_log
+from backend import access, event_log
 from backend.actor import UserRead
 from backend.config import get_settings
 from backend.errors import AuthenticationError, ConflictError, NotFoundError, ValidationError
@@ -27,7 +27,6 @@ from backend.models import SignInDomain, User
 from backend.models.base import utcnow
 from backend.models.enums import Role
 from backend.models.user import NO_PASSWORD
-from backend.permissions import require_admin
 from backend.utils.text import has_forbidden_characters
 
 # Roles a domain rule may give: an admin is never made by e-mail domain.
@@ -76,7 +75,7 @@ def normalize_domain(domain: str | None) -> str:
 
 
 def list_domains(db: Session, *, actor: UserRead | None) -> list[SignInDomainRead]:
-    require_admin(actor)
+    access.require(db, actor, "administration", "use")
     rules = db.scalars(select(SignInDomain).order_by(SignInDomain.domain))
     return [SignInDomainRead.model_validate(rule) for rule in rules]
 
@@ -85,7 +84,7 @@ def add_domain(
     db: Session, *, actor: UserRead | None, domain: str, role: Role | str
 ) -> SignInDomainRead:
     """Let people whose verified e-mail ends in @domain sign in, as `role` (student or teacher)."""
-    admin = require_admin(actor)
+    admin = access.require(db, actor, "administration", "use")
     domain = normalize_domain(domain)
     if Role(role) not in DOMAIN_ROLES:
         message = "A domain can give the student or the teacher role; make admins one by one."
@@ -111,7 +110,7 @@ def add_domain(
 
 def remove_domain(db: Session, *, actor: UserRead | None, domain_id: int) -> SignInDomainRead:
     """Stop a domain's institution sign-ins (its accounts stay; deactivate them to lock them)."""
-    admin = require_admin(actor)
+    admin = access.require(db, actor, "administration", "use")
     rule = db.get(SignInDomain, domain_id)
     if rule is None:
         raise SignInDomainNotFound(domain_id)
@@ -155,7 +154,7 @@ def set_account_email(
     Accounts made by a first sign-in are linked already; this lets an account made with a
     password (an admin's own, say) sign in through the institution too, keeping its role. The
     address's domain still needs a rule to sign in."""
-    admin = require_admin(actor)
+    admin = access.require(db, actor, "administration", "use")
     user = db.get(User, user_id)
     if user is None:
         raise NotFoundError("That account no longer exists.")

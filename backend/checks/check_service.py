@@ -32,6 +32,7 @@ from pydantic import BaseModel
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from backend import access
 from backend.actor import UserRead
 from backend.checks import check_judge
 from backend.checks.read_models import (
@@ -43,21 +44,19 @@ from backend.checks.read_models import (
     ScorecardRead,
     Status,
 )
-from backend.classes import section_service
 from backend.clients import client_service, prompt_service
 from backend.clients.read_models import ClientRead
 from backend.config import get_settings
 from backend.db import Database
-from backend.errors import AppError, NotFoundError
+from backend.errors import AppError
 from backend.jobs import job_service, runner
 from backend.jobs.read_models import JobRead
 from backend.llm import get_gateway
 from backend.llm.pricing import calculate_cost
 from backend.llm.tokens import estimate_tokens
 from backend.llm.usage import Usage
-from backend.models import Assignment, AssignmentClient, ClientCheck, ClientProfile, PracticeSession
+from backend.models import ClientCheck, ClientProfile, PracticeSession
 from backend.models.enums import SessionMode
-from backend.permissions import require_user
 from backend.practice import conversation_service, output_guard, session_service
 from backend.utils.rate_limiter import get_rate_limiter
 
@@ -125,12 +124,17 @@ def load_probes() -> tuple[Probe, ...]:
     return tuple(Probe.model_validate(item) for item in document["probes"])
 
 
+def _checkable(db: Session, actor: UserRead | None, client_id: int) -> ClientRead:
+    """The whole client, if the actor may run its check (its author or an admin)."""
+    return ClientRead.model_validate(client_service.get_owned(db, actor, client_id, "check", "run"))
+
+
 # Estimate ---------------------------------------------------------------------------------------
 def estimate_check_cost(db: Session, *, actor: UserRead | None, client_id: int) -> Decimal | None:
     """What a check of this client should cost on the default models (None in demo mode or when a
     model has no price): the prompt resent on every turn, the replies, and one judge call per
     probe."""
-    client = client_service.get_client(db, actor=actor, client_id=client_id)
+    client = _checkable(db, actor, client_id)
     gateway = get_gateway()
     if gateway.demo_mode:
         return None
@@ -393,9 +397,9 @@ def run_check(
     probe's `AppError` (budget, outage) if one failed.
     """
     with database() as db:
-        client = client_service.get_client(db, actor=actor, client_id=client_id)
+        client = _checkable(db, actor, client_id)
         estimated = estimate_check_cost(db, actor=actor, client_id=client_id)
-    assert actor is not None  # get_client refused anonymous callers
+    assert actor is not None  # the check refused anonymous callers
     get_rate_limiter().hit_message(actor.id)  # one run counts as one message
     run_words = get_settings().output_guard_words
     probes = load_probes()
@@ -455,8 +459,8 @@ def start_check(database: Database, *, actor: UserRead | None, client_id: int) -
     """Start checking a client as a backend job and return it (the check under way when one is).
     Client owner or admin; the job's progress lists each probe as it finishes."""
     with database(write=True) as db:
-        client_service.get_client(db, actor=actor, client_id=client_id)
-        asker = require_user(actor)
+        _checkable(db, actor, client_id)
+        asker = access.signed_in(db, actor)
         job, created = job_service.create(db, kind=CHECK_KIND, subject=client_id, owner_id=asker.id)
     if created:
         runner.submit(database, job.id, CHECK_KIND, _CheckWork(database, asker, client_id))
@@ -466,7 +470,7 @@ def start_check(database: Database, *, actor: UserRead | None, client_id: int) -
 def check_job(database: Database, *, actor: UserRead | None, client_id: int) -> JobRead | None:
     """The client's latest check job (None: never started here), for its owner or an admin."""
     with database() as db:
-        client_service.get_owned(db, actor, client_id)
+        client_service.get_owned(db, actor, client_id, "check", "read")
         return job_service.latest(db, kind=CHECK_KIND, subject=client_id)
 
 
@@ -523,7 +527,7 @@ def _scorecards(db: Session, client_id: int, *, skip: int) -> ClientCheck | None
 def latest_scorecard(
     db: Session, *, actor: UserRead | None, client_id: int
 ) -> ScorecardRead | None:
-    client = client_service.get_owned(db, actor, client_id)
+    client = client_service.get_owned(db, actor, client_id, "check", "read")
     row = _scorecards(db, client_id, skip=0)
     return None if row is None else _read(row, current_version=client.version)
 
@@ -532,7 +536,7 @@ def previous_scorecard(
     db: Session, *, actor: UserRead | None, client_id: int
 ) -> ScorecardRead | None:
     """The scorecard before the latest (to show before and after a change)."""
-    client = client_service.get_owned(db, actor, client_id)
+    client = client_service.get_owned(db, actor, client_id, "check", "read")
     row = _scorecards(db, client_id, skip=1)
     return None if row is None else _read(row, current_version=client.version)
 
@@ -548,21 +552,3 @@ def unchecked_client_names(db: Session, client_ids: list[int]) -> list[str]:
         if row is None or row.client_version != client.version or row.overall == "fail":
             names.append(client.name)
     return names
-
-
-def clients_needing_a_check(
-    db: Session, *, actor: UserRead | None, assignment_id: int
-) -> list[str]:
-    """Names of the assignment's clients with no current scorecard or a failing one."""
-    assignment = db.get(Assignment, assignment_id)
-    if assignment is None:
-        raise NotFoundError(f"No assignment with id {assignment_id}.")
-    section_service.get_owned_section(db, actor, assignment.section_id)
-    client_ids = list(
-        db.scalars(
-            select(AssignmentClient.client_id).where(
-                AssignmentClient.assignment_id == assignment_id
-            )
-        )
-    )
-    return unchecked_client_names(db, client_ids)

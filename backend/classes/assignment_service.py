@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from backend import access
 from backend.actor import UserRead
 from backend.checks import check_service
 from backend.classes import section_service
@@ -49,6 +50,7 @@ def _read(db: Session, assignment: Assignment) -> AssignmentRead:
 
 
 def _get_owned(db: Session, actor: UserRead | None, assignment_id: int) -> Assignment:
+    access.require(db, actor, "section", "manage")
     assignment = db.get(Assignment, assignment_id)
     if assignment is None:
         raise AssignmentNotFound(assignment_id)
@@ -143,3 +145,11 @@ def list_assignments(
         .order_by(Assignment.created_at.desc(), Assignment.id.desc())
     )
     return [_read(db, assignment) for assignment in assignments]
+
+
+def clients_needing_a_check(
+    db: Session, *, actor: UserRead | None, assignment_id: int
+) -> list[str]:
+    """Names of the assignment's clients with no current scorecard or a failing one."""
+    assignment = _get_owned(db, actor, assignment_id)
+    return check_service.unchecked_client_names(db, _client_ids(db, assignment.id))

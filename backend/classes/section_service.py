@@ -9,13 +9,13 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from backend import access
 from backend.actor import UserRead
 from backend.classes.read_models import RosterEntry, SectionRead
 from backend.db import count_by
 from backend.errors import ConflictError, NotFoundError, ValidationError
 from backend.models import Enrollment, Section, User
 from backend.models.base import utcnow
-from backend.permissions import load_owned, require_student, require_teacher, require_user
 from backend.utils.text import clean_text
 
 # No 0/O or 1/I/L, so a code read aloud or from a slide is typed right.
@@ -75,15 +75,13 @@ def _read(db: Session, section: Section) -> SectionRead:
 
 def get_owned_section(db: Session, actor: UserRead | None, section_id: int) -> Section:
     """The section if the actor teaches it (or is an admin)."""
-    return load_owned(
-        db,
-        actor,
-        Section,
-        section_id,
-        owner="teacher_id",
-        missing=SectionNotFound(section_id),
-        foreign="This section belongs to another teacher.",
-    )
+    access.require(db, actor, "section", "manage")
+    section = db.get(Section, section_id)
+    if section is None:
+        raise SectionNotFound(section_id)
+    refuse = "This section belongs to another teacher."
+    access.require(db, actor, "section", "manage", section, refuse=refuse)
+    return section
 
 
 def _checked_settings(
@@ -141,7 +139,7 @@ def create_section(
     join_code_expires_at: datetime | None = None,
 ) -> SectionRead:
     """A new section with its own join code; the seat limit and the code's expiry are optional."""
-    teacher = require_teacher(actor)
+    teacher = access.require(db, actor, "section", "create")
     name, seat_limit, expires_at = _checked_settings(name, seat_limit, join_code_expires_at)
     section = Section(
         teacher_id=teacher.id, name=name, seat_limit=seat_limit, join_code_expires_at=expires_at
@@ -183,14 +181,12 @@ def regenerate_join_code(db: Session, *, actor: UserRead | None, section_id: int
 
 def list_sections(db: Session, *, actor: UserRead | None) -> list[SectionRead]:
     """A teacher's sections, a student's enrolled sections, or every section for an admin."""
-    actor = require_user(actor)
-    query = select(Section).order_by(Section.name, Section.id)
-    if actor.is_teacher:
-        query = query.where(Section.teacher_id == actor.id)
-    elif actor.is_student:
-        query = query.join(Enrollment, Enrollment.section_id == Section.id).where(
-            Enrollment.student_id == actor.id
-        )
+    actor = access.require(db, actor, "section", "read")
+    query = (
+        select(Section)
+        .where(access.where(actor, "section", "read"))
+        .order_by(Section.name, Section.id)
+    )
     sections = list(db.scalars(query))
     counts = _student_counts(db, [section.id for section in sections])
     reads = [SectionRead.model_validate(section) for section in sections]
@@ -276,7 +272,7 @@ def enroll(db: Session, *, section_id: int, student_id: int) -> None:
 
 def join_section(db: Session, *, actor: UserRead | None, join_code: str) -> SectionRead:
     """A student joins another section with its code."""
-    student = require_student(actor)
+    student = access.require(db, actor, "section", "join")
     section = _section_with_code(db, join_code)
     already = db.scalar(
         select(Enrollment.id).where(

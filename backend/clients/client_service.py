@@ -9,14 +9,13 @@ from pydantic_core import ErrorDetails
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from backend import access
 from backend.actor import UserRead
-from backend.clients import student_access_service
 from backend.clients.read_models import ClientBrief, ClientInput, ClientRead
 from backend.db import count_by
 from backend.errors import NotFoundError, ValidationError
 from backend.models import ClientProfile, PracticeSession
 from backend.models.base import utcnow
-from backend.permissions import load_owned, require_teacher, require_user
 from backend.utils.text import clean_text
 
 FIELD_LABELS = {
@@ -90,21 +89,26 @@ def _read(db: Session, client: ClientProfile) -> ClientRead:
     return read
 
 
-def get_owned(db: Session, actor: UserRead | None, client_id: int) -> ClientProfile:
-    """The client if the actor owns it (or is an admin); used by other services too."""
-    return load_owned(
-        db,
-        actor,
-        ClientProfile,
-        client_id,
-        owner="owner_id",
-        missing=ClientNotFound(client_id),
-        foreign="This client belongs to another teacher.",
-    )
+def get_owned(
+    db: Session,
+    actor: UserRead | None,
+    client_id: int,
+    resource: access.Resource = "client",
+    action: access.Action = "edit",
+) -> ClientProfile:
+    """The client if the actor may `action` it (its author, or an admin); used by other services
+    too."""
+    access.require(db, actor, resource, action)
+    client = db.get(ClientProfile, client_id)
+    if client is None:
+        raise ClientNotFound(client_id)
+    refuse = "This client belongs to another teacher."
+    access.require(db, actor, resource, action, client, refuse=refuse)
+    return client
 
 
 def create_client(db: Session, *, actor: UserRead | None, data: ClientInput | dict) -> ClientRead:
-    teacher = require_teacher(actor)
+    teacher = access.require(db, actor, "client", "create")
     data = checked_client_input(data)
     client = ClientProfile(owner_id=teacher.id, **data.model_dump(mode="json"), archived=False)
     db.add(client)
@@ -138,7 +142,7 @@ def set_archived(
 
 def duplicate_client(db: Session, *, actor: UserRead | None, client_id: int) -> ClientRead:
     """A copy owned by the actor, as a starting point for a new client."""
-    source = get_owned(db, actor, client_id)
+    source = get_owned(db, actor, client_id, "client", "read")
     data = ClientRead.model_validate(source).to_input()
     data.name = f"{data.name} (copy)"[:100]
     return create_client(db, actor=actor, data=data)
@@ -146,17 +150,17 @@ def duplicate_client(db: Session, *, actor: UserRead | None, client_id: int) -> 
 
 def get_client(db: Session, *, actor: UserRead | None, client_id: int) -> ClientRead:
     """The whole profile, hidden information included: owner or admin only."""
-    return _read(db, get_owned(db, actor, client_id))
+    return _read(db, get_owned(db, actor, client_id, "client", "read"))
 
 
 def get_client_brief(db: Session, *, actor: UserRead | None, client_id: int) -> ClientBrief:
     """What a user may see of a client: students only for clients assigned to them."""
-    actor = require_user(actor)
+    actor = access.signed_in(db, actor)
     if actor.is_student:
-        student_access_service.require_student_access(db, student=actor, client_id=client_id)
+        access.require_assigned(db, actor, client_id)
         client = db.get(ClientProfile, client_id)
     else:
-        client = get_owned(db, actor, client_id)
+        client = get_owned(db, actor, client_id, "client", "brief")
     return ClientBrief.model_validate(client)
 
 
@@ -164,10 +168,12 @@ def list_clients(
     db: Session, *, actor: UserRead | None, include_archived: bool = False
 ) -> list[ClientRead]:
     """The teacher's own clients (an admin sees every teacher's), newest first."""
-    teacher = require_teacher(actor)
-    query = select(ClientProfile).order_by(ClientProfile.updated_at.desc(), ClientProfile.id.desc())
-    if not teacher.is_admin:
-        query = query.where(ClientProfile.owner_id == teacher.id)
+    teacher = access.require(db, actor, "teaching", "use")
+    query = (
+        select(ClientProfile)
+        .where(access.where(teacher, "client", "read"))
+        .order_by(ClientProfile.updated_at.desc(), ClientProfile.id.desc())
+    )
     if not include_archived:
         query = query.where(ClientProfile.archived.is_(False))
     clients = list(db.scalars(query))
@@ -194,7 +200,7 @@ def export_clients_json(db: Session, *, actor: UserRead | None, client_ids: list
 
 def import_clients_json(db: Session, *, actor: UserRead | None, raw: str) -> list[ClientRead]:
     """Create every profile in an export; nothing is created if any profile is invalid."""
-    require_teacher(actor)
+    access.require(db, actor, "client", "create")
     try:
         document = json.loads(raw)
     except json.JSONDecodeError as error:

@@ -18,13 +18,13 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from backend import access
 from backend.actor import UserRead
 from backend.errors import NotFoundError
 from backend.jobs.read_models import JobRead
 from backend.models import Job
 from backend.models.base import utcnow
 from backend.models.enums import JobStatus
-from backend.permissions import require_user
 
 #: How often a process writes the heartbeat of every job it runs.
 HEARTBEAT_SECONDS = 5.0
@@ -119,24 +119,26 @@ def get(db: Session, job_id: int) -> JobRead | None:
 
 def get_job(db: Session, *, actor: UserRead | None, job_id: int) -> JobRead:
     """A job its owner (or an admin) follows."""
-    actor = require_user(actor)
-    job = db.get(Job, job_id)
-    if job is None or not (job.owner_id == actor.id or actor.is_admin):
-        raise JobNotFound(job_id)
-    return read(job)
+    return read(_allowed(db, actor, job_id, "read"))
 
 
 def cancel_job(db: Session, *, actor: UserRead | None, job_id: int) -> JobRead:
     """Ask a job to stop: its worker stops at its next step (a queued job never starts).
     Its owner or an admin; cancelling a finished job changes nothing."""
-    actor = require_user(actor)
-    job = db.get(Job, job_id)
-    if job is None or not (job.owner_id == actor.id or actor.is_admin):
-        raise JobNotFound(job_id)
+    job = _allowed(db, actor, job_id, "cancel")
     if job.status in ACTIVE:
         job.cancel_requested = True
         db.flush()
     return read(job)
+
+
+def _allowed(db: Session, actor: UserRead | None, job_id: int, action: access.Action) -> Job:
+    actor = access.signed_in(db, actor)
+    job = db.get(Job, job_id)
+    if job is None:
+        raise JobNotFound(job_id)
+    access.require(db, actor, "job", action, job, refuse=lambda: JobNotFound(job_id))
+    return job
 
 
 # The worker's writes (each in its own short transaction, or the caller's) ----------------------

@@ -31,6 +31,7 @@ from typing import Any
 from sqlalchemy import Integer, bindparam, func, literal, select, true, union_all
 from sqlalchemy.orm import Session
 
+from backend import access
 from backend.actor import UserRead
 from backend.config import Settings
 from backend.db import utc_date
@@ -47,7 +48,6 @@ from backend.models import (
 )
 from backend.models.enums import MessageRole, SessionMode, SessionStatus, Severity
 from backend.models.review import ReviewSource
-from backend.permissions import require_admin
 from backend.usage import usage_service
 from backend.usage.budget_service import start_of_utc_day
 
@@ -363,7 +363,7 @@ def _period_statement(kind: str, open_ends: tuple[bool, ...]):
 
 # Figures ---------------------------------------------------------------------------------------
 def now_figures(db: Session, *, actor: UserRead | None, now: datetime | None = None) -> NowFigures:
-    require_admin(actor)
+    access.require(db, actor, "administration", "use")
     now = now or datetime.now(UTC)
     today = start_of_utc_day(now)
     # Sessions open now and started today, and today's usage rollup: one statement (three
@@ -421,7 +421,7 @@ def now_figures(db: Session, *, actor: UserRead | None, now: datetime | None = N
 def active_sessions(
     db: Session, *, actor: UserRead | None, limit: int = 100
 ) -> list[ActiveSession]:
-    require_admin(actor)
+    access.require(db, actor, "administration", "use")
     rows = db.execute(
         select(
             PracticeSession.id,
@@ -445,7 +445,7 @@ def hourly_usage(
 ) -> list[UsageBucket]:
     """The last 24 hours, one bucket per hour (empty hours included): messages stored, and every
     billed token and cent (stored replies, and replies cut off after billing), like "today"."""
-    require_admin(actor)
+    access.require(db, actor, "administration", "use")
     now = now or datetime.now(UTC)
     hours = [_hour_floor(now) - HOUR * back for back in range(23, -1, -1)]
     closed_until = _closed_until(now)
@@ -513,7 +513,7 @@ def daily_usage(
     """The daily tracking sheet: sessions started, messages, tokens and cost billed (the usage
     rollups, cut-off replies included) and problems logged (warning, error or critical events,
     as in the error log's default view), per UTC day."""
-    require_admin(actor)
+    access.require(db, actor, "administration", "use")
     now = now or datetime.now(UTC)
     starts = [start_of_utc_day(now) - DAY * back for back in range(days - 1, -1, -1)]
     closed_until = _closed_until(now)
@@ -592,7 +592,7 @@ def breakdowns(
 ) -> dict[str, list[Breakdown]]:
     """Every breakdown the dashboard shows (by model, teacher, section, client, and the top
     `students`), most costly first, in two statements."""
-    require_admin(actor)
+    access.require(db, actor, "administration", "use")
     now = now or datetime.now(UTC)
     since = (start_of_utc_day(now) - timedelta(days=days - 1)).date()
     return _client_breakdowns(db, since, now, limit) | {
@@ -610,7 +610,7 @@ def breakdown(
     limit: int = 50,
 ) -> list[Breakdown]:
     """Cost and tokens of replies by model, teacher, section, client or student, most costly first."""
-    require_admin(actor)
+    access.require(db, actor, "administration", "use")
     if by not in {*BREAKDOWNS, "student"}:
         raise ValueError(f"unknown breakdown {by!r}")
     now = now or datetime.now(UTC)
@@ -755,7 +755,7 @@ def _rollup_tokens():
 def budget_status(
     db: Session, settings: Settings, *, actor: UserRead | None, now: datetime | None = None
 ) -> BudgetStatus:
-    require_admin(actor)
+    access.require(db, actor, "administration", "use")
     day = start_of_utc_day(now).date()
     spend = db.scalar(select(func.sum(DailyUsage.cost)).where(DailyUsage.day == day))
     near = db.execute(
@@ -794,7 +794,7 @@ def review_costs(
 ) -> tuple[ReviewCost, ReviewCost]:
     """What session reviews cost today and over the last 30 days (UTC), from `session_reviews`,
     in one read of its index on `created_at` (which carries the source and the cost)."""
-    require_admin(actor)
+    access.require(db, actor, "administration", "use")
     now = now or datetime.now(UTC)
     today = start_of_utc_day(now)
     today_row, month_row = _per_period(

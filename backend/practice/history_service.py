@@ -1,7 +1,10 @@
-"""Conversation history for teachers (and admins): the filtered list, its metrics, and exports.
+"""Conversation lists, their totals, transcripts and exports: a teacher's history (admins see
+all) and a student's "My sessions".
 
-Every query is limited by `session_service.readable_sessions_filter`, so a teacher sees their own
-test conversations, conversations with their clients and those in their sections; admins see all.
+A teacher's list, totals and filter options are limited by the access policy
+(`access.where(actor, "conversation", "read")`: their own test conversations and those in their
+sections; admins see all) and leave out client checks' probe conversations; a student's list is
+their own conversations. A transcript is read through `session_service`, which checks the reader.
 Figures are computed in the database; pages only format them.
 """
 
@@ -16,10 +19,10 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from backend import access
 from backend.actor import UserRead
 from backend.models import Assignment, ClientProfile, Message, PracticeSession, Section, User
 from backend.models.enums import MessageRole, SessionMode, SessionStatus
-from backend.permissions import require_teacher, require_user
 from backend.practice import session_service
 from backend.utils.formatting import format_duration, format_time, format_tokens, format_usd
 from backend.utils.markdown import safe_markdown
@@ -104,7 +107,7 @@ def _conditions(
 ) -> list:
     # A client check's probe conversations are shown on its scorecard, not in conversation lists.
     conditions = [
-        session_service.readable_sessions_filter(actor),
+        access.where(actor, "conversation", "read"),
         PracticeSession.mode != SessionMode.check,
     ]
     if client_id is not None:
@@ -133,7 +136,7 @@ def list_conversations(
     limit: int = MAX_ROWS,
 ) -> list[ConversationRow]:
     """Readable conversations matching the filters, newest first."""
-    actor = require_teacher(actor)
+    actor = access.require(db, actor, "teaching", "use")
     return _rows(
         db,
         _conditions(
@@ -147,7 +150,7 @@ def list_own_conversations(
     db: Session, *, actor: UserRead | None, limit: int = MAX_ROWS
 ) -> list[ConversationRow]:
     """The actor's own conversations (a student's "My sessions"), newest first."""
-    actor = require_user(actor)
+    actor = access.signed_in(db, actor)
     return _rows(db, [PracticeSession.user_id == actor.id], limit)
 
 
@@ -214,7 +217,7 @@ def metrics_summary(
     status: SessionStatus | str | None = None,
 ) -> HistoryMetrics:
     """Totals over every conversation matching the filters (not only the listed page)."""
-    actor = require_teacher(actor)
+    actor = access.require(db, actor, "teaching", "use")
     conditions = _conditions(
         actor, client_id=client_id, section_id=section_id, student_id=student_id, status=status
     )
@@ -252,8 +255,8 @@ def metrics_summary(
 
 def filter_options(db: Session, *, actor: UserRead | None) -> FilterOptions:
     """The clients, sections and people that appear in the actor's readable conversations."""
-    actor = require_teacher(actor)
-    readable = select(PracticeSession.id).where(session_service.readable_sessions_filter(actor))
+    actor = access.require(db, actor, "teaching", "use")
+    readable = select(PracticeSession.id).where(access.where(actor, "conversation", "read"))
 
     def pairs(id_column, label_column, *joins) -> list[tuple[int, str]]:
         query = select(id_column, label_column).select_from(PracticeSession)

@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from backend import access
 from backend.actor import UserRead
 from backend.clients import client_service
 from backend.errors import AppError
 from backend.models import Assignment, ClientProfile, Message, PracticeSession, Section
 from backend.models.enums import SessionMode, SessionStatus
-from backend.permissions import require_user
 from backend.practice import session_service
 from backend.practice.conversation_service import ConversationView
 from backend.practice.read_models import MessageRead, SessionRead
@@ -74,7 +74,7 @@ def read_practice_screen(db: Session, *, actor: UserRead | None, session_id: int
 def active_client_ids(db: Session, *, actor: UserRead | None) -> set[int]:
     """The clients the actor has an open practice conversation with (their client cards say
     "Continue"), in one query whatever the number of cards."""
-    actor = require_user(actor)
+    actor = access.signed_in(db, actor)
     return set(
         db.scalars(
             select(PracticeSession.client_id).where(

@@ -7,12 +7,23 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import and_, case, delete, func, insert, literal_column, select
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    case,
+    delete,
+    func,
+    insert,
+    literal_column,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session
 
+from backend import access
 from backend.actor import UserRead
 from backend.db import upsert_add
-from backend.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
+from backend.errors import ConflictError, NotFoundError, ValidationError
 from backend.models import (
     ClientProfile,
     Message,
@@ -23,7 +34,6 @@ from backend.models import (
 )
 from backend.models.base import utcnow
 from backend.models.enums import MessageRole, SessionStatus
-from backend.permissions import require_teacher, require_user
 from backend.practice import session_service
 from backend.utils.text import clean_text
 
@@ -65,10 +75,9 @@ def submit_session_rating(
     comment: str = "",
 ) -> RatingRead:
     """The student's view of a finished session (sending it again updates it)."""
-    actor = require_user(actor)
+    actor = access.signed_in(db, actor)
     session = session_service.get_session(db, actor=actor, session_id=session_id)
-    if session.user_id != actor.id:
-        raise PermissionDeniedError("Only the person who had this conversation can rate it.")
+    _require_rater(db, actor, session.id)
     if session.status != SessionStatus.completed:
         raise ConflictError("End the session first, then tell us how it went.")
     errors = {
@@ -106,13 +115,12 @@ def rate_reply(
     db: Session, *, actor: UserRead | None, message_id: int, positive: bool | None
 ) -> None:
     """Thumbs up/down on one of the client's replies; None takes the rating back."""
-    actor = require_user(actor)
+    actor = access.signed_in(db, actor)
     message = db.get(Message, message_id)
     if message is None:
         raise NotFoundError("That reply no longer exists.")
     session = session_service.get_session(db, actor=actor, session_id=message.session_id)
-    if session.user_id != actor.id:
-        raise PermissionDeniedError("Only the person who had this conversation can rate it.")
+    _require_rater(db, actor, session.id)
     if message.role != MessageRole.assistant:
         raise ValidationError("Only the client's replies can be rated.")
     rating = db.scalar(select(MessageRating).where(MessageRating.message_id == message_id))
@@ -125,6 +133,13 @@ def rate_reply(
     else:
         rating.positive = positive
     db.flush()
+
+
+def _require_rater(db: Session, actor: UserRead, session_id: int) -> None:
+    """Only the person who had the conversation rates it (its readers may only read that)."""
+    refuse = "Only the person who had this conversation can rate it."
+    session = db.get_one(PracticeSession, session_id)  # loaded already by the read check
+    access.require(db, actor, "conversation", "rate", session, refuse=refuse)
 
 
 def _form_is_positive(realism: int, usefulness: int) -> bool:
@@ -159,7 +174,7 @@ def rating_shares(
 
     An admin's all-time view reads the per-client tallies; other views count the feedback rows.
     """
-    actor = require_teacher(actor)
+    actor = access.require(db, actor, "teaching", "use")
     if actor.is_admin and since is None:
         rows = db.execute(
             select(ClientProfile.name, RatingTally.positive, RatingTally.total)
@@ -168,7 +183,7 @@ def rating_shares(
             .order_by(ClientProfile.name)
         ).all()
     else:
-        counted = _count_ratings(session_service.readable_sessions_filter(actor), since)
+        counted = _count_ratings(_aggregated(actor), since)
         rows = db.execute(
             select(ClientProfile.name, counted.c.positive, counted.c.total)
             .join(ClientProfile, ClientProfile.id == counted.c.client_id)
@@ -181,6 +196,13 @@ def rating_shares(
         "All clients", sum(s.positive for s in by_client), sum(s.total for s in by_client)
     )
     return overall, by_client
+
+
+def _aggregated(actor: UserRead) -> ColumnElement[bool]:
+    """The sessions whose feedback counts in the actor's anonymous figures: those they may read,
+    and every session with a client whose aggregates they may see (its author's)."""
+    authored = select(ClientProfile.id).where(access.where(actor, "client", "aggregates"))
+    return or_(access.where(actor, "conversation", "read"), PracticeSession.client_id.in_(authored))
 
 
 def rebuild_tallies(db: Session) -> None:
@@ -280,12 +302,12 @@ def session_ratings(
 ) -> dict[int, SessionRatingSummary]:
     """session id -> its feedback, for the sessions among `session_ids` that the actor may read
     and that have any (a teacher's History)."""
-    actor = require_teacher(actor)
+    actor = access.require(db, actor, "teaching", "use")
     ids = list(set(session_ids))
     if not ids:
         return {}
     readable = select(PracticeSession.id).where(
-        PracticeSession.id.in_(ids), session_service.readable_sessions_filter(actor)
+        PracticeSession.id.in_(ids), access.where(actor, "conversation", "read")
     )
     forms = {
         row.session_id: row
@@ -329,11 +351,12 @@ def session_ratings(
 def client_ratings(
     db: Session, *, actor: UserRead | None, client_ids: list[int], comments: int = 3
 ) -> dict[int, ClientRatings]:
-    """client id -> its feedback over the sessions the actor may read (the teacher's cards)."""
-    actor = require_teacher(actor)
+    """client id -> its feedback, anonymous, over the sessions the actor may read or with the
+    clients they wrote (the teacher's cards)."""
+    actor = access.require(db, actor, "teaching", "use")
     if not client_ids:
         return {}
-    readable = session_service.readable_sessions_filter(actor)
+    readable = _aggregated(actor)
     counted = _count_ratings(readable, None)
     shares = {
         client_id: RatingShare("", int(positive or 0), int(total))

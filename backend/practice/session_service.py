@@ -1,4 +1,5 @@
-"""Conversation sessions and their messages: who may read or write them, and exact totals.
+"""Conversation sessions and their messages (who may read or write them: `backend.access`), and
+exact totals.
 
 Appending a message locks its session row (SELECT ... FOR UPDATE on PostgreSQL, BEGIN IMMEDIATE on
 SQLite), so sequence numbers stay unique and gapless when requests race, and the session's token
@@ -12,19 +13,19 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import cast
 
-from sqlalchemy import CursorResult, Integer, bindparam, or_, select, update
+from sqlalchemy import CursorResult, Integer, bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from backend import access
 from backend.actor import UserRead
-from backend.clients import client_service, student_access_service
+from backend.clients import client_service
 from backend.errors import ConflictError, NotFoundError, PermissionDeniedError
 from backend.llm.tokens import MESSAGE_OVERHEAD_TOKENS, estimate_tokens
 from backend.llm.usage import Usage
-from backend.models import Assignment, ClientProfile, Message, PracticeSession, Section
+from backend.models import Message, PracticeSession
 from backend.models.base import utcnow
 from backend.models.enums import MessageRole, SessionMode, SessionStatus
-from backend.permissions import require_user
 from backend.practice.read_models import MessageRead, SessionRead
 from backend.usage import usage_service
 
@@ -63,38 +64,25 @@ _NEWEST_MESSAGES = (
 
 
 # Reading --------------------------------------------------------------------------------------
-def _teacher_can_read(db: Session, teacher: UserRead, session: PracticeSession) -> bool:
-    """A teacher reads conversations with their own clients or in their own sections."""
-    owns_client = db.scalar(
-        select(ClientProfile.id).where(
-            ClientProfile.id == session.client_id, ClientProfile.owner_id == teacher.id
-        )
-    )
-    if owns_client is not None:
-        return True
-    if session.assignment_id is None:
-        return False
-    teaches_section = db.scalar(
-        select(Section.id)
-        .join(Assignment, Assignment.section_id == Section.id)
-        .where(Assignment.id == session.assignment_id, Section.teacher_id == teacher.id)
-    )
-    return teaches_section is not None
-
-
-def _load_readable(
-    db: Session, actor: UserRead | None, session_id: int, *, for_update: bool = False
-) -> PracticeSession:
-    actor = require_user(actor)
+def _load(
+    db: Session,
+    actor: UserRead | None,
+    session_id: int,
+    action: access.Action = "read",
+    *,
+    resource: access.Resource = "conversation",
+    for_update: bool = False,
+) -> tuple[UserRead, PracticeSession]:
+    """The conversation if the actor may do `action` to it (or its transcript, its review); else
+    it reads as missing."""
+    actor = access.signed_in(db, actor)
     query = _SESSION_BY_ID_FOR_UPDATE if for_update else _SESSION_BY_ID
     session = db.scalar(query, {"session_id": session_id})
     if session is None:
         raise SessionNotFound(session_id)
-    if session.user_id == actor.id or actor.is_admin:
-        return session
-    if actor.is_teacher and _teacher_can_read(db, actor, session):
-        return session
-    raise SessionNotFound(session_id)  # the same answer as for an id that does not exist
+    # The same answer as for an id that does not exist.
+    refuse = lambda: SessionNotFound(session_id)  # noqa: E731
+    return access.require(db, actor, resource, action, session, refuse=refuse), session
 
 
 def lock_for_turn(db: Session, *, actor: UserRead | None, session_id: int) -> PracticeSession:
@@ -104,47 +92,23 @@ def lock_for_turn(db: Session, *, actor: UserRead | None, session_id: int) -> Pr
     published, client not archived), so removal or unpublishing stops the next message.
     Internal: the conversation service's turn.
     """
-    actor = require_user(actor)
-    session = db.scalar(_SESSION_BY_ID_FOR_UPDATE, {"session_id": session_id})
-    if session is None or session.user_id != actor.id:
-        raise SessionNotFound(session_id)
+    actor, session = _load(db, actor, session_id, "write", for_update=True)
     if session.status != SessionStatus.active:
         raise SessionCompleted()
     if session.mode == SessionMode.practice:
-        student_access_service.require_student_access(
-            db, student=actor, client_id=session.client_id, assignment_id=session.assignment_id
-        )
+        access.require_assigned(db, actor, session.client_id, session.assignment_id)
     return session
 
 
-def readable_sessions_filter(actor: UserRead):
-    """A WHERE clause limiting `PracticeSession` rows to those the actor may read."""
-    if actor.is_admin:
-        return True
-    if actor.is_teacher:
-        own_clients = select(ClientProfile.id).where(ClientProfile.owner_id == actor.id)
-        own_assignments = (
-            select(Assignment.id)
-            .join(Section, Section.id == Assignment.section_id)
-            .where(Section.teacher_id == actor.id)
-        )
-        return or_(
-            PracticeSession.user_id == actor.id,
-            PracticeSession.client_id.in_(own_clients),
-            PracticeSession.assignment_id.in_(own_assignments),
-        )
-    return PracticeSession.user_id == actor.id
-
-
 def get_session(db: Session, *, actor: UserRead | None, session_id: int) -> SessionRead:
-    return SessionRead.model_validate(_load_readable(db, actor, session_id))
+    return SessionRead.model_validate(_load(db, actor, session_id)[1])
 
 
 def get_active_session(
     db: Session, *, actor: UserRead | None, client_id: int
 ) -> SessionRead | None:
     """The actor's unfinished conversation with this client, if any."""
-    actor = require_user(actor)
+    actor = access.signed_in(db, actor)
     session = db.scalar(
         select(PracticeSession)
         .where(
@@ -169,13 +133,13 @@ def get_student_sessions(
     offset: int = 0,
 ) -> list[SessionRead]:
     """A user's conversations, newest first; others' only where the actor may read them."""
-    actor = require_user(actor)
+    actor = access.signed_in(db, actor)
     student_id = actor.id if student_id is None else student_id
     if actor.is_student and student_id != actor.id:
         raise PermissionDeniedError("You can only see your own conversations.")
     query = (
         select(PracticeSession)
-        .where(PracticeSession.user_id == student_id, readable_sessions_filter(actor))
+        .where(PracticeSession.user_id == student_id, access.where(actor, "conversation", "read"))
         .order_by(PracticeSession.started_at.desc(), PracticeSession.id.desc())
         .limit(min(max(limit, 1), MAX_PAGE_SIZE))
         .offset(max(offset, 0))
@@ -194,7 +158,7 @@ def get_messages(
     offset: int = 0,
 ) -> list[MessageRead]:
     """Messages in order; `limit`/`offset` page through long conversations."""
-    _load_readable(db, actor, session_id)
+    _load(db, actor, session_id, resource="transcript")
     query = (
         select(Message)
         .where(Message.session_id == session_id)
@@ -239,19 +203,17 @@ def create_session(
 
     `mode=SessionMode.check` starts a probe of a client check (the client's owner or an admin):
     never practice, and several may be open at once."""
-    actor = require_user(actor)
+    actor = access.signed_in(db, actor)
     if mode == SessionMode.check:
-        client = client_service.get_owned(db, actor, client_id)
+        client = client_service.get_owned(db, actor, client_id, "check", "run")
         if client.archived:
             raise ConflictError(f"{client.name} is archived. Restore the client to check it.")
         assignment_id = None
     elif actor.is_student:
-        assignment_id = student_access_service.require_student_access(
-            db, student=actor, client_id=client_id, assignment_id=assignment_id
-        )
+        assignment_id = access.require_assigned(db, actor, client_id, assignment_id)
         mode = SessionMode.practice
     else:
-        client = client_service.get_owned(db, actor, client_id)
+        client = client_service.get_owned(db, actor, client_id, "client", "practise")
         if client.archived:
             raise ConflictError(f"{client.name} is archived. Restore the client to test it.")
         mode, assignment_id = SessionMode.teacher_test, None
@@ -279,9 +241,8 @@ def create_session(
 
 def end_session(db: Session, *, actor: UserRead | None, session_id: int) -> SessionRead:
     """Mark the conversation completed; ending it again changes nothing."""
-    actor = require_user(actor)
-    session = _load_readable(db, actor, session_id, for_update=True)
-    if session.user_id != actor.id and not actor.is_admin:
+    actor, session = _load(db, actor, session_id, for_update=True)
+    if not access.allows(db, actor, "conversation", "end", session):
         raise PermissionDeniedError("Only the person having this conversation can end it.")
     if session.status != SessionStatus.completed:
         session.status = SessionStatus.completed
@@ -289,19 +250,9 @@ def end_session(db: Session, *, actor: UserRead | None, session_id: int) -> Sess
     return SessionRead.model_validate(session)
 
 
-def add_message(
-    db: Session, *, actor: UserRead | None, session_id: int, content: str
-) -> MessageRead:
-    """The student's (or testing teacher's) message. Client replies are never taken from a caller:
-    only a claimed reply is stored (`store_reply`)."""
-    session = lock_for_turn(db, actor=actor, session_id=session_id)
-    if reply_in_flight(session):
-        raise ReplyInFlight()
-    return append_message(db, session, content)
-
-
 def append_message(db: Session, session: PracticeSession, content: str) -> MessageRead:
-    """Append the person's message to a locked conversation (internal)."""
+    """Append the person's message to a locked conversation (the caller checked `lock_for_turn`
+    and that no reply is in flight)."""
     message = _append(
         db, session, role=MessageRole.user, content=content, token_count=estimate_tokens(content)
     )

@@ -18,6 +18,7 @@ from pydantic import BaseModel
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from backend import access
 from backend.actor import UserRead
 from backend.errors import NotFoundError, PermissionDeniedError
 from backend.models import (
@@ -30,7 +31,6 @@ from backend.models import (
     User,
 )
 from backend.models.review import ReviewStatus
-from backend.permissions import require_teacher, require_user
 from backend.practice.history_service import spreadsheet_safe
 from backend.reviews import indicators as counted
 from backend.reviews.rubric_schema import NOT_CODED, SCORE_MAX, SCORE_MIN, RubricDefinition
@@ -160,15 +160,15 @@ def student_progress(
 ) -> StudentProgress:
     """A student's released reviews in date order (a student: only their own; a teacher: the
     sessions in their sections; an admin: all), with thresholds and "try instead" items."""
-    actor = require_user(actor)
+    actor = access.signed_in(db, actor)
     student_id = actor.id if student_id is None else student_id
-    query = _reviews().where(
-        PracticeSession.user_id == student_id, SessionReview.released_at.is_not(None)
-    )
     if actor.is_student and student_id != actor.id:
         raise PermissionDeniedError("You can only see your own progress.")
-    if actor.is_teacher:
-        query = query.where(Section.teacher_id == actor.id)
+    query = _reviews().where(
+        PracticeSession.user_id == student_id,
+        SessionReview.released_at.is_not(None),
+        access.where(actor, "review", "read"),
+    )
     rows = _rows(db, query, released_only=True)
     items = [
         TryInsteadItem(
@@ -191,10 +191,12 @@ def student_progress(
 # Teachers ---------------------------------------------------------------------------------------
 def class_choices(db: Session, *, actor: UserRead | None) -> list[SectionChoice]:
     """The sections (with their assignments) whose progress the actor may see."""
-    actor = require_teacher(actor)
-    query = select(Section.id, Section.name).order_by(Section.name, Section.id)
-    if not actor.is_admin:
-        query = query.where(Section.teacher_id == actor.id)
+    actor = access.require(db, actor, "teaching", "use")
+    query = (
+        select(Section.id, Section.name)
+        .where(access.where(actor, "section", "manage"))
+        .order_by(Section.name, Section.id)
+    )
     sections = db.execute(query).all()
     titles = db.execute(
         select(Assignment.section_id, Assignment.id, Assignment.title)
@@ -216,10 +218,13 @@ def class_progress(
 ) -> ClassProgress:
     """Every finished review in a section (optionally one assignment), released or not: the
     score distribution per criterion and who is below "fair" on average."""
-    actor = require_teacher(actor)
-    owner = db.scalar(select(Section.teacher_id).where(Section.id == section_id))
-    if owner is None or not (actor.is_admin or owner == actor.id):
+    access.require(db, actor, "section", "manage")
+    section = db.get(Section, section_id)
+    if section is None:
         raise SectionNotFound(section_id)
+    access.require(
+        db, actor, "section", "manage", section, refuse=lambda: SectionNotFound(section_id)
+    )
     query = _reviews().where(Section.id == section_id)
     if assignment_id is not None:
         query = query.where(Assignment.id == assignment_id)

@@ -28,7 +28,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from backend import event_log
+from backend import access, event_log
 from backend.actor import UserRead
 from backend.clients.read_models import ClientRead
 from backend.config import get_settings
@@ -39,21 +39,20 @@ from backend.jobs.read_models import JobRead
 from backend.llm import GatewayError, LLMGateway, StructuredAnswer, get_gateway
 from backend.llm.pricing import DEMO_MODEL
 from backend.llm.usage import Usage
+from backend.llm.validated import ask_validated
 from backend.models import (
     Assignment,
     ClientProfile,
     Message,
     PracticeSession,
     RubricVersion,
-    Section,
     SessionReview,
 )
 from backend.models.base import utcnow
 from backend.models.enums import SessionStatus
 from backend.models.review import ReviewRelease, ReviewSource, ReviewStatus
-from backend.permissions import require_user
 from backend.reviews import review_prompt, review_rules, risk, rubric_service
-from backend.reviews.read_models import ReviewContent, ReviewRead
+from backend.reviews.read_models import ReviewAnswer, ReviewContent, ReviewRead
 from backend.reviews.review_prompt import ReviewBrief
 from backend.reviews.review_rules import Turn
 from backend.reviews.rubric_schema import RubricDefinition
@@ -137,7 +136,7 @@ def get_review_rubric(db: Session, *, actor: UserRead | None, session_id: int) -
 def release_review(db: Session, *, actor: UserRead | None, session_id: int) -> ReviewRead:
     """The teacher lets the student see the review: the teacher's version when there is one
     (releasing twice changes nothing)."""
-    session = teacher_session(db, actor=actor, session_id=session_id)
+    session = _as_teacher(db, actor, session_id, "release")
     review = db.scalar(
         select(SessionReview).where(SessionReview.session_id == session.id).with_for_update()
     )
@@ -155,9 +154,15 @@ def release_review(db: Session, *, actor: UserRead | None, session_id: int) -> R
 def teacher_session(db: Session, *, actor: UserRead | None, session_id: int) -> PracticeSession:
     """The conversation, when the actor may act on its review as its teacher: the section's
     teacher, a teacher in their own test conversation, or an admin."""
+    return _as_teacher(db, actor, session_id, "edit")
+
+
+def _as_teacher(
+    db: Session, actor: UserRead | None, session_id: int, action: access.Action
+) -> PracticeSession:
     actor, session = _readable(db, actor, session_id)
-    if not _is_teacher_view(db, actor, session):
-        raise PermissionDeniedError("Only the student's teacher can change or release a review.")
+    refuse = "Only the student's teacher can change or release a review."
+    access.require(db, actor, "review", action, session, refuse=refuse)
     return session
 
 
@@ -195,7 +200,7 @@ def prepare_review(
     """Check who asks (the student, their teacher, an admin) and read what the review needs.
 
     A ready review is returned as `existing`; a failed one will be replaced."""
-    actor, session = _readable(db, actor, session_id, for_update=True)
+    actor, session = _readable(db, actor, session_id, "request", for_update=True)
     if session.status != SessionStatus.completed:
         raise ConflictError("End the conversation first; its review is written when it ends.")
     existing = db.scalar(select(SessionReview).where(SessionReview.session_id == session.id))
@@ -326,7 +331,7 @@ def start_review(
     gateway = gateway or get_gateway()
     with database(write=True) as db:
         prepare_review(db, actor=actor, session_id=session_id, check_budget=not gateway.demo_mode)
-        asker = require_user(actor)
+        asker = access.signed_in(db, actor)
         job, created = job_service.create(
             db, kind=REVIEW_KIND, subject=session_id, owner_id=asker.id
         )
@@ -430,83 +435,67 @@ def review_transcript(
     `failure`, not raised, so the calls billed before it are not lost."""
     if gateway.demo_mode:
         raise RuntimeError("The gateway has no API client; the demo review needs no model.")
-    outcome = ReviewOutcome()
     settings = get_settings()
     protect_hidden = client is not None and _hidden_guard_needed(
         turns, client, run_words=settings.output_guard_words
     )
-    instructions = review_prompt.instructions(rubric)
-    context = review_prompt.context(turns, client=client, brief=brief)
-    schema = review_prompt.review_tool_schema(rubric)
-    messages: list[dict] = [{"role": "user", "content": review_prompt.transcript(turns)}]
-    for _attempt in range(2):
-        try:
-            answer = gateway.structured(
-                instructions=instructions,
-                context=context,
-                messages=messages,
-                tool_name=REVIEW_TOOL,
-                tool_description=review_prompt.TOOL_DESCRIPTION,
-                input_schema=schema,
-            )
-        except GatewayError as error:
-            outcome.failure = error
-            return outcome
-        if answer is None:  # demo mode is refused above
-            raise RuntimeError("The gateway has no API client.")
-        outcome.calls.append(answer)
-        parsed, outcome.errors = review_rules.validate(
-            answer.data,
+
+    def validate(data: dict) -> tuple[ReviewAnswer | None, list[str]]:
+        return review_rules.validate(
+            data,
             turns,
             rubric,
             protect_hidden=protect_hidden,
             client=client,
             run_words=settings.output_guard_words,
         )
-        if parsed is not None:
-            # The offline risk check runs on every review too: a risk the model missed, or
-            # judged answered when the rules see it passed over, is kept (see risk.merge).
-            outcome.content = ReviewContent(
-                **parsed.model_dump(exclude={"risk"}),
-                risk=risk.merge(parsed.risk, risk.check(turns)),
-                demo=False,
-            )
-            return outcome
-        messages = messages + review_prompt.repair_messages(answer, outcome.errors)
+
+    asked = ask_validated(
+        gateway,
+        instructions=review_prompt.instructions(rubric),
+        context=review_prompt.context(turns, client=client, brief=brief),
+        messages=[{"role": "user", "content": review_prompt.transcript(turns)}],
+        tool_name=REVIEW_TOOL,
+        tool_description=review_prompt.TOOL_DESCRIPTION,
+        input_schema=review_prompt.review_tool_schema(rubric),
+        what="review",
+        validate=validate,
+    )
+    outcome = ReviewOutcome(calls=asked.answers, errors=asked.errors, failure=asked.failure)
+    if asked.accepted and asked.value is not None:
+        # The offline risk check runs on every review too: a risk the model missed, or
+        # judged answered when the rules see it passed over, is kept (see risk.merge).
+        outcome.content = ReviewContent(
+            **asked.value.model_dump(exclude={"risk"}),
+            risk=risk.merge(asked.value.risk, risk.check(turns)),
+            demo=False,
+        )
     return outcome
 
 
 # Internals --------------------------------------------------------------------------------------
 def _readable(
-    db: Session, actor: UserRead | None, session_id: int, *, for_update: bool = False
+    db: Session,
+    actor: UserRead | None,
+    session_id: int,
+    action: access.Action = "read",
+    *,
+    for_update: bool = False,
 ) -> tuple[UserRead, PracticeSession]:
-    actor = require_user(actor)
+    """The conversation, if the actor may do `action` to its review; else it reads as missing."""
+    actor = access.signed_in(db, actor)
     query = select(PracticeSession).where(PracticeSession.id == session_id)
     session = db.scalar(query.with_for_update() if for_update else query)
     if session is None:
         raise ReviewNotFound(session_id)
-    if session.user_id == actor.id or actor.is_admin or _teaches(db, actor, session):
-        return actor, session
-    raise ReviewNotFound(session_id)
-
-
-def _teaches(db: Session, actor: UserRead, session: PracticeSession) -> bool:
-    """The actor teaches the section the conversation's assignment belongs to."""
-    if not actor.is_teacher or session.assignment_id is None:
-        return False
-    teacher_id = db.scalar(
-        select(Section.teacher_id)
-        .join(Assignment, Assignment.section_id == Section.id)
-        .where(Assignment.id == session.assignment_id)
-    )
-    return teacher_id == actor.id
+    refuse = lambda: ReviewNotFound(session_id)  # noqa: E731
+    return access.require(db, actor, "review", action, session, refuse=refuse), session
 
 
 def _is_teacher_view(db: Session, actor: UserRead, session: PracticeSession) -> bool:
-    """Admins, the section's teacher, and a teacher reading their own test conversation."""
-    if actor.is_admin or _teaches(db, actor, session):
-        return True
-    return actor.is_teacher and session.user_id == actor.id
+    """Admins, the section's teacher, and a teacher reading their own test conversation: those
+    who may edit the review see all of it."""
+    return access.allows(db, actor, "review", "edit", session)
 
 
 def _release_policy(db: Session, session: PracticeSession) -> ReviewRelease:

@@ -9,16 +9,16 @@ from __future__ import annotations
 import secrets
 
 from pydantic import ValidationError as PydanticValidationError
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from backend import access
 from backend.actor import UserRead
 from backend.errors import NotFoundError, PermissionDeniedError, ValidationError
 from backend.models import Assignment, PracticeSession, Rubric, RubricVersion, Section
 from backend.models.enums import SessionMode
 from backend.models.review import ReviewRelease
-from backend.permissions import require_teacher, require_user
 from backend.reviews.read_models import RubricRead
 from backend.reviews.rubric_schema import RubricDefinition
 from backend.reviews.rubrics import load_builtin_rubrics
@@ -105,11 +105,13 @@ def rubric_for_session(db: Session, session: PracticeSession) -> RubricVersion:
 
 def list_rubrics(db: Session, *, actor: UserRead | None) -> list[RubricRead]:
     """The built-in rubrics and the actor's own (an admin sees every rubric)."""
-    actor = require_teacher(actor)
+    actor = access.require(db, actor, "rubric", "read")
     seed_builtin_rubrics(db)
-    query = select(Rubric).order_by(Rubric.owner_id.is_not(None), Rubric.name, Rubric.id)
-    if not actor.is_admin:
-        query = query.where(or_(Rubric.owner_id.is_(None), Rubric.owner_id == actor.id))
+    query = (
+        select(Rubric)
+        .where(access.where(actor, "rubric", "read"))
+        .order_by(Rubric.owner_id.is_not(None), Rubric.name, Rubric.id)
+    )
     return [_read(db, rubric) for rubric in db.scalars(query)]
 
 
@@ -122,7 +124,7 @@ def create_rubric(
     db: Session, *, actor: UserRead | None, definition: RubricDefinition | dict
 ) -> RubricRead:
     """A teacher's own rubric, written from scratch (version 1)."""
-    teacher = require_teacher(actor)
+    teacher = access.require(db, actor, "rubric", "create")
     definition = _validated(definition)
     rubric = _insert(db, definition, owner_id=teacher.id, key=_own_key(definition.key))
     return _read(db, rubric)
@@ -132,7 +134,7 @@ def copy_rubric(
     db: Session, *, actor: UserRead | None, rubric_id: int, name: str | None = None
 ) -> RubricRead:
     """The actor's own copy of a rubric they may use (a built-in one, say), to edit."""
-    teacher = require_teacher(actor)
+    teacher = access.require(db, actor, "rubric", "create")
     source = _usable(db, teacher, rubric_id)
     definition = definition_of(latest_version(db, source.id))
     new_name = clean_text(name, field="name", label="Rubric name", max_chars=120) if name else ""
@@ -145,14 +147,13 @@ def update_rubric(
     db: Session, *, actor: UserRead | None, rubric_id: int, definition: RubricDefinition | dict
 ) -> RubricRead:
     """Save an edit as a new version; reviews already written keep the version they used."""
-    teacher = require_teacher(actor)
+    access.require(db, actor, "rubric", "edit")
     rubric = db.get(Rubric, rubric_id, with_for_update=True)
     if rubric is None:
         raise RubricNotFound(rubric_id)
     if rubric.owner_id is None:
         raise PermissionDeniedError("Built-in rubrics cannot be edited. Make a copy and edit it.")
-    if rubric.owner_id != teacher.id and not teacher.is_admin:
-        raise RubricNotFound(rubric_id)
+    access.require(db, actor, "rubric", "edit", rubric, refuse=lambda: RubricNotFound(rubric_id))
     definition = _validated(definition)
     rubric.name = definition.name
     number = latest_version(db, rubric.id).version + 1
@@ -174,13 +175,13 @@ def set_assignment_rubric(
     release_reviews: ReviewRelease | str = ReviewRelease.immediately,
 ) -> None:
     """Choose an assignment's rubric (None: the section's default) and when students see reviews."""
-    teacher = require_teacher(actor)
+    teacher = access.require(db, actor, "section", "manage")
     assignment = db.get(Assignment, assignment_id)
     section = db.get(Section, assignment.section_id) if assignment is not None else None
     if assignment is None or section is None:
         raise NotFoundError(f"No assignment with id {assignment_id}.")
-    if section.teacher_id != teacher.id and not teacher.is_admin:
-        raise PermissionDeniedError("Only the section's teacher can change this assignment.")
+    refuse = "Only the section's teacher can change this assignment."
+    access.require(db, teacher, "section", "manage", section, refuse=refuse)
     if rubric_id is not None:
         _usable(db, teacher, rubric_id)
     try:
@@ -196,12 +197,12 @@ def set_section_rubric(
     db: Session, *, actor: UserRead | None, section_id: int, rubric_id: int | None
 ) -> None:
     """The rubric a section's assignments use unless they name their own."""
-    teacher = require_teacher(actor)
+    teacher = access.require(db, actor, "section", "manage")
     section = db.get(Section, section_id)
     if section is None:
         raise NotFoundError(f"No section with id {section_id}.")
-    if section.teacher_id != teacher.id and not teacher.is_admin:
-        raise PermissionDeniedError("Only the section's teacher can change this section.")
+    refuse = "Only the section's teacher can change this section."
+    access.require(db, teacher, "section", "manage", section, refuse=refuse)
     if rubric_id is not None:
         _usable(db, teacher, rubric_id)
     section.rubric_id = rubric_id
@@ -211,12 +212,11 @@ def set_section_rubric(
 # Internals --------------------------------------------------------------------------------------
 def _usable(db: Session, actor: UserRead | None, rubric_id: int) -> Rubric:
     """A built-in rubric or the actor's own (any for an admin); others' read as missing."""
-    actor = require_teacher(require_user(actor))
+    access.require(db, actor, "rubric", "read")
     rubric = db.get(Rubric, rubric_id)
     if rubric is None:
         raise RubricNotFound(rubric_id)
-    if rubric.owner_id is not None and rubric.owner_id != actor.id and not actor.is_admin:
-        raise RubricNotFound(rubric_id)
+    access.require(db, actor, "rubric", "read", rubric, refuse=lambda: RubricNotFound(rubric_id))
     return rubric
 
 

@@ -14,6 +14,7 @@ from pydantic import BaseModel
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
+from backend import access
 from backend.actor import UserRead
 from backend.errors import ConflictError, ValidationError
 from backend.models import (
@@ -27,7 +28,6 @@ from backend.models import (
 )
 from backend.models.base import utcnow
 from backend.models.review import ReviewSource, ReviewStatus
-from backend.permissions import require_teacher
 from backend.reviews import review_rules, review_service
 from backend.reviews.read_models import ReviewAnswer, ReviewContent, ReviewRead
 from backend.reviews.rubric_schema import RubricDefinition
@@ -80,7 +80,7 @@ def save_teacher_review(
     review.teacher_indicators = review_rules.indicators(
         turns, [item.code for item in content.codes], rubric
     )
-    review.reviewed_by_id = require_teacher(actor).id
+    review.reviewed_by_id = access.signed_in(db, actor).id
     review.reviewed_at = utcnow()
     db.flush()
     return ReviewRead.model_validate(review)
@@ -124,7 +124,7 @@ def review_queue(
     """Reviews of the teacher's sections waiting for them, newest first: not released yet, or
     with a saved version not released yet; with `include_unreviewed` also those the student
     already reads without the teacher's review. Admins see every section's."""
-    teacher = require_teacher(actor)
+    teacher = access.require(db, actor, "teaching", "use")
     waiting = or_(
         SessionReview.released_at.is_(None),
         and_(SessionReview.reviewed_at.is_not(None), SessionReview.teacher_released_at.is_(None)),
@@ -144,11 +144,13 @@ def review_queue(
         .join(ClientProfile, ClientProfile.id == PracticeSession.client_id)
         .join(Assignment, Assignment.id == PracticeSession.assignment_id)
         .join(Section, Section.id == Assignment.section_id)
-        .where(SessionReview.status == ReviewStatus.ready, waiting)
+        .where(
+            SessionReview.status == ReviewStatus.ready,
+            waiting,
+            access.where(teacher, "review", "edit"),
+        )
         .order_by(SessionReview.created_at.desc(), SessionReview.id.desc())
     )
-    if not teacher.is_admin:
-        query = query.where(Section.teacher_id == teacher.id)
     return [
         QueueItem(
             session_id=review.session_id,

@@ -30,6 +30,7 @@ from tests.apps.helpers import (
     texts,
 )
 from tests.factories import (
+    add_message,
     add_reply,
     builtin_criteria,
     enroll,
@@ -271,7 +272,7 @@ def test_a_long_session_shows_the_models_ratings_with_verdicts(app, app_db, app_
     with unit_of_work(app_db) as db:
         chat = session_service.create_session(db, actor=student, client_id=alex.id)
         for text, reply in LONG:
-            session_service.add_message(db, actor=student, session_id=chat.id, content=text)
+            add_message(db, actor=student, session_id=chat.id, content=text)
             add_reply(db, session_id=chat.id, content=reply)
         session_service.end_session(db, actor=student, session_id=chat.id)
     answer = valid_answer()
@@ -301,7 +302,7 @@ def _ended_with(app_db, teacher, lines) -> tuple[int, UserRead]:
         make_assignment(db, teacher=teacher, section=section, clients=[client])
         chat = session_service.create_session(db, actor=student, client_id=client.id)
         for text, reply in lines:
-            session_service.add_message(db, actor=student, session_id=chat.id, content=text)
+            add_message(db, actor=student, session_id=chat.id, content=text)
             add_reply(db, session_id=chat.id, content=reply)
         session_service.end_session(db, actor=student, session_id=chat.id)
     return chat.id, student

@@ -3,6 +3,10 @@
 Callers: the session's owner (an enrolled student), another student (not in the section), another
 teacher, the section's teacher (who also owns the client), an admin, and nobody (not logged in).
 Each call runs in a savepoint that is rolled back, so every cell starts from the same world.
+Who is expected to succeed comes from the access policy (`backend.access.POLICY`): each row names
+the rules its function applies and to which thing of the world, `RELATIONS` says what each caller
+is to each thing, and a caller may when every rule lets them. So a rule changes in one place, and
+the cells still call the real functions and check what really happens.
 Every public service function that takes an `actor` is a row here or is exempt with its reason
 (`EXEMPT`); a new one fails `test_every_service_function_with_an_actor_is_in_the_matrix`.
 """
@@ -23,7 +27,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from backend import event_log, permissions
+from backend import access, event_log
+from backend.access import Who
 from backend.accounts import account_service, sign_in_domain_service
 from backend.actor import UserRead
 from backend.checks import check_service
@@ -31,10 +36,10 @@ from backend.classes import assignment_service, section_service
 from backend.classes.read_models import AssignmentInput
 from backend.clients import client_service, student_access_service
 from backend.config import get_settings
-from backend.errors import NotFoundError, PermissionDeniedError
+from backend.errors import AuthenticationError, NotFoundError, PermissionDeniedError
 from backend.jobs import job_service, runner
 from backend.jobs.read_models import JobRead
-from backend.models import Rubric, SessionReview
+from backend.models import Base, Rubric, SessionReview, User
 from backend.models.base import utcnow
 from backend.models.enums import Role, SessionMode
 from backend.models.review import ReviewSource
@@ -58,6 +63,7 @@ from backend.reviews import (
 from backend.reviews.rubrics import load_builtin_rubrics
 from tests.factories import (
     PASSWORD,
+    add_message,
     add_reply,
     builtin_criteria,
     client_input,
@@ -100,9 +106,7 @@ def world(db) -> World:
     enroll(db, section=section, student=owner)
     assignment = make_assignment(db, teacher=teacher, section=section, clients=[client, spare])
     session = session_service.create_session(db, actor=owner, client_id=client.id)
-    session_service.add_message(
-        db, actor=owner, session_id=session.id, content="Hi, I'm your counselor today."
-    )
+    add_message(db, actor=owner, session_id=session.id, content="Hi, I'm your counselor today.")
     spare_section = make_section(db, teacher=teacher, name="Spare section")
     return World(
         users, client.id, spare.id, section.id, spare_section.join_code, assignment.id, session.id
@@ -235,31 +239,89 @@ def _ended_job(job: JobRead) -> JobRead:
     return job
 
 
+#: What each caller is to each thing of the world the rows act on (beyond their role).
+RELATIONS: dict[str, dict[str, Who]] = {
+    "conversation": {"owner": Who.OWNER, "section_teacher": Who.SECTION_TEACHER},
+    # The world's clients (and the spare one): written by the section's teacher, assigned (in a
+    # published assignment of the section) to the owner.
+    "client": {"owner": Who.STUDENT, "section_teacher": Who.AUTHOR},
+    "section": {"owner": Who.STUDENT, "section_teacher": Who.SECTION_TEACHER},
+    "rubric": {"section_teacher": Who.AUTHOR},  # the section teacher's own copy
+    "built_in_rubric": {"other_teacher": Who.BUILT_IN, "section_teacher": Who.BUILT_IN},
+    "account": {"owner": Who.OWNER},  # the owner's account
+    "job": {"owner": Who.OWNER},  # a job the owner started
+    "": {},  # no thing: a rule about the caller's role only
+}
+#: What each caller is by their role alone.
+ROLE_RELATIONS: dict[str, Who] = {
+    "owner": Who.ANY_STUDENT | Who.ANYONE,
+    "other_student": Who.ANY_STUDENT | Who.ANYONE,
+    "other_teacher": Who.ANY_TEACHER | Who.ANYONE,
+    "section_teacher": Who.ANY_TEACHER | Who.ANYONE,
+    "admin": Who.ADMIN | Who.ANYONE,
+    "nobody": Who(0),
+}
+
+Rule = tuple[access.Resource, access.Action, str]  # (resource, action, the world's thing)
+
+
+def _may(actor: str, rule: Rule) -> bool:
+    """What the policy says of this caller and this rule, in the world."""
+    resource, action, thing = rule
+    held = RELATIONS[thing].get(actor, Who(0)) | ROLE_RELATIONS[actor]
+    return bool(access.POLICY[resource, action] & held)
+
+
 @dataclass(frozen=True)
 class Operation:
-    """One row of the matrix: the service function it exercises, how, and who may do it.
+    """One row of the matrix: the service function it exercises, how, and the policy's rules it
+    applies (each to a thing of the world).
 
     `call(function, db, world, actor)` is handed `function` itself, so the row cannot name one
-    function and exercise another. Anyone not in `allowed` is denied (or, for list reads
-    filtered by permission, gets an empty list)."""
+    function and exercise another. Anyone the rules do not all allow is denied (or, for list
+    reads filtered by permission, gets an empty list). `only` narrows a function that serves
+    fewer callers than its rules allow (a list of the caller's own conversations)."""
 
     function: Callable
     call: Callable
-    allowed: frozenset[str]
+    rules: tuple[Rule, ...]
+    only: Who | None = None
+
+    @property
+    def allowed(self) -> frozenset[str]:
+        return frozenset(
+            actor
+            for actor in ACTORS
+            if all(_may(actor, rule) for rule in self.rules)
+            and (
+                self.only is None or bool(self.only & RELATIONS["conversation"].get(actor, Who(0)))
+            )
+        )
 
 
-def _op(function: Callable, call: Callable, allowed: set[str]) -> Operation:
-    return Operation(function, call, frozenset(allowed))
+def _op(function: Callable, call: Callable, *rules: Rule, only: Who | None = None) -> Operation:
+    return Operation(function, call, rules, only)
 
 
-ANYONE = set(ACTORS) - {"nobody"}
-READERS = {"owner", "section_teacher", "admin"}  # of the owner's conversation
-# Who may start a conversation with the spare client: the student it is assigned to, its teacher
-# (a test conversation) and an admin.
-ASSIGNED_OR_OWNED = {"owner", "section_teacher", "admin"}
-TEACHERS = {"other_teacher", "section_teacher", "admin"}
-SECTION = {"section_teacher", "admin"}  # the section's (and its clients') teacher, or an admin
-ADMIN = {"admin"}
+def R(resource: access.Resource, action: access.Action, thing: str = "") -> Rule:  # noqa: N802
+    """A rule of the policy, applied to a thing of the world (none: the caller's role only)."""
+    return (resource, action, thing)
+
+
+CONVERSATION_READ = R("conversation", "read", "conversation")
+CONVERSATION_WRITE = R("conversation", "write", "conversation")
+TRANSCRIPT_READ = R("transcript", "read", "conversation")
+REVIEW_READ = R("review", "read", "conversation")
+REVIEW_REQUEST = R("review", "request", "conversation")
+REVIEW_EDIT = R("review", "edit", "conversation")
+TEACHING = R("teaching", "use")
+ADMINISTRATION = R("administration", "use")
+SECTION_MANAGE = R("section", "manage", "section")
+CLIENT_READ = R("client", "read", "client")
+CLIENT_EDIT = R("client", "edit", "client")
+CHECK_READ = R("check", "read", "client")
+BUILT_IN_RUBRIC = R("rubric", "read", "built_in_rubric")
+OWN_ACCOUNT = R("account", "use")
 
 
 def _operations() -> dict[str, Operation]:
@@ -268,332 +330,355 @@ def _operations() -> dict[str, Operation]:
         "get_session": _op(
             session_service.get_session,
             lambda f, db, w, a: f(db, actor=a, session_id=w.session_id),
-            READERS,
+            CONVERSATION_READ,
         ),
         "get_messages": _op(
             session_service.get_messages,
             lambda f, db, w, a: f(db, actor=a, session_id=w.session_id),
-            READERS,
+            TRANSCRIPT_READ,
         ),
         "get_student_sessions": _op(
             session_service.get_student_sessions,
             lambda f, db, w, a: f(db, actor=a, student_id=w.users["owner"].id),
-            READERS,
+            CONVERSATION_READ,
         ),
         "get_active_session": _op(  # the actor's own, so only the owner finds the world's
             session_service.get_active_session,
             lambda f, db, w, a: [s for s in [f(db, actor=a, client_id=w.client_id)] if s],
-            {"owner"},
+            CONVERSATION_WRITE,
         ),
         "active_client_ids": _op(  # the actor's own, so only the owner finds the world's
             practice_screen.active_client_ids,
             lambda f, db, w, a: [c for c in f(db, actor=a) if c == w.client_id],
-            {"owner"},
+            CONVERSATION_WRITE,
         ),
         "read_practice_screen": _op(
             practice_screen.read_practice_screen,
             lambda f, db, w, a: f(db, actor=a, session_id=w.session_id),
-            READERS,
+            CONVERSATION_READ,
+            TRANSCRIPT_READ,
         ),
         "read_session_screen": _op(
             session_screen.read_session_screen,
             lambda f, db, w, a: f(db, actor=a, session_id=w.session_id),
-            READERS,
+            CONVERSATION_READ,
+            TRANSCRIPT_READ,
         ),
         "get_client_full": _op(
             client_service.get_client,
             lambda f, db, w, a: f(db, actor=a, client_id=w.client_id),
-            SECTION,
+            CLIENT_READ,
         ),
         "get_owned_client": _op(
             client_service.get_owned,
             lambda f, db, w, a: f(db, a, w.client_id),
-            SECTION,
+            CLIENT_EDIT,
         ),
         "estimate_client_check": _op(
             check_service.estimate_check_cost,
             lambda f, db, w, a: f(db, actor=a, client_id=w.client_id) or "ok",
-            SECTION,
+            R("check", "run", "client"),
         ),
         "latest_scorecard": _op(
             check_service.latest_scorecard,
             lambda f, db, w, a: f(db, actor=a, client_id=w.client_id) or "ok",
-            SECTION,
+            CHECK_READ,
         ),
         "previous_scorecard": _op(
             check_service.previous_scorecard,
             lambda f, db, w, a: f(db, actor=a, client_id=w.client_id) or "ok",
-            SECTION,
-        ),
-        "clients_needing_a_check": _op(
-            check_service.clients_needing_a_check,
-            lambda f, db, w, a: f(db, actor=a, assignment_id=w.assignment_id),
-            SECTION,
+            CHECK_READ,
         ),
         "get_client_brief": _op(
             client_service.get_client_brief,
             lambda f, db, w, a: f(db, actor=a, client_id=w.client_id),
-            READERS,
+            R("client", "brief", "client"),
         ),
         "list_clients": _op(
             client_service.list_clients,
             lambda f, db, w, a: [c for c in f(db, actor=a) if c.id == w.client_id],
-            SECTION,
+            TEACHING,
+            CLIENT_READ,
         ),
         "list_available_clients": _op(
             student_access_service.list_available_clients,
             lambda f, db, w, a: f(db, actor=a),
-            {"owner"},
+            R("practice", "use"),
+            R("client", "practise", "client"),
         ),
         "get_owned_section": _op(
             section_service.get_owned_section,
             lambda f, db, w, a: f(db, a, w.section_id),
-            SECTION,
+            SECTION_MANAGE,
         ),
         "get_roster": _op(
             section_service.get_roster,
             lambda f, db, w, a: f(db, actor=a, section_id=w.section_id),
-            SECTION,
+            SECTION_MANAGE,
         ),
         "list_sections": _op(
             section_service.list_sections,
             lambda f, db, w, a: [s for s in f(db, actor=a) if s.id == w.section_id],
-            READERS,
+            R("section", "read", "section"),
         ),
         "get_assignment": _op(
             assignment_service.get_assignment,
             lambda f, db, w, a: f(db, actor=a, assignment_id=w.assignment_id),
-            SECTION,
+            SECTION_MANAGE,
         ),
         "list_assignments": _op(
             assignment_service.list_assignments,
             lambda f, db, w, a: f(db, actor=a, section_id=w.section_id),
-            SECTION,
+            SECTION_MANAGE,
+        ),
+        "clients_needing_a_check": _op(
+            assignment_service.clients_needing_a_check,
+            lambda f, db, w, a: f(db, actor=a, assignment_id=w.assignment_id),
+            SECTION_MANAGE,
         ),
         "get_user": _op(
             account_service.get_user,
             lambda f, db, w, a: f(db, actor=a, user_id=w.users["owner"].id),
-            {"owner", "admin"},
+            R("account", "read", "account"),
         ),
-        "list_users": _op(account_service.list_users, lambda f, db, w, a: f(db, actor=a), ADMIN),
+        "list_users": _op(
+            account_service.list_users, lambda f, db, w, a: f(db, actor=a), ADMINISTRATION
+        ),
         "list_events": _op(
-            event_log.list_events, lambda f, db, w, a: f(db, actor=a) or ["ok"], ADMIN
+            event_log.list_events, lambda f, db, w, a: f(db, actor=a) or ["ok"], ADMINISTRATION
         ),
         "event_categories": _op(
             event_log.event_categories,
             lambda f, db, w, a: _domain_id(db, w) and f(db, actor=a),
-            ADMIN,
+            ADMINISTRATION,
         ),
         "list_domains": _op(
             sign_in_domain_service.list_domains,
             lambda f, db, w, a: _domain_id(db, w) and f(db, actor=a),
-            ADMIN,
+            ADMINISTRATION,
         ),
         "get_review": _op(
             review_service.get_review,
             lambda f, db, w, a: f(db, actor=a, session_id=_reviewed(db, w)),
-            READERS,
+            REVIEW_READ,
         ),
         "get_review_rubric": _op(
             review_service.get_review_rubric,
             lambda f, db, w, a: f(db, actor=a, session_id=_reviewed(db, w)),
-            READERS,
+            REVIEW_READ,
         ),
         "prepare_review": _op(
             review_service.prepare_review,
             lambda f, db, w, a: f(db, actor=a, session_id=_ended(db, w)),
-            READERS,
+            REVIEW_REQUEST,
         ),
         "teacher_session": _op(
             review_service.teacher_session,
             lambda f, db, w, a: f(db, actor=a, session_id=_reviewed(db, w)),
-            SECTION,
+            REVIEW_EDIT,
         ),
         "student_progress": _op(
             progress_service.student_progress,
             lambda f, db, w, a: (
                 _reviewed(db, w) and f(db, actor=a, student_id=w.users["owner"].id).points
             ),
-            READERS,
+            REVIEW_READ,
         ),
         "class_progress": _op(
             progress_service.class_progress,
             lambda f, db, w, a: _reviewed(db, w) and f(db, actor=a, section_id=w.section_id).points,
-            SECTION,
+            SECTION_MANAGE,
         ),
         "gradebook_csv": _op(
             progress_service.class_progress,
             lambda f, db, w, a: progress_service.gradebook_csv(
                 f(db, actor=a, section_id=w.section_id, assignment_id=w.assignment_id)
             ),
-            SECTION,
+            SECTION_MANAGE,
         ),
         "class_choices": _op(
             progress_service.class_choices,
             lambda f, db, w, a: [c for c in f(db, actor=a) if c.id == w.section_id],
-            SECTION,
+            TEACHING,
+            SECTION_MANAGE,
         ),
         "list_rubrics": _op(
-            rubric_service.list_rubrics, lambda f, db, w, a: f(db, actor=a), TEACHERS
+            rubric_service.list_rubrics, lambda f, db, w, a: f(db, actor=a), BUILT_IN_RUBRIC
         ),
         "get_rubric": _op(
             rubric_service.get_rubric,
             lambda f, db, w, a: f(db, actor=a, rubric_id=_own_rubric_id(db, w)),
-            SECTION,
+            R("rubric", "read", "rubric"),
         ),
         "get_session_rating": _op(
             rating_service.get_session_rating,
             lambda f, db, w, a: f(db, actor=a, session_id=_with_feedback(db, w)),
-            READERS,
+            CONVERSATION_READ,
         ),
         "reply_ratings": _op(
             rating_service.reply_ratings,
             lambda f, db, w, a: list(f(db, actor=a, session_id=_with_feedback(db, w))),
-            READERS,
+            CONVERSATION_READ,
         ),
         "session_ratings": _op(
             rating_service.session_ratings,
             lambda f, db, w, a: list(f(db, actor=a, session_ids=[_with_feedback(db, w)])),
-            SECTION,
+            TEACHING,
+            CONVERSATION_READ,
         ),
         "client_ratings": _op(
             rating_service.client_ratings,
             lambda f, db, w, a: (
                 _with_feedback(db, w) and list(f(db, actor=a, client_ids=[w.client_id]))
             ),
-            SECTION,
+            TEACHING,
+            R("client", "aggregates", "client"),
         ),
         "rating_shares": _op(
             rating_service.rating_shares,
             lambda f, db, w, a: _with_feedback(db, w) and f(db, actor=a)[1],
-            SECTION,
+            TEACHING,
+            R("client", "aggregates", "client"),
         ),
         "rating_shares_this_week": _op(
             rating_service.rating_shares,
             lambda f, db, w, a: (
                 _with_feedback(db, w) and f(db, actor=a, since=utcnow() - timedelta(days=7))[1]
             ),
-            SECTION,
+            TEACHING,
+            R("client", "aggregates", "client"),
         ),
         "list_conversations": _op(
             history_service.list_conversations,
             lambda f, db, w, a: [r for r in f(db, actor=a) if r.session_id == w.session_id],
-            SECTION,
+            TEACHING,
+            CONVERSATION_READ,
         ),
         "list_own_conversations": _op(
             history_service.list_own_conversations,
             lambda f, db, w, a: [r for r in f(db, actor=a) if r.session_id == w.session_id],
-            {"owner"},
+            CONVERSATION_READ,
+            only=Who.OWNER,
         ),
         "history_metrics_summary": _op(
             history_service.metrics_summary,
             lambda f, db, w, a: (
                 [w.session_id] * f(db, actor=a, client_id=w.client_id).conversations
             ),
-            SECTION,
+            TEACHING,
+            CONVERSATION_READ,
         ),
         "history_filter_options": _op(
             history_service.filter_options,
             lambda f, db, w, a: [c for c, _name in f(db, actor=a).clients if c == w.client_id],
-            SECTION,
+            TEACHING,
+            CONVERSATION_READ,
         ),
         "transcript_markdown": _op(
             history_service.transcript_markdown,
             lambda f, db, w, a: f(db, actor=a, session_id=w.session_id),
-            READERS,
+            CONVERSATION_READ,
+            TRANSCRIPT_READ,
         ),
         "get_view": _op(
             conversation_service.get_view,
             lambda f, db, w, a: f(_InCell(db), actor=a, session_id=w.session_id),
-            READERS,
+            CONVERSATION_READ,
+            TRANSCRIPT_READ,
         ),
         "reply_pending": _op(
             conversation_service.reply_pending,
             lambda f, db, w, a: f(_InCell(db), actor=a, session_id=w.session_id) or "ok",
-            READERS,
+            CONVERSATION_READ,
         ),
         "pending_reply_text": _op(
             conversation_service.pending_reply_text,
             lambda f, db, w, a: f(_InCell(db), actor=a, session_id=w.session_id) or "ok",
-            READERS,
+            CONVERSATION_READ,
         ),
         # The admin's dashboard
-        "now_figures": _op(metrics_service.now_figures, lambda f, db, w, a: f(db, actor=a), ADMIN),
+        "now_figures": _op(
+            metrics_service.now_figures, lambda f, db, w, a: f(db, actor=a), ADMINISTRATION
+        ),
         "active_sessions": _op(
-            metrics_service.active_sessions, lambda f, db, w, a: f(db, actor=a) or "ok", ADMIN
+            metrics_service.active_sessions,
+            lambda f, db, w, a: f(db, actor=a) or "ok",
+            ADMINISTRATION,
         ),
         "hourly_usage": _op(
-            metrics_service.hourly_usage, lambda f, db, w, a: f(db, actor=a) or "ok", ADMIN
+            metrics_service.hourly_usage, lambda f, db, w, a: f(db, actor=a) or "ok", ADMINISTRATION
         ),
         "daily_usage": _op(
-            metrics_service.daily_usage, lambda f, db, w, a: f(db, actor=a) or "ok", ADMIN
+            metrics_service.daily_usage, lambda f, db, w, a: f(db, actor=a) or "ok", ADMINISTRATION
         ),
-        "breakdowns": _op(metrics_service.breakdowns, lambda f, db, w, a: f(db, actor=a), ADMIN),
+        "breakdowns": _op(
+            metrics_service.breakdowns, lambda f, db, w, a: f(db, actor=a), ADMINISTRATION
+        ),
         "breakdown": _op(
             metrics_service.breakdown,
             lambda f, db, w, a: f(db, actor=a, by="client") or "ok",
-            ADMIN,
+            ADMINISTRATION,
         ),
         "budget_status": _op(
             metrics_service.budget_status,
             lambda f, db, w, a: f(db, get_settings(), actor=a),
-            ADMIN,
+            ADMINISTRATION,
         ),
         "review_costs": _op(
-            metrics_service.review_costs, lambda f, db, w, a: f(db, actor=a), ADMIN
+            metrics_service.review_costs, lambda f, db, w, a: f(db, actor=a), ADMINISTRATION
         ),
         # Writes
         "create_demo_review": _op(
             review_service.create_demo_review,
             lambda f, db, w, a: f(db, actor=a, session_id=_ended(db, w)),
-            READERS,
+            REVIEW_REQUEST,
         ),
         "create_review": _op(
             review_service.create_review,
             lambda f, db, w, a: f(_InCell(db), actor=a, session_id=_ended(db, w)),
-            READERS,
+            REVIEW_REQUEST,
         ),
         "start_review": _op(
             review_service.start_review,
             lambda f, db, w, a: _ended_job(f(_InCell(db), actor=a, session_id=_ended(db, w))),
-            READERS,
+            REVIEW_REQUEST,
         ),
         "review_job": _op(
             review_service.review_job,
             lambda f, db, w, a: f(_InCell(db), actor=a, session_id=w.session_id) or "ok",
-            READERS,
+            REVIEW_READ,
         ),
         "check_job": _op(
             check_service.check_job,
             lambda f, db, w, a: f(_InCell(db), actor=a, client_id=w.client_id) or "ok",
-            SECTION,
+            CHECK_READ,
         ),
         "get_job": _op(
             job_service.get_job,
             lambda f, db, w, a: f(db, actor=a, job_id=_job_of(db, w)),
-            {"owner", "admin"},
+            R("job", "read", "job"),
         ),
         "cancel_job": _op(
             job_service.cancel_job,
             lambda f, db, w, a: f(db, actor=a, job_id=_job_of(db, w)),
-            {"owner", "admin"},
+            R("job", "cancel", "job"),
         ),
         "cancel": _op(
             runner.cancel,
             lambda f, db, w, a: f(_InCell(db), actor=a, job_id=_job_of(db, w)),
-            {"owner", "admin"},
+            R("job", "cancel", "job"),
         ),
         "release_review": _op(
             review_service.release_review,
             lambda f, db, w, a: f(db, actor=a, session_id=_reviewed(db, w)),
-            SECTION,
+            R("review", "release", "conversation"),
         ),
         "save_teacher_review": _op(
             teacher_review_service.save_teacher_review,
             lambda f, db, w, a: f(
                 db, actor=a, session_id=w.session_id, edits=_model_version(db, w)
             ),
-            SECTION,
+            REVIEW_EDIT,
         ),
         "review_queue": _op(
             teacher_review_service.review_queue,
@@ -602,80 +687,80 @@ def _operations() -> dict[str, Operation]:
                 for item in f(db, actor=a, include_unreviewed=_reviewed(db, w) > 0)
                 if item.session_id == w.session_id
             ],
-            SECTION,
+            TEACHING,
+            REVIEW_EDIT,
         ),
         "review_agreement": _op(
             agreement_service.agreement,
             lambda f, db, w, a: _teacher_reviewed(db, w) and f(db, actor=a),
-            SECTION,
+            TEACHING,
+            REVIEW_EDIT,
         ),
         "create_rubric": _op(
             rubric_service.create_rubric,
             lambda f, db, w, a: f(db, actor=a, definition=_rubric_definition()),
-            TEACHERS,
+            R("rubric", "create"),
         ),
         "copy_rubric": _op(
             rubric_service.copy_rubric,
             lambda f, db, w, a: f(db, actor=a, rubric_id=_builtin_id(db)),
-            TEACHERS,
+            R("rubric", "create"),
+            BUILT_IN_RUBRIC,
         ),
         "update_rubric": _op(
             rubric_service.update_rubric,
             lambda f, db, w, a: f(
                 db, actor=a, rubric_id=_own_rubric_id(db, w), definition=_rubric_definition()
             ),
-            SECTION,
+            R("rubric", "edit", "rubric"),
         ),
         "set_assignment_rubric": _op(
             rubric_service.set_assignment_rubric,
             lambda f, db, w, a: (
                 f(db, actor=a, assignment_id=w.assignment_id, rubric_id=_builtin_id(db)) or "ok"
             ),
-            SECTION,
+            SECTION_MANAGE,
+            BUILT_IN_RUBRIC,
         ),
         "set_section_rubric": _op(
             rubric_service.set_section_rubric,
             lambda f, db, w, a: (
                 f(db, actor=a, section_id=w.section_id, rubric_id=_builtin_id(db)) or "ok"
             ),
-            SECTION,
-        ),
-        "add_message": _op(
-            session_service.add_message,
-            lambda f, db, w, a: f(db, actor=a, session_id=w.session_id, content="Hello?"),
-            {"owner"},
+            SECTION_MANAGE,
+            BUILT_IN_RUBRIC,
         ),
         "lock_for_turn": _op(
             session_service.lock_for_turn,
             lambda f, db, w, a: f(db, actor=a, session_id=w.session_id),
-            {"owner"},
+            CONVERSATION_WRITE,
         ),
         "end_session": _op(
             session_service.end_session,
             lambda f, db, w, a: f(db, actor=a, session_id=w.session_id),
-            {"owner", "admin"},
+            R("conversation", "end", "conversation"),
         ),
         "create_session": _op(
             session_service.create_session,
             lambda f, db, w, a: f(db, actor=a, client_id=w.spare_client_id),
-            ASSIGNED_OR_OWNED,
+            R("client", "practise", "client"),
         ),
         "start_conversation": _op(
             conversation_service.start_conversation,
             lambda f, db, w, a: f(_InCell(db), actor=a, client_id=w.spare_client_id),
-            ASSIGNED_OR_OWNED,
+            R("client", "practise", "client"),
         ),
         "start_check_conversation": _op(
             conversation_service.start_conversation,
             lambda f, db, w, a: f(
                 _InCell(db), actor=a, client_id=w.client_id, mode=SessionMode.check
             ),
-            SECTION,
+            R("check", "run", "client"),
         ),
         "end_conversation": _op(
             conversation_service.end_conversation,
             lambda f, db, w, a: f(_InCell(db), actor=a, session_id=w.session_id),
-            {"owner", "admin"},
+            R("conversation", "end", "conversation"),
         ),
         # The reply runs in the service's thread, on the cell's session while the cell waits.
         "submit_message": _op(
@@ -683,92 +768,93 @@ def _operations() -> dict[str, Operation]:
             lambda f, db, w, a: _replied(
                 f(_InCell(db), actor=a, session_id=w.session_id, content="Hello?").wait()
             ),
-            {"owner"},
+            CONVERSATION_WRITE,
         ),
         "send_message": _op(
             conversation_service.send_message,
             lambda f, db, w, a: _replied(
                 f(_InCell(db), actor=a, session_id=w.session_id, content="Hello?")
             ),
-            {"owner"},
+            CONVERSATION_WRITE,
         ),
         "request_reply": _op(  # the world's last message still waits for its reply
             conversation_service.request_reply,
             lambda f, db, w, a: _replied(f(_InCell(db), actor=a, session_id=w.session_id).wait()),
-            {"owner"},
+            CONVERSATION_WRITE,
         ),
         "submit_session_rating": _op(
             rating_service.submit_session_rating,
             lambda f, db, w, a: f(
                 db, actor=a, session_id=_ended(db, w), realism=4, usefulness=5, comment="Real."
             ),
-            {"owner"},
+            R("conversation", "rate", "conversation"),
         ),
         "rate_reply": _op(
             rating_service.rate_reply,
             lambda f, db, w, a: f(db, actor=a, message_id=_reply_id(db, w), positive=True) or "ok",
-            {"owner"},
+            R("conversation", "rate", "conversation"),
         ),
         "create_client": _op(
             client_service.create_client,
             lambda f, db, w, a: f(db, actor=a, data=client_input()),
-            TEACHERS,
+            R("client", "create"),
         ),
         "import_clients_json": _op(
             client_service.import_clients_json,
             lambda f, db, w, a: f(db, actor=a, raw=_client_export()),
-            TEACHERS,
+            R("client", "create"),
         ),
         "update_client": _op(
             client_service.update_client,
             lambda f, db, w, a: f(
                 db, actor=a, client_id=w.client_id, data=client_input(name="Changed")
             ),
-            SECTION,
+            CLIENT_EDIT,
         ),
         "archive_client": _op(
             client_service.set_archived,
             lambda f, db, w, a: f(db, actor=a, client_id=w.client_id, archived=True),
-            SECTION,
+            CLIENT_EDIT,
         ),
         "duplicate_client": _op(
             client_service.duplicate_client,
             lambda f, db, w, a: f(db, actor=a, client_id=w.client_id),
-            SECTION,
+            CLIENT_READ,
+            R("client", "create"),
         ),
         "export_clients": _op(
             client_service.export_clients_json,
             lambda f, db, w, a: f(db, actor=a, client_ids=[w.client_id]),
-            SECTION,
+            CLIENT_READ,
         ),
         "create_section": _op(
             section_service.create_section,
             lambda f, db, w, a: f(db, actor=a, name="New"),
-            TEACHERS,
+            R("section", "create"),
         ),
         "regenerate_join_code": _op(
             section_service.regenerate_join_code,
             lambda f, db, w, a: f(db, actor=a, section_id=w.section_id),
-            SECTION,
+            SECTION_MANAGE,
         ),
         "update_section": _op(
             section_service.update_section,
             lambda f, db, w, a: f(
                 db, actor=a, section_id=w.section_id, name="Renamed", seat_limit=40
             ),
-            SECTION,
+            SECTION_MANAGE,
         ),
         "remove_student": _op(
             section_service.remove_student,
             lambda f, db, w, a: f(
                 db, actor=a, section_id=w.section_id, student_id=w.users["owner"].id
             ),
-            SECTION,
+            SECTION_MANAGE,
         ),
         "join_section": _op(
             section_service.join_section,
             lambda f, db, w, a: f(db, actor=a, join_code=w.spare_section_code),
-            {"owner", "other_student"},
+            R("section", "join"),
         ),
         "create_assignment": _op(
             assignment_service.create_assignment,
@@ -778,7 +864,8 @@ def _operations() -> dict[str, Operation]:
                 section_id=w.section_id,
                 data=AssignmentInput(title="New", client_ids=[w.client_id]),
             ),
-            SECTION,
+            SECTION_MANAGE,
+            CLIENT_EDIT,
         ),
         "update_assignment": _op(
             assignment_service.update_assignment,
@@ -788,19 +875,20 @@ def _operations() -> dict[str, Operation]:
                 assignment_id=w.assignment_id,
                 data=AssignmentInput(title="Renamed", client_ids=[w.client_id]),
             ),
-            SECTION,
+            SECTION_MANAGE,
+            CLIENT_EDIT,
         ),
         "publish_assignment_unchecked": _op(
             assignment_service.set_published,
             lambda f, db, w, a: f(
                 db, actor=a, assignment_id=w.assignment_id, published=True, confirm_unchecked=True
             ),
-            SECTION,
+            SECTION_MANAGE,
         ),
         "unpublish_assignment": _op(
             assignment_service.set_published,
             lambda f, db, w, a: f(db, actor=a, assignment_id=w.assignment_id, published=False),
-            SECTION,
+            SECTION_MANAGE,
         ),
         "create_user": _op(
             account_service.create_user,
@@ -812,49 +900,49 @@ def _operations() -> dict[str, Operation]:
                 password=PASSWORD,
                 role=Role.teacher,
             ),
-            ADMIN,
+            ADMINISTRATION,
         ),
         "reset_password": _op(
             account_service.reset_password,
             lambda f, db, w, a: (
                 f(db, actor=a, user_id=w.users["owner"].id, new_password="another password") or "ok"
             ),
-            ADMIN,
+            ADMINISTRATION,
         ),
         "deactivate_user": _op(
             account_service.set_active,
             lambda f, db, w, a: f(db, actor=a, user_id=w.users["owner"].id, active=False),
-            ADMIN,
+            ADMINISTRATION,
         ),
         "change_own_password": _op(
             account_service.change_password,
             lambda f, db, w, a: f(
                 db, actor=a, current_password=PASSWORD, new_password="another password"
             ),
-            ANYONE,
+            OWN_ACCOUNT,
         ),
         "start_login_session": _op(
-            account_service.start_login_session, lambda f, db, w, a: f(db, actor=a), ANYONE
+            account_service.start_login_session, lambda f, db, w, a: f(db, actor=a), OWN_ACCOUNT
         ),
         "remember_device": _op(  # a device token for the caller's own account
-            account_service.remember_device, lambda f, db, w, a: f(db, actor=a), ANYONE
+            account_service.remember_device, lambda f, db, w, a: f(db, actor=a), OWN_ACCOUNT
         ),
         "add_domain": _op(
             sign_in_domain_service.add_domain,
             lambda f, db, w, a: f(db, actor=a, domain="school.edu", role=Role.student),
-            ADMIN,
+            ADMINISTRATION,
         ),
         "remove_domain": _op(
             sign_in_domain_service.remove_domain,
             lambda f, db, w, a: f(db, actor=a, domain_id=_domain_id(db, w)),
-            ADMIN,
+            ADMINISTRATION,
         ),
         "set_account_email": _op(
             sign_in_domain_service.set_account_email,
             lambda f, db, w, a: f(
                 db, actor=a, user_id=w.users["owner"].id, email="owner@school.edu"
             ),
-            ADMIN,
+            ADMINISTRATION,
         ),
     }
 
@@ -862,26 +950,14 @@ def _operations() -> dict[str, Operation]:
 # "module.function" -> why it is not a row of the matrix.
 EXEMPT = {
     **{
-        f"permissions.{name}": "the checks themselves, exercised by every cell"
-        for name in (
-            "require_user",
-            "require_role",
-            "require_teacher",
-            "require_admin",
-            "require_student",
-            "load_owned",
-        )
+        f"access.{name}": "the policy itself, asked by every cell"
+        for name in ("signed_in", "require", "allows", "where")
     },
-    # A WHERE clause for a caller already checked by `require_user`/`require_teacher` (it takes no
-    # database and no `None`): what it admits is checked by the rows of its callers,
-    # get_student_sessions, list_conversations, history_metrics_summary, history_filter_options,
-    # session_feedback, client_ratings and rating_shares.
-    "session_service.readable_sessions_filter": "a query filter, checked through its callers",
     # Runs its probes on up to four worker threads at once, each opening its own transactions, so
     # it cannot share a cell's session. Its only check is get_client (get_client_full here);
     # test_client_check.py::test_only_the_owner_or_an_admin_runs_a_check tries every caller.
     "check_service.run_check": "concurrent worker threads; see test_client_check.py",
-    # Starts run_check as a job; its check (get_client) runs before the job starts, and
+    # Starts run_check as a job; its check (the policy's check run) comes before the job starts, and
     # test_client_check.py::test_only_the_owner_or_an_admin_starts_a_check tries every caller.
     "check_service.start_check": "a job on concurrent worker threads; see test_client_check.py",
 }
@@ -909,7 +985,7 @@ def _service_functions() -> set[str]:
     """Every public function defined in a domain package's module, or the event log, that takes an
     `actor`."""
     found = set()
-    modules = [event_log, permissions, job_service, runner] + [
+    modules = [event_log, access, job_service, runner] + [
         importlib.import_module(f"backend.{domain}.{module_info.name}")
         for domain in DOMAINS
         for module_info in pkgutil.iter_modules([str(BACKEND / domain)])
@@ -947,3 +1023,59 @@ def test_authorization_matrix(db, world, operation):
     refused = {name: outcomes[name] for name in ACTORS if name not in row.allowed}
     assert all(outcome in {"denied", "empty"} for outcome in refused.values()), refused
     assert outcomes["nobody"] == "denied"
+
+
+# A stale actor --------------------------------------------------------------------------------------
+def _snapshot(db) -> dict[str, list]:
+    """Every row of every table, to see that a refused call changed nothing."""
+    db.flush()
+    return {
+        table.name: sorted(db.execute(select(table)).all(), key=repr)
+        for table in Base.metadata.sorted_tables
+    }
+
+
+@pytest.mark.parametrize("operation", sorted(_operations()))
+def test_a_deactivated_account_is_refused_by_every_service(db, world, operation):
+    """The page's copy of the account still says active; the database says otherwise. Every
+    caller the policy would let through is refused, by the service itself, and nothing is
+    written (the others are refused anyway)."""
+    row = _operations()[operation]
+    for name in sorted(row.allowed):
+        actor = world.users[name]
+        assert actor is not None and actor.is_active
+        savepoint = db.begin_nested()
+        changes: list[tuple[dict, dict]] = []
+
+        def stale(*args, _user_id=actor.id, _changes=changes, **kwargs):
+            # The cell's own preparations (ending the conversation, a review) ran already:
+            # only the call itself meets the deactivated account.
+            db.get_one(User, _user_id).is_active = False
+            before = _snapshot(db)
+            try:
+                return row.function(*args, **kwargs)
+            finally:
+                _changes.append((before, _snapshot(db)))
+
+        try:
+            with pytest.raises((PermissionDeniedError, AuthenticationError)):
+                row.call(stale, db, world, actor)
+        finally:
+            savepoint.rollback()
+        assert changes, f"{operation} as {name}: the service was never called"
+        before, after = changes[0]
+        assert before == after, f"{operation} as {name} changed the database"
+
+
+def test_a_deleted_account_is_refused(db, world):
+    gone = make_user(db, role=Role.teacher, username="gone.teacher")
+    db.delete(db.get_one(User, gone.id))
+    db.flush()
+    for call in (
+        lambda: client_service.list_clients(db, actor=gone),
+        lambda: client_service.create_client(db, actor=gone, data=client_input()),
+        lambda: section_service.create_section(db, actor=gone, name="Ghost section"),
+        lambda: history_service.list_conversations(db, actor=gone),
+    ):
+        with pytest.raises(PermissionDeniedError, match="deactivated"):
+            call()

@@ -194,7 +194,9 @@ def test_editing_the_client_makes_the_scorecard_stale_and_publishing_asks(
     first = _run(committed_engine, teacher, client)
     with unit_of_work(committed_engine) as db:
         assert (
-            check_service.clients_needing_a_check(db, actor=teacher, assignment_id=assignment.id)
+            assignment_service.clients_needing_a_check(
+                db, actor=teacher, assignment_id=assignment.id
+            )
             == []
         )
         assignment_service.set_published(
@@ -214,7 +216,7 @@ def test_editing_the_client_makes_the_scorecard_stale_and_publishing_asks(
     with unit_of_work(committed_engine) as db:
         latest = check_service.latest_scorecard(db, actor=teacher, client_id=client.id)
         assert latest is not None and latest.id == first.id and latest.stale
-        assert check_service.clients_needing_a_check(
+        assert assignment_service.clients_needing_a_check(
             db, actor=teacher, assignment_id=assignment.id
         ) == ["Alex Rivera"]
         with pytest.raises(UncheckedClients):
