@@ -125,7 +125,7 @@ def set_event_recorder(record: Callable[..., object]) -> None:
 
 
 class Database:
-    """A unit-of-work factory: what pages and the reply thread hold instead of an engine.
+    """A unit-of-work factory: what pages and backend jobs hold instead of an engine.
 
     `database()` is a read-only unit of work, `database(write=True)` a writing one.
     """

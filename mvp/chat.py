@@ -225,14 +225,17 @@ def _show_as_it_arrives(reply: Reply) -> None:
 def _poll_pending_reply(
     database: database_service.Database, actor: UserRead, session_id: int, name: str
 ) -> None:
-    """While a reply started elsewhere (another run or tab) is on its way: say so, then show it."""
+    """While a reply started elsewhere (another run or tab) is on its way: say so, with its text
+    so far, then show it."""
     auth.require_login()  # a fragment reruns alone: the log-in is checked here too
     try:
-        pending = conversation_service.reply_pending(database, actor=actor, session_id=session_id)
+        text = conversation_service.pending_reply_text(database, actor=actor, session_id=session_id)
     except AppError as error:
         ui.show_error(error)
         return
-    if pending:
-        st.info(f"{name} is answering…", icon=":material/hourglass_top:")
-    else:
+    if text is None:
         st.rerun()
+    if text:
+        with st.chat_message("assistant", avatar=CLIENT_AVATAR):
+            st.markdown(ui.safe_markdown(text))
+    st.info(f"{name} is answering…", icon=":material/hourglass_top:")

@@ -1,2 +1,3 @@
 """Reviews: the model's review and its rules, the offline coder, rubrics, teacher versions, agreement.
-Flow (takes a Database, opens its own units of work): review_service.create_review; the rest take a session or none."""
+Flows (take a Database, open their own units of work): review_service.start_review (a backend job
+running create_review), review_job and create_review; the rest take a session or none."""

@@ -9,12 +9,17 @@ clear message. Without an API key the automatic demo review (`review_rules`) is 
 
 `review_transcript` is the model path without the database (prompt, tool, validation, one
 repair): `create_review` and `benchmarks/eval_review.py --model` both call it.
+
+Pages start a review as a backend job (`start_review`, kind "review", subject the session) and
+follow it with `review_job`: the job runs `create_review` on the process's worker pool, writes its
+step as progress, and ends with the review's id or the error the page shows. Asking again while a
+review is being written returns the job under way (in any process), not a second paid call.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -29,6 +34,8 @@ from backend.clients.read_models import ClientRead
 from backend.config import get_settings
 from backend.db import Database
 from backend.errors import AppError, ConflictError, NotFoundError, PermissionDeniedError
+from backend.jobs import job_service, runner
+from backend.jobs.read_models import JobRead
 from backend.llm import GatewayError, LLMGateway, StructuredAnswer, get_gateway
 from backend.llm.pricing import DEMO_MODEL
 from backend.llm.usage import Usage
@@ -53,6 +60,9 @@ from backend.usage import budget_service, usage_service
 
 REVIEW_TOOL = review_prompt.REVIEW_TOOL
 REVIEW_CATEGORY = "review"
+REVIEW_KIND = "review"
+#: The steps a review reports as its job's progress, in order.
+STEPS = ("Reading the transcript", "Scoring", "Checking quotes")
 
 
 class ReviewNotFound(NotFoundError):
@@ -243,30 +253,44 @@ def create_review(
     actor: UserRead | None,
     session_id: int,
     gateway: LLMGateway | None = None,
+    on_step: Callable[[str], None] | None = None,
 ) -> ReviewRead:
     """Write the review of an ended conversation (again only after a failed one), and return
-    what the asker may see of it (see `_visible`).
+    what the asker may see of it (see `_visible`). `on_step(step)` is told each of `STEPS` as
+    it begins.
 
     Raises `ReviewFailed` (after storing the failed attempt and an event) when the answer stays
     invalid, and `GatewayError` when the API cannot answer."""
     gateway = gateway or get_gateway()
+    step = on_step or (lambda _step: None)
     if gateway.demo_mode:
+        step(STEPS[0])
         with database(write=True) as db:
             return create_demo_review(db, actor=actor, session_id=session_id)
     with _one_review_at_a_time(session_id):  # five clicks: one call, four readers of it
-        return _write_review(database, actor=actor, session_id=session_id, gateway=gateway)
+        return _write_review(
+            database, actor=actor, session_id=session_id, gateway=gateway, step=step
+        )
 
 
 def _write_review(
-    database: Database, *, actor: UserRead | None, session_id: int, gateway: LLMGateway
+    database: Database,
+    *,
+    actor: UserRead | None,
+    session_id: int,
+    gateway: LLMGateway,
+    step: Callable[[str], None],
 ) -> ReviewRead:
+    step(STEPS[0])
     with database(write=True) as db:
         job = prepare_review(db, actor=actor, session_id=session_id, check_budget=True)
     if job.existing is not None:
         return job.existing  # already what the asker may see
+    step(STEPS[1])
     outcome = review_transcript(
         job.turns, job.rubric, client=job.client, brief=job.brief, gateway=gateway
     )
+    step(STEPS[2])
     if outcome.failure is not None:
         error = outcome.failure
         with database(write=True) as db:
@@ -283,6 +307,67 @@ def _write_review(
     if outcome.content is None:
         raise ReviewFailed()
     return _visible(stored, teacher_view=job.teacher_view)
+
+
+# As a backend job -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _ReviewWork:
+    database: Database
+    actor: UserRead
+    session_id: int
+    gateway: LLMGateway
+
+
+def start_review(
+    database: Database,
+    *,
+    actor: UserRead | None,
+    session_id: int,
+    gateway: LLMGateway | None = None,
+) -> JobRead:
+    """Start writing the review of an ended conversation as a backend job and return it (the job
+    under way when one is). What would refuse the review before any call (who asks, a session not
+    ended or without the student's words, the budget) is raised here, before a job starts."""
+    gateway = gateway or get_gateway()
+    with database(write=True) as db:
+        prepare_review(db, actor=actor, session_id=session_id, check_budget=not gateway.demo_mode)
+        asker = access.signed_in(db, actor)
+        job, created = job_service.create(
+            db, kind=REVIEW_KIND, subject=session_id, owner_id=asker.id
+        )
+    if created:
+        runner.submit(
+            database, job.id, REVIEW_KIND, _ReviewWork(database, asker, session_id, gateway)
+        )
+    return job
+
+
+def review_job(database: Database, *, actor: UserRead | None, session_id: int) -> JobRead | None:
+    """The latest review job of the session (None: none was started), for whoever may read the
+    session's review; its progress is the step reached (one of `STEPS`)."""
+    with database() as db:
+        _readable(db, actor, session_id)
+        return job_service.latest(db, kind=REVIEW_KIND, subject=session_id)
+
+
+def _run_review_job(context: runner.JobContext, work: _ReviewWork) -> ReviewRead:
+    def step(name: str) -> None:
+        if name == STEPS[1]:  # the last moment to stop: nothing is paid for yet
+            context.check_cancelled()
+        context.progress(name, (STEPS.index(name) + 1) / (len(STEPS) + 1))
+
+    review = create_review(
+        work.database,
+        actor=work.actor,
+        session_id=work.session_id,
+        gateway=work.gateway,
+        on_step=step,
+    )
+    context.result = {"review_id": review.id}
+    return review
+
+
+runner.register(REVIEW_KIND, _run_review_job)
 
 
 # One review call per session at a time (in this process; across processes a race can still make
