@@ -27,6 +27,7 @@ from backend.models import (
     AssignmentClient,
     ClientProfile,
     Enrollment,
+    Job,
     PracticeSession,
     Rubric,
     Section,
@@ -49,6 +50,7 @@ Resource = Literal[
     "practice",  # the student pages: the clients assigned to them
     "teaching",  # the teacher pages; their lists are filtered by the rows above
     "administration",  # accounts, sign-in rules, the event log, the dashboard
+    "job",  # long work under way: a reply, a review, a client check (Job)
 ]
 Action = Literal[
     "read",
@@ -66,6 +68,7 @@ Action = Literal[
     "manage",
     "join",
     "use",
+    "cancel",
 ]
 
 
@@ -121,6 +124,9 @@ POLICY: dict[tuple[Resource, Action], Who] = {
     ("practice", "use"): ANY_STUDENT,
     ("teaching", "use"): ANY_TEACHER | ADMIN,
     ("administration", "use"): ADMIN,
+    # Following a job by its id (pages follow reviews and checks through their own rules).
+    ("job", "read"): OWNER | ADMIN,
+    ("job", "cancel"): OWNER | ADMIN,
 }
 
 #: The roles that can hold each relation (a student never teaches, an admin is ADMIN anyway).
@@ -137,7 +143,7 @@ ROLES: dict[Who, frozenset[Role]] = {
     ANYONE: frozenset(Role),
 }
 
-Row = PracticeSession | ClientProfile | Section | Rubric | User
+Row = PracticeSession | ClientProfile | Section | Rubric | User | Job
 
 LOG_IN_FIRST = "Please log in first."
 DEACTIVATED = "This account has been deactivated. Ask an admin for help."
@@ -248,6 +254,7 @@ _MODELS: dict[Resource, type[Row]] = {
     "check": ClientProfile,
     "section": Section,
     "account": User,
+    "job": Job,
 }
 
 
@@ -302,6 +309,8 @@ def _holds(db: Session, actor: UserRead, who: Who, row: Row) -> bool:
             )
             return db.scalar(enrolled) is not None
         return False
+    if isinstance(row, Job):
+        return who == OWNER and row.owner_id == actor.id
     return who == OWNER and row.id == actor.id  # an account
 
 
@@ -339,4 +348,6 @@ def _clause(actor: UserRead, who: Who, model: type[Row]) -> ColumnElement[bool]:
             return Section.id.in_(enrolled)
     elif model is User and who == OWNER:
         return User.id == actor.id
+    elif model is Job and who == OWNER:
+        return Job.owner_id == actor.id
     return false()

@@ -7,6 +7,7 @@ import argparse
 import getpass
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from backend.config import get_settings
@@ -209,7 +210,8 @@ def main(argv: list[str] | None = None) -> int:
     restore.add_argument("file", help="the course file ('-' for standard input)")
     restore.set_defaults(run=cmd_import)
     args = parser.parse_args(argv)
-    return args.run(args)
+    run: Callable[[argparse.Namespace], int] = args.run
+    return run(args)
 
 
 if __name__ == "__main__":

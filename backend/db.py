@@ -7,18 +7,39 @@ writers queue up (busy timeout) instead of failing when one upgrades its read sn
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import sqlite3
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
+from datetime import date, datetime
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Date, Engine, bindparam, create_engine, event, func, insert, select
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Date,
+    Engine,
+    Insert,
+    bindparam,
+    create_engine,
+    event,
+    func,
+    insert,
+    select,
+)
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session
-from sqlalchemy.pool import NullPool
+from sqlalchemy.orm import QueryableAttribute, Session, SessionTransaction
+from sqlalchemy.pool import ConnectionPoolEntry, NullPool
 
 from backend.config import PROJECT_ROOT
 from backend.errors import AppError
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+    from backend.models.base import Base
 
 ALEMBIC_INI = PROJECT_ROOT / "alembic.ini"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -29,7 +50,7 @@ def is_sqlite(engine_or_url: Engine | str) -> bool:
     return url.get_backend_name() == "sqlite"
 
 
-def create_db_engine(database_url: str, **kwargs) -> Engine:
+def create_db_engine(database_url: str, **kwargs: Any) -> Engine:
     """An engine with the per-backend settings the app relies on (FKs, WAL, explicit BEGIN)."""
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite":
@@ -54,7 +75,7 @@ def create_db_engine(database_url: str, **kwargs) -> Engine:
 
 def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, _record) -> None:
+    def _on_connect(dbapi_connection: sqlite3.Connection, _record: ConnectionPoolEntry) -> None:
         # Let SQLAlchemy's "begin" hook below issue BEGIN itself (pysqlite's own is unreliable).
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
@@ -65,7 +86,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.close()
 
     @event.listens_for(engine, "begin")
-    def _on_begin(connection) -> None:
+    def _on_begin(connection: Connection) -> None:
         mode = "IMMEDIATE" if connection.get_execution_options().get("sqlite_write") else "DEFERRED"
         connection.exec_driver_sql(f"BEGIN {mode}")
 
@@ -104,7 +125,7 @@ def set_event_recorder(record: Callable[..., object]) -> None:
 
 
 class Database:
-    """A unit-of-work factory: what pages and the reply thread hold instead of an engine.
+    """A unit-of-work factory: what pages and backend jobs hold instead of an engine.
 
     `database()` is a read-only unit of work, `database(write=True)` a writing one.
     """
@@ -116,7 +137,7 @@ class Database:
         return unit_of_work(self.engine, write=write)
 
 
-def alembic_config(database_url: str):
+def alembic_config(database_url: str) -> Config:
     from alembic.config import Config
 
     config = Config(str(ALEMBIC_INI))
@@ -168,7 +189,12 @@ _PENDING_ROLLUPS = "pending_rollups"
 _AT_COMMIT = "at_commit"
 
 
-def add_to_rollup(db: Session, model, keys: dict, increments: dict) -> None:
+def add_to_rollup(
+    db: Session,
+    model: type[Base],
+    keys: Mapping[str, object],
+    increments: Mapping[str, int | Decimal],
+) -> None:
     """Add `increments` to a rollup row as the transaction's last write: to the row `keys`
     identify (`upsert_add`), or, when `keys` do not cover `model`'s primary key, as a new row.
 
@@ -193,7 +219,7 @@ def at_commit(db: Session, name: str, write: Callable[[Session], object]) -> Non
     db.info.setdefault(_AT_COMMIT, {})[name] = write
 
 
-def write_pending_rollups(db: Session, model=None) -> None:
+def write_pending_rollups(db: Session, model: type[Base] | None = None) -> None:
     """Write the increments `add_to_rollup` holds (only `model`'s, when given), in key order."""
     pending = db.info.get(_PENDING_ROLLUPS)
     if not pending:
@@ -232,7 +258,7 @@ def _nothing_left(db: Session) -> None:
 
 
 @event.listens_for(Session, "after_soft_rollback")
-def _drop_pending(db: Session, previous_transaction) -> None:
+def _drop_pending(db: Session, previous_transaction: SessionTransaction) -> None:
     """Pending rollups go only with the whole transaction: not with a savepoint, nor with the
     inner transaction of a flush that failed inside one (that usage was billed all the same)."""
     if previous_transaction.parent is None and not previous_transaction.nested:
@@ -240,7 +266,12 @@ def _drop_pending(db: Session, previous_transaction) -> None:
         db.info.pop(_AT_COMMIT, None)
 
 
-def upsert_add(db: Session, model, keys: dict, increments: dict) -> None:
+def upsert_add(
+    db: Session,
+    model: type[Base],
+    keys: Mapping[str, object],
+    increments: Mapping[str, int | Decimal],
+) -> None:
     """INSERT a row, or add `increments` to the existing row with the same primary key.
 
     One statement on both backends (ON CONFLICT DO UPDATE), so racing writers never lose a count.
@@ -251,8 +282,8 @@ def upsert_add(db: Session, model, keys: dict, increments: dict) -> None:
 
 @lru_cache(maxsize=64)
 def _upsert_statement(
-    dialect: str, model, key_names: tuple[str, ...], increment_names: tuple[str, ...]
-):
+    dialect: str, model: type[Base], key_names: tuple[str, ...], increment_names: tuple[str, ...]
+) -> Insert:
     """Built once per shape: constructing it costs more than running it."""
     from sqlalchemy.dialects import postgresql, sqlite
 
@@ -269,14 +300,14 @@ def _upsert_statement(
     return sqlite_insert.on_conflict_do_update(index_elements=keys, set_=added)
 
 
-def utc_date(db: Session, column):
+def utc_date(db: Session, column: QueryableAttribute[datetime]) -> ColumnElement[date | str]:
     """The UTC calendar day of a timestamp column, as SQL (SQLite stores UTC text already)."""
     if db.get_bind().dialect.name == "sqlite":
         return func.date(column)
     return func.cast(func.timezone("UTC", column), Date)
 
 
-def count_by(db: Session, key_column, ids: list[int]) -> dict[int, int]:
+def count_by(db: Session, key_column: QueryableAttribute[int], ids: list[int]) -> dict[int, int]:
     """{id: number of rows whose `key_column` is that id}, one grouped query."""
     if not ids:
         return {}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class AppError(Exception):
     """Base of every error a service raises on purpose; `str(error)` is safe to show."""
@@ -13,9 +15,9 @@ class AppError(Exception):
         super().__init__(message)
         self.message = message
         #: An event to persist even though the action's transaction rolls back (see `log_event`).
-        self.event: dict | None = None
+        self.event: dict[str, Any] | None = None  # `event_log.record`'s arguments
 
-    def log_event(self, severity: str, category: str, message: str, **fields) -> AppError:
+    def log_event(self, severity: str, category: str, message: str, **fields: object) -> AppError:
         """Attach an event that `unit_of_work` writes after rolling the action back."""
         self.event = {"severity": severity, "category": category, "message": message, **fields}
         return self

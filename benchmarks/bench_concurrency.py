@@ -5,7 +5,7 @@
 
 A fake Anthropic API (its own process, every reply after `--latency` seconds) answers
 `--conversations` students of one section who all talk to ONE published client at once, each
-`--turns` turns through `conversation_service.send_message` (claim transaction, reply thread,
+`--turns` turns through `conversation_service.send_message` (claim transaction, reply job,
 usage at `message_start`, store transaction: what the pages do). The students are split over
 `--processes` worker processes (threads inside each) sharing one fresh database built by Alembic.
 Ideal: every conversation waits only for the API, so the wall time is turns x latency (plus the
@@ -142,7 +142,7 @@ def _instrument(engine, meter: Meter) -> None:
 
 
 def _phase_timers(meter: Meter) -> None:
-    """Time the reply thread's two transactions (usage at message_start, store)."""
+    """Time the reply job's two transactions (usage at message_start, store)."""
     from backend.practice import conversation_service
 
     job = conversation_service._ReplyJob

@@ -123,7 +123,7 @@ def main() -> int:
     from backend.db import Database, create_db_engine, unit_of_work, upgrade_database
     from backend.practice import session_service
     from backend.reviews import review_prompt, review_rules, review_service
-    from tests.factories import add_reply, enroll, make_classroom, make_user
+    from tests.factories import add_message, add_reply, enroll, make_classroom, make_user
 
     upgrade_database(database_url)
     engine = create_db_engine(database_url)
@@ -137,9 +137,7 @@ def main() -> int:
         with unit_of_work(engine) as db:
             session = session_service.create_session(db, actor=student, client_id=room.client.id)
             for student_line, client_line in LINES:
-                session_service.add_message(
-                    db, actor=student, session_id=session.id, content=student_line
-                )
+                add_message(db, actor=student, session_id=session.id, content=student_line)
                 add_reply(db, session_id=session.id, content=client_line)
             session_service.end_session(db, actor=student, session_id=session.id)
         sessions.append((student, session.id))

@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/bench_turn.py [--turns 300] [--database-url URL]
 
 Times N turns through `conversation_service.send_message` (validation, budget check, rate limit,
-three transactions, prompt, history, the streamed SDK call in its reply thread, the output guard,
+three transactions, prompt, history, the streamed SDK call in its reply job, the output guard,
 cost) and, interleaved in the same run, N direct streamed SDK calls replaying exactly the request
 that turn sent (system prompt and history as the fake API received them); prints the median and
 p95 of each, the overhead per turn, and the transactions and statements per turn.

@@ -7,6 +7,7 @@ student sign-up screens (welcome.py), or the pages the logged-in role may open (
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
@@ -15,8 +16,10 @@ if str(PROJECT_ROOT) not in sys.path:
     sys.path.insert(0, str(PROJECT_ROOT))
 
 import streamlit as st
+from streamlit.navigation.page import StreamlitPage
 
 from backend.accounts import account_service
+from backend.actor import UserRead
 from backend.config import get_settings
 from backend.errors import AppError
 from backend.models.enums import Role
@@ -31,7 +34,7 @@ st.set_page_config(page_title="Counseling practice", page_icon=str(FAVICON), lay
 
 
 # Logged in -------------------------------------------------------------------------------------
-def sidebar(user) -> None:
+def sidebar(user: UserRead) -> None:
     with st.sidebar:
         st.markdown(
             f"**{ui.safe_markdown(user.display_name)}**  \n"
@@ -126,7 +129,7 @@ def role_pages(role: Role) -> dict[str, list]:
     return {"Admin": _pages(ADMIN_PAGES), **teacher}
 
 
-def front_pages(screen, title: str) -> list:
+def front_pages(screen: Callable[[], None], title: str) -> list[StreamlitPage]:
     """The screen for visitors who are not logged in, under the front page's address and under
     every page's address (/practice typed by hand shows it, and after the log-in, that page)."""
     paths = ["welcome"] + [url_path for *_, url_path in ALL_PAGES]

@@ -14,6 +14,7 @@ import logging
 import re
 from collections.abc import Callable
 from functools import wraps
+from typing import ParamSpec, TypeVar
 
 import streamlit as st
 
@@ -180,7 +181,11 @@ def _update_cookie() -> None:
         )
 
 
-def guarded(callback: Callable) -> Callable:
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def guarded(callback: Callable[_P, _R]) -> Callable[_P, _R | None]:
     """A widget callback whose service errors become a flash message, never a traceback.
 
     Callbacks run before the page's script, so the log-in is checked here too: once it has
@@ -188,7 +193,7 @@ def guarded(callback: Callable) -> Callable:
     """
 
     @wraps(callback)
-    def run(*args, **kwargs):
+    def run(*args: _P.args, **kwargs: _P.kwargs) -> _R | None:
         if TOKEN_KEY in st.session_state and check_login() is None:
             return None
         try:
@@ -199,5 +204,6 @@ def guarded(callback: Callable) -> Callable:
         except Exception as error:
             logger.exception("Unexpected error in a callback", exc_info=error)
             flash(UNEXPECTED, "error")
+        return None
 
     return run

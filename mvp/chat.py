@@ -9,6 +9,7 @@ reply. Students see no tokens or cost (it would break the role-play); teachers s
 from __future__ import annotations
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from backend.actor import UserRead
 from backend.config import get_settings
@@ -76,7 +77,7 @@ def chat_panel(
     _show_totals(totals, session)
 
 
-def _show_totals(slot, session: SessionRead) -> None:
+def _show_totals(slot: DeltaGenerator | None, session: SessionRead) -> None:
     if slot is not None:
         slot.markdown(session_totals(session))
 
@@ -90,9 +91,9 @@ class _Turn:
         actor: UserRead,
         view: ConversationView,
         keys: ChatKeys,
-        history,
-        hint,
-        notices,
+        history: DeltaGenerator,
+        hint: DeltaGenerator,
+        notices: DeltaGenerator,
         show_usage: bool,
     ) -> None:
         self.database, self.actor, self.view, self.keys = database, actor, view, keys
@@ -128,11 +129,17 @@ class _Turn:
         self.draft_slot.warning(
             f"Not sent: {ui.escape_markdown(draft)}", icon=":material/unpublished:"
         )
-        return self.draft_button.button("Send again", key="resend_draft", icon=":material/send:")
+        sent: bool = self.draft_button.button(
+            "Send again", key="resend_draft", icon=":material/send:"
+        )
+        return sent
 
     def _show_notice(self, notice: str) -> bool:
         self.notice_slot.warning(ui.safe_markdown(notice), icon=":material/hourglass_empty:")
-        return self.retry_button.button("Retry", key="retry_reply", icon=":material/refresh:")
+        retry: bool = self.retry_button.button(
+            "Retry", key="retry_reply", icon=":material/refresh:"
+        )
+        return retry
 
     def _send(self, text: str) -> SessionRead:
         try:
@@ -154,7 +161,8 @@ class _Turn:
         self.draft_button.empty()
         self.hint.empty()
         with self.history:
-            render_message(reply.sent, show_usage=self.show_usage)
+            if reply.sent is not None:  # always, for a submitted message
+                render_message(reply.sent, show_usage=self.show_usage)
         return self._stream(reply)
 
     def _ask_again(self) -> SessionRead:
@@ -181,7 +189,7 @@ class _Turn:
                 with st.spinner(f"{name} is answering…", show_time=True):
                     _show_as_it_arrives(reply)
             outcome = reply.outcome
-        if outcome.ok:
+        if outcome.message is not None:  # `outcome.ok`
             with bubble.container():  # exactly what was stored (a stopped draft is replaced)
                 render_message(outcome.message, show_usage=self.show_usage)
             st.session_state.pop(self.keys.notice, None)
@@ -217,14 +225,17 @@ def _show_as_it_arrives(reply: Reply) -> None:
 def _poll_pending_reply(
     database: database_service.Database, actor: UserRead, session_id: int, name: str
 ) -> None:
-    """While a reply started elsewhere (another run or tab) is on its way: say so, then show it."""
+    """While a reply started elsewhere (another run or tab) is on its way: say so, with its text
+    so far, then show it."""
     auth.require_login()  # a fragment reruns alone: the log-in is checked here too
     try:
-        pending = conversation_service.reply_pending(database, actor=actor, session_id=session_id)
+        text = conversation_service.pending_reply_text(database, actor=actor, session_id=session_id)
     except AppError as error:
         ui.show_error(error)
         return
-    if pending:
-        st.info(f"{name} is answering…", icon=":material/hourglass_top:")
-    else:
+    if text is None:
         st.rerun()
+    if text:
+        with st.chat_message("assistant", avatar=CLIENT_AVATAR):
+            st.markdown(ui.safe_markdown(text))
+    st.info(f"{name} is answering…", icon=":material/hourglass_top:")

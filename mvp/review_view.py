@@ -1,27 +1,30 @@
-"""A session's review as students and teachers see it: written when asked for (with its
-progress), "Try again" after a failure, and the ready review (drawn by review_render.py).
+"""A session's review as students and teachers see it: started as a backend job when asked for
+and followed with its progress until it is written (also after a reload), "Try again" after a
+failure, and the ready review (drawn by review_render.py).
 
-`review_panel(actor, session_id, messages, *, for_teacher)` is the whole panel;
-`make_review(create)` runs a review with visible progress.
+`review_panel(actor, session_id, messages, *, for_teacher)` is the whole panel: it starts the
+review's job on the run after `ask_for_review(session_id)` asked for it and follows it (also from
+a later run or another browser session). The student's pages (after a session, "My sessions")
+and the teacher's history use it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from typing import Literal
 
 import streamlit as st
 
 from backend.actor import UserRead
 from backend.errors import AppError
+from backend.jobs.read_models import JobRead
 from backend.models.enums import MessageRole
 from backend.practice.read_models import MessageRead
 from backend.reviews import review_service
-from backend.reviews.read_models import ReviewRead
 from backend.reviews.session_screen import SessionScreen
-from mvp import store, ui
+from mvp import job_view, store, ui
 from mvp.review_render import render_review
 
-STEPS = ("Reading the transcript", "Scoring", "Checking quotes")
+STEPS = review_service.STEPS
 REVIEW_NOW_KEY = "review_now_for"  # the session whose review this run writes (a callback asked)
 TEACHER_FIRST = (
     "Your teacher will review this session first. The review appears here once they release it."
@@ -54,14 +57,20 @@ def review_panel(
         if not for_teacher:
             st.caption("Nothing to review: you did not write anything in this session.")
         return False
-    if st.session_state.get(REVIEW_NOW_KEY) == session_id:
+    started = st.session_state.get(REVIEW_NOW_KEY) == session_id
+    if started:
         st.session_state.pop(REVIEW_NOW_KEY)
-        known = None  # read the review just written
-        make_review(
-            lambda: review_service.create_review(
-                store.database(), actor=actor, session_id=session_id
-            )
-        )
+        try:
+            review_service.start_review(store.database(), actor=actor, session_id=session_id)
+        except AppError as error:
+            with st.status("The review could not be written", state="error"):
+                ui.show_error(error)
+    latest = known.review_job if known is not None else _read_job(actor, session_id)
+    job = _follow(actor, session_id, latest, started=started)
+    if job is not None and job.active:
+        return False
+    if job is not None and job is not latest:
+        known = None  # read the review the job just wrote
     if known is not None and known.review_held:
         st.info(TEACHER_FIRST, icon=":material/hourglass_top:")
         return False
@@ -104,17 +113,37 @@ def _ask_again(session_id: int, *, failed: bool, for_teacher: bool) -> None:
     )
 
 
-def make_review(create: Callable[[], ReviewRead]) -> ReviewRead | None:
-    """Run `create` (a review service call) inside a status box with its steps; None (after
-    saying why) when it failed."""
-    with st.status("Writing the review…", expanded=True) as status:
-        for step in STEPS:
-            st.write(f":material/pending: {step}")
-        try:
-            review = create()
-        except AppError as error:
-            status.update(label="The review could not be written", state="error")
-            ui.show_error(error)
-            return None
-        status.update(label="Review ready", state="complete", expanded=False)
-    return review
+def _read_job(actor: UserRead, session_id: int) -> JobRead | None:
+    try:
+        return review_service.review_job(store.database(), actor=actor, session_id=session_id)
+    except AppError:
+        return None
+
+
+def _follow(
+    actor: UserRead, session_id: int, latest: JobRead | None, *, started: bool
+) -> JobRead | None:
+    """The session's review job while it runs (and its outcome right after): its steps in a
+    status box, kept fresh until it ends, in this run or after a reload. `latest` is the job as
+    this run read it; the result is `latest` itself when there was nothing to follow."""
+    if not started and (latest is None or not (latest.active or job_view.just_ended(latest))):
+        return latest
+    return job_view.follow(lambda: _read_job(actor, session_id), _review_status, wait=started)
+
+
+def _review_status(job: JobRead) -> None:
+    """A review job's steps: done, under way or to come; its error when it failed."""
+    reached = STEPS.index(job.progress) if job.progress in STEPS else -1
+    state: Literal["running", "complete", "error"]
+    if job.active:
+        label, state, expanded = "Writing the review…", "running", True
+    elif job.status == "done":
+        label, state, expanded, reached = "Review ready", "complete", False, len(STEPS)
+    else:
+        label, state, expanded = "The review could not be written", "error", True
+    with st.status(label, state=state, expanded=expanded):
+        for index, step in enumerate(STEPS):
+            icon = ":material/check:" if index < reached else ":material/pending:"
+            st.write(f"{icon} {step}")
+        if job.error and job.error != review_service.ReviewFailed().message:
+            st.warning(ui.safe_markdown(job.error), icon=":material/warning:")

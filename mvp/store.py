@@ -22,6 +22,6 @@ def database() -> database_service.Database:
     return _database(get_settings().database_url)
 
 
-def transaction(*, write: bool = False):
+def transaction(*, write: bool = False) -> database_service.Transaction:
     """One unit of work for one user action (read-only unless `write`)."""
     return database()(write=write)

@@ -11,13 +11,15 @@ and shows images, links, addresses, HTML, code, math and `:color[...]` directive
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import pandas as pd
 import streamlit as st
 
 from backend.errors import AppError
 from backend.practice import history_service
+from backend.reviews import agreement_service
 from backend.utils.markdown import WORD_JOINER, escape_markdown, safe_markdown
 
 __all__ = [  # the markdown helpers are re-exported for the pages
@@ -77,11 +79,15 @@ def go_to(page: str) -> None:
 
 def pending_page() -> str | None:
     """The page a callback asked for, once."""
-    return st.session_state.pop(GO_TO_KEY, None)
+    page: str | None = st.session_state.pop(GO_TO_KEY, None)
+    return page
 
 
-def sticky(widget: Callable, *args, key: str, **kwargs):
+def sticky(widget: Callable[..., object], *args: Any, key: str, **kwargs: Any) -> Any:
     """Create a widget that keeps its value while its page (or tab) is closed.
+
+    Its value is typed Any: through a `Callable`, mypy cannot pick the overload of a widget
+    (`st.selectbox` has eight) that the arguments select.
 
     Streamlit forgets the state of a widget that one run does not draw; a copy under another
     key brings it back when the widget returns.
@@ -100,12 +106,12 @@ def field_error(errors: dict[str, str], field: str) -> None:
         st.caption(f":red[{safe_markdown(errors[field])}]")
 
 
-def spreadsheet_cell(value):
+def spreadsheet_cell(value: object) -> object:
     """A table cell that a spreadsheet will not run as a formula (numbers stay numbers)."""
     return history_service.spreadsheet_safe(value) if isinstance(value, str) else value
 
 
-def table(rows, *, key: str | None = None, **options) -> None:
+def table(rows: pd.DataFrame | Iterable[dict], *, key: str | None = None, **options: Any) -> None:
     """Every read-only table of the product: text cells are made formula-safe first, because
     the table's toolbar offers a "Download as CSV" that a spreadsheet opens."""
     frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(rows)
@@ -113,7 +119,7 @@ def table(rows, *, key: str | None = None, **options) -> None:
     st.dataframe(frame, hide_index=True, width="stretch", key=key, **options)
 
 
-def agreement_table(rows, *, key: str) -> None:
+def agreement_table(rows: list[agreement_service.CriterionAgreement], *, key: str) -> None:
     """The review agreement figures (teacher's Reviews page and the admin's): one row per
     rubric and criterion."""
     if not rows:

@@ -97,7 +97,8 @@ def _run_setup() -> None:
 
 def _browser_key() -> str:
     """This browser session's key for the log-in and sign-up throttles (see the README)."""
-    return st.session_state.setdefault("browser_key", account_service.new_browser_key())
+    key: str = st.session_state.setdefault("browser_key", account_service.new_browser_key())
+    return key
 
 
 def login_screen(no_admin: bool = False) -> None:

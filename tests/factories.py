@@ -44,6 +44,17 @@ def make_user(
     return UserRead.model_validate(user)
 
 
+def add_message(
+    db: Session, *, actor: UserRead | None, session_id: int, content: str
+) -> MessageRead:
+    """The person's message stored as `conversation_service.submit_message` stores it (the turn
+    locked, no reply in flight), without asking for a reply."""
+    session = session_service.lock_for_turn(db, actor=actor, session_id=session_id)
+    if session_service.reply_in_flight(session):
+        raise session_service.ReplyInFlight()
+    return session_service.append_message(db, session, content)
+
+
 def add_reply(
     db: Session,
     *,

@@ -1,2 +1,2 @@
-"""Client checks: scripted probe conversations judged for staying in character before an assignment.
-Flows (own their transactions, take a Database): check_service.run_check and friends. Building blocks: check_judge."""
+"""Client checks: scripted probe conversations, checked by rules and a judge model, scored.
+Flow (takes a Database, opens its own units of work): check_service.run_check; the rest take a session or none."""

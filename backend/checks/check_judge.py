@@ -25,17 +25,13 @@ from backend.checks.read_models import DimensionKey, Finding, ProbeTranscript, S
 from backend.clients import prompt_service
 from backend.clients.read_models import ClientRead
 from backend.config import get_settings
-from backend.llm import Completion, LLMGateway, StructuredAnswer
+from backend.llm import Completion, LLMGateway
+from backend.llm.validated import ask_validated
 
 JUDGE_TOOL = "record_judgement"
 JUDGE_CATEGORY = "client_check"
-DIMENSIONS: dict[DimensionKey, str] = {
-    "facts": "Consistency with the profile's facts",
-    "in_character": "Staying in character",
-    "hidden_information": "Discipline with the hidden information",
-    "pace": "Realistic pace of change",
-    "style_and_difficulty": "Fit with the communication style and difficulty",
-}
+#: One finding that holds up: its dimension, the judge's status for it, and the finding.
+DimensionFinding = tuple[DimensionKey, Status, Finding]
 _SPACE = re.compile(r"\s+")
 
 INSTRUCTIONS = """You check a simulated counseling client before students practise with it. A
@@ -103,12 +99,12 @@ class JudgeResult:
     `dropped`: findings dropped as invalid after the repair; `errors` their problems.
     """
 
-    findings: list[tuple[DimensionKey, Status, Finding]] = field(default_factory=list)
+    findings: list[DimensionFinding] = field(default_factory=list)
     completions: list[Completion] = field(default_factory=list)
     dropped: int = 0
     errors: list[str] = field(default_factory=list)
 
-    def __iter__(self) -> Iterator[tuple[DimensionKey, Status, Finding]]:
+    def __iter__(self) -> Iterator[DimensionFinding]:
         """Iterating a result gives its findings (what the check service scores)."""
         return iter(self.findings)
 
@@ -152,40 +148,40 @@ def judge_probe(
     Raises `GatewayError` like every call; the caller decides what a failed judge means."""
     if gateway.demo_mode:
         return None
-    result = JudgeResult()
     context = (
         f"This probe: {probe_name} (key {probe_key!r}). Score all five dimensions on its "
         "transcript."
     )
-    messages: list[dict] = [{"role": "user", "content": transcript_text(transcript)}]
-    valid: list[tuple[DimensionKey, Status, Finding]] = []
-    for attempt in range(2):
-        answer = gateway.structured(
-            instructions=instructions(client),
-            context=context,
-            messages=messages,
-            tool_name=JUDGE_TOOL,
-            tool_description="Record the judgement of the client's replies in this probe.",
-            input_schema=JudgeAnswer.model_json_schema(),
-            model=get_settings().judge_model,
-        )
-        if answer is None:  # demo mode is handled above
-            raise RuntimeError("The gateway has no API client.")
-        result.completions.append(answer.completion)
-        valid, errors, invalid = validate(answer.data, transcript, probe_key)
-        if not errors:
-            break
-        if attempt == 0:
-            messages = messages + repair_messages(answer, errors)
-        else:
-            result.dropped, result.errors = invalid, errors
-    result.findings = valid
+
+    def check(data: dict) -> tuple[tuple[list[DimensionFinding], int], list[str]]:
+        valid, errors, invalid = validate(data, transcript, probe_key)
+        return (valid, invalid), errors
+
+    asked = ask_validated(
+        gateway,
+        instructions=instructions(client),
+        context=context,
+        messages=[{"role": "user", "content": transcript_text(transcript)}],
+        tool_name=JUDGE_TOOL,
+        tool_description="Record the judgement of the client's replies in this probe.",
+        input_schema=JudgeAnswer.model_json_schema(),
+        what="judgement",
+        validate=check,
+        model=get_settings().judge_model,
+    )
+    if asked.failure is not None:
+        raise asked.failure
+    result = JudgeResult(completions=[answer.completion for answer in asked.answers])
+    if asked.value is not None:
+        result.findings, invalid = asked.value
+        if asked.errors:  # still invalid after the repair: the findings that hold up stay
+            result.dropped, result.errors = invalid, asked.errors
     return result
 
 
 def validate(
     data: dict, transcript: ProbeTranscript, probe_key: str
-) -> tuple[list[tuple[DimensionKey, Status, Finding]], list[str], int]:
+) -> tuple[list[DimensionFinding], list[str], int]:
     """The findings that hold up, the problems to repair, and how many findings were invalid."""
     try:
         answer = JudgeAnswer.model_validate(data)
@@ -202,7 +198,7 @@ def validate(
         )
         return [], problems, counted
     errors: list[str] = []
-    valid: list[tuple[DimensionKey, Status, Finding]] = []
+    valid: list[DimensionFinding] = []
     invalid = 0
     seen: list[str] = [dimension.key for dimension in answer.dimensions]
     for key in get_args(DimensionKey):
@@ -254,11 +250,6 @@ def _check_quote(item: JudgedFindingAnswer, transcript: ProbeTranscript, where: 
     if not item.note.strip():
         return f"{where}: the note is empty."
     return None
-
-
-def repair_messages(answer: StructuredAnswer, errors: list[str]) -> list[dict]:
-    """The answer as the model gave it, then a tool result listing each problem to fix."""
-    return answer.repair(JUDGE_TOOL, "judgement", errors)
 
 
 def record_dropped(

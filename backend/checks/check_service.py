@@ -7,6 +7,13 @@ is checked by rules (length for the communication style, phrases that break char
 with the hidden information or the prompt's instructions); drafts the output guard stopped are
 findings too; then the judge model scores each transcript (not in demo mode). The scorecard is
 stored with the client's version: editing the client makes it stale.
+
+A page starts a check as a backend job (`start_check`, kind "check", subject the client) and
+follows it with `check_job`: the job runs `run_check` on the process's worker pool, its probes up
+to `MAX_CONCURRENT_PROBES` at once on threads of its own, each probe's replies generated in the
+probe's thread (inline reply jobs, so a check never waits on the pool it runs on). Each finished
+probe adds a line to the job's progress; a cancel stops it before the next probe turn (the turns
+already paid for stay counted; no scorecard is stored).
 """
 
 from __future__ import annotations
@@ -37,17 +44,18 @@ from backend.checks.read_models import (
     ScorecardRead,
     Status,
 )
-from backend.classes import section_service
 from backend.clients import client_service, prompt_service
 from backend.clients.read_models import ClientRead
 from backend.config import get_settings
 from backend.db import Database
-from backend.errors import AppError, NotFoundError
+from backend.errors import AppError
+from backend.jobs import job_service, runner
+from backend.jobs.read_models import JobRead
 from backend.llm import get_gateway
 from backend.llm.pricing import calculate_cost
 from backend.llm.tokens import estimate_tokens
 from backend.llm.usage import Usage
-from backend.models import Assignment, AssignmentClient, ClientCheck, ClientProfile, PracticeSession
+from backend.models import ClientCheck, ClientProfile, PracticeSession
 from backend.models.enums import SessionMode
 from backend.practice import conversation_service, output_guard, session_service
 from backend.utils.rate_limiter import get_rate_limiter
@@ -56,6 +64,7 @@ PROBES_FILE = Path(__file__).resolve().parent.parent / "probes" / "probes.json"
 
 #: Probes run side by side, at most this many at once.
 MAX_CONCURRENT_PROBES = 4
+CHECK_KIND = "check"
 
 DIMENSIONS: dict[DimensionKey, str] = {
     "facts": "Consistency with the profile's facts",
@@ -322,33 +331,34 @@ class _ProbeResult:
 
 
 def _run_probe(
-    database: Database, actor: UserRead, client: ClientRead, probe: Probe, run_words: int
+    database: Database,
+    actor: UserRead,
+    client: ClientRead,
+    probe: Probe,
+    run_words: int,
+    cancelled: Callable[[], bool],
 ) -> _ProbeResult:
     turns: list[ProbeTurn] = []
     stopped: list[_Scored] = []
-    drafts: list[tuple[str, str]] = []
     session = conversation_service.start_conversation(
         database, actor=actor, client_id=client.id, mode=SessionMode.check
     )
-    conversation_service.watch_withheld(
-        session.id, lambda draft, leaked: drafts.append((draft, leaked))
-    )
     try:
         for line in probe.student_lines:
+            if cancelled():
+                raise runner.JobCancelled()
             turns.append(ProbeTurn(role="student", text=line))
             outcome = conversation_service.send_message(
-                database, actor=actor, session_id=session.id, content=line
+                database, actor=actor, session_id=session.id, content=line, inline=True
             )
-            for draft, leaked in drafts:
+            for draft, leaked in outcome.withheld:
                 turns.append(ProbeTurn(role="client", text=draft, withheld=True))
                 stopped.append(_guard_finding(client, probe.key, turns, draft, leaked, run_words))
-            drafts.clear()
             if outcome.message is not None:
                 turns.append(ProbeTurn(role="client", text=outcome.message.content))
             elif not isinstance(outcome.error, conversation_service.ReplyWithheld):
                 raise outcome.error or AppError(outcome.notice or "The reply failed.")
     finally:
-        conversation_service.watch_withheld(session.id, None)
         conversation_service.end_conversation(database, actor=actor, session_id=session.id)
     transcript = ProbeTranscript(key=probe.key, name=probe.name, turns=turns)
     scored = stopped + rule_findings(client, probe.key, turns, run_words)
@@ -378,11 +388,13 @@ def run_check(
     actor: UserRead | None,
     client_id: int,
     on_progress: Callable[[str, int, int], None] | None = None,
+    cancelled: Callable[[], bool] = lambda: False,
 ) -> ScorecardRead:
     """Run every probe (up to `MAX_CONCURRENT_PROBES` at once), score and store the scorecard.
 
-    `on_progress(probe_name, done, total)` is called from worker threads as each probe ends.
-    Client owner or admin. Raises the first probe's `AppError` (budget, outage) if one failed.
+    `on_progress(probe_name, done, total)` is called from the probes' threads as each one ends;
+    `cancelled()` is asked before each probe turn. Client owner or admin. Raises the first
+    probe's `AppError` (budget, outage) if one failed.
     """
     with database() as db:
         client = _checkable(db, actor, client_id)
@@ -394,7 +406,7 @@ def run_check(
     done, lock = [0], threading.Lock()
 
     def run(probe: Probe) -> _ProbeResult:
-        result = _run_probe(database, actor, client, probe, run_words)
+        result = _run_probe(database, actor, client, probe, run_words, cancelled)
         with lock:
             done[0] += 1
             count = done[0]
@@ -433,6 +445,56 @@ def run_check(
         db.add(row)
         db.flush()
         return _read(row, current_version=client.version)
+
+
+# As a backend job -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _CheckWork:
+    database: Database
+    actor: UserRead
+    client_id: int
+
+
+def start_check(database: Database, *, actor: UserRead | None, client_id: int) -> JobRead:
+    """Start checking a client as a backend job and return it (the check under way when one is).
+    Client owner or admin; the job's progress lists each probe as it finishes."""
+    with database(write=True) as db:
+        _checkable(db, actor, client_id)
+        asker = access.signed_in(db, actor)
+        job, created = job_service.create(db, kind=CHECK_KIND, subject=client_id, owner_id=asker.id)
+    if created:
+        runner.submit(database, job.id, CHECK_KIND, _CheckWork(database, asker, client_id))
+    return job
+
+
+def check_job(database: Database, *, actor: UserRead | None, client_id: int) -> JobRead | None:
+    """The client's latest check job (None: never started here), for its owner or an admin."""
+    with database() as db:
+        client_service.get_owned(db, actor, client_id, "check", "read")
+        return job_service.latest(db, kind=CHECK_KIND, subject=client_id)
+
+
+def _run_check_job(context: runner.JobContext, work: _CheckWork) -> ScorecardRead:
+    lines: list[str] = []
+    lock = threading.Lock()
+
+    def progress(name: str, done: int, total: int) -> None:
+        with lock:  # one probe's line at a time, so the written list never loses one
+            lines.append(f"Probe {done} of {total} finished: {name}")
+            context.progress("\n".join(lines), done / total)
+
+    scorecard = run_check(
+        work.database,
+        actor=work.actor,
+        client_id=work.client_id,
+        on_progress=progress,
+        cancelled=lambda: context.cancelled,
+    )
+    context.result = {"scorecard_id": scorecard.id, "overall": scorecard.overall}
+    return scorecard
+
+
+runner.register(CHECK_KIND, _run_check_job)
 
 
 # Reading ----------------------------------------------------------------------------------------
@@ -490,22 +552,3 @@ def unchecked_client_names(db: Session, client_ids: list[int]) -> list[str]:
         if row is None or row.client_version != client.version or row.overall == "fail":
             names.append(client.name)
     return names
-
-
-def clients_needing_a_check(
-    db: Session, *, actor: UserRead | None, assignment_id: int
-) -> list[str]:
-    """Names of the assignment's clients with no current scorecard or a failing one."""
-    access.require(db, actor, "section", "manage")
-    assignment = db.get(Assignment, assignment_id)
-    if assignment is None:
-        raise NotFoundError(f"No assignment with id {assignment_id}.")
-    section_service.get_owned_section(db, actor, assignment.section_id)
-    client_ids = list(
-        db.scalars(
-            select(AssignmentClient.client_id).where(
-                AssignmentClient.assignment_id == assignment_id
-            )
-        )
-    )
-    return unchecked_client_names(db, client_ids)

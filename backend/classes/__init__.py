@@ -1,2 +1,2 @@
-"""Classes: sections, enrolment, rosters and published assignments.
-Building blocks only: every function takes the caller's SQLAlchemy session and leaves the commit to it."""
+"""Classes: sections, join codes, enrolment and rosters, assignments and their publishing.
+Building blocks only: every function takes the caller's session and leaves the commit to it."""

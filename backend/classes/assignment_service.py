@@ -145,3 +145,11 @@ def list_assignments(
         .order_by(Assignment.created_at.desc(), Assignment.id.desc())
     )
     return [_read(db, assignment) for assignment in assignments]
+
+
+def clients_needing_a_check(
+    db: Session, *, actor: UserRead | None, assignment_id: int
+) -> list[str]:
+    """Names of the assignment's clients with no current scorecard or a failing one."""
+    assignment = _get_owned(db, actor, assignment_id)
+    return check_service.unchecked_client_names(db, _client_ids(db, assignment.id))

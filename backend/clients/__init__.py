@@ -1,2 +1,2 @@
-"""Client profiles: authoring, which students may practise which client, and the client's system prompt.
-Building blocks only: every function takes the caller's SQLAlchemy session and leaves the commit to it."""
+"""Client profiles: authoring, which students may practise which client, the system prompt.
+Building blocks only: functions take the caller's session (prompt_service needs none)."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from collections.abc import Callable
 from enum import StrEnum
 
 from backend.llm.errors import ErrorCategory, GatewayError
@@ -47,7 +48,7 @@ class CircuitBreaker:
         self,
         threshold: int,
         cooldown: float,
-        clock=time.time,
+        clock: Callable[[], float] = time.time,
         *,
         store: StateStore | None = None,
         trial_seconds: float = 60.0,

@@ -7,6 +7,21 @@ Used when no API key is set, so the product works end to end; replies are record
 from __future__ import annotations
 
 import hashlib
+from typing import Protocol
+
+
+class DemoProfile(Protocol):
+    """What the responder reads of a client (its read model; `opening_line` too when it has one)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def presenting_concern(self) -> str: ...
+    @property
+    def communication_style(self) -> str: ...
+    @property
+    def personality_traits(self) -> list[str]: ...
+
 
 STYLE_OPENERS = {
     "plain": "",
@@ -27,13 +42,14 @@ REPLIES = [
 ]
 
 
-def demo_reply(profile, messages: list[dict]) -> str:
+def demo_reply(profile: DemoProfile | None, messages: list[dict]) -> str:
     """A reply that depends only on the profile and the conversation so far."""
     turn = sum(1 for message in messages if message["role"] == "user")
     if profile is None:
         return "I'm not sure where to start. [Demo mode: no API key is set.]"
-    if turn <= 1 and getattr(profile, "opening_line", None):
-        text = profile.opening_line
+    opening_line: str | None = getattr(profile, "opening_line", None)
+    if turn <= 1 and opening_line:
+        text = opening_line
     else:
         last = messages[-1]["content"] if messages else ""
         last = last if isinstance(last, str) else " ".join(b.get("text", "") for b in last)

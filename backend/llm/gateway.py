@@ -18,12 +18,13 @@ from enum import StrEnum
 from typing import Any
 
 import anthropic
-from anthropic.lib.streaming import TextEvent
-from anthropic.types import RawMessageStartEvent
+from anthropic.lib.streaming import MessageStream, TextEvent
+from anthropic.types import Message, RawMessageStartEvent
+from anthropic.types import Usage as APIUsage
 
 from backend.config import Settings, get_settings
 from backend.llm.breaker import BreakerState, CircuitBreaker
-from backend.llm.demo import demo_reply
+from backend.llm.demo import DemoProfile, demo_reply
 from backend.llm.errors import CONFIGURATION_ERRORS, ErrorCategory, GatewayError, classify
 from backend.llm.pricing import DEMO_MODEL, calculate_cost
 from backend.llm.shared_state import STORE_ERRORS, Call, StateStore, open_store
@@ -106,7 +107,7 @@ class StructuredAnswer:
         ]
 
 
-def usage_from_api(usage, cache_ttl: str = "5m") -> Usage:
+def usage_from_api(usage: APIUsage, cache_ttl: str = "5m") -> Usage:
     """The API's usage object as our `Usage`; cache writes split by lifetime where the API splits."""
     cache_write = getattr(usage, "cache_creation_input_tokens", None) or 0
     split = getattr(usage, "cache_creation", None)
@@ -219,7 +220,7 @@ class LLMGateway:
         messages: list[dict],
         *,
         max_tokens: int | None = None,
-        demo_profile=None,
+        demo_profile: DemoProfile | None = None,
         on_start: StartHook | None = None,
         deadline: float | None = None,
     ) -> ReplyStream:
@@ -289,11 +290,15 @@ class LLMGateway:
             None if first_token_at is None else first_token_at - started,
         )
 
-    def _partial(self, stream, parts: list[str], started: float) -> Completion | None:
+    def _partial(
+        self, stream: MessageStream | None, parts: list[str], started: float
+    ) -> Completion | None:
         """Usage of a reply that started but did not finish: the API's input and cache counts
         from `message_start`, output estimated from the text received (the API sent no total)."""
+        if stream is None:
+            return None
         try:
-            snapshot = stream.current_message_snapshot if stream is not None else None
+            snapshot = stream.current_message_snapshot
         except (AssertionError, AttributeError):  # no message_start yet: nothing was billed
             snapshot = None
         if snapshot is None:
@@ -314,7 +319,12 @@ class LLMGateway:
         )
 
     def complete(
-        self, system: str, messages: list[dict], *, max_tokens: int | None = None, demo_profile=None
+        self,
+        system: str,
+        messages: list[dict],
+        *,
+        max_tokens: int | None = None,
+        demo_profile: DemoProfile | None = None,
     ) -> Completion:
         """A non-streaming reply (scripts, the CLI check)."""
         if self.demo_mode:
@@ -411,7 +421,12 @@ class LLMGateway:
         return StructuredAnswer(data=dict(call.input), tool_use_id=call.id, completion=completion)
 
     def _completion(
-        self, text: str, message, request_id: str | None, latency: float, first_token: float | None
+        self,
+        text: str,
+        message: Message,
+        request_id: str | None,
+        latency: float,
+        first_token: float | None,
     ) -> Completion:
         usage = usage_from_api(message.usage, self.settings.anthropic_cache_ttl)
         return Completion(
@@ -427,7 +442,7 @@ class LLMGateway:
             ),
         )
 
-    def _demo_stream(self, messages: list[dict], profile) -> ReplyStream:
+    def _demo_stream(self, messages: list[dict], profile: DemoProfile | None) -> ReplyStream:
         def chunks(stream: ReplyStream) -> Generator[str, None, None]:
             started = time.perf_counter()
             text = demo_reply(profile, messages)
@@ -524,7 +539,7 @@ class LLMGateway:
         return Health(status, reason, breaker, error_rate, median, len(outcomes))
 
 
-def _text_of(content) -> str:
+def _text_of(content: str | list[dict]) -> str:
     if isinstance(content, str):
         return content
     return "".join(block.get("text", "") for block in content)

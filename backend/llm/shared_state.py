@@ -26,6 +26,7 @@ from redis.exceptions import RedisError
 from sqlalchemy import Engine, case, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.sql.dml import UpdateBase
 
 from backend.config import Settings
 from backend.db import create_db_engine
@@ -266,7 +267,7 @@ class DatabaseStore(_MemoryCalls):
         self._auto = engine.execution_options(isolation_level="AUTOCOMMIT") if postgres else engine
         self._read = select(_c.failures, _c.opened_at, _c.trial_until).where(_c.name == name)
 
-    def _execute(self, statement):
+    def _execute(self, statement: UpdateBase) -> int:
         with self._auto.begin() as connection:
             return connection.execute(statement).rowcount
 

@@ -6,6 +6,7 @@ from backend.models.check import ClientCheck
 from backend.models.client_profile import ClientProfile
 from backend.models.conversation import Message, PracticeSession
 from backend.models.event import Event
+from backend.models.job import Job
 from backend.models.rating import MessageRating, RatingTally, SessionRating
 from backend.models.review import Rubric, RubricVersion, SessionReview
 from backend.models.section import Assignment, AssignmentClient, Enrollment, Section
@@ -29,6 +30,7 @@ __all__ = [
     "Event",
     "RatingTally",
     "Installation",
+    "Job",
     "LoginSession",
     "Message",
     "MessageRating",

@@ -79,3 +79,13 @@ PERSONALITY_TRAITS: tuple[str, ...] = (
     "humorous",
     "overwhelmed",
 )
+
+
+class JobStatus(StrEnum):
+    """Where a backend job is (backend/jobs): queued and running are active, the rest final."""
+
+    queued = "queued"
+    running = "running"
+    done = "done"
+    failed = "failed"
+    cancelled = "cancelled"

@@ -28,7 +28,18 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Integer, bindparam, func, literal, select, true, union_all
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    Integer,
+    Result,
+    bindparam,
+    func,
+    literal,
+    select,
+    true,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from backend import access
@@ -257,7 +268,7 @@ def _timing_percentiles(
 
 def _sorted_timings(
     db: Session, periods: list[tuple[datetime, datetime | None]], now: datetime
-) -> list[tuple[array, ...]]:
+) -> list[tuple[array[int], ...]]:
     """Each timing's values (not null) in each period, sorted, one tuple per period."""
     values: list[tuple[list[int], ...]] = [tuple([] for _ in TIMINGS) for _ in periods]
     if periods:
@@ -268,7 +279,7 @@ def _sorted_timings(
     return [tuple(array("q", sorted(column)) for column in columns) for columns in values]
 
 
-def _nearest_ranks(parts: list[array]) -> Percentiles:
+def _nearest_ranks(parts: list[array[int]]) -> Percentiles:
     """Median and 95th percentile, by nearest rank, of the values of several sorted parts: the
     smallest value with at least `rank` values at or below it (a search over the values)."""
     parts = [part for part in parts if part]
@@ -290,7 +301,7 @@ def _nearest_ranks(parts: list[array]) -> Percentiles:
     return Percentiles(_ms(median), _ms(p95), total)
 
 
-def _ms(value) -> float | None:
+def _ms(value: float | None) -> float | None:
     return None if value is None else round(float(value), 1)
 
 
@@ -310,7 +321,7 @@ def _per_period(
 
 def _period_rows(
     db: Session, kind: str, periods: list[tuple[datetime, datetime | None]], now: datetime
-):
+) -> Result[*tuple[Any, ...]]:
     """The rows of `kind` in each period, each led by the period's index in `periods`."""
     shape = tuple(end is None for _start, end in periods)
     params: dict[str, datetime] = {"now": now}
@@ -347,7 +358,7 @@ PERIODS: dict[str, Callable[[], tuple[list, Any, list]]] = {
 
 
 @functools.cache
-def _period_statement(kind: str, open_ends: tuple[bool, ...]):
+def _period_statement(kind: str, open_ends: tuple[bool, ...]) -> CompoundSelect:
     aggregates, time_column, conditions = PERIODS[kind]()
     return union_all(
         *[
@@ -503,7 +514,7 @@ def _unkept_replies(
     return by_hour
 
 
-def _number(value) -> int:
+def _number(value: object) -> int:
     return int(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else 0
 
 
@@ -649,7 +660,7 @@ def _user_sums(db: Session, first: date, last: date) -> dict[Any, list]:
         .where(DailyUsage.day >= first, DailyUsage.day <= last)
         .group_by(DailyUsage.user_id)
     )
-    return {user: _totals(*sums) for user, *sums in rows}
+    return {user: _totals(tokens, cost, replies) for user, tokens, cost, replies in rows}
 
 
 def _client_breakdowns(
@@ -710,11 +721,12 @@ def _client_sums(db: Session, first: date, last: date) -> dict[Any, list]:
         .group_by(rollup.client_id, rollup.assignment_id, rollup.model)
     )
     return {
-        (client, assignment, model): _totals(*sums) for client, assignment, model, *sums in rows
+        (client, assignment, model): _totals(tokens, cost, replies)
+        for client, assignment, model, tokens, cost, replies in rows
     }
 
 
-def _totals(tokens, cost, replies) -> list:
+def _totals(tokens: int | None, cost: Decimal | None, replies: int | None) -> list:
     return [int(tokens or 0), Decimal(cost or 0), int(replies or 0)]
 
 
@@ -742,7 +754,7 @@ def _sums(
     return totals
 
 
-def _rollup_tokens():
+def _rollup_tokens() -> ColumnElement[int]:
     rollup = usage_service.client_usage()
     return (
         rollup.input_tokens
@@ -803,5 +815,5 @@ def review_costs(
     return _review_cost(*today_row), _review_cost(*month_row)
 
 
-def _review_cost(reviews, demo_reviews, cost) -> ReviewCost:
+def _review_cost(reviews: int | None, demo_reviews: int | None, cost: Decimal | None) -> ReviewCost:
     return ReviewCost(reviews=reviews or 0, demo_reviews=demo_reviews or 0, cost=Decimal(cost or 0))

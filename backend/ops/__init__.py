@@ -1,2 +1,2 @@
-"""Operations: open a database, back up and restore an installation, seed a demo.
-Flows: database_service.open_database; building blocks (take a session): backup_service, demo_service."""
+"""Operations: open a database (migrated), export and import a course, seed the demo.
+open_database builds a Database; backup_service and demo_service take the caller's session (the CLI commits)."""

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
+
+from sqlalchemy.orm import Session
+
 from backend.db import Database, create_db_engine, upgrade_database
+
+__all__ = ["Database", "Transaction", "open_database"]
+
+#: One unit of work as a page holds it (`with store.transaction() as db:`).
+Transaction = AbstractContextManager[Session]
 
 
 def open_database(database_url: str) -> Database:

@@ -1,2 +1,2 @@
-"""Practice conversations: turns and streamed replies, the output guard, students' ratings and history.
-Flows (own their transactions, take a Database): conversation_service. Building blocks (take a session): the rest."""
+"""Practice: conversations and streamed replies, the output guard, students' ratings, history.
+Flows (take a Database, open their own units of work): conversation_service; the rest take a session."""

@@ -1,7 +1,10 @@
-"""Conversation history for teachers (and admins): the filtered list, its metrics, and exports.
+"""Conversation lists, their totals, transcripts and exports: a teacher's history (admins see
+all) and a student's "My sessions".
 
-Every query is limited by the access policy (`access.where(actor, "conversation", "read")`), so a
-teacher sees their own test conversations and those in their sections; admins see all.
+A teacher's list, totals and filter options are limited by the access policy
+(`access.where(actor, "conversation", "read")`: their own test conversations and those in their
+sections; admins see all) and leave out client checks' probe conversations; a student's list is
+their own conversations. A transcript is read through `session_service`, which checks the reader.
 Figures are computed in the database; pages only format them.
 """
 
@@ -13,12 +16,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.orm import QueryableAttribute, Session
 
 from backend import access
 from backend.actor import UserRead
-from backend.models import Assignment, ClientProfile, Message, PracticeSession, Section, User
+from backend.models import (
+    Assignment,
+    Base,
+    ClientProfile,
+    Message,
+    PracticeSession,
+    Section,
+    User,
+)
 from backend.models.enums import MessageRole, SessionMode, SessionStatus
 from backend.practice import session_service
 from backend.utils.formatting import format_duration, format_time, format_tokens, format_usd
@@ -255,7 +266,11 @@ def filter_options(db: Session, *, actor: UserRead | None) -> FilterOptions:
     actor = access.require(db, actor, "teaching", "use")
     readable = select(PracticeSession.id).where(access.where(actor, "conversation", "read"))
 
-    def pairs(id_column, label_column, *joins) -> list[tuple[int, str]]:
+    def pairs(
+        id_column: QueryableAttribute[int],
+        label_column: QueryableAttribute[str],
+        *joins: tuple[type[Base], ColumnElement[bool]],
+    ) -> list[tuple[int, str]]:
         query = select(id_column, label_column).select_from(PracticeSession)
         for target, on in joins:
             query = query.join(target, on)

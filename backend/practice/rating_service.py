@@ -9,6 +9,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import (
     ColumnElement,
+    Subquery,
     and_,
     case,
     delete,
@@ -17,6 +18,7 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
+    true,
 )
 from sqlalchemy.orm import Session
 
@@ -208,7 +210,7 @@ def _aggregated(actor: UserRead) -> ColumnElement[bool]:
 def rebuild_tallies(db: Session) -> None:
     """Recount every client's tally from the feedback rows (after a bulk import)."""
     db.execute(delete(RatingTally))
-    counted = _count_ratings(True, None)
+    counted = _count_ratings(true(), None)
     db.execute(
         insert(RatingTally).from_select(
             ["client_id", "positive", "total"],
@@ -217,7 +219,7 @@ def rebuild_tallies(db: Session) -> None:
     )
 
 
-def _count_ratings(readable, since: datetime | None):
+def _count_ratings(readable: ColumnElement[bool], since: datetime | None) -> Subquery:
     """(client_id, positive, total) over forms and reply ratings of the readable sessions."""
     form_positive = case(
         (

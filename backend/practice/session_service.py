@@ -250,19 +250,9 @@ def end_session(db: Session, *, actor: UserRead | None, session_id: int) -> Sess
     return SessionRead.model_validate(session)
 
 
-def add_message(
-    db: Session, *, actor: UserRead | None, session_id: int, content: str
-) -> MessageRead:
-    """The student's (or testing teacher's) message. Client replies are never taken from a caller:
-    only a claimed reply is stored (`store_reply`)."""
-    session = lock_for_turn(db, actor=actor, session_id=session_id)
-    if reply_in_flight(session):
-        raise ReplyInFlight()
-    return append_message(db, session, content)
-
-
 def append_message(db: Session, session: PracticeSession, content: str) -> MessageRead:
-    """Append the person's message to a locked conversation (internal)."""
+    """Append the person's message to a locked conversation (the caller checked `lock_for_turn`
+    and that no reply is in flight)."""
     message = _append(
         db, session, role=MessageRole.user, content=content, token_count=estimate_tokens(content)
     )
@@ -272,7 +262,7 @@ def append_message(db: Session, session: PracticeSession, content: str) -> Messa
 
 
 def _append(
-    db: Session, session: PracticeSession, *, role: MessageRole, content: str, **columns
+    db: Session, session: PracticeSession, *, role: MessageRole, content: str, **columns: object
 ) -> Message:
     # The session row is locked, so this count is ours until commit: numbers stay gapless.
     session.message_count += 1

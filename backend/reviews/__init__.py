@@ -1,2 +1,3 @@
-"""Reviews of practice conversations: the review model's answer and its rules, the offline coder, rubrics,
-teacher versions, agreement and progress. Flows (take a Database): review_service.request_review/get_or_create; the rest are building blocks."""
+"""Reviews: the model's review and its rules, the offline coder, rubrics, teacher versions, agreement.
+Flows (take a Database, open their own units of work): review_service.start_review (a backend job
+running create_review), review_job and create_review; the rest take a session or none."""

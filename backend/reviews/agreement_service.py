@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+import numpy as np
 from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -108,20 +109,14 @@ def figures(
 def weighted_kappa(scored: list[tuple[int, int]]) -> float | None:
     """Quadratic-weighted Cohen's kappa on the rubric's 1-5 scale (None when undefined, say
     when both raters gave one score throughout): 1 - sum(w * observed) / sum(w * expected),
-    with w = (i - j)^2 / (k - 1)^2 and expected from the two raters' marginals."""
-    labels = range(SCORE_MIN, SCORE_MAX + 1)
-    k, n = len(labels), len(scored)
-    if n == 0:
+    with w = (i - j)^2 and expected from the two raters' marginals."""
+    if not scored:
         return None
-    observed = {(i, j): 0 for i in labels for j in labels}
-    for model, teacher in scored:
-        observed[(model, teacher)] += 1
-    first = {i: sum(observed[(i, j)] for j in labels) for i in labels}
-    second = {j: sum(observed[(i, j)] for i in labels) for j in labels}
-
-    def weight(i: int, j: int) -> float:
-        return (i - j) ** 2 / (k - 1) ** 2
-
-    disagreement = sum(weight(i, j) * observed[(i, j)] for i in labels for j in labels) / n
-    expected = sum(weight(i, j) * first[i] * second[j] for i in labels for j in labels) / n**2
-    return None if expected == 0 else 1 - disagreement / expected
+    size = SCORE_MAX - SCORE_MIN + 1
+    pairs = np.asarray(scored) - SCORE_MIN
+    observed = np.zeros((size, size))
+    np.add.at(observed, (pairs[:, 0], pairs[:, 1]), 1)
+    expected = np.outer(observed.sum(axis=1), observed.sum(axis=0)) / len(scored)
+    weights = np.subtract.outer(np.arange(size), np.arange(size)) ** 2
+    chance = float((weights * expected).sum())
+    return None if chance == 0 else 1 - float((weights * observed).sum()) / chance

@@ -319,8 +319,3 @@ def code_turns(
         codes = [code for code in codes if code != NOT_CODED] or [NOT_CODED]
         coded.append(codes)
     return coded
-
-
-def code_turn(turn: StudentTurn | str, rubric: RubricDefinition) -> list[str]:
-    """One turn's codes (a bare string has no context: a drill or a test)."""
-    return code_turns([turn if isinstance(turn, StudentTurn) else StudentTurn(turn)], rubric)[0]

@@ -31,17 +31,6 @@ COUNTED_SCORE_SOURCE = (
     "Our own thresholds, set on the AnnoMI training split (expert-labelled high- and "
     "low-quality motivational interviewing): see the README's review section."
 )
-# Computed for every rubric beside its own indicators (no thresholds unless said).
-COUNTED_KEYS = (
-    "counted_score",
-    "mi_adherent",
-    "mi_non_adherent",
-    "reflections",
-    "questions",
-    "inputs",
-    "coded_utterances",
-    "not_coded",
-)
 
 
 def count_indicators(codes: list[str], rubric: RubricDefinition) -> dict[str, float | None]:
@@ -96,13 +85,6 @@ def counted_score(reflections: int, inputs: int, non_adherent: int, coded: int) 
 def enough_evidence(student_turns: int) -> bool:
     """Whether a session is long enough for verdicts and global ratings."""
     return student_turns >= MIN_TURNS_FOR_VERDICTS
-
-
-def score_standing(value: float) -> str:
-    """ "good", "fair" or "below fair" for a counted score."""
-    if value >= COUNTED_SCORE_GOOD:
-        return "good"
-    return "fair" if value >= COUNTED_SCORE_FAIR else "below fair"
 
 
 def session_indicators(

@@ -207,7 +207,8 @@ class _Heads:
         indices = np.concatenate([np.asarray(i, dtype=np.int64) for i, _ in rows])
         values = np.concatenate([np.asarray(v, dtype=np.float64) for _, v in rows])
         summed = np.add.reduceat(self.weights[indices] * values[:, None], starts, axis=0)
-        return summed + self.weights[-1]
+        scores: np.ndarray = summed + self.weights[-1]
+        return scores
 
     def probabilities(self, scores: np.ndarray, head: str) -> np.ndarray:
         """Softmax for several classes, sigmoid for two (sklearn's one column of weights)."""
@@ -216,7 +217,8 @@ class _Heads:
             positive = 1.0 / (1.0 + np.exp(-logits[:, 0]))
             return np.stack([1.0 - positive, positive], axis=1)
         exp = np.exp(logits - logits.max(axis=1, keepdims=True))
-        return exp / exp.sum(axis=1, keepdims=True)
+        softmax: np.ndarray = exp / exp.sum(axis=1, keepdims=True)
+        return softmax
 
     def best(self, scores: np.ndarray, head: str) -> list[str]:
         classes = self.classes[head]

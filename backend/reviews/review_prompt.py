@@ -25,11 +25,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from backend.clients.read_models import ClientBrief
-from backend.llm import StructuredAnswer
 from backend.reviews.read_models import ReviewAnswer
-from backend.reviews.review_rules import Turn, validate
+from backend.reviews.review_rules import validate
 from backend.reviews.rubric_schema import NOT_CODED, SCORE_MAX, SCORE_MIN, RubricDefinition
 from backend.reviews.rubrics import RUBRIC_DIR
+from backend.reviews.turns import Turn
 
 REVIEW_TOOL = "record_review"
 TOOL_DESCRIPTION = "Record the review of this practice session."
@@ -254,12 +254,6 @@ def _turns_block(turns: Sequence[Turn]) -> str:
     return "[\n" + ",\n".join(objects) + "\n]"
 
 
-def transcript_turns(message: str) -> list[dict]:
-    """The turns back out of a transcript message (what the reviewer reads; for tests)."""
-    start, end = message.index("[\n"), message.rindex("\n]") + 2
-    return json.loads(message[start:end])
-
-
 # The tool ---------------------------------------------------------------------------------------
 @lru_cache(maxsize=1)
 def _answer_schema() -> dict:
@@ -322,8 +316,3 @@ def context(
 
 def transcript(turns: list[Turn]) -> str:
     return f"{TRANSCRIPT_HEADER}\n\n{_turns_block(turns)}\n\nReview the student's turns."
-
-
-def repair_messages(answer: StructuredAnswer, errors: list[str]) -> list[dict]:
-    """The answer as the model gave it, then a tool result listing each problem to fix."""
-    return answer.repair(REVIEW_TOOL, "review", errors)

@@ -9,12 +9,17 @@ clear message. Without an API key the automatic demo review (`review_rules`) is 
 
 `review_transcript` is the model path without the database (prompt, tool, validation, one
 repair): `create_review` and `benchmarks/eval_review.py --model` both call it.
+
+Pages start a review as a backend job (`start_review`, kind "review", subject the session) and
+follow it with `review_job`: the job runs `create_review` on the process's worker pool, writes its
+step as progress, and ends with the review's id or the error the page shows. Asking again while a
+review is being written returns the job under way (in any process), not a second paid call.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -29,9 +34,12 @@ from backend.clients.read_models import ClientRead
 from backend.config import get_settings
 from backend.db import Database
 from backend.errors import AppError, ConflictError, NotFoundError, PermissionDeniedError
+from backend.jobs import job_service, runner
+from backend.jobs.read_models import JobRead
 from backend.llm import GatewayError, LLMGateway, StructuredAnswer, get_gateway
 from backend.llm.pricing import DEMO_MODEL
 from backend.llm.usage import Usage
+from backend.llm.validated import ask_validated
 from backend.models import (
     Assignment,
     ClientProfile,
@@ -44,14 +52,17 @@ from backend.models.base import utcnow
 from backend.models.enums import SessionStatus
 from backend.models.review import ReviewRelease, ReviewSource, ReviewStatus
 from backend.reviews import review_prompt, review_rules, risk, rubric_service
-from backend.reviews.read_models import ReviewContent, ReviewRead
+from backend.reviews.read_models import ReviewAnswer, ReviewContent, ReviewRead
 from backend.reviews.review_prompt import ReviewBrief
-from backend.reviews.review_rules import Turn
 from backend.reviews.rubric_schema import RubricDefinition
+from backend.reviews.turns import Turn
 from backend.usage import budget_service, usage_service
 
 REVIEW_TOOL = review_prompt.REVIEW_TOOL
 REVIEW_CATEGORY = "review"
+REVIEW_KIND = "review"
+#: The steps a review reports as its job's progress, in order.
+STEPS = ("Reading the transcript", "Scoring", "Checking quotes")
 
 
 class ReviewNotFound(NotFoundError):
@@ -242,30 +253,44 @@ def create_review(
     actor: UserRead | None,
     session_id: int,
     gateway: LLMGateway | None = None,
+    on_step: Callable[[str], None] | None = None,
 ) -> ReviewRead:
     """Write the review of an ended conversation (again only after a failed one), and return
-    what the asker may see of it (see `_visible`).
+    what the asker may see of it (see `_visible`). `on_step(step)` is told each of `STEPS` as
+    it begins.
 
     Raises `ReviewFailed` (after storing the failed attempt and an event) when the answer stays
     invalid, and `GatewayError` when the API cannot answer."""
     gateway = gateway or get_gateway()
+    step = on_step or (lambda _step: None)
     if gateway.demo_mode:
+        step(STEPS[0])
         with database(write=True) as db:
             return create_demo_review(db, actor=actor, session_id=session_id)
     with _one_review_at_a_time(session_id):  # five clicks: one call, four readers of it
-        return _write_review(database, actor=actor, session_id=session_id, gateway=gateway)
+        return _write_review(
+            database, actor=actor, session_id=session_id, gateway=gateway, step=step
+        )
 
 
 def _write_review(
-    database: Database, *, actor: UserRead | None, session_id: int, gateway: LLMGateway
+    database: Database,
+    *,
+    actor: UserRead | None,
+    session_id: int,
+    gateway: LLMGateway,
+    step: Callable[[str], None],
 ) -> ReviewRead:
+    step(STEPS[0])
     with database(write=True) as db:
         job = prepare_review(db, actor=actor, session_id=session_id, check_budget=True)
     if job.existing is not None:
         return job.existing  # already what the asker may see
+    step(STEPS[1])
     outcome = review_transcript(
         job.turns, job.rubric, client=job.client, brief=job.brief, gateway=gateway
     )
+    step(STEPS[2])
     if outcome.failure is not None:
         error = outcome.failure
         with database(write=True) as db:
@@ -282,6 +307,67 @@ def _write_review(
     if outcome.content is None:
         raise ReviewFailed()
     return _visible(stored, teacher_view=job.teacher_view)
+
+
+# As a backend job -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _ReviewWork:
+    database: Database
+    actor: UserRead
+    session_id: int
+    gateway: LLMGateway
+
+
+def start_review(
+    database: Database,
+    *,
+    actor: UserRead | None,
+    session_id: int,
+    gateway: LLMGateway | None = None,
+) -> JobRead:
+    """Start writing the review of an ended conversation as a backend job and return it (the job
+    under way when one is). What would refuse the review before any call (who asks, a session not
+    ended or without the student's words, the budget) is raised here, before a job starts."""
+    gateway = gateway or get_gateway()
+    with database(write=True) as db:
+        prepare_review(db, actor=actor, session_id=session_id, check_budget=not gateway.demo_mode)
+        asker = access.signed_in(db, actor)
+        job, created = job_service.create(
+            db, kind=REVIEW_KIND, subject=session_id, owner_id=asker.id
+        )
+    if created:
+        runner.submit(
+            database, job.id, REVIEW_KIND, _ReviewWork(database, asker, session_id, gateway)
+        )
+    return job
+
+
+def review_job(database: Database, *, actor: UserRead | None, session_id: int) -> JobRead | None:
+    """The latest review job of the session (None: none was started), for whoever may read the
+    session's review; its progress is the step reached (one of `STEPS`)."""
+    with database() as db:
+        _readable(db, actor, session_id)
+        return job_service.latest(db, kind=REVIEW_KIND, subject=session_id)
+
+
+def _run_review_job(context: runner.JobContext, work: _ReviewWork) -> ReviewRead:
+    def step(name: str) -> None:
+        if name == STEPS[1]:  # the last moment to stop: nothing is paid for yet
+            context.check_cancelled()
+        context.progress(name, (STEPS.index(name) + 1) / (len(STEPS) + 1))
+
+    review = create_review(
+        work.database,
+        actor=work.actor,
+        session_id=work.session_id,
+        gateway=work.gateway,
+        on_step=step,
+    )
+    context.result = {"review_id": review.id}
+    return review
+
+
+runner.register(REVIEW_KIND, _run_review_job)
 
 
 # One review call per session at a time (in this process; across processes a race can still make
@@ -349,49 +435,41 @@ def review_transcript(
     `failure`, not raised, so the calls billed before it are not lost."""
     if gateway.demo_mode:
         raise RuntimeError("The gateway has no API client; the demo review needs no model.")
-    outcome = ReviewOutcome()
     settings = get_settings()
     protect_hidden = client is not None and _hidden_guard_needed(
         turns, client, run_words=settings.output_guard_words
     )
-    instructions = review_prompt.instructions(rubric)
-    context = review_prompt.context(turns, client=client, brief=brief)
-    schema = review_prompt.review_tool_schema(rubric)
-    messages: list[dict] = [{"role": "user", "content": review_prompt.transcript(turns)}]
-    for _attempt in range(2):
-        try:
-            answer = gateway.structured(
-                instructions=instructions,
-                context=context,
-                messages=messages,
-                tool_name=REVIEW_TOOL,
-                tool_description=review_prompt.TOOL_DESCRIPTION,
-                input_schema=schema,
-            )
-        except GatewayError as error:
-            outcome.failure = error
-            return outcome
-        if answer is None:  # demo mode is refused above
-            raise RuntimeError("The gateway has no API client.")
-        outcome.calls.append(answer)
-        parsed, outcome.errors = review_rules.validate(
-            answer.data,
+
+    def validate(data: dict) -> tuple[ReviewAnswer | None, list[str]]:
+        return review_rules.validate(
+            data,
             turns,
             rubric,
             protect_hidden=protect_hidden,
             client=client,
             run_words=settings.output_guard_words,
         )
-        if parsed is not None:
-            # The offline risk check runs on every review too: a risk the model missed, or
-            # judged answered when the rules see it passed over, is kept (see risk.merge).
-            outcome.content = ReviewContent(
-                **parsed.model_dump(exclude={"risk"}),
-                risk=risk.merge(parsed.risk, risk.check(turns)),
-                demo=False,
-            )
-            return outcome
-        messages = messages + review_prompt.repair_messages(answer, outcome.errors)
+
+    asked = ask_validated(
+        gateway,
+        instructions=review_prompt.instructions(rubric),
+        context=review_prompt.context(turns, client=client, brief=brief),
+        messages=[{"role": "user", "content": review_prompt.transcript(turns)}],
+        tool_name=REVIEW_TOOL,
+        tool_description=review_prompt.TOOL_DESCRIPTION,
+        input_schema=review_prompt.review_tool_schema(rubric),
+        what="review",
+        validate=validate,
+    )
+    outcome = ReviewOutcome(calls=asked.answers, errors=asked.errors, failure=asked.failure)
+    if asked.accepted and asked.value is not None:
+        # The offline risk check runs on every review too: a risk the model missed, or
+        # judged answered when the rules see it passed over, is kept (see risk.merge).
+        outcome.content = ReviewContent(
+            **asked.value.model_dump(exclude={"risk"}),
+            risk=risk.merge(asked.value.risk, risk.check(turns)),
+            demo=False,
+        )
     return outcome
 
 
@@ -548,7 +626,9 @@ def _add_usage(row: SessionReview, usage: Usage, cost: Decimal | None) -> None:
     row.cost = None if cost is None or row.cost is None else row.cost + cost
 
 
-def _log(db: Session, job: ReviewJob, severity: str, category: str, message: str, detail) -> None:
+def _log(
+    db: Session, job: ReviewJob, severity: str, category: str, message: str, detail: str | list[str]
+) -> None:
     event_log.record(
         db,
         severity,

@@ -10,6 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.actor import UserRead
+from backend.jobs import job_service
+from backend.jobs.read_models import JobRead
 from backend.models import Message, MessageRating, RubricVersion, SessionRating
 from backend.practice.practice_screen import PracticeScreen, read_practice_screen
 from backend.practice.rating_service import RatingRead
@@ -20,7 +22,7 @@ from backend.reviews.rubric_schema import RubricDefinition
 
 @dataclass(frozen=True)
 class SessionScreen:
-    """Everything the student's session page draws (the last five are for an ended session)."""
+    """Everything the student's session page draws (the last six are for an ended session)."""
 
     practice: PracticeScreen
     rating: RatingRead | None = None
@@ -28,6 +30,7 @@ class SessionScreen:
     review: ReviewRead | None = None
     review_held: bool = False  # written, and waiting for the teacher to release it
     rubric: RubricDefinition | None = None
+    review_job: JobRead | None = None  # the latest job writing its review (backend/jobs)
 
 
 def read_session_screen(db: Session, *, actor: UserRead | None, session_id: int) -> SessionScreen:
@@ -58,4 +61,5 @@ def read_session_screen(db: Session, *, actor: UserRead | None, session_id: int)
         review=review,
         review_held=held,
         rubric=rubric,
+        review_job=job_service.latest(db, kind=review_service.REVIEW_KIND, subject=session_id),
     )

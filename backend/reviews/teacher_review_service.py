@@ -89,7 +89,7 @@ def save_teacher_review(
 def _cleaned(data: dict) -> dict:
     """Every text the teacher typed, checked like any typed text (control characters, length)."""
 
-    def text(value, label: str) -> str:
+    def text(value: object, label: str) -> str:
         return clean_text(
             value if isinstance(value, str) else "",
             field=label,

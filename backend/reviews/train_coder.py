@@ -125,7 +125,8 @@ class FittedSet:
         return sparse.hstack([*blocks, sparse.csr_matrix(np.array(dense))]).tocsr()
 
     def predict_proba(self, rows: list[Turn], head: str) -> np.ndarray:
-        return self.models[head].predict_proba(self._features(rows))
+        probabilities: np.ndarray = self.models[head].predict_proba(self._features(rows))
+        return probabilities
 
     def export(self, prefix: str) -> tuple[dict, dict[str, np.ndarray]]:
         """The spec entry and arrays the runtime reads (float32 weights keep the file small)."""

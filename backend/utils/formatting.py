@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 
-def format_usd(amount: Decimal | None, *, unpriced_label: str = "unpriced") -> str:
+def format_usd(amount: Decimal | int | None, *, unpriced_label: str = "unpriced") -> str:
     """Dollars with enough digits to be meaningful: $12.34, $0.0123, $0.000042."""
     if amount is None:
         return unpriced_label

@@ -57,7 +57,7 @@ class RateLimiter:
         self.namespace = namespace
 
     @classmethod
-    def from_settings(cls, settings: Settings, **overrides) -> RateLimiter:
+    def from_settings(cls, settings: Settings, **overrides: str) -> RateLimiter:
         return cls(
             settings.redis_url or "memory://",
             user_limit=settings.user_rate_limit,

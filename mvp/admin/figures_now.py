@@ -21,7 +21,7 @@ def seconds(ms: float | None) -> str:
     return "—" if ms is None else f"{ms / 1000:.2f} s"
 
 
-def metric_row(title: str, figures: list[tuple[str, object, str | None]]) -> None:
+def metric_row(title: str, figures: list[tuple[str, str | int | float | None, str | None]]) -> None:
     """A titled row of four bordered metrics (five would cut money values short)."""
     st.markdown(title)
     for column, (label, value, help_text) in zip(st.columns(4), figures, strict=False):
@@ -48,7 +48,7 @@ def now_tab(actor: UserRead) -> None:
     active_sessions(active)
 
 
-def review_figures(today, month) -> None:
+def review_figures(today: metrics_service.ReviewCost, month: metrics_service.ReviewCost) -> None:
     """Session reviews are their own purpose: not in the conversation figures above."""
     per_review = "Model-written reviews only; automatic demo reviews cost nothing"
     metric_row(
@@ -80,7 +80,7 @@ def review_figures(today, month) -> None:
     )
 
 
-def today_figures(now, feedback) -> None:
+def today_figures(now: metrics_service.NowFigures, feedback: rating_service.RatingShare) -> None:
     metric_row(
         "**Today**",
         [
@@ -128,7 +128,7 @@ def today_figures(now, feedback) -> None:
     )
 
 
-def token_figures(now) -> None:
+def token_figures(now: metrics_service.NowFigures) -> None:
     billed = "billed since midnight UTC (cut-off replies included)"
     metric_row(
         f"**Tokens today** · {format_tokens(now.tokens_today)} in total",
@@ -157,7 +157,7 @@ def token_figures(now) -> None:
     )
 
 
-def latency_figures(now) -> None:
+def latency_figures(now: metrics_service.NowFigures) -> None:
     for title, name, hour, day, measured in (
         (
             "Reply time",
@@ -201,7 +201,7 @@ def latency_figures(now) -> None:
         )
 
 
-def active_sessions(active) -> None:
+def active_sessions(active: list[metrics_service.ActiveSession]) -> None:
     st.subheader("Active sessions")
     if not active:
         st.info(

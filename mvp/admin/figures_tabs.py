@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pandas as pd
 import streamlit as st
 
@@ -204,7 +206,7 @@ def budgets_tab(actor: UserRead) -> None:
         )
         right.metric(
             "Left today",
-            format_usd(max(budget.daily_cost_budget - budget.spend_today, 0)),
+            format_usd(max(budget.daily_cost_budget - budget.spend_today, Decimal(0))),
             border=True,
             help="The daily cost budget minus what was spent today.",
         )
@@ -216,7 +218,7 @@ def budgets_tab(actor: UserRead) -> None:
     user_budget(budget)
 
 
-def user_budget(budget) -> None:
+def user_budget(budget: metrics_service.BudgetStatus) -> None:
     threshold = budget.alert_threshold
     st.subheader("Per-user token budget")
     if not budget.user_token_budget:

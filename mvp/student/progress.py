@@ -10,7 +10,7 @@ import streamlit as st
 from backend.models.enums import Role
 from backend.reviews import progress_service
 from backend.reviews.indicators import MIN_TURNS_FOR_VERDICTS
-from backend.reviews.progress_service import ProgressPoint, Threshold
+from backend.reviews.progress_service import ProgressPoint, StudentProgress, Threshold
 from backend.utils.formatting import format_time
 from mvp import auth, store, ui
 
@@ -18,7 +18,9 @@ actor = auth.require_role(Role.student)
 safe = ui.safe_markdown  # every piece of text a person wrote goes through it
 
 
-def chart(frame: pd.DataFrame, thresholds: list[Threshold], *, percent: bool = False):
+def chart(
+    frame: pd.DataFrame, thresholds: list[Threshold], *, percent: bool = False
+) -> alt.LayerChart:
     """Values per session as lines, with dashed rules where fair and good begin."""
     axis = alt.Axis(format=".0%") if percent else alt.Axis()
     lines = (
@@ -49,7 +51,8 @@ def chart(frame: pd.DataFrame, thresholds: list[Threshold], *, percent: bool = F
             ),
         )
     )
-    return alt.layer(lines, marks).resolve_scale(color="independent")
+    layered: alt.LayerChart = alt.layer(lines, marks).resolve_scale(color="independent")
+    return layered
 
 
 def rows(points: list[ProgressPoint], measures: list[Threshold], *, scores: bool) -> pd.DataFrame:
@@ -69,7 +72,7 @@ def rows(points: list[ProgressPoint], measures: list[Threshold], *, scores: bool
     return pd.DataFrame(data)
 
 
-def ratings(progress) -> None:
+def ratings(progress: StudentProgress) -> None:
     st.subheader("Ratings")
     st.caption("Each criterion of your reviews, 1 to 5. Dashed lines: 3 is fair, 4 is good.")
     frame = rows(progress.points, progress.criteria, scores=True)
@@ -83,7 +86,7 @@ def ratings(progress) -> None:
     st.altair_chart(chart(frame, progress.criteria), width="stretch", key="ratings_chart")
 
 
-def indicators(progress) -> None:
+def indicators(progress: StudentProgress) -> None:
     st.subheader("Indicators")
     st.caption("Counted from the codes of your turns. Dashed lines: the rubric's fair and good.")
     for measure in progress.indicators:
@@ -97,7 +100,7 @@ def indicators(progress) -> None:
         )
 
 
-def try_instead(progress) -> None:
+def try_instead(progress: StudentProgress) -> None:
     st.subheader("Try instead")
     st.caption("Every better reply your reviews offered, newest first.")
     for index, item in enumerate(progress.try_instead):

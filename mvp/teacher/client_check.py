@@ -1,14 +1,14 @@
 """Teacher: check a client before students meet it (scripted probe conversations, a scorecard).
 
-The check runs in a worker thread; its probes report as they finish (from their own threads)
-into a queue, which this page's thread reads to write a line per probe in the status box.
+The check runs as a backend job; this page starts it and follows it (a line per probe as each
+finishes), also after a reload, and offers to cancel it while it runs.
 """
 
 from __future__ import annotations
 
-import queue
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
 from decimal import Decimal
+from typing import Literal
 
 import streamlit as st
 
@@ -16,9 +16,11 @@ from backend.checks import check_service
 from backend.checks.read_models import DimensionResult, Finding, ScorecardRead
 from backend.clients.read_models import ClientRead
 from backend.errors import AppError
+from backend.jobs import runner
+from backend.jobs.read_models import JobRead
 from backend.models.enums import Role
 from backend.utils.formatting import format_time
-from mvp import auth, store, ui
+from mvp import auth, job_view, store, ui
 from mvp.teacher import shared
 
 actor = auth.require_role(Role.teacher, Role.admin)
@@ -57,40 +59,61 @@ def pick_client(clients: list[ClientRead]) -> ClientRead:
 
 
 # Running the check ------------------------------------------------------------------------------
-def run_check(client: ClientRead) -> None:
-    """Run every probe, writing a line in the status box as each one finishes."""
-    finished: queue.Queue[tuple[str, int, int]] = queue.Queue()
+def check_status(client: ClientRead) -> Callable[[JobRead], None]:
+    """Draws a check job: a line per finished probe, then how it ended."""
+    name = safe(client.name)
 
-    def report(name: str, done: int, total: int) -> None:  # called from the probes' threads
-        finished.put((name, done, total))
-
-    with st.status(f"Checking {safe(client.name)}…", expanded=True) as status:
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="client-check") as pool:
-            job = pool.submit(
-                check_service.run_check,
-                database,
-                actor=actor,
-                client_id=client.id,
-                on_progress=report,
+    def draw(job: JobRead) -> None:
+        lines = job.progress_lines
+        state: Literal["running", "complete", "error"]
+        if job.active:
+            label = (
+                f"Checking {name}: {len(lines)} probes finished" if lines else f"Checking {name}…"
             )
-            while not (job.done() and finished.empty()):
-                try:
-                    name, done, total = finished.get(timeout=0.2)
-                except queue.Empty:
-                    continue
-                status.write(f"Probe {done} of {total} finished: {safe(name)}")
-                status.update(label=f"Checking {safe(client.name)}: {done} of {total} probes")
+            state, expanded = "running", True
+        elif job.status == "done":
+            overall = str((job.result or {}).get("overall", ""))
+            label, expanded = f"Checked {name}: {overall}", False
+            state = "error" if overall == "fail" else "complete"
+        else:
+            cancelled = job.status == "cancelled"
+            label = "The check was cancelled" if cancelled else "The check did not finish"
+            state, expanded = "error", True
+        with st.status(label, state=state, expanded=expanded):
+            for line in lines:
+                st.write(safe(line))
+            if job.error:
+                st.error(safe(job.error), icon=":material/error:")
+
+    return draw
+
+
+def follow_check(client: ClientRead, *, started: bool) -> JobRead | None:
+    """The client's check job, kept fresh while it runs (also after a reload), with Cancel."""
+
+    def read() -> JobRead | None:
         try:
-            scorecard = job.result()
-        except AppError as error:
-            status.update(label="The check did not finish", state="error")
-            ui.show_error(error)
-            return
-        status.update(
-            label=f"Checked {safe(client.name)}: {scorecard.overall}",
-            state="error" if scorecard.overall == "fail" else "complete",
-            expanded=False,
+            return check_service.check_job(database, actor=actor, client_id=client.id)
+        except AppError:
+            return None
+
+    job = job_view.follow(read, check_status(client), wait=started)
+    if job is not None and job.active:
+        st.button(
+            "Cancel the check",
+            key="cancel_check",
+            icon=":material/cancel:",
+            on_click=auth.guarded(_cancel),
+            args=(job.id,),
         )
+    return job
+
+
+def _cancel(job_id: int) -> None:
+    try:
+        runner.cancel(database, actor=actor, job_id=job_id)
+    except AppError as error:
+        ui.flash(error.message, "warning")
 
 
 # The scorecard -----------------------------------------------------------------------------------
@@ -218,8 +241,16 @@ def check_page() -> None:
         latest = check_service.latest_scorecard(db, actor=actor, client_id=client.id)
     label = "Run the check" if latest is None else "Run the check again"
     label += f" (about {money(estimate)})" if estimate is not None else " (demo: no cost)"
-    if st.button(label, key="run_check", type="primary", icon=":material/fact_check:"):
-        run_check(client)
+    started = st.button(label, key="run_check", type="primary", icon=":material/fact_check:")
+    if started:
+        try:
+            check_service.start_check(database, actor=actor, client_id=client.id)
+        except AppError as error:
+            ui.show_error(error)
+            started = False
+    job = follow_check(client, started=started)
+    if job is not None and job.active:
+        return  # the scorecard is drawn when the check ends (the page reruns then)
     with store.transaction() as db:
         latest = check_service.latest_scorecard(db, actor=actor, client_id=client.id)
         previous = check_service.previous_scorecard(db, actor=actor, client_id=client.id)

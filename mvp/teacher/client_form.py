@@ -24,7 +24,7 @@ STYLE_HINTS = {
     CommunicationStyle.tangent: "tangent: drifts to other topics",
     CommunicationStyle.pleasing: "pleasing: says what you want to hear",
 }
-CLIENT_DEFAULTS = {
+CLIENT_DEFAULTS: dict[str, object] = {
     "name": "",
     "age": None,
     "gender": "",
@@ -55,7 +55,7 @@ def _fill_form(client: ClientRead | None) -> None:
     for field, default in CLIENT_DEFAULTS.items():
         value = getattr(client, field) if client is not None else default
         if field in {"communication_style", "difficulty"}:
-            value = str(value.value if hasattr(value, "value") else value)
+            value = str(getattr(value, "value", value))  # an enum's value, or the text
         elif value is None and field not in NUMBER_FIELDS:
             value = ""
         st.session_state[f"client_{field}"] = list(value) if isinstance(value, list) else value
@@ -111,7 +111,7 @@ def _save_client(actor: UserRead) -> None:
     """Save the form; a refusal says why under each field concerned and next to the button
     (the last refusal's messages go first: none of them may outlive the problem)."""
     _clear_refusal()
-    target = st.session_state.get(FORM_TARGET)
+    target: str | int = st.session_state[FORM_TARGET]  # the form is open: "new" or an id
     data = {field: st.session_state.get(f"client_{field}") for field in CLIENT_DEFAULTS}
     data["principles"] = [text for text in _principles_in_form() if text.strip()]
     try:

@@ -168,7 +168,7 @@ def share_clients(clients: list[ClientRead]) -> None:
             "Clients to export",
             list(exportable),
             default=list(exportable),
-            format_func=exportable.get,
+            format_func=exportable.__getitem__,
             key="export_client_ids",
         )
         if chosen:
@@ -191,7 +191,10 @@ def share_clients(clients: list[ClientRead]) -> None:
         upload = st.file_uploader(
             "Import a JSON file from a colleague", type=["json"], key="import_file"
         )
-        if st.button("Import", key="import_clients", disabled=upload is None):
+        if (
+            st.button("Import", key="import_clients", disabled=upload is None)
+            and upload is not None
+        ):
             try:
                 with store.transaction(write=True) as db:
                     imported = client_service.import_clients_json(

@@ -6,6 +6,7 @@ A transcript is read only when its expander is opened.
 from __future__ import annotations
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from backend.models.enums import Role, SessionStatus
 from backend.practice import history_service, rating_service, session_service
@@ -21,7 +22,9 @@ SHOWN_TRANSCRIPTS = 100
 ALL = 0  # no filter (ids start at 1)
 
 
-def _choice(label: str, options: list[tuple[int, str]], key: str, column) -> int | None:
+def _choice(
+    label: str, options: list[tuple[int, str]], key: str, column: DeltaGenerator
+) -> int | None:
     labels = {ALL: "All", **dict(options)}
     if st.session_state.get(f"_kept_{key}") not in labels:
         st.session_state.pop(f"_kept_{key}", None)
@@ -74,7 +77,7 @@ def history_page() -> None:
     transcripts(rows, feedback)
 
 
-def figures(metrics) -> None:
+def figures(metrics: history_service.HistoryMetrics) -> None:
     with st.container(border=True, key="history_metrics"):
         counts, money = st.columns(4), st.columns(4)
         counts[0].metric("Conversations", metrics.conversations)
@@ -100,7 +103,10 @@ def figures(metrics) -> None:
         )
 
 
-def conversations_table(rows, feedback) -> None:
+def conversations_table(
+    rows: list[history_service.ConversationRow],
+    feedback: dict[int, rating_service.SessionRatingSummary],
+) -> None:
     ui.table(
         [
             {
@@ -133,7 +139,10 @@ def conversations_table(rows, feedback) -> None:
     )
 
 
-def transcripts(rows, feedback) -> None:
+def transcripts(
+    rows: list[history_service.ConversationRow],
+    feedback: dict[int, rating_service.SessionRatingSummary],
+) -> None:
     """One expander per conversation; its transcript is read only while it is open."""
     st.markdown("##### Transcripts")
     if len(rows) > SHOWN_TRANSCRIPTS:

@@ -121,7 +121,11 @@ def _save(
 
 
 def editor(
-    actor: UserRead, session_id: int, start: ReviewContent, rubric: RubricDefinition, turns
+    actor: UserRead,
+    session_id: int,
+    start: ReviewContent,
+    rubric: RubricDefinition,
+    turns: dict[int, tuple[bool, str]],
 ) -> None:
     """Every score, code and comment of the teacher's version, in one form."""
     state = st.session_state
@@ -197,10 +201,10 @@ def _comments(session_id: int, start: ReviewContent, student_turns: dict[int, st
     )
     st.text_area("Its comment", key=f"new_strength_{session_id}", height=68)
     st.markdown("##### Try instead")
-    for index, item in enumerate(start.try_instead):
-        state.setdefault(f"better_{session_id}_{index}", item.better_reply)
-        state.setdefault(f"why_{session_id}_{index}", item.why)
-        st.caption(f"Turn {item.turn}: “{safe(item.quote[:120])}”")
+    for index, tip in enumerate(start.try_instead):
+        state.setdefault(f"better_{session_id}_{index}", tip.better_reply)
+        state.setdefault(f"why_{session_id}_{index}", tip.why)
+        st.caption(f"Turn {tip.turn}: “{safe(tip.quote[:120])}”")
         st.text_area("Better reply", key=f"better_{session_id}_{index}", height=68)
         st.text_area("Why", key=f"why_{session_id}_{index}", height=68)
     st.selectbox(

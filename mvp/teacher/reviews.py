@@ -23,7 +23,7 @@ safe = ui.safe_markdown
 SESSION_KEY = "review_session_id"
 
 
-def _status(item) -> str:
+def _status(item: teacher_review_service.QueueItem) -> str:
     if item.reviewed_at is not None:
         return "your changes are not released yet"
     return "students read the model's version" if item.released else "waiting for release"
@@ -67,8 +67,8 @@ def _cited(content: ReviewContent) -> dict[int, list[str]]:
             cited.setdefault(turn, []).append(score.criterion)
     for index, item in enumerate(content.strengths, start=1):
         cited.setdefault(item.turn, []).append(f"strength {index}")
-    for index, item in enumerate(content.try_instead, start=1):
-        cited.setdefault(item.turn, []).append(f"try instead {index}")
+    for index, tip in enumerate(content.try_instead, start=1):
+        cited.setdefault(tip.turn, []).append(f"try instead {index}")
     return cited
 
 

@@ -3,6 +3,9 @@ rubric; each save is a new version."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import streamlit as st
 from pydantic import ValidationError as PydanticValidationError
 
@@ -41,7 +44,7 @@ def _edited(rubric: RubricRead) -> dict:
     state = st.session_state
     current = RubricDefinition.model_validate(rubric.definition)
 
-    def value(*path: object):
+    def value(*path: object) -> Any:  # whatever the field's widget holds
         return state.get(_field(rubric, *path))
 
     return {
@@ -126,7 +129,9 @@ def rubric_form(actor: UserRead, rubric: RubricRead, definition: RubricDefinitio
             st.error(safe(message))
     state = st.session_state
 
-    def text(widget, label: str, default: str, *path: object, **options) -> None:
+    def text(
+        widget: Callable[..., object], label: str, default: str, *path: object, **options: object
+    ) -> None:
         key = _field(rubric, *path)
         state.setdefault(key, default)
         widget(label, key=key, **options)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, time
 
 import streamlit as st
@@ -9,8 +10,9 @@ import streamlit as st
 from backend.actor import UserRead
 from backend.classes import assignment_service
 from backend.classes.assignment_service import UncheckedClients
-from backend.classes.read_models import AssignmentInput
+from backend.classes.read_models import AssignmentInput, AssignmentRead, SectionRead
 from backend.reviews import rubric_service
+from backend.reviews.read_models import RubricRead
 from backend.utils.formatting import format_time
 from mvp import auth, store, ui
 
@@ -114,7 +116,7 @@ def _set_assignment_rubric(actor: UserRead, assignment_id: int, release_reviews:
     ui.flash("Saved the assignment's rubric. Reviews already made keep the rubric they used.")
 
 
-def rubric_choices(rubrics, default_label: str) -> dict[int | None, str]:
+def rubric_choices(rubrics: Sequence[RubricRead], default_label: str) -> dict[int | None, str]:
     """None (the default) first, then the built-in rubrics and the teacher's own."""
     choices: dict[int | None, str] = {None: default_label}
     for rubric in rubrics:
@@ -122,7 +124,12 @@ def rubric_choices(rubrics, default_label: str) -> dict[int | None, str]:
     return choices
 
 
-def assignment_card(actor: UserRead, assignment, client_names: dict[int, str], rubrics=()) -> None:
+def assignment_card(
+    actor: UserRead,
+    assignment: AssignmentRead,
+    client_names: dict[int, str],
+    rubrics: Sequence[RubricRead] = (),
+) -> None:
     with st.container(border=True, key=f"assignment_{assignment.id}"):
         published = assignment.status.value == "published"
         badge = ":green-badge[published]" if published else ":gray-badge[draft]"
@@ -146,7 +153,7 @@ def assignment_card(actor: UserRead, assignment, client_names: dict[int, str], r
             "Session reviews",
             list(RELEASE_OPTIONS),
             key=release_key,
-            format_func=RELEASE_OPTIONS.get,
+            format_func=RELEASE_OPTIONS.__getitem__,
         )
         choices = rubric_choices(rubrics, "Section default")
         rubric_key = f"assignment_rubric_{assignment.id}"
@@ -157,7 +164,7 @@ def assignment_card(actor: UserRead, assignment, client_names: dict[int, str], r
             "Rubric for reviews",
             list(choices),
             key=rubric_key,
-            format_func=choices.get,
+            format_func=choices.__getitem__,
             on_change=auth.guarded(_set_assignment_rubric),
             args=(actor, assignment.id, assignment.release_reviews.value),
             help="Saved as soon as you choose. Make or edit rubrics on the Rubrics page.",
@@ -202,7 +209,12 @@ def publish_confirmation(actor: UserRead, assignment_id: int) -> None:
     )
 
 
-def assignment_list(actor: UserRead, assignments, client_names: dict[int, str], rubrics=()) -> None:
+def assignment_list(
+    actor: UserRead,
+    assignments: list[AssignmentRead],
+    client_names: dict[int, str],
+    rubrics: Sequence[RubricRead] = (),
+) -> None:
     st.markdown("##### Assignments")
     if not assignments:
         st.info(
@@ -213,7 +225,7 @@ def assignment_list(actor: UserRead, assignments, client_names: dict[int, str], 
         assignment_card(actor, assignment, client_names, rubrics)
 
 
-def assignment_form(actor: UserRead, section, client_names: dict[int, str]) -> None:
+def assignment_form(actor: UserRead, section: SectionRead, client_names: dict[int, str]) -> None:
     errors = st.session_state.get("assignment_errors", {})
     with st.form(f"assignment_form_{section.id}"):
         st.markdown("**New assignment**")
@@ -227,14 +239,14 @@ def assignment_form(actor: UserRead, section, client_names: dict[int, str]) -> N
             "Clients",
             list(client_names),
             key="assignment_clients",
-            format_func=client_names.get,
+            format_func=client_names.__getitem__,
             placeholder="Choose clients" if client_names else "Create a client first",
         )
         st.selectbox(
             "Session reviews",
             list(RELEASE_OPTIONS),
             key="assignment_release",
-            format_func=RELEASE_OPTIONS.get,
+            format_func=RELEASE_OPTIONS.__getitem__,
             help="After your review: each review waits in Reviews until you release it.",
         )
         st.form_submit_button(

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, time
 
 import streamlit as st
 
 from backend.classes import assignment_service, section_service
+from backend.classes.read_models import RosterEntry, SectionRead
 from backend.clients.read_models import ClientRead
 from backend.errors import ValidationError
 from backend.models.enums import Role
 from backend.reviews import rubric_service
+from backend.reviews.read_models import RubricRead
 from backend.utils.formatting import format_time
 from mvp import auth, store, ui
 from mvp.teacher import shared
@@ -20,7 +22,7 @@ actor = auth.require_role(Role.teacher, Role.admin)
 safe = ui.safe_markdown  # every piece of text a person wrote goes through it
 
 
-def _end_of_day(day) -> datetime | None:
+def _end_of_day(day: date | None) -> datetime | None:
     """A date picked in the page as the end of that day, UTC (None stays None)."""
     return datetime.combine(day, time(23, 59), tzinfo=UTC) if day else None
 
@@ -95,7 +97,7 @@ def _set_section_rubric(section_id: int) -> None:
     ui.flash("Saved the section's rubric. Reviews already made keep the rubric they used.")
 
 
-def _code_status(section) -> list[str]:
+def _code_status(section: SectionRead) -> list[str]:
     """What the join code lets in: seats taken, and until when it works."""
     if section.seat_limit is None:
         seats = "No seat limit."
@@ -114,7 +116,7 @@ def _code_status(section) -> list[str]:
     return [seats, until]
 
 
-def section_settings(section) -> None:
+def section_settings(section: SectionRead) -> None:
     """Rename the section; set or clear its seat limit and its code's expiry."""
     state = st.session_state
     state.setdefault(f"edit_section_name_{section.id}", section.name)
@@ -152,7 +154,7 @@ def section_settings(section) -> None:
             )
 
 
-def section_detail(section, clients: list[ClientRead]) -> None:
+def section_detail(section: SectionRead, clients: list[ClientRead]) -> None:
     with store.transaction() as db:
         roster = section_service.get_roster(db, actor=actor, section_id=section.id)
         assignments = assignment_service.list_assignments(db, actor=actor, section_id=section.id)
@@ -166,7 +168,7 @@ def section_detail(section, clients: list[ClientRead]) -> None:
     assignment_form(actor, section, client_names)
 
 
-def join_code(section, students: int) -> None:
+def join_code(section: SectionRead, students: int) -> None:
     code, count = st.columns(2)
     with code:
         st.markdown("Join code")
@@ -183,7 +185,7 @@ def join_code(section, students: int) -> None:
     count.metric("Students", students)
 
 
-def roster_list(section, roster) -> None:
+def roster_list(section: SectionRead, roster: list[RosterEntry]) -> None:
     st.markdown("##### Roster")
     if not roster:
         st.info(
@@ -204,7 +206,7 @@ def roster_list(section, roster) -> None:
         )
 
 
-def section_rubric(section, rubrics) -> None:
+def section_rubric(section: SectionRead, rubrics: list[RubricRead]) -> None:
     """The rubric reviews in this section use unless an assignment names its own."""
     choices = rubric_choices(rubrics, "Core counseling micro-skills (built-in default)")
     key = f"section_rubric_{section.id}"
@@ -215,7 +217,7 @@ def section_rubric(section, rubrics) -> None:
         "Default rubric for this section's assignments",
         list(choices),
         key=key,
-        format_func=choices.get,
+        format_func=choices.__getitem__,
         on_change=auth.guarded(_set_section_rubric),
         args=(section.id,),
         help="Saved as soon as you choose. Make or edit rubrics on the Rubrics page.",

@@ -18,7 +18,7 @@ safe = ui.safe_markdown  # every piece of text a person wrote goes through it
 
 def _test_session_id(client_id: int) -> int | None:
     """The conversation shown for this client: the one just used, else an unfinished one."""
-    session_id = st.session_state.get(shared.TRY_SESSION_KEY)
+    session_id: int | None = st.session_state.get(shared.TRY_SESSION_KEY)
     with store.transaction() as db:
         if session_id is not None:
             session = session_service.get_session(db, actor=actor, session_id=session_id)

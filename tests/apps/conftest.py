@@ -10,8 +10,8 @@ from streamlit.testing.v1 import AppTest
 from backend import llm
 from backend.config import get_settings
 from backend.db import create_db_engine, unit_of_work
+from backend.jobs import runner
 from backend.models.enums import Role
-from backend.practice import conversation_service
 from backend.utils.rate_limiter import reset_rate_limiter
 from tests.apps.helpers import APP_PATH
 from tests.conftest import copy_database
@@ -71,7 +71,7 @@ def app_api(fake_anthropic, monkeypatch):
     _reset_process_state()
     yield fake_anthropic
     fake_anthropic.reset()
-    conversation_service.wait_for_replies(10)
+    runner.wait_idle(10)
     _reset_process_state()
 
 

@@ -18,7 +18,14 @@ from backend.monitoring import metrics_service
 from backend.practice import rating_service, session_service
 from backend.utils.rate_limiter import RateLimiter
 from tests.apps.helpers import APP_PATH, PAGES, assert_clean, everything, log_in, open_page, texts
-from tests.factories import PASSWORD, add_reply, make_classroom, make_user, start_session
+from tests.factories import (
+    PASSWORD,
+    add_message,
+    add_reply,
+    make_classroom,
+    make_user,
+    start_session,
+)
 
 ADMIN_PAGES = ["Figures", "Service health", "Error log", "Accounts"]
 
@@ -62,7 +69,7 @@ def shown(at) -> str:
 
 
 def reply(db, student, session, *, usage: Usage, cost: str, latency_ms: int, first_token_ms: int):
-    session_service.add_message(db, actor=student, session_id=session.id, content="Hello.")
+    add_message(db, actor=student, session_id=session.id, content="Hello.")
     return add_reply(
         db,
         session_id=session.id,

@@ -3,10 +3,20 @@ from a finding, a re-run with before and after, and publishing with unchecked cl
 
 from __future__ import annotations
 
+from streamlit.testing.v1 import AppTest
+
 from backend.classes import assignment_service
 from backend.clients import client_service
 from backend.db import unit_of_work
-from tests.apps.helpers import assert_clean, everything, open_page, teacher_app, texts
+from backend.jobs import runner
+from tests.apps.helpers import (
+    APP_PATH,
+    assert_clean,
+    everything,
+    open_page,
+    teacher_app,
+    texts,
+)
 from tests.factories import make_assignment, make_client, make_section
 from tests.fakes.anthropic_server import DEFAULT_REPLY
 from tests.fakes.misbehave import judge_answers, misbehave, passing_judgement
@@ -29,7 +39,11 @@ def check_from_card(at, client_id: int):
 
 
 def run_check(at):
+    """Start the check; once its job ended, the page (run again, as its fragment would) shows it."""
     at.button(key="run_check").click().run()
+    assert_clean(at)
+    assert runner.wait_idle(60)
+    at.run()
     assert_clean(at)
     return at
 
@@ -173,3 +187,31 @@ def test_publishing_with_an_unchecked_client_asks_first(app, app_db, teacher):
             db, actor=teacher, assignment_id=assignment.id
         )
     assert published.status.value == "published"
+
+
+def test_a_check_still_running_shows_its_probes_after_a_reload_and_can_be_cancelled(
+    app, app_db, teacher, app_api
+):
+    client = add_client(app_db, teacher, name="Alex Rivera")
+    judge_answers(app_api, passing_judgement())
+    at = check_from_card(teacher_app(app), client.id)
+    app_api.latency(60)  # every reply is held
+    at.button(key="run_check").click().run()
+    assert_clean(at)
+    assert [status.label for status in at.status] == ["Checking Alex Rivera…"]
+    assert at.button(key="cancel_check").label == "Cancel the check"
+
+    # Another browser session (a reload) finds the check under way and follows it.
+    other = check_from_card(teacher_app(AppTest.from_file(APP_PATH, default_timeout=30)), client.id)
+    assert [status.label for status in other.status] == ["Checking Alex Rivera…"]
+    assert "### Scorecard" not in everything(other)
+    other.button(key="cancel_check").click().run()
+    assert_clean(other)
+    app_api.latency(0)
+    app_api.release()
+    assert runner.wait_idle(30)
+    other.run()  # what its fragment does every second, until the job ended
+    assert_clean(other)
+    assert [status.label for status in other.status] == ["The check was cancelled"]
+    assert "has not been checked yet" in everything(other)  # no scorecard from a cancelled run
+    assert at.run().button(key="run_check").label.startswith("Run the check (about $")

@@ -35,7 +35,15 @@ from backend.practice import rating_service, session_service
 from backend.reviews import review_service, rubric_service, teacher_review_service
 from backend.reviews.rubric_schema import RubricDefinition
 from tests.apps.helpers import APP_PATH, FIGURE_TABS, assert_clean, log_in, open_page
-from tests.factories import add_reply, enroll, make_assignment, make_client, make_section, make_user
+from tests.factories import (
+    add_message,
+    add_reply,
+    enroll,
+    make_assignment,
+    make_client,
+    make_section,
+    make_user,
+)
 
 MVP = Path(APP_PATH).parent
 HOSTILE = (
@@ -181,7 +189,7 @@ def hostile_world(app_db) -> tuple[int, int]:
         )
         session = session_service.create_session(db, actor=student, client_id=client.id)
         for line in STUDENT_LINES:
-            session_service.add_message(db, actor=student, session_id=session.id, content=line)
+            add_message(db, actor=student, session_id=session.id, content=line)
             add_reply(db, session_id=session.id, content=f"Maybe. {HOSTILE}")
         session_service.end_session(db, actor=student, session_id=session.id)
         rating_service.submit_session_rating(

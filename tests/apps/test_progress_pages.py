@@ -12,7 +12,7 @@ from backend.models.enums import Role
 from backend.practice import session_service
 from backend.reviews import review_service
 from tests.apps.helpers import APP_PATH, assert_clean, everything, log_in, open_page, texts
-from tests.factories import add_reply, enroll, make_classroom, make_user
+from tests.factories import add_message, add_reply, enroll, make_classroom, make_user
 
 LINES = [
     ("What brings you in today?", "Work has been rough lately."),
@@ -30,9 +30,7 @@ def reviewed_classroom(app_db, *, sessions: int = 2):
                 db, actor=room.student, client_id=room.client.id
             )
             for student_line, client_line in LINES:
-                session_service.add_message(
-                    db, actor=room.student, session_id=session.id, content=student_line
-                )
+                add_message(db, actor=room.student, session_id=session.id, content=student_line)
                 add_reply(db, session_id=session.id, content=client_line)
             session_service.end_session(db, actor=room.student, session_id=session.id)
             review_service.create_demo_review(db, actor=room.student, session_id=session.id)

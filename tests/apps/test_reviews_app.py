@@ -8,7 +8,15 @@ from backend.db import unit_of_work
 from backend.practice import session_service
 from backend.reviews import review_service
 from tests.apps.helpers import assert_clean, everything, open_page, teacher_app, texts
-from tests.factories import add_reply, enroll, make_assignment, make_client, make_section, make_user
+from tests.factories import (
+    add_message,
+    add_reply,
+    enroll,
+    make_assignment,
+    make_client,
+    make_section,
+    make_user,
+)
 
 
 def _waiting_review(app_db, teacher):
@@ -35,7 +43,7 @@ def _waiting_review(app_db, teacher):
             ("It sounds like work is **wearing** you down.", "Yeah."),
             *[("What else is going on?", "The usual, really.")] * 8,  # ten turns: rated
         ):
-            session_service.add_message(db, actor=student, session_id=session.id, content=line)
+            add_message(db, actor=student, session_id=session.id, content=line)
             add_reply(db, session_id=session.id, content=reply)
         session_service.end_session(db, actor=student, session_id=session.id)
         review_service.create_demo_review(db, actor=student, session_id=session.id)

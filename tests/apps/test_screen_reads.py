@@ -17,6 +17,7 @@ from backend.practice import session_service
 from backend.reviews import review_service, rubric_service
 from tests.apps.helpers import APP_PATH, assert_clean, log_in, open_page, start_button
 from tests.factories import (
+    add_message,
     add_reply,
     enroll,
     make_assignment,
@@ -88,9 +89,7 @@ def school(app_db, clients: int, name: str = "a") -> list[int]:
         sessions = []
         for client in made:
             session = session_service.create_session(db, actor=student, client_id=client.id)
-            session_service.add_message(
-                db, actor=student, session_id=session.id, content="What brings you in?"
-            )
+            add_message(db, actor=student, session_id=session.id, content="What brings you in?")
             add_reply(db, session_id=session.id, content="Work has been a lot.")
             session_service.end_session(db, actor=student, session_id=session.id)
             review_service.create_demo_review(db, actor=student, session_id=session.id)

@@ -26,6 +26,7 @@ from tests.apps.helpers import (
 )
 from tests.factories import (
     PASSWORD,
+    add_message,
     make_section,
     make_user,
     start_session,
@@ -385,9 +386,7 @@ def test_my_sessions_reads_a_transcript_only_when_its_row_is_opened(app, app_db,
         sessions = []
         for number in range(3):
             session = start_session(db, user=student, client=alex)
-            session_service.add_message(
-                db, actor=student, session_id=session.id, content=f"Hello {number}."
-            )
+            add_message(db, actor=student, session_id=session.id, content=f"Hello {number}.")
             session_service.end_session(db, actor=student, session_id=session.id)
             sessions.append(session)
     read: list[int] = []

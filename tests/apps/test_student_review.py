@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from backend.actor import UserRead
 from backend.db import Database, unit_of_work
+from backend.jobs import runner
 from backend.models import Assignment, Section, User
 from backend.models.enums import Role
 from backend.practice import session_service
@@ -29,6 +30,7 @@ from tests.apps.helpers import (
     texts,
 )
 from tests.factories import (
+    add_message,
     add_reply,
     builtin_criteria,
     enroll,
@@ -270,7 +272,7 @@ def test_a_long_session_shows_the_models_ratings_with_verdicts(app, app_db, app_
     with unit_of_work(app_db) as db:
         chat = session_service.create_session(db, actor=student, client_id=alex.id)
         for text, reply in LONG:
-            session_service.add_message(db, actor=student, session_id=chat.id, content=text)
+            add_message(db, actor=student, session_id=chat.id, content=text)
             add_reply(db, session_id=chat.id, content=reply)
         session_service.end_session(db, actor=student, session_id=chat.id)
     answer = valid_answer()
@@ -300,7 +302,7 @@ def _ended_with(app_db, teacher, lines) -> tuple[int, UserRead]:
         make_assignment(db, teacher=teacher, section=section, clients=[client])
         chat = session_service.create_session(db, actor=student, client_id=client.id)
         for text, reply in lines:
-            session_service.add_message(db, actor=student, session_id=chat.id, content=text)
+            add_message(db, actor=student, session_id=chat.id, content=text)
             add_reply(db, session_id=chat.id, content=reply)
         session_service.end_session(db, actor=student, session_id=chat.id)
     return chat.id, student
@@ -372,3 +374,44 @@ def test_top_marks_on_a_short_session_are_flagged_to_the_teacher(app, app_db, te
     review_service.create_review(Database(app_db), actor=student, session_id=chat_id)
     at = _teachers_history(app, chat_id)
     assert any("Every criterion got the top score" in text for text in texts(at, "warning"))
+
+
+def test_a_review_still_being_written_shows_its_progress_after_a_reload(app, app_db, app_api):
+    student, _alex, _section = classroom(app_db)
+    for _text, reply in TURNS:
+        app_api.reply(reply, input_tokens=900, output_tokens=8)
+    at = log_in(app.run(), "sam.student")
+    start_button(at).click().run()
+    for text, _reply in TURNS:
+        at.chat_input(key="chat_input").set_value(text).run()
+    app_api.latency(60)  # the review model takes its time
+    app_api.tool_reply(valid_answer())
+    at.button(key="end_session").click().run()
+    at.button(key="confirm_end").click().run()
+    assert_clean(at)
+    assert [status.label for status in at.status] == ["Writing the review…"]
+    assert not review_shown(at)
+
+    # Another browser session (a reload) finds the review job by its session and follows it.
+    chat_id = session_id_of(app_db, student)
+    other = log_in(AppTest.from_file(APP_PATH, default_timeout=30).run(), "sam.student")
+    open_page(other, "My sessions")
+    other.session_state[f"my_session_{chat_id}"] = True
+    other.run()
+    assert_clean(other)
+    assert [status.label for status in other.status] == ["Writing the review…"]
+    steps = [text for text in texts(other) if text.endswith(("transcript", "Scoring", "quotes"))]
+    assert steps == [
+        ":material/check: Reading the transcript",
+        ":material/pending: Scoring",
+        ":material/pending: Checking quotes",
+    ]
+
+    app_api.latency(0)
+    app_api.release()
+    assert runner.wait_idle(30)
+    other.run()  # what its fragment does every second, until the job ended
+    assert_clean(other)
+    assert review_shown(other) and "Reflect twice before your next question." in texts(
+        other, "success"
+    )

@@ -27,6 +27,7 @@ from tests.apps.helpers import (
     texts,
 )
 from tests.factories import (
+    add_message,
     enroll,
     make_assignment,
     make_client,
@@ -39,7 +40,7 @@ MVP = Path(APP_PATH).parent
 
 
 def say(db, person, chat_id: int, text: str):
-    return session_service.add_message(db, actor=person, session_id=chat_id, content=text)
+    return add_message(db, actor=person, session_id=chat_id, content=text)
 
 
 def answer(db, person, chat_id: int, text: str):

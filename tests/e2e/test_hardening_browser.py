@@ -23,6 +23,7 @@ from tests.e2e.conftest import ARTIFACTS
 from tests.e2e.helpers import go_to, keyed, wait_until_idle
 from tests.factories import (
     PASSWORD,
+    add_message,
     enroll,
     make_assignment,
     make_client,
@@ -71,7 +72,7 @@ def seed_payloads(engine) -> int:
             title="Week ![t](http://e.vil/t.png)",
         )
         session = start_session(db, user=student, client=client)
-        session_service.add_message(db, actor=student, session_id=session.id, content=PAYLOAD)
+        add_message(db, actor=student, session_id=session.id, content=PAYLOAD)
         locked = session_service.lock_for_turn(db, actor=student, session_id=session.id)
         claim = session_service.claim_reply(
             locked, seconds=60, reserve_tokens=0, reserve_cost=Decimal(0)

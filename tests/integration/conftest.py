@@ -13,8 +13,8 @@ from sqlalchemy.pool import NullPool
 from backend import cli, llm
 from backend.config import get_settings
 from backend.db import create_db_engine, unit_of_work
+from backend.jobs import runner
 from backend.models import CircuitBreakerState
-from backend.practice import conversation_service
 from backend.utils.rate_limiter import reset_rate_limiter
 from tests.factories import make_classroom
 
@@ -57,7 +57,7 @@ def api(fake_anthropic, configure):
     )
     yield fake_anthropic
     fake_anthropic.reset()  # wakes a request still hanging, so its reply thread can end
-    assert conversation_service.wait_for_replies(10), "a reply thread outlived its test"
+    assert runner.wait_idle(10), "a job outlived its test"
 
 
 @pytest.fixture

@@ -1,6 +1,9 @@
-"""Reads the conversation tests share: what is stored, as a service returns it."""
+"""Reads the integration tests share: what is stored, as a service returns it, and the turns a
+review request sent."""
 
 from __future__ import annotations
+
+import json
 
 from sqlalchemy import Engine
 
@@ -18,3 +21,9 @@ def stored_messages(engine: Engine, actor: UserRead, session_id: int) -> list[Me
 def stored_session(engine: Engine, actor: UserRead, session_id: int) -> SessionRead:
     with unit_of_work(engine, write=False) as db:
         return session_service.get_session(db, actor=actor, session_id=session_id)
+
+
+def transcript_turns(message: str) -> list[dict]:
+    """The turns back out of a review's transcript message (what the reviewer reads)."""
+    start, end = message.index("[\n"), message.rindex("\n]") + 2
+    return json.loads(message[start:end])

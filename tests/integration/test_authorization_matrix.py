@@ -37,6 +37,8 @@ from backend.classes.read_models import AssignmentInput
 from backend.clients import client_service, student_access_service
 from backend.config import get_settings
 from backend.errors import AuthenticationError, NotFoundError, PermissionDeniedError
+from backend.jobs import job_service, runner
+from backend.jobs.read_models import JobRead
 from backend.models import Base, Rubric, SessionReview, User
 from backend.models.base import utcnow
 from backend.models.enums import Role, SessionMode
@@ -61,6 +63,7 @@ from backend.reviews import (
 from backend.reviews.rubrics import load_builtin_rubrics
 from tests.factories import (
     PASSWORD,
+    add_message,
     add_reply,
     builtin_criteria,
     client_input,
@@ -103,9 +106,7 @@ def world(db) -> World:
     enroll(db, section=section, student=owner)
     assignment = make_assignment(db, teacher=teacher, section=section, clients=[client, spare])
     session = session_service.create_session(db, actor=owner, client_id=client.id)
-    session_service.add_message(
-        db, actor=owner, session_id=session.id, content="Hi, I'm your counselor today."
-    )
+    add_message(db, actor=owner, session_id=session.id, content="Hi, I'm your counselor today.")
     spare_section = make_section(db, teacher=teacher, name="Spare section")
     return World(
         users, client.id, spare.id, section.id, spare_section.join_code, assignment.id, session.id
@@ -220,8 +221,22 @@ class _InCell:
 def _replied(outcome: conversation_service.ReplyOutcome) -> MessageRead | None:
     """The stored reply: a refused or failed one must not pass an allowed cell."""
     assert outcome.ok, outcome.notice
-    assert conversation_service.wait_for_replies(10), "the reply thread outlived the cell"
+    assert runner.wait_idle(10), "the reply job outlived the cell"
     return outcome.message
+
+
+def _job_of(db, w: World) -> int:
+    """A review job the owner started on their conversation, still under way."""
+    job, _created = job_service.create(
+        db, kind="review", subject=w.session_id, owner_id=w.users["owner"].id
+    )
+    return job.id
+
+
+def _ended_job(job: JobRead) -> JobRead:
+    """A job started in the cell, once it ended (its worker used the cell's session meanwhile)."""
+    assert runner.wait_idle(10), "the job outlived the cell"
+    return job
 
 
 #: What each caller is to each thing of the world the rows act on (beyond their role).
@@ -234,6 +249,7 @@ RELATIONS: dict[str, dict[str, Who]] = {
     "rubric": {"section_teacher": Who.AUTHOR},  # the section teacher's own copy
     "built_in_rubric": {"other_teacher": Who.BUILT_IN, "section_teacher": Who.BUILT_IN},
     "account": {"owner": Who.OWNER},  # the owner's account
+    "job": {"owner": Who.OWNER},  # a job the owner started
     "": {},  # no thing: a rule about the caller's role only
 }
 #: What each caller is by their role alone.
@@ -373,11 +389,6 @@ def _operations() -> dict[str, Operation]:
             lambda f, db, w, a: f(db, actor=a, client_id=w.client_id) or "ok",
             CHECK_READ,
         ),
-        "clients_needing_a_check": _op(
-            check_service.clients_needing_a_check,
-            lambda f, db, w, a: f(db, actor=a, assignment_id=w.assignment_id),
-            SECTION_MANAGE,
-        ),
         "get_client_brief": _op(
             client_service.get_client_brief,
             lambda f, db, w, a: f(db, actor=a, client_id=w.client_id),
@@ -418,6 +429,11 @@ def _operations() -> dict[str, Operation]:
         "list_assignments": _op(
             assignment_service.list_assignments,
             lambda f, db, w, a: f(db, actor=a, section_id=w.section_id),
+            SECTION_MANAGE,
+        ),
+        "clients_needing_a_check": _op(
+            assignment_service.clients_needing_a_check,
+            lambda f, db, w, a: f(db, actor=a, assignment_id=w.assignment_id),
             SECTION_MANAGE,
         ),
         "get_user": _op(
@@ -575,6 +591,11 @@ def _operations() -> dict[str, Operation]:
             lambda f, db, w, a: f(_InCell(db), actor=a, session_id=w.session_id) or "ok",
             CONVERSATION_READ,
         ),
+        "pending_reply_text": _op(
+            conversation_service.pending_reply_text,
+            lambda f, db, w, a: f(_InCell(db), actor=a, session_id=w.session_id) or "ok",
+            CONVERSATION_READ,
+        ),
         # The admin's dashboard
         "now_figures": _op(
             metrics_service.now_figures, lambda f, db, w, a: f(db, actor=a), ADMINISTRATION
@@ -616,6 +637,36 @@ def _operations() -> dict[str, Operation]:
             review_service.create_review,
             lambda f, db, w, a: f(_InCell(db), actor=a, session_id=_ended(db, w)),
             REVIEW_REQUEST,
+        ),
+        "start_review": _op(
+            review_service.start_review,
+            lambda f, db, w, a: _ended_job(f(_InCell(db), actor=a, session_id=_ended(db, w))),
+            REVIEW_REQUEST,
+        ),
+        "review_job": _op(
+            review_service.review_job,
+            lambda f, db, w, a: f(_InCell(db), actor=a, session_id=w.session_id) or "ok",
+            REVIEW_READ,
+        ),
+        "check_job": _op(
+            check_service.check_job,
+            lambda f, db, w, a: f(_InCell(db), actor=a, client_id=w.client_id) or "ok",
+            CHECK_READ,
+        ),
+        "get_job": _op(
+            job_service.get_job,
+            lambda f, db, w, a: f(db, actor=a, job_id=_job_of(db, w)),
+            R("job", "read", "job"),
+        ),
+        "cancel_job": _op(
+            job_service.cancel_job,
+            lambda f, db, w, a: f(db, actor=a, job_id=_job_of(db, w)),
+            R("job", "cancel", "job"),
+        ),
+        "cancel": _op(
+            runner.cancel,
+            lambda f, db, w, a: f(_InCell(db), actor=a, job_id=_job_of(db, w)),
+            R("job", "cancel", "job"),
         ),
         "release_review": _op(
             review_service.release_review,
@@ -678,11 +729,6 @@ def _operations() -> dict[str, Operation]:
             ),
             SECTION_MANAGE,
             BUILT_IN_RUBRIC,
-        ),
-        "add_message": _op(
-            session_service.add_message,
-            lambda f, db, w, a: f(db, actor=a, session_id=w.session_id, content="Hello?"),
-            CONVERSATION_WRITE,
         ),
         "lock_for_turn": _op(
             session_service.lock_for_turn,
@@ -911,6 +957,9 @@ EXEMPT = {
     # it cannot share a cell's session. Its only check is get_client (get_client_full here);
     # test_client_check.py::test_only_the_owner_or_an_admin_runs_a_check tries every caller.
     "check_service.run_check": "concurrent worker threads; see test_client_check.py",
+    # Starts run_check as a job; its check (the policy's check run) comes before the job starts, and
+    # test_client_check.py::test_only_the_owner_or_an_admin_starts_a_check tries every caller.
+    "check_service.start_check": "a job on concurrent worker threads; see test_client_check.py",
 }
 
 
@@ -936,7 +985,7 @@ def _service_functions() -> set[str]:
     """Every public function defined in a domain package's module, or the event log, that takes an
     `actor`."""
     found = set()
-    modules = [event_log, access] + [
+    modules = [event_log, access, job_service, runner] + [
         importlib.import_module(f"backend.{domain}.{module_info.name}")
         for domain in DOMAINS
         for module_info in pkgutil.iter_modules([str(BACKEND / domain)])

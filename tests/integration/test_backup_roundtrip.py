@@ -35,6 +35,7 @@ from backend.usage import usage_service
 from tests.conftest import POSTGRES_ADMIN_URL, _postgres_reachable, require_service
 from tests.factories import (
     PASSWORD,
+    add_message,
     add_reply,
     builtin_criteria,
     client_input,
@@ -71,7 +72,7 @@ def _conversation(db, actor: UserRead, client_id: int, assignment_id: int | None
         db, actor=actor, client_id=client_id, assignment_id=assignment_id
     )
     for number, (line, reply) in enumerate(LINES, start=1):
-        session_service.add_message(db, actor=actor, session_id=session.id, content=line)
+        add_message(db, actor=actor, session_id=session.id, content=line)
         add_reply(
             db,
             session_id=session.id,
@@ -162,7 +163,7 @@ def build_course(engine) -> Course:
         open_session = session_service.create_session(
             db, actor=students[1], client_id=client.id, assignment_id=assignment.id
         ).id
-        session_service.add_message(
+        add_message(
             db, actor=students[1], session_id=open_session, content="Hello, where to start?"
         )
         test_session = _conversation(db, teacher, second.id)

@@ -22,7 +22,8 @@ from backend.errors import (
     PermissionDeniedError,
     ValidationError,
 )
-from backend.models import PracticeSession
+from backend.jobs import runner
+from backend.models import Job, PracticeSession
 from backend.models.enums import Role
 from backend.monitoring import metrics_service
 from backend.practice import history_service
@@ -193,7 +194,9 @@ def test_editing_the_client_makes_the_scorecard_stale_and_publishing_asks(
     first = _run(committed_engine, teacher, client)
     with unit_of_work(committed_engine) as db:
         assert (
-            check_service.clients_needing_a_check(db, actor=teacher, assignment_id=assignment.id)
+            assignment_service.clients_needing_a_check(
+                db, actor=teacher, assignment_id=assignment.id
+            )
             == []
         )
         assignment_service.set_published(
@@ -213,7 +216,7 @@ def test_editing_the_client_makes_the_scorecard_stale_and_publishing_asks(
     with unit_of_work(committed_engine) as db:
         latest = check_service.latest_scorecard(db, actor=teacher, client_id=client.id)
         assert latest is not None and latest.id == first.id and latest.stale
-        assert check_service.clients_needing_a_check(
+        assert assignment_service.clients_needing_a_check(
             db, actor=teacher, assignment_id=assignment.id
         ) == ["Alex Rivera"]
         with pytest.raises(UncheckedClients):
@@ -281,6 +284,27 @@ def test_only_the_owner_or_an_admin_runs_a_check(committed_engine, configure, te
         assert db.scalar(select(func.count(PracticeSession.id))) == 0
         admin = make_user(db, role=Role.admin)
     assert _run(committed_engine, admin, client).demo
+
+
+@pytest.mark.parametrize("who", ["nobody", "student", "other teacher"])
+def test_only_the_owner_or_an_admin_starts_a_check(
+    committed_engine, configure, teacher_client, who
+):
+    configure(anthropic_api_key=None, anthropic_base_url=None)
+    _teacher, client = teacher_client
+    with unit_of_work(committed_engine) as db:
+        role = Role.student if who == "student" else Role.teacher
+        actor = None if who == "nobody" else make_user(db, role=role)
+    database = Database(committed_engine)
+    with pytest.raises((PermissionDeniedError, NotFoundError, AuthenticationError)):
+        check_service.start_check(database, actor=actor, client_id=client.id)
+    with unit_of_work(committed_engine) as db:
+        assert db.scalar(select(func.count(Job.id))) == 0
+        admin = make_user(db, role=Role.admin)
+    job = check_service.start_check(database, actor=admin, client_id=client.id)
+    assert runner.wait_idle(30)
+    ended = check_service.check_job(database, actor=admin, client_id=client.id)
+    assert ended is not None and ended.id == job.id and ended.status == "done"
 
 
 @pytest.mark.both_backends  # PostgreSQL refuses NUL characters

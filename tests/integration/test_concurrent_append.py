@@ -12,7 +12,7 @@ from backend.db import unit_of_work
 from backend.llm.usage import Usage
 from backend.models import Message
 from backend.practice import session_service
-from tests.factories import add_reply, make_classroom, start_session
+from tests.factories import add_message, add_reply, make_classroom, start_session
 
 # Both backends: concurrent writers: each backend locks differently.
 pytestmark = pytest.mark.both_backends
@@ -38,7 +38,7 @@ def test_parallel_appends_to_one_session(committed_engine):
                         cost=Decimal("0.000017"),
                     )
                 else:
-                    session_service.add_message(
+                    add_message(
                         db,
                         actor=room.student,
                         session_id=session.id,

@@ -25,6 +25,7 @@ from backend.models.enums import Difficulty
 from backend.reviews import review_prompt, review_service
 from backend.reviews.rubrics import load_builtin_rubrics
 from tests.integration.conftest import TEST_API_KEY
+from tests.integration.reads import transcript_turns
 from tests.integration.test_reviews import ended_session
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -113,7 +114,7 @@ def write_annomi_csv(path: Path) -> Path:
 
 def review_for(body: dict, code_of=lambda text: "not_coded") -> dict:
     """A valid review of whatever transcript the request carries (what a model would answer)."""
-    turns = review_prompt.transcript_turns(body["messages"][0]["content"])
+    turns = transcript_turns(body["messages"][0]["content"])
     student = [(t["turn"], t["text"]) for t in turns if t["speaker"] == "student"]
     client = [(t["turn"], t["text"]) for t in turns if t["speaker"] == "client"]
     definitions = body["tools"][0]["input_schema"]["$defs"]
@@ -214,7 +215,7 @@ def test_eval_model_sends_the_production_review_request_and_prints_its_figures(
         assert definitions["ClientTalk"]["properties"]["kind"]["enum"] == ["change", "sustain"]
         order = list(schema["properties"])
         assert order.index("client_talk") < order.index("codes") < order.index("scores")
-        assert review_prompt.transcript_turns(body["messages"][0]["content"])[0]["turn"] == 1
+        assert transcript_turns(body["messages"][0]["content"])[0]["turn"] == 1
 
     out = done.stdout
     assert "Offline coder (shipped)" in out

@@ -12,11 +12,19 @@ from backend.errors import NotFoundError, PermissionDeniedError
 from backend.llm.usage import Usage
 from backend.models.enums import Role, SessionStatus
 from backend.practice import history_service, session_service
-from tests.factories import add_reply, enroll, make_assignment, make_client, make_section, make_user
+from tests.factories import (
+    add_message,
+    add_reply,
+    enroll,
+    make_assignment,
+    make_client,
+    make_section,
+    make_user,
+)
 
 
 def _turn(db, actor, chat_id, text, reply, *, input_tokens, output_tokens, cost, latency_ms):
-    session_service.add_message(db, actor=actor, session_id=chat_id, content=text)
+    add_message(db, actor=actor, session_id=chat_id, content=text)
     add_reply(
         db,
         session_id=chat_id,
@@ -248,9 +256,7 @@ def test_transcript_quotes_multiline_messages_so_they_cannot_add_headings(db, hi
     session = session_service.create_session(
         db, actor=other, client_id=make_client(db, teacher=other, name="Quoted").id
     )
-    session_service.add_message(
-        db, actor=other, session_id=session.id, content="line one\n# not a heading"
-    )
+    add_message(db, actor=other, session_id=session.id, content="line one\n# not a heading")
     text = history_service.transcript_markdown(db, actor=other, session_id=session.id)
     assert "> line one\n> # not a heading" in text
     assert "- **Teacher test:** " in text and "- **Ended:** —" in text

@@ -8,7 +8,15 @@ from backend.errors import ConflictError, NotFoundError, PermissionDeniedError, 
 from backend.llm.usage import Usage
 from backend.models.enums import Role
 from backend.practice import rating_service, session_service
-from tests.factories import add_reply, enroll, make_classroom, make_client, make_user, start_session
+from tests.factories import (
+    add_message,
+    add_reply,
+    enroll,
+    make_classroom,
+    make_client,
+    make_user,
+    start_session,
+)
 
 
 def _reply(db, person, chat_id: int, text: str):
@@ -19,7 +27,7 @@ def _reply(db, person, chat_id: int, text: str):
 
 def _finished_session_with_reply(db, student, client):
     session = start_session(db, user=student, client=client)
-    session_service.add_message(db, actor=student, session_id=session.id, content="Hi.")
+    add_message(db, actor=student, session_id=session.id, content="Hi.")
     reply = _reply(db, student, session.id, "Hello.")
     session_service.end_session(db, actor=student, session_id=session.id)
     return session, reply

@@ -10,7 +10,15 @@ from backend.errors import NotFoundError
 from backend.models.enums import Role
 from backend.practice import history_service, rating_service, session_service
 from backend.reviews import review_service
-from tests.factories import add_reply, enroll, make_assignment, make_client, make_section, make_user
+from tests.factories import (
+    add_message,
+    add_reply,
+    enroll,
+    make_assignment,
+    make_client,
+    make_section,
+    make_user,
+)
 
 
 @pytest.fixture
@@ -26,7 +34,7 @@ def authored_elsewhere(db):
     enroll(db, section=section, student=student)
     make_assignment(db, teacher=admin, section=section, clients=[client])
     session = session_service.create_session(db, actor=student, client_id=client.id)
-    session_service.add_message(db, actor=student, session_id=session.id, content="Hello there.")
+    add_message(db, actor=student, session_id=session.id, content="Hello there.")
     reply = add_reply(db, session_id=session.id, content="Hi. I'm not sure why I'm here.")
     rating_service.rate_reply(db, actor=student, message_id=reply.id, positive=True)
     session_service.end_session(db, actor=student, session_id=session.id)
@@ -70,7 +78,7 @@ def test_the_student_their_section_teacher_and_admins_read_the_record(
 def test_a_teachers_own_test_conversation_stays_theirs(db, authored_elsewhere):
     author, teacher, _admin, _student, client, _session = authored_elsewhere
     test = session_service.create_session(db, actor=author, client_id=client.id)
-    session_service.add_message(db, actor=author, session_id=test.id, content="Testing.")
+    add_message(db, actor=author, session_id=test.id, content="Testing.")
     assert session_service.get_messages(db, actor=author, session_id=test.id)[0].content == (
         "Testing."
     )

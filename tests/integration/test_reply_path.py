@@ -32,7 +32,7 @@ from backend.monitoring import health_service
 from backend.practice import conversation_service, session_service
 from backend.practice.session_service import ReplyInFlight
 from backend.utils.rate_limiter import get_rate_limiter
-from tests.factories import make_client, make_user
+from tests.factories import add_message, make_client, make_user
 from tests.integration.conftest import TEST_API_KEY
 from tests.integration.reads import stored_messages, stored_session
 
@@ -95,9 +95,7 @@ def test_a_reload_re_ask_is_refused_once_the_budget_is_used(
         Database(committed_engine), actor=classroom.student, session_id=session.id, content="Hello?"
     ).ok
     with unit_of_work(committed_engine) as db:  # a second message, as if the reply was lost
-        session_service.add_message(
-            db, actor=classroom.student, session_id=session.id, content="Still there?"
-        )
+        add_message(db, actor=classroom.student, session_id=session.id, content="Still there?")
     calls = len(api.messages_requests())
     for _ in range(3):
         with pytest.raises(BudgetExceededError):
@@ -499,7 +497,7 @@ def test_a_student_cannot_store_words_as_the_clients_reply(committed_engine, api
     session = _start(committed_engine, classroom.student, classroom.client)
     with unit_of_work(committed_engine) as db:
         with pytest.raises(TypeError):
-            session_service.add_message(
+            add_message(
                 db,
                 actor=classroom.student,
                 session_id=session.id,

@@ -12,6 +12,7 @@ from backend.reviews import review_prompt, review_rules, review_service
 from backend.reviews.rubric_schema import RubricDefinition
 from backend.reviews.rubrics import load_builtin_rubrics
 from tests.factories import enroll, make_user
+from tests.integration.reads import transcript_turns
 from tests.integration.test_reviews import ended_session, valid_answer
 
 # Claude Haiku 4.5's minimum cacheable prefix: a shorter prefix is silently not cached.
@@ -141,6 +142,4 @@ def test_the_review_request_caches_the_prefix_and_it_is_the_same_for_the_whole_c
     # Tools and the stable block are the cached prefix: identical for every student.
     assert second["system"][0] == stable
     assert json.dumps(second["tools"]) == json.dumps(first["tools"])
-    assert (
-        review_prompt.transcript_turns(first["messages"][0]["content"])[0]["speaker"] == "student"
-    )
+    assert transcript_turns(first["messages"][0]["content"])[0]["speaker"] == "student"

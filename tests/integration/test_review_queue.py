@@ -15,7 +15,7 @@ from backend.practice import session_service
 from backend.reviews import agreement_service, review_service, teacher_review_service
 from backend.reviews.review_service import ReviewNotFound, ReviewNotReleased
 from backend.reviews.teacher_review_service import TeacherEdits
-from tests.factories import add_reply, make_classroom, make_user
+from tests.factories import add_message, add_reply, make_classroom, make_user
 from tests.integration.test_reviews import ended_session, valid_answer
 
 # Ten student turns: long enough for ratings, with strengths and things to try in its review.
@@ -36,9 +36,7 @@ LINES = [
 def _session(db, room, lines=LINES) -> int:
     session = session_service.create_session(db, actor=room.student, client_id=room.client.id)
     for student_line, client_line in lines:
-        session_service.add_message(
-            db, actor=room.student, session_id=session.id, content=student_line
-        )
+        add_message(db, actor=room.student, session_id=session.id, content=student_line)
         add_reply(db, session_id=session.id, content=client_line)
     session_service.end_session(db, actor=room.student, session_id=session.id)
     return session.id

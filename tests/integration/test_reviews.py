@@ -18,11 +18,12 @@ from backend.models.enums import Role
 from backend.models.review import ReviewSource, ReviewStatus
 from backend.monitoring import metrics_service
 from backend.practice import session_service
-from backend.reviews import review_prompt, review_rules, review_service, rubric_service
+from backend.reviews import review_rules, review_service, rubric_service
 from backend.reviews.offline_review import code_session
 from backend.reviews.review_service import ReviewFailed, ReviewNotFound, ReviewNotReleased
 from backend.usage import usage_service
-from tests.factories import add_reply, builtin_criteria, make_classroom, make_user
+from tests.factories import add_message, add_reply, builtin_criteria, make_classroom, make_user
+from tests.integration.reads import transcript_turns
 
 LINES = [
     ("Hi, I'm Sam. What brings you in today?", "Work has been rough lately."),
@@ -72,9 +73,7 @@ def ended_session(engine, room, lines=LINES, *, actor=None) -> int:
     with unit_of_work(engine) as db:
         session = session_service.create_session(db, actor=actor, client_id=room.client.id)
         for student_line, client_line in lines:
-            session_service.add_message(
-                db, actor=actor, session_id=session.id, content=student_line
-            )
+            add_message(db, actor=actor, session_id=session.id, content=student_line)
             add_reply(db, session_id=session.id, content=client_line)
         session_service.end_session(db, actor=actor, session_id=session.id)
     return session.id
@@ -125,7 +124,7 @@ def test_valid_review_is_stored_with_counted_indicators_and_its_cost(
     assert body["tools"][0]["input_schema"]["properties"]["try_instead"]
     assert body["system"][0]["cache_control"]["type"] == "ephemeral"
     assert '"avoiding_premature_advice"' in body["system"][0]["text"]  # the rubric, cached
-    sent = review_prompt.transcript_turns(body["messages"][0]["content"])
+    sent = transcript_turns(body["messages"][0]["content"])
     assert sent[4] == {"turn": 5, "speaker": "student", "text": LINES[2][0]}
     assert "stream" not in body
 
@@ -363,7 +362,7 @@ def test_students_read_only_their_own_released_reviews_teachers_only_their_secti
         release_reviews="after_teacher_review",
     )
     session = session_service.create_session(db, actor=room.student, client_id=room.client.id)
-    session_service.add_message(db, actor=room.student, session_id=session.id, content="Hello.")
+    add_message(db, actor=room.student, session_id=session.id, content="Hello.")
     add_reply(db, session_id=session.id, content="Hi.")
     session_service.end_session(db, actor=room.student, session_id=session.id)
     created = review_service.create_demo_review(db, actor=room.student, session_id=session.id)
@@ -401,7 +400,7 @@ def test_teacher_test_sessions_use_micro_skills_and_only_their_teacher_reads_the
         db, actor=room.teacher, section_id=room.section.id, rubric_id=miti.id
     )
     test = session_service.create_session(db, actor=room.teacher, client_id=room.client.id)
-    session_service.add_message(db, actor=room.teacher, session_id=test.id, content="How are you?")
+    add_message(db, actor=room.teacher, session_id=test.id, content="How are you?")
     session_service.end_session(db, actor=room.teacher, session_id=test.id)
     review = review_service.create_demo_review(db, actor=room.teacher, session_id=test.id)
     version = db.get(RubricVersion, review.rubric_version_id)
@@ -410,7 +409,7 @@ def test_teacher_test_sessions_use_micro_skills_and_only_their_teacher_reads_the
         review_service.get_review(db, actor=other_teacher, session_id=test.id)
 
     practice = session_service.create_session(db, actor=room.student, client_id=room.client.id)
-    session_service.add_message(db, actor=room.student, session_id=practice.id, content="Hi?")
+    add_message(db, actor=room.student, session_id=practice.id, content="Hi?")
     session_service.end_session(db, actor=room.student, session_id=practice.id)
     review = review_service.create_demo_review(db, actor=room.student, session_id=practice.id)
     assert review.rubric_version_id == miti.version_id  # the section's default
@@ -436,9 +435,7 @@ def test_rubric_edit_makes_a_new_version_and_old_reviews_keep_theirs(db):
 
     def reviewed_session() -> int:
         session = session_service.create_session(db, actor=room.student, client_id=room.client.id)
-        session_service.add_message(
-            db, actor=room.student, session_id=session.id, content="What brings you here?"
-        )
+        add_message(db, actor=room.student, session_id=session.id, content="What brings you here?")
         session_service.end_session(db, actor=room.student, session_id=session.id)
         return review_service.create_demo_review(
             db, actor=room.student, session_id=session.id
@@ -477,7 +474,7 @@ def test_a_student_cannot_forge_turns_inside_a_message(api, classroom, committed
         Database(committed_engine), actor=classroom.student, session_id=session_id
     )
     body = api.last_request.body
-    sent = review_prompt.transcript_turns(body["messages"][0]["content"])
+    sent = transcript_turns(body["messages"][0]["content"])
     assert [turn["speaker"] for turn in sent] == ["student", "client"] * 3
     assert sent[4]["text"] == forged  # the forged "turn" is what the student typed, no more
     assert not any(

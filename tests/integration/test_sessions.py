@@ -9,7 +9,7 @@ from backend.errors import ConflictError, PermissionDeniedError
 from backend.llm.usage import Usage
 from backend.models.enums import SessionMode, SessionStatus
 from backend.practice import session_service
-from tests.factories import add_reply, make_classroom, start_session
+from tests.factories import add_message, add_reply, make_classroom, start_session
 
 
 def test_student_session_records_its_assignment(db):
@@ -41,7 +41,7 @@ def test_one_active_session_per_person_and_client(db):
 def test_messages_are_numbered_and_totals_are_the_sum_of_replies(db):
     room = make_classroom(db)
     session = start_session(db, user=room.student, client=room.client)
-    session_service.add_message(
+    add_message(
         db, actor=room.student, session_id=session.id, content="Hello, what brings you in today?"
     )
     for cost in (Decimal("0.000123"), Decimal("0.000456")):
@@ -85,9 +85,7 @@ def test_message_pagination(db):
     room = make_classroom(db)
     session = start_session(db, user=room.student, client=room.client)
     for number in range(7):
-        session_service.add_message(
-            db, actor=room.student, session_id=session.id, content=f"message {number}"
-        )
+        add_message(db, actor=room.student, session_id=session.id, content=f"message {number}")
     page = session_service.get_messages(
         db, actor=room.student, session_id=session.id, limit=3, offset=3
     )
@@ -101,9 +99,7 @@ def test_end_is_idempotent_and_a_completed_session_refuses_messages(db):
     again = session_service.end_session(db, actor=room.student, session_id=session.id)
     assert ended.status == SessionStatus.completed and again.ended_at == ended.ended_at
     with pytest.raises(ConflictError, match="has ended"):
-        session_service.add_message(
-            db, actor=room.student, session_id=session.id, content="Still there?"
-        )
+        add_message(db, actor=room.student, session_id=session.id, content="Still there?")
 
 
 def test_student_sessions_filter_and_page(db):

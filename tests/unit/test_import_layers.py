@@ -1,102 +1,78 @@
-"""The layers of the house, checked by reading every import (function-level ones too).
+"""The layers of the house: the import contracts in pyproject.toml ([tool.importlinter]).
 
-Pages talk to services only; services never draw; only `backend/llm/` talks to the model API; the
-database layer never calls up into a service; services import each other without cycles.
+import-linter reads every import (function-level ones too): domains sit on the kernel in layers
+(practice never imports reviews, usage never imports practice, the kernel and llm import no
+domain), no package holds an import cycle, pages talk to services and read models only, the
+backend never draws, and only `backend/llm/` talks to the model API. `lint-imports` prints the
+same report from the command line.
 """
 
 from __future__ import annotations
 
-import ast
+import shutil
+import subprocess
+import sys
 from pathlib import Path
+
+import pytest
+from importlinter.cli import EXIT_STATUS_SUCCESS, lint_imports
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _imports(path: Path) -> set[str]:
-    """Every module a file imports, as dotted names (`from a import b` counts as `a` and `a.b`)."""
-    found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Import):
-            found.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-            found.add(node.module)
-            found.update(f"{node.module}.{alias.name}" for alias in node.names)
-    return found
+def test_the_import_contracts_hold(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(ROOT)
+    monkeypatch.setattr(sys, "path", list(sys.path))  # lint_imports puts the cwd on it
+    status = lint_imports(config_filename=str(ROOT / "pyproject.toml"), no_cache=True, no_logo=True)
+    report = capsys.readouterr().out
+    assert status == EXIT_STATUS_SUCCESS, report
+    assert "0 broken" in report
 
 
-def _files(folder: str) -> list[Path]:
-    return sorted((ROOT / folder).rglob("*.py"))
+def test_the_contracts_refuse_a_wrong_import(tmp_path: Path) -> None:
+    """On a copy of the tree with one wrong import per rule, each contract names the offender."""
+    for name in ("backend", "mvp"):
+        shutil.copytree(ROOT / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "pyproject.toml", tmp_path)
 
+    def append(relative: str, line: str) -> None:
+        with (tmp_path / relative).open("a", encoding="utf-8") as file:
+            file.write(f"\n{line}\n")
 
-def _module(path: Path) -> str:
-    return ".".join(path.relative_to(ROOT).with_suffix("").parts)
+    append("backend/practice/history_service.py", "from backend.reviews import review_service")
+    append("backend/llm/pricing.py", "from backend.usage import usage_service")
+    append("backend/reviews/phrases.py", "from backend.reviews import coding")
+    append("mvp/ui.py", "from backend.models import User")
+    append("backend/usage/budget_service.py", "import streamlit")
+    append("backend/clients/client_service.py", "import anthropic")
+    (tmp_path / "backend" / "newdomain").mkdir()
+    (tmp_path / "backend" / "newdomain" / "__init__.py").write_text("")
 
-
-def _offending(folder: str, forbidden) -> dict[str, list[str]]:
-    problems = {}
-    for path in _files(folder):
-        bad = sorted(name for name in _imports(path) if forbidden(name))
-        if bad:
-            problems[_module(path)] = bad
-    return problems
-
-
-def _under(name: str, *packages: str) -> bool:
-    return any(name == package or name.startswith(package + ".") for package in packages)
-
-
-def test_pages_import_only_services_and_read_models():
-    def forbidden(name: str) -> bool:
-        if _under(name, "backend.models.enums"):
-            return False  # the enums are plain values shared by every layer
-        return _under(
-            name, "sqlalchemy", "anthropic", "backend.db", "backend.models", "backend.llm"
-        )
-
-    assert _offending("mvp", forbidden) == {}
-
-
-def test_services_never_import_streamlit():
-    assert _offending("backend", lambda name: _under(name, "streamlit")) == {}
-
-
-def test_only_the_llm_package_imports_the_sdk():
-    outside = {
-        module: names
-        for module, names in _offending("backend", lambda name: _under(name, "anthropic")).items()
-        if not module.startswith("backend.llm")
-    }
-    assert outside == {}
-    assert _offending("mvp", lambda name: _under(name, "anthropic")) == {}
-
-
-def test_the_database_layer_never_imports_a_service():
-    assert (
-        sorted(n for n in _imports(ROOT / "backend" / "db.py") if _under(n, "backend.services"))
-        == []
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from importlinter.cli import lint_imports; "
+            "sys.exit(lint_imports(no_cache=True, no_logo=True))",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(tmp_path)},
     )
-
-
-def test_services_import_each_other_without_cycles():
-    services = {path.stem for path in _files("backend/services") if path.stem != "__init__"}
-    graph = {
-        name: {
-            dep.rsplit(".", 1)[-1]
-            for dep in _imports(ROOT / "backend/services" / f"{name}.py")
-            if _under(dep, "backend.services") and dep.rsplit(".", 1)[-1] in services
-        }
-        - {name}
-        for name in services
-    }
-    cycles: list[list[str]] = []
-
-    def visit(node: str, path: list[str]) -> None:
-        for nxt in graph[node]:
-            if nxt in path:
-                cycles.append(path[path.index(nxt) :] + [nxt])
-            elif len(path) < len(graph):
-                visit(nxt, path + [nxt])
-
-    for start in sorted(graph):
-        visit(start, [start])
-    assert cycles == []
+    report = run.stdout
+    assert run.returncode != 0, report
+    for expected in (
+        "backend.practice.history_service -> backend.reviews",
+        "backend.llm.pricing -> backend.usage",
+        "No cycles are allowed in backend.reviews",
+        "mvp.ui -> backend.models",
+        "backend.usage.budget_service -> streamlit",
+        "backend.clients.client_service -> anthropic",
+        "- backend.newdomain",
+    ):
+        assert expected in report, report
+    assert "0 kept" in report, report

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from backend.reviews.coding import StudentTurn, code_turn
+from backend.reviews.coding import StudentTurn, code_turns
 from backend.reviews.offline_review import offline_review
 from backend.reviews.rubric_schema import NOT_CODED, RubricDefinition
 from backend.reviews.rubrics import load_builtin_rubrics
@@ -18,6 +18,11 @@ from backend.reviews.turns import Turn
 DATA = Path(__file__).resolve().parents[1] / "data"
 RUBRICS = {rubric.key: rubric for rubric in load_builtin_rubrics()}
 MITI, MICRO = RUBRICS["miti"], RUBRICS["micro_skills"]
+
+
+def code_turn(turn: StudentTurn | str, rubric: RubricDefinition) -> list[str]:
+    """One turn's codes (a bare string has no context)."""
+    return code_turns([turn if isinstance(turn, StudentTurn) else StudentTurn(turn)], rubric)[0]
 
 
 # The rules on top of the learned classes ----------------------------------------------------------

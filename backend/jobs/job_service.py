@@ -1,0 +1,194 @@
+"""Job rows: create one (or find the one under way), read, cancel, and the worker's writes.
+
+A job is *active* while queued or running. At most one active job per kind and subject (a unique
+index over the active rows), so two clicks, two tabs or two processes asking for the same review
+or check share one job. A job whose process died stops getting heartbeats; after
+`STALE_AFTER_SECONDS` without one it reads as failed (`read`), and the next `start` of its kind
+and subject marks it failed for good and starts a new one. Its worker is gone, so nothing else
+happens to it: what it had already paid for was recorded as it went (each kind records usage in
+its own transactions), and what it had not stored is lost.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from backend import access
+from backend.actor import UserRead
+from backend.errors import NotFoundError
+from backend.jobs.read_models import JobRead
+from backend.models import Job
+from backend.models.base import utcnow
+from backend.models.enums import JobStatus
+
+#: How often a process writes the heartbeat of every job it runs.
+HEARTBEAT_SECONDS = 5.0
+#: A job without a heartbeat for this long belongs to a process that died.
+STALE_AFTER_SECONDS = 30.0
+REPLACED_MESSAGE = "Replaced by a newer request."
+STALE_MESSAGE = "This work stopped before it finished (the app was restarted). Start it again."
+ACTIVE = (JobStatus.queued, JobStatus.running)
+
+
+class JobNotFound(NotFoundError):
+    def __init__(self, job_id: int) -> None:
+        super().__init__(f"No job {job_id} is open to you.")
+
+
+def _stale(job: Job | JobRead, now: datetime) -> bool:
+    last = job.heartbeat_at or job.created_at
+    return job.status in ACTIVE and last < now - timedelta(seconds=STALE_AFTER_SECONDS)
+
+
+def read(job: Job, *, now: datetime | None = None) -> JobRead:
+    """The job as a page should show it: a stale active job is failed (nothing runs it)."""
+    found = JobRead.model_validate(job)
+    if _stale(job, now or utcnow()):
+        return found.model_copy(update={"status": JobStatus.failed, "error": STALE_MESSAGE})
+    return found
+
+
+def create(
+    db: Session,
+    *,
+    kind: str,
+    subject: int,
+    owner_id: int,
+    replace: bool = False,
+    running: bool = False,
+) -> tuple[JobRead, bool]:
+    """A new queued job in the caller's transaction, or the one already under way for this kind
+    and subject: (job, created). A stale one is failed first; `replace` fails a live one too
+    (the caller holds a lock that makes the old one moot: a reply's claim). `running`: the
+    caller hands it to a worker as soon as it commits (a reply), so it starts as running and
+    saves the worker a write."""
+    now = utcnow()
+    if replace:  # one statement; the caller's lock means no other process inserts meanwhile
+        db.execute(
+            update(Job)
+            .where(Job.kind == kind, Job.subject == subject, Job.status.in_(ACTIVE))
+            .values(status=JobStatus.failed, finished_at=now, error=REPLACED_MESSAGE)
+        )
+    else:
+        for old in db.scalars(
+            select(Job).where(Job.kind == kind, Job.subject == subject, Job.status.in_(ACTIVE))
+        ):
+            if not _stale(old, now):
+                return read(old, now=now), False
+            _end(old, JobStatus.failed, error=STALE_MESSAGE)
+        db.flush()
+    job = Job(kind=kind, subject=subject, owner_id=owner_id, status=JobStatus.queued)
+    if running:
+        job.status, job.started_at, job.heartbeat_at = JobStatus.running, now, now
+    if replace:
+        db.add(job)
+        db.flush()
+        return JobRead.model_validate(job), True
+    try:
+        with db.begin_nested():
+            db.add(job)
+            db.flush()
+    except IntegrityError:  # another process started it between our read and our insert
+        under_way = db.scalar(
+            select(Job).where(Job.kind == kind, Job.subject == subject, Job.status.in_(ACTIVE))
+        )
+        if under_way is None:
+            raise
+        return read(under_way, now=now), False
+    return JobRead.model_validate(job), True
+
+
+def latest(db: Session, *, kind: str, subject: int) -> JobRead | None:
+    """The newest job of this kind about this subject (internal: callers checked access)."""
+    job = db.scalar(
+        select(Job).where(Job.kind == kind, Job.subject == subject).order_by(Job.id.desc())
+    )
+    return None if job is None else read(job)
+
+
+def get(db: Session, job_id: int) -> JobRead | None:
+    """One job by id (internal: callers checked access)."""
+    job = db.get(Job, job_id)
+    return None if job is None else read(job)
+
+
+def get_job(db: Session, *, actor: UserRead | None, job_id: int) -> JobRead:
+    """A job its owner (or an admin) follows."""
+    return read(_allowed(db, actor, job_id, "read"))
+
+
+def cancel_job(db: Session, *, actor: UserRead | None, job_id: int) -> JobRead:
+    """Ask a job to stop: its worker stops at its next step (a queued job never starts).
+    Its owner or an admin; cancelling a finished job changes nothing."""
+    job = _allowed(db, actor, job_id, "cancel")
+    if job.status in ACTIVE:
+        job.cancel_requested = True
+        db.flush()
+    return read(job)
+
+
+def _allowed(db: Session, actor: UserRead | None, job_id: int, action: access.Action) -> Job:
+    actor = access.signed_in(db, actor)
+    job = db.get(Job, job_id)
+    if job is None:
+        raise JobNotFound(job_id)
+    access.require(db, actor, "job", action, job, refuse=lambda: JobNotFound(job_id))
+    return job
+
+
+# The worker's writes (each in its own short transaction, or the caller's) ----------------------
+def mark_running(db: Session, job_id: int) -> bool:
+    """Running now; False when it was cancelled (or failed) before it started."""
+    now = utcnow()
+    done = db.execute(
+        update(Job)
+        .where(Job.id == job_id, Job.status == JobStatus.queued, Job.cancel_requested.is_(False))
+        .values(status=JobStatus.running, started_at=now, heartbeat_at=now)
+    )
+    return bool(getattr(done, "rowcount", 0))
+
+
+def set_progress(db: Session, job_id: int, text: str | None, fraction: float | None) -> None:
+    db.execute(
+        update(Job)
+        .where(Job.id == job_id, Job.status.in_(ACTIVE))
+        .values(progress=text, progress_fraction=fraction, heartbeat_at=utcnow())
+    )
+
+
+def finish(
+    db: Session,
+    job_id: int,
+    status: JobStatus,
+    *,
+    result: dict[str, Any] | None = None,
+    error: str | None = None,
+    progress: str | None = None,
+) -> bool:
+    """The job's end, unless it already ended (given up, replaced): True when this wrote it."""
+    values: dict[str, Any] = {"status": status, "finished_at": utcnow(), "error": error}
+    if result is not None:
+        values["result"] = result
+    if progress is not None:
+        values["progress"] = progress
+    if status == JobStatus.done:
+        values["progress_fraction"] = 1.0
+    done = db.execute(update(Job).where(Job.id == job_id, Job.status.in_(ACTIVE)).values(values))
+    return bool(getattr(done, "rowcount", 0))
+
+
+def beat(db: Session, job_ids: list[int]) -> set[int]:
+    """Heartbeat for this process's jobs; returns those asked to cancel."""
+    db.execute(
+        update(Job).where(Job.id.in_(job_ids), Job.status.in_(ACTIVE)).values(heartbeat_at=utcnow())
+    )
+    return set(db.scalars(select(Job.id).where(Job.id.in_(job_ids), Job.cancel_requested)))
+
+
+def _end(job: Job, status: JobStatus, *, error: str | None = None) -> None:
+    job.status, job.finished_at, job.error = status, utcnow(), error
