@@ -5,10 +5,10 @@
 Exactly Streamlit's own command line (`streamlit.web.cli`) serving the unchanged app, plus one
 thread listening on the Unix socket CONTROL_SOCKET. Before each test the test sends the
 environment it wants (a new `DATABASE_URL`); the process then does what a restart with that
-environment would do for the app: it waits for replies still streaming, sets the variables, and
-drops every process-wide object built from the old ones (settings, the API gateway and its
-breaker store, the rate limiter, cached figures, Streamlit's caches), so the next script run
-builds them anew. Then it answers "ready". Starting a process per test cost seconds each.
+environment would do for the app: it waits for jobs still running (replies, reviews), sets the
+variables, and drops every process-wide object built from the old ones (settings, the API
+gateway and its breaker store, the rate limiter, cached figures, Streamlit's caches), so the next
+script run builds them anew. Then it answers "ready". Starting a process per test cost seconds each.
 """
 
 from __future__ import annotations
@@ -25,12 +25,12 @@ def use_environment(environment: dict[str, str]) -> None:
 
     from backend import llm
     from backend.config import get_settings
+    from backend.jobs import runner
     from backend.monitoring.metrics_service import forget_closed_periods
-    from backend.practice import conversation_service
     from backend.utils.rate_limiter import reset_rate_limiter
 
-    if not conversation_service.wait_for_replies(30):
-        raise RuntimeError("a reply of the previous test is still being generated")
+    if not runner.wait_idle(30):
+        raise RuntimeError("a job of the previous test (a reply, a review) is still running")
     os.environ.update(environment)
     st.cache_data.clear()
     st.cache_resource.clear()
