@@ -251,6 +251,11 @@ def test_the_per_user_rate_limit_counts_messages_sent_through_both_processes(
     for number in range(1, USER_LIMIT + 1):
         say(on_a, f"Question number {number}?")
     assert len(fake_anthropic.messages_requests()) == USER_LIMIT
+    # A's last reply is drawn as it streams, before its job stores it: B acts once all are stored.
+    wait_for(
+        lambda: len(messages_in_database(engine, student.id)) == 2 * USER_LIMIT,
+        "A's replies to be stored",
+    )
 
     box = keyed(on_b, "chat_input").locator("textarea")
     box.fill("One more, from the other tab?")
