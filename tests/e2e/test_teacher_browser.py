@@ -24,7 +24,7 @@ def test_teacher_sets_up_writes_a_client_test_chats_it_and_exports(
     page, app_server, fake_anthropic
 ):
     fake_anthropic.set_chunk_delay(0.08)
-    fake_anthropic.reply(REPLY, input_tokens=1000, output_tokens=20, chunk_delay=0.15)
+    fake_anthropic.reply(REPLY, input_tokens=1000, output_tokens=20, chunk_delay=0.5)
     page.goto(app_server)
     wait_until_idle(page)
 
