@@ -144,6 +144,26 @@ def pytest_collection_modifyitems(items) -> None:
             item.add_marker(pytest.mark.postgresql)
 
 
+def pytest_configure(config) -> None:
+    """Refuse `--dist loadgroup` where it cannot group: pytest 9.2 changed node ids, and
+    pytest-xdist up to 3.8 then drops every group silently (pytest-dev/pytest-xdist#1386). The
+    browser tests would run on both workers, with two app sets sharing Redis and failing on each
+    other's rate limits."""
+    if config.getoption("dist", None) != "loadgroup":
+        return
+    from importlib.metadata import version
+
+    from packaging.version import Version
+
+    if Version(pytest.__version__) >= Version("9.2.0.dev0") and Version(
+        version("pytest-xdist")
+    ) < Version("3.9"):
+        raise pytest.UsageError(
+            f"pytest {pytest.__version__} with pytest-xdist {version('pytest-xdist')} does not "
+            "keep the browser tests on one worker; install what requirements-dev.txt allows."
+        )
+
+
 @pytest.fixture(scope="session")
 def database_url(request, backend_name) -> str:
     """The migrated database of the current backend (see `pytest_generate_tests`)."""
