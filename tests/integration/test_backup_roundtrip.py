@@ -238,7 +238,9 @@ def test_a_course_survives_export_and_import_unchanged(
         again = export_text(target, course.teacher.username)
         assert without_time(again) == without_time(first)
         probes = len(check_service.load_probes())  # a check's probe conversations come along
-        assert summary.rows["sessions"] == 3 + probes and summary.rows["client_checks"] == 1
+        assert (
+            summary.rows["practice_sessions"] == 3 + probes and summary.rows["client_checks"] == 1
+        )
         assert summary.rows["users"] == 4  # the teacher and three students, no stranger
         assert "Not exported" not in first and "Other school" not in first
         _same_as_the_user_sees_it(committed_engine, target, course)
