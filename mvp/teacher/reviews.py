@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from backend.models.enums import MessageRole, Role
-from backend.practice import session_service
-from backend.practice.read_models import MessageRead
-from backend.reviews import agreement_service, review_service, teacher_review_service
+from backend.models.enums import Role
+from backend.reviews import agreement_service, review_screen, teacher_review_service
 from backend.reviews.read_models import ReviewContent
+from backend.reviews.review_screen import ReviewScreen
+from backend.reviews.turns import Turn
 from backend.utils.formatting import format_time
 from mvp import auth, store, ui
 from mvp.teacher.review_editor import editor
@@ -29,13 +29,23 @@ def _status(item: teacher_review_service.QueueItem) -> str:
     return "students read the model's version" if item.released else "waiting for release"
 
 
-def queue() -> int | None:
-    """The reviews waiting, newest first; the one chosen (None when nothing waits)."""
+def read_screen() -> ReviewScreen:
+    """The whole screen in one read: the queue (all of it when the toggle is on), the chosen
+    review (the selectbox's choice, read before it is drawn) and the agreement figures."""
     everything = st.toggle(
         "Also show reviews students already read without my review", key="queue_all"
     )
     with store.transaction() as db:
-        items = teacher_review_service.review_queue(db, actor=actor, include_unreviewed=everything)
+        return review_screen.read_review_screen(
+            db,
+            actor=actor,
+            include_unreviewed=everything,
+            session_id=st.session_state.get(SESSION_KEY),
+        )
+
+
+def queue(items: list[teacher_review_service.QueueItem]) -> None:
+    """The reviews waiting, newest first, and the one chosen (the screen's read chose it too)."""
     if not items:
         st.info(
             "No reviews are waiting for you. A review waits here when a student ends a "
@@ -43,7 +53,7 @@ def queue() -> int | None:
             "(Sections & assignments → Session reviews). To look over reviews students already "
             "read, switch on the toggle above."
         )
-        return None
+        return
     labels = {
         item.session_id: f"{item.student} · {item.client} · {item.assignment} "
         f"({item.section}) · {format_time(item.created_at)} · {_status(item)}"
@@ -53,9 +63,7 @@ def queue() -> int | None:
     if st.session_state.get(SESSION_KEY) not in labels:
         st.session_state.pop(SESSION_KEY, None)
     st.caption(f"{len(items)} waiting, newest first.")
-    return st.selectbox(
-        "Conversation", list(labels), key=SESSION_KEY, format_func=lambda sid: labels[sid]
-    )
+    st.selectbox("Conversation", list(labels), key=SESSION_KEY, format_func=lambda sid: labels[sid])
 
 
 # Drawing ----------------------------------------------------------------------------------------
@@ -72,27 +80,24 @@ def _cited(content: ReviewContent) -> dict[int, list[str]]:
     return cited
 
 
-def transcript(session_id: int, messages: list[MessageRead], content: ReviewContent) -> None:
+def transcript(turns: list[Turn], content: ReviewContent) -> None:
     """Numbered turns as the review cites them; cited turns bordered and labelled."""
     cited = _cited(content)
     st.markdown("##### Transcript")
-    for number, message in enumerate(messages, start=1):
-        who = "Student" if message.role == MessageRole.user else "Client"
+    for turn in turns:
+        number, who = turn.number, "Student" if turn.student else "Client"
         label = f"**Turn {number} · {who}**"
         if number in cited:
             label += f" :orange-badge[cited: {safe(', '.join(cited[number]))}]"
         key = f"review_turn_{number}" + ("_cited" if number in cited else "")
         with st.container(border=number in cited, key=key):
             st.markdown(label)
-            st.markdown(safe(message.content))
+            st.markdown(safe(turn.text))
 
 
-def review_panel(session_id: int) -> None:
-    with store.transaction() as db:
-        review = review_service.get_review(db, actor=actor, session_id=session_id)
-        messages = session_service.get_messages(db, actor=actor, session_id=session_id)
-        rubric = review_service.get_review_rubric(db, actor=actor, session_id=session_id)
-    if review is None or review.content is None:
+def review_panel(session_id: int, screen: ReviewScreen) -> None:
+    review, rubric = screen.review, screen.rubric
+    if review is None or review.content is None or rubric is None:
         st.warning("This conversation has no finished review.")
         return
     start = review.teacher_content or review.content
@@ -100,20 +105,15 @@ def review_panel(session_id: int) -> None:
         st.caption(f"Your version, saved {format_time(review.reviewed_at)}.")
     elif review.demo:
         st.caption("An automatic demo review (rule-based): check every score.")
-    turns = {
-        number: (message.role == MessageRole.user, message.content)
-        for number, message in enumerate(messages, start=1)
-    }
+    turns = {turn.number: (turn.student, turn.text) for turn in screen.turns}
     left, right = st.columns([2, 3], gap="large")
     with left:
-        transcript(session_id, messages, start)
+        transcript(screen.turns, start)
     with right:
         editor(actor, session_id, start, rubric, turns)
 
 
-def agreement_figures() -> None:
-    with store.transaction() as db:
-        rows = agreement_service.agreement(db, actor=actor)
+def agreement_figures(rows: list[agreement_service.CriterionAgreement]) -> None:
     st.caption(
         "The model's first scores against your final ones, per criterion, over the reviews you "
         "saved a version of (automatic demo reviews are left out). Kappa is quadratic-weighted "
@@ -126,8 +126,9 @@ def agreement_figures() -> None:
 st.title("Reviews")
 queue_tab, agreement_tab = st.tabs(["Waiting for you", "Agreement"])
 with queue_tab:
-    chosen = queue()
-    if chosen is not None:
-        review_panel(chosen)
+    screen = read_screen()
+    queue(screen.queue)
+    if screen.chosen is not None:
+        review_panel(screen.chosen, screen)
 with agreement_tab:
-    agreement_figures()
+    agreement_figures(screen.agreement)

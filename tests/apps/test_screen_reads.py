@@ -15,7 +15,7 @@ from backend.db import unit_of_work
 from backend.models.enums import Role
 from backend.practice import session_service
 from backend.reviews import review_service, rubric_service
-from tests.apps.helpers import APP_PATH, assert_clean, log_in, open_page, start_button
+from tests.apps.helpers import APP_PATH, assert_clean, log_in, open_page, start_button, texts
 from tests.factories import (
     add_message,
     add_reply,
@@ -120,13 +120,18 @@ def test_a_live_conversations_page_reads_in_one_transaction(app: AppTest, app_db
     assert again.transactions <= 2 * LOGIN_CHECK + 1
 
 
-def page_run(app_db, username: str, page: str | None = None) -> Counts:
-    """A rerun of the page `username` sees after logging in (or of `page`)."""
+def page_at(username: str, page: str | None = None) -> AppTest:
+    """The app on the page `username` sees after logging in (or on `page`)."""
     at = log_in(AppTest.from_file(APP_PATH, default_timeout=30).run(), username)
     if page is not None:
         open_page(at, page)
     assert_clean(at)
-    return rerun(at)
+    return at
+
+
+def page_run(app_db, username: str, page: str | None = None) -> Counts:
+    """A rerun of the page `username` sees after logging in (or of `page`)."""
+    return rerun(page_at(username, page))
 
 
 def small_and_large(app_db, username: str, page: str | None = None) -> dict[int, Counts]:
@@ -153,6 +158,18 @@ def test_the_teachers_client_list_costs_the_same_for_2_and_20_clients(app_db) ->
 
 
 def test_the_review_queue_costs_the_same_for_2_and_20_reviews_waiting(app_db) -> None:
-    counts = small_and_large(app_db, "teacher", "Reviews")
+    """The queue, the chosen review (the oldest, not the first shown) with its transcript and
+    rubric, and the agreement tab: one transaction."""
+    waiting = {2: school(app_db, 2, "a"), 20: school(app_db, 20, "b")}
+    counts = {}
+    for number, name in ((2, "a"), (20, "b")):
+        at = page_at(f"{name}.teacher", "Reviews")
+        chosen = waiting[number][0]
+        at.session_state["review_session_id"] = chosen
+        counts[number] = rerun(at)
+        assert at.selectbox(key="review_session_id").value == chosen
+        assert at.text_area(key=f"goal_{chosen}")  # its review's editor
+        assert any("What brings you in?" in text for text in texts(at))  # its transcript
     print(f"\nreview queue: 2 waiting {counts[2]}, 20 waiting {counts[20]}")
     assert len(counts[20].statements) == len(counts[2].statements)
+    assert counts[20].transactions <= LOGIN_CHECK + 1

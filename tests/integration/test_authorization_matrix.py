@@ -55,6 +55,7 @@ from backend.practice.read_models import MessageRead
 from backend.reviews import (
     agreement_service,
     progress_service,
+    review_screen,
     review_service,
     rubric_service,
     session_screen,
@@ -686,6 +687,19 @@ def _operations() -> dict[str, Operation]:
                 item
                 for item in f(db, actor=a, include_unreviewed=_reviewed(db, w) > 0)
                 if item.session_id == w.session_id
+            ],
+            TEACHING,
+            REVIEW_EDIT,
+        ),
+        "read_review_screen": _op(  # the world's conversation, asked for by its id
+            review_screen.read_review_screen,
+            lambda f, db, w, a: [
+                screen.review
+                for screen in [f(db, actor=a, include_unreviewed=True, session_id=_reviewed(db, w))]
+                if screen.chosen == w.session_id
+                and screen.review
+                and screen.rubric
+                and screen.turns
             ],
             TEACHING,
             REVIEW_EDIT,

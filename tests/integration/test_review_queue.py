@@ -12,7 +12,12 @@ from backend.models import SessionReview
 from backend.models.enums import Role
 from backend.models.review import ReviewSource
 from backend.practice import session_service
-from backend.reviews import agreement_service, review_service, teacher_review_service
+from backend.reviews import (
+    agreement_service,
+    review_screen,
+    review_service,
+    teacher_review_service,
+)
 from backend.reviews.review_service import ReviewNotFound, ReviewNotReleased
 from backend.reviews.teacher_review_service import TeacherEdits
 from tests.factories import add_message, add_reply, make_classroom, make_user
@@ -220,6 +225,29 @@ def test_queue_lists_reviews_waiting_for_the_teacher_newest_first(db):
     assert [item.session_id for item in admin_queue] == [first]
     with pytest.raises(PermissionDeniedError):
         teacher_review_service.review_queue(db, actor=room.student)
+
+
+def test_the_reviews_screen_shows_the_review_asked_for_if_it_waits_else_the_newest(db):
+    room = make_classroom(db)
+    _after_teacher_review(db, room)
+    first = _reviewed(db, room)
+    second = _reviewed(db, room)
+    screen = review_screen.read_review_screen(db, actor=room.teacher, session_id=first)
+    assert [item.session_id for item in screen.queue] == [second, first]
+    assert screen.chosen == first and screen.review and screen.review.session_id == first
+    assert [turn.text for turn in screen.turns[:2]] == list(LINES[0])
+    assert screen.rubric and screen.rubric.criteria
+
+    elsewhere = _reviewed(db, make_classroom(db))  # another teacher's: never read here
+    for asked in (None, elsewhere):
+        screen = review_screen.read_review_screen(db, actor=room.teacher, session_id=asked)
+        assert screen.chosen == second and screen.review and screen.review.session_id == second
+    nothing = review_screen.read_review_screen(
+        db, actor=make_user(db, role=Role.teacher), session_id=first
+    )
+    assert (nothing.queue, nothing.chosen, nothing.review, nothing.turns) == ([], None, None, [])
+    with pytest.raises(PermissionDeniedError):
+        review_screen.read_review_screen(db, actor=room.student, session_id=first)
 
 
 # Agreement --------------------------------------------------------------------------------------
