@@ -156,7 +156,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     finally:
         engine.dispose()
     print(f"Imported {summary.describe()}.")
-    print("Usage figures and feedback tallies were rebuilt. Add an admin with create-admin.")
+    print("Usage figures and rating tallies were rebuilt. Add an admin with create-admin.")
     return 0
 
 

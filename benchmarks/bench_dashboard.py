@@ -405,7 +405,8 @@ def pandas_refresh(engine, now: datetime) -> float:
             connection,
         )
         sessions = pd.read_sql(
-            text("SELECT id, user_id, client_id, status, started_at FROM sessions"), connection
+            text("SELECT id, user_id, client_id, status, started_at FROM practice_sessions"),
+            connection,
         )
     messages["created_at"] = pd.to_datetime(messages["created_at"], utc=True)
     today = pd.Timestamp(now).normalize()

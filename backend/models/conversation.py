@@ -1,4 +1,4 @@
-"""Conversations (the `sessions` table) and their messages, with usage and cost per reply."""
+"""Conversations (table `practice_sessions`) and their messages, with usage and cost per reply."""
 
 from __future__ import annotations
 
@@ -44,15 +44,15 @@ class UsageColumns:
 class PracticeSession(IdMixin, UsageColumns, Base):
     """One conversation between a user (student, or teacher testing) and a client."""
 
-    __tablename__ = "sessions"
+    __tablename__ = "practice_sessions"
     __table_args__ = (
         CheckConstraint("ended_at IS NULL OR ended_at >= started_at", name="ends_after_start"),
-        Index("ix_sessions_started_at_status", "started_at", "status"),
-        Index("ix_sessions_reply_claimed_until", "reply_claimed_until"),
+        Index("ix_practice_sessions_started_at_status", "started_at", "status"),
+        Index("ix_practice_sessions_reply_claimed_until", "reply_claimed_until"),
         # At most one unfinished conversation per person and client, even when two starts race
         # (a client check's probes run side by side, one session each).
         Index(
-            "uq_sessions_one_active_per_client",
+            "uq_practice_sessions_one_active_per_client",
             "user_id",
             "client_id",
             unique=True,
@@ -117,7 +117,7 @@ class Message(IdMixin, UsageColumns, Base):
         ),
     )
 
-    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"))
+    session_id: Mapped[int] = mapped_column(ForeignKey("practice_sessions.id", ondelete="CASCADE"))
     sequence_number: Mapped[int] = mapped_column(Integer)
     role: Mapped[MessageRole] = mapped_column(enum_type(MessageRole, length=16, check="role_valid"))
     content: Mapped[str] = mapped_column(Text)

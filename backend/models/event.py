@@ -25,6 +25,6 @@ class Event(IdMixin, Base):
         ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
     session_id: Mapped[int | None] = mapped_column(
-        ForeignKey("sessions.id", ondelete="SET NULL"), index=True
+        ForeignKey("practice_sessions.id", ondelete="SET NULL"), index=True
     )
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

@@ -1,4 +1,4 @@
-"""What students think: a short form after a session, and thumbs on single replies."""
+"""Students' ratings: a short form after a practice session, and thumbs on single replies."""
 
 from __future__ import annotations
 
@@ -11,14 +11,14 @@ from backend.models.base import Base, IdMixin, TimestampMixin, UTCDateTime, utcn
 
 
 class SessionRating(IdMixin, TimestampMixin, Base):
-    __tablename__ = "session_feedback"
+    __tablename__ = "session_ratings"
     __table_args__ = (
         CheckConstraint("realism BETWEEN 1 AND 5", name="realism_range"),
         CheckConstraint("usefulness BETWEEN 1 AND 5", name="usefulness_range"),
     )
 
     session_id: Mapped[int] = mapped_column(
-        ForeignKey("sessions.id", ondelete="CASCADE"), unique=True
+        ForeignKey("practice_sessions.id", ondelete="CASCADE"), unique=True
     )
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     realism: Mapped[int] = mapped_column(Integer)
@@ -38,10 +38,10 @@ class MessageRating(IdMixin, Base):
 
 
 class RatingTally(Base):
-    """Per client: how much feedback there is and how much is positive, kept with every change, so
-    the dashboard reads one row per client instead of every rating."""
+    """Per client: how many ratings there are and how many are positive, kept with every change,
+    so the dashboard reads one row per client instead of every rating."""
 
-    __tablename__ = "feedback_tallies"
+    __tablename__ = "rating_tallies"
 
     client_id: Mapped[int] = mapped_column(
         ForeignKey("client_profiles.id", ondelete="CASCADE"), primary_key=True

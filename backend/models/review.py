@@ -98,7 +98,7 @@ class SessionReview(IdMixin, UsageColumns, Base):
     )
 
     session_id: Mapped[int] = mapped_column(
-        ForeignKey("sessions.id", ondelete="CASCADE"), unique=True
+        ForeignKey("practice_sessions.id", ondelete="CASCADE"), unique=True
     )
     rubric_version_id: Mapped[int] = mapped_column(
         ForeignKey("rubric_versions.id", ondelete="RESTRICT"), index=True

@@ -6,7 +6,8 @@ The file: a header line `{"format", "version", "schema_revision", "exported_at"}
 by primary key), then `{"end": true, "rows": N}` so a cut-off file is refused. Keys are sorted,
 decimals are strings, datetimes ISO-8601 UTC: two exports of the same data differ only in
 `exported_at`. Ids are kept as they are; PostgreSQL's sequences are moved past them on import.
-Password hashes are kept so people can log in after a restore: the file is sensitive.
+Password hashes are kept so people can log in after a restore: the file is sensitive. A file of
+an older schema revision is read when only table names changed since (`RENAMED_SINCE`).
 """
 
 from __future__ import annotations
@@ -67,10 +68,10 @@ INCLUDED: frozenset[str] = frozenset(
         "assignment_clients",
         "enrollments",
         "client_checks",
-        "sessions",
+        "practice_sessions",
         "messages",
         "message_ratings",
-        "session_feedback",
+        "session_ratings",
         "session_reviews",
     }
 )
@@ -83,10 +84,19 @@ EXCLUDED: dict[str, str] = {
     "daily_usage": "rebuilt from the imported messages and reviews (usage_service.rebuild)",
     "client_daily_usage": "rebuilt from the imported messages (usage_service.rebuild)",
     "client_usage_increments": "folded into client_daily_usage, which is rebuilt",
-    "feedback_tallies": "recounted from the imported ratings and forms",
+    "rating_tallies": "recounted from the imported ratings and forms",
     "circuit_breakers": "the model API's health state, which belongs to the installation",
     "sign_in_domains": "an installation-wide admin setting, not part of a course",
     "jobs": "work under way in the installation's processes; what it wrote is in its own tables",
+}
+
+
+#: Course files of an older schema revision that a database at a newer one still reads: per
+#: (the file's revision, the database's), the course tables renamed in between (old name: new
+#: name), whose columns did not change. A new revision that leaves the course tables alone adds
+#: its own pairs.
+RENAMED_SINCE: dict[tuple[str, str], dict[str, str]] = {
+    ("0002", "0003"): {"sessions": "practice_sessions", "session_feedback": "session_ratings"},
 }
 
 
@@ -113,8 +123,19 @@ class BackupSummary:
         return sum(self.rows.values())
 
     def describe(self) -> str:
-        shown = ("sections", "users", "client_profiles", "sessions", "messages", "session_reviews")
-        names = {"client_profiles": "clients", "sessions": "conversations", "users": "accounts"}
+        shown = (
+            "sections",
+            "users",
+            "client_profiles",
+            "practice_sessions",
+            "messages",
+            "session_reviews",
+        )
+        names = {
+            "client_profiles": "clients",
+            "practice_sessions": "conversations",
+            "users": "accounts",
+        }
         parts = [f"{names.get(t, t).replace('_', ' ')} {self.rows.get(t, 0)}" for t in shown]
         return f"{self.total} rows ({', '.join(parts)})"
 
@@ -180,12 +201,12 @@ def _course_filters(teacher_id: int, section_ids: list[int] | None) -> dict[str,
         "assignment_clients": assignment_clients,
         "client_profiles": clients,
         "client_checks": ClientCheck.client_id.in_(select(ClientProfile.id).where(clients)),
-        "sessions": sessions,
+        "practice_sessions": sessions,
         "messages": Message.session_id.in_(session_q),
         "message_ratings": MessageRating.message_id.in_(
             select(Message.id).where(Message.session_id.in_(session_q))
         ),
-        "session_feedback": SessionRating.session_id.in_(session_q),
+        "session_ratings": SessionRating.session_id.in_(session_q),
         "session_reviews": reviews,
         "rubrics": rubrics,
         "rubric_versions": RubricVersion.rubric_id.in_(select(Rubric.id).where(rubrics)),
@@ -397,7 +418,8 @@ def _parsed(lines: Iterable[str]) -> Iterator[tuple[int, dict[str, Any]]]:
         yield number, data
 
 
-def _check_header(header: dict[str, Any], revision: str) -> None:
+def _check_header(header: dict[str, Any], revision: str) -> dict[str, str]:
+    """Refuse a file this version cannot read; return the tables renamed since it was written."""
     if header.get("format") != FORMAT:
         raise BadCourseFile(
             f"This is not a course export: its first line should name the format {FORMAT!r}."
@@ -407,12 +429,17 @@ def _check_header(header: dict[str, Any], revision: str) -> None:
             f"This course file has format version {header.get('version')!r}; this version of "
             f"the app reads version {VERSION}."
         )
-    if header.get("schema_revision") != revision:
+    exported = header.get("schema_revision")
+    if exported == revision:
+        return {}
+    renamed = RENAMED_SINCE.get((exported, revision)) if isinstance(exported, str) else None
+    if renamed is None:
         raise BadCourseFile(
             f"This course file was exported from schema revision "
             f"{header.get('schema_revision')!r}, this database is at {revision!r}. Import it with "
             "the app version that exported it."
         )
+    return renamed
 
 
 def import_course(db: Session, lines: Iterable[str]) -> BackupSummary:
@@ -428,7 +455,7 @@ def import_course(db: Session, lines: Iterable[str]) -> BackupSummary:
     first = next(rows, None)
     if first is None:
         raise BadCourseFile("The file is empty.")
-    _check_header(first[1], schema_revision(db))
+    renamed = _check_header(first[1], schema_revision(db))
     tables = {table.name: table for table in _tables()}
     user_columns = _user_columns()
     offset = db.scalar(select(func.max(User.id))) or 0  # the admins already here
@@ -444,7 +471,8 @@ def import_course(db: Session, lines: Iterable[str]) -> BackupSummary:
             if data.get("rows") != summary.total + len(pending):
                 raise BadCourseFile("The file's row count does not match its end line.")
             continue
-        table = tables.get(data.get("table", ""))
+        name = data.get("table")
+        table = tables.get(renamed.get(name, name)) if isinstance(name, str) else None
         row = data.get("row")
         if table is None or not isinstance(row, dict):
             raise BadCourseFile(f"Line {number}: unknown table {data.get('table')!r}.")

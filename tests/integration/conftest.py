@@ -1,21 +1,23 @@
-"""Fixtures for integration tests: settings from the environment, a gateway on the fake API, and
-the operator's command line run in this process."""
+"""Fixtures for integration tests: settings from the environment, a gateway on the fake API, the
+operator's command line run in this process, and empty databases of either backend."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
+import uuid
 
 import pytest
-from sqlalchemy import delete
+from sqlalchemy import create_engine, delete, text
 from sqlalchemy.pool import NullPool
 
 from backend import cli, llm
 from backend.config import get_settings
-from backend.db import create_db_engine, unit_of_work
+from backend.db import create_db_engine, unit_of_work, upgrade_database
 from backend.jobs import runner
 from backend.models import CircuitBreakerState
 from backend.utils.rate_limiter import reset_rate_limiter
+from tests.conftest import POSTGRES_ADMIN_URL, _postgres_reachable, require_service
 from tests.factories import make_classroom
 
 TEST_API_KEY = "sk-ant-test-0000-SECRET-never-shown"
@@ -88,3 +90,40 @@ def run_cli(monkeypatch, capsys):
         return subprocess.CompletedProcess(args, code, captured.out, captured.err)
 
     return run
+
+
+@pytest.fixture
+def fresh_database():
+    """Makes empty databases (an Alembic-built one unless `migrated=False`), dropped afterwards."""
+    made: list[str] = []
+    engines = []
+
+    def make(kind: str, tmp_path, *, migrated: bool = True) -> str:
+        if kind == "sqlite":
+            url = f"sqlite:///{tmp_path / f'fresh-{uuid.uuid4().hex[:6]}.db'}"
+        else:
+            problem = _postgres_reachable()
+            require_service(problem is None, problem or "")
+            name = f"counseling_fresh_{uuid.uuid4().hex[:10]}"
+            admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+            engines.append(admin)
+            with admin.connect() as connection:
+                connection.execute(text(f'CREATE DATABASE "{name}"'))
+            made.append(name)
+            url = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+        if migrated:
+            upgrade_database(url)
+        return url
+
+    yield make
+    for admin in engines:
+        with admin.connect() as connection:
+            for name in made:
+                connection.execute(
+                    text(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                        f"WHERE datname = '{name}'"
+                    )
+                )
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()

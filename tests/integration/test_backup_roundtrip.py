@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import io
 import json
-import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select
 
 from backend import cli
 from backend.accounts import account_service
@@ -32,7 +31,6 @@ from backend.practice import history_service, rating_service, session_service
 from backend.reviews import review_service, rubric_service, teacher_review_service
 from backend.reviews.teacher_review_service import TeacherEdits
 from backend.usage import usage_service
-from tests.conftest import POSTGRES_ADMIN_URL, _postgres_reachable, require_service
 from tests.factories import (
     PASSWORD,
     add_message,
@@ -185,44 +183,7 @@ def build_course(engine) -> Course:
     return Course(teacher, students, reviewed, open_session, test_session, code)
 
 
-# Databases --------------------------------------------------------------------------------------
-@pytest.fixture
-def fresh_database():
-    """Makes empty databases (an Alembic-built one unless `migrated=False`), dropped afterwards."""
-    made: list[str] = []
-    engines = []
-
-    def make(kind: str, tmp_path, *, migrated: bool = True) -> str:
-        if kind == "sqlite":
-            url = f"sqlite:///{tmp_path / f'restore-{uuid.uuid4().hex[:6]}.db'}"
-        else:
-            problem = _postgres_reachable()
-            require_service(problem is None, problem or "")
-            name = f"counseling_restore_{uuid.uuid4().hex[:10]}"
-            admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-            engines.append(admin)
-            with admin.connect() as connection:
-                connection.execute(text(f'CREATE DATABASE "{name}"'))
-            made.append(name)
-            url = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-        if migrated:
-            upgrade_database(url)
-        return url
-
-    yield make
-    for admin in engines:
-        with admin.connect() as connection:
-            for name in made:
-                connection.execute(
-                    text(
-                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                        f"WHERE datname = '{name}'"
-                    )
-                )
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        admin.dispose()
-
-
+# Helpers ------------------------------------------------------------------------------------------
 def export_text(engine, teacher: str, sections: list[str] | None = None) -> str:
     out = io.StringIO()
     with unit_of_work(engine, write=False) as db:
@@ -277,7 +238,9 @@ def test_a_course_survives_export_and_import_unchanged(
         again = export_text(target, course.teacher.username)
         assert without_time(again) == without_time(first)
         probes = len(check_service.load_probes())  # a check's probe conversations come along
-        assert summary.rows["sessions"] == 3 + probes and summary.rows["client_checks"] == 1
+        assert (
+            summary.rows["practice_sessions"] == 3 + probes and summary.rows["client_checks"] == 1
+        )
         assert summary.rows["users"] == 4  # the teacher and three students, no stranger
         assert "Not exported" not in first and "Other school" not in first
         _same_as_the_user_sees_it(committed_engine, target, course)
@@ -394,14 +357,19 @@ def test_the_cli_exports_one_section_of_sqlite_into_an_unmigrated_postgres(
 
 @pytest.fixture(scope="module")
 def small_export(tmp_path_factory) -> tuple[str, UserRead, str]:
-    """(database URL, teacher, exported text) of a one-conversation class in its own SQLite file."""
+    """(database URL, teacher, exported text) of a class with one ended and rated conversation,
+    in its own SQLite file."""
     url = f"sqlite:///{tmp_path_factory.mktemp('backup') / 'small.db'}"
     upgrade_database(url)
     engine = create_db_engine(url)
     try:
         with unit_of_work(engine) as db:
             room = make_classroom(db)
-            _conversation(db, room.student, room.client.id, room.assignment.id)
+            session_id = _conversation(db, room.student, room.client.id, room.assignment.id)
+            session_service.end_session(db, actor=room.student, session_id=session_id)
+            rating_service.submit_session_rating(
+                db, actor=room.student, session_id=session_id, realism=4, usefulness=3
+            )
         return url, room.teacher, export_text(engine, room.teacher.username)
     finally:
         engine.dispose()
@@ -441,6 +409,34 @@ def test_export_to_standard_output_and_unknown_names(small_export, monkeypatch, 
         "-",
     )
     assert code == 1 and "NOPE1234" in err
+
+
+def _as_the_version_before_the_renames_wrote_it(content: str) -> str:
+    """The same course in a file of schema revision 0002, whose tables of conversations and of
+    their ratings were still called `sessions` and `session_feedback` (same columns)."""
+    header, *items = (json.loads(line) for line in content.splitlines())
+    old_names = {"practice_sessions": "sessions", "session_ratings": "session_feedback"}
+    lines = [{**header, "schema_revision": "0002"}]
+    for item in items:
+        if "table" in item:
+            item = {**item, "table": old_names.get(item["table"], item["table"])}
+        lines.append(item)
+    return "".join(json.dumps(line) + "\n" for line in lines)
+
+
+def test_a_file_exported_before_the_tables_were_renamed_still_imports(
+    small_export, fresh_database, tmp_path, backend_name
+):
+    _url, teacher, content = small_export
+    old_file = _as_the_version_before_the_renames_wrote_it(content)
+    assert '"table": "sessions"' in old_file and '"table": "session_feedback"' in old_file
+    target = create_db_engine(fresh_database(backend_name, tmp_path))
+    try:
+        summary = import_text(target, old_file)
+        assert summary.rows["practice_sessions"] == 1 and summary.rows["session_ratings"] == 1
+        assert without_time(export_text(target, teacher.username)) == without_time(content)
+    finally:
+        target.dispose()
 
 
 # Refusals ---------------------------------------------------------------------------------------

@@ -85,6 +85,6 @@ def test_enum_columns_read_as_members_and_store_their_plain_values(db):
     assert db.get(User, room.student.id).role is Role.student
     assert db.query(Message).one().role is MessageRole.user
     stored = db.execute(
-        text("SELECT status, mode FROM sessions WHERE id = :i"), {"i": started.id}
+        text("SELECT status, mode FROM practice_sessions WHERE id = :i"), {"i": started.id}
     ).one()
     assert tuple(stored) == ("active", "practice") and type(stored[0]) is str

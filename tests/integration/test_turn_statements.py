@@ -16,7 +16,7 @@ pytestmark = pytest.mark.both_backends
 MOST_TRANSACTIONS = 4
 MOST_SESSION_ROW_LOADS = 3
 # A read of one practice session's row by its id (not the budget's sum over sessions).
-_SESSION_ROW = re.compile(r"FROM sessions\s+WHERE sessions\.id = ", re.IGNORECASE)
+_SESSION_ROW = re.compile(r"FROM practice_sessions\s+WHERE practice_sessions\.id = ", re.IGNORECASE)
 
 
 def test_one_turn_stays_within_its_transactions_and_session_row_loads(
@@ -58,4 +58,4 @@ def test_one_turn_stays_within_its_transactions_and_session_row_loads(
         f"{len(loads)} session row loads"
     )
     assert len(transactions) <= MOST_TRANSACTIONS
-    assert len(loads) <= MOST_SESSION_ROW_LOADS
+    assert 1 <= len(loads) <= MOST_SESSION_ROW_LOADS  # 0: the pattern no longer finds them
