@@ -1,8 +1,8 @@
 """Run the test suite: `python run_tests.py [--fast] [pytest arguments]` (e.g. `-k accounts -x`).
 
-Defaults to the whole suite, quiet, with a per-test timeout, in one process (`-n 2` for two
-pytest-xdist workers; `--fast` uses two by default); always lists the ten slowest tests (unless you pass your own
-`--durations`). `--fast` leaves out the browser tests and everything that needs PostgreSQL.
+Defaults to the whole suite, quiet, with a per-test timeout, on two pytest-xdist workers (the
+browser tests all on one of them; `-n 0` runs everything in this process); always lists the ten
+slowest tests (unless you pass your own `--durations`). `--fast` leaves out the browser tests and everything that needs PostgreSQL.
 Under CI=true, tests that need PostgreSQL, Redis or a browser fail instead of skipping when the
 service is missing.
 """
@@ -15,9 +15,8 @@ import pytest
 
 DEFAULT_ARGS = ["-q", "-ra", "--timeout=300"]
 DURATIONS = "--durations=10"
-# The fast lane runs on two workers (the suite's machines have two cores). The whole suite runs in
-# one process unless asked (`-n 2`): beside a busy second worker, the two-process browser test's
-# apps and the browser's view of a streaming reply fell behind their waits.
+# Two workers (the suite's machines have two cores). The browser tests share one (xdist group
+# "browser", tests/conftest.py): one app process and one Chromium serve them all.
 PARALLEL = ["-n", "2", "--dist", "loadgroup"]
 FAST = ["-m", "not browser and not postgresql"]
 
@@ -30,7 +29,7 @@ def main(argv: list[str]) -> int:
     if not any(arg.startswith("--durations") for arg in args):
         args = [DURATIONS, *args]
     asked = any(arg == "-n" or arg.startswith(("-n", "--numprocesses", "--dist")) for arg in args)
-    if fast and not asked:
+    if not asked:
         args = [*PARALLEL, *args]
     if fast:
         args = [*FAST, *args]
