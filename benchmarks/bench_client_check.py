@@ -66,9 +66,10 @@ def judge_answer(body: dict[str, Any]) -> dict:
         "pace": "The client is cured by one reflection: at any difficulty a real client changes "
         "slowly, so students would learn that one good question solves everything.",
     }
-    for dimension in answer["dimensions"]:
-        for finding in dimension["findings"]:
-            finding["note"] = notes[dimension["key"]]
+    for probe in answer["probes"]:
+        for dimension in probe["dimensions"]:
+            for finding in dimension["findings"]:
+                finding["note"] = notes[dimension["key"]]
     return answer
 
 

@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 import tempfile
 from collections.abc import Callable
@@ -41,7 +42,16 @@ os.environ["ENV_FILE"] = os.devnull
 
 SCRIPT = json.loads((Path(__file__).resolve().parent / "cost_script.json").read_text("utf-8"))
 CLIENT = "Maya Thompson"
+OTHER_CLIENT = "Daniel Reyes"  # a teacher's test turn with him caches the shared part of the prompt
 MODELS = {"default": None, "sonnet": "claude-sonnet-4-6"}
+#: Each student opens differently (so no two conversations share a prefix beyond the prompt).
+OPENINGS = (
+    "",
+    "Hello, I'm Sam.",
+    "Good morning, I'm Priya.",
+    "Hi, my name is Tom.",
+    "Hello, I'm Ana.",
+)
 GOALS = {"conversation": Decimal("0.01"), "session": Decimal("0.015"), "check": Decimal("0.03")}
 ESTIMATE_TOLERANCE = Decimal("0.20")
 
@@ -81,30 +91,46 @@ def reply_text(replies: dict[str, str]) -> Callable[[dict], str]:
 
     def answer(body: dict) -> str:
         line = last_student_line(body)
-        return replies.get(line) or pool[sum(map(ord, line)) % len(pool)]
+        scripted = next((reply for said, reply in replies.items() if line.endswith(said)), None)
+        return scripted or pool[sum(map(ord, line)) % len(pool)]
 
     return answer
 
 
 def judge_answer(body: dict) -> dict:
-    """Passes every dimension, except a warning on one reply's style in about half the probes."""
-    from tests.fakes.misbehave import client_turns, passing_judgement
+    """Passes every dimension, except a warning on one reply's style in every other probe; in the
+    form the tool asks for (all probes at once, or one probe per call as before issue 21)."""
+    from tests.fakes.misbehave import passing_judgement, probe_turns
 
-    answer = passing_judgement()
-    turns = client_turns(body)
-    if turns and sum(map(ord, json.dumps(body.get("messages")))) % 2:
-        number, text = next(iter(turns.items()))
-        warn = answer["dimensions"][-1]
-        warn["status"] = "warn"
-        warn["findings"] = [
-            {
-                "turn": number,
-                "quote": " ".join(text.split()[:8]),
-                "note": "A little long and polished for a reserved first reply; a real client "
-                "would say less until they trust the student.",
+    one_probe = "dimensions" in body["tools"][0]["input_schema"]["properties"]
+    probes = {"probe": _single_probe_turns(body)} if one_probe else probe_turns(body)
+    answer = passing_judgement(*probes)
+    assert isinstance(answer, dict)
+    for index, judgement in enumerate(answer["probes"]):
+        turns = probes[judgement["probe"]]
+        if turns and (index % 2 or (one_probe and len(json.dumps(body)) % 2)):
+            number, text = next(iter(turns.items()))
+            warn = {
+                "key": "style_and_difficulty",
+                "status": "warn",
+                "findings": [
+                    {
+                        "turn": number,
+                        "quote": " ".join(text.split()[:8]),
+                        "note": "A little long and polished for a first reply; a real client "
+                        "would say less until they trust the student.",
+                    }
+                ],
             }
-        ]
-    return answer
+            judgement["dimensions"] = judgement["dimensions"][:-1] + [warn]
+    return {"dimensions": answer["probes"][0]["dimensions"]} if one_probe else answer
+
+
+def _single_probe_turns(body: dict) -> dict[int, str]:
+    """The client's numbered turns in a one-probe judge request."""
+    text = body["messages"][0]["content"]
+    found = (re.match(r"^Turn (\d+) \(Client[^)]*\): (.*)$", line) for line in text.splitlines())
+    return {int(match[1]): match[2] for match in found if match}
 
 
 def review_answer(turns: list, rubric: Any) -> dict:
@@ -172,6 +198,15 @@ def review_answer(turns: list, rubric: Any) -> dict:
     return answer
 
 
+def as_the_tool_asks(answer: dict, body: dict) -> dict:
+    """The answer in the form the request's tool schema asks for: codes as "turn:code" strings
+    when it asks for strings (what a model follows), else as objects."""
+    codes = body["tools"][0]["input_schema"]["properties"]["codes"]
+    if codes.get("items", {}).get("type") != "string":
+        return answer
+    return {**answer, "codes": [f"{item['turn']}:{item['code']}" for item in answer["codes"]]}
+
+
 def _usage(lines: list) -> dict[str, int]:
     total: dict[str, int] = {}
     for line in lines:
@@ -212,12 +247,13 @@ class Bench:
             demo = demo_service.seed_demo(db, password="bench-password-1")
             section = _demo_section(db, demo.teacher)
             self.students = [demo.student]
-            for _ in range(3):
+            for _ in range(len(OPENINGS) - 1):
                 student = make_user(db)
                 enroll(db, section=section, student=student)
                 self.students.append(student)
             self.teacher = demo.teacher
-            self.client = _demo_client(db, demo.teacher)
+            self.client = _demo_client(db, demo.teacher, CLIENT)
+            self.other_client = _demo_client(db, demo.teacher, OTHER_CLIENT)
         settings = get_settings()
         self.models = (settings.anthropic_model, settings.review_model, settings.judge_model)
 
@@ -230,9 +266,11 @@ class Bench:
             database, actor=student, client_id=self.client.id
         )
         self.fake.clear_bill()
-        for student_line, _reply in SCRIPT["turns"][:turns]:
+        opening = OPENINGS[self.students.index(student)]
+        for number, (student_line, _reply) in enumerate(SCRIPT["turns"][:turns]):
+            line = f"{opening} {student_line}".strip() if number == 0 else student_line
             outcome = conversation_service.send_message(
-                database, actor=student, session_id=session.id, content=student_line
+                database, actor=student, session_id=session.id, content=line
             )
             if not outcome.ok or outcome.withheld:
                 raise SystemExit(f"a reply did not arrive whole: {outcome.notice}")
@@ -248,7 +286,8 @@ class Bench:
 
         with unit_of_work(self.engine) as db:
             job = review_service.prepare_review(db, actor=student, session_id=session_id)
-        self.fake.tool_reply(review_answer(job.turns, job.rubric))
+        answer = review_answer(job.turns, job.rubric)
+        self.fake.tool_reply(lambda body: as_the_tool_asks(answer, body))
         self.fake.clear_bill()
         review = review_service.create_review(
             Database(self.engine), actor=student, session_id=session_id
@@ -258,11 +297,29 @@ class Bench:
         bill = self.fake.bill
         return Row("", review.cost, _bill(bill), _usage(bill))
 
+    def fresh_cache(self, *, keep_shared: bool) -> None:
+        """An empty prompt cache; `keep_shared`: then one teacher's test turn with another client,
+        which caches what every client's prompt shares (as any conversation of the last hour
+        would have)."""
+        from backend.db import Database
+        from backend.practice import conversation_service
+
+        self.fake.clear_prompt_cache()
+        if not keep_shared:
+            return
+        database = Database(self.engine)
+        session = conversation_service.start_conversation(
+            database, actor=self.teacher, client_id=self.other_client.id
+        )
+        conversation_service.send_message(
+            database, actor=self.teacher, session_id=session.id, content="Hello, how are you?"
+        )
+        conversation_service.end_conversation(database, actor=self.teacher, session_id=session.id)
+
     def check(self) -> tuple[Decimal | None, Row]:
         from backend.checks import check_service
         from backend.db import Database, unit_of_work
 
-        self.fake.clear_prompt_cache()  # a teacher checks a client before students meet it
         self.fake.set_default_tool_reply(judge_answer)
         with unit_of_work(self.engine) as db:
             estimate = check_service.estimate_check_cost(
@@ -283,10 +340,10 @@ def _demo_section(db: Any, teacher: Any) -> Any:
     return section_service.list_sections(db, actor=teacher)[0]
 
 
-def _demo_client(db: Any, teacher: Any) -> Any:
+def _demo_client(db: Any, teacher: Any, name: str) -> Any:
     from backend.clients import client_service
 
-    return next(c for c in client_service.list_clients(db, actor=teacher) if c.name == CLIENT)
+    return next(c for c in client_service.list_clients(db, actor=teacher) if c.name == name)
 
 
 def run(bench: Bench) -> dict[str, Row]:
@@ -298,8 +355,10 @@ def run(bench: Bench) -> dict[str, Row]:
         rows[key] = row
         return row
 
-    first, later, long_first, long_later = bench.students
-    bench.fake.clear_prompt_cache()
+    cold, first, later, long_first, long_later = bench.students
+    bench.fresh_cache(keep_shared=False)
+    keep("conv10_cold", "10-turn conversation, nothing cached", bench.conversation(cold, 10)[1])
+    bench.fresh_cache(keep_shared=True)
     first_id, row = bench.conversation(first, 10)
     keep("conv10_first", "10-turn conversation, first in a class", row)
     later_id, row = bench.conversation(later, 10)
@@ -315,11 +374,14 @@ def run(bench: Bench) -> dict[str, Row]:
         usage = {k: a.usage.get(k, 0) + b.usage.get(k, 0) for k in a.usage | b.usage}
         label = f"practice session (10 turns + review), {when}"
         keep(f"session_{when}", label, Row(label, recorded, a.billed + b.billed, usage))
-    bench.fake.clear_prompt_cache()
+    bench.fresh_cache(keep_shared=True)
     keep("conv40_first", "40-turn conversation, first", bench.conversation(long_first, 40)[1])
     keep("conv40_later", "40-turn conversation, later", bench.conversation(long_later, 40)[1])
+    bench.fresh_cache(keep_shared=True)  # a teacher checks a client before students meet it
     estimate, row = bench.check()
     keep("check", "client check (7 probes, judged)", row)
+    bench.fresh_cache(keep_shared=False)
+    keep("check_cold", "client check, nothing cached", bench.check()[1])
     rows["check_estimate"] = Row("client check: estimate shown before", estimate, Decimal(0), {})
     return rows
 

@@ -19,7 +19,7 @@ import hashlib
 import logging
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -38,6 +38,7 @@ from backend.llm import (
     ErrorCategory,
     GatewayError,
     LLMGateway,
+    SystemBlock,
     classify,
     get_gateway,
 )
@@ -51,7 +52,7 @@ from backend.practice.read_models import MessageRead, SessionRead
 from backend.practice.session_service import ReplyInFlight
 from backend.usage import budget_service
 from backend.utils.rate_limiter import get_rate_limiter
-from backend.utils.text import clean_text
+from backend.utils.text import clean_text, whole_sentences
 
 logger = logging.getLogger(__name__)
 
@@ -251,9 +252,11 @@ class _Ticket:
     claim_id: str
     job_id: int
     client: ClientRead
-    system: str
+    system: list[SystemBlock]
     history: list[dict]
+    earlier_replies: list[str]  # the client's replies before the history window
     student_turns: int
+    max_tokens: int
     deadline: float  # time.monotonic()
 
 
@@ -261,20 +264,27 @@ def _claim(db: Session, gateway: LLMGateway, session: PracticeSession) -> _Ticke
     """Check everything that may refuse a paid call, then claim and reserve (locked row)."""
     settings = get_settings()
     client = _load_client(db, session.client_id)
-    system = prompt_service.generate_system_prompt(client)
-    budget = settings.context_token_budget - estimate_tokens(system)
-    turns = session_service.recent_turns(db, session_id=session.id, budget_tokens=budget)
+    window = session_service.recent_turns(
+        db, session_id=session.id, budget_tokens=settings.context_token_budget
+    )
+    turns = window.turns
     if not turns or turns[-1][0] != MessageRole.user:
         raise NothingToAnswer()
     history = format_history(turns)
+    system = system_blocks(client, window.earlier_replies)
+    max_tokens = reply_max_tokens(client)
     gateway.ensure_available()  # an open breaker refuses before any limit is counted
     estimate = Usage(
-        input_tokens=estimate_tokens(system) + estimate_messages_tokens(history),
-        output_tokens=settings.anthropic_max_tokens,
+        input_tokens=sum(estimate_tokens(block.text) for block in system)
+        + estimate_messages_tokens(history),
+        output_tokens=max_tokens,
     )
     reserve_cost = calculate_cost(gateway.model, estimate, settings.model_prices_json)
     most = Usage(
-        input_tokens=settings.context_token_budget, output_tokens=settings.anthropic_max_tokens
+        input_tokens=estimate.input_tokens
+        - estimate_messages_tokens(history)
+        + settings.context_token_budget,
+        output_tokens=settings.anthropic_max_tokens,
     )
     budget_service.check_budgets(
         db,
@@ -308,9 +318,40 @@ def _claim(db: Session, gateway: LLMGateway, session: PracticeSession) -> _Ticke
         client,
         system,
         history,
-        student_turns=sum(1 for role, _ in turns if role == MessageRole.user),
+        window.earlier_replies,
+        student_turns=window.student_turns,
+        max_tokens=max_tokens,
         deadline=time.monotonic() + settings.reply_timeout_seconds,
     )
+
+
+#: The guide every client shares is cached for an hour (any conversation within it reads it);
+#: the client's own part for `ANTHROPIC_CACHE_TTL`, like the conversation after it.
+GUIDE_CACHE = "1h"
+EARLIER_HEADER = (
+    "Earlier in this conversation (those turns are no longer shown), you said to the student, "
+    "in this order:"
+)
+
+
+def system_blocks(client: ClientRead, earlier_replies: Sequence[str] = ()) -> list[SystemBlock]:
+    """The client's system prompt as cached blocks: the shared guide, the client's part, and once
+    the history window has moved on, what the client said before it (the same until it moves)."""
+    guide, own = prompt_service.system_parts(client)
+    blocks = [SystemBlock(guide, cache=GUIDE_CACHE), SystemBlock(own, cache="default")]
+    if earlier_replies:
+        said = "\n".join(f"- {reply}" for reply in earlier_replies)
+        blocks.append(
+            SystemBlock(f"{EARLIER_HEADER}\n{said}\nStay consistent with everything you said.")
+        )
+    return blocks
+
+
+def reply_max_tokens(client: ClientRead) -> int:
+    """The cap on one reply: the client's style's (`prompt_service.REPLY_LENGTH`), never above
+    `ANTHROPIC_MAX_TOKENS`."""
+    cap = prompt_service.reply_length(client.communication_style).max_tokens
+    return min(cap, get_settings().anthropic_max_tokens)
 
 
 def format_history(turns: list[tuple[str, str]]) -> list[dict]:
@@ -430,12 +471,14 @@ class _ReplyJob:
                 student_turns=ticket.student_turns,
                 run_words=get_settings().output_guard_words,
                 student_said=[m["content"] for m in ticket.history if m["role"] == "user"],
-                client_said=[m["content"] for m in ticket.history if m["role"] == "assistant"],
+                client_said=ticket.earlier_replies
+                + [m["content"] for m in ticket.history if m["role"] == "assistant"],
             )
             self._counted, self._counted_cost = Usage(), Decimal(0)
             stream = self.gateway.stream_reply(
                 system,
                 ticket.history,
+                max_tokens=ticket.max_tokens,
                 demo_profile=ticket.client,
                 on_start=self._record_start,
                 deadline=ticket.deadline,
@@ -468,7 +511,8 @@ class _ReplyJob:
                 raise GatewayError(ErrorCategory.malformed, detail="the reply stream ended early")
             self._log_leak(leaked, billed)
             self.withheld.append((guard.text, leaked))
-            system = ticket.system + output_guard.correction(leaked)
+            correction = SystemBlock(output_guard.correction(leaked).strip())
+            system = [*ticket.system, correction]
         raise ReplyWithheld(
             f"{ticket.client.name}'s reply was held back because it broke "
             "character. Press Retry to ask again."
@@ -522,6 +566,8 @@ class _ReplyJob:
         self._counted = partial.usage
 
     def _store(self, completion: Completion) -> ReplyOutcome:
+        if completion.truncated:  # cut at the cap: it ends at its last whole sentence
+            completion.text = whole_sentences(completion.text)
         if not completion.text.strip():
             self._record_unkept(completion)
             return ReplyOutcome(
