@@ -318,6 +318,8 @@ def _judge(
         check_judge.record_dropped(
             db, result, user_id=actor.id, client_id=client.id, probe_key=probe.key
         )
+    if result.failure is not None:  # raised once what it cost is recorded
+        raise result.failure
     return [_Scored(dimension, status, finding) for dimension, status, finding in result.findings]
 
 
