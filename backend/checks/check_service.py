@@ -476,6 +476,18 @@ def check_job(database: Database, *, actor: UserRead | None, client_id: int) -> 
         return job_service.latest(db, kind=CHECK_KIND, subject=client_id)
 
 
+def cancel_check(database: Database, *, actor: UserRead | None, client_id: int) -> JobRead | None:
+    """Stop the client's running check: whoever may run checks on the client (its author or an
+    admin), whoever started it. None: no check was ever started here."""
+    with database(write=True) as db:
+        client_service.get_owned(db, actor, client_id, "check", "run")
+        job = job_service.latest_row(db, kind=CHECK_KIND, subject=client_id)
+        cancelled = None if job is None else job_service.request_cancel(db, job)
+    if cancelled is not None:
+        runner.stop_here(cancelled.id)
+    return cancelled
+
+
 def _run_check_job(context: runner.JobContext, work: _CheckWork) -> ScorecardRead:
     lines: list[str] = []
     lock = threading.Lock()
