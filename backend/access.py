@@ -35,9 +35,6 @@ from backend.models import (
 )
 from backend.models.enums import AssignmentStatus, Role
 
-#: The signed-in user a service acts for (what pages keep in `st.session_state`).
-Actor = UserRead
-
 Resource = Literal[
     "conversation",  # a practice, test or check conversation (rows: PracticeSession)
     "transcript",  # its messages, on screen or downloaded (PracticeSession)

@@ -25,6 +25,7 @@ from backend.jobs.read_models import JobRead
 from backend.models import Job
 from backend.models.base import utcnow
 from backend.models.enums import JobStatus
+from backend.models.job import ACTIVE_STATUSES
 
 #: How often a process writes the heartbeat of every job it runs.
 HEARTBEAT_SECONDS = 5.0
@@ -32,7 +33,7 @@ HEARTBEAT_SECONDS = 5.0
 STALE_AFTER_SECONDS = 30.0
 REPLACED_MESSAGE = "Replaced by a newer request."
 STALE_MESSAGE = "This work stopped before it finished (the app was restarted). Start it again."
-ACTIVE = (JobStatus.queued, JobStatus.running)
+ACTIVE = ACTIVE_STATUSES
 
 
 class JobNotFound(NotFoundError):
