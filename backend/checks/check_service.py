@@ -318,6 +318,8 @@ def _judge(
         check_judge.record_dropped(
             db, result, user_id=actor.id, client_id=client.id, probe_key=probe.key
         )
+    if result.failure is not None:  # raised once what it cost is recorded
+        raise result.failure
     return [_Scored(dimension, status, finding) for dimension, status, finding in result.findings]
 
 
@@ -472,6 +474,18 @@ def check_job(database: Database, *, actor: UserRead | None, client_id: int) -> 
     with database() as db:
         client_service.get_owned(db, actor, client_id, "check", "read")
         return job_service.latest(db, kind=CHECK_KIND, subject=client_id)
+
+
+def cancel_check(database: Database, *, actor: UserRead | None, client_id: int) -> JobRead | None:
+    """Stop the client's running check: whoever may run checks on the client (its author or an
+    admin), whoever started it. None: no check was ever started here."""
+    with database(write=True) as db:
+        client_service.get_owned(db, actor, client_id, "check", "run")
+        job = job_service.latest_row(db, kind=CHECK_KIND, subject=client_id)
+        cancelled = None if job is None else job_service.request_cancel(db, job)
+    if cancelled is not None:
+        runner.stop_here(cancelled.id)
+    return cancelled
 
 
 def _run_check_job(context: runner.JobContext, work: _CheckWork) -> ScorecardRead:
