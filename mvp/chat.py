@@ -19,7 +19,7 @@ from backend.practice import conversation_service
 from backend.practice.conversation_service import ConversationView, Reply
 from backend.practice.read_models import SessionRead
 from backend.practice.session_service import ReplyInFlight
-from mvp import auth, ui
+from mvp import job_view, ui
 from mvp.chat_controls import ChatKeys, end_and_start_over
 from mvp.chat_messages import CLIENT_AVATAR, render_message, session_totals
 
@@ -219,12 +219,12 @@ class _Turn:
         self._show_notice(notice)
 
     def _wait_for_reply(self) -> None:
+        session_id, name = self.view.session.id, ui.safe_markdown(self.view.client.name)
+        last = self.view.messages[-1].id if self.view.messages else 0
         with self.pending_slot.container():
-            _poll_pending_reply(
-                self.database,
-                self.actor,
-                self.view.session.id,
-                ui.safe_markdown(self.view.client.name),
+            job_view.poll(
+                f"reply_{session_id}_{last}",
+                lambda: _pending_reply(self.database, self.actor, session_id, name),
             )
 
 
@@ -237,21 +237,20 @@ def _show_as_it_arrives(reply: Reply) -> None:
         slot.markdown(ui.safe_markdown(text))
 
 
-@st.fragment(run_every=1.0)
-def _poll_pending_reply(
+def _pending_reply(
     database: database_service.Database, actor: UserRead, session_id: int, name: str
-) -> None:
+) -> bool:
     """While a reply started elsewhere (another run or tab) is on its way: say so, with its text
-    so far, then show it."""
-    auth.require_login()  # a fragment reruns alone: the log-in is checked here too
+    so far; False once it has landed (the page then shows it)."""
     try:
         text = conversation_service.pending_reply_text(database, actor=actor, session_id=session_id)
     except AppError as error:
         ui.show_error(error)
-        return
+        return True
     if text is None:
-        st.rerun()
+        return False
     if text:
         with st.chat_message("assistant", avatar=CLIENT_AVATAR):
             st.markdown(ui.safe_markdown(text))
     st.info(f"{name} is answering…", icon=":material/hourglass_top:")
+    return True
