@@ -29,6 +29,7 @@ from backend.clients import prompt_service
 from backend.clients.read_models import ClientRead
 from backend.config import get_settings
 from backend.llm import Completion, LLMGateway
+from backend.llm.errors import GatewayError
 from backend.llm.validated import ask_validated
 
 JUDGE_TOOL = "record_judgement"
@@ -109,12 +110,14 @@ class JudgeResult:
     A dimension without findings here passed (or its only evidence was invalid and dropped).
     `completions`: every call made (the first and, when needed, the repair), for cost and usage.
     `dropped`: findings dropped as invalid after the repair; `errors` their problems.
+    `failure`: the API error that ended judging (the calls before it are in `completions`, billed).
     """
 
     findings: list[DimensionFinding] = field(default_factory=list)
     completions: list[Completion] = field(default_factory=list)
     dropped: int = 0
     errors: list[str] = field(default_factory=list)
+    failure: GatewayError | None = None
 
     def __iter__(self) -> Iterator[DimensionFinding]:
         """Iterating a result gives its findings (what the check service scores)."""
@@ -163,7 +166,8 @@ def judge_probes(
     score alone). Each probe's result has its findings; the first holds the call's completions
     (for cost and usage), the others none, and every probe shares the dropped count and errors.
 
-    Raises `GatewayError` like every call; the caller decides what a failed judge means."""
+    A failed call comes back as the first probe's `failure`, beside the calls already billed:
+    the caller records their usage, then decides what a failed judge means."""
     if gateway.demo_mode or not transcripts:
         return None
     keys = ", ".join(repr(transcript.key) for transcript in transcripts)
@@ -188,16 +192,17 @@ def judge_probes(
         validate=check,
         model=get_settings().judge_model,
     )
-    if asked.failure is not None:
-        raise asked.failure
     results = {transcript.key: JudgeResult() for transcript in transcripts}
-    results[transcripts[0].key].completions = [answer.completion for answer in asked.answers]
+    first = results[transcripts[0].key]
+    first.completions = [answer.completion for answer in asked.answers]
+    if asked.failure is not None:
+        first.failure = asked.failure
+        return results
     if asked.value is not None:
         findings, invalid = asked.value
         for finding in findings:
             results[finding[2].probe].findings.append(finding)
         if asked.errors:  # still invalid after the repair: the findings that hold up stay
-            first = results[transcripts[0].key]
             first.dropped, first.errors = invalid, asked.errors
     return results
 
