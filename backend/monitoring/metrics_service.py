@@ -11,6 +11,11 @@ A period is closed once it ended `GRACE` or more before the earlier of the `now`
 and the wall clock. The cache is keyed by database (and its first message, so an import into an
 empty database is never served its old zeros); `forget_closed_periods()` empties it.
 
+A closed hour is also kept in the database (`closed_hours`: its messages, tokens, cost and
+sorted reply timings), written by the first refresh that needs it, so a new process reads one
+small row per closed hour instead of the hour's messages; `usage_service.rebuild` (after an
+import) empties that table.
+
 The open parts read the daily rollups and covering indexes: the replies' timings and every
 message's tokens and cost from the (role, created_at) index of `messages`, review costs from
 that of `session_reviews`; a period is a range of such an index (`_per_period`)."""

@@ -100,6 +100,7 @@ COURSE_TABLE_RENAMES: list[tuple[str, dict[str, str]]] = [
     ("0001", {}),
     ("0002", {}),  # the jobs table, which no course file carries
     ("0003", {"sessions": "practice_sessions", "session_feedback": "session_ratings"}),
+    ("0004", {}),  # the dashboard's closed_hours, which no course file carries
 ]
 
 
