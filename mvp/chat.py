@@ -37,13 +37,14 @@ def chat_panel(
     """A conversation: history, input, the streamed reply, and (with `controls`) End and Start
     over. `session_key` is where the page keeps the session id, so Start over can replace it;
     `view` is the conversation when the page has read it already in this run."""
+    keys = ChatKeys(session_id)
     if view is None:
         try:
             view = conversation_service.get_view(database, actor=actor, session_id=session_id)
         except AppError as error:
             ui.show_error(error)
+            _keep_unsent(keys)
             return
-    keys = ChatKeys(session_id)
     totals = end_and_start_over(database, actor, view, keys, session_key) if controls else None
 
     history = st.container()
@@ -75,6 +76,18 @@ def chat_panel(
     turn = _Turn(database, actor, view, keys, history, hint, notices, show_usage)
     session = turn.run(prompt)
     _show_totals(totals, session)
+
+
+def _keep_unsent(keys: ChatKeys) -> None:
+    """The conversation cannot go on: a message sent in this very run stays on screen as not
+    sent (its words are kept with the conversation's draft)."""
+    typed = st.session_state.get("chat_input")  # a disabled input returns nothing
+    if typed is not None and not isinstance(typed, str):
+        typed = getattr(typed, "text", None)  # the value's form when files are accepted
+    st.chat_input("This conversation cannot go on.", key="chat_input", disabled=True)
+    if typed := typed or st.session_state.get(keys.draft):
+        st.session_state[keys.draft] = typed
+        st.warning(f"Not sent: {ui.escape_markdown(typed)}", icon=":material/unpublished:")
 
 
 def _show_totals(slot: DeltaGenerator | None, session: SessionRead) -> None:
@@ -146,11 +159,14 @@ class _Turn:
             reply = conversation_service.submit_message(
                 self.database, actor=self.actor, session_id=self.view.session.id, content=text
             )
-        except AppError as error:
-            # Not stored: keep the words on screen with a way to send them again.
+        except Exception as error:  # a refusal, or the database failing: nothing was stored
+            # Keep the words on screen with a way to send them again.
             st.session_state[self.keys.draft] = text
             with self.draft_slot.container():
-                ui.show_error(error)
+                if isinstance(error, AppError):
+                    ui.show_error(error)
+                else:
+                    ui.show_unexpected(error)
                 st.warning(f"Not sent: {ui.escape_markdown(text)}", icon=":material/unpublished:")
             self.draft_button.button("Send again", key="resend_draft", icon=":material/send:")
             if isinstance(error, ReplyInFlight):  # started elsewhere: still show it arrive

@@ -903,7 +903,7 @@ def budget_status(
 # Reviews (their own purpose: not part of the client usage figures) ------------------------------
 @dataclass(frozen=True)
 class ReviewCost:
-    reviews: int  # written by the feedback model (automatic demo reviews cost nothing)
+    reviews: int  # written by the review model (automatic demo reviews cost nothing)
     demo_reviews: int
     cost: Decimal
 

@@ -57,7 +57,7 @@ def review_figures(today: metrics_service.ReviewCost, month: metrics_service.Rev
             (
                 "Review cost today",
                 format_usd(today.cost),
-                f"{today.reviews} reviews by the feedback model and {today.demo_reviews} automatic "
+                f"{today.reviews} reviews by the review model and {today.demo_reviews} automatic "
                 "demo reviews since midnight UTC.",
             ),
             (
@@ -68,7 +68,7 @@ def review_figures(today: metrics_service.ReviewCost, month: metrics_service.Rev
             (
                 "Review cost, 30 days",
                 format_usd(month.cost),
-                f"{month.reviews} reviews by the feedback model and {month.demo_reviews} automatic "
+                f"{month.reviews} reviews by the review model and {month.demo_reviews} automatic "
                 "demo reviews in the last 30 days (today included).",
             ),
             (
