@@ -32,7 +32,7 @@ from pydantic import BaseModel
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from backend import access
+from backend import access, event_log
 from backend.actor import UserRead
 from backend.checks import check_judge
 from backend.checks.read_models import (
@@ -321,13 +321,12 @@ def _judge(
     first = judged[transcripts[0].key]
     with database(write=True) as db:
         for completion in first.completions:
-            session_service.record_usage(
+            record_judge_call(
                 db,
                 session_id=results[0].session_id,
                 usage=completion.usage,
                 cost=completion.cost,
                 model=completion.model,
-                unpriced=completion.cost is None,
             )
         check_judge.record_dropped(
             db, first, user_id=actor.id, client_id=client.id, probe_key="all probes"
@@ -340,6 +339,31 @@ def _judge(
             _Scored(dimension, status, finding) for dimension, status, finding in found
         ]
     return True
+
+
+def record_judge_call(
+    db: Session, *, session_id: int, usage: Usage, cost: Decimal | None, model: str
+) -> None:
+    """One paid judge call: its usage joins the probe's conversation (the daily tables, budgets)
+    and an info event keeps its time, tokens and cost, as a cut-off reply's does, so the hourly
+    figures count it too (it is stored as no message)."""
+    session_service.record_usage(
+        db, session_id=session_id, usage=usage, cost=cost, model=model, unpriced=cost is None
+    )
+    event_log.record(
+        db,
+        "info",
+        "judge_call",
+        "A client check's judge call was billed.",
+        session_id=session_id,
+        details={
+            "input_tokens": usage.input_tokens,
+            "output_tokens": usage.output_tokens,
+            "cache_write_tokens": usage.cache_write_tokens,
+            "cache_read_tokens": usage.cache_read_tokens,
+            "cost": str(cost),
+        },
+    )
 
 
 # Running ----------------------------------------------------------------------------------------
