@@ -15,6 +15,7 @@ from backend.errors import ConflictError, NotFoundError, ValidationError
 from backend.models import Assignment, AssignmentClient
 from backend.models.base import utcnow
 from backend.models.enums import AssignmentStatus
+from backend.models.review import ReviewRelease
 
 
 class UncheckedClients(ConflictError):
@@ -102,6 +103,20 @@ def update_assignment(
     assignment.release_reviews = data.release_reviews.value
     assignment.updated_at = utcnow()
     _set_clients(db, actor, assignment, data.client_ids)
+    return _read(db, assignment)
+
+
+def set_release_reviews(
+    db: Session, *, actor: UserRead | None, assignment_id: int, release_reviews: ReviewRelease | str
+) -> AssignmentRead:
+    """When students see their reviews: at once, or after their teacher released each one."""
+    assignment = _get_owned(db, actor, assignment_id)
+    try:
+        assignment.release_reviews = ReviewRelease(release_reviews).value
+    except ValueError:
+        raise ValidationError("Choose when students see their reviews.") from None
+    assignment.updated_at = utcnow()
+    db.flush()
     return _read(db, assignment)
 
 

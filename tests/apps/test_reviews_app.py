@@ -97,8 +97,7 @@ def test_assignment_setting_decides_when_students_see_reviews(app, app_db, teach
         )
     setting = at.selectbox(key=f"assignment_release_{assignment.id}")
     assert setting.value == "after_teacher_review"
-    setting.set_value("immediately")
-    at.button(key=f"save_assignment_clients_{assignment.id}").click().run()
+    setting.set_value("immediately").run()  # saved when chosen, no button
     assert_clean(at)
     with unit_of_work(app_db) as db:
         saved = assignment_service.get_assignment(db, actor=teacher, assignment_id=assignment.id)
