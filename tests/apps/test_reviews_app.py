@@ -67,6 +67,10 @@ def test_teacher_changes_a_score_and_releases(app, app_db, teacher):
     # The transcript is beside the review; cited turns are bordered and labelled.
     assert any(":orange-badge[cited:" in text for text in texts(at))
     assert any("work is **wearing** you down" in text for text in texts(at))
+    # Cited by the criterion's name, not its key (issue 22, item 13).
+    badges = [text for text in texts(at) if ":orange-badge[cited:" in text]
+    assert any("Open questions" in text for text in badges), badges
+    assert not any("open_questions" in text for text in badges), badges
 
     score = at.number_input(key=f"score_{session_id}_empathy")
     assert score.value != 2
