@@ -619,14 +619,28 @@ def previous_scorecard(
     return None if row is None else _read(row, current_version=client.version)
 
 
-def unchecked_client_names(db: Session, client_ids: list[int]) -> list[str]:
-    """Names of the clients with no current scorecard (none, or stale) or a failing one.
+CHECK_GAPS = ("Not checked yet", "Changed since its last check", "Failing its check")
+
+
+def check_gaps(db: Session, client_ids: list[int]) -> list[tuple[str, str]]:
+    """(name, why) for each client with no current passing scorecard: why is one of
+    `CHECK_GAPS` (never checked, edited since its latest check, or that check failed).
     Internal: callers have checked access."""
-    names = []
+    not_checked, changed, failing = CHECK_GAPS
+    gaps = []
     for client in db.scalars(
         select(ClientProfile).where(ClientProfile.id.in_(client_ids)).order_by(ClientProfile.name)
     ):
         row = _scorecards(db, client.id, skip=0)
-        if row is None or row.client_version != client.version or row.overall == "fail":
-            names.append(client.name)
-    return names
+        if row is None:
+            gaps.append((client.name, not_checked))
+        elif row.client_version != client.version:
+            gaps.append((client.name, changed))
+        elif row.overall == "fail":
+            gaps.append((client.name, failing))
+    return gaps
+
+
+def unchecked_client_names(db: Session, client_ids: list[int]) -> list[str]:
+    """Names of the clients with no current scorecard (none, or stale) or a failing one."""
+    return [name for name, _why in check_gaps(db, client_ids)]
