@@ -84,6 +84,7 @@ EXCLUDED: dict[str, str] = {
     "daily_usage": "rebuilt from the imported messages and reviews (usage_service.rebuild)",
     "client_daily_usage": "rebuilt from the imported messages (usage_service.rebuild)",
     "client_usage_increments": "folded into client_daily_usage, which is rebuilt",
+    "closed_hours": "the dashboard's figures of closed hours, emptied by the rebuild",
     "rating_tallies": "recounted from the imported ratings and forms",
     "circuit_breakers": "the model API's health state, which belongs to the installation",
     "sign_in_domains": "an installation-wide admin setting, not part of a course",
@@ -99,6 +100,7 @@ COURSE_TABLE_RENAMES: list[tuple[str, dict[str, str]]] = [
     ("0001", {}),
     ("0002", {}),  # the jobs table, which no course file carries
     ("0003", {"sessions": "practice_sessions", "session_feedback": "session_ratings"}),
+    ("0004", {}),  # the dashboard's closed_hours, which no course file carries
 ]
 
 
