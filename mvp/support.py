@@ -35,7 +35,7 @@ def contact_markdown() -> str:
     settings = get_settings()
     if settings.support_url is None:
         return NO_CONTACT
-    label = ui.escape_markdown(settings.support_contact)
+    label = ui.safe_markdown(settings.support_contact)
     return f"Contact [{label}](<{settings.support_url}>)."
 
 

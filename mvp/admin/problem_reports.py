@@ -28,8 +28,8 @@ def problem_reports(actor: UserRead) -> None:
         first_line = report.text.splitlines()[0] if report.text else ""
         preview = first_line[:PREVIEW_CHARS] + ("…" if len(report.text) > len(first_line) else "")
         label = (
-            f"{format_time(report.created_at)} · {ui.escape_markdown(report.reporter or '—')} "
-            f"· {ui.escape_markdown(report.page)} · {ui.escape_markdown(preview)}"
+            f"{format_time(report.created_at)} · {ui.safe_markdown(report.reporter or '—')} "
+            f"· {ui.safe_markdown(report.page)} · {ui.safe_markdown(preview)}"
         )
         with st.expander(label, icon=":material/flag:"):
             st.text(report.text)  # plain text: nothing typed is rendered as markup

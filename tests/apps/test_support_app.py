@@ -166,7 +166,7 @@ def test_a_report_is_stored_with_its_page_and_shown_to_admins_as_typed(app, app_
     admin = open_page(log_in(new_browser().run(), "admin.one"), "Error log")
     assert_clean(admin)
     assert [element.value for element in admin.text] == [typed]  # plain text, no markup
-    (label,) = [e.label for e in admin.expander if "student\\.one" in e.label]
+    (label,) = [e.label for e in admin.expander if "My sessions" in e.label]
     assert label.count("<img") == label.count("\\<img") == 1  # shown, escaped, as typed
 
 
