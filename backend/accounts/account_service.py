@@ -222,6 +222,7 @@ def create_first_admin(db: Session, *, username: str, display_name: str, passwor
             role=Role.admin,
         )
         installation.first_admin_id = user.id
+        user.last_login_at = utcnow()  # the setup logs the new admin in
     event_log.record(
         db, "info", "accounts", f"First admin '{user.username}' created.", user_id=user.id
     )

@@ -32,7 +32,7 @@ from pydantic import BaseModel
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from backend import access
+from backend import access, event_log
 from backend.actor import UserRead
 from backend.checks import check_judge
 from backend.checks.read_models import (
@@ -307,13 +307,12 @@ def _judge(
         return None
     with database(write=True) as db:
         for completion in result.completions:
-            session_service.record_usage(
+            record_judge_call(
                 db,
                 session_id=session_id,
                 usage=completion.usage,
                 cost=completion.cost,
                 model=completion.model,
-                unpriced=completion.cost is None,
             )
         check_judge.record_dropped(
             db, result, user_id=actor.id, client_id=client.id, probe_key=probe.key
@@ -321,6 +320,31 @@ def _judge(
     if result.failure is not None:  # raised once what it cost is recorded
         raise result.failure
     return [_Scored(dimension, status, finding) for dimension, status, finding in result.findings]
+
+
+def record_judge_call(
+    db: Session, *, session_id: int, usage: Usage, cost: Decimal | None, model: str
+) -> None:
+    """One paid judge call: its usage joins the probe's conversation (the daily tables, budgets)
+    and an info event keeps its time, tokens and cost, as a cut-off reply's does, so the hourly
+    figures count it too (it is stored as no message)."""
+    session_service.record_usage(
+        db, session_id=session_id, usage=usage, cost=cost, model=model, unpriced=cost is None
+    )
+    event_log.record(
+        db,
+        "info",
+        "judge_call",
+        "A client check's judge call was billed.",
+        session_id=session_id,
+        details={
+            "input_tokens": usage.input_tokens,
+            "output_tokens": usage.output_tokens,
+            "cache_write_tokens": usage.cache_write_tokens,
+            "cache_read_tokens": usage.cache_read_tokens,
+            "cost": str(cost),
+        },
+    )
 
 
 # Running ----------------------------------------------------------------------------------------
@@ -564,14 +588,28 @@ def previous_scorecard(
     return None if row is None else _read(row, current_version=client.version)
 
 
-def unchecked_client_names(db: Session, client_ids: list[int]) -> list[str]:
-    """Names of the clients with no current scorecard (none, or stale) or a failing one.
+CHECK_GAPS = ("Not checked yet", "Changed since its last check", "Failing its check")
+
+
+def check_gaps(db: Session, client_ids: list[int]) -> list[tuple[str, str]]:
+    """(name, why) for each client with no current passing scorecard: why is one of
+    `CHECK_GAPS` (never checked, edited since its latest check, or that check failed).
     Internal: callers have checked access."""
-    names = []
+    not_checked, changed, failing = CHECK_GAPS
+    gaps = []
     for client in db.scalars(
         select(ClientProfile).where(ClientProfile.id.in_(client_ids)).order_by(ClientProfile.name)
     ):
         row = _scorecards(db, client.id, skip=0)
-        if row is None or row.client_version != client.version or row.overall == "fail":
-            names.append(client.name)
-    return names
+        if row is None:
+            gaps.append((client.name, not_checked))
+        elif row.client_version != client.version:
+            gaps.append((client.name, changed))
+        elif row.overall == "fail":
+            gaps.append((client.name, failing))
+    return gaps
+
+
+def unchecked_client_names(db: Session, client_ids: list[int]) -> list[str]:
+    """Names of the clients with no current scorecard (none, or stale) or a failing one."""
+    return [name for name, _why in check_gaps(db, client_ids)]

@@ -50,7 +50,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from backend import access
+from backend import access, event_log
 from backend.actor import UserRead
 from backend.config import Settings
 from backend.db import utc_date
@@ -146,9 +146,6 @@ class UsageBucket:
 
 #: The severities the error log shows by default; a day's "problems" counts the same events.
 PROBLEM_SEVERITIES = (Severity.warning, Severity.error, Severity.critical)
-#: The conversation service logs each billed reply it did not keep (cut off, held back, too late)
-#: as an event with that reply's usage: the only trace of those tokens with a time of day.
-UNKEPT_REPLY_CATEGORY = "partial_reply"
 UNKEPT_TOKEN_KEYS = ("input_tokens", "cache_write_tokens", "cache_read_tokens")
 #: A client check's probe conversations are not sessions of practice (their cost still counts).
 NOT_A_CHECK = PracticeSession.mode != SessionMode.check
@@ -499,7 +496,6 @@ def now_figures(db: Session, *, actor: UserRead | None, now: datetime | None = N
             func.sum(rollup.output_tokens).label("output_tokens"),
             func.sum(rollup.cache_write_tokens).label("cache_write_tokens"),
             func.sum(rollup.cache_read_tokens).label("cache_read_tokens"),
-            func.sum(rollup.cost).label("cost"),
         )
         .where(rollup.day == today.date())
         .subquery()
@@ -516,7 +512,7 @@ def now_figures(db: Session, *, actor: UserRead | None, now: datetime | None = N
         output_tokens=int(row.output_tokens or 0),
         cache_write_tokens=int(row.cache_write_tokens or 0),
         cache_read_tokens=int(row.cache_read_tokens or 0),
-        cost_today=Decimal(row.cost or 0),
+        cost_today=_costs_by_day(db, today.date(), today.date()).get(today.date(), Decimal(0)),
         completed_today=int(row.completed or 0),
         cost_completed_today=Decimal(row.completed_cost or 0),
         latency_last_hour=timings["latency", "hour"],
@@ -585,14 +581,19 @@ def _hours(
             (counted[hour].messages, counted[hour].tokens, counted[hour].cost) for hour in hours
         ]
     unkept = _unkept_replies(db, hours[0], now)
+    reviews = _per_period(
+        db, "reviews", [(hour, hour + HOUR if hour + HOUR <= now else None) for hour in hours], now
+    )
     result = {}
-    for hour, (count, tokens, cost) in zip(hours, rows, strict=True):
+    for hour, (count, tokens, cost), (*_reviews, review_cost) in zip(
+        hours, rows, reviews, strict=True
+    ):
         extra_tokens, extra_cost = unkept.get(hour, (0, Decimal(0)))
         result[hour] = UsageBucket(
             hour,
             messages=int(count or 0),
             tokens=int(tokens or 0) + extra_tokens,
-            cost=Decimal(cost or 0) + extra_cost,
+            cost=Decimal(cost or 0) + extra_cost + Decimal(review_cost or 0),
         )
     return result
 
@@ -604,7 +605,7 @@ def _unkept_replies(
     by_hour: dict[datetime, tuple[int, Decimal]] = {}
     for at, details in db.execute(
         select(Event.created_at, Event.details).where(
-            Event.category == UNKEPT_REPLY_CATEGORY,
+            Event.category.in_(event_log.PAID_CALL_CATEGORIES),
             Event.created_at >= first,
             Event.created_at <= now,
         )
@@ -659,7 +660,6 @@ def _days(db: Session, starts: list[datetime], now: datetime) -> dict[datetime, 
                 func.sum(rollup.sessions),
                 func.sum(rollup.messages),
                 func.sum(_rollup_tokens()),
-                func.sum(rollup.cost),
             )
             .where(rollup.day >= first, rollup.day <= last)
             .group_by(rollup.day)
@@ -679,15 +679,16 @@ def _days(db: Session, starts: list[datetime], now: datetime) -> dict[datetime, 
             .group_by(day)
         )
     }
+    costs = _costs_by_day(db, first, last)
     result = {}
     for start in starts:
-        sessions, messages, tokens, cost = usage.get(start.date(), (0, 0, 0, 0))
+        sessions, messages, tokens = usage.get(start.date(), (0, 0, 0))
         result[start] = UsageBucket(
             start,
             sessions=int(sessions or 0),
             messages=int(messages or 0),
             tokens=int(tokens or 0),
-            cost=Decimal(cost or 0),
+            cost=costs.get(start.date(), Decimal(0)),
             problems=int(problems.get(start.date(), 0)),
         )
     return result
@@ -875,12 +876,27 @@ def _rollup_tokens() -> ColumnElement[int]:
     )
 
 
+def _costs_by_day(db: Session, first: date, last: date) -> dict[date, Decimal]:
+    """THE cost of each UTC day from `first` to `last`: every paid call - replies stored or cut
+    off after billing, in practice, teachers' test chats and client checks (their judge calls
+    too), and model-written reviews - as the budgets count it (`daily_usage`, written in the
+    same transaction as each call). Every cost of a day on the dashboard is read here."""
+    return {
+        _as_date(day): Decimal(cost or 0)
+        for day, cost in db.execute(
+            select(DailyUsage.day, func.sum(DailyUsage.cost))
+            .where(DailyUsage.day >= first, DailyUsage.day <= last)
+            .group_by(DailyUsage.day)
+        )
+    }
+
+
 def budget_status(
     db: Session, settings: Settings, *, actor: UserRead | None, now: datetime | None = None
 ) -> BudgetStatus:
     access.require(db, actor, "administration", "use")
     day = start_of_utc_day(now).date()
-    spend = db.scalar(select(func.sum(DailyUsage.cost)).where(DailyUsage.day == day))
+    spend = _costs_by_day(db, day, day).get(day, Decimal(0))
     near = db.execute(
         select(User.username, DailyUsage.tokens)
         .join(User, User.id == DailyUsage.user_id)
@@ -892,7 +908,7 @@ def budget_status(
         .limit(50)
     ).all()
     return BudgetStatus(
-        Decimal(spend or 0),
+        spend,
         settings.global_daily_cost_budget_usd,
         settings.user_daily_token_budget,
         settings.budget_alert_threshold,

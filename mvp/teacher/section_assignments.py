@@ -23,6 +23,10 @@ RELEASE_OPTIONS = {
     "immediately": "Students see reviews at once",
     "after_teacher_review": "Students see reviews after I release them",
 }
+RELEASE_SAVED = {
+    "immediately": "students see reviews at once",
+    "after_teacher_review": "students see reviews after you release them",
+}
 
 
 def _create_assignment(actor: UserRead, section_id: int) -> None:
@@ -85,7 +89,6 @@ def _set_published(
 
 def _save_assignment_clients(actor: UserRead, assignment_id: int) -> None:
     chosen = list(st.session_state.get(f"assignment_clients_{assignment_id}") or [])
-    release = st.session_state.get(f"assignment_release_{assignment_id}")
     with store.transaction(write=True) as db:
         current = assignment_service.get_assignment(db, actor=actor, assignment_id=assignment_id)
         assignment_service.update_assignment(
@@ -97,21 +100,26 @@ def _save_assignment_clients(actor: UserRead, assignment_id: int) -> None:
                 instructions=current.instructions,
                 due_at=current.due_at,
                 client_ids=chosen,
-                release_reviews=release or current.release_reviews,
+                release_reviews=current.release_reviews,
             ),
         )
-    ui.flash(f"Saved the clients and review setting of “{safe(current.title)}”.")
+    ui.flash(f"Saved the clients of “{safe(current.title)}”.")
 
 
-def _set_assignment_rubric(actor: UserRead, assignment_id: int, release_reviews: str) -> None:
+def _set_release_reviews(actor: UserRead, assignment_id: int) -> None:
+    release = st.session_state.get(f"assignment_release_{assignment_id}") or "immediately"
+    with store.transaction(write=True) as db:
+        assignment_service.set_release_reviews(
+            db, actor=actor, assignment_id=assignment_id, release_reviews=release
+        )
+    ui.flash(f"Saved: {RELEASE_SAVED[release]}.")
+
+
+def _set_assignment_rubric(actor: UserRead, assignment_id: int) -> None:
     rubric_id = st.session_state.get(f"assignment_rubric_{assignment_id}")
     with store.transaction(write=True) as db:
         rubric_service.set_assignment_rubric(
-            db,
-            actor=actor,
-            assignment_id=assignment_id,
-            rubric_id=rubric_id,
-            release_reviews=release_reviews,
+            db, actor=actor, assignment_id=assignment_id, rubric_id=rubric_id
         )
     ui.flash("Saved the assignment's rubric. Reviews already made keep the rubric they used.")
 
@@ -175,6 +183,9 @@ def assignment_card(
             list(RELEASE_OPTIONS),
             key=release_key,
             format_func=RELEASE_OPTIONS.__getitem__,
+            on_change=auth.guarded(_set_release_reviews),
+            args=(actor, assignment.id),
+            help="Saved as soon as you choose.",
         )
         rubric_picker(
             "Rubric for reviews",
@@ -183,7 +194,7 @@ def assignment_card(
             key=f"assignment_rubric_{assignment.id}",
             current=assignment.rubric_id,
             on_change=_set_assignment_rubric,
-            args=(actor, assignment.id, assignment.release_reviews.value),
+            args=(actor, assignment.id),
         )
         save, publish = st.columns(2)
         save.button(

@@ -914,6 +914,13 @@ def _operations() -> dict[str, Operation]:
             ),
             SECTION_MANAGE,
         ),
+        "set_release_reviews": _op(
+            assignment_service.set_release_reviews,
+            lambda f, db, w, a: f(
+                db, actor=a, assignment_id=w.assignment_id, release_reviews="after_teacher_review"
+            ),
+            SECTION_MANAGE,
+        ),
         "unpublish_assignment": _op(
             assignment_service.set_published,
             lambda f, db, w, a: f(db, actor=a, assignment_id=w.assignment_id, published=False),

@@ -188,7 +188,8 @@ def test_editing_the_client_makes_the_scorecard_stale_and_publishing_asks(
             section_id=section.id,
             data=AssignmentInput(title="Week 1", client_ids=[client.id]),
         )
-    with unit_of_work(committed_engine) as db, pytest.raises(UncheckedClients, match="Alex"):
+    not_checked = "Not checked yet: Alex Rivera."
+    with unit_of_work(committed_engine) as db, pytest.raises(UncheckedClients, match=not_checked):
         assignment_service.set_published(
             db, actor=teacher, assignment_id=assignment.id, published=True
         )
@@ -221,7 +222,8 @@ def test_editing_the_client_makes_the_scorecard_stale_and_publishing_asks(
         assert assignment_service.clients_needing_a_check(
             db, actor=teacher, assignment_id=assignment.id
         ) == ["Alex Rivera"]
-        with pytest.raises(UncheckedClients):
+        changed = "Changed since its last check: Alex Rivera."
+        with pytest.raises(UncheckedClients, match=changed):
             assignment_service.set_published(
                 db, actor=teacher, assignment_id=assignment.id, published=True
             )
@@ -247,6 +249,19 @@ def test_a_failing_scorecard_also_asks_before_publishing(committed_engine, api, 
     assert _run(committed_engine, teacher, client).overall == "fail"
     with unit_of_work(committed_engine) as db:
         assert check_service.unchecked_client_names(db, [client.id]) == ["Alex Rivera"]
+        section = make_section(db, teacher=teacher)
+        from backend.classes.read_models import AssignmentInput
+
+        assignment = assignment_service.create_assignment(
+            db,
+            actor=teacher,
+            section_id=section.id,
+            data=AssignmentInput(title="Week 1", client_ids=[client.id]),
+        )
+        with pytest.raises(UncheckedClients, match="Failing its check: Alex Rivera."):
+            assignment_service.set_published(
+                db, actor=teacher, assignment_id=assignment.id, published=True
+            )
 
 
 def test_check_sessions_are_not_practice_but_their_cost_is_the_teachers(
