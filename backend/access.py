@@ -48,6 +48,7 @@ Resource = Literal[
     "teaching",  # the teacher pages; their lists are filtered by the rows above
     "administration",  # accounts, sign-in rules, the event log, the dashboard
     "job",  # long work under way: a reply, a review, a client check (Job)
+    "problem_report",  # what someone sent with "Report a problem" (ProblemReport)
 ]
 Action = Literal[
     "read",
@@ -124,6 +125,9 @@ POLICY: dict[tuple[Resource, Action], Who] = {
     # Following a job by its id (pages follow reviews and checks through their own rules).
     ("job", "read"): OWNER | ADMIN,
     ("job", "cancel"): OWNER | ADMIN,
+    # "Report a problem", on every page: anyone signed in sends one; admins read them.
+    ("problem_report", "create"): ANYONE,
+    ("problem_report", "read"): ADMIN,
 }
 
 #: The roles that can hold each relation (a student never teaches, an admin is ADMIN anyway).

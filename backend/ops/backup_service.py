@@ -89,6 +89,7 @@ EXCLUDED: dict[str, str] = {
     "circuit_breakers": "the model API's health state, which belongs to the installation",
     "sign_in_domains": "an installation-wide admin setting, not part of a course",
     "jobs": "work under way in the installation's processes; what it wrote is in its own tables",
+    "problem_reports": "testers' reports to the installation's admins, not part of a course",
 }
 
 
@@ -101,6 +102,7 @@ COURSE_TABLE_RENAMES: list[tuple[str, dict[str, str]]] = [
     ("0002", {}),  # the jobs table, which no course file carries
     ("0003", {"sessions": "practice_sessions", "session_feedback": "session_ratings"}),
     ("0004", {}),  # the dashboard's closed_hours, which no course file carries
+    ("0005", {}),  # problem_reports, which no course file carries
 ]
 
 

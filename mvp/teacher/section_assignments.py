@@ -116,12 +116,22 @@ def _set_release_reviews(actor: UserRead, assignment_id: int) -> None:
 
 
 def _set_assignment_rubric(actor: UserRead, assignment_id: int) -> None:
-    rubric_id = st.session_state.get(f"assignment_rubric_{assignment_id}")
+    rubric_id = chosen_rubric(f"assignment_rubric_{assignment_id}")
     with store.transaction(write=True) as db:
         rubric_service.set_assignment_rubric(
             db, actor=actor, assignment_id=assignment_id, rubric_id=rubric_id
         )
     ui.flash("Saved the assignment's rubric. Reviews already made keep the rubric they used.")
+
+
+#: The picker's value for "the default rubric" (a rubric id is never 0). Not None: a select box
+#: whose value is None shows an empty "Choose an option" instead of the default's name.
+DEFAULT_RUBRIC = 0
+
+
+def chosen_rubric(key: str) -> int | None:
+    """The rubric picked in the picker under `key` (None: the default)."""
+    return st.session_state.get(key) or None
 
 
 def rubric_picker(
@@ -134,14 +144,15 @@ def rubric_picker(
     on_change: Callable[..., None],
     args: tuple[object, ...],
 ) -> None:
-    """A rubric chosen from None (the default, `default_label`) first, then the built-in rubrics
-    and the teacher's own; saved by `on_change` as soon as it is chosen."""
-    choices: dict[int | None, str] = {None: default_label}
+    """A rubric chosen from the default (`default_label`) first, then the built-in rubrics and the
+    teacher's own; saved by `on_change` (which reads `chosen_rubric(key)`) as soon as chosen."""
+    choices: dict[int, str] = {DEFAULT_RUBRIC: default_label}
     for rubric in rubrics:
         choices[rubric.id] = f"{rubric.name} ({'built-in' if rubric.builtin else 'yours'})"
-    if st.session_state.get(key, current) not in choices:
+    shown = current or DEFAULT_RUBRIC
+    if st.session_state.get(key, shown) not in choices:
         st.session_state.pop(key, None)
-    st.session_state.setdefault(key, current)
+    st.session_state.setdefault(key, shown)
     st.selectbox(
         label,
         list(choices),

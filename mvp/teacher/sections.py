@@ -16,7 +16,12 @@ from backend.reviews.read_models import RubricRead
 from backend.utils.formatting import format_time
 from mvp import auth, store, ui
 from mvp.teacher import shared
-from mvp.teacher.section_assignments import assignment_form, assignment_list, rubric_picker
+from mvp.teacher.section_assignments import (
+    assignment_form,
+    assignment_list,
+    chosen_rubric,
+    rubric_picker,
+)
 
 actor = auth.require_role(Role.teacher, Role.admin)
 safe = ui.safe_markdown  # every piece of text a person wrote goes through it
@@ -89,7 +94,7 @@ def _remove_student(section_id: int, student_id: int, name: str) -> None:
 
 
 def _set_section_rubric(section_id: int) -> None:
-    rubric_id = st.session_state.get(f"section_rubric_{section_id}")
+    rubric_id = chosen_rubric(f"section_rubric_{section_id}")
     with store.transaction(write=True) as db:
         rubric_service.set_section_rubric(
             db, actor=actor, section_id=section_id, rubric_id=rubric_id

@@ -9,6 +9,7 @@ from backend.models import PracticeSession
 from backend.models.enums import SessionMode
 from backend.practice import session_service
 from backend.reviews import rubric_service
+from mvp.teacher.section_assignments import DEFAULT_RUBRIC
 from tests.apps.helpers import assert_clean, everything, open_page, teacher_app, texts
 from tests.factories import enroll, make_assignment, make_client, make_section, make_user
 
@@ -104,15 +105,17 @@ def test_choosing_rubrics_for_a_section_and_an_assignment_is_stored(app, app_db,
     at = open_page(teacher_app(app), "Sections & assignments")
     assert_clean(at)
     section_box = at.selectbox(key=f"section_rubric_{section.id}")
-    assert section_box.value is None
+    assert section_box.value == DEFAULT_RUBRIC
+    # The default is shown by its name, not as an empty "Choose an option".
+    assert section_box.index == 0 and section_box.options[0].startswith("Core counseling")
     assert "My rubric (yours)" in section_box.options
     section_box.set_value(miti.id).run()
     assert_clean(at)
     assert "Saved the section's rubric" in everything(at)
 
     assignment_box = at.selectbox(key=f"assignment_rubric_{assignment.id}")
-    assert assignment_box.value is None
-    assert assignment_box.format_func(None) == "Section default"
+    assert assignment_box.value == DEFAULT_RUBRIC and assignment_box.index == 0
+    assert assignment_box.format_func(DEFAULT_RUBRIC) == "Section default"
     with unit_of_work(app_db) as db:
         session = session_service.create_session(db, actor=student, client_id=client.id)
         assert session.mode != SessionMode.teacher_test
