@@ -4,7 +4,7 @@ cold start, and a soak of hundreds of turns.
     .venv/bin/python benchmarks/bench_app.py [--database sqlite|postgresql|both] [--turns 30]
         [--page-opens 5] [--idle-pages 10] [--idle-seconds 60] [--memory-pages 20]
         [--soak-turns 300] [--soak-conversation-turns 50] [--rss-every 50]
-        [--post-script-gc] [--quick]
+        [--post-script-gc] [--file-watcher auto|none] [--quick]
 
 For each database (a temporary SQLite file; a scratch PostgreSQL database on 127.0.0.1:5432,
 created and dropped here), the schema comes from the project's Alembic upgrade and the demo data
@@ -461,8 +461,9 @@ def run_database(
             "LOGIN_BROWSER_RATE_LIMIT": "100000/minute",
             "LOGIN_USERNAME_RATE_LIMIT": "100000/minute",
         }
-        # As the Dockerfile starts it: Streamlit's default file watcher (start_app turns it off).
-        options = ["--server.fileWatcherType", "auto"]
+        # By default as the Dockerfile starts it: Streamlit's default file watcher (start_app,
+        # for the tests, turns it off).
+        options = ["--server.fileWatcherType", args.file_watcher]
         if args.post_script_gc:
             options += ["--runner.postScriptGC", "true"]
         app = App(env, options, workdir)
@@ -535,6 +536,13 @@ def main() -> int:
         action="store_true",
         help="start the app with --runner.postScriptGC true (Streamlit's default; the project "
         "sets false), to compare",
+    )
+    parser.add_argument(
+        "--file-watcher",
+        choices=["auto", "none"],
+        default="auto",
+        help="Streamlit's server.fileWatcherType (default auto, as the Dockerfile runs the app; "
+        "the browser tests use none)",
     )
     parser.add_argument("--quick", action="store_true", help="small numbers for a smoke run")
     args = parser.parse_args()
