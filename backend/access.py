@@ -35,9 +35,6 @@ from backend.models import (
 )
 from backend.models.enums import AssignmentStatus, Role
 
-#: The signed-in user a service acts for (what pages keep in `st.session_state`).
-Actor = UserRead
-
 Resource = Literal[
     "conversation",  # a practice, test or check conversation (rows: PracticeSession)
     "transcript",  # its messages, on screen or downloaded (PracticeSession)
@@ -110,7 +107,7 @@ POLICY: dict[tuple[Resource, Action], Who] = {
     ("client", "brief"): STUDENT | AUTHOR | ADMIN,  # name, age, concern: what practice shows
     ("client", "practise"): STUDENT | AUTHOR | ADMIN,  # the author and admins: test conversations
     ("client", "edit"): AUTHOR | ADMIN,
-    # Feedback tallies and comments, no names: the author over every conversation with the
+    # Rating tallies and comments, no names: the author over every conversation with the
     # client; anyone else over the conversations they may read.
     ("client", "aggregates"): AUTHOR | ADMIN,
     ("check", "run"): AUTHOR | ADMIN,

@@ -26,6 +26,8 @@ from backend.models.enums import Role
 from mvp import auth, institution, store, ui
 from mvp.welcome import SETUP_NOTES_KEY, login_screen, setup_screen
 
+store.freeze_imported_objects()  # once per process: the objects imported above stay for good
+
 LOGGED_OUT_KEY = "logged_out"  # the Log out button was pressed: show the front page next
 
 # A local file (a material icon would be fetched from a font host: no icon offline).

@@ -10,7 +10,7 @@ from backend.models.job import Job
 from backend.models.rating import MessageRating, RatingTally, SessionRating
 from backend.models.review import Rubric, RubricVersion, SessionReview
 from backend.models.section import Assignment, AssignmentClient, Enrollment, Section
-from backend.models.usage import ClientDailyUsage, ClientUsageIncrement, DailyUsage
+from backend.models.usage import ClientDailyUsage, ClientUsageIncrement, ClosedHour, DailyUsage
 from backend.models.user import Installation, LoginSession, SignInDomain, User
 
 __all__ = [
@@ -25,6 +25,7 @@ __all__ = [
     "ClientDailyUsage",
     "ClientUsageIncrement",
     "ClientProfile",
+    "ClosedHour",
     "DailyUsage",
     "Enrollment",
     "Event",

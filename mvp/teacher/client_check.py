@@ -16,7 +16,6 @@ from backend.checks import check_service
 from backend.checks.read_models import DimensionResult, Finding, ScorecardRead
 from backend.clients.read_models import ClientRead
 from backend.errors import AppError
-from backend.jobs import runner
 from backend.jobs.read_models import JobRead
 from backend.models.enums import Role
 from backend.utils.formatting import format_time
@@ -104,14 +103,14 @@ def follow_check(client: ClientRead, *, started: bool) -> JobRead | None:
             key="cancel_check",
             icon=":material/cancel:",
             on_click=auth.guarded(_cancel),
-            args=(job.id,),
+            args=(client.id,),
         )
     return job
 
 
-def _cancel(job_id: int) -> None:
+def _cancel(client_id: int) -> None:
     try:
-        runner.cancel(database, actor=actor, job_id=job_id)
+        check_service.cancel_check(database, actor=actor, client_id=client_id)
     except AppError as error:
         ui.flash(error.message, "warning")
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, time
 
 import streamlit as st
@@ -116,12 +116,33 @@ def _set_assignment_rubric(actor: UserRead, assignment_id: int, release_reviews:
     ui.flash("Saved the assignment's rubric. Reviews already made keep the rubric they used.")
 
 
-def rubric_choices(rubrics: Sequence[RubricRead], default_label: str) -> dict[int | None, str]:
-    """None (the default) first, then the built-in rubrics and the teacher's own."""
+def rubric_picker(
+    label: str,
+    rubrics: Sequence[RubricRead],
+    default_label: str,
+    *,
+    key: str,
+    current: int | None,
+    on_change: Callable[..., None],
+    args: tuple[object, ...],
+) -> None:
+    """A rubric chosen from None (the default, `default_label`) first, then the built-in rubrics
+    and the teacher's own; saved by `on_change` as soon as it is chosen."""
     choices: dict[int | None, str] = {None: default_label}
     for rubric in rubrics:
         choices[rubric.id] = f"{rubric.name} ({'built-in' if rubric.builtin else 'yours'})"
-    return choices
+    if st.session_state.get(key, current) not in choices:
+        st.session_state.pop(key, None)
+    st.session_state.setdefault(key, current)
+    st.selectbox(
+        label,
+        list(choices),
+        key=key,
+        format_func=choices.__getitem__,
+        on_change=auth.guarded(on_change),
+        args=args,
+        help="Saved as soon as you choose. Make or edit rubrics on the Rubrics page.",
+    )
 
 
 def assignment_card(
@@ -155,19 +176,14 @@ def assignment_card(
             key=release_key,
             format_func=RELEASE_OPTIONS.__getitem__,
         )
-        choices = rubric_choices(rubrics, "Section default")
-        rubric_key = f"assignment_rubric_{assignment.id}"
-        if st.session_state.get(rubric_key, assignment.rubric_id) not in choices:
-            st.session_state.pop(rubric_key, None)
-        st.session_state.setdefault(rubric_key, assignment.rubric_id)
-        st.selectbox(
+        rubric_picker(
             "Rubric for reviews",
-            list(choices),
-            key=rubric_key,
-            format_func=choices.__getitem__,
-            on_change=auth.guarded(_set_assignment_rubric),
+            rubrics,
+            "Section default",
+            key=f"assignment_rubric_{assignment.id}",
+            current=assignment.rubric_id,
+            on_change=_set_assignment_rubric,
             args=(actor, assignment.id, assignment.release_reviews.value),
-            help="Saved as soon as you choose. Make or edit rubrics on the Rubrics page.",
         )
         save, publish = st.columns(2)
         save.button(

@@ -654,6 +654,11 @@ def _operations() -> dict[str, Operation]:
             lambda f, db, w, a: f(_InCell(db), actor=a, client_id=w.client_id) or "ok",
             CHECK_READ,
         ),
+        "cancel_check": _op(
+            check_service.cancel_check,
+            lambda f, db, w, a: f(_InCell(db), actor=a, client_id=w.client_id) or "ok",
+            R("check", "run", "client"),
+        ),
         "get_job": _op(
             job_service.get_job,
             lambda f, db, w, a: f(db, actor=a, job_id=_job_of(db, w)),

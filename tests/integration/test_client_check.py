@@ -18,8 +18,10 @@ from backend.config import get_settings
 from backend.db import Database, unit_of_work
 from backend.errors import (
     AuthenticationError,
+    ConflictError,
     NotFoundError,
     PermissionDeniedError,
+    RateLimitedError,
     ValidationError,
 )
 from backend.jobs import runner
@@ -326,3 +328,30 @@ def test_principles_are_validated_and_survive_export_and_import(db):
         db, actor=teacher, client_id=client.id, data=client_input(principles=principles[:1])
     )
     assert updated.principles == principles[:1] and updated.version == client.version + 1
+
+
+def test_an_archived_client_or_a_used_up_rate_limit_is_refused_before_any_check_job_starts(
+    committed_engine, configure, teacher_client
+):
+    """Both ended as a failed job the page had to poll (the limit was counted inside the job, an
+    archived client refused by each probe); the teacher is told at once and no job is left."""
+    configure(anthropic_api_key=None, anthropic_base_url=None, user_rate_limit="1/hour")
+    teacher, client = teacher_client
+    database = Database(committed_engine)
+    with unit_of_work(committed_engine) as db:
+        client_service.set_archived(db, actor=teacher, client_id=client.id)
+    with pytest.raises(ConflictError, match="archived"):
+        check_service.start_check(database, actor=teacher, client_id=client.id)
+    with unit_of_work(committed_engine) as db:
+        client_service.set_archived(db, actor=teacher, client_id=client.id, archived=False)
+        assert (
+            db.scalar(select(func.count(Job.id)).where(Job.kind == check_service.CHECK_KIND)) == 0
+        )
+    check_service.start_check(database, actor=teacher, client_id=client.id)  # the hour's one
+    assert runner.wait_idle(30)
+    with pytest.raises(RateLimitedError):
+        check_service.start_check(database, actor=teacher, client_id=client.id)
+    with unit_of_work(committed_engine) as db:
+        assert (
+            db.scalar(select(func.count(Job.id)).where(Job.kind == check_service.CHECK_KIND)) == 1
+        )
