@@ -116,6 +116,12 @@ def load() -> str:
     return " ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
+def idle_per_page(figures: Figures) -> float:
+    """Server CPU ms per idle open page per minute, over the server's own idle work."""
+    extra = figures.idle_all_ms_per_minute - figures.idle_none_ms_per_minute
+    return extra / max(figures.idle_pages, 1)
+
+
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
@@ -131,8 +137,9 @@ class Figures:
     turn_cpu: list[float] = field(default_factory=list)
     turn_wall: list[float] = field(default_factory=list)
     opens: dict[str, list[float]] = field(default_factory=dict)
-    idle_ms_per_page_minute: float = 0.0
-    idle_core_share: float = 0.0  # all idle pages together, share of one core
+    idle_none_ms_per_minute: float = 0.0  # the server with no page open
+    idle_all_ms_per_minute: float = 0.0  # the server with the idle pages open
+    idle_pages: int = 0
     rss: dict[str, float] = field(default_factory=dict)
     soak: list[tuple[int, float, float]] = field(default_factory=list)  # turns, RSS, CPU median
 
@@ -389,19 +396,21 @@ def open_conversations(app: App, browser: Any, students: list[str]) -> list[Any]
 def idle_and_memory(
     app: App, browser: Any, figures: Figures, students: list[str], args: argparse.Namespace
 ) -> None:
-    """CPU of `--idle-pages` open, idle conversations over `--idle-seconds`; then RSS with
-    `--memory-pages` open."""
+    """Server CPU over `--idle-seconds` with no page open, then with `--idle-pages` open, idle
+    conversations (the difference is the pages' share: the process has its own background
+    work, job heartbeats among it); then RSS with `--memory-pages` open."""
+    cpu, wall = app.measure(lambda: time.sleep(args.idle_seconds))
+    figures.idle_none_ms_per_minute = cpu / (wall / 60)
     pages = open_conversations(app, browser, students[: args.idle_pages])
     time.sleep(5)  # the last log-ins' runs and disconnects are over
     cpu, wall = app.measure(lambda: time.sleep(args.idle_seconds))
-    figures.idle_ms_per_page_minute = cpu / len(pages) / (wall / 60)
-    figures.idle_core_share = cpu / 1000 / wall
+    figures.idle_all_ms_per_minute = cpu / (wall / 60)
+    figures.idle_pages = len(pages)
     figures.rss[f"{len(pages)} open conversations"] = app.rss()
     print(
-        f"  idle: {len(pages)} open conversations for {wall:.0f} s: server CPU "
-        f"{figures.idle_ms_per_page_minute:.1f} ms per page per minute "
-        f"({figures.idle_core_share / len(pages):.3%} of a core per page, "
-        f"{figures.idle_core_share:.2%} for all); load {load()}"
+        f"  idle: server CPU per minute {figures.idle_none_ms_per_minute:.0f} ms with no page "
+        f"open, {figures.idle_all_ms_per_minute:.0f} ms with {len(pages)} open conversations "
+        f"({wall:.0f} s each): {idle_per_page(figures):.1f} ms per page per minute; load {load()}"
     )
     pages += open_conversations(app, browser, students[args.idle_pages : args.memory_pages])
     time.sleep(5)
@@ -500,8 +509,10 @@ def summary(figures: Figures) -> None:
             f"(first {values[0]:.0f} ms)"
         )
     print(
-        f"{name} idle open conversation: {figures.idle_ms_per_page_minute:.1f} ms of server CPU "
-        f"per page per minute ({figures.idle_ms_per_page_minute / 600:.3f}% of a core per page)"
+        f"{name} idle open conversation: {idle_per_page(figures):.1f} ms of server CPU per page "
+        f"per minute ({idle_per_page(figures) / 600:.3f}% of a core; the server alone "
+        f"{figures.idle_none_ms_per_minute:.0f} ms a minute, with {figures.idle_pages} pages "
+        f"{figures.idle_all_ms_per_minute:.0f} ms)"
     )
     print(
         f"{name} cold start: log-in form drawn {figures.cold_start_s:.2f} s after the process "
