@@ -11,9 +11,9 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import cast
+from typing import NamedTuple, cast
 
-from sqlalchemy import CursorResult, Integer, bindparam, select, update
+from sqlalchemy import CursorResult, Integer, String, bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -24,7 +24,7 @@ from backend.errors import ConflictError, NotFoundError, PermissionDeniedError
 from backend.llm.tokens import MESSAGE_OVERHEAD_TOKENS, estimate_tokens
 from backend.llm.usage import Usage
 from backend.models import Message, PracticeSession
-from backend.models.base import utcnow
+from backend.models.base import Money, utcnow
 from backend.models.enums import MessageRole, SessionMode, SessionStatus
 from backend.practice.read_models import MessageRead, SessionRead
 from backend.usage import usage_service
@@ -377,6 +377,52 @@ def store_reply(
     return MessageRead.model_validate(message), SessionRead.model_validate(session)
 
 
+#: A billed usage added to a session's totals in one statement (no read first): the row is locked
+#: from here to the commit, and the rollups that follow need only the keys it returns.
+_USAGE_ADDED = {
+    "input_tokens": PracticeSession.input_tokens + bindparam("add_input", type_=Integer),
+    "output_tokens": PracticeSession.output_tokens + bindparam("add_output", type_=Integer),
+    "cache_write_tokens": PracticeSession.cache_write_tokens
+    + bindparam("add_cache_write", type_=Integer),
+    "cache_read_tokens": PracticeSession.cache_read_tokens
+    + bindparam("add_cache_read", type_=Integer),
+    "total_tokens": PracticeSession.total_tokens + bindparam("add_total", type_=Integer),
+    "estimated_cost": PracticeSession.estimated_cost + bindparam("add_cost", type_=Money),
+    "unpriced_replies": PracticeSession.unpriced_replies + bindparam("add_unpriced", type_=Integer),
+    "model": func.coalesce(bindparam("new_model", type_=String), PracticeSession.model),
+}
+_ADD_USAGE = (
+    update(PracticeSession)
+    .where(PracticeSession.id == bindparam("session_id"))
+    .values(_USAGE_ADDED)
+    .returning(PracticeSession.user_id, PracticeSession.client_id, PracticeSession.assignment_id)
+    .execution_options(synchronize_session=False)
+)
+
+
+def _usage_params(
+    usage: Usage, cost: Decimal | None, model: str | None, *, unpriced: bool
+) -> dict[str, object]:
+    """The parameters of `_USAGE_ADDED`: a reply's usage joins the session's totals; `unpriced`
+    counts a reply whose model has no price (its cost is unknown, not zero)."""
+    return {
+        "add_input": usage.input_tokens,
+        "add_output": usage.output_tokens,
+        "add_cache_write": usage.cache_write_tokens,
+        "add_cache_read": usage.cache_read_tokens,
+        "add_total": usage.total_tokens,
+        "add_cost": cost or Decimal(0),
+        "add_unpriced": 1 if unpriced else 0,
+        "new_model": model or None,
+    }
+
+
+class _Keys(NamedTuple):
+    user_id: int
+    client_id: int
+    assignment_id: int | None
+
+
 def record_usage(
     db: Session,
     *,
@@ -385,18 +431,16 @@ def record_usage(
     cost: Decimal | None,
     model: str | None,
     unpriced: bool = False,
-) -> SessionRead:
-    """Add billed usage without a message (a reply that started, or was cut off) to the totals.
-    Internal: callers have checked access."""
-    session = db.scalar(_SESSION_BY_ID_FOR_UPDATE, {"session_id": session_id})
-    if session is None:
+) -> None:
+    """Add billed usage without a message (a reply that started, or was cut off) to the totals:
+    one UPDATE, then the daily rows at commit. Internal: callers have checked access."""
+    params = _usage_params(usage, cost, model, unpriced=unpriced)
+    row = db.execute(_ADD_USAGE, {"session_id": session_id, **params}).one_or_none()
+    if row is None:
         raise SessionNotFound(session_id)
-    _add_usage(session, usage, cost, model, unpriced=unpriced)
     usage_service.record_message(
-        db, session, role=None, at=utcnow(), usage=usage, cost=cost, model=model
+        db, _Keys(*row), role=None, at=utcnow(), usage=usage, cost=cost, model=model
     )
-    db.flush()
-    return SessionRead.model_validate(session)
 
 
 def _add_usage(
