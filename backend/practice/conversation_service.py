@@ -21,6 +21,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy.orm import Session
@@ -44,7 +45,7 @@ from backend.llm import (
 from backend.llm.pricing import calculate_cost
 from backend.llm.tokens import estimate_messages_tokens, estimate_tokens
 from backend.llm.usage import Usage
-from backend.models import ClientProfile, PracticeSession
+from backend.models import ClientProfile
 from backend.models.enums import JobStatus, MessageRole, SessionMode
 from backend.practice import output_guard, session_service
 from backend.practice.read_models import MessageRead, SessionRead
@@ -197,11 +198,11 @@ def submit_message(
     text = validate_content(content)
     gateway = gateway or get_gateway()
     with database(write=True) as db:
-        session = session_service.lock_for_turn(db, actor=actor, session_id=session_id)
-        if session_service.reply_in_flight(session):
+        turn = session_service.lock_for_turn(db, actor=actor, session_id=session_id)
+        if session_service.reply_in_flight(turn):
             raise ReplyInFlight()
-        sent = session_service.append_message(db, session, text)
-        ticket = _claim(db, gateway, session)
+        sent = session_service.append_message(db, turn, text)
+        ticket = _claim(db, gateway, turn)
     return Reply(_ReplyJob(database, gateway, ticket).start(inline=inline), sent=sent)
 
 
@@ -215,10 +216,10 @@ def request_reply(
     """Ask again for the reply to the student's unanswered message (Retry, or after a reload)."""
     gateway = gateway or get_gateway()
     with database(write=True) as db:
-        session = session_service.lock_for_turn(db, actor=actor, session_id=session_id)
-        if session_service.reply_in_flight(session):
+        turn = session_service.lock_for_turn(db, actor=actor, session_id=session_id)
+        if session_service.reply_in_flight(turn):
             raise ReplyInFlight()
-        ticket = _claim(db, gateway, session)
+        ticket = _claim(db, gateway, turn)
     return Reply(_ReplyJob(database, gateway, ticket).start())
 
 
@@ -257,19 +258,18 @@ class _Ticket:
     deadline: float  # time.monotonic()
 
 
-def _claim(db: Session, gateway: LLMGateway, session: PracticeSession) -> _Ticket:
+def _claim(db: Session, gateway: LLMGateway, turn: session_service.Turn) -> _Ticket:
     """Check everything that may refuse a paid call, then claim and reserve (locked row)."""
     settings = get_settings()
-    client = _load_client(db, session.client_id)
-    system = prompt_service.generate_system_prompt(client)
-    budget = settings.context_token_budget - estimate_tokens(system)
-    turns = session_service.recent_turns(db, session_id=session.id, budget_tokens=budget)
+    prompt = _prompt(db, turn)
+    budget = settings.context_token_budget - prompt.tokens
+    turns = session_service.recent_turns(db, session_id=turn.id, budget_tokens=budget)
     if not turns or turns[-1][0] != MessageRole.user:
         raise NothingToAnswer()
     history = format_history(turns)
     gateway.ensure_available()  # an open breaker refuses before any limit is counted
     estimate = Usage(
-        input_tokens=estimate_tokens(system) + estimate_messages_tokens(history),
+        input_tokens=prompt.tokens + estimate_messages_tokens(history),
         output_tokens=settings.anthropic_max_tokens,
     )
     reserve_cost = calculate_cost(gateway.model, estimate, settings.model_prices_json)
@@ -279,14 +279,15 @@ def _claim(db: Session, gateway: LLMGateway, session: PracticeSession) -> _Ticke
     budget_service.check_budgets(
         db,
         settings,
-        user_id=session.user_id,
+        user_id=turn.user_id,
         reserve_cost=reserve_cost or Decimal(0),
         most_per_reply=calculate_cost(gateway.model, most, settings.model_prices_json),
     )
-    if session.mode != SessionMode.check:  # a client check is rate-limited once per run
-        get_rate_limiter().hit_message(session.user_id)
+    if turn.mode != SessionMode.check:  # a client check is rate-limited once per run
+        get_rate_limiter().hit_message(turn.user_id)
     claim_id = session_service.claim_reply(
-        session,
+        db,
+        session_id=turn.id,
         seconds=settings.reply_timeout_seconds + CLAIM_GRACE_SECONDS,
         reserve_tokens=estimate.total_tokens,
         reserve_cost=reserve_cost or Decimal(0),
@@ -295,18 +296,18 @@ def _claim(db: Session, gateway: LLMGateway, session: PracticeSession) -> _Ticke
     job, _created = job_service.create(
         db,
         kind=REPLY_KIND,
-        subject=session.id,
-        owner_id=session.user_id,
+        subject=turn.id,
+        owner_id=turn.user_id,
         replace=True,
         running=True,
     )
     return _Ticket(
-        session.id,
-        session.user_id,
+        turn.id,
+        turn.user_id,
         claim_id,
         job.id,
-        client,
-        system,
+        prompt.client,
+        prompt.system,
         history,
         student_turns=sum(1 for role, _ in turns if role == MessageRole.user),
         deadline=time.monotonic() + settings.reply_timeout_seconds,
@@ -613,6 +614,35 @@ runner.register(REPLY_KIND, _run_reply)
 def _load_client(db: Session, client_id: int) -> ClientRead:
     """The full profile for the prompt (server side only; never sent to a student's page)."""
     return ClientRead.model_validate(db.get(ClientProfile, client_id))
+
+
+@dataclass(frozen=True)
+class _Prompt:
+    """A client's system prompt, with the profile it was built from and its estimated tokens."""
+
+    client: ClientRead
+    system: str
+    tokens: int
+
+
+#: Prompts by (client id, version, last update): every edit (and any other change to the row)
+#: makes a new key, so a turn never plays an old version. Few clients are in play at once.
+_prompts: dict[tuple[int, int, datetime], _Prompt] = {}
+_MOST_PROMPTS = 256
+
+
+def _prompt(db: Session, turn: session_service.Turn) -> _Prompt:
+    """The system prompt of the turn's client, built once per version of the client."""
+    found = _prompts.get((turn.client_id, turn.client_version, turn.client_updated_at))
+    if found is None:
+        client = _load_client(db, turn.client_id)
+        system = prompt_service.generate_system_prompt(client)
+        found = _Prompt(client, system, estimate_tokens(system))
+        if len(_prompts) >= _MOST_PROMPTS:
+            _prompts.clear()
+        # Keyed by what was loaded (an edit committed since the lock gets its own key).
+        _prompts[(client.id, client.version, client.updated_at)] = found
+    return found
 
 
 def fallback_notice(name: str, session_id: int, error: AppError) -> str:
