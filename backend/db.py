@@ -14,6 +14,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
+from select import POLLIN, poll
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
@@ -30,8 +31,9 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import QueryableAttribute, Session, SessionTransaction
-from sqlalchemy.pool import ConnectionPoolEntry, NullPool
+from sqlalchemy.pool import ConnectionPoolEntry, NullPool, PoolProxiedConnection
 
 from backend.config import PROJECT_ROOT
 from backend.errors import AppError
@@ -43,6 +45,8 @@ if TYPE_CHECKING:
 
 ALEMBIC_INI = PROJECT_ROOT / "alembic.ini"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+#: A PostgreSQL connection is replaced once it is this old (at its next checkout).
+POOL_RECYCLE_SECONDS = 1800
 
 
 def is_sqlite(engine_or_url: Engine | str) -> bool:
@@ -63,14 +67,49 @@ def create_db_engine(database_url: str, **kwargs: Any) -> Engine:
         )
         _configure_sqlite(engine)
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
+    # No pre-ping (a round trip before every transaction): a connection the server closed is
+    # found at checkout without one (`_configure_postgresql`), and none is kept past
+    # `POOL_RECYCLE_SECONDS`, so an idle timeout on the way cannot drop it silently.
+    kwargs.setdefault("pool_recycle", POOL_RECYCLE_SECONDS)
     # A fixed pool: when ten transactions are running, the next one waits for a connection
     # instead of opening one more that is closed again on return. Under a burst of fifty turns,
     # that churn (80 connections opened per run) cost more than the waiting:
     # benchmarks/bench_concurrency.py went from 0.52/0.55 of ideal (1/2 processes) to 0.62/0.67.
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 0)
-    return create_engine(url, **kwargs)
+    engine = create_engine(url, **kwargs)
+    _configure_postgresql(engine)
+    return engine
+
+
+def _configure_postgresql(engine: Engine) -> None:
+    @event.listens_for(engine, "checkout")
+    def _closed_by_server(
+        dbapi_connection: Any, _record: ConnectionPoolEntry, _proxy: PoolProxiedConnection
+    ) -> None:
+        """A connection the server closed (a restart, `pg_terminate_backend`, an idle timeout)
+        is replaced before it is used: the pool's own retry, on `DisconnectionError`. Found
+        without a round trip (see `closed_by_server`). A connection lost silently still fails
+        its first statement; SQLAlchemy then renews the whole pool (optimistic handling), and
+        `pool_recycle` keeps that rare."""
+        pgconn = getattr(dbapi_connection, "pgconn", None)  # psycopg 3; other drivers: no check
+        if pgconn is not None and closed_by_server(pgconn):
+            raise DisconnectionError("the server closed this connection")
+
+
+def closed_by_server(pgconn: Any) -> bool:
+    """Whether the server has spoken on this idle libpq connection: between transactions it only
+    does to close it (its FATAL message, then the end), so anything waiting to be read means the
+    connection is gone (a rare harmless message costs no more than a new connection)."""
+    from psycopg import OperationalError
+
+    try:
+        socket = pgconn.socket
+    except OperationalError:  # libpq knows it is lost already
+        return True
+    poller = poll()
+    poller.register(socket, POLLIN)
+    return bool(poller.poll(0))
 
 
 def _configure_sqlite(engine: Engine) -> None:
