@@ -15,7 +15,7 @@ from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from select import POLLIN, poll
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import (
     ColumnElement,
@@ -23,6 +23,7 @@ from sqlalchemy import (
     Date,
     Engine,
     Insert,
+    Table,
     bindparam,
     create_engine,
     event,
@@ -269,7 +270,13 @@ def write_pending_rollups(db: Session, model: type[Base] | None = None) -> None:
             if set(keys) >= {column.name for column in row_model.__table__.primary_key}:
                 upsert_add(db, row_model, keys, increments)
             else:
-                db.execute(insert(row_model), {**keys, **increments})
+                db.execute(_insert_statement(row_model), {**keys, **increments})
+
+
+@lru_cache(maxsize=16)
+def _insert_statement(model: type[Base]) -> Insert:
+    """On the table, not the ORM class: the ORM's bulk INSERT path costs more than the write."""
+    return insert(cast(Table, model.__table__))
 
 
 @event.listens_for(Session, "before_commit")
@@ -323,19 +330,20 @@ def upsert_add(
 def _upsert_statement(
     dialect: str, model: type[Base], key_names: tuple[str, ...], increment_names: tuple[str, ...]
 ) -> Insert:
-    """Built once per shape: constructing it costs more than running it."""
+    """Built once per shape, on the table (constructing it, or the ORM's bulk path, costs more
+    than running it)."""
     from sqlalchemy.dialects import postgresql, sqlite
 
+    table = cast(Table, model.__table__)
     params = {
-        name: bindparam(name, type_=getattr(model, name).type)
-        for name in key_names + increment_names
+        name: bindparam(name, type_=table.c[name].type) for name in key_names + increment_names
     }
-    keys = [getattr(model, name) for name in key_names]
-    added = {name: getattr(model, name) + params[name] for name in increment_names}
+    keys = [table.c[name] for name in key_names]
+    added = {name: table.c[name] + params[name] for name in increment_names}
     if dialect == "postgresql":
-        pg_insert = postgresql.insert(model).values(params)
+        pg_insert = postgresql.insert(table).values(params)
         return pg_insert.on_conflict_do_update(index_elements=keys, set_=added)
-    sqlite_insert = sqlite.insert(model).values(params)
+    sqlite_insert = sqlite.insert(table).values(params)
     return sqlite_insert.on_conflict_do_update(index_elements=keys, set_=added)
 
 

@@ -12,9 +12,10 @@ its own transactions), and what it had not stored is lost.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import Table, Update, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -33,6 +34,8 @@ STALE_AFTER_SECONDS = 30.0
 REPLACED_MESSAGE = "Replaced by a newer request."
 STALE_MESSAGE = "This work stopped before it finished (the app was restarted). Start it again."
 ACTIVE = (JobStatus.queued, JobStatus.running)
+#: The table, for the statements a reply runs every turn (Core, built once).
+_JOBS = cast(Table, Job.__table__)
 
 
 class JobNotFound(NotFoundError):
@@ -94,7 +97,6 @@ def create(
     return JobRead.model_validate(job), True
 
 
-_JOBS = cast(Table, Job.__table__)
 _FAIL_ACTIVE = (
     update(_JOBS)
     .where(
@@ -199,8 +201,19 @@ def finish(
         values["progress"] = progress
     if status == JobStatus.done:
         values["progress_fraction"] = 1.0
-    done = db.execute(update(Job).where(Job.id == job_id, Job.status.in_(ACTIVE)).values(values))
+    statement = _finish_statement(tuple(values))
+    done = db.execute(statement, {"job_id": job_id, **{f"new_{k}": v for k, v in values.items()}})
     return bool(getattr(done, "rowcount", 0))
+
+
+@lru_cache(maxsize=16)
+def _finish_statement(columns: tuple[str, ...]) -> Update:
+    """The end of a job, setting these columns: built once per shape (every reply ends with one)."""
+    return (
+        update(_JOBS)
+        .where(_JOBS.c.id == bindparam("job_id"), _JOBS.c.status.in_(ACTIVE))
+        .values({name: bindparam(f"new_{name}", type_=_JOBS.c[name].type) for name in columns})
+    )
 
 
 def beat(db: Session, job_ids: list[int]) -> set[int]:
