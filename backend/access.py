@@ -190,6 +190,12 @@ def signed_in(db: Session, actor: UserRead | None) -> UserRead:
     return actor
 
 
+def active(user_id: ColumnElement[int]) -> ColumnElement[bool | None]:
+    """`signed_in`'s flag as a column of a caller's own query (its round trip saved): true for an
+    active account, NULL for one that is gone. Where it is not true, call `signed_in`."""
+    return select(User.is_active).where(User.id == user_id).scalar_subquery()
+
+
 def require(
     db: Session,
     actor: UserRead | None,

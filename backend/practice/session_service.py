@@ -102,6 +102,7 @@ class Turn:
     assigned: bool  # a published assignment still gives the student this client
     client_version: int
     client_updated_at: datetime
+    actor_active: bool | None = None  # read with the row: the log-in's check
 
     @property
     def ids(self) -> access.ConversationIds:
@@ -114,12 +115,14 @@ def lock_for_turn(db: Session, *, actor: UserRead | None, session_id: int) -> Tu
 
     A student may talk only while the client is still assigned to them (enrolled, assignment
     published, client not archived), so removal or unpublishing stops the next message. One
-    query besides the log-in's, for ids and flags (the policy: `backend.access`).
+    query, for ids and flags, the log-in's included (the policy: `backend.access`).
     Internal: the conversation service's turn.
     """
-    actor = access.signed_in(db, actor)
     db.flush()  # the row as this transaction changed it so far (the statement is not the ORM's)
-    row = db.execute(turn_sql.LOCK, {"session_id": session_id}).one_or_none()
+    params = {"session_id": session_id, "actor_id": actor.id if actor else None}
+    row = db.execute(turn_sql.LOCK, params).one_or_none()
+    if actor is None or row is None or not row.actor_active:
+        actor = access.signed_in(db, actor)  # a log-in that no longer holds is refused first
     turn = None if row is None else Turn(**row._mapping)
     if turn is None or not access.allows(db, actor, "conversation", "write", turn.ids):
         raise SessionNotFound(session_id)  # the same answer as for an id that does not exist

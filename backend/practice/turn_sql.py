@@ -23,10 +23,11 @@ CLIENTS = cast(Table, ClientProfile.__table__)
 _ID = SESSIONS.c.id == bindparam("session_id", type_=Integer)
 
 #: The conversation's row, locked for the turn (FOR UPDATE; SQLite's write lock is taken at
-#: BEGIN), with whether a published assignment still gives the student the client and which
-#: version of the client it is (the prompt is cached by it).
+#: BEGIN), with whether the actor's account is active, whether a published assignment still gives
+#: the student the client, and which version of the client it is (the prompt is cached by it).
 LOCK = (
     select(
+        access.active(bindparam("actor_id", type_=Integer)).label("actor_active"),
         SESSIONS.c.id,
         SESSIONS.c.user_id,
         SESSIONS.c.client_id,

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.both_backends
 MOST_TRANSACTIONS = 3
 # Statements besides BEGIN and PostgreSQL's advisory locks (23 and 25 before issue 21); PostgreSQL
 # adds the savepoint around the budget check and its release.
-MOST_STATEMENTS = {"sqlite": 18, "postgresql": 20}
+MOST_STATEMENTS = {"sqlite": 17, "postgresql": 19}
 # The row is read once, by the claim that locks it; the other two write it without reading it.
 MOST_SESSION_ROW_LOADS = 1
 # A read of one practice session's row by its id (not the budget's sum over sessions).
