@@ -45,9 +45,6 @@ from backend.models import (
 )
 from backend.models.enums import AssignmentStatus, Role
 
-#: The signed-in user a service acts for (what pages keep in `st.session_state`).
-Actor = UserRead
-
 Resource = Literal[
     "conversation",  # a practice, test or check conversation (rows: PracticeSession)
     "transcript",  # its messages, on screen or downloaded (PracticeSession)
@@ -61,6 +58,7 @@ Resource = Literal[
     "teaching",  # the teacher pages; their lists are filtered by the rows above
     "administration",  # accounts, sign-in rules, the event log, the dashboard
     "job",  # long work under way: a reply, a review, a client check (Job)
+    "problem_report",  # what someone sent with "Report a problem" (ProblemReport)
 ]
 Action = Literal[
     "read",
@@ -120,7 +118,7 @@ POLICY: dict[tuple[Resource, Action], Who] = {
     ("client", "brief"): STUDENT | AUTHOR | ADMIN,  # name, age, concern: what practice shows
     ("client", "practise"): STUDENT | AUTHOR | ADMIN,  # the author and admins: test conversations
     ("client", "edit"): AUTHOR | ADMIN,
-    # Feedback tallies and comments, no names: the author over every conversation with the
+    # Rating tallies and comments, no names: the author over every conversation with the
     # client; anyone else over the conversations they may read.
     ("client", "aggregates"): AUTHOR | ADMIN,
     ("check", "run"): AUTHOR | ADMIN,
@@ -137,6 +135,9 @@ POLICY: dict[tuple[Resource, Action], Who] = {
     # Following a job by its id (pages follow reviews and checks through their own rules).
     ("job", "read"): OWNER | ADMIN,
     ("job", "cancel"): OWNER | ADMIN,
+    # "Report a problem", on every page: anyone signed in sends one; admins read them.
+    ("problem_report", "create"): ANYONE,
+    ("problem_report", "read"): ADMIN,
 }
 
 #: The roles that can hold each relation (a student never teaches, an admin is ADMIN anyway).

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -13,6 +14,8 @@ from backend.utils.singleton import process_wide
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SQLITE_PATH = PROJECT_ROOT / "data" / "app.db"
+_EMAIL = re.compile(r"[^@\s<>()\[\]\\,;:\"]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
+_HTTPS_URL = re.compile(r"https://[A-Za-z0-9.-]+(:[0-9]+)?(/[^\s<>\"()]*)?")
 
 
 class Settings(BaseSettings):
@@ -94,6 +97,10 @@ class Settings(BaseSettings):
     institution_name: str = ""
     institution_trusted_issuers: str = ""
 
+    # Who testers and users contact for help: an e-mail address or an https:// address, shown on
+    # the log-in page, in every role's sidebar and in the app menu ("Get help", "Report a bug").
+    support_contact: str = ""
+
     # Seconds between the admin figures' automatic refreshes (when the admin turns it on).
     dashboard_refresh_seconds: int = Field(default=30, ge=1)
 
@@ -107,6 +114,18 @@ class Settings(BaseSettings):
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
 
+    @field_validator("support_contact", mode="before")
+    @classmethod
+    def _support_contact_is_an_address(cls, value: object) -> object:
+        """An e-mail address or an https URL (a `mailto:` prefix is dropped), or empty."""
+        text = str(value or "").strip().removeprefix("mailto:")
+        if text and not (_EMAIL.fullmatch(text) or _HTTPS_URL.fullmatch(text)):
+            raise ValueError(
+                "SUPPORT_CONTACT must be an e-mail address (help@school.edu) or an https:// "
+                f"address, not {text[:80]!r}"
+            )
+        return text
+
     @field_validator("database_url")
     @classmethod
     def _sqlite_relative_to_project(cls, value: str) -> str:
@@ -119,6 +138,15 @@ class Settings(BaseSettings):
         ):
             return prefix + str(PROJECT_ROOT / value[len(prefix) :])
         return value
+
+    @property
+    def support_url(self) -> str | None:
+        """The support contact as a link: `mailto:` for an e-mail address; None when unset."""
+        if not self.support_contact:
+            return None
+        if self.support_contact.startswith("https://"):
+            return self.support_contact
+        return f"mailto:{self.support_contact}"
 
     @property
     def demo_mode(self) -> bool:

@@ -144,8 +144,15 @@ CATEGORY_LABELS = {
     "budget": "Budget",
     "pricing": "Pricing",
     "partial_reply": "Cut-off reply",
+    "judge_call": "Judge call",
     "output_guard": "Reply held back",
 }
+
+
+#: Paid calls stored as no message leave an info event with their usage (tokens, "cost"): a
+#: reply cut off after billing, a client check's judge call. With the stored replies and the
+#: reviews they are every paid call, with its time of day (the dashboard's hourly figures).
+PAID_CALL_CATEGORIES = ("partial_reply", "judge_call")
 
 
 def category_label(category: str) -> str:

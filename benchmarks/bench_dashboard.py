@@ -1,7 +1,7 @@
 """Time one full refresh of the admin figures on a large database, beside pandas doing the same.
 
     .venv/bin/python benchmarks/bench_dashboard.py [--sessions 50000] [--messages-per-session 20]
-        [--runs 9] [--backend sqlite|postgresql|both] [--keep]
+        [--runs 9] [--backend sqlite|postgresql|both] [--keep] [--database URL] [--no-pandas]
 
 Fills a fresh database (a SQLite file, and PostgreSQL when reachable) with 30 days of a class:
 sessions and messages on weekdays and in teaching hours (so today and the last 24 hours hold a
@@ -9,9 +9,12 @@ busy day's share), feedback, reviews and the event log. Then times one full refr
 figure the admin's Figures tabs load (Now, Usage with 7 and 30 days, Breakdowns, Budgets) and the
 error log - as of 20:00 UTC yesterday, and prints the first (cold) refresh, which fills the cache
 of closed periods, then the median, spread and a breakdown by part of `--runs` warm refreshes,
-then one more refresh after emptying that cache; then the time to load the rows into pandas and
-compute the headline figures there. `--keep` leaves the databases (for EXPLAIN) and prints where
-they are.
+then one more refresh after emptying that cache; then the first refresh in a new process (a fresh
+Python that imports the backend, connects and looks up the admin, then times its first refresh:
+what an app process that just started pays, compiling included), the median of `--processes` such
+processes; then the time to load the rows into pandas and compute the headline figures there.
+`--keep` leaves the databases (for EXPLAIN) and prints where they are; `--database URL` times a
+kept one again (no filling; the seeded clock must still be yesterday's).
 
 The clock is yesterday's 20:00, not today's: the dashboard counts a period closed (cacheable)
 only once it ended before the wall clock too, and today's 20:00 may be in the future.
@@ -20,9 +23,11 @@ only once it ended before the wall clock too, and today's 20:00 may be in the fu
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -391,6 +396,35 @@ def one_refresh(engine, admin: UserRead, now: datetime) -> dict[str, float]:
     return parts
 
 
+def new_process_refresh(database_url: str, now: datetime) -> dict[str, float]:
+    """The first refresh in a fresh Python process, timed in that process (`--first-refresh`)."""
+    command = [sys.executable, __file__, "--first-refresh", database_url, now.isoformat()]
+    output = subprocess.run(command, check=True, stdout=subprocess.PIPE, text=True).stdout
+    return json.loads(output.splitlines()[-1])
+
+
+def first_refresh(database_url: str, now: datetime) -> dict[str, float]:
+    """In this new process: connect, find the admin (as a log-in would), then time one refresh.
+
+    Like the app, which freezes what its imports allocated (`gc.freeze()`), so the collections
+    a refresh triggers need not walk it; the collections during the refresh are counted."""
+    import gc
+
+    collections = []
+    gc.callbacks.append(lambda phase, info: phase == "start" and collections.append(info))
+    engine = create_db_engine(database_url)
+    with unit_of_work(engine, write=False) as db:
+        admin = UserRead.model_validate(db.scalar(select(User).where(User.role == "admin")))
+    gc.freeze()
+    collections.clear()
+    started = time.perf_counter()
+    parts = one_refresh(engine, admin, now)
+    total = (time.perf_counter() - started) * 1000
+    full = sum(1 for info in collections if info["generation"] == 2)
+    engine.dispose()
+    return {"total": total, "full_collections": full, "collections": len(collections), **parts}
+
+
 def pandas_refresh(engine, now: datetime) -> float:
     """Load the same rows into pandas and compute the headline figures there (ms)."""
     import pandas as pd
@@ -448,7 +482,8 @@ def run(label: str, database_url: str, args) -> None:
     upgrade_database(database_url)
     engine = create_db_engine(database_url)
     now = bench_clock()
-    fill(engine, args.sessions, args.messages_per_session, now)
+    if not args.database:
+        fill(engine, args.sessions, args.messages_per_session, now)
     print(shares(engine, now))
     with unit_of_work(engine, write=False) as db:
         admin = UserRead.model_validate(db.scalar(select(User).where(User.role == "admin")))
@@ -466,14 +501,28 @@ def run(label: str, database_url: str, args) -> None:
     metrics_service.forget_closed_periods()
     emptied = sum(one_refresh(engine, admin, now).values())
     print(f"  CACHE EMPTIED    {emptied:7.1f} ms   (one refresh after forgetting it)")
+    fresh = [new_process_refresh(database_url, now) for _ in range(args.processes)]
+    firsts = sorted(fresh, key=lambda figures: figures["total"])
+    middle = firsts[len(firsts) // 2]
+    slowest = ", ".join(
+        f"{name} {middle[name]:.1f}"
+        for name in sorted(runs[0], key=lambda name: middle[name], reverse=True)[:3]
+    )
+    print(
+        f"  NEW PROCESS      median {middle['total']:7.1f} ms   (min {firsts[0]['total']:.1f}, "
+        f"max {firsts[-1]['total']:.1f}, {len(firsts)} processes; target under 100 ms; "
+        f"median's slowest parts: {slowest}; garbage collections during it: "
+        f"{middle['collections']:.0f}, full {middle['full_collections']:.0f})"
+    )
     quartiles = statistics.quantiles(totals, n=4)
     print(
         f"  ONE REFRESH      median {statistics.median(totals):7.1f} ms   "
         f"(min {min(totals):.1f}, max {max(totals):.1f}, quartiles {quartiles[0]:.1f}-"
         f"{quartiles[2]:.1f}, {len(totals)} runs; target under 100 ms)"
     )
-    pandas_ms = [pandas_refresh(engine, now) for _ in range(2)]
-    print(f"  pandas load+compute median {statistics.median(pandas_ms):7.1f} ms (2 runs)")
+    if not args.no_pandas:
+        pandas_ms = [pandas_refresh(engine, now) for _ in range(2)]
+        print(f"  pandas load+compute median {statistics.median(pandas_ms):7.1f} ms (2 runs)")
     engine.dispose()
 
 
@@ -483,12 +532,29 @@ def main() -> int:
     parser.add_argument("--messages-per-session", type=int, default=20)
     parser.add_argument("--runs", type=int, default=9)
     parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument("--processes", type=int, default=5, help="new processes timed")
     parser.add_argument("--keep", action="store_true", help="leave the databases for EXPLAIN")
+    parser.add_argument("--no-pandas", action="store_true", help="skip the pandas comparison")
+    parser.add_argument("--database", help="a database kept by --keep: time it, fill nothing")
+    parser.add_argument(
+        "--first-refresh", nargs=2, metavar=("URL", "CLOCK"), help=argparse.SUPPRESS
+    )
     args = parser.parse_args()
+    if args.first_refresh:
+        url, clock = args.first_refresh
+        print(json.dumps(first_refresh(url, datetime.fromisoformat(clock))))
+        return 0
     print(
         f"{args.sessions:,} sessions x {args.messages_per_session} messages over 30 days; "
         f"{args.runs} refreshes after a cold one; load average {os.getloadavg()[0]:.2f}"
     )
+    if args.database:
+        run(
+            "PostgreSQL" if args.database.startswith("postgresql") else "SQLite",
+            args.database,
+            args,
+        )
+        return 0
     if args.backend in {"sqlite", "both"}:
         url = f"sqlite:///{tempfile.mkdtemp(prefix='bench-dash-')}/dash.db"
         run("SQLite", url, args)

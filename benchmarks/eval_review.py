@@ -11,7 +11,7 @@ experts' main code, the AUC of the shown (counted) score against the file's high
 labels, per-class precision, recall and F1, and the confusion matrix.
 
 With --model (ANTHROPIC_API_KEY set, and ANTHROPIC_BASE_URL if any) the same transcripts are also
-reviewed by the feedback model through `review_service.review_transcript`, exactly the production
+reviewed by the review model through `review_service.review_transcript`, exactly the production
 path of a stored review (the cached prompt and worked examples, the forced tool with the rubric's
 enums, validation and one repair), under the MITI rubric with the counselor as the
 student. The model's codes give its macro-F1 and, through the same `shown_score`, its AUC; the

@@ -23,14 +23,22 @@ from backend.actor import UserRead
 from backend.config import get_settings
 from backend.errors import AppError
 from backend.models.enums import Role
-from mvp import auth, institution, store, ui
+from mvp import auth, institution, store, support, ui
 from mvp.welcome import SETUP_NOTES_KEY, login_screen, setup_screen
+
+store.freeze_imported_objects()  # once per process: the objects imported above stay for good
 
 LOGGED_OUT_KEY = "logged_out"  # the Log out button was pressed: show the front page next
 
 # A local file (a material icon would be fetched from a font host: no icon offline).
 FAVICON = PROJECT_ROOT / "mvp" / "static" / "favicon.png"
-st.set_page_config(page_title="Counseling practice", page_icon=str(FAVICON), layout="wide")
+# The app menu's "Get help" and "Report a bug" lead to the support contact (SUPPORT_CONTACT).
+st.set_page_config(
+    page_title="Counseling practice",
+    page_icon=str(FAVICON),
+    layout="wide",
+    menu_items=support.menu_items(),
+)
 
 
 # Logged in -------------------------------------------------------------------------------------
@@ -109,7 +117,11 @@ ADMIN_PAGES = [
     ("admin/accounts.py", "Accounts", ":material/manage_accounts:", "accounts"),
     ("admin/reviews.py", "Review agreement", ":material/fact_check:", "review-agreement"),
 ]
-ALL_PAGES = ADMIN_PAGES + TEACHER_PAGES + STUDENT_PAGES
+HELP_PAGES = [  # every role's
+    ("help/quick_start.py", "Help", ":material/help:", "help"),
+    ("help/known_issues.py", "Known issues", ":material/bug_report:", "known-issues"),
+]
+ALL_PAGES = ADMIN_PAGES + TEACHER_PAGES + STUDENT_PAGES + HELP_PAGES
 
 
 def _pages(specs: list[tuple[str, str, str, str]]) -> list:
@@ -121,12 +133,13 @@ def _pages(specs: list[tuple[str, str, str, str]]) -> list:
 
 def role_pages(role: Role) -> dict[str, list]:
     """The navigation's sections for this role (and only its pages: others have no address)."""
+    help_section = {"Help": _pages(HELP_PAGES)}
     if role == Role.student:
-        return {"Practice": _pages(STUDENT_PAGES)}
+        return {"Practice": _pages(STUDENT_PAGES), **help_section}
     teacher = {"Teaching": _pages(TEACHER_PAGES)}
     if role == Role.teacher:
-        return teacher
-    return {"Admin": _pages(ADMIN_PAGES), **teacher}
+        return {**teacher, **help_section}
+    return {"Admin": _pages(ADMIN_PAGES), **teacher, **help_section}
 
 
 def front_pages(screen: Callable[[], None], title: str) -> list[StreamlitPage]:
@@ -155,7 +168,7 @@ def main() -> None:
         ui.flash(f"Welcome, {ui.safe_markdown(user.display_name)}.")
         st.rerun()
     if user is None:
-        st.set_page_config(layout="centered")
+        st.set_page_config(layout="centered", menu_items=support.menu_items())
         with store.transaction() as db:
             first_run = account_service.needs_setup(db)
             no_admin = not first_run and not account_service.has_admin(db)
@@ -168,6 +181,7 @@ def main() -> None:
         page = st.navigation(role_pages(user.role))
         if target := ui.pending_page():  # a callback (say "Test conversation") asked for it
             st.switch_page(target)
+        support.sidebar_help(user, page=f"{page.title} (/{page.url_path})")
     ui.show_flash()
     if user is not None:
         setup_notes()

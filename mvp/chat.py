@@ -19,7 +19,7 @@ from backend.practice import conversation_service
 from backend.practice.conversation_service import ConversationView, Reply
 from backend.practice.read_models import SessionRead
 from backend.practice.session_service import ReplyInFlight
-from mvp import auth, ui
+from mvp import job_view, ui
 from mvp.chat_controls import ChatKeys, end_and_start_over
 from mvp.chat_messages import CLIENT_AVATAR, render_message, session_totals
 
@@ -37,13 +37,14 @@ def chat_panel(
     """A conversation: history, input, the streamed reply, and (with `controls`) End and Start
     over. `session_key` is where the page keeps the session id, so Start over can replace it;
     `view` is the conversation when the page has read it already in this run."""
+    keys = ChatKeys(session_id)
     if view is None:
         try:
             view = conversation_service.get_view(database, actor=actor, session_id=session_id)
         except AppError as error:
             ui.show_error(error)
+            _keep_unsent(keys)
             return
-    keys = ChatKeys(session_id)
     totals = end_and_start_over(database, actor, view, keys, session_key) if controls else None
 
     history = st.container()
@@ -75,6 +76,18 @@ def chat_panel(
     turn = _Turn(database, actor, view, keys, history, hint, notices, show_usage)
     session = turn.run(prompt)
     _show_totals(totals, session)
+
+
+def _keep_unsent(keys: ChatKeys) -> None:
+    """The conversation cannot go on: a message sent in this very run stays on screen as not
+    sent (its words are kept with the conversation's draft)."""
+    typed = st.session_state.get("chat_input")  # a disabled input returns nothing
+    if typed is not None and not isinstance(typed, str):
+        typed = getattr(typed, "text", None)  # the value's form when files are accepted
+    st.chat_input("This conversation cannot go on.", key="chat_input", disabled=True)
+    if typed := typed or st.session_state.get(keys.draft):
+        st.session_state[keys.draft] = typed
+        st.warning(f"Not sent: {ui.escape_markdown(typed)}", icon=":material/unpublished:")
 
 
 def _show_totals(slot: DeltaGenerator | None, session: SessionRead) -> None:
@@ -146,11 +159,14 @@ class _Turn:
             reply = conversation_service.submit_message(
                 self.database, actor=self.actor, session_id=self.view.session.id, content=text
             )
-        except AppError as error:
-            # Not stored: keep the words on screen with a way to send them again.
+        except Exception as error:  # a refusal, or the database failing: nothing was stored
+            # Keep the words on screen with a way to send them again.
             st.session_state[self.keys.draft] = text
             with self.draft_slot.container():
-                ui.show_error(error)
+                if isinstance(error, AppError):
+                    ui.show_error(error)
+                else:
+                    ui.show_unexpected(error)
                 st.warning(f"Not sent: {ui.escape_markdown(text)}", icon=":material/unpublished:")
             self.draft_button.button("Send again", key="resend_draft", icon=":material/send:")
             if isinstance(error, ReplyInFlight):  # started elsewhere: still show it arrive
@@ -203,12 +219,12 @@ class _Turn:
         self._show_notice(notice)
 
     def _wait_for_reply(self) -> None:
+        session_id, name = self.view.session.id, ui.safe_markdown(self.view.client.name)
+        last = self.view.messages[-1].id if self.view.messages else 0
         with self.pending_slot.container():
-            _poll_pending_reply(
-                self.database,
-                self.actor,
-                self.view.session.id,
-                ui.safe_markdown(self.view.client.name),
+            job_view.poll(
+                f"reply_{session_id}_{last}",
+                lambda: _pending_reply(self.database, self.actor, session_id, name),
             )
 
 
@@ -221,21 +237,20 @@ def _show_as_it_arrives(reply: Reply) -> None:
         slot.markdown(ui.safe_markdown(text))
 
 
-@st.fragment(run_every=1.0)
-def _poll_pending_reply(
+def _pending_reply(
     database: database_service.Database, actor: UserRead, session_id: int, name: str
-) -> None:
+) -> bool:
     """While a reply started elsewhere (another run or tab) is on its way: say so, with its text
-    so far, then show it."""
-    auth.require_login()  # a fragment reruns alone: the log-in is checked here too
+    so far; False once it has landed (the page then shows it)."""
     try:
         text = conversation_service.pending_reply_text(database, actor=actor, session_id=session_id)
     except AppError as error:
         ui.show_error(error)
-        return
+        return True
     if text is None:
-        st.rerun()
+        return False
     if text:
         with st.chat_message("assistant", avatar=CLIENT_AVATAR):
             st.markdown(ui.safe_markdown(text))
     st.info(f"{name} is answering…", icon=":material/hourglass_top:")
+    return True

@@ -8,7 +8,7 @@ import streamlit as st
 
 from backend.models.enums import MessageRole
 from backend.practice.read_models import MessageRead, SessionRead
-from backend.utils.formatting import format_tokens, format_usd
+from backend.utils.formatting import format_tokens, format_usd, plural
 from mvp import ui
 
 CLIENT_AVATAR = ":material/person:"
@@ -38,7 +38,7 @@ def session_totals(session: SessionRead) -> str:
         cost += f" + {session.unpriced_replies} unpriced"
     return (
         f"**Session total:** {format_tokens(session.total_tokens)} tokens · {cost} · "
-        f"{session.message_count} messages"
+        f"{plural(session.message_count, 'message')}"
     )
 
 

@@ -131,19 +131,32 @@ def _follow(
     return job_view.follow(lambda: _read_job(actor, session_id), _review_status, wait=started)
 
 
+def step_lines(job: JobRead) -> list[str]:
+    """One line per step: done, under way (the job's progress names it) or to come."""
+    done = job.status == "done"
+    reached = len(STEPS) if done else STEPS.index(job.progress) if job.progress in STEPS else -1
+    lines = []
+    for index, step in enumerate(STEPS):
+        if index < reached:
+            lines.append(f":material/check: {step}")
+        elif index == reached and job.active:
+            lines.append(f":material/progress_activity: **{step}** (under way)")
+        else:
+            lines.append(f":material/pending: {step}")
+    return lines
+
+
 def _review_status(job: JobRead) -> None:
     """A review job's steps: done, under way or to come; its error when it failed."""
-    reached = STEPS.index(job.progress) if job.progress in STEPS else -1
     state: Literal["running", "complete", "error"]
     if job.active:
         label, state, expanded = "Writing the review…", "running", True
     elif job.status == "done":
-        label, state, expanded, reached = "Review ready", "complete", False, len(STEPS)
+        label, state, expanded = "Review ready", "complete", False
     else:
         label, state, expanded = "The review could not be written", "error", True
     with st.status(label, state=state, expanded=expanded):
-        for index, step in enumerate(STEPS):
-            icon = ":material/check:" if index < reached else ":material/pending:"
-            st.write(f"{icon} {step}")
+        for line in step_lines(job):
+            st.write(line)
         if job.error and job.error != review_service.ReviewFailed().message:
             st.warning(ui.safe_markdown(job.error), icon=":material/warning:")

@@ -5,6 +5,9 @@ Pages never build a query: they open one unit of work per user action and call s
 
 from __future__ import annotations
 
+import gc
+from functools import cache
+
 import streamlit as st
 
 from backend.config import get_settings
@@ -25,3 +28,16 @@ def database() -> database_service.Database:
 def transaction(*, write: bool = False) -> database_service.Transaction:
     """One unit of work for one user action (read-only unless `write`)."""
     return database()(write=write)
+
+
+@cache
+def freeze_imported_objects() -> None:
+    """Once per process, after the entry point's imports (later runs find it done).
+
+    Modules, classes, SQLAlchemy's mappers and pydantic's validators live as long as the process,
+    yet every full collection of the oldest generation walked them all again. `gc.freeze()` moves
+    every object tracked now to a permanent generation that the collector never scans, so a
+    collection only looks at what script runs made since. What pages import later (pandas,
+    altair) stays collectable, as does anything made after this call.
+    """
+    gc.freeze()

@@ -12,15 +12,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 import streamlit as st
 
 from backend.errors import AppError
 from backend.practice import history_service
-from backend.reviews import agreement_service
 from backend.utils.markdown import WORD_JOINER, escape_markdown, safe_markdown
+
+if TYPE_CHECKING:  # pandas (and numpy) load with the first page that draws a table, not here
+    import pandas as pd
+
+    from backend.reviews import agreement_service
 
 __all__ = [  # the markdown helpers are re-exported for the pages
     "WORD_JOINER",
@@ -114,6 +117,8 @@ def spreadsheet_cell(value: object) -> object:
 def table(rows: pd.DataFrame | Iterable[dict], *, key: str | None = None, **options: Any) -> None:
     """Every read-only table of the product: text cells are made formula-safe first, because
     the table's toolbar offers a "Download as CSV" that a spreadsheet opens."""
+    import pandas as pd  # here, not at the top: the log-in page draws no table
+
     frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(rows)
     frame = frame.map(spreadsheet_cell) if not frame.empty else frame
     st.dataframe(frame, hide_index=True, width="stretch", key=key, **options)

@@ -8,7 +8,7 @@ import streamlit as st
 from backend.accounts import account_service
 from backend.errors import AppError, PermissionDeniedError, ValidationError
 from backend.ops import demo_service
-from mvp import auth, institution, store, ui
+from mvp import auth, institution, store, support, ui
 
 SETUP_NOTES_KEY = "setup_notes"
 
@@ -156,6 +156,7 @@ def login_screen(no_admin: bool = False) -> None:
             st.form_submit_button(
                 "Sign up", key="signup_submit", type="primary", on_click=auth.guarded(_run_sign_up)
             )
+    support.front_page_help()
 
 
 def _run_sign_up() -> None:

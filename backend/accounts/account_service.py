@@ -8,6 +8,7 @@ import hmac
 import re
 import secrets
 from datetime import timedelta
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -45,8 +46,14 @@ _PRODUCT_WORDS = ["counseling", "counselling", "practice", "student", "teacher"]
 UNKNOWN_BROWSER = "unknown"
 
 _hasher = PasswordHasher()  # argon2id with the library's recommended parameters
-# A real hash to verify against when the username does not exist, so timing does not tell.
-_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
+@cache
+def _dummy_hash() -> str:
+    """A real hash to verify against when the username does not exist, so timing does not tell.
+    Made by the process's first log-in attempt (whatever its username), not at import: a process
+    that only draws pages pays no hash."""
+    return _hasher.hash("not-a-real-password")
 
 
 class UserNotFound(NotFoundError):
@@ -215,6 +222,7 @@ def create_first_admin(db: Session, *, username: str, display_name: str, passwor
             role=Role.admin,
         )
         installation.first_admin_id = user.id
+        user.last_login_at = utcnow()  # the setup logs the new admin in
     event_log.record(
         db, "info", "accounts", f"First admin '{user.username}' created.", user_id=user.id
     )
@@ -335,8 +343,9 @@ def authenticate(
     known = _known_device(user, device)
     # The atomic count decides, before any password hash is checked.
     limiter.admit_login(username, browser_key, device=known)
+    dummy_hash = _dummy_hash()  # whoever asks: the first attempt's time tells no name apart
     try:
-        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+        _hasher.verify(user.password_hash if user else dummy_hash, password)
         verified = user is not None
     except (VerificationError, InvalidHashError):
         verified = False

@@ -1,2 +1,3 @@
 """Client checks: scripted probe conversations, checked by rules and a judge model, scored.
-Flow (takes a Database, opens its own units of work): check_service.run_check; the rest take a session or none."""
+Flows (take a Database, open their own units of work): check_service.start_check, cancel_check,
+check_job and run_check (the job's work); the rest take a session or none."""

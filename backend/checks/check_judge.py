@@ -26,6 +26,7 @@ from backend.clients import prompt_service
 from backend.clients.read_models import ClientRead
 from backend.config import get_settings
 from backend.llm import Completion, LLMGateway
+from backend.llm.errors import GatewayError
 from backend.llm.validated import ask_validated
 
 JUDGE_TOOL = "record_judgement"
@@ -97,12 +98,14 @@ class JudgeResult:
     A dimension without findings here passed (or its only evidence was invalid and dropped).
     `completions`: every call made (the first and, when needed, the repair), for cost and usage.
     `dropped`: findings dropped as invalid after the repair; `errors` their problems.
+    `failure`: the API error that ended judging (the calls before it are in `completions`, billed).
     """
 
     findings: list[DimensionFinding] = field(default_factory=list)
     completions: list[Completion] = field(default_factory=list)
     dropped: int = 0
     errors: list[str] = field(default_factory=list)
+    failure: GatewayError | None = None
 
     def __iter__(self) -> Iterator[DimensionFinding]:
         """Iterating a result gives its findings (what the check service scores)."""
@@ -145,7 +148,8 @@ def judge_probe(
 ) -> JudgeResult | None:
     """Judge one probe's transcript (None in demo mode: the deterministic checks score alone).
 
-    Raises `GatewayError` like every call; the caller decides what a failed judge means."""
+    A failed call comes back as `failure`, beside the calls already billed: the caller records
+    their usage, then decides what a failed judge means."""
     if gateway.demo_mode:
         return None
     context = (
@@ -169,9 +173,10 @@ def judge_probe(
         validate=check,
         model=get_settings().judge_model,
     )
-    if asked.failure is not None:
-        raise asked.failure
     result = JudgeResult(completions=[answer.completion for answer in asked.answers])
+    if asked.failure is not None:
+        result.failure = asked.failure
+        return result
     if asked.value is not None:
         result.findings, invalid = asked.value
         if asked.errors:  # still invalid after the repair: the findings that hold up stay

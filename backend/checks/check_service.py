@@ -32,7 +32,7 @@ from pydantic import BaseModel
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from backend import access
+from backend import access, event_log
 from backend.actor import UserRead
 from backend.checks import check_judge
 from backend.checks.read_models import (
@@ -48,7 +48,7 @@ from backend.clients import client_service, prompt_service
 from backend.clients.read_models import ClientRead
 from backend.config import get_settings
 from backend.db import Database
-from backend.errors import AppError
+from backend.errors import AppError, ConflictError
 from backend.jobs import job_service, runner
 from backend.jobs.read_models import JobRead
 from backend.llm import get_gateway
@@ -307,18 +307,44 @@ def _judge(
         return None
     with database(write=True) as db:
         for completion in result.completions:
-            session_service.record_usage(
+            record_judge_call(
                 db,
                 session_id=session_id,
                 usage=completion.usage,
                 cost=completion.cost,
                 model=completion.model,
-                unpriced=completion.cost is None,
             )
         check_judge.record_dropped(
             db, result, user_id=actor.id, client_id=client.id, probe_key=probe.key
         )
+    if result.failure is not None:  # raised once what it cost is recorded
+        raise result.failure
     return [_Scored(dimension, status, finding) for dimension, status, finding in result.findings]
+
+
+def record_judge_call(
+    db: Session, *, session_id: int, usage: Usage, cost: Decimal | None, model: str
+) -> None:
+    """One paid judge call: its usage joins the probe's conversation (the daily tables, budgets)
+    and an info event keeps its time, tokens and cost, as a cut-off reply's does, so the hourly
+    figures count it too (it is stored as no message)."""
+    session_service.record_usage(
+        db, session_id=session_id, usage=usage, cost=cost, model=model, unpriced=cost is None
+    )
+    event_log.record(
+        db,
+        "info",
+        "judge_call",
+        "A client check's judge call was billed.",
+        session_id=session_id,
+        details={
+            "input_tokens": usage.input_tokens,
+            "output_tokens": usage.output_tokens,
+            "cache_write_tokens": usage.cache_write_tokens,
+            "cache_read_tokens": usage.cache_read_tokens,
+            "cost": str(cost),
+        },
+    )
 
 
 # Running ----------------------------------------------------------------------------------------
@@ -389,18 +415,21 @@ def run_check(
     client_id: int,
     on_progress: Callable[[str, int, int], None] | None = None,
     cancelled: Callable[[], bool] = lambda: False,
+    counted: bool = False,
 ) -> ScorecardRead:
     """Run every probe (up to `MAX_CONCURRENT_PROBES` at once), score and store the scorecard.
 
     `on_progress(probe_name, done, total)` is called from the probes' threads as each one ends;
-    `cancelled()` is asked before each probe turn. Client owner or admin. Raises the first
+    `cancelled()` is asked before each probe turn; `counted`: the run's one message was counted
+    against the rate limit already (by `start_check`). Client owner or admin. Raises the first
     probe's `AppError` (budget, outage) if one failed.
     """
     with database() as db:
         client = _checkable(db, actor, client_id)
         estimated = estimate_check_cost(db, actor=actor, client_id=client_id)
     assert actor is not None  # the check refused anonymous callers
-    get_rate_limiter().hit_message(actor.id)  # one run counts as one message
+    if not counted:
+        get_rate_limiter().hit_message(actor.id)  # one run counts as one message
     run_words = get_settings().output_guard_words
     probes = load_probes()
     done, lock = [0], threading.Lock()
@@ -459,11 +488,16 @@ def start_check(database: Database, *, actor: UserRead | None, client_id: int) -
     """Start checking a client as a backend job and return it (the check under way when one is).
     Client owner or admin; the job's progress lists each probe as it finishes."""
     with database(write=True) as db:
-        _checkable(db, actor, client_id)
+        client = _checkable(db, actor, client_id)
+        if client.archived:
+            raise ConflictError(f"{client.name} is archived. Restore the client to check it.")
         asker = access.signed_in(db, actor)
         job, created = job_service.create(db, kind=CHECK_KIND, subject=client_id, owner_id=asker.id)
+        if created:  # one run counts as one message; refused, the new job is rolled back
+            get_rate_limiter().hit_message(asker.id)
     if created:
-        runner.submit(database, job.id, CHECK_KIND, _CheckWork(database, asker, client_id))
+        work = _CheckWork(database, asker, client_id)
+        runner.submit(database, job.id, CHECK_KIND, work)
     return job
 
 
@@ -472,6 +506,18 @@ def check_job(database: Database, *, actor: UserRead | None, client_id: int) -> 
     with database() as db:
         client_service.get_owned(db, actor, client_id, "check", "read")
         return job_service.latest(db, kind=CHECK_KIND, subject=client_id)
+
+
+def cancel_check(database: Database, *, actor: UserRead | None, client_id: int) -> JobRead | None:
+    """Stop the client's running check: whoever may run checks on the client (its author or an
+    admin), whoever started it. None: no check was ever started here."""
+    with database(write=True) as db:
+        client_service.get_owned(db, actor, client_id, "check", "run")
+        job = job_service.latest_row(db, kind=CHECK_KIND, subject=client_id)
+        cancelled = None if job is None else job_service.request_cancel(db, job)
+    if cancelled is not None:
+        runner.stop_here(cancelled.id)
+    return cancelled
 
 
 def _run_check_job(context: runner.JobContext, work: _CheckWork) -> ScorecardRead:
@@ -489,6 +535,7 @@ def _run_check_job(context: runner.JobContext, work: _CheckWork) -> ScorecardRea
         client_id=work.client_id,
         on_progress=progress,
         cancelled=lambda: context.cancelled,
+        counted=True,
     )
     context.result = {"scorecard_id": scorecard.id, "overall": scorecard.overall}
     return scorecard
@@ -541,14 +588,28 @@ def previous_scorecard(
     return None if row is None else _read(row, current_version=client.version)
 
 
-def unchecked_client_names(db: Session, client_ids: list[int]) -> list[str]:
-    """Names of the clients with no current scorecard (none, or stale) or a failing one.
+CHECK_GAPS = ("Not checked yet", "Changed since its last check", "Failing its check")
+
+
+def check_gaps(db: Session, client_ids: list[int]) -> list[tuple[str, str]]:
+    """(name, why) for each client with no current passing scorecard: why is one of
+    `CHECK_GAPS` (never checked, edited since its latest check, or that check failed).
     Internal: callers have checked access."""
-    names = []
+    not_checked, changed, failing = CHECK_GAPS
+    gaps = []
     for client in db.scalars(
         select(ClientProfile).where(ClientProfile.id.in_(client_ids)).order_by(ClientProfile.name)
     ):
         row = _scorecards(db, client.id, skip=0)
-        if row is None or row.client_version != client.version or row.overall == "fail":
-            names.append(client.name)
-    return names
+        if row is None:
+            gaps.append((client.name, not_checked))
+        elif row.client_version != client.version:
+            gaps.append((client.name, changed))
+        elif row.overall == "fail":
+            gaps.append((client.name, failing))
+    return gaps
+
+
+def unchecked_client_names(db: Session, client_ids: list[int]) -> list[str]:
+    """Names of the clients with no current scorecard (none, or stale) or a failing one."""
+    return [name for name, _why in check_gaps(db, client_ids)]

@@ -15,17 +15,20 @@ from backend.errors import ConflictError, NotFoundError, ValidationError
 from backend.models import Assignment, AssignmentClient
 from backend.models.base import utcnow
 from backend.models.enums import AssignmentStatus
+from backend.models.review import ReviewRelease
 
 
 class UncheckedClients(ConflictError):
     """Publishing needs confirmation: some clients have no current check, or a failing one."""
 
-    def __init__(self, names: list[str]) -> None:
-        self.names = names
-        super().__init__(
-            f"Not checked, changed since the last check, or failing it: {', '.join(names)}. "
-            "Check these clients first, or confirm to publish anyway."
-        )
+    def __init__(self, gaps: list[tuple[str, str]]) -> None:
+        """`gaps`: (client name, why) pairs from `check_service.check_gaps`."""
+        self.names = [name for name, _why in gaps]
+        by_reason: dict[str, list[str]] = {}
+        for name, why in gaps:
+            by_reason.setdefault(why, []).append(name)
+        reasons = " ".join(f"{why}: {', '.join(names)}." for why, names in by_reason.items())
+        super().__init__(f"{reasons} Check these clients first, or confirm to publish anyway.")
 
 
 class AssignmentNotFound(NotFoundError):
@@ -105,6 +108,20 @@ def update_assignment(
     return _read(db, assignment)
 
 
+def set_release_reviews(
+    db: Session, *, actor: UserRead | None, assignment_id: int, release_reviews: ReviewRelease | str
+) -> AssignmentRead:
+    """When students see their reviews: at once, or after their teacher released each one."""
+    assignment = _get_owned(db, actor, assignment_id)
+    try:
+        assignment.release_reviews = ReviewRelease(release_reviews).value
+    except ValueError:
+        raise ValidationError("Choose when students see their reviews.") from None
+    assignment.updated_at = utcnow()
+    db.flush()
+    return _read(db, assignment)
+
+
 def set_published(
     db: Session,
     *,
@@ -122,9 +139,9 @@ def set_published(
     if published and not client_ids:
         raise ValidationError("Attach at least one client before publishing.")
     if published and not confirm_unchecked:
-        names = check_service.unchecked_client_names(db, client_ids)
-        if names:
-            raise UncheckedClients(names)
+        gaps = check_service.check_gaps(db, client_ids)
+        if gaps:
+            raise UncheckedClients(gaps)
     assignment.status = AssignmentStatus.published if published else AssignmentStatus.draft
     assignment.published_at = utcnow() if published else None
     db.flush()

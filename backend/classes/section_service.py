@@ -102,7 +102,7 @@ def _checked_settings(
             )
         elif seat_limit < enrolled:
             errors["seat_limit"] = (
-                f"{enrolled} students are already enrolled. Set at least "
+                f"{enrolled} {'student is' if enrolled == 1 else 'students are'} already enrolled. Set at least "
                 f"{enrolled} seats, or remove students first."
             )
     if expires_at is not None:

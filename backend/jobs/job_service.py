@@ -26,6 +26,7 @@ from backend.jobs.read_models import JobRead
 from backend.models import Job
 from backend.models.base import UTCDateTime, utcnow
 from backend.models.enums import JobStatus
+from backend.models.job import ACTIVE_STATUSES
 
 #: How often a process writes the heartbeat of every job it runs.
 HEARTBEAT_SECONDS = 5.0
@@ -33,7 +34,7 @@ HEARTBEAT_SECONDS = 5.0
 STALE_AFTER_SECONDS = 30.0
 REPLACED_MESSAGE = "Replaced by a newer request."
 STALE_MESSAGE = "This work stopped before it finished (the app was restarted). Start it again."
-ACTIVE = (JobStatus.queued, JobStatus.running)
+ACTIVE = ACTIVE_STATUSES
 #: The table, for the statements a reply runs every turn (Core, built once).
 _JOBS = cast(Table, Job.__table__)
 
@@ -128,9 +129,7 @@ def _replace(db: Session, *, kind: str, subject: int, owner_id: int, running: bo
 
 def latest(db: Session, *, kind: str, subject: int) -> JobRead | None:
     """The newest job of this kind about this subject (internal: callers checked access)."""
-    job = db.scalar(
-        select(Job).where(Job.kind == kind, Job.subject == subject).order_by(Job.id.desc())
-    )
+    job = latest_row(db, kind=kind, subject=subject)
     return None if job is None else read(job)
 
 
@@ -148,11 +147,22 @@ def get_job(db: Session, *, actor: UserRead | None, job_id: int) -> JobRead:
 def cancel_job(db: Session, *, actor: UserRead | None, job_id: int) -> JobRead:
     """Ask a job to stop: its worker stops at its next step (a queued job never starts).
     Its owner or an admin; cancelling a finished job changes nothing."""
-    job = _allowed(db, actor, job_id, "cancel")
+    return request_cancel(db, _allowed(db, actor, job_id, "cancel"))
+
+
+def request_cancel(db: Session, job: Job) -> JobRead:
+    """Mark the job to stop (internal: the caller checked who may; a finished job is left)."""
     if job.status in ACTIVE:
         job.cancel_requested = True
         db.flush()
     return read(job)
+
+
+def latest_row(db: Session, *, kind: str, subject: int) -> Job | None:
+    """The newest job row of this kind about this subject (internal: callers checked access)."""
+    return db.scalar(
+        select(Job).where(Job.kind == kind, Job.subject == subject).order_by(Job.id.desc())
+    )
 
 
 def _allowed(db: Session, actor: UserRead | None, job_id: int, action: access.Action) -> Job:

@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from backend.models.enums import JobStatus
+from backend.models.job import ACTIVE_STATUSES
 
 
 class JobRead(BaseModel):
@@ -33,7 +34,7 @@ class JobRead(BaseModel):
     @property
     def active(self) -> bool:
         """Queued or running: a page keeps polling it."""
-        return self.status in (JobStatus.queued, JobStatus.running)
+        return self.status in ACTIVE_STATUSES
 
     @property
     def progress_lines(self) -> list[str]:

@@ -182,9 +182,15 @@ def cancel(database: Database, *, actor: UserRead | None, job_id: int) -> JobRea
     in another process at its next heartbeat; the work stops at its next step."""
     with database(write=True) as db:
         job = job_service.cancel_job(db, actor=actor, job_id=job_id)
+    stop_here(job_id)
+    return job
+
+
+def stop_here(job_id: int) -> None:
+    """Tell this process's worker of a job marked to stop at once (others see it at their next
+    heartbeat)."""
     if live := live_job(job_id):
         live.cancel.set()
-    return job
 
 
 def wait_idle(timeout: float = 30) -> bool:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-import anthropic
-
 from backend.errors import ServiceUnavailableError
 
 
@@ -114,6 +112,8 @@ def classify(error: BaseException) -> GatewayError:
     """
     if isinstance(error, GatewayError):
         return error
+    import anthropic  # here, not at the top: pages that never call the API never load the SDK
+
     request_id = getattr(error, "request_id", None)
     status = getattr(error, "status_code", None)
     detail = _api_error_message(error)

@@ -10,17 +10,13 @@ from __future__ import annotations
 import json
 import logging
 import statistics
+import threading
 import time
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
-
-import anthropic
-from anthropic.lib.streaming import MessageStream, TextEvent
-from anthropic.types import Message, RawMessageStartEvent
-from anthropic.types import Usage as APIUsage
+from typing import TYPE_CHECKING, Any
 
 from backend.config import Settings, get_settings
 from backend.llm.breaker import BreakerState, CircuitBreaker
@@ -31,6 +27,12 @@ from backend.llm.shared_state import STORE_ERRORS, Call, StateStore, open_store
 from backend.llm.tokens import estimate_tokens
 from backend.llm.usage import Usage
 from backend.utils.singleton import process_wide
+
+if TYPE_CHECKING:  # the SDK itself is imported when the first client is built (`_sdk`)
+    import anthropic
+    from anthropic.lib.streaming import MessageStream
+    from anthropic.types import Message
+    from anthropic.types import Usage as APIUsage
 
 logger = logging.getLogger(__name__)
 
@@ -163,29 +165,38 @@ class LLMGateway:
             store=self.store,
             trial_seconds=max(settings.reply_timeout_seconds, longest_call) + 5,
         )
+        # Built by the first call: importing the SDK takes over a second, which a process that
+        # only draws pages (the log-in page, the admin's figures) should not pay.
         self._client: anthropic.Anthropic | None = None
-        api_key = settings.anthropic_api_key  # None is demo mode
-        if api_key is not None:
-            self._client = anthropic.Anthropic(
-                api_key=api_key.get_secret_value(),
-                base_url=settings.anthropic_base_url,  # from .env too, not only the environment
-                max_retries=settings.anthropic_max_retries,
-                timeout=anthropic.Timeout(settings.anthropic_timeout_seconds, connect=5.0),
-            )
+        self._client_lock = threading.Lock()
 
     @property
     def demo_mode(self) -> bool:
-        return self._client is None
-
-    @property
-    def client(self) -> anthropic.Anthropic | None:
-        return self._client
+        return self.settings.anthropic_api_key is None
 
     def _sdk(self) -> anthropic.Anthropic:
-        """The SDK client; only called after the demo-mode branch."""
-        if self._client is None:
+        """The SDK client, built (and the SDK imported) on first use; only called after the
+        demo-mode branch."""
+        api_key = self.settings.anthropic_api_key
+        if api_key is None:
             raise RuntimeError("The gateway is in demo mode: there is no API client.")
-        return self._client
+        with self._client_lock:  # one client per gateway, whichever worker thread asks first
+            if self._client is None:
+                import anthropic
+
+                self._client = anthropic.Anthropic(
+                    api_key=api_key.get_secret_value(),
+                    base_url=self.settings.anthropic_base_url,  # from .env too
+                    max_retries=self.settings.anthropic_max_retries,
+                    timeout=anthropic.Timeout(self.settings.anthropic_timeout_seconds, connect=5.0),
+                )
+            return self._client
+
+    def close(self) -> None:
+        """Close the SDK client (if a call built one) and the shared-state store."""
+        if self._client is not None:
+            self._client.close()
+        self.store.close()
 
     def cache_control(self) -> dict:
         control = {"type": "ephemeral"}
@@ -244,6 +255,9 @@ class LLMGateway:
         settled = False
         stream = None
         client = self._sdk()
+        from anthropic.lib.streaming import TextEvent  # loaded with the client by `_sdk`
+        from anthropic.types import RawMessageStartEvent
+
         try:
             with client.messages.stream(**request) as stream:
                 for event in stream:
@@ -546,13 +560,7 @@ def _text_of(content: str | list[dict]) -> str:
 
 
 # Process-wide gateway ---------------------------------------------------------------------------
-def _close(gateway: LLMGateway) -> None:
-    if gateway.client is not None:
-        gateway.client.close()
-    gateway.store.close()
-
-
-@process_wide(close=_close)
+@process_wide(close=LLMGateway.close)
 def get_gateway() -> LLMGateway:
     """Created once per process from settings (Streamlit reruns share it)."""
     return LLMGateway(get_settings())

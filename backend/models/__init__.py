@@ -7,10 +7,11 @@ from backend.models.client_profile import ClientProfile
 from backend.models.conversation import Message, PracticeSession
 from backend.models.event import Event
 from backend.models.job import Job
+from backend.models.problem_report import ProblemReport
 from backend.models.rating import MessageRating, RatingTally, SessionRating
 from backend.models.review import Rubric, RubricVersion, SessionReview
 from backend.models.section import Assignment, AssignmentClient, Enrollment, Section
-from backend.models.usage import ClientDailyUsage, ClientUsageIncrement, DailyUsage
+from backend.models.usage import ClientDailyUsage, ClientUsageIncrement, ClosedHour, DailyUsage
 from backend.models.user import Installation, LoginSession, SignInDomain, User
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "ClientDailyUsage",
     "ClientUsageIncrement",
     "ClientProfile",
+    "ClosedHour",
     "DailyUsage",
     "Enrollment",
     "Event",
@@ -34,6 +36,7 @@ __all__ = [
     "LoginSession",
     "Message",
     "MessageRating",
+    "ProblemReport",
     "Section",
     "SessionRating",
     "SessionReview",

@@ -12,8 +12,8 @@ from backend.models.base import Base, IdMixin, UTCDateTime, enum_type, utcnow
 from backend.models.enums import JobStatus
 
 #: The statuses of a job still in progress; at most one such job per kind and subject.
-ACTIVE_STATUSES = ("queued", "running")
-_ACTIVE = text("status IN ('queued', 'running')")
+ACTIVE_STATUSES = (JobStatus.queued, JobStatus.running)
+_ACTIVE = text("status IN (" + ", ".join(f"'{status.value}'" for status in ACTIVE_STATUSES) + ")")
 
 
 class Job(IdMixin, Base):

@@ -13,13 +13,13 @@ folds those rows into `client_daily_usage`; readers add the few not yet folded
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, Date, ForeignKey, Integer, String
+from sqlalchemy import BigInteger, Date, ForeignKey, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from backend.models.base import Base, Money
+from backend.models.base import Base, Money, UTCDateTime
 
 
 class DailyUsage(Base):
@@ -75,3 +75,21 @@ class ClientUsageIncrement(ClientUsageCounts, Base):
     client_id: Mapped[int] = mapped_column(ForeignKey("client_profiles.id", ondelete="CASCADE"))
     assignment_id: Mapped[int] = mapped_column(Integer)
     model: Mapped[str] = mapped_column(String(80))
+
+
+class ClosedHour(Base):
+    """Per closed UTC hour: the messages stored in it, their tokens and cost, and its replies'
+    timings, each sorted (little-endian 8-byte integers), so the dashboard reads a closed hour's
+    messages once: its last 24 hours and today's exact percentiles then read these rows.
+
+    Written by the dashboard the first time it needs an hour that has closed (and stays closed:
+    only an import writes past rows, and `usage_service.rebuild` then empties this table)."""
+
+    __tablename__ = "closed_hours"
+
+    hour: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    messages: Mapped[int] = mapped_column(BigInteger)
+    tokens: Mapped[int] = mapped_column(BigInteger)
+    cost: Mapped[Decimal] = mapped_column(Money)
+    latency_ms: Mapped[bytes] = mapped_column(LargeBinary)
+    first_token_ms: Mapped[bytes] = mapped_column(LargeBinary)

@@ -11,6 +11,11 @@ A period is closed once it ended `GRACE` or more before the earlier of the `now`
 and the wall clock. The cache is keyed by database (and its first message, so an import into an
 empty database is never served its old zeros); `forget_closed_periods()` empties it.
 
+A closed hour is also kept in the database (`closed_hours`: its messages, tokens, cost and
+sorted reply timings), written by the first refresh that needs it, so a new process reads one
+small row per closed hour instead of the hour's messages; `usage_service.rebuild` (after an
+import) empties that table.
+
 The open parts read the daily rollups and covering indexes: the replies' timings and every
 message's tokens and cost from the (role, created_at) index of `messages`, review costs from
 that of `session_reviews`; a period is a range of such an index (`_per_period`)."""
@@ -18,6 +23,7 @@ that of `session_reviews`; a period is a range of such an index (`_per_period`).
 from __future__ import annotations
 
 import functools
+import sys
 import threading
 from array import array
 from bisect import bisect_right
@@ -31,6 +37,7 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     CompoundSelect,
+    Insert,
     Integer,
     Result,
     bindparam,
@@ -40,15 +47,17 @@ from sqlalchemy import (
     true,
     union_all,
 )
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from backend import access
+from backend import access, event_log
 from backend.actor import UserRead
 from backend.config import Settings
 from backend.db import utc_date
 from backend.models import (
     Assignment,
     ClientProfile,
+    ClosedHour,
     DailyUsage,
     Event,
     Message,
@@ -137,9 +146,6 @@ class UsageBucket:
 
 #: The severities the error log shows by default; a day's "problems" counts the same events.
 PROBLEM_SEVERITIES = (Severity.warning, Severity.error, Severity.critical)
-#: The conversation service logs each billed reply it did not keep (cut off, held back, too late)
-#: as an event with that reply's usage: the only trace of those tokens with a time of day.
-UNKEPT_REPLY_CATEGORY = "partial_reply"
 UNKEPT_TOKEN_KEYS = ("input_tokens", "cache_write_tokens", "cache_read_tokens")
 #: A client check's probe conversations are not sessions of practice (their cost still counts).
 NOT_A_CHECK = PracticeSession.mode != SessionMode.check
@@ -237,9 +243,9 @@ def _timing_percentiles(
     """Median and 95th percentile (nearest rank: the value at rank ceil(p * n)) of each timing
     over the replies stored today and in the last hour, keyed (timing, "today" or "hour").
 
-    Today's closed hours come sorted from the cache; the rest of today and the last hour are
-    read in one statement (two ranges of the (role, created_at) index, which carries the
-    timings); the ranks are then found across those sorted parts."""
+    Today's closed hours come sorted from the cache, or else from `closed_hours`; the rest
+    of today and the last hour are read in one statement (two ranges of the (role, created_at)
+    index, which carries the timings); the ranks are then found across those sorted parts."""
     today, hour_ago = start_of_utc_day(now), now - HOUR
     open_from = max(today, _hour_floor(_closed_until(now)))
     closed_hours = [today + HOUR * n for n in range((open_from - today) // HOUR)]
@@ -247,13 +253,7 @@ def _timing_percentiles(
         database,
         "reply timings",
         closed_hours,
-        lambda hours: dict(
-            zip(
-                hours,
-                _sorted_timings(db, [(hour, hour + HOUR) for hour in hours], now),
-                strict=True,
-            )
-        ),
+        lambda hours: {hour: kept.timings for hour, kept in _kept_hours(db, hours, now).items()},
     )
     today_open, last_hour = _sorted_timings(db, [(open_from, None), (hour_ago, None)], now)
     return {
@@ -264,6 +264,100 @@ def _timing_percentiles(
             ("hour", [last_hour[position]]),
         )
     }
+
+
+@dataclass(frozen=True)
+class KeptHour:
+    """A closed hour as `closed_hours` keeps it: its messages, their tokens and cost (cut-off
+    replies are added from the event log), and each of `TIMINGS` of its replies, sorted."""
+
+    messages: int
+    tokens: int
+    cost: Decimal
+    timings: tuple[array[int], ...]
+
+
+#: A range of kept hours (built once: compiled once per process).
+_KEPT_HOURS = select(
+    ClosedHour.hour,
+    ClosedHour.messages,
+    ClosedHour.tokens,
+    ClosedHour.cost,
+    *(getattr(ClosedHour, f"{name}_ms") for name, _column in TIMINGS),
+).where(ClosedHour.hour >= bindparam("first"), ClosedHour.hour <= bindparam("last"))
+
+
+def _kept_hours(db: Session, hours: list[datetime], now: datetime) -> dict[datetime, KeptHour]:
+    """These closed hours as kept in `closed_hours` (one range read); those not kept yet are
+    read from the messages (two reads of their index) and kept there for every process."""
+    kept = {
+        hour: KeptHour(messages, tokens, cost, tuple(_unpack(values) for values in timings))
+        for hour, messages, tokens, cost, *timings in db.execute(
+            _KEPT_HOURS, {"first": hours[0], "last": hours[-1]}
+        )
+    }
+    missing = [hour for hour in hours if hour not in kept]
+    if missing:
+        periods: list[tuple[datetime, datetime | None]] = [(h, h + HOUR) for h in missing]
+        read = {
+            hour: KeptHour(int(count or 0), int(tokens or 0), Decimal(cost or 0), timings)
+            for hour, (count, tokens, cost), timings in zip(
+                missing,
+                _per_period(db, "messages", periods, now),
+                _sorted_timings(db, periods, now),
+                strict=True,
+            )
+        }
+        _keep_hours(db, read)
+        kept |= read
+    return {hour: kept[hour] for hour in hours}
+
+
+def _keep_hours(db: Session, hours: dict[datetime, KeptHour]) -> None:
+    """Store closed hours; one already stored (by another process) is left as it is. Keeping
+    them only saves later reads, so a write the database refuses now (SQLite: another
+    transaction wrote since this one began reading) is given up: a later refresh keeps them."""
+    rows = [
+        {
+            "hour": hour,
+            "messages": kept.messages,
+            "tokens": kept.tokens,
+            "cost": kept.cost,
+            **{
+                f"{name}_ms": _pack(values)
+                for (name, _column), values in zip(TIMINGS, kept.timings, strict=True)
+            },
+        }
+        for hour, kept in hours.items()
+    ]
+    try:
+        with db.begin_nested():
+            db.execute(_keep_statement(db.get_bind().dialect.name), rows)
+    except OperationalError:
+        pass
+
+
+@functools.cache
+def _keep_statement(dialect: str) -> Insert:
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    if dialect == "postgresql":
+        return postgresql.insert(ClosedHour).on_conflict_do_nothing(index_elements=["hour"])
+    return sqlite.insert(ClosedHour).on_conflict_do_nothing(index_elements=["hour"])
+
+
+def _pack(values: array[int]) -> bytes:
+    if sys.byteorder == "big":
+        values = array("q", values)
+        values.byteswap()
+    return values.tobytes()
+
+
+def _unpack(data: bytes) -> array[int]:
+    values = array("q", data)
+    if sys.byteorder == "big":
+        values.byteswap()
+    return values
 
 
 def _sorted_timings(
@@ -402,7 +496,6 @@ def now_figures(db: Session, *, actor: UserRead | None, now: datetime | None = N
             func.sum(rollup.output_tokens).label("output_tokens"),
             func.sum(rollup.cache_write_tokens).label("cache_write_tokens"),
             func.sum(rollup.cache_read_tokens).label("cache_read_tokens"),
-            func.sum(rollup.cost).label("cost"),
         )
         .where(rollup.day == today.date())
         .subquery()
@@ -419,7 +512,7 @@ def now_figures(db: Session, *, actor: UserRead | None, now: datetime | None = N
         output_tokens=int(row.output_tokens or 0),
         cache_write_tokens=int(row.cache_write_tokens or 0),
         cache_read_tokens=int(row.cache_read_tokens or 0),
-        cost_today=Decimal(row.cost or 0),
+        cost_today=_costs_by_day(db, today.date(), today.date()).get(today.date(), Decimal(0)),
         completed_today=int(row.completed or 0),
         cost_completed_today=Decimal(row.completed_cost or 0),
         latency_last_hour=timings["latency", "hour"],
@@ -461,27 +554,46 @@ def hourly_usage(
     hours = [_hour_floor(now) - HOUR * back for back in range(23, -1, -1)]
     closed_until = _closed_until(now)
     closed = [hour for hour in hours if hour + HOUR <= closed_until]
-    found = _cached(_database(db), "hour", closed, lambda missing: _hours(db, missing, now))
+    found = _cached(
+        _database(db),
+        "hour",
+        closed,
+        lambda missing: _hours(db, missing, now, counted=_kept_hours(db, missing, now)),
+    )
     return [*found.values(), *_hours(db, hours[len(closed) :], now).values()]
 
 
-def _hours(db: Session, hours: list[datetime], now: datetime) -> dict[datetime, UsageBucket]:
-    """The usage of each of these hours (up to `now`), in one read of the messages' index and
-    one of the cut-off replies."""
+def _hours(
+    db: Session,
+    hours: list[datetime],
+    now: datetime,
+    counted: dict[datetime, KeptHour] | None = None,
+) -> dict[datetime, UsageBucket]:
+    """The usage of each of these hours (up to `now`): their messages (`counted`, else one read
+    of the messages' index) and cut-off replies (one read)."""
     if not hours:
         return {}
-    periods = [(hour, hour + HOUR if hour + HOUR <= now else None) for hour in hours]
+    if counted is None:
+        periods = [(hour, hour + HOUR if hour + HOUR <= now else None) for hour in hours]
+        rows = _per_period(db, "messages", periods, now)
+    else:
+        rows = [
+            (counted[hour].messages, counted[hour].tokens, counted[hour].cost) for hour in hours
+        ]
     unkept = _unkept_replies(db, hours[0], now)
+    reviews = _per_period(
+        db, "reviews", [(hour, hour + HOUR if hour + HOUR <= now else None) for hour in hours], now
+    )
     result = {}
-    for hour, (count, tokens, cost) in zip(
-        hours, _per_period(db, "messages", periods, now), strict=True
+    for hour, (count, tokens, cost), (*_reviews, review_cost) in zip(
+        hours, rows, reviews, strict=True
     ):
         extra_tokens, extra_cost = unkept.get(hour, (0, Decimal(0)))
         result[hour] = UsageBucket(
             hour,
             messages=int(count or 0),
             tokens=int(tokens or 0) + extra_tokens,
-            cost=Decimal(cost or 0) + extra_cost,
+            cost=Decimal(cost or 0) + extra_cost + Decimal(review_cost or 0),
         )
     return result
 
@@ -493,7 +605,7 @@ def _unkept_replies(
     by_hour: dict[datetime, tuple[int, Decimal]] = {}
     for at, details in db.execute(
         select(Event.created_at, Event.details).where(
-            Event.category == UNKEPT_REPLY_CATEGORY,
+            Event.category.in_(event_log.PAID_CALL_CATEGORIES),
             Event.created_at >= first,
             Event.created_at <= now,
         )
@@ -548,7 +660,6 @@ def _days(db: Session, starts: list[datetime], now: datetime) -> dict[datetime, 
                 func.sum(rollup.sessions),
                 func.sum(rollup.messages),
                 func.sum(_rollup_tokens()),
-                func.sum(rollup.cost),
             )
             .where(rollup.day >= first, rollup.day <= last)
             .group_by(rollup.day)
@@ -568,15 +679,16 @@ def _days(db: Session, starts: list[datetime], now: datetime) -> dict[datetime, 
             .group_by(day)
         )
     }
+    costs = _costs_by_day(db, first, last)
     result = {}
     for start in starts:
-        sessions, messages, tokens, cost = usage.get(start.date(), (0, 0, 0, 0))
+        sessions, messages, tokens = usage.get(start.date(), (0, 0, 0))
         result[start] = UsageBucket(
             start,
             sessions=int(sessions or 0),
             messages=int(messages or 0),
             tokens=int(tokens or 0),
-            cost=Decimal(cost or 0),
+            cost=costs.get(start.date(), Decimal(0)),
             problems=int(problems.get(start.date(), 0)),
         )
     return result
@@ -764,12 +876,27 @@ def _rollup_tokens() -> ColumnElement[int]:
     )
 
 
+def _costs_by_day(db: Session, first: date, last: date) -> dict[date, Decimal]:
+    """THE cost of each UTC day from `first` to `last`: every paid call - replies stored or cut
+    off after billing, in practice, teachers' test chats and client checks (their judge calls
+    too), and model-written reviews - as the budgets count it (`daily_usage`, written in the
+    same transaction as each call). Every cost of a day on the dashboard is read here."""
+    return {
+        _as_date(day): Decimal(cost or 0)
+        for day, cost in db.execute(
+            select(DailyUsage.day, func.sum(DailyUsage.cost))
+            .where(DailyUsage.day >= first, DailyUsage.day <= last)
+            .group_by(DailyUsage.day)
+        )
+    }
+
+
 def budget_status(
     db: Session, settings: Settings, *, actor: UserRead | None, now: datetime | None = None
 ) -> BudgetStatus:
     access.require(db, actor, "administration", "use")
     day = start_of_utc_day(now).date()
-    spend = db.scalar(select(func.sum(DailyUsage.cost)).where(DailyUsage.day == day))
+    spend = _costs_by_day(db, day, day).get(day, Decimal(0))
     near = db.execute(
         select(User.username, DailyUsage.tokens)
         .join(User, User.id == DailyUsage.user_id)
@@ -781,7 +908,7 @@ def budget_status(
         .limit(50)
     ).all()
     return BudgetStatus(
-        Decimal(spend or 0),
+        spend,
         settings.global_daily_cost_budget_usd,
         settings.user_daily_token_budget,
         settings.budget_alert_threshold,
@@ -792,7 +919,7 @@ def budget_status(
 # Reviews (their own purpose: not part of the client usage figures) ------------------------------
 @dataclass(frozen=True)
 class ReviewCost:
-    reviews: int  # written by the feedback model (automatic demo reviews cost nothing)
+    reviews: int  # written by the review model (automatic demo reviews cost nothing)
     demo_reviews: int
     cost: Decimal
 

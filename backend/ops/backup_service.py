@@ -7,7 +7,7 @@ by primary key), then `{"end": true, "rows": N}` so a cut-off file is refused. K
 decimals are strings, datetimes ISO-8601 UTC: two exports of the same data differ only in
 `exported_at`. Ids are kept as they are; PostgreSQL's sequences are moved past them on import.
 Password hashes are kept so people can log in after a restore: the file is sensitive. A file of
-an older schema revision is read when only table names changed since (`RENAMED_SINCE`).
+an older schema revision is read when only table names changed since (`COURSE_TABLE_RENAMES`).
 """
 
 from __future__ import annotations
@@ -84,20 +84,48 @@ EXCLUDED: dict[str, str] = {
     "daily_usage": "rebuilt from the imported messages and reviews (usage_service.rebuild)",
     "client_daily_usage": "rebuilt from the imported messages (usage_service.rebuild)",
     "client_usage_increments": "folded into client_daily_usage, which is rebuilt",
+    "closed_hours": "the dashboard's figures of closed hours, emptied by the rebuild",
     "rating_tallies": "recounted from the imported ratings and forms",
     "circuit_breakers": "the model API's health state, which belongs to the installation",
     "sign_in_domains": "an installation-wide admin setting, not part of a course",
     "jobs": "work under way in the installation's processes; what it wrote is in its own tables",
+    "problem_reports": "testers' reports to the installation's admins, not part of a course",
 }
 
 
-#: Course files of an older schema revision that a database at a newer one still reads: per
-#: (the file's revision, the database's), the course tables renamed in between (old name: new
-#: name), whose columns did not change. A new revision that leaves the course tables alone adds
-#: its own pairs.
-RENAMED_SINCE: dict[tuple[str, str], dict[str, str]] = {
-    ("0002", "0003"): {"sessions": "practice_sessions", "session_feedback": "session_ratings"},
-}
+#: Every schema revision in order, with the course tables it renamed (old name: new name). A
+#: course file of a listed revision imports into a database at any later listed one (the renames
+#: between are applied); a revision that changes a course table's columns ends the list, so files
+#: from before it are refused. A new revision that leaves the course tables alone adds its line.
+COURSE_TABLE_RENAMES: list[tuple[str, dict[str, str]]] = [
+    ("0001", {}),
+    ("0002", {}),  # the jobs table, which no course file carries
+    ("0003", {"sessions": "practice_sessions", "session_feedback": "session_ratings"}),
+    ("0004", {}),  # the dashboard's closed_hours, which no course file carries
+    ("0005", {}),  # problem_reports, which no course file carries
+]
+
+
+def renamed_since(exported: str, revision: str) -> dict[str, str] | None:
+    """The course tables renamed after revision `exported` up to `revision` (None: a file of
+    `exported` cannot be read at `revision`)."""
+    order = [name for name, _ in COURSE_TABLE_RENAMES]
+    if (
+        exported not in order
+        or revision not in order
+        or order.index(exported) > order.index(revision)
+    ):
+        return None
+    renamed: dict[str, str] = {}
+    for _name, renames in COURSE_TABLE_RENAMES[
+        order.index(exported) + 1 : order.index(revision) + 1
+    ]:
+        for old, new in renames.items():
+            for earlier, later in renamed.items():  # a table renamed twice keeps its first name
+                if later == old:
+                    renamed[earlier] = new
+            renamed.setdefault(old, new)
+    return renamed
 
 
 class CourseNotFound(NotFoundError):
@@ -432,7 +460,7 @@ def _check_header(header: dict[str, Any], revision: str) -> dict[str, str]:
     exported = header.get("schema_revision")
     if exported == revision:
         return {}
-    renamed = RENAMED_SINCE.get((exported, revision)) if isinstance(exported, str) else None
+    renamed = renamed_since(exported, revision) if isinstance(exported, str) else None
     if renamed is None:
         raise BadCourseFile(
             f"This course file was exported from schema revision "

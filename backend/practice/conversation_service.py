@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend import event_log
@@ -154,13 +155,15 @@ def start_conversation(
             existing = session_service.get_active_session(db, actor=actor, client_id=client_id)
             if existing is not None:
                 return existing
-        client = _load_client(db, client_id)
+        # Only the version here: whether this client may be practised is create_session's call
+        # (an unknown id is refused there like one that is not yours).
+        version = db.scalar(select(ClientProfile.version).where(ClientProfile.id == client_id))
         return session_service.create_session(
             db,
             actor=actor,
             client_id=client_id,
             model=get_gateway().model,
-            prompt_version=f"{prompt_service.PROMPT_TEMPLATE_VERSION}/p{client.version}",
+            prompt_version=f"{prompt_service.PROMPT_TEMPLATE_VERSION}/p{version}",
             mode=mode,
         )
 

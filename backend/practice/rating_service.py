@@ -1,4 +1,4 @@
-"""Student feedback: a form after each session and thumbs on single replies, and the share of it
+"""Students' ratings: a form after each session and thumbs on single replies, and the share of it
 that is positive (overall and by client) for teachers and the admin dashboard."""
 
 from __future__ import annotations

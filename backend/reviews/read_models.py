@@ -86,7 +86,7 @@ class TryInstead(_Answer):
 
 
 class ReviewAnswer(_Answer):
-    """What the feedback model must answer (and what a stored review's content holds).
+    """What the review model must answer (and what a stored review's content holds).
 
     Fields are in the order the model writes them: what the client said first, then the codes,
     the risk check and the scores, then what the student reads."""

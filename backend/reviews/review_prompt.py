@@ -152,7 +152,7 @@ def instructions(rubric: RubricDefinition) -> str:
     """The long stable prefix: the same for every review with this rubric version (cached).
 
     Instructions, the rubric, its notes, then its worked examples (the generic ones when it has
-    none that fit): together longer than the feedback model's minimum cacheable prefix, so a class
+    none that fit): together longer than the review model's minimum cacheable prefix, so a class
     reviewed together pays the cache-read price."""
     text = INSTRUCTIONS + json.dumps(rubric.model_dump(mode="json"), indent=1, ensure_ascii=False)
     examples = worked_examples(rubric)

@@ -1,6 +1,6 @@
 """Session reviews: rubric scores, quotes from the transcript and better replies, checked first.
 
-`create_review` reads the ended conversation (one short transaction), asks the feedback model for
+`create_review` reads the ended conversation (one short transaction), asks the review model for
 a structured answer (a forced tool) with no transaction open, validates it against the transcript
 and the rubric (one repair request listing the errors), and stores it with its counted indicators
 and its cost (a second transaction). Invalid feedback is never stored as content: after a failed
@@ -78,7 +78,7 @@ class ReviewNotReleased(PermissionDeniedError):
 
 
 class ReviewFailed(AppError):
-    """The feedback model's answer stayed invalid after one repair: nothing is shown."""
+    """The review model's answer stayed invalid after one repair: nothing is shown."""
 
     level = "warning"
 
@@ -427,7 +427,7 @@ def review_transcript(
     brief: ReviewBrief | None,
     gateway: LLMGateway,
 ) -> ReviewOutcome:
-    """Review a numbered transcript with the feedback model: the production prompt and tool
+    """Review a numbered transcript with the review model: the production prompt and tool
     (no sampling parameters, see `review_prompt`), the answer validated against the transcript and rubric, one repair.
 
     The client (None: unknown, as in the benchmark) adds its difficulty and learning goals to the

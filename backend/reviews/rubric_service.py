@@ -172,9 +172,10 @@ def set_assignment_rubric(
     actor: UserRead | None,
     assignment_id: int,
     rubric_id: int | None,
-    release_reviews: ReviewRelease | str = ReviewRelease.immediately,
+    release_reviews: ReviewRelease | str | None = None,
 ) -> None:
-    """Choose an assignment's rubric (None: the section's default) and when students see reviews."""
+    """Choose an assignment's rubric (None: the section's default) and, when given, when students
+    see reviews (None leaves that setting as it is)."""
     teacher = access.require(db, actor, "section", "manage")
     assignment = db.get(Assignment, assignment_id)
     section = db.get(Section, assignment.section_id) if assignment is not None else None
@@ -185,11 +186,12 @@ def set_assignment_rubric(
     if rubric_id is not None:
         _usable(db, teacher, rubric_id)
     try:
-        release = ReviewRelease(release_reviews)
+        release = None if release_reviews is None else ReviewRelease(release_reviews)
     except ValueError:
         raise ValidationError("Choose when students see their reviews.") from None
     assignment.rubric_id = rubric_id
-    assignment.release_reviews = release.value
+    if release is not None:
+        assignment.release_reviews = release.value
     db.flush()
 
 

@@ -31,7 +31,7 @@ from backend.db import write_pending_rollups
 from backend.errors import BudgetExceededError
 from backend.models import DailyUsage, PracticeSession
 from backend.models.base import utcnow
-from backend.utils.formatting import format_usd
+from backend.utils.formatting import format_usd, plural
 
 BUDGET_CATEGORY = "budget"
 
@@ -163,15 +163,20 @@ def _max_connections(db: Session) -> int:
     return _max_connections_by_url[url]
 
 
+def hours_until_reset() -> str:
+    """When the daily budgets reset, for a message: 'in about 3 hours' (at least one)."""
+    return f"in about {plural(max(1, round(seconds_until_utc_midnight() / 3600)), 'hour')}"
+
+
 def _judge(
     db: Session, settings: Settings, user_id: int, user: BudgetUse, overall: BudgetUse
 ) -> None:
     """Refuse at 100% of a budget; alert once at the threshold."""
-    wait_hours = max(1, round(seconds_until_utc_midnight() / 3600))
+    wait = hours_until_reset()
     if user.limit and user.share >= 1:
         raise BudgetExceededError(
             f"You have used today's practice allowance ({int(user.limit):,} tokens). It resets at "
-            f"midnight UTC, in about {wait_hours} hours; your messages so far are saved."
+            f"midnight UTC, {wait}; your messages so far are saved."
         ).log_event(
             "warning",
             BUDGET_CATEGORY,
@@ -182,7 +187,7 @@ def _judge(
     if overall.limit and overall.share >= 1:
         raise BudgetExceededError(
             "The practice service has reached today's spending limit. It resets at midnight UTC, "
-            f"in about {wait_hours} hours; your messages so far are saved."
+            f"{wait}; your messages so far are saved."
         ).log_event(
             "critical",
             BUDGET_CATEGORY,

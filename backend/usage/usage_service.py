@@ -20,6 +20,7 @@ from backend.llm.usage import Usage
 from backend.models import (
     ClientDailyUsage,
     ClientUsageIncrement,
+    ClosedHour,
     DailyUsage,
     Message,
     PracticeSession,
@@ -193,12 +194,14 @@ def _rebuild_reviews(db: Session) -> None:
 
 
 def rebuild(db: Session) -> None:
-    """Recompute both tables from sessions and messages (grouped in the database). For a database
-    no one is writing to (after an import, or to check the tables): a turn committed meanwhile
-    could be counted twice."""
+    """Recompute both tables from sessions and messages (grouped in the database), and drop the
+    dashboard's kept reply timings of closed hours (read again from the replies when next
+    needed). For a database no one is writing to (after an import, or to check the tables): a
+    turn committed meanwhile could be counted twice."""
     fold_client_usage(db, wait=True)  # holds the fold lock: no fold runs beside the rebuild
     db.execute(delete(DailyUsage))
     db.execute(delete(ClientDailyUsage))
+    db.execute(delete(ClosedHour))
     day = utc_date(db, Message.created_at)
     reply = case((Message.role == MessageRole.assistant, 1), else_=0)
     tokens = Message.all_tokens

@@ -36,5 +36,10 @@ def format_duration(delta: timedelta) -> str:
     return f"{hours}h {minutes:02d}m" if hours else f"{minutes}m {seconds:02d}s"
 
 
+def plural(count: int, noun: str, plural_form: str | None = None) -> str:
+    """'1 session', '2 sessions', '1,200 replies' (with `plural_form` where adding s is wrong)."""
+    return f"{count:,} {noun if count == 1 else plural_form or noun + 's'}"
+
+
 def format_time(moment: datetime | None) -> str:
     return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "—"

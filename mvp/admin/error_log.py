@@ -1,4 +1,5 @@
-"""Admin: the event log (failed API calls, budget alerts, account changes), filtered."""
+"""Admin: the event log (failed API calls, budget alerts, account changes), filtered, and the
+problems people reported from any page."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from backend.accounts import account_service
 from backend.models.enums import Role, Severity
 from backend.utils.formatting import format_time
 from mvp import auth, store, ui
+from mvp.admin.problem_reports import problem_reports
 
 actor = auth.require_role(Role.admin)
 
@@ -90,4 +92,8 @@ def error_log_page() -> None:
 
 # The page ------------------------------------------------------------------------------------
 st.title("Error log")
-error_log_page()
+events_tab, reports_tab = st.tabs(["Events", "Problem reports"])
+with events_tab:
+    error_log_page()
+with reports_tab:
+    problem_reports(actor)

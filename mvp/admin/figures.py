@@ -11,14 +11,16 @@ from collections.abc import Callable
 
 import streamlit as st
 
+from backend.accounts import account_service
 from backend.actor import UserRead
 from backend.config import get_settings
 from backend.errors import AppError
 from backend.models.enums import Role
-from mvp import auth, ui
+from mvp import auth, store, ui
 from mvp.admin.figures_now import now_tab
 from mvp.admin.figures_tabs import breakdowns_tab, budgets_tab, usage_tab
 from mvp.admin.shared import utc_now
+from mvp.help.steps import ADMIN_START
 
 actor = auth.require_role(Role.admin)
 
@@ -52,8 +54,21 @@ def figures(tab: str) -> None:
         ui.show_error(error)
 
 
+def next_step() -> None:
+    """A new installation has nothing to show yet: say what to do first."""
+    with store.transaction() as db:
+        teachers = account_service.list_users(db, actor=actor, role=Role.teacher)
+    if not teachers:
+        with st.container(border=True, key="admin_next_step"):
+            st.markdown(ADMIN_START)
+            st.page_link(
+                "admin/accounts.py", label="Create a teacher", icon=":material/person_add:"
+            )
+
+
 # The page ------------------------------------------------------------------------------------
 st.title("Figures")
+next_step()
 top = st.columns([1, 3], vertical_alignment="center")
 top[0].button(
     "Refresh",

@@ -49,7 +49,7 @@ def now_tab(actor: UserRead) -> None:
 
 
 def review_figures(today: metrics_service.ReviewCost, month: metrics_service.ReviewCost) -> None:
-    """Session reviews are their own purpose: not in the conversation figures above."""
+    """Session reviews on their own (their cost is also in Cost today above)."""
     per_review = "Model-written reviews only; automatic demo reviews cost nothing"
     metric_row(
         "**Session reviews**",
@@ -57,7 +57,7 @@ def review_figures(today: metrics_service.ReviewCost, month: metrics_service.Rev
             (
                 "Review cost today",
                 format_usd(today.cost),
-                f"{today.reviews} reviews by the feedback model and {today.demo_reviews} automatic "
+                f"{today.reviews} reviews by the review model and {today.demo_reviews} automatic "
                 "demo reviews since midnight UTC.",
             ),
             (
@@ -68,7 +68,7 @@ def review_figures(today: metrics_service.ReviewCost, month: metrics_service.Rev
             (
                 "Review cost, 30 days",
                 format_usd(month.cost),
-                f"{month.reviews} reviews by the feedback model and {month.demo_reviews} automatic "
+                f"{month.reviews} reviews by the review model and {month.demo_reviews} automatic "
                 "demo reviews in the last 30 days (today included).",
             ),
             (
@@ -105,13 +105,16 @@ def today_figures(now: metrics_service.NowFigures, feedback: rating_service.Rati
             (
                 "Cost today",
                 format_usd(now.cost_today),
-                "Everything billed since midnight UTC: stored replies, and replies cut off after the "
-                "API started billing them.",
+                "Every paid call since midnight UTC: replies in practice, teachers' test chats and "
+                "client checks (stored, or cut off after billing), the checks' judge calls, and "
+                "model-written reviews. The same total as Spent today and today's row of the "
+                "daily sheet.",
             ),
             (
                 "Cost per 1K tokens",
                 format_usd(now.cost_per_1k_tokens, unpriced_label="—"),
-                "Today's cost over today's billed tokens, cache included.",
+                "Cost today (reviews included) over today's conversation tokens below, cache "
+                "included.",
             ),
             (
                 "Avg cost per conversation",

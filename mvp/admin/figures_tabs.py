@@ -45,7 +45,8 @@ def usage_tab(actor: UserRead) -> None:
         right.metric(
             "Cost, last 24 hours",
             format_usd(sum((b.cost for b in hours), start=0)),
-            help="The cost of those tokens (cut-off replies included).",
+            help="Every paid call in the last 24 hours, by hour: replies (cut-off ones included), "
+            "client checks' judge calls and model-written reviews, as Cost today counts them.",
         )
         right.bar_chart(
             by_hour, x="Hour (UTC)", y="Cost (USD)", sort=False, height=240, color="#e07b39"
@@ -104,6 +105,9 @@ def daily_usage(actor: UserRead) -> None:
         Messages=NUMBER,
         Tokens=st.column_config.NumberColumn(
             format="localized", help="Billed tokens, cut-off replies included."
+        ),
+        Cost=st.column_config.TextColumn(
+            help="Every paid call that day: replies, judge calls and reviews, as Cost today."
         ),
         **{
             "Problems logged": st.column_config.NumberColumn(
@@ -182,7 +186,8 @@ def budgets_tab(actor: UserRead) -> None:
         "Spent today",
         format_usd(budget.spend_today),
         border=True,
-        help="Everything billed since midnight UTC, as Cost today on the Now tab.",
+        help="Every paid call since midnight UTC (replies, judge calls, reviews): the total "
+        "the daily budget is checked against, equal to Cost today on the Now tab.",
     )
     if not budget.daily_cost_budget:
         middle.metric(

@@ -7,7 +7,7 @@ import streamlit as st
 from backend.models.enums import Role
 from backend.practice import history_service, session_service
 from backend.practice.history_service import ConversationRow
-from backend.utils.formatting import format_duration, format_time
+from backend.utils.formatting import format_duration, format_time, plural
 from mvp import auth, store, ui
 from mvp.chat_messages import render_message
 from mvp.review_view import review_panel
@@ -37,7 +37,7 @@ def my_sessions() -> None:
         title = (
             f"{format_time(row.started_at)} · **{safe(row.client_name)}** · "
             f"{safe(row.assignment_title or 'practice')} · {length} · "
-            f"{row.message_count} messages"
+            f"{plural(row.message_count, 'message')}"
         )
         expander = st.expander(
             title,

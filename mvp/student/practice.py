@@ -102,12 +102,43 @@ def join_section() -> None:
 
 
 # A conversation --------------------------------------------------------------------------------
-@st.fragment(run_every="15s")
-def live_caption(placement: str, started_at: datetime) -> None:
-    """The running session time, redrawn on its own (a fragment never interrupts a reply)."""
-    auth.require_login()  # its own reruns skip the page's check: stop once the log-in ended
-    elapsed = format_duration(datetime.now(UTC) - started_at)
-    st.caption(f"{placement}:material/timer: Session time: {elapsed}")
+# The running session time, counted on by the browser from what this run drew (so the browser's
+# clock need not agree with the server's), in the caption's own words; it stops with the caption.
+# A new run's script replaces the last one's interval.
+SESSION_CLOCK = """
+(() => {
+  const started = Date.now() - ELAPSED_SECONDS * 1000;
+  const pad = (n) => String(n).padStart(2, "0");
+  clearInterval(window.sessionClock);
+  window.sessionClock = setInterval(() => {
+    const caption = document.querySelector(".st-key-session_time");
+    if (!caption) { clearInterval(window.sessionClock); return; }
+    const s = Math.max(0, Math.floor((Date.now() - started) / 1000));
+    const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60);
+    const shown = "Session time: " + (h ? h + "h " + pad(m) + "m" : m + "m " + pad(s % 60) + "s");
+    const walk = document.createTreeWalker(caption, NodeFilter.SHOW_TEXT);
+    let last = null;  // the caption's own words come after the assignment's name
+    while (walk.nextNode()) {
+      if (walk.currentNode.nodeValue.includes("Session time: ")) last = walk.currentNode;
+    }
+    if (last) last.nodeValue = last.nodeValue.replace(/Session time: .*$/, shown);
+  }, 1000);
+})();
+"""
+
+
+def session_time(placement: str, started_at: datetime) -> None:
+    """The running session time: drawn by this run, then counted on by the browser, so an open
+    conversation costs the server nothing while the student thinks (no timed rerun)."""
+    elapsed = datetime.now(UTC) - started_at
+    with st.container(key="session_time"):
+        st.caption(f"{placement}:material/timer: Session time: {format_duration(elapsed)}")
+    with st.container(key="session_clock"):
+        script = SESSION_CLOCK.replace("ELAPSED_SECONDS", str(int(elapsed.total_seconds())))
+        st.html(
+            f"<style>.st-key-session_clock {{display: none}}</style><script>{script}</script>",
+            unsafe_allow_javascript=True,
+        )
 
 
 def conversation(session_id: int) -> bool:
@@ -129,7 +160,7 @@ def conversation(session_id: int) -> bool:
         else ""
     )
     if session.is_active:
-        live_caption(placement, session.started_at)
+        session_time(placement, session.started_at)
     elif session.ended_at is not None:
         st.caption(
             f"{placement}:material/timer: Session length: "

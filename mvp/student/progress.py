@@ -11,7 +11,7 @@ from backend.models.enums import Role
 from backend.reviews import progress_service
 from backend.reviews.indicators import MIN_TURNS_FOR_VERDICTS
 from backend.reviews.progress_service import ProgressPoint, StudentProgress, Threshold
-from backend.utils.formatting import format_time
+from backend.utils.formatting import format_time, plural
 from mvp import auth, store, ui
 
 actor = auth.require_role(Role.student)
@@ -122,7 +122,7 @@ if not progress.points:
     )
 else:
     st.caption(
-        f"{len(progress.points)} reviewed sessions"
+        plural(len(progress.points), "reviewed session")
         + (" (some are automatic demo reviews)" if any(p.demo for p in progress.points) else "")
     )
     ratings(progress)

@@ -16,7 +16,6 @@ from backend.checks import check_service
 from backend.checks.read_models import DimensionResult, Finding, ScorecardRead
 from backend.clients.read_models import ClientRead
 from backend.errors import AppError
-from backend.jobs import runner
 from backend.jobs.read_models import JobRead
 from backend.models.enums import Role
 from backend.utils.formatting import format_time
@@ -34,6 +33,7 @@ BADGES = {
 }
 SOURCES = {"rule": "deterministic rule", "judge": "judge model", "guard": "output guard"}
 PRINCIPLE_LENGTH = 300  # the longest principle the client form accepts
+STARTED_KEY = "check_started_for"  # the client whose check the Run button just started
 
 
 def money(amount: Decimal | None) -> str:
@@ -104,14 +104,24 @@ def follow_check(client: ClientRead, *, started: bool) -> JobRead | None:
             key="cancel_check",
             icon=":material/cancel:",
             on_click=auth.guarded(_cancel),
-            args=(job.id,),
+            args=(client.id,),
         )
     return job
 
 
-def _cancel(job_id: int) -> None:
+def _start(client_id: int) -> None:
+    """Start the check before the run draws the page (so its button already says "again")."""
     try:
-        runner.cancel(database, actor=actor, job_id=job_id)
+        check_service.start_check(database, actor=actor, client_id=client_id)
+    except AppError as error:
+        ui.flash(error.message, "warning")
+        return
+    st.session_state[STARTED_KEY] = client_id
+
+
+def _cancel(client_id: int) -> None:
+    try:
+        check_service.cancel_check(database, actor=actor, client_id=client_id)
     except AppError as error:
         ui.flash(error.message, "warning")
 
@@ -236,18 +246,20 @@ def check_page() -> None:
         "reversal, an off-topic student) and scores every reply. The conversations are not "
         "practice: they count only in your usage."
     )
+    started = st.session_state.pop(STARTED_KEY, None) == client.id
     with store.transaction() as db:
         estimate = check_service.estimate_check_cost(db, actor=actor, client_id=client.id)
         latest = check_service.latest_scorecard(db, actor=actor, client_id=client.id)
-    label = "Run the check" if latest is None else "Run the check again"
+    label = "Run the check" if latest is None and not started else "Run the check again"
     label += f" (about {money(estimate)})" if estimate is not None else " (demo: no cost)"
-    started = st.button(label, key="run_check", type="primary", icon=":material/fact_check:")
-    if started:
-        try:
-            check_service.start_check(database, actor=actor, client_id=client.id)
-        except AppError as error:
-            ui.show_error(error)
-            started = False
+    st.button(
+        label,
+        key="run_check",
+        type="primary",
+        icon=":material/fact_check:",
+        on_click=auth.guarded(_start),
+        args=(client.id,),
+    )
     job = follow_check(client, started=started)
     if job is not None and job.active:
         return  # the scorecard is drawn when the check ends (the page reruns then)

@@ -16,6 +16,7 @@ from backend.models.enums import Role
 from backend.practice import rating_service
 from backend.utils.formatting import format_time
 from mvp import auth, store, ui
+from mvp.help.steps import TEACHER_START
 from mvp.teacher import shared
 from mvp.teacher.client_form import FORM_TARGET, add_principle, client_form, close_form, open_form
 
@@ -232,6 +233,8 @@ def clients_page() -> None:
         )
     if not clients and st.session_state.get(FORM_TARGET) is None:
         open_form("new")
+    if not clients:  # a new teacher lands in the form: the way ahead
+        st.info(TEACHER_START, icon=":material/flag:")
     target = st.session_state.get(FORM_TARGET)
     if target is not None:
         if drafted:

@@ -10,7 +10,7 @@ from streamlit.delta_generator import DeltaGenerator
 
 from backend.models.enums import Role, SessionStatus
 from backend.practice import history_service, rating_service, session_service
-from backend.utils.formatting import format_time, format_tokens, format_usd
+from backend.utils.formatting import format_time, format_tokens, format_usd, plural
 from mvp import auth, store, ui
 from mvp.chat_messages import render_message
 from mvp.review_view import review_panel
@@ -151,7 +151,7 @@ def transcripts(
         label = (
             f"{format_time(row.started_at)} · {safe(row.client_name)} with "
             f"{safe(row.user_name)} · "
-            f"{row.status.value} · {row.message_count} messages · {format_usd(row.cost)}"
+            f"{row.status.value} · {plural(row.message_count, 'message')} · {format_usd(row.cost)}"
         )
         expander = st.expander(label, key=f"conversation_{row.session_id}", on_change="rerun")
         with expander:

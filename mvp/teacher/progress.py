@@ -11,6 +11,7 @@ from backend.errors import AppError
 from backend.models.enums import Role
 from backend.reviews import progress_service
 from backend.reviews.indicators import MIN_TURNS_FOR_VERDICTS as MIN_TURNS
+from backend.utils.formatting import plural
 from mvp import auth, store, ui
 
 actor = auth.require_role(Role.teacher, Role.admin)
@@ -45,7 +46,7 @@ def distribution(progress: progress_service.ClassProgress) -> None:
         .mark_bar()
         .encode(
             x=alt.X("Score:O"),
-            y=alt.Y("Sessions:Q"),
+            y=alt.Y("Sessions:Q", axis=alt.Axis(tickMinStep=1, format="d")),
             column=alt.Column("Criterion:N", title=None),
             tooltip=["Criterion", "Score", "Sessions"],
         )
@@ -125,7 +126,7 @@ left_out = (
     if progress.left_out
     else ""
 )
-st.caption(f"{len(progress.points)} reviewed sessions{left_out}")
+st.caption(f"{plural(len(progress.points), 'reviewed session')}{left_out}")
 distribution(progress)
 below_fair(progress)
 st.download_button(

@@ -67,12 +67,13 @@ def queue(items: list[teacher_review_service.QueueItem]) -> None:
 
 
 # Drawing ----------------------------------------------------------------------------------------
-def _cited(content: ReviewContent) -> dict[int, list[str]]:
-    """Each cited turn and what cites it (a criterion, a strength, a "try instead" item)."""
+def _cited(content: ReviewContent, names: dict[str, str]) -> dict[int, list[str]]:
+    """Each cited turn and what cites it (a criterion by its name, a strength, a "try instead"
+    item); `names` maps the rubric's criterion keys to their names."""
     cited: dict[int, list[str]] = {}
     for score in content.scores:
         for turn in score.turns:
-            cited.setdefault(turn, []).append(score.criterion)
+            cited.setdefault(turn, []).append(names.get(score.criterion, score.criterion))
     for index, item in enumerate(content.strengths, start=1):
         cited.setdefault(item.turn, []).append(f"strength {index}")
     for index, tip in enumerate(content.try_instead, start=1):
@@ -80,9 +81,9 @@ def _cited(content: ReviewContent) -> dict[int, list[str]]:
     return cited
 
 
-def transcript(turns: list[Turn], content: ReviewContent) -> None:
+def transcript(turns: list[Turn], content: ReviewContent, names: dict[str, str]) -> None:
     """Numbered turns as the review cites them; cited turns bordered and labelled."""
-    cited = _cited(content)
+    cited = _cited(content, names)
     st.markdown("##### Transcript")
     for turn in turns:
         number, who = turn.number, "Student" if turn.student else "Client"
@@ -108,7 +109,7 @@ def review_panel(session_id: int, screen: ReviewScreen) -> None:
     turns = {turn.number: (turn.student, turn.text) for turn in screen.turns}
     left, right = st.columns([2, 3], gap="large")
     with left:
-        transcript(screen.turns, start)
+        transcript(screen.turns, start, {c.key: c.name for c in rubric.criteria})
     with right:
         editor(actor, session_id, start, rubric, turns)
 

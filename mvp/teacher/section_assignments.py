@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, time
 
 import streamlit as st
@@ -22,6 +22,10 @@ safe = ui.safe_markdown  # every piece of text a person wrote goes through it
 RELEASE_OPTIONS = {
     "immediately": "Students see reviews at once",
     "after_teacher_review": "Students see reviews after I release them",
+}
+RELEASE_SAVED = {
+    "immediately": "students see reviews at once",
+    "after_teacher_review": "students see reviews after you release them",
 }
 
 
@@ -85,7 +89,6 @@ def _set_published(
 
 def _save_assignment_clients(actor: UserRead, assignment_id: int) -> None:
     chosen = list(st.session_state.get(f"assignment_clients_{assignment_id}") or [])
-    release = st.session_state.get(f"assignment_release_{assignment_id}")
     with store.transaction(write=True) as db:
         current = assignment_service.get_assignment(db, actor=actor, assignment_id=assignment_id)
         assignment_service.update_assignment(
@@ -97,31 +100,68 @@ def _save_assignment_clients(actor: UserRead, assignment_id: int) -> None:
                 instructions=current.instructions,
                 due_at=current.due_at,
                 client_ids=chosen,
-                release_reviews=release or current.release_reviews,
+                release_reviews=current.release_reviews,
             ),
         )
-    ui.flash(f"Saved the clients and review setting of “{safe(current.title)}”.")
+    ui.flash(f"Saved the clients of “{safe(current.title)}”.")
 
 
-def _set_assignment_rubric(actor: UserRead, assignment_id: int, release_reviews: str) -> None:
-    rubric_id = st.session_state.get(f"assignment_rubric_{assignment_id}")
+def _set_release_reviews(actor: UserRead, assignment_id: int) -> None:
+    release = st.session_state.get(f"assignment_release_{assignment_id}") or "immediately"
+    with store.transaction(write=True) as db:
+        assignment_service.set_release_reviews(
+            db, actor=actor, assignment_id=assignment_id, release_reviews=release
+        )
+    ui.flash(f"Saved: {RELEASE_SAVED[release]}.")
+
+
+def _set_assignment_rubric(actor: UserRead, assignment_id: int) -> None:
+    rubric_id = chosen_rubric(f"assignment_rubric_{assignment_id}")
     with store.transaction(write=True) as db:
         rubric_service.set_assignment_rubric(
-            db,
-            actor=actor,
-            assignment_id=assignment_id,
-            rubric_id=rubric_id,
-            release_reviews=release_reviews,
+            db, actor=actor, assignment_id=assignment_id, rubric_id=rubric_id
         )
     ui.flash("Saved the assignment's rubric. Reviews already made keep the rubric they used.")
 
 
-def rubric_choices(rubrics: Sequence[RubricRead], default_label: str) -> dict[int | None, str]:
-    """None (the default) first, then the built-in rubrics and the teacher's own."""
-    choices: dict[int | None, str] = {None: default_label}
+#: The picker's value for "the default rubric" (a rubric id is never 0). Not None: a select box
+#: whose value is None shows an empty "Choose an option" instead of the default's name.
+DEFAULT_RUBRIC = 0
+
+
+def chosen_rubric(key: str) -> int | None:
+    """The rubric picked in the picker under `key` (None: the default)."""
+    return st.session_state.get(key) or None
+
+
+def rubric_picker(
+    label: str,
+    rubrics: Sequence[RubricRead],
+    default_label: str,
+    *,
+    key: str,
+    current: int | None,
+    on_change: Callable[..., None],
+    args: tuple[object, ...],
+) -> None:
+    """A rubric chosen from the default (`default_label`) first, then the built-in rubrics and the
+    teacher's own; saved by `on_change` (which reads `chosen_rubric(key)`) as soon as chosen."""
+    choices: dict[int, str] = {DEFAULT_RUBRIC: default_label}
     for rubric in rubrics:
         choices[rubric.id] = f"{rubric.name} ({'built-in' if rubric.builtin else 'yours'})"
-    return choices
+    shown = current or DEFAULT_RUBRIC
+    if st.session_state.get(key, shown) not in choices:
+        st.session_state.pop(key, None)
+    st.session_state.setdefault(key, shown)
+    st.selectbox(
+        label,
+        list(choices),
+        key=key,
+        format_func=choices.__getitem__,
+        on_change=auth.guarded(on_change),
+        args=args,
+        help="Saved as soon as you choose. Make or edit rubrics on the Rubrics page.",
+    )
 
 
 def assignment_card(
@@ -154,20 +194,18 @@ def assignment_card(
             list(RELEASE_OPTIONS),
             key=release_key,
             format_func=RELEASE_OPTIONS.__getitem__,
+            on_change=auth.guarded(_set_release_reviews),
+            args=(actor, assignment.id),
+            help="Saved as soon as you choose.",
         )
-        choices = rubric_choices(rubrics, "Section default")
-        rubric_key = f"assignment_rubric_{assignment.id}"
-        if st.session_state.get(rubric_key, assignment.rubric_id) not in choices:
-            st.session_state.pop(rubric_key, None)
-        st.session_state.setdefault(rubric_key, assignment.rubric_id)
-        st.selectbox(
+        rubric_picker(
             "Rubric for reviews",
-            list(choices),
-            key=rubric_key,
-            format_func=choices.__getitem__,
-            on_change=auth.guarded(_set_assignment_rubric),
-            args=(actor, assignment.id, assignment.release_reviews.value),
-            help="Saved as soon as you choose. Make or edit rubrics on the Rubrics page.",
+            rubrics,
+            "Section default",
+            key=f"assignment_rubric_{assignment.id}",
+            current=assignment.rubric_id,
+            on_change=_set_assignment_rubric,
+            args=(actor, assignment.id),
         )
         save, publish = st.columns(2)
         save.button(

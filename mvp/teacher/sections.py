@@ -16,7 +16,12 @@ from backend.reviews.read_models import RubricRead
 from backend.utils.formatting import format_time
 from mvp import auth, store, ui
 from mvp.teacher import shared
-from mvp.teacher.section_assignments import assignment_form, assignment_list, rubric_choices
+from mvp.teacher.section_assignments import (
+    assignment_form,
+    assignment_list,
+    chosen_rubric,
+    rubric_picker,
+)
 
 actor = auth.require_role(Role.teacher, Role.admin)
 safe = ui.safe_markdown  # every piece of text a person wrote goes through it
@@ -89,7 +94,7 @@ def _remove_student(section_id: int, student_id: int, name: str) -> None:
 
 
 def _set_section_rubric(section_id: int) -> None:
-    rubric_id = st.session_state.get(f"section_rubric_{section_id}")
+    rubric_id = chosen_rubric(f"section_rubric_{section_id}")
     with store.transaction(write=True) as db:
         rubric_service.set_section_rubric(
             db, actor=actor, section_id=section_id, rubric_id=rubric_id
@@ -208,19 +213,14 @@ def roster_list(section: SectionRead, roster: list[RosterEntry]) -> None:
 
 def section_rubric(section: SectionRead, rubrics: list[RubricRead]) -> None:
     """The rubric reviews in this section use unless an assignment names its own."""
-    choices = rubric_choices(rubrics, "Core counseling micro-skills (built-in default)")
-    key = f"section_rubric_{section.id}"
-    if st.session_state.get(key, section.rubric_id) not in choices:
-        st.session_state.pop(key, None)
-    st.session_state.setdefault(key, section.rubric_id)
-    st.selectbox(
+    rubric_picker(
         "Default rubric for this section's assignments",
-        list(choices),
-        key=key,
-        format_func=choices.__getitem__,
-        on_change=auth.guarded(_set_section_rubric),
+        rubrics,
+        "Core counseling micro-skills (built-in default)",
+        key=f"section_rubric_{section.id}",
+        current=section.rubric_id,
+        on_change=_set_section_rubric,
         args=(section.id,),
-        help="Saved as soon as you choose. Make or edit rubrics on the Rubrics page.",
     )
 
 

@@ -38,6 +38,8 @@ PAGES = {
     "My progress": "student/progress.py",
     "Class progress": "teacher/progress.py",
     "Rubrics": "teacher/rubrics.py",
+    "Help": "help/quick_start.py",
+    "Known issues": "help/known_issues.py",
 }
 
 FIGURE_TABS = ("Now", "Usage", "Breakdowns", "Budgets")  # tabs of the Figures page

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 
 from streamlit.testing.v1 import AppTest
 
@@ -85,6 +86,10 @@ def test_class_progress_shows_the_distribution_below_fair_and_the_gradebook(app,
     at = open_page(log_in(app.run(), room.teacher.username), "Class progress")
     assert_clean(at)
     assert {"Scores per criterion", "Below fair"} <= set(texts(at, "subheader"))
+    # Session counts: whole numbers on the axis (issue 22, item 13).
+    chart = next(c for c in at.get("vega_lite_chart") if "Sessions" in c.proto.spec)
+    axis = json.loads(chart.proto.spec)["encoding"]["y"]["axis"]
+    assert axis["tickMinStep"] == 1 and axis["format"] == "d"
     assert at.selectbox(key="progress_section").value == room.section.id
     distribution = next(f.value for f in at.dataframe if "Mean" in f.value.columns)
     assert len(distribution) == 6  # micro-skills

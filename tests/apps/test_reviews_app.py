@@ -67,6 +67,10 @@ def test_teacher_changes_a_score_and_releases(app, app_db, teacher):
     # The transcript is beside the review; cited turns are bordered and labelled.
     assert any(":orange-badge[cited:" in text for text in texts(at))
     assert any("work is **wearing** you down" in text for text in texts(at))
+    # Cited by the criterion's name, not its key (issue 22, item 13).
+    badges = [text for text in texts(at) if ":orange-badge[cited:" in text]
+    assert any("Open questions" in text for text in badges), badges
+    assert not any("open_questions" in text for text in badges), badges
 
     score = at.number_input(key=f"score_{session_id}_empathy")
     assert score.value != 2
@@ -97,8 +101,7 @@ def test_assignment_setting_decides_when_students_see_reviews(app, app_db, teach
         )
     setting = at.selectbox(key=f"assignment_release_{assignment.id}")
     assert setting.value == "after_teacher_review"
-    setting.set_value("immediately")
-    at.button(key=f"save_assignment_clients_{assignment.id}").click().run()
+    setting.set_value("immediately").run()  # saved when chosen, no button
     assert_clean(at)
     with unit_of_work(app_db) as db:
         saved = assignment_service.get_assignment(db, actor=teacher, assignment_id=assignment.id)

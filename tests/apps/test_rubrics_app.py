@@ -9,6 +9,7 @@ from backend.models import PracticeSession
 from backend.models.enums import SessionMode
 from backend.practice import session_service
 from backend.reviews import rubric_service
+from mvp.teacher.section_assignments import DEFAULT_RUBRIC
 from tests.apps.helpers import assert_clean, everything, open_page, teacher_app, texts
 from tests.factories import enroll, make_assignment, make_client, make_section, make_user
 
@@ -104,15 +105,17 @@ def test_choosing_rubrics_for_a_section_and_an_assignment_is_stored(app, app_db,
     at = open_page(teacher_app(app), "Sections & assignments")
     assert_clean(at)
     section_box = at.selectbox(key=f"section_rubric_{section.id}")
-    assert section_box.value is None
+    assert section_box.value == DEFAULT_RUBRIC
+    # The default is shown by its name, not as an empty "Choose an option".
+    assert section_box.index == 0 and section_box.options[0].startswith("Core counseling")
     assert "My rubric (yours)" in section_box.options
     section_box.set_value(miti.id).run()
     assert_clean(at)
     assert "Saved the section's rubric" in everything(at)
 
     assignment_box = at.selectbox(key=f"assignment_rubric_{assignment.id}")
-    assert assignment_box.value is None
-    assert assignment_box.format_func(None) == "Section default"
+    assert assignment_box.value == DEFAULT_RUBRIC and assignment_box.index == 0
+    assert assignment_box.format_func(DEFAULT_RUBRIC) == "Section default"
     with unit_of_work(app_db) as db:
         session = session_service.create_session(db, actor=student, client_id=client.id)
         assert session.mode != SessionMode.teacher_test
@@ -144,3 +147,38 @@ def test_a_control_character_is_refused_next_to_its_field(app, app_db, teacher):
     assert any("control character" in text for text in texts(at, "caption"))
     with unit_of_work(app_db) as db:
         assert rubric_service.get_rubric(db, actor=teacher, rubric_id=copy.id).version == 1
+
+
+def test_review_setting_and_rubric_each_save_at_once_and_both_survive_a_reload(
+    app, app_db, teacher
+):
+    """Issue 22, item 8: "Session reviews" saves when chosen (no Save button), and choosing a
+    rubric afterwards does not write back the release mode the card was drawn with."""
+    from streamlit.testing.v1 import AppTest
+
+    from tests.apps.helpers import APP_PATH
+
+    with unit_of_work(app_db) as db:
+        client = make_client(db, teacher=teacher, name="Alex Rivera")
+        section = make_section(db, teacher=teacher, name="Skills 101")
+        assignment = make_assignment(db, teacher=teacher, section=section, clients=[client])
+    miti = _builtin(app_db, teacher, "miti")
+    at = open_page(teacher_app(app), "Sections & assignments")
+    at.selectbox(key=f"assignment_release_{assignment.id}").set_value("after_teacher_review").run()
+    assert_clean(at)
+    assert "Saved: students see reviews after you release them" in everything(at)
+    at.selectbox(key=f"assignment_rubric_{assignment.id}").set_value(miti.id).run()
+    assert_clean(at)
+
+    with unit_of_work(app_db) as db:
+        saved = assignment_service.get_assignment(db, actor=teacher, assignment_id=assignment.id)
+    assert saved.release_reviews.value == "after_teacher_review"
+    assert saved.rubric_id == miti.id
+
+    fresh = open_page(
+        teacher_app(AppTest.from_file(APP_PATH, default_timeout=30)), "Sections & assignments"
+    )
+    assert fresh.selectbox(key=f"assignment_release_{assignment.id}").value == (
+        "after_teacher_review"
+    )
+    assert fresh.selectbox(key=f"assignment_rubric_{assignment.id}").value == miti.id

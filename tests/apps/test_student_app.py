@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from sqlalchemy import delete
 from streamlit.testing.v1 import AppTest
 
 from backend.db import unit_of_work
 from backend.llm.usage import Usage
-from backend.models import MessageRating, SessionRating
+from backend.models import Enrollment, MessageRating, SessionRating
 from backend.models.enums import Role
 from backend.practice import session_service
 from mvp import auth
@@ -407,3 +408,40 @@ def test_my_sessions_reads_a_transcript_only_when_its_row_is_opened(app, app_db,
     at.run()
     assert shown_messages(at) == ["Hello 1."]
     assert set(read) == {sessions[1].id}
+
+
+def test_a_database_failure_while_sending_keeps_what_the_student_typed(app, app_db, app_api):
+    """Only refusals the services raise (`AppError`) kept the words; a failing database showed
+    a traceback and the message was gone."""
+    classroom(app_db)
+    at = log_in(app.run(), "sam.student")
+    start_button(at).click().run()
+    with app_db.begin() as connection:  # the database itself refuses the next message
+        connection.exec_driver_sql(
+            "CREATE TRIGGER refuse_messages BEFORE INSERT ON messages "
+            "BEGIN SELECT RAISE(ABORT, 'disk is failing'); END"
+        )
+    at.chat_input(key="chat_input").set_value("Can you hear me?").run()
+    assert "Not sent: Can you hear me?" in texts(at, "warning")
+    assert "disk is failing" not in everything(at)  # no database detail on the page
+    assert at.button(key="resend_draft") is not None
+    with app_db.begin() as connection:
+        connection.exec_driver_sql("DROP TRIGGER refuse_messages")
+    app_api.reply("Yes, I can hear you.")
+    at.button(key="resend_draft").click().run()
+    assert shown_messages(at) == ["Can you hear me?", "Yes, I can hear you."]
+
+
+def test_a_message_sent_just_after_the_student_left_the_section_is_kept_on_screen(
+    app, app_db, app_api
+):
+    """The conversation panel stopped before its input when the client could no longer be
+    shown, so a message sent in that run vanished without a word."""
+    student, _alex, section = classroom(app_db)
+    at = log_in(app.run(), "sam.student")
+    start_button(at).click().run()
+    with unit_of_work(app_db) as db:
+        db.execute(delete(Enrollment).where(Enrollment.student_id == student.id))
+    at.chat_input(key="chat_input").set_value("Are you still there?").run()
+    assert "Not sent: Are you still there?" in texts(at, "warning")
+    assert app_api.request_count == 0

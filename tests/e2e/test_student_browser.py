@@ -84,6 +84,12 @@ def test_sign_up_converse_reload_end_and_give_feedback(page, app_server, demo, f
     expect(page.get_by_role("heading", name="Maya Thompson")).to_be_visible()
     expect(keyed(page, "chat_input").locator("textarea")).to_be_enabled()
     assert_nothing_hidden(page)
+    # The session time runs on in the browser, second by second, with no rerun of the page.
+    clock = keyed(page, "session_time")
+    drawn = clock.inner_text()
+    expect(clock).to_contain_text(re.compile(r"Session time: \d+m \d\ds$"))
+    expect(clock).not_to_have_text(drawn, timeout=3_000)
+    expect(clock).to_contain_text(re.compile(r"Session time: \d+m \d\ds$"))
 
     # End (it asks first), then the feedback form and a thumb up on one reply.
     click(page, "end_session")

@@ -44,6 +44,7 @@ def test_first_run_creates_one_admin_only(db):
         db, username="Head.Admin", display_name="Head Admin", password=PASSWORD
     )
     assert admin.role == Role.admin and admin.username == "head.admin"
+    assert admin.last_login_at is not None  # the setup logs the admin in
     with pytest.raises(PermissionDeniedError, match="Setup is already done"):
         account_service.create_first_admin(
             db, username="second", display_name="x", password=PASSWORD

@@ -43,7 +43,7 @@ from backend.models import Base, Rubric, SessionReview, User
 from backend.models.base import utcnow
 from backend.models.enums import Role, SessionMode
 from backend.models.review import ReviewSource
-from backend.monitoring import metrics_service
+from backend.monitoring import metrics_service, problem_report_service
 from backend.practice import (
     conversation_service,
     history_service,
@@ -628,7 +628,17 @@ def _operations() -> dict[str, Operation]:
         "review_costs": _op(
             metrics_service.review_costs, lambda f, db, w, a: f(db, actor=a), ADMINISTRATION
         ),
+        "list_problem_reports": _op(
+            problem_report_service.list_reports,
+            lambda f, db, w, a: f(db, actor=a) or ["ok"],
+            R("problem_report", "read"),
+        ),
         # Writes
+        "report_problem": _op(
+            problem_report_service.report_problem,
+            lambda f, db, w, a: f(db, actor=a, text="The reply never came.", page="Practice"),
+            R("problem_report", "create"),
+        ),
         "create_demo_review": _op(
             review_service.create_demo_review,
             lambda f, db, w, a: f(db, actor=a, session_id=_ended(db, w)),
@@ -653,6 +663,11 @@ def _operations() -> dict[str, Operation]:
             check_service.check_job,
             lambda f, db, w, a: f(_InCell(db), actor=a, client_id=w.client_id) or "ok",
             CHECK_READ,
+        ),
+        "cancel_check": _op(
+            check_service.cancel_check,
+            lambda f, db, w, a: f(_InCell(db), actor=a, client_id=w.client_id) or "ok",
+            R("check", "run", "client"),
         ),
         "get_job": _op(
             job_service.get_job,
@@ -896,6 +911,13 @@ def _operations() -> dict[str, Operation]:
             assignment_service.set_published,
             lambda f, db, w, a: f(
                 db, actor=a, assignment_id=w.assignment_id, published=True, confirm_unchecked=True
+            ),
+            SECTION_MANAGE,
+        ),
+        "set_release_reviews": _op(
+            assignment_service.set_release_reviews,
+            lambda f, db, w, a: f(
+                db, actor=a, assignment_id=w.assignment_id, release_reviews="after_teacher_review"
             ),
             SECTION_MANAGE,
         ),

@@ -411,12 +411,13 @@ def test_export_to_standard_output_and_unknown_names(small_export, monkeypatch, 
     assert code == 1 and "NOPE1234" in err
 
 
-def _as_the_version_before_the_renames_wrote_it(content: str) -> str:
-    """The same course in a file of schema revision 0002, whose tables of conversations and of
-    their ratings were still called `sessions` and `session_feedback` (same columns)."""
+def _as_a_version_before_the_renames_wrote_it(content: str, revision: str) -> str:
+    """The same course in a file of schema revision 0001 (the first released) or 0002, whose
+    tables of conversations and of their ratings were still called `sessions` and
+    `session_feedback` (same columns; 0002 added only the jobs table, which no file carries)."""
     header, *items = (json.loads(line) for line in content.splitlines())
     old_names = {"practice_sessions": "sessions", "session_ratings": "session_feedback"}
-    lines = [{**header, "schema_revision": "0002"}]
+    lines = [{**header, "schema_revision": revision}]
     for item in items:
         if "table" in item:
             item = {**item, "table": old_names.get(item["table"], item["table"])}
@@ -424,11 +425,12 @@ def _as_the_version_before_the_renames_wrote_it(content: str) -> str:
     return "".join(json.dumps(line) + "\n" for line in lines)
 
 
+@pytest.mark.parametrize("revision", ["0001", "0002"])
 def test_a_file_exported_before_the_tables_were_renamed_still_imports(
-    small_export, fresh_database, tmp_path, backend_name
+    small_export, fresh_database, tmp_path, backend_name, revision
 ):
     _url, teacher, content = small_export
-    old_file = _as_the_version_before_the_renames_wrote_it(content)
+    old_file = _as_a_version_before_the_renames_wrote_it(content, revision)
     assert '"table": "sessions"' in old_file and '"table": "session_feedback"' in old_file
     target = create_db_engine(fresh_database(backend_name, tmp_path))
     try:

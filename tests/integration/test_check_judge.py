@@ -99,6 +99,17 @@ def test_invented_quote_gets_one_repair_then_is_dropped(api):
     assert any("not word for word" in error for error in result.errors)
 
 
+def test_a_repair_that_fails_still_hands_back_the_billed_first_call(api):
+    """The first judgement was billed; when its repair call fails, the caller must still be able to
+    count it (it was dropped with the error before)."""
+    api.tool_reply(with_finding("facts", 2, "I was fired last week"), input_tokens=1500)
+    api.error(400, "invalid_request_error", "The repair was refused.")
+    result = judge()
+    assert result is not None and result.failure is not None
+    assert [completion.usage.input_tokens for completion in result.completions] == [1500]
+    assert result.completions[0].cost and result.completions[0].cost > 0
+
+
 def test_a_repaired_answer_is_used(api):
     api.tool_reply(with_finding("in_character", 3, "As an AI language model"))  # student turn
     api.tool_reply(with_finding("in_character", 4, "As an AI language model"))

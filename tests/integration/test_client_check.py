@@ -18,8 +18,10 @@ from backend.config import get_settings
 from backend.db import Database, unit_of_work
 from backend.errors import (
     AuthenticationError,
+    ConflictError,
     NotFoundError,
     PermissionDeniedError,
+    RateLimitedError,
     ValidationError,
 )
 from backend.jobs import runner
@@ -186,7 +188,8 @@ def test_editing_the_client_makes_the_scorecard_stale_and_publishing_asks(
             section_id=section.id,
             data=AssignmentInput(title="Week 1", client_ids=[client.id]),
         )
-    with unit_of_work(committed_engine) as db, pytest.raises(UncheckedClients, match="Alex"):
+    not_checked = "Not checked yet: Alex Rivera."
+    with unit_of_work(committed_engine) as db, pytest.raises(UncheckedClients, match=not_checked):
         assignment_service.set_published(
             db, actor=teacher, assignment_id=assignment.id, published=True
         )
@@ -219,7 +222,8 @@ def test_editing_the_client_makes_the_scorecard_stale_and_publishing_asks(
         assert assignment_service.clients_needing_a_check(
             db, actor=teacher, assignment_id=assignment.id
         ) == ["Alex Rivera"]
-        with pytest.raises(UncheckedClients):
+        changed = "Changed since its last check: Alex Rivera."
+        with pytest.raises(UncheckedClients, match=changed):
             assignment_service.set_published(
                 db, actor=teacher, assignment_id=assignment.id, published=True
             )
@@ -245,6 +249,19 @@ def test_a_failing_scorecard_also_asks_before_publishing(committed_engine, api, 
     assert _run(committed_engine, teacher, client).overall == "fail"
     with unit_of_work(committed_engine) as db:
         assert check_service.unchecked_client_names(db, [client.id]) == ["Alex Rivera"]
+        section = make_section(db, teacher=teacher)
+        from backend.classes.read_models import AssignmentInput
+
+        assignment = assignment_service.create_assignment(
+            db,
+            actor=teacher,
+            section_id=section.id,
+            data=AssignmentInput(title="Week 1", client_ids=[client.id]),
+        )
+        with pytest.raises(UncheckedClients, match="Failing its check: Alex Rivera."):
+            assignment_service.set_published(
+                db, actor=teacher, assignment_id=assignment.id, published=True
+            )
 
 
 def test_check_sessions_are_not_practice_but_their_cost_is_the_teachers(
@@ -326,3 +343,30 @@ def test_principles_are_validated_and_survive_export_and_import(db):
         db, actor=teacher, client_id=client.id, data=client_input(principles=principles[:1])
     )
     assert updated.principles == principles[:1] and updated.version == client.version + 1
+
+
+def test_an_archived_client_or_a_used_up_rate_limit_is_refused_before_any_check_job_starts(
+    committed_engine, configure, teacher_client
+):
+    """Both ended as a failed job the page had to poll (the limit was counted inside the job, an
+    archived client refused by each probe); the teacher is told at once and no job is left."""
+    configure(anthropic_api_key=None, anthropic_base_url=None, user_rate_limit="1/hour")
+    teacher, client = teacher_client
+    database = Database(committed_engine)
+    with unit_of_work(committed_engine) as db:
+        client_service.set_archived(db, actor=teacher, client_id=client.id)
+    with pytest.raises(ConflictError, match="archived"):
+        check_service.start_check(database, actor=teacher, client_id=client.id)
+    with unit_of_work(committed_engine) as db:
+        client_service.set_archived(db, actor=teacher, client_id=client.id, archived=False)
+        assert (
+            db.scalar(select(func.count(Job.id)).where(Job.kind == check_service.CHECK_KIND)) == 0
+        )
+    check_service.start_check(database, actor=teacher, client_id=client.id)  # the hour's one
+    assert runner.wait_idle(30)
+    with pytest.raises(RateLimitedError):
+        check_service.start_check(database, actor=teacher, client_id=client.id)
+    with unit_of_work(committed_engine) as db:
+        assert (
+            db.scalar(select(func.count(Job.id)).where(Job.kind == check_service.CHECK_KIND)) == 1
+        )

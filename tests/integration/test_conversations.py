@@ -395,6 +395,32 @@ def test_unpriced_model_is_recorded_as_unpriced(committed_engine, api, configure
         )
 
 
+@pytest.mark.parametrize("who", ["student", "teacher"])
+def test_starting_with_a_client_that_does_not_exist_is_refused_like_one_not_yours(
+    committed_engine, api, classroom, who
+):
+    """An unknown client id failed inside the prompt's profile (a traceback on the page) before
+    access was even asked; now it is refused with a message, and a student is told the same as
+    for a client not assigned to them (a teacher may learn the id is another teacher's)."""
+    from backend.errors import AppError
+    from backend.models.enums import Role
+    from tests.factories import make_client
+
+    with unit_of_work(committed_engine) as db:
+        other_teacher = make_user(db, role=Role.teacher)
+        not_theirs = make_client(db, teacher=other_teacher).id
+    actor = classroom.student if who == "student" else classroom.teacher
+    refusals = []
+    for client_id in (not_theirs, 999_999):
+        with pytest.raises(AppError) as refused:
+            conversation_service.start_conversation(
+                Database(committed_engine), actor=actor, client_id=client_id
+            )
+        refusals.append((type(refused.value), refused.value.message.replace(str(client_id), "N")))
+    if who == "student":
+        assert refusals[0] == refusals[1]  # unknown and not assigned read alike
+
+
 def test_an_edited_client_is_played_from_the_next_turn_on(committed_engine, api, classroom):
     """The system prompt is built once per version of the client, and an edit is a new version."""
     from backend.clients import client_service

@@ -11,13 +11,15 @@ from sqlalchemy import func, select
 
 from backend.checks import check_service
 from backend.db import Database, create_db_engine, unit_of_work
+from backend.errors import NotFoundError, PermissionDeniedError
 from backend.jobs import job_service, runner
 from backend.jobs.read_models import JobRead
 from backend.models import ClientCheck, DailyUsage, Job, SessionReview
 from backend.models.base import utcnow
-from backend.models.enums import JobStatus
+from backend.models.enums import JobStatus, Role
 from backend.practice import conversation_service
 from backend.reviews import review_service
+from tests.factories import make_user
 from tests.integration.test_reviews import ended_session, valid_answer
 
 
@@ -136,6 +138,28 @@ def test_a_cancelled_check_stops_between_probe_turns_and_stores_no_scorecard(
     with unit_of_work(committed_engine) as db:
         assert db.scalar(select(func.count(ClientCheck.id))) == 0
     assert model_calls(api) <= check_service.MAX_CONCURRENT_PROBES  # no turn after the cancel
+
+
+def test_the_clients_author_stops_a_check_an_admin_started_and_another_teacher_cannot(
+    api, classroom, committed_engine
+):
+    """The check page shows Cancel to whoever may run the client's checks; the job's own rule
+    (its owner) refused the author of the client when an admin had started it."""
+    api.latency(30)
+    database = Database(committed_engine)
+    with unit_of_work(committed_engine) as db:
+        admin = make_user(db, role=Role.admin)
+        stranger = make_user(db, role=Role.teacher)
+    job = check_service.start_check(database, actor=admin, client_id=classroom.client.id)
+    eventually(lambda: model_calls(api) or None, lambda calls: True)
+    with pytest.raises((PermissionDeniedError, NotFoundError)):
+        check_service.cancel_check(database, actor=stranger, client_id=classroom.client.id)
+    check_service.cancel_check(database, actor=classroom.teacher, client_id=classroom.client.id)
+    api.latency(0)
+    api.release()
+    assert runner.wait_idle(20)
+    ended = check_service.check_job(database, actor=classroom.teacher, client_id=job.subject)
+    assert ended is not None and ended.status == JobStatus.cancelled
 
 
 def test_a_replys_text_so_far_is_readable_by_another_process_while_it_streams(

@@ -7,11 +7,11 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from backend.config import get_settings
 from backend.errors import PermissionDeniedError
-from backend.models import DailyUsage, Event, Message, PracticeSession
+from backend.models import ClosedHour, DailyUsage, Event, Message, PracticeSession
 from backend.models.enums import Role
 from backend.monitoring import metrics_service
 from backend.usage import usage_service
@@ -22,6 +22,7 @@ pytestmark = pytest.mark.both_backends
 
 NOW = datetime(2026, 11, 20, 12, 30, tzinfo=UTC)
 MIDNIGHT = datetime(2026, 11, 20, tzinfo=UTC)
+HOUR = timedelta(hours=1)
 
 
 def _session(db, *, user, client, started, status="active", ended=None, assignment_id=None):
@@ -524,3 +525,64 @@ def test_a_database_filled_after_a_refresh_is_not_served_its_old_zeros(db):
     metrics_service.forget_closed_periods()
     assert hours == metrics_service.hourly_usage(db, actor=admin, now=NOW)
     assert sum(h.messages for h in hours) > 0
+
+
+def test_kept_hours_give_the_figures_of_the_messages_themselves(db):
+    """Closed hours are kept in `closed_hours` when first needed: each hour's messages, tokens,
+    cost and sorted reply timings exactly; a process with an empty cache reads them there, and
+    shows the same figures: percentiles the nearest ranks of the replies themselves."""
+    admin, room = _busy_days(db, days=2, seed=11)
+    shown = metrics_service.now_figures(db, actor=admin, now=NOW)
+    hours = metrics_service.hourly_usage(db, actor=admin, now=NOW)
+    kept = db.scalars(select(ClosedHour).order_by(ClosedHour.hour)).all()
+    first = NOW.replace(minute=0) - 23 * HOUR  # the first of the last 24 hours
+    assert [row.hour for row in kept] == [first + n * HOUR for n in range(23)]  # 12:00 is open
+    messages = db.execute(
+        select(
+            Message.created_at,
+            Message.latency_ms,
+            Message.time_to_first_token_ms,
+            Message.role,
+            Message.all_tokens,
+            Message.cost,
+        ).where(Message.created_at >= first, Message.created_at <= NOW)
+    ).all()
+    for row in kept:
+        in_hour = [m for m in messages if row.hour <= m.created_at < row.hour + HOUR]
+        replies = [m for m in in_hour if m.role == "assistant"]
+        assert (row.messages, row.tokens, row.cost) == (
+            len(in_hour),
+            sum(m[4] for m in in_hour),
+            sum((m.cost for m in replies), Decimal(0)),
+        )
+        for column, data in ((1, row.latency_ms), (2, row.first_token_ms)):
+            expected = sorted(m[column] for m in replies if m[column] is not None)
+            assert list(metrics_service._unpack(data)) == expected, row.hour
+    metrics_service.forget_closed_periods()  # a new process: the kept hours, not the messages
+    assert metrics_service.now_figures(db, actor=admin, now=NOW) == shown
+    assert metrics_service.hourly_usage(db, actor=admin, now=NOW) == hours
+    today = [m for m in messages if m.created_at >= MIDNIGHT and m.role == "assistant"]
+    for column, figure in ((1, shown.latency_today), (2, shown.first_token_today)):
+        values = [m[column] for m in today if m[column] is not None]
+        assert (figure.median_ms, figure.p95_ms, figure.count) == (
+            _nearest_rank(values, 50),
+            _nearest_rank(values, 95),
+            len(values),
+        )
+    # A reply back-dated into a kept hour (only an import does that) counts after the rebuild.
+    late = _session(db, user=room.student, client=room.client, started=MIDNIGHT, status="completed")
+    _reply(db, late, at=MIDNIGHT + timedelta(hours=3), latency=60_000)
+    metrics_service.forget_closed_periods()
+    still = metrics_service.now_figures(db, actor=admin, now=NOW)
+    assert (still.latency_today, still.first_token_today) == (
+        shown.latency_today,
+        shown.first_token_today,
+    )
+    assert metrics_service.hourly_usage(db, actor=admin, now=NOW) == hours
+    usage_service.rebuild(db)
+    metrics_service.forget_closed_periods()
+    rebuilt = metrics_service.now_figures(db, actor=admin, now=NOW)
+    assert rebuilt.latency_today.count == shown.latency_today.count + 1
+    assert sum(h.messages for h in metrics_service.hourly_usage(db, actor=admin, now=NOW)) == (
+        sum(h.messages for h in hours) + 2
+    )

@@ -59,8 +59,7 @@ def processes(request, api, configure):
         with made[0].store.engine.begin() as connection:
             connection.execute(delete(CircuitBreakerState))
     for gateway in made:
-        gateway.client.close()
-        gateway.store.close()
+        gateway.close()
 
 
 def _fail(gateway: LLMGateway, times: int) -> None:
@@ -154,8 +153,7 @@ def test_admin_health_from_another_process_shows_the_failures_on_the_database(
     try:
         check = health_service.api_health(database, gateway=other)
     finally:
-        other.client.close()
-        other.store.close()
+        other.close()
     assert check.status == HealthStatus.unavailable and "Breaker open" in check.detail
     assert "3 recent calls" in check.detail  # one reply and two failures, all by the first
 

@@ -1,0 +1,35 @@
+"""Admin: the problems people reported from any page (a tab of the error log)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from backend.actor import UserRead
+from backend.monitoring import problem_report_service
+from backend.utils.formatting import format_time
+from mvp import store, ui
+
+PREVIEW_CHARS = 80
+
+
+def problem_reports(actor: UserRead) -> None:
+    """Newest first; what people typed is shown as typed (no Markdown, links or HTML)."""
+    with store.transaction() as db:
+        reports = problem_report_service.list_reports(db, actor=actor)
+    if not reports:
+        st.info(
+            "No problems reported yet. Everyone signed in can send one with **Report a "
+            "problem** in the sidebar; the page and the time come with it.",
+            icon=":material/check_circle:",
+        )
+        return
+    st.caption(f"{len(reports)} reports, newest first.")
+    for report in reports:
+        first_line = report.text.splitlines()[0] if report.text else ""
+        preview = first_line[:PREVIEW_CHARS] + ("…" if len(report.text) > len(first_line) else "")
+        label = (
+            f"{format_time(report.created_at)} · {ui.safe_markdown(report.reporter or '—')} "
+            f"· {ui.safe_markdown(report.page)} · {ui.safe_markdown(preview)}"
+        )
+        with st.expander(label, icon=":material/flag:"):
+            st.text(report.text)  # plain text: nothing typed is rendered as markup

@@ -1,0 +1,101 @@
+"""One definition of cost on every admin figure: a day with every purpose (a practice
+conversation, a teacher's test chat, a client check with a judge call, a review) shows the same
+total wherever a cost of that day is shown, through the pages and the services alike."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from backend.checks import check_service
+from backend.config import get_settings
+from backend.db import unit_of_work
+from backend.llm.usage import Usage
+from backend.models import PracticeSession, RubricVersion, SessionReview
+from backend.models.enums import Role, SessionMode
+from backend.models.review import ReviewSource, ReviewStatus
+from backend.monitoring import metrics_service
+from backend.practice import session_service
+from backend.reviews import rubric_service
+from backend.usage import usage_service
+from tests.apps.test_admin_app import admin_app, metric, open_tab, reply, table
+from tests.factories import make_classroom, make_user, start_session
+
+PRACTICE, TEST_CHAT, CHECK_REPLY, JUDGE, REVIEW = "0.0030", "0.0020", "0.0010", "0.0007", "0.0005"
+TOTAL = Decimal("0.0072")
+
+
+@pytest.fixture
+def every_purpose(app_db):
+    if datetime.now(UTC) - datetime.now(UTC).replace(hour=0, minute=0) < timedelta(minutes=2):
+        pytest.skip("too close to midnight UTC: the day would change under the test")
+    with unit_of_work(app_db) as db:
+        admin = make_user(db, role=Role.admin, username="ada.admin", display_name="Ada Admin")
+        room = make_classroom(db)
+        practice = start_session(db, user=room.student, client=room.client)
+        timing = {"latency_ms": 1000, "first_token_ms": 300}
+        reply(db, room.student, practice, usage=Usage(input_tokens=100), cost=PRACTICE, **timing)
+        session_service.end_session(db, actor=room.student, session_id=practice.id)
+        test_chat = start_session(db, user=room.teacher, client=room.client)  # left open
+        reply(db, room.teacher, test_chat, usage=Usage(input_tokens=100), cost=TEST_CHAT, **timing)
+        probe = session_service.create_session(
+            db, actor=room.teacher, client_id=room.client.id, mode=SessionMode.check
+        )
+        reply(db, room.teacher, probe, usage=Usage(input_tokens=100), cost=CHECK_REPLY, **timing)
+        check_service.record_judge_call(
+            db,
+            session_id=probe.id,
+            usage=Usage(input_tokens=300, output_tokens=50),
+            cost=Decimal(JUDGE),
+            model="claude-haiku-4-5",
+        )
+        rubric_service.seed_builtin_rubrics(db)
+        review_usage = Usage(input_tokens=200, output_tokens=40)
+        db.add(
+            SessionReview(
+                session_id=practice.id,
+                rubric_version_id=db.scalar(select(RubricVersion.id).limit(1)),
+                status=ReviewStatus.ready,
+                source=ReviewSource.model,
+                model="claude-haiku-4-5",
+                cost=Decimal(REVIEW),
+                input_tokens=review_usage.input_tokens,
+                output_tokens=review_usage.output_tokens,
+            )
+        )
+        usage_service.record_review(
+            db,
+            user_id=room.student.id,
+            at=datetime.now(UTC),
+            usage=review_usage,
+            cost=Decimal(REVIEW),
+        )
+        assert db.get(PracticeSession, probe.id).mode == SessionMode.check
+    return admin
+
+
+def test_every_cost_of_a_day_agrees_in_the_services(app_db, every_purpose):
+    admin = every_purpose
+    with unit_of_work(app_db) as db:
+        now = metrics_service.now_figures(db, actor=admin)
+        hours = metrics_service.hourly_usage(db, actor=admin)
+        days = metrics_service.daily_usage(db, actor=admin)
+        budget = metrics_service.budget_status(db, get_settings(), actor=admin)
+    assert now.cost_today == TOTAL
+    assert sum((bucket.cost for bucket in hours), Decimal(0)) == TOTAL
+    assert days[-1].cost == TOTAL
+    assert budget.spend_today == TOTAL
+
+
+def test_every_cost_figure_of_a_day_agrees_on_the_pages(app, every_purpose):
+    at = admin_app(app)
+    shown = "$0.007200"
+    assert metric(at, "Cost today") == shown
+    open_tab(at, "Usage")
+    assert metric(at, "Cost, last 24 hours") == shown
+    assert table(at, "Problems logged").iloc[0]["Cost"] == shown
+    open_tab(at, "Budgets")
+    assert metric(at, "Spent today") == shown

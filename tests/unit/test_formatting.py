@@ -1,0 +1,56 @@
+"""Display helpers: counts with the right plural, the budget's wait in hours."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from backend.jobs.read_models import JobRead
+from backend.models.enums import JobStatus
+from backend.utils.formatting import plural
+
+
+@pytest.mark.parametrize(
+    ("count", "expected"),
+    [(0, "0 reviewed sessions"), (1, "1 reviewed session"), (2, "2 reviewed sessions")],
+)
+def test_plural_counts(count, expected):
+    assert plural(count, "reviewed session") == expected
+
+
+def test_plural_with_its_own_plural_form_and_thousands():
+    assert plural(1, "reply", "replies") == "1 reply"
+    assert plural(1200, "reply", "replies") == "1,200 replies"
+
+
+def test_the_budget_message_says_one_hour_not_hours(monkeypatch):
+    from backend.usage import budget_service
+
+    monkeypatch.setattr(budget_service, "seconds_until_utc_midnight", lambda: 3000)
+    assert budget_service.hours_until_reset() == "in about 1 hour"
+    monkeypatch.setattr(budget_service, "seconds_until_utc_midnight", lambda: 3 * 3600)
+    assert budget_service.hours_until_reset() == "in about 3 hours"
+
+
+def _job(progress: str | None, status: str = "running") -> JobRead:
+    now = datetime.now(UTC)
+    return JobRead(
+        id=1,
+        kind="review",
+        subject=1,
+        owner_id=1,
+        status=JobStatus(status),
+        progress=progress,
+        created_at=now,
+    )
+
+
+def test_the_review_steps_show_the_one_under_way():
+    from mvp.review_view import STEPS, step_lines
+
+    lines = step_lines(_job(STEPS[1]))
+    assert lines[0].startswith(":material/check:")
+    assert lines[1].startswith(":material/progress_activity:") and "under way" in lines[1]
+    assert all(line.startswith(":material/pending:") for line in lines[2:])
+    assert step_lines(_job(STEPS[-1], "done"))[-1].startswith(":material/check:")
