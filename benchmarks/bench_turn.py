@@ -41,7 +41,8 @@ def _replay(fake) -> dict:
 
 def _direct_stream(gateway, request: dict) -> None:
     """The same call the product makes (streamed), straight through the SDK: the baseline."""
-    with gateway.client.messages.stream(**request) as stream:
+    # The gateway's own SDK client (built on its first call since the SDK is imported lazily).
+    with gateway._sdk().messages.stream(**request) as stream:
         for _text in stream.text_stream:
             pass
         stream.get_final_message()
