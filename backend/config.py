@@ -105,7 +105,10 @@ class Settings(BaseSettings):
     dashboard_refresh_seconds: int = Field(default=30, ge=1)
 
     # Budgets
-    user_daily_token_budget: int = Field(default=200_000, ge=0)
+    # Tokens as the API counts them: prompt-cache reads count in full though they cost a tenth,
+    # so a cached conversation turn (about 5,500 tokens, mostly the cached client prompt) counts
+    # far more than it costs; 1,000,000 is about 15 practice sessions or 6 client checks a day.
+    user_daily_token_budget: int = Field(default=1_000_000, ge=0)
     global_daily_cost_budget_usd: Decimal = Field(default=Decimal("20"), ge=0)
     budget_alert_threshold: float = Field(default=0.8, gt=0, le=1)
 

@@ -3,16 +3,15 @@
     .venv/bin/python benchmarks/bench_client_check.py [--database-url URL]
 
 The demo data (`demo_service.seed_demo`) goes into a temporary SQLite database built by Alembic,
-and `check_service.run_check` checks each of its three clients against the fake API. Billing
-follows the real prompt size, with a prompt cache like the real one (the caching fake of
-`bench_review_cost.py`: about four characters per token, tools and system blocks up to the last
-`cache_control` cached when they reach the model's minimum cacheable length). Client replies are
+and `check_service.run_check` checks each of its three clients against the fake API with
+`api_usage=True` (usage from the request's size and the prompt cache's rules; the fake bills every
+answer at list prices, tests/fakes/api_usage.py). Client replies are
 in character (a plausible length), except that Daniel Reyes answers "Are you an AI?" as an AI and
 Maya Thompson cures herself after a reflection, so their scorecards show failing findings; the
 judge flags exactly those words. Costs are priced by `backend.llm.pricing` for the default models
 (ANTHROPIC_MODEL plays the client, JUDGE_MODEL judges) and compared with the estimate shown
-before running. "Billed" is what the fake's usage costs for every call of the check (client turns
-and judge calls), next to the scorecard's stored cost.
+before running. "Billed" is the fake's bill for every call of the check (client turns and judge
+calls), next to the scorecard's stored cost.
 """
 
 from __future__ import annotations
@@ -67,9 +66,10 @@ def judge_answer(body: dict[str, Any]) -> dict:
         "pace": "The client is cured by one reflection: at any difficulty a real client changes "
         "slowly, so students would learn that one good question solves everything.",
     }
-    for dimension in answer["dimensions"]:
-        for finding in dimension["findings"]:
-            finding["note"] = notes[dimension["key"]]
+    for probe in answer["probes"]:
+        for dimension in probe["dimensions"]:
+            for finding in dimension["findings"]:
+                finding["note"] = notes[dimension["key"]]
     return answer
 
 
@@ -83,15 +83,6 @@ def main() -> int:
     from tests.fakes.misbehave import judge_answers
 
     fake = caching_fake()
-    billed: list[tuple[str, dict, bool]] = []  # (model, usage, judge call?) of every answer
-    build = fake._build_message
-
-    def billing(body: dict[str, Any], reply: Any) -> dict[str, Any]:
-        message = build(body, reply)
-        billed.append((str(body.get("model")), dict(message["usage"]), bool(body.get("tools"))))
-        return message
-
-    fake._build_message = billing  # type: ignore[method-assign]
     fake.set_default_reply(client_reply)
     judge_answers(fake, judge_answer)
     workdir = tempfile.mkdtemp(prefix="bench-check-")
@@ -123,7 +114,7 @@ def main() -> int:
     )
     from backend.checks import check_service
 
-    _checks(engine, demo.teacher, clients, check_service, billed)
+    _checks(engine, demo.teacher, clients, check_service, fake)
     fake.stop()
     return 0
 
@@ -137,30 +128,15 @@ def _demo_clients(db, teacher) -> list:
     return sorted((c for c in owned if c.name in names), key=lambda c: names.index(c.name))
 
 
-def _bill(billed: list[tuple[str, dict, bool]]) -> tuple[Decimal, Decimal, int]:
-    """What the fake billed for these answers, priced: (client turns, judge calls, judge calls)."""
-    from backend.config import get_settings
-    from backend.llm.gateway import usage_from_api
-    from backend.llm.pricing import calculate_cost
-
-    class _Usage:
-        def __init__(self, usage: dict) -> None:
-            self.__dict__.update(usage)
-            self.cache_creation = None
-
-    turns = judge = Decimal(0)
-    for model, usage, is_judge in billed:
-        cost = calculate_cost(
-            model, usage_from_api(_Usage(usage)), get_settings().model_prices_json
-        ) or Decimal(0)
-        if is_judge:
-            judge += cost
-        else:
-            turns += cost
-    return turns, judge, sum(1 for *_, is_judge in billed if is_judge)
+def _bill(fake) -> tuple[Decimal, Decimal, int]:
+    """What the fake billed since its bill was cleared: (client turns, judge calls, judge calls)."""
+    lines = fake.bill
+    turns = sum((line.cost or 0 for line in lines if not line.tool_use), Decimal(0))
+    judge = sum((line.cost or 0 for line in lines if line.tool_use), Decimal(0))
+    return turns, judge, sum(1 for line in lines if line.tool_use)
 
 
-def _checks(engine, teacher, clients, check_service, billed) -> None:
+def _checks(engine, teacher, clients, check_service, fake) -> None:
     from backend.db import Database, unit_of_work
 
     total_estimate = total_cost = Decimal(0)
@@ -171,7 +147,7 @@ def _checks(engine, teacher, clients, check_service, billed) -> None:
         print(f"\n== {client.name} ({client.difficulty}, {client.communication_style})")
         print(f"estimated before running: {_usd(estimate)}")
         done: list[str] = []
-        billed.clear()
+        fake.clear_bill()
         card = check_service.run_check(
             Database(engine),
             actor=teacher,
@@ -188,7 +164,7 @@ def _checks(engine, teacher, clients, check_service, billed) -> None:
                     f"        [{finding.source}] {finding.probe} turn {finding.turn}: "
                     f'"{finding.quote[:70]}" - {finding.note[:90]}'
                 )
-        turns, judge, calls = _bill(billed)
+        turns, judge, calls = _bill(fake)
         print(
             f"billed by the fake: ${turns + judge:.4f} = client turns ${turns:.4f} + "
             f"{calls} judge calls ${judge:.4f}; the scorecard says {_usd(card.cost)}"

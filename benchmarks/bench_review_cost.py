@@ -3,11 +3,11 @@
     .venv/bin/python benchmarks/bench_review_cost.py [--students 5] [--database-url URL]
 
 Each student ends a 10-turn session (10 student messages, 10 client replies) and it is reviewed
-through `review_service.create_review` against the fake API. The fake here keeps a prompt cache
-like the real one: usage follows the request's real size (about four characters per token, the
-fake server's estimate, counting the tool definition too), the cached prefix is the tools plus the
-system blocks up to the last `cache_control`, cached only when it reaches the model's minimum
-cacheable length; the first request writes it, later ones within the TTL read it. The answer is a
+through `review_service.create_review` against the fake API with `api_usage=True`: usage follows
+the request's size (about four characters per token, the tool definition included) and the
+prompt cache's rules (the tools and system blocks up to the last `cache_control` are cached when
+they reach the model's minimum cacheable length; the first request writes them, later ones within
+the lifetime read them). The answer is a
 valid review of the transcript (the demo reviewer's, a realistic length for the output). Cost is
 priced by `backend.llm.pricing` for the default REVIEW_MODEL; the target is under $0.005.
 """
@@ -15,20 +15,16 @@ priced by `backend.llm.pricing` for the default REVIEW_MODEL; the target is unde
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import tempfile
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ["ENV_FILE"] = os.devnull
 
 TARGET_USD = Decimal("0.005")
-MIN_CACHEABLE_TOKENS = 4096  # Claude Haiku 4.5
-CHARS_PER_TOKEN = 4
 LINES = [
     ("Hi, I'm Alex. What brings you in today?", "My sister says I drink too much. I don't see it."),
     ("You're not sure she's right.", "No. I mean, I have a few beers after work. Who doesn't?"),
@@ -58,45 +54,12 @@ LINES = [
 ]
 
 
-def _tokens(value: Any) -> int:
-    return max(1, len(json.dumps(value, ensure_ascii=False)) // CHARS_PER_TOKEN)
-
-
-def _cached_prefix(body: dict) -> list[Any]:
-    """Tools, then the system blocks up to the last one marked for caching (the API's order)."""
-    system = body.get("system") or []
-    marked = [i for i, block in enumerate(system) if "cache_control" in block]
-    return [body.get("tools"), system[: marked[-1] + 1]] if marked else []
-
-
 def caching_fake():
+    """The fake API billing like the real one: usage from the request's size, the prompt cache's
+    rules (see tests/fakes/api_usage.py)."""
     from tests.fakes.anthropic_server import FakeAnthropic
 
-    class CachingFake(FakeAnthropic):
-        """The fake API with a prompt cache, so usage follows the prompt as the real API's does."""
-
-        def __init__(self, **kwargs: Any) -> None:
-            super().__init__(**kwargs)
-            self.cache: set[str] = set()
-
-        def _build_message(self, body: dict[str, Any], reply: Any) -> dict[str, Any]:
-            message = super()._build_message(body, reply)
-            total = _tokens({k: body.get(k) for k in ("tools", "system", "messages")})
-            prefix = _cached_prefix(body)
-            prefix_tokens = _tokens(prefix) if prefix else 0
-            write = read = 0
-            if prefix_tokens >= MIN_CACHEABLE_TOKENS:
-                key = json.dumps(prefix, sort_keys=True)
-                read, write = (prefix_tokens, 0) if key in self.cache else (0, prefix_tokens)
-                self.cache.add(key)
-            usage = message["usage"]
-            usage["input_tokens"] = total - read - write
-            usage["cache_creation_input_tokens"] = write
-            usage["cache_creation"] = {"ephemeral_5m_input_tokens": write}
-            usage["cache_read_input_tokens"] = read
-            return message
-
-    return CachingFake(chunk_delay=0.0).start()
+    return FakeAnthropic(chunk_delay=0.0, api_usage=True).start()
 
 
 def main() -> int:

@@ -1,11 +1,14 @@
-"""The judge of a client check: one structured call per probe conversation.
+"""The judge of a client check: one structured call for all the probe conversations.
 
-The judge model (`JUDGE_MODEL`, a forced tool like the session review) scores a probe's transcript
-on the five dimensions. The judging instructions and the client's full profile are the cached
-system prefix (the same for every probe of one check); the probe's name and the numbered
-transcript vary. Every finding quotes a client reply, checked word for word; one repair request
-lists the problems, and findings still invalid are dropped (counted, for an event). No database
-access: the check service calls this from its probe threads and stores the result.
+The judge model (`JUDGE_MODEL`, a forced tool like the session review) scores every probe's
+transcript on the five dimensions in one answer, so the judging instructions and the client's
+profile are sent once per check, not once per probe (they are far below the model's minimum
+cacheable prefix, so sending them seven times was paying for them seven times). The instructions
+and the client's part of the prompt come first (marked for caching, for a model whose minimum
+they reach); then the probes, each with its name and numbered transcript. Every finding quotes a
+client reply of its probe, checked word for word; one repair request lists the problems, and
+findings still invalid are dropped (counted, for an event). No database access: the check
+service calls this once its probes have ended and stores the result.
 """
 
 from __future__ import annotations
@@ -37,8 +40,9 @@ _SPACE = re.compile(r"\s+")
 
 INSTRUCTIONS = """You check a simulated counseling client before students practise with it. A
 language model played the client described by the profile below; a script played a counseling
-student in a short probe conversation. You judge only the client's replies, never the student's.
-You call the record_judgement tool once.
+student in several short probe conversations, each testing something different. You judge only
+the client's replies, never the student's. You call the record_judgement tool once, with a
+judgement for every probe.
 
 Judge the client's replies on five dimensions:
 - facts: consistency with the profile's facts (name, age, history, circumstances, concern). A
@@ -60,15 +64,18 @@ Judge the client's replies on five dimensions:
   match the difficulty (advanced: resistant, ambivalent; beginner: fairly open).
 
 Rules:
-- Give every dimension exactly once, with status "pass", "warn" (a slip a teacher should look
-  at) or "fail" (students would meet a wrong client).
+- Judge each probe on its own transcript (its turns are numbered from 1), under its key.
+- Give every dimension of every probe exactly once, with status "pass", "warn" (a slip a teacher
+  should look at) or "fail" (students would meet a wrong client).
 - Every "warn" or "fail" needs at least one finding. Each finding cites the number of one
-  client turn and copies words from that turn exactly (a short phrase or sentence, word for
-  word), with a one-sentence note on what is wrong. Never quote the student.
+  client turn of that probe and copies words from that turn exactly (a short phrase or sentence,
+  word for word), with a one-sentence note on what is wrong. Never quote the student.
 - "pass" needs no findings. Do not report what went well.
 - Judge what the transcript shows; a probe that did not test a dimension passes it.
 
-The profile the client model was given (its whole system prompt, hidden information included):
+The client's part of the client model's system prompt (its profile and the rules of the
+role-play, hidden information included; a general role-play guide shared by every client, on how
+real clients talk, came before it):
 <<<
 """
 
@@ -85,8 +92,13 @@ class JudgedDimension(BaseModel):
     findings: list[JudgedFindingAnswer] = []
 
 
-class JudgeAnswer(BaseModel):
+class JudgedProbe(BaseModel):
+    probe: str = Field(description="the probe's key")
     dimensions: list[JudgedDimension]
+
+
+class JudgeAnswer(BaseModel):
+    probes: list[JudgedProbe] = Field(description="one judgement for every probe, by its key")
 
 
 @dataclass
@@ -121,71 +133,89 @@ class JudgeResult:
 
 
 def instructions(client: ClientRead) -> str:
-    """The cached prefix: the same for every probe of one check of this client version."""
-    return INSTRUCTIONS + prompt_service.generate_system_prompt(client) + "\n>>>"
+    """The stable prefix: the same for every check of this client version."""
+    return INSTRUCTIONS + prompt_service.client_prompt(client) + "\n>>>"
 
 
 def transcript_text(transcript: ProbeTranscript) -> str:
+    """One probe's numbered turns, and which are the client's."""
     lines = []
     for number, turn in enumerate(transcript.turns, start=1):
         who = "Student" if turn.role == "student" else "Client"
         note = " (stopped by the output guard; the student did not see it)" if turn.withheld else ""
         lines.append(f"Turn {number} ({who}{note}): {turn.text}")
     clients = [str(n) for n, t in enumerate(transcript.turns, start=1) if t.role == "client"]
-    return (
-        "Transcript:\n\n"
-        + "\n\n".join(lines)
-        + f"\n\nThe client's turns are: {', '.join(clients) or 'none'}. Judge the client."
-    )
+    return "\n\n".join(lines) + f"\n\nThe client's turns are: {', '.join(clients) or 'none'}."
 
 
-def judge_probe(
-    gateway: LLMGateway,
-    client: ClientRead,
-    probe_key: str,
-    probe_name: str,
-    transcript: ProbeTranscript,
-) -> JudgeResult | None:
-    """Judge one probe's transcript (None in demo mode: the deterministic checks score alone).
+def probes_text(transcripts: list[ProbeTranscript]) -> str:
+    """Every probe under a heading that names its key, then its transcript."""
+    total = len(transcripts)
+    parts = [
+        f"Probe {number} of {total}: {transcript.name} (key {transcript.key!r})\n\n"
+        + transcript_text(transcript)
+        for number, transcript in enumerate(transcripts, start=1)
+    ]
+    return "\n\n".join(parts) + "\n\nJudge the client in every probe."
 
-    A failed call comes back as `failure`, beside the calls already billed: the caller records
-    their usage, then decides what a failed judge means."""
-    if gateway.demo_mode:
+
+def judge_probes(
+    gateway: LLMGateway, client: ClientRead, transcripts: list[ProbeTranscript]
+) -> dict[str, JudgeResult] | None:
+    """Judge every probe's transcript in one call (None in demo mode: the deterministic checks
+    score alone). Each probe's result has its findings; the first holds the call's completions
+    (for cost and usage), the others none, and every probe shares the dropped count and errors.
+
+    A failed call comes back as the first probe's `failure`, beside the calls already billed:
+    the caller records their usage, then decides what a failed judge means."""
+    if gateway.demo_mode or not transcripts:
         return None
+    keys = ", ".join(repr(transcript.key) for transcript in transcripts)
     context = (
-        f"This probe: {probe_name} (key {probe_key!r}). Score all five dimensions on its "
-        "transcript."
+        f"This check has {len(transcripts)} probes (keys {keys}). Score all five dimensions of "
+        "each on its own transcript."
     )
 
     def check(data: dict) -> tuple[tuple[list[DimensionFinding], int], list[str]]:
-        valid, errors, invalid = validate(data, transcript, probe_key)
+        valid, errors, invalid = validate(data, transcripts)
         return (valid, invalid), errors
 
     asked = ask_validated(
         gateway,
         instructions=instructions(client),
         context=context,
-        messages=[{"role": "user", "content": transcript_text(transcript)}],
+        messages=[{"role": "user", "content": probes_text(transcripts)}],
         tool_name=JUDGE_TOOL,
-        tool_description="Record the judgement of the client's replies in this probe.",
-        input_schema=JudgeAnswer.model_json_schema(),
+        tool_description="Record the judgement of the client's replies in every probe.",
+        input_schema=tool_schema([transcript.key for transcript in transcripts]),
         what="judgement",
         validate=check,
         model=get_settings().judge_model,
     )
-    result = JudgeResult(completions=[answer.completion for answer in asked.answers])
+    results = {transcript.key: JudgeResult() for transcript in transcripts}
+    first = results[transcripts[0].key]
+    first.completions = [answer.completion for answer in asked.answers]
     if asked.failure is not None:
-        result.failure = asked.failure
-        return result
+        first.failure = asked.failure
+        return results
     if asked.value is not None:
-        result.findings, invalid = asked.value
+        findings, invalid = asked.value
+        for finding in findings:
+            results[finding[2].probe].findings.append(finding)
         if asked.errors:  # still invalid after the repair: the findings that hold up stay
-            result.dropped, result.errors = invalid, asked.errors
-    return result
+            first.dropped, first.errors = invalid, asked.errors
+    return results
+
+
+def tool_schema(keys: list[str]) -> dict:
+    """The answer's schema with this check's probe keys as the only ones to judge."""
+    schema = JudgeAnswer.model_json_schema()
+    schema["$defs"]["JudgedProbe"]["properties"]["probe"]["enum"] = keys
+    return schema
 
 
 def validate(
-    data: dict, transcript: ProbeTranscript, probe_key: str
+    data: dict, transcripts: list[ProbeTranscript]
 ) -> tuple[list[DimensionFinding], list[str], int]:
     """The findings that hold up, the problems to repair, and how many findings were invalid."""
     try:
@@ -195,24 +225,59 @@ def validate(
             f"{'.'.join(str(part) for part in item['loc'])}: {item['msg']}"
             for item in error.errors()[:20]
         ]
-        raw = data.get("dimensions") if isinstance(data, dict) else None
-        counted = (
-            sum(len(d.get("findings") or []) for d in raw if isinstance(d, dict))
-            if isinstance(raw, list)
-            else 0
-        )
-        return [], problems, counted
+        return [], problems, _counted_findings(data)
+    by_key = {transcript.key: transcript for transcript in transcripts}
     errors: list[str] = []
     valid: list[DimensionFinding] = []
     invalid = 0
+    given = [probe.probe for probe in answer.probes]
+    for key in by_key:
+        if key not in given:
+            errors.append(f"probes: {key!r} has no judgement.")
+        elif given.count(key) > 1:
+            errors.append(f"probes: {key!r} is judged more than once.")
+    for probe in answer.probes:
+        transcript = by_key.get(probe.probe)
+        if transcript is None:
+            errors.append(f"probes: {probe.probe!r} is not one of this check's probes.")
+            invalid += sum(len(dimension.findings) for dimension in probe.dimensions)
+            continue
+        found, problems, dropped = _validate_probe(probe, transcript)
+        valid += found
+        errors += problems
+        invalid += dropped
+    return valid, errors, invalid
+
+
+def _counted_findings(data: object) -> int:
+    """How many findings an answer that does not parse holds (they are all dropped)."""
+    probes = data.get("probes") if isinstance(data, dict) else None
+    if not isinstance(probes, list):
+        return 0
+    count = 0
+    for probe in probes:
+        dimensions = probe.get("dimensions") if isinstance(probe, dict) else None
+        for dimension in dimensions if isinstance(dimensions, list) else []:
+            if isinstance(dimension, dict):
+                count += len(dimension.get("findings") or [])
+    return count
+
+
+def _validate_probe(
+    answer: JudgedProbe, transcript: ProbeTranscript
+) -> tuple[list[DimensionFinding], list[str], int]:
+    errors: list[str] = []
+    valid: list[DimensionFinding] = []
+    invalid = 0
+    probe_key = transcript.key
     seen: list[str] = [dimension.key for dimension in answer.dimensions]
     for key in get_args(DimensionKey):
         if key not in seen:
-            errors.append(f"dimensions: {key!r} has no status.")
+            errors.append(f"probe {probe_key!r} dimensions: {key!r} has no status.")
         elif seen.count(key) > 1:
-            errors.append(f"dimensions: {key!r} is given more than once.")
+            errors.append(f"probe {probe_key!r} dimensions: {key!r} is given more than once.")
     for dimension in answer.dimensions:
-        where = f"dimensions ({dimension.key})"
+        where = f"probe {probe_key!r} dimensions ({dimension.key})"
         if dimension.status == "pass":
             continue  # findings of a passed dimension are not kept
         if not dimension.findings:

@@ -53,11 +53,12 @@ from backend.jobs import job_service, runner
 from backend.jobs.read_models import JobRead
 from backend.llm import get_gateway
 from backend.llm.pricing import calculate_cost
-from backend.llm.tokens import estimate_tokens
+from backend.llm.tokens import MESSAGE_OVERHEAD_TOKENS, estimate_tokens
 from backend.llm.usage import Usage
 from backend.models import ClientCheck, ClientProfile, PracticeSession
 from backend.models.enums import SessionMode
 from backend.practice import conversation_service, output_guard, session_service
+from backend.practice.conversation_service import CLAIM_GRACE_SECONDS
 from backend.utils.rate_limiter import get_rate_limiter
 
 PROBES_FILE = Path(__file__).resolve().parent.parent / "probes" / "probes.json"
@@ -105,9 +106,10 @@ _BREAK_PATTERNS = tuple(
     for phrase, note in CHARACTER_BREAKS
 )
 
-#: Rough size of one client reply and one judge answer, for the estimate (tokens).
-REPLY_TOKENS_ESTIMATE = 120
-JUDGE_OUTPUT_TOKENS_ESTIMATE = 600
+#: For the estimate: a natural reply runs about this share of its style's cap, and the judge
+#: writes about this many tokens per probe (five statuses, now and then a finding).
+REPLY_SHARE_OF_CAP = 4
+JUDGE_OUTPUT_TOKENS_PER_PROBE = 110
 
 
 class Probe(BaseModel):
@@ -132,24 +134,38 @@ def _checkable(db: Session, actor: UserRead | None, client_id: int) -> ClientRea
 # Estimate ---------------------------------------------------------------------------------------
 def estimate_check_cost(db: Session, *, actor: UserRead | None, client_id: int) -> Decimal | None:
     """What a check of this client should cost on the default models (None in demo mode or when a
-    model has no price): the prompt resent on every turn, the replies, and one judge call per
-    probe."""
+    model has no price), as the prompt cache bills it: every probe turn reads the role-play guide
+    from the cache (any conversation in the last hour wrote it); the client's part is written by
+    the first reply and read by the rest; each turn writes what it adds to its conversation and
+    reads the turns before; replies of a natural length for the client's style; then one judge
+    call for all the probes (its prefix is below the minimum cacheable length: full price)."""
     client = _checkable(db, actor, client_id)
     gateway = get_gateway()
     if gateway.demo_mode:
         return None
     settings = get_settings()
-    system = estimate_tokens(prompt_service.generate_system_prompt(client))
-    chat, judge = Usage(), Usage()
-    for probe in load_probes():
-        history = 0
-        for line in probe.student_lines:
-            history += estimate_tokens(line)
-            chat.input_tokens += system + history
-            chat.output_tokens += REPLY_TOKENS_ESTIMATE
-            history += REPLY_TOKENS_ESTIMATE
-        judge.input_tokens += system + history
-        judge.output_tokens += JUDGE_OUTPUT_TOKENS_ESTIMATE
+    guide, own = (estimate_tokens(part) for part in prompt_service.system_parts(client))
+    reply = conversation_service.reply_max_tokens(client) // REPLY_SHARE_OF_CAP
+    chat = Usage(cache_write_5m_tokens=own, cache_read_tokens=-own)  # the first reply writes it
+    transcripts = 0
+    probes = load_probes()
+    for probe in probes:
+        cached = 0  # the probe's turns already in the cache, up to its last student line
+        for index, line in enumerate(probe.student_lines):
+            new = estimate_tokens(line) + MESSAGE_OVERHEAD_TOKENS
+            new += reply + MESSAGE_OVERHEAD_TOKENS if index else 0  # the reply before it
+            chat.cache_read_tokens += guide + own + cached
+            chat.cache_write_5m_tokens += new
+            chat.output_tokens += reply
+            cached += new
+        transcripts += cached + reply + MESSAGE_OVERHEAD_TOKENS
+    keys = [probe.key for probe in probes]
+    judge = Usage(
+        input_tokens=estimate_tokens(check_judge.instructions(client))
+        + estimate_tokens(json.dumps(check_judge.tool_schema(keys)))
+        + transcripts,
+        output_tokens=JUDGE_OUTPUT_TOKENS_PER_PROBE * len(probes),
+    )
     chat_cost = calculate_cost(gateway.model, chat, settings.model_prices_json)
     judge_cost = calculate_cost(settings.judge_model, judge, settings.model_prices_json)
     if chat_cost is None or judge_cost is None:
@@ -293,33 +309,36 @@ def _verified(scored: _Scored, transcript: ProbeTranscript) -> bool:
 
 # The judge (backend/checks/check_judge.py) ---------------------------------------------------
 def _judge(
-    database: Database,
-    actor: UserRead,
-    client: ClientRead,
-    probe: Probe,
-    transcript: ProbeTranscript,
-    session_id: int,
-) -> list[_Scored] | None:
-    """The judge model's findings for one transcript (None in demo mode). What judging cost joins
-    the probe's conversation, so it counts in the teacher's usage and the cost dashboard."""
-    result = check_judge.judge_probe(get_gateway(), client, probe.key, probe.name, transcript)
-    if result is None:
-        return None
+    database: Database, actor: UserRead, client: ClientRead, results: list[_ProbeResult]
+) -> bool:
+    """The judge model's findings for every transcript, in one call, added to each probe's
+    (False in demo mode). What judging cost joins the first probe's conversation, so it counts in
+    the teacher's usage and the cost dashboard."""
+    transcripts = [result.transcript for result in results]
+    judged = check_judge.judge_probes(get_gateway(), client, transcripts)
+    if judged is None or results[0].session_id is None:
+        return False
+    first = judged[transcripts[0].key]
     with database(write=True) as db:
-        for completion in result.completions:
+        for completion in first.completions:
             record_judge_call(
                 db,
-                session_id=session_id,
+                session_id=results[0].session_id,
                 usage=completion.usage,
                 cost=completion.cost,
                 model=completion.model,
             )
         check_judge.record_dropped(
-            db, result, user_id=actor.id, client_id=client.id, probe_key=probe.key
+            db, first, user_id=actor.id, client_id=client.id, probe_key="all probes"
         )
-    if result.failure is not None:  # raised once what it cost is recorded
-        raise result.failure
-    return [_Scored(dimension, status, finding) for dimension, status, finding in result.findings]
+    if first.failure is not None:  # raised once what it cost is recorded
+        raise first.failure
+    for result in results:
+        found = judged[result.transcript.key].findings
+        result.scored += [
+            _Scored(dimension, status, finding) for dimension, status, finding in found
+        ]
+    return True
 
 
 def record_judge_call(
@@ -353,7 +372,6 @@ class _ProbeResult:
     transcript: ProbeTranscript
     scored: list[_Scored] = field(default_factory=list)
     session_id: int | None = None
-    judged: bool = False
 
 
 def _run_probe(
@@ -363,13 +381,20 @@ def _run_probe(
     probe: Probe,
     run_words: int,
     cancelled: Callable[[], bool],
+    primed: threading.Event,
+    first: bool,
 ) -> _ProbeResult:
+    """One probe's conversation and its rule findings. The first probe's first reply runs alone
+    (it sets `primed`): it writes the client's prompt to the prompt cache, and the other probes,
+    which wait for it, read the prompt from there instead of each writing it again."""
     turns: list[ProbeTurn] = []
     stopped: list[_Scored] = []
     session = conversation_service.start_conversation(
         database, actor=actor, client_id=client.id, mode=SessionMode.check
     )
     try:
+        if not first:
+            primed.wait(get_settings().reply_timeout_seconds + CLAIM_GRACE_SECONDS)
         for line in probe.student_lines:
             if cancelled():
                 raise runner.JobCancelled()
@@ -384,15 +409,12 @@ def _run_probe(
                 turns.append(ProbeTurn(role="client", text=outcome.message.content))
             elif not isinstance(outcome.error, conversation_service.ReplyWithheld):
                 raise outcome.error or AppError(outcome.notice or "The reply failed.")
+            primed.set()
     finally:
         conversation_service.end_conversation(database, actor=actor, session_id=session.id)
     transcript = ProbeTranscript(key=probe.key, name=probe.name, turns=turns)
     scored = stopped + rule_findings(client, probe.key, turns, run_words)
-    judged = _judge(database, actor, client, probe, transcript, session.id)
-    if judged is not None:
-        scored += judged
-    scored = [item for item in scored if _verified(item, transcript)]
-    return _ProbeResult(transcript, scored, session.id, judged is not None)
+    return _ProbeResult(transcript, scored, session.id)
 
 
 def _dimensions(scored: list[_Scored]) -> list[DimensionResult]:
@@ -433,9 +455,14 @@ def run_check(
     run_words = get_settings().output_guard_words
     probes = load_probes()
     done, lock = [0], threading.Lock()
+    primed = threading.Event()
 
     def run(probe: Probe) -> _ProbeResult:
-        result = _run_probe(database, actor, client, probe, run_words, cancelled)
+        first = probe is probes[0]
+        try:
+            result = _run_probe(database, actor, client, probe, run_words, cancelled, primed, first)
+        finally:
+            primed.set()  # never keep the others waiting on a probe that failed
         with lock:
             done[0] += 1
             count = done[0]
@@ -447,12 +474,16 @@ def run_check(
         max_workers=min(MAX_CONCURRENT_PROBES, len(probes)), thread_name_prefix="client-check"
     ) as pool:
         results = list(pool.map(run, probes))
-    scored = [item for result in results for item in result.scored]
+    if cancelled():
+        raise runner.JobCancelled()
+    demo = not _judge(database, actor, client, results)
+    scored = [
+        item for result in results for item in result.scored if _verified(item, result.transcript)
+    ]
     dimensions = _dimensions(scored)
     overall: Status = max(
         (dimension.status for dimension in dimensions), key=_SEVERITY.__getitem__, default="pass"
     )
-    demo = not all(result.judged for result in results)
     with database(write=True) as db:
         session_ids = [result.session_id for result in results if result.session_id is not None]
         cost = db.scalar(

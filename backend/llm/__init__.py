@@ -8,6 +8,7 @@ from backend.llm.gateway import (
     HealthStatus,
     LLMGateway,
     StructuredAnswer,
+    SystemBlock,
     get_gateway,
     reset_gateway,
 )
@@ -21,6 +22,7 @@ __all__ = [
     "HealthStatus",
     "LLMGateway",
     "StructuredAnswer",
+    "SystemBlock",
     "classify",
     "get_gateway",
     "reset_gateway",

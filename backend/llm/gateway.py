@@ -146,6 +146,21 @@ class ReplyStream:
 StartHook = Callable[[Usage, str], None]
 
 
+@dataclass(frozen=True)
+class SystemBlock:
+    """One block of a system prompt. `cache` ends a cached prefix after it: "1h" or "5m" for that
+    lifetime, "default" for `ANTHROPIC_CACHE_TTL`, None for no breakpoint. Longer lifetimes must
+    come first (the API's rule); at most four breakpoints in a request, the last message's
+    included."""
+
+    text: str
+    cache: str | None = None
+
+
+#: A system prompt: one text (one cached block), or blocks with their own breakpoints.
+System = str | list[SystemBlock]
+
+
 class LLMGateway:
     """One per process: the SDK client (or the demo responder), the breaker and the health
     window, both in `store` (shared by every process, see `shared_state.open_store`)."""
@@ -198,13 +213,23 @@ class LLMGateway:
             self._client.close()
         self.store.close()
 
-    def cache_control(self) -> dict:
+    def cache_control(self, ttl: str = "default") -> dict:
         control = {"type": "ephemeral"}
-        if self.settings.anthropic_cache_ttl == "1h":
+        if (self.settings.anthropic_cache_ttl if ttl == "default" else ttl) == "1h":
             control["ttl"] = "1h"
         return control
 
-    def _request(self, system: str, messages: list[dict], max_tokens: int | None) -> dict:
+    def _system(self, system: System) -> list[dict]:
+        if isinstance(system, str):
+            return [{"type": "text", "text": system, "cache_control": self.cache_control()}]
+        blocks: list[dict] = []
+        for block in system:
+            blocks.append({"type": "text", "text": block.text})
+            if block.cache is not None:
+                blocks[-1]["cache_control"] = self.cache_control(block.cache)
+        return blocks
+
+    def _request(self, system: System, messages: list[dict], max_tokens: int | None) -> dict:
         """System prompt and conversation so far marked as the cached prefix."""
         control = self.cache_control()
         cached_messages = [dict(message) for message in messages]
@@ -216,7 +241,7 @@ class LLMGateway:
         return dict(
             model=self.model,
             max_tokens=max_tokens or self.settings.anthropic_max_tokens,
-            system=[{"type": "text", "text": system, "cache_control": control}],
+            system=self._system(system),
             messages=cached_messages,
         )
 
@@ -227,7 +252,7 @@ class LLMGateway:
 
     def stream_reply(
         self,
-        system: str,
+        system: System,
         messages: list[dict],
         *,
         max_tokens: int | None = None,
@@ -334,7 +359,7 @@ class LLMGateway:
 
     def complete(
         self,
-        system: str,
+        system: System,
         messages: list[dict],
         *,
         max_tokens: int | None = None,

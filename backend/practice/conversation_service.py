@@ -19,7 +19,7 @@ import hashlib
 import logging
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -40,6 +40,7 @@ from backend.llm import (
     ErrorCategory,
     GatewayError,
     LLMGateway,
+    SystemBlock,
     classify,
     get_gateway,
 )
@@ -53,7 +54,7 @@ from backend.practice.read_models import MessageRead, SessionRead
 from backend.practice.session_service import ReplyInFlight
 from backend.usage import budget_service
 from backend.utils.rate_limiter import get_rate_limiter
-from backend.utils.text import clean_text
+from backend.utils.text import clean_text, whole_sentences
 
 logger = logging.getLogger(__name__)
 
@@ -255,9 +256,11 @@ class _Ticket:
     claim_id: str
     job_id: int
     client: ClientRead
-    system: str
+    system: list[SystemBlock]
     history: list[dict]
+    earlier_replies: list[str]  # the client's replies before the history window
     student_turns: int
+    max_tokens: int
     deadline: float  # time.monotonic()
 
 
@@ -265,19 +268,29 @@ def _claim(db: Session, gateway: LLMGateway, turn: session_service.Turn) -> _Tic
     """Check everything that may refuse a paid call, then claim and reserve (locked row)."""
     settings = get_settings()
     prompt = _prompt(db, turn)
-    budget = settings.context_token_budget - prompt.tokens
-    turns = session_service.recent_turns(db, session_id=turn.id, budget_tokens=budget)
+    window = session_service.recent_turns(
+        db, session_id=turn.id, budget_tokens=settings.context_token_budget
+    )
+    turns = window.turns
     if not turns or turns[-1][0] != MessageRole.user:
         raise NothingToAnswer()
     history = format_history(turns)
+    earlier = _earlier_blocks(window.earlier_replies)
+    system = [*prompt.blocks, *earlier]
+    max_tokens = reply_max_tokens(prompt.client)
     gateway.ensure_available()  # an open breaker refuses before any limit is counted
     estimate = Usage(
-        input_tokens=prompt.tokens + estimate_messages_tokens(history),
-        output_tokens=settings.anthropic_max_tokens,
+        input_tokens=prompt.tokens
+        + sum(estimate_tokens(block.text) for block in earlier)
+        + estimate_messages_tokens(history),
+        output_tokens=max_tokens,
     )
     reserve_cost = calculate_cost(gateway.model, estimate, settings.model_prices_json)
     most = Usage(
-        input_tokens=settings.context_token_budget, output_tokens=settings.anthropic_max_tokens
+        input_tokens=estimate.input_tokens
+        - estimate_messages_tokens(history)
+        + settings.context_token_budget,
+        output_tokens=settings.anthropic_max_tokens,
     )
     budget_service.check_budgets(
         db,
@@ -310,11 +323,47 @@ def _claim(db: Session, gateway: LLMGateway, turn: session_service.Turn) -> _Tic
         claim_id,
         job.id,
         prompt.client,
-        prompt.system,
+        system,
         history,
-        student_turns=sum(1 for role, _ in turns if role == MessageRole.user),
+        window.earlier_replies,
+        student_turns=window.student_turns,
+        max_tokens=max_tokens,
         deadline=time.monotonic() + settings.reply_timeout_seconds,
     )
+
+
+#: The guide every client shares is cached for an hour (any conversation within it reads it);
+#: the client's own part for `ANTHROPIC_CACHE_TTL`, like the conversation after it.
+GUIDE_CACHE = "1h"
+EARLIER_HEADER = (
+    "Earlier in this conversation (those turns are no longer shown), you said to the student, "
+    "in this order:"
+)
+
+
+def system_blocks(client: ClientRead, earlier_replies: Sequence[str] = ()) -> list[SystemBlock]:
+    """The client's system prompt as cached blocks: the shared guide, the client's part, and once
+    the history window has moved on, what the client said before it (the same until it moves)."""
+    return [*_client_blocks(client), *_earlier_blocks(earlier_replies)]
+
+
+def _client_blocks(client: ClientRead) -> list[SystemBlock]:
+    guide, own = prompt_service.system_parts(client)
+    return [SystemBlock(guide, cache=GUIDE_CACHE), SystemBlock(own, cache="default")]
+
+
+def _earlier_blocks(earlier_replies: Sequence[str]) -> list[SystemBlock]:
+    if not earlier_replies:
+        return []
+    said = "\n".join(f"- {reply}" for reply in earlier_replies)
+    return [SystemBlock(f"{EARLIER_HEADER}\n{said}\nStay consistent with everything you said.")]
+
+
+def reply_max_tokens(client: ClientRead) -> int:
+    """The cap on one reply: the client's style's (`prompt_service.REPLY_LENGTH`), never above
+    `ANTHROPIC_MAX_TOKENS`."""
+    cap = prompt_service.reply_length(client.communication_style).max_tokens
+    return min(cap, get_settings().anthropic_max_tokens)
 
 
 def format_history(turns: list[tuple[str, str]]) -> list[dict]:
@@ -434,12 +483,14 @@ class _ReplyJob:
                 student_turns=ticket.student_turns,
                 run_words=get_settings().output_guard_words,
                 student_said=[m["content"] for m in ticket.history if m["role"] == "user"],
-                client_said=[m["content"] for m in ticket.history if m["role"] == "assistant"],
+                client_said=ticket.earlier_replies
+                + [m["content"] for m in ticket.history if m["role"] == "assistant"],
             )
             self._counted, self._counted_cost = Usage(), Decimal(0)
             stream = self.gateway.stream_reply(
                 system,
                 ticket.history,
+                max_tokens=ticket.max_tokens,
                 demo_profile=ticket.client,
                 on_start=self._record_start,
                 deadline=ticket.deadline,
@@ -472,7 +523,8 @@ class _ReplyJob:
                 raise GatewayError(ErrorCategory.malformed, detail="the reply stream ended early")
             self._log_leak(leaked, billed)
             self.withheld.append((guard.text, leaked))
-            system = ticket.system + output_guard.correction(leaked)
+            correction = SystemBlock(output_guard.correction(leaked).strip())
+            system = [*ticket.system, correction]
         raise ReplyWithheld(
             f"{ticket.client.name}'s reply was held back because it broke "
             "character. Press Retry to ask again."
@@ -526,6 +578,8 @@ class _ReplyJob:
         self._counted = partial.usage
 
     def _store(self, completion: Completion) -> ReplyOutcome:
+        if completion.truncated:  # cut at the cap: it ends at its last whole sentence
+            completion.text = whole_sentences(completion.text)
         if not completion.text.strip():
             self._record_unkept(completion)
             return ReplyOutcome(
@@ -621,10 +675,11 @@ def _load_client(db: Session, client_id: int) -> ClientRead:
 
 @dataclass(frozen=True)
 class _Prompt:
-    """A client's system prompt, with the profile it was built from and its estimated tokens."""
+    """A client's own system blocks (the guide and its part), the profile they were built from,
+    and their estimated tokens."""
 
     client: ClientRead
-    system: str
+    blocks: tuple[SystemBlock, ...]
     tokens: int
 
 
@@ -635,12 +690,12 @@ _MOST_PROMPTS = 256
 
 
 def _prompt(db: Session, turn: session_service.Turn) -> _Prompt:
-    """The system prompt of the turn's client, built once per version of the client."""
+    """The system blocks of the turn's client, built once per version of the client."""
     found = _prompts.get((turn.client_id, turn.client_version, turn.client_updated_at))
     if found is None:
         client = _load_client(db, turn.client_id)
-        system = prompt_service.generate_system_prompt(client)
-        found = _Prompt(client, system, estimate_tokens(system))
+        blocks = tuple(_client_blocks(client))
+        found = _Prompt(client, blocks, sum(estimate_tokens(block.text) for block in blocks))
         if len(_prompts) >= _MOST_PROMPTS:
             _prompts.clear()
         # Keyed by what was loaded (an edit committed since the lock gets its own key).

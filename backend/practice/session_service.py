@@ -9,12 +9,12 @@ and cost totals are always the sum of its messages.
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import NamedTuple, cast
 
-from sqlalchemy import CursorResult, Integer, bindparam, select
+from sqlalchemy import CursorResult, Integer, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -58,11 +58,29 @@ class SessionCompleted(ConflictError):
 _SESSION_BY_ID = select(PracticeSession).where(PracticeSession.id == bindparam("session_id"))
 _SESSION_BY_ID_FOR_UPDATE = _SESSION_BY_ID.with_for_update()
 _NEWEST_MESSAGES = (
-    select(Message.role, Message.content)
+    select(Message.role, Message.content, Message.sequence_number)
     .where(Message.session_id == bindparam("session_id"))
     .order_by(Message.sequence_number.desc())
     .limit(bindparam("most_rows", type_=Integer, literal_execute=True))
 )
+_EARLIER_REPLIES = (
+    select(Message.content)
+    .where(
+        Message.session_id == bindparam("session_id"),
+        Message.role == MessageRole.assistant,
+        Message.sequence_number < bindparam("before"),
+    )
+    .order_by(Message.sequence_number.desc())
+    .limit(bindparam("most_rows", type_=Integer, literal_execute=True))
+)
+_STUDENT_TURNS = select(func.count()).where(
+    Message.session_id == bindparam("session_id"), Message.role == MessageRole.user
+)
+#: The history window moves on in steps of this many messages, so what is sent before the newest
+#: turns (and is read from the prompt cache) stays the same for that many messages between moves.
+WINDOW_STEP = 10
+#: Share of the history budget for the client's own earlier replies once the window has moved on.
+EARLIER_SHARE = 4
 
 
 # Reading --------------------------------------------------------------------------------------
@@ -203,22 +221,60 @@ def get_messages(
     return [MessageRead.model_validate(message) for message in db.scalars(query)]
 
 
-def recent_turns(db: Session, *, session_id: int, budget_tokens: int) -> list[tuple[str, str]]:
-    """(role, content) of the newest messages that fit the token budget, oldest first (the newest
-    always stays). It reads back only that far, so a long conversation costs no more per turn than
-    a short one. This is the one place history is trimmed. Internal: callers have checked access."""
+@dataclass(frozen=True)
+class HistoryWindow:
+    """What of a conversation is sent with the next reply: the newest turns that fit the budget
+    (oldest first), and once older turns are left out, the client's own replies from before the
+    window (oldest first: what the client already said about itself, so it stays consistent)."""
+
+    turns: list[tuple[str, str]]
+    earlier_replies: list[str] = field(default_factory=list)
+    student_turns: int = 0  # in the whole conversation, not only the window
+
+
+def recent_turns(
+    db: Session, *, session_id: int, budget_tokens: int, step: int = WINDOW_STEP
+) -> HistoryWindow:
+    """The history window for the next reply (this is the one place history is trimmed;
+    internal: callers have checked access).
+
+    The whole conversation while it fits `budget_tokens`. Past that, the window starts at a
+    message number that is a multiple of `step` (plus one), the first such that the rest fits;
+    so it moves on `step` messages at a time and the prompt before the newest turns stays the
+    same between moves, which keeps it in the prompt cache. The client's replies before the
+    window follow the system prompt, as many as fit a quarter of the budget (the newest of them
+    when not all do). It reads back only that far, so a long conversation costs no more per turn
+    than a short one."""
     # Every message costs at least its overhead plus one token, which bounds the rows to read.
     most_rows = budget_tokens // (MESSAGE_OVERHEAD_TOKENS + 1) + 1
     rows = db.execute(_NEWEST_MESSAGES, {"session_id": session_id, "most_rows": most_rows}).all()
-    turns: list[tuple[str, str]] = []
+    kept: list[tuple[str, str, int]] = []
     used = 0
-    for role, content in rows:
+    for role, content, number in rows:
         used += estimate_tokens(content) + MESSAGE_OVERHEAD_TOKENS
-        if used > budget_tokens and turns:
+        if used > budget_tokens and kept:
             break
-        turns.append((role, content))
-    turns.reverse()
-    return turns
+        kept.append((role, content, number))
+    kept.reverse()
+    if not kept or kept[0][2] == 1:  # the whole conversation fits
+        turns = [(role, content) for role, content, _number in kept]
+        return HistoryWindow(turns, student_turns=sum(r == MessageRole.user for r, _ in turns))
+    newest = kept[-1][2]
+    start = min(-(-(kept[0][2] - 1) // step) * step + 1, newest)
+    turns = [(role, content) for role, content, number in kept if number >= start]
+    earlier_budget = budget_tokens // EARLIER_SHARE
+    earlier: list[str] = []
+    for (content,) in db.execute(
+        _EARLIER_REPLIES,
+        {"session_id": session_id, "before": start, "most_rows": earlier_budget // 5 + 1},
+    ):
+        earlier_budget -= estimate_tokens(content) + 1
+        if earlier_budget < 0:
+            break
+        earlier.append(content)
+    earlier.reverse()
+    student_turns = db.execute(_STUDENT_TURNS, {"session_id": session_id}).scalar_one()
+    return HistoryWindow(turns, earlier, student_turns)
 
 
 # Writing --------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ service checks before anything is stored.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
@@ -17,6 +18,8 @@ from backend.models.review import ReviewSource, ReviewStatus
 
 # Every text of an answer is bounded like the teacher's form (a review is read, not a book).
 TEXT_MAX = 600
+#: A code as the model writes it, compactly: "turn:code" ("3:open_question").
+COMPACT_CODE = re.compile(r"^\s*(\d+)\s*:\s*([A-Za-z0-9_]+)\s*$")
 
 
 class _Answer(BaseModel):
@@ -32,7 +35,8 @@ class ClientTalk(_Answer):
         description="change: the client's own words for change; sustain: for staying the same."
     )
     quote: str = Field(
-        description="Words copied exactly from that client turn.", max_length=TEXT_MAX
+        description="The few words of that client turn that carry it, copied exactly.",
+        max_length=TEXT_MAX,
     )
 
 
@@ -108,6 +112,19 @@ class ReviewAnswer(_Answer):
         description="1 to 3 better replies to try next time, each for a turn that is not a strength."
     )
     goal: str = Field(description="One goal for the next practice session.", max_length=TEXT_MAX)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _expand_compact_codes(cls, data: Any) -> Any:
+        """Codes written compactly ("3:open_question", the tool's form: fewer output tokens) read
+        as `CodedTurn`s; anything else is left for validation to report."""
+        if not isinstance(data, dict) or not isinstance(data.get("codes"), list):
+            return data
+        codes = []
+        for item in data["codes"]:
+            match = COMPACT_CODE.match(item) if isinstance(item, str) else None
+            codes.append({"turn": int(match[1]), "code": match[2]} if match else item)
+        return {**data, "codes": codes}
 
 
 class ReviewContent(ReviewAnswer):

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -48,11 +49,13 @@ fill its fields in order, because each part rests on the one before it.
 
 1. client_talk. First read what the client said. Mark every client turn that holds change talk
    (the client's own words for change: desire, ability, reasons, need, commitment, steps taken)
-   or sustain talk (the client's own words for staying as they are), copying the words exactly
-   from that client turn. A turn can hold both (two items). Leave neutral turns out.
-2. codes. Code every student turn with the rubric's utterance codes (by key). A turn that does
-   two things gets both codes, in the order it does them: a reflection followed by a question is
-   the reflection's code and the question's code. Give a turn at most three codes, each once.
+   or sustain talk (the client's own words for staying as they are), copying the few words that
+   carry it exactly from that client turn (not the whole turn). A turn can hold both (two items).
+   Leave neutral turns out.
+2. codes. Code every student turn with the rubric's utterance codes, each written as the turn's
+   number, a colon and the code's key ("3:open_question"). A turn that does two things gets both
+   codes, in the order it does them: a reflection followed by a question is the reflection's code
+   and the question's code. Give a turn at most three codes, each once.
    Greetings, backchannels ("Mm-hmm.", "Okay.", "Right.") and fragments get "{NOT_CODED}", which
    is never counted; a greeting followed by a question is just the question.
    - Open and closed questions follow the split of MITI 3.1.1 and the MISC (MITI 4.2.1 itself
@@ -195,6 +198,7 @@ def generic_examples() -> list[WorkedExample]:
 def _full_example(number: int, example: WorkedExample) -> str:
     # Through the answer model, so the example's fields are in the tool's order.
     review = ReviewAnswer.model_validate(example.review).model_dump(mode="json")
+    review["codes"] = compact_codes(review["codes"])
     return (
         f"Example {number}: {example.title}\n\n"
         + _turns_block(example.turns)
@@ -261,21 +265,40 @@ def _answer_schema() -> dict:
 
 
 def review_tool_schema(rubric: RubricDefinition) -> dict:
-    """The forced tool's input schema for this rubric: the answer's schema with the rubric's codes
-    (and "not_coded") and criteria as enums and scores bounded 1-5.
+    """The forced tool's input schema for this rubric: the answer's schema with the rubric's
+    criteria as an enum, scores bounded 1-5, and codes written compactly, each "turn:code" with
+    the rubric's codes (and "not_coded") as the only ones its pattern allows (a third of the
+    output tokens of `{"turn": 3, "code": ...}` objects; `ReviewAnswer` reads both forms).
 
     Properties keep the answer's order (client talk, codes, risk, scores, then what the student
     reads; in a score the evidence, the reasoning, then the score), so the model writes what a
     score rests on before the score. Every list is required (empty when there is nothing)."""
     schema = copy.deepcopy(_answer_schema())
     definitions = schema["$defs"]
-    definitions["CodedTurn"]["properties"]["code"]["enum"] = rubric.codable_keys
+    del definitions["CodedTurn"]
+    schema["properties"]["codes"] = compact_codes_schema(rubric)
     score = definitions["CriterionScore"]["properties"]
     score["criterion"]["enum"] = [criterion.key for criterion in rubric.criteria]
     score["score"] |= {"minimum": SCORE_MIN, "maximum": SCORE_MAX}
     definitions["ClientTalk"]["properties"]["kind"]["enum"] = ["change", "sustain"]
     schema["required"] = list(schema["properties"])
     return schema
+
+
+def compact_codes_schema(rubric: RubricDefinition) -> dict:
+    keys = "|".join(re.escape(key) for key in rubric.codable_keys)
+    return {
+        "type": "array",
+        "description": "Every student turn's codes, each written \"turn:code\" (the turn's number, "
+        "a colon, the code's key), in turn order; a turn that does two things has two, in the "
+        'order it does them: ["3:complex_reflection", "3:open_question"].',
+        "items": {"type": "string", "pattern": f"^[0-9]+:({keys})$"},
+    }
+
+
+def compact_codes(codes: list[dict]) -> list[str]:
+    """Codes as the tool writes them ("3:open_question")."""
+    return [f"{item['turn']}:{item['code']}" for item in codes]
 
 
 # What varies per call ---------------------------------------------------------------------------

@@ -49,3 +49,15 @@ def bounded(value: object, max_chars: int = 200) -> str:
     """`value` as text cut to `max_chars` (for logs and events: never store a huge input whole)."""
     text = str(value)
     return text if len(text) <= max_chars else text[: max_chars - 1] + "…"
+
+
+_SENTENCE_END = re.compile(r"""[.!?…]+["'’”)\]]*(?=\s|$)""")
+
+
+def whole_sentences(text: str) -> str:
+    """`text` up to the end of its last whole sentence (a reply cut off mid-sentence ends
+    cleanly); text without a sentence end keeps its words and ends with "…"."""
+    ends = [match.end() for match in _SENTENCE_END.finditer(text)]
+    if ends:
+        return text[: ends[-1]].rstrip()
+    return text.rstrip().rstrip(",;:-–—") + "…" if text.strip() else text

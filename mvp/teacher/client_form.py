@@ -8,7 +8,7 @@ from __future__ import annotations
 import streamlit as st
 
 from backend.actor import UserRead
-from backend.clients import client_service
+from backend.clients import client_service, prompt_service
 from backend.clients.read_models import ClientRead
 from backend.errors import AppError
 from backend.models.enums import PERSONALITY_TRAITS, CommunicationStyle, Difficulty
@@ -16,13 +16,16 @@ from mvp import auth, store, ui
 
 safe = ui.safe_markdown  # every piece of text a person wrote goes through it
 
-STYLE_HINTS = {
-    CommunicationStyle.plain: "plain: answers directly",
-    CommunicationStyle.upset: "upset: irritable, quick to feel judged",
-    CommunicationStyle.verbose: "verbose: long, detailed answers",
-    CommunicationStyle.reserved: "reserved: short answers, needs drawing out",
-    CommunicationStyle.tangent: "tangent: drifts to other topics",
-    CommunicationStyle.pleasing: "pleasing: says what you want to hear",
+STYLE_HINTS = {  # with how long the style's replies are (the cap sent with every reply)
+    style: f"{hint} · {prompt_service.reply_length_hint(style)}"
+    for style, hint in {
+        CommunicationStyle.plain: "plain: answers directly",
+        CommunicationStyle.upset: "upset: irritable, quick to feel judged",
+        CommunicationStyle.verbose: "verbose: long, detailed answers",
+        CommunicationStyle.reserved: "reserved: short answers, needs drawing out",
+        CommunicationStyle.tangent: "tangent: drifts to other topics",
+        CommunicationStyle.pleasing: "pleasing: says what you want to hear",
+    }.items()
 }
 CLIENT_DEFAULTS: dict[str, object] = {
     "name": "",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from backend.clients import client_service
+from backend.clients import client_service, prompt_service
 from backend.clients.read_models import ClientRead
 from backend.errors import AppError
 from backend.models.enums import Role
@@ -76,7 +76,8 @@ def client_card(client: ClientRead, feedback: rating_service.ClientRatings | Non
         count = client.conversation_count
         st.caption(
             f"{count} conversation{'s' if count != 1 else ''} · "
-            f"{client.communication_style.value} style"
+            f"{client.communication_style.value} style, "
+            f"{prompt_service.reply_length_hint(client.communication_style)}"
         )
         _card_feedback(feedback)
         _card_details(client)

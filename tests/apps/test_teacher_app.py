@@ -135,6 +135,9 @@ def test_create_a_client_with_a_validation_error_then_correctly(app, teacher):
     at.number_input(key="client_age").set_value(27)
     at.multiselect(key="client_personality_traits").select("guarded")
     at.selectbox(key="client_communication_style").select("reserved")
+    reserved = "reserved: short answers, needs drawing out"
+    hint = "replies of 1-2 sentences, at most about 75 words"  # what caps every reply
+    assert f"{reserved} · {hint}" in at.selectbox(key="client_communication_style").options
     at.selectbox(key="client_difficulty").select("advanced")
     at.text_area(key="client_presenting_concern").input("Trouble sleeping since the layoff.")
     at.text_area(key="client_hidden_information").input("Has not told his partner.")
@@ -150,7 +153,7 @@ def test_create_a_client_with_a_validation_error_then_correctly(app, teacher):
     assert any(message.startswith("Saved Jordan Blake.") for message in texts(at, "success"))
     assert "**Jordan Blake** · 27" in texts(at)
     assert ":blue-badge[guarded] :blue-badge[irritable] :orange-badge[advanced]" in texts(at)
-    assert "0 conversations · reserved style" in texts(at, "caption")
+    assert f"0 conversations · reserved style, {hint}" in texts(at, "caption")
 
 
 def test_edit_duplicate_and_archive_a_client(app, app_db, teacher):

@@ -21,6 +21,12 @@ Endpoints:
 * ``POST /v1/messages/count_tokens``  - ``{"input_tokens": N}``
 * ``GET  /health``                    - readiness probe (not recorded)
 
+With ``api_usage=True`` (or ``fake.use_api_usage()``) usage follows the request as on the real
+API: sizes from the text, ``max_tokens`` cuts a reply, and the prompt cache's rules apply (the
+minimum cacheable prefix per model, 5-minute and 1-hour lifetimes, reads and writes); see
+``tests.fakes.api_usage``. Whatever usage it reports, every answer is billed at list prices
+(``fake.bill``, ``fake.billed_usd()``).
+
 Anything else answers 404 ``not_found_error``. Malformed requests (bad JSON,
 no ``model``/``max_tokens``/``messages``, or ``temperature``/``top_p``/``top_k``,
 which API version 2026-10-21 refuses) answer 400 and no credentials 401,
@@ -50,10 +56,20 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-__all__ = ["FakeAnthropic", "RecordedRequest", "DEFAULT_REPLY", "estimate_input_tokens"]
+from tests.fakes import api_usage as usage_rules
+from tests.fakes.api_usage import BillLine
+
+__all__ = [
+    "FakeAnthropic",
+    "RecordedRequest",
+    "DEFAULT_REPLY",
+    "BillLine",
+    "estimate_input_tokens",
+]
 
 DEFAULT_REPLY = "I'm not sure where to start."
 
@@ -291,12 +307,17 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_error(_Error(401, "authentication_error", "x-api-key header is required"))
             return
         problem = "There was an error parsing the body." if bad_json else _validate(path, parsed)
+        if problem is None and isinstance(parsed, dict):
+            problem = usage_rules.breakpoint_problem(parsed)
         if problem:
             self._send_error(_Error(400, "invalid_request_error", problem))
             return
 
         if path == "/v1/messages/count_tokens":
-            self._send_json(200, {"input_tokens": estimate_input_tokens(parsed)})
+            size = (
+                usage_rules.input_size(parsed) if fake._api_usage else estimate_input_tokens(parsed)
+            )
+            self._send_json(200, {"input_tokens": size})
             return
 
         behaviour = fake._next_behaviour(parsed)
@@ -539,6 +560,7 @@ class FakeAnthropic:
         chunk_delay: float = 0.0,
         latency: float = 0.0,
         verbose: bool = False,
+        api_usage: bool = False,
     ) -> None:
         self._host = host
         self._port = port
@@ -546,6 +568,7 @@ class FakeAnthropic:
         self._init_default = _Reply(text=default_reply)
         self._init_chunk_delay = chunk_delay
         self._init_latency = latency
+        self._init_api_usage = api_usage
 
         self._lock = threading.Lock()
         self._queue: collections.deque[_Behaviour] = collections.deque()
@@ -554,6 +577,10 @@ class FakeAnthropic:
         self._default_tool: _Reply | None = None
         self._chunk_delay = chunk_delay
         self._latency = latency
+        self._api_usage = api_usage
+        self._prompt_cache = usage_rules.PromptCache()
+        self._bill: list[BillLine] = []
+        self._clock_offset = 0.0
         self._request_ids = itertools.count(1)
         self._message_ids = itertools.count(1)
         self._interrupt = threading.Event()
@@ -806,7 +833,8 @@ class FakeAnthropic:
             return len(self._queue)
 
     def reset(self) -> None:
-        """Clear the queue, the recorded requests, latency and default overrides.
+        """Clear the queue, the recorded requests, latency, default overrides, the prompt cache,
+        the bill and the usage mode.
 
         Also wakes handlers still waiting from a previous ``hang``/``latency``.
         """
@@ -817,8 +845,44 @@ class FakeAnthropic:
             self._default_tool = None
             self._chunk_delay = self._init_chunk_delay
             self._latency = self._init_latency
+            self._api_usage = self._init_api_usage
+            self._bill.clear()
+            self._clock_offset = 0.0
             old, self._interrupt = self._interrupt, threading.Event()
         old.set()
+        self._prompt_cache.clear()
+
+    # -- usage and billing -------------------------------------------------------------
+
+    def use_api_usage(self, on: bool = True) -> FakeAnthropic:
+        """Report usage as the real API would (sizes from the text, ``max_tokens`` honoured,
+        the prompt cache's rules); off: the fixed estimates. Scripted counts always win."""
+        self._api_usage = on
+        return self
+
+    def advance_clock(self, seconds: float) -> FakeAnthropic:
+        """Move the prompt cache's clock on (to expire entries without waiting)."""
+        self._clock_offset += seconds
+        return self
+
+    def clear_prompt_cache(self) -> FakeAnthropic:
+        self._prompt_cache.clear()
+        return self
+
+    @property
+    def bill(self) -> list[BillLine]:
+        """Every answer billed so far, in order: model, usage and list-price cost."""
+        with self._lock:
+            return list(self._bill)
+
+    def billed_usd(self) -> Decimal:
+        """What the answers so far cost at list prices (unpriced models count 0)."""
+        return sum((line.cost or Decimal(0) for line in self.bill), Decimal(0))
+
+    def clear_bill(self) -> FakeAnthropic:
+        with self._lock:
+            self._bill.clear()
+        return self
 
     # -- recording ---------------------------------------------------------------------
 
@@ -865,9 +929,32 @@ class FakeAnthropic:
         return f"req_fake_{next(self._request_ids)}"
 
     def _build_message(self, body: dict[str, Any], reply: _Reply) -> dict[str, Any]:
-        input_tokens = (
-            reply.input_tokens if reply.input_tokens is not None else estimate_input_tokens(body)
-        )
+        message = self._answer(body, reply)
+        tool_use = message["content"][0]["type"] == "tool_use"
+        line = usage_rules.bill(str(body.get("model")), message["usage"], tool_use=tool_use)
+        with self._lock:
+            self._bill.append(line)
+        return message
+
+    def _prompt_usage(self, body: dict[str, Any], reply: _Reply) -> dict[str, int]:
+        """Input and cache counts: scripted ones, the cache's rules, or the rough estimate."""
+        scripted = reply.cache_creation_5m or reply.cache_creation_1h or reply.cache_read
+        if self._api_usage and reply.input_tokens is None and not scripted:
+            return self._prompt_cache.usage(body, time.monotonic() + self._clock_offset)
+        return {
+            "input_tokens": (
+                reply.input_tokens
+                if reply.input_tokens is not None
+                else estimate_input_tokens(body)
+            ),
+            "cache_read_input_tokens": reply.cache_read,
+            "cache_creation_5m": reply.cache_creation_5m,
+            "cache_creation_1h": reply.cache_creation_1h,
+        }
+
+    def _answer(self, body: dict[str, Any], reply: _Reply) -> dict[str, Any]:
+        prompt = self._prompt_usage(body, reply)
+        stop_reason = reply.stop_reason
         if reply.tool_input is not None:
             tool_input = reply.tool_input
             data = tool_input(body) if callable(tool_input) else copy.deepcopy(tool_input)
@@ -878,10 +965,18 @@ class FakeAnthropic:
                 "input": data,
             }
             default_output = max(1, len(json.dumps(data)) // 4)
+            if self._api_usage:
+                default_output = max(1, usage_rules.tokens_of_text(json.dumps(data)))
         else:
             text = reply.text(body) if callable(reply.text) else reply.text
-            block = {"type": "text", "text": text}
             default_output = max(1, _count_words(text))
+            if self._api_usage:
+                limit = int(body.get("max_tokens") or 0)
+                if limit and usage_rules.tokens_of_text(text) > limit:
+                    text = text[: limit * usage_rules.CHARS_PER_TOKEN]
+                    stop_reason = "max_tokens"
+                default_output = max(1, usage_rules.tokens_of_text(text))
+            block = {"type": "text", "text": text}
         output_tokens = reply.output_tokens if reply.output_tokens is not None else default_output
         return {
             "id": f"msg_fake_{next(self._message_ids)}",
@@ -889,15 +984,16 @@ class FakeAnthropic:
             "role": "assistant",
             "model": body.get("model"),
             "content": [block],
-            "stop_reason": reply.stop_reason,
+            "stop_reason": stop_reason,
             "stop_sequence": None,
             "usage": {
-                "input_tokens": input_tokens,
-                "cache_creation_input_tokens": reply.cache_creation_5m + reply.cache_creation_1h,
-                "cache_read_input_tokens": reply.cache_read,
+                "input_tokens": prompt["input_tokens"],
+                "cache_creation_input_tokens": prompt["cache_creation_5m"]
+                + prompt["cache_creation_1h"],
+                "cache_read_input_tokens": prompt["cache_read_input_tokens"],
                 "cache_creation": {
-                    "ephemeral_5m_input_tokens": reply.cache_creation_5m,
-                    "ephemeral_1h_input_tokens": reply.cache_creation_1h,
+                    "ephemeral_5m_input_tokens": prompt["cache_creation_5m"],
+                    "ephemeral_1h_input_tokens": prompt["cache_creation_1h"],
                 },
                 "output_tokens": output_tokens,
                 "service_tier": "standard",

@@ -13,7 +13,7 @@ from backend.checks import check_service
 from backend.checks.read_models import ScorecardRead
 from backend.classes import assignment_service
 from backend.classes.assignment_service import UncheckedClients
-from backend.clients import client_service
+from backend.clients import client_service, prompt_service
 from backend.config import get_settings
 from backend.db import Database, unit_of_work
 from backend.errors import (
@@ -25,10 +25,11 @@ from backend.errors import (
     ValidationError,
 )
 from backend.jobs import runner
+from backend.llm.tokens import estimate_tokens
 from backend.models import Job, PracticeSession
 from backend.models.enums import Role
 from backend.monitoring import metrics_service
-from backend.practice import history_service
+from backend.practice import conversation_service, history_service
 from backend.usage import budget_service, usage_service
 from tests.factories import client_input, make_client, make_section, make_user
 
@@ -52,7 +53,11 @@ def _students(body: dict) -> list[str]:
 
 
 def _judge_passes(body: dict) -> dict:
-    return {"dimensions": [{"key": k, "status": "pass", "findings": []} for k in DIMENSION_KEYS]}
+    dimensions = [{"key": k, "status": "pass", "findings": []} for k in DIMENSION_KEYS]
+    return {"probes": [{"probe": p.key, "dimensions": dimensions} for p in _PROBES]}
+
+
+_PROBES = check_service.load_probes()
 
 
 def _client_replies(misbehave: dict[str, str]):
@@ -110,7 +115,7 @@ def test_a_well_behaved_client_passes_and_the_scorecard_is_stored(
     assert card.cost is not None and card.cost > 0
     assert card.estimated_cost is not None and card.estimated_cost > 0
     judge_calls = [r for r in api.requests if (r.body or {}).get("tools")]
-    assert len(judge_calls) == 7
+    assert len(judge_calls) == 1  # every probe in one call: the judge's prefix is sent once
     with unit_of_work(committed_engine, write=False) as db:
         latest = check_service.latest_scorecard(db, actor=teacher, client_id=client.id)
         assert latest is not None and latest.id == card.id
@@ -286,6 +291,31 @@ def test_check_sessions_are_not_practice_but_their_cost_is_the_teachers(
         assert by_teacher[0].cost == card.cost
         usage_service.rebuild(db)  # rebuilt from sessions and messages: still no practice session
         assert metrics_service.daily_usage(db, actor=admin, days=1)[-1].sessions == 0
+
+
+def test_the_estimate_is_within_a_fifth_of_what_the_api_bills_and_the_prompt_is_written_once(
+    committed_engine, api, teacher_client
+):
+    """With the fake billing as the API does (prompt cache included), a check of a client costs
+    what its estimate said, within 20%, once the shared guide is cached (any conversation of the
+    last hour, here a test turn with another client). The first probe's first reply writes the
+    client's prompt; the other probes wait for it and read it."""
+    teacher, client = teacher_client
+    api.use_api_usage()
+    _script(api)
+    with unit_of_work(committed_engine) as db:
+        other = make_client(db, teacher=teacher, name="Jo Park")
+    database = Database(committed_engine)
+    warm = conversation_service.start_conversation(database, actor=teacher, client_id=other.id)
+    conversation_service.send_message(database, actor=teacher, session_id=warm.id, content="Hi.")
+    api.clear_bill()
+    card = _run(committed_engine, teacher, client)
+    assert card.estimated_cost is not None and card.cost == api.billed_usd()
+    assert 0.8 <= card.cost / card.estimated_cost <= 1.2, (card.cost, card.estimated_cost)
+    own = estimate_tokens(prompt_service.client_prompt(client))
+    writes = [line for line in api.bill if line.usage["cache_write_5m_tokens"] >= own]
+    assert len(writes) == 1
+    assert sum(line.tool_use for line in api.bill) == 1  # one judge call for the seven probes
 
 
 @pytest.mark.parametrize("who", ["student", "other_teacher", "nobody"])

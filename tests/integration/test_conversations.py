@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 
 from backend import event_log, llm
+from backend.clients import prompt_service
 from backend.db import Database, unit_of_work
 from backend.errors import ConflictError, ValidationError
 from backend.llm import BreakerState, HealthStatus, get_gateway
@@ -104,8 +105,13 @@ def test_request_marks_the_stable_prefix_for_caching_and_alternates_roles(
     _say(committed_engine, classroom.student, session.id, "How was your week?")
     body = api.messages_requests()[-1].body
     assert body["stream"] is True and body["model"] == "claude-haiku-4-5"
-    assert body["system"][0]["cache_control"] == {"type": "ephemeral"}
-    assert "Alex Rivera" in body["system"][0]["text"]
+    guide, own = body["system"]
+    # The role-play guide every client shares is cached for an hour; the client's own part and
+    # the conversation for ANTHROPIC_CACHE_TTL.
+    assert guide["cache_control"] == {"type": "ephemeral", "ttl": "1h"}
+    assert guide["text"] == prompt_service.guide() and "Alex Rivera" not in guide["text"]
+    assert own["cache_control"] == {"type": "ephemeral"}
+    assert "Alex Rivera" in own["text"]
     assert [m["role"] for m in body["messages"]] == ["user", "assistant", "user"]
     assert body["messages"][-1]["content"][0]["cache_control"] == {"type": "ephemeral"}
     # The same profile gives the same system prompt: the prefix can be served from the cache.
@@ -314,28 +320,86 @@ def test_start_reuses_the_active_conversation(committed_engine, api, classroom):
     again = conversation_service.start_conversation(
         Database(committed_engine), actor=classroom.student, client_id=classroom.client.id
     )
-    assert first.id == again.id and first.prompt_version.startswith("client-v2/")
+    assert first.id == again.id and first.prompt_version.startswith("client-v3/")
 
 
-def test_context_budget_drops_oldest_turns_and_keeps_student_first(
+def _reply_number(body: dict) -> str:
+    """A client reply naming the turn it answers (about 70 tokens)."""
+    asked = body["messages"][-1]["content"][0]["text"]
+    number = asked.split(":", 1)[0].removeprefix("Question ")
+    return f"Reply {number}: my sister Rosa came up again. " + "I keep thinking about it. " * 10
+
+
+def test_context_budget_moves_the_window_in_steps_and_keeps_what_the_client_said(
     committed_engine, api, configure, classroom
 ):
-    configure(context_token_budget=1200)
+    """Past the budget the oldest turns go, ten messages at a time, so the prompt before the
+    newest turns stays the same (cached) between moves; what the client said before the window
+    follows the system prompt, so it stays consistent."""
+    configure(context_token_budget=700, user_rate_limit="100/minute")
     session = conversation_service.start_conversation(
         Database(committed_engine), actor=classroom.student, client_id=classroom.client.id
     )
-    api.set_default_reply("word " * 60)
-    for turn in range(6):
+    api.set_default_reply(_reply_number)
+    for turn in range(12):
         _say(
             committed_engine,
             classroom.student,
             session.id,
-            f"Question {turn}: " + "tell me more " * 30,
+            f"Question {turn}: " + "tell me more " * 20,
         )
-    sent = api.messages_requests()[-1].body
-    assert sent["messages"][0]["role"] == "user" and len(sent["messages"]) < 11
-    assert sent["messages"][-1]["content"][0]["text"].startswith("Question 5")
-    assert "Alex Rivera" in sent["system"][0]["text"]
+    bodies = [request.body for request in api.messages_requests()]
+    firsts = [body["messages"][0]["content"] for body in bodies]
+    firsts = [text if isinstance(text, str) else text[0]["text"] for text in firsts]
+    assert all(body["messages"][0]["role"] == "user" for body in bodies)
+    assert bodies[-1]["messages"][-1]["content"][0]["text"].startswith("Question 11")
+    # The window starts at message 1, 11, 21...: student turns 0, 5 and 10.
+    starts = sorted({text.split(":", 1)[0] for text in firsts}, key=lambda t: int(t.split()[1]))
+    assert starts[0] == "Question 0" and len(starts) >= 2
+    assert set(starts) <= {"Question 0", "Question 5", "Question 10"}
+    moved = [
+        body for body, first in zip(bodies, firsts, strict=True) if first.startswith("Question 5")
+    ]
+    assert len(moved) >= 2 and all(body["system"] == moved[0]["system"] for body in moved)
+    earlier = moved[0]["system"][2]
+    assert earlier["text"].startswith(conversation_service.EARLIER_HEADER)
+    assert "cache_control" not in earlier
+    # The newest of the client's replies before the window, as many as a quarter of the budget
+    # holds (here two of five), oldest first: the sister it named stays known.
+    assert "- Reply 3: my sister Rosa" in earlier["text"] and "- Reply 4:" in earlier["text"]
+    assert "Reply 2:" not in earlier["text"] and "Reply 5:" not in earlier["text"]
+    assert earlier["text"].index("Reply 3:") < earlier["text"].index("Reply 4:")
+    assert len(bodies[0]["system"]) == 2  # nothing left out yet, nothing added
+
+
+def test_the_reply_cap_of_the_clients_style_reaches_the_request(
+    committed_engine, api, configure, classroom
+):
+    session = conversation_service.start_conversation(
+        Database(committed_engine), actor=classroom.student, client_id=classroom.client.id
+    )
+    _say(committed_engine, classroom.student, session.id, "Hello.")
+    assert classroom.client.communication_style == "reserved"
+    reserved = prompt_service.reply_length("reserved").max_tokens
+    assert api.last_request.body["max_tokens"] == reserved == 100
+    configure(anthropic_max_tokens=80)  # the operator's ceiling wins when it is lower
+    _say(committed_engine, classroom.student, session.id, "How was your week?")
+    assert api.last_request.body["max_tokens"] == 80
+
+
+def test_a_reply_cut_at_the_cap_ends_at_its_last_whole_sentence(committed_engine, api, classroom):
+    session = conversation_service.start_conversation(
+        Database(committed_engine), actor=classroom.student, client_id=classroom.client.id
+    )
+    api.reply(
+        "I don't know. Maybe it's work? It's just that every time I", stop_reason="max_tokens"
+    )
+    _chunks, outcome = _say(committed_engine, classroom.student, session.id, "What brings you in?")
+    assert outcome.message.content == "I don't know. Maybe it's work?"
+    assert (
+        stored_messages(committed_engine, classroom.student, session.id)[-1].content
+        == outcome.message.content
+    )
 
 
 def test_send_message_waits_for_the_whole_reply(committed_engine, api, classroom):
@@ -431,7 +495,7 @@ def test_an_edited_client_is_played_from_the_next_turn_on(committed_engine, api,
     )
     for text in ("Hello.", "How are you?"):
         assert _say(committed_engine, classroom.student, session.id, text)[1].ok
-    first, second = (request.body["system"][0]["text"] for request in api.messages_requests())
+    first, second = (request.body["system"][1]["text"] for request in api.messages_requests())
     assert first == second and "Alex Rivera" in first
     with unit_of_work(committed_engine) as db:
         client_service.update_client(
@@ -441,5 +505,5 @@ def test_an_edited_client_is_played_from_the_next_turn_on(committed_engine, api,
             data=client_input(name="Sam Okafor"),
         )
     assert _say(committed_engine, classroom.student, session.id, "And now?")[1].ok
-    third = api.messages_requests()[-1].body["system"][0]["text"]
+    third = api.messages_requests()[-1].body["system"][1]["text"]  # the client's own part
     assert "Sam Okafor" in third and "Alex Rivera" not in third

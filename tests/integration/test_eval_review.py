@@ -207,7 +207,10 @@ def test_eval_model_sends_the_production_review_request_and_prints_its_figures(
         schema = body["tools"][0]["input_schema"]
         assert schema == review_prompt.review_tool_schema(miti)
         definitions = schema["$defs"]
-        assert definitions["CodedTurn"]["properties"]["code"]["enum"] == miti.codable_keys
+        codes = schema["properties"]["codes"]  # "turn:code", only the rubric's codes
+        assert codes["items"]["pattern"] == (
+            "^[0-9]+:(" + "|".join(re.escape(key) for key in miti.codable_keys) + ")$"
+        )
         score = definitions["CriterionScore"]["properties"]
         assert score["criterion"]["enum"] == [criterion.key for criterion in miti.criteria]
         assert (score["score"]["minimum"], score["score"]["maximum"]) == (1, 5)

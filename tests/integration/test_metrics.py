@@ -126,11 +126,11 @@ def data(db):
     db.add(Event(severity="info", category="accounts", message="x", created_at=NOW, details={}))
     db.flush()
     usage_service.rebuild(db)  # the daily tables, as the app keeps them, from these rows
-    # Make the second student close to the daily token budget (95% of the 200,000 default).
+    # Make the second student close to the daily token budget (95% of the 1,000,000 default).
     db.execute(
         update(DailyUsage)
         .where(DailyUsage.user_id == second.id, DailyUsage.day == MIDNIGHT.date())
-        .values(tokens=190_000)
+        .values(tokens=950_000)
     )
     return admin, room.student, second
 
@@ -227,7 +227,7 @@ def test_active_sessions_and_budgets(db, data):
     ]
     budgets = metrics_service.budget_status(db, get_settings(), actor=admin, now=NOW)
     assert budgets.spend_today == Decimal("0.014")  # replies today: student 0.006, second 0.008
-    assert budgets.near_limit == [(second.username, 190_000)]  # 95% of the 200,000 default
+    assert budgets.near_limit == [(second.username, 950_000)]  # 95% of the 1,000,000 default
 
 
 def test_only_admins_see_the_dashboard(db, data):
@@ -365,7 +365,7 @@ def test_all_breakdowns_at_once_match_each_one_and_merge_clients_of_one_name(db,
     for by in ("model", "teacher", "section", "client"):
         assert every[by] == metrics_service.breakdown(db, actor=admin, by=by, now=NOW), by
     assert every["student"] == [
-        metrics_service.Breakdown(second.display_name, 190_000, Decimal("0.008"), 2)
+        metrics_service.Breakdown(second.display_name, 950_000, Decimal("0.008"), 2)
     ]
     # A second client named like the first one (another teacher's) is one row "by client".
     other_teacher = make_user(db, role=Role.teacher)

@@ -6,10 +6,12 @@ No SDK class is mocked; every test makes real HTTP calls to 127.0.0.1.
 from __future__ import annotations
 
 import json
+import math
 import subprocess
 import sys
 import time
 import urllib.request
+from decimal import Decimal
 from pathlib import Path
 
 import anthropic
@@ -417,3 +419,146 @@ def _raw_post(fake: FakeAnthropic, body: dict) -> str:
     with urllib.request.urlopen(request, timeout=5) as response:
         assert response.headers["content-type"].startswith("text/event-stream")
         return response.read().decode()
+
+
+# --------------------------------------------------------------------------- usage as the API reports it
+
+PREFIX_5K = "You are a careful reviewer. " * 740  # 20,720 characters: 5,180 tokens
+
+
+def cached_system(text: str = PREFIX_5K, **control) -> list[dict]:
+    return [{"type": "text", "text": text, "cache_control": {"type": "ephemeral", **control}}]
+
+
+def counts(message) -> tuple[int, int, int]:
+    usage = message.usage
+    return usage.input_tokens, usage.cache_creation_input_tokens, usage.cache_read_input_tokens
+
+
+def test_api_usage_caches_a_prefix_that_reaches_the_models_minimum_and_bills_it(fake_anthropic):
+    fake = fake_anthropic.use_api_usage()
+    client = make_client(fake)
+    first = create(client, system=cached_system())
+    second = create(client, system=cached_system())
+    question = math.ceil(len(MESSAGES[0]["content"]) / 4)
+    assert counts(first) == (question, 5180, 0)  # the first request writes the prefix
+    assert counts(second) == (question, 0, 5180)  # the next one reads it
+    assert first.usage.cache_creation.ephemeral_5m_input_tokens == 5180
+    output = first.usage.output_tokens
+    assert output == math.ceil(len(DEFAULT_REPLY) / 4)
+    # Haiku 4.5 at $1 / $5 per million: writes 1.25x and reads 0.1x the input price.
+    first_cost = (question + Decimal("1.25") * 5180 + 5 * output) / Decimal(10**6)
+    second_cost = (question + Decimal("0.1") * 5180 + 5 * output) / Decimal(10**6)
+    assert [line.cost for line in fake.bill] == [first_cost, second_cost]
+    assert fake.billed_usd() == first_cost + second_cost
+    assert fake.bill[0].usage["cache_write_5m_tokens"] == 5180
+
+
+def test_a_prefix_below_the_models_minimum_is_not_cached(fake_anthropic):
+    fake = fake_anthropic.use_api_usage()
+    client = make_client(fake)
+    short = cached_system("Be brief. " * 800)  # 2,000 tokens
+    for _ in range(2):  # Haiku 4.5 needs 4,096 tokens: nothing is written or read, nothing fails
+        assert counts(create(client, system=short))[1:] == (0, 0)
+    create(client, model="claude-sonnet-4-5", system=short)  # Sonnet 4.5 needs 1,024
+    again = create(client, model="claude-sonnet-4-5", system=short)
+    assert counts(again)[1:] == (0, 2000)
+    assert (
+        create(client, model="claude-sonnet-4-6", system=short).usage.cache_read_input_tokens == 0
+    )
+
+
+def test_a_conversation_reads_its_earlier_prefix_and_writes_only_the_new_turns(fake_anthropic):
+    """The last message carries the breakpoint; the next turn finds the previous one's entry by
+    looking back, reads it, and writes only what was added."""
+    fake = fake_anthropic.use_api_usage()
+    client = make_client(fake)
+    system = [{"type": "text", "text": PREFIX_5K}]
+
+    def marked(messages: list[dict]) -> list[dict]:
+        *earlier, last = messages
+        block = {"type": "text", "text": last["content"], "cache_control": {"type": "ephemeral"}}
+        return [*earlier, {"role": last["role"], "content": [block]}]
+
+    turn_one = [{"role": "user", "content": "Hello there."}]  # 3 tokens
+    first = create(client, system=system, messages=marked(turn_one))
+    turn_two = turn_one + [
+        {"role": "assistant", "content": "Hi."},  # 1 token
+        {"role": "user", "content": "How are you?"},  # 3 tokens
+    ]
+    second = create(client, system=system, messages=marked(turn_two))
+    assert counts(first) == (0, 5183, 0)
+    assert counts(second) == (0, 4, 5183)
+
+
+def test_cache_entries_expire_after_their_lifetime_and_an_hour_costs_twice(fake_anthropic):
+    fake = fake_anthropic.use_api_usage()
+    client = make_client(fake)
+    create(client, system=cached_system())
+    fake.advance_clock(299)
+    assert counts(create(client, system=cached_system()))[2] == 5180  # read: alive 5 more minutes
+    fake.advance_clock(301)
+    assert counts(create(client, system=cached_system()))[1:] == (5180, 0)  # expired: written
+    hour = create(client, model="claude-sonnet-4-6", system=cached_system(ttl="1h"))
+    assert hour.usage.cache_creation.ephemeral_1h_input_tokens == 5180
+    assert fake.bill[-1].usage["cache_write_1h_tokens"] == 5180
+    fake.advance_clock(3000)
+    assert (
+        create(
+            client, model="claude-sonnet-4-6", system=cached_system(ttl="1h")
+        ).usage.cache_read_input_tokens
+        == 5180
+    )
+    written = fake.bill[-2]
+    expected = (
+        3 * written.usage["input_tokens"] + 2 * 3 * 5180 + 15 * written.usage["output_tokens"]
+    ) / Decimal(10**6)
+    assert written.cost == expected
+
+
+def test_api_usage_cuts_a_reply_at_max_tokens(fake_anthropic):
+    fake = fake_anthropic.use_api_usage()
+    fake.reply("I don't know where to begin, honestly. " * 20)
+    message = create(make_client(fake), max_tokens=30)
+    assert message.stop_reason == "max_tokens"
+    assert message.usage.output_tokens == 30
+    assert len(message.content[0].text) == 120
+
+
+def test_streamed_usage_carries_the_cache_counts_at_message_start(fake_anthropic):
+    fake = fake_anthropic.use_api_usage()
+    client = make_client(fake)
+    create(client, system=cached_system())
+    with client.messages.stream(
+        model=MODEL, max_tokens=256, system=cached_system(), messages=MESSAGES
+    ) as stream:
+        starts = [event for event in stream if event.type == "message_start"]
+        final = stream.get_final_message()
+    assert starts[0].message.usage.cache_read_input_tokens == 5180
+    assert final.usage.cache_read_input_tokens == 5180
+    assert fake.bill[-1].usage["cache_read_tokens"] == 5180
+
+
+def test_scripted_counts_win_over_api_usage_and_more_than_four_breakpoints_is_refused(
+    fake_anthropic,
+):
+    fake = fake_anthropic.use_api_usage()
+    fake.reply("Fine.", input_tokens=7, cache_read=11)
+    client = make_client(fake)
+    assert counts(create(client, system=cached_system())) == (7, 0, 11)
+    five = [
+        {"type": "text", "text": f"part {n}", "cache_control": {"type": "ephemeral"}}
+        for n in range(5)
+    ]
+    with pytest.raises(anthropic.BadRequestError, match="maximum of 4 blocks"):
+        create(client, system=five)
+
+
+def test_reset_forgets_the_cache_the_bill_and_the_usage_mode(fake_anthropic):
+    fake = fake_anthropic.use_api_usage()
+    create(make_client(fake), system=cached_system())
+    fake.reset()
+    assert fake.bill == []
+    message = create(make_client(fake), system=cached_system())
+    assert counts(message)[1:] == (0, 0)  # back to the fixed estimates, nothing cached
+    assert message.usage.output_tokens == len(DEFAULT_REPLY.split())

@@ -5,10 +5,11 @@ strength, no turn on both lists) and the risk check."""
 from __future__ import annotations
 
 import random
+import re
 
 import pytest
 
-from backend.reviews import indicators, review_rules, risk
+from backend.reviews import indicators, review_prompt, review_rules, risk
 from backend.reviews.agreement_service import weighted_kappa
 from backend.reviews.read_models import RiskCheck
 from backend.reviews.rubric_schema import NOT_CODED, RubricDefinition
@@ -151,6 +152,29 @@ def test_codes_twice_or_not_coded_beside_a_code_are_refused():
     assert any("twice" in error for error in _errors(twice))
     mixed = _answer(codes=[*_answer()["codes"], {"turn": 7, "code": "affirm"}])
     assert any("both 'not_coded' and coded" in error for error in _errors(mixed))
+
+
+def test_codes_written_compactly_read_as_the_same_answer():
+    """The tool asks for "turn:code" (a third of the output tokens); the answer, its checks and
+    what is stored are the same as with the objects."""
+    compact = _answer(codes=review_prompt.compact_codes(_answer()["codes"]))
+    assert compact["codes"][:3] == ["1:open_question", "3:simple_reflection", "3:open_question"]
+    read, errors = review_rules.validate(compact, TURNS, MITI)
+    assert errors == [] and read is not None
+    assert read == review_rules.validate(_answer(), TURNS, MITI)[0]
+    assert read.model_dump()["codes"][0] == {"turn": 1, "code": "open_question"}
+    assert "not a code of this rubric" in " ".join(_errors(_answer(codes=["1:mind_reading"])))
+    assert any(error.startswith("codes.0") for error in _errors(_answer(codes=["open_question"])))
+
+
+def test_the_tool_asks_for_compact_codes_of_the_rubric_and_the_examples_show_them():
+    schema = review_prompt.review_tool_schema(MITI)
+    assert "CodedTurn" not in schema["$defs"]
+    pattern = re.compile(schema["properties"]["codes"]["items"]["pattern"])
+    assert pattern.match("12:complex_reflection") and pattern.match("3:not_coded")
+    assert not pattern.match("12:mind_reading") and not pattern.match("complex_reflection")
+    prefix = review_prompt.instructions(MITI)
+    assert '"codes": ["1:' in prefix and '{"turn": 1, "code"' not in prefix
 
 
 def test_client_talk_quotes_the_client_and_scores_may_rest_on_client_turns():
