@@ -15,9 +15,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from enum import Flag, auto
-from typing import Literal
+from typing import Literal, NamedTuple
 
-from sqlalchemy import ColumnElement, Select, false, or_, select, true
+from sqlalchemy import (
+    ColumnElement,
+    Exists,
+    Select,
+    bindparam,
+    exists,
+    false,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy.orm import Session
 
 from backend.actor import UserRead
@@ -144,7 +154,17 @@ ROLES: dict[Who, frozenset[Role]] = {
     ANYONE: frozenset(Role),
 }
 
-Row = PracticeSession | ClientProfile | Section | Rubric | User | Job
+
+class ConversationIds(NamedTuple):
+    """A conversation as the policy reads it, by ids: a caller that read them with its own query
+    (the turn's) needs no row loaded."""
+
+    id: int
+    user_id: int
+    assignment_id: int | None
+
+
+Row = PracticeSession | ConversationIds | ClientProfile | Section | Rubric | User | Job
 
 LOG_IN_FIRST = "Please log in first."
 DEACTIVATED = "This account has been deactivated. Ask an admin for help."
@@ -158,17 +178,23 @@ class NotAssigned(PermissionDeniedError):
 
 
 # Checks -----------------------------------------------------------------------------------------
-def signed_in(db: Session, actor: UserRead | None) -> UserRead:
-    """The caller, if logged in with an account that still exists and is active.
+_IS_ACTIVE = select(User.is_active).where(User.id == bindparam("user_id"))
 
-    The account's row comes through the session's identity map: one query per transaction at
-    most, none when the row is already loaded."""
+
+def signed_in(db: Session, actor: UserRead | None) -> UserRead:
+    """The caller, if logged in with an account that still exists and is active (one small query:
+    the account's flag, not its row)."""
     if actor is None:
         raise PermissionDeniedError(LOG_IN_FIRST)
-    user = db.get(User, actor.id)
-    if user is None or not user.is_active:
+    if not db.scalar(_IS_ACTIVE, {"user_id": actor.id}):
         raise PermissionDeniedError(DEACTIVATED)
     return actor
+
+
+def active(user_id: ColumnElement[int]) -> ColumnElement[bool | None]:
+    """`signed_in`'s flag as a column of a caller's own query (its round trip saved): true for an
+    active account, NULL for one that is gone. Where it is not true, call `signed_in`."""
+    return select(User.is_active).where(User.id == user_id).scalar_subquery()
 
 
 def require(
@@ -219,13 +245,45 @@ def require_assigned(
     db: Session, student: UserRead, client_id: int, assignment_id: int | None = None
 ) -> int:
     """The id of a published assignment that gives this student this client, or refuse."""
-    query = assigned_clients(student.id).where(AssignmentClient.client_id == client_id)
+    query = assignments_giving(student.id, client_id)
     if assignment_id is not None:
         query = query.where(Assignment.id == assignment_id)
-    found = db.scalar(query.with_only_columns(Assignment.id).order_by(Assignment.id).limit(1))
+    found = db.scalar(query.order_by(Assignment.id).limit(1))
     if found is None:
         raise NotAssigned()
     return found
+
+
+def assignments_giving(
+    student_id: int | ColumnElement[int], client_id: int | ColumnElement[int]
+) -> Select[int]:
+    """Ids of the published assignments that give this student this client, not archived (ids
+    only; the arguments may be columns of an enclosing query)."""
+    return (
+        select(Assignment.id)
+        .join(AssignmentClient, AssignmentClient.assignment_id == Assignment.id)
+        .join(Enrollment, Enrollment.section_id == Assignment.section_id)
+        .join(ClientProfile, ClientProfile.id == AssignmentClient.client_id)
+        .where(
+            Enrollment.student_id == student_id,
+            AssignmentClient.client_id == client_id,
+            Assignment.status == AssignmentStatus.published,
+            ClientProfile.archived.is_(False),
+        )
+    )
+
+
+def assigned(
+    student_id: ColumnElement[int],
+    client_id: ColumnElement[int],
+    assignment_id: ColumnElement[int | None],
+) -> Exists:
+    """`require_assigned` as an SQL condition over an enclosing query's columns (the turn reads it
+    with the row it locks): that assignment, or any when it is NULL, still gives the client."""
+    query = assignments_giving(student_id, client_id).where(
+        or_(assignment_id.is_(None), Assignment.id == assignment_id)
+    )
+    return exists(query).correlate_except(Assignment, AssignmentClient, Enrollment, ClientProfile)
 
 
 def assigned_clients(student_id: int) -> Select[ClientProfile, Assignment, str]:
@@ -283,7 +341,7 @@ def _holds(db: Session, actor: UserRead, who: Who, row: Row) -> bool:
         return True
     if who == BUILT_IN:
         return isinstance(row, Rubric) and row.owner_id is None
-    if isinstance(row, PracticeSession):
+    if isinstance(row, PracticeSession | ConversationIds):
         if who in OWNER | TESTING_TEACHER:
             return row.user_id == actor.id
         if who == SECTION_TEACHER and row.assignment_id is not None:
@@ -298,8 +356,7 @@ def _holds(db: Session, actor: UserRead, who: Who, row: Row) -> bool:
         if who == AUTHOR:
             return row.owner_id == actor.id
         if who == STUDENT and isinstance(row, ClientProfile):
-            query = assigned_clients(actor.id).where(ClientProfile.id == row.id)
-            return db.scalar(query.with_only_columns(Assignment.id).limit(1)) is not None
+            return db.scalar(assignments_giving(actor.id, row.id).limit(1)) is not None
         return False
     if isinstance(row, Section):
         if who == SECTION_TEACHER:

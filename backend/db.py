@@ -14,7 +14,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from select import POLLIN, poll
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import (
     ColumnElement,
@@ -22,6 +23,7 @@ from sqlalchemy import (
     Date,
     Engine,
     Insert,
+    Table,
     bindparam,
     create_engine,
     event,
@@ -30,8 +32,9 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import QueryableAttribute, Session, SessionTransaction
-from sqlalchemy.pool import ConnectionPoolEntry, NullPool
+from sqlalchemy.pool import ConnectionPoolEntry, NullPool, PoolProxiedConnection
 
 from backend.config import PROJECT_ROOT
 from backend.errors import AppError
@@ -43,6 +46,8 @@ if TYPE_CHECKING:
 
 ALEMBIC_INI = PROJECT_ROOT / "alembic.ini"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+#: A PostgreSQL connection is replaced once it is this old (at its next checkout).
+POOL_RECYCLE_SECONDS = 1800
 
 
 def is_sqlite(engine_or_url: Engine | str) -> bool:
@@ -63,14 +68,49 @@ def create_db_engine(database_url: str, **kwargs: Any) -> Engine:
         )
         _configure_sqlite(engine)
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
+    # No pre-ping (a round trip before every transaction): a connection the server closed is
+    # found at checkout without one (`_configure_postgresql`), and none is kept past
+    # `POOL_RECYCLE_SECONDS`, so an idle timeout on the way cannot drop it silently.
+    kwargs.setdefault("pool_recycle", POOL_RECYCLE_SECONDS)
     # A fixed pool: when ten transactions are running, the next one waits for a connection
     # instead of opening one more that is closed again on return. Under a burst of fifty turns,
     # that churn (80 connections opened per run) cost more than the waiting:
     # benchmarks/bench_concurrency.py went from 0.52/0.55 of ideal (1/2 processes) to 0.62/0.67.
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 0)
-    return create_engine(url, **kwargs)
+    engine = create_engine(url, **kwargs)
+    _configure_postgresql(engine)
+    return engine
+
+
+def _configure_postgresql(engine: Engine) -> None:
+    @event.listens_for(engine, "checkout")
+    def _closed_by_server(
+        dbapi_connection: Any, _record: ConnectionPoolEntry, _proxy: PoolProxiedConnection
+    ) -> None:
+        """A connection the server closed (a restart, `pg_terminate_backend`, an idle timeout)
+        is replaced before it is used: the pool's own retry, on `DisconnectionError`. Found
+        without a round trip (see `closed_by_server`). A connection lost silently still fails
+        its first statement; SQLAlchemy then renews the whole pool (optimistic handling), and
+        `pool_recycle` keeps that rare."""
+        pgconn = getattr(dbapi_connection, "pgconn", None)  # psycopg 3; other drivers: no check
+        if pgconn is not None and closed_by_server(pgconn):
+            raise DisconnectionError("the server closed this connection")
+
+
+def closed_by_server(pgconn: Any) -> bool:
+    """Whether the server has spoken on this idle libpq connection: between transactions it only
+    does to close it (its FATAL message, then the end), so anything waiting to be read means the
+    connection is gone (a rare harmless message costs no more than a new connection)."""
+    from psycopg import OperationalError
+
+    try:
+        socket = pgconn.socket
+    except OperationalError:  # libpq knows it is lost already
+        return True
+    poller = poll()
+    poller.register(socket, POLLIN)
+    return bool(poller.poll(0))
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -230,7 +270,13 @@ def write_pending_rollups(db: Session, model: type[Base] | None = None) -> None:
             if set(keys) >= {column.name for column in row_model.__table__.primary_key}:
                 upsert_add(db, row_model, keys, increments)
             else:
-                db.execute(insert(row_model), {**keys, **increments})
+                db.execute(_insert_statement(row_model), {**keys, **increments})
+
+
+@lru_cache(maxsize=16)
+def _insert_statement(model: type[Base]) -> Insert:
+    """On the table, not the ORM class: the ORM's bulk INSERT path costs more than the write."""
+    return insert(cast(Table, model.__table__))
 
 
 @event.listens_for(Session, "before_commit")
@@ -284,19 +330,20 @@ def upsert_add(
 def _upsert_statement(
     dialect: str, model: type[Base], key_names: tuple[str, ...], increment_names: tuple[str, ...]
 ) -> Insert:
-    """Built once per shape: constructing it costs more than running it."""
+    """Built once per shape, on the table (constructing it, or the ORM's bulk path, costs more
+    than running it)."""
     from sqlalchemy.dialects import postgresql, sqlite
 
+    table = cast(Table, model.__table__)
     params = {
-        name: bindparam(name, type_=getattr(model, name).type)
-        for name in key_names + increment_names
+        name: bindparam(name, type_=table.c[name].type) for name in key_names + increment_names
     }
-    keys = [getattr(model, name) for name in key_names]
-    added = {name: getattr(model, name) + params[name] for name in increment_names}
+    keys = [table.c[name] for name in key_names]
+    added = {name: table.c[name] + params[name] for name in increment_names}
     if dialect == "postgresql":
-        pg_insert = postgresql.insert(model).values(params)
+        pg_insert = postgresql.insert(table).values(params)
         return pg_insert.on_conflict_do_update(index_elements=keys, set_=added)
-    sqlite_insert = sqlite.insert(model).values(params)
+    sqlite_insert = sqlite.insert(table).values(params)
     return sqlite_insert.on_conflict_do_update(index_elements=keys, set_=added)
 
 

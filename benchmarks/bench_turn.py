@@ -41,7 +41,8 @@ def _replay(fake) -> dict:
 
 def _direct_stream(gateway, request: dict) -> None:
     """The same call the product makes (streamed), straight through the SDK: the baseline."""
-    with gateway.client.messages.stream(**request) as stream:
+    # The gateway's own SDK client (built on its first call since the SDK is imported lazily).
+    with gateway._sdk().messages.stream(**request) as stream:
         for _text in stream.text_stream:
             pass
         stream.get_final_message()
@@ -133,12 +134,12 @@ def main() -> int:
             lambda *_: statements.__setitem__(0, statements[0] + 1),
         )
 
-    turn_ms, sdk_ms = [], []
+    turn_ms, sdk_ms, turn_cpu_ms, sdk_cpu_ms = [], [], [], []
     for index in range(args.turns):
         if index % args.turns_per_conversation == 0:
             student, session = chats.pop()
         # Interleave the two so background noise hits both alike.
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         outcome = conversation_service.send_message(
             Database(engine),
             actor=student,
@@ -146,11 +147,13 @@ def main() -> int:
             content=QUESTIONS[index % len(QUESTIONS)],
         )
         turn_ms.append((time.perf_counter() - started) * 1000)
+        turn_cpu_ms.append((time.process_time() - cpu) * 1000)
         assert outcome.ok, outcome.notice
         request = _replay(fake)
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         _direct_stream(gateway, request)
         sdk_ms.append((time.perf_counter() - started) * 1000)
+        sdk_cpu_ms.append((time.process_time() - cpu) * 1000)
 
     fake.stop()
     backend = engine.dialect.name
@@ -168,7 +171,14 @@ def main() -> int:
     print(
         f"overhead/turn  median {median_turn - median_sdk:7.3f} ms   "
         f"p95 {percentile(turn_ms, 0.95) - percentile(sdk_ms, 0.95):7.3f} ms   "
-        f"(target: median under 2 ms on SQLite)"
+        f"(target: median under 1 ms on SQLite, 2 ms on PostgreSQL)"
+    )
+    # Wall time waits for the CPU on a busy machine; this process's CPU time (the fake API's
+    # thread included, on both sides; not the database server's) is steadier under load.
+    print(
+        f"CPU overhead   median "
+        f"{statistics.median(turn_cpu_ms) - statistics.median(sdk_cpu_ms):7.3f} ms   "
+        f"(this process; load average {os.getloadavg()[0]:.1f})"
     )
     return 0
 

@@ -15,7 +15,6 @@ from backend.classes.read_models import AssignmentInput, AssignmentRead, Section
 from backend.clients import client_service
 from backend.clients.read_models import ClientInput, ClientRead
 from backend.llm.usage import Usage
-from backend.models import PracticeSession
 from backend.models.enums import Role
 from backend.practice import session_service
 from backend.practice.read_models import MessageRead, SessionRead
@@ -67,9 +66,8 @@ def add_reply(
     time_to_first_token_ms: int | None = None,
 ) -> MessageRead:
     """A client reply stored the only way the product stores one: claimed, then stored."""
-    session = db.get(PracticeSession, session_id, with_for_update=True)
     claim_id = session_service.claim_reply(
-        session, seconds=60, reserve_tokens=0, reserve_cost=Decimal(0)
+        db, session_id=session_id, seconds=60, reserve_tokens=0, reserve_cost=Decimal(0)
     )
     stored = session_service.store_reply(
         db,

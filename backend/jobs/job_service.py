@@ -12,9 +12,10 @@ its own transactions), and what it had not stored is lost.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from functools import lru_cache
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, Update, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -23,7 +24,7 @@ from backend.actor import UserRead
 from backend.errors import NotFoundError
 from backend.jobs.read_models import JobRead
 from backend.models import Job
-from backend.models.base import utcnow
+from backend.models.base import UTCDateTime, utcnow
 from backend.models.enums import JobStatus
 from backend.models.job import ACTIVE_STATUSES
 
@@ -34,6 +35,8 @@ STALE_AFTER_SECONDS = 30.0
 REPLACED_MESSAGE = "Replaced by a newer request."
 STALE_MESSAGE = "This work stopped before it finished (the app was restarted). Start it again."
 ACTIVE = ACTIVE_STATUSES
+#: The table, for the statements a reply runs every turn (Core, built once).
+_JOBS = cast(Table, Job.__table__)
 
 
 class JobNotFound(NotFoundError):
@@ -69,27 +72,18 @@ def create(
     caller hands it to a worker as soon as it commits (a reply), so it starts as running and
     saves the worker a write."""
     now = utcnow()
-    if replace:  # one statement; the caller's lock means no other process inserts meanwhile
-        db.execute(
-            update(Job)
-            .where(Job.kind == kind, Job.subject == subject, Job.status.in_(ACTIVE))
-            .values(status=JobStatus.failed, finished_at=now, error=REPLACED_MESSAGE)
-        )
-    else:
-        for old in db.scalars(
-            select(Job).where(Job.kind == kind, Job.subject == subject, Job.status.in_(ACTIVE))
-        ):
-            if not _stale(old, now):
-                return read(old, now=now), False
-            _end(old, JobStatus.failed, error=STALE_MESSAGE)
-        db.flush()
+    if replace:  # the caller's lock means no other process inserts meanwhile
+        return _replace(db, kind=kind, subject=subject, owner_id=owner_id, running=running), True
+    for old in db.scalars(
+        select(Job).where(Job.kind == kind, Job.subject == subject, Job.status.in_(ACTIVE))
+    ):
+        if not _stale(old, now):
+            return read(old, now=now), False
+        _end(old, JobStatus.failed, error=STALE_MESSAGE)
+    db.flush()
     job = Job(kind=kind, subject=subject, owner_id=owner_id, status=JobStatus.queued)
     if running:
         job.status, job.started_at, job.heartbeat_at = JobStatus.running, now, now
-    if replace:
-        db.add(job)
-        db.flush()
-        return JobRead.model_validate(job), True
     try:
         with db.begin_nested():
             db.add(job)
@@ -102,6 +96,35 @@ def create(
             raise
         return read(under_way, now=now), False
     return JobRead.model_validate(job), True
+
+
+_FAIL_ACTIVE = (
+    update(_JOBS)
+    .where(
+        _JOBS.c.kind == bindparam("job_kind"),
+        _JOBS.c.subject == bindparam("job_subject"),
+        _JOBS.c.status.in_(ACTIVE),
+    )
+    .values(
+        status=JobStatus.failed,
+        finished_at=bindparam("now", type_=UTCDateTime),
+        error=REPLACED_MESSAGE,
+    )
+)
+_INSERT = insert(_JOBS).returning(*_JOBS.c)
+
+
+def _replace(db: Session, *, kind: str, subject: int, owner_id: int, running: bool) -> JobRead:
+    """Fail the active job of this kind and subject, if any, and start a new one: two prebuilt
+    statements (a reply's claim starts one every turn)."""
+    now = utcnow()
+    db.execute(_FAIL_ACTIVE, {"job_kind": kind, "job_subject": subject, "now": now})
+    values: dict[str, object] = {"kind": kind, "subject": subject, "owner_id": owner_id}
+    if running:
+        values |= {"status": JobStatus.running, "started_at": now, "heartbeat_at": now}
+    else:
+        values |= {"status": JobStatus.queued}
+    return JobRead.model_validate(db.execute(_INSERT, values).one())
 
 
 def latest(db: Session, *, kind: str, subject: int) -> JobRead | None:
@@ -188,8 +211,19 @@ def finish(
         values["progress"] = progress
     if status == JobStatus.done:
         values["progress_fraction"] = 1.0
-    done = db.execute(update(Job).where(Job.id == job_id, Job.status.in_(ACTIVE)).values(values))
+    statement = _finish_statement(tuple(values))
+    done = db.execute(statement, {"job_id": job_id, **{f"new_{k}": v for k, v in values.items()}})
     return bool(getattr(done, "rowcount", 0))
+
+
+@lru_cache(maxsize=16)
+def _finish_statement(columns: tuple[str, ...]) -> Update:
+    """The end of a job, setting these columns: built once per shape (every reply ends with one)."""
+    return (
+        update(_JOBS)
+        .where(_JOBS.c.id == bindparam("job_id"), _JOBS.c.status.in_(ACTIVE))
+        .values({name: bindparam(f"new_{name}", type_=_JOBS.c[name].type) for name in columns})
+    )
 
 
 def beat(db: Session, job_ids: list[int]) -> set[int]:

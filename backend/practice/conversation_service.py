@@ -21,6 +21,7 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -46,7 +47,7 @@ from backend.llm import (
 from backend.llm.pricing import calculate_cost
 from backend.llm.tokens import estimate_messages_tokens, estimate_tokens
 from backend.llm.usage import Usage
-from backend.models import ClientProfile, PracticeSession
+from backend.models import ClientProfile
 from backend.models.enums import JobStatus, MessageRole, SessionMode
 from backend.practice import output_guard, session_service
 from backend.practice.read_models import MessageRead, SessionRead
@@ -201,11 +202,11 @@ def submit_message(
     text = validate_content(content)
     gateway = gateway or get_gateway()
     with database(write=True) as db:
-        session = session_service.lock_for_turn(db, actor=actor, session_id=session_id)
-        if session_service.reply_in_flight(session):
+        turn = session_service.lock_for_turn(db, actor=actor, session_id=session_id)
+        if session_service.reply_in_flight(turn):
             raise ReplyInFlight()
-        sent = session_service.append_message(db, session, text)
-        ticket = _claim(db, gateway, session)
+        sent = session_service.append_message(db, turn, text)
+        ticket = _claim(db, gateway, turn)
     return Reply(_ReplyJob(database, gateway, ticket).start(inline=inline), sent=sent)
 
 
@@ -219,10 +220,10 @@ def request_reply(
     """Ask again for the reply to the student's unanswered message (Retry, or after a reload)."""
     gateway = gateway or get_gateway()
     with database(write=True) as db:
-        session = session_service.lock_for_turn(db, actor=actor, session_id=session_id)
-        if session_service.reply_in_flight(session):
+        turn = session_service.lock_for_turn(db, actor=actor, session_id=session_id)
+        if session_service.reply_in_flight(turn):
             raise ReplyInFlight()
-        ticket = _claim(db, gateway, session)
+        ticket = _claim(db, gateway, turn)
     return Reply(_ReplyJob(database, gateway, ticket).start())
 
 
@@ -263,22 +264,24 @@ class _Ticket:
     deadline: float  # time.monotonic()
 
 
-def _claim(db: Session, gateway: LLMGateway, session: PracticeSession) -> _Ticket:
+def _claim(db: Session, gateway: LLMGateway, turn: session_service.Turn) -> _Ticket:
     """Check everything that may refuse a paid call, then claim and reserve (locked row)."""
     settings = get_settings()
-    client = _load_client(db, session.client_id)
+    prompt = _prompt(db, turn)
     window = session_service.recent_turns(
-        db, session_id=session.id, budget_tokens=settings.context_token_budget
+        db, session_id=turn.id, budget_tokens=settings.context_token_budget
     )
     turns = window.turns
     if not turns or turns[-1][0] != MessageRole.user:
         raise NothingToAnswer()
     history = format_history(turns)
-    system = system_blocks(client, window.earlier_replies)
-    max_tokens = reply_max_tokens(client)
+    earlier = _earlier_blocks(window.earlier_replies)
+    system = [*prompt.blocks, *earlier]
+    max_tokens = reply_max_tokens(prompt.client)
     gateway.ensure_available()  # an open breaker refuses before any limit is counted
     estimate = Usage(
-        input_tokens=sum(estimate_tokens(block.text) for block in system)
+        input_tokens=prompt.tokens
+        + sum(estimate_tokens(block.text) for block in earlier)
         + estimate_messages_tokens(history),
         output_tokens=max_tokens,
     )
@@ -292,14 +295,15 @@ def _claim(db: Session, gateway: LLMGateway, session: PracticeSession) -> _Ticke
     budget_service.check_budgets(
         db,
         settings,
-        user_id=session.user_id,
+        user_id=turn.user_id,
         reserve_cost=reserve_cost or Decimal(0),
         most_per_reply=calculate_cost(gateway.model, most, settings.model_prices_json),
     )
-    if session.mode != SessionMode.check:  # a client check is rate-limited once per run
-        get_rate_limiter().hit_message(session.user_id)
+    if turn.mode != SessionMode.check:  # a client check is rate-limited once per run
+        get_rate_limiter().hit_message(turn.user_id)
     claim_id = session_service.claim_reply(
-        session,
+        db,
+        session_id=turn.id,
         seconds=settings.reply_timeout_seconds + CLAIM_GRACE_SECONDS,
         reserve_tokens=estimate.total_tokens,
         reserve_cost=reserve_cost or Decimal(0),
@@ -308,17 +312,17 @@ def _claim(db: Session, gateway: LLMGateway, session: PracticeSession) -> _Ticke
     job, _created = job_service.create(
         db,
         kind=REPLY_KIND,
-        subject=session.id,
-        owner_id=session.user_id,
+        subject=turn.id,
+        owner_id=turn.user_id,
         replace=True,
         running=True,
     )
     return _Ticket(
-        session.id,
-        session.user_id,
+        turn.id,
+        turn.user_id,
         claim_id,
         job.id,
-        client,
+        prompt.client,
         system,
         history,
         window.earlier_replies,
@@ -340,14 +344,19 @@ EARLIER_HEADER = (
 def system_blocks(client: ClientRead, earlier_replies: Sequence[str] = ()) -> list[SystemBlock]:
     """The client's system prompt as cached blocks: the shared guide, the client's part, and once
     the history window has moved on, what the client said before it (the same until it moves)."""
+    return [*_client_blocks(client), *_earlier_blocks(earlier_replies)]
+
+
+def _client_blocks(client: ClientRead) -> list[SystemBlock]:
     guide, own = prompt_service.system_parts(client)
-    blocks = [SystemBlock(guide, cache=GUIDE_CACHE), SystemBlock(own, cache="default")]
-    if earlier_replies:
-        said = "\n".join(f"- {reply}" for reply in earlier_replies)
-        blocks.append(
-            SystemBlock(f"{EARLIER_HEADER}\n{said}\nStay consistent with everything you said.")
-        )
-    return blocks
+    return [SystemBlock(guide, cache=GUIDE_CACHE), SystemBlock(own, cache="default")]
+
+
+def _earlier_blocks(earlier_replies: Sequence[str]) -> list[SystemBlock]:
+    if not earlier_replies:
+        return []
+    said = "\n".join(f"- {reply}" for reply in earlier_replies)
+    return [SystemBlock(f"{EARLIER_HEADER}\n{said}\nStay consistent with everything you said.")]
 
 
 def reply_max_tokens(client: ClientRead) -> int:
@@ -662,6 +671,36 @@ runner.register(REPLY_KIND, _run_reply)
 def _load_client(db: Session, client_id: int) -> ClientRead:
     """The full profile for the prompt (server side only; never sent to a student's page)."""
     return ClientRead.model_validate(db.get(ClientProfile, client_id))
+
+
+@dataclass(frozen=True)
+class _Prompt:
+    """A client's own system blocks (the guide and its part), the profile they were built from,
+    and their estimated tokens."""
+
+    client: ClientRead
+    blocks: tuple[SystemBlock, ...]
+    tokens: int
+
+
+#: Prompts by (client id, version, last update): every edit (and any other change to the row)
+#: makes a new key, so a turn never plays an old version. Few clients are in play at once.
+_prompts: dict[tuple[int, int, datetime], _Prompt] = {}
+_MOST_PROMPTS = 256
+
+
+def _prompt(db: Session, turn: session_service.Turn) -> _Prompt:
+    """The system blocks of the turn's client, built once per version of the client."""
+    found = _prompts.get((turn.client_id, turn.client_version, turn.client_updated_at))
+    if found is None:
+        client = _load_client(db, turn.client_id)
+        blocks = tuple(_client_blocks(client))
+        found = _Prompt(client, blocks, sum(estimate_tokens(block.text) for block in blocks))
+        if len(_prompts) >= _MOST_PROMPTS:
+            _prompts.clear()
+        # Keyed by what was loaded (an edit committed since the lock gets its own key).
+        _prompts[(client.id, client.version, client.updated_at)] = found
+    return found
 
 
 def fallback_notice(name: str, session_id: int, error: AppError) -> str:

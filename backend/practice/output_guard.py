@@ -44,11 +44,18 @@ INSTRUCTIONS = "the role-play instructions"
 HIDDEN = "the hidden information"
 
 
+@lru_cache(maxsize=2048)
+def _forms(text: str) -> tuple[str, ...]:
+    """The normal forms of `text`'s words (cached: a guard reads the conversation so far, whose
+    messages come back every turn, so a turn normalises only its new ones)."""
+    return tuple(word.form for word in words(text))
+
+
 @lru_cache(maxsize=256)
 def _runs_of(text: str, size: int) -> frozenset[tuple[str, ...]]:
     """Every run of `size` normal words in `text` (cached: a client's texts repeat every turn)."""
-    forms = [word.form for word in words(text)]
-    return frozenset(tuple(forms[index : index + size]) for index in range(len(forms) - size + 1))
+    forms = _forms(text)
+    return frozenset(forms[index : index + size] for index in range(len(forms) - size + 1))
 
 
 @lru_cache(maxsize=256)
@@ -96,8 +103,8 @@ class Source:
 
 def hidden_source(client: ClientRead, run_words: int, student_said: Iterable[str] = ()) -> Source:
     """The hidden information as the guard protects it, once the student said `student_said`."""
-    known = {word.form for text in student_said for word in words(text)}
-    known |= {word.form for word in words(_profile_text(client))}
+    known = {form for text in student_said for form in _forms(text)}
+    known.update(_forms(_profile_text(client)))
     facts = []
     for text, window, keys in _fact_words(client.hidden_information):
         unknown = {form: weight for form, weight in keys if form not in known}
@@ -159,8 +166,11 @@ class StreamGuard:
         self._position = 0
         self._live: deque[tuple[int, int]] = deque()  # (last position it counts, start)
         for reply in self.client_said:
-            for word in words(reply):
-                for done in self._count(word, start=-1):
+            for form in _forms(reply):
+                if form not in self._index:  # counts only as a position
+                    self._position += 1
+                    continue
+                for done in self._count(form, start=-1):
                     done.out = True
 
     @property
@@ -209,19 +219,20 @@ class StreamGuard:
             for label, runs in self._runs:
                 if len(forms) == self.size and forms in runs:
                     return self._leak(label, self._recent[0].start, word.end)
-            if done := self._count(word, start=word.start):
+            if done := self._count(word.form, start=word.start):
                 return self._leak(self._label[id(done[0].fact)], _state_start(done[0]), word.end)
         return False
 
-    def _count(self, word: Word, *, start: int) -> list[_FactState]:
-        """Count `word` towards the facts it belongs to; the facts it completes."""
+    def _count(self, form: str, *, start: int) -> list[_FactState]:
+        """Count a word (its normal form) towards the facts it belongs to; the facts it
+        completes."""
         position, self._position = self._position, self._position + 1
-        states = [state for state in self._index.get(word.form, ()) if not state.out]
+        states = [state for state in self._index.get(form, ()) if not state.out]
         if start >= 0 and states:
             self._live.append((position + max(s.fact.window for s in states), start))
         done = []
         for state in states:
-            state.seen[word.form] = (position, start)
+            state.seen[form] = (position, start)
             oldest = position - state.fact.window
             inside = {form: seen for form, seen in state.seen.items() if seen[0] > oldest}
             state.seen = inside

@@ -12,9 +12,9 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import cast
+from typing import NamedTuple, cast
 
-from sqlalchemy import CursorResult, Integer, bindparam, func, select, update
+from sqlalchemy import CursorResult, Integer, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -27,6 +27,7 @@ from backend.llm.usage import Usage
 from backend.models import Message, PracticeSession
 from backend.models.base import utcnow
 from backend.models.enums import MessageRole, SessionMode, SessionStatus
+from backend.practice import turn_sql
 from backend.practice.read_models import MessageRead, SessionRead
 from backend.usage import usage_service
 
@@ -104,19 +105,50 @@ def _load(
     return access.require(db, actor, resource, action, session, refuse=refuse), session
 
 
-def lock_for_turn(db: Session, *, actor: UserRead | None, session_id: int) -> PracticeSession:
+@dataclass
+class Turn:
+    """A conversation locked for one turn (until the transaction ends), as the turn reads it."""
+
+    id: int
+    user_id: int
+    client_id: int
+    assignment_id: int | None
+    mode: SessionMode
+    status: SessionStatus
+    message_count: int
+    reply_claimed_until: datetime | None
+    assigned: bool  # a published assignment still gives the student this client
+    client_version: int
+    client_updated_at: datetime
+    actor_active: bool | None = None  # read with the row: the log-in's check
+
+    @property
+    def ids(self) -> access.ConversationIds:
+        """What the access policy reads of the conversation."""
+        return access.ConversationIds(self.id, self.user_id, self.assignment_id)
+
+
+def lock_for_turn(db: Session, *, actor: UserRead | None, session_id: int) -> Turn:
     """The actor's own active conversation, locked for this transaction, if they may still talk.
 
     A student may talk only while the client is still assigned to them (enrolled, assignment
-    published, client not archived), so removal or unpublishing stops the next message.
+    published, client not archived), so removal or unpublishing stops the next message. One
+    query, for ids and flags, the log-in's included (the policy: `backend.access`).
     Internal: the conversation service's turn.
     """
-    actor, session = _load(db, actor, session_id, "write", for_update=True)
-    if session.status != SessionStatus.active:
+    db.flush()  # the row as this transaction changed it so far (the statement is not the ORM's)
+    params = {"session_id": session_id, "actor_id": actor.id if actor else None}
+    row = db.execute(turn_sql.LOCK, params).one_or_none()
+    if actor is None or row is None or not row.actor_active:
+        actor = access.signed_in(db, actor)  # a log-in that no longer holds is refused first
+    turn = None if row is None else Turn(**row._mapping)
+    if turn is None or not access.allows(db, actor, "conversation", "write", turn.ids):
+        raise SessionNotFound(session_id)  # the same answer as for an id that does not exist
+    if turn.status != SessionStatus.active:
         raise SessionCompleted()
-    if session.mode == SessionMode.practice:
-        access.require_assigned(db, actor, session.client_id, session.assignment_id)
-    return session
+    if turn.mode == SessionMode.practice and not turn.assigned:
+        raise access.NotAssigned()
+    return turn
 
 
 def get_session(db: Session, *, actor: UserRead | None, session_id: int) -> SessionRead:
@@ -307,43 +339,36 @@ def end_session(db: Session, *, actor: UserRead | None, session_id: int) -> Sess
     return SessionRead.model_validate(session)
 
 
-def append_message(db: Session, session: PracticeSession, content: str) -> MessageRead:
+def append_message(db: Session, turn: Turn, content: str) -> MessageRead:
     """Append the person's message to a locked conversation (the caller checked `lock_for_turn`
     and that no reply is in flight)."""
-    message = _append(
-        db, session, role=MessageRole.user, content=content, token_count=estimate_tokens(content)
-    )
-    usage_service.record_message(db, session, role=MessageRole.user, at=message.created_at)
-    db.flush()
-    return MessageRead.model_validate(message)
-
-
-def _append(
-    db: Session, session: PracticeSession, *, role: MessageRole, content: str, **columns: object
-) -> Message:
-    # The session row is locked, so this count is ours until commit: numbers stay gapless.
-    session.message_count += 1
-    message = Message(
-        session_id=session.id,
-        sequence_number=session.message_count,
-        role=role,
+    # The row is locked, so the next number is ours until commit: numbers stay gapless.
+    turn.message_count += 1
+    db.execute(turn_sql.COUNT_MESSAGE, {"session_id": turn.id})
+    message = _insert_message(
+        db,
+        session_id=turn.id,
+        sequence_number=turn.message_count,
+        role=MessageRole.user,
         content=content,
-        created_at=utcnow(),
-        **columns,
+        token_count=estimate_tokens(content),
     )
-    db.add(message)
+    usage_service.record_message(db, turn, role=MessageRole.user, at=message.created_at)
     return message
 
 
+def _insert_message(db: Session, **values: object) -> MessageRead:
+    row = db.execute(turn_sql.INSERT_MESSAGE, {"created_at": utcnow(), **values}).one()
+    return MessageRead.model_validate(row)
+
+
 # The reply in flight --------------------------------------------------------------------------
-def reply_in_flight(session: PracticeSession, now: datetime | None = None) -> bool:
-    return session.reply_claimed_until is not None and session.reply_claimed_until > (
-        now or utcnow()
-    )
+def reply_in_flight(turn: Turn, now: datetime | None = None) -> bool:
+    return turn.reply_claimed_until is not None and turn.reply_claimed_until > (now or utcnow())
 
 
 def claim_reply(
-    session: PracticeSession, *, seconds: float, reserve_tokens: int, reserve_cost: Decimal
+    db: Session, *, session_id: int, seconds: float, reserve_tokens: int, reserve_cost: Decimal
 ) -> str:
     """Take the right to answer a locked conversation (caller checked none is in flight).
 
@@ -351,30 +376,25 @@ def claim_reply(
     tokens and cost count against the daily budgets.
     """
     claim_id = secrets.token_hex(16)
-    session.reply_claim_id = claim_id
-    session.reply_claimed_until = utcnow() + timedelta(seconds=seconds)
-    session.reserved_tokens, session.reserved_cost = reserve_tokens, reserve_cost
+    db.execute(
+        turn_sql.CLAIM,
+        {
+            "session_id": session_id,
+            "claim_id": claim_id,
+            "until": utcnow() + timedelta(seconds=seconds),
+            "reserve_tokens": reserve_tokens,
+            "reserve_cost": reserve_cost,
+        },
+    )
     return claim_id
-
-
-_RELEASE = (
-    update(PracticeSession)
-    .where(
-        PracticeSession.id == bindparam("session_id"),
-        PracticeSession.reply_claim_id == bindparam("claim_id"),
-    )
-    .values(
-        reply_claim_id=None, reply_claimed_until=None, reserved_tokens=0, reserved_cost=Decimal(0)
-    )
-    .execution_options(synchronize_session=False)
-)
 
 
 def release_claim(db: Session, *, session_id: int, claim_id: str) -> bool:
     """Give the claim back (if it is still ours); True when it was."""
     # An UPDATE's result is a CursorResult; `Session.execute` is typed for any statement.
     result = cast(
-        CursorResult, db.execute(_RELEASE, {"session_id": session_id, "claim_id": claim_id})
+        CursorResult,
+        db.execute(turn_sql.RELEASE, {"session_id": session_id, "claim_id": claim_id}),
     )
     return result.rowcount > 0
 
@@ -396,14 +416,21 @@ def store_reply(
     """Store the client's reply if the claim is still ours (else None: it was given up).
 
     The message keeps the reply's whole usage; the totals add what `counted` (recorded when the
-    reply started) did not already add. Ends the claim in the same transaction.
+    reply started) did not already add. Ends the claim in the same transaction: one UPDATE of the
+    session's row, whose WHERE is the claim check, then the message and the daily rows.
     """
-    session = db.scalar(_SESSION_BY_ID_FOR_UPDATE, {"session_id": session_id})
-    if session is None or session.reply_claim_id != claim_id:
+    rest = usage.minus(counted)
+    rest_cost = None if cost is None else cost - (counted_cost or Decimal(0))
+    params = _usage_params(rest, rest_cost, model, unpriced=cost is None)
+    stored = db.execute(
+        turn_sql.STORE, {"session_id": session_id, "claim_id": claim_id, **params}
+    ).one_or_none()
+    if stored is None:
         return None
-    message = _append(
+    message = _insert_message(
         db,
-        session,
+        session_id=session_id,
+        sequence_number=stored.message_count,
         role=MessageRole.assistant,
         content=content,
         token_count=usage.output_tokens,
@@ -416,22 +443,39 @@ def store_reply(
         latency_ms=latency_ms,
         time_to_first_token_ms=time_to_first_token_ms,
     )
-    rest = usage.minus(counted)
-    rest_cost = None if cost is None else cost - (counted_cost or Decimal(0))
-    _add_usage(session, rest, rest_cost, model, unpriced=cost is None)
     usage_service.record_message(
         db,
-        session,
+        stored,
         role=MessageRole.assistant,
         at=message.created_at,
         usage=rest,
         cost=rest_cost,
         model=model,
     )
-    session.reply_claim_id, session.reply_claimed_until = None, None
-    session.reserved_tokens, session.reserved_cost = 0, Decimal(0)
-    db.flush()
-    return MessageRead.model_validate(message), SessionRead.model_validate(session)
+    return message, SessionRead.model_validate(stored)
+
+
+def _usage_params(
+    usage: Usage, cost: Decimal | None, model: str | None, *, unpriced: bool
+) -> dict[str, object]:
+    """A reply's usage joining the session's totals (the parameters of `turn_sql.ADD_USAGE` and
+    `STORE`); `unpriced` counts a reply whose model has no price (its cost is unknown, not zero)."""
+    return {
+        "add_input": usage.input_tokens,
+        "add_output": usage.output_tokens,
+        "add_cache_write": usage.cache_write_tokens,
+        "add_cache_read": usage.cache_read_tokens,
+        "add_total": usage.total_tokens,
+        "add_cost": cost or Decimal(0),
+        "add_unpriced": 1 if unpriced else 0,
+        "new_model": model or None,
+    }
+
+
+class _Keys(NamedTuple):
+    user_id: int
+    client_id: int
+    assignment_id: int | None
 
 
 def record_usage(
@@ -442,38 +486,13 @@ def record_usage(
     cost: Decimal | None,
     model: str | None,
     unpriced: bool = False,
-) -> SessionRead:
-    """Add billed usage without a message (a reply that started, or was cut off) to the totals.
-    Internal: callers have checked access."""
-    session = db.scalar(_SESSION_BY_ID_FOR_UPDATE, {"session_id": session_id})
-    if session is None:
-        raise SessionNotFound(session_id)
-    _add_usage(session, usage, cost, model, unpriced=unpriced)
-    usage_service.record_message(
-        db, session, role=None, at=utcnow(), usage=usage, cost=cost, model=model
-    )
-    db.flush()
-    return SessionRead.model_validate(session)
-
-
-def _add_usage(
-    session: PracticeSession,
-    usage: Usage,
-    cost: Decimal | None,
-    model: str | None,
-    *,
-    unpriced: bool,
 ) -> None:
-    """A reply's usage joins the session's totals (the daily tables move in the same transaction);
-    `unpriced` counts a reply whose model has no price (its cost is unknown, not zero)."""
-    session.input_tokens += usage.input_tokens
-    session.output_tokens += usage.output_tokens
-    session.cache_write_tokens += usage.cache_write_tokens
-    session.cache_read_tokens += usage.cache_read_tokens
-    session.total_tokens += usage.total_tokens
-    if unpriced:
-        session.unpriced_replies += 1
-    if cost is not None:
-        session.estimated_cost += cost
-    if model:
-        session.model = model
+    """Add billed usage without a message (a reply that started, or was cut off) to the totals:
+    one UPDATE, then the daily rows at commit. Internal: callers have checked access."""
+    params = _usage_params(usage, cost, model, unpriced=unpriced)
+    row = db.execute(turn_sql.ADD_USAGE, {"session_id": session_id, **params}).one_or_none()
+    if row is None:
+        raise SessionNotFound(session_id)
+    usage_service.record_message(
+        db, _Keys(*row), role=None, at=utcnow(), usage=usage, cost=cost, model=model
+    )

@@ -10,6 +10,7 @@ import functools
 import itertools
 from datetime import datetime
 from decimal import Decimal
+from typing import Protocol
 
 from sqlalchemy import case, delete, func, insert, literal, select, type_coerce, union_all
 from sqlalchemy.orm import Session, aliased
@@ -85,6 +86,17 @@ def fold_client_usage(db: Session, *, wait: bool = False) -> int:
     return len(moved)
 
 
+class Conversation(Protocol):
+    """What the usage tables key a conversation's usage by (a session row, or its keys)."""
+
+    @property
+    def user_id(self) -> int: ...
+    @property
+    def client_id(self) -> int: ...
+    @property
+    def assignment_id(self) -> int | None: ...
+
+
 def _add_client_usage(db: Session, keys: dict, increments: dict) -> None:
     """Append at commit (never waits for another turn); fold now and then, also at commit."""
     add_to_rollup(db, ClientUsageIncrement, keys, increments)
@@ -92,7 +104,7 @@ def _add_client_usage(db: Session, keys: dict, increments: dict) -> None:
         at_commit(db, "fold client usage", fold_client_usage)
 
 
-def _client_keys(session: PracticeSession, at: datetime, model: str | None = None) -> dict:
+def _client_keys(session: Conversation, at: datetime, model: str | None = None) -> dict:
     """Rows are keyed by the reply's model; student messages and session starts use ""."""
     return {
         "day": at.date(),
@@ -108,7 +120,7 @@ def record_session_started(db: Session, session: PracticeSession) -> None:
 
 def record_message(
     db: Session,
-    session: PracticeSession,
+    session: Conversation,
     *,
     role: MessageRole | None,
     at: datetime,

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import math
 import time
+from typing import cast
+from urllib.parse import urlparse
 
 from limits import RateLimitItem, parse
-from limits.storage import storage_from_string
+from limits.storage import MemoryStorage, Storage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
 from backend.config import Settings, get_settings
@@ -24,6 +26,39 @@ SLOWED = (
     "Log-ins for this username are slowed down after many recent attempts. Wait {wait} and try "
     "again; a browser you have logged in with before is not slowed down."
 )
+
+
+class LeanMemoryStorage(MemoryStorage):
+    """`limits`' in-memory storage without a thread per hit.
+
+    `MemoryStorage` (limits 5.8, and no option or other in-memory strategy avoids it) drops expired
+    entries from a `threading.Timer` that every write starts again once the last one has fired,
+    10 ms later: so nearly every message started a thread, inside the claim's transaction. Here
+    a moving window keeps only its newest `limit` entries (no older one can decide anything), and
+    the first write after every `SWEEP_SECONDS` drops what has expired (itself, no thread). The
+    counts and their windows are the library's own."""
+
+    SWEEP_SECONDS = 60.0
+    _next_sweep = 0.0
+
+    # The parent's private hook, which every write calls (its name is mangled: hence the spelling).
+    def _MemoryStorage__schedule_expiry(self) -> None:  # noqa: N802
+        if time.time() >= self._next_sweep:
+            self._next_sweep = time.time() + self.SWEEP_SECONDS
+            self._MemoryStorage__expire_events()  # type: ignore[attr-defined]
+
+    def acquire_entry(self, key: str, limit: int, expiry: int, amount: int = 1) -> bool:
+        acquired = super().acquire_entry(key, limit, expiry, amount)
+        with self.locks[key]:
+            del self.events.get(key, [])[limit:]
+        return acquired
+
+
+def _storage(uri: str) -> Storage:
+    """The storage behind a `limits` URI; `memory://` is the lean one above."""
+    if urlparse(uri).scheme == "memory":
+        return LeanMemoryStorage(uri)
+    return cast(Storage, storage_from_string(uri))
 
 
 def _seconds_until(reset_time: float) -> int:
@@ -46,7 +81,7 @@ class RateLimiter:
         namespace: str = "counseling",
     ) -> None:
         self.storage_uri = storage_uri
-        self.storage = storage_from_string(storage_uri)
+        self.storage = _storage(storage_uri)
         self.strategy = MovingWindowRateLimiter(self.storage)
         self.user_limit: RateLimitItem = parse(user_limit)
         self.global_limit: RateLimitItem = parse(global_limit)

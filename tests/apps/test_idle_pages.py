@@ -58,7 +58,9 @@ def test_a_reply_written_elsewhere_is_polled_less_and_less_often(app, app_db, ti
     with unit_of_work(app_db) as db:  # another process: the message, then its claim
         session = session_service.lock_for_turn(db, actor=student, session_id=chat_id)
         message = session_service.append_message(db, session, "How are you?")
-        session_service.claim_reply(session, seconds=60, reserve_tokens=0, reserve_cost=Decimal(0))
+        session_service.claim_reply(
+            db, session_id=session.id, seconds=60, reserve_tokens=0, reserve_cost=Decimal(0)
+        )
     at.run()
     assert_clean(at)
     assert "Alex Rivera is answering" in everything(at)

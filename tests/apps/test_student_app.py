@@ -323,7 +323,7 @@ def test_a_message_sent_while_a_reply_started_elsewhere_is_on_its_way_keeps_it_c
         session = session_service.lock_for_turn(db, actor=student, session_id=chat_id)
         session_service.append_message(db, session, "How are you?")
         claim = session_service.claim_reply(
-            session, seconds=60, reserve_tokens=0, reserve_cost=Decimal(0)
+            db, session_id=session.id, seconds=60, reserve_tokens=0, reserve_cost=Decimal(0)
         )
     at.chat_input(key="chat_input").set_value("Are you still there?").run()
     assert_clean(at)

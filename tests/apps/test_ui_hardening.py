@@ -47,7 +47,7 @@ def answer(db, person, chat_id: int, text: str):
     """The client's reply, stored the way the conversation service stores one (a claim)."""
     session = session_service.lock_for_turn(db, actor=person, session_id=chat_id)
     claim = session_service.claim_reply(
-        session, seconds=60, reserve_tokens=0, reserve_cost=Decimal(0)
+        db, session_id=session.id, seconds=60, reserve_tokens=0, reserve_cost=Decimal(0)
     )
     message, _totals = session_service.store_reply(
         db,

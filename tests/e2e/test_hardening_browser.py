@@ -75,7 +75,7 @@ def seed_payloads(engine) -> int:
         add_message(db, actor=student, session_id=session.id, content=PAYLOAD)
         locked = session_service.lock_for_turn(db, actor=student, session_id=session.id)
         claim = session_service.claim_reply(
-            locked, seconds=60, reserve_tokens=0, reserve_cost=Decimal(0)
+            db, session_id=locked.id, seconds=60, reserve_tokens=0, reserve_cost=Decimal(0)
         )
         session_service.store_reply(
             db,

@@ -483,3 +483,27 @@ def test_starting_with_a_client_that_does_not_exist_is_refused_like_one_not_your
         refusals.append((type(refused.value), refused.value.message.replace(str(client_id), "N")))
     if who == "student":
         assert refusals[0] == refusals[1]  # unknown and not assigned read alike
+
+
+def test_an_edited_client_is_played_from_the_next_turn_on(committed_engine, api, classroom):
+    """The system prompt is built once per version of the client, and an edit is a new version."""
+    from backend.clients import client_service
+    from tests.factories import client_input
+
+    session = conversation_service.start_conversation(
+        Database(committed_engine), actor=classroom.student, client_id=classroom.client.id
+    )
+    for text in ("Hello.", "How are you?"):
+        assert _say(committed_engine, classroom.student, session.id, text)[1].ok
+    first, second = (request.body["system"][1]["text"] for request in api.messages_requests())
+    assert first == second and "Alex Rivera" in first
+    with unit_of_work(committed_engine) as db:
+        client_service.update_client(
+            db,
+            actor=classroom.teacher,
+            client_id=classroom.client.id,
+            data=client_input(name="Sam Okafor"),
+        )
+    assert _say(committed_engine, classroom.student, session.id, "And now?")[1].ok
+    third = api.messages_requests()[-1].body["system"][1]["text"]  # the client's own part
+    assert "Sam Okafor" in third and "Alex Rivera" not in third

@@ -371,9 +371,12 @@ def test_a_slow_stream_is_cut_at_the_reply_deadline(committed_engine, api, confi
 def test_the_billed_input_is_recorded_as_soon_as_the_reply_starts(committed_engine, api, classroom):
     """A process killed mid-reply lost all 706 billed tokens before the fix."""
     session = _start(committed_engine, classroom.student, classroom.client)
-    api.reply(  # shown from the third chunk (the output guard holds 6 words), 0.6 s apart: the
-        # store is read before the fifth and last, even on a loaded machine
-        "One two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen.",
+    # Shown from the second chunk (the output guard holds the last 5 words), 0.6 s apart: the store
+    # is read long before the fifth and last, even on a loaded machine. Number words would not do:
+    # the guard holds "one two ... fifteen" whole (one number, said in words) until the reply ends,
+    # so the first chunk the test sees would come with the store.
+    api.reply(
+        "Well, it has been a long week at work and I barely slept at all.",
         input_tokens=700,
         output_tokens=12,
         chunk_delay=0.6,

@@ -63,6 +63,41 @@ def test_a_fact_split_over_two_replies_is_stopped_at_the_second():
     assert second.leaked == output_guard.HIDDEN and "Elm" not in shown
 
 
+def test_a_secret_split_across_chunks_is_caught_wherever_the_chunks_break():
+    """Each chunk is read once; the words still open at its end wait for the next one."""
+    reply = "Fine, I guess. She is secretly pregnant, and nobody knows yet."
+    for cut in range(1, len(reply)):
+        checked = guard(PREGNANT)
+        shown = checked.feed(reply[:cut]) + checked.feed(reply[cut:]) + checked.finish()
+        assert checked.leaked == output_guard.HIDDEN, cut
+        assert "preg" not in shown, cut
+
+
+def test_a_run_of_the_instructions_split_over_three_chunks_is_caught():
+    client = profile(PREGNANT)
+    instructions = output_guard.words(output_guard.prompt_service.instruction_text(client))
+    run = " ".join(word.surface for word in instructions[10:16])
+    reply = f"Sure: {run}. That is all."
+    start = reply.index(run)
+    for first in range(start - 2, start + len(run)):
+        for second in range(first + 1, start + len(run) + 2, 3):
+            checked = output_guard.guard_for(client, student_turns=0, run_words=6)
+            parts = (reply[:first], reply[first:second], reply[second:])
+            shown = "".join(checked.feed(part) for part in parts) + checked.finish()
+            assert checked.leaked == output_guard.INSTRUCTIONS, (first, second)
+            assert run not in shown, (first, second)
+
+
+def test_a_long_conversation_so_far_is_read_like_a_short_one():
+    """The guard of each turn reads every earlier message; each is normalised once, then cached."""
+    earlier = [f"Reply number {n}: work has been a lot lately." for n in range(40)]
+    output_guard._forms.cache_clear()
+    guard(BAKERY, student_said=earlier[:20], client_said=earlier[20:])
+    misses = output_guard._forms.cache_info().misses
+    guard(BAKERY, student_said=earlier[:20] + ["Tell me more."], client_said=earlier[20:])
+    assert output_guard._forms.cache_info().misses == misses + 1  # only the new message
+
+
 def test_numbers_said_as_words_match_digits():
     checked = guard(BAKERY)
     stream(checked, "Twelve years at the bakery on Elm, and they let me go in March.")
