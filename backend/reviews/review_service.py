@@ -350,9 +350,13 @@ def _review_by_batch(
     return outcome, BatchStatus.collected if first is not None else BatchStatus.fell_back
 
 
-def resume_held_reviews(database: Database) -> int:
+def resume_held_reviews(database: Database, *, gateway: LLMGateway | None = None) -> int:
     """Start the review job again for each held review whose batch is pending but whose job is
-    gone (its process died): the job collects the same batch. Returns how many it started."""
+    gone (its process died): the job collects the same batch. Returns how many it started (none
+    in demo mode: without a key no batch can be read)."""
+    gateway = gateway or get_gateway()
+    if gateway.demo_mode:
+        return 0
     with database() as db:
         orphans = []
         for session_id, user_id in review_batches.pending_requests(db):
@@ -363,7 +367,7 @@ def resume_held_reviews(database: Database) -> int:
     started = 0
     for session_id, actor in orphans:
         try:
-            start_review(database, actor=actor, session_id=session_id)
+            start_review(database, actor=actor, session_id=session_id, gateway=gateway)
         except AppError:  # the asker lost access, or a budget: it waits for someone to ask again
             continue
         started += 1
