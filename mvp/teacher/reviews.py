@@ -29,7 +29,7 @@ SESSION_KEY = "review_session_id"
 
 
 def _writing(item: teacher_review_service.QueueItem) -> str | None:
-    """"being written (batch, usually minutes): 0 of 1 done" while a batch writes its review."""
+    """ "being written (batch, usually minutes): 0 of 1 done" while a batch writes its review."""
     return item.writing[:1].lower() + item.writing[1:] if item.writing else None
 
 
