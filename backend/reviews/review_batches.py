@@ -30,7 +30,7 @@ from backend.actor import UserRead
 from backend.config import get_settings
 from backend.db import Database
 from backend.jobs import job_service
-from backend.llm import LLMGateway, StructuredAnswer
+from backend.llm import GatewayError, LLMGateway, StructuredAnswer
 from backend.llm.gateway import BatchMiss
 from backend.models import ReviewBatch
 from backend.models.base import utcnow
@@ -144,7 +144,15 @@ def _collect(
     """Poll the batch until it ends (its progress as the job's step), then read this answer."""
     pause = get_settings().review_batch_poll_seconds
     shown = None
-    while not (progress := gateway.batch_progress(batch_id)).ended:
+    while True:
+        try:
+            progress = gateway.batch_progress(batch_id)
+        except GatewayError as error:
+            if error.status == 404:  # archived, or never this workspace's: asking again won't help
+                return BatchMiss("missing", "the API no longer knows this batch")
+            raise
+        if progress.ended:
+            break
         line = f"{BATCH_STEP}: {progress.total - progress.processing} of {progress.total} done"
         if line != shown:
             step(line)

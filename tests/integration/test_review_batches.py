@@ -259,3 +259,31 @@ def _wait_for(found, timeout: float = 10):
             return value
         time.sleep(0.05)
     raise AssertionError("waited in vain")
+
+
+def test_a_stored_batch_the_api_no_longer_knows_falls_back_to_a_normal_call(
+    batch_api, classroom, committed_engine
+):
+    """A pending batch id the API answers 404 for (archived, another workspace) is not asked about
+    forever: the review is written with a normal call and the event log says so."""
+    hold_reviews(committed_engine, classroom)
+    session_id = ended_session(committed_engine, classroom)
+    with unit_of_work(committed_engine) as db:
+        db.add(
+            ReviewBatch(
+                session_id=session_id,
+                requested_by_id=classroom.student.id,
+                batch_id="msgbatch_gone",
+                custom_id="review-gone",
+            )
+        )
+    batch_api.tool_reply(valid_answer(), **USAGE)
+    review_service.create_review(
+        Database(committed_engine), actor=classroom.student, session_id=session_id
+    )
+    assert batch_api.batches == [] and len(batch_api.messages_requests()) == 1
+    assert stored(committed_engine, session_id).cost == calculate_cost(MODEL, ONE_CALL)
+    assert [row.status for row in batch_rows(committed_engine)] == ["fell_back"]
+    with unit_of_work(committed_engine, write=False) as db:
+        event = db.scalars(select(Event).where(Event.category == "review_batch_fallback")).one()
+    assert "missing" in event.message
