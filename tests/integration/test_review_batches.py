@@ -64,6 +64,7 @@ def batch_rows(engine) -> list[ReviewBatch]:
         return rows
 
 
+@pytest.mark.both_backends  # the batch row is written and settled beside the review
 def test_a_held_review_goes_through_a_batch_at_half_the_price(
     batch_api, classroom, committed_engine
 ):
@@ -189,6 +190,7 @@ def test_the_teachers_queue_shows_a_review_being_written_in_a_batch(
     assert item.writing is None and screen.review is not None and screen.review.content
 
 
+@pytest.mark.both_backends  # another process, and the jobs' unique index, on either database
 def test_a_process_that_dies_after_submitting_resumes_the_same_batch(
     batch_api, classroom, committed_engine
 ):
