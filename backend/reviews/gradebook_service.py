@@ -4,8 +4,8 @@ A session's grade is its review's mean criterion rating as a share of the top ra
 100), from released reviews only: the teacher's version once released, else the model's (what the
 student reads). Automatic demo reviews and reviews without ratings give no grade. The teacher's
 rule turns an assignment's graded sessions into one figure: the latest, the best, or their mean.
-A student with no graded session keeps an empty cell (never 0). Each row says whose figures they
-are ("model", "teacher", or per assignment when they differ).
+A student with no graded session keeps an empty cell (never 0; Moodle's "-"). Each row says
+whose figures they are ("model", "teacher", or per assignment when they differ).
 """
 
 from __future__ import annotations
@@ -103,7 +103,7 @@ def section_grades(
     query = select(Assignment.id, Assignment.title).where(Assignment.section_id == section_id)
     if assignment_id is not None:
         query = query.where(Assignment.id == assignment_id)
-    assignments = dict(db.execute(query.order_by(Assignment.id)).tuples().all())
+    assignments = {a: title for a, title in db.execute(query.order_by(Assignment.id))}
     by_student = _graded_sessions(db, list(assignments))
     enrolled = select(Enrollment.student_id).where(Enrollment.section_id == section_id)
     people = db.execute(
@@ -133,7 +133,7 @@ def grades_csv(book: Gradebook, *, lms: LmsFormat | str) -> str:
 
     Canvas: its identity columns, one column per assignment, a "Points Possible" row, "Notes".
     Moodle: name, username and e-mail to map a student by, one "Title (out of 100)" column per
-    assignment, "Figures from" (left unmapped on import)."""
+    assignment ("-" for no grade), "Figures from" (left unmapped on import)."""
     lms = LmsFormat(lms)
     titles = _unique_titles(book.assignments)
     buffer = io.StringIO()
@@ -151,7 +151,7 @@ def grades_csv(book: Gradebook, *, lms: LmsFormat | str) -> str:
         else:
             identity = [spreadsheet_safe(student.name), spreadsheet_safe(student.username)]
             identity.append(spreadsheet_safe(student.email or ""))
-        cells = [_number(student.grades.get(a)) for a in titles]
+        cells = [_number(student.grades.get(a), lms) for a in titles]
         note = spreadsheet_safe(student.source(titles))
         writer.writerow([*identity, spreadsheet_safe(book.section), *cells, note])
     return buffer.getvalue()
@@ -223,5 +223,9 @@ def _unique_titles(assignments: dict[int, str]) -> dict[int, str]:
     }
 
 
-def _number(grade: Grade | None) -> str:
-    return "" if grade is None else f"{grade.value:.1f}".removesuffix(".0")
+def _number(grade: Grade | None, lms: LmsFormat) -> str:
+    """The grade; no grade is an empty cell for Canvas (it leaves the cell as it is) and Moodle's
+    own "-" (its importer would give a new grade item's empty cell a grade)."""
+    if grade is None:
+        return "-" if lms is LmsFormat.moodle else ""
+    return f"{grade.value:.1f}".removesuffix(".0")

@@ -107,6 +107,9 @@ def test_canvas_file_has_one_row_per_student_and_points_possible(api, classroom,
 
 
 def test_moodle_file_names_the_student_and_states_the_maximum(api, classroom, committed_engine):
+    with unit_of_work(committed_engine) as db:
+        quiet = make_user(db, role=Role.student, display_name="Quiet Student")
+        enroll(db, section=classroom.section, student=quiet)
     reviewed(api, committed_engine, classroom, 3)
     reviewed(api, committed_engine, classroom, 5)
 
@@ -121,11 +124,14 @@ def test_moodle_file_names_the_student_and_states_the_maximum(api, classroom, co
         column,
         "Figures from",
     ]
-    rows = list(reader)
-    assert len(rows) == 1  # no "Points Possible" row: Moodle would read it as a student
-    (row,) = rows
-    assert row["Username"] == classroom.student.username
+    # No "Points Possible" row: Moodle would look it up as a student and refuse the file.
+    by_username = {row["Username"]: row for row in reader}
+    assert sorted(by_username) == sorted([classroom.student.username, quiet.username])
+    row = by_username[classroom.student.username]
     assert float(row[column]) == 100.0 and row["Figures from"] == "model"
+    # Moodle's "no grade" ("-"; an empty cell would give a new grade item a grade of 0).
+    assert by_username[quiet.username][column] == "-"
+    assert by_username[quiet.username]["Figures from"] == ""
 
 
 def test_only_released_reviews_count_and_the_teachers_released_version_wins(
