@@ -131,29 +131,31 @@ def section_grades(
 def grades_csv(book: Gradebook, *, lms: LmsFormat | str) -> str:
     """The gradebook as the LMS imports it (UTF-8, comma-separated, text cells formula-safe).
 
-    Canvas: its identity columns, one column per assignment, a "Points Possible" row, "Notes".
-    Moodle: name, username and e-mail to map a student by, one "Title (out of 100)" column per
-    assignment ("-" for no grade), "Figures from" (left unmapped on import)."""
+    Canvas (as its GradebookImporter reads a file): its identity columns, "Notes" (a custom
+    column, read only between "Section" and the assignments), one column per assignment, and a
+    "Points Possible" row. Moodle: name, username and e-mail to map a student by, one
+    "Title (out of 100)" column per assignment ("-" for no grade), "Figures from" (unmapped)."""
     lms = LmsFormat(lms)
     titles = _unique_titles(book.assignments)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     if lms is LmsFormat.canvas:
-        writer.writerow([*CANVAS_IDENTITY, *titles.values(), "Notes"])
-        writer.writerow(["Points Possible", "", "", "", "", *[GRADE_MAX] * len(titles), ""])
+        writer.writerow([*CANVAS_IDENTITY, "Notes", *titles.values()])
+        writer.writerow(["Points Possible", "", "", "", "", "", *[GRADE_MAX] * len(titles)])
     else:
         columns = [f"{title} (out of {GRADE_MAX})" for title in titles.values()]
         writer.writerow([*MOODLE_IDENTITY, *columns, "Figures from"])
     for student in book.students:
-        if lms is LmsFormat.canvas:
-            login = student.email or student.username
-            identity = [spreadsheet_safe(student.name), "", "", spreadsheet_safe(login)]
-        else:
-            identity = [spreadsheet_safe(student.name), spreadsheet_safe(student.username)]
-            identity.append(spreadsheet_safe(student.email or ""))
-        cells = [_number(student.grades.get(a), lms) for a in titles]
+        section = spreadsheet_safe(book.section)
         note = spreadsheet_safe(student.source(titles))
-        writer.writerow([*identity, spreadsheet_safe(book.section), *cells, note])
+        cells = [_number(student.grades.get(a), lms) for a in titles]
+        if lms is LmsFormat.canvas:
+            login = spreadsheet_safe(student.email or student.username)
+            writer.writerow([spreadsheet_safe(student.name), "", "", login, section, note, *cells])
+        else:
+            name, username = spreadsheet_safe(student.name), spreadsheet_safe(student.username)
+            email = spreadsheet_safe(student.email or "")
+            writer.writerow([name, username, email, section, *cells, note])
     return buffer.getvalue()
 
 

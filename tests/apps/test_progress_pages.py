@@ -135,10 +135,18 @@ def test_class_progress_offers_grades_for_canvas_or_moodle_by_the_teachers_rule(
         "Mean of released reviews",
     ]
     canvas = list(csv.reader(io.StringIO(downloads["grades_csv"])))
-    assert canvas[0][:5] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
-    assert canvas[1][0] == "Points Possible" and float(canvas[1][5]) == 100.0
+    assert canvas[0] == [
+        "Student",
+        "ID",
+        "SIS User ID",
+        "SIS Login ID",
+        "Section",
+        "Notes",
+        room.assignment.title,
+    ]
+    assert canvas[1][0] == "Points Possible" and float(canvas[1][6]) == 100.0
     assert len(canvas) == 3 and canvas[2][0] == room.student.display_name
-    assert float(canvas[2][5]) == 40.0  # the latest, by default
+    assert float(canvas[2][6]) == 40.0 and canvas[2][5] == "model"  # the latest, by default
 
     at.radio(key="grade_rule").set_value("Best released review").run()
     at.radio(key="grade_lms").set_value("Moodle").run()
