@@ -2,7 +2,8 @@
 
 Callers: the session's owner (an enrolled student), another student (not in the section), another
 teacher, the section's teacher (who also owns the client), an admin, and nobody (not logged in).
-Each call runs in a savepoint that is rolled back, so every cell starts from the same world.
+The world is built once per module (and backend) in a transaction rolled back at the end; each
+cell's `db` and each call run in savepoints that are rolled back, so every cell starts from it.
 Who is expected to succeed comes from the access policy (`backend.access.POLICY`): each row names
 the rules its function applies and to which thing of the world, `RELATIONS` says what each caller
 is to each thing, and a caller may when every rule lets them. So a rule changes in one place, and
@@ -24,7 +25,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
 from backend import access, event_log
@@ -90,8 +91,46 @@ class World:
     session_id: int
 
 
+@pytest.fixture(scope="module")
+def _world_connection(engine) -> Iterator[Connection]:
+    """One connection per module whose transaction holds the world and is rolled back at the
+    end: the world is built once, not once per cell (it was most of the file's time)."""
+    connection = engine.connect()
+    transaction = connection.begin()
+    yield connection
+    transaction.rollback()
+    connection.close()
+
+
+@pytest.fixture(scope="module")
+def world(_world_connection) -> World:
+    """Built once per module inside `_world_connection`'s transaction; every cell's `db` works in
+    a savepoint of it that is rolled back, so every cell still starts from this same world."""
+    db = Session(
+        bind=_world_connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+    )
+    try:
+        built = _build_world(db)
+        db.commit()  # releases the session's savepoint: the world stays in the outer transaction
+    finally:
+        db.close()
+    return built
+
+
 @pytest.fixture
-def world(db) -> World:
+def db(_world_connection, world) -> Iterator[Session]:
+    """This module's `db`: a session on the world's connection, in a savepoint rolled back after
+    the test (services' own savepoints still work inside it)."""
+    savepoint = _world_connection.begin_nested()
+    db = Session(
+        bind=_world_connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+    )
+    yield db
+    db.close()
+    savepoint.rollback()
+
+
+def _build_world(db: Session) -> World:
     teacher = make_user(db, role=Role.teacher, username="section.teacher")
     owner = make_user(db, role=Role.student, username="owner.student")
     users = {
