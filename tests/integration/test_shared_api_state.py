@@ -193,9 +193,7 @@ def test_a_second_process_is_refused_at_once_after_the_first_saw_the_api_fail(
     engine = create_db_engine(database_url)
     with engine.begin() as connection:
         connection.execute(delete(CircuitBreakerState))
-    env = {
-        **os.environ,
-        "ENV_FILE": os.devnull,
+    settings = {
         "DATABASE_URL": database_url,
         "ANTHROPIC_API_KEY": TEST_API_KEY,
         "ANTHROPIC_BASE_URL": fake_anthropic.base_url,
@@ -203,6 +201,7 @@ def test_a_second_process_is_refused_at_once_after_the_first_saw_the_api_fail(
         "BREAKER_FAILURE_THRESHOLD": "3",
         "BREAKER_COOLDOWN_SECONDS": "600",
     }
+    env = {**os.environ, "ENV_FILE": os.devnull, **settings}
     env.pop("REDIS_URL", None)
 
     def run(calls: int) -> list[str]:
@@ -217,9 +216,22 @@ def test_a_second_process_is_refused_at_once_after_the_first_saw_the_api_fail(
         assert done.returncode == 0, done.stderr
         return done.stdout.split()
 
+    def run_here(calls: int) -> list[str]:
+        """The first process is this one, on the same settings (an import of the backend and the
+        SDK in a subprocess costs seconds; the second process below proves the sharing)."""
+        configure(**settings)
+        outcomes = []
+        for _ in range(calls):
+            try:
+                get_gateway().complete("system", ASK)
+                outcomes.append("ok")
+            except GatewayError as error:
+                outcomes.append(error.category)
+        return outcomes
+
     try:
         fake_anthropic.overloaded(times=2).error(500)
-        assert run(3) == ["overloaded", "overloaded", "server_error"]
+        assert run_here(3) == ["overloaded", "overloaded", "server_error"]
         assert len(fake_anthropic.messages_requests()) == 3
         fake_anthropic.reply("Should never be asked.")
         assert run(1) == ["unavailable"]
