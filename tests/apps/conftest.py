@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from typing import Any
+
 import pytest
 import streamlit as st
 from streamlit.runtime import context as st_context
@@ -30,6 +33,31 @@ def _components_scanned_once():
         monkeypatch.setattr(
             manifest_scanner, "scan_component_manifests", lambda max_workers=None: list(found)
         )
+        yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _scripts_compiled_once():
+    """Each new AppTest starts with an empty script cache, so every run of a fresh AppTest read,
+    rewrote (Streamlit's "magic") and compiled the app and each page again: about a fifth of an
+    AppTest's time. A compiled script is kept for the test process, keyed by its path, size and
+    modification time (a file that changes is compiled again); each run still executes it anew."""
+    from streamlit import config
+    from streamlit.runtime.scriptrunner.script_cache import ScriptCache
+
+    compiled: dict[tuple[str, int, int, bool], Any] = {}
+    get_bytecode = ScriptCache.get_bytecode
+
+    def shared(self: ScriptCache, script_path: str) -> Any:
+        path = os.path.abspath(script_path)
+        stat = os.stat(path)
+        key = (path, stat.st_mtime_ns, stat.st_size, bool(config.get_option("runner.magicEnabled")))
+        if key not in compiled:
+            compiled[key] = get_bytecode(self, script_path)
+        return compiled[key]
+
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.setattr(ScriptCache, "get_bytecode", shared)
         yield
 
 
