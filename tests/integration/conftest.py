@@ -17,7 +17,12 @@ from backend.db import create_db_engine, unit_of_work, upgrade_database
 from backend.jobs import runner
 from backend.models import CircuitBreakerState
 from backend.utils.rate_limiter import reset_rate_limiter
-from tests.conftest import POSTGRES_ADMIN_URL, _postgres_reachable, require_service
+from tests.conftest import (
+    POSTGRES_ADMIN_URL,
+    _postgres_reachable,
+    copy_database,
+    require_service,
+)
 from tests.factories import make_classroom
 
 TEST_API_KEY = "sk-ant-test-0000-SECRET-never-shown"
@@ -92,28 +97,48 @@ def run_cli(monkeypatch, capsys):
     return run
 
 
+@pytest.fixture(scope="session")
+def postgresql_template():
+    """The name of a PostgreSQL database built by `alembic upgrade head` once per test process and
+    never connected to afterwards, so `CREATE DATABASE ... TEMPLATE` can copy it (a copy takes a
+    fraction of a migration's seconds); dropped at the end."""
+    problem = _postgres_reachable()
+    require_service(problem is None, problem or "")
+    name = f"counseling_template_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        upgrade_database(POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}")
+        yield name
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()
+
+
 @pytest.fixture
-def fresh_database():
-    """Makes empty databases (an Alembic-built one unless `migrated=False`), dropped afterwards."""
+def fresh_database(request):
+    """Makes empty databases (an Alembic-built one unless `migrated=False`: a copy of the one
+    migrated template of its backend), dropped afterwards."""
     made: list[str] = []
     engines = []
 
     def make(kind: str, tmp_path, *, migrated: bool = True) -> str:
         if kind == "sqlite":
-            url = f"sqlite:///{tmp_path / f'fresh-{uuid.uuid4().hex[:6]}.db'}"
-        else:
-            problem = _postgres_reachable()
-            require_service(problem is None, problem or "")
-            name = f"counseling_fresh_{uuid.uuid4().hex[:10]}"
-            admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-            engines.append(admin)
-            with admin.connect() as connection:
-                connection.execute(text(f'CREATE DATABASE "{name}"'))
-            made.append(name)
-            url = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-        if migrated:
-            upgrade_database(url)
-        return url
+            path = tmp_path / f"fresh-{uuid.uuid4().hex[:6]}.db"
+            if migrated:
+                copy_database(request.getfixturevalue("sqlite_template"), path)
+            return f"sqlite:///{path}"
+        template = request.getfixturevalue("postgresql_template") if migrated else None
+        name = f"counseling_fresh_{uuid.uuid4().hex[:10]}"
+        admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        engines.append(admin)
+        with admin.connect() as connection:
+            copy = f' TEMPLATE "{template}"' if template else ""
+            connection.execute(text(f'CREATE DATABASE "{name}"{copy}'))
+        made.append(name)
+        return POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
 
     yield make
     for admin in engines:
