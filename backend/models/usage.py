@@ -39,12 +39,8 @@ class DailyUsage(Base):
     # checks' probe turns and judge calls, model-written reviews.
     practice_cost: Mapped[Decimal] = mapped_column(Money, default=Decimal(0), server_default="0")
     test_chat_cost: Mapped[Decimal] = mapped_column(Money, default=Decimal(0), server_default="0")
-    check_turns_cost: Mapped[Decimal] = mapped_column(
-        Money, default=Decimal(0), server_default="0"
-    )
-    check_judge_cost: Mapped[Decimal] = mapped_column(
-        Money, default=Decimal(0), server_default="0"
-    )
+    check_turns_cost: Mapped[Decimal] = mapped_column(Money, default=Decimal(0), server_default="0")
+    check_judge_cost: Mapped[Decimal] = mapped_column(Money, default=Decimal(0), server_default="0")
     review_cost: Mapped[Decimal] = mapped_column(Money, default=Decimal(0), server_default="0")
 
 

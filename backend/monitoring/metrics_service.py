@@ -55,7 +55,6 @@ from backend import access, event_log
 from backend.actor import UserRead
 from backend.config import Settings
 from backend.db import utc_date
-from backend.models.base import Money
 from backend.models import (
     Assignment,
     ClientProfile,
@@ -68,6 +67,7 @@ from backend.models import (
     SessionReview,
     User,
 )
+from backend.models.base import Money
 from backend.models.enums import MessageRole, SessionMode, SessionStatus, Severity
 from backend.models.review import ReviewSource
 from backend.usage import purposes, usage_service
@@ -984,9 +984,7 @@ def _purpose_sums(db: Session, first: date, last: date) -> dict[Any, list]:
             DailyUsage.day >= first, DailyUsage.day <= last
         )
     ).one()
-    return {
-        purpose: _totals(0, cost, 0) for purpose, cost in zip(Purpose, costs, strict=True)
-    }
+    return {purpose: _totals(0, cost, 0) for purpose, cost in zip(Purpose, costs, strict=True)}
 
 
 def budget_status(

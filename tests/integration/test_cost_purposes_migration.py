@@ -44,7 +44,7 @@ def _fill(connection, backend_name: str) -> None:
         "INSERT INTO events (created_at, severity, category, message, session_id, details) "
         f"SELECT {at}, 'info', CASE mode WHEN 'check' THEN 'judge_call' ELSE 'partial_reply' "
         "END, 'billed', id, CASE mode WHEN 'check' THEN '{\"cost\": \"0.0007\"}'"
-        f"{json} ELSE '{{\"cost\": \"0.0004\"}}'{json} END FROM practice_sessions "
+        f'{json} ELSE \'{{"cost": "0.0004"}}\'{json} END FROM practice_sessions '
         "WHERE mode != 'practice'",
         "INSERT INTO rubrics (key, name, created_at) VALUES ('r', 'R', CURRENT_TIMESTAMP)",
         "INSERT INTO rubric_versions (rubric_id, version, definition, created_at) "
