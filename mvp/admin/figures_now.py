@@ -37,8 +37,9 @@ def now_tab(actor: UserRead) -> None:
         reviews = metrics_service.review_costs(db, actor=actor)
     if not now.messages_today:
         st.info(
-            "No messages yet today. These figures fill in as students talk to their clients; "
-            "'today' starts at midnight UTC.",
+            "No students' practice yet today. These figures fill in as students talk to their "
+            "clients (teachers' test chats and client checks count only in the costs); 'today' "
+            "starts at midnight UTC.",
             icon=":material/schedule:",
         )
     today_figures(now, feedback)

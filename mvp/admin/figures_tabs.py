@@ -78,7 +78,7 @@ def daily_usage(actor: UserRead) -> None:
     )
     with store.transaction() as db:
         buckets = metrics_service.daily_usage(db, actor=actor, days=int(days.split()[0]))
-    if not any(b.sessions or b.messages or b.problems for b in buckets):
+    if not any(b.sessions or b.messages or b.cost or b.problems for b in buckets):
         st.info(
             f"Nothing recorded in the last {days}. Each day's sessions, messages, tokens, "
             "cost and problems appear here from the first conversation on.",

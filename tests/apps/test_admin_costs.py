@@ -160,3 +160,22 @@ PURPOSE_ROWS = {
 
 def purposes(frame) -> dict[str, str]:
     return dict(zip(frame["Purpose"], frame["Cost"], strict=True))
+
+
+def test_a_day_of_test_chats_only_shows_its_cost_and_no_practice(app, app_db):
+    """Nothing practised yet, but a teacher's test chat was paid for: the Now tab says there is
+    no practice yet and still shows the cost; the daily sheet shows the day with its cost."""
+    with unit_of_work(app_db) as db:
+        make_user(db, role=Role.admin, username="ada.admin", display_name="Ada Admin")
+        room = make_classroom(db)
+        test_chat = start_session(db, user=room.teacher, client=room.client)
+        timing = {"latency_ms": 1000, "first_token_ms": 300}
+        reply(db, room.teacher, test_chat, usage=Usage(input_tokens=100), cost=TEST_CHAT, **timing)
+    at = admin_app(app)
+    assert any("No students' practice yet today" in info.value for info in at.info)
+    assert (metric(at, "Cost today"), metric(at, "Test chats")) == ("$0.002000", "$0.002000")
+    open_tab(at, "Usage")
+    today = table(at, "Problems logged").iloc[0]
+    assert (today["Sessions"], today["Messages"]) == (0, 0)
+    assert (today["Cost"], today["Test chats"]) == ("$0.002000", "$0.002000")
+    assert not at.exception
