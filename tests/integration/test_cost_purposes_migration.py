@@ -1,4 +1,4 @@
-"""The cost of each day by purpose (migration 0006): the daily usage rows that exist already are
+"""The cost of each day by purpose (migration 0007): the daily usage rows that exist already are
 split from what is stored - replies by their conversation's mode, judge calls and cut-off replies
 from their events, reviews from their rows - and the split can be undone, the totals untouched."""
 
@@ -14,7 +14,7 @@ from backend.db import alembic_config, create_db_engine, upgrade_database
 
 pytestmark = pytest.mark.both_backends
 
-BEFORE = "0005"
+BEFORE = "0006"
 PARTS = ("practice_cost", "test_chat_cost", "check_turns_cost", "check_judge_cost", "review_cost")
 NANO = Decimal("0.000000001")
 

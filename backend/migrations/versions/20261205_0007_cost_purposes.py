@@ -6,8 +6,8 @@ replies and judge calls from their info events, reviews from `session_reviews`; 
 those explains (a cut-off reply whose event was deleted) stays with practice, so the parts
 always add up to the day's cost as it was.
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-05
 """
 from __future__ import annotations
@@ -20,8 +20,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0006'
-down_revision = '0005'
+revision = '0007'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 
