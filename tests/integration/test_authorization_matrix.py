@@ -644,6 +644,9 @@ def _operations() -> dict[str, Operation]:
         "review_costs": _op(
             metrics_service.review_costs, lambda f, db, w, a: f(db, actor=a), ADMINISTRATION
         ),
+        "purpose_costs": _op(
+            metrics_service.purpose_costs, lambda f, db, w, a: f(db, actor=a), ADMINISTRATION
+        ),
         "list_problem_reports": _op(
             problem_report_service.list_reports,
             lambda f, db, w, a: f(db, actor=a) or ["ok"],
