@@ -21,11 +21,12 @@ from backend.models.enums import MessageRole
 from backend.practice.read_models import MessageRead
 from backend.reviews import review_service
 from backend.reviews.session_screen import SessionScreen
-from mvp import job_view, store, ui
+from mvp import a11y, job_view, store, ui
 from mvp.review_render import render_review
 
 STEPS = review_service.STEPS
 REVIEW_NOW_KEY = "review_now_for"  # the session whose review this run writes (a callback asked)
+REVIEW_HEADING = "h4#your-review"  # the student's "Your review", where End session leads
 TEACHER_FIRST = (
     "Your teacher will review this session first. The review appears here once they release it."
 )
@@ -155,6 +156,8 @@ def _review_status(job: JobRead) -> None:
         label, state, expanded = "Review ready", "complete", False
     else:
         label, state, expanded = "The review could not be written", "error", True
+    if job.status == "done":
+        a11y.announce(label)
     with st.status(label, state=state, expanded=expanded):
         for line in step_lines(job):
             st.write(line)

@@ -11,12 +11,13 @@ from backend.practice import rating_service
 from backend.practice.rating_service import RatingRead
 from backend.practice.read_models import MessageRead
 from backend.reviews.session_screen import SessionScreen
-from mvp import auth, store, ui
+from mvp import a11y, auth, store, ui
 from mvp.chat_messages import render_message
 from mvp.review_view import review_panel
 from mvp.student import shared
 
 SAVED_KEY = "feedback_saved_for"
+FEEDBACK_SAVED = "Thank you: your feedback was saved."
 safe = ui.safe_markdown  # every piece of text a person wrote goes through it
 
 
@@ -93,7 +94,8 @@ def feedback_form(actor: UserRead, session_id: int, given: RatingRead | None) ->
                 st.rerun()
     if st.session_state.get(SAVED_KEY) == session_id:  # next to the button just pressed
         st.session_state.pop(SAVED_KEY)
-        st.success("Thank you: your feedback was saved.", icon=":material/check_circle:")
+        st.success(FEEDBACK_SAVED, icon=":material/check_circle:")
+        a11y.announce(FEEDBACK_SAVED)
 
 
 def thumbs(actor: UserRead, reply: MessageRead, ratings: dict[int, bool]) -> None:
