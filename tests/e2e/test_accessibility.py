@@ -120,6 +120,12 @@ class Audit:
             for node in violation["nodes"]:
                 summary = " ".join(node.get("failureSummary", "").split())[:240]
                 self.found.append(f"{state}: {violation['id']} {node['target']} — {summary}")
+        # axe accepts vega-embed's own label; a screen reader would hear only "Vega visualization".
+        for label in page.locator('[role="graphics-document"]').evaluate_all(
+            "charts => charts.map((chart) => chart.getAttribute('aria-label') || '')"
+        ):
+            if label in {"", "Vega visualization"}:
+                self.found.append(f"{state}: a chart without a text alternative ({label!r})")
 
     def visit_all(self, page, pages: list[str], role: str) -> None:
         more = page.locator('[data-testid="stSidebarNav"]').get_by_role(
@@ -208,6 +214,8 @@ def admin_states(audit: Audit, page, url: str) -> None:
     audit(page, "admin Figures (now)")
     for tab in ("Usage", "Breakdowns", "Budgets"):
         page.get_by_role("tab", name=tab).click()
+        if tab == "Usage":  # the student's conversation is in the last 24 hours
+            expect(page.locator('[role="graphics-document"]')).to_have_count(4)
         audit(page, f"admin Figures ({tab})")
     audit.visit_all(page, titles(ADMIN_PAGES)[1:], "admin")
     go_to(page, "Error log")
