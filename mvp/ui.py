@@ -21,6 +21,7 @@ from backend.practice import history_service
 from backend.utils.markdown import WORD_JOINER, escape_markdown, safe_markdown
 
 if TYPE_CHECKING:  # pandas (and numpy) load with the first page that draws a table, not here
+    import altair as alt
     import pandas as pd
 
     from backend.reviews import agreement_service
@@ -28,6 +29,7 @@ if TYPE_CHECKING:  # pandas (and numpy) load with the first page that draws a ta
 __all__ = [  # the markdown helpers are re-exported for the pages
     "WORD_JOINER",
     "agreement_table",
+    "chart",
     "escape_markdown",
     "field_error",
     "flash",
@@ -122,6 +124,12 @@ def table(rows: pd.DataFrame | Iterable[dict], *, key: str | None = None, **opti
     frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(rows)
     frame = frame.map(spreadsheet_cell) if not frame.empty else frame
     st.dataframe(frame, hide_index=True, width="stretch", key=key, **options)
+
+
+def chart(figure: alt.Chart | alt.LayerChart, *, description: str, **options: Any) -> None:
+    """Every chart of the product, with a text alternative: Vega-Lite's `description` becomes
+    the chart's `aria-label` (without it, a screen reader says only "Vega visualization")."""
+    st.altair_chart(figure.properties(description=description), **options)
 
 
 def agreement_table(rows: list[agreement_service.CriterionAgreement], *, key: str) -> None:

@@ -13,7 +13,7 @@ from backend.monitoring import metrics_service
 from backend.practice import rating_service
 from backend.utils.formatting import format_tokens, format_usd
 from mvp import store, ui
-from mvp.admin.shared import LABEL, NUMBER, table
+from mvp.admin.shared import LABEL, NUMBER, bar_chart, line_chart, table
 
 
 def usage_tab(actor: UserRead) -> None:
@@ -41,16 +41,32 @@ def usage_tab(actor: UserRead) -> None:
             help="Every billed token in the last 24 hours: stored replies, and replies "
             "cut off after the API started billing them (as in Today's figures).",
         )
-        left.bar_chart(by_hour, x="Hour (UTC)", y="Tokens", sort=False, height=240)
+        busiest = max(hours, key=lambda b: b.tokens)
+        with left:
+            bar_chart(
+                by_hour,
+                "Hour (UTC)",
+                "Tokens",
+                color="#1f77b4",
+                description=f"Bar chart of tokens per hour, last 24 hours (UTC): the most, "
+                f"{format_tokens(busiest.tokens)}, at {busiest.start:%H}:00.",
+            )
         right.metric(
             "Cost, last 24 hours",
             format_usd(sum((b.cost for b in hours), start=0)),
             help="Every paid call in the last 24 hours, by hour: replies (cut-off ones included), "
             "client checks' judge calls and model-written reviews, as Cost today counts them.",
         )
-        right.bar_chart(
-            by_hour, x="Hour (UTC)", y="Cost (USD)", sort=False, height=240, color="#e07b39"
-        )
+        dearest = max(hours, key=lambda b: b.cost)
+        with right:
+            bar_chart(
+                by_hour,
+                "Hour (UTC)",
+                "Cost (USD)",
+                color="#e07b39",
+                description=f"Bar chart of cost per hour, last 24 hours (UTC): the most, "
+                f"{format_usd(dearest.cost)}, at {dearest.start:%H}:00.",
+            )
     daily_usage(actor)
 
 
@@ -86,8 +102,23 @@ def daily_usage(actor: UserRead) -> None:
         }
     )
     left, right = st.columns(2)
-    left.line_chart(chart, x="Day", y=["Sessions", "Messages", "Problems logged"], height=240)
-    right.bar_chart(chart, x="Day", y="Cost (USD)", sort=False, height=240, color="#e07b39")
+    with left:
+        line_chart(
+            chart,
+            "Day",
+            ["Sessions", "Messages", "Problems logged"],
+            description=f"Line chart of sessions, messages and problems logged per day, last "
+            f"{days}. The table below lists every day's figures.",
+        )
+    with right:
+        bar_chart(
+            chart,
+            "Day",
+            "Cost (USD)",
+            color="#e07b39",
+            description=f"Bar chart of cost per day, last {days}. The table below lists every "
+            "day's cost.",
+        )
     table(
         [
             {
