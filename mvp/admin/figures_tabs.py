@@ -13,7 +13,17 @@ from backend.monitoring import metrics_service
 from backend.practice import rating_service
 from backend.utils.formatting import format_tokens, format_usd
 from mvp import store, ui
-from mvp.admin.shared import LABEL, NUMBER, bar_chart, line_chart, table
+from mvp.admin import usage_charts
+from mvp.admin.shared import LABEL, NUMBER, PURPOSES_HELP, purpose_table, table
+
+#: The daily sheet's columns of cost by purpose (client checks: turns and judge calls).
+DAILY_PURPOSES = ("Practice", "Test chats", "Client checks", "Reviews")
+
+
+def daily_parts(parts: metrics_service.CostParts | None) -> list[Decimal]:
+    """A day's cost in the order of `DAILY_PURPOSES`."""
+    parts = parts or metrics_service.CostParts()
+    return [parts.practice, parts.test_chat, parts.client_checks, parts.review]
 
 
 def usage_tab(actor: UserRead) -> None:
@@ -41,32 +51,16 @@ def usage_tab(actor: UserRead) -> None:
             help="Every billed token in the last 24 hours: stored replies, and replies "
             "cut off after the API started billing them (as in Today's figures).",
         )
-        busiest = max(hours, key=lambda b: b.tokens)
         with left:
-            bar_chart(
-                by_hour,
-                "Hour (UTC)",
-                "Tokens",
-                color="#1f77b4",
-                description=f"Bar chart of tokens per hour, last 24 hours (UTC): the most, "
-                f"{format_tokens(busiest.tokens)}, at {busiest.start:%H}:00.",
-            )
+            usage_charts.tokens_by_hour(by_hour, hours)
         right.metric(
             "Cost, last 24 hours",
             format_usd(sum((b.cost for b in hours), start=0)),
             help="Every paid call in the last 24 hours, by hour: replies (cut-off ones included), "
             "client checks' judge calls and model-written reviews, as Cost today counts them.",
         )
-        dearest = max(hours, key=lambda b: b.cost)
         with right:
-            bar_chart(
-                by_hour,
-                "Hour (UTC)",
-                "Cost (USD)",
-                color="#e07b39",
-                description=f"Bar chart of cost per hour, last 24 hours (UTC): the most, "
-                f"{format_usd(dearest.cost)}, at {dearest.start:%H}:00.",
-            )
+            usage_charts.cost_by_hour(by_hour, hours)
     daily_usage(actor)
 
 
@@ -85,40 +79,31 @@ def daily_usage(actor: UserRead) -> None:
     )
     with store.transaction() as db:
         buckets = metrics_service.daily_usage(db, actor=actor, days=int(days.split()[0]))
-    if not any(b.sessions or b.messages or b.problems for b in buckets):
+    if not any(b.sessions or b.messages or b.cost or b.problems for b in buckets):
         st.info(
             f"Nothing recorded in the last {days}. Each day's sessions, messages, tokens, "
             "cost and problems appear here from the first conversation on.",
             icon=":material/calendar_month:",
         )
         return
+    costs = [daily_parts(b.parts) for b in buckets]
     chart = pd.DataFrame(
         {
             "Day": [b.start.strftime("%Y-%m-%d") for b in buckets],
             "Sessions": [b.sessions for b in buckets],
             "Messages": [b.messages for b in buckets],
             "Problems logged": [b.problems for b in buckets],
-            "Cost (USD)": [float(b.cost) for b in buckets],
+            **{
+                name: [float(day[index]) for day in costs]
+                for index, name in enumerate(DAILY_PURPOSES)
+            },
         }
     )
     left, right = st.columns(2)
     with left:
-        line_chart(
-            chart,
-            "Day",
-            ["Sessions", "Messages", "Problems logged"],
-            description=f"Line chart of sessions, messages and problems logged per day, last "
-            f"{days}. The table below lists every day's figures.",
-        )
+        usage_charts.activity_by_day(chart, days)
     with right:
-        bar_chart(
-            chart,
-            "Day",
-            "Cost (USD)",
-            color="#e07b39",
-            description=f"Bar chart of cost per day, last {days}. The table below lists every "
-            "day's cost.",
-        )
+        usage_charts.cost_by_day(chart, days, list(DAILY_PURPOSES))
     table(
         [
             {
@@ -127,19 +112,30 @@ def daily_usage(actor: UserRead) -> None:
                 "Messages": b.messages,
                 "Tokens": b.tokens,
                 "Cost": format_usd(b.cost),
+                **dict(zip(DAILY_PURPOSES, map(format_usd, daily_parts(b.parts)), strict=True)),
                 "Problems logged": b.problems,
             }
             for b in reversed(buckets)
         ],
         "daily_table",
-        Sessions=NUMBER,
-        Messages=NUMBER,
+        Sessions=st.column_config.NumberColumn(
+            format="localized", help="Students' practice conversations started that day."
+        ),
+        Messages=st.column_config.NumberColumn(
+            format="localized",
+            help="Messages stored that day in students' practice conversations (test chats "
+            "and client checks are not practice; their cost is in the columns by purpose).",
+        ),
         Tokens=st.column_config.NumberColumn(
-            format="localized", help="Billed tokens, cut-off replies included."
+            format="localized",
+            help="Billed tokens of every conversation (practice, test chats, client checks and "
+            "their judge calls), cut-off replies included; reviews' are not in them.",
         ),
         Cost=st.column_config.TextColumn(
-            help="Every paid call that day: replies, judge calls and reviews, as Cost today."
+            help="Every paid call that day: replies, judge calls and reviews, as Cost today; "
+            "the sum of the four purposes beside it."
         ),
+        **{name: st.column_config.TextColumn(help=PURPOSES_HELP) for name in DAILY_PURPOSES},
         **{
             "Problems logged": st.column_config.NumberColumn(
                 help="Events of severity warning, error or critical that day, as the Error log "
@@ -153,12 +149,19 @@ def daily_usage(actor: UserRead) -> None:
 def breakdowns_tab(actor: UserRead) -> None:
     with store.transaction() as db:
         found = metrics_service.breakdowns(db, actor=actor, students=10)
+        by_purpose = metrics_service.purpose_costs(db, actor=actor, days=30)
         _overall, by_client = rating_service.rating_shares(db, actor=actor)
+    st.markdown("**By purpose**")
+    st.caption("Every paid call over the last 30 days (UTC), reviews and judge calls included.")
+    purpose_table(by_purpose, "breakdown_purpose")
     parts = {
         f"By {by}": (by.capitalize(), found[by]) for by in ("model", "teacher", "section", "client")
     }
     parts["Top 10 students by cost"] = ("Student", found["student"])
-    st.caption("Replies over the last 30 days (UTC), most costly first.")
+    st.caption(
+        "Conversations' replies over the last 30 days (UTC), most costly first: practice, test "
+        "chats and client checks (their judge calls too); reviews are only in By purpose."
+    )
     columns = st.columns(2)
     for index, (title, (label, rows)) in enumerate(parts.items()):
         with columns[index % 2]:
@@ -218,7 +221,8 @@ def budgets_tab(actor: UserRead) -> None:
         format_usd(budget.spend_today),
         border=True,
         help="Every paid call since midnight UTC (replies, judge calls, reviews): the total "
-        "the daily budget is checked against, equal to Cost today on the Now tab.",
+        "the daily budget is checked against, equal to Cost today on the Now tab; by purpose "
+        "below.",
     )
     if not budget.daily_cost_budget:
         middle.metric(
@@ -251,6 +255,8 @@ def budgets_tab(actor: UserRead) -> None:
             f"An alert is logged at {threshold:.0%}; at 100% replies stop for everyone "
             "until midnight UTC."
         )
+    st.markdown("**Spent today by purpose**")
+    purpose_table(budget.spend_parts, "spend_purpose")
     user_budget(budget)
 
 

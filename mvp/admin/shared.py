@@ -1,14 +1,15 @@
-"""Parts the admin pages share: read-only tables, the clock, the Accounts page's notice."""
+"""Parts the admin pages share: read-only tables, cost by purpose, the clock, the Accounts
+page's notice."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import altair as alt
-import pandas as pd
 import streamlit as st
 from streamlit.elements.lib.column_types import ColumnConfig
 
+from backend.monitoring.metrics_service import CostParts
+from backend.utils.formatting import format_usd
 from mvp import ui
 
 NUMBER = st.column_config.NumberColumn(format="localized")
@@ -24,22 +25,23 @@ def table(rows: list[dict], key: str, **columns: ColumnConfig | str | None) -> N
     ui.table(rows, key=key, column_config=columns)
 
 
-def bar_chart(frame: pd.DataFrame, x: str, y: str, *, description: str, color: str) -> None:
-    """Bars of `y` by `x` (in the frame's order), with `description` as the text alternative."""
-    bars = alt.Chart(frame).mark_bar(color=color).encode(x=alt.X(f"{x}:O", sort=None), y=f"{y}:Q")
-    ui.chart(bars.properties(height=240), description=description, width="stretch")
+#: What each purpose counts (the help of a by-purpose table or figure).
+PURPOSES_HELP = (
+    "Practice: students' conversations. Test chats: teachers' and admins' chats with their own "
+    "clients. Client checks: the probe conversations (turns) and the judge calls that score "
+    "them. Reviews: model-written session reviews (demo reviews cost nothing). Replies cut off "
+    "after billing count under their conversation's purpose."
+)
 
 
-def line_chart(frame: pd.DataFrame, x: str, ys: list[str], *, description: str) -> None:
-    """One line per column of `ys` by `x`, with `description` as the text alternative."""
-    folded: list[str | alt.FieldName] = [*ys]
-    lines = (
-        alt.Chart(frame)
-        .transform_fold(folded, as_=["Series", "Count"])
-        .mark_line()
-        .encode(x=alt.X(f"{x}:O", sort=None), y="Count:Q", color=alt.Color("Series:N", sort=ys))
+def purpose_table(parts: CostParts, key: str) -> None:
+    """A cost by purpose, each purpose a row, and the total they add up to."""
+    rows = [{"Purpose": label, "Cost": format_usd(cost)} for label, cost in parts.labelled()]
+    table(
+        [*rows, {"Purpose": "Total", "Cost": format_usd(parts.total)}],
+        key,
+        Purpose=st.column_config.TextColumn(width="medium", help=PURPOSES_HELP),
     )
-    ui.chart(lines.properties(height=240), description=description, width="stretch")
 
 
 def notice(level: str, message: str) -> None:
