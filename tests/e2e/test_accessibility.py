@@ -278,6 +278,10 @@ def test_replies_and_the_review_are_announced_and_end_session_moves_the_focus(
 
     click(page, "end_session")  # its button goes: the focus goes to the question, not the body
     expect(keyed(page, "end_confirmation").get_by_role("alert")).to_be_focused()
+    click(page, "cancel_end")  # "Keep talking": back to the message box
+    expect(keyed(page, "chat_input").locator("textarea")).to_be_focused()
+    click(page, "end_session")
+    expect(keyed(page, "end_confirmation").get_by_role("alert")).to_be_focused()
     fake_anthropic.tool_reply(two_turn_review())
     click(page, "confirm_end")
     expect(page.get_by_text("Review ready")).to_be_visible()
