@@ -350,7 +350,9 @@ def _review_by_batch(
     return outcome, BatchStatus.collected if first is not None else BatchStatus.fell_back
 
 
-def resume_held_reviews(database: Database, *, gateway: LLMGateway | None = None) -> int:
+def resume_held_reviews(
+    database: Database, *, actor: UserRead | None = None, gateway: LLMGateway | None = None
+) -> int:
     """Start the review job again for each held review whose batch is pending but whose job is
     gone (its process died): the job collects the same batch. Returns how many it started (none
     in demo mode: without a key no batch can be read)."""

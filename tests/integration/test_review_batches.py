@@ -22,6 +22,7 @@ from backend.models import Event, Job, ReviewBatch, SessionReview, User
 from backend.models.base import utcnow
 from backend.models.review import ReviewStatus
 from backend.reviews import review_batches, review_screen, review_service, rubric_service
+from backend.usage import usage_service
 from tests.integration.conftest import TEST_API_KEY
 from tests.integration.test_reviews import _quote_not_in_transcript, ended_session, valid_answer
 
@@ -368,7 +369,11 @@ def test_a_dead_process_batch_is_collected_when_the_students_budget_is_used_up(
     """The batch is paid for when it is submitted: collecting it later is not refused because the
     student's daily budget ran out meanwhile (the review would stay "being written")."""
     session_id = _batch_left_by_a_dead_process(committed_engine, batch_api, classroom)
-    configure(user_daily_token_budget=1)  # used up by the conversation itself
+    with unit_of_work(committed_engine) as db:  # the student went on practising that day
+        usage_service.record_review(
+            db, user_id=classroom.student.id, at=utcnow(), usage=ONE_CALL, cost=None
+        )
+    configure(user_daily_token_budget=1000)
 
     database = Database(committed_engine)
     assert review_service.resume_held_reviews(database, actor=classroom.teacher) == 1
