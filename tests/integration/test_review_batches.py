@@ -16,6 +16,7 @@ from sqlalchemy import select, update
 
 from backend.db import Database, unit_of_work
 from backend.jobs import job_service, runner
+from backend.llm import GatewayError
 from backend.llm.pricing import calculate_cost
 from backend.llm.usage import Usage
 from backend.models import Event, Job, ReviewBatch, SessionReview, User
@@ -382,3 +383,23 @@ def test_a_dead_process_batch_is_collected_when_the_students_budget_is_used_up(
     review = stored(committed_engine, session_id)
     assert review.status == ReviewStatus.ready
     assert [row.status for row in batch_rows(committed_engine)] == ["collected"]
+
+
+def test_a_batch_the_api_refuses_to_take_is_in_the_event_log_like_a_failed_call(
+    batch_api, configure, classroom, committed_engine
+):
+    """The batch cannot be submitted (the API unreachable): the asker gets the API's error, and
+    the event log has it as it has a normal call's failure (the admin sees why no review came)."""
+    hold_reviews(committed_engine, classroom)
+    session_id = ended_session(committed_engine, classroom)
+    configure(anthropic_base_url="http://127.0.0.1:9")  # nothing listens there
+
+    with pytest.raises(GatewayError):
+        review_service.create_review(
+            Database(committed_engine), actor=classroom.student, session_id=session_id
+        )
+
+    with unit_of_work(committed_engine, write=False) as db:
+        events = db.scalars(select(Event).where(Event.session_id == session_id)).all()
+    assert [event.category for event in events] == ["api_connection"]
+    assert batch_rows(committed_engine) == []
