@@ -295,10 +295,14 @@ def _write_review(
     # Held for the teacher: nobody reads it at once, so it may wait for a batch at half price.
     # A batch already submitted is collected whatever the settings are now (it is paid for).
     batched = job.pending_batch or (not job.release_now and get_settings().review_batches)
+    settled_as: BatchStatus | None = None  # how the batch request ended (None: still pending)
     if batched:
-        outcome, settled_as = _review_by_batch(
-            database, actor=actor, job=job, gateway=gateway, step=step
-        )
+        try:
+            outcome, settled_as = _review_by_batch(
+                database, actor=actor, job=job, gateway=gateway, step=step
+            )
+        except GatewayError as error:  # not submitted, or not readable now: a pending one waits
+            outcome = ReviewOutcome(failure=error)
     else:
         outcome = review_transcript(
             job.turns, job.rubric, client=job.client, brief=job.brief, gateway=gateway
@@ -310,14 +314,14 @@ def _write_review(
             if outcome.calls:  # a first answer was billed before the repair failed
                 _store(db, job, content=None, source=ReviewSource.model, **outcome.billed())
             _log(db, job, error.severity, f"api_{error.category}", error.summary, error.detail)
-            if batched:
+            if settled_as is not None:
                 review_batches.settle(db, job.session_id, settled_as)
         raise error
     with database(write=True) as db:
         stored = _store(
             db, job, content=outcome.content, source=ReviewSource.model, **outcome.billed()
         )
-        if batched:
+        if settled_as is not None:
             review_batches.settle(db, job.session_id, settled_as)
         if outcome.content is None:
             _log(db, job, "warning", "review_failed", outcome.failure_summary, outcome.errors)
