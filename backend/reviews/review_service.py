@@ -301,8 +301,8 @@ def _write_review(
             outcome, settled_as = _review_by_batch(
                 database, actor=actor, job=job, gateway=gateway, step=step
             )
-        except GatewayError as error:  # not submitted, or not readable now: a pending one waits
-            outcome = ReviewOutcome(failure=error)
+        except GatewayError as api_error:  # not submitted, or not readable now: a pending one waits
+            outcome = ReviewOutcome(failure=api_error)
     else:
         outcome = review_transcript(
             job.turns, job.rubric, client=job.client, brief=job.brief, gateway=gateway
