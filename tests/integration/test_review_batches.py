@@ -21,9 +21,11 @@ from backend.llm.pricing import calculate_cost
 from backend.llm.usage import Usage
 from backend.models import Event, Job, ReviewBatch, SessionReview, User
 from backend.models.base import utcnow
+from backend.models.enums import Role
 from backend.models.review import ReviewStatus
 from backend.reviews import review_batches, review_screen, review_service, rubric_service
 from backend.usage import usage_service
+from tests.factories import make_user
 from tests.integration.conftest import TEST_API_KEY
 from tests.integration.test_reviews import _quote_not_in_transcript, ended_session, valid_answer
 
@@ -354,7 +356,13 @@ def test_a_dead_process_batch_of_a_deactivated_student_is_collected_for_the_teac
     with unit_of_work(committed_engine) as db:
         db.execute(update(User).where(User.id == classroom.student.id).values(is_active=False))
 
+    with unit_of_work(committed_engine) as db:
+        stranger = make_user(db, role=Role.student)
+        other_teacher = make_user(db, role=Role.teacher)
+
     database = Database(committed_engine)
+    for outsider in (stranger, other_teacher):  # the policy refuses them: nothing is started
+        assert review_service.resume_held_reviews(database, actor=outsider) == 0
     assert review_service.resume_held_reviews(database, actor=classroom.teacher) == 1
     assert runner.wait_idle(10)
 
