@@ -105,6 +105,7 @@ COURSE_TABLE_RENAMES: list[tuple[str, dict[str, str]]] = [
     ("0004", {}),  # the dashboard's closed_hours, which no course file carries
     ("0005", {}),  # problem_reports, which no course file carries
     ("0006", {}),  # review_batches, which no course file carries
+    ("0007", {}),  # cost by purpose in daily_usage, which no course file carries (rebuilt)
 ]
 
 
