@@ -96,9 +96,7 @@ def review_panel(
     if for_teacher:
         released = "" if review.released_at else " · not released to the student"
         st.markdown(f"##### Review{released}")
-    render_review(
-        review, messages, show_hidden_info_turn=for_teacher, rubric=rubric, footer=footer
-    )
+    render_review(review, messages, show_hidden_info_turn=for_teacher, rubric=rubric, footer=footer)
     return True
 
 
