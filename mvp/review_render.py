@@ -19,13 +19,9 @@ from mvp import auth, store, ui
 
 safe = ui.safe_markdown  # every piece of text a person (or the model) wrote goes through it
 
-
 DEMO_LABEL = "Automatic demo review"
-
-
 CITED = ":orange-badge[cited]"
 RATE_HINT = "Rate single replies of the client with a thumb up or down."
-
 
 PERCENT_INDICATORS = {
     "percent_complex_reflections",
@@ -56,9 +52,9 @@ def anchor(session_id: int, turn: int) -> str:
     return f"turn-{session_id}-{turn}"
 
 
-def turn_link(session_id: int, turn: int, word: str = "turn") -> str:
-    """'turn 9', linked to turn 9 of the transcript beside the review (a link within the page)."""
-    return f"[{word} {turn}](#{anchor(session_id, turn)})"
+def turn_link(session_id: int, turn: int, text: str | None = None) -> str:
+    """'turn 9' (or `text`), linked to turn 9 of the transcript beside the review."""
+    return f"[{text or f'turn {turn}'}](#{anchor(session_id, turn)})"
 
 
 def render_review(
@@ -141,10 +137,8 @@ def _rubric(session_id: int) -> RubricDefinition | None:
 
 def _turns(session_id: int, turns: list[int]) -> str:
     """' · turns 9, 13', each number linked to its turn of the transcript."""
-    if not turns:
-        return ""
-    links = [f"[{turn}](#{anchor(session_id, turn)})" for turn in turns]
-    return (" · turn " if len(turns) == 1 else " · turns ") + ", ".join(links)
+    links = ", ".join(turn_link(session_id, turn, str(turn)) for turn in turns)
+    return "" if not turns else (" · turn " if len(turns) == 1 else " · turns ") + links
 
 
 def _criteria(session_id: int, content: ReviewContent, rubric: RubricDefinition | None) -> None:

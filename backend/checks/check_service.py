@@ -59,6 +59,7 @@ from backend.models import ClientCheck, ClientProfile, PracticeSession
 from backend.models.enums import SessionMode
 from backend.practice import conversation_service, output_guard, session_service
 from backend.practice.conversation_service import CLAIM_GRACE_SECONDS
+from backend.usage import budget_service
 from backend.utils.rate_limiter import get_rate_limiter
 
 PROBES_FILE = Path(__file__).resolve().parent.parent / "probes" / "probes.json"
@@ -523,6 +524,8 @@ def start_check(database: Database, *, actor: UserRead | None, client_id: int) -
         if client.archived:
             raise ConflictError(f"{client.name} is archived. Restore the client to check it.")
         asker = access.signed_in(db, actor)
+        # A used-up allowance for checks (or the product's spending limit) refuses at once.
+        budget_service.check_budgets(db, get_settings(), user_id=asker.id, check=True)
         job, created = job_service.create(db, kind=CHECK_KIND, subject=client_id, owner_id=asker.id)
         if created:  # one run counts as one message; refused, the new job is rolled back
             get_rate_limiter().hit_message(asker.id)
@@ -530,6 +533,13 @@ def start_check(database: Database, *, actor: UserRead | None, client_id: int) -
         work = _CheckWork(database, asker, client_id)
         runner.submit(database, job.id, CHECK_KIND, work)
     return job
+
+
+def check_allowance(db: Session, *, actor: UserRead | None) -> budget_service.BudgetUse:
+    """The signed-in user's allowance for client checks today: tokens used (checks under way
+    included) and the limit (0: none)."""
+    user = access.signed_in(db, actor)
+    return budget_service.usage_today(db, get_settings(), user.id, check=True)[0]
 
 
 def check_job(database: Database, *, actor: UserRead | None, client_id: int) -> JobRead | None:

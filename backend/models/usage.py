@@ -23,7 +23,8 @@ from backend.models.base import Base, Money, UTCDateTime
 
 
 class DailyUsage(Base):
-    """Per user and day: what budgets and the top-students list read."""
+    """Per user and day: what budgets and the top-students list read. `tokens` counts every call;
+    `check_tokens` the part of them spent by client checks (their allowance is their own)."""
 
     __tablename__ = "daily_usage"
 
@@ -34,6 +35,7 @@ class DailyUsage(Base):
     tokens: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     cost: Mapped[Decimal] = mapped_column(Money, default=Decimal(0), server_default="0")
     replies: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    check_tokens: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
 
 class ClientUsageCounts:

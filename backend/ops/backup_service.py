@@ -103,6 +103,7 @@ COURSE_TABLE_RENAMES: list[tuple[str, dict[str, str]]] = [
     ("0003", {"sessions": "practice_sessions", "session_feedback": "session_ratings"}),
     ("0004", {}),  # the dashboard's closed_hours, which no course file carries
     ("0005", {}),  # problem_reports, which no course file carries
+    ("0006", {}),  # daily_usage.check_tokens: rebuilt on import, in no course file
 ]
 
 

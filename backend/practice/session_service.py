@@ -476,6 +476,7 @@ class _Keys(NamedTuple):
     user_id: int
     client_id: int
     assignment_id: int | None
+    mode: SessionMode
 
 
 def record_usage(

@@ -80,7 +80,7 @@ _USAGE_ADDED = {
     "unpriced_replies": SESSIONS.c.unpriced_replies + bindparam("add_unpriced", type_=Integer),
     "model": func.coalesce(bindparam("new_model", type_=String), SESSIONS.c.model),
 }
-_KEYS = (SESSIONS.c.user_id, SESSIONS.c.client_id, SESSIONS.c.assignment_id)
+_KEYS = (SESSIONS.c.user_id, SESSIONS.c.client_id, SESSIONS.c.assignment_id, SESSIONS.c.mode)
 #: Usage without a message (a reply that started, or was cut off); returns the rollups' keys.
 ADD_USAGE = update(SESSIONS).where(_ID).values(_USAGE_ADDED).returning(*_KEYS)
 #: The reply stored: its usage, one more message, the claim ended; only while the claim is ours.

@@ -95,6 +95,8 @@ class Conversation(Protocol):
     def client_id(self) -> int: ...
     @property
     def assignment_id(self) -> int | None: ...
+    @property
+    def mode(self) -> SessionMode: ...
 
 
 def _add_client_usage(db: Session, keys: dict, increments: dict) -> None:
@@ -139,12 +141,14 @@ def record_message(
             "cache_read_tokens": usage.cache_read_tokens,
             "cost": cost or Decimal(0),
         }
+        check = session.mode == SessionMode.check  # counts in the checks' own allowance
         add_to_rollup(
             db,
             DailyUsage,
             {"day": at.date(), "user_id": session.user_id},
             {
                 "tokens": usage.total_tokens,
+                "check_tokens": usage.total_tokens if check else 0,
                 "cost": cost or Decimal(0),
                 "replies": 1 if role == MessageRole.assistant else 0,
             },
@@ -207,11 +211,12 @@ def rebuild(db: Session) -> None:
     tokens = Message.all_tokens
     db.execute(
         insert(DailyUsage).from_select(
-            ["day", "user_id", "tokens", "cost", "replies"],
+            ["day", "user_id", "tokens", "check_tokens", "cost", "replies"],
             select(
                 day,
                 PracticeSession.user_id,
                 func.sum(tokens),
+                func.sum(case((PracticeSession.mode == SessionMode.check, tokens), else_=0)),
                 func.coalesce(func.sum(Message.cost), 0),
                 func.sum(reply),
             )

@@ -235,6 +235,15 @@ def user_budget(budget: metrics_service.BudgetStatus) -> None:
         f"At {threshold:.0%} ({format_tokens(alert_at)} tokens) an alert is logged; at "
         "100% their replies stop until midnight UTC."
     )
+    st.caption(
+        "Client checks count in an allowance of their own, not in this one: "
+        + (
+            f"{format_tokens(budget.check_token_budget)} tokens a day per teacher "
+            "(CHECK_DAILY_TOKEN_BUDGET)."
+            if budget.check_token_budget
+            else "no limit (CHECK_DAILY_TOKEN_BUDGET is 0)."
+        )
+    )
     if not budget.near_limit:
         st.info(
             f"Nobody is close to their daily limit. Users who pass {threshold:.0%} today "

@@ -18,6 +18,7 @@ from backend.clients.read_models import ClientRead
 from backend.errors import AppError
 from backend.jobs.read_models import JobRead
 from backend.models.enums import Role
+from backend.usage.budget_service import hours_until_reset
 from backend.utils.formatting import format_time
 from mvp import auth, job_view, store, ui
 from mvp.teacher import shared
@@ -82,8 +83,8 @@ def check_status(client: ClientRead) -> Callable[[JobRead], None]:
         with st.status(label, state=state, expanded=expanded):
             for line in lines:
                 st.write(safe(line))
-            if job.error:
-                st.error(safe(job.error), icon=":material/error:")
+        if job.error and not job.active:  # why it stopped: in view at once, never folded away
+            st.error(safe(job.error), icon=":material/error:")
 
     return draw
 
@@ -250,8 +251,13 @@ def check_page() -> None:
     with store.transaction() as db:
         estimate = check_service.estimate_check_cost(db, actor=actor, client_id=client.id)
         latest = check_service.latest_scorecard(db, actor=actor, client_id=client.id)
+        allowance = check_service.check_allowance(db, actor=actor)
+    used_up = bool(allowance.limit) and allowance.share >= 1
     label = "Run the check" if latest is None and not started else "Run the check again"
-    label += f" (about {money(estimate)})" if estimate is not None else " (demo: no cost)"
+    if used_up:
+        label += f" (allowance used up until midnight UTC, {hours_until_reset()})"
+    else:
+        label += f" (about {money(estimate)})" if estimate is not None else " (demo: no cost)"
     st.button(
         label,
         key="run_check",
@@ -259,7 +265,13 @@ def check_page() -> None:
         icon=":material/fact_check:",
         on_click=auth.guarded(_start),
         args=(client.id,),
+        disabled=used_up,
     )
+    if allowance.limit:
+        st.caption(
+            f"Client checks today: {int(allowance.used):,} of {int(allowance.limit):,} tokens "
+            "(their own allowance: practice and trying clients do not use it)."
+        )
     job = follow_check(client, started=started)
     if job is not None and job.active:
         return  # the scorecard is drawn when the check ends (the page reruns then)
