@@ -135,16 +135,37 @@ def _checkable(db: Session, actor: UserRead | None, client_id: int) -> ClientRea
 # Estimate ---------------------------------------------------------------------------------------
 def estimate_check_cost(db: Session, *, actor: UserRead | None, client_id: int) -> Decimal | None:
     """What a check of this client should cost on the default models (None in demo mode or when a
-    model has no price), as the prompt cache bills it: every probe turn reads the role-play guide
-    from the cache (any conversation in the last hour wrote it); the client's part is written by
-    the first reply and read by the rest; each turn writes what it adds to its conversation and
-    reads the turns before; replies of a natural length for the client's style; then one judge
-    call for all the probes (its prefix is below the minimum cacheable length: full price)."""
+    model has no price), as the prompt cache bills it (see `_estimated_usage`)."""
     client = _checkable(db, actor, client_id)
     gateway = get_gateway()
     if gateway.demo_mode:
         return None
     settings = get_settings()
+    chat, judge = _estimated_usage(client)
+    chat_cost = calculate_cost(gateway.model, chat, settings.model_prices_json)
+    judge_cost = calculate_cost(settings.judge_model, judge, settings.model_prices_json)
+    if chat_cost is None or judge_cost is None:
+        return None
+    return chat_cost + judge_cost
+
+
+def estimate_check_tokens(db: Session, *, actor: UserRead | None, client_id: int) -> int | None:
+    """The tokens a check of this client should count in the allowance for checks (as the API
+    counts them, cache reads in full); None in demo mode."""
+    client = _checkable(db, actor, client_id)
+    if get_gateway().demo_mode:
+        return None
+    chat, judge = _estimated_usage(client)
+    return chat.total_tokens + judge.total_tokens
+
+
+def _estimated_usage(client: ClientRead) -> tuple[Usage, Usage]:
+    """(the probes' replies, the judge call) of a check: every probe turn reads the role-play
+    guide from the cache (any conversation in the last hour wrote it); the client's part is
+    written by the first reply and read by the rest; each turn writes what it adds to its
+    conversation and reads the turns before; replies of a natural length for the client's style;
+    then one judge call for all the probes (its prefix is below the minimum cacheable length:
+    full price)."""
     guide, own = (estimate_tokens(part) for part in prompt_service.system_parts(client))
     reply = conversation_service.reply_max_tokens(client) // REPLY_SHARE_OF_CAP
     chat = Usage(cache_write_5m_tokens=own, cache_read_tokens=-own)  # the first reply writes it
@@ -167,11 +188,7 @@ def estimate_check_cost(db: Session, *, actor: UserRead | None, client_id: int) 
         + transcripts,
         output_tokens=JUDGE_OUTPUT_TOKENS_PER_PROBE * len(probes),
     )
-    chat_cost = calculate_cost(gateway.model, chat, settings.model_prices_json)
-    judge_cost = calculate_cost(settings.judge_model, judge, settings.model_prices_json)
-    if chat_cost is None or judge_cost is None:
-        return None
-    return chat_cost + judge_cost
+    return chat, judge
 
 
 # Rules ------------------------------------------------------------------------------------------

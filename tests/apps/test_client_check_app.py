@@ -230,7 +230,11 @@ def test_a_check_stopped_by_its_allowance_says_why_at_once_and_the_button_waits(
     get_settings.cache_clear()
     client = add_client(app_db, teacher, name="Alex Rivera")
     judge_answers(app_api, passing_judgement())
-    at = run_check(check_from_card(teacher_app(app), client.id))
+    at = check_from_card(teacher_app(app), client.id)
+    # Before it runs: a check of this client needs more than is left today, and the page says so.
+    [ahead] = [text for text in texts(at, "warning") if "may stop before it ends" in text]
+    assert "2,000 tokens are left" in ahead and "midnight UTC" in ahead
+    at = run_check(at)
     assert [status.label for status in at.status] == ["The check did not finish"]
     # Why, outside the status box (which may be collapsed), in an error of its own.
     inside = [error.value for error in at.status[0].error]
