@@ -48,6 +48,12 @@ class Settings(BaseSettings):
         le=32000,
         validation_alias=AliasChoices("REVIEW_MAX_TOKENS", "FEEDBACK_MAX_TOKENS"),
     )
+    # Reviews held for the teacher (assignments whose reviews students see after the teacher
+    # releases them) are written through the Message Batches API at half price, usually within
+    # minutes; off: every review is a normal call. Reviews students see at once never wait.
+    review_batches: bool = True
+    # How often the job writing a held review asks the API whether its batch has ended.
+    review_batch_poll_seconds: float = Field(default=30.0, gt=0)
     anthropic_max_tokens: int = Field(default=300, ge=16, le=8192)
     anthropic_max_retries: int = Field(default=2, ge=0, le=10)
     # How long one attempt may wait for the first byte of the answer (and between chunks).

@@ -7,8 +7,9 @@ students of its section then talk to the demo client Maya Thompson through
 `conversation_service.send_message` (the lines of `cost_script.json`: realistic student messages
 and client replies of natural spoken length, 1-4 sentences; `--replies long` adds long sentences to
 each reply, 60-120 words, the length the issue measured), end the conversation and get it
-reviewed through `review_service.create_review`; the teacher checks the client through
-`check_service.run_check` after reading its estimate (`estimate_check_cost`).
+reviewed through `review_service.create_review` (then two more whose assignment holds reviews for
+the teacher: written through the Message Batches API at half price); the teacher checks the client
+through `check_service.run_check` after reading its estimate (`estimate_check_cost`).
 
 The fake API (tests/fakes) runs on 127.0.0.1 with `api_usage=True`: usage follows each request
 (about four characters per token), `max_tokens` cuts a reply, and the prompt cache applies the
@@ -297,6 +298,43 @@ class Bench:
         bill = self.fake.bill
         return Row("", review.cost, _bill(bill), _usage(bill))
 
+    def hold_reviews(self, session_id: int) -> None:
+        """From now on the assignment's reviews wait for the teacher: they go through a batch."""
+        from backend.db import unit_of_work
+        from backend.models import PracticeSession
+        from backend.reviews import rubric_service
+
+        with unit_of_work(self.engine) as db:
+            assignment_id = db.get_one(PracticeSession, session_id).assignment_id
+            rubric_service.set_assignment_rubric(
+                db,
+                actor=self.teacher,
+                assignment_id=assignment_id,
+                rubric_id=None,
+                release_reviews="after_teacher_review",
+            )
+
+    def held_review(self, student: Any, session_id: int) -> Row:
+        """A review held for the teacher: one Message Batch request, billed at half price."""
+        from backend.db import Database, unit_of_work
+        from backend.reviews import review_service
+
+        with unit_of_work(self.engine) as db:
+            job = review_service.prepare_review(db, actor=student, session_id=session_id)
+        answer = review_answer(job.turns, job.rubric)
+        self.fake.tool_reply(lambda body: as_the_tool_asks(answer, body))
+        self.fake.clear_bill()
+        batches = len(self.fake.batches)
+        review = review_service.create_review(
+            Database(self.engine), actor=self.teacher, session_id=session_id
+        )
+        bill = self.fake.bill
+        if not review.ready or len(self.fake.batches) != batches + 1:
+            raise SystemExit("the held review did not go through one batch")
+        if not all(line.batch for line in bill):
+            raise SystemExit("the held review made a normal call")
+        return Row("", review.cost, _bill(bill), _usage(bill))
+
     def fresh_cache(self, *, keep_shared: bool) -> None:
         """An empty prompt cache; `keep_shared`: then one teacher's test turn with another client,
         which caches what every client's prompt shares (as any conversation of the last hour
@@ -374,6 +412,14 @@ def run(bench: Bench) -> dict[str, Row]:
         usage = {k: a.usage.get(k, 0) + b.usage.get(k, 0) for k in a.usage | b.usage}
         label = f"practice session (10 turns + review), {when}"
         keep(f"session_{when}", label, Row(label, recorded, a.billed + b.billed, usage))
+    # The same, in an assignment whose reviews wait for the teacher: written in a batch.
+    bench.hold_reviews(first_id)
+    held_first, held_later = (bench.conversation(s, 10)[0] for s in (first, later))
+    bench.fake.clear_prompt_cache()  # the review's prefix is cold again: first in a class
+    label = "review held for the teacher (batch), first in a class"
+    keep("review_held_first", label, bench.held_review(first, held_first))
+    label = "review held for the teacher (batch), later"
+    keep("review_held_later", label, bench.held_review(later, held_later))
     bench.fresh_cache(keep_shared=True)
     keep("conv40_first", "40-turn conversation, first", bench.conversation(long_first, 40)[1])
     keep("conv40_later", "40-turn conversation, later", bench.conversation(long_later, 40)[1])
@@ -390,7 +436,7 @@ def print_rows(bench: Bench, rows: dict[str, Row]) -> None:
     client, review, judge = bench.models
     print(f"\nmodels: client {client}, review {review}, judge {judge}")
     print(
-        f"{'':46}{'recorded $':>11}{'billed $':>11}  {'input':>7}{'c.write':>8}{'c.read':>8}"
+        f"{'':56}{'recorded $':>11}{'billed $':>11}  {'input':>7}{'c.write':>8}{'c.read':>8}"
         f"{'output':>7}"
     )
     for key, row in rows.items():
@@ -399,14 +445,14 @@ def print_rows(bench: Bench, rows: dict[str, Row]) -> None:
         usage = row.usage
         flag = "" if row.matches else "  MISMATCH"
         print(
-            f"{row.label:<46}{_usd(row.recorded):>11}{row.billed:>11.6f}  "
+            f"{row.label:<56}{_usd(row.recorded):>11}{row.billed:>11.6f}  "
             f"{usage.get('input_tokens', 0):>7}"
             f"{usage.get('cache_write_5m_tokens', 0) + usage.get('cache_write_1h_tokens', 0):>8}"
             f"{usage.get('cache_read_tokens', 0):>8}{usage.get('output_tokens', 0):>7}{flag}"
         )
     estimate, actual = rows["check_estimate"].recorded, rows["check"].billed
     ratio = f"actual / estimate {actual / estimate:.2f}" if estimate else "no estimate"
-    print(f"{'client check: estimate shown before':<46}{_usd(estimate):>11}  ({ratio})")
+    print(f"{'client check: estimate shown before':<56}{_usd(estimate):>11}  ({ratio})")
     mismatches = [
         row.label for key, row in rows.items() if key != "check_estimate" and not row.matches
     ]
@@ -457,6 +503,7 @@ def main() -> int:
             "GLOBAL_DAILY_COST_BUDGET_USD": "100000",
             "USER_RATE_LIMIT": "100000/minute",
             "GLOBAL_RATE_LIMIT": "100000/minute",
+            "REVIEW_BATCH_POLL_SECONDS": "0.01",
         }
     )
     replies = client_replies(args.replies == "long")

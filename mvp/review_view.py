@@ -21,6 +21,7 @@ from backend.jobs.read_models import JobRead
 from backend.models.enums import MessageRole
 from backend.practice.read_models import MessageRead
 from backend.reviews import review_service
+from backend.reviews.review_batches import BATCH_STEP
 from backend.reviews.session_screen import SessionScreen
 from mvp import job_view, store, ui
 from mvp.review_render import render_review
@@ -137,13 +138,18 @@ def _follow(
 def step_lines(job: JobRead) -> list[str]:
     """One line per step: done, under way (the job's progress names it) or to come."""
     done = job.status == "done"
-    reached = len(STEPS) if done else STEPS.index(job.progress) if job.progress in STEPS else -1
+    progress = job.progress or ""
+    batch = progress.startswith(BATCH_STEP)  # a held review: Scoring waits for its batch
+    reached = (
+        len(STEPS) if done else 1 if batch else STEPS.index(progress) if progress in STEPS else -1
+    )
     lines = []
     for index, step in enumerate(STEPS):
         if index < reached:
             lines.append(f":material/check: {step}")
         elif index == reached and job.active:
-            lines.append(f":material/progress_activity: **{step}** (under way)")
+            under_way = progress[:1].lower() + progress[1:] if batch else "under way"
+            lines.append(f":material/progress_activity: **{step}** ({under_way})")
         else:
             lines.append(f":material/pending: {step}")
     return lines

@@ -142,6 +142,23 @@ class ReplyStream:
         return self._produce(self)
 
 
+@dataclass(frozen=True)
+class BatchProgress:
+    """A Message Batch as last seen: ended or not, and its requests still processing."""
+
+    ended: bool
+    processing: int
+    total: int
+
+
+@dataclass(frozen=True)
+class BatchMiss:
+    """A batch request that has no answer: `kind` is errored, expired, canceled or malformed."""
+
+    kind: str
+    detail: str = ""
+
+
 #: Called with the usage `message_start` reports (input and cache; output 0), as soon as it arrives.
 StartHook = Callable[[Usage, str], None]
 
@@ -413,51 +430,149 @@ class LLMGateway:
             return None
         client = self._sdk()
         self.breaker.before_call()
-        model = model or self.settings.review_model
+        request = self.structured_request(
+            instructions=instructions,
+            context=context,
+            messages=messages,
+            tool_name=tool_name,
+            tool_description=tool_description,
+            input_schema=input_schema,
+            max_tokens=max_tokens,
+            model=model,
+        )
         started = time.perf_counter()
         try:
-            request: dict[str, Any] = dict(
-                model=model,
-                max_tokens=max_tokens or self.settings.review_max_tokens,
-                system=[
-                    {"type": "text", "text": instructions, "cache_control": self.cache_control()},
-                    {"type": "text", "text": context},
-                ],
-                messages=messages,
-                tools=[
-                    {
-                        "name": tool_name,
-                        "description": tool_description,
-                        "input_schema": input_schema,
-                    }
-                ],
-                tool_choice={"type": "tool", "name": tool_name},
-            )
             response = client.messages.create(**request)
-            call = next(
-                (
-                    block
-                    for block in response.content
-                    if block.type == "tool_use" and block.name == tool_name
-                ),
-                None,
+            answer = self._tool_answer(
+                response, tool_name, getattr(response, "_request_id", None), started
             )
-            if call is None or not isinstance(call.input, dict):
-                raise GatewayError(
-                    ErrorCategory.malformed,
-                    request_id=getattr(response, "_request_id", None),
-                    detail=f"no {tool_name} tool call in the answer",
-                )
         except Exception as error:  # a malformed 200 too: categorized, never a crash
             gateway_error = classify(error)
             self._failed(gateway_error)
             raise gateway_error from None
-        latency = time.perf_counter() - started
-        self._succeeded(latency)
+        self._succeeded(time.perf_counter() - started)
+        return answer
+
+    def structured_request(
+        self,
+        *,
+        instructions: str,
+        context: str,
+        messages: list[dict],
+        tool_name: str,
+        tool_description: str,
+        input_schema: dict,
+        max_tokens: int | None = None,
+        model: str | None = None,
+    ) -> dict[str, Any]:
+        """The Messages API parameters of a forced-tool call (see `structured`): sent at once, or
+        as one request of a Message Batch."""
+        return dict(
+            model=model or self.settings.review_model,
+            max_tokens=max_tokens or self.settings.review_max_tokens,
+            system=[
+                {"type": "text", "text": instructions, "cache_control": self.cache_control()},
+                {"type": "text", "text": context},
+            ],
+            messages=messages,
+            tools=[
+                {
+                    "name": tool_name,
+                    "description": tool_description,
+                    "input_schema": input_schema,
+                }
+            ],
+            tool_choice={"type": "tool", "name": tool_name},
+        )
+
+    def _tool_answer(
+        self,
+        response: Message,
+        tool_name: str,
+        request_id: str | None,
+        started: float,
+        *,
+        batch: bool = False,
+    ) -> StructuredAnswer:
+        """The forced tool's input from an answer; `GatewayError` (malformed) when it has none."""
+        call = next(
+            (
+                block
+                for block in response.content
+                if block.type == "tool_use" and block.name == tool_name
+            ),
+            None,
+        )
+        if call is None or not isinstance(call.input, dict):
+            raise GatewayError(
+                ErrorCategory.malformed,
+                request_id=request_id,
+                detail=f"no {tool_name} tool call in the answer",
+            )
         completion = self._completion(
-            json.dumps(call.input), response, getattr(response, "_request_id", None), latency, None
+            json.dumps(call.input),
+            response,
+            request_id,
+            time.perf_counter() - started,
+            None,
+            batch=batch,
         )
         return StructuredAnswer(data=dict(call.input), tool_use_id=call.id, completion=completion)
+
+    # Message Batches (half price, answered within 24 hours) ------------------------------------
+    def submit_batch(self, requests: dict[str, dict[str, Any]]) -> str:
+        """Send requests (custom id -> `structured_request` parameters) as one Message Batch;
+        returns its id. Raises `GatewayError` when the API refuses or cannot be reached."""
+        client = self._sdk()
+        try:
+            batch = client.messages.batches.create(
+                requests=[
+                    {"custom_id": custom_id, "params": params}  # type: ignore[typeddict-item]
+                    for custom_id, params in requests.items()
+                ]
+            )
+        except Exception as error:
+            raise classify(error) from None
+        return batch.id
+
+    def batch_progress(self, batch_id: str) -> BatchProgress:
+        """Whether the batch has ended, and how many of its requests are still processing."""
+        client = self._sdk()
+        try:
+            batch = client.messages.batches.retrieve(batch_id)
+        except Exception as error:
+            raise classify(error) from None
+        counts = batch.request_counts
+        total = (
+            counts.processing + counts.succeeded + counts.errored + counts.canceled + counts.expired
+        )
+        return BatchProgress(batch.processing_status == "ended", counts.processing, total)
+
+    def batch_answers(
+        self, batch_id: str, tool_name: str
+    ) -> dict[str, StructuredAnswer | BatchMiss]:
+        """An ended batch's results by custom id: the forced tool's answer (its cost at the batch
+        price), or why there is none (`BatchMiss`: errored, expired, canceled, malformed)."""
+        client = self._sdk()
+        answers: dict[str, StructuredAnswer | BatchMiss] = {}
+        try:
+            for line in client.messages.batches.results(batch_id):
+                result = line.result
+                if result.type != "succeeded":
+                    detail = ""
+                    if result.type == "errored":
+                        detail = f"{result.error.error.type}: {result.error.error.message}"
+                    answers[line.custom_id] = BatchMiss(result.type, detail)
+                    continue
+                try:
+                    answers[line.custom_id] = self._tool_answer(
+                        result.message, tool_name, None, time.perf_counter(), batch=True
+                    )
+                except GatewayError as error:
+                    answers[line.custom_id] = BatchMiss("malformed", error.summary)
+        except Exception as error:
+            raise classify(error) from None
+        return answers
 
     def _completion(
         self,
@@ -466,7 +581,10 @@ class LLMGateway:
         request_id: str | None,
         latency: float,
         first_token: float | None,
+        *,
+        batch: bool = False,
     ) -> Completion:
+        """`batch`: answered in a Message Batch, so priced at the batch price."""
         usage = usage_from_api(message.usage, self.settings.anthropic_cache_ttl)
         return Completion(
             text=text,
@@ -477,7 +595,7 @@ class LLMGateway:
             latency_ms=int(round(latency * 1000)),
             time_to_first_token_ms=None if first_token is None else int(round(first_token * 1000)),
             cost=calculate_cost(
-                message.model or self.model, usage, self.settings.model_prices_json
+                message.model or self.model, usage, self.settings.model_prices_json, batch=batch
             ),
         )
 

@@ -17,6 +17,8 @@ MILLION = Decimal(1_000_000)
 CACHE_WRITE_5M_MULTIPLIER = Decimal("1.25")
 CACHE_WRITE_1H_MULTIPLIER = Decimal("2")
 CACHE_READ_MULTIPLIER = Decimal("0.1")
+#: The Message Batches API bills every kind of token (cache writes and reads too) at half price.
+BATCH_MULTIPLIER = Decimal("0.5")
 DEMO_MODEL = "demo"
 
 
@@ -110,8 +112,11 @@ def price_for(model: str, overrides_json: str = "") -> ModelPrice | None:
     return table.get(model) or table.get(_normalise(model))
 
 
-def calculate_cost(model: str, usage: Usage, overrides_json: str = "") -> Decimal | None:
-    """Exact USD cost of one call, or None when the model has no price."""
+def calculate_cost(
+    model: str, usage: Usage, overrides_json: str = "", *, batch: bool = False
+) -> Decimal | None:
+    """Exact USD cost of one call (`batch`: answered in a Message Batch, at half price), or None
+    when the model has no price."""
     price = price_for(model, overrides_json)
     if price is None:
         return None
@@ -122,4 +127,6 @@ def calculate_cost(model: str, usage: Usage, overrides_json: str = "") -> Decima
         + usage.cache_write_1h_tokens * price.cache_write_1h
         + usage.cache_read_tokens * price.cache_read
     )
+    if batch:
+        per_million *= BATCH_MULTIPLIER
     return per_million / MILLION

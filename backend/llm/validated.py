@@ -51,25 +51,33 @@ def ask_validated(
     what: str,
     validate: Callable[[dict], tuple[T | None, list[str]]],
     model: str | None = None,
+    first: StructuredAnswer | None = None,
 ) -> Validated[T]:
     """A forced-tool answer checked by `validate` (its value, and its problems: none means
     accepted), repaired once with those problems (`what` names the answer in the repair message:
     "review", "judgement"). A `GatewayError` is returned as `failure`, not raised.
 
+    `first` is a first answer already made for these messages (a Message Batch's): it is checked
+    the same way, and a repair it needs is a normal call.
+
     The gateway must have an API client (`gateway.demo_mode` is the caller's own path)."""
     if gateway.demo_mode:
         raise RuntimeError("The gateway has no API client; demo mode needs no model.")
     outcome: Validated[T] = Validated()
-    for _attempt in range(ATTEMPTS):
+    for attempt in range(ATTEMPTS):
         try:
-            answer = gateway.structured(
-                instructions=instructions,
-                context=context,
-                messages=messages,
-                tool_name=tool_name,
-                tool_description=tool_description,
-                input_schema=input_schema,
-                model=model,
+            answer = (
+                first
+                if attempt == 0 and first is not None
+                else gateway.structured(
+                    instructions=instructions,
+                    context=context,
+                    messages=messages,
+                    tool_name=tool_name,
+                    tool_description=tool_description,
+                    input_schema=input_schema,
+                    model=model,
+                )
             )
         except GatewayError as error:
             outcome.failure = error

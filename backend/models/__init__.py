@@ -9,7 +9,7 @@ from backend.models.event import Event
 from backend.models.job import Job
 from backend.models.problem_report import ProblemReport
 from backend.models.rating import MessageRating, RatingTally, SessionRating
-from backend.models.review import Rubric, RubricVersion, SessionReview
+from backend.models.review import ReviewBatch, Rubric, RubricVersion, SessionReview
 from backend.models.section import Assignment, AssignmentClient, Enrollment, Section
 from backend.models.usage import ClientDailyUsage, ClientUsageIncrement, ClosedHour, DailyUsage
 from backend.models.user import Installation, LoginSession, SignInDomain, User
@@ -37,6 +37,7 @@ __all__ = [
     "Message",
     "MessageRating",
     "ProblemReport",
+    "ReviewBatch",
     "Section",
     "SessionRating",
     "SessionReview",

@@ -127,3 +127,35 @@ class SessionReview(IdMixin, UsageColumns, Base):
     model: Mapped[str | None] = mapped_column(String(80))
     cost: Mapped[Decimal | None] = mapped_column(Money)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class BatchStatus(StrEnum):
+    """A review's Message Batch request: waiting at the API, collected into the stored review,
+    or written with a normal call after the batch request errored, expired or was canceled."""
+
+    pending = "pending"
+    collected = "collected"
+    fell_back = "fell_back"
+
+
+class ReviewBatch(IdMixin, Base):
+    """A held review's request in a Message Batch: its batch id is kept so a process that dies
+    while the batch runs is followed by one that collects the same batch (no second request)."""
+
+    __tablename__ = "review_batches"
+    __table_args__ = (Index("ix_review_batches_status_session_id", "status", "session_id"),)
+
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("practice_sessions.id", ondelete="CASCADE"), index=True
+    )
+    #: Who asked for the review: a resumed collection acts for them.
+    requested_by_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    batch_id: Mapped[str] = mapped_column(String(120))
+    custom_id: Mapped[str] = mapped_column(String(64))
+    status: Mapped[BatchStatus] = mapped_column(
+        enum_type(BatchStatus, length=16, check="status_valid"), default=BatchStatus.pending
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -90,6 +90,7 @@ EXCLUDED: dict[str, str] = {
     "sign_in_domains": "an installation-wide admin setting, not part of a course",
     "jobs": "work under way in the installation's processes; what it wrote is in its own tables",
     "problem_reports": "testers' reports to the installation's admins, not part of a course",
+    "review_batches": "requests waiting at the model API; a review not yet written is asked again",
 }
 
 
@@ -103,7 +104,8 @@ COURSE_TABLE_RENAMES: list[tuple[str, dict[str, str]]] = [
     ("0003", {"sessions": "practice_sessions", "session_feedback": "session_ratings"}),
     ("0004", {}),  # the dashboard's closed_hours, which no course file carries
     ("0005", {}),  # problem_reports, which no course file carries
-    ("0006", {}),  # daily_usage.check_tokens: rebuilt on import, in no course file
+    ("0006", {}),  # review_batches, which no course file carries
+    ("0007", {}),  # daily_usage.check_tokens: rebuilt on import, in no course file
 ]
 
 

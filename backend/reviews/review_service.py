@@ -47,11 +47,12 @@ from backend.models import (
     PracticeSession,
     RubricVersion,
     SessionReview,
+    User,
 )
 from backend.models.base import utcnow
 from backend.models.enums import SessionStatus
-from backend.models.review import ReviewRelease, ReviewSource, ReviewStatus
-from backend.reviews import review_prompt, review_rules, risk, rubric_service
+from backend.models.review import BatchStatus, ReviewRelease, ReviewSource, ReviewStatus
+from backend.reviews import review_batches, review_prompt, review_rules, risk, rubric_service
 from backend.reviews.read_models import ReviewAnswer, ReviewContent, ReviewRead
 from backend.reviews.review_prompt import ReviewBrief
 from backend.reviews.rubric_schema import RubricDefinition
@@ -287,9 +288,16 @@ def _write_review(
     if job.existing is not None:
         return job.existing  # already what the asker may see
     step(STEPS[1])
-    outcome = review_transcript(
-        job.turns, job.rubric, client=job.client, brief=job.brief, gateway=gateway
-    )
+    # Held for the teacher: nobody reads it at once, so it may wait for a batch at half price.
+    batched = not job.release_now and get_settings().review_batches
+    if batched:
+        outcome, settled_as = _review_by_batch(
+            database, actor=actor, job=job, gateway=gateway, step=step
+        )
+    else:
+        outcome = review_transcript(
+            job.turns, job.rubric, client=job.client, brief=job.brief, gateway=gateway
+        )
     step(STEPS[2])
     if outcome.failure is not None:
         error = outcome.failure
@@ -297,16 +305,73 @@ def _write_review(
             if outcome.calls:  # a first answer was billed before the repair failed
                 _store(db, job, content=None, source=ReviewSource.model, **outcome.billed())
             _log(db, job, error.severity, f"api_{error.category}", error.summary, error.detail)
+            if batched:
+                review_batches.settle(db, job.session_id, settled_as)
         raise error
     with database(write=True) as db:
         stored = _store(
             db, job, content=outcome.content, source=ReviewSource.model, **outcome.billed()
         )
+        if batched:
+            review_batches.settle(db, job.session_id, settled_as)
         if outcome.content is None:
             _log(db, job, "warning", "review_failed", outcome.failure_summary, outcome.errors)
     if outcome.content is None:
         raise ReviewFailed()
     return _visible(stored, teacher_view=job.teacher_view)
+
+
+def _review_by_batch(
+    database: Database,
+    *,
+    actor: UserRead | None,
+    job: ReviewJob,
+    gateway: LLMGateway,
+    step: Callable[[str], None],
+) -> tuple[ReviewOutcome, BatchStatus]:
+    """A held review's calls: the first answer from a Message Batch (see `review_batches`),
+    validated and repaired as a normal call's; a request without an answer falls back to the
+    normal call. Also how the batch request ended, for `review_batches.settle`."""
+    question = review_question(job.turns, job.rubric, client=job.client, brief=job.brief)
+    answer = review_batches.batch_answer(
+        database,
+        actor=actor,
+        session_id=job.session_id,
+        user_id=job.user_id,
+        request=gateway.structured_request(**question),
+        tool_name=REVIEW_TOOL,
+        gateway=gateway,
+        step=step,
+    )
+    first = answer if isinstance(answer, StructuredAnswer) else None
+    outcome = review_transcript(
+        job.turns, job.rubric, client=job.client, brief=job.brief, gateway=gateway, first=first
+    )
+    return outcome, BatchStatus.collected if first is not None else BatchStatus.fell_back
+
+
+def resume_held_reviews(database: Database, *, gateway: LLMGateway | None = None) -> int:
+    """Start the review job again for each held review whose batch is pending but whose job is
+    gone (its process died): the job collects the same batch. Returns how many it started (none
+    in demo mode: without a key no batch can be read)."""
+    gateway = gateway or get_gateway()
+    if gateway.demo_mode:
+        return 0
+    with database() as db:
+        orphans = []
+        for session_id, user_id in review_batches.pending_requests(db):
+            latest = job_service.latest(db, kind=REVIEW_KIND, subject=session_id)
+            user = db.get(User, user_id)
+            if (latest is None or not latest.active) and user is not None:
+                orphans.append((session_id, UserRead.model_validate(user)))
+    started = 0
+    for session_id, actor in orphans:
+        try:
+            start_review(database, actor=actor, session_id=session_id, gateway=gateway)
+        except AppError:  # the asker lost access, or a budget: it waits for someone to ask again
+            continue
+        started += 1
+    return started
 
 
 # As a backend job -------------------------------------------------------------------------------
@@ -354,7 +419,9 @@ def _run_review_job(context: runner.JobContext, work: _ReviewWork) -> ReviewRead
     def step(name: str) -> None:
         if name == STEPS[1]:  # the last moment to stop: nothing is paid for yet
             context.check_cancelled()
-        context.progress(name, (STEPS.index(name) + 1) / (len(STEPS) + 1))
+        # A held review's batch progress is part of Scoring.
+        reached = STEPS.index(name) if name in STEPS else 1
+        context.progress(name, (reached + 1) / (len(STEPS) + 1))
 
     review = create_review(
         work.database,
@@ -426,9 +493,12 @@ def review_transcript(
     client: ClientRead | None,
     brief: ReviewBrief | None,
     gateway: LLMGateway,
+    first: StructuredAnswer | None = None,
 ) -> ReviewOutcome:
     """Review a numbered transcript with the review model: the production prompt and tool
     (no sampling parameters, see `review_prompt`), the answer validated against the transcript and rubric, one repair.
+    `first`: the first answer came from a Message Batch (see `review_batches`); it is validated
+    the same way and a repair is a normal call.
 
     The client (None: unknown, as in the benchmark) adds its difficulty and learning goals to the
     context and turns on the hidden-information guard. A `GatewayError` is returned as
@@ -452,14 +522,10 @@ def review_transcript(
 
     asked = ask_validated(
         gateway,
-        instructions=review_prompt.instructions(rubric),
-        context=review_prompt.context(turns, client=client, brief=brief),
-        messages=[{"role": "user", "content": review_prompt.transcript(turns)}],
-        tool_name=REVIEW_TOOL,
-        tool_description=review_prompt.TOOL_DESCRIPTION,
-        input_schema=review_prompt.review_tool_schema(rubric),
+        **review_question(turns, rubric, client=client, brief=brief),
         what="review",
         validate=validate,
+        first=first,
     )
     outcome = ReviewOutcome(calls=asked.answers, errors=asked.errors, failure=asked.failure)
     if asked.accepted and asked.value is not None:
@@ -471,6 +537,25 @@ def review_transcript(
             demo=False,
         )
     return outcome
+
+
+def review_question(
+    turns: list[Turn],
+    rubric: RubricDefinition,
+    *,
+    client: ClientRead | None,
+    brief: ReviewBrief | None,
+) -> dict:
+    """The review's prompt and forced tool, as `LLMGateway.structured` takes them (the same for a
+    normal call and a batch request)."""
+    return {
+        "instructions": review_prompt.instructions(rubric),
+        "context": review_prompt.context(turns, client=client, brief=brief),
+        "messages": [{"role": "user", "content": review_prompt.transcript(turns)}],
+        "tool_name": REVIEW_TOOL,
+        "tool_description": review_prompt.TOOL_DESCRIPTION,
+        "input_schema": review_prompt.review_tool_schema(rubric),
+    }
 
 
 # Internals --------------------------------------------------------------------------------------

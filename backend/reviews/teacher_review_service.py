@@ -21,14 +21,15 @@ from backend.models import (
     Assignment,
     ClientProfile,
     PracticeSession,
+    ReviewBatch,
     RubricVersion,
     Section,
     SessionReview,
     User,
 )
 from backend.models.base import utcnow
-from backend.models.review import ReviewSource, ReviewStatus
-from backend.reviews import review_rules, review_service
+from backend.models.review import BatchStatus, ReviewSource, ReviewStatus
+from backend.reviews import review_batches, review_rules, review_service
 from backend.reviews.read_models import ReviewAnswer, ReviewContent, ReviewRead
 from backend.reviews.rubric_schema import RubricDefinition
 from backend.utils.text import clean_text
@@ -53,6 +54,8 @@ class QueueItem(BaseModel):
     released: bool  # the student reads the model's version already
     demo: bool
     created_at: datetime
+    #: Still being written in a Message Batch: the job's progress (see `review_batches`).
+    writing: str | None = None
 
 
 def save_teacher_review(
@@ -151,7 +154,7 @@ def review_queue(
         )
         .order_by(SessionReview.created_at.desc(), SessionReview.id.desc())
     )
-    return [
+    items = [
         QueueItem(
             session_id=review.session_id,
             student=student,
@@ -164,4 +167,45 @@ def review_queue(
             created_at=review.created_at,
         )
         for review, student, client, assignment, section in db.execute(query).all()
+    ]
+    return _being_written(db, teacher) + items
+
+
+def _being_written(db: Session, teacher: UserRead) -> list[QueueItem]:
+    """Held reviews of the teacher's sections still being written in a Message Batch."""
+    query = (
+        select(
+            ReviewBatch.session_id,
+            ReviewBatch.created_at,
+            User.display_name,
+            ClientProfile.name,
+            Assignment.title,
+            Section.name,
+        )
+        .join(PracticeSession, PracticeSession.id == ReviewBatch.session_id)
+        .join(User, User.id == PracticeSession.user_id)
+        .join(ClientProfile, ClientProfile.id == PracticeSession.client_id)
+        .join(Assignment, Assignment.id == PracticeSession.assignment_id)
+        .join(Section, Section.id == Assignment.section_id)
+        .where(ReviewBatch.status == BatchStatus.pending, access.where(teacher, "review", "edit"))
+        .order_by(ReviewBatch.created_at.desc(), ReviewBatch.id.desc())
+    )
+    rows = db.execute(query).all()
+    progress = review_batches.batch_progress(
+        db, [row.session_id for row in rows], kind=review_service.REVIEW_KIND
+    )
+    return [
+        QueueItem(
+            session_id=session_id,
+            student=student,
+            client=client,
+            assignment=assignment,
+            section=section,
+            reviewed_at=None,
+            released=False,
+            demo=False,
+            created_at=created_at,
+            writing=progress.get(session_id, review_batches.BATCH_STEP),
+        )
+        for session_id, created_at, student, client, assignment, section in rows
     ]

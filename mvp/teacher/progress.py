@@ -1,5 +1,5 @@
-"""Teacher: per section and assignment, the scores per criterion, who is below fair, and the
-gradebook CSV (one row per student and session)."""
+"""Teacher: per section and assignment, the scores per criterion, who is below fair, the grades
+for Canvas or Moodle (one row per student, by the teacher's rule) and the sessions CSV."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import streamlit as st
 
 from backend.errors import AppError
 from backend.models.enums import Role
-from backend.reviews import progress_service
+from backend.reviews import gradebook_service, progress_service
 from backend.reviews.indicators import MIN_TURNS_FOR_VERDICTS as MIN_TURNS
 from backend.utils.formatting import plural
 from mvp import auth, store, ui
@@ -93,6 +93,45 @@ def below_fair(progress: progress_service.ClassProgress) -> None:
     )
 
 
+def grades(section_id: int, assignment_id: int | None) -> None:
+    st.subheader("Grades for your LMS")
+    st.caption(
+        "One row per student, one column per assignment: the mean rating of a released review "
+        "as points out of 100 (5 of 5 is 100), the teacher's version where you released one. "
+        "Students with no released review get an empty cell; demo reviews count for nothing."
+    )
+    left, right = st.columns(2)
+    rule = left.radio(
+        "Grade from",
+        list(gradebook_service.RULE_LABELS),
+        format_func=gradebook_service.RULE_LABELS.__getitem__,
+        key="grade_rule",
+    )
+    lms = right.radio(
+        "File for",
+        list(gradebook_service.LMS_LABELS),
+        format_func=gradebook_service.LMS_LABELS.__getitem__,
+        key="grade_lms",
+        horizontal=True,
+    )
+    try:
+        with store.transaction() as db:
+            book = gradebook_service.section_grades(
+                db, actor=actor, section_id=section_id, rule=rule, assignment_id=assignment_id
+            )
+    except AppError as error:
+        ui.show_error(error)
+        return
+    st.download_button(
+        "Download grades (CSV)",
+        data=gradebook_service.grades_csv(book, lms=lms),
+        file_name=f"grades-{lms}-section-{section_id}.csv",
+        mime="text/csv",
+        key="grades_csv",
+        icon=":material/download:",
+    )
+
+
 # The page ------------------------------------------------------------------------------------
 st.title("Class progress")
 with store.transaction() as db:
@@ -129,11 +168,15 @@ left_out = (
 st.caption(f"{plural(len(progress.points), 'reviewed session')}{left_out}")
 distribution(progress)
 below_fair(progress)
+grades(section_id, assignment_id)
+st.subheader("Sessions")
 st.download_button(
-    "Download gradebook (CSV)",
+    "Download sessions (CSV)",
     data=progress_service.gradebook_csv(progress),
-    file_name=f"gradebook-section-{section_id}.csv",
+    file_name=f"sessions-section-{section_id}.csv",
     mime="text/csv",
-    key="gradebook_csv",
+    key="sessions_csv",
     icon=":material/download:",
+    help="One row per student and reviewed session, released or not, with every rating and "
+    "indicator.",
 )

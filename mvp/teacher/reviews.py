@@ -8,7 +8,12 @@ from __future__ import annotations
 import streamlit as st
 
 from backend.models.enums import Role
-from backend.reviews import agreement_service, review_screen, teacher_review_service
+from backend.reviews import (
+    agreement_service,
+    review_screen,
+    review_service,
+    teacher_review_service,
+)
 from backend.reviews.read_models import ReviewContent
 from backend.reviews.review_screen import ReviewScreen
 from backend.reviews.turns import Turn
@@ -23,7 +28,14 @@ safe = ui.safe_markdown
 SESSION_KEY = "review_session_id"
 
 
+def _writing(item: teacher_review_service.QueueItem) -> str | None:
+    """ "being written (batch, usually minutes): 0 of 1 done" while a batch writes its review."""
+    return item.writing[:1].lower() + item.writing[1:] if item.writing else None
+
+
 def _status(item: teacher_review_service.QueueItem) -> str:
+    if writing := _writing(item):
+        return writing
     if item.reviewed_at is not None:
         return "your changes are not released yet"
     return "students read the model's version" if item.released else "waiting for release"
@@ -35,6 +47,8 @@ def read_screen() -> ReviewScreen:
     everything = st.toggle(
         "Also show reviews students already read without my review", key="queue_all"
     )
+    # A held review whose batch lost its process (a restart) is collected again from here.
+    review_service.resume_held_reviews(store.database())
     with store.transaction() as db:
         return review_screen.read_review_screen(
             db,
@@ -129,7 +143,10 @@ queue_tab, agreement_tab = st.tabs(["Waiting for you", "Agreement"])
 with queue_tab:
     screen = read_screen()
     queue(screen.queue)
-    if screen.chosen is not None:
+    chosen = next((item for item in screen.queue if item.session_id == screen.chosen), None)
+    if chosen is not None and (writing := _writing(chosen)):
+        st.info(f"The review is {writing}. Reload this page to see its progress.")
+    elif screen.chosen is not None:
         review_panel(screen.chosen, screen)
 with agreement_tab:
     agreement_figures(screen.agreement)

@@ -6,9 +6,11 @@ import csv
 import io
 import json
 
+from sqlalchemy import select, update
 from streamlit.testing.v1 import AppTest
 
 from backend.db import unit_of_work
+from backend.models import SessionReview
 from backend.models.enums import Role
 from backend.practice import session_service
 from backend.reviews import review_service
@@ -99,10 +101,57 @@ def test_class_progress_shows_the_distribution_below_fair_and_the_gradebook(app,
     assert "No session here counts for verdicts yet" in everything(at)
     assert "2 left out of the averages and the below-fair list" in everything(at)
 
-    rows = list(csv.DictReader(io.StringIO(downloads["gradebook_csv"])))
+    assert "Download sessions (CSV)" in [button.label for button in at.get("download_button")]
+    rows = list(csv.DictReader(io.StringIO(downloads["sessions_csv"])))
     assert len(rows) == 2 and {row["student"] for row in rows} == {room.student.display_name}
     assert all(row["assignment"] == room.assignment.title for row in rows)
 
     at.selectbox(key=f"progress_assignment_{room.section.id}").select(room.assignment.id).run()
     assert_clean(at)
     assert "2 reviewed sessions" in everything(at)
+
+
+def test_class_progress_offers_grades_for_canvas_or_moodle_by_the_teachers_rule(
+    app, app_db, downloads
+):
+    room = reviewed_classroom(app_db)
+    with unit_of_work(app_db) as db:  # both demo reviews made real ones: 4 of 5, then 2 of 5
+        for review, score in zip(
+            db.scalars(select(SessionReview).order_by(SessionReview.id)), (4, 2), strict=True
+        ):
+            scores = [{"criterion": "empathy", "score": score, "turns": [1]}]
+            db.execute(
+                update(SessionReview)
+                .where(SessionReview.id == review.id)
+                .values(content=review.content | {"demo": False, "scores": scores})
+            )
+    at = open_page(log_in(app.run(), room.teacher.username), "Class progress")
+    assert_clean(at)
+    assert "Grades for your LMS" in texts(at, "subheader")
+    assert "Download grades (CSV)" in [button.label for button in at.get("download_button")]
+    assert at.radio(key="grade_rule").options == [
+        "Latest released review",
+        "Best released review",
+        "Mean of released reviews",
+    ]
+    canvas = list(csv.reader(io.StringIO(downloads["grades_csv"])))
+    assert canvas[0] == [
+        "Student",
+        "ID",
+        "SIS User ID",
+        "SIS Login ID",
+        "Section",
+        "Notes",
+        room.assignment.title,
+    ]
+    assert canvas[1][0] == "Points Possible" and float(canvas[1][6]) == 100.0
+    assert len(canvas) == 3 and canvas[2][0] == room.student.display_name
+    assert float(canvas[2][6]) == 40.0 and canvas[2][5] == "model"  # the latest, by default
+
+    at.radio(key="grade_rule").set_value("Best released review").run()
+    at.radio(key="grade_lms").set_value("Moodle").run()
+    assert_clean(at)
+    (row,) = csv.DictReader(io.StringIO(downloads["grades_csv"]))
+    assert row["Username"] == room.student.username
+    assert float(row[f"{room.assignment.title} (out of 100)"]) == 80.0
+    assert row["Figures from"] == "model"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from backend.classes import assignment_service, section_service
 from backend.classes.read_models import AssignmentInput
 from backend.db import unit_of_work
+from backend.models import SessionReview
 from backend.practice import session_service
 from backend.reviews import review_service
 from tests.apps.helpers import assert_clean, everything, open_page, teacher_app, texts
@@ -106,3 +107,30 @@ def test_assignment_setting_decides_when_students_see_reviews(app, app_db, teach
     with unit_of_work(app_db) as db:
         saved = assignment_service.get_assignment(db, actor=teacher, assignment_id=assignment.id)
     assert saved.release_reviews.value == "immediately"
+
+
+def test_a_review_being_written_in_a_batch_shows_in_the_queue(app, app_db, teacher):
+    """Held reviews are written through the Message Batches API: while the batch runs (a job in
+    this or another process follows it), the queue says so, with the job's progress."""
+    from backend.jobs import job_service
+    from backend.models import ReviewBatch
+    from backend.reviews import review_batches
+
+    session_id, student = _waiting_review(app_db, teacher)
+    with unit_of_work(app_db) as db:
+        db.query(SessionReview).delete()  # its review is not written yet: a batch is writing it
+        db.add(
+            ReviewBatch(
+                session_id=session_id, requested_by_id=student.id, batch_id="b", custom_id="c"
+            )
+        )
+        job, _ = job_service.create(db, kind="review", subject=session_id, owner_id=student.id)
+        job_service.mark_running(db, job.id)
+        job_service.set_progress(db, job.id, f"{review_batches.BATCH_STEP}: 0 of 1 done", 0.5)
+    at = open_page(teacher_app(app), "Reviews")
+    assert_clean(at)
+    assert at.selectbox(key="review_session_id").value == session_id
+    shown = everything(at)
+    assert "being written (batch, usually minutes): 0 of 1 done" in shown
+    assert "Reload this page to see its progress" in shown
+    assert "This conversation has no finished review" not in shown

@@ -19,6 +19,12 @@ Endpoints:
 
 * ``POST /v1/messages``               - Message JSON or an SSE stream
 * ``POST /v1/messages/count_tokens``  - ``{"input_tokens": N}``
+* ``POST /v1/messages/batches``       - a Message Batch (``custom_id`` + ``params`` per request)
+* ``GET  /v1/messages/batches/{id}``  - its ``processing_status`` (``in_progress`` -> ``ended``),
+  ``request_counts`` and, once ended, ``results_url``
+* ``GET  /v1/messages/batches/{id}/results`` - JSONL, one line per request: ``succeeded`` (the
+  message), ``errored`` (the error body), ``expired`` or ``canceled``
+* ``POST /v1/messages/batches/{id}/cancel``  - ends it; requests not yet answered are canceled
 * ``GET  /health``                    - readiness probe (not recorded)
 
 With ``api_usage=True`` (or ``fake.use_api_usage()``) usage follows the request as on the real
@@ -26,6 +32,12 @@ API: sizes from the text, ``max_tokens`` cuts a reply, and the prompt cache's ru
 minimum cacheable prefix per model, 5-minute and 1-hour lifetimes, reads and writes); see
 ``tests.fakes.api_usage``. Whatever usage it reports, every answer is billed at list prices
 (``fake.bill``, ``fake.billed_usd()``).
+
+A batch ends on its second retrieve (the first reads ``in_progress``), or when the test says
+(``fake.hold_batches()`` keeps them in progress until ``fake.end_batches()``). When it ends, each
+request takes the next scripted behaviour in request order, as ``/v1/messages`` would: a reply
+succeeds (billed at half the list price, ``BillLine.batch``), an ``error(...)`` is that request's
+``errored`` result, ``batch_outcome("expired"|"canceled")`` scripts the other two.
 
 Anything else answers 404 ``not_found_error``. Malformed requests (bad JSON,
 no ``model``/``max_tokens``/``messages``, or ``temperature``/``top_p``/``top_k``,
@@ -187,7 +199,34 @@ class _Malformed:
     ``get_final_message`` asserts), or a JSON body cut off mid-object."""
 
 
-_Behaviour = _Reply | _Error | _ConnectionReset | _Hang | _StreamErrorMidway | _Malformed
+@dataclass
+class _BatchOutcome:
+    """A batch request that ends without an answer: ``expired`` or ``canceled`` (as a plain
+    ``/v1/messages`` request: the default reply)."""
+
+    result_type: str
+
+
+_Behaviour = (
+    _Reply | _Error | _ConnectionReset | _Hang | _StreamErrorMidway | _Malformed | _BatchOutcome
+)
+
+
+@dataclass
+class FakeBatch:
+    """One Message Batch: its requests, and their results once it ended."""
+
+    id: str
+    requests: list[dict[str, Any]]
+    created_at: float
+    looks: int = 0
+    ended_at: float | None = None
+    cancel_requested: bool = False
+    results: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def custom_ids(self) -> list[str]:
+        return [str(request.get("custom_id")) for request in self.requests]
 
 
 # --------------------------------------------------------------------------- recording
@@ -300,6 +339,9 @@ class _Handler(BaseHTTPRequestHandler):
         if fake._latency > 0:
             interrupt.wait(fake._latency)
 
+        if path.startswith("/v1/messages/batches"):
+            self._batches(method, path, parsed, bad_json)
+            return
         if path not in ("/v1/messages", "/v1/messages/count_tokens") or method != "POST":
             self._send_error(_Error(404, "not_found_error", f"Not found: {method} {path}"))
             return
@@ -321,6 +363,8 @@ class _Handler(BaseHTTPRequestHandler):
             return
 
         behaviour = fake._next_behaviour(parsed)
+        if isinstance(behaviour, _BatchOutcome):
+            behaviour = fake._default
         if isinstance(behaviour, _Hang):
             interrupt.wait(behaviour.seconds)
             if fake._stopping.is_set():
@@ -347,6 +391,44 @@ class _Handler(BaseHTTPRequestHandler):
             else:
                 message = fake._build_message(parsed, behaviour)
                 self._send_json(200, message, extra_headers=behaviour.headers)
+
+    def _batches(self, method: str, path: str, body: Any, bad_json: bool) -> None:
+        """The Message Batches endpoints (see the module's docstring)."""
+        fake = self.server.fake
+        if not (self.headers.get("x-api-key") or self.headers.get("authorization")):
+            self._send_error(_Error(401, "authentication_error", "x-api-key header is required"))
+            return
+        parts = path.rstrip("/").split("/")[4:]  # after /v1/messages/batches
+        if method == "POST" and not parts:
+            requests = body.get("requests") if isinstance(body, dict) else None
+            if bad_json or not isinstance(requests, list) or not requests:
+                self._send_error(_Error(400, "invalid_request_error", "requests: Field required"))
+                return
+            ids = [r.get("custom_id") if isinstance(r, dict) else None for r in requests]
+            if any(not isinstance(i, str) or not i for i in ids) or len(set(ids)) != len(ids):
+                problem = "Each request needs a unique custom_id."
+                self._send_error(_Error(400, "invalid_request_error", problem))
+                return
+            self._send_json(200, fake._batch_json(fake._create_batch(requests)))
+            return
+        batch = fake._batch(parts[0]) if parts else None
+        if batch is None:
+            self._send_error(_Error(404, "not_found_error", f"Not found: {method} {path}"))
+            return
+        if method == "GET" and len(parts) == 1:
+            self._send_json(200, fake._batch_json(batch, look=True))
+        elif method == "POST" and parts[1:] == ["cancel"]:
+            self._send_json(200, fake._batch_json(fake._cancel_batch(batch)))
+        elif method == "GET" and parts[1:] == ["results"] and batch.ended_at is not None:
+            data = "".join(json.dumps(line) + "\n" for line in batch.results).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/binary")
+            self.send_header("Content-Length", str(len(data)))
+            self.send_header("request-id", fake._new_request_id())
+            self.end_headers()
+            self.wfile.write(data)
+        else:
+            self._send_error(_Error(404, "not_found_error", f"Not found: {method} {path}"))
 
     # -- responses ---------------------------------------------------------------------
 
@@ -515,6 +597,14 @@ class _Handler(BaseHTTPRequestHandler):
         self._end_stream()
 
 
+def _errored(error_type: str, message: str) -> dict[str, Any]:
+    """A batch request's ``errored`` result: the error body ``/v1/messages`` would have sent."""
+    return {
+        "type": "errored",
+        "error": {"type": "error", "error": {"type": error_type, "message": message}},
+    }
+
+
 def _forced_tool(body: dict[str, Any]) -> str:
     """The tool ``tool_choice`` forces, else the first tool offered (else ``"answer"``)."""
     choice = body.get("tool_choice")
@@ -580,6 +670,9 @@ class FakeAnthropic:
         self._api_usage = api_usage
         self._prompt_cache = usage_rules.PromptCache()
         self._bill: list[BillLine] = []
+        self._batches: dict[str, FakeBatch] = {}
+        self._hold_batches = False
+        self._batch_ids = itertools.count(1)
         self._clock_offset = 0.0
         self._request_ids = itertools.count(1)
         self._message_ids = itertools.count(1)
@@ -763,6 +856,29 @@ class FakeAnthropic:
         """Drop the connection (TCP RST) without a response -> ``APIConnectionError``."""
         return self._enqueue(_ConnectionReset(), times)
 
+    def batch_outcome(self, result_type: str, *, times: int = 1) -> FakeAnthropic:
+        """A batch request ends ``expired`` or ``canceled`` instead of being answered."""
+        if result_type not in ("expired", "canceled"):
+            raise ValueError("result_type must be 'expired' or 'canceled'")
+        return self._enqueue(_BatchOutcome(result_type), times)
+
+    def hold_batches(self, on: bool = True) -> FakeAnthropic:
+        """Keep new and open batches in progress (until ``end_batches`` or ``hold_batches(False)``)."""
+        self._hold_batches = on
+        return self
+
+    def end_batches(self) -> FakeAnthropic:
+        """End every open batch now: each request is answered as scripted."""
+        for batch in self.batches:
+            self._end_batch(batch)
+        return self
+
+    @property
+    def batches(self) -> list[FakeBatch]:
+        """Every batch created so far, in order."""
+        with self._lock:
+            return list(self._batches.values())
+
     def hang(self, seconds: float, *, then: str | None = None, times: int = 1) -> FakeAnthropic:
         """Wait ``seconds`` before answering (the default reply, or ``then``).
 
@@ -834,7 +950,7 @@ class FakeAnthropic:
 
     def reset(self) -> None:
         """Clear the queue, the recorded requests, latency, default overrides, the prompt cache,
-        the bill and the usage mode.
+        the bill, the batches and the usage mode.
 
         Also wakes handlers still waiting from a previous ``hang``/``latency``.
         """
@@ -847,6 +963,8 @@ class FakeAnthropic:
             self._latency = self._init_latency
             self._api_usage = self._init_api_usage
             self._bill.clear()
+            self._batches.clear()
+            self._hold_batches = False
             self._clock_offset = 0.0
             old, self._interrupt = self._interrupt, threading.Event()
         old.set()
@@ -928,13 +1046,106 @@ class FakeAnthropic:
     def _new_request_id(self) -> str:
         return f"req_fake_{next(self._request_ids)}"
 
-    def _build_message(self, body: dict[str, Any], reply: _Reply) -> dict[str, Any]:
+    def _build_message(
+        self, body: dict[str, Any], reply: _Reply, *, batch: bool = False
+    ) -> dict[str, Any]:
         message = self._answer(body, reply)
         tool_use = message["content"][0]["type"] == "tool_use"
-        line = usage_rules.bill(str(body.get("model")), message["usage"], tool_use=tool_use)
+        line = usage_rules.bill(
+            str(body.get("model")), message["usage"], tool_use=tool_use, batch=batch
+        )
         with self._lock:
             self._bill.append(line)
         return message
+
+    def _create_batch(self, requests: list[dict[str, Any]]) -> FakeBatch:
+        batch = FakeBatch(
+            id=f"msgbatch_fake_{next(self._batch_ids):06d}",
+            requests=copy.deepcopy(requests),
+            created_at=time.time(),
+        )
+        with self._lock:
+            self._batches[batch.id] = batch
+        return batch
+
+    def _batch(self, batch_id: str) -> FakeBatch | None:
+        with self._lock:
+            return self._batches.get(batch_id)
+
+    def _cancel_batch(self, batch: FakeBatch) -> FakeBatch:
+        batch.cancel_requested = True
+        self._end_batch(batch)
+        return batch
+
+    def _end_batch(self, batch: FakeBatch) -> None:
+        """Answer every request (or cancel those left, after a cancel), once."""
+        with self._lock:
+            if batch.ended_at is not None:
+                return
+            batch.ended_at = time.time()
+        for request in batch.requests:
+            result = (
+                {"type": "canceled"}
+                if batch.cancel_requested
+                else self._batch_result(request.get("params"))
+            )
+            batch.results.append({"custom_id": request["custom_id"], "result": result})
+
+    def _batch_result(self, params: Any) -> dict[str, Any]:
+        """One request's result, as ``POST /v1/messages`` would have answered it."""
+        problem = _validate("/v1/messages", params)
+        if problem is None and isinstance(params, dict):
+            problem = usage_rules.breakpoint_problem(params) or (
+                "stream: not supported in a batch" if params.get("stream") else None
+            )
+        if problem is not None:
+            return _errored("invalid_request_error", problem)
+        behaviour = self._next_behaviour(params)
+        if isinstance(behaviour, _Hang):
+            behaviour = behaviour.then or self._default
+        if isinstance(behaviour, _BatchOutcome):
+            return {"type": behaviour.result_type}
+        if isinstance(behaviour, _Error):
+            return _errored(behaviour.error_type, behaviour.message)
+        if isinstance(behaviour, _StreamErrorMidway):
+            return _errored(behaviour.error_type, behaviour.message)
+        if not isinstance(behaviour, _Reply):  # a reset or malformed answer: the API's own error
+            return _errored("api_error", "Internal server error")
+        return {"type": "succeeded", "message": self._build_message(params, behaviour, batch=True)}
+
+    def _batch_json(self, batch: FakeBatch, *, look: bool = False) -> dict[str, Any]:
+        """The batch as the API shows it; a look (a retrieve) at an open batch may end it."""
+        if look and batch.ended_at is None:
+            batch.looks += 1
+            if batch.looks >= 2 and not self._hold_batches:
+                self._end_batch(batch)
+        ended = batch.ended_at is not None
+        counts = {"processing": 0, "succeeded": 0, "errored": 0, "canceled": 0, "expired": 0}
+        if ended:
+            for line in batch.results:
+                counts[line["result"]["type"]] += 1
+        else:
+            counts["processing"] = len(batch.requests)
+
+        def stamp(at: float | None) -> str | None:
+            if at is None:
+                return None
+            return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(at))
+
+        return {
+            "id": batch.id,
+            "type": "message_batch",
+            "processing_status": "ended" if ended else "in_progress",
+            "request_counts": counts,
+            "created_at": stamp(batch.created_at),
+            "expires_at": stamp(batch.created_at + 24 * 3600),
+            "ended_at": stamp(batch.ended_at),
+            "cancel_initiated_at": stamp(batch.ended_at) if batch.cancel_requested else None,
+            "archived_at": None,
+            "results_url": (
+                f"{self.base_url}/v1/messages/batches/{batch.id}/results" if ended else None
+            ),
+        }
 
     def _prompt_usage(self, body: dict[str, Any], reply: _Reply) -> dict[str, int]:
         """Input and cache counts: scripted ones, the cache's rules, or the rough estimate."""

@@ -225,11 +225,18 @@ class BillLine:
     usage: dict[str, int]
     cost: Decimal | None
     tool_use: bool = False
+    batch: bool = False  # answered in a Message Batch: half the list price
 
 
-def bill(model: str, usage: dict[str, Any], *, tool_use: bool = False) -> BillLine:
+#: The Message Batches API bills every kind of token at half the list price.
+BATCH_MULTIPLIER = Decimal("0.5")
+
+
+def bill(
+    model: str, usage: dict[str, Any], *, tool_use: bool = False, batch: bool = False
+) -> BillLine:
     """Price an answer's usage: input, output, cache writes (1.25x for 5 minutes, 2x for an hour)
-    and reads (0.1x) of the input price."""
+    and reads (0.1x) of the input price; all of it at half price in a batch."""
     split = usage.get("cache_creation") or {}
     write_5m = int(split.get("ephemeral_5m_input_tokens") or 0)
     write_1h = int(split.get("ephemeral_1h_input_tokens") or 0)
@@ -244,7 +251,7 @@ def bill(model: str, usage: dict[str, Any], *, tool_use: bool = False) -> BillLi
     }
     prices = LIST_PRICES.get(_base_model(model))
     if prices is None:
-        return BillLine(model, counts, None, tool_use)
+        return BillLine(model, counts, None, tool_use, batch)
     input_price, output_price = (Decimal(price) for price in prices)
     per_million = (
         counts["input_tokens"] * input_price
@@ -253,4 +260,6 @@ def bill(model: str, usage: dict[str, Any], *, tool_use: bool = False) -> BillLi
         + write_1h * input_price * WRITE_1H
         + counts["cache_read_tokens"] * input_price * READ
     )
-    return BillLine(model, counts, per_million / Decimal(1_000_000), tool_use)
+    if batch:
+        per_million *= BATCH_MULTIPLIER
+    return BillLine(model, counts, per_million / Decimal(1_000_000), tool_use, batch)

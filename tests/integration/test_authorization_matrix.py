@@ -54,6 +54,7 @@ from backend.practice import (
 from backend.practice.read_models import MessageRead
 from backend.reviews import (
     agreement_service,
+    gradebook_service,
     progress_service,
     review_screen,
     review_service,
@@ -494,6 +495,16 @@ def _operations() -> dict[str, Operation]:
             progress_service.class_progress,
             lambda f, db, w, a: progress_service.gradebook_csv(
                 f(db, actor=a, section_id=w.section_id, assignment_id=w.assignment_id)
+            ),
+            SECTION_MANAGE,
+        ),
+        "section_grades": _op(
+            gradebook_service.section_grades,
+            lambda f, db, w, a: (
+                _reviewed(db, w)
+                and gradebook_service.grades_csv(
+                    f(db, actor=a, section_id=w.section_id, rule="best"), lms="canvas"
+                )
             ),
             SECTION_MANAGE,
         ),

@@ -562,3 +562,80 @@ def test_reset_forgets_the_cache_the_bill_and_the_usage_mode(fake_anthropic):
     message = create(make_client(fake), system=cached_system())
     assert counts(message)[1:] == (0, 0)  # back to the fixed estimates, nothing cached
     assert message.usage.output_tokens == len(DEFAULT_REPLY.split())
+
+
+# --------------------------------------------------------------------------- message batches
+
+
+def batch_request(custom_id: str, **params) -> dict:
+    return {
+        "custom_id": custom_id,
+        "params": {"model": MODEL, "max_tokens": 256, "messages": MESSAGES, **params},
+    }
+
+
+def test_a_batch_is_in_progress_then_ended_with_one_result_per_request(fake_anthropic):
+    fake_anthropic.reply("First.", input_tokens=100, output_tokens=10)
+    fake_anthropic.tool_reply({"ok": True}, input_tokens=200, output_tokens=20)
+    client = make_client(fake_anthropic)
+    tools = [{"name": "answer", "description": "d", "input_schema": {"type": "object"}}]
+    batch = client.messages.batches.create(
+        requests=[batch_request("a"), batch_request("b", tools=tools)]
+    )
+    assert batch.id.startswith("msgbatch_") and batch.type == "message_batch"
+    assert batch.processing_status == "in_progress" and batch.results_url is None
+    assert batch.request_counts.processing == 2
+    first_look = client.messages.batches.retrieve(batch.id)
+    assert first_look.processing_status == "in_progress"
+    ended = client.messages.batches.retrieve(batch.id)
+    assert ended.processing_status == "ended" and ended.ended_at is not None
+    assert ended.request_counts.succeeded == 2 and ended.request_counts.processing == 0
+    assert ended.results_url and ended.results_url.endswith(f"/{batch.id}/results")
+
+    results = {item.custom_id: item.result for item in client.messages.batches.results(batch.id)}
+    assert results["a"].type == "succeeded" and results["a"].message.content[0].text == "First."
+    assert results["b"].message.content[0].type == "tool_use"
+    assert results["b"].message.content[0].input == {"ok": True}
+    # Billed at half the list price: (100 * $1 + 10 * $5) / 2 per million.
+    assert [line.cost for line in fake_anthropic.bill] == [
+        Decimal(150) / 2 / Decimal(10**6),
+        Decimal(300) / 2 / Decimal(10**6),
+    ]
+    assert all(line.batch for line in fake_anthropic.bill)
+    assert fake_anthropic.messages_requests() == []  # no /v1/messages call was made
+
+
+def test_a_scripted_error_or_expiry_is_that_requests_result_and_is_not_billed(fake_anthropic):
+    fake_anthropic.error(529).batch_outcome("expired").reply("Fine.")
+    client = make_client(fake_anthropic)
+    batch = client.messages.batches.create(
+        requests=[batch_request("x"), batch_request("y"), batch_request("z")]
+    )
+    fake_anthropic.end_batches()
+    ended = client.messages.batches.retrieve(batch.id)
+    counts = ended.request_counts
+    assert (counts.errored, counts.expired, counts.succeeded) == (1, 1, 1)
+    results = {item.custom_id: item.result for item in client.messages.batches.results(batch.id)}
+    assert results["x"].type == "errored"
+    assert results["x"].error.error.type == "overloaded_error"
+    assert results["y"].type == "expired" and results["z"].type == "succeeded"
+    assert len(fake_anthropic.bill) == 1
+
+
+def test_held_batches_stay_in_progress_until_ended_and_cancel_ends_them(fake_anthropic):
+    client = make_client(fake_anthropic)
+    fake_anthropic.hold_batches()
+    held = client.messages.batches.create(requests=[batch_request("a")])
+    for _ in range(3):
+        assert client.messages.batches.retrieve(held.id).processing_status == "in_progress"
+    with pytest.raises(anthropic.AnthropicError):
+        client.messages.batches.results(held.id)  # no results_url before the end
+    cancelled = client.messages.batches.cancel(held.id)
+    assert cancelled.processing_status in ("canceling", "ended")
+    ended = client.messages.batches.retrieve(held.id)
+    assert ended.processing_status == "ended" and ended.request_counts.canceled == 1
+    assert [item.result.type for item in client.messages.batches.results(held.id)] == ["canceled"]
+    assert fake_anthropic.bill == []
+    with pytest.raises(anthropic.NotFoundError):
+        client.messages.batches.retrieve("msgbatch_nope")
+    assert [b.id for b in fake_anthropic.batches] == [held.id]

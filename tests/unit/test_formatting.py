@@ -54,3 +54,13 @@ def test_the_review_steps_show_the_one_under_way():
     assert lines[1].startswith(":material/progress_activity:") and "under way" in lines[1]
     assert all(line.startswith(":material/pending:") for line in lines[2:])
     assert step_lines(_job(STEPS[-1], "done"))[-1].startswith(":material/check:")
+
+
+def test_a_review_waiting_for_its_batch_shows_scoring_under_way_with_the_batch_progress():
+    from backend.reviews.review_batches import BATCH_STEP
+    from mvp.review_view import step_lines
+
+    lines = step_lines(_job(f"{BATCH_STEP}: 0 of 1 done"))
+    assert lines[0].startswith(":material/check:")
+    assert lines[1].startswith(":material/progress_activity:")
+    assert "batch, usually minutes" in lines[1] and "0 of 1 done" in lines[1]

@@ -87,3 +87,15 @@ def test_token_estimate_is_about_four_characters():
         {"role": "assistant", "content": [{"type": "text", "text": "y" * 8}]},
     ]
     assert estimate_messages_tokens(messages) == 10 + 2 + 2 * 4
+
+
+def test_batch_price_is_half_of_every_kind_of_token():
+    usage = Usage(
+        input_tokens=1_000,
+        output_tokens=200,
+        cache_write_5m_tokens=4_000,
+        cache_write_1h_tokens=1_000,
+        cache_read_tokens=10_000,
+    )
+    assert calculate_cost("claude-haiku-4-5", usage, batch=True) == Decimal("0.005")
+    assert calculate_cost("unknown-model", usage, batch=True) is None  # unpriced stays unpriced

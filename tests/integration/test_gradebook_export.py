@@ -1,0 +1,215 @@
+"""Grades for Canvas and Moodle: one row per student, one 0-100 column per assignment, from
+released reviews only (the teacher's version where released), by the teacher's rule."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from sqlalchemy import update
+
+from backend.db import Database, unit_of_work
+from backend.errors import PermissionDeniedError
+from backend.models import SessionReview
+from backend.models.enums import Role
+from backend.reviews import gradebook_service, review_service, rubric_service
+from backend.reviews.gradebook_service import GradeRule, LmsFormat
+from backend.reviews.progress_service import SectionNotFound
+from tests.factories import enroll, make_assignment, make_client, make_user
+from tests.integration.test_progress import answer
+from tests.integration.test_reviews import ended_session
+
+pytestmark = pytest.mark.both_backends  # the section's reviews, students and assignments joined
+
+CANVAS_IDENTITY = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
+
+
+def reviewed(api, engine, room, score: int, *, client=None, student=None) -> int:
+    """An ended conversation (of `client`, default the room's) with a model review scoring
+    `score` on every criterion."""
+    student = student or room.student
+    if client is None:
+        session_id = ended_session(engine, room, actor=student)
+    else:
+        session_id = ended_session(engine, _with_client(room, client), actor=student)
+    api.tool_reply(answer(score), input_tokens=900, output_tokens=400)
+    review_service.create_review(Database(engine), actor=student, session_id=session_id)
+    return session_id
+
+
+def _with_client(room, client):
+    from dataclasses import replace
+
+    return replace(room, client=client)
+
+
+def second_assignment(engine, room):
+    with unit_of_work(engine) as db:
+        client = make_client(db, teacher=room.teacher)
+        assignment = make_assignment(
+            db, teacher=room.teacher, section=room.section, clients=[client], title="Week 2"
+        )
+    return client, assignment
+
+
+def export(engine, room, rule: GradeRule, lms: LmsFormat, actor=None) -> str:
+    with unit_of_work(engine) as db:
+        book = gradebook_service.section_grades(
+            db, actor=actor or room.teacher, section_id=room.section.id, rule=rule
+        )
+    return gradebook_service.grades_csv(book, lms=lms)
+
+
+def canvas_students(text: str) -> list[dict[str, str]]:
+    """The student rows as Canvas reads them: the header, then every row but "Points Possible"."""
+    return [row for row in csv.DictReader(io.StringIO(text)) if row["Student"] != "Points Possible"]
+
+
+def test_canvas_file_has_one_row_per_student_and_points_possible(api, classroom, committed_engine):
+    client2, week2 = second_assignment(committed_engine, classroom)
+    with unit_of_work(committed_engine) as db:
+        quiet = make_user(db, role=Role.student, display_name="Quiet Student")
+        enroll(db, section=classroom.section, student=quiet)
+    reviewed(api, committed_engine, classroom, 4)  # 80 out of 100
+    reviewed(api, committed_engine, classroom, 2)  # 40, the latest
+    reviewed(api, committed_engine, classroom, 5, client=client2)
+
+    text = export(committed_engine, classroom, GradeRule.latest, LmsFormat.canvas)
+    rows = list(csv.reader(io.StringIO(text)))
+    header, possible, students = rows[0], rows[1], rows[2:]
+    week1 = classroom.assignment.title
+    # Canvas reads a custom column (its "Notes") between Section and the assignments only.
+    assert header == [*CANVAS_IDENTITY, "Notes", week1, "Week 2"]
+    assert possible[0] == "Points Possible"
+    assert [float(possible[header.index(t)]) for t in (week1, "Week 2")] == [100.0, 100.0]
+    # One row per enrolled student, the one with no released review too (empty, not 0).
+    by_name = {row[0]: dict(zip(header, row, strict=True)) for row in students}
+    assert sorted(by_name) == sorted([classroom.student.display_name, "Quiet Student"])
+    mine = by_name[classroom.student.display_name]
+    assert float(mine[week1]) == 40.0 and float(mine["Week 2"]) == 100.0
+    assert mine["SIS Login ID"] == classroom.student.username
+    assert mine["Section"] == classroom.section.name
+    assert mine["Notes"] == "model"
+    quiet_row = by_name["Quiet Student"]
+    assert quiet_row[week1] == "" and quiet_row["Week 2"] == "" and quiet_row["Notes"] == ""
+
+    best = canvas_students(export(committed_engine, classroom, GradeRule.best, LmsFormat.canvas))
+    mean = canvas_students(export(committed_engine, classroom, GradeRule.mean, LmsFormat.canvas))
+    assert (
+        float(next(r for r in best if r["Student"] == classroom.student.display_name)[week1])
+        == 80.0
+    )
+    assert (
+        float(next(r for r in mean if r["Student"] == classroom.student.display_name)[week1])
+        == 60.0
+    )
+    assert week2.title == "Week 2"
+
+
+def test_moodle_file_names_the_student_and_states_the_maximum(api, classroom, committed_engine):
+    with unit_of_work(committed_engine) as db:
+        quiet = make_user(db, role=Role.student, display_name="Quiet Student")
+        enroll(db, section=classroom.section, student=quiet)
+    reviewed(api, committed_engine, classroom, 3)
+    reviewed(api, committed_engine, classroom, 5)
+
+    text = export(committed_engine, classroom, GradeRule.best, LmsFormat.moodle)
+    reader = csv.DictReader(io.StringIO(text))
+    column = f"{classroom.assignment.title} (out of 100)"
+    assert reader.fieldnames == [
+        "Full name",
+        "Username",
+        "Email address",
+        "Section",
+        column,
+        "Figures from",
+    ]
+    # No "Points Possible" row: Moodle would look it up as a student and refuse the file.
+    by_username = {row["Username"]: row for row in reader}
+    assert sorted(by_username) == sorted([classroom.student.username, quiet.username])
+    row = by_username[classroom.student.username]
+    assert float(row[column]) == 100.0 and row["Figures from"] == "model"
+    # Moodle's "no grade" ("-"; an empty cell would give a new grade item a grade of 0).
+    assert by_username[quiet.username][column] == "-"
+    assert by_username[quiet.username]["Figures from"] == ""
+
+
+def test_only_released_reviews_count_and_the_teachers_released_version_wins(
+    api, classroom, committed_engine
+):
+    with unit_of_work(committed_engine) as db:
+        rubric_service.set_assignment_rubric(
+            db,
+            actor=classroom.teacher,
+            assignment_id=classroom.assignment.id,
+            rubric_id=None,
+            release_reviews="after_teacher_review",
+        )
+    session_id = reviewed(api, committed_engine, classroom, 2)
+    title = classroom.assignment.title
+
+    def grade_and_source(rule=GradeRule.latest) -> tuple[str, str]:
+        (row,) = canvas_students(export(committed_engine, classroom, rule, LmsFormat.canvas))
+        return row[title], row["Notes"]
+
+    assert grade_and_source() == ("", "")  # held for the teacher: no grade yet
+    with unit_of_work(committed_engine) as db:
+        db.execute(
+            update(SessionReview)
+            .where(SessionReview.session_id == session_id)
+            .values(teacher_content=answer(5) | {"demo": False})
+        )
+    assert grade_and_source() == ("", "")  # the teacher's draft is not released either
+    with unit_of_work(committed_engine) as db:
+        review_service.release_review(db, actor=classroom.teacher, session_id=session_id)
+    grade, source = grade_and_source()
+    assert (float(grade), source) == (100.0, "teacher")
+
+    # A second session whose model review is released while a teacher draft waits: the model's.
+    with unit_of_work(committed_engine) as db:
+        rubric_service.set_assignment_rubric(
+            db,
+            actor=classroom.teacher,
+            assignment_id=classroom.assignment.id,
+            rubric_id=None,
+            release_reviews="immediately",
+        )
+    second = reviewed(api, committed_engine, classroom, 3)
+    with unit_of_work(committed_engine) as db:
+        db.execute(
+            update(SessionReview)
+            .where(SessionReview.session_id == second)
+            .values(teacher_content=answer(1) | {"demo": False})
+        )
+    grade, source = grade_and_source()
+    assert (float(grade), source) == (60.0, "model")
+    grade, source = grade_and_source(GradeRule.mean)
+    assert (float(grade), source) == (80.0, "teacher and model")
+
+
+def test_only_a_teacher_of_the_section_may_export(api, classroom, committed_engine):
+    reviewed(api, committed_engine, classroom, 3)
+    with unit_of_work(committed_engine) as db:
+        other_teacher = make_user(db, role=Role.teacher)
+        admin = make_user(db, role=Role.admin)
+    with pytest.raises(SectionNotFound):
+        export(committed_engine, classroom, GradeRule.latest, LmsFormat.canvas, other_teacher)
+    with pytest.raises(PermissionDeniedError):
+        export(committed_engine, classroom, GradeRule.latest, LmsFormat.canvas, classroom.student)
+    rows = list(
+        csv.reader(
+            io.StringIO(
+                export(committed_engine, classroom, GradeRule.latest, LmsFormat.canvas, admin)
+            )
+        )
+    )
+    assert len(rows) == 3 and float(rows[2][6]) == 60.0
+
+
+def test_automatic_demo_reviews_give_no_grade(api, classroom, committed_engine):
+    session_id = ended_session(committed_engine, classroom)
+    with unit_of_work(committed_engine) as db:
+        review_service.create_demo_review(db, actor=classroom.student, session_id=session_id)
+    (row,) = canvas_students(export(committed_engine, classroom, GradeRule.best, LmsFormat.canvas))
+    assert row[classroom.assignment.title] == "" and row["Notes"] == ""

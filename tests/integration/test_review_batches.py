@@ -1,0 +1,291 @@
+"""Reviews held for the teacher are written through the Message Batches API at half price; reviews
+a student reads at once keep the normal call. Everything through the fake API and the real SDK."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select, update
+
+from backend.db import Database, unit_of_work
+from backend.jobs import job_service, runner
+from backend.llm.pricing import calculate_cost
+from backend.llm.usage import Usage
+from backend.models import Event, Job, ReviewBatch, SessionReview
+from backend.models.base import utcnow
+from backend.models.review import ReviewStatus
+from backend.reviews import review_batches, review_screen, review_service, rubric_service
+from tests.integration.conftest import TEST_API_KEY
+from tests.integration.test_reviews import _quote_not_in_transcript, ended_session, valid_answer
+
+MODEL = "claude-haiku-4-5"
+USAGE = {"input_tokens": 1000, "output_tokens": 500, "cache_read": 4096}
+ONE_CALL = Usage(input_tokens=1000, output_tokens=500, cache_read_tokens=4096)
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def batch_api(api, configure):
+    """The gateway on the fake API, polling batches quickly."""
+    configure(review_batch_poll_seconds=0.02)
+    return api
+
+
+def hold_reviews(engine, room) -> None:
+    """The assignment's reviews wait for the teacher to release them."""
+    with unit_of_work(engine) as db:
+        rubric_service.set_assignment_rubric(
+            db,
+            actor=room.teacher,
+            assignment_id=room.assignment.id,
+            rubric_id=None,
+            release_reviews="after_teacher_review",
+        )
+
+
+def stored(engine, session_id) -> SessionReview:
+    with unit_of_work(engine, write=False) as db:
+        row = db.scalars(select(SessionReview).where(SessionReview.session_id == session_id)).one()
+        db.expunge(row)
+        return row
+
+
+def batch_rows(engine) -> list[ReviewBatch]:
+    with unit_of_work(engine, write=False) as db:
+        rows = list(db.scalars(select(ReviewBatch).order_by(ReviewBatch.id)))
+        db.expunge_all()
+        return rows
+
+
+@pytest.mark.both_backends  # the batch row is written and settled beside the review
+def test_a_held_review_goes_through_a_batch_at_half_the_price(
+    batch_api, classroom, committed_engine
+):
+    hold_reviews(committed_engine, classroom)
+    session_id = ended_session(committed_engine, classroom)
+    batch_api.tool_reply(valid_answer(), **USAGE)
+
+    review_service.create_review(
+        Database(committed_engine), actor=classroom.student, session_id=session_id
+    )
+
+    assert len(batch_api.batches) == 1 and batch_api.messages_requests() == []
+    params = batch_api.batches[0].requests[0]["params"]
+    assert params["model"] == MODEL
+    assert params["tool_choice"] == {"type": "tool", "name": "record_review"}
+    review = stored(committed_engine, session_id)
+    assert review.status == ReviewStatus.ready and review.released_at is None  # still held
+    assert review.content is not None and review.content["codes"]
+    full = calculate_cost(MODEL, ONE_CALL)
+    assert full is not None and review.cost == full / 2
+    assert review.cost == batch_api.billed_usd()  # what the API bills, to the nano-dollar
+    assert (review.input_tokens, review.output_tokens) == (1000, 500)
+    [row] = batch_rows(committed_engine)
+    assert row.batch_id == batch_api.batches[0].id and row.status == "collected"
+
+
+def test_an_invalid_batch_answer_is_repaired_once_through_a_normal_call(
+    batch_api, classroom, committed_engine
+):
+    hold_reviews(committed_engine, classroom)
+    session_id = ended_session(committed_engine, classroom)
+    bad = valid_answer()
+    _quote_not_in_transcript(bad)
+    batch_api.tool_reply(bad, **USAGE).tool_reply(valid_answer(), **USAGE)
+
+    review_service.create_review(
+        Database(committed_engine), actor=classroom.teacher, session_id=session_id
+    )
+
+    [repair] = batch_api.messages_requests()
+    assert repair.body["messages"][-1]["content"][0]["type"] == "tool_result"
+    full = calculate_cost(MODEL, ONE_CALL)
+    review = stored(committed_engine, session_id)
+    assert review.status == ReviewStatus.ready
+    assert review.cost == full / 2 + full == batch_api.billed_usd()
+
+
+@pytest.mark.parametrize("outcome", ["errored", "expired"])
+def test_a_batch_request_that_errs_or_expires_falls_back_to_a_normal_call(
+    batch_api, classroom, committed_engine, outcome
+):
+    hold_reviews(committed_engine, classroom)
+    session_id = ended_session(committed_engine, classroom)
+    if outcome == "errored":
+        batch_api.error(500)
+    else:
+        batch_api.batch_outcome("expired")
+    batch_api.tool_reply(valid_answer(), **USAGE)
+
+    review_service.create_review(
+        Database(committed_engine), actor=classroom.student, session_id=session_id
+    )
+
+    assert len(batch_api.batches) == 1 and len(batch_api.messages_requests()) == 1
+    review = stored(committed_engine, session_id)
+    assert review.status == ReviewStatus.ready and review.released_at is None
+    assert review.cost == calculate_cost(MODEL, ONE_CALL) == batch_api.billed_usd()
+    with unit_of_work(committed_engine, write=False) as db:
+        event = db.scalars(select(Event).where(Event.category == "review_batch_fallback")).one()
+    assert outcome in event.message and "normal call" in event.message
+    assert [row.status for row in batch_rows(committed_engine)] == ["fell_back"]
+
+
+def test_a_review_the_student_reads_at_once_does_not_use_a_batch(
+    batch_api, classroom, committed_engine
+):
+    session_id = ended_session(committed_engine, classroom)  # released immediately (the default)
+    batch_api.tool_reply(valid_answer(), **USAGE)
+    review_service.create_review(
+        Database(committed_engine), actor=classroom.student, session_id=session_id
+    )
+    assert batch_api.batches == [] and len(batch_api.messages_requests()) == 1
+    assert stored(committed_engine, session_id).cost == calculate_cost(MODEL, ONE_CALL)
+
+
+def test_review_batches_off_writes_held_reviews_with_a_normal_call(
+    batch_api, configure, classroom, committed_engine
+):
+    configure(review_batches="off")
+    hold_reviews(committed_engine, classroom)
+    session_id = ended_session(committed_engine, classroom)
+    batch_api.tool_reply(valid_answer(), **USAGE)
+    review_service.create_review(
+        Database(committed_engine), actor=classroom.student, session_id=session_id
+    )
+    assert batch_api.batches == [] and len(batch_api.messages_requests()) == 1
+    review = stored(committed_engine, session_id)
+    assert review.released_at is None and review.cost == calculate_cost(MODEL, ONE_CALL)
+
+
+def test_the_teachers_queue_shows_a_review_being_written_in_a_batch(
+    batch_api, classroom, committed_engine
+):
+    hold_reviews(committed_engine, classroom)
+    session_id = ended_session(committed_engine, classroom)
+    batch_api.hold_batches().tool_reply(valid_answer(), **USAGE)
+    database = Database(committed_engine)
+    job = review_service.start_review(database, actor=classroom.student, session_id=session_id)
+    _wait_for(lambda: batch_rows(committed_engine))
+
+    with unit_of_work(committed_engine, write=False) as db:
+        screen = review_screen.read_review_screen(db, actor=classroom.teacher)
+    [item] = screen.queue
+    assert item.session_id == session_id and item.writing is not None
+    assert review_batches.BATCH_STEP in item.writing  # "being written (batch, usually minutes)"
+
+    batch_api.end_batches()
+    live = runner.live_job(job.id)
+    assert live is None or live.wait(10)
+    with unit_of_work(committed_engine, write=False) as db:
+        screen = review_screen.read_review_screen(db, actor=classroom.teacher)
+    [item] = screen.queue
+    assert item.writing is None and screen.review is not None and screen.review.content
+
+
+@pytest.mark.both_backends  # another process, and the jobs' unique index, on either database
+def test_a_process_that_dies_after_submitting_resumes_the_same_batch(
+    batch_api, classroom, committed_engine
+):
+    """Killed while the batch is in progress: the next look resumes collecting that batch; it is
+    not submitted again and the answer is billed (and recorded) once."""
+    hold_reviews(committed_engine, classroom)
+    session_id = ended_session(committed_engine, classroom)
+    batch_api.hold_batches().tool_reply(valid_answer(), **USAGE)
+    child = _review_in_a_subprocess(committed_engine, batch_api, classroom, session_id)
+    try:
+        _wait_for(lambda: batch_rows(committed_engine), timeout=60)
+    finally:
+        child.kill()
+        child.wait(10)
+    # The dead process's job stops getting heartbeats; some time later it reads as stale.
+    with unit_of_work(committed_engine) as db:
+        long_ago = utcnow() - timedelta(seconds=job_service.STALE_AFTER_SECONDS + 1)
+        db.execute(update(Job).values(heartbeat_at=long_ago, created_at=long_ago))
+    batch_api.end_batches()
+
+    database = Database(committed_engine)
+    assert review_service.resume_held_reviews(database) == 1
+    assert runner.wait_idle(10)
+    assert review_service.resume_held_reviews(database) == 0  # nothing left to resume
+
+    assert len(batch_api.batches) == 1 and batch_api.messages_requests() == []
+    review = stored(committed_engine, session_id)
+    assert review.status == ReviewStatus.ready
+    assert review.cost == calculate_cost(MODEL, ONE_CALL) / 2 == batch_api.billed_usd()
+    assert [row.status for row in batch_rows(committed_engine)] == ["collected"]
+
+
+def _review_in_a_subprocess(engine, fake, room, session_id) -> subprocess.Popen:
+    """Another process starts the review job and then waits (to be killed)."""
+    script = textwrap.dedent(
+        f"""
+        import time
+        from backend.actor import UserRead
+        from backend.db import Database, create_db_engine
+        from backend.models import User
+        from backend.reviews import review_service
+        from sqlalchemy.orm import Session
+
+        engine = create_db_engine({engine.url.render_as_string(hide_password=False)!r})
+        with Session(engine) as db:
+            actor = UserRead.model_validate(db.get(User, {room.student.id}))
+        review_service.start_review(Database(engine), actor=actor, session_id={session_id})
+        time.sleep(600)
+        """
+    )
+    env = {
+        **os.environ,
+        "ENV_FILE": "/dev/null",
+        "DATABASE_URL": engine.url.render_as_string(hide_password=False),
+        "ANTHROPIC_API_KEY": TEST_API_KEY,
+        "ANTHROPIC_BASE_URL": fake.base_url,
+        "ANTHROPIC_MAX_RETRIES": "0",
+        "REVIEW_BATCH_POLL_SECONDS": "0.05",
+        "REDIS_URL": "",
+    }
+    return subprocess.Popen([sys.executable, "-c", script], cwd=REPO_ROOT, env=env)
+
+
+def _wait_for(found, timeout: float = 10):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if value := found():
+            return value
+        time.sleep(0.05)
+    raise AssertionError("waited in vain")
+
+
+def test_a_stored_batch_the_api_no_longer_knows_falls_back_to_a_normal_call(
+    batch_api, classroom, committed_engine
+):
+    """A pending batch id the API answers 404 for (archived, another workspace) is not asked about
+    forever: the review is written with a normal call and the event log says so."""
+    hold_reviews(committed_engine, classroom)
+    session_id = ended_session(committed_engine, classroom)
+    with unit_of_work(committed_engine) as db:
+        db.add(
+            ReviewBatch(
+                session_id=session_id,
+                requested_by_id=classroom.student.id,
+                batch_id="msgbatch_gone",
+                custom_id="review-gone",
+            )
+        )
+    batch_api.tool_reply(valid_answer(), **USAGE)
+    review_service.create_review(
+        Database(committed_engine), actor=classroom.student, session_id=session_id
+    )
+    assert batch_api.batches == [] and len(batch_api.messages_requests()) == 1
+    assert stored(committed_engine, session_id).cost == calculate_cost(MODEL, ONE_CALL)
+    assert [row.status for row in batch_rows(committed_engine)] == ["fell_back"]
+    with unit_of_work(committed_engine, write=False) as db:
+        event = db.scalars(select(Event).where(Event.category == "review_batch_fallback")).one()
+    assert "missing" in event.message
