@@ -60,6 +60,7 @@ from backend.models.enums import SessionMode
 from backend.practice import conversation_service, output_guard, session_service
 from backend.practice.conversation_service import CLAIM_GRACE_SECONDS
 from backend.usage import budget_service
+from backend.usage.purposes import Purpose
 from backend.utils.rate_limiter import get_rate_limiter
 
 PROBES_FILE = Path(__file__).resolve().parent.parent / "probes" / "probes.json"
@@ -366,7 +367,13 @@ def record_judge_call(
     and an info event keeps its time, tokens and cost, as a cut-off reply's does, so the hourly
     figures count it too (it is stored as no message)."""
     session_service.record_usage(
-        db, session_id=session_id, usage=usage, cost=cost, model=model, unpriced=cost is None
+        db,
+        session_id=session_id,
+        usage=usage,
+        cost=cost,
+        model=model,
+        unpriced=cost is None,
+        purpose=Purpose.check_judge,
     )
     event_log.record(
         db,

@@ -23,8 +23,10 @@ from backend.models.base import Base, Money, UTCDateTime
 
 
 class DailyUsage(Base):
-    """Per user and day: what budgets and the top-students list read. `tokens` counts every call;
-    `check_tokens` the part of them spent by client checks (their allowance is their own)."""
+    """Per user and day: what budgets and the top-students list read, and THE cost of every
+    paid call, whole (`cost`) and by purpose (the `*_cost` columns, which add up to it).
+    `tokens` counts every call; `check_tokens` the part of them spent by client checks (whose
+    allowance is their own)."""
 
     __tablename__ = "daily_usage"
 
@@ -35,6 +37,13 @@ class DailyUsage(Base):
     tokens: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     cost: Mapped[Decimal] = mapped_column(Money, default=Decimal(0), server_default="0")
     replies: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    # By purpose (`backend.usage.purposes`): students' practice, teachers' test chats, client
+    # checks' probe turns and judge calls, model-written reviews.
+    practice_cost: Mapped[Decimal] = mapped_column(Money, default=Decimal(0), server_default="0")
+    test_chat_cost: Mapped[Decimal] = mapped_column(Money, default=Decimal(0), server_default="0")
+    check_turns_cost: Mapped[Decimal] = mapped_column(Money, default=Decimal(0), server_default="0")
+    check_judge_cost: Mapped[Decimal] = mapped_column(Money, default=Decimal(0), server_default="0")
+    review_cost: Mapped[Decimal] = mapped_column(Money, default=Decimal(0), server_default="0")
     check_tokens: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
 

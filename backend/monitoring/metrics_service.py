@@ -45,6 +45,7 @@ from sqlalchemy import (
     literal,
     select,
     true,
+    type_coerce,
     union_all,
 )
 from sqlalchemy.exc import OperationalError
@@ -66,10 +67,12 @@ from backend.models import (
     SessionReview,
     User,
 )
+from backend.models.base import Money
 from backend.models.enums import MessageRole, SessionMode, SessionStatus, Severity
 from backend.models.review import ReviewSource
-from backend.usage import usage_service
+from backend.usage import purposes, usage_service
 from backend.usage.budget_service import start_of_utc_day
+from backend.usage.purposes import Purpose
 
 THOUSAND = Decimal(1000)
 
@@ -82,7 +85,38 @@ class Percentiles:
 
 
 @dataclass(frozen=True)
+class CostParts:
+    """THE cost of a period (every paid call), by purpose; `total` is the cost every figure
+    shows. Read from `daily_usage` (`_cost_parts`), whose purpose columns add up to its cost."""
+
+    practice: Decimal = Decimal(0)
+    test_chat: Decimal = Decimal(0)
+    check_turns: Decimal = Decimal(0)
+    check_judge: Decimal = Decimal(0)
+    review: Decimal = Decimal(0)
+
+    @property
+    def total(self) -> Decimal:
+        return sum((self.of(purpose) for purpose in Purpose), Decimal(0))
+
+    @property
+    def client_checks(self) -> Decimal:
+        """A client check's probe turns and its judge calls."""
+        return self.check_turns + self.check_judge
+
+    def of(self, purpose: Purpose) -> Decimal:
+        return Decimal(getattr(self, purpose.value))
+
+    def labelled(self) -> list[tuple[str, Decimal]]:
+        """(label, cost) of each purpose, in the order the pages show them."""
+        return [(label, self.of(purpose)) for purpose, label in purposes.LABELS.items()]
+
+
+@dataclass(frozen=True)
 class NowFigures:
+    """Today's figures. Sessions and messages count students' practice only (teachers' test
+    chats and client checks are not practice); tokens and cost count every paid call."""
+
     active_sessions: int
     sessions_today: int
     messages_today: int
@@ -90,9 +124,11 @@ class NowFigures:
     output_tokens: int
     cache_write_tokens: int
     cache_read_tokens: int
-    cost_today: Decimal
+    cost_parts: CostParts
     completed_today: int
     cost_completed_today: Decimal
+    #: The completed sessions' conversations and their model-written reviews.
+    practice_cost_completed_today: Decimal
     latency_last_hour: Percentiles
     latency_today: Percentiles
     first_token_last_hour: Percentiles
@@ -108,12 +144,23 @@ class NowFigures:
         )
 
     @property
+    def cost_today(self) -> Decimal:
+        return self.cost_parts.total
+
+    @property
     def cost_per_1k_tokens(self) -> Decimal | None:
         return self.cost_today / self.tokens_today * THOUSAND if self.tokens_today else None
 
     @property
     def avg_cost_per_completed(self) -> Decimal | None:
         return self.cost_completed_today / self.completed_today if self.completed_today else None
+
+    @property
+    def avg_cost_per_practice_session(self) -> Decimal | None:
+        """A completed practice session's conversation and its review, on average."""
+        if not self.completed_today:
+            return None
+        return self.practice_cost_completed_today / self.completed_today
 
     @property
     def completion_rate(self) -> float | None:
@@ -133,8 +180,9 @@ class ActiveSession:
 
 @dataclass(frozen=True)
 class UsageBucket:
-    """One hour or one day of usage: sessions started, messages stored, tokens and cost billed
-    (stored replies and replies cut off after billing), and problems logged."""
+    """One hour or one day of usage: practice sessions started and their messages (a day's),
+    every message stored (an hour's), tokens and cost billed (stored replies and replies cut
+    off after billing, judge calls and reviews), and problems logged; a day's cost by purpose."""
 
     start: datetime
     sessions: int = 0
@@ -142,13 +190,15 @@ class UsageBucket:
     tokens: int = 0
     cost: Decimal = Decimal(0)
     problems: int = 0
+    parts: CostParts | None = None
 
 
 #: The severities the error log shows by default; a day's "problems" counts the same events.
 PROBLEM_SEVERITIES = (Severity.warning, Severity.error, Severity.critical)
 UNKEPT_TOKEN_KEYS = ("input_tokens", "cache_write_tokens", "cache_read_tokens")
-#: A client check's probe conversations are not sessions of practice (their cost still counts).
-NOT_A_CHECK = PracticeSession.mode != SessionMode.check
+#: Sessions of practice: students'. Teachers' test chats and client checks' probe conversations
+#: are not practice (their cost still counts, under their own purpose).
+PRACTICE = PracticeSession.mode == SessionMode.practice
 
 
 @dataclass(frozen=True)
@@ -161,12 +211,16 @@ class Breakdown:
 
 @dataclass(frozen=True)
 class BudgetStatus:
-    spend_today: Decimal
+    spend_parts: CostParts
     daily_cost_budget: Decimal
     user_token_budget: int
     alert_threshold: float
     near_limit: list[tuple[str, int]] = field(default_factory=list)  # (username, tokens today)
     check_token_budget: int = 0  # each teacher's daily allowance for client checks (0: none)
+
+    @property
+    def spend_today(self) -> Decimal:
+        return self.spend_parts.total
 
     @property
     def spend_share(self) -> float | None:
@@ -476,7 +530,7 @@ def now_figures(db: Session, *, actor: UserRead | None, now: datetime | None = N
     # one-row reads, each on its own index).
     active = (
         select(func.count(PracticeSession.id))
-        .where(PracticeSession.status == SessionStatus.active, NOT_A_CHECK)
+        .where(PracticeSession.status == SessionStatus.active, PRACTICE)
         .scalar_subquery()
     )
     completed = PracticeSession.status == SessionStatus.completed
@@ -485,14 +539,19 @@ def now_figures(db: Session, *, actor: UserRead | None, now: datetime | None = N
             func.count(PracticeSession.id).label("started"),
             func.count(PracticeSession.id).filter(completed).label("completed"),
             func.sum(PracticeSession.estimated_cost).filter(completed).label("completed_cost"),
+            func.sum(type_coerce(func.coalesce(SessionReview.cost, 0), Money))
+            .filter(completed)
+            .label("reviewed_cost"),
         )
-        .where(PracticeSession.started_at >= today, PracticeSession.started_at <= now, NOT_A_CHECK)
+        # At most one review per session: the join adds its cost, never a row.
+        .outerjoin(SessionReview, SessionReview.session_id == PracticeSession.id)
+        .where(PracticeSession.started_at >= today, PracticeSession.started_at <= now, PRACTICE)
         .subquery()
     )
     rollup = usage_service.client_usage()
     billed = (
         select(
-            func.sum(rollup.messages).label("messages"),
+            func.sum(rollup.messages).filter(_in_practice()).label("messages"),
             func.sum(rollup.input_tokens).label("input_tokens"),
             func.sum(rollup.output_tokens).label("output_tokens"),
             func.sum(rollup.cache_write_tokens).label("cache_write_tokens"),
@@ -513,9 +572,11 @@ def now_figures(db: Session, *, actor: UserRead | None, now: datetime | None = N
         output_tokens=int(row.output_tokens or 0),
         cache_write_tokens=int(row.cache_write_tokens or 0),
         cache_read_tokens=int(row.cache_read_tokens or 0),
-        cost_today=_costs_by_day(db, today.date(), today.date()).get(today.date(), Decimal(0)),
+        cost_parts=_costs_by_day(db, today.date(), today.date()).get(today.date(), CostParts()),
         completed_today=int(row.completed or 0),
         cost_completed_today=Decimal(row.completed_cost or 0),
+        practice_cost_completed_today=Decimal(row.completed_cost or 0)
+        + Decimal(row.reviewed_cost or 0),
         latency_last_hour=timings["latency", "hour"],
         latency_today=timings["latency", "today"],
         first_token_last_hour=timings["first_token", "hour"],
@@ -538,7 +599,7 @@ def active_sessions(
         )
         .join(User, User.id == PracticeSession.user_id)
         .join(ClientProfile, ClientProfile.id == PracticeSession.client_id)
-        .where(PracticeSession.status == SessionStatus.active, NOT_A_CHECK)
+        .where(PracticeSession.status == SessionStatus.active, PRACTICE)
         .order_by(PracticeSession.started_at.desc())
         .limit(limit)
     ).all()
@@ -634,9 +695,10 @@ def _number(value: object) -> int:
 def daily_usage(
     db: Session, *, actor: UserRead | None, days: int = 7, now: datetime | None = None
 ) -> list[UsageBucket]:
-    """The daily tracking sheet: sessions started, messages, tokens and cost billed (the usage
-    rollups, cut-off replies included) and problems logged (warning, error or critical events,
-    as in the error log's default view), per UTC day."""
+    """The daily tracking sheet: practice sessions started and their messages, tokens of every
+    conversation (cut-off replies and judge calls included), the cost of every paid call by
+    purpose, and problems logged (warning, error or critical events, as in the error log's
+    default view), per UTC day."""
     access.require(db, actor, "administration", "use")
     now = now or datetime.now(UTC)
     starts = [start_of_utc_day(now) - DAY * back for back in range(days - 1, -1, -1)]
@@ -658,8 +720,8 @@ def _days(db: Session, starts: list[datetime], now: datetime) -> dict[datetime, 
         for row in db.execute(
             select(
                 rollup.day,
-                func.sum(rollup.sessions),
-                func.sum(rollup.messages),
+                func.sum(rollup.sessions).filter(_in_practice()),
+                func.sum(rollup.messages).filter(_in_practice()),
                 func.sum(_rollup_tokens()),
             )
             .where(rollup.day >= first, rollup.day <= last)
@@ -684,13 +746,15 @@ def _days(db: Session, starts: list[datetime], now: datetime) -> dict[datetime, 
     result = {}
     for start in starts:
         sessions, messages, tokens = usage.get(start.date(), (0, 0, 0))
+        parts = costs.get(start.date(), CostParts())
         result[start] = UsageBucket(
             start,
             sessions=int(sessions or 0),
             messages=int(messages or 0),
             tokens=int(tokens or 0),
-            cost=costs.get(start.date(), Decimal(0)),
+            cost=parts.total,
             problems=int(problems.get(start.date(), 0)),
+            parts=parts,
         )
     return result
 
@@ -867,6 +931,12 @@ def _sums(
     return totals
 
 
+def _in_practice() -> ColumnElement[bool]:
+    """Rows of the client usage rollup that are students' practice: only practice has an
+    assignment (test chats and client checks have none)."""
+    return usage_service.client_usage().assignment_id != usage_service.NO_ASSIGNMENT
+
+
 def _rollup_tokens() -> ColumnElement[int]:
     rollup = usage_service.client_usage()
     return (
@@ -877,19 +947,45 @@ def _rollup_tokens() -> ColumnElement[int]:
     )
 
 
-def _costs_by_day(db: Session, first: date, last: date) -> dict[date, Decimal]:
-    """THE cost of each UTC day from `first` to `last`: every paid call - replies stored or cut
-    off after billing, in practice, teachers' test chats and client checks (their judge calls
-    too), and model-written reviews - as the budgets count it (`daily_usage`, written in the
-    same transaction as each call). Every cost of a day on the dashboard is read here."""
+#: Each purpose's cost column of `daily_usage`, in `Purpose` order.
+_PURPOSE_COSTS = [getattr(DailyUsage, purposes.column(purpose)) for purpose in Purpose]
+
+
+def _costs_by_day(db: Session, first: date, last: date) -> dict[date, CostParts]:
+    """THE cost of each UTC day from `first` to `last`, by purpose: every paid call - replies
+    stored or cut off after billing, in practice, teachers' test chats and client checks, the
+    checks' judge calls, and model-written reviews - as the budgets count it (`daily_usage`,
+    written in the same transaction as each call). Every cost of a day on the dashboard is read
+    here."""
     return {
-        _as_date(day): Decimal(cost or 0)
-        for day, cost in db.execute(
-            select(DailyUsage.day, func.sum(DailyUsage.cost))
+        _as_date(day): CostParts(*(Decimal(cost or 0) for cost in costs))
+        for day, *costs in db.execute(
+            select(DailyUsage.day, *(func.sum(column) for column in _PURPOSE_COSTS))
             .where(DailyUsage.day >= first, DailyUsage.day <= last)
             .group_by(DailyUsage.day)
         )
     }
+
+
+def purpose_costs(
+    db: Session, *, actor: UserRead | None, days: int = 30, now: datetime | None = None
+) -> CostParts:
+    """THE cost of the last `days` UTC days (today included), by purpose (closed days cached)."""
+    access.require(db, actor, "administration", "use")
+    now = now or datetime.now(UTC)
+    since = (start_of_utc_day(now) - timedelta(days=days - 1)).date()
+    summed = _sums(db, "purposes", since, now, _purpose_sums)
+    return CostParts(*(summed.get(purpose, [0, Decimal(0), 0])[1] for purpose in Purpose))
+
+
+def _purpose_sums(db: Session, first: date, last: date) -> dict[Any, list]:
+    """[0, cost, 0] of each purpose over a range of days (the shape `_sums` adds up)."""
+    costs = db.execute(
+        select(*(func.sum(column) for column in _PURPOSE_COSTS)).where(
+            DailyUsage.day >= first, DailyUsage.day <= last
+        )
+    ).one()
+    return {purpose: _totals(0, cost, 0) for purpose, cost in zip(Purpose, costs, strict=True)}
 
 
 def budget_status(
@@ -897,7 +993,7 @@ def budget_status(
 ) -> BudgetStatus:
     access.require(db, actor, "administration", "use")
     day = start_of_utc_day(now).date()
-    spend = _costs_by_day(db, day, day).get(day, Decimal(0))
+    spend = _costs_by_day(db, day, day).get(day, CostParts())
     practice = DailyUsage.tokens - DailyUsage.check_tokens  # client checks have their own
     near = db.execute(
         select(User.username, practice)

@@ -30,6 +30,7 @@ from backend.models.enums import MessageRole, SessionMode, SessionStatus
 from backend.practice import turn_sql
 from backend.practice.read_models import MessageRead, SessionRead
 from backend.usage import usage_service
+from backend.usage.purposes import Purpose
 
 MAX_PAGE_SIZE = 500
 
@@ -487,13 +488,22 @@ def record_usage(
     cost: Decimal | None,
     model: str | None,
     unpriced: bool = False,
+    purpose: Purpose | None = None,
 ) -> None:
-    """Add billed usage without a message (a reply that started, or was cut off) to the totals:
-    one UPDATE, then the daily rows at commit. Internal: callers have checked access."""
+    """Add billed usage without a message (a reply that started, or was cut off; or a judge
+    call: `purpose`) to the totals: one UPDATE, then the daily rows at commit. Internal: callers
+    have checked access."""
     params = _usage_params(usage, cost, model, unpriced=unpriced)
     row = db.execute(turn_sql.ADD_USAGE, {"session_id": session_id, **params}).one_or_none()
     if row is None:
         raise SessionNotFound(session_id)
     usage_service.record_message(
-        db, _Keys(*row), role=None, at=utcnow(), usage=usage, cost=cost, model=model
+        db,
+        _Keys(*row),
+        role=None,
+        at=utcnow(),
+        usage=usage,
+        cost=cost,
+        model=model,
+        purpose=purpose,
     )

@@ -19,13 +19,12 @@ from pydantic import BaseModel
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from backend import access
 from backend.actor import UserRead
-from backend.models import Assignment, Enrollment, PracticeSession, Section, SessionReview, User
+from backend.models import Assignment, Enrollment, PracticeSession, SessionReview, User
 from backend.models.enums import SessionMode
 from backend.models.review import ReviewStatus
 from backend.practice.history_service import spreadsheet_safe
-from backend.reviews.progress_service import SectionNotFound
+from backend.reviews.progress_service import managed_section
 from backend.reviews.rubric_schema import SCORE_MAX
 
 GRADE_MAX = 100  # every assignment's column, whatever the rubric
@@ -93,13 +92,7 @@ def section_grades(
     """The section's grades by the teacher's rule (one assignment, or all): its teacher's or an
     admin's; anyone else is told the section is not theirs."""
     rule = GradeRule(rule)
-    access.require(db, actor, "section", "manage")
-    section = db.get(Section, section_id)
-    if section is None:
-        raise SectionNotFound(section_id)
-    access.require(
-        db, actor, "section", "manage", section, refuse=lambda: SectionNotFound(section_id)
-    )
+    section = managed_section(db, actor, section_id)
     query = select(Assignment.id, Assignment.title).where(Assignment.section_id == section_id)
     if assignment_id is not None:
         query = query.where(Assignment.id == assignment_id)

@@ -213,11 +213,9 @@ def class_choices(db: Session, *, actor: UserRead | None) -> list[SectionChoice]
     ]
 
 
-def class_progress(
-    db: Session, *, actor: UserRead | None, section_id: int, assignment_id: int | None = None
-) -> ClassProgress:
-    """Every finished review in a section (optionally one assignment), released or not: the
-    score distribution per criterion and who is below "fair" on average."""
+def managed_section(db: Session, actor: UserRead | None, section_id: int) -> Section:
+    """The section if the actor teaches it (or is an admin); to anyone else it reads as missing,
+    so a section's figures never confirm that it exists."""
     access.require(db, actor, "section", "manage")
     section = db.get(Section, section_id)
     if section is None:
@@ -225,6 +223,15 @@ def class_progress(
     access.require(
         db, actor, "section", "manage", section, refuse=lambda: SectionNotFound(section_id)
     )
+    return section
+
+
+def class_progress(
+    db: Session, *, actor: UserRead | None, section_id: int, assignment_id: int | None = None
+) -> ClassProgress:
+    """Every finished review in a section (optionally one assignment), released or not: the
+    score distribution per criterion and who is below "fair" on average."""
+    managed_section(db, actor, section_id)
     query = _reviews().where(Section.id == section_id)
     if assignment_id is not None:
         query = query.where(Assignment.id == assignment_id)

@@ -28,6 +28,8 @@ from backend.models import (
 )
 from backend.models.base import Money
 from backend.models.enums import MessageRole, SessionMode
+from backend.usage import purposes
+from backend.usage.purposes import Purpose
 
 NO_ASSIGNMENT = 0
 CLIENT_KEYS = ("day", "client_id", "assignment_id", "model")
@@ -46,6 +48,8 @@ FOLD_EVERY = 32
 #: Any constant: the PostgreSQL advisory lock one folding transaction holds at a time.
 _FOLD_LOCK_KEY = 0x666F6C64  # "fold"
 _appended = itertools.count(1)
+#: Each conversation mode's cost column (what `rebuild` splits the replies' cost by).
+MODE_PURPOSES = {mode: purposes.column(purposes.of_mode(mode)) for mode in SessionMode}
 
 
 @functools.cache
@@ -96,7 +100,7 @@ class Conversation(Protocol):
     @property
     def assignment_id(self) -> int | None: ...
     @property
-    def mode(self) -> SessionMode: ...
+    def mode(self) -> SessionMode | str: ...
 
 
 def _add_client_usage(db: Session, keys: dict, increments: dict) -> None:
@@ -129,8 +133,10 @@ def record_message(
     usage: Usage | None = None,
     cost: Decimal | None = None,
     model: str | None = None,
+    purpose: Purpose | None = None,
 ) -> None:
-    """Count a stored message (role None: usage without a message); replies add tokens and cost."""
+    """Count a stored message (role None: usage without a message); replies add tokens and cost,
+    the cost also to its purpose (`purpose`, else that of the conversation's mode)."""
     increments: dict[str, int | Decimal] = {"messages": 1} if role is not None else {}
     if usage is not None:
         increments |= {
@@ -150,6 +156,7 @@ def record_message(
                 "tokens": usage.total_tokens,
                 "check_tokens": usage.total_tokens if check else 0,
                 "cost": cost or Decimal(0),
+                purposes.column(purpose or purposes.of_mode(session.mode)): cost or Decimal(0),
                 "replies": 1 if role == MessageRole.assistant else 0,
             },
         )
@@ -167,7 +174,12 @@ def record_review(
         db,
         DailyUsage,
         {"day": at.date(), "user_id": user_id},
-        {"tokens": usage.total_tokens, "cost": cost or Decimal(0), "replies": 0},
+        {
+            "tokens": usage.total_tokens,
+            "cost": cost or Decimal(0),
+            purposes.column(Purpose.review): cost or Decimal(0),
+            "replies": 0,
+        },
     )
 
 
@@ -193,7 +205,12 @@ def _rebuild_reviews(db: Session) -> None:
             db,
             DailyUsage,
             {"day": day_value, "user_id": user_id},
-            {"tokens": int(tokens or 0), "cost": cost or Decimal(0), "replies": 0},
+            {
+                "tokens": int(tokens or 0),
+                "cost": cost or Decimal(0),
+                purposes.column(Purpose.review): cost or Decimal(0),
+                "replies": 0,
+            },
         )
 
 
@@ -209,16 +226,30 @@ def rebuild(db: Session) -> None:
     day = utc_date(db, Message.created_at)
     reply = case((Message.role == MessageRole.assistant, 1), else_=0)
     tokens = Message.all_tokens
+    cost = func.coalesce(func.sum(Message.cost), 0)
+    by_mode = [
+        func.coalesce(func.sum(Message.cost).filter(PracticeSession.mode == mode), 0)
+        for mode in MODE_PURPOSES
+    ]
     db.execute(
         insert(DailyUsage).from_select(
-            ["day", "user_id", "tokens", "check_tokens", "cost", "replies"],
+            [
+                "day",
+                "user_id",
+                "tokens",
+                "cost",
+                "replies",
+                *MODE_PURPOSES.values(),
+                "check_tokens",
+            ],
             select(
                 day,
                 PracticeSession.user_id,
                 func.sum(tokens),
-                func.sum(case((PracticeSession.mode == SessionMode.check, tokens), else_=0)),
-                func.coalesce(func.sum(Message.cost), 0),
+                cost,
                 func.sum(reply),
+                *by_mode,
+                func.sum(case((PracticeSession.mode == SessionMode.check, tokens), else_=0)),
             )
             .join(PracticeSession, PracticeSession.id == Message.session_id)
             .where(Message.role == MessageRole.assistant)

@@ -37,8 +37,9 @@ def now_tab(actor: UserRead) -> None:
         reviews = metrics_service.review_costs(db, actor=actor)
     if not now.messages_today:
         st.info(
-            "No messages yet today. These figures fill in as students talk to their clients; "
-            "'today' starts at midnight UTC.",
+            "No students' practice yet today. These figures fill in as students talk to their "
+            "clients (teachers' test chats and client checks count only in the costs); 'today' "
+            "starts at midnight UTC.",
             icon=":material/schedule:",
         )
     today_figures(now, feedback)
@@ -80,16 +81,28 @@ def review_figures(today: metrics_service.ReviewCost, month: metrics_service.Rev
     )
 
 
+PRACTICE_ONLY = "students' practice only: teachers' test chats and client checks are not practice"
+
+
 def today_figures(now: metrics_service.NowFigures, feedback: rating_service.RatingShare) -> None:
     metric_row(
-        "**Today**",
+        "**Today** · students' practice",
         [
-            ("Active sessions", now.active_sessions, "Conversations open right now."),
-            ("Sessions today", now.sessions_today, "Conversations started since midnight UTC."),
+            (
+                "Active sessions",
+                now.active_sessions,
+                f"Conversations open right now, {PRACTICE_ONLY}.",
+            ),
+            (
+                "Sessions today",
+                now.sessions_today,
+                f"Conversations started since midnight UTC, {PRACTICE_ONLY}.",
+            ),
             (
                 "Messages today",
                 f"{now.messages_today:,}",
-                "Student messages and client replies stored since midnight UTC.",
+                f"Student messages and client replies stored since midnight UTC, {PRACTICE_ONLY} "
+                "(their cost is under Cost today by purpose).",
             ),
             (
                 "Completion rate",
@@ -99,16 +112,32 @@ def today_figures(now: metrics_service.NowFigures, feedback: rating_service.Rati
             ),
         ],
     )
+    cost_figures(now)
     metric_row(
-        "**Cost and feedback**",
+        "**Feedback**",
+        [
+            (
+                "Positive feedback",
+                "—" if feedback.percent is None else f"{feedback.percent:.0f}%",
+                f"All time: {feedback.positive} of {feedback.total} reply thumbs and end-of-session "
+                "forms (4 or 5 out of 5) are positive.",
+            )
+        ],
+    )
+
+
+def cost_figures(now: metrics_service.NowFigures) -> None:
+    completed = f"the {now.completed_today} practice sessions started and completed today"
+    metric_row(
+        "**Cost today**",
         [
             (
                 "Cost today",
                 format_usd(now.cost_today),
                 "Every paid call since midnight UTC: replies in practice, teachers' test chats and "
                 "client checks (stored, or cut off after billing), the checks' judge calls, and "
-                "model-written reviews. The same total as Spent today and today's row of the "
-                "daily sheet.",
+                "model-written reviews. The sum of the four purposes below; the same total as "
+                "Spent today and today's row of the daily sheet.",
             ),
             (
                 "Cost per 1K tokens",
@@ -119,13 +148,36 @@ def today_figures(now: metrics_service.NowFigures, feedback: rating_service.Rati
             (
                 "Avg cost per conversation",
                 format_usd(now.avg_cost_per_completed, unpriced_label="—"),
-                f"Average over the {now.completed_today} conversations started and completed today.",
+                f"The conversation alone (its replies), on average over {completed}.",
             ),
             (
-                "Positive feedback",
-                "—" if feedback.percent is None else f"{feedback.percent:.0f}%",
-                f"All time: {feedback.positive} of {feedback.total} reply thumbs and end-of-session "
-                "forms (4 or 5 out of 5) are positive.",
+                "Avg cost per practice session",
+                format_usd(now.avg_cost_per_practice_session, unpriced_label="—"),
+                f"The conversation and its model-written review, on average over {completed}.",
+            ),
+        ],
+    )
+    parts = now.cost_parts
+    metric_row(
+        "**Cost today by purpose**",
+        [
+            ("Practice", format_usd(parts.practice), "Students' conversations since midnight UTC."),
+            (
+                "Test chats",
+                format_usd(parts.test_chat),
+                "Teachers' and admins' chats with their own clients since midnight UTC.",
+            ),
+            (
+                "Client checks",
+                format_usd(parts.client_checks),
+                f"Client checks since midnight UTC: {format_usd(parts.check_turns)} for the "
+                f"probe conversations' turns and {format_usd(parts.check_judge)} for the judge "
+                "calls that score them.",
+            ),
+            (
+                "Reviews",
+                format_usd(parts.review),
+                "Model-written session reviews since midnight UTC (as Review cost today below).",
             ),
         ],
     )
@@ -205,11 +257,11 @@ def latency_figures(now: metrics_service.NowFigures) -> None:
 
 
 def active_sessions(active: list[metrics_service.ActiveSession]) -> None:
-    st.subheader("Active sessions")
+    st.subheader("Active sessions", help=f"Conversations open now, {PRACTICE_ONLY}.")
     if not active:
         st.info(
-            "Nobody is talking to a client right now. Each open conversation appears here "
-            "with its student, client, messages and cost until it ends.",
+            "No student is practising right now. Each open practice conversation appears "
+            "here with its student, client, messages and cost until it ends.",
             icon=":material/forum:",
         )
         return

@@ -13,7 +13,16 @@ from backend.monitoring import metrics_service
 from backend.practice import rating_service
 from backend.utils.formatting import format_tokens, format_usd
 from mvp import store, ui
-from mvp.admin.shared import LABEL, NUMBER, table
+from mvp.admin.shared import LABEL, NUMBER, PURPOSES_HELP, purpose_table, table
+
+#: The daily sheet's columns of cost by purpose (client checks: turns and judge calls).
+DAILY_PURPOSES = ("Practice", "Test chats", "Client checks", "Reviews")
+
+
+def daily_parts(parts: metrics_service.CostParts | None) -> list[Decimal]:
+    """A day's cost in the order of `DAILY_PURPOSES`."""
+    parts = parts or metrics_service.CostParts()
+    return [parts.practice, parts.test_chat, parts.client_checks, parts.review]
 
 
 def usage_tab(actor: UserRead) -> None:
@@ -69,25 +78,31 @@ def daily_usage(actor: UserRead) -> None:
     )
     with store.transaction() as db:
         buckets = metrics_service.daily_usage(db, actor=actor, days=int(days.split()[0]))
-    if not any(b.sessions or b.messages or b.problems for b in buckets):
+    if not any(b.sessions or b.messages or b.cost or b.problems for b in buckets):
         st.info(
             f"Nothing recorded in the last {days}. Each day's sessions, messages, tokens, "
             "cost and problems appear here from the first conversation on.",
             icon=":material/calendar_month:",
         )
         return
+    costs = [daily_parts(b.parts) for b in buckets]
     chart = pd.DataFrame(
         {
             "Day": [b.start.strftime("%Y-%m-%d") for b in buckets],
             "Sessions": [b.sessions for b in buckets],
             "Messages": [b.messages for b in buckets],
             "Problems logged": [b.problems for b in buckets],
-            "Cost (USD)": [float(b.cost) for b in buckets],
+            **{
+                name: [float(day[index]) for day in costs]
+                for index, name in enumerate(DAILY_PURPOSES)
+            },
         }
     )
     left, right = st.columns(2)
     left.line_chart(chart, x="Day", y=["Sessions", "Messages", "Problems logged"], height=240)
-    right.bar_chart(chart, x="Day", y="Cost (USD)", sort=False, height=240, color="#e07b39")
+    right.bar_chart(
+        chart, x="Day", y=list(DAILY_PURPOSES), sort=False, height=240, y_label="Cost (USD)"
+    )
     table(
         [
             {
@@ -96,19 +111,30 @@ def daily_usage(actor: UserRead) -> None:
                 "Messages": b.messages,
                 "Tokens": b.tokens,
                 "Cost": format_usd(b.cost),
+                **dict(zip(DAILY_PURPOSES, map(format_usd, daily_parts(b.parts)), strict=True)),
                 "Problems logged": b.problems,
             }
             for b in reversed(buckets)
         ],
         "daily_table",
-        Sessions=NUMBER,
-        Messages=NUMBER,
+        Sessions=st.column_config.NumberColumn(
+            format="localized", help="Students' practice conversations started that day."
+        ),
+        Messages=st.column_config.NumberColumn(
+            format="localized",
+            help="Messages stored that day in students' practice conversations (test chats "
+            "and client checks are not practice; their cost is in the columns by purpose).",
+        ),
         Tokens=st.column_config.NumberColumn(
-            format="localized", help="Billed tokens, cut-off replies included."
+            format="localized",
+            help="Billed tokens of every conversation (practice, test chats, client checks and "
+            "their judge calls), cut-off replies included; reviews' are not in them.",
         ),
         Cost=st.column_config.TextColumn(
-            help="Every paid call that day: replies, judge calls and reviews, as Cost today."
+            help="Every paid call that day: replies, judge calls and reviews, as Cost today; "
+            "the sum of the four purposes beside it."
         ),
+        **{name: st.column_config.TextColumn(help=PURPOSES_HELP) for name in DAILY_PURPOSES},
         **{
             "Problems logged": st.column_config.NumberColumn(
                 help="Events of severity warning, error or critical that day, as the Error log "
@@ -122,12 +148,19 @@ def daily_usage(actor: UserRead) -> None:
 def breakdowns_tab(actor: UserRead) -> None:
     with store.transaction() as db:
         found = metrics_service.breakdowns(db, actor=actor, students=10)
+        by_purpose = metrics_service.purpose_costs(db, actor=actor, days=30)
         _overall, by_client = rating_service.rating_shares(db, actor=actor)
+    st.markdown("**By purpose**")
+    st.caption("Every paid call over the last 30 days (UTC), reviews and judge calls included.")
+    purpose_table(by_purpose, "breakdown_purpose")
     parts = {
         f"By {by}": (by.capitalize(), found[by]) for by in ("model", "teacher", "section", "client")
     }
     parts["Top 10 students by cost"] = ("Student", found["student"])
-    st.caption("Replies over the last 30 days (UTC), most costly first.")
+    st.caption(
+        "Conversations' replies over the last 30 days (UTC), most costly first: practice, test "
+        "chats and client checks (their judge calls too); reviews are only in By purpose."
+    )
     columns = st.columns(2)
     for index, (title, (label, rows)) in enumerate(parts.items()):
         with columns[index % 2]:
@@ -187,7 +220,8 @@ def budgets_tab(actor: UserRead) -> None:
         format_usd(budget.spend_today),
         border=True,
         help="Every paid call since midnight UTC (replies, judge calls, reviews): the total "
-        "the daily budget is checked against, equal to Cost today on the Now tab.",
+        "the daily budget is checked against, equal to Cost today on the Now tab; by purpose "
+        "below.",
     )
     if not budget.daily_cost_budget:
         middle.metric(
@@ -220,6 +254,8 @@ def budgets_tab(actor: UserRead) -> None:
             f"An alert is logged at {threshold:.0%}; at 100% replies stop for everyone "
             "until midnight UTC."
         )
+    st.markdown("**Spent today by purpose**")
+    purpose_table(budget.spend_parts, "spend_purpose")
     user_budget(budget)
 
 
@@ -230,19 +266,12 @@ def user_budget(budget: metrics_service.BudgetStatus) -> None:
         st.caption("No per-user token budget is set (USER_DAILY_TOKEN_BUDGET is 0).")
         return
     alert_at = int(budget.user_token_budget * threshold)
+    checks = budget.check_token_budget
     st.markdown(
         f"Each user may use **{format_tokens(budget.user_token_budget)} tokens a day**. "
         f"At {threshold:.0%} ({format_tokens(alert_at)} tokens) an alert is logged; at "
-        "100% their replies stop until midnight UTC."
-    )
-    st.caption(
-        "Client checks count in an allowance of their own, not in this one: "
-        + (
-            f"{format_tokens(budget.check_token_budget)} tokens a day per teacher "
-            "(CHECK_DAILY_TOKEN_BUDGET)."
-            if budget.check_token_budget
-            else "no limit (CHECK_DAILY_TOKEN_BUDGET is 0)."
-        )
+        "100% their replies stop until midnight UTC. Client checks have an allowance of their "
+        f"own: {f'{format_tokens(checks)} tokens a day per teacher' if checks else 'no limit'}."
     )
     if not budget.near_limit:
         st.info(

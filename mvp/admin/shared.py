@@ -1,4 +1,5 @@
-"""Parts the admin pages share: read-only tables, the clock, the Accounts page's notice."""
+"""Parts the admin pages share: read-only tables, cost by purpose, the clock, the Accounts
+page's notice."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from datetime import UTC, datetime
 import streamlit as st
 from streamlit.elements.lib.column_types import ColumnConfig
 
+from backend.monitoring.metrics_service import CostParts
+from backend.utils.formatting import format_usd
 from mvp import ui
 
 NUMBER = st.column_config.NumberColumn(format="localized")
@@ -20,6 +23,25 @@ def utc_now() -> datetime:
 def table(rows: list[dict], key: str, **columns: ColumnConfig | str | None) -> None:
     """A read-only table (formula-safe for its CSV download); money arrives formatted."""
     ui.table(rows, key=key, column_config=columns)
+
+
+#: What each purpose counts (the help of a by-purpose table or figure).
+PURPOSES_HELP = (
+    "Practice: students' conversations. Test chats: teachers' and admins' chats with their own "
+    "clients. Client checks: the probe conversations (turns) and the judge calls that score "
+    "them. Reviews: model-written session reviews (demo reviews cost nothing). Replies cut off "
+    "after billing count under their conversation's purpose."
+)
+
+
+def purpose_table(parts: CostParts, key: str) -> None:
+    """A cost by purpose, each purpose a row, and the total they add up to."""
+    rows = [{"Purpose": label, "Cost": format_usd(cost)} for label, cost in parts.labelled()]
+    table(
+        [*rows, {"Purpose": "Total", "Cost": format_usd(parts.total)}],
+        key,
+        Purpose=st.column_config.TextColumn(width="medium", help=PURPOSES_HELP),
+    )
 
 
 def notice(level: str, message: str) -> None:

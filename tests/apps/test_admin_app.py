@@ -127,8 +127,8 @@ def test_empty_database_renders_every_tab_with_empty_states(app, admin):
     assert metric(at, "Positive feedback") == "—"
     assert metric(at, "Reply median, last hour") == "—"
     page = everything(at)
-    assert "No messages yet today." in page
-    assert "Nobody is talking to a client right now." in page
+    assert "No students' practice yet today." in page
+    assert "No student is practising right now." in page
 
     expected = {
         "Usage": ["No messages in the last 24 hours.", "Nothing recorded in the last 7 days."],

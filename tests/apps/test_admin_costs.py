@@ -26,6 +26,14 @@ from tests.factories import make_classroom, make_user, start_session
 
 PRACTICE, TEST_CHAT, CHECK_REPLY, JUDGE, REVIEW = "0.0030", "0.0020", "0.0010", "0.0007", "0.0005"
 TOTAL = Decimal("0.0072")
+#: The day's cost by purpose, as every breakdown must show it.
+PARTS = metrics_service.CostParts(
+    practice=Decimal(PRACTICE),
+    test_chat=Decimal(TEST_CHAT),
+    check_turns=Decimal(CHECK_REPLY),
+    check_judge=Decimal(JUDGE),
+    review=Decimal(REVIEW),
+)
 
 
 @pytest.fixture
@@ -84,18 +92,90 @@ def test_every_cost_of_a_day_agrees_in_the_services(app_db, every_purpose):
         hours = metrics_service.hourly_usage(db, actor=admin)
         days = metrics_service.daily_usage(db, actor=admin)
         budget = metrics_service.budget_status(db, get_settings(), actor=admin)
+        month = metrics_service.purpose_costs(db, actor=admin, days=30)
     assert now.cost_today == TOTAL
     assert sum((bucket.cost for bucket in hours), Decimal(0)) == TOTAL
     assert days[-1].cost == TOTAL
     assert budget.spend_today == TOTAL
+    # Every breakdown by purpose is the same parts, and they add up to the total.
+    assert PARTS.total == TOTAL
+    assert now.cost_parts == days[-1].parts == budget.spend_parts == month == PARTS
+
+
+def test_session_figures_count_practice_only(app_db, every_purpose):
+    """The open test chat and the check's probe are not practice: not active, not started today,
+    their messages not counted; the practice session's cost is its conversation and its review."""
+    admin = every_purpose
+    with unit_of_work(app_db) as db:
+        now = metrics_service.now_figures(db, actor=admin)
+        days = metrics_service.daily_usage(db, actor=admin)
+        active = metrics_service.active_sessions(db, actor=admin)
+    assert (now.active_sessions, now.sessions_today, now.messages_today) == (0, 1, 2)
+    assert active == []
+    assert (days[-1].sessions, days[-1].messages) == (1, 2)
+    assert now.avg_cost_per_completed == Decimal(PRACTICE)
+    assert now.avg_cost_per_practice_session == Decimal(PRACTICE) + Decimal(REVIEW)
 
 
 def test_every_cost_figure_of_a_day_agrees_on_the_pages(app, every_purpose):
     at = admin_app(app)
     shown = "$0.007200"
+    by_purpose = {
+        "Practice": "$0.003000",
+        "Test chats": "$0.002000",
+        "Client checks": "$0.001700",
+        "Reviews": "$0.000500",
+    }
     assert metric(at, "Cost today") == shown
+    assert {label: metric(at, label) for label in by_purpose} == by_purpose
+    assert metric(at, "Review cost today") == by_purpose["Reviews"]
+    assert metric(at, "Avg cost per conversation") == "$0.003000"
+    assert metric(at, "Avg cost per practice session") == "$0.003500"
+    assert metric(at, "Active sessions") == "0"
+    assert (metric(at, "Sessions today"), metric(at, "Messages today")) == ("1", "2")
     open_tab(at, "Usage")
     assert metric(at, "Cost, last 24 hours") == shown
-    assert table(at, "Problems logged").iloc[0]["Cost"] == shown
+    today = table(at, "Problems logged").iloc[0]
+    assert today["Cost"] == shown
+    assert {label: today[label] for label in by_purpose} == by_purpose
+    assert (today["Sessions"], today["Messages"]) == (1, 2)
+    open_tab(at, "Breakdowns")
+    assert purposes(table(at, "Purpose")) == PURPOSE_ROWS
     open_tab(at, "Budgets")
     assert metric(at, "Spent today") == shown
+    assert purposes(table(at, "Purpose")) == PURPOSE_ROWS
+    assert not at.exception
+
+
+#: The by-purpose tables (Breakdowns: 30 days; Budgets: today), to the cent, adding up.
+PURPOSE_ROWS = {
+    "Practice": "$0.003000",
+    "Test chats": "$0.002000",
+    "Client checks: turns": "$0.001000",
+    "Client checks: judge calls": "$0.000700",
+    "Reviews": "$0.000500",
+    "Total": "$0.007200",
+}
+
+
+def purposes(frame) -> dict[str, str]:
+    return dict(zip(frame["Purpose"], frame["Cost"], strict=True))
+
+
+def test_a_day_of_test_chats_only_shows_its_cost_and_no_practice(app, app_db):
+    """Nothing practised yet, but a teacher's test chat was paid for: the Now tab says there is
+    no practice yet and still shows the cost; the daily sheet shows the day with its cost."""
+    with unit_of_work(app_db) as db:
+        make_user(db, role=Role.admin, username="ada.admin", display_name="Ada Admin")
+        room = make_classroom(db)
+        test_chat = start_session(db, user=room.teacher, client=room.client)
+        timing = {"latency_ms": 1000, "first_token_ms": 300}
+        reply(db, room.teacher, test_chat, usage=Usage(input_tokens=100), cost=TEST_CHAT, **timing)
+    at = admin_app(app)
+    assert any("No students' practice yet today" in info.value for info in at.info)
+    assert (metric(at, "Cost today"), metric(at, "Test chats")) == ("$0.002000", "$0.002000")
+    open_tab(at, "Usage")
+    today = table(at, "Problems logged").iloc[0]
+    assert (today["Sessions"], today["Messages"]) == (0, 0)
+    assert (today["Cost"], today["Test chats"]) == ("$0.002000", "$0.002000")
+    assert not at.exception

@@ -413,6 +413,11 @@ def _operations() -> dict[str, Operation]:
             lambda f, db, w, a: f(db, a, w.section_id),
             SECTION_MANAGE,
         ),
+        "managed_section": _op(
+            progress_service.managed_section,
+            lambda f, db, w, a: f(db, a, w.section_id),
+            SECTION_MANAGE,
+        ),
         "get_roster": _op(
             section_service.get_roster,
             lambda f, db, w, a: f(db, actor=a, section_id=w.section_id),
@@ -638,6 +643,9 @@ def _operations() -> dict[str, Operation]:
         ),
         "review_costs": _op(
             metrics_service.review_costs, lambda f, db, w, a: f(db, actor=a), ADMINISTRATION
+        ),
+        "purpose_costs": _op(
+            metrics_service.purpose_costs, lambda f, db, w, a: f(db, actor=a), ADMINISTRATION
         ),
         "list_problem_reports": _op(
             problem_report_service.list_reports,
@@ -1007,6 +1015,10 @@ EXEMPT = {
     # Starts run_check as a job; its check (the policy's check run) comes before the job starts, and
     # test_client_check.py::test_only_the_owner_or_an_admin_starts_a_check tries every caller.
     "check_service.start_check": "a job on concurrent worker threads; see test_client_check.py",
+    # A step inside a review's job, with its own transactions around a network batch; the job's
+    # start applies the review's rules (review_service rows above), and the asker it records is
+    # checked signed in. test_review_batches.py runs it through the job.
+    "review_batches.batch_answer": "a step of the review job; see test_review_batches.py",
 }
 
 

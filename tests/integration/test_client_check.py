@@ -283,6 +283,12 @@ def test_check_sessions_are_not_practice_but_their_cost_is_the_teachers(
         assert metrics_service.active_sessions(db, actor=admin) == []
         today = metrics_service.daily_usage(db, actor=admin, days=1)[-1]
         assert today.sessions == 0 and today.cost == card.cost
+        # Its probes' messages are not practice; its cost is the client check's, turns and judge.
+        assert figures.messages_today == 0 and today.messages == 0
+        parts = today.parts
+        assert parts is not None and parts.client_checks == card.cost == figures.cost_today
+        assert parts.check_turns > 0 and parts.check_judge > 0
+        assert parts.practice == parts.test_chat == parts.review == 0
         assert history_service.list_conversations(db, actor=teacher) == []
         assert history_service.list_conversations(db, actor=admin) == []
         tokens, cost = budget_service.usage_today(db, get_settings(), teacher.id)
