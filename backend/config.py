@@ -138,7 +138,12 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _sqlite_relative_to_project(cls, value: str) -> str:
-        """`sqlite:///data/app.db` means the project's data folder, wherever the app starts."""
+        """`sqlite:///data/app.db` means the project's data folder, wherever the app starts;
+        `postgres://` and `postgresql://` (what hosting platforms inject) use the installed
+        driver, psycopg 3."""
+        for scheme in ("postgres://", "postgresql://"):
+            if value.startswith(scheme):
+                return "postgresql+psycopg://" + value.removeprefix(scheme)
         prefix = "sqlite:///"
         if (
             value.startswith(prefix)
