@@ -161,14 +161,14 @@ def send_daily_summary(database: Database, *, now: datetime | None = None) -> No
 
 def readiness_server(port: int, watcher: ReadinessWatch | None = None) -> ThreadingHTTPServer:
     """GET /ready: 200 and {"ready": true} when ready, else 503 with the problems."""
-    watcher = watcher or ReadinessWatch()
+    watch = watcher or ReadinessWatch()
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802
             if self.path.split("?")[0] != "/ready":
                 self.send_error(404)
                 return
-            readiness = watcher.check()
+            readiness = watch.check()
             body = json.dumps({"ready": readiness.ready, "problems": readiness.problems}).encode()
             self.send_response(200 if readiness.ready else 503)
             self.send_header("Content-Type", "application/json")

@@ -15,10 +15,9 @@ from urllib.parse import urlparse
 from limits import RateLimitItem, parse
 from limits.storage import MemoryStorage, Storage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
-
-from backend.config import Settings, get_settings
 from redis.exceptions import RedisError
 
+from backend.config import Settings, get_settings
 from backend.errors import RateLimitedError, ServiceUnavailableError
 from backend.utils.singleton import process_wide
 
