@@ -17,7 +17,6 @@ from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
@@ -25,6 +24,7 @@ from backend import alerts, event_log
 from backend.config import Settings, get_settings
 from backend.db import Database, create_db_engine, is_sqlite, unit_of_work
 from backend.models import DailyUsage
+from backend.monitoring.health_service import database_down
 from backend.utils.formatting import format_usd
 from backend.utils.rate_limiter import redis_down
 
@@ -46,15 +46,6 @@ class Readiness:
                 ", and Redis too." if get_settings().redis_url else "."
             )
         return "Not ready. " + " ".join(self.problems)
-
-
-def database_down(url: str, error: Exception) -> str:
-    """What the operator reads when the database does not answer (no password in it)."""
-    where = make_url(url).render_as_string(hide_password=True)
-    return (
-        f"The database cannot be reached at {where} ({type(error).__name__}): every page "
-        "fails until it is back."
-    )
 
 
 def check_readiness(settings: Settings | None = None) -> Readiness:
