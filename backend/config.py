@@ -7,7 +7,7 @@ import re
 from decimal import Decimal
 from pathlib import Path
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from backend.utils.singleton import process_wide
@@ -178,6 +178,15 @@ class Settings(BaseSettings):
         ):
             return prefix + str(PROJECT_ROOT / value[len(prefix) :])
         return value
+
+    @model_validator(mode="after")
+    def _alert_email_complete(self) -> Settings:
+        if self.alert_smtp_host and not (self.alert_email_from and self.alert_recipients):
+            raise ValueError(
+                "ALERT_SMTP_HOST is set: set ALERT_EMAIL_FROM and ALERT_EMAIL_TO too (the sender "
+                "and the comma-separated recipients of the alerts), or leave ALERT_SMTP_HOST empty."
+            )
+        return self
 
     @property
     def support_url(self) -> str | None:

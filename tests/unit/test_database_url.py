@@ -31,3 +31,10 @@ def test_a_postgres_url_as_heroku_injects_it_reaches_the_database():
             assert connection.execute(text("SELECT 1")).scalar() == 1
     finally:
         engine.dispose()
+
+
+def test_smtp_alerts_without_sender_or_recipients_are_refused_with_what_to_set():
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="ALERT_EMAIL_FROM and ALERT_EMAIL_TO"):
+        Settings(alert_smtp_host="smtp.school.test", alert_email_from="ops@school.test")
