@@ -25,12 +25,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
 from backend.config import Settings, get_settings
-from backend.db import create_db_engine, unit_of_work
+from backend.db import create_db_engine, is_sqlite, unit_of_work
 from backend.models import Event
 from backend.models.enums import Severity
 from backend.utils.singleton import process_wide
@@ -43,6 +43,7 @@ logger = logging.getLogger(__name__)
 #: The event-log category of alerts sent (and of deliveries that failed for good).
 CATEGORY = "alert"
 SUBJECT_PREFIX = "[Counseling practice]"
+CONNECT_TIMEOUT_SECONDS = 5
 
 
 @dataclass(frozen=True)
@@ -124,7 +125,7 @@ class Dispatcher:
         """True for the first process to deliver this alert within `window`."""
         now = datetime.now(UTC)
         try:
-            engine = create_db_engine(settings.database_url, poolclass=NullPool)
+            engine = short_lived_engine(settings.database_url)
             try:
                 with unit_of_work(engine) as db:
                     if db.get_bind().dialect.name == "postgresql":
@@ -150,6 +151,15 @@ class Dispatcher:
             return True
 
 
+def short_lived_engine(url: str) -> Engine:
+    """An engine for one rare write off the request path: no pool, and on PostgreSQL a short
+    connect timeout (a database that is down must not hold the sender for minutes)."""
+    if is_sqlite(url):
+        return create_db_engine(url, poolclass=NullPool)
+    connect_args = {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
+    return create_db_engine(url, poolclass=NullPool, connect_args=connect_args)
+
+
 def _event(severity: Severity, message: str, key: str) -> Event:
     return Event(
         severity=severity, category=CATEGORY, message=bounded(message, 1000), details={"key": key}
@@ -158,7 +168,7 @@ def _event(severity: Severity, message: str, key: str) -> Event:
 
 def _record(settings: Settings, severity: Severity, message: str, *, key: str) -> None:
     try:
-        engine = create_db_engine(settings.database_url, poolclass=NullPool)
+        engine = short_lived_engine(settings.database_url)
         try:
             with unit_of_work(engine) as db:
                 db.add(_event(severity, message, key))

@@ -118,7 +118,7 @@ class ReadinessWatch:
 def _log(severity: str, message: str) -> None:
     """Into the event log when the database answers (else the container log has it)."""
     logger.warning(message)
-    engine = create_db_engine(get_settings().database_url, poolclass=NullPool)
+    engine = alerts.short_lived_engine(get_settings().database_url)
     try:
         with unit_of_work(engine) as db:
             event_log.record(db, severity, READINESS_CATEGORY, message)

@@ -85,6 +85,18 @@ def test_the_same_alert_from_two_processes_is_sent_once(configure, alerting, web
     assert len(mailbox.messages) == 1
 
 
+def test_racing_processes_on_postgresql_send_an_alert_once(
+    alerting, webhook, postgresql_url, committed_postgresql
+):
+    """Eight processes' senders claim one alert at once; the advisory lock lets one through."""
+    alerting(database_url=postgresql_url)
+    senders = [alerts.Dispatcher() for _ in range(8)]
+    for sender in senders:
+        sender.submit(alerts.Alert(key="test:race", text="Once, from one of them."))
+    assert all(sender.wait_idle(60) for sender in senders)
+    assert webhook.texts() == ["Once, from one of them."]
+
+
 def test_a_failing_receiver_gets_the_alert_on_a_retry(alerting, webhook):
     webhook.fail_next = 2
     alerts.notify("test:retry", "Third time lucky.")
