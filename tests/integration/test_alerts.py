@@ -34,8 +34,9 @@ def mailbox():
 
 
 @pytest.fixture
-def alerting(configure, webhook, mailbox):
-    """Both channels on, retries quick (the backoff is what is tested, not its length)."""
+def alerting(configure, webhook, mailbox, committed_engine):
+    """Both channels on, retries quick (the backoff is what is tested, not its length). Alerts
+    sent are events in the database: `committed_engine` empties it afterwards."""
     configure(
         alert_webhook_url=webhook.url,
         alert_smtp_host="127.0.0.1",

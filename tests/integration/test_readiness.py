@@ -50,8 +50,9 @@ def _get(url: str) -> tuple[int, dict]:
         return error.code, json.loads(error.read())
 
 
-def test_the_readiness_endpoint_answers_503_with_the_reason(configure):
-    """What the proxy and the container's health check ask: 200 when ready, else 503 and why."""
+def test_the_readiness_endpoint_answers_503_with_the_reason(configure, committed_engine):
+    """What the proxy and the container's health check ask: 200 when ready, else 503 and why
+    (turning red is logged: `committed_engine` empties the database afterwards)."""
     from backend.monitoring import watch
 
     server = watch.readiness_server(port=0)
