@@ -113,8 +113,12 @@ class Settings(BaseSettings):
     # Budgets
     # Tokens as the API counts them: prompt-cache reads count in full though they cost a tenth,
     # so a cached conversation turn (about 5,500 tokens, mostly the cached client prompt) counts
-    # far more than it costs; 1,000,000 is about 15 practice sessions or 6 client checks a day.
+    # far more than it costs; 1,000,000 is about 15 practice sessions a day. 0: no limit.
     user_daily_token_budget: int = Field(default=1_000_000, ge=0)
+    # Client checks have an allowance of their own, per teacher and UTC day (a check counts only
+    # there, never in the practice allowance): a check is about 150,000 tokens, so 2,000,000 is
+    # about 13 checks a day. 0: no limit.
+    check_daily_token_budget: int = Field(default=2_000_000, ge=0)
     global_daily_cost_budget_usd: Decimal = Field(default=Decimal("20"), ge=0)
     budget_alert_threshold: float = Field(default=0.8, gt=0, le=1)
 

@@ -44,6 +44,7 @@ st.set_page_config(
 # Logged in -------------------------------------------------------------------------------------
 def sidebar(user: UserRead) -> None:
     with st.sidebar:
+        ui.close_sidebar_on_navigation()
         st.markdown(
             f"**{ui.safe_markdown(user.display_name)}**  \n"
             f"{user.role.value.title()} · `{user.username}`"

@@ -10,6 +10,7 @@ and the teacher's history use it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Literal
 
 import streamlit as st
@@ -44,13 +45,15 @@ def review_panel(
     *,
     for_teacher: bool,
     known: SessionScreen | None = None,
+    footer: Callable[[MessageRead], None] | None = None,
 ) -> bool:
     """A session's review: written (with progress) when asked for, "Try again" after a failure.
 
     The student's and the teacher's views differ only in wording and in what the teacher may see
     (unreleased reviews, the turn the hidden information came out). `known` is the student's
-    session screen read in this run (its review is not read again unless one was just written).
-    True when the review was shown.
+    session screen read in this run (its review is not read again unless one was just written);
+    `footer` draws widgets under each client reply of the transcript beside the review.
+    True when the review was shown (with the transcript: the caller draws none then).
     """
     if not for_teacher:
         st.markdown("#### Your review")
@@ -94,7 +97,7 @@ def review_panel(
     if for_teacher:
         released = "" if review.released_at else " · not released to the student"
         st.markdown(f"##### Review{released}")
-    render_review(review, messages, show_hidden_info_turn=for_teacher, rubric=rubric)
+    render_review(review, messages, show_hidden_info_turn=for_teacher, rubric=rubric, footer=footer)
     return True
 
 

@@ -148,3 +148,33 @@ def agreement_table(rows: list[agreement_service.CriterionAgreement], *, key: st
         ],
         key=key,
     )
+
+
+#: On a narrow screen the open sidebar covers the page: a click on one of its page links closes
+#: it (Streamlit does so only for browsers that name themselves phones). Listens once per tab.
+_CLOSE_SIDEBAR_ON_NAVIGATION = """
+(() => {
+  if (window.closesSidebarOnNavigation) return;
+  window.closesSidebarOnNavigation = true;
+  document.addEventListener("click", (event) => {
+    const link = event.target.closest && event.target.closest('[data-testid="stSidebarNav"] a');
+    if (!link || !window.matchMedia("(max-width: 768px)").matches) return;
+    setTimeout(() => {
+      const sidebar = document.querySelector('[data-testid="stSidebar"]');
+      if (sidebar && sidebar.getAttribute("data-collapsed") === "false") {
+        document.querySelector('[data-testid="stSidebarCollapseButton"] button')?.click();
+      }
+    }, 0);
+  }, true);
+})();
+"""
+
+
+def close_sidebar_on_navigation() -> None:
+    """On a phone-sized screen, choosing a page in the sidebar closes the sidebar."""
+    with st.container(key="sidebar_closer"):
+        st.html(
+            "<style>.st-key-sidebar_closer {display: none}</style>"
+            f"<script>{_CLOSE_SIDEBAR_ON_NAVIGATION}</script>",
+            unsafe_allow_javascript=True,
+        )

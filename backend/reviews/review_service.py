@@ -196,6 +196,13 @@ class ReviewJob:
     #: A Message Batch request for this review is under way (submitted and paid for already).
     pending_batch: bool = False
 
+    @property
+    def batched(self) -> bool:
+        """Written through a Message Batch: held for the teacher, nobody reads it at once, so it
+        may wait for half the price; a batch already submitted is collected whatever the
+        settings are now (it is paid for)."""
+        return self.pending_batch or (not self.release_now and get_settings().review_batches)
+
 
 def prepare_review(
     db: Session, *, actor: UserRead | None, session_id: int, check_budget: bool = False
@@ -292,11 +299,8 @@ def _write_review(
     if job.existing is not None:
         return job.existing  # already what the asker may see
     step(STEPS[1])
-    # Held for the teacher: nobody reads it at once, so it may wait for a batch at half price.
-    # A batch already submitted is collected whatever the settings are now (it is paid for).
-    batched = job.pending_batch or (not job.release_now and get_settings().review_batches)
     settled_as: BatchStatus | None = None  # how the batch request ended (None: still pending)
-    if batched:
+    if job.batched:
         try:
             outcome, settled_as = _review_by_batch(
                 database, actor=actor, job=job, gateway=gateway, step=step
@@ -410,15 +414,18 @@ def start_review(
     ended or without the student's words, the budget) is raised here, before a job starts."""
     gateway = gateway or get_gateway()
     with database(write=True) as db:
-        prepare_review(db, actor=actor, session_id=session_id, check_budget=not gateway.demo_mode)
+        review = prepare_review(
+            db, actor=actor, session_id=session_id, check_budget=not gateway.demo_mode
+        )
         asker = access.signed_in(db, actor)
         job, created = job_service.create(
             db, kind=REVIEW_KIND, subject=session_id, owner_id=asker.id
         )
     if created:
-        runner.submit(
-            database, job.id, REVIEW_KIND, _ReviewWork(database, asker, session_id, gateway)
-        )
+        # A batch may take hours: its wait must not hold a worker that students' replies need.
+        waits = review.existing is None and review.batched and not gateway.demo_mode
+        work = _ReviewWork(database, asker, session_id, gateway)
+        runner.submit(database, job.id, REVIEW_KIND, work, waits=waits)
     return job
 
 

@@ -266,10 +266,12 @@ def user_budget(budget: metrics_service.BudgetStatus) -> None:
         st.caption("No per-user token budget is set (USER_DAILY_TOKEN_BUDGET is 0).")
         return
     alert_at = int(budget.user_token_budget * threshold)
+    checks = budget.check_token_budget
     st.markdown(
         f"Each user may use **{format_tokens(budget.user_token_budget)} tokens a day**. "
         f"At {threshold:.0%} ({format_tokens(alert_at)} tokens) an alert is logged; at "
-        "100% their replies stop until midnight UTC."
+        "100% their replies stop until midnight UTC. Client checks have an allowance of their "
+        f"own: {f'{format_tokens(checks)} tokens a day per teacher' if checks else 'no limit'}."
     )
     if not budget.near_limit:
         st.info(

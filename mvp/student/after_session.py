@@ -1,5 +1,5 @@
-"""Student, on the Practice page: an ended session's review, the feedback form, and the
-transcript with thumbs on the client's replies."""
+"""Student, on the Practice page: an ended session's review beside its transcript (thumbs on the
+client's replies), the feedback form; without a review, the transcript alone."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from backend.practice.read_models import MessageRead
 from backend.reviews.session_screen import SessionScreen
 from mvp import auth, store, ui
 from mvp.chat_messages import render_message
+from mvp.review_render import RATE_HINT
 from mvp.review_view import review_panel
 from mvp.student import shared
 
@@ -21,22 +22,25 @@ safe = ui.safe_markdown  # every piece of text a person wrote goes through it
 
 
 def after_session(actor: UserRead, screen: SessionScreen) -> None:
-    """The review, the feedback form, then the transcript with thumbs on the client's replies."""
+    """The review beside the one transcript, with thumbs on the client's replies, then the
+    feedback form (without a review: the transcript after the form)."""
     session, messages = screen.practice.session, screen.practice.messages
-    review_panel(actor, session.id, messages, for_teacher=False, known=screen)
-    feedback_form(actor, session.id, screen.rating)
 
-    st.markdown("#### Transcript")
-    if not messages:
-        st.caption("Nothing was said in this session.")
-    else:
-        st.caption("Rate single replies of the client with a thumb up or down.")
-    for message in messages:
-        render_message(
-            message,
-            show_usage=False,
-            footer=lambda reply: thumbs(actor, reply, screen.reply_ratings),
-        )
+    def rate_reply(reply: MessageRead) -> None:
+        thumbs(actor, reply, screen.reply_ratings)
+
+    reviewed = review_panel(
+        actor, session.id, messages, for_teacher=False, known=screen, footer=rate_reply
+    )
+    feedback_form(actor, session.id, screen.rating)
+    if not reviewed:
+        st.markdown("#### Transcript")
+        if not messages:
+            st.caption("Nothing was said in this session.")
+        else:
+            st.caption(RATE_HINT)
+        for message in messages:
+            render_message(message, show_usage=False, footer=rate_reply)
     with st.container(horizontal=True, key="after_actions"):
         shared.transcript_button(actor, session.id, key="download_current")
         st.button(

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -23,6 +24,7 @@ from backend.models import Event, Job, ReviewBatch, SessionReview, User
 from backend.models.base import utcnow
 from backend.models.enums import Role
 from backend.models.review import ReviewStatus
+from backend.practice import conversation_service, session_service
 from backend.reviews import review_batches, review_screen, review_service, rubric_service
 from backend.usage import usage_service
 from tests.factories import make_user
@@ -411,3 +413,45 @@ def test_a_batch_the_api_refuses_to_take_is_in_the_event_log_like_a_failed_call(
         events = db.scalars(select(Event).where(Event.session_id == session_id)).all()
     assert [event.category for event in events] == ["api_connection"]
     assert batch_rows(committed_engine) == []
+
+
+def test_reviews_waiting_for_their_batches_leave_the_workers_to_students_replies(
+    batch_api, classroom, committed_engine, monkeypatch
+):
+    """A held review may wait hours for its batch; a class's worth of them must not take every
+    worker of the pool that students' replies run on (here the pool has one)."""
+    monkeypatch.setattr(runner, "WORKERS", 1)
+    monkeypatch.setattr(runner, "_pool", None)
+    hold_reviews(committed_engine, classroom)
+    session_id = ended_session(committed_engine, classroom)
+    database = Database(committed_engine)
+    # The fake answers in order: the chat's call comes first; the batch is answered when it ends.
+    batch_api.hold_batches().reply("It's been a long week.").tool_reply(valid_answer(), **USAGE)
+    review_service.start_review(database, actor=classroom.student, session_id=session_id)
+    _wait_for(lambda: batch_rows(committed_engine))  # the review now waits for its batch
+    with unit_of_work(committed_engine) as db:
+        chat = session_service.create_session(
+            db, actor=classroom.student, client_id=classroom.client.id
+        )
+    replies: list[conversation_service.ReplyOutcome] = []
+    sender = threading.Thread(
+        target=lambda: replies.append(
+            conversation_service.send_message(
+                database, actor=classroom.student, session_id=chat.id, content="How are you?"
+            )
+        ),
+        daemon=True,
+    )
+    try:
+        sender.start()
+        sender.join(20)
+        [reply] = replies  # answered while the batch still waits
+        assert reply.message is not None, reply
+        assert reply.message.content == "It's been a long week."
+    finally:
+        batch_api.end_batches()
+        assert runner.wait_idle(20)
+        sender.join(20)
+        if runner._pool is not None:
+            runner._pool.shutdown(wait=False)
+    assert stored(committed_engine, session_id).status == ReviewStatus.ready
