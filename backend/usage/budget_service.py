@@ -29,7 +29,7 @@ from decimal import Decimal
 from sqlalchemy import bindparam, case, func, select, text, true
 from sqlalchemy.orm import Session
 
-from backend import event_log
+from backend import alerts, event_log
 from backend.config import Settings
 from backend.db import write_pending_rollups
 from backend.errors import BudgetExceededError
@@ -250,6 +250,11 @@ def _alert_once(
                 user_id=user_id,
                 details={"key": key, "used": int(user.used), "limit": int(user.limit)},
             )
+            alerts.notify(
+                f"budget:{key}:{since:%Y-%m-%d}",
+                f"Budget: user {user_id} has used {user.share:.0%} of the daily token budget "
+                f"({int(user.used):,} of {int(user.limit):,} tokens) today (UTC).",
+            )
     if overall.limit and overall.share >= threshold:
         key = "global:alert"
         if not event_log.event_exists_since(db, category=BUDGET_CATEGORY, key=key, since=since):
@@ -260,4 +265,9 @@ def _alert_once(
                 f"Today's spend {format_usd(overall.used)} is {overall.share:.0%} of the "
                 f"{format_usd(overall.limit)} daily budget.",
                 details={"key": key, "used": str(overall.used), "limit": str(overall.limit)},
+            )
+            alerts.notify(
+                f"budget:{key}:{since:%Y-%m-%d}",
+                f"Budget: today's spend {format_usd(overall.used)} is {overall.share:.0%} of "
+                f"the {format_usd(overall.limit)} daily budget (UTC day).",
             )
