@@ -9,7 +9,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
-    PORT=8501
+    PORT=8501 \
+    READINESS_PORT=8502
 
 # A user without a login shell or root rights runs the app.
 RUN useradd --create-home --uid 10001 --shell /usr/sbin/nologin app
@@ -28,7 +29,11 @@ USER app
 
 EXPOSE 8501
 
-HEALTHCHECK --interval=15s --timeout=5s --start-period=20s --retries=3 \
-    CMD python -c "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/_stcore/health' % os.environ.get('PORT', '8501'), timeout=4)"
+# Healthy while Streamlit answers AND the app is ready: `backend.cli watch` (started with the app
+# below) answers /ready with 503 while the database or the configured Redis cannot be reached.
+HEALTHCHECK --interval=15s --timeout=10s --start-period=20s --retries=3 \
+    CMD python -c "import os, urllib.request as r; r.urlopen('http://127.0.0.1:%s/_stcore/health' % os.environ['PORT'], timeout=3); r.urlopen('http://127.0.0.1:%s/ready' % os.environ['READINESS_PORT'], timeout=8)"
 
-CMD ["sh", "-c", "exec streamlit run mvp/app.py --server.port ${PORT:-8501} --server.address 0.0.0.0 --server.headless true"]
+# The readiness watch runs beside Streamlit (it also sends the operator's readiness alerts and the
+# daily cost summary); it dies with the container.
+CMD ["sh", "-c", "python -m backend.cli watch & exec streamlit run mvp/app.py --server.port ${PORT:-8501} --server.address 0.0.0.0 --server.headless true"]

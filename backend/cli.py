@@ -1,5 +1,5 @@
 """Operator commands: `python -m backend.cli migrate | seed-demo | create-admin | check-api |
-export | import`."""
+ready | watch | export | import`."""
 
 from __future__ import annotations
 
@@ -90,6 +90,23 @@ def cmd_check_api(_args: argparse.Namespace) -> int:
     report = health_service.check_connection()
     print(report.summary)
     return 0 if report.ok else 1
+
+
+def cmd_ready(_args: argparse.Namespace) -> int:
+    from backend.monitoring import watch
+
+    readiness = watch.check_readiness()
+    print(readiness.summary())
+    return 0 if readiness.ready else 1
+
+
+def cmd_watch(args: argparse.Namespace) -> int:
+    from backend.monitoring import watch
+
+    port = args.port or get_settings().readiness_port
+    print(f"Readiness on http://0.0.0.0:{port}/ready", flush=True)
+    watch.run(port)
+    return 0
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -185,6 +202,15 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser(
         "check-api", help="one minimal API call: key, model, network, cost"
     ).set_defaults(run=cmd_check_api)
+    commands.add_parser(
+        "ready", help="exit 0 when the database (and Redis, when configured) answer; else say why"
+    ).set_defaults(run=cmd_ready)
+    watch = commands.add_parser(
+        "watch",
+        help="serve /ready for the proxy and health checks; alert on readiness and daily cost",
+    )
+    watch.add_argument("--port", type=int, help="default: READINESS_PORT (8502)")
+    watch.set_defaults(run=cmd_watch)
     export = commands.add_parser(
         "export",
         help="write one teacher's course (sections, students, conversations, reviews) as JSON Lines",

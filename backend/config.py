@@ -7,7 +7,7 @@ import re
 from decimal import Decimal
 from pathlib import Path
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from backend.utils.singleton import process_wide
@@ -113,12 +113,42 @@ class Settings(BaseSettings):
     # Budgets
     # Tokens as the API counts them: prompt-cache reads count in full though they cost a tenth,
     # so a cached conversation turn (about 5,500 tokens, mostly the cached client prompt) counts
-    # far more than it costs; 1,000,000 is about 15 practice sessions or 6 client checks a day.
+    # far more than it costs; 1,000,000 is about 15 practice sessions a day. 0: no limit.
     user_daily_token_budget: int = Field(default=1_000_000, ge=0)
+    # Client checks have an allowance of their own, per teacher and UTC day (a check counts only
+    # there, never in the practice allowance): a check is about 150,000 tokens, so 2,000,000 is
+    # about 13 checks a day. 0: no limit.
+    check_daily_token_budget: int = Field(default=2_000_000, ge=0)
     global_daily_cost_budget_usd: Decimal = Field(default=Decimal("20"), ge=0)
     budget_alert_threshold: float = Field(default=0.8, gt=0, le=1)
 
-    @field_validator("anthropic_api_key", "anthropic_base_url", "redis_url", mode="before")
+    # Alerts to the operator, outside the app (budget threshold, breaker opening, readiness red
+    # and back, a daily cost summary): a webhook (Slack- and Teams-compatible: a JSON `text`)
+    # and/or e-mail over SMTP. Empty: no alerts are sent (they stay in the event log).
+    alert_webhook_url: str = Field(default="", pattern=r"^(https?://\S+)?$")
+    alert_smtp_host: str = ""
+    alert_smtp_port: int = Field(default=587, ge=1, le=65535)
+    # STARTTLS before log-in (port 587); off only for a relay on the same host or network.
+    alert_smtp_starttls: bool = True
+    alert_smtp_user: str = ""
+    alert_smtp_password: SecretStr | None = None
+    alert_email_from: str = ""
+    # Comma-separated addresses.
+    alert_email_to: str = ""
+    # The same alert (say, the breaker opening again) is sent at most once in this window.
+    alert_dedupe_minutes: float = Field(default=60, gt=0)
+    # Retries of a failed delivery, the first after this many seconds, then doubling.
+    alert_retries: int = Field(default=3, ge=0, le=10)
+    alert_retry_seconds: float = Field(default=5.0, ge=0)
+    alert_timeout_seconds: float = Field(default=10.0, gt=0)
+    # The readiness endpoint (`python -m backend.cli watch`) for the proxy and the container's
+    # health check; it also checks readiness this often to alert on red and back.
+    readiness_port: int = Field(default=8502, ge=1, le=65535)
+    readiness_check_seconds: float = Field(default=30.0, gt=0)
+
+    @field_validator(
+        "anthropic_api_key", "anthropic_base_url", "redis_url", "alert_smtp_password", mode="before"
+    )
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
@@ -138,7 +168,12 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _sqlite_relative_to_project(cls, value: str) -> str:
-        """`sqlite:///data/app.db` means the project's data folder, wherever the app starts."""
+        """`sqlite:///data/app.db` means the project's data folder, wherever the app starts;
+        `postgres://` and `postgresql://` (what hosting platforms inject) use the installed
+        driver, psycopg 3."""
+        for scheme in ("postgres://", "postgresql://"):
+            if value.startswith(scheme):
+                return "postgresql+psycopg://" + value.removeprefix(scheme)
         prefix = "sqlite:///"
         if (
             value.startswith(prefix)
@@ -148,6 +183,15 @@ class Settings(BaseSettings):
             return prefix + str(PROJECT_ROOT / value[len(prefix) :])
         return value
 
+    @model_validator(mode="after")
+    def _alert_email_complete(self) -> Settings:
+        if self.alert_smtp_host and not (self.alert_email_from and self.alert_recipients):
+            raise ValueError(
+                "ALERT_SMTP_HOST is set: set ALERT_EMAIL_FROM and ALERT_EMAIL_TO too (the sender "
+                "and the comma-separated recipients of the alerts), or leave ALERT_SMTP_HOST empty."
+            )
+        return self
+
     @property
     def support_url(self) -> str | None:
         """The support contact as a link: `mailto:` for an e-mail address; None when unset."""
@@ -156,6 +200,10 @@ class Settings(BaseSettings):
         if self.support_contact.startswith("https://"):
             return self.support_contact
         return f"mailto:{self.support_contact}"
+
+    @property
+    def alert_recipients(self) -> list[str]:
+        return [address.strip() for address in self.alert_email_to.split(",") if address.strip()]
 
     @property
     def demo_mode(self) -> bool:

@@ -71,6 +71,10 @@ def create_db_engine(database_url: str, **kwargs: Any) -> Engine:
     # No pre-ping (a round trip before every transaction): a connection the server closed is
     # found at checkout without one (`_configure_postgresql`), and none is kept past
     # `POOL_RECYCLE_SECONDS`, so an idle timeout on the way cannot drop it silently.
+    if kwargs.get("poolclass") is NullPool:  # a connection per use (a check, an alert)
+        engine = create_engine(url, **kwargs)
+        _configure_postgresql(engine)
+        return engine
     kwargs.setdefault("pool_recycle", POOL_RECYCLE_SECONDS)
     # A fixed pool: when ten transactions are running, the next one waits for a connection
     # instead of opening one more that is closed again on return. Under a burst of fifty turns,

@@ -146,6 +146,9 @@ CATEGORY_LABELS = {
     "partial_reply": "Cut-off reply",
     "judge_call": "Judge call",
     "output_guard": "Reply held back",
+    "redis": "Redis",
+    "readiness": "Readiness",
+    "alert": "Alert to the operator",
 }
 
 

@@ -23,7 +23,7 @@ from backend.actor import UserRead
 from backend.config import get_settings
 from backend.errors import AppError
 from backend.models.enums import Role
-from mvp import auth, institution, store, support, ui
+from mvp import a11y, auth, institution, store, support, ui
 from mvp.welcome import SETUP_NOTES_KEY, login_screen, setup_screen
 
 store.freeze_imported_objects()  # once per process: the objects imported above stay for good
@@ -44,6 +44,7 @@ st.set_page_config(
 # Logged in -------------------------------------------------------------------------------------
 def sidebar(user: UserRead) -> None:
     with st.sidebar:
+        ui.close_sidebar_on_navigation()
         st.markdown(
             f"**{ui.safe_markdown(user.display_name)}**  \n"
             f"{user.role.value.title()} · `{user.username}`"
@@ -150,6 +151,7 @@ def front_pages(screen: Callable[[], None], title: str) -> list[StreamlitPage]:
 
 
 def main() -> None:
+    a11y.install()  # contrast, navigation markup, live region: on every screen
     store.database()  # migrations run here, before any page touches the database
     if st.session_state.pop(LOGGED_OUT_KEY, False):
         # After "Log out", the front page (and its address), before this run shows anything.

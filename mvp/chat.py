@@ -19,7 +19,7 @@ from backend.practice import conversation_service
 from backend.practice.conversation_service import ConversationView, Reply
 from backend.practice.read_models import SessionRead
 from backend.practice.session_service import ReplyInFlight
-from mvp import job_view, ui
+from mvp import a11y, job_view, ui
 from mvp.chat_controls import ChatKeys, end_and_start_over
 from mvp.chat_messages import CLIENT_AVATAR, render_message, session_totals
 
@@ -208,6 +208,7 @@ class _Turn:
         if outcome.message is not None:  # `outcome.ok`
             with bubble.container():  # exactly what was stored (a stopped draft is replaced)
                 render_message(outcome.message, show_usage=self.show_usage)
+            a11y.announce(f"{self.view.client.name}: {outcome.message.content}")
             st.session_state.pop(self.keys.notice, None)
             return outcome.totals or self.view.session
         bubble.empty()  # a cut-off reply is not kept, so it is not shown either

@@ -1,7 +1,10 @@
 """One ready review as students and teachers see it: scores, quotes, better replies, the goal,
-the counted indicators, and the transcript with every cited turn highlighted."""
+the counted indicators, and the session's one transcript beside them, every cited turn
+highlighted; each "turn 9" the review cites links to that turn of the transcript."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import streamlit as st
 
@@ -16,12 +19,9 @@ from mvp import auth, store, ui
 
 safe = ui.safe_markdown  # every piece of text a person (or the model) wrote goes through it
 
-
 DEMO_LABEL = "Automatic demo review"
-
-
 CITED = ":orange-badge[cited]"
-
+RATE_HINT = "Rate single replies of the client with a thumb up or down."
 
 PERCENT_INDICATORS = {
     "percent_complex_reflections",
@@ -47,15 +47,27 @@ def cited_turns(content: ReviewContent) -> set[int]:
     return turns | {item.turn for item in content.try_instead}
 
 
+def anchor(session_id: int, turn: int) -> str:
+    """The id of a turn of the transcript, which the review's turn numbers link to."""
+    return f"turn-{session_id}-{turn}"
+
+
+def turn_link(session_id: int, turn: int, text: str | None = None) -> str:
+    """'turn 9' (or `text`), linked to turn 9 of the transcript beside the review."""
+    return f"[{text or f'turn {turn}'}](#{anchor(session_id, turn)})"
+
+
 def render_review(
     review: ReviewRead,
     messages: list[MessageRead],
     *,
     show_hidden_info_turn: bool,
     rubric: RubricDefinition | None = None,
+    footer: Callable[[MessageRead], None] | None = None,
 ) -> None:
-    """One ready review beside its transcript (nothing is drawn for a review without content);
-    its `rubric` is read here unless the caller has it."""
+    """One ready review beside the session's transcript (nothing is drawn for a review without
+    content); its `rubric` is read here unless the caller has it; `footer` draws widgets under
+    each of the client's replies (the student's thumbs)."""
     content = review.content
     if content is None:
         return
@@ -76,14 +88,14 @@ def render_review(
     left, right = st.columns([3, 2], gap="large")
     with left:
         if verdicts:
-            _criteria(content, rubric)
-        _strengths(content)
-        _try_instead(content)
+            _criteria(review.session_id, content, rubric)
+        _strengths(review.session_id, content)
+        _try_instead(review.session_id, content)
         st.markdown("##### Goal for your next practice")
         st.success(safe(content.goal), icon=":material/flag:")
         _indicators(review, rubric, verdicts=verdicts)
     with right:
-        _transcript(review, messages, cited_turns(content), show_hidden_info_turn)
+        _transcript(review, messages, cited_turns(content), show_hidden_info_turn, footer)
 
 
 def _teacher_notes(review: ReviewRead, content: ReviewContent) -> None:
@@ -123,18 +135,19 @@ def _rubric(session_id: int) -> RubricDefinition | None:
         return None
 
 
-def _turns(turns: list[int]) -> str:
-    if not turns:
-        return ""
-    return (" · turn " if len(turns) == 1 else " · turns ") + ", ".join(map(str, turns))
+def _turns(session_id: int, turns: list[int]) -> str:
+    """' · turns 9, 13', each number linked to its turn of the transcript."""
+    links = ", ".join(turn_link(session_id, turn, str(turn)) for turn in turns)
+    return "" if not turns else (" · turn " if len(turns) == 1 else " · turns ") + links
 
 
-def _criteria(content: ReviewContent, rubric: RubricDefinition | None) -> None:
+def _criteria(session_id: int, content: ReviewContent, rubric: RubricDefinition | None) -> None:
     names = {criterion.key: criterion.name for criterion in rubric.criteria} if rubric else {}
     st.markdown("##### Scores")
     for score in content.scores:
         name = safe(names.get(score.criterion, score.criterion))
-        st.markdown(f"**{name}: {score.score}/5**{_turns(score.turns)}  \n{safe(score.reasoning)}")
+        turns = _turns(session_id, score.turns)
+        st.markdown(f"**{name}: {score.score}/5**{turns}  \n{safe(score.reasoning)}")
 
 
 def _risk(content: ReviewContent, *, for_teacher: bool) -> None:
@@ -175,7 +188,7 @@ def _verdicts(review: ReviewRead, content: ReviewContent) -> bool:
     return not risk.passed_over(content.risk)
 
 
-def _strengths(content: ReviewContent) -> None:
+def _strengths(session_id: int, content: ReviewContent) -> None:
     st.markdown("##### Strengths")
     if not content.strengths:
         st.caption(
@@ -184,14 +197,17 @@ def _strengths(content: ReviewContent) -> None:
             "suggestions below."
         )
     for item in content.strengths:
-        st.markdown(f"> {safe(item.quote)}\n\n:green-badge[turn {item.turn}] {safe(item.comment)}")
+        st.markdown(
+            f"> {safe(item.quote)}\n\n:green-badge[strength] {turn_link(session_id, item.turn)} · "
+            f"{safe(item.comment)}"
+        )
 
 
-def _try_instead(content: ReviewContent) -> None:
+def _try_instead(session_id: int, content: ReviewContent) -> None:
     st.markdown("##### Try instead")
     for item in content.try_instead:
         with st.container(border=True):
-            st.markdown(f"You said (turn {item.turn}):\n\n> {safe(item.quote)}")
+            st.markdown(f"You said ({turn_link(session_id, item.turn)}):\n\n> {safe(item.quote)}")
             st.markdown(f"**Try:**\n\n> {safe(item.better_reply)}")
             st.caption(f"Why: {safe(item.why)}")
 
@@ -251,10 +267,17 @@ def _indicators(review: ReviewRead, rubric: RubricDefinition | None, *, verdicts
 
 
 def _transcript(
-    review: ReviewRead, messages: list[MessageRead], cited: set[int], show_hidden: bool
+    review: ReviewRead,
+    messages: list[MessageRead],
+    cited: set[int],
+    show_hidden: bool,
+    footer: Callable[[MessageRead], None] | None,
 ) -> None:
-    """The numbered turns (as the review cites them); cited turns are bordered and labelled."""
+    """The numbered turns (as the review cites them), each with the anchor its links lead to;
+    cited turns are bordered and labelled; `footer` under each of the client's replies."""
     st.markdown("##### Transcript")
+    if footer is not None:
+        st.caption(RATE_HINT)
     for number, message in enumerate(messages, start=1):
         is_cited = number in cited
         student = message.role == MessageRole.user
@@ -265,5 +288,9 @@ def _transcript(
             label += " :violet-badge[hidden information]"
         key = f"turn_{review.session_id}_{number}" + ("_cited" if is_cited else "")
         with st.container(border=is_cited, key=key):
-            st.markdown(label)
+            with st.container(horizontal=True, gap=None):
+                st.html(f'<div id="{anchor(review.session_id, number)}"></div>', width="content")
+                st.markdown(label)
             st.markdown(safe(message.content))
+            if footer is not None and not student:
+                footer(message)

@@ -10,6 +10,7 @@ and the teacher's history use it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Literal
 
 import streamlit as st
@@ -22,11 +23,12 @@ from backend.practice.read_models import MessageRead
 from backend.reviews import review_service
 from backend.reviews.review_batches import BATCH_STEP
 from backend.reviews.session_screen import SessionScreen
-from mvp import job_view, store, ui
+from mvp import a11y, job_view, store, ui
 from mvp.review_render import render_review
 
 STEPS = review_service.STEPS
 REVIEW_NOW_KEY = "review_now_for"  # the session whose review this run writes (a callback asked)
+REVIEW_HEADING = "h4#your-review"  # the student's "Your review", where End session leads
 TEACHER_FIRST = (
     "Your teacher will review this session first. The review appears here once they release it."
 )
@@ -44,13 +46,15 @@ def review_panel(
     *,
     for_teacher: bool,
     known: SessionScreen | None = None,
+    footer: Callable[[MessageRead], None] | None = None,
 ) -> bool:
     """A session's review: written (with progress) when asked for, "Try again" after a failure.
 
     The student's and the teacher's views differ only in wording and in what the teacher may see
     (unreleased reviews, the turn the hidden information came out). `known` is the student's
-    session screen read in this run (its review is not read again unless one was just written).
-    True when the review was shown.
+    session screen read in this run (its review is not read again unless one was just written);
+    `footer` draws widgets under each client reply of the transcript beside the review.
+    True when the review was shown (with the transcript: the caller draws none then).
     """
     if not for_teacher:
         st.markdown("#### Your review")
@@ -94,7 +98,7 @@ def review_panel(
     if for_teacher:
         released = "" if review.released_at else " · not released to the student"
         st.markdown(f"##### Review{released}")
-    render_review(review, messages, show_hidden_info_turn=for_teacher, rubric=rubric)
+    render_review(review, messages, show_hidden_info_turn=for_teacher, rubric=rubric, footer=footer)
     return True
 
 
@@ -161,6 +165,8 @@ def _review_status(job: JobRead) -> None:
         label, state, expanded = "Review ready", "complete", False
     else:
         label, state, expanded = "The review could not be written", "error", True
+    if job.status == "done":
+        a11y.announce(label)
     with st.status(label, state=state, expanded=expanded):
         for line in step_lines(job):
             st.write(line)

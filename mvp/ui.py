@@ -21,6 +21,7 @@ from backend.practice import history_service
 from backend.utils.markdown import WORD_JOINER, escape_markdown, safe_markdown
 
 if TYPE_CHECKING:  # pandas (and numpy) load with the first page that draws a table, not here
+    import altair as alt
     import pandas as pd
 
     from backend.reviews import agreement_service
@@ -28,6 +29,7 @@ if TYPE_CHECKING:  # pandas (and numpy) load with the first page that draws a ta
 __all__ = [  # the markdown helpers are re-exported for the pages
     "WORD_JOINER",
     "agreement_table",
+    "chart",
     "escape_markdown",
     "field_error",
     "flash",
@@ -124,6 +126,12 @@ def table(rows: pd.DataFrame | Iterable[dict], *, key: str | None = None, **opti
     st.dataframe(frame, hide_index=True, width="stretch", key=key, **options)
 
 
+def chart(figure: alt.Chart | alt.LayerChart, *, description: str, **options: Any) -> None:
+    """Every chart of the product, with a text alternative: Vega-Lite's `description` becomes
+    the chart's `aria-label` (without it, a screen reader says only "Vega visualization")."""
+    st.altair_chart(figure.properties(description=description), **options)
+
+
 def agreement_table(rows: list[agreement_service.CriterionAgreement], *, key: str) -> None:
     """The review agreement figures (teacher's Reviews page and the admin's): one row per
     rubric and criterion."""
@@ -148,3 +156,33 @@ def agreement_table(rows: list[agreement_service.CriterionAgreement], *, key: st
         ],
         key=key,
     )
+
+
+#: On a narrow screen the open sidebar covers the page: a click on one of its page links closes
+#: it (Streamlit does so only for browsers that name themselves phones). Listens once per tab.
+_CLOSE_SIDEBAR_ON_NAVIGATION = """
+(() => {
+  if (window.closesSidebarOnNavigation) return;
+  window.closesSidebarOnNavigation = true;
+  document.addEventListener("click", (event) => {
+    const link = event.target.closest && event.target.closest('[data-testid="stSidebarNav"] a');
+    if (!link || !window.matchMedia("(max-width: 768px)").matches) return;
+    setTimeout(() => {
+      const sidebar = document.querySelector('[data-testid="stSidebar"]');
+      if (sidebar && sidebar.getAttribute("data-collapsed") === "false") {
+        document.querySelector('[data-testid="stSidebarCollapseButton"] button')?.click();
+      }
+    }, 0);
+  }, true);
+})();
+"""
+
+
+def close_sidebar_on_navigation() -> None:
+    """On a phone-sized screen, choosing a page in the sidebar closes the sidebar."""
+    with st.container(key="sidebar_closer"):
+        st.html(
+            "<style>.st-key-sidebar_closer {display: none}</style>"
+            f"<script>{_CLOSE_SIDEBAR_ON_NAVIGATION}</script>",
+            unsafe_allow_javascript=True,
+        )

@@ -59,6 +59,7 @@ from backend.models import ClientCheck, ClientProfile, PracticeSession
 from backend.models.enums import SessionMode
 from backend.practice import conversation_service, output_guard, session_service
 from backend.practice.conversation_service import CLAIM_GRACE_SECONDS
+from backend.usage import budget_service
 from backend.usage.purposes import Purpose
 from backend.utils.rate_limiter import get_rate_limiter
 
@@ -135,16 +136,37 @@ def _checkable(db: Session, actor: UserRead | None, client_id: int) -> ClientRea
 # Estimate ---------------------------------------------------------------------------------------
 def estimate_check_cost(db: Session, *, actor: UserRead | None, client_id: int) -> Decimal | None:
     """What a check of this client should cost on the default models (None in demo mode or when a
-    model has no price), as the prompt cache bills it: every probe turn reads the role-play guide
-    from the cache (any conversation in the last hour wrote it); the client's part is written by
-    the first reply and read by the rest; each turn writes what it adds to its conversation and
-    reads the turns before; replies of a natural length for the client's style; then one judge
-    call for all the probes (its prefix is below the minimum cacheable length: full price)."""
+    model has no price), as the prompt cache bills it (see `_estimated_usage`)."""
     client = _checkable(db, actor, client_id)
     gateway = get_gateway()
     if gateway.demo_mode:
         return None
     settings = get_settings()
+    chat, judge = _estimated_usage(client)
+    chat_cost = calculate_cost(gateway.model, chat, settings.model_prices_json)
+    judge_cost = calculate_cost(settings.judge_model, judge, settings.model_prices_json)
+    if chat_cost is None or judge_cost is None:
+        return None
+    return chat_cost + judge_cost
+
+
+def estimate_check_tokens(db: Session, *, actor: UserRead | None, client_id: int) -> int | None:
+    """The tokens a check of this client should count in the allowance for checks (as the API
+    counts them, cache reads in full); None in demo mode."""
+    client = _checkable(db, actor, client_id)
+    if get_gateway().demo_mode:
+        return None
+    chat, judge = _estimated_usage(client)
+    return chat.total_tokens + judge.total_tokens
+
+
+def _estimated_usage(client: ClientRead) -> tuple[Usage, Usage]:
+    """(the probes' replies, the judge call) of a check: every probe turn reads the role-play
+    guide from the cache (any conversation in the last hour wrote it); the client's part is
+    written by the first reply and read by the rest; each turn writes what it adds to its
+    conversation and reads the turns before; replies of a natural length for the client's style;
+    then one judge call for all the probes (its prefix is below the minimum cacheable length:
+    full price)."""
     guide, own = (estimate_tokens(part) for part in prompt_service.system_parts(client))
     reply = conversation_service.reply_max_tokens(client) // REPLY_SHARE_OF_CAP
     chat = Usage(cache_write_5m_tokens=own, cache_read_tokens=-own)  # the first reply writes it
@@ -167,11 +189,7 @@ def estimate_check_cost(db: Session, *, actor: UserRead | None, client_id: int) 
         + transcripts,
         output_tokens=JUDGE_OUTPUT_TOKENS_PER_PROBE * len(probes),
     )
-    chat_cost = calculate_cost(gateway.model, chat, settings.model_prices_json)
-    judge_cost = calculate_cost(settings.judge_model, judge, settings.model_prices_json)
-    if chat_cost is None or judge_cost is None:
-        return None
-    return chat_cost + judge_cost
+    return chat, judge
 
 
 # Rules ------------------------------------------------------------------------------------------
@@ -530,6 +548,8 @@ def start_check(database: Database, *, actor: UserRead | None, client_id: int) -
         if client.archived:
             raise ConflictError(f"{client.name} is archived. Restore the client to check it.")
         asker = access.signed_in(db, actor)
+        # A used-up allowance for checks (or the product's spending limit) refuses at once.
+        budget_service.check_budgets(db, get_settings(), user_id=asker.id, check=True)
         job, created = job_service.create(db, kind=CHECK_KIND, subject=client_id, owner_id=asker.id)
         if created:  # one run counts as one message; refused, the new job is rolled back
             get_rate_limiter().hit_message(asker.id)
@@ -537,6 +557,13 @@ def start_check(database: Database, *, actor: UserRead | None, client_id: int) -
         work = _CheckWork(database, asker, client_id)
         runner.submit(database, job.id, CHECK_KIND, work)
     return job
+
+
+def check_allowance(db: Session, *, actor: UserRead | None) -> budget_service.BudgetUse:
+    """The signed-in user's allowance for client checks today: tokens used (checks under way
+    included) and the limit (0: none)."""
+    user = access.signed_in(db, actor)
+    return budget_service.usage_today(db, get_settings(), user.id, check=True)[0]
 
 
 def check_job(database: Database, *, actor: UserRead | None, client_id: int) -> JobRead | None:

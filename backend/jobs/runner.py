@@ -155,9 +155,12 @@ def submit(
     *,
     inline: bool = False,
     started: bool = False,
+    waits: bool = False,
 ) -> LiveJob:
     """Run a created job on the pool (or here, `inline`); returns its live view. `started`: the
-    row was created running (`job_service.create(running=True)`), so no write is needed first."""
+    row was created running (`job_service.create(running=True)`), so no write is needed first.
+    `waits`: work that mostly sleeps for minutes or hours (a review waiting for its Message
+    Batch) gets a thread of its own, so it never holds one of the pool's workers."""
     if kind not in _kinds:
         raise KeyError(f"No job kind {kind!r} is registered.")
     live = LiveJob(job_id, kind, database)
@@ -166,6 +169,12 @@ def submit(
         _start_heart()
     if inline:
         _execute(live, argument, started)
+    elif waits:
+        name = f"job-{job_id}-waits"
+        thread = threading.Thread(
+            target=_execute, args=(live, argument, started), name=name, daemon=True
+        )
+        thread.start()
     else:
         _executor().submit(_execute, live, argument, started)
     return live

@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Callable
 from enum import StrEnum
 
+from backend import alerts
 from backend.llm.errors import ErrorCategory, GatewayError
 from backend.llm.shared_state import STORE_ERRORS, BreakerSnapshot, MemoryStore, StateStore
 
@@ -144,9 +145,20 @@ class CircuitBreaker:
             raise self._refuse(snapshot, now)
 
     def record_failure(self) -> None:
+        """Count a failure; the operator is alerted when this one opened the breaker."""
         self._closed_until = float("-inf")
         self._trial, self._dirty = None, True
+        now = self.clock()
         try:
-            self.store.record_failure(self.clock(), self.threshold)
+            self.store.record_failure(now, self.threshold)
+            opened_at = self.store.read().opened_at
         except STORE_ERRORS as error:
             _unreachable(error)
+            return
+        if opened_at is not None and abs(opened_at - now) < 0.001:  # opened (again) just now
+            alerts.notify(
+                "breaker_open",
+                "The model API's circuit breaker opened after repeated failures: replies are "
+                f"refused for {self.cooldown:.0f} seconds, then one trial call decides. See the "
+                "admin's Service health page and Error log.",
+            )

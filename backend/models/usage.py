@@ -24,7 +24,9 @@ from backend.models.base import Base, Money, UTCDateTime
 
 class DailyUsage(Base):
     """Per user and day: what budgets and the top-students list read, and THE cost of every
-    paid call, whole (`cost`) and by purpose (the `*_cost` columns, which add up to it)."""
+    paid call, whole (`cost`) and by purpose (the `*_cost` columns, which add up to it).
+    `tokens` counts every call; `check_tokens` the part of them spent by client checks (whose
+    allowance is their own)."""
 
     __tablename__ = "daily_usage"
 
@@ -42,6 +44,7 @@ class DailyUsage(Base):
     check_turns_cost: Mapped[Decimal] = mapped_column(Money, default=Decimal(0), server_default="0")
     check_judge_cost: Mapped[Decimal] = mapped_column(Money, default=Decimal(0), server_default="0")
     review_cost: Mapped[Decimal] = mapped_column(Money, default=Decimal(0), server_default="0")
+    check_tokens: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
 
 class ClientUsageCounts:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from backend import event_log
@@ -23,6 +24,7 @@ from backend.llm import (
 from backend.models import Event, Message
 from backend.models.enums import MessageRole
 from backend.utils.formatting import format_usd
+from backend.utils.rate_limiter import redis_down
 
 __all__ = ["HealthStatus", "ServiceHealth", "all_health", "check_connection"]  # pages read the
 # status enum from here: they never import the LLM package.
@@ -36,6 +38,15 @@ class ServiceHealth:
     round_trip_ms: float | None = None
 
 
+def database_down(url: str, error: Exception) -> str:
+    """What the operator reads when the database does not answer (no password in it)."""
+    where = make_url(url).render_as_string(hide_password=True)
+    return (
+        f"The database cannot be reached at {where} ({type(error).__name__}): every page "
+        "fails until it is back."
+    )
+
+
 def database_health(database: Database) -> ServiceHealth:
     engine = database.engine
     started = time.perf_counter()
@@ -43,7 +54,8 @@ def database_health(database: Database) -> ServiceHealth:
         with engine.connect() as connection:
             connection.execute(text("SELECT 1"))
     except Exception as error:
-        return ServiceHealth("Database", HealthStatus.unavailable, type(error).__name__)
+        detail = database_down(engine.url.render_as_string(hide_password=False), error)
+        return ServiceHealth("Database", HealthStatus.unavailable, detail)
     elapsed = (time.perf_counter() - started) * 1000
     status = HealthStatus.healthy if elapsed < 250 else HealthStatus.degraded
     return ServiceHealth(
@@ -62,7 +74,7 @@ def redis_health() -> ServiceHealth | None:
     try:
         redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2).ping()
     except Exception as error:
-        return ServiceHealth("Redis", HealthStatus.unavailable, type(error).__name__)
+        return ServiceHealth("Redis", HealthStatus.unavailable, redis_down(url, error))
     elapsed = (time.perf_counter() - started) * 1000
     return ServiceHealth(
         "Redis", HealthStatus.healthy, f"round trip {elapsed:.1f} ms", round(elapsed, 1)

@@ -216,6 +216,7 @@ class BudgetStatus:
     user_token_budget: int
     alert_threshold: float
     near_limit: list[tuple[str, int]] = field(default_factory=list)  # (username, tokens today)
+    check_token_budget: int = 0  # each teacher's daily allowance for client checks (0: none)
 
     @property
     def spend_today(self) -> Decimal:
@@ -993,14 +994,15 @@ def budget_status(
     access.require(db, actor, "administration", "use")
     day = start_of_utc_day(now).date()
     spend = _costs_by_day(db, day, day).get(day, CostParts())
+    practice = DailyUsage.tokens - DailyUsage.check_tokens  # client checks have their own
     near = db.execute(
-        select(User.username, DailyUsage.tokens)
+        select(User.username, practice)
         .join(User, User.id == DailyUsage.user_id)
         .where(
             DailyUsage.day == day,
-            DailyUsage.tokens >= settings.user_daily_token_budget * settings.budget_alert_threshold,
+            practice >= settings.user_daily_token_budget * settings.budget_alert_threshold,
         )
-        .order_by(DailyUsage.tokens.desc())
+        .order_by(practice.desc())
         .limit(50)
     ).all()
     return BudgetStatus(
@@ -1009,6 +1011,7 @@ def budget_status(
         settings.user_daily_token_budget,
         settings.budget_alert_threshold,
         [(name, int(tokens)) for name, tokens in near],
+        settings.check_daily_token_budget,
     )
 
 

@@ -106,6 +106,7 @@ COURSE_TABLE_RENAMES: list[tuple[str, dict[str, str]]] = [
     ("0005", {}),  # problem_reports, which no course file carries
     ("0006", {}),  # review_batches, which no course file carries
     ("0007", {}),  # cost by purpose in daily_usage, which no course file carries (rebuilt)
+    ("0008", {}),  # daily_usage.check_tokens: rebuilt on import, in no course file
 ]
 
 

@@ -298,6 +298,7 @@ def _claim(db: Session, gateway: LLMGateway, turn: session_service.Turn) -> _Tic
         user_id=turn.user_id,
         reserve_cost=reserve_cost or Decimal(0),
         most_per_reply=calculate_cost(gateway.model, most, settings.model_prices_json),
+        check=turn.mode == SessionMode.check,  # a client check's reply: the checks' allowance
     )
     if turn.mode != SessionMode.check:  # a client check is rate-limited once per run
         get_rate_limiter().hit_message(turn.user_id)

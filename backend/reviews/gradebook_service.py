@@ -132,11 +132,12 @@ def grades_csv(book: Gradebook, *, lms: LmsFormat | str) -> str:
     titles = _unique_titles(book.assignments)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
+    headers = [spreadsheet_safe(title) for title in titles.values()]  # titles are typed text too
     if lms is LmsFormat.canvas:
-        writer.writerow([*CANVAS_IDENTITY, "Notes", *titles.values()])
+        writer.writerow([*CANVAS_IDENTITY, "Notes", *headers])
         writer.writerow(["Points Possible", "", "", "", "", "", *[GRADE_MAX] * len(titles)])
     else:
-        columns = [f"{title} (out of {GRADE_MAX})" for title in titles.values()]
+        columns = [f"{title} (out of {GRADE_MAX})" for title in headers]
         writer.writerow([*MOODLE_IDENTITY, *columns, "Figures from"])
     for student in book.students:
         section = spreadsheet_safe(book.section)

@@ -97,6 +97,11 @@ def settle(db: Session, session_id: int, status: BatchStatus) -> None:
     )
 
 
+def has_pending(db: Session, session_id: int) -> bool:
+    """Whether the session's review has a batch request under way (submitted, so paid for)."""
+    return _pending(db, session_id) is not None
+
+
 def pending_requests(db: Session) -> list[tuple[int, int]]:
     """(session id, asker id) of every batch request still pending."""
     rows = db.execute(

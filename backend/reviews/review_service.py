@@ -193,6 +193,15 @@ class ReviewJob:
     existing: ReviewRead | None = None
     hidden_turn: int | None = field(default=None)
     brief: ReviewBrief | None = None
+    #: A Message Batch request for this review is under way (submitted and paid for already).
+    pending_batch: bool = False
+
+    @property
+    def batched(self) -> bool:
+        """Written through a Message Batch: held for the teacher, nobody reads it at once, so it
+        may wait for half the price; a batch already submitted is collected whatever the
+        settings are now (it is paid for)."""
+        return self.pending_batch or (not self.release_now and get_settings().review_batches)
 
 
 def prepare_review(
@@ -212,7 +221,8 @@ def prepare_review(
     client = ClientRead.model_validate(db.get(ClientProfile, session.client_id))
     settings = get_settings()
     teacher_view = _is_teacher_view(db, actor, session)
-    if check_budget:
+    pending_batch = review_batches.has_pending(db, session.id)
+    if check_budget and not pending_batch:  # a pending batch is paid for: collecting it is not
         budget_service.check_budgets(db, settings, user_id=session.user_id)
     job = ReviewJob(
         session_id=session.id,
@@ -231,6 +241,7 @@ def prepare_review(
             else None
         ),
         brief=_brief(db, session),
+        pending_batch=pending_batch,
     )
     job.hidden_turn = review_rules.hidden_information_turn(
         turns, client, run_words=settings.output_guard_words
@@ -288,12 +299,14 @@ def _write_review(
     if job.existing is not None:
         return job.existing  # already what the asker may see
     step(STEPS[1])
-    # Held for the teacher: nobody reads it at once, so it may wait for a batch at half price.
-    batched = not job.release_now and get_settings().review_batches
-    if batched:
-        outcome, settled_as = _review_by_batch(
-            database, actor=actor, job=job, gateway=gateway, step=step
-        )
+    settled_as: BatchStatus | None = None  # how the batch request ended (None: still pending)
+    if job.batched:
+        try:
+            outcome, settled_as = _review_by_batch(
+                database, actor=actor, job=job, gateway=gateway, step=step
+            )
+        except GatewayError as api_error:  # not submitted, or not readable now: a pending one waits
+            outcome = ReviewOutcome(failure=api_error)
     else:
         outcome = review_transcript(
             job.turns, job.rubric, client=job.client, brief=job.brief, gateway=gateway
@@ -305,14 +318,14 @@ def _write_review(
             if outcome.calls:  # a first answer was billed before the repair failed
                 _store(db, job, content=None, source=ReviewSource.model, **outcome.billed())
             _log(db, job, error.severity, f"api_{error.category}", error.summary, error.detail)
-            if batched:
+            if settled_as is not None:
                 review_batches.settle(db, job.session_id, settled_as)
         raise error
     with database(write=True) as db:
         stored = _store(
             db, job, content=outcome.content, source=ReviewSource.model, **outcome.billed()
         )
-        if batched:
+        if settled_as is not None:
             review_batches.settle(db, job.session_id, settled_as)
         if outcome.content is None:
             _log(db, job, "warning", "review_failed", outcome.failure_summary, outcome.errors)
@@ -350,10 +363,14 @@ def _review_by_batch(
     return outcome, BatchStatus.collected if first is not None else BatchStatus.fell_back
 
 
-def resume_held_reviews(database: Database, *, gateway: LLMGateway | None = None) -> int:
+def resume_held_reviews(
+    database: Database, *, actor: UserRead | None = None, gateway: LLMGateway | None = None
+) -> int:
     """Start the review job again for each held review whose batch is pending but whose job is
-    gone (its process died): the job collects the same batch. Returns how many it started (none
-    in demo mode: without a key no batch can be read)."""
+    gone (its process died): the job collects the same batch. It acts for who asked for the
+    review, else (they were deactivated, or lost access) for `actor` (the teacher looking) where
+    the policy lets them ask for it. Returns how many it started (none in demo mode: without a
+    key no batch can be read)."""
     gateway = gateway or get_gateway()
     if gateway.demo_mode:
         return 0
@@ -365,12 +382,14 @@ def resume_held_reviews(database: Database, *, gateway: LLMGateway | None = None
             if (latest is None or not latest.active) and user is not None:
                 orphans.append((session_id, UserRead.model_validate(user)))
     started = 0
-    for session_id, actor in orphans:
-        try:
-            start_review(database, actor=actor, session_id=session_id, gateway=gateway)
-        except AppError:  # the asker lost access, or a budget: it waits for someone to ask again
-            continue
-        started += 1
+    for session_id, asker in orphans:
+        for who in [asker] if actor is None or actor.id == asker.id else [asker, actor]:
+            try:
+                start_review(database, actor=who, session_id=session_id, gateway=gateway)
+            except AppError:  # lost access: it waits for someone who may ask for it
+                continue
+            started += 1
+            break
     return started
 
 
@@ -395,15 +414,18 @@ def start_review(
     ended or without the student's words, the budget) is raised here, before a job starts."""
     gateway = gateway or get_gateway()
     with database(write=True) as db:
-        prepare_review(db, actor=actor, session_id=session_id, check_budget=not gateway.demo_mode)
+        review = prepare_review(
+            db, actor=actor, session_id=session_id, check_budget=not gateway.demo_mode
+        )
         asker = access.signed_in(db, actor)
         job, created = job_service.create(
             db, kind=REVIEW_KIND, subject=session_id, owner_id=asker.id
         )
     if created:
-        runner.submit(
-            database, job.id, REVIEW_KIND, _ReviewWork(database, asker, session_id, gateway)
-        )
+        # A batch may take hours: its wait must not hold a worker that students' replies need.
+        waits = review.existing is None and review.batched and not gateway.demo_mode
+        work = _ReviewWork(database, asker, session_id, gateway)
+        runner.submit(database, job.id, REVIEW_KIND, work, waits=waits)
     return job
 
 

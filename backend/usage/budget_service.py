@@ -1,5 +1,9 @@
 """Daily budgets: tokens per user and dollars for the whole product, by UTC day.
 
+A user's tokens fall in two allowances: practice (every conversation but a client check's) and
+client checks (`CHECK_DAILY_TOKEN_BUDGET`, per teacher): a check never uses up the practice
+allowance, nor practice the checks'. The dollar budget counts both.
+
 At the alert threshold an event is written once per day and budget; at 100% new replies are
 refused with a clear message. Spending is kept per user and UTC day in `daily_usage`, written in the
 same transaction as each reply, so every process agrees and a check reads one day's rows.
@@ -25,12 +29,13 @@ from decimal import Decimal
 from sqlalchemy import bindparam, case, func, select, text, true
 from sqlalchemy.orm import Session
 
-from backend import event_log
+from backend import alerts, event_log
 from backend.config import Settings
 from backend.db import write_pending_rollups
 from backend.errors import BudgetExceededError
 from backend.models import DailyUsage, PracticeSession
 from backend.models.base import utcnow
+from backend.models.enums import SessionMode
 from backend.utils.formatting import format_usd, plural
 
 BUDGET_CATEGORY = "budget"
@@ -46,6 +51,15 @@ def seconds_until_utc_midnight(moment: datetime | None = None) -> int:
     return int((start_of_utc_day(moment) + timedelta(days=1) - moment).total_seconds())
 
 
+class CheckAllowanceUsedUp(BudgetExceededError):
+    def __init__(self, limit: int, wait: str) -> None:
+        super().__init__(
+            f"You have used today's allowance for client checks ({limit:,} tokens), so checks "
+            f"stop until it resets at midnight UTC, {wait}. Your practice allowance is not "
+            "affected: you can still try your clients."
+        )
+
+
 @dataclass(frozen=True)
 class BudgetUse:
     used: Decimal
@@ -56,22 +70,22 @@ class BudgetUse:
         return float(self.used / self.limit) if self.limit else 0.0
 
 
+_MINE = DailyUsage.user_id == bindparam("user_id")
 _USED = (
     select(
-        func.sum(case((DailyUsage.user_id == bindparam("user_id"), DailyUsage.tokens), else_=0)),
+        func.sum(case((_MINE, DailyUsage.tokens - DailyUsage.check_tokens), else_=0)),
+        func.sum(case((_MINE, DailyUsage.check_tokens), else_=0)),
         func.sum(DailyUsage.cost),
     )
     .where(DailyUsage.day == bindparam("day"))
     .subquery()
 )
+_MY_SESSION = PracticeSession.user_id == bindparam("user_id")
+_A_CHECK = PracticeSession.mode == SessionMode.check
 _RESERVED = (  # replies in flight: claimed and not yet stored
     select(
-        func.sum(
-            case(
-                (PracticeSession.user_id == bindparam("user_id"), PracticeSession.reserved_tokens),
-                else_=0,
-            )
-        ),
+        func.sum(case((_MY_SESSION & ~_A_CHECK, PracticeSession.reserved_tokens), else_=0)),
+        func.sum(case((_MY_SESSION & _A_CHECK, PracticeSession.reserved_tokens), else_=0)),
         func.sum(PracticeSession.reserved_cost),
     )
     .where(PracticeSession.reply_claimed_until > bindparam("now"))
@@ -84,17 +98,19 @@ _TODAY = select(_USED, _RESERVED).select_from(_USED.join(_RESERVED, true()))
 _BUDGET_LOCK_KEY = 0x6275646765  # "budge"
 
 
-def usage_today(db: Session, settings: Settings, user_id: int) -> tuple[BudgetUse, BudgetUse]:
-    """(the user's tokens, everyone's cost) since UTC midnight, replies in flight included."""
+def usage_today(
+    db: Session, settings: Settings, user_id: int, *, check: bool = False
+) -> tuple[BudgetUse, BudgetUse]:
+    """(the user's tokens in their practice allowance, or with `check` in their client checks'
+    allowance; everyone's cost) since UTC midnight, replies in flight included."""
     write_pending_rollups(db, DailyUsage)
-    user_tokens, cost, reserved_tokens, reserved_cost = db.execute(
+    practice, checks, cost, reserved_practice, reserved_checks, reserved_cost = db.execute(
         _TODAY, {"user_id": user_id, "day": start_of_utc_day().date(), "now": utcnow()}
     ).one()
+    tokens = (checks, reserved_checks) if check else (practice, reserved_practice)
+    limit = settings.check_daily_token_budget if check else settings.user_daily_token_budget
     return (
-        BudgetUse(
-            Decimal(int(user_tokens or 0) + int(reserved_tokens or 0)),
-            Decimal(settings.user_daily_token_budget),
-        ),
+        BudgetUse(Decimal(sum(int(part or 0) for part in tokens)), Decimal(limit)),
         BudgetUse(
             Decimal(cost or 0) + Decimal(reserved_cost or 0), settings.global_daily_cost_budget_usd
         ),
@@ -120,36 +136,38 @@ def check_budgets(
     user_id: int,
     reserve_cost: Decimal = Decimal(0),
     most_per_reply: Decimal | None = None,
+    check: bool = False,
 ) -> None:
-    """Refuse a new reply when a budget is used up (replies in flight count); write the alert event
-    at the threshold. The locks it takes make the transaction's check and its reservation (of
+    """Refuse a new reply when a budget is used up (replies in flight count): the user's practice
+    allowance, or with `check` (a client check's reply) their allowance for checks, and the
+    product's dollars; write the alert event at the threshold. The locks it takes make the transaction's check and its reservation (of
     `reserve_cost`; `most_per_reply` is the most any reply reserves) one step against every other
     check; keep the transaction short after it."""
     write_pending_rollups(db, DailyUsage)  # before the savepoint, whose rollback would undo it
     if db.get_bind().dialect.name == "postgresql":
         if most_per_reply is not None and reserve_cost <= most_per_reply:
             attempt = db.begin_nested()  # its rollback gives the shared lock back
-            user, overall = _locked_usage(db, settings, user_id, "shared")
+            user, overall = _locked_usage(db, settings, user_id, "shared", check)
             margin = most_per_reply * _max_connections(db)
             alert_at = overall.limit * Decimal(settings.budget_alert_threshold)
             if not overall.limit or overall.used + margin <= alert_at:  # 0: no global budget
                 attempt.commit()
-                _judge(db, settings, user_id, user, overall)
+                _judge(db, settings, user_id, user, overall, check)
                 return
             attempt.rollback()
-        user, overall = _locked_usage(db, settings, user_id, "exclusive")
+        user, overall = _locked_usage(db, settings, user_id, "exclusive", check)
     else:
-        user, overall = usage_today(db, settings, user_id)
-    _judge(db, settings, user_id, user, overall)
+        user, overall = usage_today(db, settings, user_id, check=check)
+    _judge(db, settings, user_id, user, overall, check)
 
 
 def _locked_usage(
-    db: Session, settings: Settings, user_id: int, mode: str
+    db: Session, settings: Settings, user_id: int, mode: str, check: bool
 ) -> tuple[BudgetUse, BudgetUse]:
     db.execute(
         _LOCKS[mode], {"user_class": _USER_LOCK_CLASS, "user_id": user_id, "key": _BUDGET_LOCK_KEY}
     )
-    return usage_today(db, settings, user_id)
+    return usage_today(db, settings, user_id, check=check)
 
 
 _max_connections_by_url: dict[str, int] = {}
@@ -169,10 +187,23 @@ def hours_until_reset() -> str:
 
 
 def _judge(
-    db: Session, settings: Settings, user_id: int, user: BudgetUse, overall: BudgetUse
+    db: Session,
+    settings: Settings,
+    user_id: int,
+    user: BudgetUse,
+    overall: BudgetUse,
+    check: bool = False,
 ) -> None:
     """Refuse at 100% of a budget; alert once at the threshold."""
     wait = hours_until_reset()
+    if check and user.limit and user.share >= 1:
+        raise CheckAllowanceUsedUp(int(user.limit), wait).log_event(
+            "warning",
+            BUDGET_CATEGORY,
+            "User daily client check budget reached.",
+            user_id=user_id,
+            details={"key": f"user:{user_id}:checks:full", "used": int(user.used)},
+        )
     if user.limit and user.share >= 1:
         raise BudgetExceededError(
             f"You have used today's practice allowance ({int(user.limit):,} tokens). It resets at "
@@ -194,24 +225,35 @@ def _judge(
             "Global daily cost budget reached.",
             details={"key": "global:full", "used": str(overall.used)},
         )
-    _alert_once(db, settings, user_id, user, overall)
+    _alert_once(db, settings, user_id, user, overall, check)
 
 
 def _alert_once(
-    db: Session, settings: Settings, user_id: int, user: BudgetUse, overall: BudgetUse
+    db: Session,
+    settings: Settings,
+    user_id: int,
+    user: BudgetUse,
+    overall: BudgetUse,
+    check: bool,
 ) -> None:
     since = start_of_utc_day()
     threshold = settings.budget_alert_threshold
     if user.limit and user.share >= threshold:
-        key = f"user:{user_id}:alert"
+        key = f"user:{user_id}:checks:alert" if check else f"user:{user_id}:alert"
+        what = "client check" if check else "daily token"
         if not event_log.event_exists_since(db, category=BUDGET_CATEGORY, key=key, since=since):
             event_log.record(
                 db,
                 "warning",
                 BUDGET_CATEGORY,
-                f"User {user_id} has used {user.share:.0%} of the daily token budget.",
+                f"User {user_id} has used {user.share:.0%} of the {what} budget.",
                 user_id=user_id,
                 details={"key": key, "used": int(user.used), "limit": int(user.limit)},
+            )
+            alerts.notify(
+                f"budget:{key}:{since:%Y-%m-%d}",
+                f"Budget: user {user_id} has used {user.share:.0%} of the daily token budget "
+                f"({int(user.used):,} of {int(user.limit):,} tokens) today (UTC).",
             )
     if overall.limit and overall.share >= threshold:
         key = "global:alert"
@@ -223,4 +265,9 @@ def _alert_once(
                 f"Today's spend {format_usd(overall.used)} is {overall.share:.0%} of the "
                 f"{format_usd(overall.limit)} daily budget.",
                 details={"key": key, "used": str(overall.used), "limit": str(overall.limit)},
+            )
+            alerts.notify(
+                f"budget:{key}:{since:%Y-%m-%d}",
+                f"Budget: today's spend {format_usd(overall.used)} is {overall.share:.0%} of "
+                f"the {format_usd(overall.limit)} daily budget (UTC day).",
             )

@@ -147,12 +147,14 @@ def record_message(
             "cache_read_tokens": usage.cache_read_tokens,
             "cost": cost or Decimal(0),
         }
+        check = session.mode == SessionMode.check  # counts in the checks' own allowance
         add_to_rollup(
             db,
             DailyUsage,
             {"day": at.date(), "user_id": session.user_id},
             {
                 "tokens": usage.total_tokens,
+                "check_tokens": usage.total_tokens if check else 0,
                 "cost": cost or Decimal(0),
                 purposes.column(purpose or purposes.of_mode(session.mode)): cost or Decimal(0),
                 "replies": 1 if role == MessageRole.assistant else 0,
@@ -231,8 +233,24 @@ def rebuild(db: Session) -> None:
     ]
     db.execute(
         insert(DailyUsage).from_select(
-            ["day", "user_id", "tokens", "cost", "replies", *MODE_PURPOSES.values()],
-            select(day, PracticeSession.user_id, func.sum(tokens), cost, func.sum(reply), *by_mode)
+            [
+                "day",
+                "user_id",
+                "tokens",
+                "cost",
+                "replies",
+                *MODE_PURPOSES.values(),
+                "check_tokens",
+            ],
+            select(
+                day,
+                PracticeSession.user_id,
+                func.sum(tokens),
+                cost,
+                func.sum(reply),
+                *by_mode,
+                func.sum(case((PracticeSession.mode == SessionMode.check, tokens), else_=0)),
+            )
             .join(PracticeSession, PracticeSession.id == Message.session_id)
             .where(Message.role == MessageRole.assistant)
             .group_by(day, PracticeSession.user_id),

@@ -5,17 +5,20 @@ In-memory by default; with `REDIS_URL` set every app process shares one count th
 
 from __future__ import annotations
 
+import functools
 import math
 import time
-from typing import cast
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar, cast
 from urllib.parse import urlparse
 
 from limits import RateLimitItem, parse
 from limits.storage import MemoryStorage, Storage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
+from redis.exceptions import RedisError
 
 from backend.config import Settings, get_settings
-from backend.errors import RateLimitedError
+from backend.errors import RateLimitedError, ServiceUnavailableError
 from backend.utils.singleton import process_wide
 
 TOO_MANY = (
@@ -59,6 +62,49 @@ def _storage(uri: str) -> Storage:
     if urlparse(uri).scheme == "memory":
         return LeanMemoryStorage(uri)
     return cast(Storage, storage_from_string(uri))
+
+
+def redis_address(url: str) -> str:
+    """Where a Redis URL points, without its password: 'redis://host:port/db'."""
+    parsed = urlparse(url)
+    return f"{parsed.scheme}://{parsed.hostname}:{parsed.port or 6379}{parsed.path or ''}"
+
+
+def redis_down(url: str, error: Exception) -> str:
+    """What the operator reads (event log, readiness, health page) when Redis does not answer."""
+    return (
+        f"Redis cannot be reached at {redis_address(url)} ({type(error).__name__}): password "
+        "log-ins, sign-ups and messages fail until it is back (REDIS_URL is set, so the rate "
+        "limits live there)."
+    )
+
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _needs_store(
+    action: str,
+) -> Callable[[Callable[_P, _R]], Callable[_P, _R]]:
+    """A count that cannot reach Redis refuses `action` with a clear message, and the event log
+    (written after the action rolls back) says that Redis is down, never a traceback."""
+
+    def wrap(method: Callable[_P, _R]) -> Callable[_P, _R]:
+        @functools.wraps(method)
+        def guarded(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+            try:
+                return method(*args, **kwargs)
+            except (RedisError, OSError) as error:
+                limiter = cast(RateLimiter, args[0])
+                raise ServiceUnavailableError(
+                    f"{action} is unavailable right now: a service it needs is down. Try again "
+                    "in a few minutes; if it lasts, tell your administrator.",
+                    category="redis",
+                ).log_event("error", "redis", redis_down(limiter.storage_uri, error)) from error
+
+        return guarded
+
+    return wrap
 
 
 def _seconds_until(reset_time: float) -> int:
@@ -105,6 +151,7 @@ class RateLimiter:
         )
 
     # Messages -------------------------------------------------------------------------------
+    @_needs_store("Sending a message")
     def hit_message(self, user_id: int) -> None:
         """Count one paid reply for the user and globally, or raise `RateLimitedError`.
 
@@ -147,6 +194,7 @@ class RateLimiter:
     # The atomic `hit()` is the admission decision, taken before any password is checked, so
     # concurrent guesses cannot all reach the hash. The browser's own limit is hit first: a browser
     # that is already refused never uses up the allowance it shares with every other browser.
+    @_needs_store("Log-in")
     def admit_login(self, username: str, browser: str, *, device: str | None = None) -> None:
         """Count one log-in attempt (right or wrong) for the username, or raise
         `RateLimitedError` saying how long to wait and what else to do.
@@ -177,6 +225,7 @@ class RateLimiter:
         wait = self._wait(item, (self.namespace, *key))
         raise RateLimitedError(message.format(wait=describe_wait(wait)), wait)
 
+    @_needs_store("Log-in")
     def login_succeeded(self, username: str, browser: str, *, device: str | None = None) -> None:
         """The owner got in: this browser's counts start again (the username's shared one stays)."""
         self.strategy.clear(
@@ -191,6 +240,7 @@ class RateLimiter:
         """Lift the username's shared slow-down (an admin reset the password)."""
         self.strategy.clear(self.login_username_limit, self.namespace, "login", username)
 
+    @_needs_store("Sign-up")
     def admit_sign_up(self, browser: str) -> None:
         """Count one sign-up attempt from this browser session, or raise `RateLimitedError`."""
         key = (self.namespace, "signup", "browser", browser)
@@ -202,6 +252,7 @@ class RateLimiter:
                 wait,
             )
 
+    @_needs_store("Sign-up")
     def admit_sign_up_with_code(self, join_code: str) -> None:
         """Count one sign-up attempt with a real join code, or raise `RateLimitedError`."""
         key = (self.namespace, "signup", "code", join_code)

@@ -13,6 +13,7 @@ from backend.monitoring import metrics_service
 from backend.practice import rating_service
 from backend.utils.formatting import format_tokens, format_usd
 from mvp import store, ui
+from mvp.admin import usage_charts
 from mvp.admin.shared import LABEL, NUMBER, PURPOSES_HELP, purpose_table, table
 
 #: The daily sheet's columns of cost by purpose (client checks: turns and judge calls).
@@ -50,16 +51,16 @@ def usage_tab(actor: UserRead) -> None:
             help="Every billed token in the last 24 hours: stored replies, and replies "
             "cut off after the API started billing them (as in Today's figures).",
         )
-        left.bar_chart(by_hour, x="Hour (UTC)", y="Tokens", sort=False, height=240)
+        with left:
+            usage_charts.tokens_by_hour(by_hour, hours)
         right.metric(
             "Cost, last 24 hours",
             format_usd(sum((b.cost for b in hours), start=0)),
             help="Every paid call in the last 24 hours, by hour: replies (cut-off ones included), "
             "client checks' judge calls and model-written reviews, as Cost today counts them.",
         )
-        right.bar_chart(
-            by_hour, x="Hour (UTC)", y="Cost (USD)", sort=False, height=240, color="#e07b39"
-        )
+        with right:
+            usage_charts.cost_by_hour(by_hour, hours)
     daily_usage(actor)
 
 
@@ -99,10 +100,10 @@ def daily_usage(actor: UserRead) -> None:
         }
     )
     left, right = st.columns(2)
-    left.line_chart(chart, x="Day", y=["Sessions", "Messages", "Problems logged"], height=240)
-    right.bar_chart(
-        chart, x="Day", y=list(DAILY_PURPOSES), sort=False, height=240, y_label="Cost (USD)"
-    )
+    with left:
+        usage_charts.activity_by_day(chart, days)
+    with right:
+        usage_charts.cost_by_day(chart, days, list(DAILY_PURPOSES))
     table(
         [
             {
@@ -266,10 +267,12 @@ def user_budget(budget: metrics_service.BudgetStatus) -> None:
         st.caption("No per-user token budget is set (USER_DAILY_TOKEN_BUDGET is 0).")
         return
     alert_at = int(budget.user_token_budget * threshold)
+    checks = budget.check_token_budget
     st.markdown(
         f"Each user may use **{format_tokens(budget.user_token_budget)} tokens a day**. "
         f"At {threshold:.0%} ({format_tokens(alert_at)} tokens) an alert is logged; at "
-        "100% their replies stop until midnight UTC."
+        "100% their replies stop until midnight UTC. Client checks have an allowance of their "
+        f"own: {f'{format_tokens(checks)} tokens a day per teacher' if checks else 'no limit'}."
     )
     if not budget.near_limit:
         st.info(

@@ -1,5 +1,5 @@
-"""Student, on the Practice page: an ended session's review, the feedback form, and the
-transcript with thumbs on the client's replies."""
+"""Student, on the Practice page: an ended session's review beside its transcript (thumbs on the
+client's replies), the feedback form; without a review, the transcript alone."""
 
 from __future__ import annotations
 
@@ -11,32 +11,37 @@ from backend.practice import rating_service
 from backend.practice.rating_service import RatingRead
 from backend.practice.read_models import MessageRead
 from backend.reviews.session_screen import SessionScreen
-from mvp import auth, store, ui
+from mvp import a11y, auth, store, ui
 from mvp.chat_messages import render_message
+from mvp.review_render import RATE_HINT
 from mvp.review_view import review_panel
 from mvp.student import shared
 
 SAVED_KEY = "feedback_saved_for"
+FEEDBACK_SAVED = "Thank you: your feedback was saved."
 safe = ui.safe_markdown  # every piece of text a person wrote goes through it
 
 
 def after_session(actor: UserRead, screen: SessionScreen) -> None:
-    """The review, the feedback form, then the transcript with thumbs on the client's replies."""
+    """The review beside the one transcript, with thumbs on the client's replies, then the
+    feedback form (without a review: the transcript after the form)."""
     session, messages = screen.practice.session, screen.practice.messages
-    review_panel(actor, session.id, messages, for_teacher=False, known=screen)
-    feedback_form(actor, session.id, screen.rating)
 
-    st.markdown("#### Transcript")
-    if not messages:
-        st.caption("Nothing was said in this session.")
-    else:
-        st.caption("Rate single replies of the client with a thumb up or down.")
-    for message in messages:
-        render_message(
-            message,
-            show_usage=False,
-            footer=lambda reply: thumbs(actor, reply, screen.reply_ratings),
-        )
+    def rate_reply(reply: MessageRead) -> None:
+        thumbs(actor, reply, screen.reply_ratings)
+
+    reviewed = review_panel(
+        actor, session.id, messages, for_teacher=False, known=screen, footer=rate_reply
+    )
+    feedback_form(actor, session.id, screen.rating)
+    if not reviewed:
+        st.markdown("#### Transcript")
+        if not messages:
+            st.caption("Nothing was said in this session.")
+        else:
+            st.caption(RATE_HINT)
+        for message in messages:
+            render_message(message, show_usage=False, footer=rate_reply)
     with st.container(horizontal=True, key="after_actions"):
         shared.transcript_button(actor, session.id, key="download_current")
         st.button(
@@ -93,7 +98,8 @@ def feedback_form(actor: UserRead, session_id: int, given: RatingRead | None) ->
                 st.rerun()
     if st.session_state.get(SAVED_KEY) == session_id:  # next to the button just pressed
         st.session_state.pop(SAVED_KEY)
-        st.success("Thank you: your feedback was saved.", icon=":material/check_circle:")
+        st.success(FEEDBACK_SAVED, icon=":material/check_circle:")
+        a11y.announce(FEEDBACK_SAVED)
 
 
 def thumbs(actor: UserRead, reply: MessageRead, ratings: dict[int, bool]) -> None:

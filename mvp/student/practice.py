@@ -17,9 +17,9 @@ from backend.practice import (
 )
 from backend.reviews import session_screen
 from backend.utils.formatting import format_duration, format_time
-from mvp import auth, store, ui
+from mvp import a11y, auth, store, ui
 from mvp.chat import chat_panel
-from mvp.review_view import ask_for_review
+from mvp.review_view import REVIEW_HEADING, ask_for_review
 from mvp.student import shared
 from mvp.student.after_session import after_session
 from mvp.student.shared import CONVERSATION_PARAM, SESSION_KEY, show_conversation
@@ -177,6 +177,7 @@ def conversation(session_id: int) -> bool:
             and st.button("End session", key="end_session", icon=":material/stop_circle:")
         ):
             st.session_state[CONFIRM_KEY] = session_id
+            a11y.focus_next_run('.st-key-end_confirmation [role="alert"]')  # the button goes
             st.rerun()
     if session.is_active:
         if st.session_state.get(CONFIRM_KEY) == session_id:
@@ -213,9 +214,11 @@ def confirm_end(session_id: int) -> None:
                     ui.flash(safe(error.message), "warning")
                 else:
                     ask_for_review(session_id)  # written with its progress next run
+                    a11y.focus_next_run(REVIEW_HEADING)  # the conversation makes way for it
                 st.rerun()
             if st.button("Keep talking", key="cancel_end"):
                 st.session_state.pop(CONFIRM_KEY, None)
+                a11y.focus_next_run(".st-key-chat_input textarea")
                 st.rerun()
 
 

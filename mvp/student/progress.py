@@ -55,6 +55,18 @@ def chart(
     return layered
 
 
+def describe(frame: pd.DataFrame, title: str, *, percent: bool = False) -> str:
+    """The chart's text alternative: each line's first and latest value."""
+    shown = "{:.0%}" if percent else "{:.2g}"
+    lines = [
+        f"{measure} {shown.format(values.iloc[0])} in session {sessions.iloc[0]}, "
+        f"{shown.format(values.iloc[-1])} in session {sessions.iloc[-1]}"
+        for measure, group in frame.groupby("Measure", sort=False)
+        for sessions, values in [(group["Session"], group["Value"])]
+    ]
+    return f"{title}, line chart by session: " + "; ".join(lines) + "."
+
+
 def rows(points: list[ProgressPoint], measures: list[Threshold], *, scores: bool) -> pd.DataFrame:
     data = []
     for number, point in enumerate(points, start=1):
@@ -83,7 +95,12 @@ def ratings(progress: StudentProgress) -> None:
             icon=":material/straighten:",
         )
         return
-    st.altair_chart(chart(frame, progress.criteria), width="stretch", key="ratings_chart")
+    ui.chart(
+        chart(frame, progress.criteria),
+        description=describe(frame, "Ratings"),
+        width="stretch",
+        key="ratings_chart",
+    )
 
 
 def indicators(progress: StudentProgress) -> None:
@@ -95,8 +112,11 @@ def indicators(progress: StudentProgress) -> None:
             continue
         percent = measure.key.startswith("percent")
         st.markdown(f"**{safe(measure.name)}**")
-        st.altair_chart(
-            chart(frame, [measure], percent=percent), width="stretch", key=f"chart_{measure.key}"
+        ui.chart(
+            chart(frame, [measure], percent=percent),
+            description=describe(frame, measure.name, percent=percent),
+            width="stretch",
+            key=f"chart_{measure.key}",
         )
 
 

@@ -18,6 +18,7 @@ from backend.clients.read_models import ClientRead
 from backend.errors import AppError
 from backend.jobs.read_models import JobRead
 from backend.models.enums import Role
+from backend.usage.budget_service import BudgetUse, hours_until_reset
 from backend.utils.formatting import format_time
 from mvp import auth, job_view, store, ui
 from mvp.teacher import shared
@@ -82,8 +83,8 @@ def check_status(client: ClientRead) -> Callable[[JobRead], None]:
         with st.status(label, state=state, expanded=expanded):
             for line in lines:
                 st.write(safe(line))
-            if job.error:
-                st.error(safe(job.error), icon=":material/error:")
+        if job.error and not job.active:  # why it stopped: in view at once, never folded away
+            st.error(safe(job.error), icon=":material/error:")
 
     return draw
 
@@ -230,6 +231,18 @@ def scorecard_view(latest: ScorecardRead, previous: ScorecardRead | None) -> Non
     transcripts(latest)
 
 
+def allowance_note(allowance: BudgetUse, needed: int | None, used_up: bool) -> None:
+    """What is used of today's allowance for checks; a warning when a check may not fit in it."""
+    used, limit = int(allowance.used), int(allowance.limit)
+    st.caption(f"Client checks today: {used:,} of {limit:,} tokens (practice does not count).")
+    if not used_up and needed is not None and used + needed > limit:
+        st.warning(
+            f"{limit - used:,} tokens are left of today's allowance for client checks, and a check "
+            f"of this client uses about {needed:,}: it may stop before it ends. The allowance "
+            f"resets at midnight UTC, {hours_until_reset()}.",
+        )
+
+
 # The page ----------------------------------------------------------------------------------------
 def check_page() -> None:
     clients = shared.clients(actor)
@@ -244,14 +257,20 @@ def check_page() -> None:
         "The check talks to the client in short scripted conversations (a warm counselor, a "
         "pushy advice-giver, questions about the hidden information, “Are you an AI?”, role "
         "reversal, an off-topic student) and scores every reply. The conversations are not "
-        "practice: they count only in your usage."
+        "practice: they count only in your allowance for client checks."
     )
     started = st.session_state.pop(STARTED_KEY, None) == client.id
     with store.transaction() as db:
         estimate = check_service.estimate_check_cost(db, actor=actor, client_id=client.id)
         latest = check_service.latest_scorecard(db, actor=actor, client_id=client.id)
+        allowance = check_service.check_allowance(db, actor=actor)
+        needed = check_service.estimate_check_tokens(db, actor=actor, client_id=client.id)
+    used_up = bool(allowance.limit) and allowance.share >= 1
     label = "Run the check" if latest is None and not started else "Run the check again"
-    label += f" (about {money(estimate)})" if estimate is not None else " (demo: no cost)"
+    if used_up:
+        label += f" (allowance used up until midnight UTC, {hours_until_reset()})"
+    else:
+        label += f" (about {money(estimate)})" if estimate is not None else " (demo: no cost)"
     st.button(
         label,
         key="run_check",
@@ -259,7 +278,10 @@ def check_page() -> None:
         icon=":material/fact_check:",
         on_click=auth.guarded(_start),
         args=(client.id,),
+        disabled=used_up,
     )
+    if allowance.limit:
+        allowance_note(allowance, needed, used_up)
     job = follow_check(client, started=started)
     if job is not None and job.active:
         return  # the scorecard is drawn when the check ends (the page reruns then)

@@ -51,7 +51,12 @@ def distribution(progress: progress_service.ClassProgress) -> None:
             tooltip=["Criterion", "Score", "Sessions"],
         )
     )
-    st.altair_chart(bars, key="distribution_chart")
+    ui.chart(
+        bars,
+        description="Bar charts, one per criterion: how many sessions got each score from 1 "
+        "to 5. The table below lists the same counts.",
+        key="distribution_chart",
+    )
     ui.table(
         [
             {

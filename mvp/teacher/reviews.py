@@ -48,7 +48,7 @@ def read_screen() -> ReviewScreen:
         "Also show reviews students already read without my review", key="queue_all"
     )
     # A held review whose batch lost its process (a restart) is collected again from here.
-    review_service.resume_held_reviews(store.database())
+    review_service.resume_held_reviews(store.database(), actor=actor)
     with store.transaction() as db:
         return review_screen.read_review_screen(
             db,

@@ -7,6 +7,7 @@ from streamlit.testing.v1 import AppTest
 
 from backend.classes import assignment_service
 from backend.clients import client_service
+from backend.config import get_settings
 from backend.db import unit_of_work
 from backend.jobs import runner
 from tests.apps.helpers import (
@@ -220,3 +221,28 @@ def test_a_check_still_running_shows_its_probes_after_a_reload_and_can_be_cancel
     assert [status.label for status in other.status] == ["The check was cancelled"]
     assert "has not been checked yet" in everything(other)  # no scorecard from a cancelled run
     assert at.run().button(key="run_check").label.startswith("Run the check (about $")
+
+
+def test_a_check_stopped_by_its_allowance_says_why_at_once_and_the_button_waits(
+    app, app_db, teacher, app_api, monkeypatch
+):
+    monkeypatch.setenv("CHECK_DAILY_TOKEN_BUDGET", "2000")
+    get_settings.cache_clear()
+    client = add_client(app_db, teacher, name="Alex Rivera")
+    judge_answers(app_api, passing_judgement())
+    at = check_from_card(teacher_app(app), client.id)
+    # Before it runs: a check of this client needs more than is left today, and the page says so.
+    [ahead] = [text for text in texts(at, "warning") if "may stop before it ends" in text]
+    assert "2,000 tokens are left" in ahead and "midnight UTC" in ahead
+    at = run_check(at)
+    assert [status.label for status in at.status] == ["The check did not finish"]
+    # Why, outside the status box (which may be collapsed), in an error of its own.
+    inside = [error.value for error in at.status[0].error]
+    why = [error.value for error in at.error if error.value not in inside]
+    assert len(why) == 1 and "allowance for client checks" in why[0]
+    assert "2,000 tokens" in why[0] and "midnight UTC" in why[0]
+    # The button no longer offers a check that would stop at once; the page says when it can.
+    button = at.button(key="run_check")
+    assert button.disabled and "$" not in button.label
+    assert any("Client checks today" in text for text in texts(at, "caption"))
+    assert "has not been checked yet" in everything(at)

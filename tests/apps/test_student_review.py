@@ -16,6 +16,7 @@ from backend.models.enums import Role
 from backend.practice import session_service
 from backend.reviews import review_service, rubric_service
 from backend.utils.formatting import format_usd
+from backend.utils.markdown import safe_markdown
 from mvp.review_render import CITED, DEMO_LABEL, cited_turns
 from mvp.review_view import TEACHER_FIRST
 from tests.apps.helpers import (
@@ -286,7 +287,8 @@ def test_a_long_session_shows_the_models_ratings_with_verdicts(app, app_db, app_
     at.run()
     at.button(key=f"review_again_{chat.id}").click().run()
     assert_clean(at)
-    assert "**Open questions: 4/5** · turn 1  \nA warm, open start." in texts(at)
+    linked = f"[1](#turn-{chat.id}-1)"  # the cited turn links to the transcript
+    assert f"**Open questions: 4/5** · turn {linked}  \nA warm, open start." in texts(at)
     assert SHORT not in everything(at)
     ratio = next(text for text in texts(at) if "Reflection-to-question ratio" in text)
     assert ":red-badge[below fair]" in ratio  # no reflection in ten turns
@@ -419,3 +421,37 @@ def test_a_review_still_being_written_shows_its_progress_after_a_reload(app, app
     assert review_shown(other) and "Reflect twice before your next question." in texts(
         other, "success"
     )
+
+
+def test_an_ended_session_shows_one_transcript_with_thumbs_and_the_cited_turns_linked(
+    app, app_db, app_api
+):
+    student, _alex, _section = classroom(app_db)
+    for _text, reply in TURNS:
+        app_api.reply(reply, input_tokens=900, output_tokens=8)
+    app_api.tool_reply(valid_answer(), input_tokens=1200, output_tokens=600)
+    at = end_session(log_in(app.run(), "sam.student"))
+    assert_clean(at)
+    assert review_shown(at)
+    chat_id = session_id_of(app_db, student)
+
+    # One transcript: one heading, every turn drawn once (the review quotes some of them).
+    assert [text for text in texts(at) if text.endswith("Transcript")] == ["##### Transcript"]
+    for text in (turn for pair in TURNS for turn in pair):
+        assert texts(at).count(safe_markdown(text)) == 1, text
+    assert not at.chat_message  # no second, chat-style copy below the review
+    # The client's replies keep their thumbs in that one transcript.
+    with unit_of_work(app_db, write=False) as db:
+        replies = [
+            message.id
+            for message in session_service.get_messages(db, actor=student, session_id=chat_id)
+            if message.role == "assistant"
+        ]
+    assert sorted(f.key for f in at.feedback) == sorted(f"thumbs_{i}" for i in replies)
+
+    # Every turn the review cites links to that turn of the transcript, which has the anchor.
+    anchors = {element.value for element in at.html if 'id="turn-' in element.value}
+    assert anchors == {f'<div id="turn-{chat_id}-{n}"></div>' for n in range(1, 7)}
+    review_text = "\n".join(text for text in texts(at) if not text.startswith("**Turn "))
+    for turn in (1, 3, 5):  # the scores and a strength cite 1, "try instead" 3, a strength 5
+        assert f"](#turn-{chat_id}-{turn})" in review_text, turn

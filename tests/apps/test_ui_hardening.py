@@ -130,10 +130,14 @@ def test_every_table_is_drawn_by_the_one_formula_safe_helper():
 def test_admin_tables_escape_formula_cells(app, app_db):
     with unit_of_work(app_db) as db:
         make_user(db, role=Role.admin, username="ada.admin")
-        teacher = make_user(db, role=Role.teacher, display_name="-2+3")
+        teacher = make_user(db, role=Role.teacher, display_name="Tina Teacher")
         make_user(db, username="sam.student", display_name=FORMULA)
+        practising = make_user(db, username="pat.student", display_name="-2+3")
         client = make_client(db, teacher=teacher, name="@SUM(A1)")
-        start_session(db, user=teacher, client=client)  # a teacher's test conversation
+        section = make_section(db, teacher=teacher)
+        enroll(db, section=section, student=practising)
+        make_assignment(db, teacher=teacher, section=section, clients=[client])
+        start_session(db, user=practising, client=client)  # a student's practice, open now
     at = log_in(app.run(), "ada.admin")
     assert_clean(at)
     values = frame_values(at)  # the Now tab's active sessions

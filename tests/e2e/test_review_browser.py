@@ -1,5 +1,5 @@
-"""A student's review in a real browser: ending a session writes it, and the transcript beside it
-marks every turn the review cites (a bordered, labelled turn)."""
+"""A student's review in a real browser: ending a session writes it, the one transcript beside it
+marks every turn the review cites (a bordered, labelled turn), and "turn 5" leads there."""
 
 from __future__ import annotations
 
@@ -13,7 +13,15 @@ except ImportError:  # the `browser` fixture skips (or fails under CI) with the 
     expect = None
 
 from tests.e2e.conftest import ARTIFACTS
-from tests.e2e.helpers import RUN_TIMEOUT_MS, click, log_in, open_client, say, wait_until_idle
+from tests.e2e.helpers import (
+    MESSAGES,
+    RUN_TIMEOUT_MS,
+    click,
+    log_in,
+    open_client,
+    say,
+    wait_until_idle,
+)
 from tests.e2e.test_admin_browser import screenshot_whole_page
 
 pytestmark = pytest.mark.browser
@@ -85,6 +93,18 @@ def test_a_student_ends_a_session_and_sees_the_review_with_cited_turns_highlight
     expect(plain).to_have_count(3)  # the client's replies
     assert plain.first.evaluate("el => getComputedStyle(el).borderTopStyle") in ("none", "")
     expect(page.get_by_text("Automatic demo review")).to_have_count(0)
+
+    # One transcript (the one beside the review), and its replies carry the thumbs.
+    expect(page.get_by_role("heading", name="Transcript")).to_have_count(1)
+    expect(page.locator(MESSAGES)).to_have_count(0)
+    expect(page.locator("[class*='st-key-turn_'] [data-testid='stFeedback']")).to_have_count(3)
+    # "turn 5" under a strength leads to turn 5 of the transcript: it scrolls to the top.
+    page.get_by_role("link", name="turn 5", exact=True).click()
+    target = cited.nth(2)
+    expect(target).to_be_in_viewport()
+    top = target.evaluate("el => el.getBoundingClientRect().top")
+    assert -40 <= top <= 200, top  # the anchor sits inside the border
+    assert page.evaluate("() => location.hash").endswith("-5")
 
     ARTIFACTS.mkdir(exist_ok=True)
     screenshot_whole_page(page, ARTIFACTS / "student_review.png")

@@ -18,6 +18,7 @@ from backend.config import get_settings
 from backend.db import Database, unit_of_work
 from backend.errors import (
     AuthenticationError,
+    BudgetExceededError,
     ConflictError,
     NotFoundError,
     PermissionDeniedError,
@@ -291,7 +292,9 @@ def test_check_sessions_are_not_practice_but_their_cost_is_the_teachers(
         assert history_service.list_conversations(db, actor=teacher) == []
         assert history_service.list_conversations(db, actor=admin) == []
         tokens, cost = budget_service.usage_today(db, get_settings(), teacher.id)
-        assert tokens.used > 0 and cost.used >= card.cost > Decimal(0)
+        checks, _cost = budget_service.usage_today(db, get_settings(), teacher.id, check=True)
+        # The teacher's allowance for checks, not for practice; the product's dollars.
+        assert tokens.used == 0 and checks.used > 0 and cost.used >= card.cost > Decimal(0)
         by_teacher = metrics_service.breakdown(db, actor=admin, by="teacher")
         assert [row.label for row in by_teacher] == [teacher.display_name]
         assert by_teacher[0].cost == card.cost
@@ -406,3 +409,53 @@ def test_an_archived_client_or_a_used_up_rate_limit_is_refused_before_any_check_
         assert (
             db.scalar(select(func.count(Job.id)).where(Job.kind == check_service.CHECK_KIND)) == 1
         )
+
+
+def test_a_check_counts_in_its_own_allowance_not_in_the_practice_allowance(
+    committed_engine, configure, api, teacher_client
+):
+    """A check used to spend the teacher's practice allowance (the sixth check of a day stopped);
+    now it counts in the allowance for client checks, and the product's spending limit."""
+    teacher, client = teacher_client
+    configure(user_daily_token_budget=2000, check_daily_token_budget=10_000_000)
+    _script(api)
+    card = _run(committed_engine, teacher, client)  # 2,000 tokens would not pay for one probe
+    settings = get_settings()
+    with unit_of_work(committed_engine) as db:
+        practice, spent = budget_service.usage_today(db, settings, teacher.id)
+        checks, _spent = budget_service.usage_today(db, settings, teacher.id, check=True)
+        assert practice.used == 0 and practice.limit == 2000
+        assert checks.used > 2000 and checks.limit == 10_000_000
+        assert spent.used >= card.cost > 0
+        # Rebuilt from the messages (the judge's call is in none): still all in the checks'.
+        usage_service.rebuild(db)
+        assert budget_service.usage_today(db, settings, teacher.id)[0] == practice
+        rebuilt = budget_service.usage_today(db, settings, teacher.id, check=True)[0]
+        assert 2000 < rebuilt.used <= checks.used
+    conversation = conversation_service.start_conversation(
+        Database(committed_engine), actor=teacher, client_id=client.id
+    )
+    outcome = conversation_service.send_message(
+        Database(committed_engine), actor=teacher, session_id=conversation.id, content="Hello."
+    )
+    assert outcome.message is not None  # the teacher can still try the client
+
+
+def test_a_used_up_check_allowance_stops_the_check_and_the_next_one_before_it_starts(
+    committed_engine, configure, api, teacher_client
+):
+    teacher, client = teacher_client
+    configure(check_daily_token_budget=2000)
+    _script(api)
+    database = Database(committed_engine)
+    with pytest.raises(BudgetExceededError, match="allowance for client checks") as stopped:
+        _run(committed_engine, teacher, client)
+    assert "midnight UTC" in stopped.value.message and "practice" in stopped.value.message
+    with pytest.raises(BudgetExceededError, match="allowance for client checks"):
+        check_service.start_check(database, actor=teacher, client_id=client.id)
+    with unit_of_work(committed_engine, write=False) as db:
+        assert (
+            db.scalar(select(func.count(Job.id)).where(Job.kind == check_service.CHECK_KIND)) == 0
+        )
+        allowance = check_service.check_allowance(db, actor=teacher)
+    assert allowance.used >= allowance.limit == 2000

@@ -213,3 +213,21 @@ def test_automatic_demo_reviews_give_no_grade(api, classroom, committed_engine):
         review_service.create_demo_review(db, actor=classroom.student, session_id=session_id)
     (row,) = canvas_students(export(committed_engine, classroom, GradeRule.best, LmsFormat.canvas))
     assert row[classroom.assignment.title] == "" and row["Notes"] == ""
+
+
+def test_assignment_titles_in_the_headers_are_formula_safe(api, classroom, committed_engine):
+    """A title a spreadsheet would run as a formula is shown as typed in both files' headers."""
+    with unit_of_work(committed_engine) as db:
+        client = make_client(db, teacher=classroom.teacher)
+        make_assignment(
+            db,
+            teacher=classroom.teacher,
+            section=classroom.section,
+            clients=[client],
+            title='=HYPERLINK("http://evil.example","Week 2")',
+        )
+    for lms in LmsFormat:
+        header = next(
+            csv.reader(io.StringIO(export(committed_engine, classroom, GradeRule.latest, lms)))
+        )
+        assert not any(cell.startswith(("=", "+", "-", "@")) for cell in header), (lms, header)

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -16,12 +17,17 @@ from sqlalchemy import select, update
 
 from backend.db import Database, unit_of_work
 from backend.jobs import job_service, runner
+from backend.llm import GatewayError
 from backend.llm.pricing import calculate_cost
 from backend.llm.usage import Usage
-from backend.models import Event, Job, ReviewBatch, SessionReview
+from backend.models import Event, Job, ReviewBatch, SessionReview, User
 from backend.models.base import utcnow
+from backend.models.enums import Role
 from backend.models.review import ReviewStatus
+from backend.practice import conversation_service, session_service
 from backend.reviews import review_batches, review_screen, review_service, rubric_service
+from backend.usage import usage_service
+from tests.factories import make_user
 from tests.integration.conftest import TEST_API_KEY
 from tests.integration.test_reviews import _quote_not_in_transcript, ended_session, valid_answer
 
@@ -289,3 +295,163 @@ def test_a_stored_batch_the_api_no_longer_knows_falls_back_to_a_normal_call(
     with unit_of_work(committed_engine, write=False) as db:
         event = db.scalars(select(Event).where(Event.category == "review_batch_fallback")).one()
     assert "missing" in event.message
+
+
+def _batch_left_by_a_dead_process(engine, fake, room) -> int:
+    """A held review whose process died after submitting its batch (the batch then ends): the
+    session's id. Its job reads as stale, its batch row is pending."""
+    hold_reviews(engine, room)
+    session_id = ended_session(engine, room)
+    fake.hold_batches().tool_reply(valid_answer(), **USAGE)
+    child = _review_in_a_subprocess(engine, fake, room, session_id)
+    try:
+        _wait_for(lambda: batch_rows(engine), timeout=60)
+    finally:
+        child.kill()
+        child.wait(10)
+    with unit_of_work(engine) as db:
+        long_ago = utcnow() - timedelta(seconds=job_service.STALE_AFTER_SECONDS + 1)
+        db.execute(update(Job).values(heartbeat_at=long_ago, created_at=long_ago))
+    fake.end_batches()
+    return session_id
+
+
+def test_a_pending_batch_is_collected_after_the_assignment_switched_to_release_at_once(
+    batch_api, classroom, committed_engine
+):
+    """The teacher switches the assignment to release reviews at once while a held review's batch
+    runs: the batch already paid for is collected, not a second (full-price) call made, and the
+    queue no longer says it is being written."""
+    session_id = _batch_left_by_a_dead_process(committed_engine, batch_api, classroom)
+    with unit_of_work(committed_engine) as db:
+        rubric_service.set_assignment_rubric(
+            db,
+            actor=classroom.teacher,
+            assignment_id=classroom.assignment.id,
+            rubric_id=None,
+            release_reviews="immediately",
+        )
+    batch_api.tool_reply(valid_answer(), **USAGE)  # what a second, normal call would get
+
+    review_service.create_review(
+        Database(committed_engine), actor=classroom.student, session_id=session_id
+    )
+
+    assert batch_api.messages_requests() == []  # no second call: the batch's answer is used
+    review = stored(committed_engine, session_id)
+    assert review.cost == calculate_cost(MODEL, ONE_CALL) / 2 == batch_api.billed_usd()
+    assert [row.status for row in batch_rows(committed_engine)] == ["collected"]
+    with unit_of_work(committed_engine, write=False) as db:
+        screen = review_screen.read_review_screen(
+            db, actor=classroom.teacher, include_unreviewed=True
+        )
+    assert [item.writing for item in screen.queue] == [None]
+
+
+def test_a_dead_process_batch_of_a_deactivated_student_is_collected_for_the_teacher(
+    batch_api, classroom, committed_engine
+):
+    """The student who asked for the review was deactivated while its batch ran: the teacher
+    opening the Reviews page still gets the review the batch wrote (paid already), not a queue
+    item "being written" for ever."""
+    session_id = _batch_left_by_a_dead_process(committed_engine, batch_api, classroom)
+    with unit_of_work(committed_engine) as db:
+        db.execute(update(User).where(User.id == classroom.student.id).values(is_active=False))
+
+    with unit_of_work(committed_engine) as db:
+        stranger = make_user(db, role=Role.student)
+        other_teacher = make_user(db, role=Role.teacher)
+
+    database = Database(committed_engine)
+    for outsider in (stranger, other_teacher):  # the policy refuses them: nothing is started
+        assert review_service.resume_held_reviews(database, actor=outsider) == 0
+    assert review_service.resume_held_reviews(database, actor=classroom.teacher) == 1
+    assert runner.wait_idle(10)
+
+    review = stored(committed_engine, session_id)
+    assert review.status == ReviewStatus.ready and review.content
+    assert len(batch_api.batches) == 1 and batch_api.messages_requests() == []
+    assert [row.status for row in batch_rows(committed_engine)] == ["collected"]
+
+
+def test_a_dead_process_batch_is_collected_when_the_students_budget_is_used_up(
+    batch_api, configure, classroom, committed_engine
+):
+    """The batch is paid for when it is submitted: collecting it later is not refused because the
+    student's daily budget ran out meanwhile (the review would stay "being written")."""
+    session_id = _batch_left_by_a_dead_process(committed_engine, batch_api, classroom)
+    with unit_of_work(committed_engine) as db:  # the student went on practising that day
+        usage_service.record_review(
+            db, user_id=classroom.student.id, at=utcnow(), usage=ONE_CALL, cost=None
+        )
+    configure(user_daily_token_budget=1000)
+
+    database = Database(committed_engine)
+    assert review_service.resume_held_reviews(database, actor=classroom.teacher) == 1
+    assert runner.wait_idle(10)
+
+    review = stored(committed_engine, session_id)
+    assert review.status == ReviewStatus.ready
+    assert [row.status for row in batch_rows(committed_engine)] == ["collected"]
+
+
+def test_a_batch_the_api_refuses_to_take_is_in_the_event_log_like_a_failed_call(
+    batch_api, configure, classroom, committed_engine
+):
+    """The batch cannot be submitted (the API unreachable): the asker gets the API's error, and
+    the event log has it as it has a normal call's failure (the admin sees why no review came)."""
+    hold_reviews(committed_engine, classroom)
+    session_id = ended_session(committed_engine, classroom)
+    configure(anthropic_base_url="http://127.0.0.1:9")  # nothing listens there
+
+    with pytest.raises(GatewayError):
+        review_service.create_review(
+            Database(committed_engine), actor=classroom.student, session_id=session_id
+        )
+
+    with unit_of_work(committed_engine, write=False) as db:
+        events = db.scalars(select(Event).where(Event.session_id == session_id)).all()
+    assert [event.category for event in events] == ["api_connection"]
+    assert batch_rows(committed_engine) == []
+
+
+def test_reviews_waiting_for_their_batches_leave_the_workers_to_students_replies(
+    batch_api, classroom, committed_engine, monkeypatch
+):
+    """A held review may wait hours for its batch; a class's worth of them must not take every
+    worker of the pool that students' replies run on (here the pool has one)."""
+    monkeypatch.setattr(runner, "WORKERS", 1)
+    monkeypatch.setattr(runner, "_pool", None)
+    hold_reviews(committed_engine, classroom)
+    session_id = ended_session(committed_engine, classroom)
+    database = Database(committed_engine)
+    # The fake answers in order: the chat's call comes first; the batch is answered when it ends.
+    batch_api.hold_batches().reply("It's been a long week.").tool_reply(valid_answer(), **USAGE)
+    review_service.start_review(database, actor=classroom.student, session_id=session_id)
+    _wait_for(lambda: batch_rows(committed_engine))  # the review now waits for its batch
+    with unit_of_work(committed_engine) as db:
+        chat = session_service.create_session(
+            db, actor=classroom.student, client_id=classroom.client.id
+        )
+    replies: list[conversation_service.ReplyOutcome] = []
+    sender = threading.Thread(
+        target=lambda: replies.append(
+            conversation_service.send_message(
+                database, actor=classroom.student, session_id=chat.id, content="How are you?"
+            )
+        ),
+        daemon=True,
+    )
+    try:
+        sender.start()
+        sender.join(20)
+        [reply] = replies  # answered while the batch still waits
+        assert reply.message is not None, reply
+        assert reply.message.content == "It's been a long week."
+    finally:
+        batch_api.end_batches()
+        assert runner.wait_idle(20)
+        sender.join(20)
+        if runner._pool is not None:
+            runner._pool.shutdown(wait=False)
+    assert stored(committed_engine, session_id).status == ReviewStatus.ready

@@ -18,6 +18,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 APP_SERVICES = ("app1", "app2")
 APP_PORT = "8501"
+READINESS_PORT = "8502"
 
 
 @pytest.fixture(scope="module")
@@ -119,7 +120,8 @@ def test_proxy_balances_both_apps_with_sticky_sessions_and_anti_framing(
     proxy = services["proxy"]
     mounts = [volume.split(":") for volume in proxy["volumes"]]
     assert ["./deploy/Caddyfile", "/etc/caddy/Caddyfile", "ro"] in mounts
-    assert "/_stcore/health" in " ".join(proxy["healthcheck"]["test"])
+    # The proxy is healthy only while an app behind it is ready (database and Redis answer).
+    assert "http://127.0.0.1:8081/ready" in " ".join(proxy["healthcheck"]["test"])
     for name in APP_SERVICES:
         assert proxy["depends_on"][name]["condition"] == "service_healthy"
     caddyfile = (ROOT / "deploy" / "Caddyfile").read_text(encoding="utf-8")
@@ -127,6 +129,12 @@ def test_proxy_balances_both_apps_with_sticky_sessions_and_anti_framing(
     assert upstreams is not None
     assert upstreams.group(1).split() == [f"{name}:{APP_PORT}" for name in APP_SERVICES]
     assert re.search(r"^\s*lb_policy cookie\b", caddyfile, re.M)
+    # Requests go only to apps whose readiness endpoint (`backend.cli watch`) says ready.
+    assert re.search(r"^\s*health_uri /ready$", caddyfile, re.M)
+    assert re.search(rf"^\s*health_port {READINESS_PORT}$", caddyfile, re.M)
+    ready = re.search(r"handle /ready \{\s*reverse_proxy ([^{\n]+)\{", caddyfile)
+    assert ready is not None
+    assert ready.group(1).split() == [f"{name}:{READINESS_PORT}" for name in APP_SERVICES]
     assert 'X-Frame-Options "DENY"' in caddyfile
     assert "frame-ancestors 'none'" in caddyfile
 
@@ -142,7 +150,11 @@ def test_dockerfile_runs_as_non_root_with_health_check_and_cached_dependencies()
     users = [line.split()[1] for line in lines if line.startswith("USER ")]
     assert users and users[-1] not in {"root", "0"}
     assert any(line.startswith("HEALTHCHECK") for line in lines)
-    assert "/_stcore/health" in (ROOT / "Dockerfile").read_text(encoding="utf-8")
+    healthcheck = next(line for line in lines if line.startswith("CMD python"))
+    # Unhealthy when Streamlit is down or the app is not ready (database, Redis).
+    assert "/_stcore/health" in healthcheck and "READINESS_PORT" in healthcheck
+    assert "/ready" in healthcheck
+    assert f"READINESS_PORT={READINESS_PORT}" in (ROOT / "Dockerfile").read_text(encoding="utf-8")
     copies = [line for line in lines if line.startswith("COPY ")]
     assert copies[0] == "COPY requirements.txt ."
     install = next(i for i, line in enumerate(lines) if "pip install -r requirements.txt" in line)
@@ -150,7 +162,8 @@ def test_dockerfile_runs_as_non_root_with_health_check_and_cached_dependencies()
     assert lines.index(copies[0]) < install < code
     command = next(line for line in lines if line.startswith("CMD ["))
     for part in (
-        "streamlit run mvp/app.py",
+        "python -m backend.cli watch &",
+        "exec streamlit run mvp/app.py",
         "--server.port ${PORT:-8501}",
         "--server.address 0.0.0.0",
         "--server.headless true",

@@ -1,0 +1,90 @@
+"""Readiness that tells the truth (issue 23, item 4): the database, and Redis once configured."""
+
+import json
+import threading
+import urllib.error
+import urllib.request
+
+import pytest
+
+from backend import event_log
+from backend.accounts import account_service
+from backend.db import unit_of_work
+from backend.errors import ServiceUnavailableError
+from backend.models.enums import Role
+from tests.conftest import REDIS_TEST_URL, require_service
+from tests.factories import make_user
+from tests.integration.test_limits_and_budgets import _redis_available
+
+CLOSED_PORT_DB = "postgresql+psycopg://counseling:s3cret-pw@127.0.0.1:1/counseling"
+CLOSED_PORT_REDIS = "redis://127.0.0.1:1/0"
+
+
+def test_ready_when_the_database_and_redis_answer(run_cli, sqlite_url, monkeypatch):
+    require_service(_redis_available(), f"Redis is not reachable at {REDIS_TEST_URL}")
+    monkeypatch.setenv("REDIS_URL", REDIS_TEST_URL)
+    result = run_cli(sqlite_url, "ready")
+    assert result.returncode == 0, result.stdout
+    assert result.stdout.startswith("Ready")
+
+
+def test_not_ready_while_the_database_cannot_be_reached(run_cli):
+    result = run_cli(CLOSED_PORT_DB, "ready")
+    assert result.returncode == 1
+    assert "The database cannot be reached" in result.stdout
+    assert "127.0.0.1:1" in result.stdout and "s3cret-pw" not in result.stdout
+
+
+def test_not_ready_while_the_configured_redis_cannot_be_reached(run_cli, sqlite_url, monkeypatch):
+    monkeypatch.setenv("REDIS_URL", CLOSED_PORT_REDIS)
+    result = run_cli(sqlite_url, "ready")
+    assert result.returncode == 1
+    assert "Redis cannot be reached" in result.stdout and "log-ins" in result.stdout
+
+
+def _get(url: str) -> tuple[int, dict]:
+    try:
+        with urllib.request.urlopen(url, timeout=30) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+def test_the_readiness_endpoint_answers_503_with_the_reason(configure, committed_engine):
+    """What the proxy and the container's health check ask: 200 when ready, else 503 and why
+    (turning red is logged: `committed_engine` empties the database afterwards)."""
+    from backend.monitoring import watch
+
+    server = watch.readiness_server(port=0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/ready"
+    try:
+        status, body = _get(url)
+        assert (status, body["ready"]) == (200, True)
+        configure(redis_url=CLOSED_PORT_REDIS)
+        status, body = _get(url)
+        assert (status, body["ready"]) == (503, False)
+        assert any("Redis cannot be reached" in problem for problem in body["problems"])
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_log_in_while_redis_is_down_says_so_and_the_event_log_names_redis(
+    configure, committed_engine
+):
+    configure(redis_url=CLOSED_PORT_REDIS)
+    with unit_of_work(committed_engine) as db:
+        admin = make_user(db, role=Role.admin, username="ada.admin")
+        make_user(db, username="sam.student")
+    with (
+        pytest.raises(ServiceUnavailableError, match="Log-in is unavailable"),
+        unit_of_work(committed_engine) as db,
+    ):
+        account_service.authenticate(db, username="sam.student", password="whatever-it-is")
+    with unit_of_work(committed_engine, write=False) as db:
+        events = event_log.list_events(db, actor=admin, categories=["redis"])
+    assert len(events) == 1
+    assert "Redis cannot be reached" in events[0].message
+    assert "127.0.0.1:1" in events[0].message
