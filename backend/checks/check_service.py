@@ -561,8 +561,8 @@ def start_check(database: Database, *, actor: UserRead | None, client_id: int) -
 
 def check_allowance(db: Session, *, actor: UserRead | None) -> budget_service.BudgetUse:
     """The signed-in user's allowance for client checks today: tokens used (checks under way
-    included) and the limit (0: none)."""
-    user = access.signed_in(db, actor)
+    included) and the limit (0: none): for those who may run checks."""
+    user = access.require(db, actor, "teaching", "use")  # teachers and admins run checks
     return budget_service.usage_today(db, get_settings(), user.id, check=True)[0]
 
 

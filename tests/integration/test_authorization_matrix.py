@@ -420,6 +420,16 @@ def _operations() -> dict[str, Operation]:
             lambda f, db, w, a: f(db, actor=a, client_id=w.client_id) or "ok",
             R("check", "run", "client"),
         ),
+        "estimate_check_tokens": _op(
+            check_service.estimate_check_tokens,
+            lambda f, db, w, a: f(db, actor=a, client_id=w.client_id) or "ok",
+            R("check", "run", "client"),
+        ),
+        "check_allowance": _op(
+            check_service.check_allowance,
+            lambda f, db, w, a: f(db, actor=a),
+            R("teaching", "use"),
+        ),
         "latest_scorecard": _op(
             check_service.latest_scorecard,
             lambda f, db, w, a: f(db, actor=a, client_id=w.client_id) or "ok",
