@@ -96,6 +96,7 @@ def app_api(fake_anthropic, monkeypatch):
     monkeypatch.setenv("ANTHROPIC_BASE_URL", fake_anthropic.base_url)
     monkeypatch.setenv("ANTHROPIC_MAX_RETRIES", "0")
     monkeypatch.setenv("ANTHROPIC_MODEL", "claude-haiku-4-5")
+    monkeypatch.setenv("REVIEW_BATCH_POLL_SECONDS", "0.05")  # the fake ends a batch at a 2nd look
     _reset_process_state()
     yield fake_anthropic
     fake_anthropic.reset()

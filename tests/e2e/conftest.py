@@ -235,6 +235,7 @@ def app_environment(fake_anthropic_server) -> dict[str, str]:
         "ANTHROPIC_MAX_RETRIES": "0",
         "ANTHROPIC_MODEL": "claude-haiku-4-5",
         "DASHBOARD_REFRESH_SECONDS": str(DASHBOARD_REFRESH_SECONDS),
+        "REVIEW_BATCH_POLL_SECONDS": "0.2",  # a held review's batch: the fake ends it at a 2nd look
     }
 
 

@@ -61,6 +61,7 @@ def api(fake_anthropic, configure):
         anthropic_max_retries=0,
         breaker_failure_threshold=100,
         anthropic_model="claude-haiku-4-5",
+        review_batch_poll_seconds=0.05,  # a held review's batch (the fake ends it at a 2nd look)
     )
     yield fake_anthropic
     fake_anthropic.reset()  # wakes a request still hanging, so its reply thread can end
