@@ -13,7 +13,11 @@ from backend.errors import AppError
 from backend.ops import database_service
 from backend.practice import conversation_service
 from backend.practice.conversation_service import ConversationView
-from mvp import ui
+from mvp import a11y, ui
+
+# Where the focus goes when the control just used goes away (see mvp/a11y.py).
+MESSAGE_BOX = ".st-key-chat_input textarea"
+START_OVER = ".st-key-start_over button"
 
 
 class ChatKeys:
@@ -43,6 +47,7 @@ def end_and_start_over(
         icon=":material/stop_circle:",
         disabled=not session.is_active,
     ):
+        a11y.focus_next_run(START_OVER)  # End disables itself: the next step is Start over
         _act(
             lambda: conversation_service.end_conversation(
                 database, actor=actor, session_id=session.id
@@ -53,6 +58,7 @@ def end_and_start_over(
     ):
         if session.is_active and view.messages:
             st.session_state[keys.restart] = True  # ask first: this ends the conversation
+            a11y.focus('.st-key-restart_confirmation [role="alert"]')  # the question, drawn below
         else:
             _start_over(database, actor, view, keys, session_key)
     if st.session_state.get(keys.restart):
@@ -64,6 +70,7 @@ def end_and_start_over(
                 _start_over(database, actor, view, keys, session_key)
             if right.button("Keep this conversation", key="cancel_start_over"):
                 st.session_state.pop(keys.restart, None)
+                a11y.focus_next_run(MESSAGE_BOX)
                 st.rerun()
     return top[0].empty()
 
@@ -84,6 +91,7 @@ def _start_over(
         for key in (keys.draft, keys.notice, keys.resumed):
             st.session_state.pop(key, None)
         st.session_state[session_key] = fresh.id
+        a11y.focus_next_run(MESSAGE_BOX)  # a new conversation: ready to type in it
 
     _act(restart)
 

@@ -300,3 +300,39 @@ def test_replies_and_the_review_are_announced_and_end_session_moves_the_focus(
 
     click(page, "fb_submit")
     expect_announced(page, "Thank you: your feedback was saved.")
+
+
+def say_in_test_chat(page, text: str, reply: str) -> None:
+    """Send a message in the teacher's test chat (whose replies show their tokens and cost)."""
+    box = keyed(page, "chat_input").locator("textarea")
+    box.fill(text)
+    box.press("Enter")
+    expect(page.locator('[data-testid="stChatMessage"]').last).to_contain_text(
+        reply, timeout=RUN_TIMEOUT_MS
+    )
+    wait_until_idle(page)
+
+
+def test_the_teachers_test_chat_keeps_the_focus_when_its_buttons_go(
+    page, app_server, demo, fake_anthropic
+):
+    """End conversation disables itself and Start over's question replaces the chat's controls:
+    without a focus move a keyboard or screen-reader user is dropped to the page's body."""
+    log_in(page, app_server, "demo.teacher", lands_on="Clients")
+    page.locator('[class*="st-key-test_client_"] button').first.click()
+    wait_until_idle(page)
+    fake_anthropic.reply("Fine, I suppose.")
+    say_in_test_chat(page, "Hi, what brings you in today?", "Fine, I suppose.")
+
+    click(page, "start_over")  # it asks first: the focus goes to the question
+    expect(keyed(page, "restart_confirmation").get_by_role("alert")).to_be_focused()
+    click(page, "cancel_start_over")  # "Keep this conversation": back to the message box
+    expect(keyed(page, "chat_input").locator("textarea")).to_be_focused()
+    click(page, "start_over")
+    click(page, "confirm_start_over")  # a new conversation: ready to type in it
+    expect(keyed(page, "chat_input").locator("textarea")).to_be_focused()
+
+    fake_anthropic.reply("Okay.")
+    say_in_test_chat(page, "Let's begin again.", "Okay.")
+    click(page, "end_conversation")  # it disables itself: the focus goes to Start over
+    expect(keyed(page, "start_over").get_by_role("button")).to_be_focused()
