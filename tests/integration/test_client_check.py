@@ -3,6 +3,7 @@ which misbehaves per probe (keyed on the probe's student line in the request bod
 
 from __future__ import annotations
 
+import time
 from decimal import Decimal
 from typing import Any
 
@@ -459,3 +460,21 @@ def test_a_used_up_check_allowance_stops_the_check_and_the_next_one_before_it_st
         )
         allowance = check_service.check_allowance(db, actor=teacher)
     assert allowance.used >= allowance.limit == 2000
+
+
+def test_the_probes_progress_is_told_in_order_when_probes_end_together(
+    committed_engine, api, teacher_client
+):
+    """Probes end on their own threads: the teacher reads "Probe 1 of 7" up to "Probe 7 of 7" in
+    order, never "6 of 7" after "7 of 7" (the last line is what says the check is done)."""
+    teacher, client = teacher_client
+    _script(api)
+    told: list[int] = []
+
+    def progress(_name: str, done: int, _total: int) -> None:
+        if done == 1:
+            time.sleep(0.5)  # the other probes under way end meanwhile
+        told.append(done)
+
+    _run(committed_engine, teacher, client, progress)
+    assert told == list(range(1, 8))
