@@ -171,3 +171,16 @@ def builtin_criteria(rubric_key: str = "micro_skills") -> list[str]:
 
     rubric = next(r for r in load_builtin_rubrics() if r.key == rubric_key)
     return [criterion.key for criterion in rubric.criteria]
+
+
+def hold_reviews(db: Session, room: Classroom) -> None:
+    """The room's assignment keeps its reviews for the teacher to release."""
+    from backend.reviews import rubric_service
+
+    rubric_service.set_assignment_rubric(
+        db,
+        actor=room.teacher,
+        assignment_id=room.assignment.id,
+        rubric_id=None,
+        release_reviews="after_teacher_review",
+    )

@@ -16,7 +16,7 @@ from backend.models.enums import Role
 from backend.reviews import gradebook_service, review_service, rubric_service
 from backend.reviews.gradebook_service import GradeRule, LmsFormat
 from backend.reviews.progress_service import SectionNotFound
-from tests.factories import enroll, make_assignment, make_client, make_user
+from tests.factories import enroll, hold_reviews, make_assignment, make_client, make_user
 from tests.integration.test_progress import answer
 from tests.integration.test_reviews import ended_session
 
@@ -139,13 +139,7 @@ def test_only_released_reviews_count_and_the_teachers_released_version_wins(
     api, classroom, committed_engine
 ):
     with unit_of_work(committed_engine) as db:
-        rubric_service.set_assignment_rubric(
-            db,
-            actor=classroom.teacher,
-            assignment_id=classroom.assignment.id,
-            rubric_id=None,
-            release_reviews="after_teacher_review",
-        )
+        hold_reviews(db, classroom)
     session_id = reviewed(api, committed_engine, classroom, 2)
     title = classroom.assignment.title
 

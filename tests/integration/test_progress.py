@@ -12,9 +12,9 @@ from backend.db import Database, unit_of_work
 from backend.errors import PermissionDeniedError
 from backend.models import SessionReview
 from backend.models.enums import Role
-from backend.reviews import progress_service, review_service, rubric_service
+from backend.reviews import progress_service, review_service
 from backend.reviews.progress_service import SectionNotFound
-from tests.factories import enroll, make_user
+from tests.factories import enroll, hold_reviews, make_user
 from tests.integration.test_reviews import LINES, ended_session, valid_answer
 
 
@@ -95,13 +95,7 @@ def test_student_sees_scores_indicators_thresholds_and_try_instead_items(
 
 def test_unreleased_reviews_stay_out_of_the_students_progress(api, classroom, committed_engine):
     with unit_of_work(committed_engine) as db:
-        rubric_service.set_assignment_rubric(
-            db,
-            actor=classroom.teacher,
-            assignment_id=classroom.assignment.id,
-            rubric_id=None,
-            release_reviews="after_teacher_review",
-        )
+        hold_reviews(db, classroom)
     session_id = reviewed(api, committed_engine, classroom, 3)
 
     with unit_of_work(committed_engine) as db:

@@ -27,6 +27,7 @@ from backend.models.review import ReviewStatus
 from backend.practice import conversation_service, session_service
 from backend.reviews import review_batches, review_screen, review_service, rubric_service
 from backend.usage import usage_service
+from tests import factories
 from tests.factories import make_user
 from tests.integration.conftest import TEST_API_KEY
 from tests.integration.test_reviews import _quote_not_in_transcript, ended_session, valid_answer
@@ -47,13 +48,7 @@ def batch_api(api, configure):
 def hold_reviews(engine, room) -> None:
     """The assignment's reviews wait for the teacher to release them."""
     with unit_of_work(engine) as db:
-        rubric_service.set_assignment_rubric(
-            db,
-            actor=room.teacher,
-            assignment_id=room.assignment.id,
-            rubric_id=None,
-            release_reviews="after_teacher_review",
-        )
+        factories.hold_reviews(db, room)
 
 
 def stored(engine, session_id) -> SessionReview:

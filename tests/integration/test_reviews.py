@@ -22,7 +22,14 @@ from backend.reviews import review_rules, review_service, rubric_service
 from backend.reviews.offline_review import code_session
 from backend.reviews.review_service import ReviewFailed, ReviewNotFound, ReviewNotReleased
 from backend.usage import usage_service
-from tests.factories import add_message, add_reply, builtin_criteria, make_classroom, make_user
+from tests.factories import (
+    add_message,
+    add_reply,
+    builtin_criteria,
+    hold_reviews,
+    make_classroom,
+    make_user,
+)
 from tests.integration.reads import transcript_turns
 
 LINES = [
@@ -354,13 +361,7 @@ def test_students_read_only_their_own_released_reviews_teachers_only_their_secti
     other_student = make_user(db, role=Role.student)
     other_teacher = make_user(db, role=Role.teacher)
     admin = make_user(db, role=Role.admin)
-    rubric_service.set_assignment_rubric(
-        db,
-        actor=room.teacher,
-        assignment_id=room.assignment.id,
-        rubric_id=None,
-        release_reviews="after_teacher_review",
-    )
+    hold_reviews(db, room)
     session = session_service.create_session(db, actor=room.student, client_id=room.client.id)
     add_message(db, actor=room.student, session_id=session.id, content="Hello.")
     add_reply(db, session_id=session.id, content="Hi.")
