@@ -9,9 +9,10 @@ and read by the student once released (`review_service.release_review`).
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import and_, or_, select
+from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import Session
 
 from backend import access
@@ -135,18 +136,7 @@ def review_queue(
     if include_unreviewed:
         waiting = SessionReview.teacher_released_at.is_(None)
     query = (
-        select(
-            SessionReview,
-            User.display_name,
-            ClientProfile.name,
-            Assignment.title,
-            Section.name,
-        )
-        .join(PracticeSession, PracticeSession.id == SessionReview.session_id)
-        .join(User, User.id == PracticeSession.user_id)
-        .join(ClientProfile, ClientProfile.id == PracticeSession.client_id)
-        .join(Assignment, Assignment.id == PracticeSession.assignment_id)
-        .join(Section, Section.id == Assignment.section_id)
+        _with_names(SessionReview.session_id, SessionReview)
         .where(
             SessionReview.status == ReviewStatus.ready,
             waiting,
@@ -171,22 +161,23 @@ def review_queue(
     return _being_written(db, teacher) + items
 
 
-def _being_written(db: Session, teacher: UserRead) -> list[QueueItem]:
-    """Held reviews of the teacher's sections still being written in a Message Batch."""
-    query = (
-        select(
-            ReviewBatch.session_id,
-            ReviewBatch.created_at,
-            User.display_name,
-            ClientProfile.name,
-            Assignment.title,
-            Section.name,
-        )
-        .join(PracticeSession, PracticeSession.id == ReviewBatch.session_id)
+def _with_names(session_id: Any, *columns: Any) -> Select:
+    """`columns`, then the names a queue item shows for the practice session `session_id`
+    points at: its student, client, assignment and section."""
+    return (
+        select(*columns, User.display_name, ClientProfile.name, Assignment.title, Section.name)
+        .join(PracticeSession, PracticeSession.id == session_id)
         .join(User, User.id == PracticeSession.user_id)
         .join(ClientProfile, ClientProfile.id == PracticeSession.client_id)
         .join(Assignment, Assignment.id == PracticeSession.assignment_id)
         .join(Section, Section.id == Assignment.section_id)
+    )
+
+
+def _being_written(db: Session, teacher: UserRead) -> list[QueueItem]:
+    """Held reviews of the teacher's sections still being written in a Message Batch."""
+    query = (
+        _with_names(ReviewBatch.session_id, ReviewBatch.session_id, ReviewBatch.created_at)
         .where(ReviewBatch.status == BatchStatus.pending, access.where(teacher, "review", "edit"))
         .order_by(ReviewBatch.created_at.desc(), ReviewBatch.id.desc())
     )
