@@ -11,7 +11,6 @@ import socketserver
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-
 # How often a receiver's loop looks for `close`: `shutdown` waits for it (0.5 s by default).
 POLL = 0.02
 
