@@ -37,14 +37,19 @@ def _run(command: str, url: str, cwd: Path) -> None:
         "PGPASSWORD": parts.password or "",
         "PGDATABASE": parts.database or "",
     }
-    args = [arg.replace("counseling_restored", parts.database or "") for arg in shlex.split(command)]
+    args = [
+        arg.replace("counseling_restored", parts.database or "") for arg in shlex.split(command)
+    ]
     done = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
 
 
 def _counts(engine) -> dict[str, int]:
     with unit_of_work(engine, write=False) as db:
-        return {t.name: db.scalar(select(func.count()).select_from(t)) or 0 for t in Base.metadata.sorted_tables}
+        return {
+            t.name: db.scalar(select(func.count()).select_from(t)) or 0
+            for t in Base.metadata.sorted_tables
+        }
 
 
 @pytest.mark.postgresql  # its databases are made inside the test
@@ -67,7 +72,9 @@ def test_a_pg_dump_restored_into_a_new_database_is_the_same_course(fresh_databas
 
         assert _counts(target) == _counts(source)
         teacher = course.teacher.username
-        assert without_time(export_text(target, teacher)) == without_time(export_text(source, teacher))
+        assert without_time(export_text(target, teacher)) == without_time(
+            export_text(source, teacher)
+        )
         with unit_of_work(target) as db:
             student = account_service.authenticate(
                 db, username=course.students[0].username, password=PASSWORD
