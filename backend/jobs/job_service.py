@@ -6,7 +6,8 @@ or check share one job. A job whose process died stops getting heartbeats; after
 `STALE_AFTER_SECONDS` without one it reads as failed (`read`), and the next `start` of its kind
 and subject marks it failed for good and starts a new one. Its worker is gone, so nothing else
 happens to it: what it had already paid for was recorded as it went (each kind records usage in
-its own transactions), and what it had not stored is lost.
+its own transactions), and what it had not stored is lost. A process that shuts down before its
+jobs finished ends them itself (`abandon`), so nobody waits for them to go stale.
 """
 
 from __future__ import annotations

@@ -6,7 +6,8 @@
    that waits for hours (a review's Message Batch) is not waited for: the next process resumes it.
 3. What is still running then is let go of: its job reads as stopped by the restart and a reply's
    claim lapses, so another process takes it over at once (its input is billed again).
-4. The database pools, the Redis connections and the API client are closed.
+4. The database pools and the Redis connections are closed, and the API client when nothing is
+   left running (closing it under a request would leave that request hanging, not end it).
 """
 
 from __future__ import annotations
@@ -47,7 +48,8 @@ def drain(grace: float | None = None) -> Drained:
     started = time.monotonic()
     grace = get_settings().shutdown_grace_seconds if grace is None else grace
     runner.begin_drain()
-    if runner.wait_idle(grace, waiting=False):
+    busy = not runner.wait_idle(0, waiting=False)
+    if runner.wait_idle(grace, waiting=False) and busy:
         time.sleep(min(SETTLE_SECONDS, max(grace - (time.monotonic() - started), 0)))
     unfinished = runner.release_unfinished()
     close_connections(api_client=not unfinished)
