@@ -230,11 +230,14 @@ def _finish_statement(columns: tuple[str, ...]) -> Update:
 
 
 def beat(db: Session, job_ids: list[int]) -> set[int]:
-    """Heartbeat for this process's jobs; returns those asked to cancel."""
-    db.execute(
-        update(Job).where(Job.id.in_(job_ids), Job.status.in_(ACTIVE)).values(heartbeat_at=utcnow())
+    """Heartbeat for this process's jobs, one statement; returns those asked to cancel."""
+    beaten = db.execute(
+        update(Job)
+        .where(Job.id.in_(job_ids), Job.status.in_(ACTIVE))
+        .values(heartbeat_at=utcnow())
+        .returning(Job.id, Job.cancel_requested)
     )
-    return set(db.scalars(select(Job.id).where(Job.id.in_(job_ids), Job.cancel_requested)))
+    return {job_id for job_id, cancel in beaten if cancel}
 
 
 def abandon(db: Session, job_ids: list[int]) -> None:
