@@ -79,8 +79,10 @@ def _drain_before_streamlit_stops() -> None:
 def _drain_then(stop: Callable[[], None]) -> None:
     grace = get_settings().shutdown_grace_seconds
     print(f"SIGTERM: draining (at most {grace:g} s), then stopping.", flush=True)
-    print(shutdown.drain(grace).summary(), flush=True)
-    stop()
+    try:
+        print(shutdown.drain(grace).summary(), flush=True)
+    finally:  # whatever the drain met, the process stops
+        stop()
 
 
 if __name__ == "__main__":

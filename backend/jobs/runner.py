@@ -249,9 +249,12 @@ def release_unfinished() -> int:
     with _lock:
         left = list(_live.values())
     for database, jobs in _by_database(left):
-        with database(write=True) as db:
-            job_service.abandon(db, [live.id for live in jobs])
-            _hold(db, jobs, 0)
+        try:
+            with database(write=True) as db:
+                job_service.abandon(db, [live.id for live in jobs])
+                _hold(db, jobs, 0)
+        except Exception:  # the database is down: they go stale, and their claims lapse, anyway
+            logger.exception("Could not release %s unfinished job(s)", len(jobs))
     for live in left:
         live.cancel.set()
     return len(left)
