@@ -64,10 +64,12 @@ def render_review(
     show_hidden_info_turn: bool,
     rubric: RubricDefinition | None = None,
     footer: Callable[[MessageRead], None] | None = None,
+    practise: Callable[[int, str], None] | None = None,
 ) -> None:
     """One ready review beside the session's transcript (nothing is drawn for a review without
     content); its `rubric` is read here unless the caller has it; `footer` draws widgets under
-    each of the client's replies (the student's thumbs)."""
+    each of the client's replies (the student's thumbs), `practise(turn, key)` a "Practise this
+    moment" button under each "try instead" item and each of the student's turns."""
     content = review.content
     if content is None:
         return
@@ -90,12 +92,12 @@ def render_review(
         if verdicts:
             _criteria(review.session_id, content, rubric)
         _strengths(review.session_id, content)
-        _try_instead(review.session_id, content)
+        _try_instead(review.session_id, content, practise)
         st.markdown("##### Goal for your next practice")
         st.success(safe(content.goal), icon=":material/flag:")
         _indicators(review, rubric, verdicts=verdicts)
     with right:
-        _transcript(review, messages, cited_turns(content), show_hidden_info_turn, footer)
+        _transcript(review, messages, cited_turns(content), show_hidden_info_turn, footer, practise)
 
 
 def _teacher_notes(review: ReviewRead, content: ReviewContent) -> None:
@@ -203,13 +205,17 @@ def _strengths(session_id: int, content: ReviewContent) -> None:
         )
 
 
-def _try_instead(session_id: int, content: ReviewContent) -> None:
+def _try_instead(
+    session_id: int, content: ReviewContent, practise: Callable[[int, str], None] | None
+) -> None:
     st.markdown("##### Try instead")
-    for item in content.try_instead:
+    for index, item in enumerate(content.try_instead):
         with st.container(border=True):
             st.markdown(f"You said ({turn_link(session_id, item.turn)}):\n\n> {safe(item.quote)}")
             st.markdown(f"**Try:**\n\n> {safe(item.better_reply)}")
             st.caption(f"Why: {safe(item.why)}")
+            if practise is not None:
+                practise(item.turn, f"practise_{session_id}_{item.turn}_{index}")
 
 
 def _value(key: str, value: float) -> str:
@@ -272,9 +278,11 @@ def _transcript(
     cited: set[int],
     show_hidden: bool,
     footer: Callable[[MessageRead], None] | None,
+    practise: Callable[[int, str], None] | None,
 ) -> None:
     """The numbered turns (as the review cites them), each with the anchor its links lead to;
-    cited turns are bordered and labelled; `footer` under each of the client's replies."""
+    cited turns are bordered and labelled; `footer` under each of the client's replies,
+    `practise` under each of the student's."""
     st.markdown("##### Transcript")
     if footer is not None:
         st.caption(RATE_HINT)
@@ -294,3 +302,5 @@ def _transcript(
             st.markdown(safe(message.content))
             if footer is not None and not student:
                 footer(message)
+            if practise is not None and student:
+                practise(number, f"practise_turn_{review.session_id}_{number}")
