@@ -10,10 +10,12 @@ the offline coder's; the rubric is the review's, else the one the conversation's
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from backend import access
 from backend.actor import UserRead
 from backend.errors import AppError
 from backend.models import Assignment, PracticeSession, RubricVersion, Section
@@ -111,6 +113,54 @@ def code_reply(
         suggestion=suggestion.better_reply if suggestion else None,
         suggestion_codes=_named(coded[1], rubric) if suggestion else None,
     )
+
+
+@dataclass(frozen=True)
+class PractisedMoment:
+    """One try of a moment, as the student's progress lists it."""
+
+    session_id: int
+    started_at: datetime
+    label: str  # "branch of the session of <when> at turn N"
+    original_reply: str
+    reply: str | None  # what the student wrote at that moment this time (None: nothing yet)
+    feedback: str | None
+
+
+def practised_moments(
+    db: Session, *, actor: UserRead | None, limit: int = 20
+) -> list[PractisedMoment]:
+    """The actor's own tries of moments (branches), newest first, each with its coded reply."""
+    actor = access.signed_in(db, actor)
+    branches = db.execute(
+        select(PracticeSession.id, PracticeSession.started_at)
+        .where(PracticeSession.user_id == actor.id, PracticeSession.branch_of_id.is_not(None))
+        .order_by(PracticeSession.started_at.desc(), PracticeSession.id.desc())
+        .limit(limit)
+    ).all()
+    moments = []
+    for session_id, started_at in branches:
+        coding = read_branch_coding(db, actor=actor, session_id=session_id)
+        if coding is None:
+            continue
+        origin = coding.origin
+        turns = review_service.session_turns(db, session_id)
+        reply = next((t.text for t in turns if t.number == origin.turn and t.student), None)
+        feedback = None
+        if reply is not None:
+            context = _context(turns, origin.turn, reply)
+            feedback = code_reply(
+                coding,
+                turn=origin.turn,
+                text=reply,
+                previous_client=context.previous_client,
+                previous_student=context.previous_student,
+            ).message
+        label = branch_service.branch_label(origin.original_started_at, origin.turn)
+        moments.append(
+            PractisedMoment(session_id, started_at, label, origin.original_reply, reply, feedback)
+        )
+    return moments
 
 
 # Internals --------------------------------------------------------------------------------------

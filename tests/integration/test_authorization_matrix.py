@@ -878,6 +878,13 @@ def _operations() -> dict[str, Operation]:
             lambda f, db, w, a: f(db, actor=a, session_id=_branch(db, w)),
             CONVERSATION_READ,
         ),
+        "practised_moments": _op(  # the actor's own, so only the owner finds the world's
+            try_coding.practised_moments,
+            lambda f, db, w, a: (lambda b: [m for m in f(db, actor=a) if m.session_id == b])(
+                _branch(db, w)
+            ),
+            CONVERSATION_WRITE,
+        ),
         "end_conversation": _op(
             conversation_service.end_conversation,
             lambda f, db, w, a: f(_InCell(db), actor=a, session_id=w.session_id),
