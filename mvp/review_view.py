@@ -24,7 +24,7 @@ from backend.reviews import review_service
 from backend.reviews.review_batches import BATCH_STEP
 from backend.reviews.session_screen import SessionScreen
 from mvp import a11y, job_view, store, ui
-from mvp.review_render import render_review
+from mvp.review_render import Practise, render_review
 
 STEPS = review_service.STEPS
 REVIEW_NOW_KEY = "review_now_for"  # the session whose review this run writes (a callback asked)
@@ -47,7 +47,7 @@ def review_panel(
     for_teacher: bool,
     known: SessionScreen | None = None,
     footer: Callable[[MessageRead], None] | None = None,
-    practise: Callable[[int, str], None] | None = None,
+    practise: Practise | None = None,
 ) -> bool:
     """A session's review: written (with progress) when asked for, "Try again" after a failure.
 
