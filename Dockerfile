@@ -1,4 +1,4 @@
-# The practice platform in one image: `streamlit run mvp/app.py` on $PORT (default 8501).
+# The practice platform in one image: `python -m mvp.serve` (Streamlit) on $PORT (default 8501).
 # Built and started by compose.yaml (two app processes behind Caddy); see "Deploying" in the README.
 # PYTHON_IMAGE: another Python 3.11 base where Docker Hub is unreachable
 # (`docker build --build-arg PYTHON_IMAGE=...`); the default is the official slim image.
@@ -12,28 +12,33 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PORT=8501 \
     READINESS_PORT=8502
 
-# A user without a login shell or root rights runs the app.
-RUN useradd --create-home --uid 10001 --shell /usr/sbin/nologin app
+# A user without a login shell or root rights runs the app; numeric, so a runtime that refuses
+# root (Kubernetes' runAsNonRoot) can tell without reading /etc/passwd.
+RUN groupadd --gid 10001 app \
+    && useradd --create-home --uid 10001 --gid 10001 --shell /usr/sbin/nologin app
 
 WORKDIR /app
 
-# Dependencies in their own layer: rebuilt only when requirements.txt changes.
-COPY requirements.txt .
-RUN pip install -r requirements.txt
+# Dependencies in their own layer, rebuilt only when the lock changes: exactly the versions and
+# files (by hash) in requirements.lock, so two builds on different days install the same thing.
+COPY requirements.lock .
+RUN pip install --require-hashes --no-deps -r requirements.lock
 
 # The code stays owned by root (read-only to the app); only data/ (the SQLite default) is writable.
 COPY . .
-RUN mkdir -p /app/data && chown app:app /app/data
+RUN mkdir -p /app/data && chown 10001:10001 /app/data
 
-USER app
+USER 10001:10001
 
 EXPOSE 8501
 
-# Healthy while Streamlit answers AND the app is ready: `backend.cli watch` (started with the app
-# below) answers /ready with 503 while the database or the configured Redis cannot be reached.
+# Healthy while Streamlit answers AND the app is ready: its /ready (served by the app process below)
+# answers 503 while the database or the configured Redis cannot be reached, or while it shuts down.
 HEALTHCHECK --interval=15s --timeout=10s --start-period=20s --retries=3 \
-    CMD python -c "import os, urllib.request as r; r.urlopen('http://127.0.0.1:%s/_stcore/health' % os.environ['PORT'], timeout=3); r.urlopen('http://127.0.0.1:%s/ready' % os.environ['READINESS_PORT'], timeout=8)"
+    CMD ["python", "-m", "backend.cli", "healthcheck"]
 
-# The readiness watch runs beside Streamlit (it also sends the operator's readiness alerts and the
-# daily cost summary); it dies with the container.
-CMD ["sh", "-c", "python -m backend.cli watch & exec streamlit run mvp/app.py --server.port ${PORT:-8501} --server.address 0.0.0.0 --server.headless true"]
+# `streamlit run mvp/app.py` on $PORT, with the readiness watch (/ready on READINESS_PORT, the
+# operator's readiness alerts and daily cost summary) in the same process. On SIGTERM it drains:
+# /ready 503, the replies streaming finish within SHUTDOWN_GRACE_SECONDS (25), then it exits;
+# compose's stop_grace_period (30s) leaves it that long before SIGKILL. See "Restarts" in the README.
+CMD ["python", "-m", "mvp.serve", "--server.address", "0.0.0.0", "--server.headless", "true"]

@@ -28,6 +28,11 @@ class Settings(BaseSettings):
 
     # Storage
     database_url: str = f"sqlite:///{DEFAULT_SQLITE_PATH}"
+    # PostgreSQL connections each app process keeps for its pages (a fixed pool: past it, a
+    # transaction waits), and how many more it may open for a burst and close again. Size them
+    # against the server's max_connections (README, "Sizing the database pool").
+    database_pool_size: int = Field(default=10, ge=1, le=1000)
+    database_max_overflow: int = Field(default=0, ge=0, le=1000)
     redis_url: str | None = None
 
     # Anthropic
@@ -145,6 +150,10 @@ class Settings(BaseSettings):
     # health check; it also checks readiness this often to alert on red and back.
     readiness_port: int = Field(default=8502, ge=1, le=65535)
     readiness_check_seconds: float = Field(default=30.0, gt=0)
+    # On SIGTERM (`python -m mvp.serve`) an app process finishes the replies it is streaming for
+    # at most this long, then lets another process take over the rest and exits. Compose's
+    # stop_grace_period must be longer (it is this plus 5 s).
+    shutdown_grace_seconds: float = Field(default=25.0, ge=0)
 
     @field_validator(
         "anthropic_api_key", "anthropic_base_url", "redis_url", "alert_smtp_password", mode="before"

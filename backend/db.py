@@ -8,6 +8,7 @@ writers queue up (busy timeout) instead of failing when one upgrades its read sn
 from __future__ import annotations
 
 import sqlite3
+import weakref
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from datetime import date, datetime
@@ -36,7 +37,7 @@ from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import QueryableAttribute, Session, SessionTransaction
 from sqlalchemy.pool import ConnectionPoolEntry, NullPool, PoolProxiedConnection
 
-from backend.config import PROJECT_ROOT
+from backend.config import PROJECT_ROOT, get_settings
 from backend.errors import AppError
 
 if TYPE_CHECKING:
@@ -55,8 +56,26 @@ def is_sqlite(engine_or_url: Engine | str) -> bool:
     return url.get_backend_name() == "sqlite"
 
 
+#: Every engine this process made, so a shutdown closes their pools (`dispose_engines`).
+_engines: weakref.WeakSet[Engine] = weakref.WeakSet()
+
+
+def dispose_engines() -> int:
+    """Close the pooled connections of every engine of this process (it is shutting down)."""
+    engines = list(_engines)
+    for engine in engines:
+        engine.dispose()
+    return len(engines)
+
+
 def create_db_engine(database_url: str, **kwargs: Any) -> Engine:
     """An engine with the per-backend settings the app relies on (FKs, WAL, explicit BEGIN)."""
+    engine = _create_db_engine(database_url, **kwargs)
+    _engines.add(engine)
+    return engine
+
+
+def _create_db_engine(database_url: str, **kwargs: Any) -> Engine:
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":
@@ -76,12 +95,14 @@ def create_db_engine(database_url: str, **kwargs: Any) -> Engine:
         _configure_postgresql(engine)
         return engine
     kwargs.setdefault("pool_recycle", POOL_RECYCLE_SECONDS)
-    # A fixed pool: when ten transactions are running, the next one waits for a connection
-    # instead of opening one more that is closed again on return. Under a burst of fifty turns,
-    # that churn (80 connections opened per run) cost more than the waiting:
-    # benchmarks/bench_concurrency.py went from 0.52/0.55 of ideal (1/2 processes) to 0.62/0.67.
-    kwargs.setdefault("pool_size", 10)
-    kwargs.setdefault("max_overflow", 0)
+    # A fixed pool by default (DATABASE_POOL_SIZE, 10; DATABASE_MAX_OVERFLOW, 0): when ten
+    # transactions are running, the next one waits for a connection instead of opening one more
+    # that is closed again on return. Under a burst of fifty turns, that churn (80 connections
+    # opened per run) cost more than the waiting: benchmarks/bench_concurrency.py went from
+    # 0.52/0.55 of ideal (1/2 processes) to 0.62/0.67.
+    settings = get_settings()
+    kwargs.setdefault("pool_size", settings.database_pool_size)
+    kwargs.setdefault("max_overflow", settings.database_max_overflow)
     engine = create_engine(url, **kwargs)
     _configure_postgresql(engine)
     return engine
