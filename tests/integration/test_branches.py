@@ -5,7 +5,7 @@ budgets and costs, and the moment's new reply coded at once against the original
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from backend.clients import client_service
 from backend.db import Database, unit_of_work
@@ -14,6 +14,7 @@ from backend.models import DailyUsage
 from backend.models.enums import MessageRole
 from backend.practice import branch_service, conversation_service, history_service, session_service
 from backend.reviews import review_service, try_coding
+from backend.usage import usage_service
 from tests.factories import add_message, add_reply, make_classroom, make_user
 from tests.integration.reads import stored_messages
 
@@ -197,3 +198,28 @@ def test_a_student_no_longer_assigned_cannot_open_a_branch(db):
     client_service.set_archived(db, actor=room.teacher, client_id=room.client.id, archived=True)
     with pytest.raises(PermissionDeniedError, match="not assigned"):
         branch_service.start_branch(db, actor=room.student, session_id=original_id, turn=1)
+
+
+def _usage(engine) -> tuple[list, list]:
+    """The budget rows and the per-client figures, as the dashboard sums them."""
+    table = usage_service.client_usage()
+    keys = [table.day, table.client_id, table.assignment_id, table.model]
+    counts = [func.sum(getattr(table, name)) for name in ("sessions", "messages", "replies")]
+    with unit_of_work(engine, write=False) as db:
+        days = db.execute(
+            select(DailyUsage.day, DailyUsage.tokens, DailyUsage.replies, DailyUsage.cost)
+        ).all()
+        clients = db.execute(select(*keys, *counts).group_by(*keys)).all()
+    return sorted(days), sorted(clients)
+
+
+def test_a_rebuild_of_the_usage_counts_no_copied_message(committed_engine, api, classroom):
+    with unit_of_work(committed_engine) as db:
+        original_id = _conversation(db, classroom)
+    api.reply("It's hard to say.", input_tokens=1000, output_tokens=100)
+    _reply_in_branch(committed_engine, classroom, original_id, turn=5)
+    before = _usage(committed_engine)
+    assert sum(row[-2] for row in before[1]) == 6 + 2  # messages: the original's and the try's
+    with unit_of_work(committed_engine) as db:
+        usage_service.rebuild(db)
+    assert _usage(committed_engine) == before
