@@ -4,9 +4,10 @@
 # (`docker build --build-arg PYTHON_IMAGE=...`); the default is the official slim image.
 ARG PYTHON_IMAGE=python:3.11-slim
 
-# A build stage: the dependencies from wheelhouse/ when it holds wheels (a build that cannot reach
-# PyPI; `deploy/wheelhouse.sh` fills it on a machine that can), else from PyPI; then the code
-# without the wheels. Only /opt/venv and /app reach the image.
+# A build stage: the dependencies, exactly the versions and files (by hash) in requirements.lock,
+# so two builds on different days install the same thing; from wheelhouse/ when it holds wheels (a
+# build that cannot reach PyPI: `deploy/wheelhouse.sh` fills it on a machine that can), else from
+# PyPI. Then the code, without the wheels. Only /opt/venv and /app reach the image.
 FROM ${PYTHON_IMAGE} AS build
 COPY requirements.lock wheelhouse/ /build/
 RUN python -m venv /opt/venv \
@@ -25,27 +26,29 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PORT=8501 \
     READINESS_PORT=8502
 
-# A user without a login shell or root rights runs the app.
-RUN useradd --create-home --uid 10001 --shell /usr/sbin/nologin app
+# A user without a login shell or root rights runs the app; numeric, so a runtime that refuses
+# root (Kubernetes' runAsNonRoot) can tell without reading /etc/passwd.
+RUN groupadd --gid 10001 app \
+    && useradd --create-home --uid 10001 --gid 10001 --shell /usr/sbin/nologin app
 
 WORKDIR /app
 
-# Dependencies in their own layer: rebuilt only when the lock changes.
+# Dependencies in their own layer, rebuilt only when the lock changes.
 COPY --from=build /opt/venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH
 
 # The code stays owned by root (read-only to the app); only data/ (the SQLite default) is writable.
 COPY --from=build /app /app
-RUN mkdir -p /app/data && chown app:app /app/data
+RUN mkdir -p /app/data && chown 10001:10001 /app/data
 
-USER app
+USER 10001:10001
 
 EXPOSE 8501
 
 # Healthy while Streamlit answers AND the app is ready: `backend.cli watch` (started with the app
 # below) answers /ready with 503 while the database or the configured Redis cannot be reached.
 HEALTHCHECK --interval=15s --timeout=10s --start-period=20s --retries=3 \
-    CMD python -c "import os, urllib.request as r; r.urlopen('http://127.0.0.1:%s/_stcore/health' % os.environ['PORT'], timeout=3); r.urlopen('http://127.0.0.1:%s/ready' % os.environ['READINESS_PORT'], timeout=8)"
+    CMD ["python", "-m", "backend.cli", "healthcheck"]
 
 # The readiness watch runs beside Streamlit (it also sends the operator's readiness alerts and the
 # daily cost summary); it dies with the container.

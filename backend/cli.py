@@ -1,5 +1,5 @@
 """Operator commands: `python -m backend.cli migrate | seed-demo | create-admin | check-api |
-ready | watch | export | import`."""
+ready | watch | healthcheck | export | import`."""
 
 from __future__ import annotations
 
@@ -109,6 +109,30 @@ def cmd_watch(args: argparse.Namespace) -> int:
     return 0
 
 
+#: The container's health check: Streamlit's own health, then readiness (the watch's /ready).
+HEALTH_URLS = ("http://127.0.0.1:{port}/_stcore/health", "http://127.0.0.1:{readiness_port}/ready")
+
+
+def cmd_healthcheck(_args: argparse.Namespace) -> int:
+    """Exit 0 while Streamlit answers and the watch says ready: the image's HEALTHCHECK (an exec
+    form, so no shell is needed; PORT is the image's, as Streamlit is started with it)."""
+    import urllib.error
+    import urllib.request
+
+    port = os.environ.get("PORT", "8501")
+    readiness_port = get_settings().readiness_port
+    for template in HEALTH_URLS:
+        url = template.format(port=port, readiness_port=readiness_port)
+        try:
+            with urllib.request.urlopen(url, timeout=4):
+                pass
+        except (urllib.error.URLError, OSError) as error:
+            print(f"Unhealthy: {url}: {getattr(error, 'reason', error)}", file=sys.stderr)
+            return 1
+    print("Healthy: Streamlit answers and the app is ready.")
+    return 0
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     """Write a course as JSON Lines; a file appears (mode 600) only once it is complete."""
     from backend.errors import AppError
@@ -211,6 +235,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     watch.add_argument("--port", type=int, help="default: READINESS_PORT (8502)")
     watch.set_defaults(run=cmd_watch)
+    commands.add_parser(
+        "healthcheck",
+        help="exit 0 when Streamlit on $PORT answers and /ready on READINESS_PORT says ready",
+    ).set_defaults(run=cmd_healthcheck)
     export = commands.add_parser(
         "export",
         help="write one teacher's course (sections, students, conversations, reviews) as JSON Lines",

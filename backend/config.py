@@ -28,6 +28,11 @@ class Settings(BaseSettings):
 
     # Storage
     database_url: str = f"sqlite:///{DEFAULT_SQLITE_PATH}"
+    # PostgreSQL connections each app process keeps for its pages (a fixed pool: past it, a
+    # transaction waits), and how many more it may open for a burst and close again. Size them
+    # against the server's max_connections (README, "Sizing the database pool").
+    database_pool_size: int = Field(default=10, ge=1, le=1000)
+    database_max_overflow: int = Field(default=0, ge=0, le=1000)
     redis_url: str | None = None
 
     # Anthropic

@@ -36,7 +36,7 @@ from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import QueryableAttribute, Session, SessionTransaction
 from sqlalchemy.pool import ConnectionPoolEntry, NullPool, PoolProxiedConnection
 
-from backend.config import PROJECT_ROOT
+from backend.config import PROJECT_ROOT, get_settings
 from backend.errors import AppError
 
 if TYPE_CHECKING:
@@ -76,12 +76,14 @@ def create_db_engine(database_url: str, **kwargs: Any) -> Engine:
         _configure_postgresql(engine)
         return engine
     kwargs.setdefault("pool_recycle", POOL_RECYCLE_SECONDS)
-    # A fixed pool: when ten transactions are running, the next one waits for a connection
-    # instead of opening one more that is closed again on return. Under a burst of fifty turns,
-    # that churn (80 connections opened per run) cost more than the waiting:
-    # benchmarks/bench_concurrency.py went from 0.52/0.55 of ideal (1/2 processes) to 0.62/0.67.
-    kwargs.setdefault("pool_size", 10)
-    kwargs.setdefault("max_overflow", 0)
+    # A fixed pool by default (DATABASE_POOL_SIZE, 10; DATABASE_MAX_OVERFLOW, 0): when ten
+    # transactions are running, the next one waits for a connection instead of opening one more
+    # that is closed again on return. Under a burst of fifty turns, that churn (80 connections
+    # opened per run) cost more than the waiting: benchmarks/bench_concurrency.py went from
+    # 0.52/0.55 of ideal (1/2 processes) to 0.62/0.67.
+    settings = get_settings()
+    kwargs.setdefault("pool_size", settings.database_pool_size)
+    kwargs.setdefault("max_overflow", settings.database_max_overflow)
     engine = create_engine(url, **kwargs)
     _configure_postgresql(engine)
     return engine

@@ -184,7 +184,9 @@ def run(port: int) -> None:
     while True:
         try:
             if watcher.check().ready and alerts.configured():
-                engine = engine or create_db_engine(get_settings().database_url, pool_size=1)
+                engine = engine or create_db_engine(
+                    get_settings().database_url, pool_size=1, max_overflow=0
+                )
                 send_daily_summary(Database(engine))
         except Exception:  # the watch goes on whatever one round met
             logger.exception("The readiness watch failed one round")

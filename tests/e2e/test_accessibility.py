@@ -117,7 +117,10 @@ class Audit:
     def __call__(self, page, state: str) -> None:
         wait_until_idle(page)
         self.states.append(state)
-        results = self.axe.run(page, options=AXE_OPTIONS).response
+        # axe-core (570 kB) is loaded once per document: Streamlit's pages share one.
+        if not page.evaluate("() => typeof window.axe === 'object'"):
+            page.evaluate(self.axe.axe_script)
+        results = page.evaluate("options => axe.run(document, options)", AXE_OPTIONS)
         for violation in results["violations"]:
             for node in violation["nodes"]:
                 summary = " ".join(node.get("failureSummary", "").split())[:240]

@@ -11,6 +11,9 @@ import socketserver
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+# How often a receiver's loop looks for `close`: `shutdown` waits for it (0.5 s by default).
+POLL = 0.02
+
 
 class Webhook:
     """Records each JSON body it answered 200 to; `attempts` counts every request."""
@@ -47,7 +50,7 @@ class Webhook:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks/alerts"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        threading.Thread(target=self.server.serve_forever, args=(POLL,), daemon=True).start()
 
     def hold(self) -> None:
         self._open.clear()
@@ -98,7 +101,7 @@ class Mailbox:
         self.server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.port = self.server.server_address[1]
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        threading.Thread(target=self.server.serve_forever, args=(POLL,), daemon=True).start()
 
     def close(self) -> None:
         self.server.shutdown()

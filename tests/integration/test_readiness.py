@@ -56,7 +56,7 @@ def test_the_readiness_endpoint_answers_503_with_the_reason(configure, committed
     from backend.monitoring import watch
 
     server = watch.readiness_server(port=0)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{server.server_address[1]}/ready"
     try:

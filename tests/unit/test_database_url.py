@@ -38,3 +38,23 @@ def test_smtp_alerts_without_sender_or_recipients_are_refused_with_what_to_set()
 
     with pytest.raises(ValidationError, match="ALERT_EMAIL_FROM and ALERT_EMAIL_TO"):
         Settings(alert_smtp_host="smtp.school.test", alert_email_from="ops@school.test")
+
+
+def test_database_pool_size_and_overflow_set_how_many_connections_a_process_opens(monkeypatch):
+    """DATABASE_POOL_SIZE + DATABASE_MAX_OVERFLOW connections at once, then a transaction waits
+    (here: gives up after pool_timeout) instead of opening one more (issue 23, item 7)."""
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    require_service(_postgres_reachable() is None, "PostgreSQL is not reachable")
+    monkeypatch.setenv("DATABASE_POOL_SIZE", "3")
+    monkeypatch.setenv("DATABASE_MAX_OVERFLOW", "2")
+    engine = create_db_engine(POSTGRES_ADMIN_URL, pool_timeout=0.2)
+    try:
+        held = [engine.connect() for _ in range(5)]
+        with pytest.raises(PoolTimeout):
+            engine.connect()
+        for connection in held:
+            connection.close()
+        assert engine.pool.size() == 3
+    finally:
+        engine.dispose()

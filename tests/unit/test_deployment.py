@@ -2,7 +2,9 @@
 
 Docker may be absent where the tests run, so these read the files: the compose file parses, its
 services are the documented ones, every setting it uses is listed in .env.example, the migration
-step is the command the README documents, and the image runs as a non-root user with a health check.
+step is the command the README documents, each service gets only the secrets it needs and is
+hardened, limited and log-rotated, and the image is built once. The image's own files:
+test_image.py; the proxy as Caddy reads it: test_caddyfile.py.
 """
 
 from __future__ import annotations
@@ -83,13 +85,57 @@ def test_every_setting_compose_uses_is_listed_in_env_example(
     assert (interpolated | app_keys) - env_example_keys() == set()
 
 
-def test_app_services_take_secrets_from_env_file_only(services: dict[str, dict[str, Any]]) -> None:
-    for name in ("migrate", *APP_SERVICES):
+SECRETS = ("ANTHROPIC_API_KEY", "POSTGRES_PASSWORD", "STREAMLIT_SERVER_COOKIE_SECRET")
+
+
+def test_each_service_gets_only_the_secrets_it_needs(
+    compose: dict[str, Any], services: dict[str, dict[str, Any]]
+) -> None:
+    """The apps get .env (the API key, the cookie secret) and the database URL; migrate only the
+    URL; PostgreSQL only its password, as a file; Redis and Caddy nothing secret."""
+    for name in APP_SERVICES:
         assert services[name]["env_file"] == ".env"
-        for key, value in services[name]["environment"].items():
-            assert "KEY" not in key and "SECRET" not in key
-            assert "PASSWORD" not in key
-            assert "password" not in str(value).lower() or "${POSTGRES_PASSWORD" in str(value)
+        assert "${POSTGRES_PASSWORD" in services[name]["environment"]["DATABASE_URL"]
+    assert set(services["migrate"]["environment"]) == {"DATABASE_URL"}
+    postgres = services["postgres"]
+    assert postgres["environment"]["POSTGRES_PASSWORD_FILE"] == "/run/secrets/postgres_password"
+    assert postgres["secrets"] == ["postgres_password"]
+    assert compose["secrets"]["postgres_password"] == {"environment": "POSTGRES_PASSWORD"}
+    for name, service in services.items():
+        if name not in APP_SERVICES:
+            assert "env_file" not in service, f"{name} would get every secret in .env"
+        given = " ".join(f"{key}={value}" for key, value in service.get("environment", {}).items())
+        for secret in SECRETS:
+            if name in APP_SERVICES or (name == "migrate" and secret == "POSTGRES_PASSWORD"):
+                continue
+            assert f"{secret}=" not in given and "{" + secret not in given, (name, secret)
+        if name != "postgres":
+            assert "secrets" not in service
+
+
+def test_every_service_is_hardened_limited_and_its_log_rotated(
+    services: dict[str, dict[str, Any]],
+) -> None:
+    needed = {"postgres": {"CHOWN", "DAC_OVERRIDE", "FOWNER", "SETGID", "SETUID"}}
+    needed["proxy"] = {"NET_BIND_SERVICE"}
+    for name, service in services.items():
+        assert service["cap_drop"] == ["ALL"], name
+        assert set(service.get("cap_add", [])) == needed.get(name, set()), name
+        assert "no-new-privileges:true" in service["security_opt"], name
+        assert re.fullmatch(r"\d+[mg]", str(service["mem_limit"])), name
+        assert service["logging"]["driver"] == "json-file", name
+        assert (
+            service["logging"]["options"]["max-size"] and service["logging"]["options"]["max-file"]
+        )
+    assert services["redis"]["user"] == "redis"  # its entrypoint then needs no capability
+
+
+def test_the_app_image_is_built_once(services: dict[str, dict[str, Any]]) -> None:
+    built = [name for name, service in services.items() if "build" in service]
+    assert built == ["migrate"]
+    for name in APP_SERVICES:
+        assert services[name]["image"] == services["migrate"]["image"]
+        assert services[name]["pull_policy"] == "never"
 
 
 def test_migrate_step_runs_the_readme_command(services: dict[str, dict[str, Any]]) -> None:
@@ -103,8 +149,6 @@ def test_app_services_wait_for_migration_and_use_the_stack(
     for name in APP_SERVICES:
         service = services[name]
         assert service["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
-        assert service["build"] == services["migrate"]["build"]
-        assert service["image"] == services["migrate"]["image"]
         environment = service["environment"]
         assert str(environment["PORT"]) == APP_PORT
         assert re.fullmatch(
@@ -132,35 +176,29 @@ def test_proxy_balances_both_apps_with_sticky_sessions_and_anti_framing(
     # Requests go only to apps whose readiness endpoint (`backend.cli watch`) says ready.
     assert re.search(r"^\s*health_uri /ready$", caddyfile, re.M)
     assert re.search(rf"^\s*health_port {READINESS_PORT}$", caddyfile, re.M)
-    ready = re.search(r"handle /ready \{\s*reverse_proxy ([^{\n]+)\{", caddyfile)
+    # The proxy's /ready is Streamlit's health through those same upstreams and their checks.
+    ready = re.search(
+        r"handle /ready \{\s*rewrite \* /_stcore/health\s*import apps\s*\}", caddyfile
+    )
     assert ready is not None
-    assert ready.group(1).split() == [f"{name}:{READINESS_PORT}" for name in APP_SERVICES]
     assert 'X-Frame-Options "DENY"' in caddyfile
     assert "frame-ancestors 'none'" in caddyfile
 
 
-def test_dockerfile_runs_as_non_root_with_health_check_and_cached_dependencies() -> None:
+def test_dockerfile_starts_the_watch_beside_streamlit_on_the_official_base() -> None:
+    """The user, health check, lock and build context: tests/unit/test_image.py."""
     lines = [
         line.strip()
         for line in (ROOT / "Dockerfile").read_text(encoding="utf-8").splitlines()
         if line.strip() and not line.lstrip().startswith("#")
     ]
-    # The base is the official slim image unless a build replaces it with --build-arg PYTHON_IMAGE.
-    assert lines[:2] == ["ARG PYTHON_IMAGE=python:3.11-slim", "FROM ${PYTHON_IMAGE}"]
-    users = [line.split()[1] for line in lines if line.startswith("USER ")]
-    assert users and users[-1] not in {"root", "0"}
-    assert any(line.startswith("HEALTHCHECK") for line in lines)
-    healthcheck = next(line for line in lines if line.startswith("CMD python"))
-    # Unhealthy when Streamlit is down or the app is not ready (database, Redis).
-    assert "/_stcore/health" in healthcheck and "READINESS_PORT" in healthcheck
-    assert "/ready" in healthcheck
+    # The base is the official slim image unless a build replaces it with --build-arg PYTHON_IMAGE;
+    # the build stage (dependencies, code) and the image both start from it.
+    assert lines[0] == "ARG PYTHON_IMAGE=python:3.11-slim"
+    froms = [line for line in lines if line.startswith("FROM ")]
+    assert froms == ["FROM ${PYTHON_IMAGE} AS build", "FROM ${PYTHON_IMAGE}"]
     assert f"READINESS_PORT={READINESS_PORT}" in (ROOT / "Dockerfile").read_text(encoding="utf-8")
-    copies = [line for line in lines if line.startswith("COPY ")]
-    assert copies[0] == "COPY requirements.txt ."
-    install = next(i for i, line in enumerate(lines) if "pip install -r requirements.txt" in line)
-    code = lines.index("COPY . .")
-    assert lines.index(copies[0]) < install < code
-    command = next(line for line in lines if line.startswith("CMD ["))
+    command = [line for line in lines if line.startswith("CMD [")][-1]  # not HEALTHCHECK's
     for part in (
         "python -m backend.cli watch &",
         "exec streamlit run mvp/app.py",
@@ -169,11 +207,6 @@ def test_dockerfile_runs_as_non_root_with_health_check_and_cached_dependencies()
         "--server.headless true",
     ):
         assert part in command
-
-
-def test_dockerignore_keeps_secrets_and_local_state_out() -> None:
-    ignored = set((ROOT / ".dockerignore").read_text(encoding="utf-8").split())
-    assert {".env", ".git", ".venv", "data"} <= ignored
 
 
 # What the image installs -------------------------------------------------------------------------
