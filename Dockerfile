@@ -1,4 +1,4 @@
-# The practice platform in one image: `streamlit run mvp/app.py` on $PORT (default 8501).
+# The practice platform in one image: `python -m mvp.serve` (Streamlit) on $PORT (default 8501).
 # Built and started by compose.yaml (two app processes behind Caddy); see "Deploying" in the README.
 # PYTHON_IMAGE: another Python 3.11 base where Docker Hub is unreachable
 # (`docker build --build-arg PYTHON_IMAGE=...`); the default is the official slim image.
@@ -45,11 +45,13 @@ USER 10001:10001
 
 EXPOSE 8501
 
-# Healthy while Streamlit answers AND the app is ready: `backend.cli watch` (started with the app
-# below) answers /ready with 503 while the database or the configured Redis cannot be reached.
+# Healthy while Streamlit answers AND the app is ready: its /ready (served by the app process below)
+# answers 503 while the database or the configured Redis cannot be reached, or while it shuts down.
 HEALTHCHECK --interval=15s --timeout=10s --start-period=20s --retries=3 \
     CMD ["python", "-m", "backend.cli", "healthcheck"]
 
-# The readiness watch runs beside Streamlit (it also sends the operator's readiness alerts and the
-# daily cost summary); it dies with the container.
-CMD ["sh", "-c", "python -m backend.cli watch & exec streamlit run mvp/app.py --server.port ${PORT:-8501} --server.address 0.0.0.0 --server.headless true"]
+# `streamlit run mvp/app.py` on $PORT, with the readiness watch (/ready on READINESS_PORT, the
+# operator's readiness alerts and daily cost summary) in the same process. On SIGTERM it drains:
+# /ready 503, the replies streaming finish within SHUTDOWN_GRACE_SECONDS (25), then it exits;
+# compose's stop_grace_period (30s) leaves it that long before SIGKILL. See "Restarts" in the README.
+CMD ["python", "-m", "mvp.serve", "--server.address", "0.0.0.0", "--server.headless", "true"]

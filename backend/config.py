@@ -150,6 +150,10 @@ class Settings(BaseSettings):
     # health check; it also checks readiness this often to alert on red and back.
     readiness_port: int = Field(default=8502, ge=1, le=65535)
     readiness_check_seconds: float = Field(default=30.0, gt=0)
+    # On SIGTERM (`python -m mvp.serve`) an app process finishes the replies it is streaming for
+    # at most this long, then lets another process take over the rest and exits. Compose's
+    # stop_grace_period must be longer (it is this plus 5 s).
+    shutdown_grace_seconds: float = Field(default=25.0, ge=0)
 
     @field_validator(
         "anthropic_api_key", "anthropic_base_url", "redis_url", "alert_smtp_password", mode="before"

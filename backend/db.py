@@ -8,6 +8,7 @@ writers queue up (busy timeout) instead of failing when one upgrades its read sn
 from __future__ import annotations
 
 import sqlite3
+import weakref
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from datetime import date, datetime
@@ -55,8 +56,26 @@ def is_sqlite(engine_or_url: Engine | str) -> bool:
     return url.get_backend_name() == "sqlite"
 
 
+#: Every engine this process made, so a shutdown closes their pools (`dispose_engines`).
+_engines: weakref.WeakSet[Engine] = weakref.WeakSet()
+
+
+def dispose_engines() -> int:
+    """Close the pooled connections of every engine of this process (it is shutting down)."""
+    engines = list(_engines)
+    for engine in engines:
+        engine.dispose()
+    return len(engines)
+
+
 def create_db_engine(database_url: str, **kwargs: Any) -> Engine:
     """An engine with the per-backend settings the app relies on (FKs, WAL, explicit BEGIN)."""
+    engine = _create_db_engine(database_url, **kwargs)
+    _engines.add(engine)
+    return engine
+
+
+def _create_db_engine(database_url: str, **kwargs: Any) -> Engine:
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":

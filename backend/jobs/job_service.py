@@ -6,7 +6,8 @@ or check share one job. A job whose process died stops getting heartbeats; after
 `STALE_AFTER_SECONDS` without one it reads as failed (`read`), and the next `start` of its kind
 and subject marks it failed for good and starts a new one. Its worker is gone, so nothing else
 happens to it: what it had already paid for was recorded as it went (each kind records usage in
-its own transactions), and what it had not stored is lost.
+its own transactions), and what it had not stored is lost. A process that shuts down before its
+jobs finished ends them itself (`abandon`), so nobody waits for them to go stale.
 """
 
 from __future__ import annotations
@@ -28,10 +29,12 @@ from backend.models.base import UTCDateTime, utcnow
 from backend.models.enums import JobStatus
 from backend.models.job import ACTIVE_STATUSES
 
-#: How often a process writes the heartbeat of every job it runs.
-HEARTBEAT_SECONDS = 5.0
-#: A job without a heartbeat for this long belongs to a process that died.
-STALE_AFTER_SECONDS = 30.0
+#: How often a process writes the heartbeat of every job it runs (one UPDATE per process, and one
+#: per kind that holds something: the claims of the replies it generates).
+HEARTBEAT_SECONDS = 2.0
+#: A job without a heartbeat for this long belongs to a process that died; a reply's claim lapses
+#: as fast, so another process takes the reply over within seconds of a crash.
+STALE_AFTER_SECONDS = 10.0
 REPLACED_MESSAGE = "Replaced by a newer request."
 STALE_MESSAGE = "This work stopped before it finished (the app was restarted). Start it again."
 ACTIVE = ACTIVE_STATUSES
@@ -227,11 +230,24 @@ def _finish_statement(columns: tuple[str, ...]) -> Update:
 
 
 def beat(db: Session, job_ids: list[int]) -> set[int]:
-    """Heartbeat for this process's jobs; returns those asked to cancel."""
-    db.execute(
-        update(Job).where(Job.id.in_(job_ids), Job.status.in_(ACTIVE)).values(heartbeat_at=utcnow())
+    """Heartbeat for this process's jobs, one statement; returns those asked to cancel."""
+    beaten = db.execute(
+        update(Job)
+        .where(Job.id.in_(job_ids), Job.status.in_(ACTIVE))
+        .values(heartbeat_at=utcnow())
+        .returning(Job.id, Job.cancel_requested)
     )
-    return set(db.scalars(select(Job.id).where(Job.id.in_(job_ids), Job.cancel_requested)))
+    return {job_id for job_id, cancel in beaten if cancel}
+
+
+def abandon(db: Session, job_ids: list[int]) -> None:
+    """These jobs' process is shutting down before they finished: they read as stopped by the
+    restart now, and the next start of their kind and subject begins a new one."""
+    db.execute(
+        update(Job)
+        .where(Job.id.in_(job_ids), Job.status.in_(ACTIVE))
+        .values(status=JobStatus.failed, finished_at=utcnow(), error=STALE_MESSAGE)
+    )
 
 
 def _end(job: Job, status: JobStatus, *, error: str | None = None) -> None:

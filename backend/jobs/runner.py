@@ -10,8 +10,11 @@ progress (`context.progress`, written at once: steps are few) and streamed text
 `LiveJob.value`. An `AppError` fails the job with its message; any other exception is logged and
 fails it with a generic one. Usage is recorded by the work itself, once, as it is billed.
 
-A heartbeat thread writes every running job's heartbeat each `HEARTBEAT_SECONDS` and picks up
-cancel requests made by other processes.
+A heartbeat thread writes every running job's heartbeat each `HEARTBEAT_SECONDS`, picks up
+cancel requests made by other processes, and renews what the work holds (`register(hold=...)`: a
+reply's claim on its conversation), so a crashed process lets go within `STALE_AFTER_SECONDS`.
+On shutdown (`begin_drain`) the process takes no new turns; `release_unfinished` gives back what
+work still running at the end of the grace period holds, so another process takes it over at once.
 """
 
 from __future__ import annotations
@@ -42,11 +45,16 @@ STREAM_WRITE_SECONDS = 0.75
 FAILED_MESSAGE = "Something went wrong while doing this. Try again."
 
 Run = Callable[["JobContext", Any], Any]
+#: `hold(db, arguments, seconds)`: keep what these jobs' work holds `seconds` more (0: let go now).
+Hold = Callable[[Session, list[Any], float], None]
 _kinds: dict[str, Run] = {}
+_holds: dict[str, Hold] = {}
 _live: dict[int, LiveJob] = {}
 _lock = threading.Lock()
 _pool: ThreadPoolExecutor | None = None
 _heart: threading.Thread | None = None
+_draining = threading.Event()
+_released = threading.Event()
 _END = object()
 
 
@@ -57,17 +65,23 @@ class JobCancelled(AppError):
         super().__init__("Cancelled.")
 
 
-def register(kind: str, run: Run) -> str:
-    """Make `kind` runnable; `run(context, argument)` does one job of it."""
+def register(kind: str, run: Run, *, hold: Hold | None = None) -> str:
+    """Make `kind` runnable; `run(context, argument)` does one job of it. `hold` renews what the
+    work holds with every heartbeat (and lets it go when the process shuts down unfinished)."""
     _kinds[kind] = run
+    if hold is not None:
+        _holds[kind] = hold
     return kind
 
 
 class LiveJob:
     """A job running in this process: its streamed text, and how it ended."""
 
-    def __init__(self, job_id: int, kind: str, database: Database) -> None:
-        self.id, self.kind, self.database = job_id, kind, database
+    def __init__(
+        self, job_id: int, kind: str, database: Database, argument: Any = None, waits: bool = False
+    ) -> None:
+        self.id, self.kind, self.database, self.argument = job_id, kind, database, argument
+        self.waits = waits
         self.text = ""
         self.value: Any = None
         self.error: AppError | None = None
@@ -163,7 +177,7 @@ def submit(
     Batch) gets a thread of its own, so it never holds one of the pool's workers."""
     if kind not in _kinds:
         raise KeyError(f"No job kind {kind!r} is registered.")
-    live = LiveJob(job_id, kind, database)
+    live = LiveJob(job_id, kind, database, argument, waits)
     with _lock:
         _live[job_id] = live
         _start_heart()
@@ -202,17 +216,48 @@ def stop_here(job_id: int) -> None:
         live.cancel.set()
 
 
-def wait_idle(timeout: float = 30) -> bool:
-    """Wait until no job runs in this process (shutdown, tests); True when none is left."""
+def wait_idle(timeout: float = 30, *, waiting: bool = True) -> bool:
+    """Wait until no job runs in this process (shutdown, tests); True when none is left.
+    `waiting=False`: not for the work that waits for hours (`submit(waits=True)`: a review's
+    Message Batch, which the next process resumes)."""
     deadline = time.monotonic() + timeout
     while True:
         with _lock:
-            running = list(_live.values())
+            running = [live for live in _live.values() if waiting or not live.waits]
         if not running:
             return True
         if time.monotonic() > deadline:
             return False
         running[0].wait(max(deadline - time.monotonic(), 0.01))
+
+
+# Shutting down ----------------------------------------------------------------------------------
+def begin_drain() -> None:
+    """This process is shutting down: it takes no new turns and reads as not ready."""
+    _draining.set()
+
+
+def draining() -> bool:
+    return _draining.is_set()
+
+
+def release_unfinished() -> int:
+    """The grace period is over: end the jobs still running here as stopped by the restart and let
+    go of what their work holds (a reply's claim), so another process takes over now, not once
+    they go stale. Their workers are told to stop; the heartbeat stops. Returns how many."""
+    _released.set()
+    with _lock:
+        left = list(_live.values())
+    for database, jobs in _by_database(left):
+        try:
+            with database(write=True) as db:
+                job_service.abandon(db, [live.id for live in jobs])
+                _hold(db, jobs, 0)
+        except Exception:  # the database is down: they go stale, and their claims lapse, anyway
+            logger.exception("Could not release %s unfinished job(s)", len(jobs))
+    for live in left:
+        live.cancel.set()
+    return len(left)
 
 
 def _execute(live: LiveJob, argument: Any, started: bool) -> None:
@@ -273,18 +318,29 @@ def _start_heart() -> None:
         _heart.start()
 
 
+def _by_database(jobs: list[LiveJob]) -> list[tuple[Database, list[LiveJob]]]:
+    grouped: dict[int, tuple[Database, list[LiveJob]]] = {}
+    for live in jobs:
+        grouped.setdefault(id(live.database), (live.database, []))[1].append(live)
+    return list(grouped.values())
+
+
+def _hold(db: Session, jobs: list[LiveJob], seconds: float) -> None:
+    """Renew (or, with 0, let go of) what these jobs' work holds: one statement per kind."""
+    for kind, hold in _holds.items():
+        if arguments := [live.argument for live in jobs if live.kind == kind]:
+            hold(db, arguments, seconds)
+
+
 def _beat_forever() -> None:
-    while True:
-        time.sleep(job_service.HEARTBEAT_SECONDS)
+    while not _released.wait(job_service.HEARTBEAT_SECONDS):
         with _lock:
             running = list(_live.values())
-        by_database: dict[int, tuple[Database, list[LiveJob]]] = {}
-        for live in running:
-            by_database.setdefault(id(live.database), (live.database, []))[1].append(live)
-        for database, jobs in by_database.values():
+        for database, jobs in _by_database(running):
             try:
                 with database(write=True) as db:
                     cancelled = job_service.beat(db, [live.id for live in jobs])
+                    _hold(db, jobs, job_service.STALE_AFTER_SECONDS)
             except Exception:  # a database gone away (a test's file): its jobs end on their own
                 logger.debug("Heartbeat failed", exc_info=True)
                 continue

@@ -2,7 +2,8 @@
 configured), an HTTP endpoint that says so for the proxy and the container's health check, and
 the alerts nobody has to open the app for (readiness red and back, the daily cost summary).
 
-`python -m backend.cli watch` runs it next to each app process (see the Dockerfile);
+`python -m mvp.serve` runs it inside each app process (see the Dockerfile), so /ready turns 503 the
+moment the process begins to shut down; `python -m backend.cli watch` runs it on its own;
 `python -m backend.cli ready` is the same check once, as an exit code.
 """
 
@@ -23,6 +24,7 @@ from sqlalchemy.pool import NullPool
 from backend import alerts, event_log
 from backend.config import Settings, get_settings
 from backend.db import Database, create_db_engine, is_sqlite, unit_of_work
+from backend.jobs import runner
 from backend.models import DailyUsage
 from backend.monitoring.health_service import database_down
 from backend.utils.formatting import format_usd
@@ -46,6 +48,9 @@ class Readiness:
                 ", and Redis too." if get_settings().redis_url else "."
             )
         return "Not ready. " + " ".join(self.problems)
+
+
+SHUTTING_DOWN = Readiness(False, ["This app process is shutting down (its replies finish)."])
 
 
 def check_readiness(settings: Settings | None = None) -> Readiness:
@@ -159,7 +164,9 @@ def readiness_server(port: int, watcher: ReadinessWatch | None = None) -> Thread
             if self.path.split("?")[0] != "/ready":
                 self.send_error(404)
                 return
-            readiness = watch.check()
+            # Shutting down: not ready at once, so the proxy sends new requests elsewhere (not an
+            # outage: no alert).
+            readiness = SHUTTING_DOWN if runner.draining() else watch.check()
             body = json.dumps({"ready": readiness.ready, "problems": readiness.problems}).encode()
             self.send_response(200 if readiness.ready else 503)
             self.send_header("Content-Type", "application/json")

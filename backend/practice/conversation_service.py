@@ -11,6 +11,11 @@ One turn is one path, whatever asked for the reply (a send, Retry, a reload, a s
    it, and the output guard holds back a few words so a leak is stopped before it is shown.
 3. The whole reply is stored (its claim ends in the same transaction), or, after a failure, a
    notice and a Retry; a cut-off reply is never stored but what it was billed is counted.
+
+The claim is a lease renewed by its job's heartbeat: a process that crashes mid-reply lets go of
+it within `job_service.STALE_AFTER_SECONDS`, and the page asks again on another process. A process
+that is shutting down (`runner.draining`) takes no new turn: it stores the student's message and
+leaves the reply to the next process the page reaches (`HANDED_ON`).
 """
 
 from __future__ import annotations
@@ -63,13 +68,23 @@ FALLBACK_TEMPLATES = (
     "{name} needs a moment before answering.",
     "{name} looks away for a moment.",
 )
-#: How long past the reply's own deadline its claim holds (then another request may take over).
+#: How long past the reply's own deadline its heartbeat still renews its claim (then the claim
+#: lapses even if the process lives on, and another request may take over).
 CLAIM_GRACE_SECONDS = 15
+HANDED_ON = (
+    "The app is restarting. Your message is saved: the reply comes in a moment, as soon as the "
+    "page reconnects."
+)
 
 
 class NothingToAnswer(ConflictError):
     def __init__(self) -> None:
         super().__init__("There is no message waiting for a reply. Type a new message.")
+
+
+class ShuttingDown(ConflictError):
+    def __init__(self) -> None:
+        super().__init__(HANDED_ON)
 
 
 class ReplyWithheld(AppError):
@@ -201,11 +216,14 @@ def submit_message(
     """
     text = validate_content(content)
     gateway = gateway or get_gateway()
+    handed_on = runner.draining() and not inline  # a probe of a running check finishes here
     with database(write=True) as db:
         turn = session_service.lock_for_turn(db, actor=actor, session_id=session_id)
         if session_service.reply_in_flight(turn):
             raise ReplyInFlight()
         sent = session_service.append_message(db, turn, text)
+        if handed_on:  # kept, and answered by the process the page reconnects to
+            return Reply(None, sent=sent)
         ticket = _claim(db, gateway, turn)
     return Reply(_ReplyJob(database, gateway, ticket).start(inline=inline), sent=sent)
 
@@ -218,6 +236,8 @@ def request_reply(
     gateway: LLMGateway | None = None,
 ) -> Reply:
     """Ask again for the reply to the student's unanswered message (Retry, or after a reload)."""
+    if runner.draining():
+        raise ShuttingDown()
     gateway = gateway or get_gateway()
     with database(write=True) as db:
         turn = session_service.lock_for_turn(db, actor=actor, session_id=session_id)
@@ -302,10 +322,10 @@ def _claim(db: Session, gateway: LLMGateway, turn: session_service.Turn) -> _Tic
     )
     if turn.mode != SessionMode.check:  # a client check is rate-limited once per run
         get_rate_limiter().hit_message(turn.user_id)
-    claim_id = session_service.claim_reply(
+    claim_id = session_service.claim_reply(  # renewed by the job's heartbeat (`_hold_claims`)
         db,
         session_id=turn.id,
-        seconds=settings.reply_timeout_seconds + CLAIM_GRACE_SECONDS,
+        seconds=job_service.STALE_AFTER_SECONDS,
         reserve_tokens=estimate.total_tokens,
         reserve_cost=reserve_cost or Decimal(0),
     )
@@ -392,18 +412,21 @@ class Reply:
 
     Iteration never raises for a service failure. Stopping early (a rerun) does not stop the
     reply: it is still stored. Past the reply's deadline the claim is given up and the outcome is
-    a timeout notice with a Retry.
+    a timeout notice with a Retry. Without a job (the process is shutting down) it yields nothing
+    and its outcome says the reply comes from the next process.
     """
 
-    def __init__(self, job: _ReplyJob, sent: MessageRead | None = None) -> None:
+    def __init__(self, job: _ReplyJob | None, sent: MessageRead | None = None) -> None:
         self._job, self.sent = job, sent
 
     @property
-    def job_id(self) -> int:
-        return self._job.ticket.job_id
+    def job_id(self) -> int | None:
+        return None if self._job is None else self._job.ticket.job_id
 
     def __iter__(self) -> Iterator[str]:
         job = self._job
+        if job is None:
+            return
         assert job.live is not None, "start the reply first"
         try:
             yield from job.live.chunks(until=job.ticket.deadline + 1)
@@ -412,6 +435,8 @@ class Reply:
 
     @property
     def outcome(self) -> ReplyOutcome:
+        if self._job is None:
+            return ReplyOutcome(notice=HANDED_ON, error=ShuttingDown())
         return self._job.outcome or ReplyOutcome(notice="The reply is still on its way.")
 
     def wait(self) -> ReplyOutcome:
@@ -665,7 +690,20 @@ def _run_reply(context: runner.JobContext, job: _ReplyJob) -> ReplyOutcome | Non
     return job.run(context)
 
 
-runner.register(REPLY_KIND, _run_reply)
+def _hold_claims(db: Session, jobs: list[_ReplyJob], seconds: float) -> None:
+    """Each heartbeat renews the claims of the replies generated here (until a reply's deadline
+    and `CLAIM_GRACE_SECONDS` have passed); at shutdown (0) they lapse at once."""
+    now = time.monotonic()
+    claims = [
+        (job.ticket.session_id, job.ticket.claim_id)
+        for job in jobs
+        if not seconds or now < job.ticket.deadline + CLAIM_GRACE_SECONDS
+    ]
+    if claims:
+        session_service.hold_claims(db, claims, seconds=seconds)
+
+
+runner.register(REPLY_KIND, _run_reply, hold=_hold_claims)
 
 
 # Internals --------------------------------------------------------------------------------------

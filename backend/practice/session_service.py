@@ -373,7 +373,8 @@ def claim_reply(
 ) -> str:
     """Take the right to answer a locked conversation (caller checked none is in flight).
 
-    The claim expires, so a crashed process cannot hold it forever; while it holds, its reserved
+    The claim expires after `seconds` unless renewed (`hold_claims`, with each heartbeat of the
+    reply's job), so a crashed process lets go of it within seconds; while it holds, its reserved
     tokens and cost count against the daily budgets.
     """
     claim_id = secrets.token_hex(16)
@@ -388,6 +389,19 @@ def claim_reply(
         },
     )
     return claim_id
+
+
+def hold_claims(db: Session, claims: list[tuple[int, str]], *, seconds: float) -> None:
+    """Renew these (session id, claim id) claims for `seconds` from now (0: they lapse now, and
+    another process may claim the reply), unless another claim replaced them."""
+    db.execute(
+        turn_sql.HOLD,
+        {
+            "session_ids": [session_id for session_id, _claim in claims],
+            "claim_ids": [claim for _session, claim in claims],
+            "until": utcnow() + timedelta(seconds=seconds),
+        },
+    )
 
 
 def release_claim(db: Session, *, session_id: int, claim_id: str) -> bool:

@@ -67,6 +67,16 @@ _UNCLAIMED = {
 }
 _OURS = SESSIONS.c.reply_claim_id == bindparam("claim_id", type_=String)
 RELEASE = update(SESSIONS).where(_ID, _OURS).values(_UNCLAIMED)
+#: Claims renewed (or let go of) together: those still held by these (session, claim) pairs (a
+#: claim id is a random token, so the two lists need not be paired; the ids find the rows).
+HOLD = (
+    update(SESSIONS)
+    .where(
+        SESSIONS.c.id.in_(bindparam("session_ids", expanding=True)),
+        SESSIONS.c.reply_claim_id.in_(bindparam("claim_ids", expanding=True)),
+    )
+    .values(reply_claimed_until=bindparam("until", type_=UTCDateTime))
+)
 
 #: Billed usage joining the session's totals (its parameters: `session_service._usage_params`).
 _USAGE_ADDED = {

@@ -150,6 +150,12 @@ class RateLimiter:
             **overrides,
         )
 
+    def close(self) -> None:
+        """Close the connections to Redis (the memory store has none)."""
+        client = getattr(self.storage, "storage", None)  # `limits`' Redis client
+        if client is not None and callable(getattr(client, "close", None)):
+            client.close()
+
     # Messages -------------------------------------------------------------------------------
     @_needs_store("Sending a message")
     def hit_message(self, user_id: int) -> None:
@@ -284,7 +290,7 @@ def _describe_window(item: RateLimitItem) -> str:
     return unit if item.multiples == 1 else f"{item.multiples} {unit}s"
 
 
-@process_wide()
+@process_wide(close=RateLimiter.close)
 def get_rate_limiter() -> RateLimiter:
     """The process-wide limiter built from settings (shared by all users of a server process)."""
     return RateLimiter.from_settings(get_settings())

@@ -195,3 +195,30 @@ def test_a_replys_text_so_far_is_readable_by_another_process_while_it_streams(
         job = job_service.get(db, reply.job_id)
     assert job is not None and job.status == JobStatus.done
     assert job.result == {"message_id": outcome.message.id} and job.progress == words
+
+
+def test_a_heartbeat_keeps_jobs_alive_and_brings_back_the_cancels_asked_elsewhere(
+    classroom, committed_engine
+):
+    long_ago = utcnow() - timedelta(seconds=job_service.STALE_AFTER_SECONDS + 1)
+    with unit_of_work(committed_engine) as db:
+        jobs = [
+            Job(
+                kind="reply",
+                subject=subject,
+                owner_id=classroom.student.id,
+                status=JobStatus.running,
+                created_at=long_ago,
+                heartbeat_at=long_ago,
+            )
+            for subject in (1, 2)
+        ]
+        db.add_all(jobs)
+        db.flush()
+        ids = [job.id for job in jobs]
+        jobs[1].cancel_requested = True  # another process asked to cancel this one
+
+    with unit_of_work(committed_engine) as db:
+        assert job_service.beat(db, ids) == {ids[1]}
+    with unit_of_work(committed_engine, write=False) as db:
+        assert [job_service.get(db, job_id).status for job_id in ids] == [JobStatus.running] * 2

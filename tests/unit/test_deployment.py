@@ -9,6 +9,7 @@ test_image.py; the proxy as Caddy reads it: test_caddyfile.py.
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
 from pathlib import Path
@@ -16,6 +17,8 @@ from typing import Any
 
 import pytest
 import yaml
+
+from backend.config import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 APP_SERVICES = ("app1", "app2")
@@ -185,7 +188,7 @@ def test_proxy_balances_both_apps_with_sticky_sessions_and_anti_framing(
     assert "frame-ancestors 'none'" in caddyfile
 
 
-def test_dockerfile_starts_the_watch_beside_streamlit_on_the_official_base() -> None:
+def test_dockerfile_starts_the_draining_launcher_on_the_official_base() -> None:
     """The user, health check, lock and build context: tests/unit/test_image.py."""
     lines = [
         line.strip()
@@ -199,14 +202,27 @@ def test_dockerfile_starts_the_watch_beside_streamlit_on_the_official_base() -> 
     assert froms == ["FROM ${PYTHON_IMAGE} AS build", "FROM ${PYTHON_IMAGE}"]
     assert f"READINESS_PORT={READINESS_PORT}" in (ROOT / "Dockerfile").read_text(encoding="utf-8")
     command = [line for line in lines if line.startswith("CMD [")][-1]  # not HEALTHCHECK's
-    for part in (
-        "python -m backend.cli watch &",
-        "exec streamlit run mvp/app.py",
-        "--server.port ${PORT:-8501}",
-        "--server.address 0.0.0.0",
-        "--server.headless true",
-    ):
-        assert part in command
+    # Exec form: SIGTERM reaches the launcher, which serves /ready and drains before it stops.
+    assert json.loads(command.removeprefix("CMD ")) == [
+        "python",
+        "-m",
+        "mvp.serve",
+        "--server.address",
+        "0.0.0.0",
+        "--server.headless",
+        "true",
+    ]
+
+
+def test_compose_waits_for_the_drain_before_it_kills_an_app(
+    services: dict[str, dict[str, Any]],
+) -> None:
+    """`docker compose stop` (every upgrade) sends SIGTERM, then SIGKILL after stop_grace_period:
+    longer than the drain's grace period, so a reply streaming then is finished, not cut off."""
+    grace = Settings.model_fields["shutdown_grace_seconds"].default
+    for name in APP_SERVICES:
+        period = services[name]["stop_grace_period"]
+        assert period.endswith("s") and float(period[:-1]) >= grace + 5
 
 
 # What the image installs -------------------------------------------------------------------------
