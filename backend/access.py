@@ -77,6 +77,7 @@ Action = Literal[
     "join",
     "use",
     "cancel",
+    "branch",
 ]
 
 
@@ -105,6 +106,9 @@ POLICY: dict[tuple[Resource, Action], Who] = {
     ("conversation", "write"): OWNER,  # a student's: only while the client is still assigned
     ("conversation", "end"): OWNER | ADMIN,
     ("conversation", "rate"): OWNER,  # the end-of-session form, thumbs on replies
+    # "Practise this moment": a new conversation from one of its student turns (a student's:
+    # only while the client is still assigned, like any conversation).
+    ("conversation", "branch"): OWNER,
     ("transcript", "read"): OWNER | SECTION_TEACHER | ADMIN,
     ("review", "read"): OWNER | SECTION_TEACHER | ADMIN,  # a student's: once released
     ("review", "request"): OWNER | SECTION_TEACHER | ADMIN,  # have it written

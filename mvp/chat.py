@@ -8,16 +8,19 @@ reply. Students see no tokens or cost (it would break the role-play); teachers s
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from backend.actor import UserRead
 from backend.config import get_settings
 from backend.errors import AppError
+from backend.models.enums import MessageRole
 from backend.ops import database_service
 from backend.practice import conversation_service
 from backend.practice.conversation_service import ConversationView, Reply
-from backend.practice.read_models import SessionRead
+from backend.practice.read_models import MessageRead, SessionRead
 from backend.practice.session_service import ReplyInFlight
 from mvp import a11y, job_view, ui
 from mvp.chat_controls import ChatKeys, end_and_start_over
@@ -33,10 +36,13 @@ def chat_panel(
     controls: bool = True,
     show_usage: bool = True,
     view: ConversationView | None = None,
+    after_student: Callable[[MessageRead], None] | None = None,
 ) -> None:
     """A conversation: history, input, the streamed reply, and (with `controls`) End and Start
     over. `session_key` is where the page keeps the session id, so Start over can replace it;
-    `view` is the conversation when the page has read it already in this run."""
+    `view` is the conversation when the page has read it already in this run; `after_student`
+    draws under each of the student's messages (a branch's instant coding), also under one just
+    sent, before the reply streams."""
     keys = ChatKeys(session_id)
     if view is None:
         try:
@@ -56,6 +62,8 @@ def chat_panel(
     with history:
         for message in view.messages:
             render_message(message, show_usage=show_usage)
+            if after_student is not None and message.role == MessageRole.user:
+                after_student(message)
     active = view.session.is_active
     prompt = st.chat_input(
         f"Talk to {view.client.name}…" if active else "This conversation has ended.",
@@ -74,6 +82,7 @@ def chat_panel(
         return
 
     turn = _Turn(database, actor, view, keys, history, hint, notices, show_usage)
+    turn.after_student = after_student
     session = turn.run(prompt)
     _show_totals(totals, session)
 
@@ -114,6 +123,7 @@ class _Turn:
         self.draft_slot, self.draft_button = notices.empty(), notices.empty()
         self.notice_slot, self.retry_button = notices.empty(), notices.empty()
         self.pending_slot = notices.empty()
+        self.after_student: Callable[[MessageRead], None] | None = None
 
     def run(self, prompt: str | None) -> SessionRead:
         state, view = st.session_state, self.view
@@ -179,6 +189,8 @@ class _Turn:
         with self.history:
             if reply.sent is not None:  # always, for a submitted message
                 render_message(reply.sent, show_usage=self.show_usage)
+                if self.after_student is not None:
+                    self.after_student(reply.sent)
         return self._stream(reply)
 
     def _ask_again(self) -> SessionRead:

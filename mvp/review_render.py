@@ -14,8 +14,9 @@ from backend.practice.read_models import MessageRead
 from backend.reviews import indicators as counted
 from backend.reviews import review_service, risk
 from backend.reviews.read_models import ReviewContent, ReviewRead
-from backend.reviews.rubric_schema import Indicator, RubricDefinition
+from backend.reviews.rubric_schema import RubricDefinition
 from mvp import auth, store, ui
+from mvp.review_indicators import counted_indicators
 
 safe = ui.safe_markdown  # every piece of text a person (or the model) wrote goes through it
 
@@ -23,21 +24,8 @@ DEMO_LABEL = "Automatic demo review"
 CITED = ":orange-badge[cited]"
 RATE_HINT = "Rate single replies of the client with a thumb up or down."
 
-PERCENT_INDICATORS = {
-    "percent_complex_reflections",
-    "percent_open_questions",
-    "student_talk_share",
-}
-
-
-EXTRA_INDICATORS = {  # counted for every rubric; no thresholds
-    "mi_adherent": "MI-adherent (MITI 4.2.1: seek collaboration + affirm + emphasize autonomy)",
-    "mi_non_adherent": "MI-non-adherent (MITI 4.2.1: persuade without permission + confront)",
-    "not_coded": "Not coded (greetings, backchannels, fragments)",
-    "student_talk_share": "Your share of the words spoken",
-    "student_turns": "Your turns",
-    "turns": "Turns in the conversation",
-}
+#: Draws "Practise this moment" for a student turn: (turn, widget key).
+Practise = Callable[[int, str], None]
 
 
 def cited_turns(content: ReviewContent) -> set[int]:
@@ -64,10 +52,12 @@ def render_review(
     show_hidden_info_turn: bool,
     rubric: RubricDefinition | None = None,
     footer: Callable[[MessageRead], None] | None = None,
+    practise: Practise | None = None,
 ) -> None:
     """One ready review beside the session's transcript (nothing is drawn for a review without
     content); its `rubric` is read here unless the caller has it; `footer` draws widgets under
-    each of the client's replies (the student's thumbs)."""
+    each of the client's replies (the student's thumbs), `practise(turn, key)` a "Practise this
+    moment" button under each "try instead" item and each of the student's turns."""
     content = review.content
     if content is None:
         return
@@ -90,12 +80,12 @@ def render_review(
         if verdicts:
             _criteria(review.session_id, content, rubric)
         _strengths(review.session_id, content)
-        _try_instead(review.session_id, content)
+        _try_instead(review.session_id, content, practise)
         st.markdown("##### Goal for your next practice")
         st.success(safe(content.goal), icon=":material/flag:")
-        _indicators(review, rubric, verdicts=verdicts)
+        counted_indicators(review, rubric, verdicts=verdicts)
     with right:
-        _transcript(review, messages, cited_turns(content), show_hidden_info_turn, footer)
+        _transcript(review, messages, cited_turns(content), show_hidden_info_turn, footer, practise)
 
 
 def _teacher_notes(review: ReviewRead, content: ReviewContent) -> None:
@@ -203,67 +193,15 @@ def _strengths(session_id: int, content: ReviewContent) -> None:
         )
 
 
-def _try_instead(session_id: int, content: ReviewContent) -> None:
+def _try_instead(session_id: int, content: ReviewContent, practise: Practise | None) -> None:
     st.markdown("##### Try instead")
-    for item in content.try_instead:
+    for index, item in enumerate(content.try_instead):
         with st.container(border=True):
             st.markdown(f"You said ({turn_link(session_id, item.turn)}):\n\n> {safe(item.quote)}")
             st.markdown(f"**Try:**\n\n> {safe(item.better_reply)}")
             st.caption(f"Why: {safe(item.why)}")
-
-
-def _value(key: str, value: float) -> str:
-    if key in PERCENT_INDICATORS:
-        return f"{value:.0%}"
-    if key == "counted_score":
-        return f"{value:.0f}"
-    if isinstance(value, int):
-        return str(value)
-    return f"{value:.2f}"
-
-
-def _standing(indicator: Indicator, value: float) -> str:
-    def beyond(limit: float) -> bool:
-        return value >= limit if indicator.higher_is_better else value <= limit
-
-    if beyond(indicator.good):
-        return ":green-badge[good]"
-    return ":orange-badge[fair]" if beyond(indicator.fair) else ":red-badge[below fair]"
-
-
-COUNTED_SCORE = Indicator(
-    key="counted_score",
-    name="Counted score (reflecting vs. telling, 0-100)",
-    fair=counted.COUNTED_SCORE_FAIR,
-    good=counted.COUNTED_SCORE_GOOD,
-    source=counted.COUNTED_SCORE_SOURCE,
-)
-
-
-def _indicators(review: ReviewRead, rubric: RubricDefinition | None, *, verdicts: bool) -> None:
-    """The counted figures, each against its fair and good thresholds (verdicts only with
-    enough evidence), and where each threshold comes from."""
-    st.markdown("##### Counted from your turns")
-    lines, sources = [], []
-    for indicator in [COUNTED_SCORE, *(rubric.indicators if rubric else [])]:
-        value = review.indicators.get(indicator.key)
-        if indicator.key not in review.indicators:
-            continue  # scored, not counted (say MITI's relational average)
-        fair, good = _value(indicator.key, indicator.fair), _value(indicator.key, indicator.good)
-        shown = "—" if value is None else f"**{_value(indicator.key, value)}**"
-        standing = "" if value is None or not verdicts else f" {_standing(indicator, value)}"
-        lines.append(f"- {safe(indicator.name)}: {shown}{standing} (fair {fair}, good {good})")
-        if indicator.source and indicator.source not in sources:
-            sources.append(indicator.source)
-    for key, name in EXTRA_INDICATORS.items():
-        value = review.indicators.get(key)
-        if value is not None:
-            lines.append(f"- {name}: **{_value(key, value)}**")
-    st.markdown("\n".join(lines) if lines else "Nothing to count yet.")
-    if "counted_score" in review.indicators:
-        st.caption(counted.SCORE_FORMULA)
-    for source in sources:
-        st.caption(f"Thresholds: {safe(source)}")
+            if practise is not None:
+                practise(item.turn, f"practise_{session_id}_{item.turn}_{index}")
 
 
 def _transcript(
@@ -272,9 +210,11 @@ def _transcript(
     cited: set[int],
     show_hidden: bool,
     footer: Callable[[MessageRead], None] | None,
+    practise: Practise | None,
 ) -> None:
     """The numbered turns (as the review cites them), each with the anchor its links lead to;
-    cited turns are bordered and labelled; `footer` under each of the client's replies."""
+    cited turns are bordered and labelled; `footer` under each of the client's replies,
+    `practise` under each of the student's."""
     st.markdown("##### Transcript")
     if footer is not None:
         st.caption(RATE_HINT)
@@ -294,3 +234,5 @@ def _transcript(
             st.markdown(safe(message.content))
             if footer is not None and not student:
                 footer(message)
+            if practise is not None and student:
+                practise(number, f"practise_turn_{review.session_id}_{number}")

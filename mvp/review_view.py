@@ -24,7 +24,7 @@ from backend.reviews import review_service
 from backend.reviews.review_batches import BATCH_STEP
 from backend.reviews.session_screen import SessionScreen
 from mvp import a11y, job_view, store, ui
-from mvp.review_render import render_review
+from mvp.review_render import Practise, render_review
 
 STEPS = review_service.STEPS
 REVIEW_NOW_KEY = "review_now_for"  # the session whose review this run writes (a callback asked)
@@ -47,13 +47,15 @@ def review_panel(
     for_teacher: bool,
     known: SessionScreen | None = None,
     footer: Callable[[MessageRead], None] | None = None,
+    practise: Practise | None = None,
 ) -> bool:
     """A session's review: written (with progress) when asked for, "Try again" after a failure.
 
     The student's and the teacher's views differ only in wording and in what the teacher may see
     (unreleased reviews, the turn the hidden information came out). `known` is the student's
     session screen read in this run (its review is not read again unless one was just written);
-    `footer` draws widgets under each client reply of the transcript beside the review.
+    `footer` draws widgets under each client reply of the transcript beside the review, and
+    `practise(turn, key)` a "Practise this moment" button (the student's pages).
     True when the review was shown (with the transcript: the caller draws none then).
     """
     if not for_teacher:
@@ -98,7 +100,14 @@ def review_panel(
     if for_teacher:
         released = "" if review.released_at else " · not released to the student"
         st.markdown(f"##### Review{released}")
-    render_review(review, messages, show_hidden_info_turn=for_teacher, rubric=rubric, footer=footer)
+    render_review(
+        review,
+        messages,
+        show_hidden_info_turn=for_teacher,
+        rubric=rubric,
+        footer=footer,
+        practise=practise,
+    )
     return True
 
 

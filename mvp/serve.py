@@ -21,8 +21,6 @@ import asyncio
 import os
 import signal
 import sys
-import threading
-from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -34,19 +32,17 @@ from backend.monitoring import watch
 from backend.ops import shutdown
 
 APP = str(Path(__file__).with_name("app.py"))
-_stopping = threading.Event()
 
 
 def main() -> None:
-    port = get_settings().readiness_port
-    threading.Thread(target=watch.run, args=(port,), name="readiness", daemon=True).start()
+    watch.run_in_background(get_settings().readiness_port)
     _drain_before_streamlit_stops()
     default_port = os.environ.get("PORT", "8501")
     sys.argv = ["streamlit", "run", APP, "--server.port", default_port, *sys.argv[1:]]
     try:
         cli.main()  # the options given later win over the defaults before them
     finally:
-        if _stopping.is_set():  # released work may still hold a thread: do not wait for it
+        if shutdown.stopping():  # released work may still hold a thread: do not wait for it
             sys.stdout.flush()
             sys.stderr.flush()
             os._exit(0)
@@ -65,24 +61,11 @@ def _drain_before_streamlit_stops() -> None:
             loop.call_soon_threadsafe(streamlit_stop, signal.SIGTERM, None)
 
         def on_sigterm(_signal: int, _frame: FrameType | None) -> None:
-            if _stopping.is_set():  # asked twice: stop now
-                stop()
-                return
-            _stopping.set()
-            threading.Thread(target=_drain_then, args=(stop,), name="drain").start()
+            shutdown.on_sigterm(stop)
 
         signal.signal(signal.SIGTERM, on_sigterm)
 
     bootstrap._set_up_signal_handler = set_up_then_drain_first
-
-
-def _drain_then(stop: Callable[[], None]) -> None:
-    grace = get_settings().shutdown_grace_seconds
-    print(f"SIGTERM: draining (at most {grace:g} s), then stopping.", flush=True)
-    try:
-        print(shutdown.drain(grace).summary(), flush=True)
-    finally:  # whatever the drain met, the process stops
-        stop()
 
 
 if __name__ == "__main__":

@@ -41,23 +41,32 @@ class UsageColumns:
         )
 
 
+ONE_ACTIVE_WHERE = "status = 'active' AND mode <> 'check' AND branch_of_id IS NULL"
+
+
 class PracticeSession(IdMixin, UsageColumns, Base):
     """One conversation between a user (student, or teacher testing) and a client."""
 
     __tablename__ = "practice_sessions"
     __table_args__ = (
         CheckConstraint("ended_at IS NULL OR ended_at >= started_at", name="ends_after_start"),
+        CheckConstraint(
+            "(branch_of_id IS NULL AND branch_turn IS NULL) "
+            "OR (branch_of_id IS NOT NULL AND branch_turn >= 1)",
+            name="branch_has_turn",
+        ),
         Index("ix_practice_sessions_started_at_status", "started_at", "status"),
         Index("ix_practice_sessions_reply_claimed_until", "reply_claimed_until"),
         # At most one unfinished conversation per person and client, even when two starts race
-        # (a client check's probes run side by side, one session each).
+        # (a client check's probes run side by side, one session each; a branch is a try of one
+        # moment beside the conversations, not one of them).
         Index(
             "uq_practice_sessions_one_active_per_client",
             "user_id",
             "client_id",
             unique=True,
-            sqlite_where=text("status = 'active' AND mode <> 'check'"),
-            postgresql_where=text("status = 'active' AND mode <> 'check'"),
+            sqlite_where=text(ONE_ACTIVE_WHERE),
+            postgresql_where=text(ONE_ACTIVE_WHERE),
         ),
     )
 
@@ -90,6 +99,13 @@ class PracticeSession(IdMixin, UsageColumns, Base):
     reply_claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reserved_tokens: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     reserved_cost: Mapped[Decimal] = mapped_column(Money, default=Decimal(0), server_default="0")
+    # A branch ("Practise this moment"): the conversation it tries again, and the student turn of
+    # that conversation (its sequence number, the turn reviews cite) it rewinds to.
+    # Last, after the usage columns, as their migration added them (`sort_order`).
+    branch_of_id: Mapped[int | None] = mapped_column(
+        ForeignKey("practice_sessions.id", ondelete="CASCADE"), index=True, sort_order=1
+    )
+    branch_turn: Mapped[int | None] = mapped_column(Integer, sort_order=2)
 
 
 class Message(IdMixin, UsageColumns, Base):

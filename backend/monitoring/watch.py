@@ -182,6 +182,11 @@ def readiness_server(port: int, watcher: ReadinessWatch | None = None) -> Thread
     return server
 
 
+def run_in_background(port: int) -> None:
+    """`run` on a daemon thread: the app's launcher (`mvp/serve.py`) serves /ready beside Streamlit."""
+    threading.Thread(target=run, args=(port,), name="readiness", daemon=True).start()
+
+
 def run(port: int) -> None:
     """Serve /ready, and every READINESS_CHECK_SECONDS check readiness and the daily summary."""
     watcher = ReadinessWatch()

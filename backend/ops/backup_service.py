@@ -107,7 +107,13 @@ COURSE_TABLE_RENAMES: list[tuple[str, dict[str, str]]] = [
     ("0006", {}),  # review_batches, which no course file carries
     ("0007", {}),  # cost by purpose in daily_usage, which no course file carries (rebuilt)
     ("0008", {}),  # daily_usage.check_tokens: rebuilt on import, in no course file
+    ("0009", {}),  # practice_sessions' branch columns (`COURSE_COLUMNS_ADDED`)
 ]
+#: Nullable columns a revision added to a course table: a file from before it imports with
+#: them empty (a revision that adds a column it cannot leave empty ends the list above instead).
+COURSE_COLUMNS_ADDED: dict[str, dict[str, tuple[str, ...]]] = {
+    "0009": {"practice_sessions": ("branch_of_id", "branch_turn")},
+}
 
 
 def renamed_since(exported: str, revision: str) -> dict[str, str] | None:
@@ -130,6 +136,17 @@ def renamed_since(exported: str, revision: str) -> dict[str, str] | None:
                     renamed[earlier] = new
             renamed.setdefault(old, new)
     return renamed
+
+
+def added_since(exported: str, revision: str) -> dict[str, set[str]]:
+    """The course tables' columns added after revision `exported` up to `revision` (both listed
+    in `COURSE_TABLE_RENAMES`): a file of `exported` has none of them."""
+    order = [name for name, _ in COURSE_TABLE_RENAMES]
+    added: dict[str, set[str]] = {}
+    for name in order[order.index(exported) + 1 : order.index(revision) + 1]:
+        for table, columns in COURSE_COLUMNS_ADDED.get(name, {}).items():
+            added.setdefault(table, set()).update(columns)
+    return added
 
 
 class CourseNotFound(NotFoundError):
@@ -450,8 +467,11 @@ def _parsed(lines: Iterable[str]) -> Iterator[tuple[int, dict[str, Any]]]:
         yield number, data
 
 
-def _check_header(header: dict[str, Any], revision: str) -> dict[str, str]:
-    """Refuse a file this version cannot read; return the tables renamed since it was written."""
+def _check_header(
+    header: dict[str, Any], revision: str
+) -> tuple[dict[str, str], dict[str, set[str]]]:
+    """Refuse a file this version cannot read; return the tables renamed and the columns added
+    since it was written."""
     if header.get("format") != FORMAT:
         raise BadCourseFile(
             f"This is not a course export: its first line should name the format {FORMAT!r}."
@@ -463,7 +483,7 @@ def _check_header(header: dict[str, Any], revision: str) -> dict[str, str]:
         )
     exported = header.get("schema_revision")
     if exported == revision:
-        return {}
+        return {}, {}
     renamed = renamed_since(exported, revision) if isinstance(exported, str) else None
     if renamed is None:
         raise BadCourseFile(
@@ -471,7 +491,7 @@ def _check_header(header: dict[str, Any], revision: str) -> dict[str, str]:
             f"{header.get('schema_revision')!r}, this database is at {revision!r}. Import it with "
             "the app version that exported it."
         )
-    return renamed
+    return renamed, added_since(str(exported), revision)
 
 
 def import_course(db: Session, lines: Iterable[str]) -> BackupSummary:
@@ -487,7 +507,7 @@ def import_course(db: Session, lines: Iterable[str]) -> BackupSummary:
     first = next(rows, None)
     if first is None:
         raise BadCourseFile("The file is empty.")
-    renamed = _check_header(first[1], schema_revision(db))
+    renamed, added = _check_header(first[1], schema_revision(db))
     tables = {table.name: table for table in _tables()}
     user_columns = _user_columns()
     offset = db.scalar(select(func.max(User.id))) or 0  # the admins already here
@@ -508,8 +528,10 @@ def import_course(db: Session, lines: Iterable[str]) -> BackupSummary:
         row = data.get("row")
         if table is None or not isinstance(row, dict):
             raise BadCourseFile(f"Line {number}: unknown table {data.get('table')!r}.")
-        if set(row) != set(table.columns.keys()):
+        missing = set(table.columns.keys()) - set(row)
+        if set(row) - set(table.columns.keys()) or missing - added.get(table.name, set()):
             raise BadCourseFile(f"Line {number}: the columns of {table.name} do not match.")
+        row = row | dict.fromkeys(missing)  # added since the file was written: left empty
         _check_row(table, row, number)
         row = _shift_users(row, user_columns.get(table.name, []), offset)
         if table is not current or len(pending) >= BATCH:

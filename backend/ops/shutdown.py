@@ -13,7 +13,9 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from backend import llm
@@ -26,6 +28,33 @@ logger = logging.getLogger(__name__)
 
 #: After the last reply is stored, the pages that streamed it draw its end before the server stops.
 SETTLE_SECONDS = 1.0
+
+
+_stopping = threading.Event()
+
+
+def stopping() -> bool:
+    """Whether this process was asked to stop (a drain began)."""
+    return _stopping.is_set()
+
+
+def on_sigterm(stop: Callable[[], None]) -> None:
+    """The first SIGTERM drains on its own thread (a signal handler must return at once), then
+    calls `stop`; a second one calls `stop` at once."""
+    if _stopping.is_set():
+        stop()
+        return
+    _stopping.set()
+    threading.Thread(target=_drain_then, args=(stop,), name="drain").start()
+
+
+def _drain_then(stop: Callable[[], None]) -> None:
+    grace = get_settings().shutdown_grace_seconds
+    print(f"SIGTERM: draining (at most {grace:g} s), then stopping.", flush=True)
+    try:
+        print(drain(grace).summary(), flush=True)
+    finally:  # whatever the drain met, the process stops
+        stop()
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import ColumnElement, func, select
-from sqlalchemy.orm import QueryableAttribute, Session
+from sqlalchemy.orm import QueryableAttribute, Session, aliased
 
 from backend import access
 from backend.actor import UserRead
@@ -32,6 +32,7 @@ from backend.models import (
 )
 from backend.models.enums import MessageRole, SessionMode, SessionStatus
 from backend.practice import session_service
+from backend.practice.branch_service import branch_label
 from backend.utils.formatting import format_duration, format_time, format_tokens, format_usd
 from backend.utils.markdown import safe_markdown
 
@@ -75,6 +76,16 @@ class ConversationRow:
     total_tokens: int
     cost: Decimal
     unpriced_replies: int
+    branch_of_id: int | None = None  # a branch ("Practise this moment") of that conversation
+    branch_turn: int | None = None
+    branch_of_started_at: datetime | None = None
+
+    @property
+    def branch_label(self) -> str | None:
+        """ "branch of the session of <when> at turn N" (None: not a branch)."""
+        if self.branch_turn is None or self.branch_of_started_at is None:
+            return None
+        return branch_label(self.branch_of_started_at, self.branch_turn)
 
 
 @dataclass(frozen=True)
@@ -163,6 +174,7 @@ def list_own_conversations(
 
 
 def _rows(db: Session, conditions: list, limit: int) -> list[ConversationRow]:
+    original = aliased(PracticeSession)
     query = (
         select(
             PracticeSession.id,
@@ -182,8 +194,12 @@ def _rows(db: Session, conditions: list, limit: int) -> list[ConversationRow]:
             PracticeSession.total_tokens,
             PracticeSession.estimated_cost,
             PracticeSession.unpriced_replies,
+            PracticeSession.branch_of_id,
+            PracticeSession.branch_turn,
+            original.started_at,
         )
         .join(ClientProfile, ClientProfile.id == PracticeSession.client_id)
+        .outerjoin(original, original.id == PracticeSession.branch_of_id)
         .join(User, User.id == PracticeSession.user_id)
         .outerjoin(Assignment, Assignment.id == PracticeSession.assignment_id)
         .outerjoin(Section, Section.id == Assignment.section_id)
@@ -210,6 +226,9 @@ def _rows(db: Session, conditions: list, limit: int) -> list[ConversationRow]:
             total_tokens=row[14],
             cost=row[15] or Decimal(0),
             unpriced_replies=row[16],
+            branch_of_id=row[17],
+            branch_turn=row[18],
+            branch_of_started_at=row[19],
         )
         for row in db.execute(query)
     ]

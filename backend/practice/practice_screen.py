@@ -81,6 +81,7 @@ def active_client_ids(db: Session, *, actor: UserRead | None) -> set[int]:
                 PracticeSession.user_id == actor.id,
                 PracticeSession.status == SessionStatus.active,
                 PracticeSession.mode != SessionMode.check,
+                PracticeSession.branch_of_id.is_(None),  # a try of one moment continues nowhere
             )
         )
     )

@@ -31,6 +31,8 @@ class SessionRead(BaseModel):
     unpriced_replies: int
     message_count: int
     reply_claimed_until: datetime | None = None
+    branch_of_id: int | None = None  # a branch ("Practise this moment") of that conversation
+    branch_turn: int | None = None  # at that student turn of it
 
     @property
     def is_active(self) -> bool:

@@ -159,7 +159,8 @@ def get_session(db: Session, *, actor: UserRead | None, session_id: int) -> Sess
 def get_active_session(
     db: Session, *, actor: UserRead | None, client_id: int
 ) -> SessionRead | None:
-    """The actor's unfinished conversation with this client, if any."""
+    """The actor's unfinished conversation with this client, if any (a branch is a try of one
+    moment, not the conversation a client's card continues)."""
     actor = access.signed_in(db, actor)
     session = db.scalar(
         select(PracticeSession)
@@ -168,6 +169,7 @@ def get_active_session(
             PracticeSession.client_id == client_id,
             PracticeSession.status == SessionStatus.active,
             PracticeSession.mode != SessionMode.check,
+            PracticeSession.branch_of_id.is_(None),
         )
         .order_by(PracticeSession.started_at.desc())
         .limit(1)

@@ -12,7 +12,17 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Protocol
 
-from sqlalchemy import case, delete, func, insert, literal, select, type_coerce, union_all
+from sqlalchemy import (
+    case,
+    delete,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    type_coerce,
+    union_all,
+)
 from sqlalchemy.orm import Session, aliased
 
 from backend.db import add_to_rollup, at_commit, upsert_add, utc_date
@@ -224,6 +234,11 @@ def rebuild(db: Session) -> None:
     db.execute(delete(ClientDailyUsage))
     db.execute(delete(ClosedHour))
     day = utc_date(db, Message.created_at)
+    # A branch's copies of its original's messages were counted once, with the original.
+    not_copied = or_(
+        PracticeSession.branch_turn.is_(None),
+        Message.sequence_number >= PracticeSession.branch_turn,
+    )
     reply = case((Message.role == MessageRole.assistant, 1), else_=0)
     tokens = Message.all_tokens
     cost = func.coalesce(func.sum(Message.cost), 0)
@@ -252,7 +267,7 @@ def rebuild(db: Session) -> None:
                 func.sum(case((PracticeSession.mode == SessionMode.check, tokens), else_=0)),
             )
             .join(PracticeSession, PracticeSession.id == Message.session_id)
-            .where(Message.role == MessageRole.assistant)
+            .where(Message.role == MessageRole.assistant, not_copied)
             .group_by(day, PracticeSession.user_id),
         )
     )
@@ -276,6 +291,7 @@ def rebuild(db: Session) -> None:
                 func.coalesce(func.sum(Message.cost), 0),
             )
             .join(PracticeSession, PracticeSession.id == Message.session_id)
+            .where(not_copied)
             .group_by(day, PracticeSession.client_id, assignment, model),
         )
     )

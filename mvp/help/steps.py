@@ -45,6 +45,11 @@ STEPS: dict[Role, list[tuple[str, str]]] = {
             "change what you disagree with, and release it to the student.",
             "teacher/reviews.py",
         ),
+        (
+            "**See the practised moments** (History & metrics): a student's tries of one moment "
+            "of a session are listed as *branch of the session of … at turn N*.",
+            "teacher/history.py",
+        ),
     ],
     Role.student: [
         (
@@ -59,6 +64,12 @@ STEPS: dict[Role, list[tuple[str, str]]] = {
         (
             "**Read your review** (My sessions) once your teacher releases it: scores tied to "
             "your own turns, and better replies to try next time.",
+            "student/my_sessions.py",
+        ),
+        (
+            "**Practise this moment** (the button under a review's *Try instead* item, or "
+            "under any of your turns): the conversation rewinds to that moment; your new reply "
+            "is coded at once, then the client answers. Try again as often as you like.",
             "student/my_sessions.py",
         ),
     ],

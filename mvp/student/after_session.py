@@ -7,6 +7,7 @@ import streamlit as st
 
 from backend.actor import UserRead
 from backend.errors import AppError
+from backend.models.enums import MessageRole
 from backend.practice import rating_service
 from backend.practice.rating_service import RatingRead
 from backend.practice.read_models import MessageRead
@@ -30,8 +31,17 @@ def after_session(actor: UserRead, screen: SessionScreen) -> None:
     def rate_reply(reply: MessageRead) -> None:
         thumbs(actor, reply, screen.reply_ratings)
 
+    def practise(turn: int, key: str) -> None:
+        shared.practise_button(actor, session.id, turn, key=key)
+
     reviewed = review_panel(
-        actor, session.id, messages, for_teacher=False, known=screen, footer=rate_reply
+        actor,
+        session.id,
+        messages,
+        for_teacher=False,
+        known=screen,
+        footer=rate_reply,
+        practise=practise,
     )
     feedback_form(actor, session.id, screen.rating)
     if not reviewed:
@@ -42,6 +52,10 @@ def after_session(actor: UserRead, screen: SessionScreen) -> None:
             st.caption(RATE_HINT)
         for message in messages:
             render_message(message, show_usage=False, footer=rate_reply)
+            if message.role == MessageRole.user:
+                practise(
+                    message.sequence_number, f"practise_turn_{session.id}_{message.sequence_number}"
+                )
     with st.container(horizontal=True, key="after_actions"):
         shared.transcript_button(actor, session.id, key="download_current")
         st.button(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from backend.models.enums import Role
+from backend.models.enums import MessageRole, Role
 from backend.practice import history_service, session_service
 from backend.practice.history_service import ConversationRow
 from backend.utils.formatting import format_duration, format_time, plural
@@ -34,10 +34,11 @@ def my_sessions() -> None:
             if row.ended_at is None
             else format_duration(row.ended_at - row.started_at)
         )
+        branch = f" · :violet-badge[{row.branch_label}]" if row.branch_label else ""
         title = (
             f"{format_time(row.started_at)} · **{safe(row.client_name)}** · "
             f"{safe(row.assignment_title or 'practice')} · {length} · "
-            f"{plural(row.message_count, 'message')}"
+            f"{plural(row.message_count, 'message')}{branch}"
         )
         expander = st.expander(
             title,
@@ -56,12 +57,19 @@ def session_detail(row: ConversationRow) -> None:
         messages = session_service.get_messages(db, actor=actor, session_id=row.session_id)
     if not messages:
         st.caption("Nothing was said in this session.")
+
+    def practise(turn: int, key: str) -> None:
+        shared.practise_button(actor, row.session_id, turn, key=key)
+
     reviewed = row.ended_at is not None and review_panel(
-        actor, row.session_id, messages, for_teacher=False
+        actor, row.session_id, messages, for_teacher=False, practise=practise
     )
     if not reviewed:  # a shown review has the transcript beside it
         for message in messages:
             render_message(message, show_usage=False)
+            if message.role == MessageRole.user:
+                number = message.sequence_number
+                practise(number, f"practise_turn_{row.session_id}_{number}")
     with st.container(horizontal=True):
         shared.transcript_button(actor, row.session_id, key=f"download_{row.session_id}")
         active = row.ended_at is None

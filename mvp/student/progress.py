@@ -1,5 +1,5 @@
 """Student: my ratings and indicators across reviewed sessions, thresholds drawn in, and the
-"try instead" items of every review in one place."""
+"try instead" items of every review in one place, and the moments practised again (branches)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ import pandas as pd
 import streamlit as st
 
 from backend.models.enums import Role
-from backend.reviews import progress_service
+from backend.reviews import progress_service, try_coding
 from backend.reviews.indicators import MIN_TURNS_FOR_VERDICTS
 from backend.reviews.progress_service import ProgressPoint, StudentProgress, Threshold
+from backend.reviews.try_coding import PractisedMoment
 from backend.utils.formatting import format_time, plural
 from mvp import auth, store, ui
 
@@ -130,10 +131,26 @@ def try_instead(progress: StudentProgress) -> None:
             st.caption(f"{safe(item.why)} · {format_time(item.date)}")
 
 
+def practised_moments(moments: list[PractisedMoment]) -> None:
+    """Each try of a moment ("Practise this moment"), with its reply coded."""
+    st.subheader("Practised moments")
+    st.caption("Each time you practised a moment of a session again, newest first.")
+    for moment in moments:
+        with st.container(border=True, key=f"moment_{moment.session_id}"):
+            st.markdown(f"**{format_time(moment.started_at)}** · {safe(moment.label)}")
+            st.markdown(f"Before: *{safe(moment.original_reply)}*")
+            if moment.reply is None:
+                st.caption("No reply written yet.")
+            else:
+                st.markdown(f"This time: **{safe(moment.reply)}**")
+                st.caption(safe(moment.feedback or ""))
+
+
 # The page ------------------------------------------------------------------------------------
 st.title("My progress")
 with store.transaction() as db:
     progress = progress_service.student_progress(db, actor=actor)
+    moments = try_coding.practised_moments(db, actor=actor)
 if not progress.points:
     st.info(
         "No reviewed sessions yet. Finish a conversation on the **Practice** page and end it: "
@@ -148,3 +165,5 @@ else:
     ratings(progress)
     indicators(progress)
     try_instead(progress)
+if moments:
+    practised_moments(moments)

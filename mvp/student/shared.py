@@ -5,8 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from backend.actor import UserRead
-from backend.practice import conversation_service, history_service
-from mvp import store, ui
+from backend.practice import branch_service, conversation_service, history_service
+from mvp import auth, store, ui
 
 PRACTICE_PAGE = "student/practice.py"
 SESSION_KEY = "student_session_id"
@@ -53,3 +53,25 @@ def open_conversation(actor: UserRead, client_id: int) -> None:
         store.database(), actor=actor, client_id=client_id
     )
     show_conversation(session.id)
+
+
+PRACTISE_LABEL = "Practise this moment"
+
+
+def practise_moment(actor: UserRead, session_id: int, turn: int) -> None:
+    """ "Practise this moment": a branch of the conversation at this student turn, opened on the
+    Practice page (a callback)."""
+    with store.transaction(write=True) as db:
+        branch = branch_service.start_branch(db, actor=actor, session_id=session_id, turn=turn)
+    open_on_practice_page(branch.id)
+
+
+def practise_button(actor: UserRead, session_id: int, turn: int, *, key: str) -> None:
+    """The "Practise this moment" button of one student turn."""
+    st.button(
+        PRACTISE_LABEL,
+        key=key,
+        icon=":material/replay:",
+        on_click=auth.guarded(practise_moment),
+        args=(actor, session_id, turn),
+    )

@@ -115,6 +115,7 @@ def conversations_table(
                 "Student": row.user_name,
                 "Section": row.section_name or "(teacher test)",
                 "Status": row.status.value,
+                "Branch": row.branch_label or "",
                 "Messages": row.message_count,
                 "Tokens": row.total_tokens,
                 "Cost": format_usd(row.cost),
@@ -152,6 +153,7 @@ def transcripts(
             f"{format_time(row.started_at)} · {safe(row.client_name)} with "
             f"{safe(row.user_name)} · "
             f"{row.status.value} · {plural(row.message_count, 'message')} · {format_usd(row.cost)}"
+            + (f" · :violet-badge[{row.branch_label}]" if row.branch_label else "")
         )
         expander = st.expander(label, key=f"conversation_{row.session_id}", on_change="rerun")
         with expander:

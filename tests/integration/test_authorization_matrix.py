@@ -46,6 +46,7 @@ from backend.models.enums import Role, SessionMode
 from backend.models.review import ReviewSource
 from backend.monitoring import metrics_service, problem_report_service
 from backend.practice import (
+    branch_service,
     conversation_service,
     history_service,
     practice_screen,
@@ -62,6 +63,7 @@ from backend.reviews import (
     rubric_service,
     session_screen,
     teacher_review_service,
+    try_coding,
 )
 from backend.reviews.rubrics import load_builtin_rubrics
 from tests.factories import (
@@ -200,6 +202,13 @@ def _teacher_reviewed(db, w: World) -> int:
         db, actor=w.users["section_teacher"], session_id=w.session_id, edits=_model_version(db, w)
     )
     return w.session_id
+
+
+def _branch(db, w: World) -> int:
+    """A branch ("Practise this moment") of the world's conversation at its first turn, opened
+    by its owner."""
+    owner = w.users["owner"]
+    return branch_service.start_branch(db, actor=owner, session_id=w.session_id, turn=1).id
 
 
 def _builtin_id(db) -> int:
@@ -853,6 +862,28 @@ def _operations() -> dict[str, Operation]:
                 _InCell(db), actor=a, client_id=w.client_id, mode=SessionMode.check
             ),
             R("check", "run", "client"),
+        ),
+        "start_branch": _op(
+            branch_service.start_branch,
+            lambda f, db, w, a: f(db, actor=a, session_id=w.session_id, turn=1),
+            R("conversation", "branch", "conversation"),
+        ),
+        "branch_origin": _op(
+            branch_service.branch_origin,
+            lambda f, db, w, a: f(db, actor=a, session_id=_branch(db, w)),
+            CONVERSATION_READ,
+        ),
+        "read_branch_coding": _op(
+            try_coding.read_branch_coding,
+            lambda f, db, w, a: f(db, actor=a, session_id=_branch(db, w)),
+            CONVERSATION_READ,
+        ),
+        "practised_moments": _op(  # the actor's own, so only the owner finds the world's
+            try_coding.practised_moments,
+            lambda f, db, w, a: (lambda b: [m for m in f(db, actor=a) if m.session_id == b])(
+                _branch(db, w)
+            ),
+            CONVERSATION_WRITE,
         ),
         "end_conversation": _op(
             conversation_service.end_conversation,

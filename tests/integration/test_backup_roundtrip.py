@@ -27,7 +27,7 @@ from backend.models import Base, DailyUsage, RatingTally, User
 from backend.models.enums import Role
 from backend.ops import backup_service
 from backend.ops.backup_service import BadCourseFile, ImportRefused
-from backend.practice import history_service, rating_service, session_service
+from backend.practice import branch_service, history_service, rating_service, session_service
 from backend.reviews import review_service, rubric_service, teacher_review_service
 from backend.reviews.teacher_review_service import TeacherEdits
 from backend.usage import usage_service
@@ -439,6 +439,47 @@ def test_a_file_exported_before_the_tables_were_renamed_still_imports(
         assert without_time(export_text(target, teacher.username)) == without_time(content)
     finally:
         target.dispose()
+
+
+@pytest.mark.parametrize("target_kind", ["sqlite", "postgresql"])
+def test_a_branch_comes_along_and_a_file_from_before_branches_still_imports(
+    tmp_path, fresh_database, target_kind
+):
+    """A branch ("Practise this moment") keeps its original and turn through a round trip; a
+    file of revision 0008 (no branch columns yet) imports with none."""
+    source = create_db_engine(fresh_database("sqlite", tmp_path))
+    target = create_db_engine(fresh_database(target_kind, tmp_path))
+    older = create_db_engine(fresh_database(target_kind, tmp_path))
+    try:
+        with unit_of_work(source) as db:
+            room = make_classroom(db)
+            original = _conversation(db, room.student, room.client.id, room.assignment.id)
+            session_service.end_session(db, actor=room.student, session_id=original)
+            branch = branch_service.start_branch(
+                db, actor=room.student, session_id=original, turn=1
+            )
+        content = export_text(source, room.teacher.username)
+        import_text(target, content)
+        assert without_time(export_text(target, room.teacher.username)) == without_time(content)
+        with unit_of_work(target, write=False) as db:
+            again = session_service.get_session(db, actor=room.student, session_id=branch.id)
+        assert (again.branch_of_id, again.branch_turn) == (original, 1)
+
+        header, *items = (json.loads(line) for line in content.splitlines())
+        lines = [{**header, "schema_revision": "0008"}]
+        for item in items:
+            if item.get("table") == "practice_sessions":
+                row = {k: v for k, v in item["row"].items() if not k.startswith("branch_")}
+                item = {**item, "row": row}
+            lines.append(item)
+        summary = import_text(older, "".join(json.dumps(line) + "\n" for line in lines))
+        assert summary.rows["practice_sessions"] == 2
+        with unit_of_work(older, write=False) as db:
+            plain = session_service.get_session(db, actor=room.student, session_id=branch.id)
+        assert plain.branch_of_id is None and plain.branch_turn is None
+    finally:
+        for engine in (source, target, older):
+            engine.dispose()
 
 
 # Refusals ---------------------------------------------------------------------------------------

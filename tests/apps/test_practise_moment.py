@@ -1,0 +1,98 @@
+"""'Practise this moment' through AppTest (issue 24): a "Try instead" item of the review opens a
+branch, the student's new reply is coded at once above the client's answer, the moment can be
+tried again, and both histories mark the tries as branches of the original."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from streamlit.testing.v1 import AppTest
+
+from backend.db import unit_of_work
+from backend.models import Section, User
+from backend.practice import session_service
+from tests.apps.helpers import (
+    APP_PATH,
+    assert_clean,
+    classroom,
+    everything,
+    log_in,
+    open_page,
+    teacher_app,
+    texts,
+)
+from tests.apps.test_student_review import end_session, session_id_of
+
+BETTER = "It sounds like you feel worn out by all of it."
+TURNS = [  # closed questions and a push: the demo review suggests better replies
+    ("Do you drink every day?", ""),
+    ("Have you tried to stop?", ""),
+    ("Why don't you just stop?", ""),
+]
+
+
+def _practise_buttons(at) -> list:
+    return [button for button in at.button if button.key.startswith("practise_")]
+
+
+def test_practise_this_moment_codes_the_new_reply_at_once(app, app_db):
+    student, _alex, _section = classroom(app_db)
+    at = end_session(log_in(app.run(), "sam.student"), TURNS)
+    assert_clean(at)
+    original_id = session_id_of(app_db, student)
+    with unit_of_work(app_db, write=False) as db:
+        before = session_service.get_messages(db, actor=student, session_id=original_id)
+    item = next(b for b in _practise_buttons(at) if not b.key.startswith("practise_turn_"))
+    assert item.label == "Practise this moment"
+    turn = int(item.key.split("_")[2])
+    item.click().run()
+    assert_clean(at)
+    assert any(
+        text.startswith("**Practising a moment:** branch of the session of") for text in texts(at)
+    )
+    assert f"at turn {turn}" in everything(at)
+
+    at.chat_input(key="chat_input").set_value(BETTER).run()
+    assert_clean(at)
+    coded = [text for text in texts(at, "info") if text.startswith("Your reply is ")]
+    assert coded and "(before: " in coded[0], texts(at, "info")
+    assert len(at.chat_message) == turn + 1  # the copied turns, the new reply, the client's answer
+
+    at.button(key="branch_again").click().run()
+    assert_clean(at)
+    with unit_of_work(app_db, write=False) as db:
+        sessions = session_service.get_student_sessions(db, actor=student)
+        after = session_service.get_messages(db, actor=student, session_id=original_id)
+    tries = [s for s in sessions if s.branch_of_id == original_id]
+    assert len(tries) == 2 and {s.branch_turn for s in tries} == {turn}
+    assert sorted(s.is_active for s in tries) == [False, True]  # the first try ended, kept
+    assert after == before  # the original is unchanged
+
+    open_page(at, "My progress")
+    assert_clean(at)
+    assert "Practised moments" in texts(at, "subheader")
+    assert f"This time: **{BETTER}**" in texts(at)
+
+    open_page(at, "My sessions")
+    assert_clean(at)
+    marked = [e.label for e in at.expander if f"at turn {turn}" in e.label]
+    assert len(marked) == 2 and all("branch of the session of" in label for label in marked)
+
+
+def test_a_student_turn_of_my_sessions_opens_a_branch_the_teacher_sees_marked(app, app_db):
+    student, _alex, _section = classroom(app_db)
+    at = end_session(log_in(app.run(), "sam.student"), TURNS)
+    original_id = session_id_of(app_db, student)
+    open_page(at, "My sessions")
+    at.session_state[f"my_session_{original_id}"] = True
+    at.run()
+    at.button(key=f"practise_turn_{original_id}_3").click().run()
+    assert_clean(at)
+    assert "Practice" in texts(at, "title") and "at turn 3" in everything(at)
+
+    with unit_of_work(app_db, write=False) as db:
+        teacher_id = db.scalar(select(Section.teacher_id))
+        username = db.get_one(User, teacher_id).username
+    teacher = teacher_app(AppTest.from_file(APP_PATH, default_timeout=30), username)
+    open_page(teacher, "History & metrics")
+    assert_clean(teacher)
+    assert any("branch of the session of" in e.label for e in teacher.expander)

@@ -1,0 +1,225 @@
+"""Branches ("Practise this moment", issue 24): a new conversation from one student turn of
+another, the original unchanged, hidden information as earned at that moment, practice for
+budgets and costs, and the moment's new reply coded at once against the original turn."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from backend.clients import client_service
+from backend.db import Database, unit_of_work
+from backend.errors import NotFoundError, PermissionDeniedError
+from backend.models import DailyUsage
+from backend.models.enums import MessageRole
+from backend.practice import branch_service, conversation_service, history_service, session_service
+from backend.reviews import review_service, try_coding
+from backend.usage import usage_service
+from tests.factories import add_message, add_reply, make_classroom, make_user
+from tests.integration.reads import stored_messages
+
+TURNS = [
+    ("Do you drink every day?", "Most days, yes. It helps me sleep."),
+    ("Have you tried to stop?", "Once. It lasted a week."),
+    ("Why don't you just stop?", "You sound like my wife."),
+]
+SECRET = "Lost their job at the bakery on Elm Street last March after 12 years."
+SAFE = "I'd rather not talk about that yet."
+
+
+def _conversation(db, room, turns=TURNS) -> int:
+    """An ended conversation of the room's student: turns 1, 3, 5 are the student's."""
+    session = session_service.create_session(db, actor=room.student, client_id=room.client.id)
+    for said, answered in turns:
+        add_message(db, actor=room.student, session_id=session.id, content=said)
+        add_reply(db, session_id=session.id, content=answered)
+    session_service.end_session(db, actor=room.student, session_id=session.id)
+    return session.id
+
+
+def _transcript(db, actor, session_id: int) -> list[tuple[int, str, str]]:
+    return [
+        (m.sequence_number, m.role, m.content)
+        for m in session_service.get_messages(db, actor=actor, session_id=session_id)
+    ]
+
+
+@pytest.mark.both_backends
+def test_a_branch_rewinds_to_the_turn_and_leaves_the_original_unchanged(db):
+    room = make_classroom(db)
+    original_id = _conversation(db, room)
+    before = session_service.get_session(db, actor=room.student, session_id=original_id)
+    said = _transcript(db, room.student, original_id)
+
+    branch = branch_service.start_branch(db, actor=room.student, session_id=original_id, turn=5)
+
+    assert _transcript(db, room.student, branch.id) == said[:4]  # up to the client's turn 4
+    assert (branch.client_id, branch.assignment_id, branch.prompt_version) == (
+        before.client_id,
+        before.assignment_id,
+        before.prompt_version,
+    )
+    assert (branch.branch_of_id, branch.branch_turn, branch.is_active) == (original_id, 5, True)
+    assert branch.total_tokens == 0 and branch.estimated_cost == 0  # copies are not billed again
+    assert _transcript(db, room.student, original_id) == said
+    assert session_service.get_session(db, actor=room.student, session_id=original_id) == before
+    # The next message of the branch is its turn 5; the original keeps its own turn 5.
+    sent = add_message(db, actor=room.student, session_id=branch.id, content="You feel judged.")
+    assert sent.sequence_number == 5
+    # Trying the moment again, and the client's own conversation, are open beside the branch.
+    again = branch_service.start_branch(db, actor=room.student, session_id=original_id, turn=5)
+    fresh = session_service.create_session(db, actor=room.student, client_id=room.client.id)
+    assert len({branch.id, again.id, fresh.id}) == 3
+    assert session_service.get_active_session(
+        db, actor=room.student, client_id=room.client.id
+    ) == session_service.get_session(db, actor=room.student, session_id=fresh.id)
+
+
+def test_only_ones_own_student_turn_can_be_practised(db):
+    room = make_classroom(db)
+    original_id = _conversation(db, room)
+    with pytest.raises(branch_service.NotAStudentTurn, match="Turn 4 is not one of your turns"):
+        branch_service.start_branch(db, actor=room.student, session_id=original_id, turn=4)
+    with pytest.raises(branch_service.NotAStudentTurn):
+        branch_service.start_branch(db, actor=room.student, session_id=original_id, turn=9)
+    stranger = make_user(db)
+    with pytest.raises(NotFoundError, match="is open to you"):
+        branch_service.start_branch(db, actor=stranger, session_id=original_id, turn=1)
+
+
+def test_the_history_marks_a_branch_with_its_original_and_turn(db):
+    room = make_classroom(db)
+    original_id = _conversation(db, room)
+    branch = branch_service.start_branch(db, actor=room.student, session_id=original_id, turn=3)
+    own = {
+        row.session_id: row
+        for row in history_service.list_own_conversations(db, actor=room.student)
+    }
+    taught = {
+        row.session_id: row for row in history_service.list_conversations(db, actor=room.teacher)
+    }
+    for rows in (own, taught):
+        assert rows[original_id].branch_label is None
+        label = rows[branch.id].branch_label
+        assert label is not None and label.startswith("branch of the session of ")
+        assert label.endswith(" at turn 3")
+
+
+def test_the_moments_new_reply_is_coded_against_the_original_and_the_suggestion(db):
+    room = make_classroom(db)
+    original_id = _conversation(db, room)
+    review = review_service.create_demo_review(db, actor=room.student, session_id=original_id)
+    assert review.content is not None
+    branch = branch_service.start_branch(db, actor=room.student, session_id=original_id, turn=1)
+    coding = try_coding.read_branch_coding(db, actor=room.student, session_id=branch.id)
+    assert coding is not None and coding.origin.original_reply == "Do you drink every day?"
+
+    assert coding.suggestion is not None  # the demo review's "try instead" for turn 1
+    feedback = try_coding.code_reply(
+        coding, turn=1, text="How has drinking been affecting your sleep?", previous_client=""
+    )
+    assert feedback.message == (
+        "Your reply is an open question (before: closed question). That is what the review "
+        "suggested."
+    )
+    other = try_coding.code_reply(
+        coding,
+        turn=1,
+        text="You feel worn out and the drinking helps you switch off.",
+        previous_client="",
+    )
+    assert other.message == (
+        "Your reply is a reflection of feeling (before: closed question). The review suggested "
+        "an open question."
+    )
+    later = try_coding.code_reply(
+        coding, turn=3, text="Have you tried to stop?", previous_client="Most days, yes."
+    )
+    assert later.before is None and later.message == "Your reply is advice."
+    plain = session_service.create_session(db, actor=room.student, client_id=room.client.id)
+    assert try_coding.read_branch_coding(db, actor=room.student, session_id=plain.id) is None
+
+
+def _hidden_after(engine, room, turns: int) -> None:
+    with unit_of_work(engine) as db:
+        data = client_service.get_client(db, actor=room.teacher, client_id=room.client.id)
+        data = data.to_input()
+        data.hidden_information, data.hidden_reveal_after_turns = SECRET, turns
+        client_service.update_client(db, actor=room.teacher, client_id=room.client.id, data=data)
+
+
+def _reply_in_branch(engine, room, original_id: int, turn: int) -> str:
+    with unit_of_work(engine) as db:
+        branch = branch_service.start_branch(
+            db, actor=room.student, session_id=original_id, turn=turn
+        )
+    outcome = conversation_service.send_message(
+        Database(engine), actor=room.student, session_id=branch.id, content="What happened?"
+    )
+    assert outcome.message is not None
+    return outcome.message.content
+
+
+def test_hidden_information_stays_as_earned_at_the_moment(committed_engine, api, classroom):
+    """Revealed after 3 student turns: a branch at the original's 3rd student turn has earned
+    it (two copied turns and the new one); a branch at its 2nd has not, and the leaking fake's
+    reply is stopped there."""
+    _hidden_after(committed_engine, classroom, 3)
+    with unit_of_work(committed_engine) as db:
+        original_id = _conversation(db, classroom)
+    leak = "Fine. I lost my job at the bakery on Elm Street last March after 12 years."
+
+    api.reply(leak, chunk_delay=0)
+    assert _reply_in_branch(committed_engine, classroom, original_id, turn=5) == leak
+
+    api.reply(leak, chunk_delay=0)
+    api.reply(SAFE)
+    assert _reply_in_branch(committed_engine, classroom, original_id, turn=3) == SAFE
+    original = stored_messages(committed_engine, classroom.student, original_id)
+    assert [m.content for m in original if m.role == MessageRole.assistant] == [
+        answered for _said, answered in TURNS
+    ]
+
+
+def test_a_branch_is_practice_for_budgets_and_costs(committed_engine, api, classroom):
+    with unit_of_work(committed_engine) as db:
+        original_id = _conversation(db, classroom)
+    api.reply("It's hard to say.", input_tokens=1000, output_tokens=100)
+    _reply_in_branch(committed_engine, classroom, original_id, turn=3)
+    with unit_of_work(committed_engine, write=False) as db:
+        day = db.scalar(select(DailyUsage).where(DailyUsage.user_id == classroom.student.id))
+        assert day is not None and day.tokens == 1100
+        assert day.practice_cost > 0 and day.practice_cost == day.cost
+
+
+def test_a_student_no_longer_assigned_cannot_open_a_branch(db):
+    room = make_classroom(db)
+    original_id = _conversation(db, room)
+    client_service.set_archived(db, actor=room.teacher, client_id=room.client.id, archived=True)
+    with pytest.raises(PermissionDeniedError, match="not assigned"):
+        branch_service.start_branch(db, actor=room.student, session_id=original_id, turn=1)
+
+
+def _usage(engine) -> tuple[list, list]:
+    """The budget rows and the per-client figures, as the dashboard sums them."""
+    table = usage_service.client_usage()
+    keys = [table.day, table.client_id, table.assignment_id, table.model]
+    counts = [func.sum(getattr(table, name)) for name in ("sessions", "messages", "replies")]
+    with unit_of_work(engine, write=False) as db:
+        days = db.execute(
+            select(DailyUsage.day, DailyUsage.tokens, DailyUsage.replies, DailyUsage.cost)
+        ).all()
+        clients = db.execute(select(*keys, *counts).group_by(*keys)).all()
+    return sorted(days), sorted(clients)
+
+
+def test_a_rebuild_of_the_usage_counts_no_copied_message(committed_engine, api, classroom):
+    with unit_of_work(committed_engine) as db:
+        original_id = _conversation(db, classroom)
+    api.reply("It's hard to say.", input_tokens=1000, output_tokens=100)
+    _reply_in_branch(committed_engine, classroom, original_id, turn=5)
+    before = _usage(committed_engine)
+    assert sum(row[-2] for row in before[1]) == 6 + 2  # messages: the original's and the try's
+    with unit_of_work(committed_engine) as db:
+        usage_service.rebuild(db)
+    assert _usage(committed_engine) == before
