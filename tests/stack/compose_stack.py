@@ -124,6 +124,7 @@ class Stack:
         outer = {k: v for k, v in os.environ.items() if k not in INTERPOLATED}
         self.env = {
             **outer,
+            # STACK_TEST_PROJECT: another name, for a second run on the same Docker daemon.
             "COMPOSE_PROJECT_NAME": os.environ.get("STACK_TEST_PROJECT", PROJECT),
             "COMPOSE_FILE": ":".join(COMPOSE_FILES),
             "COMPOSE_ENV_FILES": str(settings),
