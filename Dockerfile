@@ -3,6 +3,20 @@
 # PYTHON_IMAGE: another Python 3.11 base where Docker Hub is unreachable
 # (`docker build --build-arg PYTHON_IMAGE=...`); the default is the official slim image.
 ARG PYTHON_IMAGE=python:3.11-slim
+
+# A build stage: the dependencies, exactly the versions and files (by hash) in requirements.lock,
+# so two builds on different days install the same thing; from wheelhouse/ when it holds wheels (a
+# build that cannot reach PyPI: `deploy/wheelhouse.sh` fills it on a machine that can), else from
+# PyPI. Then the code, without the wheels. Only /opt/venv and /app reach the image.
+FROM ${PYTHON_IMAGE} AS build
+COPY requirements.lock wheelhouse/ /build/
+RUN python -m venv /opt/venv \
+    && if ls /build/*.whl >/dev/null 2>&1; then set -- --no-index --find-links /build; fi \
+    && /opt/venv/bin/pip install --no-cache-dir --disable-pip-version-check \
+        --require-hashes --no-deps "$@" -r /build/requirements.lock
+COPY . /app
+RUN rm -rf /app/wheelhouse
+
 FROM ${PYTHON_IMAGE}
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -19,13 +33,12 @@ RUN groupadd --gid 10001 app \
 
 WORKDIR /app
 
-# Dependencies in their own layer, rebuilt only when the lock changes: exactly the versions and
-# files (by hash) in requirements.lock, so two builds on different days install the same thing.
-COPY requirements.lock .
-RUN pip install --require-hashes --no-deps -r requirements.lock
+# Dependencies in their own layer, rebuilt only when the lock changes.
+COPY --from=build /opt/venv /opt/venv
+ENV PATH=/opt/venv/bin:$PATH
 
 # The code stays owned by root (read-only to the app); only data/ (the SQLite default) is writable.
-COPY . .
+COPY --from=build /app /app
 RUN mkdir -p /app/data && chown 10001:10001 /app/data
 
 USER 10001:10001

@@ -241,6 +241,7 @@ class RecordedRequest:
     headers: dict[str, str]  # lower-cased names
     body: Any  # parsed JSON, or the raw text when it was not JSON
     received_at: float  # time.monotonic()
+    client: str = ""  # the caller's IP address (which container, in the compose stack test)
 
     @property
     def stream(self) -> bool:
@@ -334,7 +335,7 @@ class _Handler(BaseHTTPRequestHandler):
             bad_json = False
         except ValueError:
             parsed, bad_json = raw.decode("utf-8", "replace"), True
-        fake._record(method, path, dict(self.headers.items()), parsed)
+        fake._record(method, path, dict(self.headers.items()), parsed, self.client_address[0])
 
         if fake._latency > 0:
             interrupt.wait(fake._latency)
@@ -1026,12 +1027,14 @@ class FakeAnthropic:
 
     # -- internals used by the handler -------------------------------------------------
 
-    def _record(self, method: str, path: str, headers: dict[str, str], body: Any) -> None:
+    def _record(
+        self, method: str, path: str, headers: dict[str, str], body: Any, client: str = ""
+    ) -> None:
         clean = {}
         for name, value in headers.items():
             name = name.lower()
             clean[name] = "[redacted]" if name in _REDACTED_HEADERS else value
-        entry = RecordedRequest(method, path, clean, body, time.monotonic())
+        entry = RecordedRequest(method, path, clean, body, time.monotonic(), client)
         with self._lock:
             self._requests.append(entry)
 

@@ -55,10 +55,18 @@ def test_the_health_check_is_exec_form_and_asks_streamlit_and_readiness() -> Non
 
 def test_dependencies_come_from_the_lock_with_hashes_before_the_code() -> None:
     instructions = dockerfile()
-    copy_lock = instructions.index("COPY requirements.lock .")
-    install = instructions.index("RUN pip install --require-hashes --no-deps -r requirements.lock")
-    assert copy_lock < install < instructions.index("COPY . .")
+    copy_lock = instructions.index("COPY requirements.lock wheelhouse/ /build/")
+    install = next(i for i, line in enumerate(instructions) if "pip install" in line)
+    assert "--require-hashes --no-deps" in instructions[install]
+    assert "-r /build/requirements.lock" in instructions[install]
+    # From wheelhouse/ alone when it holds wheels (a build without PyPI), else from the index.
+    assert "--no-index --find-links /build" in instructions[install]
+    assert copy_lock < install < instructions.index("COPY . /app")
     assert not [line for line in instructions if "requirements.txt" in line]
+    # The wheels stay in the build stage: the image gets the installed packages and the code.
+    assert "RUN rm -rf /app/wheelhouse" in instructions
+    assert "COPY --from=build /opt/venv /opt/venv" in instructions
+    assert "COPY --from=build /app /app" in instructions
 
 
 # The lock against requirements.txt ------------------------------------------------------------
@@ -170,6 +178,7 @@ def test_secrets_databases_exports_and_development_files_stay_out_of_the_image(p
         ".streamlit/config.toml",
         "docs/known-issues.md",
         ".env.example",
+        "wheelhouse/streamlit-1.67.0-py3-none-any.whl",  # the build stage's, not the image's
     ],
 )
 def test_what_the_app_runs_with_is_in_the_image(path: str) -> None:
