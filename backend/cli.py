@@ -11,11 +11,16 @@ from collections.abc import Callable
 from pathlib import Path
 
 from backend.config import get_settings
-from backend.db import create_db_engine, unit_of_work, upgrade_database
+from backend.db import SchemaAheadError, create_db_engine, unit_of_work, upgrade_database
+from backend.errors import AppError
 
 
 def cmd_migrate(_args: argparse.Namespace) -> int:
-    upgrade_database(get_settings().database_url)
+    try:
+        upgrade_database(get_settings().database_url)
+    except SchemaAheadError as ahead:  # the previous image after an upgrade: nothing to do here
+        print(f"Left as it is. {ahead.message}")
+        return 0
     print("Database is at the latest schema.")
     return 0
 
@@ -265,7 +270,11 @@ def main(argv: list[str] | None = None) -> int:
     restore.set_defaults(run=cmd_import)
     args = parser.parse_args(argv)
     run: Callable[[argparse.Namespace], int] = args.run
-    return run(args)
+    try:
+        return run(args)
+    except AppError as error:  # written for the person reading it: no traceback
+        print(error.message, file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

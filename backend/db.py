@@ -216,12 +216,27 @@ def alembic_config(database_url: str) -> Config:
 MIGRATION_LOCK_KEY = 7_420_131_001
 
 
+class SchemaAheadError(AppError):
+    """The database was migrated by a newer release than this code (a rolling upgrade under way,
+    or a rollback to the previous image)."""
+
+    def __init__(self, revision: str) -> None:
+        super().__init__(
+            f"The database is at schema revision {revision}, which this release does not know: a "
+            "newer release migrated it. This release runs on it (a release's migrations keep the "
+            "previous release working), but cannot migrate it; to go back to the older schema, "
+            "downgrade with the newer release (docs/operations/upgrades.md, Rollback)."
+        )
+        self.revision = revision
+
+
 def upgrade_database(database_url: str, revision: str = "head") -> None:
     """Bring the database to the latest schema (creates the SQLite file when missing).
 
     On PostgreSQL, exactly one process migrates: each holds a session-level advisory lock on its own
     connection around the upgrade, so concurrent starters wait, then find nothing left to do.
-    SQLite stays single-process.
+    SQLite stays single-process. A database already at a revision this code does not know raises
+    `SchemaAheadError` and is left as it is.
     """
     from alembic import command
 
@@ -230,6 +245,8 @@ def upgrade_database(database_url: str, revision: str = "head") -> None:
         database = make_url(database_url).database
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
+        with create_engine(database_url, poolclass=NullPool).connect() as connection:
+            _refuse_unknown_revision(config, connection)
         command.upgrade(config, revision)
         return
     engine = create_engine(database_url, poolclass=NullPool)
@@ -238,6 +255,7 @@ def upgrade_database(database_url: str, revision: str = "head") -> None:
             connection.execute(select(func.pg_advisory_lock(MIGRATION_LOCK_KEY)))
             connection.commit()
             try:
+                _refuse_unknown_revision(config, connection)
                 config.attributes["connection"] = connection
                 command.upgrade(config, revision)
                 connection.commit()
@@ -247,6 +265,18 @@ def upgrade_database(database_url: str, revision: str = "head") -> None:
                 connection.commit()
     finally:
         engine.dispose()
+
+
+def _refuse_unknown_revision(config: Config, connection: Connection) -> None:
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    known = {script.revision for script in ScriptDirectory.from_config(config).walk_revisions()}
+    current = MigrationContext.configure(connection).get_current_heads()
+    connection.rollback()  # reading the version left a transaction open
+    for head in current:
+        if head not in known:
+            raise SchemaAheadError(head)
 
 
 #: `Session.info` keys of what a transaction writes at commit (`add_to_rollup`, `at_commit`).

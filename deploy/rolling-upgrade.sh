@@ -16,10 +16,9 @@
 # Compose's usual variables choose the stack (COMPOSE_PROJECT_NAME, COMPOSE_FILE, ...).
 # APPS="app1 app2" the services to replace, in order; PROXY_SETTLE_SECONDS (default 12) longer
 # than the proxy's active health check interval; HEALTHY_TIMEOUT_SECONDS (default 180).
-# Rollback (docs/operations/upgrades.md): when the release ran no migration, check out the
-# previous release and run this script again. When it migrated, the previous release's code
-# refuses the newer revision ("Can't locate revision identified by ..."), so this script stops at
-# its migrate step: downgrade with the new image first, as the guide says.
+# Rollback (docs/operations/upgrades.md): check out the previous release and run this script
+# again. Its `migrate` leaves a newer schema as it is ("Left as it is. ...") and its apps run on
+# it, as expand-first migrations allow; releases before 0009's refused it, see the guide.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 read -r -a APPS <<<"${APPS:-app1 app2}"

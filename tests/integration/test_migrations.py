@@ -10,6 +10,8 @@ from alembic import command
 from sqlalchemy import Engine, inspect, select, text
 from sqlalchemy.orm import Session
 
+from backend import cli
+from backend.config import get_settings
 from backend.db import alembic_config, create_db_engine, upgrade_database
 from backend.models import (
     Base,
@@ -20,6 +22,7 @@ from backend.models import (
     SessionRating,
     SessionReview,
 )
+from backend.ops.database_service import open_database
 
 # Both backends: each dialect renames tables, constraints and indexes its own way.
 pytestmark = pytest.mark.both_backends
@@ -220,4 +223,32 @@ def test_renaming_the_tables_keeps_their_rows_and_can_be_undone(
         upgrade_database(url)  # and up again
         assert _table_names(engine) >= NEW_NAMES
     finally:
+        engine.dispose()
+
+
+def test_a_database_a_newer_release_migrated_is_used_as_it_is_by_the_previous_one(
+    fresh_database, tmp_path, backend_name, monkeypatch, capsys
+):
+    """During a rolling upgrade the old process that restarts, and after a rollback the old image,
+    meet a schema revision they do not know: they start on it (expand-first migrations keep them
+    working) and `migrate` says what it found instead of a traceback; nothing is changed."""
+    url = fresh_database(backend_name, tmp_path)
+    engine = create_db_engine(url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+        database = open_database(url)  # what every app process does on start
+        with database() as db:
+            assert db.scalars(select(PracticeSession)).all() == []
+        database.engine.dispose()
+
+        monkeypatch.setenv("DATABASE_URL", url)
+        get_settings.cache_clear()
+        assert cli.main(["migrate"]) == 0
+        said = capsys.readouterr().out
+        assert "Left as it is" in said and "revision 9999" in said and "Rollback" in said
+        with engine.connect() as connection:
+            assert connection.scalar(text("SELECT version_num FROM alembic_version")) == "9999"
+    finally:
+        get_settings.cache_clear()
         engine.dispose()
