@@ -87,16 +87,22 @@ def definition_of(version: RubricVersion) -> RubricDefinition:
     return RubricDefinition.model_validate(version.definition)
 
 
+def chosen_rubric_id(db: Session, session: PracticeSession) -> int | None:
+    """The assignment's rubric, else the section's default; None for the built-in micro-skills
+    (and always for teachers' test conversations). Internal: no permission check."""
+    if session.mode == SessionMode.teacher_test or session.assignment_id is None:
+        return None
+    return db.scalar(
+        select(func.coalesce(Assignment.rubric_id, Section.rubric_id))
+        .join(Section, Section.id == Assignment.section_id)
+        .where(Assignment.id == session.assignment_id)
+    )
+
+
 def rubric_for_session(db: Session, session: PracticeSession) -> RubricVersion:
     """The assignment's rubric, else the section's default, else the built-in micro-skills
     (teachers' test conversations always use micro-skills). Internal: no permission check."""
-    rubric_id = None
-    if session.mode != SessionMode.teacher_test and session.assignment_id is not None:
-        rubric_id = db.scalar(
-            select(func.coalesce(Assignment.rubric_id, Section.rubric_id))
-            .join(Section, Section.id == Assignment.section_id)
-            .where(Assignment.id == session.assignment_id)
-        )
+    rubric_id = chosen_rubric_id(db, session)
     seed_builtin_rubrics(db)  # a built-in rubric's file may be newer than its stored version
     if rubric_id is None:
         rubric_id = _builtin(db, DEFAULT_RUBRIC_KEY).id

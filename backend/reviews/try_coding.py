@@ -12,14 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend import access
 from backend.actor import UserRead
 from backend.errors import AppError
-from backend.models import Assignment, PracticeSession, RubricVersion, Section
-from backend.models.enums import SessionMode
+from backend.models import PracticeSession, RubricVersion
 from backend.practice import branch_service
 from backend.practice.branch_service import BranchOrigin
 from backend.reviews import review_service, rubric_service
@@ -203,14 +202,7 @@ def _context(turns: list, turn: int, text: str) -> StudentTurn:
 def _rubric(db: Session, session_id: int) -> RubricDefinition:
     """The rubric this conversation's review would use (read only: the built-in one from its
     file when the database has no rubric for it)."""
-    session = db.get_one(PracticeSession, session_id)
-    rubric_id = None
-    if session.mode != SessionMode.teacher_test and session.assignment_id is not None:
-        rubric_id = db.scalar(
-            select(func.coalesce(Assignment.rubric_id, Section.rubric_id))
-            .join(Section, Section.id == Assignment.section_id)
-            .where(Assignment.id == session.assignment_id)
-        )
+    rubric_id = rubric_service.chosen_rubric_id(db, db.get_one(PracticeSession, session_id))
     if rubric_id is not None:
         return rubric_service.definition_of(rubric_service.latest_version(db, rubric_id))
     return next(
