@@ -15,8 +15,8 @@ except ImportError:  # the `browser` fixture skips (or fails under CI) with the 
 from backend.db import unit_of_work
 from backend.models import Message, PracticeSession
 from backend.models.enums import SessionStatus
-from tests.e2e.helpers import MESSAGES, RUN_TIMEOUT_MS, click, go_to, log_in, open_client, say
-from tests.e2e.test_review_browser import TURNS, review_answer
+from tests.e2e.helpers import MESSAGES, click, go_to, say
+from tests.e2e.test_review_browser import converse_and_end
 
 pytestmark = pytest.mark.browser
 
@@ -44,14 +44,7 @@ def _transcripts(engine) -> dict[int, tuple[str, list[str]]]:
 
 def test_a_student_practises_a_moment_of_a_review(page, app_server, demo, fake_anthropic):
     engine, _seed = demo
-    log_in(page, app_server, "demo.student")
-    open_client(page, "Maya Thompson")
-    for text in TURNS:
-        say(page, text)
-    fake_anthropic.tool_reply(review_answer(), input_tokens=1200, output_tokens=600)
-    click(page, "end_session")
-    click(page, "confirm_end")
-    expect(page.get_by_text("Review ready")).to_be_visible(timeout=RUN_TIMEOUT_MS)
+    converse_and_end(page, app_server, fake_anthropic)
     before = _transcripts(engine)
     (original_id,) = before
 

@@ -62,18 +62,22 @@ def review_answer() -> dict:
     }
 
 
-def test_a_student_ends_a_session_and_sees_the_review_with_cited_turns_highlighted(
-    page, app_server, demo, fake_anthropic
-):
+def converse_and_end(page, app_server: str, fake_anthropic) -> None:
+    """The demo student says TURNS to Maya Thompson and ends the session: its review is shown."""
     log_in(page, app_server, "demo.student")
     open_client(page, "Maya Thompson")
     for text in TURNS:
         say(page, text)
     fake_anthropic.tool_reply(review_answer(), input_tokens=1200, output_tokens=600)
-
     click(page, "end_session")
     click(page, "confirm_end")
     expect(page.get_by_text("Review ready")).to_be_visible(timeout=RUN_TIMEOUT_MS)
+
+
+def test_a_student_ends_a_session_and_sees_the_review_with_cited_turns_highlighted(
+    page, app_server, demo, fake_anthropic
+):
+    converse_and_end(page, app_server, fake_anthropic)
     wait_until_idle(page)
     expect(page.get_by_text("Reflect twice before your next question.")).to_be_visible()
     expect(
