@@ -334,16 +334,23 @@ def _hold(db: Session, jobs: list[LiveJob], seconds: float) -> None:
 
 def _beat_forever() -> None:
     while not _released.wait(job_service.HEARTBEAT_SECONDS):
-        with _lock:
-            running = list(_live.values())
-        for database, jobs in _by_database(running):
-            try:
-                with database(write=True) as db:
-                    cancelled = job_service.beat(db, [live.id for live in jobs])
-                    _hold(db, jobs, job_service.STALE_AFTER_SECONDS)
-            except Exception:  # a database gone away (a test's file): its jobs end on their own
-                logger.debug("Heartbeat failed", exc_info=True)
-                continue
+        beat_once()
+
+
+def beat_once() -> None:
+    """One heartbeat of every job running here, then a renewal of what their work holds."""
+    with _lock:
+        running = list(_live.values())
+    for database, jobs in _by_database(running):
+        try:
+            with database(write=True) as db:
+                cancelled = job_service.beat(db, [live.id for live in jobs])
             for live in jobs:
                 if live.id in cancelled:
                     live.cancel.set()
+            # Its own transaction: work that finishes locks its subject (a conversation) and then
+            # its job row; holding job rows while waiting for a subject would deadlock with it.
+            with database(write=True) as db:
+                _hold(db, jobs, job_service.STALE_AFTER_SECONDS)
+        except Exception:  # a database gone away (a test's file): its jobs end on their own
+            logger.debug("Heartbeat failed", exc_info=True)

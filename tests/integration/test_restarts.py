@@ -18,11 +18,11 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text, update
 
 from backend.db import Database, unit_of_work
 from backend.jobs import job_service, runner
-from backend.models import PracticeSession
+from backend.models import Job, PracticeSession
 from backend.models.enums import JobStatus, MessageRole
 from backend.monitoring import watch
 from backend.ops import shutdown
@@ -283,3 +283,58 @@ def test_a_reply_unfinished_when_the_grace_period_ends_is_handed_on_at_once(
         (MessageRole.user, "Hello?"),
         (MessageRole.assistant, REPLY),
     ]
+
+
+# A heartbeat beside a reply being stored --------------------------------------------------------
+def test_a_heartbeat_while_a_reply_is_stored_leaves_both_whole(committed_postgresql, api):
+    """Storing a reply locks its conversation, then ends its job; the heartbeat renews the jobs
+    and then the conversations' claims. Neither may become a deadlock's victim: the reply was
+    billed already, and a lost heartbeat lets another process take the conversation over."""
+    with unit_of_work(committed_postgresql) as db:
+        room = make_classroom(db)
+    session_id = _start(committed_postgresql, room)
+    api.hang(60, then=REPLY)
+    database = Database(committed_postgresql)
+    reply = conversation_service.submit_message(
+        database, actor=room.student, session_id=session_id, content="How was your week?"
+    )
+    _wait_for(api.messages_requests, "the request to the API")
+
+    def beaten_and_held() -> tuple:
+        with unit_of_work(committed_postgresql, write=False) as db:
+            job = db.scalars(select(Job).where(Job.status == JobStatus.running)).one()
+            held = db.get_one(PracticeSession, session_id).reply_claimed_until
+            return job.id, job.heartbeat_at, held
+
+    job_id, beaten_before, held_before = beaten_and_held()
+    time.sleep(0.01)  # the heartbeat's new times must differ from these
+    with committed_postgresql.connect() as storing:  # what storing a reply does, in its order
+        storing.execute(
+            update(PracticeSession)
+            .where(PracticeSession.id == session_id)
+            .values(message_count=PracticeSession.message_count)
+        )
+        beat = threading.Thread(target=runner.beat_once)
+        beat.start()
+        _wait_for(lambda: _lock_waits(committed_postgresql), "the heartbeat to wait for the row")
+        storing.execute(update(Job).where(Job.id == job_id).values(progress="Storing the reply"))
+        storing.commit()
+    beat.join(30)
+
+    _, beaten_after, held_after = beaten_and_held()
+    assert beaten_after > beaten_before and held_after > held_before  # the heartbeat was whole
+    api.release()
+    assert reply.wait().ok
+    assert _turns(committed_postgresql, room, session_id)[-1] == (MessageRole.assistant, REPLY)
+
+
+def _lock_waits(engine) -> int:
+    """How many backends of this database wait for a lock (read in a transaction of its own:
+    PostgreSQL keeps one snapshot of pg_stat_activity per transaction)."""
+    with engine.connect() as connection:
+        return connection.scalar(
+            text(
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+        )
