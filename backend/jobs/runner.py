@@ -252,6 +252,7 @@ def release_unfinished() -> int:
         try:
             with database(write=True) as db:
                 job_service.abandon(db, [live.id for live in jobs])
+            with database(write=True) as db:  # apart, as in `beat_once`: no deadlock with a store
                 _hold(db, jobs, 0)
         except Exception:  # the database is down: they go stale, and their claims lapse, anyway
             logger.exception("Could not release %s unfinished job(s)", len(jobs))
