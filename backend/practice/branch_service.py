@@ -17,7 +17,7 @@ from datetime import datetime
 
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from backend import access
 from backend.actor import UserRead
@@ -128,11 +128,13 @@ def branch_origin(db: Session, *, actor: UserRead | None, session_id: int) -> Br
     session = session_service.get_session(db, actor=actor, session_id=session_id)
     if session.branch_of_id is None or session.branch_turn is None:
         return None
-    original = aliased(PracticeSession)
     started_at, reply = db.execute(
-        select(original.started_at, Message.content)
-        .join(Message, Message.session_id == original.id)
-        .where(original.id == session.branch_of_id, Message.sequence_number == session.branch_turn)
+        select(PracticeSession.started_at, Message.content)
+        .join(Message, Message.session_id == PracticeSession.id)
+        .where(
+            PracticeSession.id == session.branch_of_id,
+            Message.sequence_number == session.branch_turn,
+        )
     ).one()
     return BranchOrigin(session.id, session.branch_of_id, session.branch_turn, started_at, reply)
 

@@ -26,6 +26,7 @@ from backend.reviews.coding import StudentTurn, code_turns
 from backend.reviews.read_models import ReviewContent, TryInstead
 from backend.reviews.rubric_schema import NOT_CODED, RubricDefinition
 from backend.reviews.rubrics import load_builtin_rubrics
+from backend.reviews.turns import Turn
 
 
 @dataclass(frozen=True)
@@ -114,6 +115,21 @@ def code_reply(
     )
 
 
+def code_turn(coding: BranchCoding, turns: list[Turn], turn: Turn) -> TryFeedback | None:
+    """A branch's `turn` coded (`code_reply`) with what came before it in `turns`; None for the
+    client's turns and for the student's turns copied from the original (its review coded them)."""
+    if not turn.student or turn.number < coding.origin.turn:
+        return None
+    context = _context(turns, turn.number, turn.text)
+    return code_reply(
+        coding,
+        turn=turn.number,
+        text=turn.text,
+        previous_client=context.previous_client,
+        previous_student=context.previous_student,
+    )
+
+
 @dataclass(frozen=True)
 class PractisedMoment:
     """One try of a moment, as the student's progress lists it."""
@@ -144,17 +160,10 @@ def practised_moments(
             continue
         origin = coding.origin
         turns = review_service.session_turns(db, session_id)
-        reply = next((t.text for t in turns if t.number == origin.turn and t.student), None)
-        feedback = None
-        if reply is not None:
-            context = _context(turns, origin.turn, reply)
-            feedback = code_reply(
-                coding,
-                turn=origin.turn,
-                text=reply,
-                previous_client=context.previous_client,
-                previous_student=context.previous_student,
-            ).message
+        moment = next((t for t in turns if t.number == origin.turn and t.student), None)
+        coded = code_turn(coding, turns, moment) if moment is not None else None
+        reply = moment.text if moment is not None else None
+        feedback = coded.message if coded is not None else None
         label = branch_service.branch_label(origin.original_started_at, origin.turn)
         moments.append(
             PractisedMoment(session_id, started_at, label, origin.original_reply, reply, feedback)
@@ -191,7 +200,7 @@ def _names(names: list[str], *, article: bool = True) -> str:
     return " and ".join(shown) or "not coded"
 
 
-def _context(turns: list, turn: int, text: str) -> StudentTurn:
+def _context(turns: list[Turn], turn: int, text: str) -> StudentTurn:
     """The original turn with what came before it (the client's and the student's last turns)."""
     earlier = [item for item in turns if item.number < turn]
     client = next((item.text for item in reversed(earlier) if not item.student), "")

@@ -9,11 +9,11 @@ import streamlit as st
 
 from backend.actor import UserRead
 from backend.errors import AppError
-from backend.models.enums import MessageRole
 from backend.practice import branch_service, conversation_service
 from backend.practice.read_models import MessageRead, SessionRead
 from backend.reviews import try_coding
 from backend.reviews.try_coding import BranchCoding
+from backend.reviews.turns import Turn
 from mvp import auth, store, ui
 from mvp.student import shared
 
@@ -64,22 +64,16 @@ def coded_replies(
 ) -> Callable[[MessageRead], None]:
     """Draws, under each reply the student wrote in the branch, its codes (the moment's reply
     compared with the original turn and the review's suggestion)."""
+    turns = [_turn(m) for m in messages]
 
     def show(message: MessageRead) -> None:
-        number = message.sequence_number
-        if message.role != MessageRole.user or number < coding.origin.turn:
-            return  # copied from the original: coded in its review
-        earlier = [m for m in messages if m.sequence_number < number]
-        client = next((m.content for m in reversed(earlier) if m.role != MessageRole.user), "")
-        student = next((m.content for m in reversed(earlier) if m.role == MessageRole.user), "")
-        feedback = try_coding.code_reply(
-            coding,
-            turn=number,
-            text=message.content,
-            previous_client=client,
-            previous_student=student,
-        )
-        with st.container(key=f"try_feedback_{number}"):
-            st.info(safe(feedback.message), icon=":material/fact_check:")
+        feedback = try_coding.code_turn(coding, turns, _turn(message))
+        if feedback is not None:
+            with st.container(key=f"try_feedback_{message.sequence_number}"):
+                st.info(safe(feedback.message), icon=":material/fact_check:")
 
     return show
+
+
+def _turn(message: MessageRead) -> Turn:
+    return Turn(message.sequence_number, str(message.role), message.content)
