@@ -20,7 +20,7 @@ MESSAGES = '[data-testid="stChatMessage"]'
 
 def wait_until_idle(page, timeout_ms: int = RUN_TIMEOUT_MS) -> None:
     """Wait for the app to be drawn and for its script run to finish."""
-    page.wait_for_selector('[data-testid="stApp"]')
+    page.wait_for_selector('[data-testid="stApp"]', timeout=timeout_ms)
     page.wait_for_function(
         "() => document.querySelector('[data-testid=\"stApp\"]')"
         "?.getAttribute('data-test-script-state') === 'notRunning'",
