@@ -52,6 +52,13 @@ def section_results(actor: UserRead) -> None:
         ],
         key="drill_results_table",
     )
+    with st.container(key="drill_results_summary"):  # the table as text (screen readers too)
+        for row in results:
+            if row.attempts:
+                st.markdown(
+                    f"- **{ui.safe_markdown(row.student_name)}**, {skill_name(row.skill)}: "
+                    f"{row.hit_rate:.0%} of {row.attempts} attempts"
+                )
     st.caption(
         "Hit rate: the share of attempts the offline coder found doing the skill (retries "
         "count). Items hit: items with at least one hit."
