@@ -6,12 +6,15 @@ from __future__ import annotations
 import streamlit as st
 
 from backend.classes import section_service
-from backend.drills import drill_service
+from backend.config import get_settings
+from backend.drills import drill_service, generation
 from backend.drills.read_models import MAX_ITEMS, MIN_ITEMS, DrillItemInput, DrillSetRead
 from backend.drills.skills import SKILLS, skill_name
 from backend.errors import AppError
 from backend.models.enums import DrillItemStatus, DrillSkill, Role
+from backend.utils.formatting import format_usd
 from mvp import auth, store, ui
+from mvp.teacher import shared
 from mvp.teacher.drill_results import section_results
 
 actor = auth.require_role(Role.teacher, Role.admin)
@@ -50,6 +53,47 @@ def _add_own(set_id: int, skill: DrillSkill) -> None:
     for key in ("own_context", "own_statement", "own_answer"):
         state[key] = ""
     ui.flash("Added your item.")
+
+
+def _draft(set_id: int) -> None:
+    """The model drafts items from the chosen client (a few seconds; offline in demo mode)."""
+    try:
+        with st.spinner("The model is writing drill items…", show_time=True):
+            drafted = generation.draft_items(
+                store.database(),
+                actor=actor,
+                set_id=set_id,
+                client_id=state["draft_client"],
+                count=state["draft_count"],
+            )
+    except AppError as error:
+        ui.show_error(error)
+        return
+    cost = "no cost (demo mode)" if drafted.demo else format_usd(drafted.cost)
+    dropped = f"; {drafted.dropped} dropped (their model answer missed the skill)" * bool(
+        drafted.dropped
+    )
+    ui.flash(f"Drafted {drafted.added} items ({cost}){dropped}. Accept the ones you want below.")
+    st.rerun()
+
+
+def draft_form(drill_set: DrillSetRead) -> None:
+    """Items drafted by the model from one of the teacher's clients: drafts until accepted."""
+    with st.expander("Draft items from one of your clients", icon=":material/auto_awesome:"):
+        clients = shared.clients(actor)
+        if not clients:
+            st.caption("Write a client on **Clients** first.")
+            return
+        names = {client.id: client.name for client in clients}
+        st.selectbox("Client", list(names), format_func=lambda i: names[i], key="draft_client")
+        st.number_input("How many", min_value=3, max_value=MAX_ITEMS, value=5, key="draft_count")
+        model = "the demo writer (offline, free)" if get_settings().demo_mode else "the model"
+        st.caption(
+            f"Written by {model} in the client's voice; each model answer is checked by the "
+            "offline coder. Drafts reach students only once you accept them."
+        )
+        if st.button("Draft items", key="draft_items", icon=":material/auto_awesome:"):
+            _draft(drill_set.id)
 
 
 def _remove(set_id: int, item_id: int) -> None:
@@ -142,6 +186,7 @@ def add_items(drill_set: DrillSetRead) -> None:
             on_click=auth.guarded(_add_own),
             args=(drill_set.id, skill),
         )
+    draft_form(drill_set)
 
 
 def assignment(drill_set: DrillSetRead) -> None:

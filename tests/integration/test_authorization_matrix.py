@@ -37,7 +37,7 @@ from backend.classes import assignment_service, section_service
 from backend.classes.read_models import AssignmentInput
 from backend.clients import client_service, student_access_service
 from backend.config import get_settings
-from backend.drills import attempt_service, drill_service, results_service
+from backend.drills import attempt_service, drill_service, generation, results_service
 from backend.drills.bank import bank_items
 from backend.drills.read_models import DrillItemInput
 from backend.errors import AuthenticationError, NotFoundError, PermissionDeniedError
@@ -441,6 +441,14 @@ def _drill_operations() -> dict[str, Operation]:
             drill_service.list_sets,
             lambda f, db, w, a: [s for s in f(db, actor=a) if s.id == w.drill_set_id],
             DRILL_EDIT,
+        ),
+        "draft_drill_items": _op(  # demo mode: drafted offline (the model's path: test_drills)
+            generation.draft_items,
+            lambda f, db, w, a: f(
+                _InCell(db), actor=a, set_id=w.drill_set_id, client_id=w.client_id, count=3
+            ),
+            DRILL_EDIT,
+            CLIENT_READ,
         ),
         "get_owned_drill_set": _op(
             drill_service.get_owned,

@@ -5,12 +5,16 @@ student and skill; and who may see or do what (another section's student, anothe
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
-from backend.drills import attempt_service, drill_service, results_service
+from backend.db import Database, unit_of_work
+from backend.drills import attempt_service, drill_service, generation, results_service
 from backend.drills.bank import bank_items
 from backend.drills.read_models import DrillItemInput
 from backend.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
-from backend.models import DrillAttempt, DrillSet
+from backend.llm.pricing import calculate_cost
+from backend.llm.usage import Usage
+from backend.models import DailyUsage, DrillAttempt, DrillSet, Event
 from backend.models.enums import DrillItemStatus, DrillSkill, Role
 from backend.reviews.read_models import ReviewContent
 from backend.reviews.rubrics import load_builtin_rubrics
@@ -213,3 +217,68 @@ def test_the_suggested_drill_is_the_students_assigned_set_of_that_skill(db):
     )
     suggestion = results_service.suggest_drill(db, actor=room.student, content=review, rubric=miti)
     assert suggestion.set_id == drill_set.id
+
+
+# Drafting items with the model -------------------------------------------------------------------
+def _item(statement: str, answer: str, skill: str = "open_question") -> dict:
+    return {"skill": skill, "context": "Alex, 34.", "statement": statement, "model_answer": answer}
+
+
+def _teacher_set_and_client(engine):
+    with unit_of_work(engine) as db:
+        room = make_classroom(db)
+        drill_set = drill_service.create_set(
+            db, actor=room.teacher, title="Drafted", skill=DrillSkill.open_question
+        )
+    return room, drill_set
+
+
+def test_drafted_items_wait_for_the_teacher_and_their_cost_is_recorded(api, committed_engine):
+    room, drill_set = _teacher_set_and_client(committed_engine)
+    good = [_item(f"Work is a lot, part {n}.", GOOD) for n in range(3)]
+    missing = _item("I drink a bit.", CLOSED)  # a model answer that misses the skill
+    api.tool_reply({"items": [*good, missing]}, input_tokens=900, output_tokens=400)
+    api.tool_reply({"items": good}, input_tokens=1400, output_tokens=350)  # the repair
+
+    drafted = generation.draft_items(
+        Database(committed_engine),
+        actor=room.teacher,
+        set_id=drill_set.id,
+        client_id=room.client.id,
+        count=4,
+    )
+
+    assert (drafted.added, drafted.dropped, drafted.demo) == (3, 0, False)
+    first, repair = api.messages_requests()[-2:]
+    assert "does not do the skill" in str(repair.body["messages"][-1])
+    assert room.client.hidden_information not in str(first.body)  # hidden facts stay hidden
+    expected = calculate_cost(
+        "claude-haiku-4-5", Usage(input_tokens=900, output_tokens=400)
+    ) + calculate_cost("claude-haiku-4-5", Usage(input_tokens=1400, output_tokens=350))
+    assert drafted.cost == expected
+    with unit_of_work(committed_engine, write=False) as db:
+        day = db.scalar(select(DailyUsage).where(DailyUsage.user_id == room.teacher.id))
+        events = db.scalars(select(Event).where(Event.category == "drill_items_call")).all()
+        mine = drill_service.get_set(db, actor=room.teacher, set_id=drill_set.id)
+    assert day is not None and day.drill_items_cost == day.cost == expected
+    assert len(events) == 2
+    assert [i.status for i in mine.items] == [DrillItemStatus.draft] * 3
+    assert mine.items[0].source == f"generated:{room.client.name}"
+
+
+def test_demo_mode_drafts_items_offline_for_free(committed_engine):
+    room, drill_set = _teacher_set_and_client(committed_engine)
+    drafted = generation.draft_items(
+        Database(committed_engine),
+        actor=room.teacher,
+        set_id=drill_set.id,
+        client_id=room.client.id,
+        count=5,
+    )
+    assert (drafted.added, drafted.cost, drafted.demo) == (5, 0, True)
+    with unit_of_work(committed_engine, write=False) as db:
+        mine = drill_service.get_set(db, actor=room.teacher, set_id=drill_set.id)
+        assert db.scalar(select(DailyUsage).where(DailyUsage.user_id == room.teacher.id)) is None
+    assert all(item.status == DrillItemStatus.draft for item in mine.items)
+    assert all(item.skill == DrillSkill.open_question for item in mine.items)
+    assert all(room.client.name in item.context for item in mine.items)

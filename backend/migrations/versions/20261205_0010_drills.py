@@ -1,7 +1,8 @@
 """Drills: teachers' sets of short one-skill exercises (`drill_sets`, their items), the sections
 they are assigned to, and every attempt a student makes (`drill_attempts`: the reply, the offline
 coder's codes, whether it hit the item's skill). An attempt names a set's item, or an item of the
-built-in bank for practice on one's own.
+built-in bank for practice on one's own. `daily_usage.drill_items_cost`: what drafting drill
+items with a model cost (a purpose of its own; its columns still add up to `cost`).
 
 Revision ID: 0010
 Revises: 0009
@@ -105,8 +106,16 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_drill_attempts_student_id'), ['student_id'], unique=False)
 
 
+    # The cost of drill items a model drafted for a teacher: a purpose of its own.
+    with op.batch_alter_table('daily_usage', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('drill_items_cost', sa.BigInteger(), server_default='0', nullable=False))
+
+
 def downgrade() -> None:
-    # The drills go with their tables (a course export keeps them: backup_service).
+    # The drills go with their tables (a course export keeps them: backup_service); what drafting
+    # items cost stays in the day's total `cost`, counted under no purpose.
+    with op.batch_alter_table('daily_usage', schema=None) as batch_op:
+        batch_op.drop_column('drill_items_cost')
     op.drop_table('drill_attempts')
     op.drop_table('drill_assignments')
     op.drop_table('drill_set_items')
