@@ -44,8 +44,9 @@ class DailyUsage(Base):
     check_turns_cost: Mapped[Decimal] = mapped_column(Money, default=Decimal(0), server_default="0")
     check_judge_cost: Mapped[Decimal] = mapped_column(Money, default=Decimal(0), server_default="0")
     review_cost: Mapped[Decimal] = mapped_column(Money, default=Decimal(0), server_default="0")
-    drill_items_cost: Mapped[Decimal] = mapped_column(Money, default=Decimal(0), server_default="0")
     check_tokens: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    # After check_tokens: revision 0010 added it last (the migrated column order).
+    drill_items_cost: Mapped[Decimal] = mapped_column(Money, default=Decimal(0), server_default="0")
 
 
 class ClientUsageCounts:
