@@ -20,6 +20,7 @@ from tests.apps.helpers import (
     teacher_app,
     texts,
 )
+from tests.apps.test_student_review import end_session
 
 CLOSED = "Do you drink every day?"
 OPEN = "What does a typical evening look like for you?"
@@ -97,3 +98,40 @@ def test_a_teacher_assigns_a_set_a_student_does_it_and_the_teacher_sees_results(
             "Items hit": 1,
         }
     ]
+
+
+def test_a_reviews_drill_next_opens_the_drill_of_its_weakest_skill(app, app_db):
+    """Closed questions only: the review's weakest skill is open questions, and with no set of
+    that skill assigned, Drill next opens the bank's open-question items."""
+    classroom(app_db)
+    turns = [("Do you drink every day?", ""), ("Is that every night?", "")]
+    at = end_session(log_in(app.run(), "sam.student"), turns)
+    assert_clean(at)
+    assert "##### Drill next: Open question" in texts(at)
+    at.button(key="open_suggested_drill").click().run()
+    assert_clean(at)
+    assert "Drills" in texts(at, "title")
+    assert "Practise on your own" in texts(at, "subheader")
+    assert at.selectbox(key="drill_own_skill").value == "open_question"
+    assert "**Item 1 of 10** · Open question" in texts(at)
+
+
+def test_a_teacher_drafts_items_in_demo_mode_and_accepts_one(app, app_db):
+    classroom(app_db)
+    with unit_of_work(app_db, write=False) as db:
+        username = db.scalar(select(User.username).where(User.role == "teacher"))
+    teacher = teacher_app(app, username)
+    open_page(teacher, "Drill sets")
+    teacher.text_input(key="drill_title").input("From Alex")
+    teacher.button(key="create_drill_set").click().run()  # a mixed set
+    teacher.button(key="draft_items").click().run()
+    assert_clean(teacher)
+    assert any(
+        t.startswith("Drafted 5 items (no cost (demo mode))") for t in texts(teacher, "success")
+    )
+    accepts = [b for b in teacher.button if b.key.startswith("accept_item_")]
+    assert len(accepts) == 5
+    accepts[0].click().run()
+    assert_clean(teacher)
+    assert len([b for b in teacher.button if b.key.startswith("accept_item_")]) == 4
+    assert "**Items** (1 of 5-10)" in texts(teacher)
