@@ -73,7 +73,7 @@ def assigned_sets(db: Session, *, actor: UserRead | None) -> list[AssignedSet]:
 
 def read_set(db: Session, *, actor: UserRead | None, set_id: int) -> DrillSetRead:
     """A set as its students see it: the accepted items only."""
-    drill_set = _readable(db, actor, set_id)
+    _actor, drill_set = _readable(db, actor, set_id)
     read = DrillSetRead.model_validate(drill_set)
     read.items = [DrillItemRead.model_validate(item) for item in _accepted_items(db, set_id)]
     return read
@@ -113,8 +113,7 @@ def attempts_in_set(
     db: Session, *, actor: UserRead | None, set_id: int
 ) -> dict[int, list[AttemptRead]]:
     """The student's own attempts at each item of a set (item id -> oldest first)."""
-    _readable(db, actor, set_id)
-    assert actor is not None
+    actor, _set = _readable(db, actor, set_id)
     rows = db.execute(
         select(DrillAttempt, DrillSetItem.model_answer)
         .join(DrillSetItem, DrillSetItem.id == DrillAttempt.set_item_id)
@@ -191,13 +190,16 @@ def skill_progress(db: Session, *, actor: UserRead | None) -> list[SkillDay]:
 
 
 # Internals --------------------------------------------------------------------------------------
-def _readable(db: Session, actor: UserRead | None, set_id: int) -> DrillSet:
+def _readable(db: Session, actor: UserRead | None, set_id: int) -> tuple[UserRead, DrillSet]:
+    """The checked caller and the set, if they may read it (someone else's reads as missing)."""
     drill_set = db.get(DrillSet, set_id)
     if drill_set is None:
         access.require(db, actor, "drill", "read")
         raise DrillSetNotFound(set_id)
-    access.require(db, actor, "drill", "read", drill_set, refuse=lambda: DrillSetNotFound(set_id))
-    return drill_set
+    checked = access.require(
+        db, actor, "drill", "read", drill_set, refuse=lambda: DrillSetNotFound(set_id)
+    )
+    return checked, drill_set
 
 
 def _accepted_items(db: Session, set_id: int) -> list[DrillSetItem]:

@@ -18,7 +18,7 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
-from backend import event_log
+from backend import access, event_log
 from backend.actor import UserRead
 from backend.clients import client_service
 from backend.clients.read_models import ClientRead
@@ -114,6 +114,7 @@ def draft_items(
     with database() as db:
         drill_set = drill_service.get_set(db, actor=actor, set_id=set_id)
         client = client_service.get_client(db, actor=actor, client_id=client_id)
+        checked = access.signed_in(db, actor)
     room = MAX_ITEMS - len(drill_set.items)
     if room < 1:
         raise drill_service.SetFull(0)
@@ -140,10 +141,9 @@ def draft_items(
         answers, failure = outcome.answers, outcome.failure
         kept, problems = outcome.value or ([], [])
         items, dropped = kept[:count], len(problems)
-    assert actor is not None  # checked by get_set
     with database(write=True) as db:
         for answer in answers:  # billed even when nothing was kept
-            _record_call(db, actor, set_id, answer.completion)
+            _record_call(db, checked, set_id, answer.completion)
         row = db.get_one(DrillSet, set_id)
         added = drill_service.add_drafts(db, row, items, f"generated:{client.name}"[:200])
     if failure is not None and not added:  # raised once what it cost is recorded
