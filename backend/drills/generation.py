@@ -6,7 +6,8 @@ One forced-tool call on `REVIEW_MODEL` (through the gateway's validated loop: on
 answer is checked: texts of sensible length, the set's skill, and a model answer the offline
 coder finds hitting its skill (a model answer that misses would teach the wrong thing). Items
 still invalid after the repair are dropped. The kept ones become drafts of the set: students see
-none of them until the teacher accepts each. The call's cost joins the teacher's day under its
+none of them until the teacher accepts each. The teacher's daily token budget and the product's
+dollars are checked first, as before a review; the call's cost joins the teacher's day under its
 own purpose (`drill_items`) with an info event for the hourly figures. Demo mode writes items
 offline from the profile, for free.
 """
@@ -22,6 +23,7 @@ from backend import access, event_log
 from backend.actor import UserRead
 from backend.clients import client_service
 from backend.clients.read_models import ClientRead
+from backend.config import get_settings
 from backend.db import Database
 from backend.drills import drill_service, skills
 from backend.drills.bank import bank_items
@@ -34,7 +36,7 @@ from backend.llm.validated import ask_validated
 from backend.models import DrillSet
 from backend.models.base import utcnow
 from backend.models.enums import DrillSkill
-from backend.usage import usage_service
+from backend.usage import budget_service, usage_service
 
 TOOL = "record_drill_items"
 MIN_DRAFTS = 3
@@ -126,6 +128,8 @@ def draft_items(
     if gateway.demo_mode:
         items, dropped = demo_items(client, wanted, count), 0
     else:
+        with database(write=True) as db:  # the teacher's day and the product's dollars
+            budget_service.check_budgets(db, get_settings(), user_id=checked.id)
         context, ask = request_text(client, wanted, count)
         outcome = ask_validated(
             gateway,

@@ -8,7 +8,13 @@ import streamlit as st
 from backend.classes import section_service
 from backend.config import get_settings
 from backend.drills import drill_service, generation
-from backend.drills.read_models import MAX_ITEMS, MIN_ITEMS, DrillItemInput, DrillSetRead
+from backend.drills.read_models import (
+    MAX_ITEMS,
+    MIN_ITEMS,
+    DrillItemInput,
+    DrillItemRead,
+    DrillSetRead,
+)
 from backend.drills.skills import SKILLS, skill_name
 from backend.errors import AppError
 from backend.models.enums import DrillItemStatus, DrillSkill, Role
@@ -101,9 +107,16 @@ def _remove(set_id: int, item_id: int) -> None:
         drill_service.remove_item(db, actor=actor, set_id=set_id, item_id=item_id)
 
 
-def _accept(set_id: int, item_id: int) -> None:
+def _accept(set_id: int, item: DrillItemRead) -> None:
+    """A draft becomes an item students see, with the teacher's edits of its texts."""
+    edited = DrillItemInput(
+        skill=item.skill,
+        context=state.get(f"edit_context_{item.id}", item.context),
+        statement=state.get(f"edit_statement_{item.id}", item.statement),
+        model_answer=state.get(f"edit_answer_{item.id}", item.model_answer),
+    )
     with store.transaction(write=True) as db:
-        drill_service.accept_item(db, actor=actor, set_id=set_id, item_id=item_id)
+        drill_service.accept_item(db, actor=actor, set_id=set_id, item_id=item.id, data=edited)
 
 
 def _assign(set_id: int, section_id: int | None, assign: bool) -> None:
@@ -135,13 +148,18 @@ def items(drill_set: DrillSetRead) -> None:
             st.markdown(f"**{number}. {SKILLS[item.skill].name}**{draft} · {safe(item.context)}")
             st.markdown(f"Client: “{safe(item.statement)}”")
             st.caption(f"Model answer: {safe(item.model_answer)}")
+            if item.status == DrillItemStatus.draft:
+                with st.expander("Edit before accepting"):
+                    st.text_input("Context", item.context, key=f"edit_context_{item.id}")
+                    st.text_area("Client", item.statement, key=f"edit_statement_{item.id}")
+                    st.text_area("Model answer", item.model_answer, key=f"edit_answer_{item.id}")
             with st.container(horizontal=True):
                 if item.status == DrillItemStatus.draft:
                     st.button(
                         "Accept",
                         key=f"accept_item_{item.id}",
                         on_click=auth.guarded(_accept),
-                        args=(drill_set.id, item.id),
+                        args=(drill_set.id, item),
                     )
                 st.button(
                     "Remove",

@@ -131,7 +131,10 @@ def test_a_teacher_drafts_items_in_demo_mode_and_accepts_one(app, app_db):
     )
     accepts = [b for b in teacher.button if b.key.startswith("accept_item_")]
     assert len(accepts) == 5
-    accepts[0].click().run()
+    item_id = accepts[0].key.removeprefix("accept_item_")
+    teacher.text_area(key=f"edit_answer_{item_id}").input("What matters most to you here?")
+    teacher.button(key=f"accept_item_{item_id}").click().run()
     assert_clean(teacher)
     assert len([b for b in teacher.button if b.key.startswith("accept_item_")]) == 4
     assert "**Items** (1 of 5-10)" in texts(teacher)
+    assert "Model answer: What matters most to you here?" in texts(teacher, "caption")

@@ -11,13 +11,21 @@ from backend.db import Database, unit_of_work
 from backend.drills import attempt_service, drill_service, generation, results_service
 from backend.drills.bank import bank_items
 from backend.drills.read_models import DrillItemInput
-from backend.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
+from backend.errors import (
+    BudgetExceededError,
+    ConflictError,
+    NotFoundError,
+    PermissionDeniedError,
+    ValidationError,
+)
 from backend.llm.pricing import calculate_cost
 from backend.llm.usage import Usage
 from backend.models import DailyUsage, DrillAttempt, DrillSet, Event
+from backend.models.base import utcnow
 from backend.models.enums import DrillItemStatus, DrillSkill, Role
 from backend.reviews.read_models import ReviewContent
 from backend.reviews.rubrics import load_builtin_rubrics
+from backend.usage import usage_service
 from tests.factories import enroll, make_classroom, make_section, make_user
 
 GOOD = "What does a typical evening look like for you?"
@@ -282,3 +290,22 @@ def test_demo_mode_drafts_items_offline_for_free(committed_engine):
     assert all(item.status == DrillItemStatus.draft for item in mine.items)
     assert all(item.skill == DrillSkill.open_question for item in mine.items)
     assert all(room.client.name in item.context for item in mine.items)
+
+
+def test_drafting_is_refused_once_the_teachers_budget_is_used_up(api, configure, committed_engine):
+    room, drill_set = _teacher_set_and_client(committed_engine)
+    configure(user_daily_token_budget=1000)
+    with unit_of_work(committed_engine) as db:
+        usage_service.record_drill_items(
+            db, user_id=room.teacher.id, at=utcnow(), usage=Usage(input_tokens=1200), cost=None
+        )
+    with pytest.raises(BudgetExceededError):
+        generation.draft_items(
+            Database(committed_engine),
+            actor=room.teacher,
+            set_id=drill_set.id,
+            client_id=room.client.id,
+        )
+    assert api.messages_requests() == []  # nothing was asked of the model
+    with unit_of_work(committed_engine, write=False) as db:
+        assert drill_service.get_set(db, actor=room.teacher, set_id=drill_set.id).items == []
