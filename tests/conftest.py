@@ -212,13 +212,17 @@ def committed_postgresql(_postgresql_engine):
 
 
 def _empty_every_table(engine) -> None:
+    """Every row deleted (children first) and, on PostgreSQL, every id sequence back at 1. Not
+    TRUNCATE: on a test's handful of rows it costs 0.16 s (a new file for each of the 27 tables
+    and their indexes) against DELETE's 0.01 s, after each of some 150 tests."""
     tables = [table.name for table in reversed(Base.metadata.sorted_tables)]
     with engine.begin() as connection:
+        for table in tables:
+            connection.execute(text(f"DELETE FROM {table}"))
         if engine.dialect.name == "postgresql":
-            connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        else:
-            for table in tables:
-                connection.execute(text(f"DELETE FROM {table}"))
+            connection.execute(
+                text("SELECT setval(oid, 1, false) FROM pg_class WHERE relkind = 'S'")
+            )
 
 
 @pytest.fixture(autouse=True)
