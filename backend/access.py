@@ -36,6 +36,8 @@ from backend.models import (
     Assignment,
     AssignmentClient,
     ClientProfile,
+    DrillAssignment,
+    DrillSet,
     Enrollment,
     Job,
     PracticeSession,
@@ -59,6 +61,7 @@ Resource = Literal[
     "administration",  # accounts, sign-in rules, the event log, the dashboard
     "job",  # long work under way: a reply, a review, a client check (Job)
     "problem_report",  # what someone sent with "Report a problem" (ProblemReport)
+    "drill",  # a teacher's drill set, its items and where it is assigned (DrillSet)
 ]
 Action = Literal[
     "read",
@@ -142,6 +145,13 @@ POLICY: dict[tuple[Resource, Action], Who] = {
     # "Report a problem", on every page: anyone signed in sends one; admins read them.
     ("problem_report", "create"): ANYONE,
     ("problem_report", "read"): ADMIN,
+    # Drills: a teacher's sets of one-skill exercises. STUDENT: the set is assigned to one of
+    # the student's sections. Assigning one also needs ("section", "manage"); its results are
+    # the section's ("section", "manage"); practising the built-in bank alone is ("practice", "use").
+    ("drill", "create"): ANY_TEACHER | ADMIN,  # a new set (and reading the built-in bank)
+    ("drill", "read"): STUDENT | AUTHOR | ADMIN,
+    ("drill", "edit"): AUTHOR | ADMIN,  # title, items, drafts, assigning, deleting
+    ("drill", "practise"): STUDENT,  # answer its items
 }
 
 #: The roles that can hold each relation (a student never teaches, an admin is ADMIN anyway).
@@ -168,7 +178,7 @@ class ConversationIds(NamedTuple):
     assignment_id: int | None
 
 
-Row = PracticeSession | ConversationIds | ClientProfile | Section | Rubric | User | Job
+Row = PracticeSession | ConversationIds | ClientProfile | Section | Rubric | User | Job | DrillSet
 
 LOG_IN_FIRST = "Please log in first."
 DEACTIVATED = "This account has been deactivated. Ask an admin for help."
@@ -318,6 +328,7 @@ _MODELS: dict[Resource, type[Row]] = {
     "section": Section,
     "account": User,
     "job": Job,
+    "drill": DrillSet,
 }
 
 
@@ -373,6 +384,14 @@ def _holds(db: Session, actor: UserRead, who: Who, row: Row) -> bool:
         return False
     if isinstance(row, Job):
         return who == OWNER and row.owner_id == actor.id
+    if isinstance(row, DrillSet):
+        if who == AUTHOR:
+            return row.owner_id == actor.id
+        if who == STUDENT:
+            return (
+                db.scalar(drill_sets_of_student(actor.id).where(DrillSet.id == row.id)) is not None
+            )
+        return False
     return who == OWNER and row.id == actor.id  # an account
 
 
@@ -412,4 +431,19 @@ def _clause(actor: UserRead, who: Who, model: type[Row]) -> ColumnElement[bool]:
         return User.id == actor.id
     elif model is Job and who == OWNER:
         return Job.owner_id == actor.id
+    elif model is DrillSet:
+        if who == AUTHOR:
+            return DrillSet.owner_id == actor.id
+        if who == STUDENT:
+            return DrillSet.id.in_(drill_sets_of_student(actor.id))
     return false()
+
+
+def drill_sets_of_student(student_id: int) -> Select[int]:
+    """Ids of the drill sets assigned to a section the student is enrolled in."""
+    return (
+        select(DrillSet.id)
+        .join(DrillAssignment, DrillAssignment.set_id == DrillSet.id)
+        .join(Enrollment, Enrollment.section_id == DrillAssignment.section_id)
+        .where(Enrollment.student_id == student_id)
+    )

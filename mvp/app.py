@@ -105,11 +105,13 @@ TEACHER_PAGES = [
     ("teacher/sections.py", "Sections & assignments", ":material/school:", "sections"),
     ("teacher/rubrics.py", "Rubrics", ":material/checklist:", "rubrics"),
     ("teacher/progress.py", "Class progress", ":material/trending_up:", "class-progress"),
+    ("teacher/drills.py", "Drill sets", ":material/fitness_center:", "drill-sets"),
 ]
 STUDENT_PAGES = [
     ("student/practice.py", "Practice", ":material/forum:", "practice"),
     ("student/my_sessions.py", "My sessions", ":material/history:", "my-sessions"),
     ("student/progress.py", "My progress", ":material/trending_up:", "my-progress"),
+    ("student/drills.py", "Drills", ":material/fitness_center:", "drills"),
 ]
 ADMIN_PAGES = [
     ("admin/figures.py", "Figures", ":material/monitoring:", "admin"),

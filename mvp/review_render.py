@@ -26,6 +26,8 @@ RATE_HINT = "Rate single replies of the client with a thumb up or down."
 
 #: Draws "Practise this moment" for a student turn: (turn, widget key).
 Practise = Callable[[int, str], None]
+#: Draws the drill a review suggests (the student's page after a session).
+Drill = Callable[[ReviewContent, RubricDefinition], None]
 
 
 def cited_turns(content: ReviewContent) -> set[int]:
@@ -53,11 +55,13 @@ def render_review(
     rubric: RubricDefinition | None = None,
     footer: Callable[[MessageRead], None] | None = None,
     practise: Practise | None = None,
+    drill: Drill | None = None,
 ) -> None:
     """One ready review beside the session's transcript (nothing is drawn for a review without
     content); its `rubric` is read here unless the caller has it; `footer` draws widgets under
     each of the client's replies (the student's thumbs), `practise(turn, key)` a "Practise this
-    moment" button under each "try instead" item and each of the student's turns."""
+    moment" button under each "try instead" item and each of the student's turns, `drill` the
+    drill for the review's weakest skill under its goal."""
     content = review.content
     if content is None:
         return
@@ -83,6 +87,8 @@ def render_review(
         _try_instead(review.session_id, content, practise)
         st.markdown("##### Goal for your next practice")
         st.success(safe(content.goal), icon=":material/flag:")
+        if drill is not None and rubric is not None:
+            drill(content, rubric)
         counted_indicators(review, rubric, verdicts=verdicts)
     with right:
         _transcript(review, messages, cited_turns(content), show_hidden_info_turn, footer, practise)

@@ -24,7 +24,7 @@ from backend.reviews import review_service
 from backend.reviews.review_batches import BATCH_STEP
 from backend.reviews.session_screen import SessionScreen
 from mvp import a11y, job_view, store, ui
-from mvp.review_render import Practise, render_review
+from mvp.review_render import Drill, Practise, render_review
 
 STEPS = review_service.STEPS
 REVIEW_NOW_KEY = "review_now_for"  # the session whose review this run writes (a callback asked)
@@ -48,6 +48,7 @@ def review_panel(
     known: SessionScreen | None = None,
     footer: Callable[[MessageRead], None] | None = None,
     practise: Practise | None = None,
+    drill: Drill | None = None,
 ) -> bool:
     """A session's review: written (with progress) when asked for, "Try again" after a failure.
 
@@ -55,7 +56,8 @@ def review_panel(
     (unreleased reviews, the turn the hidden information came out). `known` is the student's
     session screen read in this run (its review is not read again unless one was just written);
     `footer` draws widgets under each client reply of the transcript beside the review, and
-    `practise(turn, key)` a "Practise this moment" button (the student's pages).
+    `practise(turn, key)` a "Practise this moment" button (the student's pages), `drill` the
+    review's suggested drill.
     True when the review was shown (with the transcript: the caller draws none then).
     """
     if not for_teacher:
@@ -107,6 +109,7 @@ def review_panel(
         rubric=rubric,
         footer=footer,
         practise=practise,
+        drill=drill,
     )
     return True
 

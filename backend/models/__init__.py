@@ -5,6 +5,7 @@ from backend.models.base import Base
 from backend.models.check import ClientCheck
 from backend.models.client_profile import ClientProfile
 from backend.models.conversation import Message, PracticeSession
+from backend.models.drill import DrillAssignment, DrillAttempt, DrillSet, DrillSetItem
 from backend.models.event import Event
 from backend.models.job import Job
 from backend.models.problem_report import ProblemReport
@@ -28,6 +29,10 @@ __all__ = [
     "ClientProfile",
     "ClosedHour",
     "DailyUsage",
+    "DrillAssignment",
+    "DrillAttempt",
+    "DrillSet",
+    "DrillSetItem",
     "Enrollment",
     "Event",
     "RatingTally",

@@ -89,3 +89,19 @@ class JobStatus(StrEnum):
     done = "done"
     failed = "failed"
     cancelled = "cancelled"
+
+
+class DrillSkill(StrEnum):
+    """The one skill a drill item trains (its hit rule is `backend.drills.skills`)."""
+
+    reflect = "reflect"
+    open_question = "open_question"
+    sustain_talk = "sustain_talk"
+    ask_permission = "ask_permission"
+
+
+class DrillItemStatus(StrEnum):
+    """A drill set's item: drafts (written by the model) wait for the teacher to accept them."""
+
+    draft = "draft"
+    accepted = "accepted"

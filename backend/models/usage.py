@@ -38,13 +38,15 @@ class DailyUsage(Base):
     cost: Mapped[Decimal] = mapped_column(Money, default=Decimal(0), server_default="0")
     replies: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     # By purpose (`backend.usage.purposes`): students' practice, teachers' test chats, client
-    # checks' probe turns and judge calls, model-written reviews.
+    # checks' probe turns and judge calls, model-written reviews, drill items a model drafted.
     practice_cost: Mapped[Decimal] = mapped_column(Money, default=Decimal(0), server_default="0")
     test_chat_cost: Mapped[Decimal] = mapped_column(Money, default=Decimal(0), server_default="0")
     check_turns_cost: Mapped[Decimal] = mapped_column(Money, default=Decimal(0), server_default="0")
     check_judge_cost: Mapped[Decimal] = mapped_column(Money, default=Decimal(0), server_default="0")
     review_cost: Mapped[Decimal] = mapped_column(Money, default=Decimal(0), server_default="0")
     check_tokens: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    # After check_tokens: revision 0010 added it last (the migrated column order).
+    drill_items_cost: Mapped[Decimal] = mapped_column(Money, default=Decimal(0), server_default="0")
 
 
 class ClientUsageCounts:

@@ -20,7 +20,7 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any, TextIO
 
-from sqlalchemy import Column, Date, Table, false, func, or_, select, text, union
+from sqlalchemy import Column, Date, Table, false, func, or_, select, text, true, union
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
@@ -35,6 +35,10 @@ from backend.models import (
     Base,
     ClientCheck,
     ClientProfile,
+    DrillAssignment,
+    DrillAttempt,
+    DrillSet,
+    DrillSetItem,
     Enrollment,
     Message,
     MessageRating,
@@ -73,6 +77,12 @@ INCLUDED: frozenset[str] = frozenset(
         "message_ratings",
         "session_ratings",
         "session_reviews",
+        # Drills: the teacher's sets, where they are assigned, and the students' attempts (part
+        # of each student's record in the section, like their reviews).
+        "drill_sets",
+        "drill_set_items",
+        "drill_assignments",
+        "drill_attempts",
     }
 )
 
@@ -108,6 +118,9 @@ COURSE_TABLE_RENAMES: list[tuple[str, dict[str, str]]] = [
     ("0007", {}),  # cost by purpose in daily_usage, which no course file carries (rebuilt)
     ("0008", {}),  # daily_usage.check_tokens: rebuilt on import, in no course file
     ("0009", {}),  # practice_sessions' branch columns (`COURSE_COLUMNS_ADDED`)
+    # New course tables (drill sets, items, assignments, attempts): a file from before has none of
+    # their rows and imports as it is; later files carry them.
+    ("0010", {}),
 ]
 #: Nullable columns a revision added to a course table: a file from before it imports with
 #: them empty (a revision that adds a column it cannot leave empty ends the list above instead).
@@ -243,7 +256,23 @@ def _course_filters(teacher_id: int, section_ids: list[int] | None) -> dict[str,
             )
         ),
     )
+    enrolled_q = select(Enrollment.student_id).where(enrollments)
+    drill_sets = (DrillSet.owner_id == teacher_id) & (
+        true()
+        if whole
+        else DrillSet.id.in_(
+            select(DrillAssignment.set_id).where(DrillAssignment.section_id.in_(section_q))
+        )
+    )
+    drill_set_q = select(DrillSet.id).where(drill_sets)
     filters: dict[str, ColumnElement] = {
+        "drill_sets": drill_sets,
+        "drill_set_items": DrillSetItem.set_id.in_(drill_set_q),
+        "drill_assignments": DrillAssignment.set_id.in_(drill_set_q)
+        & DrillAssignment.section_id.in_(section_q),
+        # A student's attempts at the course's sets, and at the built-in bank on their own.
+        "drill_attempts": DrillAttempt.student_id.in_(enrolled_q)
+        & or_(DrillAttempt.set_id.in_(drill_set_q), DrillAttempt.set_id.is_(None)),
         "sections": sections,
         "assignments": assignments,
         "enrollments": enrollments,

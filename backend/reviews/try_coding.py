@@ -171,6 +171,11 @@ def practised_moments(
     return moments
 
 
+def describe_codes(codes: list[str], rubric: RubricDefinition) -> str:
+    """Codes as a reply's feedback names them: "a complex reflection and an open question"."""
+    return _names(_named(codes, rubric))
+
+
 # Internals --------------------------------------------------------------------------------------
 def _named(codes: list[str], rubric: RubricDefinition) -> list[str]:
     return ["not coded" if code == NOT_CODED else rubric.code_name(code).lower() for code in codes]

@@ -15,6 +15,7 @@ class Purpose(StrEnum):
     check_turns = "check_turns"  # the probe conversations of a client check
     check_judge = "check_judge"  # a client check's judge calls
     review = "review"  # model-written session reviews
+    drill_items = "drill_items"  # drill items a model drafted for a teacher
 
 
 #: As the pages name them, in the order they show them.
@@ -24,6 +25,7 @@ LABELS = {
     Purpose.check_turns: "Client checks: turns",
     Purpose.check_judge: "Client checks: judge calls",
     Purpose.review: "Reviews",
+    Purpose.drill_items: "Drill items",
 }
 
 

@@ -193,6 +193,27 @@ def record_review(
     )
 
 
+def record_drill_items(
+    db: Session, *, user_id: int, at: datetime, usage: Usage, cost: Decimal | None
+) -> None:
+    """Drill items a model drafted join the teacher's budget row for the day, under their own
+    purpose (the call's event keeps its time for the hourly figures; `rebuild`, which starts
+    from messages and reviews, does not bring it back)."""
+    if usage.total_tokens == 0 and not cost:
+        return
+    add_to_rollup(
+        db,
+        DailyUsage,
+        {"day": at.date(), "user_id": user_id},
+        {
+            "tokens": usage.total_tokens,
+            "cost": cost or Decimal(0),
+            purposes.column(Purpose.drill_items): cost or Decimal(0),
+            "replies": 0,
+        },
+    )
+
+
 def _rebuild_reviews(db: Session) -> None:
     """Add every review's usage back to the budget rows (`rebuild` starts from the messages)."""
     day = utc_date(db, SessionReview.created_at)

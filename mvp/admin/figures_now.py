@@ -136,7 +136,7 @@ def cost_figures(now: metrics_service.NowFigures) -> None:
                 format_usd(now.cost_today),
                 "Every paid call since midnight UTC: replies in practice, teachers' test chats and "
                 "client checks (stored, or cut off after billing), the checks' judge calls, and "
-                "model-written reviews. The sum of the four purposes below; the same total as "
+                "model-written reviews and drill items. The sum of the purposes below; the same total as "
                 "Spent today and today's row of the daily sheet.",
             ),
             (

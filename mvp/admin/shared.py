@@ -29,8 +29,9 @@ def table(rows: list[dict], key: str, **columns: ColumnConfig | str | None) -> N
 PURPOSES_HELP = (
     "Practice: students' conversations. Test chats: teachers' and admins' chats with their own "
     "clients. Client checks: the probe conversations (turns) and the judge calls that score "
-    "them. Reviews: model-written session reviews (demo reviews cost nothing). Replies cut off "
-    "after billing count under their conversation's purpose."
+    "them. Reviews: model-written session reviews (demo reviews cost nothing). Drill items: "
+    "items a model drafted for a teacher's drill set. Replies cut off after billing count "
+    "under their conversation's purpose."
 )
 
 

@@ -50,6 +50,14 @@ STEPS: dict[Role, list[tuple[str, str]]] = {
             "of a session are listed as *branch of the session of … at turn N*.",
             "teacher/history.py",
         ),
+        (
+            "**Assign drills** (Drill sets): a set of 5-10 short items on one skill (reflect, "
+            "open questions, sustain talk, asking permission) from the built-in bank, your own, "
+            "or drafted by the model from one of your clients (drafts wait for you to accept "
+            "them); assign it to a section and read each student's hit rate per skill under "
+            "*Results*.",
+            "teacher/drills.py",
+        ),
     ],
     Role.student: [
         (
@@ -71,6 +79,13 @@ STEPS: dict[Role, list[tuple[str, str]]] = {
             "under any of your turns): the conversation rewinds to that moment; your new reply "
             "is coded at once, then the client answers. Try again as often as you like.",
             "student/my_sessions.py",
+        ),
+        (
+            "**Do your drills** (Drills): one client statement at a time; type your reply and "
+            "Submit: it is coded at once and you see whether it hit the skill, then the model "
+            "answer. Retry as often as you like; *My progress* shows your hit rate per skill. "
+            "A review's *Drill next* button opens the drill for its weakest skill.",
+            "student/drills.py",
         ),
     ],
 }

@@ -42,6 +42,7 @@ def after_session(actor: UserRead, screen: SessionScreen) -> None:
         known=screen,
         footer=rate_reply,
         practise=practise,
+        drill=lambda content, rubric: shared.suggested_drill(actor, content, rubric),
     )
     feedback_form(actor, session.id, screen.rating)
     if not reviewed:

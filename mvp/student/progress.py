@@ -7,6 +7,9 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from backend.drills import attempt_service
+from backend.drills.read_models import SkillDay
+from backend.drills.skills import skill_name
 from backend.models.enums import Role
 from backend.reviews import progress_service, try_coding
 from backend.reviews.indicators import MIN_TURNS_FOR_VERDICTS
@@ -146,11 +149,49 @@ def practised_moments(moments: list[PractisedMoment]) -> None:
                 st.caption(safe(moment.feedback or ""))
 
 
+def drills(days: list[SkillDay]) -> None:
+    """Drills: the hit rate per skill, day by day, and the totals."""
+    st.subheader("Drills")
+    st.caption("Your hit rate per skill on each day you did drills (retries count).")
+    frame = pd.DataFrame(
+        [
+            {"Day": day.day.isoformat(), "Skill": skill_name(day.skill), "Hit rate": day.hit_rate}
+            for day in days
+        ]
+    )
+    lines = (
+        alt.Chart(frame)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("Day:O", title="Day"),
+            y=alt.Y("Hit rate:Q", axis=alt.Axis(format=".0%"), scale=alt.Scale(domain=[0, 1])),
+            color=alt.Color("Skill:N", title=None),
+            tooltip=["Skill", "Day", alt.Tooltip("Hit rate:Q", format=".0%")],
+        )
+    )
+    latest = {day.skill: day for day in days}
+    summary = "; ".join(
+        f"{skill_name(skill)} {day.hit_rate:.0%} on {day.day.isoformat()}"
+        for skill, day in latest.items()
+    )
+    ui.chart(
+        lines,
+        description=f"Drill hit rate per skill by day, latest: {summary}.",
+        width="stretch",
+        key="drills_chart",
+    )
+    for skill, day in latest.items():
+        st.markdown(
+            f"- **{skill_name(skill)}**: {day.hit_rate:.0%} of {plural(day.attempts, 'attempt')} on {day.day.isoformat()}"
+        )
+
+
 # The page ------------------------------------------------------------------------------------
 st.title("My progress")
 with store.transaction() as db:
     progress = progress_service.student_progress(db, actor=actor)
     moments = try_coding.practised_moments(db, actor=actor)
+    drill_days = attempt_service.skill_progress(db, actor=actor)
 if not progress.points:
     st.info(
         "No reviewed sessions yet. Finish a conversation on the **Practice** page and end it: "
@@ -167,3 +208,7 @@ else:
     try_instead(progress)
 if moments:
     practised_moments(moments)
+if drill_days:
+    drills(drill_days)
+else:
+    st.caption("No drills yet: the **Drills** page has short exercises on one skill each.")

@@ -5,7 +5,11 @@ from __future__ import annotations
 import streamlit as st
 
 from backend.actor import UserRead
+from backend.drills import results_service
+from backend.drills.skills import skill_name
 from backend.practice import branch_service, conversation_service, history_service
+from backend.reviews.read_models import ReviewContent
+from backend.reviews.rubric_schema import RubricDefinition
 from mvp import auth, store, ui
 
 PRACTICE_PAGE = "student/practice.py"
@@ -75,3 +79,33 @@ def practise_button(actor: UserRead, session_id: int, turn: int, *, key: str) ->
         on_click=auth.guarded(practise_moment),
         args=(actor, session_id, turn),
     )
+
+
+DRILLS_PAGE = "student/drills.py"
+DRILL_SET_KEY = "drill_set"  # the set open on the Drills page ("own": the built-in bank)
+DRILL_SKILL_KEY = "drill_skill"  # the skill practised alone
+
+
+def open_drill(set_id: int | None, skill: str) -> None:
+    """The Drills page with this set open, else the bank's items of this skill (a callback)."""
+    st.session_state[DRILL_SET_KEY] = set_id if set_id is not None else "own"
+    st.session_state[DRILL_SKILL_KEY] = skill
+    st.session_state["drill_item_index"] = 0
+    ui.go_to(DRILLS_PAGE)
+
+
+def suggested_drill(actor: UserRead, content: ReviewContent, rubric: RubricDefinition) -> None:
+    """Under a review: the drill for its weakest skill (an assigned set, else the bank)."""
+    with store.transaction() as db:
+        suggestion = results_service.suggest_drill(db, actor=actor, content=content, rubric=rubric)
+    name = skill_name(suggestion.skill)
+    with st.container(border=True, key="suggested_drill"):
+        st.markdown(f"##### Drill next: {name}")
+        st.caption(suggestion.reason)
+        st.button(
+            f"Drill: {name}",
+            key="open_suggested_drill",
+            icon=":material/fitness_center:",
+            on_click=open_drill,
+            args=(suggestion.set_id, suggestion.skill.value),
+        )

@@ -40,6 +40,8 @@ PAGES = {
     "Rubrics": "teacher/rubrics.py",
     "Help": "help/quick_start.py",
     "Known issues": "help/known_issues.py",
+    "Drill sets": "teacher/drills.py",
+    "Drills": "student/drills.py",
 }
 
 FIGURE_TABS = ("Now", "Usage", "Breakdowns", "Budgets")  # tabs of the Figures page

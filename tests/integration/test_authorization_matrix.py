@@ -37,12 +37,15 @@ from backend.classes import assignment_service, section_service
 from backend.classes.read_models import AssignmentInput
 from backend.clients import client_service, student_access_service
 from backend.config import get_settings
+from backend.drills import attempt_service, drill_service, generation, results_service
+from backend.drills.bank import bank_items
+from backend.drills.read_models import DrillItemInput
 from backend.errors import AuthenticationError, NotFoundError, PermissionDeniedError
 from backend.jobs import job_service, runner
 from backend.jobs.read_models import JobRead
 from backend.models import Base, Rubric, SessionReview, User
 from backend.models.base import utcnow
-from backend.models.enums import Role, SessionMode
+from backend.models.enums import DrillSkill, Role, SessionMode
 from backend.models.review import ReviewSource
 from backend.monitoring import metrics_service, problem_report_service
 from backend.practice import (
@@ -91,6 +94,7 @@ class World:
     spare_section_code: str
     assignment_id: int
     session_id: int
+    drill_set_id: int  # the section teacher's set, assigned to the section
 
 
 @pytest.fixture(scope="module")
@@ -151,8 +155,19 @@ def _build_world(db: Session) -> World:
     session = session_service.create_session(db, actor=owner, client_id=client.id)
     add_message(db, actor=owner, session_id=session.id, content="Hi, I'm your counselor today.")
     spare_section = make_section(db, teacher=teacher, name="Spare section")
+    drill_set = drill_service.create_set(db, actor=teacher, title="Open questions")
+    keys = [item.key for item in bank_items(DrillSkill.open_question)[:5]]
+    drill_service.add_bank_items(db, actor=teacher, set_id=drill_set.id, keys=keys)
+    drill_service.assign_set(db, actor=teacher, set_id=drill_set.id, section_id=section.id)
     return World(
-        users, client.id, spare.id, section.id, spare_section.join_code, assignment.id, session.id
+        users,
+        client.id,
+        spare.id,
+        section.id,
+        spare_section.join_code,
+        assignment.id,
+        session.id,
+        drill_set.id,
     )
 
 
@@ -300,6 +315,8 @@ RELATIONS: dict[str, dict[str, Who]] = {
     "built_in_rubric": {"other_teacher": Who.BUILT_IN, "section_teacher": Who.BUILT_IN},
     "account": {"owner": Who.OWNER},  # the owner's account
     "job": {"owner": Who.OWNER},  # a job the owner started
+    # The section teacher's drill set, assigned to the section (so to the owner).
+    "drill": {"owner": Who.STUDENT, "section_teacher": Who.AUTHOR},
     "": {},  # no thing: a rule about the caller's role only
 }
 #: What each caller is by their role alone.
@@ -372,10 +389,169 @@ CLIENT_EDIT = R("client", "edit", "client")
 CHECK_READ = R("check", "read", "client")
 BUILT_IN_RUBRIC = R("rubric", "read", "built_in_rubric")
 OWN_ACCOUNT = R("account", "use")
+DRILL_EDIT = R("drill", "edit", "drill")
+PRACTICE = R("practice", "use")
+
+
+def _drill_item_id(db, w: World) -> int:
+    return (
+        drill_service.get_set(db, actor=w.users["section_teacher"], set_id=w.drill_set_id)
+        .items[0]
+        .id
+    )
+
+
+def _drill_draft_id(db, w: World) -> int:
+    """A draft item in the world's set (as the model would write it), awaiting the teacher."""
+    from backend.models import DrillSet
+
+    item = DrillItemInput(
+        skill=DrillSkill.open_question, context="Alex, 34.", statement="Fine.", model_answer="How?"
+    )
+    drill_service.add_drafts(db, db.get_one(DrillSet, w.drill_set_id), [item], "generated")
+    teacher = w.users["section_teacher"]
+    return drill_service.get_set(db, actor=teacher, set_id=w.drill_set_id).drafts[0].id
+
+
+def _drill_review():
+    from backend.reviews.read_models import ReviewContent
+
+    return ReviewContent.model_validate(
+        {"codes": [{"turn": 1, "code": "closed_question"}], "scores": [], "strengths": [],
+         "try_instead": [], "goal": "Ask open questions."}
+    )  # fmt: skip
+
+
+def _drill_operations() -> dict[str, Operation]:
+    """Drills: a teacher's sets, students' attempts, a section's results."""
+    miti = next(r for r in load_builtin_rubrics() if r.key == "miti")
+    own = DrillItemInput(
+        skill=DrillSkill.reflect, context="Alex, 34.", statement="I'm tired.", model_answer="You're worn out."
+    )  # fmt: skip
+    return {
+        "list_drill_bank": _op(
+            drill_service.list_bank, lambda f, db, w, a: f(db, actor=a), R("drill", "create")
+        ),
+        "create_drill_set": _op(
+            drill_service.create_set,
+            lambda f, db, w, a: f(db, actor=a, title="Reflections"),
+            R("drill", "create"),
+        ),
+        "list_drill_sets": _op(
+            drill_service.list_sets,
+            lambda f, db, w, a: [s for s in f(db, actor=a) if s.id == w.drill_set_id],
+            DRILL_EDIT,
+        ),
+        "draft_drill_items": _op(  # demo mode: drafted offline (the model's path: test_drills)
+            generation.draft_items,
+            lambda f, db, w, a: f(
+                _InCell(db), actor=a, set_id=w.drill_set_id, client_id=w.client_id, count=3
+            ),
+            DRILL_EDIT,
+            CLIENT_READ,
+        ),
+        "get_owned_drill_set": _op(
+            drill_service.get_owned,
+            lambda f, db, w, a: f(db, a, w.drill_set_id) and "ok",
+            DRILL_EDIT,
+        ),
+        "get_drill_set": _op(
+            drill_service.get_set,
+            lambda f, db, w, a: f(db, actor=a, set_id=w.drill_set_id),
+            DRILL_EDIT,
+        ),
+        "add_drill_bank_items": _op(
+            drill_service.add_bank_items,
+            lambda f, db, w, a: f(db, actor=a, set_id=w.drill_set_id, keys=["reflect-01"]),
+            DRILL_EDIT,
+        ),
+        "add_own_drill_item": _op(
+            drill_service.add_own_item,
+            lambda f, db, w, a: f(db, actor=a, set_id=w.drill_set_id, data=own),
+            DRILL_EDIT,
+        ),
+        "accept_drill_item": _op(
+            drill_service.accept_item,
+            lambda f, db, w, a: f(
+                db, actor=a, set_id=w.drill_set_id, item_id=_drill_draft_id(db, w)
+            ),
+            DRILL_EDIT,
+        ),
+        "remove_drill_item": _op(
+            drill_service.remove_item,
+            lambda f, db, w, a: f(
+                db, actor=a, set_id=w.drill_set_id, item_id=_drill_item_id(db, w)
+            ),
+            DRILL_EDIT,
+        ),
+        "assign_drill_set": _op(
+            drill_service.assign_set,
+            lambda f, db, w, a: f(db, actor=a, set_id=w.drill_set_id, section_id=w.section_id),
+            DRILL_EDIT,
+            SECTION_MANAGE,
+        ),
+        "unassign_drill_set": _op(
+            drill_service.unassign_set,
+            lambda f, db, w, a: f(db, actor=a, set_id=w.drill_set_id, section_id=w.section_id),
+            DRILL_EDIT,
+            SECTION_MANAGE,
+        ),
+        "drill_sets_of_section": _op(
+            drill_service.sets_of_section,
+            lambda f, db, w, a: f(db, actor=a, section_id=w.section_id),
+            SECTION_MANAGE,
+        ),
+        "drill_section_results": _op(
+            results_service.section_results,
+            lambda f, db, w, a: f(db, actor=a, section_id=w.section_id) or "ok",
+            SECTION_MANAGE,
+        ),
+        "suggest_drill": _op(
+            results_service.suggest_drill,
+            lambda f, db, w, a: f(db, actor=a, content=_drill_review(), rubric=miti),
+            PRACTICE,
+        ),
+        "assigned_drill_sets": _op(
+            attempt_service.assigned_sets,
+            lambda f, db, w, a: [s for s in f(db, actor=a) if s.id == w.drill_set_id],
+            R("drill", "read", "drill"),
+            PRACTICE,
+        ),
+        "read_drill_set": _op(
+            attempt_service.read_set,
+            lambda f, db, w, a: f(db, actor=a, set_id=w.drill_set_id),
+            R("drill", "read", "drill"),
+        ),
+        "answer_drill_item": _op(
+            attempt_service.answer_item,
+            lambda f, db, w, a: f(
+                db, actor=a, set_id=w.drill_set_id, item_id=_drill_item_id(db, w), reply="How so?"
+            ),
+            R("drill", "practise", "drill"),
+        ),
+        "drill_attempts_in_set": _op(
+            attempt_service.attempts_in_set,
+            lambda f, db, w, a: f(db, actor=a, set_id=w.drill_set_id) or "ok",
+            R("drill", "read", "drill"),
+        ),
+        "practise_drill_bank_item": _op(
+            attempt_service.practise_bank_item,
+            lambda f, db, w, a: f(db, actor=a, key="reflect-01", reply="You're worn out."),
+            PRACTICE,
+        ),
+        "drill_bank_attempts": _op(
+            attempt_service.bank_attempts,
+            lambda f, db, w, a: f(db, actor=a, skill=DrillSkill.reflect) or "ok",
+            PRACTICE,
+        ),
+        "drill_skill_progress": _op(
+            attempt_service.skill_progress, lambda f, db, w, a: f(db, actor=a) or "ok", PRACTICE
+        ),
+    }
 
 
 def _operations() -> dict[str, Operation]:
-    return {
+    return _drill_operations() | {
         # Reads
         "get_session": _op(
             session_service.get_session,
@@ -1108,6 +1284,7 @@ EXEMPT = {
 BACKEND = Path(__file__).resolve().parents[2] / "backend"
 DOMAINS = (
     "accounts",
+    "drills",
     "clients",
     "classes",
     "practice",

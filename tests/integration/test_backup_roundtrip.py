@@ -22,9 +22,19 @@ from backend.classes.read_models import AssignmentInput
 from backend.clients import client_service
 from backend.config import get_settings
 from backend.db import Database, create_db_engine, unit_of_work, upgrade_database
+from backend.drills import attempt_service, drill_service, results_service
+from backend.drills.bank import bank_items
 from backend.llm.usage import Usage
-from backend.models import Base, DailyUsage, RatingTally, User
-from backend.models.enums import Role
+from backend.models import (
+    Base,
+    DailyUsage,
+    DrillAttempt,
+    DrillSet,
+    DrillSetItem,
+    RatingTally,
+    User,
+)
+from backend.models.enums import DrillSkill, Role
 from backend.ops import backup_service
 from backend.ops.backup_service import BadCourseFile, ImportRefused
 from backend.practice import branch_service, history_service, rating_service, session_service
@@ -477,6 +487,65 @@ def test_a_branch_comes_along_and_a_file_from_before_branches_still_imports(
         with unit_of_work(older, write=False) as db:
             plain = session_service.get_session(db, actor=room.student, session_id=branch.id)
         assert plain.branch_of_id is None and plain.branch_turn is None
+    finally:
+        for engine in (source, target, older):
+            engine.dispose()
+
+
+@pytest.mark.parametrize("target_kind", ["sqlite", "postgresql"])
+def test_drills_come_along_with_their_section_and_a_file_from_before_drills_imports(
+    tmp_path, fresh_database, target_kind
+):
+    """A teacher's drill set, its items, its section and the students' attempts (at the set and
+    at the bank alone) survive a round trip; another teacher's set stays behind; a file of
+    revision 0009 (no drill tables yet) still imports."""
+    source = create_db_engine(fresh_database("sqlite", tmp_path))
+    target = create_db_engine(fresh_database(target_kind, tmp_path))
+    older = create_db_engine(fresh_database(target_kind, tmp_path))
+    try:
+        with unit_of_work(source) as db:
+            room = make_classroom(db)
+            drill_set = drill_service.create_set(db, actor=room.teacher, title="Reflections")
+            keys = [item.key for item in bank_items(DrillSkill.reflect)[:5]]
+            drill_set = drill_service.add_bank_items(
+                db, actor=room.teacher, set_id=drill_set.id, keys=keys
+            )
+            drill_service.assign_set(
+                db, actor=room.teacher, set_id=drill_set.id, section_id=room.section.id
+            )
+            item = drill_set.items[0]
+            for reply in ("Do you feel tired?", item.model_answer):
+                attempt_service.answer_item(
+                    db, actor=room.student, set_id=drill_set.id, item_id=item.id, reply=reply
+                )
+            attempt_service.practise_bank_item(
+                db, actor=room.student, key="open-01", reply="What is an evening like?"
+            )
+            other = make_user(db, role=Role.teacher, username="other.teacher")
+            drill_service.create_set(db, actor=other, title="Not in the course")
+        content = export_text(source, room.teacher.username)
+        summary = import_text(target, content)
+        assert (summary.rows["drill_sets"], summary.rows["drill_set_items"]) == (1, 5)
+        assert (summary.rows["drill_assignments"], summary.rows["drill_attempts"]) == (1, 3)
+        assert without_time(export_text(target, room.teacher.username)) == without_time(content)
+        mine = {"owner_id": room.teacher.id}
+        assert _rows(target, DrillSet) == _rows(source, DrillSet, **mine)
+        assert _rows(target, DrillSetItem) == _rows(source, DrillSetItem)
+        assert _rows(target, DrillAttempt, bank_key=None) == _rows(
+            source, DrillAttempt, bank_key=None
+        )
+        with unit_of_work(target, write=False) as db:
+            results = results_service.section_results(
+                db, actor=room.teacher, section_id=room.section.id
+            )
+        assert [(r.attempts, r.hits) for r in results] == [(2, 1)]
+
+        header, *items = (json.loads(line) for line in content.splitlines())
+        lines = [{**header, "schema_revision": "0009"}]
+        lines += [item for item in items if not str(item.get("table", "")).startswith("drill_")]
+        lines[-1] = {"end": True, "rows": len(lines) - 2}
+        summary = import_text(older, "".join(json.dumps(line) + "\n" for line in lines))
+        assert "drill_sets" not in summary.rows and summary.rows["enrollments"] == 1
     finally:
         for engine in (source, target, older):
             engine.dispose()

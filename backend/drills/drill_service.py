@@ -1,0 +1,305 @@
+"""A teacher's drill sets: a title, one skill or mixed, 5-10 items copied from the built-in bank
+or written by the teacher (or drafted by the model and accepted by the teacher), and the
+sections each set is assigned to. Items are copies, so editing the bank or a draft never changes
+an item a student already answered.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from backend import access
+from backend.actor import UserRead
+from backend.classes import section_service
+from backend.drills.bank import bank_item, bank_items
+from backend.drills.read_models import (
+    MAX_ITEMS,
+    MIN_ITEMS,
+    BankItem,
+    DrillItemInput,
+    DrillItemRead,
+    DrillSetRead,
+)
+from backend.drills.skills import skill_name
+from backend.errors import ConflictError, NotFoundError, ValidationError
+from backend.models import DrillAssignment, DrillSet, DrillSetItem
+from backend.models.base import utcnow
+from backend.models.enums import DrillItemStatus, DrillSkill
+from backend.utils.text import clean_text
+
+
+class DrillSetNotFound(NotFoundError):
+    def __init__(self, set_id: int) -> None:
+        super().__init__(f"No drill set with id {set_id}.")
+
+
+class DrillItemNotFound(NotFoundError):
+    def __init__(self, item_id: int) -> None:
+        super().__init__(f"No item with id {item_id} in this drill set.")
+
+
+class SetFull(ConflictError):
+    def __init__(self, room: int) -> None:
+        super().__init__(
+            f"A drill set holds at most {MAX_ITEMS} items; this one has room for {room} more. "
+            "Remove an item first, or start another set."
+        )
+
+
+def list_bank(
+    db: Session, *, actor: UserRead | None, skill: DrillSkill | None = None
+) -> list[BankItem]:
+    """The built-in bank's items a teacher may pick (one skill, or all)."""
+    access.require(db, actor, "drill", "create")
+    return bank_items(skill)
+
+
+def create_set(
+    db: Session, *, actor: UserRead | None, title: str, skill: DrillSkill | None = None
+) -> DrillSetRead:
+    """A new, empty set of the caller's (one skill, or None for a mixed set)."""
+    actor = access.require(db, actor, "drill", "create")
+    title = clean_text(title, field="title", label="The title", max_chars=200, required=True)
+    drill_set = DrillSet(owner_id=actor.id, title=title, skill=skill)
+    db.add(drill_set)
+    db.flush()
+    return _read(db, drill_set)
+
+
+def list_sets(db: Session, *, actor: UserRead | None) -> list[DrillSetRead]:
+    """The sets the caller may change (a teacher's own; every set for an admin), newest first."""
+    actor = access.require(db, actor, "drill", "edit")
+    sets = db.scalars(
+        select(DrillSet)
+        .where(access.where(actor, "drill", "edit"))
+        .order_by(DrillSet.created_at.desc(), DrillSet.id.desc())
+    ).all()
+    return [_read(db, drill_set) for drill_set in sets]
+
+
+def get_set(db: Session, *, actor: UserRead | None, set_id: int) -> DrillSetRead:
+    """A set with every item (drafts too) and where it is assigned, for its author."""
+    return _read(db, get_owned(db, actor, set_id))
+
+
+def get_owned(db: Session, actor: UserRead | None, set_id: int) -> DrillSet:
+    """The set, if the caller may change it (someone else's reads as missing)."""
+    drill_set = db.get(DrillSet, set_id)
+    if drill_set is None:
+        access.require(db, actor, "drill", "edit")
+        raise DrillSetNotFound(set_id)
+    access.require(db, actor, "drill", "edit", drill_set, refuse=lambda: DrillSetNotFound(set_id))
+    return drill_set
+
+
+def add_bank_items(
+    db: Session, *, actor: UserRead | None, set_id: int, keys: list[str]
+) -> DrillSetRead:
+    """Copy items of the built-in bank into the set."""
+    drill_set = get_owned(db, actor, set_id)
+    found = [bank_item(key) for key in keys]
+    if any(item is None for item in found):
+        raise ValidationError("Some of those items are not in the built-in bank.")
+    inputs = [
+        (DrillItemInput.model_validate(item.model_dump(exclude={"key"})), f"bank:{item.key}")
+        for item in found
+        if item is not None
+    ]
+    _add(db, drill_set, inputs, DrillItemStatus.accepted)
+    return _read(db, drill_set)
+
+
+def add_own_item(
+    db: Session, *, actor: UserRead | None, set_id: int, data: DrillItemInput
+) -> DrillSetRead:
+    """An item the teacher wrote: context, client statement, model answer."""
+    drill_set = get_owned(db, actor, set_id)
+    _add(db, drill_set, [(_cleaned(data), "own")], DrillItemStatus.accepted)
+    return _read(db, drill_set)
+
+
+def add_drafts(db: Session, drill_set: DrillSet, drafts: list[DrillItemInput], source: str) -> int:
+    """Store a model's items as drafts (its caller checked the set is the actor's); how many fit."""
+    room = MAX_ITEMS - _count(db, drill_set.id)
+    kept = [(_cleaned(item), source) for item in drafts[:room]]
+    _add(db, drill_set, kept, DrillItemStatus.draft)
+    return len(kept)
+
+
+def accept_item(
+    db: Session,
+    *,
+    actor: UserRead | None,
+    set_id: int,
+    item_id: int,
+    data: DrillItemInput | None = None,
+) -> DrillSetRead:
+    """A draft becomes an item students see (with the teacher's edits, if any)."""
+    drill_set = get_owned(db, actor, set_id)
+    item = _item(db, drill_set, item_id)
+    if data is not None:
+        data = _cleaned(data)
+        _check_skill(drill_set, data.skill)
+        item.skill, item.context = data.skill, data.context
+        item.statement, item.model_answer = data.statement, data.model_answer
+    item.status = DrillItemStatus.accepted
+    drill_set.updated_at = utcnow()
+    db.flush()
+    return _read(db, drill_set)
+
+
+def remove_item(db: Session, *, actor: UserRead | None, set_id: int, item_id: int) -> DrillSetRead:
+    """Take an item out of the set (its students' attempts at it go with it)."""
+    drill_set = get_owned(db, actor, set_id)
+    db.delete(_item(db, drill_set, item_id))
+    db.flush()
+    return _read(db, drill_set)
+
+
+def assign_set(
+    db: Session, *, actor: UserRead | None, set_id: int, section_id: int
+) -> DrillSetRead:
+    """Give the set to a section the caller teaches (it needs 5 accepted items first)."""
+    drill_set = get_owned(db, actor, set_id)
+    section_service.get_owned_section(db, actor, section_id)
+    accepted = _count(db, set_id, DrillItemStatus.accepted)
+    if accepted < MIN_ITEMS:
+        raise ValidationError(
+            f"A drill set needs at least {MIN_ITEMS} accepted items before students get it; "
+            f"this one has {accepted}."
+        )
+    exists = db.scalar(
+        select(DrillAssignment.id).where(
+            DrillAssignment.set_id == set_id, DrillAssignment.section_id == section_id
+        )
+    )
+    if exists is None:
+        db.add(DrillAssignment(set_id=set_id, section_id=section_id))
+        db.flush()
+    return _read(db, drill_set)
+
+
+def unassign_set(
+    db: Session, *, actor: UserRead | None, set_id: int, section_id: int
+) -> DrillSetRead:
+    """Take the set back from a section (its students' attempts stay in their results)."""
+    drill_set = get_owned(db, actor, set_id)
+    section_service.get_owned_section(db, actor, section_id)
+    db.execute(
+        delete(DrillAssignment).where(
+            DrillAssignment.set_id == set_id, DrillAssignment.section_id == section_id
+        )
+    )
+    return _read(db, drill_set)
+
+
+def sets_of_section(db: Session, *, actor: UserRead | None, section_id: int) -> list[DrillSetRead]:
+    """The drill sets assigned to a section, for its teacher."""
+    section_service.get_owned_section(db, actor, section_id)
+    sets = db.scalars(
+        select(DrillSet)
+        .join(DrillAssignment, DrillAssignment.set_id == DrillSet.id)
+        .where(DrillAssignment.section_id == section_id)
+        .order_by(DrillSet.title, DrillSet.id)
+    ).all()
+    return [_read(db, drill_set) for drill_set in sets]
+
+
+def describe(drill_set: DrillSetRead) -> str:
+    """ "Open question · 6 items (2 drafts)"."""
+    text = f"{skill_name(drill_set.skill)} · {len(drill_set.accepted)} items"
+    if drill_set.drafts:
+        text += f" ({len(drill_set.drafts)} drafts to review)"
+    return text
+
+
+# Internals --------------------------------------------------------------------------------------
+def _read(db: Session, drill_set: DrillSet) -> DrillSetRead:
+    items = db.scalars(
+        select(DrillSetItem)
+        .where(DrillSetItem.set_id == drill_set.id)
+        .order_by(DrillSetItem.position, DrillSetItem.id)
+    ).all()
+    sections = db.scalars(
+        select(DrillAssignment.section_id)
+        .where(DrillAssignment.set_id == drill_set.id)
+        .order_by(DrillAssignment.section_id)
+    ).all()
+    read = DrillSetRead.model_validate(drill_set)
+    read.items = [DrillItemRead.model_validate(item) for item in items]
+    read.section_ids = list(sections)
+    return read
+
+
+def _count(db: Session, set_id: int, status: DrillItemStatus | None = None) -> int:
+    query = select(func.count()).select_from(DrillSetItem).where(DrillSetItem.set_id == set_id)
+    if status is not None:
+        query = query.where(DrillSetItem.status == status)
+    return db.scalar(query) or 0
+
+
+def _item(db: Session, drill_set: DrillSet, item_id: int) -> DrillSetItem:
+    item = db.get(DrillSetItem, item_id)
+    if item is None or item.set_id != drill_set.id:
+        raise DrillItemNotFound(item_id)
+    return item
+
+
+def _check_skill(drill_set: DrillSet, skill: DrillSkill) -> None:
+    if drill_set.skill is not None and skill != drill_set.skill:
+        raise ValidationError(
+            f"This set trains {skill_name(drill_set.skill).lower()}; that item trains "
+            f"{skill_name(skill).lower()}. Choose a mixed set for items of several skills."
+        )
+
+
+def _cleaned(data: DrillItemInput) -> DrillItemInput:
+    return DrillItemInput(
+        skill=data.skill,
+        context=clean_text(
+            data.context, field="context", label="The context", max_chars=300, required=True
+        ),
+        statement=clean_text(
+            data.statement,
+            field="statement",
+            label="The client's statement",
+            max_chars=500,
+            required=True,
+        ),
+        model_answer=clean_text(
+            data.model_answer,
+            field="model_answer",
+            label="The model answer",
+            max_chars=500,
+            required=True,
+        ),
+    )
+
+
+def _add(
+    db: Session,
+    drill_set: DrillSet,
+    items: list[tuple[DrillItemInput, str]],
+    status: DrillItemStatus,
+) -> None:
+    room = MAX_ITEMS - _count(db, drill_set.id)
+    if len(items) > room:
+        raise SetFull(room)
+    for data, _source in items:
+        _check_skill(drill_set, data.skill)
+    last = db.scalar(
+        select(func.max(DrillSetItem.position)).where(DrillSetItem.set_id == drill_set.id)
+    )
+    for offset, (data, source) in enumerate(items, start=1):
+        db.add(
+            DrillSetItem(
+                set_id=drill_set.id,
+                position=(last or 0) + offset,
+                source=source,
+                status=status,
+                **data.model_dump(),
+            )
+        )
+    drill_set.updated_at = utcnow()
+    db.flush()

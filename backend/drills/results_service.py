@@ -1,0 +1,130 @@
+"""What drills show beyond the drills themselves: a section's results per student and skill (for
+its teacher), and the drill a review suggests (the skill of the review's weakest point).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from backend import access
+from backend.actor import UserRead
+from backend.classes import section_service
+from backend.drills.read_models import SkillResult
+from backend.drills.skills import SKILLS
+from backend.models import DrillAssignment, DrillAttempt, DrillSet, Enrollment, User
+from backend.models.enums import DrillSkill
+from backend.reviews.read_models import ReviewContent
+from backend.reviews.rubric_schema import RubricDefinition
+
+
+def section_results(db: Session, *, actor: UserRead | None, section_id: int) -> list[SkillResult]:
+    """Per enrolled student and skill: attempts, hits, items tried and hit, over the drill sets
+    assigned to this section (students without attempts are listed with none)."""
+    section_service.get_owned_section(db, actor, section_id)
+    students = db.execute(
+        select(User.id, User.display_name)
+        .join(Enrollment, Enrollment.student_id == User.id)
+        .where(Enrollment.section_id == section_id)
+        .order_by(User.display_name, User.id)
+    ).all()
+    sets = select(DrillAssignment.set_id).where(DrillAssignment.section_id == section_id)
+    attempts = db.execute(
+        select(
+            DrillAttempt.student_id, DrillAttempt.skill, DrillAttempt.set_item_id, DrillAttempt.hit
+        )
+        .join(Enrollment, Enrollment.student_id == DrillAttempt.student_id)
+        .where(Enrollment.section_id == section_id, DrillAttempt.set_id.in_(sets))
+    ).all()
+    cells: dict[tuple[int, DrillSkill], _Cell] = defaultdict(_Cell)
+    for student_id, skill, item_id, hit in attempts:
+        cells[student_id, DrillSkill(skill)].add(item_id, hit)
+    skills = sorted({skill for _student, skill in cells}, key=list(SKILLS).index)
+    results = []
+    for student_id, name in students:
+        for skill in skills:
+            cell = cells.get((student_id, skill), _Cell())
+            results.append(
+                SkillResult(
+                    student_id=student_id,
+                    student_name=name,
+                    skill=skill,
+                    attempts=cell.attempts,
+                    hits=cell.hits,
+                    items_tried=len(cell.tried),
+                    items_hit=len(cell.hit),
+                )
+            )
+    return results
+
+
+@dataclass
+class _Cell:
+    attempts: int = 0
+    hits: int = 0
+    tried: set[int | None] = field(default_factory=set)
+    hit: set[int | None] = field(default_factory=set)
+
+    def add(self, item_id: int | None, hit: bool) -> None:
+        self.attempts += 1
+        self.tried.add(item_id)
+        if hit:
+            self.hits += 1
+            self.hit.add(item_id)
+
+
+@dataclass(frozen=True)
+class DrillSuggestion:
+    """The drill a review points to: its skill, why, and an assigned set of the student's that
+    trains it (None: practise the built-in bank's items of that skill)."""
+
+    skill: DrillSkill
+    reason: str
+    set_id: int | None
+
+
+def weakest_skill(content: ReviewContent, rubric: RubricDefinition) -> tuple[DrillSkill, str]:
+    """The skill of a review's weakest point, from its codes (first rule that applies):
+    arguing -> sustain talk; advice nobody asked for -> asking permission; more closed than open
+    questions -> open questions; else reflections (fewer reflections than questions, or none)."""
+    kinds = {code.key: code for code in rubric.codes}
+    counts: dict[str, int] = defaultdict(int)
+    for coded in content.codes:
+        code = kinds.get(coded.code)
+        key = coded.code
+        if key == "confront":
+            counts["confront"] += 1
+        elif key in ("persuade", "advice") or (
+            code is not None and code.adherence == "non_adherent"
+        ):
+            counts["advice"] += 1
+        elif code is not None and code.kind == "question":
+            counts["closed" if "closed" in key else "open"] += 1
+        elif code is not None and code.kind == "reflection":
+            counts["reflection"] += 1
+    if counts["confront"]:
+        return DrillSkill.sustain_talk, "The review found arguing with the client."
+    if counts["advice"]:
+        return DrillSkill.ask_permission, "The review found advice nobody asked for."
+    if counts["closed"] > counts["open"]:
+        return DrillSkill.open_question, "The review found more closed questions than open ones."
+    return DrillSkill.reflect, "Reflections are the skill that most reviews ask more of."
+
+
+def suggest_drill(
+    db: Session, *, actor: UserRead | None, content: ReviewContent, rubric: RubricDefinition
+) -> DrillSuggestion:
+    """The drill a student's review suggests: their newest assigned set of that skill if they
+    have one, else the built-in bank's items of that skill."""
+    actor = access.require(db, actor, "practice", "use")
+    skill, reason = weakest_skill(content, rubric)
+    sets = db.execute(
+        select(DrillSet.id, DrillSet.skill)
+        .where(DrillSet.id.in_(access.drill_sets_of_student(actor.id)))
+        .where(DrillSet.skill == skill)
+        .order_by(DrillSet.id.desc())
+    ).all()
+    return DrillSuggestion(skill, reason, sets[0].id if sets else None)

@@ -1,0 +1,189 @@
+"""Student: drills. The sets assigned by teachers, one item at a time: type a reply, Submit codes it
+at once (no model, nothing billed), the model answer after the try, retries kept; and the built-in
+bank to practise one skill alone (where a review's suggested drill leads when no set fits)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from backend.drills import attempt_service
+from backend.drills.bank import bank_items
+from backend.drills.read_models import AttemptRead
+from backend.drills.skills import SKILLS, skill_name
+from backend.errors import AppError
+from backend.models.enums import DrillSkill, Role
+from backend.utils.formatting import plural
+from mvp import auth, store, ui
+from mvp.student.shared import DRILL_SET_KEY, DRILL_SKILL_KEY
+
+actor = auth.require_role(Role.student)
+safe = ui.safe_markdown  # every piece of text a person wrote goes through it
+state = st.session_state
+ITEM_KEY = "drill_item_index"
+OWN = "own"  # the set choice that means the built-in bank
+
+
+def _choose(set_id: int | str) -> None:
+    state[DRILL_SET_KEY] = set_id
+    state[ITEM_KEY] = 0
+    state.pop("drill_reply", None)
+
+
+def _move(step: int) -> None:
+    state[ITEM_KEY] = state.get(ITEM_KEY, 0) + step
+    state["drill_reply"] = ""
+
+
+def _submit(set_id: int | None, item_ref: int | str) -> None:
+    """Code the reply at once; the page shows it with the model answer."""
+    reply = state.get("drill_reply", "")
+    with store.transaction(write=True) as db:
+        if set_id is None:
+            attempt_service.practise_bank_item(db, actor=actor, key=str(item_ref), reply=reply)
+        else:
+            attempt_service.answer_item(
+                db, actor=actor, set_id=set_id, item_id=int(item_ref), reply=reply
+            )
+
+
+def _attempts_view(attempts: list[AttemptRead], model_answer: str) -> None:
+    """The latest try's feedback, the model answer once tried, the earlier tries folded."""
+    if not attempts:
+        return
+    latest = attempts[-1]
+    with st.container(key="drill_feedback"):
+        (st.success if latest.hit else st.warning)(
+            safe(latest.message),
+            icon=":material/check_circle:" if latest.hit else ":material/replay:",
+        )
+        st.markdown(f"**Model answer:** {safe(model_answer)}")
+    if len(attempts) > 1:
+        with st.expander(f"Earlier tries ({len(attempts) - 1})"):
+            for attempt in attempts[:-1]:
+                st.markdown(f"- {safe(attempt.reply)} · {'hit' if attempt.hit else 'miss'}")
+
+
+def _item(
+    *,
+    set_id: int | None,
+    refs: list[int | str],
+    skills: list[DrillSkill],
+    contexts: list[str],
+    statements: list[str],
+    answers: list[str],
+    attempts: dict,
+) -> None:
+    """One item of a set (or of the bank) with its reply box, feedback and moves."""
+    index = min(state.get(ITEM_KEY, 0), len(refs) - 1)
+    ref, skill = refs[index], skills[index]
+    st.markdown(f"**Item {index + 1} of {len(refs)}** · {SKILLS[skill].name}")
+    st.caption(SKILLS[skill].instruction)
+    with st.container(border=True, key="drill_item"):
+        st.caption(safe(contexts[index]))
+        st.markdown(f"**Client:** “{safe(statements[index])}”")
+    st.text_area("Your reply", key="drill_reply", max_chars=attempt_service.MAX_REPLY_CHARS)
+    tried = attempts.get(ref, [])
+    with st.container(horizontal=True):
+        st.button(
+            "Try again" if tried else "Submit",
+            key="drill_submit",
+            type="primary",
+            icon=":material/send:",
+            on_click=auth.guarded(_submit),
+            args=(set_id, ref),
+        )
+        st.button("Previous", key="drill_previous", disabled=index == 0, on_click=_move, args=(-1,))
+        st.button(
+            "Next item",
+            key="drill_next",
+            disabled=index >= len(refs) - 1,
+            on_click=_move,
+            args=(1,),
+        )
+    _attempts_view(tried, answers[index])
+
+
+def _assigned_set(set_id: int) -> None:
+    try:
+        with store.transaction() as db:
+            drill_set = attempt_service.read_set(db, actor=actor, set_id=set_id)
+            attempts = attempt_service.attempts_in_set(db, actor=actor, set_id=set_id)
+    except AppError as error:
+        ui.show_error(error)
+        return
+    st.subheader(safe(drill_set.title))
+    items = drill_set.items
+    if not items:
+        st.info("This set has no items yet. Ask your teacher.", icon=":material/hourglass_top:")
+        return
+    _item(
+        set_id=set_id,
+        refs=[item.id for item in items],
+        skills=[item.skill for item in items],
+        contexts=[item.context for item in items],
+        statements=[item.statement for item in items],
+        answers=[item.model_answer for item in items],
+        attempts=attempts,
+    )
+
+
+def _own_practice() -> None:
+    st.subheader("Practise on your own")
+    skills = list(SKILLS)
+    chosen = state.get(DRILL_SKILL_KEY, DrillSkill.reflect)
+    skill = st.selectbox(
+        "Skill",
+        skills,
+        index=skills.index(DrillSkill(chosen)),
+        format_func=skill_name,
+        key="drill_own_skill",
+        on_change=lambda: state.update({DRILL_SKILL_KEY: state["drill_own_skill"], ITEM_KEY: 0}),
+    )
+    with store.transaction() as db:
+        attempts = attempt_service.bank_attempts(db, actor=actor, skill=skill)
+    items = bank_items(skill)
+    _item(
+        set_id=None,
+        refs=[item.key for item in items],
+        skills=[item.skill for item in items],
+        contexts=[item.context for item in items],
+        statements=[item.statement for item in items],
+        answers=[item.model_answer for item in items],
+        attempts=attempts,
+    )
+
+
+# The page ------------------------------------------------------------------------------------
+st.title("Drills")
+st.caption(
+    "Short exercises on one skill. Each reply is coded at once by the offline coder (nothing is "
+    "sent to a model); the model answer shows after your try. Retry as often as you like."
+)
+ui.show_flash()
+with store.transaction() as db:
+    assigned = attempt_service.assigned_sets(db, actor=actor)
+if not assigned:
+    st.info(
+        "No drill sets from your teacher yet. Practise on your own below, or join a section "
+        "on the **Practice** page.",
+        icon=":material/fitness_center:",
+    )
+for drill_set in assigned:
+    with st.container(border=True, key=f"drill_set_{drill_set.id}"):
+        st.markdown(
+            f"**{safe(drill_set.title)}** · {skill_name(drill_set.skill)} · "
+            f"{safe(drill_set.section_name)}"
+        )
+        st.caption(
+            f"{plural(drill_set.items, 'item')} · tried {drill_set.tried} · hit {drill_set.hit}"
+        )
+        st.button("Open", key=f"open_drill_{drill_set.id}", on_click=_choose, args=(drill_set.id,))
+st.button("Practise on your own", key="open_drill_own", on_click=_choose, args=(OWN,))
+chosen_set = state.get(DRILL_SET_KEY)
+st.divider()
+if chosen_set == OWN:
+    _own_practice()
+elif isinstance(chosen_set, int):
+    _assigned_set(chosen_set)
+else:
+    st.caption("Open a set above to start.")

@@ -1,0 +1,140 @@
+"""Drills through AppTest (issue 24): a teacher builds a set from the built-in bank and assigns
+it to a section, a student does its items with each reply coded at once (a miss, a retry that
+hits, the model answer after the try), and the teacher sees the results per student and skill;
+the student's hit rate per skill is on My progress."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from streamlit.testing.v1 import AppTest
+
+from backend.db import unit_of_work
+from backend.models import User
+from tests.apps.helpers import (
+    APP_PATH,
+    assert_clean,
+    classroom,
+    everything,
+    log_in,
+    open_page,
+    teacher_app,
+    texts,
+)
+from tests.apps.test_student_review import end_session
+
+CLOSED = "Do you drink every day?"
+OPEN = "What does a typical evening look like for you?"
+
+
+def _teacher_assigns_a_set(teacher: AppTest) -> None:
+    open_page(teacher, "Drill sets")
+    assert_clean(teacher)
+    assert "No drill sets yet: create one above." in texts(teacher, "info")
+    teacher.text_input(key="drill_title").input("Open questions, week 3")
+    teacher.selectbox(key="drill_skill").select_index(2)  # Mixed, Reflect, Open question, ...
+    teacher.button(key="create_drill_set").click().run()
+    assert_clean(teacher)
+    assert "Created Open questions, week 3." in everything(teacher)
+    picker = teacher.multiselect(key="drill_bank_pick")
+    assert picker.options and all(o.startswith("Open question: ") for o in picker.options)
+    picker.set_value(["open-01", "open-02", "open-03", "open-04", "open-05"]).run()
+    teacher.button(key="add_bank_items").click().run()
+    assert_clean(teacher)
+    assert "Added 5 items from the bank." in everything(teacher)
+    teacher.button(key="assign_drill_set").click().run()
+    assert_clean(teacher)
+    assert "Assigned: its students see it on their Drills page." in everything(teacher)
+
+
+def test_a_teacher_assigns_a_set_a_student_does_it_and_the_teacher_sees_results(app, app_db):
+    _student, _alex, section = classroom(app_db)
+    with unit_of_work(app_db, write=False) as db:
+        username = db.scalar(select(User.username).where(User.role == "teacher"))
+    teacher = teacher_app(AppTest.from_file(APP_PATH, default_timeout=30), username)
+    _teacher_assigns_a_set(teacher)
+
+    student = log_in(app.run(), "sam.student")
+    open_page(student, "Drills")
+    assert_clean(student)
+    (open_button,) = [
+        b for b in student.button if b.key.startswith("open_drill_") and b.key != "open_drill_own"
+    ]
+    open_button.click().run()
+    assert "**Item 1 of 5** · Open question" in texts(student)
+    student.text_area(key="drill_reply").input(CLOSED)
+    student.button(key="drill_submit").click().run()
+    assert_clean(student)
+    (missed,) = texts(student, "warning")
+    assert missed.startswith("Your reply is a closed question: not yet.")
+    assert any(
+        t.startswith("**Model answer:** What does a typical evening") for t in texts(student)
+    )
+
+    student.text_area(key="drill_reply").input(OPEN)
+    student.button(key="drill_submit").click().run()  # "Try again"
+    assert_clean(student)
+    assert "Your reply is an open question: that hits the skill." in texts(student, "success")
+    student.button(key="drill_next").click().run()
+    assert "**Item 2 of 5** · Open question" in texts(student)
+
+    open_page(student, "My progress")
+    assert_clean(student)
+    assert "Drills" in texts(student, "subheader")
+    assert any(t.startswith("- **Open question**: 50% of 2 attempts") for t in texts(student))
+
+    open_page(teacher, "Drill sets")
+    teacher.session_state["drill_results_section"] = section.id
+    teacher.run()
+    assert_clean(teacher)
+    (table,) = teacher.dataframe
+    rows = table.value.to_dict("records")
+    assert rows == [
+        {
+            "Student": "Sam Student",
+            "Skill": "Open question",
+            "Attempts": 2,
+            "Hit rate": "50%",
+            "Items tried": 1,
+            "Items hit": 1,
+        }
+    ]
+
+
+def test_a_reviews_drill_next_opens_the_drill_of_its_weakest_skill(app, app_db):
+    """Closed questions only: the review's weakest skill is open questions, and with no set of
+    that skill assigned, Drill next opens the bank's open-question items."""
+    classroom(app_db)
+    turns = [("Do you drink every day?", ""), ("Is that every night?", "")]
+    at = end_session(log_in(app.run(), "sam.student"), turns)
+    assert_clean(at)
+    assert "##### Drill next: Open question" in texts(at)
+    at.button(key="open_suggested_drill").click().run()
+    assert_clean(at)
+    assert "Drills" in texts(at, "title")
+    assert "Practise on your own" in texts(at, "subheader")
+    assert at.selectbox(key="drill_own_skill").value == "open_question"
+    assert "**Item 1 of 10** · Open question" in texts(at)
+
+
+def test_a_teacher_drafts_items_in_demo_mode_and_accepts_one(app, app_db):
+    classroom(app_db)
+    with unit_of_work(app_db, write=False) as db:
+        username = db.scalar(select(User.username).where(User.role == "teacher"))
+    teacher = teacher_app(app, username)
+    open_page(teacher, "Drill sets")
+    teacher.text_input(key="drill_title").input("From Alex")
+    teacher.button(key="create_drill_set").click().run()  # a mixed set
+    teacher.button(key="draft_items").click().run()
+    assert_clean(teacher)
+    assert any(
+        t.startswith("Drafted 5 items (no cost (demo mode))") for t in texts(teacher, "success")
+    )
+    accepts = [b for b in teacher.button if b.key.startswith("accept_item_")]
+    assert len(accepts) == 5
+    item_id = accepts[0].key.removeprefix("accept_item_")
+    teacher.text_area(key=f"edit_answer_{item_id}").input("What matters most to you here?")
+    teacher.button(key=f"accept_item_{item_id}").click().run()
+    assert_clean(teacher)
+    assert len([b for b in teacher.button if b.key.startswith("accept_item_")]) == 4
+    assert "**Items** (1 of 5-10)" in texts(teacher)
+    assert "Model answer: What matters most to you here?" in texts(teacher, "caption")
