@@ -38,13 +38,15 @@ class DailyUsage(Base):
     cost: Mapped[Decimal] = mapped_column(Money, default=Decimal(0), server_default="0")
     replies: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     # By purpose (`backend.usage.purposes`): students' practice, teachers' test chats, client
-    # checks' probe turns and judge calls, model-written reviews.
+    # checks' probe turns and judge calls, model-written reviews, continuing clients' memories.
     practice_cost: Mapped[Decimal] = mapped_column(Money, default=Decimal(0), server_default="0")
     test_chat_cost: Mapped[Decimal] = mapped_column(Money, default=Decimal(0), server_default="0")
     check_turns_cost: Mapped[Decimal] = mapped_column(Money, default=Decimal(0), server_default="0")
     check_judge_cost: Mapped[Decimal] = mapped_column(Money, default=Decimal(0), server_default="0")
     review_cost: Mapped[Decimal] = mapped_column(Money, default=Decimal(0), server_default="0")
     check_tokens: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    # Added after check_tokens (migration 0011), so its place among the columns is here.
+    memory_cost: Mapped[Decimal] = mapped_column(Money, default=Decimal(0), server_default="0")
 
 
 class ClientUsageCounts:

@@ -15,6 +15,7 @@ class Purpose(StrEnum):
     check_turns = "check_turns"  # the probe conversations of a client check
     check_judge = "check_judge"  # a client check's judge calls
     review = "review"  # model-written session reviews
+    memory = "memory"  # continuing clients' memory summaries, written when a session ends
 
 
 #: As the pages name them, in the order they show them.
@@ -24,6 +25,7 @@ LABELS = {
     Purpose.check_turns: "Client checks: turns",
     Purpose.check_judge: "Client checks: judge calls",
     Purpose.review: "Reviews",
+    Purpose.memory: "Client memory",
 }
 
 
