@@ -59,6 +59,7 @@ Resource = Literal[
     "administration",  # accounts, sign-in rules, the event log, the dashboard
     "job",  # long work under way: a reply, a review, a client check (Job)
     "problem_report",  # what someone sent with "Report a problem" (ProblemReport)
+    "memory",  # a continuing client's memory of a student, by one of their conversations
 ]
 Action = Literal[
     "read",
@@ -142,6 +143,11 @@ POLICY: dict[tuple[Resource, Action], Who] = {
     # "Report a problem", on every page: anyone signed in sends one; admins read them.
     ("problem_report", "create"): ANYONE,
     ("problem_report", "read"): ADMIN,
+    # A continuing client's memory of a student (asked by one of their conversations): their
+    # teacher reads and edits it before the next session; the student never reads it (it is the
+    # client's memory, and may name what they have not uncovered yet).
+    ("memory", "read"): SECTION_TEACHER | ADMIN,
+    ("memory", "edit"): SECTION_TEACHER | ADMIN,
 }
 
 #: The roles that can hold each relation (a student never teaches, an admin is ADMIN anyway).

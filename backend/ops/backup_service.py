@@ -419,7 +419,7 @@ def _check_row(table: Table, row: dict[str, Any], number: int) -> None:
 def _default_of(column: Column[Any]) -> Any:
     """What a column added since a file was written holds for that file's rows."""
     default = column.default
-    return default.arg if default is not None and default.is_scalar else None
+    return getattr(default, "arg", None) if default is not None and default.is_scalar else None
 
 
 def _python_type(column: Column[Any]) -> type | None:

@@ -1,0 +1,408 @@
+"""The memory job: when a continuing client's session ends, write the client's memory of it.
+
+One backend job (kind "memory", subject the ended session) reads the transcript and the memory
+so far, asks the model for a short summary through a forced tool (discussed, disclosed, agreed,
+the relationship so far; the earlier memory merged in) and stores it with its cost (purpose
+`memory`). Demo mode, a used-up budget or an API failure write the offline summary instead, for
+free. The summary model is never shown the hidden information; still, until the student earned
+it, the summary is checked with the output guard's leak check: an answer that gives it away is
+asked for once more, and if the second one does too, its disclosure part is dropped and so is
+every other sentence that still gives it away. So a memory never turns an unearned secret into
+something the next session's client may say.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from pydantic import BaseModel, Field, ValidationError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from backend import event_log
+from backend.clients.read_models import ClientRead
+from backend.config import get_settings
+from backend.db import Database
+from backend.errors import AppError
+from backend.jobs import runner
+from backend.jobs.read_models import JobRead
+from backend.llm import GatewayError, LLMGateway, StructuredAnswer, get_gateway
+from backend.llm.validated import ask_validated
+from backend.models import ClientMemory, ClientProfile, Message, PracticeSession
+from backend.models.base import utcnow
+from backend.models.enums import MessageRole
+from backend.practice import memory_service, output_guard, session_service
+from backend.practice.memory_service import MAX_SUMMARY_CHARS, MEMORY_KIND
+from backend.usage import budget_service
+from backend.usage.purposes import Purpose
+
+logger = logging.getLogger(__name__)
+
+MEMORY_TOOL = "record_client_memory"
+TOOL_DESCRIPTION = "Record what the client remembers of this student after the session."
+#: Each part's longest answer (characters): the whole memory stays a few short lines.
+PART_CHARS = 400
+PARTS = {
+    "discussed": "Discussed",
+    "disclosed": "You told the student",
+    "agreed": "Agreed",
+    "relationship": "Relationship so far",
+}
+INSTRUCTIONS = f"""You keep the memory of a simulated counseling client: a person who meets the
+same counseling student again next week. After each session you write what this person would
+remember, for them to read before the next session. Call the {MEMORY_TOOL} tool once.
+
+Write to the client, in the second person ("You told the student..."), in plain words, at most
+two short sentences per field:
+- discussed: what the two of you talked about.
+- disclosed: what you (the client) told the student about yourself: facts, feelings, worries.
+  Only what you actually said in the transcript; never add anything you did not say.
+- agreed: any plan, homework or next step you agreed on; "" when none.
+- relationship: how the relationship with the student feels so far (trust, rapport, tensions).
+
+Merge the memory so far (it covers the earlier sessions) with this session: keep what still
+matters, drop what does not, and keep the whole memory under 150 words. Never quote the student
+at length and never invent events."""
+
+
+class MemoryAnswer(BaseModel):
+    """The summary tool's answer: one short text per part."""
+
+    discussed: str = Field(default="", max_length=PART_CHARS)
+    disclosed: str = Field(default="", max_length=PART_CHARS)
+    agreed: str = Field(default="", max_length=PART_CHARS)
+    relationship: str = Field(default="", max_length=PART_CHARS)
+
+    def text(self, *, without: frozenset[str] = frozenset()) -> str:
+        """The memory as stored and shown: one line per part that says something."""
+        lines = [
+            f"{label}: {' '.join(getattr(self, part).split())}"
+            for part, label in PARTS.items()
+            if part not in without and getattr(self, part).strip()
+        ]
+        return "\n".join(lines)
+
+
+def tool_schema() -> dict:
+    return {
+        "type": "object",
+        "properties": {
+            part: {"type": "string", "maxLength": PART_CHARS, "description": label}
+            for part, label in PARTS.items()
+        },
+        "required": list(PARTS),
+    }
+
+
+@dataclass(frozen=True)
+class MemorySource:
+    """What one memory needs, read in one transaction."""
+
+    session_id: int
+    user_id: int
+    client: ClientRead
+    turns: list[tuple[bool, str]]  # (said by the student?, text), in order
+    previous: str
+    previous_earned: bool
+    sessions: int  # the ended sessions of this student with this client, this one included
+    day: str
+
+
+# As a backend job --------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _MemoryWork:
+    database: Database
+    session_id: int
+    gateway: LLMGateway | None
+
+
+def start_memory_job(database: Database, job: JobRead, gateway: LLMGateway | None = None) -> None:
+    """Hand a queued memory job (`memory_service.queue_memory`) to the worker pool."""
+    runner.submit(database, job.id, MEMORY_KIND, _MemoryWork(database, job.subject, gateway))
+
+
+def _run_memory_job(context: runner.JobContext, work: _MemoryWork) -> str | None:
+    context.progress("Writing the client's memory", 0.5)
+    summary = write_memory(work.database, session_id=work.session_id, gateway=work.gateway)
+    context.result = {"session_id": work.session_id, "written": summary is not None}
+    return summary
+
+
+runner.register(MEMORY_KIND, _run_memory_job)
+
+
+# Writing -----------------------------------------------------------------------------------------
+def write_memory(
+    database: Database, *, session_id: int, gateway: LLMGateway | None = None
+) -> str | None:
+    """Write the memory from this ended session (None: nothing to write). Internal: the job's
+    work, for a session its owner (or an admin) ended."""
+    gateway = gateway or get_gateway()
+    settings = get_settings()
+    with database() as db:
+        source = _read_source(db, session_id)
+    if source is None:
+        return None
+    run_words = settings.output_guard_words
+    earned = source.previous_earned or output_guard.earned_in(
+        source.turns, source.client, run_words=run_words
+    )
+    student_said = [text for student, text in source.turns if student]
+
+    def leak(text: str) -> str | None:
+        if earned:
+            return None
+        return output_guard.hidden_leak(
+            source.client, text, run_words=run_words, student_said=student_said
+        )
+
+    calls: list[StructuredAnswer] = []
+    answer, failure = None, None
+    if not gateway.demo_mode and _within_budget(database, source.user_id):
+        answer, calls, failure = _ask_model(gateway, source, leak)
+    if answer is None:
+        summary = offline_summary(source)
+    else:
+        summary = answer.text()
+        if leak(summary) is not None:  # asked twice already: without the disclosure part
+            summary = answer.text(without=frozenset({"disclosed"}))
+    kept = without_leaks(summary, leak)[:MAX_SUMMARY_CHARS]
+    with database(write=True) as db:
+        _store(db, source, kept, earned=earned)
+        _record_calls(db, source, calls, failure, dropped=kept != summary)
+    return kept
+
+
+def _ask_model(
+    gateway: LLMGateway, source: MemorySource, leak: Callable[[str], str | None]
+) -> tuple[MemoryAnswer | None, list[StructuredAnswer], GatewayError | None]:
+    """The model's summary (None after an API failure or an answer of the wrong shape), every
+    billed call, and the failure."""
+
+    def validate(data: dict) -> tuple[MemoryAnswer | None, list[str]]:
+        try:
+            answer = MemoryAnswer.model_validate(data)
+        except ValidationError as error:
+            return None, [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors()]
+        errors = [
+            f"{part}: it tells something about the client that the client never said to the "
+            "student; write only what was said in this transcript."
+            for part in PARTS
+            if leak(getattr(answer, part))
+        ]
+        if not errors and leak(answer.text()):
+            errors.append("disclosed: write only what the client actually said to the student.")
+        return answer, errors
+
+    asked = ask_validated(
+        gateway,
+        instructions=INSTRUCTIONS,
+        context=memory_context(source),
+        messages=[{"role": "user", "content": transcript(source.turns)}],
+        tool_name=MEMORY_TOOL,
+        tool_description=TOOL_DESCRIPTION,
+        input_schema=tool_schema(),
+        what="memory",
+        validate=validate,
+    )
+    return asked.value, asked.answers, asked.failure
+
+
+def memory_context(source: MemorySource) -> str:
+    """Who the client is (never their hidden information) and the memory so far."""
+    client = source.client
+    so_far = source.previous or "(none: this was your first session with this student)"
+    return (
+        f"You are {client.name}. Why you came: {client.presenting_concern or 'not specified'}.\n"
+        f"This was session {source.sessions} with this student ({source.day}).\n\n"
+        f"The memory so far:\n{so_far}"
+    )
+
+
+def transcript(turns: list[tuple[bool, str]]) -> str:
+    lines = [f"{'Student' if student else 'You'}: {text}" for student, text in turns]
+    return "The session's transcript:\n" + "\n".join(lines)
+
+
+def offline_summary(source: MemorySource) -> str:
+    """The free summary (demo mode, a used-up budget, an API failure): what was said first and
+    last, added to the memory so far (the oldest lines go first when it grows too long)."""
+    student = [text for said_by_student, text in source.turns if said_by_student]
+    client = [text for said_by_student, text in source.turns if not said_by_student]
+    answer = MemoryAnswer(
+        discussed=_clip(
+            f"Session {source.sessions} ({source.day}): the student asked “{student[0]}”"
+        )
+        + (_clip(f" and later “{student[-1]}”") if len(student) > 1 else ""),
+        disclosed=_clip(f"You said “{client[-1]}”") if client else "",
+        relationship=f"You have met {source.sessions} time{'s' if source.sessions > 1 else ''}.",
+    )
+    text = answer.text()
+    if source.previous:
+        text = f"{source.previous}\n\n{text}"
+    return text[-MAX_SUMMARY_CHARS:].lstrip()
+
+
+def _clip(text: str, most: int = 160) -> str:
+    return text if len(text) <= most else text[: most - 1].rstrip() + "…"
+
+
+#: Where a sentence ends inside a line (after its closing quotation mark, if any).
+SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|(?<=[.!?…]”)\s+")
+
+
+def without_leaks(text: str, leak: Callable[[str], str | None]) -> str:
+    """`text` without the sentences that give the hidden information away (a fact spread over
+    several sentences loses each of them); lines stay lines."""
+    pieces = [
+        (number, sentence)
+        for number, line in enumerate(text.splitlines())
+        for sentence in SENTENCE_END.split(line)
+        if sentence.strip()
+    ]
+    while True:
+        joined, spans = _composed(pieces)
+        quote = leak(joined)
+        if quote is None:
+            return joined
+        start = joined.find(quote)
+        end = start + len(quote)
+        keep = [
+            piece
+            for piece, (first, last) in zip(pieces, spans, strict=True)
+            if start >= 0 and (last <= start or first >= end)
+        ]
+        if len(keep) == len(pieces):  # nothing to drop found: keep nothing rather than the leak
+            return ""
+        pieces = keep
+
+
+def _composed(pieces: list[tuple[int, str]]) -> tuple[str, list[tuple[int, int]]]:
+    """The sentences joined (a space within a line, a new line between lines), and where each
+    one is in the text."""
+    text, spans, last_line = "", [], None
+    for number, sentence in pieces:
+        if text:
+            text += " " if number == last_line else "\n"
+        spans.append((len(text), len(text) + len(sentence)))
+        text += sentence
+        last_line = number
+    return text, spans
+
+
+# Reading and storing -----------------------------------------------------------------------------
+def _read_source(db: Session, session_id: int) -> MemorySource | None:
+    session = db.get(PracticeSession, session_id)
+    if session is None or session.ended_at is None:
+        return None
+    rows = db.execute(
+        select(Message.role, Message.content)
+        .where(Message.session_id == session_id)
+        .order_by(Message.sequence_number)
+    ).all()
+    turns = [(role == MessageRole.user, content) for role, content in rows]
+    if not any(student for student, _ in turns):
+        return None
+    memory = db.scalar(select(ClientMemory).where(memory_service.of_session(session)))
+    if memory is not None and memory.session_id == session_id:
+        return None  # written from this session already
+    sessions = db.scalar(
+        select(func.count()).where(
+            PracticeSession.user_id == session.user_id,
+            PracticeSession.assignment_id == session.assignment_id,
+            PracticeSession.client_id == session.client_id,
+            PracticeSession.branch_of_id.is_(None),
+            PracticeSession.ended_at.is_not(None),
+            PracticeSession.started_at <= session.started_at,
+        )
+    )
+    return MemorySource(
+        session_id=session_id,
+        user_id=session.user_id,
+        client=ClientRead.model_validate(db.get_one(ClientProfile, session.client_id)),
+        turns=turns,
+        previous=memory.summary if memory is not None else "",
+        previous_earned=memory.hidden_earned if memory is not None else False,
+        sessions=int(sessions or 1),
+        day=session.started_at.strftime("%d %B %Y"),
+    )
+
+
+def _within_budget(database: Database, user_id: int) -> bool:
+    """A used-up budget writes the free summary instead of refusing the memory."""
+    try:
+        with database() as db:
+            budget_service.check_budgets(db, get_settings(), user_id=user_id)
+    except AppError:
+        return False
+    return True
+
+
+def _store(db: Session, source: MemorySource, summary: str, *, earned: bool) -> None:
+    session = db.get_one(PracticeSession, source.session_id)
+    memory = memory_service.row_for_update(db, session)
+    memory.summary = summary
+    memory.hidden_earned = memory.hidden_earned or earned
+    memory.session_id = source.session_id
+    memory.written_at = utcnow()
+    db.flush()
+
+
+def _record_calls(
+    db: Session,
+    source: MemorySource,
+    calls: list[StructuredAnswer],
+    failure: GatewayError | None,
+    *,
+    dropped: bool,
+) -> None:
+    """Each billed call's usage joins the session (purpose `memory`) with an info event, as a
+    judge call's does; a failure and a summary cut for the hidden information are logged."""
+    for call in calls:
+        completion = call.completion
+        session_service.record_usage(
+            db,
+            session_id=source.session_id,
+            usage=completion.usage,
+            cost=completion.cost,
+            model=completion.model,
+            unpriced=completion.cost is None,
+            purpose=Purpose.memory,
+        )
+        event_log.record(
+            db,
+            "info",
+            "memory_call",
+            "A continuing client's memory summary was billed.",
+            session_id=source.session_id,
+            details={
+                "input_tokens": completion.usage.input_tokens,
+                "output_tokens": completion.usage.output_tokens,
+                "cache_write_tokens": completion.usage.cache_write_tokens,
+                "cache_read_tokens": completion.usage.cache_read_tokens,
+                "cost": str(completion.cost if completion.cost is not None else Decimal(0)),
+            },
+        )
+    if failure is not None:
+        event_log.record(
+            db,
+            failure.severity,
+            f"api_{failure.category}",
+            "The client's memory was written offline: " + failure.summary,
+            session_id=source.session_id,
+            details={"purpose": "memory", "request_id": failure.request_id},
+        )
+    if dropped:
+        event_log.record(
+            db,
+            "warning",
+            "output_guard",
+            "A memory summary gave away hidden information the student has not earned; those "
+            "sentences were left out.",
+            user_id=source.user_id,
+            session_id=source.session_id,
+        )
