@@ -94,6 +94,7 @@ class CostParts:
     check_turns: Decimal = Decimal(0)
     check_judge: Decimal = Decimal(0)
     review: Decimal = Decimal(0)
+    memory: Decimal = Decimal(0)
 
     @property
     def total(self) -> Decimal:

@@ -29,7 +29,8 @@ def table(rows: list[dict], key: str, **columns: ColumnConfig | str | None) -> N
 PURPOSES_HELP = (
     "Practice: students' conversations. Test chats: teachers' and admins' chats with their own "
     "clients. Client checks: the probe conversations (turns) and the judge calls that score "
-    "them. Reviews: model-written session reviews (demo reviews cost nothing). Replies cut off "
+    "them. Reviews: model-written session reviews (demo reviews cost nothing). Client memory: "
+    "continuing clients' summaries of a session, written when it ends. Replies cut off "
     "after billing count under their conversation's purpose."
 )
 

@@ -154,6 +154,7 @@ PURPOSE_ROWS = {
     "Client checks: turns": "$0.001000",
     "Client checks: judge calls": "$0.000700",
     "Reviews": "$0.000500",
+    "Client memory": "$0.00",
     "Total": "$0.007200",
 }
 
