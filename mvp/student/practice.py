@@ -160,6 +160,9 @@ def conversation(session_id: int) -> bool:
         if shown.assignment_title
         else ""
     )
+    if shown.memory_notice:  # a continuing client: that they remember, never what
+        with st.container(key="memory_notice"):
+            st.caption(f":material/history: {safe(shown.memory_notice)}")
     if session.is_active:
         session_time(placement, session.started_at)
     elif session.ended_at is not None:
