@@ -112,6 +112,14 @@ def remembers(db: Session, session: SessionRead) -> bool:
     )
 
 
+def hidden_earned(db: Session, session: PracticeSession) -> bool:
+    """Whether this conversation's student earned the client's hidden information in a session
+    with this continuing client so far (internal: the caller checked access)."""
+    if not (_continuing(session) and _is_continuing_assignment(db, session.assignment_id)):
+        return False
+    return bool(db.scalar(select(ClientMemory.hidden_earned).where(of_session(session))))
+
+
 # The teacher's reading and edit ------------------------------------------------------------------
 def _session_for(
     db: Session, actor: UserRead | None, session_id: int, action: access.Action

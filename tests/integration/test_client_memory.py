@@ -18,8 +18,10 @@ from backend.jobs import runner
 from backend.models import ClientMemory, DailyUsage, Event
 from backend.models.enums import Role
 from backend.practice import conversation_service, memory_service, practice_screen
+from backend.reviews import review_service
 from tests.factories import make_section, make_user
 from tests.integration.reads import stored_messages
+from tests.integration.test_reviews import HIDDEN, ended_session, valid_answer
 
 SECRET = "She is secretly pregnant."
 SUMMARY = {
@@ -277,3 +279,28 @@ def test_an_edit_too_long_is_refused(committed_engine, api, classroom):
             memory_service.save_memory(
                 db, actor=classroom.teacher, session_id=first, summary="x" * 2001
             )
+
+
+def test_a_review_may_name_a_secret_earned_in_an_earlier_session(committed_engine, api, classroom):
+    """The review guard follows the same rule: earned with this continuing client, stays earned
+    (the repair the review would otherwise need is not asked for)."""
+    _continuing(committed_engine, classroom, hidden=HIDDEN)
+    with unit_of_work(committed_engine) as db:
+        db.add(
+            ClientMemory(
+                user_id=classroom.student.id,
+                assignment_id=classroom.assignment.id,
+                client_id=classroom.client.id,
+                summary="You told the student you were passed over for promotion.",
+                hidden_earned=True,
+            )
+        )
+    session_id = ended_session(committed_engine, classroom)
+    answer = valid_answer()
+    answer["goal"] = "Ask how being passed over for promotion still weighs on the client."
+    api.tool_reply(answer)
+    review = review_service.create_review(
+        Database(committed_engine), actor=classroom.student, session_id=session_id
+    )
+    assert review.content is not None and "promotion" in review.content.goal
+    assert len(api.messages_requests()) == 1  # accepted as written: no repair
