@@ -50,6 +50,13 @@ STEPS: dict[Role, list[tuple[str, str]]] = {
             "of a session are listed as *branch of the session of … at turn N*.",
             "teacher/history.py",
         ),
+        (
+            "**Make a client continuing** (tick *Continuing client* on an assignment): a student "
+            "meets the same client over several sessions, and the client remembers them. After "
+            "each session its memory is written; read and edit it under *Client memory* beside "
+            "the conversation (History & metrics) before the next session.",
+            "teacher/sections.py",
+        ),
     ],
     Role.student: [
         (
@@ -71,6 +78,12 @@ STEPS: dict[Role, list[tuple[str, str]]] = {
             "under any of your turns): the conversation rewinds to that moment; your new reply "
             "is coded at once, then the client answers. Try again as often as you like.",
             "student/my_sessions.py",
+        ),
+        (
+            "**Meet a continuing client again** (Practice): when the conversation says "
+            "*Continuing client: … remembers your earlier sessions*, the client picks up where "
+            "you left off and may refer back to what you talked about and agreed.",
+            "student/practice.py",
         ),
     ],
 }
