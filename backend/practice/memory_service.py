@@ -54,6 +54,10 @@ class MemoryRead(BaseModel):
     edited_at: datetime | None
     #: A memory job is writing it now (the page says so and shows it once written).
     writing: bool = False
+    #: The student's latest ended session with this client here, when the memory was not
+    #: written from it (its job was lost, or the assignment became continuing after it): the
+    #: teacher may have it written (`memory_writer.request_memory`).
+    unwritten_session_id: int | None = None
     #: The summary gives away hidden information the student has not earned (a teacher's edit
     #: can: the guard still keeps the client from saying it, and the next summary drops it).
     gives_away_hidden: bool = False
@@ -183,6 +187,7 @@ def _read(db: Session, session: PracticeSession) -> MemoryRead:
         if job is not None
     )
     if memory is None:
+        latest = None if writing else latest_ended(db, session)
         return MemoryRead(
             session_id=session.id,
             client_name=client.name,
@@ -193,7 +198,12 @@ def _read(db: Session, session: PracticeSession) -> MemoryRead:
             edited_by=None,
             edited_at=None,
             writing=writing,
+            unwritten_session_id=latest.id if latest is not None else None,
         )
+    latest = latest_ended(db, session)
+    unwritten = (
+        latest.id if latest is not None and latest.id != memory.session_id and not writing else None
+    )
     editor = db.get(User, memory.edited_by_id) if memory.edited_by_id else None
     leaks = not memory.hidden_earned and output_guard.hidden_leak(
         client, memory.summary, run_words=get_settings().output_guard_words
@@ -209,21 +219,40 @@ def _read(db: Session, session: PracticeSession) -> MemoryRead:
         edited_at=memory.edited_at,
         writing=writing,
         gives_away_hidden=bool(leaks),
+        unwritten_session_id=unwritten,
+    )
+
+
+def _ended_ids(db: Session, session: PracticeSession) -> list[int]:
+    """The ended sessions of this student with this client in this assignment, oldest first."""
+    return list(
+        db.scalars(
+            select(PracticeSession.id)
+            .where(
+                PracticeSession.user_id == session.user_id,
+                PracticeSession.assignment_id == session.assignment_id,
+                PracticeSession.client_id == session.client_id,
+                PracticeSession.mode == SessionMode.practice,
+                PracticeSession.ended_at.is_not(None),
+                PracticeSession.branch_of_id.is_(None),
+            )
+            .order_by(PracticeSession.ended_at, PracticeSession.id)
+        )
     )
 
 
 def _memory_jobs(db: Session, session: PracticeSession) -> list[JobRead | None]:
     """The latest memory job of each ended session of this student and client (few)."""
-    ended = db.scalars(
-        select(PracticeSession.id).where(
-            PracticeSession.user_id == session.user_id,
-            PracticeSession.assignment_id == session.assignment_id,
-            PracticeSession.client_id == session.client_id,
-            PracticeSession.ended_at.is_not(None),
-            PracticeSession.branch_of_id.is_(None),
-        )
-    ).all()
-    return [job_service.latest(db, kind=MEMORY_KIND, subject=sid) for sid in ended]
+    return [
+        job_service.latest(db, kind=MEMORY_KIND, subject=sid) for sid in _ended_ids(db, session)
+    ]
+
+
+def latest_ended(db: Session, session: PracticeSession) -> SessionRead | None:
+    """The student's latest ended session with this client in this assignment (internal: the
+    caller checked access)."""
+    ended = _ended_ids(db, session)
+    return SessionRead.model_validate(db.get_one(PracticeSession, ended[-1])) if ended else None
 
 
 # The next session's prompt -----------------------------------------------------------------------

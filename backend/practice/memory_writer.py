@@ -23,11 +23,12 @@ from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from backend import event_log
+from backend import access, event_log
+from backend.actor import UserRead
 from backend.clients.read_models import ClientRead
 from backend.config import get_settings
 from backend.db import Database
-from backend.errors import AppError
+from backend.errors import AppError, ConflictError
 from backend.jobs import runner
 from backend.jobs.read_models import JobRead
 from backend.llm import GatewayError, LLMGateway, StructuredAnswer, get_gateway
@@ -37,6 +38,7 @@ from backend.models.base import utcnow
 from backend.models.enums import MessageRole
 from backend.practice import memory_service, output_guard, session_service
 from backend.practice.memory_service import MAX_SUMMARY_CHARS, MEMORY_KIND
+from backend.practice.session_service import SessionNotFound
 from backend.usage import budget_service
 from backend.usage.purposes import Purpose
 
@@ -123,6 +125,33 @@ class _MemoryWork:
 def start_memory_job(database: Database, job: JobRead, gateway: LLMGateway | None = None) -> None:
     """Hand a queued memory job (`memory_service.queue_memory`) to the worker pool."""
     runner.submit(database, job.id, MEMORY_KIND, _MemoryWork(database, job.subject, gateway))
+
+
+def request_memory(
+    database: Database,
+    *,
+    actor: UserRead | None,
+    session_id: int,
+    gateway: LLMGateway | None = None,
+) -> JobRead:
+    """The student's teacher has the memory written from the student's latest ended session
+    with this client (`session_id` is any of their conversations with it): after a memory job
+    that was lost, or when the assignment became continuing after sessions were held."""
+    with database(write=True) as db:
+        actor = access.signed_in(db, actor)
+        session = db.get(PracticeSession, session_id)
+        if session is None:
+            raise SessionNotFound(session_id)
+        access.require(db, actor, "memory", "edit", session, refuse=memory_service.NOT_YOURS)
+        latest = memory_service.latest_ended(db, session)
+        job = None if latest is None else memory_service.queue_memory(db, latest)
+        if job is None:
+            raise ConflictError(
+                "There is nothing new to remember: the memory is written from the latest "
+                "ended session (or is being written now)."
+            )
+    start_memory_job(database, job, gateway)
+    return job
 
 
 def _run_memory_job(context: runner.JobContext, work: _MemoryWork) -> str | None:

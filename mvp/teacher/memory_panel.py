@@ -6,10 +6,10 @@ import streamlit as st
 
 from backend.actor import UserRead
 from backend.errors import AppError
-from backend.practice import memory_service
+from backend.practice import memory_service, memory_writer
 from backend.practice.memory_service import MemoryRead
 from backend.utils.formatting import format_time
-from mvp import store, ui
+from mvp import auth, store, ui
 
 safe = ui.safe_markdown  # every piece of text a person wrote goes through it
 
@@ -25,7 +25,7 @@ def memory_panel(actor: UserRead, session_id: int) -> None:
     if memory is None:
         return
     with st.expander("Client memory", icon=":material/psychology:", key=f"memory_{session_id}"):
-        _status(memory)
+        _status(actor, memory)
         stamp = (memory.edited_at or memory.written_at or "new").__str__()
         text_key = f"memory_text_{session_id}_{stamp}"
         st.session_state.setdefault(text_key, memory.summary)
@@ -42,12 +42,25 @@ def memory_panel(actor: UserRead, session_id: int) -> None:
                 _save(actor, session_id, st.session_state.get(text_key) or "")
 
 
-def _status(memory: MemoryRead) -> None:
+def _status(actor: UserRead, memory: MemoryRead) -> None:
     if memory.writing:
         st.info(
             f"Writing {safe(memory.client_name)}'s memory of the latest session. Open this "
             "conversation again in a moment to read it.",
             icon=":material/hourglass_top:",
+        )
+    elif memory.unwritten_session_id is not None:
+        st.info(
+            "The memory is not written from the student's latest session with this client yet "
+            "(its writing was interrupted, or the assignment became continuing after it).",
+            icon=":material/info:",
+        )
+        st.button(
+            "Write it from the latest session",
+            key=f"write_memory_{memory.session_id}",
+            icon=":material/edit_note:",
+            on_click=auth.guarded(_request),
+            args=(memory.session_id, actor),
         )
     elif not memory.summary:
         st.info(
@@ -77,6 +90,12 @@ def _status(memory: MemoryRead) -> None:
             "out.",
             icon=":material/warning:",
         )
+
+
+def _request(session_id: int, actor: UserRead) -> None:
+    """Start the memory job (a callback: the next run shows it being written)."""
+    memory_writer.request_memory(store.database(), actor=actor, session_id=session_id)
+    ui.flash("Writing the client's memory of the latest session: open this again in a moment.")
 
 
 def _save(actor: UserRead, session_id: int, text: str) -> None:

@@ -50,6 +50,7 @@ from backend.practice import (
     conversation_service,
     history_service,
     memory_service,
+    memory_writer,
     practice_screen,
     rating_service,
     session_service,
@@ -1031,6 +1032,13 @@ def _operations() -> dict[str, Operation]:
             memory_service.read_memory,
             lambda f, db, w, a: f(db, actor=a, session_id=_continuing(db, w)),
             R("memory", "read", "conversation"),
+        ),
+        "request_memory": _op(
+            memory_writer.request_memory,
+            lambda f, db, w, a: _ended_job(
+                f(_InCell(db), actor=a, session_id=(_continuing(db, w), _ended(db, w))[1])
+            ),
+            R("memory", "edit", "conversation"),
         ),
         "save_memory": _op(
             memory_service.save_memory,

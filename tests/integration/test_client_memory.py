@@ -13,11 +13,11 @@ from sqlalchemy import func, select
 from backend.classes import assignment_service
 from backend.clients import client_service, prompt_service
 from backend.db import Database, unit_of_work
-from backend.errors import NotFoundError, PermissionDeniedError, ValidationError
+from backend.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
 from backend.jobs import runner
 from backend.models import ClientMemory, DailyUsage, Event
 from backend.models.enums import Role
-from backend.practice import conversation_service, memory_service, practice_screen
+from backend.practice import conversation_service, memory_service, memory_writer, practice_screen
 from backend.reviews import review_service
 from tests.factories import make_section, make_user
 from tests.integration.reads import stored_messages
@@ -304,3 +304,28 @@ def test_a_review_may_name_a_secret_earned_in_an_earlier_session(committed_engin
     )
     assert review.content is not None and "promotion" in review.content.goal
     assert len(api.messages_requests()) == 1  # accepted as written: no repair
+
+
+def test_a_teacher_has_the_memory_written_when_the_assignment_became_continuing_later(
+    committed_engine, api, classroom
+):
+    api.reply(SAFE_REPLY)
+    held = _session(committed_engine, classroom, "How have you been sleeping?")  # not continuing
+    _continuing(committed_engine, classroom)
+    memory = _memory(committed_engine, classroom, held)
+    assert memory is not None and memory.summary == "" and memory.unwritten_session_id == held
+    api.tool_reply(SUMMARY)
+    memory_writer.request_memory(
+        Database(committed_engine), actor=classroom.teacher, session_id=held
+    )
+    assert runner.wait_idle(10)
+    memory = _memory(committed_engine, classroom, held)
+    assert "sleep diary" in memory.summary and memory.unwritten_session_id is None
+    with pytest.raises(ConflictError, match="nothing new to remember"):
+        memory_writer.request_memory(
+            Database(committed_engine), actor=classroom.teacher, session_id=held
+        )
+    with pytest.raises((PermissionDeniedError, NotFoundError)):
+        memory_writer.request_memory(
+            Database(committed_engine), actor=classroom.student, session_id=held
+        )
