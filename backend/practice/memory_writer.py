@@ -169,14 +169,32 @@ def write_memory(
     database: Database, *, session_id: int, gateway: LLMGateway | None = None
 ) -> str | None:
     """Write the memory from this ended session (None: nothing to write). Internal: the job's
-    work, for a session its owner (or an admin) ended."""
+    work, for a session its owner (or an admin) ended.
+
+    The memory so far is read first and merged; if it changed while this one was written (a
+    teacher saved an edit, another session's job stored its memory), it is written once more
+    from the new one, so neither is lost (the second time it is stored whatever happens)."""
     gateway = gateway or get_gateway()
-    settings = get_settings()
-    with database() as db:
-        source = _read_source(db, session_id)
-    if source is None:
-        return None
-    run_words = settings.output_guard_words
+    for last in (False, True):
+        with database() as db:
+            source = _read_source(db, session_id)
+        if source is None:
+            return None
+        summary, earned, calls, failure, dropped = _summary(database, gateway, source)
+        with database(write=True) as db:
+            stored = _store(db, source, summary, earned=earned, force=last)
+            _record_calls(db, source, calls, failure, dropped=dropped)
+        if stored:
+            break
+    return summary
+
+
+def _summary(
+    database: Database, gateway: LLMGateway, source: MemorySource
+) -> tuple[str, bool, list[StructuredAnswer], GatewayError | None, bool]:
+    """(the memory to store, whether the hidden information is earned, the billed calls, an API
+    failure, whether sentences were dropped for giving the hidden information away)."""
+    run_words = get_settings().output_guard_words
     earned = source.previous_earned or output_guard.earned_in(
         source.turns, source.client, run_words=run_words
     )
@@ -200,10 +218,7 @@ def write_memory(
         if leak(summary) is not None:  # asked twice already: without the disclosure part
             summary = answer.text(without=frozenset({"disclosed"}))
     kept = without_leaks(summary, leak)[:MAX_SUMMARY_CHARS]
-    with database(write=True) as db:
-        _store(db, source, kept, earned=earned)
-        _record_calls(db, source, calls, failure, dropped=kept != summary)
-    return kept
+    return kept, earned, calls, failure, kept != summary
 
 
 def _ask_model(
@@ -371,14 +386,18 @@ def _within_budget(database: Database, user_id: int) -> bool:
     return True
 
 
-def _store(db: Session, source: MemorySource, summary: str, *, earned: bool) -> None:
+def _store(db: Session, source: MemorySource, summary: str, *, earned: bool, force: bool) -> bool:
+    """Store the memory unless (`force` aside) it changed since `source` read it: False."""
     session = db.get_one(PracticeSession, source.session_id)
     memory = memory_service.row_for_update(db, session)
+    if not force and (memory.summary or "") != source.previous:
+        return False
     memory.summary = summary
     memory.hidden_earned = memory.hidden_earned or earned
     memory.session_id = source.session_id
     memory.written_at = utcnow()
     db.flush()
+    return True
 
 
 def _record_calls(

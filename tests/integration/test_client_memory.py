@@ -329,3 +329,29 @@ def test_a_teacher_has_the_memory_written_when_the_assignment_became_continuing_
         memory_writer.request_memory(
             Database(committed_engine), actor=classroom.student, session_id=held
         )
+
+
+def test_an_edit_saved_while_the_memory_is_written_is_merged_not_lost(
+    committed_engine, api, classroom
+):
+    _continuing(committed_engine, classroom)
+    api.reply(SAFE_REPLY)
+    api.tool_reply(SUMMARY)
+    first = _session(committed_engine, classroom, "How have you been sleeping?")
+    edited = "Discussed: your sleep. The teacher's note: you dislike being rushed."
+
+    def teacher_saves_meanwhile(body: dict) -> dict:
+        with unit_of_work(committed_engine) as db:
+            memory_service.save_memory(
+                db, actor=classroom.teacher, session_id=first, summary=edited
+            )
+        return SUMMARY
+
+    api.reply(SAFE_REPLY)
+    api.tool_reply(teacher_saves_meanwhile)
+    api.tool_reply(SUMMARY | {"relationship": "You dislike being rushed; the student was patient."})
+    second = _session(committed_engine, classroom, "How did the diary go?")
+    asked_again = api.messages_requests()[-1].body["system"][1]["text"]
+    assert "you dislike being rushed" in asked_again  # the second summary merged the edit
+    memory = _memory(committed_engine, classroom, second)
+    assert "the student was patient" in memory.summary and memory.written_from_session_id == second
