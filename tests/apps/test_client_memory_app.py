@@ -80,6 +80,7 @@ def test_teacher_marks_continuing_edits_the_memory_and_the_student_is_told(app, 
 
     student_at = log_in(AppTest.from_file(APP_PATH, default_timeout=30).run(), student.username)
     open_page(student_at, "Practice")
+    assert any("Continuing client" in text for text in texts(student_at))  # the card's badge
     start_button(student_at).click().run()
     assert_clean(student_at)
     notice = "Continuing client: Alex Rivera remembers your earlier sessions."
