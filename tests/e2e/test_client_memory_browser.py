@@ -18,7 +18,7 @@ from backend.classes import assignment_service, section_service
 from backend.db import unit_of_work
 from backend.models import PracticeSession
 from backend.practice import memory_service
-from backend.practice.memory_writer import MEMORY_TOOL
+from backend.practice.memory_text import MEMORY_TOOL
 from tests.e2e.helpers import RUN_TIMEOUT_MS, click, go_to, keyed, log_in, open_client, say
 from tests.e2e.test_review_browser import TURNS, review_answer
 

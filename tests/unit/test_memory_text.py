@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from backend.practice.memory_writer import MemoryAnswer, without_leaks
+from backend.practice.memory_text import MemoryAnswer, without_leaks
 
 
 def _leak_of(*words: str):
