@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from datetime import date, datetime
 from decimal import Decimal
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from select import POLLIN, poll
 from typing import TYPE_CHECKING, Any, cast
@@ -42,6 +42,7 @@ from backend.errors import AppError
 
 if TYPE_CHECKING:
     from alembic.config import Config
+    from alembic.script import ScriptDirectory
 
     from backend.models.base import Base
 
@@ -246,8 +247,9 @@ def upgrade_database(database_url: str, revision: str = "head") -> None:
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
         with create_engine(database_url, poolclass=NullPool).connect() as connection:
-            _refuse_unknown_revision(config, connection)
-        command.upgrade(config, revision)
+            at_target = _current_heads(connection) == _target(revision)
+        if not at_target:
+            command.upgrade(config, revision)
         return
     engine = create_engine(database_url, poolclass=NullPool)
     try:
@@ -255,10 +257,10 @@ def upgrade_database(database_url: str, revision: str = "head") -> None:
             connection.execute(select(func.pg_advisory_lock(MIGRATION_LOCK_KEY)))
             connection.commit()
             try:
-                _refuse_unknown_revision(config, connection)
-                config.attributes["connection"] = connection
-                command.upgrade(config, revision)
-                connection.commit()
+                if _current_heads(connection) != _target(revision):
+                    config.attributes["connection"] = connection
+                    command.upgrade(config, revision)
+                    connection.commit()
             finally:
                 connection.rollback()
                 connection.execute(select(func.pg_advisory_unlock(MIGRATION_LOCK_KEY)))
@@ -267,16 +269,36 @@ def upgrade_database(database_url: str, revision: str = "head") -> None:
         engine.dispose()
 
 
-def _refuse_unknown_revision(config: Config, connection: Connection) -> None:
-    from alembic.runtime.migration import MigrationContext
+@cache
+def _migration_scripts() -> ScriptDirectory:
+    """The migration scripts, read once per process (each read runs every script file)."""
     from alembic.script import ScriptDirectory
 
-    known = {script.revision for script in ScriptDirectory.from_config(config).walk_revisions()}
-    current = MigrationContext.configure(connection).get_current_heads()
+    return ScriptDirectory.from_config(alembic_config(""))
+
+
+def _target(revision: str) -> set[str]:
+    scripts = _migration_scripts()
+    return (
+        set(scripts.get_heads())
+        if revision == "head"
+        else {scripts.get_revision(revision).revision}
+    )
+
+
+def _current_heads(connection: Connection) -> set[str]:
+    """The database's schema revisions; `SchemaAheadError` for one this code does not know. A
+    database already at the target is left alone: no Alembic run (it would read every script
+    again) at each start of an app process or a command."""
+    from alembic.runtime.migration import MigrationContext
+
+    known = {script.revision for script in _migration_scripts().walk_revisions()}
+    current = set(MigrationContext.configure(connection).get_current_heads())
     connection.rollback()  # reading the version left a transaction open
     for head in current:
         if head not in known:
             raise SchemaAheadError(head)
+    return current
 
 
 #: `Session.info` keys of what a transaction writes at commit (`add_to_rollup`, `at_commit`).

@@ -52,6 +52,8 @@ CSV_COLUMNS = (
     "total_tokens",
     "cost_usd",
     "unpriced_replies",
+    "branch_of",  # a try of "Practise this moment": the conversation it rewinds, and its turn
+    "branch_turn",
 )
 
 
@@ -451,6 +453,8 @@ def sessions_csv(rows: list[ConversationRow]) -> str:
                 row.total_tokens,
                 str(row.cost),
                 row.unpriced_replies,
+                row.branch_of_id or "",
+                row.branch_turn or "",
             ]
         )
     return buffer.getvalue()

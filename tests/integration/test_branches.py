@@ -4,6 +4,9 @@ budgets and costs, and the moment's new reply coded at once against the original
 
 from __future__ import annotations
 
+import csv
+import io
+
 import pytest
 from sqlalchemy import func, select
 
@@ -103,6 +106,16 @@ def test_the_history_marks_a_branch_with_its_original_and_turn(db):
         label = rows[branch.id].branch_label
         assert label is not None and label.startswith("branch of the session of ")
         assert label.endswith(" at turn 3")
+    # The teacher's CSV export says the same: which conversation a try rewinds, and to which turn.
+    exported = {
+        int(line["session_id"]): line
+        for line in csv.DictReader(io.StringIO(history_service.sessions_csv(list(taught.values()))))
+    }
+    assert (exported[original_id]["branch_of"], exported[original_id]["branch_turn"]) == ("", "")
+    assert (exported[branch.id]["branch_of"], exported[branch.id]["branch_turn"]) == (
+        str(original_id),
+        "3",
+    )
 
 
 def test_the_moments_new_reply_is_coded_against_the_original_and_the_suggestion(db):
