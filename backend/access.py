@@ -62,6 +62,7 @@ Resource = Literal[
     "job",  # long work under way: a reply, a review, a client check (Job)
     "problem_report",  # what someone sent with "Report a problem" (ProblemReport)
     "drill",  # a teacher's drill set, its items and where it is assigned (DrillSet)
+    "memory",  # a continuing client's memory of a student, by one of their conversations
 ]
 Action = Literal[
     "read",
@@ -152,6 +153,11 @@ POLICY: dict[tuple[Resource, Action], Who] = {
     ("drill", "read"): STUDENT | AUTHOR | ADMIN,
     ("drill", "edit"): AUTHOR | ADMIN,  # title, items, drafts, assigning, deleting
     ("drill", "practise"): STUDENT,  # answer its items
+    # A continuing client's memory of a student (asked by one of their conversations): their
+    # teacher reads and edits it before the next session; the student never reads it (it is the
+    # client's memory, and may name what they have not uncovered yet).
+    ("memory", "read"): SECTION_TEACHER | ADMIN,
+    ("memory", "edit"): SECTION_TEACHER | ADMIN,
 }
 
 #: The roles that can hold each relation (a student never teaches, an admin is ADMIN anyway).

@@ -146,6 +146,7 @@ CATEGORY_LABELS = {
     "partial_reply": "Cut-off reply",
     "judge_call": "Judge call",
     "drill_items_call": "Drill items drafted",
+    "memory_call": "Client memory",
     "output_guard": "Reply held back",
     "redis": "Redis",
     "readiness": "Readiness",
@@ -154,10 +155,10 @@ CATEGORY_LABELS = {
 
 
 #: Paid calls stored as no message leave an info event with their usage (tokens, "cost"): a
-#: reply cut off after billing, a client check's judge call, a model drafting drill items. With
-#: the stored replies and the reviews they are every paid call, with its time of day (the
-#: dashboard's hourly figures).
-PAID_CALL_CATEGORIES = ("partial_reply", "judge_call", "drill_items_call")
+#: reply cut off after billing, a client check's judge call, a model drafting drill items, a
+#: continuing client's memory summary. With the stored replies and the reviews they are every paid
+#: call, with its time of day (the dashboard's hourly figures).
+PAID_CALL_CATEGORIES = ("partial_reply", "judge_call", "drill_items_call", "memory_call")
 
 
 def category_label(category: str) -> str:

@@ -125,12 +125,17 @@ def make_assignment(
     clients: list[ClientRead],
     published: bool = True,
     title: str = "Week 1 interview",
+    continuing: bool = False,
 ) -> AssignmentRead:
     assignment = assignment_service.create_assignment(
         db,
         actor=teacher,
         section_id=section.id,
-        data=AssignmentInput(title=title, client_ids=[client.id for client in clients]),
+        data=AssignmentInput(
+            title=title,
+            client_ids=[client.id for client in clients],
+            continuing_client=continuing,
+        ),
     )
     if published:
         assignment = assignment_service.set_published(

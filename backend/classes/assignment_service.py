@@ -89,6 +89,7 @@ def create_assignment(
         due_at=data.due_at,
         status=AssignmentStatus.draft,
         release_reviews=data.release_reviews.value,
+        continuing_client=bool(data.continuing_client),
     )
     db.add(assignment)
     db.flush()
@@ -103,8 +104,23 @@ def update_assignment(
     assignment.title, assignment.instructions = data.title, data.instructions
     assignment.due_at = data.due_at
     assignment.release_reviews = data.release_reviews.value
+    if data.continuing_client is not None:
+        assignment.continuing_client = data.continuing_client
     assignment.updated_at = utcnow()
     _set_clients(db, actor, assignment, data.client_ids)
+    return _read(db, assignment)
+
+
+def set_continuing_client(
+    db: Session, *, actor: UserRead | None, assignment_id: int, continuing: bool
+) -> AssignmentRead:
+    """Make the assignment's clients continuing ones (each remembers a student's earlier
+    sessions), or not: memories already written stay, and are used again if it is turned back
+    on."""
+    assignment = _get_owned(db, actor, assignment_id)
+    assignment.continuing_client = continuing
+    assignment.updated_at = utcnow()
+    db.flush()
     return _read(db, assignment)
 
 

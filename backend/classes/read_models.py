@@ -47,6 +47,9 @@ class AssignmentInput(BaseModel):
     client_ids: list[int] = Field(default_factory=list)
     # When students see their reviews: at once, or once their teacher released them.
     release_reviews: ReviewRelease = ReviewRelease.immediately
+    # A continuing client (the client remembers earlier sessions). None: unchanged by an update,
+    # off for a new assignment.
+    continuing_client: bool | None = None
 
 
 class AssignmentRead(BaseModel):
@@ -62,3 +65,4 @@ class AssignmentRead(BaseModel):
     client_ids: list[int] = Field(default_factory=list)
     release_reviews: ReviewRelease = ReviewRelease.immediately
     rubric_id: int | None = None  # None: the section's default rubric
+    continuing_client: bool = False

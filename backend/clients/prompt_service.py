@@ -159,6 +159,20 @@ def generate_system_prompt(client: ClientRead) -> str:
     return "\n\n".join(system_parts(client))
 
 
+MEMORY_HEADING = "What happened in your earlier sessions with this student"
+MEMORY_GUIDANCE = """\
+This is a new session with the same student. Refer back to your earlier sessions naturally when \
+it fits, as a person would ("Last week you asked me about my sleep..."); never recite or list \
+this summary. Change stays slow: what was agreed may or may not have worked out. Anything about \
+you that is not in this summary you have not told the student yet; the rules above still hold."""
+
+
+def memory_section(summary: str) -> str:
+    """A continuing client's memory of the student, as the next session's prompt carries it
+    (after the client's own part, so that part stays cached for every student)."""
+    return f"{MEMORY_HEADING.upper()}\n\n{summary.strip()}\n\n{MEMORY_GUIDANCE}"
+
+
 def client_prompt(client: ClientRead) -> str:
     """Every profile field turned into instructions for playing this client."""
     identity = "\n".join(

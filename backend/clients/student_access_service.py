@@ -27,6 +27,7 @@ class AssignedClient:
     instructions: str
     due_at: datetime | None
     section_name: str
+    continuing: bool = False  # a continuing client: it remembers the student's earlier sessions
 
 
 def list_available_clients(db: Session, *, actor: UserRead | None) -> list[AssignedClient]:
@@ -45,6 +46,7 @@ def list_available_clients(db: Session, *, actor: UserRead | None) -> list[Assig
             instructions=assignment.instructions,
             due_at=assignment.due_at,
             section_name=section_name,
+            continuing=assignment.continuing_client,
         )
         for client, assignment, section_name in rows
     ]

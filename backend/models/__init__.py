@@ -8,6 +8,7 @@ from backend.models.conversation import Message, PracticeSession
 from backend.models.drill import DrillAssignment, DrillAttempt, DrillSet, DrillSetItem
 from backend.models.event import Event
 from backend.models.job import Job
+from backend.models.memory import ClientMemory
 from backend.models.problem_report import ProblemReport
 from backend.models.rating import MessageRating, RatingTally, SessionRating
 from backend.models.review import ReviewBatch, Rubric, RubricVersion, SessionReview
@@ -24,6 +25,7 @@ __all__ = [
     "RubricVersion",
     "CircuitBreakerState",
     "ClientCheck",
+    "ClientMemory",
     "ClientDailyUsage",
     "ClientUsageIncrement",
     "ClientProfile",

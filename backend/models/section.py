@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.models.base import Base, IdMixin, TimestampMixin, UTCDateTime, enum_type, utcnow
@@ -68,6 +77,12 @@ class Assignment(IdMixin, TimestampMixin, Base):
     )
     release_reviews: Mapped[str] = mapped_column(
         String(24), default="immediately", server_default="immediately"
+    )
+    # A continuing client: the same student meets the same client over several sessions, and
+    # the client remembers the earlier ones (`backend.practice.memory_service`). Last, after
+    # the timestamps, as its migration added it (`sort_order`).
+    continuing_client: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false(), sort_order=1
     )
 
 

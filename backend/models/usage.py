@@ -38,7 +38,8 @@ class DailyUsage(Base):
     cost: Mapped[Decimal] = mapped_column(Money, default=Decimal(0), server_default="0")
     replies: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     # By purpose (`backend.usage.purposes`): students' practice, teachers' test chats, client
-    # checks' probe turns and judge calls, model-written reviews, drill items a model drafted.
+    # checks' probe turns and judge calls, model-written reviews, drill items a model drafted,
+    # continuing clients' memories.
     practice_cost: Mapped[Decimal] = mapped_column(Money, default=Decimal(0), server_default="0")
     test_chat_cost: Mapped[Decimal] = mapped_column(Money, default=Decimal(0), server_default="0")
     check_turns_cost: Mapped[Decimal] = mapped_column(Money, default=Decimal(0), server_default="0")
@@ -47,6 +48,8 @@ class DailyUsage(Base):
     check_tokens: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     # After check_tokens: revision 0010 added it last (the migrated column order).
     drill_items_cost: Mapped[Decimal] = mapped_column(Money, default=Decimal(0), server_default="0")
+    # Added after drill_items_cost (migration 0011), so its place among the columns is here.
+    memory_cost: Mapped[Decimal] = mapped_column(Money, default=Decimal(0), server_default="0")
 
 
 class ClientUsageCounts:

@@ -95,6 +95,7 @@ class CostParts:
     check_judge: Decimal = Decimal(0)
     review: Decimal = Decimal(0)
     drill_items: Decimal = Decimal(0)
+    memory: Decimal = Decimal(0)
 
     @property
     def total(self) -> Decimal:

@@ -34,6 +34,7 @@ from backend.models import (
     AssignmentClient,
     Base,
     ClientCheck,
+    ClientMemory,
     ClientProfile,
     DrillAssignment,
     DrillAttempt,
@@ -83,6 +84,7 @@ INCLUDED: frozenset[str] = frozenset(
         "drill_set_items",
         "drill_assignments",
         "drill_attempts",
+        "client_memories",  # a continuing client's memory of a student: part of their record
     }
 )
 
@@ -121,11 +123,14 @@ COURSE_TABLE_RENAMES: list[tuple[str, dict[str, str]]] = [
     # New course tables (drill sets, items, assignments, attempts): a file from before has none of
     # their rows and imports as it is; later files carry them.
     ("0010", {}),
+    ("0011", {}),  # client_memories (a new table) and assignments.continuing_client
 ]
-#: Nullable columns a revision added to a course table: a file from before it imports with
-#: them empty (a revision that adds a column it cannot leave empty ends the list above instead).
+#: Columns a revision added to a course table: a file from before it imports with them empty, or
+#: at their default when they have a constant one (a revision that adds a column that can be
+#: neither ends the list above instead).
 COURSE_COLUMNS_ADDED: dict[str, dict[str, tuple[str, ...]]] = {
     "0009": {"practice_sessions": ("branch_of_id", "branch_turn")},
+    "0011": {"assignments": ("continuing_client",)},
 }
 
 
@@ -286,6 +291,7 @@ def _course_filters(teacher_id: int, section_ids: list[int] | None) -> dict[str,
         ),
         "session_ratings": SessionRating.session_id.in_(session_q),
         "session_reviews": reviews,
+        "client_memories": ClientMemory.assignment_id.in_(assignment_q),
         "rubrics": rubrics,
         "rubric_versions": RubricVersion.rubric_id.in_(select(Rubric.id).where(rubrics)),
     }
@@ -439,6 +445,12 @@ def _check_row(table: Table, row: dict[str, Any], number: int) -> None:
             raise BadCourseFile(f"{where}: the username is not one the app would accept.")
 
 
+def _default_of(column: Column[Any]) -> Any:
+    """What a column added since a file was written holds for that file's rows."""
+    default = column.default
+    return getattr(default, "arg", None) if default is not None and default.is_scalar else None
+
+
 def _python_type(column: Column[Any]) -> type | None:
     try:
         return column.type.python_type
@@ -560,7 +572,8 @@ def import_course(db: Session, lines: Iterable[str]) -> BackupSummary:
         missing = set(table.columns.keys()) - set(row)
         if set(row) - set(table.columns.keys()) or missing - added.get(table.name, set()):
             raise BadCourseFile(f"Line {number}: the columns of {table.name} do not match.")
-        row = row | dict.fromkeys(missing)  # added since the file was written: left empty
+        # Added since the file was written: left empty, or at the column's constant default.
+        row = row | {name: _default_of(table.columns[name]) for name in missing}
         _check_row(table, row, number)
         row = _shift_users(row, user_columns.get(table.name, []), offset)
         if table is not current or len(pending) >= BATCH:

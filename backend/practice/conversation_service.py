@@ -54,7 +54,7 @@ from backend.llm.tokens import estimate_messages_tokens, estimate_tokens
 from backend.llm.usage import Usage
 from backend.models import ClientProfile
 from backend.models.enums import JobStatus, MessageRole, SessionMode
-from backend.practice import output_guard, session_service
+from backend.practice import memory_service, memory_writer, output_guard, session_service
 from backend.practice.read_models import MessageRead, SessionRead
 from backend.practice.session_service import ReplyInFlight
 from backend.usage import budget_service
@@ -185,8 +185,13 @@ def start_conversation(
 
 
 def end_conversation(database: Database, *, actor: UserRead | None, session_id: int) -> SessionRead:
+    """End the conversation; a continuing client's starts the job that writes its memory."""
     with database(write=True) as db:
-        return session_service.end_session(db, actor=actor, session_id=session_id)
+        ended = session_service.end_session(db, actor=actor, session_id=session_id)
+        memory_job = memory_service.queue_memory(db, ended)
+    if memory_job is not None:
+        memory_writer.start_memory_job(database, memory_job)
+    return ended
 
 
 # The turn ---------------------------------------------------------------------------------------
@@ -280,6 +285,7 @@ class _Ticket:
     history: list[dict]
     earlier_replies: list[str]  # the client's replies before the history window
     student_turns: int
+    earned_before: bool  # the hidden information, in an earlier session of a continuing client
     max_tokens: int
     deadline: float  # time.monotonic()
 
@@ -295,7 +301,9 @@ def _claim(db: Session, gateway: LLMGateway, turn: session_service.Turn) -> _Tic
     if not turns or turns[-1][0] != MessageRole.user:
         raise NothingToAnswer()
     history = format_history(turns)
-    earlier = _earlier_blocks(window.earlier_replies)
+    memory = memory_service.prompt_memory(db, turn.id)
+    # After the cached client part: every student's memory differs, the client part does not.
+    earlier = [*_memory_blocks(memory), *_earlier_blocks(window.earlier_replies)]
     system = [*prompt.blocks, *earlier]
     max_tokens = reply_max_tokens(prompt.client)
     gateway.ensure_available()  # an open breaker refuses before any limit is counted
@@ -348,6 +356,7 @@ def _claim(db: Session, gateway: LLMGateway, turn: session_service.Turn) -> _Tic
         history,
         window.earlier_replies,
         student_turns=window.student_turns,
+        earned_before=memory is not None and memory.hidden_earned,
         max_tokens=max_tokens,
         deadline=time.monotonic() + settings.reply_timeout_seconds,
     )
@@ -371,6 +380,12 @@ def system_blocks(client: ClientRead, earlier_replies: Sequence[str] = ()) -> li
 def _client_blocks(client: ClientRead) -> list[SystemBlock]:
     guide, own = prompt_service.system_parts(client)
     return [SystemBlock(guide, cache=GUIDE_CACHE), SystemBlock(own, cache="default")]
+
+
+def _memory_blocks(memory: memory_service.PromptMemory | None) -> list[SystemBlock]:
+    if memory is None or not memory.summary:
+        return []
+    return [SystemBlock(prompt_service.memory_section(memory.summary))]
 
 
 def _earlier_blocks(earlier_replies: Sequence[str]) -> list[SystemBlock]:
@@ -511,6 +526,7 @@ class _ReplyJob:
                 student_said=[m["content"] for m in ticket.history if m["role"] == "user"],
                 client_said=ticket.earlier_replies
                 + [m["content"] for m in ticket.history if m["role"] == "assistant"],
+                earned_before=ticket.earned_before,
             )
             self._counted, self._counted_cost = Usage(), Decimal(0)
             stream = self.gateway.stream_reply(

@@ -311,6 +311,39 @@ def hidden_leak(
     return guard.quote
 
 
+def first_disclosure(
+    turns: Sequence[tuple[bool, str]], client: ClientRead, *, run_words: int
+) -> int | None:
+    """The index in `turns` ((said by the student?, text) pairs, in order) of the first client
+    reply that gives the hidden information away, counting what was said before it; None if
+    none does."""
+    student_said: list[str] = []
+    client_said: list[str] = []
+    for index, (student, text) in enumerate(turns):
+        if student:
+            student_said.append(text)
+            continue
+        leak = hidden_leak(
+            client, text, run_words=run_words, student_said=student_said, client_said=client_said
+        )
+        if leak is not None:
+            return index
+        client_said.append(text)
+    return None
+
+
+def earned_in(turns: Sequence[tuple[bool, str]], client: ClientRead, *, run_words: int) -> bool:
+    """Whether the student earned the hidden information in this conversation (the pairs of
+    `first_disclosure`): a client reply shared it, or the student reached the client's reveal
+    threshold of turns. Without hidden information there is nothing to earn (False)."""
+    if not client.hidden_information.strip():
+        return False
+    after = client.hidden_reveal_after_turns
+    if after is not None and sum(1 for student, _ in turns if student) >= after:
+        return True
+    return first_disclosure(turns, client, run_words=run_words) is not None
+
+
 def guard_for(
     client: ClientRead,
     *,
@@ -318,12 +351,15 @@ def guard_for(
     run_words: int,
     student_said: Iterable[str] = (),
     client_said: Iterable[str] = (),
+    earned_before: bool = False,
 ) -> StreamGuard:
     """The guard for one reply: instructions always, hidden information until it is earned (what
-    the student and the client said so far in the conversation counts)."""
+    the student and the client said so far in the conversation counts; `earned_before`: the
+    student earned it in an earlier session with this continuing client, so it stays earned)."""
     sources = [Source(INSTRUCTIONS, _runs_of(prompt_service.instruction_text(client), run_words))]
     earned_after = client.hidden_reveal_after_turns
-    if client.hidden_information and (earned_after is None or student_turns < earned_after):
+    earned = earned_before or (earned_after is not None and student_turns >= earned_after)
+    if client.hidden_information and not earned:
         sources.append(hidden_source(client, run_words, student_said))
     return StreamGuard(sources, size=run_words, client_said=client_said)
 

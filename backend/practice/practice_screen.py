@@ -14,7 +14,7 @@ from backend.clients import client_service
 from backend.errors import AppError
 from backend.models import Assignment, ClientProfile, Message, PracticeSession, Section
 from backend.models.enums import SessionMode, SessionStatus
-from backend.practice import session_service
+from backend.practice import memory_service, session_service
 from backend.practice.conversation_service import ConversationView
 from backend.practice.read_models import MessageRead, SessionRead
 
@@ -31,6 +31,8 @@ class PracticeScreen:
     # While it is open: the conversation panel's view (None when the client may no longer be
     # shown to this person: the panel then says why).
     conversation: ConversationView | None
+    #: A continuing client's conversation: that the client remembers (never what).
+    memory_notice: str | None = None
 
 
 def read_practice_screen(db: Session, *, actor: UserRead | None, session_id: int) -> PracticeScreen:
@@ -68,7 +70,16 @@ def read_practice_screen(db: Session, *, actor: UserRead | None, session_id: int
         section_name=section_name,
         messages=messages,
         conversation=conversation,
+        memory_notice=_memory_notice(db, session, client_name),
     )
+
+
+def _memory_notice(db: Session, session: SessionRead, client_name: str) -> str | None:
+    if not memory_service.continuing(db, session):
+        return None
+    if memory_service.remembers(db, session):
+        return f"Continuing client: {client_name} remembers your earlier sessions."
+    return f"Continuing client: {client_name} will remember this session next time."
 
 
 def active_client_ids(db: Session, *, actor: UserRead | None) -> set[int]:

@@ -229,23 +229,9 @@ def _hidden_leaks(
 def hidden_information_turn(turns: list[Turn], client: ClientRead, *, run_words: int) -> int | None:
     """The first client reply that gives the hidden information away (by the output guard's
     rules, counting what was said before it in the conversation), if any."""
-    student_said: list[str] = []
-    client_said: list[str] = []
-    for turn in turns:
-        if turn.student:
-            student_said.append(turn.text)
-            continue
-        leak = output_guard.hidden_leak(
-            client,
-            turn.text,
-            run_words=run_words,
-            student_said=student_said,
-            client_said=client_said,
-        )
-        if leak is not None:
-            return turn.number
-        client_said.append(turn.text)
-    return None
+    pairs = [(turn.student, turn.text) for turn in turns]
+    index = output_guard.first_disclosure(pairs, client, run_words=run_words)
+    return None if index is None else turns[index].number
 
 
 # What is stored beside the content --------------------------------------------------------------

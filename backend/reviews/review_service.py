@@ -52,6 +52,7 @@ from backend.models import (
 from backend.models.base import utcnow
 from backend.models.enums import SessionStatus
 from backend.models.review import BatchStatus, ReviewRelease, ReviewSource, ReviewStatus
+from backend.practice import memory_service
 from backend.reviews import review_batches, review_prompt, review_rules, risk, rubric_service
 from backend.reviews.read_models import ReviewAnswer, ReviewContent, ReviewRead
 from backend.reviews.review_prompt import ReviewBrief
@@ -195,6 +196,8 @@ class ReviewJob:
     brief: ReviewBrief | None = None
     #: A Message Batch request for this review is under way (submitted and paid for already).
     pending_batch: bool = False
+    #: A continuing client's student earned the hidden information in a session so far.
+    earned_before: bool = False
 
     @property
     def batched(self) -> bool:
@@ -242,6 +245,7 @@ def prepare_review(
         ),
         brief=_brief(db, session),
         pending_batch=pending_batch,
+        earned_before=memory_service.hidden_earned(db, session),
     )
     job.hidden_turn = review_rules.hidden_information_turn(
         turns, client, run_words=settings.output_guard_words
@@ -309,7 +313,12 @@ def _write_review(
             outcome = ReviewOutcome(failure=api_error)
     else:
         outcome = review_transcript(
-            job.turns, job.rubric, client=job.client, brief=job.brief, gateway=gateway
+            job.turns,
+            job.rubric,
+            client=job.client,
+            brief=job.brief,
+            gateway=gateway,
+            earned_before=job.earned_before,
         )
     step(STEPS[2])
     if outcome.failure is not None:
@@ -358,7 +367,13 @@ def _review_by_batch(
     )
     first = answer if isinstance(answer, StructuredAnswer) else None
     outcome = review_transcript(
-        job.turns, job.rubric, client=job.client, brief=job.brief, gateway=gateway, first=first
+        job.turns,
+        job.rubric,
+        client=job.client,
+        brief=job.brief,
+        gateway=gateway,
+        first=first,
+        earned_before=job.earned_before,
     )
     return outcome, BatchStatus.collected if first is not None else BatchStatus.fell_back
 
@@ -516,6 +531,7 @@ def review_transcript(
     brief: ReviewBrief | None,
     gateway: LLMGateway,
     first: StructuredAnswer | None = None,
+    earned_before: bool = False,
 ) -> ReviewOutcome:
     """Review a numbered transcript with the review model: the production prompt and tool
     (no sampling parameters, see `review_prompt`), the answer validated against the transcript and rubric, one repair.
@@ -523,13 +539,16 @@ def review_transcript(
     the same way and a repair is a normal call.
 
     The client (None: unknown, as in the benchmark) adds its difficulty and learning goals to the
-    context and turns on the hidden-information guard. A `GatewayError` is returned as
+    context and turns on the hidden-information guard (off when `earned_before`: a continuing
+    client's student earned it in an earlier session). A `GatewayError` is returned as
     `failure`, not raised, so the calls billed before it are not lost."""
     if gateway.demo_mode:
         raise RuntimeError("The gateway has no API client; the demo review needs no model.")
     settings = get_settings()
-    protect_hidden = client is not None and _hidden_guard_needed(
-        turns, client, run_words=settings.output_guard_words
+    protect_hidden = (
+        client is not None
+        and not earned_before
+        and _hidden_guard_needed(turns, client, run_words=settings.output_guard_words)
     )
 
     def validate(data: dict) -> tuple[ReviewAnswer | None, list[str]]:

@@ -16,6 +16,7 @@ class Purpose(StrEnum):
     check_judge = "check_judge"  # a client check's judge calls
     review = "review"  # model-written session reviews
     drill_items = "drill_items"  # drill items a model drafted for a teacher
+    memory = "memory"  # continuing clients' memory summaries, written when a session ends
 
 
 #: As the pages name them, in the order they show them.
@@ -26,6 +27,7 @@ LABELS = {
     Purpose.check_judge: "Client checks: judge calls",
     Purpose.review: "Reviews",
     Purpose.drill_items: "Drill items",
+    Purpose.memory: "Client memory",
 }
 
 

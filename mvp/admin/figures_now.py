@@ -22,10 +22,13 @@ def seconds(ms: float | None) -> str:
 
 
 def metric_row(title: str, figures: list[tuple[str, str | int | float | None, str | None]]) -> None:
-    """A titled row of four bordered metrics (five would cut money values short)."""
+    """A titled row of bordered metrics, four a line (five would cut money values short)."""
     st.markdown(title)
-    for column, (label, value, help_text) in zip(st.columns(4), figures, strict=False):
-        column.metric(label, value, help=help_text, border=True)
+    for start in range(0, len(figures), 4):
+        for column, (label, value, help_text) in zip(
+            st.columns(4), figures[start : start + 4], strict=False
+        ):
+            column.metric(label, value, help=help_text, border=True)
 
 
 # Figures (one fragment: the auto-refresh reruns only these) ------------------------------------
@@ -178,6 +181,17 @@ def cost_figures(now: metrics_service.NowFigures) -> None:
                 "Reviews",
                 format_usd(parts.review),
                 "Model-written session reviews since midnight UTC (as Review cost today below).",
+            ),
+            (
+                "Drill items",
+                format_usd(parts.drill_items),
+                "Drill items a model drafted for teachers' drill sets since midnight UTC.",
+            ),
+            (
+                "Client memory",
+                format_usd(parts.memory),
+                "Continuing clients' memory summaries, written when a session ends, since "
+                "midnight UTC.",
             ),
         ],
     )

@@ -17,13 +17,27 @@ from mvp.admin import usage_charts
 from mvp.admin.shared import LABEL, NUMBER, PURPOSES_HELP, purpose_table, table
 
 #: The daily sheet's columns of cost by purpose (client checks: turns and judge calls).
-DAILY_PURPOSES = ("Practice", "Test chats", "Client checks", "Reviews", "Drill items")
+DAILY_PURPOSES = (
+    "Practice",
+    "Test chats",
+    "Client checks",
+    "Reviews",
+    "Drill items",
+    "Client memory",
+)
 
 
 def daily_parts(parts: metrics_service.CostParts | None) -> list[Decimal]:
     """A day's cost in the order of `DAILY_PURPOSES`."""
     parts = parts or metrics_service.CostParts()
-    return [parts.practice, parts.test_chat, parts.client_checks, parts.review, parts.drill_items]
+    return [
+        parts.practice,
+        parts.test_chat,
+        parts.client_checks,
+        parts.review,
+        parts.drill_items,
+        parts.memory,
+    ]
 
 
 def usage_tab(actor: UserRead) -> None:

@@ -30,8 +30,9 @@ PURPOSES_HELP = (
     "Practice: students' conversations. Test chats: teachers' and admins' chats with their own "
     "clients. Client checks: the probe conversations (turns) and the judge calls that score "
     "them. Reviews: model-written session reviews (demo reviews cost nothing). Drill items: "
-    "items a model drafted for a teacher's drill set. Replies cut off after billing count "
-    "under their conversation's purpose."
+    "items a model drafted for a teacher's drill set. Client memory: continuing clients' "
+    "summaries of a session, written when it ends. Replies cut off after billing count under "
+    "their conversation's purpose."
 )
 
 

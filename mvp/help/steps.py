@@ -58,6 +58,13 @@ STEPS: dict[Role, list[tuple[str, str]]] = {
             "*Results*.",
             "teacher/drills.py",
         ),
+        (
+            "**Make a client continuing** (tick *Continuing client* on an assignment): a student "
+            "meets the same client over several sessions, and the client remembers them. After "
+            "each session its memory is written; read and edit it under *Client memory* beside "
+            "the conversation (History & metrics) before the next session.",
+            "teacher/sections.py",
+        ),
     ],
     Role.student: [
         (
@@ -86,6 +93,12 @@ STEPS: dict[Role, list[tuple[str, str]]] = {
             "answer. Retry as often as you like; *My progress* shows your hit rate per skill. "
             "A review's *Drill next* button opens the drill for its weakest skill.",
             "student/drills.py",
+        ),
+        (
+            "**Meet a continuing client again** (Practice): when the conversation says "
+            "*Continuing client: … remembers your earlier sessions*, the client picks up where "
+            "you left off and may refer back to what you talked about and agreed.",
+            "student/practice.py",
         ),
     ],
 }

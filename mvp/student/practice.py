@@ -59,7 +59,8 @@ def client_cards() -> None:
             border=True, key=f"card_{client.id}_{item.assignment_id}"
         ):
             st.markdown(f"#### {safe(client.name)}")
-            st.markdown(DIFFICULTY_BADGES.get(str(client.difficulty), ""))
+            badges = DIFFICULTY_BADGES.get(str(client.difficulty), "")
+            st.markdown(badges + (" :violet-badge[Continuing client]" if item.continuing else ""))
             st.markdown(safe(client.summary))  # age, pronouns, occupation, presenting concern
             due = f" · **due {format_time(item.due_at)}**" if item.due_at else ""
             st.caption(f"{safe(item.assignment_title)} ({safe(item.section_name)}){due}")
@@ -160,6 +161,9 @@ def conversation(session_id: int) -> bool:
         if shown.assignment_title
         else ""
     )
+    if shown.memory_notice:  # a continuing client: that they remember, never what
+        with st.container(key="memory_notice"):
+            st.caption(f":material/history: {safe(shown.memory_notice)}")
     if session.is_active:
         session_time(placement, session.started_at)
     elif session.ended_at is not None:

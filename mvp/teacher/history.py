@@ -14,6 +14,7 @@ from backend.utils.formatting import format_time, format_tokens, format_usd, plu
 from mvp import auth, store, ui
 from mvp.chat_messages import render_message
 from mvp.review_view import review_panel
+from mvp.teacher.memory_panel import memory_panel
 
 actor = auth.require_role(Role.teacher, Role.admin)
 safe = ui.safe_markdown  # every piece of text a person wrote goes through it
@@ -190,6 +191,7 @@ def transcript(
         markdown = history_service.transcript_markdown(db, actor=actor, session_id=row.session_id)
     if row.mode.value != "teacher_test":
         student_feedback(feedback)
+        memory_panel(actor, row.session_id)  # a continuing client's conversation only
     st.download_button(
         "Export as Markdown",
         markdown,

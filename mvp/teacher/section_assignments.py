@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime, time
 
 import streamlit as st
@@ -15,6 +15,7 @@ from backend.reviews import rubric_service
 from backend.reviews.read_models import RubricRead
 from backend.utils.formatting import format_time
 from mvp import auth, store, ui
+from mvp.teacher.rubric_picker import chosen_rubric, rubric_picker
 
 safe = ui.safe_markdown  # every piece of text a person wrote goes through it
 
@@ -23,6 +24,10 @@ RELEASE_OPTIONS = {
     "immediately": "Students see reviews at once",
     "after_teacher_review": "Students see reviews after I release them",
 }
+CONTINUING_HELP = (
+    "Each client remembers a student's earlier sessions with them (a short memory written when "
+    "a session ends; read and edit it on History & metrics)."
+)
 RELEASE_SAVED = {
     "immediately": "students see reviews at once",
     "after_teacher_review": "students see reviews after you release them",
@@ -42,6 +47,7 @@ def _create_assignment(actor: UserRead, section_id: int) -> None:
         due_at=datetime.combine(due, time(23, 59), tzinfo=UTC) if due else None,
         client_ids=list(state.get("assignment_clients") or []),
         release_reviews=state.get("assignment_release") or "immediately",
+        continuing_client=bool(state.get("assignment_continuing")),
     )
     with store.transaction(write=True) as db:
         created = assignment_service.create_assignment(
@@ -53,6 +59,7 @@ def _create_assignment(actor: UserRead, section_id: int) -> None:
         ("assignment_due", None),
         ("assignment_clients", []),
         ("assignment_release", "immediately"),
+        ("assignment_continuing", False),
     ):
         state[key] = blank
     state["assignment_errors"] = {}
@@ -101,6 +108,7 @@ def _save_assignment_clients(actor: UserRead, assignment_id: int) -> None:
                 due_at=current.due_at,
                 client_ids=chosen,
                 release_reviews=current.release_reviews,
+                continuing_client=current.continuing_client,
             ),
         )
     ui.flash(f"Saved the clients of “{safe(current.title)}”.")
@@ -115,6 +123,19 @@ def _set_release_reviews(actor: UserRead, assignment_id: int) -> None:
     ui.flash(f"Saved: {RELEASE_SAVED[release]}.")
 
 
+def _set_continuing(actor: UserRead, assignment_id: int) -> None:
+    continuing = bool(st.session_state.get(f"assignment_continuing_{assignment_id}"))
+    with store.transaction(write=True) as db:
+        assignment_service.set_continuing_client(
+            db, actor=actor, assignment_id=assignment_id, continuing=continuing
+        )
+    ui.flash(
+        "Saved: its clients remember each student's earlier sessions."
+        if continuing
+        else "Saved: each session starts afresh (memories already written are kept)."
+    )
+
+
 def _set_assignment_rubric(actor: UserRead, assignment_id: int) -> None:
     rubric_id = chosen_rubric(f"assignment_rubric_{assignment_id}")
     with store.transaction(write=True) as db:
@@ -122,46 +143,6 @@ def _set_assignment_rubric(actor: UserRead, assignment_id: int) -> None:
             db, actor=actor, assignment_id=assignment_id, rubric_id=rubric_id
         )
     ui.flash("Saved the assignment's rubric. Reviews already made keep the rubric they used.")
-
-
-#: The picker's value for "the default rubric" (a rubric id is never 0). Not None: a select box
-#: whose value is None shows an empty "Choose an option" instead of the default's name.
-DEFAULT_RUBRIC = 0
-
-
-def chosen_rubric(key: str) -> int | None:
-    """The rubric picked in the picker under `key` (None: the default)."""
-    return st.session_state.get(key) or None
-
-
-def rubric_picker(
-    label: str,
-    rubrics: Sequence[RubricRead],
-    default_label: str,
-    *,
-    key: str,
-    current: int | None,
-    on_change: Callable[..., None],
-    args: tuple[object, ...],
-) -> None:
-    """A rubric chosen from the default (`default_label`) first, then the built-in rubrics and the
-    teacher's own; saved by `on_change` (which reads `chosen_rubric(key)`) as soon as chosen."""
-    choices: dict[int, str] = {DEFAULT_RUBRIC: default_label}
-    for rubric in rubrics:
-        choices[rubric.id] = f"{rubric.name} ({'built-in' if rubric.builtin else 'yours'})"
-    shown = current or DEFAULT_RUBRIC
-    if st.session_state.get(key, shown) not in choices:
-        st.session_state.pop(key, None)
-    st.session_state.setdefault(key, shown)
-    st.selectbox(
-        label,
-        list(choices),
-        key=key,
-        format_func=choices.__getitem__,
-        on_change=auth.guarded(on_change),
-        args=args,
-        help="Saved as soon as you choose. Make or edit rubrics on the Rubrics page.",
-    )
 
 
 def assignment_card(
@@ -197,6 +178,15 @@ def assignment_card(
             on_change=auth.guarded(_set_release_reviews),
             args=(actor, assignment.id),
             help="Saved as soon as you choose.",
+        )
+        continuing_key = f"assignment_continuing_{assignment.id}"
+        st.session_state.setdefault(continuing_key, assignment.continuing_client)
+        st.checkbox(
+            "Continuing client",
+            key=continuing_key,
+            on_change=auth.guarded(_set_continuing),
+            args=(actor, assignment.id),
+            help=CONTINUING_HELP + " Saved as soon as you tick it.",
         )
         rubric_picker(
             "Rubric for reviews",
@@ -287,6 +277,7 @@ def assignment_form(actor: UserRead, section: SectionRead, client_names: dict[in
             format_func=RELEASE_OPTIONS.__getitem__,
             help="After your review: each review waits in Reviews until you release it.",
         )
+        st.checkbox("Continuing client", key="assignment_continuing", help=CONTINUING_HELP)
         st.form_submit_button(
             "Create assignment",
             key="create_assignment",

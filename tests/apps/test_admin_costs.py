@@ -155,6 +155,7 @@ PURPOSE_ROWS = {
     "Client checks: judge calls": "$0.000700",
     "Reviews": "$0.000500",
     "Drill items": "$0.00",
+    "Client memory": "$0.00",
     "Total": "$0.007200",
 }
 

@@ -9,7 +9,7 @@ from backend.models import PracticeSession
 from backend.models.enums import SessionMode
 from backend.practice import session_service
 from backend.reviews import rubric_service
-from mvp.teacher.section_assignments import DEFAULT_RUBRIC
+from mvp.teacher.rubric_picker import DEFAULT_RUBRIC
 from tests.apps.helpers import assert_clean, everything, open_page, teacher_app, texts
 from tests.factories import enroll, make_assignment, make_client, make_section, make_user
 

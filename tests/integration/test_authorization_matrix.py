@@ -52,6 +52,8 @@ from backend.practice import (
     branch_service,
     conversation_service,
     history_service,
+    memory_service,
+    memory_writer,
     practice_screen,
     rating_service,
     session_service,
@@ -224,6 +226,14 @@ def _branch(db, w: World) -> int:
     by its owner."""
     owner = w.users["owner"]
     return branch_service.start_branch(db, actor=owner, session_id=w.session_id, turn=1).id
+
+
+def _continuing(db, w: World) -> int:
+    """The world's conversation, its assignment made a continuing client's by its teacher."""
+    assignment_service.set_continuing_client(
+        db, actor=w.users["section_teacher"], assignment_id=w.assignment_id, continuing=True
+    )
+    return w.session_id
 
 
 def _builtin_id(db) -> int:
@@ -1188,6 +1198,30 @@ def _operations() -> dict[str, Operation]:
                 db, actor=a, assignment_id=w.assignment_id, published=True, confirm_unchecked=True
             ),
             SECTION_MANAGE,
+        ),
+        "set_continuing_client": _op(
+            assignment_service.set_continuing_client,
+            lambda f, db, w, a: f(db, actor=a, assignment_id=w.assignment_id, continuing=True),
+            SECTION_MANAGE,
+        ),
+        "read_memory": _op(
+            memory_service.read_memory,
+            lambda f, db, w, a: f(db, actor=a, session_id=_continuing(db, w)),
+            R("memory", "read", "conversation"),
+        ),
+        "request_memory": _op(
+            memory_writer.request_memory,
+            lambda f, db, w, a: _ended_job(
+                f(_InCell(db), actor=a, session_id=(_continuing(db, w), _ended(db, w))[1])
+            ),
+            R("memory", "edit", "conversation"),
+        ),
+        "save_memory": _op(
+            memory_service.save_memory,
+            lambda f, db, w, a: f(
+                db, actor=a, session_id=_continuing(db, w), summary="You talked about work."
+            ),
+            R("memory", "edit", "conversation"),
         ),
         "set_release_reviews": _op(
             assignment_service.set_release_reviews,

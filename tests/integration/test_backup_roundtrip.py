@@ -37,7 +37,13 @@ from backend.models import (
 from backend.models.enums import DrillSkill, Role
 from backend.ops import backup_service
 from backend.ops.backup_service import BadCourseFile, ImportRefused
-from backend.practice import branch_service, history_service, rating_service, session_service
+from backend.practice import (
+    branch_service,
+    history_service,
+    memory_service,
+    rating_service,
+    session_service,
+)
 from backend.reviews import review_service, rubric_service, teacher_review_service
 from backend.reviews.teacher_review_service import TeacherEdits
 from backend.usage import usage_service
@@ -546,6 +552,59 @@ def test_drills_come_along_with_their_section_and_a_file_from_before_drills_impo
         lines[-1] = {"end": True, "rows": len(lines) - 2}
         summary = import_text(older, "".join(json.dumps(line) + "\n" for line in lines))
         assert "drill_sets" not in summary.rows and summary.rows["enrollments"] == 1
+    finally:
+        for engine in (source, target, older):
+            engine.dispose()
+
+
+@pytest.mark.parametrize("target_kind", ["sqlite", "postgresql"])
+def test_a_client_memory_comes_along_and_a_file_from_before_memories_still_imports(
+    tmp_path, fresh_database, target_kind
+):
+    """A continuing client's memory of a student is part of their record: it arrives with its
+    teacher's edit; a file of revision 0009 (no continuing clients yet) imports with none."""
+    source = create_db_engine(fresh_database("sqlite", tmp_path))
+    target = create_db_engine(fresh_database(target_kind, tmp_path))
+    older = create_db_engine(fresh_database(target_kind, tmp_path))
+    summary_text = "Discussed: your sleep. Agreed: a sleep diary."
+    try:
+        with unit_of_work(source) as db:
+            room = make_classroom(db)
+            assignment_service.set_continuing_client(
+                db, actor=room.teacher, assignment_id=room.assignment.id, continuing=True
+            )
+            first = _conversation(db, room.student, room.client.id, room.assignment.id)
+            session_service.end_session(db, actor=room.student, session_id=first)
+            memory_service.save_memory(
+                db, actor=room.teacher, session_id=first, summary=summary_text
+            )
+        content = export_text(source, room.teacher.username)
+        assert '"table":"client_memories"' in content
+        import_text(target, content)
+        assert without_time(export_text(target, room.teacher.username)) == without_time(content)
+        with unit_of_work(target, write=False) as db:
+            memory = memory_service.read_memory(db, actor=room.teacher, session_id=first)
+        assert memory is not None and memory.summary == summary_text
+        assert memory.edited_by == room.teacher.display_name
+
+        header, *items = (json.loads(line) for line in content.splitlines())
+        lines = [{**header, "schema_revision": "0009"}]
+        for item in items:
+            if item.get("table") == "client_memories":
+                continue
+            if item.get("table") == "assignments":
+                row = {k: v for k, v in item["row"].items() if k != "continuing_client"}
+                item = {**item, "row": row}
+            if item.get("end"):
+                item = {**item, "rows": item["rows"] - 1}
+            lines.append(item)
+        import_text(older, "".join(json.dumps(line) + "\n" for line in lines))
+        with unit_of_work(older, write=False) as db:
+            assignment = assignment_service.get_assignment(
+                db, actor=room.teacher, assignment_id=room.assignment.id
+            )
+            assert memory_service.read_memory(db, actor=room.teacher, session_id=first) is None
+        assert not assignment.continuing_client
     finally:
         for engine in (source, target, older):
             engine.dispose()

@@ -1,0 +1,307 @@
+"""Continuing clients: the client's memory of a student, read and edited by their teacher, and
+carried by the next session's prompt.
+
+An assignment marked *continuing client* keeps one memory per student and client
+(`ClientMemory`): a short summary of their sessions so far, written by the memory job when a
+session ends (`memory_writer`), which the teacher may read and edit before the next session. The
+next practice session with that client in that assignment gets it in its system prompt, after the
+cached client part. Whether the hidden information was earned in any session so far is kept with
+it: once earned it stays earned (the output guard lets the client speak of it), and until then no
+summary may give it away. Students never read the summary (it is the client's memory); the
+practice page only says that the client remembers. Branches ("Practise this moment") rehearse one
+moment of a session: they neither read nor write the memory.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from pydantic import BaseModel
+from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy.orm import Session
+
+from backend import access
+from backend.actor import UserRead
+from backend.clients.read_models import ClientRead
+from backend.config import get_settings
+from backend.jobs import job_service
+from backend.jobs.read_models import JobRead
+from backend.models import Assignment, ClientMemory, ClientProfile, Message, PracticeSession, User
+from backend.models.base import utcnow
+from backend.models.enums import JobStatus, MessageRole, SessionMode
+from backend.practice import output_guard
+from backend.practice.read_models import SessionRead
+from backend.practice.session_service import SessionNotFound
+from backend.utils.text import clean_text
+
+MEMORY_KIND = "memory"
+#: The longest summary kept (a teacher's edit included): a few short paragraphs.
+MAX_SUMMARY_CHARS = 2000
+NOT_YOURS = "Only the student's teacher can read or edit a client's memory."
+
+
+class MemoryRead(BaseModel):
+    """A continuing client's memory of one student, as their teacher sees it."""
+
+    session_id: int  # the conversation it was opened from
+    client_name: str
+    summary: str  # "" until the first session ended
+    hidden_earned: bool
+    written_from_session_id: int | None
+    written_at: datetime | None
+    edited_by: str | None
+    edited_at: datetime | None
+    #: A memory job is writing it now (the page says so and shows it once written).
+    writing: bool = False
+    #: The student's latest ended session with this client here, when the memory was not
+    #: written from it (its job was lost, or the assignment became continuing after it): the
+    #: teacher may have it written (`memory_writer.request_memory`).
+    unwritten_session_id: int | None = None
+    #: The summary gives away hidden information the student has not earned (a teacher's edit
+    #: can: the guard still keeps the client from saying it, and the next summary drops it).
+    gives_away_hidden: bool = False
+
+
+@dataclass(frozen=True)
+class PromptMemory:
+    """What the next session's prompt and guard take from the memory."""
+
+    summary: str
+    hidden_earned: bool
+
+
+# Which conversations have a memory ---------------------------------------------------------------
+def _continuing(session: PracticeSession | SessionRead) -> bool:
+    """A student's practice conversation in an assignment (not a branch): it may have a memory."""
+    return (
+        session.mode == SessionMode.practice
+        and session.assignment_id is not None
+        and session.branch_of_id is None
+    )
+
+
+def of_session(session: PracticeSession | SessionRead) -> ColumnElement[bool]:
+    """The memory row of the conversation's student, assignment and client."""
+    return and_(
+        ClientMemory.user_id == session.user_id,
+        ClientMemory.assignment_id == session.assignment_id,
+        ClientMemory.client_id == session.client_id,
+    )
+
+
+def _is_continuing_assignment(db: Session, assignment_id: int | None) -> bool:
+    if assignment_id is None:
+        return False
+    return bool(
+        db.scalar(select(Assignment.continuing_client).where(Assignment.id == assignment_id))
+    )
+
+
+def continuing(db: Session, session: SessionRead) -> bool:
+    """Whether this conversation is with a continuing client (internal: the caller read the
+    session with its own check)."""
+    return _continuing(session) and _is_continuing_assignment(db, session.assignment_id)
+
+
+def remembers(db: Session, session: SessionRead) -> bool:
+    """Whether a memory of earlier sessions exists for this conversation's student and client
+    (internal, like `continuing`)."""
+    return bool(
+        db.scalar(
+            select(func.count())
+            .select_from(ClientMemory)
+            .where(of_session(session), ClientMemory.summary != "")
+        )
+    )
+
+
+def hidden_earned(db: Session, session: PracticeSession) -> bool:
+    """Whether this conversation's student earned the client's hidden information in a session
+    with this continuing client so far (internal: the caller checked access)."""
+    if not (_continuing(session) and _is_continuing_assignment(db, session.assignment_id)):
+        return False
+    return bool(db.scalar(select(ClientMemory.hidden_earned).where(of_session(session))))
+
+
+# The teacher's reading and edit ------------------------------------------------------------------
+def _session_for(
+    db: Session, actor: UserRead | None, session_id: int, action: access.Action
+) -> tuple[UserRead, PracticeSession]:
+    actor = access.signed_in(db, actor)
+    session = db.get(PracticeSession, session_id)
+    if session is None:
+        raise SessionNotFound(session_id)
+    return access.require(db, actor, "memory", action, session, refuse=NOT_YOURS), session
+
+
+def read_memory(db: Session, *, actor: UserRead | None, session_id: int) -> MemoryRead | None:
+    """The client's memory of the student of this conversation (None: the conversation is not
+    one of a continuing client's). The student's teacher and admins read it; the student does
+    not (it is the client's memory, and may name what they have not uncovered yet)."""
+    _actor, session = _session_for(db, actor, session_id, "read")
+    if not (_continuing(session) and _is_continuing_assignment(db, session.assignment_id)):
+        return None
+    return _read(db, session)
+
+
+def save_memory(
+    db: Session, *, actor: UserRead | None, session_id: int, summary: str
+) -> MemoryRead:
+    """The teacher's version of the memory: the next session uses it as written."""
+    actor, session = _session_for(db, actor, session_id, "edit")
+    if not (_continuing(session) and _is_continuing_assignment(db, session.assignment_id)):
+        raise SessionNotFound(session_id)  # nothing to edit: not a continuing client's
+    text = clean_text(
+        summary, field="summary", label="The client's memory", max_chars=MAX_SUMMARY_CHARS
+    )
+    memory = row_for_update(db, session)
+    memory.summary = text
+    memory.edited_by_id, memory.edited_at = actor.id, utcnow()
+    db.flush()
+    return _read(db, session)
+
+
+def row_for_update(db: Session, session: PracticeSession) -> ClientMemory:
+    """The memory row of the session's student and client, locked (made when there is none).
+    Internal: for this module and the memory job."""
+    memory = db.scalar(select(ClientMemory).where(of_session(session)).with_for_update())
+    if memory is None:
+        memory = ClientMemory(
+            user_id=session.user_id,
+            assignment_id=session.assignment_id,
+            client_id=session.client_id,
+            summary="",
+            hidden_earned=False,
+        )
+        db.add(memory)
+    return memory
+
+
+def _read(db: Session, session: PracticeSession) -> MemoryRead:
+    client = ClientRead.model_validate(db.get_one(ClientProfile, session.client_id))
+    memory = db.scalar(select(ClientMemory).where(of_session(session)))
+    writing = any(
+        job.status in (JobStatus.queued, JobStatus.running)
+        for job in _memory_jobs(db, session)
+        if job is not None
+    )
+    if memory is None:
+        latest = None if writing else latest_ended(db, session)
+        return MemoryRead(
+            session_id=session.id,
+            client_name=client.name,
+            summary="",
+            hidden_earned=False,
+            written_from_session_id=None,
+            written_at=None,
+            edited_by=None,
+            edited_at=None,
+            writing=writing,
+            unwritten_session_id=latest.id if latest is not None else None,
+        )
+    latest = latest_ended(db, session)
+    unwritten = (
+        latest.id if latest is not None and latest.id != memory.session_id and not writing else None
+    )
+    editor = db.get(User, memory.edited_by_id) if memory.edited_by_id else None
+    leaks = not memory.hidden_earned and output_guard.hidden_leak(
+        client, memory.summary, run_words=get_settings().output_guard_words
+    )
+    return MemoryRead(
+        session_id=session.id,
+        client_name=client.name,
+        summary=memory.summary,
+        hidden_earned=memory.hidden_earned,
+        written_from_session_id=memory.session_id,
+        written_at=memory.written_at,
+        edited_by=editor.display_name if editor else None,
+        edited_at=memory.edited_at,
+        writing=writing,
+        gives_away_hidden=bool(leaks),
+        unwritten_session_id=unwritten,
+    )
+
+
+def _ended_ids(db: Session, session: PracticeSession) -> list[int]:
+    """The ended sessions of this student with this client in this assignment, oldest first."""
+    return list(
+        db.scalars(
+            select(PracticeSession.id)
+            .where(
+                PracticeSession.user_id == session.user_id,
+                PracticeSession.assignment_id == session.assignment_id,
+                PracticeSession.client_id == session.client_id,
+                PracticeSession.mode == SessionMode.practice,
+                PracticeSession.ended_at.is_not(None),
+                PracticeSession.branch_of_id.is_(None),
+            )
+            .order_by(PracticeSession.ended_at, PracticeSession.id)
+        )
+    )
+
+
+def _memory_jobs(db: Session, session: PracticeSession) -> list[JobRead | None]:
+    """The latest memory job of each ended session of this student and client (few)."""
+    return [
+        job_service.latest(db, kind=MEMORY_KIND, subject=sid) for sid in _ended_ids(db, session)
+    ]
+
+
+def latest_ended(db: Session, session: PracticeSession) -> SessionRead | None:
+    """The student's latest ended session with this client in this assignment (internal: the
+    caller checked access)."""
+    ended = _ended_ids(db, session)
+    return SessionRead.model_validate(db.get_one(PracticeSession, ended[-1])) if ended else None
+
+
+# The next session's prompt -----------------------------------------------------------------------
+def prompt_memory(db: Session, session_id: int) -> PromptMemory | None:
+    """The memory the conversation's prompt carries (None: none, or not a continuing client's).
+    Internal: the turn has checked access. One query."""
+    conversation = PracticeSession
+    row = db.execute(
+        select(ClientMemory.summary, ClientMemory.hidden_earned)
+        .join(
+            conversation,
+            and_(
+                conversation.user_id == ClientMemory.user_id,
+                conversation.assignment_id == ClientMemory.assignment_id,
+                conversation.client_id == ClientMemory.client_id,
+            ),
+        )
+        .join(Assignment, Assignment.id == ClientMemory.assignment_id)
+        .where(
+            conversation.id == session_id,
+            conversation.mode == SessionMode.practice,
+            conversation.branch_of_id.is_(None),
+            Assignment.continuing_client.is_(True),
+        )
+    ).first()
+    if row is None or not (row.summary.strip() or row.hidden_earned):
+        return None
+    return PromptMemory(row.summary.strip(), row.hidden_earned)
+
+
+# After a session ends ----------------------------------------------------------------------------
+def queue_memory(db: Session, session: SessionRead) -> JobRead | None:
+    """The memory job for a conversation that just ended (None: none is needed: not a
+    continuing client's, nothing the student said, or written from it already). Internal: the
+    caller ended the conversation with its own check; it submits the job once committed."""
+    if not continuing(db, session) or session.ended_at is None:
+        return None
+    said = db.scalar(
+        select(func.count()).where(
+            Message.session_id == session.id, Message.role == MessageRole.user
+        )
+    )
+    if not said:
+        return None
+    written_from = db.scalar(select(ClientMemory.session_id).where(of_session(session)))
+    latest = job_service.latest(db, kind=MEMORY_KIND, subject=session.id)
+    if written_from == session.id or (latest is not None and latest.status == JobStatus.done):
+        return None
+    job, created = job_service.create(
+        db, kind=MEMORY_KIND, subject=session.id, owner_id=session.user_id
+    )
+    return job if created else None

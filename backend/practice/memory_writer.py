@@ -1,0 +1,314 @@
+"""The memory job: when a continuing client's session ends, write the client's memory of it.
+
+One backend job (kind "memory", subject the ended session) reads the transcript and the memory
+so far, asks the model for a short summary through a forced tool (discussed, disclosed, agreed,
+the relationship so far; the earlier memory merged in) and stores it with its cost (purpose
+`memory`). Demo mode, a used-up budget or an API failure write the offline summary instead, for
+free. The summary model is never shown the hidden information; still, until the student earned
+it, the summary is checked with the output guard's leak check: an answer that gives it away is
+asked for once more, and if the second one does too, its disclosure part is dropped and so is
+every other sentence that still gives it away. So a memory never turns an unearned secret into
+something the next session's client may say.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from pydantic import ValidationError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from backend import access, event_log
+from backend.actor import UserRead
+from backend.clients.read_models import ClientRead
+from backend.config import get_settings
+from backend.db import Database
+from backend.errors import AppError, ConflictError
+from backend.jobs import runner
+from backend.jobs.read_models import JobRead
+from backend.llm import GatewayError, LLMGateway, StructuredAnswer, get_gateway
+from backend.llm.validated import ask_validated
+from backend.models import ClientMemory, ClientProfile, Message, PracticeSession
+from backend.models.base import utcnow
+from backend.models.enums import MessageRole
+from backend.practice import memory_service, output_guard, session_service
+from backend.practice.memory_service import MAX_SUMMARY_CHARS, MEMORY_KIND
+from backend.practice.memory_text import (
+    INSTRUCTIONS,
+    MEMORY_TOOL,
+    PARTS,
+    TOOL_DESCRIPTION,
+    MemoryAnswer,
+    MemorySource,
+    memory_context,
+    offline_summary,
+    tool_schema,
+    transcript,
+    without_leaks,
+)
+from backend.practice.session_service import SessionNotFound
+from backend.usage import budget_service
+from backend.usage.purposes import Purpose
+
+
+# As a backend job --------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _MemoryWork:
+    database: Database
+    session_id: int
+    gateway: LLMGateway | None
+
+
+def start_memory_job(database: Database, job: JobRead, gateway: LLMGateway | None = None) -> None:
+    """Hand a queued memory job (`memory_service.queue_memory`) to the worker pool."""
+    runner.submit(database, job.id, MEMORY_KIND, _MemoryWork(database, job.subject, gateway))
+
+
+def request_memory(
+    database: Database,
+    *,
+    actor: UserRead | None,
+    session_id: int,
+    gateway: LLMGateway | None = None,
+) -> JobRead:
+    """The student's teacher has the memory written from the student's latest ended session
+    with this client (`session_id` is any of their conversations with it): after a memory job
+    that was lost, or when the assignment became continuing after sessions were held."""
+    with database(write=True) as db:
+        actor = access.signed_in(db, actor)
+        session = db.get(PracticeSession, session_id)
+        if session is None:
+            raise SessionNotFound(session_id)
+        access.require(db, actor, "memory", "edit", session, refuse=memory_service.NOT_YOURS)
+        latest = memory_service.latest_ended(db, session)
+        job = None if latest is None else memory_service.queue_memory(db, latest)
+        if job is None:
+            raise ConflictError(
+                "There is nothing new to remember: the memory is written from the latest "
+                "ended session (or is being written now)."
+            )
+    start_memory_job(database, job, gateway)
+    return job
+
+
+def _run_memory_job(context: runner.JobContext, work: _MemoryWork) -> str | None:
+    context.progress("Writing the client's memory", 0.5)
+    summary = write_memory(work.database, session_id=work.session_id, gateway=work.gateway)
+    context.result = {"session_id": work.session_id, "written": summary is not None}
+    return summary
+
+
+runner.register(MEMORY_KIND, _run_memory_job)
+
+
+# Writing -----------------------------------------------------------------------------------------
+def write_memory(
+    database: Database, *, session_id: int, gateway: LLMGateway | None = None
+) -> str | None:
+    """Write the memory from this ended session (None: nothing to write). Internal: the job's
+    work, for a session its owner (or an admin) ended.
+
+    The memory so far is read first and merged; if it changed while this one was written (a
+    teacher saved an edit, another session's job stored its memory), it is written once more
+    from the new one, so neither is lost (the second time it is stored whatever happens)."""
+    gateway = gateway or get_gateway()
+    for last in (False, True):
+        with database() as db:
+            source = _read_source(db, session_id)
+        if source is None:
+            return None
+        summary, earned, calls, failure, dropped = _summary(database, gateway, source)
+        with database(write=True) as db:
+            stored = _store(db, source, summary, earned=earned, force=last)
+            _record_calls(db, source, calls, failure, dropped=dropped)
+        if stored:
+            break
+    return summary
+
+
+def _summary(
+    database: Database, gateway: LLMGateway, source: MemorySource
+) -> tuple[str, bool, list[StructuredAnswer], GatewayError | None, bool]:
+    """(the memory to store, whether the hidden information is earned, the billed calls, an API
+    failure, whether sentences were dropped for giving the hidden information away)."""
+    run_words = get_settings().output_guard_words
+    earned = source.previous_earned or output_guard.earned_in(
+        source.turns, source.client, run_words=run_words
+    )
+    student_said = [text for student, text in source.turns if student]
+
+    def leak(text: str) -> str | None:
+        if earned:
+            return None
+        return output_guard.hidden_leak(
+            source.client, text, run_words=run_words, student_said=student_said
+        )
+
+    calls: list[StructuredAnswer] = []
+    answer, failure = None, None
+    if not gateway.demo_mode and _within_budget(database, source.user_id):
+        answer, calls, failure = _ask_model(gateway, source, leak)
+    if answer is None:
+        summary = offline_summary(source)
+    else:
+        summary = answer.text()
+        if leak(summary) is not None:  # asked twice already: without the disclosure part
+            summary = answer.text(without=frozenset({"disclosed"}))
+    kept = without_leaks(summary, leak)[:MAX_SUMMARY_CHARS]
+    return kept, earned, calls, failure, kept != summary
+
+
+def _ask_model(
+    gateway: LLMGateway, source: MemorySource, leak: Callable[[str], str | None]
+) -> tuple[MemoryAnswer | None, list[StructuredAnswer], GatewayError | None]:
+    """The model's summary (None after an API failure or an answer of the wrong shape), every
+    billed call, and the failure."""
+
+    def validate(data: dict) -> tuple[MemoryAnswer | None, list[str]]:
+        try:
+            answer = MemoryAnswer.model_validate(data)
+        except ValidationError as error:
+            return None, [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors()]
+        errors = [
+            f"{part}: it tells something about the client that the client never said to the "
+            "student; write only what was said in this transcript."
+            for part in PARTS
+            if leak(getattr(answer, part))
+        ]
+        if not errors and leak(answer.text()):
+            errors.append("disclosed: write only what the client actually said to the student.")
+        return answer, errors
+
+    asked = ask_validated(
+        gateway,
+        instructions=INSTRUCTIONS,
+        context=memory_context(source),
+        messages=[{"role": "user", "content": transcript(source.turns)}],
+        tool_name=MEMORY_TOOL,
+        tool_description=TOOL_DESCRIPTION,
+        input_schema=tool_schema(),
+        what="memory",
+        validate=validate,
+    )
+    return asked.value, asked.answers, asked.failure
+
+
+# Reading and storing -----------------------------------------------------------------------------
+def _read_source(db: Session, session_id: int) -> MemorySource | None:
+    session = db.get(PracticeSession, session_id)
+    if session is None or session.ended_at is None:
+        return None
+    rows = db.execute(
+        select(Message.role, Message.content)
+        .where(Message.session_id == session_id)
+        .order_by(Message.sequence_number)
+    ).all()
+    turns = [(role == MessageRole.user, content) for role, content in rows]
+    if not any(student for student, _ in turns):
+        return None
+    memory = db.scalar(select(ClientMemory).where(memory_service.of_session(session)))
+    if memory is not None and memory.session_id == session_id:
+        return None  # written from this session already
+    sessions = db.scalar(
+        select(func.count()).where(
+            PracticeSession.user_id == session.user_id,
+            PracticeSession.assignment_id == session.assignment_id,
+            PracticeSession.client_id == session.client_id,
+            PracticeSession.branch_of_id.is_(None),
+            PracticeSession.ended_at.is_not(None),
+            PracticeSession.started_at <= session.started_at,
+        )
+    )
+    return MemorySource(
+        session_id=session_id,
+        user_id=session.user_id,
+        client=ClientRead.model_validate(db.get_one(ClientProfile, session.client_id)),
+        turns=turns,
+        previous=memory.summary if memory is not None else "",
+        previous_earned=memory.hidden_earned if memory is not None else False,
+        sessions=int(sessions or 1),
+        day=session.started_at.strftime("%d %B %Y"),
+    )
+
+
+def _within_budget(database: Database, user_id: int) -> bool:
+    """A used-up budget writes the free summary instead of refusing the memory."""
+    try:
+        with database() as db:
+            budget_service.check_budgets(db, get_settings(), user_id=user_id)
+    except AppError:
+        return False
+    return True
+
+
+def _store(db: Session, source: MemorySource, summary: str, *, earned: bool, force: bool) -> bool:
+    """Store the memory unless (`force` aside) it changed since `source` read it: False."""
+    session = db.get_one(PracticeSession, source.session_id)
+    memory = memory_service.row_for_update(db, session)
+    if not force and (memory.summary or "") != source.previous:
+        return False
+    memory.summary = summary
+    memory.hidden_earned = memory.hidden_earned or earned
+    memory.session_id = source.session_id
+    memory.written_at = utcnow()
+    db.flush()
+    return True
+
+
+def _record_calls(
+    db: Session,
+    source: MemorySource,
+    calls: list[StructuredAnswer],
+    failure: GatewayError | None,
+    *,
+    dropped: bool,
+) -> None:
+    """Each billed call's usage joins the session (purpose `memory`) with an info event, as a
+    judge call's does; a failure and a summary cut for the hidden information are logged."""
+    for call in calls:
+        completion = call.completion
+        session_service.record_usage(
+            db,
+            session_id=source.session_id,
+            usage=completion.usage,
+            cost=completion.cost,
+            model=completion.model,
+            unpriced=completion.cost is None,
+            purpose=Purpose.memory,
+        )
+        event_log.record(
+            db,
+            "info",
+            "memory_call",
+            "A continuing client's memory summary was billed.",
+            session_id=source.session_id,
+            details={
+                "input_tokens": completion.usage.input_tokens,
+                "output_tokens": completion.usage.output_tokens,
+                "cache_write_tokens": completion.usage.cache_write_tokens,
+                "cache_read_tokens": completion.usage.cache_read_tokens,
+                "cost": str(completion.cost if completion.cost is not None else Decimal(0)),
+            },
+        )
+    if failure is not None:
+        event_log.record(
+            db,
+            failure.severity,
+            f"api_{failure.category}",
+            "The client's memory was written offline: " + failure.summary,
+            session_id=source.session_id,
+            details={"purpose": "memory", "request_id": failure.request_id},
+        )
+    if dropped:
+        event_log.record(
+            db,
+            "warning",
+            "output_guard",
+            "A memory summary gave away hidden information the student has not earned; those "
+            "sentences were left out.",
+            user_id=source.user_id,
+            session_id=source.session_id,
+        )

@@ -1,0 +1,357 @@
+"""Continuing clients (issue 24): the client remembers a student's earlier sessions. The memory
+job writes a summary when a session ends, the next session's prompt carries it, the teacher reads
+and edits it, and the hidden information stays unearned until the student earns it, whatever the
+summary model says (the leaking fake), and stays earned once they have."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+
+from backend.classes import assignment_service
+from backend.clients import client_service, prompt_service
+from backend.db import Database, unit_of_work
+from backend.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
+from backend.jobs import runner
+from backend.models import ClientMemory, DailyUsage, Event
+from backend.models.enums import Role
+from backend.practice import conversation_service, memory_service, memory_writer, practice_screen
+from backend.reviews import review_service
+from tests.factories import make_section, make_user
+from tests.integration.reads import stored_messages
+from tests.integration.test_reviews import HIDDEN, ended_session, valid_answer
+
+SECRET = "She is secretly pregnant."
+SUMMARY = {
+    "discussed": "You talked about your sleep and your shifts at the warehouse.",
+    "disclosed": "You told the student you sleep about four hours a night.",
+    "agreed": "You agreed to keep a sleep diary until next week.",
+    "relationship": "You are starting to trust the student a little.",
+}
+LEAKING = SUMMARY | {"disclosed": "You told the student that you are secretly pregnant."}
+SAFE_REPLY = "I'd rather not talk about that yet."
+
+
+def _continuing(engine, room, *, hidden: str = SECRET, reveal_after: int | None = None):
+    """The room's assignment made continuing, its client given this hidden information."""
+    with unit_of_work(engine) as db:
+        assignment_service.set_continuing_client(
+            db, actor=room.teacher, assignment_id=room.assignment.id, continuing=True
+        )
+        data = client_service.get_client(db, actor=room.teacher, client_id=room.client.id)
+        data = data.to_input()
+        data.hidden_information = hidden
+        data.hidden_reveal_after_turns = reveal_after
+        client_service.update_client(db, actor=room.teacher, client_id=room.client.id, data=data)
+
+
+def _session(engine, room, *lines: str) -> int:
+    """A new conversation of the room's student in which they say `lines` (each answered by the
+    fake's next reply), ended; returns its id once its memory job is done."""
+    database = Database(engine)
+    session = conversation_service.start_conversation(
+        database, actor=room.student, client_id=room.client.id
+    )
+    for line in lines:
+        outcome = conversation_service.send_message(
+            database, actor=room.student, session_id=session.id, content=line
+        )
+        assert outcome.ok, outcome.notice
+    conversation_service.end_conversation(database, actor=room.student, session_id=session.id)
+    assert runner.wait_idle(10), "the memory job outlived the test"
+    return session.id
+
+
+def _memory(engine, room, session_id: int, actor=None):
+    with unit_of_work(engine, write=False) as db:
+        return memory_service.read_memory(db, actor=actor or room.teacher, session_id=session_id)
+
+
+def _memory_block(request) -> str:
+    """The memory section of a reply request's system prompt ("" when it has none)."""
+    heading = prompt_service.MEMORY_HEADING.upper()
+    blocks = [block["text"] for block in request.body["system"] if heading in block["text"]]
+    return blocks[0] if blocks else ""
+
+
+def test_the_second_session_carries_the_first_sessions_summary(committed_engine, api, classroom):
+    _continuing(committed_engine, classroom)
+    api.reply("Work has been rough. I barely sleep.")
+    api.tool_reply(SUMMARY, input_tokens=900, output_tokens=120)
+    first = _session(committed_engine, classroom, "How have you been sleeping?")
+    memory = _memory(committed_engine, classroom, first)
+    assert memory is not None and memory.written_from_session_id == first
+    assert "keep a sleep diary" in memory.summary and not memory.hidden_earned
+
+    api.reply("The diary? I did it, mostly.")
+    second = conversation_service.start_conversation(
+        Database(committed_engine), actor=classroom.student, client_id=classroom.client.id
+    )
+    conversation_service.send_message(
+        Database(committed_engine), actor=classroom.student, session_id=second.id, content="Hi."
+    )
+    request = api.messages_requests()[-1]
+    section = _memory_block(request)
+    assert "keep a sleep diary" in section and "refer back" in section.lower()
+    # After the cached client part, which stays the same for every student: the memory block is
+    # not a breakpoint of its own, and the client part still is.
+    system = request.body["system"]
+    position = next(i for i, block in enumerate(system) if block["text"] == section)
+    assert "cache_control" in system[position - 1] and "cache_control" not in system[position]
+    with unit_of_work(committed_engine, write=False) as db:
+        spent = db.scalar(
+            select(func.sum(DailyUsage.memory_cost)).where(
+                DailyUsage.user_id == classroom.student.id
+            )
+        )
+    assert spent is not None and spent > Decimal(0)  # 900 in, 120 out on Haiku 4.5
+
+
+def test_a_summary_that_gives_away_the_unearned_secret_is_not_kept(
+    committed_engine, api, classroom
+):
+    """The leaking fake: the summary model writes the secret, asked again writes it again. The
+    memory keeps the rest, but neither the teacher's screen nor the next prompt gets it."""
+    _continuing(committed_engine, classroom)
+    api.reply(SAFE_REPLY)
+    api.tool_reply(LEAKING)
+    api.tool_reply(LEAKING)  # the repair gives it away again
+    first = _session(committed_engine, classroom, "Is there something else going on?")
+    memory = _memory(committed_engine, classroom, first)
+    assert memory is not None and not memory.hidden_earned
+    assert "pregnant" not in memory.summary and "sleep diary" in memory.summary
+    assert not memory.gives_away_hidden
+    with unit_of_work(committed_engine, write=False) as db:
+        calls = db.scalar(select(func.count()).where(Event.category == "memory_call"))
+    assert calls == 2  # both answers were billed and counted
+
+    api.reply("Hello again.")
+    _session(committed_engine, classroom, "Hi.")
+    request = next(r for r in api.messages_requests() if _memory_block(r))
+    assert "pregnant" not in _memory_block(request)
+
+
+def test_a_repaired_summary_is_kept_as_the_model_wrote_it(committed_engine, api, classroom):
+    _continuing(committed_engine, classroom)
+    api.reply(SAFE_REPLY)
+    api.tool_reply(LEAKING)
+    api.tool_reply(SUMMARY)
+    first = _session(committed_engine, classroom, "Is there something else going on?")
+    memory = _memory(committed_engine, classroom, first)
+    assert memory is not None and "four hours a night" in memory.summary
+    repair = api.messages_requests()[-1].body["messages"][-1]["content"][0]["content"]
+    assert "disclosed" in repair and "pregnant" not in repair
+
+
+def test_an_unearned_secret_is_still_guarded_in_the_next_session(committed_engine, api, classroom):
+    _continuing(committed_engine, classroom)
+    api.reply(SAFE_REPLY)
+    api.tool_reply(LEAKING)
+    api.tool_reply(LEAKING)
+    _session(committed_engine, classroom, "Is there something else going on?")
+    database = Database(committed_engine)
+    second = conversation_service.start_conversation(
+        database, actor=classroom.student, client_id=classroom.client.id
+    )
+    api.reply("Fine. She is secretly pregnant.", chunk_delay=0)
+    api.reply(SAFE_REPLY)
+    outcome = conversation_service.send_message(
+        database, actor=classroom.student, session_id=second.id, content="Tell me."
+    )
+    assert outcome.message is not None and outcome.message.content == SAFE_REPLY
+
+
+def test_a_secret_earned_in_an_earlier_session_stays_earned(committed_engine, api, classroom):
+    """Earned at the reveal threshold in the first session; in the second, the very first reply
+    may speak of it (without the memory the guard would stop it: too few turns)."""
+    _continuing(committed_engine, classroom, reveal_after=2)
+    api.reply("Things are complicated.")
+    api.reply("Okay. She is secretly pregnant, and I haven't told anyone.")
+    api.tool_reply(LEAKING)
+    first = _session(committed_engine, classroom, "How are you?", "What's complicated?")
+    memory = _memory(committed_engine, classroom, first)
+    assert memory is not None and memory.hidden_earned and "pregnant" in memory.summary
+
+    database = Database(committed_engine)
+    second = conversation_service.start_conversation(
+        database, actor=classroom.student, client_id=classroom.client.id
+    )
+    api.reply("Since I told you I'm pregnant, it's all I think about.")
+    outcome = conversation_service.send_message(
+        database, actor=classroom.student, session_id=second.id, content="How are you?"
+    )
+    assert outcome.message is not None and "pregnant" in outcome.message.content
+    assert "pregnant" in _memory_block(api.messages_requests()[-1])
+    stored = stored_messages(committed_engine, classroom.student, second.id)
+    assert "pregnant" in stored[-1].content
+
+
+def test_the_teachers_edit_is_what_the_next_session_uses(committed_engine, api, classroom):
+    _continuing(committed_engine, classroom)
+    api.reply(SAFE_REPLY)
+    api.tool_reply(SUMMARY)
+    first = _session(committed_engine, classroom, "How have you been sleeping?")
+    edited = "Discussed: your sleep. Agreed: try a walk after the night shift."
+    with unit_of_work(committed_engine) as db:
+        saved = memory_service.save_memory(
+            db, actor=classroom.teacher, session_id=first, summary=edited
+        )
+    assert saved.summary == edited and saved.edited_by == classroom.teacher.display_name
+    api.reply("The walks help a little.")
+    _session(committed_engine, classroom, "How did it go?")
+    section = _memory_block(api.messages_requests()[-2])  # the reply (the summary came after)
+    assert "walk after the night shift" in section and "sleep diary" not in section
+
+
+def test_the_offline_summary_in_demo_mode_is_free(committed_engine, configure, classroom):
+    configure(anthropic_api_key=None)
+    _continuing(committed_engine, classroom)
+    first = _session(committed_engine, classroom, "What brings you here today?")
+    memory = _memory(committed_engine, classroom, first)
+    assert memory is not None and "What brings you here today?" in memory.summary
+    with unit_of_work(committed_engine, write=False) as db:
+        spent = db.scalar(select(func.sum(DailyUsage.memory_cost))) or Decimal(0)
+    assert spent == Decimal(0)
+    second = _session(committed_engine, classroom, "Shall we go on?")
+    memory = _memory(committed_engine, classroom, second)
+    assert memory is not None and "Session 1" in memory.summary and "Session 2" in memory.summary
+
+
+def test_the_student_sees_a_notice_and_never_the_summary(committed_engine, api, classroom):
+    _continuing(committed_engine, classroom)
+    api.reply(SAFE_REPLY)
+    api.tool_reply(SUMMARY)
+    first = _session(committed_engine, classroom, "How have you been sleeping?")
+    with unit_of_work(committed_engine, write=False) as db:
+        with pytest.raises((PermissionDeniedError, NotFoundError)):
+            memory_service.read_memory(db, actor=classroom.student, session_id=first)
+    second = conversation_service.start_conversation(
+        Database(committed_engine), actor=classroom.student, client_id=classroom.client.id
+    )
+    with unit_of_work(committed_engine, write=False) as db:
+        screen = practice_screen.read_practice_screen(
+            db, actor=classroom.student, session_id=second.id
+        )
+    assert screen.memory_notice == (
+        f"Continuing client: {classroom.client.name} remembers your earlier sessions."
+    )
+    assert "sleep diary" not in repr(screen)
+
+
+def test_another_sections_teacher_can_neither_read_nor_edit_a_memory(
+    committed_engine, api, classroom
+):
+    _continuing(committed_engine, classroom)
+    api.reply(SAFE_REPLY)
+    api.tool_reply(SUMMARY)
+    first = _session(committed_engine, classroom, "How have you been sleeping?")
+    with unit_of_work(committed_engine) as db:
+        stranger = make_user(db, role=Role.teacher, username="other.teacher")
+        make_section(db, teacher=stranger, name="Another section")
+    with unit_of_work(committed_engine) as db:
+        with pytest.raises((PermissionDeniedError, NotFoundError)):
+            memory_service.read_memory(db, actor=stranger, session_id=first)
+        with pytest.raises((PermissionDeniedError, NotFoundError)):
+            memory_service.save_memory(db, actor=stranger, session_id=first, summary="Nothing.")
+    assert "sleep diary" in _memory(committed_engine, classroom, first).summary
+
+
+def test_a_client_that_is_not_continuing_writes_no_memory(committed_engine, api, classroom):
+    api.reply(SAFE_REPLY)
+    first = _session(committed_engine, classroom, "How have you been sleeping?")
+    assert _memory(committed_engine, classroom, first) is None
+    with unit_of_work(committed_engine, write=False) as db:
+        assert db.scalar(select(func.count()).select_from(ClientMemory)) == 0
+        with pytest.raises(NotFoundError):
+            memory_service.save_memory(db, actor=classroom.teacher, session_id=first, summary="x")
+    assert not any(r.body.get("tools") for r in api.messages_requests())
+
+
+def test_an_edit_too_long_is_refused(committed_engine, api, classroom):
+    _continuing(committed_engine, classroom)
+    api.reply(SAFE_REPLY)
+    api.tool_reply(SUMMARY)
+    first = _session(committed_engine, classroom, "How have you been sleeping?")
+    with unit_of_work(committed_engine) as db:
+        with pytest.raises(ValidationError):
+            memory_service.save_memory(
+                db, actor=classroom.teacher, session_id=first, summary="x" * 2001
+            )
+
+
+def test_a_review_may_name_a_secret_earned_in_an_earlier_session(committed_engine, api, classroom):
+    """The review guard follows the same rule: earned with this continuing client, stays earned
+    (the repair the review would otherwise need is not asked for)."""
+    _continuing(committed_engine, classroom, hidden=HIDDEN)
+    with unit_of_work(committed_engine) as db:
+        db.add(
+            ClientMemory(
+                user_id=classroom.student.id,
+                assignment_id=classroom.assignment.id,
+                client_id=classroom.client.id,
+                summary="You told the student you were passed over for promotion.",
+                hidden_earned=True,
+            )
+        )
+    session_id = ended_session(committed_engine, classroom)
+    answer = valid_answer()
+    answer["goal"] = "Ask how being passed over for promotion still weighs on the client."
+    api.tool_reply(answer)
+    review = review_service.create_review(
+        Database(committed_engine), actor=classroom.student, session_id=session_id
+    )
+    assert review.content is not None and "promotion" in review.content.goal
+    assert len(api.messages_requests()) == 1  # accepted as written: no repair
+
+
+def test_a_teacher_has_the_memory_written_when_the_assignment_became_continuing_later(
+    committed_engine, api, classroom
+):
+    api.reply(SAFE_REPLY)
+    held = _session(committed_engine, classroom, "How have you been sleeping?")  # not continuing
+    _continuing(committed_engine, classroom)
+    memory = _memory(committed_engine, classroom, held)
+    assert memory is not None and memory.summary == "" and memory.unwritten_session_id == held
+    api.tool_reply(SUMMARY)
+    memory_writer.request_memory(
+        Database(committed_engine), actor=classroom.teacher, session_id=held
+    )
+    assert runner.wait_idle(10)
+    memory = _memory(committed_engine, classroom, held)
+    assert "sleep diary" in memory.summary and memory.unwritten_session_id is None
+    with pytest.raises(ConflictError, match="nothing new to remember"):
+        memory_writer.request_memory(
+            Database(committed_engine), actor=classroom.teacher, session_id=held
+        )
+    with pytest.raises((PermissionDeniedError, NotFoundError)):
+        memory_writer.request_memory(
+            Database(committed_engine), actor=classroom.student, session_id=held
+        )
+
+
+def test_an_edit_saved_while_the_memory_is_written_is_merged_not_lost(
+    committed_engine, api, classroom
+):
+    _continuing(committed_engine, classroom)
+    api.reply(SAFE_REPLY)
+    api.tool_reply(SUMMARY)
+    first = _session(committed_engine, classroom, "How have you been sleeping?")
+    edited = "Discussed: your sleep. The teacher's note: you dislike being rushed."
+
+    def teacher_saves_meanwhile(body: dict) -> dict:
+        with unit_of_work(committed_engine) as db:
+            memory_service.save_memory(
+                db, actor=classroom.teacher, session_id=first, summary=edited
+            )
+        return SUMMARY
+
+    api.reply(SAFE_REPLY)
+    api.tool_reply(teacher_saves_meanwhile)
+    api.tool_reply(SUMMARY | {"relationship": "You dislike being rushed; the student was patient."})
+    second = _session(committed_engine, classroom, "How did the diary go?")
+    asked_again = api.messages_requests()[-1].body["system"][1]["text"]
+    assert "you dislike being rushed" in asked_again  # the second summary merged the edit
+    memory = _memory(committed_engine, classroom, second)
+    assert "the student was patient" in memory.summary and memory.written_from_session_id == second
