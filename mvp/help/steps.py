@@ -47,7 +47,8 @@ STEPS: dict[Role, list[tuple[str, str]]] = {
         ),
         (
             "**See the practised moments** (History & metrics): a student's tries of one moment "
-            "of a session are listed as *branch of the session of … at turn N*.",
+            "of a session are listed as *branch of the session of … at turn N*. In your own "
+            "test chats, *Practise this moment* under a turn tries another reply there.",
             "teacher/history.py",
         ),
         (

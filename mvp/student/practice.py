@@ -18,11 +18,11 @@ from backend.practice import (
 from backend.reviews import session_screen
 from backend.utils.formatting import format_duration, format_time
 from mvp import a11y, auth, store, ui
+from mvp.branch_view import branch_header, coded_replies
 from mvp.chat import chat_panel
 from mvp.review_view import REVIEW_HEADING, ask_for_review
 from mvp.student import shared
 from mvp.student.after_session import after_session
-from mvp.student.branch_view import branch_header, coded_replies
 from mvp.student.shared import CONVERSATION_PARAM, SESSION_KEY, show_conversation
 
 CONVERSATION_ID = re.compile(r"[1-9][0-9]{0,9}")  # ids are positive 32-bit integers
@@ -184,7 +184,8 @@ def conversation(session_id: int) -> bool:
             st.session_state[CONFIRM_KEY] = session_id
             a11y.focus_next_run('.st-key-end_confirmation [role="alert"]')  # the button goes
             st.rerun()
-    coding = branch_header(actor, session)  # a branch: the moment it practises
+    # A branch: the moment it practises.
+    coding = branch_header(actor, session, open_moment=shared.practise_moment)
     if session.is_active:
         if st.session_state.get(CONFIRM_KEY) == session_id:
             confirm_end(session_id)

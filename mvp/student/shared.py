@@ -10,7 +10,7 @@ from backend.drills.skills import skill_name
 from backend.practice import branch_service, conversation_service, history_service
 from backend.reviews.read_models import ReviewContent
 from backend.reviews.rubric_schema import RubricDefinition
-from mvp import auth, store, ui
+from mvp import branch_view, store, ui
 
 PRACTICE_PAGE = "student/practice.py"
 SESSION_KEY = "student_session_id"
@@ -59,9 +59,6 @@ def open_conversation(actor: UserRead, client_id: int) -> None:
     show_conversation(session.id)
 
 
-PRACTISE_LABEL = "Practise this moment"
-
-
 def practise_moment(actor: UserRead, session_id: int, turn: int) -> None:
     """ "Practise this moment": a branch of the conversation at this student turn, opened on the
     Practice page (a callback)."""
@@ -71,14 +68,8 @@ def practise_moment(actor: UserRead, session_id: int, turn: int) -> None:
 
 
 def practise_button(actor: UserRead, session_id: int, turn: int, *, key: str) -> None:
-    """The "Practise this moment" button of one student turn."""
-    st.button(
-        PRACTISE_LABEL,
-        key=key,
-        icon=":material/replay:",
-        on_click=auth.guarded(practise_moment),
-        args=(actor, session_id, turn),
-    )
+    """The "Practise this moment" button of one of the student's turns (opens on Practice)."""
+    branch_view.practise_button(actor, session_id, turn, key=key, open_moment=practise_moment)
 
 
 DRILLS_PAGE = "student/drills.py"

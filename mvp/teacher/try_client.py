@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import streamlit as st
 
+from backend.actor import UserRead
 from backend.clients.read_models import ClientRead
-from backend.models.enums import Role, SessionStatus
-from backend.practice import history_service, session_service
-from mvp import auth, store, ui
+from backend.errors import AppError
+from backend.models.enums import MessageRole, Role, SessionStatus
+from backend.practice import branch_service, conversation_service, history_service, session_service
+from backend.practice.read_models import MessageRead
+from mvp import auth, branch_view, store, ui
 from mvp.chat import chat_panel
 from mvp.teacher import shared
 
@@ -64,10 +67,49 @@ def about(client: ClientRead) -> None:
             st.markdown(f"**Hidden information:** {safe(client.hidden_information)}")
 
 
+def practise_test_moment(actor: UserRead, session_id: int, turn: int) -> None:
+    """ "Practise this moment" in a test chat: a branch of it at this turn, shown here (a
+    callback); the test chat it rewinds stays as it was, in History."""
+    with store.transaction(write=True) as db:
+        branch = branch_service.start_branch(db, actor=actor, session_id=session_id, turn=turn)
+    st.session_state[shared.TRY_SESSION_KEY] = branch.id
+
+
 def conversation(session_id: int) -> None:
     st.session_state[shared.TRY_SESSION_KEY] = session_id
     toolbar = st.container()
-    chat_panel(database, actor, session_id, session_key=shared.TRY_SESSION_KEY)
+    try:
+        view = conversation_service.get_view(database, actor=actor, session_id=session_id)
+    except AppError:  # the chat panel reads it again and says why, keeping what was typed
+        view = None
+    coding = (
+        branch_view.branch_header(actor, view.session, open_moment=practise_test_moment)
+        if view is not None
+        else None
+    )
+    coded = branch_view.coded_replies(coding, view.messages) if coding and view else None
+
+    def under_my_turn(message: MessageRead) -> None:
+        """A try's reply coded at once; under each of my turns, a way to try it otherwise."""
+        if coded is not None:
+            coded(message)
+        if message.role == MessageRole.user:
+            branch_view.practise_button(
+                actor,
+                session_id,
+                message.sequence_number,
+                key=f"practise_test_{session_id}_{message.sequence_number}",
+                open_moment=practise_test_moment,
+            )
+
+    chat_panel(
+        database,
+        actor,
+        session_id,
+        session_key=shared.TRY_SESSION_KEY,
+        view=view,
+        after_student=under_my_turn,
+    )
     with store.transaction() as db:
         markdown = history_service.transcript_markdown(
             db, actor=actor, session_id=st.session_state[shared.TRY_SESSION_KEY]

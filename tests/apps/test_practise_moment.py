@@ -21,6 +21,7 @@ from tests.apps.helpers import (
     texts,
 )
 from tests.apps.test_student_review import end_session, session_id_of
+from tests.factories import make_client
 
 BETTER = "It sounds like you feel worn out by all of it."
 TURNS = [  # closed questions and a push: the demo review suggests better replies
@@ -96,3 +97,43 @@ def test_a_student_turn_of_my_sessions_opens_a_branch_the_teacher_sees_marked(ap
     open_page(teacher, "History & metrics")
     assert_clean(teacher)
     assert any("branch of the session of" in e.label for e in teacher.expander)
+
+
+def test_a_teacher_practises_a_moment_of_a_test_chat(app, app_db, teacher, app_api):
+    """Trying another reply at one moment of a test chat: the chat rewinds to before that turn
+    (the test chat before it unchanged), the new reply is coded at once, the client answers."""
+    with unit_of_work(app_db) as db:
+        client = make_client(db, teacher=teacher, name="Alex Rivera")
+    app_api.reply("I don't really know where to start.")
+    app_api.reply("Work, mostly.")
+    app_api.reply("Yes. I'm exhausted all the time.")
+    at = teacher_app(app)
+    at.button(key=f"test_client_{client.id}").click().run()
+    at.chat_input(key="chat_input").set_value("Hi Alex, what brings you in today?").run()
+    at.chat_input(key="chat_input").set_value("Is it work?").run()
+    assert_clean(at)
+    original_id = at.session_state["test_session_id"]
+    with unit_of_work(app_db, write=False) as db:
+        before = session_service.get_messages(db, actor=teacher, session_id=original_id)
+
+    at.button(key=f"practise_test_{original_id}_3").click().run()  # the closed question
+    assert_clean(at)
+    assert any(
+        text.startswith("**Practising a moment:** branch of the session of") for text in texts(at)
+    )
+    assert [m.markdown[0].value for m in at.chat_message] == [
+        "Hi Alex, what brings you in today?",
+        "I don't really know where to start.",
+    ]
+    at.chat_input(key="chat_input").set_value(BETTER).run()
+    assert_clean(at)
+    coded = [text for text in texts(at, "info") if text.startswith("Your reply is ")]
+    assert coded and "(before: " in coded[0], texts(at, "info")
+    assert at.chat_message[-1].markdown[0].value == "Yes. I'm exhausted all the time."
+
+    branch_id = at.session_state["test_session_id"]
+    with unit_of_work(app_db, write=False) as db:
+        branch = session_service.get_session(db, actor=teacher, session_id=branch_id)
+        after = session_service.get_messages(db, actor=teacher, session_id=original_id)
+    assert (branch.branch_of_id, branch.branch_turn) == (original_id, 3)
+    assert after == before  # the test chat it rewinds is unchanged

@@ -1,5 +1,7 @@
-"""Student, on the Practice page: a branch ("Practise this moment"): where it comes from, a way to
-try the moment again, and each reply coded at once beside the client's answer."""
+"""A branch ("Practise this moment"), on the student's Practice page and in the teacher's test
+chat: the button that opens one at a turn, where it comes from, a way to try the moment again,
+and each reply coded at once beside the client's answer. Each page says where a new branch opens
+(`OpenMoment`: the student's Practice page, the teacher's test chat)."""
 
 from __future__ import annotations
 
@@ -15,12 +17,29 @@ from backend.reviews import try_coding
 from backend.reviews.try_coding import BranchCoding
 from backend.reviews.turns import Turn
 from mvp import auth, store, ui
-from mvp.student import shared
 
 safe = ui.safe_markdown  # every piece of text a person (or the model) wrote goes through it
+PRACTISE_LABEL = "Practise this moment"
+#: A page's callback that opens a branch of conversation `session_id` at student turn `turn`.
+OpenMoment = Callable[[UserRead, int, int], None]
 
 
-def branch_header(actor: UserRead, session: SessionRead) -> BranchCoding | None:
+def practise_button(
+    actor: UserRead, session_id: int, turn: int, *, key: str, open_moment: OpenMoment
+) -> None:
+    """The "Practise this moment" button of one student turn."""
+    st.button(
+        PRACTISE_LABEL,
+        key=key,
+        icon=":material/replay:",
+        on_click=auth.guarded(open_moment),
+        args=(actor, session_id, turn),
+    )
+
+
+def branch_header(
+    actor: UserRead, session: SessionRead, *, open_moment: OpenMoment
+) -> BranchCoding | None:
     """For a branch: the moment it tries again, the review's suggestion and "Try this moment
     again"; None (nothing drawn) for any other conversation."""
     if session.branch_of_id is None:
@@ -47,16 +66,18 @@ def branch_header(actor: UserRead, session: SessionRead) -> BranchCoding | None:
             key="branch_again",
             icon=":material/replay:",
             on_click=auth.guarded(try_again),
-            args=(actor, session, origin.original_id, origin.turn),
+            args=(actor, session, origin.original_id, origin.turn, open_moment),
         )
     return coding
 
 
-def try_again(actor: UserRead, session: SessionRead, original_id: int, turn: int) -> None:
+def try_again(
+    actor: UserRead, session: SessionRead, original_id: int, turn: int, open_moment: OpenMoment
+) -> None:
     """This try ends (it stays in the history) and a new one starts from the same moment."""
     if session.is_active:
         conversation_service.end_conversation(store.database(), actor=actor, session_id=session.id)
-    shared.practise_moment(actor, original_id, turn)
+    open_moment(actor, original_id, turn)
 
 
 def coded_replies(
