@@ -109,6 +109,7 @@ class ProgressPoint(BaseModel):
 class TryInsteadItem(BaseModel):
     session_id: int
     date: datetime
+    turn: int | None  # the student turn it improves on ("Practise this moment" opens it)
     quote: str
     better_reply: str
     why: str
@@ -174,6 +175,7 @@ def student_progress(
         TryInsteadItem(
             session_id=point.session_id,
             date=point.date,
+            turn=item.get("turn") if isinstance(item.get("turn"), int) else None,
             quote=str(item.get("quote", "")),
             better_reply=str(item.get("better_reply", "")),
             why=str(item.get("why", "")),

@@ -17,6 +17,7 @@ from backend.reviews.progress_service import ProgressPoint, StudentProgress, Thr
 from backend.reviews.try_coding import PractisedMoment
 from backend.utils.formatting import format_time, plural
 from mvp import auth, store, ui
+from mvp.student import shared
 
 actor = auth.require_role(Role.student)
 safe = ui.safe_markdown  # every piece of text a person wrote goes through it
@@ -132,6 +133,10 @@ def try_instead(progress: StudentProgress) -> None:
             st.markdown(f"You said: *{safe(item.quote)}*")
             st.markdown(f"Try: **{safe(item.better_reply)}**")
             st.caption(f"{safe(item.why)} · {format_time(item.date)}")
+            if item.turn is not None:
+                shared.practise_button(
+                    actor, item.session_id, item.turn, key=f"practise_progress_{index}"
+                )
 
 
 def practised_moments(moments: list[PractisedMoment]) -> None:

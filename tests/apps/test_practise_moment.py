@@ -137,3 +137,26 @@ def test_a_teacher_practises_a_moment_of_a_test_chat(app, app_db, teacher, app_a
         after = session_service.get_messages(db, actor=teacher, session_id=original_id)
     assert (branch.branch_of_id, branch.branch_turn) == (original_id, 3)
     assert after == before  # the test chat it rewinds is unchanged
+
+
+def test_a_try_instead_item_of_my_progress_opens_its_moment(app, app_db):
+    student, _alex, _section = classroom(app_db)
+    at = end_session(log_in(app.run(), "sam.student"), TURNS)
+    original_id = session_id_of(app_db, student)
+    open_page(at, "My progress")
+    assert_clean(at)
+    buttons = [b for b in at.button if b.key.startswith("practise_progress_")]
+    assert buttons and buttons[0].label == "Practise this moment"
+    buttons[0].click().run()
+    assert_clean(at)
+    assert "Practice" in texts(at, "title")
+    assert any(
+        text.startswith("**Practising a moment:** branch of the session of") for text in texts(at)
+    )
+    with unit_of_work(app_db, write=False) as db:
+        tries = [
+            s
+            for s in session_service.get_student_sessions(db, actor=student)
+            if s.branch_of_id == original_id
+        ]
+    assert len(tries) == 1 and tries[0].branch_turn in {1, 3, 5}  # one of the student's turns
