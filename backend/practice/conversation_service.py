@@ -301,7 +301,7 @@ def _claim(db: Session, gateway: LLMGateway, turn: session_service.Turn) -> _Tic
     if not turns or turns[-1][0] != MessageRole.user:
         raise NothingToAnswer()
     history = format_history(turns)
-    memory = memory_service.prompt_memory(db, turn.id)
+    memory = memory_service.prompt_memory(db, turn.id) if turn.continuing else None
     # After the cached client part: every student's memory differs, the client part does not.
     earlier = [*_memory_blocks(memory), *_earlier_blocks(window.earlier_replies)]
     system = [*prompt.blocks, *earlier]

@@ -122,6 +122,7 @@ class Turn:
     client_version: int
     client_updated_at: datetime
     actor_active: bool | None = None  # read with the row: the log-in's check
+    continuing: bool = False  # a continuing client's assignment: the turn reads its memory
 
     @property
     def ids(self) -> access.ConversationIds:

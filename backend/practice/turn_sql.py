@@ -11,20 +11,22 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import cast
 
-from sqlalchemy import Integer, String, Table, bindparam, func, insert, select, update
+from sqlalchemy import Integer, String, Table, bindparam, exists, func, insert, select, update
 
 from backend import access
-from backend.models import ClientProfile, Message, PracticeSession
+from backend.models import Assignment, ClientProfile, Message, PracticeSession
 from backend.models.base import Money, UTCDateTime
 
 SESSIONS = cast(Table, PracticeSession.__table__)
 MESSAGES = cast(Table, Message.__table__)
 CLIENTS = cast(Table, ClientProfile.__table__)
+ASSIGNMENTS = cast(Table, Assignment.__table__)
 _ID = SESSIONS.c.id == bindparam("session_id", type_=Integer)
 
 #: The conversation's row, locked for the turn (FOR UPDATE; SQLite's write lock is taken at
 #: BEGIN), with whether the actor's account is active, whether a published assignment still gives
-#: the student the client, and which version of the client it is (the prompt is cached by it).
+#: the student the client, which version of the client it is (the prompt is cached by it), and
+#: whether its assignment is a continuing client's (only then is the client's memory read).
 LOCK = (
     select(
         access.active(bindparam("actor_id", type_=Integer)).label("actor_active"),
@@ -41,6 +43,12 @@ LOCK = (
         ),
         CLIENTS.c.version.label("client_version"),
         CLIENTS.c.updated_at.label("client_updated_at"),
+        exists()
+        .where(
+            ASSIGNMENTS.c.id == SESSIONS.c.assignment_id,
+            ASSIGNMENTS.c.continuing_client.is_(True),
+        )
+        .label("continuing"),
     )
     .join(CLIENTS, CLIENTS.c.id == SESSIONS.c.client_id)
     .where(_ID)
