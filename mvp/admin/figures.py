@@ -1,5 +1,5 @@
-"""Admin figures: today, usage over time, breakdowns and budgets (the tabs are figures_now.py
-and figures_tabs.py).
+"""Admin figures: today, usage over time, breakdowns and budgets (the tabs are figures_now.py,
+figures_tabs.py and figures_budgets.py).
 
 Every figure comes from `metrics_service` (grouped queries in the database). Only the open tab
 queries its figures; they draw inside one fragment, so the auto-refresh reruns them, not the page.
@@ -17,8 +17,9 @@ from backend.config import get_settings
 from backend.errors import AppError
 from backend.models.enums import Role
 from mvp import auth, store, ui
+from mvp.admin.figures_budgets import budgets_tab
 from mvp.admin.figures_now import now_tab
-from mvp.admin.figures_tabs import breakdowns_tab, budgets_tab, usage_tab
+from mvp.admin.figures_tabs import breakdowns_tab, usage_tab
 from mvp.admin.shared import utc_now
 from mvp.help.steps import ADMIN_START
 

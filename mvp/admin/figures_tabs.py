@@ -1,4 +1,4 @@
-"""Admin figures, the Usage, Breakdowns and Budgets tabs."""
+"""Admin figures, the Usage and Breakdowns tabs (the Budgets tab: figures_budgets)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import pandas as pd
 import streamlit as st
 
 from backend.actor import UserRead
-from backend.config import get_settings
 from backend.monitoring import metrics_service
 from backend.practice import rating_service
 from backend.utils.formatting import format_tokens, format_usd
@@ -222,93 +221,3 @@ def breakdowns_tab(actor: UserRead) -> None:
                 )
             },
         )
-
-
-def budgets_tab(actor: UserRead) -> None:
-    with store.transaction() as db:
-        budget = metrics_service.budget_status(db, get_settings(), actor=actor)
-    threshold = budget.alert_threshold
-    st.subheader("Today's spend")
-    left, middle, right = st.columns(3)
-    left.metric(
-        "Spent today",
-        format_usd(budget.spend_today),
-        border=True,
-        help="Every paid call since midnight UTC (replies, judge calls, reviews): the total "
-        "the daily budget is checked against, equal to Cost today on the Now tab; by purpose "
-        "below.",
-    )
-    if not budget.daily_cost_budget:
-        middle.metric(
-            "Daily cost budget",
-            "none",
-            border=True,
-            help="GLOBAL_DAILY_COST_BUDGET_USD: 0 means no budget.",
-        )
-        st.caption(
-            "No daily cost budget is set (GLOBAL_DAILY_COST_BUDGET_USD is 0), so "
-            "replies never stop for cost."
-        )
-    else:
-        share = budget.spend_share or 0.0
-        middle.metric(
-            "Daily cost budget",
-            format_usd(budget.daily_cost_budget),
-            border=True,
-            help="GLOBAL_DAILY_COST_BUDGET_USD: replies stop for everyone when it is "
-            "spent, until midnight UTC.",
-        )
-        right.metric(
-            "Left today",
-            format_usd(max(budget.daily_cost_budget - budget.spend_today, Decimal(0))),
-            border=True,
-            help="The daily cost budget minus what was spent today.",
-        )
-        st.progress(min(share, 1.0), text=f"{share:.0%} of the daily budget used")
-        st.caption(
-            f"An alert is logged at {threshold:.0%}; at 100% replies stop for everyone "
-            "until midnight UTC."
-        )
-    st.markdown("**Spent today by purpose**")
-    purpose_table(budget.spend_parts, "spend_purpose")
-    user_budget(budget)
-
-
-def user_budget(budget: metrics_service.BudgetStatus) -> None:
-    threshold = budget.alert_threshold
-    st.subheader("Per-user token budget")
-    if not budget.user_token_budget:
-        st.caption("No per-user token budget is set (USER_DAILY_TOKEN_BUDGET is 0).")
-        return
-    alert_at = int(budget.user_token_budget * threshold)
-    checks = budget.check_token_budget
-    st.markdown(
-        f"Each user may use **{format_tokens(budget.user_token_budget)} tokens a day**. "
-        f"At {threshold:.0%} ({format_tokens(alert_at)} tokens) an alert is logged; at "
-        "100% their replies stop until midnight UTC. Client checks have an allowance of their "
-        f"own: {f'{format_tokens(checks)} tokens a day per teacher' if checks else 'no limit'}."
-    )
-    if not budget.near_limit:
-        st.info(
-            f"Nobody is close to their daily limit. Users who pass {threshold:.0%} today "
-            "are listed here; the list starts afresh at midnight UTC.",
-            icon=":material/check_circle:",
-        )
-        return
-    table(
-        [
-            {
-                "User": name,
-                "Tokens today": tokens,
-                "Share of budget": min(tokens / budget.user_token_budget, 1.0),
-            }
-            for name, tokens in budget.near_limit
-        ],
-        "near_limit_table",
-        **{
-            "Tokens today": NUMBER,
-            "Share of budget": st.column_config.ProgressColumn(
-                format="percent", min_value=0, max_value=1
-            ),
-        },
-    )
