@@ -15,11 +15,11 @@ import threading
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import Engine, create_engine, func, select, text
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.pool import NullPool
 
 from backend import alerts, event_log
 from backend.config import Settings, get_settings
@@ -53,21 +53,36 @@ class Readiness:
 SHUTTING_DOWN = Readiness(False, ["This app process is shutting down (its replies finish)."])
 
 
+@lru_cache(maxsize=4)
+def _check_engine(url: str) -> Engine:
+    """The readiness check's own connection, kept between checks: the proxy asks every few
+    seconds, and a new connection each time cost the database a new backend process per check.
+    Pre-pinged, so a connection the server dropped (a restart) is replaced, not reported as an
+    outage; a few at most, for checks that arrive together."""
+    connect_args: dict[str, object] = {}
+    if not is_sqlite(url):  # named, so an operator can tell it apart in pg_stat_activity
+        connect_args = {"connect_timeout": CHECK_TIMEOUT_SECONDS, "application_name": "readiness"}
+    return create_engine(
+        url,
+        pool_size=1,
+        max_overflow=2,
+        pool_timeout=CHECK_TIMEOUT_SECONDS,
+        pool_pre_ping=True,
+        connect_args=connect_args,
+    )
+
+
 def check_readiness(settings: Settings | None = None) -> Readiness:
     """One round trip to the database and (when REDIS_URL is set) to Redis, each with a short
     timeout; the problems say what is down."""
     settings = settings or get_settings()
     problems = []
     url = settings.database_url
-    connect_args = {} if is_sqlite(url) else {"connect_timeout": CHECK_TIMEOUT_SECONDS}
-    engine = create_engine(url, poolclass=NullPool, connect_args=connect_args)
     try:
-        with engine.connect() as connection:
+        with _check_engine(url).connect() as connection:
             connection.execute(text("SELECT 1"))
     except SQLAlchemyError as error:
         problems.append(database_down(url, error))
-    finally:
-        engine.dispose()
     if settings.redis_url:
         import redis
 

@@ -6,13 +6,15 @@ import urllib.error
 import urllib.request
 
 import pytest
+from sqlalchemy import create_engine, text
 
 from backend import event_log
 from backend.accounts import account_service
+from backend.config import get_settings
 from backend.db import unit_of_work
 from backend.errors import ServiceUnavailableError
 from backend.models.enums import Role
-from tests.conftest import REDIS_TEST_URL, require_service
+from tests.conftest import POSTGRES_ADMIN_URL, REDIS_TEST_URL, require_service
 from tests.factories import make_user
 from tests.integration.test_limits_and_budgets import _redis_available
 
@@ -69,6 +71,46 @@ def test_the_readiness_endpoint_answers_503_with_the_reason(configure, committed
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_checks_share_one_connection_and_a_dropped_one_is_not_an_outage(
+    postgresql_url, monkeypatch
+):
+    """The proxy asks every 2 s: each check must not cost PostgreSQL a new backend process; and
+    a connection the server closed (a restart, an idle timeout) is replaced, not reported as the
+    database being down."""
+    from backend.monitoring import watch
+
+    monkeypatch.setenv("DATABASE_URL", postgresql_url)
+    get_settings.cache_clear()
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    database = postgresql_url.rsplit("/", 1)[1]
+
+    def backends() -> set[int]:
+        with admin.connect() as connection:
+            return set(
+                connection.execute(
+                    text(
+                        "SELECT pid FROM pg_stat_activity WHERE datname = :name "
+                        "AND application_name = 'readiness'"
+                    ),
+                    {"name": database},
+                ).scalars()
+            )
+
+    try:
+        assert watch.check_readiness().ready
+        first = backends()
+        for _ in range(5):
+            assert watch.check_readiness().ready
+        assert backends() == first and len(first) == 1  # one connection, kept
+
+        with admin.connect() as connection:  # the server drops it
+            connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": first.pop()})
+        readiness = watch.check_readiness()
+        assert readiness.ready, readiness.problems
+    finally:
+        admin.dispose()
 
 
 def test_a_log_in_while_redis_is_down_says_so_and_the_event_log_names_redis(
