@@ -13,14 +13,18 @@ except ImportError:  # the `browser` fixture skips (or fails under CI) with the 
 from tests.factories import PASSWORD
 
 RUN_TIMEOUT_MS = 30_000
+# A page loading from scratch (Streamlit's script bundle, parsed by Chromium) on a machine whose two
+# cores also run the other test worker and, in CI, the Docker stack lane: seen past 30 s.
+PAGE_LOAD_TIMEOUT_MS = 90_000
 # The app of the browser tests refreshes the admin figures this often (when auto-refresh is on).
 DASHBOARD_REFRESH_SECONDS = 2
 MESSAGES = '[data-testid="stChatMessage"]'
 
 
 def wait_until_idle(page, timeout_ms: int = RUN_TIMEOUT_MS) -> None:
-    """Wait for the app to be drawn and for its script run to finish."""
-    page.wait_for_selector('[data-testid="stApp"]', timeout=timeout_ms)
+    """Wait for the app to be drawn (at once unless the page is loading) and for its script run
+    to finish."""
+    page.wait_for_selector('[data-testid="stApp"]', timeout=max(timeout_ms, PAGE_LOAD_TIMEOUT_MS))
     page.wait_for_function(
         "() => document.querySelector('[data-testid=\"stApp\"]')"
         "?.getAttribute('data-test-script-state') === 'notRunning'",
@@ -65,7 +69,7 @@ def go_to(page, title: str) -> None:
 
 
 def log_in(page, url: str, username: str, lands_on: str = "Practice") -> None:
-    page.goto(url)
+    page.goto(url, timeout=PAGE_LOAD_TIMEOUT_MS)
     wait_until_idle(page)
     fill(page, "login_username", username)
     fill(page, "login_password", PASSWORD)
