@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from backend.db import Database, unit_of_work
 from backend.drills import attempt_service, drill_service, generation
+from backend.drills.read_models import DrillItemInput
 from backend.errors import AppError
 from backend.models import DailyUsage, Event
 from backend.models.enums import DrillSkill
@@ -73,3 +74,36 @@ def test_removing_an_item_from_an_assigned_set_keeps_the_students_attempts(db):
 
     after = attempt_service.skill_progress(db, actor=room.student)
     assert [(d.skill, d.attempts, d.hits) for d in after] == [(DrillSkill.open_question, 1, 1)]
+
+
+def test_an_accepted_item_a_student_answered_cannot_be_rewritten_under_their_attempts(db):
+    """README (Drills): "Items are copies, so a changed bank or draft never changes an item a
+    student answered". `accept_item` with `data` rewrites any item of the set, not only a draft
+    (`_item` checks the set, never the status): the student's attempt then shows beside a client
+    statement and model answer they never saw."""
+    room = make_classroom(db)
+    drill_set = _open_question_set(db, room)
+    drill_service.assign_set(
+        db, actor=room.teacher, set_id=drill_set.id, section_id=room.section.id
+    )
+    first = attempt_service.read_set(db, actor=room.student, set_id=drill_set.id).items[0]
+    attempt_service.answer_item(
+        db, actor=room.student, set_id=drill_set.id, item_id=first.id, reply=GOOD
+    )
+    rewrite = DrillItemInput(
+        skill=DrillSkill.open_question,
+        context="Someone else entirely.",
+        statement="A statement the student never answered.",
+        model_answer="What would you like to talk about today?",
+    )
+    try:
+        drill_service.accept_item(
+            db, actor=room.teacher, set_id=drill_set.id, item_id=first.id, data=rewrite
+        )
+    except AppError:
+        pass  # refusing to rewrite an accepted item is one fix
+    db.expire_all()
+
+    seen = attempt_service.read_set(db, actor=room.student, set_id=drill_set.id)
+    statements = {item.id: item.statement for item in seen.items}
+    assert statements.get(first.id, first.statement) == first.statement
