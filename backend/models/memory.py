@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.models.base import Base, IdMixin, UTCDateTime
@@ -12,8 +12,9 @@ from backend.models.base import Base, IdMixin, UTCDateTime
 
 class ClientMemory(IdMixin, Base):
     """One per student, assignment and client: the summary of their sessions so far (written by
-    the memory job when a session ends, or as a teacher edited it), and whether the client's
-    hidden information was earned in any of those sessions (then it stays earned)."""
+    the memory job when a session ends, or as a teacher edited it), and which hidden information
+    the student earned in one of those sessions: it stays earned while the client's hidden
+    information is still that text (a teacher who rewrites it makes a new secret, not earned)."""
 
     __tablename__ = "client_memories"
     __table_args__ = (UniqueConstraint("user_id", "assignment_id", "client_id"),)
@@ -26,7 +27,8 @@ class ClientMemory(IdMixin, Base):
         ForeignKey("client_profiles.id", ondelete="CASCADE"), index=True
     )
     summary: Mapped[str] = mapped_column(Text, default="")
-    hidden_earned: Mapped[bool] = mapped_column(Boolean, default=False)
+    # `memory_service.secret_fingerprint` of the hidden information earned (None: none earned).
+    hidden_earned_for: Mapped[str | None] = mapped_column(String(64))
     # The session the summary was last written from (None once that session is deleted).
     session_id: Mapped[int | None] = mapped_column(
         ForeignKey("practice_sessions.id", ondelete="SET NULL"), index=True

@@ -5,15 +5,17 @@ An assignment marked *continuing client* keeps one memory per student and client
 (`ClientMemory`): a short summary of their sessions so far, written by the memory job when a
 session ends (`memory_writer`), which the teacher may read and edit before the next session. The
 next practice session with that client in that assignment gets it in its system prompt, after the
-cached client part. Whether the hidden information was earned in any session so far is kept with
-it: once earned it stays earned (the output guard lets the client speak of it), and until then no
-summary may give it away. Students never read the summary (it is the client's memory); the
+cached client part. Which hidden information was earned in a session so far is kept with it (a
+fingerprint of its text): it stays earned while the client's hidden information is that text (the
+output guard lets the client speak of it), a secret the teacher rewrites later is not earned by
+the old one, and until then no summary may give it away. Students never read the summary (it is the client's memory); the
 practice page only says that the client remembers. Branches ("Practise this moment") rehearse one
 moment of a session: they neither read nor write the memory.
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -71,6 +73,20 @@ class PromptMemory:
     hidden_earned: bool
 
 
+def secret_fingerprint(hidden_information: str | None) -> str | None:
+    """What a memory keeps of the hidden information its student earned (None: there is none):
+    a digest of its words, so that only that text counts as earned."""
+    words = " ".join((hidden_information or "").split())
+    return hashlib.sha256(words.encode()).hexdigest() if words else None
+
+
+def earned(fingerprint: str | None, hidden_information: str | None) -> bool:
+    """Whether the client's hidden information, as it reads now, is the one the memory says the
+    student earned."""
+    current = secret_fingerprint(hidden_information)
+    return current is not None and fingerprint == current
+
+
 # Which conversations have a memory ---------------------------------------------------------------
 def _continuing(session: PracticeSession | SessionRead) -> bool:
     """A student's practice conversation in an assignment (not a branch): it may have a memory."""
@@ -121,7 +137,12 @@ def hidden_earned(db: Session, session: PracticeSession) -> bool:
     with this continuing client so far (internal: the caller checked access)."""
     if not (_continuing(session) and _is_continuing_assignment(db, session.assignment_id)):
         return False
-    return bool(db.scalar(select(ClientMemory.hidden_earned).where(of_session(session))))
+    row = db.execute(
+        select(ClientMemory.hidden_earned_for, ClientProfile.hidden_information)
+        .join(ClientProfile, ClientProfile.id == ClientMemory.client_id)
+        .where(of_session(session))
+    ).first()
+    return row is not None and earned(row.hidden_earned_for, row.hidden_information)
 
 
 # The teacher's reading and edit ------------------------------------------------------------------
@@ -172,7 +193,6 @@ def row_for_update(db: Session, session: PracticeSession) -> ClientMemory:
             assignment_id=session.assignment_id,
             client_id=session.client_id,
             summary="",
-            hidden_earned=False,
         )
         db.add(memory)
     return memory
@@ -205,14 +225,15 @@ def _read(db: Session, session: PracticeSession) -> MemoryRead:
         latest.id if latest is not None and latest.id != memory.session_id and not writing else None
     )
     editor = db.get(User, memory.edited_by_id) if memory.edited_by_id else None
-    leaks = not memory.hidden_earned and output_guard.hidden_leak(
+    hidden_earned = earned(memory.hidden_earned_for, client.hidden_information)
+    leaks = not hidden_earned and output_guard.hidden_leak(
         client, memory.summary, run_words=get_settings().output_guard_words
     )
     return MemoryRead(
         session_id=session.id,
         client_name=client.name,
         summary=memory.summary,
-        hidden_earned=memory.hidden_earned,
+        hidden_earned=hidden_earned,
         written_from_session_id=memory.session_id,
         written_at=memory.written_at,
         edited_by=editor.display_name if editor else None,
@@ -261,7 +282,9 @@ def prompt_memory(db: Session, session_id: int) -> PromptMemory | None:
     Internal: the turn has checked access. One query."""
     conversation = PracticeSession
     row = db.execute(
-        select(ClientMemory.summary, ClientMemory.hidden_earned)
+        select(
+            ClientMemory.summary, ClientMemory.hidden_earned_for, ClientProfile.hidden_information
+        )
         .join(
             conversation,
             and_(
@@ -271,6 +294,7 @@ def prompt_memory(db: Session, session_id: int) -> PromptMemory | None:
             ),
         )
         .join(Assignment, Assignment.id == ClientMemory.assignment_id)
+        .join(ClientProfile, ClientProfile.id == ClientMemory.client_id)
         .where(
             conversation.id == session_id,
             conversation.mode == SessionMode.practice,
@@ -278,9 +302,12 @@ def prompt_memory(db: Session, session_id: int) -> PromptMemory | None:
             Assignment.continuing_client.is_(True),
         )
     ).first()
-    if row is None or not (row.summary.strip() or row.hidden_earned):
+    if row is None:
         return None
-    return PromptMemory(row.summary.strip(), row.hidden_earned)
+    hidden_earned = earned(row.hidden_earned_for, row.hidden_information)
+    if not (row.summary.strip() or hidden_earned):
+        return None
+    return PromptMemory(row.summary.strip(), hidden_earned)
 
 
 # After a session ends ----------------------------------------------------------------------------

@@ -222,13 +222,15 @@ def _read_source(db: Session, session_id: int) -> MemorySource | None:
             PracticeSession.started_at <= session.started_at,
         )
     )
+    client = ClientRead.model_validate(db.get_one(ClientProfile, session.client_id))
     return MemorySource(
         session_id=session_id,
         user_id=session.user_id,
-        client=ClientRead.model_validate(db.get_one(ClientProfile, session.client_id)),
+        client=client,
         turns=turns,
         previous=memory.summary if memory is not None else "",
-        previous_earned=memory.hidden_earned if memory is not None else False,
+        previous_earned=memory is not None
+        and memory_service.earned(memory.hidden_earned_for, client.hidden_information),
         sessions=int(sessions or 1),
         day=session.started_at.strftime("%d %B %Y"),
     )
@@ -251,7 +253,10 @@ def _store(db: Session, source: MemorySource, summary: str, *, earned: bool, for
     if not force and (memory.summary or "") != source.previous:
         return False
     memory.summary = summary
-    memory.hidden_earned = memory.hidden_earned or earned
+    if earned:  # this session earned the hidden information as it reads now
+        memory.hidden_earned_for = memory_service.secret_fingerprint(
+            source.client.hidden_information
+        )
     memory.session_id = source.session_id
     memory.written_at = utcnow()
     db.flush()

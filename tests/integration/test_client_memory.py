@@ -292,7 +292,7 @@ def test_a_review_may_name_a_secret_earned_in_an_earlier_session(committed_engin
                 assignment_id=classroom.assignment.id,
                 client_id=classroom.client.id,
                 summary="You told the student you were passed over for promotion.",
-                hidden_earned=True,
+                hidden_earned_for=memory_service.secret_fingerprint(HIDDEN),
             )
         )
     session_id = ended_session(committed_engine, classroom)

@@ -31,7 +31,7 @@ def upgrade() -> None:
     sa.Column('assignment_id', sa.Integer(), nullable=False),
     sa.Column('client_id', sa.Integer(), nullable=False),
     sa.Column('summary', sa.Text(), nullable=False),
-    sa.Column('hidden_earned', sa.Boolean(), nullable=False),
+    sa.Column('hidden_earned_for', sa.String(length=64), nullable=True),
     sa.Column('session_id', sa.Integer(), nullable=True),
     sa.Column('written_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('edited_by_id', sa.Integer(), nullable=True),
