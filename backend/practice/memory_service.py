@@ -146,13 +146,20 @@ def hidden_earned(db: Session, session: PracticeSession) -> bool:
 
 
 # The teacher's reading and edit ------------------------------------------------------------------
-def _session_for(
+def session_for(
     db: Session, actor: UserRead | None, session_id: int, action: access.Action
 ) -> tuple[UserRead, PracticeSession]:
+    """The conversation whose memory `actor` may read or edit (for this module and the memory
+    job's `request_memory`)."""
     actor = access.signed_in(db, actor)
     session = db.get(PracticeSession, session_id)
     if session is None:
         raise SessionNotFound(session_id)
+    # Someone who may not read the conversation is told it does not exist (ids cannot be
+    # probed); its student is told why not.
+    access.require(
+        db, actor, "conversation", "read", session, refuse=lambda: SessionNotFound(session_id)
+    )
     return access.require(db, actor, "memory", action, session, refuse=NOT_YOURS), session
 
 
@@ -160,7 +167,7 @@ def read_memory(db: Session, *, actor: UserRead | None, session_id: int) -> Memo
     """The client's memory of the student of this conversation (None: the conversation is not
     one of a continuing client's). The student's teacher and admins read it; the student does
     not (it is the client's memory, and may name what they have not uncovered yet)."""
-    _actor, session = _session_for(db, actor, session_id, "read")
+    _actor, session = session_for(db, actor, session_id, "read")
     if not (_continuing(session) and _is_continuing_assignment(db, session.assignment_id)):
         return None
     return _read(db, session)
@@ -170,7 +177,7 @@ def save_memory(
     db: Session, *, actor: UserRead | None, session_id: int, summary: str
 ) -> MemoryRead:
     """The teacher's version of the memory: the next session uses it as written."""
-    actor, session = _session_for(db, actor, session_id, "edit")
+    actor, session = session_for(db, actor, session_id, "edit")
     if not (_continuing(session) and _is_continuing_assignment(db, session.assignment_id)):
         raise SessionNotFound(session_id)  # nothing to edit: not a continuing client's
     text = clean_text(

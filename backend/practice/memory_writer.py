@@ -21,7 +21,7 @@ from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from backend import access, event_log
+from backend import event_log
 from backend.actor import UserRead
 from backend.clients.read_models import ClientRead
 from backend.config import get_settings
@@ -49,7 +49,6 @@ from backend.practice.memory_text import (
     transcript,
     without_leaks,
 )
-from backend.practice.session_service import SessionNotFound
 from backend.usage import budget_service
 from backend.usage.purposes import Purpose
 
@@ -78,11 +77,7 @@ def request_memory(
     with this client (`session_id` is any of their conversations with it): after a memory job
     that was lost, or when the assignment became continuing after sessions were held."""
     with database(write=True) as db:
-        actor = access.signed_in(db, actor)
-        session = db.get(PracticeSession, session_id)
-        if session is None:
-            raise SessionNotFound(session_id)
-        access.require(db, actor, "memory", "edit", session, refuse=memory_service.NOT_YOURS)
+        _actor, session = memory_service.session_for(db, actor, session_id, "edit")
         latest = memory_service.latest_ended(db, session)
         job = None if latest is None else memory_service.queue_memory(db, latest)
         if job is None:

@@ -1302,6 +1302,8 @@ EXEMPT = {
     # it cannot share a cell's session. Its only check is get_client (get_client_full here);
     # test_client_check.py::test_only_the_owner_or_an_admin_runs_a_check tries every caller.
     "check_service.run_check": "concurrent worker threads; see test_client_check.py",
+    # The check inside read_memory, save_memory and request_memory, whose rows try every caller.
+    "memory_service.session_for": "the check of read_memory, save_memory, request_memory",
     # Starts run_check as a job; its check (the policy's check run) comes before the job starts, and
     # test_client_check.py::test_only_the_owner_or_an_admin_starts_a_check tries every caller.
     "check_service.start_check": "a job on concurrent worker threads; see test_client_check.py",
