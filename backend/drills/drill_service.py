@@ -23,7 +23,7 @@ from backend.drills.read_models import (
 )
 from backend.drills.skills import skill_name
 from backend.errors import ConflictError, NotFoundError, ValidationError
-from backend.models import DrillAssignment, DrillSet, DrillSetItem
+from backend.models import DrillAssignment, DrillAttempt, DrillSet, DrillSetItem
 from backend.models.base import utcnow
 from backend.models.enums import DrillItemStatus, DrillSkill
 from backend.utils.text import clean_text
@@ -115,14 +115,14 @@ def add_own_item(
 ) -> DrillSetRead:
     """An item the teacher wrote: context, client statement, model answer."""
     drill_set = get_owned(db, actor, set_id)
-    _add(db, drill_set, [(_cleaned(data), "own")], DrillItemStatus.accepted)
+    _add(db, drill_set, [(cleaned(data), "own")], DrillItemStatus.accepted)
     return _read(db, drill_set)
 
 
 def add_drafts(db: Session, drill_set: DrillSet, drafts: list[DrillItemInput], source: str) -> int:
     """Store a model's items as drafts (its caller checked the set is the actor's); how many fit."""
     room = MAX_ITEMS - _count(db, drill_set.id)
-    kept = [(_cleaned(item), source) for item in drafts[:room]]
+    kept = [(cleaned(item), source) for item in drafts[:room]]
     _add(db, drill_set, kept, DrillItemStatus.draft)
     return len(kept)
 
@@ -138,8 +138,13 @@ def accept_item(
     """A draft becomes an item students see (with the teacher's edits, if any)."""
     drill_set = get_owned(db, actor, set_id)
     item = _item(db, drill_set, item_id)
+    if data is not None and item.status != DrillItemStatus.draft:
+        raise ConflictError(
+            "Only a draft can be edited: students may have answered this item as it is. Add "
+            "a new item instead."
+        )
     if data is not None:
-        data = _cleaned(data)
+        data = cleaned(data)
         _check_skill(drill_set, data.skill)
         item.skill, item.context = data.skill, data.context
         item.statement, item.model_answer = data.statement, data.model_answer
@@ -150,9 +155,18 @@ def accept_item(
 
 
 def remove_item(db: Session, *, actor: UserRead | None, set_id: int, item_id: int) -> DrillSetRead:
-    """Take an item out of the set (its students' attempts at it go with it)."""
+    """Take an item out of the set. One that students answered is only hidden: their attempts
+    (and their hit rate on My progress) stay."""
     drill_set = get_owned(db, actor, set_id)
-    db.delete(_item(db, drill_set, item_id))
+    item = _item(db, drill_set, item_id)
+    answered = db.scalar(
+        select(DrillAttempt.id).where(DrillAttempt.set_item_id == item.id).limit(1)
+    )
+    if answered is None:
+        db.delete(item)
+    else:
+        item.status = DrillItemStatus.removed
+    drill_set.updated_at = utcnow()
     db.flush()
     return _read(db, drill_set)
 
@@ -218,7 +232,7 @@ def describe(drill_set: DrillSetRead) -> str:
 def _read(db: Session, drill_set: DrillSet) -> DrillSetRead:
     items = db.scalars(
         select(DrillSetItem)
-        .where(DrillSetItem.set_id == drill_set.id)
+        .where(DrillSetItem.set_id == drill_set.id, DrillSetItem.status != DrillItemStatus.removed)
         .order_by(DrillSetItem.position, DrillSetItem.id)
     ).all()
     sections = db.scalars(
@@ -233,7 +247,11 @@ def _read(db: Session, drill_set: DrillSet) -> DrillSetRead:
 
 
 def _count(db: Session, set_id: int, status: DrillItemStatus | None = None) -> int:
-    query = select(func.count()).select_from(DrillSetItem).where(DrillSetItem.set_id == set_id)
+    query = (
+        select(func.count())
+        .select_from(DrillSetItem)
+        .where(DrillSetItem.set_id == set_id, DrillSetItem.status != DrillItemStatus.removed)
+    )
     if status is not None:
         query = query.where(DrillSetItem.status == status)
     return db.scalar(query) or 0
@@ -241,7 +259,7 @@ def _count(db: Session, set_id: int, status: DrillItemStatus | None = None) -> i
 
 def _item(db: Session, drill_set: DrillSet, item_id: int) -> DrillSetItem:
     item = db.get(DrillSetItem, item_id)
-    if item is None or item.set_id != drill_set.id:
+    if item is None or item.set_id != drill_set.id or item.status == DrillItemStatus.removed:
         raise DrillItemNotFound(item_id)
     return item
 
@@ -254,7 +272,8 @@ def _check_skill(drill_set: DrillSet, skill: DrillSkill) -> None:
         )
 
 
-def _cleaned(data: DrillItemInput) -> DrillItemInput:
+def cleaned(data: DrillItemInput) -> DrillItemInput:
+    """An item's text as stored (trimmed; blank or control characters refused)."""
     return DrillItemInput(
         skill=data.skill,
         context=clean_text(

@@ -28,7 +28,7 @@ from backend.db import Database
 from backend.drills import drill_service, skills
 from backend.drills.bank import bank_items
 from backend.drills.read_models import MAX_ITEMS, DrillItemInput
-from backend.errors import ValidationError
+from backend.errors import AppError, ValidationError
 from backend.llm import Completion, get_gateway
 from backend.llm.errors import GatewayError
 from backend.llm.gateway import StructuredAnswer
@@ -145,9 +145,10 @@ def draft_items(
         answers, failure = outcome.answers, outcome.failure
         kept, problems = outcome.value or ([], [])
         items, dropped = kept[:count], len(problems)
-    with database(write=True) as db:
-        for answer in answers:  # billed even when nothing was kept
+    with database(write=True) as db:  # billed even when nothing is kept: its own transaction
+        for answer in answers:
             _record_call(db, checked, set_id, answer.completion)
+    with database(write=True) as db:
         row = db.get_one(DrillSet, set_id)
         added = drill_service.add_drafts(db, row, items, f"generated:{client.name}"[:200])
     if failure is not None and not added:  # raised once what it cost is recorded
@@ -189,10 +190,12 @@ def _validate(
     problems: list[str] = []
     candidates: list[tuple[int, DrillItemInput]] = []
     for number, entry in enumerate(raw, start=1):
-        try:
-            item = DrillItemInput.model_validate(entry)
-        except (ValueError, TypeError):
-            problems.append(f"Item {number}: give skill, context, statement and model_answer.")
+        try:  # cleaned as the set stores an item (blank or control characters refused)
+            item = drill_service.cleaned(DrillItemInput.model_validate(entry))
+        except (ValueError, TypeError, AppError):
+            problems.append(
+                f"Item {number}: give skill, context, statement and model_answer, each in words."
+            )
             continue
         if item.skill not in wanted:
             problems.append(f"Item {number}: its skill must be one of {[s.value for s in wanted]}.")

@@ -105,3 +105,6 @@ class DrillItemStatus(StrEnum):
 
     draft = "draft"
     accepted = "accepted"
+    # Taken out of its set after students answered it: kept for their attempts (and progress),
+    # shown to nobody.
+    removed = "removed"

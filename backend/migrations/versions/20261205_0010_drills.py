@@ -56,7 +56,7 @@ def upgrade() -> None:
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.CheckConstraint("status IN ('draft', 'accepted')", name=op.f('ck_drill_set_items_status_valid')),
+    sa.CheckConstraint("status IN ('draft', 'accepted', 'removed')", name=op.f('ck_drill_set_items_status_valid')),
     sa.CheckConstraint('length(statement) > 0', name=op.f('ck_drill_set_items_statement_present')),
     sa.ForeignKeyConstraint(['set_id'], ['drill_sets.id'], name=op.f('fk_drill_set_items_set_id_drill_sets'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_drill_set_items'))
