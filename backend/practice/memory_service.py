@@ -27,6 +27,7 @@ from backend import access
 from backend.actor import UserRead
 from backend.clients.read_models import ClientRead
 from backend.config import get_settings
+from backend.errors import ConflictError
 from backend.jobs import job_service
 from backend.jobs.read_models import JobRead
 from backend.models import Assignment, ClientMemory, ClientProfile, Message, PracticeSession, User
@@ -63,6 +64,26 @@ class MemoryRead(BaseModel):
     #: The summary gives away hidden information the student has not earned (a teacher's edit
     #: can: the guard still keeps the client from saying it, and the next summary drops it).
     gives_away_hidden: bool = False
+
+    @property
+    def version(self) -> str:
+        """Which writing of the memory this is: an edit saved against an older one is refused
+        (`save_memory`'s `started_from`)."""
+        return _version(self.edited_at, self.written_at)
+
+
+def _version(edited_at: datetime | None, written_at: datetime | None) -> str:
+    stamp = max((t for t in (edited_at, written_at) if t is not None), default=None)
+    return stamp.isoformat() if stamp is not None else "none"
+
+
+class MemoryChanged(ConflictError):
+    def __init__(self) -> None:
+        super().__init__(
+            "The memory changed while you were editing it (a session ended and its memory was "
+            "written, or another teacher saved). Your text is still in the box: read the memory "
+            "as it is now, above, then save yours again to replace it."
+        )
 
 
 @dataclass(frozen=True)
@@ -174,9 +195,16 @@ def read_memory(db: Session, *, actor: UserRead | None, session_id: int) -> Memo
 
 
 def save_memory(
-    db: Session, *, actor: UserRead | None, session_id: int, summary: str
+    db: Session,
+    *,
+    actor: UserRead | None,
+    session_id: int,
+    summary: str,
+    started_from: str | None = None,
 ) -> MemoryRead:
-    """The teacher's version of the memory: the next session uses it as written."""
+    """The teacher's version of the memory: the next session uses it as written. With
+    `started_from` (the `MemoryRead.version` the teacher began editing), `MemoryChanged` when
+    the memory was written or saved since, so that neither text is lost unseen."""
     actor, session = session_for(db, actor, session_id, "edit")
     if not (_continuing(session) and _is_continuing_assignment(db, session.assignment_id)):
         raise SessionNotFound(session_id)  # nothing to edit: not a continuing client's
@@ -184,6 +212,8 @@ def save_memory(
         summary, field="summary", label="The client's memory", max_chars=MAX_SUMMARY_CHARS
     )
     memory = row_for_update(db, session)
+    if started_from is not None and started_from != _version(memory.edited_at, memory.written_at):
+        raise MemoryChanged()
     memory.summary = text
     memory.edited_by_id, memory.edited_at = actor.id, utcnow()
     db.flush()

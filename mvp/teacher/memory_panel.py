@@ -26,9 +26,15 @@ def memory_panel(actor: UserRead, session_id: int) -> None:
         return
     with st.expander("Client memory", icon=":material/psychology:", key=f"memory_{session_id}"):
         _status(actor, memory)
-        stamp = (memory.edited_at or memory.written_at or "new").__str__()
-        text_key = f"memory_text_{session_id}_{stamp}"
-        st.session_state.setdefault(text_key, memory.summary)
+        # The box keeps what the teacher typed across reruns, even when a memory job writes
+        # meanwhile; the version it was started from is what Save checks (`MemoryChanged`).
+        text_key, version_key, seeded_key = _keys(session_id)
+        state = st.session_state
+        untouched = state.get(text_key) == state.get(seeded_key)
+        if text_key not in state or (untouched and state.get(version_key) != memory.version):
+            # Not typed in (yet): it shows the memory as it is now.
+            state[text_key] = state[seeded_key] = memory.summary
+            state[version_key] = memory.version
         with st.form(f"memory_form_{session_id}", border=False):
             st.text_area(
                 f"What {memory.client_name} remembers",
@@ -39,7 +45,7 @@ def memory_panel(actor: UserRead, session_id: int) -> None:
                 "student never sees it; their practice page only says the client remembers.",
             )
             if st.form_submit_button("Save", key=f"save_memory_{session_id}", type="primary"):
-                _save(actor, session_id, st.session_state.get(text_key) or "")
+                _save(actor, memory, st.session_state.get(text_key) or "")
 
 
 def _status(actor: UserRead, memory: MemoryRead) -> None:
@@ -98,12 +104,38 @@ def _request(session_id: int, actor: UserRead) -> None:
     ui.flash("Writing the client's memory of the latest session: open this again in a moment.")
 
 
-def _save(actor: UserRead, session_id: int, text: str) -> None:
+def _keys(session_id: int) -> tuple[str, str, str]:
+    """The edit box's key, the memory version it was started from, and the text it was seeded
+    with (while it equals the box, nothing was typed)."""
+    return (
+        f"memory_text_{session_id}_edit",
+        f"memory_version_{session_id}",
+        f"memory_seeded_{session_id}",
+    )
+
+
+def _save(actor: UserRead, memory: MemoryRead, text: str) -> None:
+    """Save the teacher's text if the memory is still the one they started from; else say so,
+    show the memory as it is now, and let a second Save replace it."""
+    _text_key, version_key, seeded_key = _keys(memory.session_id)
     try:
         with store.transaction(write=True) as db:
-            memory_service.save_memory(db, actor=actor, session_id=session_id, summary=text)
+            saved = memory_service.save_memory(
+                db,
+                actor=actor,
+                session_id=memory.session_id,
+                summary=text,
+                started_from=st.session_state.get(version_key),
+            )
+    except memory_service.MemoryChanged as changed:
+        ui.show_error(changed)
+        st.markdown(f"**The memory as it is now:**\n\n{safe(memory.summary)}")
+        st.session_state[version_key] = memory.version  # a second Save replaces it
+        return
     except AppError as error:
         ui.show_error(error)
         return
+    st.session_state[version_key] = saved.version
+    st.session_state[seeded_key] = saved.summary
     ui.flash("Saved the client's memory: the next session uses it.")
     st.rerun()
