@@ -93,20 +93,9 @@ def answer_item(
     item = db.get(DrillSetItem, item_id)
     if item is None or item.set_id != set_id or item.status != DrillItemStatus.accepted:
         raise DrillItemNotFound(item_id)
-    text = _reply(reply)
-    coded = skills.code_reply(item.skill, text, item.statement)
-    attempt = DrillAttempt(
-        student_id=actor.id,
-        set_id=set_id,
-        set_item_id=item.id,
-        skill=item.skill,
-        reply=text,
-        codes=coded.codes,
-        hit=coded.hit,
+    return _attempt(
+        db, actor, item.skill, item.statement, item.model_answer, reply, set_item=(set_id, item.id)
     )
-    db.add(attempt)
-    db.flush()
-    return _attempt_read(attempt, item.model_answer, coded.message)
 
 
 def attempts_in_set(
@@ -133,19 +122,37 @@ def practise_bank_item(db: Session, *, actor: UserRead | None, key: str, reply: 
     item = bank_item(key)
     if item is None:
         raise NotFoundError(f"No built-in drill item {key!r}.")
+    return _attempt(db, actor, item.skill, item.statement, item.model_answer, reply, bank_key=key)
+
+
+def _attempt(
+    db: Session,
+    actor: UserRead,
+    skill: DrillSkill,
+    statement: str,
+    model_answer: str,
+    reply: str,
+    *,
+    set_item: tuple[int, int] | None = None,
+    bank_key: str | None = None,
+) -> AttemptRead:
+    """The reply coded at once and stored as an attempt at a set's item or the bank's."""
     text = _reply(reply)
-    coded = skills.code_reply(item.skill, text, item.statement)
+    coded = skills.code_reply(skill, text, statement)
+    set_id, item_id = set_item if set_item is not None else (None, None)
     attempt = DrillAttempt(
         student_id=actor.id,
-        bank_key=key,
-        skill=item.skill,
+        set_id=set_id,
+        set_item_id=item_id,
+        bank_key=bank_key,
+        skill=skill,
         reply=text,
         codes=coded.codes,
         hit=coded.hit,
     )
     db.add(attempt)
     db.flush()
-    return _attempt_read(attempt, item.model_answer, coded.message)
+    return _attempt_read(attempt, model_answer, coded.message)
 
 
 def bank_attempts(

@@ -37,6 +37,7 @@ from backend.models import DrillSet
 from backend.models.base import utcnow
 from backend.models.enums import DrillSkill
 from backend.usage import budget_service, usage_service
+from backend.usage.purposes import Purpose
 
 TOOL = "record_drill_items"
 MIN_DRAFTS = 3
@@ -217,8 +218,13 @@ def _validate(
 
 
 def _record_call(db: Session, actor: UserRead, set_id: int, completion: Completion) -> None:
-    usage_service.record_drill_items(
-        db, user_id=actor.id, at=utcnow(), usage=completion.usage, cost=completion.cost
+    usage_service.record_call(
+        db,
+        purpose=Purpose.drill_items,
+        user_id=actor.id,
+        at=utcnow(),
+        usage=completion.usage,
+        cost=completion.cost,
     )
     event_log.record(
         db,

@@ -59,6 +59,7 @@ from backend.reviews.review_prompt import ReviewBrief
 from backend.reviews.rubric_schema import RubricDefinition
 from backend.reviews.turns import Turn
 from backend.usage import budget_service, usage_service
+from backend.usage.purposes import Purpose
 
 REVIEW_TOOL = review_prompt.REVIEW_TOOL
 REVIEW_CATEGORY = "review"
@@ -680,7 +681,9 @@ def _store(
         .with_for_update()
     ).all()
     # Billed either way: counted in the user's budget whichever review is kept.
-    usage_service.record_review(db, user_id=job.user_id, at=utcnow(), usage=usage, cost=cost)
+    usage_service.record_call(
+        db, purpose=Purpose.review, user_id=job.user_id, at=utcnow(), usage=usage, cost=cost
+    )
     for earlier in failed:
         usage, cost = _with_row(usage, cost, earlier)
         db.delete(earlier)

@@ -173,11 +173,14 @@ def record_message(
     _add_client_usage(db, _client_keys(session, at, model if usage else None), increments)
 
 
-def record_review(
-    db: Session, *, user_id: int, at: datetime, usage: Usage, cost: Decimal | None
+def record_call(
+    db: Session, *, purpose: Purpose, user_id: int, at: datetime, usage: Usage, cost: Decimal | None
 ) -> None:
-    """A session review's API usage joins the practising user's budget row for the day (it is not a
-    reply, and not a client's conversation cost: the dashboard reads reviews from their own table)."""
+    """A paid call that is no conversation's reply joins the user's budget row for the day under
+    its purpose: a session review (the practising student's row; the dashboard reads reviews from
+    their own table) or drill items a model drafted (the teacher's row; the call's event keeps its
+    time for the hourly figures, and `rebuild`, which starts from messages and reviews, does not
+    bring it back)."""
     if usage.total_tokens == 0 and not cost:
         return
     add_to_rollup(
@@ -187,28 +190,7 @@ def record_review(
         {
             "tokens": usage.total_tokens,
             "cost": cost or Decimal(0),
-            purposes.column(Purpose.review): cost or Decimal(0),
-            "replies": 0,
-        },
-    )
-
-
-def record_drill_items(
-    db: Session, *, user_id: int, at: datetime, usage: Usage, cost: Decimal | None
-) -> None:
-    """Drill items a model drafted join the teacher's budget row for the day, under their own
-    purpose (the call's event keeps its time for the hourly figures; `rebuild`, which starts
-    from messages and reviews, does not bring it back)."""
-    if usage.total_tokens == 0 and not cost:
-        return
-    add_to_rollup(
-        db,
-        DailyUsage,
-        {"day": at.date(), "user_id": user_id},
-        {
-            "tokens": usage.total_tokens,
-            "cost": cost or Decimal(0),
-            purposes.column(Purpose.drill_items): cost or Decimal(0),
+            purposes.column(purpose): cost or Decimal(0),
             "replies": 0,
         },
     )

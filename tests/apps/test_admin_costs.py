@@ -21,6 +21,7 @@ from backend.monitoring import metrics_service
 from backend.practice import session_service
 from backend.reviews import rubric_service
 from backend.usage import usage_service
+from backend.usage.purposes import Purpose
 from tests.apps.test_admin_app import admin_app, metric, open_tab, reply, table
 from tests.factories import make_classroom, make_user, start_session
 
@@ -74,8 +75,9 @@ def every_purpose(app_db):
                 output_tokens=review_usage.output_tokens,
             )
         )
-        usage_service.record_review(
+        usage_service.record_call(
             db,
+            purpose=Purpose.review,
             user_id=room.student.id,
             at=datetime.now(UTC),
             usage=review_usage,

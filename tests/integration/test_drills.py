@@ -26,6 +26,7 @@ from backend.models.enums import DrillItemStatus, DrillSkill, Role
 from backend.reviews.read_models import ReviewContent
 from backend.reviews.rubrics import load_builtin_rubrics
 from backend.usage import usage_service
+from backend.usage.purposes import Purpose
 from tests.factories import enroll, make_classroom, make_section, make_user
 
 GOOD = "What does a typical evening look like for you?"
@@ -296,8 +297,13 @@ def test_drafting_is_refused_once_the_teachers_budget_is_used_up(api, configure,
     room, drill_set = _teacher_set_and_client(committed_engine)
     configure(user_daily_token_budget=1000)
     with unit_of_work(committed_engine) as db:
-        usage_service.record_drill_items(
-            db, user_id=room.teacher.id, at=utcnow(), usage=Usage(input_tokens=1200), cost=None
+        usage_service.record_call(
+            db,
+            purpose=Purpose.drill_items,
+            user_id=room.teacher.id,
+            at=utcnow(),
+            usage=Usage(input_tokens=1200),
+            cost=None,
         )
     with pytest.raises(BudgetExceededError):
         generation.draft_items(

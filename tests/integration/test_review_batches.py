@@ -27,6 +27,7 @@ from backend.models.review import ReviewStatus
 from backend.practice import conversation_service, session_service
 from backend.reviews import review_batches, review_screen, review_service, rubric_service
 from backend.usage import usage_service
+from backend.usage.purposes import Purpose
 from tests import factories
 from tests.factories import make_user
 from tests.integration.conftest import TEST_API_KEY
@@ -376,8 +377,13 @@ def test_a_dead_process_batch_is_collected_when_the_students_budget_is_used_up(
     student's daily budget ran out meanwhile (the review would stay "being written")."""
     session_id = _batch_left_by_a_dead_process(committed_engine, batch_api, classroom)
     with unit_of_work(committed_engine) as db:  # the student went on practising that day
-        usage_service.record_review(
-            db, user_id=classroom.student.id, at=utcnow(), usage=ONE_CALL, cost=None
+        usage_service.record_call(
+            db,
+            purpose=Purpose.review,
+            user_id=classroom.student.id,
+            at=utcnow(),
+            usage=ONE_CALL,
+            cost=None,
         )
     configure(user_daily_token_budget=1000)
 
