@@ -483,13 +483,28 @@ def _period_rows(
     return db.execute(_period_statement(kind, shape), params)
 
 
+#: A message a branch ("Practise this moment") copied from its original: before the turn it tries.
+_COPIED_TURN = (
+    select(PracticeSession.id)
+    .where(
+        PracticeSession.id == Message.session_id,
+        PracticeSession.branch_turn > Message.sequence_number,
+    )
+    .exists()
+)
+
 #: What `_per_period` reads: (aggregates, time column, conditions); `:now` is the moment.
 PERIODS: dict[str, Callable[[], tuple[list, Any, list]]] = {
     "messages": lambda: (
         [func.count(), func.sum(Message.all_tokens), func.sum(Message.cost)],
         Message.created_at,
-        # Every message: the role lets the read use the (role, created_at) index.
-        [Message.created_at <= bindparam("now"), Message.role.in_(list(MessageRole))],
+        # Every message written: the role lets the read use the (role, created_at) index; the
+        # turns a branch copied from its original were counted when they were said.
+        [
+            Message.created_at <= bindparam("now"),
+            Message.role.in_(list(MessageRole)),
+            ~_COPIED_TURN,
+        ],
     ),
     "reply timing values": lambda: (
         [column for _name, column in TIMINGS],

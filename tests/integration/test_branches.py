@@ -14,7 +14,8 @@ from backend.clients import client_service
 from backend.db import Database, unit_of_work
 from backend.errors import NotFoundError, PermissionDeniedError
 from backend.models import DailyUsage
-from backend.models.enums import MessageRole
+from backend.models.enums import MessageRole, Role
+from backend.monitoring import metrics_service
 from backend.practice import branch_service, conversation_service, history_service, session_service
 from backend.reviews import review_service, try_coding
 from backend.usage import usage_service
@@ -236,3 +237,22 @@ def test_a_rebuild_of_the_usage_counts_no_copied_message(committed_engine, api, 
     with unit_of_work(committed_engine) as db:
         usage_service.rebuild(db)
     assert _usage(committed_engine) == before
+
+
+def test_a_branchs_copied_messages_are_not_counted_as_sent_again(db):
+    """The admin's messages per hour (Usage, last 24 hours) count what people wrote: the turns a
+    branch copies from its original were counted when they were said, and the branch adds only
+    the messages written in it."""
+    room = make_classroom(db)
+    admin = make_user(db, role=Role.admin)
+    original_id = _conversation(db, room)
+
+    def messages() -> int:
+        return sum(bucket.messages for bucket in metrics_service.hourly_usage(db, actor=admin))
+
+    before = messages()
+    assert before == 2 * len(TURNS)
+    branch = branch_service.start_branch(db, actor=room.student, session_id=original_id, turn=5)
+    assert messages() == before  # its 4 copies are not new messages
+    add_message(db, actor=room.student, session_id=branch.id, content="You feel judged.")
+    assert messages() == before + 1
