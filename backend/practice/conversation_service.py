@@ -30,6 +30,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from backend import event_log
@@ -38,7 +39,7 @@ from backend.clients import client_service, prompt_service
 from backend.clients.read_models import ClientBrief, ClientRead
 from backend.config import get_settings
 from backend.db import Database
-from backend.errors import AppError, ConflictError, ValidationError
+from backend.errors import AppError, ConflictError, ServiceUnavailableError, ValidationError
 from backend.jobs import job_service, runner
 from backend.llm import (
     Completion,
@@ -500,6 +501,13 @@ class _ReplyJob:
             outcome = self._failed(error, log=not self._given_up.is_set())
         except AppError as error:
             outcome = ReplyOutcome(notice=error.message, error=error)
+        except SQLAlchemyError:  # the database, not the AI service (nor can it log an event)
+            logger.exception("Reply not stored: the database did not answer")
+            down = ServiceUnavailableError(DATABASE_DOWN, category="database")
+            outcome = ReplyOutcome(
+                notice=fallback_notice(self.ticket.client.name, self.ticket.session_id, down),
+                error=down,
+            )
         except Exception as error:  # never a silent crash in a worker: categorize and log it
             logger.exception("Reply failed unexpectedly")
             outcome = self._failed(classify(error), log=True)
@@ -663,10 +671,15 @@ class _ReplyJob:
         return ReplyOutcome(message=message, totals=totals)
 
     def _release(self) -> None:
-        with self.database(write=True) as db:
-            session_service.release_claim(
-                db, session_id=self.ticket.session_id, claim_id=self.ticket.claim_id
-            )
+        """Free the conversation for a Retry; with the database down, its claim lapses by itself
+        (`job_service.STALE_AFTER_SECONDS`)."""
+        try:
+            with self.database(write=True) as db:
+                session_service.release_claim(
+                    db, session_id=self.ticket.session_id, claim_id=self.ticket.claim_id
+                )
+        except SQLAlchemyError:
+            logger.warning("Reply's claim left to lapse: the database did not answer")
 
     def _log_leak(self, leaked: str, completion: Completion | None) -> None:
         with self.database(write=True) as db:
@@ -756,6 +769,13 @@ def _prompt(db: Session, turn: session_service.Turn) -> _Prompt:
         # Keyed by what was loaded (an edit committed since the lock gets its own key).
         _prompts[(client.id, client.version, client.updated_at)] = found
     return found
+
+
+#: A reply that arrived but could not be stored (the student's message was stored before).
+DATABASE_DOWN = (
+    "The app's database is not answering, so the reply could not be saved. Your message is "
+    "kept: press Retry in a moment."
+)
 
 
 def fallback_notice(name: str, session_id: int, error: AppError) -> str:
