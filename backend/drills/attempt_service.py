@@ -72,10 +72,23 @@ def assigned_sets(db: Session, *, actor: UserRead | None) -> list[AssignedSet]:
 
 
 def read_set(db: Session, *, actor: UserRead | None, set_id: int) -> DrillSetRead:
-    """A set as its students see it: the accepted items only."""
-    _actor, drill_set = _readable(db, actor, set_id)
+    """A set as its students see it: the accepted items only, each with its model answer once
+    the student has tried it (the answer comes after the try)."""
+    actor, drill_set = _readable(db, actor, set_id)
+    tried = set(
+        db.scalars(
+            select(DrillAttempt.set_item_id).where(
+                DrillAttempt.student_id == actor.id, DrillAttempt.set_id == set_id
+            )
+        )
+    )
     read = DrillSetRead.model_validate(drill_set)
-    read.items = [DrillItemRead.model_validate(item) for item in _accepted_items(db, set_id)]
+    read.items = [
+        DrillItemRead.model_validate(item).model_copy(
+            update={} if item.id in tried or not actor.is_student else {"model_answer": ""}
+        )
+        for item in _accepted_items(db, set_id)
+    ]
     return read
 
 

@@ -51,12 +51,14 @@ def click(page, key: str) -> None:
 
 
 def choose(page, key: str, *options: str) -> None:
-    """Pick options of a selectbox or multiselect by typing them."""
+    """Pick options of a selectbox or multiselect by typing them (each pick outside a form is a
+    script run: the next waits for it, or its list can be redrawn under the typing)."""
     box = keyed(page, key).locator("input").first
     for option in options:
         box.click()
         box.fill(option)
         page.get_by_role("option", name=re.compile(rf"^{re.escape(option)}")).first.click()
+        wait_until_idle(page)
     page.keyboard.press("Escape")
 
 

@@ -58,7 +58,8 @@ def test_a_student_does_an_assigned_set_and_the_teacher_sees_the_results(db):
     )
     assert not missed.hit and missed.codes == ["closed_question"]
     assert missed.message.startswith("Your reply is a closed question: not yet.")
-    assert missed.model_answer == first.model_answer
+    answer = drill_service.get_set(db, actor=room.teacher, set_id=drill_set.id).items[0]
+    assert missed.model_answer == answer.model_answer != ""  # shown after the try
     hit = attempt_service.answer_item(
         db, actor=room.student, set_id=drill_set.id, item_id=first.id, reply=GOOD
     )
@@ -79,6 +80,26 @@ def test_a_student_does_an_assigned_set_and_the_teacher_sees_the_results(db):
     assert (row.items_tried, row.items_hit, row.hit_rate) == (1, 1, 0.5)
     (day,) = attempt_service.skill_progress(db, actor=room.student)
     assert (day.skill, day.attempts, day.hits) == (DrillSkill.open_question, 2, 1)
+
+
+def test_a_student_reads_an_items_model_answer_only_after_trying_it(db):
+    """The model answer comes after the try: the set a student reads carries none for an item
+    they have not answered (whatever a page shows), its author still reads them all."""
+    room = make_classroom(db)
+    drill_set = _open_question_set(db, room)
+    drill_service.assign_set(
+        db, actor=room.teacher, set_id=drill_set.id, section_id=room.section.id
+    )
+    seen = attempt_service.read_set(db, actor=room.student, set_id=drill_set.id)
+    assert [item.model_answer for item in seen.items] == [""] * 5
+    first = seen.items[0]
+    attempt_service.answer_item(
+        db, actor=room.student, set_id=drill_set.id, item_id=first.id, reply="Do you drink?"
+    )
+    seen = attempt_service.read_set(db, actor=room.student, set_id=drill_set.id)
+    assert seen.items[0].model_answer and [i.model_answer for i in seen.items[1:]] == [""] * 4
+    own = drill_service.get_set(db, actor=room.teacher, set_id=drill_set.id)
+    assert all(item.model_answer for item in own.items)
 
 
 def test_a_set_is_assigned_only_with_five_accepted_items_and_holds_ten_at_most(db):
