@@ -26,7 +26,7 @@ import pytest
 from backend.db import create_db_engine, unit_of_work
 from backend.ops import demo_service
 from tests.conftest import copy_database, require_service
-from tests.e2e.helpers import DASHBOARD_REFRESH_SECONDS, RUN_TIMEOUT_MS, wait_until_idle
+from tests.e2e.helpers import DASHBOARD_REFRESH_SECONDS, RUN_TIMEOUT_MS, open_app
 from tests.factories import PASSWORD
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -170,9 +170,7 @@ def warm_up(browser, url: str) -> None:
     busy machine takes longer than a test's wait for one run."""
     context = browser.new_context()
     try:
-        page = context.new_page()
-        page.goto(url, timeout=WARM_UP_TIMEOUT_MS)
-        wait_until_idle(page, WARM_UP_TIMEOUT_MS)
+        open_app(context.new_page(), url, WARM_UP_TIMEOUT_MS)
     finally:
         context.close()
 

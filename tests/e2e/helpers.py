@@ -6,9 +6,11 @@ from __future__ import annotations
 import re
 
 try:
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
     from playwright.sync_api import expect
 except ImportError:  # the `browser` fixture skips (or fails under CI) with the reason
     expect = None
+    PlaywrightTimeout = TimeoutError
 
 from tests.factories import PASSWORD
 
@@ -31,6 +33,19 @@ def wait_until_idle(page, timeout_ms: int = RUN_TIMEOUT_MS) -> None:
         timeout=timeout_ms,
     )
     page.locator('[data-testid="stStatusWidget"]').wait_for(state="hidden", timeout=timeout_ms)
+
+
+def open_app(page, url: str, timeout_ms: int = PAGE_LOAD_TIMEOUT_MS) -> None:
+    """Load the app and wait until it is drawn and idle. Now and then a fresh page never draws
+    the app at all: the document loads, the app's root never appears, and waiting 90 s does not
+    help (seen in three CI runs of five on 2026-12-05, and once in ten fresh app starts with
+    nothing else running; cause not found). A person reloads; so does this, once, after 30 s."""
+    page.goto(url, timeout=timeout_ms)
+    try:
+        page.wait_for_selector('[data-testid="stApp"]', timeout=RUN_TIMEOUT_MS)
+    except PlaywrightTimeout:
+        page.reload(timeout=timeout_ms)
+    wait_until_idle(page, timeout_ms)
 
 
 def keyed(page, key: str):
@@ -71,8 +86,7 @@ def go_to(page, title: str) -> None:
 
 
 def log_in(page, url: str, username: str, lands_on: str = "Practice") -> None:
-    page.goto(url, timeout=PAGE_LOAD_TIMEOUT_MS)
-    wait_until_idle(page)
+    open_app(page, url)
     fill(page, "login_username", username)
     fill(page, "login_password", PASSWORD)
     click(page, "login_submit")
