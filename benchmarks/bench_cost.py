@@ -485,12 +485,9 @@ def _usd(value: Decimal | None) -> str:
     return "unpriced" if value is None else f"{value:.6f}"
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--replies", choices=("natural", "long"), default="natural")
-    parser.add_argument("--models", nargs="+", choices=tuple(MODELS), default=list(MODELS))
-    args = parser.parse_args()
-
+def start_fake_api() -> Any:
+    """The fake Anthropic server every paid call of a bench goes to, and this process's settings
+    pointed at it (no budget or rate limit in the way)."""
     from tests.fakes.anthropic_server import FakeAnthropic
 
     fake = FakeAnthropic(api_usage=True).start()
@@ -506,6 +503,15 @@ def main() -> int:
             "REVIEW_BATCH_POLL_SECONDS": "0.01",
         }
     )
+    return fake
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--replies", choices=("natural", "long"), default="natural")
+    parser.add_argument("--models", nargs="+", choices=tuple(MODELS), default=list(MODELS))
+    args = parser.parse_args()
+    fake = start_fake_api()
     replies = client_replies(args.replies == "long")
     words = [len(reply.split()) for reply in replies.values()]
     print(

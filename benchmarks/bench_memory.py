@@ -34,6 +34,7 @@ from benchmarks.bench_cost import (  # noqa: E402 (after the path is set)
     _bill,
     _usage,
     client_replies,
+    start_fake_api,
 )
 
 SUMMARY = {
@@ -140,20 +141,7 @@ def main() -> int:
     parser.add_argument("--models", nargs="+", choices=tuple(MODELS), default=["default"])
     args = parser.parse_args()
 
-    from tests.fakes.anthropic_server import FakeAnthropic
-
-    fake = FakeAnthropic(api_usage=True).start()
-    os.environ.update(
-        {
-            "ANTHROPIC_API_KEY": "bench-key",
-            "ANTHROPIC_BASE_URL": fake.base_url,
-            "ANTHROPIC_MAX_RETRIES": "0",
-            "USER_DAILY_TOKEN_BUDGET": "1000000000",
-            "GLOBAL_DAILY_COST_BUDGET_USD": "100000",
-            "USER_RATE_LIMIT": "100000/minute",
-            "GLOBAL_RATE_LIMIT": "100000/minute",
-        }
-    )
+    fake = start_fake_api()
     try:
         for name in args.models:
             bench = Bench(fake, MODELS[name], client_replies(long=False))

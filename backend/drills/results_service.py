@@ -121,10 +121,10 @@ def suggest_drill(
     have one, else the built-in bank's items of that skill."""
     actor = access.require(db, actor, "practice", "use")
     skill, reason = weakest_skill(content, rubric)
-    sets = db.execute(
-        select(DrillSet.id, DrillSet.skill)
-        .where(DrillSet.id.in_(access.drill_sets_of_student(actor.id)))
-        .where(DrillSet.skill == skill)
+    newest = db.scalar(
+        select(DrillSet.id)
+        .where(DrillSet.id.in_(access.drill_sets_of_student(actor.id)), DrillSet.skill == skill)
         .order_by(DrillSet.id.desc())
-    ).all()
-    return DrillSuggestion(skill, reason, sets[0].id if sets else None)
+        .limit(1)
+    )
+    return DrillSuggestion(skill, reason, newest)

@@ -52,7 +52,7 @@ from backend.models import (
 from backend.models.base import utcnow
 from backend.models.enums import SessionStatus
 from backend.models.review import BatchStatus, ReviewRelease, ReviewSource, ReviewStatus
-from backend.practice import memory_service
+from backend.practice import memory_service, output_guard
 from backend.reviews import review_batches, review_prompt, review_rules, risk, rubric_service
 from backend.reviews.read_models import ReviewAnswer, ReviewContent, ReviewRead
 from backend.reviews.review_prompt import ReviewBrief
@@ -635,15 +635,12 @@ def _release_policy(db: Session, session: PracticeSession) -> ReviewRelease:
 
 
 def _hidden_guard_needed(turns: list[Turn], client: ClientRead, *, run_words: int) -> bool:
-    """The hidden information is earned once a client reply shared it, or after the client's
-    reveal threshold of student turns."""
-    if not client.hidden_information:
-        return False
-    if review_rules.hidden_information_turn(turns, client, run_words=run_words) is not None:
-        return False
-    after = client.hidden_reveal_after_turns
-    student_turns = sum(1 for turn in turns if turn.student)
-    return after is None or student_turns < after
+    """The hidden information is to be guarded until earned (the output guard's rule: a client
+    reply shared it, or the client's reveal threshold of student turns)."""
+    pairs = [(turn.student, turn.text) for turn in turns]
+    return bool(client.hidden_information.strip()) and not output_guard.earned_in(
+        pairs, client, run_words=run_words
+    )
 
 
 def _brief(db: Session, session: PracticeSession) -> ReviewBrief | None:

@@ -4,11 +4,13 @@ bank to practise one skill alone (where a review's suggested drill leads when no
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import streamlit as st
 
 from backend.drills import attempt_service
 from backend.drills.bank import bank_items
-from backend.drills.read_models import AttemptRead
+from backend.drills.read_models import AttemptRead, BankItem, DrillItemRead
 from backend.drills.skills import SKILLS, skill_name
 from backend.errors import AppError
 from backend.models.enums import DrillSkill, Role
@@ -66,21 +68,20 @@ def _attempts_view(attempts: list[AttemptRead], model_answer: str) -> None:
 def _item(
     *,
     set_id: int | None,
-    refs: list[int | str],
-    skills: list[DrillSkill],
-    contexts: list[str],
-    statements: list[str],
-    answers: list[str],
+    refs: Sequence[int | str],
+    items: Sequence[DrillItemRead | BankItem],
     attempts: dict,
 ) -> None:
-    """One item of a set (or of the bank) with its reply box, feedback and moves."""
-    index = min(state.get(ITEM_KEY, 0), len(refs) - 1)
-    ref, skill = refs[index], skills[index]
-    st.markdown(f"**Item {index + 1} of {len(refs)}** · {SKILLS[skill].name}")
+    """One item of a set (or of the bank: `set_id` None; `refs`, each item's id or bank key)
+    with its reply box, feedback and moves."""
+    index = min(state.get(ITEM_KEY, 0), len(items) - 1)
+    ref, item = refs[index], items[index]
+    skill = item.skill
+    st.markdown(f"**Item {index + 1} of {len(items)}** · {SKILLS[skill].name}")
     st.caption(SKILLS[skill].instruction)
     with st.container(border=True, key="drill_item"):
-        st.caption(safe(contexts[index]))
-        st.markdown(f"**Client:** “{safe(statements[index])}”")
+        st.caption(safe(item.context))
+        st.markdown(f"**Client:** “{safe(item.statement)}”")
     st.text_area("Your reply", key="drill_reply", max_chars=attempt_service.MAX_REPLY_CHARS)
     tried = attempts.get(ref, [])
     with st.container(horizontal=True):
@@ -96,11 +97,11 @@ def _item(
         st.button(
             "Next item",
             key="drill_next",
-            disabled=index >= len(refs) - 1,
+            disabled=index >= len(items) - 1,
             on_click=_move,
             args=(1,),
         )
-    _attempts_view(tried, answers[index])
+    _attempts_view(tried, item.model_answer)
 
 
 def _assigned_set(set_id: int) -> None:
@@ -116,15 +117,7 @@ def _assigned_set(set_id: int) -> None:
     if not items:
         st.info("This set has no items yet. Ask your teacher.", icon=":material/hourglass_top:")
         return
-    _item(
-        set_id=set_id,
-        refs=[item.id for item in items],
-        skills=[item.skill for item in items],
-        contexts=[item.context for item in items],
-        statements=[item.statement for item in items],
-        answers=[item.model_answer for item in items],
-        attempts=attempts,
-    )
+    _item(set_id=set_id, refs=[item.id for item in items], items=items, attempts=attempts)
 
 
 def _own_practice() -> None:
@@ -142,15 +135,7 @@ def _own_practice() -> None:
     with store.transaction() as db:
         attempts = attempt_service.bank_attempts(db, actor=actor, skill=skill)
     items = bank_items(skill)
-    _item(
-        set_id=None,
-        refs=[item.key for item in items],
-        skills=[item.skill for item in items],
-        contexts=[item.context for item in items],
-        statements=[item.statement for item in items],
-        answers=[item.model_answer for item in items],
-        attempts=attempts,
-    )
+    _item(set_id=None, refs=[item.key for item in items], items=items, attempts=attempts)
 
 
 # The page ------------------------------------------------------------------------------------
