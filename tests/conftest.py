@@ -247,5 +247,5 @@ def _cheaper_argon2():
 
     from backend.accounts import account_service
 
-    account_service._hasher = PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1)
+    account_service._hasher = PasswordHasher(time_cost=1, memory_cost=256, parallelism=1)
     yield

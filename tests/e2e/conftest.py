@@ -156,23 +156,86 @@ def _patient_expect():
     expect.set_options(timeout=PLAYWRIGHT_EXPECT_TIMEOUT_MS)
 
 
+# CSS animations and transitions off in every test page: Chromium drew each of their frames in
+# software (no GPU here), about a sixth of its CPU in the browser tests; what a page shows, and
+# when its script run ends, does not depend on them.
+NO_ANIMATIONS = """
+document.addEventListener("DOMContentLoaded", () => {
+  const style = document.createElement("style");
+  style.textContent = "*, *::before, *::after { animation: none !important; transition: none !important; }";
+  document.head.appendChild(style);
+});
+"""
+
+
+class WarmContexts:
+    """Browser contexts kept for the whole run, one per person a test plays at a time, so that
+    each keeps its cache as a person's browser does: a new context compiled Streamlit's scripts
+    afresh on every page load, about half of the load's CPU. A test gets a context clean (no
+    cookies, no site storage, no pages) and gives it back at its end."""
+
+    def __init__(self, browser) -> None:
+        self.browser = browser
+        self.idle: list = []
+        self.taken: list = []
+
+    def open_page(self, width: int = 1400, height: int = 1000):
+        """A new page (tab) in a context of its own: a person with nobody logged in."""
+        if self.idle:
+            context = self.idle.pop()
+        else:
+            context = self.browser.new_context(accept_downloads=True)
+            context.add_init_script(NO_ANIMATIONS)
+            context.set_default_timeout(RUN_TIMEOUT_MS)
+        self.taken.append(context)
+        page = context.new_page()
+        page.set_viewport_size({"width": width, "height": height})
+        return page
+
+    def give_back(self) -> None:
+        """Every context taken since the last call, emptied: pages closed, storage and cookies
+        cleared."""
+        for context in self.taken:
+            for open_page in context.pages:
+                with contextlib.suppress(Exception):  # a page that is not on the app's site
+                    open_page.evaluate("() => { localStorage.clear(); sessionStorage.clear(); }")
+                open_page.close()
+            context.clear_cookies()
+            self.idle.append(context)
+        self.taken = []
+
+    def close(self) -> None:
+        for context in self.idle + self.taken:
+            context.close()
+
+
+@pytest.fixture(scope="session")
+def warm_contexts(browser):
+    contexts = WarmContexts(browser)
+    yield contexts
+    contexts.close()
+
+
 @pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
-    context.set_default_timeout(RUN_TIMEOUT_MS)
-    page = context.new_page()
-    yield page
-    context.close()
+def open_page(warm_contexts):
+    """`open_page(width=1400, height=1000)`: a page for one more person in this test."""
+    yield warm_contexts.open_page
+    warm_contexts.give_back()
 
 
-def warm_up(browser, url: str) -> None:
+@pytest.fixture
+def page(open_page):
+    return open_page()
+
+
+def warm_up(contexts: WarmContexts, url: str) -> None:
     """Draw the log-in screen once: the first run of a process imports the whole app, which on a
-    busy machine takes longer than a test's wait for one run."""
-    context = browser.new_context()
+    busy machine takes longer than a test's wait for one run (and the context used keeps
+    Streamlit's scripts for the first test)."""
     try:
-        open_app(context.new_page(), url, WARM_UP_TIMEOUT_MS)
+        open_app(contexts.open_page(), url, WARM_UP_TIMEOUT_MS)
     finally:
-        context.close()
+        contexts.give_back()
 
 
 class AppProcess:
@@ -191,7 +254,7 @@ class AppProcess:
 
 @contextlib.contextmanager
 def running_app(
-    browser,
+    contexts: WarmContexts,
     env: dict[str, str],
     logs: Path,
     template: Path,
@@ -216,7 +279,7 @@ def running_app(
     try:
         wait_until_healthy(f"http://127.0.0.1:{port}", process, log_path)
         url = f"http://{host}:{port}"
-        warm_up(browser, url)
+        warm_up(contexts, url)
         yield AppProcess(url, control, log_path)
     finally:
         stop_apps([process])
@@ -238,11 +301,11 @@ def app_environment(fake_anthropic_server) -> dict[str, str]:
 
 
 @pytest.fixture(scope="session")
-def app_process(browser, fake_anthropic_server, tmp_path_factory, sqlite_template):
+def app_process(warm_contexts, fake_anthropic_server, tmp_path_factory, sqlite_template):
     """`streamlit run mvp/app.py` in a subprocess, one for the browser tests of this pytest
     process; `app_server` points it at each test's own database."""
     with running_app(
-        browser,
+        warm_contexts,
         app_environment(fake_anthropic_server),
         tmp_path_factory.mktemp("app"),
         sqlite_template,

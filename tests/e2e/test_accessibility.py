@@ -155,12 +155,6 @@ def two_turn_review() -> dict:
     return answer
 
 
-def new_page(browser):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    context.set_default_timeout(RUN_TIMEOUT_MS)
-    return context.new_page()
-
-
 def logged_out_states(audit: Audit, page, url: str) -> None:
     page.goto(url)
     audit(page, "log-in")
@@ -228,25 +222,27 @@ def admin_states(audit: Audit, page, url: str) -> None:
     audit(page, "admin Error log (problem reports)")
 
 
-def empty_states(audit: Audit, browser, url: str) -> None:
+def empty_states(audit: Audit, open_page, url: str) -> None:
     """A student in no section and a teacher with nothing yet: every list says what to do."""
-    student = new_page(browser)
+    student = open_page()
     try:
         log_in(student, url, "new.student")
         audit(student, "new student Practice (no clients)")
         audit.visit_all(student, titles(STUDENT_PAGES)[1:], "new student")
     finally:
-        student.context.close()
-    teacher = new_page(browser)
+        student.close()
+    teacher = open_page()
     try:
         log_in(teacher, url, "new.teacher", lands_on="Clients")
         audit(teacher, "new teacher Clients (none)")
         audit.visit_all(teacher, titles(TEACHER_PAGES)[1:], "new teacher")
     finally:
-        teacher.context.close()
+        teacher.close()
 
 
-def test_every_page_state_of_every_role_meets_wcag_21_aa(browser, app_server, demo, fake_anthropic):
+def test_every_page_state_of_every_role_meets_wcag_21_aa(
+    open_page, app_server, demo, fake_anthropic
+):
     engine, _seeded = demo
     with unit_of_work(engine) as db:
         make_user(db, role=Role.admin, username="ada.admin")
@@ -259,12 +255,12 @@ def test_every_page_state_of_every_role_meets_wcag_21_aa(browser, app_server, de
         lambda page: teacher_states(audit, page, app_server),
         lambda page: admin_states(audit, page, app_server),
     ):
-        page = new_page(browser)
+        page = open_page()
         try:
             states(page)
         finally:
-            page.context.close()
-    empty_states(audit, browser, app_server)
+            page.close()
+    empty_states(audit, open_page, app_server)
     assert not audit.found, audit.report()
 
 

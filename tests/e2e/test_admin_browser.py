@@ -50,14 +50,11 @@ def screenshot_whole_page(page, path) -> None:
     page.screenshot(path=str(path))
 
 
-def test_admin_sees_a_student_conversation_arrive(browser, app_server, demo, fake_anthropic):
+def test_admin_sees_a_student_conversation_arrive(open_page, app_server, demo, fake_anthropic):
     engine, _seeded = demo
     with unit_of_work(engine) as db:
         make_user(db, role=Role.admin, username="ada.admin")
-    contexts = [browser.new_context(viewport={"width": 1400, "height": 1100}) for _ in range(2)]
-    admin, student = (context.new_page() for context in contexts)
-    for page in (admin, student):
-        page.context.set_default_timeout(RUN_TIMEOUT_MS)
+    admin, student = (open_page(height=1100) for _ in range(2))
     try:
         log_in(admin, app_server, "ada.admin", lands_on="Figures")
         expect(metric_value(admin, "Messages today")).to_have_text("0")
@@ -100,5 +97,5 @@ def test_admin_sees_a_student_conversation_arrive(browser, app_server, demo, fak
         ARTIFACTS.mkdir(exist_ok=True)
         screenshot_whole_page(admin, ARTIFACTS / "admin_dashboard.png")
     finally:
-        for context in contexts:
-            context.close()
+        for page in (admin, student):
+            page.close()

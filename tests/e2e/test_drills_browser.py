@@ -14,7 +14,7 @@ except ImportError:  # the `browser` fixture skips (or fails under CI) with the 
 
 from backend.db import unit_of_work
 from backend.models import DrillAttempt, DrillSet
-from tests.e2e.helpers import RUN_TIMEOUT_MS, choose, click, fill, go_to, keyed, log_in
+from tests.e2e.helpers import choose, click, fill, go_to, keyed, log_in
 
 pytestmark = pytest.mark.browser
 
@@ -27,7 +27,9 @@ BANK = [  # the first five open-question items of the bank, as the picker shows 
 ]
 
 
-def test_a_teacher_assigns_a_drill_set_and_sees_a_students_results(page, browser, app_server, demo):
+def test_a_teacher_assigns_a_drill_set_and_sees_a_students_results(
+    page, open_page, app_server, demo
+):
     engine, _seed = demo
     log_in(page, app_server, "demo.teacher", lands_on="Clients")
     go_to(page, "Drill sets")
@@ -43,9 +45,7 @@ def test_a_teacher_assigns_a_drill_set_and_sees_a_students_results(page, browser
     with unit_of_work(engine, write=False) as db:
         set_id = db.scalar(select(DrillSet.id))
 
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    context.set_default_timeout(RUN_TIMEOUT_MS)
-    student = context.new_page()
+    student = open_page()
     try:
         log_in(student, app_server, "demo.student")
         go_to(student, "Drills")
@@ -60,7 +60,7 @@ def test_a_teacher_assigns_a_drill_set_and_sees_a_students_results(page, browser
         click(student, "drill_submit")
         expect(feedback).to_contain_text("Your reply is an open question: that hits the skill.")
     finally:
-        context.close()
+        student.close()
     with unit_of_work(engine, write=False) as db:
         assert [a.hit for a in db.scalars(select(DrillAttempt).order_by(DrillAttempt.id))] == [
             False,

@@ -41,7 +41,9 @@ def login_cookie(context) -> dict | None:
     return next((cookie for cookie in context.cookies() if cookie["name"] == COOKIE_NAME), None)
 
 
-def test_a_copied_address_carries_no_log_in_and_a_reload_keeps_it(browser, page, app_server, demo):
+def test_a_copied_address_carries_no_log_in_and_a_reload_keeps_it(
+    open_page, page, app_server, demo
+):
     log_in_as(page, app_server, "demo.student", "Practice")
     open_first_client(page)
     address = page.url
@@ -55,16 +57,14 @@ def test_a_copied_address_carries_no_log_in_and_a_reload_keeps_it(browser, page,
     assert cookie["httpOnly"] is False  # written by the page's script (see the README)
 
     # The address pasted into another browser (a fresh context): not logged in.
-    other = browser.new_context()
+    stranger = open_page()
     try:
-        stranger = other.new_page()
-        stranger.set_default_timeout(RUN_TIMEOUT_MS)
         stranger.goto(address)
         wait_until_idle(stranger)
         expect_log_in_screen(stranger)
-        assert login_cookie(other) is None
+        assert login_cookie(stranger.context) is None
     finally:
-        other.close()
+        stranger.close()
 
     # A reload in the same browser: still logged in, the same conversation open.
     page.reload()

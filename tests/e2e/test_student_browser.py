@@ -123,7 +123,7 @@ def test_sign_up_converse_reload_end_and_give_feedback(page, app_server, demo, f
 
 
 def test_two_students_at_once_see_only_their_own_conversation(
-    browser, app_server, demo, fake_anthropic
+    open_page, app_server, demo, fake_anthropic
 ):
     engine, seeded = demo
     with unit_of_work(engine) as db:
@@ -135,9 +135,7 @@ def test_two_students_at_once_see_only_their_own_conversation(
     fake_anthropic.set_default_reply(lambda body: "Reply to: " + _last_text(body))
     pages = []
     for username in ("demo.student", "other.student"):
-        context = browser.new_context(viewport={"width": 1200, "height": 900})
-        context.set_default_timeout(RUN_TIMEOUT_MS)
-        pages.append(context.new_page())
+        pages.append(open_page(width=1200, height=900))
         log_in(pages[-1], app_server, username)
     try:
         for page in pages:
@@ -156,7 +154,7 @@ def test_two_students_at_once_see_only_their_own_conversation(
         assert "I am the other student." in second and "demo student" not in second
     finally:
         for page in pages:
-            page.context.close()
+            page.close()
 
 
 def test_phone_sized_screen_shows_the_input_and_the_last_reply(

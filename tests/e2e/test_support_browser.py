@@ -22,14 +22,14 @@ pytestmark = pytest.mark.browser
 REPORT = "The **client** froze after my third message <b>twice</b>"
 
 
-def test_a_student_reports_a_problem_and_the_admin_reads_it(browser, app_server, tmp_path: Path):
+def test_a_student_reports_a_problem_and_the_admin_reads_it(open_page, app_server, tmp_path: Path):
     engine = create_db_engine(f"sqlite:///{tmp_path / 'app.db'}")
     with unit_of_work(engine) as db:
         make_user(db, role=Role.admin, username="ada.admin")
         make_user(db, role=Role.student, username="sam.student")
     engine.dispose()
 
-    student = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+    student = open_page()
     log_in(student, app_server, "sam.student")
     go_to(student, "My sessions")
     keyed(student, "report_problem").get_by_text("Report a problem").click()
@@ -37,9 +37,9 @@ def test_a_student_reports_a_problem_and_the_admin_reads_it(browser, app_server,
     click(student, "problem_submit")
     expect(student.get_by_text("your report reached the admins")).to_be_visible()
     expect(keyed(student, "problem_text").locator("textarea")).to_have_value("")
-    student.context.close()
+    student.close()
 
-    admin = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+    admin = open_page()
     log_in(admin, app_server, "ada.admin", lands_on="Figures")
     go_to(admin, "Error log")
     admin.get_by_role("tab", name="Problem reports").click()
@@ -49,4 +49,4 @@ def test_a_student_reports_a_problem_and_the_admin_reads_it(browser, app_server,
     entry.get_by_text("sam.student").click()
     expect(entry.locator('[data-testid="stText"]')).to_have_text(REPORT)  # as typed, no markup
     expect(entry.locator("b")).to_have_count(0)
-    admin.context.close()
+    admin.close()

@@ -62,7 +62,7 @@ def review_answer() -> dict:
 
 
 def test_teacher_overrides_a_score_and_releases_and_the_student_reads_it(
-    browser, page, app_server, demo, fake_anthropic
+    open_page, page, app_server, demo, fake_anthropic
 ):
     log_in(page, app_server, "demo.student")
     open_client(page, "Maya Thompson")
@@ -75,9 +75,7 @@ def test_teacher_overrides_a_score_and_releases_and_the_student_reads_it(
     wait_until_idle(page)
     expect(page.get_by_text("Empathy: 4/5")).to_be_visible()
 
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    context.set_default_timeout(RUN_TIMEOUT_MS)
-    teacher = context.new_page()
+    teacher = open_page()
     try:
         log_in(teacher, app_server, "demo.teacher", lands_on="Clients")
         go_to(teacher, "Reviews")
@@ -95,7 +93,7 @@ def test_teacher_overrides_a_score_and_releases_and_the_student_reads_it(
         wait_until_idle(teacher)
         expect(teacher.get_by_text("Released")).to_be_visible()
     finally:
-        context.close()
+        teacher.close()
 
     go_to(page, "My sessions")
     page.locator("[class*='st-key-my_session_']").first.locator("summary").click()

@@ -33,6 +33,7 @@ from tests.e2e.conftest import (
     start_app,
     stop_apps,
     wait_until_healthy,
+    warm_up,
 )
 from tests.e2e.helpers import (
     MESSAGES,
@@ -54,7 +55,6 @@ REDIS_URL = REDIS_TEST_URL
 APP_KEYS = "*counseling*"  # the app's rate limits (LIMITS:LIMITER/counseling/...) and API state
 USER_LIMIT = 3  # messages per hour: the window outlasts any slow machine
 CLIENT = "Maya Thompson"  # a demo client
-WARM_UP_TIMEOUT_MS = 120_000
 HELD_REPLY_SECONDS = 60  # a reply held in flight until the test releases it (or this passes)
 _numbers = itertools.count(1)
 
@@ -108,20 +108,8 @@ def _forget_app_keys(client) -> None:
         client.delete(key)
 
 
-def _warm_up(browser, url: str) -> None:
-    """Draw the log-in screen once: the first run of a process imports the whole app, which on a
-    busy machine takes longer than a test's wait for one run."""
-    context = browser.new_context()
-    try:
-        page = context.new_page()
-        page.goto(url, timeout=WARM_UP_TIMEOUT_MS)
-        keyed(page, "login_username").wait_for(timeout=WARM_UP_TIMEOUT_MS)
-    finally:
-        context.close()
-
-
 @pytest.fixture(scope="module")
-def two_apps(browser, shared_database, shared_redis, fake_anthropic_server, tmp_path_factory):
+def two_apps(warm_contexts, shared_database, shared_redis, fake_anthropic_server, tmp_path_factory):
     """Two `streamlit run mvp/app.py` on two ports with the same settings; yields both URLs."""
     database_url, _engine, _seeded = shared_database
     env = {
@@ -149,26 +137,16 @@ def two_apps(browser, shared_database, shared_redis, fake_anthropic_server, tmp_
         for url, process, log_path in apps:
             wait_until_healthy(url, process, log_path, deadline)
         for url, _process, _log in apps:
-            _warm_up(browser, url)
+            warm_up(warm_contexts, url)
         yield apps[0][0], apps[1][0]
     finally:
         stop_apps([process for _url, process, _log in apps])
 
 
 @pytest.fixture
-def browsers(browser):
-    """A new browser context per person (each its own cookies), closed after the test."""
-    contexts = []
-
-    def open_page():
-        context = browser.new_context(viewport={"width": 1400, "height": 1100})
-        context.set_default_timeout(RUN_TIMEOUT_MS)
-        contexts.append(context)
-        return context.new_page()
-
-    yield open_page
-    for context in contexts:
-        context.close()
+def browsers(open_page):
+    """A page per person, each in a browser context of its own (its own cookies)."""
+    return lambda: open_page(height=1100)
 
 
 @pytest.fixture

@@ -71,6 +71,19 @@ def test_dependencies_come_from_the_lock_with_hashes_before_the_code() -> None:
     assert "COPY --from=build /app /app" in instructions
 
 
+def test_the_code_is_compiled_once_in_the_build_not_at_every_start() -> None:
+    """The image runs with PYTHONDONTWRITEBYTECODE: the code's bytecode caches must come with it,
+    or each app start and each health check (every 15 s) compiles every module again."""
+    instructions = dockerfile()
+    compiled = instructions.index("RUN /opt/venv/bin/python -m compileall -q /app/backend /app/mvp")
+    assert (
+        instructions.index("COPY . /app")
+        < compiled
+        < instructions.index("COPY --from=build /app /app")
+    )
+    assert any("PYTHONDONTWRITEBYTECODE=1" in line for line in instructions)
+
+
 # The lock against requirements.txt ------------------------------------------------------------
 def locked() -> dict[str, tuple[str, list[str], list[str]]]:
     """requirements.lock as {name: (version, hashes, what it is there for)}."""
