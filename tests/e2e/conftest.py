@@ -20,8 +20,14 @@ import urllib.request
 from collections.abc import Iterator
 from multiprocessing.connection import Client
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
+
+try:
+    from playwright.sync_api import Error as PlaywrightError
+except ImportError:  # the `browser` fixture skips (or fails under CI) with the reason
+    PlaywrightError = Exception
 
 from backend.db import create_db_engine, unit_of_work
 from backend.ops import demo_service
@@ -168,16 +174,23 @@ document.addEventListener("DOMContentLoaded", () => {
 """
 
 
+# What a context keeps of a site between tests, and must not: everything but the HTTP cache
+# (cookies are cleared apart; sessionStorage ends with its tab).
+SITE_DATA = "local_storage,indexeddb,websql,service_workers,cache_storage,file_systems"
+
+
 class WarmContexts:
     """Browser contexts kept for the whole run, one per person a test plays at a time, so that
     each keeps its cache as a person's browser does: a new context compiled Streamlit's scripts
     afresh on every page load, about half of the load's CPU. A test gets a context clean (no
-    cookies, no site storage, no pages) and gives it back at its end."""
+    cookies, no site data of any site its pages visited, no pages) and gives it back at its end;
+    a context the test closed is not used again."""
 
     def __init__(self, browser) -> None:
         self.browser = browser
         self.idle: list = []
         self.taken: list = []
+        self.visited: dict = {}  # context -> the origins its pages have been on
 
     def open_page(self, width: int = 1400, height: int = 1000):
         """A new page (tab) in a context of its own: a person with nobody logged in."""
@@ -187,26 +200,48 @@ class WarmContexts:
             context = self.browser.new_context(accept_downloads=True)
             context.add_init_script(NO_ANIMATIONS)
             context.set_default_timeout(RUN_TIMEOUT_MS)
+            self.visited[context] = set()
         self.taken.append(context)
         page = context.new_page()
+        page.on("framenavigated", lambda frame: self._note_origin(context, frame.url))
         page.set_viewport_size({"width": width, "height": height})
         return page
 
-    def give_back(self) -> None:
-        """Every context taken since the last call, emptied: pages closed, storage and cookies
-        cleared."""
-        for context in self.taken:
-            for open_page in context.pages:
-                with contextlib.suppress(Exception):  # a page that is not on the app's site
-                    open_page.evaluate("() => { localStorage.clear(); sessionStorage.clear(); }")
-                open_page.close()
-            context.clear_cookies()
+    def _note_origin(self, context, url: str) -> None:
+        parts = urlsplit(url)
+        if parts.scheme in ("http", "https"):
+            self.visited[context].add(f"{parts.scheme}://{parts.netloc}")
+
+    def give_back(self, contexts: list | None = None) -> None:
+        """`contexts` (default: every one taken), emptied and ready for the next test."""
+        returned = list(self.taken) if contexts is None else contexts
+        self.taken = [context for context in self.taken if context not in returned]
+        for context in returned:
+            try:
+                self._empty(context)
+            except PlaywrightError:  # closed by the test: dropped, never reused
+                self.visited.pop(context, None)
+                continue
             self.idle.append(context)
-        self.taken = []
+
+    def _empty(self, context) -> None:
+        for page in context.pages:
+            page.close()
+        cleaner = context.new_page()
+        session = context.new_cdp_session(cleaner)
+        for origin in self.visited[context]:
+            session.send(
+                "Storage.clearDataForOrigin", {"origin": origin, "storageTypes": SITE_DATA}
+            )
+        session.detach()
+        cleaner.close()
+        self.visited[context].clear()
+        context.clear_cookies()
 
     def close(self) -> None:
         for context in self.idle + self.taken:
-            context.close()
+            with contextlib.suppress(PlaywrightError):
+                context.close()
 
 
 @pytest.fixture(scope="session")
@@ -232,10 +267,11 @@ def warm_up(contexts: WarmContexts, url: str) -> None:
     """Draw the log-in screen once: the first run of a process imports the whole app, which on a
     busy machine takes longer than a test's wait for one run (and the context used keeps
     Streamlit's scripts for the first test)."""
+    page = contexts.open_page()
     try:
-        open_app(contexts.open_page(), url, WARM_UP_TIMEOUT_MS)
+        open_app(page, url, WARM_UP_TIMEOUT_MS)
     finally:
-        contexts.give_back()
+        contexts.give_back([page.context])
 
 
 class AppProcess:

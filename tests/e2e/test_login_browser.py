@@ -56,7 +56,7 @@ def test_a_copied_address_carries_no_log_in_and_a_reload_keeps_it(
     assert cookie["secure"] is False  # plain http here; over https the cookie is Secure
     assert cookie["httpOnly"] is False  # written by the page's script (see the README)
 
-    # The address pasted into another browser (a fresh context): not logged in.
+    # The address pasted into another browser (a context of its own, no cookies): not logged in.
     stranger = open_page()
     try:
         stranger.goto(address)
