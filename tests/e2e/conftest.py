@@ -162,18 +162,6 @@ def _patient_expect():
     expect.set_options(timeout=PLAYWRIGHT_EXPECT_TIMEOUT_MS)
 
 
-# CSS animations and transitions off in every test page: Chromium drew each of their frames in
-# software (no GPU here), about a sixth of its CPU in the browser tests; what a page shows, and
-# when its script run ends, does not depend on them.
-NO_ANIMATIONS = """
-document.addEventListener("DOMContentLoaded", () => {
-  const style = document.createElement("style");
-  style.textContent = "*, *::before, *::after { animation: none !important; transition: none !important; }";
-  document.head.appendChild(style);
-});
-"""
-
-
 # What a context keeps of a site between tests, and must not: everything but the HTTP cache
 # (cookies are cleared apart; sessionStorage ends with its tab).
 SITE_DATA = "local_storage,indexeddb,websql,service_workers,cache_storage,file_systems"
@@ -198,7 +186,6 @@ class WarmContexts:
             context = self.idle.pop()
         else:
             context = self.browser.new_context(accept_downloads=True)
-            context.add_init_script(NO_ANIMATIONS)
             context.set_default_timeout(RUN_TIMEOUT_MS)
             self.visited[context] = set()
         self.taken.append(context)
