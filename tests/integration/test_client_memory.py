@@ -240,16 +240,23 @@ def test_the_student_sees_a_notice_and_never_the_summary(committed_engine, api, 
     assert "sleep diary" not in repr(screen)
 
 
+def _remembered_and_a_stranger(engine, api, classroom):
+    """A continuing client's ended first conversation (its memory written) and a teacher of
+    another section: (the conversation's id, that teacher)."""
+    _continuing(engine, classroom)
+    api.reply(SAFE_REPLY)
+    api.tool_reply(SUMMARY)
+    first = _session(engine, classroom, "How have you been sleeping?")
+    with unit_of_work(engine) as db:
+        stranger = make_user(db, role=Role.teacher, username="other.teacher")
+        make_section(db, teacher=stranger, name="Another section")
+    return first, stranger
+
+
 def test_another_sections_teacher_can_neither_read_nor_edit_a_memory(
     committed_engine, api, classroom
 ):
-    _continuing(committed_engine, classroom)
-    api.reply(SAFE_REPLY)
-    api.tool_reply(SUMMARY)
-    first = _session(committed_engine, classroom, "How have you been sleeping?")
-    with unit_of_work(committed_engine) as db:
-        stranger = make_user(db, role=Role.teacher, username="other.teacher")
-        make_section(db, teacher=stranger, name="Another section")
+    first, stranger = _remembered_and_a_stranger(committed_engine, api, classroom)
     with unit_of_work(committed_engine) as db:
         with pytest.raises((PermissionDeniedError, NotFoundError)):
             memory_service.read_memory(db, actor=stranger, session_id=first)

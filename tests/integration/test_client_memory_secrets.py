@@ -9,15 +9,13 @@ import pytest
 from backend.clients import client_service
 from backend.db import Database, unit_of_work
 from backend.errors import AppError
-from backend.models.enums import Role
 from backend.practice import conversation_service, memory_service
-from tests.factories import make_section, make_user
 from tests.integration.test_client_memory import (
     LEAKING,
     SAFE_REPLY,
-    SUMMARY,
     _continuing,
     _memory,
+    _remembered_and_a_stranger,
     _session,
 )
 
@@ -68,13 +66,7 @@ def test_a_memory_of_a_conversation_reads_as_missing_to_an_outsider(
     for an id that does not exist (`session_service._load`). The memory's lookup refuses an
     existing conversation with "Only the student's teacher..." and a missing one with "not
     found", so another section's teacher (or any student) can probe which ids exist."""
-    _continuing(committed_engine, classroom)
-    api.reply(SAFE_REPLY)
-    api.tool_reply(SUMMARY)
-    first = _session(committed_engine, classroom, "How have you been sleeping?")
-    with unit_of_work(committed_engine) as db:
-        stranger = make_user(db, role=Role.teacher, username="prober.teacher")
-        make_section(db, teacher=stranger, name="Prober's section")
+    first, stranger = _remembered_and_a_stranger(committed_engine, api, classroom)
     missing = first + 1000
 
     def refusal(session_id: int) -> tuple[str, str]:
