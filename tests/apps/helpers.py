@@ -8,7 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 from backend.db import unit_of_work
 from backend.models.enums import Role
-from mvp import auth
+from mvp import auth, job_view
 from tests.factories import (
     PASSWORD,
     enroll,
@@ -45,6 +45,12 @@ PAGES = {
 }
 
 FIGURE_TABS = ("Now", "Usage", "Breakdowns", "Budgets")  # tabs of the Figures page
+
+
+def hand_over_to_the_fragment_soon(monkeypatch) -> None:
+    """A run that started a job waits for it 0.5 s instead of 5 before a fragment follows it: for
+    tests of a job still running after that wait, which is all they would spend their time on."""
+    monkeypatch.setattr(job_view, "WAIT_IN_RUN_SECONDS", 0.5)
 
 
 def texts(at, kind: str = "markdown") -> list[str]:

@@ -14,6 +14,7 @@ from tests.apps.helpers import (
     APP_PATH,
     assert_clean,
     everything,
+    hand_over_to_the_fragment_soon,
     open_page,
     teacher_app,
     texts,
@@ -196,8 +197,9 @@ def test_publishing_with_an_unchecked_client_asks_first(app, app_db, teacher):
 
 
 def test_a_check_still_running_shows_its_probes_after_a_reload_and_can_be_cancelled(
-    app, app_db, teacher, app_api
+    app, app_db, teacher, app_api, monkeypatch
 ):
+    hand_over_to_the_fragment_soon(monkeypatch)
     client = add_client(app_db, teacher, name="Alex Rivera")
     judge_answers(app_api, passing_judgement())
     at = check_from_card(teacher_app(app), client.id)

@@ -24,6 +24,7 @@ from tests.apps.helpers import (
     assert_clean,
     classroom,
     everything,
+    hand_over_to_the_fragment_soon,
     log_in,
     open_page,
     start_button,
@@ -378,7 +379,10 @@ def test_top_marks_on_a_short_session_are_flagged_to_the_teacher(app, app_db, te
     assert any("Every criterion got the top score" in text for text in texts(at, "warning"))
 
 
-def test_a_review_still_being_written_shows_its_progress_after_a_reload(app, app_db, app_api):
+def test_a_review_still_being_written_shows_its_progress_after_a_reload(
+    app, app_db, app_api, monkeypatch
+):
+    hand_over_to_the_fragment_soon(monkeypatch)
     student, _alex, _section = classroom(app_db)
     for _text, reply in TURNS:
         app_api.reply(reply, input_tokens=900, output_tokens=8)
