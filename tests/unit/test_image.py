@@ -5,6 +5,7 @@ or course exports."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -238,14 +239,18 @@ def test_healthcheck_is_healthy_only_while_streamlit_answers_and_the_app_is_read
     assert "/_stcore/health" in capsys.readouterr().err
 
 
-def test_the_health_check_loads_no_database_layer() -> None:
+def test_the_health_check_loads_no_database_layer_and_no_settings() -> None:
     """The image's HEALTHCHECK starts `python -m backend.cli` every 15 s in every app container
-    (every 2 s in the stack test): importing SQLAlchemy there tripled its CPU (0.9 s a check)."""
+    (every 2 s in the stack test): importing SQLAlchemy there tripled its CPU (0.9 s a check), and
+    pydantic-settings, for the one port the image's environment names, doubled it again."""
+    check = "import sys, backend.cli; backend.cli.main(['healthcheck']); print(sorted(sys.modules))"
     loaded = subprocess.run(
-        [sys.executable, "-c", "import sys, backend.cli; print(sorted(sys.modules))"],
+        [sys.executable, "-c", check],
         cwd=ROOT,
+        env={**os.environ, "PORT": "1", "READINESS_PORT": "1"},  # nobody answers: unhealthy
         capture_output=True,
         text=True,
-        check=True,
     ).stdout
+    assert "'backend.cli'" in loaded
     assert "'sqlalchemy'" not in loaded and "'backend.db'" not in loaded
+    assert "'pydantic_settings'" not in loaded and "'backend.config'" not in loaded
