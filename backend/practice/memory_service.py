@@ -363,7 +363,13 @@ def queue_memory(db: Session, session: SessionRead) -> JobRead | None:
         return None
     written_from = db.scalar(select(ClientMemory.session_id).where(of_session(session)))
     latest = job_service.latest(db, kind=MEMORY_KIND, subject=session.id)
-    if written_from == session.id or (latest is not None and latest.status == JobStatus.done):
+    # A job that ended without writing (the memory kept changing under it) may be run again.
+    written_by_job = (
+        latest is not None
+        and latest.status == JobStatus.done
+        and (latest.result or {}).get("written") is not False
+    )
+    if written_from == session.id or written_by_job:
         return None
     job, created = job_service.create(
         db, kind=MEMORY_KIND, subject=session.id, owner_id=session.user_id

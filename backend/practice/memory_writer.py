@@ -100,28 +100,47 @@ runner.register(MEMORY_KIND, _run_memory_job)
 
 
 # Writing -----------------------------------------------------------------------------------------
+# How many times the job writes the memory when it keeps changing while being written.
+PASSES = 2
+
+
 def write_memory(
     database: Database, *, session_id: int, gateway: LLMGateway | None = None
 ) -> str | None:
-    """Write the memory from this ended session (None: nothing to write). Internal: the job's
+    """Write the memory from this ended session (None: nothing written). Internal: the job's
     work, for a session its owner (or an admin) ended.
 
-    The memory so far is read first and merged; if it changed while this one was written (a
+    The memory so far is read first and merged. If it changed while this one was written (a
     teacher saved an edit, another session's job stored its memory), it is written once more
-    from the new one, so neither is lost (the second time it is stored whatever happens)."""
+    from the new one, so neither is lost. If it changed again, what is stored stays (a
+    teacher's save is never overwritten): the session shows as not written, for its teacher to
+    have written, and a warning says so."""
     gateway = gateway or get_gateway()
-    for last in (False, True):
+    user_id = None
+    for _pass in range(PASSES):
         with database() as db:
             source = _read_source(db, session_id)
         if source is None:
             return None
+        user_id = source.user_id
         summary, earned, calls, failure, dropped = _summary(database, gateway, source)
         with database(write=True) as db:
-            stored = _store(db, source, summary, earned=earned, force=last)
+            stored = _store(db, source, summary, earned=earned)
             _record_calls(db, source, calls, failure, dropped=dropped)
         if stored:
-            break
-    return summary
+            return summary
+    with database(write=True) as db:
+        event_log.record(
+            db,
+            "warning",
+            "memory_not_written",
+            "The client's memory was not written from this session: it changed each time it "
+            "was being written (a teacher saved, or another session's memory was stored), and "
+            "what is stored was kept. The student's teacher can have it written again.",
+            user_id=user_id,
+            session_id=session_id,
+        )
+    return None
 
 
 def _summary(
@@ -241,11 +260,11 @@ def _within_budget(database: Database, user_id: int) -> bool:
     return True
 
 
-def _store(db: Session, source: MemorySource, summary: str, *, earned: bool, force: bool) -> bool:
-    """Store the memory unless (`force` aside) it changed since `source` read it: False."""
+def _store(db: Session, source: MemorySource, summary: str, *, earned: bool) -> bool:
+    """Store the memory unless it changed since `source` read it (then False)."""
     session = db.get_one(PracticeSession, source.session_id)
     memory = memory_service.row_for_update(db, session)
-    if not force and (memory.summary or "") != source.previous:
+    if (memory.summary or "") != source.previous:
         return False
     memory.summary = summary
     if earned:  # this session earned the hidden information as it reads now

@@ -362,3 +362,47 @@ def test_an_edit_saved_while_the_memory_is_written_is_merged_not_lost(
     assert "you dislike being rushed" in asked_again  # the second summary merged the edit
     memory = _memory(committed_engine, classroom, second)
     assert "the student was patient" in memory.summary and memory.written_from_session_id == second
+
+
+def test_a_teacher_who_saves_during_every_pass_keeps_their_edit(committed_engine, api, classroom):
+    """The job never stores over a change made after it read the memory: when the memory keeps
+    changing, the teacher's latest save stays, the session shows as not yet written (so the
+    teacher may have it written) and a warning says so."""
+    _continuing(committed_engine, classroom)
+    api.reply(SAFE_REPLY)
+    api.tool_reply(SUMMARY)
+    first = _session(committed_engine, classroom, "How have you been sleeping?")
+    edits = iter(
+        [
+            "The teacher's first note: you dislike being rushed.",
+            "The teacher's second note: you work night shifts, so mornings are hard.",
+        ]
+    )
+
+    def teacher_saves_meanwhile(body: dict) -> dict:
+        with unit_of_work(committed_engine) as db:
+            memory_service.save_memory(
+                db, actor=classroom.teacher, session_id=first, summary=next(edits)
+            )
+        return SUMMARY
+
+    api.reply(SAFE_REPLY)
+    api.tool_reply(teacher_saves_meanwhile, times=2)
+    second = _session(committed_engine, classroom, "How did the diary go?")
+    memory = _memory(committed_engine, classroom, second)
+    assert (
+        memory.summary == "The teacher's second note: you work night shifts, so mornings are hard."
+    )
+    assert memory.written_from_session_id == first and memory.unwritten_session_id == second
+    with unit_of_work(committed_engine, write=False) as db:
+        warnings = db.scalars(
+            select(Event.message).where(Event.category == "memory_not_written")
+        ).all()
+    assert len(warnings) == 1 and "teacher" in warnings[0]
+    api.tool_reply(SUMMARY | {"relationship": "You work nights; the student was patient."})
+    memory_writer.request_memory(
+        Database(committed_engine), actor=classroom.teacher, session_id=second
+    )
+    assert runner.wait_idle(10)
+    memory = _memory(committed_engine, classroom, second)
+    assert "the student was patient" in memory.summary and memory.unwritten_session_id is None
