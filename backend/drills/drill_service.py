@@ -23,7 +23,7 @@ from backend.drills.read_models import (
 )
 from backend.drills.skills import skill_name
 from backend.errors import ConflictError, NotFoundError, ValidationError
-from backend.models import DrillAssignment, DrillAttempt, DrillSet, DrillSetItem
+from backend.models import DrillAssignment, DrillAttempt, DrillSet, DrillSetItem, Section
 from backend.models.base import utcnow
 from backend.models.enums import DrillItemStatus, DrillSkill
 from backend.utils.text import clean_text
@@ -159,6 +159,8 @@ def remove_item(db: Session, *, actor: UserRead | None, set_id: int, item_id: in
     (and their hit rate on My progress) stay."""
     drill_set = get_owned(db, actor, set_id)
     item = _item(db, drill_set, item_id)
+    if item.status == DrillItemStatus.accepted:
+        _keep_assigned_set_whole(db, drill_set)
     answered = db.scalar(
         select(DrillAttempt.id).where(DrillAttempt.set_item_id == item.id).limit(1)
     )
@@ -169,6 +171,25 @@ def remove_item(db: Session, *, actor: UserRead | None, set_id: int, item_id: in
     drill_set.updated_at = utcnow()
     db.flush()
     return _read(db, drill_set)
+
+
+def _keep_assigned_set_whole(db: Session, drill_set: DrillSet) -> None:
+    """An assigned set keeps the 5 accepted items it needed to be assigned."""
+    accepted = _count(db, drill_set.id, DrillItemStatus.accepted)
+    if accepted > MIN_ITEMS:
+        return
+    sections = db.scalars(
+        select(Section.name)
+        .join(DrillAssignment, DrillAssignment.section_id == Section.id)
+        .where(DrillAssignment.set_id == drill_set.id)
+        .order_by(Section.name)
+    ).all()
+    if sections:
+        raise ValidationError(
+            f"An assigned drill set keeps at least {MIN_ITEMS} items, and this one has "
+            f"{accepted}: add another item first, or take the set back from "
+            f"{', '.join(sections)} before removing this one."
+        )
 
 
 def assign_set(

@@ -138,3 +138,17 @@ def test_a_teacher_drafts_items_in_demo_mode_and_accepts_one(app, app_db):
     assert len([b for b in teacher.button if b.key.startswith("accept_item_")]) == 4
     assert "**Items** (1 of 5-10)" in texts(teacher)
     assert "Model answer: What matters most to you here?" in texts(teacher, "caption")
+
+
+def test_a_teacher_is_told_why_an_item_of_an_assigned_set_of_five_stays(app, app_db):
+    classroom(app_db)
+    with unit_of_work(app_db, write=False) as db:
+        username = db.scalar(select(User.username).where(User.role == "teacher"))
+    teacher = teacher_app(AppTest.from_file(APP_PATH, default_timeout=30), username)
+    _teacher_assigns_a_set(teacher)
+    removes = [b for b in teacher.button if b.key.startswith("remove_item_")]
+    assert len(removes) == 5
+    removes[0].click().run()
+    (refused,) = texts(teacher, "warning")
+    assert refused.startswith("An assigned drill set keeps at least 5 items, and this one has 5")
+    assert len([b for b in teacher.button if b.key.startswith("remove_item_")]) == 5

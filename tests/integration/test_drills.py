@@ -336,3 +336,27 @@ def test_drafting_is_refused_once_the_teachers_budget_is_used_up(api, configure,
     assert api.messages_requests() == []  # nothing was asked of the model
     with unit_of_work(committed_engine, write=False) as db:
         assert drill_service.get_set(db, actor=room.teacher, set_id=drill_set.id).items == []
+
+
+def test_an_assigned_set_keeps_five_items_and_a_set_taken_back_may_shrink(db):
+    """A set reaches students only with at least 5 items; removing items must not take an
+    assigned set below that, or students get a set the teacher could not have assigned."""
+    room = make_classroom(db)
+    drill_set = _open_question_set(db, room, items=6)
+    drill_service.assign_set(
+        db, actor=room.teacher, set_id=drill_set.id, section_id=room.section.id
+    )
+    first, second = drill_set.accepted[0], drill_set.accepted[1]
+    drill_service.remove_item(db, actor=room.teacher, set_id=drill_set.id, item_id=first.id)
+    with pytest.raises(ValidationError, match="at least 5 items") as refused:
+        drill_service.remove_item(db, actor=room.teacher, set_id=drill_set.id, item_id=second.id)
+    assert room.section.name in str(refused.value)
+    student_sees = attempt_service.read_set(db, actor=room.student, set_id=drill_set.id)
+    assert len(student_sees.items) == 5
+    drill_service.unassign_set(
+        db, actor=room.teacher, set_id=drill_set.id, section_id=room.section.id
+    )
+    shrunk = drill_service.remove_item(
+        db, actor=room.teacher, set_id=drill_set.id, item_id=second.id
+    )
+    assert len(shrunk.accepted) == 4
