@@ -158,7 +158,8 @@ def _build_world(db: Session) -> World:
     add_message(db, actor=owner, session_id=session.id, content="Hi, I'm your counselor today.")
     spare_section = make_section(db, teacher=teacher, name="Spare section")
     drill_set = drill_service.create_set(db, actor=teacher, title="Open questions")
-    keys = [item.key for item in bank_items(DrillSkill.open_question)[:5]]
+    # Six items: an assigned set keeps five, so its teacher may remove one.
+    keys = [item.key for item in bank_items(DrillSkill.open_question)[:6]]
     drill_service.add_bank_items(db, actor=teacher, set_id=drill_set.id, keys=keys)
     drill_service.assign_set(db, actor=teacher, set_id=drill_set.id, section_id=section.id)
     return World(
