@@ -80,12 +80,16 @@ def list_sets(db: Session, *, actor: UserRead | None) -> list[DrillSetRead]:
 
 def get_set(db: Session, *, actor: UserRead | None, set_id: int) -> DrillSetRead:
     """A set with every item (drafts too) and where it is assigned, for its author."""
-    return _read(db, get_owned(db, actor, set_id))
+    return _read(db, get_owned(db, actor, set_id, for_update=False))
 
 
-def get_owned(db: Session, actor: UserRead | None, set_id: int) -> DrillSet:
-    """The set, if the caller may change it (someone else's reads as missing)."""
-    drill_set = db.get(DrillSet, set_id)
+def get_owned(
+    db: Session, actor: UserRead | None, set_id: int, *, for_update: bool = True
+) -> DrillSet:
+    """The set, if the caller may change it (someone else's reads as missing). Locked until the
+    transaction ends (`for_update`), so what a change checks (5-10 items, 5 while assigned)
+    still holds when it commits: a second tab's change waits for the first."""
+    drill_set = db.get(DrillSet, set_id, with_for_update=for_update or None)
     if drill_set is None:
         access.require(db, actor, "drill", "edit")
         raise DrillSetNotFound(set_id)

@@ -4,6 +4,8 @@ student and skill; and who may see or do what (another section's student, anothe
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from sqlalchemy import select
 
@@ -360,3 +362,38 @@ def test_an_assigned_set_keeps_five_items_and_a_set_taken_back_may_shrink(db):
         db, actor=room.teacher, set_id=drill_set.id, item_id=second.id
     )
     assert len(shrunk.accepted) == 4
+
+
+@pytest.mark.both_backends
+def test_two_removals_at_once_leave_an_assigned_set_its_five_items(committed_engine):
+    """Two tabs removing two items of an assigned set of 6 at the same moment: the second
+    waits for the first and is refused, so students never get a set of 4."""
+    with unit_of_work(committed_engine) as db:
+        room = make_classroom(db)
+        drill_set = _open_question_set(db, room, items=6)
+        drill_service.assign_set(
+            db, actor=room.teacher, set_id=drill_set.id, section_id=room.section.id
+        )
+    first, second = drill_set.accepted[0].id, drill_set.accepted[1].id
+    outcome: list[str] = []
+
+    def other_tab() -> None:
+        try:
+            with unit_of_work(committed_engine) as db:
+                drill_service.remove_item(
+                    db, actor=room.teacher, set_id=drill_set.id, item_id=second
+                )
+            outcome.append("removed")
+        except ValidationError as error:
+            outcome.append(error.message)
+
+    with unit_of_work(committed_engine) as db:
+        drill_service.remove_item(db, actor=room.teacher, set_id=drill_set.id, item_id=first)
+        tab = threading.Thread(target=other_tab)
+        tab.start()
+        tab.join(timeout=1)  # the first removal is not committed yet
+    tab.join(timeout=30)
+    assert len(outcome) == 1 and outcome[0].startswith("An assigned drill set keeps at least 5")
+    with unit_of_work(committed_engine, write=False) as db:
+        left = drill_service.get_set(db, actor=room.teacher, set_id=drill_set.id)
+    assert len(left.accepted) == 5
