@@ -189,10 +189,11 @@ def _keep_assigned_set_whole(db: Session, drill_set: DrillSet) -> None:
         .order_by(Section.name)
     ).all()
     if sections:
+        more = MIN_ITEMS + 1 - accepted
         raise ValidationError(
             f"An assigned drill set keeps at least {MIN_ITEMS} items, and this one has "
-            f"{accepted}: add another item first, or take the set back from "
-            f"{', '.join(sections)} before removing this one."
+            f"{accepted}: add or accept {'one more item' if more == 1 else f'{more} more items'} "
+            f"first, or take the set back from {', '.join(sections)} before removing this one."
         )
 
 

@@ -281,7 +281,7 @@ def _read(db: Session, session: PracticeSession) -> MemoryRead:
     )
 
 
-def _ended_ids(db: Session, session: PracticeSession) -> list[int]:
+def _ended_ids(db: Session, session: PracticeSession | SessionRead) -> list[int]:
     """The ended sessions of this student with this client in this assignment, oldest first."""
     return list(
         db.scalars(
@@ -306,7 +306,7 @@ def _memory_jobs(db: Session, session: PracticeSession) -> list[JobRead | None]:
     ]
 
 
-def latest_ended(db: Session, session: PracticeSession) -> SessionRead | None:
+def latest_ended(db: Session, session: PracticeSession | SessionRead) -> SessionRead | None:
     """The student's latest ended session with this client in this assignment (internal: the
     caller checked access)."""
     ended = _ended_ids(db, session)
@@ -350,8 +350,9 @@ def prompt_memory(db: Session, session_id: int) -> PromptMemory | None:
 # After a session ends ----------------------------------------------------------------------------
 def queue_memory(db: Session, session: SessionRead) -> JobRead | None:
     """The memory job for a conversation that just ended (None: none is needed: not a
-    continuing client's, nothing the student said, or written from it already). Internal: the
-    caller ended the conversation with its own check; it submits the job once committed."""
+    continuing client's, not the student's latest ended session with the client, nothing the
+    student said, or written from it already). Internal: the caller ended the conversation with
+    its own check; it submits the job once committed."""
     if not continuing(db, session) or session.ended_at is None:
         return None
     said = db.scalar(
@@ -361,13 +362,16 @@ def queue_memory(db: Session, session: SessionRead) -> JobRead | None:
     )
     if not said:
         return None
+    newest = latest_ended(db, session)
+    if newest is None or newest.id != session.id:
+        return None  # written only from the latest: an older one would undo a later memory
     written_from = db.scalar(select(ClientMemory.session_id).where(of_session(session)))
-    latest = job_service.latest(db, kind=MEMORY_KIND, subject=session.id)
-    # A job that ended without writing (the memory kept changing under it) may be run again.
+    job = job_service.latest(db, kind=MEMORY_KIND, subject=session.id)
+    # A job that ended without writing (the memory kept changing under it) may run again.
     written_by_job = (
-        latest is not None
-        and latest.status == JobStatus.done
-        and (latest.result or {}).get("written") is not False
+        job is not None
+        and job.status == JobStatus.done
+        and (job.result or {}).get("written") is not False
     )
     if written_from == session.id or written_by_job:
         return None

@@ -58,7 +58,8 @@ def _status(actor: UserRead, memory: MemoryRead) -> None:
     elif memory.unwritten_session_id is not None:
         st.info(
             "The memory is not written from the student's latest session with this client yet "
-            "(its writing was interrupted, or the assignment became continuing after it).",
+            "(its writing was interrupted, it changed each time it was being written, or the "
+            "assignment became continuing after it).",
             icon=":material/info:",
         )
         st.button(

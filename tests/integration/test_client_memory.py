@@ -364,35 +364,37 @@ def test_an_edit_saved_while_the_memory_is_written_is_merged_not_lost(
     assert "the student was patient" in memory.summary and memory.written_from_session_id == second
 
 
-def test_a_teacher_who_saves_during_every_pass_keeps_their_edit(committed_engine, api, classroom):
-    """The job never stores over a change made after it read the memory: when the memory keeps
-    changing, the teacher's latest save stays, the session shows as not yet written (so the
-    teacher may have it written) and a warning says so."""
-    _continuing(committed_engine, classroom)
+def _given_up(engine, api, room) -> tuple[int, int]:
+    """A first session remembered, then a second whose memory job gives up: the teacher saves
+    during both of its writings (`TEACHERS_LAST`, the second save, stays). (first, second)."""
+    _continuing(engine, room)
     api.reply(SAFE_REPLY)
     api.tool_reply(SUMMARY)
-    first = _session(committed_engine, classroom, "How have you been sleeping?")
-    edits = iter(
-        [
-            "The teacher's first note: you dislike being rushed.",
-            "The teacher's second note: you work night shifts, so mornings are hard.",
-        ]
-    )
+    first = _session(engine, room, "How have you been sleeping?")
+    edits = iter(["The teacher's first note: you dislike being rushed.", TEACHERS_LAST])
 
     def teacher_saves_meanwhile(body: dict) -> dict:
-        with unit_of_work(committed_engine) as db:
+        with unit_of_work(engine) as db:
             memory_service.save_memory(
-                db, actor=classroom.teacher, session_id=first, summary=next(edits)
+                db, actor=room.teacher, session_id=first, summary=next(edits)
             )
         return SUMMARY
 
     api.reply(SAFE_REPLY)
     api.tool_reply(teacher_saves_meanwhile, times=2)
-    second = _session(committed_engine, classroom, "How did the diary go?")
+    return first, _session(engine, room, "How did the diary go?")
+
+
+TEACHERS_LAST = "The teacher's second note: you work night shifts, so mornings are hard."
+
+
+def test_a_teacher_who_saves_during_every_pass_keeps_their_edit(committed_engine, api, classroom):
+    """The job never stores over a change made after it read the memory: when the memory keeps
+    changing, the teacher's latest save stays, the session shows as not yet written (so the
+    teacher may have it written) and a warning says so."""
+    first, second = _given_up(committed_engine, api, classroom)
     memory = _memory(committed_engine, classroom, second)
-    assert (
-        memory.summary == "The teacher's second note: you work night shifts, so mornings are hard."
-    )
+    assert memory.summary == TEACHERS_LAST
     assert memory.written_from_session_id == first and memory.unwritten_session_id == second
     with unit_of_work(committed_engine, write=False) as db:
         warnings = db.scalars(
@@ -406,3 +408,23 @@ def test_a_teacher_who_saves_during_every_pass_keeps_their_edit(committed_engine
     assert runner.wait_idle(10)
     memory = _memory(committed_engine, classroom, second)
     assert "the student was patient" in memory.summary and memory.unwritten_session_id is None
+
+
+def test_an_older_session_ended_again_never_writes_over_a_later_ones_memory(
+    committed_engine, api, classroom
+):
+    """A memory is written only from the student's latest ended session: "ending" an older one
+    again (a stale tab) starts no job, even when that session's own job gave up."""
+    _first, second = _given_up(committed_engine, api, classroom)
+    api.reply(SAFE_REPLY)
+    api.tool_reply(SUMMARY | {"relationship": "The third session's memory."})
+    third = _session(committed_engine, classroom, "It is our third meeting.")
+    requests = len(api.messages_requests())
+    conversation_service.end_conversation(
+        Database(committed_engine), actor=classroom.student, session_id=second
+    )
+    assert runner.wait_idle(10)
+    assert len(api.messages_requests()) == requests  # no memory call, nothing billed
+    memory = _memory(committed_engine, classroom, third)
+    assert "The third session's memory." in memory.summary
+    assert memory.written_from_session_id == third and memory.unwritten_session_id is None

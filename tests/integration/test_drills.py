@@ -352,6 +352,7 @@ def test_an_assigned_set_keeps_five_items_and_a_set_taken_back_may_shrink(db):
     drill_service.remove_item(db, actor=room.teacher, set_id=drill_set.id, item_id=first.id)
     with pytest.raises(ValidationError, match="at least 5 items") as refused:
         drill_service.remove_item(db, actor=room.teacher, set_id=drill_set.id, item_id=second.id)
+    assert "add or accept one more item first" in str(refused.value)
     assert room.section.name in str(refused.value)
     student_sees = attempt_service.read_set(db, actor=room.student, set_id=drill_set.id)
     assert len(student_sees.items) == 5
