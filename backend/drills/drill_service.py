@@ -89,7 +89,9 @@ def get_owned(
     """The set, if the caller may change it (someone else's reads as missing). Locked until the
     transaction ends (`for_update`), so what a change checks (5-10 items, 5 while assigned)
     still holds when it commits: a second tab's change waits for the first."""
-    drill_set = db.get(DrillSet, set_id, with_for_update=for_update or None)
+    # FOR NO KEY UPDATE: students' attempts (which point at the set) are not held up.
+    lock = {"key_share": True} if for_update else None
+    drill_set = db.get(DrillSet, set_id, with_for_update=lock)
     if drill_set is None:
         access.require(db, actor, "drill", "edit")
         raise DrillSetNotFound(set_id)

@@ -150,7 +150,8 @@ def draft_items(
         for answer in answers:
             _record_call(db, checked, set_id, answer.completion)
     with database(write=True) as db:
-        row = db.get_one(DrillSet, set_id, with_for_update=True)  # room counted under the lock
+        # The room is counted under the set's lock (as drill_service's changes are).
+        row = db.get_one(DrillSet, set_id, with_for_update={"key_share": True})
         added = drill_service.add_drafts(db, row, items, f"generated:{client.name}"[:200])
     if failure is not None and not added:  # raised once what it cost is recorded
         raise failure
