@@ -286,7 +286,9 @@ def _count(db: Session, set_id: int, status: DrillItemStatus | None = None) -> i
 
 
 def _item(db: Session, drill_set: DrillSet, item_id: int) -> DrillSetItem:
-    item = db.get(DrillSetItem, item_id)
+    """The set's item, locked: a student's answer to it still being saved is waited for (its
+    foreign key holds the row), so `remove_item` sees it and hides the item instead."""
+    item = db.get(DrillSetItem, item_id, with_for_update=True)
     if item is None or item.set_id != drill_set.id or item.status == DrillItemStatus.removed:
         raise DrillItemNotFound(item_id)
     return item

@@ -22,7 +22,7 @@ from backend.errors import (
 )
 from backend.llm.pricing import calculate_cost
 from backend.llm.usage import Usage
-from backend.models import DailyUsage, DrillAttempt, DrillSet, Event
+from backend.models import DailyUsage, DrillAttempt, DrillSet, DrillSetItem, Event
 from backend.models.base import utcnow
 from backend.models.enums import DrillItemStatus, DrillSkill, Role
 from backend.reviews.read_models import ReviewContent
@@ -398,3 +398,40 @@ def test_two_removals_at_once_leave_an_assigned_set_its_five_items(committed_eng
     with unit_of_work(committed_engine, write=False) as db:
         left = drill_service.get_set(db, actor=room.teacher, set_id=drill_set.id)
     assert len(left.accepted) == 5
+
+
+@pytest.mark.both_backends
+def test_an_answer_saved_while_its_item_is_removed_is_kept(committed_engine):
+    """A student's answer still being saved when the teacher removes its item: the removal
+    waits for it, sees it and only hides the item, so the answer stays."""
+    with unit_of_work(committed_engine) as db:
+        room = make_classroom(db)
+        drill_set = _open_question_set(db, room, items=6)
+        drill_service.assign_set(
+            db, actor=room.teacher, set_id=drill_set.id, section_id=room.section.id
+        )
+    item = drill_set.accepted[0].id
+    answering = threading.Event()
+    removed: list[str] = []
+
+    def teacher_tab() -> None:
+        answering.wait(10)
+        with unit_of_work(committed_engine) as db:
+            drill_service.remove_item(db, actor=room.teacher, set_id=drill_set.id, item_id=item)
+        removed.append("removed")
+
+    tab = threading.Thread(target=teacher_tab)
+    tab.start()
+    with unit_of_work(committed_engine) as db:
+        attempt_service.answer_item(
+            db, actor=room.student, set_id=drill_set.id, item_id=item, reply=GOOD
+        )
+        answering.set()
+        tab.join(timeout=1)  # the removal runs while the answer is not committed yet
+    tab.join(timeout=30)
+    assert removed == ["removed"]
+    with unit_of_work(committed_engine, write=False) as db:
+        kept = db.scalars(select(DrillAttempt.reply)).all()
+        hidden = db.get_one(DrillSetItem, item).status
+    assert kept == [GOOD], "the student's answer was deleted with the item"
+    assert hidden == DrillItemStatus.removed
