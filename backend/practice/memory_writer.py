@@ -271,7 +271,10 @@ def _store(db: Session, source: MemorySource, summary: str, *, earned: bool) -> 
         memory.hidden_earned_for = memory_service.secret_fingerprint(
             source.client.hidden_information
         )
-    memory.session_id = source.session_id
+    # A student's sessions with one client never overlap, so ids follow the order they ended
+    # in: an earlier session's slow job merges into a later one's memory, which it stays.
+    if memory.session_id is None or memory.session_id < source.session_id:
+        memory.session_id = source.session_id
     memory.written_at = utcnow()
     db.flush()
     return True

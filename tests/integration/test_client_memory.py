@@ -5,6 +5,7 @@ summary model says (the leaking fake), and stays earned once they have."""
 
 from __future__ import annotations
 
+import time
 from decimal import Decimal
 
 import pytest
@@ -428,3 +429,41 @@ def test_an_older_session_ended_again_never_writes_over_a_later_ones_memory(
     memory = _memory(committed_engine, classroom, third)
     assert "The third session's memory." in memory.summary
     assert memory.written_from_session_id == third and memory.unwritten_session_id is None
+
+
+def test_an_earlier_sessions_slow_memory_does_not_take_the_later_ones_place(
+    committed_engine, api, classroom
+):
+    """The first session's memory job is still asking the model when the next session ends and
+    its memory is written: the first merges into it, and the memory still counts as written
+    from the later session (so the teacher is not told the latest one is missing)."""
+    _continuing(committed_engine, classroom)
+    database = Database(committed_engine)
+    later: list[int] = []
+
+    def next_session_ends_meanwhile(body: dict) -> dict:
+        session = conversation_service.start_conversation(
+            database, actor=classroom.student, client_id=classroom.client.id
+        )
+        conversation_service.send_message(
+            database, actor=classroom.student, session_id=session.id, content="Hello again."
+        )
+        conversation_service.end_conversation(
+            database, actor=classroom.student, session_id=session.id
+        )
+        later.append(session.id)
+        for _ in range(100):  # the later session's own job, in another worker
+            if _memory(committed_engine, classroom, session.id).written_from_session_id:
+                break
+            time.sleep(0.1)
+        return SUMMARY
+
+    api.reply(SAFE_REPLY)
+    api.tool_reply(next_session_ends_meanwhile)
+    api.reply(SAFE_REPLY)
+    api.tool_reply(SUMMARY | {"relationship": "The second session's memory."})
+    api.tool_reply(SUMMARY | {"relationship": "Both sessions, merged."})
+    _session(committed_engine, classroom, "How have you been sleeping?")
+    memory = _memory(committed_engine, classroom, later[0])
+    assert "Both sessions, merged." in memory.summary
+    assert memory.written_from_session_id == later[0] and memory.unwritten_session_id is None
