@@ -424,6 +424,30 @@ def _upsert_statement(
     return sqlite_insert.on_conflict_do_update(index_elements=keys, set_=added)
 
 
+def insert_if_missing(
+    db: Session, model: type[Base], rows: Mapping[str, object] | list[dict[str, Any]], *keys: str
+) -> None:
+    """INSERT the row(s) unless one with the same `keys` (a unique index) is there already. One
+    statement on both backends (ON CONFLICT DO NOTHING): a racing writer waits for the other's
+    commit and then does nothing, instead of failing on the index."""
+    names = tuple(rows if isinstance(rows, Mapping) else rows[0])
+    db.execute(_insert_if_missing_statement(db.get_bind().dialect.name, model, names, keys), rows)
+
+
+@lru_cache(maxsize=16)
+def _insert_if_missing_statement(
+    dialect: str, model: type[Base], names: tuple[str, ...], keys: tuple[str, ...]
+) -> Insert:
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    table = cast(Table, model.__table__)
+    values = {name: bindparam(name, type_=table.c[name].type) for name in names}
+    index = [table.c[name] for name in keys]
+    if dialect == "postgresql":
+        return postgresql.insert(table).values(values).on_conflict_do_nothing(index_elements=index)
+    return sqlite.insert(table).values(values).on_conflict_do_nothing(index_elements=index)
+
+
 def utc_date(db: Session, column: QueryableAttribute[datetime]) -> ColumnElement[date | str]:
     """The UTC calendar day of a timestamp column, as SQL (SQLite stores UTC text already)."""
     if db.get_bind().dialect.name == "sqlite":

@@ -37,7 +37,6 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     CompoundSelect,
-    Insert,
     Integer,
     Result,
     bindparam,
@@ -54,7 +53,7 @@ from sqlalchemy.orm import Session
 from backend import access, event_log
 from backend.actor import UserRead
 from backend.config import Settings
-from backend.db import utc_date
+from backend.db import insert_if_missing, utc_date
 from backend.models import (
     Assignment,
     ClientProfile,
@@ -387,20 +386,13 @@ def _keep_hours(db: Session, hours: dict[datetime, KeptHour]) -> None:
         }
         for hour, kept in hours.items()
     ]
+    if not rows:
+        return
     try:
         with db.begin_nested():
-            db.execute(_keep_statement(db.get_bind().dialect.name), rows)
+            insert_if_missing(db, ClosedHour, rows, "hour")
     except OperationalError:
         pass
-
-
-@functools.cache
-def _keep_statement(dialect: str) -> Insert:
-    from sqlalchemy.dialects import postgresql, sqlite
-
-    if dialect == "postgresql":
-        return postgresql.insert(ClosedHour).on_conflict_do_nothing(index_elements=["hour"])
-    return sqlite.insert(ClosedHour).on_conflict_do_nothing(index_elements=["hour"])
 
 
 def _pack(values: array[int]) -> bytes:

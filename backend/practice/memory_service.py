@@ -27,6 +27,7 @@ from backend import access
 from backend.actor import UserRead
 from backend.clients.read_models import ClientRead
 from backend.config import get_settings
+from backend.db import insert_if_missing
 from backend.errors import ConflictError
 from backend.jobs import job_service
 from backend.jobs.read_models import JobRead
@@ -221,17 +222,18 @@ def save_memory(
 
 
 def row_for_update(db: Session, session: PracticeSession) -> ClientMemory:
-    """The memory row of the session's student and client, locked (made when there is none).
-    Internal: for this module and the memory job."""
-    memory = db.scalar(select(ClientMemory).where(of_session(session)).with_for_update())
+    """The memory row of the session's student and client, locked (made when there is none;
+    two writers making it at once both get it). Internal: for this module and the memory job."""
+    mine = select(ClientMemory).where(of_session(session)).with_for_update()
+    memory = db.scalar(mine)
     if memory is None:
-        memory = ClientMemory(
-            user_id=session.user_id,
-            assignment_id=session.assignment_id,
-            client_id=session.client_id,
-            summary="",
-        )
-        db.add(memory)
+        keys = {
+            "user_id": session.user_id,
+            "assignment_id": session.assignment_id,
+            "client_id": session.client_id,
+        }
+        insert_if_missing(db, ClientMemory, {**keys, "summary": ""}, *keys)
+        memory = db.scalars(mine).one()
     return memory
 
 

@@ -5,6 +5,7 @@ summary model says (the leaking fake), and stays earned once they have."""
 
 from __future__ import annotations
 
+import threading
 import time
 from decimal import Decimal
 
@@ -467,3 +468,35 @@ def test_an_earlier_sessions_slow_memory_does_not_take_the_later_ones_place(
     memory = _memory(committed_engine, classroom, later[0])
     assert "Both sessions, merged." in memory.summary
     assert memory.written_from_session_id == later[0] and memory.unwritten_session_id is None
+
+
+@pytest.mark.both_backends
+def test_two_first_saves_at_once_both_land_and_neither_fails(committed_engine, api, classroom):
+    """No memory row exists yet (the assignment became continuing after the session) and two
+    of the teacher's tabs save at the same moment: the second waits for the first and replaces
+    it, instead of failing on the one-memory-per-student rule."""
+    api.reply(SAFE_REPLY)
+    held = _session(committed_engine, classroom, "How have you been sleeping?")
+    _continuing(committed_engine, classroom)
+    outcome: list[str] = []
+
+    def other_tab() -> None:
+        try:
+            with unit_of_work(committed_engine) as db:
+                memory_service.save_memory(
+                    db, actor=classroom.teacher, session_id=held, summary="The second tab's text."
+                )
+            outcome.append("saved")
+        except Exception as error:  # what the teacher would see instead
+            outcome.append(type(error).__name__)
+
+    with unit_of_work(committed_engine) as db:
+        memory_service.save_memory(
+            db, actor=classroom.teacher, session_id=held, summary="The first tab's text."
+        )
+        tab = threading.Thread(target=other_tab)
+        tab.start()
+        tab.join(timeout=1)  # the first save is not committed yet
+    tab.join(timeout=30)
+    assert outcome == ["saved"]
+    assert _memory(committed_engine, classroom, held).summary == "The second tab's text."
