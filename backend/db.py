@@ -43,6 +43,7 @@ from backend.errors import AppError
 if TYPE_CHECKING:
     from alembic.config import Config
     from alembic.script import ScriptDirectory
+    from sqlalchemy.dialects import postgresql, sqlite
 
     from backend.models.base import Base
 
@@ -409,19 +410,23 @@ def _upsert_statement(
 ) -> Insert:
     """Built once per shape, on the table (constructing it, or the ORM's bulk path, costs more
     than running it)."""
+    table, statement = _dialect_insert(dialect, model, key_names + increment_names)
+    keys = [table.c[name] for name in key_names]
+    added = {name: table.c[name] + statement.excluded[name] for name in increment_names}
+    return statement.on_conflict_do_update(index_elements=keys, set_=added)
+
+
+def _dialect_insert(
+    dialect: str, model: type[Base], names: tuple[str, ...]
+) -> tuple[Table, postgresql.Insert | sqlite.Insert]:
+    """The model's table and an INSERT of `names` (bound by name) in the dialect's own form,
+    which has ON CONFLICT."""
     from sqlalchemy.dialects import postgresql, sqlite
 
     table = cast(Table, model.__table__)
-    params = {
-        name: bindparam(name, type_=table.c[name].type) for name in key_names + increment_names
-    }
-    keys = [table.c[name] for name in key_names]
-    added = {name: table.c[name] + params[name] for name in increment_names}
-    if dialect == "postgresql":
-        pg_insert = postgresql.insert(table).values(params)
-        return pg_insert.on_conflict_do_update(index_elements=keys, set_=added)
-    sqlite_insert = sqlite.insert(table).values(params)
-    return sqlite_insert.on_conflict_do_update(index_elements=keys, set_=added)
+    values = {name: bindparam(name, type_=table.c[name].type) for name in names}
+    dialect_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return table, dialect_insert(table).values(values)
 
 
 def insert_if_missing(
@@ -438,14 +443,8 @@ def insert_if_missing(
 def _insert_if_missing_statement(
     dialect: str, model: type[Base], names: tuple[str, ...], keys: tuple[str, ...]
 ) -> Insert:
-    from sqlalchemy.dialects import postgresql, sqlite
-
-    table = cast(Table, model.__table__)
-    values = {name: bindparam(name, type_=table.c[name].type) for name in names}
-    index = [table.c[name] for name in keys]
-    if dialect == "postgresql":
-        return postgresql.insert(table).values(values).on_conflict_do_nothing(index_elements=index)
-    return sqlite.insert(table).values(values).on_conflict_do_nothing(index_elements=index)
+    table, statement = _dialect_insert(dialect, model, names)
+    return statement.on_conflict_do_nothing(index_elements=[table.c[name] for name in keys])
 
 
 def utc_date(db: Session, column: QueryableAttribute[datetime]) -> ColumnElement[date | str]:
