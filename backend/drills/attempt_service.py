@@ -103,7 +103,9 @@ def answer_item(
     actor = access.require(
         db, actor, "drill", "practise", drill_set, refuse=lambda: DrillSetNotFound(set_id)
     )
-    item = db.get(DrillSetItem, item_id)
+    # FOR KEY SHARE, the lock the attempt's foreign key takes anyway, taken before the item is
+    # read: a removal under way is waited for, and what it did (deleted, hidden) is what is read.
+    item = db.get(DrillSetItem, item_id, with_for_update={"read": True, "key_share": True})
     if item is None or item.set_id != set_id or item.status != DrillItemStatus.accepted:
         raise DrillItemNotFound(item_id)
     return _attempt(

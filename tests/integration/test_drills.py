@@ -435,3 +435,37 @@ def test_an_answer_saved_while_its_item_is_removed_is_kept(committed_engine):
         hidden = db.get_one(DrillSetItem, item).status
     assert kept == [GOOD], "the student's answer was deleted with the item"
     assert hidden == DrillItemStatus.removed
+
+
+@pytest.mark.both_backends
+def test_an_answer_to_an_item_being_removed_is_told_the_item_is_gone(committed_engine):
+    """The teacher's removal of an unanswered item is under way when the student answers it:
+    the answer waits for it and is told the item is gone, not a database error."""
+    with unit_of_work(committed_engine) as db:
+        room = make_classroom(db)
+        drill_set = _open_question_set(db, room, items=6)
+        drill_service.assign_set(
+            db, actor=room.teacher, set_id=drill_set.id, section_id=room.section.id
+        )
+    item = drill_set.accepted[0].id
+    outcome: list[str] = []
+
+    def student_tab() -> None:
+        try:
+            with unit_of_work(committed_engine) as db:
+                attempt_service.answer_item(
+                    db, actor=room.student, set_id=drill_set.id, item_id=item, reply=GOOD
+                )
+            outcome.append("saved")
+        except NotFoundError as error:
+            outcome.append(error.message)
+        except Exception as error:  # what the student would see instead
+            outcome.append(type(error).__name__)
+
+    with unit_of_work(committed_engine) as db:
+        drill_service.remove_item(db, actor=room.teacher, set_id=drill_set.id, item_id=item)
+        tab = threading.Thread(target=student_tab)
+        tab.start()
+        tab.join(timeout=1)  # the answer runs while the removal is not committed yet
+    tab.join(timeout=30)
+    assert outcome == [f"No item with id {item} in this drill set."]
