@@ -434,8 +434,11 @@ def insert_if_missing(
 ) -> None:
     """INSERT the row(s) unless one with the same `keys` (a unique index) is there already. One
     statement on both backends (ON CONFLICT DO NOTHING): a racing writer waits for the other's
-    commit and then does nothing, instead of failing on the index."""
+    commit and then does nothing, instead of failing on the index. Every row has the same
+    columns (one statement serves them all)."""
     names = tuple(rows if isinstance(rows, Mapping) else rows[0])
+    if not isinstance(rows, Mapping) and any(tuple(row) != names for row in rows):
+        raise ValueError("insert_if_missing: every row needs the same columns, in one order")
     db.execute(_insert_if_missing_statement(db.get_bind().dialect.name, model, names, keys), rows)
 
 
