@@ -365,16 +365,23 @@ def test_an_assigned_set_keeps_five_items_and_a_set_taken_back_may_shrink(db):
     assert len(shrunk.accepted) == 4
 
 
-@pytest.mark.both_backends
-def test_two_removals_at_once_leave_an_assigned_set_its_five_items(committed_engine):
-    """Two tabs removing two items of an assigned set of 6 at the same moment: the second
-    waits for the first and is refused, so students never get a set of 4."""
-    with unit_of_work(committed_engine) as db:
+def _assigned_set_of_six(engine):
+    """(classroom, its set of 6 accepted items assigned to its section), committed: for the
+    tests of two people changing the set at once."""
+    with unit_of_work(engine) as db:
         room = make_classroom(db)
         drill_set = _open_question_set(db, room, items=6)
         drill_service.assign_set(
             db, actor=room.teacher, set_id=drill_set.id, section_id=room.section.id
         )
+    return room, drill_set
+
+
+@pytest.mark.both_backends
+def test_two_removals_at_once_leave_an_assigned_set_its_five_items(committed_engine):
+    """Two tabs removing two items of an assigned set of 6 at the same moment: the second
+    waits for the first and is refused, so students never get a set of 4."""
+    room, drill_set = _assigned_set_of_six(committed_engine)
     first, second = drill_set.accepted[0].id, drill_set.accepted[1].id
     outcome: list[str] = []
 
@@ -404,12 +411,7 @@ def test_two_removals_at_once_leave_an_assigned_set_its_five_items(committed_eng
 def test_an_answer_saved_while_its_item_is_removed_is_kept(committed_engine):
     """A student's answer still being saved when the teacher removes its item: the removal
     waits for it, sees it and only hides the item, so the answer stays."""
-    with unit_of_work(committed_engine) as db:
-        room = make_classroom(db)
-        drill_set = _open_question_set(db, room, items=6)
-        drill_service.assign_set(
-            db, actor=room.teacher, set_id=drill_set.id, section_id=room.section.id
-        )
+    room, drill_set = _assigned_set_of_six(committed_engine)
     item = drill_set.accepted[0].id
     answering = threading.Event()
     removed: list[str] = []
@@ -441,12 +443,7 @@ def test_an_answer_saved_while_its_item_is_removed_is_kept(committed_engine):
 def test_an_answer_to_an_item_being_removed_is_told_the_item_is_gone(committed_engine):
     """The teacher's removal of an unanswered item is under way when the student answers it:
     the answer waits for it and is told the item is gone, not a database error."""
-    with unit_of_work(committed_engine) as db:
-        room = make_classroom(db)
-        drill_set = _open_question_set(db, room, items=6)
-        drill_service.assign_set(
-            db, actor=room.teacher, set_id=drill_set.id, section_id=room.section.id
-        )
+    room, drill_set = _assigned_set_of_six(committed_engine)
     item = drill_set.accepted[0].id
     outcome: list[str] = []
 
