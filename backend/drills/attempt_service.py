@@ -23,7 +23,7 @@ from backend.drills.read_models import (
     DrillSetRead,
     SkillDay,
 )
-from backend.errors import NotFoundError
+from backend.errors import ConflictError, NotFoundError
 from backend.models import (
     DrillAssignment,
     DrillAttempt,
@@ -36,6 +36,17 @@ from backend.models.enums import DrillItemStatus, DrillSkill
 from backend.utils.text import clean_text
 
 MAX_REPLY_CHARS = 500
+
+
+class ItemTakenOut(ConflictError):
+    """The item was taken out of the set (by its teacher) while the student was answering it."""
+
+    def __init__(self, reply: str) -> None:
+        words = f" Your reply was: “{reply.strip()}”." if reply.strip() else ""
+        super().__init__(
+            "Your teacher took this item out of the set, so your reply was not saved."
+            f"{words} The set now shows its other items."
+        )
 
 
 def assigned_sets(db: Session, *, actor: UserRead | None) -> list[AssignedSet]:
@@ -106,7 +117,9 @@ def answer_item(
     # FOR KEY SHARE, the lock the attempt's foreign key takes anyway, taken before the item is
     # read: a removal under way is waited for, and what it did (deleted, hidden) is what is read.
     item = db.get(DrillSetItem, item_id, with_for_update={"read": True, "key_share": True})
-    if item is None or item.set_id != set_id or item.status != DrillItemStatus.accepted:
+    if item is None or item.status == DrillItemStatus.removed:
+        raise ItemTakenOut(reply)
+    if item.set_id != set_id or item.status != DrillItemStatus.accepted:
         raise DrillItemNotFound(item_id)
     return _attempt(
         db, actor, item.skill, item.statement, item.model_answer, reply, set_item=(set_id, item.id)

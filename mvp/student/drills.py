@@ -39,13 +39,17 @@ def _move(step: int) -> None:
 def _submit(set_id: int | None, item_ref: int | str) -> None:
     """Code the reply at once; the page shows it with the model answer."""
     reply = state.get("drill_reply", "")
-    with store.transaction(write=True) as db:
-        if set_id is None:
-            attempt_service.practise_bank_item(db, actor=actor, key=str(item_ref), reply=reply)
-        else:
-            attempt_service.answer_item(
-                db, actor=actor, set_id=set_id, item_id=int(item_ref), reply=reply
-            )
+    try:
+        with store.transaction(write=True) as db:
+            if set_id is None:
+                attempt_service.practise_bank_item(db, actor=actor, key=str(item_ref), reply=reply)
+            else:
+                attempt_service.answer_item(
+                    db, actor=actor, set_id=set_id, item_id=int(item_ref), reply=reply
+                )
+    except attempt_service.ItemTakenOut:
+        state["drill_reply"] = ""  # the words are in the message, not left under another item
+        raise
 
 
 def _attempts_view(attempts: list[AttemptRead], model_answer: str) -> None:

@@ -8,7 +8,9 @@ from __future__ import annotations
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
+from backend.actor import UserRead
 from backend.db import unit_of_work
+from backend.drills import drill_service
 from backend.models import User
 from tests.apps.helpers import (
     APP_PATH,
@@ -152,3 +154,36 @@ def test_a_teacher_is_told_why_an_item_of_an_assigned_set_of_five_stays(app, app
     (refused,) = texts(teacher, "warning")
     assert refused.startswith("An assigned drill set keeps at least 5 items, and this one has 5")
     assert len([b for b in teacher.button if b.key.startswith("remove_item_")]) == 5
+
+
+def test_a_student_whose_item_was_just_taken_out_is_told_so_and_keeps_their_words(app, app_db):
+    classroom(app_db)
+    with unit_of_work(app_db, write=False) as db:
+        owner = UserRead.model_validate(
+            db.scalars(select(User).where(User.role == "teacher")).one()
+        )
+    teacher = teacher_app(AppTest.from_file(APP_PATH, default_timeout=30), owner.username)
+    _teacher_assigns_a_set(teacher)
+    with unit_of_work(app_db) as db:
+        (drill_set,) = drill_service.list_sets(db, actor=owner)
+        drill_service.add_bank_items(db, actor=owner, set_id=drill_set.id, keys=["open-06"])
+    student = log_in(app.run(), "sam.student")
+    open_page(student, "Drills")
+    (open_button,) = [
+        b for b in student.button if b.key.startswith("open_drill_") and b.key != "open_drill_own"
+    ]
+    open_button.click().run()
+    assert "**Item 1 of 6** · Open question" in texts(student)
+    student.text_area(key="drill_reply").input(OPEN)
+    with unit_of_work(app_db) as db:  # the teacher takes item 1 out meanwhile
+        first = drill_service.get_set(db, actor=owner, set_id=drill_set.id).accepted[0]
+        drill_service.remove_item(db, actor=owner, set_id=drill_set.id, item_id=first.id)
+    student.button(key="drill_submit").click().run()
+    assert not texts(student, "error")
+    (told,) = texts(student, "warning")
+    assert told.startswith(
+        "Your teacher took this item out of the set, so your reply was not saved"
+    )
+    assert OPEN in told  # their words are on the screen, not lost
+    assert "**Item 1 of 5** · Open question" in texts(student)
+    assert student.text_area(key="drill_reply").value == ""  # not left under another item
