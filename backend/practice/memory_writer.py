@@ -130,13 +130,20 @@ def write_memory(
         if stored:
             return summary
     with database(write=True) as db:
+        latest = memory_service.latest_ended(db, db.get_one(PracticeSession, session_id))
+        redo = (
+            "The student's teacher can have it written again."
+            if latest is not None and latest.id == session_id
+            else "Since then a later session's memory was written, so this session's part is "
+            "not in it (a memory is written again only from the latest session)."
+        )
         event_log.record(
             db,
             "warning",
             "memory_not_written",
             "The client's memory was not written from this session: it changed each time it "
             "was being written (a teacher saved, or another session's memory was stored), and "
-            "what is stored was kept. The student's teacher can have it written again.",
+            f"what is stored was kept. {redo}",
             user_id=user_id,
             session_id=session_id,
         )

@@ -432,6 +432,29 @@ def test_an_older_session_ended_again_never_writes_over_a_later_ones_memory(
     assert memory.written_from_session_id == third and memory.unwritten_session_id is None
 
 
+def _next_session_ends_meanwhile(engine, room, later: list[int]):
+    """A fake answer for a memory call that first has the student hold and end their next
+    session (its id appended to `later`) and waits for that session's own memory job."""
+    database = Database(engine)
+
+    def answer(body: dict) -> dict:
+        session = conversation_service.start_conversation(
+            database, actor=room.student, client_id=room.client.id
+        )
+        conversation_service.send_message(
+            database, actor=room.student, session_id=session.id, content="Hello again."
+        )
+        conversation_service.end_conversation(database, actor=room.student, session_id=session.id)
+        later.append(session.id)
+        for _ in range(100):  # the later session's own job, in another worker
+            if _memory(engine, room, session.id).written_from_session_id:
+                break
+            time.sleep(0.1)
+        return SUMMARY
+
+    return answer
+
+
 def test_an_earlier_sessions_slow_memory_does_not_take_the_later_ones_place(
     committed_engine, api, classroom
 ):
@@ -439,28 +462,9 @@ def test_an_earlier_sessions_slow_memory_does_not_take_the_later_ones_place(
     its memory is written: the first merges into it, and the memory still counts as written
     from the later session (so the teacher is not told the latest one is missing)."""
     _continuing(committed_engine, classroom)
-    database = Database(committed_engine)
     later: list[int] = []
-
-    def next_session_ends_meanwhile(body: dict) -> dict:
-        session = conversation_service.start_conversation(
-            database, actor=classroom.student, client_id=classroom.client.id
-        )
-        conversation_service.send_message(
-            database, actor=classroom.student, session_id=session.id, content="Hello again."
-        )
-        conversation_service.end_conversation(
-            database, actor=classroom.student, session_id=session.id
-        )
-        later.append(session.id)
-        for _ in range(100):  # the later session's own job, in another worker
-            if _memory(committed_engine, classroom, session.id).written_from_session_id:
-                break
-            time.sleep(0.1)
-        return SUMMARY
-
     api.reply(SAFE_REPLY)
-    api.tool_reply(next_session_ends_meanwhile)
+    api.tool_reply(_next_session_ends_meanwhile(committed_engine, classroom, later))
     api.reply(SAFE_REPLY)
     api.tool_reply(SUMMARY | {"relationship": "The second session's memory."})
     api.tool_reply(SUMMARY | {"relationship": "Both sessions, merged."})
@@ -468,6 +472,40 @@ def test_an_earlier_sessions_slow_memory_does_not_take_the_later_ones_place(
     memory = _memory(committed_engine, classroom, later[0])
     assert "Both sessions, merged." in memory.summary
     assert memory.written_from_session_id == later[0] and memory.unwritten_session_id is None
+
+
+def test_an_earlier_session_that_gives_up_after_a_later_one_says_its_part_is_missing(
+    committed_engine, api, classroom
+):
+    """The same, and the teacher saves during the earlier job's second writing: their save
+    stays, and the warning says the earlier session's part is not in the memory (a teacher
+    cannot have an older session written, so it does not promise that)."""
+    _continuing(committed_engine, classroom)
+    later: list[int] = []
+
+    def teacher_saves_meanwhile(body: dict) -> dict:
+        with unit_of_work(committed_engine) as db:
+            memory_service.save_memory(
+                db, actor=classroom.teacher, session_id=later[0], summary=TEACHERS_LAST
+            )
+        return SUMMARY
+
+    api.reply(SAFE_REPLY)
+    api.tool_reply(_next_session_ends_meanwhile(committed_engine, classroom, later))
+    api.reply(SAFE_REPLY)
+    api.tool_reply(SUMMARY | {"relationship": "The second session's memory."})
+    api.tool_reply(teacher_saves_meanwhile)
+    first = _session(committed_engine, classroom, "How have you been sleeping?")
+    with unit_of_work(committed_engine, write=False) as db:
+        (warning,) = db.scalars(
+            select(Event.message).where(
+                Event.category == "memory_not_written", Event.session_id == first
+            )
+        ).all()
+    assert "a later session's memory was written, so this session's part is not in it" in warning
+    assert "can have it written again" not in warning
+    memory = _memory(committed_engine, classroom, later[0])
+    assert memory.summary == TEACHERS_LAST and memory.unwritten_session_id is None
 
 
 @pytest.mark.both_backends
