@@ -284,7 +284,13 @@ def _read(db: Session, session: PracticeSession) -> MemoryRead:
 
 
 def _ended_ids(db: Session, session: PracticeSession | SessionRead) -> list[int]:
-    """The ended sessions of this student with this client in this assignment, oldest first."""
+    """The ended sessions of this student with this client in this assignment in which the
+    student said something (the others have nothing to remember), oldest first."""
+    spoke = (
+        select(Message.id)
+        .where(Message.session_id == PracticeSession.id, Message.role == MessageRole.user)
+        .exists()
+    )
     return list(
         db.scalars(
             select(PracticeSession.id)
@@ -295,6 +301,7 @@ def _ended_ids(db: Session, session: PracticeSession | SessionRead) -> list[int]
                 PracticeSession.mode == SessionMode.practice,
                 PracticeSession.ended_at.is_not(None),
                 PracticeSession.branch_of_id.is_(None),
+                spoke,
             )
             .order_by(PracticeSession.ended_at, PracticeSession.id)
         )
@@ -357,14 +364,7 @@ def queue_memory(db: Session, session: SessionRead) -> JobRead | None:
     its own check; it submits the job once committed."""
     if not continuing(db, session) or session.ended_at is None:
         return None
-    said = db.scalar(
-        select(func.count()).where(
-            Message.session_id == session.id, Message.role == MessageRole.user
-        )
-    )
-    if not said:
-        return None
-    newest = latest_ended(db, session)
+    newest = latest_ended(db, session)  # of the sessions the student said something in
     if newest is None or newest.id != session.id:
         return None  # written only from the latest: an older one would undo a later memory
     written_from = db.scalar(select(ClientMemory.session_id).where(of_session(session)))

@@ -538,3 +538,24 @@ def test_two_first_saves_at_once_both_land_and_neither_fails(committed_engine, a
     tab.join(timeout=30)
     assert outcome == ["saved"]
     assert _memory(committed_engine, classroom, held).summary == "The second tab's text."
+
+
+def test_a_session_in_which_the_student_said_nothing_is_not_the_one_to_remember(
+    committed_engine, api, classroom
+):
+    """Opened and ended without a word, a session has nothing to remember: the panel offers
+    the latest session the student spoke in, and writing it works."""
+    api.reply(SAFE_REPLY)
+    spoken = _session(committed_engine, classroom, "How have you been sleeping?")
+    _continuing(committed_engine, classroom)  # after the session: its memory is not written
+    _session(committed_engine, classroom)  # opened and ended, nothing said
+    memory = _memory(committed_engine, classroom, spoken)
+    assert memory.unwritten_session_id == spoken
+    api.tool_reply(SUMMARY)
+    memory_writer.request_memory(
+        Database(committed_engine), actor=classroom.teacher, session_id=spoken
+    )
+    assert runner.wait_idle(10)
+    memory = _memory(committed_engine, classroom, spoken)
+    assert "sleep diary" in memory.summary and memory.written_from_session_id == spoken
+    assert memory.unwritten_session_id is None
