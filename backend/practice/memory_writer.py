@@ -116,13 +116,11 @@ def write_memory(
     teacher's save is never overwritten): the session shows as not written, for its teacher to
     have written, and a warning says so."""
     gateway = gateway or get_gateway()
-    user_id = None
     for _pass in range(PASSES):
         with database() as db:
             source = _read_source(db, session_id)
         if source is None:
             return None
-        user_id = source.user_id
         summary, earned, calls, failure, dropped = _summary(database, gateway, source)
         with database(write=True) as db:
             stored = _store(db, source, summary, earned=earned)
@@ -130,7 +128,8 @@ def write_memory(
         if stored:
             return summary
     with database(write=True) as db:
-        latest = memory_service.latest_ended(db, db.get_one(PracticeSession, session_id))
+        session = db.get_one(PracticeSession, session_id)
+        latest = memory_service.latest_ended(db, session)
         redo = (
             "The student's teacher can have it written again."
             if latest is not None and latest.id == session_id
@@ -144,7 +143,7 @@ def write_memory(
             "The client's memory was not written from this session: it changed each time it "
             "was being written (a teacher saved, or another session's memory was stored), and "
             f"what is stored was kept. {redo}",
-            user_id=user_id,
+            user_id=session.user_id,
             session_id=session_id,
         )
     return None
