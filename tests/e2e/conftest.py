@@ -162,87 +162,127 @@ def _patient_expect():
     expect.set_options(timeout=PLAYWRIGHT_EXPECT_TIMEOUT_MS)
 
 
-# What a context keeps of a site between tests, and must not: everything but the HTTP cache
-# (cookies are cleared apart; sessionStorage ends with its tab).
+# What a tab keeps of a site between tests, and must not: everything but the HTTP cache (cookies
+# and session storage are cleared apart).
 SITE_DATA = "local_storage,indexeddb,websql,service_workers,cache_storage,file_systems"
 
 
-class WarmContexts:
-    """Browser contexts kept for the whole run, one per person a test plays at a time, so that
-    each keeps its cache as a person's browser does: a new context compiled Streamlit's scripts
-    afresh on every page load, about half of the load's CPU. A test gets a context clean (no
-    cookies, no site data of any site its pages visited, no pages) and gives it back at its end;
-    a context the test closed is not used again."""
+class WarmTabs:
+    """Browser tabs kept for the whole run, each in a context of its own (one per person a test
+    plays at a time), so that each keeps what a person's browser keeps between visits: a new tab
+    starts a renderer process that compiles Streamlit's scripts afresh, 2.0-2.5 CPU-seconds a
+    page load, against 0.6-0.8 in a tab that has drawn the app before (and a new context per
+    tab cost more again). A test gets a tab clean (on about:blank: no cookies, no history, no
+    site data or session storage of any site it visited) and gives it back at its end, or when
+    its person leaves (`leave`). A tab the test closed is replaced; a context it closed is
+    dropped. A test adds its event handlers with `listen`, so that they go with the test."""
 
     def __init__(self, browser) -> None:
         self.browser = browser
         self.idle: list = []
         self.taken: list = []
-        self.visited: dict = {}  # context -> the origins its pages have been on
+        self.visited: dict = {}  # tab -> the origins it has been on since it was taken
+        self.handlers: dict = {}  # tab -> the (event, handler) pairs its test added
 
     def open_page(self, width: int = 1400, height: int = 1000):
-        """A new page (tab) in a context of its own: a person with nobody logged in."""
-        if self.idle:
-            context = self.idle.pop()
-        else:
-            context = self.browser.new_context(accept_downloads=True)
-            context.set_default_timeout(RUN_TIMEOUT_MS)
-            self.visited[context] = set()
-        self.taken.append(context)
-        page = context.new_page()
-        page.on("framenavigated", lambda frame: self._note_origin(context, frame.url))
+        """A tab of a context of its own: a person with nobody logged in."""
+        page = self.idle.pop() if self.idle else self._new_tab()
+        self.taken.append(page)
         page.set_viewport_size({"width": width, "height": height})
         return page
 
-    def _note_origin(self, context, url: str) -> None:
+    def _new_tab(self, context=None):
+        if context is None:
+            context = self.browser.new_context(accept_downloads=True)
+            context.set_default_timeout(RUN_TIMEOUT_MS)
+        page = context.new_page()
+        self.visited[page] = set()
+        page.on("framenavigated", lambda frame: self._note_origin(page, frame.url))
+        return page
+
+    def _note_origin(self, page, url: str) -> None:
         parts = urlsplit(url)
         if parts.scheme in ("http", "https"):
-            self.visited[context].add(f"{parts.scheme}://{parts.netloc}")
+            self.visited[page].add(f"{parts.scheme}://{parts.netloc}")
 
-    def give_back(self, contexts: list | None = None) -> None:
-        """`contexts` (default: every one taken), emptied and ready for the next test."""
-        returned = list(self.taken) if contexts is None else contexts
-        self.taken = [context for context in self.taken if context not in returned]
-        for context in returned:
+    def listen(self, page, event: str, handler) -> None:
+        """`page.on(event, handler)` until the tab is given back."""
+        page.on(event, handler)
+        self.handlers.setdefault(page, []).append((event, handler))
+
+    def give_back(self, pages: list | None = None) -> None:
+        """`pages` (default: every one taken), emptied and ready for the next person."""
+        returned = list(self.taken) if pages is None else pages
+        self.taken = [page for page in self.taken if page not in returned]
+        for page in returned:
             try:
-                self._empty(context)
-            except PlaywrightError:  # closed by the test: dropped, never reused
-                self.visited.pop(context, None)
-                continue
-            self.idle.append(context)
+                self.idle.append(self._emptied(page))
+            except PlaywrightError:  # its context closed by the test: dropped, never reused
+                self.visited.pop(page, None)
+                with contextlib.suppress(PlaywrightError):
+                    page.context.close()
 
-    def _empty(self, context) -> None:
-        for page in context.pages:
+    def _emptied(self, page):
+        """`page` or, where it cannot be emptied, a new tab in its context: on about:blank with
+        nothing of the sites it visited."""
+        context, visited = page.context, self.visited.pop(page, set())
+        for event, handler in self.handlers.pop(page, []):
+            page.remove_listener(event, handler)
+        for other in context.pages:  # e.g. a tab the app opened
+            if other is not page:
+                other.close()
+        here = urlsplit(page.url)
+        here = f"{here.scheme}://{here.netloc}"
+        # Session storage belongs to the tab: it is cleared on the site the tab is on, and a tab
+        # that has been on another site as well is replaced.
+        if page.is_closed() or visited - {here}:
             page.close()
-        cleaner = context.new_page()
-        session = context.new_cdp_session(cleaner)
-        for origin in self.visited[context]:
+            page = self._new_tab(context)
+        else:
+            if here in visited:
+                page.evaluate("() => sessionStorage.clear()")
+            page.goto("about:blank")
+            self.visited[page] = set()
+        session = context.new_cdp_session(page)
+        session.send("Page.resetNavigationHistory")
+        for origin in visited:
             session.send(
                 "Storage.clearDataForOrigin", {"origin": origin, "storageTypes": SITE_DATA}
             )
         session.detach()
-        cleaner.close()
-        self.visited[context].clear()
         context.clear_cookies()
+        return page
 
     def close(self) -> None:
-        for context in self.idle + self.taken:
+        for page in self.idle + self.taken:
             with contextlib.suppress(PlaywrightError):
-                context.close()
+                page.context.close()
 
 
 @pytest.fixture(scope="session")
-def warm_contexts(browser):
-    contexts = WarmContexts(browser)
-    yield contexts
-    contexts.close()
+def warm_tabs(browser):
+    tabs = WarmTabs(browser)
+    yield tabs
+    tabs.close()
 
 
 @pytest.fixture
-def open_page(warm_contexts):
-    """`open_page(width=1400, height=1000)`: a page for one more person in this test."""
-    yield warm_contexts.open_page
-    warm_contexts.give_back()
+def open_page(warm_tabs):
+    """`open_page(width=1400, height=1000)`: a tab for one more person in this test."""
+    yield warm_tabs.open_page
+    warm_tabs.give_back()
+
+
+@pytest.fixture
+def leave(warm_tabs):
+    """`leave(page)`: that person is done; the tab goes back (emptied) for the next person."""
+    return lambda page: warm_tabs.give_back([page])
+
+
+@pytest.fixture
+def listen(warm_tabs):
+    """`listen(page, event, handler)`: `page.on(event, handler)` for this test only."""
+    return warm_tabs.listen
 
 
 @pytest.fixture
@@ -250,15 +290,15 @@ def page(open_page):
     return open_page()
 
 
-def warm_up(contexts: WarmContexts, url: str) -> None:
+def warm_up(tabs: WarmTabs, url: str) -> None:
     """Draw the log-in screen once: the first run of a process imports the whole app, which on a
-    busy machine takes longer than a test's wait for one run (and the context used keeps
-    Streamlit's scripts for the first test)."""
-    page = contexts.open_page()
+    busy machine takes longer than a test's wait for one run (and the tab used keeps Streamlit's
+    scripts for the first test)."""
+    page = tabs.open_page()
     try:
         open_app(page, url, WARM_UP_TIMEOUT_MS)
     finally:
-        contexts.give_back([page.context])
+        tabs.give_back([page])
 
 
 class AppProcess:
@@ -277,7 +317,7 @@ class AppProcess:
 
 @contextlib.contextmanager
 def running_app(
-    contexts: WarmContexts,
+    tabs: WarmTabs,
     env: dict[str, str],
     logs: Path,
     template: Path,
@@ -302,7 +342,7 @@ def running_app(
     try:
         wait_until_healthy(f"http://127.0.0.1:{port}", process, log_path)
         url = f"http://{host}:{port}"
-        warm_up(contexts, url)
+        warm_up(tabs, url)
         yield AppProcess(url, control, log_path)
     finally:
         stop_apps([process])
@@ -324,11 +364,11 @@ def app_environment(fake_anthropic_server) -> dict[str, str]:
 
 
 @pytest.fixture(scope="session")
-def app_process(warm_contexts, fake_anthropic_server, tmp_path_factory, sqlite_template):
+def app_process(warm_tabs, fake_anthropic_server, tmp_path_factory, sqlite_template):
     """`streamlit run mvp/app.py` in a subprocess, one for the browser tests of this pytest
     process; `app_server` points it at each test's own database."""
     with running_app(
-        warm_contexts,
+        warm_tabs,
         app_environment(fake_anthropic_server),
         tmp_path_factory.mktemp("app"),
         sqlite_template,

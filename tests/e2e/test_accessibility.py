@@ -222,7 +222,7 @@ def admin_states(audit: Audit, page, url: str) -> None:
     audit(page, "admin Error log (problem reports)")
 
 
-def empty_states(audit: Audit, open_page, url: str) -> None:
+def empty_states(audit: Audit, open_page, leave, url: str) -> None:
     """A student in no section and a teacher with nothing yet: every list says what to do."""
     student = open_page()
     try:
@@ -230,18 +230,18 @@ def empty_states(audit: Audit, open_page, url: str) -> None:
         audit(student, "new student Practice (no clients)")
         audit.visit_all(student, titles(STUDENT_PAGES)[1:], "new student")
     finally:
-        student.close()
+        leave(student)
     teacher = open_page()
     try:
         log_in(teacher, url, "new.teacher", lands_on="Clients")
         audit(teacher, "new teacher Clients (none)")
         audit.visit_all(teacher, titles(TEACHER_PAGES)[1:], "new teacher")
     finally:
-        teacher.close()
+        leave(teacher)
 
 
 def test_every_page_state_of_every_role_meets_wcag_21_aa(
-    open_page, app_server, demo, fake_anthropic
+    open_page, leave, app_server, demo, fake_anthropic
 ):
     engine, _seeded = demo
     with unit_of_work(engine) as db:
@@ -259,8 +259,8 @@ def test_every_page_state_of_every_role_meets_wcag_21_aa(
         try:
             states(page)
         finally:
-            page.close()
-    empty_states(audit, open_page, app_server)
+            leave(page)
+    empty_states(audit, open_page, leave, app_server)
     assert not audit.found, audit.report()
 
 

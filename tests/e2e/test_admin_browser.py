@@ -55,47 +55,39 @@ def test_admin_sees_a_student_conversation_arrive(open_page, app_server, demo, f
     with unit_of_work(engine) as db:
         make_user(db, role=Role.admin, username="ada.admin")
     admin, student = (open_page(height=1100) for _ in range(2))
-    try:
-        log_in(admin, app_server, "ada.admin", lands_on="Figures")
-        expect(metric_value(admin, "Messages today")).to_have_text("0")
-        expect(metric_value(admin, "Active sessions")).to_have_text("0")
+    log_in(admin, app_server, "ada.admin", lands_on="Figures")
+    expect(metric_value(admin, "Messages today")).to_have_text("0")
+    expect(metric_value(admin, "Active sessions")).to_have_text("0")
 
-        # 1,000 input and 10 output tokens on Haiku 4.5: $1 and $5 per million.
-        fake_anthropic.reply(
-            "I'm not sure why I'm here, honestly.", input_tokens=1000, output_tokens=10
-        )
-        log_in(student, app_server, "demo.student")
-        open_first_client(student)
-        say(student, "Hi, what brings you in today?")
-        expect(metric_value(admin, "Messages today")).to_have_text("0")  # nothing moves alone
+    # 1,000 input and 10 output tokens on Haiku 4.5: $1 and $5 per million.
+    fake_anthropic.reply(
+        "I'm not sure why I'm here, honestly.", input_tokens=1000, output_tokens=10
+    )
+    log_in(student, app_server, "demo.student")
+    open_first_client(student)
+    say(student, "Hi, what brings you in today?")
+    expect(metric_value(admin, "Messages today")).to_have_text("0")  # nothing moves alone
 
-        keyed(admin, "refresh").get_by_role("button", name="Refresh").click()
-        expect(metric_value(admin, "Messages today")).to_have_text("2")
-        wait_until_idle(admin)
-        expect(metric_value(admin, "Active sessions")).to_have_text("1")
-        expect(metric_value(admin, "Cost today")).to_have_text("$0.001050")
-        # The active-sessions table (a canvas grid: its cells are in the DOM for screen readers).
-        expect(admin.locator("[role=gridcell]", has_text="Demo Student").first).to_be_attached()
+    keyed(admin, "refresh").get_by_role("button", name="Refresh").click()
+    expect(metric_value(admin, "Messages today")).to_have_text("2")
+    wait_until_idle(admin)
+    expect(metric_value(admin, "Active sessions")).to_have_text("1")
+    expect(metric_value(admin, "Cost today")).to_have_text("$0.001050")
+    # The active-sessions table (a canvas grid: its cells are in the DOM for screen readers).
+    expect(admin.locator("[role=gridcell]", has_text="Demo Student").first).to_be_attached()
 
-        # With auto-refresh on, the next exchange shows up without a click.
-        keyed(admin, "auto_refresh").locator("label").click()
-        expect(
-            admin.get_by_text(f"refreshes every {DASHBOARD_REFRESH_SECONDS} seconds")
-        ).to_be_visible()
-        wait_until_idle(admin)
-        fake_anthropic.reply(
-            "Things have just been a lot lately.", input_tokens=1000, output_tokens=10
-        )
-        say(student, "What has that been like?")
-        expect(metric_value(admin, "Messages today")).to_have_text(
-            "4", timeout=AUTO_REFRESH_WAIT_MS
-        )
-        expect(metric_value(admin, "Cost today")).to_have_text("$0.002100")
-        keyed(admin, "auto_refresh").locator("label").click()  # still for the screenshot
-        wait_until_idle(admin)
+    # With auto-refresh on, the next exchange shows up without a click.
+    keyed(admin, "auto_refresh").locator("label").click()
+    expect(
+        admin.get_by_text(f"refreshes every {DASHBOARD_REFRESH_SECONDS} seconds")
+    ).to_be_visible()
+    wait_until_idle(admin)
+    fake_anthropic.reply("Things have just been a lot lately.", input_tokens=1000, output_tokens=10)
+    say(student, "What has that been like?")
+    expect(metric_value(admin, "Messages today")).to_have_text("4", timeout=AUTO_REFRESH_WAIT_MS)
+    expect(metric_value(admin, "Cost today")).to_have_text("$0.002100")
+    keyed(admin, "auto_refresh").locator("label").click()  # still for the screenshot
+    wait_until_idle(admin)
 
-        ARTIFACTS.mkdir(exist_ok=True)
-        screenshot_whole_page(admin, ARTIFACTS / "admin_dashboard.png")
-    finally:
-        for page in (admin, student):
-            page.close()
+    ARTIFACTS.mkdir(exist_ok=True)
+    screenshot_whole_page(admin, ARTIFACTS / "admin_dashboard.png")

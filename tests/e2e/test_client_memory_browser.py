@@ -57,7 +57,7 @@ def _wait_for_the_memory(engine, teacher, session_id: int) -> None:
 
 
 def test_a_continuing_client_remembers_and_the_teacher_edits_the_memory(
-    page, open_page, app_server, demo, fake_anthropic
+    page, open_page, leave, app_server, demo, fake_anthropic
 ):
     engine, seed = demo
     _continuing(engine, seed.teacher)
@@ -110,7 +110,7 @@ def test_a_continuing_client_remembers_and_the_teacher_edits_the_memory(
         click(teacher, f"save_memory_{first}")
         expect(teacher.get_by_text("Saved the client's memory")).to_be_visible()
     finally:
-        teacher.close()
+        leave(teacher)
     with unit_of_work(engine, write=False) as db:
         memory = memory_service.read_memory(db, actor=seed.teacher, session_id=first)
     assert memory is not None and memory.summary == EDITED

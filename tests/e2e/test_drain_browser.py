@@ -61,7 +61,7 @@ def _ready(port: int) -> int:
 
 
 @pytest.fixture
-def served(warm_contexts, fake_anthropic_server, sqlite_template, tmp_path):
+def served(warm_tabs, fake_anthropic_server, sqlite_template, tmp_path):
     """`python -m mvp.serve` on a demo database; yields (url, readiness port, process, database
     URL); killed at the end if the test left it running."""
     database = tmp_path / "app.db"
@@ -92,7 +92,7 @@ def served(warm_contexts, fake_anthropic_server, sqlite_template, tmp_path):
     try:
         url = f"http://127.0.0.1:{port}"
         wait_until_healthy(url, process, log_path)
-        warm_up(warm_contexts, url)
+        warm_up(warm_tabs, url)
         yield url, readiness, process, database_url
     finally:
         if process.poll() is None:

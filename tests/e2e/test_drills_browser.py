@@ -28,7 +28,7 @@ BANK = [  # the first five open-question items of the bank, as the picker shows 
 
 
 def test_a_teacher_assigns_a_drill_set_and_sees_a_students_results(
-    page, open_page, app_server, demo
+    page, open_page, leave, app_server, demo
 ):
     engine, _seed = demo
     log_in(page, app_server, "demo.teacher", lands_on="Clients")
@@ -60,7 +60,7 @@ def test_a_teacher_assigns_a_drill_set_and_sees_a_students_results(
         click(student, "drill_submit")
         expect(feedback).to_contain_text("Your reply is an open question: that hits the skill.")
     finally:
-        student.close()
+        leave(student)
     with unit_of_work(engine, write=False) as db:
         assert [a.hit for a in db.scalars(select(DrillAttempt).order_by(DrillAttempt.id))] == [
             False,

@@ -110,11 +110,11 @@ def assert_nothing_links_out(page, requests: list[str], where: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"hardening-{where}.png"), full_page=True)
 
 
-def test_user_text_loads_no_image_and_shows_no_link_anywhere(page, app_server, engine):
+def test_user_text_loads_no_image_and_shows_no_link_anywhere(page, listen, app_server, engine):
     ARTIFACTS.mkdir(exist_ok=True)
     chat_id = seed_payloads(engine)
     requests: list[str] = []
-    page.on("request", lambda request: requests.append(request.url))
+    listen(page, "request", lambda request: requests.append(request.url))
     page.goto(app_server)
     wait_until_idle(page)
 

@@ -74,7 +74,7 @@ def register(provider: str, sub: str, **claims) -> None:
 
 @pytest.fixture(scope="module")
 def institution_process(
-    warm_contexts, fake_anthropic_server, oidc_provider, tmp_path_factory, sqlite_template
+    warm_tabs, fake_anthropic_server, oidc_provider, tmp_path_factory, sqlite_template
 ):
     """`streamlit run mvp/app.py` with an `[auth]` secrets file pointing at the provider (kept
     outside the repository: `--secrets.files`), one for this module's tests."""
@@ -96,7 +96,7 @@ def institution_process(
         "AUTHLIB_INSECURE_TRANSPORT": "1",
     }
     with running_app(
-        warm_contexts,
+        warm_tabs,
         env,
         logs,
         sqlite_template,

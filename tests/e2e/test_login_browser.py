@@ -42,7 +42,7 @@ def login_cookie(context) -> dict | None:
 
 
 def test_a_copied_address_carries_no_log_in_and_a_reload_keeps_it(
-    open_page, page, app_server, demo
+    open_page, leave, page, app_server, demo
 ):
     log_in_as(page, app_server, "demo.student", "Practice")
     open_first_client(page)
@@ -64,7 +64,7 @@ def test_a_copied_address_carries_no_log_in_and_a_reload_keeps_it(
         expect_log_in_screen(stranger)
         assert login_cookie(stranger.context) is None
     finally:
-        stranger.close()
+        leave(stranger)
 
     # A reload in the same browser: still logged in, the same conversation open.
     page.reload()

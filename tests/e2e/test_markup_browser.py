@@ -52,7 +52,7 @@ def review_answer() -> dict:
 
 
 def test_a_students_markup_reaches_the_teachers_reviews_page_as_text(
-    open_page, page, app_server, demo, fake_anthropic
+    open_page, leave, listen, page, app_server, demo, fake_anthropic
 ):
     fetched: list[str] = []
     log_in(page, app_server, "demo.student")
@@ -64,7 +64,7 @@ def test_a_students_markup_reaches_the_teachers_reviews_page_as_text(
     expect(page.get_by_text("Review ready")).to_be_visible(timeout=RUN_TIMEOUT_MS)
 
     teacher = open_page()
-    teacher.on("request", lambda request: fetched.append(request.url))
+    listen(teacher, "request", lambda request: fetched.append(request.url))
     try:
         log_in(teacher, app_server, "demo.teacher", lands_on="Clients")
         go_to(teacher, "Reviews")
@@ -78,4 +78,4 @@ def test_a_students_markup_reaches_the_teachers_reviews_page_as_text(
         assert teacher.locator("img[src='x']").count() == 0
         assert not [url for url in fetched if "host.invalid" in url]
     finally:
-        teacher.close()
+        leave(teacher)

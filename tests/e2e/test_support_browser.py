@@ -22,7 +22,9 @@ pytestmark = pytest.mark.browser
 REPORT = "The **client** froze after my third message <b>twice</b>"
 
 
-def test_a_student_reports_a_problem_and_the_admin_reads_it(open_page, app_server, tmp_path: Path):
+def test_a_student_reports_a_problem_and_the_admin_reads_it(
+    open_page, leave, app_server, tmp_path: Path
+):
     engine = create_db_engine(f"sqlite:///{tmp_path / 'app.db'}")
     with unit_of_work(engine) as db:
         make_user(db, role=Role.admin, username="ada.admin")
@@ -37,7 +39,7 @@ def test_a_student_reports_a_problem_and_the_admin_reads_it(open_page, app_serve
     click(student, "problem_submit")
     expect(student.get_by_text("your report reached the admins")).to_be_visible()
     expect(keyed(student, "problem_text").locator("textarea")).to_have_value("")
-    student.close()
+    leave(student)
 
     admin = open_page()
     log_in(admin, app_server, "ada.admin", lands_on="Figures")
@@ -49,4 +51,3 @@ def test_a_student_reports_a_problem_and_the_admin_reads_it(open_page, app_serve
     entry.get_by_text("sam.student").click()
     expect(entry.locator('[data-testid="stText"]')).to_have_text(REPORT)  # as typed, no markup
     expect(entry.locator("b")).to_have_count(0)
-    admin.close()

@@ -62,7 +62,7 @@ def review_answer() -> dict:
 
 
 def test_teacher_overrides_a_score_and_releases_and_the_student_reads_it(
-    open_page, page, app_server, demo, fake_anthropic
+    open_page, leave, page, app_server, demo, fake_anthropic
 ):
     log_in(page, app_server, "demo.student")
     open_client(page, "Maya Thompson")
@@ -93,7 +93,7 @@ def test_teacher_overrides_a_score_and_releases_and_the_student_reads_it(
         wait_until_idle(teacher)
         expect(teacher.get_by_text("Released")).to_be_visible()
     finally:
-        teacher.close()
+        leave(teacher)
 
     go_to(page, "My sessions")
     page.locator("[class*='st-key-my_session_']").first.locator("summary").click()

@@ -109,7 +109,7 @@ def _forget_app_keys(client) -> None:
 
 
 @pytest.fixture(scope="module")
-def two_apps(warm_contexts, shared_database, shared_redis, fake_anthropic_server, tmp_path_factory):
+def two_apps(warm_tabs, shared_database, shared_redis, fake_anthropic_server, tmp_path_factory):
     """Two `streamlit run mvp/app.py` on two ports with the same settings; yields both URLs."""
     database_url, _engine, _seeded = shared_database
     env = {
@@ -137,7 +137,7 @@ def two_apps(warm_contexts, shared_database, shared_redis, fake_anthropic_server
         for url, process, log_path in apps:
             wait_until_healthy(url, process, log_path, deadline)
         for url, _process, _log in apps:
-            warm_up(warm_contexts, url)
+            warm_up(warm_tabs, url)
         yield apps[0][0], apps[1][0]
     finally:
         stop_apps([process for _url, process, _log in apps])

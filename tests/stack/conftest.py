@@ -5,5 +5,5 @@ from tests.e2e.conftest import (  # noqa: F401 (fixtures)
     browser,
     open_page,
     page,
-    warm_contexts,
+    warm_tabs,
 )
