@@ -163,7 +163,7 @@ def _patient_expect():
 
 
 # What a tab keeps of a site between tests, and must not: everything but the HTTP cache (cookies
-# and session storage are cleared apart).
+# are cleared apart; clearing local storage clears the tab's session storage too).
 SITE_DATA = "local_storage,indexeddb,websql,service_workers,cache_storage,file_systems"
 
 
@@ -171,11 +171,11 @@ class WarmTabs:
     """Browser tabs kept for the whole run, each in a context of its own (one per person a test
     plays at a time), so that each keeps what a person's browser keeps between visits: a new tab
     starts a renderer process that compiles Streamlit's scripts afresh, 2.0-2.5 CPU-seconds a
-    page load, against 0.6-0.8 in a tab that has drawn the app before (and a new context per
-    tab cost more again). A test gets a tab clean (on about:blank: no cookies, no history, no
-    site data or session storage of any site it visited) and gives it back at its end, or when
-    its person leaves (`leave`). A tab the test closed is replaced; a context it closed is
-    dropped. A test adds its event handlers with `listen`, so that they go with the test."""
+    page load, against 0.6-0.8 in a tab that has drawn the app before. A test gets a tab clean
+    (on about:blank: no cookies, no history, no site data or session storage of any site it
+    visited) and gives it back at its end, or when its person leaves (`leave`). A tab the test
+    closed is replaced; a context it closed is dropped. A test adds its event handlers with
+    `listen`, so that they go with the test."""
 
     def __init__(self, browser) -> None:
         self.browser = browser
@@ -223,7 +223,7 @@ class WarmTabs:
                     page.context.close()
 
     def _emptied(self, page):
-        """`page` or, where it cannot be emptied, a new tab in its context: on about:blank with
+        """`page` or, where the test closed it, a new tab in its context: on about:blank with
         nothing of the sites it visited."""
         context, visited = page.context, self.visited.pop(page, set())
         for event, handler in self.handlers.pop(page, []):
@@ -231,16 +231,9 @@ class WarmTabs:
         for other in context.pages:  # e.g. a tab the app opened
             if other is not page:
                 other.close()
-        here = urlsplit(page.url)
-        here = f"{here.scheme}://{here.netloc}"
-        # Session storage belongs to the tab: it is cleared on the site the tab is on, and a tab
-        # that has been on another site as well is replaced.
-        if page.is_closed() or visited - {here}:
-            page.close()
+        if page.is_closed():
             page = self._new_tab(context)
         else:
-            if here in visited:
-                page.evaluate("() => sessionStorage.clear()")
             page.goto("about:blank")
             self.visited[page] = set()
         session = context.new_cdp_session(page)
