@@ -137,24 +137,20 @@ def test_two_students_at_once_see_only_their_own_conversation(
     for username in ("demo.student", "other.student"):
         pages.append(open_page(width=1200, height=900))
         log_in(pages[-1], app_server, username)
-    try:
-        for page in pages:
-            open_client(page, "Maya Thompson")  # the same client, two conversations
-        say(pages[0], "I am the demo student.")
-        say(pages[1], "I am the other student.")
-        say(pages[0], "Second line from demo.")
-        for page in pages:  # and after a reload too
-            page.reload()
-            wait_until_idle(page)
-        expect(pages[0].locator(MESSAGES)).to_have_count(4)
-        expect(pages[1].locator(MESSAGES)).to_have_count(2)
-        first, second = ("\n".join(page.locator(MESSAGES).all_inner_texts()) for page in pages)
-        assert "I am the demo student." in first and "Second line from demo." in first
-        assert "other student" not in first
-        assert "I am the other student." in second and "demo student" not in second
-    finally:
-        for page in pages:
-            page.close()
+    for page in pages:
+        open_client(page, "Maya Thompson")  # the same client, two conversations
+    say(pages[0], "I am the demo student.")
+    say(pages[1], "I am the other student.")
+    say(pages[0], "Second line from demo.")
+    for page in pages:  # and after a reload too
+        page.reload()
+        wait_until_idle(page)
+    expect(pages[0].locator(MESSAGES)).to_have_count(4)
+    expect(pages[1].locator(MESSAGES)).to_have_count(2)
+    first, second = ("\n".join(page.locator(MESSAGES).all_inner_texts()) for page in pages)
+    assert "I am the demo student." in first and "Second line from demo." in first
+    assert "other student" not in first
+    assert "I am the other student." in second and "demo student" not in second
 
 
 def test_phone_sized_screen_shows_the_input_and_the_last_reply(
