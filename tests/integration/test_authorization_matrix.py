@@ -18,6 +18,7 @@ import importlib
 import inspect
 import json
 import pkgutil
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -281,6 +282,12 @@ def _with_feedback(db, w: World) -> int:
     return w.session_id
 
 
+# A job started in a cell writes through `_InCell` from its worker thread, and so does the runner's
+# heartbeat thread whenever it beats while the job runs: their units of work take turns on the
+# cell's one Session, and the test waits for both before it uses the session again.
+CELL_SESSION = threading.RLock()
+
+
 class _InCell:
     """A `Database` whose units of work are savepoints of the cell's session: a service that
     opens its own transactions still runs, and is rolled back, inside the cell."""
@@ -290,14 +297,21 @@ class _InCell:
 
     @contextmanager
     def __call__(self, *, write: bool = False) -> Iterator[Session]:
-        with self.db.begin_nested():
+        with CELL_SESSION, self.db.begin_nested():
             yield self.db
+
+
+def _wait_for_jobs(what: str) -> None:
+    """Until no job runs in this process and no unit of work of theirs (a heartbeat's) is open."""
+    assert runner.wait_idle(10), f"{what} outlived the cell"
+    with CELL_SESSION:
+        pass
 
 
 def _replied(outcome: conversation_service.ReplyOutcome) -> MessageRead | None:
     """The stored reply: a refused or failed one must not pass an allowed cell."""
     assert outcome.ok, outcome.notice
-    assert runner.wait_idle(10), "the reply job outlived the cell"
+    _wait_for_jobs("the reply job")
     return outcome.message
 
 
@@ -311,7 +325,7 @@ def _job_of(db, w: World) -> int:
 
 def _ended_job(job: JobRead) -> JobRead:
     """A job started in the cell, once it ended (its worker used the cell's session meanwhile)."""
-    assert runner.wait_idle(10), "the job outlived the cell"
+    _wait_for_jobs("the job")
     return job
 
 
@@ -1365,6 +1379,27 @@ def test_every_service_function_with_an_actor_is_in_the_matrix():
     assert covered <= functions, f"rows of no such function: {sorted(covered - functions)}"
     assert not covered & EXEMPT.keys(), "a function is both a row and exempt"
     assert EXEMPT.keys() <= functions, f"stale exemptions: {sorted(EXEMPT.keys() - functions)}"
+
+
+def test_a_cells_session_is_used_by_one_thread_at_a_time(db):
+    """A job started in a cell writes through `_InCell` from its worker thread, and so does the
+    runner's heartbeat thread, at any moment while the job runs: a unit of work another thread
+    asks for waits until the one open has ended (one Session, never two threads at once)."""
+    cell, entered, order = _InCell(db), threading.Event(), []
+
+    def other_thread() -> None:
+        entered.wait(5)
+        with cell(write=True):
+            order.append("other")
+
+    thread = threading.Thread(target=other_thread)
+    thread.start()
+    with cell(write=True):
+        entered.set()
+        thread.join(0.3)  # the other thread's unit of work, had it not waited
+        order.append("first")
+    thread.join(5)
+    assert order == ["first", "other"]
 
 
 @pytest.mark.parametrize("operation", sorted(_operations()))
