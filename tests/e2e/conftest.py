@@ -174,14 +174,17 @@ class WarmTabs:
     page load, against 0.6-0.8 in a tab that has drawn the app before. A test gets a tab clean
     (on about:blank: no cookies, no history, no site data or session storage of any site it
     visited) and gives it back at its end, or when its person leaves (`leave`). A tab the test
-    closed is replaced; a context it closed is dropped. A test adds its event handlers with
-    `listen`, so that they go with the test."""
+    closed is replaced; a context it closed is dropped. The settings a test makes on its tab or
+    context (routes, emulated media, timeouts, permissions, offline, extra headers) are undone;
+    its event handlers go with it when added with `listen`. What cannot be undone on a kept tab
+    (an init script, a handler added with `page.on`, the HTTP cache) needs a context of the
+    test's own, as the phone-sized tests make."""
 
     def __init__(self, browser) -> None:
         self.browser = browser
         self.idle: list = []
         self.taken: list = []
-        self.visited: dict = {}  # tab -> the origins it has been on since it was taken
+        self.visited: dict = {}  # context -> the origins its tabs have been on since taken
         self.handlers: dict = {}  # tab -> the (event, handler) pairs its test added
 
     def open_page(self, width: int = 1400, height: int = 1000):
@@ -195,15 +198,17 @@ class WarmTabs:
         if context is None:
             context = self.browser.new_context(accept_downloads=True)
             context.set_default_timeout(RUN_TIMEOUT_MS)
-        page = context.new_page()
-        self.visited[page] = set()
-        page.on("framenavigated", lambda frame: self._note_origin(page, frame.url))
-        return page
+            # Every tab of the context (a popup the app opened too) and every frame of them.
+            context.on("page", lambda tab: self._watch(context, tab))
+        return context.new_page()
 
-    def _note_origin(self, page, url: str) -> None:
+    def _watch(self, context, tab) -> None:
+        tab.on("framenavigated", lambda frame: self._note_origin(context, frame.url))
+
+    def _note_origin(self, context, url: str) -> None:
         parts = urlsplit(url)
         if parts.scheme in ("http", "https"):
-            self.visited[page].add(f"{parts.scheme}://{parts.netloc}")
+            self.visited.setdefault(context, set()).add(f"{parts.scheme}://{parts.netloc}")
 
     def listen(self, page, event: str, handler) -> None:
         """`page.on(event, handler)` until the tab is given back."""
@@ -212,30 +217,52 @@ class WarmTabs:
 
     def give_back(self, pages: list | None = None) -> None:
         """`pages` (default: every one taken), emptied and ready for the next person."""
-        returned = list(self.taken) if pages is None else pages
+        returned = [page for page in self.taken if pages is None or page in pages]
         self.taken = [page for page in self.taken if page not in returned]
+        failure = None
         for page in returned:
             try:
                 self.idle.append(self._emptied(page))
-            except PlaywrightError:  # its context closed by the test: dropped, never reused
-                self.visited.pop(page, None)
+            except Exception as error:  # e.g. its context closed by the test: never used again
+                self.visited.pop(page.context, None)
                 with contextlib.suppress(PlaywrightError):
                     page.context.close()
+                if not isinstance(error, PlaywrightError):
+                    failure = failure or error
+        if failure:  # after every tab was dealt with
+            raise failure
 
     def _emptied(self, page):
         """`page` or, where the test closed it, a new tab in its context: on about:blank with
-        nothing of the sites it visited."""
-        context, visited = page.context, self.visited.pop(page, set())
+        nothing of the sites it visited, and none of the settings the test made."""
+        context = page.context
         for event, handler in self.handlers.pop(page, []):
             page.remove_listener(event, handler)
-        for other in context.pages:  # e.g. a tab the app opened
-            if other is not page:
-                other.close()
+        for tab in context.pages:  # where a popup went before its first event reached us, too
+            for frame in tab.frames:
+                self._note_origin(context, frame.url)
+            if tab is not page:  # e.g. a tab the app opened
+                tab.close()
         if page.is_closed():
             page = self._new_tab(context)
         else:
             page.goto("about:blank")
-            self.visited[page] = set()
+            page.evaluate("() => { window.name = '' }")
+        page.unroute_all(behavior="ignoreErrors")
+        context.unroute_all(behavior="ignoreErrors")
+        page.emulate_media(
+            media="null",
+            color_scheme="null",
+            reduced_motion="null",
+            forced_colors="null",
+            contrast="null",
+        )
+        page.set_default_timeout(RUN_TIMEOUT_MS)
+        page.set_default_navigation_timeout(RUN_TIMEOUT_MS)
+        context.clear_permissions()
+        context.set_offline(False)
+        context.set_extra_http_headers({})
+        visited = self.visited.pop(context, set())  # after about:blank: late navigations too
         session = context.new_cdp_session(page)
         session.send("Page.resetNavigationHistory")
         for origin in visited:

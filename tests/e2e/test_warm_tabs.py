@@ -1,7 +1,8 @@
 """The browser tabs the browser tests share (`WarmTabs` in tests/e2e/conftest.py): the person a
 test plays next in a reused tab finds nothing of the last one (no cookie, no site data, no session
-storage, no history, none of its event handlers) on any site it visited, and a tab or context
-the last test closed is not reused."""
+storage, no history, none of its event handlers or settings) on any site it or its popups
+visited, a tab goes to one person at a time, and a tab or context the last test closed is not
+reused."""
 
 from __future__ import annotations
 
@@ -65,6 +66,60 @@ def test_a_tab_that_went_to_two_sites_keeps_nothing_of_either(warm_tabs, app_ser
         for site in sites:
             second.goto(site)
             assert second.evaluate(TRACES) == NOTHING, site
+    finally:
+        warm_tabs.give_back()
+
+
+def test_a_site_visited_in_a_popup_keeps_nothing_either(warm_tabs, app_server):
+    popup_site = app_server.replace("127.0.0.1", "localhost")
+    first = warm_tabs.open_page()
+    first.goto(app_server)
+    with first.expect_popup() as opened:
+        first.evaluate("(address) => window.open(address)", popup_site)
+    opened.value.evaluate(LEAVE_TRACES)
+    warm_tabs.give_back()
+
+    second = warm_tabs.open_page()
+    try:
+        assert second is first and len(second.context.pages) == 1
+        second.goto(popup_site)
+        assert second.evaluate(TRACES) == NOTHING
+    finally:
+        warm_tabs.give_back()
+
+
+def test_the_settings_a_test_made_are_undone(warm_tabs, app_server):
+    first = warm_tabs.open_page()
+    first.goto(app_server)
+    first.evaluate("() => { window.name = 'left behind' }")
+    first.emulate_media(color_scheme="dark")
+    first.context.grant_permissions(["geolocation"])
+    first.route("**/_stcore/health", lambda route: route.fulfill(body="from the last test"))
+    first.set_default_timeout(2_000)
+    first.context.set_offline(True)
+    warm_tabs.give_back()
+
+    second = warm_tabs.open_page()
+    try:
+        assert second is first
+        second.goto(app_server)
+        assert second.evaluate("() => window.name") == ""
+        assert not second.evaluate("() => matchMedia('(prefers-color-scheme: dark)').matches")
+        geolocation = "() => navigator.permissions.query({name: 'geolocation'}).then(s => s.state)"
+        assert second.evaluate(geolocation) == "prompt"
+        assert second.request.get(f"{app_server}/_stcore/health").text() == "ok"
+        assert second.evaluate("() => fetch('/_stcore/health').then(r => r.text())") == "ok"
+    finally:
+        warm_tabs.give_back()
+
+
+def test_a_tab_given_back_twice_goes_to_one_person(warm_tabs, leave):
+    page = warm_tabs.open_page()
+    leave(page)
+    leave(page)  # no effect: it is no longer this test's
+    one, two = warm_tabs.open_page(), warm_tabs.open_page()
+    try:
+        assert one is not two
     finally:
         warm_tabs.give_back()
 
