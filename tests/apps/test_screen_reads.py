@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 from streamlit.testing.v1 import AppTest
 
 from backend.db import unit_of_work
+from backend.jobs import runner
 from backend.models.enums import Role
 from backend.practice import session_service
 from backend.reviews import review_service, rubric_service
@@ -60,6 +61,10 @@ def counted() -> Iterator[Counts]:
 
 
 def rerun(at: AppTest) -> Counts:
+    """One more run of the screen as it stands, counted. Background work the last run started (a
+    reply streaming in a job) is over first: its heartbeat, on a timer of its own, once landed in
+    the count of a live conversation's rerun (3 transactions, one an `UPDATE jobs`)."""
+    assert runner.wait_idle(10), "a job the screen started outlived it"
     with counted() as counts:
         at.run()
     assert_clean(at)
