@@ -32,7 +32,7 @@ except ImportError:  # the `browser` fixture skips (or fails under CI) with the 
 from backend.db import create_db_engine, unit_of_work
 from backend.ops import demo_service
 from tests.conftest import copy_database, require_service
-from tests.e2e.helpers import DASHBOARD_REFRESH_SECONDS, RUN_TIMEOUT_MS, open_app
+from tests.e2e.helpers import DASHBOARD_REFRESH_SECONDS, RUN_TIMEOUT_MS, open_app, watch_losses
 from tests.factories import PASSWORD
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -204,6 +204,7 @@ class WarmTabs:
 
     def _watch(self, context, tab) -> None:
         tab.on("framenavigated", lambda frame: self._note_origin(context, frame.url))
+        watch_losses(tab)  # every load of the app in it, not only open_app's (helpers.py)
 
     def _note_origin(self, context, url: str) -> None:
         parts = urlsplit(url)
