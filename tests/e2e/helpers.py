@@ -29,8 +29,8 @@ MESSAGES = '[data-testid="stChatMessage"]'
 def wait_until_idle(page, timeout_ms: int = RUN_TIMEOUT_MS) -> None:
     """Wait for the app to be drawn (at once unless the page is loading) and for its script run
     to finish. A page that lost some of its own scripts on the way, before it drew the app or
-    after (Streamlit loads a widget's script when it first shows one), is reloaded: see
-    `watch_losses`."""
+    after (Streamlit loads a widget's script when it first shows one, so such a loss may come
+    after this wait and be seen by the next), is reloaded: see `watch_losses`."""
     drawn_in = max(timeout_ms, PAGE_LOAD_TIMEOUT_MS)
     for _ in range(RELOADS + 1):
         assert drawn(page, drawn_in), f"the app was not drawn within {drawn_in} ms"

@@ -57,6 +57,12 @@ def test_a_page_that_lost_a_script_is_reloaded_at_once(
     listen(page, "load", lambda loaded: loads.append(loaded.url))
 
     load(page, app_server)
+    # A widget's script may be asked for only after the wait above: the test's next wait sees it.
+    for _ in range(60):
+        if lost:
+            break
+        page.wait_for_timeout(500)
+    helpers.wait_until_idle(page)
 
     assert len(lost) == 1, "the first load did not lose the script"
     # The load that lost it, then a reload (one more if the machine's network changed meanwhile).
