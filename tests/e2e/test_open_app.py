@@ -27,15 +27,12 @@ def by_hand(page, url: str) -> None:
     helpers.wait_until_idle(page)
 
 
+# A widget's script is lost after the app is drawn: `wait_until_idle` sees it either way.
 @pytest.mark.timeout(90)
 @pytest.mark.parametrize(
     ("script", "load"),
     [(APP_SCRIPT, helpers.open_app), (APP_SCRIPT, by_hand), (WIDGET_SCRIPT, by_hand)],
-    ids=[
-        "app-open_app",
-        "app-by_hand",
-        "widget",
-    ],  # a widget's script: `wait_until_idle` either way
+    ids=["app-open_app", "app-by_hand", "widget"],
 )
 def test_a_page_that_lost_a_script_is_reloaded_at_once(
     page, listen, app_server, monkeypatch, load, script
