@@ -37,11 +37,7 @@ from tests.factories import PASSWORD
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
-# Debian's Chromium in its headless build (package chromium-headless-shell, the same release as
-# /usr/bin/chromium; what Playwright itself runs headless): it has no browser window behind each
-# context, and the full browser drew the same tests with more CPU. CHROMIUM_PATH=/usr/bin/chromium
-# runs them in the full browser.
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium-headless-shell")
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -140,7 +136,7 @@ def stop_apps(processes: list[subprocess.Popen]) -> None:
 @pytest.fixture(scope="session")
 def browser():
     """One headless Chromium for the session."""
-    chromium = CHROMIUM if os.path.exists(CHROMIUM) else shutil.which(Path(CHROMIUM).name)
+    chromium = CHROMIUM if os.path.exists(CHROMIUM) else shutil.which("chromium")
     require_service(bool(chromium), f"Chromium is not installed (looked for {CHROMIUM})")
     try:
         from playwright.sync_api import sync_playwright
