@@ -148,6 +148,7 @@ CATEGORY_LABELS = {
     "drill_items_call": "Drill items drafted",
     "memory_call": "Client memory",
     "output_guard": "Reply held back",
+    "refusal": "Reply refused by the model",
     "redis": "Redis",
     "readiness": "Readiness",
     "alert": "Alert to the operator",

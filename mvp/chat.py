@@ -87,16 +87,37 @@ def chat_panel(
     _show_totals(totals, session)
 
 
+def _typed_in_this_run() -> str | None:
+    """The message sent with the run now going (a disabled or undrawn input returns nothing)."""
+    typed = st.session_state.get("chat_input")
+    if typed is not None and not isinstance(typed, str):
+        typed = getattr(typed, "text", None)  # the value's form when files are accepted
+    return typed or None
+
+
+def show_unsent_after_end() -> None:
+    """The conversation ended (in another tab) as a message was sent: it stays on screen once,
+    as not sent, for the student to copy."""
+    if typed := _typed_in_this_run():
+        st.warning(
+            f"Not sent, the session had ended: {ui.escape_markdown(typed)}",
+            icon=":material/unpublished:",
+        )
+
+
 def _keep_unsent(keys: ChatKeys) -> None:
     """The conversation cannot go on: a message sent in this very run stays on screen as not
     sent (its words are kept with the conversation's draft)."""
-    typed = st.session_state.get("chat_input")  # a disabled input returns nothing
-    if typed is not None and not isinstance(typed, str):
-        typed = getattr(typed, "text", None)  # the value's form when files are accepted
+    typed = _typed_in_this_run()
     st.chat_input("This conversation cannot go on.", key="chat_input", disabled=True)
     if typed := typed or st.session_state.get(keys.draft):
         st.session_state[keys.draft] = typed
         st.warning(f"Not sent: {ui.escape_markdown(typed)}", icon=":material/unpublished:")
+
+
+def _joined(unsent: str | None, text: str) -> str:
+    """The words not sent so far, with `text` after them (unless `text` is them, sent again)."""
+    return text if not unsent or text == unsent else f"{unsent}\n\n{text}"
 
 
 def _show_totals(slot: DeltaGenerator | None, session: SessionRead) -> None:
@@ -123,6 +144,7 @@ class _Turn:
         self.draft_slot, self.draft_button = notices.empty(), notices.empty()
         self.notice_slot, self.retry_button = notices.empty(), notices.empty()
         self.pending_slot = notices.empty()
+        self.resend_drawn = False  # "Send again" is on screen in this run (its key is unique)
         self.after_student: Callable[[MessageRead], None] | None = None
 
     def run(self, prompt: str | None) -> SessionRead:
@@ -152,6 +174,7 @@ class _Turn:
         self.draft_slot.warning(
             f"Not sent: {ui.escape_markdown(draft)}", icon=":material/unpublished:"
         )
+        self.resend_drawn = True
         sent: bool = self.draft_button.button(
             "Send again", key="resend_draft", icon=":material/send:"
         )
@@ -170,21 +193,26 @@ class _Turn:
                 self.database, actor=self.actor, session_id=self.view.session.id, content=text
             )
         except Exception as error:  # a refusal, or the database failing: nothing was stored
-            # Keep the words on screen with a way to send them again.
-            st.session_state[self.keys.draft] = text
+            # Keep the words on screen with a way to send them again, after any kept before.
+            unsent = _joined(st.session_state.get(self.keys.draft), text)
+            st.session_state[self.keys.draft] = unsent
             with self.draft_slot.container():
                 if isinstance(error, AppError):
                     ui.show_error(error)
                 else:
                     ui.show_unexpected(error)
-                st.warning(f"Not sent: {ui.escape_markdown(text)}", icon=":material/unpublished:")
-            self.draft_button.button("Send again", key="resend_draft", icon=":material/send:")
+                st.warning(
+                    f"Not sent: {ui.escape_markdown(unsent)}", icon=":material/unpublished:"
+                )
+            if not self.resend_drawn:
+                self.draft_button.button("Send again", key="resend_draft", icon=":material/send:")
             if isinstance(error, ReplyInFlight):  # started elsewhere: still show it arrive
                 self._wait_for_reply()
             return self.view.session
-        st.session_state.pop(self.keys.draft, None)
-        self.draft_slot.empty()
-        self.draft_button.empty()
+        if text == st.session_state.get(self.keys.draft):  # sent again: no longer unsent
+            st.session_state.pop(self.keys.draft)
+            self.draft_slot.empty()
+            self.draft_button.empty()
         self.hint.empty()
         with self.history:
             if reply.sent is not None:  # always, for a submitted message

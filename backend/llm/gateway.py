@@ -69,6 +69,11 @@ class Completion:
     def truncated(self) -> bool:
         return self.stop_reason == "max_tokens"
 
+    @property
+    def refused(self) -> bool:
+        """Stopped by the API's safety classifier, mid-sentence: not words to keep."""
+        return self.stop_reason == "refusal"
+
 
 @dataclass
 class StructuredAnswer:

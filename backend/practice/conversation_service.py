@@ -628,6 +628,23 @@ class _ReplyJob:
         self._counted = partial.usage
 
     def _store(self, completion: Completion) -> ReplyOutcome:
+        if completion.refused:  # never the client's words, nor sent back with later turns
+            self._record_unkept(completion)
+            with self.database(write=True) as db:
+                event_log.record(
+                    db,
+                    "warning",
+                    "refusal",
+                    "The model stopped a reply as a refusal; it was not kept.",
+                    user_id=self.ticket.user_id,
+                    session_id=self.ticket.session_id,
+                    details={"request_id": completion.request_id},
+                )
+            return ReplyOutcome(
+                notice=f"{self.ticket.client.name}'s reply was stopped by the model's safety "
+                "check and not kept. Press Retry, or put your message another way.",
+                error=ConflictError("Reply refused."),
+            )
         if completion.truncated:  # cut at the cap: it ends at its last whole sentence
             completion.text = whole_sentences(completion.text)
         if not completion.text.strip():

@@ -311,6 +311,70 @@ def test_an_outage_or_a_rate_limit_never_loses_what_the_student_typed(
     assert at.button(key="resend_draft") is not None
 
 
+def unsent(at) -> list[str]:
+    return [warning for warning in texts(at, "warning") if warning.startswith("Not sent")]
+
+
+def test_send_again_refused_once_more_keeps_the_words_and_says_why(
+    app, app_db, app_api, monkeypatch
+):
+    """Pressing "Send again" too soon is refused again: the words stay, shown once, with the
+    reason (it drew a second "Send again" button and crashed the page)."""
+    monkeypatch.setenv("USER_RATE_LIMIT", "1/minute")
+    classroom(app_db)
+    app_api.reply("Hi. I guess I'm here.")
+    at = log_in(app.run(), "sam.student")
+    start_button(at).click().run()
+    at.chat_input(key="chat_input").set_value("Hello, I'm Sam.").run()
+    at.chat_input(key="chat_input").set_value("What brings you in today?").run()
+    assert unsent(at) == ["Not sent: What brings you in today?"]
+
+    at.button(key="resend_draft").click().run()
+    assert_clean(at)
+    assert unsent(at) == ["Not sent: What brings you in today?"]
+    assert "faster than 1 per minute" in everything(at)
+    assert at.button(key="resend_draft") is not None
+
+
+def test_a_second_refused_message_keeps_the_first_one_too(app, app_db, app_api, monkeypatch):
+    """Two messages refused in a row: both stay on screen, in order, to be sent again together
+    (the second used to replace the first, which was never stored)."""
+    monkeypatch.setenv("USER_RATE_LIMIT", "1/minute")
+    classroom(app_db)
+    app_api.reply("Hi. I guess I'm here.")
+    at = log_in(app.run(), "sam.student")
+    start_button(at).click().run()
+    at.chat_input(key="chat_input").set_value("Hello, I'm Sam.").run()
+    at.chat_input(key="chat_input").set_value("What brings you in today?").run()
+    at.chat_input(key="chat_input").set_value("Take your time.").run()
+    assert_clean(at)
+    assert unsent(at) == ["Not sent: What brings you in today?\n\nTake your time\\."]
+    at.run()  # any next click
+    assert unsent(at) == ["Not sent: What brings you in today?\n\nTake your time\\."]
+    assert shown_messages(at) == ["Hello, I'm Sam.", "Hi. I guess I'm here."]
+
+
+def test_a_message_sent_after_the_session_ended_in_another_tab_stays_on_screen(
+    app, app_db, app_api
+):
+    """The other tab ended the session: this tab's next run shows the ended session, and the
+    message just sent is shown as not sent (it vanished without a word)."""
+    student, _alex, _section = classroom(app_db)
+    at = log_in(app.run(), "sam.student")
+    start_button(at).click().run()
+    chat_id = int(at.query_params["c"])
+    with unit_of_work(app_db) as db:  # "End session" in the student's other tab
+        session_service.end_session(db, actor=student, session_id=chat_id)
+    at.chat_input(key="chat_input").set_value("I wanted to say one last thing.").run()
+    assert_clean(at)
+    assert app_api.request_count == 0
+    assert unsent(at) == [
+        "Not sent, the session had ended: I wanted to say one last thing\\."
+    ]
+    at.run()  # shown once: the words are for copying, the session cannot take them
+    assert unsent(at) == []
+
+
 def test_a_message_sent_while_a_reply_started_elsewhere_is_on_its_way_keeps_it_coming(
     app, app_db, app_api
 ):
@@ -349,6 +413,11 @@ def test_a_message_sent_while_a_reply_started_elsewhere_is_on_its_way_keeps_it_c
     assert shown_messages(at) == ["How are you?", "I'm here."]
     assert "Not sent: Are you still there?" in texts(at, "warning")
     assert app_api.request_count == 0
+
+    app_api.reply("Still here.")  # a new message goes through; the unsent one stays to resend
+    at.chat_input(key="chat_input").set_value("Good.").run()
+    assert shown_messages(at) == ["How are you?", "I'm here.", "Good.", "Still here."]
+    assert unsent(at) == ["Not sent: Are you still there?"]
 
 
 # The role-play stays a role-play (issue 9, points 30 and 32) ----------------------------------

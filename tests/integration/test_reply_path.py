@@ -296,6 +296,41 @@ def test_a_malformed_200_becomes_a_notice_an_event_and_a_retry(committed_engine,
     )
 
 
+def test_a_reply_the_api_stopped_as_a_refusal_is_not_kept_as_the_clients_words(
+    committed_engine, api, classroom
+):
+    """`stop_reason: "refusal"`: the API's classifier stopped the reply mid-sentence. That text
+    is no turn the client said: it is not stored (nor sent back with every later turn), the
+    student's message stays with a Retry, and the billed tokens are still counted."""
+    session = _start(committed_engine, classroom.student, classroom.client)
+    api.reply(
+        "Honestly, the night before, I sat down and started to",
+        stop_reason="refusal",
+        input_tokens=300,
+        output_tokens=12,
+    )
+    outcome = conversation_service.send_message(
+        Database(committed_engine),
+        actor=classroom.student,
+        session_id=session.id,
+        content="What happened then?",
+    )
+    assert not outcome.ok and "Retry" in outcome.notice
+    messages = stored_messages(committed_engine, classroom.student, session.id)
+    assert [(m.role, m.content) for m in messages] == [(MessageRole.user, "What happened then?")]
+    stored = stored_session(committed_engine, classroom.student, session.id)
+    assert (stored.input_tokens, stored.output_tokens) == (300, 12)
+    assert _events(committed_engine, "refusal")
+    api.reply("I sat down and started to write it all out.")
+    assert (
+        conversation_service.request_reply(
+            Database(committed_engine), actor=classroom.student, session_id=session.id
+        )
+        .wait()
+        .ok
+    )
+
+
 def test_a_malformed_200_on_the_non_streaming_path_is_categorized(api):
     api.malformed()
     report = health_service.check_connection()
