@@ -201,9 +201,7 @@ class _Turn:
                     ui.show_error(error)
                 else:
                     ui.show_unexpected(error)
-                st.warning(
-                    f"Not sent: {ui.escape_markdown(unsent)}", icon=":material/unpublished:"
-                )
+                st.warning(f"Not sent: {ui.escape_markdown(unsent)}", icon=":material/unpublished:")
             if not self.resend_drawn:
                 self.draft_button.button("Send again", key="resend_draft", icon=":material/send:")
             if isinstance(error, ReplyInFlight):  # started elsewhere: still show it arrive

@@ -368,9 +368,7 @@ def test_a_message_sent_after_the_session_ended_in_another_tab_stays_on_screen(
     at.chat_input(key="chat_input").set_value("I wanted to say one last thing.").run()
     assert_clean(at)
     assert app_api.request_count == 0
-    assert unsent(at) == [
-        "Not sent, the session had ended: I wanted to say one last thing\\."
-    ]
+    assert unsent(at) == ["Not sent, the session had ended: I wanted to say one last thing\\."]
     at.run()  # shown once: the words are for copying, the session cannot take them
     assert unsent(at) == []
 
