@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 
 class Usage(BaseModel):
-    """Token usage as the API reports it; cache writes split by lifetime."""
+    """Token usage as the API reports it; cache writes split by lifetime. A field it does not
+    have is an error, not silently dropped tokens."""
+
+    model_config = ConfigDict(extra="forbid")
 
     input_tokens: int = 0
     output_tokens: int = 0

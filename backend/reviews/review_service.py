@@ -737,7 +737,8 @@ def _with_row(
         Usage(
             input_tokens=row.input_tokens,
             output_tokens=row.output_tokens,
-            cache_write_tokens=row.cache_write_tokens,
+            # The row keeps its cache writes whole; its cost is added apart, already priced.
+            cache_write_5m_tokens=row.cache_write_tokens,
             cache_read_tokens=row.cache_read_tokens,
         )
     )

@@ -275,6 +275,34 @@ def test_invalid_twice_stores_a_failed_review_an_event_and_nothing_readable(
         assert len(db.scalars(select(SessionReview)).all()) == 1
 
 
+def test_a_replaced_failed_reviews_cache_writes_stay_counted(api, classroom, committed_engine):
+    """A failed review's usage moves onto the review that replaces it: all of it, cache writes
+    too (they were dropped on the way), so the kept row and the rollups rebuilt from it agree."""
+    session_id = ended_session(committed_engine, classroom)
+    database = Database(committed_engine)
+    bad = valid_answer()
+    _quote_not_in_transcript(bad)
+    api.tool_reply(bad, times=2, input_tokens=100, output_tokens=50, cache_creation_5m=5000)
+    with pytest.raises(ReviewFailed):
+        review_service.create_review(database, actor=classroom.teacher, session_id=session_id)
+    api.tool_reply(valid_answer(), input_tokens=100, output_tokens=50, cache_read=5000)
+    review_service.create_review(database, actor=classroom.teacher, session_id=session_id)
+
+    with unit_of_work(committed_engine, write=False) as db:
+        kept = db.scalars(select(SessionReview)).one()
+        assert kept.status == ReviewStatus.ready
+        assert (kept.input_tokens, kept.cache_write_tokens, kept.cache_read_tokens) == (
+            300,
+            10_000,
+            5000,
+        )
+        before = [(row.tokens, row.cost) for row in db.scalars(select(DailyUsage))]
+    with unit_of_work(committed_engine) as db:
+        usage_service.rebuild(db)  # "to check the tables": it finds them right
+    with unit_of_work(committed_engine, write=False) as db:
+        assert [(row.tokens, row.cost) for row in db.scalars(select(DailyUsage))] == before
+
+
 def test_api_failure_logs_an_event_and_stores_nothing(api, classroom, committed_engine):
     session_id = ended_session(committed_engine, classroom)
     api.error(400)
