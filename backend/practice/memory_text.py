@@ -100,15 +100,15 @@ def transcript(turns: list[tuple[bool, str]]) -> str:
 
 
 def offline_summary(source: MemorySource) -> str:
-    """The free summary (demo mode, a used-up budget, an API failure): what was said first and
-    last, added to the memory so far (the oldest lines go first when it grows too long)."""
+    """The free summary (demo mode, a used-up budget, an API failure): how long the session was
+    and what the client said last, added to the memory so far (the oldest lines go first when it
+    grows too long). Never the student's words: the memory is part of the client's instructions
+    in the next session, where a quoted message would read as one."""
     student = [text for said_by_student, text in source.turns if said_by_student]
     client = [text for said_by_student, text in source.turns if not said_by_student]
+    messages = f"{len(student)} message{'s' if len(student) != 1 else ''}"
     answer = MemoryAnswer(
-        discussed=_clip(
-            f"Session {source.sessions} ({source.day}): the student asked “{student[0]}”"
-        )
-        + (_clip(f" and later “{student[-1]}”") if len(student) > 1 else ""),
+        discussed=f"Session {source.sessions} ({source.day}): the student sent you {messages}.",
         disclosed=_clip(f"You said “{client[-1]}”") if client else "",
         relationship=f"You have met {source.sessions} time{'s' if source.sessions > 1 else ''}.",
     )
