@@ -194,7 +194,7 @@ def judge_probes(
     )
     results = {transcript.key: JudgeResult() for transcript in transcripts}
     first = results[transcripts[0].key]
-    first.completions = [answer.completion for answer in asked.answers]
+    first.completions = asked.billed
     if asked.failure is not None:
         first.failure = asked.failure
         return results

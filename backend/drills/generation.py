@@ -31,7 +31,6 @@ from backend.drills.read_models import MAX_ITEMS, DrillItemInput
 from backend.errors import AppError, ValidationError
 from backend.llm import Completion, get_gateway
 from backend.llm.errors import GatewayError
-from backend.llm.gateway import StructuredAnswer
 from backend.llm.validated import ask_validated
 from backend.models import DrillSet
 from backend.models.base import utcnow
@@ -124,7 +123,7 @@ def draft_items(
     count = min(count, room)
     wanted = [drill_set.skill] if drill_set.skill else list(DrillSkill)
     gateway = get_gateway()
-    answers: list[StructuredAnswer] = []
+    billed: list[Completion] = []
     failure: GatewayError | None = None
     if gateway.demo_mode:
         items, dropped = demo_items(client, wanted, count), 0
@@ -143,19 +142,19 @@ def draft_items(
             what="list of items",
             validate=lambda data: _validate(data, wanted),
         )
-        answers, failure = outcome.answers, outcome.failure
+        billed, failure = outcome.billed, outcome.failure
         kept, problems = outcome.value or ([], [])
         items, dropped = kept[:count], len(problems)
     with database(write=True) as db:  # billed even when nothing is kept: its own transaction
-        for answer in answers:
-            _record_call(db, checked, set_id, answer.completion)
+        for completion in billed:
+            _record_call(db, checked, set_id, completion)
     with database(write=True) as db:
         # The room is counted under the set's lock (as drill_service's changes are).
         row = db.get_one(DrillSet, set_id, with_for_update={"key_share": True})
         added = drill_service.add_drafts(db, row, items, f"generated:{client.name}"[:200])
     if failure is not None and not added:  # raised once what it cost is recorded
         raise failure
-    costs = [answer.completion.cost for answer in answers]
+    costs = [completion.cost for completion in billed]
     cost = None if None in costs else sum((c for c in costs if c is not None), Decimal(0))
     return Drafted(added, dropped, cost, gateway.demo_mode)
 

@@ -3,7 +3,6 @@
 from backend.llm.breaker import BreakerState
 from backend.llm.errors import ErrorCategory, GatewayError, classify
 from backend.llm.gateway import (
-    Completion,
     Health,
     HealthStatus,
     LLMGateway,
@@ -12,6 +11,7 @@ from backend.llm.gateway import (
     get_gateway,
     reset_gateway,
 )
+from backend.llm.usage import Completion
 
 __all__ = [
     "BreakerState",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from backend.errors import ServiceUnavailableError
+from backend.llm.usage import Completion
 
 
 class ErrorCategory(StrEnum):
@@ -92,6 +93,9 @@ class GatewayError(ServiceUnavailableError):
         self.request_id = request_id
         self.detail = detail
         self.retry_after = retry_after
+        # A call that failed after the API billed it (an answer without the forced tool call):
+        # its `Completion`, so that what it cost is still counted.
+        self.billed: Completion | None = None
 
     @property
     def severity(self) -> str:

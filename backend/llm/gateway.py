@@ -25,7 +25,7 @@ from backend.llm.errors import CONFIGURATION_ERRORS, ErrorCategory, GatewayError
 from backend.llm.pricing import DEMO_MODEL, calculate_cost
 from backend.llm.shared_state import STORE_ERRORS, Call, StateStore, open_store
 from backend.llm.tokens import estimate_tokens
-from backend.llm.usage import Usage
+from backend.llm.usage import Completion, Usage
 from backend.utils.singleton import process_wide
 
 if TYPE_CHECKING:  # the SDK itself is imported when the first client is built (`_sdk`)
@@ -54,27 +54,6 @@ class Health:
 
 
 # Completions ------------------------------------------------------------------------------------
-@dataclass
-class Completion:
-    text: str
-    usage: Usage
-    model: str
-    stop_reason: str | None
-    request_id: str | None
-    latency_ms: int
-    time_to_first_token_ms: int | None
-    cost: Decimal | None
-
-    @property
-    def truncated(self) -> bool:
-        return self.stop_reason == "max_tokens"
-
-    @property
-    def refused(self) -> bool:
-        """Stopped by the API's safety classifier, mid-sentence: not words to keep."""
-        return self.stop_reason == "refusal"
-
-
 @dataclass
 class StructuredAnswer:
     """A forced tool's input (the answer), the call's id (to send a repair) and its usage."""
@@ -162,6 +141,7 @@ class BatchMiss:
 
     kind: str
     detail: str = ""
+    billed: Completion | None = None  # an answer without the tool call: billed all the same
 
 
 #: Called with the usage `message_start` reports (input and cache; output 0), as soon as it arrives.
@@ -508,20 +488,18 @@ class LLMGateway:
             ),
             None,
         )
+        text = json.dumps(call.input) if call is not None else ""
+        completion = self._completion(
+            text, response, request_id, time.perf_counter() - started, None, batch=batch
+        )
         if call is None or not isinstance(call.input, dict):
-            raise GatewayError(
+            error = GatewayError(
                 ErrorCategory.malformed,
                 request_id=request_id,
                 detail=f"no {tool_name} tool call in the answer",
             )
-        completion = self._completion(
-            json.dumps(call.input),
-            response,
-            request_id,
-            time.perf_counter() - started,
-            None,
-            batch=batch,
-        )
+            error.billed = completion  # a whole answer: the API billed it
+            raise error
         return StructuredAnswer(data=dict(call.input), tool_use_id=call.id, completion=completion)
 
     # Message Batches (half price, answered within 24 hours) ------------------------------------
@@ -574,7 +552,7 @@ class LLMGateway:
                         result.message, tool_name, None, time.perf_counter(), batch=True
                     )
                 except GatewayError as error:
-                    answers[line.custom_id] = BatchMiss("malformed", error.summary)
+                    answers[line.custom_id] = BatchMiss("malformed", error.summary, error.billed)
         except Exception as error:
             raise classify(error) from None
         return answers

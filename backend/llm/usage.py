@@ -1,6 +1,9 @@
-"""Token usage as the API reports it: what every cost is computed from."""
+"""Token usage as the API reports it, what every cost is computed from, and a finished call."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -43,3 +46,26 @@ class Usage(BaseModel):
         return Usage(
             **{name: getattr(self, name) + getattr(other, name) for name in Usage.model_fields}
         )
+
+
+@dataclass
+class Completion:
+    """A call the API answered (and billed): its text, usage, cost (None: the model has no price)."""
+
+    text: str
+    usage: Usage
+    model: str
+    stop_reason: str | None
+    request_id: str | None
+    latency_ms: int
+    time_to_first_token_ms: int | None
+    cost: Decimal | None
+
+    @property
+    def truncated(self) -> bool:
+        return self.stop_reason == "max_tokens"
+
+    @property
+    def refused(self) -> bool:
+        """Stopped by the API's safety classifier, mid-sentence: not words to keep."""
+        return self.stop_reason == "refusal"

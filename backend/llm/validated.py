@@ -3,7 +3,7 @@
 The first call sends the messages; when `validate` finds problems, one repair call sends the answer
 back with a tool result listing them (`StructuredAnswer.repair`); whatever the second answer is,
 the loop stops there. Every call made is kept, so its usage and cost are counted even when the
-answer never validated or a later call failed.
+answer never validated or a later call failed (`Validated.billed`).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from typing import Generic, TypeVar
 
 from backend.llm.errors import GatewayError
 from backend.llm.gateway import LLMGateway, StructuredAnswer
+from backend.llm.usage import Completion
 
 T = TypeVar("T")
 
@@ -33,6 +34,12 @@ class Validated(Generic[T]):
     errors: list[str] = field(default_factory=list)
     answers: list[StructuredAnswer] = field(default_factory=list)
     failure: GatewayError | None = None
+
+    @property
+    def billed(self) -> list[Completion]:
+        """Every call the API billed: the answers, and an answer it could not use (no tool call)."""
+        failed = [self.failure.billed] if self.failure and self.failure.billed else []
+        return [answer.completion for answer in self.answers] + failed
 
     @property
     def accepted(self) -> bool:

@@ -29,7 +29,7 @@ from backend.db import Database
 from backend.errors import AppError, ConflictError
 from backend.jobs import runner
 from backend.jobs.read_models import JobRead
-from backend.llm import GatewayError, LLMGateway, StructuredAnswer, get_gateway
+from backend.llm import Completion, GatewayError, LLMGateway, get_gateway
 from backend.llm.validated import ask_validated
 from backend.models import ClientMemory, ClientProfile, Message, PracticeSession
 from backend.models.base import utcnow
@@ -151,7 +151,7 @@ def write_memory(
 
 def _summary(
     database: Database, gateway: LLMGateway, source: MemorySource
-) -> tuple[str, bool, list[StructuredAnswer], GatewayError | None, bool]:
+) -> tuple[str, bool, list[Completion], GatewayError | None, bool]:
     """(the memory to store, whether the hidden information is earned, the billed calls, an API
     failure, whether sentences were dropped for giving the hidden information away)."""
     run_words = get_settings().output_guard_words
@@ -167,7 +167,7 @@ def _summary(
             source.client, text, run_words=run_words, student_said=student_said
         )
 
-    calls: list[StructuredAnswer] = []
+    calls: list[Completion] = []
     answer, failure = None, None
     if not gateway.demo_mode and _within_budget(database, source.user_id):
         answer, calls, failure = _ask_model(gateway, source, leak)
@@ -183,7 +183,7 @@ def _summary(
 
 def _ask_model(
     gateway: LLMGateway, source: MemorySource, leak: Callable[[str], str | None]
-) -> tuple[MemoryAnswer | None, list[StructuredAnswer], GatewayError | None]:
+) -> tuple[MemoryAnswer | None, list[Completion], GatewayError | None]:
     """The model's summary (None after an API failure or an answer of the wrong shape), every
     billed call, and the failure."""
 
@@ -213,7 +213,7 @@ def _ask_model(
         what="memory",
         validate=validate,
     )
-    return asked.value, asked.answers, asked.failure
+    return asked.value, asked.billed, asked.failure
 
 
 # Reading and storing -----------------------------------------------------------------------------
@@ -289,15 +289,14 @@ def _store(db: Session, source: MemorySource, summary: str, *, earned: bool) -> 
 def _record_calls(
     db: Session,
     source: MemorySource,
-    calls: list[StructuredAnswer],
+    calls: list[Completion],
     failure: GatewayError | None,
     *,
     dropped: bool,
 ) -> None:
     """Each billed call's usage joins the session (purpose `memory`) with an info event, as a
     judge call's does; a failure and a summary cut for the hidden information are logged."""
-    for call in calls:
-        completion = call.completion
+    for completion in calls:
         session_service.record_usage(
             db,
             session_id=source.session_id,

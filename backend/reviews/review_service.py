@@ -36,7 +36,8 @@ from backend.db import Database
 from backend.errors import AppError, ConflictError, NotFoundError, PermissionDeniedError
 from backend.jobs import job_service, runner
 from backend.jobs.read_models import JobRead
-from backend.llm import GatewayError, LLMGateway, StructuredAnswer, get_gateway
+from backend.llm import Completion, GatewayError, LLMGateway, StructuredAnswer, get_gateway
+from backend.llm.gateway import BatchMiss
 from backend.llm.pricing import DEMO_MODEL
 from backend.llm.usage import Usage
 from backend.llm.validated import ask_validated
@@ -325,7 +326,7 @@ def _write_review(
     if outcome.failure is not None:
         error = outcome.failure
         with database(write=True) as db:
-            if outcome.calls:  # a first answer was billed before the repair failed
+            if outcome.calls:  # an answer was billed before the API failed
                 _store(db, job, content=None, source=ReviewSource.model, **outcome.billed())
             _log(db, job, error.severity, f"api_{error.category}", error.summary, error.detail)
             if settled_as is not None:
@@ -376,6 +377,8 @@ def _review_by_batch(
         first=first,
         earned_before=job.earned_before,
     )
+    if isinstance(answer, BatchMiss) and answer.billed is not None:  # billed, but no answer
+        outcome.calls.insert(0, answer.billed)
     return outcome, BatchStatus.collected if first is not None else BatchStatus.fell_back
 
 
@@ -502,7 +505,7 @@ class ReviewOutcome:
     """One review's calls (the answer, and a repair if it was needed) and what came of them."""
 
     content: ReviewContent | None = None
-    calls: list[StructuredAnswer] = field(default_factory=list)
+    calls: list[Completion] = field(default_factory=list)  # every call the API billed
     errors: list[str] = field(default_factory=list)  # the last answer's problems
     failure: GatewayError | None = None  # the API failed (the calls before it are billed)
 
@@ -515,12 +518,12 @@ class ReviewOutcome:
         usage, cost = Usage(), Decimal(0)
         unpriced = False
         for call in self.calls:
-            usage = usage.plus(call.completion.usage)
-            if call.completion.cost is None:
+            usage = usage.plus(call.usage)
+            if call.cost is None:
                 unpriced = True
             else:
-                cost += call.completion.cost
-        model = self.calls[-1].completion.model if self.calls else None
+                cost += call.cost
+        model = self.calls[-1].model if self.calls else None
         return {"usage": usage, "cost": None if unpriced else cost, "model": model}
 
 
@@ -569,7 +572,7 @@ def review_transcript(
         validate=validate,
         first=first,
     )
-    outcome = ReviewOutcome(calls=asked.answers, errors=asked.errors, failure=asked.failure)
+    outcome = ReviewOutcome(calls=asked.billed, errors=asked.errors, failure=asked.failure)
     if asked.accepted and asked.value is not None:
         # The offline risk check runs on every review too: a risk the model missed, or
         # judged answered when the rules see it passed over, is kept (see risk.merge).

@@ -31,7 +31,12 @@ from backend.usage.purposes import Purpose
 from tests import factories
 from tests.factories import make_user
 from tests.integration.conftest import TEST_API_KEY
-from tests.integration.test_reviews import _quote_not_in_transcript, ended_session, valid_answer
+from tests.integration.test_reviews import (
+    _quote_not_in_transcript,
+    budget_rows,
+    ended_session,
+    valid_answer,
+)
 
 MODEL = "claude-haiku-4-5"
 USAGE = {"input_tokens": 1000, "output_tokens": 500, "cache_read": 4096}
@@ -456,3 +461,21 @@ def test_reviews_waiting_for_their_batches_leave_the_workers_to_students_replies
         if runner._pool is not None:
             runner._pool.shutdown(wait=False)
     assert stored(committed_engine, session_id).status == ReviewStatus.ready
+
+
+def test_a_billed_batch_answer_without_the_tool_call_is_counted(api, classroom, committed_engine):
+    """A held review's batch request succeeds (billed at half price) with no tool call: the
+    review falls back to a normal call, and both calls reach the budgets (the batch's was
+    dropped as a `malformed` miss)."""
+    hold_reviews(committed_engine, classroom)
+    session_id = ended_session(committed_engine, classroom)
+    api.reply("Prose instead of the tool.", input_tokens=6000, output_tokens=400)  # the batch's
+    api.tool_reply(valid_answer(), input_tokens=6000, output_tokens=400)  # the fallback call
+
+    review_service.create_review(
+        Database(committed_engine), actor=classroom.student, session_id=session_id
+    )
+
+    assert [line.batch for line in api.bill] == [True, False]
+    _tokens, cost, review_cost = budget_rows(committed_engine)
+    assert cost == review_cost == api.billed_usd()  # one and a half normal calls' price

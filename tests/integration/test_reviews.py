@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
@@ -301,6 +302,33 @@ def test_a_replaced_failed_reviews_cache_writes_stay_counted(api, classroom, com
         usage_service.rebuild(db)  # "to check the tables": it finds them right
     with unit_of_work(committed_engine, write=False) as db:
         assert [(row.tokens, row.cost) for row in db.scalars(select(DailyUsage))] == before
+
+
+def budget_rows(engine) -> tuple[int, Decimal, Decimal]:
+    """Every user's (tokens, cost, review cost) of the day: what budgets and the dashboard read."""
+    with unit_of_work(engine, write=False) as db:
+        rows = db.scalars(select(DailyUsage)).all()
+        return (
+            sum(row.tokens for row in rows),
+            sum((row.cost for row in rows), Decimal(0)),
+            sum((row.review_cost for row in rows), Decimal(0)),
+        )
+
+
+def test_a_billed_answer_without_the_tool_call_is_counted(api, classroom, committed_engine):
+    """A 200 answer with no record_review call (a refusal, prose) is billed by the API: the
+    review fails, but what it cost reaches the budgets (it was thrown away with the answer)."""
+    session_id = ended_session(committed_engine, classroom)
+    api.reply("I would rather describe the session in prose.", input_tokens=6000, output_tokens=400)
+
+    with pytest.raises(GatewayError):
+        review_service.create_review(
+            Database(committed_engine), actor=classroom.student, session_id=session_id
+        )
+
+    billed = api.billed_usd()
+    assert billed == calculate_cost("claude-haiku-4-5", Usage(input_tokens=6000, output_tokens=400))
+    assert budget_rows(committed_engine) == (6400, billed, billed)
 
 
 def test_api_failure_logs_an_event_and_stores_nothing(api, classroom, committed_engine):
