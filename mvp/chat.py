@@ -65,6 +65,7 @@ def chat_panel(
             if after_student is not None and message.role == MessageRole.user:
                 after_student(message)
     active = view.session.is_active
+    typed_as_it_ended = None if active else _typed_in_this_run()
     prompt = st.chat_input(
         f"Talk to {view.client.name}…" if active else "This conversation has ended.",
         key="chat_input",
@@ -73,6 +74,9 @@ def chat_panel(
     )
     notices = st.container()
     if not active:
+        if typed_as_it_ended or _unsent(keys):
+            with notices:
+                show_unsent_after_end(session_id, typed_as_it_ended)
         notices.info(
             "This conversation has ended."
             + (" Press **Start over** for a new one." if controls else ""),
@@ -95,29 +99,48 @@ def _typed_in_this_run() -> str | None:
     return typed or None
 
 
-def show_unsent_after_end() -> None:
-    """The conversation ended (in another tab) as a message was sent: it stays on screen once,
-    as not sent, for the student to copy."""
-    if typed := _typed_in_this_run():
-        st.warning(
-            f"Not sent, the session had ended: {ui.escape_markdown(typed)}",
-            icon=":material/unpublished:",
-        )
+def _unsent(keys: ChatKeys) -> list[str]:
+    """The conversation's messages not sent, oldest first."""
+    return list(st.session_state.get(keys.draft) or [])
+
+
+def _show_unsent(messages: list[str], prefix: str = "Not sent") -> None:
+    words = "\n\n".join(ui.escape_markdown(message) for message in messages)
+    st.warning(f"{prefix}: {words}", icon=":material/unpublished:")
+
+
+def show_unsent_after_end(session_id: int, typed: str | None = None) -> None:
+    """The conversation ended (in another tab) with words not sent: the ones kept and one sent
+    in this very run (`typed`, read here unless the page read it before drawing the input) stay
+    on screen once, for the student to copy."""
+    keys = ChatKeys(session_id)
+    typed = typed or _typed_in_this_run()
+    unsent = _unsent(keys) + ([typed] if typed else [])
+    st.session_state.pop(keys.draft, None)
+    if unsent:
+        _show_unsent(unsent, "Not sent, the session had ended")
 
 
 def _keep_unsent(keys: ChatKeys) -> None:
     """The conversation cannot go on: a message sent in this very run stays on screen as not
-    sent (its words are kept with the conversation's draft)."""
+    sent, after the ones kept before (all kept with the conversation)."""
     typed = _typed_in_this_run()
     st.chat_input("This conversation cannot go on.", key="chat_input", disabled=True)
-    if typed := typed or st.session_state.get(keys.draft):
-        st.session_state[keys.draft] = typed
-        st.warning(f"Not sent: {ui.escape_markdown(typed)}", icon=":material/unpublished:")
+    unsent = _unsent(keys) + ([typed] if typed else [])
+    if unsent:
+        st.session_state[keys.draft] = unsent
+        _show_unsent(unsent)
 
 
-def _joined(unsent: str | None, text: str) -> str:
-    """The words not sent so far, with `text` after them (unless `text` is them, sent again)."""
-    return text if not unsent or text == unsent else f"{unsent}\n\n{text}"
+def _next_to_send(unsent: list[str]) -> list[str]:
+    """What "Send again" sends as one message: the oldest unsent messages, as many as fit in one
+    (each fit when typed; the rest wait for the next press)."""
+    limit, batch = get_settings().message_max_chars, unsent[:1]
+    for message in unsent[1:]:
+        if len("\n\n".join([*batch, message])) > limit:
+            break
+        batch.append(message)
+    return batch
 
 
 def _show_totals(slot: DeltaGenerator | None, session: SessionRead) -> None:
@@ -149,13 +172,16 @@ class _Turn:
 
     def run(self, prompt: str | None) -> SessionRead:
         state, view = st.session_state, self.view
-        draft = state.get(self.keys.draft)
+        unsent = _unsent(self.keys)
         notice = state.get(self.keys.notice) if view.awaiting_reply else None
-        resend = self._show_draft(draft) if draft else False
+        resend = self._show_unsent(unsent) if unsent else False
         retry = self._show_notice(notice) if notice else False
 
-        if text := prompt or (draft if resend else None):
-            return self._send(text)
+        if prompt:
+            return self._send(prompt)
+        if resend:
+            batch = _next_to_send(unsent)
+            return self._send("\n\n".join(batch), resent=len(batch))
         if retry:
             return self._ask_again()
         if view.reply_pending:
@@ -170,10 +196,9 @@ class _Turn:
             return self._ask_again()
         return view.session
 
-    def _show_draft(self, draft: str) -> bool:
-        self.draft_slot.warning(
-            f"Not sent: {ui.escape_markdown(draft)}", icon=":material/unpublished:"
-        )
+    def _show_unsent(self, unsent: list[str]) -> bool:
+        with self.draft_slot.container():
+            _show_unsent(unsent)
         self.resend_drawn = True
         sent: bool = self.draft_button.button(
             "Send again", key="resend_draft", icon=":material/send:"
@@ -187,30 +212,36 @@ class _Turn:
         )
         return retry
 
-    def _send(self, text: str) -> SessionRead:
+    def _send(self, text: str, resent: int = 0) -> SessionRead:
+        """Send `text`: a new message, or the first `resent` unsent ones sent again."""
+        unsent = _unsent(self.keys)
         try:
             reply = conversation_service.submit_message(
                 self.database, actor=self.actor, session_id=self.view.session.id, content=text
             )
         except Exception as error:  # a refusal, or the database failing: nothing was stored
             # Keep the words on screen with a way to send them again, after any kept before.
-            unsent = _joined(st.session_state.get(self.keys.draft), text)
+            unsent = unsent if resent else [*unsent, text]
             st.session_state[self.keys.draft] = unsent
             with self.draft_slot.container():
                 if isinstance(error, AppError):
                     ui.show_error(error)
                 else:
                     ui.show_unexpected(error)
-                st.warning(f"Not sent: {ui.escape_markdown(unsent)}", icon=":material/unpublished:")
+                _show_unsent(unsent)
             if not self.resend_drawn:
                 self.draft_button.button("Send again", key="resend_draft", icon=":material/send:")
             if isinstance(error, ReplyInFlight):  # started elsewhere: still show it arrive
                 self._wait_for_reply()
             return self.view.session
-        if text == st.session_state.get(self.keys.draft):  # sent again: no longer unsent
-            st.session_state.pop(self.keys.draft)
-            self.draft_slot.empty()
-            self.draft_button.empty()
+        if resent:  # sent at last; any left wait for the next "Send again"
+            st.session_state[self.keys.draft] = unsent = unsent[resent:]
+            if not unsent:
+                self.draft_slot.empty()
+                self.draft_button.empty()
+            else:
+                with self.draft_slot.container():
+                    _show_unsent(unsent)
         self.hint.empty()
         with self.history:
             if reply.sent is not None:  # always, for a submitted message

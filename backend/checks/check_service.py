@@ -316,6 +316,17 @@ def _guard_finding(
     )
 
 
+def _refusal_finding(probe_key: str, turns: list[ProbeTurn], said: str) -> _Scored:
+    """A reply the API stopped as a refusal (`said`: what it had said, the last turn): the
+    model stepped out of the client's role."""
+    note = "The model refused to answer as the client here (the student would see a notice)."
+    return _Scored(
+        "in_character",
+        "fail",
+        Finding(probe=probe_key, turn=len(turns), quote=said, note=note, source="guard"),
+    )
+
+
 def _verified(scored: _Scored, transcript: ProbeTranscript) -> bool:
     """A finding stands only if its quote is in the client's reply at that turn, verbatim."""
     index = scored.finding.turn - 1
@@ -432,6 +443,10 @@ def _run_probe(
                 stopped.append(_guard_finding(client, probe.key, turns, draft, leaked, run_words))
             if outcome.message is not None:
                 turns.append(ProbeTurn(role="client", text=outcome.message.content))
+            elif isinstance(outcome.error, conversation_service.ReplyRefused):
+                said = outcome.error.said.strip() or "(nothing)"
+                turns.append(ProbeTurn(role="client", text=said, withheld=True))
+                stopped.append(_refusal_finding(probe.key, turns, said))
             elif not isinstance(outcome.error, conversation_service.ReplyWithheld):
                 raise outcome.error or AppError(outcome.notice or "The reply failed.")
             primed.set()

@@ -94,6 +94,17 @@ class ReplyWithheld(AppError):
     level = "warning"
 
 
+class ReplyRefused(AppError):
+    """The API stopped the reply as a refusal (`stop_reason: "refusal"`); it was not kept.
+    `said` is what it had said by then (a client check quotes it)."""
+
+    level = "warning"
+
+    def __init__(self, message: str, said: str) -> None:
+        super().__init__(message)
+        self.said = said
+
+
 @dataclass
 class ReplyOutcome:
     """What happened to one reply: the stored message (and the new totals), or a notice."""
@@ -640,11 +651,11 @@ class _ReplyJob:
                     session_id=self.ticket.session_id,
                     details={"request_id": completion.request_id},
                 )
-            return ReplyOutcome(
-                notice=f"{self.ticket.client.name}'s reply was stopped by the model's safety "
-                "check and not kept. Press Retry, or put your message another way.",
-                error=ConflictError("Reply refused."),
+            notice = (
+                f"{self.ticket.client.name}'s reply was stopped by the model's safety check and "
+                "not kept. Press Retry, or put your message another way."
             )
+            return ReplyOutcome(notice=notice, error=ReplyRefused(notice, completion.text))
         if completion.truncated:  # cut at the cap: it ends at its last whole sentence
             completion.text = whole_sentences(completion.text)
         if not completion.text.strip():

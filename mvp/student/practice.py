@@ -200,7 +200,7 @@ def conversation(session_id: int) -> bool:
             after_student=coded_replies(coding, shown.messages) if coding else None,
         )
     else:
-        show_unsent_after_end()
+        show_unsent_after_end(session_id)
         after_session(actor, screen)
     return True
 

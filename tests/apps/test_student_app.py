@@ -8,11 +8,13 @@ from decimal import Decimal
 from sqlalchemy import delete
 from streamlit.testing.v1 import AppTest
 
+from backend.config import get_settings
 from backend.db import unit_of_work
 from backend.llm.usage import Usage
 from backend.models import Enrollment, MessageRating, SessionRating
 from backend.models.enums import Role
 from backend.practice import session_service
+from backend.utils.rate_limiter import reset_rate_limiter
 from mvp import auth
 from tests.apps.helpers import (
     APP_PATH,
@@ -352,6 +354,57 @@ def test_a_second_refused_message_keeps_the_first_one_too(app, app_db, app_api, 
     at.run()  # any next click
     assert unsent(at) == ["Not sent: What brings you in today?\n\nTake your time\\."]
     assert shown_messages(at) == ["Hello, I'm Sam.", "Hi. I guess I'm here."]
+
+
+def test_refused_messages_too_long_to_send_as_one_go_one_press_at_a_time(
+    app, app_db, app_api, monkeypatch
+):
+    """Each refused message fit the box, the two together do not: "Send again" sends what fits
+    (was refused for its length on every press, for good)."""
+    monkeypatch.setenv("USER_RATE_LIMIT", "1/minute")
+    monkeypatch.setenv("MESSAGE_MAX_CHARS", "100")
+    classroom(app_db)
+    app_api.reply("Hi. I guess I'm here.")
+    app_api.reply("Okay.")
+    app_api.reply("Go on.")
+    at = log_in(app.run(), "sam.student")
+    start_button(at).click().run()
+    at.chat_input(key="chat_input").set_value("Hello.").run()
+    first, second = "a" * 80, "b" * 80
+    at.chat_input(key="chat_input").set_value(first).run()
+    at.chat_input(key="chat_input").set_value(second).run()
+    assert unsent(at) == [f"Not sent: {first}\n\n{second}"]
+
+    monkeypatch.setenv("USER_RATE_LIMIT", "10/minute")  # the minute has passed
+    get_settings.cache_clear()
+    reset_rate_limiter()
+    at.button(key="resend_draft").click().run()
+    assert_clean(at)
+    assert shown_messages(at)[2:] == [first, "Okay."]
+    assert unsent(at) == [f"Not sent: {second}"]
+    at.button(key="resend_draft").click().run()
+    assert shown_messages(at)[2:] == [first, "Okay.", second, "Go on."]
+    assert unsent(at) == [] and "resend_draft" not in [button.key for button in at.button]
+
+
+def test_words_kept_unsent_stay_on_screen_when_the_session_ends_in_another_tab(
+    app, app_db, app_api, monkeypatch
+):
+    monkeypatch.setenv("USER_RATE_LIMIT", "1/minute")
+    student, _alex, _section = classroom(app_db)
+    app_api.reply("Hi. I guess I'm here.")
+    at = log_in(app.run(), "sam.student")
+    start_button(at).click().run()
+    chat_id = int(at.query_params["c"])
+    at.chat_input(key="chat_input").set_value("Hello.").run()
+    at.chat_input(key="chat_input").set_value("What brings you in?").run()
+    with unit_of_work(app_db) as db:  # "End session" in the student's other tab
+        session_service.end_session(db, actor=student, session_id=chat_id)
+    at.chat_input(key="chat_input").set_value("Take your time.").run()
+    assert_clean(at)
+    assert unsent(at) == [
+        "Not sent, the session had ended: What brings you in?\n\nTake your time\\."
+    ]
 
 
 def test_a_message_sent_after_the_session_ended_in_another_tab_stays_on_screen(

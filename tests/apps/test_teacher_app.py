@@ -7,9 +7,10 @@ import re
 import pytest
 
 from backend.classes import assignment_service, section_service
-from backend.db import unit_of_work
+from backend.db import Database, unit_of_work
 from backend.models.enums import Role
-from backend.practice import history_service
+from backend.practice import conversation_service, history_service
+from mvp.teacher.shared import TRY_SESSION_KEY
 from tests.apps.helpers import (
     assert_clean,
     everything,
@@ -262,6 +263,23 @@ def test_end_conversation_then_start_over(app, app_db, teacher, app_api):
     with unit_of_work(app_db) as db:
         rows = history_service.list_conversations(db, actor=teacher)
     assert [row.status.value for row in rows] == ["active", "completed"]
+
+
+def test_a_message_sent_as_the_test_chat_ended_in_another_tab_stays_on_screen(
+    app, app_db, teacher, app_api
+):
+    client = add_client(app_db, teacher, name="Alex Rivera")
+    at = teacher_app(app)
+    at.button(key=f"test_client_{client.id}").click().run()
+    at.chat_input(key="chat_input").set_value("Hello.").run()
+    session_id = at.session_state[TRY_SESSION_KEY]
+    # "End conversation" in the teacher's other tab
+    conversation_service.end_conversation(Database(app_db), actor=teacher, session_id=session_id)
+    at.chat_input(key="chat_input").set_value("One last thing.").run()
+    assert_clean(at)
+    assert app_api.request_count == 1
+    assert "Not sent, the session had ended: One last thing\\." in texts(at, "warning")
+    assert "This conversation has ended. Press **Start over** for a new one." in texts(at, "info")
 
 
 def test_a_failed_reply_shows_a_notice_and_retry_answers_the_same_message(

@@ -169,6 +169,24 @@ def test_answering_as_a_counselor_fails_in_character(committed_engine, api, teac
     )
 
 
+def test_a_reply_refused_by_the_api_is_a_finding_not_the_end_of_the_check(
+    committed_engine, api, teacher_client
+):
+    """The probes are adversarial, where the API's safety check may stop a reply: the check
+    goes on, and the refusal is a failure to stay in character, quoted from what was said."""
+    teacher, client = teacher_client
+    _script(api)
+    api.reply("I guess I could tell you how to", stop_reason="refusal")  # the first reply
+    card = _run(committed_engine, teacher, client)
+    assert len(card.probes) == 7
+    dimension = _dimension(card, "in_character")
+    assert dimension.status == "fail" and card.overall == "fail"
+    (finding,) = [f for f in dimension.findings if "refused" in f.note]
+    assert finding.quote == "I guess I could tell you how to" and finding.turn == 2
+    probe = next(p for p in card.probes if p.key == finding.probe)
+    assert probe.turns[1].withheld and probe.turns[2].role == "student"  # it went on
+
+
 def test_demo_mode_runs_offline_with_the_rules_only(
     committed_engine, configure, fake_anthropic, teacher_client
 ):
