@@ -199,10 +199,24 @@ class _Turn:
     def _show_unsent(self, unsent: list[str]) -> bool:
         with self.draft_slot.container():
             _show_unsent(unsent)
+        return self._unsent_buttons()
+
+    def _unsent_buttons(self) -> bool:
+        """ "Send again" and "Discard" (once per run: their keys are unique); whether Send again
+        was pressed."""
+        if self.resend_drawn:
+            return False
         self.resend_drawn = True
-        sent: bool = self.draft_button.button(
-            "Send again", key="resend_draft", icon=":material/send:"
-        )
+        with self.draft_button.container(horizontal=True):
+            sent: bool = st.button("Send again", key="resend_draft", icon=":material/send:")
+            st.button(
+                "Discard",
+                key="discard_unsent",
+                icon=":material/delete:",
+                help="Forget the words not sent (copy them first if you need them)",
+                on_click=st.session_state.pop,
+                args=(self.keys.draft, None),
+            )
         return sent
 
     def _show_notice(self, notice: str) -> bool:
@@ -229,8 +243,7 @@ class _Turn:
                 else:
                     ui.show_unexpected(error)
                 _show_unsent(unsent)
-            if not self.resend_drawn:
-                self.draft_button.button("Send again", key="resend_draft", icon=":material/send:")
+            self._unsent_buttons()
             if isinstance(error, ReplyInFlight):  # started elsewhere: still show it arrive
                 self._wait_for_reply()
             return self.view.session

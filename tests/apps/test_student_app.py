@@ -354,6 +354,8 @@ def test_a_second_refused_message_keeps_the_first_one_too(app, app_db, app_api, 
     at.run()  # any next click
     assert unsent(at) == ["Not sent: What brings you in today?\n\nTake your time\\."]
     assert shown_messages(at) == ["Hello, I'm Sam.", "Hi. I guess I'm here."]
+    at.button(key="discard_unsent").click().run()  # e.g. typed again and sent since
+    assert unsent(at) == [] and "resend_draft" not in [button.key for button in at.button]
 
 
 def test_refused_messages_too_long_to_send_as_one_go_one_press_at_a_time(
