@@ -198,12 +198,13 @@ def judge_probes(
     if asked.failure is not None:
         first.failure = asked.failure
         return results
+    first.errors = asked.errors  # still invalid after the repair (the caller decides)
     if asked.value is not None:
         findings, invalid = asked.value
         for finding in findings:
             results[finding[2].probe].findings.append(finding)
-        if asked.errors:  # still invalid after the repair: the findings that hold up stay
-            first.dropped, first.errors = invalid, asked.errors
+        if asked.errors:  # the findings that hold up stay
+            first.dropped = invalid
     return results
 
 

@@ -48,7 +48,7 @@ from backend.clients import client_service, prompt_service
 from backend.clients.read_models import ClientRead
 from backend.config import get_settings
 from backend.db import Database
-from backend.errors import AppError, ConflictError
+from backend.errors import AppError, ConflictError, ServiceUnavailableError
 from backend.jobs import job_service, runner
 from backend.jobs.read_models import JobRead
 from backend.llm import get_gateway
@@ -78,6 +78,18 @@ DIMENSIONS: dict[DimensionKey, str] = {
 }
 
 _SEVERITY: dict[Status, int] = {"pass": 0, "warn": 1, "fail": 2}
+
+
+class JudgeUnusable(ServiceUnavailableError):
+    """The judge's answer still had problems after its repair: scoring what was left would show
+    dimensions it never judged as passed."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The judge model's answer could not be used, even after one repair, so this check "
+            "was not scored (its cost is counted). Run the check again."
+        )
+
 
 #: Words a reply may have in each communication style (fewer or more is a warning). Generous:
 #: one turn of conversation is "usually 1-5 sentences" (prompt_service.SAFEGUARDS).
@@ -363,6 +375,8 @@ def _judge(
         )
     if first.failure is not None:  # raised once what it cost is recorded
         raise first.failure
+    if first.errors:
+        raise JudgeUnusable()
     for result in results:
         found = judged[result.transcript.key].findings
         result.scored += [

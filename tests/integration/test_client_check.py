@@ -28,7 +28,7 @@ from backend.errors import (
 )
 from backend.jobs import runner
 from backend.llm.tokens import estimate_tokens
-from backend.models import Job, PracticeSession
+from backend.models import DailyUsage, Job, PracticeSession
 from backend.models.enums import Role
 from backend.monitoring import metrics_service
 from backend.practice import conversation_service, history_service
@@ -185,6 +185,27 @@ def test_a_reply_refused_by_the_api_is_a_finding_not_the_end_of_the_check(
     assert finding.quote == "I guess I could tell you how to" and finding.turn == 2
     probe = next(p for p in card.probes if p.key == finding.probe)
     assert probe.turns[1].withheld and probe.turns[2].role == "student"  # it went on
+
+
+def test_a_judge_whose_answer_stays_unusable_scores_nothing_and_says_so(
+    committed_engine, api, teacher_client
+):
+    """The judge answers twice (the answer and its repair) without judging the probes: the
+    check stores no scorecard (it read "pass", as if facts, hidden information, pace and style
+    had been judged), the teacher is told to run it again, and both calls are counted."""
+    teacher, client = teacher_client
+    api.set_default_reply(_client_replies({}))
+    api.set_default_tool_reply(lambda body: {"probes": []})
+
+    with pytest.raises(check_service.JudgeUnusable, match="Run the check again"):
+        _run(committed_engine, teacher, client)
+
+    judge_calls = [r for r in api.requests if (r.body or {}).get("tools")]
+    assert len(judge_calls) == 2
+    with unit_of_work(committed_engine, write=False) as db:
+        assert check_service.latest_scorecard(db, actor=teacher, client_id=client.id) is None
+        judged = db.scalar(select(func.sum(DailyUsage.check_judge_cost)))
+    assert judged is not None and judged > 0
 
 
 def test_demo_mode_runs_offline_with_the_rules_only(
