@@ -25,6 +25,14 @@ from backend.practice.session_service import ReplyInFlight
 from mvp import a11y, job_view, ui
 from mvp.chat_controls import ChatKeys, end_and_start_over
 from mvp.chat_messages import CLIENT_AVATAR, render_message, session_totals
+from mvp.chat_unsent import (
+    keep_unsent,
+    next_to_send,
+    show_unsent,
+    show_unsent_after_end,
+    typed_in_this_run,
+    unsent_messages,
+)
 
 
 def chat_panel(
@@ -49,7 +57,7 @@ def chat_panel(
             view = conversation_service.get_view(database, actor=actor, session_id=session_id)
         except AppError as error:
             ui.show_error(error)
-            _keep_unsent(keys)
+            keep_unsent(keys)
             return
     totals = end_and_start_over(database, actor, view, keys, session_key) if controls else None
 
@@ -65,7 +73,7 @@ def chat_panel(
             if after_student is not None and message.role == MessageRole.user:
                 after_student(message)
     active = view.session.is_active
-    typed_as_it_ended = None if active else _typed_in_this_run()
+    typed_as_it_ended = None if active else typed_in_this_run()
     prompt = st.chat_input(
         f"Talk to {view.client.name}…" if active else "This conversation has ended.",
         key="chat_input",
@@ -74,7 +82,7 @@ def chat_panel(
     )
     notices = st.container()
     if not active:
-        if typed_as_it_ended or _unsent(keys):
+        if typed_as_it_ended or unsent_messages(keys):
             with notices:
                 show_unsent_after_end(session_id, typed_as_it_ended)
         notices.info(
@@ -89,58 +97,6 @@ def chat_panel(
     turn.after_student = after_student
     session = turn.run(prompt)
     _show_totals(totals, session)
-
-
-def _typed_in_this_run() -> str | None:
-    """The message sent with the run now going (a disabled or undrawn input returns nothing)."""
-    typed = st.session_state.get("chat_input")
-    if typed is not None and not isinstance(typed, str):
-        typed = getattr(typed, "text", None)  # the value's form when files are accepted
-    return typed or None
-
-
-def _unsent(keys: ChatKeys) -> list[str]:
-    """The conversation's messages not sent, oldest first."""
-    return list(st.session_state.get(keys.draft) or [])
-
-
-def _show_unsent(messages: list[str], prefix: str = "Not sent") -> None:
-    words = "\n\n".join(ui.escape_markdown(message) for message in messages)
-    st.warning(f"{prefix}: {words}", icon=":material/unpublished:")
-
-
-def show_unsent_after_end(session_id: int, typed: str | None = None) -> None:
-    """The conversation ended (in another tab) with words not sent: the ones kept and one sent
-    in this very run (`typed`, read here unless the page read it before drawing the input) stay
-    on screen once, for the student to copy."""
-    keys = ChatKeys(session_id)
-    typed = typed or _typed_in_this_run()
-    unsent = _unsent(keys) + ([typed] if typed else [])
-    st.session_state.pop(keys.draft, None)
-    if unsent:
-        _show_unsent(unsent, "Not sent, the session had ended")
-
-
-def _keep_unsent(keys: ChatKeys) -> None:
-    """The conversation cannot go on: a message sent in this very run stays on screen as not
-    sent, after the ones kept before (all kept with the conversation)."""
-    typed = _typed_in_this_run()
-    st.chat_input("This conversation cannot go on.", key="chat_input", disabled=True)
-    unsent = _unsent(keys) + ([typed] if typed else [])
-    if unsent:
-        st.session_state[keys.draft] = unsent
-        _show_unsent(unsent)
-
-
-def _next_to_send(unsent: list[str]) -> list[str]:
-    """What "Send again" sends as one message: the oldest unsent messages, as many as fit in one
-    (each fit when typed; the rest wait for the next press)."""
-    limit, batch = get_settings().message_max_chars, unsent[:1]
-    for message in unsent[1:]:
-        if len("\n\n".join([*batch, message])) > limit:
-            break
-        batch.append(message)
-    return batch
 
 
 def _show_totals(slot: DeltaGenerator | None, session: SessionRead) -> None:
@@ -172,7 +128,7 @@ class _Turn:
 
     def run(self, prompt: str | None) -> SessionRead:
         state, view = st.session_state, self.view
-        unsent = _unsent(self.keys)
+        unsent = unsent_messages(self.keys)
         notice = state.get(self.keys.notice) if view.awaiting_reply else None
         resend = self._show_unsent(unsent) if unsent else False
         retry = self._show_notice(notice) if notice else False
@@ -180,7 +136,7 @@ class _Turn:
         if prompt:
             return self._send(prompt)
         if resend:
-            batch = _next_to_send(unsent)
+            batch = next_to_send(unsent)
             return self._send("\n\n".join(batch), resent=len(batch))
         if retry:
             return self._ask_again()
@@ -198,7 +154,7 @@ class _Turn:
 
     def _show_unsent(self, unsent: list[str]) -> bool:
         with self.draft_slot.container():
-            _show_unsent(unsent)
+            show_unsent(unsent)
         return self._unsent_buttons()
 
     def _unsent_buttons(self) -> bool:
@@ -228,7 +184,7 @@ class _Turn:
 
     def _send(self, text: str, resent: int = 0) -> SessionRead:
         """Send `text`: a new message, or the first `resent` unsent ones sent again."""
-        unsent = _unsent(self.keys)
+        unsent = unsent_messages(self.keys)
         try:
             reply = conversation_service.submit_message(
                 self.database, actor=self.actor, session_id=self.view.session.id, content=text
@@ -242,7 +198,7 @@ class _Turn:
                     ui.show_error(error)
                 else:
                     ui.show_unexpected(error)
-                _show_unsent(unsent)
+                show_unsent(unsent)
             self._unsent_buttons()
             if isinstance(error, ReplyInFlight):  # started elsewhere: still show it arrive
                 self._wait_for_reply()
@@ -254,7 +210,7 @@ class _Turn:
                 self.draft_button.empty()
             else:
                 with self.draft_slot.container():
-                    _show_unsent(unsent)
+                    show_unsent(unsent)
         self.hint.empty()
         with self.history:
             if reply.sent is not None:  # always, for a submitted message

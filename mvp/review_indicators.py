@@ -8,6 +8,7 @@ import streamlit as st
 from backend.reviews import indicators as counted
 from backend.reviews.read_models import ReviewRead
 from backend.reviews.rubric_schema import Indicator, RubricDefinition
+from backend.utils.formatting import format_share
 from mvp import ui
 
 safe = ui.safe_markdown  # every piece of text a person (or the model) wrote goes through it
@@ -31,7 +32,7 @@ EXTRA_INDICATORS = {  # counted for every rubric; no thresholds
 
 def _value(key: str, value: float) -> str:
     if key in PERCENT_INDICATORS:
-        return f"{value:.0%}"
+        return format_share(value)
     if key == "counted_score":
         return f"{value:.0f}"
     if isinstance(value, int):

@@ -18,6 +18,7 @@ import streamlit as st
 
 from backend.errors import AppError
 from backend.practice import history_service
+from backend.utils.formatting import format_share
 from backend.utils.markdown import WORD_JOINER, escape_markdown, safe_markdown
 
 if TYPE_CHECKING:  # pandas (and numpy) load with the first page that draws a table, not here
@@ -147,8 +148,8 @@ def agreement_table(rows: list[agreement_service.CriterionAgreement], *, key: st
                 "Rubric": row.rubric,
                 "Criterion": row.criterion_name,
                 "Pairs": row.pairs,
-                "Exact agreement": f"{row.exact:.0%}",
-                "Within one point": f"{row.within_one:.0%}",
+                "Exact agreement": format_share(row.exact),
+                "Within one point": format_share(row.within_one),
                 "Mean difference": round(row.mean_abs_diff, 2),
                 "Kappa (quadratic)": "—" if row.kappa is None else f"{row.kappa:.2f}",
             }

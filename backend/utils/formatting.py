@@ -29,6 +29,16 @@ def format_tokens(count: int) -> str:
     return f"{count:,}"
 
 
+def format_share(share: float) -> str:
+    """A share as a whole percent that never rounds into all or nothing: 199 of 200 is '>99%',
+    1 of 1,000 is '<1%'; only exactly all is '100%' and exactly none '0%'."""
+    if 0 < share < 0.005:
+        return "<1%"
+    if 0.995 <= share < 1:
+        return ">99%"
+    return f"{Decimal(repr(share * 100)).quantize(Decimal(1), rounding=ROUND_HALF_UP)}%"
+
+
 def format_duration(delta: timedelta) -> str:
     seconds = max(0, int(delta.total_seconds()))
     hours, rest = divmod(seconds, 3600)

@@ -10,11 +10,7 @@ from backend.monitoring import metrics_service
 from backend.practice import rating_service
 from backend.utils.formatting import format_duration, format_time, format_tokens, format_usd
 from mvp import store
-from mvp.admin.shared import LABEL, NUMBER, table, utc_now
-
-
-def percent(share: float | None) -> str:
-    return "—" if share is None else f"{share:.0%}"
+from mvp.admin.shared import LABEL, NUMBER, percent, table, utc_now
 
 
 def seconds(ms: float | None) -> str:

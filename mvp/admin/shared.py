@@ -9,11 +9,15 @@ import streamlit as st
 from streamlit.elements.lib.column_types import ColumnConfig
 
 from backend.monitoring.metrics_service import CostParts
-from backend.utils.formatting import format_usd
+from backend.utils.formatting import format_share, format_usd
 from mvp import ui
 
 NUMBER = st.column_config.NumberColumn(format="localized")
 LABEL = st.column_config.TextColumn(width="medium")
+
+
+def percent(share: float | None) -> str:
+    return "—" if share is None else format_share(share)
 
 
 def utc_now() -> datetime:

@@ -19,7 +19,8 @@ from backend.reviews import session_screen
 from backend.utils.formatting import format_duration, format_time
 from mvp import a11y, auth, store, ui
 from mvp.branch_view import branch_header, coded_replies
-from mvp.chat import chat_panel, show_unsent_after_end
+from mvp.chat import chat_panel
+from mvp.chat_unsent import show_unsent_after_end
 from mvp.review_view import REVIEW_HEADING, ask_for_review
 from mvp.student import shared
 from mvp.student.after_session import after_session

@@ -15,7 +15,7 @@ from backend.reviews import progress_service, try_coding
 from backend.reviews.indicators import MIN_TURNS_FOR_VERDICTS
 from backend.reviews.progress_service import ProgressPoint, StudentProgress, Threshold
 from backend.reviews.try_coding import PractisedMoment
-from backend.utils.formatting import format_time, plural
+from backend.utils.formatting import format_share, format_time, plural
 from mvp import auth, store, ui
 from mvp.student import shared
 
@@ -176,7 +176,7 @@ def drills(days: list[SkillDay]) -> None:
     )
     latest = {day.skill: day for day in days}
     summary = "; ".join(
-        f"{skill_name(skill)} {day.hit_rate:.0%} on {day.day.isoformat()}"
+        f"{skill_name(skill)} {format_share(day.hit_rate)} on {day.day.isoformat()}"
         for skill, day in latest.items()
     )
     ui.chart(
@@ -187,7 +187,7 @@ def drills(days: list[SkillDay]) -> None:
     )
     for skill, day in latest.items():
         st.markdown(
-            f"- **{skill_name(skill)}**: {day.hit_rate:.0%} of {plural(day.attempts, 'attempt')} on {day.day.isoformat()}"
+            f"- **{skill_name(skill)}**: {format_share(day.hit_rate)} of {plural(day.attempts, 'attempt')} on {day.day.isoformat()}"
         )
 
 

@@ -9,6 +9,7 @@ from backend.actor import UserRead
 from backend.classes import section_service
 from backend.drills import results_service
 from backend.drills.skills import skill_name
+from backend.utils.formatting import format_share
 from mvp import store, ui
 
 
@@ -44,7 +45,7 @@ def section_results(actor: UserRead) -> None:
                 "Student": row.student_name,
                 "Skill": skill_name(row.skill),
                 "Attempts": row.attempts,
-                "Hit rate": f"{row.hit_rate:.0%}" if row.attempts else "–",
+                "Hit rate": format_share(row.hit_rate) if row.attempts else "–",
                 "Items tried": row.items_tried,
                 "Items hit": row.items_hit,
             }
@@ -57,7 +58,7 @@ def section_results(actor: UserRead) -> None:
             if row.attempts:
                 st.markdown(
                     f"- **{ui.safe_markdown(row.student_name)}**, {skill_name(row.skill)}: "
-                    f"{row.hit_rate:.0%} of {row.attempts} attempts"
+                    f"{format_share(row.hit_rate)} of {row.attempts} attempts"
                 )
     st.caption(
         "Hit rate: the share of attempts the offline coder found doing the skill (retries "

@@ -10,7 +10,7 @@ from streamlit.delta_generator import DeltaGenerator
 
 from backend.models.enums import Role, SessionStatus
 from backend.practice import history_service, rating_service, session_service
-from backend.utils.formatting import format_time, format_tokens, format_usd, plural
+from backend.utils.formatting import format_share, format_time, format_tokens, format_usd, plural
 from mvp import auth, store, ui
 from mvp.chat_messages import render_message
 from mvp.review_view import review_panel
@@ -86,7 +86,7 @@ def figures(metrics: history_service.HistoryMetrics) -> None:
         counts[2].metric("Total tokens", format_tokens(metrics.total_tokens))
         counts[3].metric(
             "Completion rate",
-            "—" if metrics.completion_rate is None else f"{metrics.completion_rate:.0%}",
+            "—" if metrics.completion_rate is None else format_share(metrics.completion_rate),
         )
         money[0].metric("Total cost", format_usd(metrics.total_cost))
         money[1].metric(

@@ -68,7 +68,7 @@ def test_teacher_marks_continuing_edits_the_memory_and_the_student_is_told(app, 
     at.run()
     assert_clean(at)
     (area,) = [a for a in at.text_area if a.key.startswith(f"memory_text_{first}_")]
-    assert "How has your sleep been?" in area.value  # the offline summary
+    assert "the student sent you 1 message" in area.value  # the offline summary
     assert "not earned the hidden information yet" in everything(at)
     area.input("Discussed: your sleep. Agreed: a short walk after each night shift.")
     at.button(key=f"save_memory_{first}").click().run()

@@ -10,8 +10,10 @@ from streamlit.testing.v1 import AppTest
 
 from backend.actor import UserRead
 from backend.db import unit_of_work
-from backend.drills import drill_service
+from backend.drills import attempt_service, drill_service
+from backend.drills.bank import bank_items
 from backend.models import User
+from backend.models.enums import DrillSkill, Role
 from tests.apps.helpers import (
     APP_PATH,
     assert_clean,
@@ -187,3 +189,30 @@ def test_a_student_whose_item_was_just_taken_out_is_told_so_and_keeps_their_word
     assert OPEN in told  # their words are on the screen, not lost
     assert "**Item 1 of 5** · Open question" in texts(student)
     assert student.text_area(key="drill_reply").value == ""  # not left under another item
+
+
+def test_a_hit_rate_of_199_in_200_is_not_shown_as_a_perfect_100_percent(app, app_db):
+    student, _alex, section = classroom(app_db)
+    with unit_of_work(app_db) as db:
+        teacher = UserRead.model_validate(db.scalar(select(User).where(User.role == Role.teacher)))
+        drill_set = drill_service.create_set(
+            db, actor=teacher, title="Open questions", skill=DrillSkill.open_question
+        )
+        keys = [item.key for item in bank_items(DrillSkill.open_question)[:5]]
+        drill_set = drill_service.add_bank_items(db, actor=teacher, set_id=drill_set.id, keys=keys)
+        drill_service.assign_set(db, actor=teacher, set_id=drill_set.id, section_id=section.id)
+        for number in range(200):
+            attempt_service.answer_item(
+                db,
+                actor=student,
+                set_id=drill_set.id,
+                item_id=drill_set.items[0].id,
+                reply=CLOSED if number == 0 else OPEN,
+            )
+    at = teacher_app(AppTest.from_file(APP_PATH, default_timeout=30), teacher.username)
+    open_page(at, "Drill sets")
+    at.session_state["drill_results_section"] = section.id
+    at.run()
+    assert_clean(at)
+    (row,) = at.dataframe[0].value.to_dict("records")
+    assert (row["Attempts"], row["Hit rate"]) == (200, ">99%")

@@ -64,3 +64,18 @@ def test_a_review_waiting_for_its_batch_shows_scoring_under_way_with_the_batch_p
     assert lines[0].startswith(":material/check:")
     assert lines[1].startswith(":material/progress_activity:")
     assert "batch, usually minutes" in lines[1] and "0 of 1 done" in lines[1]
+
+
+def test_a_share_never_rounds_into_all_or_nothing():
+    from backend.utils.formatting import format_share
+
+    assert [format_share(x) for x in (0, 0.004, 0.005, 0.5, 0.994, 0.995, 199 / 200, 1)] == [
+        "0%",
+        "<1%",
+        "1%",
+        "50%",
+        "99%",
+        ">99%",
+        ">99%",
+        "100%",
+    ]

@@ -1,0 +1,63 @@
+"""Words a person sent that were not stored (refused, or the conversation ended meanwhile): kept
+per conversation, shown as "Not sent", sent again the oldest first. Nothing typed is dropped
+without a word."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from backend.config import get_settings
+from mvp import ui
+from mvp.chat_controls import ChatKeys
+
+
+def typed_in_this_run() -> str | None:
+    """The message sent with the run now going (a disabled or undrawn input returns nothing)."""
+    typed = st.session_state.get("chat_input")
+    if typed is not None and not isinstance(typed, str):
+        typed = getattr(typed, "text", None)  # the value's form when files are accepted
+    return typed or None
+
+
+def unsent_messages(keys: ChatKeys) -> list[str]:
+    """The conversation's messages not sent, oldest first."""
+    return list(st.session_state.get(keys.draft) or [])
+
+
+def show_unsent(messages: list[str], prefix: str = "Not sent") -> None:
+    words = "\n\n".join(ui.escape_markdown(message) for message in messages)
+    st.warning(f"{prefix}: {words}", icon=":material/unpublished:")
+
+
+def show_unsent_after_end(session_id: int, typed: str | None = None) -> None:
+    """The conversation ended (in another tab) with words not sent: the ones kept and one sent
+    in this very run (`typed`, read here unless the page read it before drawing the input) stay
+    on screen once, for the student to copy."""
+    keys = ChatKeys(session_id)
+    typed = typed or typed_in_this_run()
+    unsent = unsent_messages(keys) + ([typed] if typed else [])
+    st.session_state.pop(keys.draft, None)
+    if unsent:
+        show_unsent(unsent, "Not sent, the session had ended")
+
+
+def keep_unsent(keys: ChatKeys) -> None:
+    """The conversation cannot go on: a message sent in this very run stays on screen as not
+    sent, after the ones kept before (all kept with the conversation)."""
+    typed = typed_in_this_run()
+    st.chat_input("This conversation cannot go on.", key="chat_input", disabled=True)
+    unsent = unsent_messages(keys) + ([typed] if typed else [])
+    if unsent:
+        st.session_state[keys.draft] = unsent
+        show_unsent(unsent)
+
+
+def next_to_send(unsent: list[str]) -> list[str]:
+    """What "Send again" sends as one message: the oldest unsent messages, as many as fit in one
+    (each fit when typed; the rest wait for the next press)."""
+    limit, batch = get_settings().message_max_chars, unsent[:1]
+    for message in unsent[1:]:
+        if len("\n\n".join([*batch, message])) > limit:
+            break
+        batch.append(message)
+    return batch
