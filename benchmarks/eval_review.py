@@ -115,7 +115,7 @@ def print_model_figures(
     failed = len(transcripts) - len(reviewed)
     api_errors = sum(1 for o in outcomes.values() if o.failure is not None)
     repaired = sum(1 for o in outcomes.values() if o.content is not None and len(o.calls) == 2)
-    truncated = sum(1 for o in outcomes.values() for call in o.calls if call.completion.truncated)
+    truncated = sum(1 for o in outcomes.values() for call in o.calls if call.truncated)
     model = get_settings().review_model
     print(
         f"\nModel reviews ({model}, production prompt and tool, rubric {rubric.key!r}): "

@@ -140,14 +140,30 @@ def click(page, key: str) -> None:
     keyed(page, key).locator("button").first.click()
 
 
+#: How long a typed option may take to show in the list before the typing is done again.
+OPTION_TIMEOUT_MS = 10_000
+
+
 def choose(page, key: str, *options: str) -> None:
     """Pick options of a selectbox or multiselect by typing them (each pick outside a form is a
-    script run: the next waits for it, or its list can be redrawn under the typing)."""
+    script run: the next waits for it, or its list can be redrawn under the typing). Typing
+    that went into a box the run had just redrawn opens no list: it is done again, as a person
+    would (seen in CI on 2026-12-06: the second of five picks waited 30 s for a list that never
+    opened)."""
     box = keyed(page, key).locator("input").first
     for option in options:
-        box.click()
-        box.fill(option)
-        page.get_by_role("option", name=re.compile(rf"^{re.escape(option)}")).first.click()
+        listed = page.get_by_role("option", name=re.compile(rf"^{re.escape(option)}")).first
+        for attempt in range(3):
+            box.click()
+            box.fill(option)
+            try:
+                listed.click(timeout=OPTION_TIMEOUT_MS)
+                break
+            except PlaywrightTimeout:
+                if attempt == 2:
+                    raise
+                page.keyboard.press("Escape")
+                wait_until_idle(page)
         wait_until_idle(page)
     page.keyboard.press("Escape")
 
