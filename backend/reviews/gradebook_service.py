@@ -24,7 +24,7 @@ from backend.models import Assignment, Enrollment, PracticeSession, SessionRevie
 from backend.models.enums import SessionMode
 from backend.models.review import ReviewStatus
 from backend.practice.history_service import spreadsheet_safe
-from backend.reviews.progress_service import managed_section
+from backend.reviews.progress_service import enough_evidence, managed_section
 from backend.reviews.rubric_schema import SCORE_MAX
 
 GRADE_MAX = 100  # every assignment's column, whatever the rubric
@@ -166,18 +166,22 @@ def _graded_sessions(db: Session, assignment_ids: list[int]) -> dict[int, dict[i
             SessionReview.content,
             SessionReview.teacher_content,
             SessionReview.teacher_released_at,
+            SessionReview.indicators,
         )
         .join(SessionReview, SessionReview.session_id == PracticeSession.id)
         .where(
             PracticeSession.assignment_id.in_(assignment_ids),
             PracticeSession.mode == SessionMode.practice,
+            PracticeSession.branch_of_id.is_(None),  # a practised moment is no session of its own
             SessionReview.status == ReviewStatus.ready,
             SessionReview.released_at.is_not(None),
         )
         .order_by(PracticeSession.ended_at, PracticeSession.started_at, PracticeSession.id)
     ).all()
     found: dict[int, dict[int, list[_Graded]]] = {}
-    for user_id, assignment_id, content, teacher, teacher_released_at in rows:
+    for user_id, assignment_id, content, teacher, teacher_released_at, indicators in rows:
+        if not enough_evidence(indicators or {}):  # no ratings shown for it: none graded
+            continue
         shown, source = (teacher, "teacher") if teacher_released_at else (content, "model")
         value = _session_grade(shown or {})
         if value is not None:

@@ -298,7 +298,11 @@ def _reviews() -> Select:
         .outerjoin(Section, Section.id == Assignment.section_id)
         .join(RubricVersion, RubricVersion.id == SessionReview.rubric_version_id)
         .join(Rubric, Rubric.id == RubricVersion.rubric_id)
-        .where(SessionReview.status == ReviewStatus.ready, SessionReview.content.is_not(None))
+        .where(
+            SessionReview.status == ReviewStatus.ready,
+            SessionReview.content.is_not(None),
+            PracticeSession.branch_of_id.is_(None),  # a practised moment is no session of its own
+        )
         .order_by(PracticeSession.started_at, PracticeSession.id)
     )
 
@@ -336,7 +340,7 @@ def _rows(
             teacher_reviewed=bool(teacher),
             scores=scores,
             indicators=_indicators(stored, content, scores, rubric),
-            enough_evidence=_enough_evidence(stored),
+            enough_evidence=enough_evidence(stored),
         )
         rows.append((point, content, rubric))
     return rows
@@ -364,8 +368,9 @@ def _indicators(
     return values
 
 
-def _enough_evidence(stored: dict[str, Any]) -> bool:
-    """Stored with the review; a review stored before it was counted goes by its turns."""
+def enough_evidence(stored: dict[str, Any]) -> bool:
+    """Whether a review's session was long enough for verdicts (its ratings count), from the
+    review's stored indicators; one stored before that was counted goes by its turns."""
     if isinstance(stored.get("enough_evidence"), bool):
         return bool(stored["enough_evidence"])
     turns = stored.get("student_turns")

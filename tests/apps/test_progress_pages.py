@@ -115,7 +115,8 @@ def test_class_progress_offers_grades_for_canvas_or_moodle_by_the_teachers_rule(
     app, app_db, downloads
 ):
     room = reviewed_classroom(app_db)
-    with unit_of_work(app_db) as db:  # both demo reviews made real ones: 4 of 5, then 2 of 5
+    # Both demo reviews made real ones of sessions long enough for ratings: 4 of 5, then 2 of 5.
+    with unit_of_work(app_db) as db:
         for review, score in zip(
             db.scalars(select(SessionReview).order_by(SessionReview.id)), (4, 2), strict=True
         ):
@@ -123,7 +124,10 @@ def test_class_progress_offers_grades_for_canvas_or_moodle_by_the_teachers_rule(
             db.execute(
                 update(SessionReview)
                 .where(SessionReview.id == review.id)
-                .values(content=review.content | {"demo": False, "scores": scores})
+                .values(
+                    content=review.content | {"demo": False, "scores": scores},
+                    indicators=review.indicators | {"enough_evidence": True},
+                )
             )
     at = open_page(log_in(app.run(), room.teacher.username), "Class progress")
     assert_clean(at)

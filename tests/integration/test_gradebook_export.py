@@ -13,11 +13,20 @@ from backend.db import Database, unit_of_work
 from backend.errors import PermissionDeniedError
 from backend.models import SessionReview
 from backend.models.enums import Role
+from backend.practice import branch_service, session_service
 from backend.reviews import gradebook_service, review_service, rubric_service
 from backend.reviews.gradebook_service import GradeRule, LmsFormat
 from backend.reviews.progress_service import SectionNotFound
-from tests.factories import enroll, hold_reviews, make_assignment, make_client, make_user
-from tests.integration.test_progress import answer
+from tests.factories import (
+    add_message,
+    add_reply,
+    enroll,
+    hold_reviews,
+    make_assignment,
+    make_client,
+    make_user,
+)
+from tests.integration.test_progress import LONG_LINES, answer, long_answer
 from tests.integration.test_reviews import ended_session
 
 pytestmark = pytest.mark.both_backends  # the section's reviews, students and assignments joined
@@ -26,14 +35,12 @@ CANVAS_IDENTITY = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
 
 
 def reviewed(api, engine, room, score: int, *, client=None, student=None) -> int:
-    """An ended conversation (of `client`, default the room's) with a model review scoring
-    `score` on every criterion."""
+    """An ended conversation (of `client`, default the room's), long enough for verdicts, with
+    a model review scoring `score` on every criterion."""
     student = student or room.student
-    if client is None:
-        session_id = ended_session(engine, room, actor=student)
-    else:
-        session_id = ended_session(engine, _with_client(room, client), actor=student)
-    api.tool_reply(answer(score), input_tokens=900, output_tokens=400)
+    room = room if client is None else _with_client(room, client)
+    session_id = ended_session(engine, room, LONG_LINES, actor=student)
+    api.tool_reply(long_answer(score), input_tokens=900, output_tokens=400)
     review_service.create_review(Database(engine), actor=student, session_id=session_id)
     return session_id
 
@@ -225,3 +232,40 @@ def test_assignment_titles_in_the_headers_are_formula_safe(api, classroom, commi
             csv.reader(io.StringIO(export(committed_engine, classroom, GradeRule.latest, lms)))
         )
         assert not any(cell.startswith(("=", "+", "-", "@")) for cell in header), (lms, header)
+
+
+def test_a_session_too_short_for_ratings_gives_no_grade(api, classroom, committed_engine):
+    """Under 10 turns the review page shows no ratings ("too short for verdicts") and class
+    progress leaves the session out: the LMS grade does not come from those ratings either."""
+    session_id = ended_session(committed_engine, classroom)  # three student turns
+    api.tool_reply(answer(4))
+    review_service.create_review(
+        Database(committed_engine), actor=classroom.student, session_id=session_id
+    )
+    (row,) = canvas_students(
+        export(committed_engine, classroom, GradeRule.latest, LmsFormat.canvas)
+    )
+    assert row[classroom.assignment.title] == ""
+
+
+def test_a_practised_moment_does_not_replace_the_grade(api, classroom, committed_engine):
+    """A branch ("Practise this moment") practises one moment of a graded conversation: its
+    own review is no new session for the grade (it became the "latest" one)."""
+    original = reviewed(api, committed_engine, classroom, 4)
+    with unit_of_work(committed_engine) as db:
+        branch = branch_service.start_branch(
+            db, actor=classroom.student, session_id=original, turn=5
+        )
+        add_message(db, actor=classroom.student, session_id=branch.id, content="Go on.")
+        add_reply(db, session_id=branch.id, content="Mostly the same things, really.")
+        session_service.end_session(db, actor=classroom.student, session_id=branch.id)
+    moment = long_answer(1)  # of the branch's three student turns
+    moment["codes"] = moment["codes"][:2] + [{"turn": 5, "code": "open_question"}]
+    api.tool_reply(moment)
+    review_service.create_review(
+        Database(committed_engine), actor=classroom.student, session_id=branch.id
+    )
+    (row,) = canvas_students(
+        export(committed_engine, classroom, GradeRule.latest, LmsFormat.canvas)
+    )
+    assert row[classroom.assignment.title] == "80"
