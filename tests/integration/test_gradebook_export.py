@@ -14,7 +14,7 @@ from backend.errors import PermissionDeniedError
 from backend.models import SessionReview
 from backend.models.enums import Role
 from backend.practice import branch_service, session_service
-from backend.reviews import gradebook_service, review_service, rubric_service
+from backend.reviews import gradebook_service, progress_service, review_service, rubric_service
 from backend.reviews.gradebook_service import GradeRule, LmsFormat
 from backend.reviews.progress_service import SectionNotFound
 from tests.factories import (
@@ -269,3 +269,8 @@ def test_a_practised_moment_does_not_replace_the_grade(api, classroom, committed
         export(committed_engine, classroom, GradeRule.latest, LmsFormat.canvas)
     )
     assert row[classroom.assignment.title] == "80"
+    with unit_of_work(committed_engine, write=False) as db:
+        progress = progress_service.class_progress(
+            db, actor=classroom.teacher, section_id=classroom.section.id
+        )
+    assert [point.session_id for point in progress.points] == [original]  # not two sessions
