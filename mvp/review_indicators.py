@@ -8,7 +8,7 @@ import streamlit as st
 from backend.reviews import indicators as counted
 from backend.reviews.read_models import ReviewRead
 from backend.reviews.rubric_schema import Indicator, RubricDefinition
-from backend.utils.formatting import format_share
+from backend.utils.formatting import format_share, plural
 from mvp import ui
 
 safe = ui.safe_markdown  # every piece of text a person (or the model) wrote goes through it
@@ -38,6 +38,20 @@ def _value(key: str, value: float) -> str:
     if isinstance(value, int):
         return str(value)
     return f"{value:.2f}"
+
+
+def _basis(key: str, counts: dict) -> str:
+    """How many codes a ratio rests on ("of 1 question; "): a verdict from one question reads
+    like one from twenty otherwise."""
+    reflections, questions = counts.get("reflections"), counts.get("questions")
+    if not isinstance(reflections, int) or not isinstance(questions, int):
+        return ""  # a review stored before the counts were kept
+    return {
+        "reflection_to_question": f"{plural(reflections, 'reflection')} to "
+        f"{plural(questions, 'question')}; ",
+        "percent_open_questions": f"of {plural(questions, 'question')}; ",
+        "percent_complex_reflections": f"of {plural(reflections, 'reflection')}; ",
+    }.get(key, "")
 
 
 def _standing(indicator: Indicator, value: float) -> str:
@@ -72,7 +86,10 @@ def counted_indicators(
         fair, good = _value(indicator.key, indicator.fair), _value(indicator.key, indicator.good)
         shown = "—" if value is None else f"**{_value(indicator.key, value)}**"
         standing = "" if value is None or not verdicts else f" {_standing(indicator, value)}"
-        lines.append(f"- {safe(indicator.name)}: {shown}{standing} (fair {fair}, good {good})")
+        basis = _basis(indicator.key, review.indicators)
+        lines.append(
+            f"- {safe(indicator.name)}: {shown}{standing} ({basis}fair {fair}, good {good})"
+        )
         if indicator.source and indicator.source not in sources:
             sources.append(indicator.source)
     for key, name in EXTRA_INDICATORS.items():

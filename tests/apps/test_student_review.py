@@ -295,6 +295,38 @@ def test_a_long_session_shows_the_models_ratings_with_verdicts(app, app_db, app_
     assert ":red-badge[below fair]" in ratio  # no reflection in ten turns
 
 
+def test_the_ratios_say_how_many_questions_and_reflections_they_rest_on(app, app_db, app_api):
+    """Ten turns, enough for verdicts: one open question, nine reflections. "100% open
+    questions, good" and "R:Q 9.00, good" rest on one question: the teacher is told so."""
+    student, alex, _section = classroom(app_db)
+    with unit_of_work(app_db) as db:
+        chat = session_service.create_session(db, actor=student, client_id=alex.id)
+        for text, reply in LONG:
+            add_message(db, actor=student, session_id=chat.id, content=text)
+            add_reply(db, session_id=chat.id, content=reply)
+        session_service.end_session(db, actor=student, session_id=chat.id)
+    answer = valid_answer()
+    answer["codes"] = [{"turn": 1, "code": "open_question"}] + [
+        {"turn": turn, "code": "paraphrase"} for turn in range(3, 21, 2)
+    ]
+    answer["strengths"] = answer["strengths"][:1]
+    app_api.tool_reply(answer)
+    review_service.create_review(Database(app_db), actor=student, session_id=chat.id)
+    with unit_of_work(app_db, write=False) as db:
+        tina = db.scalar(select(User).where(User.role == Role.teacher))
+
+    at = teacher_app(AppTest.from_file(APP_PATH, default_timeout=30), tina.username)
+    open_page(at, "History & metrics")
+    at.session_state[f"conversation_{chat.id}"] = True
+    at.run()
+    assert_clean(at)
+    lines = next(t for t in texts(at) if "Open questions as a share of all questions" in t)
+    share = next(line for line in lines.split("\n") if "share of all questions" in line)
+    ratio = next(line for line in lines.split("\n") if "Reflection-to-question" in line)
+    assert "**100%** :green-badge[good] (of 1 question;" in share
+    assert "**9.00** :green-badge[good] (9 reflections to 1 question;" in ratio
+
+
 def _ended_with(app_db, teacher, lines) -> tuple[int, UserRead]:
     """A conversation of `lines` by Sam in Tina's section, ended (no review yet)."""
     with unit_of_work(app_db) as db:
