@@ -253,7 +253,10 @@ def metrics_summary(
     count, messages, tokens, cost, completed, unpriced = db.execute(
         select(
             func.count(PracticeSession.id),
-            func.sum(PracticeSession.message_count),
+            # A branch's copies of the messages before its moment were said once, in the original.
+            func.sum(
+                PracticeSession.message_count - func.coalesce(PracticeSession.branch_turn - 1, 0)
+            ),
             func.sum(PracticeSession.total_tokens),
             func.sum(PracticeSession.estimated_cost),
             func.count(PracticeSession.id).filter(

@@ -11,7 +11,7 @@ import pytest
 from backend.errors import NotFoundError, PermissionDeniedError
 from backend.llm.usage import Usage
 from backend.models.enums import Role, SessionStatus
-from backend.practice import history_service, session_service
+from backend.practice import branch_service, history_service, session_service
 from tests.factories import (
     add_message,
     add_reply,
@@ -183,6 +183,16 @@ def test_metrics_are_summed_in_the_database_over_the_filtered_conversations(db, 
     )
     assert (sams.conversations, sams.messages, sams.total_tokens) == (1, 4, 270)
     assert sams.avg_response_ms == 500.0 and sams.completion_rate == 1.0
+
+
+def test_a_branchs_copied_messages_are_not_counted_again(db, history):
+    """A branch ("Practise this moment") copies the messages before its moment: the figures
+    count the messages said, once (the copies made Sam's 4 messages read 7)."""
+    sam = history["sam"]
+    branch = branch_service.start_branch(db, actor=sam, session_id=history["sessions"][0], turn=3)
+    add_message(db, actor=sam, session_id=branch.id, content="What else is going on?")
+    sams = history_service.metrics_summary(db, actor=history["teacher"], student_id=sam.id)
+    assert (sams.conversations, sams.messages) == (2, 5)  # 4, and 1 new in the branch
 
 
 @pytest.mark.both_backends  # metrics are sums in SQL
