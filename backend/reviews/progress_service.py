@@ -49,7 +49,7 @@ CSV_BASE_COLUMNS = (
     "section",
     "assignment",
     "session_id",
-    "date",
+    "date_utc",  # the day the session ended, in UTC (as every time the app shows)
     "rubric",
 )
 

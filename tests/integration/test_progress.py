@@ -173,7 +173,7 @@ def test_class_progress_distribution_below_fair_and_gradebook(api, classroom, co
     assert row["rubric"].endswith(" v1")
     assert row["empathy"] == "2" and row["reflection_to_question"] == "0.111"
     assert row["counted_score"] == "55" and row["mi_non_adherent"] == "0"
-    assert row["date"] and row["username"] == tricky.username
+    assert row["date_utc"] and row["username"] == tricky.username
 
 
 def test_progress_permissions(api, classroom, committed_engine):
