@@ -110,6 +110,8 @@ class JudgeResult:
     A dimension without findings here passed (or its only evidence was invalid and dropped).
     `completions`: every call made (the first and, when needed, the repair), for cost and usage.
     `dropped`: findings dropped as invalid after the repair; `errors` their problems.
+    `unjudged`: the probes the last answer gave no usable judgement of (it did not parse, or left
+    them out): scoring them would read as passed.
     `failure`: the API error that ended judging (the calls before it are in `completions`, billed).
     """
 
@@ -117,6 +119,7 @@ class JudgeResult:
     completions: list[Completion] = field(default_factory=list)
     dropped: int = 0
     errors: list[str] = field(default_factory=list)
+    unjudged: list[str] = field(default_factory=list)
     failure: GatewayError | None = None
 
     def __iter__(self) -> Iterator[DimensionFinding]:
@@ -176,9 +179,9 @@ def judge_probes(
         "each on its own transcript."
     )
 
-    def check(data: dict) -> tuple[tuple[list[DimensionFinding], int], list[str]]:
+    def check(data: dict) -> tuple[tuple[list[DimensionFinding], int, list[str]], list[str]]:
         valid, errors, invalid = validate(data, transcripts)
-        return (valid, invalid), errors
+        return (valid, invalid, _unjudged(data, transcripts)), errors
 
     asked = ask_validated(
         gateway,
@@ -198,14 +201,24 @@ def judge_probes(
     if asked.failure is not None:
         first.failure = asked.failure
         return results
-    first.errors = asked.errors  # still invalid after the repair (the caller decides)
+    first.unjudged = [transcript.key for transcript in transcripts]
     if asked.value is not None:
-        findings, invalid = asked.value
+        findings, invalid, first.unjudged = asked.value
         for finding in findings:
             results[finding[2].probe].findings.append(finding)
-        if asked.errors:  # the findings that hold up stay
-            first.dropped = invalid
+        if asked.errors:  # still invalid after the repair: the findings that hold up stay
+            first.dropped, first.errors = invalid, asked.errors
     return results
+
+
+def _unjudged(data: dict, transcripts: list[ProbeTranscript]) -> list[str]:
+    """The probes an answer gives no judgement of (all of them when it does not parse)."""
+    try:
+        answer = JudgeAnswer.model_validate(data)
+    except PydanticValidationError:
+        return [transcript.key for transcript in transcripts]
+    given = {probe.probe for probe in answer.probes}
+    return [transcript.key for transcript in transcripts if transcript.key not in given]
 
 
 def tool_schema(keys: list[str]) -> dict:

@@ -81,8 +81,8 @@ _SEVERITY: dict[Status, int] = {"pass": 0, "warn": 1, "fail": 2}
 
 
 class JudgeUnusable(ServiceUnavailableError):
-    """The judge's answer still had problems after its repair: scoring what was left would show
-    dimensions it never judged as passed."""
+    """The judge's answer, after its repair, still left probes unjudged (or did not parse):
+    scoring what was left would show them as passed."""
 
     def __init__(self) -> None:
         super().__init__(
@@ -375,7 +375,7 @@ def _judge(
         )
     if first.failure is not None:  # raised once what it cost is recorded
         raise first.failure
-    if first.errors:
+    if first.unjudged:
         raise JudgeUnusable()
     for result in results:
         found = judged[result.transcript.key].findings

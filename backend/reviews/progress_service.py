@@ -234,7 +234,9 @@ def class_progress(
     """Every finished review in a section (optionally one assignment), released or not: the
     score distribution per criterion and who is below "fair" on average."""
     managed_section(db, actor, section_id)
-    query = _reviews().where(Section.id == section_id)
+    # A practised moment (a branch) is no session of the class's: its copied turns would count
+    # twice. The student's own page keeps its review and suggestions.
+    query = _reviews().where(Section.id == section_id, PracticeSession.branch_of_id.is_(None))
     if assignment_id is not None:
         query = query.where(Assignment.id == assignment_id)
     rows = _rows(db, query)
@@ -298,11 +300,7 @@ def _reviews() -> Select:
         .outerjoin(Section, Section.id == Assignment.section_id)
         .join(RubricVersion, RubricVersion.id == SessionReview.rubric_version_id)
         .join(Rubric, Rubric.id == RubricVersion.rubric_id)
-        .where(
-            SessionReview.status == ReviewStatus.ready,
-            SessionReview.content.is_not(None),
-            PracticeSession.branch_of_id.is_(None),  # a practised moment is no session of its own
-        )
+        .where(SessionReview.status == ReviewStatus.ready, SessionReview.content.is_not(None))
         .order_by(PracticeSession.started_at, PracticeSession.id)
     )
 

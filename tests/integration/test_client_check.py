@@ -3,6 +3,7 @@ which misbehaves per probe (keyed on the probe's student line in the request bod
 
 from __future__ import annotations
 
+import copy
 import time
 from decimal import Decimal
 from typing import Any
@@ -517,3 +518,27 @@ def test_the_probes_progress_is_told_in_order_when_probes_end_together(
 
     _run(committed_engine, teacher, client, progress)
     assert told == list(range(1, 8))
+
+
+def test_one_invented_quote_among_valid_findings_still_gives_a_scorecard(
+    committed_engine, api, teacher_client
+):
+    """Every probe judged; one "warn" has a finding that holds up and one whose quote is
+    invented (still after the repair): the check is scored on what holds up (the dropped one is
+    in an event), not thrown away with its seven paid probe conversations."""
+    teacher, client = teacher_client
+
+    def judgement(body: dict) -> dict:
+        data = copy.deepcopy(_judge_passes(body))
+        pace = next(d for d in data["probes"][0]["dimensions"] if d["key"] == "pace")
+        pace["status"] = "warn"
+        pace["findings"] = [
+            {"turn": 2, "quote": GOOD_REPLY, "note": "Opens up quickly."},
+            {"turn": 2, "quote": "I was fired last week", "note": "Invented."},
+        ]
+        return data
+
+    api.set_default_reply(_client_replies({}))
+    api.set_default_tool_reply(judgement)
+    card = _run(committed_engine, teacher, client)
+    assert _dimension(card, "pace").status == "warn"

@@ -250,18 +250,18 @@ def test_a_session_too_short_for_ratings_gives_no_grade(api, classroom, committe
 
 def test_a_practised_moment_does_not_replace_the_grade(api, classroom, committed_engine):
     """A branch ("Practise this moment") practises one moment of a graded conversation: its
-    own review is no new session for the grade (it became the "latest" one)."""
+    own review, even of ten turns, is no new session for the grade (it became the "latest"
+    one) nor for class progress (the copied turns counted twice)."""
     original = reviewed(api, committed_engine, classroom, 4)
     with unit_of_work(committed_engine) as db:
         branch = branch_service.start_branch(
             db, actor=classroom.student, session_id=original, turn=5
         )
-        add_message(db, actor=classroom.student, session_id=branch.id, content="Go on.")
-        add_reply(db, session_id=branch.id, content="Mostly the same things, really.")
+        for _ in range(8):  # with the two copied, ten student turns: long enough for ratings
+            add_message(db, actor=classroom.student, session_id=branch.id, content=LONG_LINES[1][0])
+            add_reply(db, session_id=branch.id, content=LONG_LINES[1][1])
         session_service.end_session(db, actor=classroom.student, session_id=branch.id)
-    moment = long_answer(1)  # of the branch's three student turns
-    moment["codes"] = moment["codes"][:2] + [{"turn": 5, "code": "open_question"}]
-    api.tool_reply(moment)
+    api.tool_reply(long_answer(1))
     review_service.create_review(
         Database(committed_engine), actor=classroom.student, session_id=branch.id
     )

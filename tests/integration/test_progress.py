@@ -12,9 +12,10 @@ from backend.db import Database, unit_of_work
 from backend.errors import PermissionDeniedError
 from backend.models import SessionReview
 from backend.models.enums import Role
+from backend.practice import branch_service, session_service
 from backend.reviews import progress_service, review_service
 from backend.reviews.progress_service import SectionNotFound
-from tests.factories import enroll, hold_reviews, make_user
+from tests.factories import add_message, add_reply, enroll, hold_reviews, make_user
 from tests.integration.test_reviews import LINES, ended_session, valid_answer
 
 
@@ -215,3 +216,30 @@ def test_progress_permissions(api, classroom, committed_engine):
             )
             == 1
         )
+
+
+def test_a_practised_moments_review_stays_on_the_students_own_progress(
+    api, classroom, committed_engine
+):
+    """*My progress* collects every "try instead" item of the student's reviews, a practised
+    moment's too: only grades and class progress leave branches out."""
+    original = reviewed(api, committed_engine, classroom, 4, long=True)
+    with unit_of_work(committed_engine) as db:
+        branch = branch_service.start_branch(
+            db, actor=classroom.student, session_id=original, turn=5
+        )
+        add_message(db, actor=classroom.student, session_id=branch.id, content="Go on.")
+        add_reply(db, session_id=branch.id, content="Mostly the same things, really.")
+        session_service.end_session(db, actor=classroom.student, session_id=branch.id)
+    moment = long_answer(1)
+    moment["codes"] = moment["codes"][:2] + [{"turn": 5, "code": "open_question"}]
+    moment["try_instead"][0]["better_reply"] = "The same things keep wearing you down."
+    api.tool_reply(moment)
+    review_service.create_review(
+        Database(committed_engine), actor=classroom.student, session_id=branch.id
+    )
+    with unit_of_work(committed_engine, write=False) as db:
+        progress = progress_service.student_progress(db, actor=classroom.student)
+    assert "The same things keep wearing you down." in [
+        item.better_reply for item in progress.try_instead
+    ]
