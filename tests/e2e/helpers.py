@@ -168,6 +168,16 @@ def choose(page, key: str, *options: str) -> None:
     page.keyboard.press("Escape")
 
 
+def end_session(page) -> None:
+    """End the open session as a person does: "End session", then, once the question is drawn
+    (its run over), "Yes, end the session" (clicked mid-run, the confirmation was seen lost in
+    a busy CI run on 2026-12-06)."""
+    click(page, "end_session")
+    expect(keyed(page, "confirm_end")).to_be_visible()
+    wait_until_idle(page)
+    click(page, "confirm_end")
+
+
 def go_to(page, title: str) -> None:
     """Open a page from the sidebar's navigation, by its title."""
     nav = page.locator('[data-testid="stSidebarNav"]')

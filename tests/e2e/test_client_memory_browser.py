@@ -19,7 +19,16 @@ from backend.db import unit_of_work
 from backend.models import PracticeSession
 from backend.practice import memory_service
 from backend.practice.memory_text import MEMORY_TOOL
-from tests.e2e.helpers import RUN_TIMEOUT_MS, click, go_to, keyed, log_in, open_client, say
+from tests.e2e.helpers import (
+    RUN_TIMEOUT_MS,
+    click,
+    end_session,
+    go_to,
+    keyed,
+    log_in,
+    open_client,
+    say,
+)
 from tests.e2e.test_review_browser import TURNS, review_answer
 
 pytestmark = pytest.mark.browser
@@ -72,8 +81,7 @@ def test_a_continuing_client_remembers_and_the_teacher_edits_the_memory(
     expect(keyed(page, "memory_notice")).to_contain_text("will remember this session next time")
     for text in TURNS:  # the review answer cites them
         say(page, text)
-    click(page, "end_session")
-    click(page, "confirm_end")
+    end_session(page)
     expect(page.get_by_text("Review ready")).to_be_visible(timeout=RUN_TIMEOUT_MS)
     with unit_of_work(engine, write=False) as db:
         (first,) = db.scalars(select(PracticeSession.id)).all()

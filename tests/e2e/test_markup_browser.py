@@ -17,7 +17,7 @@ except ImportError:  # the `browser` fixture skips (or fails under CI) with the 
 
 from tests.e2e.helpers import (
     RUN_TIMEOUT_MS,
-    click,
+    end_session,
     go_to,
     keyed,
     log_in,
@@ -59,8 +59,7 @@ def test_a_students_markup_reaches_the_teachers_reviews_page_as_text(
     open_client(page, "Maya Thompson")
     say(page, HOSTILE)
     fake_anthropic.tool_reply(review_answer())
-    click(page, "end_session")
-    click(page, "confirm_end")
+    end_session(page)
     expect(page.get_by_text("Review ready")).to_be_visible(timeout=RUN_TIMEOUT_MS)
 
     teacher = open_page()

@@ -16,7 +16,7 @@ from tests.e2e.conftest import ARTIFACTS
 from tests.e2e.helpers import (
     MESSAGES,
     RUN_TIMEOUT_MS,
-    click,
+    end_session,
     log_in,
     open_client,
     say,
@@ -69,8 +69,7 @@ def converse_and_end(page, app_server: str, fake_anthropic) -> None:
     for text in TURNS:
         say(page, text)
     fake_anthropic.tool_reply(review_answer(), input_tokens=1200, output_tokens=600)
-    click(page, "end_session")
-    click(page, "confirm_end")
+    end_session(page)
     expect(page.get_by_text("Review ready")).to_be_visible(timeout=RUN_TIMEOUT_MS)
 
 

@@ -24,6 +24,7 @@ from tests.e2e.helpers import (
     MESSAGES,
     RUN_TIMEOUT_MS,
     click,
+    end_session,
     fill,
     keyed,
     log_in,
@@ -92,8 +93,7 @@ def test_sign_up_converse_reload_end_and_give_feedback(page, app_server, demo, f
     expect(clock).to_contain_text(re.compile(r"Session time: \d+m \d\ds$"))
 
     # End (it asks first), then the feedback form and a thumb up on one reply.
-    click(page, "end_session")
-    click(page, "confirm_end")
+    end_session(page)
     expect(page.get_by_text("How did it go?")).to_be_visible()
     expect(keyed(page, "chat_input")).to_have_count(0)
     wait_until_idle(page)

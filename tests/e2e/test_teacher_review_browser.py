@@ -15,6 +15,7 @@ except ImportError:  # the `browser` fixture skips (or fails under CI) with the 
 from tests.e2e.helpers import (
     RUN_TIMEOUT_MS,
     click,
+    end_session,
     go_to,
     keyed,
     log_in,
@@ -69,8 +70,7 @@ def test_teacher_overrides_a_score_and_releases_and_the_student_reads_it(
     for text in TURNS:
         say(page, text)
     fake_anthropic.tool_reply(review_answer())
-    click(page, "end_session")
-    click(page, "confirm_end")
+    end_session(page)
     expect(page.get_by_text("Review ready")).to_be_visible(timeout=RUN_TIMEOUT_MS)
     wait_until_idle(page)
     expect(page.get_by_text("Empathy: 4/5")).to_be_visible()
