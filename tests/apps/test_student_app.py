@@ -317,11 +317,8 @@ def unsent(at) -> list[str]:
     return [warning for warning in texts(at, "warning") if warning.startswith("Not sent")]
 
 
-def test_send_again_refused_once_more_keeps_the_words_and_says_why(
-    app, app_db, app_api, monkeypatch
-):
-    """Pressing "Send again" too soon is refused again: the words stay, shown once, with the
-    reason (it drew a second "Send again" button and crashed the page)."""
+def refused_second_message(app, app_db, app_api, monkeypatch):
+    """Sam says hello (answered), then "What brings you in today?" too soon: refused."""
     monkeypatch.setenv("USER_RATE_LIMIT", "1/minute")
     classroom(app_db)
     app_api.reply("Hi. I guess I'm here.")
@@ -329,6 +326,15 @@ def test_send_again_refused_once_more_keeps_the_words_and_says_why(
     start_button(at).click().run()
     at.chat_input(key="chat_input").set_value("Hello, I'm Sam.").run()
     at.chat_input(key="chat_input").set_value("What brings you in today?").run()
+    return at
+
+
+def test_send_again_refused_once_more_keeps_the_words_and_says_why(
+    app, app_db, app_api, monkeypatch
+):
+    """Pressing "Send again" too soon is refused again: the words stay, shown once, with the
+    reason (it drew a second "Send again" button and crashed the page)."""
+    at = refused_second_message(app, app_db, app_api, monkeypatch)
     assert unsent(at) == ["Not sent: What brings you in today?"]
 
     at.button(key="resend_draft").click().run()
@@ -341,13 +347,7 @@ def test_send_again_refused_once_more_keeps_the_words_and_says_why(
 def test_a_second_refused_message_keeps_the_first_one_too(app, app_db, app_api, monkeypatch):
     """Two messages refused in a row: both stay on screen, in order, to be sent again together
     (the second used to replace the first, which was never stored)."""
-    monkeypatch.setenv("USER_RATE_LIMIT", "1/minute")
-    classroom(app_db)
-    app_api.reply("Hi. I guess I'm here.")
-    at = log_in(app.run(), "sam.student")
-    start_button(at).click().run()
-    at.chat_input(key="chat_input").set_value("Hello, I'm Sam.").run()
-    at.chat_input(key="chat_input").set_value("What brings you in today?").run()
+    at = refused_second_message(app, app_db, app_api, monkeypatch)
     at.chat_input(key="chat_input").set_value("Take your time.").run()
     assert_clean(at)
     assert unsent(at) == ["Not sent: What brings you in today?\n\nTake your time\\."]

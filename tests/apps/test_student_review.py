@@ -269,7 +269,9 @@ LONG = [
 ]
 
 
-def test_a_long_session_shows_the_models_ratings_with_verdicts(app, app_db, app_api):
+def _long_session(app_db, app_api, *, later: str):
+    """Sam's ended session of LONG (ten turns: enough for verdicts), and its review queued: an
+    open question first, then `later` for every other turn. Returns (Sam, the session)."""
     student, alex, _section = classroom(app_db)
     with unit_of_work(app_db) as db:
         chat = session_service.create_session(db, actor=student, client_id=alex.id)
@@ -279,10 +281,15 @@ def test_a_long_session_shows_the_models_ratings_with_verdicts(app, app_db, app_
         session_service.end_session(db, actor=student, session_id=chat.id)
     answer = valid_answer()
     answer["codes"] = [{"turn": 1, "code": "open_question"}] + [
-        {"turn": turn, "code": "open_question"} for turn in range(3, 21, 2)
+        {"turn": turn, "code": later} for turn in range(3, 21, 2)
     ]
     answer["strengths"] = answer["strengths"][:1]
     app_api.tool_reply(answer)
+    return student, chat
+
+
+def test_a_long_session_shows_the_models_ratings_with_verdicts(app, app_db, app_api):
+    student, chat = _long_session(app_db, app_api, later="open_question")
     at = open_page(log_in(app.run(), "sam.student"), "My sessions")
     at.session_state[f"my_session_{chat.id}"] = True
     at.run()
@@ -298,19 +305,7 @@ def test_a_long_session_shows_the_models_ratings_with_verdicts(app, app_db, app_
 def test_the_ratios_say_how_many_questions_and_reflections_they_rest_on(app, app_db, app_api):
     """Ten turns, enough for verdicts: one open question, nine reflections. "100% open
     questions, good" and "R:Q 9.00, good" rest on one question: the teacher is told so."""
-    student, alex, _section = classroom(app_db)
-    with unit_of_work(app_db) as db:
-        chat = session_service.create_session(db, actor=student, client_id=alex.id)
-        for text, reply in LONG:
-            add_message(db, actor=student, session_id=chat.id, content=text)
-            add_reply(db, session_id=chat.id, content=reply)
-        session_service.end_session(db, actor=student, session_id=chat.id)
-    answer = valid_answer()
-    answer["codes"] = [{"turn": 1, "code": "open_question"}] + [
-        {"turn": turn, "code": "paraphrase"} for turn in range(3, 21, 2)
-    ]
-    answer["strengths"] = answer["strengths"][:1]
-    app_api.tool_reply(answer)
+    student, chat = _long_session(app_db, app_api, later="paraphrase")
     review_service.create_review(Database(app_db), actor=student, session_id=chat.id)
     with unit_of_work(app_db, write=False) as db:
         tina = db.scalar(select(User).where(User.role == Role.teacher))
