@@ -158,8 +158,8 @@ class _Turn:
         return self._unsent_buttons()
 
     def _unsent_buttons(self) -> bool:
-        """ "Send again" and "Discard" (once per run: their keys are unique); whether Send again
-        was pressed."""
+        """Draw "Send again" and "Discard" (once per run: their keys are unique); whether Send
+        again was pressed."""
         if self.resend_drawn:
             return False
         self.resend_drawn = True
