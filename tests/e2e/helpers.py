@@ -59,7 +59,8 @@ def open_app(page, url: str, timeout_ms: int = PAGE_LOAD_TIMEOUT_MS) -> None:
 # What the app cannot be drawn without.
 OWN_FILES = {"document", "script", "stylesheet"}
 # Reloads of a page that lost some of them, for one wait: the Docker lane beside the tests changes
-# the network several times in a row (a rolling upgrade), and twice was seen lost twice (2026-12-06).
+# the network several times in a row (a rolling upgrade); two reloads were once not enough
+# (a page lost its files three times in a row in CI on 2026-12-06).
 RELOADS = 5
 APP = '[data-testid="stApp"]'
 _losses: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # page -> what it lost
