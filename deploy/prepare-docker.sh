@@ -39,7 +39,9 @@ start_docker() {
 	if [ -d /run/systemd/system ]; then
 		systemctl start docker
 	else
-		nohup dockerd >/var/log/dockerd.log 2>&1 &
+		# In a session of its own, as a service manager would start it: not in the caller's, whose
+		# scheduling group (autogroup) it would otherwise share (.ci/run lowers the daemon's).
+		setsid --fork dockerd >/var/log/dockerd.log 2>&1 </dev/null
 	fi
 	for _ in $(seq 1 60); do docker info >/dev/null 2>&1 && return; sleep 1; done
 	echo "the Docker daemon did not start (see /var/log/dockerd.log)" >&2

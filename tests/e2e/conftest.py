@@ -32,7 +32,8 @@ except ImportError:  # the `browser` fixture skips (or fails under CI) with the 
 from backend.db import create_db_engine, unit_of_work
 from backend.ops import demo_service
 from tests.conftest import copy_database, require_service
-from tests.e2e.helpers import DASHBOARD_REFRESH_SECONDS, RUN_TIMEOUT_MS, open_app, watch_losses
+from tests.e2e import helpers
+from tests.e2e.helpers import DASHBOARD_REFRESH_SECONDS, open_app, watch_losses
 from tests.factories import PASSWORD
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -151,13 +152,13 @@ def browser():
 @pytest.fixture(scope="session", autouse=True)
 def _patient_expect():
     """App servers, browsers and the other test process share a busy machine: every `expect`
-    waits as long as a script run may take (RUN_TIMEOUT_MS), not Playwright's 5 seconds."""
+    waits as long as a script run may take (helpers.RUN_TIMEOUT_MS), not Playwright's 5 seconds."""
     try:
         from playwright.sync_api import expect
     except ImportError:  # the `browser` fixture skips (or fails under CI) with the reason
         yield
         return
-    expect.set_options(timeout=RUN_TIMEOUT_MS)
+    expect.set_options(timeout=helpers.RUN_TIMEOUT_MS)
     yield
     expect.set_options(timeout=PLAYWRIGHT_EXPECT_TIMEOUT_MS)
 
@@ -197,7 +198,7 @@ class WarmTabs:
     def _new_tab(self, context=None):
         if context is None:
             context = self.browser.new_context(accept_downloads=True)
-            context.set_default_timeout(RUN_TIMEOUT_MS)
+            context.set_default_timeout(helpers.RUN_TIMEOUT_MS)
             # Every tab of the context (a popup the app opened too) and every frame of them.
             context.on("page", lambda tab: self._watch(context, tab))
         return context.new_page()
@@ -258,8 +259,8 @@ class WarmTabs:
             forced_colors="null",
             contrast="null",
         )
-        page.set_default_timeout(RUN_TIMEOUT_MS)
-        page.set_default_navigation_timeout(RUN_TIMEOUT_MS)
+        page.set_default_timeout(helpers.RUN_TIMEOUT_MS)
+        page.set_default_navigation_timeout(helpers.RUN_TIMEOUT_MS)
         context.clear_permissions()
         context.set_offline(False)
         context.set_extra_http_headers({})

@@ -17,6 +17,8 @@ except ImportError:  # the `browser` fixture skips (or fails under CI) with the 
 
 from tests.factories import PASSWORD
 
+# How long one script run may take. Read when a wait starts: the stack lane's tests wait longer
+# (tests/stack/conftest.py).
 RUN_TIMEOUT_MS = 30_000
 # A page loading from scratch (Streamlit's script bundle, parsed by Chromium) on a machine whose two
 # cores also run the other test worker and, in CI, the Docker stack lane: seen past 30 s.
@@ -26,11 +28,12 @@ DASHBOARD_REFRESH_SECONDS = 2
 MESSAGES = '[data-testid="stChatMessage"]'
 
 
-def wait_until_idle(page, timeout_ms: int = RUN_TIMEOUT_MS) -> None:
+def wait_until_idle(page, timeout_ms: int | None = None) -> None:
     """Wait for the app to be drawn (at once unless the page is loading) and for its script run
     to finish. A page that lost some of its own scripts on the way, before it drew the app or
     after (Streamlit loads a widget's script when it first shows one, so such a loss may come
     after this wait and be seen by the next), is reloaded: see `watch_losses`."""
+    timeout_ms = timeout_ms or RUN_TIMEOUT_MS
     drawn_in = max(timeout_ms, PAGE_LOAD_TIMEOUT_MS)
     for _ in range(RELOADS + 1):
         assert drawn(page, drawn_in), f"the app was not drawn within {drawn_in} ms"
@@ -45,10 +48,11 @@ def wait_until_idle(page, timeout_ms: int = RUN_TIMEOUT_MS) -> None:
     raise AssertionError(f"the page kept losing its own files: {_losses[page]}")
 
 
-def open_app(page, url: str, timeout_ms: int = PAGE_LOAD_TIMEOUT_MS) -> None:
+def open_app(page, url: str, timeout_ms: int | None = None) -> None:
     """Load the app and wait until it is drawn and idle. A page that stays undrawn without having
     lost anything on the way (seen now and then on 2026-12-05, cause not found) is reloaded once
     after RUN_TIMEOUT_MS, as a person would."""
+    timeout_ms = timeout_ms or PAGE_LOAD_TIMEOUT_MS
     watch_losses(page)
     _load(page.goto, url, timeout_ms)
     if not drawn(page, RUN_TIMEOUT_MS):
