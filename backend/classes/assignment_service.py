@@ -16,6 +16,7 @@ from backend.models import Assignment, AssignmentClient
 from backend.models.base import utcnow
 from backend.models.enums import AssignmentStatus
 from backend.models.review import ReviewRelease
+from backend.utils.text import clean_text
 
 
 class UncheckedClients(ConflictError):
@@ -77,15 +78,24 @@ def _set_clients(
     db.flush()
 
 
+def _typed_text(data: AssignmentInput) -> tuple[str, str]:
+    """The title and instructions as typed, checked (the instructions go into review prompts)."""
+    return (
+        clean_text(data.title, field="title", label="The title", required=True),
+        clean_text(data.instructions, field="instructions", label="The instructions"),
+    )
+
+
 def create_assignment(
     db: Session, *, actor: UserRead | None, section_id: int, data: AssignmentInput
 ) -> AssignmentRead:
     """A draft: students see it only once it is published."""
     section_service.get_owned_section(db, actor, section_id)
+    title, instructions = _typed_text(data)
     assignment = Assignment(
         section_id=section_id,
-        title=data.title,
-        instructions=data.instructions,
+        title=title,
+        instructions=instructions,
         due_at=data.due_at,
         status=AssignmentStatus.draft,
         release_reviews=data.release_reviews.value,
@@ -101,7 +111,7 @@ def update_assignment(
     db: Session, *, actor: UserRead | None, assignment_id: int, data: AssignmentInput
 ) -> AssignmentRead:
     assignment = _get_owned(db, actor, assignment_id)
-    assignment.title, assignment.instructions = data.title, data.instructions
+    assignment.title, assignment.instructions = _typed_text(data)
     assignment.due_at = data.due_at
     assignment.release_reviews = data.release_reviews.value
     if data.continuing_client is not None:

@@ -282,3 +282,31 @@ def test_sign_ups_are_throttled_per_code_and_per_browser(db, configure):
     with pytest.raises(RateLimitedError, match=r"(?i)this join code.*wait \d+ seconds?"):
         _sign_up(db, section.join_code, "three.browser", browser="lab-pc-3")
     _sign_up(db, other.join_code, "three.browser", browser="lab-pc-3")  # another code is free
+
+
+@pytest.mark.both_backends  # PostgreSQL refuses a NUL in a text column deep inside a flush
+@pytest.mark.parametrize("field", ["title", "instructions"])
+def test_a_control_character_in_an_assignment_gets_a_field_message_and_stores_nothing(db, field):
+    """Pasted text with an invisible character: the teacher reads which field to retype (on
+    PostgreSQL it was an unexplained DataError; on SQLite it was stored, and the instructions
+    went on into every review prompt of the assignment)."""
+    teacher = make_user(db, role=Role.teacher)
+    section = make_section(db, teacher=teacher)
+    values = {"title": "Week 1", "instructions": "Open questions only."}
+    pasted = {**values, field: values[field][:4] + "\x00" + values[field][4:]}
+    with pytest.raises(ValidationError, match="control character") as refused:
+        assignment_service.create_assignment(
+            db, actor=teacher, section_id=section.id, data=AssignmentInput(**pasted)
+        )
+    assert field in refused.value.field_errors
+    assert assignment_service.list_assignments(db, actor=teacher, section_id=section.id) == []
+
+    stored = assignment_service.create_assignment(
+        db, actor=teacher, section_id=section.id, data=AssignmentInput(**values)
+    )
+    with pytest.raises(ValidationError, match="control character"):
+        assignment_service.update_assignment(
+            db, actor=teacher, assignment_id=stored.id, data=AssignmentInput(**pasted)
+        )
+    [kept] = assignment_service.list_assignments(db, actor=teacher, section_id=section.id)
+    assert (kept.title, kept.instructions) == (values["title"], values["instructions"])
