@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pydantic import BaseModel, Field
 
 from backend.clients.read_models import ClientRead
+from backend.llm.transcript import turns_json
 from backend.practice.memory_service import MAX_SUMMARY_CHARS
 
 MEMORY_TOOL = "record_client_memory"
@@ -95,8 +96,10 @@ def memory_context(source: MemorySource) -> str:
 
 
 def transcript(turns: list[tuple[bool, str]]) -> str:
-    lines = [f"{'Student' if student else 'You'}: {text}" for student, text in turns]
-    return "The session's transcript:\n" + "\n".join(lines)
+    """The session's turns as JSON ("client" is you): a student's message cannot pass for words
+    of yours, which the summary would then carry into the next session's instructions."""
+    numbered = ((number, student, text) for number, (student, text) in enumerate(turns, 1))
+    return 'The session\'s transcript ("client" is you):\n' + turns_json(numbered)
 
 
 def offline_summary(source: MemorySource) -> str:

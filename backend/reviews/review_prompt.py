@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from backend.clients.read_models import ClientBrief
+from backend.llm.transcript import turns_json
 from backend.reviews.read_models import ReviewAnswer
 from backend.reviews.review_rules import validate
 from backend.reviews.rubric_schema import NOT_CODED, SCORE_MAX, SCORE_MIN, RubricDefinition
@@ -242,20 +243,7 @@ def _examples_file(key: str) -> tuple[tuple[str, ...], tuple[WorkedExample, ...]
 
 
 def _turns_block(turns: Sequence[Turn]) -> str:
-    """The turns as JSON, one object a line: whatever a turn's text holds (newlines, lines that
-    look like turns, instructions) stays inside its string, so no one can forge a turn."""
-    objects = [
-        json.dumps(
-            {
-                "turn": turn.number,
-                "speaker": "student" if turn.student else "client",
-                "text": turn.text,
-            },
-            ensure_ascii=False,
-        )
-        for turn in turns
-    ]
-    return "[\n" + ",\n".join(objects) + "\n]"
+    return turns_json((turn.number, turn.student, turn.text) for turn in turns)
 
 
 # The tool ---------------------------------------------------------------------------------------
