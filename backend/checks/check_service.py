@@ -450,7 +450,7 @@ def _run_probe(
                 raise runner.JobCancelled()
             turns.append(ProbeTurn(role="student", text=line))
             outcome = conversation_service.send_message(
-                database, actor=actor, session_id=session.id, content=line, inline=True
+                database, actor=actor, session_id=session.id, content=line, inline=True, probe=True
             )
             for draft, leaked in outcome.withheld:
                 turns.append(ProbeTurn(role="client", text=draft, withheld=True))

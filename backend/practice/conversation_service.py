@@ -224,12 +224,15 @@ def submit_message(
     content: str,
     gateway: LLMGateway | None = None,
     inline: bool = False,
+    probe: bool = False,
 ) -> Reply:
     """Store the student's message and start the client's reply; iterate the result to stream it.
 
     Raises an `AppError` (and stores nothing) when the message or its reply is refused. `inline`
     generates the reply in this thread before returning (a caller that waits for it anyway, such
-    as a client check's probe, so it never waits on the worker pool).
+    as a client check's probe, so it never waits on the worker pool). `probe`: a scripted line of
+    a client check's run, which counted once against the message limit (in a check's
+    conversation only; every other message is counted).
     """
     text = validate_content(content)
     gateway = gateway or get_gateway()
@@ -241,7 +244,7 @@ def submit_message(
         sent = session_service.append_message(db, turn, text)
         if handed_on:  # kept, and answered by the process the page reconnects to
             return Reply(None, sent=sent)
-        ticket = _claim(db, gateway, turn)
+        ticket = _claim(db, gateway, turn, counted=probe and turn.mode == SessionMode.check)
     return Reply(_ReplyJob(database, gateway, ticket).start(inline=inline), sent=sent)
 
 
@@ -272,6 +275,7 @@ def send_message(
     content: str,
     gateway: LLMGateway | None = None,
     inline: bool = False,
+    probe: bool = False,
 ) -> ReplyOutcome:
     """Store the student's message, then wait for the client's reply (scripts, tests)."""
     return submit_message(
@@ -281,6 +285,7 @@ def send_message(
         content=content,
         gateway=gateway,
         inline=inline,
+        probe=probe,
     ).wait()
 
 
@@ -302,8 +307,11 @@ class _Ticket:
     deadline: float  # time.monotonic()
 
 
-def _claim(db: Session, gateway: LLMGateway, turn: session_service.Turn) -> _Ticket:
-    """Check everything that may refuse a paid call, then claim and reserve (locked row)."""
+def _claim(
+    db: Session, gateway: LLMGateway, turn: session_service.Turn, *, counted: bool = False
+) -> _Ticket:
+    """Check everything that may refuse a paid call, then claim and reserve (locked row).
+    `counted`: the message limit was counted already (a client check's run, once)."""
     settings = get_settings()
     prompt = _prompt(db, turn)
     window = session_service.recent_turns(
@@ -340,7 +348,7 @@ def _claim(db: Session, gateway: LLMGateway, turn: session_service.Turn) -> _Tic
         most_per_reply=calculate_cost(gateway.model, most, settings.model_prices_json),
         check=turn.mode == SessionMode.check,  # a client check's reply: the checks' allowance
     )
-    if turn.mode != SessionMode.check:  # a client check is rate-limited once per run
+    if not counted:
         get_rate_limiter().hit_message(turn.user_id)
     claim_id = session_service.claim_reply(  # renewed by the job's heartbeat (`_hold_claims`)
         db,

@@ -13,7 +13,7 @@ import pytest
 from backend import event_log
 from backend.db import Database, unit_of_work
 from backend.errors import BudgetExceededError, RateLimitedError
-from backend.models.enums import Role, Severity
+from backend.models.enums import Role, SessionMode, Severity
 from backend.practice import conversation_service, session_service
 from backend.utils.rate_limiter import RateLimiter
 from tests.conftest import REDIS_TEST_URL, require_service
@@ -60,6 +60,33 @@ def test_user_limit_refuses_with_seconds_to_wait_and_stores_nothing(
             if m.role == "user"
         ]
     assert contents == ["One.", "Two."]
+
+
+def test_the_message_limit_holds_in_a_client_checks_conversation_outside_its_run(
+    committed_engine, api, configure, classroom
+):
+    """A client check's run counts once against the message limit, so its probes' scripted lines
+    skip it; anything else said in a check's conversation is counted like any message (every
+    check-mode turn skipped it: a client's author could chat there without a limit)."""
+    configure(user_rate_limit="2/minute")
+    database = Database(committed_engine)
+    session = conversation_service.start_conversation(
+        database, actor=classroom.teacher, client_id=classroom.client.id, mode=SessionMode.check
+    )
+    for number in range(2):
+        outcome = conversation_service.send_message(
+            database, actor=classroom.teacher, session_id=session.id, content=f"Turn {number}."
+        )
+        assert outcome.ok, outcome.notice
+    with pytest.raises(RateLimitedError, match="faster than 2 per"):
+        conversation_service.send_message(
+            database, actor=classroom.teacher, session_id=session.id, content="Turn 3."
+        )
+    probed = conversation_service.send_message(
+        database, actor=classroom.teacher, session_id=session.id, content="A probe's line.",
+        inline=True, probe=True,
+    )  # fmt: skip
+    assert probed.ok, probed.notice
 
 
 def test_global_limit_does_not_use_up_a_users_quota():
