@@ -242,6 +242,7 @@ class RateLimiter:
                 self.login_browser_limit, self.namespace, "login", username, "device", device
             )
 
+    @_needs_store("Password reset")
     def clear_failed_logins(self, username: str) -> None:
         """Lift the username's shared slow-down (an admin reset the password)."""
         self.strategy.clear(self.login_username_limit, self.namespace, "login", username)

@@ -19,6 +19,7 @@ from backend.errors import (
     ConflictError,
     PermissionDeniedError,
     RateLimitedError,
+    ServiceUnavailableError,
     ValidationError,
 )
 from backend.models import LoginSession, User
@@ -231,6 +232,29 @@ def test_admin_reset_lifts_the_lock(db, limiter):
     assert account_service.authenticate(
         db, username="pat", password="kettle orbit saffron", browser="owner", limiter=limiter
     )
+
+
+def test_a_reset_while_redis_is_down_says_so_and_keeps_the_old_password(committed_engine):
+    """With REDIS_URL set and Redis down, a reset is refused with the message log-ins get, and
+    nothing changes (it raised redis' own ConnectionError, which the Accounts page shows as a
+    crash)."""
+    with unit_of_work(committed_engine) as db:
+        admin = make_user(db, role=Role.admin)
+        user = make_user(db, username="pat")
+        old_hash = db.get(User, user.id).password_hash
+    with (
+        pytest.raises(ServiceUnavailableError, match="Password reset is unavailable right now"),
+        unit_of_work(committed_engine) as db,
+    ):
+        account_service.reset_password(
+            db,
+            actor=admin,
+            user_id=user.id,
+            new_password="kettle orbit saffron",
+            limiter=RateLimiter("redis://127.0.0.1:1/0"),
+        )
+    with unit_of_work(committed_engine, write=False) as db:
+        assert db.get(User, user.id).password_hash == old_hash
 
 
 def test_deactivated_account_cannot_log_in(db, limiter):
