@@ -65,11 +65,17 @@ def _admin_password(args: argparse.Namespace) -> str:
     """From --password-file ("-" reads standard input), else $ADMIN_PASSWORD, else asked twice
     at the terminal without echo. Never printed."""
     if args.password_file:
-        text = (
-            sys.stdin.read()
-            if args.password_file == "-"
-            else Path(args.password_file).read_text(encoding="utf-8")
-        )
+        try:
+            text = (
+                sys.stdin.read()
+                if args.password_file == "-"
+                else Path(args.password_file).read_text(encoding="utf-8")
+            )
+        except (OSError, UnicodeDecodeError) as error:
+            reason = getattr(error, "strerror", None) or "it is not text"
+            raise SystemExit(
+                f"Cannot read {args.password_file}: {reason}; nothing was created."
+            ) from None
         return text.splitlines()[0] if text else ""
     if os.environ.get(ADMIN_PASSWORD_ENV):
         return os.environ[ADMIN_PASSWORD_ENV]

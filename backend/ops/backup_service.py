@@ -496,7 +496,16 @@ def _shift_users(row: dict[str, Any], columns: list[str], offset: int) -> dict[s
 
 
 def _parsed(lines: Iterable[str]) -> Iterator[tuple[int, dict[str, Any]]]:
-    for number, line in enumerate(lines, start=1):
+    numbered = enumerate(lines, start=1)
+    while True:
+        try:  # a file read as text decodes as it is read: a compressed copy fails here
+            number, line = next(numbered)
+        except StopIteration:
+            return
+        except UnicodeDecodeError:
+            raise BadCourseFile(
+                "This is not a course export: it is not text (a compressed copy? unpack it first)."
+            ) from None
         if not line.strip():
             continue
         try:

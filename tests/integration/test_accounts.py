@@ -685,6 +685,21 @@ def test_cli_create_admin_reads_the_password_from_the_environment(tmp_path, monk
     assert refused.returncode == 1 and "password" in refused.stderr.lower()
 
 
+def test_cli_create_admin_with_a_password_file_it_cannot_read_says_so(tmp_path, run_cli):
+    """A mistyped path: a sentence naming the file, no traceback, no account."""
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    missing = tmp_path / "no-such-file"
+    done = run_cli(url, "create-admin", "--username", "ops.admin", "--password-file", str(missing))
+    assert done.returncode == 1
+    assert f"Cannot read {missing}" in done.stderr and "nothing was created" in done.stderr
+    engine = create_db_engine(url)
+    try:
+        with unit_of_work(engine) as db:
+            assert account_service.needs_setup(db)
+    finally:
+        engine.dispose()
+
+
 def test_cli_create_admin_prompts_twice_and_never_echoes_the_password(tmp_path):
     """The real `python -m backend.cli` in a process of its own, on a terminal (the suite's one
     subprocess run of the command line: the others call its `main` in this process)."""

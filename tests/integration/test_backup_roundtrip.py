@@ -736,6 +736,16 @@ def test_the_cli_explains_a_file_that_is_not_a_course(tmp_path, monkeypatch, cap
     assert code == 1 and "Cannot read" in err
 
 
+def test_the_cli_explains_a_file_that_is_not_text(tmp_path, monkeypatch, capsys):
+    """The compressed copy of an export handed to `import`: a sentence, not a UnicodeDecodeError."""
+    path = tmp_path / "course.jsonl.gz"
+    path.write_bytes(b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03\xff\xfe binary")
+    url = f"sqlite:///{tmp_path / 'empty.db'}"
+    code, _, err = _main(monkeypatch, capsys, url, "import", str(path))
+    assert code == 1
+    assert "not a course export" in err and "Nothing was imported" in err
+
+
 def test_every_table_is_exported_or_deliberately_left_out():
     tables = {table.name for table in Base.metadata.sorted_tables}
     assert tables >= backup_service.INCLUDED
