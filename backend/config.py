@@ -7,7 +7,19 @@ import re
 from decimal import Decimal
 from pathlib import Path
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
+import limits
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    TypeAdapter,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic import ValidationError as PydanticValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from backend.utils.singleton import process_wide
@@ -16,6 +28,31 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SQLITE_PATH = PROJECT_ROOT / "data" / "app.db"
 _EMAIL = re.compile(r"[^@\s<>()\[\]\\,;:\"]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
 _HTTPS_URL = re.compile(r"https://[A-Za-z0-9.-]+(:[0-9]+)?(/[^\s<>\"()]*)?")
+
+
+class PriceOverride(BaseModel):
+    """One model's prices in MODEL_PRICES_JSON, USD per million tokens; a cache price left out
+    derives from the input price (`backend.llm.pricing`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    input: Decimal = Field(ge=0)
+    output: Decimal = Field(ge=0)
+    cache_write_5m: Decimal | None = Field(default=None, ge=0)
+    cache_write_1h: Decimal | None = Field(default=None, ge=0)
+    cache_read: Decimal | None = Field(default=None, ge=0)
+
+
+PRICE_OVERRIDES = TypeAdapter(dict[str, PriceOverride])
+PRICES_FORM = 'MODEL_PRICES_JSON must look like {"model": {"input": 1.0, "output": 5.0}}'
+RATE_LIMIT_FIELDS = (
+    "user_rate_limit",
+    "global_rate_limit",
+    "login_browser_rate_limit",
+    "login_username_rate_limit",
+    "signup_code_rate_limit",
+    "signup_browser_rate_limit",
+)
 
 
 class Settings(BaseSettings):
@@ -173,6 +210,34 @@ class Settings(BaseSettings):
                 f"address, not {text[:80]!r}"
             )
         return text
+
+    @field_validator(*RATE_LIMIT_FIELDS)
+    @classmethod
+    def _rate_limit_is_limits_notation(cls, value: str, info: ValidationInfo) -> str:
+        """Read when the app starts, not at the first log-in or message."""
+        try:
+            limits.parse(value)
+        except ValueError:
+            raise ValueError(
+                f"{str(info.field_name).upper()} must be like '10/minute' or '5/5 minutes' "
+                f"(a number, '/', a period), not {value[:80]!r}"
+            ) from None
+        return value
+
+    @field_validator("model_prices_json")
+    @classmethod
+    def _prices_are_readable(cls, value: str) -> str:
+        if value.strip():
+            try:
+                PRICE_OVERRIDES.validate_json(value)
+            except PydanticValidationError as error:
+                where = error.errors()[0]
+                place = ".".join(str(part) for part in where["loc"])
+                raise ValueError(
+                    f"{PRICES_FORM} (cache_write_5m, cache_write_1h and cache_read optional); "
+                    f"{place or 'the value'}: {where['msg']}"
+                ) from None
+        return value
 
     @field_validator("database_url")
     @classmethod

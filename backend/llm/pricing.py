@@ -6,11 +6,13 @@ a model without a price is *unpriced*: its cost is None, never a silent zero.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 
+from pydantic import ValidationError as PydanticValidationError
+
+from backend.config import PRICE_OVERRIDES, PRICES_FORM
 from backend.llm.usage import Usage
 
 MILLION = Decimal(1_000_000)
@@ -67,31 +69,29 @@ DEFAULT_PRICES: dict[str, ModelPrice] = {
 
 
 def parse_price_overrides(raw_json: str) -> dict[str, ModelPrice]:
-    """`{"model": {"input": 1, "output": 5, "cache_read": 0.1, ...}}`; missing cache prices derive."""
+    """`{"model": {"input": 1, "output": 5, "cache_read": 0.1, ...}}` (MODEL_PRICES_JSON, checked
+    when the settings are read); missing cache prices derive from the input price."""
     if not raw_json.strip():
         return {}
     try:
-        data = json.loads(raw_json)
-        prices = {}
-        for model, entry in data.items():
-            base = ModelPrice.from_base(str(entry["input"]), str(entry["output"]))
-            prices[model] = ModelPrice(
-                **{
-                    field: Decimal(str(entry[field])) if field in entry else getattr(base, field)
-                    for field in (
-                        "input",
-                        "output",
-                        "cache_write_5m",
-                        "cache_write_1h",
-                        "cache_read",
-                    )
-                }
-            )
-        return prices
-    except (ValueError, KeyError, TypeError, AttributeError) as error:
-        raise ValueError(
-            'MODEL_PRICES_JSON must look like {"model": {"input": 1.0, "output": 5.0}}'
-        ) from error
+        overrides = PRICE_OVERRIDES.validate_json(raw_json)
+    except PydanticValidationError as error:
+        raise ValueError(PRICES_FORM) from error
+    prices = {}
+    for model, entry in overrides.items():
+        base = ModelPrice.from_base(entry.input, entry.output)
+        prices[model] = ModelPrice(
+            input=base.input,
+            output=base.output,
+            cache_write_5m=_given(entry.cache_write_5m, base.cache_write_5m),
+            cache_write_1h=_given(entry.cache_write_1h, base.cache_write_1h),
+            cache_read=_given(entry.cache_read, base.cache_read),
+        )
+    return prices
+
+
+def _given(price: Decimal | None, derived: Decimal) -> Decimal:
+    return derived if price is None else price
 
 
 @lru_cache(maxsize=8)
