@@ -8,6 +8,7 @@ import streamlit as st
 from backend.actor import UserRead
 from backend.monitoring import metrics_service
 from backend.practice import rating_service
+from backend.utils import formatting
 from backend.utils.formatting import format_duration, format_time, format_tokens, format_usd
 from mvp import store
 from mvp.admin.shared import LABEL, NUMBER, percent, table, utc_now
@@ -126,7 +127,8 @@ def today_figures(now: metrics_service.NowFigures, feedback: rating_service.Rati
 
 
 def cost_figures(now: metrics_service.NowFigures) -> None:
-    completed = f"the {now.completed_today} practice sessions started and completed today"
+    sessions = formatting.plural(now.completed_today, "practice session")
+    completed = f"the {sessions} started and completed today"
     metric_row(
         "**Cost today**",
         [
@@ -134,9 +136,10 @@ def cost_figures(now: metrics_service.NowFigures) -> None:
                 "Cost today",
                 format_usd(now.cost_today),
                 "Every paid call since midnight UTC: replies in practice, teachers' test chats and "
-                "client checks (stored, or cut off after billing), the checks' judge calls, and "
-                "model-written reviews and drill items. The sum of the purposes below; the same total as "
-                "Spent today and today's row of the daily sheet.",
+                "client checks (stored, or cut off after billing), the checks' judge calls, "
+                "model-written reviews and drill items, and continuing clients' memory summaries. "
+                "The sum of the purposes below; the same total as Spent today and today's row of "
+                "the daily sheet.",
             ),
             (
                 "Cost per 1K tokens",
@@ -147,12 +150,14 @@ def cost_figures(now: metrics_service.NowFigures) -> None:
             (
                 "Avg cost per conversation",
                 format_usd(now.avg_cost_per_completed, unpriced_label="—"),
-                f"The conversation alone (its replies), on average over {completed}.",
+                "The conversation: its replies and, for a continuing client, the memory summary "
+                f"written when it ended; on average over {completed}.",
             ),
             (
                 "Avg cost per practice session",
                 format_usd(now.avg_cost_per_practice_session, unpriced_label="—"),
-                f"The conversation and its model-written review, on average over {completed}.",
+                "The conversation (with its memory summary) and its model-written review, on "
+                f"average over {completed}.",
             ),
         ],
     )

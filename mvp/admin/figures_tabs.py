@@ -172,13 +172,19 @@ def breakdowns_tab(actor: UserRead) -> None:
     }
     parts["Top 10 students by cost"] = ("Student", found["student"])
     st.caption(
-        "Conversations' replies over the last 30 days (UTC), most costly first: practice, test "
-        "chats and client checks (their judge calls too); reviews are only in By purpose."
+        "Conversations over the last 30 days (UTC), most costly first: the replies of practice, "
+        "test chats and client checks (their judge calls too) and continuing clients' memory "
+        "summaries; reviews are only in By purpose."
     )
     columns = st.columns(2)
     for index, (title, (label, rows)) in enumerate(parts.items()):
         with columns[index % 2]:
             st.markdown(f"**{title}**")
+            if label == "Student":
+                st.caption(
+                    "Everything billed to each student, as their daily budget counts it: their "
+                    "conversations and the reviews of their conversations."
+                )
             if not rows:
                 st.caption("No replies in the last 30 days. Rows appear after the first reply.")
                 continue

@@ -183,3 +183,41 @@ def test_a_day_of_test_chats_only_shows_its_cost_and_no_practice(app, app_db):
     assert (today["Sessions"], today["Messages"]) == (0, 0)
     assert (today["Cost"], today["Test chats"]) == ("$0.002000", "$0.002000")
     assert not at.exception
+
+
+def test_each_cost_figure_says_what_it_counts(app, app_db):
+    """A continuing client's memory summary is billed to its conversation, and a review to the
+    student: the figures that count them say so (the help said "the conversation alone (its
+    replies)" and the students' table "reviews are only in By purpose", both counted them)."""
+    if datetime.now(UTC) - datetime.now(UTC).replace(hour=0, minute=0) < timedelta(minutes=2):
+        pytest.skip("too close to midnight UTC: the day would change under the test")
+    with unit_of_work(app_db) as db:
+        make_user(db, role=Role.admin, username="ada.admin", display_name="Ada Admin")
+        room = make_classroom(db)
+        practice = start_session(db, user=room.student, client=room.client)
+        timing = {"latency_ms": 1000, "first_token_ms": 300}
+        reply(db, room.student, practice, usage=Usage(input_tokens=100), cost=PRACTICE, **timing)
+        session_service.end_session(db, actor=room.student, session_id=practice.id)
+        session_service.record_usage(
+            db,
+            session_id=practice.id,
+            usage=Usage(input_tokens=900, output_tokens=120),
+            cost=Decimal("0.0015"),
+            model="claude-haiku-4-5",
+            purpose=Purpose.memory,
+        )
+        usage_service.record_call(
+            db,
+            purpose=Purpose.review,
+            user_id=room.student.id,
+            at=datetime.now(UTC),
+            usage=Usage(input_tokens=200, output_tokens=40),
+            cost=Decimal(REVIEW),
+        )
+    at = admin_app(app)
+    [average] = [m for m in at.metric if m.label == "Avg cost per conversation"]
+    assert average.value == "$0.004500"  # the replies and the memory summary
+    assert "memory summary" in average.proto.help
+    open_tab(at, "Breakdowns")
+    assert table(at, "Student").iloc[0]["Cost"] == "$0.005000"  # and the review
+    assert any("reviews of their conversations" in caption.value for caption in at.caption)
