@@ -111,6 +111,11 @@ def update_assignment(
     db: Session, *, actor: UserRead | None, assignment_id: int, data: AssignmentInput
 ) -> AssignmentRead:
     assignment = _get_owned(db, actor, assignment_id)
+    if assignment.status == AssignmentStatus.published and not data.client_ids:
+        raise ValidationError(
+            f"“{assignment.title}” is published, so it needs at least one client: keep one, or "
+            "unpublish it first."
+        )
     assignment.title, assignment.instructions = _typed_text(data)
     assignment.due_at = data.due_at
     assignment.release_reviews = data.release_reviews.value

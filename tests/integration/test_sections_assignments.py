@@ -310,3 +310,24 @@ def test_a_control_character_in_an_assignment_gets_a_field_message_and_stores_no
         )
     [kept] = assignment_service.list_assignments(db, actor=teacher, section_id=section.id)
     assert (kept.title, kept.instructions) == (values["title"], values["instructions"])
+
+
+def test_a_published_assignment_keeps_at_least_one_client(db):
+    """Publishing refuses an assignment without clients; saving a published one without any
+    left it published and empty, its students with nothing to practise."""
+    teacher = make_user(db, role=Role.teacher)
+    section = make_section(db, teacher=teacher)
+    alex = make_client(db, teacher=teacher, name="Alex Rivera")
+    week = make_assignment(db, teacher=teacher, section=section, clients=[alex])
+    emptied = AssignmentInput(title=week.title, instructions=week.instructions, client_ids=[])
+    with pytest.raises(ValidationError, match="needs at least one client.*unpublish it first"):
+        assignment_service.update_assignment(
+            db, actor=teacher, assignment_id=week.id, data=emptied
+        )
+    kept = assignment_service.get_assignment(db, actor=teacher, assignment_id=week.id)
+    assert (kept.status.value, kept.client_ids) == ("published", [alex.id])
+    assignment_service.set_published(db, actor=teacher, assignment_id=week.id, published=False)
+    draft = assignment_service.update_assignment(
+        db, actor=teacher, assignment_id=week.id, data=emptied
+    )
+    assert draft.client_ids == []
