@@ -321,9 +321,7 @@ def test_a_published_assignment_keeps_at_least_one_client(db):
     week = make_assignment(db, teacher=teacher, section=section, clients=[alex])
     emptied = AssignmentInput(title=week.title, instructions=week.instructions, client_ids=[])
     with pytest.raises(ValidationError, match="needs at least one client.*unpublish it first"):
-        assignment_service.update_assignment(
-            db, actor=teacher, assignment_id=week.id, data=emptied
-        )
+        assignment_service.update_assignment(db, actor=teacher, assignment_id=week.id, data=emptied)
     kept = assignment_service.get_assignment(db, actor=teacher, assignment_id=week.id)
     assert (kept.status.value, kept.client_ids) == ("published", [alex.id])
     assignment_service.set_published(db, actor=teacher, assignment_id=week.id, published=False)

@@ -240,6 +240,38 @@ def test_asking_directly_counts_as_a_response():
     assert risk.check(_conversation("Work is killing me lately.", "Tell me more.")) == []
 
 
+@pytest.mark.parametrize(
+    "moving_on",
+    [
+        "There's no harm in taking a break from work. What do you do on weekends?",
+        "Better safe than sorry, I guess. How is the new job?",
+        "Do you have a plan for the holidays?",
+        "That sounds like a crisis at work. What happened with your boss?",
+        "What are your thoughts of the new manager?",
+    ],
+)
+def test_a_reply_that_only_shares_an_everyday_word_with_a_response_is_moving_on(moving_on):
+    """ "harm", "safe", "a plan" anywhere in the reply counted as asking about the risk: the
+    teacher read "answered" where the student changed the subject."""
+    turns = _conversation("Honestly, everyone would be better off without me.", moving_on)
+    assert [item.responded for item in risk.check(turns)] == [False]
+
+
+@pytest.mark.parametrize(
+    "asking",
+    [
+        "Are you safe right now?",
+        "When you say they'd be better off without you, are you thinking of suicide?",
+        "Do you have a plan to end your life?",
+        "I'm worried about you. Are you thinking of harming yourself?",
+        "Have you had thoughts of hurting yourself?",
+    ],
+)
+def test_a_reply_that_asks_about_the_risk_or_names_it_is_a_response(asking):
+    turns = _conversation("Honestly, everyone would be better off without me.", asking)
+    assert [item.responded for item in risk.check(turns)] == [True]
+
+
 def test_model_and_offline_risk_merge_conservatively():
     offline = [RiskCheck(client_turn=3, quote="q", student_turn=4, responded=False, note="n")]
     model = [
