@@ -36,3 +36,9 @@ LEAD_IN = re.compile(r"^(?:(?:so|well|okay|ok|and|but|then|now|i mean|honestly)[
 
 def _whole(phrase: str) -> str:
     return rf"(?<![a-z']){re.escape(phrase.strip())}(?![a-z'])"
+
+
+def has_words(text: str, phrase: str) -> bool:
+    """Whether `phrase` is in `text` as whole words, ignoring case (a piece of a word is not:
+    "responsible" is not in "irresponsible")."""
+    return re.search(_whole(phrase.lower()), text.lower()) is not None

@@ -15,6 +15,7 @@ from backend.clients.read_models import ClientRead
 from backend.practice import output_guard
 from backend.reviews.indicators import count_indicators, enough_evidence, session_indicators
 from backend.reviews.offline_review import code_session, offline_review
+from backend.reviews.phrases import has_words
 from backend.reviews.read_models import ReviewAnswer, ReviewContent
 from backend.reviews.rubric_schema import NOT_CODED, SCORE_MAX, SCORE_MIN, RubricDefinition
 from backend.reviews.turns import Turn
@@ -99,7 +100,7 @@ class _Checker:
 
     def quoted(self, turn: int, quote: str, where: str, *, student: bool = True) -> None:
         if self.turn(turn, where, student=student) and (
-            not _normal(quote) or _normal(quote) not in _normal(self.by_number[turn].text)
+            not _normal(quote) or not has_words(_normal(self.by_number[turn].text), _normal(quote))
         ):
             self.errors.append(
                 f"{where}: the quote {quote[:80]!r} is not word for word in turn {turn}."

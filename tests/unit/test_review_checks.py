@@ -128,6 +128,19 @@ def test_a_turn_may_hold_a_reflection_and_a_question_and_backchannels_stay_uncod
     assert [c.code for c in parsed.codes if c.turn == 3] == ["simple_reflection", "open_question"]
 
 
+@pytest.mark.parametrize(
+    ("turn", "quote"),
+    [(3, "ant to cut down."), (5, "ould just stop drinking."), (2, "I want to cut dow")],
+)
+def test_a_quote_is_whole_words_of_its_turn_never_a_piece_of_one(turn, quote):
+    """A piece of a word can invert what was said ("responsible with your money" cut out of
+    "irresponsible with your money" read as a strength)."""
+    strengths = [{"turn": turn, "quote": quote, "comment": "A piece of a word."}]
+    key = "client_talk" if turn == 2 else "strengths"
+    pieces = [{"turn": 2, "kind": "change", "quote": quote}] if turn == 2 else strengths
+    assert any("not word for word" in error for error in _errors(_answer(**{key: pieces})))
+
+
 def test_no_strength_is_accepted_rather_than_a_false_one():
     assert _errors(_answer(strengths=[])) == []
 
