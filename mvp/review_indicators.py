@@ -3,6 +3,8 @@ review_render.py's review)."""
 
 from __future__ import annotations
 
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+
 import streamlit as st
 
 from backend.reviews import indicators as counted
@@ -38,6 +40,27 @@ def _value(key: str, value: float) -> str:
     if isinstance(value, int):
         return str(value)
     return f"{value:.2f}"
+
+
+def shown_value(indicator: Indicator, value: float) -> str:
+    """The figure as shown beside its badge. Where rounding would land it on a threshold it did
+    not reach (59.52 as "60", with "good 60" and a fair badge), one more decimal, cut toward
+    the badge's side: "59.5"."""
+    text = _value(indicator.key, value)
+    short_of = [
+        limit
+        for limit in (indicator.fair, indicator.good)
+        if (value < limit if indicator.higher_is_better else value > limit)
+    ]
+    if not any(text == _value(indicator.key, limit) for limit in short_of):
+        return text
+    percent = indicator.key in PERCENT_INDICATORS
+    places = 3 if not percent and indicator.key != "counted_score" else 1
+    cut = Decimal(repr(value * 100 if percent else value)).quantize(
+        Decimal(1).scaleb(-places),
+        rounding=ROUND_FLOOR if indicator.higher_is_better else ROUND_CEILING,
+    )
+    return f"{cut}%" if percent else str(cut)
 
 
 def _basis(key: str, counts: dict) -> str:
@@ -84,7 +107,7 @@ def counted_indicators(
         if indicator.key not in review.indicators:
             continue  # scored, not counted (say MITI's relational average)
         fair, good = _value(indicator.key, indicator.fair), _value(indicator.key, indicator.good)
-        shown = "—" if value is None else f"**{_value(indicator.key, value)}**"
+        shown = "—" if value is None else f"**{shown_value(indicator, value)}**"
         standing = "" if value is None or not verdicts else f" {_standing(indicator, value)}"
         basis = _basis(indicator.key, review.indicators)
         lines.append(
