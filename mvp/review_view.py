@@ -100,8 +100,10 @@ def review_panel(
         _ask_again(session_id, failed=review is not None, for_teacher=for_teacher)
         return False
     if for_teacher:
+        review = review.final()
+        version = " · the teacher's version" if review.teacher_content is not None else ""
         released = "" if review.released_at else " · not released to the student"
-        st.markdown(f"##### Review{released}")
+        st.markdown(f"##### Review{version}{released}")
     render_review(
         review,
         messages,

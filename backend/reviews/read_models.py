@@ -202,6 +202,14 @@ class ReviewRead(BaseModel):
         """The version that counts: the teacher's when there is one, else the model's."""
         return self.teacher_content or self.content
 
+    def final(self) -> ReviewRead:
+        """This review with the version that counts as its `content` and `indicators` (what a
+        teacher reads beside the conversation; the editor shows both versions)."""
+        if self.teacher_content is None:
+            return self
+        indicators = self.teacher_indicators or self.indicators
+        return self.model_copy(update={"content": self.teacher_content, "indicators": indicators})
+
 
 class RubricRead(BaseModel):
     """A rubric with its latest version's definition."""
