@@ -33,6 +33,8 @@ from backend.models import (
 from backend.models.review import ReviewStatus
 from backend.practice.history_service import spreadsheet_safe
 from backend.reviews import indicators as counted
+from backend.reviews import risk
+from backend.reviews.read_models import RiskCheck
 from backend.reviews.rubric_schema import NOT_CODED, SCORE_MAX, SCORE_MIN, RubricDefinition
 
 # A criterion score of 3 is the anchors' middle ("fair"); 4 is "good" (the issue's MITI figures
@@ -98,12 +100,14 @@ class ProgressPoint(BaseModel):
     indicators: dict[str, float | None]
     # Long enough for verdicts (`indicators.MIN_TURNS_FOR_VERDICTS` student turns).
     enough_evidence: bool = True
+    # The client voiced a risk the student passed over: the review shows no verdicts.
+    risk_passed_over: bool = False
 
     @property
     def counts_for_class(self) -> bool:
         """Whether the session enters class averages and "below fair" lists: not a demo review,
-        and long enough for verdicts."""
-        return self.enough_evidence and not self.demo
+        and its verdicts shown (long enough, no risk passed over)."""
+        return self.enough_evidence and not self.risk_passed_over and not self.demo
 
 
 class TryInsteadItem(BaseModel):
@@ -339,6 +343,7 @@ def _rows(
             scores=scores,
             indicators=_indicators(stored, content, scores, rubric),
             enough_evidence=enough_evidence(stored),
+            risk_passed_over=risk_passed_over(content),
         )
         rows.append((point, content, rubric))
     return rows
@@ -364,6 +369,13 @@ def _indicators(
         if any(indicator.key == key for indicator in rubric.indicators):
             values[key] = _mean([scores.get(criterion) for criterion in criteria])
     return values
+
+
+def risk_passed_over(content: dict[str, Any]) -> bool:
+    """Whether a stored review says the client voiced a risk the student passed over, which
+    removes every verdict from the review (`review_render`): its ratings count nowhere."""
+    found = [RiskCheck.model_validate(item) for item in content.get("risk") or []]
+    return bool(risk.passed_over(found))
 
 
 def enough_evidence(stored: dict[str, Any]) -> bool:

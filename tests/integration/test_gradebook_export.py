@@ -14,7 +14,13 @@ from backend.errors import PermissionDeniedError
 from backend.models import SessionReview
 from backend.models.enums import Role
 from backend.practice import branch_service, session_service
-from backend.reviews import gradebook_service, progress_service, review_service, rubric_service
+from backend.reviews import (
+    gradebook_service,
+    progress_service,
+    review_service,
+    risk,
+    rubric_service,
+)
 from backend.reviews.gradebook_service import GradeRule, LmsFormat
 from backend.reviews.progress_service import SectionNotFound
 from tests.factories import (
@@ -274,3 +280,46 @@ def test_a_practised_moment_does_not_replace_the_grade(api, classroom, committed
             db, actor=classroom.teacher, section_id=classroom.section.id
         )
     assert [point.session_id for point in progress.points] == [original]  # not two sessions
+
+
+# Ten student turns (long enough for ratings); the client voices self-harm at turn 2 and the
+# student's next turn moves on to something else.
+RISK_LINES = [
+    ("It sounds like work has been wearing you down.", "It has. Some days I want to die."),
+    *LONG_LINES[1:],
+]
+
+
+def test_a_session_whose_risk_was_passed_over_gets_no_grade_as_it_shows_no_ratings(
+    api, classroom, committed_engine
+):
+    """A passed-over risk "removes every verdict" (README): the review page draws no ratings for
+    it (`review_render._verdicts`), to the student or the teacher. The LMS file must not then
+    carry a grade made of those hidden ratings (a full 100 here), as it carries none for a
+    session too short for ratings; nor may class progress average them in."""
+    session_id = ended_session(committed_engine, classroom, RISK_LINES)
+    api.tool_reply(long_answer(5), input_tokens=900, output_tokens=400)  # the model saw no risk
+    review = review_service.create_review(
+        Database(committed_engine), actor=classroom.student, session_id=session_id
+    )
+    # The rules keep the risk as passed over: the review page shows no ratings for it.
+    assert review.content is not None and risk.passed_over(review.content.risk)
+    assert review.released_at is not None
+
+    with unit_of_work(committed_engine) as db:
+        book = gradebook_service.section_grades(
+            db, actor=classroom.teacher, section_id=classroom.section.id, rule=GradeRule.latest
+        )
+        progress = progress_service.class_progress(
+            db, actor=classroom.teacher, section_id=classroom.section.id
+        )
+    rows = [
+        row
+        for row in csv.DictReader(
+            io.StringIO(gradebook_service.grades_csv(book, lms=LmsFormat.canvas))
+        )
+        if row["Student"] == classroom.student.display_name
+    ]
+    grade = rows[0][classroom.assignment.title]
+    assert grade == "", f"the LMS gets {grade}/100 from ratings the review page does not show"
+    assert progress.left_out == 1, "class averages count ratings the review page does not show"
