@@ -30,9 +30,10 @@ from backend.models import (
     Section,
     User,
 )
-from backend.models.enums import MessageRole, SessionMode, SessionStatus
+from backend.models.enums import MessageRole, Role, SessionMode, SessionStatus
 from backend.practice import session_service
 from backend.practice.branch_service import branch_label
+from backend.practice.read_models import MessageRead
 from backend.utils.formatting import format_duration, format_time, format_tokens, format_usd
 from backend.utils.markdown import safe_markdown
 
@@ -324,8 +325,10 @@ def _quote(text: str) -> str:
 
 
 def transcript_markdown(db: Session, *, actor: UserRead | None, session_id: int) -> str:
-    """One conversation as Markdown: who, when, every message with its tokens and cost, totals."""
+    """One conversation as Markdown: who, when, every message with its tokens and cost, totals.
+    A student's own copy has no tokens, cost or model: a role-play shows none."""
     session = session_service.get_session(db, actor=actor, session_id=session_id)
+    figures = actor is not None and actor.role != Role.student
     messages = session_service.get_messages(db, actor=actor, session_id=session_id)
     client_name = db.scalar(select(ClientProfile.name).where(ClientProfile.id == session.client_id))
     person = db.execute(
@@ -363,7 +366,9 @@ def transcript_markdown(db: Session, *, actor: UserRead | None, session_id: int)
     ]
     if session.ended_at is not None:
         lines.append(f"- **Duration:** {format_duration(session.ended_at - session.started_at)}")
-    lines += [f"- **Model:** {session.model or 'unknown'}", "", "## Messages", ""]
+    if figures:
+        lines.append(f"- **Model:** {session.model or 'unknown'}")
+    lines += ["", "## Messages", ""]
 
     for message in messages:
         speaker = (
@@ -377,20 +382,8 @@ def transcript_markdown(db: Session, *, actor: UserRead | None, session_id: int)
             _quote(safe_markdown(message.content)),
             "",
         ]
-        if message.role == MessageRole.assistant:
-            usage = (
-                f"{format_tokens(message.input_tokens)} input, "
-                f"{format_tokens(message.output_tokens)} output, "
-                f"{format_tokens(message.cache_write_tokens)} cache write, "
-                f"{format_tokens(message.cache_read_tokens)} cache read"
-            )
-            latency = f" · {message.latency_ms} ms" if message.latency_ms is not None else ""
-            lines.append(f"*Tokens: {usage} · cost {format_usd(message.cost)}{latency}*")
-        else:
-            lines.append(
-                f"*Tokens: about {format_tokens(message.token_count)} (sent with the "
-                "next request; its cost is part of the reply's)*"
-            )
+        if figures:
+            lines.append(_usage_line(message))
         lines.append("")
 
     replies = sum(1 for message in messages if message.role == MessageRole.assistant)
@@ -401,6 +394,10 @@ def transcript_markdown(db: Session, *, actor: UserRead | None, session_id: int)
         "## Totals",
         "",
         f"- **Messages:** {len(messages)} ({len(messages) - replies} sent, {replies} replies)",
+    ]
+    if not figures:
+        return "\n".join([*lines, ""])
+    lines += [
         f"- **Input tokens:** {format_tokens(session.input_tokens)}",
         f"- **Output tokens:** {format_tokens(session.output_tokens)}",
         f"- **Cache write tokens:** {format_tokens(session.cache_write_tokens)}",
@@ -410,6 +407,22 @@ def transcript_markdown(db: Session, *, actor: UserRead | None, session_id: int)
         "",
     ]
     return "\n".join(lines)
+
+
+def _usage_line(message: MessageRead) -> str:
+    if message.role != MessageRole.assistant:
+        return (
+            f"*Tokens: about {format_tokens(message.token_count)} (sent with the next request; "
+            "its cost is part of the reply's)*"
+        )
+    usage = (
+        f"{format_tokens(message.input_tokens)} input, "
+        f"{format_tokens(message.output_tokens)} output, "
+        f"{format_tokens(message.cache_write_tokens)} cache write, "
+        f"{format_tokens(message.cache_read_tokens)} cache read"
+    )
+    latency = f" · {message.latency_ms} ms" if message.latency_ms is not None else ""
+    return f"*Tokens: {usage} · cost {format_usd(message.cost)}{latency}*"
 
 
 def transcript_filename(row: ConversationRow) -> str:
