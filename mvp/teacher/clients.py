@@ -204,11 +204,12 @@ def share_clients(clients: list[ClientRead]) -> None:
                     )
             except AppError as error:
                 ui.show_error(error)
-            else:
-                st.success(
+            else:  # drawn again, so the list below holds them (it was read before the import)
+                ui.flash(
                     f"Imported {len(imported)} client(s): "
                     f"{safe(', '.join(client.name for client in imported))}."
                 )
+                st.rerun()
 
 
 def _principle_from_check() -> bool:
