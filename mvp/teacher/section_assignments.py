@@ -75,6 +75,8 @@ def _set_published(
 ) -> None:
     """Publish or unpublish; with clients not checked (or failing their check), ask first."""
     st.session_state.pop(_confirm_key(assignment_id), None)
+    if published:  # as the card shows it: the clients chosen there, saved or not
+        _store_chosen_clients(actor, assignment_id)
     try:
         with store.transaction(write=True) as db:
             assignment = assignment_service.set_published(
@@ -94,11 +96,14 @@ def _set_published(
     )
 
 
-def _save_assignment_clients(actor: UserRead, assignment_id: int) -> None:
-    chosen = list(st.session_state.get(f"assignment_clients_{assignment_id}") or [])
+def _store_chosen_clients(actor: UserRead, assignment_id: int) -> AssignmentRead:
+    """The clients the card shows chosen, stored (Save clients; Publish does it first)."""
+    chosen = st.session_state.get(f"assignment_clients_{assignment_id}")
     with store.transaction(write=True) as db:
         current = assignment_service.get_assignment(db, actor=actor, assignment_id=assignment_id)
-        assignment_service.update_assignment(
+        if chosen is None or sorted(chosen) == current.client_ids:
+            return current
+        return assignment_service.update_assignment(
             db,
             actor=actor,
             assignment_id=assignment_id,
@@ -106,12 +111,16 @@ def _save_assignment_clients(actor: UserRead, assignment_id: int) -> None:
                 title=current.title,
                 instructions=current.instructions,
                 due_at=current.due_at,
-                client_ids=chosen,
+                client_ids=list(chosen),
                 release_reviews=current.release_reviews,
                 continuing_client=current.continuing_client,
             ),
         )
-    ui.flash(f"Saved the clients of “{safe(current.title)}”.")
+
+
+def _save_assignment_clients(actor: UserRead, assignment_id: int) -> None:
+    saved = _store_chosen_clients(actor, assignment_id)
+    ui.flash(f"Saved the clients of “{safe(saved.title)}”.")
 
 
 def _set_release_reviews(actor: UserRead, assignment_id: int) -> None:
