@@ -20,6 +20,7 @@ from backend.utils.formatting import format_duration, format_time
 from mvp import a11y, auth, store, ui
 from mvp.branch_view import branch_header, coded_replies
 from mvp.chat import chat_panel
+from mvp.chat_messages import render_message
 from mvp.chat_unsent import show_unsent_after_end
 from mvp.review_view import REVIEW_HEADING, ask_for_review
 from mvp.student import shared
@@ -190,6 +191,9 @@ def conversation(session_id: int) -> bool:
     if session.is_active:
         if st.session_state.get(CONFIRM_KEY) == session_id:
             confirm_end(session_id)
+        if shown.conversation is None:  # no longer assigned: what was said stays readable
+            for message in shown.messages:
+                render_message(message, show_usage=False)
         chat_panel(
             database,
             actor,
