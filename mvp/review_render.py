@@ -12,7 +12,7 @@ from backend.errors import AppError
 from backend.models.enums import MessageRole
 from backend.practice.read_models import MessageRead
 from backend.reviews import indicators as counted
-from backend.reviews import review_service, risk
+from backend.reviews import progress_service, review_service
 from backend.reviews.read_models import ReviewContent, ReviewRead
 from backend.reviews.rubric_schema import RubricDefinition
 from mvp import auth, store, ui
@@ -167,21 +167,22 @@ RISK_ADVICE = (
 
 
 def _verdicts(review: ReviewRead, content: ReviewContent) -> bool:
-    """Fair/good verdicts and global ratings only with enough turns, and never when a risk was
+    """Fair/good verdicts and global ratings only where they count (`verdicts_shown`): with
+    enough turns, or in a teacher's version they rated themselves; and never when a risk was
     passed over (the session did not go well, whatever the counts say)."""
-    student_turns = review.indicators.get("student_turns")
-    enough = review.indicators.get("enough_evidence")
-    if enough is None and isinstance(student_turns, int):
-        enough = counted.enough_evidence(student_turns)
-    if enough is False:
+    teachers = review.by_teacher or review.teacher_content is not None
+    stored = review.indicators
+    shown = progress_service.verdicts_shown(
+        stored, content.model_dump(mode="json"), by_teacher=teachers
+    )
+    if not progress_service.enough_evidence(stored) and not (teachers and content.scores):
         st.info(
-            f"**Too short for verdicts.** With {student_turns} of your turns, this review shows "
-            f"counts only: ratings and fair/good verdicts start at "
+            f"**Too short for verdicts.** With {stored.get('student_turns')} of your turns, this "
+            "review shows counts only: ratings and fair/good verdicts start at "
             f"{counted.MIN_TURNS_FOR_VERDICTS} turns.",
             icon=":material/straighten:",
         )
-        return False
-    return not risk.passed_over(content.risk)
+    return shown
 
 
 def _strengths(session_id: int, content: ReviewContent) -> None:

@@ -24,7 +24,7 @@ from backend.models import Assignment, Enrollment, PracticeSession, SessionRevie
 from backend.models.enums import SessionMode
 from backend.models.review import ReviewStatus
 from backend.practice.history_service import spreadsheet_safe
-from backend.reviews.progress_service import enough_evidence, managed_section, risk_passed_over
+from backend.reviews.progress_service import managed_section, verdicts_shown
 from backend.reviews.rubric_schema import SCORE_MAX
 
 GRADE_MAX = 100  # every assignment's column, whatever the rubric
@@ -181,9 +181,8 @@ def _graded_sessions(db: Session, assignment_ids: list[int]) -> dict[int, dict[i
     found: dict[int, dict[int, list[_Graded]]] = {}
     for user_id, assignment_id, content, teacher, teacher_released_at, indicators in rows:
         shown, source = (teacher, "teacher") if teacher_released_at else (content, "model")
-        # No ratings shown for it (too short, or a risk passed over): none graded.
-        if not enough_evidence(indicators or {}) or risk_passed_over(shown or {}):
-            continue
+        if not verdicts_shown(indicators or {}, shown or {}, by_teacher=source == "teacher"):
+            continue  # no ratings shown for it: none graded
         value = _session_grade(shown or {})
         if value is not None:
             found.setdefault(user_id, {}).setdefault(assignment_id, []).append((value, source))

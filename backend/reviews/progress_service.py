@@ -98,16 +98,14 @@ class ProgressPoint(BaseModel):
     teacher_reviewed: bool
     scores: dict[str, int]
     indicators: dict[str, float | None]
-    # Long enough for verdicts (`indicators.MIN_TURNS_FOR_VERDICTS` student turns).
-    enough_evidence: bool = True
-    # The client voiced a risk the student passed over: the review shows no verdicts.
-    risk_passed_over: bool = False
+    # Its review shows ratings and verdicts (`verdicts_shown`).
+    verdicts: bool = True
 
     @property
     def counts_for_class(self) -> bool:
         """Whether the session enters class averages and "below fair" lists: not a demo review,
-        and its verdicts shown (long enough, no risk passed over)."""
-        return self.enough_evidence and not self.risk_passed_over and not self.demo
+        and its review shows verdicts."""
+        return self.verdicts and not self.demo
 
 
 class TryInsteadItem(BaseModel):
@@ -342,8 +340,7 @@ def _rows(
             teacher_reviewed=bool(teacher),
             scores=scores,
             indicators=_indicators(stored, content, scores, rubric),
-            enough_evidence=enough_evidence(stored),
-            risk_passed_over=risk_passed_over(content),
+            verdicts=verdicts_shown(stored, content, by_teacher=bool(teacher)),
         )
         rows.append((point, content, rubric))
     return rows
@@ -371,11 +368,13 @@ def _indicators(
     return values
 
 
-def risk_passed_over(content: dict[str, Any]) -> bool:
-    """Whether a stored review says the client voiced a risk the student passed over, which
-    removes every verdict from the review (`review_render`): its ratings count nowhere."""
+def verdicts_shown(stored: dict[str, Any], content: dict[str, Any], *, by_teacher: bool) -> bool:
+    """Whether a review shows ratings and fair/good verdicts, so that they count (grades, class
+    figures): its session was long enough for them, or it is a teacher's version they rated
+    themselves; and the client voiced no risk the student passed over (that removes them all)."""
+    rated_by_teacher = by_teacher and bool(content.get("scores"))
     found = [RiskCheck.model_validate(item) for item in content.get("risk") or []]
-    return bool(risk.passed_over(found))
+    return (enough_evidence(stored) or rated_by_teacher) and not risk.passed_over(found)
 
 
 def enough_evidence(stored: dict[str, Any]) -> bool:

@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from backend.reviews import indicators, review_prompt, review_rules, risk
+from backend.reviews import indicators, progress_service, review_prompt, review_rules, risk
 from backend.reviews.agreement_service import weighted_kappa
 from backend.reviews.read_models import RiskCheck
 from backend.reviews.rubric_schema import NOT_CODED, RubricDefinition
@@ -353,3 +353,34 @@ def test_top_marks_on_a_short_or_poor_session_are_flagged_for_the_teacher():
     assert not indicators.implausible_top_scores(top, sound)
     assert not indicators.implausible_top_scores(mixed, short)
     assert not indicators.implausible_top_scores([], short)
+
+
+@pytest.mark.parametrize(
+    ("stored", "content", "by_teacher", "counts"),
+    [
+        ({"enough_evidence": True}, {"scores": [{"score": 4}]}, False, True),
+        ({"enough_evidence": False}, {"scores": []}, False, False),  # too short
+        ({"enough_evidence": False}, {"scores": [{"score": 5}]}, True, True),  # the teacher rated
+        ({"enough_evidence": False}, {"scores": [{"score": 5}]}, False, False),
+        (
+            {"enough_evidence": True},
+            {
+                "scores": [{"score": 5}],
+                "risk": [
+                    {
+                        "client_turn": 2,
+                        "quote": "q",
+                        "student_turn": 3,
+                        "responded": False,
+                        "note": "n",
+                    }
+                ],
+            },
+            True,
+            False,  # a risk passed over removes every verdict, the teacher's too
+        ),
+    ],
+)
+def test_ratings_count_where_the_review_shows_them(stored, content, by_teacher, counts):
+    """One rule for the review page, the grades file and class figures."""
+    assert progress_service.verdicts_shown(stored, content, by_teacher=by_teacher) is counts
