@@ -21,6 +21,7 @@ from backend.jobs.read_models import JobRead
 from backend.models.enums import MessageRole
 from backend.practice.read_models import MessageRead
 from backend.reviews import review_service
+from backend.reviews.read_models import ReviewRead
 from backend.reviews.review_batches import BATCH_STEP
 from backend.reviews.session_screen import SessionScreen
 from mvp import a11y, job_view, store, ui
@@ -101,9 +102,7 @@ def review_panel(
         return False
     if for_teacher:
         review = review.final()
-        version = " · the teacher's version" if review.teacher_content is not None else ""
-        released = "" if review.released_at else " · not released to the student"
-        st.markdown(f"##### Review{version}{released}")
+        st.markdown(f"##### Review{_version_note(review)}")
     render_review(
         review,
         messages,
@@ -114,6 +113,15 @@ def review_panel(
         drill=drill,
     )
     return True
+
+
+def _version_note(review: ReviewRead) -> str:
+    """Which version a teacher reads beside the conversation, and whether the student does."""
+    if review.teacher_content is None:
+        return "" if review.released_at else " · not released to the student"
+    if review.teacher_released_at is None:
+        return " · the teacher's draft, not released to the student"
+    return " · the teacher's version, as the student reads it"
 
 
 def _ask_again(session_id: int, *, failed: bool, for_teacher: bool) -> None:

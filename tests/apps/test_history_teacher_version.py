@@ -68,3 +68,48 @@ def test_history_shows_the_teachers_released_version_not_the_models_first(app, a
         f"History shows the model's first version ({empathy}) while the student reads the "
         "teacher's released one (Empathy 1/5, the teacher's goal)"
     )
+
+
+DRAFT_GOAL = "Ask before you advise, every time."
+
+
+def _draft_beside_a_released_model_review(app_db, teacher) -> int:
+    with unit_of_work(app_db) as db:
+        student = make_user(db, username="sam.student", display_name="Sam Student")
+        client = make_client(db, teacher=teacher, name="Alex Rivera")
+        section = make_section(db, teacher=teacher, name="Skills 101")
+        enroll(db, section=section, student=student)
+        make_assignment(db, teacher=teacher, section=section, clients=[client], title="Week 1")
+        session = session_service.create_session(db, actor=student, client_id=client.id)
+        for line, reply in (
+            ("What brings you in today?", "Work has been rough."),
+            ("It sounds like work is wearing you down.", "Yeah."),
+            *[("What else is going on?", "The usual, really.")] * 8,
+        ):
+            add_message(db, actor=student, session_id=session.id, content=line)
+            add_reply(db, session_id=session.id, content=reply)
+        session_service.end_session(db, actor=student, session_id=session.id)
+        model = review_service.create_demo_review(db, actor=student, session_id=session.id)
+        edits = model.content.model_dump(exclude={"demo"})
+        edits["goal"] = DRAFT_GOAL
+        teacher_review_service.save_teacher_review(  # saved, not released
+            db, actor=teacher, session_id=session.id, edits=edits
+        )
+        seen = review_service.get_review(db, actor=student, session_id=session.id)
+    assert seen.content.goal != DRAFT_GOAL  # the student reads the model's released version
+    return session.id
+
+
+def test_history_says_when_the_teachers_version_is_an_unreleased_draft(app, app_db, teacher):
+    session_id = _draft_beside_a_released_model_review(app_db, teacher)
+    at = open_page(teacher_app(app), "History & metrics")
+    at.session_state[f"conversation_{session_id}"] = True
+    at.run()
+    assert_clean(at)
+    shown = "\n".join(texts(at) + texts(at, "success"))
+    heading = next(line for line in shown.splitlines() if line.startswith("##### Review"))
+    assert DRAFT_GOAL in shown  # the draft is drawn
+    assert "not released" in heading, (
+        f"{heading!r}: the teacher's unreleased draft is shown as the review, with nothing "
+        "saying the student reads another version"
+    )
