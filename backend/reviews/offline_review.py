@@ -284,5 +284,9 @@ def _echo(client: str, max_words: int = 14) -> str:
 
 
 def _first_sentence(text: str) -> str:
-    """A verbatim piece of the turn short enough to quote."""
-    return _SENTENCE_END.split(text.strip(), maxsplit=1)[0][:300].strip()
+    """A verbatim piece of the turn short enough to quote, in whole words (a quote must be)."""
+    sentence = _SENTENCE_END.split(text.strip(), maxsplit=1)[0]
+    piece = sentence[:300]
+    if len(sentence) > 300 and not sentence[300].isspace() and " " in piece:
+        piece = piece.rsplit(None, 1)[0]
+    return piece.strip()

@@ -39,6 +39,9 @@ def _whole(phrase: str) -> str:
 
 
 def has_words(text: str, phrase: str) -> bool:
-    """Whether `phrase` is in `text` as whole words, ignoring case (a piece of a word is not:
-    "responsible" is not in "irresponsible")."""
-    return re.search(_whole(phrase.lower()), text.lower()) is not None
+    """Whether `phrase` is in `text` as whole words, ignoring case: a piece of a word is not
+    ("responsible" is not in "irresponsible", "I don" not in "I don't"); words beside quote
+    marks are ("a lost cause" is in "calling me 'a lost cause'", "my parents" in "my parents'
+    place")."""
+    pattern = rf"(?<![a-z0-9])(?<![a-z]'){re.escape(phrase.strip().lower())}(?![a-z0-9]|'[a-z])"
+    return re.search(pattern, text.lower()) is not None

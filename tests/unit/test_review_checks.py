@@ -9,7 +9,15 @@ import re
 
 import pytest
 
-from backend.reviews import indicators, progress_service, review_prompt, review_rules, risk
+from backend.reviews import (
+    indicators,
+    offline_review,
+    phrases,
+    progress_service,
+    review_prompt,
+    review_rules,
+    risk,
+)
 from backend.reviews.agreement_service import weighted_kappa
 from backend.reviews.read_models import RiskCheck
 from backend.reviews.rubric_schema import NOT_CODED, RubricDefinition
@@ -126,6 +134,31 @@ def test_a_turn_may_hold_a_reflection_and_a_question_and_backchannels_stay_uncod
     parsed, errors = review_rules.validate(_answer(), TURNS, MITI)
     assert errors == [] and parsed is not None
     assert [c.code for c in parsed.codes if c.turn == 3] == ["simple_reflection", "open_question"]
+
+
+@pytest.mark.parametrize(
+    ("text", "quote", "whole"),
+    [
+        ("My dad keeps calling me 'a lost cause' and I want to prove him wrong.", "a lost cause", True),
+        ("Staying at my parents' place less, for one.", "Staying at my parents", True),
+        ("So your parents' opinion matters a lot to you.", "So your parents", True),
+        ("I don't know what to do.", "I don", False),
+        ("I don't know what to do.", "t know what", False),
+        ("You sound irresponsible with your money.", "responsible with your money", False),
+    ],
+)  # fmt: skip
+def test_a_quote_is_whole_words_even_beside_an_apostrophe(text, quote, whole):
+    """Quote marks and a plural possessive end a word; a contraction does not."""
+    assert phrases.has_words(text, quote) is whole
+
+
+def test_the_offline_reviews_quote_of_a_long_turn_is_whole_words():
+    """It cut a long first sentence at 300 characters, mid-word: the teacher's editor, which
+    starts from it, then refused to save the review unchanged."""
+    long_turn = " ".join(["overwhelming"] * 40)
+    quote = offline_review._first_sentence(long_turn)
+    assert long_turn.startswith(quote) and len(quote) <= 300
+    assert phrases.has_words(long_turn, quote)
 
 
 @pytest.mark.parametrize(
