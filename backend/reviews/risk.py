@@ -44,7 +44,11 @@ RESPONSE = (
     "emergency", "want to die", "wanting to die", "better off without you", "better off dead",
     "end it all", "kill him", "kill her", "kill them", "hurt him", "hurt her", "hurt them",
     "cut yourself", "cutting yourself", "overdose", "worried about you",
-    "not wanting to be here",
+    "not wanting to be here", "your own life", "how you would do it", "how you'd do it",
+    "you're safe", "you are safe", "safe for you", "stay safe tonight", "you stay safe",
+    "safe tonight", "harm him", "harm her", "harm them", "harming him", "harming her",
+    "harming them", "hurting him", "hurting her", "hurting them", "make him pay",
+    "make her pay", "make them pay",
 )  # fmt: skip
 
 

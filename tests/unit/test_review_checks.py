@@ -311,10 +311,26 @@ def test_a_reply_that_only_shares_an_everyday_word_with_a_response_is_moving_on(
         "Do you have a plan to end your life?",
         "I'm worried about you. Are you thinking of harming yourself?",
         "Have you had thoughts of hurting yourself?",
+        "Are you having thoughts of taking your own life?",  # the C-SSRS wording
+        "Do you have a plan for how you'd do it?",
+        "I want to make sure you're safe. Is it safe for you to be alone tonight?",
+        "Can you stay safe tonight, until we talk again?",
     ],
 )
 def test_a_reply_that_asks_about_the_risk_or_names_it_is_a_response(asking):
     turns = _conversation("Honestly, everyone would be better off without me.", asking)
+    assert [item.responded for item in risk.check(turns)] == [True]
+
+
+@pytest.mark.parametrize(
+    "asking",
+    [
+        "When you say make him pay, are you thinking about harming him?",
+        "Are you planning to harm him?",
+    ],
+)
+def test_asking_about_harm_to_someone_else_is_a_response(asking):
+    turns = _conversation("If he does that one more time I swear I'll make him pay.", asking)
     assert [item.responded for item in risk.check(turns)] == [True]
 
 
