@@ -78,12 +78,17 @@ def _set_clients(
     db.flush()
 
 
-def _typed_text(data: AssignmentInput) -> tuple[str, str]:
-    """The title and instructions as typed, checked (the instructions go into review prompts)."""
-    return (
-        clean_text(data.title, field="title", label="The title", required=True),
-        clean_text(data.instructions, field="instructions", label="The instructions"),
-    )
+def _typed_text(data: AssignmentInput, stored: Assignment | None = None) -> tuple[str, str]:
+    """The title and instructions as typed, checked (the instructions go into review prompts);
+    text sent back unchanged is kept as stored (saving the clients sends both)."""
+
+    def checked(name: str, label: str, required: bool) -> str:
+        value = str(getattr(data, name))
+        if stored is not None and value == getattr(stored, name):
+            return value
+        return clean_text(value, field=name, label=label, required=required)
+
+    return checked("title", "The title", True), checked("instructions", "The instructions", False)
 
 
 def create_assignment(
@@ -116,7 +121,7 @@ def update_assignment(
             f"“{assignment.title}” is published, so it needs at least one client: keep one, or "
             "unpublish it first."
         )
-    assignment.title, assignment.instructions = _typed_text(data)
+    assignment.title, assignment.instructions = _typed_text(data, assignment)
     assignment.due_at = data.due_at
     assignment.release_reviews = data.release_reviews.value
     if data.continuing_client is not None:

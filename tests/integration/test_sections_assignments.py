@@ -1,11 +1,13 @@
 """Sections and assignments: join codes, rosters, and what a student may see."""
 
 import pytest
+from sqlalchemy import update
 
 from backend.classes import assignment_service, section_service
 from backend.classes.read_models import AssignmentInput
 from backend.clients import client_service, student_access_service
 from backend.errors import ConflictError, PermissionDeniedError, ValidationError
+from backend.models import Assignment
 from backend.models.enums import Role
 from tests.factories import enroll, make_assignment, make_client, make_section, make_user
 
@@ -329,3 +331,24 @@ def test_a_published_assignment_keeps_at_least_one_client(db):
         db, actor=teacher, assignment_id=week.id, data=emptied
     )
     assert draft.client_ids == []
+
+
+def test_an_assignment_stored_with_a_control_character_can_still_have_its_clients_changed(db):
+    """Text stored before typed text was checked is kept as it is: saving the clients (which
+    sends the title and instructions unchanged) must not ask to retype a field the page does
+    not show."""
+    teacher = make_user(db, role=Role.teacher)
+    section = make_section(db, teacher=teacher)
+    alex = make_client(db, teacher=teacher, name="Alex Rivera")
+    blake = make_client(db, teacher=teacher, name="Blake Moss")
+    week = make_assignment(db, teacher=teacher, section=section, clients=[alex])
+    db.execute(
+        update(Assignment).where(Assignment.id == week.id).values(instructions="Line\x0bbreak")
+    )
+    data = AssignmentInput(
+        title=week.title, instructions="Line\x0bbreak", client_ids=[alex.id, blake.id]
+    )
+    saved = assignment_service.update_assignment(
+        db, actor=teacher, assignment_id=week.id, data=data
+    )
+    assert saved.client_ids == sorted([alex.id, blake.id])
