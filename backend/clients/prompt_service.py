@@ -139,18 +139,8 @@ def instruction_text(client: ClientRead) -> str:
             _intro(client),
             _style(client),
             DIFFICULTY_GUIDANCE.get(str(client.difficulty), ""),
-            _principles(client),
             SAFEGUARDS,
         )
-    )
-
-
-def _principles(client: ClientRead) -> str:
-    """The teacher's own rules for playing this client: instructions, never to be recited."""
-    if not client.principles:
-        return ""
-    return "Principles for playing this client:\n" + "\n".join(
-        f"- {principle}" for principle in client.principles
     )
 
 
@@ -212,7 +202,10 @@ def client_prompt(client: ClientRead) -> str:
         f'"{client.opening_line}"'
         if client.opening_line
         else "",
-        _principles(client),
+        "Principles for playing this client:\n"
+        + "\n".join(f"- {principle}" for principle in client.principles)
+        if client.principles
+        else "",
         "Hidden information (reveal only when earned, as described below):\n"
         f"{client.hidden_information}"
         if client.hidden_information

@@ -173,3 +173,19 @@ def test_a_review_may_repeat_what_the_student_said_but_not_an_unearned_secret():
     answer["try_instead"][0]["why"] = "She may be pregnant; an open question lets her say so."
     errors = review_rules.validate(answer, turns, miti, protect_hidden=True, client=client)[1]
     assert any("hidden information" in error for error in errors)
+
+
+def test_a_reply_that_says_what_a_principle_scripts_is_shown():
+    """Principles often script the client's own words ("you say you only have a couple of beers
+    on the weekend"): the word-run guard cannot tell following one from reciting it, so it
+    does not protect them (guarding them withheld the very replies they asked for; the prompt
+    forbids reciting them)."""
+    principle = (
+        "When asked about drinking, you say you only have a couple of beers on the weekend, "
+        "like everyone else."
+    )
+    following = "Drinking? I only have a couple of beers on the weekend, like everyone else."
+    scripted = output_guard.guard_for(
+        profile(PREGNANT, principles=[principle]), student_turns=1, run_words=6
+    )
+    assert stream(scripted, following) == following and scripted.leaked is None
