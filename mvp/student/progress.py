@@ -75,6 +75,8 @@ def describe(frame: pd.DataFrame, title: str, *, percent: bool = False) -> str:
 def rows(points: list[ProgressPoint], measures: list[Threshold], *, scores: bool) -> pd.DataFrame:
     data = []
     for number, point in enumerate(points, start=1):
+        if scores and not point.verdicts:  # its review shows no ratings: none charted
+            continue
         for measure in measures:
             value = point.scores.get(measure.key) if scores else point.indicators.get(measure.key)
             if value is not None:
