@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import select, union
 from sqlalchemy.orm import Session
 
 from backend import access
@@ -22,22 +22,28 @@ from backend.reviews.rubric_schema import RubricDefinition
 
 
 def section_results(db: Session, *, actor: UserRead | None, section_id: int) -> list[SkillResult]:
-    """Per enrolled student and skill: attempts, hits, items tried and hit, over the drill sets
-    assigned to this section (students without attempts are listed with none)."""
-    section_service.get_owned_section(db, actor, section_id)
+    """Per enrolled student and skill: attempts, hits, items tried and items hit (at their latest
+    attempt, as the student's Drills list counts them), over the drill sets assigned to this
+    section or ever made by its teacher (a set taken back keeps its attempts here), students
+    without attempts listed with none."""
+    section = section_service.get_owned_section(db, actor, section_id)
     students = db.execute(
         select(User.id, User.display_name)
         .join(Enrollment, Enrollment.student_id == User.id)
         .where(Enrollment.section_id == section_id)
         .order_by(User.display_name, User.id)
     ).all()
-    sets = select(DrillAssignment.set_id).where(DrillAssignment.section_id == section_id)
+    sets = union(
+        select(DrillAssignment.set_id).where(DrillAssignment.section_id == section_id),
+        select(DrillSet.id).where(DrillSet.owner_id == section.teacher_id),
+    )
     attempts = db.execute(
         select(
             DrillAttempt.student_id, DrillAttempt.skill, DrillAttempt.set_item_id, DrillAttempt.hit
         )
         .join(Enrollment, Enrollment.student_id == DrillAttempt.student_id)
         .where(Enrollment.section_id == section_id, DrillAttempt.set_id.in_(sets))
+        .order_by(DrillAttempt.created_at, DrillAttempt.id)
     ).all()
     cells: dict[tuple[int, DrillSkill], _Cell] = defaultdict(_Cell)
     for student_id, skill, item_id, hit in attempts:
@@ -69,11 +75,14 @@ class _Cell:
     hit: set[int | None] = field(default_factory=set)
 
     def add(self, item_id: int | None, hit: bool) -> None:
+        """One attempt, in the order they were made: an item counts as hit at its latest."""
         self.attempts += 1
         self.tried.add(item_id)
         if hit:
             self.hits += 1
             self.hit.add(item_id)
+        else:
+            self.hit.discard(item_id)
 
 
 @dataclass(frozen=True)
@@ -121,10 +130,12 @@ def suggest_drill(
     have one, else the built-in bank's items of that skill."""
     actor = access.require(db, actor, "practice", "use")
     skill, reason = weakest_skill(content, rubric)
-    newest = db.scalar(
+    newest = db.scalar(  # as the Drills page lists them: the latest assigned first
         select(DrillSet.id)
-        .where(DrillSet.id.in_(access.drill_sets_of_student(actor.id)), DrillSet.skill == skill)
-        .order_by(DrillSet.id.desc())
+        .join(DrillAssignment, DrillAssignment.set_id == DrillSet.id)
+        .join(Enrollment, Enrollment.section_id == DrillAssignment.section_id)
+        .where(Enrollment.student_id == actor.id, DrillSet.skill == skill)
+        .order_by(DrillAssignment.assigned_at.desc(), DrillSet.id)
         .limit(1)
     )
     return DrillSuggestion(skill, reason, newest)
