@@ -104,8 +104,23 @@ class GatewayError(ServiceUnavailableError):
     @property
     def summary(self) -> str:
         """For the error log: 'Reply failed: server error (HTTP 500)'."""
+        return self.failed("Reply")
+
+    def failed(self, what: str) -> str:
+        """For the error log: '<what> failed: server error (HTTP 500)'."""
         status = f" (HTTP {self.status})" if self.status else ""
-        return f"Reply failed: {self.kind.label}{status}"
+        return f"{what} failed: {self.kind.label}{status}"
+
+    def event_details(self, **extra: object) -> dict[str, object]:
+        """What the error log shows of it (status, request id, the API's message), never a
+        secret; every purpose logs these."""
+        return {
+            "request_id": self.request_id,
+            "status": self.status,
+            "detail": self.detail,
+            "retryable": self.retryable,
+            **extra,
+        }
 
 
 def classify(error: BaseException) -> GatewayError:

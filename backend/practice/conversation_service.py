@@ -740,12 +740,7 @@ class _ReplyJob:
                     error.summary,
                     user_id=self.ticket.user_id,
                     session_id=self.ticket.session_id,
-                    details={
-                        "request_id": error.request_id,
-                        "status": error.status,
-                        "detail": error.detail,
-                        "retryable": error.retryable,
-                    },
+                    details=error.event_details(),
                 )
         notice = fallback_notice(self.ticket.client.name, self.ticket.session_id, error)
         return ReplyOutcome(notice=notice, error=error)

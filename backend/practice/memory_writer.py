@@ -325,9 +325,9 @@ def _record_calls(
             db,
             failure.severity,
             f"api_{failure.category}",
-            "The client's memory was written offline: " + failure.summary,
+            "The client's memory was written offline: " + failure.failed("Memory summary"),
             session_id=source.session_id,
-            details={"purpose": "memory", "request_id": failure.request_id},
+            details=failure.event_details(purpose="memory"),
         )
     if dropped:
         event_log.record(

@@ -328,7 +328,7 @@ def _write_review(
         with database(write=True) as db:
             if outcome.calls:  # an answer was billed before the API failed
                 _store(db, job, content=None, source=ReviewSource.model, **outcome.billed())
-            _log(db, job, error.severity, f"api_{error.category}", error.summary, error.detail)
+            _log(db, job, error.severity, f"api_{error.category}", error.failed("Review"), error)
             if settled_as is not None:
                 review_batches.settle(db, job.session_id, settled_as)
         raise error
@@ -757,8 +757,19 @@ def _add_usage(row: SessionReview, usage: Usage, cost: Decimal | None) -> None:
 
 
 def _log(
-    db: Session, job: ReviewJob, severity: str, category: str, message: str, detail: str | list[str]
+    db: Session,
+    job: ReviewJob,
+    severity: str,
+    category: str,
+    message: str,
+    detail: str | list[str] | GatewayError,
 ) -> None:
+    """An event of the review's: `detail` is what the checks refused, or the API's failure."""
+    details = (
+        detail.event_details(purpose=REVIEW_CATEGORY)
+        if isinstance(detail, GatewayError)
+        else {"purpose": REVIEW_CATEGORY, "detail": detail}
+    )
     event_log.record(
         db,
         severity,
@@ -766,5 +777,5 @@ def _log(
         message,
         user_id=job.user_id,
         session_id=job.session_id,
-        details={"purpose": REVIEW_CATEGORY, "detail": detail},
+        details=details,
     )

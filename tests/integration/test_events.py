@@ -74,3 +74,53 @@ def test_the_error_log_reads_categories_in_words():
     assert event_log.category_label("api_something_new") == "API: something new"
     assert event_log.category_label("partial_reply") == "Cut-off reply"
     assert event_log.category_label("budget") == "Budget"
+
+
+@pytest.mark.parametrize("purpose", ["review", "memory"])
+def test_a_failed_model_call_of_any_purpose_is_logged_with_its_status_and_request_id(
+    api, classroom, committed_engine, purpose
+):
+    """The Error log says "(HTTP 500)" and the request id for a failed reply; a failed review or
+    memory summary was logged without either (and called a failed reply)."""
+    from backend.classes import assignment_service
+    from backend.db import Database
+    from backend.jobs import runner
+    from backend.practice import conversation_service
+    from backend.reviews import review_service
+    from tests.integration.test_reviews import ended_session
+
+    if purpose == "review":
+        session_id = ended_session(committed_engine, classroom)
+        api.error(500, message="Internal server error")
+        with pytest.raises(review_service.GatewayError):
+            review_service.create_review(
+                Database(committed_engine), actor=classroom.student, session_id=session_id
+            )
+    else:
+        with unit_of_work(committed_engine) as db:
+            assignment_service.set_continuing_client(
+                db,
+                actor=classroom.teacher,
+                assignment_id=classroom.assignment.id,
+                continuing=True,
+            )
+        database = Database(committed_engine)
+        session = conversation_service.start_conversation(
+            database, actor=classroom.student, client_id=classroom.client.id
+        )
+        api.reply("Work has been rough.")
+        conversation_service.send_message(
+            database, actor=classroom.student, session_id=session.id, content="How are you?"
+        )
+        api.error(500, message="Internal server error")
+        conversation_service.end_conversation(
+            database, actor=classroom.student, session_id=session.id
+        )
+        assert runner.wait_idle(10)
+    with unit_of_work(committed_engine, write=False) as db:
+        stored = db.scalars(select(Event).where(Event.category.startswith("api_"))).one()
+        event = event_log.EventRead.model_validate(stored)
+    assert "(HTTP 500)" in event_log.headline(event)
+    assert str(event.details.get("request_id") or "").startswith("req_"), event.details
+    said = {"review": "Review failed", "memory": "Memory summary failed"}[purpose]
+    assert f"{said}: server error (HTTP 500)" in event.message
