@@ -659,7 +659,10 @@ class LLMGateway:
                 ),
             )
         elif breaker == BreakerState.half_open:
-            status, reason = HealthStatus.degraded, "Recovering: the next call is a trial."
+            status, reason = (
+                HealthStatus.degraded,
+                "Recovering: the next call is a trial (a reply, or Test connection below).",
+            )
         elif error_rate >= 0.2:
             status, reason = (
                 HealthStatus.degraded,

@@ -43,7 +43,8 @@ def health_page() -> None:
         f"Checked at {utc_now():%H:%M:%S} UTC. These checks spend no tokens. The API is "
         "Unavailable while its circuit breaker is open (repeated failures), Degraded when "
         "20% or more of the recent calls (of every app process) failed or their median reply "
-        "took over 10 seconds; old calls age out, so the status recovers by itself."
+        "took over 10 seconds, or while the breaker waits for a trial call after an outage; "
+        "old calls age out, so the status recovers by itself once a call succeeds."
     )
 
     st.subheader("Connection test", anchor=False)

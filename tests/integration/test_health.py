@@ -64,3 +64,26 @@ def test_a_failed_connection_test_offers_to_test_again_not_a_missing_retry_butto
     assert "Retry" not in check.summary and "Test connection again" in check.summary
     api.reply("ok")
     assert health_service.check_connection().ok
+
+
+def test_an_api_waiting_for_its_trial_call_says_how_to_make_one(api, committed_engine):
+    """Hours after an outage opened the breaker, with no call since, the API stays Degraded
+    until a call tests it (the last thing known is an outage): the page says which call that
+    is, so the operator need not wait for a student (it said only "the next call is a trial",
+    beside a caption promising the status recovers by itself)."""
+    import time
+
+    from sqlalchemy import insert
+
+    from backend.llm import get_gateway
+    from backend.models.api_state import CircuitBreakerState
+
+    with committed_engine.begin() as connection:
+        connection.execute(
+            insert(CircuitBreakerState).values(
+                name="anthropic", failures=5, opened_at=time.time() - 2 * 3600
+            )
+        )
+    check = health_service.api_health(Database(committed_engine), get_gateway())
+    assert check.status == HealthStatus.degraded
+    assert "Test connection" in check.detail and "0 recent calls" in check.detail
