@@ -328,7 +328,14 @@ def _write_review(
         with database(write=True) as db:
             if outcome.calls:  # an answer was billed before the API failed
                 _store(db, job, content=None, source=ReviewSource.model, **outcome.billed())
-            _log(db, job, error.severity, f"api_{error.category}", error.failed("Review"), error)
+            _log(
+                db,
+                job,
+                error.severity,
+                f"api_{error.category}",
+                error.failed("Review"),
+                error.event_details(purpose=REVIEW_CATEGORY),
+            )
             if settled_as is not None:
                 review_batches.settle(db, job.session_id, settled_as)
         raise error
@@ -339,7 +346,14 @@ def _write_review(
         if settled_as is not None:
             review_batches.settle(db, job.session_id, settled_as)
         if outcome.content is None:
-            _log(db, job, "warning", "review_failed", outcome.failure_summary, outcome.errors)
+            _log(
+                db,
+                job,
+                "warning",
+                "review_failed",
+                outcome.failure_summary,
+                {"purpose": REVIEW_CATEGORY, "detail": outcome.errors},
+            )
     if outcome.content is None:
         raise ReviewFailed()
     return _visible(stored, teacher_view=job.teacher_view)
@@ -757,19 +771,8 @@ def _add_usage(row: SessionReview, usage: Usage, cost: Decimal | None) -> None:
 
 
 def _log(
-    db: Session,
-    job: ReviewJob,
-    severity: str,
-    category: str,
-    message: str,
-    detail: str | list[str] | GatewayError,
+    db: Session, job: ReviewJob, severity: str, category: str, message: str, details: dict
 ) -> None:
-    """An event of the review's: `detail` is what the checks refused, or the API's failure."""
-    details = (
-        detail.event_details(purpose=REVIEW_CATEGORY)
-        if isinstance(detail, GatewayError)
-        else {"purpose": REVIEW_CATEGORY, "detail": detail}
-    )
     event_log.record(
         db,
         severity,

@@ -286,6 +286,10 @@ def test_asking_directly_counts_as_a_response():
     assert risk.check(_conversation("Work is killing me lately.", "Tell me more.")) == []
 
 
+SELF_HARM = "Honestly, everyone would be better off without me."
+HARM_TO_OTHERS = "If he does that one more time I swear I'll make him pay."
+
+
 @pytest.mark.parametrize(
     "moving_on",
     [
@@ -299,39 +303,27 @@ def test_asking_directly_counts_as_a_response():
 def test_a_reply_that_only_shares_an_everyday_word_with_a_response_is_moving_on(moving_on):
     """ "harm", "safe", "a plan" anywhere in the reply counted as asking about the risk: the
     teacher read "answered" where the student changed the subject."""
-    turns = _conversation("Honestly, everyone would be better off without me.", moving_on)
-    assert [item.responded for item in risk.check(turns)] == [False]
+    assert [item.responded for item in risk.check(_conversation(SELF_HARM, moving_on))] == [False]
 
 
 @pytest.mark.parametrize(
-    "asking",
+    ("voiced", "asking"),
     [
-        "Are you safe right now?",
-        "When you say they'd be better off without you, are you thinking of suicide?",
-        "Do you have a plan to end your life?",
-        "I'm worried about you. Are you thinking of harming yourself?",
-        "Have you had thoughts of hurting yourself?",
-        "Are you having thoughts of taking your own life?",  # the C-SSRS wording
-        "Do you have a plan for how you'd do it?",
-        "I want to make sure you're safe. Is it safe for you to be alone tonight?",
-        "Can you stay safe tonight, until we talk again?",
+        (SELF_HARM, "Are you safe right now?"),
+        (SELF_HARM, "When you say they'd be better off without you, are you thinking of suicide?"),
+        (SELF_HARM, "Do you have a plan to end your life?"),
+        (SELF_HARM, "I'm worried about you. Are you thinking of harming yourself?"),
+        (SELF_HARM, "Have you had thoughts of hurting yourself?"),
+        (SELF_HARM, "Are you having thoughts of taking your own life?"),  # the C-SSRS wording
+        (SELF_HARM, "Do you have a plan for how you'd do it?"),
+        (SELF_HARM, "I want to make sure you're safe. Is it safe for you to be alone tonight?"),
+        (SELF_HARM, "Can you stay safe tonight, until we talk again?"),
+        (HARM_TO_OTHERS, "When you say make him pay, are you thinking about harming him?"),
+        (HARM_TO_OTHERS, "Are you planning to harm him?"),
     ],
-)
-def test_a_reply_that_asks_about_the_risk_or_names_it_is_a_response(asking):
-    turns = _conversation("Honestly, everyone would be better off without me.", asking)
-    assert [item.responded for item in risk.check(turns)] == [True]
-
-
-@pytest.mark.parametrize(
-    "asking",
-    [
-        "When you say make him pay, are you thinking about harming him?",
-        "Are you planning to harm him?",
-    ],
-)
-def test_asking_about_harm_to_someone_else_is_a_response(asking):
-    turns = _conversation("If he does that one more time I swear I'll make him pay.", asking)
-    assert [item.responded for item in risk.check(turns)] == [True]
+)  # fmt: skip
+def test_a_reply_that_asks_about_the_risk_or_names_it_is_a_response(voiced, asking):
+    assert [item.responded for item in risk.check(_conversation(voiced, asking))] == [True]
 
 
 def test_model_and_offline_risk_merge_conservatively():
