@@ -22,9 +22,9 @@ key when it has it, else a stand-in of `STAND_INS`, else its first code of the s
 | therapist input, advice / options | persuade; persuade_with_permission (4)   | advice; other (4)           |
 | therapist input, negotiation      | seeking_collaboration                    | other                       |
 | other                             | not_coded, unless a rule below names it  | not_coded, unless a rule    |
-| rule: confront                    | confront                                 | other                       |
+| rule: confront                    | confront                                 | advice (5)                  |
 | rule: affirm / autonomy / collaboration | affirm / emphasizing_autonomy / seeking_collaboration | other |
-| rule: suggestion as a question, advice words | persuade (4)                  | advice (4)                  |
+| rule: suggestion as a question, advice words (also in a reflection's words) | persuade (4) | advice (4) |
 | rule: a "reflection" with figures the client did not say | giving_information | information                 |
 | rule: markers of open/closed, simple/complex, information | the marked subtype | the same                |
 | rule: a reflection stem, then a question | adds a reflection code          | adds a reflection code      |
@@ -34,6 +34,11 @@ key when it has it, else a stand-in of `STAND_INS`, else its first code of the s
 (3) a reflection with a summary phrase ("let me sum up") is a summary (a complex reflection in MITI).
 (4) after permission (asked in this turn or the student's previous one) advice is
     persuade_with_permission in MITI, and "other" in micro-skills (its "advice" means unasked).
+(5) micro-skills has no confront code; its "advice" is its one MI-non-adherent code, so arguing
+    with or labelling the client counts against the score as unasked advice does. The review's
+    "try instead" still speaks of confronting.
+A turn that gives the client's last words back unchanged (parroting) is no reflection: "other"
+where the rubric has it (it then counts for the score as a turn that did nothing), else not coded.
 """
 
 from __future__ import annotations
@@ -85,6 +90,15 @@ ADVICE = (
     "you ought to", "you have to", "you'd better", "i recommend", "i'd recommend",
     "my advice", "i suggest", "i'd suggest", "the best thing you could do", "just stop",
 )  # fmt: skip
+# Advice put in a reflection's words: advice wherever it stands, whatever the learned layer says
+# ("It sounds like you should cut out caffeine." reads as a reflection to it).
+ADVICE_AS_REFLECTION = (
+    "sounds like you should", "sounds like you need to", "sounds like you have to",
+    "so you should", "so you need to", "you'd be better off", "you would be better off",
+    "seems like you should", "seems like you need to", "the answer is to", "what you need is",
+    "what you need to do is", "the thing to do is", "like you ought to",
+    "the best thing would be to", "the best thing is to", "the best thing to do is",
+)  # fmt: skip
 # Imperatives count only at the start of a sentence ("Try to ..."; "you try to" is not advice).
 ADVICE_OPENINGS = (*ADVICE, "try to", "just try", "make sure you", "don't forget to")
 # What follows a request for permission when it is advice ("Some people find a diary helps").
@@ -98,6 +112,13 @@ SUGGESTION = (
 SUGGESTION_OPENINGS = (
     "have you tried", "why don't you", "don't you think", "have you thought about",
     "have you considered", "what about trying", "how about trying", "wouldn't it be better",
+)  # fmt: skip
+# ... except an invitation to talk, which is an open question ("So why don't you start by telling
+# me a little about yourself?" is coded so by AnnoMI's annotators).
+INVITATIONS = (
+    "why don't you start by", "why don't you tell me", "why don't you say more",
+    "why don't you talk", "why don't you describe", "why don't you share",
+    "why don't you walk me", "why don't you fill me in",
 )  # fmt: skip
 SUMMARY = (
     "let me see if i've got", "let me see if i have", "sum up", "let me summarize",
@@ -151,6 +172,7 @@ STAND_INS: dict[str, tuple[str, ...]] = {
     "affirm": ("affirmation", "other"),
     "emphasizing_autonomy": ("other",),
     "confront": ("other",),
+    "parrot": ("other",),
 }
 KINDS = {
     "open_question": "question",
@@ -205,10 +227,14 @@ def _apply_rules(labels: list[str], turn: StudentTurn) -> list[str]:
     main, rest = labels[0], labels[1:]
     if t.has(CONFRONT):
         return ["confront"]
-    if t.opens_with(SUGGESTION_OPENINGS):  # one code: persuade, not a question
+    if _parrots(turn):
+        return ["parrot"]
+    if t.opens_with(SUGGESTION_OPENINGS) and not t.opens_with(INVITATIONS):  # persuade alone
         main, rest = "persuade", [r for r in rest if KINDS.get(r) not in ("question", "input")]
-    elif t.opens_with(ADVICE_OPENINGS) or (
-        t.has(ADVICE) and main in ("giving_information", NOT_CODED)
+    elif (
+        t.opens_with(ADVICE_OPENINGS)
+        or t.has(ADVICE_AS_REFLECTION)
+        or (t.has(ADVICE) and main in ("giving_information", NOT_CODED))
     ):
         alone = len(t.sentences) == 1  # then it is all the turn does
         main, rest = "persuade", [] if alone else [r for r in rest if KINDS.get(r) != "input"]
@@ -259,6 +285,37 @@ def _reflects_then_asks(t: TurnText) -> bool:
     return asks and any(TurnText(s).opens_with(REFLECTION_STEMS) for s in statements)
 
 
+# A parrot's words are the client's, but for a stem and the pronouns turned round.
+_PARROT_SHARE = 0.85
+_PARROT_MIN_WORDS = 2
+# First person in the client's words is second person in the student's (one table, also used by
+# the offline review's better replies).
+SECOND_PERSON = {
+    "i": "you", "me": "you", "my": "your", "mine": "yours", "myself": "yourself",
+    "i'm": "you're", "i've": "you've", "i'd": "you'd", "i'll": "you'll", "am": "are",
+    "we": "you", "our": "your", "us": "you", "we're": "you're", "was": "were",
+}  # fmt: skip
+_STEM_WORDS = frozenset(
+    ["it", "sounds", "like", "so", "you're", "saying", "said", "feel", "that", "seems"]
+)
+
+
+def _parrots(turn: StudentTurn) -> bool:
+    """The turn gives the client's last words back as they were ("Mostly in the evenings." after
+    "Mostly in the evenings, I guess."): no reflection, however the learned layer reads it; it
+    adds nothing of the feeling or meaning a reflection is for."""
+    if turn.text.rstrip().endswith("?"):
+        return False
+    said = {
+        SECOND_PERSON.get(word, word)
+        for word in re.findall(r"[\w']+", turn.previous_client.lower())
+    }
+    words = [w for w in re.findall(r"[\w']+", turn.text.lower()) if w not in _STEM_WORDS]
+    if len(words) < _PARROT_MIN_WORDS:
+        return False
+    return sum(word in said for word in words) >= _PARROT_SHARE * len(words)
+
+
 def _new_figures(t: TurnText, previous_client: str) -> bool:
     """Numbers in the turn that the client did not say ("Your blood sugar was 240.")."""
     said = set(re.findall(r"\d+", previous_client))
@@ -302,6 +359,7 @@ def _micro_label(label: str, text: TurnText) -> str:
         "giving_information": "information",
         "persuade": "advice",
         "persuade_with_permission": "other",
+        "confront": "advice",  # its only non-adherent code: arguing is telling, unasked
     }.get(label, label)
 
 

@@ -18,8 +18,16 @@ from dataclasses import dataclass
 
 from backend.reviews import indicators as counted
 from backend.reviews import risk
-from backend.reviews.coding import StudentTurn, code_turns
+from backend.reviews.coding import (
+    ADVICE,
+    ADVICE_AS_REFLECTION,
+    CONFRONT,
+    SECOND_PERSON,
+    StudentTurn,
+    code_turns,
+)
 from backend.reviews.learned_coder import LearnedCoder
+from backend.reviews.phrases import TurnText
 from backend.reviews.read_models import (
     CodedTurn,
     CriterionScore,
@@ -33,14 +41,12 @@ from backend.reviews.turns import Turn
 
 MAX_ITEMS = 3
 _SENTENCE_END = re.compile(r"(?<=[.?!])\s+")
-# First person in the client's words becomes second person in the student's reply.
-_PRONOUNS = {
-    "i": "you", "me": "you", "my": "your", "mine": "yours", "myself": "yourself",
-    "i'm": "you're", "i've": "you've", "i'd": "you'd", "i'll": "you'll", "am": "are",
-    "we": "you", "our": "your", "us": "you", "we're": "you're", "was": "were",
-}  # fmt: skip
+# What opens a client's sentence without being part of what they said. "No", "so" and "like"
+# only as interjections, with their comma: "No one listens to me" keeps its "No".
 _FILLERS = re.compile(
-    r"^(?:(?:well|yeah|yes|no|so|um+|uh+|oh|okay|ok|i mean|like)[,.]?\s+)+", re.IGNORECASE
+    r"^(?:(?:(?:well|yeah|yes|um+|uh+|oh|okay|ok|i mean|like i said|as i said|but|and)\b"
+    r"[,.]?|(?:no|so|like)[,.])\s+)+",
+    re.IGNORECASE,
 )
 
 
@@ -94,7 +100,11 @@ def offline_review(turns: list[Turn], rubric: RubricDefinition) -> ReviewContent
         strengths=[_strength(turn, session.codes[turn.number], rubric) for turn in strengths],
         try_instead=[
             _try_instead(
-                turn, session.codes[turn.number], client_before.get(turn.number, ""), missed
+                turn,
+                session.codes[turn.number],
+                client_before.get(turn.number, ""),
+                missed,
+                rubric,
             )
             for turn in weaker[:MAX_ITEMS]
         ],
@@ -111,13 +121,12 @@ def _scores(
     value = session.counts.get("counted_score")
     if value is None or not counted.enough_evidence(student_turns):
         return []
-    score = min(SCORE_MAX, max(SCORE_MIN, 1 + round(value / 25)))
-    if risk.passed_over(flagged):
-        score = min(score, 2)
+    counted_as = min(SCORE_MAX, max(SCORE_MIN, 1 + round(value / 25)))
+    score = min(counted_as, 2) if risk.passed_over(flagged) else counted_as
     reasoning = (
         f"Counted, not judged: your counted score is {value:.0f}/100 "
         f"({counted.SCORE_FORMULA}), which is {score} on the 1-5 scale for every criterion"
-        + (" (at most 2: a risk the client voiced was passed over)." if score == 2 else ".")
+        + (" (at most 2: a risk the client voiced was passed over)." if score < counted_as else ".")
     )
     reflections = [
         number
@@ -156,6 +165,7 @@ def _strengths(
         (rank, turn.number, turn)
         for turn in student
         if turn.number not in exclude
+        and not all(_says_nothing(sentence) for sentence in _sentences(turn.text))
         and (rank := _good_rank(codes[turn.number], rubric)) is not None
     ]
     return [turn for _rank, _number, turn in sorted(ranked)[:MAX_ITEMS]]
@@ -165,7 +175,7 @@ def _strength(turn: Turn, codes: list[str], rubric: RubricDefinition) -> Strengt
     names = " and ".join(rubric.code_name(code).lower() for code in codes)
     return Strength(
         turn=turn.number,
-        quote=_first_sentence(turn.text),
+        quote=_quote(turn.text, codes, rubric),
         comment=f"Coded as {names}: it follows the client's lead and invites them to say more.",
     )
 
@@ -185,16 +195,22 @@ def _weakness(turn: Turn, codes: list[str], rubric: RubricDefinition, missed: se
     return 4
 
 
-def _try_instead(turn: Turn, codes: list[str], client: str, missed: set) -> TryInstead:
+def _try_instead(
+    turn: Turn, codes: list[str], client: str, missed: set, rubric: RubricDefinition
+) -> TryInstead:
     echo = _echo(client)
-    better, why = _template(codes, echo, risk_missed=turn.number in missed)
+    confronts = "confront" in codes or TurnText(turn.text).has(CONFRONT)
+    better, why = _template(codes, echo, risk_missed=turn.number in missed, confronts=confronts)
     return TryInstead(
-        turn=turn.number, quote=_first_sentence(turn.text), better_reply=better, why=why
+        turn=turn.number, quote=_quote(turn.text, codes, rubric), better_reply=better, why=why
     )
 
 
-def _template(codes: list[str], echo: str, *, risk_missed: bool) -> tuple[str, str]:
-    """A better reply for the code it replaces, built on the client's words (`echo`)."""
+def _template(
+    codes: list[str], echo: str, *, risk_missed: bool, confronts: bool
+) -> tuple[str, str]:
+    """A better reply for the code it replaces, built on the client's words (`echo`); a
+    confrontation is named as one in every rubric (micro-skills codes it as advice)."""
     said = f"You said {echo}. " if echo else ""
     if risk_missed:
         return (
@@ -203,7 +219,7 @@ def _template(codes: list[str], echo: str, *, risk_missed: bool) -> tuple[str, s
             "When a client speaks of harm, ask about it directly and stay with it before "
             "anything else.",
         )
-    if "confront" in codes:
+    if confronts:
         return (
             f"It sounds like {echo or 'this is hard to hear'}, and you're the one who decides "
             "what to do about it.",
@@ -252,6 +268,8 @@ def _goal(counts: dict[str, float | None], flagged: list[RiskCheck]) -> str:
     if counts.get("mi_non_adherent") or 0:
         return "Next time, ask permission before giving advice, and give none unasked."
     ratio = counts.get("reflection_to_question")
+    if ratio is None and counts.get("reflections"):  # reflections and no question at all
+        return "Next time, ask an open question now and then, so the client leads the way."
     if ratio is None or ratio < 1:
         return "Next time, answer at least every other client message with a reflection."
     return "Next time, try a reflection that names the feeling under the client's words."
@@ -276,16 +294,111 @@ def _echo(client: str, max_words: int = 14) -> str:
     if not sentences:
         return ""
     sentence = _FILLERS.sub("", sentences[-1].strip().rstrip(".!"))
-    words = [_PRONOUNS.get(word.lower(), word) for word in sentence.split()]
+    words = [SECOND_PERSON.get(word.lower(), word) for word in sentence.split()]
     if len({re.sub(r"\W", "", word.lower()) for word in words}) < 4:
         return ""  # too little to give back ("I know, I know.")
     words[0] = words[0][:1].lower() + words[0][1:]  # it continues the student's sentence
     return " ".join(words[:max_words]).rstrip(",;:")
 
 
-def _first_sentence(text: str) -> str:
-    """A verbatim piece of the turn short enough to quote, in whole words (a quote must be)."""
-    sentence = _SENTENCE_END.split(text.strip(), maxsplit=1)[0]
+# A sentence that says nothing a code could be about: a backchannel, a thank-you, a greeting.
+_EMPTY_WORDS = frozenset(
+    [
+        "okay",
+        "ok",
+        "right",
+        "yeah",
+        "yes",
+        "yep",
+        "mm",
+        "mhm",
+        "mm-hmm",
+        "hmm",
+        "uh-huh",
+        "uh",
+        "um",
+        "oh",
+        "sure",
+        "alright",
+        "all",
+        "i",
+        "see",
+        "hear",
+        "you",
+        "thanks",
+        "thank",
+        "for",
+        "sharing",
+        "that",
+        "got",
+        "it",
+        "makes",
+        "sense",
+        "good",
+        "great",
+        "wow",
+        "well",
+        "so",
+        "hello",
+        "hi",
+        "hey",
+        "no",
+        "gotcha",
+        "cool",
+        "nice",
+        "absolutely",
+        "exactly",
+        "definitely",
+        "fair",
+        "enough",
+        "true",
+        "of",
+        "course",
+    ]
+)
+_GREETINGS = ("hello", "hi", "hey", "good morning", "good afternoon", "welcome")
+_ABBREVIATION = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|St|Jr|Sr|Prof)\.$")
+
+
+def _sentences(text: str) -> list[str]:
+    """The turn's sentences, each verbatim ("Mrs." ends no sentence)."""
+    pieces, start = [], 0
+    text = text.strip()
+    for end in _SENTENCE_END.finditer(text):
+        if not _ABBREVIATION.search(text[start : end.start()]):
+            pieces.append(text[start : end.start()])
+            start = end.end()
+    return [*pieces, text[start:]]
+
+
+def _says_nothing(sentence: str) -> bool:
+    words = re.findall(r"[\w'-]+", sentence.lower())
+    return (
+        not words
+        or all(word in _EMPTY_WORDS for word in words)
+        or (len(words) <= 3 and sentence.lower().startswith(_GREETINGS))
+    )
+
+
+def _quote(text: str, codes: list[str], rubric: RubricDefinition) -> str:
+    """The words of the turn that earned its code, verbatim: the first sentence that says
+    something (not "Okay." or "I hear you."), preferring a question for a question code, the
+    advice for an advice code and a statement for a reflection."""
+    sentences = [s for s in _sentences(text) if not _says_nothing(s)] or _sentences(text)
+    kinds = {code.kind for key in codes if (code := rubric.code(key))}
+    advice = {"persuade", "advice", "confront"} & set(codes)
+    preferred = [
+        sentence
+        for sentence in sentences
+        if (advice and TurnText(sentence).has((*ADVICE, *ADVICE_AS_REFLECTION, *CONFRONT)))
+        or (not advice and "question" in kinds and sentence.rstrip().endswith("?"))
+        or (not advice and kinds == {"reflection"} and not sentence.rstrip().endswith("?"))
+    ]
+    return _whole_words((preferred or sentences)[0])
+
+
+def _whole_words(sentence: str) -> str:
+    """A verbatim piece short enough to quote, in whole words (a quote must be)."""
     piece = sentence[:300]
     if len(sentence) > 300 and not sentence[300].isspace() and " " in piece:
         piece = piece.rsplit(None, 1)[0]

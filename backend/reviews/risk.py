@@ -23,12 +23,22 @@ SELF_HARM = (
     "better off dead", "better off without me", "hurt myself", "hurting myself", "cut myself",
     "cutting myself", "overdose", "no reason to live", "not wake up", "wish i was dead",
     "wish i were dead", "take all my pills", "take all the pills", "want to die",
-    "no point in living", "not be around anymore", "disappear for good",
+    "no point in living", "not be around anymore", "disappear for good", "ending my life",
+    "take my own life", "taking my own life", "end my own life", "never wake up",
+    "better off if i wasn't around", "better off if i weren't around",
+    "better off if i wasn't here", "better off if i weren't here", "pills saved up",
+    "saving up pills", "saving up my pills", "saved up my pills", "overdosing",
 )  # fmt: skip
 HARM_TO_OTHERS = (
     "kill him", "kill her", "kill them", "hurt him", "hurt her", "hurt them", "make him pay",
     "make her pay", "make them pay", "get my gun", "shoot him", "shoot her", "beat him up",
     "strangle", "want him dead", "want her dead", "teach him a lesson", "teach her a lesson",
+    "going to kill", "gonna kill", "i'll kill", "i will kill", "want to kill", "kill my boss",
+    "kill my ex", "kill my husband", "kill my wife", "kill my partner", "kill my dad",
+    "kill my father", "kill my mom", "kill my mum", "kill my mother", "kill my brother",
+    "kill my sister", "kill my son", "kill my daughter", "kill my boyfriend",
+    "kill my girlfriend", "kill my neighbor", "kill my neighbour", "kill my coworker",
+    "kill my teacher", "kill my stepdad", "kill my stepfather",
 )  # fmt: skip
 # What a response that takes it seriously says: it names the risk or asks about safety. Phrases,
 # never an everyday word on its own ("no harm in", "better safe than sorry", "a plan for the
@@ -48,7 +58,10 @@ RESPONSE = (
     "you're safe", "you are safe", "safe for you", "stay safe tonight", "you stay safe",
     "safe tonight", "harm him", "harm her", "harm them", "harming him", "harming her",
     "harming them", "hurting him", "hurting her", "hurting them", "make him pay",
-    "make her pay", "make them pay",
+    "make her pay", "make them pay", "overdosing", "overdosed", "never wake up",
+    "not wanting to wake up", "kill someone", "hurt someone", "harm someone", "kill anyone",
+    "hurt anyone", "harm anyone", "going to kill", "kill your", "hurting your", "hurt your",
+    "harm your",
 )  # fmt: skip
 
 

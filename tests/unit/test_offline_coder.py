@@ -91,7 +91,8 @@ def test_codes_map_onto_micro_skills():
     )
     assert code_turn(feeling, MICRO)[0] == "reflection_of_feeling"
     assert code_turn("You should call her tonight.", MICRO) == ["advice"]
-    assert code_turn("Come on, that's just an excuse.", MICRO) == ["other"]
+    # micro-skills has no confront code: its one MI-non-adherent code, unasked advice, stands in
+    assert code_turn("Come on, that's just an excuse.", MICRO) == ["advice"]
     assert code_turn("Mm-hmm.", MICRO) == [NOT_CODED]
 
 
@@ -100,7 +101,7 @@ def test_a_rubric_without_a_matching_code_gets_one_of_the_same_kind():
     data["codes"] = [
         {**code, "key": "question"} if code["key"] == "open_question" else code
         for code in data["codes"]
-        if code["key"] not in ("closed_question", "other")
+        if code["key"] not in ("closed_question", "other", "advice")
     ]
     rubric = RubricDefinition.model_validate(data)
     assert code_turn("What brings you in today?", rubric) == ["question"]
@@ -239,3 +240,12 @@ def test_a_self_harm_statement_passed_over_is_flagged_and_the_session_is_not_cal
         review.try_instead[0].turn == 21
         and "hurting yourself" in review.try_instead[0].better_reply
     )
+
+
+def test_an_invitation_to_talk_is_an_open_question_not_a_suggestion():
+    """AnnoMI's annotators code "So why don't you start by telling me a little bit about
+    yourself?" (transcript 44) an open question; the review told the student it was unasked
+    advice, as "why don't you" opens a suggestion put as a question."""
+    invitation = "So why don't you start by telling me a little bit about yourself?"
+    assert code_turn(invitation, MICRO) == ["open_question"]
+    assert code_turn("Why don't you just stop buying it?", MICRO) == ["advice"]

@@ -156,7 +156,7 @@ def test_the_offline_reviews_quote_of_a_long_turn_is_whole_words():
     """It cut a long first sentence at 300 characters, mid-word: the teacher's editor, which
     starts from it, then refused to save the review unchanged."""
     long_turn = " ".join(["overwhelming"] * 40)
-    quote = offline_review._first_sentence(long_turn)
+    quote = offline_review._whole_words(long_turn)
     assert long_turn.startswith(quote) and len(quote) <= 300
     assert phrases.has_words(long_turn, quote)
 
