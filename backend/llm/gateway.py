@@ -94,18 +94,25 @@ class StructuredAnswer:
 
 
 def usage_from_api(usage: APIUsage, cache_ttl: str = "5m") -> Usage:
-    """The API's usage object as our `Usage`; cache writes split by lifetime where the API splits."""
+    """The API's usage object as our `Usage`; cache writes split by lifetime where the API splits.
+
+    The total (`cache_creation_input_tokens`) is what is billed: a stream may bring it, cumulative,
+    in `message_delta`, where the SDK updates the total but keeps `message_start`'s split. What
+    the split does not account for is priced at `cache_ttl`'s lifetime."""
     cache_write = getattr(usage, "cache_creation_input_tokens", None) or 0
     split = getattr(usage, "cache_creation", None)
-    write_5m = getattr(split, "ephemeral_5m_input_tokens", None) if split is not None else None
-    write_1h = getattr(split, "ephemeral_1h_input_tokens", None) if split is not None else None
-    if write_5m is None and write_1h is None:
-        write_5m, write_1h = (cache_write, 0) if cache_ttl == "5m" else (0, cache_write)
+    write_5m = getattr(split, "ephemeral_5m_input_tokens", None) or 0 if split is not None else 0
+    write_1h = getattr(split, "ephemeral_1h_input_tokens", None) or 0 if split is not None else 0
+    unsplit = max(0, cache_write - write_5m - write_1h)
+    if cache_ttl == "5m":
+        write_5m += unsplit
+    else:
+        write_1h += unsplit
     return Usage(
         input_tokens=usage.input_tokens or 0,
         output_tokens=usage.output_tokens or 0,
-        cache_write_5m_tokens=write_5m or 0,
-        cache_write_1h_tokens=write_1h or 0,
+        cache_write_5m_tokens=write_5m,
+        cache_write_1h_tokens=write_1h,
         cache_read_tokens=getattr(usage, "cache_read_input_tokens", None) or 0,
     )
 
