@@ -53,7 +53,9 @@ def render_message(
     with st.chat_message(
         "assistant" if is_client else "user", avatar=CLIENT_AVATAR if is_client else STUDENT_AVATAR
     ):
-        st.markdown(ui.safe_markdown(message.content))
+        st.markdown(
+            ui.safe_markdown(message.content) if is_client else ui.as_typed(message.content)
+        )
         if is_client:
             if show_usage:
                 st.caption(usage_caption(message))

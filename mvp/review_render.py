@@ -238,7 +238,7 @@ def _transcript(
             with st.container(horizontal=True, gap=None):
                 st.html(f'<div id="{anchor(review.session_id, number)}"></div>', width="content")
                 st.markdown(label)
-            st.markdown(safe(message.content))
+            st.markdown(ui.as_typed(message.content) if student else safe(message.content))
             if footer is not None and not student:
                 footer(message)
             if practise is not None and student:

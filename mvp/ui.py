@@ -5,7 +5,8 @@ quote them) goes through `safe_markdown` wherever Streamlit renders Markdown: bo
 alerts, headings, widget labels and `help`, expander, tab and status labels. It keeps emphasis
 and shows images, links, addresses, HTML, code, math and `:color[...]` directives as typed.
 `st.selectbox`/`st.multiselect` options and input values are plain text: they stay as they are.
-(`escape_markdown` only shows a person's own unsent draft back to them, every character literal.)
+(`escape_markdown` only shows a person's own unsent draft back to them, every character literal;
+`as_typed` shows a student's sent message so, its line breaks kept, to them and to teachers.)
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import streamlit as st
 from backend.errors import AppError
 from backend.practice import history_service
 from backend.utils.formatting import format_share
-from backend.utils.markdown import WORD_JOINER, escape_markdown, safe_markdown
+from backend.utils.markdown import WORD_JOINER, as_typed, escape_markdown, safe_markdown
 
 if TYPE_CHECKING:  # pandas (and numpy) load with the first page that draws a table, not here
     import altair as alt
@@ -31,6 +32,7 @@ __all__ = [  # the markdown helpers are re-exported for the pages
     "WORD_JOINER",
     "agreement_table",
     "chart",
+    "as_typed",
     "escape_markdown",
     "field_error",
     "flash",

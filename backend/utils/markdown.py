@@ -40,3 +40,12 @@ def safe_markdown(text: str | None) -> str:
     link can be clicked. Use it for every piece of user-written text a page shows.
     """
     return _LINKING.sub(lambda found: "\\" + found.group(0), _unlinked(str(text or "")))
+
+
+def as_typed(text: str | None) -> str:
+    """A student's message for `st.markdown`, shown as it was typed: every character literal (no
+    emphasis from "3*4*5", no heading or rule from "---") and every line break kept (Markdown
+    joins two lines typed with Shift+Enter into one). What the teacher reads and assesses is
+    then what the student wrote."""
+    return escape_markdown(str(text or "")).replace("\r\n", "\n").replace("\n", "  \n")
+

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
@@ -55,6 +56,12 @@ def hand_over_to_the_fragment_soon(monkeypatch) -> None:
 
 def texts(at, kind: str = "markdown") -> list[str]:
     return [element.value for element in getattr(at, kind)]
+
+
+def as_shown(markdown_source: str) -> str:
+    """Markdown of text shown as typed (`as_typed`, `escape_markdown`) back to that text: its
+    backslash escapes and hard line breaks undone."""
+    return re.sub(r"\\(.)", r"\1", markdown_source.replace("  \n", "\n"))
 
 
 def everything(at) -> str:

@@ -18,6 +18,7 @@ from backend.utils.rate_limiter import reset_rate_limiter
 from mvp import auth
 from tests.apps.helpers import (
     APP_PATH,
+    as_shown,
     assert_clean,
     classroom,
     everything,
@@ -64,7 +65,8 @@ def assert_nothing_hidden(at) -> None:
 
 
 def shown_messages(at) -> list[str]:
-    return [message.markdown[0].value for message in at.chat_message]
+    """Each bubble's text as the page shows it (a student's own is escaped to show as typed)."""
+    return [as_shown(message.markdown[0].value) for message in at.chat_message]
 
 
 def converse(at, turns=TURNS):

@@ -16,7 +16,7 @@ from backend.models.enums import Role
 from backend.practice import session_service
 from backend.reviews import review_service, rubric_service
 from backend.utils.formatting import format_usd
-from backend.utils.markdown import safe_markdown
+from backend.utils.markdown import as_typed, safe_markdown
 from mvp.review_render import CITED, DEMO_LABEL, cited_turns
 from mvp.review_view import TEACHER_FIRST
 from tests.apps.helpers import (
@@ -468,8 +468,9 @@ def test_an_ended_session_shows_one_transcript_with_thumbs_and_the_cited_turns_l
 
     # One transcript: one heading, every turn drawn once (the review quotes some of them).
     assert [text for text in texts(at) if text.endswith("Transcript")] == ["##### Transcript"]
-    for text in (turn for pair in TURNS for turn in pair):
-        assert texts(at).count(safe_markdown(text)) == 1, text
+    for said, reply in TURNS:
+        assert texts(at).count(as_typed(said)) == 1, said
+        assert texts(at).count(safe_markdown(reply)) == 1, reply
     assert not at.chat_message  # no second, chat-style copy below the review
     # The client's replies keep their thumbs in that one transcript.
     with unit_of_work(app_db, write=False) as db:

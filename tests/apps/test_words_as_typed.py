@@ -1,0 +1,84 @@
+"""A student's message is shown as it was typed, to them and to their teacher: Markdown neither
+joins two lines typed with Shift+Enter nor turns "3*4*5" into emphasis or "---" into a rule
+(an independent review, 2026-12-06: what was stored was exact, what was shown was not)."""
+
+from __future__ import annotations
+
+import html as html_lib
+import re
+
+import pytest
+from markdown_it import MarkdownIt
+from streamlit.testing.v1 import AppTest
+
+from backend.db import unit_of_work
+from backend.models import Message, PracticeSession, User
+from backend.models.enums import Role
+from tests.apps.helpers import APP_PATH, assert_clean, classroom, log_in, open_page, start_button
+
+REPLY = "Okay."
+TYPED = {
+    "two lines": "I hear you.\nWhat happened next?",
+    "a pause written as dashes": "---",
+    "multiplication": "So 3*4*5 hours a week?",
+    "a setext underline": "I don't know\n---",
+    "a numbered line": "1. Sleep\n2. Work",
+}
+
+
+def visible_text(markdown_source: str) -> str:
+    """What a CommonMark renderer (Streamlit's react-markdown is one, with no plugin that turns a
+    single newline into a line break) puts on screen, a line per paragraph, item, heading or
+    <br>."""
+    rendered = MarkdownIt("commonmark").render(markdown_source).replace("\n", " ")
+    rendered = re.sub(r"<br\s*/?>", "\n", rendered)
+    rendered = re.sub(r"</(p|li|h\d|blockquote)>|<hr\s*/?>", "\n", rendered)
+    text = html_lib.unescape(re.sub(r"<[^>]+>", "", rendered))
+    lines = [re.sub(r"\s+", " ", line).strip() for line in text.split("\n")]
+    return "\n".join(line for line in lines if line)
+
+
+def _emphasis_or_structure(markdown_source: str) -> list[str]:
+    rendered = MarkdownIt("commonmark").render(markdown_source)
+    return re.findall(r"<(em|strong|h\d|hr|ol|ul)\b", rendered)
+
+
+def _stored(app_db) -> list[tuple[str, str]]:
+    with unit_of_work(app_db, write=False) as db:
+        return [(str(m.role), m.content) for m in db.query(Message).order_by(Message.id)]
+
+
+@pytest.mark.parametrize("kind", list(TYPED))
+def test_the_student_sees_their_own_words_as_typed(app, app_db, app_api, kind):
+    typed = TYPED[kind]
+    classroom(app_db)
+    at = log_in(app.run(), "sam.student")
+    start_button(at).click().run()
+    app_api.reply(REPLY)
+    at.chat_input(key="chat_input").set_value(typed).run()
+    assert_clean(at)
+    assert _stored(app_db)[0] == ("user", typed)
+    [bubble] = [m for m in at.chat_message if m.markdown[0].value != REPLY]
+    assert visible_text(bubble.markdown[0].value) == typed
+    assert _emphasis_or_structure(bubble.markdown[0].value) == []
+
+
+def test_the_teacher_sees_the_students_words_as_typed(app, app_db, app_api):
+    """Two lines typed with Shift+Enter, and a product written with asterisks: the teacher's
+    History showed them run together, and without the asterisks."""
+    classroom(app_db)
+    typed = "You work 3*4*5 hours?\nThat sounds like a lot."
+    at = log_in(app.run(), "sam.student")
+    start_button(at).click().run()
+    app_api.reply("It is.")
+    at.chat_input(key="chat_input").set_value(typed).run()
+    assert _stored(app_db)[0] == ("user", typed)
+    with unit_of_work(app_db, write=False) as db:
+        teacher = db.query(User).filter(User.role == Role.teacher).one().username
+        session_id = db.query(PracticeSession).one().id
+    history = log_in(AppTest.from_file(APP_PATH, default_timeout=30).run(), teacher)
+    history = open_page(history, "History & metrics")
+    history.session_state[f"conversation_{session_id}"] = True
+    history.run()
+    assert_clean(history)
+    assert visible_text(history.chat_message[0].markdown[0].value) == typed
