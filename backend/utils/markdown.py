@@ -48,4 +48,3 @@ def as_typed(text: str | None) -> str:
     joins two lines typed with Shift+Enter into one). What the teacher reads and assesses is
     then what the student wrote."""
     return escape_markdown(str(text or "")).replace("\r\n", "\n").replace("\n", "  \n")
-
