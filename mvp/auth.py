@@ -24,7 +24,7 @@ from backend.errors import AppError
 from backend.models.enums import Role
 from mvp import institution
 from mvp.store import transaction
-from mvp.ui import UNEXPECTED, flash, safe_markdown
+from mvp.ui import UNEXPECTED, flash, safe_markdown, typed_in_this_run
 
 logger = logging.getLogger("mvp")
 
@@ -114,7 +114,9 @@ def check_login() -> UserRead | None:
         with transaction() as db:
             user = account_service.check_login(db, token)
     except account_service.LoginEnded as ended:
-        log_out(ended.message)
+        # Not stored, and not shown again (a shared computer): but said, or it seems saved.
+        unsent = " The message you had just sent was not sent." if typed_in_this_run() else ""
+        log_out(ended.message + unsent)
         return None
     st.session_state[USER_KEY] = user
     return user

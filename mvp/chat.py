@@ -76,7 +76,7 @@ def chat_panel(
     typed_as_it_ended = None if active else typed_in_this_run()
     prompt = st.chat_input(
         f"Talk to {view.client.name}…" if active else "This conversation has ended.",
-        key="chat_input",
+        key=ui.CHAT_INPUT_KEY,
         disabled=not active,
         max_chars=get_settings().message_max_chars,
     )
@@ -190,16 +190,19 @@ class _Turn:
                 self.database, actor=self.actor, session_id=self.view.session.id, content=text
             )
         except Exception as error:  # a refusal, or the database failing: nothing was stored
-            # Keep the words on screen with a way to send them again, after any kept before.
-            unsent = unsent if resent else [*unsent, text]
+            # Keep the words on screen with a way to send them again, after any kept before
+            # (blank words are no words: sending them again could only be refused again).
+            unsent = unsent if resent or not text.strip() else [*unsent, text]
             st.session_state[self.keys.draft] = unsent
             with self.draft_slot.container():
                 if isinstance(error, AppError):
                     ui.show_error(error)
                 else:
                     ui.show_unexpected(error)
-                show_unsent(unsent)
-            self._unsent_buttons()
+                if unsent:
+                    show_unsent(unsent)
+            if unsent:
+                self._unsent_buttons()
             if isinstance(error, ReplyInFlight):  # started elsewhere: still show it arrive
                 self._wait_for_reply()
             return self.view.session

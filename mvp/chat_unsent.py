@@ -10,13 +10,7 @@ from backend.config import get_settings
 from mvp import ui
 from mvp.chat_controls import ChatKeys
 
-
-def typed_in_this_run() -> str | None:
-    """The message sent with the run now going (a disabled or undrawn input returns nothing)."""
-    typed = st.session_state.get("chat_input")
-    if typed is not None and not isinstance(typed, str):
-        typed = getattr(typed, "text", None)  # the value's form when files are accepted
-    return typed or None
+typed_in_this_run = ui.typed_in_this_run
 
 
 def unsent_messages(keys: ChatKeys) -> list[str]:
@@ -45,7 +39,7 @@ def keep_unsent(keys: ChatKeys) -> None:
     """The conversation cannot go on: a message sent in this very run stays on screen as not
     sent, after the ones kept before (all kept with the conversation)."""
     typed = typed_in_this_run()
-    st.chat_input("This conversation cannot go on.", key="chat_input", disabled=True)
+    st.chat_input("This conversation cannot go on.", key=ui.CHAT_INPUT_KEY, disabled=True)
     unsent = unsent_messages(keys) + ([typed] if typed else [])
     if unsent:
         st.session_state[keys.draft] = unsent

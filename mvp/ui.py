@@ -28,6 +28,9 @@ if TYPE_CHECKING:  # pandas (and numpy) load with the first page that draws a ta
 
     from backend.reviews import agreement_service
 
+#: The key of every page's chat input (a student's practice, a teacher's test chat).
+CHAT_INPUT_KEY = "chat_input"
+
 __all__ = [  # the markdown helpers are re-exported for the pages
     "WORD_JOINER",
     "agreement_table",
@@ -189,3 +192,12 @@ def close_sidebar_on_navigation() -> None:
             f"<script>{_CLOSE_SIDEBAR_ON_NAVIGATION}</script>",
             unsafe_allow_javascript=True,
         )
+
+
+def typed_in_this_run() -> str | None:
+    """The chat message sent with the run now going (a disabled or undrawn input returns
+    nothing)."""
+    typed = st.session_state.get(CHAT_INPUT_KEY)
+    if typed is not None and not isinstance(typed, str):
+        typed = getattr(typed, "text", None)  # the value's form when files are accepted
+    return typed or None

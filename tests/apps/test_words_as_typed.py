@@ -82,3 +82,17 @@ def test_the_teacher_sees_the_students_words_as_typed(app, app_db, app_api):
     history.run()
     assert_clean(history)
     assert visible_text(history.chat_message[0].markdown[0].value) == typed
+
+
+def test_a_blank_message_is_refused_without_a_send_again_that_could_only_repeat_it(app, app_db):
+    """The chat box sends "   " as it is: the page said "Type a message before sending." and
+    also kept a blank "Not sent:" with Send again and Discard."""
+    classroom(app_db)
+    at = log_in(app.run(), "sam.student")
+    start_button(at).click().run()
+    at.chat_input(key="chat_input").set_value("   \n  ").run()
+    assert_clean(at)
+    assert _stored(app_db) == []
+    assert "Type a message before sending." in [*at.warning.values, *at.error.values]
+    assert not [w.value for w in at.warning if w.value.startswith("Not sent")]
+    assert "resend_draft" not in [button.key for button in at.button]
