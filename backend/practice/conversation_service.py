@@ -334,6 +334,8 @@ def _claim(
         output_tokens=max_tokens,
     )
     reserve_cost = calculate_cost(gateway.model, estimate, settings.model_prices_json)
+    if reserve_cost is None and not gateway.demo_mode:
+        budget_service.refuse_unpriced(settings, gateway.model)
     most = Usage(
         input_tokens=estimate.input_tokens
         - estimate_messages_tokens(history)

@@ -161,6 +161,23 @@ def check_budgets(
     _judge(db, settings, user_id, user, overall, check)
 
 
+def refuse_unpriced(settings: Settings, model: str) -> None:
+    """A reply whose cost cannot be known is refused while the dollar budget is on: counted as
+    free it would pass every limit unseen (costs are known to the cent, or not spent)."""
+    if not settings.global_daily_cost_budget_usd:
+        return
+    raise BudgetExceededError(
+        "Replies are paused: what they cost cannot be counted against today's spending limit. "
+        "An admin has been told; your messages so far are saved."
+    ).log_event(
+        "critical",
+        BUDGET_CATEGORY,
+        f"Model {model} has no price, so replies are refused while the daily dollar budget is "
+        "on: add its price to MODEL_PRICES_JSON, or set GLOBAL_DAILY_COST_BUDGET_USD=0.",
+        details={"key": "global:unpriced", "model": model},
+    )
+
+
 def _locked_usage(
     db: Session, settings: Settings, user_id: int, mode: str, check: bool
 ) -> tuple[BudgetUse, BudgetUse]:

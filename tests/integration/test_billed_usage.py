@@ -9,7 +9,8 @@ from decimal import Decimal
 import pytest
 
 from backend.db import Database, unit_of_work
-from backend.models import PracticeSession
+from backend.errors import BudgetExceededError
+from backend.models import Event, Message, PracticeSession
 from backend.models.enums import Role
 from backend.monitoring import metrics_service
 from backend.practice import conversation_service
@@ -84,3 +85,32 @@ def test_cache_writes_reported_in_message_delta_are_recorded_as_billed(
     billed = _usd((300, "1"), (5000, "1.25"), (6, "5"))
     assert billed == api.billed_usd() == Decimal("0.00658")
     assert (now.cost_today, session_cost, now.cache_write_tokens) == (billed, billed, 5000)
+
+
+UNPRICED = "claude-opus-4-1"  # a real model id the price table does not list
+
+
+def _send(committed_engine, api, classroom, line: str = "How are you?"):
+    database = Database(committed_engine)
+    session = conversation_service.start_conversation(
+        database, actor=classroom.student, client_id=classroom.client.id
+    )
+    api.reply("Fine, I suppose.", input_tokens=20_000, output_tokens=300)
+    return session, conversation_service.send_message(
+        database, actor=classroom.student, session_id=session.id, content=line
+    )
+
+
+def test_a_reply_of_a_model_without_a_price_is_refused_while_the_dollar_budget_is_on(
+    committed_engine, api, configure, classroom
+):
+    """Counted as $0, such replies passed the daily dollar budget however much was billed (a
+    cost review, 2026-12-06): now none is asked for, and the admin's log says what to do."""
+    configure(anthropic_model=UNPRICED, global_daily_cost_budget_usd="20")
+    with pytest.raises(BudgetExceededError, match="Replies are paused"):
+        _send(committed_engine, api, classroom)
+    assert api.messages_requests() == []  # nothing was paid for
+    with unit_of_work(committed_engine, write=False) as db:
+        logged = db.query(Event).filter(Event.category == "budget").one()
+        assert UNPRICED in logged.message and "MODEL_PRICES_JSON" in logged.message
+        assert db.query(Message).count() == 0
