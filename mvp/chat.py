@@ -15,7 +15,7 @@ from streamlit.delta_generator import DeltaGenerator
 
 from backend.actor import UserRead
 from backend.config import get_settings
-from backend.errors import AppError
+from backend.errors import AppError, ValidationError
 from backend.models.enums import MessageRole
 from backend.ops import database_service
 from backend.practice import conversation_service
@@ -190,15 +190,15 @@ class _Turn:
                 self.database, actor=self.actor, session_id=self.view.session.id, content=text
             )
         except Exception as error:  # a refusal, or the database failing: nothing was stored
-            # Keep the words on screen with a way to send them again, after any kept before
-            # (blank words are no words: sending them again could only be refused again).
-            unsent = unsent if resent or not text.strip() else [*unsent, text]
+            # Keep the words to send again, after any kept before; words refused for what they
+            # are (a control character) would be again, with any sent together: apart, to copy.
+            refused = isinstance(error, ValidationError) and not resent
+            unsent = unsent if resent or refused else [*unsent, text]
             st.session_state[self.keys.draft] = unsent
             with self.draft_slot.container():
-                if isinstance(error, AppError):
-                    ui.show_error(error)
-                else:
-                    ui.show_unexpected(error)
+                ui.show_error(error) if isinstance(error, AppError) else ui.show_unexpected(error)
+                if refused and text.strip():
+                    show_unsent([text], "Not sent, edit it and send it again")
                 if unsent:
                     show_unsent(unsent)
             if unsent:

@@ -96,3 +96,36 @@ def test_a_blank_message_is_refused_without_a_send_again_that_could_only_repeat_
     assert "Type a message before sending." in [*at.warning.values, *at.error.values]
     assert not [w.value for w in at.warning if w.value.startswith("Not sent")]
     assert "resend_draft" not in [button.key for button in at.button]
+
+
+def test_words_refused_for_a_control_character_do_not_hold_back_the_words_waiting(
+    app, app_db, app_api, monkeypatch
+):
+    """A message refused as too soon waits as "Not sent"; the student then pastes one with an
+    invisible control character. "Send again" glued the two and was refused every time: the
+    waiting words could never be sent (an independent review, 2026-12-06)."""
+    from backend.config import get_settings
+    from backend.utils.rate_limiter import reset_rate_limiter
+
+    monkeypatch.setenv("USER_RATE_LIMIT", "1/minute")
+    classroom(app_db)
+    at = log_in(app.run(), "sam.student")
+    start_button(at).click().run()
+    app_api.reply(REPLY)
+    at.chat_input(key="chat_input").set_value("Hello, I'm Sam.").run()
+    at.chat_input(key="chat_input").set_value("What brings you in today?").run()  # too soon
+    at.chat_input(key="chat_input").set_value("From my notes:\x0c you said work").run()
+    assert_clean(at)
+    shown = [w.value for w in at.warning if w.value.startswith("Not sent")]
+    assert any("From my notes" in w for w in shown)  # on screen, to copy and edit
+
+    monkeypatch.setenv("USER_RATE_LIMIT", "10/minute")  # the minute has passed
+    get_settings.cache_clear()
+    reset_rate_limiter()
+    app_api.reply("Work, mostly.")
+    at.button(key="resend_draft").click().run()
+    assert_clean(at)
+    assert [text for role, text in _stored(app_db) if role == "user"] == [
+        "Hello, I'm Sam.",
+        "What brings you in today?",
+    ]
