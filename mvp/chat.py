@@ -23,7 +23,7 @@ from backend.practice.conversation_service import ConversationView, Reply
 from backend.practice.read_models import MessageRead, SessionRead
 from backend.practice.session_service import ReplyInFlight
 from mvp import a11y, job_view, ui
-from mvp.chat_controls import ChatKeys, end_and_start_over
+from mvp.chat_controls import ChatKeys, end_and_start_over, set_unsent, unsent_messages
 from mvp.chat_messages import CLIENT_AVATAR, render_message, session_totals
 from mvp.chat_unsent import (
     keep_unsent,
@@ -31,7 +31,6 @@ from mvp.chat_unsent import (
     show_unsent,
     show_unsent_after_end,
     typed_in_this_run,
-    unsent_messages,
 )
 
 
@@ -170,8 +169,8 @@ class _Turn:
                 key="discard_unsent",
                 icon=":material/delete:",
                 help="Forget the words not sent (copy them first if you need them)",
-                on_click=st.session_state.pop,
-                args=(self.keys.draft, None),
+                on_click=set_unsent,
+                args=(self.keys, []),
             )
         return sent
 
@@ -194,7 +193,7 @@ class _Turn:
             # are (a control character) would be again, with any sent together: apart, to copy.
             refused = isinstance(error, ValidationError) and not resent
             unsent = unsent if resent or refused else [*unsent, text]
-            st.session_state[self.keys.draft] = unsent
+            set_unsent(self.keys, unsent)
             with self.draft_slot.container():
                 ui.show_error(error) if isinstance(error, AppError) else ui.show_unexpected(error)
                 if refused and text.strip():
@@ -207,7 +206,7 @@ class _Turn:
                 self._wait_for_reply()
             return self.view.session
         if resent:  # sent at last; any left wait for the next "Send again"
-            st.session_state[self.keys.draft] = unsent = unsent[resent:]
+            set_unsent(self.keys, unsent := unsent[resent:])
             if not unsent:
                 self.draft_slot.empty()
                 self.draft_button.empty()

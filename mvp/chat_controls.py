@@ -8,12 +8,13 @@ from collections.abc import Callable
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
+from backend.accounts import unsent_service
 from backend.actor import UserRead
 from backend.errors import AppError
 from backend.ops import database_service
 from backend.practice import conversation_service
 from backend.practice.conversation_service import ConversationView
-from mvp import a11y, ui
+from mvp import a11y, auth, store, ui
 
 # Where the focus goes when the control just used goes away (see mvp/a11y.py).
 MESSAGE_BOX = ".st-key-chat_input textarea"
@@ -21,13 +22,42 @@ START_OVER = ".st-key-start_over button"
 
 
 class ChatKeys:
-    """Where one conversation keeps its leftovers between runs (per browser session)."""
+    """Where one conversation keeps its leftovers between runs (per browser session; the words
+    not sent also with the log-in, `unsent_messages`)."""
 
     def __init__(self, session_id: int) -> None:
+        self.session_id = session_id
         self.draft = f"chat_draft_{session_id}"  # a message that could not be sent
         self.notice = f"chat_notice_{session_id}"  # why the last reply failed
         self.resumed = f"chat_resumed_{session_id}"  # the message already re-asked after a reload
         self.restart = f"chat_confirm_restart_{session_id}"
+
+
+def unsent_messages(keys: ChatKeys) -> list[str]:
+    """The conversation's messages not sent, oldest first: read once per browser session from
+    the log-in (a reload or another tab of it finds them), then kept in the session."""
+    if keys.draft not in st.session_state:
+        user, token = st.session_state.get(auth.USER_KEY), st.session_state.get(auth.TOKEN_KEY)
+        kept: list[str] = []
+        if user is not None:
+            with store.transaction() as db:
+                kept = unsent_service.kept(db, actor=user, token=token, session_id=keys.session_id)
+        st.session_state[keys.draft] = kept
+    return list(st.session_state[keys.draft] or [])
+
+
+def set_unsent(keys: ChatKeys, messages: list[str]) -> None:
+    """Keep `messages` as the conversation's words not sent (none: forget them), here and with
+    the log-in."""
+    if messages == st.session_state.get(keys.draft, []) and keys.draft in st.session_state:
+        return
+    st.session_state[keys.draft] = messages
+    user, token = st.session_state.get(auth.USER_KEY), st.session_state.get(auth.TOKEN_KEY)
+    if user is not None:
+        with store.transaction(write=True) as db:
+            unsent_service.keep(
+                db, actor=user, token=token, session_id=keys.session_id, messages=messages
+            )
 
 
 def end_and_start_over(
@@ -88,7 +118,8 @@ def _start_over(
         fresh = conversation_service.start_conversation(
             database, actor=actor, client_id=view.session.client_id
         )
-        for key in (keys.draft, keys.notice, keys.resumed):
+        set_unsent(keys, [])  # Start over leaves the words not sent behind
+        for key in (keys.notice, keys.resumed):
             st.session_state.pop(key, None)
         st.session_state[session_key] = fresh.id
         a11y.focus_next_run(MESSAGE_BOX)  # a new conversation: ready to type in it

@@ -8,14 +8,9 @@ import streamlit as st
 
 from backend.config import get_settings
 from mvp import ui
-from mvp.chat_controls import ChatKeys
+from mvp.chat_controls import ChatKeys, set_unsent, unsent_messages
 
 typed_in_this_run = ui.typed_in_this_run
-
-
-def unsent_messages(keys: ChatKeys) -> list[str]:
-    """The conversation's messages not sent, oldest first."""
-    return list(st.session_state.get(keys.draft) or [])
 
 
 def show_unsent(messages: list[str], prefix: str = "Not sent") -> None:
@@ -30,7 +25,7 @@ def show_unsent_after_end(session_id: int, typed: str | None = None) -> None:
     keys = ChatKeys(session_id)
     typed = typed or typed_in_this_run()
     unsent = unsent_messages(keys) + ([typed] if typed else [])
-    st.session_state.pop(keys.draft, None)
+    set_unsent(keys, [])  # shown once more, to copy
     if unsent:
         show_unsent(unsent, "Not sent, the session had ended")
 
@@ -42,7 +37,7 @@ def keep_unsent(keys: ChatKeys) -> None:
     st.chat_input("This conversation cannot go on.", key=ui.CHAT_INPUT_KEY, disabled=True)
     unsent = unsent_messages(keys) + ([typed] if typed else [])
     if unsent:
-        st.session_state[keys.draft] = unsent
+        set_unsent(keys, unsent)
         show_unsent(unsent)
 
 

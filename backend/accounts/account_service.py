@@ -12,7 +12,7 @@ from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from zxcvbn import zxcvbn
@@ -27,7 +27,7 @@ from backend.errors import (
     PermissionDeniedError,
     ValidationError,
 )
-from backend.models import Installation, LoginSession, User
+from backend.models import Installation, LoginSession, UnsentMessage, User
 from backend.models.base import utcnow
 from backend.models.enums import Role
 from backend.models.user import LoginEndReason
@@ -508,7 +508,15 @@ _UNKNOWN = "Your log-in has ended. Log in again to continue."
 
 
 def _revoke_all(db: Session, user_id: int, reason: LoginEndReason) -> None:
-    """End every live log-in of the user (every tab and device); their next run logs them out."""
+    """End every live log-in of the user (every tab and device); their next run logs them out,
+    and the words they kept unsent go (`unsent_service`)."""
+    db.execute(
+        delete(UnsentMessage).where(
+            UnsentMessage.login_session_id.in_(
+                select(LoginSession.id).where(LoginSession.user_id == user_id)
+            )
+        )
+    )
     db.execute(
         update(LoginSession)
         .where(LoginSession.user_id == user_id, LoginSession.revoked_at.is_(None))
@@ -582,3 +590,17 @@ def end_login_session(db: Session, token: str | None) -> None:
     if login is not None and login.revoked_at is None:
         login.revoked_at = utcnow()
         login.end_reason = LoginEndReason.logged_out
+        db.execute(delete(UnsentMessage).where(UnsentMessage.login_session_id == login.id))
+
+
+def live_login_id(db: Session, token: str | None, actor: UserRead) -> int | None:
+    """The id of `actor`'s log-in behind `token` while it is live (None otherwise)."""
+    login = _find_login(db, token)
+    if (
+        login is None
+        or login.user_id != actor.id
+        or login.revoked_at is not None
+        or login.expires_at <= utcnow()
+    ):
+        return None
+    return login.id

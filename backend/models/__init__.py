@@ -4,7 +4,7 @@ from backend.models.api_state import CircuitBreakerState
 from backend.models.base import Base
 from backend.models.check import ClientCheck
 from backend.models.client_profile import ClientProfile
-from backend.models.conversation import Message, PracticeSession
+from backend.models.conversation import Message, PracticeSession, UnsentMessage
 from backend.models.drill import DrillAssignment, DrillAttempt, DrillSet, DrillSetItem
 from backend.models.event import Event
 from backend.models.job import Job
@@ -48,6 +48,7 @@ __all__ = [
     "Section",
     "SessionRating",
     "SessionReview",
+    "UnsentMessage",
     "SignInDomain",
     "User",
 ]

@@ -143,3 +143,22 @@ class Message(IdMixin, UsageColumns, Base):
     cost: Mapped[Decimal | None] = mapped_column(Money)
     latency_ms: Mapped[int | None] = mapped_column(Integer)
     time_to_first_token_ms: Mapped[int | None] = mapped_column(Integer)
+
+
+class UnsentMessage(IdMixin, Base):
+    """Words a student sent that were refused (too soon, over a budget, the service down), kept
+    with their log-in so that "Send again" survives a reload; they go when the log-in ends (a
+    shared computer's next person never sees them)."""
+
+    __tablename__ = "unsent_messages"
+    __table_args__ = (UniqueConstraint("login_session_id", "session_id", "position"),)
+
+    login_session_id: Mapped[int] = mapped_column(
+        ForeignKey("login_sessions.id", ondelete="CASCADE")
+    )
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("practice_sessions.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer)
+    content: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1309,6 +1309,12 @@ def _operations() -> dict[str, Operation]:
 
 # "module.function" -> why it is not a row of the matrix.
 EXEMPT = {
+    # Bound to the caller's own live log-in token: with none (every cell here) they keep and read
+    # nothing; keep asks the policy's conversation "write" (the owner) before it writes, and
+    # tests/apps/test_unsent_after_reload.py drives both through the page.
+    "unsent_service.kept": "reads only the caller's own log-in's words (its token)",
+    "unsent_service.keep": "writes only with the caller's own live log-in (its token)",
+    "account_service.live_login_id": "asks about the caller's own log-in, by its token",
     **{
         f"access.{name}": "the policy itself, asked by every cell"
         for name in ("signed_in", "require", "allows", "where")

@@ -1,0 +1,92 @@
+"""Words refused as too soon survive a reload (a new browser session of the same log-in) with
+their "Send again", and go when the log-in ends: on a shared computer the next person never
+sees them (an independent review, 2026-12-06: a reload, a common first reaction to an error,
+silently dropped them)."""
+
+from __future__ import annotations
+
+from streamlit.testing.v1 import AppTest
+
+from backend.config import get_settings
+from backend.db import unit_of_work
+from backend.models import Message, UnsentMessage
+from backend.utils.rate_limiter import reset_rate_limiter
+from mvp import auth
+from tests.apps.helpers import (
+    APP_PATH,
+    as_shown,
+    assert_clean,
+    classroom,
+    everything,
+    log_in,
+    start_button,
+    token_of,
+)
+
+THOUGHT = "When you said your manager keeps piling things on, what did that feel like?"
+
+
+def _unsent(at) -> list[str]:
+    return [as_shown(w.value) for w in at.warning if w.value.startswith("Not sent")]
+
+
+def _reload(at, browser_cookies) -> AppTest:
+    """F5: a new browser session, the same address, the log-in from the cookie."""
+    browser_cookies[auth.COOKIE_NAME] = token_of(at)
+    again = AppTest.from_file(APP_PATH, default_timeout=30)
+    again.query_params["c"] = at.query_params["c"]
+    return again.run()
+
+
+def _refused_as_too_soon(app, app_db, app_api, monkeypatch):
+    monkeypatch.setenv("USER_RATE_LIMIT", "1/minute")
+    classroom(app_db)
+    at = log_in(app.run(), "sam.student")
+    start_button(at).click().run()
+    app_api.reply("Hi.")
+    at.chat_input(key="chat_input").set_value("Hello.").run()
+    at.chat_input(key="chat_input").set_value(THOUGHT).run()
+    assert _unsent(at) == [f"Not sent: {THOUGHT}"]
+    return at
+
+
+def test_words_not_sent_survive_a_reload_and_send_again_there(
+    app, app_db, app_api, monkeypatch, browser_cookies
+):
+    at = _refused_as_too_soon(app, app_db, app_api, monkeypatch)
+    again = _reload(at, browser_cookies)
+    assert_clean(again)
+    assert _unsent(again) == [f"Not sent: {THOUGHT}"]
+
+    monkeypatch.setenv("USER_RATE_LIMIT", "10/minute")  # the minute has passed
+    get_settings.cache_clear()
+    reset_rate_limiter()
+    app_api.reply("Overwhelmed, I guess.")
+    again.button(key="resend_draft").click().run()
+    assert_clean(again)
+    with unit_of_work(app_db, write=False) as db:
+        said = [m.content for m in db.query(Message).order_by(Message.id) if m.role == "user"]
+        assert said == ["Hello.", THOUGHT]
+        assert db.query(UnsentMessage).count() == 0  # sent: nothing kept
+    assert _unsent(_reload(again, browser_cookies)) == []
+
+
+def test_discarded_words_stay_discarded_after_a_reload(
+    app, app_db, app_api, monkeypatch, browser_cookies
+):
+    at = _refused_as_too_soon(app, app_db, app_api, monkeypatch)
+    at.button(key="discard_unsent").click().run()
+    assert _unsent(at) == []
+    assert _unsent(_reload(at, browser_cookies)) == []
+
+
+def test_words_not_sent_go_with_the_log_out(app, app_db, app_api, monkeypatch, browser_cookies):
+    at = _refused_as_too_soon(app, app_db, app_api, monkeypatch)
+    token = token_of(at)
+    auth_button = next(b for b in at.sidebar.button if b.label == "Log out")
+    auth_button.click().run()
+    with unit_of_work(app_db, write=False) as db:
+        assert db.query(UnsentMessage).count() == 0
+    browser_cookies[auth.COOKIE_NAME] = token  # the next person, had the cookie stayed
+    after = AppTest.from_file(APP_PATH, default_timeout=30).run()
+    assert THOUGHT not in everything(after)

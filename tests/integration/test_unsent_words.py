@@ -1,0 +1,51 @@
+"""Words not sent, kept with a log-in (`unsent_service`): only the conversation's owner keeps
+them, only their own live log-in reads them, and they go when the log-in ends in any way."""
+
+from __future__ import annotations
+
+import pytest
+
+from backend.accounts import account_service, unsent_service
+from backend.errors import PermissionDeniedError
+from backend.models import UnsentMessage
+from backend.models.enums import Role
+from backend.practice import session_service
+from tests.factories import make_classroom, make_user
+
+
+def _kept_by_a_student(db):
+    room = make_classroom(db)
+    session = session_service.create_session(db, actor=room.student, client_id=room.client.id)
+    token = account_service.start_login_session(db, actor=room.student)
+    unsent_service.keep(
+        db, actor=room.student, token=token, session_id=session.id, messages=["One.", "Two."]
+    )
+    return room, session, token
+
+
+def test_the_owner_reads_their_words_back_in_order_and_no_one_else_does(db):
+    room, session, token = _kept_by_a_student(db)
+    assert unsent_service.kept(db, actor=room.student, token=token, session_id=session.id) == [
+        "One.",
+        "Two.",
+    ]
+    other = make_user(db, role=Role.student)
+    other_token = account_service.start_login_session(db, actor=other)
+    # Another person's log-in holds none of them, and their own token is not the student's.
+    assert unsent_service.kept(db, actor=other, token=other_token, session_id=session.id) == []
+    assert unsent_service.kept(db, actor=other, token=token, session_id=session.id) == []
+    with pytest.raises(PermissionDeniedError):
+        unsent_service.keep(
+            db, actor=other, token=other_token, session_id=session.id, messages=["Mine."]
+        )
+
+
+@pytest.mark.parametrize("ends", ["log_out", "deactivated"])
+def test_the_words_go_when_the_log_in_ends(db, ends):
+    room, _session, token = _kept_by_a_student(db)
+    if ends == "log_out":
+        account_service.end_login_session(db, token)
+    else:
+        admin = make_user(db, role=Role.admin)
+        account_service.set_active(db, actor=admin, user_id=room.student.id, active=False)
+    assert db.query(UnsentMessage).count() == 0
