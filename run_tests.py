@@ -26,7 +26,7 @@ DURATIONS = "--durations=10"
 PARALLEL = ["-n", "2", "--dist", "loadgroup"]
 FAST = "not browser and not postgresql and not stack"
 NOT_STACK = "not stack"
-STACK = ["-m", "stack", "-n", "0"]
+STACK = ["-n", "0"]
 
 
 def keep_bytecode() -> None:
@@ -42,14 +42,15 @@ def pytest_args(argv: list[str]) -> list[str]:
     args = [arg for arg in argv if arg not in ("--fast", "--stack")] or DEFAULT_ARGS
     if not any(arg.startswith("tests") for arg in args):
         args = [*args, "tests/stack" if stack else "tests"]
+    args, picked = _without_markers(args)
     if stack:
-        return ["-p", "no:cacheprovider", DURATIONS, *STACK, *args]
+        lane = f"({picked}) and stack" if picked else "stack"
+        return ["-p", "no:cacheprovider", DURATIONS, "-m", lane, *STACK, *args]
     if not any(arg.startswith("--durations") for arg in args):
         args = [DURATIONS, *args]
     asked = any(arg == "-n" or arg.startswith(("-n", "--numprocesses", "--dist")) for arg in args)
     if not asked:
         args = [*PARALLEL, *args]
-    args, picked = _without_markers(args)
     lane = FAST if fast else NOT_STACK
     return ["-p", "no:cacheprovider", "-m", f"({picked}) and {lane}" if picked else lane, *args]
 
@@ -61,10 +62,12 @@ def _without_markers(args: list[str]) -> tuple[list[str], str]:
     picked = ""
     arguments = iter(args)
     for arg in arguments:
-        if arg == "-m":
+        if arg in ("-m", "--markexpr"):
             picked = next(arguments, "")
+        elif arg.startswith("--markexpr="):
+            picked = arg.removeprefix("--markexpr=")
         elif arg.startswith("-m") and len(arg) > 2:
-            picked = arg[2:]
+            picked = arg[2:].removeprefix("=")  # -mEXPR and -m=EXPR, as pytest reads them
         else:
             rest.append(arg)
     return rest, picked

@@ -577,7 +577,9 @@ def start_check(database: Database, *, actor: UserRead | None, client_id: int) -
             raise ConflictError(f"{client.name} is archived. Restore the client to check it.")
         asker = access.signed_in(db, actor)
         # A used-up allowance for checks (or the product's spending limit) refuses at once.
-        budget_service.check_budgets(db, get_settings(), user_id=asker.id, check=True)
+        settings = get_settings()
+        budget_service.check_budgets(db, settings, user_id=asker.id, check=True)
+        budget_service.refuse_unpriced(settings, settings.anthropic_model, settings.judge_model)
         job, created = job_service.create(db, kind=CHECK_KIND, subject=client_id, owner_id=asker.id)
         if created:  # one run counts as one message; refused, the new job is rolled back
             get_rate_limiter().hit_message(asker.id)

@@ -335,7 +335,7 @@ def _claim(
     )
     reserve_cost = calculate_cost(gateway.model, estimate, settings.model_prices_json)
     if reserve_cost is None and not gateway.demo_mode:
-        budget_service.refuse_unpriced(settings, gateway.model)
+        budget_service.refuse_unpriced(settings, gateway.model)  # counted as $0, it passes all
     most = Usage(
         input_tokens=estimate.input_tokens
         - estimate_messages_tokens(history)

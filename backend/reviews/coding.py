@@ -93,11 +93,16 @@ ADVICE = (
 # Advice put in a reflection's words: advice wherever it stands, whatever the learned layer says
 # ("It sounds like you should cut out caffeine." reads as a reflection to it).
 ADVICE_AS_REFLECTION = (
-    "sounds like you should", "sounds like you need to", "sounds like you have to",
-    "so you should", "so you need to", "you'd be better off", "you would be better off",
-    "seems like you should", "seems like you need to", "the answer is to", "what you need is",
+    "sounds like you should", "sounds like you need to", "so you should", "you'd be better off", "you would be better off",
+    "seems like you should", "the answer is to", "what you need is",
     "what you need to do is", "the thing to do is", "like you ought to",
     "the best thing would be to", "the best thing is to", "the best thing to do is",
+)  # fmt: skip
+# ... but a need the client feels, reflected, is no advice ("It sounds like you need to feel that
+# someone is on your side.").
+FELT_NEEDS = (
+    "need to feel", "need to be heard", "need to be understood", "need to know that",
+    "need to hear", "need someone",
 )  # fmt: skip
 # Imperatives count only at the start of a sentence ("Try to ..."; "you try to" is not advice).
 ADVICE_OPENINGS = (*ADVICE, "try to", "just try", "make sure you", "don't forget to")
@@ -116,8 +121,8 @@ SUGGESTION_OPENINGS = (
 # ... except an invitation to talk, which is an open question ("So why don't you start by telling
 # me a little about yourself?" is coded so by AnnoMI's annotators).
 INVITATIONS = (
-    "why don't you start by", "why don't you tell me", "why don't you say more",
-    "why don't you talk", "why don't you describe", "why don't you share",
+    "why don't you start by telling me", "why don't you tell me", "why don't you say more",
+    "why don't you talk me through", "why don't you describe for me", "why don't you share with me",
     "why don't you walk me", "why don't you fill me in",
 )  # fmt: skip
 SUMMARY = (
@@ -233,7 +238,7 @@ def _apply_rules(labels: list[str], turn: StudentTurn) -> list[str]:
         main, rest = "persuade", [r for r in rest if KINDS.get(r) not in ("question", "input")]
     elif (
         t.opens_with(ADVICE_OPENINGS)
-        or t.has(ADVICE_AS_REFLECTION)
+        or (t.has(ADVICE_AS_REFLECTION) and not t.has(FELT_NEEDS))
         or (t.has(ADVICE) and main in ("giving_information", NOT_CODED))
     ):
         alone = len(t.sentences) == 1  # then it is all the turn does
@@ -285,9 +290,6 @@ def _reflects_then_asks(t: TurnText) -> bool:
     return asks and any(TurnText(s).opens_with(REFLECTION_STEMS) for s in statements)
 
 
-# A parrot's words are the client's, but for a stem and the pronouns turned round.
-_PARROT_SHARE = 0.85
-_PARROT_MIN_WORDS = 2
 # First person in the client's words is second person in the student's (one table, also used by
 # the offline review's better replies).
 SECOND_PERSON = {
@@ -295,25 +297,30 @@ SECOND_PERSON = {
     "i'm": "you're", "i've": "you've", "i'd": "you'd", "i'll": "you'll", "am": "are",
     "we": "you", "our": "your", "us": "you", "we're": "you're", "was": "were",
 }  # fmt: skip
-_STEM_WORDS = frozenset(
-    ["it", "sounds", "like", "so", "you're", "saying", "said", "feel", "that", "seems"]
-)
+# A parrot's words are the client's, in the client's order, but for a stem and the pronouns
+# turned round, and they are most of what the client said.
+_PARROT_MIN_WORDS = 2
+_PARROT_COVERS = 0.6
+_STEM = re.compile(r"^(?:(?:it )?sounds like|so|you're saying|you said|it seems like)\s+")
+
+
+def _words(text: str, turn_round: bool = False) -> list[str]:
+    words = re.findall(r"[\w']+", text.lower())
+    return [SECOND_PERSON.get(word, word) for word in words] if turn_round else words
 
 
 def _parrots(turn: StudentTurn) -> bool:
     """The turn gives the client's last words back as they were ("Mostly in the evenings." after
-    "Mostly in the evenings, I guess."): no reflection, however the learned layer reads it; it
-    adds nothing of the feeling or meaning a reflection is for."""
+    "Yeah, mostly in the evenings."): no reflection, however the learned layer reads it; it
+    adds nothing of the feeling or meaning a reflection is for. Picking a part out of a long
+    turn, or setting two of its sides together, is a reflection."""
     if turn.text.rstrip().endswith("?"):
         return False
-    said = {
-        SECOND_PERSON.get(word, word)
-        for word in re.findall(r"[\w']+", turn.previous_client.lower())
-    }
-    words = [w for w in re.findall(r"[\w']+", turn.text.lower()) if w not in _STEM_WORDS]
-    if len(words) < _PARROT_MIN_WORDS:
+    said = _words(turn.previous_client, turn_round=True)
+    words = _words(_STEM.sub("", turn.text.strip().lower()))
+    if len(words) < _PARROT_MIN_WORDS or len(words) < _PARROT_COVERS * len(said):
         return False
-    return sum(word in said for word in words) >= _PARROT_SHARE * len(words)
+    return any(said[i : i + len(words)] == words for i in range(len(said) - len(words) + 1))
 
 
 def _new_figures(t: TurnText, previous_client: str) -> bool:

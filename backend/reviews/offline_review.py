@@ -21,8 +21,10 @@ from backend.reviews import risk
 from backend.reviews.coding import (
     ADVICE,
     ADVICE_AS_REFLECTION,
+    ADVICE_OPENINGS,
     CONFRONT,
     SECOND_PERSON,
+    SUGGESTION_OPENINGS,
     StudentTurn,
     code_turns,
 )
@@ -45,7 +47,7 @@ _SENTENCE_END = re.compile(r"(?<=[.?!])\s+")
 # only as interjections, with their comma: "No one listens to me" keeps its "No".
 _FILLERS = re.compile(
     r"^(?:(?:(?:well|yeah|yes|um+|uh+|oh|okay|ok|i mean|like i said|as i said|but|and)\b"
-    r"[,.]?|(?:no|so|like)[,.])\s+)+",
+    r"[,.]?|(?:no|so|like)[,.]|(?:so|like)(?=\s+i\b))\s+)+",
     re.IGNORECASE,
 )
 
@@ -357,7 +359,9 @@ _EMPTY_WORDS = frozenset(
     ]
 )
 _GREETINGS = ("hello", "hi", "hey", "good morning", "good afternoon", "welcome")
-_ABBREVIATION = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|St|Jr|Sr|Prof)\.$")
+_ABBREVIATION = re.compile(
+    r"\b(?:Mr|Mrs|Ms|Dr|St|Jr|Sr|Prof|[ap]\.m|e\.g|i\.e|etc|vs|U\.S)\.$", re.I
+)
 
 
 def _sentences(text: str) -> list[str]:
@@ -390,11 +394,18 @@ def _quote(text: str, codes: list[str], rubric: RubricDefinition) -> str:
     preferred = [
         sentence
         for sentence in sentences
-        if (advice and TurnText(sentence).has((*ADVICE, *ADVICE_AS_REFLECTION, *CONFRONT)))
+        if (advice and _gives_advice(TurnText(sentence)))
         or (not advice and "question" in kinds and sentence.rstrip().endswith("?"))
         or (not advice and kinds == {"reflection"} and not sentence.rstrip().endswith("?"))
     ]
     return _whole_words((preferred or sentences)[0])
+
+
+def _gives_advice(sentence: TurnText) -> bool:
+    """The sentence holds the advice or the confrontation a "try instead" corrects."""
+    return sentence.has((*ADVICE, *ADVICE_AS_REFLECTION, *CONFRONT)) or sentence.opens_with(
+        (*ADVICE_OPENINGS, *SUGGESTION_OPENINGS)
+    )
 
 
 def _whole_words(sentence: str) -> str:

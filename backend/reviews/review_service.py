@@ -229,6 +229,7 @@ def prepare_review(
     pending_batch = review_batches.has_pending(db, session.id)
     if check_budget and not pending_batch:  # a pending batch is paid for: collecting it is not
         budget_service.check_budgets(db, settings, user_id=session.user_id)
+        budget_service.refuse_unpriced(settings, settings.review_model)
     job = ReviewJob(
         session_id=session.id,
         user_id=session.user_id,

@@ -24,16 +24,17 @@ SELF_HARM = (
     "cutting myself", "overdose", "no reason to live", "not wake up", "wish i was dead",
     "wish i were dead", "take all my pills", "take all the pills", "want to die",
     "no point in living", "not be around anymore", "disappear for good", "ending my life",
-    "take my own life", "taking my own life", "end my own life", "never wake up",
+    "take my own life", "taking my own life", "end my own life", "and never wake up",
+    "never wake up again",
     "better off if i wasn't around", "better off if i weren't around",
     "better off if i wasn't here", "better off if i weren't here", "pills saved up",
-    "saving up pills", "saving up my pills", "saved up my pills", "overdosing",
+    "saving up pills", "saving up my pills", "saved up my pills",
 )  # fmt: skip
 HARM_TO_OTHERS = (
     "kill him", "kill her", "kill them", "hurt him", "hurt her", "hurt them", "make him pay",
     "make her pay", "make them pay", "get my gun", "shoot him", "shoot her", "beat him up",
     "strangle", "want him dead", "want her dead", "teach him a lesson", "teach her a lesson",
-    "going to kill", "gonna kill", "i'll kill", "i will kill", "want to kill", "kill my boss",
+    "kill my boss",
     "kill my ex", "kill my husband", "kill my wife", "kill my partner", "kill my dad",
     "kill my father", "kill my mom", "kill my mum", "kill my mother", "kill my brother",
     "kill my sister", "kill my son", "kill my daughter", "kill my boyfriend",
@@ -60,8 +61,8 @@ RESPONSE = (
     "harming them", "hurting him", "hurting her", "hurting them", "make him pay",
     "make her pay", "make them pay", "overdosing", "overdosed", "never wake up",
     "not wanting to wake up", "kill someone", "hurt someone", "harm someone", "kill anyone",
-    "hurt anyone", "harm anyone", "going to kill", "kill your", "hurting your", "hurt your",
-    "harm your",
+    "hurt anyone", "harm anyone", "kill your boss", "kill your ex", "kill your husband",
+    "kill your wife", "kill your partner", "hurt your boss", "hurt your ex",
 )  # fmt: skip
 
 

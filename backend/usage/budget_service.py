@@ -33,6 +33,7 @@ from backend import alerts, event_log
 from backend.config import Settings
 from backend.db import write_pending_rollups
 from backend.errors import BudgetExceededError
+from backend.llm.pricing import price_for
 from backend.models import DailyUsage, PracticeSession
 from backend.models.base import utcnow
 from backend.models.enums import SessionMode
@@ -161,20 +162,24 @@ def check_budgets(
     _judge(db, settings, user_id, user, overall, check)
 
 
-def refuse_unpriced(settings: Settings, model: str) -> None:
-    """A reply whose cost cannot be known is refused while the dollar budget is on: counted as
-    free it would pass every limit unseen (costs are known to the cent, or not spent)."""
-    if not settings.global_daily_cost_budget_usd:
+def refuse_unpriced(settings: Settings, *models: str) -> None:
+    """A paid call whose cost cannot be known is refused while the dollar budget is on: counted
+    as free it would pass every limit unseen (costs are known to the cent, or not spent). For a
+    reply, a review, a client check (its replies and its judge)."""
+    if not settings.global_daily_cost_budget_usd or settings.demo_mode:
+        return
+    unpriced = [model for model in models if price_for(model, settings.model_prices_json) is None]
+    if not unpriced:
         return
     raise BudgetExceededError(
-        "Replies are paused: what they cost cannot be counted against today's spending limit. "
-        "An admin has been told; your messages so far are saved."
+        "The AI model is paused: what its calls cost cannot be counted against today's spending "
+        "limit. An admin has been told; everything so far is saved."
     ).log_event(
         "critical",
         BUDGET_CATEGORY,
-        f"Model {model} has no price, so replies are refused while the daily dollar budget is "
-        "on: add its price to MODEL_PRICES_JSON, or set GLOBAL_DAILY_COST_BUDGET_USD=0.",
-        details={"key": "global:unpriced", "model": model},
+        f"Model {unpriced[0]} has no price, so its calls are refused while the daily dollar "
+        "budget is on: add its price to MODEL_PRICES_JSON, or set GLOBAL_DAILY_COST_BUDGET_USD=0.",
+        details={"key": "global:unpriced", "model": unpriced[0]},
     )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~:$@])")
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~:$@=&])")
 # What Markdown syntax can fetch or point elsewhere: link and image brackets, code (escapes do not
 # work inside it), raw HTML and <autolinks>, and math ($).
 _LINKING = re.compile(r"[\\`\[\]<>$]")

@@ -107,7 +107,7 @@ def test_a_reply_of_a_model_without_a_price_is_refused_while_the_dollar_budget_i
     """Counted as $0, such replies passed the daily dollar budget however much was billed (a
     cost review, 2026-12-06): now none is asked for, and the admin's log says what to do."""
     configure(anthropic_model=UNPRICED, global_daily_cost_budget_usd="20")
-    with pytest.raises(BudgetExceededError, match="Replies are paused"):
+    with pytest.raises(BudgetExceededError, match="The AI model is paused"):
         _send(committed_engine, api, classroom)
     assert api.messages_requests() == []  # nothing was paid for
     with unit_of_work(committed_engine, write=False) as db:
