@@ -93,7 +93,8 @@ EXCLUDED: dict[str, str] = {
     "login_sessions": "log-in tokens: everyone logs in again after a restore",
     "events": "the operations log of the installation the course came from",
     "installations": "the target's own first-admin set-up (run create-admin after importing)",
-    "daily_usage": "rebuilt from the imported messages and reviews (usage_service.rebuild)",
+    "daily_usage": "rebuilt from the imported messages and reviews (usage_service.rebuild); the "
+    "course's cut-off replies, judge calls, memory summaries and drill drafts are not in it",
     "client_daily_usage": "rebuilt from the imported messages (usage_service.rebuild)",
     "client_usage_increments": "folded into client_daily_usage, which is rebuilt",
     "closed_hours": "the dashboard's figures of closed hours, emptied by the rebuild",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import itertools
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Protocol
 
@@ -25,6 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, aliased
 
+from backend import event_log
 from backend.db import add_to_rollup, at_commit, upsert_add, utc_date
 from backend.llm.usage import Usage
 from backend.models import (
@@ -32,6 +33,7 @@ from backend.models import (
     ClientUsageIncrement,
     ClosedHour,
     DailyUsage,
+    Event,
     Message,
     PracticeSession,
     SessionReview,
@@ -179,8 +181,7 @@ def record_call(
     """A paid call that is no conversation's reply joins the user's budget row for the day under
     its purpose: a session review (the practising student's row; the dashboard reads reviews from
     their own table) or drill items a model drafted (the teacher's row; the call's event keeps its
-    time for the hourly figures, and `rebuild`, which starts from messages and reviews, does not
-    bring it back)."""
+    time for the hourly figures, and `rebuild` brings it back from that event)."""
     if usage.total_tokens == 0 and not cost:
         return
     add_to_rollup(
@@ -225,6 +226,69 @@ def _rebuild_reviews(db: Session) -> None:
                 "replies": 0,
             },
         )
+
+
+#: The purpose of a paid call logged as an event (no message or review holds it); a cut-off
+#: reply's is its conversation's.
+_EVENT_PURPOSES = {
+    "judge_call": Purpose.check_judge,
+    "memory_call": Purpose.memory,
+    "drill_items_call": Purpose.drill_items,
+}
+
+
+def _rebuild_paid_calls(db: Session) -> None:
+    """Add back the paid calls no message or review holds (cut-off replies, judge calls, memory
+    summaries, drill drafts), from the events that keep their time, tokens and cost: a rebuild
+    of a database's own tables then changes no figure. (A course file carries no events: an
+    imported course's such calls are not in its rebuilt days.)"""
+    rows = db.execute(
+        select(
+            Event.created_at,
+            Event.category,
+            Event.details,
+            func.coalesce(PracticeSession.user_id, Event.user_id),
+            PracticeSession.mode,
+        )
+        .outerjoin(PracticeSession, PracticeSession.id == Event.session_id)
+        .where(Event.category.in_(event_log.PAID_CALL_CATEGORIES))
+    ).all()
+    for at, category, details, user_id, mode in rows:
+        if user_id is None:
+            continue
+        details = details or {}
+        tokens = sum(
+            _whole(details.get(key))
+            for key in ("input_tokens", "cache_write_tokens", "cache_read_tokens")
+        ) + _whole(details.get("output_tokens_estimated", details.get("output_tokens")))
+        cost = _amount(details.get("cost"))
+        purpose = _EVENT_PURPOSES.get(category) or purposes.of_mode(mode or SessionMode.practice)
+        check = mode == SessionMode.check
+        upsert_add(
+            db,
+            DailyUsage,
+            {"day": at.astimezone(UTC).date(), "user_id": user_id},
+            {
+                "tokens": tokens,
+                "check_tokens": tokens if check else 0,
+                "cost": cost,
+                purposes.column(purpose): cost,
+                "replies": 0,
+            },
+        )
+
+
+def _whole(value: object) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def _amount(value: object) -> Decimal:
+    """An event's cost ("None" for an unpriced model: nothing known to add)."""
+    try:
+        amount = Decimal(str(value))
+    except ArithmeticError:
+        return Decimal(0)
+    return amount if amount.is_finite() else Decimal(0)
 
 
 def rebuild(db: Session) -> None:
@@ -316,3 +380,4 @@ def rebuild(db: Session) -> None:
             {"sessions": count},
         )
     _rebuild_reviews(db)
+    _rebuild_paid_calls(db)
