@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -87,10 +88,13 @@ def record(
     user_id: int | None = None,
     session_id: int | None = None,
     details: dict | None = None,
+    at: datetime | None = None,
 ) -> None:
-    """Add an event to the caller's transaction (secrets scrubbed, every value bounded)."""
+    """Add an event to the caller's transaction (secrets scrubbed, every value bounded); `at`
+    dates it when it happened earlier (a paid call logged when its row goes)."""
     db.add(
         Event(
+            **({"created_at": at} if at is not None else {}),
             severity=Severity(severity),
             category=category[:40],
             message=bounded(redact(message), MAX_MESSAGE_CHARS),
@@ -147,6 +151,7 @@ CATEGORY_LABELS = {
     "judge_call": "Judge call",
     "drill_items_call": "Drill items drafted",
     "memory_call": "Client memory",
+    "review_call": "Failed review attempt",
     "output_guard": "Reply held back",
     "refusal": "Reply refused by the model",
     "redis": "Redis",
@@ -157,9 +162,25 @@ CATEGORY_LABELS = {
 
 #: Paid calls stored as no message leave an info event with their usage (tokens, "cost"): a
 #: reply cut off after billing, a client check's judge call, a model drafting drill items, a
-#: continuing client's memory summary. With the stored replies and the reviews they are every paid
-#: call, with its time of day (the dashboard's hourly figures).
-PAID_CALL_CATEGORIES = ("partial_reply", "judge_call", "drill_items_call", "memory_call")
+#: continuing client's memory summary, a failed review attempt a later one replaced. With the
+#: stored replies and the reviews they are every paid call, with its time of day (the
+#: dashboard's hourly figures).
+PAID_CALL_CATEGORIES = (
+    "partial_reply",
+    "judge_call",
+    "drill_items_call",
+    "memory_call",
+    "review_call",
+)
+
+
+def paid_cost(details: dict | None) -> Decimal:
+    """A paid call's cost as its event keeps it ("None" for an unpriced model: nothing known)."""
+    try:
+        cost = Decimal(str((details or {}).get("cost")))
+    except ArithmeticError:
+        return Decimal(0)
+    return cost if cost.is_finite() else Decimal(0)
 
 
 def category_label(category: str) -> str:

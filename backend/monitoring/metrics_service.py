@@ -685,12 +685,7 @@ def _unkept_replies(
         tokens = sum(_number(details.get(key)) for key in UNKEPT_TOKEN_KEYS) + _number(
             details.get("output_tokens_estimated", details.get("output_tokens"))
         )
-        try:
-            cost = Decimal(str(details.get("cost")))
-        except ArithmeticError:  # "None": an unpriced model
-            cost = Decimal(0)
-        if not cost.is_finite():
-            cost = Decimal(0)
+        cost = event_log.paid_cost(details)
         hour = at.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
         before_tokens, before_cost = by_hour.get(hour, (0, Decimal(0)))
         by_hour[hour] = (before_tokens + tokens, before_cost + cost)
@@ -1040,15 +1035,32 @@ def review_costs(
     db: Session, *, actor: UserRead | None, now: datetime | None = None
 ) -> tuple[ReviewCost, ReviewCost]:
     """What session reviews cost today and over the last 30 days (UTC), from `session_reviews`,
-    in one read of its index on `created_at` (which carries the source and the cost)."""
+    in one read of its index on `created_at` (which carries the source and the cost), and the
+    failed attempts later ones replaced, on the day they were billed (their events)."""
     access.require(db, actor, "administration", "use")
     now = now or datetime.now(UTC)
     today = start_of_utc_day(now)
-    today_row, month_row = _per_period(
-        db, "reviews", [(today, None), (today - timedelta(days=29), None)], now
+    month = today - timedelta(days=29)
+    today_row, month_row = _per_period(db, "reviews", [(today, None), (month, None)], now)
+    replaced = [
+        (at.astimezone(UTC), event_log.paid_cost(details))
+        for at, details in db.execute(
+            select(Event.created_at, Event.details).where(
+                Event.category == "review_call", Event.created_at >= month
+            )
+        )
+    ]
+    return (
+        _review_cost(
+            *today_row, replaced=sum((c for at, c in replaced if at >= today), Decimal(0))
+        ),
+        _review_cost(*month_row, replaced=sum((c for _at, c in replaced), Decimal(0))),
     )
-    return _review_cost(*today_row), _review_cost(*month_row)
 
 
-def _review_cost(reviews: int | None, demo_reviews: int | None, cost: Decimal | None) -> ReviewCost:
-    return ReviewCost(reviews=reviews or 0, demo_reviews=demo_reviews or 0, cost=Decimal(cost or 0))
+def _review_cost(
+    reviews: int | None, demo_reviews: int | None, cost: Decimal | None, *, replaced: Decimal
+) -> ReviewCost:
+    return ReviewCost(
+        reviews=reviews or 0, demo_reviews=demo_reviews or 0, cost=Decimal(cost or 0) + replaced
+    )

@@ -685,8 +685,8 @@ def _store(
 ) -> ReviewRead:
     """Replace a failed review with this one; count its usage in the user's daily budget.
 
-    Every paid call stays on a stored row: a replaced failed review's usage and cost move onto
-    the review that replaces it, and a review that lost a race adds its own to the winner's."""
+    Every paid call stays counted when it was billed: a replaced failed review's usage and cost
+    stay an event of its time, and a review that lost a race adds its own to the winner's."""
     failed = db.scalars(
         select(SessionReview)
         .where(
@@ -700,7 +700,7 @@ def _store(
         db, purpose=Purpose.review, user_id=job.user_id, at=utcnow(), usage=usage, cost=cost
     )
     for earlier in failed:
-        usage, cost = _with_row(usage, cost, earlier)
+        _keep_failed_attempt(db, earlier)
         db.delete(earlier)
     db.flush()
     now = utcnow()
@@ -747,20 +747,27 @@ def _store(
     return ReviewRead.model_validate(review)
 
 
-def _with_row(
-    usage: Usage, cost: Decimal | None, row: SessionReview
-) -> tuple[Usage, Decimal | None]:
-    """This attempt's usage and cost plus a stored row's (None when either is unpriced)."""
-    total = usage.plus(
-        Usage(
-            input_tokens=row.input_tokens,
-            output_tokens=row.output_tokens,
-            # The row keeps its cache writes whole; its cost is added apart, already priced.
-            cache_write_5m_tokens=row.cache_write_tokens,
-            cache_read_tokens=row.cache_read_tokens,
-        )
+def _keep_failed_attempt(db: Session, row: SessionReview) -> None:
+    """A failed review replaced by a new one: what it was billed stays counted at the time it
+    was billed, as an info event (a paid call no row holds), not on the new review's day."""
+    if not (row.input_tokens or row.output_tokens or row.cost):
+        return
+    event_log.record(
+        db,
+        "info",
+        "review_call",
+        "A failed review attempt was billed; a later attempt replaced it.",
+        session_id=row.session_id,
+        details={
+            "model": row.model,
+            "input_tokens": row.input_tokens,
+            "output_tokens": row.output_tokens,
+            "cache_write_tokens": row.cache_write_tokens,
+            "cache_read_tokens": row.cache_read_tokens,
+            "cost": str(row.cost),
+        },
+        at=row.created_at,
     )
-    return total, (None if cost is None or row.cost is None else cost + row.cost)
 
 
 def _add_usage(row: SessionReview, usage: Usage, cost: Decimal | None) -> None:

@@ -234,6 +234,7 @@ _EVENT_PURPOSES = {
     "judge_call": Purpose.check_judge,
     "memory_call": Purpose.memory,
     "drill_items_call": Purpose.drill_items,
+    "review_call": Purpose.review,
 }
 
 
@@ -261,7 +262,7 @@ def _rebuild_paid_calls(db: Session) -> None:
             _whole(details.get(key))
             for key in ("input_tokens", "cache_write_tokens", "cache_read_tokens")
         ) + _whole(details.get("output_tokens_estimated", details.get("output_tokens")))
-        cost = _amount(details.get("cost"))
+        cost = event_log.paid_cost(details)
         purpose = _EVENT_PURPOSES.get(category) or purposes.of_mode(mode or SessionMode.practice)
         check = mode == SessionMode.check
         upsert_add(
@@ -280,15 +281,6 @@ def _rebuild_paid_calls(db: Session) -> None:
 
 def _whole(value: object) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) else 0
-
-
-def _amount(value: object) -> Decimal:
-    """An event's cost ("None" for an unpriced model: nothing known to add)."""
-    try:
-        amount = Decimal(str(value))
-    except ArithmeticError:
-        return Decimal(0)
-    return amount if amount.is_finite() else Decimal(0)
 
 
 def rebuild(db: Session) -> None:

@@ -277,8 +277,9 @@ def test_invalid_twice_stores_a_failed_review_an_event_and_nothing_readable(
 
 
 def test_a_replaced_failed_reviews_cache_writes_stay_counted(api, classroom, committed_engine):
-    """A failed review's usage moves onto the review that replaces it: all of it, cache writes
-    too (they were dropped on the way), so the kept row and the rollups rebuilt from it agree."""
+    """A failed review replaced by a new one stays counted at its own time, as an event with all
+    of its usage, cache writes too (they were dropped once), so the tables rebuilt from the
+    reviews and the events agree with the ones kept as the calls were billed."""
     session_id = ended_session(committed_engine, classroom)
     database = Database(committed_engine)
     bad = valid_answer()
@@ -293,9 +294,14 @@ def test_a_replaced_failed_reviews_cache_writes_stay_counted(api, classroom, com
         kept = db.scalars(select(SessionReview)).one()
         assert kept.status == ReviewStatus.ready
         assert (kept.input_tokens, kept.cache_write_tokens, kept.cache_read_tokens) == (
-            300,
-            10_000,
+            100,
+            0,
             5000,
+        )
+        replaced = db.scalars(select(Event).where(Event.category == "review_call")).one()
+        assert (replaced.details["input_tokens"], replaced.details["cache_write_tokens"]) == (
+            200,
+            10_000,
         )
         before = [(row.tokens, row.cost) for row in db.scalars(select(DailyUsage))]
     with unit_of_work(committed_engine) as db:
@@ -559,8 +565,13 @@ def test_every_paid_review_call_stays_in_the_admins_review_cost(api, classroom, 
         admin = make_user(db, role=Role.admin)
         today, month = metrics_service.review_costs(db, actor=admin)
         stored = db.scalars(select(SessionReview)).one()
+        replaced = [
+            e.details for e in db.scalars(select(Event).where(Event.category == "review_call"))
+        ]
     assert today.cost == month.cost == 7 * one_call
-    assert stored.input_tokens == 7 * 1000  # the kept review carries what its attempts cost
+    # The kept review carries its own attempt; each replaced one stays an event of its own time.
+    assert stored.input_tokens == 1000
+    assert sorted(details["input_tokens"] for details in replaced) == [2000, 2000, 2000]
     assert today.reviews == 1
 
 
