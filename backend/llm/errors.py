@@ -160,6 +160,9 @@ def classify(error: BaseException) -> GatewayError:
             "rate_limit_error": ErrorCategory.rate_limited,
             "timeout_error": ErrorCategory.timeout,
             "api_error": ErrorCategory.server_error,
+            # HTTP 413: the conversation is too large to send; asking again cannot help.
+            "request_too_large": ErrorCategory.bad_request,
+            "invalid_request_error": ErrorCategory.bad_request,
         }.get(kind, fallback)
     elif isinstance(
         error,

@@ -508,3 +508,17 @@ def test_an_edited_client_is_played_from_the_next_turn_on(committed_engine, api,
     assert _say(committed_engine, classroom.student, session.id, "And now?")[1].ok
     third = api.messages_requests()[-1].body["system"][1]["text"]  # the client's own part
     assert "Sam Okafor" in third and "Alex Rivera" not in third
+
+
+def test_a_conversation_too_large_for_the_api_is_told_so_and_not_to_press_retry(
+    committed_engine, api, classroom
+):
+    """HTTP 413 (request_too_large) read as an unknown error: "Press Retry to try again", which
+    can only fail the same way (an independent review, 2026-12-06)."""
+    session = conversation_service.start_conversation(
+        Database(committed_engine), actor=classroom.student, client_id=classroom.client.id
+    )
+    api.error(413)
+    _chunks, outcome = _say(committed_engine, classroom.student, session.id, "Hello.")
+    assert outcome.error is not None and not outcome.error.retryable
+    assert "Retry" not in outcome.notice and "starting a new one" in outcome.notice
