@@ -444,7 +444,7 @@ def test_check_api_reports_success_and_failure(api):
 
 
 def test_unpriced_model_is_recorded_as_unpriced(committed_engine, api, configure, classroom):
-    # With the dollar budget off: while it is on, such a reply is refused (test_billed_usage.py).
+    # With the dollar budget off: while it is on, such a reply is refused (test_costs_to_the_cent.py).
     configure(anthropic_model="claude-future-9", global_daily_cost_budget_usd="0")
     session = conversation_service.start_conversation(
         Database(committed_engine), actor=classroom.student, client_id=classroom.client.id

@@ -9,7 +9,7 @@ from backend.errors import AppError
 from backend.reviews import review_service
 from tests.integration.test_reviews import ended_session, valid_answer
 
-UNPRICED = "claude-opus-4-1"  # as in tests/integration/test_billed_usage.py: not in the table
+UNPRICED = "claude-opus-4-1"  # as in tests/integration/test_costs_to_the_cent.py: not in the table
 
 
 def test_a_review_by_a_model_without_a_price_is_not_paid_for_while_the_dollar_budget_is_on(
