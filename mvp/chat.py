@@ -22,8 +22,8 @@ from backend.practice import conversation_service
 from backend.practice.conversation_service import ConversationView, Reply
 from backend.practice.read_models import MessageRead, SessionRead
 from backend.practice.session_service import ReplyInFlight
-from mvp import a11y, job_view, ui
-from mvp.chat_controls import ChatKeys, end_and_start_over, set_unsent, unsent_messages
+from mvp import a11y, chat_controls, job_view, ui
+from mvp.chat_controls import ChatKeys, end_and_start_over, unsent_messages
 from mvp.chat_messages import CLIENT_AVATAR, render_message, session_totals
 from mvp.chat_unsent import (
     keep_unsent,
@@ -134,7 +134,9 @@ class _Turn:
 
         if prompt:
             return self._send(prompt)
-        if resend:
+        if resend:  # what is kept now: another tab of the log-in may have sent some
+            if not (unsent := unsent_messages(self.keys, fresh=True)):
+                st.rerun()
             batch = next_to_send(unsent)
             return self._send("\n\n".join(batch), resent=len(batch))
         if retry:
@@ -169,8 +171,8 @@ class _Turn:
                 key="discard_unsent",
                 icon=":material/delete:",
                 help="Forget the words not sent (copy them first if you need them)",
-                on_click=set_unsent,
-                args=(self.keys, []),
+                on_click=chat_controls.forget_unsent,
+                args=(self.keys,),
             )
         return sent
 
@@ -192,8 +194,8 @@ class _Turn:
             # Keep the words to send again, after any kept before; words refused for what they
             # are (a control character) would be again, with any sent together: apart, to copy.
             refused = isinstance(error, ValidationError) and not resent
-            unsent = unsent if resent or refused else [*unsent, text]
-            set_unsent(self.keys, unsent)
+            if not (resent or refused):
+                unsent = chat_controls.keep_unsent_words(self.keys, text)
             with self.draft_slot.container():
                 ui.show_error(error) if isinstance(error, AppError) else ui.show_unexpected(error)
                 if refused and text.strip():
@@ -206,7 +208,7 @@ class _Turn:
                 self._wait_for_reply()
             return self.view.session
         if resent:  # sent at last; any left wait for the next "Send again"
-            set_unsent(self.keys, unsent := unsent[resent:])
+            unsent = chat_controls.sent_again(self.keys, unsent[:resent])
             if not unsent:
                 self.draft_slot.empty()
                 self.draft_button.empty()

@@ -4,6 +4,7 @@ under way)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
@@ -33,31 +34,43 @@ class ChatKeys:
         self.restart = f"chat_confirm_restart_{session_id}"
 
 
-def unsent_messages(keys: ChatKeys) -> list[str]:
-    """The conversation's messages not sent, oldest first: read once per browser session from
-    the log-in (a reload or another tab of it finds them), then kept in the session."""
-    if keys.draft not in st.session_state:
-        user, token = st.session_state.get(auth.USER_KEY), st.session_state.get(auth.TOKEN_KEY)
-        kept: list[str] = []
-        if user is not None:
-            with store.transaction() as db:
-                kept = unsent_service.kept(db, actor=user, token=token, session_id=keys.session_id)
-        st.session_state[keys.draft] = kept
+def unsent_messages(keys: ChatKeys, *, fresh: bool = False) -> list[str]:
+    """The conversation's messages not sent, oldest first: read from the log-in once per
+    browser session (a reload or another tab of it finds them) or when `fresh`, then kept in
+    the session."""
+    if fresh or keys.draft not in st.session_state:
+        st.session_state[keys.draft] = _unsent(unsent_service.kept, keys, write=False) or []
     return list(st.session_state[keys.draft] or [])
 
 
-def set_unsent(keys: ChatKeys, messages: list[str]) -> None:
-    """Keep `messages` as the conversation's words not sent (none: forget them), here and with
-    the log-in."""
-    if messages == st.session_state.get(keys.draft, []) and keys.draft in st.session_state:
-        return
-    st.session_state[keys.draft] = messages
+def keep_unsent_words(keys: ChatKeys, text: str) -> list[str]:
+    """Keep `text` after the words waiting (any tab's); the list now."""
+    words = _unsent(unsent_service.add, keys, text=text)
+    st.session_state[keys.draft] = words = (
+        [*unsent_messages(keys), text] if words is None else words
+    )
+    return words
+
+
+def sent_again(keys: ChatKeys, sent: list[str]) -> list[str]:
+    """Take the words just sent off the list (for every tab); the words still waiting."""
+    words = _unsent(unsent_service.remove, keys, sent=sent)
+    st.session_state[keys.draft] = words = words or []
+    return words
+
+
+def forget_unsent(keys: ChatKeys) -> None:
+    """Discard, Start over, or shown once more after the end: the words go, for every tab."""
+    _unsent(unsent_service.clear, keys)
+    st.session_state[keys.draft] = []
+
+
+def _unsent(call: Callable[..., Any], keys: ChatKeys, *, write: bool = True, **extra: Any) -> Any:
     user, token = st.session_state.get(auth.USER_KEY), st.session_state.get(auth.TOKEN_KEY)
-    if user is not None:
-        with store.transaction(write=True) as db:
-            unsent_service.keep(
-                db, actor=user, token=token, session_id=keys.session_id, messages=messages
-            )
+    if user is None:
+        return None
+    with store.transaction(write=write) as db:
+        return call(db, actor=user, token=token, session_id=keys.session_id, **extra)
 
 
 def end_and_start_over(
@@ -118,7 +131,7 @@ def _start_over(
         fresh = conversation_service.start_conversation(
             database, actor=actor, client_id=view.session.client_id
         )
-        set_unsent(keys, [])  # Start over leaves the words not sent behind
+        forget_unsent(keys)  # Start over leaves the words not sent behind
         for key in (keys.notice, keys.resumed):
             st.session_state.pop(key, None)
         st.session_state[session_key] = fresh.id

@@ -8,7 +8,7 @@ import streamlit as st
 
 from backend.config import get_settings
 from mvp import ui
-from mvp.chat_controls import ChatKeys, set_unsent, unsent_messages
+from mvp.chat_controls import ChatKeys, forget_unsent, keep_unsent_words, unsent_messages
 
 typed_in_this_run = ui.typed_in_this_run
 
@@ -24,8 +24,10 @@ def show_unsent_after_end(session_id: int, typed: str | None = None) -> None:
     on screen once, for the student to copy."""
     keys = ChatKeys(session_id)
     typed = typed or typed_in_this_run()
-    unsent = unsent_messages(keys) + ([typed] if typed else [])
-    set_unsent(keys, [])  # shown once more, to copy
+    kept = unsent_messages(keys)
+    if kept:
+        forget_unsent(keys)  # shown once more, to copy
+    unsent = kept + ([typed] if typed else [])
     if unsent:
         show_unsent(unsent, "Not sent, the session had ended")
 
@@ -35,9 +37,8 @@ def keep_unsent(keys: ChatKeys) -> None:
     sent, after the ones kept before (all kept with the conversation)."""
     typed = typed_in_this_run()
     st.chat_input("This conversation cannot go on.", key=ui.CHAT_INPUT_KEY, disabled=True)
-    unsent = unsent_messages(keys) + ([typed] if typed else [])
+    unsent = keep_unsent_words(keys, typed) if typed else unsent_messages(keys)
     if unsent:
-        set_unsent(keys, unsent)
         show_unsent(unsent)
 
 

@@ -537,6 +537,16 @@ def _find_login(db: Session, token: str | None) -> LoginSession | None:
 def start_login_session(db: Session, *, actor: UserRead | None) -> str:
     """A random token for the browser to keep; only its hash is stored, and it expires."""
     actor = access.require(db, actor, "account", "use")
+    # Words kept by the user's log-ins that have expired can never be read again: they go.
+    db.execute(
+        delete(UnsentMessage).where(
+            UnsentMessage.login_session_id.in_(
+                select(LoginSession.id).where(
+                    LoginSession.user_id == actor.id, LoginSession.expires_at <= utcnow()
+                )
+            )
+        )
+    )
     token = secrets.token_urlsafe(32)
     db.add(
         LoginSession(

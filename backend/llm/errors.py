@@ -148,7 +148,9 @@ def classify(error: BaseException) -> GatewayError:
         category = ErrorCategory.rate_limited
     elif isinstance(error, anthropic.OverloadedError):
         category = ErrorCategory.overloaded
-    elif isinstance(error, anthropic.BadRequestError):
+    elif isinstance(error, anthropic.BadRequestError) or status == 413:
+        # 413 (too large to send), also from a proxy whose body is no API error: asking again
+        # cannot help.
         category = ErrorCategory.bad_request
     elif isinstance(error, anthropic.NotFoundError):
         category = ErrorCategory.not_found
@@ -160,7 +162,6 @@ def classify(error: BaseException) -> GatewayError:
             "rate_limit_error": ErrorCategory.rate_limited,
             "timeout_error": ErrorCategory.timeout,
             "api_error": ErrorCategory.server_error,
-            # HTTP 413: the conversation is too large to send; asking again cannot help.
             "request_too_large": ErrorCategory.bad_request,
             "invalid_request_error": ErrorCategory.bad_request,
         }.get(kind, fallback)

@@ -674,8 +674,8 @@ def _unkept_replies(
 ) -> dict[datetime, tuple[int, Decimal]]:
     """Tokens and cost of billed replies that were not kept, by hour (few rows: read in Python)."""
     by_hour: dict[datetime, tuple[int, Decimal]] = {}
-    for at, details in db.execute(
-        select(Event.created_at, Event.details).where(
+    for at, category, details in db.execute(
+        select(Event.created_at, Event.category, Event.details).where(
             Event.category.in_(event_log.PAID_CALL_CATEGORIES),
             Event.created_at >= first,
             Event.created_at <= now,
@@ -685,6 +685,8 @@ def _unkept_replies(
         tokens = sum(_number(details.get(key)) for key in UNKEPT_TOKEN_KEYS) + _number(
             details.get("output_tokens_estimated", details.get("output_tokens"))
         )
+        if category == "review_call":  # reviews add their cost to an hour, never tokens
+            tokens = 0
         cost = event_log.paid_cost(details)
         hour = at.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
         before_tokens, before_cost = by_hour.get(hour, (0, Decimal(0)))

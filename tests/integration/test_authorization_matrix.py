@@ -1310,10 +1310,13 @@ def _operations() -> dict[str, Operation]:
 # "module.function" -> why it is not a row of the matrix.
 EXEMPT = {
     # Bound to the caller's own live log-in token: with none (every cell here) they keep and read
-    # nothing; keep asks the policy's conversation "write" (the owner) before it writes, and
-    # tests/apps/test_unsent_after_reload.py drives both through the page.
+    # nothing; add, remove and clear ask the policy's conversation "write" (the owner) first, and
+    # tests/integration/test_unsent_words.py and tests/apps/test_unsent_after_reload.py try them.
     "unsent_service.kept": "reads only the caller's own log-in's words (its token)",
-    "unsent_service.keep": "writes only with the caller's own live log-in (its token)",
+    **{
+        f"unsent_service.{name}": "writes only with the caller's own live log-in (its token)"
+        for name in ("add", "remove", "clear")
+    },
     "account_service.live_login_id": "asks about the caller's own log-in, by its token",
     **{
         f"access.{name}": "the policy itself, asked by every cell"

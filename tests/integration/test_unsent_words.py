@@ -3,11 +3,14 @@ them, only their own live log-in reads them, and they go when the log-in ends in
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from backend.accounts import account_service, unsent_service
 from backend.errors import PermissionDeniedError
-from backend.models import UnsentMessage
+from backend.models import LoginSession, UnsentMessage
+from backend.models.base import utcnow
 from backend.models.enums import Role
 from backend.practice import session_service
 from tests.factories import make_classroom, make_user
@@ -17,9 +20,8 @@ def _kept_by_a_student(db):
     room = make_classroom(db)
     session = session_service.create_session(db, actor=room.student, client_id=room.client.id)
     token = account_service.start_login_session(db, actor=room.student)
-    unsent_service.keep(
-        db, actor=room.student, token=token, session_id=session.id, messages=["One.", "Two."]
-    )
+    for text in ("One.", "Two."):
+        unsent_service.add(db, actor=room.student, token=token, session_id=session.id, text=text)
     return room, session, token
 
 
@@ -35,9 +37,7 @@ def test_the_owner_reads_their_words_back_in_order_and_no_one_else_does(db):
     assert unsent_service.kept(db, actor=other, token=other_token, session_id=session.id) == []
     assert unsent_service.kept(db, actor=other, token=token, session_id=session.id) == []
     with pytest.raises(PermissionDeniedError):
-        unsent_service.keep(
-            db, actor=other, token=other_token, session_id=session.id, messages=["Mine."]
-        )
+        unsent_service.add(db, actor=other, token=other_token, session_id=session.id, text="Mine.")
 
 
 @pytest.mark.parametrize("ends", ["log_out", "deactivated"])
@@ -48,4 +48,24 @@ def test_the_words_go_when_the_log_in_ends(db, ends):
     else:
         admin = make_user(db, role=Role.admin)
         account_service.set_active(db, actor=admin, user_id=room.student.id, active=False)
+    assert db.query(UnsentMessage).count() == 0
+
+
+def test_the_words_of_an_expired_log_in_go_too(db):
+    """A student's words were refused; they close the laptop and their log-in expires (the
+    commonest way a log-in ends). They can never be read again (`live_login_id` is None), yet
+    nothing deletes them: they stay in `unsent_messages` (and every database backup) for good,
+    also after the student logs in again, unlike a log-out or a deactivation."""
+    room = make_classroom(db)
+    session = session_service.create_session(db, actor=room.student, client_id=room.client.id)
+    token = account_service.start_login_session(db, actor=room.student)
+    unsent_service.add(
+        db, actor=room.student, token=token, session_id=session.id, text="My mother died."
+    )
+    db.flush()
+    for login in db.query(LoginSession):
+        login.expires_at = utcnow() - timedelta(minutes=1)  # the log-in expired
+    db.flush()
+    new_token = account_service.start_login_session(db, actor=room.student)  # logs in again
+    assert unsent_service.kept(db, actor=room.student, token=new_token, session_id=session.id) == []
     assert db.query(UnsentMessage).count() == 0
