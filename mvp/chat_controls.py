@@ -1,8 +1,9 @@
-"""The teacher's test chat's End and Start over (Start over asks first while a conversation is
-under way)."""
+"""A conversation's controls and leftovers: the teacher's test chat's End and Start over (Start
+over asks first while a conversation is under way), and the words not sent, kept with the log-in."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -17,6 +18,7 @@ from backend.practice import conversation_service
 from backend.practice.conversation_service import ConversationView
 from mvp import a11y, auth, store, ui
 
+logger = logging.getLogger(__name__)
 # Where the focus goes when the control just used goes away (see mvp/a11y.py).
 MESSAGE_BOX = ".st-key-chat_input textarea"
 START_OVER = ".st-key-start_over button"
@@ -54,8 +56,9 @@ def keep_unsent_words(keys: ChatKeys, text: str) -> list[str]:
 
 def sent_again(keys: ChatKeys, sent: list[str]) -> list[str]:
     """Take the words just sent off the list (for every tab); the words still waiting."""
-    words = _unsent(unsent_service.remove, keys, sent=sent)
-    st.session_state[keys.draft] = words = words or []
+    kept: list[str] | None = _unsent(unsent_service.remove, keys, sent=sent)
+    words = unsent_messages(keys)[len(sent) :] if kept is None else kept  # None: only here
+    st.session_state[keys.draft] = words
     return words
 
 
@@ -66,11 +69,18 @@ def forget_unsent(keys: ChatKeys) -> None:
 
 
 def _unsent(call: Callable[..., Any], keys: ChatKeys, *, write: bool = True, **extra: Any) -> Any:
+    """`call` on the log-in's kept words; None when they cannot be read or kept (the database
+    failing, as it may be when the words were refused): the words then stay in this tab only,
+    never lost for that."""
     user, token = st.session_state.get(auth.USER_KEY), st.session_state.get(auth.TOKEN_KEY)
     if user is None:
         return None
-    with store.transaction(write=write) as db:
-        return call(db, actor=user, token=token, session_id=keys.session_id, **extra)
+    try:
+        with store.transaction(write=write) as db:
+            return call(db, actor=user, token=token, session_id=keys.session_id, **extra)
+    except Exception as error:
+        logger.warning("Words not sent could not be kept with the log-in: %s", type(error).__name__)
+        return None
 
 
 def end_and_start_over(

@@ -90,3 +90,24 @@ def test_words_not_sent_go_with_the_log_out(app, app_db, app_api, monkeypatch, b
     browser_cookies[auth.COOKIE_NAME] = token  # the next person, had the cookie stayed
     after = AppTest.from_file(APP_PATH, default_timeout=30).run()
     assert THOUGHT not in everything(after)
+
+
+def test_words_refused_while_the_database_fails_stay_on_screen_even_if_they_cannot_be_kept(
+    app, app_db, app_api
+):
+    """The database refuses the message and the words' own row: the words still show as "Not
+    sent" with "Send again" in this tab (keeping them with the log-in is a bonus, never a new
+    way to lose them)."""
+    classroom(app_db)
+    at = log_in(app.run(), "sam.student")
+    start_button(at).click().run()
+    with app_db.begin() as connection:
+        for table in ("messages", "unsent_messages"):
+            connection.exec_driver_sql(
+                f"CREATE TRIGGER refuse_{table} BEFORE INSERT ON {table} "
+                "BEGIN SELECT RAISE(ABORT, 'disk is failing'); END"
+            )
+    at.chat_input(key="chat_input").set_value(THOUGHT).run()
+    assert _unsent(at) == [f"Not sent: {THOUGHT}"]
+    assert "disk is failing" not in everything(at)
+    assert at.button(key="resend_draft") is not None
