@@ -37,8 +37,9 @@ key when it has it, else a stand-in of `STAND_INS`, else its first code of the s
 (5) micro-skills has no confront code; its "advice" is its one MI-non-adherent code, so arguing
     with or labelling the client counts against the score as unasked advice does. The review's
     "try instead" still speaks of confronting.
-A turn that gives the client's last words back unchanged (parroting) is no reflection: "other"
-where the rubric has it (it then counts for the score as a turn that did nothing), else not coded.
+A turn that gives most of the client's last words back in their order (parroting) is no
+reflection: "other" where the rubric has it (it then counts for the score as a turn that did
+nothing), else not coded.
 """
 
 from __future__ import annotations
@@ -93,8 +94,8 @@ ADVICE = (
 # Advice put in a reflection's words: advice wherever it stands, whatever the learned layer says
 # ("It sounds like you should cut out caffeine." reads as a reflection to it).
 ADVICE_AS_REFLECTION = (
-    "sounds like you should", "sounds like you need to", "so you should", "you'd be better off", "you would be better off",
-    "seems like you should", "the answer is to", "what you need is",
+    "sounds like you should", "sounds like you need to", "so you should", "you'd be better off",
+    "you would be better off", "seems like you should", "the answer is to", "what you need is",
     "what you need to do is", "the thing to do is", "like you ought to",
     "the best thing would be to", "the best thing is to", "the best thing to do is",
 )  # fmt: skip
@@ -122,8 +123,8 @@ SUGGESTION_OPENINGS = (
 # me a little about yourself?" is coded so by AnnoMI's annotators).
 INVITATIONS = (
     "why don't you start by telling me", "why don't you tell me", "why don't you say more",
-    "why don't you talk me through", "why don't you describe for me", "why don't you share with me",
-    "why don't you walk me", "why don't you fill me in",
+    "why don't you talk me through", "why don't you describe for me",
+    "why don't you share with me", "why don't you walk me", "why don't you fill me in",
 )  # fmt: skip
 SUMMARY = (
     "let me see if i've got", "let me see if i have", "sum up", "let me summarize",
