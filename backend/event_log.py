@@ -174,6 +174,18 @@ PAID_CALL_CATEGORIES = (
 )
 
 
+def paid_tokens(details: dict | None) -> int:
+    """A paid call's tokens as its event keeps them (a cut-off reply's output is estimated)."""
+    details = details or {}
+    kept = [details.get(key) for key in ("input_tokens", "cache_write_tokens", "cache_read_tokens")]
+    kept.append(details.get("output_tokens_estimated", details.get("output_tokens")))
+    return sum(
+        int(value)
+        for value in kept
+        if isinstance(value, int | float) and not isinstance(value, bool)
+    )
+
+
 def paid_cost(details: dict | None) -> Decimal:
     """A paid call's cost as its event keeps it ("None" for an unpriced model: nothing known)."""
     try:

@@ -196,7 +196,6 @@ class UsageBucket:
 
 #: The severities the error log shows by default; a day's "problems" counts the same events.
 PROBLEM_SEVERITIES = (Severity.warning, Severity.error, Severity.critical)
-UNKEPT_TOKEN_KEYS = ("input_tokens", "cache_write_tokens", "cache_read_tokens")
 #: Sessions of practice: students'. Teachers' test chats and client checks' probe conversations
 #: are not practice (their cost still counts, under their own purpose).
 PRACTICE = PracticeSession.mode == SessionMode.practice
@@ -682,20 +681,13 @@ def _unkept_replies(
         )
     ):
         details = details or {}
-        tokens = sum(_number(details.get(key)) for key in UNKEPT_TOKEN_KEYS) + _number(
-            details.get("output_tokens_estimated", details.get("output_tokens"))
-        )
-        if category == "review_call":  # reviews add their cost to an hour, never tokens
-            tokens = 0
+        # Reviews add their cost to an hour, never tokens.
+        tokens = 0 if category == "review_call" else event_log.paid_tokens(details)
         cost = event_log.paid_cost(details)
         hour = at.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
         before_tokens, before_cost = by_hour.get(hour, (0, Decimal(0)))
         by_hour[hour] = (before_tokens + tokens, before_cost + cost)
     return by_hour
-
-
-def _number(value: object) -> int:
-    return int(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else 0
 
 
 def daily_usage(

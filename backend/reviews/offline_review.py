@@ -304,60 +304,13 @@ def _echo(client: str, max_words: int = 14) -> str:
 
 
 # A sentence that says nothing a code could be about: a backchannel, a thank-you, a greeting.
-_EMPTY_WORDS = frozenset(
-    [
-        "okay",
-        "ok",
-        "right",
-        "yeah",
-        "yes",
-        "yep",
-        "mm",
-        "mhm",
-        "mm-hmm",
-        "hmm",
-        "uh-huh",
-        "uh",
-        "um",
-        "oh",
-        "sure",
-        "alright",
-        "all",
-        "i",
-        "see",
-        "hear",
-        "you",
-        "thanks",
-        "thank",
-        "for",
-        "sharing",
-        "that",
-        "got",
-        "it",
-        "makes",
-        "sense",
-        "good",
-        "great",
-        "wow",
-        "well",
-        "so",
-        "hello",
-        "hi",
-        "hey",
-        "no",
-        "gotcha",
-        "cool",
-        "nice",
-        "absolutely",
-        "exactly",
-        "definitely",
-        "fair",
-        "enough",
-        "true",
-        "of",
-        "course",
-    ]
-)
+_EMPTY_WORDS = frozenset((
+    "okay", "ok", "right", "yeah", "yes", "yep", "mm", "mhm", "mm-hmm", "hmm", "uh-huh", "uh",
+    "um", "oh", "sure", "alright", "all", "i", "see", "hear", "you", "thanks", "thank", "for",
+    "sharing", "that", "got", "it", "makes", "sense", "good", "great", "wow", "well", "so",
+    "hello", "hi", "hey", "no", "gotcha", "cool", "nice", "absolutely", "exactly", "definitely",
+    "fair", "enough", "true", "of", "course",
+))  # fmt: skip
 _GREETINGS = ("hello", "hi", "hey", "good morning", "good afternoon", "welcome")
 _ABBREVIATION = re.compile(
     r"\b(?:Mr|Mrs|Ms|Dr|St|Jr|Sr|Prof|[ap]\.m|e\.g|i\.e|etc|vs|U\.S)\.$", re.I
@@ -388,7 +341,8 @@ def _quote(text: str, codes: list[str], rubric: RubricDefinition) -> str:
     """The words of the turn that earned its code, verbatim: the first sentence that says
     something (not "Okay." or "I hear you."), preferring a question for a question code, the
     advice for an advice code and a statement for a reflection."""
-    sentences = [s for s in _sentences(text) if not _says_nothing(s)] or _sentences(text)
+    every = _sentences(text)
+    sentences = [sentence for sentence in every if not _says_nothing(sentence)] or every
     kinds = {code.kind for key in codes if (code := rubric.code(key))}
     advice = {"persuade", "advice", "confront"} & set(codes)
     preferred = [

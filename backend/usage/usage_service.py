@@ -257,12 +257,7 @@ def _rebuild_paid_calls(db: Session) -> None:
     for at, category, details, user_id, mode in rows:
         if user_id is None:
             continue
-        details = details or {}
-        tokens = sum(
-            _whole(details.get(key))
-            for key in ("input_tokens", "cache_write_tokens", "cache_read_tokens")
-        ) + _whole(details.get("output_tokens_estimated", details.get("output_tokens")))
-        cost = event_log.paid_cost(details)
+        tokens, cost = event_log.paid_tokens(details), event_log.paid_cost(details)
         purpose = _EVENT_PURPOSES.get(category) or purposes.of_mode(mode or SessionMode.practice)
         check = mode == SessionMode.check
         upsert_add(
@@ -277,10 +272,6 @@ def _rebuild_paid_calls(db: Session) -> None:
                 "replies": 0,
             },
         )
-
-
-def _whole(value: object) -> int:
-    return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
 def rebuild(db: Session) -> None:

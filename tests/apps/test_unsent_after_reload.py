@@ -1,7 +1,8 @@
 """Words refused as too soon survive a reload (a new browser session of the same log-in) with
 their "Send again", and go when the log-in ends: on a shared computer the next person never
 sees them (an independent review, 2026-12-06: a reload, a common first reaction to an error,
-silently dropped them)."""
+silently dropped them); every tab of the log-in adds to and takes from one list (an attack on
+that change: two tabs lost or repeated each other's words)."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from tests.apps.helpers import (
 )
 
 THOUGHT = "When you said your manager keeps piling things on, what did that feel like?"
+OTHER = "What would help most this week?"
 
 
 def _unsent(at) -> list[str]:
@@ -31,11 +33,24 @@ def _unsent(at) -> list[str]:
 
 
 def _reload(at, browser_cookies) -> AppTest:
-    """F5: a new browser session, the same address, the log-in from the cookie."""
+    """F5, or another tab of the log-in: a new browser session, the same address, the log-in
+    from the cookie."""
     browser_cookies[auth.COOKIE_NAME] = token_of(at)
     again = AppTest.from_file(APP_PATH, default_timeout=30)
     again.query_params["c"] = at.query_params["c"]
     return again.run()
+
+
+def _said(app_db) -> list[str]:
+    with unit_of_work(app_db, write=False) as db:
+        return [m.content for m in db.query(Message).order_by(Message.id) if m.role == "user"]
+
+
+def _limit_lifted(monkeypatch) -> None:
+    """The minute has passed: the rate limit admits the next message."""
+    monkeypatch.setenv("USER_RATE_LIMIT", "10/minute")
+    get_settings.cache_clear()
+    reset_rate_limiter()
 
 
 def _refused_as_too_soon(app, app_db, app_api, monkeypatch):
@@ -58,15 +73,12 @@ def test_words_not_sent_survive_a_reload_and_send_again_there(
     assert_clean(again)
     assert _unsent(again) == [f"Not sent: {THOUGHT}"]
 
-    monkeypatch.setenv("USER_RATE_LIMIT", "10/minute")  # the minute has passed
-    get_settings.cache_clear()
-    reset_rate_limiter()
+    _limit_lifted(monkeypatch)
     app_api.reply("Overwhelmed, I guess.")
     again.button(key="resend_draft").click().run()
     assert_clean(again)
+    assert _said(app_db) == ["Hello.", THOUGHT]
     with unit_of_work(app_db, write=False) as db:
-        said = [m.content for m in db.query(Message).order_by(Message.id) if m.role == "user"]
-        assert said == ["Hello.", THOUGHT]
         assert db.query(UnsentMessage).count() == 0  # sent: nothing kept
     assert _unsent(_reload(again, browser_cookies)) == []
 
@@ -111,3 +123,57 @@ def test_words_refused_while_the_database_fails_stay_on_screen_even_if_they_cann
     assert _unsent(at) == [f"Not sent: {THOUGHT}"]
     assert "disk is failing" not in everything(at)
     assert at.button(key="resend_draft") is not None
+
+
+def test_words_sent_again_in_one_tab_are_not_sent_a_second_time_from_the_other(
+    app, app_db, app_api, monkeypatch, browser_cookies
+):
+    """Tab A's words were refused as too soon; tab B (same log-in) now shows them with "Send
+    again" (the new feature) and sends them. Tab A still shows "Not sent" with its own copy,
+    read once per browser session: its "Send again" sends the same words a second time, and
+    the client answers the same question twice."""
+    monkeypatch.setenv("USER_RATE_LIMIT", "1/minute")
+    classroom(app_db)
+    tab_a = log_in(app.run(), "sam.student")
+    start_button(tab_a).click().run()
+    app_api.reply("Hi.")
+    tab_a.chat_input(key="chat_input").set_value("Hello.").run()
+    tab_a.chat_input(key="chat_input").set_value(THOUGHT).run()
+    assert _unsent(tab_a) == [f"Not sent: {THOUGHT}"]
+
+    tab_b = _reload(tab_a, browser_cookies)
+    assert _unsent(tab_b) == [f"Not sent: {THOUGHT}"]
+    _limit_lifted(monkeypatch)
+    app_api.reply("Overwhelmed, I guess.", times=2)
+    tab_b.button(key="resend_draft").click().run()
+    assert _said(app_db) == ["Hello.", THOUGHT]
+
+    tab_a.run()  # the student comes back to the first tab: still "Not sent", "Send again"
+    tab_a.button(key="resend_draft").click().run()
+    assert _said(app_db) == ["Hello.", THOUGHT]  # sent once
+
+
+def test_words_refused_in_two_tabs_both_survive_a_reload(
+    app, app_db, app_api, monkeypatch, browser_cookies
+):
+    """Two tabs of one log-in are open on the conversation; in each a message is refused as too
+    soon. Each tab writes its own whole list over the log-in's (`unsent_service.keep`), so after
+    a reload only the last tab's words are there: the first tab's are silently gone."""
+    monkeypatch.setenv("USER_RATE_LIMIT", "2/minute")
+    classroom(app_db)
+    tab_a = log_in(app.run(), "sam.student")
+    start_button(tab_a).click().run()
+    app_api.reply("Hi.")
+    tab_a.chat_input(key="chat_input").set_value("Hello.").run()
+    tab_b = _reload(tab_a, browser_cookies)  # opened now: nothing unsent yet
+    assert _unsent(tab_b) == []
+    app_api.reply("Fine.")
+    tab_a.chat_input(key="chat_input").set_value("And today?").run()  # the limit is reached
+    tab_a.chat_input(key="chat_input").set_value(THOUGHT).run()
+    assert _unsent(tab_a) == [f"Not sent: {THOUGHT}"]
+    tab_b.chat_input(key="chat_input").set_value(OTHER).run()
+    assert OTHER in "".join(_unsent(tab_b))
+
+    reloaded = _reload(tab_b, browser_cookies)
+    shown = "".join(_unsent(reloaded))
+    assert THOUGHT in shown and OTHER in shown
