@@ -132,14 +132,7 @@ def test_words_sent_again_in_one_tab_are_not_sent_a_second_time_from_the_other(
     again" (the new feature) and sends them. Tab A still shows "Not sent" with its own copy,
     read once per browser session: its "Send again" sends the same words a second time, and
     the client answers the same question twice."""
-    monkeypatch.setenv("USER_RATE_LIMIT", "1/minute")
-    classroom(app_db)
-    tab_a = log_in(app.run(), "sam.student")
-    start_button(tab_a).click().run()
-    app_api.reply("Hi.")
-    tab_a.chat_input(key="chat_input").set_value("Hello.").run()
-    tab_a.chat_input(key="chat_input").set_value(THOUGHT).run()
-    assert _unsent(tab_a) == [f"Not sent: {THOUGHT}"]
+    tab_a = _refused_as_too_soon(app, app_db, app_api, monkeypatch)
 
     tab_b = _reload(tab_a, browser_cookies)
     assert _unsent(tab_b) == [f"Not sent: {THOUGHT}"]
