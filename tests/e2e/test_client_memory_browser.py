@@ -28,6 +28,7 @@ from tests.e2e.helpers import (
     log_in,
     open_client,
     say,
+    wait_until_idle,
 )
 from tests.e2e.test_review_browser import TURNS, review_answer
 
@@ -102,6 +103,9 @@ def test_a_continuing_client_remembers_and_the_teacher_edits_the_memory(
         log_in(teacher, app_server, "demo.teacher", lands_on="Clients")
         go_to(teacher, "History & metrics")
         teacher.locator(f".st-key-conversation_{first} summary").click()
+        # Opening it is a run (it reads the transcript): a Save clicked before that run ended was
+        # seen lost in CI on 2026-12-06 (the box kept the edit; nothing was saved or said).
+        wait_until_idle(teacher)
         teacher.locator(f".st-key-memory_{first} summary").click()
         box = teacher.locator(f"[class*='st-key-memory_text_{first}_'] textarea")
         expect(box).to_have_value(
