@@ -129,7 +129,9 @@ def draft_items(
         items, dropped = demo_items(client, wanted, count), 0
     else:
         with database(write=True) as db:  # the teacher's day and the product's dollars
-            budget_service.check_budgets(db, get_settings(), user_id=checked.id)
+            settings = get_settings()
+            budget_service.check_budgets(db, settings, user_id=checked.id)
+            budget_service.refuse_unpriced(settings, gateway.model)
         context, ask = request_text(client, wanted, count)
         outcome = ask_validated(
             gateway,

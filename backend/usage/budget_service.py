@@ -165,7 +165,8 @@ def check_budgets(
 def refuse_unpriced(settings: Settings, *models: str) -> None:
     """A paid call whose cost cannot be known is refused while the dollar budget is on: counted
     as free it would pass every limit unseen (costs are known to the cent, or not spent). For a
-    reply, a review, a client check (its replies and its judge)."""
+    reply, a review, a client check (its replies and its judge), a drill draft and a client's
+    memory (which then writes its free summary)."""
     if not settings.global_daily_cost_budget_usd or settings.demo_mode:
         return
     unpriced = [model for model in models if price_for(model, settings.model_prices_json) is None]

@@ -16,11 +16,14 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from backend import event_log
+from backend.classes import assignment_service
 from backend.db import Database, unit_of_work
+from backend.drills import drill_service, generation
 from backend.errors import BudgetExceededError
+from backend.jobs import runner
 from backend.llm.usage import Usage
 from backend.models import (
     ClientDailyUsage,
@@ -31,9 +34,9 @@ from backend.models import (
     PracticeSession,
     SessionReview,
 )
-from backend.models.enums import Role
+from backend.models.enums import DrillSkill, Role
 from backend.monitoring import metrics_service
-from backend.practice import conversation_service, session_service
+from backend.practice import conversation_service, memory_service, session_service
 from backend.reviews import review_service
 from backend.usage import usage_service
 from backend.usage.purposes import Purpose
@@ -58,8 +61,9 @@ def _usd(*parts: tuple[int, str]) -> Decimal:
     return sum((tokens * Decimal(price) for tokens, price in parts), Decimal(0)) / 1_000_000
 
 
-def _ended_session(engine, room) -> int:
-    """An ended practice conversation of the room's student, its replies priced ($0.001 each)."""
+def _ended_session(engine, room, *, end: bool = True) -> int:
+    """An ended (or, with `end=False`, open) practice conversation of the room's student, its
+    replies priced ($0.001 each)."""
     with unit_of_work(engine) as db:
         session = session_service.create_session(db, actor=room.student, client_id=room.client.id)
         for said, answered in LINES:
@@ -71,7 +75,8 @@ def _ended_session(engine, room) -> int:
                 usage=Usage(input_tokens=500, output_tokens=100),
                 cost=Decimal("0.001"),
             )
-        session_service.end_session(db, actor=room.student, session_id=session.id)
+        if end:
+            session_service.end_session(db, actor=room.student, session_id=session.id)
     return session.id
 
 
@@ -343,3 +348,56 @@ def test_a_reply_of_a_model_without_a_price_is_refused_while_the_dollar_budget_i
         logged = db.query(Event).filter(Event.category == "budget").one()
         assert UNPRICED in logged.message and "MODEL_PRICES_JSON" in logged.message
         assert db.query(Message).count() == 0
+
+
+def test_drafting_drill_items_with_a_model_without_a_price_is_refused_while_the_budget_is_on(
+    committed_engine, api, configure, classroom
+):
+    """Replies, reviews and checks of an unpriced model were refused, but a teacher's drill
+    drafts still went to it and counted $0 against the daily dollar budget (noticed after the
+    cost review, 2026-12-06): now none is asked for, and nothing is added to the set."""
+    configure(anthropic_model=UNPRICED, global_daily_cost_budget_usd="20")
+    with unit_of_work(committed_engine) as db:
+        drill_set = drill_service.create_set(
+            db, actor=classroom.teacher, title="Drafted", skill=DrillSkill.open_question
+        )
+    with pytest.raises(BudgetExceededError, match="The AI model is paused"):
+        generation.draft_items(
+            Database(committed_engine),
+            actor=classroom.teacher,
+            set_id=drill_set.id,
+            client_id=classroom.client.id,
+        )
+    assert api.messages_requests() == []  # nothing was paid for
+    with unit_of_work(committed_engine, write=False) as db:
+        assert drill_service.get_set(db, actor=classroom.teacher, set_id=drill_set.id).items == []
+        assert UNPRICED in db.query(Event).filter(Event.category == "budget").one().message
+
+
+def test_a_memory_summary_of_a_model_without_a_price_is_not_asked_for_while_the_budget_is_on(
+    committed_engine, api, configure, classroom
+):
+    """A continuing client's memory is written when a session ends, by the model the app runs
+    with then (a restart may have changed it). With an unpriced model and the dollar budget on,
+    the summary was asked for and counted $0: now the free summary is written instead, as when
+    the budget is used up, and nothing is billed."""
+    with unit_of_work(committed_engine) as db:
+        assignment_service.set_continuing_client(
+            db,
+            actor=classroom.teacher,
+            assignment_id=classroom.assignment.id,
+            continuing=True,
+        )
+    session_id = _ended_session(committed_engine, classroom, end=False)
+    configure(anthropic_model=UNPRICED, global_daily_cost_budget_usd="20")
+    asked_before = len(api.messages_requests())
+    conversation_service.end_conversation(
+        Database(committed_engine), actor=classroom.student, session_id=session_id
+    )
+    assert runner.wait_idle(10), "the memory job outlived the test"
+    assert len(api.messages_requests()) == asked_before  # no summary was paid for
+    with unit_of_work(committed_engine, write=False) as db:
+        memory = memory_service.read_memory(db, actor=classroom.teacher, session_id=session_id)
+        spent = db.scalar(select(func.sum(DailyUsage.memory_cost))) or Decimal(0)
+    assert memory is not None and "Session 1" in memory.summary  # the free summary
+    assert spent == Decimal(0)
