@@ -130,7 +130,7 @@ class _Turn:
         unsent = unsent_messages(self.keys)
         notice = state.get(self.keys.notice) if view.awaiting_reply else None
         resend = self._show_unsent(unsent) if unsent else False
-        retry = self._show_notice(notice) if notice else False
+        retry = self._show_notice(*notice) if notice else False
 
         if prompt:
             return self._send(prompt)
@@ -176,9 +176,9 @@ class _Turn:
             )
         return sent
 
-    def _show_notice(self, notice: str) -> bool:
+    def _show_notice(self, notice: str, retryable: bool = True) -> bool:
         self.notice_slot.warning(ui.safe_markdown(notice), icon=":material/hourglass_empty:")
-        retry: bool = self.retry_button.button(
+        retry: bool = retryable and self.retry_button.button(
             "Retry", key="retry_reply", icon=":material/refresh:"
         )
         return retry
@@ -254,12 +254,12 @@ class _Turn:
             st.session_state.pop(self.keys.notice, None)
             return outcome.totals or self.view.session
         bubble.empty()  # a cut-off reply is not kept, so it is not shown either
-        self._fail(outcome.notice or "The reply did not arrive. Press Retry.")
+        self._fail(outcome.notice or "The reply did not arrive. Press Retry.", outcome.retryable)
         return self.view.session
 
-    def _fail(self, notice: str) -> None:
-        st.session_state[self.keys.notice] = notice
-        self._show_notice(notice)
+    def _fail(self, notice: str, retryable: bool = True) -> None:
+        st.session_state[self.keys.notice] = (notice, retryable)
+        self._show_notice(notice, retryable)
 
     def _wait_for_reply(self) -> None:
         session_id, name = self.view.session.id, ui.safe_markdown(self.view.client.name)

@@ -121,6 +121,11 @@ class ReplyOutcome:
     def ok(self) -> bool:
         return self.message is not None
 
+    @property
+    def retryable(self) -> bool:
+        """Whether asking again may help: not after a request the API refuses for good (400)."""
+        return not isinstance(self.error, ServiceUnavailableError) or self.error.retryable
+
 
 @dataclass(frozen=True)
 class ConversationView:

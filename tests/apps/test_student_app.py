@@ -506,6 +506,24 @@ def test_a_successful_retry_takes_the_retry_button_away(app, app_db, app_api):
     assert not any("internal error" in w for w in texts(at, "warning"))
 
 
+def test_a_reply_the_api_refuses_for_good_offers_no_retry(app, app_db, app_api):
+    """A request the API cannot accept (400, or 413 too large) fails the same way every time:
+    the notice says to end the session and start a new one, and there was a Retry beside it
+    that could only fail again (noticed on 2026-12-06). The message sent stays shown."""
+    classroom(app_db)
+    app_api.error(400, "invalid_request_error", "prompt is too long")
+    at = log_in(app.run(), "sam.student")
+    start_button(at).click().run()
+    at.chat_input(key="chat_input").set_value("Hello?").run()
+    assert_clean(at)
+    assert shown_messages(at) == ["Hello?"]
+    assert any("could not accept this conversation" in w for w in texts(at, "warning"))
+    assert not [b for b in at.button if b.key == "retry_reply"]
+    at.run()  # and not on the next run either
+    assert any("could not accept this conversation" in w for w in texts(at, "warning"))
+    assert not [b for b in at.button if b.key == "retry_reply"]
+
+
 def test_my_sessions_reads_a_transcript_only_when_its_row_is_opened(app, app_db, monkeypatch):
     student, alex, _section = classroom(app_db)
     with unit_of_work(app_db) as db:
