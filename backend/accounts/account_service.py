@@ -12,7 +12,7 @@ from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, exists, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from zxcvbn import zxcvbn
@@ -537,13 +537,13 @@ def _find_login(db: Session, token: str | None) -> LoginSession | None:
 def start_login_session(db: Session, *, actor: UserRead | None) -> str:
     """A random token for the browser to keep; only its hash is stored, and it expires."""
     actor = access.require(db, actor, "account", "use")
-    # Words kept by the user's log-ins that have expired can never be read again: they go.
+    # Words kept by log-ins that have expired (anyone's: their owner may never come back) can
+    # never be read again: they go. The few rows kept are read, each log-in by its key.
     db.execute(
         delete(UnsentMessage).where(
-            UnsentMessage.login_session_id.in_(
-                select(LoginSession.id).where(
-                    LoginSession.user_id == actor.id, LoginSession.expires_at <= utcnow()
-                )
+            exists().where(
+                LoginSession.id == UnsentMessage.login_session_id,
+                LoginSession.expires_at <= utcnow(),
             )
         )
     )

@@ -13,7 +13,7 @@ from backend.models import LoginSession, UnsentMessage
 from backend.models.base import utcnow
 from backend.models.enums import Role
 from backend.practice import session_service
-from tests.factories import make_classroom, make_user
+from tests.factories import enroll, make_classroom, make_user
 
 
 def _kept_by_a_student(db):
@@ -69,3 +69,29 @@ def test_the_words_of_an_expired_log_in_go_too(db):
     new_token = account_service.start_login_session(db, actor=room.student)  # logs in again
     assert unsent_service.kept(db, actor=room.student, token=new_token, session_id=session.id) == []
     assert db.query(UnsentMessage).count() == 0
+
+
+def test_the_words_of_an_expired_log_in_go_when_anyone_logs_in(db):
+    """A student who never logs in again (the course ended, they left) kept their refused words
+    for good: only their own next log-in deleted them (noticed on 2026-12-06). Any log-in now
+    takes every expired log-in's words, and leaves a live log-in's alone."""
+    room, session, _token = _kept_by_a_student(db)
+    classmate = make_user(db, role=Role.student)
+    live = account_service.start_login_session(db, actor=classmate)
+    unsent_service.add(
+        db, actor=classmate, token=live, session_id=_own(db, room, classmate), text="Mine."
+    )
+    db.flush()
+    for login in db.query(LoginSession).filter(LoginSession.user_id == room.student.id):
+        login.expires_at = utcnow() - timedelta(minutes=1)  # the student's log-in expired
+    db.flush()
+    teacher_token = account_service.start_login_session(db, actor=room.teacher)  # someone else
+    assert teacher_token
+    assert [row.content for row in db.query(UnsentMessage)] == ["Mine."]
+    assert session.id not in {row.session_id for row in db.query(UnsentMessage)}
+
+
+def _own(db, room, student) -> int:
+    """A conversation of `student` (enrolled in the room's section) with the room's client."""
+    enroll(db, section=room.section, student=student)
+    return session_service.create_session(db, actor=student, client_id=room.client.id).id
