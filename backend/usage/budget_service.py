@@ -167,9 +167,9 @@ def refuse_unpriced(settings: Settings, *models: str) -> None:
     as free it would pass every limit unseen (costs are known to the cent, or not spent). For a
     reply, a review, a client check (its replies and its judge), a drill draft and a client's
     memory (which then writes its free summary)."""
-    if not settings.global_daily_cost_budget_usd or settings.demo_mode:
+    if not settings.global_daily_cost_budget_usd:
         return
-    unpriced = [model for model in models if price_for(model, settings.model_prices_json) is None]
+    unpriced = unpriced_models(settings, *models)
     if not unpriced:
         return
     raise BudgetExceededError(
@@ -182,6 +182,19 @@ def refuse_unpriced(settings: Settings, *models: str) -> None:
         "budget is on: add its price to MODEL_PRICES_JSON, or set GLOBAL_DAILY_COST_BUDGET_USD=0.",
         details={"key": "global:unpriced", "model": unpriced[0]},
     )
+
+
+def unpriced_models(settings: Settings, *models: str) -> list[str]:
+    """Of `models` (default: every model the settings name), those without a price, whose calls
+    count $0 in every figure and budget ([] in demo mode: it makes no paid call)."""
+    if settings.demo_mode:
+        return []
+    named = models or (settings.anthropic_model, settings.review_model, settings.judge_model)
+    return [
+        model
+        for model in dict.fromkeys(named)
+        if price_for(model, settings.model_prices_json) is None
+    ]
 
 
 def _locked_usage(

@@ -16,6 +16,7 @@ from backend.actor import UserRead
 from backend.config import get_settings
 from backend.errors import AppError
 from backend.models.enums import Role
+from backend.usage import budget_service
 from mvp import auth, store, ui
 from mvp.admin.figures_budgets import budgets_tab
 from mvp.admin.figures_now import now_tab
@@ -67,9 +68,21 @@ def next_step() -> None:
             )
 
 
+def unpriced_warning() -> None:
+    """A model the settings name has no price: its calls count $0 in every figure below."""
+    for model in budget_service.unpriced_models(get_settings()):
+        st.warning(
+            f"Model `{model}` has no price, so its calls count as $0 in these figures and in the "
+            "budgets (and are refused while the daily dollar budget is on). Add its price to "
+            "MODEL_PRICES_JSON.",
+            icon=":material/price_change:",
+        )
+
+
 # The page ------------------------------------------------------------------------------------
 st.title("Figures")
 next_step()
+unpriced_warning()
 top = st.columns([1, 3], vertical_alignment="center")
 top[0].button(
     "Refresh",

@@ -369,3 +369,21 @@ def test_each_admin_page_queries_only_its_own_figures(app, admin, monkeypatch):
         called.clear()
         open_tab(at, page)
         assert set(called) == expected, page
+
+
+def test_the_figures_say_when_a_model_in_use_has_no_price(app, app_api, admin, monkeypatch):
+    """With the dollar budget off, calls of a model the price table does not list go through and
+    count $0: Cost today read "$0.00" after a day of such replies, with nothing on the Figures
+    page to say the figure leaves them out (noticed on 2026-12-06)."""
+    monkeypatch.setenv("ANTHROPIC_MODEL", "claude-opus-4-1")  # real, but not in the price table
+    monkeypatch.setenv("GLOBAL_DAILY_COST_BUDGET_USD", "0")
+    get_settings.cache_clear()
+    at = admin_app(app)
+    warnings = " ".join(w.value for w in at.warning)
+    assert "claude-opus-4-1" in warnings and "MODEL_PRICES_JSON" in warnings
+    assert "$0" in warnings  # what its calls count as in these figures
+
+
+def test_the_figures_say_nothing_of_prices_when_every_model_has_one(app, app_api, admin):
+    at = admin_app(app)
+    assert not [w for w in at.warning if "MODEL_PRICES_JSON" in w.value]
