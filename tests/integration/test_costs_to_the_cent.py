@@ -19,7 +19,6 @@ import pytest
 from sqlalchemy import func, select
 
 from backend import event_log
-from backend.classes import assignment_service
 from backend.db import Database, unit_of_work
 from backend.drills import drill_service, generation
 from backend.errors import BudgetExceededError
@@ -381,13 +380,9 @@ def test_a_memory_summary_of_a_model_without_a_price_is_not_asked_for_while_the_
     with then (a restart may have changed it). With an unpriced model and the dollar budget on,
     the summary was asked for and counted $0: now the free summary is written instead, as when
     the budget is used up, and nothing is billed."""
-    with unit_of_work(committed_engine) as db:
-        assignment_service.set_continuing_client(
-            db,
-            actor=classroom.teacher,
-            assignment_id=classroom.assignment.id,
-            continuing=True,
-        )
+    from tests.integration.test_client_memory import _continuing
+
+    _continuing(committed_engine, classroom)
     session_id = _ended_session(committed_engine, classroom, end=False)
     configure(anthropic_model=UNPRICED, global_daily_cost_budget_usd="20")
     asked_before = len(api.messages_requests())
