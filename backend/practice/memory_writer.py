@@ -169,7 +169,7 @@ def _summary(
 
     calls: list[Completion] = []
     answer, failure = None, None
-    if not gateway.demo_mode and _within_budget(database, gateway, source.user_id):
+    if not gateway.demo_mode and _within_budget(database, source.user_id):
         answer, calls, failure = _ask_model(gateway, source, leak)
     if answer is None:
         summary = offline_summary(source)
@@ -256,14 +256,14 @@ def _read_source(db: Session, session_id: int) -> MemorySource | None:
     )
 
 
-def _within_budget(database: Database, gateway: LLMGateway, user_id: int) -> bool:
-    """A used-up budget, or a model whose calls cannot be priced against it, writes the free
-    summary instead of refusing the memory."""
+def _within_budget(database: Database, user_id: int) -> bool:
+    """A used-up budget, or a summary model (REVIEW_MODEL) whose calls cannot be priced against
+    it, writes the free summary instead of refusing the memory."""
     try:
         with database() as db:
             settings = get_settings()
             budget_service.check_budgets(db, settings, user_id=user_id)
-            budget_service.refuse_unpriced(settings, gateway.model)
+            budget_service.refuse_unpriced(settings, settings.review_model)
     except AppError:
         return False
     return True

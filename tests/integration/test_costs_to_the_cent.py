@@ -354,8 +354,9 @@ def test_drafting_drill_items_with_a_model_without_a_price_is_refused_while_the_
 ):
     """Replies, reviews and checks of an unpriced model were refused, but a teacher's drill
     drafts still went to it and counted $0 against the daily dollar budget (noticed after the
-    cost review, 2026-12-06): now none is asked for, and nothing is added to the set."""
-    configure(anthropic_model=UNPRICED, global_daily_cost_budget_usd="20")
+    cost review, 2026-12-06): now none is asked for, and nothing is added to the set. Drafts,
+    like reviews and memories, are written by REVIEW_MODEL."""
+    configure(review_model=UNPRICED, global_daily_cost_budget_usd="20")
     with unit_of_work(committed_engine) as db:
         drill_set = drill_service.create_set(
             db, actor=classroom.teacher, title="Drafted", skill=DrillSkill.open_question
@@ -376,15 +377,15 @@ def test_drafting_drill_items_with_a_model_without_a_price_is_refused_while_the_
 def test_a_memory_summary_of_a_model_without_a_price_is_not_asked_for_while_the_budget_is_on(
     committed_engine, api, configure, classroom
 ):
-    """A continuing client's memory is written when a session ends, by the model the app runs
-    with then (a restart may have changed it). With an unpriced model and the dollar budget on,
-    the summary was asked for and counted $0: now the free summary is written instead, as when
-    the budget is used up, and nothing is billed."""
+    """A continuing client's memory is written when a session ends, by REVIEW_MODEL as set then
+    (a restart may have changed it). With an unpriced model and the dollar budget on, the
+    summary was asked for and counted $0: now the free summary is written instead, as when the
+    budget is used up, and nothing is billed."""
     from tests.integration.test_client_memory import _continuing
 
     _continuing(committed_engine, classroom)
     session_id = _ended_session(committed_engine, classroom, end=False)
-    configure(anthropic_model=UNPRICED, global_daily_cost_budget_usd="20")
+    configure(review_model=UNPRICED, global_daily_cost_budget_usd="20")
     asked_before = len(api.messages_requests())
     conversation_service.end_conversation(
         Database(committed_engine), actor=classroom.student, session_id=session_id
@@ -396,3 +397,39 @@ def test_a_memory_summary_of_a_model_without_a_price_is_not_asked_for_while_the_
         spent = db.scalar(select(func.sum(DailyUsage.memory_cost))) or Decimal(0)
     assert memory is not None and "Session 1" in memory.summary  # the free summary
     assert spent == Decimal(0)
+
+
+def test_drafts_and_memories_are_asked_of_review_model_when_only_the_chat_model_is_unpriced(
+    committed_engine, api, configure, classroom
+):
+    """An attack on the two tests above (2026-12-06): the price was looked up for the chat
+    model (ANTHROPIC_MODEL), not the one drafts and memories are asked of, so with only the chat
+    model unpriced a teacher could not draft and a memory was never written by the model."""
+    from tests.integration.test_client_memory import SUMMARY, _continuing
+    from tests.integration.test_drills import GOOD, _item
+
+    _continuing(committed_engine, classroom)
+    session_id = _ended_session(committed_engine, classroom, end=False)
+    configure(anthropic_model=UNPRICED, global_daily_cost_budget_usd="20")
+    with unit_of_work(committed_engine) as db:
+        drill_set = drill_service.create_set(
+            db, actor=classroom.teacher, title="Drafted", skill=DrillSkill.open_question
+        )
+    api.tool_reply({"items": [_item(f"Work is a lot, part {n}.", GOOD) for n in range(3)]})
+    drafted = generation.draft_items(
+        Database(committed_engine),
+        actor=classroom.teacher,
+        set_id=drill_set.id,
+        client_id=classroom.client.id,
+        count=3,
+    )
+    api.tool_reply(SUMMARY, input_tokens=900, output_tokens=120)
+    conversation_service.end_conversation(
+        Database(committed_engine), actor=classroom.student, session_id=session_id
+    )
+    assert runner.wait_idle(10), "the memory job outlived the test"
+    assert drafted.added == 3
+    assert [request.body["model"] for request in api.messages_requests()] == [HAIKU, HAIKU]
+    with unit_of_work(committed_engine, write=False) as db:
+        memory = memory_service.read_memory(db, actor=classroom.teacher, session_id=session_id)
+    assert memory is not None and "keep a sleep diary" in memory.summary  # the model's summary
