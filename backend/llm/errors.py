@@ -148,6 +148,10 @@ def classify(error: BaseException) -> GatewayError:
         category = ErrorCategory.rate_limited
     elif isinstance(error, anthropic.OverloadedError):
         category = ErrorCategory.overloaded
+    elif status == 400 and _out_of_credit(detail):
+        # The API says so with a 400 invalid_request_error, but it is the account's billing:
+        # an admin's to fix, and then asking again works.
+        category = ErrorCategory.permission
     elif isinstance(error, anthropic.BadRequestError) or status == 413:
         # 413 (too large to send), also from a proxy whose body is no API error: asking again
         # cannot help.
@@ -173,6 +177,12 @@ def classify(error: BaseException) -> GatewayError:
     else:
         category = ErrorCategory.unknown
     return GatewayError(category, status=status, request_id=request_id, detail=detail)
+
+
+def _out_of_credit(detail: str) -> bool:
+    """The API's words for an account whose prepaid credit ran out ("Your credit balance is too
+    low to access the Anthropic API...")."""
+    return "credit balance" in detail.lower()
 
 
 def _api_error_type(error: BaseException) -> str:

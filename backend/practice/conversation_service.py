@@ -123,8 +123,12 @@ class ReplyOutcome:
 
     @property
     def retryable(self) -> bool:
-        """Whether asking again may help: not after a request the API refuses for good (400)."""
-        return not isinstance(self.error, ServiceUnavailableError) or self.error.retryable
+        """Whether asking again may help: not after a request the API refuses for good (a 400
+        or 413). A set-up problem (key, billing, model) keeps its Retry: once an admin fixes it,
+        asking again works."""
+        return not (
+            isinstance(self.error, GatewayError) and self.error.kind == ErrorCategory.bad_request
+        )
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import delete
 from streamlit.testing.v1 import AppTest
 
@@ -522,6 +523,36 @@ def test_a_reply_the_api_refuses_for_good_offers_no_retry(app, app_db, app_api):
     at.run()  # and not on the next run either
     assert any("could not accept this conversation" in w for w in texts(at, "warning"))
     assert not [b for b in at.button if b.key == "retry_reply"]
+
+
+CREDIT_TOO_LOW = (
+    "Your credit balance is too low to access the Anthropic API. Please go to Plans & Billing "
+    "to upgrade or purchase credits."
+)
+
+
+@pytest.mark.parametrize(
+    "status, error_type, message",
+    [(402, None, None), (403, None, None), (400, "invalid_request_error", CREDIT_TOO_LOW)],
+    ids=["billing", "permission", "credit-balance-too-low"],
+)
+def test_an_account_refused_for_billing_or_permission_keeps_its_retry(
+    app, app_db, app_api, status, error_type, message
+):
+    """An attack on the test above (2026-12-06): Retry went for every set-up error too, though
+    once an admin fixes the account (the API says an account out of credit with a 400) asking
+    again works; and that 400 told the student to start a new conversation, which cannot help."""
+    classroom(app_db)
+    app_api.error(status, error_type, message)
+    app_api.reply("Sorry, where was I.")  # the account is fixed
+    at = log_in(app.run(), "sam.student")
+    start_button(at).click().run()
+    at.chat_input(key="chat_input").set_value("Hello?").run()
+    assert_clean(at)
+    notice = " ".join(texts(at, "warning"))
+    assert "tell your teacher or an admin" in notice and "starting a new one" not in notice
+    at.button(key="retry_reply").click().run()
+    assert shown_messages(at) == ["Hello?", "Sorry, where was I."]
 
 
 def test_my_sessions_reads_a_transcript_only_when_its_row_is_opened(app, app_db, monkeypatch):
