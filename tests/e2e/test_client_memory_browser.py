@@ -103,8 +103,11 @@ def test_a_continuing_client_remembers_and_the_teacher_edits_the_memory(
         log_in(teacher, app_server, "demo.teacher", lands_on="Clients")
         go_to(teacher, "History & metrics")
         teacher.locator(f".st-key-conversation_{first} summary").click()
-        # Opening it is a run (it reads the transcript): a Save clicked before that run ended was
-        # seen lost in CI on 2026-12-06 (the box kept the edit; nothing was saved or said).
+        # Opening it is a run (it reads the transcript), which draws the memory's expander: a
+        # Save clicked before that run ended was seen lost in CI on 2026-12-06 (the box kept the
+        # edit; nothing was saved or said). Once the expander is drawn the run has begun, so
+        # waiting for it then cannot return before it started.
+        teacher.locator(f".st-key-memory_{first} summary").wait_for()
         wait_until_idle(teacher)
         teacher.locator(f".st-key-memory_{first} summary").click()
         box = teacher.locator(f"[class*='st-key-memory_text_{first}_'] textarea")
