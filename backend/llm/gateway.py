@@ -618,8 +618,9 @@ class LLMGateway:
         self._note_call(True, latency_seconds * 1000)
 
     def _failed(self, error: GatewayError) -> None:
-        """A configuration error (wrong key, missing model) is no outage: the breaker ignores it."""
-        if error.kind in CONFIGURATION_ERRORS:
+        """A configuration error (wrong key, missing model) or a request refused for good (a 400
+        or 413: that request's own fault) is no outage: the breaker ignores it."""
+        if error.kind in CONFIGURATION_ERRORS or error.kind == ErrorCategory.bad_request:
             self.breaker.release_trial()
         else:
             self.breaker.record_failure()

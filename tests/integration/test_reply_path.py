@@ -277,6 +277,36 @@ def test_retries_refused_by_the_open_breaker_do_not_use_the_rate_limit(
     assert get_rate_limiter().remaining_messages(classroom.student.id) == left == 2
 
 
+def test_requests_refused_for_good_do_not_open_the_breaker_for_everyone(
+    committed_engine, api, configure, classroom
+):
+    """A 400 or 413 is the request's own fault (a conversation too long, say): it gets no Retry,
+    yet each counted as an outage toward the circuit breaker, so two long conversations paused
+    every student's replies (an attack on 0cad1f9, 2026-12-06). Like a set-up error, it is no
+    outage: the breaker stays closed and the next student is answered."""
+    configure(breaker_failure_threshold=2, breaker_cooldown_seconds=30)
+    api.error(400, "invalid_request_error", "prompt is too long: 210000 tokens > 200000 maximum")
+    api.error(413, "request_too_large", "Request exceeds the maximum allowed number of bytes.")
+    for _ in range(2):
+        session = _start(committed_engine, classroom.student, classroom.client)
+        outcome = conversation_service.send_message(
+            Database(committed_engine),
+            actor=classroom.student,
+            session_id=session.id,
+            content="Hello?",
+        )
+        assert not outcome.ok and outcome.error.category == "bad_request"
+        conversation_service.end_conversation(
+            Database(committed_engine), actor=classroom.student, session_id=session.id
+        )
+    assert get_gateway().breaker.state == BreakerState.closed
+    api.reply("I'm here.")
+    session = _start(committed_engine, classroom.student, classroom.client)
+    assert conversation_service.send_message(
+        Database(committed_engine), actor=classroom.student, session_id=session.id, content="Hi."
+    ).ok
+
+
 # 11-15. The gateway ---------------------------------------------------------------------------------
 def test_a_malformed_200_becomes_a_notice_an_event_and_a_retry(committed_engine, api, classroom):
     session = _start(committed_engine, classroom.student, classroom.client)
