@@ -69,12 +69,17 @@ def next_step() -> None:
 
 
 def unpriced_warning() -> None:
-    """A model the settings name has no price: its calls count $0 in every figure below."""
-    for model in budget_service.unpriced_models(get_settings()):
+    """A model the settings name has no price: with the dollar budget on its calls are refused,
+    with it off they count $0 in every figure below."""
+    settings = get_settings()
+    for model in budget_service.unpriced_models(settings):
         st.warning(
-            f"Model `{model}` has no price, so its calls count as $0 in these figures and in the "
-            "budgets (and are refused while the daily dollar budget is on). Add its price to "
-            "MODEL_PRICES_JSON.",
+            f"Model `{model}` has no price, so it is paused: its calls are refused while the "
+            "daily dollar budget is on. Add its price to MODEL_PRICES_JSON, or set "
+            "GLOBAL_DAILY_COST_BUDGET_USD=0 to let its calls through uncounted."
+            if settings.global_daily_cost_budget_usd
+            else f"Model `{model}` has no price, so its calls count as $0 in these figures and "
+            "in the budgets. Add its price to MODEL_PRICES_JSON.",
             icon=":material/price_change:",
         )
 

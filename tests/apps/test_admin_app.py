@@ -384,6 +384,21 @@ def test_the_figures_say_when_a_model_in_use_has_no_price(app, app_api, admin, m
     assert "$0" in warnings  # what its calls count as in these figures
 
 
+def test_with_the_budget_on_the_figures_say_the_unpriced_model_is_paused(
+    app, app_api, admin, monkeypatch
+):
+    """With the dollar budget on (the default) no call of an unpriced model is made: the
+    warning said they "count as $0", with the refusal as an aside and without the second way
+    out the Error log gives (an attack on the warning above, 2026-12-06)."""
+    monkeypatch.setenv("ANTHROPIC_MODEL", "claude-opus-4-1")
+    monkeypatch.setenv("GLOBAL_DAILY_COST_BUDGET_USD", "20")
+    get_settings.cache_clear()
+    at = admin_app(app)
+    warning = " ".join(w.value for w in at.warning if "claude-opus-4-1" in w.value)
+    assert "paused" in warning and "count as $0" not in warning
+    assert "MODEL_PRICES_JSON" in warning and "GLOBAL_DAILY_COST_BUDGET_USD=0" in warning
+
+
 def test_the_figures_say_nothing_of_prices_when_every_model_has_one(app, app_api, admin):
     at = admin_app(app)
     assert not [w for w in at.warning if "MODEL_PRICES_JSON" in w.value]
