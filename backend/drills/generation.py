@@ -150,6 +150,15 @@ def draft_items(
     with database(write=True) as db:  # billed even when nothing is kept: its own transaction
         for completion in billed:
             _record_call(db, checked, set_id, completion)
+        if failure is not None:  # for the admin's Error log, as a reply's or a review's is
+            event_log.record(
+                db,
+                failure.severity,
+                f"api_{failure.category}",
+                failure.failed("Drill drafting"),
+                user_id=checked.id,
+                details=failure.event_details(purpose="drill_items"),
+            )
     with database(write=True) as db:
         # The room is counted under the set's lock (as drill_service's changes are).
         row = db.get_one(DrillSet, set_id, with_for_update={"key_share": True})

@@ -542,3 +542,29 @@ def test_one_invented_quote_among_valid_findings_still_gives_a_scorecard(
     api.set_default_tool_reply(judgement)
     card = _run(committed_engine, teacher, client)
     assert _dimension(card, "pace").status == "warn"
+
+
+def test_a_judge_refused_for_billing_reaches_the_admins_error_log(
+    committed_engine, api, teacher_client, monkeypatch
+):
+    """A check's replies log an `api_<category>` event when the API refuses them; its judge's
+    call did not: out of credit at the judge (the API's 400 "credit balance is too low"), the
+    teacher's check failed and the admin's Error log showed nothing (an attack, 2026-12-06)."""
+    from backend.checks import check_judge
+    from backend.llm import GatewayError
+    from backend.models import Event
+
+    teacher, client = teacher_client
+    _script(api)
+    judge = check_judge.judge_probes
+
+    def out_of_credit_at_the_judge(*args, **kwargs):
+        api.error(400, "invalid_request_error", "Your credit balance is too low to access it.")
+        return judge(*args, **kwargs)
+
+    monkeypatch.setattr(check_judge, "judge_probes", out_of_credit_at_the_judge)
+    with pytest.raises(GatewayError):
+        check_service.run_check(Database(committed_engine), actor=teacher, client_id=client.id)
+    with unit_of_work(committed_engine, write=False) as db:
+        logged = db.scalars(select(Event.category).where(Event.category.like("api_%"))).all()
+    assert logged == ["api_permission"]

@@ -20,6 +20,7 @@ from backend.errors import (
     PermissionDeniedError,
     ValidationError,
 )
+from backend.llm import GatewayError
 from backend.llm.pricing import calculate_cost
 from backend.llm.usage import Usage
 from backend.models import DailyUsage, DrillAttempt, DrillSet, DrillSetItem, Event
@@ -338,6 +339,26 @@ def test_drafting_is_refused_once_the_teachers_budget_is_used_up(api, configure,
     assert api.messages_requests() == []  # nothing was asked of the model
     with unit_of_work(committed_engine, write=False) as db:
         assert drill_service.get_set(db, actor=room.teacher, set_id=drill_set.id).items == []
+
+
+def test_a_draft_refused_for_billing_reaches_the_admins_error_log(api, committed_engine):
+    """Replies, reviews and memories log an `api_<category>` event when the API refuses them;
+    drafting did not, so a teacher told to ask an admin about billing left the admin's Error log
+    empty (an attack, 2026-12-06)."""
+    room, drill_set = _teacher_set_and_client(committed_engine)
+    api.error(400, "invalid_request_error", "Your credit balance is too low to access it.")
+    with pytest.raises(GatewayError):
+        generation.draft_items(
+            Database(committed_engine),
+            actor=room.teacher,
+            set_id=drill_set.id,
+            client_id=room.client.id,
+        )
+    with unit_of_work(committed_engine, write=False) as db:
+        logged = db.scalars(select(Event).where(Event.category.like("api_%"))).all()
+    assert [(event.category, event.user_id) for event in logged] == [
+        ("api_permission", room.teacher.id)
+    ]
 
 
 def test_an_assigned_set_keeps_five_items_and_a_set_taken_back_may_shrink(db):
