@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 
 from backend import event_log
 from backend.db import Database, unit_of_work
-from backend.drills import drill_service, generation
+from backend.drills import drill_service
 from backend.errors import BudgetExceededError
 from backend.jobs import runner
 from backend.llm.usage import Usage
@@ -41,6 +41,7 @@ from backend.usage import usage_service
 from backend.usage.purposes import Purpose
 from tests.factories import add_message, add_reply, make_user
 from tests.fakes import anthropic_server
+from tests.integration.test_drills import draft
 
 HAIKU = "claude-haiku-4-5"
 LINES = [
@@ -362,12 +363,7 @@ def test_drafting_drill_items_with_a_model_without_a_price_is_refused_while_the_
             db, actor=classroom.teacher, title="Drafted", skill=DrillSkill.open_question
         )
     with pytest.raises(BudgetExceededError, match="The AI model is paused"):
-        generation.draft_items(
-            Database(committed_engine),
-            actor=classroom.teacher,
-            set_id=drill_set.id,
-            client_id=classroom.client.id,
-        )
+        draft(committed_engine, classroom, drill_set)
     assert api.messages_requests() == []  # nothing was paid for
     with unit_of_work(committed_engine, write=False) as db:
         assert drill_service.get_set(db, actor=classroom.teacher, set_id=drill_set.id).items == []
@@ -416,13 +412,7 @@ def test_drafts_and_memories_are_asked_of_review_model_when_only_the_chat_model_
             db, actor=classroom.teacher, title="Drafted", skill=DrillSkill.open_question
         )
     api.tool_reply({"items": [_item(f"Work is a lot, part {n}.", GOOD) for n in range(3)]})
-    drafted = generation.draft_items(
-        Database(committed_engine),
-        actor=classroom.teacher,
-        set_id=drill_set.id,
-        client_id=classroom.client.id,
-        count=3,
-    )
+    drafted = draft(committed_engine, classroom, drill_set, count=3)
     api.tool_reply(SUMMARY, input_tokens=900, output_tokens=120)
     conversation_service.end_conversation(
         Database(committed_engine), actor=classroom.student, session_id=session_id

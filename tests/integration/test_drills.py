@@ -266,6 +266,17 @@ def _teacher_set_and_client(engine):
     return room, drill_set
 
 
+def draft(engine, room, drill_set, **kwargs):
+    """`generation.draft_items` for the room's teacher, into `drill_set`, from the room's client."""
+    return generation.draft_items(
+        Database(engine),
+        actor=room.teacher,
+        set_id=drill_set.id,
+        client_id=room.client.id,
+        **kwargs,
+    )
+
+
 def test_drafted_items_wait_for_the_teacher_and_their_cost_is_recorded(api, committed_engine):
     room, drill_set = _teacher_set_and_client(committed_engine)
     good = [_item(f"Work is a lot, part {n}.", GOOD) for n in range(3)]
@@ -273,13 +284,7 @@ def test_drafted_items_wait_for_the_teacher_and_their_cost_is_recorded(api, comm
     api.tool_reply({"items": [*good, missing]}, input_tokens=900, output_tokens=400)
     api.tool_reply({"items": good}, input_tokens=1400, output_tokens=350)  # the repair
 
-    drafted = generation.draft_items(
-        Database(committed_engine),
-        actor=room.teacher,
-        set_id=drill_set.id,
-        client_id=room.client.id,
-        count=4,
-    )
+    drafted = draft(committed_engine, room, drill_set, count=4)
 
     assert (drafted.added, drafted.dropped, drafted.demo) == (3, 0, False)
     first, repair = api.messages_requests()[-2:]
@@ -301,13 +306,7 @@ def test_drafted_items_wait_for_the_teacher_and_their_cost_is_recorded(api, comm
 
 def test_demo_mode_drafts_items_offline_for_free(committed_engine):
     room, drill_set = _teacher_set_and_client(committed_engine)
-    drafted = generation.draft_items(
-        Database(committed_engine),
-        actor=room.teacher,
-        set_id=drill_set.id,
-        client_id=room.client.id,
-        count=5,
-    )
+    drafted = draft(committed_engine, room, drill_set, count=5)
     assert (drafted.added, drafted.cost, drafted.demo) == (5, 0, True)
     with unit_of_work(committed_engine, write=False) as db:
         mine = drill_service.get_set(db, actor=room.teacher, set_id=drill_set.id)
@@ -330,12 +329,7 @@ def test_drafting_is_refused_once_the_teachers_budget_is_used_up(api, configure,
             cost=None,
         )
     with pytest.raises(BudgetExceededError):
-        generation.draft_items(
-            Database(committed_engine),
-            actor=room.teacher,
-            set_id=drill_set.id,
-            client_id=room.client.id,
-        )
+        draft(committed_engine, room, drill_set)
     assert api.messages_requests() == []  # nothing was asked of the model
     with unit_of_work(committed_engine, write=False) as db:
         assert drill_service.get_set(db, actor=room.teacher, set_id=drill_set.id).items == []
@@ -348,12 +342,7 @@ def test_a_draft_refused_for_billing_reaches_the_admins_error_log(api, committed
     room, drill_set = _teacher_set_and_client(committed_engine)
     api.error(400, "invalid_request_error", "Your credit balance is too low to access it.")
     with pytest.raises(GatewayError):
-        generation.draft_items(
-            Database(committed_engine),
-            actor=room.teacher,
-            set_id=drill_set.id,
-            client_id=room.client.id,
-        )
+        draft(committed_engine, room, drill_set)
     with unit_of_work(committed_engine, write=False) as db:
         logged = db.scalars(select(Event).where(Event.category.like("api_%"))).all()
     assert [(event.category, event.user_id) for event in logged] == [
