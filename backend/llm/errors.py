@@ -59,8 +59,8 @@ USER_MESSAGES = {
     ErrorCategory.timeout: "The AI service took too long to answer. Press Retry to try again.",
     ErrorCategory.connection: "Could not reach the AI service (network problem). Check the "
     "connection, then press Retry.",
-    ErrorCategory.bad_request: "The AI service could not accept this conversation. Try ending it "
-    "and starting a new one; an admin can see the details.",
+    ErrorCategory.bad_request: "The AI service refused this request as it is (too long, or not "
+    "allowed), so asking again will not help; an admin can see the details.",
     ErrorCategory.not_found: "The practice service is not set up correctly (its AI model was not "
     "found). Please tell your teacher or an admin.",
     ErrorCategory.server_error: "The AI service had an internal error. Wait a moment, then press "

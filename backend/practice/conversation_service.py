@@ -823,4 +823,7 @@ DATABASE_DOWN = (
 def fallback_notice(name: str, session_id: int, error: AppError) -> str:
     """A short in-world notice plus what happened and what to do."""
     index = int(hashlib.sha256(f"{session_id}".encode()).hexdigest(), 16) % len(FALLBACK_TEMPLATES)
-    return f"{FALLBACK_TEMPLATES[index].format(name=name)} ({error.message})"
+    notice = f"{FALLBACK_TEMPLATES[index].format(name=name)} ({error.message})"
+    if isinstance(error, GatewayError) and error.kind == ErrorCategory.bad_request:
+        notice += " Try ending this conversation and starting a new one."  # it is too long
+    return notice

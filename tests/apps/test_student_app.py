@@ -518,10 +518,10 @@ def test_a_reply_the_api_refuses_for_good_offers_no_retry(app, app_db, app_api):
     at.chat_input(key="chat_input").set_value("Hello?").run()
     assert_clean(at)
     assert shown_messages(at) == ["Hello?"]
-    assert any("could not accept this conversation" in w for w in texts(at, "warning"))
+    assert any("starting a new one" in w for w in texts(at, "warning"))
     assert not [b for b in at.button if b.key == "retry_reply"]
     at.run()  # and not on the next run either
-    assert any("could not accept this conversation" in w for w in texts(at, "warning"))
+    assert any("starting a new one" in w for w in texts(at, "warning"))
     assert not [b for b in at.button if b.key == "retry_reply"]
 
 

@@ -124,7 +124,7 @@ def test_request_marks_the_stable_prefix_for_caching_and_alternates_roles(
         (lambda api: api.error(401), "authentication", "API key was refused"),
         (lambda api: api.error(403), "permission", "permission or billing"),
         (lambda api: api.error(402, "billing_error"), "permission", "permission or billing"),
-        (lambda api: api.error(400), "bad_request", "could not accept"),
+        (lambda api: api.error(400), "bad_request", "refused this request"),
         (lambda api: api.rate_limited(retry_after=1), "rate_limited", "too many requests"),
         (lambda api: api.error(500), "server_error", "internal error"),
         (lambda api: api.overloaded(), "overloaded", "overloaded"),

@@ -6,10 +6,12 @@ from datetime import timedelta
 
 import anthropic
 import httpx
+import pytest
 
-from backend.db import unit_of_work
-from backend.llm.errors import ErrorCategory, classify
+from backend.db import Database, unit_of_work
+from backend.llm.errors import ErrorCategory, GatewayError, classify
 from backend.monitoring import metrics_service
+from backend.reviews import review_service
 from tests.integration.test_costs_to_the_cent import (
     _admin,
     _as_if_earlier,
@@ -64,3 +66,21 @@ def test_http_413_without_the_apis_json_body_is_still_a_refused_request():
     assert classified.kind == ErrorCategory.bad_request
     assert not classified.retryable
     assert "Retry" not in classified.message
+
+
+def test_a_review_refused_for_good_does_not_say_to_end_the_conversation(
+    committed_engine, api, configure, classroom
+):
+    """The review of an ended conversation that the API refuses (413: the transcript is too
+    large to send) told the student to "Try ending it and starting a new one": words for a
+    reply, about a conversation already ended (an attack, 2026-12-06). A reply's notice still
+    says so."""
+    configure(review_batches=False)
+    session_id = _ended_session(committed_engine, classroom)
+    api.error(413, "request_too_large", "Request exceeds the maximum allowed number of bytes.")
+    with pytest.raises(GatewayError) as refused:
+        review_service.create_review(
+            Database(committed_engine), actor=classroom.student, session_id=session_id
+        )
+    assert "starting a new one" not in refused.value.message
+    assert "asking again will not help" in refused.value.message
