@@ -289,6 +289,34 @@ def _store(db: Session, source: MemorySource, summary: str, *, earned: bool) -> 
     return True
 
 
+def record_call(db: Session, session_id: int, completion: Completion) -> None:
+    """One billed summary call: its usage joins the session (purpose `memory`), and an info
+    event keeps its time, tokens and cost (`usage_service.rebuild` brings it back from that)."""
+    session_service.record_usage(
+        db,
+        session_id=session_id,
+        usage=completion.usage,
+        cost=completion.cost,
+        model=completion.model,
+        unpriced=completion.cost is None,
+        purpose=Purpose.memory,
+    )
+    event_log.record(
+        db,
+        "info",
+        "memory_call",
+        "A continuing client's memory summary was billed.",
+        session_id=session_id,
+        details={
+            "input_tokens": completion.usage.input_tokens,
+            "output_tokens": completion.usage.output_tokens,
+            "cache_write_tokens": completion.usage.cache_write_tokens,
+            "cache_read_tokens": completion.usage.cache_read_tokens,
+            "cost": str(completion.cost if completion.cost is not None else Decimal(0)),
+        },
+    )
+
+
 def _record_calls(
     db: Session,
     source: MemorySource,
@@ -300,29 +328,7 @@ def _record_calls(
     """Each billed call's usage joins the session (purpose `memory`) with an info event, as a
     judge call's does; a failure and a summary cut for the hidden information are logged."""
     for completion in calls:
-        session_service.record_usage(
-            db,
-            session_id=source.session_id,
-            usage=completion.usage,
-            cost=completion.cost,
-            model=completion.model,
-            unpriced=completion.cost is None,
-            purpose=Purpose.memory,
-        )
-        event_log.record(
-            db,
-            "info",
-            "memory_call",
-            "A continuing client's memory summary was billed.",
-            session_id=source.session_id,
-            details={
-                "input_tokens": completion.usage.input_tokens,
-                "output_tokens": completion.usage.output_tokens,
-                "cache_write_tokens": completion.usage.cache_write_tokens,
-                "cache_read_tokens": completion.usage.cache_read_tokens,
-                "cost": str(completion.cost if completion.cost is not None else Decimal(0)),
-            },
-        )
+        record_call(db, source.session_id, completion)
     if failure is not None:
         event_log.record(
             db,

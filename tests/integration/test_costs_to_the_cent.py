@@ -18,12 +18,11 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from backend import event_log
 from backend.db import Database, unit_of_work
 from backend.drills import drill_service
 from backend.errors import BudgetExceededError
 from backend.jobs import runner
-from backend.llm.usage import Usage
+from backend.llm.usage import Completion, Usage
 from backend.models import (
     ClientDailyUsage,
     ClientUsageIncrement,
@@ -35,10 +34,14 @@ from backend.models import (
 )
 from backend.models.enums import DrillSkill, Role
 from backend.monitoring import metrics_service
-from backend.practice import conversation_service, memory_service, session_service
+from backend.practice import (
+    conversation_service,
+    memory_service,
+    memory_writer,
+    session_service,
+)
 from backend.reviews import review_service
 from backend.usage import usage_service
-from backend.usage.purposes import Purpose
 from tests.factories import add_message, add_reply, make_user
 from tests.fakes import anthropic_server
 from tests.integration.test_drills import draft
@@ -230,23 +233,18 @@ def test_a_rebuild_of_the_rollups_keeps_what_memory_summaries_cost(
     10 row $0.0045. After `usage_service.rebuild` (run by every `backend.cli import`) they read
     $0.0030, $0 and $0.0030, while the conversation's cost in History keeps $0.0045."""
     session_id = _ended_session(committed_engine, classroom)
-    with unit_of_work(committed_engine) as db:  # what memory_writer._record_calls records
-        session_service.record_usage(
-            db,
-            session_id=session_id,
-            usage=Usage(input_tokens=900, output_tokens=120),
-            cost=Decimal("0.0015"),
-            model=HAIKU,
-            purpose=Purpose.memory,
-        )
-        event_log.record(
-            db,
-            "info",
-            "memory_call",
-            "A continuing client's memory summary was billed.",
-            session_id=session_id,
-            details={"input_tokens": 900, "output_tokens": 120, "cost": "0.0015"},
-        )
+    summary = Completion(
+        text="",
+        usage=Usage(input_tokens=900, output_tokens=120),
+        model=HAIKU,
+        stop_reason="tool_use",
+        request_id=None,
+        latency_ms=800,
+        time_to_first_token_ms=None,
+        cost=Decimal("0.0015"),
+    )
+    with unit_of_work(committed_engine) as db:
+        memory_writer.record_call(db, session_id, summary)
     admin = _admin(committed_engine)
 
     def figures():
