@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
@@ -18,6 +18,9 @@ from backend.db import set_event_recorder
 from backend.models import Event
 from backend.models.enums import Severity
 from backend.utils.text import bounded
+
+if TYPE_CHECKING:
+    from backend.llm.errors import GatewayError
 
 
 class EventRead(BaseModel):
@@ -102,6 +105,28 @@ def record(
             session_id=session_id,
             details=_clean(dict(details or {})),
         )
+    )
+
+
+def record_api_failure(
+    db: Session,
+    error: GatewayError,
+    message: str,
+    *,
+    purpose: str,
+    user_id: int | None = None,
+    session_id: int | None = None,
+) -> None:
+    """A model call the API failed, for the admin's Error log: `api_<category>` at the error's
+    severity, with what the log shows of it (status, request id, the API's words; no secret)."""
+    record(
+        db,
+        error.severity,
+        f"api_{error.category}",
+        message,
+        user_id=user_id,
+        session_id=session_id,
+        details=error.event_details(purpose=purpose),
     )
 
 

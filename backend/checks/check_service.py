@@ -374,14 +374,13 @@ def _judge(
             db, first, user_id=actor.id, client_id=client.id, probe_key="all probes"
         )
         if first.failure is not None:  # for the admin's Error log, as a probe reply's is
-            event_log.record(
+            event_log.record_api_failure(
                 db,
-                first.failure.severity,
-                f"api_{first.failure.category}",
+                first.failure,
                 first.failure.failed("A client check's judge"),
+                purpose="check_judge",
                 user_id=actor.id,
                 session_id=results[0].session_id,
-                details=first.failure.event_details(purpose="check_judge"),
             )
     if first.failure is not None:  # raised once what it cost is recorded
         raise first.failure

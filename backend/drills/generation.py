@@ -151,13 +151,12 @@ def draft_items(
         for completion in billed:
             _record_call(db, checked, set_id, completion)
         if failure is not None:  # for the admin's Error log, as a reply's or a review's is
-            event_log.record(
+            event_log.record_api_failure(
                 db,
-                failure.severity,
-                f"api_{failure.category}",
+                failure,
                 failure.failed("Drill drafting"),
+                purpose="drill_items",
                 user_id=checked.id,
-                details=failure.event_details(purpose="drill_items"),
             )
     with database(write=True) as db:
         # The room is counted under the set's lock (as drill_service's changes are).

@@ -330,13 +330,12 @@ def _record_calls(
     for completion in calls:
         record_call(db, source.session_id, completion)
     if failure is not None:
-        event_log.record(
+        event_log.record_api_failure(
             db,
-            failure.severity,
-            f"api_{failure.category}",
+            failure,
             "The client's memory was written offline: " + failure.failed("Memory summary"),
+            purpose="memory",
             session_id=source.session_id,
-            details=failure.event_details(purpose="memory"),
         )
     if dropped:
         event_log.record(

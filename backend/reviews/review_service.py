@@ -329,13 +329,13 @@ def _write_review(
         with database(write=True) as db:
             if outcome.calls:  # an answer was billed before the API failed
                 _store(db, job, content=None, source=ReviewSource.model, **outcome.billed())
-            _log(
+            event_log.record_api_failure(
                 db,
-                job,
-                error.severity,
-                f"api_{error.category}",
+                error,
                 error.failed("Review"),
-                error.event_details(purpose=REVIEW_CATEGORY),
+                purpose=REVIEW_CATEGORY,
+                user_id=job.user_id,
+                session_id=job.session_id,
             )
             if settled_as is not None:
                 review_batches.settle(db, job.session_id, settled_as)
