@@ -195,6 +195,9 @@ def go_to(page, title: str) -> None:
 
 def log_in(page, url: str, username: str, lands_on: str = "Practice") -> None:
     open_app(page, url)
+    # The page is drawn and idle: a missing form fails here, with what the page shows instead
+    # (once in CI on 2026-12-06 a drawn page had no form for 90 s, and `fill` said only that).
+    expect(keyed(page, "login_username")).to_be_visible()
     fill(page, "login_username", username)
     fill(page, "login_password", PASSWORD)
     click(page, "login_submit")
