@@ -177,6 +177,7 @@ CATEGORY_LABELS = {
     "drill_items_call": "Drill items drafted",
     "memory_call": "Client memory",
     "review_call": "Failed review attempt",
+    "connection_test_call": "Connection test",
     "output_guard": "Reply held back",
     "refusal": "Reply refused by the model",
     "redis": "Redis",
@@ -187,15 +188,16 @@ CATEGORY_LABELS = {
 
 #: Paid calls stored as no message leave an info event with their usage (tokens, "cost"): a
 #: reply cut off after billing, a client check's judge call, a model drafting drill items, a
-#: continuing client's memory summary, a failed review attempt a later one replaced. With the
-#: stored replies and the reviews they are every paid call, with its time of day (the
-#: dashboard's hourly figures).
+#: continuing client's memory summary, a failed review attempt a later one replaced, an admin's
+#: connection test. With the stored replies and the reviews they are every paid call, with its
+#: time of day (the dashboard's hourly figures).
 PAID_CALL_CATEGORIES = (
     "partial_reply",
     "judge_call",
     "drill_items_call",
     "memory_call",
     "review_call",
+    "connection_test_call",
 )
 
 

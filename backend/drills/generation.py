@@ -33,7 +33,6 @@ from backend.llm import Completion, get_gateway
 from backend.llm.errors import GatewayError
 from backend.llm.validated import ask_validated
 from backend.models import DrillSet
-from backend.models.base import utcnow
 from backend.models.enums import DrillSkill
 from backend.usage import budget_service, usage_service
 from backend.usage.purposes import Purpose
@@ -228,27 +227,12 @@ def _validate(
 
 
 def _record_call(db: Session, actor: UserRead, set_id: int, completion: Completion) -> None:
-    usage_service.record_call(
+    usage_service.record_paid_call(
         db,
         purpose=Purpose.drill_items,
         user_id=actor.id,
-        at=utcnow(),
-        usage=completion.usage,
-        cost=completion.cost,
-    )
-    event_log.record(
-        db,
-        "info",
-        "drill_items_call",
-        "Drill items were drafted by the model.",
-        user_id=actor.id,
-        details={
-            "set_id": set_id,
-            "model": completion.model,
-            "input_tokens": completion.usage.input_tokens,
-            "output_tokens": completion.usage.output_tokens,
-            "cache_write_tokens": completion.usage.cache_write_tokens,
-            "cache_read_tokens": completion.usage.cache_read_tokens,
-            "cost": str(completion.cost),
-        },
+        completion=completion,
+        category="drill_items_call",
+        message="Drill items were drafted by the model.",
+        set_id=set_id,
     )

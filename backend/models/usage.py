@@ -39,7 +39,7 @@ class DailyUsage(Base):
     replies: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     # By purpose (`backend.usage.purposes`): students' practice, teachers' test chats, client
     # checks' probe turns and judge calls, model-written reviews, drill items a model drafted,
-    # continuing clients' memories.
+    # continuing clients' memories, admins' connection tests.
     practice_cost: Mapped[Decimal] = mapped_column(Money, default=Decimal(0), server_default="0")
     test_chat_cost: Mapped[Decimal] = mapped_column(Money, default=Decimal(0), server_default="0")
     check_turns_cost: Mapped[Decimal] = mapped_column(Money, default=Decimal(0), server_default="0")
@@ -50,6 +50,10 @@ class DailyUsage(Base):
     drill_items_cost: Mapped[Decimal] = mapped_column(Money, default=Decimal(0), server_default="0")
     # Added after drill_items_cost (migration 0011), so its place among the columns is here.
     memory_cost: Mapped[Decimal] = mapped_column(Money, default=Decimal(0), server_default="0")
+    # Migration 0013: admins' "Test connection" calls.
+    connection_test_cost: Mapped[Decimal] = mapped_column(
+        Money, default=Decimal(0), server_default="0"
+    )
 
 
 class ClientUsageCounts:

@@ -11,7 +11,8 @@ from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from backend import event_log
+from backend import access, event_log
+from backend.actor import UserRead
 from backend.config import get_settings
 from backend.db import Database
 from backend.llm import (
@@ -21,12 +22,21 @@ from backend.llm import (
     LLMGateway,
     get_gateway,
 )
+from backend.llm.usage import Completion
 from backend.models import Event, Message
 from backend.models.enums import MessageRole
+from backend.usage import usage_service
+from backend.usage.purposes import Purpose
 from backend.utils.formatting import format_usd
 from backend.utils.rate_limiter import redis_down
 
-__all__ = ["HealthStatus", "ServiceHealth", "all_health", "check_connection"]  # pages read the
+__all__ = [
+    "HealthStatus",
+    "ServiceHealth",
+    "all_health",
+    "check_connection",
+    "run_connection_test",
+]  # pages read the
 # status enum from here: they never import the LLM package.
 
 
@@ -177,17 +187,41 @@ def redact_secrets(text: str) -> str:
     return event_log.redact(text)
 
 
+def run_connection_test(database: Database, *, actor: UserRead) -> ConnectionCheck:
+    """The Health page's button: an admin's connection test, whose cost joins the admin's day
+    under "Connection tests" like every paid call (it was counted nowhere)."""
+    with database() as db:
+        access.require(db, actor, "administration", "use")
+    check, completion = _call(get_gateway())
+    if completion is not None:
+        with database(write=True) as db:
+            usage_service.record_paid_call(
+                db,
+                purpose=Purpose.connection_test,
+                user_id=actor.id,
+                completion=completion,
+                category="connection_test_call",
+                message="An admin tested the connection to the model API.",
+            )
+    return check
+
+
 def check_connection(gateway: LLMGateway | None = None) -> ConnectionCheck:
+    """The operator's `check-api` command: the same call, by no account, so its cost is counted
+    only in what it prints."""
+    return _call(gateway or get_gateway())[0]
+
+
+def _call(gateway: LLMGateway) -> tuple[ConnectionCheck, Completion | None]:
     """One minimal paid call (a few tokens): does the key, the model and the network work?
 
     The API's own error text is shown (it is what an admin needs), with secrets removed: a proxy
     may echo the key it was sent.
     """
-    gateway = gateway or get_gateway()
     if gateway.demo_mode:
         return ConnectionCheck(
             False, "Demo mode: ANTHROPIC_API_KEY is not set, so no API call was made."
-        )
+        ), None
     try:
         completion = gateway.complete(
             "Reply with the single word: ok.", [{"role": "user", "content": "ping"}], max_tokens=5
@@ -203,10 +237,8 @@ def check_connection(gateway: LLMGateway | None = None) -> ConnectionCheck:
             )
         else:
             advice = ADVICE.get(error.kind, TRY_AGAIN)
-        return ConnectionCheck(
-            False,
-            redact_secrets(f"Connection test failed: {error.kind.label}{status}.{said} {advice}"),
-        )
+        failed = f"Connection test failed: {error.kind.label}{status}.{said} {advice}"
+        return ConnectionCheck(False, redact_secrets(failed)), None
     return ConnectionCheck(
         True,
         redact_secrets(
@@ -214,4 +246,4 @@ def check_connection(gateway: LLMGateway | None = None) -> ConnectionCheck:
             f"{completion.latency_ms} ms, {completion.usage.input_tokens} input + "
             f"{completion.usage.output_tokens} output tokens, cost {format_usd(completion.cost)}."
         ),
-    )
+    ), completion

@@ -95,6 +95,7 @@ class CostParts:
     review: Decimal = Decimal(0)
     drill_items: Decimal = Decimal(0)
     memory: Decimal = Decimal(0)
+    connection_test: Decimal = Decimal(0)
 
     @property
     def total(self) -> Decimal:
@@ -158,7 +159,8 @@ class NowFigures:
 
     @property
     def avg_cost_per_practice_session(self) -> Decimal | None:
-        """A completed practice session's conversation and its review, on average."""
+        """A completed practice session's conversation and its review (with the failed
+        attempts it replaced), on average."""
         if not self.completed_today:
             return None
         return self.practice_cost_completed_today / self.completed_today
@@ -571,6 +573,19 @@ def now_figures(db: Session, *, actor: UserRead | None, now: datetime | None = N
     row = db.execute(
         select(active.label("active"), started, billed).select_from(started.join(billed, true()))
     ).one()
+    # Review attempts a later one replaced: billed for these sessions, kept in events, not rows.
+    replaced = db.scalars(
+        select(Event.details)
+        .join(PracticeSession, PracticeSession.id == Event.session_id)
+        .where(
+            Event.category == "review_call",
+            completed,
+            PracticeSession.started_at >= today,
+            PracticeSession.started_at <= now,
+            PRACTICE,
+        )
+    )
+    replaced_cost = sum((event_log.paid_cost(details) for details in replaced), Decimal(0))
     timings = _timing_percentiles(db, _database(db), now=now)
     return NowFigures(
         active_sessions=int(row.active or 0),
@@ -584,7 +599,8 @@ def now_figures(db: Session, *, actor: UserRead | None, now: datetime | None = N
         completed_today=int(row.completed or 0),
         cost_completed_today=Decimal(row.completed_cost or 0),
         practice_cost_completed_today=Decimal(row.completed_cost or 0)
-        + Decimal(row.reviewed_cost or 0),
+        + Decimal(row.reviewed_cost or 0)
+        + replaced_cost,
         latency_last_hour=timings["latency", "hour"],
         latency_today=timings["latency", "today"],
         first_token_last_hour=timings["first_token", "hour"],

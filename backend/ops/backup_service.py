@@ -94,7 +94,8 @@ EXCLUDED: dict[str, str] = {
     "events": "the operations log of the installation the course came from",
     "installations": "the target's own first-admin set-up (run create-admin after importing)",
     "daily_usage": "rebuilt from the imported messages and reviews (usage_service.rebuild); the "
-    "course's cut-off replies, judge calls, memory summaries and drill drafts are not in it",
+    "course's cut-off replies, judge calls, memory summaries, drill drafts and connection tests "
+    "are not in it",
     "client_daily_usage": "rebuilt from the imported messages (usage_service.rebuild)",
     "client_usage_increments": "folded into client_daily_usage, which is rebuilt",
     "closed_hours": "the dashboard's figures of closed hours, emptied by the rebuild",
@@ -127,6 +128,7 @@ COURSE_TABLE_RENAMES: list[tuple[str, dict[str, str]]] = [
     ("0010", {}),
     ("0011", {}),  # client_memories (a new table) and assignments.continuing_client
     ("0012", {}),  # unsent_messages, which no course file carries
+    ("0013", {}),  # daily_usage.connection_test_cost: rebuilt on import, in no course file
 ]
 #: Columns a revision added to a course table: a file from before it imports with them empty, or
 #: at their default when they have a constant one (a revision that adds a column that can be

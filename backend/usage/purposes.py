@@ -17,6 +17,7 @@ class Purpose(StrEnum):
     review = "review"  # model-written session reviews
     drill_items = "drill_items"  # drill items a model drafted for a teacher
     memory = "memory"  # continuing clients' memory summaries, written when a session ends
+    connection_test = "connection_test"  # admins' "Test connection" calls (Health page)
 
 
 #: As the pages name them, in the order they show them.
@@ -28,6 +29,7 @@ LABELS = {
     Purpose.review: "Reviews",
     Purpose.drill_items: "Drill items",
     Purpose.memory: "Client memory",
+    Purpose.connection_test: "Connection tests",
 }
 
 

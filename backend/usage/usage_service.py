@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session, aliased
 
 from backend import event_log
 from backend.db import add_to_rollup, at_commit, upsert_add, utc_date
-from backend.llm.usage import Usage
+from backend.llm.usage import Completion, Usage
 from backend.models import (
     ClientDailyUsage,
     ClientUsageIncrement,
@@ -38,7 +38,7 @@ from backend.models import (
     PracticeSession,
     SessionReview,
 )
-from backend.models.base import Money
+from backend.models.base import Money, utcnow
 from backend.models.enums import MessageRole, SessionMode
 from backend.usage import purposes
 from backend.usage.purposes import Purpose
@@ -197,6 +197,45 @@ def record_call(
     )
 
 
+def record_paid_call(
+    db: Session,
+    *,
+    purpose: Purpose,
+    user_id: int,
+    completion: Completion,
+    category: str,
+    message: str,
+    **details: object,
+) -> None:
+    """A paid call no message or review holds, in full: on the user's budget row for the day
+    (`record_call`) and as an info event of `category` (one of `event_log.PAID_CALL_CATEGORIES`)
+    that keeps its time, tokens and cost for the hourly figures and `rebuild`."""
+    record_call(
+        db,
+        purpose=purpose,
+        user_id=user_id,
+        at=utcnow(),
+        usage=completion.usage,
+        cost=completion.cost,
+    )
+    event_log.record(
+        db,
+        "info",
+        category,
+        message,
+        user_id=user_id,
+        details={
+            **details,
+            "model": completion.model,
+            "input_tokens": completion.usage.input_tokens,
+            "output_tokens": completion.usage.output_tokens,
+            "cache_write_tokens": completion.usage.cache_write_tokens,
+            "cache_read_tokens": completion.usage.cache_read_tokens,
+            "cost": str(completion.cost),
+        },
+    )
+
+
 def _rebuild_reviews(db: Session) -> None:
     """Add every review's usage back to the budget rows (`rebuild` starts from the messages)."""
     day = utc_date(db, SessionReview.created_at)
@@ -235,6 +274,7 @@ _EVENT_PURPOSES = {
     "memory_call": Purpose.memory,
     "drill_items_call": Purpose.drill_items,
     "review_call": Purpose.review,
+    "connection_test_call": Purpose.connection_test,
 }
 
 

@@ -11,21 +11,11 @@ from backend.practice import rating_service
 from backend.utils import formatting
 from backend.utils.formatting import format_duration, format_time, format_tokens, format_usd
 from mvp import store
-from mvp.admin.shared import LABEL, NUMBER, percent, table, utc_now
+from mvp.admin.shared import LABEL, NUMBER, metric_row, percent, table, utc_now
 
 
 def seconds(ms: float | None) -> str:
     return "—" if ms is None else f"{ms / 1000:.2f} s"
-
-
-def metric_row(title: str, figures: list[tuple[str, str | int | float | None, str | None]]) -> None:
-    """A titled row of bordered metrics, four a line (five would cut money values short)."""
-    st.markdown(title)
-    for start in range(0, len(figures), 4):
-        for column, (label, value, help_text) in zip(
-            st.columns(4), figures[start : start + 4], strict=False
-        ):
-            column.metric(label, value, help=help_text, border=True)
 
 
 # Figures (one fragment: the auto-refresh reruns only these) ------------------------------------
@@ -156,8 +146,8 @@ def cost_figures(now: metrics_service.NowFigures) -> None:
             (
                 "Avg cost per practice session",
                 format_usd(now.avg_cost_per_practice_session, unpriced_label="—"),
-                "The conversation (with its memory summary) and its model-written review, on "
-                f"average over {completed}.",
+                "The conversation (with its memory summary) and its model-written review (with "
+                f"any failed attempts before it), on average over {completed}.",
             ),
         ],
     )
@@ -193,6 +183,11 @@ def cost_figures(now: metrics_service.NowFigures) -> None:
                 format_usd(parts.memory),
                 "Continuing clients' memory summaries, written when a session ends, since "
                 "midnight UTC.",
+            ),
+            (
+                "Connection tests",
+                format_usd(parts.connection_test),
+                "Admins' calls from Test connection on the Health page since midnight UTC.",
             ),
         ],
     )

@@ -23,6 +23,7 @@ DAILY_PURPOSES = (
     "Reviews",
     "Drill items",
     "Client memory",
+    "Connection tests",
 )
 
 
@@ -36,6 +37,7 @@ def daily_parts(parts: metrics_service.CostParts | None) -> list[Decimal]:
         parts.review,
         parts.drill_items,
         parts.memory,
+        parts.connection_test,
     ]
 
 

@@ -50,7 +50,7 @@ def health_page() -> None:
     st.subheader("Connection test", anchor=False)
     st.write(
         "Makes one minimal API call (a few tokens, well under a cent) to check the key, "
-        "the model and the network."
+        "the model and the network. Its cost counts in Figures, under Connection tests."
     )
     failed_before = st.session_state.get("api_check", (None, True))[1] is False
     if st.button(
@@ -59,7 +59,7 @@ def health_page() -> None:
         icon=":material/network_check:",
     ):
         with st.spinner("Calling the Anthropic API…"):
-            report = health_service.check_connection()
+            report = health_service.run_connection_test(store.database(), actor=actor)
         st.session_state["api_check"] = (utc_now(), report.ok, report.summary)
         st.rerun()  # the button's label follows the outcome
     if "api_check" in st.session_state:

@@ -1,5 +1,5 @@
-"""Parts the admin pages share: read-only tables, cost by purpose, the clock, the Accounts
-page's notice."""
+"""Parts the admin pages share: rows of metrics, read-only tables, cost by purpose, the clock,
+the Accounts page's notice."""
 
 from __future__ import annotations
 
@@ -24,6 +24,16 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def metric_row(title: str, figures: list[tuple[str, str | int | float | None, str | None]]) -> None:
+    """A titled row of bordered metrics, four a line (five would cut money values short)."""
+    st.markdown(title)
+    for start in range(0, len(figures), 4):
+        for column, (label, value, help_text) in zip(
+            st.columns(4), figures[start : start + 4], strict=False
+        ):
+            column.metric(label, value, help=help_text, border=True)
+
+
 def table(rows: list[dict], key: str, **columns: ColumnConfig | str | None) -> None:
     """A read-only table (formula-safe for its CSV download); money arrives formatted."""
     ui.table(rows, key=key, column_config=columns)
@@ -35,8 +45,8 @@ PURPOSES_HELP = (
     "clients. Client checks: the probe conversations (turns) and the judge calls that score "
     "them. Reviews: model-written session reviews (demo reviews cost nothing). Drill items: "
     "items a model drafted for a teacher's drill set. Client memory: continuing clients' "
-    "summaries of a session, written when it ends. Replies cut off after billing count under "
-    "their conversation's purpose."
+    "summaries of a session, written when it ends. Connection tests: admins' Test connection "
+    "on the Health page. Replies cut off after billing count under their conversation's purpose."
 )
 
 

@@ -158,6 +158,7 @@ PURPOSE_ROWS = {
     "Reviews": "$0.000500",
     "Drill items": "$0.00",
     "Client memory": "$0.00",
+    "Connection tests": "$0.00",
     "Total": "$0.007200",
 }
 

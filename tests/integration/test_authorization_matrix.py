@@ -48,7 +48,7 @@ from backend.models import Base, Rubric, SessionReview, User
 from backend.models.base import utcnow
 from backend.models.enums import DrillSkill, Role, SessionMode
 from backend.models.review import ReviewSource
-from backend.monitoring import metrics_service, problem_report_service
+from backend.monitoring import health_service, metrics_service, problem_report_service
 from backend.practice import (
     branch_service,
     conversation_service,
@@ -875,6 +875,11 @@ def _operations() -> dict[str, Operation]:
         # The admin's dashboard
         "now_figures": _op(
             metrics_service.now_figures, lambda f, db, w, a: f(db, actor=a), ADMINISTRATION
+        ),
+        "run_connection_test": _op(
+            health_service.run_connection_test,
+            lambda f, db, w, a: f(_InCell(db), actor=a).summary,
+            ADMINISTRATION,
         ),
         "active_sessions": _op(
             metrics_service.active_sessions,

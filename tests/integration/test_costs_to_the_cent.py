@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 
 from backend.db import Database, unit_of_work
 from backend.drills import drill_service
-from backend.errors import BudgetExceededError
+from backend.errors import BudgetExceededError, PermissionDeniedError
 from backend.jobs import runner
 from backend.llm.usage import Completion, Usage
 from backend.models import (
@@ -33,7 +33,7 @@ from backend.models import (
     SessionReview,
 )
 from backend.models.enums import DrillSkill, Role
-from backend.monitoring import metrics_service
+from backend.monitoring import health_service, metrics_service
 from backend.practice import (
     conversation_service,
     memory_service,
@@ -421,3 +421,53 @@ def test_drafts_and_memories_are_asked_of_review_model_when_only_the_chat_model_
     with unit_of_work(committed_engine, write=False) as db:
         memory = memory_service.read_memory(db, actor=classroom.teacher, session_id=session_id)
     assert memory is not None and "keep a sleep diary" in memory.summary  # the model's summary
+
+
+def test_an_admins_connection_test_is_in_cost_today_and_the_last_24_hours(committed_engine, api):
+    """The Health page's "Test connection" makes one small paid call. Its cost was shown in
+    the page's message and nowhere else, so Cost today and the hourly figures fell short of the
+    API's bill by every test an admin ran (noticed 2026-12-06). Now it joins the admin's day
+    under "Connection tests", and a rebuild of the rollups keeps it."""
+    admin = _admin(committed_engine)
+    api.reply("ok", input_tokens=12, output_tokens=2)
+    check = health_service.run_connection_test(Database(committed_engine), actor=admin)
+    assert check.ok and "cost $0.000022" in check.summary
+    billed = api.billed_usd()
+    assert billed == _usd((12, "1"), (2, "5"))
+
+    def figures():
+        with unit_of_work(committed_engine, write=False) as db:
+            now = metrics_service.now_figures(db, actor=admin)
+            hours = metrics_service.hourly_usage(db, actor=admin)
+        return now.cost_today, now.cost_parts.connection_test, sum(h.cost for h in hours)
+
+    assert figures() == (billed, billed, billed)
+    with unit_of_work(committed_engine) as db:
+        usage_service.rebuild(db)
+    assert figures() == (billed, billed, billed)
+
+
+def test_only_an_admin_may_run_a_connection_test(committed_engine, api, classroom):
+    """The page is an admin's, and so is the service: a teacher's call is refused unpaid."""
+    with pytest.raises(PermissionDeniedError):
+        health_service.run_connection_test(Database(committed_engine), actor=classroom.teacher)
+    assert api.messages_requests() == []
+
+
+def test_a_practice_sessions_average_cost_counts_the_review_attempts_it_replaced(
+    committed_engine, api, classroom
+):
+    """A session's conversation ($0.0030), its review that failed after a repair ($0.0030,
+    both calls) and the review written when the student pressed Try again ($0.0035): the
+    session cost $0.0095, as Cost today says. "Avg cost per practice session" read $0.0065: it
+    added only the review kept with the session (noticed 2026-12-06)."""
+    session_id = _ended_session(committed_engine, classroom)
+    failed = _review_fails(committed_engine, api, classroom, session_id)
+    written = _review_succeeds(committed_engine, api, classroom, session_id)
+    admin = _admin(committed_engine)
+    with unit_of_work(committed_engine, write=False) as db:
+        now = metrics_service.now_figures(db, actor=admin)
+    assert now.cost_today == Decimal("0.003") + failed + written == Decimal("0.0095")
+    assert now.completed_today == 1
+    assert now.avg_cost_per_practice_session == now.cost_today
+    assert now.avg_cost_per_completed == Decimal("0.003")  # the conversation alone
