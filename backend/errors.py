@@ -4,12 +4,30 @@ from __future__ import annotations
 
 from typing import Any
 
+#: How a message says whom to tell about a set-up failure the reader cannot fix: written as a
+#: student reads it, and said again for the other roles by `addressed`.
+TELL_SOMEONE = "Please tell your teacher or an admin."
+_TELL_BY_ROLE = {
+    "teacher": "Please tell an admin.",
+    "admin": "Press Test connection on the Health page to see what the API says.",
+}
+
+
+def addressed(text: str, role: str | None) -> str:
+    """`text` as a person of `role` should read it: a teacher has no teacher to tell, and an
+    admin is the one to look (a student, or nobody logged in, reads it as written)."""
+    tell = _TELL_BY_ROLE.get(str(role)) if role else None
+    return text.replace(TELL_SOMEONE, tell) if tell else text
+
 
 class AppError(Exception):
     """Base of every error a service raises on purpose; `str(error)` is safe to show."""
 
     #: How the UI should show it: "error" or "warning".
     level = "error"
+    #: Whether the same request, made again, may succeed (False: refused for what it is, so a
+    #: page offers no Retry).
+    asking_again_helps = True
 
     def __init__(self, message: str) -> None:
         super().__init__(message)

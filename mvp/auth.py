@@ -24,11 +24,10 @@ from backend.errors import AppError
 from backend.models.enums import Role
 from mvp import institution
 from mvp.store import transaction
-from mvp.ui import UNEXPECTED, flash, safe_markdown, typed_in_this_run
+from mvp.ui import UNEXPECTED, USER_KEY, flash, safe_markdown, typed_in_this_run
 
 logger = logging.getLogger("mvp")
 
-USER_KEY = "user"
 TOKEN_KEY = "login_token"
 COOKIE_NAME = "counseling_login"
 # A browser that logged in to an account keeps a device token (no account in it, nothing stored on

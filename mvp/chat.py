@@ -177,7 +177,7 @@ class _Turn:
         return sent
 
     def _show_notice(self, notice: str, retryable: bool = True) -> bool:
-        self.notice_slot.warning(ui.safe_markdown(notice), icon=":material/hourglass_empty:")
+        self.notice_slot.warning(ui.for_reader(notice), icon=":material/hourglass_empty:")
         retry: bool = retryable and self.retry_button.button(
             "Retry", key="retry_reply", icon=":material/refresh:"
         )

@@ -72,7 +72,7 @@ def _unsent(call: Callable[..., Any], keys: ChatKeys, *, write: bool = True, **e
     """`call` on the log-in's kept words; None when they cannot be read or kept (the database
     failing, as it may be when the words were refused): the words then stay in this tab only,
     never lost for that."""
-    user, token = st.session_state.get(auth.USER_KEY), st.session_state.get(auth.TOKEN_KEY)
+    user, token = st.session_state.get(ui.USER_KEY), st.session_state.get(auth.TOKEN_KEY)
     if user is None:
         return None
     try:

@@ -30,6 +30,10 @@ from mvp.review_render import Drill, Practise, render_review
 STEPS = review_service.STEPS
 REVIEW_NOW_KEY = "review_now_for"  # the session whose review this run writes (a callback asked)
 REVIEW_HEADING = "h4#your-review"  # the student's "Your review", where End session leads
+REFUSED_FOR_GOOD = (
+    "The AI service cannot write a review of this session: it refused the request as it is "
+    "(too long, or not allowed), so asking again will not help. An admin can see the details."
+)
 TEACHER_FIRST = (
     "Your teacher will review this session first. The review appears here once they release it."
 )
@@ -98,7 +102,10 @@ def review_panel(
             ui.show_error(error)
             return False
     if review is None or review.content is None:
-        _ask_again(session_id, failed=review is not None, for_teacher=for_teacher)
+        if job is not None and job.status == "failed" and not job.asking_again_helps:
+            st.caption(REFUSED_FOR_GOOD)  # its job's error says why
+        else:
+            _ask_again(session_id, failed=review is not None, for_teacher=for_teacher)
         return False
     if for_teacher:
         review = review.final()
@@ -193,4 +200,4 @@ def _review_status(job: JobRead) -> None:
         for line in step_lines(job):
             st.write(line)
         if job.error and job.error != review_service.ReviewFailed().message:
-            st.warning(ui.safe_markdown(job.error), icon=":material/warning:")
+            st.warning(ui.for_reader(job.error), icon=":material/warning:")

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
-from backend.errors import AppError
+from backend.errors import AppError, addressed
 from backend.practice import history_service
 from backend.utils.formatting import format_share
 from backend.utils.markdown import WORD_JOINER, as_typed, escape_markdown, safe_markdown
@@ -39,6 +39,7 @@ __all__ = [  # the markdown helpers are re-exported for the pages
     "escape_markdown",
     "field_error",
     "flash",
+    "for_reader",
     "go_to",
     "safe_markdown",
     "show_error",
@@ -52,16 +53,23 @@ logger = logging.getLogger("mvp")
 
 FLASH_KEY = "flash"
 GO_TO_KEY = "_go_to_page"  # a page asked (in a callback) to move to another page
+USER_KEY = "user"  # who is logged in (`mvp.auth` keeps it)
 UNEXPECTED = "Something went wrong on our side. Try again; if it keeps happening, tell an admin."
 
 
+def for_reader(message: str) -> str:
+    """A service's message as the logged-in person should read it (`addressed`: whom to tell),
+    made safe to show (it may quote a name someone else wrote)."""
+    user = st.session_state.get(USER_KEY)
+    return safe_markdown(addressed(message, user.role if user else None))
+
+
 def show_error(error: AppError) -> None:
-    """A service error as the person reading it should see it (never a traceback); its message
-    may quote a name someone else wrote."""
+    """A service error as the person reading it should see it (never a traceback)."""
     if error.level == "warning":
-        st.warning(safe_markdown(error.message), icon=":material/warning:")
+        st.warning(for_reader(error.message), icon=":material/warning:")
     else:
-        st.error(safe_markdown(error.message), icon=":material/error:")
+        st.error(for_reader(error.message), icon=":material/error:")
 
 
 def show_unexpected(error: BaseException) -> None:

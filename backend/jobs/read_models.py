@@ -32,6 +32,11 @@ class JobRead(BaseModel):
     heartbeat_at: datetime | None = None
 
     @property
+    def asking_again_helps(self) -> bool:
+        """False when the job failed on a request refused for what it is (`AppError`)."""
+        return (self.result or {}).get("asking_again_helps", True) is not False
+
+    @property
     def active(self) -> bool:
         """Queued or running: a page keeps polling it."""
         return self.status in ACTIVE_STATUSES

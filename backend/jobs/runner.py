@@ -279,6 +279,8 @@ def _execute(live: LiveJob, argument: Any, started: bool) -> None:
         status = JobStatus.cancelled
     except AppError as failure:
         live.error, error = failure, failure.message
+        if not failure.asking_again_helps:  # pages offer no "Try again" (`JobRead`)
+            context.result = {**(context.result or {}), "asking_again_helps": False}
     except Exception:  # never a silent crash in a worker: log it, fail the job
         logger.exception("Job %s (%s) failed unexpectedly", live.id, live.kind)
         live.error, error = AppError(FAILED_MESSAGE), FAILED_MESSAGE

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from backend.errors import ServiceUnavailableError
+from backend.errors import TELL_SOMEONE, ServiceUnavailableError
 from backend.llm.usage import Completion
 
 
@@ -49,9 +49,9 @@ CONFIGURATION_ERRORS = frozenset(
 
 USER_MESSAGES = {
     ErrorCategory.authentication: "The practice service is not set up correctly (its API key was "
-    "refused). Please tell your teacher or an admin.",
+    f"refused). {TELL_SOMEONE}",
     ErrorCategory.permission: "The practice service's account cannot be used right now (permission "
-    "or billing). Please tell your teacher or an admin.",
+    f"or billing). {TELL_SOMEONE}",
     ErrorCategory.rate_limited: "The AI service is receiving too many requests. Wait a minute, "
     "then press Retry.",
     ErrorCategory.overloaded: "The AI service is overloaded right now. Wait a moment, then press "
@@ -62,7 +62,7 @@ USER_MESSAGES = {
     ErrorCategory.bad_request: "The AI service refused this request as it is (too long, or not "
     "allowed), so asking again will not help; an admin can see the details.",
     ErrorCategory.not_found: "The practice service is not set up correctly (its AI model was not "
-    "found). Please tell your teacher or an admin.",
+    f"found). {TELL_SOMEONE}",
     ErrorCategory.server_error: "The AI service had an internal error. Wait a moment, then press "
     "Retry.",
     ErrorCategory.malformed: "The AI service sent an answer that could not be read. Press Retry "
@@ -89,6 +89,9 @@ class GatewayError(ServiceUnavailableError):
         retryable = category not in CONFIGURATION_ERRORS | {ErrorCategory.bad_request}
         super().__init__(message, category=category.value, retryable=retryable)
         self.kind = category
+        # A request the API refuses as it is (400, 413) fails the same way every time. A set-up
+        # problem (key, billing, model) is not that: once an admin fixes it, asking again works.
+        self.asking_again_helps = category != ErrorCategory.bad_request
         self.status = status
         self.request_id = request_id
         self.detail = detail

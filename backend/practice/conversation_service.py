@@ -123,12 +123,8 @@ class ReplyOutcome:
 
     @property
     def retryable(self) -> bool:
-        """Whether asking again may help: not after a request the API refuses for good (a 400
-        or 413). A set-up problem (key, billing, model) keeps its Retry: once an admin fixes it,
-        asking again works."""
-        return not (
-            isinstance(self.error, GatewayError) and self.error.kind == ErrorCategory.bad_request
-        )
+        """Whether asking again may help (`AppError.asking_again_helps`): a page shows Retry."""
+        return self.error is None or self.error.asking_again_helps
 
 
 @dataclass(frozen=True)
@@ -824,6 +820,6 @@ def fallback_notice(name: str, session_id: int, error: AppError) -> str:
     """A short in-world notice plus what happened and what to do."""
     index = int(hashlib.sha256(f"{session_id}".encode()).hexdigest(), 16) % len(FALLBACK_TEMPLATES)
     notice = f"{FALLBACK_TEMPLATES[index].format(name=name)} ({error.message})"
-    if isinstance(error, GatewayError) and error.kind == ErrorCategory.bad_request:
+    if not error.asking_again_helps:
         notice += " Try ending this conversation and starting a new one."  # it is too long
     return notice

@@ -84,7 +84,7 @@ def check_status(client: ClientRead) -> Callable[[JobRead], None]:
             for line in lines:
                 st.write(safe(line))
         if job.error and not job.active:  # why it stopped: in view at once, never folded away
-            st.error(safe(job.error), icon=":material/error:")
+            st.error(ui.for_reader(job.error), icon=":material/error:")
 
     return draw
 

@@ -228,6 +228,32 @@ def test_a_failed_review_can_be_tried_again_from_my_sessions(app, app_db, app_ap
     assert {turn for turn, label in turn_labels(at).items() if CITED in label} == {1, 3, 5}
 
 
+def test_a_review_the_api_refuses_for_good_offers_no_try_again(app, app_db, app_api):
+    """A review the API refuses as it is (HTTP 413: the request is too large) said that asking
+    again would not help, beside a "Get a review" button that could only fail the same way
+    (noticed 2026-12-06). Now the page says so and offers no button, after a reload too."""
+    student, _alex, _section = classroom(app_db)
+    for _text, reply in TURNS:
+        app_api.reply(reply, input_tokens=900, output_tokens=8)
+    app_api.error(413, "request_too_large", "Request exceeds the maximum allowed number of bytes.")
+    at = end_session(log_in(app.run(), "sam.student"))
+    assert_clean(at)
+    chat_id = session_id_of(app_db, student)
+
+    def review_buttons():
+        return [button.key for button in at.button if button.key == f"review_again_{chat_id}"]
+
+    assert any("asking again will not help" in text for text in texts(at, "warning"))
+    assert not review_shown(at) and review_buttons() == []
+    at.button(key="back_to_clients").click().run()
+    open_page(at, "My sessions")
+    at.session_state[f"my_session_{chat_id}"] = True
+    at.run()
+    assert_clean(at)
+    assert "cannot write a review of this session" in everything(at)
+    assert review_buttons() == []
+
+
 def test_a_teacher_reviews_an_ended_session_on_demand_from_history(app, app_db, teacher):
     chat_id, _student = _ended_with(app_db, teacher, TURNS)
     at = teacher_app(app)

@@ -244,6 +244,33 @@ def test_test_chat_two_turns_streams_replies_with_tokens_and_cost(
     assert "> Work has been a lot lately." in transcript and "- **Cost:** $0.002430" in transcript
 
 
+@pytest.mark.parametrize(
+    "username, role, told",
+    [("tina.teacher", Role.teacher, "Please tell an admin.")]
+    + [("ada.admin", Role.admin, "Press Test connection on the Health page")],
+    ids=["teacher", "admin"],
+)
+def test_a_set_up_failure_in_a_test_chat_is_told_to_a_teacher_or_admin_as_one(
+    app, app_db, app_api, username, role, told
+):
+    """A refused API key in a teacher's test chat said "Please tell your teacher or an admin",
+    words for a student (noticed 2026-12-06): a teacher is told to tell an admin, and an admin
+    where to look."""
+    with unit_of_work(app_db) as db:
+        author = make_user(db, username=username, role=role)
+    client = add_client(app_db, author, name="Alex Rivera")
+    app_api.error(401)
+    at = log_in(app.run(), username)
+    if role == Role.admin:  # an admin starts on Figures
+        open_page(at, "Clients")
+    at.button(key=f"test_client_{client.id}").click().run()
+    at.chat_input(key="chat_input").set_value("Hello.").run()
+    assert_clean(at)
+    notice = " ".join(texts(at, "warning"))
+    assert "API key was refused" in notice and told in notice
+    assert "your teacher" not in notice
+
+
 def test_end_conversation_then_start_over(app, app_db, teacher, app_api):
     client = add_client(app_db, teacher, name="Alex Rivera")
     at = teacher_app(app)
