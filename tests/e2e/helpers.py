@@ -205,6 +205,16 @@ def log_in(page, url: str, username: str, lands_on: str = "Practice") -> None:
     wait_until_idle(page)
 
 
+def log_out(page) -> None:
+    """Press Log out and wait for the log-in form: the log-in has ended in the database then.
+    A wait for an idle page alone can return before the click's run starts, and a page loaded
+    meanwhile brought the log-in back from its cookie (a CI failure on 2026-12-06: a student
+    still logged in at a teacher's address, with no log-in form for 90 s)."""
+    click(page, "logout")
+    expect(keyed(page, "login_username")).to_be_visible()
+    wait_until_idle(page)
+
+
 def open_client(page, name: str) -> None:
     card = page.locator("[class*='st-key-card_']").filter(has_text=name)
     card.get_by_role("button", name=re.compile("conversation")).click()

@@ -20,7 +20,7 @@ from backend.llm.usage import Usage
 from backend.models.enums import Role
 from backend.practice import rating_service, session_service
 from tests.e2e.conftest import ARTIFACTS
-from tests.e2e.helpers import go_to, keyed, wait_until_idle
+from tests.e2e.helpers import go_to, keyed, log_out, wait_until_idle
 from tests.factories import (
     PASSWORD,
     add_message,
@@ -132,8 +132,7 @@ def test_user_text_loads_no_image_and_shows_no_link_anywhere(page, listen, app_s
     go_to(page, "Sections & assignments")
     assert_nothing_links_out(page, requests, "teacher-sections")
 
-    keyed(page, "logout").locator("button").click()
-    wait_until_idle(page)
+    log_out(page)
     log_in(page, "sam.student")
     assert_nothing_links_out(page, requests, "student-cards")
     go_to(page, "My sessions")
@@ -171,8 +170,7 @@ def test_a_page_address_typed_by_hand_leads_through_the_log_in_to_that_page(
     assert page.get_by_text("Page not found").count() == 0
 
     # An admin's second page (not the default one) is where the typed address leads.
-    keyed(page, "logout").locator("button").click()
-    wait_until_idle(page)
+    log_out(page)
     page.goto(f"{app_server}/teacher")
     wait_until_idle(page)
     log_in(page, "ada.admin")

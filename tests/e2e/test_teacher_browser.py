@@ -13,7 +13,7 @@ except ImportError:  # the `browser` fixture skips (or fails under CI) with the 
     expect = None
 
 from tests.e2e.conftest import ARTIFACTS
-from tests.e2e.helpers import choose, click, fill, go_to, heading, keyed, wait_until_idle
+from tests.e2e.helpers import choose, click, fill, go_to, heading, keyed, log_out, wait_until_idle
 
 pytestmark = pytest.mark.browser
 
@@ -48,9 +48,7 @@ def test_teacher_sets_up_writes_a_client_test_chats_it_and_exports(
     click(page, "create_account")
     expect(page.get_by_text("Created the teacher account 'tina.teacher'.")).to_be_visible()
     wait_until_idle(page)
-    click(page, "logout")
-    expect(keyed(page, "login_username")).to_be_visible()
-    wait_until_idle(page)
+    log_out(page)
 
     # The teacher logs in and writes a client.
     fill(page, "login_username", "tina.teacher")
