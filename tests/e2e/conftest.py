@@ -163,6 +163,29 @@ def _patient_expect():
     expect.set_options(timeout=PLAYWRIGHT_EXPECT_TIMEOUT_MS)
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A browser test that failed reports what each of its tabs showed then (address and text,
+    and a screenshot in test-artifacts/): a flake in CI is seen once, and a timeout's message
+    names only the locator it waited for."""
+    outcome = yield
+    report = outcome.get_result()
+    tabs = item.funcargs.get("warm_tabs") if hasattr(item, "funcargs") else None
+    if report.when != "call" or not report.failed or tabs is None:
+        return
+    shown = []
+    for number, page in enumerate(tabs.taken, start=1):
+        try:
+            text = page.evaluate("() => document.body ? document.body.innerText : ''")
+            ARTIFACTS.mkdir(exist_ok=True)
+            picture = ARTIFACTS / f"failed-{item.name[:80]}-tab{number}.png"
+            page.screenshot(path=str(picture), timeout=10_000)
+        except Exception as error:  # a closed tab or a hung page: say so, never hide the failure
+            text = f"(could not be read: {error})"
+        shown.append(f"tab {number}: {page.url}\n{text[:2000]}")
+    report.sections.append(("What the tabs showed", "\n\n".join(shown) or "(no tab)"))
+
+
 # What a tab keeps of a site between tests, and must not: everything but the HTTP cache (cookies
 # are cleared apart; clearing local storage clears the tab's session storage too).
 SITE_DATA = "local_storage,indexeddb,websql,service_workers,cache_storage,file_systems"
