@@ -78,20 +78,36 @@ def render_review(
         _teacher_notes(review, content)
     if review.by_teacher and not show_hidden_info_turn:  # a student reads their teacher's version
         st.success("**Reviewed by your teacher.**", icon=":material/verified:")
-    verdicts = _verdicts(review, content)
     left, right = st.columns([3, 2], gap="large")
     with left:
-        if verdicts:
-            _criteria(review.session_id, content, rubric)
-        _strengths(review.session_id, content)
-        _try_instead(review.session_id, content, practise)
-        st.markdown("##### Goal for your next practice")
-        st.success(safe(content.goal), icon=":material/flag:")
-        if drill is not None and rubric is not None:
-            drill(content, rubric)
-        counted_indicators(review, rubric, verdicts=verdicts)
+        if content.not_english and review.teacher_content is None:  # it read nothing: no findings
+            st.warning(safe(content.goal), icon=":material/translate:")
+        else:
+            _findings(review, content, rubric, practise=practise, drill=drill)
     with right:
         _transcript(review, messages, cited_turns(content), show_hidden_info_turn, footer, practise)
+
+
+def _findings(
+    review: ReviewRead,
+    content: ReviewContent,
+    rubric: RubricDefinition | None,
+    *,
+    practise: Practise | None,
+    drill: Drill | None,
+) -> None:
+    """What the review found: ratings (where they count), strengths, better replies, the goal
+    (and its drill), and the counted figures."""
+    verdicts = _verdicts(review, content)
+    if verdicts:
+        _criteria(review.session_id, content, rubric)
+    _strengths(review.session_id, content)
+    _try_instead(review.session_id, content, practise)
+    st.markdown("##### Goal for your next practice")
+    st.success(safe(content.goal), icon=":material/flag:")
+    if drill is not None and rubric is not None:
+        drill(content, rubric)
+    counted_indicators(review, rubric, verdicts=verdicts)
 
 
 def _teacher_notes(review: ReviewRead, content: ReviewContent) -> None:

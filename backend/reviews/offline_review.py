@@ -8,7 +8,9 @@ model's codes are compared with. Rules a student can check:
 - "try instead" items come from the other turns, weakest first (a risk passed over, then
   persuading or confronting, then information and advice, closed questions, uncoded turns),
   so one turn is never both;
-- each better reply has a template for the code it replaces and uses the client's own words.
+- each better reply has a template for the code it replaces and uses the client's own words;
+- a session the coder cannot read (not in English: `language`) is left uncoded, and its review
+  says so instead of rating, praising or correcting words it could not read.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import re
 from dataclasses import dataclass
 
 from backend.reviews import indicators as counted
-from backend.reviews import risk
+from backend.reviews import language, risk
 from backend.reviews.coding import (
     ADVICE,
     ADVICE_AS_REFLECTION,
@@ -42,6 +44,11 @@ from backend.reviews.rubric_schema import NOT_CODED, SCORE_MAX, SCORE_MIN, Rubri
 from backend.reviews.turns import Turn
 
 MAX_ITEMS = 3
+#: The review of a session the offline coder cannot read, in place of its goal.
+NOT_ENGLISH = (
+    "This automatic review reads English only, and this session is not in English, so it gives "
+    "no ratings, strengths or better replies. Ask your teacher to go through it with you."
+)
 _SENTENCE_END = re.compile(r"(?<=[.?!])\s+")
 # What opens a client's sentence without being part of what they said. "No", "so" and "like"
 # only as interjections, with their comma: "No one listens to me" keeps its "No".
@@ -63,7 +70,13 @@ class CodedSession:
 def code_session(
     turns: list[Turn], rubric: RubricDefinition, *, coder: LearnedCoder | None = None
 ) -> CodedSession:
-    """Every student turn coded with its context (the client's and its own previous turn)."""
+    """Every student turn coded with its context (the client's and its own previous turn); in
+    a session the coder cannot read, every student turn is left uncoded."""
+    if not language.reads_as_english([turn.text for turn in turns if turn.student]):
+        codes = {turn.number: [NOT_CODED] for turn in turns if turn.student}
+        return CodedSession(
+            codes=codes, counts=counted.count_indicators([NOT_CODED] * len(codes), rubric)
+        )
     context = []
     previous_client = previous_student = ""
     for turn in turns:
@@ -83,6 +96,17 @@ def offline_review(turns: list[Turn], rubric: RubricDefinition) -> ReviewContent
     session = code_session(turns, rubric)
     student = [turn for turn in turns if turn.student]
     flagged = risk.check(turns)
+    if not language.reads_as_english([turn.text for turn in student]):
+        return ReviewContent(
+            codes=[CodedTurn(turn=turn.number, code=NOT_CODED) for turn in student],
+            risk=flagged,
+            scores=[],
+            strengths=[],
+            try_instead=[],
+            goal=NOT_ENGLISH,
+            demo=True,
+            not_english=True,
+        )
     missed = {item.student_turn for item in risk.passed_over(flagged)}
     strengths = _strengths(student, session.codes, rubric, exclude=missed)
     chosen = {turn.number for turn in strengths}

@@ -128,9 +128,11 @@ class ReviewAnswer(_Answer):
 
 
 class ReviewContent(ReviewAnswer):
-    """A stored review: the validated answer, and whether it is the automatic demo review."""
+    """A stored review: the validated answer, whether it is the automatic demo review, and
+    whether that review could not read the session (not in English: its goal says so)."""
 
     demo: bool = False
+    not_english: bool = False
 
     @model_validator(mode="before")
     @classmethod

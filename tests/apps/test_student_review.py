@@ -144,6 +144,26 @@ def test_ending_a_session_in_demo_mode_shows_the_labelled_demo_review(app, app_d
     assert_cited_turns_highlighted(at, app_db, student)
 
 
+SPANISH = [
+    ("¿Bebes todos los días? Cuéntame cómo es una semana normal.", "Solo los fines de semana."),
+    ("Estás en negación, tienes que dejar de beber ya.", "No estoy en negación."),
+    ("Deberías ir a Alcohólicos Anónimos esta misma semana.", "No quiero."),
+]
+
+
+def test_a_demo_review_of_a_session_not_in_english_says_it_read_nothing(app, app_db):
+    """The offline coder reads English only: a Spanish session got strengths, better replies
+    and a goal built from words it could not read. Now the review says so, and shows none."""
+    classroom(app_db)
+    at = end_session(log_in(app.run(), "sam.student"), SPANISH)
+    assert_clean(at)
+    assert DEMO_LABEL in everything(at)
+    assert any("reads English only" in text for text in texts(at, "warning"))
+    headings = [text for text in texts(at) if text.startswith("#####")]
+    assert not [h for h in headings if "Strengths" in h or "Goal" in h or "Counted" in h]
+    assert len(turn_labels(at)) == 2 * len(SPANISH)  # the transcript is still beside it
+
+
 def test_ending_a_session_shows_the_models_review_with_quotes_and_cited_turns(app, app_db, app_api):
     student, _alex, _section = classroom(app_db)
     for _text, reply in TURNS:

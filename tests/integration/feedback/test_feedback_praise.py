@@ -191,15 +191,22 @@ def test_long_speeches_are_not_fair_on_pacing_or_premature_advice(db):
 
 
 # Non-English -----------------------------------------------------------------------------------
-@pytest.mark.xfail(
-    strict=True, reason="the coder reads English only, and the review does not yet say so"
-)
 def test_a_confrontation_in_spanish_is_not_rated_top(db):
     """ "Estás en negación, tienes que dejar de beber ya" (you're in denial, you have to stop
-    drinking now). An English-trained coder cannot read it; the review must not say 5/5."""
+    drinking now). An English-trained coder cannot read it; the review must not say 5/5, and
+    says instead that it read nothing."""
     seen = review_as_student(db, t.SPANISH_CONFRONTING)
     assert max(seen.ratings.values(), default=0) <= 3, seen.describe()
-    assert not seen.strengths, seen.describe()
+    assert not seen.strengths and not seen.content.try_instead, seen.describe()
+    assert seen.content.not_english and "reads English only" in seen.content.goal
+    assert seen.review.indicators["counted_score"] is None  # no badge: nothing was counted
+
+
+def test_an_english_session_typed_in_a_hurry_is_still_read(db):
+    """The language check must not take English with typos and slang for another language."""
+    seen = review_as_student(db, t.with_typos(t.SKILLED))
+    assert not seen.content.not_english, seen.describe()
+    assert seen.strengths, seen.describe()
 
 
 # Goals -----------------------------------------------------------------------------------------
