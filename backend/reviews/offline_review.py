@@ -4,7 +4,8 @@ check, strengths that are MI-consistent, and better replies that fit the turn th
 Used as the automatic demo review (no API key), and beside every model review as the counts the
 model's codes are compared with. Rules a student can check:
 - a strength is a reflection, an open question or an MI-adherent turn (affirm, emphasize
-  autonomy, seek collaboration), never a turn with an MI-non-adherent code; with none, none;
+  autonomy, seek collaboration), never a turn with an MI-non-adherent code, and never a speech
+  (over `LONGEST_STRENGTH` words); with none, none;
 - "try instead" items come from the other turns, weakest first (a risk passed over, then
   persuading or confronting, then information and advice, closed questions, uncoded turns),
   so one turn is never both;
@@ -44,6 +45,10 @@ from backend.reviews.rubric_schema import NOT_CODED, SCORE_MAX, SCORE_MIN, Rubri
 from backend.reviews.turns import Turn
 
 MAX_ITEMS = 3
+# A turn longer than this is a speech, not an example to repeat, whatever sentence in it reflects
+# (the rubrics' Pacing 1 is "long speeches"): 3 of AnnoMI's 818 expert-coded reflections are
+# longer, and a lecture opened with "It sounds like you're worried" was praised as a strength.
+LONGEST_STRENGTH = 100
 #: The review of a session the offline coder cannot read, in place of its goal.
 NOT_ENGLISH = (
     "This automatic review reads English only, and this session is not in English, so it gives "
@@ -191,6 +196,7 @@ def _strengths(
         (rank, turn.number, turn)
         for turn in student
         if turn.number not in exclude
+        and len(turn.text.split()) <= LONGEST_STRENGTH
         and not all(_says_nothing(sentence) for sentence in _sentences(turn.text))
         and (rank := _good_rank(codes[turn.number], rubric)) is not None
     ]

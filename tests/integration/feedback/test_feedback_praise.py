@@ -165,9 +165,6 @@ def test_misquoting_the_client_is_not_rated_top_empathy(db):
 
 
 # Long monologues -------------------------------------------------------------------------------
-@pytest.mark.xfail(
-    strict=True, reason="a long turn with a reflection stem in it is coded as a reflection too"
-)
 def test_a_lecture_is_not_praised_as_a_strength(db):
     """Five 150-word lectures ("So the plan is simple: stop drinking, see your doctor"), each
     opened with one reflective sentence."""
