@@ -299,15 +299,23 @@ SECOND_PERSON = {
     "we": "you", "our": "your", "us": "you", "we're": "you're", "was": "were",
 }  # fmt: skip
 # A parrot's words are the client's, in the client's order, but for a stem and the pronouns
-# turned round, and they are most of what the client said.
+# turned round either way ("Are you going to repeat what I say?" -> "Am I going to repeat what
+# you say."), and they are most of what the client said. Both sides are read with the first and
+# second person as one.
+_EITHER_PERSON = {
+    "i": "1", "me": "1", "you": "1", "my": "2", "your": "2", "mine": "3", "yours": "3",
+    "myself": "4", "yourself": "4", "i'm": "5", "you're": "5", "i've": "6", "you've": "6",
+    "i'd": "7", "you'd": "7", "i'll": "8", "you'll": "8", "am": "9", "are": "9",
+}  # fmt: skip
 _PARROT_MIN_WORDS = 2
 _PARROT_COVERS = 0.6
 _STEM = re.compile(r"^(?:(?:it )?sounds like|so|you're saying|you said|it seems like)\s+")
 
 
-def _words(text: str, turn_round: bool = False) -> list[str]:
-    words = re.findall(r"[\w']+", text.lower())
-    return [SECOND_PERSON.get(word, word) for word in words] if turn_round else words
+def _words(text: str) -> list[str]:
+    """The words, with the first and second person as one (`_EITHER_PERSON`)."""
+    words = re.findall(r"[\w']+", text.lower().replace("\u2019", "'"))
+    return [_EITHER_PERSON.get(word, word) for word in words]
 
 
 def _parrots(turn: StudentTurn) -> bool:
@@ -317,7 +325,7 @@ def _parrots(turn: StudentTurn) -> bool:
     turn, or setting two of its sides together, is a reflection."""
     if turn.text.rstrip().endswith("?"):
         return False
-    said = _words(turn.previous_client, turn_round=True)
+    said = _words(turn.previous_client)
     words = _words(_STEM.sub("", turn.text.strip().lower()))
     if len(words) < _PARROT_MIN_WORDS or len(words) < _PARROT_COVERS * len(said):
         return False

@@ -55,10 +55,6 @@ def test_parroting_is_not_rated_above_a_skilled_session(db):
     assert parrot.counted_badge != "good", parrot.describe()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an echo with its verb turned round ('Are you...' -> 'Am I...') is not seen as parroting",
-)
 def test_parroting_turns_are_not_praised_as_inviting_the_client_to_say_more(db):
     seen = review_as_student(db, t.PARROT)
     echoed = [
