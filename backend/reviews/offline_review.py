@@ -127,7 +127,7 @@ def offline_review(turns: list[Turn], rubric: RubricDefinition) -> ReviewContent
             for code in turn_codes
         ],
         risk=flagged,
-        scores=_scores(session, len(student), rubric, flagged),
+        scores=_scores(session, turns, rubric, flagged),
         strengths=[_strength(turn, session.codes[turn.number], rubric) for turn in strengths],
         try_instead=[
             _try_instead(
@@ -146,28 +146,67 @@ def offline_review(turns: list[Turn], rubric: RubricDefinition) -> ReviewContent
 
 # Scores -----------------------------------------------------------------------------------------
 def _scores(
-    session: CodedSession, student_turns: int, rubric: RubricDefinition, flagged: list[RiskCheck]
+    session: CodedSession, turns: list[Turn], rubric: RubricDefinition, flagged: list[RiskCheck]
 ) -> list[CriterionScore]:
-    """One 1-5 rating per criterion from the counted score; none for a short session."""
+    """One 1-5 rating per criterion from the counted score, at most what a count that speaks to
+    the criterion directly shows (`_count_caps`); none for a short session."""
     value = session.counts.get("counted_score")
-    if value is None or not counted.enough_evidence(student_turns):
+    if value is None or not counted.enough_evidence(sum(1 for turn in turns if turn.student)):
         return []
     counted_as = min(SCORE_MAX, max(SCORE_MIN, 1 + round(value / 25)))
-    score = min(counted_as, 2) if risk.passed_over(flagged) else counted_as
-    reasoning = (
-        f"Counted, not judged: your counted score is {value:.0f}/100 "
-        f"({counted.SCORE_FORMULA}), which is {score} on the 1-5 scale for every criterion"
-        + (" (at most 2: a risk the client voiced was passed over)." if score < counted_as else ".")
+    risk_cap = (
+        (2, "a risk the client voiced was passed over") if risk.passed_over(flagged) else None
     )
+    caps = _count_caps(session.counts, turns)
     reflections = [
         number
         for number, codes in session.codes.items()
         if any((code_ := rubric.code(code)) and code_.kind == "reflection" for code in codes)
     ]
-    return [
-        CriterionScore(criterion=c.key, turns=reflections[:5], reasoning=reasoning, score=score)
-        for c in rubric.criteria
-    ]
+    scores = []
+    for criterion in rubric.criteria:
+        held = [cap for cap in (risk_cap, caps.get(criterion.key)) if cap and cap[0] < counted_as]
+        score = min([counted_as, *(cap for cap, _why in held)])
+        reasoning = (
+            f"Counted, not judged: your counted score is {value:.0f}/100 "
+            f"({counted.SCORE_FORMULA}), which is {counted_as} on the 1-5 scale"
+            + "".join(f"; at most {cap} here: {why}" for cap, why in held)
+            + "."
+        )
+        scores.append(
+            CriterionScore(
+                criterion=criterion.key, turns=reflections[:5], reasoning=reasoning, score=score
+            )
+        )
+    return scores
+
+
+# The most "Pacing" is rated above each talk share (the student's words of all words): the
+# rubrics' Pacing 1 is "long speeches". Only a session of speeches is held down: AnnoMI's expert
+# counselors, explaining as MI demonstrations do, said 22-81% of the words; five lectures, 97%.
+_PACING_BY_TALK_SHARE = ((0.9, 1), (0.85, 2))
+
+
+def _count_caps(counts: dict[str, float | None], turns: list[Turn]) -> dict[str, tuple[int, str]]:
+    """The built-in criteria a count speaks to directly, each with the most it can be rated
+    and why: the share of open questions for "Open questions", the student's share of the
+    talk for "Pacing" (a session of closed questions was 4/5 on open questions, and five
+    lectures 4/5 on pacing, because the counted score does not weigh either)."""
+    caps = {}
+    opens = counts.get("percent_open_questions")
+    if opens is not None:
+        caps["open_questions"] = (
+            1 + round(4 * opens),
+            f"{opens:.0%} of your questions were open",
+        )
+    said = sum(len(turn.text.split()) for turn in turns if turn.student)
+    everything = sum(len(turn.text.split()) for turn in turns)
+    if everything:
+        share = said / everything
+        pacing = next((cap for above, cap in _PACING_BY_TALK_SHARE if share > above), None)
+        if pacing is not None:
+            caps["pacing"] = (pacing, f"you said {share:.0%} of the words in this session")
+    return caps
 
 
 # Strengths and better replies -------------------------------------------------------------------

@@ -134,16 +134,22 @@ def test_advice_dressed_as_a_reflection_is_not_top_on_avoiding_premature_advice(
 
 
 # Closed questions only -------------------------------------------------------------------------
+def test_closed_questions_only_is_not_fair_on_open_questions(db):
+    """Eleven closed questions, no open one, no reflection. The rubric's "Open questions" 1 is
+    "almost only closed questions ... the session feels like a checklist" (it was rated 3, as
+    every criterion, from the counted score)."""
+    seen = review_as_student(db, t.CLOSED_ONLY)
+    assert seen.review.indicators.get("percent_open_questions") == 0.0
+    assert seen.rating("Open questions") <= 2, seen.describe()
+    assert "0% of your questions were open" in seen.content.scores[0].reasoning
+
+
 @pytest.mark.xfail(
     strict=True,
     reason="questions weigh nothing in the counted score: a session of closed questions sits at 50, 'fair'",
 )
-def test_closed_questions_only_is_not_fair_on_open_questions(db):
-    """Eleven closed questions, no open one, no reflection. The rubric's "Open questions" 1 is
-    "almost only closed questions ... the session feels like a checklist"."""
+def test_closed_questions_only_is_below_fair(db):
     seen = review_as_student(db, t.CLOSED_ONLY)
-    assert seen.review.indicators.get("percent_open_questions") == 0.0
-    assert seen.rating("Open questions") <= 2, seen.describe()
     assert seen.counted_badge == "below fair", seen.describe()
 
 
@@ -171,15 +177,19 @@ def test_a_lecture_is_not_praised_as_a_strength(db):
     ]
 
 
-@pytest.mark.xfail(
-    strict=True, reason="the talk share is shown but does not move the counted score"
-)
-def test_long_speeches_are_not_fair_on_pacing_or_premature_advice(db):
-    """The rubric's Pacing 1 is "long speeches"; these turns tell the client to stop drinking
-    and see a doctor before asking anything."""
+def test_long_speeches_are_not_fair_on_pacing(db):
+    """The rubric's Pacing 1 is "long speeches" (they were rated 4, as every criterion)."""
     seen = review_as_student(db, t.MONOLOGUES)
     assert seen.review.indicators["student_talk_share"] > 0.9
     assert seen.rating("Pacing") <= 2, seen.describe()
+
+
+@pytest.mark.xfail(
+    strict=True, reason="advice inside a turn coded as a reflection is not counted as advice"
+)
+def test_long_speeches_are_not_fair_on_premature_advice(db):
+    """These turns tell the client to stop drinking and see a doctor before asking anything."""
+    seen = review_as_student(db, t.MONOLOGUES)
     assert seen.rating("Avoiding premature advice") <= 2, seen.describe()
 
 
