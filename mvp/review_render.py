@@ -47,6 +47,14 @@ def turn_link(session_id: int, turn: int, text: str | None = None) -> str:
     return f"[{text or f'turn {turn}'}](#{anchor(session_id, turn)})"
 
 
+#: A review that could not read its session, as its teacher reads it (its goal is the student's).
+NOT_ENGLISH_TO_TEACHER = (
+    "This automatic review reads English only, and this session is not in English, so it gives "
+    "no ratings, strengths or better replies. Read the transcript; the student reads your own "
+    "version of the review once you write and release it."
+)
+
+
 def render_review(
     review: ReviewRead,
     messages: list[MessageRead],
@@ -81,7 +89,8 @@ def render_review(
     left, right = st.columns([3, 2], gap="large")
     with left:
         if content.not_english and review.teacher_content is None:  # it read nothing: no findings
-            st.warning(safe(content.goal), icon=":material/translate:")
+            said = NOT_ENGLISH_TO_TEACHER if show_hidden_info_turn else safe(content.goal)
+            st.warning(said, icon=":material/translate:")
         else:
             _findings(review, content, rubric, practise=practise, drill=drill)
     with right:
