@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 
 from backend.errors import TELL_SOMEONE, ServiceUnavailableError
@@ -17,6 +18,7 @@ class ErrorCategory(StrEnum):
     connection = "connection"
     bad_request = "bad_request"
     not_found = "not_found"  # the model (or endpoint) does not exist: configuration
+    invalid_setting = "invalid_setting"  # a 400 naming a setting an admin chose (max_tokens...)
     server_error = "server_error"  # HTTP 5xx
     malformed = "malformed"  # HTTP 200 whose body could not be read
     unavailable = "unavailable"  # the breaker is open
@@ -36,6 +38,7 @@ CATEGORY_LABELS = {
     ErrorCategory.connection: "network problem",
     ErrorCategory.bad_request: "request refused",
     ErrorCategory.not_found: "model not found",
+    ErrorCategory.invalid_setting: "setting refused",
     ErrorCategory.server_error: "server error",
     ErrorCategory.malformed: "unreadable answer",
     ErrorCategory.unavailable: "paused after repeated errors",
@@ -43,7 +46,12 @@ CATEGORY_LABELS = {
 }
 #: Failures of set-up, not of the service: they never open the breaker (a wrong key is no outage).
 CONFIGURATION_ERRORS = frozenset(
-    {ErrorCategory.authentication, ErrorCategory.permission, ErrorCategory.not_found}
+    {
+        ErrorCategory.authentication,
+        ErrorCategory.permission,
+        ErrorCategory.not_found,
+        ErrorCategory.invalid_setting,
+    }
 )
 
 
@@ -63,6 +71,8 @@ USER_MESSAGES = {
     "allowed), so asking again will not help; an admin can see the details.",
     ErrorCategory.not_found: "The practice service is not set up correctly (its AI model was not "
     f"found). {TELL_SOMEONE}",
+    ErrorCategory.invalid_setting: "The practice service is not set up correctly (the AI service "
+    f"refused one of its settings). {TELL_SOMEONE}",
     ErrorCategory.server_error: "The AI service had an internal error. Wait a moment, then press "
     "Retry.",
     ErrorCategory.malformed: "The AI service sent an answer that could not be read. Press Retry "
@@ -155,6 +165,10 @@ def classify(error: BaseException) -> GatewayError:
         # The API says so with a 400 invalid_request_error, but it is the account's billing:
         # an admin's to fix, and then asking again works.
         category = ErrorCategory.permission
+    elif status == 400 and _names_a_setting(detail):
+        # Not the request as it is but a setting an admin chose ("max_tokens: 32000 > 8192, which
+        # is the maximum allowed..."): once it is fixed, asking again works.
+        category = ErrorCategory.invalid_setting
     elif isinstance(error, anthropic.BadRequestError) or status == 413:
         # 413 (too large to send), also from a proxy whose body is no API error: asking again
         # cannot help.
@@ -186,6 +200,17 @@ def _out_of_credit(detail: str) -> bool:
     """The API's words for an account whose prepaid credit ran out ("Your credit balance is too
     low to access the Anthropic API...")."""
     return "credit balance" in detail.lower()
+
+
+#: How the API names a parameter it refused, and how it says the request is too long instead (which
+#: may name max_tokens too: "input length and `max_tokens` exceed context limit").
+_SETTING = re.compile(r"\b(?:max_tokens|model|temperature|top_[pk]|thinking|budget_tokens)\b")
+_TOO_LONG = re.compile(r"too long|too large|exceed|context (?:limit|window|length)|input length")
+
+
+def _names_a_setting(detail: str) -> bool:
+    text = detail.lower()
+    return bool(_SETTING.search(text)) and not _TOO_LONG.search(text)
 
 
 def _api_error_type(error: BaseException) -> str:

@@ -174,6 +174,8 @@ ADVICE = {
     ErrorCategory.permission: "Check the account's billing and the key's permissions in the "
     "Anthropic console.",
     ErrorCategory.not_found: "Check ANTHROPIC_MODEL: the API does not know this model.",
+    ErrorCategory.invalid_setting: "Fix the setting the API named above (a model, or a "
+    "*_MAX_TOKENS setting), then restart the app.",
     ErrorCategory.bad_request: "The API refused the request; the detail above says why.",
     ErrorCategory.connection: "Check the network and ANTHROPIC_BASE_URL (if set), then test again.",
     ErrorCategory.timeout: "The API did not answer in time; test again in a minute.",

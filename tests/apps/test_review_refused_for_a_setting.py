@@ -8,6 +8,11 @@ admin fixes the setting, asking again works - but the review page keeps the job'
 
 from __future__ import annotations
 
+import anthropic
+import httpx
+import pytest
+
+from backend.llm.errors import ErrorCategory, classify
 from tests.apps.helpers import assert_clean, classroom, everything, log_in, open_page
 from tests.apps.test_student_review import TURNS, end_session, session_id_of, valid_answer
 
@@ -39,3 +44,28 @@ def test_a_review_refused_for_a_setting_can_be_asked_for_again_once_it_is_fixed(
     assert buttons, "no way to ask for the review again; the page says: " + next(
         line for line in everything(at).splitlines() if "cannot write a review" in line
     )
+
+
+@pytest.mark.parametrize(
+    "said, kind",
+    [
+        (MAX_TOKENS_REFUSED, ErrorCategory.invalid_setting),
+        ("model: claude-nonexistent-1", ErrorCategory.invalid_setting),
+        ("prompt is too long: 210000 tokens > 200000 maximum", ErrorCategory.bad_request),
+        (
+            "input length and `max_tokens` exceed context limit: 197000 + 8192 > 200000, "
+            "decrease input length or `max_tokens` and try again",
+            ErrorCategory.bad_request,
+        ),
+    ],
+    ids=["max-tokens", "model", "prompt-too-long", "context-limit"],
+)
+def test_a_400_naming_a_setting_is_a_set_up_problem_and_one_about_length_is_not(said, kind):
+    """A setting the API refused is an admin's to fix (Retry stays, the student is told to
+    tell someone); a conversation too long for the model is refused as it is."""
+    request = httpx.Request("POST", "https://api.anthropic.com/v1/messages")
+    body = {"type": "error", "error": {"type": "invalid_request_error", "message": said}}
+    response = httpx.Response(400, request=request, json=body)
+    error = classify(anthropic.BadRequestError(said, response=response, body=body))
+    assert error.kind == kind
+    assert error.asking_again_helps == (kind == ErrorCategory.invalid_setting)
