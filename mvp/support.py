@@ -22,6 +22,12 @@ logger = logging.getLogger("mvp")
 
 KNOWN_ISSUES = PROJECT_ROOT / "docs" / "known-issues.md"
 NO_CONTACT = "Ask your teacher or the person who gave you this address."
+#: Whom to ask, with no support contact set, for the roles that have no teacher.
+NO_CONTACT_BY_ROLE = {
+    "teacher": "Ask an admin or the person who gave you this address.",
+    "admin": "No support contact is set. Set SUPPORT_CONTACT (an e-mail address or an https "
+    "link) so that people know whom to ask.",
+}
 REPORT_TEXT = "problem_text"  # the report box's key (its text survives every failure)
 REPORT_ERROR = "_problem_error"  # why the last send failed, shown under the box
 NOT_SAVED = (
@@ -30,11 +36,12 @@ NOT_SAVED = (
 )
 
 
-def contact_markdown() -> str:
-    """Where to get help, as Markdown: the configured contact as a link, or who to ask."""
+def contact_markdown(user: UserRead | None = None) -> str:
+    """Where to get help, as Markdown: the configured contact as a link, or whom `user` (nobody
+    logged in: a student) should ask."""
     settings = get_settings()
     if settings.support_url is None:
-        return NO_CONTACT
+        return NO_CONTACT_BY_ROLE.get(str(user.role), NO_CONTACT) if user else NO_CONTACT
     label = ui.safe_markdown(settings.support_contact)
     return f"Contact [{label}](<{settings.support_url}>)."
 
@@ -66,7 +73,7 @@ def front_page_help() -> None:
 def sidebar_help(user: UserRead, page: str) -> None:
     """Every signed-in sidebar: the contact, and the report form (sent with `page`)."""
     with st.sidebar:
-        st.caption(f"**Help** · {contact_markdown()}")
+        st.caption(f"**Help** · {contact_markdown(user)}")
         with st.expander("Report a problem", icon=":material/flag:", key="report_problem"):
             report_form(user, page)
 

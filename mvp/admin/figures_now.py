@@ -127,7 +127,8 @@ def cost_figures(now: metrics_service.NowFigures) -> None:
                 format_usd(now.cost_today),
                 "Every paid call since midnight UTC: replies in practice, teachers' test chats and "
                 "client checks (stored, or cut off after billing), the checks' judge calls, "
-                "model-written reviews and drill items, and continuing clients' memory summaries. "
+                "model-written reviews and drill items, continuing clients' memory summaries and "
+                "admins' connection tests. "
                 "The sum of the purposes below; the same total as Spent today and today's row of "
                 "the daily sheet.",
             ),

@@ -45,9 +45,9 @@ def usage_tab(actor: UserRead) -> None:
     with store.transaction() as db:
         hours = metrics_service.hourly_usage(db, actor=actor)
     st.subheader("Last 24 hours", help="By hour, UTC; the last bar is the hour now under way.")
-    if not any(bucket.messages for bucket in hours):
+    if not any(bucket.messages or bucket.tokens or bucket.cost for bucket in hours):
         st.info(
-            "No messages in the last 24 hours. Tokens and cost per hour appear here as "
+            "Nothing billed in the last 24 hours. Tokens and cost per hour appear here as "
             "conversations happen.",
             icon=":material/schedule:",
         )
@@ -72,7 +72,8 @@ def usage_tab(actor: UserRead) -> None:
             "Cost, last 24 hours",
             format_usd(sum((b.cost for b in hours), start=0)),
             help="Every paid call in the last 24 hours, by hour: replies (cut-off ones included), "
-            "client checks' judge calls and model-written reviews, as Cost today counts them.",
+            "client checks' judge calls, reviews, drill items, memory summaries and connection "
+            "tests, as Cost today counts them.",
         )
         with right:
             usage_charts.cost_by_hour(by_hour, hours)

@@ -33,7 +33,7 @@ if user.role == Role.admin:
     quick_start(Role.teacher)
 st.subheader("Stuck?")
 st.markdown(
-    f"{support.contact_markdown()} Anything odd? Use **Report a problem** in the sidebar, on any "
+    f"{support.contact_markdown(user)} Anything odd? Use **Report a problem** in the sidebar, on any "
     "page: the page you are on is sent with it."
 )
 st.page_link("help/known_issues.py", label="Known issues", icon=":material/bug_report:")

@@ -131,7 +131,7 @@ def test_empty_database_renders_every_tab_with_empty_states(app, admin):
     assert "No student is practising right now." in page
 
     expected = {
-        "Usage": ["No messages in the last 24 hours.", "Nothing recorded in the last 7 days."],
+        "Usage": ["Nothing billed in the last 24 hours.", "Nothing recorded in the last 7 days."],
         "Breakdowns": ["No replies in the last 30 days.", "No ratings yet."],
         "Budgets": ["Nobody is close to their daily limit.", "An alert is logged at 80%"],
         "Service health": ["Healthy", "These checks spend no tokens"],
@@ -402,3 +402,19 @@ def test_with_the_budget_on_the_figures_say_the_unpriced_model_is_paused(
 def test_the_figures_say_nothing_of_prices_when_every_model_has_one(app, app_api, admin):
     at = admin_app(app)
     assert not [w for w in at.warning if "MODEL_PRICES_JSON" in w.value]
+
+
+def test_the_usage_tab_shows_a_days_cost_that_no_message_carries(app, app_db, admin, app_api):
+    """An admin's connection test is billed, but it is no message: the Usage tab said "No
+    messages in the last 24 hours" and hid the hourly cost beside Cost today's (noticed in an
+    attack, 2026-12-06). Every paid call shows there."""
+    app_api.reply("ok", input_tokens=12, output_tokens=2)
+    at = admin_app(app)
+    open_tab(at, "Service health")
+    at.button(key="test_connection").click().run()
+    assert any("Connection test passed" in text for text in texts(at, "success"))
+    open_tab(at, "Usage")
+    assert "Nothing billed in the last 24 hours" not in everything(at)
+    assert metric(at, "Cost, last 24 hours") == "$0.000022"
+    open_tab(at, "Now")
+    assert metric(at, "Connection tests") == "$0.000022"

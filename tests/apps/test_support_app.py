@@ -79,8 +79,23 @@ def test_without_a_contact_every_screen_says_whom_to_ask(app, menus, people):
     assert NO_CONTACT in everything(at)
     assert menus[-1]["Get help"] is None and menus[-1]["Report a bug"] is None  # hidden
     assert NO_CONTACT in menus[-1]["About"]
-    at = log_in(at, "teacher.one")
+    at = log_in(at, "student.one")
     assert NO_CONTACT in sidebar_text(at)
+
+
+@pytest.mark.parametrize(
+    "username, told",
+    [("teacher.one", "Ask an admin"), ("admin.one", "Set SUPPORT_CONTACT")],
+    ids=["teacher", "admin"],
+)
+def test_without_a_contact_a_teacher_or_admin_is_not_told_to_ask_their_teacher(
+    app, people, username, told
+):
+    """The sidebar told every signed-in person to "Ask your teacher" (an attack, 2026-12-06):
+    a teacher is told to ask an admin, and an admin how to name a contact."""
+    at = log_in(app.run(), username)
+    assert_clean(at)
+    assert told in sidebar_text(at) and "your teacher" not in sidebar_text(at)
 
 
 def test_a_contact_that_is_neither_an_address_nor_https_stops_the_settings(monkeypatch):
