@@ -25,22 +25,32 @@ TEN_TURNS = (
 )
 
 
+def demo_reviewed(db, teacher, lines):
+    """Sam, in the teacher's section, with an ended conversation of `lines` and its automatic
+    review: (Sam, the session, the review)."""
+    student = make_user(db, username="sam.student", display_name="Sam Student")
+    client = make_client(db, teacher=teacher, name="Alex Rivera")
+    section = make_section(db, teacher=teacher, name="Skills 101")
+    enroll(db, section=section, student=student)
+    make_assignment(db, teacher=teacher, section=section, clients=[client], title="Week 1")
+    session = session_service.create_session(db, actor=student, client_id=client.id)
+    for line, reply in lines:
+        add_message(db, actor=student, session_id=session.id, content=line)
+        add_reply(db, session_id=session.id, content=reply)
+    session_service.end_session(db, actor=student, session_id=session.id)
+    return (
+        student,
+        session,
+        review_service.create_demo_review(db, actor=student, session_id=session.id),
+    )
+
+
 def teachers_version(app_db, teacher, lines=TEN_TURNS, *, edit, release: bool):
     """Sam's ended conversation of `lines` with its automatic review, then the teacher's own
     version (`edit(content)` changes the model's, as a dict) saved, and released if `release`;
     returns (the session's id, Sam)."""
     with unit_of_work(app_db) as db:
-        student = make_user(db, username="sam.student", display_name="Sam Student")
-        client = make_client(db, teacher=teacher, name="Alex Rivera")
-        section = make_section(db, teacher=teacher, name="Skills 101")
-        enroll(db, section=section, student=student)
-        make_assignment(db, teacher=teacher, section=section, clients=[client], title="Week 1")
-        session = session_service.create_session(db, actor=student, client_id=client.id)
-        for line, reply in lines:
-            add_message(db, actor=student, session_id=session.id, content=line)
-            add_reply(db, session_id=session.id, content=reply)
-        session_service.end_session(db, actor=student, session_id=session.id)
-        model = review_service.create_demo_review(db, actor=student, session_id=session.id)
+        student, session, model = demo_reviewed(db, teacher, lines)
         edits = model.content.model_dump(exclude={"demo"})
         edit(edits)
         teacher_review_service.save_teacher_review(
