@@ -233,7 +233,7 @@ def _apply_rules(labels: list[str], turn: StudentTurn) -> list[str]:
     main, rest = labels[0], labels[1:]
     if t.has(CONFRONT):
         return ["confront"]
-    if _parrots(turn):
+    if parrots(turn):
         return ["parrot"]
     if t.opens_with(SUGGESTION_OPENINGS) and not t.opens_with(INVITATIONS):  # persuade alone
         main, rest = "persuade", [r for r in rest if KINDS.get(r) not in ("question", "input")]
@@ -318,7 +318,7 @@ def _words(text: str) -> list[str]:
     return [_EITHER_PERSON.get(word, word) for word in words]
 
 
-def _parrots(turn: StudentTurn) -> bool:
+def parrots(turn: StudentTurn) -> bool:
     """The turn gives the client's last words back as they were ("Mostly in the evenings." after
     "Yeah, mostly in the evenings."): no reflection, however the learned layer reads it; it
     adds nothing of the feeling or meaning a reflection is for. Picking a part out of a long

@@ -30,6 +30,7 @@ from backend.reviews.coding import (
     SUGGESTION_OPENINGS,
     StudentTurn,
     code_turns,
+    parrots,
 )
 from backend.reviews.learned_coder import LearnedCoder
 from backend.reviews.phrases import TurnText
@@ -66,10 +67,12 @@ _FILLERS = re.compile(
 
 @dataclass(frozen=True)
 class CodedSession:
-    """Each student turn's codes (by turn number) and the counts over all of them."""
+    """Each student turn's codes (by turn number), the counts over all of them, and the turns
+    that hand the client's words back as they were (`coding.parrots`)."""
 
     codes: dict[int, list[str]]
     counts: dict[str, float | None]
+    parroted: frozenset[int] = frozenset()
 
 
 def code_session(
@@ -93,7 +96,11 @@ def code_session(
     coded = code_turns([item for _number, item in context], rubric, coder=coder)
     codes = {number: turn_codes for (number, _item), turn_codes in zip(context, coded, strict=True)}
     all_codes = [code for turn_codes in codes.values() for code in turn_codes]
-    return CodedSession(codes=codes, counts=counted.count_indicators(all_codes, rubric))
+    return CodedSession(
+        codes=codes,
+        counts=counted.count_indicators(all_codes, rubric),
+        parroted=frozenset(number for number, item in context if parrots(item)),
+    )
 
 
 def offline_review(turns: list[Turn], rubric: RubricDefinition) -> ReviewContent:
@@ -157,7 +164,7 @@ def _scores(
     risk_cap = (
         (2, "a risk the client voiced was passed over") if risk.passed_over(flagged) else None
     )
-    caps = _count_caps(session.counts, turns)
+    caps = _count_caps(session, turns)
     reflections = [
         number
         for number, codes in session.codes.items()
@@ -187,13 +194,19 @@ def _scores(
 _PACING_BY_TALK_SHARE = ((0.9, 1), (0.85, 2))
 
 
-def _count_caps(counts: dict[str, float | None], turns: list[Turn]) -> dict[str, tuple[int, str]]:
+# The most "Paraphrase and summary" is rated from each share of parroted turns on: the rubric's 1
+# is "just parrots the client's words".
+_PARAPHRASE_BY_PARROTING = ((0.5, 1), (0.3, 2))
+
+
+def _count_caps(session: CodedSession, turns: list[Turn]) -> dict[str, tuple[int, str]]:
     """The built-in criteria a count speaks to directly, each with the most it can be rated
     and why: the share of open questions for "Open questions", the student's share of the
-    talk for "Pacing" (a session of closed questions was 4/5 on open questions, and five
-    lectures 4/5 on pacing, because the counted score does not weigh either)."""
+    talk for "Pacing", the share of parroted turns for "Paraphrase and summary" (a session of
+    closed questions was 3/5 on open questions, five lectures 4/5 on pacing, and parroting 3/5
+    on paraphrase, because the counted score weighs none of these)."""
     caps = {}
-    opens = counts.get("percent_open_questions")
+    opens = session.counts.get("percent_open_questions")
     if opens is not None:
         caps["open_questions"] = (
             1 + round(4 * opens),
@@ -206,6 +219,15 @@ def _count_caps(counts: dict[str, float | None], turns: list[Turn]) -> dict[str,
         pacing = next((cap for above, cap in _PACING_BY_TALK_SHARE if share > above), None)
         if pacing is not None:
             caps["pacing"] = (pacing, f"you said {share:.0%} of the words in this session")
+    student_turns = sum(1 for turn in turns if turn.student)
+    parroting = len(session.parroted) / student_turns if student_turns else 0.0
+    echo = next((cap for above, cap in _PARAPHRASE_BY_PARROTING if parroting >= above), None)
+    if echo is not None:
+        caps["paraphrase_and_summary"] = (
+            echo,
+            f"{len(session.parroted)} of your {student_turns} turns gave the client's words "
+            "back as they were",
+        )
     return caps
 
 

@@ -83,7 +83,7 @@ def test_a_reflection_of_a_need_or_an_obligation_is_not_advice(reflection, clien
     ],
 )
 def test_a_reflection_built_from_some_of_the_clients_words_is_not_parroting(reflection, client):
-    """`_parrots` counts a turn as parroting when 85% of its words occur anywhere in the client's
+    """`parrots` counts a turn as parroting when 85% of its words occur anywhere in the client's
     last turn: selecting the key part of a long turn, or setting two of its sides against each
     other (double-sided reflection), uses the client's words too. Both were reflections before;
     now they are not coded in MITI and 'other' in micro-skills (a turn that did nothing)."""

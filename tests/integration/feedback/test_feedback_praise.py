@@ -36,10 +36,6 @@ def client_before(seen, turn: int) -> str:
 
 
 # Parroting -------------------------------------------------------------------------------------
-@pytest.mark.xfail(
-    strict=True,
-    reason="one counted score rates every criterion alike: parroting is no longer 'good' (55, fair) but its paraphrase rating is not yet 1-2",
-)
 def test_parroting_is_not_rated_above_a_skilled_session(db):
     """A counselor who only hands back the client's words (the client asks "Are you just going
     to repeat everything I say?" and leaves) against one who uses double-sided and complex
