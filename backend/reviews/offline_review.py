@@ -67,12 +67,14 @@ _FILLERS = re.compile(
 
 @dataclass(frozen=True)
 class CodedSession:
-    """Each student turn's codes (by turn number), the counts over all of them, and the turns
-    that hand the client's words back as they were (`coding.parrots`)."""
+    """Each student turn's codes (by turn number), the counts over all of them, the turns that
+    hand the client's words back as they were (`coding.parrots`), and whether the coder could
+    read the session at all (`language`)."""
 
     codes: dict[int, list[str]]
     counts: dict[str, float | None]
     parroted: frozenset[int] = frozenset()
+    readable: bool = True
 
 
 def code_session(
@@ -82,9 +84,8 @@ def code_session(
     a session the coder cannot read, every student turn is left uncoded."""
     if not language.reads_as_english([turn.text for turn in turns if turn.student]):
         codes = {turn.number: [NOT_CODED] for turn in turns if turn.student}
-        return CodedSession(
-            codes=codes, counts=counted.count_indicators([NOT_CODED] * len(codes), rubric)
-        )
+        counts = counted.count_indicators([NOT_CODED] * len(codes), rubric)
+        return CodedSession(codes=codes, counts=counts, readable=False)
     context = []
     previous_client = previous_student = ""
     for turn in turns:
@@ -108,7 +109,7 @@ def offline_review(turns: list[Turn], rubric: RubricDefinition) -> ReviewContent
     session = code_session(turns, rubric)
     student = [turn for turn in turns if turn.student]
     flagged = risk.check(turns)
-    if not language.reads_as_english([turn.text for turn in student]):
+    if not session.readable:
         return ReviewContent(
             codes=[CodedTurn(turn=turn.number, code=NOT_CODED) for turn in student],
             risk=flagged,
