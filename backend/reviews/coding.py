@@ -303,9 +303,11 @@ SECOND_PERSON = {
 # you say."), and they are most of what the client said. Both sides are read with the first and
 # second person as one.
 _EITHER_PERSON = {
-    "i": "1", "me": "1", "you": "1", "my": "2", "your": "2", "mine": "3", "yours": "3",
-    "myself": "4", "yourself": "4", "i'm": "5", "you're": "5", "i've": "6", "you've": "6",
-    "i'd": "7", "you'd": "7", "i'll": "8", "you'll": "8", "am": "9", "are": "9",
+    "i": "1", "me": "1", "you": "1", "we": "1", "us": "1", "my": "2", "your": "2", "our": "2",
+    "mine": "3", "yours": "3", "ours": "3", "myself": "4", "yourself": "4", "ourselves": "4",
+    "yourselves": "4", "i'm": "5", "you're": "5", "we're": "5", "i've": "6", "you've": "6",
+    "we've": "6", "i'd": "7", "you'd": "7", "we'd": "7", "i'll": "8", "you'll": "8",
+    "we'll": "8", "am": "9", "are": "9", "was": "10", "were": "10",
 }  # fmt: skip
 _PARROT_MIN_WORDS = 2
 _PARROT_COVERS = 0.6

@@ -192,7 +192,9 @@ def _scores(
 # The most "Pacing" is rated above each talk share (the student's words of all words): the
 # rubrics' Pacing 1 is "long speeches". Only a session of speeches is held down: AnnoMI's expert
 # counselors, explaining as MI demonstrations do, said 22-81% of the words; five lectures, 97%.
+# Short turns to a client who says a word each time are no speeches, whatever their share.
 _PACING_BY_TALK_SHARE = ((0.9, 1), (0.85, 2))
+SPEECH_WORDS = 30  # the student's turns are this long on average, or longer
 
 
 # The most "Paraphrase and summary" is rated from each share of parroted turns on: the rubric's 1
@@ -213,14 +215,20 @@ def _count_caps(session: CodedSession, turns: list[Turn]) -> dict[str, tuple[int
             1 + round(4 * opens),
             f"{opens:.0%} of your questions were open",
         )
+    elif not session.counts.get("questions"):  # the rubric's 1: "... or none at all"
+        caps["open_questions"] = (1, "you asked no question")
+    student_turns = sum(1 for turn in turns if turn.student)
     said = sum(len(turn.text.split()) for turn in turns if turn.student)
     everything = sum(len(turn.text.split()) for turn in turns)
-    if everything:
+    if everything and student_turns and said / student_turns >= SPEECH_WORDS:
         share = said / everything
-        pacing = next((cap for above, cap in _PACING_BY_TALK_SHARE if share > above), None)
+        pacing = next(((cap, above) for above, cap in _PACING_BY_TALK_SHARE if share > above), None)
         if pacing is not None:
-            caps["pacing"] = (pacing, f"you said {share:.0%} of the words in this session")
-    student_turns = sum(1 for turn in turns if turn.student)
+            caps["pacing"] = (
+                pacing[0],
+                f"you said more than {pacing[1]:.0%} of the words, in turns of "
+                f"{said / student_turns:.0f} words on average",
+            )
     parroting = len(session.parroted) / student_turns if student_turns else 0.0
     echo = next((cap for above, cap in _PARAPHRASE_BY_PARROTING if parroting >= above), None)
     if echo is not None:
