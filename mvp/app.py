@@ -181,6 +181,7 @@ def main() -> None:
             front_pages(screen, "Set up" if first_run else "Log in"), position="hidden"
         )
     else:
+        st.set_page_config(menu_items=support.menu_items(user))
         sidebar(user)
         page = st.navigation(role_pages(user.role))
         if target := ui.pending_page():  # a callback (say "Test conversation") asked for it

@@ -46,12 +46,12 @@ def contact_markdown(user: UserRead | None = None) -> str:
     return f"Contact [{label}](<{settings.support_url}>)."
 
 
-def menu_items() -> MenuItems:
+def menu_items(user: UserRead | None = None) -> MenuItems:
     """The app menu's "Get help" and "Report a bug" (links only: an e-mail becomes `mailto:`);
-    unset, both are hidden (Streamlit's own point at Streamlit's forum) and About says whom to
-    ask."""
+    unset, both are hidden (Streamlit's own point at Streamlit's forum) and About says whom
+    `user` should ask."""
     url = get_settings().support_url
-    about = f"**Counseling practice.** Help: {contact_markdown()}"
+    about = f"**Counseling practice.** Help: {contact_markdown(user)}"
     return {"Get help": url, "Report a bug": url, "About": about}
 
 

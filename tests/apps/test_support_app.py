@@ -89,13 +89,15 @@ def test_without_a_contact_every_screen_says_whom_to_ask(app, menus, people):
     ids=["teacher", "admin"],
 )
 def test_without_a_contact_a_teacher_or_admin_is_not_told_to_ask_their_teacher(
-    app, people, username, told
+    app, menus, people, username, told
 ):
-    """The sidebar told every signed-in person to "Ask your teacher" (an attack, 2026-12-06):
-    a teacher is told to ask an admin, and an admin how to name a contact."""
+    """The sidebar and the app menu's About told every signed-in person to "Ask your teacher"
+    (two attacks, 2026-12-06): a teacher is told to ask an admin, and an admin how to name a
+    contact."""
     at = log_in(app.run(), username)
     assert_clean(at)
     assert told in sidebar_text(at) and "your teacher" not in sidebar_text(at)
+    assert told in menus[-1]["About"] and "your teacher" not in menus[-1]["About"]
 
 
 def test_a_contact_that_is_neither_an_address_nor_https_stops_the_settings(monkeypatch):
