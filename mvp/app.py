@@ -32,12 +32,13 @@ LOGGED_OUT_KEY = "logged_out"  # the Log out button was pressed: show the front 
 
 # A local file (a material icon would be fetched from a font host: no icon offline).
 FAVICON = PROJECT_ROOT / "mvp" / "static" / "favicon.png"
-# The app menu's "Get help" and "Report a bug" lead to the support contact (SUPPORT_CONTACT).
+# The app menu's "Get help" and "Report a bug" lead to the support contact (SUPPORT_CONTACT);
+# About says whom to ask, to the person this session has logged in (one call a run, as before).
 st.set_page_config(
     page_title="Counseling practice",
     page_icon=str(FAVICON),
     layout="wide",
-    menu_items=support.menu_items(),
+    menu_items=support.menu_items(auth.current_user()),
 )
 
 
@@ -181,7 +182,6 @@ def main() -> None:
             front_pages(screen, "Set up" if first_run else "Log in"), position="hidden"
         )
     else:
-        st.set_page_config(menu_items=support.menu_items(user))
         sidebar(user)
         page = st.navigation(role_pages(user.role))
         if target := ui.pending_page():  # a callback (say "Test conversation") asked for it
