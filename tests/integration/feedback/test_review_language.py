@@ -25,20 +25,6 @@ JAPANESE_CONFRONTING = [
 ]
 
 
-def test_a_confrontation_in_chinese_is_not_rated_or_praised(db):
-    """Like the Spanish one: the coder cannot read Chinese, so the demo review must say it
-    reads English only, not rate the session or praise a turn."""
-    seen = review_as_student(db, CHINESE_CONFRONTING)
-    assert seen.content.not_english, seen.describe()
-    assert not seen.strengths and not seen.content.try_instead, seen.describe()
-
-
-def test_a_confrontation_in_japanese_is_not_rated_or_praised(db):
-    seen = review_as_student(db, JAPANESE_CONFRONTING)
-    assert seen.content.not_english, seen.describe()
-    assert not seen.strengths and not seen.content.try_instead, seen.describe()
-
-
 # A screening done as rapid-fire closed questions (an AUDIT-style checklist): poor counseling,
 # in plain English, typed tersely. It is what the review exists to correct.
 TERSE_SCREENING = [

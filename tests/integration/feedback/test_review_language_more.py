@@ -9,6 +9,11 @@ from __future__ import annotations
 import pytest
 
 from tests.integration.feedback.student_view import review_as_student
+from tests.integration.feedback.test_review_language import (
+    CHINESE_CONFRONTING,
+    JAPANESE_CONFRONTING,
+    TERSE_SCREENING,
+)
 
 # The Spanish confrontation of tests/integration/feedback/transcripts.py ("You're in denial, you
 # have to stop drinking now", "You should go to AA", ...), in four more languages written in
@@ -69,10 +74,10 @@ INDONESIAN = [
 
 @pytest.mark.parametrize(
     "lines",
-    [POLISH, VIETNAMESE, TURKISH, INDONESIAN],
-    ids=["polish", "vietnamese", "turkish", "indonesian"],
+    [POLISH, VIETNAMESE, TURKISH, INDONESIAN, CHINESE_CONFRONTING, JAPANESE_CONFRONTING],
+    ids=["polish", "vietnamese", "turkish", "indonesian", "chinese", "japanese"],
 )
-def test_a_confrontation_in_another_latin_script_language_is_not_rated_or_praised(db, lines):
+def test_a_confrontation_in_another_language_is_not_rated_or_praised(db, lines):
     """Like the Spanish one: the coder cannot read these, so the demo review must say it reads
     English only, not rate "You're in denial, you must stop drinking" 5/5 on Empathy and
     praise it as "it follows the client's lead"."""
@@ -85,12 +90,7 @@ def test_a_confrontation_in_another_latin_script_language_is_not_rated_or_praise
 # the client addressed by name: a common Filipino and Hispanic surname.
 TERSE_SCREENING_BY_NAME = [
     ("Morning, Mr. De La Cruz. Drinks per week?", "Maybe fifteen, twenty."),
-    ("Beer? Wine? Spirits?", "Mostly beer."),
-    ("Weekends mostly?", "Weekends and Fridays."),
-    ("Blackouts ever?", "Once or twice."),
-    ("Morning drinking?", "No, never."),
-    ("Family history?", "My dad drank a lot."),
-    ("Tried cutting down?", "Not really."),
+    *TERSE_SCREENING[1:-1],
     ("Ready to quit, Mr. De La Cruz?", "I don't know."),
     ("Okay. Thanks, Mr. De La Cruz.", None),
 ]
