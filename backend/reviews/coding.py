@@ -297,18 +297,14 @@ SECOND_PERSON = {
     "i": "you", "me": "you", "my": "your", "mine": "yours", "myself": "yourself",
     "i'm": "you're", "i've": "you've", "i'd": "you'd", "i'll": "you'll", "am": "are",
     "we": "you", "our": "your", "us": "you", "we're": "you're", "was": "were",
+    "ours": "yours", "ourselves": "yourselves", "we've": "you've", "we'd": "you'd",
+    "we'll": "you'll",
 }  # fmt: skip
 # A parrot's words are the client's, in the client's order, but for a stem and the pronouns
 # turned round either way ("Are you going to repeat what I say?" -> "Am I going to repeat what
 # you say."), and they are most of what the client said. Both sides are read with the first and
-# second person as one.
-_EITHER_PERSON = {
-    "i": "1", "me": "1", "you": "1", "we": "1", "us": "1", "my": "2", "your": "2", "our": "2",
-    "mine": "3", "yours": "3", "ours": "3", "myself": "4", "yourself": "4", "ourselves": "4",
-    "yourselves": "4", "i'm": "5", "you're": "5", "we're": "5", "i've": "6", "you've": "6",
-    "we've": "6", "i'd": "7", "you'd": "7", "we'd": "7", "i'll": "8", "you'll": "8",
-    "we'll": "8", "am": "9", "are": "9", "was": "10", "were": "10",
-}  # fmt: skip
+# second person as one (each word of `SECOND_PERSON` read as its second-person form).
+_EITHER_PERSON = {word: you for me, you in SECOND_PERSON.items() for word in (me, you)}
 _PARROT_MIN_WORDS = 2
 _PARROT_COVERS = 0.6
 _STEM = re.compile(r"^(?:(?:it )?sounds like|so|you're saying|you said|it seems like)\s+")

@@ -10,9 +10,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-import numpy as np
-
-from backend.reviews.learned_coder import MODEL_PATH
+from backend.reviews.learned_coder import default_coder
 
 # Below this share of known words a session is not read (AnnoMI's sessions: 93% and up; the
 # feedback tests' English sessions 80-98%, minimal encouragers 82%, a terse checklist 90%, the
@@ -28,25 +26,12 @@ _NO_SPACES = re.compile(r"[\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\
 _WORD = re.compile(r"(?u)\b\w\w+\b")
 # What is no word of any language: addresses, HTML tags (a student may paste either).
 _NOT_WORDS = re.compile(r"\S+://\S*|www\.\S+|<[^>]*>")
-# The coder's vocabularies: word n-grams of the counselor's and the client's turns and contexts.
-_VOCABULARIES = (
-    "counselor.word",
-    "counselor.context",
-    "client.word",
-    "client.context",
-)
 
 
 @lru_cache(maxsize=1)
 def coder_words() -> frozenset[str]:
     """Every single word the shipped coder knows (about 2,100)."""
-    with np.load(MODEL_PATH) as arrays:
-        terms = (
-            term
-            for name in _VOCABULARIES
-            for term in bytes(arrays[f"{name}.vocabulary"]).decode("utf-8").split("\n")
-        )
-        return frozenset(term for term in terms if _WORD.fullmatch(term))
+    return frozenset(word for word in default_coder().known_words() if _WORD.fullmatch(word))
 
 
 def words(texts: list[str]) -> list[str]:

@@ -238,6 +238,20 @@ class LearnedCoder:
         """The SHA-256 of the file it was trained on ("" for a coder built in memory)."""
         return str(self.spec.get("trained_on_sha256", ""))
 
+    def known_words(self) -> frozenset[str]:
+        """Every single term of its word vocabularies (turns and their contexts, counselor's and
+        client's): what it can read (`backend.reviews.language`)."""
+        return frozenset(
+            term
+            for name, feature_set in self.spec["feature_sets"].items()
+            for spec, block in zip(
+                feature_set["blocks"], self._sets[name].features.blocks, strict=True
+            )
+            if spec["analyzer"] in ("word", "context")
+            for term in block.vocabulary
+            if " " not in term
+        )
+
     @classmethod
     def load(cls, path: Path = MODEL_PATH) -> LearnedCoder:
         with np.load(path, allow_pickle=False) as stored:
