@@ -75,11 +75,14 @@ def render_review(
         return
     rubric = rubric or _rubric(review.session_id)
     _risk(content, for_teacher=show_hidden_info_turn)
+    unread = content.not_english and review.teacher_content is None
     if review.demo:
         st.info(
-            f"**{DEMO_LABEL}.** Coded by the offline coder (learned from expert-coded counseling "
-            "sessions, with documented rules on top) and scored by counting, not by a model or a "
-            "teacher: a guide, not a grade.",
+            f"**{DEMO_LABEL}**, by the offline coder, not by a model or a teacher."
+            if unread  # it coded and scored nothing (the warning below says why)
+            else f"**{DEMO_LABEL}.** Coded by the offline coder (learned from expert-coded "
+            "counseling sessions, with documented rules on top) and scored by counting, not by "
+            "a model or a teacher: a guide, not a grade.",
             icon=":material/smart_toy:",
         )
     if show_hidden_info_turn:
@@ -88,7 +91,7 @@ def render_review(
         st.success("**Reviewed by your teacher.**", icon=":material/verified:")
     left, right = st.columns([3, 2], gap="large")
     with left:
-        if content.not_english and review.teacher_content is None:  # it read nothing: no findings
+        if unread:  # no findings
             said = NOT_ENGLISH_TO_TEACHER if show_hidden_info_turn else safe(content.goal)
             st.warning(said, icon=":material/translate:")
         else:

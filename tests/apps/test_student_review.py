@@ -162,6 +162,9 @@ def test_a_demo_review_of_a_session_not_in_english_says_it_read_nothing(app, app
     headings = [text for text in texts(at) if text.startswith("#####")]
     assert not [h for h in headings if "Strengths" in h or "Goal" in h or "Counted" in h]
     assert len(turn_labels(at)) == 2 * len(SPANISH)  # the transcript is still beside it
+    # Its label does not claim what it did not do: nothing was coded or scored.
+    label = next(text for text in texts(at, "info") if DEMO_LABEL in text)
+    assert "coded" not in label.lower() and "scored" not in label.lower(), label
 
 
 def test_ending_a_session_shows_the_models_review_with_quotes_and_cited_turns(app, app_db, app_api):
