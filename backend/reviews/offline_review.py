@@ -65,6 +65,33 @@ _FILLERS = re.compile(
 )
 
 
+# What a client says to turn down what the student just gave back as theirs: in so many words,
+# never a bare "No." ("You're not ready yet." - "No." agrees), "I don't know" or "that's not what
+# I want". None of these follows a counselor's turn in AnnoMI's 88 sessions; the simulated clients
+# correct a misquote so.
+TURNED_DOWN = (
+    "i never said that", "i never said i", "i never said it", "i didn't say that",
+    "i didn't say i", "i did not say that", "i did not say i", "not what i said",
+    "not what i meant", "not what i'm saying",
+    "you're not listening", "you are not listening", "you aren't listening",
+    "you're not hearing me", "words in my mouth",
+)  # fmt: skip
+_TURNED_DOWN_AT_ONCE = re.compile(r"^(?:what\?\s*no\b|no,?\s+i said\b)")
+
+
+def rejected_by_client(turns: list[Turn]) -> set[int]:
+    """The student's statements (not questions: asking is how to check) that the client's next
+    turn turns down as not what they said ("I never said that", "What? No.")."""
+    rejected = set()
+    for turn, after in zip(turns, turns[1:], strict=False):
+        if not turn.student or after.student or turn.text.rstrip().endswith("?"):
+            continue
+        answer = TurnText(after.text)
+        if answer.has(TURNED_DOWN) or _TURNED_DOWN_AT_ONCE.match(answer.all):
+            rejected.add(turn.number)
+    return rejected
+
+
 @dataclass(frozen=True)
 class CodedSession:
     """Each student turn's codes (by turn number), the counts over all of them, the turns that
@@ -121,11 +148,15 @@ def offline_review(turns: list[Turn], rubric: RubricDefinition) -> ReviewContent
             not_english=True,
         )
     missed = {item.student_turn for item in risk.passed_over(flagged)}
-    strengths = _strengths(student, session.codes, rubric, exclude=missed)
+    rejected = rejected_by_client(turns)
+    strengths = _strengths(student, session.codes, rubric, exclude=missed | rejected)
     chosen = {turn.number for turn in strengths}
     weaker = sorted(
         (turn for turn in student if turn.number not in chosen),
-        key=lambda turn: (_weakness(turn, session.codes[turn.number], rubric, missed), turn.number),
+        key=lambda turn: (
+            _weakness(turn, session.codes[turn.number], rubric, missed, rejected),
+            turn.number,
+        ),
     )
     client_before = _client_before(turns)
     return ReviewContent(
@@ -142,8 +173,9 @@ def offline_review(turns: list[Turn], rubric: RubricDefinition) -> ReviewContent
                 turn,
                 session.codes[turn.number],
                 client_before.get(turn.number, ""),
-                missed,
                 rubric,
+                risk_missed=turn.number in missed,
+                misheard=turn.number in rejected,
             )
             for turn in weaker[:MAX_ITEMS]
         ],
@@ -201,6 +233,12 @@ SPEECH_WORDS = 30  # the student's turns are this long on average, or longer
 # is "just parrots the client's words".
 _PARAPHRASE_BY_PARROTING = ((0.5, 1), (0.3, 2))
 
+# Empathy and "Paraphrase and summary" are rated at most 3 once the client has turned down two of
+# the student's turns as not what they said ("some accurate understanding, unevenly shown"), and
+# at most 2 once that is 30% of them (the rubrics' 2: "often inaccurate").
+_TURNED_DOWN_AT_LEAST = 2
+_OFTEN_TURNED_DOWN = 0.3
+
 
 def _count_caps(session: CodedSession, turns: list[Turn]) -> dict[str, tuple[int, str]]:
     """The built-in criteria a count speaks to directly, each with the most it can be rated
@@ -237,6 +275,14 @@ def _count_caps(session: CodedSession, turns: list[Turn]) -> dict[str, tuple[int
             f"{len(session.parroted)} of your {student_turns} turns gave the client's words "
             "back as they were",
         )
+    rejected = len(rejected_by_client(turns))
+    if rejected >= _TURNED_DOWN_AT_LEAST:
+        misheard = (
+            2 if rejected / student_turns >= _OFTEN_TURNED_DOWN else 3,
+            f"the client said {rejected} of your {student_turns} turns were not what they said",
+        )
+        for criterion in ("empathy", "paraphrase_and_summary"):
+            caps[criterion] = min(caps.get(criterion, misheard), misheard)
     return caps
 
 
@@ -282,9 +328,13 @@ def _strength(turn: Turn, codes: list[str], rubric: RubricDefinition) -> Strengt
     )
 
 
-def _weakness(turn: Turn, codes: list[str], rubric: RubricDefinition, missed: set) -> int:
+def _weakness(
+    turn: Turn, codes: list[str], rubric: RubricDefinition, missed: set, rejected: set
+) -> int:
     if turn.number in missed:
         return 0
+    if turn.number in rejected:
+        return 1
     defined = [rubric.code(code) for code in codes]
     if any(code is not None and code.adherence == "non_adherent" for code in defined):
         return 1
@@ -298,18 +348,26 @@ def _weakness(turn: Turn, codes: list[str], rubric: RubricDefinition, missed: se
 
 
 def _try_instead(
-    turn: Turn, codes: list[str], client: str, missed: set, rubric: RubricDefinition
+    turn: Turn,
+    codes: list[str],
+    client: str,
+    rubric: RubricDefinition,
+    *,
+    risk_missed: bool,
+    misheard: bool,
 ) -> TryInstead:
     echo = _echo(client)
     confronts = "confront" in codes or TurnText(turn.text).has(CONFRONT)
-    better, why = _template(codes, echo, risk_missed=turn.number in missed, confronts=confronts)
+    better, why = _template(
+        codes, echo, risk_missed=risk_missed, misheard=misheard, confronts=confronts
+    )
     return TryInstead(
         turn=turn.number, quote=_quote(turn.text, codes, rubric), better_reply=better, why=why
     )
 
 
 def _template(
-    codes: list[str], echo: str, *, risk_missed: bool, confronts: bool
+    codes: list[str], echo: str, *, risk_missed: bool, misheard: bool, confronts: bool
 ) -> tuple[str, str]:
     """A better reply for the code it replaces, built on the client's words (`echo`); a
     confrontation is named as one in every rubric (micro-skills codes it as advice)."""
@@ -320,6 +378,14 @@ def _template(
             "or someone else?",
             "When a client speaks of harm, ask about it directly and stay with it before "
             "anything else.",
+        )
+    if misheard:
+        return (
+            f"You said {echo}. Have I got that right?"
+            if echo
+            else "I may not have heard you right. Can you tell me again what you meant?",
+            "The client said this was not what they said: give back their own words, and "
+            "check that you heard them right.",
         )
     if confronts:
         return (

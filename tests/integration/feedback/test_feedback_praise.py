@@ -151,7 +151,9 @@ def test_closed_questions_only_is_below_fair(db):
 
 # Misquoting the client -------------------------------------------------------------------------
 @pytest.mark.xfail(
-    strict=True, reason="the offline coder cannot tell a reflection of words the client never said"
+    strict=True,
+    reason="only a misquote the client turns down in so many words is caught ('I never said "
+    "that'); one answered 'We don't have kids.' is still praised",
 )
 def test_misquoting_the_client_is_not_rated_top_empathy(db):
     """Every "reflection" says something the client did not say, and the client corrects it
