@@ -31,7 +31,15 @@ from backend.db import insert_if_missing
 from backend.errors import ConflictError
 from backend.jobs import job_service
 from backend.jobs.read_models import JobRead
-from backend.models import Assignment, ClientMemory, ClientProfile, Message, PracticeSession, User
+from backend.models import (
+    Assignment,
+    ClientMemory,
+    ClientProfile,
+    Message,
+    PracticeSession,
+    Section,
+    User,
+)
 from backend.models.base import utcnow
 from backend.models.enums import JobStatus, MessageRole, SessionMode
 from backend.practice import output_guard
@@ -357,11 +365,14 @@ def prompt_memory(db: Session, session_id: int) -> PromptMemory | None:
 
 
 # After a session ends ----------------------------------------------------------------------------
-def queue_memory(db: Session, session: SessionRead) -> JobRead | None:
+def queue_memory(
+    db: Session, session: SessionRead, *, asked_by: int | None = None
+) -> JobRead | None:
     """The memory job for a conversation that just ended (None: none is needed: not a
     continuing client's, not the student's latest ended session with the client, nothing the
     student said, or written from it already). Internal: the caller ended the conversation with
-    its own check; it submits the job once committed."""
+    its own check; it submits the job once committed. The job is the one who `asked_by` for it,
+    or else the section teacher's: never the student's, who may not touch the memory."""
     if not continuing(db, session) or session.ended_at is None:
         return None
     newest = latest_ended(db, session)  # of the sessions the student said something in
@@ -377,7 +388,12 @@ def queue_memory(db: Session, session: SessionRead) -> JobRead | None:
     )
     if written_from == session.id or written_by_job:
         return None
-    job, created = job_service.create(
-        db, kind=MEMORY_KIND, subject=session.id, owner_id=session.user_id
-    )
+    if asked_by is None:
+        asked_by = db.scalar(
+            select(Section.teacher_id)
+            .join(Assignment, Assignment.section_id == Section.id)
+            .where(Assignment.id == session.assignment_id)
+        )
+    assert asked_by is not None  # a continuing client's conversation has its assignment
+    job, created = job_service.create(db, kind=MEMORY_KIND, subject=session.id, owner_id=asked_by)
     return job if created else None

@@ -77,9 +77,9 @@ def request_memory(
     with this client (`session_id` is any of their conversations with it): after a memory job
     that was lost, or when the assignment became continuing after sessions were held."""
     with database(write=True) as db:
-        _actor, session = memory_service.session_for(db, actor, session_id, "edit")
+        asker, session = memory_service.session_for(db, actor, session_id, "edit")
         latest = memory_service.latest_ended(db, session)
-        job = None if latest is None else memory_service.queue_memory(db, latest)
+        job = None if latest is None else memory_service.queue_memory(db, latest, asked_by=asker.id)
         if job is None:
             raise ConflictError(
                 "There is nothing new to remember: the memory is written from the latest "
