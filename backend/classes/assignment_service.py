@@ -65,12 +65,16 @@ def _get_owned(db: Session, actor: UserRead | None, assignment_id: int) -> Assig
 def _set_clients(
     db: Session, actor: UserRead | None, assignment: Assignment, client_ids: list[int]
 ) -> None:
-    for client_id in client_ids:
+    """The assignment's clients become `client_ids`. Only a client being added must be the
+    actor's own and not archived: one already in it stays as it is (an admin may have added a
+    colleague's, its teacher may have archived one since), so that saving the title is never
+    refused over it."""
+    wanted = set(client_ids)
+    current = set(_client_ids(db, assignment.id))
+    for client_id in [client_id for client_id in client_ids if client_id not in current]:
         client = client_service.get_owned(db, actor, client_id)
         if client.archived:
             raise ValidationError(f"{client.name} is archived; restore it before assigning it.")
-    wanted = set(client_ids)
-    current = set(_client_ids(db, assignment.id))
     for client_id in current - wanted:
         db.delete(db.get(AssignmentClient, (assignment.id, client_id)))
     for client_id in sorted(wanted - current):
