@@ -139,7 +139,10 @@ def _start_over(
         if view.session.is_active:
             conversation_service.end_conversation(database, actor=actor, session_id=view.session.id)
         fresh = conversation_service.start_conversation(
-            database, actor=actor, client_id=view.session.client_id
+            database,
+            actor=actor,
+            client_id=view.session.client_id,
+            assignment_id=view.session.assignment_id,
         )
         forget_unsent(keys)  # Start over leaves the words not sent behind
         for key in (keys.notice, keys.resumed):

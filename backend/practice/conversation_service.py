@@ -53,7 +53,7 @@ from backend.llm import (
 from backend.llm.pricing import calculate_cost
 from backend.llm.tokens import estimate_messages_tokens, estimate_tokens
 from backend.llm.usage import Usage
-from backend.models import ClientProfile
+from backend.models import Assignment, ClientProfile
 from backend.models.enums import JobStatus, MessageRole, SessionMode
 from backend.practice import memory_service, memory_writer, output_guard, session_service
 from backend.practice.read_models import MessageRead, SessionRead
@@ -179,15 +179,28 @@ def start_conversation(
     actor: UserRead | None,
     client_id: int,
     mode: SessionMode | None = None,
+    assignment_id: int | None = None,
 ) -> SessionRead:
-    """The actor's active conversation with this client, or a new one.
+    """The actor's active conversation with this client, or a new one: a student's under
+    `assignment_id`, the assignment whose card they opened (None: the first that gives them the
+    client). A student may have one open conversation with a client at a time: one open under
+    another assignment is named, not continued in this one's place.
 
     `mode=SessionMode.check` always starts a new probe conversation of a client check."""
     with database(write=True) as db:
         if mode != SessionMode.check:
             existing = session_service.get_active_session(db, actor=actor, client_id=client_id)
             if existing is not None:
-                return existing
+                if assignment_id in (None, existing.assignment_id):
+                    return existing
+                title = db.scalar(
+                    select(Assignment.title).where(Assignment.id == existing.assignment_id)
+                )
+                raise ConflictError(
+                    f"You already have an open conversation with this client for “{title}”. "
+                    "Continue it from that assignment's card, and end it there before starting "
+                    "this one."
+                )
         # Only the version here: whether this client may be practised is create_session's call
         # (an unknown id is refused there like one that is not yours).
         version = db.scalar(select(ClientProfile.version).where(ClientProfile.id == client_id))
@@ -195,6 +208,7 @@ def start_conversation(
             db,
             actor=actor,
             client_id=client_id,
+            assignment_id=assignment_id,
             model=get_gateway().model,
             prompt_version=f"{prompt_service.PROMPT_TEMPLATE_VERSION}/p{version}",
             mode=mode,

@@ -82,17 +82,16 @@ def _memory_notice(db: Session, session: SessionRead, client_name: str) -> str |
     return f"Continuing client: {client_name} will remember this session next time."
 
 
-def active_client_ids(db: Session, *, actor: UserRead | None) -> set[int]:
-    """The clients the actor has an open practice conversation with (their client cards say
+def active_conversations(db: Session, *, actor: UserRead | None) -> set[tuple[int, int | None]]:
+    """(client, assignment) of each open practice conversation of the actor (that card says
     "Continue"), in one query whatever the number of cards."""
     actor = access.signed_in(db, actor)
-    return set(
-        db.scalars(
-            select(PracticeSession.client_id).where(
-                PracticeSession.user_id == actor.id,
-                PracticeSession.status == SessionStatus.active,
-                PracticeSession.mode != SessionMode.check,
-                PracticeSession.branch_of_id.is_(None),  # a try of one moment continues nowhere
-            )
+    rows = db.execute(
+        select(PracticeSession.client_id, PracticeSession.assignment_id).where(
+            PracticeSession.user_id == actor.id,
+            PracticeSession.status == SessionStatus.active,
+            PracticeSession.mode != SessionMode.check,
+            PracticeSession.branch_of_id.is_(None),  # a try of one moment continues nowhere
         )
     )
+    return {(row.client_id, row.assignment_id) for row in rows}

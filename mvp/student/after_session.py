@@ -64,7 +64,7 @@ def after_session(actor: UserRead, screen: SessionScreen) -> None:
             key="start_again",
             icon=":material/forum:",
             on_click=auth.guarded(shared.open_conversation),
-            args=(actor, session.client_id),
+            args=(actor, session.client_id, session.assignment_id),
         )
 
 

@@ -45,7 +45,7 @@ safe = ui.safe_markdown  # every piece of text a person wrote goes through it
 def client_cards() -> None:
     with store.transaction() as db:
         available = student_access_service.list_available_clients(db, actor=actor)
-        active = practice_screen.active_client_ids(db, actor=actor)
+        active = practice_screen.active_conversations(db, actor=actor)
     if not available:
         st.info(
             "No clients are assigned to you yet. When your teacher publishes an assignment in "
@@ -72,13 +72,15 @@ def client_cards() -> None:
                 with st.expander("Instructions"):
                     st.markdown(safe(item.instructions))
             st.button(
-                "Continue conversation" if client.id in active else "Start conversation",
+                "Continue conversation"
+                if (client.id, item.assignment_id) in active
+                else "Start conversation",
                 key=f"start_{client.id}_{item.assignment_id}",
                 type="primary",
                 icon=":material/forum:",
                 width="stretch",
                 on_click=auth.guarded(shared.open_conversation),
-                args=(actor, client.id),
+                args=(actor, client.id, item.assignment_id),
             )
 
 

@@ -51,10 +51,10 @@ def transcript_button(actor: UserRead, session_id: int, *, key: str) -> None:
     )
 
 
-def open_conversation(actor: UserRead, client_id: int) -> None:
-    """The active conversation with this client, or a new one."""
+def open_conversation(actor: UserRead, client_id: int, assignment_id: int | None) -> None:
+    """The active conversation with this client, or a new one, for this assignment."""
     session = conversation_service.start_conversation(
-        store.database(), actor=actor, client_id=client_id
+        store.database(), actor=actor, client_id=client_id, assignment_id=assignment_id
     )
     show_conversation(session.id)
 

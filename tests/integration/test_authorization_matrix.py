@@ -598,9 +598,9 @@ def _operations() -> dict[str, Operation]:
             lambda f, db, w, a: [s for s in [f(db, actor=a, client_id=w.client_id)] if s],
             CONVERSATION_WRITE,
         ),
-        "active_client_ids": _op(  # the actor's own, so only the owner finds the world's
-            practice_screen.active_client_ids,
-            lambda f, db, w, a: [c for c in f(db, actor=a) if c == w.client_id],
+        "active_conversations": _op(  # the actor's own, so only the owner finds the world's
+            practice_screen.active_conversations,
+            lambda f, db, w, a: [c for c, _assignment in f(db, actor=a) if c == w.client_id],
             CONVERSATION_WRITE,
         ),
         "read_practice_screen": _op(

@@ -78,7 +78,8 @@ def test_the_teacher_who_asked_for_a_memory_can_follow_that_job(committed_engine
     with unit_of_work(committed_engine, write=False) as db:
         followed = job_service.get_job(db, actor=classroom.teacher, job_id=job.id)
     assert followed.id == job.id and followed.status == JobStatus.done
-    with unit_of_work(committed_engine, write=False) as db, pytest.raises(
-        (PermissionDeniedError, NotFoundError)
+    with (
+        unit_of_work(committed_engine, write=False) as db,
+        pytest.raises((PermissionDeniedError, NotFoundError)),
     ):
         job_service.get_job(db, actor=classroom.student, job_id=job.id)
