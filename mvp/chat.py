@@ -13,6 +13,7 @@ from collections.abc import Callable
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
+from backend.accounts import unsent_service
 from backend.actor import UserRead
 from backend.config import get_settings
 from backend.errors import AppError, ValidationError
@@ -138,7 +139,7 @@ class _Turn:
             if not (unsent := unsent_messages(self.keys, fresh=True)):
                 st.rerun()
             batch = next_to_send(unsent)
-            return self._send("\n\n".join(batch), resent=len(batch))
+            return self._send(unsent_service.JOINER.join(batch), resent=len(batch))
         if retry:
             return self._ask_again()
         if view.reply_pending:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from backend.accounts import unsent_service
 from backend.config import get_settings
 from mvp import ui
 from mvp.chat_controls import ChatKeys, forget_unsent, keep_unsent_words, unsent_messages
@@ -14,7 +15,7 @@ typed_in_this_run = ui.typed_in_this_run
 
 
 def show_unsent(messages: list[str], prefix: str = "Not sent") -> None:
-    words = "\n\n".join(ui.escape_markdown(message) for message in messages)
+    words = "\n\n".join(ui.as_typed(message) for message in messages)  # its lines kept
     st.warning(f"{prefix}: {words}", icon=":material/unpublished:")
 
 
@@ -47,7 +48,7 @@ def next_to_send(unsent: list[str]) -> list[str]:
     (each fit when typed; the rest wait for the next press)."""
     limit, batch = get_settings().message_max_chars, unsent[:1]
     for message in unsent[1:]:
-        if len("\n\n".join([*batch, message])) > limit:
+        if len(unsent_service.JOINER.join([*batch, message])) > limit:
             break
         batch.append(message)
     return batch

@@ -5,8 +5,8 @@ quote them) goes through `safe_markdown` wherever Streamlit renders Markdown: bo
 alerts, headings, widget labels and `help`, expander, tab and status labels. It keeps emphasis
 and shows images, links, addresses, HTML, code, math and `:color[...]` directives as typed.
 `st.selectbox`/`st.multiselect` options and input values are plain text: they stay as they are.
-(`escape_markdown` only shows a person's own unsent draft back to them, every character literal;
-`as_typed` shows a student's sent message so, its line breaks kept, to them and to teachers.)
+(`escape_markdown` shows typed text every character literal; `as_typed` shows a student's
+message so, sent or not, its line breaks and indentation kept, to them and to teachers.)
 """
 
 from __future__ import annotations

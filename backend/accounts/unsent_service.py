@@ -15,11 +15,15 @@ from sqlalchemy.orm import Session
 from backend import access
 from backend.accounts import account_service
 from backend.actor import UserRead
+from backend.config import get_settings
 from backend.errors import NotFoundError
 from backend.models import PracticeSession, UnsentMessage
 
-#: At most this many waiting messages per conversation are kept (the oldest first).
+#: At most this many waiting messages per conversation are kept as rows (the oldest first);
+#: past that, each new one joins the last (as "Send again" would send them: a blank line apart).
 MOST_KEPT = 20
+#: Between two waiting messages sent as one.
+JOINER = "\n\n"
 
 
 def kept(db: Session, *, actor: UserRead, token: str | None, session_id: int) -> list[str]:
@@ -32,24 +36,31 @@ def kept(db: Session, *, actor: UserRead, token: str | None, session_id: int) ->
 def add(
     db: Session, *, actor: UserRead, token: str | None, session_id: int, text: str
 ) -> list[str]:
-    """Keep `text` after the words kept already (any tab's); the list now."""
+    """Keep `text` after the words kept already (any tab's); the list now. Nothing typed is
+    dropped: past `MOST_KEPT` messages it joins the last one, and only words that would make
+    that one too long to send stay out (shown in this run, as after the log-in ended)."""
     login_id = _owned(db, actor, token, session_id)
     if login_id is None:
         return [text]  # the log-in ended: shown in this run, kept nowhere
     words = _kept(db, login_id, session_id)
-    if len(words) < MOST_KEPT:
-        position = db.scalar(
-            select(func.coalesce(func.max(UnsentMessage.position), -1) + 1).where(
-                UnsentMessage.login_session_id == login_id, UnsentMessage.session_id == session_id
-            )
+    if len(words) >= MOST_KEPT:
+        last = db.scalars(_rows(login_id, session_id)).all()[-1]
+        if len(last.content + JOINER + text) > get_settings().message_max_chars:
+            return [*words, text]
+        last.content += JOINER + text
+        db.flush()
+        return _kept(db, login_id, session_id)
+    position = db.scalar(
+        select(func.coalesce(func.max(UnsentMessage.position), -1) + 1).where(
+            UnsentMessage.login_session_id == login_id, UnsentMessage.session_id == session_id
         )
-        db.add(
-            UnsentMessage(
-                login_session_id=login_id, session_id=session_id, position=position, content=text
-            )
+    )
+    db.add(
+        UnsentMessage(
+            login_session_id=login_id, session_id=session_id, position=position, content=text
         )
-        words.append(text)
-    return words
+    )
+    return [*words, text]
 
 
 def remove(

@@ -46,5 +46,15 @@ def as_typed(text: str | None) -> str:
     """A student's message for `st.markdown`, shown as it was typed: every character literal (no
     emphasis from "3*4*5", no heading or rule from "---") and every line break kept (Markdown
     joins two lines typed with Shift+Enter into one). What the teacher reads and assesses is
-    then what the student wrote."""
-    return escape_markdown(str(text or "")).replace("\r\n", "\n").replace("\n", "  \n")
+    then what the student wrote. A line's indentation is kept as no-break spaces: four spaces or
+    a tab would make a code block, which shows the escapes as backslashes."""
+    lines = escape_markdown(str(text or "")).replace("\r\n", "\n").split("\n")
+    return "  \n".join(_INDENT.sub(_no_break, line) for line in lines)
+
+
+_INDENT = re.compile(r"^[ \t]+")
+NO_BREAK_SPACE = "\u00a0"
+
+
+def _no_break(indent: re.Match[str]) -> str:
+    return indent.group().replace("\t", "    ").replace(" ", NO_BREAK_SPACE)
