@@ -60,7 +60,7 @@ from backend.practice.read_models import MessageRead, SessionRead
 from backend.practice.session_service import ReplyInFlight
 from backend.usage import budget_service
 from backend.utils.rate_limiter import get_rate_limiter
-from backend.utils.text import clean_text, whole_sentences
+from backend.utils.text import clean_text, is_blank, whole_sentences
 
 logger = logging.getLogger(__name__)
 
@@ -227,10 +227,11 @@ def end_conversation(database: Database, *, actor: UserRead | None, session_id: 
 
 # The turn ---------------------------------------------------------------------------------------
 def validate_content(content: str) -> str:
-    """Refuse empty, over-long or control-character messages before anything is stored."""
+    """Refuse empty (or only invisible), over-long or control-character messages before anything
+    is stored."""
     limit = get_settings().message_max_chars
     text = clean_text(content, field="message", label="Your message", max_chars=limit)
-    if not text:
+    if is_blank(text):
         raise ValidationError("Type a message before sending.")
     return text
 

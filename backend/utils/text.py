@@ -8,6 +8,7 @@ what a person typed runs it through `clean_text`, so the person reads which fiel
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from backend.errors import ValidationError
 
@@ -17,6 +18,16 @@ _FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 def has_forbidden_characters(value: str) -> bool:
     return _FORBIDDEN.search(value) is not None
+
+
+# Spaces, line breaks, controls and format characters (zero-width spaces, joiners, byte order
+# marks): what shows nothing on screen.
+_INVISIBLE_CATEGORIES = frozenset({"Zs", "Zl", "Zp", "Cc", "Cf"})
+
+
+def is_blank(value: str) -> bool:
+    """Nothing in `value` shows on screen (a message of zero-width spaces looks empty too)."""
+    return all(unicodedata.category(char) in _INVISIBLE_CATEGORIES for char in value)
 
 
 def clean_text(
@@ -36,7 +47,7 @@ def clean_text(
             f"{label} contains an invisible control character (often from pasting). "
             "Retype it and try again."
         )
-    elif required and not text:
+    elif required and is_blank(text):
         problem = f"Enter {label.lower()}."
     elif max_chars is not None and len(text) > max_chars:
         problem = f"{label} can be at most {max_chars:,} characters; this has {len(text):,}."
