@@ -26,6 +26,7 @@ from backend.models.review import ReviewStatus
 from backend.practice.history_service import spreadsheet_safe
 from backend.reviews.progress_service import managed_section, verdicts_shown
 from backend.reviews.rubric_schema import SCORE_MAX
+from backend.utils.formatting import round_half_up
 
 GRADE_MAX = 100  # every assignment's column, whatever the rubric
 
@@ -210,7 +211,7 @@ def _combine(graded: list[_Graded], rule: GradeRule) -> Grade:
         chosen, value = [pick], pick[0]
     sources = {source for _, source in chosen}
     source = "teacher and model" if len(sources) > 1 else sources.pop()
-    return Grade(value=round(value, 1), source=source, sessions=len(graded))
+    return Grade(value=float(round_half_up(value, 1)), source=source, sessions=len(graded))
 
 
 def _unique_titles(assignments: dict[int, str]) -> dict[int, str]:

@@ -29,6 +29,13 @@ def format_tokens(count: int) -> str:
     return f"{count:,}"
 
 
+def round_half_up(value: float, places: int = 0) -> Decimal:
+    """`value` to `places` decimals, a half up, as a person rounds what they read: from its
+    shortest decimal form, so 0.575 is 0.575 (not 0.57499...) and 71.25 is 71.3 (`round` gives
+    the even 71.2)."""
+    return Decimal(repr(value)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
 def format_share(share: float) -> str:
     """A share as a whole percent that never rounds into all or nothing: 199 of 200 is '>99%',
     1 of 1,000 is '<1%'; only exactly all is '100%' and exactly none '0%'."""
@@ -36,7 +43,7 @@ def format_share(share: float) -> str:
         return "<1%"
     if 0.995 <= share < 1:
         return ">99%"
-    return f"{Decimal(repr(share * 100)).quantize(Decimal(1), rounding=ROUND_HALF_UP)}%"
+    return f"{round_half_up(share, 2).scaleb(2):f}%"
 
 
 def format_duration(delta: timedelta) -> str:
