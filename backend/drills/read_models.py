@@ -97,7 +97,7 @@ class SkillResult(BaseModel):
     attempts: int
     hits: int
     items_tried: int
-    items_hit: int  # items with at least one hit
+    items_hit: int  # items whose latest attempt hit
 
     @property
     def hit_rate(self) -> float:

@@ -62,5 +62,5 @@ def section_results(actor: UserRead) -> None:
                 )
     st.caption(
         "Hit rate: the share of attempts the offline coder found doing the skill (retries "
-        "count). Items hit: items with at least one hit."
+        "count). Items hit: items whose latest attempt hit (a retry that missed takes it off)."
     )

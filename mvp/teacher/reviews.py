@@ -76,7 +76,9 @@ def queue(items: list[teacher_review_service.QueueItem]) -> None:
     }
     if st.session_state.get(SESSION_KEY) not in labels:
         st.session_state.pop(SESSION_KEY, None)
-    st.caption(f"{len(items)} waiting, newest first.")
+    read = sum(1 for item in items if item.released and item.reviewed_at is None)
+    also = f", and {read} students read already" if read else ""
+    st.caption(f"{len(items) - read} waiting{also}, newest first.")
     st.selectbox("Conversation", list(labels), key=SESSION_KEY, format_func=lambda sid: labels[sid])
 
 
