@@ -133,6 +133,15 @@ class ReplyStream:
         return self._produce(self)
 
 
+class _CallerFailed(Exception):
+    """The caller's `on_start` hook failed (say, writing the billed input to its database): the
+    call is given up with the caller's own error, and counted as no failure of the API."""
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
 @dataclass(frozen=True)
 class BatchProgress:
     """A Message Batch as last seen: ended or not, and its requests still processing."""
@@ -302,10 +311,15 @@ class LLMGateway:
                             detail="reply took longer than REPLY_TIMEOUT_SECONDS",
                         )
                     if isinstance(event, RawMessageStartEvent) and on_start is not None:
-                        on_start(
-                            usage_from_api(event.message.usage, self.settings.anthropic_cache_ttl),
-                            event.message.model or self.model,
-                        )
+                        try:
+                            on_start(
+                                usage_from_api(
+                                    event.message.usage, self.settings.anthropic_cache_ttl
+                                ),
+                                event.message.model or self.model,
+                            )
+                        except Exception as error:  # the caller's own failure (its database)
+                            raise _CallerFailed(error) from error
                     elif isinstance(event, TextEvent):
                         if first_token_at is None:
                             first_token_at = time.perf_counter()
@@ -317,6 +331,11 @@ class LLMGateway:
             # The reader went away mid-reply: what was billed still counts.
             target.partial = self._partial(stream, parts, started)
             raise
+        except _CallerFailed as failed:  # no failure of the API: its breaker and health ignore it
+            settled = True
+            self.breaker.release_trial()
+            target.partial = self._partial(stream, parts, started)
+            raise failed.error from None
         except Exception as error:  # every failure of the call: categorized, logged, retryable
             settled = True
             gateway_error = classify(error)
