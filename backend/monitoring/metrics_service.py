@@ -68,7 +68,7 @@ from backend.models import (
 )
 from backend.models.base import Money
 from backend.models.enums import MessageRole, SessionMode, SessionStatus, Severity
-from backend.models.review import ReviewSource
+from backend.models.review import ReviewSource, ReviewStatus
 from backend.usage import purposes, usage_service
 from backend.usage.budget_service import start_of_utc_day
 from backend.usage.purposes import Purpose
@@ -506,7 +506,11 @@ PERIODS: dict[str, Callable[[], tuple[list, Any, list]]] = {
     ),
     "reviews": lambda: (
         [
-            func.count().filter(SessionReview.source == ReviewSource.model),
+            # Written: a failed review (nothing shown) is no review, though its cost counts.
+            func.count().filter(
+                SessionReview.source == ReviewSource.model,
+                SessionReview.status == ReviewStatus.ready,
+            ),
             func.count().filter(SessionReview.source == ReviewSource.demo),
             func.sum(SessionReview.cost).filter(SessionReview.source == ReviewSource.model),
         ],

@@ -41,7 +41,10 @@ def now_tab(actor: UserRead) -> None:
 
 def review_figures(today: metrics_service.ReviewCost, month: metrics_service.ReviewCost) -> None:
     """Session reviews on their own (their cost is also in Cost today above)."""
-    per_review = "Model-written reviews only; automatic demo reviews cost nothing"
+    per_review = (
+        "Per review the model wrote, with what failed attempts cost; automatic demo reviews "
+        "cost nothing"
+    )
     metric_row(
         "**Session reviews**",
         [
