@@ -283,13 +283,9 @@ def test_no_page_renders_markup_that_someone_else_wrote(app_db):
 
 
 def test_pages_escape_with_the_one_helper():
-    """Others' text goes through `ui.safe_markdown`; `escape_markdown` only shows a person's own
-    unsent draft back to them, and no reply streams past the helper."""
+    """Others' text goes through `ui.safe_markdown`; a student's own words, sent or not, through
+    `ui.as_typed` (no page escapes on its own), and no reply streams past the helper."""
     pages = {str(path.relative_to(MVP)): path.read_text() for path in MVP.rglob("*.py")}
-    assert {name for name, text in pages.items() if "escape_markdown(" in text} == {
-        "chat_unsent.py"
-    }
-    assert (
-        "ui.escape_markdown(message) for message in messages" in pages["chat_unsent.py"]
-    )  # Not sent
+    assert not {name for name, text in pages.items() if "escape_markdown(" in text}
+    assert "ui.as_typed(message) for message in messages" in pages["chat_unsent.py"]  # Not sent
     assert not [name for name, text in pages.items() if "st.write_stream(" in text]
