@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections import Counter
 from datetime import datetime
 from statistics import mean
 from typing import Any
@@ -100,6 +101,8 @@ class ProgressPoint(BaseModel):
     indicators: dict[str, float | None]
     # Its review shows ratings and verdicts (`verdicts_shown`).
     verdicts: bool = True
+    # The client voiced a risk the student passed over (its review shows no verdicts for it).
+    risk_passed_over: bool = False
 
     @property
     def counts_for_class(self) -> bool:
@@ -149,6 +152,8 @@ class ClassProgress(BaseModel):
     distribution: list[Distribution]  # only sessions that count for the class
     below_fair: list[BelowFair]  # only sessions that count for the class
     left_out: int = 0  # demo reviews and sessions too short for verdicts
+    #: Why they were left out, counted: "demo", "risk" (passed over) and "short" sessions.
+    left_out_because: dict[str, int] = {}
 
 
 class SectionChoice(BaseModel):
@@ -264,7 +269,15 @@ def class_progress(
         distribution=distribution,
         below_fair=_below_fair(counting, criteria, indicators),
         left_out=len(points) - len(counting),
+        left_out_because=dict(
+            Counter(left_out_because(point) for point in points if not point.counts_for_class)
+        ),
     )
+
+
+def left_out_because(point: ProgressPoint) -> str:
+    """Why a session without verdicts has none: "demo", "risk" or "short"."""
+    return "demo" if point.demo else "risk" if point.risk_passed_over else "short"
 
 
 def gradebook_csv(progress: ClassProgress) -> str:
@@ -341,6 +354,7 @@ def _rows(
             scores=scores,
             indicators=_indicators(stored, content, scores, rubric),
             verdicts=verdicts_shown(stored, content, by_teacher=bool(teacher)),
+            risk_passed_over=_risk_passed_over(content),
         )
         rows.append((point, content, rubric))
     return rows
@@ -373,8 +387,12 @@ def verdicts_shown(stored: dict[str, Any], content: dict[str, Any], *, by_teache
     figures): its session was long enough for them, or it is a teacher's version they rated
     themselves; and the client voiced no risk the student passed over (that removes them all)."""
     rated_by_teacher = by_teacher and bool(content.get("scores"))
+    return (enough_evidence(stored) or rated_by_teacher) and not _risk_passed_over(content)
+
+
+def _risk_passed_over(content: dict[str, Any]) -> bool:
     found = [RiskCheck.model_validate(item) for item in content.get("risk") or []]
-    return (enough_evidence(stored) or rated_by_teacher) and not risk.passed_over(found)
+    return bool(risk.passed_over(found))
 
 
 def enough_evidence(stored: dict[str, Any]) -> bool:

@@ -96,9 +96,19 @@ def ratings(progress: StudentProgress) -> None:
     st.caption("Each criterion of your reviews, 1 to 5. Dashed lines: 3 is fair, 4 is good.")
     frame = rows(progress.points, progress.criteria, scores=True)
     if frame.empty:
+        reasons = []
+        risky = [point for point in progress.points if point.risk_passed_over]
+        if not risky or len(risky) < len(progress.points):
+            reasons.append(
+                f"a session needs at least {MIN_TURNS_FOR_VERDICTS} of your turns for ratings"
+            )
+        if risky:
+            reasons.append(
+                "a session where the client spoke of harm and you did not ask about it gets "
+                "none (its review says why)"
+            )
         st.info(
-            f"No ratings yet: a session needs at least {MIN_TURNS_FOR_VERDICTS} of your turns "
-            "for ratings. Shorter ones get the counts below.",
+            f"No ratings yet: {'; '.join(reasons)}. Every session gets the counts below.",
             icon=":material/straighten:",
         )
         return

@@ -70,12 +70,25 @@ def distribution(progress: progress_service.ClassProgress) -> None:
     )
 
 
+def left_out_because(progress: progress_service.ClassProgress) -> str:
+    """Why sessions are left out, as counted: '1 with a risk the student passed over'."""
+    because = {
+        "demo": "an automatic demo review",
+        "short": f"fewer than {MIN_TURNS} student turns",
+        "risk": "a risk the client voiced that the student passed over",
+    }
+    return "; ".join(
+        f"{count} with {because[reason]}"
+        for reason, count in sorted(progress.left_out_because.items())
+    )
+
+
 def below_fair(progress: progress_service.ClassProgress) -> None:
     st.subheader("Below fair")
     if len(progress.points) == progress.left_out:
         st.info(
-            "No session here counts for verdicts yet: automatic demo reviews and sessions "
-            f"shorter than {MIN_TURNS} student turns are left out of averages and this list.",
+            "No session here counts for verdicts yet: all are left out of the averages and "
+            f"this list ({left_out_because(progress)}).",
             icon=":material/straighten:",
         )
         return
@@ -165,8 +178,8 @@ if not progress.points:
     )
     st.stop()
 left_out = (
-    f"; {progress.left_out} left out of the averages and the below-fair list (automatic demo "
-    f"reviews, or fewer than {MIN_TURNS} student turns)"
+    f"; {progress.left_out} left out of the averages and the below-fair list "
+    f"({left_out_because(progress)})"
     if progress.left_out
     else ""
 )
