@@ -16,7 +16,7 @@ from statistics import mean
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from backend import access
@@ -316,7 +316,11 @@ def _reviews() -> Select:
         .join(RubricVersion, RubricVersion.id == SessionReview.rubric_version_id)
         .join(Rubric, Rubric.id == RubricVersion.rubric_id)
         .where(SessionReview.status == ReviewStatus.ready, SessionReview.content.is_not(None))
-        .order_by(PracticeSession.started_at, PracticeSession.id)
+        # In the order the points are dated (as the gradebook's "latest" goes): by when each
+        # session ended; two that overlapped ended in the other order they started in.
+        .order_by(
+            func.coalesce(PracticeSession.ended_at, SessionReview.created_at), PracticeSession.id
+        )
     )
 
 
