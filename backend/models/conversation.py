@@ -6,6 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     ForeignKey,
     Index,
@@ -13,6 +14,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.ext.hybrid import hybrid_property
@@ -143,6 +145,12 @@ class Message(IdMixin, UsageColumns, Base):
     cost: Mapped[Decimal | None] = mapped_column(Money)
     latency_ms: Mapped[int | None] = mapped_column(Integer)
     time_to_first_token_ms: Mapped[int | None] = mapped_column(Integer)
+    #: A student message whose reply the model refused: once another student message follows
+    #: it, the model is sent that one and not this again (`session_service.recent_turns`). Last,
+    #: after the usage columns, as its migration added it (`sort_order`).
+    refused: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false(), sort_order=1
+    )
 
 
 class UnsentMessage(IdMixin, Base):

@@ -129,6 +129,7 @@ COURSE_TABLE_RENAMES: list[tuple[str, dict[str, str]]] = [
     ("0011", {}),  # client_memories (a new table) and assignments.continuing_client
     ("0012", {}),  # unsent_messages, which no course file carries
     ("0013", {}),  # daily_usage.connection_test_cost: rebuilt on import, in no course file
+    ("0014", {}),  # messages.refused (`COURSE_COLUMNS_ADDED`)
 ]
 #: Columns a revision added to a course table: a file from before it imports with them empty, or
 #: at their default when they have a constant one (a revision that adds a column that can be
@@ -136,6 +137,7 @@ COURSE_TABLE_RENAMES: list[tuple[str, dict[str, str]]] = [
 COURSE_COLUMNS_ADDED: dict[str, dict[str, tuple[str, ...]]] = {
     "0009": {"practice_sessions": ("branch_of_id", "branch_turn")},
     "0011": {"assignments": ("continuing_client",)},
+    "0014": {"messages": ("refused",)},
 }
 
 

@@ -672,6 +672,8 @@ class _ReplyJob:
         if completion.refused:  # never the client's words, nor sent back with later turns
             self._record_unkept(completion)
             with self.database(write=True) as db:
+                # Put another way, the student's next message goes to the model without these.
+                session_service.mark_refused(db, session_id=self.ticket.session_id)
                 event_log.record(
                     db,
                     "warning",

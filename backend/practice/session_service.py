@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import NamedTuple, cast
 
-from sqlalchemy import CursorResult, Integer, bindparam, func, select
+from sqlalchemy import CursorResult, Integer, bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -59,7 +59,7 @@ class SessionCompleted(ConflictError):
 _SESSION_BY_ID = select(PracticeSession).where(PracticeSession.id == bindparam("session_id"))
 _SESSION_BY_ID_FOR_UPDATE = _SESSION_BY_ID.with_for_update()
 _NEWEST_MESSAGES = (
-    select(Message.role, Message.content, Message.sequence_number)
+    select(Message.role, Message.content, Message.sequence_number, Message.refused)
     .where(Message.session_id == bindparam("session_id"))
     .order_by(Message.sequence_number.desc())
     .limit(bindparam("most_rows", type_=Integer, literal_execute=True))
@@ -254,18 +254,29 @@ def recent_turns(
     rows = db.execute(_NEWEST_MESSAGES, {"session_id": session_id, "most_rows": most_rows}).all()
     kept: list[tuple[str, str, int]] = []
     used = 0
-    for role, content, number in rows:
+    # Student messages the model refused that the student has since put another way: the
+    # model is sent the new words, not the refused ones again (they stay in the transcript).
+    put_otherwise: set[int] = set()
+    later_role = None  # of the message after this one (rows run newest first)
+    for role, content, number, refused in rows:
+        if refused and later_role == MessageRole.user:
+            put_otherwise.add(number)
+        later_role = role
         used += estimate_tokens(content) + MESSAGE_OVERHEAD_TOKENS
         if used > budget_tokens and kept:
             break
         kept.append((role, content, number))
     kept.reverse()
     if not kept or kept[0][2] == 1:  # the whole conversation fits
-        turns = [(role, content) for role, content, _number in kept]
-        return HistoryWindow(turns, student_turns=sum(r == MessageRole.user for r, _ in turns))
+        turns = [(role, content) for role, content, number in kept if number not in put_otherwise]
+        return HistoryWindow(turns, student_turns=sum(row[0] == MessageRole.user for row in kept))
     newest = kept[-1][2]
     start = min(-(-(kept[0][2] - 1) // step) * step + 1, newest)
-    turns = [(role, content) for role, content, number in kept if number >= start]
+    turns = [
+        (role, content)
+        for role, content, number in kept
+        if number >= start and number not in put_otherwise
+    ]
     earlier_budget = budget_tokens // EARLIER_SHARE
     earlier: list[str] = []
     for (content,) in db.execute(
@@ -415,6 +426,25 @@ def release_claim(db: Session, *, session_id: int, claim_id: str) -> bool:
         db.execute(turn_sql.RELEASE, {"session_id": session_id, "claim_id": claim_id}),
     )
     return result.rowcount > 0
+
+
+def mark_refused(db: Session, *, session_id: int) -> None:
+    """The student's messages since the client's last reply were refused by the model (internal:
+    the reply's claim holds the conversation)."""
+    answered = (
+        select(func.coalesce(func.max(Message.sequence_number), 0))
+        .where(Message.session_id == session_id, Message.role == MessageRole.assistant)
+        .scalar_subquery()
+    )
+    db.execute(
+        update(Message)
+        .where(
+            Message.session_id == session_id,
+            Message.role == MessageRole.user,
+            Message.sequence_number > answered,
+        )
+        .values(refused=True)
+    )
 
 
 def store_reply(
