@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from backend.actor import UserRead
@@ -130,14 +131,20 @@ class JobContext:
             job_service.set_progress(db, self.job_id, text, fraction)
 
     def stream(self, chunk: str) -> None:
-        """Text for the reader as it is made (in memory now; in the row at a bounded rate)."""
+        """Text for the reader as it is made (in memory now; in the row at a bounded rate). The
+        row's copy is only for readers in other processes: a failure to write it is logged and
+        tried again at the next chunk, never the end of the work (a whole, billed reply)."""
         live = self._live
         live.text += chunk
         live._chunks.put(chunk)
         if time.monotonic() - self._written >= STREAM_WRITE_SECONDS:
-            self._written = time.monotonic()
-            with self.database(write=True) as db:
-                job_service.set_progress(db, self.job_id, live.text, None)
+            try:
+                with self.database(write=True) as db:
+                    job_service.set_progress(db, self.job_id, live.text, None)
+            except SQLAlchemyError as error:
+                logger.warning("A job's text so far was not written (%s).", type(error).__name__)
+            else:
+                self._written = time.monotonic()
 
     @property
     def cancelled(self) -> bool:

@@ -10,12 +10,31 @@ answering is named as such ("the app's database is not answering ... Retry").
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
 import pytest
 
 from backend.db import Database
 from backend.errors import AppError
+from backend.jobs import runner
 from backend.llm import get_gateway
 from backend.practice import conversation_service
+
+
+@contextlib.contextmanager
+def failing(engine, trigger: str) -> Iterator[None]:
+    """With `trigger` (CREATE TRIGGER <name> ...) in place; dropped after, whatever happens (the
+    database file serves the worker's next tests)."""
+    name = trigger.split()[2]
+    with engine.begin() as connection:
+        connection.exec_driver_sql(trigger)
+    try:
+        yield
+    finally:
+        with engine.begin() as connection:
+            connection.exec_driver_sql(f"DROP TRIGGER {name}")
+
 
 HICCUP = (
     "CREATE TRIGGER hiccup BEFORE UPDATE OF input_tokens ON practice_sessions "
@@ -37,16 +56,14 @@ def test_database_hiccups_as_replies_start_do_not_pause_replies_once_it_is_back(
     session = conversation_service.start_conversation(
         database, actor=classroom.student, client_id=classroom.client.id
     )
-    with committed_engine.begin() as connection:
-        connection.exec_driver_sql(HICCUP)
-    for number in range(5):
-        api.reply("I'm here.")
-        outcome = conversation_service.send_message(
-            database, actor=classroom.student, session_id=session.id, content=f"Hello {number}?"
-        )
-        assert not outcome.ok and "database is not answering" in (outcome.notice or "")
-    with committed_engine.begin() as connection:  # the database is back
-        connection.exec_driver_sql("DROP TRIGGER hiccup")
+    with failing(committed_engine, HICCUP):
+        for number in range(5):
+            api.reply("I'm here.")
+            outcome = conversation_service.send_message(
+                database, actor=classroom.student, session_id=session.id, content=f"Hello {number}?"
+            )
+            assert not outcome.ok and "database is not answering" in (outcome.notice or "")
+    # The database is back.
 
     api.reply("Sorry, I drifted off.")
     try:
@@ -59,3 +76,36 @@ def test_database_hiccups_as_replies_start_do_not_pause_replies_once_it_is_back(
     assert [ok for ok, _latency in get_gateway().recent_calls()].count(False) == 0, (
         "database failures were noted as failed API calls"
     )
+
+
+# The reply's text so far is written to its job row now and then, for other processes to show;
+# here that write fails (a lock, a full disk) while everything else works.
+PROGRESS_HICCUP = (
+    "CREATE TRIGGER progress_hiccup BEFORE UPDATE OF progress ON jobs "
+    "WHEN NEW.status = 'running' BEGIN SELECT RAISE(ABORT, 'database is locked'); END"
+)
+
+
+def test_a_failed_write_of_the_text_so_far_does_not_throw_the_reply_away(
+    committed_engine, api, classroom, monkeypatch
+):
+    """The reply arrived whole and was billed; only the write of its text so far for other
+    processes failed. It was dropped: the student read "the database is not answering", the
+    reply was not stored, and its billed output was counted nowhere."""
+    monkeypatch.setattr(runner, "STREAM_WRITE_SECONDS", 0.0)  # write the text at every chunk
+    database = Database(committed_engine)
+    session = conversation_service.start_conversation(
+        database, actor=classroom.student, client_id=classroom.client.id
+    )
+    api.reply("Work has been rough. I barely sleep.", output_tokens=9)
+    with failing(committed_engine, PROGRESS_HICCUP):
+        outcome = conversation_service.send_message(
+            database, actor=classroom.student, session_id=session.id, content="How are you?"
+        )
+    assert outcome.ok, outcome.notice
+    shown = conversation_service.get_view(database, actor=classroom.student, session_id=session.id)
+    assert [m.content for m in shown.messages] == [
+        "How are you?",
+        "Work has been rough. I barely sleep.",
+    ]
+    assert shown.session.output_tokens == 9
