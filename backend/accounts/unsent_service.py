@@ -19,8 +19,9 @@ from backend.config import get_settings
 from backend.errors import NotFoundError
 from backend.models import PracticeSession, UnsentMessage
 
-#: At most this many waiting messages per conversation are kept as rows (the oldest first);
-#: past that, each new one joins the last (as "Send again" would send them: a blank line apart).
+#: Past this many waiting messages per conversation (the oldest first), each new one joins the
+#: last (as "Send again" would send them: a blank line apart), or starts a row of its own when
+#: the last is too full to take it: nothing typed is dropped.
 MOST_KEPT = 20
 #: Between two waiting messages sent as one.
 JOINER = "\n\n"
@@ -36,20 +37,17 @@ def kept(db: Session, *, actor: UserRead, token: str | None, session_id: int) ->
 def add(
     db: Session, *, actor: UserRead, token: str | None, session_id: int, text: str
 ) -> list[str]:
-    """Keep `text` after the words kept already (any tab's); the list now. Nothing typed is
-    dropped: past `MOST_KEPT` messages it joins the last one, and only words that would make
-    that one too long to send stay out (shown in this run, as after the log-in ended)."""
+    """Keep `text` after the words kept already (any tab's); the list now."""
     login_id = _owned(db, actor, token, session_id)
     if login_id is None:
         return [text]  # the log-in ended: shown in this run, kept nowhere
     words = _kept(db, login_id, session_id)
     if len(words) >= MOST_KEPT:
         last = db.scalars(_rows(login_id, session_id)).all()[-1]
-        if len(last.content + JOINER + text) > get_settings().message_max_chars:
-            return [*words, text]
-        last.content += JOINER + text
-        db.flush()
-        return _kept(db, login_id, session_id)
+        if len(last.content + JOINER + text) <= get_settings().message_max_chars:
+            last.content += JOINER + text
+            db.flush()
+            return _kept(db, login_id, session_id)
     position = db.scalar(
         select(func.coalesce(func.max(UnsentMessage.position), -1) + 1).where(
             UnsentMessage.login_session_id == login_id, UnsentMessage.session_id == session_id
@@ -66,7 +64,8 @@ def add(
 def remove(
     db: Session, *, actor: UserRead, token: str | None, session_id: int, sent: list[str]
 ) -> list[str]:
-    """Take the words just sent (each its oldest copy) off the list; the list now."""
+    """Take the words just sent (each its oldest copy) off the list; the list now. Where another
+    tab joined new words to words this one sent meanwhile, the new words stay."""
     login_id = _owned(db, actor, token, session_id)
     if login_id is None:
         return []
@@ -76,6 +75,11 @@ def remove(
         if row.content in left:
             left.remove(row.content)
             db.delete(row)
+            continue
+        joined = next((words for words in left if row.content.startswith(words + JOINER)), None)
+        if joined is not None:
+            left.remove(joined)
+            row.content = row.content.removeprefix(joined + JOINER)
     db.flush()
     return _kept(db, login_id, session_id)
 

@@ -100,7 +100,13 @@ def start_branch(db: Session, *, actor: UserRead | None, session_id: int, turn: 
     # original's replies were billed once, to the original).
     now = utcnow()
     copied = db.execute(
-        select(Message.sequence_number, Message.role, Message.content, Message.token_count)
+        select(
+            Message.sequence_number,
+            Message.role,
+            Message.content,
+            Message.token_count,
+            Message.refused,  # words the model refused stay left out of what it is sent
+        )
         .where(Message.session_id == original.id, Message.sequence_number < turn)
         .order_by(Message.sequence_number)
     ).all()
@@ -115,8 +121,9 @@ def start_branch(db: Session, *, actor: UserRead | None, session_id: int, turn: 
                     "content": content,
                     "created_at": now,
                     "token_count": tokens,
+                    "refused": refused,
                 }
-                for number, role, content, tokens in copied
+                for number, role, content, tokens, refused in copied
             ],
         )
     usage_service.record_session_started(db, branch)

@@ -20,6 +20,7 @@ leaves the reply to the next process the page reaches (`HANDED_ON`).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import threading
@@ -595,6 +596,10 @@ class _ReplyJob:
                         self._stream(shown)
             except GatewayError:
                 self._record_unkept(stream.partial)
+                raise
+            except SQLAlchemyError:  # the billed input could not be written as the reply started
+                with contextlib.suppress(SQLAlchemyError):  # the database may answer again now
+                    self._record_unkept(stream.partial)
                 raise
             finally:
                 chunks.close()  # a stream stopped early still reports what it was billed

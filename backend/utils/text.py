@@ -20,14 +20,20 @@ def has_forbidden_characters(value: str) -> bool:
     return _FORBIDDEN.search(value) is not None
 
 
-# Spaces, line breaks, controls and format characters (zero-width spaces, joiners, byte order
-# marks): what shows nothing on screen.
-_INVISIBLE_CATEGORIES = frozenset({"Zs", "Zl", "Zp", "Cc", "Cf"})
+# Spaces, line breaks, controls, format characters (zero-width spaces, joiners, byte order marks)
+# and marks with nothing to sit on (variation selectors, the combining grapheme joiner): what shows
+# nothing on screen. With the fillers that Unicode counts as letters or symbols but draws as
+# nothing (the Hangul fillers, the Braille blank), which "invisible character" sites hand out.
+_INVISIBLE_CATEGORIES = frozenset({"Zs", "Zl", "Zp", "Cc", "Cf", "Mn", "Me"})
+_BLANK_FILLERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
 
 
 def is_blank(value: str) -> bool:
     """Nothing in `value` shows on screen (a message of zero-width spaces looks empty too)."""
-    return all(unicodedata.category(char) in _INVISIBLE_CATEGORIES for char in value)
+    return all(
+        char in _BLANK_FILLERS or unicodedata.category(char) in _INVISIBLE_CATEGORIES
+        for char in value
+    )
 
 
 def clean_text(
