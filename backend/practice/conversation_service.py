@@ -34,7 +34,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from backend import event_log
+from backend import access, event_log
 from backend.actor import UserRead
 from backend.clients import client_service, prompt_service
 from backend.clients.read_models import ClientBrief, ClientRead
@@ -185,23 +185,19 @@ def start_conversation(
     """The actor's active conversation with this client, or a new one: a student's under
     `assignment_id`, the assignment whose card they opened (None: the first that gives them the
     client). A student may have one open conversation with a client at a time: one open under
-    another assignment is named, not continued in this one's place.
+    another assignment is named, not continued in this one's place (one under none, its
+    assignment gone, is continued by any card of the client).
 
     `mode=SessionMode.check` always starts a new probe conversation of a client check."""
     with database(write=True) as db:
         if mode != SessionMode.check:
             existing = session_service.get_active_session(db, actor=actor, client_id=client_id)
             if existing is not None:
-                if assignment_id in (None, existing.assignment_id):
+                if None in (assignment_id, existing.assignment_id):
                     return existing
-                title = db.scalar(
-                    select(Assignment.title).where(Assignment.id == existing.assignment_id)
-                )
-                raise ConflictError(
-                    f"You already have an open conversation with this client for “{title}”. "
-                    "Continue it from that assignment's card, and end it there before starting "
-                    "this one."
-                )
+                if existing.assignment_id != assignment_id:
+                    raise _open_elsewhere(db, existing)
+                return existing
         # Only the version here: whether this client may be practised is create_session's call
         # (an unknown id is refused there like one that is not yours).
         version = db.scalar(select(ClientProfile.version).where(ClientProfile.id == client_id))
@@ -214,6 +210,24 @@ def start_conversation(
             prompt_version=f"{prompt_service.PROMPT_TEMPLATE_VERSION}/p{version}",
             mode=mode,
         )
+
+
+def _open_elsewhere(db: Session, existing: SessionRead) -> ConflictError:
+    """One open conversation with a client at a time: where to go to continue or end the one
+    open under another assignment (its card, or My sessions once that assignment is closed)."""
+    title = db.scalar(select(Assignment.title).where(Assignment.id == existing.assignment_id))
+    still_given = access.assignments_giving(existing.user_id, existing.client_id).where(
+        Assignment.id == existing.assignment_id
+    )
+    where = (
+        "Continue it from that assignment's card, and end it there"
+        if db.scalar(still_given.limit(1)) is not None
+        else "That assignment is closed now: end the conversation under My sessions"
+    )
+    return ConflictError(
+        f"You already have an open conversation with this client for “{title}”. {where} "
+        "before starting this one."
+    )
 
 
 def end_conversation(database: Database, *, actor: UserRead | None, session_id: int) -> SessionRead:

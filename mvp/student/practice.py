@@ -73,7 +73,7 @@ def client_cards() -> None:
                     st.markdown(safe(item.instructions))
             st.button(
                 "Continue conversation"
-                if (client.id, item.assignment_id) in active
+                if {(client.id, item.assignment_id), (client.id, None)} & active
                 else "Start conversation",
                 key=f"start_{client.id}_{item.assignment_id}",
                 type="primary",
