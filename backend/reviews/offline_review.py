@@ -65,17 +65,21 @@ _FILLERS = re.compile(
 )
 
 
-# What a client says to turn down what the student just gave back as theirs: in so many words,
-# never a bare "No." ("You're not ready yet." - "No." agrees), "I don't know" or "that's not what
-# I want". None of these follows a counselor's turn in AnnoMI's 88 sessions; the simulated clients
-# correct a misquote so.
-TURNED_DOWN = (
-    "i never said that", "i never said i", "i never said it", "i didn't say that",
-    "i didn't say i", "i did not say that", "i did not say i", "not what i said",
-    "not what i meant", "not what i'm saying",
-    "you're not listening", "you are not listening", "you aren't listening",
-    "you're not hearing me", "words in my mouth",
-)  # fmt: skip
+# What a client says to turn down what the student just gave back as theirs, opening one of the
+# sentences of their answer: in so many words, never a bare "No." ("You're not ready yet." -
+# "No." agrees), "I don't know" or "that's not what I want", and not their own report of
+# someone's words ("Every night he tells me you're not listening", "I never said that to my
+# mother"). None of these follows a counselor's turn in AnnoMI's 88 sessions; the simulated
+# clients correct a misquote so.
+_OPENING = r"(?:(?:hm+|um+|uh+|well|no|honestly|actually|wait|okay|ok|so|but|and|what)[,.!?]*\s+)*"
+_TURNED_DOWN = re.compile(
+    _OPENING + r"(?:(?:that'?s |that is )?not what i (?:said|meant|'m saying|am saying)"
+    r"|i (?:never|didn'?t|did not) (?:say|said) (?:that|it|so|anything like that)"
+    r"|you'?re not listening|you are not listening|you aren'?t listening|you'?re not hearing me"
+    r"|(?:you'?re |stop )?putting words in my mouth)"
+    r"(?:\s+(?:either|at all|to me|to you|again))?\s*(?:[.!?,;]|$)"
+    r"|" + _OPENING + r"i (?:never|didn'?t|did not) (?:say|said) (?:i|i'm|i'd|i'll|i was|we)\b"
+)
 _TURNED_DOWN_AT_ONCE = re.compile(r"^(?:what\?\s*no\b|no,?\s+i said\b)")
 
 
@@ -87,7 +91,9 @@ def rejected_by_client(turns: list[Turn]) -> set[int]:
         if not turn.student or after.student or turn.text.rstrip().endswith("?"):
             continue
         answer = TurnText(after.text)
-        if answer.has(TURNED_DOWN) or _TURNED_DOWN_AT_ONCE.match(answer.all):
+        if _TURNED_DOWN_AT_ONCE.match(answer.all) or any(
+            _TURNED_DOWN.match(sentence) for sentence in answer.sentences
+        ):
             rejected.add(turn.number)
     return rejected
 
