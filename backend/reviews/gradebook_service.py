@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 from enum import StrEnum
+from fractions import Fraction
 from statistics import mean
 
 from pydantic import BaseModel
@@ -155,7 +156,9 @@ def grades_csv(book: Gradebook, *, lms: LmsFormat | str) -> str:
 
 
 # Internals --------------------------------------------------------------------------------------
-_Graded = tuple[float, str]  # (0-100, "model"/"teacher"), in session order
+# (0-100, exact: a mean of thirds and quarters rounds as written; "model"/"teacher"), in
+# session order.
+_Graded = tuple[Fraction, str]
 
 
 def _graded_sessions(db: Session, assignment_ids: list[int]) -> dict[int, dict[int, list[_Graded]]]:
@@ -190,7 +193,7 @@ def _graded_sessions(db: Session, assignment_ids: list[int]) -> dict[int, dict[i
     return found
 
 
-def _session_grade(content: dict) -> float | None:
+def _session_grade(content: dict) -> Fraction | None:
     """The mean rating as a share of the top rating, 0-100 (None: a demo, or no ratings)."""
     if content.get("demo"):
         return None
@@ -199,7 +202,7 @@ def _session_grade(content: dict) -> float | None:
         for item in content.get("scores") or []
         if isinstance(item.get("score"), int) and not isinstance(item.get("score"), bool)
     ]
-    return mean(ratings) / SCORE_MAX * GRADE_MAX if ratings else None
+    return Fraction(sum(ratings), len(ratings)) / SCORE_MAX * GRADE_MAX if ratings else None
 
 
 def _combine(graded: list[_Graded], rule: GradeRule) -> Grade:

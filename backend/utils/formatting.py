@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 
 
 def format_usd(amount: Decimal | int | None, *, unpriced_label: str = "unpriced") -> str:
@@ -29,11 +30,16 @@ def format_tokens(count: int) -> str:
     return f"{count:,}"
 
 
-def round_half_up(value: float, places: int = 0) -> Decimal:
-    """`value` to `places` decimals, a half up, as a person rounds what they read: from its
-    shortest decimal form, so 0.575 is 0.575 (not 0.57499...) and 71.25 is 71.3 (`round` gives
-    the even 71.2)."""
-    return Decimal(repr(value)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+def round_half_up(value: float | Fraction, places: int = 0) -> Decimal:
+    """`value` to `places` decimals, a half up, as a person rounds what they read: a float from
+    its shortest decimal form, so 0.575 is 0.575 (not 0.57499...), and 71.25 is 71.3 (`round`
+    gives the even 71.2); a Fraction (an exact mean: 225/4) as it is."""
+    exact = (
+        Decimal(value.numerator) / Decimal(value.denominator)
+        if isinstance(value, Fraction)
+        else Decimal(repr(value))
+    )
+    return exact.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
 
 
 def format_share(share: float) -> str:
