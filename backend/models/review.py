@@ -92,9 +92,9 @@ class SessionReview(IdMixin, UsageColumns, Base):
             "teacher_released_at IS NULL OR teacher_content IS NOT NULL",
             name="teacher_release_has_content",
         ),
-        # By time, carrying source and cost: the admin's review costs read only this index,
-        # never the (wide) reviews themselves.
-        Index("ix_session_reviews_created_at", "created_at", "source", "cost"),
+        # By time, carrying source, status and cost: the admin's review costs (written reviews
+        # counted apart from failed ones) read only this index, never the (wide) reviews.
+        Index("ix_session_reviews_created_at", "created_at", "source", "status", "cost"),
     )
 
     session_id: Mapped[int] = mapped_column(

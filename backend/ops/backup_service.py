@@ -130,6 +130,7 @@ COURSE_TABLE_RENAMES: list[tuple[str, dict[str, str]]] = [
     ("0012", {}),  # unsent_messages, which no course file carries
     ("0013", {}),  # daily_usage.connection_test_cost: rebuilt on import, in no course file
     ("0014", {}),  # messages.refused (`COURSE_COLUMNS_ADDED`)
+    ("0015", {}),  # an index of session_reviews, no column
 ]
 #: Columns a revision added to a course table: a file from before it imports with them empty, or
 #: at their default when they have a constant one (a revision that adds a column that can be
