@@ -17,7 +17,7 @@ from backend.reviews import (
 from backend.reviews.read_models import ReviewContent
 from backend.reviews.review_screen import ReviewScreen
 from backend.reviews.turns import Turn
-from backend.utils.formatting import format_time
+from backend.utils.formatting import format_time, plural
 from mvp import auth, store, ui
 from mvp.teacher.review_editor import editor
 
@@ -77,7 +77,7 @@ def queue(items: list[teacher_review_service.QueueItem]) -> None:
     if st.session_state.get(SESSION_KEY) not in labels:
         st.session_state.pop(SESSION_KEY, None)
     read = sum(1 for item in items if item.released and item.reviewed_at is None)
-    also = f", and {read} students read already" if read else ""
+    also = f", and {plural(read, 'review')} students read already" if read else ""
     st.caption(f"{len(items) - read} waiting{also}, newest first.")
     st.selectbox("Conversation", list(labels), key=SESSION_KEY, format_func=lambda sid: labels[sid])
 
