@@ -19,7 +19,7 @@ import streamlit as st
 
 from backend.errors import AppError, addressed
 from backend.practice import history_service
-from backend.utils.formatting import format_share
+from backend.utils.formatting import format_share, round_half_up
 from backend.utils.markdown import WORD_JOINER, as_typed, escape_markdown, safe_markdown
 
 if TYPE_CHECKING:  # pandas (and numpy) load with the first page that draws a table, not here
@@ -163,7 +163,7 @@ def agreement_table(rows: list[agreement_service.CriterionAgreement], *, key: st
                 "Pairs": row.pairs,
                 "Exact agreement": format_share(row.exact),
                 "Within one point": format_share(row.within_one),
-                "Mean difference": round(row.mean_abs_diff, 2),
+                "Mean difference": float(round_half_up(row.mean_abs_diff, 2)),
                 "Kappa (quadratic)": "—" if row.kappa is None else f"{row.kappa:.2f}",
             }
             for row in rows

@@ -11,7 +11,7 @@ from backend.errors import AppError
 from backend.models.enums import Role
 from backend.reviews import gradebook_service, progress_service
 from backend.reviews.indicators import MIN_TURNS_FOR_VERDICTS as MIN_TURNS
-from backend.utils.formatting import plural
+from backend.utils.formatting import plural, round_half_up
 from mvp import auth, store, ui
 
 actor = auth.require_role(Role.teacher, Role.admin)
@@ -62,7 +62,7 @@ def distribution(progress: progress_service.ClassProgress) -> None:
             {
                 "Criterion": item.name,
                 **{str(score): count for score, count in item.counts.items()},
-                "Mean": None if item.mean is None else round(item.mean, 2),
+                "Mean": None if item.mean is None else float(round_half_up(item.mean, 2)),
             }
             for item in progress.distribution
         ],
