@@ -12,7 +12,7 @@ from backend.classes import section_service
 from backend.classes.read_models import AssignmentInput, AssignmentRead
 from backend.clients import client_service
 from backend.errors import ConflictError, NotFoundError, ValidationError
-from backend.models import Assignment, AssignmentClient
+from backend.models import Assignment, AssignmentClient, ClientProfile
 from backend.models.base import utcnow
 from backend.models.enums import AssignmentStatus
 from backend.models.review import ReviewRelease
@@ -49,7 +49,17 @@ def _client_ids(db: Session, assignment_id: int) -> list[int]:
 
 def _read(db: Session, assignment: Assignment) -> AssignmentRead:
     read = AssignmentRead.model_validate(assignment)
-    read.client_ids = _client_ids(db, assignment.id)
+    clients = db.execute(
+        select(ClientProfile.id, ClientProfile.name, ClientProfile.archived)
+        .join(AssignmentClient, AssignmentClient.client_id == ClientProfile.id)
+        .where(AssignmentClient.assignment_id == assignment.id)
+        .order_by(ClientProfile.id)
+    ).all()
+    read.client_ids = [client.id for client in clients]
+    read.client_labels = {
+        client.id: f"{client.name} (archived)" if client.archived else client.name
+        for client in clients
+    }
     return read
 
 

@@ -63,6 +63,9 @@ class AssignmentRead(BaseModel):
     status: AssignmentStatus
     published_at: datetime | None
     client_ids: list[int] = Field(default_factory=list)
+    #: Each client's name as its teacher reads it ("Rita (archived)"): a colleague's client an
+    #: admin added is not in the teacher's own list.
+    client_labels: dict[int, str] = Field(default_factory=dict)
     release_reviews: ReviewRelease = ReviewRelease.immediately
     rubric_id: int | None = None  # None: the section's default rubric
     continuing_client: bool = False

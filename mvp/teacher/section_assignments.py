@@ -175,7 +175,9 @@ def assignment_card(
             "Clients",
             options,
             key=key,
-            format_func=lambda cid: client_names.get(cid, f"client {cid} (archived)"),
+            format_func=lambda cid: (
+                client_names.get(cid) or assignment.client_labels.get(cid, f"client {cid}")
+            ),
         )
         release_key = f"assignment_release_{assignment.id}"
         st.session_state.setdefault(release_key, assignment.release_reviews.value)
