@@ -65,37 +65,65 @@ _FILLERS = re.compile(
 )
 
 
-# What a client says to turn down what the student just gave back as theirs, opening one of the
-# sentences of their answer: in so many words, never a bare "No." ("You're not ready yet." -
-# "No." agrees), "I don't know" or "that's not what I want", and not their own report of
-# someone's words ("Every night he tells me you're not listening", "I never said that to my
-# mother"). None of these follows a counselor's turn in AnnoMI's 88 sessions; the simulated
-# clients correct a misquote so.
-_OPENING = r"(?:(?:hm+|um+|uh+|well|no|honestly|actually|wait|okay|ok|so|but|and|what)[,.!?]*\s+)*"
-_TURNED_DOWN = re.compile(
-    _OPENING + r"(?:(?:that'?s |that is )?not what i (?:said|meant|'m saying|am saying)"
-    r"|i (?:never|didn'?t|did not) (?:say|said) (?:that|it|so|anything like that)"
+# How a client turns down what the student just gave back as theirs: a sentence of their answer
+# that opens so, after a lead-in of a word or two ("Hold on,", "Yeah, no,"). Never a bare "No."
+# ("You're not ready yet." - "No." agrees), "I don't know" or "that's not what I want", nor a
+# report of someone's words ("Every night he tells me you're not listening", "He said, ...").
+# None of these follows a counselor's turn in AnnoMI's 88 sessions; simulated clients correct a
+# misquote so.
+_TURNS_DOWN = re.compile(
+    r"(?:that'?s |that is )?not what i (?:said|meant|'m saying|am saying)\b"
     r"|you'?re not listening|you are not listening|you aren'?t listening|you'?re not hearing me"
-    r"|(?:you'?re |stop )?putting words in my mouth)"
-    r"(?:\s+(?:either|at all|to me|to you|again))?\s*(?:[.!?,;]|$)"
-    r"|" + _OPENING + r"i (?:never|didn'?t|did not) (?:say|said) (?:i|i'm|i'd|i'll|i was|we)\b"
+    r"|(?:you'?re |stop )?putting words in my mouth"
 )
-_TURNED_DOWN_AT_ONCE = re.compile(r"^(?:what\?\s*no\b|no,?\s+i said\b)")
+# "I never said that": a correction, unless the sentence owns up to it ("I never said so, but
+# you're right", "I never said I was sorry before she died", "I never said that to my mother").
+_NEVER_SAID = re.compile(r"i (?:never|didn'?t|did not) (?:say|said)\b")
+_OWNED_UP = re.compile(
+    r"\b(?:but|before|after|aloud|anymore|now|late|true|right|once)\b|\bout loud\b"
+    r"|\bto (?:my|his|her|their|him|them|anyone|anybody|someone|everyone)\b"
+)
+_AT_ONCE = re.compile(r"^(?:what\?\s*no\b|no,?\s+i said\b)")
+_LEAD_IN = re.compile(r"(?P<head>[^,\u2014\u2013]*?)\s*(?:,|\u2014|\u2013|\s-\s)\s*(?P<rest>.*)")
+_REPORTING = re.compile(r"\b(?:says?|said|tells?|told|asks?|asked|goes)\b")
+
+
+def _opening(sentence: str) -> str:
+    """The sentence past its lead-ins: up to three pieces of one or two words, each ended by a
+    comma or a dash ("hold on, ", "yeah, no, "), none of them reporting speech ("he said, ")."""
+    for _lead_in in range(3):
+        piece = _LEAD_IN.match(sentence)
+        if piece is None or len(piece["head"].split()) > 2 or _REPORTING.search(piece["head"]):
+            break
+        sentence = piece["rest"]
+    return sentence
+
+
+def _turns_down(answer: str) -> bool:
+    """Whether the client's answer turns down the student's last turn as not what they said."""
+    text = TurnText(answer)
+    if _AT_ONCE.match(text.all):
+        return True
+    for sentence in text.sentences:
+        opening = _opening(sentence)
+        if _TURNS_DOWN.match(opening):
+            return True
+        if _NEVER_SAID.match(opening) and not _OWNED_UP.search(opening):
+            return True
+    return False
 
 
 def rejected_by_client(turns: list[Turn]) -> set[int]:
     """The student's statements (not questions: asking is how to check) that the client's next
     turn turns down as not what they said ("I never said that", "What? No.")."""
-    rejected = set()
-    for turn, after in zip(turns, turns[1:], strict=False):
-        if not turn.student or after.student or turn.text.rstrip().endswith("?"):
-            continue
-        answer = TurnText(after.text)
-        if _TURNED_DOWN_AT_ONCE.match(answer.all) or any(
-            _TURNED_DOWN.match(sentence) for sentence in answer.sentences
-        ):
-            rejected.add(turn.number)
-    return rejected
+    return {
+        turn.number
+        for turn, after in zip(turns, turns[1:], strict=False)
+        if turn.student
+        and not after.student
+        and not turn.text.rstrip().endswith("?")
+        and _turns_down(after.text)
+    }
 
 
 @dataclass(frozen=True)

@@ -23,9 +23,10 @@ def has_forbidden_characters(value: str) -> bool:
 # Spaces, line breaks, controls, format characters (zero-width spaces, joiners, byte order marks)
 # and marks with nothing to sit on (variation selectors, the combining grapheme joiner): what shows
 # nothing on screen. With the fillers that Unicode counts as letters or symbols but draws as
-# nothing (the Hangul fillers, the Braille blank), which "invisible character" sites hand out.
+# nothing (the Hangul fillers, the Braille blank, the null notehead), which "invisible
+# character" sites hand out.
 _INVISIBLE_CATEGORIES = frozenset({"Zs", "Zl", "Zp", "Cc", "Cf", "Mn", "Me"})
-_BLANK_FILLERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+_BLANK_FILLERS = frozenset("\u115f\u1160\u3164\uffa0\u2800\U0001d159")
 
 
 def is_blank(value: str) -> bool:
