@@ -222,7 +222,8 @@ def _open_elsewhere(db: Session, existing: SessionRead) -> ConflictError:
     where = (
         "Continue it from that assignment's card, and end it there"
         if db.scalar(still_given.limit(1)) is not None
-        else "That assignment is closed now: end the conversation under My sessions"
+        else "That assignment is closed now: open the conversation from My sessions (Continue) "
+        "and end it there"
     )
     return ConflictError(
         f"You already have an open conversation with this client for “{title}”. {where} "
