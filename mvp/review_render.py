@@ -74,7 +74,7 @@ def render_review(
     if content is None:
         return
     rubric = rubric or _rubric(review.session_id)
-    _risk(content, for_teacher=show_hidden_info_turn)
+    risk_notices(content, for_teacher=show_hidden_info_turn)
     unread = content.not_english and review.teacher_content is None
     if review.demo:
         st.info(
@@ -86,7 +86,7 @@ def render_review(
             icon=":material/smart_toy:",
         )
     if show_hidden_info_turn:
-        _teacher_notes(review, content)
+        teacher_notes(review, content)
     if review.by_teacher and not show_hidden_info_turn:  # a student reads their teacher's version
         st.success("**Reviewed by your teacher.**", icon=":material/verified:")
     left, right = st.columns([3, 2], gap="large")
@@ -122,7 +122,7 @@ def _findings(
     counted_indicators(review, rubric, verdicts=verdicts)
 
 
-def _teacher_notes(review: ReviewRead, content: ReviewContent) -> None:
+def teacher_notes(review: ReviewRead, content: ReviewContent) -> None:
     """What only a teacher is told: figures to check before trusting them, and the turn at
     which the hidden information came out."""
     if counted.implausible_top_scores([score.score for score in content.scores], review.indicators):
@@ -174,7 +174,7 @@ def _criteria(session_id: int, content: ReviewContent, rubric: RubricDefinition 
         st.markdown(f"**{name}: {score.score}/5**{turns}  \n{safe(score.reasoning)}")
 
 
-def _risk(content: ReviewContent, *, for_teacher: bool) -> None:
+def risk_notices(content: ReviewContent, *, for_teacher: bool) -> None:
     """A client who voiced self-harm or harm to others comes first, with the turn."""
     for item in content.risk:
         answered = f"turn {item.student_turn}" if item.student_turn else "no turn (it ended)"

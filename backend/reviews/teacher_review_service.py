@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Select, and_, or_, select, true
 from sqlalchemy.orm import Session
 
 from backend import access
@@ -33,6 +33,7 @@ from backend.models.review import BatchStatus, ReviewSource, ReviewStatus
 from backend.reviews import review_batches, review_rules, review_service
 from backend.reviews.read_models import ReviewAnswer, ReviewContent, ReviewRead
 from backend.reviews.rubric_schema import RubricDefinition
+from backend.utils.formatting import format_time
 from backend.utils.text import clean_text
 
 TEXT_LIMIT = 600
@@ -53,23 +54,53 @@ class QueueItem(BaseModel):
     section: str
     reviewed_at: datetime | None  # the teacher saved a version (not yet released)
     released: bool  # the student reads the model's version already
+    teacher_released: bool = False  # the student reads the teacher's version (saves go live)
     demo: bool
     created_at: datetime
     #: Still being written in a Message Batch: the job's progress (see `review_batches`).
     writing: str | None = None
 
 
+class ReviewChanged(ConflictError):
+    """Someone else saved a version of the review after the editor's form was filled."""
+
+    def __init__(self, saved_at: datetime | None) -> None:
+        when = format_time(saved_at) if saved_at else "just now"
+        super().__init__(
+            f"This review was changed by someone else since you opened it (their version was "
+            f"saved {when}). Yours was not saved, and your changes are still in the form: press "
+            "Save again to replace theirs, or reload the page to read theirs first."
+        )
+        self.saved_at = saved_at
+
+
+class _AnyVersion:
+    """Save over whatever version is stored (a script, a test): no editor's form to compare."""
+
+
+ANY_VERSION = _AnyVersion()
+
+
 def save_teacher_review(
-    db: Session, *, actor: UserRead | None, session_id: int, edits: TeacherEdits | dict
+    db: Session,
+    *,
+    actor: UserRead | None,
+    session_id: int,
+    edits: TeacherEdits | dict,
+    over: datetime | None | _AnyVersion = ANY_VERSION,
 ) -> ReviewRead:
     """Store the teacher's version (replacing their earlier one). Students read it once it is
-    released; if it was released already, the saved changes are what they read at once."""
+    released; if it was released already, the saved changes are what they read at once. `over`
+    is when the version the editor started from was saved (None: the model's): a version saved
+    since by someone else is never overwritten unseen (`ReviewChanged`)."""
     session = review_service.teacher_session(db, actor=actor, session_id=session_id)
     review = db.scalar(
         select(SessionReview).where(SessionReview.session_id == session.id).with_for_update()
     )
     if review is None or review.status != ReviewStatus.ready:
         raise ConflictError("There is no finished review to change yet. Write the review first.")
+    if not isinstance(over, _AnyVersion) and review.reviewed_at != over:
+        raise ReviewChanged(review.reviewed_at)
     rubric = RubricDefinition.model_validate(
         db.get_one(RubricVersion, review.rubric_version_id).definition
     )
@@ -91,7 +122,9 @@ def save_teacher_review(
 
 
 def _cleaned(data: dict) -> dict:
-    """Every text the teacher typed, checked like any typed text (control characters, length)."""
+    """Every text the teacher typed, checked like any typed text (control characters, length).
+    A strength whose comment, or a "try instead" whose better reply and why, the teacher emptied
+    is dropped: emptying is how the form takes an item out."""
 
     def text(value: object, label: str) -> str:
         return clean_text(
@@ -107,11 +140,12 @@ def _cleaned(data: dict) -> dict:
         {**item, "reasoning": text(item.get("reasoning"), "Reasoning")}
         for item in data.get("scores") or []
     ]
-    data["strengths"] = [
+    strengths = [
         {**item, "comment": text(item.get("comment"), "Strength comment")}
         for item in data.get("strengths") or []
     ]
-    data["try_instead"] = [
+    data["strengths"] = [item for item in strengths if item["comment"]]
+    tips = [
         {
             **item,
             "better_reply": text(item.get("better_reply"), "Better reply"),
@@ -119,6 +153,7 @@ def _cleaned(data: dict) -> dict:
         }
         for item in data.get("try_instead") or []
     ]
+    data["try_instead"] = [tip for tip in tips if tip["better_reply"] or tip["why"]]
     return data
 
 
@@ -133,8 +168,8 @@ def review_queue(
         SessionReview.released_at.is_(None),
         and_(SessionReview.reviewed_at.is_not(None), SessionReview.teacher_released_at.is_(None)),
     )
-    if include_unreviewed:
-        waiting = SessionReview.teacher_released_at.is_(None)
+    if include_unreviewed:  # every finished review: a released version can be corrected too
+        waiting = true()
     query = (
         _with_names(SessionReview.session_id, SessionReview)
         .where(
@@ -153,6 +188,7 @@ def review_queue(
             section=section,
             reviewed_at=review.reviewed_at,
             released=review.released_at is not None,
+            teacher_released=review.teacher_released_at is not None,
             demo=review.source == ReviewSource.demo,
             created_at=review.created_at,
         )

@@ -3,6 +3,8 @@ with "Save" and "Release to student"."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import streamlit as st
 
 from backend.actor import UserRead
@@ -77,6 +79,7 @@ FORM_KEYS = (
     "new_try_turn",
     "new_better",
     "new_why",
+    "saved_at",
 )
 
 
@@ -106,16 +109,23 @@ def _save(
     release: bool,
 ) -> None:
     edits = _edits(session_id, start, turns, rubric)
-    with store.transaction(write=True) as db:
-        teacher_review_service.save_teacher_review(
-            db, actor=actor, session_id=session_id, edits=edits
-        )
-        if release:
-            review_service.release_review(db, actor=actor, session_id=session_id)
+    over_key = f"saved_at_{session_id}"
+    try:
+        with store.transaction(write=True) as db:
+            saved = teacher_review_service.save_teacher_review(
+                db, actor=actor, session_id=session_id, edits=edits, over=st.session_state[over_key]
+            )
+            if release:
+                review_service.release_review(db, actor=actor, session_id=session_id)
+    except teacher_review_service.ReviewChanged as changed:
+        st.session_state[over_key] = changed.saved_at  # a second Save replaces theirs
+        raise
     _forget_form(session_id)
     ui.flash(
         "Released: the student now reads your version of the review."
         if release
+        else "Saved: the student reads your changes now."
+        if saved.teacher_released_at is not None
         else "Saved your version. Release it when it is ready."
     )
 
@@ -126,9 +136,13 @@ def editor(
     start: ReviewContent,
     rubric: RubricDefinition,
     turns: dict[int, tuple[bool, str]],
+    saved_at: datetime | None,
 ) -> None:
-    """Every score, code and comment of the teacher's version, in one form."""
+    """Every score, code and comment of the teacher's version, in one form; `saved_at`: when the
+    version it starts from was saved (None: the model's), so that a save never overwrites one
+    saved since by someone else unseen."""
     state = st.session_state
+    state.setdefault(f"saved_at_{session_id}", saved_at)
     criteria = {criterion.key: criterion for criterion in rubric.criteria}
     codes = {key: rubric.code_name(key) for key in rubric.codable_keys}
     student_turns = {number: text for number, (student, text) in turns.items() if student}
@@ -192,6 +206,7 @@ def _comments(session_id: int, start: ReviewContent, student_turns: dict[int, st
         return "(add none)" if turn == NO_TURN else f"Turn {turn}: {student_turns[turn][:60]}"
 
     st.markdown("##### Strengths")
+    st.caption("Empty a comment to take that strength out.")
     for index, item in enumerate(start.strengths):
         state.setdefault(f"strength_{session_id}_{index}", item.comment)
         label = f"Turn {item.turn}: “{safe(item.quote[:80])}”"
@@ -201,6 +216,7 @@ def _comments(session_id: int, start: ReviewContent, student_turns: dict[int, st
     )
     st.text_area("Its comment", key=f"new_strength_{session_id}", height=68)
     st.markdown("##### Try instead")
+    st.caption("Empty both boxes of one to take it out.")
     for index, tip in enumerate(start.try_instead):
         state.setdefault(f"better_{session_id}_{index}", tip.better_reply)
         state.setdefault(f"why_{session_id}_{index}", tip.why)

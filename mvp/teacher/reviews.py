@@ -18,7 +18,7 @@ from backend.reviews.read_models import ReviewContent
 from backend.reviews.review_screen import ReviewScreen
 from backend.reviews.turns import Turn
 from backend.utils.formatting import format_time, plural
-from mvp import auth, store, ui
+from mvp import auth, review_render, store, ui
 from mvp.teacher.review_editor import editor
 
 actor = auth.require_role(Role.teacher, Role.admin)
@@ -36,6 +36,8 @@ def _writing(item: teacher_review_service.QueueItem) -> str | None:
 def _status(item: teacher_review_service.QueueItem) -> str:
     if writing := _writing(item):
         return writing
+    if item.teacher_released:
+        return "students read your version"
     if item.reviewed_at is not None:
         return "your changes are not released yet"
     return "students read the model's version" if item.released else "waiting for release"
@@ -76,7 +78,9 @@ def queue(items: list[teacher_review_service.QueueItem]) -> None:
     }
     if st.session_state.get(SESSION_KEY) not in labels:
         st.session_state.pop(SESSION_KEY, None)
-    read = sum(1 for item in items if item.released and item.reviewed_at is None)
+    read = sum(
+        1 for item in items if item.teacher_released or item.released and item.reviewed_at is None
+    )
     also = f", and {plural(read, 'review')} students read already" if read else ""
     st.caption(f"{len(items) - read} waiting{also}, newest first.")
     st.selectbox("Conversation", list(labels), key=SESSION_KEY, format_func=lambda sid: labels[sid])
@@ -118,6 +122,10 @@ def review_panel(session_id: int, screen: ReviewScreen) -> None:
         st.warning("This conversation has no finished review.")
         return
     start = review.teacher_content or review.content
+    # What to weigh before releasing: a risk the student passed over, top marks on a short
+    # session, codes in doubt (as History & metrics shows them).
+    review_render.risk_notices(start, for_teacher=True)
+    review_render.teacher_notes(review, start)
     if review.teacher_content is not None:
         st.caption(f"Your version, saved {format_time(review.reviewed_at)}.")
     elif review.demo:
@@ -127,7 +135,7 @@ def review_panel(session_id: int, screen: ReviewScreen) -> None:
     with left:
         transcript(screen.turns, start, {c.key: c.name for c in rubric.criteria})
     with right:
-        editor(actor, session_id, start, rubric, turns)
+        editor(actor, session_id, start, rubric, turns, review.reviewed_at)
 
 
 def agreement_figures(rows: list[agreement_service.CriterionAgreement]) -> None:
