@@ -47,7 +47,7 @@ def read_screen() -> ReviewScreen:
     """The whole screen in one read: the queue (all of it when the toggle is on), the chosen
     review (the selectbox's choice, read before it is drawn) and the agreement figures."""
     everything = st.toggle(
-        "Also show reviews students already read without my review", key="queue_all"
+        "Also show reviews students already read (to look over or correct them)", key="queue_all"
     )
     # A held review whose batch lost its process (a restart) is collected again from here.
     review_service.resume_held_reviews(store.database(), actor=actor)
