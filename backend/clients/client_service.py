@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from backend import access
 from backend.actor import UserRead
-from backend.clients.read_models import ClientBrief, ClientInput, ClientRead
+from backend.clients.read_models import NAME_CHARS, ClientBrief, ClientInput, ClientRead
 from backend.db import count_by
 from backend.errors import NotFoundError, ValidationError
 from backend.models import ClientProfile, PracticeSession
@@ -144,7 +144,8 @@ def duplicate_client(db: Session, *, actor: UserRead | None, client_id: int) -> 
     """A copy owned by the actor, as a starting point for a new client."""
     source = get_owned(db, actor, client_id, "client", "read")
     data = ClientRead.model_validate(source).to_input()
-    data.name = f"{data.name} (copy)"[:100]
+    suffix = " (copy)"  # kept whole: a long name is cut before it, so the copy is told apart
+    data.name = data.name[: NAME_CHARS - len(suffix)].rstrip() + suffix
     return create_client(db, actor=actor, data=data)
 
 
@@ -202,7 +203,8 @@ def import_clients_json(db: Session, *, actor: UserRead | None, raw: str) -> lis
     """Create every profile in an export; nothing is created if any profile is invalid."""
     access.require(db, actor, "client", "create")
     try:
-        document = json.loads(raw)
+        # Notepad and PowerShell may save "UTF-8 with BOM": the mark is no part of the JSON.
+        document = json.loads(raw.removeprefix("\ufeff"))
     except json.JSONDecodeError as error:
         raise ValidationError(f"This file is not valid JSON (line {error.lineno}).") from None
     except RecursionError:

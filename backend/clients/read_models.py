@@ -5,7 +5,9 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from backend.models.enums import PERSONALITY_TRAITS, CommunicationStyle, Difficulty
+from backend.utils.text import is_blank
 
+NAME_CHARS = 100
 SHORT_TEXT = 200
 LONG_TEXT = 4000
 MIN_TRAITS, MAX_TRAITS = 2, 5
@@ -22,8 +24,9 @@ class ClientInput(BaseModel):
 
     model_config = ConfigDict(str_strip_whitespace=True, extra="ignore")
 
-    name: str = Field(min_length=1, max_length=100)
-    age: int | None = Field(default=None, ge=MIN_AGE, le=MAX_AGE)
+    name: str = Field(min_length=1, max_length=NAME_CHARS)
+    # Whole numbers as typed (strict): a file's `true` is no age and no number of turns.
+    age: int | None = Field(default=None, ge=MIN_AGE, le=MAX_AGE, strict=True)
     gender: str | None = Field(default=None, max_length=60)
     occupation: str | None = Field(default=None, max_length=120)
     cultural_background: str | None = Field(default=None, max_length=SHORT_TEXT)
@@ -37,9 +40,16 @@ class ClientInput(BaseModel):
     hidden_information: str = Field(default="", max_length=LONG_TEXT)
     opening_line: str | None = Field(default=None, max_length=1000)
     # Student turns after which the hidden information may be said word for word (None: never).
-    hidden_reveal_after_turns: int | None = Field(default=None, ge=0, le=100)
+    hidden_reveal_after_turns: int | None = Field(default=None, ge=0, le=100, strict=True)
     # Short rules for playing this client ("When praised, you doubt that it matters").
     principles: list[str] = Field(default_factory=list, max_length=MAX_PRINCIPLES)
+
+    @field_validator("name")
+    @classmethod
+    def _visible_name(cls, name: str) -> str:
+        if is_blank(name):
+            raise ValueError("the name shows nothing on screen: type a name with letters")
+        return name
 
     @field_validator("gender", "occupation", "cultural_background", "opening_line", mode="before")
     @classmethod
