@@ -8,6 +8,7 @@ Kept apart from `output_guard` so the rules there read without the word lists.
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import NamedTuple
 
 TOKEN = re.compile(r"\d[\d,]*(?:\.\d+)?(?:st|nd|rd|th)?|[^\W_]+(?:['\u2019][^\W_]+)*")
@@ -84,8 +85,10 @@ def _stem(word: str) -> str:
 
 
 def _surface(raw: str) -> str:
-    """Lower case, straight apostrophes, no possessive "'s", digits without commas or "th"."""
-    word = raw.lower().replace("\u2019", "'")
+    """Lower case without accents or full-width forms ("José" is "jose", "ｐｒｅｇ" "preg"),
+    straight apostrophes, no possessive "'s", digits without commas or "th"."""
+    decomposed = unicodedata.normalize("NFKD", raw.lower().replace("\u2019", "'"))
+    word = "".join(char for char in decomposed if not unicodedata.combining(char))
     if word[0].isdigit():
         return re.sub(r"(st|nd|rd|th)$", "", word.replace(",", "")).rstrip(".") or "0"
     return word[:-2] if word.endswith("'s") else word
@@ -100,29 +103,40 @@ class Word(NamedTuple):
     end: int
 
 
+#: This many single letters in a row are one word spelled out ("P-R-E-G-N-A-N-T", "p r e g").
+SPELLED_OUT = 3
+
+
 class Normaliser:
     """Raw words in, normal words out, one at a time: number words are joined ("twenty five" is
-    25) and "you know" is dropped, so a few words wait for the next one."""
+    25), letters spelled out one by one are one word, and "you know" is dropped, so a few words
+    wait for the next one."""
 
     def __init__(self) -> None:
         self._number: list[tuple[str, int, int]] = []
+        self._letters: list[tuple[str, int, int]] = []
         self._you: tuple[str, int, int] | None = None
 
     @property
     def waiting_from(self) -> int | None:
         """Where the first word still waiting starts (it must not be shown yet)."""
-        starts = [self._number[0][1]] if self._number else []
+        starts = [waiting[0][1] for waiting in (self._number, self._letters) if waiting]
         if self._you is not None:
             starts.append(self._you[1])
         return min(starts, default=None)
 
     def push(self, raw: str, start: int, end: int) -> list[Word]:
         word = _surface(raw)
+        if len(word) == 1 and word.isalpha():
+            out = self._release_number() + self._release_you()
+            self._letters.append((word, start, end))
+            return out
+        out = self._release_letters()
         if word in _UNITS or word in _TENS or word in _SCALES:
-            out = self._release_you()
+            out += self._release_you()
             self._number.append((word, start, end))
             return out
-        out = self._release_number()
+        out += self._release_number()
         if self._you is not None:
             if word == "know":
                 self._you = None
@@ -135,7 +149,14 @@ class Normaliser:
         return out
 
     def flush(self) -> list[Word]:
-        return self._release_number() + self._release_you()
+        return self._release_letters() + self._release_number() + self._release_you()
+
+    def _release_letters(self) -> list[Word]:
+        letters, self._letters = self._letters, []
+        if len(letters) >= SPELLED_OUT:
+            spelled = "".join(letter for letter, _, _ in letters)
+            return [Word(_stem(spelled), spelled, letters[0][1], letters[-1][2])]
+        return [Word(letter, letter, start, end) for letter, start, end in letters]
 
     def _release_you(self) -> list[Word]:
         you, self._you = self._you, None
