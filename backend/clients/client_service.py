@@ -13,7 +13,7 @@ from backend import access
 from backend.actor import UserRead
 from backend.clients.read_models import NAME_CHARS, ClientBrief, ClientInput, ClientRead
 from backend.db import count_by
-from backend.errors import NotFoundError, ValidationError
+from backend.errors import ConflictError, NotFoundError, ValidationError
 from backend.models import ClientProfile, PracticeSession
 from backend.models.base import utcnow
 from backend.utils.text import clean_text
@@ -116,11 +116,32 @@ def create_client(db: Session, *, actor: UserRead | None, data: ClientInput | di
     return _read(db, client)
 
 
+class ClientChanged(ConflictError):
+    """Someone else saved the client after the form being saved was filled."""
+
+    def __init__(self, version: int) -> None:
+        super().__init__(
+            "This client was changed by someone else since you opened it (in another tab, or by "
+            "an admin). Yours was not saved, and your changes are still in the form: press Save "
+            "client again to replace theirs, or Cancel and open it again to read theirs first."
+        )
+        self.version = version
+
+
 def update_client(
-    db: Session, *, actor: UserRead | None, client_id: int, data: ClientInput | dict
+    db: Session,
+    *,
+    actor: UserRead | None,
+    client_id: int,
+    data: ClientInput | dict,
+    over_version: int | None = None,
 ) -> ClientRead:
-    """Replace the profile's fields; the version goes up so new conversations use the new prompt."""
+    """Replace the profile's fields; the version goes up so new conversations use the new prompt.
+    `over_version`: the version the form being saved was filled from; a version saved since by
+    someone else is never overwritten unseen (`ClientChanged`)."""
     client = get_owned(db, actor, client_id)
+    if over_version is not None and client.version != over_version:
+        raise ClientChanged(client.version)
     data = checked_client_input(data)
     for field, value in data.model_dump(mode="json").items():
         setattr(client, field, value)

@@ -28,33 +28,25 @@ STYLE_HINTS = {  # with how long the style's replies are (the cap sent with ever
     }.items()
 }
 CLIENT_DEFAULTS: dict[str, object] = {
-    "name": "",
-    "age": None,
-    "gender": "",
-    "occupation": "",
-    "cultural_background": "",
-    "background": "",
-    "presenting_concern": "",
-    "challenges": "",
-    "personality_traits": [],
+    "name": "", "age": None, "gender": "", "occupation": "", "cultural_background": "",
+    "background": "", "presenting_concern": "", "challenges": "", "personality_traits": [],
     "communication_style": CommunicationStyle.plain.value,
-    "difficulty": Difficulty.beginner.value,
-    "learning_goals": "",
-    "hidden_information": "",
-    "opening_line": "",
-    "hidden_reveal_after_turns": None,
-}
+    "difficulty": Difficulty.beginner.value, "learning_goals": "", "hidden_information": "",
+    "opening_line": "", "hidden_reveal_after_turns": None,
+}  # fmt: skip
 NUMBER_FIELDS = {"age", "hidden_reveal_after_turns"}  # empty is None, not ""
 FORM_TARGET = "client_form_target"  # None (closed), "new", or the id of the client being edited
 FORM_ERRORS = "client_form_errors"  # field -> why the last save was refused
 FORM_NOTICE = "client_form_notice"  # the refusal itself, shown next to the Save button
 PRINCIPLES = "client_principles"  # the principles in the form (their inputs: client_principle_<n>)
+FORM_VERSION = "client_form_version"  # the version of the client the form was filled from
 MAX_PRINCIPLES = 10
 
 
 # Client form -----------------------------------------------------------------------------------
 def _fill_form(client: ClientRead | None) -> None:
     """Put a client's values (or blanks) into the form's widgets."""
+    st.session_state[FORM_VERSION] = client.version if client is not None else None
     for field, default in CLIENT_DEFAULTS.items():
         value = getattr(client, field) if client is not None else default
         if field in {"communication_style", "difficulty"}:
@@ -117,17 +109,20 @@ def _save_client(actor: UserRead) -> None:
     target: str | int = st.session_state[FORM_TARGET]  # the form is open: "new" or an id
     data = {field: st.session_state.get(f"client_{field}") for field in CLIENT_DEFAULTS}
     data["principles"] = [text for text in _principles_in_form() if text.strip()]
+    version = st.session_state.get(FORM_VERSION)  # the client's, as the form was filled
     try:
         with store.transaction(write=True) as db:
             if target == "new":
                 saved = client_service.create_client(db, actor=actor, data=data)
             else:
                 saved = client_service.update_client(
-                    db, actor=actor, client_id=int(target), data=data
+                    db, actor=actor, client_id=int(target), data=data, over_version=version
                 )
     except AppError as error:
         st.session_state[FORM_ERRORS] = getattr(error, "field_errors", {})
         st.session_state[FORM_NOTICE] = error.message
+        if isinstance(error, client_service.ClientChanged):
+            st.session_state[FORM_VERSION] = error.version  # a second Save replaces theirs
         return
     close_form()
     ui.flash(f"Saved {safe(saved.name)}. Press **Test conversation** on its card to try it.")
