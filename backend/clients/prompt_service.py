@@ -19,6 +19,14 @@ from pathlib import Path
 from backend.clients.read_models import ClientRead
 
 PROMPT_TEMPLATE_VERSION = "client-v3"
+
+
+def prompt_version(client_version: int) -> str:
+    """What a conversation records of the prompt it was played with: the template's version and
+    the client's ("client-v3/p4")."""
+    return f"{PROMPT_TEMPLATE_VERSION}/p{client_version}"
+
+
 GUIDE_FILE = Path(__file__).resolve().parent / "roleplay_guide.txt"
 #: Lines of the guide that are worked examples (a client may sound like them; they are not
 #: instructions, so the output guard does not protect them).

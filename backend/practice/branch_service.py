@@ -21,8 +21,9 @@ from sqlalchemy.orm import Session
 
 from backend import access
 from backend.actor import UserRead
+from backend.clients import prompt_service
 from backend.errors import ConflictError, NotFoundError
-from backend.models import Message, PracticeSession
+from backend.models import ClientProfile, Message, PracticeSession
 from backend.models.base import utcnow
 from backend.models.enums import MessageRole, SessionMode, SessionStatus
 from backend.practice import session_service
@@ -85,7 +86,10 @@ def start_branch(db: Session, *, actor: UserRead | None, session_id: int, turn: 
         mode=original.mode,
         status=SessionStatus.active,
         model=original.model,
-        prompt_version=original.prompt_version,
+        # The client as it is now: the branch is played with it (the original recorded its own).
+        prompt_version=prompt_service.prompt_version(
+            db.get_one(ClientProfile, original.client_id).version
+        ),
         branch_of_id=original.id,
         branch_turn=turn,
         message_count=turn - 1,

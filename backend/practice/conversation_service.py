@@ -207,7 +207,7 @@ def start_conversation(
             client_id=client_id,
             assignment_id=assignment_id,
             model=get_gateway().model,
-            prompt_version=f"{prompt_service.PROMPT_TEMPLATE_VERSION}/p{version}",
+            prompt_version=None if version is None else prompt_service.prompt_version(version),
             mode=mode,
         )
 
@@ -394,6 +394,8 @@ def _claim(
         seconds=job_service.STALE_AFTER_SECONDS,
         reserve_tokens=estimate.total_tokens,
         reserve_cost=reserve_cost or Decimal(0),
+        # The client as this reply plays it: a teacher may have edited it mid-conversation.
+        prompt_version=prompt_service.prompt_version(prompt.client.version),
     )
     # The claim makes any earlier reply job of this conversation moot; this one starts at once.
     job, _created = job_service.create(

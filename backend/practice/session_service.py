@@ -383,7 +383,13 @@ def reply_in_flight(turn: Turn, now: datetime | None = None) -> bool:
 
 
 def claim_reply(
-    db: Session, *, session_id: int, seconds: float, reserve_tokens: int, reserve_cost: Decimal
+    db: Session,
+    *,
+    session_id: int,
+    seconds: float,
+    reserve_tokens: int,
+    reserve_cost: Decimal,
+    prompt_version: str | None = None,
 ) -> str:
     """Take the right to answer a locked conversation (caller checked none is in flight).
 
@@ -400,6 +406,7 @@ def claim_reply(
             "until": utcnow() + timedelta(seconds=seconds),
             "reserve_tokens": reserve_tokens,
             "reserve_cost": reserve_cost,
+            "prompt_version": prompt_version,
         },
     )
     return claim_id

@@ -65,6 +65,10 @@ CLAIM = (
         reply_claimed_until=bindparam("until", type_=UTCDateTime),
         reserved_tokens=bindparam("reserve_tokens", type_=Integer),
         reserved_cost=bindparam("reserve_cost", type_=Money),
+        # The prompt the reply is played with (the client may have been edited since the start).
+        prompt_version=func.coalesce(
+            bindparam("prompt_version", type_=String), SESSIONS.c.prompt_version
+        ),
     )
 )
 _UNCLAIMED = {

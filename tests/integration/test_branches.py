@@ -10,7 +10,7 @@ import io
 import pytest
 from sqlalchemy import func, select
 
-from backend.clients import client_service
+from backend.clients import client_service, prompt_service
 from backend.db import Database, unit_of_work
 from backend.errors import NotFoundError, PermissionDeniedError
 from backend.models import DailyUsage
@@ -58,11 +58,9 @@ def test_a_branch_rewinds_to_the_turn_and_leaves_the_original_unchanged(db):
     branch = branch_service.start_branch(db, actor=room.student, session_id=original_id, turn=5)
 
     assert _transcript(db, room.student, branch.id) == said[:4]  # up to the client's turn 4
-    assert (branch.client_id, branch.assignment_id, branch.prompt_version) == (
-        before.client_id,
-        before.assignment_id,
-        before.prompt_version,
-    )
+    assert (branch.client_id, branch.assignment_id) == (before.client_id, before.assignment_id)
+    # It records the client as it is now, which its replies are played with.
+    assert branch.prompt_version == prompt_service.prompt_version(room.client.version)
     assert (branch.branch_of_id, branch.branch_turn, branch.is_active) == (original_id, 5, True)
     assert branch.total_tokens == 0 and branch.estimated_cost == 0  # copies are not billed again
     assert _transcript(db, room.student, original_id) == said
