@@ -69,7 +69,7 @@ DISTINCTIVE, COMMON = 1.0, 0.5
 
 def _stem(word: str) -> str:
     """A crude stem, the same for both sides of a comparison: "divorced" and "divorce" match."""
-    if word[0].isdigit():
+    if word[0].isdecimal():
         return word
     for suffix, replacement in _SUFFIXES:
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
@@ -84,12 +84,17 @@ def _stem(word: str) -> str:
     return word
 
 
+_FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}  # "ｐ" -> "p"
+
+
 def _surface(raw: str) -> str:
     """Lower case without accents or full-width forms ("José" is "jose", "ｐｒｅｇ" "preg"),
     straight apostrophes, no possessive "'s", digits without commas or "th"."""
-    decomposed = unicodedata.normalize("NFKD", raw.lower().replace("\u2019", "'"))
+    narrow = raw.lower().replace("\u2019", "'").translate(_FULL_WIDTH)
+    # Canonical decomposition only: "é" is "e" and a mark, while "½" stays "½" (not "1⁄2").
+    decomposed = unicodedata.normalize("NFD", narrow)
     word = "".join(char for char in decomposed if not unicodedata.combining(char))
-    if word[0].isdigit():
+    if word[0].isdecimal():
         return re.sub(r"(st|nd|rd|th)$", "", word.replace(",", "")).rstrip(".") or "0"
     return word[:-2] if word.endswith("'s") else word
 
@@ -115,6 +120,7 @@ class Normaliser:
     def __init__(self) -> None:
         self._number: list[tuple[str, int, int]] = []
         self._letters: list[tuple[str, int, int]] = []
+        self._between = ""  # what separates the letters waiting: "-" or "" (spaces)
         self._you: tuple[str, int, int] | None = None
 
     @property
@@ -125,12 +131,11 @@ class Normaliser:
             starts.append(self._you[1])
         return min(starts, default=None)
 
-    def push(self, raw: str, start: int, end: int) -> list[Word]:
+    def push(self, raw: str, start: int, end: int, gap: str = " ") -> list[Word]:
+        """The words `raw` completes; `gap` is the text between it and the word before."""
         word = _surface(raw)
         if len(word) == 1 and word.isalpha():
-            out = self._release_number() + self._release_you()
-            self._letters.append((word, start, end))
-            return out
+            return self._push_letter(word, start, end, gap.strip())
         out = self._release_letters()
         if word in _UNITS or word in _TENS or word in _SCALES:
             out += self._release_you()
@@ -150,6 +155,25 @@ class Normaliser:
 
     def flush(self) -> list[Word]:
         return self._release_letters() + self._release_number() + self._release_you()
+
+    def _push_letter(self, letter: str, start: int, end: int, between: str) -> list[Word]:
+        """A letter joins the letters waiting when the same thing separates them all: dashes
+        ("P-R-E-G") or spaces ("p r e g"). "I'm a P-R-E-G": the "a" before the dashes is a
+        word; "... N-T. A baby": a sentence's end is no separator."""
+        out = self._release_number() + self._release_you()
+        waiting = self._letters
+        if waiting and between not in ("", "-", "\u2013", "\u2014"):
+            out += self._release_letters()
+        elif len(waiting) >= 2 and between != self._between:
+            if len(waiting) == 2:  # the first was a word ("a", "I"): the spelling starts after it
+                first, self._letters = waiting[0], waiting[1:]
+                out.append(Word(first[0], *first))
+            else:
+                out += self._release_letters()
+        if len(self._letters) == 1:
+            self._between = between
+        self._letters.append((letter, start, end))
+        return out
 
     def _release_letters(self) -> list[Word]:
         letters, self._letters = self._letters, []
@@ -185,9 +209,11 @@ class Normaliser:
 def words(text: str) -> list[Word]:
     """Every word of `text` in normal form."""
     normaliser = Normaliser()
-    found = []
+    found: list[Word] = []
+    last_end = 0
     for match in TOKEN.finditer(text):
-        found += normaliser.push(match.group(), *match.span())
+        found += normaliser.push(match.group(), *match.span(), gap=text[last_end : match.start()])
+        last_end = match.end()
     return found + normaliser.flush()
 
 
@@ -196,7 +222,7 @@ def word_weight(word: Word) -> float:
     surface = word.surface
     if surface in _STOP or surface in _FILLERS or ("'" in surface and not surface.endswith("'")):
         return 0.0
-    if surface[0].isdigit():
+    if surface[0].isdecimal():
         return DISTINCTIVE if float(surface) >= 10 else COMMON
     return COMMON if word.form in COMMON_FORMS else DISTINCTIVE
 

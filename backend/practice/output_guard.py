@@ -155,6 +155,7 @@ class StreamGuard:
         self._length = self._scanned = self._shown = 0
         self._unshown = ""
         self._words = Normaliser()
+        self._word_end = 0  # where the last word read ends (what is between it and the next)
         self._recent: deque[Word] = deque(maxlen=self.size)
         self._runs = [(source.label, source.runs) for source in self.sources if source.runs]
         self._facts = [_FactState(fact) for source in self.sources for fact in source.facts]
@@ -207,7 +208,9 @@ class StreamGuard:
         offset = self._shown
         for match in TOKEN.finditer(self._unshown, self._scanned - offset, end - offset):
             start, stop = match.start() + offset, match.end() + offset
-            if self._check(self._words.push(match.group(), start, stop)):
+            gap = self._unshown[max(self._word_end - offset, 0) : match.start()]
+            self._word_end = stop
+            if self._check(self._words.push(match.group(), start, stop, gap=gap)):
                 return True
         self._scanned = end
         return final and self._check(self._words.flush())
