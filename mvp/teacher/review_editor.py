@@ -80,6 +80,7 @@ FORM_KEYS = (
     "new_better",
     "new_why",
     "saved_at",
+    "form_start",
 )
 
 
@@ -140,9 +141,13 @@ def editor(
 ) -> None:
     """Every score, code and comment of the teacher's version, in one form; `saved_at`: when the
     version it starts from was saved (None: the model's), so that a save never overwrites one
-    saved since by someone else unseen."""
+    saved since by someone else unseen. The form keeps the version it was filled from until it
+    is saved or left (its boxes line up with that version's items, whatever was saved since)."""
     state = st.session_state
-    state.setdefault(f"saved_at_{session_id}", saved_at)
+    if f"goal_{session_id}" not in state:  # a form filled afresh (its widgets were forgotten)
+        state[f"saved_at_{session_id}"] = saved_at
+        state[f"form_start_{session_id}"] = start.model_dump(mode="json")
+    start = ReviewContent.model_validate(state[f"form_start_{session_id}"])
     criteria = {criterion.key: criterion for criterion in rubric.criteria}
     codes = {key: rubric.code_name(key) for key in rubric.codable_keys}
     student_turns = {number: text for number, (student, text) in turns.items() if student}

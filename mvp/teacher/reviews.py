@@ -125,7 +125,7 @@ def review_panel(session_id: int, screen: ReviewScreen) -> None:
     # What to weigh before releasing: a risk the student passed over, top marks on a short
     # session, codes in doubt (as History & metrics shows them).
     review_render.risk_notices(start, for_teacher=True)
-    review_render.teacher_notes(review, start)
+    review_render.teacher_notes(review.final(), start)
     if review.teacher_content is not None:
         st.caption(f"Your version, saved {format_time(review.reviewed_at)}.")
     elif review.demo:
