@@ -1,5 +1,6 @@
-"""Blank messages (an attack, 2026-12-06): "a blank message is refused" (README, How a turn
-works) held for spaces and newlines, but not for a message of invisible characters only."""
+"""Blank messages (attacks, 2026-12-06): "a blank message is refused" (README, How a turn
+works) held for spaces and newlines, but not for a message of invisible characters only: each
+looked empty, was stored as the student's turn and got a paid reply that answered nothing."""
 
 from __future__ import annotations
 
@@ -12,6 +13,12 @@ INVISIBLE = {
     "zero-width spaces": "\u200b\u200b",
     "a byte order mark": "\ufeff",
     "word joiners and a zero-width space": "\u2060\u200b\u2060",
+    # What "invisible character" sites hand out, beside the format characters (later attacks):
+    # Unicode counts these as letters, symbols or marks, yet each draws as nothing.
+    "Hangul fillers": "\u3164\u3164",
+    "Braille blanks": "\u2800\u2800\u2800",
+    "a variation selector and a combining grapheme joiner": "\ufe0f\u034f",
+    "null noteheads": "\U0001d159\U0001d159\U0001d159",
 }
 
 
