@@ -19,9 +19,16 @@ from tests.factories import (
     make_user,
 )
 
+WAITING_LINES = (
+    ("What brings you in today?", "Work has been rough."),
+    ("It sounds like work is **wearing** you down.", "Yeah."),
+    *[("What else is going on?", "The usual, really.")] * 8,  # ten turns: rated
+)
 
-def _waiting_review(app_db, teacher):
-    """A student's ended conversation whose (demo) review waits for the teacher's release."""
+
+def _waiting_review(app_db, teacher, lines=WAITING_LINES):
+    """A student's ended conversation of `lines` whose (demo) review waits for the teacher's
+    release."""
     with unit_of_work(app_db) as db:
         student = make_user(db, username="sam.student", display_name="Sam Student")
         client = make_client(db, teacher=teacher, name="Alex Rivera")
@@ -39,11 +46,7 @@ def _waiting_review(app_db, teacher):
             ),
         )
         session = session_service.create_session(db, actor=student, client_id=client.id)
-        for line, reply in (
-            ("What brings you in today?", "Work has been rough."),
-            ("It sounds like work is **wearing** you down.", "Yeah."),
-            *[("What else is going on?", "The usual, really.")] * 8,  # ten turns: rated
-        ):
+        for line, reply in lines:
             add_message(db, actor=student, session_id=session.id, content=line)
             add_reply(db, session_id=session.id, content=reply)
         session_service.end_session(db, actor=student, session_id=session.id)

@@ -11,23 +11,14 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from backend.classes import assignment_service
-from backend.classes.read_models import AssignmentInput
 from backend.db import unit_of_work
 from backend.models import SessionReview
 from backend.models.review import ReviewSource
-from backend.practice import session_service
 from backend.reviews import review_service
 from tests.apps.helpers import assert_clean, everything, open_page, teacher_app, texts
+from tests.apps.test_reviews_app import _waiting_review
 from tests.factories import (
-    add_message,
-    add_reply,
     builtin_criteria,
-    enroll,
-    make_assignment,
-    make_client,
-    make_section,
-    make_user,
 )
 
 RISK_LINE = "Honestly, sometimes I think about killing myself."
@@ -43,34 +34,6 @@ THREE_TURNS = (
 )
 
 
-def _held_review(app_db, teacher, lines) -> tuple[int, object]:
-    """Sam's ended conversation of `lines` in an assignment that holds reviews, with its
-    automatic review written (held)."""
-    with unit_of_work(app_db) as db:
-        student = make_user(db, username="sam.student", display_name="Sam Student")
-        client = make_client(db, teacher=teacher, name="Alex Rivera")
-        section = make_section(db, teacher=teacher, name="Skills 101")
-        enroll(db, section=section, student=student)
-        assignment = make_assignment(
-            db, teacher=teacher, section=section, clients=[client], title="Week 1"
-        )
-        assignment_service.update_assignment(
-            db,
-            actor=teacher,
-            assignment_id=assignment.id,
-            data=AssignmentInput(
-                title="Week 1", client_ids=[client.id], release_reviews="after_teacher_review"
-            ),
-        )
-        session = session_service.create_session(db, actor=student, client_id=client.id)
-        for line, reply in lines:
-            add_message(db, actor=student, session_id=session.id, content=line)
-            add_reply(db, session_id=session.id, content=reply)
-        session_service.end_session(db, actor=student, session_id=session.id)
-        review_service.create_demo_review(db, actor=student, session_id=session.id)
-    return session.id, student
-
-
 def _warnings(at) -> str:
     return "\n".join(texts(at, "error") + texts(at, "warning") + texts(at, "info"))
 
@@ -80,7 +43,7 @@ def test_the_reviews_page_tells_the_teacher_a_risk_was_passed_over(app, app_db, 
     Reviews page the teacher reads the transcript and an editor full of score boxes, rates and
     releases; nothing on the page says the review found a risk passed over (nor that the
     ratings they type will not be shown to the student because of it)."""
-    session_id, _student = _held_review(app_db, teacher, TEN_TURNS_WITH_A_RISK)
+    session_id, _student = _waiting_review(app_db, teacher, TEN_TURNS_WITH_A_RISK)
     with unit_of_work(app_db) as db:
         review = review_service.get_review(db, actor=teacher, session_id=session_id)
     assert review.content.risk and not review.content.risk[0].responded  # the review found it
@@ -99,7 +62,7 @@ def test_the_reviews_page_flags_top_scores_on_a_short_session(app, app_db, teach
     """A model review gave 5/5 on every criterion to a three-turn session (the pattern of a
     coaxed or forged review). History & metrics warns "Read the transcript before you release
     it"; the Reviews page, where the release button is, says nothing."""
-    session_id, _student = _held_review(app_db, teacher, THREE_TURNS)
+    session_id, _student = _waiting_review(app_db, teacher, THREE_TURNS)
     with unit_of_work(app_db) as db:  # the model's answer: every criterion 5/5
         row = db.scalar(select(SessionReview).where(SessionReview.session_id == session_id))
         content = dict(row.content)
