@@ -84,16 +84,23 @@ def _stem(word: str) -> str:
     return word
 
 
-_FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}  # "ｐ" -> "p"
+def _plain(char: str) -> str:
+    """A letter in its plain form: without accents, and full-width, bold or ligature letters as
+    the letters they look like ("é" e, "ｐ" p, "𝐩" p, "ﬁ" fi); a digit of any script as 0-9.
+    Anything else as it is ("½" stays one sign, not "1⁄2")."""
+    if char.isdecimal():
+        return str(unicodedata.decimal(char))  # "１" and "١" are 1
+    if not char.isalpha():
+        return char
+    decomposed = unicodedata.normalize("NFKD", char)
+    plain = "".join(part for part in decomposed if not unicodedata.combining(part))
+    return plain or char  # a letter that is only a mark (a half-width sound mark) stays
 
 
 def _surface(raw: str) -> str:
     """Lower case without accents or full-width forms ("José" is "jose", "ｐｒｅｇ" "preg"),
     straight apostrophes, no possessive "'s", digits without commas or "th"."""
-    narrow = raw.lower().replace("\u2019", "'").translate(_FULL_WIDTH)
-    # Canonical decomposition only: "é" is "e" and a mark, while "½" stays "½" (not "1⁄2").
-    decomposed = unicodedata.normalize("NFD", narrow)
-    word = "".join(char for char in decomposed if not unicodedata.combining(char))
+    word = "".join(_plain(char) for char in raw.lower().replace("\u2019", "'")).lower()
     if word[0].isdecimal():
         return re.sub(r"(st|nd|rd|th)$", "", word.replace(",", "")).rstrip(".") or "0"
     return word[:-2] if word.endswith("'s") else word
@@ -110,6 +117,7 @@ class Word(NamedTuple):
 
 #: This many single letters in a row are one word spelled out ("P-R-E-G-N-A-N-T", "p r e g").
 SPELLED_OUT = 3
+SINGLE_LETTER_WORDS = frozenset("ai")
 
 
 class Normaliser:
@@ -157,18 +165,21 @@ class Normaliser:
         return self._release_letters() + self._release_number() + self._release_you()
 
     def _push_letter(self, letter: str, start: int, end: int, between: str) -> list[Word]:
-        """A letter joins the letters waiting when the same thing separates them all: dashes
-        ("P-R-E-G") or spaces ("p r e g"). "I'm a P-R-E-G": the "a" before the dashes is a
-        word; "... N-T. A baby": a sentence's end is no separator."""
+        """A letter joins the letters waiting when the same short thing separates them all:
+        dashes, dots, commas, slashes or spaces ("P-R-E-G", "p, r, e, g"). Where it changes,
+        a spelling ends ("... N-T. A baby") or starts after words of one letter ("Was I a
+        P-R-E-G").
+
+        `between` is what separates the letter from the one before, spaces stripped."""
         out = self._release_number() + self._release_you()
-        waiting = self._letters
-        if waiting and between not in ("", "-", "\u2013", "\u2014"):
+        if self._letters and (len(between) > 2 or any(char.isalnum() for char in between)):
             out += self._release_letters()
-        elif len(waiting) >= 2 and between != self._between:
-            if len(waiting) == 2:  # the first was a word ("a", "I"): the spelling starts after it
-                first, self._letters = waiting[0], waiting[1:]
-                out.append(Word(first[0], *first))
-            else:
+        elif len(self._letters) >= 2 and between != self._between:
+            if self._between == "":  # spaces: "I" and "a" before the spelling are words
+                while len(self._letters) > 1 and self._letters[0][0] in SINGLE_LETTER_WORDS:
+                    word = self._letters.pop(0)
+                    out.append(Word(word[0], *word))
+            if len(self._letters) > 1:
                 out += self._release_letters()
         if len(self._letters) == 1:
             self._between = between
