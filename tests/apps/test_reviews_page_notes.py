@@ -10,7 +10,8 @@ from backend.models import SessionReview
 from backend.models.review import ReviewSource
 from backend.reviews import review_service, teacher_review_service
 from tests.apps.helpers import assert_clean, open_page, teacher_app, texts
-from tests.apps.test_reviews_page_warnings import TEN_TURNS_WITH_A_RISK, _held_review
+from tests.apps.test_reviews_app import _waiting_review
+from tests.apps.test_reviews_page_warnings import TEN_TURNS_WITH_A_RISK
 
 
 def _disagree(at) -> list[str]:
@@ -24,7 +25,7 @@ def test_codes_the_teacher_corrected_are_no_longer_called_in_doubt(app, app_db, 
     teacher's version with its own counts, stops warning; the Reviews page, above the very
     codes the teacher saved, keeps warning for good: it weighs the teacher's version with the
     model's counts."""
-    session_id, _student = _held_review(app_db, teacher, TEN_TURNS_WITH_A_RISK)
+    session_id, _student = _waiting_review(app_db, teacher, TEN_TURNS_WITH_A_RISK)
     with unit_of_work(app_db) as db:  # a model review whose codes overstate the counted score
         row = db.scalar(select(SessionReview).where(SessionReview.session_id == session_id))
         content = dict(row.content)
