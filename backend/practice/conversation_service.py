@@ -193,9 +193,10 @@ def start_conversation(
         if mode != SessionMode.check:
             existing = session_service.get_active_session(db, actor=actor, client_id=client_id)
             if existing is not None:
-                if None in (assignment_id, existing.assignment_id):
-                    return existing
-                if existing.assignment_id != assignment_id:
+                if assignment_id is not None and existing.assignment_id not in (
+                    None,
+                    assignment_id,
+                ):
                     raise _open_elsewhere(db, existing)
                 return existing
         # Only the version here: whether this client may be practised is create_session's call

@@ -100,7 +100,9 @@ def _plain(char: str) -> str:
 def _surface(raw: str) -> str:
     """Lower case without accents or full-width forms ("José" is "jose", "ｐｒｅｇ" "preg"),
     straight apostrophes, no possessive "'s", digits without commas or "th"."""
-    word = "".join(_plain(char) for char in raw.lower().replace("\u2019", "'")).lower()
+    word = raw.lower().replace("\u2019", "'")
+    if not word.isascii():  # most words of a reply are: no character to look up
+        word = "".join(_plain(char) for char in word).lower()
     if word[0].isdecimal():
         return re.sub(r"(st|nd|rd|th)$", "", word.replace(",", "")).rstrip(".") or "0"
     return word[:-2] if word.endswith("'s") else word

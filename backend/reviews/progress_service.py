@@ -151,9 +151,13 @@ class ClassProgress(BaseModel):
     indicators: list[Threshold]
     distribution: list[Distribution]  # only sessions that count for the class
     below_fair: list[BelowFair]  # only sessions that count for the class
-    left_out: int = 0  # demo reviews and sessions too short for verdicts
-    #: Why they were left out, counted: "demo", "risk" (passed over) and "short" sessions.
+    #: The sessions left out of the class figures, by why: "demo", "risk" (passed over) and
+    #: "short" sessions.
     left_out_because: dict[str, int] = {}
+
+    @property
+    def left_out(self) -> int:
+        return sum(self.left_out_because.values())
 
 
 class SectionChoice(BaseModel):
@@ -268,7 +272,6 @@ def class_progress(
         indicators=indicators,
         distribution=distribution,
         below_fair=_below_fair(counting, criteria, indicators),
-        left_out=len(points) - len(counting),
         left_out_because=dict(
             Counter(left_out_because(point) for point in points if not point.counts_for_class)
         ),
