@@ -4,8 +4,11 @@ counted score the student sees.
 The counted score is the one figure a review shows that was validated on real counseling: on the
 AnnoMI training split (README, "Reviews") it separates the expert-labelled high- from low-quality
 sessions. In one sentence, as the page says it: *50, plus 50 times (reflections minus information
-and advice minus persuading or confronting) divided by all coded utterances, kept between 0 and
-100*; advice without permission counts against the score twice (it is input and non-adherent).
+and advice minus persuading or confronting minus a fifth of every question beyond five for each
+reflection) divided by all coded utterances, kept between 0 and 100*; advice without permission
+counts against the score twice (it is input and non-adherent). The questions' part touches only an
+interview of questions with hardly a reflection (a checklist had sat at 50, "fair"): no AnnoMI
+session long enough for a verdict asks more than five questions for each reflection.
 """
 
 from __future__ import annotations
@@ -17,8 +20,11 @@ from backend.reviews.turns import Turn
 
 SCORE_FORMULA = (
     "Counted score = 50 + 50 × (reflections − information and advice − persuading or "
-    "confronting) ÷ all coded utterances, kept between 0 and 100."
+    "confronting − a fifth of each question beyond five for each reflection) ÷ all coded "
+    "utterances, kept between 0 and 100."
 )
+# Up to this many questions for each reflection weigh nothing in the counted score.
+QUESTIONS_PER_REFLECTION = 5
 # Below this many student turns a review shows counts only: no fair/good verdicts, no global
 # ratings, and the session stays out of class averages and "below fair" lists. MITI's thresholds
 # are for 20-minute segments (about 40 counselor utterances); 10 turns is our floor for a short
@@ -65,7 +71,7 @@ def count_indicators(codes: list[str], rubric: RubricDefinition) -> dict[str, fl
         ),
         "mi_adherent": adherent if "adherent" in rates else None,
         "mi_non_adherent": non_adherent if "non_adherent" in rates else None,
-        "counted_score": counted_score(reflections, inputs, non_adherent, len(coded)),
+        "counted_score": counted_score(reflections, inputs, non_adherent, questions, len(coded)),
         "reflections": reflections,
         "questions": questions,
         "inputs": inputs,
@@ -74,11 +80,15 @@ def count_indicators(codes: list[str], rubric: RubricDefinition) -> dict[str, fl
     }
 
 
-def counted_score(reflections: int, inputs: int, non_adherent: int, coded: int) -> float | None:
+def counted_score(
+    reflections: int, inputs: int, non_adherent: int, questions: int, coded: int
+) -> float | None:
     """The `SCORE_FORMULA` (None with nothing coded)."""
     if not coded:
         return None
-    value = 50 + 50 * (reflections - inputs - non_adherent) / coded
+    # Questions beyond five for each reflection, in fifths (reflections' worth).
+    beyond = max(0.0, questions / QUESTIONS_PER_REFLECTION - reflections)
+    value = 50 + 50 * (reflections - inputs - non_adherent - beyond) / coded
     return max(0.0, min(100.0, value))
 
 

@@ -173,7 +173,8 @@ def test_class_progress_distribution_below_fair_and_gradebook(api, classroom, co
     assert row["assignment"] == classroom.assignment.title
     assert row["rubric"].endswith(" v1")
     assert row["empathy"] == "2" and row["reflection_to_question"] == "0.111"
-    assert row["counted_score"] == "55" and row["mi_non_adherent"] == "0"
+    # 50 + 50 × (1 reflection − 0.8 for the four questions beyond five) ÷ 10 coded utterances.
+    assert row["counted_score"] == "51" and row["mi_non_adherent"] == "0"
     assert row["date_utc"] and row["username"] == tricky.username
 
 

@@ -57,10 +57,24 @@ def test_counted_score_rewards_reflecting_and_penalises_telling():
     lecturing = indicators.count_indicators(["giving_information"] * 3 + ["closed_question"], MITI)
     pushing = indicators.count_indicators(["persuade"] * 2 + ["closed_question"] * 2, MITI)
     assert reflective["counted_score"] == pytest.approx(50 + 50 * 3 / 4)
-    assert lecturing["counted_score"] == pytest.approx(50 - 50 * 3 / 4)
+    # Its one question has no reflection to go with: a fifth of it counts against the score too.
+    assert lecturing["counted_score"] == pytest.approx(50 - 50 * (3 + 1 / 5) / 4)
     # Unasked advice is input and non-adherent: it counts twice (and the score stops at 0).
     assert pushing["counted_score"] == 0
     assert indicators.count_indicators([NOT_CODED], MITI)["counted_score"] is None
+
+
+def test_questions_beyond_five_for_each_reflection_count_against_the_score():
+    """An interview of questions alone (a checklist) is not fair reflective listening: up to
+    five questions for each reflection weigh nothing, each question beyond them counts a fifth
+    of a piece of advice. No AnnoMI session long enough for a verdict asks so many."""
+    checklist = indicators.count_indicators(["closed_question"] * 11, MITI)
+    assert checklist["counted_score"] == pytest.approx(50 - 50 * (11 / 5) / 11)
+    one_in_five = indicators.count_indicators(["simple_reflection"] + ["open_question"] * 5, MITI)
+    assert one_in_five["counted_score"] == pytest.approx(50 + 50 * 1 / 6)
+    one_in_ten = indicators.count_indicators(["simple_reflection"] + ["closed_question"] * 10, MITI)
+    assert one_in_ten["counted_score"] == pytest.approx(50)
+    assert checklist["counted_score"] < indicators.COUNTED_SCORE_FAIR
 
 
 def test_a_reflection_then_a_question_counts_in_both_ratios():
