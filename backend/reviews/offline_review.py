@@ -83,6 +83,9 @@ _OWNED_UP = re.compile(
     r"\b(?:but|before|after|aloud|anymore|now|late|true|right|once)\b|\bout loud\b"
     r"|\bto (?:my|his|her|their|him|them|anyone|anybody|someone|everyone)\b"
 )
+# ... or regrets not having said it, there or in the next sentence ("I didn't say I was sorry, and
+# I should have.", "I never said I loved him. I wish I had."; not "You should have listened.").
+_REGRET = re.compile(r"\bi (?:should(?:'ve| have)|ought to have|wish|regret)\b")
 _AT_ONCE = re.compile(r"^(?:what\?\s*no\b|no,?\s+i said\b)")
 _LEAD_IN = re.compile(r"(?P<head>[^,\u2014\u2013]*?)\s*(?:,|\u2014|\u2013|\s-\s)\s*(?P<rest>.*)")
 _REPORTING = re.compile(r"\b(?:says?|said|tells?|told|asks?|asked|goes)\b")
@@ -104,11 +107,12 @@ def _turns_down(answer: str) -> bool:
     text = TurnText(answer)
     if _AT_ONCE.match(text.all):
         return True
-    for sentence in text.sentences:
+    for at, sentence in enumerate(text.sentences):
         opening = _opening(sentence)
         if _TURNS_DOWN.match(opening):
             return True
-        if _NEVER_SAID.match(opening) and not _OWNED_UP.search(opening):
+        regretted = any(_REGRET.search(said) for said in text.sentences[at : at + 2])
+        if _NEVER_SAID.match(opening) and not _OWNED_UP.search(opening) and not regretted:
             return True
     return False
 

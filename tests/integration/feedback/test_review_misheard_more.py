@@ -41,6 +41,7 @@ def _turned_down(student: str, client: str) -> bool:
         "I never said that—I said I was tired.",
         "I never said that…",
         "You're not listening to what I'm saying.",
+        "I never said that. You should have listened.",
     ],
 )
 def test_an_obvious_correction_turns_the_reflection_down(answer):
@@ -59,6 +60,11 @@ def test_an_obvious_correction_turns_the_reflection_down(answer):
         "I never said I loved him, and now it's too late.",
         "I never said we were happy, but we were, once.",
         "Wow. I never said that, but it's true.",
+        # Regret for words left unsaid (noticed on 2026-12-06, when these were taken as turn-downs).
+        "I didn't say I was sorry, and I should have.",
+        "I never said I loved him. I wish I had.",
+        "I didn't say thank you, and I regret it.",
+        "I never said goodbye; I should've.",
     ],
 )
 def test_an_agreement_about_words_never_said_aloud_is_no_turn_down(answer):
