@@ -134,9 +134,10 @@ def teacher_notes(review: ReviewRead, content: ReviewContent) -> None:
         )
     gap = None if review.demo else counted.disagreement(review.indicators)
     if gap:
+        whose = "the teacher's" if content == review.teacher_content else "the model's"
         st.warning(
-            f"The model's codes and the offline coder's disagree: counted score "
-            f"{gap[0]:.0f} from the model's codes, {gap[1]:.0f} from the offline coder's (told "
+            f"{whose.capitalize()} codes and the offline coder's disagree: counted score "
+            f"{gap[0]:.0f} from {whose} codes, {gap[1]:.0f} from the offline coder's (told "
             f"when they differ by more than {counted.DISAGREEMENT_MARGIN:.0f} points). Check the "
             "codes before you trust the figures.",
             icon=":material/compare_arrows:",

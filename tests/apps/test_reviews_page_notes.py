@@ -69,3 +69,32 @@ def test_codes_the_teacher_corrected_are_no_longer_called_in_doubt(app, app_db, 
     assert not _disagree(at), (
         "the Reviews page still says, above the teacher's saved codes: " + _disagree(at)[0]
     )
+
+
+def test_a_teachers_own_codes_far_from_the_offline_coders_are_called_the_teachers(
+    app, app_db, teacher
+):
+    """The teacher saves a version that codes every turn as a reflection of feeling (the offline
+    coder's counts are far lower). Both pages still ask for a check of the codes, but the
+    codes are the teacher's: the warning had said "from the model's codes" of a demo review
+    no model ever read."""
+    session_id, _student = _waiting_review(app_db, teacher, TEN_TURNS_WITH_A_RISK)
+    with unit_of_work(app_db) as db:
+        review = review_service.get_review(db, actor=teacher, session_id=session_id)
+        edits = review.content.model_dump(exclude={"demo"})
+        edits["codes"] = [{**code, "code": "reflection_of_feeling"} for code in edits["codes"]]
+        saved = teacher_review_service.save_teacher_review(
+            db, actor=teacher, session_id=session_id, edits=edits
+        )
+    figures = saved.teacher_indicators
+    assert figures["counted_score"] - figures["offline_counted_score"] > 20
+
+    history = open_page(teacher_app(app), "History & metrics")
+    history.session_state[f"conversation_{session_id}"] = True
+    history.run()
+    reviews = open_page(history, "Reviews")
+    for at in (history, reviews):
+        assert_clean(at)
+        (warning,) = _disagree(at)
+        assert "model" not in warning, warning
+        assert "the teacher's codes" in warning, warning
