@@ -127,7 +127,12 @@ def review_panel(session_id: int, screen: ReviewScreen) -> None:
     review_render.risk_notices(start, for_teacher=True)
     review_render.teacher_notes(review.final(), start)
     if review.teacher_content is not None:
-        st.caption(f"Your version, saved {format_time(review.reviewed_at)}.")
+        saved = format_time(review.reviewed_at)
+        st.caption(
+            f"Your version, saved {saved}."
+            if review.reviewed_by_id == actor.id
+            else f"A version someone else saved {saved} (an admin, say): what you save replaces it."
+        )
     elif review.demo:
         st.caption("An automatic demo review (rule-based): check every score.")
     turns = {turn.number: (turn.student, turn.text) for turn in screen.turns}

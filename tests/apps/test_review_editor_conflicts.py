@@ -87,3 +87,19 @@ def test_coming_back_to_the_reviews_page_does_not_call_the_version_it_shows_some
     assert not (shown == "The admin's goal." and refused), (
         f"the form showed the admin's goal {shown!r}, yet Save says: {refused[0]}"
     )
+
+
+def test_a_version_an_admin_saved_is_not_called_the_teachers_own(app, app_db, teacher):
+    """An admin saved a version of the review; the teacher opens it on the Reviews page. It had
+    read "Your version, saved ...", so a teacher took another's edits for their own."""
+    session_id, _student = _waiting_review(app_db, teacher)
+    _admin_saves(app_db, session_id, lambda edits: None)
+    at = open_page(teacher_app(app), "Reviews")
+    assert_clean(at)
+    captions = [caption.value for caption in at.caption]
+    assert not [text for text in captions if text.startswith("Your version")], captions
+    assert [text for text in captions if text.startswith("A version someone else saved")], captions
+
+    at.button(key="save_review").click().run()  # the teacher saves it as their own
+    assert_clean(at)
+    assert [caption.value for caption in at.caption if caption.value.startswith("Your version")]
