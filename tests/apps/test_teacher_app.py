@@ -466,7 +466,7 @@ def test_teacher_rotates_the_join_code_and_the_old_one_stops_working(app, app_db
     assert rotated.join_code in [code.value for code in at.code]
     assert section.join_code not in [code.value for code in at.code]
     assert "The old one stops working" in texts(at, "success")[0]
-    with unit_of_work(app_db) as db, pytest.raises(ValidationError, match="current code"):
+    with pytest.raises(ValidationError, match="current code"), unit_of_work(app_db) as db:
         account_service.sign_up_student(
             db,
             join_code=section.join_code,

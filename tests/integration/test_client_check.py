@@ -236,7 +236,7 @@ def test_editing_the_client_makes_the_scorecard_stale_and_publishing_asks(
             data=AssignmentInput(title="Week 1", client_ids=[client.id]),
         )
     not_checked = "Not checked yet: Alex Rivera."
-    with unit_of_work(committed_engine) as db, pytest.raises(UncheckedClients, match=not_checked):
+    with pytest.raises(UncheckedClients, match=not_checked), unit_of_work(committed_engine) as db:
         assignment_service.set_published(
             db, actor=teacher, assignment_id=assignment.id, published=True
         )
