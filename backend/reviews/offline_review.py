@@ -532,11 +532,18 @@ def _sentences(text: str) -> list[str]:
     return [*pieces, text[start:]]
 
 
+# A sound rather than a word ("Oof.", "Mmm.", "Aww.", "Ugh."): interjections are a closed class.
+_SOUND = re.compile(
+    r"(?:m+|h+m+|a+h+|a+w+|o+h+|o+o+f+|u+g+h+|u+h+|e+h+|hu+h+|o+w+|ouch|whoa|yikes|gosh|"
+    r"g?eez|jeez|phew|aha|oops|blimey|crikey)"
+)
+
+
 def _says_nothing(sentence: str) -> bool:
     words = re.findall(r"[\w'-]+", sentence.lower())
     return (
         not words
-        or all(word in _EMPTY_WORDS for word in words)
+        or all(word in _EMPTY_WORDS or _SOUND.fullmatch(word) for word in words)
         or (len(words) <= 3 and sentence.lower().startswith(_GREETINGS))
     )
 
