@@ -311,8 +311,31 @@ def _course_filters(teacher_id: int, section_ids: list[int] | None) -> dict[str,
         for key in table.foreign_keys
         if key.column.table.name == "users"
     ]
-    filters["users"] = or_(User.id == teacher_id, User.id.in_(union(*named)))
+    # Never an admin: a course file creates only teachers and students (`_without_admins`).
+    filters["users"] = or_(
+        User.id == teacher_id, User.id.in_(union(*named)) & (User.role != Role.admin)
+    )
     return filters
+
+
+def _without_admins(
+    table: Table, row: dict[str, Any], admins: set[int], teacher_id: int
+) -> dict[str, Any]:
+    """`row` naming no admin: a course file creates no admin account, and an admin may have
+    edited a review or a memory, run a check, or made a client or rubric the course uses. What
+    an admin did stays; who did it is left empty where it may be, and what an admin owns is the
+    course teacher's in the file (a client, a rubric: empty there would make it built-in)."""
+    named = [
+        key.parent.name
+        for key in table.foreign_keys
+        if key.column.table.name == "users" and row[key.parent.name] in admins
+    ]
+    if not named:
+        return row
+    return row | {
+        name: None if table.c[name].nullable and name != "owner_id" else teacher_id
+        for name in named
+    }
 
 
 def _json_value(value: Any) -> Any:
@@ -380,12 +403,14 @@ def export_course(
     out.write(_json(header, sort=False) + "\n")
     summary = BackupSummary()
     written: dict[str, set[Any]] = {}
+    admins = set(db.scalars(select(User.id).where(User.role == Role.admin)))
     for table in _tables():
         key = table.primary_key.columns.values()
         statement = select(table).where(filters[table.name]).order_by(*key)
         count = 0
         ids: set[Any] = set()
-        for row in db.execute(statement.execution_options(yield_per=BATCH)).mappings():
+        for kept in db.execute(statement.execution_options(yield_per=BATCH)).mappings():
+            row = _without_admins(table, dict(kept), admins, teacher.id)
             _check_references(table, row, written)
             if len(key) == 1:
                 ids.add(row[key[0].name])
