@@ -201,16 +201,23 @@ PAID_CALL_CATEGORIES = (
 )
 
 
-def paid_tokens(details: dict | None) -> int:
-    """A paid call's tokens as its event keeps them (a cut-off reply's output is estimated)."""
+def paid_usage(details: dict | None) -> dict[str, int]:
+    """A paid call's tokens of each kind as its event keeps them (a cut-off reply's output is
+    estimated); 0 for what the event does not hold."""
     details = details or {}
-    kept = [details.get(key) for key in ("input_tokens", "cache_write_tokens", "cache_read_tokens")]
-    kept.append(details.get("output_tokens_estimated", details.get("output_tokens")))
-    return sum(
-        int(value)
-        for value in kept
-        if isinstance(value, int | float) and not isinstance(value, bool)
-    )
+    kept = {
+        key: details.get(key) for key in ("input_tokens", "cache_write_tokens", "cache_read_tokens")
+    }
+    kept["output_tokens"] = details.get("output_tokens_estimated", details.get("output_tokens"))
+    return {
+        key: int(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0
+        for key, value in kept.items()
+    }
+
+
+def paid_tokens(details: dict | None) -> int:
+    """A paid call's tokens, all kinds together."""
+    return sum(paid_usage(details).values())
 
 
 def paid_cost(details: dict | None) -> Decimal:

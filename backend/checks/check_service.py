@@ -416,6 +416,7 @@ def record_judge_call(
         "A client check's judge call was billed.",
         session_id=session_id,
         details={
+            "model": model,
             "input_tokens": usage.input_tokens,
             "output_tokens": usage.output_tokens,
             "cache_write_tokens": usage.cache_write_tokens,

@@ -682,6 +682,7 @@ class _ReplyJob:
                 session_id=self.ticket.session_id,
                 details={
                     "request_id": partial.request_id,
+                    "model": partial.model,
                     "input_tokens": partial.usage.input_tokens,
                     "output_tokens_estimated": partial.usage.output_tokens,
                     "cache_write_tokens": partial.usage.cache_write_tokens,

@@ -308,6 +308,7 @@ def record_call(db: Session, session_id: int, completion: Completion) -> None:
         "A continuing client's memory summary was billed.",
         session_id=session_id,
         details={
+            "model": completion.model,
             "input_tokens": completion.usage.input_tokens,
             "output_tokens": completion.usage.output_tokens,
             "cache_write_tokens": completion.usage.cache_write_tokens,

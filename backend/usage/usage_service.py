@@ -280,9 +280,11 @@ _EVENT_PURPOSES = {
 
 def _rebuild_paid_calls(db: Session) -> None:
     """Add back the paid calls no message or review holds (cut-off replies, judge calls, memory
-    summaries, drill drafts), from the events that keep their time, tokens and cost: a rebuild
-    of a database's own tables then changes no figure. (A course file carries no events: an
-    imported course's such calls are not in its rebuilt days.)"""
+    summaries, drill drafts), from the events that keep their time, tokens and cost: to the
+    budget rows, and a conversation's (as `record_usage` adds them) to the client rows under
+    their model (the conversation's latest, for an event that does not name it). A rebuild of a
+    database's own tables then changes no figure. (A course file carries no events: an imported
+    course's such calls are not in its rebuilt days.)"""
     rows = db.execute(
         select(
             Event.created_at,
@@ -290,14 +292,25 @@ def _rebuild_paid_calls(db: Session) -> None:
             Event.details,
             func.coalesce(PracticeSession.user_id, Event.user_id),
             PracticeSession.mode,
+            PracticeSession.client_id,
+            PracticeSession.assignment_id,
+            PracticeSession.model,
         )
         .outerjoin(PracticeSession, PracticeSession.id == Event.session_id)
         .where(Event.category.in_(event_log.PAID_CALL_CATEGORIES))
     ).all()
-    for at, category, details, user_id, mode in rows:
+    for at, category, details, user_id, mode, client_id, assignment_id, model in rows:
         if user_id is None:
             continue
         tokens, cost = event_log.paid_tokens(details), event_log.paid_cost(details)
+        if client_id is not None:
+            keys = {
+                "day": at.astimezone(UTC).date(),
+                "client_id": client_id,
+                "assignment_id": assignment_id or NO_ASSIGNMENT,
+                "model": (details or {}).get("model") or model or "",
+            }
+            upsert_add(db, ClientDailyUsage, keys, {**event_log.paid_usage(details), "cost": cost})
         purpose = _EVENT_PURPOSES.get(category) or purposes.of_mode(mode or SessionMode.practice)
         check = mode == SessionMode.check
         upsert_add(
