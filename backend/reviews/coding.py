@@ -60,6 +60,26 @@ CONFRONT = (
     "you're kidding yourself", "you need to face", "face the facts", "admit it",
     "i don't believe", "harder than it needs", "you're making excuses",
 )  # fmt: skip
+# What holds a confrontation's words without being one: a reflection of what the client never or
+# always expected, felt or did ("You never expected it to feel this hard", "You carry a lot you
+# never told anyone"), wanting to be a responsible parent, MI's evoking "Why would you want to
+# ...?", and "you're just" before a state ("You're just running on empty right now").
+_NOT_CONFRONT = re.compile(
+    r"(?<![a-z'])(?:you (?:never|always) (?:\w+ )?(?:expected|thought|imagined|meant|wanted|"
+    r"planned|knew|dreamed|pictured|intended|hoped|felt|reali[sz]ed|told|had|got to|let)"
+    r"|(?:be|being|become) a responsible|why would you want to"
+    r"|you're just (?:so |really |completely |totally )?(?:running|exhausted|tired|worn|"
+    r"trying|doing|getting|hoping|wanting|not sure|scared|afraid|overwhelmed|done|starting|"
+    r"beginning|feeling|worried|stuck|lost|sad|angry|hurt))"
+)
+
+
+def confronts(text: TurnText) -> bool:
+    """Whether the turn argues with the client: a phrase of `CONFRONT`, not inside one of the
+    reflections or evoking questions that share its words."""
+    return TurnText(_NOT_CONFRONT.sub(" - ", text.all)).has(CONFRONT)
+
+
 PERMISSION = (
     "would it be ok if i", "would it be okay if i", "would it be all right if i", "may i",
     "can i share", "would it be okay to", "would it be ok to", "is it okay if we",
@@ -231,7 +251,7 @@ def _apply_rules(labels: list[str], turn: StudentTurn) -> list[str]:
     """The documented rules on top of the learned labels (see the module docstring)."""
     t = TurnText(turn.text)
     main, rest = labels[0], labels[1:]
-    if t.has(CONFRONT):
+    if confronts(t):
         return ["confront"]
     if parrots(turn):
         return ["parrot"]

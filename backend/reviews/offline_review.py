@@ -25,11 +25,11 @@ from backend.reviews.coding import (
     ADVICE,
     ADVICE_AS_REFLECTION,
     ADVICE_OPENINGS,
-    CONFRONT,
     SECOND_PERSON,
     SUGGESTION_OPENINGS,
     StudentTurn,
     code_turns,
+    confronts,
     parrots,
 )
 from backend.reviews.learned_coder import LearnedCoder
@@ -395,9 +395,9 @@ def _try_instead(
     misheard: bool,
 ) -> TryInstead:
     echo = _echo(client)
-    confronts = "confront" in codes or TurnText(turn.text).has(CONFRONT)
+    argues = "confront" in codes or confronts(TurnText(turn.text))
     better, why = _template(
-        codes, echo, risk_missed=risk_missed, misheard=misheard, confronts=confronts
+        codes, echo, risk_missed=risk_missed, misheard=misheard, confronts=argues
     )
     return TryInstead(
         turn=turn.number, quote=_quote(turn.text, codes, rubric), better_reply=better, why=why
@@ -568,8 +568,10 @@ def _quote(text: str, codes: list[str], rubric: RubricDefinition) -> str:
 
 def _gives_advice(sentence: TurnText) -> bool:
     """The sentence holds the advice or the confrontation a "try instead" corrects."""
-    return sentence.has((*ADVICE, *ADVICE_AS_REFLECTION, *CONFRONT)) or sentence.opens_with(
-        (*ADVICE_OPENINGS, *SUGGESTION_OPENINGS)
+    return (
+        sentence.has((*ADVICE, *ADVICE_AS_REFLECTION))
+        or confronts(sentence)
+        or sentence.opens_with((*ADVICE_OPENINGS, *SUGGESTION_OPENINGS))
     )
 
 
