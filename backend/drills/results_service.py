@@ -17,6 +17,8 @@ from backend.drills.read_models import SkillResult
 from backend.drills.skills import SKILLS
 from backend.models import DrillAssignment, DrillAttempt, DrillSet, Enrollment, User
 from backend.models.enums import DrillSkill
+from backend.reviews.coding import confronts
+from backend.reviews.phrases import TurnText
 from backend.reviews.read_models import ReviewContent
 from backend.reviews.rubric_schema import RubricDefinition
 
@@ -100,11 +102,19 @@ def weakest_skill(content: ReviewContent, rubric: RubricDefinition) -> tuple[Dri
     arguing -> sustain talk; advice nobody asked for -> asking permission; more closed than open
     questions -> open questions; else reflections (fewer reflections than questions, or none)."""
     kinds = {code.key: code for code in rubric.codes}
+    # What the review quotes of each turn it corrects: arguing, in a rubric without a confront
+    # code, is coded as unasked advice, and its quote holds the confrontation.
+    quoted = {item.turn: TurnText(item.quote) for item in content.try_instead}
     counts: dict[str, int] = defaultdict(int)
     for coded in content.codes:
         code = kinds.get(coded.code)
         key = coded.code
-        if key == "confront":
+        if key == "confront" or (
+            code is not None
+            and code.adherence == "non_adherent"
+            and coded.turn in quoted
+            and confronts(quoted[coded.turn])
+        ):
             counts["confront"] += 1
         elif key in ("persuade", "advice") or (
             code is not None and code.adherence == "non_adherent"

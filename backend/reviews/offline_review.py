@@ -217,7 +217,7 @@ def offline_review(turns: list[Turn], rubric: RubricDefinition) -> ReviewContent
             )
             for turn in weaker[:MAX_ITEMS]
         ],
-        goal=_goal(session.counts, flagged),
+        goal=_goal(session.counts, flagged, arguing=_arguing(session, turns)),
         demo=True,
     )
 
@@ -465,13 +465,30 @@ def _template(
     )
 
 
-def _goal(counts: dict[str, float | None], flagged: list[RiskCheck]) -> str:
+def _arguing(session: CodedSession, turns: list[Turn]) -> int:
+    """The student turns that argue with the client (coded confront, or, in a rubric without
+    that code, coded as unasked advice for holding a confrontation's words)."""
+    return sum(
+        1
+        for turn in turns
+        if turn.student
+        and ("confront" in session.codes.get(turn.number, []) or confronts(TurnText(turn.text)))
+    )
+
+
+def _goal(counts: dict[str, float | None], flagged: list[RiskCheck], *, arguing: int) -> str:
     if risk.passed_over(flagged):
         return (
             "When a client mentions harming themself or someone else, stop, ask about it "
             "directly and take it seriously before anything else."
         )
-    if counts.get("mi_non_adherent") or 0:
+    non_adherent = counts.get("mi_non_adherent") or 0
+    if non_adherent and arguing * 2 >= non_adherent:  # mostly arguing, not advice
+        return (
+            "Next time, when the client gives reasons not to change, reflect them back and leave "
+            "the choice with the client, rather than arguing."
+        )
+    if non_adherent:
         return "Next time, ask permission before giving advice, and give none unasked."
     ratio = counts.get("reflection_to_question")
     if ratio is None and counts.get("reflections"):  # reflections and no question at all
