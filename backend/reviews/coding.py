@@ -59,6 +59,14 @@ CONFRONT = (
     "a responsible", "what's wrong with you", "you're just", "you're lying", "that's not true",
     "you're kidding yourself", "you need to face", "face the facts", "admit it",
     "i don't believe", "harder than it needs", "you're making excuses",
+    # MITI 4.2.1's Confront also moralizes, shames, warns and ridicules (none in AnnoMI's 88
+    # sessions; "selfish", "wrong" and "stupid" alone are in its reflections).
+    "you're selfish", "so selfish", "was selfish", "disgusting", "ashamed of yourself",
+    "should be ashamed", "a decent person", "decent people", "terrible thing to do",
+    "deserves better", "men like you", "people like you", "report you", "be expelled", "or else",
+    "ends badly", "you'll regret", "don't think i won't", "you'll be sorry", "lol", "what a shock",
+    "shocker", "genius", "precious", "poor you", "boo hoo", "yeah right", "so hard being you",
+    "real tragedy",
 )  # fmt: skip
 # What holds a confrontation's words without being one: a reflection of what the client never or
 # always expected, felt or did ("You never expected it to feel this hard", "You carry a lot you

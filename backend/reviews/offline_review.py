@@ -117,6 +117,29 @@ def _turns_down(answer: str) -> bool:
     return False
 
 
+# How a client objects to how the student just spoke to them: the turn did not land as support,
+# whatever its code ("That's not fair.", "Are you making fun of me?", "Can I leave now?").
+_PUSHES_BACK = re.compile(
+    r"that'?s not fair|are you (?:making fun of|mocking|judging|laughing at) me"
+    r"|why are you (?:like this|being|saying)|you'?re judging me|don'?t judge me"
+    r"|that'?s (?:harsh|rude|mean|uncalled for)|please don'?t\b|can i (?:go|leave)\b"
+    r"|i'?m (?:leaving|out of here)\b|i'?m going(?: now| home)?[.!]*$|forget it\b"
+    r"|i think i'?m done|now you sound like"
+)
+
+
+def pushed_back_by_client(turns: list[Turn]) -> set[int]:
+    """The student's turns the client's next turn objects to (never a strength, whatever the
+    coder read them as)."""
+    return {
+        turn.number
+        for turn, after in zip(turns, turns[1:], strict=False)
+        if turn.student
+        and not after.student
+        and any(_PUSHES_BACK.match(_opening(s)) for s in TurnText(after.text).sentences)
+    }
+
+
 def rejected_by_client(turns: list[Turn]) -> set[int]:
     """The student's statements (not questions: asking is how to check) that the client's next
     turn turns down as not what they said ("I never said that", "What? No.")."""
@@ -187,7 +210,8 @@ def offline_review(turns: list[Turn], rubric: RubricDefinition) -> ReviewContent
         )
     missed = {item.student_turn for item in risk.passed_over(flagged)}
     rejected = rejected_by_client(turns)
-    strengths = _strengths(student, session.codes, rubric, exclude=missed | rejected)
+    objected = pushed_back_by_client(turns)
+    strengths = _strengths(student, session.codes, rubric, exclude=missed | rejected | objected)
     chosen = {turn.number for turn in strengths}
     weaker = sorted(
         (turn for turn in student if turn.number not in chosen),
