@@ -255,6 +255,46 @@ def _label(behaviour: str, prediction: Prediction) -> str:
     return NOT_CODED
 
 
+# Telling the client what to do without an advice word: a plan ("Here's the plan."), a bare
+# imperative ("Apply again."), or their next steps in the future tense ("Tomorrow you'll call
+# the council.") when the client never named that step (else it reflects their own plan).
+PLAN = ("here's the plan", "the plan is", "step one is", "step two is", "step three is")
+_DIRECTIVE_VERBS = (
+    "apply|ask|avoid|book|call|cut|drink|eat|email|exercise|fill|find|give|go|join|keep|leave|"
+    "make|move|phone|pick|put|quit|ring|sign|sleep|start|stop|take|talk|tell|text|throw|walk|write"
+)
+_STEP_LEAD = (
+    r"^(?:(?:tomorrow|tonight|today|this week|next week|on \w+day|first thing|after that|then|"
+    r"and|so|right|okay|ok|now|first|next|also|just)\b[,]?\s+(?:morning\s+|evening\s+)?)*"
+)
+_IMPERATIVE = re.compile(
+    _STEP_LEAD + rf"(?P<verb>{_DIRECTIVE_VERBS})\b(?![-'])(?! me\b| on\b| ahead\b)"
+)
+_YOUR_NEXT_STEP = re.compile(
+    _STEP_LEAD
+    + rf"you(?:'ll| will|'re going to| are going to) (?P<verb>{_DIRECTIVE_VERBS})\b(?![-'])"
+)
+# An invitation to talk, not a step: "Take your time.", "Keep going.", "Take a moment."
+_TALK_ON = re.compile(r"^(?:take your time|take a moment|keep going|tell us|talk about)")
+
+
+def directs(turn: StudentTurn) -> bool:
+    """Whether the turn tells the client what to do in a plan's words (see `PLAN`)."""
+    t = TurnText(turn.text)
+    if t.has(PLAN):
+        return True
+    said = set(re.findall(r"[a-z']+", turn.previous_client.lower()))
+    for sentence in t.sentences:
+        if sentence.rstrip().endswith("?") or _TALK_ON.match(sentence):
+            continue
+        if _IMPERATIVE.match(sentence):
+            return True
+        step = _YOUR_NEXT_STEP.match(sentence)
+        if step and step["verb"] not in said:
+            return True
+    return False
+
+
 def _apply_rules(labels: list[str], turn: StudentTurn) -> list[str]:
     """The documented rules on top of the learned labels (see the module docstring)."""
     t = TurnText(turn.text)
@@ -267,6 +307,7 @@ def _apply_rules(labels: list[str], turn: StudentTurn) -> list[str]:
         main, rest = "persuade", [r for r in rest if KINDS.get(r) not in ("question", "input")]
     elif (
         t.opens_with(ADVICE_OPENINGS)
+        or directs(turn)
         or (t.has(ADVICE_AS_REFLECTION) and not t.has(FELT_NEEDS))
         or (t.has(ADVICE) and main in ("giving_information", NOT_CODED))
     ):

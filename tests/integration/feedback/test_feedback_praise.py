@@ -179,9 +179,6 @@ def test_long_speeches_are_not_fair_on_pacing(db):
     assert seen.rating("Pacing") <= 2, seen.describe()
 
 
-@pytest.mark.xfail(
-    strict=True, reason="advice inside a turn coded as a reflection is not counted as advice"
-)
 def test_long_speeches_are_not_fair_on_premature_advice(db):
     """These turns tell the client to stop drinking and see a doctor before asking anything."""
     seen = review_as_student(db, t.MONOLOGUES)
