@@ -20,7 +20,7 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any, TextIO
 
-from sqlalchemy import Column, Date, Table, false, func, or_, select, text, true, union
+from sqlalchemy import Column, Date, Table, false, func, or_, select, text, union
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
@@ -270,13 +270,13 @@ def _course_filters(teacher_id: int, section_ids: list[int] | None) -> dict[str,
         ),
     )
     enrolled_q = select(Enrollment.student_id).where(enrollments)
-    drill_sets = (DrillSet.owner_id == teacher_id) & (
-        true()
-        if whole
-        else DrillSet.id.in_(
-            select(DrillAssignment.set_id).where(DrillAssignment.section_id.in_(section_q))
-        )
+    # The teacher's sets (of the chosen sections only, unless the whole course), and any set
+    # assigned to a chosen section (an admin's, say: the teacher's in the file).
+    assigned_sets = DrillSet.id.in_(
+        select(DrillAssignment.set_id).where(DrillAssignment.section_id.in_(section_q))
     )
+    owned_sets = (DrillSet.owner_id == teacher_id) if whole else false()
+    drill_sets = or_(owned_sets, assigned_sets)
     drill_set_q = select(DrillSet.id).where(drill_sets)
     filters: dict[str, ColumnElement] = {
         "drill_sets": drill_sets,

@@ -278,6 +278,11 @@ _EVENT_PURPOSES = {
 }
 
 
+#: The paid calls a conversation's client rows hold (`session_service.record_usage` adds them
+#: there as they are made); a review's is the practising student's budget only.
+_CLIENT_ROW_CATEGORIES = frozenset({"partial_reply", "judge_call", "memory_call"})
+
+
 def _rebuild_paid_calls(db: Session) -> None:
     """Add back the paid calls no message or review holds (cut-off replies, judge calls, memory
     summaries, drill drafts), from the events that keep their time, tokens and cost: to the
@@ -303,7 +308,7 @@ def _rebuild_paid_calls(db: Session) -> None:
         if user_id is None:
             continue
         tokens, cost = event_log.paid_tokens(details), event_log.paid_cost(details)
-        if client_id is not None:
+        if client_id is not None and category in _CLIENT_ROW_CATEGORIES:
             keys = {
                 "day": at.astimezone(UTC).date(),
                 "client_id": client_id,

@@ -80,7 +80,7 @@ def _status(actor: UserRead, memory: MemoryRead) -> None:
         written.append(f"written when a session ended, {format_time(memory.written_at)}")
     if memory.edited_at is not None:
         written.append(
-            f"edited by {safe(memory.edited_by or 'a teacher')}, {format_time(memory.edited_at)}"
+            f"edited by {safe(memory.edited_by or 'someone')}, {format_time(memory.edited_at)}"
         )
     if written:
         st.caption("Last " + "; last ".join(written) + ".")
