@@ -66,26 +66,65 @@ CONFRONT = (
     "deserves better", "men like you", "people like you", "report you", "be expelled", "or else",
     "ends badly", "you'll regret", "don't think i won't", "you'll be sorry", "lol", "what a shock",
     "shocker", "genius", "precious", "poor you", "boo hoo", "yeah right", "so hard being you",
-    "real tragedy",
+    "real tragedy", "sorry for yourself", "make excuses", "want to ruin", "throw away everything",
+    "let people down",
 )  # fmt: skip
-# What holds a confrontation's words without being one: a reflection of what the client never or
-# always expected, felt or did ("You never expected it to feel this hard", "You carry a lot you
-# never told anyone"), wanting to be a responsible parent, MI's evoking "Why would you want to
-# ...?", and "you're just" before a state ("You're just running on empty right now").
+# What holds a confrontation's words without being one: a reflection of what the client never
+# expected ("You never expected it to feel this hard"), wanting to be a responsible parent, MI's
+# evoking "Why would you want to ...?" (not to ruin, lose or throw something away), and "you're
+# just" before a state ("You're just running on empty right now", "you're just starting to ...").
 _NOT_CONFRONT = re.compile(
-    r"(?<![a-z'])(?:you (?:never|always) (?:\w+ )?(?:expected|thought|imagined|meant|wanted|"
-    r"planned|knew|dreamed|pictured|intended|hoped|felt|reali[sz]ed|told|had|got to|let)"
-    r"|(?:be|being|become) a responsible|why would you want to"
+    r"(?<![a-z'])(?:you (?:never|always) (?:\w+ )?(?:expected|imagined|pictured|dreamed|planned|"
+    r"meant|intended|reali[sz]ed)"
+    r"|(?:be|being|become) a responsible"
+    r"|why would you want to (?!ruin|lose|throw|waste|wreck|destroy|risk|give up)"
     r"|you're just (?:so |really |completely |totally )?(?:running|exhausted|tired|worn|"
-    r"trying|doing|getting|hoping|wanting|not sure|scared|afraid|overwhelmed|done|starting|"
-    r"beginning|feeling|worried|stuck|lost|sad|angry|hurt))"
+    r"hoping|wanting|not sure|overwhelmed|starting|beginning|stuck|lost))"
+)
+# Words of a phrase that say nothing of their own (the client's "me" is the student's "you").
+_FUNCTION_WORDS = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "you",
+        "you're",
+        "you'll",
+        "your",
+        "yourself",
+        "i",
+        "i'm",
+        "i'll",
+        "me",
+        "my",
+        "is",
+        "are",
+        "was",
+        "be",
+        "that",
+        "it",
+        "so",
+        "what",
+        "of",
+        "to",
+        "in",
+        "at",
+        "on",
+        "not",
+    ]
 )
 
 
-def confronts(text: TurnText) -> bool:
+def confronts(text: TurnText, heard: str = "") -> bool:
     """Whether the turn argues with the client: a phrase of `CONFRONT`, not inside one of the
-    reflections or evoking questions that share its words."""
-    return TurnText(_NOT_CONFRONT.sub(" - ", text.all)).has(CONFRONT)
+    reflections or evoking questions that share its words, nor given back from what the client
+    just said (`heard`: "You're afraid they'll report you" after "... will report me")."""
+    plain = TurnText(_NOT_CONFRONT.sub(" - ", text.all))
+    said = set(re.findall(r"[a-z']+", heard.lower()))
+    return any(
+        plain.has((phrase,)) and not set(phrase.split()) - _FUNCTION_WORDS <= said
+        for phrase in CONFRONT
+    )
 
 
 PERMISSION = (
@@ -299,7 +338,7 @@ def _apply_rules(labels: list[str], turn: StudentTurn) -> list[str]:
     """The documented rules on top of the learned labels (see the module docstring)."""
     t = TurnText(turn.text)
     main, rest = labels[0], labels[1:]
-    if confronts(t):
+    if confronts(t, turn.previous_client):
         return ["confront"]
     if parrots(turn):
         return ["parrot"]

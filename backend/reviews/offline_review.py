@@ -85,7 +85,14 @@ _OWNED_UP = re.compile(
 )
 # ... or regrets not having said it, there or in the next sentence ("I didn't say I was sorry, and
 # I should have.", "I never said I loved him. I wish I had."; not "You should have listened.").
-_REGRET = re.compile(r"\bi (?:should(?:'ve| have)|ought to have|wish|regret)\b")
+_REGRET = re.compile(r"\bi (?:should(?:'ve| have)|ought to have|wish i(?:'d| had)?|regret)\b")
+# The next sentence is the regret alone ("I wish I had.", "I should have, though."), not a wish
+# about anything else ("I wish you'd listen.").
+_REGRET_ALONE = re.compile(
+    r"^(?:(?:and|but|so|yeah|honestly)[,]?\s+)*i (?:should(?:'ve| have)|ought to have|"
+    r"wish i(?:'d| had)|regret (?:it|that))(?: (?:said it|told (?:him|her|them)|done it))?"
+    r"(?:,? (?:though|now|too))?[.!]*$"
+)
 _AT_ONCE = re.compile(r"^(?:what\?\s*no\b|no,?\s+i said\b)")
 _LEAD_IN = re.compile(r"(?P<head>[^,\u2014\u2013]*?)\s*(?:,|\u2014|\u2013|\s-\s)\s*(?P<rest>.*)")
 _REPORTING = re.compile(r"\b(?:says?|said|tells?|told|asks?|asked|goes)\b")
@@ -111,7 +118,8 @@ def _turns_down(answer: str) -> bool:
         opening = _opening(sentence)
         if _TURNS_DOWN.match(opening):
             return True
-        regretted = any(_REGRET.search(said) for said in text.sentences[at : at + 2])
+        following = text.sentences[at + 1 : at + 2]
+        regretted = bool(_REGRET.search(sentence)) or any(_REGRET_ALONE.match(s) for s in following)
         if _NEVER_SAID.match(opening) and not _OWNED_UP.search(opening) and not regretted:
             return True
     return False
@@ -120,12 +128,16 @@ def _turns_down(answer: str) -> bool:
 # How a client objects to how the student just spoke to them: the turn did not land as support,
 # whatever its code ("That's not fair.", "Are you making fun of me?", "Can I leave now?").
 _PUSHES_BACK = re.compile(
-    r"that'?s not fair|are you (?:making fun of|mocking|judging|laughing at) me"
-    r"|why are you (?:like this|being|saying)|you'?re judging me|don'?t judge me"
-    r"|that'?s (?:harsh|rude|mean|uncalled for)|please don'?t\b|can i (?:go|leave)\b"
-    r"|i'?m (?:leaving|out of here)\b|i'?m going(?: now| home)?[.!]*$|forget it\b"
-    r"|i think i'?m done|now you sound like"
+    r"(?:that'?s not fair|that'?s (?:harsh|rude|mean|uncalled for)|forget it|seriously)[.!?]*$"
+    r"|are you (?:making fun of|mocking|judging|laughing at) me|why are you (?:like this|being)"
+    r"|you'?re judging me|don'?t judge me|please don'?t (?!get me wrong|worry)"
+    r"|can i (?:go|leave)(?: now)?\?*$|i'?m (?:leaving|going|out of here)(?: now)?[.!]*$"
+    r"|i think i'?m done(?: here)?[.!]*$"
+    r"|now you sound like (?:her|him|them|my|your|everyone|everybody|the)\b"
 )
+# An answer that opens by agreeing takes the turn up, whatever follows ("Exactly. That's not fair,
+# is it?" said of someone else).
+_AGREES = re.compile(r"^(?:exactly|yes|yeah|yep|right|true|totally|definitely|absolutely)\b")
 
 
 def pushed_back_by_client(turns: list[Turn]) -> set[int]:
@@ -136,6 +148,7 @@ def pushed_back_by_client(turns: list[Turn]) -> set[int]:
         for turn, after in zip(turns, turns[1:], strict=False)
         if turn.student
         and not after.student
+        and not _AGREES.match(TurnText(after.text).all)
         and any(_PUSHES_BACK.match(_opening(s)) for s in TurnText(after.text).sentences)
     }
 
@@ -213,10 +226,11 @@ def offline_review(turns: list[Turn], rubric: RubricDefinition) -> ReviewContent
     objected = pushed_back_by_client(turns)
     strengths = _strengths(student, session.codes, rubric, exclude=missed | rejected | objected)
     chosen = {turn.number for turn in strengths}
+    arguing = _arguing(session, turns)
     weaker = sorted(
         (turn for turn in student if turn.number not in chosen),
         key=lambda turn: (
-            _weakness(turn, session.codes[turn.number], rubric, missed, rejected),
+            _weakness(turn, session.codes[turn.number], rubric, missed, rejected | arguing),
             turn.number,
         ),
     )
@@ -241,7 +255,7 @@ def offline_review(turns: list[Turn], rubric: RubricDefinition) -> ReviewContent
             )
             for turn in weaker[:MAX_ITEMS]
         ],
-        goal=_goal(session.counts, flagged, arguing=_arguing(session, turns)),
+        goal=_goal(session.counts, flagged, arguing=len(arguing)),
         demo=True,
     )
 
@@ -391,22 +405,25 @@ def _strength(turn: Turn, codes: list[str], rubric: RubricDefinition) -> Strengt
 
 
 def _weakness(
-    turn: Turn, codes: list[str], rubric: RubricDefinition, missed: set, rejected: set
+    turn: Turn, codes: list[str], rubric: RubricDefinition, missed: set, first: set
 ) -> int:
+    """How much a turn needs a better reply (lower first): a risk passed over, then a misquote
+    the client turned down or an argument (so the review corrects the fault its goal and drill
+    name), then other unasked advice, information, closed questions."""
     if turn.number in missed:
         return 0
-    if turn.number in rejected:
+    if turn.number in first:
         return 1
     defined = [rubric.code(code) for code in codes]
     if any(code is not None and code.adherence == "non_adherent" for code in defined):
-        return 1
-    if any(code is not None and code.kind == "input" for code in defined):
         return 2
-    if "closed_question" in codes:
+    if any(code is not None and code.kind == "input" for code in defined):
         return 3
+    if "closed_question" in codes:
+        return 4
     if NOT_CODED in codes:
-        return 5
-    return 4
+        return 6
+    return 5
 
 
 def _try_instead(
@@ -419,7 +436,7 @@ def _try_instead(
     misheard: bool,
 ) -> TryInstead:
     echo = _echo(client)
-    argues = "confront" in codes or confronts(TurnText(turn.text))
+    argues = "confront" in codes or confronts(TurnText(turn.text), client)
     better, why = _template(
         codes, echo, risk_missed=risk_missed, misheard=misheard, confronts=argues
     )
@@ -489,15 +506,19 @@ def _template(
     )
 
 
-def _arguing(session: CodedSession, turns: list[Turn]) -> int:
+def _arguing(session: CodedSession, turns: list[Turn]) -> set[int]:
     """The student turns that argue with the client (coded confront, or, in a rubric without
     that code, coded as unasked advice for holding a confrontation's words)."""
-    return sum(
-        1
+    heard = _client_before(turns)
+    return {
+        turn.number
         for turn in turns
         if turn.student
-        and ("confront" in session.codes.get(turn.number, []) or confronts(TurnText(turn.text)))
-    )
+        and (
+            "confront" in session.codes.get(turn.number, [])
+            or confronts(TurnText(turn.text), heard.get(turn.number, ""))
+        )
+    }
 
 
 def _goal(counts: dict[str, float | None], flagged: list[RiskCheck], *, arguing: int) -> str:
@@ -506,13 +527,18 @@ def _goal(counts: dict[str, float | None], flagged: list[RiskCheck], *, arguing:
             "When a client mentions harming themself or someone else, stop, ask about it "
             "directly and take it seriously before anything else."
         )
-    non_adherent = counts.get("mi_non_adherent") or 0
-    if non_adherent and arguing * 2 >= non_adherent:  # mostly arguing, not advice
+    advice = (counts.get("mi_non_adherent") or 0) > arguing
+    if arguing and advice:
+        return (
+            "Next time, reflect the client's reasons not to change rather than arguing, and ask "
+            "permission before giving advice."
+        )
+    if arguing:  # the first fault, as for Drill next (drills.results_service.weakest_skill)
         return (
             "Next time, when the client gives reasons not to change, reflect them back and leave "
             "the choice with the client, rather than arguing."
         )
-    if non_adherent:
+    if counts.get("mi_non_adherent"):
         return "Next time, ask permission before giving advice, and give none unasked."
     ratio = counts.get("reflection_to_question")
     if ratio is None and counts.get("reflections"):  # reflections and no question at all
