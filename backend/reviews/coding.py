@@ -302,19 +302,21 @@ _DIRECTIVE_VERBS = (
     "apply|ask|avoid|book|call|cut|drink|eat|email|exercise|fill|find|give|go|join|keep|leave|"
     "make|move|phone|pick|put|quit|ring|sign|sleep|start|stop|take|talk|tell|text|throw|walk|write"
 )
-_STEP_LEAD = (
+_STEP_LEAD = re.compile(
     r"^(?:(?:tomorrow|tonight|today|this week|next week|on \w+day|first thing|after that|then|"
     r"and|so|right|okay|ok|now|first|next|also|just)\b[,]?\s+(?:morning\s+|evening\s+)?)*"
 )
-_IMPERATIVE = re.compile(
-    _STEP_LEAD + rf"(?P<verb>{_DIRECTIVE_VERBS})\b(?![-'])(?! me\b| on\b| ahead\b)"
-)
+_IMPERATIVE = re.compile(rf"(?P<verb>{_DIRECTIVE_VERBS})\b(?![-'])")
 _YOUR_NEXT_STEP = re.compile(
-    _STEP_LEAD
-    + rf"you(?:'ll| will|'re going to| are going to) (?P<verb>{_DIRECTIVE_VERBS})\b(?![-'])"
+    rf"you(?:'ll| will|'re going to| are going to) (?P<verb>{_DIRECTIVE_VERBS})\b(?![-'])"
 )
-# An invitation to talk, not a step: "Take your time.", "Keep going.", "Take a moment."
-_TALK_ON = re.compile(r"^(?:take your time|take a moment|keep going|tell us|talk about)")
+# An invitation to talk or to go gently, not a step: "Take your time.", "Talk to me about it.",
+# "Start wherever you like.", "Take a breath.", "Call me anytime."
+_TALK_ON = re.compile(
+    r"(?:take your time|take (?:a|your) (?:moment|minute|second|breath)|keep going|go (?:on|ahead)"
+    r"|tell (?:me|us)|talk (?:to me|me through|about)|start (?:wherever|where|anywhere|with whatever"
+    r"|from wherever)|walk me through|feel free|give (?:me|it) a|call me)\b"
+)
 
 
 def directs(turn: StudentTurn) -> bool:
@@ -324,12 +326,13 @@ def directs(turn: StudentTurn) -> bool:
         return True
     said = set(re.findall(r"[a-z']+", turn.previous_client.lower()))
     for sentence in t.sentences:
-        if sentence.rstrip().endswith("?") or _TALK_ON.match(sentence):
+        step = _STEP_LEAD.sub("", sentence)
+        if sentence.rstrip().endswith("?") or _TALK_ON.match(step):
             continue
-        if _IMPERATIVE.match(sentence):
+        if _IMPERATIVE.match(step):
             return True
-        step = _YOUR_NEXT_STEP.match(sentence)
-        if step and step["verb"] not in said:
+        future = _YOUR_NEXT_STEP.match(step)
+        if future and future["verb"] not in said:
             return True
     return False
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from backend.reviews.coding import StudentTurn, code_turns
+from backend.reviews.coding import StudentTurn, code_turns, directs
 from backend.reviews.offline_review import offline_review
 from backend.reviews.rubric_schema import NOT_CODED, RubricDefinition
 from backend.reviews.rubrics import load_builtin_rubrics
@@ -249,3 +249,25 @@ def test_an_invitation_to_talk_is_an_open_question_not_a_suggestion():
     invitation = "So why don't you start by telling me a little bit about yourself?"
     assert code_turn(invitation, MICRO) == ["open_question"]
     assert code_turn("Why don't you just stop buying it?", MICRO) == ["advice"]
+
+
+@pytest.mark.parametrize(
+    ("text", "client", "telling"),
+    [
+        ("Apply again, the rules changed in April.", "I tried before and got rejected.", True),
+        ("Tomorrow morning you'll call the council.", "I'm panicking about the rent.", True),
+        ("Right, here's the plan.", "I don't know what to do.", True),
+        # The client's own next step, given back, is a reflection.
+        ("So tomorrow you'll call the council.", "I think I'll call the council tomorrow.", False),
+        # Invitations to talk, behind a lead-in or not (noticed on 2026-12-06).
+        ("Take your time.", "I don't know where to start.", False),
+        ("So, take your time.", "It's hard to say.", False),
+        ("Talk to me about what happened.", "It was a bad week.", False),
+        ("Start wherever you like.", "There's a lot.", False),
+        ("Okay, take a breath.", "Sorry, I'm shaking.", False),
+        ("Feel free to stop me.", "Okay.", False),
+        ("All right, thanks. Call me anytime.", "Thanks.", False),  # an AnnoMI closing
+    ],
+)
+def test_a_plan_or_an_order_is_telling_but_an_invitation_to_talk_is_not(text, client, telling):
+    assert directs(StudentTurn(text, client)) is telling
