@@ -66,8 +66,7 @@ CONFRONT = (
     "deserves better", "men like you", "people like you", "report you", "be expelled", "or else",
     "ends badly", "you'll regret", "don't think i won't", "you'll be sorry", "lol", "what a shock",
     "shocker", "genius", "precious", "poor you", "boo hoo", "yeah right", "so hard being you",
-    "real tragedy", "sorry for yourself", "make excuses", "want to ruin", "throw away everything",
-    "let people down",
+    "real tragedy", "sorry for yourself", "make excuses", "want to ruin",
 )  # fmt: skip
 # What holds a confrontation's words without being one: a reflection of what the client never
 # expected ("You never expected it to feel this hard"), wanting to be a responsible parent, MI's
@@ -294,28 +293,29 @@ def _label(behaviour: str, prediction: Prediction) -> str:
     return NOT_CODED
 
 
-# Telling the client what to do without an advice word: a plan ("Here's the plan."), a bare
-# imperative ("Apply again."), or their next steps in the future tense ("Tomorrow you'll call
-# the council.") when the client never named that step (else it reflects their own plan).
+# Telling the client what to do without an advice word: a plan ("Here's the plan."), an order
+# with a verb of doing ("Apply again.", "Ring them tomorrow."), or their next steps in the future
+# tense ("Tomorrow you'll call the council.") after a client turn that voiced no plan of their
+# own (else it gives their plan back: "You're going to ring your sister" after "I might phone
+# her"). Verbs that also open invitations and affirmations ("Take your time.", "Start by telling
+# me ...", "Give yourself some credit.") are left out.
 PLAN = ("here's the plan", "the plan is", "step one is", "step two is", "step three is")
-_DIRECTIVE_VERBS = (
-    "apply|ask|avoid|book|call|cut|drink|eat|email|exercise|fill|find|give|go|join|keep|leave|"
-    "make|move|phone|pick|put|quit|ring|sign|sleep|start|stop|take|talk|tell|text|throw|walk|write"
-)
+_DIRECTIVE_VERBS = "apply|book|call|cut|email|join|move|phone|quit|ring|sign|stop|text|throw|write"
 _STEP_LEAD = re.compile(
     r"^(?:(?:tomorrow|tonight|today|this week|next week|on \w+day|first thing|after that|then|"
-    r"and|so|right|okay|ok|now|first|next|also|just)\b[,]?\s+(?:morning\s+|evening\s+)?)*"
+    r"and|so|right|okay|ok|now|first|next|also|just|please|honestly|well)\b[,]?\s+"
+    r"(?:morning\s+|evening\s+)?)*"
 )
-_IMPERATIVE = re.compile(rf"(?P<verb>{_DIRECTIVE_VERBS})\b(?![-'])")
+_IMPERATIVE = re.compile(rf"(?P<verb>{_DIRECTIVE_VERBS})\b(?![-'])(?! me\b)")
 _YOUR_NEXT_STEP = re.compile(
     rf"you(?:'ll| will|'re going to| are going to) (?P<verb>{_DIRECTIVE_VERBS})\b(?![-'])"
 )
-# An invitation to talk or to go gently, not a step: "Take your time.", "Talk to me about it.",
-# "Start wherever you like.", "Take a breath.", "Call me anytime."
-_TALK_ON = re.compile(
-    r"(?:take your time|take (?:a|your) (?:moment|minute|second|breath)|keep going|go (?:on|ahead)"
-    r"|tell (?:me|us)|talk (?:to me|me through|about)|start (?:wherever|where|anywhere|with whatever"
-    r"|from wherever)|walk me through|feel free|give (?:me|it) a|call me)\b"
+# An invitation to talk, not a step: "Call me anytime.", "Stop me if I've got this wrong."
+_TALK_ON = re.compile(r"(?:call me|stop me|feel free)\b")
+# A client voicing a plan or an intention of their own.
+_OWN_PLAN = re.compile(
+    r"\bi(?:'ll| will|'m going to|'m gonna| might| could| want to|'d like to| plan| intend"
+    r"|'m thinking)\b|\bmaybe i\b|\bi think i(?:'ll| should| might)\b"
 )
 
 
@@ -324,15 +324,12 @@ def directs(turn: StudentTurn) -> bool:
     t = TurnText(turn.text)
     if t.has(PLAN):
         return True
-    said = set(re.findall(r"[a-z']+", turn.previous_client.lower()))
+    own_plan = bool(_OWN_PLAN.search(turn.previous_client.lower().replace("\u2019", "'")))
     for sentence in t.sentences:
         step = _STEP_LEAD.sub("", sentence)
         if sentence.rstrip().endswith("?") or _TALK_ON.match(step):
             continue
-        if _IMPERATIVE.match(step):
-            return True
-        future = _YOUR_NEXT_STEP.match(step)
-        if future and future["verb"] not in said:
+        if _IMPERATIVE.match(step) or (_YOUR_NEXT_STEP.match(step) and not own_plan):
             return True
     return False
 

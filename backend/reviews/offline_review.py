@@ -128,16 +128,14 @@ def _turns_down(answer: str) -> bool:
 # How a client objects to how the student just spoke to them: the turn did not land as support,
 # whatever its code ("That's not fair.", "Are you making fun of me?", "Can I leave now?").
 _PUSHES_BACK = re.compile(
-    r"(?:that'?s not fair|that'?s (?:harsh|rude|mean|uncalled for)|forget it|seriously)[.!?]*$"
+    r"(?:that'?s not fair|that'?s (?:harsh|rude|mean|uncalled for)|forget it|seriously|whatever)"
+    r"[.!?]*$"
     r"|are you (?:making fun of|mocking|judging|laughing at) me|why are you (?:like this|being)"
     r"|you'?re judging me|don'?t judge me|please don'?t (?!get me wrong|worry)"
     r"|can i (?:go|leave)(?: now)?\?*$|i'?m (?:leaving|going|out of here)(?: now)?[.!]*$"
     r"|i think i'?m done(?: here)?[.!]*$"
     r"|now you sound like (?:her|him|them|my|your|everyone|everybody|the)\b"
 )
-# An answer that opens by agreeing takes the turn up, whatever follows ("Exactly. That's not fair,
-# is it?" said of someone else).
-_AGREES = re.compile(r"^(?:exactly|yes|yeah|yep|right|true|totally|definitely|absolutely)\b")
 
 
 def pushed_back_by_client(turns: list[Turn]) -> set[int]:
@@ -148,7 +146,6 @@ def pushed_back_by_client(turns: list[Turn]) -> set[int]:
         for turn, after in zip(turns, turns[1:], strict=False)
         if turn.student
         and not after.student
-        and not _AGREES.match(TurnText(after.text).all)
         and any(_PUSHES_BACK.match(_opening(s)) for s in TurnText(after.text).sentences)
     }
 
