@@ -212,16 +212,56 @@ def test_a_rebuild_of_the_rollups_keeps_what_a_cut_off_reply_cost(committed_engi
 
     def figures():
         with unit_of_work(committed_engine, write=False) as db:
-            now = metrics_service.now_figures(db, actor=admin)
             students = metrics_service.breakdown(db, actor=admin, by="student")
             conversation = db.get(PracticeSession, session.id).estimated_cost
-        return now.cost_today, students[0].cost, conversation
+        return dashboard(committed_engine, admin), students[0].cost, conversation
 
     before = figures()
-    assert before[0] == before[1] == before[2] > Decimal("0.0015")  # the cut-off reply counts
-    with unit_of_work(committed_engine) as db:
+    shown, top_student, conversation = before
+    # The cut-off reply counts everywhere: Cost today, the Top 10, History and the breakdowns
+    # (these had dropped it after a rebuild: 2026-12-06, an attack).
+    assert shown["cost today"] == top_student == conversation > Decimal("0.0015")
+    assert shown["by model cost"] == shown["by client cost"] == shown["cost today"]
+    assert rebuilt(committed_engine, lambda: figures()) == before
+
+
+def dashboard(engine, admin) -> dict:
+    """What the admin reads of the day: Cost today, Tokens today, and the by-model rows (model,
+    tokens, cost) and by-client cost of the Breakdowns tab."""
+    with unit_of_work(engine, write=False) as db:
+        now = metrics_service.now_figures(db, actor=admin)
+        by_model = metrics_service.breakdown(db, actor=admin, by="model")
+        by_client = metrics_service.breakdown(db, actor=admin, by="client")
+    return {
+        "cost today": now.cost_today,
+        "tokens today": now.tokens_today,
+        "by model": sorted((row.label, row.tokens, row.cost) for row in by_model),
+        "by model cost": sum((row.cost for row in by_model), Decimal(0)),
+        "by client cost": sum((row.cost for row in by_client), Decimal(0)),
+    }
+
+
+def rebuilt(engine, read):
+    """`read()` after `usage_service.rebuild` (with the dashboard's kept hours forgotten)."""
+    with unit_of_work(engine) as db:
         usage_service.rebuild(db)
-    assert figures() == before
+    metrics_service.forget_closed_periods()
+    return read()
+
+
+def test_a_rebuild_leaves_a_replaced_review_attempt_out_of_the_by_model_and_by_client_rows(
+    committed_engine, api, classroom
+):
+    """(An attack, 2026-12-06.) A student's review failed (two billed calls, kept as a
+    `review_call` event once a retry replaced it), then the retry succeeded. The by-model and
+    by-client rows count the conversations' replies only; a rebuild had added the failed
+    review's cost and 2,200 tokens to them, with no call made."""
+    session_id = _ended_session(committed_engine, classroom)
+    _review_fails(committed_engine, api, classroom, session_id)
+    _review_succeeds(committed_engine, api, classroom, session_id)
+    admin = _admin(committed_engine)
+    before = dashboard(committed_engine, admin)
+    assert rebuilt(committed_engine, lambda: dashboard(committed_engine, admin)) == before
 
 
 def test_a_rebuild_of_the_rollups_keeps_what_memory_summaries_cost(
