@@ -56,29 +56,32 @@ from backend.reviews.rubric_schema import NOT_CODED, RubricDefinition
 CONFRONT = (
     "in denial", "come on", "an excuse", "same excuse", "you know it", "same thing last",
     "is that what you want", "why would you", "why do you keep", "you never", "you always",
-    "a responsible", "what's wrong with you", "you're just", "you're lying", "that's not true",
+    "a responsible", "what's wrong with you", "you're lying", "that's not true",
     "you're kidding yourself", "you need to face", "face the facts", "admit it",
     "i don't believe", "harder than it needs", "you're making excuses",
     # MITI 4.2.1's Confront also moralizes, shames, warns and ridicules (none in AnnoMI's 88
     # sessions; "selfish", "wrong" and "stupid" alone are in its reflections).
-    "you're selfish", "so selfish", "was selfish", "disgusting", "ashamed of yourself",
-    "should be ashamed", "a decent person", "decent people", "terrible thing to do",
-    "deserves better", "men like you", "people like you", "report you", "be expelled", "or else",
-    "ends badly", "you'll regret", "don't think i won't", "you'll be sorry", "lol", "what a shock",
+    "you're selfish", "disgusting", "should be ashamed", "a decent person", "decent people",
+    "terrible thing to do", "deserves better", "men like you", "people like you", "report you",
+    "be expelled", "or else", "ends badly for you", "you'll regret", "don't think i won't", "you'll be sorry", "lol", "what a shock",
     "shocker", "genius", "precious", "poor you", "boo hoo", "yeah right", "so hard being you",
     "real tragedy", "sorry for yourself", "make excuses", "want to ruin",
+    # "You're just ..." only as blame: "You're just running on empty" reflects.
+    "you're just making", "you're just being", "you're just lazy", "you're just looking for",
+    "you're just using", "you're just wasting", "you're just doing it to", "you're just angry at",
 )  # fmt: skip
 # What holds a confrontation's words without being one: a reflection of what the client never
 # expected ("You never expected it to feel this hard"), wanting to be a responsible parent, MI's
-# evoking "Why would you want to ...?" (not to ruin, lose or throw something away), and "you're
-# just" before a state ("You're just running on empty right now", "you're just starting to ...").
+# evoking "Why would you want to ...?" (not to ruin, lose or throw something away), cravings that
+# come on and help that comes on board.
 _NOT_CONFRONT = re.compile(
     r"(?<![a-z'])(?:you (?:never|always) (?:\w+ )?(?:expected|imagined|pictured|dreamed|planned|"
-    r"meant|intended|reali[sz]ed)"
-    r"|(?:be|being|become) a responsible"
+    r"meant|intended|reali[sz]ed|got to|seemed)"
+    r"|you (?:always|never) (?:put|look after|take care of) (?:everyone|others|other people)"
+    r"|(?:be|being|become|you're|you are) a responsible|to admit it"
+    r"|(?:cravings?|urges?|it|they|pain|panic|anxiety|feelings?) comes? on|come on board"
     r"|why would you want to (?!ruin|lose|throw|waste|wreck|destroy|risk|give up)"
-    r"|you're just (?:so |really |completely |totally )?(?:running|exhausted|tired|worn|"
-    r"hoping|wanting|not sure|overwhelmed|starting|beginning|stuck|lost))"
+    r")"
 )
 # Words of a phrase that say nothing of their own (the client's "me" is the student's "you").
 _FUNCTION_WORDS = frozenset(
@@ -293,45 +296,17 @@ def _label(behaviour: str, prediction: Prediction) -> str:
     return NOT_CODED
 
 
-# Telling the client what to do without an advice word: a plan ("Here's the plan."), an order
-# with a verb of doing ("Apply again.", "Ring them tomorrow."), or their next steps in the future
-# tense ("Tomorrow you'll call the council.") after a client turn that voiced no plan of their
-# own (else it gives their plan back: "You're going to ring your sister" after "I might phone
-# her"). Verbs that also open invitations and affirmations ("Take your time.", "Start by telling
-# me ...", "Give yourself some credit.") are left out.
+# Telling the client what to do in a plan's words, without an advice word: "Here's the plan.",
+# "So the plan is simple: stop drinking, see your doctor". Orders and next steps put otherwise
+# ("Apply again.", "Tomorrow you'll call the council.") are left to the learned layer: read from
+# their form alone they took skilled reflections for orders ("Quit or cut down, you're weighing
+# both.", "You're going to ring your sister tonight" after "I've decided to phone her").
 PLAN = ("here's the plan", "the plan is", "step one is", "step two is", "step three is")
-_DIRECTIVE_VERBS = "apply|book|call|cut|email|join|move|phone|quit|ring|sign|stop|text|throw|write"
-_STEP_LEAD = re.compile(
-    r"^(?:(?:tomorrow|tonight|today|this week|next week|on \w+day|first thing|after that|then|"
-    r"and|so|right|okay|ok|now|first|next|also|just|please|honestly|well)\b[,]?\s+"
-    r"(?:morning\s+|evening\s+)?)*"
-)
-_IMPERATIVE = re.compile(rf"(?P<verb>{_DIRECTIVE_VERBS})\b(?![-'])(?! me\b)")
-_YOUR_NEXT_STEP = re.compile(
-    rf"you(?:'ll| will|'re going to| are going to) (?P<verb>{_DIRECTIVE_VERBS})\b(?![-'])"
-)
-# An invitation to talk, not a step: "Call me anytime.", "Stop me if I've got this wrong."
-_TALK_ON = re.compile(r"(?:call me|stop me|feel free)\b")
-# A client voicing a plan or an intention of their own.
-_OWN_PLAN = re.compile(
-    r"\bi(?:'ll| will|'m going to|'m gonna| might| could| want to|'d like to| plan| intend"
-    r"|'m thinking)\b|\bmaybe i\b|\bi think i(?:'ll| should| might)\b"
-)
 
 
 def directs(turn: StudentTurn) -> bool:
     """Whether the turn tells the client what to do in a plan's words (see `PLAN`)."""
-    t = TurnText(turn.text)
-    if t.has(PLAN):
-        return True
-    own_plan = bool(_OWN_PLAN.search(turn.previous_client.lower().replace("\u2019", "'")))
-    for sentence in t.sentences:
-        step = _STEP_LEAD.sub("", sentence)
-        if sentence.rstrip().endswith("?") or _TALK_ON.match(step):
-            continue
-        if _IMPERATIVE.match(step) or (_YOUR_NEXT_STEP.match(step) and not own_plan):
-            return True
-    return False
+    return TurnText(turn.text).has(PLAN)
 
 
 def _apply_rules(labels: list[str], turn: StudentTurn) -> list[str]:

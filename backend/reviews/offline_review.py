@@ -128,14 +128,15 @@ def _turns_down(answer: str) -> bool:
 # How a client objects to how the student just spoke to them: the turn did not land as support,
 # whatever its code ("That's not fair.", "Are you making fun of me?", "Can I leave now?").
 _PUSHES_BACK = re.compile(
-    r"(?:that'?s not fair|that'?s (?:harsh|rude|mean|uncalled for)|forget it|seriously|whatever)"
-    r"[.!?]*$"
+    r"(?:that'?s not fair|that'?s (?:harsh|rude|mean|uncalled for)|forget it)[.!?]*$"
     r"|are you (?:making fun of|mocking|judging|laughing at) me|why are you (?:like this|being)"
-    r"|you'?re judging me|don'?t judge me|please don'?t (?!get me wrong|worry)"
+    r"|you'?re judging me|don'?t judge me"
     r"|can i (?:go|leave)(?: now)?\?*$|i'?m (?:leaving|going|out of here)(?: now)?[.!]*$"
     r"|i think i'?m done(?: here)?[.!]*$"
     r"|now you sound like (?:her|him|them|my|your|everyone|everybody|the)\b"
 )
+# A shrug that is the whole answer ("Whatever.", not "Whatever. He can do what he likes now.").
+_SHRUGS = re.compile(r"^(?:yeah,? |yes,? |ok,? |okay,? )?whatever[.!]*$")
 
 
 def pushed_back_by_client(turns: list[Turn]) -> set[int]:
@@ -146,7 +147,10 @@ def pushed_back_by_client(turns: list[Turn]) -> set[int]:
         for turn, after in zip(turns, turns[1:], strict=False)
         if turn.student
         and not after.student
-        and any(_PUSHES_BACK.match(_opening(s)) for s in TurnText(after.text).sentences)
+        and (
+            _SHRUGS.match(TurnText(after.text).all)
+            or any(_PUSHES_BACK.match(_opening(s)) for s in TurnText(after.text).sentences)
+        )
     }
 
 

@@ -251,12 +251,30 @@ def test_an_invitation_to_talk_is_an_open_question_not_a_suggestion():
     assert code_turn("Why don't you just stop buying it?", MICRO) == ["advice"]
 
 
+# Known limit (README, the review's rules): an order or a next step is read from a plan's words
+# only; read from its form it took skilled reflections for orders.
+ORDERS_BY_FORM = pytest.mark.xfail(
+    strict=True, reason="an order without a plan's or an advice word is left to the learned layer"
+)
+
+
 @pytest.mark.parametrize(
     ("text", "client", "telling"),
     [
-        ("Apply again, the rules changed in April.", "I tried before and got rejected.", True),
-        ("Tomorrow morning you'll call the council.", "I'm panicking about the rent.", True),
         ("Right, here's the plan.", "I don't know what to do.", True),
+        ("So the plan is simple: stop drinking.", "My liver tests were bad.", True),
+        pytest.param(
+            "Apply again, the rules changed in April.",
+            "I tried before and got rejected.",
+            True,
+            marks=ORDERS_BY_FORM,
+        ),
+        pytest.param(
+            "Tomorrow morning you'll call the council.",
+            "I'm panicking about the rent.",
+            True,
+            marks=ORDERS_BY_FORM,
+        ),
         # The client's own next step, given back, is a reflection.
         ("So tomorrow you'll call the council.", "I think I'll call the council tomorrow.", False),
         # Invitations to talk, behind a lead-in or not (noticed on 2026-12-06).

@@ -80,8 +80,10 @@ def test_judging_threatening_or_mocking_the_client_is_below_fair(db, lines):
 
 
 # The turns the review praised as strengths: each moralizes, threatens or mocks in so many words,
-# or the client objected to it ("Please don't call my parents.", "Can I leave now?").
-PRAISED = {"moralizing": {3, 5}, "threatening": {3, 7, 17}, "sarcastic": {3, 5, 7}}
+# or the client objected to it ("Can I leave now?"). "Please don't call my parents." after turn 7
+# is no objection to the rule: "Please don't tell my mum though." is as often a request for
+# confidence after a good reflection (turn 7 is the strict xfail's below).
+PRAISED = {"moralizing": {3, 5}, "threatening": {3, 17}, "sarcastic": {3, 5, 7}}
 
 
 @pytest.mark.parametrize("name", PRAISED)
