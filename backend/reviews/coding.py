@@ -49,7 +49,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from backend.reviews.learned_coder import LearnedCoder, Prediction, default_coder
-from backend.reviews.phrases import TurnText
+from backend.reviews.phrases import LEAD_IN, TurnText
 from backend.reviews.rubric_schema import NOT_CODED, RubricDefinition
 
 # Phrase lists, each read by one rule (whole words, lower case, straight quotes).
@@ -309,6 +309,44 @@ def directs(turn: StudentTurn) -> bool:
     return TurnText(turn.text).has(PLAN)
 
 
+# Words that say little of what a sentence is about, beside `_FUNCTION_WORDS`.
+_LITTLE_WORDS = _FUNCTION_WORDS | frozenset(
+    ["and", "or", "but", "by", "for", "with", "so", "just", "do", "does", "did", "have", "has", "had", "can", "will", "would", "should", "could", "need", "like", "sounds", "seems", "feel", "this", "these", "those", "there", "then", "when", "before", "after"]
+)
+_IDIOMS = re.compile(r"\byou'?d better believe it\b")
+
+
+def _content(words: str) -> list[str]:
+    return [w for w in re.findall(r"[a-z']+", words.lower()) if w not in _LITTLE_WORDS]
+
+
+def _gives_back(sentence: str, heard: set[str]) -> bool:
+    """The sentence is mostly the client's own words ("So you have to be at work by eight" after
+    "I have to be at work by eight"): their necessity reflected, not advice."""
+    words = _content(sentence)
+    return len(words) >= 2 and 3 * sum(w in heard for w in words) >= 2 * len(words)
+
+
+def _asks_about_their_own(sentence: str, heard: set[str]) -> bool:
+    """A suggestion's opening about what the client already named ("Have you tried the walking
+    again?" after "I tried walking after dinner"): a question about their experience."""
+    for opening in SUGGESTION_OPENINGS:
+        if sentence.startswith(opening):
+            named = _content(sentence[len(opening) :])
+            return bool(named) and named[0] in heard
+    return False
+
+
+def _telling(turn: StudentTurn) -> TurnText:
+    """The turn without what only gives the client's words back or asks about them (what the
+    advice rules read)."""
+    heard = set(re.findall(r"[a-z']+", turn.previous_client.lower().replace("\u2019", "'")))
+    t = TurnText(_IDIOMS.sub("", TurnText(turn.text).all))
+    kept = [s for s in t.sentences if not _gives_back(s, heard)]
+    kept = [s for s in kept if not _asks_about_their_own(LEAD_IN.sub("", s), heard)]
+    return TurnText(" ".join(kept))
+
+
 def _apply_rules(labels: list[str], turn: StudentTurn) -> list[str]:
     """The documented rules on top of the learned labels (see the module docstring)."""
     t = TurnText(turn.text)
@@ -317,13 +355,14 @@ def _apply_rules(labels: list[str], turn: StudentTurn) -> list[str]:
         return ["confront"]
     if parrots(turn):
         return ["parrot"]
-    if t.opens_with(SUGGESTION_OPENINGS) and not t.opens_with(INVITATIONS):  # persuade alone
+    told = _telling(turn)
+    if told.opens_with(SUGGESTION_OPENINGS) and not t.opens_with(INVITATIONS):  # persuade alone
         main, rest = "persuade", [r for r in rest if KINDS.get(r) not in ("question", "input")]
     elif (
-        t.opens_with(ADVICE_OPENINGS)
+        told.opens_with(ADVICE_OPENINGS)
         or directs(turn)
-        or (t.has(ADVICE_AS_REFLECTION) and not t.has(FELT_NEEDS))
-        or (t.has(ADVICE) and main in ("giving_information", NOT_CODED))
+        or (told.has(ADVICE_AS_REFLECTION) and not told.has(FELT_NEEDS))
+        or (told.has(ADVICE) and main in ("giving_information", NOT_CODED))
     ):
         alone = len(t.sentences) == 1  # then it is all the turn does
         main, rest = "persuade", [] if alone else [r for r in rest if KINDS.get(r) != "input"]
