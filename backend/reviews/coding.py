@@ -311,7 +311,40 @@ def directs(turn: StudentTurn) -> bool:
 
 # Words that say little of what a sentence is about, beside `_FUNCTION_WORDS`.
 _LITTLE_WORDS = _FUNCTION_WORDS | frozenset(
-    ["and", "or", "but", "by", "for", "with", "so", "just", "do", "does", "did", "have", "has", "had", "can", "will", "would", "should", "could", "need", "like", "sounds", "seems", "feel", "this", "these", "those", "there", "then", "when", "before", "after"]
+    [
+        "and",
+        "or",
+        "but",
+        "by",
+        "for",
+        "with",
+        "so",
+        "just",
+        "do",
+        "does",
+        "did",
+        "have",
+        "has",
+        "had",
+        "can",
+        "will",
+        "would",
+        "should",
+        "could",
+        "need",
+        "like",
+        "sounds",
+        "seems",
+        "feel",
+        "this",
+        "these",
+        "those",
+        "there",
+        "then",
+        "when",
+        "before",
+        "after",
+    ]
 )
 _IDIOMS = re.compile(r"\byou'?d better believe it\b")
 
