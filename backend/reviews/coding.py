@@ -84,37 +84,11 @@ _NOT_CONFRONT = re.compile(
     r")"
 )
 # Words of a phrase that say nothing of their own (the client's "me" is the student's "you").
-_FUNCTION_WORDS = frozenset(
-    [
-        "a",
-        "an",
-        "the",
-        "you",
-        "you're",
-        "you'll",
-        "your",
-        "yourself",
-        "i",
-        "i'm",
-        "i'll",
-        "me",
-        "my",
-        "is",
-        "are",
-        "was",
-        "be",
-        "that",
-        "it",
-        "so",
-        "what",
-        "of",
-        "to",
-        "in",
-        "at",
-        "on",
-        "not",
-    ]
-)
+_FUNCTION_WORDS = frozenset((
+    "a", "an", "the", "you", "you're", "you'll", "your", "yourself", "i", "i'm", "i'll", "me",
+    "my", "is", "are", "was", "be", "that", "it", "so", "what", "of", "to", "in", "at", "on",
+    "not",
+))  # fmt: skip
 
 
 def confronts(text: TurnText, heard: str = "") -> bool:
@@ -310,42 +284,11 @@ def directs(turn: StudentTurn) -> bool:
 
 
 # Words that say little of what a sentence is about, beside `_FUNCTION_WORDS`.
-_LITTLE_WORDS = _FUNCTION_WORDS | frozenset(
-    [
-        "and",
-        "or",
-        "but",
-        "by",
-        "for",
-        "with",
-        "so",
-        "just",
-        "do",
-        "does",
-        "did",
-        "have",
-        "has",
-        "had",
-        "can",
-        "will",
-        "would",
-        "should",
-        "could",
-        "need",
-        "like",
-        "sounds",
-        "seems",
-        "feel",
-        "this",
-        "these",
-        "those",
-        "there",
-        "then",
-        "when",
-        "before",
-        "after",
-    ]
-)
+_LITTLE_WORDS = _FUNCTION_WORDS | frozenset((
+    "and", "or", "but", "by", "for", "with", "so", "just", "do", "does", "did", "have", "has",
+    "had", "can", "will", "would", "should", "could", "need", "like", "sounds", "seems", "feel",
+    "this", "these", "those", "there", "then", "when", "before", "after",
+))  # fmt: skip
 _IDIOMS = re.compile(r"\byou'?d better believe it\b")
 
 
