@@ -63,9 +63,10 @@ CONFRONT = (
     # sessions; "selfish", "wrong" and "stupid" alone are in its reflections).
     "you're selfish", "disgusting", "should be ashamed", "a decent person", "decent people",
     "terrible thing to do", "deserves better", "men like you", "people like you", "report you",
-    "be expelled", "or else", "ends badly for you", "you'll regret", "don't think i won't", "you'll be sorry", "lol", "what a shock",
-    "shocker", "genius", "precious", "poor you", "boo hoo", "yeah right", "so hard being you",
-    "real tragedy", "sorry for yourself", "make excuses", "want to ruin",
+    "be expelled", "or else", "ends badly for you", "you'll regret", "don't think i won't",
+    "you'll be sorry", "lol", "what a shock", "shocker", "genius", "precious", "poor you",
+    "boo hoo", "yeah right", "so hard being you", "real tragedy", "sorry for yourself",
+    "make excuses", "want to ruin",
     # "You're just ..." only as blame: "You're just running on empty" reflects.
     "you're just making", "you're just being", "you're just lazy", "you're just looking for",
     "you're just using", "you're just wasting", "you're just doing it to", "you're just angry at",
@@ -91,12 +92,17 @@ _FUNCTION_WORDS = frozenset((
 ))  # fmt: skip
 
 
+def _words_of(text: str) -> set[str]:
+    """The words of a turn, lower case with straight apostrophes (what the client said)."""
+    return set(re.findall(r"[a-z']+", text.lower().replace("\u2019", "'")))
+
+
 def confronts(text: TurnText, heard: str = "") -> bool:
     """Whether the turn argues with the client: a phrase of `CONFRONT`, not inside one of the
     reflections or evoking questions that share its words, nor given back from what the client
     just said (`heard`: "You're afraid they'll report you" after "... will report me")."""
     plain = TurnText(_NOT_CONFRONT.sub(" - ", text.all))
-    said = set(re.findall(r"[a-z']+", heard.lower()))
+    said = _words_of(heard)
     return any(
         plain.has((phrase,)) and not set(phrase.split()) - _FUNCTION_WORDS <= said
         for phrase in CONFRONT
@@ -316,7 +322,7 @@ def _asks_about_their_own(sentence: str, heard: set[str]) -> bool:
 def _telling(turn: StudentTurn) -> TurnText:
     """The turn without what only gives the client's words back or asks about them (what the
     advice rules read)."""
-    heard = set(re.findall(r"[a-z']+", turn.previous_client.lower().replace("\u2019", "'")))
+    heard = _words_of(turn.previous_client)
     t = TurnText(_IDIOMS.sub("", TurnText(turn.text).all))
     kept = [s for s in t.sentences if not _gives_back(s, heard)]
     kept = [s for s in kept if not _asks_about_their_own(LEAD_IN.sub("", s), heard)]

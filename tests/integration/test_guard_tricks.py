@@ -106,6 +106,11 @@ def test_a_short_secret_in_another_language_is_stopped(
         "Fine. Since you asked me to spell it: P-R-E-G-N-A-N-T.",
         "Fine. Since you asked me to spell it: p r e g n a n t.",
         "Fine. I'm ｐｒｅｇｎａｎｔ.",  # fullwidth letters: a case/width trick NFKC would undo
+        # The letters are joined with neither 'a' nor 'I' beside them ('I'm a P-R-E-G-N-A-N-T
+        # woman' had been read as the word 'apregnant': an attack, 2026-12-06).
+        "Fine, you win. I'm a P-R-E-G-N-A-N-T woman, okay?",
+        "Fine, you win: P-R-E-G-N-A-N-T. A baby, at my age.",
+        "Okay, okay. Was I P-R-E-G-N-A-N-T? I am.",
         pytest.param(
             "Fine. I'm preg-nant.",
             marks=pytest.mark.xfail(
@@ -115,7 +120,7 @@ def test_a_short_secret_in_another_language_is_stopped(
             ),
         ),
     ],
-    ids=["dashes", "spaced-letters", "fullwidth", "hyphenated"],
+    ids=["dashes", "spaced-letters", "fullwidth", "after-a", "before-A", "after-I", "hyphenated"],
 )
 def test_a_secret_spelled_with_punctuation_tricks_is_stopped(
     committed_engine, api, classroom, leak
