@@ -322,9 +322,9 @@ def _without_admins(
     table: Table, row: dict[str, Any], admins: set[int], teacher_id: int
 ) -> dict[str, Any]:
     """`row` naming no admin: a course file creates no admin account, and an admin may have
-    edited a review or a memory, run a check, or made a client or rubric the course uses. What
-    an admin did stays; who did it is left empty where it may be, and what an admin owns is the
-    course teacher's in the file (a client, a rubric: empty there would make it built-in)."""
+    edited a review or a memory, run a check, or made a client, rubric or drill set the course
+    uses. What an admin did stays; who did it is left empty where it may be, and what an admin
+    owns is the course teacher's in the file (an owner left empty would make a rubric built-in)."""
     named = [
         key.parent.name
         for key in table.foreign_keys
