@@ -704,6 +704,11 @@ class LLMGateway:
                     "No calls in the last 10 minutes."
                     if not outcomes
                     else "Calls in the last 10 minutes succeeded."
+                    if False not in outcomes
+                    # Under the Degraded threshold, but never "succeeded" beside an Error log
+                    # that holds the failures.
+                    else f"{outcomes.count(False)} of {len(outcomes)} calls in the last "
+                    "10 minutes failed."
                 ),
             )
         return Health(status, reason, breaker, error_rate, median, len(outcomes))

@@ -23,8 +23,9 @@ from backend.llm import (
     get_gateway,
 )
 from backend.llm.usage import Completion
-from backend.models import Event, Message
+from backend.models import Event, Message, SessionReview
 from backend.models.enums import MessageRole
+from backend.models.review import ReviewSource, ReviewStatus
 from backend.usage import usage_service
 from backend.usage.purposes import Purpose
 from backend.utils.formatting import format_usd
@@ -121,10 +122,20 @@ def api_health(
 STORED_LATENCIES_LIMIT = 200
 
 
+#: Paid calls that answered, kept as info events (`event_log.PAID_CALL_CATEGORIES`): all but a
+#: reply cut off mid-way, whose failure is an API error event of its own where the API caused it.
+_ANSWERED_CALL_CATEGORIES = tuple(
+    category for category in event_log.PAID_CALL_CATEGORIES if category != "partial_reply"
+)
+
+
 def stored_calls(db: Session, *, seconds: float) -> list[tuple[bool, float | None]]:
     """(succeeded, latency ms) of the last `seconds`, from what every process stores anyway:
-    replies (with their latency) and API errors in the event log (a refusal by the open breaker
-    made no call). Costs no write per call; latencies of the newest replies only."""
+    replies (with their latency), the model's reviews, the other paid calls' info events, and
+    API errors in the event log (a refusal by the open breaker made no call). Every kind of call
+    counts both ways: its failures are API errors, so its successes must count too, or a few
+    failed reviews read as an API that fails every call. Costs no write per call; latencies of
+    the newest replies only."""
     since = datetime.now(UTC) - timedelta(seconds=seconds)
     replies = (
         Message.created_at >= since,
@@ -140,6 +151,26 @@ def stored_calls(db: Session, *, seconds: float) -> list[tuple[bool, float | Non
     succeeded = len(latencies)
     if succeeded == STORED_LATENCIES_LIMIT:
         succeeded = db.scalar(select(func.count()).select_from(Message).where(*replies)) or 0
+    succeeded += (
+        db.scalar(
+            select(func.count())
+            .select_from(SessionReview)
+            .where(
+                SessionReview.created_at >= since,
+                SessionReview.source == ReviewSource.model,
+                SessionReview.status == ReviewStatus.ready,
+            )
+        )
+        or 0
+    )
+    succeeded += (
+        db.scalar(
+            select(func.count())
+            .select_from(Event)
+            .where(Event.created_at >= since, Event.category.in_(_ANSWERED_CALL_CATEGORIES))
+        )
+        or 0
+    )
     failed = db.scalar(
         select(func.count())
         .select_from(Event)

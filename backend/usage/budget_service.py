@@ -288,7 +288,7 @@ def _alert_once(
             )
             alerts.notify(
                 f"budget:{key}:{since:%Y-%m-%d}",
-                f"Budget: user {user_id} has used {user.share:.0%} of the daily token budget "
+                f"Budget: user {user_id} has used {user.share:.0%} of the {what} budget "
                 f"({int(user.used):,} of {int(user.limit):,} tokens) today (UTC).",
             )
     if overall.limit and overall.share >= threshold:

@@ -10,10 +10,12 @@ from decimal import Decimal
 import pytest
 
 from backend import alerts, event_log, llm
+from backend.config import get_settings
 from backend.db import Database, unit_of_work
 from backend.models import DailyUsage
 from backend.models.enums import Role
 from backend.practice import conversation_service
+from backend.usage import budget_service
 from tests.factories import make_user
 from tests.fakes.alert_receivers import Mailbox, Webhook
 
@@ -184,3 +186,33 @@ def test_the_daily_cost_summary_is_sent_once_a_day(alerting, webhook, committed_
     texts = webhook.texts()
     assert len(texts) == 1
     assert f"{yesterday:%Y-%m-%d}" in texts[0] and "$1.25" in texts[0] and "40 replies" in texts[0]
+
+
+def test_a_client_check_allowance_alert_names_the_check_allowance(
+    committed_engine, alerting, webhook
+):
+    """A teacher passes 80% of the 2,000-token client-check allowance with none of the
+    10,000-token practice budget used: the operator's alert had said "of the daily token budget
+    (1,700 of 2,000 tokens)", naming a budget that is untouched. (An attack, 2026-12-07.)"""
+    alerting(
+        user_daily_token_budget=10_000, check_daily_token_budget=2_000, budget_alert_threshold=0.8
+    )
+    with unit_of_work(committed_engine) as db:
+        teacher = make_user(db, role=Role.teacher)
+        db.add(
+            DailyUsage(
+                day=datetime.now(UTC).date(),
+                user_id=teacher.id,
+                tokens=1_700,
+                check_tokens=1_700,
+                cost=Decimal("0.01"),
+                check_turns_cost=Decimal("0.01"),
+            )
+        )
+    with unit_of_work(committed_engine) as db:  # the budget step of a client check
+        budget_service.check_budgets(db, get_settings(), user_id=teacher.id, check=True)
+
+    assert alerts.wait_idle(30)
+    [text] = webhook.texts()
+    assert "client check" in text and "1,700 of 2,000 tokens" in text, text
+    assert "daily token budget" not in text, text

@@ -2,11 +2,17 @@
 
 import pytest
 
-from backend.db import Database
-from backend.llm import HealthStatus
+from backend.db import Database, unit_of_work
+from backend.llm import HealthStatus, get_gateway
+from backend.models.enums import Role
+from backend.models.review import ReviewSource, ReviewStatus
 from backend.monitoring import health_service
+from backend.practice import conversation_service
+from backend.reviews import review_service
 from tests.conftest import REDIS_TEST_URL, require_service
+from tests.factories import make_user
 from tests.integration.test_limits_and_budgets import _redis_available
+from tests.integration.test_reviews import ended_session, valid_answer
 
 
 @pytest.mark.both_backends  # the connection check runs on each backend
@@ -87,3 +93,95 @@ def test_an_api_waiting_for_its_trial_call_says_how_to_make_one(api, committed_e
     check = health_service.api_health(Database(committed_engine), get_gateway())
     assert check.status == HealthStatus.degraded
     assert "Test connection" in check.detail and "0 recent calls" in check.detail
+
+
+# The health window on the database (no REDIS_URL) ------------------------------------------------
+def _one_failed_reply(database, classroom, api) -> int:
+    """A student's conversation whose first reply failed with HTTP 500; its id."""
+    session = conversation_service.start_conversation(
+        database, actor=classroom.student, client_id=classroom.client.id
+    )
+    api.error(500)
+    outcome = conversation_service.send_message(
+        database, actor=classroom.student, session_id=session.id, content="Hello?"
+    )
+    assert not outcome.ok
+    return session.id
+
+
+def test_successful_connection_tests_count_in_the_health_window(committed_engine, api, classroom):
+    """One reply fails, then nine connection tests pass: 1 of 10 calls failed, under the 20%
+    that makes the API Degraded. The window had counted the failure of every kind of call but
+    the success only of replies, and showed 100% failed from 1 call. (An attack, 2026-12-07.)"""
+    database = Database(committed_engine)
+    with unit_of_work(committed_engine) as db:
+        admin = make_user(db, role=Role.admin)
+    _one_failed_reply(database, classroom, api)
+    for _ in range(9):
+        api.reply("ok")
+        assert health_service.run_connection_test(database, actor=admin).ok
+    assert len(api.messages_requests()) == 10
+
+    check = health_service.api_health(database, get_gateway())
+
+    assert check.status == HealthStatus.healthy, check.detail
+    assert "1 of 10 calls in the last 10 minutes failed" in check.detail, check.detail
+    assert "10 recent calls" in check.detail, check.detail
+
+
+def test_a_models_review_counts_as_a_successful_call(committed_engine, api, classroom):
+    """A review the model wrote is a call that succeeded, like a reply: after one failed reply
+    and one review, half the window's calls failed, not all of them."""
+    database = Database(committed_engine)
+    session_id = ended_session(committed_engine, classroom)
+    api.tool_reply(valid_answer())
+    review = review_service.create_review(database, actor=classroom.student, session_id=session_id)
+    assert review.source == ReviewSource.model and review.status == ReviewStatus.ready
+    _one_failed_reply(database, classroom, api)
+
+    check = health_service.api_health(database, get_gateway())
+
+    assert check.status == HealthStatus.degraded
+    assert check.detail.startswith("50% of the calls in the last 10 minutes failed."), check.detail
+    assert "2 recent calls" in check.detail, check.detail
+
+
+def test_healthy_detail_does_not_claim_every_call_succeeded_when_one_failed(
+    committed_engine, api, classroom
+):
+    """1 of 6 calls failed: Healthy is right (under 20%), but the detail had said "Calls in the
+    last 10 minutes succeeded." while the Error log held the failure. (An attack, 2026-12-07.)"""
+    database = Database(committed_engine)
+    session_id = _one_failed_reply(database, classroom, api)
+    api.reply("Hi.")
+    assert (
+        conversation_service.request_reply(database, actor=classroom.student, session_id=session_id)
+        .wait()
+        .ok
+    )
+    for turn in range(4):
+        api.reply(f"Reply {turn}.")
+        assert conversation_service.send_message(
+            database, actor=classroom.student, session_id=session_id, content=f"Turn {turn}"
+        ).ok
+
+    check = health_service.api_health(database, get_gateway())
+
+    assert check.status == HealthStatus.healthy
+    assert check.detail.startswith("1 of 6 calls in the last 10 minutes failed."), check.detail
+
+
+def test_a_window_of_successes_says_they_succeeded(committed_engine, api, classroom):
+    database = Database(committed_engine)
+    session = conversation_service.start_conversation(
+        database, actor=classroom.student, client_id=classroom.client.id
+    )
+    api.reply("Hi.")
+    assert conversation_service.send_message(
+        database, actor=classroom.student, session_id=session.id, content="Hello?"
+    ).ok
+
+    check = health_service.api_health(database, get_gateway())
+
+    assert check.status == HealthStatus.healthy
+    assert check.detail.startswith("Calls in the last 10 minutes succeeded."), check.detail
