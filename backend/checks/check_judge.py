@@ -322,6 +322,13 @@ def _normal(text: str) -> str:
     return _SPACE.sub(" ", text.replace("\u2019", "'").replace("\u2018", "'")).strip()
 
 
+def quoted_from(quote: str, reply: str) -> bool:
+    """`quote` is word for word in `reply`, whatever its apostrophes (the model writes curly
+    ones) and white space (a line break quoted as a space). The one rule for a judge's quote:
+    the repair asks by it and the scorecard keeps a finding by it."""
+    return bool(_normal(quote)) and _normal(quote) in _normal(reply)
+
+
 def _check_quote(item: JudgedFindingAnswer, transcript: ProbeTranscript, where: str) -> str | None:
     turns = transcript.turns
     if not 1 <= item.turn <= len(turns):
@@ -329,7 +336,7 @@ def _check_quote(item: JudgedFindingAnswer, transcript: ProbeTranscript, where: 
     turn = turns[item.turn - 1]
     if turn.role != "client":
         return f"{where}: turn {item.turn} is the student's; quote a client turn."
-    if not _normal(item.quote) or _normal(item.quote) not in _normal(turn.text):
+    if not quoted_from(item.quote, turn.text):
         return f"{where}: the quote {item.quote[:80]!r} is not word for word in turn {item.turn}."
     if not item.note.strip():
         return f"{where}: the note is empty."

@@ -340,13 +340,13 @@ def _refusal_finding(probe_key: str, turns: list[ProbeTurn], said: str) -> _Scor
 
 
 def _verified(scored: _Scored, transcript: ProbeTranscript) -> bool:
-    """A finding stands only if its quote is in the client's reply at that turn, verbatim."""
+    """A finding stands only if its quote is in the client's reply at that turn, word for word
+    (by the judge's own rule, `check_judge.quoted_from`: a quote it accepted is never dropped)."""
     index = scored.finding.turn - 1
     if not 0 <= index < len(transcript.turns):
         return False
     turn = transcript.turns[index]
-    quote = scored.finding.quote.strip()
-    return turn.role == "client" and bool(quote) and quote in turn.text
+    return turn.role == "client" and check_judge.quoted_from(scored.finding.quote, turn.text)
 
 
 # The judge (backend/checks/check_judge.py) ---------------------------------------------------

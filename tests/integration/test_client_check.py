@@ -143,6 +143,39 @@ def test_saying_it_is_an_ai_fails_in_character_with_the_quote(
     assert _dimension(card, "hidden_information").status == "pass"
 
 
+@pytest.mark.parametrize(
+    ("reply", "judge_quote"),
+    [
+        ("I don't know. I told my boss I'd handle it myself.", "I\u2019d handle it myself"),
+        ("I don't know.\nI told my boss I would handle it myself.", "I don't know. I told my boss"),
+    ],
+    ids=["curly-apostrophe", "line-break"],
+)
+def test_a_judge_failure_quoted_with_other_apostrophes_or_spaces_reaches_the_teacher(
+    committed_engine, api, teacher_client, reply, judge_quote
+):
+    """The judge's quote check accepts a quote that differs from the reply only in its
+    apostrophes or white space, but the scorecard then wanted it byte for byte and dropped it
+    without a word: the judge failed "facts", the teacher read "pass". (An attack, 2026-12-07.)"""
+    teacher, client = teacher_client
+
+    def judgement(body: dict) -> dict:
+        answer = _judge_passes(body)
+        answer["probes"][0]["dimensions"] = copy.deepcopy(answer["probes"][0]["dimensions"])
+        facts = next(d for d in answer["probes"][0]["dimensions"] if d["key"] == "facts")
+        facts["status"] = "fail"
+        facts["findings"] = [{"turn": 2, "quote": judge_quote, "note": "No boss in the profile."}]
+        return answer
+
+    api.set_default_reply(reply)
+    api.set_default_tool_reply(judgement)
+    card = _run(committed_engine, teacher, client)
+
+    facts = _dimension(card, "facts")
+    assert facts.status == "fail" and card.overall == "fail", facts
+    assert [finding.note for finding in facts.findings] == ["No boss in the profile."]
+
+
 def test_repeating_the_hidden_information_on_turn_one_fails_it(
     committed_engine, api, teacher_client
 ):
