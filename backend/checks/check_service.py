@@ -241,7 +241,6 @@ def rule_findings(
     the guard's finding covers them)."""
     scored: list[_Scored] = []
     low, high = STYLE_WORD_BOUNDS.get(str(client.communication_style), (1, 150))
-    instructions = prompt_service.instruction_text(client)
     student_said: list[str] = []
     client_said: list[str] = []
     for number, turn in enumerate(turns, start=1):
@@ -271,7 +270,7 @@ def rule_findings(
             add("style_and_difficulty", "warn", text, note)
         for quote, note in character_breaks(text):
             add("in_character", "fail", quote, note)
-        if leak := output_guard.overlap(text, instructions, run_words):
+        if leak := output_guard.recited_instructions(text, client, run_words):
             add("in_character", "fail", leak, "Repeats its role-play instructions.")
         earned = client.hidden_reveal_after_turns
         leak = None
@@ -314,7 +313,7 @@ def _guard_finding(
             client_said=[turn.text for turn in earlier if turn.role == "client"],
         )
     else:
-        quote = output_guard.overlap(draft, prompt_service.instruction_text(client), run_words)
+        quote = output_guard.recited_instructions(draft, client, run_words)
     quote = quote or draft
     number = len(turns)
     dimension: DimensionKey = (

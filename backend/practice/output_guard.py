@@ -5,7 +5,9 @@ The prompt asks the model not to; this checks that it did not. Text is compared 
 case, punctuation, fillers ("um", "you know") and simple word endings are ignored and numbers
 become digits ("twelve" and "12" match). Two rules:
 
-- Word runs: `run_words` consecutive words of the instructions or the hidden information.
+- Word runs: `run_words` consecutive words of the instructions or the hidden information (of the
+  instructions, only runs with a distinctive word in them: the guide speaks in a client's
+  everyday words, "unsure what to say or what happens here", which a client may say too).
 - Facts: the hidden information is split into facts (sentences, clauses after ";"). A fact's *key
   words* are its content words, minus words that only say it is secret ("secretly", "nobody
   knows"), words the student already said and words of the rest of the profile (the client may
@@ -56,6 +58,18 @@ def _runs_of(text: str, size: int) -> frozenset[tuple[str, ...]]:
     """Every run of `size` normal words in `text` (cached: a client's texts repeat every turn)."""
     forms = _forms(text)
     return frozenset(forms[index : index + size] for index in range(len(forms) - size + 1))
+
+
+@lru_cache(maxsize=256)
+def _telling_runs_of(text: str, size: int) -> frozenset[tuple[str, ...]]:
+    """The runs of `_runs_of` with at least one distinctive word: six everyday words in a row
+    ("they told you what to do") are something anyone says, not a recital."""
+    found = words(text)
+    return frozenset(
+        tuple(word.form for word in found[index : index + size])
+        for index in range(len(found) - size + 1)
+        if any(word_weight(word) == DISTINCTIVE for word in found[index : index + size])
+    )
 
 
 @lru_cache(maxsize=256)
@@ -275,12 +289,16 @@ def _state_start(state: _FactState) -> int:
     return min((start for _, start in state.seen.values() if start >= 0), default=0)
 
 
-def overlap(reply: str, source: str, run_words: int) -> str | None:
-    """The first stretch of `reply` (verbatim, consecutive matching runs joined) that repeats a
-    run of `run_words` normal words of `source`; None if none."""
-    if not source.strip():
-        return None
-    runs = _runs_of(source, run_words)
+def instruction_runs(client: ClientRead, run_words: int) -> frozenset[tuple[str, ...]]:
+    """The runs of the client's instructions a reply must not repeat (the guard's and the
+    client check's: one rule)."""
+    return _telling_runs_of(prompt_service.instruction_text(client), run_words)
+
+
+def recited_instructions(reply: str, client: ClientRead, run_words: int) -> str | None:
+    """The first stretch of `reply` (verbatim, consecutive matching runs joined) that repeats
+    one of `instruction_runs`; None if none."""
+    runs = instruction_runs(client, run_words)
     found = words(reply)
     first = last = None
     for index in range(len(found) - run_words + 1):
@@ -359,7 +377,7 @@ def guard_for(
     """The guard for one reply: instructions always, hidden information until it is earned (what
     the student and the client said so far in the conversation counts; `earned_before`: the
     student earned it in an earlier session with this continuing client, so it stays earned)."""
-    sources = [Source(INSTRUCTIONS, _runs_of(prompt_service.instruction_text(client), run_words))]
+    sources = [Source(INSTRUCTIONS, instruction_runs(client, run_words))]
     earned_after = client.hidden_reveal_after_turns
     earned = earned_before or (earned_after is not None and student_turns >= earned_after)
     if client.hidden_information and not earned:

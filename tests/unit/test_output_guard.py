@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
+
 from backend.clients.read_models import ClientRead
 from backend.practice import output_guard
 from tests.factories import client_input
@@ -139,6 +141,25 @@ def test_the_instructions_are_still_protected_by_word_runs():
     run = " ".join(word.surface for word in instructions[10:16])
     stream(checked, f"Sure: {run}.")
     assert checked.leaked == output_guard.INSTRUCTIONS
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "Sorry, I've never done this before. I'm not sure what to say or what happens here.",
+        "My dad was strict. They told you what to do and you did it, no questions.",
+    ],
+    ids=["nervous-first-reply", "strict-father"],
+)
+def test_everyday_words_the_guide_happens_to_use_are_shown(reply):
+    """The guide tells a client to be "unsure what to say or what happens here" and to move
+    "not because they told you what to do": a client saying so had been stopped twice as
+    reciting its instructions, and its check failed "Staying in character". Six words in a row
+    are a recital only when one of them says something. (An attack, 2026-12-07.)"""
+    checked = output_guard.guard_for(profile(PREGNANT), student_turns=1, run_words=6)
+    assert stream(checked, reply) == reply and checked.leaked is None
+    # The client check's rule is the same one.
+    assert output_guard.recited_instructions(reply, profile(PREGNANT), run_words=6) is None
 
 
 def test_a_review_may_repeat_what_the_student_said_but_not_an_unearned_secret():
