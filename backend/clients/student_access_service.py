@@ -35,7 +35,9 @@ def list_available_clients(db: Session, *, actor: UserRead | None) -> list[Assig
     student = access.require(db, actor, "practice", "use")
     rows = db.execute(
         access.assigned_clients(student.id).order_by(
-            Assignment.due_at, Assignment.id, ClientProfile.name
+            Assignment.due_at.asc().nulls_last(),  # no due date last on every dialect
+            Assignment.id,
+            ClientProfile.name,
         )
     )
     return [

@@ -1,5 +1,7 @@
 """Sections and assignments: join codes, rosters, and what a student may see."""
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import update
 
@@ -8,6 +10,7 @@ from backend.classes.read_models import AssignmentInput
 from backend.clients import client_service, student_access_service
 from backend.errors import ConflictError, PermissionDeniedError, ValidationError
 from backend.models import Assignment
+from backend.models.base import utcnow
 from backend.models.enums import Role
 from tests.factories import enroll, make_assignment, make_client, make_section, make_user
 
@@ -352,3 +355,33 @@ def test_an_assignment_stored_with_a_control_character_can_still_have_its_client
         db, actor=teacher, assignment_id=week.id, data=data
     )
     assert saved.client_ids == sorted([alex.id, blake.id])
+
+
+@pytest.mark.both_backends  # where NULLs sort is the dialect's
+def test_an_assignment_due_tomorrow_comes_before_one_without_a_due_date(db):
+    """ "Soonest due first": on SQLite, whose ORDER BY puts NULLs first, an assignment without
+    a due date had been listed before one due tomorrow (PostgreSQL put it last).
+    (An attack, 2026-12-07.)"""
+    teacher = make_user(db, role=Role.teacher)
+    student = make_user(db, role=Role.student)
+    section = make_section(db, teacher=teacher)
+    enroll(db, section=section, student=student)
+    for title, name, due in (
+        ("Practise any time", "Open Ended", None),
+        ("Due tomorrow", "Urgent", utcnow() + timedelta(days=1)),
+    ):
+        created = assignment_service.create_assignment(
+            db,
+            actor=teacher,
+            section_id=section.id,
+            data=AssignmentInput(
+                title=title, client_ids=[make_client(db, teacher=teacher, name=name).id], due_at=due
+            ),
+        )
+        assignment_service.set_published(
+            db, actor=teacher, assignment_id=created.id, published=True, confirm_unchecked=True
+        )
+
+    cards = student_access_service.list_available_clients(db, actor=student)
+
+    assert [card.assignment_title for card in cards] == ["Due tomorrow", "Practise any time"]
