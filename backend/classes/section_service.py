@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -84,10 +84,23 @@ def get_owned_section(db: Session, actor: UserRead | None, section_id: int) -> S
     return section
 
 
+def end_of_day(day: date | None) -> datetime | None:
+    """A day a teacher picked (a code's last day, a due date) as the last instant of that day,
+    UTC: a code that "works until" a day still works in its last minute (23:59 had refused a
+    sign-up at 23:59:30). None stays None."""
+    return datetime.combine(day, time.max, tzinfo=UTC) if day else None
+
+
 def _checked_settings(
-    name: str, seat_limit: int | None, expires_at: datetime | None, enrolled: int = 0
+    name: str,
+    seat_limit: int | None,
+    expires_at: datetime | None,
+    enrolled: int = 0,
+    kept_expiry: datetime | None = None,
 ) -> tuple[str, int | None, datetime | None]:
-    """The section's name and sign-up settings, or a `ValidationError` naming each bad field."""
+    """The section's name and sign-up settings, or a `ValidationError` naming each bad field.
+    An expiry on the day of `kept_expiry` (the stored one, sent back by the settings form) keeps
+    it, passed or not: renaming a section whose sign-ups closed must not reopen them."""
     errors: dict[str, str] = {}
     try:
         name = clean_text(
@@ -107,7 +120,9 @@ def _checked_settings(
             )
     if expires_at is not None:
         expires_at = expires_at if expires_at.tzinfo else expires_at.replace(tzinfo=UTC)
-        if expires_at <= utcnow():
+        if kept_expiry is not None and expires_at.date() == kept_expiry.date():
+            expires_at = kept_expiry
+        elif expires_at <= utcnow():
             errors["join_code_expires_at"] = (
                 "Choose a date in the future, or leave it empty so the code does not expire."
             )
@@ -161,7 +176,7 @@ def update_section(
     section = get_owned_section(db, actor, section_id)
     enrolled = _student_counts(db, [section.id]).get(section.id, 0)
     section.name, section.seat_limit, section.join_code_expires_at = _checked_settings(
-        name, seat_limit, join_code_expires_at, enrolled
+        name, seat_limit, join_code_expires_at, enrolled, kept_expiry=section.join_code_expires_at
     )
     db.flush()
     return _read(db, section)

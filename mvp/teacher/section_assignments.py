@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime, time
 
 import streamlit as st
 
 from backend.actor import UserRead
-from backend.classes import assignment_service
+from backend.classes import assignment_service, section_service
 from backend.classes.assignment_service import UncheckedClients
 from backend.classes.read_models import AssignmentInput, AssignmentRead, SectionRead
 from backend.reviews import rubric_service
@@ -44,7 +43,7 @@ def _create_assignment(actor: UserRead, section_id: int) -> None:
     data = AssignmentInput(
         title=title,
         instructions=state.get("assignment_instructions") or "",
-        due_at=datetime.combine(due, time(23, 59), tzinfo=UTC) if due else None,
+        due_at=section_service.end_of_day(due),
         client_ids=list(state.get("assignment_clients") or []),
         release_reviews=state.get("assignment_release") or "immediately",
         continuing_client=bool(state.get("assignment_continuing")),

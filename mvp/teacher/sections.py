@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
-
 import streamlit as st
 
 from backend.classes import assignment_service, section_service
@@ -23,11 +21,6 @@ actor = auth.require_role(Role.teacher, Role.admin)
 safe = ui.safe_markdown  # every piece of text a person wrote goes through it
 
 
-def _end_of_day(day: date | None) -> datetime | None:
-    """A date picked in the page as the end of that day, UTC (None stays None)."""
-    return datetime.combine(day, time(23, 59), tzinfo=UTC) if day else None
-
-
 def _create_section() -> None:
     state = st.session_state
     state["section_errors"] = {}
@@ -38,7 +31,7 @@ def _create_section() -> None:
                 actor=actor,
                 name=state["section_name"],
                 seat_limit=state.get("section_seat_limit"),
-                join_code_expires_at=_end_of_day(state.get("section_code_expires")),
+                join_code_expires_at=section_service.end_of_day(state.get("section_code_expires")),
             )
     except ValidationError as error:
         state["section_errors"] = error.field_errors
@@ -64,7 +57,9 @@ def _save_section(section_id: int) -> None:
                 section_id=section_id,
                 name=state[f"edit_section_name_{section_id}"],
                 seat_limit=state.get(f"edit_seat_limit_{section_id}"),
-                join_code_expires_at=_end_of_day(state.get(f"edit_code_expires_{section_id}")),
+                join_code_expires_at=section_service.end_of_day(
+                    state.get(f"edit_code_expires_{section_id}")
+                ),
             )
     except ValidationError as error:
         state[errors_key] = error.field_errors

@@ -19,7 +19,7 @@ from tests.apps.helpers import (
     teacher_app,
     texts,
 )
-from tests.factories import PASSWORD, make_client, make_user
+from tests.factories import PASSWORD, make_client, make_section, make_user
 
 
 def add_client(app_db, teacher, **overrides):
@@ -507,3 +507,67 @@ def test_teacher_sets_a_seat_limit_and_a_code_expiry_when_creating_and_editing(
         (section,) = section_service.list_sections(db, actor=teacher)
     assert (section.seat_limit, section.join_code_expires_at) == (1, None)
     assert "0 of 1 seat taken" in everything(at) and "Choose a date" not in everything(at)
+
+
+def test_a_code_that_works_until_a_day_still_works_in_its_last_minute(
+    app, app_db, teacher, monkeypatch
+):
+    """ "Code works until <day> (end of day UTC)": the page had stored 23:59, so a student
+    signing up at 23:59:30 that day was told the code had expired. (An attack, 2026-12-07.)"""
+    from datetime import UTC, date, datetime, time, timedelta
+
+    from backend.accounts import account_service
+
+    at = open_page(teacher_app(app), "Sections & assignments")
+    at.text_input(key="section_name").input("Evening group")
+    last_day = date.today() + timedelta(days=7)
+    at.date_input(key="section_code_expires").set_value(last_day)
+    at.button(key="create_section").click().run()
+    assert_clean(at)
+    assert f"Code works until {last_day:%Y-%m-%d} (end of day UTC)" in everything(at)
+    with unit_of_work(app_db) as db:
+        (section,) = section_service.list_sections(db, actor=teacher)
+
+    last_minute = datetime.combine(last_day, time(23, 59, 30), tzinfo=UTC)
+    monkeypatch.setattr(section_service, "utcnow", lambda: last_minute)
+    with unit_of_work(app_db) as db:
+        student = account_service.sign_up_student(
+            db,
+            join_code=section.join_code,
+            username="night.owl",
+            display_name="Night Owl",
+            password="kettle orbit saffron",
+        )
+    assert student.display_name == "Night Owl"
+
+
+def test_the_settings_of_a_section_whose_code_expired_save_without_reopening_it(
+    app, app_db, teacher
+):
+    """The form shows the expired date; renaming the section had been refused. (An attack,
+    2026-12-07.)"""
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from backend.models import Section
+    from backend.models.base import utcnow
+
+    with unit_of_work(app_db) as db:
+        section = make_section(db, teacher=teacher, name="Skills 101")
+        db.execute(
+            update(Section)
+            .where(Section.id == section.id)
+            .values(join_code_expires_at=utcnow() - timedelta(days=3))
+        )
+    at = open_page(teacher_app(app), "Sections & assignments")
+    assert "Code expired on" in everything(at)
+    at.text_input(key=f"edit_section_name_{section.id}").input("Skills 101, spring")
+    at.button(key=f"save_section_{section.id}").click().run()
+
+    assert_clean(at)
+    assert "Choose a date in the future" not in everything(at)
+    with unit_of_work(app_db) as db:
+        (saved,) = section_service.list_sections(db, actor=teacher)
+    assert saved.name == "Skills 101, spring" and saved.join_code_expired
+    assert "Code expired on" in everything(at)

@@ -9,7 +9,7 @@ from backend.classes import assignment_service, section_service
 from backend.classes.read_models import AssignmentInput
 from backend.clients import client_service, student_access_service
 from backend.errors import ConflictError, PermissionDeniedError, ValidationError
-from backend.models import Assignment
+from backend.models import Assignment, Section
 from backend.models.base import utcnow
 from backend.models.enums import Role
 from tests.factories import enroll, make_assignment, make_client, make_section, make_user
@@ -385,3 +385,37 @@ def test_an_assignment_due_tomorrow_comes_before_one_without_a_due_date(db):
     cards = student_access_service.list_available_clients(db, actor=student)
 
     assert [card.assignment_title for card in cards] == ["Due tomorrow", "Practise any time"]
+
+
+def test_a_section_whose_code_expired_can_be_renamed_and_its_code_stays_expired(db):
+    """Sign-ups closed by an expiry that has passed: the settings form sends that date back
+    with a new name, and the save had been refused ("Choose a date in the future"), leaving
+    only ways that reopen the code to anyone holding it. (An attack, 2026-12-07.)"""
+    teacher = make_user(db, role=Role.teacher)
+    section = make_section(db, teacher=teacher, name="Skills 101")
+    expired = utcnow() - timedelta(days=2)
+    db.execute(update(Section).where(Section.id == section.id).values(join_code_expires_at=expired))
+    db.expire_all()
+    stored = section_service.list_sections(db, actor=teacher)[0]
+    assert stored.join_code_expired
+
+    saved = section_service.update_section(
+        db,
+        actor=teacher,
+        section_id=section.id,
+        name="Skills 101 (spring)",
+        seat_limit=30,
+        join_code_expires_at=stored.join_code_expires_at,
+    )
+
+    assert (saved.name, saved.seat_limit) == ("Skills 101 (spring)", 30)
+    assert saved.join_code_expired and saved.join_code_expires_at == stored.join_code_expires_at
+    with pytest.raises(ValidationError) as refused:  # another day in the past is still refused
+        section_service.update_section(
+            db,
+            actor=teacher,
+            section_id=section.id,
+            name="Skills 101 (spring)",
+            join_code_expires_at=expired - timedelta(days=1),
+        )
+    assert "Choose a date in the future" in refused.value.field_errors["join_code_expires_at"]
