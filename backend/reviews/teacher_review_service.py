@@ -53,6 +53,8 @@ class QueueItem(BaseModel):
     assignment: str
     section: str
     reviewed_at: datetime | None  # the teacher saved a version (not yet released)
+    #: That version was saved by the one who reads the queue (not an admin, say).
+    saved_by_reader: bool = False
     released: bool  # the student reads the model's version already
     teacher_released: bool = False  # the student reads the teacher's version (saves go live)
     demo: bool
@@ -187,6 +189,7 @@ def review_queue(
             assignment=assignment,
             section=section,
             reviewed_at=review.reviewed_at,
+            saved_by_reader=review.reviewed_by_id == teacher.id,
             released=review.released_at is not None,
             teacher_released=review.teacher_released_at is not None,
             demo=review.source == ReviewSource.demo,

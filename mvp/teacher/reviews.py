@@ -36,10 +36,11 @@ def _writing(item: teacher_review_service.QueueItem) -> str | None:
 def _status(item: teacher_review_service.QueueItem) -> str:
     if writing := _writing(item):
         return writing
+    whose = "your" if item.saved_by_reader else "someone else's"
     if item.teacher_released:
-        return "students read your version"
+        return f"students read {whose} version"
     if item.reviewed_at is not None:
-        return "your changes are not released yet"
+        return f"{whose} changes are not released yet"
     return "students read the model's version" if item.released else "waiting for release"
 
 

@@ -103,3 +103,19 @@ def test_a_version_an_admin_saved_is_not_called_the_teachers_own(app, app_db, te
     at.button(key="save_review").click().run()  # the teacher saves it as their own
     assert_clean(at)
     assert [caption.value for caption in at.caption if caption.value.startswith("Your version")]
+
+
+def test_the_queue_does_not_call_an_admins_saved_version_the_teachers_changes(app, app_db, teacher):
+    """The panel said "A version someone else saved", but the queue's label above it still
+    read "your changes are not released yet". (An attack, 2026-12-07.)"""
+    session_id, _student = _waiting_review(app_db, teacher)
+    _admin_saves(app_db, session_id, lambda edits: None)
+    at = open_page(teacher_app(app), "Reviews")
+    assert_clean(at)
+    label = at.selectbox(key="review_session_id").format_func(session_id)
+    assert "your changes" not in label and "someone else's changes" in label, label
+
+    at.button(key="save_review").click().run()  # the teacher saves it as their own
+    assert_clean(at)
+    label = at.selectbox(key="review_session_id").format_func(session_id)
+    assert "your changes are not released yet" in label, label
