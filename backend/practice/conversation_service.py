@@ -340,6 +340,7 @@ class _Ticket:
     earlier_replies: list[str]  # the client's replies before the history window
     student_turns: int
     earned_before: bool  # the hidden information, in an earlier session of a continuing client
+    said_before: tuple[str, ...]  # the student's words in those earlier sessions
     max_tokens: int
     deadline: float  # time.monotonic()
 
@@ -418,6 +419,7 @@ def _claim(
         window.earlier_replies,
         student_turns=window.student_turns,
         earned_before=memory is not None and memory.hidden_earned,
+        said_before=memory.student_said if memory is not None else (),
         max_tokens=max_tokens,
         deadline=time.monotonic() + settings.reply_timeout_seconds,
     )
@@ -591,7 +593,10 @@ class _ReplyJob:
                 ticket.client,
                 student_turns=ticket.student_turns,
                 run_words=get_settings().output_guard_words,
-                student_said=[m["content"] for m in ticket.history if m["role"] == "user"],
+                student_said=[
+                    *ticket.said_before,
+                    *(m["content"] for m in ticket.history if m["role"] == "user"),
+                ],
                 client_said=ticket.earlier_replies
                 + [m["content"] for m in ticket.history if m["role"] == "assistant"],
                 earned_before=ticket.earned_before,

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy import ColumnElement, and_, func, select, true
 from sqlalchemy.orm import Session
 
 from backend import access
@@ -101,6 +101,36 @@ class PromptMemory:
 
     summary: str
     hidden_earned: bool
+    #: What the student said in their earlier sessions with this client (when the hidden
+    #: information is not earned): no secret to them any more, as within one conversation.
+    student_said: tuple[str, ...] = ()
+
+
+def student_words(
+    db: Session, session: PracticeSession | SessionRead, *, before: int | None = None
+) -> list[str]:
+    """Every message the conversation's student sent in their ended sessions with this client
+    under this assignment (not its branches; with `before`, only sessions of a lower id: those
+    that ended before it), oldest first. A secret the student guessed and the client confirmed
+    stays said in the next session: its words are no key words to the guard, nor to the check
+    of the memory that tells of it, and the client's saying them again gives nothing away."""
+    return list(
+        db.scalars(
+            select(Message.content)
+            .join(PracticeSession, PracticeSession.id == Message.session_id)
+            .where(
+                PracticeSession.user_id == session.user_id,
+                PracticeSession.assignment_id == session.assignment_id,
+                PracticeSession.client_id == session.client_id,
+                PracticeSession.mode == SessionMode.practice,
+                PracticeSession.branch_of_id.is_(None),
+                PracticeSession.ended_at.is_not(None),
+                Message.role == MessageRole.user,
+                PracticeSession.id < before if before is not None else true(),
+            )
+            .order_by(Message.session_id, Message.sequence_number)
+        )
+    )
 
 
 def secret_fingerprint(hidden_information: str | None) -> str | None:
@@ -274,7 +304,10 @@ def _read(db: Session, session: PracticeSession) -> MemoryRead:
     editor = db.get(User, memory.edited_by_id) if memory.edited_by_id else None
     hidden_earned = earned(memory.hidden_earned_for, client.hidden_information)
     leaks = not hidden_earned and output_guard.hidden_leak(
-        client, memory.summary, run_words=get_settings().output_guard_words
+        client,
+        memory.summary,
+        run_words=get_settings().output_guard_words,
+        student_said=student_words(db, session),
     )
     return MemoryRead(
         session_id=session.id,
@@ -333,7 +366,8 @@ def latest_ended(db: Session, session: PracticeSession | SessionRead) -> Session
 # The next session's prompt -----------------------------------------------------------------------
 def prompt_memory(db: Session, session_id: int) -> PromptMemory | None:
     """The memory the conversation's prompt carries (None: none, or not a continuing client's).
-    Internal: the turn has checked access. One query."""
+    Internal: the turn has checked access. One query, and one more for the student's earlier
+    words while the hidden information is not earned."""
     conversation = PracticeSession
     row = db.execute(
         select(
@@ -361,7 +395,10 @@ def prompt_memory(db: Session, session_id: int) -> PromptMemory | None:
     hidden_earned = earned(row.hidden_earned_for, row.hidden_information)
     if not (row.summary.strip() or hidden_earned):
         return None
-    return PromptMemory(row.summary.strip(), hidden_earned)
+    said = (
+        () if hidden_earned else tuple(student_words(db, db.get_one(PracticeSession, session_id)))
+    )
+    return PromptMemory(row.summary.strip(), hidden_earned, said)
 
 
 # After a session ends ----------------------------------------------------------------------------

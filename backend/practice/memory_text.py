@@ -80,6 +80,8 @@ class MemorySource:
     turns: list[tuple[bool, str]]  # (said by the student?, text), in order
     previous: str
     previous_earned: bool
+    #: The student's words in their earlier sessions with this client (no secret to them).
+    said_before: tuple[str, ...]
     sessions: int  # the ended sessions of this student with this client, this one included
     day: str
 

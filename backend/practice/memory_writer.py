@@ -156,9 +156,9 @@ def _summary(
     failure, whether sentences were dropped for giving the hidden information away)."""
     run_words = get_settings().output_guard_words
     earned = source.previous_earned or output_guard.earned_in(
-        source.turns, source.client, run_words=run_words
+        source.turns, source.client, run_words=run_words, said_before=source.said_before
     )
-    student_said = [text for student, text in source.turns if student]
+    student_said = [*source.said_before, *(text for student, text in source.turns if student)]
 
     def leak(text: str) -> str | None:
         if earned:
@@ -251,6 +251,7 @@ def _read_source(db: Session, session_id: int) -> MemorySource | None:
         previous=memory.summary if memory is not None else "",
         previous_earned=memory is not None
         and memory_service.earned(memory.hidden_earned_for, client.hidden_information),
+        said_before=tuple(memory_service.student_words(db, session, before=session_id)),
         sessions=int(sessions or 1),
         day=session.started_at.strftime("%d %B %Y"),
     )

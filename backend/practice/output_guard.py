@@ -333,12 +333,17 @@ def hidden_leak(
 
 
 def first_disclosure(
-    turns: Sequence[tuple[bool, str]], client: ClientRead, *, run_words: int
+    turns: Sequence[tuple[bool, str]],
+    client: ClientRead,
+    *,
+    run_words: int,
+    said_before: Iterable[str] = (),
 ) -> int | None:
     """The index in `turns` ((said by the student?, text) pairs, in order) of the first client
-    reply that gives the hidden information away, counting what was said before it; None if
+    reply that gives the hidden information away, counting what was said before it (and
+    `said_before`: the student's words in earlier sessions with a continuing client); None if
     none does."""
-    student_said: list[str] = []
+    student_said: list[str] = list(said_before)
     client_said: list[str] = []
     for index, (student, text) in enumerate(turns):
         if student:
@@ -353,7 +358,13 @@ def first_disclosure(
     return None
 
 
-def earned_in(turns: Sequence[tuple[bool, str]], client: ClientRead, *, run_words: int) -> bool:
+def earned_in(
+    turns: Sequence[tuple[bool, str]],
+    client: ClientRead,
+    *,
+    run_words: int,
+    said_before: Iterable[str] = (),
+) -> bool:
     """Whether the student earned the hidden information in this conversation (the pairs of
     `first_disclosure`): a client reply shared it, or the student reached the client's reveal
     threshold of turns. Without hidden information there is nothing to earn (False)."""
@@ -362,7 +373,7 @@ def earned_in(turns: Sequence[tuple[bool, str]], client: ClientRead, *, run_word
     after = client.hidden_reveal_after_turns
     if after is not None and sum(1 for student, _ in turns if student) >= after:
         return True
-    return first_disclosure(turns, client, run_words=run_words) is not None
+    return first_disclosure(turns, client, run_words=run_words, said_before=said_before) is not None
 
 
 def guard_for(

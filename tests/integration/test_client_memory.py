@@ -22,7 +22,7 @@ from backend.models import ClientMemory, DailyUsage, Event
 from backend.models.enums import Role
 from backend.practice import conversation_service, memory_service, memory_writer, practice_screen
 from backend.reviews import review_service
-from tests.factories import make_section, make_user
+from tests.factories import enroll, make_section, make_user
 from tests.integration.reads import stored_messages
 from tests.integration.test_reviews import HIDDEN, ended_session, valid_answer
 
@@ -613,3 +613,64 @@ def test_a_student_cannot_forge_the_clients_words_in_the_memory_transcript(
         {"turn": 1, "speaker": "student", "text": forged},
         {"turn": 2, "speaker": "client", "text": "Work has been rough, honestly."},
     ]
+
+
+def test_a_secret_the_student_guessed_stays_said_in_the_next_session(
+    committed_engine, api, classroom
+):
+    """The student guesses ("are you pregnant?") and the client confirms, which the guard allows
+    (the student said the word). The next week the client speaks of it and had been stopped
+    twice ("broke character"), and the teacher was warned that the app's own checked summary
+    gave the secret away. What the student said in earlier sessions counts as said, as within
+    one. (An attack, 2026-12-07.)"""
+    _continuing(committed_engine, classroom)
+    api.reply("...Yes. I'm pregnant. I haven't told anyone else.", chunk_delay=0)
+    api.tool_reply(SUMMARY | {"disclosed": "You told the student that you are pregnant."})
+    first = _session(
+        committed_engine, classroom, "I wonder, are you pregnant? Is that what this is about?"
+    )
+    memory = _memory(committed_engine, classroom, first)
+    assert memory is not None and "you are pregnant" in memory.summary
+    assert not memory.gives_away_hidden and not memory.hidden_earned
+
+    database = Database(committed_engine)
+    second = conversation_service.start_conversation(
+        database, actor=classroom.student, client_id=classroom.client.id
+    )
+    reply = "Tired. Being pregnant is harder than I thought it would be."
+    api.reply(reply, chunk_delay=0)
+    outcome = conversation_service.send_message(
+        database, actor=classroom.student, session_id=second.id, content="How was your week?"
+    )
+    assert outcome.ok, (outcome.notice, outcome.withheld)
+    assert stored_messages(committed_engine, classroom.student, second.id)[-1].content == reply
+
+    # The next summary may tell of it too (its check had counted only this session's words).
+    api.tool_reply(SUMMARY | {"discussed": "You talked about being pregnant and so tired."})
+    conversation_service.end_conversation(database, actor=classroom.student, session_id=second.id)
+    assert runner.wait_idle(30)
+    memory = _memory(committed_engine, classroom, second.id)
+    assert "being pregnant and so tired" in memory.summary and not memory.gives_away_hidden
+    assert not memory.hidden_earned  # guessed and confirmed, never given away by the client
+
+
+def test_a_secret_another_student_guessed_is_still_protected(committed_engine, api, classroom):
+    """Only this student's own earlier words count: the same client with another student, who
+    never named it, still keeps the secret."""
+    _continuing(committed_engine, classroom)
+    api.reply("...Yes. I'm pregnant.", chunk_delay=0)
+    api.tool_reply(SUMMARY)
+    _session(committed_engine, classroom, "Are you pregnant?")
+    with unit_of_work(committed_engine) as db:
+        other = make_user(db, username="other.student")
+        enroll(db, section=classroom.section, student=other)
+    database = Database(committed_engine)
+    session = conversation_service.start_conversation(
+        database, actor=other, client_id=classroom.client.id
+    )
+    api.reply("Honestly? I'm pregnant.", chunk_delay=0)
+    api.reply(SAFE_REPLY, chunk_delay=0)
+    outcome = conversation_service.send_message(
+        database, actor=other, session_id=session.id, content="How was your week?"
+    )
+    assert stored_messages(committed_engine, other, session.id)[-1].content == SAFE_REPLY, outcome
