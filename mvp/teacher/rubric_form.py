@@ -40,51 +40,32 @@ def _errors_key(rubric: RubricRead) -> str:
 
 
 def _edited(rubric: RubricRead) -> dict:
-    """The rubric as the form now holds it (keys and kinds stay as they were)."""
+    """The rubric as the form now holds it: the stored version with the form's fields written
+    over it, so what the form does not show (keys, kinds, each code's MI adherence, each
+    threshold's source) stays as it was (rebuilding it from the fields had dropped those)."""
     state = st.session_state
-    current = RubricDefinition.model_validate(rubric.definition)
+    edited = RubricDefinition.model_validate(rubric.definition).model_dump(mode="json")
 
     def value(*path: object) -> Any:  # whatever the field's widget holds
         return state.get(_field(rubric, *path))
 
-    return {
-        "key": current.key,
-        "name": value("name") or "",
-        "description": value("description") or "",
-        "criteria": [
-            {
-                "key": criterion.key,
-                "name": value("criteria", i, "name") or "",
-                "meaning": value("criteria", i, "meaning") or "",
-                "anchors": {
-                    score: value("criteria", i, "anchors", score) or ""
-                    for score in range(SCORE_MIN, SCORE_MAX + 1)
-                },
-            }
-            for i, criterion in enumerate(current.criteria)
-        ],
-        "codes": [
-            {
-                "key": code.key,
-                "name": value("codes", i, "name") or "",
-                "definition": value("codes", i, "definition") or "",
-                "example": value("codes", i, "example") or "",
-                "kind": code.kind,
-                "complex": code.complex,
-            }
-            for i, code in enumerate(current.codes)
-        ],
-        "indicators": [
-            {
-                "key": indicator.key,
-                "name": value("indicators", i, "name") or "",
-                "fair": value("indicators", i, "fair"),
-                "good": value("indicators", i, "good"),
-                "higher_is_better": indicator.higher_is_better,
-            }
-            for i, indicator in enumerate(current.indicators)
-        ],
-    }
+    edited["name"] = value("name") or ""
+    edited["description"] = value("description") or ""
+    for i, criterion in enumerate(edited["criteria"]):
+        criterion["name"] = value("criteria", i, "name") or ""
+        criterion["meaning"] = value("criteria", i, "meaning") or ""
+        criterion["anchors"] = {
+            score: value("criteria", i, "anchors", score) or ""
+            for score in range(SCORE_MIN, SCORE_MAX + 1)
+        }
+    for i, code in enumerate(edited["codes"]):
+        for part in ("name", "definition", "example"):
+            code[part] = value("codes", i, part) or ""
+    for i, indicator in enumerate(edited["indicators"]):
+        indicator["name"] = value("indicators", i, "name") or ""
+        indicator["fair"] = value("indicators", i, "fair")
+        indicator["good"] = value("indicators", i, "good")
+    return edited
 
 
 def _field_errors(error: PydanticValidationError) -> dict[str, str]:

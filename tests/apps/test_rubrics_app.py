@@ -3,12 +3,16 @@ a section and an assignment on the Sections page."""
 
 from __future__ import annotations
 
+import pytest
+
 from backend.classes import assignment_service, section_service
 from backend.db import unit_of_work
 from backend.models import PracticeSession
 from backend.models.enums import SessionMode
 from backend.practice import session_service
 from backend.reviews import rubric_service
+from backend.reviews.indicators import count_indicators
+from backend.reviews.rubric_schema import RubricDefinition
 from mvp.teacher.rubric_picker import DEFAULT_RUBRIC
 from tests.apps.helpers import assert_clean, everything, open_page, teacher_app, texts
 from tests.factories import enroll, make_assignment, make_client, make_section, make_user
@@ -65,6 +69,46 @@ def test_copy_edit_threshold_and_anchor_saves_version_2(app, app_db, teacher):
     assert saved.definition["indicators"][0]["good"] == 3.0
     assert saved.definition["criteria"][0]["anchors"]["5"] == "Masterful, every time."
     assert first.version == 1  # the built-in one is untouched
+
+
+@pytest.mark.parametrize("builtin_key", ["miti", "micro_skills"])
+def test_saving_an_edit_keeps_what_the_form_does_not_show(app, app_db, teacher, builtin_key):
+    """The form had rebuilt the rubric from its fields and dropped each code's MI adherence and
+    each threshold's source: one changed anchor, saved, and version 2 no longer counted a
+    confrontation as MI-non-adherent (its counted score rose from 0 to 50), nor cited where its
+    thresholds come from. (An attack, 2026-12-07.)"""
+    builtin = _builtin(app_db, teacher, builtin_key)
+    at = open_page(teacher_app(app), "Rubrics")
+    at.selectbox(key="rubric_id").set_value(builtin.id).run()
+    at.button(key="copy_rubric").click().run()
+    copy = next(r for r in _rubrics(app_db, teacher) if not r.builtin)
+    at.text_input(key=_field(copy, "criteria", 0, "anchors", 5)).input("Masterful, every time.")
+    at.button(key=f"save_rubric_{copy.id}").click().run()
+    assert_clean(at)
+    with unit_of_work(app_db) as db:
+        saved = rubric_service.get_rubric(db, actor=teacher, rubric_id=copy.id)
+    assert saved.version == 2
+
+    before, after = copy.definition, saved.definition
+    assert [code.get("adherence") for code in after["codes"]] == [
+        code.get("adherence") for code in before["codes"]
+    ]
+    assert [indicator.get("source") for indicator in after["indicators"]] == [
+        indicator.get("source") for indicator in before["indicators"]
+    ]
+    if builtin_key == "miti":
+        v1, v2 = (
+            count_indicators(["confront"], RubricDefinition.model_validate(definition))
+            for definition in (before, after)
+        )
+        assert (
+            (v2["mi_non_adherent"], v2["counted_score"])
+            == (1, 0)
+            == (
+                v1["mi_non_adherent"],
+                v1["counted_score"],
+            )
+        )
 
 
 def test_invalid_edit_shows_the_message_next_to_the_field(app, app_db, teacher):
