@@ -25,7 +25,6 @@ from backend.errors import NotFoundError, PermissionDeniedError
 from backend.models import (
     Assignment,
     PracticeSession,
-    Rubric,
     RubricVersion,
     Section,
     SessionReview,
@@ -311,13 +310,12 @@ def gradebook_csv(progress: ClassProgress) -> str:
 def _reviews() -> Select:
     return (
         select(SessionReview, PracticeSession, User, Section.name, Assignment.title)
-        .add_columns(RubricVersion.definition, RubricVersion.version, Rubric.name)
+        .add_columns(RubricVersion.definition, RubricVersion.version)
         .join(PracticeSession, PracticeSession.id == SessionReview.session_id)
         .join(User, User.id == PracticeSession.user_id)
         .outerjoin(Assignment, Assignment.id == PracticeSession.assignment_id)
         .outerjoin(Section, Section.id == Assignment.section_id)
         .join(RubricVersion, RubricVersion.id == SessionReview.rubric_version_id)
-        .join(Rubric, Rubric.id == RubricVersion.rubric_id)
         .where(SessionReview.status == ReviewStatus.ready, SessionReview.content.is_not(None))
         # In the order the points are dated (as the gradebook's "latest" goes): by when each
         # session ended; two that overlapped ended in the other order they started in.
@@ -333,9 +331,7 @@ def _rows(
     """Each review as a point: the teacher's version where there is one (for students, only
     once the teacher released it, as the student's review page shows it)."""
     rows = []
-    for review, session, user, section, title, definition, version, rubric_name in db.execute(
-        query
-    ):
+    for review, session, user, section, title, definition, version in db.execute(query):
         rubric = RubricDefinition.model_validate(definition)
         teacher = review.teacher_content
         if released_only and review.teacher_released_at is None:
@@ -355,7 +351,7 @@ def _rows(
             section=section or "",
             assignment=title or "",
             date=session.ended_at or review.created_at,
-            rubric=f"{rubric_name} v{version}",
+            rubric=f"{rubric.name} v{version}",  # as that version was named
             demo=bool(content.get("demo")),
             teacher_reviewed=bool(teacher),
             scores=scores,

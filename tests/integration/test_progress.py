@@ -13,7 +13,7 @@ from backend.errors import PermissionDeniedError
 from backend.models import SessionReview
 from backend.models.enums import Role
 from backend.practice import branch_service, session_service
-from backend.reviews import progress_service, review_service
+from backend.reviews import progress_service, review_service, rubric_service
 from backend.reviews.progress_service import SectionNotFound
 from tests.factories import add_message, add_reply, enroll, hold_reviews, make_user
 from tests.integration.test_reviews import LINES, ended_session, valid_answer
@@ -244,3 +244,39 @@ def test_a_practised_moments_review_stays_on_the_students_own_progress(
     assert "The same things keep wearing you down." in [
         item.better_reply for item in progress.try_instead
     ]
+
+
+def test_a_rename_does_not_relabel_reviews_made_under_the_old_version(
+    api, classroom, committed_engine
+):
+    """Class progress labels each review "<rubric> v<N>": a review made under version 1,
+    "Week 1 rubric", had read "Week 5 rubric v1" once version 2 renamed the rubric, a name
+    version 1 never had. (An attack, 2026-12-07.)"""
+    with unit_of_work(committed_engine) as db:
+        micro = next(
+            rubric
+            for rubric in rubric_service.list_rubrics(db, actor=classroom.teacher)
+            if rubric.key == "micro_skills"
+        )
+        own = rubric_service.copy_rubric(
+            db, actor=classroom.teacher, rubric_id=micro.id, name="Week 1 rubric"
+        )
+        rubric_service.set_section_rubric(
+            db, actor=classroom.teacher, section_id=classroom.section.id, rubric_id=own.id
+        )
+    first = reviewed(api, committed_engine, classroom, 3)
+    with unit_of_work(committed_engine) as db:
+        rubric_service.update_rubric(
+            db,
+            actor=classroom.teacher,
+            rubric_id=own.id,
+            definition=dict(own.definition, name="Week 5 rubric"),
+        )
+    second = reviewed(api, committed_engine, classroom, 4)
+    with unit_of_work(committed_engine) as db:
+        progress = progress_service.class_progress(
+            db, actor=classroom.teacher, section_id=classroom.section.id
+        )
+
+    labels = {point.session_id: point.rubric for point in progress.points}
+    assert labels == {first: "Week 1 rubric v1", second: "Week 5 rubric v2"}
