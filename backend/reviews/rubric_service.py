@@ -22,7 +22,7 @@ from backend.models.review import ReviewRelease
 from backend.reviews.read_models import RubricRead
 from backend.reviews.rubric_schema import RubricDefinition
 from backend.reviews.rubrics import load_builtin_rubrics
-from backend.utils.text import clean_text
+from backend.utils.text import clean_text, is_blank
 
 DEFAULT_RUBRIC_KEY = "micro_skills"
 
@@ -243,10 +243,17 @@ def _validated(definition: RubricDefinition | dict) -> RubricDefinition:
 
 
 def _check_texts(value: object, path: tuple[str, ...]) -> None:
-    """Every text a teacher typed into a rubric passes `clean_text` (no control characters)."""
+    """Every text a teacher typed into a rubric passes `clean_text` (no control characters),
+    and none is only invisible characters: it would show as empty on every page (a blank option
+    in the pickers, "**3** · " for an anchor) and reach the reviewer as it is."""
     if isinstance(value, str):
         label = " › ".join(path).capitalize() if path else "The rubric"
-        clean_text(value, field=".".join(path), label=label)
+        field = ".".join(path)
+        if clean_text(value, field=field, label=label) and is_blank(value):
+            problem = (
+                f"{label} holds only invisible characters (often from pasting): type it again."
+            )
+            raise ValidationError(problem, {field: problem})
     elif isinstance(value, dict):
         for key, item in value.items():
             _check_texts(item, (*path, str(key)))

@@ -68,3 +68,24 @@ def test_rubric_fields_are_bounded_and_thresholds_finite(db, change, where, mess
         rubric_service.update_rubric(db, actor=teacher, rubric_id=own.id, definition=edited)
     assert where in str(refused.value)
     assert rubric_service.get_rubric(db, actor=teacher, rubric_id=own.id).version == 1
+
+
+@pytest.mark.parametrize(
+    "path", [("name",), ("criteria", 0, "name"), ("criteria", 0, "anchors", "3")]
+)
+def test_a_rubric_text_of_only_invisible_characters_is_refused(db, path):
+    """A name or anchor of zero-width spaces looks empty on every page (a blank option in the
+    pickers, "**3** · " for an anchor) and went to the reviewer as it was, while every other
+    text a teacher types refuses it. (An attack, 2026-12-07.)"""
+    teacher = make_user(db, role=Role.teacher)
+    builtin = rubric_service.list_rubrics(db, actor=teacher)[0]
+    own = rubric_service.copy_rubric(db, actor=teacher, rubric_id=builtin.id)
+    edited = copy.deepcopy(own.definition)
+    target = edited
+    for part in path[:-1]:
+        target = target[part]
+    target[path[-1]] = "\u200b\u200b"
+    with pytest.raises(ValidationError, match="invisible") as refused:
+        rubric_service.update_rubric(db, actor=teacher, rubric_id=own.id, definition=edited)
+    assert list(refused.value.field_errors) == [".".join(str(part) for part in path)]
+    assert rubric_service.get_rubric(db, actor=teacher, rubric_id=own.id).version == 1
