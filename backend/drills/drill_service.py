@@ -102,9 +102,17 @@ def get_owned(
 def add_bank_items(
     db: Session, *, actor: UserRead | None, set_id: int, keys: list[str]
 ) -> DrillSetRead:
-    """Copy items of the built-in bank into the set."""
+    """Copy items of the built-in bank into the set, each once: a key named twice, or already
+    in the set (a second tab offered it too), is not copied again."""
     drill_set = get_owned(db, actor, set_id)
-    found = [bank_item(key) for key in keys]
+    present = set(
+        db.scalars(
+            select(DrillSetItem.source).where(
+                DrillSetItem.set_id == drill_set.id, DrillSetItem.status != DrillItemStatus.removed
+            )
+        )
+    )
+    found = [bank_item(key) for key in dict.fromkeys(keys) if f"bank:{key}" not in present]
     if any(item is None for item in found):
         raise ValidationError("Some of those items are not in the built-in bank.")
     inputs = [

@@ -477,3 +477,22 @@ def test_an_answer_to_an_item_being_removed_is_told_the_item_is_gone(committed_e
     tab.join(timeout=30)
     assert len(outcome) == 1
     assert outcome[0].startswith("Your teacher took this item out of the set, so your reply was")
+
+
+def test_a_bank_item_is_in_a_set_once_however_often_it_is_added(db):
+    """The page offers only bank items not yet in the set, but a second tab (or a request naming
+    one key five times) had put the same item in twice, or built an assignable set of five items
+    that were one statement, which students then met five times. (An attack, 2026-12-07.)"""
+    room = make_classroom(db)
+    drill_set = drill_service.create_set(
+        db, actor=room.teacher, title="Reflections", skill=DrillSkill.reflect
+    )
+    first, second = (item.key for item in bank_items(DrillSkill.reflect)[:2])
+    drill_service.add_bank_items(db, actor=room.teacher, set_id=drill_set.id, keys=[first])
+    shown = drill_service.add_bank_items(
+        db, actor=room.teacher, set_id=drill_set.id, keys=[first, second, second, second]
+    )
+
+    assert sorted(item.source for item in shown.items) == sorted(
+        [f"bank:{first}", f"bank:{second}"]
+    )
