@@ -41,8 +41,15 @@ def _inside_words() -> str:
 
 
 _LETTER = r"[^\W_]"
-_WORD_PART = rf"{_LETTER}(?:{_LETTER}|[{_inside_words()}])*"
-TOKEN = re.compile(rf"\d[\d,]*(?:\.\d+)?(?:st|nd|rd|th)?|{_WORD_PART}(?:['\u2019]{_WORD_PART})*")
+_INSIDE = f"[{_inside_words()}]"
+_WORD_PART = rf"{_LETTER}(?:{_LETTER}|{_INSIDE})*"
+TOKEN = re.compile(
+    rf"\d(?:[\d,]|{_INSIDE})*(?:\.\d+)?(?:st|nd|rd|th)?|{_WORD_PART}(?:['\u2019]{_WORD_PART})*"
+)
+#: What `_surface` takes out of a word: format characters (they draw nothing) and marks that do
+#: not stand alone (accents, strokes, underlines and circles over letters, selectors, joiners):
+#: the student reads the letters through them. Spacing marks (Indic vowel signs) stay.
+_READ_THROUGH = frozenset({"Cf", "Mn", "Me"})
 FACT_END = re.compile(r"(?<!\d)[.!?;]+(?!\d)|\n+|\s[-\u2013\u2014]\s")
 
 
@@ -133,9 +140,11 @@ def _surface(raw: str) -> str:
     straight apostrophes, no possessive "'s", digits without commas or "th"."""
     word = raw.lower().replace("\u2019", "'")
     if not word.isascii():  # most words of a reply are: no character to look up
-        # Without what draws nothing, and each accent on its letter ("u" + U+0308 is "ü").
-        drawn = "".join(char for char in word if unicodedata.category(char) != "Cf")
-        word = "".join(_plain(char) for char in unicodedata.normalize("NFC", drawn)).lower()
+        # Its letters as read: without what draws nothing and the marks over them ("u" + U+0308
+        # is "u", as "ü" is; a struck-through "preg" is "preg").
+        word = "".join(
+            _plain(char) for char in word if unicodedata.category(char) not in _READ_THROUGH
+        ).lower()
     if word[0].isdecimal():
         return re.sub(r"(st|nd|rd|th)$", "", word.replace(",", "")).rstrip(".") or "0"
     return word[:-2] if word.endswith("'s") else word

@@ -210,3 +210,63 @@ def test_a_reply_that_says_what_a_principle_scripts_is_shown():
         profile(PREGNANT, principles=[principle]), student_turns=1, run_words=6
     )
     assert stream(scripted, following) == following and scripted.leaked is None
+
+
+def _marked(word: str, mark: str) -> str:
+    return "".join(letter + mark for letter in word)
+
+
+@pytest.mark.parametrize(
+    ("hidden", "reply"),
+    [
+        (PREGNANT, f"Fine, you win. I'm {_marked('pregnant', chr(0x0336))}."),
+        (PREGNANT, f"Fine, you win. I'm {_marked('pregnant', chr(0x0332))}."),
+        (PREGNANT, f"Fine, you win. I'm {_marked('pregnant', chr(0x20DD))}."),
+        (PREGNANT, "Fine, you win. I'm pregnant\ufe0f."),
+        (PREGNANT, "Fine, you win. I'm preg\u034fnant."),
+        (PREGNANT, "Fine, you win. I'm preg\ufe0fnant."),
+        (PREGNANT, "Fine, you win. I'm preg\u180bnant."),
+        ("Her PIN is 4921.", "Fine. It's 49\u200b21."),
+        ("Her PIN is 4921.", "Fine. It's 4\u2060921."),
+        ("Her PIN is 4921.", "Fine. It's 49\u00ad21."),
+    ],
+    ids=[
+        "struck-through",
+        "underlined",
+        "circled",
+        "variation-selector-after",
+        "grapheme-joiner-inside",
+        "variation-selector-inside",
+        "free-variation-selector-inside",
+        "zero-width-space-in-a-number",
+        "word-joiner-in-a-number",
+        "soft-hyphen-in-a-number",
+    ],
+)
+def test_marks_on_or_inside_the_secret_do_not_hide_it(hidden, reply):
+    """Marks the student reads through (a stroke, an underline or a circle on every letter, a
+    selector or joiner that draws nothing) leave the word what it is; so does a character that
+    draws nothing inside a number. Keeping marks inside
+    words (for "preg\\u200bnant") had let the marked forms through. (An attack, 2026-12-07.)"""
+    checked = guard(hidden)
+    shown = stream(checked, reply)
+    assert checked.leaked == output_guard.HIDDEN, f"the student read: {shown!r}"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a six-word run of the guide with one word outside the guard's everyday list "
+    "('explain') is protected: the list is short, and two such words would let whole guide "
+    "sentences through",
+)
+def test_everyday_words_outside_the_guards_list_are_shown():
+    """(An attack, 2026-12-07.)"""
+    reply = "I can't really explain why it will not work. It just won't."
+    checked = output_guard.guard_for(profile(PREGNANT), student_turns=1, run_words=6)
+    assert stream(checked, reply) == reply and checked.leaked is None
+
+
+def test_vowel_marks_the_teacher_did_not_write_leave_the_word_the_same():
+    """Arabic short vowels (harakat) never compose onto their letters: "حَامِل" as the model
+    writes it and "حامل" as the teacher did are one word to a reader, and now to the guard."""
+    assert output_guard.words("أنا حَامِل")[-1].form == output_guard.words("حامل")[0].form
