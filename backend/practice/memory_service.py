@@ -106,6 +106,19 @@ class PromptMemory:
     student_said: tuple[str, ...] = ()
 
 
+def _ended_with_this_client(session: PracticeSession | SessionRead) -> ColumnElement[bool]:
+    """The conversation student's ended practice sessions with its client under its assignment
+    (not their branches): those a continuing client's memory is written from."""
+    return and_(
+        PracticeSession.user_id == session.user_id,
+        PracticeSession.assignment_id == session.assignment_id,
+        PracticeSession.client_id == session.client_id,
+        PracticeSession.mode == SessionMode.practice,
+        PracticeSession.branch_of_id.is_(None),
+        PracticeSession.ended_at.is_not(None),
+    )
+
+
 def student_words(
     db: Session, session: PracticeSession | SessionRead, *, before: int | None = None
 ) -> list[str]:
@@ -119,12 +132,7 @@ def student_words(
             select(Message.content)
             .join(PracticeSession, PracticeSession.id == Message.session_id)
             .where(
-                PracticeSession.user_id == session.user_id,
-                PracticeSession.assignment_id == session.assignment_id,
-                PracticeSession.client_id == session.client_id,
-                PracticeSession.mode == SessionMode.practice,
-                PracticeSession.branch_of_id.is_(None),
-                PracticeSession.ended_at.is_not(None),
+                _ended_with_this_client(session),
                 Message.role == MessageRole.user,
                 PracticeSession.id < before if before is not None else true(),
             )
@@ -336,12 +344,7 @@ def _ended_ids(db: Session, session: PracticeSession | SessionRead) -> list[int]
         db.scalars(
             select(PracticeSession.id)
             .where(
-                PracticeSession.user_id == session.user_id,
-                PracticeSession.assignment_id == session.assignment_id,
-                PracticeSession.client_id == session.client_id,
-                PracticeSession.mode == SessionMode.practice,
-                PracticeSession.ended_at.is_not(None),
-                PracticeSession.branch_of_id.is_(None),
+                _ended_with_this_client(session),
                 spoke,
             )
             .order_by(PracticeSession.ended_at, PracticeSession.id)
