@@ -27,6 +27,7 @@ from backend.llm.shared_state import STORE_ERRORS, Call, StateStore, open_store
 from backend.llm.tokens import estimate_tokens
 from backend.llm.usage import Completion, Usage
 from backend.utils.singleton import process_wide
+from backend.utils.text import without_control_characters
 
 if TYPE_CHECKING:  # the SDK itself is imported when the first client is built (`_sdk`)
     import anthropic
@@ -323,8 +324,10 @@ class LLMGateway:
                     elif isinstance(event, TextEvent):
                         if first_token_at is None:
                             first_token_at = time.perf_counter()
-                        parts.append(event.text)
-                        yield event.text
+                        text = without_control_characters(event.text)
+                        parts.append(text)
+                        if text:
+                            yield text
                 final = stream.get_final_message()
                 request_id = stream.request_id
         except GeneratorExit:
@@ -406,7 +409,9 @@ class LLMGateway:
         started = time.perf_counter()
         try:
             response = client.messages.create(**self._request(system, messages, max_tokens))
-            text = "".join(block.text for block in response.content if block.type == "text")
+            text = without_control_characters(
+                "".join(block.text for block in response.content if block.type == "text")
+            )
         except Exception as error:  # a malformed 200 too: categorized, never a crash
             gateway_error = classify(error)
             self._failed(gateway_error)

@@ -20,6 +20,13 @@ def has_forbidden_characters(value: str) -> bool:
     return _FORBIDDEN.search(value) is not None
 
 
+def without_control_characters(value: str) -> str:
+    """`value` without the control characters people's text is refused for: a model's text
+    is stored as it arrives, and one stray character (a NUL PostgreSQL refuses, a form feed a
+    course import refuses) must not break what holds it."""
+    return _FORBIDDEN.sub("", value)
+
+
 # Spaces, line breaks, controls, format characters (zero-width spaces, joiners, byte order marks)
 # and marks with nothing to sit on (variation selectors, the combining grapheme joiner): what shows
 # nothing on screen. With the fillers that Unicode counts as letters or symbols but draws as

@@ -31,14 +31,16 @@ from backend.models import (
     DrillAttempt,
     DrillSet,
     DrillSetItem,
+    Message,
     RatingTally,
     User,
 )
-from backend.models.enums import DrillSkill, Role
+from backend.models.enums import DrillSkill, MessageRole, Role
 from backend.ops import backup_service
 from backend.ops.backup_service import BadCourseFile, ImportRefused
 from backend.practice import (
     branch_service,
+    conversation_service,
     history_service,
     memory_service,
     rating_service,
@@ -751,3 +753,40 @@ def test_every_table_is_exported_or_deliberately_left_out():
     assert tables >= backup_service.INCLUDED
     unclassified = tables - backup_service.INCLUDED - set(backup_service.EXCLUDED)
     assert not unclassified, f"decide whether a course export holds {sorted(unclassified)}"
+
+
+def test_a_control_character_a_model_wrote_never_makes_a_course_unimportable(
+    api, classroom, committed_engine, fresh_database, tmp_path
+):
+    """A reply streamed with a stray form feed was stored as it came; the course export then
+    held it, and its own import refused the whole file ("content holds a control character").
+    Model text is stored without such characters, as what people type is refused with them.
+    (An attack, 2026-12-07.)"""
+    database = Database(committed_engine)
+    session = conversation_service.start_conversation(
+        database, actor=classroom.student, client_id=classroom.client.id
+    )
+    api.reply("I don't know.\x0cMaybe it's the job.\x00 Maybe it's me.")
+    outcome = conversation_service.send_message(
+        database, actor=classroom.student, session_id=session.id, content="What brings you in?"
+    )
+    assert outcome.ok
+    with unit_of_work(committed_engine, write=False) as db:
+        stored = db.scalars(
+            select(Message.content).where(
+                Message.session_id == session.id, Message.role == MessageRole.assistant
+            )
+        ).all()
+    assert stored == ["I don't know.Maybe it's the job. Maybe it's me."]
+
+    out = io.StringIO()
+    with unit_of_work(committed_engine, write=False) as db:
+        backup_service.export_course(db, out, teacher_username=classroom.teacher.username)
+    target = create_db_engine(fresh_database("sqlite", tmp_path))
+    try:
+        with unit_of_work(target) as db:
+            backup_service.import_course(db, io.StringIO(out.getvalue()))
+        with unit_of_work(target, write=False) as db:
+            assert db.scalar(select(func.count()).select_from(Message)) == 2
+    finally:
+        target.dispose()
