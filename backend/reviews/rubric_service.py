@@ -20,7 +20,7 @@ from backend.models import Assignment, PracticeSession, Rubric, RubricVersion, S
 from backend.models.enums import SessionMode
 from backend.models.review import ReviewRelease
 from backend.reviews.read_models import RubricRead
-from backend.reviews.rubric_schema import RubricDefinition
+from backend.reviews.rubric_schema import NAME_MAX, RubricDefinition
 from backend.reviews.rubrics import load_builtin_rubrics
 from backend.utils.text import clean_text, is_blank
 
@@ -143,8 +143,12 @@ def copy_rubric(
     teacher = access.require(db, actor, "rubric", "create")
     source = _usable(db, teacher, rubric_id)
     definition = definition_of(latest_version(db, source.id))
-    new_name = clean_text(name, field="name", label="Rubric name", max_chars=120) if name else ""
-    definition = definition.model_copy(update={"name": new_name or f"{definition.name} (copy)"})
+    new_name = (
+        clean_text(name, field="name", label="Rubric name", max_chars=NAME_MAX) if name else ""
+    )
+    suffix = " (copy)"  # the source's name cut to leave it room: a copy is a valid rubric too
+    copied = f"{definition.name[: NAME_MAX - len(suffix)].rstrip()}{suffix}"
+    definition = _validated(definition.model_copy(update={"name": new_name or copied}).model_dump())
     rubric = _insert(db, definition, owner_id=teacher.id, key=_own_key(source.key))
     return _read(db, rubric)
 

@@ -9,6 +9,7 @@ import pytest
 from backend.errors import ValidationError
 from backend.models.enums import Role
 from backend.reviews import rubric_service
+from backend.reviews.rubric_schema import NAME_MAX, RubricDefinition
 from tests.factories import make_user
 
 
@@ -84,3 +85,22 @@ def test_rubric_fields_are_bounded_and_thresholds_finite(db, change, where, mess
         rubric_service.update_rubric(db, actor=teacher, rubric_id=own.id, definition=edited)
     assert where in str(refused.value)
     assert rubric_service.get_rubric(db, actor=teacher, rubric_id=own.id).version == 1
+
+
+def test_a_copy_of_a_rubric_with_a_full_length_name_is_a_valid_rubric(db):
+    """ "<name> (copy)" of a name as long as the form allows was stored past the limit, without
+    a check, and the Rubrics page then failed on it ("Something went wrong"). (An attack,
+    2026-12-07.)"""
+    teacher = make_user(db, role=Role.teacher)
+    builtin = rubric_service.list_rubrics(db, actor=teacher)[0]
+    own = rubric_service.copy_rubric(db, actor=teacher, rubric_id=builtin.id)
+    long_name = ("Core skills for the autumn practicum " * 10)[:NAME_MAX]
+    rubric_service.update_rubric(
+        db, actor=teacher, rubric_id=own.id, definition=dict(own.definition, name=long_name)
+    )
+
+    copied = rubric_service.copy_rubric(db, actor=teacher, rubric_id=own.id)
+
+    stored = RubricDefinition.model_validate(copied.definition)
+    assert len(stored.name) <= NAME_MAX and stored.name.endswith(" (copy)")
+    assert stored.name.startswith("Core skills for the autumn practicum")
