@@ -124,6 +124,21 @@ def add_bank_items(
     return _read(db, drill_set)
 
 
+def bank_items_added(*, picked: int, added: int) -> str:
+    """What the teacher is told after adding `picked` bank items, of which `added` were not in
+    the set already (a second tab may have added the others)."""
+    if not added:
+        return (
+            f"{'That item was' if picked == 1 else 'Those items were'} in the set already: "
+            "nothing was added."
+        )
+    told = f"Added {added} item{'s' if added != 1 else ''} from the bank"
+    if added == picked:
+        return f"{told}."
+    already = picked - added
+    return f"{told} ({already} {'was' if already == 1 else 'were'} in the set already)."
+
+
 def add_own_item(
     db: Session, *, actor: UserRead | None, set_id: int, data: DrillItemInput
 ) -> DrillSetRead:

@@ -42,9 +42,10 @@ def _create() -> None:
 def _add_bank(set_id: int) -> None:
     keys = state.get("drill_bank_pick", [])
     with store.transaction(write=True) as db:
-        drill_service.add_bank_items(db, actor=actor, set_id=set_id, keys=keys)
+        before = len(drill_service.get_set(db, actor=actor, set_id=set_id).items)
+        after = len(drill_service.add_bank_items(db, actor=actor, set_id=set_id, keys=keys).items)
     state["drill_bank_pick"] = []
-    ui.flash(f"Added {len(keys)} items from the bank.")
+    ui.flash(drill_service.bank_items_added(picked=len(keys), added=after - before))
 
 
 def _add_own(set_id: int, skill: DrillSkill) -> None:

@@ -216,3 +216,33 @@ def test_a_hit_rate_of_199_in_200_is_not_shown_as_a_perfect_100_percent(app, app
     assert_clean(at)
     (row,) = at.dataframe[0].value.to_dict("records")
     assert (row["Attempts"], row["Hit rate"]) == (200, ">99%")
+
+
+def test_the_page_says_when_items_another_tab_added_were_not_added_again(app, app_db):
+    """A second tab added both picked items first: the service rightly copied nothing, but the
+    page said "Added 2 items from the bank." (An attack, 2026-12-07.)"""
+    classroom(app_db)
+    with unit_of_work(app_db, write=False) as db:
+        teacher_row = db.scalar(select(User).where(User.role == Role.teacher))
+        actor = UserRead.model_validate(teacher_row)
+    teacher = teacher_app(app, teacher_row.username)
+    open_page(teacher, "Drill sets")
+    teacher.text_input(key="drill_title").input("Open questions, week 3")
+    teacher.selectbox(key="drill_skill").select_index(2)
+    teacher.button(key="create_drill_set").click().run()
+    with unit_of_work(app_db, write=False) as db:
+        (drill_set,) = drill_service.list_sets(db, actor=actor)
+    teacher.multiselect(key="drill_bank_pick").set_value(["open-01", "open-02", "open-03"]).run()
+    with unit_of_work(app_db) as db:  # the other tab
+        drill_service.add_bank_items(db, actor=actor, set_id=drill_set.id, keys=["open-01"])
+
+    teacher.button(key="add_bank_items").click().run()
+
+    assert_clean(teacher)
+    shown = everything(teacher)
+    assert "Added 2 items from the bank (1 was in the set already)." in shown, shown
+    teacher.multiselect(key="drill_bank_pick").set_value(["open-04"]).run()
+    with unit_of_work(app_db) as db:
+        drill_service.add_bank_items(db, actor=actor, set_id=drill_set.id, keys=["open-04"])
+    teacher.button(key="add_bank_items").click().run()
+    assert "That item was in the set already: nothing was added." in everything(teacher)
