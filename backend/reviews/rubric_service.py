@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from backend import access
 from backend.actor import UserRead
-from backend.errors import NotFoundError, PermissionDeniedError, ValidationError
+from backend.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
 from backend.models import Assignment, PracticeSession, Rubric, RubricVersion, Section
 from backend.models.enums import SessionMode
 from backend.models.review import ReviewRelease
@@ -30,6 +30,17 @@ DEFAULT_RUBRIC_KEY = "micro_skills"
 class RubricNotFound(NotFoundError):
     def __init__(self, rubric_id: int) -> None:
         super().__init__(f"No rubric with id {rubric_id} is open to you.")
+
+
+class RubricChanged(ConflictError):
+    """Someone saved a version of the rubric after the form was filled from an older one."""
+
+    def __init__(self, version: int) -> None:
+        super().__init__(
+            f"This rubric was changed by someone else since you opened it (they saved version "
+            f"{version}). Yours was not saved: the form now shows their version; make your "
+            "change again and save."
+        )
 
 
 # Seeding and reading ----------------------------------------------------------------------------
@@ -154,9 +165,16 @@ def copy_rubric(
 
 
 def update_rubric(
-    db: Session, *, actor: UserRead | None, rubric_id: int, definition: RubricDefinition | dict
+    db: Session,
+    *,
+    actor: UserRead | None,
+    rubric_id: int,
+    definition: RubricDefinition | dict,
+    edited_version: int | None = None,
 ) -> RubricRead:
-    """Save an edit as a new version; reviews already written keep the version they used."""
+    """Save an edit as a new version; reviews already written keep the version they used.
+    `edited_version`: the version the form was filled from; a later one saved meanwhile (another
+    tab, an admin) refuses the save (`RubricChanged`) instead of being undone without a word."""
     access.require(db, actor, "rubric", "edit")
     rubric = db.get(Rubric, rubric_id, with_for_update=True)
     if rubric is None:
@@ -165,8 +183,11 @@ def update_rubric(
         raise PermissionDeniedError("Built-in rubrics cannot be edited. Make a copy and edit it.")
     access.require(db, actor, "rubric", "edit", rubric, refuse=lambda: RubricNotFound(rubric_id))
     definition = _validated(definition)
+    latest = latest_version(db, rubric.id).version
+    if edited_version is not None and edited_version != latest:
+        raise RubricChanged(latest)
     rubric.name = definition.name
-    number = latest_version(db, rubric.id).version + 1
+    number = latest + 1
     db.add(
         RubricVersion(
             rubric_id=rubric.id, version=number, definition=definition.model_dump(mode="json")

@@ -94,7 +94,11 @@ def _save(actor: UserRead, rubric: RubricRead) -> None:
     try:
         with store.transaction(write=True) as db:
             saved = rubric_service.update_rubric(
-                db, actor=actor, rubric_id=rubric.id, definition=definition
+                db,
+                actor=actor,
+                rubric_id=rubric.id,
+                definition=definition,
+                edited_version=rubric.version,
             )
     except ValidationError as error:
         state[_errors_key(rubric)] = error.field_errors

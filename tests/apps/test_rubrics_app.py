@@ -226,3 +226,33 @@ def test_review_setting_and_rubric_each_save_at_once_and_both_survive_a_reload(
         "after_teacher_review"
     )
     assert fresh.selectbox(key=f"assignment_rubric_{assignment.id}").value == miti.id
+
+
+def test_a_save_never_silently_undoes_what_another_tab_saved(app, app_db, teacher):
+    """Another tab saved version 2 (a rewritten anchor); this tab, still showing version 1,
+    renamed the rubric and read "Saved as version 3", which had put the old anchor back without
+    a word. (An attack, 2026-12-07.)"""
+    at = open_page(teacher_app(app), "Rubrics")
+    at.button(key="copy_rubric").click().run()
+    mine = next(r for r in _rubrics(app_db, teacher) if r.owner_id == teacher.id)
+    with unit_of_work(app_db) as db:  # the other tab
+        rubric_service.update_rubric(
+            db,
+            actor=teacher,
+            rubric_id=mine.id,
+            definition=dict(mine.definition, description="Rewritten in the other tab."),
+        )
+
+    at.text_input(key=_field(mine, "name")).input("Week 3 rubric")
+    at.button(key=f"save_rubric_{mine.id}").click().run()
+
+    shown = everything(at)
+    assert "changed by someone else since you opened it" in shown, shown
+    assert "Saved as version 3" not in shown
+    with unit_of_work(app_db) as db:
+        latest = rubric_service.get_rubric(db, actor=teacher, rubric_id=mine.id)
+    assert (latest.version, latest.definition["description"]) == (2, "Rewritten in the other tab.")
+    # The page now shows version 2: saving from it works.
+    at.text_input(key=_field(latest, "name")).input("Week 3 rubric")
+    at.button(key=f"save_rubric_{mine.id}").click().run()
+    assert "Saved as version 3" in everything(at)
