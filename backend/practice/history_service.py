@@ -33,7 +33,7 @@ from backend.models import (
 from backend.models.enums import MessageRole, Role, SessionMode, SessionStatus
 from backend.practice import session_service
 from backend.practice.branch_service import branch_label
-from backend.practice.read_models import MessageRead
+from backend.practice.read_models import MessageRead, SessionRead
 from backend.utils.formatting import format_duration, format_time, format_tokens, format_usd
 from backend.utils.markdown import safe_markdown
 
@@ -368,6 +368,16 @@ def transcript_markdown(db: Session, *, actor: UserRead | None, session_id: int)
         lines.append(f"- **Duration:** {format_duration(session.ended_at - session.started_at)}")
     if figures:
         lines.append(f"- **Model:** {session.model or 'unknown'}")
+    copied = _copied_turns(db, session)
+    if session.branch_of_id is not None and session.branch_turn is not None:
+        started = db.scalar(
+            select(PracticeSession.started_at).where(PracticeSession.id == session.branch_of_id)
+        )
+        if started is not None:
+            lines.append(
+                f"- **Branch:** {branch_label(started, session.branch_turn)}; its turns before "
+                "that are copied from it, with the time they were said"
+            )
     lines += ["", "## Messages", ""]
 
     for message in messages:
@@ -376,14 +386,24 @@ def transcript_markdown(db: Session, *, actor: UserRead | None, session_id: int)
             if message.role == MessageRole.user
             else f"{client_name} (client)"
         )
+        said_at = copied.get(message.sequence_number)
+        when = (
+            format_time(message.created_at)
+            if said_at is None
+            else f"{format_time(said_at)} (copied from the session it branches)"
+        )
         lines += [
-            f"### {message.sequence_number}. {speaker} — {format_time(message.created_at)}",
+            f"### {message.sequence_number}. {speaker} — {when}",
             "",
             _quote(safe_markdown(message.content)),
             "",
         ]
         if figures:
-            lines.append(_usage_line(message))
+            lines.append(
+                "*Tokens and cost counted in the session it was copied from*"
+                if said_at is not None and message.role == MessageRole.assistant
+                else _usage_line(message)
+            )
         lines.append("")
 
     replies = sum(1 for message in messages if message.role == MessageRole.assistant)
@@ -407,6 +427,22 @@ def transcript_markdown(db: Session, *, actor: UserRead | None, session_id: int)
         "",
     ]
     return "\n".join(lines)
+
+
+def _copied_turns(db: Session, session: SessionRead) -> dict[int, datetime]:
+    """A branch's copied messages (by number) and when each was said in the session it branches
+    (the copies are stored at the time of the try, without tokens or cost of their own)."""
+    if session.branch_of_id is None or session.branch_turn is None:
+        return {}
+    return {
+        number: said_at
+        for number, said_at in db.execute(
+            select(Message.sequence_number, Message.created_at).where(
+                Message.session_id == session.branch_of_id,
+                Message.sequence_number < session.branch_turn,
+            )
+        ).all()
+    }
 
 
 def _usage_line(message: MessageRead) -> str:

@@ -254,3 +254,53 @@ def test_a_branchs_copied_messages_are_not_counted_as_sent_again(db):
     assert messages() == before  # its 4 copies are not new messages
     add_message(db, actor=room.student, session_id=branch.id, content="You feel judged.")
     assert messages() == before + 1
+
+
+def test_a_branchs_markdown_says_which_turns_it_copied_and_from_when(db):
+    """The History list marks a branch ("branch of the session of ... at turn 5"), but its
+    Markdown read as a whole conversation: the copied turns dated to the try and their replies
+    "cost unpriced", though they were priced and billed to the original. (An attack,
+    2026-12-07.)"""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from sqlalchemy import update
+
+    from backend.llm.usage import Usage
+    from backend.models import Message
+    from backend.models.base import utcnow
+    from backend.utils.formatting import format_time
+
+    room = make_classroom(db)
+    original = session_service.create_session(db, actor=room.student, client_id=room.client.id)
+    for said, answered in (
+        ("Do you drink every day?", "Most days, yes."),
+        ("Have you tried to stop?", "Once. It lasted a week."),
+        ("Why don't you just stop?", "You sound like my wife."),
+    ):
+        add_message(db, actor=room.student, session_id=original.id, content=said)
+        add_reply(
+            db,
+            session_id=original.id,
+            content=answered,
+            usage=Usage(input_tokens=400, output_tokens=30),
+            cost=Decimal("0.000437"),
+        )
+    session_service.end_session(db, actor=room.student, session_id=original.id)
+    yesterday = utcnow() - timedelta(days=1)
+    db.execute(
+        update(Message).where(Message.session_id == original.id).values(created_at=yesterday)
+    )
+    branch = branch_service.start_branch(db, actor=room.student, session_id=original.id, turn=5)
+    add_message(db, actor=room.student, session_id=branch.id, content="You feel judged.")
+
+    for reader in (room.teacher, room.student):
+        text = history_service.transcript_markdown(db, actor=reader, session_id=branch.id)
+        assert "- **Branch:** branch of the session of " in text and "at turn 5" in text, text
+        first = next(line for line in text.splitlines() if line.startswith("### 1. "))
+        assert format_time(yesterday) in first and "copied" in first, first
+        last = next(line for line in text.splitlines() if line.startswith("### 5. "))
+        assert "copied" not in last, last
+    teachers = history_service.transcript_markdown(db, actor=room.teacher, session_id=branch.id)
+    assert "unpriced" not in teachers, teachers
+    assert teachers.count("counted in the session it was copied from") == 2  # replies 2 and 4
