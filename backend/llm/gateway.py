@@ -531,7 +531,9 @@ class LLMGateway:
             )
             error.billed = completion  # a whole answer: the API billed it
             raise error
-        return StructuredAnswer(data=dict(call.input), tool_use_id=call.id, completion=completion)
+        return StructuredAnswer(
+            data=_without_controls(dict(call.input)), tool_use_id=call.id, completion=completion
+        )
 
     # Message Batches (half price, answered within 24 hours) ------------------------------------
     def submit_batch(self, requests: dict[str, dict[str, Any]]) -> str:
@@ -717,6 +719,18 @@ class LLMGateway:
                 ),
             )
         return Health(status, reason, breaker, error_rate, median, len(outcomes))
+
+
+def _without_controls(value: Any) -> Any:
+    """A forced tool's input with every text in it `without_control_characters`: a summary or
+    a quote is model text, stored like a reply."""
+    if isinstance(value, str):
+        return without_control_characters(value)
+    if isinstance(value, dict):
+        return {key: _without_controls(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_without_controls(item) for item in value]
+    return value
 
 
 def _text_of(content: str | list[dict]) -> str:

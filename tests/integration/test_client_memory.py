@@ -674,3 +674,15 @@ def test_a_secret_another_student_guessed_is_still_protected(committed_engine, a
         database, actor=other, session_id=session.id, content="How was your week?"
     )
     assert stored_messages(committed_engine, other, session.id)[-1].content == SAFE_REPLY, outcome
+
+
+def test_a_control_character_in_the_models_summary_is_not_stored(committed_engine, api, classroom):
+    """A forced tool's answer is model text too: a stray BEL in a summary was stored, and the
+    teacher's course export then refused its own import ("summary holds a control character").
+    (An attack, 2026-12-07.)"""
+    _continuing(committed_engine, classroom)
+    api.reply("Work has been rough. I barely sleep.")
+    api.tool_reply(SUMMARY | {"agreed": "You agreed to keep a sleep\x07 diary until next week."})
+    first = _session(committed_engine, classroom, "How have you been sleeping?")
+    memory = _memory(committed_engine, classroom, first)
+    assert "You agreed to keep a sleep diary until next week." in memory.summary
