@@ -182,10 +182,10 @@ def update_rubric(
     if rubric.owner_id is None:
         raise PermissionDeniedError("Built-in rubrics cannot be edited. Make a copy and edit it.")
     access.require(db, actor, "rubric", "edit", rubric, refuse=lambda: RubricNotFound(rubric_id))
-    definition = _validated(definition)
     latest = latest_version(db, rubric.id).version
-    if edited_version is not None and edited_version != latest:
+    if edited_version is not None and edited_version != latest:  # before its fields: it is gone
         raise RubricChanged(latest)
+    definition = _validated(definition)
     rubric.name = definition.name
     number = latest + 1
     db.add(
@@ -195,6 +195,19 @@ def update_rubric(
     )
     db.flush()
     return _read(db, rubric)
+
+
+def require_current(db: Session, *, actor: UserRead | None, rubric_id: int, version: int) -> None:
+    """`RubricChanged` unless `version` is the rubric's latest: a form filled from an older one
+    is not checked field by field (its fields are gone from the page), nor saved."""
+    access.require(db, actor, "rubric", "edit")
+    rubric = db.get(Rubric, rubric_id)
+    if rubric is None:
+        raise RubricNotFound(rubric_id)
+    access.require(db, actor, "rubric", "edit", rubric, refuse=lambda: RubricNotFound(rubric_id))
+    latest = latest_version(db, rubric.id).version
+    if latest != version:
+        raise RubricChanged(latest)
 
 
 def set_assignment_rubric(

@@ -85,6 +85,8 @@ def _field_errors(error: PydanticValidationError) -> dict[str, str]:
 def _save(actor: UserRead, rubric: RubricRead) -> None:
     state = st.session_state
     state[_errors_key(rubric)] = {}
+    with store.transaction() as db:  # another tab's version first: this form's fields are gone
+        rubric_service.require_current(db, actor=actor, rubric_id=rubric.id, version=rubric.version)
     try:
         definition = RubricDefinition.model_validate(_edited(rubric))
     except PydanticValidationError as error:

@@ -256,3 +256,26 @@ def test_a_save_never_silently_undoes_what_another_tab_saved(app, app_db, teache
     at.text_input(key=_field(latest, "name")).input("Week 3 rubric")
     at.button(key=f"save_rubric_{mine.id}").click().run()
     assert "Saved as version 3" in everything(at)
+
+
+def test_a_stale_form_with_a_field_to_fix_says_the_rubric_changed(app, app_db, teacher):
+    """The same, with a field left empty: the page had said "fix the fields marked in red" and
+    shown the other tab's version, the rename gone and nothing said. (An attack, 2026-12-07.)"""
+    at = open_page(teacher_app(app), "Rubrics")
+    at.button(key="copy_rubric").click().run()
+    mine = next(r for r in _rubrics(app_db, teacher) if r.owner_id == teacher.id)
+    with unit_of_work(app_db) as db:  # the other tab
+        rubric_service.update_rubric(
+            db,
+            actor=teacher,
+            rubric_id=mine.id,
+            definition=dict(mine.definition, description="Rewritten in the other tab."),
+        )
+
+    at.text_input(key=_field(mine, "name")).input("Week 3 rubric")
+    at.text_input(key=_field(mine, "criteria", 0, "name")).input("")
+    at.button(key=f"save_rubric_{mine.id}").click().run()
+
+    shown = everything(at)
+    assert "changed by someone else since you opened it" in shown, shown
+    assert "fix the fields marked in red" not in shown and "This cannot be empty" not in shown

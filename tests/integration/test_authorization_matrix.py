@@ -1026,6 +1026,16 @@ def _operations() -> dict[str, Operation]:
             ),
             R("rubric", "edit", "rubric"),
         ),
+        "require_current_rubric": _op(
+            rubric_service.require_current,
+            lambda f, db, w, a: f(
+                db,
+                actor=a,
+                rubric_id=_own_rubric_id(db, w),
+                version=rubric_service.latest_version(db, _own_rubric_id(db, w)).version,
+            ),
+            R("rubric", "edit", "rubric"),
+        ),
         "set_assignment_rubric": _op(
             rubric_service.set_assignment_rubric,
             lambda f, db, w, a: (
