@@ -127,6 +127,8 @@ def add_bank_items(
 def bank_items_added(*, picked: int, added: int) -> str:
     """What the teacher is told after adding `picked` bank items, of which `added` were not in
     the set already (a second tab may have added the others)."""
+    if not picked:
+        return "Pick the bank items to add first."
     if not added:
         return (
             f"{'That item was' if picked == 1 else 'Those items were'} in the set already: "

@@ -390,7 +390,7 @@ def transcript_markdown(db: Session, *, actor: UserRead | None, session_id: int)
         when = (
             format_time(message.created_at)
             if said_at is None
-            else f"{format_time(said_at)} (copied from the session it branches)"
+            else f"{format_time(said_at)} (copied from the session it was said in)"
         )
         lines += [
             f"### {message.sequence_number}. {speaker} — {when}",
@@ -400,7 +400,7 @@ def transcript_markdown(db: Session, *, actor: UserRead | None, session_id: int)
         ]
         if figures:
             lines.append(
-                "*Tokens and cost counted in the session it was copied from*"
+                "*Tokens and cost counted in the session it was said in*"
                 if said_at is not None and message.role == MessageRole.assistant
                 else _usage_line(message)
             )
@@ -430,19 +430,30 @@ def transcript_markdown(db: Session, *, actor: UserRead | None, session_id: int)
 
 
 def _copied_turns(db: Session, session: SessionRead) -> dict[int, datetime]:
-    """A branch's copied messages (by number) and when each was said in the session it branches
-    (the copies are stored at the time of the try, without tokens or cost of their own)."""
-    if session.branch_of_id is None or session.branch_turn is None:
-        return {}
-    return {
-        number: said_at
-        for number, said_at in db.execute(
-            select(Message.sequence_number, Message.created_at).where(
-                Message.session_id == session.branch_of_id,
-                Message.sequence_number < session.branch_turn,
+    """A branch's copied messages (by number) and when each was said: in the session it
+    branches or, where that is a branch too, further back (copies are stored at the time of
+    their try, without tokens or cost of their own)."""
+    said: dict[int, datetime] = {}
+    below, origin = session.branch_turn, session.branch_of_id
+    while origin is not None and below is not None and below > 1:
+        parent = db.execute(
+            select(PracticeSession.branch_of_id, PracticeSession.branch_turn).where(
+                PracticeSession.id == origin
             )
-        ).all()
-    }
+        ).one_or_none()
+        if parent is None:
+            break
+        own_from = parent.branch_turn or 1  # the parent's own turns (an original's are all)
+        rows = db.execute(
+            select(Message.sequence_number, Message.created_at).where(
+                Message.session_id == origin,
+                Message.sequence_number >= own_from,
+                Message.sequence_number < below,
+            )
+        )
+        said.update({number: said_at for number, said_at in rows})
+        below, origin = min(below, own_from), parent.branch_of_id
+    return said
 
 
 def _usage_line(message: MessageRead) -> str:

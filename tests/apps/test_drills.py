@@ -246,3 +246,6 @@ def test_the_page_says_when_items_another_tab_added_were_not_added_again(app, ap
         drill_service.add_bank_items(db, actor=actor, set_id=drill_set.id, keys=["open-04"])
     teacher.button(key="add_bank_items").click().run()
     assert "That item was in the set already: nothing was added." in everything(teacher)
+    teacher.button(key="add_bank_items").click().run()  # nothing picked
+    shown = everything(teacher)
+    assert "Pick the bank items to add first." in shown and "in the set already" not in shown

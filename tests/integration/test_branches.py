@@ -303,4 +303,11 @@ def test_a_branchs_markdown_says_which_turns_it_copied_and_from_when(db):
         assert "copied" not in last, last
     teachers = history_service.transcript_markdown(db, actor=room.teacher, session_id=branch.id)
     assert "unpriced" not in teachers, teachers
-    assert teachers.count("counted in the session it was copied from") == 2  # replies 2 and 4
+    assert teachers.count("counted in the session it was said in") == 2  # replies 2 and 4
+
+    # A branch of that branch: its turns 1-4 were said yesterday too (branch 1 only copied them).
+    add_reply(db, session_id=branch.id, content="Judged? Maybe.")
+    again = branch_service.start_branch(db, actor=room.student, session_id=branch.id, turn=5)
+    text = history_service.transcript_markdown(db, actor=room.teacher, session_id=again.id)
+    first = next(line for line in text.splitlines() if line.startswith("### 1. "))
+    assert format_time(yesterday) in first, first
