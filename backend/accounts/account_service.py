@@ -318,6 +318,14 @@ def _browser_key_for_limits(browser: str | None) -> str:
     return bounded(browser or UNKNOWN_BROWSER, 80)
 
 
+def _password_epoch(user: User | None) -> str:
+    """Which password the account has (a digest of its hash's digest), so that a browser's
+    log-in count is for that password: a reset, what the lock-out message advises, or a change
+    starts it afresh (a reset had left the owner refused for minutes in the tab they were told to
+    wait in, as it lifted only the username's shared slow-down)."""
+    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:12] if user else "-"
+
+
 def authenticate(
     db: Session,
     *,
@@ -338,8 +346,8 @@ def authenticate(
     """
     limiter = limiter or get_rate_limiter()
     username = _clean_username(username)
-    browser_key = _browser_key_for_limits(browser)
     user = db.scalar(select(User).where(User.username == username))
+    browser_key = f"{_browser_key_for_limits(browser)}:{_password_epoch(user)}"
     known = _known_device(user, device)
     # The atomic count decides, before any password hash is checked.
     limiter.admit_login(username, browser_key, device=known)

@@ -745,3 +745,31 @@ def test_cli_create_admin_prompts_twice_and_never_echoes_the_password(tmp_path):
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0, screen
     assert NEW_ADMIN_PASSWORD.encode() not in screen and b"tty.admin" in screen
+
+
+def test_the_reset_the_lock_out_message_advises_lets_the_owner_in(db, limiter):
+    """Five wrong tries: "Wait 5 minutes and try again, or ask an admin to reset your
+    password." The admin reset it at once, and the new password typed in the same tab was still
+    refused for minutes: the reset lifted only the username's shared slow-down, not this
+    browser's count. A browser's count now starts again with a new password. (An attack,
+    2026-12-07.)"""
+    admin = make_user(db, role=Role.admin)
+    student = make_user(db, username="sam")
+    for _ in range(limiter.login_browser_limit.amount):
+        with pytest.raises(AuthenticationError):
+            account_service.authenticate(
+                db, username="sam", password="wrong guess here", browser="tab", limiter=limiter
+            )
+    with pytest.raises(RateLimitedError, match="ask an admin to reset your password"):
+        account_service.authenticate(
+            db, username="sam", password="still wrong", browser="tab", limiter=limiter
+        )
+
+    account_service.reset_password(
+        db, actor=admin, user_id=student.id, new_password=NEW_PASSWORD, limiter=limiter
+    )
+
+    user = account_service.authenticate(
+        db, username="sam", password=NEW_PASSWORD, browser="tab", limiter=limiter
+    )
+    assert user.id == student.id
