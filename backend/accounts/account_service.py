@@ -32,7 +32,7 @@ from backend.models.base import utcnow
 from backend.models.enums import Role
 from backend.models.user import LoginEndReason
 from backend.utils.rate_limiter import RateLimiter, get_rate_limiter
-from backend.utils.text import bounded, clean_text, has_forbidden_characters
+from backend.utils.text import bounded, clean_text, has_forbidden_characters, is_blank
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
 MIN_PASSWORD_LENGTH = 8
@@ -85,7 +85,7 @@ def _validate_new_account(username: str, display_name: str, password: str) -> tu
         display_name = clean_text(
             display_name, field="display_name", label="The display name", max_chars=120
         )
-        if not display_name:
+        if is_blank(display_name):  # empty, or only what draws nothing (zero-width spaces)
             errors["display_name"] = "Enter the name other people will see."
     except ValidationError as error:
         errors.update(error.field_errors)

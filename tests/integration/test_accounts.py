@@ -773,3 +773,20 @@ def test_the_reset_the_lock_out_message_advises_lets_the_owner_in(db, limiter):
         db, username="sam", password=NEW_PASSWORD, browser="tab", limiter=limiter
     )
     assert user.id == student.id
+
+
+@pytest.mark.parametrize("name", ["\u200b\u200b\u200b", "\u3164", "\u2800\u2800"])
+def test_a_display_name_that_shows_nothing_is_refused(db, name):
+    """A name of zero-width spaces, a Hangul filler or Braille blanks had made an account whose
+    name the roster, the review queue and drill results showed blank. (An attack, 2026-12-07.)"""
+    teacher = make_user(db, role=Role.teacher)
+    section = make_section(db, teacher=teacher)
+    with pytest.raises(ValidationError) as refused:
+        account_service.sign_up_student(
+            db,
+            join_code=section.join_code,
+            username="blank.name",
+            display_name=name,
+            password=NEW_PASSWORD,
+        )
+    assert refused.value.field_errors["display_name"] == "Enter the name other people will see."
