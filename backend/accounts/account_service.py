@@ -481,6 +481,8 @@ def set_active(db: Session, *, actor: UserRead | None, user_id: int, active: boo
     user = db.get(User, user_id)
     if user is None:
         raise UserNotFound(user_id)
+    if not active and user.role == Role.admin:
+        _keep_an_admin(db, acting=admin.id, leaving=user.id)
     user.is_active = active
     if not active:
         _revoke_all(db, user.id, LoginEndReason.deactivated)
@@ -493,6 +495,24 @@ def set_active(db: Session, *, actor: UserRead | None, user_id: int, active: boo
         user_id=admin.id,
     )
     return UserRead.model_validate(user)
+
+
+def _keep_an_admin(db: Session, *, acting: int, leaving: int) -> None:
+    """Refuse a deactivation that would leave no active admin. The active admins' rows are
+    locked and read again, so two admins deactivating each other at once are taken one after
+    the other: the second finds itself deactivated (both had succeeded, and nobody was left to
+    open the Accounts page)."""
+    admins = db.scalars(
+        select(User.id)
+        .where(User.role == Role.admin, User.is_active.is_(True))
+        .order_by(User.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).all()
+    if acting not in admins:
+        raise PermissionDeniedError("Your account has been deactivated. Ask an admin for help.")
+    if not [admin for admin in admins if admin != leaving]:
+        raise ConflictError("One admin must stay active: make another admin first.")
 
 
 # Log-ins that survive a reload -----------------------------------------------------------------

@@ -790,3 +790,50 @@ def test_a_display_name_that_shows_nothing_is_refused(db, name):
             password=NEW_PASSWORD,
         )
     assert refused.value.field_errors["display_name"] == "Enter the name other people will see."
+
+
+@pytest.mark.both_backends  # concurrent writers: each backend locks differently
+def test_two_admins_deactivating_each_other_at_once_leave_one_admin(committed_engine):
+    """Each of the last two admins deactivated the other at the same moment: both had
+    succeeded (each read itself active), leaving nobody to open the Accounts page. (An attack,
+    2026-12-07.)"""
+    with unit_of_work(committed_engine) as db:
+        ann = make_user(db, role=Role.admin, username="ann")
+        bob = make_user(db, role=Role.admin, username="bob")
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def deactivate(actor, target) -> None:
+        barrier.wait()
+        try:
+            with unit_of_work(committed_engine) as db:
+                account_service.set_active(db, actor=actor, user_id=target.id, active=False)
+            outcomes.append("deactivated")
+        except (ConflictError, PermissionDeniedError) as refusal:
+            outcomes.append(refusal.message)
+
+    threads = [
+        threading.Thread(target=deactivate, args=(ann, bob)),
+        threading.Thread(target=deactivate, args=(bob, ann)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert outcomes.count("deactivated") == 1, outcomes
+    with unit_of_work(committed_engine, write=False) as db:
+        active = db.scalar(
+            select(func.count()).select_from(User).where(User.role == Role.admin, User.is_active)
+        )
+    assert active == 1
+
+
+def test_the_last_active_admin_cannot_be_deactivated(db):
+    """Deactivating yourself was refused; deactivating the only other admin while you are
+    deactivated is refused too: one admin always remains."""
+    ann = make_user(db, role=Role.admin, username="ann")
+    bob = make_user(db, role=Role.admin, username="bob")
+    db.execute(update(User).where(User.id == ann.id).values(is_active=False))
+    with pytest.raises((ConflictError, PermissionDeniedError)):
+        account_service.set_active(db, actor=ann, user_id=bob.id, active=False)
+    assert db.get(User, bob.id).is_active
