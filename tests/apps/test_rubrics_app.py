@@ -228,20 +228,26 @@ def test_review_setting_and_rubric_each_save_at_once_and_both_survive_a_reload(
     assert fresh.selectbox(key=f"assignment_rubric_{assignment.id}").value == miti.id
 
 
-def test_a_save_never_silently_undoes_what_another_tab_saved(app, app_db, teacher):
-    """Another tab saved version 2 (a rewritten anchor); this tab, still showing version 1,
-    renamed the rubric and read "Saved as version 3", which had put the old anchor back without
-    a word. (An attack, 2026-12-07.)"""
+def _copied_then_saved_in_another_tab(app, app_db, teacher):
+    """This tab shows the teacher's copy at version 1; another tab has saved version 2."""
     at = open_page(teacher_app(app), "Rubrics")
     at.button(key="copy_rubric").click().run()
     mine = next(r for r in _rubrics(app_db, teacher) if r.owner_id == teacher.id)
-    with unit_of_work(app_db) as db:  # the other tab
+    with unit_of_work(app_db) as db:
         rubric_service.update_rubric(
             db,
             actor=teacher,
             rubric_id=mine.id,
             definition=dict(mine.definition, description="Rewritten in the other tab."),
         )
+    return at, mine
+
+
+def test_a_save_never_silently_undoes_what_another_tab_saved(app, app_db, teacher):
+    """Another tab saved version 2 (a rewritten anchor); this tab, still showing version 1,
+    renamed the rubric and read "Saved as version 3", which had put the old anchor back without
+    a word. (An attack, 2026-12-07.)"""
+    at, mine = _copied_then_saved_in_another_tab(app, app_db, teacher)
 
     at.text_input(key=_field(mine, "name")).input("Week 3 rubric")
     at.button(key=f"save_rubric_{mine.id}").click().run()
@@ -261,16 +267,7 @@ def test_a_save_never_silently_undoes_what_another_tab_saved(app, app_db, teache
 def test_a_stale_form_with_a_field_to_fix_says_the_rubric_changed(app, app_db, teacher):
     """The same, with a field left empty: the page had said "fix the fields marked in red" and
     shown the other tab's version, the rename gone and nothing said. (An attack, 2026-12-07.)"""
-    at = open_page(teacher_app(app), "Rubrics")
-    at.button(key="copy_rubric").click().run()
-    mine = next(r for r in _rubrics(app_db, teacher) if r.owner_id == teacher.id)
-    with unit_of_work(app_db) as db:  # the other tab
-        rubric_service.update_rubric(
-            db,
-            actor=teacher,
-            rubric_id=mine.id,
-            definition=dict(mine.definition, description="Rewritten in the other tab."),
-        )
+    at, mine = _copied_then_saved_in_another_tab(app, app_db, teacher)
 
     at.text_input(key=_field(mine, "name")).input("Week 3 rubric")
     at.text_input(key=_field(mine, "criteria", 0, "name")).input("")
