@@ -32,7 +32,7 @@ from backend.models.base import utcnow
 from backend.models.enums import Role
 from backend.models.user import LoginEndReason
 from backend.utils.rate_limiter import RateLimiter, get_rate_limiter
-from backend.utils.text import bounded, clean_text, has_forbidden_characters, is_blank
+from backend.utils.text import as_shown, bounded, clean_text, has_forbidden_characters, is_blank
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
 MIN_PASSWORD_LENGTH = 8
@@ -82,8 +82,8 @@ def _validate_new_account(username: str, display_name: str, password: str) -> tu
         errors.update(error.field_errors)
         username = ""  # nothing to compare the password with
     try:
-        display_name = clean_text(
-            display_name, field="display_name", label="The display name", max_chars=120
+        display_name = as_shown(
+            clean_text(display_name, field="display_name", label="The display name", max_chars=120)
         )
         if is_blank(display_name):  # empty, or only what draws nothing (zero-width spaces)
             errors["display_name"] = "Enter the name other people will see."

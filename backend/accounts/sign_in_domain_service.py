@@ -27,7 +27,7 @@ from backend.models import SignInDomain, User
 from backend.models.base import utcnow
 from backend.models.enums import Role
 from backend.models.user import NO_PASSWORD
-from backend.utils.text import has_forbidden_characters
+from backend.utils.text import as_shown, has_forbidden_characters
 
 # Roles a domain rule may give: an admin is never made by e-mail domain.
 DOMAIN_ROLES = (Role.student, Role.teacher)
@@ -249,7 +249,7 @@ def sign_in_with_identity(
 def _create_account(db: Session, *, email: str, name: object, role: Role) -> User:
     """A new account for a first sign-in; a simultaneous first sign-in may win the race."""
     local = email.split("@", 1)[0]
-    display_name = " ".join(name.split())[:120] if isinstance(name, str) else ""
+    display_name = as_shown(name)[:120] if isinstance(name, str) else ""
     if not display_name or has_forbidden_characters(display_name):
         display_name = local[:120]
     if _shown_already(db, display_name):  # never a look-alike of another account

@@ -36,6 +36,14 @@ _INVISIBLE_CATEGORIES = frozenset({"Zs", "Zl", "Zp", "Cc", "Cf", "Mn", "Me"})
 _BLANK_FILLERS = frozenset("\u115f\u1160\u3164\uffa0\u2800\U0001d159")
 
 
+def as_shown(value: str) -> str:
+    """A name as it reads on screen: accents on their letters (NFC), nothing that draws nothing
+    (zero-width spaces, joiners), one space between words. Two names that read alike are then
+    the same text, so a look-alike of another account's name is recognised."""
+    drawn = "".join(char for char in value if unicodedata.category(char) != "Cf")
+    return " ".join(unicodedata.normalize("NFC", drawn).split())
+
+
 def is_blank(value: str) -> bool:
     """Nothing in `value` shows on screen (a message of zero-width spaces looks empty too)."""
     return all(

@@ -229,3 +229,21 @@ def test_removing_a_rule_or_deactivating_stops_the_next_sign_in(db, admin):
     with pytest.raises(SignInRefused) as refused:
         sign_in.sign_in_with_identity(db, claims=claims())
     assert refused.value.reason == "domain"
+
+
+@pytest.mark.parametrize(
+    "name", ["Zoe\u0308 Marti\u0301n", "Zo\u200bë Martín"], ids=["accents-apart", "zero-width"]
+)
+def test_a_name_that_reads_as_another_accounts_is_never_shown_as_it(db, name):
+    """The look-alike guard compared raw text: the same name with its accents written apart
+    (as some directories send it), or with a zero-width space, was stored as it came and read
+    on screen exactly as an existing teacher's. (An attack, 2026-12-07.)"""
+    admin = make_user(db, role=Role.admin)
+    make_user(db, username="zoe.teacher", display_name="Zoë Martín", role=Role.teacher)
+    sign_in.add_domain(db, actor=admin, domain="school.edu", role=Role.student)
+
+    new = sign_in.sign_in_with_identity(
+        db, claims={"email": "zm@school.edu", "email_verified": True, "name": name, "sub": "x"}
+    )
+
+    assert new.display_name == "Zoë Martín (zm@school.edu)"
