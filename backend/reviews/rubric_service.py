@@ -175,16 +175,7 @@ def update_rubric(
     """Save an edit as a new version; reviews already written keep the version they used.
     `edited_version`: the version the form was filled from; a later one saved meanwhile (another
     tab, an admin) refuses the save (`RubricChanged`) instead of being undone without a word."""
-    access.require(db, actor, "rubric", "edit")
-    rubric = db.get(Rubric, rubric_id, with_for_update=True)
-    if rubric is None:
-        raise RubricNotFound(rubric_id)
-    if rubric.owner_id is None:
-        raise PermissionDeniedError("Built-in rubrics cannot be edited. Make a copy and edit it.")
-    access.require(db, actor, "rubric", "edit", rubric, refuse=lambda: RubricNotFound(rubric_id))
-    latest = latest_version(db, rubric.id).version
-    if edited_version is not None and edited_version != latest:  # before its fields: it is gone
-        raise RubricChanged(latest)
+    rubric, latest = _editable(db, actor, rubric_id, edited_version, lock=True)
     definition = _validated(definition)
     rubric.name = definition.name
     number = latest + 1
@@ -200,14 +191,26 @@ def update_rubric(
 def require_current(db: Session, *, actor: UserRead | None, rubric_id: int, version: int) -> None:
     """`RubricChanged` unless `version` is the rubric's latest: a form filled from an older one
     is not checked field by field (its fields are gone from the page), nor saved."""
+    _editable(db, actor, rubric_id, version, lock=False)
+
+
+def _editable(
+    db: Session, actor: UserRead | None, rubric_id: int, edited_version: int | None, *, lock: bool
+) -> tuple[Rubric, int]:
+    """The rubric `actor` may edit (never a built-in one) and its latest version number;
+    `RubricChanged` when `edited_version` is given and is no longer the latest (checked before
+    the form's fields: they are gone from the page)."""
     access.require(db, actor, "rubric", "edit")
-    rubric = db.get(Rubric, rubric_id)
+    rubric = db.get(Rubric, rubric_id, with_for_update=lock)
     if rubric is None:
         raise RubricNotFound(rubric_id)
+    if rubric.owner_id is None:
+        raise PermissionDeniedError("Built-in rubrics cannot be edited. Make a copy and edit it.")
     access.require(db, actor, "rubric", "edit", rubric, refuse=lambda: RubricNotFound(rubric_id))
     latest = latest_version(db, rubric.id).version
-    if latest != version:
+    if edited_version is not None and edited_version != latest:
         raise RubricChanged(latest)
+    return rubric, latest
 
 
 def set_assignment_rubric(
