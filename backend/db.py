@@ -457,11 +457,14 @@ def utc_date(db: Session, column: QueryableAttribute[datetime]) -> ColumnElement
     return func.cast(func.timezone("UTC", column), Date)
 
 
-def count_by(db: Session, key_column: QueryableAttribute[int], ids: list[int]) -> dict[int, int]:
-    """{id: number of rows whose `key_column` is that id}, one grouped query."""
+def count_by(
+    db: Session, key_column: QueryableAttribute[int], ids: list[int], *where: ColumnElement[bool]
+) -> dict[int, int]:
+    """{id: number of rows whose `key_column` is that id (and that meet `where`)}, one grouped
+    query."""
     if not ids:
         return {}
     rows = db.execute(
-        select(key_column, func.count()).where(key_column.in_(ids)).group_by(key_column)
+        select(key_column, func.count()).where(key_column.in_(ids), *where).group_by(key_column)
     )
     return dict(rows.all())

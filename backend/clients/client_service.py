@@ -16,6 +16,7 @@ from backend.db import count_by
 from backend.errors import ConflictError, NotFoundError, ValidationError
 from backend.models import ClientProfile, PracticeSession
 from backend.models.base import utcnow
+from backend.models.enums import SessionMode
 from backend.utils.text import clean_text
 
 FIELD_LABELS = {
@@ -80,7 +81,10 @@ def _explain(field: str, problem: ErrorDetails) -> str:
 
 
 def _conversation_counts(db: Session, client_ids: list[int]) -> dict[int, int]:
-    return count_by(db, PracticeSession.client_id, client_ids)
+    """Students' and the teacher's conversations; a check's probes are not conversations."""
+    return count_by(
+        db, PracticeSession.client_id, client_ids, PracticeSession.mode != SessionMode.check
+    )
 
 
 def _read(db: Session, client: ClientProfile) -> ClientRead:

@@ -365,6 +365,11 @@ def test_check_sessions_are_not_practice_but_their_cost_is_the_teachers(
         assert parts.practice == parts.test_chat == parts.review == 0
         assert history_service.list_conversations(db, actor=teacher) == []
         assert history_service.list_conversations(db, actor=admin) == []
+        # Nor on the teacher's client card: the probes are not conversations (an attack,
+        # 2026-12-07: the card said "7 conversations" of a client nobody had talked to).
+        (listed,) = client_service.list_clients(db, actor=teacher)
+        read = client_service.get_client(db, actor=teacher, client_id=client.id)
+        assert listed.conversation_count == read.conversation_count == 0
         tokens, cost = budget_service.usage_today(db, get_settings(), teacher.id)
         checks, _cost = budget_service.usage_today(db, get_settings(), teacher.id, check=True)
         # The teacher's allowance for checks, not for practice; the product's dollars.
