@@ -67,6 +67,9 @@ CONFRONT = (
     "you'll be sorry", "lol", "what a shock", "shocker", "genius", "precious", "poor you",
     "boo hoo", "yeah right", "so hard being you", "real tragedy", "sorry for yourself",
     "make excuses", "want to ruin",
+    # Questions that blame rather than ask (MITI's Confront disapproves and shames).
+    "how could you do that", "how could you do this", "how could you let", "how could you be so",
+    "why can't you just", "what is wrong with you",
     # "You're just ..." only as blame: "You're just running on empty" reflects.
     "you're just making", "you're just being", "you're just lazy", "you're just looking for",
     "you're just using", "you're just wasting", "you're just doing it to", "you're just angry at",
@@ -81,6 +84,9 @@ _NOT_CONFRONT = re.compile(
     r"|you (?:always|never) (?:put|look after|take care of) (?:everyone|others|other people)"
     r"|(?:be|being|become|you're|you are) a responsible|to admit it"
     r"|(?:cravings?|urges?|it|they|pain|panic|anxiety|feelings?) comes? on|come on board"
+    r"|come on (?:in|over|back|through)"
+    r"|you never (?:wanted to end up|thought you'd|saw yourself|pictured yourself)"
+    r"|you always (?:come back|keep going|find a way|show up|get back up|pick yourself up)"
     r"|why would you want to (?!ruin|lose|throw|waste|wreck|destroy|risk|give up)"
     r")"
 )
@@ -97,15 +103,34 @@ def _words_of(text: str) -> set[str]:
     return set(re.findall(r"[a-z']+", text.lower().replace("\u2019", "'")))
 
 
+# A question that is all blame ("What were you thinking?"; "What were you thinking about?" asks).
+_BLAME_ALONE = re.compile(r"^(?:what were you thinking|what was that about)[?!.]*$")
+# A choice put as a threat ("It's your choice if you want to keep hurting your kids."; "Only you
+# can decide whether your kids matter more than beer."): autonomy's words around harm or a
+# comparison the client never made, which MITI codes Confront, not Emphasizing autonomy.
+_THREATENED = re.compile(
+    r"(?<![a-z'])(?:want to (?:lose|hurt|destroy|wreck|throw away|waste|keep (?:hurting|drinking|"
+    r"using|losing|ruining|letting))|keep (?:hurting|ruining|letting (?:them|everyone) down)"
+    r"|matters? more (?:to you )?than)(?![a-z'])"
+)
+
+
 def confronts(text: TurnText, heard: str = "") -> bool:
     """Whether the turn argues with the client: a phrase of `CONFRONT`, not inside one of the
     reflections or evoking questions that share its words, nor given back from what the client
-    just said (`heard`: "You're afraid they'll report you" after "... will report me")."""
+    just said (`heard`: "You're afraid they'll report you" after "... will report me"); a question
+    that is all blame; or a threat in autonomy's words."""
     plain = TurnText(_NOT_CONFRONT.sub(" - ", text.all))
     said = _words_of(heard)
-    return any(
+    if any(
         plain.has((phrase,)) and not set(phrase.split()) - _FUNCTION_WORDS <= said
         for phrase in CONFRONT
+    ):
+        return True
+    return any(
+        _BLAME_ALONE.match(LEAD_IN.sub("", sentence))
+        or (TurnText(sentence).has(AUTONOMY) and _THREATENED.search(sentence))
+        for sentence in text.sentences
     )
 
 
@@ -329,8 +354,39 @@ def _telling(turn: StudentTurn) -> TurnText:
     return TurnText(" ".join(kept))
 
 
+# How a turn is meant, where its words say it otherwise: advice said more insistently is advice
+# ("You really should cut down.", "You clearly need to quit." are "You should ...", "You need to
+# ..."), a guess at a feeling put with "have to" is the guess ("You have to be exhausted." is
+# "You must be exhausted."), and "You should be proud of ..." affirms.
+_FEELING = "(?:" + "|".join(re.escape(feeling) for feeling in FEELINGS) + ")(?![a-z'])"
+_AS_MEANT = (
+    (
+        re.compile(
+            r"(?<![a-z'])(you|you'd|i think you) (?:really|just|seriously|definitely|clearly|"
+            r"absolutely|honestly|totally|certainly|simply|truly|urgently|badly|desperately|"
+            r"obviously|still) (should|need to|have to|ought to|must|better)(?![a-z'])"
+        ),
+        r"\1 \2",
+    ),
+    (
+        re.compile(rf"(?<![a-z'])you (?:have to|got to|gotta) be (?=(?:so |really )?{_FEELING})"),
+        "you must be ",
+    ),
+    (re.compile(r"(?<![a-z'])you should (?:feel |be )?(?:so |really )?proud"), "you can be proud"),
+)
+
+
+def _as_meant(turn: StudentTurn) -> StudentTurn:
+    """The turn with `_AS_MEANT`'s rewrites: what the rules below read."""
+    text = TurnText(turn.text).all
+    for pattern, meant in _AS_MEANT:
+        text = pattern.sub(meant, text)
+    return StudentTurn(text, turn.previous_client, turn.previous_student)
+
+
 def _apply_rules(labels: list[str], turn: StudentTurn) -> list[str]:
     """The documented rules on top of the learned labels (see the module docstring)."""
+    turn = _as_meant(turn)
     t = TurnText(turn.text)
     main, rest = labels[0], labels[1:]
     if confronts(t, turn.previous_client):
