@@ -23,6 +23,7 @@ from backend.practice import conversation_service
 from backend.practice.conversation_service import ConversationView, Reply
 from backend.practice.read_models import MessageRead, SessionRead
 from backend.practice.session_service import ReplyInFlight
+from backend.utils.text import is_blank, without_control_characters
 from mvp import a11y, chat_controls, job_view, ui
 from mvp.chat_controls import ChatKeys, end_and_start_over, unsent_messages
 from mvp.chat_messages import CLIENT_AVATAR, render_message, session_totals
@@ -192,14 +193,20 @@ class _Turn:
                 self.database, actor=self.actor, session_id=self.view.session.id, content=text
             )
         except Exception as error:  # a refusal, or the database failing: nothing was stored
-            # Keep the words to send again, after any kept before; words refused for what they
-            # are (a control character) would be again, with any sent together: apart, to copy.
+            # Keep the words to send again, after any kept before. Words refused for what they
+            # are wait without their invisible control characters (a form feed pasted from a
+            # PDF), which would be refused again, with any sent together; words refused
+            # otherwise stay on screen apart, to copy.
             refused = isinstance(error, ValidationError) and not resent
-            if not (resent or refused):
-                unsent = chat_controls.keep_unsent_words(self.keys, text)
+            readable = without_control_characters(text) if refused else text
+            waits = not resent and (not refused or readable != text) and not is_blank(readable)
+            if waits:
+                unsent = chat_controls.keep_unsent_words(self.keys, readable)
             with self.draft_slot.container():
                 ui.show_error(error) if isinstance(error, AppError) else ui.show_unexpected(error)
-                if refused and text.strip():
+                if refused and waits:
+                    st.caption("It waits below without the invisible character: send it again.")
+                elif refused and text.strip():
                     show_unsent([text], "Not sent, edit it and send it again")
                 if unsent:
                     show_unsent(unsent)

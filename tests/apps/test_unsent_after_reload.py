@@ -170,3 +170,27 @@ def test_words_refused_in_two_tabs_both_survive_a_reload(
     reloaded = _reload(tab_b, browser_cookies)
     shown = "".join(_unsent(reloaded))
     assert THOUGHT in shown and OTHER in shown
+
+
+def test_words_refused_for_a_control_character_wait_without_it_and_send_again(
+    app, app_db, app_api, browser_cookies
+):
+    """Words refused for an invisible control character (a form feed, as pasting from a PDF
+    brings) were drawn in the run that refused them only: the next click or a reload, and they
+    were gone, kept nowhere (an attack, 2026-12-07). They now wait as "Not sent" without that
+    character, kept with the log-in, and "Send again" sends them."""
+    classroom(app_db)
+    at = log_in(app.run(), "sam.student")
+    start_button(at).click().run()
+    at.chat_input(key="chat_input").set_value(f"From my notes:\x0c {THOUGHT}").run()
+    assert_clean(at)
+    assert "invisible control character" in everything(at)
+    at.run()  # the student's next click anywhere
+    assert _unsent(at) == [f"Not sent: From my notes: {THOUGHT}"]
+    again = _reload(at, browser_cookies)
+    assert _unsent(again) == [f"Not sent: From my notes: {THOUGHT}"]
+    app_api.reply("It felt like drowning.")
+    again.button(key="resend_draft").click().run()
+    assert_clean(again)
+    assert _said(app_db) == [f"From my notes: {THOUGHT}"]
+    assert _unsent(again) == [] and _unsent(_reload(again, browser_cookies)) == []

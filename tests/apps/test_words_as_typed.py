@@ -125,7 +125,8 @@ def test_words_refused_for_a_control_character_do_not_hold_back_the_words_waitin
     app_api.reply("Work, mostly.")
     at.button(key="resend_draft").click().run()
     assert_clean(at)
+    # The pasted words wait too, without their invisible character (next test), and go with them.
     assert [text for role, text in _stored(app_db) if role == "user"] == [
         "Hello, I'm Sam.",
-        "What brings you in today?",
+        "What brings you in today?\n\nFrom my notes: you said work",
     ]
