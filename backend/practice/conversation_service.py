@@ -752,6 +752,14 @@ class _ReplyJob:
                 )
         if stored is None:  # the page gave up on it and may have asked again: do not stack replies
             self._record_unkept(completion)
+            with self.database() as db:
+                ended = session_service.has_ended(db, self.ticket.session_id)
+            if ended:  # in another tab, while this reply was on its way
+                return ReplyOutcome(
+                    notice="The conversation was ended before this reply arrived, so it was "
+                    "not kept.",
+                    error=session_service.SessionCompleted(),
+                )
             return ReplyOutcome(
                 notice="The reply arrived too late and was not kept. Press Retry.",
                 error=ConflictError("Claim given up."),

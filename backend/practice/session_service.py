@@ -51,6 +51,8 @@ class ReplyInFlight(ConflictError):
 
 
 class SessionCompleted(ConflictError):
+    asking_again_helps = False  # an ended conversation stays ended
+
     def __init__(self) -> None:
         super().__init__("This conversation has ended. Start a new one to keep practising.")
 
@@ -351,7 +353,18 @@ def end_session(db: Session, *, actor: UserRead | None, session_id: int) -> Sess
     if session.status != SessionStatus.completed:
         session.status = SessionStatus.completed
         session.ended_at = utcnow()
+        # A reply still on its way (the session ended in another tab) is given up, as a page
+        # gives one up: stored after the end, it would follow the end in the transcript and be
+        # missing from the review started at it. Its reply job records what it cost.
+        for column, value in turn_sql.UNCLAIMED.items():
+            setattr(session, column, value)
     return SessionRead.model_validate(session)
+
+
+def has_ended(db: Session, session_id: int) -> bool:
+    """Whether the conversation is completed (internal: the caller checked access)."""
+    status = db.scalar(select(PracticeSession.status).where(PracticeSession.id == session_id))
+    return status == SessionStatus.completed
 
 
 def append_message(db: Session, turn: Turn, content: str) -> MessageRead:

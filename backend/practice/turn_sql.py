@@ -71,14 +71,14 @@ CLAIM = (
         ),
     )
 )
-_UNCLAIMED = {
+UNCLAIMED = {
     "reply_claim_id": None,
     "reply_claimed_until": None,
     "reserved_tokens": 0,
     "reserved_cost": Decimal(0),
 }
 _OURS = SESSIONS.c.reply_claim_id == bindparam("claim_id", type_=String)
-RELEASE = update(SESSIONS).where(_ID, _OURS).values(_UNCLAIMED)
+RELEASE = update(SESSIONS).where(_ID, _OURS).values(UNCLAIMED)
 #: Claims renewed (or let go of) together: those still held by these (session, claim) pairs (a
 #: claim id is a random token, so the two lists need not be paired; the ids find the rows).
 HOLD = (
@@ -110,6 +110,6 @@ ADD_USAGE = update(SESSIONS).where(_ID).values(_USAGE_ADDED).returning(*_KEYS)
 STORE = (
     update(SESSIONS)
     .where(_ID, _OURS)
-    .values({**_USAGE_ADDED, "message_count": SESSIONS.c.message_count + 1, **_UNCLAIMED})
+    .values({**_USAGE_ADDED, "message_count": SESSIONS.c.message_count + 1, **UNCLAIMED})
     .returning(*SESSIONS.c)
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from decimal import Decimal
 
 import pytest
@@ -16,7 +17,7 @@ from backend.monitoring import health_service
 from backend.practice import conversation_service, session_service
 from tests.factories import make_user
 from tests.integration.conftest import TEST_API_KEY
-from tests.integration.reads import stored_messages
+from tests.integration.reads import stored_messages, stored_session
 
 
 def _events(engine, admin_engine_user):
@@ -522,3 +523,37 @@ def test_a_conversation_too_large_for_the_api_is_told_so_and_not_to_press_retry(
     _chunks, outcome = _say(committed_engine, classroom.student, session.id, "Hello.")
     assert outcome.error is not None and not outcome.error.retryable
     assert "Retry" not in outcome.notice and "starting a new one" in outcome.notice
+
+
+@pytest.mark.both_backends  # the end and the reply's store race on the row's lock
+def test_a_reply_on_its_way_when_the_session_ends_in_another_tab_is_not_stored_after_it(
+    committed_engine, api, classroom
+):
+    """The student ends the session in another tab while the client's reply streams. The reply
+    was stored after the end: the teacher's transcript said the session ended, then showed a
+    client turn said after it, and the review started at the end had read it without that turn
+    (an attack, 2026-12-07). Ending now gives up the reply on its way; what it cost still
+    counts."""
+    database = Database(committed_engine)
+    student = classroom.student
+    session = conversation_service.start_conversation(
+        database, actor=student, client_id=classroom.client.id
+    )
+    api.reply("Work has been a lot lately, and I keep thinking about it.", chunk_delay=0.2)
+    reply = conversation_service.submit_message(
+        database, actor=student, session_id=session.id, content="What brings you in?"
+    )
+    deadline = time.monotonic() + 10
+    while not api.messages_requests() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    time.sleep(0.3)  # the reply has started streaming
+    conversation_service.end_conversation(database, actor=student, session_id=session.id)
+    reply.wait()
+    # The tab that sent it says why, and offers no Retry on an ended conversation.
+    assert reply.outcome.notice is not None and "ended" in reply.outcome.notice
+    assert not reply.outcome.retryable
+
+    ended = stored_session(committed_engine, student, session.id)
+    messages = stored_messages(committed_engine, student, session.id)
+    assert [(m.role, m.content) for m in messages] == [(MessageRole.user, "What brings you in?")]
+    assert ended.ended_at is not None and ended.output_tokens > 0 and ended.estimated_cost > 0
