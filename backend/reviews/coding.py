@@ -68,7 +68,7 @@ CONFRONT = (
     "boo hoo", "yeah right", "so hard being you", "real tragedy", "sorry for yourself",
     "make excuses", "want to ruin",
     # Questions that blame rather than ask (MITI's Confront disapproves and shames).
-    "how could you do that", "how could you do this", "how could you let", "how could you be so",
+    "how could you do that", "how could you do this", "how could you let",
     "why can't you just", "what is wrong with you",
     # "You're just ..." only as blame: "You're just running on empty" reflects.
     "you're just making", "you're just being", "you're just lazy", "you're just looking for",
