@@ -262,7 +262,9 @@ def unassign_set(
 
 
 def sets_of_section(db: Session, *, actor: UserRead | None, section_id: int) -> list[DrillSetRead]:
-    """The drill sets assigned to a section, for its teacher."""
+    """The drill sets assigned to a section, for its teacher: whole where the teacher may read
+    the set (its author; an admin), else as the section's students see it (its accepted items;
+    assigned here), never a colleague's drafts or other sections."""
     section_service.get_owned_section(db, actor, section_id)
     sets = db.scalars(
         select(DrillSet)
@@ -270,7 +272,13 @@ def sets_of_section(db: Session, *, actor: UserRead | None, section_id: int) -> 
         .where(DrillAssignment.section_id == section_id)
         .order_by(DrillSet.title, DrillSet.id)
     ).all()
-    return [_read(db, drill_set) for drill_set in sets]
+    reads = []
+    for drill_set in sets:
+        read = _read(db, drill_set)
+        if not access.allows(db, actor, "drill", "read", drill_set):
+            read.items, read.section_ids = read.accepted, [section_id]
+        reads.append(read)
+    return reads
 
 
 def describe(drill_set: DrillSetRead) -> str:

@@ -9,6 +9,7 @@ import threading
 import pytest
 from sqlalchemy import select
 
+from backend import access
 from backend.db import Database, unit_of_work
 from backend.drills import attempt_service, drill_service, generation, results_service
 from backend.drills.bank import bank_items
@@ -496,3 +497,37 @@ def test_a_bank_item_is_in_a_set_once_however_often_it_is_added(db):
     assert sorted(item.source for item in shown.items) == sorted(
         [f"bank:{first}", f"bank:{second}"]
     )
+
+
+def test_a_section_teacher_reads_a_colleagues_set_as_their_students_do(db):
+    """An admin gives teacher B's drill set to teacher A's section too. `sets_of_section` gave A
+    the whole set: B's drafts with their model answers and source (B's client) and B's other
+    sections, though the policy lets only the author, admins and the set's students read it
+    (an attack, 2026-12-07). A now reads what A's students read: the accepted items, and only
+    A's own sections; the author still reads everything."""
+    author = make_user(db, role=Role.teacher, username="author.b")
+    teacher_a = make_user(db, role=Role.teacher, username="teacher.a")
+    admin = make_user(db, role=Role.admin, username="the.admin")
+    section_a = make_section(db, teacher=teacher_a, name="A's section")
+    section_b = make_section(db, teacher=author, name="B's own section")
+    drill_set = drill_service.create_set(db, actor=author, title="B's open questions")
+    keys = [item.key for item in bank_items(DrillSkill.open_question)[:5]]
+    drill_service.add_bank_items(db, actor=author, set_id=drill_set.id, keys=keys)
+    draft = DrillItemInput(
+        skill=DrillSkill.open_question,
+        context="A client who has not decided yet.",
+        statement="Draft statement only its author has seen yet",
+        model_answer="What would help you decide?",
+    )
+    drill_service.add_drafts(
+        db, db.get_one(DrillSet, drill_set.id), [draft], "generated:B's client"
+    )
+    drill_service.assign_set(db, actor=author, set_id=drill_set.id, section_id=section_b.id)
+    drill_service.assign_set(db, actor=admin, set_id=drill_set.id, section_id=section_a.id)
+    assert not access.allows(db, teacher_a, "drill", "read", db.get_one(DrillSet, drill_set.id))
+
+    (seen,) = drill_service.sets_of_section(db, actor=teacher_a, section_id=section_a.id)
+    assert seen.drafts == [] and len(seen.accepted) == 5
+    assert seen.section_ids == [section_a.id]
+    (own,) = drill_service.sets_of_section(db, actor=author, section_id=section_b.id)
+    assert len(own.drafts) == 1 and own.section_ids == sorted([section_a.id, section_b.id])
