@@ -188,6 +188,8 @@ def set_published(
     client_ids = _client_ids(db, assignment.id)
     if published and not client_ids:
         raise ValidationError("Attach at least one client before publishing.")
+    if published:
+        _refuse_all_archived(db, client_ids)
     if published and not confirm_unchecked:
         gaps = check_service.check_gaps(db, client_ids)
         if gaps:
@@ -196,6 +198,18 @@ def set_published(
     assignment.published_at = utcnow() if published else None
     db.flush()
     return _read(db, assignment)
+
+
+def _refuse_all_archived(db: Session, client_ids: list[int]) -> None:
+    """Students never see an archived client: an assignment of archived clients only would be
+    published with nothing to practise."""
+    clients = db.scalars(select(ClientProfile).where(ClientProfile.id.in_(client_ids))).all()
+    if clients and all(client.archived for client in clients):
+        names = ", ".join(sorted(client.name for client in clients))
+        raise ValidationError(
+            f"Every client of this assignment is archived ({names}), so students would have "
+            "no one to practise with. Restore a client or attach another, then publish."
+        )
 
 
 def get_assignment(db: Session, *, actor: UserRead | None, assignment_id: int) -> AssignmentRead:

@@ -84,6 +84,27 @@ def test_unpublish_hides_clients_and_publish_needs_a_client(db):
         assignment_service.set_published(db, actor=teacher, assignment_id=empty.id, published=True)
 
 
+def test_an_assignment_whose_clients_are_all_archived_is_not_published(db):
+    """A teacher archives the only client of a draft assignment, then presses Publish: it went
+    through ("students in the section can now practise"), and students saw nothing (an attack,
+    2026-12-07). It is refused, naming the client; with one client still in use it publishes."""
+    teacher = make_user(db, role=Role.teacher)
+    student = make_user(db)
+    section = make_section(db, teacher=teacher)
+    enroll(db, section=section, student=student)
+    rita = make_client(db, teacher=teacher, name="Rita Retired")
+    week = make_assignment(db, teacher=teacher, section=section, clients=[rita], published=False)
+    client_service.set_archived(db, actor=teacher, client_id=rita.id, archived=True)
+    with pytest.raises(ValidationError, match="Rita Retired") as refused:
+        assignment_service.set_published(
+            db, actor=teacher, assignment_id=week.id, published=True, confirm_unchecked=True
+        )
+    assert "archived" in refused.value.message and "restore" in refused.value.message.lower()
+    assert student_access_service.list_available_clients(db, actor=student) == []
+    still = assignment_service.get_assignment(db, actor=teacher, assignment_id=week.id)
+    assert still.published_at is None
+
+
 def test_teacher_cannot_attach_another_teachers_client(db):
     teacher, other = make_user(db, role=Role.teacher), make_user(db, role=Role.teacher)
     section = make_section(db, teacher=teacher)
