@@ -25,6 +25,7 @@ FIELD_LABELS = {
     "personality_traits": "Personality traits",
     "presenting_concern": "Presenting concern",
     "hidden_information": "Hidden information",
+    "hidden_reveal_after_turns": "The number of student turns before it may be said",
 }
 
 
@@ -74,10 +75,22 @@ def _explain(field: str, problem: ErrorDetails) -> str:
     if kind == "string_too_long":
         return f"{label} must be at most {context.get('max_length')} characters."
     if kind in {"greater_than_equal", "less_than_equal"}:
-        return f"{label} must be between 5 and 110."
+        lower, upper = _bounds(field)
+        return f"{label} must be between {lower} and {upper}."
     if kind == "missing":
         return f"{label} is required."
     return f"{label}: {problem['msg'].removeprefix('Value error, ')}."
+
+
+def _bounds(field: str) -> tuple[object, object]:
+    """The smallest and largest value a number field of the profile takes (`ge`, `le`)."""
+    limits = {
+        name: getattr(rule, name)
+        for rule in ClientInput.model_fields[field].metadata
+        for name in ("ge", "le")
+        if hasattr(rule, name)
+    }
+    return limits.get("ge"), limits.get("le")
 
 
 def _conversation_counts(db: Session, client_ids: list[int]) -> dict[int, int]:

@@ -41,6 +41,10 @@ def test_create_and_read_back_every_field(db):
         ),
         ({"personality_traits": ["anxious", "sparkly"]}, "personality_traits", "unknown trait"),
         ({"age": 3}, "age", "between 5 and 110"),
+        # Each number its own range: the reveal turns had been told the age's (an attack,
+        # 2026-12-07: 105 looked allowed, 0 to 4 refused).
+        ({"hidden_reveal_after_turns": 105}, "hidden_reveal_after_turns", "between 0 and 100"),
+        ({"hidden_reveal_after_turns": -1}, "hidden_reveal_after_turns", "between 0 and 100"),
         ({"background": "x" * 4001}, "background", "at most 4000 characters"),
         ({"difficulty": "impossible"}, "difficulty", "Difficulty"),
     ],
