@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -102,7 +104,18 @@ def _typed_text(data: AssignmentInput, stored: Assignment | None = None) -> tupl
             return value
         return clean_text(value, field=name, label=label, required=required)
 
-    return checked("title", "The title", True), checked("instructions", "The instructions", False)
+    return checked("title", "The title", True), checked(
+        "instructions", "The text of the instructions", False
+    )
+
+
+def _checked_due(due_at: datetime | None, stored: datetime | None = None) -> datetime | None:
+    """A due date set now is not already past (students would see it overdue from the start);
+    one kept as stored stays, past or not."""
+    if due_at is not None and due_at != stored and due_at <= utcnow():
+        problem = "Choose a due date in the future (today counts), or leave it empty."
+        raise ValidationError(problem, {"due_at": problem})
+    return due_at
 
 
 def create_assignment(
@@ -115,7 +128,7 @@ def create_assignment(
         section_id=section_id,
         title=title,
         instructions=instructions,
-        due_at=data.due_at,
+        due_at=_checked_due(data.due_at),
         status=AssignmentStatus.draft,
         release_reviews=data.release_reviews.value,
         continuing_client=bool(data.continuing_client),
@@ -136,7 +149,7 @@ def update_assignment(
             "unpublish it first."
         )
     assignment.title, assignment.instructions = _typed_text(data, assignment)
-    assignment.due_at = data.due_at
+    assignment.due_at = _checked_due(data.due_at, assignment.due_at)
     assignment.release_reviews = data.release_reviews.value
     if data.continuing_client is not None:
         assignment.continuing_client = data.continuing_client

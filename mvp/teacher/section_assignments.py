@@ -10,6 +10,7 @@ from backend.actor import UserRead
 from backend.classes import assignment_service, section_service
 from backend.classes.assignment_service import UncheckedClients
 from backend.classes.read_models import AssignmentInput, AssignmentRead, SectionRead
+from backend.errors import ValidationError
 from backend.reviews import rubric_service
 from backend.reviews.read_models import RubricRead
 from backend.utils.formatting import format_time
@@ -48,10 +49,16 @@ def _create_assignment(actor: UserRead, section_id: int) -> None:
         release_reviews=state.get("assignment_release") or "immediately",
         continuing_client=bool(state.get("assignment_continuing")),
     )
-    with store.transaction(write=True) as db:
-        created = assignment_service.create_assignment(
-            db, actor=actor, section_id=section_id, data=data
-        )
+    try:
+        with store.transaction(write=True) as db:
+            created = assignment_service.create_assignment(
+                db, actor=actor, section_id=section_id, data=data
+            )
+    except ValidationError as error:
+        if not error.field_errors:
+            raise
+        state["assignment_errors"] = error.field_errors  # under their fields; nothing typed lost
+        return
     for key, blank in (
         ("assignment_title", ""),
         ("assignment_instructions", ""),
@@ -272,7 +279,9 @@ def assignment_form(actor: UserRead, section: SectionRead, client_names: dict[in
         st.text_area(
             "Instructions for students", key="assignment_instructions", max_chars=4000, height=90
         )
+        ui.field_error(errors, "instructions")
         st.date_input("Due date (optional, end of day UTC)", value=None, key="assignment_due")
+        ui.field_error(errors, "due_at")
         st.multiselect(
             "Clients",
             list(client_names),

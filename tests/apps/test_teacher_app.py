@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -571,3 +572,57 @@ def test_the_settings_of_a_section_whose_code_expired_save_without_reopening_it(
         (saved,) = section_service.list_sections(db, actor=teacher)
     assert saved.name == "Skills 101, spring" and saved.join_code_expired
     assert "Code expired on" in everything(at)
+
+
+def _new_assignment_form(app, app_db, teacher):
+    with unit_of_work(app_db) as db:
+        alex = make_client(db, teacher=teacher, name="Alex Rivera")
+        section = make_section(db, teacher=teacher, name="Skills 101")
+    at = open_page(teacher_app(app), "Sections & assignments")
+    at.text_input(key="assignment_title").input("Week 1")
+    at.multiselect(key="assignment_clients").select(alex.id)
+    return at, section
+
+
+def _field_messages(at) -> list[str]:
+    return [text for text in texts(at, "caption") if text.startswith(":red[")]
+
+
+def _assignments(app_db, teacher, section) -> list:
+    with unit_of_work(app_db) as db:
+        return assignment_service.list_assignments(db, actor=teacher, section_id=section.id)
+
+
+def test_pasted_instructions_are_refused_under_their_field_with_nothing_lost(app, app_db, teacher):
+    """Instructions pasted from a PDF (a form feed between pages) were refused in a banner at the
+    top of the page only, as "The instructions contains ..." (an attack, 2026-12-07); the
+    message is now under the field, as an empty title's is."""
+    at, section = _new_assignment_form(app, app_db, teacher)
+    pasted = "Open with a reflection.\x0cThen ask one open question."
+    at.text_area(key="assignment_instructions").input(pasted)
+    at.button(key="create_assignment").click().run()
+    assert_clean(at)
+    assert _assignments(app_db, teacher, section) == []
+    (message,) = _field_messages(at)
+    assert "instructions" in message and "control character" in message
+    assert "The instructions contains" not in message  # the plural said "contains"
+    assert at.text_area(key="assignment_instructions").value == pasted
+    assert at.text_input(key="assignment_title").value == "Week 1"
+
+
+def test_a_due_date_in_the_past_is_refused_under_its_field(app, app_db, teacher):
+    """A due date a week ago (a slip in the date picker) was stored without a word, so students
+    saw the assignment overdue from the start (an attack, 2026-12-07); refused as a join code's
+    past expiry is. Today is a due date (its end of day)."""
+    at, section = _new_assignment_form(app, app_db, teacher)
+    at.date_input(key="assignment_due").set_value((datetime.now(UTC) - timedelta(days=7)).date())
+    at.button(key="create_assignment").click().run()
+    assert_clean(at)
+    assert _assignments(app_db, teacher, section) == []
+    assert any("future" in message for message in _field_messages(at)), _field_messages(at)
+    assert at.text_input(key="assignment_title").value == "Week 1"
+    at.date_input(key="assignment_due").set_value(datetime.now(UTC).date())
+    at.button(key="create_assignment").click().run()
+    assert_clean(at)
+    (created,) = _assignments(app_db, teacher, section)
+    assert created.due_at is not None and created.due_at.date() == datetime.now(UTC).date()
