@@ -35,7 +35,7 @@ from backend.practice import session_service
 from backend.practice.branch_service import branch_label
 from backend.practice.read_models import MessageRead, SessionRead
 from backend.utils.formatting import format_duration, format_time, format_tokens, format_usd
-from backend.utils.markdown import safe_markdown
+from backend.utils.markdown import as_typed, safe_markdown
 
 MAX_ROWS = 500
 CSV_COLUMNS = (
@@ -395,7 +395,11 @@ def transcript_markdown(db: Session, *, actor: UserRead | None, session_id: int)
         lines += [
             f"### {message.sequence_number}. {speaker} — {when}",
             "",
-            _quote(safe_markdown(message.content)),
+            _quote(
+                safe_markdown(message.content)
+                if message.role == MessageRole.assistant
+                else as_typed(message.content)  # as the chat shows it: every character, line
+            ),
             "",
         ]
         if figures:

@@ -14,7 +14,9 @@ from streamlit.testing.v1 import AppTest
 from backend.db import unit_of_work
 from backend.models import Message, PracticeSession, User
 from backend.models.enums import Role
+from backend.practice import history_service
 from tests.apps.helpers import APP_PATH, assert_clean, classroom, log_in, open_page, start_button
+from tests.factories import add_message, add_reply, make_classroom, start_session
 
 REPLY = "Okay."
 TYPED = {
@@ -130,3 +132,23 @@ def test_words_refused_for_a_control_character_do_not_hold_back_the_words_waitin
         "Hello, I'm Sam.",
         "What brings you in today?\n\nFrom my notes: you said work",
     ]
+
+
+@pytest.mark.parametrize("reader", ["student", "teacher"])
+@pytest.mark.parametrize("kind", list(TYPED))
+def test_the_downloaded_transcript_shows_the_words_as_typed(db, kind, reader):
+    """The Markdown a student or teacher downloads (`transcript_markdown`) had put the student's
+    words through `safe_markdown` in its quote blocks: in any Markdown viewer two lines ran
+    together, "3*4*5" lost its asterisks and "---" made the line above it a heading (an attack,
+    2026-12-07). It now shows them as the chat and History do."""
+    typed = TYPED[kind]
+    room = make_classroom(db)
+    session = start_session(db, user=room.student, client=room.client)
+    add_message(db, actor=room.student, session_id=session.id, content=typed)
+    add_reply(db, session_id=session.id, content=REPLY)
+    actor = room.student if reader == "student" else room.teacher
+    markdown = history_service.transcript_markdown(db, actor=actor, session_id=session.id)
+    block = markdown.split("### 1. ", 1)[1].split("\n", 1)[1].split("\n### ", 1)[0]
+    words = "\n".join(line for line in block.splitlines() if line.startswith(">"))
+    assert visible_text(words).split("\n") == typed.split("\n"), words
+    assert _emphasis_or_structure(words) == []

@@ -273,7 +273,7 @@ def test_transcript_quotes_multiline_messages_so_they_cannot_add_headings(db, hi
     )
     add_message(db, actor=other, session_id=session.id, content="line one\n# not a heading")
     text = history_service.transcript_markdown(db, actor=other, session_id=session.id)
-    assert "> line one\n> # not a heading" in text
+    assert "> line one  \n> \\# not a heading" in text  # as typed: its line break, no heading
     assert "- **Teacher test:** " in text and "- **Ended:** —" in text
 
 
