@@ -134,7 +134,9 @@ def _own_practice() -> None:
         index=skills.index(DrillSkill(chosen)),
         format_func=skill_name,
         key="drill_own_skill",
-        on_change=lambda: state.update({DRILL_SKILL_KEY: state["drill_own_skill"], ITEM_KEY: 0}),
+        on_change=lambda: state.update(
+            {DRILL_SKILL_KEY: state["drill_own_skill"], ITEM_KEY: 0, "drill_reply": ""}
+        ),
     )
     with store.transaction() as db:
         attempts = attempt_service.bank_attempts(db, actor=actor, skill=skill)

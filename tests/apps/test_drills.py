@@ -12,7 +12,7 @@ from backend.actor import UserRead
 from backend.db import unit_of_work
 from backend.drills import attempt_service, drill_service
 from backend.drills.bank import bank_items
-from backend.models import User
+from backend.models import DrillAttempt, User
 from backend.models.enums import DrillSkill, Role
 from tests.apps.helpers import (
     APP_PATH,
@@ -249,3 +249,26 @@ def test_the_page_says_when_items_another_tab_added_were_not_added_again(app, ap
     teacher.button(key="add_bank_items").click().run()  # nothing picked
     shown = everything(teacher)
     assert "Pick the bank items to add first." in shown and "in the set already" not in shown
+
+
+def test_choosing_another_skill_starts_its_first_item_with_an_empty_reply(app, app_db):
+    """Next, Previous and Open empty the reply box; choosing another skill did not, so a Reflect
+    item's reply sat under the Open question item and a careless Submit stored it there as a
+    miss (an attack, 2026-12-07)."""
+    reflection = "It sounds like you are worn out."
+    classroom(app_db)
+    at = log_in(app.run(), "sam.student")
+    open_page(at, "Drills")
+    at.button(key="open_drill_own").click().run()
+    at.text_area(key="drill_reply").input(reflection).run()
+    at.button(key="drill_submit").click().run()
+    at.selectbox(key="drill_own_skill").set_value("open_question").run()
+    assert_clean(at)
+    assert "**Item 1 of 10** · Open question" in texts(at)
+    assert at.text_area(key="drill_reply").value == ""
+    at.button(key="drill_submit").click().run()  # the careless Submit
+    with unit_of_work(app_db, write=False) as db:
+        replies = db.scalars(
+            select(DrillAttempt.reply).where(DrillAttempt.skill == "open_question")
+        ).all()
+    assert reflection not in replies
