@@ -67,9 +67,7 @@ CONFRONT = (
     "you'll be sorry", "lol", "what a shock", "shocker", "genius", "precious", "poor you",
     "boo hoo", "yeah right", "so hard being you", "real tragedy", "sorry for yourself",
     "make excuses", "want to ruin",
-    # Questions that blame rather than ask (MITI's Confront disapproves and shames).
-    "how could you do that", "how could you do this", "how could you let",
-    "why can't you just", "what is wrong with you",
+    "what is wrong with you",
     # "You're just ..." only as blame: "You're just running on empty" reflects.
     "you're just making", "you're just being", "you're just lazy", "you're just looking for",
     "you're just using", "you're just wasting", "you're just doing it to", "you're just angry at",
@@ -86,7 +84,7 @@ _NOT_CONFRONT = re.compile(
     r"|(?:cravings?|urges?|it|they|pain|panic|anxiety|feelings?) comes? on|come on board"
     r"|come on (?:in|over|back|through)"
     r"|you never (?:wanted to end up|thought you'd|saw yourself|pictured yourself)"
-    r"|you always (?:come back|keep going|find a way|show up|get back up|pick yourself up)"
+    r"|you always (?:come back|keep going|get back up|pick yourself up)(?:,|$| even| again)"
     r"|why would you want to (?!ruin|lose|throw|waste|wreck|destroy|risk|give up)"
     r")"
 )
@@ -103,15 +101,31 @@ def _words_of(text: str) -> set[str]:
     return set(re.findall(r"[a-z']+", text.lower().replace("\u2019", "'")))
 
 
-# A question that is all blame ("What were you thinking?"; "What were you thinking about?" asks).
-_BLAME_ALONE = re.compile(r"^(?:what were you thinking|what was that about)[?!.]*$")
+# A question asked to blame, not to learn (MITI's Confront disapproves and shames): the sentence
+# opens with it and asks it ("How could you do that to your kids?", "How could you?!", "What were
+# you thinking, driving drunk?", "Why can't you just stop?"). Not inside a reflection ("You keep
+# asking yourself how could you let that happen."), nor asking what they thought ("What were you
+# thinking about when you came in?") or how they might ("How could you do it differently?").
+_BLAMING_QUESTION = re.compile(
+    r"^(?:how could you(?: (?:do|let|say|be so|treat|put|leave|even|possibly)\b(?!.*\b(?:"
+    r"differently|instead|next time|if)\b).*)?"
+    r"|what (?:the hell |on earth |in the world )?were you thinking(?:,.*)?"
+    r"|why can't you just\b.*"
+    r"|what(?: the hell| on earth|'s| is)(?: the hell)? (?:is )?wrong with you.*"
+    r"|what was that about)[?!]+$"
+)
 # A choice put as a threat ("It's your choice if you want to keep hurting your kids."; "Only you
-# can decide whether your kids matter more than beer."): autonomy's words around harm or a
-# comparison the client never made, which MITI codes Confront, not Emphasizing autonomy.
+# can decide whether your kids matter more than beer."): autonomy's words around harm, or a doubt
+# about what matters that the client never raised, which MITI codes Confront, not Emphasizing
+# autonomy. A choice between two ways ("whether you want to keep drinking or cut back") and the
+# client's own values given back ("you've said your kids matter more than anything") are autonomy.
 _THREATENED = re.compile(
-    r"(?<![a-z'])(?:want to (?:lose|hurt|destroy|wreck|throw away|waste|keep (?:hurting|drinking|"
-    r"using|losing|ruining|letting))|keep (?:hurting|ruining|letting (?:them|everyone) down)"
-    r"|matters? more (?:to you )?than)(?![a-z'])"
+    r"(?<![a-z'])(?:(?:want to|wanna) (?:keep (?:on )?)?(?:lose|losing|hurt|hurting|destroy|wreck"
+    r"|throw away|waste|ruin|ruining|let (?:them|everyone|\w+) down)"
+    r"|keep (?:on )?(?:hurting|ruining|letting (?:them|everyone|\w+) down)"
+    r"|drink yourself to death|kill yourself"
+    r"|(?:whether|if) (?:[\w']+ ){1,3}(?:matters? more|(?:is|are) more important) (?:to you )?than)"
+    r"(?![a-z'])"
 )
 
 
@@ -128,7 +142,7 @@ def confronts(text: TurnText, heard: str = "") -> bool:
     ):
         return True
     return any(
-        _BLAME_ALONE.match(LEAD_IN.sub("", sentence))
+        _BLAMING_QUESTION.match(LEAD_IN.sub("", sentence))
         or (TurnText(sentence).has(AUTONOMY) and _THREATENED.search(sentence))
         for sentence in text.sentences
     )
@@ -362,9 +376,9 @@ _FEELING = "(?:" + "|".join(re.escape(feeling) for feeling in FEELINGS) + ")(?![
 _AS_MEANT = (
     (
         re.compile(
-            r"(?<![a-z'])(you|you'd|i think you) (?:really|just|seriously|definitely|clearly|"
+            r"(?<![a-z'])(you|you'd|i think you) (?:(?:really|just|seriously|definitely|clearly|"
             r"absolutely|honestly|totally|certainly|simply|truly|urgently|badly|desperately|"
-            r"obviously|still) (should|need to|have to|ought to|must|better)(?![a-z'])"
+            r"obviously),? )+(should|need to|have to|ought to|must|better)(?![a-z'])"
         ),
         r"\1 \2",
     ),
@@ -397,7 +411,7 @@ def _apply_rules(labels: list[str], turn: StudentTurn) -> list[str]:
     if told.opens_with(SUGGESTION_OPENINGS) and not t.opens_with(INVITATIONS):  # persuade alone
         main, rest = "persuade", [r for r in rest if KINDS.get(r) not in ("question", "input")]
     elif (
-        told.opens_with(ADVICE_OPENINGS)
+        (told.opens_with(ADVICE_OPENINGS) and not told.has(FELT_NEEDS))
         or directs(turn)
         or (told.has(ADVICE_AS_REFLECTION) and not told.has(FELT_NEEDS))
         or (told.has(ADVICE) and main in ("giving_information", NOT_CODED))
