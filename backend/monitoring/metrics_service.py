@@ -27,7 +27,7 @@ import sys
 import threading
 from array import array
 from bisect import bisect_right
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -830,18 +830,23 @@ def _student_breakdown(db: Session, since: date, now: datetime, limit: int) -> l
     """Summed per user (the per-user rollup), ranked, then named: the top `limit` students."""
     summed = _sums(db, "students", since, now, _user_sums)
     ranked = sorted(summed, key=lambda user_id: summed[user_id][1], reverse=True)
-    result: list[Breakdown] = []
+    result: list[tuple[_Named, list]] = []
     for offset in range(0, len(ranked), 100):
         chunk = ranked[offset : offset + 100]
-        names = dict(
-            db.execute(
-                select(User.id, User.display_name).where(User.id.in_(chunk), User.role == "student")
-            ).all()
-        )
-        result += [Breakdown(names[user], *summed[user]) for user in chunk if user in names]
+        names = {
+            user: _Named(user, name, username)
+            for user, name, username in db.execute(
+                select(User.id, User.display_name, User.username).where(
+                    User.id.in_(chunk), User.role == "student"
+                )
+            )
+        }
+        result += [(names[user], summed[user]) for user in chunk if user in names]
         if len(result) >= limit:
             break
-    return result[:limit]
+    top = result[:limit]
+    labels = _labels([named for named, _values in top])
+    return [Breakdown(label, *values) for label, (_n, values) in zip(labels, top, strict=True)]
 
 
 def _user_sums(db: Session, first: date, last: date) -> dict[Any, list]:
@@ -862,27 +867,41 @@ def _client_breakdowns(
     db: Session, since: date, now: datetime, limit: int
 ) -> dict[str, list[Breakdown]]:
     """The four client breakdowns from the usage rollup summed per (client, assignment, model) -
-    as many as those combinations, whatever the traffic - then named, then summed per label
-    here. Labels are names, as shown (two clients of one name share a row)."""
+    as many as those combinations, whatever the traffic - then named, then summed per teacher,
+    section or client here. Two of one name are two rows, told apart by whose they are."""
     summed = _sums(db, "clients", since, now, _client_sums)
     clients = {
-        client: (name, owner)
-        for client, name, owner in db.execute(
-            select(ClientProfile.id, ClientProfile.name, User.display_name)
+        client: (_Named(owner, teacher, username), _Named(client, name, teacher))
+        for client, name, owner, teacher, username in db.execute(
+            select(
+                ClientProfile.id,
+                ClientProfile.name,
+                User.id,
+                User.display_name,
+                User.username,
+            )
             .join(User, User.id == ClientProfile.owner_id)
             .where(ClientProfile.id.in_({client for client, _, _ in summed}))
         )
     }
-    sections = dict(
-        db.execute(
-            select(Assignment.id, Section.name)
+    no_section = _Named(None, NO_SECTION, "")
+    sections = {
+        assignment: _Named(section, name, teacher) if section is not None else no_section
+        for assignment, section, name, teacher in db.execute(
+            select(Assignment.id, Section.id, Section.name, User.display_name)
             .outerjoin(Section, Section.id == Assignment.section_id)
+            .outerjoin(User, User.id == Section.teacher_id)
             .where(Assignment.id.in_({assignment for _, assignment, _ in summed}))
-        ).all()
-    )
+        )
+    }
     rows = [
         (
-            (model, clients[client][1], sections.get(assignment) or NO_SECTION, clients[client][0]),
+            (
+                _Named(model, model, ""),
+                clients[client][0],
+                sections.get(assignment, no_section),
+                clients[client][1],
+            ),
             values,
         )
         for (client, assignment, model), values in summed.items()
@@ -890,14 +909,38 @@ def _client_breakdowns(
     ]
     result = {}
     for position, by in enumerate(BREAKDOWNS):
-        totals: dict[str, list] = {}
-        for labels, values in rows:
-            total = totals.setdefault(str(labels[position]), [0, Decimal(0), 0])
+        totals: dict[_Named, list] = {}
+        for keys, values in rows:
+            total = totals.setdefault(keys[position], [0, Decimal(0), 0])
             for index, value in enumerate(values):
                 total[index] += value
-        ranked = sorted(totals.items(), key=lambda item: item[1][1], reverse=True)
-        result[by] = [Breakdown(label, *total) for label, total in ranked[:limit]]
+        ranked = sorted(totals.items(), key=lambda item: item[1][1], reverse=True)[:limit]
+        labels = _labels([named for named, _total in ranked])
+        result[by] = [
+            Breakdown(label, *total) for label, (_n, total) in zip(labels, ranked, strict=True)
+        ]
     return result
+
+
+@dataclass(frozen=True)
+class _Named:
+    """A breakdown's row: what it sums (`key`: an id, a model), its name, and whose it is (the
+    teacher of a section or a client, a teacher's username), which tells two of one name apart."""
+
+    key: object
+    name: str
+    whose: str
+
+
+def _labels(rows: list[_Named]) -> list[str]:
+    """Each row's name; "name (whose)" where two rows share a name (and "#key" if they still do)."""
+    names = Counter(row.name for row in rows)
+    labels = [f"{row.name} ({row.whose})" if names[row.name] > 1 else row.name for row in rows]
+    shown = Counter(labels)
+    return [
+        f"{label} #{row.key}" if shown[label] > 1 else label
+        for label, row in zip(labels, rows, strict=True)
+    ]
 
 
 def _client_sums(db: Session, first: date, last: date) -> dict[Any, list]:

@@ -22,7 +22,11 @@ from tests.factories import (
     PASSWORD,
     add_message,
     add_reply,
+    enroll,
+    make_assignment,
     make_classroom,
+    make_client,
+    make_section,
     make_user,
     start_session,
 )
@@ -418,3 +422,34 @@ def test_the_usage_tab_shows_a_days_cost_that_no_message_carries(app, app_db, ad
     assert metric(at, "Cost, last 24 hours") == "$0.000022"
     open_tab(at, "Now")
     assert metric(at, "Connection tests") == "$0.000022"
+
+
+def _chat(db, student, client, cost: str) -> None:
+    session = start_session(db, user=student, client=client)
+    usage = Usage(input_tokens=10, output_tokens=5)
+    reply(db, student, session, usage=usage, cost=cost, latency_ms=900, first_token_ms=100)
+
+
+def test_breakdowns_tell_apart_what_shares_a_name(app, app_db, admin):
+    """Two teachers' sections both named "Section A", two clients both named "Alex Rivera", two
+    teachers and two students of one display name (names are not unique: "Sam Lee" twice in a
+    class of 200). The breakdowns summed each pair into one row, and Top 10 students showed two
+    identical rows: the admin read one section costing $0.003 (an attack, 2026-12-07). Each is
+    a row of its own, told apart by whose it is (a student, a teacher: by username)."""
+    with unit_of_work(app_db) as db:
+        room = make_classroom(db)  # Teacher's "Section A", client "Alex Rivera"
+        other = make_user(db, role=Role.teacher, display_name=room.teacher.display_name)
+        twin = make_user(db, display_name=room.student.display_name)
+        client = make_client(db, teacher=other, name=room.client.name)
+        section = make_section(db, teacher=other, name=room.section.name)
+        enroll(db, section=section, student=twin)
+        make_assignment(db, teacher=other, section=section, clients=[client])
+        _chat(db, room.student, room.client, "0.001")
+        _chat(db, twin, client, "0.002")
+    at = open_tab(admin_app(app), "Breakdowns")
+    assert_clean(at)
+    for column in ("Section", "Client", "Teacher", "Student"):
+        rows = table(at, column)
+        assert len(rows) == 2 and len(set(rows[column])) == 2, rows
+        assert sorted(rows["Cost"]) == ["$0.001000", "$0.002000"], rows
+    assert f"({twin.username})" in " ".join(table(at, "Student")["Student"])

@@ -359,7 +359,7 @@ def test_the_last_24_hours_put_each_message_in_its_hour_up_to_now(db):
     }
 
 
-def test_all_breakdowns_at_once_match_each_one_and_merge_clients_of_one_name(db, data):
+def test_all_breakdowns_at_once_match_each_one_and_tell_clients_of_one_name_apart(db, data):
     admin, student, second = data
     every = metrics_service.breakdowns(db, actor=admin, now=NOW, students=1)
     assert set(every) == {"model", "teacher", "section", "client", "student"}
@@ -368,7 +368,8 @@ def test_all_breakdowns_at_once_match_each_one_and_merge_clients_of_one_name(db,
     assert every["student"] == [
         metrics_service.Breakdown(second.display_name, 950_000, Decimal("0.008"), 2)
     ]
-    # A second client named like the first one (another teacher's) is one row "by client".
+    # A second client named like the first one (another teacher's) is a row of its own, named
+    # with its teacher (it had been summed into the first's row: an attack, 2026-12-07).
     other_teacher = make_user(db, role=Role.teacher)
     twin = make_client(db, teacher=other_teacher, name="Blake")
     twin_session = _session(
@@ -377,10 +378,14 @@ def test_all_breakdowns_at_once_match_each_one_and_merge_clients_of_one_name(db,
     _reply(db, twin_session, at=NOW - timedelta(hours=2), cost="0.001")
     usage_service.rebuild(db)
     by_client = metrics_service.breakdowns(db, actor=admin, now=NOW)["client"]
-    assert [(b.label, b.cost, b.replies) for b in by_client] == [
-        ("Alex Rivera", Decimal("0.011"), 4),
-        ("Blake", Decimal("0.005"), 2),
+    assert [(b.cost, b.replies) for b in by_client] == [
+        (Decimal("0.011"), 4),
+        (Decimal("0.004"), 1),
+        (Decimal("0.001"), 1),
     ]
+    assert by_client[0].label == "Alex Rivera"
+    assert by_client[2].label == f"Blake ({other_teacher.display_name})" != by_client[1].label
+    assert by_client[1].label.startswith("Blake (")
 
 
 # The cache of closed periods -------------------------------------------------------------------
