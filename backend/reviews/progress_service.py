@@ -181,17 +181,29 @@ def student_progress(
         access.where(actor, "review", "read"),
     )
     rows = _rows(db, query, released_only=True)
+    # A practised moment (a branch) copies the turns before it: its review's suggestions on
+    # those are the original's again, about words said once.
+    copied_before = dict(
+        db.execute(
+            select(PracticeSession.id, PracticeSession.branch_turn).where(
+                PracticeSession.id.in_([point.session_id for point, _c, _r in rows]),
+                PracticeSession.branch_turn.is_not(None),
+            )
+        ).all()
+    )
     items = [
         TryInsteadItem(
             session_id=point.session_id,
             date=point.date,
-            turn=item.get("turn") if isinstance(item.get("turn"), int) else None,
+            turn=turn,
             quote=str(item.get("quote", "")),
             better_reply=str(item.get("better_reply", "")),
             why=str(item.get("why", "")),
         )
         for point, content, _rubric in rows
         for item in content.get("try_instead") or []
+        for turn in [item.get("turn") if isinstance(item.get("turn"), int) else None]
+        if turn is None or turn >= copied_before.get(point.session_id, 0)
     ]
     points = [point for point, _content, _rubric in rows]
     criteria, indicators = _thresholds([rubric for _p, _c, rubric in rows])

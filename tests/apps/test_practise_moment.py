@@ -160,3 +160,24 @@ def test_a_try_instead_item_of_my_progress_opens_its_moment(app, app_db):
             if s.branch_of_id == original_id
         ]
     assert len(tries) == 1 and tries[0].branch_turn in {1, 3, 5}  # one of the student's turns
+
+
+def test_my_progress_lists_a_copied_turns_suggestion_once_after_a_practised_moment(app, app_db):
+    """A practised moment (a branch) copies the turns before it, and its own review coded them
+    again: My progress listed the original's "try instead" for a copied turn a second time, as if
+    the student had said those words again in the try (an attack, 2026-12-07). Each thing the
+    student said is listed once; the try's suggestions on its own turns stay."""
+    student, _alex, _section = classroom(app_db)
+    at = end_session(log_in(app.run(), "sam.student"), TURNS)
+    assert_clean(at)
+    original_id = session_id_of(app_db, student)
+    practise = next(b for b in at.button if b.key.startswith(f"practise_{original_id}_3_"))
+    practise.click().run()
+    at.chat_input(key="chat_input").set_value(BETTER).run()
+    at.button(key="end_session").click().run()
+    at.button(key="confirm_end").click().run()
+    assert_clean(at)
+    open_page(at, "My progress")
+    assert_clean(at)
+    said = [text for text in texts(at) if text.startswith("You said: ")]
+    assert said.count(f"You said: *{TURNS[0][0]}*") == 1, said

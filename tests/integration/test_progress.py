@@ -223,7 +223,8 @@ def test_a_practised_moments_review_stays_on_the_students_own_progress(
     api, classroom, committed_engine
 ):
     """*My progress* collects every "try instead" item of the student's reviews, a practised
-    moment's too: only grades and class progress leave branches out."""
+    moment's too (on its own turns: those on the turns it copied are the original's again),
+    while grades and class progress leave branches out."""
     original = reviewed(api, committed_engine, classroom, 4, long=True)
     with unit_of_work(committed_engine) as db:
         branch = branch_service.start_branch(
@@ -234,7 +235,9 @@ def test_a_practised_moments_review_stays_on_the_students_own_progress(
         session_service.end_session(db, actor=classroom.student, session_id=branch.id)
     moment = long_answer(1)
     moment["codes"] = moment["codes"][:2] + [{"turn": 5, "code": "open_question"}]
-    moment["try_instead"][0]["better_reply"] = "The same things keep wearing you down."
+    moment["try_instead"][0].update(
+        turn=5, quote="Go on.", better_reply="The same things keep wearing you down."
+    )
     api.tool_reply(moment)
     review_service.create_review(
         Database(committed_engine), actor=classroom.student, session_id=branch.id
