@@ -40,6 +40,7 @@ from sqlalchemy import (
     Integer,
     Result,
     bindparam,
+    exists,
     func,
     literal,
     select,
@@ -135,6 +136,9 @@ class NowFigures:
     latency_today: Percentiles
     first_token_last_hour: Percentiles
     first_token_today: Percentiles
+    #: Practice conversations still open with no message for `ACTIVE_WITHIN` (a tab closed
+    #: without "End session": nothing ends a conversation by itself).
+    left_open_sessions: int = 0
 
     @property
     def tokens_today(self) -> int:
@@ -542,9 +546,15 @@ def now_figures(db: Session, *, actor: UserRead | None, now: datetime | None = N
     today = start_of_utc_day(now)
     # Sessions open now and started today, and today's usage rollup: one statement (three
     # one-row reads, each on its own index).
+    practising = _practising_since(now - ACTIVE_WITHIN)
     active = (
         select(func.count(PracticeSession.id))
-        .where(PracticeSession.status == SessionStatus.active, PRACTICE)
+        .where(PracticeSession.status == SessionStatus.active, PRACTICE, practising)
+        .scalar_subquery()
+    )
+    left_open = (
+        select(func.count(PracticeSession.id))
+        .where(PracticeSession.status == SessionStatus.active, PRACTICE, ~practising)
         .scalar_subquery()
     )
     completed = PracticeSession.status == SessionStatus.completed
@@ -575,7 +585,9 @@ def now_figures(db: Session, *, actor: UserRead | None, now: datetime | None = N
         .subquery()
     )
     row = db.execute(
-        select(active.label("active"), started, billed).select_from(started.join(billed, true()))
+        select(active.label("active"), left_open.label("left_open"), started, billed).select_from(
+            started.join(billed, true())
+        )
     ).one()
     # Review attempts a later one replaced: billed for these sessions, kept in events, not rows.
     replaced = db.scalars(
@@ -609,13 +621,27 @@ def now_figures(db: Session, *, actor: UserRead | None, now: datetime | None = N
         latency_today=timings["latency", "today"],
         first_token_last_hour=timings["first_token", "hour"],
         first_token_today=timings["first_token", "today"],
+        left_open_sessions=int(row.left_open or 0),
     )
 
 
+#: A practice conversation is active while its student practises: it started, or a message was
+#: stored, this recently. One left open longer (its tab closed without "End session") is not.
+ACTIVE_WITHIN = timedelta(minutes=30)
+
+
+def _practising_since(since: datetime) -> ColumnElement[bool]:
+    """The conversation started, or has a message, since `since` (the messages' session index)."""
+    recent = exists().where(Message.session_id == PracticeSession.id, Message.created_at >= since)
+    return (PracticeSession.started_at >= since) | recent
+
+
 def active_sessions(
-    db: Session, *, actor: UserRead | None, limit: int = 100
+    db: Session, *, actor: UserRead | None, limit: int = 100, now: datetime | None = None
 ) -> list[ActiveSession]:
+    """The practice conversations active now (`ACTIVE_WITHIN`), latest started first."""
     access.require(db, actor, "administration", "use")
+    since = (now or datetime.now(UTC)) - ACTIVE_WITHIN
     rows = db.execute(
         select(
             PracticeSession.id,
@@ -627,7 +653,7 @@ def active_sessions(
         )
         .join(User, User.id == PracticeSession.user_id)
         .join(ClientProfile, ClientProfile.id == PracticeSession.client_id)
-        .where(PracticeSession.status == SessionStatus.active, PRACTICE)
+        .where(PracticeSession.status == SessionStatus.active, PRACTICE, _practising_since(since))
         .order_by(PracticeSession.started_at.desc())
         .limit(limit)
     ).all()

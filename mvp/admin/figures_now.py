@@ -36,7 +36,7 @@ def now_tab(actor: UserRead) -> None:
     token_figures(now)
     latency_figures(now)
     review_figures(*reviews)
-    active_sessions(active)
+    active_sessions(active, now.left_open_sessions)
 
 
 def review_figures(today: metrics_service.ReviewCost, month: metrics_service.ReviewCost) -> None:
@@ -75,6 +75,7 @@ def review_figures(today: metrics_service.ReviewCost, month: metrics_service.Rev
 
 
 PRACTICE_ONLY = "students' practice only: teachers' test chats and client checks are not practice"
+ACTIVE_MINUTES = int(metrics_service.ACTIVE_WITHIN.total_seconds() // 60)
 
 
 def today_figures(now: metrics_service.NowFigures, feedback: rating_service.RatingShare) -> None:
@@ -84,7 +85,8 @@ def today_figures(now: metrics_service.NowFigures, feedback: rating_service.Rati
             (
                 "Active sessions",
                 now.active_sessions,
-                f"Conversations open right now, {PRACTICE_ONLY}.",
+                f"Conversations with a message in the last {ACTIVE_MINUTES} minutes, "
+                f"{PRACTICE_ONLY}.",
             ),
             (
                 "Sessions today",
@@ -270,8 +272,17 @@ def latency_figures(now: metrics_service.NowFigures) -> None:
         )
 
 
-def active_sessions(active: list[metrics_service.ActiveSession]) -> None:
-    st.subheader("Active sessions", help=f"Conversations open now, {PRACTICE_ONLY}.")
+def active_sessions(active: list[metrics_service.ActiveSession], left_open: int) -> None:
+    st.subheader(
+        "Active sessions",
+        help=f"Conversations with a message in the last {ACTIVE_MINUTES} minutes, {PRACTICE_ONLY}.",
+    )
+    if left_open:
+        st.caption(
+            f"{left_open} more conversation{'s were' if left_open != 1 else ' was'} left open "
+            f"with no message for over {ACTIVE_MINUTES} minutes (a tab closed without End "
+            "session): not counted as active."
+        )
     if not active:
         st.info(
             "No student is practising right now. Each open practice conversation appears "

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import update
 from streamlit.testing.v1 import AppTest
 
 from backend import event_log
@@ -13,6 +15,7 @@ from backend.config import get_settings
 from backend.db import unit_of_work
 from backend.errors import AuthenticationError
 from backend.llm.usage import Usage
+from backend.models import Message, PracticeSession
 from backend.models.enums import Role
 from backend.monitoring import metrics_service
 from backend.practice import rating_service, session_service
@@ -453,3 +456,34 @@ def test_breakdowns_tell_apart_what_shares_a_name(app, app_db, admin):
         assert len(rows) == 2 and len(set(rows[column])) == 2, rows
         assert sorted(rows["Cost"]) == ["$0.001000", "$0.002000"], rows
     assert f"({twin.username})" in " ".join(table(at, "Student")["Student"])
+
+
+def test_a_conversation_left_open_for_days_is_not_an_active_session(app, app_db, admin):
+    """A student opened a conversation four days ago, said one thing and closed the tab; nothing
+    ends a conversation by itself. The Now tab read "Active sessions 1", listed it as open for
+    96 hours, beside a help that says active means open now (an attack, 2026-12-07): the admin of
+    a class of 200 could not tell who is practising. Active is now a message (or the start)
+    within the last 30 minutes; the others are counted apart, as left open."""
+    four_days_ago = datetime.now(UTC) - timedelta(days=4)
+    with unit_of_work(app_db) as db:
+        room = make_classroom(db)
+        left = start_session(db, user=room.student, client=room.client)
+        usage = Usage(input_tokens=10, output_tokens=5)
+        reply(db, room.student, left, usage=usage, cost="0.001", latency_ms=900, first_token_ms=1)
+        db.execute(
+            update(PracticeSession)
+            .where(PracticeSession.id == left.id)
+            .values(started_at=four_days_ago)
+        )
+        db.execute(
+            update(Message).where(Message.session_id == left.id).values(created_at=four_days_ago)
+        )
+        pat = make_user(db, display_name="Pat Now")
+        enroll(db, section=room.section, student=pat)
+        now = start_session(db, user=pat, client=room.client)
+        reply(db, pat, now, usage=usage, cost="0.001", latency_ms=900, first_token_ms=1)
+    at = admin_app(app)
+    assert_clean(at)
+    assert metric(at, "Active sessions") == "1"
+    assert list(table(at, "Open for")["Who"]) == ["Pat Now"]
+    assert "1 more conversation was left open" in everything(at)

@@ -222,7 +222,7 @@ def test_breakdowns(db, data):
 
 def test_active_sessions_and_budgets(db, data):
     admin, _student, second = data
-    active = metrics_service.active_sessions(db, actor=admin)
+    active = metrics_service.active_sessions(db, actor=admin, now=NOW)
     assert [(a.user, a.messages, a.cost) for a in active] == [
         (second.display_name, 4, Decimal("0.008"))
     ]
