@@ -73,6 +73,7 @@ from backend.models.review import ReviewSource, ReviewStatus
 from backend.usage import purposes, usage_service
 from backend.usage.budget_service import start_of_utc_day
 from backend.usage.purposes import Purpose
+from backend.utils.formatting import Named, told_apart
 
 THOUSAND = Decimal(1000)
 
@@ -856,11 +857,11 @@ def _student_breakdown(db: Session, since: date, now: datetime, limit: int) -> l
     """Summed per user (the per-user rollup), ranked, then named: the top `limit` students."""
     summed = _sums(db, "students", since, now, _user_sums)
     ranked = sorted(summed, key=lambda user_id: summed[user_id][1], reverse=True)
-    result: list[tuple[_Named, list]] = []
+    result: list[tuple[Named, list]] = []
     for offset in range(0, len(ranked), 100):
         chunk = ranked[offset : offset + 100]
         names = {
-            user: _Named(user, name, username)
+            user: Named(user, name, username)
             for user, name, username in db.execute(
                 select(User.id, User.display_name, User.username).where(
                     User.id.in_(chunk), User.role == "student"
@@ -871,8 +872,23 @@ def _student_breakdown(db: Session, since: date, now: datetime, limit: int) -> l
         if len(result) >= limit:
             break
     top = result[:limit]
-    labels = _labels([named for named, _values in top])
+    # A student named like one ranked lower (or not at all) is told apart too.
+    namesakes = _namesakes(db, {named.name for named, _values in top})
+    labels = [
+        f"{named.name} ({named.whose})" if namesakes[named.name] > 1 else named.name
+        for named, _values in top
+    ]
     return [Breakdown(label, *values) for label, (_n, values) in zip(labels, top, strict=True)]
+
+
+def _namesakes(db: Session, names: set[str]) -> Counter[str]:
+    """How many students bear each of `names`."""
+    rows = db.execute(
+        select(User.display_name, func.count())
+        .where(User.display_name.in_(names), User.role == "student")
+        .group_by(User.display_name)
+    )
+    return Counter(dict(rows.all()))
 
 
 def _user_sums(db: Session, first: date, last: date) -> dict[Any, list]:
@@ -897,7 +913,7 @@ def _client_breakdowns(
     section or client here. Two of one name are two rows, told apart by whose they are."""
     summed = _sums(db, "clients", since, now, _client_sums)
     clients = {
-        client: (_Named(owner, teacher, username), _Named(client, name, teacher))
+        client: (Named(owner, teacher, username), Named(client, name, username))
         for client, name, owner, teacher, username in db.execute(
             select(
                 ClientProfile.id,
@@ -910,11 +926,11 @@ def _client_breakdowns(
             .where(ClientProfile.id.in_({client for client, _, _ in summed}))
         )
     }
-    no_section = _Named(None, NO_SECTION, "")
+    no_section = Named(None, NO_SECTION, "")
     sections = {
-        assignment: _Named(section, name, teacher) if section is not None else no_section
+        assignment: Named(section, name, teacher) if section is not None else no_section
         for assignment, section, name, teacher in db.execute(
-            select(Assignment.id, Section.id, Section.name, User.display_name)
+            select(Assignment.id, Section.id, Section.name, User.username)
             .outerjoin(Section, Section.id == Assignment.section_id)
             .outerjoin(User, User.id == Section.teacher_id)
             .where(Assignment.id.in_({assignment for _, assignment, _ in summed}))
@@ -923,7 +939,7 @@ def _client_breakdowns(
     rows = [
         (
             (
-                _Named(model, model, ""),
+                Named(model, model, ""),
                 clients[client][0],
                 sections.get(assignment, no_section),
                 clients[client][1],
@@ -935,38 +951,18 @@ def _client_breakdowns(
     ]
     result = {}
     for position, by in enumerate(BREAKDOWNS):
-        totals: dict[_Named, list] = {}
+        totals: dict[Named, list] = {}
         for keys, values in rows:
             total = totals.setdefault(keys[position], [0, Decimal(0), 0])
             for index, value in enumerate(values):
                 total[index] += value
-        ranked = sorted(totals.items(), key=lambda item: item[1][1], reverse=True)[:limit]
-        labels = _labels([named for named, _total in ranked])
+        ranked = sorted(totals.items(), key=lambda item: item[1][1], reverse=True)
+        labels = told_apart([named for named, _total in ranked])[:limit]  # names told apart first
         result[by] = [
-            Breakdown(label, *total) for label, (_n, total) in zip(labels, ranked, strict=True)
+            Breakdown(label, *total)
+            for label, (_n, total) in zip(labels, ranked[:limit], strict=True)
         ]
     return result
-
-
-@dataclass(frozen=True)
-class _Named:
-    """A breakdown's row: what it sums (`key`: an id, a model), its name, and whose it is (the
-    teacher of a section or a client, a teacher's username), which tells two of one name apart."""
-
-    key: object
-    name: str
-    whose: str
-
-
-def _labels(rows: list[_Named]) -> list[str]:
-    """Each row's name; "name (whose)" where two rows share a name (and "#key" if they still do)."""
-    names = Counter(row.name for row in rows)
-    labels = [f"{row.name} ({row.whose})" if names[row.name] > 1 else row.name for row in rows]
-    shown = Counter(labels)
-    return [
-        f"{label} #{row.key}" if shown[label] > 1 else label
-        for label, row in zip(labels, rows, strict=True)
-    ]
 
 
 def _client_sums(db: Session, first: date, last: date) -> dict[Any, list]:

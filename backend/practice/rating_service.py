@@ -33,10 +33,12 @@ from backend.models import (
     PracticeSession,
     RatingTally,
     SessionRating,
+    User,
 )
 from backend.models.base import utcnow
 from backend.models.enums import MessageRole, SessionStatus
 from backend.practice import session_service
+from backend.utils.formatting import Named, told_apart
 from backend.utils.text import clean_text
 
 #: A session form counts as positive when both scores are at least this.
@@ -177,22 +179,28 @@ def rating_shares(
     An admin's all-time view reads the per-client tallies; other views count the feedback rows.
     """
     actor = access.require(db, actor, "teaching", "use")
+    client = (ClientProfile.id, ClientProfile.name, User.username)
     if actor.is_admin and since is None:
         rows = db.execute(
-            select(ClientProfile.name, RatingTally.positive, RatingTally.total)
+            select(*client, RatingTally.positive, RatingTally.total)
             .join(ClientProfile, ClientProfile.id == RatingTally.client_id)
+            .join(User, User.id == ClientProfile.owner_id)
             .where(RatingTally.total > 0)
-            .order_by(ClientProfile.name)
+            .order_by(ClientProfile.name, ClientProfile.id)
         ).all()
     else:
         counted = _count_ratings(_aggregated(actor), since)
         rows = db.execute(
-            select(ClientProfile.name, counted.c.positive, counted.c.total)
+            select(*client, counted.c.positive, counted.c.total)
             .join(ClientProfile, ClientProfile.id == counted.c.client_id)
-            .order_by(ClientProfile.name)
+            .join(User, User.id == ClientProfile.owner_id)
+            .order_by(ClientProfile.name, ClientProfile.id)
         ).all()
+    # Two clients of one name are two rows, told apart by their teacher's username.
+    labels = told_apart([Named(key, name, owner) for key, name, owner, _p, _t in rows])
     by_client = [
-        RatingShare(name, int(positive or 0), int(total)) for name, positive, total in rows
+        RatingShare(label, int(positive or 0), int(total))
+        for label, (_k, _n, _o, positive, total) in zip(labels, rows, strict=True)
     ]
     overall = RatingShare(
         "All clients", sum(s.positive for s in by_client), sum(s.total for s in by_client)

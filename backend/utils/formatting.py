@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
@@ -66,3 +68,26 @@ def plural(count: int, noun: str, plural_form: str | None = None) -> str:
 
 def format_time(moment: datetime | None) -> str:
     return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "—"
+
+
+@dataclass(frozen=True)
+class Named:
+    """A row of a table people read by name: what it is (`key`: an id), its name, and whose it
+    is (a username: the person's own, or the teacher's of a section or client), which tells two
+    rows of one name apart."""
+
+    key: object
+    name: str
+    whose: str
+
+
+def told_apart(rows: list[Named]) -> list[str]:
+    """Each row's name; "name (whose)" where two rows share a name (and "#key" if they still
+    do: one teacher's two clients of one name)."""
+    names = Counter(row.name for row in rows)
+    labels = [f"{row.name} ({row.whose})" if names[row.name] > 1 else row.name for row in rows]
+    shown = Counter(labels)
+    return [
+        f"{label} #{row.key}" if shown[label] > 1 else label
+        for label, row in zip(labels, rows, strict=True)
+    ]

@@ -455,7 +455,30 @@ def test_breakdowns_tell_apart_what_shares_a_name(app, app_db, admin):
         rows = table(at, column)
         assert len(rows) == 2 and len(set(rows[column])) == 2, rows
         assert sorted(rows["Cost"]) == ["$0.001000", "$0.002000"], rows
-    assert f"({twin.username})" in " ".join(table(at, "Student")["Student"])
+        # By whose they are, as the admin can look them up (an attack on the first version
+        # found database ids, "Section A (Teacher 21) #2", where the teachers share a name).
+        assert not any("#" in label for label in rows[column]), rows
+    for column, whose in (("Student", twin), ("Teacher", other), ("Section", other)):
+        assert f"({whose.username})" in " ".join(table(at, column)[column])
+
+
+def test_top_students_names_whose_namesake_ranks_below_the_cut(app, app_db, admin):
+    """Two students named "Sam Lee": one spends most, the other ranks 11th. Top 10 students
+    showed a bare "Sam Lee" (an attack, 2026-12-07): names are told apart among all students."""
+    with unit_of_work(app_db) as db:
+        room = make_classroom(db)
+        sam, namesake = (make_user(db, display_name="Sam Lee") for _ in range(2))
+        fillers = [make_user(db) for _ in range(9)]
+        for student in [sam, namesake, *fillers]:
+            enroll(db, section=room.section, student=student)
+        _chat(db, sam, room.client, "0.050")
+        for index, student in enumerate(fillers):
+            _chat(db, student, room.client, f"0.0{20 + index}")
+        _chat(db, namesake, room.client, "0.001")
+    at = open_tab(admin_app(app), "Breakdowns")
+    assert_clean(at)
+    top = list(table(at, "Student")["Student"])
+    assert len(top) == 10 and top[0] == f"Sam Lee ({sam.username})", top
 
 
 def test_a_conversation_left_open_for_days_is_not_an_active_session(app, app_db, admin):
@@ -487,3 +510,46 @@ def test_a_conversation_left_open_for_days_is_not_an_active_session(app, app_db,
     assert metric(at, "Active sessions") == "1"
     assert list(table(at, "Open for")["Who"]) == ["Pat Now"]
     assert "1 more conversation was left open" in everything(at)
+
+
+def test_feedback_by_client_tells_two_clients_of_one_name_apart(app, app_db, admin):
+    """Two teachers each have a client "Alex Rivera"; one is rated down, the other up. "Feedback
+    by client" showed two identical "Alex Rivera" rows, 0% and 100% (an attack, 2026-12-07):
+    whose client was failing could not be told. Each is named with its teacher's username."""
+    from backend.practice import rating_service
+
+    with unit_of_work(app_db) as db:
+        room = make_classroom(db)
+        other = make_user(db, role=Role.teacher)
+        twin = make_client(db, teacher=other, name=room.client.name)
+        section = make_section(db, teacher=other, name="Group B")
+        student = make_user(db)
+        enroll(db, section=section, student=student)
+        make_assignment(db, teacher=other, section=section, clients=[twin])
+        usage = Usage(input_tokens=10, output_tokens=5)
+        down = reply(
+            db,
+            room.student,
+            start_session(db, user=room.student, client=room.client),
+            usage=usage,
+            cost="0.001",
+            latency_ms=900,
+            first_token_ms=100,
+        )
+        up = reply(
+            db,
+            student,
+            start_session(db, user=student, client=twin),
+            usage=usage,
+            cost="0.002",
+            latency_ms=900,
+            first_token_ms=100,
+        )
+        rating_service.rate_reply(db, actor=room.student, message_id=down.id, positive=False)
+        rating_service.rate_reply(db, actor=student, message_id=up.id, positive=True)
+    at = open_tab(admin_app(app), "Breakdowns")
+    assert_clean(at)
+    feedback = table(at, "Share positive")
+    assert sorted(feedback["Client"]) == sorted(
+        f"{room.client.name} ({teacher.username})" for teacher in (room.teacher, other)
+    )

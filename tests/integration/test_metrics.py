@@ -384,7 +384,7 @@ def test_all_breakdowns_at_once_match_each_one_and_tell_clients_of_one_name_apar
         (Decimal("0.001"), 1),
     ]
     assert by_client[0].label == "Alex Rivera"
-    assert by_client[2].label == f"Blake ({other_teacher.display_name})" != by_client[1].label
+    assert by_client[2].label == f"Blake ({other_teacher.username})" != by_client[1].label
     assert by_client[1].label.startswith("Blake (")
 
 
