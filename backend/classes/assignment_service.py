@@ -201,28 +201,31 @@ def set_published(
     client_ids = _client_ids(db, assignment.id)
     if published and not client_ids:
         raise ValidationError("Attach at least one client before publishing.")
-    if published:
-        _refuse_all_archived(db, client_ids)
     if published and not confirm_unchecked:
-        gaps = check_service.check_gaps(db, client_ids)
+        gaps = check_service.check_gaps(db, _met_by_students(db, client_ids))
         if gaps:
             raise UncheckedClients(gaps)
+    elif published:
+        _met_by_students(db, client_ids)
     assignment.status = AssignmentStatus.published if published else AssignmentStatus.draft
     assignment.published_at = utcnow() if published else None
     db.flush()
     return _read(db, assignment)
 
 
-def _refuse_all_archived(db: Session, client_ids: list[int]) -> None:
-    """Students never see an archived client: an assignment of archived clients only would be
-    published with nothing to practise."""
+def _met_by_students(db: Session, client_ids: list[int]) -> list[int]:
+    """The clients students will meet: not archived (students never see an archived client,
+    and one cannot be checked). None of them: refused, or it would be published with nothing
+    to practise."""
     clients = db.scalars(select(ClientProfile).where(ClientProfile.id.in_(client_ids))).all()
-    if clients and all(client.archived for client in clients):
+    met = [client.id for client in clients if not client.archived]
+    if clients and not met:
         names = ", ".join(sorted(client.name for client in clients))
         raise ValidationError(
             f"Every client of this assignment is archived ({names}), so students would have "
             "no one to practise with. Restore a client or attach another, then publish."
         )
+    return met
 
 
 def get_assignment(db: Session, *, actor: UserRead | None, assignment_id: int) -> AssignmentRead:
@@ -244,6 +247,12 @@ def list_assignments(
 def clients_needing_a_check(
     db: Session, *, actor: UserRead | None, assignment_id: int
 ) -> list[str]:
-    """Names of the assignment's clients with no current scorecard or a failing one."""
+    """Names of the assignment's clients students will meet (not archived) with no current
+    scorecard or a failing one."""
     assignment = _get_owned(db, actor, assignment_id)
-    return check_service.unchecked_client_names(db, _client_ids(db, assignment.id))
+    met = db.scalars(
+        select(ClientProfile.id).where(
+            ClientProfile.id.in_(_client_ids(db, assignment.id)), ClientProfile.archived.is_(False)
+        )
+    ).all()
+    return check_service.unchecked_client_names(db, list(met))

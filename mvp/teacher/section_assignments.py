@@ -49,6 +49,7 @@ def _create_assignment(actor: UserRead, section_id: int) -> None:
         release_reviews=state.get("assignment_release") or "immediately",
         continuing_client=bool(state.get("assignment_continuing")),
     )
+    state["assignment_errors"] = {}  # a refusal of no field leaves none standing
     try:
         with store.transaction(write=True) as db:
             created = assignment_service.create_assignment(

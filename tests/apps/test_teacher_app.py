@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from backend.classes import assignment_service, section_service
+from backend.clients import client_service
 from backend.db import Database, unit_of_work
 from backend.models.enums import Role
 from backend.practice import conversation_service, history_service
@@ -626,3 +627,26 @@ def test_a_due_date_in_the_past_is_refused_under_its_field(app, app_db, teacher)
     assert_clean(at)
     (created,) = _assignments(app_db, teacher, section)
     assert created.due_at is not None and created.due_at.date() == datetime.now(UTC).date()
+
+
+def test_a_refusal_with_no_field_leaves_no_stale_message_under_a_fixed_field(
+    app, app_db, teacher
+):
+    """A due date in the past shows "Choose a due date in the future" under it; the teacher
+    fixes it and creates again, but meanwhile archived the chosen client in another tab: the
+    service refuses with no field. The old message still stood under the corrected date (an
+    attack, 2026-12-07)."""
+    at, section = _new_assignment_form(app, app_db, teacher)
+    at.date_input(key="assignment_due").set_value((datetime.now(UTC) - timedelta(days=7)).date())
+    at.button(key="create_assignment").click().run()
+    assert any("future" in message for message in _field_messages(at))
+    with unit_of_work(app_db) as db:
+        (alex,) = client_service.list_clients(db, actor=teacher)
+        client_service.set_archived(db, actor=teacher, client_id=alex.id, archived=True)
+    at.date_input(key="assignment_due").set_value(datetime.now(UTC).date() + timedelta(days=7))
+    at.button(key="create_assignment").click().run()
+    assert_clean(at)
+    assert _assignments(app_db, teacher, section) == []
+    assert "archived" in everything(at)
+    assert at.text_input(key="assignment_title").value == "Week 1"
+    assert _field_messages(at) == []

@@ -15,6 +15,7 @@ from backend.checks import check_service
 from backend.checks.read_models import ScorecardRead
 from backend.classes import assignment_service
 from backend.classes.assignment_service import UncheckedClients
+from backend.classes.read_models import AssignmentInput
 from backend.clients import client_service, prompt_service
 from backend.config import get_settings
 from backend.db import Database, unit_of_work
@@ -606,3 +607,30 @@ def test_a_judge_refused_for_billing_reaches_the_admins_error_log(
     with unit_of_work(committed_engine, write=False) as db:
         logged = db.scalars(select(Event.category).where(Event.category.like("api_%"))).all()
     assert logged == ["api_permission"]
+
+
+def test_an_archived_client_does_not_hold_up_publishing_as_unchecked(
+    committed_engine, api, teacher_client
+):
+    """Alex passed its check; Rita, archived since she was attached, was never checked (an
+    archived client cannot be). Publish asked "Not checked yet: Rita ... confirm to publish
+    anyway": a check the teacher cannot run, for a client no student will meet (an attack,
+    2026-12-07). Only the clients students will meet need a check."""
+    teacher, alex = teacher_client
+    _script(api)
+    assert _run(committed_engine, teacher, alex).overall == "pass"
+    with unit_of_work(committed_engine) as db:
+        rita = make_client(db, teacher=teacher, name="Rita")
+        section = make_section(db, teacher=teacher)
+        assignment = assignment_service.create_assignment(
+            db,
+            actor=teacher,
+            section_id=section.id,
+            data=AssignmentInput(title="Week 1", client_ids=[alex.id, rita.id]),
+        )
+        client_service.set_archived(db, actor=teacher, client_id=rita.id, archived=True)
+    with unit_of_work(committed_engine) as db:
+        published = assignment_service.set_published(
+            db, actor=teacher, assignment_id=assignment.id, published=True
+        )
+    assert published.published_at is not None
