@@ -63,11 +63,14 @@ def agreement(db: Session, *, actor: UserRead | None) -> list[CriterionAgreement
         )
         .order_by(SessionReview.id)
     )
-    if not teacher.is_admin:  # the reviews of the sections they teach
+    if not teacher.is_admin:  # the reviews of the sections they teach, in versions they saved
         query = (
             query.join(PracticeSession, PracticeSession.id == SessionReview.session_id)
             .join(Assignment, Assignment.id == PracticeSession.assignment_id)
-            .where(access.where(teacher, "review", "edit"))
+            .where(
+                access.where(teacher, "review", "edit"),
+                SessionReview.reviewed_by_id == teacher.id,  # an admin's version is not theirs
+            )
         )
     pairs: dict[tuple[int, str], list[tuple[int, int]]] = defaultdict(list)
     names: dict[tuple[int, str], tuple[str, str]] = {}

@@ -326,3 +326,24 @@ def test_teacher_view_keeps_both_versions(db):
     both = review_service.get_review(db, actor=room.teacher, session_id=session_id)
     assert both.content == review.content and both.teacher_content is not None
     assert both.final_content == both.teacher_content
+
+
+def test_an_admins_version_is_not_counted_as_the_teachers_final_scores(db):
+    """The Agreement tab says "the model's first scores against your final ones". The teacher
+    saved no version; an admin rescored a model review of the teacher's section. The teacher's
+    tab showed one pair, 0% exact, as their own disagreement with the model (an attack,
+    2026-12-07); an admin's page still counts every saved version."""
+    room = make_classroom(db)
+    session_id = _reviewed(db, room)
+    row = db.query(SessionReview).filter_by(session_id=session_id).one()
+    content = dict(row.content)
+    content["scores"] = [{**item, "score": 2} for item in content["scores"]]
+    row.source, row.content = ReviewSource.model, content  # as if the model had written it
+    db.flush()
+    admin = make_user(db, role=Role.admin)
+    review = review_service.get_review(db, actor=admin, session_id=session_id)
+    teacher_review_service.save_teacher_review(
+        db, actor=admin, session_id=session_id, edits=_edits(review, empathy=5)
+    )
+    assert any(r.criterion == "empathy" for r in agreement_service.agreement(db, actor=admin))
+    assert agreement_service.agreement(db, actor=room.teacher) == []
