@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from enum import StrEnum
 from fractions import Fraction
 from statistics import mean
@@ -131,7 +132,7 @@ def grades_csv(book: Gradebook, *, lms: LmsFormat | str) -> str:
     "Points Possible" row. Moodle: name, username and e-mail to map a student by, one
     "Title (out of 100)" column per assignment ("-" for no grade), "Figures from" (unmapped)."""
     lms = LmsFormat(lms)
-    titles = _unique_titles(book.assignments)
+    titles = _unique_titles(book.assignments, lms)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     headers = [spreadsheet_safe(title) for title in titles.values()]  # titles are typed text too
@@ -217,14 +218,23 @@ def _combine(graded: list[_Graded], rule: GradeRule) -> Grade:
     return Grade(value=float(round_half_up(value, 1)), source=source, sessions=len(graded))
 
 
-def _unique_titles(assignments: dict[int, str]) -> dict[int, str]:
+# How Canvas reads an assignment header: "title (its own assignment id)" (app/models/
+# assignment.rb, Assignment.title_and_id).
+_CANVAS_ID = re.compile(r"\s\((\d+)\)\Z")
+
+
+def _unique_titles(assignments: dict[int, str], lms: LmsFormat) -> dict[int, str]:
     """Titles as column headers; a title two assignments share gets "#id" so columns differ.
-    (No "(id)": Canvas reads a trailing number in brackets as its own assignment id.)"""
+    No header ends in a number in brackets for Canvas, which reads it as its own assignment id:
+    a title's own ("Intake interview (2)") goes in square brackets ("Intake interview [2]")."""
     titles = list(assignments.values())
-    return {
+    unique = {
         a: (title if titles.count(title) == 1 else f"{title} #{a}")
         for a, title in assignments.items()
     }
+    if lms is LmsFormat.canvas:
+        unique = {a: _CANVAS_ID.sub(r" [\1]", title) for a, title in unique.items()}
+    return unique
 
 
 def _number(grade: Grade | None, lms: LmsFormat) -> str:

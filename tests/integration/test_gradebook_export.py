@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
 from sqlalchemy import update
@@ -323,3 +324,32 @@ def test_a_session_whose_risk_was_passed_over_gets_no_grade_as_it_shows_no_ratin
     grade = rows[0][classroom.assignment.title]
     assert grade == "", f"the LMS gets {grade}/100 from ratings the review page does not show"
     assert progress.left_out == 1, "class averages count ratings the review page does not show"
+
+
+# Canvas: app/models/assignment.rb, Assignment.title_and_id, which its GradebookImporter reads
+# every assignment header with: "title (its Canvas assignment id)".
+CANVAS_TITLE_AND_ID = re.compile(r"\A(.*)\s\((\d+)\)\Z", re.DOTALL)
+
+
+def test_a_title_ending_in_a_number_in_brackets_does_not_reach_canvas_as_an_id(
+    api, classroom, committed_engine
+):
+    """A teacher titles an assignment as people do, "Intake interview (2)". The Canvas file's
+    header was the title as typed, which Canvas reads as its own assignment 2: the grades went
+    into whichever assignment has that id, or the column was refused (an attack, 2026-12-07).
+    The number keeps its place in square brackets; Moodle's file keeps the title."""
+    with unit_of_work(committed_engine) as db:
+        client = make_client(db, teacher=classroom.teacher)
+        make_assignment(
+            db,
+            teacher=classroom.teacher,
+            section=classroom.section,
+            clients=[client],
+            title="Intake interview (2)",
+        )
+    canvas = export(committed_engine, classroom, GradeRule.latest, LmsFormat.canvas)
+    headers = next(csv.reader(io.StringIO(canvas)))[6:]  # after the identity columns and Notes
+    assert "Intake interview [2]" in headers
+    assert not [header for header in headers if CANVAS_TITLE_AND_ID.match(header)], headers
+    moodle = export(committed_engine, classroom, GradeRule.latest, LmsFormat.moodle)
+    assert "Intake interview (2) (out of 100)" in next(csv.reader(io.StringIO(moodle)))
