@@ -45,10 +45,16 @@ def usage_tab(actor: UserRead) -> None:
     with store.transaction() as db:
         hours = metrics_service.hourly_usage(db, actor=actor)
     st.subheader("Last 24 hours", help="By hour, UTC; the last bar is the hour now under way.")
+    # 24 clock hours: from the top of the hour 23 hours before this one, not 24 hours to the
+    # minute (a call 23 h 59 min ago may be before the first bar).
+    first = hours[0].start if hours else None
+    day = "today" if first and first.date() == hours[-1].start.date() else "yesterday"
+    since = f"since {first:%H:00} UTC {day}" if first else "in the last 24 hours"
+    st.caption(f"Every paid call {since}, by clock hour; the last bar is the hour under way.")
     if not any(bucket.messages or bucket.tokens or bucket.cost for bucket in hours):
         st.info(
-            "Nothing billed in the last 24 hours. Tokens and cost per hour appear here as "
-            "conversations happen.",
+            f"Nothing billed {since}. Tokens and cost per hour appear here as conversations "
+            "happen.",
             icon=":material/schedule:",
         )
     else:
@@ -63,15 +69,15 @@ def usage_tab(actor: UserRead) -> None:
         left.metric(
             "Tokens, last 24 hours",
             format_tokens(sum(b.tokens for b in hours)),
-            help="Every billed token in the last 24 hours: stored replies, and replies "
-            "cut off after the API started billing them (as in Today's figures).",
+            help=f"Every billed token {since}: stored replies, and replies cut off after the "
+            "API started billing them (as in Today's figures).",
         )
         with left:
             usage_charts.tokens_by_hour(by_hour, hours)
         right.metric(
             "Cost, last 24 hours",
             format_usd(sum((b.cost for b in hours), start=0)),
-            help="Every paid call in the last 24 hours, by hour: replies (cut-off ones included), "
+            help=f"Every paid call {since}, by hour: replies (cut-off ones included), "
             "client checks' judge calls, reviews, drill items, memory summaries and connection "
             "tests, as Cost today counts them.",
         )

@@ -138,7 +138,7 @@ def test_empty_database_renders_every_tab_with_empty_states(app, admin):
     assert "No student is practising right now." in page
 
     expected = {
-        "Usage": ["Nothing billed in the last 24 hours.", "Nothing recorded in the last 7 days."],
+        "Usage": ["Nothing billed since ", "Nothing recorded in the last 7 days."],
         "Breakdowns": ["No replies in the last 30 days.", "No ratings yet."],
         "Budgets": ["Nobody is close to their daily limit.", "An alert is logged at 80%"],
         "Service health": ["Healthy", "These checks spend no tokens"],
@@ -421,7 +421,7 @@ def test_the_usage_tab_shows_a_days_cost_that_no_message_carries(app, app_db, ad
     at.button(key="test_connection").click().run()
     assert any("Connection test passed" in text for text in texts(at, "success"))
     open_tab(at, "Usage")
-    assert "Nothing billed in the last 24 hours" not in everything(at)
+    assert "Nothing billed since" not in everything(at)
     assert metric(at, "Cost, last 24 hours") == "$0.000022"
     open_tab(at, "Now")
     assert metric(at, "Connection tests") == "$0.000022"
@@ -553,3 +553,24 @@ def test_feedback_by_client_tells_two_clients_of_one_name_apart(app, app_db, adm
     assert sorted(feedback["Client"]) == sorted(
         f"{room.client.name} ({teacher.username})" for teacher in (room.teacher, other)
     )
+
+
+def test_the_usage_tab_says_which_24_hours_it_counts(app, app_db, admin):
+    """The 24 bars are clock hours: a reply billed 23 h 59 min ago may be before the first, yet
+    the tab said "Nothing billed in the last 24 hours" (an attack, 2026-12-07). It names the
+    hour its window starts at."""
+    now = datetime.now(UTC)
+    billed = now - timedelta(hours=23, minutes=59)
+    with unit_of_work(app_db) as db:
+        room = make_classroom(db)
+        session = start_session(db, user=room.student, client=room.client)
+        usage = Usage(input_tokens=10, output_tokens=5)
+        reply(db, room.student, session, usage=usage, cost="0.004", latency_ms=9, first_token_ms=1)
+        db.execute(
+            update(Message).where(Message.session_id == session.id).values(created_at=billed)
+        )
+    at = open_tab(admin_app(app), "Usage")
+    assert_clean(at)
+    first = now.replace(minute=0, second=0, microsecond=0) - timedelta(hours=23)
+    assert f"since {first:%H:00} UTC" in everything(at)
+    assert "in the last 24 hours" not in everything(at)
