@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from backend import access
@@ -138,10 +138,17 @@ def list_events(
     categories: list[str] | None = None,
     since: datetime | None = None,
     limit: int = 200,
+    before: tuple[datetime, int] | None = None,
 ) -> list[EventRead]:
-    """Newest first, for the admin's error log."""
+    """Newest first, for the admin's error log; `before` (an event's time and id): the page of
+    older ones, so that every event can be reached whatever the page size."""
     access.require(db, actor, "administration", "use")
     query = select(Event).order_by(Event.created_at.desc(), Event.id.desc()).limit(limit)
+    if before is not None:
+        at, event_id = before
+        query = query.where(
+            or_(Event.created_at < at, and_(Event.created_at == at, Event.id < event_id))
+        )
     if severities:
         query = query.where(Event.severity.in_(severities))
     if categories:

@@ -53,23 +53,37 @@ def error_log_page() -> None:
             )
         with right:
             limit = ui.sticky(st.selectbox, "Show", [25, 50, 100, 200], key="log_limit")
+        # Older pages: from the last event shown, while the filters stay as they were.
+        filters = (tuple(severities or ()), tuple(chosen or ()), limit)
+        kept = st.session_state.get("_log_before")
+        before = kept[1] if kept and kept[0] == filters else None
         events = event_log.list_events(
             db,
             actor=actor,
             severities=severities or None,
             categories=chosen or None,
             limit=limit,
+            before=before,
         )
         names = {user.id: user.username for user in account_service.list_users(db, actor=actor)}
+    if before is not None:
+        st.button(
+            "Newest events",
+            key="log_newest",
+            icon=":material/first_page:",
+            on_click=lambda: st.session_state.pop("_log_before", None),
+        )
     if not events:
         st.info(
-            "No events match. Failed API calls (errors), budget alerts (warnings) and "
+            "No older events match."
+            if before
+            else "No events match. Failed API calls (errors), budget alerts (warnings) and "
             "account changes (info) are logged here as they happen.",
             icon=":material/check_circle:",
         )
         return
-    more = " (there may be more: show more, or narrow the filters)" if len(events) == limit else ""
-    st.caption(f"{len(events)} events, newest first{more}.")
+    older = f" older than {format_time(before[0])}" if before else ""
+    st.caption(f"{len(events)} events{older}, newest first.")
     for event in events:
         severity = f":{SEVERITY_COLOURS[event.severity]}[{event.severity.value}]"
         label = (
@@ -88,6 +102,14 @@ def error_log_page() -> None:
             rest = {key: value for key, value in event.details.items() if key != "request_id"}
             if rest:
                 st.json(rest)
+    if len(events) == limit:  # there may be more
+        last = (events[-1].created_at, events[-1].id)
+        st.button(
+            "Older events",
+            key="log_older",
+            icon=":material/navigate_next:",
+            on_click=lambda: st.session_state.update(_log_before=(filters, last)),
+        )
 
 
 # The page ------------------------------------------------------------------------------------

@@ -574,3 +574,24 @@ def test_the_usage_tab_says_which_24_hours_it_counts(app, app_db, admin):
     first = now.replace(minute=0, second=0, microsecond=0) - timedelta(hours=23)
     assert f"since {first:%H:00} UTC" in everything(at)
     assert "in the last 24 hours" not in everything(at)
+
+
+def test_the_error_log_reaches_every_event_page_by_page(app, app_db, admin):
+    """An outage morning logs 250 failed calls. The Error log's largest page is 200, with no way
+    further: the first 50, where the outage began, could not be read (an attack, 2026-12-07).
+    "Older events" pages on from the last event shown; "Newest events" comes back."""
+    with unit_of_work(app_db) as db:
+        for number in range(250):
+            event_log.record(db, "warning", "api_overloaded", f"Reply failed, event {number:03d}")
+    at = admin_app(app)
+    at.session_state["_kept_log_limit"] = 200
+    open_page(at, "Error log")
+    assert_clean(at)
+    assert len(at.main.expander) == 200 and "event 249" in shown(at)
+    at.button(key="log_older").click().run()
+    assert_clean(at)
+    assert len(at.main.expander) == 50
+    assert "event 000" in shown(at) and "event 050" not in shown(at)
+    assert "log_older" not in [button.key for button in at.button]
+    at.button(key="log_newest").click().run()
+    assert "event 249" in shown(at) and len(at.main.expander) == 200
