@@ -16,20 +16,20 @@ from streamlit.delta_generator import DeltaGenerator
 from backend.accounts import unsent_service
 from backend.actor import UserRead
 from backend.config import get_settings
-from backend.errors import AppError, ValidationError
+from backend.errors import AppError
 from backend.models.enums import MessageRole
 from backend.ops import database_service
 from backend.practice import conversation_service
 from backend.practice.conversation_service import ConversationView, Reply
 from backend.practice.read_models import MessageRead, SessionRead
 from backend.practice.session_service import ReplyInFlight
-from backend.utils.text import is_blank, without_control_characters
 from mvp import a11y, chat_controls, job_view, ui
 from mvp.chat_controls import ChatKeys, end_and_start_over, unsent_messages
 from mvp.chat_messages import CLIENT_AVATAR, render_message, session_totals
 from mvp.chat_unsent import (
     keep_unsent,
     next_to_send,
+    show_not_sent,
     show_unsent,
     show_unsent_after_end,
     typed_in_this_run,
@@ -193,23 +193,8 @@ class _Turn:
                 self.database, actor=self.actor, session_id=self.view.session.id, content=text
             )
         except Exception as error:  # a refusal, or the database failing: nothing was stored
-            # Keep the words to send again, after any kept before. Words refused for what they
-            # are wait without their invisible control characters (a form feed pasted from a
-            # PDF), which would be refused again, with any sent together; words refused
-            # otherwise stay on screen apart, to copy.
-            refused = isinstance(error, ValidationError) and not resent
-            readable = without_control_characters(text) if refused else text
-            waits = not resent and (not refused or readable != text) and not is_blank(readable)
-            if waits:
-                unsent = chat_controls.keep_unsent_words(self.keys, readable)
             with self.draft_slot.container():
-                ui.show_error(error) if isinstance(error, AppError) else ui.show_unexpected(error)
-                if refused and waits:
-                    st.caption("It waits below without the invisible character: send it again.")
-                elif refused and text.strip():
-                    show_unsent([text], "Not sent, edit it and send it again")
-                if unsent:
-                    show_unsent(unsent)
+                unsent = show_not_sent(self.keys, text, error, resent, unsent)
             if unsent:
                 self._unsent_buttons()
             if isinstance(error, ReplyInFlight):  # started elsewhere: still show it arrive

@@ -8,6 +8,8 @@ import streamlit as st
 
 from backend.accounts import unsent_service
 from backend.config import get_settings
+from backend.errors import AppError, ValidationError
+from backend.utils.text import is_blank, without_control_characters
 from mvp import ui
 from mvp.chat_controls import ChatKeys, forget_unsent, keep_unsent_words, unsent_messages
 
@@ -52,3 +54,25 @@ def next_to_send(unsent: list[str]) -> list[str]:
             break
         batch.append(message)
     return batch
+
+
+def show_not_sent(
+    keys: ChatKeys, text: str, error: Exception, resent: int, unsent: list[str]
+) -> list[str]:
+    """Why `text` was not sent, and the words waiting now (kept to send again, after any kept
+    before). Words refused for what they are wait without their invisible control characters
+    (a form feed pasted from a PDF), which would be refused again, with any sent together; words
+    refused otherwise stay on screen apart, to copy; words sent again stay where they were."""
+    refused = isinstance(error, ValidationError) and not resent
+    readable = without_control_characters(text) if refused else text
+    waits = not resent and (not refused or readable != text) and not is_blank(readable)
+    if waits:
+        unsent = keep_unsent_words(keys, readable)
+    ui.show_error(error) if isinstance(error, AppError) else ui.show_unexpected(error)
+    if refused and waits:
+        st.caption("It waits below without the invisible character: send it again.")
+    elif refused and text.strip():
+        show_unsent([text], "Not sent, edit it and send it again")
+    if unsent:
+        show_unsent(unsent)
+    return unsent

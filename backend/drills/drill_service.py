@@ -266,6 +266,7 @@ def sets_of_section(db: Session, *, actor: UserRead | None, section_id: int) -> 
     the set (its author; an admin), else as the section's students see it (its accepted items;
     assigned here), never a colleague's drafts or other sections."""
     section_service.get_owned_section(db, actor, section_id)
+    reader = access.signed_in(db, actor)
     sets = db.scalars(
         select(DrillSet)
         .join(DrillAssignment, DrillAssignment.set_id == DrillSet.id)
@@ -275,7 +276,7 @@ def sets_of_section(db: Session, *, actor: UserRead | None, section_id: int) -> 
     reads = []
     for drill_set in sets:
         read = _read(db, drill_set)
-        if not access.allows(db, actor, "drill", "read", drill_set):
+        if not access.allows(db, reader, "drill", "read", drill_set):
             read.items, read.section_ids = read.accepted, [section_id]
         reads.append(read)
     return reads

@@ -9,9 +9,10 @@ from backend.actor import UserRead
 from backend.monitoring import metrics_service
 from backend.practice import rating_service
 from backend.utils import formatting
-from backend.utils.formatting import format_duration, format_time, format_tokens, format_usd
+from backend.utils.formatting import format_tokens, format_usd
 from mvp import store
-from mvp.admin.shared import LABEL, NUMBER, metric_row, percent, table, utc_now
+from mvp.admin.active_sessions import ACTIVE_MINUTES, active_sessions
+from mvp.admin.shared import PRACTICE_ONLY, metric_row, percent
 
 
 def seconds(ms: float | None) -> str:
@@ -72,10 +73,6 @@ def review_figures(today: metrics_service.ReviewCost, month: metrics_service.Rev
             ),
         ],
     )
-
-
-PRACTICE_ONLY = "students' practice only: teachers' test chats and client checks are not practice"
-ACTIVE_MINUTES = int(metrics_service.ACTIVE_WITHIN.total_seconds() // 60)
 
 
 def today_figures(now: metrics_service.NowFigures, feedback: rating_service.RatingShare) -> None:
@@ -270,41 +267,3 @@ def latency_figures(now: metrics_service.NowFigures) -> None:
                 ),
             ],
         )
-
-
-def active_sessions(active: list[metrics_service.ActiveSession], left_open: int) -> None:
-    st.subheader(
-        "Active sessions",
-        help=f"Conversations with a message in the last {ACTIVE_MINUTES} minutes, {PRACTICE_ONLY}.",
-    )
-    if left_open:
-        st.caption(
-            f"{left_open} more conversation{'s were' if left_open != 1 else ' was'} left open "
-            f"with no message for over {ACTIVE_MINUTES} minutes (a tab closed without End "
-            "session): not counted as active."
-        )
-    if not active:
-        st.info(
-            "No student is practising right now. Each open practice conversation appears "
-            "here with its student, client, messages and cost until it ends.",
-            icon=":material/forum:",
-        )
-        return
-    moment = utc_now()
-    table(
-        [
-            {
-                "Who": a.user,
-                "Client": a.client,
-                "Since": format_time(a.started_at),
-                "Open for": format_duration(moment - a.started_at),
-                "Messages": a.messages,
-                "Cost": format_usd(a.cost),
-            }
-            for a in active
-        ],
-        "active_table",
-        Who=LABEL,
-        Client=LABEL,
-        Messages=NUMBER,
-    )

@@ -69,3 +69,6 @@ def show_notice() -> None:
     level, message = st.session_state.pop("accounts_notice", (None, None))
     if message:
         {"success": st.success, "warning": st.warning}.get(level, st.error)(message)
+
+
+PRACTICE_ONLY = "students' practice only: teachers' test chats and client checks are not practice"

@@ -14,8 +14,9 @@ from backend.reviews.read_models import RubricRead
 from backend.utils.formatting import format_time
 from mvp import auth, store, ui
 from mvp.teacher import shared
+from mvp.teacher.assignment_form import assignment_form
 from mvp.teacher.rubric_picker import chosen_rubric, rubric_picker
-from mvp.teacher.section_assignments import assignment_form, assignment_list
+from mvp.teacher.section_assignments import assignment_list
 
 actor = auth.require_role(Role.teacher, Role.admin)
 safe = ui.safe_markdown  # every piece of text a person wrote goes through it

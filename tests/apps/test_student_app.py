@@ -15,6 +15,7 @@ from backend.llm.usage import Usage
 from backend.models import Enrollment, MessageRating, SessionRating
 from backend.models.enums import Role
 from backend.practice import session_service
+from backend.utils.markdown import as_typed
 from backend.utils.rate_limiter import reset_rate_limiter
 from mvp import auth
 from tests.apps.helpers import (
@@ -217,7 +218,10 @@ def test_three_turns_end_feedback_thumbs_and_history(app, app_db, app_api, downl
     assert shown_messages(at) == [text for turn in TURNS for text in turn]
     markdown = downloads[f"download_{chat_id}"]()
     assert markdown.startswith("# Conversation with Alex Rivera")
-    assert all(f"> {text}" in markdown for turn in TURNS for text in turn)
+    # The student's words as typed (every character literal), the client's as Markdown.
+    assert all(
+        f"> {as_typed(said)}" in markdown and f"> {answer}" in markdown for said, answer in TURNS
+    )
     assert HIDDEN not in markdown
     assert_nothing_hidden(at)
 

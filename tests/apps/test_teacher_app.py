@@ -629,9 +629,7 @@ def test_a_due_date_in_the_past_is_refused_under_its_field(app, app_db, teacher)
     assert created.due_at is not None and created.due_at.date() == datetime.now(UTC).date()
 
 
-def test_a_refusal_with_no_field_leaves_no_stale_message_under_a_fixed_field(
-    app, app_db, teacher
-):
+def test_a_refusal_with_no_field_leaves_no_stale_message_under_a_fixed_field(app, app_db, teacher):
     """A due date in the past shows "Choose a due date in the future" under it; the teacher
     fixes it and creates again, but meanwhile archived the chosen client in another tab: the
     service refuses with no field. The old message still stood under the corrected date (an

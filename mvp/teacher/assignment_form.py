@@ -1,0 +1,88 @@
+"""Teacher: the form for a section's new assignment (a draft, published from its card)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from backend.actor import UserRead
+from backend.classes import assignment_service, section_service
+from backend.classes.read_models import AssignmentInput, SectionRead
+from backend.errors import ValidationError
+from mvp import auth, store, ui
+from mvp.teacher.section_assignments import CONTINUING_HELP, RELEASE_OPTIONS
+
+safe = ui.safe_markdown  # every piece of text a person wrote goes through it
+
+
+def _create_assignment(actor: UserRead, section_id: int) -> None:
+    state = st.session_state
+    title = (state.get("assignment_title") or "").strip()
+    if not title:
+        state["assignment_errors"] = {"title": "Give the assignment a title."}
+        return
+    due = state.get("assignment_due")
+    data = AssignmentInput(
+        title=title,
+        instructions=state.get("assignment_instructions") or "",
+        due_at=section_service.end_of_day(due),
+        client_ids=list(state.get("assignment_clients") or []),
+        release_reviews=state.get("assignment_release") or "immediately",
+        continuing_client=bool(state.get("assignment_continuing")),
+    )
+    state["assignment_errors"] = {}  # a refusal of no field leaves none standing
+    try:
+        with store.transaction(write=True) as db:
+            created = assignment_service.create_assignment(
+                db, actor=actor, section_id=section_id, data=data
+            )
+    except ValidationError as error:
+        if not error.field_errors:
+            raise
+        state["assignment_errors"] = error.field_errors  # under their fields; nothing typed lost
+        return
+    for key, blank in (
+        ("assignment_title", ""),
+        ("assignment_instructions", ""),
+        ("assignment_due", None),
+        ("assignment_clients", []),
+        ("assignment_release", "immediately"),
+        ("assignment_continuing", False),
+    ):
+        state[key] = blank
+    state["assignment_errors"] = {}
+    ui.flash(f"Created the draft “{safe(created.title)}”. Publish it when it is ready.")
+
+
+def assignment_form(actor: UserRead, section: SectionRead, client_names: dict[int, str]) -> None:
+    errors = st.session_state.get("assignment_errors", {})
+    with st.form(f"assignment_form_{section.id}"):
+        st.markdown("**New assignment**")
+        st.text_input("Title *", key="assignment_title", max_chars=200)
+        ui.field_error(errors, "title")
+        st.text_area(
+            "Instructions for students", key="assignment_instructions", max_chars=4000, height=90
+        )
+        ui.field_error(errors, "instructions")
+        st.date_input("Due date (optional, end of day UTC)", value=None, key="assignment_due")
+        ui.field_error(errors, "due_at")
+        st.multiselect(
+            "Clients",
+            list(client_names),
+            key="assignment_clients",
+            format_func=client_names.__getitem__,
+            placeholder="Choose clients" if client_names else "Create a client first",
+        )
+        st.selectbox(
+            "Session reviews",
+            list(RELEASE_OPTIONS),
+            key="assignment_release",
+            format_func=RELEASE_OPTIONS.__getitem__,
+            help="After your review: each review waits in Reviews until you release it.",
+        )
+        st.checkbox("Continuing client", key="assignment_continuing", help=CONTINUING_HELP)
+        st.form_submit_button(
+            "Create assignment",
+            key="create_assignment",
+            on_click=auth.guarded(_create_assignment),
+            args=(actor, section.id),
+        )
