@@ -227,14 +227,13 @@ def _unique_titles(assignments: dict[int, str], lms: LmsFormat) -> dict[int, str
     """Titles as column headers; a title two assignments share gets "#id" so columns differ.
     No header ends in a number in brackets for Canvas, which reads it as its own assignment id:
     a title's own ("Intake interview (2)") goes in square brackets ("Intake interview [2]")."""
+    if lms is LmsFormat.canvas:  # before telling them apart: "X (2)" and "X [2]" would meet
+        assignments = {a: _CANVAS_ID.sub(r" [\1]", title) for a, title in assignments.items()}
     titles = list(assignments.values())
-    unique = {
+    return {
         a: (title if titles.count(title) == 1 else f"{title} #{a}")
         for a, title in assignments.items()
     }
-    if lms is LmsFormat.canvas:
-        unique = {a: _CANVAS_ID.sub(r" [\1]", title) for a, title in unique.items()}
-    return unique
 
 
 def _number(grade: Grade | None, lms: LmsFormat) -> str:

@@ -22,7 +22,14 @@ from backend.reviews import (
     risk,
     rubric_service,
 )
-from backend.reviews.gradebook_service import GradeRule, LmsFormat
+from backend.reviews.gradebook_service import (
+    Grade,
+    Gradebook,
+    GradeRule,
+    LmsFormat,
+    StudentGrades,
+    grades_csv,
+)
 from backend.reviews.progress_service import SectionNotFound
 from tests.factories import (
     add_message,
@@ -353,3 +360,32 @@ def test_a_title_ending_in_a_number_in_brackets_does_not_reach_canvas_as_an_id(
     assert not [header for header in headers if CANVAS_TITLE_AND_ID.match(header)], headers
     moodle = export(committed_engine, classroom, GradeRule.latest, LmsFormat.moodle)
     assert "Intake interview (2) (out of 100)" in next(csv.reader(io.StringIO(moodle)))
+
+
+def test_a_bracketed_number_and_a_square_bracketed_one_stay_two_columns() -> None:
+    """Two assignments "Role play (2)" and "Role play [2]" had one Canvas header once the first's
+    number went in square brackets (an attack on that fix, 2026-12-07): a repeated header is one
+    assignment to Canvas's importer, and one's grades went astray. Titles are told apart after."""
+    book = Gradebook(
+        section="Counseling 101",
+        rule=GradeRule.latest,
+        assignments={11: "Role play (2)", 12: "Role play [2]"},
+        students=[
+            StudentGrades(
+                student_id=1,
+                name="Ada",
+                username="ada",
+                email="ada@example.edu",
+                grades={
+                    11: Grade(value=80.0, source="model", sessions=1),
+                    12: Grade(value=40.0, source="teacher", sessions=1),
+                },
+            )
+        ],
+    )
+    rows = list(csv.reader(io.StringIO(grades_csv(book, lms=LmsFormat.canvas))))
+    headers = rows[0][6:]
+    assert len(set(headers)) == 2, f"Canvas columns collide: {headers}"
+    # The Notes column names each assignment as its column does.
+    note = rows[2][5]
+    assert all(f"{header}: " in note for header in headers), note
