@@ -338,6 +338,7 @@ class _Ticket:
     system: list[SystemBlock]
     history: list[dict]
     earlier_replies: list[str]  # the client's replies before the history window
+    earlier_student_words: list[str]  # what the student said before it
     student_turns: int
     earned_before: bool  # the hidden information, in an earlier session of a continuing client
     said_before: tuple[str, ...]  # the student's words in those earlier sessions
@@ -417,6 +418,7 @@ def _claim(
         system,
         history,
         window.earlier_replies,
+        window.earlier_student_words,
         student_turns=window.student_turns,
         earned_before=memory is not None and memory.hidden_earned,
         said_before=memory.student_said if memory is not None else (),
@@ -595,6 +597,7 @@ class _ReplyJob:
                 run_words=get_settings().output_guard_words,
                 student_said=[
                     *ticket.said_before,
+                    *ticket.earlier_student_words,
                     *(m["content"] for m in ticket.history if m["role"] == "user"),
                 ],
                 client_said=ticket.earlier_replies

@@ -122,14 +122,25 @@ def _stem(word: str) -> str:
     return word
 
 
+# Cyrillic and Greek letters that look like Latin ones, as the Latin letters ("аbortion" with a
+# Cyrillic "а" is "abortion"): lower case, as `_surface` reads (Unicode's confusables, the ones
+# a reader cannot tell apart in running text).
+_LOOKALIKES = dict(
+    zip("аеорсухіјѕԁһԛԝӏοαικνρυχϲ", "aeopcyxijsdhqwloaiknpuxc", strict=True)
+)
+
+
 def _plain(char: str) -> str:
-    """A letter in its plain form: without accents, and full-width, bold or ligature letters as
-    the letters they look like ("é" e, "ｐ" p, "𝐩" p, "ﬁ" fi); a digit of any script as 0-9.
-    Anything else as it is ("½" stays one sign, not "1⁄2")."""
+    """A letter in its plain form: without accents, and full-width, bold or ligature letters, or
+    Cyrillic and Greek lookalikes, as the letters they look like ("é" e, "ｐ" p, "𝐩" p, "ﬁ" fi,
+    Cyrillic "а" a); a digit of any script as 0-9. Anything else as it is ("½" stays one sign,
+    not "1⁄2")."""
     if char.isdecimal():
         return str(unicodedata.decimal(char))  # "１" and "١" are 1
     if not char.isalpha():
         return char
+    if char in _LOOKALIKES:
+        return _LOOKALIKES[char]
     decomposed = unicodedata.normalize("NFKD", char)
     plain = "".join(part for part in decomposed if not unicodedata.combining(part))
     return plain or char  # a letter that is only a mark (a half-width sound mark) stays
@@ -272,10 +283,15 @@ def words(text: str) -> list[Word]:
     return found + normaliser.flush()
 
 
+# A word with an apostrophe that is a contraction ("don't", "I'm", "we'll"); others are names
+# ("D'Angelo", "O'Reilly"), which are distinctive. A possessive "'s" is gone already (`_surface`).
+_CONTRACTION = re.compile(r"^(?:[a-z]+(?:n't|'re|'ve|'ll|'d|'m)|y'all|o'clock|ma'am)$")
+
+
 def word_weight(word: Word) -> float:
     """0 for a word that carries no content, else how much it gives away."""
     surface = word.surface
-    if surface in _STOP or surface in _FILLERS or ("'" in surface and not surface.endswith("'")):
+    if surface in _STOP or surface in _FILLERS or _CONTRACTION.match(surface):
         return 0.0
     if surface[0].isdecimal():
         return DISTINCTIVE if float(surface) >= 10 else COMMON

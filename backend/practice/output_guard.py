@@ -116,15 +116,24 @@ class Source:
 
 
 def hidden_source(client: ClientRead, run_words: int, student_said: Iterable[str] = ()) -> Source:
-    """The hidden information as the guard protects it, once the student said `student_said`."""
-    known = {form for text in student_said for form in _forms(text)}
+    """The hidden information as the guard protects it, once the student said `student_said`:
+    neither its words nor its runs of words the student said (a guess the client confirms in
+    the student's own words gives nothing away)."""
+    said = tuple(student_said)
+    known = {form for text in said for form in _forms(text)}
     known.update(_forms(_profile_text(client)))
     facts = []
     for text, window, keys in _fact_words(client.hidden_information):
         unknown = {form: weight for form, weight in keys if form not in known}
         if sum(unknown.values()) >= DISTINCTIVE:
             facts.append(Fact(text, unknown, window))
-    return Source(HIDDEN, _runs_of(client.hidden_information, run_words), tuple(facts))
+    runs = _runs_of(client.hidden_information, run_words) - _said_runs(said, run_words)
+    return Source(HIDDEN, runs, tuple(facts))
+
+
+def _said_runs(student_said: Iterable[str], run_words: int) -> frozenset[tuple[str, ...]]:
+    """Every run of words the student said: the client may say them back."""
+    return frozenset().union(*(_runs_of(text, run_words) for text in student_said))
 
 
 def _profile_text(client: ClientRead) -> str:
@@ -388,11 +397,15 @@ def guard_for(
     """The guard for one reply: instructions always, hidden information until it is earned (what
     the student and the client said so far in the conversation counts; `earned_before`: the
     student earned it in an earlier session with this continuing client, so it stays earned)."""
-    sources = [Source(INSTRUCTIONS, instruction_runs(client, run_words))]
+    said = tuple(student_said)
+    # Words of the instructions the student typed themselves (pasted), the client may say back.
+    sources = [
+        Source(INSTRUCTIONS, instruction_runs(client, run_words) - _said_runs(said, run_words))
+    ]
     earned_after = client.hidden_reveal_after_turns
     earned = earned_before or (earned_after is not None and student_turns >= earned_after)
     if client.hidden_information and not earned:
-        sources.append(hidden_source(client, run_words, student_said))
+        sources.append(hidden_source(client, run_words, said))
     return StreamGuard(sources, size=run_words, client_said=client_said)
 
 

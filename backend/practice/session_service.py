@@ -76,8 +76,14 @@ _EARLIER_REPLIES = (
     .order_by(Message.sequence_number.desc())
     .limit(bindparam("most_rows", type_=Integer, literal_execute=True))
 )
-_STUDENT_TURNS = select(func.count()).where(
-    Message.session_id == bindparam("session_id"), Message.role == MessageRole.user
+_EARLIER_STUDENT_WORDS = (
+    select(Message.content)
+    .where(
+        Message.session_id == bindparam("session_id"),
+        Message.role == MessageRole.user,
+        Message.sequence_number < bindparam("before"),
+    )
+    .order_by(Message.sequence_number)
 )
 #: The history window moves on in steps of this many messages, so what is sent before the newest
 #: turns (and is read from the prompt cache) stays the same for that many messages between moves.
@@ -236,6 +242,9 @@ class HistoryWindow:
     turns: list[tuple[str, str]]
     earlier_replies: list[str] = field(default_factory=list)
     student_turns: int = 0  # in the whole conversation, not only the window
+    #: What the student said before the window (oldest first): the output guard counts it as
+    #: said, so a secret the student named long ago stays theirs to talk about.
+    earlier_student_words: list[str] = field(default_factory=list)
 
 
 def recent_turns(
@@ -290,8 +299,11 @@ def recent_turns(
             break
         earlier.append(content)
     earlier.reverse()
-    student_turns = db.execute(_STUDENT_TURNS, {"session_id": session_id}).scalar_one()
-    return HistoryWindow(turns, earlier, student_turns)
+    said_before = list(
+        db.scalars(_EARLIER_STUDENT_WORDS, {"session_id": session_id, "before": start})
+    )
+    in_window = sum(role == MessageRole.user for role, _content, number in kept if number >= start)
+    return HistoryWindow(turns, earlier, len(said_before) + in_window, said_before)
 
 
 # Writing --------------------------------------------------------------------------------------
