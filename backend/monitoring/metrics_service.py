@@ -73,7 +73,7 @@ from backend.models.review import ReviewSource, ReviewStatus
 from backend.usage import purposes, usage_service
 from backend.usage.budget_service import start_of_utc_day
 from backend.usage.purposes import Purpose
-from backend.utils.formatting import Named, told_apart
+from backend.utils.formatting import Named, told_apart, whose_client
 
 THOUSAND = Decimal(1000)
 
@@ -913,14 +913,15 @@ def _client_breakdowns(
     section or client here. Two of one name are two rows, told apart by whose they are."""
     summed = _sums(db, "clients", since, now, _client_sums)
     clients = {
-        client: (Named(owner, teacher, username), Named(client, name, username))
-        for client, name, owner, teacher, username in db.execute(
+        client: (Named(owner, teacher, username), Named(client, name, whose_client(username, gone)))
+        for client, name, owner, teacher, username, gone in db.execute(
             select(
                 ClientProfile.id,
                 ClientProfile.name,
                 User.id,
                 User.display_name,
                 User.username,
+                ClientProfile.archived,
             )
             .join(User, User.id == ClientProfile.owner_id)
             .where(ClientProfile.id.in_({client for client, _, _ in summed}))

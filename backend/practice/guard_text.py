@@ -125,9 +125,7 @@ def _stem(word: str) -> str:
 # Cyrillic and Greek letters that look like Latin ones, as the Latin letters ("аbortion" with a
 # Cyrillic "а" is "abortion"): lower case, as `_surface` reads (Unicode's confusables, the ones
 # a reader cannot tell apart in running text).
-_LOOKALIKES = dict(
-    zip("аеорсухіјѕԁһԛԝӏοαικνρυχϲ", "aeopcyxijsdhqwloaiknpuxc", strict=True)
-)
+_LOOKALIKES = dict(zip("аеорсухіјѕԁһԛԝӏοαικνρυχϲ", "aeopcyxijsdhqwloaiknpuxc", strict=True))
 
 
 def _plain(char: str) -> str:

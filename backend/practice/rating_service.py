@@ -38,7 +38,7 @@ from backend.models import (
 from backend.models.base import utcnow
 from backend.models.enums import MessageRole, SessionStatus
 from backend.practice import session_service
-from backend.utils.formatting import Named, told_apart
+from backend.utils.formatting import Named, told_apart, whose_client
 from backend.utils.text import clean_text
 
 #: A session form counts as positive when both scores are at least this.
@@ -179,7 +179,7 @@ def rating_shares(
     An admin's all-time view reads the per-client tallies; other views count the feedback rows.
     """
     actor = access.require(db, actor, "teaching", "use")
-    client = (ClientProfile.id, ClientProfile.name, User.username)
+    client = (ClientProfile.id, ClientProfile.name, User.username, ClientProfile.archived)
     if actor.is_admin and since is None:
         rows = db.execute(
             select(*client, RatingTally.positive, RatingTally.total)
@@ -196,11 +196,13 @@ def rating_shares(
             .join(User, User.id == ClientProfile.owner_id)
             .order_by(ClientProfile.name, ClientProfile.id)
         ).all()
-    # Two clients of one name are two rows, told apart by their teacher's username.
-    labels = told_apart([Named(key, name, owner) for key, name, owner, _p, _t in rows])
+    # Two clients of one name are two rows, told apart by their teacher (and being archived).
+    labels = told_apart(
+        [Named(key, name, whose_client(owner, archived)) for key, name, owner, archived, *_ in rows]
+    )
     by_client = [
         RatingShare(label, int(positive or 0), int(total))
-        for label, (_k, _n, _o, positive, total) in zip(labels, rows, strict=True)
+        for label, (*_client, positive, total) in zip(labels, rows, strict=True)
     ]
     overall = RatingShare(
         "All clients", sum(s.positive for s in by_client), sum(s.total for s in by_client)

@@ -91,3 +91,9 @@ def told_apart(rows: list[Named]) -> list[str]:
         f"{label} #{row.key}" if shown[label] > 1 else label
         for label, row in zip(labels, rows, strict=True)
     ]
+
+
+def whose_client(owner_username: str, archived: bool) -> str:
+    """How a client is told from another of its name: its teacher's username, and "archived"
+    (a teacher's rewrite beside the client it replaces)."""
+    return f"{owner_username}, archived" if archived else owner_username

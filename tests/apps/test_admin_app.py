@@ -595,3 +595,41 @@ def test_the_error_log_reaches_every_event_page_by_page(app, app_db, admin):
     assert "log_older" not in [button.key for button in at.button]
     at.button(key="log_newest").click().run()
     assert "event 249" in shown(at) and len(at.main.expander) == 200
+
+
+def test_an_archived_client_and_its_namesake_are_told_apart_as_archived(app, app_db, admin):
+    """A teacher archives "Alex Rivera" and writes a new "Alex Rivera". Both rows read "Alex
+    Rivera (teacher) #3" and "#7": database ids the admin cannot map to anything on screen (an
+    attack, 2026-12-07). The archived one is named as such, in Feedback by client and Client."""
+    from backend.clients import client_service
+    from backend.practice import rating_service
+
+    with unit_of_work(app_db) as db:
+        room = make_classroom(db)
+        new = make_client(db, teacher=room.teacher, name=room.client.name)
+        make_assignment(db, teacher=room.teacher, section=room.section, clients=[new], title="W2")
+        usage = Usage(input_tokens=10, output_tokens=5)
+        for client, positive in ((room.client, False), (new, True)):
+            said = reply(
+                db,
+                room.student,
+                start_session(db, user=room.student, client=client),
+                usage=usage,
+                cost="0.001",
+                latency_ms=900,
+                first_token_ms=100,
+            )
+            rating_service.rate_reply(db, actor=room.student, message_id=said.id, positive=positive)
+        client_service.set_archived(db, actor=room.teacher, client_id=room.client.id, archived=True)
+    at = open_tab(admin_app(app), "Breakdowns")
+    assert_clean(at)
+    archived = f"{room.client.name} ({room.teacher.username}, archived)"
+    for column, values in (("Share positive", "Client"), ("Cost", "Client")):
+        labels = sorted(
+            next(
+                f.value
+                for f in at.dataframe
+                if column in f.value.columns and values in f.value.columns
+            )[values]
+        )
+        assert labels == sorted([archived, f"{room.client.name} ({room.teacher.username})"]), labels
