@@ -25,11 +25,13 @@ from sqlalchemy import (
     Engine,
     Insert,
     Table,
+    and_,
     bindparam,
     create_engine,
     event,
     func,
     insert,
+    or_,
     select,
 )
 from sqlalchemy.engine import make_url
@@ -468,3 +470,14 @@ def count_by(
         select(key_column, func.count()).where(key_column.in_(ids), *where).group_by(key_column)
     )
     return dict(rows.all())
+
+
+def older_than(
+    created: QueryableAttribute[datetime],
+    row_id: QueryableAttribute[int],
+    before: tuple[datetime, int],
+) -> ColumnElement[bool]:
+    """The rows after (time, id) in a newest-first list (by `created`, then `row_id`): the next
+    page of a list paged from the last row shown, which a new row cannot shift."""
+    at, key = before
+    return or_(created < at, and_(created == at, row_id < key))

@@ -8,13 +8,13 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend import access
 from backend.actor import UserRead
 from backend.config import get_settings
-from backend.db import set_event_recorder
+from backend.db import older_than, set_event_recorder
 from backend.models import Event
 from backend.models.enums import Severity
 from backend.utils.text import bounded
@@ -145,10 +145,7 @@ def list_events(
     access.require(db, actor, "administration", "use")
     query = select(Event).order_by(Event.created_at.desc(), Event.id.desc()).limit(limit)
     if before is not None:
-        at, event_id = before
-        query = query.where(
-            or_(Event.created_at < at, and_(Event.created_at == at, Event.id < event_id))
-        )
+        query = query.where(older_than(Event.created_at, Event.id, before))
     if severities:
         query = query.where(Event.severity.in_(severities))
     if categories:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from backend import access
 from backend.actor import UserRead
+from backend.db import older_than
 from backend.errors import ValidationError
 from backend.models import ProblemReport, User
 from backend.utils.text import bounded
@@ -57,16 +58,24 @@ def report_problem(
 
 
 def list_reports(
-    db: Session, *, actor: UserRead | None, limit: int = 100
+    db: Session,
+    *,
+    actor: UserRead | None,
+    limit: int = 100,
+    before: tuple[datetime, int] | None = None,
 ) -> list[ProblemReportRead]:
-    """Newest first, for the admin's error log."""
+    """Newest first, for the admin's error log; `before` (a report's time and id): the page of
+    older ones."""
     access.require(db, actor, "problem_report", "read")
-    rows = db.execute(
+    query = (
         select(ProblemReport, User.username)
         .outerjoin(User, User.id == ProblemReport.user_id)
         .order_by(ProblemReport.created_at.desc(), ProblemReport.id.desc())
         .limit(limit)
     )
+    if before is not None:
+        query = query.where(older_than(ProblemReport.created_at, ProblemReport.id, before))
+    rows = db.execute(query)
     return [
         ProblemReportRead(
             id=report.id,

@@ -11,6 +11,7 @@ from backend.models.enums import Role, Severity
 from backend.utils.formatting import format_time
 from mvp import auth, store, ui
 from mvp.admin.problem_reports import problem_reports
+from mvp.admin.shared import Pager
 
 actor = auth.require_role(Role.admin)
 
@@ -54,36 +55,27 @@ def error_log_page() -> None:
         with right:
             limit = ui.sticky(st.selectbox, "Show", [25, 50, 100, 200], key="log_limit")
         # Older pages: from the last event shown, while the filters stay as they were.
-        filters = (tuple(severities or ()), tuple(chosen or ()), limit)
-        kept = st.session_state.get("_log_before")
-        before = kept[1] if kept and kept[0] == filters else None
+        pager = Pager("log", "events", (tuple(severities or ()), tuple(chosen or ()), limit))
         events = event_log.list_events(
             db,
             actor=actor,
             severities=severities or None,
             categories=chosen or None,
             limit=limit,
-            before=before,
+            before=pager.before,
         )
         names = {user.id: user.username for user in account_service.list_users(db, actor=actor)}
-    if before is not None:
-        st.button(
-            "Newest events",
-            key="log_newest",
-            icon=":material/first_page:",
-            on_click=lambda: st.session_state.pop("_log_before", None),
-        )
+    pager.newest_button()
     if not events:
         st.info(
             "No older events match."
-            if before
+            if pager.before
             else "No events match. Failed API calls (errors), budget alerts (warnings) and "
             "account changes (info) are logged here as they happen.",
             icon=":material/check_circle:",
         )
         return
-    older = f" older than {format_time(before[0])}" if before else ""
-    st.caption(f"{len(events)} events{older}, newest first.")
+    st.caption(pager.caption(len(events)))
     for event in events:
         severity = f":{SEVERITY_COLOURS[event.severity]}[{event.severity.value}]"
         label = (
@@ -102,14 +94,7 @@ def error_log_page() -> None:
             rest = {key: value for key, value in event.details.items() if key != "request_id"}
             if rest:
                 st.json(rest)
-    if len(events) == limit:  # there may be more
-        last = (events[-1].created_at, events[-1].id)
-        st.button(
-            "Older events",
-            key="log_older",
-            icon=":material/navigate_next:",
-            on_click=lambda: st.session_state.update(_log_before=(filters, last)),
-        )
+    pager.older_button(events, limit)
 
 
 # The page ------------------------------------------------------------------------------------

@@ -8,22 +8,30 @@ from backend.actor import UserRead
 from backend.monitoring import problem_report_service
 from backend.utils.formatting import format_time
 from mvp import store, ui
+from mvp.admin.shared import Pager
 
 PREVIEW_CHARS = 80
+REPORTS_PER_PAGE = 100
 
 
 def problem_reports(actor: UserRead) -> None:
     """Newest first; what people typed is shown as typed (no Markdown, links or HTML)."""
+    pager = Pager("reports", "reports")
     with store.transaction() as db:
-        reports = problem_report_service.list_reports(db, actor=actor)
+        reports = problem_report_service.list_reports(
+            db, actor=actor, limit=REPORTS_PER_PAGE, before=pager.before
+        )
+    pager.newest_button()
     if not reports:
         st.info(
-            "No problems reported yet. Everyone signed in can send one with **Report a "
+            "No older reports."
+            if pager.before
+            else "No problems reported yet. Everyone signed in can send one with **Report a "
             "problem** in the sidebar; the page and the time come with it.",
             icon=":material/check_circle:",
         )
         return
-    st.caption(f"{len(reports)} reports, newest first.")
+    st.caption(pager.caption(len(reports)))
     for report in reports:
         first_line = report.text.splitlines()[0] if report.text else ""
         preview = first_line[:PREVIEW_CHARS] + ("…" if len(report.text) > len(first_line) else "")
@@ -33,3 +41,4 @@ def problem_reports(actor: UserRead) -> None:
         )
         with st.expander(label, icon=":material/flag:"):
             st.text(report.text)  # plain text: nothing typed is rendered as markup
+    pager.older_button(reports, REPORTS_PER_PAGE)

@@ -9,7 +9,7 @@ import streamlit as st
 from streamlit.elements.lib.column_types import ColumnConfig
 
 from backend.monitoring.metrics_service import CostParts
-from backend.utils.formatting import format_share, format_usd
+from backend.utils.formatting import format_share, format_time, format_usd
 from mvp import ui
 
 NUMBER = st.column_config.NumberColumn(format="localized")
@@ -72,3 +72,39 @@ def show_notice() -> None:
 
 
 PRACTICE_ONLY = "students' practice only: teachers' test chats and client checks are not practice"
+
+
+class Pager:
+    """A newest-first list read a page at a time from the last row shown ("Older ..."), back to
+    the newest ("Newest ..."); a page kept for other filters (`filters`) is not used."""
+
+    def __init__(self, key: str, noun: str, filters: object = None) -> None:
+        self.name, self.key, self.noun, self.filters = key, f"_{key}_before", noun, filters
+        kept = st.session_state.get(self.key)
+        self.before: tuple[datetime, int] | None = kept[1] if kept and kept[0] == filters else None
+
+    def newest_button(self) -> None:
+        """Back to the newest page, when on an older one."""
+        if self.before is not None:
+            st.button(
+                f"Newest {self.noun}",
+                key=f"{self.name}_newest",
+                icon=":material/first_page:",
+                on_click=lambda: st.session_state.pop(self.key, None),
+            )
+
+    def older_button(self, shown: list, limit: int) -> None:
+        """On to the page after the last row shown, when this page is full."""
+        if len(shown) == limit:
+            last = (shown[-1].created_at, shown[-1].id)
+            st.button(
+                f"Older {self.noun}",
+                key=f"{self.name}_older",
+                icon=":material/navigate_next:",
+                on_click=lambda: st.session_state.update({self.key: (self.filters, last)}),
+            )
+
+    def caption(self, shown: int) -> str:
+        """ "50 events, newest first" (older than the time paged from)."""
+        older = f" older than {format_time(self.before[0])}" if self.before else ""
+        return f"{shown} {self.noun}{older}, newest first."

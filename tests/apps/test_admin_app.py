@@ -633,3 +633,24 @@ def test_an_archived_client_and_its_namesake_are_told_apart_as_archived(app, app
             )[values]
         )
         assert labels == sorted([archived, f"{room.client.name} ({room.teacher.username})"]), labels
+
+
+def test_every_problem_report_can_be_read_page_by_page(app, app_db, admin):
+    """After a bad release day, 130 problem reports: the tab showed the newest 100 and "100
+    reports, newest first", so the first 30, which say what broke first, could not be read (an
+    attack, 2026-12-07). "Older reports" pages on, as the events do."""
+    from backend.monitoring import problem_report_service
+
+    with unit_of_work(app_db) as db:
+        for number in range(130):
+            problem_report_service.report_problem(
+                db, actor=admin, page="Figures", text=f"Broken, report {number:03d}"
+            )
+    at = admin_app(app)
+    open_page(at, "Error log")
+    assert "report 129" in shown(at) and "report 029" not in shown(at)
+    at.button(key="reports_older").click().run()
+    assert_clean(at)
+    assert "report 000" in shown(at) and "report 030" not in shown(at)
+    at.button(key="reports_newest").click().run()
+    assert "report 129" in shown(at)
