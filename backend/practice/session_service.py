@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import NamedTuple, cast
 
-from sqlalchemy import CursorResult, Integer, bindparam, func, select, update
+from sqlalchemy import CursorResult, Integer, Select, bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -66,25 +66,23 @@ _NEWEST_MESSAGES = (
     .order_by(Message.sequence_number.desc())
     .limit(bindparam("most_rows", type_=Integer, literal_execute=True))
 )
-_EARLIER_REPLIES = (
-    select(Message.content)
-    .where(
+
+
+def _said_before_window(role: MessageRole) -> Select[str]:
+    """What one side said before the history window (the message numbered `before`)."""
+    return select(Message.content).where(
         Message.session_id == bindparam("session_id"),
-        Message.role == MessageRole.assistant,
+        Message.role == role,
         Message.sequence_number < bindparam("before"),
     )
+
+
+_EARLIER_REPLIES = (
+    _said_before_window(MessageRole.assistant)
     .order_by(Message.sequence_number.desc())
     .limit(bindparam("most_rows", type_=Integer, literal_execute=True))
 )
-_EARLIER_STUDENT_WORDS = (
-    select(Message.content)
-    .where(
-        Message.session_id == bindparam("session_id"),
-        Message.role == MessageRole.user,
-        Message.sequence_number < bindparam("before"),
-    )
-    .order_by(Message.sequence_number)
-)
+_EARLIER_STUDENT_WORDS = _said_before_window(MessageRole.user).order_by(Message.sequence_number)
 #: The history window moves on in steps of this many messages, so what is sent before the newest
 #: turns (and is read from the prompt cache) stays the same for that many messages between moves.
 WINDOW_STEP = 10

@@ -427,10 +427,12 @@ def test_the_usage_tab_shows_a_days_cost_that_no_message_carries(app, app_db, ad
     assert metric(at, "Connection tests") == "$0.000022"
 
 
-def _chat(db, student, client, cost: str) -> None:
+def _chat(db, student, client, cost: str):
+    """A conversation of `student` with `client` with one reply costing `cost`."""
     session = start_session(db, user=student, client=client)
     usage = Usage(input_tokens=10, output_tokens=5)
     reply(db, student, session, usage=usage, cost=cost, latency_ms=900, first_token_ms=100)
+    return session
 
 
 def test_breakdowns_tell_apart_what_shares_a_name(app, app_db, admin):
@@ -490,9 +492,7 @@ def test_a_conversation_left_open_for_days_is_not_an_active_session(app, app_db,
     four_days_ago = datetime.now(UTC) - timedelta(days=4)
     with unit_of_work(app_db) as db:
         room = make_classroom(db)
-        left = start_session(db, user=room.student, client=room.client)
-        usage = Usage(input_tokens=10, output_tokens=5)
-        reply(db, room.student, left, usage=usage, cost="0.001", latency_ms=900, first_token_ms=1)
+        left = _chat(db, room.student, room.client, "0.001")
         db.execute(
             update(PracticeSession)
             .where(PracticeSession.id == left.id)
@@ -503,8 +503,7 @@ def test_a_conversation_left_open_for_days_is_not_an_active_session(app, app_db,
         )
         pat = make_user(db, display_name="Pat Now")
         enroll(db, section=room.section, student=pat)
-        now = start_session(db, user=pat, client=room.client)
-        reply(db, pat, now, usage=usage, cost="0.001", latency_ms=900, first_token_ms=1)
+        _chat(db, pat, room.client, "0.001")
     at = admin_app(app)
     assert_clean(at)
     assert metric(at, "Active sessions") == "1"
@@ -563,9 +562,7 @@ def test_the_usage_tab_says_which_24_hours_it_counts(app, app_db, admin):
     billed = now - timedelta(hours=23, minutes=59)
     with unit_of_work(app_db) as db:
         room = make_classroom(db)
-        session = start_session(db, user=room.student, client=room.client)
-        usage = Usage(input_tokens=10, output_tokens=5)
-        reply(db, room.student, session, usage=usage, cost="0.004", latency_ms=9, first_token_ms=1)
+        session = _chat(db, room.student, room.client, "0.004")
         db.execute(
             update(Message).where(Message.session_id == session.id).values(created_at=billed)
         )

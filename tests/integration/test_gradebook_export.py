@@ -230,17 +230,18 @@ def test_automatic_demo_reviews_give_no_grade(api, classroom, committed_engine):
     assert row[classroom.assignment.title] == "" and row["Notes"] == ""
 
 
-def test_assignment_titles_in_the_headers_are_formula_safe(api, classroom, committed_engine):
-    """A title a spreadsheet would run as a formula is shown as typed in both files' headers."""
-    with unit_of_work(committed_engine) as db:
+def _titled(engine, classroom, title: str) -> None:
+    """One more assignment of the classroom's section, titled `title`, with a client of its own."""
+    with unit_of_work(engine) as db:
         client = make_client(db, teacher=classroom.teacher)
         make_assignment(
-            db,
-            teacher=classroom.teacher,
-            section=classroom.section,
-            clients=[client],
-            title='=HYPERLINK("http://evil.example","Week 2")',
+            db, teacher=classroom.teacher, section=classroom.section, clients=[client], title=title
         )
+
+
+def test_assignment_titles_in_the_headers_are_formula_safe(api, classroom, committed_engine):
+    """A title a spreadsheet would run as a formula is shown as typed in both files' headers."""
+    _titled(committed_engine, classroom, '=HYPERLINK("http://evil.example","Week 2")')
     for lms in LmsFormat:
         header = next(
             csv.reader(io.StringIO(export(committed_engine, classroom, GradeRule.latest, lms)))
@@ -345,15 +346,7 @@ def test_a_title_ending_in_a_number_in_brackets_does_not_reach_canvas_as_an_id(
     header was the title as typed, which Canvas reads as its own assignment 2: the grades went
     into whichever assignment has that id, or the column was refused (an attack, 2026-12-07).
     The number keeps its place in square brackets; Moodle's file keeps the title."""
-    with unit_of_work(committed_engine) as db:
-        client = make_client(db, teacher=classroom.teacher)
-        make_assignment(
-            db,
-            teacher=classroom.teacher,
-            section=classroom.section,
-            clients=[client],
-            title="Intake interview (2)",
-        )
+    _titled(committed_engine, classroom, "Intake interview (2)")
     canvas = export(committed_engine, classroom, GradeRule.latest, LmsFormat.canvas)
     headers = next(csv.reader(io.StringIO(canvas)))[6:]  # after the identity columns and Notes
     assert "Intake interview [2]" in headers

@@ -36,6 +36,16 @@ def _send(engine, classroom, session_id: int, content: str):
     )
 
 
+def _shown_as_said(engine, api, classroom, student: str, client: str) -> None:
+    """The student says `student`; the model answers `client` (twice, were it stopped once):
+    the student reads it as it was said."""
+    session = _start(engine, classroom)
+    api.reply(client, chunk_delay=0, times=2)
+    outcome = _send(engine, classroom, session.id, student)
+    assert outcome.ok, f"the student read: {outcome.notice!r}"
+    assert outcome.message.content == client
+
+
 def test_a_secret_already_shared_stays_shared_when_the_history_window_moves_on(
     committed_engine, api, configure, classroom
 ):
@@ -70,31 +80,23 @@ def test_the_client_may_confirm_the_students_own_words(committed_engine, api, cl
     them. Nothing the student did not say is in the reply, yet a six-word run of the hidden
     information ("job at the bakery on Elm") stops it, both times: "held back"."""
     _set_hidden(committed_engine, classroom, BAKERY)
-    session = _start(committed_engine, classroom)
-    echo = "Yes. My job at the bakery on Elm Street, last March. How did you know?"
-    api.reply(echo, chunk_delay=0, times=2)
-    outcome = _send(
+    _shown_as_said(
         committed_engine,
+        api,
         classroom,
-        session.id,
         "Did you lose your job at the bakery on Elm Street last March?",
+        "Yes. My job at the bakery on Elm Street, last March. How did you know?",
     )
-    assert outcome.ok, f"the student read: {outcome.notice!r}"
-    assert outcome.message.content == echo
 
 
 def test_the_client_may_repeat_words_the_student_pasted(committed_engine, api, classroom):
     """A student pastes a line of the role-play rules and asks the client about it. The client,
     in character, repeats the odd words back: nothing the student did not type. The guard reads
     it as reciting the instructions and withholds both attempts."""
-    session = _start(committed_engine, classroom)
-    puzzled = "\"You are the client, never the counselor\"? I don't know what you're reading from."
-    api.reply(puzzled, chunk_delay=0, times=2)
-    outcome = _send(
+    _shown_as_said(
         committed_engine,
+        api,
         classroom,
-        session.id,
         "Someone told me: You are the client, never the counselor. What do you make of that?",
+        "\"You are the client, never the counselor\"? I don't know what you're reading from.",
     )
-    assert outcome.ok, f"the student read: {outcome.notice!r}"
-    assert outcome.message.content == puzzled
