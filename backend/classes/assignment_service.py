@@ -148,6 +148,8 @@ def update_assignment(
             f"“{assignment.title}” is published, so it needs at least one client: keep one, or "
             "unpublish it first."
         )
+    if assignment.status == AssignmentStatus.published:
+        _met_by_students(db, data.client_ids, then="keep one that is not, or unpublish it first")
     assignment.title, assignment.instructions = _typed_text(data, assignment)
     assignment.due_at = _checked_due(data.due_at, assignment.due_at)
     assignment.release_reviews = data.release_reviews.value
@@ -213,17 +215,21 @@ def set_published(
     return _read(db, assignment)
 
 
-def _met_by_students(db: Session, client_ids: list[int]) -> list[int]:
+def _met_by_students(
+    db: Session,
+    client_ids: list[int],
+    then: str = "restore a client or attach another, then publish",
+) -> list[int]:
     """The clients students will meet: not archived (students never see an archived client,
-    and one cannot be checked). None of them: refused, or it would be published with nothing
-    to practise."""
+    and one cannot be checked). None of them: refused (`then`: what to do instead), or it would
+    be published with nothing to practise."""
     clients = db.scalars(select(ClientProfile).where(ClientProfile.id.in_(client_ids))).all()
     met = [client.id for client in clients if not client.archived]
     if clients and not met:
         names = ", ".join(sorted(client.name for client in clients))
         raise ValidationError(
-            f"Every client of this assignment is archived ({names}), so students would have "
-            "no one to practise with. Restore a client or attach another, then publish."
+            f"Every client left on this assignment is archived ({names}), so students would "
+            f"have no one to practise with: {then}."
         )
     return met
 

@@ -632,9 +632,11 @@ ACTIVE_WITHIN = timedelta(minutes=30)
 
 
 def _practising_since(since: datetime) -> ColumnElement[bool]:
-    """The conversation started, or has a message, since `since` (the messages' session index)."""
+    """The conversation started, has a message, or had a reply on its way (its claim, renewed
+    while it streams) since `since` (the messages' session index)."""
     recent = exists().where(Message.session_id == PracticeSession.id, Message.created_at >= since)
-    return (PracticeSession.started_at >= since) | recent
+    answering = PracticeSession.reply_claimed_until >= since
+    return (PracticeSession.started_at >= since) | answering | recent
 
 
 def active_sessions(

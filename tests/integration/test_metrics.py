@@ -14,8 +14,9 @@ from backend.errors import PermissionDeniedError
 from backend.models import Assignment, ClosedHour, DailyUsage, Event, Message, PracticeSession
 from backend.models.enums import Role
 from backend.monitoring import metrics_service
+from backend.practice import session_service
 from backend.usage import usage_service
-from tests.factories import make_classroom, make_client, make_user
+from tests.factories import add_message, make_classroom, make_client, make_user, start_session
 
 # Both backends: figures are grouped queries over UTC days.
 pytestmark = pytest.mark.both_backends
@@ -592,3 +593,25 @@ def test_kept_hours_give_the_figures_of_the_messages_themselves(db):
     assert sum(h.messages for h in metrics_service.hourly_usage(db, actor=admin, now=NOW)) == (
         sum(h.messages for h in hours) + 2
     )
+
+
+@pytest.mark.both_backends
+def test_a_conversation_whose_reply_is_streaming_now_is_active_not_left_open(db):
+    """Sam's message is 40 minutes old and its reply failed; Sam presses Retry and the client is
+    answering now. The Now tab listed no active session and counted Sam's conversation as left
+    open, "a tab closed without End session" (an attack, 2026-12-07)."""
+    room = make_classroom(db)
+    admin = make_user(db, role=Role.admin, username="ada.admin")
+    session = start_session(db, user=room.student, client=room.client)
+    add_message(db, actor=room.student, session_id=session.id, content="Hello, I'm Sam.")
+    long_ago = datetime.now(UTC) - timedelta(minutes=40)
+    db.execute(update(Message).where(Message.session_id == session.id).values(created_at=long_ago))
+    db.execute(
+        update(PracticeSession).where(PracticeSession.id == session.id).values(started_at=long_ago)
+    )
+    session_service.claim_reply(  # Retry: the reply asked for again, streaming now
+        db, session_id=session.id, seconds=60, reserve_tokens=1000, reserve_cost=Decimal("0.001")
+    )
+    active = metrics_service.active_sessions(db, actor=admin)
+    assert [a.session_id for a in active] == [session.id]
+    assert metrics_service.now_figures(db, actor=admin).left_open_sessions == 0

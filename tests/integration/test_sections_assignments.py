@@ -440,3 +440,25 @@ def test_a_section_whose_code_expired_can_be_renamed_and_its_code_stays_expired(
             join_code_expires_at=expired - timedelta(days=1),
         )
     assert "Choose a date in the future" in refused.value.field_errors["join_code_expires_at"]
+
+
+def test_a_published_assignment_keeps_a_client_students_can_meet(db):
+    """Week 1 is published with Alex and Blake; Blake was archived since. The teacher took
+    Alex out and saved: "Saved the clients", still published, and students had no one to
+    practise with, which Publish itself refuses (an attack, 2026-12-07)."""
+    teacher = make_user(db, role=Role.teacher)
+    section = make_section(db, teacher=teacher)
+    alex = make_client(db, teacher=teacher, name="Alex Rivera")
+    blake = make_client(db, teacher=teacher, name="Blake Archived")
+    week = make_assignment(db, teacher=teacher, section=section, clients=[alex, blake])
+    client_service.set_archived(db, actor=teacher, client_id=blake.id, archived=True)
+    with pytest.raises(ValidationError, match="Blake Archived") as refused:
+        assignment_service.update_assignment(
+            db,
+            actor=teacher,
+            assignment_id=week.id,
+            data=AssignmentInput(title=week.title, client_ids=[blake.id]),
+        )
+    assert "archived" in refused.value.message and "unpublish" in refused.value.message
+    kept = assignment_service.get_assignment(db, actor=teacher, assignment_id=week.id)
+    assert kept.client_ids == sorted([alex.id, blake.id])
