@@ -122,38 +122,52 @@ def _stem(word: str) -> str:
     return word
 
 
-# Cyrillic and Greek letters that look like Latin ones, as the Latin letters ("аbortion" with a
-# Cyrillic "а" is "abortion"): lower case, as `_surface` reads (Unicode's confusables, the ones
-# a reader cannot tell apart in running text).
-_LOOKALIKES = dict(zip("аеорсухіјѕԁһԛԝӏοαικνρυχϲ", "aeopcyxijsdhqwloaiknpuxc", strict=True))
+# Letters of other alphabets that look like Latin ones, as the Latin letters ("аbortion" with a
+# Cyrillic "а" is "abortion"), upper case as well as lower (Cyrillic "Т" is "T", Greek "ν" is
+# "v" but "Ν" is "N"). Read so only in a word that mixes them with Latin
+# letters: a client who answers in Russian or Greek writes words of those alphabets, which are
+# not English words in disguise ("сор" is no "cop", "και" no "Kai").
+_LOOKALIKES = dict(
+    zip(
+        "аеорсухіјѕԁһԛԝӏАВЕКМНОРСТХУІЈЅ"  # Cyrillic
+        "οαικνρυχϲεΑΒΕΖΗΙΚΜΝΟΡΤΥΧ"  # Greek
+        "օ",  # Armenian
+        "aeopcyxijsdhqwlABEKMHOPCTXYIJSoaikvpuxceABEZHIKMNOPTYXo",
+        strict=True,
+    )
+)
+# Latin's own lookalikes (the alpha, small capitals): read so in any word.
+_LATIN_LOOKALIKES = dict(zip("ɑᴀʙᴄᴅᴇɢʜɪᴊᴋʟᴍɴᴏᴘʀꜱᴛᴜᴠᴡʏᴢ", "aABCDEGHIJKLMNOPRSTUVWYZ", strict=True))
 
 
-def _plain(char: str) -> str:
-    """A letter in its plain form: without accents, and full-width, bold or ligature letters, or
-    Cyrillic and Greek lookalikes, as the letters they look like ("é" e, "ｐ" p, "𝐩" p, "ﬁ" fi,
-    Cyrillic "а" a); a digit of any script as 0-9. Anything else as it is ("½" stays one sign,
-    not "1⁄2")."""
+def _plain(char: str, lookalikes: bool = False) -> str:
+    """A letter in its plain form: without accents, and full-width, bold or ligature letters as
+    the letters they look like ("é" e, "ｐ" p, "𝐩" p, "ﬁ" fi), and with `lookalikes` (a word
+    that mixes them with Latin letters) those of `_LOOKALIKES`, accented too ("ό" o); a digit
+    of any script as 0-9. Anything else as it is ("½" stays one sign, not "1⁄2")."""
     if char.isdecimal():
         return str(unicodedata.decimal(char))  # "１" and "١" are 1
     if not char.isalpha():
         return char
-    if char in _LOOKALIKES:
-        return _LOOKALIKES[char]
     decomposed = unicodedata.normalize("NFKD", char)
-    plain = "".join(part for part in decomposed if not unicodedata.combining(part))
-    return plain or char  # a letter that is only a mark (a half-width sound mark) stays
+    plain = "".join(part for part in decomposed if not unicodedata.combining(part)) or char
+    # A letter that is only a mark (a half-width sound mark) stays as it was.
+    plain = _LATIN_LOOKALIKES.get(plain, plain)
+    return _LOOKALIKES.get(plain, plain) if lookalikes else plain
 
 
 def _surface(raw: str) -> str:
     """Lower case without accents or full-width forms ("José" is "jose", "ｐｒｅｇ" "preg"),
     straight apostrophes, no possessive "'s", digits without commas or "th"."""
-    word = raw.lower().replace("\u2019", "'")
+    word = raw.replace("\u2019", "'")
     if not word.isascii():  # most words of a reply are: no character to look up
         # Its letters as read: without what draws nothing and the marks over them ("u" + U+0308
-        # is "u", as "ü" is; a struck-through "preg" is "preg").
+        # is "u", as "ü" is; a struck-through "preg" is "preg"); lookalikes in a mixed word.
+        mixed = any("a" <= char <= "z" or char in _LATIN_LOOKALIKES for char in word.lower())
         word = "".join(
-            _plain(char) for char in word if unicodedata.category(char) not in _READ_THROUGH
-        ).lower()
+            _plain(char, mixed) for char in word if unicodedata.category(char) not in _READ_THROUGH
+        )
+    word = word.lower()
     if word[0].isdecimal():
         return re.sub(r"(st|nd|rd|th)$", "", word.replace(",", "")).rstrip(".") or "0"
     return word[:-2] if word.endswith("'s") else word
@@ -283,7 +297,10 @@ def words(text: str) -> list[Word]:
 
 # A word with an apostrophe that is a contraction ("don't", "I'm", "we'll"); others are names
 # ("D'Angelo", "O'Reilly"), which are distinctive. A possessive "'s" is gone already (`_surface`).
-_CONTRACTION = re.compile(r"^(?:[a-z]+(?:n't|'re|'ve|'ll|'d|'m)|y'all|o'clock|ma'am)$")
+_CONTRACTION = re.compile(
+    r"^(?:[a-z]+(?:n't|'re|'ve|'ll|'d|'m)(?:'ve)?|y'all|y'know|c'mon|d'you|o'clock|ma'am"
+    r"|'cause|'em|ol')$"
+)
 
 
 def word_weight(word: Word) -> float:

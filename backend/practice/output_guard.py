@@ -53,9 +53,10 @@ def _forms(text: str) -> tuple[str, ...]:
     return tuple(word.form for word in words(text))
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=4096)
 def _runs_of(text: str, size: int) -> frozenset[tuple[str, ...]]:
-    """Every run of `size` normal words in `text` (cached: a client's texts repeat every turn)."""
+    """Every run of `size` normal words in `text` (cached: a conversation's texts come back
+    every turn, the student's all of them, so a turn reads only its new ones)."""
     forms = _forms(text)
     return frozenset(forms[index : index + size] for index in range(len(forms) - size + 1))
 
@@ -115,10 +116,15 @@ class Source:
     facts: tuple[Fact, ...] = ()
 
 
-def hidden_source(client: ClientRead, run_words: int, student_said: Iterable[str] = ()) -> Source:
+def hidden_source(
+    client: ClientRead,
+    run_words: int,
+    student_said: Iterable[str] = (),
+    said_runs: frozenset[tuple[str, ...]] | None = None,
+) -> Source:
     """The hidden information as the guard protects it, once the student said `student_said`:
     neither its words nor its runs of words the student said (a guess the client confirms in
-    the student's own words gives nothing away)."""
+    the student's own words gives nothing away; `said_runs`: those runs, if known already)."""
     said = tuple(student_said)
     known = {form for text in said for form in _forms(text)}
     known.update(_forms(_profile_text(client)))
@@ -127,8 +133,9 @@ def hidden_source(client: ClientRead, run_words: int, student_said: Iterable[str
         unknown = {form: weight for form, weight in keys if form not in known}
         if sum(unknown.values()) >= DISTINCTIVE:
             facts.append(Fact(text, unknown, window))
-    runs = _runs_of(client.hidden_information, run_words) - _said_runs(said, run_words)
-    return Source(HIDDEN, runs, tuple(facts))
+    if said_runs is None:
+        said_runs = _said_runs(said, run_words)
+    return Source(HIDDEN, _runs_of(client.hidden_information, run_words) - said_runs, tuple(facts))
 
 
 def _said_runs(student_said: Iterable[str], run_words: int) -> frozenset[tuple[str, ...]]:
@@ -398,14 +405,13 @@ def guard_for(
     the student and the client said so far in the conversation counts; `earned_before`: the
     student earned it in an earlier session with this continuing client, so it stays earned)."""
     said = tuple(student_said)
+    said_runs = _said_runs(said, run_words)
     # Words of the instructions the student typed themselves (pasted), the client may say back.
-    sources = [
-        Source(INSTRUCTIONS, instruction_runs(client, run_words) - _said_runs(said, run_words))
-    ]
+    sources = [Source(INSTRUCTIONS, instruction_runs(client, run_words) - said_runs)]
     earned_after = client.hidden_reveal_after_turns
     earned = earned_before or (earned_after is not None and student_turns >= earned_after)
     if client.hidden_information and not earned:
-        sources.append(hidden_source(client, run_words, said))
+        sources.append(hidden_source(client, run_words, said, said_runs))
     return StreamGuard(sources, size=run_words, client_said=client_said)
 
 

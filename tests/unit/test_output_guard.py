@@ -293,3 +293,125 @@ def test_a_secret_written_with_lookalike_letters_is_stopped():
 
 def _guard(hidden: str) -> output_guard.StreamGuard:
     return output_guard.guard_for(profile(hidden), student_turns=1, run_words=6)
+
+
+@pytest.mark.parametrize(
+    ("hidden", "reply"),
+    [
+        # Upper case: Cyrillic Т/Н/В/М/К and Greek Τ/Η/Ε/Μ/Β read as T/H/B/M/K/E, but lower-case
+        # to letters that are not in the table (т н в м к, τ η ε μ β).
+        ("She is secretly pregnant.", "Fine, you win. I'M PREGNAN\u0422."),  # Cyrillic Т
+        ("He has HIV.", "Fine. I have \u041dIV."),  # Cyrillic Н
+        ("She is secretly pregnant.", "Fine, you win. I'M PR\u0395GNANT."),  # Greek Ε
+        # Greek ν is read as "v" (Unicode's confusables: U+03BD -> v), not as "n".
+        ("She is secretly divorced.", "Fine. I'm di\u03bdorced."),
+        # An accented lookalike: "ó" is folded to "o", Greek "ό" only to Greek "ο".
+        ("She had an abortion at 19.", "Fine. I had an ab\u03ccrtion."),
+        ("She is secretly pregnant.", "Fine, you win. I'm pregn\u04d3nt."),  # Cyrillic ӓ
+    ],
+    ids=[
+        "cyrillic-capital-te",
+        "cyrillic-capital-en",
+        "greek-capital-epsilon",
+        "greek-nu-is-v",
+        "greek-o-with-tonos",
+        "cyrillic-a-with-diaeresis",
+    ],
+)
+def test_lookalike_letters_the_table_misses_still_hide_the_secret(hidden, reply):
+    checked = _guard(hidden)
+    shown = stream(checked, reply)
+    assert checked.leaked == output_guard.HIDDEN, f"the student read: {shown!r}"
+
+
+@pytest.mark.parametrize(
+    ("hidden", "reply"),
+    [
+        # "Не выносить сор из избы": don't wash dirty linen in public ("сор", rubbish, is "cop"
+        # to the guard letter by letter).
+        (
+            "Her husband is a cop.",
+            "Мама всегда говорила: не выносить сор из избы. Поэтому я молчу.",
+        ),
+        # "και" (and), the commonest Greek word, is "kai" to the guard.
+        (
+            "Kai is not her husband's son.",
+            "Δεν ξέρω τι να πω, και φοβάμαι λίγο.",
+        ),
+    ],
+    ids=["russian-sor-is-cop", "greek-kai-is-kai"],
+)
+def test_a_client_speaking_russian_or_greek_is_not_stopped_for_an_english_secret(hidden, reply):
+    """A client whose background is Russian or Greek answers in her language; nothing in it is
+    the English secret, yet letter-mapped one word spelled a key word of it (an attack on the
+    lookalike fix, 2026-12-07): only words that mix lookalikes with Latin letters are mapped."""
+    checked = _guard(hidden)
+    shown = stream(checked, reply)
+    assert checked.leaked is None, f"stopped as {checked.leaked}: {checked.quote!r}"
+    assert shown == reply
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "Fine. I had an \u1d00\u0299\u1d0f\u0280\u1d1b\u026a\u1d0f\u0274.",  # small capitals
+        "Fine. I had an ab\u0585rtion.",  # Armenian օ
+        "Fine. I had an \u0251bortion.",  # Latin alpha ɑ
+    ],
+    ids=["small-capitals", "armenian-o", "latin-alpha"],
+)
+def test_other_lookalike_letters_still_hide_the_secret(reply):
+    """Other letters a reader cannot tell from Latin ones (an attack on the lookalike fix,
+    2026-12-07)."""
+    checked = _guard("She had an abortion at 19.")
+    shown = stream(checked, reply)
+    assert checked.leaked == output_guard.HIDDEN, f"the student read: {shown!r}"
+
+
+# The teacher quotes the client's own excuse; the secret is the hidden bottles.
+DRINKING = "She thinks 'c'mon, everyone drinks' and hides the bottles."
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "C'mon, everyone has a glass of wine now and then.",
+        "Y'know, everyone has a glass of wine now and then.",
+    ],
+    ids=["c'mon", "y'know"],
+)
+def test_a_spoken_contraction_is_not_a_name(reply):
+    """ "c'mon" and "y'know" carry nothing; read as names (an attack on the apostrophe fix,
+    2026-12-07) they were distinctive key words, and a client brushing the question off was
+    stopped as leaking its secret."""
+    hidden = DRINKING.replace("c'mon", "y'know") if reply.startswith("Y'") else DRINKING
+    checked = output_guard.guard_for(profile(hidden), student_turns=1, run_words=6)
+    shown = stream(checked, reply)
+    assert checked.leaked is None, f"stopped as {checked.leaked}: {checked.quote!r}"
+    assert shown == reply
+
+
+def _said(count: int) -> list[str]:
+    return [
+        f"Message {n}: tell me a little more about your week, your family and how work has been."
+        for n in range(count)
+    ]
+
+
+def _guard_after(student_said: list[str]) -> output_guard.StreamGuard:
+    return output_guard.guard_for(
+        profile(BAKERY), student_turns=len(student_said), run_words=6, student_said=student_said
+    )
+
+
+def test_a_long_conversations_next_turn_reads_only_the_new_message():
+    """Every student message of the conversation reaches the guard; past 256 of them the runs
+    cache missed, and each turn took the word runs of every message again (an attack,
+    2026-12-07): the next turn reads only its new message."""
+    said = _said(400)
+    _guard_after(said)
+    output_guard._runs_of.cache_clear()
+    _guard_after(said)
+    misses = output_guard._runs_of.cache_info().misses
+    _guard_after([*said, "Tell me more."])
+    assert output_guard._runs_of.cache_info().misses - misses <= 2  # the new message (+ secret)
