@@ -635,7 +635,8 @@ def _practising_since(since: datetime) -> ColumnElement[bool]:
     """The conversation started, has a message, or had a reply on its way (its claim, renewed
     while it streams) since `since` (the messages' session index)."""
     recent = exists().where(Message.session_id == PracticeSession.id, Message.created_at >= since)
-    answering = PracticeSession.reply_claimed_until >= since
+    # Never NULL (no claim is no reply on its way): "left open" is this condition's negation.
+    answering = func.coalesce(PracticeSession.reply_claimed_until >= since, False)
     return (PracticeSession.started_at >= since) | answering | recent
 
 

@@ -9,7 +9,7 @@ import streamlit as st
 from streamlit.elements.lib.column_types import ColumnConfig
 
 from backend.monitoring.metrics_service import CostParts
-from backend.utils.formatting import format_share, format_time, format_usd
+from backend.utils.formatting import format_share, format_usd
 from mvp import ui
 
 NUMBER = st.column_config.NumberColumn(format="localized")
@@ -76,12 +76,15 @@ PRACTICE_ONLY = "students' practice only: teachers' test chats and client checks
 
 class Pager:
     """A newest-first list read a page at a time from the last row shown ("Older ..."), back to
-    the newest ("Newest ..."); a page kept for other filters (`filters`) is not used."""
+    the newest ("Newest ..."); changing the filters (`filters`) goes back to the newest."""
 
     def __init__(self, key: str, noun: str, filters: object = None) -> None:
         self.name, self.key, self.noun, self.filters = key, f"_{key}_before", noun, filters
         kept = st.session_state.get(self.key)
-        self.before: tuple[datetime, int] | None = kept[1] if kept and kept[0] == filters else None
+        if kept and kept[0] != filters:  # other filters: the newest page, and no way back
+            st.session_state.pop(self.key, None)
+            kept = None
+        self.before: tuple[datetime, int] | None = kept[1] if kept else None
 
     def newest_button(self) -> None:
         """Back to the newest page, when on an older one."""
@@ -105,6 +108,6 @@ class Pager:
             )
 
     def caption(self, shown: int) -> str:
-        """ "50 events, newest first" (older than the time paged from)."""
-        older = f" older than {format_time(self.before[0])}" if self.before else ""
-        return f"{shown} {self.noun}{older}, newest first."
+        """ "50 events, newest first"; on an older page "10 older events, newest first" (the
+        page starts after the last one shown before, maybe within the same minute)."""
+        return f"{shown} {'older ' if self.before else ''}{self.noun}, newest first."

@@ -651,3 +651,34 @@ def test_every_problem_report_can_be_read_page_by_page(app, app_db, admin):
     assert "report 000" in shown(at) and "report 030" not in shown(at)
     at.button(key="reports_newest").click().run()
     assert "report 129" in shown(at)
+
+
+def test_an_older_page_says_what_it_holds_and_a_filter_changed_back_shows_the_newest(
+    app, app_db, admin
+):
+    """Two faults of the first pager (an attack, 2026-12-07): its caption named the minute of
+    the event paged from ("10 events older than 10:15" above ten events of 10:15), and changing
+    a filter and back brought the older page back unasked, so the newest events looked gone."""
+    start = datetime(2026, 12, 7, 10, 15, 5, tzinfo=UTC)
+    with unit_of_work(app_db) as db:
+        for number in range(60):
+            event_log.record(
+                db,
+                "warning",
+                "api_overloaded",
+                f"Reply failed, event {number:03d}",
+                at=start + timedelta(seconds=number * 0.8),
+            )
+    at = admin_app(app)
+    at.session_state["_kept_log_limit"] = 50
+    open_page(at, "Error log")
+    at.button(key="log_older").click().run()
+    assert_clean(at)
+    assert "event 000" in shown(at) and "event 059" not in shown(at)
+    caption = next(c.value for c in at.caption if "newest first" in c.value)
+    assert "older than" not in caption and caption.startswith("10 ")
+    chosen = at.multiselect(key="log_severity").value
+    at.multiselect(key="log_severity").set_value(["error"]).run()
+    at.multiselect(key="log_severity").set_value(chosen).run()
+    assert_clean(at)
+    assert "event 059" in shown(at)
