@@ -282,6 +282,20 @@ def sets_of_section(db: Session, *, actor: UserRead | None, section_id: int) -> 
     return reads
 
 
+def sets_others_gave(db: Session, *, actor: UserRead | None) -> list[tuple[str, DrillSetRead]]:
+    """(section name, set) for each set someone else (an admin, a colleague) assigned to one of
+    the actor's sections, as `sets_of_section` reads it: what their students were given."""
+    teacher = access.require(db, actor, "teaching", "use")
+    given = []
+    for section in section_service.list_sections(db, actor=teacher):
+        if section.teacher_id != teacher.id:  # an admin lists every section
+            continue
+        for drill_set in sets_of_section(db, actor=teacher, section_id=section.id):
+            if drill_set.owner_id != teacher.id:
+                given.append((section.name, drill_set))
+    return given
+
+
 def describe(drill_set: DrillSetRead) -> str:
     """ "Open question · 6 items (2 drafts)"."""
     text = f"{skill_name(drill_set.skill)} · {len(drill_set.accepted)} items"

@@ -250,10 +250,18 @@ ui.show_flash()
 sets_tab, results_tab = st.tabs(["Drill sets", "Results"])
 with store.transaction() as db:
     sets = drill_service.list_sets(db, actor=actor)
+    given = drill_service.sets_others_gave(db, actor=actor)
 with sets_tab:
     new_set_form()
+    for section_name, drill_set in given:  # read only: its author or an admin changes it
+        st.caption(
+            f"**{safe(drill_set.title)}** ({drill_service.describe(drill_set)}), given to "
+            f"{safe(section_name)} by someone else: its students practise it, and their answers "
+            "count under Results."
+        )
     if not sets:
-        st.info("No drill sets yet: create one above.", icon=":material/fitness_center:")
+        own = " of your own" if given else ""
+        st.info(f"No drill sets{own} yet: create one above.", icon=":material/fitness_center:")
     else:
         by_id = {drill_set.id: drill_set for drill_set in sets}
         chosen = ui.sticky(

@@ -25,6 +25,7 @@ from tests.apps.helpers import (
     texts,
 )
 from tests.apps.test_student_review import end_session
+from tests.factories import make_section, make_user
 
 CLOSED = "Do you drink every day?"
 OPEN = "What does a typical evening look like for you?"
@@ -272,3 +273,26 @@ def test_choosing_another_skill_starts_its_first_item_with_an_empty_reply(app, a
             select(DrillAttempt.reply).where(DrillAttempt.skill == "open_question")
         ).all()
     assert reflection not in replies
+
+
+def test_a_teacher_sees_the_drill_sets_others_gave_their_section(app, app_db):
+    """An admin writes "Open questions, shared" and assigns it to a teacher's section: its
+    students practise it and its attempts count on Results, but the teacher's Drill sets page
+    said "No drill sets yet" and named no set of the section (an attack, 2026-12-07). It lists
+    the sets others gave the teacher's sections, with their items as students see them."""
+    with unit_of_work(app_db) as db:
+        teacher = make_user(db, role=Role.teacher, username="tina.teacher")
+        admin = make_user(db, role=Role.admin, username="ada.admin")
+        section = make_section(db, teacher=teacher, name="Skills 101")
+        shared = drill_service.create_set(
+            db, actor=admin, title="Open questions, shared", skill=DrillSkill.open_question
+        )
+        keys = [item.key for item in bank_items(DrillSkill.open_question)[:5]]
+        drill_service.add_bank_items(db, actor=admin, set_id=shared.id, keys=keys)
+        drill_service.assign_set(db, actor=admin, set_id=shared.id, section_id=section.id)
+    at = log_in(AppTest.from_file(APP_PATH, default_timeout=30).run(), "tina.teacher")
+    open_page(at, "Drill sets")
+    assert_clean(at)
+    page = everything(at)
+    assert "Open questions, shared" in page and "Skills 101" in page
+    assert "No drill sets yet" not in page

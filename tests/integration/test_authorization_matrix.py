@@ -526,6 +526,11 @@ def _drill_operations() -> dict[str, Operation]:
             lambda f, db, w, a: f(db, actor=a, section_id=w.section_id),
             SECTION_MANAGE,
         ),
+        "drill_sets_others_gave": _op(
+            drill_service.sets_others_gave,
+            lambda f, db, w, a: f(db, actor=a) or "ok",
+            TEACHING,
+        ),
         "drill_section_results": _op(
             results_service.section_results,
             lambda f, db, w, a: f(db, actor=a, section_id=w.section_id) or "ok",
