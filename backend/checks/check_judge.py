@@ -212,13 +212,21 @@ def judge_probes(
 
 
 def _unjudged(data: dict, transcripts: list[ProbeTranscript]) -> list[str]:
-    """The probes an answer gives no judgement of (all of them when it does not parse)."""
+    """The probes an answer gives no whole judgement of (all of them when it does not parse):
+    left out, a dimension without a status, or a "warn" or "fail" without any finding. Scored,
+    each would read as passed where the judge did not say so (a "fail" of the hidden
+    information with no quote had shown as a pass: an attack, 2026-12-07)."""
     try:
         answer = JudgeAnswer.model_validate(data)
     except PydanticValidationError:
         return [transcript.key for transcript in transcripts]
-    given = {probe.probe for probe in answer.probes}
-    return [transcript.key for transcript in transcripts if transcript.key not in given]
+    whole = {
+        probe.probe
+        for probe in answer.probes
+        if {dimension.key for dimension in probe.dimensions} >= set(get_args(DimensionKey))
+        and all(dimension.status == "pass" or dimension.findings for dimension in probe.dimensions)
+    }
+    return [transcript.key for transcript in transcripts if transcript.key not in whole]
 
 
 def tool_schema(keys: list[str]) -> dict:
