@@ -124,7 +124,7 @@ def _stem(word: str) -> str:
 
 # Letters of other alphabets that look like Latin ones, as the Latin letters ("аbortion" with a
 # Cyrillic "а" is "abortion"), upper case as well as lower (Cyrillic "Т" is "T", Greek "ν" is
-# "v" but "Ν" is "N"). Read so only in a word that mixes them with Latin
+# "v" but "Ν" is "N"). Read so unless the word's letters are all of one such alphabet
 # letters: a client who answers in Russian or Greek writes words of those alphabets, which are
 # not English words in disguise ("сор" is no "cop", "και" no "Kai").
 _LOOKALIKES = dict(
@@ -156,6 +156,12 @@ def _plain(char: str, lookalikes: bool = False) -> str:
     return _LOOKALIKES.get(plain, plain) if lookalikes else plain
 
 
+def _alphabets(word: str) -> set[str]:
+    """The alphabets of `word`'s letters, by their Unicode names' first word ("CYRILLIC",
+    "GREEK", "LATIN", "FULLWIDTH", "MATHEMATICAL", ...): a Russian or Greek word is all one."""
+    return {unicodedata.name(char, "").split(" ")[0] for char in word if char.isalpha()}
+
+
 def _surface(raw: str) -> str:
     """Lower case without accents or full-width forms ("José" is "jose", "ｐｒｅｇ" "preg"),
     straight apostrophes, no possessive "'s", digits without commas or "th"."""
@@ -163,7 +169,7 @@ def _surface(raw: str) -> str:
     if not word.isascii():  # most words of a reply are: no character to look up
         # Its letters as read: without what draws nothing and the marks over them ("u" + U+0308
         # is "u", as "ü" is; a struck-through "preg" is "preg"); lookalikes in a mixed word.
-        mixed = any("a" <= char <= "z" or char in _LATIN_LOOKALIKES for char in word.lower())
+        mixed = _alphabets(word) not in ({"CYRILLIC"}, {"GREEK"}, {"ARMENIAN"})
         word = "".join(
             _plain(char, mixed) for char in word if unicodedata.category(char) not in _READ_THROUGH
         )
