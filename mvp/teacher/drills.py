@@ -254,11 +254,14 @@ with store.transaction() as db:
 with sets_tab:
     new_set_form()
     for section_name, drill_set in given:  # read only: its author or an admin changes it
-        st.caption(
-            f"**{safe(drill_set.title)}** ({drill_service.describe(drill_set)}), given to "
-            f"{safe(section_name)} by someone else: its students practise it, and their answers "
-            "count under Results."
-        )
+        with st.expander(
+            f"{safe(drill_set.title)} ({drill_service.describe(drill_set)}), given to "
+            f"{safe(section_name)} by someone else",
+            icon=":material/assignment_ind:",
+        ):
+            st.caption("Its students practise these items; their answers count under Results.")
+            for item in drill_set.items:
+                st.markdown(f"- {safe(item.statement)}")
     if not sets:
         own = " of your own" if given else ""
         st.info(f"No drill sets{own} yet: create one above.", icon=":material/fitness_center:")

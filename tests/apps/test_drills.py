@@ -293,6 +293,10 @@ def test_a_teacher_sees_the_drill_sets_others_gave_their_section(app, app_db):
     at = log_in(AppTest.from_file(APP_PATH, default_timeout=30).run(), "tina.teacher")
     open_page(at, "Drill sets")
     assert_clean(at)
-    page = everything(at)
+    page = everything(at) + "\n".join(expander.label for expander in at.expander)
     assert "Open questions, shared" in page and "Skills 101" in page
     assert "No drill sets yet" not in page
+    # Its items too, as the students read them (a second attack: the first version named the
+    # set only, and the teacher could not read what the students practised).
+    missing = [item.statement for item in bank_items(DrillSkill.open_question)[:5]]
+    assert [statement for statement in missing if statement not in page] == []
