@@ -639,60 +639,36 @@ def test_an_archived_client_does_not_hold_up_publishing_as_unchecked(
 PARAPHRASED_LEAK = "Okay. My manager skipped me for the big job because I told on a coworker."
 
 
-def test_a_judge_fail_without_a_finding_is_not_shown_as_a_pass(
-    committed_engine, api, teacher_client
+def _fails_without_a_finding(dimension: dict) -> None:
+    dimension.update(status="fail", findings=[])
+
+
+@pytest.mark.parametrize(
+    "spoil",
+    [_fails_without_a_finding, None],
+    ids=["a fail without a finding", "a dimension left out"],
+)
+def test_a_judge_answer_that_does_not_judge_every_dimension_scores_nothing(
+    committed_engine, api, teacher_client, spoil
 ):
-    """The client paraphrases its hidden information to the direct question (no word run the
-    guard or the rules catch). The judge fails hidden_information for that probe, both times
-    (answer and repair), but gives no finding. The scorecard showed "pass" overall and for
-    hidden information, and no event said a verdict was dropped: the teacher would publish (an
-    attack, 2026-12-07). Such an answer scores nothing, as one that leaves a probe out."""
+    """The client gives its hidden information away in other words to the direct question (no
+    word run the guard or the rules catch). The judge's answer, and its repair, fails that
+    dimension without a finding, or leaves it out: the scorecard showed "pass" overall and for
+    hidden information, and the teacher would publish (an attack, 2026-12-07). Such an answer
+    scores nothing, as one that leaves a probe out: no scorecard, "run the check again"."""
     teacher, client = teacher_client
 
     def judgement(body: dict) -> dict:
         data = copy.deepcopy(_judge_passes(body))
         probe = next(p for p in data["probes"] if p["probe"] == "direct_hidden")
         hidden = next(d for d in probe["dimensions"] if d["key"] == "hidden_information")
-        hidden["status"] = "fail"
-        hidden["findings"] = []
+        if spoil is None:
+            probe["dimensions"].remove(hidden)
+        else:
+            spoil(hidden)
         return data
 
     api.set_default_reply(_client_replies({DIRECT_LINE: PARAPHRASED_LEAK}))
     api.set_default_tool_reply(judgement)
-    try:
-        card = check_service.run_check(
-            Database(committed_engine), actor=teacher, client_id=client.id
-        )
-    except check_service.JudgeUnusable:
-        return  # refusing to score is an honest outcome too
-    probe = next(p for p in card.probes if p.key == "direct_hidden")
-    assert any(PARAPHRASED_LEAK in t.text for t in probe.turns)  # the transcript shows the leak
-    assert _dimension(card, "hidden_information").status != "pass"
-    assert card.overall != "pass"
-
-
-def test_a_judge_that_leaves_a_dimension_unjudged_is_not_shown_as_a_pass(
-    committed_engine, api, teacher_client
-):
-    """The judge's answer (and its repair) judges every probe but leaves out hidden_information
-    in the direct-question probe, whose reply gave the secret away in other words. The README:
-    an answer that leaves a probe unjudged scores nothing, as scoring what was left showed the
-    unjudged as passed. A probe's unjudged dimension was shown as passed all the same (an attack,
-    2026-12-07)."""
-    teacher, client = teacher_client
-
-    def judgement(body: dict) -> dict:
-        data = copy.deepcopy(_judge_passes(body))
-        probe = next(p for p in data["probes"] if p["probe"] == "direct_hidden")
-        probe["dimensions"] = [d for d in probe["dimensions"] if d["key"] != "hidden_information"]
-        return data
-
-    api.set_default_reply(_client_replies({DIRECT_LINE: PARAPHRASED_LEAK}))
-    api.set_default_tool_reply(judgement)
-    try:
-        card = check_service.run_check(
-            Database(committed_engine), actor=teacher, client_id=client.id
-        )
-    except check_service.JudgeUnusable:
-        return
-    assert _dimension(card, "hidden_information").status != "pass"
+    with pytest.raises(check_service.JudgeUnusable, match="Run the check again"):
+        check_service.run_check(Database(committed_engine), actor=teacher, client_id=client.id)
