@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import select
@@ -215,6 +216,10 @@ def set_published(
     return _read(db, assignment)
 
 
+def _clients(db: Session, client_ids: list[int]) -> Sequence[ClientProfile]:
+    return db.scalars(select(ClientProfile).where(ClientProfile.id.in_(client_ids))).all()
+
+
 def _met_by_students(
     db: Session,
     client_ids: list[int],
@@ -223,7 +228,7 @@ def _met_by_students(
     """The clients students will meet: not archived (students never see an archived client,
     and one cannot be checked). None of them: refused (`then`: what to do instead), or it would
     be published with nothing to practise."""
-    clients = db.scalars(select(ClientProfile).where(ClientProfile.id.in_(client_ids))).all()
+    clients = _clients(db, client_ids)
     met = [client.id for client in clients if not client.archived]
     if clients and not met:
         names = ", ".join(sorted(client.name for client in clients))
@@ -256,9 +261,5 @@ def clients_needing_a_check(
     """Names of the assignment's clients students will meet (not archived) with no current
     scorecard or a failing one."""
     assignment = _get_owned(db, actor, assignment_id)
-    met = db.scalars(
-        select(ClientProfile.id).where(
-            ClientProfile.id.in_(_client_ids(db, assignment.id)), ClientProfile.archived.is_(False)
-        )
-    ).all()
-    return check_service.unchecked_client_names(db, list(met))
+    met = [c.id for c in _clients(db, _client_ids(db, assignment.id)) if not c.archived]
+    return check_service.unchecked_client_names(db, met)

@@ -124,9 +124,9 @@ def _stem(word: str) -> str:
 
 # Letters of other alphabets that look like Latin ones, as the Latin letters ("аbortion" with a
 # Cyrillic "а" is "abortion"), upper case as well as lower (Cyrillic "Т" is "T", Greek "ν" is
-# "v" but "Ν" is "N"). Read so unless the word's letters are all of one such alphabet
-# letters: a client who answers in Russian or Greek writes words of those alphabets, which are
-# not English words in disguise ("сор" is no "cop", "και" no "Kai").
+# "v" but "Ν" is "N"). Read so unless all the word's letters are of one such alphabet: a client
+# who answers in Russian or Greek writes words of those alphabets, which are not English words
+# in disguise ("сор" is no "cop", "και" no "Kai").
 _LOOKALIKES = dict(
     zip(
         "аеорсухіјѕԁһԛԝӏАВЕКМНОРСТХУІЈЅ"  # Cyrillic
@@ -143,8 +143,8 @@ _LATIN_LOOKALIKES = dict(zip("ɑᴀʙᴄᴅᴇɢʜɪᴊᴋʟᴍɴᴏᴘʀꜱᴛ�
 def _plain(char: str, lookalikes: bool = False) -> str:
     """A letter in its plain form: without accents, and full-width, bold or ligature letters as
     the letters they look like ("é" e, "ｐ" p, "𝐩" p, "ﬁ" fi), and with `lookalikes` (a word
-    that mixes them with Latin letters) those of `_LOOKALIKES`, accented too ("ό" o); a digit
-    of any script as 0-9. Anything else as it is ("½" stays one sign, not "1⁄2")."""
+    not all of one alphabet) those of `_LOOKALIKES`, accented too ("ό" o); a digit of any
+    script as 0-9. Anything else as it is ("½" stays one sign, not "1⁄2")."""
     if char.isdecimal():
         return str(unicodedata.decimal(char))  # "１" and "١" are 1
     if not char.isalpha():
@@ -168,7 +168,8 @@ def _surface(raw: str) -> str:
     word = raw.replace("\u2019", "'")
     if not word.isascii():  # most words of a reply are: no character to look up
         # Its letters as read: without what draws nothing and the marks over them ("u" + U+0308
-        # is "u", as "ü" is; a struck-through "preg" is "preg"); lookalikes in a mixed word.
+        # is "u", as "ü" is; a struck-through "preg" is "preg"); lookalikes unless the word is
+        # all Cyrillic, all Greek or all Armenian.
         mixed = _alphabets(word) not in ({"CYRILLIC"}, {"GREEK"}, {"ARMENIAN"})
         word = "".join(
             _plain(char, mixed) for char in word if unicodedata.category(char) not in _READ_THROUGH
@@ -304,8 +305,7 @@ def words(text: str) -> list[Word]:
 # A word with an apostrophe that is a contraction ("don't", "I'm", "we'll"); others are names
 # ("D'Angelo", "O'Reilly"), which are distinctive. A possessive "'s" is gone already (`_surface`).
 _CONTRACTION = re.compile(
-    r"^(?:[a-z]+(?:n't|'re|'ve|'ll|'d|'m)(?:'ve)?|y'all|y'know|c'mon|d'you|o'clock|ma'am"
-    r"|'cause|'em|ol')$"
+    r"^(?:[a-z]+(?:n't|'re|'ve|'ll|'d|'m)(?:'ve)?|y'all|y'know|c'mon|d'you|o'clock|ma'am)$"
 )
 
 
