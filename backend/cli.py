@@ -301,6 +301,26 @@ def main(argv: list[str] | None = None) -> int:
     except AppError as error:  # written for the person reading it: no traceback
         print(error.message, file=sys.stderr)
         return 1
+    except Exception as error:
+        unreachable = _database_unreachable(error)
+        if unreachable is None:
+            raise
+        print(unreachable, file=sys.stderr)
+        return 1
+
+
+def _database_unreachable(error: Exception) -> str | None:
+    """What to say when `error` is the database not answering (no password in it); SQLAlchemy
+    is only looked at when a command has loaded it."""
+    if "sqlalchemy" not in sys.modules:
+        return None
+    from sqlalchemy.exc import OperationalError
+
+    from backend.monitoring.health_service import database_down
+
+    if not isinstance(error, OperationalError):
+        return None
+    return database_down(get_settings().database_url, error)
 
 
 if __name__ == "__main__":

@@ -22,11 +22,15 @@ from pydantic import (
 from pydantic import ValidationError as PydanticValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from backend.errors import SettingsError
 from backend.utils.singleton import process_wide
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SQLITE_PATH = PROJECT_ROOT / "data" / "app.db"
 _EMAIL = re.compile(r"[^@\s<>()\[\]\\,;:\"]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
+_REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
+# Settings whose value a message about them must not repeat.
+_SECRET_SETTING = re.compile(r"KEY|PASSWORD|SECRET|TOKEN|URL")
 _HTTPS_URL = re.compile(r"https://[A-Za-z0-9.-]+(:[0-9]+)?(/[^\s<>\"()]*)?")
 
 
@@ -199,6 +203,18 @@ class Settings(BaseSettings):
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
 
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url_has_its_scheme(cls, value: str | None) -> str | None:
+        """`localhost:6379`, as hosting dashboards show an address, broke readiness at its
+        first round; the value is not echoed (it may hold a password)."""
+        if value is not None and not value.startswith(_REDIS_SCHEMES):
+            raise ValueError(
+                "REDIS_URL must start with redis://, rediss:// or unix:// "
+                "(for example redis://localhost:6379/0)"
+            )
+        return value
+
     @field_validator("support_contact", mode="before")
     @classmethod
     def _support_contact_is_an_address(cls, value: object) -> object:
@@ -289,5 +305,23 @@ class Settings(BaseSettings):
 def get_settings() -> Settings:
     """The process-wide settings; tests call `get_settings.cache_clear()` after changing env.
 
-    `ENV_FILE` is read now, not at import, so a test (or an operator) can point it elsewhere."""
-    return Settings(_env_file=os.environ.get("ENV_FILE", PROJECT_ROOT / ".env"))
+    `ENV_FILE` is read now, not at import, so a test (or an operator) can point it elsewhere.
+    A value that cannot be read raises `SettingsError`, which the app and the commands show."""
+    try:
+        return Settings(_env_file=os.environ.get("ENV_FILE", PROJECT_ROOT / ".env"))
+    except PydanticValidationError as error:
+        raise SettingsError(settings_problems(error)) from None
+
+
+def settings_problems(error: PydanticValidationError) -> str:
+    """What to fix, one line per setting, named as the operator writes it in `.env`."""
+    lines = []
+    for problem in error.errors():
+        said = str(problem["msg"]).removeprefix("Value error, ")
+        name = str(problem["loc"][0]).upper() if problem["loc"] else ""
+        if name and name not in said:
+            shown = str(problem.get("input", ""))
+            value = "" if _SECRET_SETTING.search(name) else f" (it is {shown[:80]!r})"
+            said = f"{name}: {said}{value}"
+        lines.append(f"- {said}")
+    return "A setting cannot be read. Fix it in .env or the environment:\n" + "\n".join(lines)

@@ -85,6 +85,11 @@ class BudgetExceededError(AppError):
     level = "warning"
 
 
+class SettingsError(AppError):
+    """A setting in `.env` or the environment cannot be read: the app and every command stop
+    with one sentence per setting to fix, never a traceback."""
+
+
 class ServiceUnavailableError(AppError):
     """An outside service (the model API, the database) cannot answer now."""
 

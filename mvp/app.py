@@ -32,14 +32,6 @@ LOGGED_OUT_KEY = "logged_out"  # the Log out button was pressed: show the front 
 
 # A local file (a material icon would be fetched from a font host: no icon offline).
 FAVICON = PROJECT_ROOT / "mvp" / "static" / "favicon.png"
-# The app menu's "Get help" and "Report a bug" lead to the support contact (SUPPORT_CONTACT);
-# About says whom to ask, to the person this session has logged in (one call a run, as before).
-st.set_page_config(
-    page_title="Counseling practice",
-    page_icon=str(FAVICON),
-    layout="wide",
-    menu_items=support.menu_items(auth.current_user()),
-)
 
 
 # Logged in -------------------------------------------------------------------------------------
@@ -154,6 +146,15 @@ def front_pages(screen: Callable[[], None], title: str) -> list[StreamlitPage]:
 
 
 def main() -> None:
+    # The app menu's "Get help" and "Report a bug" lead to the support contact (SUPPORT_CONTACT);
+    # About says whom to ask, to the person this session has logged in (one call a run). Inside
+    # main, so that a setting that cannot be read is shown as the error it is.
+    st.set_page_config(
+        page_title="Counseling practice",
+        page_icon=str(FAVICON),
+        layout="wide",
+        menu_items=support.menu_items(auth.current_user()),
+    )
     a11y.install()  # contrast, navigation markup, live region: on every screen
     store.database()  # migrations run here, before any page touches the database
     if st.session_state.pop(LOGGED_OUT_KEY, False):

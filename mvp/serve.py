@@ -28,6 +28,7 @@ from typing import Any
 from streamlit.web import bootstrap, cli
 
 from backend.config import get_settings
+from backend.errors import SettingsError
 from backend.monitoring import watch
 from backend.ops import shutdown
 
@@ -35,7 +36,11 @@ APP = str(Path(__file__).with_name("app.py"))
 
 
 def main() -> None:
-    watch.run_in_background(get_settings().readiness_port)
+    try:
+        readiness_port = get_settings().readiness_port
+    except SettingsError as error:  # a mistyped setting: one sentence, no traceback
+        sys.exit(error.message)
+    watch.run_in_background(readiness_port)
     _drain_before_streamlit_stops()
     default_port = os.environ.get("PORT", "8501")
     sys.argv = ["streamlit", "run", APP, "--server.port", default_port, *sys.argv[1:]]

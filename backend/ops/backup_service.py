@@ -20,9 +20,9 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any, TextIO
 
-from sqlalchemy import Column, Date, Table, false, func, or_, select, text, union
+from sqlalchemy import Column, Date, Table, false, func, inspect, or_, select, text, union
 from sqlalchemy import Enum as SAEnum
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -220,12 +220,11 @@ def _tables() -> list[Table]:
 
 
 def schema_revision(db: Session) -> str:
-    """The Alembic revision the database is at ("" when it was never migrated)."""
-    try:
-        with db.begin_nested():
-            return db.scalar(text("SELECT version_num FROM alembic_version")) or ""
-    except DBAPIError:  # no alembic_version table
+    """The Alembic revision the database is at ("" when it was never migrated). A database that
+    does not answer raises: it is not an empty one."""
+    if not inspect(db.connection()).has_table("alembic_version"):
         return ""
+    return db.scalar(text("SELECT version_num FROM alembic_version")) or ""
 
 
 # Export -----------------------------------------------------------------------------------------

@@ -111,6 +111,17 @@ def test_a_contact_that_is_neither_an_address_nor_https_stops_the_settings(monke
     assert Settings(_env_file=None, support_contact=" ").support_url is None
 
 
+def test_the_app_started_with_a_mistyped_setting_names_it_on_the_page(app, monkeypatch):
+    """A mistyped setting showed Streamlit's exception box with pydantic's traceback; the page
+    now says which setting to fix and where. (An attack, 2026-12-07.)"""
+    monkeypatch.setenv("DATABASE_POOL_SIZE", "ten")
+    get_settings.cache_clear()
+    at = app.run()
+    assert not at.exception
+    shown = " ".join(error.value for error in at.error)
+    assert "DATABASE_POOL_SIZE" in shown and "a valid integer" in shown and ".env" in shown
+
+
 # Help, first steps, known issues --------------------------------------------------------------
 @pytest.mark.parametrize(
     ("username", "expected"),

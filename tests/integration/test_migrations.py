@@ -252,3 +252,50 @@ def test_a_database_a_newer_release_migrated_is_used_as_it_is_by_the_previous_on
     finally:
         get_settings.cache_clear()
         engine.dispose()
+
+
+def test_going_back_before_branches_drops_them_and_keeps_the_conversations(
+    fresh_database, tmp_path, backend_name
+):
+    """The documented rollback to the release before "Practise this moment" (`alembic downgrade
+    0008`, docs/operations/upgrades.md) failed on SQLite once one student had said something in
+    a practised moment: the branch was deleted with foreign keys off, so its messages pointed at
+    nothing and the step was refused. (An attack, 2026-12-07.)"""
+    from backend.practice import branch_service, session_service
+    from tests.factories import add_message, add_reply, make_classroom
+
+    url = fresh_database(backend_name, tmp_path)
+    engine = create_db_engine(url)
+    try:
+        with Session(engine) as db, db.begin():
+            room = make_classroom(db)
+            original = session_service.create_session(
+                db, actor=room.student, client_id=room.client.id, assignment_id=room.assignment.id
+            ).id
+            add_message(db, actor=room.student, session_id=original, content="How was your week?")
+            add_reply(db, session_id=original, content="Long. Work again.")
+            add_message(db, actor=room.student, session_id=original, content="Tell me more.")
+            add_reply(db, session_id=original, content="My boss keeps adding tasks.")
+            session_service.end_session(db, actor=room.student, session_id=original)
+            branch = branch_service.start_branch(
+                db, actor=room.student, session_id=original, turn=3
+            ).id
+            add_message(db, actor=room.student, session_id=branch, content="That sounds heavy.")
+        engine.dispose()
+
+        command.downgrade(alembic_config(url), "0008")
+
+        with engine.connect() as connection:
+            said = connection.execute(
+                text("SELECT session_id, content FROM messages ORDER BY id")
+            ).all()
+            conversations = connection.execute(text("SELECT id FROM practice_sessions")).all()
+        assert conversations == [(original,)]
+        assert [content for _, content in said] == [
+            "How was your week?",
+            "Long. Work again.",
+            "Tell me more.",
+            "My boss keeps adding tasks.",
+        ]
+    finally:
+        engine.dispose()

@@ -48,7 +48,16 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    # Branches go with the columns that make them branches.
+    # Branches go with the columns that make them branches, and so does what hangs on them:
+    # SQLite migrates with foreign keys off, so nothing cascades there (an attack, 2026-12-07).
+    branches = "SELECT id FROM practice_sessions WHERE branch_of_id IS NOT NULL"
+    op.execute(
+        "DELETE FROM message_ratings WHERE message_id IN "
+        f"(SELECT id FROM messages WHERE session_id IN ({branches}))"
+    )
+    for table in ("messages", "review_batches", "session_ratings", "session_reviews"):
+        op.execute(f"DELETE FROM {table} WHERE session_id IN ({branches})")
+    op.execute(f"UPDATE events SET session_id = NULL WHERE session_id IN ({branches})")
     op.execute("DELETE FROM practice_sessions WHERE branch_of_id IS NOT NULL")
     with op.batch_alter_table('practice_sessions', schema=None) as batch_op:
         batch_op.drop_index('uq_practice_sessions_one_active_per_client')
