@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import streamlit as st
 
+from backend.actor import UserRead
 from backend.classes import section_service
 from backend.clients import student_access_service
 from backend.errors import AppError
@@ -25,11 +26,15 @@ from mvp.chat_unsent import show_unsent_after_end
 from mvp.review_view import REVIEW_HEADING, ask_for_review
 from mvp.student import shared
 from mvp.student.after_session import after_session
-from mvp.student.shared import CONVERSATION_PARAM, SESSION_KEY, show_conversation
+from mvp.student.shared import (
+    CONFIRM_END_KEY,
+    CONVERSATION_PARAM,
+    SESSION_KEY,
+    show_conversation,
+)
 
 CONVERSATION_ID = re.compile(r"[1-9][0-9]{0,9}")  # ids are positive 32-bit integers
 MAX_ID = 2**31 - 1
-CONFIRM_KEY = "confirm_end_for"
 DIFFICULTY_BADGES = {
     "beginner": ":green-badge[Beginner]",
     "intermediate": ":orange-badge[Intermediate]",
@@ -84,24 +89,42 @@ def client_cards() -> None:
             )
 
 
+JOIN_REFUSED_KEY = "join_refused"  # why the code in the box joined nothing, for the next run
+
+
+def _join(actor: UserRead) -> None:
+    """A code that joins nothing stays in the box to be corrected, with the reason under it;
+    one that joins empties it (an attack, 2026-12-07: the form cleared it either way)."""
+    state = st.session_state
+    try:
+        with store.transaction(write=True) as db:
+            joined = section_service.join_section(
+                db, actor=actor, join_code=state.get("join_code") or ""
+            )
+    except AppError as error:
+        state[JOIN_REFUSED_KEY] = error
+        return
+    state["join_code"] = ""
+    ui.flash(f"You joined {safe(joined.name)}. Its published clients now appear under **Clients**.")
+
+
 def join_section() -> None:
-    with st.form("join_form", clear_on_submit=True):
-        code = st.text_input(
+    with st.form("join_form"):
+        st.text_input(
             "Join code",
             key="join_code",
             placeholder="e.g. K7PQ2MXA",
             help="Your teacher gives you the code of each section.",
         )
-        if st.form_submit_button("Join section", key="join_submit", type="primary"):
-            try:
-                with store.transaction(write=True) as db:
-                    joined = section_service.join_section(db, actor=actor, join_code=code)
-                st.success(
-                    f"You joined {safe(joined.name)}. Its published clients now appear under "
-                    "**Clients**."
-                )
-            except AppError as error:
-                ui.show_error(error)
+        st.form_submit_button(
+            "Join section",
+            key="join_submit",
+            type="primary",
+            on_click=auth.guarded(_join),
+            args=(actor,),
+        )
+        if refused := st.session_state.pop(JOIN_REFUSED_KEY, None):
+            ui.show_error(refused)
     with store.transaction() as db:
         sections = section_service.list_sections(db, actor=actor)
     st.caption("Your sections: " + (safe(", ".join(s.name for s in sections)) or "none yet"))
@@ -179,19 +202,19 @@ def conversation(session_id: int) -> bool:
         if st.button("All clients", key="back_to_clients", icon=":material/arrow_back:"):
             show_conversation(None)
             st.rerun()
-        confirming = st.session_state.get(CONFIRM_KEY) == session_id
+        confirming = st.session_state.get(CONFIRM_END_KEY) == session_id
         if (
             session.is_active
             and not confirming
             and st.button("End session", key="end_session", icon=":material/stop_circle:")
         ):
-            st.session_state[CONFIRM_KEY] = session_id
+            st.session_state[CONFIRM_END_KEY] = session_id
             a11y.focus_next_run('.st-key-end_confirmation [role="alert"]')  # the button goes
             st.rerun()
     # A branch: the moment it practises.
     coding = branch_header(actor, session, open_moment=shared.practise_moment)
     if session.is_active:
-        if st.session_state.get(CONFIRM_KEY) == session_id:
+        if st.session_state.get(CONFIRM_END_KEY) == session_id:
             confirm_end(session_id)
         if shown.conversation is None:  # no longer assigned: what was said stays readable
             for message in shown.messages:
@@ -221,7 +244,7 @@ def confirm_end(session_id: int) -> None:
         )
         with st.container(horizontal=True):
             if st.button("Yes, end the session", key="confirm_end", type="primary"):
-                st.session_state.pop(CONFIRM_KEY, None)
+                st.session_state.pop(CONFIRM_END_KEY, None)
                 try:
                     conversation_service.end_conversation(
                         database, actor=actor, session_id=session_id
@@ -233,7 +256,7 @@ def confirm_end(session_id: int) -> None:
                     a11y.focus_next_run(REVIEW_HEADING)  # the conversation makes way for it
                 st.rerun()
             if st.button("Keep talking", key="cancel_end"):
-                st.session_state.pop(CONFIRM_KEY, None)
+                st.session_state.pop(CONFIRM_END_KEY, None)
                 a11y.focus_next_run(".st-key-chat_input textarea")
                 st.rerun()
 

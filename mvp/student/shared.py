@@ -15,10 +15,18 @@ from mvp import branch_view, store, ui
 PRACTICE_PAGE = "student/practice.py"
 SESSION_KEY = "student_session_id"
 CONVERSATION_PARAM = "c"  # the open conversation, in the address so a reload reopens it
+CONFIRM_END_KEY = "confirm_end_for"  # "End this session?" is asked for this conversation
+
+
+def _forget_end_question() -> None:
+    """Opening or leaving a conversation drops an "End this session?" left unanswered: it was
+    asked on that visit, and must not greet the next one (an attack, 2026-12-07)."""
+    st.session_state.pop(CONFIRM_END_KEY, None)
 
 
 def show_conversation(session_id: int | None) -> None:
     """Open a conversation (None: back to the lists), remembering it in the page address."""
+    _forget_end_question()
     if session_id is None:
         st.session_state.pop(SESSION_KEY, None)
         st.query_params.pop(CONVERSATION_PARAM, None)
@@ -29,6 +37,7 @@ def show_conversation(session_id: int | None) -> None:
 
 def open_on_practice_page(session_id: int) -> None:
     """From another page: the Practice page opens with this conversation (a callback)."""
+    _forget_end_question()
     st.session_state[SESSION_KEY] = session_id
     ui.go_to(PRACTICE_PAGE)
 

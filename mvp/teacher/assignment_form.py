@@ -14,6 +14,36 @@ from mvp.teacher.section_assignments import CONTINUING_HELP, RELEASE_OPTIONS
 safe = ui.safe_markdown  # every piece of text a person wrote goes through it
 
 
+# The form's fields, each with its value in a blank form.
+FIELDS: tuple[tuple[str, object], ...] = (
+    ("assignment_title", ""),
+    ("assignment_instructions", ""),
+    ("assignment_due", None),
+    ("assignment_clients", []),
+    ("assignment_release", "immediately"),
+    ("assignment_continuing", False),
+)
+FORM_SECTION_KEY = "assignment_form_section"  # the section whose draft the fields hold
+
+
+def _keep_drafts_apart(section_id: int) -> None:
+    """One section's draft and errors never show in another's form: switching sections puts
+    away what was typed (for when that section comes back) and shows the new one's own
+    (an attack, 2026-12-07: a refusal in one section's form showed in every other's)."""
+    state = st.session_state
+    shown = state.get(FORM_SECTION_KEY)
+    if shown == section_id:
+        return
+    if shown is not None:
+        draft = {key: state.get(key, blank) for key, blank in FIELDS}
+        state[f"assignment_draft_{shown}"] = (draft, state.get("assignment_errors", {}))
+    draft, errors = state.pop(f"assignment_draft_{section_id}", ({}, {}))
+    for key, blank in FIELDS:
+        state[key] = draft.get(key, blank)
+    state["assignment_errors"] = errors
+    state[FORM_SECTION_KEY] = section_id
+
+
 def _create_assignment(actor: UserRead, section_id: int) -> None:
     state = st.session_state
     title = (state.get("assignment_title") or "").strip()
@@ -40,20 +70,14 @@ def _create_assignment(actor: UserRead, section_id: int) -> None:
             raise
         state["assignment_errors"] = error.field_errors  # under their fields; nothing typed lost
         return
-    for key, blank in (
-        ("assignment_title", ""),
-        ("assignment_instructions", ""),
-        ("assignment_due", None),
-        ("assignment_clients", []),
-        ("assignment_release", "immediately"),
-        ("assignment_continuing", False),
-    ):
+    for key, blank in FIELDS:
         state[key] = blank
     state["assignment_errors"] = {}
     ui.flash(f"Created the draft “{safe(created.title)}”. Publish it when it is ready.")
 
 
 def assignment_form(actor: UserRead, section: SectionRead, client_names: dict[int, str]) -> None:
+    _keep_drafts_apart(section.id)
     errors = st.session_state.get("assignment_errors", {})
     with st.form(f"assignment_form_{section.id}"):
         st.markdown("**New assignment**")

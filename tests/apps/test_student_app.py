@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from sqlalchemy import delete
+from streamlit.proto.Block_pb2 import Block as BlockProto
 from streamlit.testing.v1 import AppTest
 
 from backend.config import get_settings
@@ -623,3 +624,56 @@ def test_a_message_sent_just_after_the_student_left_the_section_is_kept_on_scree
     at.chat_input(key="chat_input").set_value("Are you still there?").run()
     assert "Not sent: Are you still there?" in texts(at, "warning")
     assert app_api.request_count == 0
+
+
+def test_coming_back_to_a_conversation_does_not_ask_to_end_it(app, app_db, app_api):
+    """A student pressed End session, thought better of it and left with All clients; on
+    Continue conversation the page reopened on "End this session?" with its primary "Yes, end
+    the session", one click from ending for good. (An attack, 2026-12-07.)"""
+    classroom(app_db)
+    app_api.reply("I guess work has been a lot.", input_tokens=10, output_tokens=5)
+    at = log_in(app.run(), "sam.student")
+    start_button(at).click().run()
+    at.chat_input(key="chat_input").set_value("What brings you in?").run()
+    at.button(key="end_session").click().run()
+    assert "End this session?" in everything(at)
+    at.button(key="back_to_clients").click().run()  # leaves without answering
+
+    start_button(at).click().run()  # "Continue conversation"
+    assert "End this session?" not in everything(at)
+    assert [button.key for button in at.button if button.key == "end_session"] == ["end_session"]
+
+
+def _form_clears_on_submit(at, form_id: str) -> bool:
+    """What the browser does with the form's fields on submit (AppTest does not play it)."""
+    forms = []
+
+    def walk(node) -> None:
+        proto = getattr(node, "proto", None)
+        if isinstance(proto, BlockProto) and proto.WhichOneof("type") == "form":
+            forms.append(proto.form)
+        for child in getattr(node, "children", {}).values():
+            walk(child)
+
+    walk(at._tree)
+    (form,) = [form for form in forms if form.form_id == form_id]
+    return form.clear_on_submit
+
+
+def test_a_mistyped_join_code_stays_to_be_corrected_and_a_right_one_goes(app, app_db):
+    """The join form was cleared on every submit, so after "Check it for typos" the code to
+    check was gone from the box. (An attack, 2026-12-07.)"""
+    classroom(app_db)
+    with unit_of_work(app_db) as db:
+        other = make_section(db, teacher=make_user(db, role=Role.teacher), name="Ethics")
+    at = log_in(app.run(), "sam.student")
+    at.segmented_control(key="student_view").set_value("Join a section").run()
+    at.text_input(key="join_code").input("K7PQ2MXB")
+    at.button(key="join_submit").click().run()
+    assert "Check it for typos" in everything(at)
+    assert not _form_clears_on_submit(at, "join_form")
+    assert at.text_input(key="join_code").value == "K7PQ2MXB"
+    at.text_input(key="join_code").input(other.join_code)
+    at.button(key="join_submit").click().run()
+    assert "You joined Ethics." in everything(at)
+    assert at.text_input(key="join_code").value == ""

@@ -648,3 +648,27 @@ def test_a_refusal_with_no_field_leaves_no_stale_message_under_a_fixed_field(app
     assert "archived" in everything(at)
     assert at.text_input(key="assignment_title").value == "Week 1"
     assert _field_messages(at) == []
+
+
+def test_a_new_assignment_drafted_in_one_section_stays_in_that_section(app, app_db, teacher):
+    """A refusal in section A's New assignment form (no title) showed in section B's form too,
+    with A's typed instructions, so Create there would have made A's draft in B. Each section
+    keeps its own draft and errors. (An attack, 2026-12-07.)"""
+    with unit_of_work(app_db) as db:
+        make_client(db, teacher=teacher, name="Alex Rivera")
+        first = make_section(db, teacher=teacher, name="Group A")
+        second = make_section(db, teacher=teacher, name="Group B")
+    at = open_page(teacher_app(app), "Sections & assignments")
+    shown = at.selectbox(key="section_id").value
+    other = second.id if shown == first.id else first.id
+    at.text_area(key="assignment_instructions").input("Open questions only.")
+    at.button(key="create_assignment").click().run()
+    assert ":red[Give the assignment a title.]" in texts(at, "caption")
+
+    at.selectbox(key="section_id").set_value(other).run()
+    assert ":red[Give the assignment a title.]" not in texts(at, "caption")
+    assert at.text_area(key="assignment_instructions").value == ""
+
+    at.selectbox(key="section_id").set_value(shown).run()  # back: A's draft is as it was
+    assert at.text_area(key="assignment_instructions").value == "Open questions only."
+    assert ":red[Give the assignment a title.]" in texts(at, "caption")
