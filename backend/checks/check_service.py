@@ -356,7 +356,11 @@ def _judge(
     (False in demo mode). What judging cost joins the first probe's conversation, so it counts in
     the teacher's usage and the cost dashboard."""
     transcripts = [result.transcript for result in results]
-    judged = check_judge.judge_probes(get_gateway(), client, transcripts)
+    gateway = get_gateway()
+    if not gateway.demo_mode:  # one large call more: a day the probes used up stops it
+        with database(write=True) as db:  # (an attack, 2026-12-07: it was sent regardless)
+            budget_service.check_budgets(db, get_settings(), user_id=actor.id, check=True)
+    judged = check_judge.judge_probes(gateway, client, transcripts)
     if judged is None or results[0].session_id is None:
         return False
     first = judged[transcripts[0].key]

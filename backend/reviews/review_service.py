@@ -222,13 +222,20 @@ def prepare_review(
     version = rubric_service.rubric_for_session(db, session)
     turns = session_turns(db, session.id)
     if not any(turn.student for turn in turns):
-        raise ConflictError("This conversation has no messages of yours to review.")
+        student = _owner_if_not(db, actor, session)
+        raise ConflictError(
+            "This conversation has no messages of yours to review."
+            if student is None
+            else f"{student} said nothing in this conversation: there is nothing to review."
+        )
     client = ClientRead.model_validate(db.get(ClientProfile, session.client_id))
     settings = get_settings()
     teacher_view = _is_teacher_view(db, actor, session)
     pending_batch = review_batches.has_pending(db, session.id)
     if check_budget and not pending_batch:  # a pending batch is paid for: collecting it is not
-        budget_service.check_budgets(db, settings, user_id=session.user_id)
+        budget_service.check_budgets(
+            db, settings, user_id=session.user_id, owner_name=_owner_if_not(db, actor, session)
+        )
         budget_service.refuse_unpriced(settings, settings.review_model)
     job = ReviewJob(
         session_id=session.id,
@@ -641,6 +648,14 @@ def _is_teacher_view(db: Session, actor: UserRead, session: PracticeSession) -> 
     """Admins, the section's teacher, and a teacher reading their own test conversation: those
     who may edit the review see all of it."""
     return access.allows(db, actor, "review", "edit", session)
+
+
+def _owner_if_not(db: Session, actor: UserRead, session: PracticeSession) -> str | None:
+    """The name of the session's student when someone else asks for its review (None: they
+    ask themselves), for a refusal that says whose allowance is used up."""
+    if actor.id == session.user_id:
+        return None
+    return db.scalar(select(User.display_name).where(User.id == session.user_id))
 
 
 def _release_policy(db: Session, session: PracticeSession) -> ReviewRelease:

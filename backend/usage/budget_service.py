@@ -138,10 +138,13 @@ def check_budgets(
     reserve_cost: Decimal = Decimal(0),
     most_per_reply: Decimal | None = None,
     check: bool = False,
+    owner_name: str | None = None,
 ) -> None:
     """Refuse a new reply when a budget is used up (replies in flight count): the user's practice
     allowance, or with `check` (a client check's reply) their allowance for checks, and the
-    product's dollars; write the alert event at the threshold. The locks it takes make the transaction's check and its reservation (of
+    product's dollars; write the alert event at the threshold. `owner_name`: the user's name
+    when someone else asks (a teacher's review of a student's session), so the refusal says
+    whose allowance it is. The locks it takes make the transaction's check and its reservation (of
     `reserve_cost`; `most_per_reply` is the most any reply reserves) one step against every other
     check; keep the transaction short after it."""
     write_pending_rollups(db, DailyUsage)  # before the savepoint, whose rollback would undo it
@@ -153,13 +156,13 @@ def check_budgets(
             alert_at = overall.limit * Decimal(settings.budget_alert_threshold)
             if not overall.limit or overall.used + margin <= alert_at:  # 0: no global budget
                 attempt.commit()
-                _judge(db, settings, user_id, user, overall, check)
+                _judge(db, settings, user_id, user, overall, check, owner_name)
                 return
             attempt.rollback()
         user, overall = _locked_usage(db, settings, user_id, "exclusive", check)
     else:
         user, overall = usage_today(db, settings, user_id, check=check)
-    _judge(db, settings, user_id, user, overall, check)
+    _judge(db, settings, user_id, user, overall, check, owner_name)
 
 
 def refuse_unpriced(settings: Settings, *models: str) -> None:
@@ -229,6 +232,7 @@ def _judge(
     user: BudgetUse,
     overall: BudgetUse,
     check: bool = False,
+    owner_name: str | None = None,
 ) -> None:
     """Refuse at 100% of a budget; alert once at the threshold."""
     wait = hours_until_reset()
@@ -241,9 +245,14 @@ def _judge(
             details={"key": f"user:{user_id}:checks:full", "used": int(user.used)},
         )
     if user.limit and user.share >= 1:
+        allowance = f"today's practice allowance ({int(user.limit):,} tokens)"
         raise BudgetExceededError(
-            f"You have used today's practice allowance ({int(user.limit):,} tokens). It resets at "
-            f"midnight UTC, {wait}; your messages so far are saved."
+            f"You have used {allowance}. It resets at midnight UTC, {wait}; your messages so far "
+            "are saved."
+            if owner_name is None
+            else f"{owner_name} has used {allowance}, and a review of their session counts in "
+            f"it. It resets at midnight UTC, {wait}: ask for the review then, or ask an admin "
+            "to raise the allowance."
         ).log_event(
             "warning",
             BUDGET_CATEGORY,
