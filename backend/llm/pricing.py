@@ -6,7 +6,7 @@ a model without a price is *unpriced*: its cost is None, never a silent zero.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from functools import lru_cache
 
@@ -26,13 +26,26 @@ DEMO_MODEL = "demo"
 
 @dataclass(frozen=True)
 class ModelPrice:
-    """USD per million tokens for each kind of token."""
+    """USD per million tokens for each kind of token; a model priced by prompt length has the
+    prices of a call whose prompt is over `long_prompt_over` tokens as `long_prompt`."""
 
     input: Decimal
     output: Decimal
     cache_write_5m: Decimal
     cache_write_1h: Decimal
     cache_read: Decimal
+    long_prompt_over: int | None = None
+    long_prompt: ModelPrice | None = None
+
+    def for_prompt(self, prompt_tokens: int) -> ModelPrice:
+        """The prices every token of a call with this prompt size pays."""
+        if self.long_prompt and self.long_prompt_over and prompt_tokens > self.long_prompt_over:
+            return self.long_prompt
+        return self
+
+    def over(self, prompt_tokens: int, long_prompt: ModelPrice) -> ModelPrice:
+        """These prices up to `prompt_tokens` tokens of prompt, `long_prompt`'s above."""
+        return replace(self, long_prompt_over=prompt_tokens, long_prompt=long_prompt)
 
     @classmethod
     def from_base(cls, input_price: str | Decimal, output_price: str | Decimal) -> ModelPrice:
@@ -49,7 +62,11 @@ class ModelPrice:
 
 DEFAULT_PRICES: dict[str, ModelPrice] = {
     "claude-haiku-4-5": ModelPrice.from_base("1.00", "5.00"),
-    "claude-haiku-5-5": ModelPrice.from_base("0.10", "0.50"),
+    # Anthropic's Haiku 5.5 overview: a prompt over 100,000 tokens (input, cache writes and
+    # reads) pays five times as much for every token of the call, output included.
+    "claude-haiku-5-5": ModelPrice.from_base("0.10", "0.50").over(
+        100_000, ModelPrice.from_base("0.50", "2.50")
+    ),
     "claude-sonnet-4-5": ModelPrice.from_base("3.00", "15.00"),
     "claude-sonnet-4-6": ModelPrice.from_base("3.00", "15.00"),
     "claude-sonnet-5": ModelPrice.from_base("2.00", "10.00"),
@@ -117,9 +134,10 @@ def calculate_cost(
 ) -> Decimal | None:
     """Exact USD cost of one call (`batch`: answered in a Message Batch, at half price), or None
     when the model has no price."""
-    price = price_for(model, overrides_json)
-    if price is None:
+    listed = price_for(model, overrides_json)
+    if listed is None:
         return None
+    price = listed.for_prompt(usage.prompt_tokens)
     per_million = (
         usage.input_tokens * price.input
         + usage.output_tokens * price.output

@@ -511,3 +511,26 @@ def test_a_practice_sessions_average_cost_counts_the_review_attempts_it_replaced
     assert now.completed_today == 1
     assert now.avg_cost_per_practice_session == now.cost_today
     assert now.avg_cost_per_completed == Decimal("0.003")  # the conversation alone
+
+
+def test_a_long_review_on_haiku_5_5_costs_what_the_api_bills_for_a_long_prompt(
+    committed_engine, configure, api, classroom
+):
+    """A review sends the whole transcript; a long session's review on REVIEW_MODEL=
+    claude-haiku-5-5 can pass 100,000 prompt tokens, where every token costs five times as much.
+    The admin's review cost (and the dollar budget) counted a fifth of the bill. (An attack,
+    2026-12-07.)"""
+    from tests.integration.test_reviews import ended_session, valid_answer
+
+    configure(review_model="claude-haiku-5-5")
+    with unit_of_work(committed_engine) as db:
+        admin = make_user(db, role=Role.admin)
+    session_id = ended_session(committed_engine, classroom)
+    api.tool_reply(valid_answer(), input_tokens=120_000, output_tokens=1_000)
+    review_service.create_review(
+        Database(committed_engine), actor=classroom.student, session_id=session_id
+    )
+    billed = (120_000 * Decimal("0.50") + 1_000 * Decimal("2.50")) / 1_000_000
+    with unit_of_work(committed_engine, write=False) as db:
+        today, _month = metrics_service.review_costs(db, actor=admin)
+    assert today.cost == billed == Decimal("0.0625")

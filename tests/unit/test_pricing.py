@@ -99,3 +99,22 @@ def test_batch_price_is_half_of_every_kind_of_token():
     )
     assert calculate_cost("claude-haiku-4-5", usage, batch=True) == Decimal("0.005")
     assert calculate_cost("unknown-model", usage, batch=True) is None  # unpriced stays unpriced
+
+
+def test_haiku_5_5_prices_every_token_of_a_prompt_over_100k_five_times_higher():
+    """Anthropic's Haiku 5.5 overview: $0.10 / $0.50 per million input / output tokens for a
+    prompt up to 100,000 tokens, $0.50 / $2.50 (and cache prices alike) over it; the product
+    priced every call at the short rate, a fifth of a long review's bill. (An attack,
+    2026-12-07.)"""
+    at_the_line = Usage(input_tokens=60_000, cache_read_tokens=40_000, output_tokens=1_000)
+    # 60000*0.10 + 40000*0.01 + 1000*0.50 = 6,900 per million
+    assert calculate_cost("claude-haiku-5-5", at_the_line) == Decimal("0.0069")
+    over = Usage(
+        input_tokens=60_000,
+        cache_write_5m_tokens=1,
+        cache_read_tokens=40_000,
+        output_tokens=1_000,
+    )
+    # 60000*0.50 + 1*0.625 + 40000*0.05 + 1000*2.50 = 34,500.625 per million
+    assert calculate_cost("claude-haiku-5-5", over) == Decimal("0.034500625")
+    assert calculate_cost("claude-haiku-5-5", over, batch=True) == Decimal("0.0172503125")
