@@ -232,6 +232,12 @@ class BillLine:
 BATCH_MULTIPLIER = Decimal("0.5")
 
 
+#: Models whose every token costs more once the prompt is over a size: (size, list prices).
+LONG_PROMPT_PRICES: dict[str, tuple[int, tuple[str, str]]] = {
+    "claude-haiku-5-5": (100_000, ("0.50", "2.50")),
+}
+
+
 def bill(
     model: str, usage: dict[str, Any], *, tool_use: bool = False, batch: bool = False
 ) -> BillLine:
@@ -252,6 +258,10 @@ def bill(
     prices = LIST_PRICES.get(_base_model(model))
     if prices is None:
         return BillLine(model, counts, None, tool_use, batch)
+    over, long_prices = LONG_PROMPT_PRICES.get(_base_model(model), (0, prices))
+    prompt = counts["input_tokens"] + write_5m + write_1h + counts["cache_read_tokens"]
+    if over and prompt > over:
+        prices = long_prices
     input_price, output_price = (Decimal(price) for price in prices)
     per_million = (
         counts["input_tokens"] * input_price

@@ -533,4 +533,4 @@ def test_a_long_review_on_haiku_5_5_costs_what_the_api_bills_for_a_long_prompt(
     billed = (120_000 * Decimal("0.50") + 1_000 * Decimal("2.50")) / 1_000_000
     with unit_of_work(committed_engine, write=False) as db:
         today, _month = metrics_service.review_costs(db, actor=admin)
-    assert today.cost == billed == Decimal("0.0625")
+    assert today.cost == billed == api.billed_usd() == Decimal("0.0625")
