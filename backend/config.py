@@ -124,7 +124,7 @@ class Settings(BaseSettings):
 
     # Rate limits (moving window, `limits` notation)
     user_rate_limit: str = "10/minute"
-    global_rate_limit: str = "1000/hour"
+    global_rate_limit: str = "300/minute"
     # Log-in attempts (right or wrong) one browser session may make for one username, and that all
     # browsers together may make for one username: an attacker's own browser is stopped, and
     # guessing from many browsers only slows the username down for seconds (see the README).

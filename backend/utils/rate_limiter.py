@@ -119,7 +119,7 @@ class RateLimiter:
         storage_uri: str = "memory://",
         *,
         user_limit: str = "10/minute",
-        global_limit: str = "1000/hour",
+        global_limit: str = "300/minute",
         login_browser_limit: str = "5/5 minutes",
         login_username_limit: str = "10/minute",
         signup_code_limit: str = "60/10 minutes",
