@@ -10,7 +10,9 @@ same transaction as each reply, so every process agrees and a check reads one da
 
 A reply in flight counts too: its claim reserves its estimated tokens and cost until it is stored,
 and checks are serialized, so concurrent requests cannot all pass on the same remaining allowance.
-A budget is exceeded by at most the one reply that was admitted last.
+A budget is exceeded by at most the one reply that was admitted last. Reviews, memory summaries,
+drill drafts and a client check's judge call are checked before they are asked for but reserve
+nothing: near the limit, several of them at once may each pass.
 
 On SQLite the write lock serializes them. On PostgreSQL a user's checks are serialized by that
 user's advisory lock, and the global budget's by a global one, taken *shared* while the day is far
