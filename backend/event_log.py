@@ -203,6 +203,9 @@ PAID_CALL_CATEGORIES = (
     "review_call",
     "connection_test_call",
 )
+#: Of those, the calls whose tokens are a conversation's (as "Tokens today" and the daily sheet
+#: count them); the others add cost only.
+CONVERSATION_CALL_CATEGORIES = ("partial_reply", "judge_call", "memory_call")
 
 
 def paid_usage(details: dict | None) -> dict[str, int]:

@@ -641,9 +641,11 @@ def _practising_since(since: datetime) -> ColumnElement[bool]:
 
 
 def active_sessions(
-    db: Session, *, actor: UserRead | None, limit: int = 100, now: datetime | None = None
+    db: Session, *, actor: UserRead | None, now: datetime | None = None
 ) -> list[ActiveSession]:
-    """The practice conversations active now (`ACTIVE_WITHIN`), latest started first."""
+    """Every practice conversation active now (`ACTIVE_WITHIN`), latest started first: the Now
+    tab counts them all, so it lists them all (it listed 100 of a class of 150 unsaid; an
+    attack, 2026-12-07)."""
     access.require(db, actor, "administration", "use")
     since = (now or datetime.now(UTC)) - ACTIVE_WITHIN
     rows = db.execute(
@@ -659,7 +661,6 @@ def active_sessions(
         .join(ClientProfile, ClientProfile.id == PracticeSession.client_id)
         .where(PracticeSession.status == SessionStatus.active, PRACTICE, _practising_since(since))
         .order_by(PracticeSession.started_at.desc())
-        .limit(limit)
     ).all()
     return [ActiveSession(*row) for row in rows]
 
@@ -731,8 +732,10 @@ def _unkept_replies(
         )
     ):
         details = details or {}
-        # Reviews add their cost to an hour, never tokens.
-        tokens = 0 if category == "review_call" else event_log.paid_tokens(details)
+        # Conversations' tokens only, as in Today's figures: reviews, drill drafts and
+        # connection tests add their cost to an hour, never tokens (an attack, 2026-12-07).
+        conversation = category in event_log.CONVERSATION_CALL_CATEGORIES
+        tokens = event_log.paid_tokens(details) if conversation else 0
         cost = event_log.paid_cost(details)
         hour = at.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
         before_tokens, before_cost = by_hour.get(hour, (0, Decimal(0)))

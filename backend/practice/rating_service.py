@@ -38,7 +38,7 @@ from backend.models import (
 from backend.models.base import utcnow
 from backend.models.enums import MessageRole, SessionStatus
 from backend.practice import session_service
-from backend.utils.formatting import Named, told_apart, whose_client
+from backend.utils.formatting import Named, format_share, told_apart, whose_client
 from backend.utils.text import clean_text
 
 #: A session form counts as positive when both scores are at least this.
@@ -67,6 +67,11 @@ class RatingShare:
     @property
     def percent(self) -> float | None:
         return round(100 * self.positive / self.total, 1) if self.total else None
+
+    @property
+    def shown(self) -> str:
+        """As a page shows it: 199 of 200 is '>99%', never '100%' (an attack, 2026-12-07)."""
+        return format_share(self.positive / self.total) if self.total else "—"
 
 
 def submit_session_rating(

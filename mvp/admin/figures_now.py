@@ -110,7 +110,7 @@ def today_figures(now: metrics_service.NowFigures, feedback: rating_service.Rati
         [
             (
                 "Positive feedback",
-                "—" if feedback.percent is None else f"{feedback.percent:.0f}%",
+                feedback.shown,
                 f"All time: {feedback.positive} of {feedback.total} reply thumbs and end-of-session "
                 "forms (4 or 5 out of 5) are positive.",
             )

@@ -89,7 +89,7 @@ def _card_feedback(feedback: rating_service.ClientRatings | None) -> None:
         return
     share = feedback.share
     st.caption(
-        f"Feedback: {share.positive} of {share.total} positive ({share.percent:.0f}%)",
+        f"Feedback: {share.positive} of {share.total} positive ({share.shown})",
         help="Students' thumbs on this client's replies and their end-of-session "
         "forms (positive: realism and usefulness both 4 or 5 out of 5).",
     )

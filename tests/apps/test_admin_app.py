@@ -682,3 +682,44 @@ def test_an_older_page_says_what_it_holds_and_a_filter_changed_back_shows_the_ne
     at.multiselect(key="log_severity").set_value(chosen).run()
     assert_clean(at)
     assert "event 059" in shown(at)
+
+
+def test_positive_feedback_never_reads_all_while_one_rating_is_negative(app, app_db, admin):
+    """199 of 200 reply ratings thumbs up: "Positive feedback" read "100%" beside its own help
+    "199 of 200 ... are positive", and the one complaint vanished from the figure an operator
+    scans. (An attack, 2026-12-07.)"""
+    with unit_of_work(app_db) as db:
+        room = make_classroom(db)
+        session = start_session(db, user=room.student, client=room.client)
+        for number in range(200):
+            add_message(db, actor=room.student, session_id=session.id, content=f"Turn {number}.")
+            stored = add_reply(
+                db,
+                session_id=session.id,
+                content="Okay.",
+                usage=Usage(input_tokens=10, output_tokens=2),
+                cost=Decimal("0.000001"),
+            )
+            rating_service.rate_reply(
+                db, actor=room.student, message_id=stored.id, positive=number != 0
+            )
+    at = admin_app(app)
+    assert "199 of 200" in next(m.help for m in at.metric if m.label == "Positive feedback")
+    assert metric(at, "Positive feedback") == ">99%"
+
+
+def test_every_active_session_is_listed_for_a_class_of_150(app, app_db, admin):
+    """150 students practising at once: "Active sessions" read 150 while the table under it
+    listed 100 conversations and said nothing of the other 50, so an operator looking for a
+    student who reported a problem could not find them. (An attack, 2026-12-07.)"""
+    with unit_of_work(app_db) as db:
+        room = make_classroom(db)
+        for number in range(150):
+            student = make_user(
+                db, role=Role.student, username=f"pupil{number:03}", display_name=f"Pupil {number}"
+            )
+            enroll(db, section=room.section, student=student)
+            start_session(db, user=student, client=room.client)
+    at = admin_app(app)
+    assert metric(at, "Active sessions") == "150"
+    assert len(table(at, "Who")) == 150

@@ -615,3 +615,39 @@ def test_a_conversation_whose_reply_is_streaming_now_is_active_not_left_open(db)
     active = metrics_service.active_sessions(db, actor=admin)
     assert [a.session_id for a in active] == [session.id]
     assert metrics_service.now_figures(db, actor=admin).left_open_sessions == 0
+
+
+def test_tokens_of_the_last_24_hours_count_what_tokens_today_counts(
+    committed_engine, api, classroom
+):
+    """A student's reply (1,000 in, 100 out) and an admin's Test connection (12 in, 2 out):
+    "Tokens today" read 1,100 (conversations' tokens), while the Usage tab's hours of today
+    added to 1,114, though its help says it counts as Today's figures do: it counted the
+    connection test's (and drafted drill items') tokens from their events. Costs agreed.
+    (An attack, 2026-12-07.)"""
+    from backend.db import Database, unit_of_work
+    from backend.monitoring import health_service
+    from backend.practice import conversation_service
+
+    now = datetime.now(UTC)
+    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    if now - midnight < timedelta(minutes=2):
+        pytest.skip("too close to midnight UTC: the day would change under the test")
+    database = Database(committed_engine)
+    with unit_of_work(committed_engine) as db:
+        admin = make_user(db, role=Role.admin)
+    session = conversation_service.start_conversation(
+        database, actor=classroom.student, client_id=classroom.client.id
+    )
+    api.reply("Fine, I suppose.", input_tokens=1000, output_tokens=100)
+    assert conversation_service.send_message(
+        database, actor=classroom.student, session_id=session.id, content="How are you?"
+    ).ok
+    api.reply("ok", input_tokens=12, output_tokens=2)
+    assert health_service.run_connection_test(database, actor=admin).ok
+    with unit_of_work(committed_engine, write=False) as db:
+        today = metrics_service.now_figures(db, actor=admin)
+        hours = metrics_service.hourly_usage(db, actor=admin)
+    todays_hours = [bucket for bucket in hours if bucket.start >= midnight]
+    assert today.tokens_today == 1100 == sum(bucket.tokens for bucket in todays_hours)
+    assert today.cost_today == sum((bucket.cost for bucket in todays_hours), Decimal(0))

@@ -79,3 +79,13 @@ def test_a_share_never_rounds_into_all_or_nothing():
         ">99%",
         "100%",
     ]
+
+
+def test_a_share_of_ratings_never_rounds_into_all_or_none():
+    """The admin's "Positive feedback" and a client card's feedback showed 199 of 200 as
+    "100%" and 1 of 1,000 as "0%". (An attack, 2026-12-07.)"""
+    from backend.practice.rating_service import RatingShare
+
+    shown = [RatingShare("x", positive, total).shown for positive, total in ((199, 200), (1, 1000))]
+    assert shown == [">99%", "<1%"]
+    assert RatingShare("x", 3, 4).shown == "75%" and RatingShare("x", 0, 0).shown == "—"
