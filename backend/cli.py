@@ -131,7 +131,8 @@ def cmd_ready(_args: argparse.Namespace) -> int:
 def cmd_watch(args: argparse.Namespace) -> int:
     from backend.monitoring import watch
 
-    port = args.port or get_settings().readiness_port
+    settings = get_settings()  # first: a setting it cannot read stops it before it serves
+    port = args.port or settings.readiness_port
     print(f"Readiness on http://0.0.0.0:{port}/ready", flush=True)
     watch.run(port)
     return 0

@@ -28,6 +28,7 @@ from backend.utils.singleton import process_wide
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SQLITE_PATH = PROJECT_ROOT / "data" / "app.db"
 _EMAIL = re.compile(r"[^@\s<>()\[\]\\,;:\"]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
+_DATABASE_URL = re.compile(r"[\w+]+://")  # what SQLAlchemy's URL parser needs to begin with
 _REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
 # Settings whose value a message about them must not repeat.
 _SECRET_SETTING = re.compile(r"KEY|PASSWORD|SECRET|TOKEN|URL")
@@ -260,7 +261,14 @@ class Settings(BaseSettings):
     def _sqlite_relative_to_project(cls, value: str) -> str:
         """`sqlite:///data/app.db` means the project's data folder, wherever the app starts;
         `postgres://` and `postgresql://` (what hosting platforms inject) use the installed
-        driver, psycopg 3."""
+        driver, psycopg 3. One without `scheme://` is refused here, naming the setting, not in
+        SQLAlchemy's traceback at the first connection (the value is not echoed: it may hold a
+        password)."""
+        if not _DATABASE_URL.match(value):
+            raise ValueError(
+                "DATABASE_URL must look like sqlite:///data/app.db or "
+                "postgresql+psycopg://user:password@host:5432/name"
+            )
         for scheme in ("postgres://", "postgresql://"):
             if value.startswith(scheme):
                 return "postgresql+psycopg://" + value.removeprefix(scheme)

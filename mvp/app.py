@@ -191,6 +191,7 @@ def main() -> None:
     ui.show_flash()
     if user is not None:
         setup_notes()
+    ui.end_visit_if_page_changed(page.url_path)
     page.run()
 
 

@@ -77,6 +77,26 @@ def show_unexpected(error: BaseException) -> None:
     st.error(UNEXPECTED, icon=":material/error:")
 
 
+VISIT_KEYS = "_visit_keys"  # session state that lasts while the person stays on one page
+SHOWN_PAGE_KEY = "_shown_page"
+
+
+def remember_for_this_visit(key: str, value: object) -> None:
+    """`st.session_state[key] = value` until the person goes to another page: a question left
+    unanswered there must not greet their next visit (an attack, 2026-12-07)."""
+    st.session_state[key] = value
+    st.session_state.setdefault(VISIT_KEYS, set()).add(key)
+
+
+def end_visit_if_page_changed(page_path: str) -> None:
+    """Forget what `remember_for_this_visit` kept once the page shown is another one."""
+    if st.session_state.get(SHOWN_PAGE_KEY) == page_path:
+        return
+    for key in st.session_state.pop(VISIT_KEYS, set()):
+        st.session_state.pop(key, None)
+    st.session_state[SHOWN_PAGE_KEY] = page_path
+
+
 def flash(message: str, level: str = "success") -> None:
     """A message for the next run (after a callback or a rerun)."""
     st.session_state[FLASH_KEY] = (level, message)

@@ -154,12 +154,14 @@ def estimate_check_cost(db: Session, *, actor: UserRead | None, client_id: int) 
     if gateway.demo_mode:
         return None
     settings = get_settings()
-    chat, judge = _estimated_usage(client)
-    chat_cost = calculate_cost(gateway.model, chat, settings.model_prices_json)
-    judge_cost = calculate_cost(settings.judge_model, judge, settings.model_prices_json)
-    if chat_cost is None or judge_cost is None:
+    turns, judge = _estimated_usage(client)
+    # Call by call: a model priced by prompt length prices each call by its own prompt (the sum
+    # of the turns priced as one call passed Haiku 5.5's long-prompt line; an attack, 2026-12-07).
+    costs = [calculate_cost(gateway.model, turn, settings.model_prices_json) for turn in turns]
+    costs.append(calculate_cost(settings.judge_model, judge, settings.model_prices_json))
+    if any(cost is None for cost in costs):
         return None
-    return chat_cost + judge_cost
+    return sum((cost for cost in costs if cost is not None), Decimal(0))
 
 
 def estimate_check_tokens(db: Session, *, actor: UserRead | None, client_id: int) -> int | None:
@@ -168,12 +170,12 @@ def estimate_check_tokens(db: Session, *, actor: UserRead | None, client_id: int
     client = _checkable(db, actor, client_id)
     if get_gateway().demo_mode:
         return None
-    chat, judge = _estimated_usage(client)
-    return chat.total_tokens + judge.total_tokens
+    turns, judge = _estimated_usage(client)
+    return sum(turn.total_tokens for turn in turns) + judge.total_tokens
 
 
-def _estimated_usage(client: ClientRead) -> tuple[Usage, Usage]:
-    """(the probes' replies, the judge call) of a check: every probe turn reads the role-play
+def _estimated_usage(client: ClientRead) -> tuple[list[Usage], Usage]:
+    """(each probe turn's call, the judge call) of a check: every probe turn reads the role-play
     guide from the cache (any conversation in the last hour wrote it); the client's part is
     written by the first reply and read by the rest; each turn writes what it adds to its
     conversation and reads the turns before; replies of a natural length for the client's style;
@@ -181,7 +183,7 @@ def _estimated_usage(client: ClientRead) -> tuple[Usage, Usage]:
     full price)."""
     guide, own = (estimate_tokens(part) for part in prompt_service.system_parts(client))
     reply = conversation_service.reply_max_tokens(client) // REPLY_SHARE_OF_CAP
-    chat = Usage(cache_write_5m_tokens=own, cache_read_tokens=-own)  # the first reply writes it
+    turns: list[Usage] = []
     transcripts = 0
     probes = load_probes()
     for probe in probes:
@@ -189,9 +191,14 @@ def _estimated_usage(client: ClientRead) -> tuple[Usage, Usage]:
         for index, line in enumerate(probe.student_lines):
             new = estimate_tokens(line) + MESSAGE_OVERHEAD_TOKENS
             new += reply + MESSAGE_OVERHEAD_TOKENS if index else 0  # the reply before it
-            chat.cache_read_tokens += guide + own + cached
-            chat.cache_write_5m_tokens += new
-            chat.output_tokens += reply
+            first = not turns  # the first reply writes the client's part, the rest read it
+            turns.append(
+                Usage(
+                    cache_read_tokens=guide + cached + (0 if first else own),
+                    cache_write_5m_tokens=new + (own if first else 0),
+                    output_tokens=reply,
+                )
+            )
             cached += new
         transcripts += cached + reply + MESSAGE_OVERHEAD_TOKENS
     keys = [probe.key for probe in probes]
@@ -201,7 +208,7 @@ def _estimated_usage(client: ClientRead) -> tuple[Usage, Usage]:
         + transcripts,
         output_tokens=JUDGE_OUTPUT_TOKENS_PER_PROBE * len(probes),
     )
-    return chat, judge
+    return turns, judge
 
 
 # Rules ------------------------------------------------------------------------------------------

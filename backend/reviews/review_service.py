@@ -51,7 +51,7 @@ from backend.models import (
     User,
 )
 from backend.models.base import utcnow
-from backend.models.enums import SessionStatus
+from backend.models.enums import Role, SessionStatus
 from backend.models.review import BatchStatus, ReviewRelease, ReviewSource, ReviewStatus
 from backend.practice import memory_service, output_guard
 from backend.reviews import review_batches, review_prompt, review_rules, risk, rubric_service
@@ -234,7 +234,11 @@ def prepare_review(
     pending_batch = review_batches.has_pending(db, session.id)
     if check_budget and not pending_batch:  # a pending batch is paid for: collecting it is not
         budget_service.check_budgets(
-            db, settings, user_id=session.user_id, owner_name=_owner_if_not(db, actor, session)
+            db,
+            settings,
+            user_id=session.user_id,
+            owner_name=_owner_if_not(db, actor, session),
+            asker_is_admin=actor.role == Role.admin,
         )
         budget_service.refuse_unpriced(settings, settings.review_model)
     job = ReviewJob(

@@ -141,12 +141,13 @@ def check_budgets(
     most_per_reply: Decimal | None = None,
     check: bool = False,
     owner_name: str | None = None,
+    asker_is_admin: bool = False,
 ) -> None:
     """Refuse a new reply when a budget is used up (replies in flight count): the user's practice
     allowance, or with `check` (a client check's reply) their allowance for checks, and the
     product's dollars; write the alert event at the threshold. `owner_name`: the user's name
     when someone else asks (a teacher's review of a student's session), so the refusal says
-    whose allowance it is. The locks it takes make the transaction's check and its reservation (of
+    whose allowance it is (and, to an admin, the setting that raises it). The locks it takes make the transaction's check and its reservation (of
     `reserve_cost`; `most_per_reply` is the most any reply reserves) one step against every other
     check; keep the transaction short after it."""
     write_pending_rollups(db, DailyUsage)  # before the savepoint, whose rollback would undo it
@@ -158,13 +159,13 @@ def check_budgets(
             alert_at = overall.limit * Decimal(settings.budget_alert_threshold)
             if not overall.limit or overall.used + margin <= alert_at:  # 0: no global budget
                 attempt.commit()
-                _judge(db, settings, user_id, user, overall, check, owner_name)
+                _judge(db, settings, user_id, user, overall, check, (owner_name, asker_is_admin))
                 return
             attempt.rollback()
         user, overall = _locked_usage(db, settings, user_id, "exclusive", check)
     else:
         user, overall = usage_today(db, settings, user_id, check=check)
-    _judge(db, settings, user_id, user, overall, check, owner_name)
+    _judge(db, settings, user_id, user, overall, check, (owner_name, asker_is_admin))
 
 
 def refuse_unpriced(settings: Settings, *models: str) -> None:
@@ -234,9 +235,10 @@ def _judge(
     user: BudgetUse,
     overall: BudgetUse,
     check: bool = False,
-    owner_name: str | None = None,
+    asked_for: tuple[str | None, bool] = (None, False),
 ) -> None:
-    """Refuse at 100% of a budget; alert once at the threshold."""
+    """Refuse at 100% of a budget; alert once at the threshold. `asked_for`: (the user's name
+    when someone else asks, whether that is an admin)."""
     wait = hours_until_reset()
     if check and user.limit and user.share >= 1:
         raise CheckAllowanceUsedUp(int(user.limit), wait).log_event(
@@ -248,13 +250,18 @@ def _judge(
         )
     if user.limit and user.share >= 1:
         allowance = f"today's practice allowance ({int(user.limit):,} tokens)"
+        owner_name, asker_is_admin = asked_for
+        raise_it = (
+            "raise USER_DAILY_TOKEN_BUDGET (a restart applies it)"
+            if asker_is_admin
+            else "ask an admin to raise the allowance"
+        )
         raise BudgetExceededError(
             f"You have used {allowance}. It resets at midnight UTC, {wait}; your messages so far "
             "are saved."
             if owner_name is None
             else f"{owner_name} has used {allowance}, and a review of their session counts in "
-            f"it. It resets at midnight UTC, {wait}: ask for the review then, or ask an admin "
-            "to raise the allowance."
+            f"it. It resets at midnight UTC, {wait}: ask for the review then, or {raise_it}."
         ).log_event(
             "warning",
             BUDGET_CATEGORY,

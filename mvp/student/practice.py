@@ -208,7 +208,7 @@ def conversation(session_id: int) -> bool:
             and not confirming
             and st.button("End session", key="end_session", icon=":material/stop_circle:")
         ):
-            st.session_state[CONFIRM_END_KEY] = session_id
+            ui.remember_for_this_visit(CONFIRM_END_KEY, session_id)
             a11y.focus_next_run('.st-key-end_confirmation [role="alert"]')  # the button goes
             st.rerun()
     # A branch: the moment it practises.

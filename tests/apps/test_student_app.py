@@ -677,3 +677,28 @@ def test_a_mistyped_join_code_stays_to_be_corrected_and_a_right_one_goes(app, ap
     at.button(key="join_submit").click().run()
     assert "You joined Ethics." in everything(at)
     assert at.text_input(key="join_code").value == ""
+
+
+def test_leaving_by_the_sidebar_does_not_bring_end_this_session_back(app, app_db, app_api):
+    """A student pressed End session, thought better of it and went to My sessions from the
+    sidebar (to look at an earlier conversation) without answering. Back on Practice, the same
+    conversation opens on "End this session?" with its primary "Yes, end the session", one
+    click from ending it for good: the question asked on that visit greets the next one, which
+    the fix for leaving with All clients meant to stop (shared._forget_end_question runs only
+    on show_conversation / open_on_practice_page, not when the student leaves by the sidebar)."""
+    classroom(app_db)
+    app_api.reply("I guess work has been a lot.", input_tokens=10, output_tokens=5)
+    at = log_in(app.run(), "sam.student")
+    start_button(at).click().run()
+    at.chat_input(key="chat_input").set_value("What brings you in?").run()
+    at.button(key="end_session").click().run()
+    assert "End this session?" in everything(at)
+
+    open_page(at, "My sessions")  # leaves without answering
+    assert "End this session?" not in everything(at)
+    open_page(at, "Practice")
+    assert "I guess work has been a lot." in "\n".join(
+        m.markdown[0].value for m in at.chat_message
+    ), "the conversation should be open again"
+    assert "End this session?" not in everything(at)
+    assert [b.key for b in at.button if b.key == "confirm_end"] == []

@@ -103,3 +103,27 @@ def test_a_teacher_asking_to_review_a_silent_session_is_told_about_the_student(
     )
     with pytest.raises(AppError, match="^This conversation has no messages of yours to review"):
         review_service.start_review(database, actor=classroom.student, session_id=session.id)
+
+
+def test_an_admin_refused_a_students_review_is_told_what_raises_the_allowance(
+    committed_engine, configure, api, classroom
+):
+    """An admin refused a student's review was told to "ask an admin to raise the allowance".
+    (An attack on the fix above, 2026-12-07.)"""
+    configure(user_daily_token_budget=1000)
+    database = Database(committed_engine)
+    session = conversation_service.start_conversation(
+        database, actor=classroom.student, client_id=classroom.client.id
+    )
+    api.reply("Work has been rough lately.", input_tokens=1000, output_tokens=6)
+    assert conversation_service.send_message(
+        database, actor=classroom.student, session_id=session.id, content="What brings you in?"
+    ).ok
+    conversation_service.end_conversation(database, actor=classroom.student, session_id=session.id)
+    with unit_of_work(committed_engine) as db:
+        admin = make_user(db, role=Role.admin)
+    with pytest.raises(BudgetExceededError) as refused:
+        review_service.start_review(database, actor=admin, session_id=session.id)
+    message = refused.value.message
+    assert message.startswith(f"{classroom.student.display_name} has used"), message
+    assert "ask an admin" not in message and "USER_DAILY_TOKEN_BUDGET" in message, message

@@ -672,3 +672,29 @@ def test_a_judge_answer_that_does_not_judge_every_dimension_scores_nothing(
     api.set_default_tool_reply(judgement)
     with pytest.raises(check_service.JudgeUnusable, match="Run the check again"):
         check_service.run_check(Database(committed_engine), actor=teacher, client_id=client.id)
+
+
+def test_a_check_on_haiku_5_5_is_estimated_at_what_it_bills(
+    committed_engine, api, configure, teacher_client
+):
+    """A teacher with ANTHROPIC_MODEL=claude-haiku-5-5 sees, before running a check, what it
+    should cost. Every probe call is a few thousand tokens, far from the 100,000-token long-prompt
+    tier, and the API bills each call at the base price; but the estimate prices the sum of all
+    the probes' turns (over 100,000 tokens together) as if it were one long call, so it says
+    about five times what the check then costs, and the scorecard's "estimated" beside "cost"
+    is off by as much. (An attack on the long-prompt prices, 2026-12-07.)"""
+    configure(anthropic_model="claude-haiku-5-5")
+    teacher, client = teacher_client
+    api.use_api_usage()
+    _script(api)
+    with unit_of_work(committed_engine) as db:
+        other = make_client(db, teacher=teacher, name="Jo Park")
+    database = Database(committed_engine)
+    warm = conversation_service.start_conversation(database, actor=teacher, client_id=other.id)
+    conversation_service.send_message(database, actor=teacher, session_id=warm.id, content="Hi.")
+    api.clear_bill()
+    card = _run(committed_engine, teacher, client)
+    assert card.estimated_cost is not None and card.cost == api.billed_usd()
+    assert 0.8 <= card.cost / card.estimated_cost <= 1.2, (
+        f"billed {card.cost}, estimated {card.estimated_cost}"
+    )
