@@ -86,6 +86,18 @@ _NOT_CONFRONT = re.compile(
     r"|you never (?:wanted to end up|thought you'd|saw yourself|pictured yourself)"
     r"|you always (?:come back|keep going|get back up|pick yourself up)(?:,|$| even| again)"
     r"|why would you want to (?!ruin|lose|throw|waste|wreck|destroy|risk|give up)"
+    # The client's own view of themself given back as theirs, in other words: "You feel you
+    # haven't been a responsible father", "Part of you suspects you're making excuses", "It
+    # feels to you like you always let them down" (an attack, 2026-12-07). The frame must hold
+    # a clause ("You feel sorry for yourself" stays sarcasm).
+    r"|(?:you feel(?: like| that)?|you're feeling like|it feels(?: to you)? like"
+    r"|part of you (?:suspects|thinks|believes|feels|wonders|worries|knows|fears|says)(?: that)?"
+    r"|you(?:'re)? (?:wonder|wondering|worry|worried|suspect|fear|afraid|scared)"
+    r"(?: if| whether| that)?"
+    r"|you (?:keep )?tell(?:ing)? yourself(?: that)?) "
+    r"(?=(?:you|you're|you've|you'll|you'd|i|i'm|it|it's|he|she|they|nobody|no one|everyone"
+    r"|everything|your)(?![a-z']))[^.?!]*"
+    r"|you see yourself as [^.?!]*"
     r")"
 )
 # Words of a phrase that say nothing of their own (the client's "me" is the student's "you").
@@ -113,6 +125,15 @@ _BLAMING_QUESTION = re.compile(
     r"|why can't you just\b.*"
     r"|what(?: the hell| on earth|'s| is)(?: the hell)? (?:is )?wrong with you.*"
     r"|what was that about)[?!]+$"
+)
+# ... and hindsight put as a question about a past act, with what it could have led to or
+# without a question's mark ("What were you thinking when you got into your car after six
+# beers, you could have killed somebody."; an AnnoMI low-quality session's turn, an attack,
+# 2026-12-07). "What were you thinking when you decided to come in?" asks.
+_BLAMING_HINDSIGHT = re.compile(
+    r"^what (?:the hell |on earth |in the world )?were you thinking (?:when|while|driving|getting"
+    r"|going|doing|drinking|letting|leaving|taking)(?![a-z'])"
+    r"(?:.*(?<![a-z'])(?:could|might|should) have(?![a-z']).*|[^?]*)$"
 )
 # A choice put as a threat ("It's your choice if you want to keep hurting your kids."; "Only you
 # can decide whether your kids matter more than beer."): autonomy's words around harm, or a doubt
@@ -143,6 +164,7 @@ def confronts(text: TurnText, heard: str = "") -> bool:
         return True
     return any(
         _BLAMING_QUESTION.match(LEAD_IN.sub("", sentence))
+        or _BLAMING_HINDSIGHT.match(LEAD_IN.sub("", sentence))
         or (TurnText(sentence).has(AUTONOMY) and _THREATENED.search(sentence))
         for sentence in text.sentences
     )
@@ -178,6 +200,9 @@ ADVICE = (
     "you should", "i think you should", "i think you need", "you need to", "if i were you",
     "you ought to", "you have to", "you'd better", "i recommend", "i'd recommend",
     "my advice", "i suggest", "i'd suggest", "the best thing you could do", "just stop",
+    # How many say "should": "You must cut down.", "You have got to find another way." (a
+    # guess at a feeling, "You must be exhausted.", is read as the guess: `_AS_MEANT`).
+    "you must", "you have got to", "you've got to", "you gotta",
 )  # fmt: skip
 # Advice put in a reflection's words: advice wherever it stands, whatever the learned layer says
 # ("It sounds like you should cut out caffeine." reads as a reflection to it).
@@ -374,6 +399,8 @@ def _telling(turn: StudentTurn) -> TurnText:
 # "You must be exhausted."), and "You should be proud of ..." affirms.
 _FEELING = "(?:" + "|".join(re.escape(feeling) for feeling in FEELINGS) + ")(?![a-z'])"
 _AS_MEANT = (
+    # Chat typing: "u should cut down." is "you should ..." (an attack, 2026-12-07).
+    (re.compile(r"(?<![a-z'])u(?![a-z'])"), "you"),
     (
         re.compile(
             r"(?<![a-z'])(you|you'd|i think you) (?:(?:really|just|seriously|definitely|clearly|"
@@ -387,6 +414,14 @@ _AS_MEANT = (
         "you must be ",
     ),
     (re.compile(r"(?<![a-z'])you should (?:feel |be )?(?:so |really )?proud"), "you can be proud"),
+    # "You must be exhausted.", "You must have felt so alone.": a guess, not an order.
+    (
+        re.compile(
+            r"(?<![a-z'])you must (?=(?:really |so |still )?(?:be|feel|have (?:been|felt|had|found"
+            r"|thought|wondered)|'ve)(?![a-z']))"
+        ),
+        "you probably ",
+    ),
 )
 
 
@@ -443,9 +478,10 @@ def _subtype(label: str, t: TurnText) -> str:
     """Open/closed and simple/complex by their markers, where the learned heads are weak; a
     "reflection" that reads as information without a reflection stem is information."""
     if KINDS.get(label) == "question":
-        if t.opens_with(OPEN_OPENINGS):
+        asked = _after_open_openings(t)
+        if any(not _YES_NO.match(rest) for rest in asked):
             return "open_question"
-        if t.opens_with(CLOSED_OPENINGS):
+        if asked or t.opens_with(CLOSED_OPENINGS):
             return "closed_question"
     if KINDS.get(label) == "reflection":
         if t.has(SUMMARY):
@@ -455,6 +491,27 @@ def _subtype(label: str, t: TurnText) -> str:
         if t.has(COMPLEX) or t.has(DEEP_FEELINGS):
             return "complex_reflection"
     return label
+
+
+# A yes/no question behind an open opening ("Tell me, do you drink every day?", "Tell me if you
+# ever drink alone."): closed, whatever the lead-in (an attack, 2026-12-07).
+_YES_NO = re.compile(
+    r"^[,:;-]?\s*(?:do|does|did|is|are|was|were|have|has|had|will|would|can|could|should|shall"
+    r"|may|might|must|am|if|whether)(?![a-z'])"
+)
+
+
+def _after_open_openings(t: TurnText) -> list[str]:
+    """What follows an open opening (`OPEN_OPENINGS`) in each sentence that starts with one."""
+    rests = []
+    for sentence in t.sentences:
+        plain = LEAD_IN.sub("", sentence)
+        for phrase in OPEN_OPENINGS:
+            opening = re.match(rf"{re.escape(phrase)}(?![a-z'])", plain)
+            if opening:
+                rests.append(plain[opening.end() :])
+                break
+    return rests
 
 
 def _reflects_then_asks(t: TurnText) -> bool:

@@ -561,6 +561,18 @@ def _client_before(turns: list[Turn]) -> dict[int, str]:
     return before
 
 
+# The client's words for the student, which `_echo` cannot turn round.
+_ADDRESSED = frozenset(("you", "your", "yours", "yourself", "you're", "you've", "you'll", "you'd"))
+
+
+def _second_person(word: str, before: str) -> str:
+    """`word` in the student's voice: "I" is "you", but "was" is "were" only after "I" ("my son
+    was born" stays "was"; an attack, 2026-12-07)."""
+    if word.lower() == "was":
+        return "were" if before.lower() == "i" else word
+    return SECOND_PERSON.get(word.lower(), word)
+
+
 def _echo(client: str, max_words: int = 14) -> str:
     """The client's last statement in the student's voice: "I can't sleep" -> "you can't
     sleep" (empty when the client said nothing usable)."""
@@ -568,7 +580,12 @@ def _echo(client: str, max_words: int = 14) -> str:
     if not sentences:
         return ""
     sentence = _FILLERS.sub("", sentences[-1].strip().rstrip(".!"))
-    words = [SECOND_PERSON.get(word.lower(), word) for word in sentence.split()]
+    said = sentence.split()
+    if any(re.sub(r"[^\w']", "", word.lower()) in _ADDRESSED for word in said):
+        # The client spoke of the student ("You don't understand me"): turned round word by
+        # word it misquotes them ("you don't understand you"; an attack, 2026-12-07).
+        return ""
+    words = [_second_person(word, before) for before, word in zip(["", *said], said, strict=False)]
     if len({re.sub(r"\W", "", word.lower()) for word in words}) < 4:
         return ""  # too little to give back ("I know, I know.")
     words[0] = words[0][:1].lower() + words[0][1:]  # it continues the student's sentence

@@ -51,6 +51,19 @@ class TryFeedback:
     suggestion_codes: list[str] | None = None
 
     @property
+    def follows_the_suggestion(self) -> bool:
+        """The reply does something the suggestion added and nothing it replaced: the same closed
+        question again beside a reflection is not "what the review suggested" (an attack,
+        2026-12-07: one shared code had been enough)."""
+        suggested, before, codes = (
+            set(self.suggestion_codes or []),
+            set(self.before or []),
+            set(self.codes),
+        )
+        added = suggested - before or suggested
+        return bool(codes & added) and not codes & (before - suggested)
+
+    @property
     def message(self) -> str:
         """ "Your reply is a complex reflection (before: closed question)."""
         text = f"Your reply is {_names(self.codes)}"
@@ -58,7 +71,7 @@ class TryFeedback:
             text += f" (before: {_names(self.before, article=False)})"
         text += "."
         if self.suggestion_codes:
-            if set(self.codes) & set(self.suggestion_codes):
+            if self.follows_the_suggestion:
                 text += " That is what the review suggested."
             else:
                 text += f" The review suggested {_names(self.suggestion_codes)}."
