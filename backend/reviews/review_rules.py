@@ -39,6 +39,17 @@ _SPACE = re.compile(r"\s+")
 
 
 # Validation -------------------------------------------------------------------------------------
+def opening_quote(text: str, limit: int = 300) -> str:
+    """The turn's opening words, at most `limit` characters, cut between words: a quote cut
+    inside a word is no quote `validate` accepts, so a teacher could add no item on a long
+    turn (an attack, 2026-12-07)."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit + 1]
+    words = cut[:limit].rsplit(None, 1)[0] if not cut[limit].isspace() else cut[:limit]
+    return words.rstrip(" ,;:-") or text[:limit]
+
+
 def _normal(text: str) -> str:
     return _SPACE.sub(" ", text.replace("\u2019", "'").replace("\u2018", "'")).strip()
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy import Select, and_, or_, select, true
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from backend import access
 from backend.actor import UserRead
@@ -30,6 +30,7 @@ from backend.models import (
 )
 from backend.models.base import utcnow
 from backend.models.review import BatchStatus, ReviewSource, ReviewStatus
+from backend.practice import branch_service
 from backend.reviews import review_batches, review_rules, review_service
 from backend.reviews.read_models import ReviewAnswer, ReviewContent, ReviewRead
 from backend.reviews.rubric_schema import RubricDefinition
@@ -61,6 +62,10 @@ class QueueItem(BaseModel):
     created_at: datetime
     #: Still being written in a Message Batch: the job's progress (see `review_batches`).
     writing: str | None = None
+    #: A try of one moment of another session ("branch of the session of ... at turn N"), as
+    #: My sessions and History mark it: it looked like a second whole session (an attack,
+    #: 2026-12-07).
+    branch: str | None = None
 
 
 class ReviewChanged(ConflictError):
@@ -194,23 +199,51 @@ def review_queue(
             teacher_released=review.teacher_released_at is not None,
             demo=review.source == ReviewSource.demo,
             created_at=review.created_at,
+            branch=_branch(branch_turn, original_started_at),
         )
-        for review, student, client, assignment, section in db.execute(query).all()
+        for (
+            review,
+            student,
+            client,
+            assignment,
+            section,
+            branch_turn,
+            original_started_at,
+        ) in db.execute(query).all()
     ]
     return _being_written(db, teacher) + items
 
 
+_ORIGINAL = aliased(PracticeSession)  # the session a branch tries a moment of
+
+
 def _with_names(session_id: Any, *columns: Any) -> Select:
     """`columns`, then the names a queue item shows for the practice session `session_id`
-    points at: its student, client, assignment and section."""
+    points at: its student, client, assignment and section, and for a branch its turn and when
+    the session it branches from started (else None, None)."""
     return (
-        select(*columns, User.display_name, ClientProfile.name, Assignment.title, Section.name)
+        select(
+            *columns,
+            User.display_name,
+            ClientProfile.name,
+            Assignment.title,
+            Section.name,
+            PracticeSession.branch_turn,
+            _ORIGINAL.started_at,
+        )
         .join(PracticeSession, PracticeSession.id == session_id)
         .join(User, User.id == PracticeSession.user_id)
         .join(ClientProfile, ClientProfile.id == PracticeSession.client_id)
         .join(Assignment, Assignment.id == PracticeSession.assignment_id)
         .join(Section, Section.id == Assignment.section_id)
+        .outerjoin(_ORIGINAL, _ORIGINAL.id == PracticeSession.branch_of_id)
     )
+
+
+def _branch(turn: int | None, original_started_at: datetime | None) -> str | None:
+    if turn is None or original_started_at is None:
+        return None
+    return branch_service.branch_label(original_started_at, turn)
 
 
 def _being_written(db: Session, teacher: UserRead) -> list[QueueItem]:
@@ -236,6 +269,16 @@ def _being_written(db: Session, teacher: UserRead) -> list[QueueItem]:
             demo=False,
             created_at=created_at,
             writing=progress.get(session_id, review_batches.BATCH_STEP),
+            branch=_branch(branch_turn, original_started_at),
         )
-        for session_id, created_at, student, client, assignment, section in rows
+        for (
+            session_id,
+            created_at,
+            student,
+            client,
+            assignment,
+            section,
+            branch_turn,
+            original_started_at,
+        ) in rows
     ]

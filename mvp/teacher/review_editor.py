@@ -8,7 +8,7 @@ from datetime import datetime
 import streamlit as st
 
 from backend.actor import UserRead
-from backend.reviews import review_service, teacher_review_service
+from backend.reviews import review_rules, review_service, teacher_review_service
 from backend.reviews.read_models import ReviewContent
 from backend.reviews.rubric_schema import RubricDefinition
 from mvp import auth, store, ui
@@ -49,7 +49,7 @@ def _edits(
         data["strengths"].append(
             {
                 "turn": turn,
-                "quote": turns[turn][:300],
+                "quote": review_rules.opening_quote(turns[turn]),
                 "comment": state.get(f"new_strength_{session_id}") or "",
             }
         )
@@ -58,7 +58,7 @@ def _edits(
         data["try_instead"].append(
             {
                 "turn": turn,
-                "quote": turns[turn][:300],
+                "quote": review_rules.opening_quote(turns[turn]),
                 "better_reply": state.get(f"new_better_{session_id}") or "",
                 "why": state.get(f"new_why_{session_id}") or "",
             }

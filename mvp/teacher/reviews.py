@@ -75,6 +75,7 @@ def queue(items: list[teacher_review_service.QueueItem]) -> None:
         item.session_id: f"{item.student} · {item.client} · {item.assignment} "
         f"({item.section}) · {format_time(item.created_at)} · {_status(item)}"
         + (" · demo" if item.demo else "")
+        + (f" · {item.branch}" if item.branch else "")
         for item in items
     }
     if st.session_state.get(SESSION_KEY) not in labels:

@@ -6,7 +6,7 @@ from backend.classes import assignment_service, section_service
 from backend.classes.read_models import AssignmentInput
 from backend.db import unit_of_work
 from backend.models import SessionReview
-from backend.practice import session_service
+from backend.practice import branch_service, session_service
 from backend.reviews import review_service
 from tests.apps.helpers import assert_clean, everything, open_page, teacher_app, texts
 from tests.factories import (
@@ -137,3 +137,64 @@ def test_a_review_being_written_in_a_batch_shows_in_the_queue(app, app_db, teach
     assert "being written (batch, usually minutes): 0 of 1 done" in shown
     assert "Reload this page to see its progress" in shown
     assert "This conversation has no finished review" not in shown
+
+
+# A long, thoughtful open question (about 400 characters): character 300 falls inside a word.
+LONG_TURN = (
+    "So when you think about everything that has been going on recently, those late shifts, looking "
+    "after your mother on the weekends, trying to keep things calm at home with your partner, "
+    "and the feeling that nobody notices how hard you are working to hold everything together, "
+    "what would you most want to be different a few months from now, and what do you think "
+    "would be the very first small step toward that?"
+)
+
+
+def test_a_strength_added_on_a_long_turn_can_be_saved(app, app_db, teacher):
+    """The teacher wants to praise the student's best reflection, a long turn, and picks it under
+    "Add a strength about", types a comment and presses Save. The page builds the quote itself
+    (the turn's first 300 characters, cut in the middle of a word), and the save is refused
+    with "the quote ... is not word for word in turn N": a quote the teacher never typed and
+    cannot change. So a teacher can never add a strength or a "try instead" on any student turn
+    over 300 characters (exactly the considered replies worth praising), whatever they do.
+    (An attack, 2026-12-07.)"""
+    assert LONG_TURN[299].isalpha() and LONG_TURN[300].isalpha()  # cut inside a word
+    lines = (*WAITING_LINES[:9], (LONG_TURN, "Maybe just one evening a week for me."))
+    session_id, _student = _waiting_review(app_db, teacher, lines=lines)
+    at = open_page(teacher_app(app), "Reviews")
+    long_turn = 19  # the tenth student turn (the demo review cites it nowhere)
+    at.selectbox(key=f"new_strength_turn_{session_id}").select(long_turn)
+    at.text_area(key=f"new_strength_{session_id}").input(
+        "A rich reflection of how much she carries: keep doing this."
+    )
+    at.button(key="save_review").click().run()
+    with unit_of_work(app_db) as db:
+        saved = review_service.get_review(db, actor=teacher, session_id=session_id)
+    refused = [line for line in everything(at).splitlines() if "cannot be saved" in line]
+    content = saved.teacher_content
+    added = [s for s in (content.strengths if content else []) if s.turn == long_turn]
+    assert added, (
+        "the teacher's new strength on a long turn was refused: " + " ".join(refused)[:400]
+    )
+
+
+def test_a_practised_moment_waiting_in_the_queue_says_it_is_a_branch(app, app_db, teacher):
+    """A student presses "Practise this moment" on their held session, tries the moment once
+    and ends the try. Its review waits in the teacher's queue beside the original, labelled
+    exactly like a whole session of the assignment ("Sam Student · Alex Rivera · Week 1 ..."):
+    nothing says it is a try of one moment whose first 18 turns are copied from the other
+    session, as My sessions and History & metrics mark it ("branch of the session of ... at
+    turn N"). The teacher reads what looks like the student's second full session, saying the
+    same things, and weighs and releases it as one (it gives no grade and is no session of the
+    class's). (An attack, 2026-12-07.)"""
+    original_id, student = _waiting_review(app_db, teacher)
+    with unit_of_work(app_db) as db:
+        branch = branch_service.start_branch(db, actor=student, session_id=original_id, turn=19)
+        add_message(db, actor=student, session_id=branch.id, content="What matters most to you?")
+        add_reply(db, session_id=branch.id, content="Getting some rest, honestly.")
+        session_service.end_session(db, actor=student, session_id=branch.id)
+        review_service.create_demo_review(db, actor=student, session_id=branch.id)
+    at = open_page(teacher_app(app), "Reviews")
+    picker = at.selectbox(key="review_session_id")
+    assert len(picker.options) == 2, picker.options  # the session and the try of its moment
+    branch_label = [text for text in picker.options if "branch" in text.lower()]
+    assert branch_label, f"the queue names the try of a moment like any session: {picker.options}"
