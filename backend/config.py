@@ -57,6 +57,7 @@ RATE_LIMIT_FIELDS = (
     "login_username_rate_limit",
     "signup_code_rate_limit",
     "signup_browser_rate_limit",
+    "problem_report_rate_limit",
 )
 
 
@@ -140,6 +141,9 @@ class Settings(BaseSettings):
         default="10/10 minutes",
         validation_alias=AliasChoices("SIGNUP_BROWSER_RATE_LIMIT", "SIGNUP_CLIENT_RATE_LIMIT"),
     )
+    # Problem reports one account may send ("Report a problem"): room for a person reporting a
+    # real problem again, not for a script burying the admins' list.
+    problem_report_rate_limit: str = "5/10 minutes"
     # Weakest password accepted, on zxcvbn's 0-4 scale (3: about 10^8 guesses or more).
     password_min_strength: int = Field(default=3, ge=0, le=4)
     # How long a log-in lasts, in hours (its token is kept in a cookie, never in the address).

@@ -14,6 +14,7 @@ from backend.actor import UserRead
 from backend.db import older_than
 from backend.errors import ValidationError
 from backend.models import ProblemReport, User
+from backend.utils.rate_limiter import get_rate_limiter
 from backend.utils.text import bounded
 
 #: The longest report accepted, in characters (a screenful; longer text is refused, not cut).
@@ -45,6 +46,7 @@ def report_problem(
             "Shorten it (your text is still in the box).",
             {"text": f"At most {MAX_REPORT_CHARS:,} characters."},
         )
+    get_rate_limiter().hit_problem_report(actor.id)
     report = ProblemReport(user_id=actor.id, page=bounded(page, MAX_PAGE_CHARS), text=text)
     db.add(report)
     db.flush()

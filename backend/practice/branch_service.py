@@ -134,6 +134,12 @@ def start_branch(db: Session, *, actor: UserRead | None, session_id: int, turn: 
     return SessionRead.model_validate(branch)
 
 
+def is_copied(session: SessionRead, sequence_number: int) -> bool:
+    """Whether that message of the conversation is a copy of the one it branches from (said
+    there: its tokens, cost, review and ratings are the original's)."""
+    return session.branch_turn is not None and sequence_number < session.branch_turn
+
+
 def branch_origin(db: Session, *, actor: UserRead | None, session_id: int) -> BranchOrigin | None:
     """Where this conversation branches from (None: it is no branch), for whoever may read it."""
     session = session_service.get_session(db, actor=actor, session_id=session_id)

@@ -37,7 +37,7 @@ from backend.models import (
 )
 from backend.models.base import utcnow
 from backend.models.enums import MessageRole, SessionStatus
-from backend.practice import session_service
+from backend.practice import branch_service, session_service
 from backend.utils.formatting import Named, format_share, told_apart, whose_client
 from backend.utils.text import clean_text
 
@@ -132,6 +132,12 @@ def rate_reply(
     _require_rater(db, actor, session.id)
     if message.role != MessageRole.assistant:
         raise ValidationError("Only the client's replies can be rated.")
+    if branch_service.is_copied(session, message.sequence_number):
+        # Each try of a moment copies the replies before it: rated in every copy, one reply
+        # counted again and again in the client's figures (an attack, 2026-12-07).
+        raise ValidationError(
+            "This reply was copied from your earlier session: rate it in that session."
+        )
     rating = db.scalar(select(MessageRating).where(MessageRating.message_id == message_id))
     _tally(db, session.client_id, None if rating is None else rating.positive, positive)
     if positive is None:

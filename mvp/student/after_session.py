@@ -8,7 +8,7 @@ import streamlit as st
 from backend.actor import UserRead
 from backend.errors import AppError
 from backend.models.enums import MessageRole
-from backend.practice import rating_service
+from backend.practice import branch_service, rating_service
 from backend.practice.rating_service import RatingRead
 from backend.practice.read_models import MessageRead
 from backend.reviews.session_screen import SessionScreen
@@ -29,7 +29,8 @@ def after_session(actor: UserRead, screen: SessionScreen) -> None:
     session, messages = screen.practice.session, screen.practice.messages
 
     def rate_reply(reply: MessageRead) -> None:
-        thumbs(actor, reply, screen.reply_ratings)
+        if not branch_service.is_copied(session, reply.sequence_number):  # rated where said
+            thumbs(actor, reply, screen.reply_ratings)
 
     def practise(turn: int, key: str) -> None:
         shared.practise_button(actor, session.id, turn, key=key)

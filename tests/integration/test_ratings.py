@@ -209,3 +209,36 @@ def test_a_comment_with_a_nul_character_gets_a_field_message(db):
             comment="Good\x00 one",
         )
     assert "invisible control character" in error.value.field_errors["comment"]
+
+
+def test_a_reply_copied_into_a_practised_moment_is_rated_where_it_was_said(db):
+    """Every "Practise this moment" copies the replies before the moment, and each copy took
+    thumbs of its own that counted in the client's figures again: ten tries of one moment, each
+    copied reply thumbed down, showed the author 20 negative ratings for a client that gave two
+    replies, at no cost to the student. A copy is rated in the conversation it was said in.
+    (An attack, 2026-12-07.)"""
+    from backend.practice import branch_service
+
+    room = make_classroom(db)
+    session = start_session(db, user=room.student, client=room.client)
+    for said, answered in (("Hi, what brings you in?", "I guess work."), ("Tell me.", "A lot.")):
+        add_message(db, actor=room.student, session_id=session.id, content=said)
+        _reply(db, room.student, session.id, answered)
+    add_message(db, actor=room.student, session_id=session.id, content="How do you cope?")
+    session_service.end_session(db, actor=room.student, session_id=session.id)
+    branch = branch_service.start_branch(db, actor=room.student, session_id=session.id, turn=5)
+    copied = [
+        message
+        for message in session_service.get_messages(db, actor=room.student, session_id=branch.id)
+        if message.role == "assistant"
+    ]
+    assert len(copied) == 2
+    for message in copied:
+        with pytest.raises(ValidationError, match="rate it in that session"):
+            rating_service.rate_reply(db, actor=room.student, message_id=message.id, positive=False)
+    card = rating_service.client_ratings(db, actor=room.teacher, client_ids=[room.client.id])
+    assert room.client.id not in card or card[room.client.id].share.total == 0
+    new_reply = _reply(db, room.student, branch.id, "Some days I just sleep.")
+    rating_service.rate_reply(db, actor=room.student, message_id=new_reply.id, positive=True)
+    card = rating_service.client_ratings(db, actor=room.teacher, client_ids=[room.client.id])
+    assert card[room.client.id].share.total == 1
