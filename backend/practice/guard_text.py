@@ -68,6 +68,7 @@ _STOP = _word_set(
     during before after above below from up down out off over under again further once since
     until while as because though although also even still ever really actually recently
     currently now just quite rather almost already ago oh well yes yeah ok okay
+    much many every enough another else anymore probably perhaps either neither
     secret secrets secretly hidden hide hides hiding privately nobody anyone anybody knows known
     told tell tells telling admit admits admitted"""
 )

@@ -86,20 +86,43 @@ _NOT_CONFRONT = re.compile(
     r"|you never (?:wanted to end up|thought you'd|saw yourself|pictured yourself)"
     r"|you always (?:come back|keep going|get back up|pick yourself up)(?:,|$| even| again)"
     r"|why would you want to (?!ruin|lose|throw|waste|wreck|destroy|risk|give up)"
-    # The client's own view of themself given back as theirs, in other words: "You feel you
-    # haven't been a responsible father", "Part of you suspects you're making excuses", "It
-    # feels to you like you always let them down" (an attack, 2026-12-07). The frame must hold
-    # a clause ("You feel sorry for yourself" stays sarcasm).
-    r"|(?:you feel(?: like| that)?|you're feeling like|it feels(?: to you)? like"
+    r")"
+)
+# The client's own view of themself given back as theirs, in other words: "You feel you haven't
+# been a responsible father", "Part of you suspects you're making excuses", "It feels to you like
+# you always let them down" (an attack, 2026-12-07). The frame holds a clause ("You feel sorry
+# for yourself" stays sarcasm) and covers that clause only: the student's own verdict after it
+# ("..., but you're in denial.") is theirs, and so is one that agrees with it ("You feel like
+# it's an excuse, and it is."). "In denial" is a label, never the client's own view.
+_CLIENTS_VIEW = re.compile(
+    r"(?<![a-z'])(?:you feel(?: like| that)?|you're feeling like|it feels to you like"
     r"|part of you (?:suspects|thinks|believes|feels|wonders|worries|knows|fears|says)(?: that)?"
     r"|you(?:'re)? (?:wonder|wondering|worry|worried|suspect|fear|afraid|scared)"
     r"(?: if| whether| that)?"
     r"|you (?:keep )?tell(?:ing)? yourself(?: that)?) "
     r"(?=(?:you|you're|you've|you'll|you'd|i|i'm|it|it's|he|she|they|nobody|no one|everyone"
-    r"|everything|your)(?![a-z']))[^.?!]*"
-    r"|you see yourself as [^.?!]*"
-    r")"
+    r"|everything|your)(?![a-z']))[^.?!,;]*"
+    r"|(?<![a-z'])you see yourself as [^.?!,;]*"
 )
+_ENDORSED = re.compile(
+    r"^\s*[,;]?\s*(?:and|but)?,?\s*(?:honestly,? |frankly,? |to be honest,? |i think )?"
+    r"(?:it is|it's true|that's true|that's right|i agree|you will|you are|you do|you're right"
+    r"|it does|they are|you have)(?![a-z'])"
+)
+_NEVER_THEIRS = re.compile(r"(?<![a-z'])in denial(?![a-z'])")
+
+
+def _without_clients_view(text: str) -> str:
+    """`text` with each clause that gives the client's own view back (`_CLIENTS_VIEW`) taken
+    out, unless the student then agrees with it or it holds a label."""
+
+    def kept(match: re.Match[str]) -> str:
+        agreed = _ENDORSED.match(text[match.end() :])
+        return match.group() if agreed or _NEVER_THEIRS.search(match.group()) else " - "
+
+    return _CLIENTS_VIEW.sub(kept, text)
+
+
 # Words of a phrase that say nothing of their own (the client's "me" is the student's "you").
 _FUNCTION_WORDS = frozenset((
     "a", "an", "the", "you", "you're", "you'll", "your", "yourself", "i", "i'm", "i'll", "me",
@@ -133,7 +156,8 @@ _BLAMING_QUESTION = re.compile(
 _BLAMING_HINDSIGHT = re.compile(
     r"^what (?:the hell |on earth |in the world )?were you thinking (?:when|while|driving|getting"
     r"|going|doing|drinking|letting|leaving|taking)(?![a-z'])"
-    r"(?:.*(?<![a-z'])(?:could|might|should) have(?![a-z']).*|[^?]*)$"
+    r".*,\s*(?:and )?you (?:could|might) have (?:been )?(?:killed|hurt|died|caused|crashed"
+    r"|injured|lost|ended up|ruined|wrecked)(?![a-z']).*$"
 )
 # A choice put as a threat ("It's your choice if you want to keep hurting your kids."; "Only you
 # can decide whether your kids matter more than beer."): autonomy's words around harm, or a doubt
@@ -155,7 +179,7 @@ def confronts(text: TurnText, heard: str = "") -> bool:
     reflections or evoking questions that share its words, nor given back from what the client
     just said (`heard`: "You're afraid they'll report you" after "... will report me"); a question
     that is all blame; or a threat in autonomy's words."""
-    plain = TurnText(_NOT_CONFRONT.sub(" - ", text.all))
+    plain = TurnText(_without_clients_view(_NOT_CONFRONT.sub(" - ", text.all)))
     said = _words_of(heard)
     if any(
         plain.has((phrase,)) and not set(phrase.split()) - _FUNCTION_WORDS <= said
@@ -410,15 +434,24 @@ _AS_MEANT = (
         r"\1 \2",
     ),
     (
-        re.compile(rf"(?<![a-z'])you (?:have to|got to|gotta) be (?=(?:so |really )?{_FEELING})"),
+        re.compile(
+            rf"(?<![a-z'])you(?:'ve| have)? (?:have to|got to|gotta) be "
+            rf"(?=(?:so |really )?{_FEELING})"
+        ),
         "you must be ",
     ),
     (re.compile(r"(?<![a-z'])you should (?:feel |be )?(?:so |really )?proud"), "you can be proud"),
-    # "You must be exhausted.", "You must have felt so alone.": a guess, not an order.
+    # "You must be exhausted.", "You must really miss her.", "You must have gone through so
+    # much.": a guess at what they feel, know or went through, not an order ("You must cut down.",
+    # "You must have a plan.").
     (
         re.compile(
-            r"(?<![a-z'])you must (?=(?:really |so |still )?(?:be|feel|have (?:been|felt|had|found"
-            r"|thought|wondered)|'ve)(?![a-z']))"
+            r"(?<![a-z'])you must (?=(?:really |so |still |surely )?(?:be|feel|'ve|miss|love|care"
+            r"|like|know|want|wish|hate|think|wonder|worry|realize|realise|remember|enjoy"
+            r"|appreciate|dread|fear|hope|mean|have (?:\w+ed|been|gone|done|had|felt|found"
+            r"|thought|seen|known|lost|heard|made|taken|given|got|gotten|come|become|left|kept"
+            r"|held|meant|spent|told|said|brought|fought|won|grown|fallen|broken|chosen"
+            r"|forgotten))(?![a-z']))"
         ),
         "you probably ",
     ),
@@ -479,7 +512,7 @@ def _subtype(label: str, t: TurnText) -> str:
     "reflection" that reads as information without a reflection stem is information."""
     if KINDS.get(label) == "question":
         asked = _after_open_openings(t)
-        if any(not _YES_NO.match(rest) for rest in asked):
+        if any(not _asks_yes_or_no(rest) for rest in asked):
             return "open_question"
         if asked or t.opens_with(CLOSED_OPENINGS):
             return "closed_question"
@@ -499,6 +532,19 @@ _YES_NO = re.compile(
     r"^[,:;-]?\s*(?:do|does|did|is|are|was|were|have|has|had|will|would|can|could|should|shall"
     r"|may|might|must|am|if|whether)(?![a-z'])"
 )
+
+
+_WH_WORD = re.compile(r"(?<![a-z'])(?:what|how|where|why|when|which|who)(?![a-z'])")
+
+
+def _asks_yes_or_no(rest: str) -> bool:
+    """What follows "Tell me" asks yes or no: "Tell me, do you ...?", "Tell me if you ...", but
+    not "Tell me, if you could change one thing, what would it be?"."""
+    found = _YES_NO.match(rest)
+    if found is None:
+        return False
+    conditional = found.group().strip(" ,:;-") in ("if", "whether")
+    return not (conditional and _WH_WORD.search(rest[found.end() :]))
 
 
 def _after_open_openings(t: TurnText) -> list[str]:

@@ -565,11 +565,17 @@ def _client_before(turns: list[Turn]) -> dict[int, str]:
 _ADDRESSED = frozenset(("you", "your", "yours", "yourself", "you're", "you've", "you'll", "you'd"))
 
 
-def _second_person(word: str, before: str) -> str:
-    """`word` in the student's voice: "I" is "you", but "was" is "were" only after "I" ("my son
-    was born" stays "was"; an attack, 2026-12-07)."""
+#: Who "was" may be said of, for finding the one it is said of ("I really was" is "I ... was").
+_SUBJECTS = frozenset(("i", "he", "she", "it", "that", "this", "there", "we", "they", "who"))
+
+
+def _second_person(word: str, before: list[str]) -> str:
+    """`word` in the student's voice: "I" is "you", but "was" is "were" only when said of "I"
+    (the nearest subject before it, adverbs between: "I really was" is "you really were", "my
+    son was born" stays "was"; an attack, 2026-12-07, then one on that fix)."""
     if word.lower() == "was":
-        return "were" if before.lower() == "i" else word
+        subject = next((w for w in reversed(before[-4:]) if w.lower() in _SUBJECTS), "")
+        return "were" if subject.lower() == "i" else word
     return SECOND_PERSON.get(word.lower(), word)
 
 
@@ -585,7 +591,7 @@ def _echo(client: str, max_words: int = 14) -> str:
         # The client spoke of the student ("You don't understand me"): turned round word by
         # word it misquotes them ("you don't understand you"; an attack, 2026-12-07).
         return ""
-    words = [_second_person(word, before) for before, word in zip(["", *said], said, strict=False)]
+    words = [_second_person(word, said[:index]) for index, word in enumerate(said)]
     if len({re.sub(r"\W", "", word.lower()) for word in words}) < 4:
         return ""  # too little to give back ("I know, I know.")
     words[0] = words[0][:1].lower() + words[0][1:]  # it continues the student's sentence

@@ -49,19 +49,7 @@ class TryFeedback:
     before: list[str] | None = None  # None: a later reply, with no original to compare
     suggestion: str | None = None
     suggestion_codes: list[str] | None = None
-
-    @property
-    def follows_the_suggestion(self) -> bool:
-        """The reply does something the suggestion added and nothing it replaced: the same closed
-        question again beside a reflection is not "what the review suggested" (an attack,
-        2026-12-07: one shared code had been enough)."""
-        suggested, before, codes = (
-            set(self.suggestion_codes or []),
-            set(self.before or []),
-            set(self.codes),
-        )
-        added = suggested - before or suggested
-        return bool(codes & added) and not codes & (before - suggested)
+    follows_the_suggestion: bool = False  # see `follows`
 
     @property
     def message(self) -> str:
@@ -125,7 +113,25 @@ def code_reply(
         before=_named(coding.before, rubric),
         suggestion=suggestion.better_reply if suggestion else None,
         suggestion_codes=_named(coded[1], rubric) if suggestion else None,
+        follows_the_suggestion=bool(suggestion) and follows(coded[0], coding.before, coded[1]),
     )
+
+
+#: What a suggestion replaces when the original had it and the suggestion has not: a fault, never
+#: a reflection or an open question kept beside the fix.
+FAULTS = frozenset(
+    ("closed_question", "persuade", "advice", "confront", "parrot", "other", NOT_CODED)
+)
+
+
+def follows(reply: list[str], before: list[str], suggested: list[str]) -> bool:
+    """The reply does something the suggestion added and none of the faults it replaced: the
+    same closed question again beside a reflection is not "what the review suggested" (an
+    attack, 2026-12-07: one shared code had been enough), a kept reflection beside the fix is
+    (an attack on that fix)."""
+    added = set(suggested) - set(before) or set(suggested)
+    replaced = (set(before) - set(suggested)) & FAULTS
+    return bool(set(reply) & added) and not set(reply) & replaced
 
 
 def code_turn(coding: BranchCoding, turns: list[Turn], turn: Turn) -> TryFeedback | None:
