@@ -181,6 +181,20 @@ def memory_section(summary: str) -> str:
     return f"{MEMORY_HEADING.upper()}\n\n{summary.strip()}\n\n{MEMORY_GUIDANCE}"
 
 
+def _reveal_after(turns: int | None) -> str:
+    """The teacher's "may be said after N student turns", told to the client (the guide says a
+    profile may say it; no prompt did, so the model held the fact back as if never: an attack,
+    2026-12-07)."""
+    if turns is None:
+        return ""
+    if turns == 0:
+        return "\nYou may say it in full from the start, in your own words, if the student asks."
+    return (
+        f"\nAfter {turns} student turn{'s' if turns != 1 else ''} you may say it in full, in "
+        "your own words, when the conversation leads there."
+    )
+
+
 def client_prompt(client: ClientRead) -> str:
     """Every profile field turned into instructions for playing this client."""
     identity = "\n".join(
@@ -215,7 +229,7 @@ def client_prompt(client: ClientRead) -> str:
         if client.principles
         else "",
         "Hidden information (reveal only when earned, as described below):\n"
-        f"{client.hidden_information}"
+        f"{client.hidden_information}{_reveal_after(client.hidden_reveal_after_turns)}"
         if client.hidden_information
         else "",
         SAFEGUARDS,

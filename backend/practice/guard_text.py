@@ -40,7 +40,20 @@ def _inside_words() -> str:
     )
 
 
-_LETTER = r"[^\W_]"
+# Enclosed letters (circled "ⓟ", parenthesized "⒫", squared "🄿", negative "🅟" and "🅿") are
+# symbols to Unicode but letters to a reader: a secret in "bubble letters" went through unread
+# (an attack, 2026-12-07). Each block holds 26 letters from its first code point.
+_ENCLOSED_BLOCKS = (
+    (0x249C, "a"),
+    (0x24B6, "A"),
+    (0x24D0, "a"),
+    (0x1F110, "A"),
+    (0x1F130, "A"),
+    (0x1F150, "A"),
+    (0x1F170, "A"),
+)
+_ENCLOSED = "".join(f"{chr(first)}-{chr(first + 25)}" for first, _ in _ENCLOSED_BLOCKS)
+_LETTER = rf"(?:[^\W_]|[{_ENCLOSED}])"
 _INSIDE = f"[{_inside_words()}]"
 _WORD_PART = rf"{_LETTER}(?:{_LETTER}|{_INSIDE})*"
 TOKEN = re.compile(
@@ -149,12 +162,21 @@ def _plain(char: str, lookalikes: bool = False) -> str:
     if char.isdecimal():
         return str(unicodedata.decimal(char))  # "１" and "١" are 1
     if not char.isalpha():
-        return char
+        return _enclosed_letter(char) or char
     decomposed = unicodedata.normalize("NFKD", char)
     plain = "".join(part for part in decomposed if not unicodedata.combining(part)) or char
     # A letter that is only a mark (a half-width sound mark) stays as it was.
     plain = _LATIN_LOOKALIKES.get(plain, plain)
     return _LOOKALIKES.get(plain, plain) if lookalikes else plain
+
+
+def _enclosed_letter(char: str) -> str | None:
+    """The Latin letter an enclosed one stands for ("ⓟ" p, "🅿" P), else None."""
+    point = ord(char)
+    for first, base in _ENCLOSED_BLOCKS:
+        if first <= point < first + 26:
+            return chr(ord(base) + point - first)
+    return None
 
 
 def _alphabets(word: str) -> set[str]:

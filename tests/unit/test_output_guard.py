@@ -454,3 +454,35 @@ def test_a_word_mixing_cyrillic_and_greek_capitals_is_no_russian_or_greek_word()
         checked, "Fine. I take \u0421\u041e\u0421\u0410\u0406\u039d\u0415 every weekend."
     )
     assert checked.leaked == output_guard.HIDDEN, f"the student read: {shown!r}"
+
+
+@pytest.mark.parametrize(
+    "pregnant",
+    [
+        "\u24df\u24e1\u24d4\u24d6\u24dd\u24d0\u24dd\u24e3",  # circled
+        "".join(chr(0x249C + ord(c) - ord("a")) for c in "pregnant"),  # parenthesized
+        "".join(chr(0x1F170 + ord(c) - ord("a")) for c in "pregnant"),  # negative squared
+        "".join(chr(0x1F130 + ord(c) - ord("a")) for c in "pregnant"),  # squared
+    ],
+    ids=["circled", "parenthesized", "negative-squared", "squared"],
+)
+def test_a_secret_in_enclosed_letters_is_read_as_the_word(pregnant):
+    """Letters in circles, brackets or squares are symbols to Unicode and were not read at all:
+    "Fine. I'm ⓟⓡⓔⓖⓝⓐⓝⓣ." reached the student. (An attack, 2026-12-07.)"""
+    checked = _guard("She is secretly pregnant.")
+    shown = stream(checked, f"Fine. I'm {pregnant}.")
+    assert checked.leaked == output_guard.HIDDEN, f"the student read: {shown!r}"
+
+
+@pytest.mark.parametrize(
+    ("hidden", "reply"),
+    [
+        ("He drinks much more than his wife knows.", "Thank you so much. I almost didn't come."),
+        ("She has been drinking every night since the divorce.", "The kids call me every night."),
+    ],
+)
+def test_everyday_quantity_words_give_no_secret_away(hidden, reply):
+    """ "much" and "every" weighed as much as a name: "Thank you so much." was held back for a
+    secret with "much" in it. (An attack, 2026-12-07.)"""
+    checked = _guard(hidden)
+    assert stream(checked, reply) == reply and checked.leaked is None
