@@ -342,6 +342,7 @@ class _Ticket:
     student_turns: int
     earned_before: bool  # the hidden information, in an earlier session of a continuing client
     said_before: tuple[str, ...]  # the student's words in those earlier sessions
+    replied_before: tuple[str, ...]  # and the client's
     max_tokens: int
     deadline: float  # time.monotonic()
 
@@ -422,6 +423,7 @@ def _claim(
         student_turns=window.student_turns,
         earned_before=memory is not None and memory.hidden_earned,
         said_before=memory.student_said if memory is not None else (),
+        replied_before=memory.client_said if memory is not None else (),
         max_tokens=max_tokens,
         deadline=time.monotonic() + settings.reply_timeout_seconds,
     )
@@ -600,8 +602,11 @@ class _ReplyJob:
                     *ticket.earlier_student_words,
                     *(m["content"] for m in ticket.history if m["role"] == "user"),
                 ],
-                client_said=ticket.earlier_replies
-                + [m["content"] for m in ticket.history if m["role"] == "assistant"],
+                client_said=[
+                    *ticket.replied_before,
+                    *ticket.earlier_replies,
+                    *(m["content"] for m in ticket.history if m["role"] == "assistant"),
+                ],
                 earned_before=ticket.earned_before,
             )
             self._counted, self._counted_cost = Usage(), Decimal(0)

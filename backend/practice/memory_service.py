@@ -104,6 +104,9 @@ class PromptMemory:
     #: What the student said in their earlier sessions with this client (when the hidden
     #: information is not earned): no secret to them any more, as within one conversation.
     student_said: tuple[str, ...] = ()
+    #: What the client said in those sessions (when it is not earned): a fact begun there and
+    #: finished now is given away, as within one conversation (an attack, 2026-12-07).
+    client_said: tuple[str, ...] = ()
 
 
 def _ended_with_this_client(session: PracticeSession | SessionRead) -> ColumnElement[bool]:
@@ -116,6 +119,24 @@ def _ended_with_this_client(session: PracticeSession | SessionRead) -> ColumnEle
         PracticeSession.mode == SessionMode.practice,
         PracticeSession.branch_of_id.is_(None),
         PracticeSession.ended_at.is_not(None),
+    )
+
+
+def said_in_ended_sessions(
+    db: Session, session: PracticeSession | SessionRead
+) -> tuple[list[str], list[str]]:
+    """(the student's messages, the client's replies) of the conversation's student's ended
+    sessions with this client under this assignment (not its branches), oldest first: one read
+    for both."""
+    rows = db.execute(
+        select(Message.role, Message.content)
+        .join(PracticeSession, PracticeSession.id == Message.session_id)
+        .where(_ended_with_this_client(session))
+        .order_by(Message.session_id, Message.sequence_number)
+    ).all()
+    return (
+        [content for role, content in rows if role == MessageRole.user],
+        [content for role, content in rows if role == MessageRole.assistant],
     )
 
 
@@ -398,10 +419,10 @@ def prompt_memory(db: Session, session_id: int) -> PromptMemory | None:
     hidden_earned = earned(row.hidden_earned_for, row.hidden_information)
     if not (row.summary.strip() or hidden_earned):
         return None
-    said = (
-        () if hidden_earned else tuple(student_words(db, db.get_one(PracticeSession, session_id)))
-    )
-    return PromptMemory(row.summary.strip(), hidden_earned, said)
+    if hidden_earned:
+        return PromptMemory(row.summary.strip(), hidden_earned)
+    said, replied = said_in_ended_sessions(db, db.get_one(PracticeSession, session_id))
+    return PromptMemory(row.summary.strip(), hidden_earned, tuple(said), tuple(replied))
 
 
 # After a session ends ----------------------------------------------------------------------------

@@ -281,16 +281,23 @@ def recent_turns(
         return HistoryWindow(turns, student_turns=sum(row[0] == MessageRole.user for row in kept))
     newest = kept[-1][2]
     start = min(-(-(kept[0][2] - 1) // step) * step + 1, newest)
+    # The history the model reads starts with the student: a client reply at the window's edge
+    # (where a withheld reply left the numbers shifted) joins the earlier replies, or it was
+    # sent nowhere and the client forgot what it had said (an attack, 2026-12-07).
+    edge = next(
+        (number for role, _content, number in kept if number >= start and role == MessageRole.user),
+        start,
+    )
     turns = [
         (role, content)
         for role, content, number in kept
-        if number >= start and number not in put_otherwise
+        if number >= edge and number not in put_otherwise
     ]
     earlier_budget = budget_tokens // EARLIER_SHARE
     earlier: list[str] = []
     for (content,) in db.execute(
         _EARLIER_REPLIES,
-        {"session_id": session_id, "before": start, "most_rows": earlier_budget // 5 + 1},
+        {"session_id": session_id, "before": edge, "most_rows": earlier_budget // 5 + 1},
     ):
         earlier_budget -= estimate_tokens(content) + 1
         if earlier_budget < 0:
