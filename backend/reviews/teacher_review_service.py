@@ -189,27 +189,15 @@ def review_queue(
     items = [
         QueueItem(
             session_id=review.session_id,
-            student=student,
-            client=client,
-            assignment=assignment,
-            section=section,
             reviewed_at=review.reviewed_at,
             saved_by_reader=review.reviewed_by_id == teacher.id,
             released=review.released_at is not None,
             teacher_released=review.teacher_released_at is not None,
             demo=review.source == ReviewSource.demo,
             created_at=review.created_at,
-            branch=_branch(branch_turn, original_started_at),
+            **_names(names),
         )
-        for (
-            review,
-            student,
-            client,
-            assignment,
-            section,
-            branch_turn,
-            original_started_at,
-        ) in db.execute(query).all()
+        for review, *names in db.execute(query).all()
     ]
     return _being_written(db, teacher) + items
 
@@ -240,10 +228,21 @@ def _with_names(session_id: Any, *columns: Any) -> Select:
     )
 
 
-def _branch(turn: int | None, original_started_at: datetime | None) -> str | None:
-    if turn is None or original_started_at is None:
-        return None
-    return branch_service.branch_label(original_started_at, turn)
+def _names(names: list[Any]) -> dict[str, Any]:
+    """The names `_with_names` adds to a row, as a queue item's fields."""
+    student, client, assignment, section, branch_turn, original_started_at = names
+    branch = (
+        None
+        if branch_turn is None or original_started_at is None
+        else branch_service.branch_label(original_started_at, branch_turn)
+    )
+    return {
+        "student": student,
+        "client": client,
+        "assignment": assignment,
+        "section": section,
+        "branch": branch,
+    }
 
 
 def _being_written(db: Session, teacher: UserRead) -> list[QueueItem]:
@@ -260,25 +259,12 @@ def _being_written(db: Session, teacher: UserRead) -> list[QueueItem]:
     return [
         QueueItem(
             session_id=session_id,
-            student=student,
-            client=client,
-            assignment=assignment,
-            section=section,
             reviewed_at=None,
             released=False,
             demo=False,
             created_at=created_at,
             writing=progress.get(session_id, review_batches.BATCH_STEP),
-            branch=_branch(branch_turn, original_started_at),
+            **_names(names),
         )
-        for (
-            session_id,
-            created_at,
-            student,
-            client,
-            assignment,
-            section,
-            branch_turn,
-            original_started_at,
-        ) in rows
+        for session_id, created_at, *names in rows
     ]

@@ -12,20 +12,19 @@ strengths and "try instead" items with their quotes, the goal and the risk notic
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 from backend.practice import conversation_service, session_service
 from backend.reviews import indicators as counted
 from backend.reviews import progress_service, review_service, rubric_service
-from backend.reviews.annomi import AnnomiTranscript, load_transcripts
 from backend.reviews.read_models import ReviewRead
 from backend.reviews.rubric_schema import RubricDefinition
 from backend.reviews.turns import Turn
 from tests.factories import add_message, add_reply, make_classroom
-
-ANNOMI = "../shared/data/annomi/annomi-train.csv"
 
 #: (what the student says, what the client answers; None: the session ends on the student)
 Lines = Sequence[tuple[str, str | None]]
@@ -171,14 +170,19 @@ def review_as_student(db, lines: Lines, *, rubric: str | None = None) -> Seen:
     return review_turns_as_student(db, turns, rubric=rubric)
 
 
+#: The AnnoMI transcripts the review tests cite, copied from the training split (see its note):
+#: the data set itself is beside the repository only on our machines, never in a clean clone.
+ANNOMI_EXCERPTS = Path(__file__).resolve().parents[2] / "data" / "annomi_excerpts.json"
+
+
 @lru_cache(maxsize=1)
-def annomi() -> dict[int, AnnomiTranscript]:
-    return {t.transcript_id: t for t in load_transcripts(ANNOMI)}
+def _excerpts() -> dict[str, list[list[str]]]:
+    return json.loads(ANNOMI_EXCERPTS.read_text(encoding="utf-8"))["transcripts"]
 
 
 def annomi_turns(transcript_id: int) -> list[tuple[str, str]]:
     """An AnnoMI transcript with the counselor as the student (as `eval_review.py` reads it)."""
     return [
-        ("user" if u.speaker == "counselor" else "assistant", u.text)
-        for u in annomi()[transcript_id].utterances
+        ("user" if speaker == "counselor" else "assistant", text)
+        for speaker, text in _excerpts()[str(transcript_id)]
     ]
