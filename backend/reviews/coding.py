@@ -88,6 +88,8 @@ _NOT_CONFRONT = re.compile(
     r"|why would you want to (?!ruin|lose|throw|waste|wreck|destroy|risk|give up)"
     r")"
 )
+# One clause: up to a comma, a semicolon or a "but", "and" or "so" that starts another.
+_CLAUSE = r"(?:(?! (?:but|and|so|yet) )[^.?!,;])*"
 # The client's own view of themself given back as theirs, in other words: "You feel you haven't
 # been a responsible father", "Part of you suspects you're making excuses", "It feels to you like
 # you always let them down" (an attack, 2026-12-07). The frame holds a clause ("You feel sorry
@@ -95,19 +97,19 @@ _NOT_CONFRONT = re.compile(
 # ("..., but you're in denial.") is theirs, and so is one that agrees with it ("You feel like
 # it's an excuse, and it is."). "In denial" is a label, never the client's own view.
 _CLIENTS_VIEW = re.compile(
-    r"(?<![a-z'])(?:you feel(?: like| that)?|you're feeling like|it feels to you like"
+    r"(?<![a-z'])(?<!don't )(?<!do )(?:you feel(?: like| that)?|you're feeling like"
+    r"|it feels to you like"
     r"|part of you (?:suspects|thinks|believes|feels|wonders|worries|knows|fears|says)(?: that)?"
     r"|you(?:'re)? (?:wonder|wondering|worry|worried|suspect|fear|afraid|scared)"
     r"(?: if| whether| that)?"
     r"|you (?:keep )?tell(?:ing)? yourself(?: that)?) "
     r"(?=(?:you|you're|you've|you'll|you'd|i|i'm|it|it's|he|she|they|nobody|no one|everyone"
-    r"|everything|your)(?![a-z']))[^.?!,;]*"
-    r"|(?<![a-z'])you see yourself as [^.?!,;]*"
+    r"|everything|your)(?![a-z']))" + _CLAUSE + r"|(?<![a-z'])you see yourself as " + _CLAUSE
 )
 _ENDORSED = re.compile(
     r"^\s*[,;]?\s*(?:and|but)?,?\s*(?:honestly,? |frankly,? |to be honest,? |i think )?"
     r"(?:it is|it's true|that's true|that's right|i agree|you will|you are|you do|you're right"
-    r"|it does|they are|you have)(?![a-z'])"
+    r"|it does|they are|you have)(?:,? (?:really|too|actually|honestly))?\s*(?:[.!?]|$)"
 )
 _NEVER_THEIRS = re.compile(r"(?<![a-z'])in denial(?![a-z'])")
 
@@ -156,7 +158,7 @@ _BLAMING_QUESTION = re.compile(
 _BLAMING_HINDSIGHT = re.compile(
     r"^what (?:the hell |on earth |in the world )?were you thinking (?:when|while|driving|getting"
     r"|going|doing|drinking|letting|leaving|taking)(?![a-z'])"
-    r".*,\s*(?:and )?you (?:could|might) have (?:been )?(?:killed|hurt|died|caused|crashed"
+    r".*,\s*(?:and )?you (?:could|might)(?: have|'ve| of) (?:been )?(?:killed|hurt|died|caused|crashed"
     r"|injured|lost|ended up|ruined|wrecked)(?![a-z']).*$"
 )
 # A choice put as a threat ("It's your choice if you want to keep hurting your kids."; "Only you
@@ -224,9 +226,9 @@ ADVICE = (
     "you should", "i think you should", "i think you need", "you need to", "if i were you",
     "you ought to", "you have to", "you'd better", "i recommend", "i'd recommend",
     "my advice", "i suggest", "i'd suggest", "the best thing you could do", "just stop",
-    # How many say "should": "You must cut down.", "You have got to find another way." (a
-    # guess at a feeling, "You must be exhausted.", is read as the guess: `_AS_MEANT`).
-    "you must", "you have got to", "you've got to", "you gotta",
+    # How many say "should": "You have got to find another way." ("You must cut down." is
+    # advice too: `_AS_MEANT`; "You must be exhausted." is the guess it is).
+    "you have got to", "you've got to", "you gotta",
 )  # fmt: skip
 # Advice put in a reflection's words: advice wherever it stands, whatever the learned layer says
 # ("It sounds like you should cut out caffeine." reads as a reflection to it).
@@ -441,20 +443,29 @@ _AS_MEANT = (
         "you must be ",
     ),
     (re.compile(r"(?<![a-z'])you should (?:feel |be )?(?:so |really )?proud"), "you can be proud"),
-    # "You must be exhausted.", "You must really miss her.", "You must have gone through so
-    # much.": a guess at what they feel, know or went through, not an order ("You must cut down.",
-    # "You must have a plan.").
+    # "You must" orders only an act: "You must cut down.", "You must talk to your doctor." are
+    # "You should ..."; "You must be exhausted.", "You must really miss her.", "You must find it
+    # hard." guess at what they feel or went through (two attacks, 2026-12-07).
     (
         re.compile(
-            r"(?<![a-z'])you must (?=(?:really |so |still |surely )?(?:be|feel|'ve|miss|love|care"
-            r"|like|know|want|wish|hate|think|wonder|worry|realize|realise|remember|enjoy"
-            r"|appreciate|dread|fear|hope|mean|have (?:\w+ed|been|gone|done|had|felt|found"
-            r"|thought|seen|known|lost|heard|made|taken|given|got|gotten|come|become|left|kept"
-            r"|held|meant|spent|told|said|brought|fought|won|grown|fallen|broken|chosen"
-            r"|forgotten))(?![a-z']))"
+            r"(?<![a-z'])you must (?:(?:really|just|absolutely|seriously|definitely|now),? )*"
+            r"(?=(?:cut|stop|quit|go|call|tell|try|talk|see|start|take|leave|change|give|put"
+            r"|get help|get rid|get some help|make sure|make a|come back|do something|listen"
+            r"|seek|join|ask|speak|attend|follow|avoid|face|deal|work on|think about|consider"
+            r"|drink less|eat|exercise|sleep|rest|apply|sign|book|find a|find another|find some"
+            r"|throw|pour|stay away|keep away|limit|reduce|admit|accept|promise)(?![a-z']))"
         ),
-        "you probably ",
+        "you should ",
     ),
+    # A start said twice ("You gotta- you gotta be ...") is said once.
+    (
+        re.compile(
+            r"(?<![a-z'])(you (?:gotta|got to|must|have to|need to|should))-\s*(?=\1(?![a-z']))"
+        ),
+        "",
+    ),
+    # "You gotta be at your top pitch", "You've got to be so relieved": a state, not an order.
+    (re.compile(r"(?<![a-z'])you(?:'ve| have)? (?:got to|gotta)(?=-? be(?![a-z']))"), "you'd"),
 )
 
 
@@ -514,7 +525,9 @@ def _subtype(label: str, t: TurnText) -> str:
         asked = _after_open_openings(t)
         if any(not _asks_yes_or_no(rest) for rest in asked):
             return "open_question"
-        if asked or t.opens_with(CLOSED_OPENINGS):
+        # "Tell me, do you drink alone? What's that like for you?" asks openly in the end.
+        another_open = any(_OPENS_WH.match(LEAD_IN.sub("", s)) for s in t.sentences)
+        if (asked and not another_open) or t.opens_with(CLOSED_OPENINGS):
             return "closed_question"
     if KINDS.get(label) == "reflection":
         if t.has(SUMMARY):
@@ -531,7 +544,9 @@ def _subtype(label: str, t: TurnText) -> str:
 _YES_NO = re.compile(
     r"^[,:;-]?\s*(?:do|does|did|is|are|was|were|have|has|had|will|would|can|could|should|shall"
     r"|may|might|must|am|if|whether)(?![a-z'])"
+    r"(?! you (?:walk|say|describe|tell|talk|share|help|explain|give)(?![a-z']))"
 )
+_OPENS_WH = re.compile(r"^(?:what|how|why|where|which)(?:'s)?(?![a-z'])")
 
 
 _WH_WORD = re.compile(r"(?<![a-z'])(?:what|how|where|why|when|which|who)(?![a-z'])")

@@ -565,17 +565,22 @@ def _client_before(turns: list[Turn]) -> dict[int, str]:
 _ADDRESSED = frozenset(("you", "your", "yours", "yourself", "you're", "you've", "you'll", "you'd"))
 
 
-#: Who "was" may be said of, for finding the one it is said of ("I really was" is "I ... was").
-_SUBJECTS = frozenset(("i", "he", "she", "it", "that", "this", "there", "we", "they", "who"))
+#: What may stand between "I" and its "was" ("I really was", "I never was").
+_ADVERBS = frozenset((
+    "really", "never", "just", "always", "also", "still", "actually", "honestly", "only",
+    "even", "probably", "truly", "so", "too", "already", "not", "ever",
+))  # fmt: skip
 
 
 def _second_person(word: str, before: list[str]) -> str:
-    """`word` in the student's voice: "I" is "you", but "was" is "were" only when said of "I"
-    (the nearest subject before it, adverbs between: "I really was" is "you really were", "my
-    son was born" stays "was"; an attack, 2026-12-07, then one on that fix)."""
-    if word.lower() == "was":
-        subject = next((w for w in reversed(before[-4:]) if w.lower() in _SUBJECTS), "")
-        return "were" if subject.lower() == "i" else word
+    """`word` in the student's voice: "I" is "you", but "was" is "were" only when said of "I",
+    adverbs between ("I really was" is "you really were"; "my son was born", "all I wanted was"
+    stay "was"; an attack, 2026-12-07, then two on that fix)."""
+    if word.lower() in ("was", "wasn't"):
+        said_of = next((w.lower() for w in reversed(before) if w.lower() not in _ADVERBS), "")
+        if said_of == "i":
+            return "were" if word.lower() == "was" else "weren't"
+        return word
     return SECOND_PERSON.get(word.lower(), word)
 
 

@@ -118,10 +118,9 @@ def code_reply(
 
 
 #: What a suggestion replaces when the original had it and the suggestion has not: a fault, never
-#: a reflection or an open question kept beside the fix.
-FAULTS = frozenset(
-    ("closed_question", "persuade", "advice", "confront", "parrot", "other", NOT_CODED)
-)
+#: a reflection, an open question or an "other" kept beside the fix (in micro-skills "other" is
+#: autonomy, affirming, collaborating and asking permission).
+FAULTS = frozenset(("closed_question", "persuade", "advice", "confront", "parrot", NOT_CODED))
 
 
 def follows(reply: list[str], before: list[str], suggested: list[str]) -> bool:
