@@ -110,7 +110,7 @@ def end_and_start_over(
         "Start over", key="start_over", width="stretch", icon=":material/restart_alt:"
     ):
         if session.is_active and view.messages:
-            st.session_state[keys.restart] = True  # ask first: this ends the conversation
+            ui.remember_for_this_visit(keys.restart, True)  # ask first: this ends the conversation
             a11y.focus('.st-key-restart_confirmation [role="alert"]')  # the question, drawn below
         else:
             _start_over(database, actor, view, keys, session_key)

@@ -124,7 +124,6 @@ class RateLimiter:
         login_username_limit: str = "10/minute",
         signup_code_limit: str = "60/10 minutes",
         signup_browser_limit: str = "10/10 minutes",
-        problem_report_limit: str = "5/10 minutes",
         namespace: str = "counseling",
     ) -> None:
         self.storage_uri = storage_uri
@@ -136,7 +135,6 @@ class RateLimiter:
         self.login_username_limit: RateLimitItem = parse(login_username_limit)
         self.signup_code_limit: RateLimitItem = parse(signup_code_limit)
         self.signup_browser_limit: RateLimitItem = parse(signup_browser_limit)
-        self.problem_report_limit: RateLimitItem = parse(problem_report_limit)
         self.namespace = namespace
 
     @classmethod
@@ -149,7 +147,6 @@ class RateLimiter:
             login_username_limit=settings.login_username_rate_limit,
             signup_code_limit=settings.signup_code_rate_limit,
             signup_browser_limit=settings.signup_browser_rate_limit,
-            problem_report_limit=settings.problem_report_rate_limit,
             **overrides,
         )
 
@@ -179,7 +176,7 @@ class RateLimiter:
             )
             raise RateLimitedError(
                 f"You are sending messages faster than {self.user_limit.amount} per "
-                f"{_describe_window(self.user_limit)}. Please wait {wait} seconds and try again.",
+                f"{describe_window(self.user_limit)}. Please wait {wait} seconds and try again.",
                 wait,
             )
         if not self.strategy.hit(self.global_limit, *global_key):
@@ -193,20 +190,6 @@ class RateLimiter:
             f"The practice service is very busy right now. Please try again in {wait} seconds.",
             wait,
         )
-
-    @_needs_store("Sending a report")
-    def hit_problem_report(self, user_id: int) -> None:
-        """Count one problem report of the user, or raise `RateLimitedError`: one account cannot
-        bury the admins' list (an attack, 2026-12-07)."""
-        key = ("report", str(user_id))
-        if not self.strategy.hit(self.problem_report_limit, self.namespace, *key):
-            wait = self._wait(self.problem_report_limit, (self.namespace, *key))
-            raise RateLimitedError(
-                f"You have sent {self.problem_report_limit.amount} reports in "
-                f"{_describe_window(self.problem_report_limit)}. Please wait "
-                f"{describe_wait(wait)} before sending another (your text is still in the box).",
-                wait,
-            )
 
     def remaining_messages(self, user_id: int) -> int:
         return self.strategy.get_window_stats(
@@ -303,7 +286,8 @@ def describe_wait(seconds: int) -> str:
     return f"{math.ceil(seconds / 60)} minutes"
 
 
-def _describe_window(item: RateLimitItem) -> str:
+def describe_window(item: RateLimitItem) -> str:
+    """ "minute", "10 minutes": the window a limit counts in, for a message."""
     unit = item.GRANULARITY.name
     return unit if item.multiples == 1 else f"{item.multiples} {unit}s"
 

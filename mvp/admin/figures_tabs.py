@@ -224,7 +224,7 @@ def breakdowns_tab(actor: UserRead) -> None:
                     "Client": share.label,
                     "Positive": share.positive,
                     "Ratings": share.total,
-                    "Share positive": (share.percent or 0) / 100,
+                    "Share positive": share.positive / share.total if share.total else 0,
                 }
                 for share in by_client
             ],

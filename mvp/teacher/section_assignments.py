@@ -55,7 +55,7 @@ def _set_published(
                 confirm_unchecked=confirm_unchecked,
             )
     except UncheckedClients as error:
-        st.session_state[_confirm_key(assignment_id)] = error.message
+        ui.remember_for_this_visit(_confirm_key(assignment_id), error.message)
         return
     ui.flash(
         f"Published “{safe(assignment.title)}”: students in the section can now practise."

@@ -636,13 +636,18 @@ def test_every_problem_report_can_be_read_page_by_page(app, app_db, admin):
     """After a bad release day, 130 problem reports: the tab showed the newest 100 and "100
     reports, newest first", so the first 30, which say what broke first, could not be read (an
     attack, 2026-12-07). "Older reports" pages on, as the events do."""
-    from backend.monitoring import problem_report_service
+    from backend.models import ProblemReport
 
-    with unit_of_work(app_db) as db:
+    with unit_of_work(app_db) as db:  # from a whole class (one account may send five)
+        students = [make_user(db, role=Role.student) for _ in range(26)]
         for number in range(130):
-            problem_report_service.report_problem(
-                db, actor=admin, page="Figures", text=f"Broken, report {number:03d}"
+            reporter = students[number % len(students)]
+            db.add(
+                ProblemReport(
+                    user_id=reporter.id, page="Figures", text=f"Broken, report {number:03d}"
+                )
             )
+            db.flush()
     at = admin_app(app)
     open_page(at, "Error log")
     assert "report 129" in shown(at) and "report 029" not in shown(at)
@@ -723,3 +728,59 @@ def test_every_active_session_is_listed_for_a_class_of_150(app, app_db, admin):
     at = admin_app(app)
     assert metric(at, "Active sessions") == "150"
     assert len(table(at, "Who")) == 150
+
+
+def test_feedback_by_client_never_reads_all_while_a_rating_is_negative(app, app_db):
+    """A client students have used all year: 1,999 of its 2,000 reply thumbs are up, one is
+    down. The Now tab reads ">99%" (68121a3), but the Breakdowns tab's "Feedback by client"
+    table, the one place the admin sees it per client, gets 1.0 for "Share positive" and draws
+    a full bar reading 100.00%: the one complaint vanishes again, and two tabs of one page
+    disagree. RatingShare.percent rounds to a tenth of a percent before the table's two-decimal
+    percent format shows it (mvp/admin/figures_tabs.py passes `share.percent / 100`).
+    (An attack on the first fix, 2026-12-07.)"""
+    from sqlalchemy import insert
+
+    from backend.models import Message, MessageRating
+    from backend.models.enums import MessageRole, Role
+    from backend.practice import rating_service
+    from tests.apps.test_admin_app import admin_app, metric, open_tab, table
+    from tests.factories import make_classroom, make_user, start_session
+
+    with unit_of_work(app_db) as db:
+        make_user(db, role=Role.admin, username="ada.admin", display_name="Ada Admin")
+        room = make_classroom(db)
+        session = start_session(db, user=room.student, client=room.client)
+        db.execute(
+            insert(Message),
+            [
+                {
+                    "session_id": session.id,
+                    "sequence_number": number,
+                    "role": MessageRole.user if number % 2 else MessageRole.assistant,
+                    "content": "Okay.",
+                }
+                for number in range(1, 4001)
+            ],
+        )
+        replies = db.scalars(
+            Message.__table__.select()
+            .with_only_columns(Message.id)
+            .where(Message.session_id == session.id, Message.role == MessageRole.assistant)
+            .order_by(Message.id)
+        ).all()
+        assert len(replies) == 2000
+        db.execute(
+            insert(MessageRating),
+            [
+                {"message_id": reply, "user_id": room.student.id, "positive": index != 0}
+                for index, reply in enumerate(replies)
+            ],
+        )
+        rating_service.rebuild_tallies(db)  # as after a bulk import
+    at = admin_app(app)
+    assert metric(at, "Positive feedback") == ">99%"
+    at = open_tab(at, "Breakdowns")
+    feedback = table(at, "Share positive")
+    assert (list(feedback["Positive"]), list(feedback["Ratings"])) == ([1999], [2000])
+    share = float(feedback["Share positive"].iloc[0])
+    assert f"{share * 100:.2f}%" != "100.00%", "one negative rating reads as all positive"

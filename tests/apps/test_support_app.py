@@ -224,3 +224,48 @@ def test_a_report_the_database_refuses_keeps_its_text(app, app_db, people):
     assert at.text_area(key=support.REPORT_TEXT).value == typed
     at = at.run()  # and on the next run too
     assert at.text_area(key=support.REPORT_TEXT).value == typed
+
+
+def test_reports_the_database_could_not_save_do_not_use_up_the_report_limit(app, app_db):
+    """A student's report cannot be saved (the database refuses it for a while: the page says
+    so and keeps the words). They press Send report again, as the message invites, five times
+    in all; then the database is fine again and the sixth press says "You have sent 5 reports
+    in 10 minutes. Please wait ... before sending another": none of the five reached the
+    admins, yet the student is told they were sent and is shut out of the one channel for ten
+    minutes, just after a failure worth reporting. problem_report_service.report_problem counts
+    the report (RateLimiter.hit_problem_report, f394f34) before it is stored, and a report
+    rolled back still counted. (An attack on the limit, 2026-12-07.)"""
+    from sqlalchemy import text
+
+    from backend.models.enums import Role
+    from backend.monitoring import problem_report_service
+    from mvp import support
+    from tests.apps.helpers import log_in, texts
+    from tests.factories import make_user
+
+    with unit_of_work(app_db) as db:
+        make_user(db, role=Role.student, username="student.one")
+        admin = make_user(db, role=Role.admin, username="admin.one")
+    with app_db.begin() as connection:
+        connection.execute(
+            text(
+                "CREATE TRIGGER refuse_reports BEFORE INSERT ON problem_reports "
+                "BEGIN SELECT RAISE(ABORT, 'disk full'); END"
+            )
+        )
+    at = log_in(app.run(), "student.one")
+    typed = "The client stopped answering after my third message."
+    for _ in range(5):
+        at.text_area(key=support.REPORT_TEXT).input(typed)
+        at = at.button(key="problem_submit").click().run()
+        assert support.NOT_SAVED in "\n".join(texts(at, "error"))
+    with app_db.begin() as connection:
+        connection.execute(text("DROP TRIGGER refuse_reports"))
+
+    at.text_area(key=support.REPORT_TEXT).input(typed)
+    at = at.button(key="problem_submit").click().run()
+    assert_clean(at)
+    assert not [line for line in texts(at, "error") if "You have sent" in line], texts(at, "error")
+    with unit_of_work(app_db) as db:
+        stored = problem_report_service.list_reports(db, actor=admin)
+    assert [report.text for report in stored] == [typed]

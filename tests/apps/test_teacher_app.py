@@ -672,3 +672,67 @@ def test_a_new_assignment_drafted_in_one_section_stays_in_that_section(app, app_
     at.selectbox(key="section_id").set_value(shown).run()  # back: A's draft is as it was
     assert at.text_area(key="assignment_instructions").value == "Open questions only."
     assert ":red[Give the assignment a title.]" in texts(at, "caption")
+
+
+def test_teacher_start_over_question_is_forgotten_when_the_teacher_leaves_the_page(
+    app, app_db, teacher, app_api
+):
+    """A teacher trying a client pressed Start over, thought better of it and went to the
+    Clients page from the sidebar without answering. Back on Try a client, the same test chat
+    opens on "Start over? This ends the current conversation." with its primary "Yes, start
+    over", one click from ending it: the very defect ef17a19 fixed for the student's "End this
+    session?" (ui.remember_for_this_visit), left in the teacher's test chat, whose question is
+    still kept in plain session state (chat_controls.end_and_start_over). (An attack, 2026-12-07.)"""
+    with unit_of_work(app_db) as db:
+        client = make_client(db, teacher=teacher)
+    app_api.reply("I guess work has been a lot.", input_tokens=10, output_tokens=5)
+    at = teacher_app(app)
+    at.button(key=f"test_client_{client.id}").click().run()
+    at.chat_input(key="chat_input").set_value("Hello.").run()
+    assert len(at.chat_message) == 2
+    at.button(key="start_over").click().run()
+    assert "Start over?" in everything(at)
+
+    open_page(at, "Clients")  # leaves without answering
+    open_page(at, "Try a client")
+    assert_clean(at)
+    assert len(at.chat_message) == 2, "the same test chat should be open again"
+    assert "Start over?" not in everything(at)
+    assert [b.key for b in at.button if b.key == "confirm_start_over"] == []
+
+
+def test_publish_warning_is_not_shown_again_after_the_client_was_checked(
+    app, app_db, teacher, app_api
+):
+    """A teacher pressed Publish on Week 1; the page said "Not checked yet: Alex Rivera" and
+    offered "Publish anyway". They did what it says, went to Clients, ran Alex's check (it
+    passed), and came back to Sections & assignments: the same warning still stands under the
+    card, saying Alex is not checked, with "Publish anyway" beside it. The page tells a false
+    thing about a client just checked, and the warning from one visit greets the next, the
+    defect ef17a19 fixed for "End this session?" only (section_assignments._set_published keeps
+    the reason in plain session state; ui.remember_for_this_visit is used nowhere else).
+    (An attack, 2026-12-07.)"""
+    from tests.apps.helpers import texts
+    from tests.apps.test_client_check_app import check_from_card, run_check
+    from tests.factories import make_assignment, make_section
+    from tests.fakes.misbehave import judge_answers, passing_judgement
+
+    with unit_of_work(app_db) as db:
+        client = make_client(db, teacher=teacher, name="Alex Rivera")
+        section = make_section(db, teacher=teacher, name="Skills 101")
+        week = make_assignment(
+            db, teacher=teacher, section=section, clients=[client], published=False, title="Week 1"
+        )
+    judge_answers(app_api, passing_judgement())
+    at = open_page(teacher_app(app), "Sections & assignments")
+    at.button(key=f"publish_assignment_{week.id}").click().run()
+    assert any(text.startswith("Not checked yet: Alex Rivera.") for text in texts(at, "warning"))
+
+    at = open_page(at, "Clients")  # to check Alex, as the warning says
+    at = run_check(check_from_card(at, client.id))
+    assert "### Scorecard :green-badge[pass]" in everything(at)
+
+    at = open_page(at, "Sections & assignments")
+    assert_clean(at)
+    assert not any("Alex Rivera" in text for text in texts(at, "warning")), texts(at, "warning")
+    assert [b.key for b in at.button if b.key == f"publish_anyway_{week.id}"] == []

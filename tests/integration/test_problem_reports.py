@@ -27,3 +27,16 @@ def test_one_account_sending_report_after_report_is_asked_to_wait(db):
     )
     shown = problem_report_service.list_reports(db, actor=admin, limit=100)
     assert len(shown) == 6 and not [report for report in shown if report.text.startswith("spam")]
+
+
+def test_a_report_reaches_the_admins_while_redis_is_down(db, configure):
+    """With Redis down messages are refused, and the first per-account limit, counted in Redis,
+    refused the report about it too. (An attack on the limit, 2026-12-07.)"""
+    configure(redis_url="redis://127.0.0.1:1/0")  # nothing listens there
+    room = make_classroom(db)
+    admin = make_user(db, role=Role.admin)
+    problem_report_service.report_problem(
+        db, actor=room.student, text="I can't send any message: it says wait.", page="Practice"
+    )
+    shown = problem_report_service.list_reports(db, actor=admin, limit=100)
+    assert [report.text for report in shown] == ["I can't send any message: it says wait."]
