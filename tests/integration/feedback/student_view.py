@@ -18,9 +18,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from backend.practice import conversation_service, session_service
+from sqlalchemy.orm import Session
+
+from backend.practice import branch_service, conversation_service, session_service
 from backend.reviews import indicators as counted
-from backend.reviews import progress_service, review_service, rubric_service
+from backend.reviews import progress_service, review_service, rubric_service, try_coding
 from backend.reviews.read_models import ReviewRead
 from backend.reviews.rubric_schema import RubricDefinition
 from backend.reviews.turns import Turn
@@ -186,3 +188,20 @@ def annomi_turns(transcript_id: int) -> list[tuple[str, str]]:
         ("user" if speaker == "counselor" else "assistant", text)
         for speaker, text in _excerpts()[str(transcript_id)]
     ]
+
+
+def moment_coding(db: Session, lines: Lines, *, turn: int) -> try_coding.BranchCoding:
+    """A student's session of `lines`, ended and reviewed offline, and what "Practise this
+    moment" at `turn` codes the new reply against (the review made a suggestion there)."""
+    room = make_classroom(db)
+    session = session_service.create_session(db, actor=room.student, client_id=room.client.id)
+    for said, answered in lines:
+        add_message(db, actor=room.student, session_id=session.id, content=said)
+        if answered is not None:
+            add_reply(db, session_id=session.id, content=answered)
+    session_service.end_session(db, actor=room.student, session_id=session.id)
+    review_service.create_demo_review(db, actor=room.student, session_id=session.id)
+    branch = branch_service.start_branch(db, actor=room.student, session_id=session.id, turn=turn)
+    coding = try_coding.read_branch_coding(db, actor=room.student, session_id=branch.id)
+    assert coding is not None and coding.suggestion is not None, coding
+    return coding

@@ -15,11 +15,10 @@ import re
 
 import pytest
 
-from backend.practice import branch_service, session_service
-from backend.reviews import review_service, try_coding
-from tests.factories import add_message, add_reply, make_classroom
+from backend.reviews import try_coding
 from tests.integration.feedback.student_view import (
     annomi_turns,
+    moment_coding,
     review_as_student,
     review_turns_as_student,
 )
@@ -234,20 +233,12 @@ def test_practise_this_moment_does_not_approve_the_same_closed_question_again(db
 
     Why it matters: the branch exists to practise the one fix the review asked for; telling
     the student they made it when they repeated the fault is misleading feedback."""
-    room = make_classroom(db)
-    session = session_service.create_session(db, actor=room.student, client_id=room.client.id)
-    for said, answered in [
+    lines = [
         ("Do you drink every day?", "Most days, yes. It helps me sleep."),
         ("Is it more than six beers?", "Sometimes. On the bad days."),
         ("Do you drink in the mornings?", "No."),
-    ]:
-        add_message(db, actor=room.student, session_id=session.id, content=said)
-        add_reply(db, session_id=session.id, content=answered)
-    session_service.end_session(db, actor=room.student, session_id=session.id)
-    review_service.create_demo_review(db, actor=room.student, session_id=session.id)
-    branch = branch_service.start_branch(db, actor=room.student, session_id=session.id, turn=3)
-    coding = try_coding.read_branch_coding(db, actor=room.student, session_id=branch.id)
-    assert coding is not None and coding.suggestion is not None
+    ]
+    coding = moment_coding(db, lines, turn=3)
     assert "What has that been like for you?" in coding.suggestion.better_reply
 
     feedback = try_coding.code_reply(

@@ -11,11 +11,10 @@ import re
 
 import pytest
 
-from backend.practice import branch_service, session_service
-from backend.reviews import review_service, try_coding
-from tests.factories import add_message, add_reply, make_classroom
+from backend.reviews import try_coding
 from tests.integration.feedback.student_view import (
     annomi_turns,
+    moment_coding,
     review_as_student,
     review_turns_as_student,
 )
@@ -247,23 +246,15 @@ def test_practise_this_moment_approves_the_fix_that_keeps_the_clients_choice(db)
 
     Why it matters: the student made exactly the fix asked for and kept an MI-adherent
     statement; being told otherwise teaches them to drop support for the client's choice."""
-    room = make_classroom(db)
-    session = session_service.create_session(db, actor=room.student, client_id=room.client.id)
-    for said, answered in [
+    lines = [
         ("What brings you in today?", "My doctor says I drink too much. It helps me sleep."),
         ("It's up to you. Do you drink every day?", "Most days, yes. It helps me sleep."),
         ("You're worried the drinking is taking over, and part of you wants your evenings back.",
          "Yeah. I used to paint in the evenings."),
         ("Painting was something that made you feel like yourself.", "It really was."),
         ("You feel sad that you lost that part of yourself, and you want it back.", "Exactly."),
-    ]:  # fmt: skip
-        add_message(db, actor=room.student, session_id=session.id, content=said)
-        add_reply(db, session_id=session.id, content=answered)
-    session_service.end_session(db, actor=room.student, session_id=session.id)
-    review_service.create_demo_review(db, actor=room.student, session_id=session.id)
-    branch = branch_service.start_branch(db, actor=room.student, session_id=session.id, turn=3)
-    coding = try_coding.read_branch_coding(db, actor=room.student, session_id=branch.id)
-    assert coding is not None and coding.suggestion is not None, coding
+    ]  # fmt: skip
+    coding = moment_coding(db, lines, turn=3)
     assert "closed_question" in coding.before, coding.before
     assert "What has that been like for you?" in coding.suggestion.better_reply
 
