@@ -123,15 +123,18 @@ def _ended_with_this_client(session: PracticeSession | SessionRead) -> ColumnEle
 
 
 def said_in_ended_sessions(
-    db: Session, session: PracticeSession | SessionRead
+    db: Session, session: PracticeSession | SessionRead, *, before: int | None = None
 ) -> tuple[list[str], list[str]]:
     """(the student's messages, the client's replies) of the conversation's student's ended
-    sessions with this client under this assignment (not its branches), oldest first: one read
-    for both."""
+    sessions with this client under this assignment (not its branches; with `before`, only
+    sessions of a lower id: those that ended before it), oldest first, in one read."""
     rows = db.execute(
         select(Message.role, Message.content)
         .join(PracticeSession, PracticeSession.id == Message.session_id)
-        .where(_ended_with_this_client(session))
+        .where(
+            _ended_with_this_client(session),
+            PracticeSession.id < before if before is not None else true(),
+        )
         .order_by(Message.session_id, Message.sequence_number)
     ).all()
     return (
@@ -143,23 +146,11 @@ def said_in_ended_sessions(
 def student_words(
     db: Session, session: PracticeSession | SessionRead, *, before: int | None = None
 ) -> list[str]:
-    """Every message the conversation's student sent in their ended sessions with this client
-    under this assignment (not its branches; with `before`, only sessions of a lower id: those
-    that ended before it), oldest first. A secret the student guessed and the client confirmed
-    stays said in the next session: its words are no key words to the guard, nor to the check
-    of the memory that tells of it, and the client's saying them again gives nothing away."""
-    return list(
-        db.scalars(
-            select(Message.content)
-            .join(PracticeSession, PracticeSession.id == Message.session_id)
-            .where(
-                _ended_with_this_client(session),
-                Message.role == MessageRole.user,
-                PracticeSession.id < before if before is not None else true(),
-            )
-            .order_by(Message.session_id, Message.sequence_number)
-        )
-    )
+    """What the student said in those sessions (`said_in_ended_sessions`). A secret the student
+    guessed and the client confirmed stays said in the next session: its words are no key words
+    to the guard, nor to the check of the memory that tells of it, and the client's saying them
+    again gives nothing away."""
+    return said_in_ended_sessions(db, session, before=before)[0]
 
 
 def secret_fingerprint(hidden_information: str | None) -> str | None:
