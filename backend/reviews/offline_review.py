@@ -572,15 +572,17 @@ _ADVERBS = frozenset((
 ))  # fmt: skip
 
 
+_SAID_OF_I = {"was": "were", "wasn't": "weren't", "am": "are"}
+
+
 def _second_person(word: str, before: list[str]) -> str:
     """`word` in the student's voice: "I" is "you", but "was" is "were" only when said of "I",
     adverbs between ("I really was" is "you really were"; "my son was born", "all I wanted was"
-    stay "was"; an attack, 2026-12-07, then two on that fix)."""
-    if word.lower() in ("was", "wasn't"):
+    stay "was"; an attack, 2026-12-07, then two on that fix). "am" is "are" only so too: "at 6
+    am" stays the hour."""
+    if word.lower() in _SAID_OF_I:
         said_of = next((w.lower() for w in reversed(before) if w.lower() not in _ADVERBS), "")
-        if said_of == "i":
-            return "were" if word.lower() == "was" else "weren't"
-        return word
+        return _SAID_OF_I[word.lower()] if said_of == "i" else word
     return SECOND_PERSON.get(word.lower(), word)
 
 

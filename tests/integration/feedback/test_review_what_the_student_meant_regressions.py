@@ -304,3 +304,42 @@ def test_practise_this_moment_approves_the_fix_that_keeps_the_reflection(db):
     )
     assert "open question" in feedback.message, feedback.message
     assert "That is what the review suggested" in feedback.message, feedback.message
+
+
+# 7. "am" of the clock ------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "client",
+    ["I wake up at 6 am and start drinking.", "I start drinking at 10 AM most days now."],
+)
+def test_try_instead_keeps_the_hour_the_client_named(db, client):
+    """What a student notices: the client says "I wake up at 6 am and start drinking." and the
+    student gives unasked advice. The review's better reply read "You said you wake up at 6 are
+    and start drinking. ...": every "am" became "are", the hour's too.
+
+    `offline_review._second_person` turned "am" into "are" wherever it stood; now, as with
+    "was", only when said of "I" ("I really am" is "you really are").
+
+    Why it matters: the better reply is a line the student is told to say, and it misquotes
+    the client."""
+    seen = review_as_student(
+        db, [("Hi, what brings you in?", client), ("You should stop drinking.", "I can't.")]
+    )
+    replies = [t.better_reply for t in seen.try_instead if t.turn == 3]
+    assert replies, seen.describe()
+    assert not re.search(r"\b\d+ are\b", replies[0], re.IGNORECASE), replies[0]
+    assert re.search(r"\b\d+ am\b", replies[0], re.IGNORECASE), replies[0]
+
+
+def test_try_instead_still_turns_i_really_am_round(db):
+    """The other side of the fix above: "I really am tired of it." comes back as "you really
+    are tired of it", not "you really am"."""
+    seen = review_as_student(
+        db,
+        [
+            ("Hi, what brings you in?", "I really am tired of hiding the bottles."),
+            ("You should throw them out.", "Maybe."),
+        ],
+    )
+    replies = [t.better_reply for t in seen.try_instead if t.turn == 3]
+    assert replies, seen.describe()
+    assert re.search(r"\byou really are tired\b", replies[0], re.IGNORECASE), replies[0]
