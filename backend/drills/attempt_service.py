@@ -38,14 +38,39 @@ from backend.utils.text import clean_text
 MAX_REPLY_CHARS = 500
 
 
+def _your_reply(reply: str) -> str:
+    return f" Your reply was: “{reply.strip()}”." if reply.strip() else ""
+
+
+class SetTakenBack(NotFoundError):
+    """The set is not (or no longer) assigned to the student: taken back by its teacher, or the
+    student left the section, while they were answering. The same words for a set that never
+    was theirs, so that no student learns which sets exist."""
+
+    def __init__(self, reply: str) -> None:
+        super().__init__(
+            "This drill set is no longer assigned to you (your teacher may have taken it back), "
+            f"so your reply was not saved.{_your_reply(reply)}"
+        )
+
+
+class SameReplyAgain(ConflictError):
+    """The reply is the one the student's latest attempt at this item already sent: a double
+    click or "Try again" with nothing changed would count one answer twice."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "You sent this reply already; its feedback is below. Change it to try again."
+        )
+
+
 class ItemTakenOut(ConflictError):
     """The item was taken out of the set (by its teacher) while the student was answering it."""
 
     def __init__(self, reply: str) -> None:
-        words = f" Your reply was: “{reply.strip()}”." if reply.strip() else ""
         super().__init__(
             "Your teacher took this item out of the set, so your reply was not saved."
-            f"{words} The set now shows its other items."
+            f"{_your_reply(reply)} The set now shows its other items."
         )
 
 
@@ -110,9 +135,9 @@ def answer_item(
     drill_set = db.get(DrillSet, set_id)
     if drill_set is None:
         access.require(db, actor, "drill", "practise")
-        raise DrillSetNotFound(set_id)
+        raise SetTakenBack(reply)
     actor = access.require(
-        db, actor, "drill", "practise", drill_set, refuse=lambda: DrillSetNotFound(set_id)
+        db, actor, "drill", "practise", drill_set, refuse=lambda: SetTakenBack(reply)
     )
     # FOR KEY SHARE, the lock the attempt's foreign key takes anyway, taken before the item is
     # read: a removal under way is waited for, and what it did (deleted, hidden) is what is read.
@@ -166,8 +191,21 @@ def _attempt(
 ) -> AttemptRead:
     """The reply coded at once and stored as an attempt at a set's item or the bank's."""
     text = _reply(reply)
-    coded = skills.code_reply(skill, text, statement)
     set_id, item_id = set_item if set_item is not None else (None, None)
+    latest = db.scalar(
+        select(DrillAttempt.reply)
+        .where(
+            DrillAttempt.student_id == actor.id,
+            DrillAttempt.set_item_id == item_id
+            if item_id is not None
+            else DrillAttempt.bank_key == bank_key,
+        )
+        .order_by(DrillAttempt.created_at.desc(), DrillAttempt.id.desc())
+        .limit(1)
+    )
+    if latest == text:
+        raise SameReplyAgain()
+    coded = skills.code_reply(skill, text, statement)
     attempt = DrillAttempt(
         student_id=actor.id,
         set_id=set_id,

@@ -15,8 +15,15 @@ from backend.actor import UserRead
 from backend.classes import section_service
 from backend.drills.read_models import SkillResult
 from backend.drills.skills import SKILLS
-from backend.models import DrillAssignment, DrillAttempt, DrillSet, Enrollment, User
-from backend.models.enums import DrillSkill
+from backend.models import (
+    DrillAssignment,
+    DrillAttempt,
+    DrillSet,
+    DrillSetItem,
+    Enrollment,
+    User,
+)
+from backend.models.enums import DrillItemStatus, DrillSkill
 from backend.reviews.coding import confronts
 from backend.reviews.phrases import TurnText
 from backend.reviews.read_models import ReviewContent
@@ -41,15 +48,22 @@ def section_results(db: Session, *, actor: UserRead | None, section_id: int) -> 
     )
     attempts = db.execute(
         select(
-            DrillAttempt.student_id, DrillAttempt.skill, DrillAttempt.set_item_id, DrillAttempt.hit
+            DrillAttempt.student_id,
+            DrillAttempt.skill,
+            DrillAttempt.set_item_id,
+            DrillAttempt.hit,
+            DrillSetItem.status,
         )
         .join(Enrollment, Enrollment.student_id == DrillAttempt.student_id)
+        .outerjoin(DrillSetItem, DrillSetItem.id == DrillAttempt.set_item_id)
         .where(Enrollment.section_id == section_id, DrillAttempt.set_id.in_(sets))
         .order_by(DrillAttempt.created_at, DrillAttempt.id)
     ).all()
     cells: dict[tuple[int, DrillSkill], _Cell] = defaultdict(_Cell)
-    for student_id, skill, item_id, hit in attempts:
-        cells[student_id, DrillSkill(skill)].add(item_id, hit)
+    for student_id, skill, item_id, hit, status in attempts:
+        # An item taken out keeps its attempts but is no longer one of the set's items, as on
+        # the student's own list (an attack, 2026-12-07).
+        cells[student_id, DrillSkill(skill)].add(item_id, hit, status != DrillItemStatus.removed)
     skills = sorted({skill for _student, skill in cells}, key=list(SKILLS).index)
     results = []
     for student_id, name in students:
@@ -76,12 +90,15 @@ class _Cell:
     tried: set[int | None] = field(default_factory=set)
     hit: set[int | None] = field(default_factory=set)
 
-    def add(self, item_id: int | None, hit: bool) -> None:
-        """One attempt, in the order they were made: an item counts as hit at its latest."""
+    def add(self, item_id: int | None, hit: bool, item_counts: bool = True) -> None:
+        """One attempt, in the order they were made: an item counts as hit at its latest (and
+        only while it is in its set: `item_counts`)."""
         self.attempts += 1
+        self.hits += hit
+        if not item_counts:
+            return
         self.tried.add(item_id)
         if hit:
-            self.hits += 1
             self.hit.add(item_id)
         else:
             self.hit.discard(item_id)

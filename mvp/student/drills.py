@@ -25,15 +25,32 @@ ITEM_KEY = "drill_item_index"
 OWN = "own"  # the set choice that means the built-in bank
 
 
+DRAFTS_KEY = "drill_drafts"  # (set, item) -> words typed there and not sent
+SHOWN_KEY = "drill_item_shown"  # the (set, item) whose words the reply box holds
+
+
+def _keep_draft() -> None:
+    """The reply box's words stay with the item they were typed under (an attack, 2026-12-07:
+    Previous or Next emptied the box)."""
+    if (shown := state.get(SHOWN_KEY)) is not None:
+        state.setdefault(DRAFTS_KEY, {})[shown] = state.get("drill_reply", "")
+
+
 def _choose(set_id: int | str) -> None:
+    _keep_draft()
     state[DRILL_SET_KEY] = set_id
     state[ITEM_KEY] = 0
-    state.pop("drill_reply", None)
+
+
+def _choose_skill() -> None:
+    _keep_draft()
+    state[DRILL_SKILL_KEY] = state["drill_own_skill"]
+    state[ITEM_KEY] = 0
 
 
 def _move(step: int) -> None:
+    _keep_draft()
     state[ITEM_KEY] = state.get(ITEM_KEY, 0) + step
-    state["drill_reply"] = ""
 
 
 def _submit(set_id: int | None, item_ref: int | str) -> None:
@@ -49,6 +66,10 @@ def _submit(set_id: int | None, item_ref: int | str) -> None:
                 )
     except attempt_service.ItemTakenOut:
         state["drill_reply"] = ""  # the words are in the message, not left under another item
+        raise
+    except attempt_service.SetTakenBack:
+        state["drill_reply"] = ""  # the words are in the message; the page goes back to the list
+        state.pop(DRILL_SET_KEY, None)
         raise
 
 
@@ -86,6 +107,10 @@ def _item(
     with st.container(border=True, key="drill_item"):
         st.caption(safe(item.context))
         st.markdown(f"**Client:** “{safe(item.statement)}”")
+    shown = (set_id or OWN, ref)
+    if state.get(SHOWN_KEY) != shown:  # another item: its own words, if any were typed there
+        state["drill_reply"] = state.get(DRAFTS_KEY, {}).pop(shown, "")
+        state[SHOWN_KEY] = shown
     st.text_area("Your reply", key="drill_reply", max_chars=attempt_service.MAX_REPLY_CHARS)
     tried = attempts.get(ref, [])
     with st.container(horizontal=True):
@@ -134,9 +159,7 @@ def _own_practice() -> None:
         index=skills.index(DrillSkill(chosen)),
         format_func=skill_name,
         key="drill_own_skill",
-        on_change=lambda: state.update(
-            {DRILL_SKILL_KEY: state["drill_own_skill"], ITEM_KEY: 0, "drill_reply": ""}
-        ),
+        on_change=_choose_skill,
     )
     with store.transaction() as db:
         attempts = attempt_service.bank_attempts(db, actor=actor, skill=skill)

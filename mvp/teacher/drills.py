@@ -18,7 +18,7 @@ from backend.drills.read_models import (
 from backend.drills.skills import SKILLS, skill_name
 from backend.errors import AppError
 from backend.models.enums import DrillItemStatus, DrillSkill, Role
-from backend.utils.formatting import format_usd
+from backend.utils.formatting import format_usd, plural
 from mvp import auth, store, ui
 from mvp.teacher import shared
 from mvp.teacher.drill_results import section_results
@@ -77,9 +77,10 @@ def _draft(set_id: int) -> None:
         ui.show_error(error)
         return
     cost = "no cost (demo mode)" if drafted.demo else format_usd(drafted.cost)
-    dropped = f"; {drafted.dropped} dropped (their model answer missed the skill)" * bool(
-        drafted.dropped
-    )
+    dropped = (
+        f"; {drafted.dropped} dropped (each failed a check: the set's skill, a length, or "
+        "a model answer that shows the skill)"
+    ) * bool(drafted.dropped)
     ui.flash(f"Drafted {drafted.added} items ({cost}){dropped}. Accept the ones you want below.")
     st.rerun()
 
@@ -213,8 +214,10 @@ def assignment(drill_set: DrillSetRead) -> None:
     with store.transaction() as db:
         sections = section_service.list_sections(db, actor=actor)
     names = {section.id: section.name for section in sections}
-    assigned = [names.get(i, f"section {i}") for i in drill_set.section_ids]
-    st.caption(", ".join(safe(name) for name in assigned) or "No section yet.")
+    assigned = [safe(names[i]) for i in drill_set.section_ids if i in names]
+    if others := sum(i not in names for i in drill_set.section_ids):  # an admin gave it
+        assigned.append(f"{plural(others, 'section')} of other teachers")
+    st.caption(", ".join(assigned) or "No section yet.")
     if not sections:
         st.caption("Create a section on **Sections & assignments** first.")
         return
