@@ -23,7 +23,7 @@ from backend.actor import UserRead
 from backend.config import get_settings
 from backend.errors import AppError
 from backend.models.enums import Role
-from mvp import a11y, auth, institution, store, support, ui
+from mvp import a11y, auth, chat_unsent, institution, store, support, ui
 from mvp.welcome import SETUP_NOTES_KEY, login_screen, setup_screen
 
 store.freeze_imported_objects()  # once per process: the objects imported above stay for good
@@ -146,6 +146,7 @@ def front_pages(screen: Callable[[], None], title: str) -> list[StreamlitPage]:
 
 
 def main() -> None:
+    st.session_state.pop(ui.TYPED_TAKEN_KEY, None)  # until a chat takes this run's message
     # The app menu's "Get help" and "Report a bug" lead to the support contact (SUPPORT_CONTACT);
     # About says whom to ask, to the person this session has logged in (one call a run). Inside
     # main, so that a setting that cannot be read is shown as the error it is.
@@ -199,5 +200,7 @@ try:
     main()
 except AppError as error:
     ui.show_error(error)
+    chat_unsent.keep_typed_after_a_failed_run()
 except Exception as error:
     ui.show_unexpected(error)
+    chat_unsent.keep_typed_after_a_failed_run()

@@ -16,12 +16,14 @@ from backend.practice.read_models import MessageRead, SessionRead
 from backend.reviews import try_coding
 from backend.reviews.try_coding import BranchCoding
 from backend.reviews.turns import Turn
-from mvp import auth, store, ui
+from mvp import auth, chat_controls, store, ui
+from mvp.chat_controls import ChatKeys
 
 safe = ui.safe_markdown  # every piece of text a person (or the model) wrote goes through it
 PRACTISE_LABEL = "Practise this moment"
-#: A page's callback that opens a branch of conversation `session_id` at student turn `turn`.
-OpenMoment = Callable[[UserRead, int, int], None]
+#: A page's callback that opens a branch of conversation `session_id` at student turn `turn`
+#: (the branch's id).
+OpenMoment = Callable[[UserRead, int, int], int]
 
 
 def practise_button(
@@ -32,9 +34,13 @@ def practise_button(
         PRACTISE_LABEL,
         key=key,
         icon=":material/replay:",
-        on_click=auth.guarded(open_moment),
-        args=(actor, session_id, turn),
+        on_click=auth.guarded(_open),
+        args=(open_moment, actor, session_id, turn),
     )
+
+
+def _open(open_moment: OpenMoment, actor: UserRead, session_id: int, turn: int) -> None:
+    open_moment(actor, session_id, turn)
 
 
 def branch_header(
@@ -74,10 +80,17 @@ def branch_header(
 def try_again(
     actor: UserRead, session: SessionRead, original_id: int, turn: int, open_moment: OpenMoment
 ) -> None:
-    """This try ends (it stays in the history) and a new one starts from the same moment."""
+    """This try ends (it stays in the history) and a new one starts from the same moment, with
+    the words of this one that wait to be sent (an attack, 2026-12-07: they were left behind
+    with the ended try)."""
     if session.is_active:
         conversation_service.end_conversation(store.database(), actor=actor, session_id=session.id)
-    open_moment(actor, original_id, turn)
+    waiting = chat_controls.unsent_messages(ChatKeys(session.id), fresh=True)
+    branch_id = open_moment(actor, original_id, turn)
+    for words in waiting:
+        chat_controls.keep_unsent_words(ChatKeys(branch_id), words)
+    if waiting:
+        chat_controls.forget_unsent(ChatKeys(session.id))
 
 
 def coded_replies(

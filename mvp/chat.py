@@ -53,6 +53,8 @@ def chat_panel(
     draws under each of the student's messages (a branch's instant coding), also under one just
     sent, before the reply streams."""
     keys = ChatKeys(session_id)
+    st.session_state[ui.TYPED_TAKEN_KEY] = True  # from here, this module keeps what was typed
+    st.session_state[ui.OPEN_CHAT_KEY] = session_id
     if view is None:
         try:
             view = conversation_service.get_view(database, actor=actor, session_id=session_id)
@@ -227,6 +229,12 @@ class _Turn:
         except AppError as error:
             # A refused retry keeps its Retry (sending again would stack a second message).
             self._fail(error.message)
+            return self.view.session
+        except Exception as error:  # the database failing: the message is stored, ask later
+            # A reload's own ask included, which is marked done before it runs (an attack,
+            # 2026-12-07: it left the message with no notice and no Retry).
+            ui.log_unexpected(error)
+            self._fail(conversation_service.DATABASE_DOWN)
             return self.view.session
         return self._stream(reply)
 

@@ -35,6 +35,18 @@ def show_unsent_after_end(session_id: int, typed: str | None = None) -> None:
         show_unsent(unsent, "Not sent, the session had ended")
 
 
+def keep_typed_after_a_failed_run() -> None:
+    """A run that failed before its chat took the message typed in it (the database not
+    answering at the log-in check, say): the words stay on screen, and wait with the
+    conversation open before, to send again (an attack, 2026-12-07: they were gone)."""
+    typed = typed_in_this_run()
+    if not typed or st.session_state.get(ui.TYPED_TAKEN_KEY):
+        return
+    if (open_chat := st.session_state.get(ui.OPEN_CHAT_KEY)) is not None:
+        keep_unsent_words(ChatKeys(open_chat), typed)
+    show_unsent([typed], "Not sent, the app could not take it just now")
+
+
 def keep_unsent(keys: ChatKeys) -> None:
     """The conversation cannot go on: a message sent in this very run stays on screen as not
     sent, after the ones kept before (all kept with the conversation)."""

@@ -73,8 +73,12 @@ def show_error(error: AppError) -> None:
 
 
 def show_unexpected(error: BaseException) -> None:
-    logger.exception("Unexpected error in the app", exc_info=error)
+    log_unexpected(error)
     st.error(UNEXPECTED, icon=":material/error:")
+
+
+def log_unexpected(error: BaseException) -> None:
+    logger.exception("Unexpected error in the app", exc_info=error)
 
 
 VISIT_KEYS = "_visit_keys"  # session state that lasts while the person stays on one page
@@ -220,6 +224,10 @@ def close_sidebar_on_navigation() -> None:
             f"<script>{_CLOSE_SIDEBAR_ON_NAVIGATION}</script>",
             unsafe_allow_javascript=True,
         )
+
+
+TYPED_TAKEN_KEY = "_typed_taken"  # this run's chat page took the message typed in it
+OPEN_CHAT_KEY = "_open_chat"  # the conversation whose chat input the page drew last
 
 
 def typed_in_this_run() -> str | None:

@@ -390,8 +390,6 @@ def _claim(
         most_per_reply=calculate_cost(gateway.model, most, settings.model_prices_json),
         check=turn.mode == SessionMode.check,  # a client check's reply: the checks' allowance
     )
-    if not counted:
-        get_rate_limiter().hit_message(turn.user_id)
     claim_id = session_service.claim_reply(  # renewed by the job's heartbeat (`_hold_claims`)
         db,
         session_id=turn.id,
@@ -410,6 +408,10 @@ def _claim(
         replace=True,
         running=True,
     )
+    # Counted last: a write above that fails rolls the claim back, and the student's Send again
+    # must not find the message counted (an attack, 2026-12-07); a refusal here rolls it back.
+    if not counted:
+        get_rate_limiter().hit_message(turn.user_id)
     return _Ticket(
         turn.id,
         turn.user_id,
@@ -642,7 +644,12 @@ class _ReplyJob:
                 if not guard.leaked:
                     if rest:
                         self._stream(rest)
-                    return self._store(stream.completion)
+                    try:
+                        return self._store(stream.completion)
+                    except SQLAlchemyError:  # billed whole, its row not written: count it now
+                        with contextlib.suppress(SQLAlchemyError):  # (an attack, 2026-12-07)
+                            self._record_unkept(stream.completion)
+                        raise
             billed = stream.completion or stream.partial
             self._record_unkept(billed)
             leaked = guard.leaked

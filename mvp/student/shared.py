@@ -68,12 +68,13 @@ def open_conversation(actor: UserRead, client_id: int, assignment_id: int | None
     show_conversation(session.id)
 
 
-def practise_moment(actor: UserRead, session_id: int, turn: int) -> None:
+def practise_moment(actor: UserRead, session_id: int, turn: int) -> int:
     """ "Practise this moment": a branch of the conversation at this student turn, opened on the
     Practice page (a callback)."""
     with store.transaction(write=True) as db:
         branch = branch_service.start_branch(db, actor=actor, session_id=session_id, turn=turn)
     open_on_practice_page(branch.id)
+    return branch.id
 
 
 def practise_button(actor: UserRead, session_id: int, turn: int, *, key: str) -> None:

@@ -67,12 +67,13 @@ def about(client: ClientRead) -> None:
             st.markdown(f"**Hidden information:** {safe(client.hidden_information)}")
 
 
-def practise_test_moment(actor: UserRead, session_id: int, turn: int) -> None:
+def practise_test_moment(actor: UserRead, session_id: int, turn: int) -> int:
     """ "Practise this moment" in a test chat: a branch of it at this turn, shown here (a
     callback); the test chat it rewinds stays as it was, in History."""
     with store.transaction(write=True) as db:
         branch = branch_service.start_branch(db, actor=actor, session_id=session_id, turn=turn)
     st.session_state[shared.TRY_SESSION_KEY] = branch.id
+    return branch.id
 
 
 def conversation(session_id: int) -> None:
