@@ -19,7 +19,7 @@ import streamlit as st
 
 from backend.errors import AppError, addressed
 from backend.practice import history_service
-from backend.utils.formatting import format_share, round_half_up
+from backend.utils.formatting import format_near_bounds, format_share
 from backend.utils.markdown import WORD_JOINER, as_typed, escape_markdown, safe_markdown
 
 if TYPE_CHECKING:  # pandas (and numpy) load with the first page that draws a table, not here
@@ -187,8 +187,10 @@ def agreement_table(rows: list[agreement_service.CriterionAgreement], *, key: st
                 "Pairs": row.pairs,
                 "Exact agreement": format_share(row.exact),
                 "Within one point": format_share(row.within_one),
-                "Mean difference": float(round_half_up(row.mean_abs_diff, 2)),
-                "Kappa (quadratic)": "—" if row.kappa is None else f"{row.kappa:.2f}",
+                "Mean difference": format_near_bounds(row.mean_abs_diff, 0),
+                "Kappa (quadratic)": "—"
+                if row.kappa is None
+                else format_near_bounds(row.kappa, -1, 1),
             }
             for row in rows
         ],

@@ -36,6 +36,7 @@ from backend.reviews import indicators as counted
 from backend.reviews import risk
 from backend.reviews.read_models import RiskCheck
 from backend.reviews.rubric_schema import NOT_CODED, SCORE_MAX, SCORE_MIN, RubricDefinition
+from backend.utils.formatting import Named, round_half_up, told_apart
 
 # A criterion score of 3 is the anchors' middle ("fair"); 4 is "good" (the issue's MITI figures
 # for the global averages sit between them: relational 3.5/4, technical 3/4).
@@ -53,6 +54,9 @@ CSV_BASE_COLUMNS = (
     "session_id",
     "date_utc",  # the day the session ended, in UTC (as every time the app shows)
     "rubric",
+    # Why the page's figures leave the session out (demo, short, risk), empty when it counts:
+    # a spreadsheet's average then matches the page's (an attack, 2026-12-07).
+    "left_out",
 )
 
 
@@ -214,27 +218,32 @@ def student_progress(
 
 # Teachers ---------------------------------------------------------------------------------------
 def class_choices(db: Session, *, actor: UserRead | None) -> list[SectionChoice]:
-    """The sections (with their assignments) whose progress the actor may see."""
+    """The sections (with their assignments) whose progress the actor may see, each name told
+    apart from another of the same name (an admin's two teachers' "Fall 2026", a section's two
+    "Intake interview"s; an attack, 2026-12-07)."""
     actor = access.require(db, actor, "teaching", "use")
     query = (
-        select(Section.id, Section.name)
+        select(Section.id, Section.name, User.username)
+        .join(User, User.id == Section.teacher_id)
         .where(access.where(actor, "section", "manage"))
         .order_by(Section.name, Section.id)
     )
     sections = db.execute(query).all()
     titles = db.execute(
         select(Assignment.section_id, Assignment.id, Assignment.title)
-        .where(Assignment.section_id.in_([section_id for section_id, _ in sections]))
+        .where(Assignment.section_id.in_([section_id for section_id, _name, _whose in sections]))
         .order_by(Assignment.id)
     ).all()
-    return [
-        SectionChoice(
-            id=section_id,
-            name=name,
-            assignments={a_id: title for s_id, a_id, title in titles if s_id == section_id},
-        )
-        for section_id, name in sections
-    ]
+    names = told_apart([Named(section_id, name, whose) for section_id, name, whose in sections])
+    choices = []
+    for (section_id, _name, _whose), name in zip(sections, names, strict=True):
+        mine = [(a_id, title) for s_id, a_id, title in titles if s_id == section_id]
+        shared = Counter(title for _a_id, title in mine)  # "#id" where two share a title,
+        assignments = {  # as the gradebook's columns are
+            a_id: title if shared[title] == 1 else f"{title} #{a_id}" for a_id, title in mine
+        }
+        choices.append(SectionChoice(id=section_id, name=name, assignments=assignments))
+    return choices
 
 
 def managed_section(db: Session, actor: UserRead | None, section_id: int) -> Section:
@@ -282,7 +291,7 @@ def class_progress(
         criteria=criteria,
         indicators=indicators,
         distribution=distribution,
-        below_fair=_below_fair(counting, criteria, indicators),
+        below_fair=_below_fair(counting, criteria, indicators, own=_own_thresholds(rows, counting)),
         left_out_because=dict(
             Counter(left_out_because(point) for point in points if not point.counts_for_class)
         ),
@@ -311,6 +320,7 @@ def gradebook_csv(progress: ClassProgress) -> str:
                 point.session_id,
                 point.date.date().isoformat(),
                 spreadsheet_safe(point.rubric),
+                "" if point.counts_for_class else left_out_because(point),
                 *(point.scores.get(key, "") for key in criteria),
                 *(_cell(point.indicators.get(key)) for key in indicator_keys),
             ]
@@ -435,30 +445,62 @@ def _thresholds(rubrics: list[RubricDefinition]) -> tuple[list[Threshold], list[
     return list(criteria.values()), list(indicators.values())
 
 
+def _own_thresholds(
+    rows: list[tuple[ProgressPoint, dict[str, Any], RubricDefinition]], points: list[ProgressPoint]
+) -> dict[int, dict[str, Threshold]]:
+    """Each session's indicator thresholds as its own review's rubric sets them."""
+    counted_ids = {point.session_id for point in points}
+    return {
+        point.session_id: {
+            indicator.key: Threshold(**indicator.model_dump(exclude={"source"}))
+            for indicator in rubric.indicators
+        }
+        for point, _content, rubric in rows
+        if point.session_id in counted_ids
+    }
+
+
 def _below_fair(
-    points: list[ProgressPoint], criteria: list[Threshold], indicators: list[Threshold]
+    points: list[ProgressPoint],
+    criteria: list[Threshold],
+    indicators: list[Threshold],
+    own: dict[int, dict[str, Threshold]] | None = None,
 ) -> list[BelowFair]:
-    """Per student, each measure whose average over their sessions falls short of fair."""
+    """Per student, each measure whose average over their sessions falls short of fair: each
+    session judged by its own rubric's fair (`own`, session id -> indicator key -> threshold),
+    sessions of rubrics that set it apart averaged apart (an attack, 2026-12-07: the most recent
+    rubric's bar had been applied to every session)."""
     below = []
     students = {point.student_id: point.student for point in points}
     for student_id, name in sorted(students.items(), key=lambda item: item[1].lower()):
         mine = [point for point in points if point.student_id == student_id]
-        measures: list[tuple[Threshold, list[Any]]]
-        measures = [(t, [p.scores.get(t.key) for p in mine]) for t in criteria]
-        measures += [(t, [p.indicators.get(t.key) for p in mine]) for t in indicators]
-        for threshold, values in measures:
-            value = _mean(values)
-            if value is not None and threshold.below_fair(value):
-                below.append(
-                    BelowFair(
-                        student_id=student_id,
-                        student=name,
-                        measure=threshold.name,
-                        value=round(value, 3),
-                        fair=threshold.fair,
-                        sessions=sum(1 for v in values if v is not None),
+        measures: list[tuple[Threshold, list[tuple[Threshold, Any]]]]
+        measures = [(t, [(t, p.scores.get(t.key)) for p in mine]) for t in criteria]
+        measures += [
+            (t, [((own or {}).get(p.session_id, {}).get(t.key, t), p.indicators.get(t.key))
+                 for p in mine])
+            for t in indicators
+        ]  # fmt: skip
+        for threshold, judged in measures:
+            bars = {(bar.fair, bar.higher_is_better): bar for bar, _value in judged}
+            for bar in bars.values():
+                values = [
+                    value
+                    for other, value in judged
+                    if (other.fair, other.higher_is_better) == (bar.fair, bar.higher_is_better)
+                ]
+                value = _mean(values)
+                if value is not None and bar.below_fair(value):
+                    below.append(
+                        BelowFair(
+                            student_id=student_id,
+                            student=name,
+                            measure=threshold.name,
+                            value=float(round_half_up(value, 3)),
+                            fair=bar.fair,
+                            sessions=sum(1 for v in values if v is not None),
+                        )
                     )
-                )
     return below
 
 
@@ -468,4 +510,5 @@ def _mean(values: list[Any]) -> float | None:
 
 
 def _cell(value: float | None) -> str:
-    return "" if value is None else f"{value:.3f}".rstrip("0").rstrip(".")
+    """A figure to 3 places, a half rounded up as on the page."""
+    return "" if value is None else f"{round_half_up(value, 3):.3f}".rstrip("0").rstrip(".")

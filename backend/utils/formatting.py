@@ -54,6 +54,16 @@ def format_share(share: float) -> str:
     return f"{round_half_up(share, 2).scaleb(2):f}%"
 
 
+def format_near_bounds(value: float, low: float, high: float = float("inf")) -> str:
+    """A figure to 2 places that never rounds onto a bound it is not at: a kappa of 0.996 is
+    '>0.99' (1.00 claims perfect agreement), a mean difference of 0.004 is '<0.01'."""
+    if high - 0.005 <= value < high:
+        return f">{high - 0.01:.2f}"
+    if low < value < low + 0.005:
+        return f"<{low + 0.01:.2f}"
+    return f"{round_half_up(value, 2):.2f}"
+
+
 def format_duration(delta: timedelta) -> str:
     seconds = max(0, int(delta.total_seconds()))
     hours, rest = divmod(seconds, 3600)
