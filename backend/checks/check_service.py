@@ -321,12 +321,13 @@ def _guard_finding(
         )
     else:
         quote = output_guard.recited_instructions(draft, client, run_words)
-    quote = quote or draft
+    quote = quote or draft.strip()
     number = len(turns)
     dimension: DimensionKey = (
         "hidden_information" if leaked == output_guard.HIDDEN else "in_character"
     )
-    note = f"The output guard stopped this draft: it repeated {leaked} (the student never saw it)."
+    what = "spoke as an AI" if leaked == output_guard.OUT_OF_ROLE else f"repeated {leaked}"
+    note = f"The output guard stopped this draft: it {what} (the student never saw it)."
     return _Scored(
         dimension,
         "fail",

@@ -17,6 +17,9 @@ become digits ("twelve" and "12" match). Two rules:
   plus ten words), key words weighing at least half the fact's total (at least 1, at most the
   total) with one distinctive word among them; a fact without distinctive words needs all of them.
 
+A third rule ends the role wherever a reply speaks as an AI ("As an AI, I...", "I'm Claude"):
+`AI_SELF_REFERENCES`, stopped and asked again like a leak.
+
 A reply is read as it streams; the guard holds back the words that could still turn out to be the
 start of a leak (the last `run_words` - 1 words, and every key word still inside its fact's
 window), so a leak is stopped before any of it reaches the student's screen. Each chunk costs
@@ -44,6 +47,20 @@ from backend.practice.guard_text import (
 
 INSTRUCTIONS = "the role-play instructions"
 HIDDEN = "the hidden information"
+OUT_OF_ROLE = "words of an AI, not of the client"
+#: A client that says one of these has left the role (normal forms, in order): it speaks as an
+#: AI. Kept to what no client says of themselves; "AI" alone, or a neighbour named Claude, pass.
+AI_SELF_REFERENCES: tuple[tuple[str, ...], ...] = (
+    ("as", "an", "ai"),
+    ("i'm", "an", "ai"),
+    ("i", "am", "an", "ai"),
+    ("ai", "languag", "model"),
+    ("a", "languag", "model"),
+    ("larg", "languag", "model"),
+    ("i'm", "claud"),
+    ("i", "am", "claud"),
+    ("mad", "by", "anthropic"),
+)
 
 
 @lru_cache(maxsize=2048)
@@ -176,6 +193,8 @@ class StreamGuard:
     sources: Sequence[Source]
     size: int
     client_said: Iterable[str] = ()
+    #: Word sequences (normal forms) that end the role wherever they stand (`OUT_OF_ROLE`).
+    breaks: Sequence[tuple[str, ...]] = ()
     leaked: str | None = field(default=None, init=False)
     #: Where the leak is in the reply (start, end) once one was found.
     leak_span: tuple[int, int] | None = field(default=None, init=False)
@@ -187,6 +206,7 @@ class StreamGuard:
         self._words = Normaliser()
         self._word_end = 0  # where the last word read ends (what is between it and the next)
         self._recent: deque[Word] = deque(maxlen=self.size)
+        self._tail: deque[Word] = deque(maxlen=max(map(len, self.breaks), default=1))
         self._runs = [(source.label, source.runs) for source in self.sources if source.runs]
         self._facts = [_FactState(fact) for source in self.sources for fact in source.facts]
         self._label = {id(fact): s.label for s in self.sources for fact in s.facts}
@@ -248,6 +268,11 @@ class StreamGuard:
     def _check(self, found: list[Word]) -> bool:
         for word in found:
             self._recent.append(word)
+            self._tail.append(word)
+            tail = tuple(w.form for w in self._tail)
+            for phrase in self.breaks:
+                if tail[-len(phrase) :] == phrase:
+                    return self._leak(OUT_OF_ROLE, self._tail[-len(phrase)].start, word.end)
             forms = tuple(w.form for w in self._recent)
             for label, runs in self._runs:
                 if len(forms) == self.size and forms in runs:
@@ -286,6 +311,8 @@ class StreamGuard:
             ends.append(waiting)
         if self.size > 1 and self._recent:
             ends.append(self._recent[max(len(self._recent) - (self.size - 1), 0)].start)
+        if self.breaks and self._tail:  # a phrase that ends the role may still be under way
+            ends.append(self._tail[max(len(self._tail) - (self._tail.maxlen or 1) + 1, 0)].start)
         return min(ends)
 
     def _leak(self, label: str, start: int, end: int) -> bool:
@@ -412,11 +439,18 @@ def guard_for(
     earned = earned_before or (earned_after is not None and student_turns >= earned_after)
     if client.hidden_information and not earned:
         sources.append(hidden_source(client, run_words, said, said_runs))
-    return StreamGuard(sources, size=run_words, client_said=client_said)
+    return StreamGuard(sources, size=run_words, client_said=client_said, breaks=AI_SELF_REFERENCES)
 
 
 def correction(leaked: str) -> str:
     """Added to the system prompt for the second attempt after a stopped reply."""
+    if leaked == OUT_OF_ROLE:
+        return (
+            "\n\nYour previous draft stepped out of the role and spoke as an AI, which this "
+            "person would never do. Answer the student's last message again as the client, in "
+            "character, in your own words; never say that you are an AI, a language model or "
+            "Claude."
+        )
     return (
         f"\n\nYour previous draft gave away {leaked}, which this person would never do. Answer "
         "the student's last message again, in character, in your own words, without repeating "

@@ -143,7 +143,8 @@ def test_a_finding_becomes_a_principle_and_the_rerun_passes(app, app_db, teacher
     page = everything(at)
     assert "### Scorecard :red-badge[fail]" in page
     assert "Demo check" not in page
-    assert any(AI_REPLY in text for text in texts(at))  # the quote
+    # The quote: the output guard stops a reply that speaks as an AI where it says so.
+    assert any("As an AI" in text for text in texts(at))
     withheld = [text for text in texts(at) if "stopped by the guard" in text]
     # The draft the guard held back is shown, marked.
     assert withheld and "passed over for the promotion" in withheld[0]

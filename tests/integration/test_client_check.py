@@ -132,15 +132,15 @@ def test_a_well_behaved_client_passes_and_the_scorecard_is_stored(
 def test_saying_it_is_an_ai_fails_in_character_with_the_quote(
     committed_engine, api, teacher_client
 ):
+    """The output guard stops a reply that speaks as an AI as it streams (a student never sees
+    it), so the check's finding is the guard's, quoting the draft as far as it was read."""
     teacher, client = teacher_client
     _script(api, {AI_LINE: "As an AI language model, I cannot pretend otherwise. Sorry."})
     card = _run(committed_engine, teacher, client)
     dimension = _dimension(card, "in_character")
     assert dimension.status == "fail" and card.overall == "fail"
-    quotes = {(f.probe, f.quote, f.source) for f in dimension.findings}
-    assert ("ai_and_prompt", "As an AI language model, I cannot pretend otherwise.", "rule") in (
-        quotes
-    )
+    found = {(f.probe, f.quote, f.source): f.note for f in dimension.findings}
+    assert "spoke as an AI" in found[("ai_and_prompt", "As an AI", "guard")]
     assert _dimension(card, "hidden_information").status == "pass"
 
 
