@@ -31,6 +31,7 @@ class ChatKeys:
     def __init__(self, session_id: int) -> None:
         self.session_id = session_id
         self.draft = f"chat_draft_{session_id}"  # a message that could not be sent
+        self.here_only = f"chat_draft_here_{session_id}"  # ... nor kept with the log-in (yet)
         self.notice = f"chat_notice_{session_id}"  # why the last reply failed
         self.resumed = f"chat_resumed_{session_id}"  # the message already re-asked after a reload
         self.restart = f"chat_confirm_restart_{session_id}"
@@ -39,15 +40,27 @@ class ChatKeys:
 def unsent_messages(keys: ChatKeys, *, fresh: bool = False) -> list[str]:
     """The conversation's messages not sent, oldest first: read from the log-in once per
     browser session (a reload or another tab of it finds them) or when `fresh`, then kept in
-    the session."""
-    if fresh or keys.draft not in st.session_state:
-        st.session_state[keys.draft] = _unsent(unsent_service.kept, keys, write=False) or []
-    return list(st.session_state[keys.draft] or [])
+    the session. Words this tab could keep only here (the database was down) are kept with the
+    log-in first, once it answers: a fresh read had dropped them (an attack, 2026-12-07)."""
+    state = st.session_state
+    if fresh or keys.draft not in state:
+        for text in list(state.get(keys.here_only, [])):
+            if _unsent(unsent_service.add, keys, text=text) is None:
+                break  # still down: they stay in this tab, in order
+            state[keys.here_only].remove(text)
+        kept = _unsent(unsent_service.kept, keys, write=False)
+        if kept is not None:
+            state[keys.draft] = [*kept, *state.get(keys.here_only, [])]
+        elif keys.draft not in state:
+            state[keys.draft] = list(state.get(keys.here_only, []))
+    return list(state[keys.draft] or [])
 
 
 def keep_unsent_words(keys: ChatKeys, text: str) -> list[str]:
     """Keep `text` after the words waiting (any tab's); the list now."""
     words = _unsent(unsent_service.add, keys, text=text)
+    if words is None:  # kept in this tab until the log-in's list can take it
+        st.session_state.setdefault(keys.here_only, []).append(text)
     st.session_state[keys.draft] = words = (
         [*unsent_messages(keys), text] if words is None else words
     )
@@ -56,6 +69,10 @@ def keep_unsent_words(keys: ChatKeys, text: str) -> list[str]:
 
 def sent_again(keys: ChatKeys, sent: list[str]) -> list[str]:
     """Take the words just sent off the list (for every tab); the words still waiting."""
+    here = st.session_state.get(keys.here_only, [])
+    for text in sent:
+        if text in here:
+            here.remove(text)
     kept: list[str] | None = _unsent(unsent_service.remove, keys, sent=sent)
     words = unsent_messages(keys)[len(sent) :] if kept is None else kept  # None: only here
     st.session_state[keys.draft] = words
@@ -66,6 +83,7 @@ def forget_unsent(keys: ChatKeys) -> None:
     """Discard, Start over, or shown once more after the end: the words go, for every tab."""
     _unsent(unsent_service.clear, keys)
     st.session_state[keys.draft] = []
+    st.session_state.pop(keys.here_only, None)
 
 
 def _unsent(call: Callable[..., Any], keys: ChatKeys, *, write: bool = True, **extra: Any) -> Any:

@@ -15,7 +15,7 @@ from backend import access
 from backend.actor import UserRead
 from backend.drills import skills
 from backend.drills.bank import bank_item
-from backend.drills.drill_service import DrillItemNotFound, DrillSetNotFound
+from backend.drills.drill_service import DrillItemNotFound
 from backend.drills.read_models import (
     AssignedSet,
     AttemptRead,
@@ -42,15 +42,24 @@ def _your_reply(reply: str) -> str:
     return f" Your reply was: “{reply.strip()}”." if reply.strip() else ""
 
 
-class SetTakenBack(NotFoundError):
+NOT_ASSIGNED = "This drill set is no longer assigned to you (your teacher may have taken it back)"
+
+
+class SetNotAssigned(NotFoundError):
     """The set is not (or no longer) assigned to the student: taken back by its teacher, or the
-    student left the section, while they were answering. The same words for a set that never
-    was theirs, so that no student learns which sets exist."""
+    student left the section, while they had it open. The same words for a set that never was
+    theirs, so that no student learns which sets exist (nor an id they never saw)."""
+
+    def __init__(self) -> None:
+        super().__init__(f"{NOT_ASSIGNED}.")
+
+
+class SetTakenBack(SetNotAssigned):
+    """As `SetNotAssigned`, as the student sent a reply to it: the reply is quoted."""
 
     def __init__(self, reply: str) -> None:
-        super().__init__(
-            "This drill set is no longer assigned to you (your teacher may have taken it back), "
-            f"so your reply was not saved.{_your_reply(reply)}"
+        NotFoundError.__init__(
+            self, f"{NOT_ASSIGNED}, so your reply was not saved.{_your_reply(reply)}"
         )
 
 
@@ -268,10 +277,8 @@ def _readable(db: Session, actor: UserRead | None, set_id: int) -> tuple[UserRea
     drill_set = db.get(DrillSet, set_id)
     if drill_set is None:
         access.require(db, actor, "drill", "read")
-        raise DrillSetNotFound(set_id)
-    checked = access.require(
-        db, actor, "drill", "read", drill_set, refuse=lambda: DrillSetNotFound(set_id)
-    )
+        raise SetNotAssigned()
+    checked = access.require(db, actor, "drill", "read", drill_set, refuse=SetNotAssigned)
     return checked, drill_set
 
 

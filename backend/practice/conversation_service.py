@@ -541,6 +541,7 @@ class _ReplyJob:
         self._given_up = threading.Event()
         self._counted = Usage()  # billed usage already added to the totals (from message_start)
         self._counted_cost: Decimal | None = Decimal(0)
+        self._recorded_unkept: Completion | None = None  # a call already counted as not kept
 
     def start(self, *, inline: bool = False) -> _ReplyJob:
         self.live = runner.submit(
@@ -681,8 +682,8 @@ class _ReplyJob:
     def _record_unkept(self, partial: Completion | None) -> None:
         """A reply that was billed but not kept: its usage beyond what was counted joins the
         totals, and an event says so (paid calls = stored replies + these events)."""
-        if partial is None:
-            return
+        if partial is None or partial is self._recorded_unkept:  # once per call, however it
+            return  # failed after (an attack, 2026-12-07: a refusal logged as two paid calls)
         rest = partial.usage.minus(self._counted)
         cost = None if partial.cost is None else partial.cost - (self._counted_cost or 0)
         with self.database(write=True) as db:
@@ -711,6 +712,7 @@ class _ReplyJob:
                 },
             )
         self._counted = partial.usage
+        self._recorded_unkept = partial
 
     def _store(self, completion: Completion) -> ReplyOutcome:
         if completion.refused:  # never the client's words, nor sent back with later turns

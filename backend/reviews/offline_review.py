@@ -572,18 +572,25 @@ _ADVERBS = frozenset((
 ))  # fmt: skip
 
 
-_SAID_OF_I = {"was": "were", "wasn't": "weren't", "am": "are"}
+_SAID_OF_I = {"was": "were", "wasn't": "weren't"}
+_TRAILING = ",;:.!?…"
 
 
 def _second_person(word: str, before: list[str]) -> str:
     """`word` in the student's voice: "I" is "you", but "was" is "were" only when said of "I",
     adverbs between ("I really was" is "you really were"; "my son was born", "all I wanted was"
-    stay "was"; an attack, 2026-12-07, then two on that fix). "am" is "are" only so too: "at 6
-    am" stays the hour."""
-    if word.lower() in _SAID_OF_I:
+    stay "was"; an attack, 2026-12-07, then two on that fix); "am" is "are" but after a number
+    ("at 6 am" stays the hour). A word's trailing comma or stop stays on it ("am," too)."""
+    core = word.rstrip(_TRAILING)
+    tail, lower = word[len(core) :], core.lower()
+    if lower in _SAID_OF_I:
         said_of = next((w.lower() for w in reversed(before) if w.lower() not in _ADVERBS), "")
-        return _SAID_OF_I[word.lower()] if said_of == "i" else word
-    return SECOND_PERSON.get(word.lower(), word)
+        turned = _SAID_OF_I[lower] if said_of == "i" else core
+    elif lower == "am" and before and re.search(r"\d", before[-1]):
+        turned = core
+    else:
+        turned = SECOND_PERSON.get(lower, core)
+    return turned + tail
 
 
 def _echo(client: str, max_words: int = 14) -> str:

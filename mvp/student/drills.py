@@ -108,10 +108,14 @@ def _item(
         st.caption(safe(item.context))
         st.markdown(f"**Client:** “{safe(item.statement)}”")
     shown = (set_id or OWN, ref)
-    if state.get(SHOWN_KEY) != shown:  # another item: its own words, if any were typed there
-        state["drill_reply"] = state.get(DRAFTS_KEY, {}).pop(shown, "")
+    drafts = state.setdefault(DRAFTS_KEY, {})
+    # Another item, or back from another page (Streamlit forgets a widget not drawn): the
+    # words typed under this item, if any (an attack on the fix, 2026-12-07).
+    if state.get(SHOWN_KEY) != shown or "drill_reply" not in state:
+        state["drill_reply"] = drafts.get(shown, "")
         state[SHOWN_KEY] = shown
     st.text_area("Your reply", key="drill_reply", max_chars=attempt_service.MAX_REPLY_CHARS)
+    drafts[shown] = state["drill_reply"]
     tried = attempts.get(ref, [])
     with st.container(horizontal=True):
         st.button(
@@ -138,6 +142,11 @@ def _assigned_set(set_id: int) -> None:
         with store.transaction() as db:
             drill_set = attempt_service.read_set(db, actor=actor, set_id=set_id)
             attempts = attempt_service.attempts_in_set(db, actor=actor, set_id=set_id)
+    except attempt_service.SetNotAssigned as gone:  # taken back while it was open
+        ui.show_error(gone)
+        _show_words_left_in(set_id)
+        state.pop(DRILL_SET_KEY, None)
+        return
     except AppError as error:
         ui.show_error(error)
         return
@@ -147,6 +156,17 @@ def _assigned_set(set_id: int) -> None:
         st.info("This set has no items yet. Ask your teacher.", icon=":material/hourglass_top:")
         return
     _item(set_id=set_id, refs=[item.id for item in items], items=items, attempts=attempts)
+
+
+def _show_words_left_in(set_id: int) -> None:
+    """The replies typed under a set that is gone and never sent, once, to copy."""
+    drafts = state.get(DRAFTS_KEY, {})
+    words = [drafts.pop(key) for key in list(drafts) if key[0] == set_id and drafts[key].strip()]
+    if words:
+        st.warning(
+            "Not sent: " + "\n\n".join(ui.as_typed(text) for text in words),
+            icon=":material/unpublished:",
+        )
 
 
 def _own_practice() -> None:

@@ -168,3 +168,51 @@ def test_the_author_reads_the_name_of_a_section_an_admin_gave_their_set_to(app, 
     assert_clean(at)
     captions = texts(at, "caption")
     assert f"section {other.id}" not in ", ".join(captions), captions
+
+
+def test_a_set_taken_back_then_next_item_quotes_the_words_and_names_no_id(app, app_db):
+    """Sam types a reply under item 1; meanwhile the teacher takes the set back. Sam clicks
+    "Next item" (to look at the next one before submitting) instead of Submit. The page says
+    "No drill set with id N." (an id Sam never saw, as if the set never existed), and the words
+    Sam typed are nowhere on the page, with no way to get them back. The fix explains a set
+    taken back and quotes the reply only on Submit (`attempt_service.SetTakenBack`); the page
+    itself (`student/drills._assigned_set` -> `read_set`) still says DrillSetNotFound, and the
+    words went into the drafts of a set that is no longer shown. (An attack on the
+    day's fixes, 2026-12-07.)"""
+    _student, _alex, section = classroom(app_db)
+    teacher, drill_set = _assigned_open_question_set(app_db, section)
+    student = _student_opens_the_set(app, drill_set)
+    words = "What does an ordinary evening look like for you these days?"
+    student.text_area(key="drill_reply").input(words).run()
+    with unit_of_work(app_db) as db:  # the teacher's other tab
+        drill_service.unassign_set(db, actor=teacher, set_id=drill_set.id, section_id=section.id)
+
+    student.button(key="drill_next").click().run()
+
+    shown = everything(student).replace("\\", "")
+    assert f"No drill set with id {drill_set.id}" not in shown, shown
+    boxes = [t.value for t in student.text_area if t.key == "drill_reply"]
+    assert words in shown or words in boxes, f"the typed reply is nowhere:\n{shown}"
+
+
+def test_a_drill_reply_typed_survives_a_look_at_another_page(app, app_db):
+    """Sam types a reply under item 2 of a set, opens the Practice page to check something,
+    and comes back to Drills: the set is still open at item 2 but the reply box is empty. The
+    fix says words typed under an item and not sent stay with that item; they are kept only
+    when Previous/Next/Open/skill is clicked (`_keep_draft` in the callbacks), and on return
+    `_item` finds its SHOWN_KEY unchanged, so it restores nothing. (An attack on the
+    day's fixes, 2026-12-07.)"""
+    _student, _alex, section = classroom(app_db)
+    _teacher, drill_set = _assigned_open_question_set(app_db, section)
+    student = _student_opens_the_set(app, drill_set)
+    student.button(key="drill_next").click().run()
+    words = "What would a good week look like for you, with less of this?"
+    student.text_area(key="drill_reply").input(words).run()
+
+    open_page(student, "Practice")
+    open_page(student, "Drills")
+
+    assert "**Item 2 of 5** · Open question" in texts(student), texts(student)
+    assert student.text_area(key="drill_reply").value == words, (
+        "the reply typed under item 2 was lost after a visit to another page"
+    )

@@ -158,3 +158,60 @@ def test_words_refused_in_a_practised_moment_survive_try_this_moment_again(
     shown = everything(at).replace("\\", "")
     assert not at.exception
     assert BETTER in shown, f"the words written for the moment are gone: {shown!r}"
+
+
+def test_words_kept_through_a_database_outage_are_sent_by_send_again(app, app_db, app_api):
+    """Sam sends a message while the database cannot be reached. The fix keeps it on screen
+    ("Not sent, the app could not take it just now"), and when the database is back the page
+    shows it as "Not sent" with "Send again". Sam presses Send again: the words vanish, nothing
+    is sent and nothing is on screen any more.
+
+    The catch-all (`chat_unsent.keep_typed_after_a_failed_run`) can only keep the words in the
+    browser session (the log-in's store is the database that is down), and "Send again"
+    (`chat._Turn.run`) re-reads the waiting words with `unsent_messages(fresh=True)`, which
+    replaces the session's list with the database's empty one. (An attack on the
+    day's fixes, 2026-12-07.)"""
+    classroom(app_db)
+    at = log_in(app.run(), "sam.student")
+    start_button(at).click().run()
+    typed = "How many hours do you sleep on a work night?"
+    with database_down():
+        at.chat_input(key="chat_input").set_value(typed).run()
+    app_api.reply("Maybe four hours.")
+    at.run()  # the database is back
+    assert any(w.startswith("Not sent") for w in texts(at, "warning")), everything(at)
+    assert at.button(key="resend_draft") is not None
+
+    at.button(key="resend_draft").click().run()
+
+    shown = everything(at).replace("\\", "")
+    assert _said(app_db)[:1] == [("user", typed)] or typed in shown, (
+        f"Send again lost the words: stored {_said(app_db)}, on screen {shown!r}"
+    )
+
+
+def test_words_kept_through_an_outage_in_a_practised_moment_survive_try_again(app, app_db):
+    """Sam practises a moment ("Practise this moment") and sends the better reply just as the
+    database cannot be reached: the page keeps it as "Not sent". The database is back; Sam
+    presses "Try this moment again", whose fix moves the words waiting to the new try. They
+    are gone instead: `branch_view.try_again` reads them with `unsent_messages(fresh=True)`,
+    which asks the database (that never got them: it was down) and replaces the session's
+    list with its empty one. (An attack on the
+    day's fixes, 2026-12-07.)"""
+    from tests.apps.test_practise_moment import BETTER, TURNS, _practise_buttons
+    from tests.apps.test_student_review import end_session
+
+    classroom(app_db)
+    at = end_session(log_in(app.run(), "sam.student"), TURNS)
+    item = next(b for b in _practise_buttons(at) if not b.key.startswith("practise_turn_"))
+    item.click().run()
+    with database_down():
+        at.chat_input(key="chat_input").set_value(BETTER).run()
+    at.run()  # the database is back
+    assert any(w.startswith("Not sent") for w in texts(at, "warning")), everything(at)
+
+    at.button(key="branch_again").click().run()
+
+    shown = everything(at).replace("\\", "")
+    assert not at.exception
+    assert BETTER in shown, f"the words written for the moment are gone: {shown!r}"

@@ -108,3 +108,37 @@ def test_messages_the_database_refused_do_not_use_up_the_rate_limit(
     except RateLimitedError as refused:
         pytest.fail(f"the first message stored was refused: {refused.message}")
     assert outcome.ok
+
+
+# The model refuses; the write that marks the student's message refused fails (a lock).
+REFUSED_MARK_FAILS = (
+    "CREATE TRIGGER refused_mark_fails BEFORE UPDATE OF refused ON messages "
+    "WHEN NEW.refused = 1 BEGIN SELECT RAISE(ABORT, 'database is locked'); END"
+)
+
+
+def test_a_refused_reply_is_one_paid_call_when_the_database_then_fails(
+    committed_engine, api, classroom
+):
+    """The model refuses a reply (billed: 40 output tokens); its usage is written, then the
+    write that marks the message refused meets a database lock. The admin's figures count paid
+    calls as stored replies plus "partial_reply" events: they now read 2 paid calls for the one
+    request made. `_ReplyJob._store` had recorded the refusal's usage and event
+    (`_record_unkept`) before `mark_refused`; the new `except SQLAlchemyError` around `_store`
+    records it again (0 tokens, a second event). (An attack on the
+    day's fixes, 2026-12-07.)"""
+    database = Database(committed_engine)
+    session = conversation_service.start_conversation(
+        database, actor=classroom.student, client_id=classroom.client.id
+    )
+    api.reply("I can't continue with this.", output_tokens=40, stop_reason="refusal")
+    with failing(committed_engine, REFUSED_MARK_FAILS):
+        outcome = conversation_service.send_message(
+            database, actor=classroom.student, session_id=session.id, content="How are you?"
+        )
+    assert not outcome.ok
+    assert len(api.messages_requests()) == 1
+    totals = stored_session(committed_engine, classroom.student, session.id)
+    assert totals.output_tokens == 40, totals.output_tokens
+    events = _events(committed_engine, "partial_reply")
+    assert len(events) == 1, f"one paid call logged as {len(events)}: {events}"

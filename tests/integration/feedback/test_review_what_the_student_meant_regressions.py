@@ -343,3 +343,60 @@ def test_try_instead_still_turns_i_really_am_round(db):
     replies = [t.better_reply for t in seen.try_instead if t.turn == 3]
     assert replies, seen.describe()
     assert re.search(r"\byou really are tired\b", replies[0], re.IGNORECASE), replies[0]
+
+
+# "am" said of I, and only of I --------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("client", "wrong", "right"),
+    [
+        (
+            "My wife is worn out by all this, and so am I.",
+            r"\bso am you\b",
+            r"\bso are you\b",
+        ),
+        (
+            "I definitely am not ready to give up drinking.",
+            r"\byou definitely am\b",
+            r"\byou definitely are\b",
+        ),
+        (
+            "I usually am drunk by the time the kids are in bed.",
+            r"\byou usually am\b",
+            r"\byou usually are\b",
+        ),
+    ],
+    ids=["so_am_i", "i_definitely_am", "i_usually_am"],
+)
+def test_try_instead_turns_am_round_when_said_of_i(db, client, wrong, right):
+    """The client says "... and so am I." / "I definitely am not ready ..." and the student
+    gives unasked advice. The review's better reply, a line the student is told to say, now
+    reads "... and so am you" / "you definitely am not ready": until today every "am" became
+    "are" (right here); the fix for "at 6 am" (`offline_review._second_person`) turns "am" only
+    when the word before it (skipping a short list of adverbs) is "I", so "am I" and any adverb
+    not on the list ("definitely", "usually", "certainly") are left as "am". (An attack on the
+    day's fixes, 2026-12-07.)"""
+    seen = review_as_student(
+        db, [("Hi, what brings you in?", client), ("You should stop drinking.", "I can't.")]
+    )
+    replies = [t.better_reply for t in seen.try_instead if t.turn == 3]
+    assert replies, seen.describe()
+    assert not re.search(wrong, replies[0], re.IGNORECASE), replies[0]
+    assert re.search(right, replies[0], re.IGNORECASE), replies[0]
+
+
+def test_try_instead_turns_am_round_before_a_comma(db):
+    """The client says "I know what I am, and I drink every night." The review's better reply
+    reads "You said you know what you am, and you drink every night.": a word with its comma
+    ("am,") is looked up as it stands in `offline_review._second_person`, so it is never
+    turned round (not a regression of today's fix: it was so before; "was," likewise). (An attack on the
+    day's fixes, 2026-12-07.)"""
+    seen = review_as_student(
+        db,
+        [
+            ("Hi, what brings you in?", "I know what I am, and I drink every night."),
+            ("You should stop drinking.", "I can't."),
+        ],
+    )
+    replies = [t.better_reply for t in seen.try_instead if t.turn == 3]
+    assert replies, seen.describe()
+    assert not re.search(r"\byou am\b", replies[0], re.IGNORECASE), replies[0]
