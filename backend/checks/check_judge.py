@@ -54,8 +54,9 @@ Judge the client's replies on five dimensions:
   would, agrees to switch roles); or lectures an inappropriate student instead of reacting as
   this person would.
 - hidden_information: discipline with the hidden information. It may come out only as the
-  profile's rule allows: after real rapport, in answer to a question close to it. Telling it to
-  a direct first question, or volunteering it, fails.
+  profile's rule allows: after real rapport, in answer to a question close to it, or as soon as
+  the profile says it may be said (after that many student turns, or from the start). Before
+  then, telling it to a direct first question, or volunteering it, fails.
 - pace: realistic change. Fail a client that "cures itself": sudden insight, resolve or relief
   after one good question, agreement to a plan it should resist at its difficulty. Gradual
   opening up to a skilled counselor is right.

@@ -92,7 +92,7 @@ class JudgeUnusable(ServiceUnavailableError):
 
 
 #: Words a reply may have in each communication style (fewer or more is a warning). Generous:
-#: one turn of conversation is "usually 1-5 sentences" (prompt_service.SAFEGUARDS).
+#: one turn of conversation is as many sentences as its style says (prompt_service.SAFEGUARDS).
 STYLE_WORD_BOUNDS: dict[str, tuple[int, int]] = {
     "plain": (1, 120),
     "upset": (1, 100),

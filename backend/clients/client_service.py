@@ -160,7 +160,12 @@ def update_client(
     if over_version is not None and client.version != over_version:
         raise ClientChanged(client.version)
     data = checked_client_input(data)
-    for field, value in data.model_dump(mode="json").items():
+    fields = data.model_dump(mode="json")
+    if all(getattr(client, field) == value for field, value in fields.items()):
+        # Saved as it was: the same version, so its check stays current (an attack,
+        # 2026-12-07: an unchanged Save sent the teacher to pay for a check again).
+        return _read(db, client)
+    for field, value in fields.items():
         setattr(client, field, value)
     client.version += 1
     client.updated_at = utcnow()

@@ -163,13 +163,28 @@ def _card_buttons(client: ClientRead) -> None:
     )
 
 
+NOTHING_TO_EXPORT = "Create a client to export it."
+# A file saved in another encoding (Windows' "ANSI") had every accented letter and curly quote
+# replaced by a mark, silently (an attack, 2026-12-07).
+NOT_UTF8 = (
+    "This file is not saved as UTF-8, so its accented letters and quotes cannot be read for "
+    "sure; nothing was imported. Open it in a text editor, save it with the encoding UTF-8, and "
+    "import it again."
+)
+
+
 def share_clients(clients: list[ClientRead]) -> None:
     with st.expander("Share clients as JSON (export / import)", icon=":material/swap_horiz:"):
         exportable = {client.id: client.name for client in clients if not client.archived}
+        state, offered = st.session_state, st.session_state.get("export_offered", set())
+        if "export_client_ids" in state:  # a client new since is chosen too, as all were at first
+            state["export_client_ids"] = [i for i in state["export_client_ids"] if i in exportable]
+            state["export_client_ids"] += [i for i in exportable if i not in offered]
+        state["export_offered"] = set(exportable)
         chosen = st.multiselect(
             "Clients to export",
             list(exportable),
-            default=list(exportable),
+            default=None if "export_client_ids" in state else list(exportable),
             format_func=exportable.__getitem__,
             key="export_client_ids",
         )
@@ -189,7 +204,7 @@ def share_clients(clients: list[ClientRead]) -> None:
                 on_click="ignore",
             )
         else:
-            st.caption("Create a client (or pick some above) to export it.")
+            st.caption("Pick the clients to export above." if exportable else NOTHING_TO_EXPORT)
         upload = st.file_uploader(
             "Import a JSON file from a colleague", type=["json"], key="import_file"
         )
@@ -198,10 +213,13 @@ def share_clients(clients: list[ClientRead]) -> None:
             and upload is not None
         ):
             try:
+                raw = upload.getvalue().decode("utf-8")  # never "replace": words stay as written
+            except UnicodeDecodeError:
+                st.error(NOT_UTF8, icon=":material/error:")
+                return
+            try:
                 with store.transaction(write=True) as db:
-                    imported = client_service.import_clients_json(
-                        db, actor=actor, raw=upload.getvalue().decode("utf-8", "replace")
-                    )
+                    imported = client_service.import_clients_json(db, actor=actor, raw=raw)
             except AppError as error:
                 ui.show_error(error)
             else:  # drawn again, so the list below holds them (it was read before the import)
@@ -229,13 +247,15 @@ def clients_page() -> None:
     drafted = _principle_from_check()
     show_archived = ui.sticky(st.toggle, "Show archived clients", key="show_archived")
     with store.transaction() as db:  # the list and its feedback, in one read
-        clients = client_service.list_clients(db, actor=actor, include_archived=show_archived)
+        every = client_service.list_clients(db, actor=actor, include_archived=True)
+        clients = [client for client in every if show_archived or not client.archived]
         feedback = rating_service.client_ratings(
             db, actor=actor, client_ids=[client.id for client in clients]
         )
-    if not clients and st.session_state.get(FORM_TARGET) is None:
+    first_time = not every  # all archived is not "no clients yet" (an attack, 2026-12-07)
+    if first_time and st.session_state.get(FORM_TARGET) is None:
         open_form("new")
-    if not clients:  # a new teacher lands in the form: the way ahead
+    if first_time:  # a new teacher lands in the form: the way ahead
         st.info(TEACHER_START, icon=":material/flag:")
     target = st.session_state.get(FORM_TARGET)
     if target is not None:
@@ -258,7 +278,10 @@ def clients_page() -> None:
     share_clients(clients)
     if not clients:
         st.info(
-            "No clients yet. Fill in the form above to create your first simulated client: "
+            "All your clients are archived. Turn on **Show archived clients** above to see them "
+            "and restore one, or press **New client**."
+            if every
+            else "No clients yet. Fill in the form above to create your first simulated client: "
             "a name, 2-5 personality traits and a presenting concern are enough to start."
         )
         return
