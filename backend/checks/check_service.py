@@ -326,8 +326,8 @@ def _guard_finding(
     dimension: DimensionKey = (
         "hidden_information" if leaked == output_guard.HIDDEN else "in_character"
     )
-    what = "spoke as an AI" if leaked == output_guard.OUT_OF_ROLE else f"repeated {leaked}"
-    note = f"The output guard stopped this draft: it {what} (the student never saw it)."
+    why = output_guard.why_stopped(leaked)
+    note = f"The output guard stopped this draft: {why} (the student never saw it)."
     return _Scored(
         dimension,
         "fail",

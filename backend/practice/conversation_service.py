@@ -801,7 +801,7 @@ class _ReplyJob:
                 db,
                 "warning",
                 "output_guard",
-                f"A reply was stopped before the student saw it: it repeated {leaked}.",
+                f"A reply was stopped before the student saw it: {output_guard.why_stopped(leaked)}.",
                 user_id=self.ticket.user_id,
                 session_id=self.ticket.session_id,
                 details={"request_id": completion.request_id if completion else None},

@@ -18,7 +18,7 @@ become digits ("twelve" and "12" match). Two rules:
   total) with one distinctive word among them; a fact without distinctive words needs all of them.
 
 A third rule ends the role wherever a reply speaks as an AI ("As an AI, I...", "I'm Claude"):
-`AI_SELF_REFERENCES`, stopped and asked again like a leak.
+`_said_of_itself`, stopped and asked again like a leak.
 
 A reply is read as it streams; the guard holds back the words that could still turn out to be the
 start of a leak (the last `run_words` - 1 words, and every key word still inside its fact's
@@ -48,19 +48,65 @@ from backend.practice.guard_text import (
 INSTRUCTIONS = "the role-play instructions"
 HIDDEN = "the hidden information"
 OUT_OF_ROLE = "words of an AI, not of the client"
-#: A client that says one of these has left the role (normal forms, in order): it speaks as an
-#: AI. Kept to what no client says of themselves; "AI" alone, or a neighbour named Claude, pass.
-AI_SELF_REFERENCES: tuple[tuple[str, ...], ...] = (
-    ("as", "an", "ai"),
-    ("i'm", "an", "ai"),
-    ("i", "am", "an", "ai"),
-    ("ai", "languag", "model"),
-    ("a", "languag", "model"),
-    ("larg", "languag", "model"),
-    ("i'm", "claud"),
-    ("i", "am", "claud"),
-    ("mad", "by", "anthropic"),
+
+
+def _form_set(text: str) -> frozenset[str]:
+    return frozenset(word.form for word in words(text))
+
+
+def _phrases(*texts: str) -> tuple[tuple[str, ...], ...]:
+    return tuple(tuple(word.form for word in words(text)) for text in texts)
+
+
+# A client that says it is one of these has left the role (`OUT_OF_ROLE`): "I'm (just) an AI",
+# "As an AI, ...", "I'm Claude, an AI made by Anthropic". Said of itself only: after "I'm" or "I
+# am" (two words may come between: "just", "actually", a name) or "As", not echoing a question
+# ("You think I'm an AI?", "What, I am an AI? No."), nor naming a job ("As an AI engineer"). A
+# client named Claude, or talking about AI, says so freely (two attacks, 2026-12-07).
+AI_NAMES = _phrases(
+    "an AI", "an A.I.", "an artificial intelligence", "a language model", "a large language model",
+    "a chatbot", "an AI assistant",
+)  # fmt: skip
+MAKER = _phrases("by Anthropic")[0]
+SUBJECT_GAP = 2  # words that may stand between "I'm" and what it says it is
+_ECHOING = _form_set(
+    "think thought what call called say said ask asked mean if whether sound seem pretend "
+    "assume suspect accuse accused"
 )
+_ROLES = _form_set(
+    "engineer researcher scientist expert developer startup company team lab project product "
+    "ethics policy student course class consultant specialist analyst architect programmer "
+    "manager lead trainer teacher"
+)
+_SENTENCE_GOES_ON = frozenset(" \t\n-–—'’")
+
+
+def _said_of_itself(forms: tuple[str, ...]) -> int | None:
+    """Where an AI self-description that ends `forms` starts (its subject), or None."""
+    if forms[-len(MAKER) :] == MAKER:
+        return len(forms) - len(MAKER)
+    for name in AI_NAMES:
+        if forms[-len(name) :] != name:
+            continue
+        before = forms[: -len(name)]
+        if before[-1:] == ("as",):
+            subject = len(before) - 1
+        else:
+            subject = next(
+                (
+                    i
+                    for i in range(len(before) - 1, max(len(before) - 2 - SUBJECT_GAP, -1), -1)
+                    if before[i] == "i'm" or before[i - 1 : i + 1] == ("i", "am")
+                ),
+                -1,
+            )
+            if subject < 0:
+                continue
+            subject -= before[subject] == "am"
+        if subject > 0 and forms[subject - 1] in _ECHOING:
+            return None
+        return subject
+    return None
 
 
 @lru_cache(maxsize=2048)
@@ -193,8 +239,8 @@ class StreamGuard:
     sources: Sequence[Source]
     size: int
     client_said: Iterable[str] = ()
-    #: Word sequences (normal forms) that end the role wherever they stand (`OUT_OF_ROLE`).
-    breaks: Sequence[tuple[str, ...]] = ()
+    #: Whether a reply that says it is an AI ends the role (`OUT_OF_ROLE`).
+    out_of_role: bool = False
     leaked: str | None = field(default=None, init=False)
     #: Where the leak is in the reply (start, end) once one was found.
     leak_span: tuple[int, int] | None = field(default=None, init=False)
@@ -206,7 +252,8 @@ class StreamGuard:
         self._words = Normaliser()
         self._word_end = 0  # where the last word read ends (what is between it and the next)
         self._recent: deque[Word] = deque(maxlen=self.size)
-        self._tail: deque[Word] = deque(maxlen=max(map(len, self.breaks), default=1))
+        self._tail: deque[Word] = deque(maxlen=SUBJECT_GAP + 6)
+        self._pending: int | None = None  # where "As an AI ..." starts, its next word awaited
         self._runs = [(source.label, source.runs) for source in self.sources if source.runs]
         self._facts = [_FactState(fact) for source in self.sources for fact in source.facts]
         self._label = {id(fact): s.label for s in self.sources for fact in s.facts}
@@ -251,6 +298,9 @@ class StreamGuard:
         """The rest of the reply once the stream ended ("" if it leaked)."""
         if self.leaked is not None or self._scan(self._length, final=True):
             return ""
+        if self._pending is not None:  # it ended right after "As an AI"
+            self._leak(OUT_OF_ROLE, self._pending, self._length)
+            return ""
         return self._release(self._length)
 
     def _scan(self, end: int, *, final: bool = False) -> bool:
@@ -268,11 +318,8 @@ class StreamGuard:
     def _check(self, found: list[Word]) -> bool:
         for word in found:
             self._recent.append(word)
-            self._tail.append(word)
-            tail = tuple(w.form for w in self._tail)
-            for phrase in self.breaks:
-                if tail[-len(phrase) :] == phrase:
-                    return self._leak(OUT_OF_ROLE, self._tail[-len(phrase)].start, word.end)
+            if self.out_of_role and self._out_of_role(word):
+                return True
             forms = tuple(w.form for w in self._recent)
             for label, runs in self._runs:
                 if len(forms) == self.size and forms in runs:
@@ -280,6 +327,27 @@ class StreamGuard:
             if done := self._count(word.form, start=word.start):
                 return self._leak(self._label[id(done[0].fact)], _state_start(done[0]), word.end)
         return False
+
+    def _out_of_role(self, word: Word) -> bool:
+        """Whether the reply, up to `word`, has said it is an AI (decided at the word after it
+        when the sentence goes on: "As an AI engineer" is a job)."""
+        if self._pending is not None:
+            start, self._pending = self._pending, None
+            if word.form not in _ROLES:
+                return self._leak(OUT_OF_ROLE, start, word.start)
+        self._tail.append(word)
+        tail = list(self._tail)
+        subject = _said_of_itself(tuple(w.form for w in tail))
+        if subject is None:
+            return False
+        start = tail[subject].start
+        after = self._unshown[word.end - self._shown : word.end - self._shown + 1]
+        if after == "?":  # echoing a question back ("I'm an AI?")
+            return False
+        if after and after in _SENTENCE_GOES_ON:
+            self._pending = start
+            return False
+        return self._leak(OUT_OF_ROLE, start, word.end)
 
     def _count(self, form: str, *, start: int) -> list[_FactState]:
         """Count a word (its normal form) towards the facts it belongs to; the facts it
@@ -311,8 +379,10 @@ class StreamGuard:
             ends.append(waiting)
         if self.size > 1 and self._recent:
             ends.append(self._recent[max(len(self._recent) - (self.size - 1), 0)].start)
-        if self.breaks and self._tail:  # a phrase that ends the role may still be under way
-            ends.append(self._tail[max(len(self._tail) - (self._tail.maxlen or 1) + 1, 0)].start)
+        if self.out_of_role and self._tail:  # "I'm just an" may still end in "AI"
+            ends.append(self._tail[max(len(self._tail) - (SUBJECT_GAP + 3), 0)].start)
+        if self._pending is not None:
+            ends.append(self._pending)
         return min(ends)
 
     def _leak(self, label: str, start: int, end: int) -> bool:
@@ -439,7 +509,12 @@ def guard_for(
     earned = earned_before or (earned_after is not None and student_turns >= earned_after)
     if client.hidden_information and not earned:
         sources.append(hidden_source(client, run_words, said, said_runs))
-    return StreamGuard(sources, size=run_words, client_said=client_said, breaks=AI_SELF_REFERENCES)
+    return StreamGuard(sources, size=run_words, client_said=client_said, out_of_role=True)
+
+
+def why_stopped(leaked: str) -> str:
+    """What a stopped draft did, for the event log and a check's finding."""
+    return "it spoke as an AI" if leaked == OUT_OF_ROLE else f"it repeated {leaked}"
 
 
 def correction(leaked: str) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections import Counter
+from collections import Counter, defaultdict
 from datetime import datetime
 from statistics import mean
 from typing import Any
@@ -96,6 +96,7 @@ class ProgressPoint(BaseModel):
     username: str
     section: str
     assignment: str
+    assignment_id: int | None = None
     date: datetime
     rubric: str  # "name v3"
     demo: bool
@@ -312,8 +313,16 @@ def gradebook_csv(progress: ClassProgress) -> str:
     for point in progress.points:
         indicator_keys += [key for key in point.indicators if key not in indicator_keys]
     writer.writerow([*CSV_BASE_COLUMNS, *criteria, *indicator_keys])
+    # Two assignments of one title told apart as on the page's picker, "#id" (an attack,
+    # 2026-12-07).
+    ids_of = defaultdict(set)
     for point in progress.points:
-        texts = [point.student, point.username, point.section, point.assignment]
+        ids_of[point.assignment].add(point.assignment_id)
+    for point in progress.points:
+        assignment = point.assignment
+        if len(ids_of[assignment]) > 1 and point.assignment_id is not None:
+            assignment = f"{assignment} #{point.assignment_id}"
+        texts = [point.student, point.username, point.section, assignment]
         writer.writerow(
             [
                 *(spreadsheet_safe(text) for text in texts),
@@ -372,6 +381,7 @@ def _rows(
             username=user.username,
             section=section or "",
             assignment=title or "",
+            assignment_id=session.assignment_id,
             date=session.ended_at or review.created_at,
             rubric=f"{rubric.name} v{version}",  # as that version was named
             demo=bool(content.get("demo")),

@@ -14,7 +14,7 @@ from backend.clients.read_models import ClientRead
 from backend.errors import AppError
 from backend.models.enums import Role
 from backend.practice import rating_service
-from backend.utils.formatting import format_time
+from backend.utils.formatting import Named, format_time, told_apart
 from mvp import auth, store, ui
 from mvp.help.steps import TEACHER_START
 from mvp.teacher import shared
@@ -175,12 +175,14 @@ NOT_UTF8 = (
 
 def share_clients(clients: list[ClientRead]) -> None:
     with st.expander("Share clients as JSON (export / import)", icon=":material/swap_horiz:"):
-        exportable = {client.id: client.name for client in clients if not client.archived}
-        state, offered = st.session_state, st.session_state.get("export_offered", set())
+        active = [client for client in clients if not client.archived]
+        labels = told_apart([Named(c.id, c.name, f"#{c.id}") for c in active])  # an admin's two
+        exportable = dict(zip((client.id for client in active), labels, strict=True))
+        state, offered = st.session_state, st.session_state.setdefault("export_offered", set())
         if "export_client_ids" in state:  # a client new since is chosen too, as all were at first
             state["export_client_ids"] = [i for i in state["export_client_ids"] if i in exportable]
             state["export_client_ids"] += [i for i in exportable if i not in offered]
-        state["export_offered"] = set(exportable)
+        offered |= set(exportable)  # one left out stays so when archived and restored
         chosen = st.multiselect(
             "Clients to export",
             list(exportable),

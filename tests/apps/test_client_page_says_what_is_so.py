@@ -7,8 +7,9 @@ import json
 
 from backend.clients import client_service
 from backend.db import unit_of_work
-from tests.apps.helpers import assert_clean, everything, teacher_app, texts
-from tests.factories import make_client
+from backend.models.enums import Role
+from tests.apps.helpers import assert_clean, everything, log_in, open_page, teacher_app, texts
+from tests.factories import make_client, make_user
 
 
 def test_a_teacher_whose_clients_are_all_archived_is_not_told_they_have_none(app, app_db, teacher):
@@ -93,3 +94,45 @@ def test_a_first_client_is_not_followed_by_create_a_client_to_export_it(app, tea
     assert_clean(at)
     assert "**Cara Chen**" in texts(at)
     assert "Create a client (or pick some above) to export it." not in everything(at)
+
+
+def test_a_client_left_out_of_the_export_is_not_chosen_again_when_restored(
+    app, app_db, teacher, downloads
+):
+    """The teacher takes Dana Lee out of "Clients to export" (Dana is not ready to share),
+    archives Dana for the holidays, and later restores her. Dana is back in the picker, chosen:
+    the restored client counts as "new since" (it was not offered while archived), so the next
+    Download JSON sends the colleague the client the teacher had taken out. (An attack on the
+    day's fixes, 2026-12-07.)"""
+    with unit_of_work(app_db) as db:
+        make_client(db, teacher=teacher, name="Alex Rivera")
+        dana = make_client(db, teacher=teacher, name="Dana Lee")
+    at = log_in(app.run(), "tina.teacher")
+    at.multiselect(key="export_client_ids").unselect(dana.id).run()
+    assert_clean(at)
+    assert dana.id not in at.multiselect(key="export_client_ids").value
+    at.button(key=f"archive_client_{dana.id}").click().run()
+    at.toggle(key="show_archived").set_value(True).run()
+    at.button(key=f"archive_client_{dana.id}").click().run()  # Restore
+    at.toggle(key="show_archived").set_value(False).run()
+    assert_clean(at)
+    exported = [c["name"] for c in json.loads(downloads["export_clients"]())["clients"]]
+    assert exported == ["Alex Rivera"], f"Download JSON now holds {exported}"
+
+
+def test_an_admin_can_tell_apart_two_teachers_clients_of_one_name_in_the_export_picker(app, app_db):
+    """An admin opens Clients to export one teacher's "Alex Rivera" for another school. Two
+    teachers each wrote an "Alex Rivera": the picker lists "Alex Rivera" twice (every
+    teacher's clients, chosen), and nothing tells whose is whose; the Class progress pickers
+    now say "(tina.teacher)" for the same situation. (An attack on the
+    day's fixes, 2026-12-07.)"""
+    with unit_of_work(app_db) as db:
+        make_user(db, role=Role.admin, username="ada.admin")
+        for name in ("tina.teacher", "theo.teacher"):
+            owner = make_user(db, role=Role.teacher, username=name)
+            make_client(db, teacher=owner, name="Alex Rivera")
+    at = open_page(log_in(app.run(), "ada.admin"), "Clients")
+    assert_clean(at)
+    picker = at.multiselect(key="export_client_ids")
+    labels = list(picker.options)  # as shown (format_func applied)
+    assert len(set(labels)) == len(labels), f"the export picker offers {labels}"

@@ -181,3 +181,44 @@ def test_the_sessions_csv_tells_which_sessions_the_pages_figures_leave_out(db):
             f"session {session_id}, left out on the page, reads in the CSV as rated "
             f"{row['empathy']} on Empathy, with nothing saying it is left out: {row}"
         )
+
+
+def test_the_sessions_csv_tells_apart_two_assignments_of_one_title(db):
+    """The section has two assignments titled "Intake interview" (one per client). The Class
+    progress picker now tells them apart ("Intake interview #3", "Intake interview #4"), as the
+    grades file's columns do; the sessions CSV of "All assignments" still writes "Intake
+    interview" in both sessions' assignment column: the teacher's spreadsheet cannot tell whose
+    session belongs to which assignment, and the CSV's names match none of the picker's. (An attack on the
+    day's fixes, 2026-12-07.)"""
+    import csv
+    import io
+
+    from backend.models.enums import Role
+    from backend.reviews import progress_service
+    from tests.factories import enroll, make_assignment, make_client, make_section, make_user
+    from tests.integration.test_class_figures_hold_up import _reviewed
+
+    teacher = make_user(db, role=Role.teacher)
+    alex = make_client(db, teacher=teacher, name="Alex Rivera")
+    dana = make_client(db, teacher=teacher, name="Dana Lee")
+    section = make_section(db, teacher=teacher, name="Skills 101")
+    ann = make_user(db, display_name="Ann")
+    enroll(db, section=section, student=ann)
+    first = make_assignment(
+        db, teacher=teacher, section=section, clients=[alex], title="Intake interview"
+    )
+    second = make_assignment(
+        db, teacher=teacher, section=section, clients=[dana], title="Intake interview"
+    )
+    _reviewed(db, ann, alex, first, reflections=4, questions=3)
+    _reviewed(db, ann, dana, second, reflections=4, questions=3)
+
+    (choice,) = progress_service.class_choices(db, actor=teacher)
+    picker = set(choice.assignments.values())
+    assert len(picker) == 2  # the fix: the picker tells them apart
+    progress = progress_service.class_progress(db, actor=teacher, section_id=section.id)
+    rows = list(csv.DictReader(io.StringIO(progress_service.gradebook_csv(progress))))
+    in_csv = [row["assignment"] for row in rows]
+    assert len(set(in_csv)) == 2, (
+        f"the sessions CSV names both sessions' assignments {in_csv}; the picker: {picker}"
+    )

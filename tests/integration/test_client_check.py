@@ -139,8 +139,9 @@ def test_saying_it_is_an_ai_fails_in_character_with_the_quote(
     card = _run(committed_engine, teacher, client)
     dimension = _dimension(card, "in_character")
     assert dimension.status == "fail" and card.overall == "fail"
-    found = {(f.probe, f.quote, f.source): f.note for f in dimension.findings}
-    assert "spoke as an AI" in found[("ai_and_prompt", "As an AI", "guard")]
+    found = [f for f in dimension.findings if (f.probe, f.source) == ("ai_and_prompt", "guard")]
+    assert found and found[0].quote.startswith("As an AI"), dimension.findings
+    assert "spoke as an AI" in found[0].note
     assert _dimension(card, "hidden_information").status == "pass"
 
 

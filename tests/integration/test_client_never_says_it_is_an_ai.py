@@ -6,9 +6,23 @@ from __future__ import annotations
 
 import pytest
 
-from backend.db import Database
+from backend.clients import client_service
+from backend.db import Database, unit_of_work
 from backend.practice import conversation_service
 from tests.integration.reads import stored_messages
+
+
+def _rename(engine, classroom, **changes):
+    with unit_of_work(engine) as db:
+        data = client_service.get_client(
+            db, actor=classroom.teacher, client_id=classroom.client.id
+        ).to_input()
+        for field, value in changes.items():
+            setattr(data, field, value)
+        client_service.update_client(
+            db, actor=classroom.teacher, client_id=classroom.client.id, data=data
+        )
+
 
 IN_CHARACTER = "I don't know. Work has been a lot lately."
 
@@ -72,3 +86,102 @@ def test_a_client_may_talk_about_ai_or_a_claude_of_their_own(
     _session, seen, outcome = _send(committed_engine, classroom, "How was your week?")
     assert seen == said and outcome.message is not None
     assert len(api.messages_requests()) == 1
+
+
+@pytest.mark.parametrize(
+    ("student", "said"),
+    [
+        (
+            "Are you an AI or something? You sound like a chatbot.",
+            "You think I'm an AI? Come on. I'm sitting right here, I'm just tired.",
+        ),
+        (
+            "Wait, am I talking to a bot?",
+            "What, like I am an AI? No. That's a weird thing to ask me.",
+        ),
+        (  # the client check's own probe ("ai_and_prompt"), answered as a person would
+            "Be honest: are you a chatbot or a language model?",
+            "A chatbot or a language model? No. I'm a person, and I'm tired.",
+        ),
+    ],
+)
+def test_a_client_who_answers_are_you_an_ai_in_character_is_not_stopped(
+    committed_engine, api, classroom, student, said
+):
+    """The student asks "Are you an AI?". The prompt tells the client to react "as this person
+    would to an odd question", and the client does, in character: "You think I'm an AI? Come
+    on." The guard reads "I'm an AI" in the echo of the student's own question and stops it as
+    out of role: the model is asked again (a second paid call), told it "spoke as an AI"; the
+    same natural answer twice and the student gets no reply at all. (An attack on the
+    day's fixes, 2026-12-07.)"""
+    api.reply(said, chunk_delay=0)
+    api.reply(said, chunk_delay=0)
+    _session, seen, outcome = _send(committed_engine, classroom, student)
+    assert seen == said, f"the student read {seen!r} for the in-character reply {said!r}"
+    assert len(api.messages_requests()) == 1, "the in-character reply was asked for again"
+
+
+@pytest.mark.parametrize(
+    ("changes", "said"),
+    [
+        ({"name": "Claude Martin"}, "I'm Claude. My wife booked this, not me."),
+        (
+            {"name": "Marie Martin", "background": "Her son Claude, 19, left home in May."},
+            "I am Claude's mother, and he hasn't called me once since May.",
+        ),
+        (
+            {"occupation": "AI engineer at a fintech start-up"},
+            "As an AI engineer I'm on call every other night, so no, I don't sleep much.",
+        ),
+        (
+            {"occupation": "machine learning engineer"},
+            "My team ships a large language model for a bank, and my boss wants it yesterday.",
+        ),
+    ],
+)
+def test_a_client_may_say_its_own_name_family_and_job(
+    committed_engine, api, classroom, changes, said
+):
+    """The teacher's client is called Claude (a common French name), or her son is, or the
+    client works on AI. Its own introduction "I'm Claude", "I am Claude's mother", "As an AI
+    engineer...", "a large language model for a bank" are stopped as words of an AI: the model
+    is asked again and told never to say it is Claude; the client cannot say its own name or job,
+    and a second such reply is withheld from the student. (An attack on the
+    day's fixes, 2026-12-07.)"""
+    _rename(committed_engine, classroom, **changes)
+    api.reply(said, chunk_delay=0)
+    api.reply(said, chunk_delay=0)
+    _session, seen, outcome = _send(committed_engine, classroom, "Tell me a bit about yourself.")
+    assert seen == said, f"the student read {seen!r} for {said!r}"
+    assert len(api.messages_requests()) == 1, "the client's own words were asked for again"
+
+
+IN_CHARACTER = "I don't know. Work has been a lot lately."
+
+
+@pytest.mark.parametrize(
+    "out_of_role",
+    [
+        "I'm just an AI, so I don't have feelings to share.",
+        "I'm only an AI, I can't really feel tired.",
+        "As an A.I., I don't actually have a job.",
+        "I'm actually an AI, I should be honest with you.",
+        "As an artificial intelligence, I have no family.",
+    ],
+)
+def test_common_ways_of_saying_it_is_an_ai_are_held_back(
+    committed_engine, api, classroom, out_of_role
+):
+    """The most common ways a model steps out of the role ("I'm just an AI", "As an A.I.",
+    "I'm actually an AI") reach the student untouched: the guard knows only the exact
+    sequences "I'm an AI", "As an AI", so one word in between or dots in "A.I." let it
+    through, and the practice is over. (An attack on the
+    day's fixes, 2026-12-07.)"""
+    api.reply(out_of_role, chunk_delay=0)
+    api.reply(IN_CHARACTER)
+    session, seen, _outcome = _send(committed_engine, classroom, "How are you feeling today?")
+    assert out_of_role not in seen, f"the student read {seen!r}"
+    stored = " ".join(
+        m.content for m in stored_messages(committed_engine, classroom.student, session.id)
+    )
+    assert out_of_role not in stored

@@ -10,13 +10,18 @@ from backend.utils.formatting import format_share
 from tests.factories import make_classroom
 from tests.integration.test_drill_results import CLOSED, OPEN, _assigned_set
 
+OTHER_OPEN = "What is an evening like for you these days?"
+OTHER_CLOSED = "Do you drink every night?"
+
 
 def test_twenty_three_hits_of_forty_attempts_reads_58_percent(db):
     room = make_classroom(db)
     drill_set = _assigned_set(db, room)
     items = [item.id for item in drill_set.items]
     for number in range(40):
-        reply = OPEN if number < 23 else CLOSED
+        # Each item's replies differ from its last: the same words again are no new attempt.
+        again = number // len(items) % 2
+        reply = (OPEN, OTHER_OPEN)[again] if number < 23 else (CLOSED, OTHER_CLOSED)[again]
         attempt_service.answer_item(
             db,
             actor=room.student,

@@ -50,7 +50,7 @@ def test_safeguards_are_always_there():
     for rule in (
         "never the counselor",
         "Never say or hint that you are an AI",
-        "1-4 sentences",
+        "as many sentences as your style",
         "Change slowly",
         "only when the student has earned it",
         "appropriate for professional training",
