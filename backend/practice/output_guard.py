@@ -58,54 +58,74 @@ def _phrases(*texts: str) -> tuple[tuple[str, ...], ...]:
     return tuple(tuple(word.form for word in words(text)) for text in texts)
 
 
-# A client that says it is one of these has left the role (`OUT_OF_ROLE`): "I'm (just) an AI",
-# "As an AI, ...", "I'm Claude, an AI made by Anthropic". Said of itself only: after "I'm" or "I
-# am" (two words may come between: "just", "actually", a name) or "As", not echoing a question
-# ("You think I'm an AI?", "What, I am an AI? No."), nor naming a job ("As an AI engineer"). A
-# client named Claude, or talking about AI, says so freely (two attacks, 2026-12-07).
+# A client that says it is an AI has left the role (`OUT_OF_ROLE`): "I'm (just) an AI", "As an
+# AI, ...", "Being an AI", "I'm Claude", "made by Anthropic", "Let me step out of character".
+# Said of itself only: after "I'm", "I am", "As" or "Being" (with at most "just", "only",
+# "actually", ... between), then the end of the clause or what a program says next ("language
+# model", "and", "trained"...). Not denied ("I'm not an AI"), not reported or echoed ("You think
+# I'm an AI?", "He keeps telling me I'm an AI"), not a job ("As an AI ethicist"), and "Claude" and
+# "Anthropic" not where the profile names them (three attacks, 2026-12-07).
 AI_NAMES = _phrases(
     "an AI", "an A.I.", "an artificial intelligence", "a language model", "a large language model",
-    "a chatbot", "an AI assistant",
+    "a chatbot", "an AI assistant", "an AI language model",
 )  # fmt: skip
-MAKER = _phrases("by Anthropic")[0]
-SUBJECT_GAP = 2  # words that may stand between "I'm" and what it says it is
+OUT_OF_CHARACTER = _phrases("out of character", "break character")
+MAKERS = _form_set("made created trained developed built designed")
+_SUBJECTS = _form_set("I'm as being")
+_GAP = _form_set("just only actually simply merely really basically, of course in fact")
+_GAP -= _form_set("basically")  # "At work I'm basically a chatbot": a way of speaking
+SUBJECT_GAP = 2  # words of `_GAP` that may stand between the subject and what it says it is
 _ECHOING = _form_set(
     "think thought what call called say said ask asked mean if whether sound seem pretend "
-    "assume suspect accuse accused"
+    "assume suspect accuse accused me tell telling keep keeps now"
 )
-_ROLES = _form_set(
-    "engineer researcher scientist expert developer startup company team lab project product "
-    "ethics policy student course class consultant specialist analyst architect programmer "
-    "manager lead trainer teacher"
+#: What a program says after "I'm an AI" (a person goes on with a noun: "an AI ethicist").
+_PROGRAM_GOES_ON = _form_set(
+    "language model assistant system chatbot program trained made developed created built "
+    "designed and so but which that who here with without"
 )
-_SENTENCE_GOES_ON = frozenset(" \t\n-–—'’")
+_CLAUSE_GOES_ON = frozenset(" \t\n")
 
 
-def _said_of_itself(forms: tuple[str, ...]) -> int | None:
-    """Where an AI self-description that ends `forms` starts (its subject), or None."""
-    if forms[-len(MAKER) :] == MAKER:
-        return len(forms) - len(MAKER)
-    for name in AI_NAMES:
-        if forms[-len(name) :] != name:
-            continue
-        before = forms[: -len(name)]
-        if before[-1:] == ("as",):
-            subject = len(before) - 1
-        else:
-            subject = next(
-                (
-                    i
-                    for i in range(len(before) - 1, max(len(before) - 2 - SUBJECT_GAP, -1), -1)
-                    if before[i] == "i'm" or before[i - 1 : i + 1] == ("i", "am")
-                ),
-                -1,
-            )
-            if subject < 0:
-                continue
-            subject -= before[subject] == "am"
-        if subject > 0 and forms[subject - 1] in _ECHOING:
+def _subject_before(before: tuple[str, ...]) -> int | None:
+    """Where "I'm", "I am", "As" or "Being" stands at the end of `before`, with at most
+    `SUBJECT_GAP` words of `_GAP` after it."""
+    for gap in range(min(SUBJECT_GAP, len(before)) + 1):
+        head, between = before[: len(before) - gap], before[len(before) - gap :]
+        if any(word not in _GAP for word in between) or not head:
             return None
-        return subject
+        if head[-1] in _SUBJECTS:
+            return len(head) - 1
+        if head[-2:] == ("i", "am"):
+            return len(head) - 2
+    return None
+
+
+def _echoed(forms: tuple[str, ...], subject: int) -> bool:
+    """Whether the words before the subject report or echo it ("You think I'm ...", "He keeps
+    telling me I'm ..."), not the client's own "I must say" or "Like I said"."""
+    if subject == 0 or forms[subject - 1] not in _ECHOING:
+        return False
+    return "i" not in forms[max(subject - 3, 0) : subject - 1]
+
+
+def _said_of_itself(forms: tuple[str, ...], own: frozenset[str] = frozenset()) -> int | None:
+    """Where an AI self-description that ends `forms` starts, or None (`own`: the normal forms
+    of the client's profile, whose names and job it may say)."""
+    for phrase in OUT_OF_CHARACTER:
+        if forms[-len(phrase) :] == phrase:
+            return len(forms) - len(phrase)
+    if forms[-2:] == ("by", "anthropic") and forms[-3:-2] and forms[-3] in MAKERS:
+        return None if "anthropic" in own else len(forms) - 3
+    if forms[-1:] == ("claud",) and "claud" not in own:
+        subject = _subject_before(forms[:-1])
+        if subject is not None and forms[subject] != "as" and not _echoed(forms, subject):
+            return subject
+    for name in AI_NAMES:
+        if forms[-len(name) :] == name:
+            subject = _subject_before(forms[: -len(name)])
+            if subject is not None and not _echoed(forms, subject):
+                return subject
     return None
 
 
@@ -241,6 +261,8 @@ class StreamGuard:
     client_said: Iterable[str] = ()
     #: Whether a reply that says it is an AI ends the role (`OUT_OF_ROLE`).
     out_of_role: bool = False
+    #: The normal forms of the client's profile (a name or a job it may say).
+    own: frozenset[str] = frozenset()
     leaked: str | None = field(default=None, init=False)
     #: Where the leak is in the reply (start, end) once one was found.
     leak_span: tuple[int, int] | None = field(default=None, init=False)
@@ -330,21 +352,23 @@ class StreamGuard:
 
     def _out_of_role(self, word: Word) -> bool:
         """Whether the reply, up to `word`, has said it is an AI (decided at the word after it
-        when the sentence goes on: "As an AI engineer" is a job)."""
+        when the clause goes on: "I'm an AI and ..." is a program, "an AI ethicist" a job)."""
         if self._pending is not None:
             start, self._pending = self._pending, None
-            if word.form not in _ROLES:
+            if word.form in _PROGRAM_GOES_ON:
                 return self._leak(OUT_OF_ROLE, start, word.start)
         self._tail.append(word)
         tail = list(self._tail)
-        subject = _said_of_itself(tuple(w.form for w in tail))
+        forms = tuple(w.form for w in tail)
+        subject = _said_of_itself(forms, self.own)
         if subject is None:
             return False
         start = tail[subject].start
         after = self._unshown[word.end - self._shown : word.end - self._shown + 1]
-        if after == "?":  # echoing a question back ("I'm an AI?")
+        if after in ("?", "'", "’"):  # a question echoed back, or "Claude's"
             return False
-        if after and after in _SENTENCE_GOES_ON:
+        named = forms[-1] in ("ai", "i", "intelligenc", "model", "chatbot", "claud")
+        if named and after and after in _CLAUSE_GOES_ON:
             self._pending = start
             return False
         return self._leak(OUT_OF_ROLE, start, word.end)
@@ -509,7 +533,13 @@ def guard_for(
     earned = earned_before or (earned_after is not None and student_turns >= earned_after)
     if client.hidden_information and not earned:
         sources.append(hidden_source(client, run_words, said, said_runs))
-    return StreamGuard(sources, size=run_words, client_said=client_said, out_of_role=True)
+    return StreamGuard(
+        sources,
+        size=run_words,
+        client_said=client_said,
+        out_of_role=True,
+        own=frozenset(_forms(_profile_text(client))),
+    )
 
 
 def why_stopped(leaked: str) -> str:

@@ -171,6 +171,9 @@ _THREATENED = re.compile(
     r"|throw away|waste|ruin|ruining|let (?:them|everyone|\w+) down)"
     r"|keep (?:on )?(?:hurting|ruining|letting (?:them|everyone|\w+) down)"
     r"|drink yourself to death|kill yourself"
+    # "it's your choice, but you're really choosing to make yourself sick and potentially die"
+    # (AnnoMI 123, low quality; an attack, 2026-12-07)
+    r"|(?:choosing|choose|chose) to (?:make yourself (?:sick|ill)|die|damage|hurt yourself)"
     r"|(?:whether|if) (?:[\w']+ ){1,3}(?:matters? more|(?:is|are) more important) (?:to you )?than)"
     r"(?![a-z'])"
 )
@@ -237,6 +240,11 @@ ADVICE_AS_REFLECTION = (
     "you would be better off", "seems like you should", "the answer is to", "what you need is",
     "what you need to do is", "the thing to do is", "like you ought to",
     "the best thing would be to", "the best thing is to", "the best thing to do is",
+    # "It sounds like you might be better off without them though.", "you'd just be better off
+    # probably without them" (AnnoMI 44 and 53, low quality; an attack, 2026-12-07)
+    "you might be better off", "you may be better off", "you could be better off",
+    "you'd just be better off", "you would just be better off", "you'd probably be better off",
+    "you'd really be better off",
 )  # fmt: skip
 # ... but a need the client feels, reflected, is no advice ("It sounds like you need to feel that
 # someone is on your side.").
@@ -409,6 +417,19 @@ def _asks_about_their_own(sentence: str, heard: set[str]) -> bool:
     return False
 
 
+_EVOKING = re.compile(
+    r"(?:have you (?:thought|thought much|given (?:any |much )?thought) about|have you considered)"
+    r" (?:what|how|when|where|whether|why|who|which)\b"
+)
+
+
+def _evokes(sentence: str) -> bool:
+    """ "Have you thought about what it might take to get there?": it asks the client to think,
+    an evocative question (AnnoMI's experts code it so), not a suggestion, which names what to
+    do ("Have you thought about quitting?"; an attack, 2026-12-07)."""
+    return bool(_EVOKING.match(sentence))
+
+
 def _telling(turn: StudentTurn) -> TurnText:
     """The turn without what only gives the client's words back or asks about them (what the
     advice rules read)."""
@@ -416,6 +437,7 @@ def _telling(turn: StudentTurn) -> TurnText:
     t = TurnText(_IDIOMS.sub("", TurnText(turn.text).all))
     kept = [s for s in t.sentences if not _gives_back(s, heard)]
     kept = [s for s in kept if not _asks_about_their_own(LEAD_IN.sub("", s), heard)]
+    kept = [s for s in kept if not _evokes(LEAD_IN.sub("", s))]
     return TurnText(" ".join(kept))
 
 
@@ -469,12 +491,17 @@ _AS_MEANT = (
 )
 
 
-def _as_meant(turn: StudentTurn) -> StudentTurn:
-    """The turn with `_AS_MEANT`'s rewrites: what the rules below read."""
-    text = TurnText(turn.text).all
+def as_meant(text: str) -> str:
+    """`text` with `_AS_MEANT`'s rewrites ("you really need to" is "you need to")."""
+    text = TurnText(text).all
     for pattern, meant in _AS_MEANT:
         text = pattern.sub(meant, text)
-    return StudentTurn(text, turn.previous_client, turn.previous_student)
+    return text
+
+
+def _as_meant(turn: StudentTurn) -> StudentTurn:
+    """The turn with `_AS_MEANT`'s rewrites: what the rules below read."""
+    return StudentTurn(as_meant(turn.text), turn.previous_client, turn.previous_student)
 
 
 def _apply_rules(labels: list[str], turn: StudentTurn) -> list[str]:
@@ -505,6 +532,8 @@ def _apply_rules(labels: list[str], turn: StudentTurn) -> list[str]:
         main, rest = "persuade", [r for r in rest if KINDS.get(r) not in ("question", "input")]
     if main == "persuade" and permission:
         main = "persuade_with_permission"
+    if t.has(PERMISSION):  # the turn's own ask covers a second label's advice too (AnnoMI 3)
+        rest = ["persuade_with_permission" if label == "persuade" else label for label in rest]
     adherent = _adherent(t)
     if main.startswith("persuade"):
         adherent = None if adherent == "seeking_collaboration" else adherent
@@ -628,11 +657,19 @@ def _new_figures(t: TurnText, previous_client: str) -> bool:
     return any(number not in said for number in re.findall(r"\d+", t.all))
 
 
+def _strength_of_something(t: TurnText) -> bool:
+    """ "the strength of the medication is getting higher": "strength" the only affirming word,
+    and not the client's (AnnoMI 27, a lecture; an attack, 2026-12-07). Narrowing "strength" to
+    "your strength" instead cost the out-of-fold AUC 0.928 -> 0.920."""
+    found = [phrase for phrase in AFFIRM if t.has((phrase,))]
+    return found == ["strength"] and t.has(("the strength of",))
+
+
 def _adherent(t: TurnText) -> str | None:
     """MITI's MI-adherent behaviours the data set does not teach, by their phrases."""
     if t.has(AUTONOMY):
         return "emphasizing_autonomy"
-    if t.has(AFFIRM):
+    if t.has(AFFIRM) and not _strength_of_something(t):
         return "affirm"
     if t.has(COLLABORATION) or (t.has(PERMISSION) and not t.has(ADVICE)):
         return "seeking_collaboration"

@@ -25,9 +25,12 @@ from backend.reviews.coding import (
     ADVICE,
     ADVICE_AS_REFLECTION,
     ADVICE_OPENINGS,
+    AFFIRM,
+    AUTONOMY,
     SECOND_PERSON,
     SUGGESTION_OPENINGS,
     StudentTurn,
+    as_meant,
     code_turns,
     confronts,
     parrots,
@@ -369,6 +372,11 @@ def _good_rank(codes: list[str], rubric: RubricDefinition) -> int | None:
     defined = [rubric.code(code) for code in codes]
     if any(code is not None and code.adherence == "non_adherent" for code in defined):
         return None
+    if any(code is not None and code.kind == "input" for code in defined):
+        # Information beside a reflection: a warning ("-possibly affecting the tooth itself,
+        # chipping the tooth") is no example of following the client's lead (AnnoMI 74, low
+        # quality; an attack, 2026-12-07).
+        return None
     ranks = []
     for code in defined:
         if code is None:
@@ -593,6 +601,16 @@ def _second_person(word: str, before: list[str]) -> str:
     return turned + tail
 
 
+# Words a phrase cannot end on ("the level of", "20 or 30 cigarettes a").
+_DANGLING = frozenset((
+    "a", "an", "the", "of", "to", "and", "or", "but", "like", "that", "with", "for", "in", "on",
+    "at", "by", "from", "into", "about", "so", "as", "is", "are", "was", "were", "my", "your",
+    "his", "her", "their", "our", "some", "any", "this", "these", "those",
+))  # fmt: skip
+# A stammered word ("I-I guess", "I'll-I'll-I'll go"): said once, it turns round as one.
+_STAMMER = re.compile(r"\b([\w']+)(?:-{1,2}\1\b)+", re.IGNORECASE)
+
+
 def _echo(client: str, max_words: int = 14) -> str:
     """The client's last statement in the student's voice: "I can't sleep" -> "you can't
     sleep" (empty when the client said nothing usable)."""
@@ -600,7 +618,7 @@ def _echo(client: str, max_words: int = 14) -> str:
     if not sentences:
         return ""
     sentence = _FILLERS.sub("", sentences[-1].strip().rstrip(".!"))
-    said = sentence.split()
+    said = _STAMMER.sub(r"\1", sentence).split()
     if any(re.sub(r"[^\w']", "", word.lower()) in _ADDRESSED for word in said):
         # The client spoke of the student ("You don't understand me"): turned round word by
         # word it misquotes them ("you don't understand you"; an attack, 2026-12-07).
@@ -609,7 +627,13 @@ def _echo(client: str, max_words: int = 14) -> str:
     if len({re.sub(r"\W", "", word.lower()) for word in words}) < 4:
         return ""  # too little to give back ("I know, I know.")
     words[0] = words[0][:1].lower() + words[0][1:]  # it continues the student's sentence
-    return " ".join(words[:max_words]).rstrip(",;:")
+    if len(words) > max_words:  # cut where a clause ends, never mid-phrase ("cigarettes a.")
+        words = words[:max_words]
+        ends = [i for i, word in enumerate(words) if word.endswith((",", ";", ":"))]
+        words = words[: ends[-1] + 1] if ends and ends[-1] >= 3 else words
+        while words and words[-1].lower().strip(",;:") in _DANGLING:
+            words.pop()
+    return " ".join(words).rstrip(",;:-–—")
 
 
 # A sentence that says nothing a code could be about: a backchannel, a thank-you, a greeting.
@@ -664,17 +688,34 @@ def _quote(text: str, codes: list[str], rubric: RubricDefinition) -> str:
     preferred = [
         sentence
         for sentence in sentences
-        if (advice and _gives_advice(TurnText(sentence)))
+        if (advice and _gives_advice(TurnText(as_meant(sentence))))
         or (not advice and "question" in kinds and sentence.rstrip().endswith("?"))
         or (not advice and kinds == {"reflection"} and not sentence.rstrip().endswith("?"))
     ]
+    if advice and not preferred:  # never the kind words the advice came after
+        preferred = [sentence for sentence in sentences if not TurnText(sentence).has(KIND_WORDS)]
     return _whole_words((preferred or sentences)[0])
+
+
+# Telling in other words than advice's ("the next step is to deal with the dog", "You do not
+# need a piercing.", "these will be the consequences"), and the kind words a turn of advice may
+# open with ("-which is fantastic.", "You know, that is your choice.", "I don't want to argue
+# with you about this."), which a "try instead" must not quote as the fault (AnnoMI 27, 30, 74
+# and 92; an attack, 2026-12-07).
+TELLING = (
+    "the next step is", "you do not need", "you don't need a", "needs to stop",
+    "will be the consequences", "you need to watch",
+)  # fmt: skip
+KIND_WORDS = (
+    *AFFIRM, *AUTONOMY, "fantastic", "gorgeous", "lovely", "wonderful", "great job",
+    "don't want to argue", "not here to argue", "not going to argue", "i'm sure that you",
+)  # fmt: skip
 
 
 def _gives_advice(sentence: TurnText) -> bool:
     """The sentence holds the advice or the confrontation a "try instead" corrects."""
     return (
-        sentence.has((*ADVICE, *ADVICE_AS_REFLECTION))
+        sentence.has((*ADVICE, *ADVICE_AS_REFLECTION, *TELLING))
         or confronts(sentence)
         or sentence.opens_with((*ADVICE_OPENINGS, *SUGGESTION_OPENINGS))
     )
