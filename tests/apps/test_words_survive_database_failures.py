@@ -20,19 +20,7 @@ from tests.apps.helpers import (
     texts,
     token_of,
 )
-
-
-@contextlib.contextmanager
-def failing(engine, trigger: str) -> Iterator[None]:
-    name = trigger.split()[2]
-    with engine.begin() as connection:
-        connection.exec_driver_sql(trigger)
-    try:
-        yield
-    finally:
-        with engine.begin() as connection:
-            connection.exec_driver_sql(f"DROP TRIGGER {name}")
-
+from tests.integration.test_database_failure_not_the_api import failing
 
 # The database refuses to claim a reply (a lock, a failover): reads work, that one write fails.
 CLAIM_FAILS = (

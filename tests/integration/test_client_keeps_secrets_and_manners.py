@@ -20,7 +20,8 @@ SAFE = "I'd rather not talk about that yet."
 BAKERY = "Lost their job at the bakery on Elm Street last March after 12 years."
 
 
-def _set_client(engine, classroom, **fields):
+def set_client(engine, classroom, **fields):
+    """The classroom's client with `fields` changed, saved by its teacher."""
     with unit_of_work(engine) as db:
         data = client_service.get_client(
             db, actor=classroom.teacher, client_id=classroom.client.id
@@ -56,7 +57,7 @@ def test_an_everyday_thank_you_is_not_held_back_as_the_secret(committed_engine, 
     "every" ("every night", "every day") the same happens for the many secrets written with it.
     Words such as "much", "every", "many", "enough" are in neither of the guard's word lists, so
     each weighs as a distinctive word, like a name, and alone gives the fact away."""
-    _set_client(
+    set_client(
         committed_engine, classroom, hidden_information="He drinks much more than his wife knows."
     )
     session = _start(committed_engine, classroom)
@@ -72,7 +73,7 @@ def test_every_night_is_not_the_secret_of_drinking_every_night(committed_engine,
     the client says "They're okay. The kids call me every night." Nothing of the drinking or the
     divorce is said, but "every" weighs as a distinctive word and, with "night", completes the
     fact: both attempts are stopped and the student's ordinary question gets "held back"."""
-    _set_client(
+    set_client(
         committed_engine,
         classroom,
         hidden_information="She has been drinking every night since the divorce.",
@@ -92,7 +93,7 @@ def test_a_secret_in_circled_letters_is_stopped(committed_engine, api, classroom
     reads full-width, bold, double-struck, small-capital and superscript letters as the letters
     they look like, but the enclosed ones (circled ⓟ, parenthesised ⒫, squared 🄿) are not
     letters to its word pattern at all, so the word is not even seen."""
-    _set_client(committed_engine, classroom, hidden_information="She is secretly pregnant.")
+    set_client(committed_engine, classroom, hidden_information="She is secretly pregnant.")
     session = _start(committed_engine, classroom)
     api.reply("Fine. I'm \u24df\u24e1\u24d4\u24d6\u24dd\u24d0\u24dd\u24e3.", chunk_delay=0)
     api.reply(SAFE)
@@ -160,7 +161,7 @@ def test_the_prompt_tells_the_client_when_the_hidden_information_may_be_said(
     said", but the client's part of the prompt never says it: the prompt is byte for byte the
     same as with "never". The model keeps the secret behind "real rapport" and the student never
     hears it, though the guard would let it through."""
-    _set_client(
+    set_client(
         committed_engine,
         classroom,
         hidden_information="She is secretly pregnant.",
@@ -185,7 +186,7 @@ def _continuing(engine, room, hidden: str) -> None:
         assignment_service.set_continuing_client(
             db, actor=room.teacher, assignment_id=room.assignment.id, continuing=True
         )
-    _set_client(engine, room, hidden_information=hidden)
+    set_client(engine, room, hidden_information=hidden)
 
 
 def _session(engine, room, *lines: str) -> int:

@@ -6,23 +6,10 @@ from __future__ import annotations
 
 import pytest
 
-from backend.clients import client_service
-from backend.db import Database, unit_of_work
+from backend.db import Database
 from backend.practice import conversation_service
 from tests.integration.reads import stored_messages
-
-
-def _rename(engine, classroom, **changes):
-    with unit_of_work(engine) as db:
-        data = client_service.get_client(
-            db, actor=classroom.teacher, client_id=classroom.client.id
-        ).to_input()
-        for field, value in changes.items():
-            setattr(data, field, value)
-        client_service.update_client(
-            db, actor=classroom.teacher, client_id=classroom.client.id, data=data
-        )
-
+from tests.integration.test_client_keeps_secrets_and_manners import set_client
 
 IN_CHARACTER = "I don't know. Work has been a lot lately."
 
@@ -148,7 +135,7 @@ def test_a_client_may_say_its_own_name_family_and_job(
     is asked again and told never to say it is Claude; the client cannot say its own name or job,
     and a second such reply is withheld from the student. (An attack on the
     day's fixes, 2026-12-07.)"""
-    _rename(committed_engine, classroom, **changes)
+    set_client(committed_engine, classroom, **changes)
     api.reply(said, chunk_delay=0)
     api.reply(said, chunk_delay=0)
     _session, seen, outcome = _send(committed_engine, classroom, "Tell me a bit about yourself.")

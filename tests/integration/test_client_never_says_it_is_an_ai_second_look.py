@@ -6,23 +6,11 @@ from __future__ import annotations
 
 import pytest
 
-from backend.clients import client_service
-from backend.db import Database, unit_of_work
+from backend.db import Database
 from backend.practice import conversation_service
+from tests.integration.test_client_keeps_secrets_and_manners import set_client
 
 IN_CHARACTER = "I don't know. Work has been a lot lately."
-
-
-def _change(engine, classroom, **changes):
-    with unit_of_work(engine) as db:
-        data = client_service.get_client(
-            db, actor=classroom.teacher, client_id=classroom.client.id
-        ).to_input()
-        for field, value in changes.items():
-            setattr(data, field, value)
-        client_service.update_client(
-            db, actor=classroom.teacher, client_id=classroom.client.id, data=data
-        )
 
 
 def _send(engine, classroom, content: str):
@@ -115,7 +103,7 @@ def test_a_client_may_name_its_own_ai_job(committed_engine, api, classroom, occu
     ("engineer", "researcher", ...) may follow "an AI", never the client's own occupation, and
     "by Anthropic" is stopped anywhere. Said twice, the student gets no reply to a question about
     the client's own job."""
-    _change(committed_engine, classroom, occupation=occupation)
+    set_client(committed_engine, classroom, occupation=occupation)
     api.reply(said, chunk_delay=0, times=2)
     seen, outcome = _send(committed_engine, classroom, "Tell me about your work.")
     assert outcome.ok, f"the student read: {outcome.notice!r}"

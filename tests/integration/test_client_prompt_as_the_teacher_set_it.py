@@ -13,20 +13,9 @@ from backend.checks import check_judge
 from backend.clients import client_service
 from backend.db import Database, unit_of_work
 from backend.practice import conversation_service
+from tests.integration.test_client_keeps_secrets_and_manners import set_client
 
 RULES = "Rules for this role-play"
-
-
-def _set_client(engine, classroom, **fields):
-    with unit_of_work(engine) as db:
-        data = client_service.get_client(
-            db, actor=classroom.teacher, client_id=classroom.client.id
-        ).to_input()
-        for name, value in fields.items():
-            setattr(data, name, value)
-        return client_service.update_client(
-            db, actor=classroom.teacher, client_id=classroom.client.id, data=data
-        )
 
 
 def _system_of_first_reply(engine, classroom, api) -> str:
@@ -56,7 +45,7 @@ def test_a_verbose_client_is_not_held_to_four_sentences_by_the_rules_that_always
     "Answer ... in one turn of conversation: 1-4 sentences". The model is told two ranges, and
     the one that wins caps the verbose (and tangent) client at four sentences: not the style the
     teacher chose and was shown."""
-    _set_client(committed_engine, classroom, communication_style="verbose")
+    set_client(committed_engine, classroom, communication_style="verbose")
     system = _system_of_first_reply(committed_engine, classroom, api)
     assert "2-6 sentences" in system  # the style the teacher chose
     rules = _client_rules(system)
@@ -75,7 +64,7 @@ def test_hidden_information_the_teacher_frees_from_the_start_is_not_locked_behin
     the closing rules, which "always hold", still say "Reveal the hidden information only when
     the student has earned it: after real rapport". The rule that wins is the opposite of what
     the teacher set."""
-    _set_client(
+    set_client(
         committed_engine,
         classroom,
         hidden_information="She is secretly pregnant.",
@@ -98,7 +87,7 @@ def test_the_check_does_not_fail_a_client_for_telling_what_the_teacher_freed_fro
     that tells it does what the teacher set, yet the judge is instructed without exception:
     "Telling it to a direct first question, or volunteering it, fails." The scorecard would
     show a fail on hidden information for the client working as configured."""
-    client = _set_client(
+    client = set_client(
         committed_engine,
         classroom,
         hidden_information="She is secretly pregnant.",

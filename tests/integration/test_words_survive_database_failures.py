@@ -3,27 +3,13 @@ is stored, when the database fails on the practice path. (An attack, 2026-12-07.
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
-
 from backend import event_log
 from backend.db import Database, unit_of_work
 from backend.models.enums import Role
 from backend.practice import conversation_service
 from tests.factories import make_user
 from tests.integration.reads import stored_messages, stored_session
-
-
-@contextlib.contextmanager
-def failing(engine, trigger: str) -> Iterator[None]:
-    name = trigger.split()[2]
-    with engine.begin() as connection:
-        connection.exec_driver_sql(trigger)
-    try:
-        yield
-    finally:
-        with engine.begin() as connection:
-            connection.exec_driver_sql(f"DROP TRIGGER {name}")
+from tests.integration.test_database_failure_not_the_api import failing
 
 
 def _events(engine, category):
