@@ -103,13 +103,12 @@ STYLE_WORD_BOUNDS: dict[str, tuple[int, int]] = {
 }
 
 #: Phrases that break character, matched case-insensitively anywhere in a reply. Kept small on
-#: purpose (each one is a clear failure, never a normal thing for a client to say): an AI or
-#: assistant speaking, or the client taking the counselor's role.
+#: purpose (each one is a clear failure, never a normal thing for a client to say): an assistant
+#: speaking, or the client taking the counselor's role. A reply that says it is an AI is the
+#: output guard's to stop (`output_guard._said_of_itself`): the same words in a client's echo
+#: ("You think I'm an AI? Come on.") had failed a check the guard let through (an attack,
+#: 2026-12-07).
 CHARACTER_BREAKS: tuple[tuple[str, str], ...] = (
-    ("as an ai", "Says it is an AI."),
-    ("i'm an ai", "Says it is an AI."),
-    ("i am an ai", "Says it is an AI."),
-    ("language model", "Mentions being a language model."),
     ("i'm here to help you", "Speaks like an assistant, not a client."),
     ("how does that make you feel", "Asks the counselor's question: it took the counselor's role."),
     ("how do you feel about that", "Asks the counselor's question: it took the counselor's role."),

@@ -28,6 +28,7 @@ time in proportion to its own words.
 
 from __future__ import annotations
 
+import re
 from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -59,32 +60,33 @@ def _phrases(*texts: str) -> tuple[tuple[str, ...], ...]:
 
 
 # A client that says it is an AI has left the role (`OUT_OF_ROLE`): "I'm (just) an AI", "As an
-# AI, ...", "Being an AI", "I'm Claude", "made by Anthropic", "Let me step out of character".
-# Said of itself only: after "I'm", "I am", "As" or "Being" (with at most "just", "only",
-# "actually", ... between), then the end of the clause or what a program says next ("language
-# model", "and", "trained"...). Not denied ("I'm not an AI"), not reported or echoed ("You think
-# I'm an AI?", "He keeps telling me I'm an AI"), not a job ("As an AI ethicist"), and "Claude" and
-# "Anthropic" not where the profile names them (three attacks, 2026-12-07).
+# AI I ...", "Being an AI", "I'm Claude", "I was made by Anthropic", "(OOC: ...)", "Let me step
+# out of character". Said of itself only: after "I'm", "I am", "As" or "Being" (with at most
+# "just", "only", "actually", ... between). Not denied ("I'm not an AI"), reported, echoed or
+# likened ("You think I'm an AI?", "He keeps telling me I'm an AI", "Oh, so I'm an AI, is that
+# it?", "I feel like I'm just a chatbot"), quoted ("The bot goes 'I'm an AI assistant'"), its
+# profile's own job ("As an AI ethicist"), nor "out of character" in ordinary speech, nor a
+# client named Claude (four attacks, 2026-12-07).
 AI_NAMES = _phrases(
     "an AI", "an A.I.", "an artificial intelligence", "a language model", "a large language model",
     "a chatbot", "an AI assistant", "an AI language model",
 )  # fmt: skip
-OUT_OF_CHARACTER = _phrases("out of character", "break character")
+#: Role-play markers that leave the role wherever they stand.
+STEPPING_OUT = _phrases("step out of character", "stepping out of character", "OOC")
+BREAK_CHARACTER = _phrases("break character")[0]
 MAKERS = _form_set("made created trained developed built designed")
 _SUBJECTS = _form_set("I'm as being")
-_GAP = _form_set("just only actually simply merely really basically, of course in fact")
-_GAP -= _form_set("basically")  # "At work I'm basically a chatbot": a way of speaking
+_GAP = _form_set("just only actually simply merely really, of course in fact")
 SUBJECT_GAP = 2  # words of `_GAP` that may stand between the subject and what it says it is
 _ECHOING = _form_set(
-    "think thought what call called say said ask asked mean if whether sound seem pretend "
-    "assume suspect accuse accused me tell telling keep keeps now"
+    "think thought what call called say said ask asked mean if whether pretend assume suspect "
+    "accuse accused tell telling keep keeps now"
 )
-#: What a program says after "I'm an AI" (a person goes on with a noun: "an AI ethicist").
-_PROGRAM_GOES_ON = _form_set(
-    "language model assistant system chatbot program trained made developed created built "
-    "designed and so but which that who here with without"
-)
-_CLAUSE_GOES_ON = frozenset(" \t\n")
+_LIKENING = _form_set("feel felt sound seem look")  # "I feel like I'm just a chatbot"
+_NEGATING = _form_set("never not no")
+_CLAUSE_GOES_ON = frozenset(" \t\n,;-–—(")
+_SENTENCE_END = frozenset(".!…")
+_OPEN_QUOTE = re.compile(r"(?:^|\s)['‘\"“][^'’\"”]*$")
 
 
 def _subject_before(before: tuple[str, ...]) -> int | None:
@@ -102,28 +104,36 @@ def _subject_before(before: tuple[str, ...]) -> int | None:
 
 
 def _echoed(forms: tuple[str, ...], subject: int) -> bool:
-    """Whether the words before the subject report or echo it ("You think I'm ...", "He keeps
-    telling me I'm ..."), not the client's own "I must say" or "Like I said"."""
-    if subject == 0 or forms[subject - 1] not in _ECHOING:
+    """Whether the words before the subject report, echo or liken it ("You think I'm ...", "He
+    keeps telling me I'm ...", "I feel like I'm ..."), not the client's own "I must say" or
+    "Like I said"."""
+    if subject == 0:
         return False
-    return "i" not in forms[max(subject - 3, 0) : subject - 1]
+    verb = subject - 1 - (forms[subject - 1] == "me" and subject > 1)
+    if forms[verb] in _LIKENING:
+        return True
+    return forms[verb] in _ECHOING and "i" not in forms[max(verb - 4, 0) : verb]
 
 
-def _said_of_itself(forms: tuple[str, ...], own: frozenset[str] = frozenset()) -> int | None:
-    """Where an AI self-description that ends `forms` starts, or None (`own`: the normal forms
-    of the client's profile, whose names and job it may say)."""
-    for phrase in OUT_OF_CHARACTER:
+def _said_of_itself(forms: tuple[str, ...], name: frozenset[str] = frozenset()) -> int | None:
+    """Where an AI self-description that ends `forms` starts, or None (`name`: the normal forms
+    of the client's own name, which it may say: "I'm Claude")."""
+    for phrase in STEPPING_OUT:
         if forms[-len(phrase) :] == phrase:
             return len(forms) - len(phrase)
+    if forms[-2:] == BREAK_CHARACTER and not _NEGATING & set(forms[-5:-2]):
+        return len(forms) - 2  # "never to break character" is about acting
     if forms[-2:] == ("by", "anthropic") and forms[-3:-2] and forms[-3] in MAKERS:
-        return None if "anthropic" in own else len(forms) - 3
-    if forms[-1:] == ("claud",) and "claud" not in own:
+        maker = len(forms) - 3
+        said = [i for i in range(max(maker - 4, 0), maker) if forms[i] in ("i", "i'm")]
+        return said[-1] if said else None  # "I was made by Anthropic", not "the one made by"
+    if forms[-1:] == ("claud",) and "claud" not in name:
         subject = _subject_before(forms[:-1])
         if subject is not None and forms[subject] != "as" and not _echoed(forms, subject):
             return subject
-    for name in AI_NAMES:
-        if forms[-len(name) :] == name:
-            subject = _subject_before(forms[: -len(name)])
+    for ai in AI_NAMES:
+        if forms[-len(ai) :] == ai:
+            subject = _subject_before(forms[: -len(ai)])
             if subject is not None and not _echoed(forms, subject):
                 return subject
     return None
@@ -261,8 +271,10 @@ class StreamGuard:
     client_said: Iterable[str] = ()
     #: Whether a reply that says it is an AI ends the role (`OUT_OF_ROLE`).
     out_of_role: bool = False
-    #: The normal forms of the client's profile (a name or a job it may say).
+    #: The normal forms of the client's profile (a job it may say: "As an AI ethicist").
     own: frozenset[str] = frozenset()
+    #: The normal forms of the client's name (it may say "I'm Claude").
+    name: frozenset[str] = frozenset()
     leaked: str | None = field(default=None, init=False)
     #: Where the leak is in the reply (start, end) once one was found.
     leak_span: tuple[int, int] | None = field(default=None, init=False)
@@ -275,7 +287,9 @@ class StreamGuard:
         self._word_end = 0  # where the last word read ends (what is between it and the next)
         self._recent: deque[Word] = deque(maxlen=self.size)
         self._tail: deque[Word] = deque(maxlen=SUBJECT_GAP + 6)
-        self._pending: int | None = None  # where "As an AI ..." starts, its next word awaited
+        # Where "As an AI ..." starts, and whether it waits for its sentence's end (after a
+        # comma) rather than its next word.
+        self._pending: tuple[int, bool] | None = None
         self._runs = [(source.label, source.runs) for source in self.sources if source.runs]
         self._facts = [_FactState(fact) for source in self.sources for fact in source.facts]
         self._label = {id(fact): s.label for s in self.sources for fact in s.facts}
@@ -320,8 +334,8 @@ class StreamGuard:
         """The rest of the reply once the stream ended ("" if it leaked)."""
         if self.leaked is not None or self._scan(self._length, final=True):
             return ""
-        if self._pending is not None:  # it ended right after "As an AI"
-            self._leak(OUT_OF_ROLE, self._pending, self._length)
+        if self._pending is not None:  # it ended while "As an AI" waited
+            self._leak(OUT_OF_ROLE, self._pending[0], self._length)
             return ""
         return self._release(self._length)
 
@@ -351,27 +365,42 @@ class StreamGuard:
         return False
 
     def _out_of_role(self, word: Word) -> bool:
-        """Whether the reply, up to `word`, has said it is an AI (decided at the word after it
-        when the clause goes on: "I'm an AI and ..." is a program, "an AI ethicist" a job)."""
+        """Whether the reply, up to `word`, has said it is an AI. Where the sentence goes on
+        after it, decided at the next word (the profile's job, "an AI ethicist", is the client's
+        own) or, after a comma, at the sentence's end (a "?" makes it an echo: "Oh, so I'm an
+        AI, is that it?")."""
+        after = self._unshown[word.end - self._shown : word.end - self._shown + 1]
         if self._pending is not None:
-            start, self._pending = self._pending, None
-            if word.form in _PROGRAM_GOES_ON:
-                return self._leak(OUT_OF_ROLE, start, word.start)
+            start, until_end = self._pending
+            if not until_end and word.form in self.own:
+                self._pending = None
+            elif after == "?":
+                self._pending = None
+                return False
+            elif not until_end or not after or after in _SENTENCE_END:
+                return self._leak(OUT_OF_ROLE, start, word.end)
         self._tail.append(word)
         tail = list(self._tail)
-        forms = tuple(w.form for w in tail)
-        subject = _said_of_itself(forms, self.own)
+        subject = _said_of_itself(tuple(w.form for w in tail), self.name)
         if subject is None:
             return False
         start = tail[subject].start
-        after = self._unshown[word.end - self._shown : word.end - self._shown + 1]
-        if after in ("?", "'", "’"):  # a question echoed back, or "Claude's"
-            return False
-        named = forms[-1] in ("ai", "i", "intelligenc", "model", "chatbot", "claud")
-        if named and after and after in _CLAUSE_GOES_ON:
-            self._pending = start
+        raw = self._unshown[word.start - self._shown : word.end - self._shown].lower()
+        if after == "?" or raw.endswith(("'s", "’s")) or self._quoted(start):
+            return False  # echoed back, "Claude's mother", a quotation
+        forms = tuple(w.form for w in tail)
+        if any(forms[-len(marker) :] == marker for marker in (*STEPPING_OUT, BREAK_CHARACTER)):
+            return self._leak(OUT_OF_ROLE, start, word.end)
+        if after and after in _CLAUSE_GOES_ON:
+            self._pending = (start, after == ",")
             return False
         return self._leak(OUT_OF_ROLE, start, word.end)
+
+    def _quoted(self, start: int) -> bool:
+        """Whether `start` is inside a quotation the sentence opened."""
+        before = self.text[max(start - 300, 0) : start]
+        sentence = re.split(r"[.!?\n]\s", before)[-1]
+        return bool(_OPEN_QUOTE.search(sentence))
 
     def _count(self, form: str, *, start: int) -> list[_FactState]:
         """Count a word (its normal form) towards the facts it belongs to; the facts it
@@ -406,7 +435,7 @@ class StreamGuard:
         if self.out_of_role and self._tail:  # "I'm just an" may still end in "AI"
             ends.append(self._tail[max(len(self._tail) - (SUBJECT_GAP + 3), 0)].start)
         if self._pending is not None:
-            ends.append(self._pending)
+            ends.append(self._pending[0])
         return min(ends)
 
     def _leak(self, label: str, start: int, end: int) -> bool:
@@ -538,7 +567,8 @@ def guard_for(
         size=run_words,
         client_said=client_said,
         out_of_role=True,
-        own=frozenset(_forms(_profile_text(client))),
+        own=frozenset(word.form for word in words(_profile_text(client)) if word_weight(word)),
+        name=frozenset(_forms(client.name)),
     )
 
 
