@@ -49,7 +49,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from backend.reviews.learned_coder import LearnedCoder, Prediction, default_coder
-from backend.reviews.phrases import LEAD_IN, TurnText
+from backend.reviews.phrases import LEAD_IN, TurnText, has_words
 from backend.reviews.rubric_schema import NOT_CODED, RubricDefinition
 
 # Phrase lists, each read by one rule (whole words, lower case, straight quotes).
@@ -240,12 +240,17 @@ ADVICE_AS_REFLECTION = (
     "you would be better off", "seems like you should", "the answer is to", "what you need is",
     "what you need to do is", "the thing to do is", "like you ought to",
     "the best thing would be to", "the best thing is to", "the best thing to do is",
-    # "It sounds like you might be better off without them though.", "you'd just be better off
-    # probably without them" (AnnoMI 44 and 53, low quality; an attack, 2026-12-07)
+)  # fmt: skip
+# "It sounds like you might be better off without them though.", "you'd just be better off
+# probably without them" (AnnoMI 44 and 53, low quality) are advice, but not the client's own
+# "better off" given back ("Part of you thinks you might be better off without him."; two
+# attacks, 2026-12-07).
+BETTER_OFF = (
     "you might be better off", "you may be better off", "you could be better off",
     "you'd just be better off", "you would just be better off", "you'd probably be better off",
     "you'd really be better off",
 )  # fmt: skip
+_OWN_VIEW = ("part of you", "you're thinking", "you think", "you feel", "you wonder", "you said")
 # ... but a need the client feels, reflected, is no advice ("It sounds like you need to feel that
 # someone is on your side.").
 FELT_NEEDS = (
@@ -419,15 +424,18 @@ def _asks_about_their_own(sentence: str, heard: set[str]) -> bool:
 
 _EVOKING = re.compile(
     r"(?:have you (?:thought|thought much|given (?:any |much )?thought) about|have you considered)"
-    r" (?:what|how|when|where|whether|why|who|which)\b"
+    r" (?:what|how|when|where|why|who|which)\b"
 )
+# ... but a suggestion or a warning inside it is still one ("... what would happen to your kids
+# if you keep drinking?", "... whether AA might help?"; an attack on the fix, 2026-12-07).
+_STEERING = re.compile(r"\b(?:should|might help|would help|could help|if you keep|if you don't)\b")
 
 
 def _evokes(sentence: str) -> bool:
     """ "Have you thought about what it might take to get there?": it asks the client to think,
     an evocative question (AnnoMI's experts code it so), not a suggestion, which names what to
     do ("Have you thought about quitting?"; an attack, 2026-12-07)."""
-    return bool(_EVOKING.match(sentence))
+    return bool(_EVOKING.match(sentence)) and not _STEERING.search(sentence)
 
 
 def _telling(turn: StudentTurn) -> TurnText:
@@ -520,6 +528,11 @@ def _apply_rules(labels: list[str], turn: StudentTurn) -> list[str]:
         (told.opens_with(ADVICE_OPENINGS) and not told.has(FELT_NEEDS))
         or directs(turn)
         or (told.has(ADVICE_AS_REFLECTION) and not told.has(FELT_NEEDS))
+        or (
+            told.has(BETTER_OFF)
+            and not told.has(_OWN_VIEW)
+            and not has_words(turn.previous_client, "better off")
+        )
         or (told.has(ADVICE) and main in ("giving_information", NOT_CODED))
     ):
         alone = len(t.sentences) == 1  # then it is all the turn does
@@ -657,12 +670,15 @@ def _new_figures(t: TurnText, previous_client: str) -> bool:
     return any(number not in said for number in re.findall(r"\d+", t.all))
 
 
+_STRENGTH_OF_A_THING = re.compile(r"\bthe strength of (?:the|a|an|that|this|these|those)\b")
+
+
 def _strength_of_something(t: TurnText) -> bool:
     """ "the strength of the medication is getting higher": "strength" the only affirming word,
     and not the client's (AnnoMI 27, a lecture; an attack, 2026-12-07). Narrowing "strength" to
     "your strength" instead cost the out-of-fold AUC 0.928 -> 0.920."""
     found = [phrase for phrase in AFFIRM if t.has((phrase,))]
-    return found == ["strength"] and t.has(("the strength of",))
+    return found == ["strength"] and bool(_STRENGTH_OF_A_THING.search(t.all))
 
 
 def _adherent(t: TurnText) -> str | None:

@@ -372,10 +372,10 @@ def _good_rank(codes: list[str], rubric: RubricDefinition) -> int | None:
     defined = [rubric.code(code) for code in codes]
     if any(code is not None and code.adherence == "non_adherent" for code in defined):
         return None
-    if any(code is not None and code.kind == "input" for code in defined):
-        # Information beside a reflection: a warning ("-possibly affecting the tooth itself,
-        # chipping the tooth") is no example of following the client's lead (AnnoMI 74, low
-        # quality; an attack, 2026-12-07).
+    if defined and defined[0] is not None and defined[0].kind == "input":
+        # A turn that mainly informs: a warning ("-possibly affecting the tooth itself, chipping
+        # the tooth") is no example of following the client's lead (AnnoMI 74, low quality); a
+        # reflection with information beside it still is (AnnoMI 31; two attacks, 2026-12-07).
         return None
     ranks = []
     for code in defined:
@@ -426,7 +426,7 @@ def _weakness(
     defined = [rubric.code(code) for code in codes]
     if any(code is not None and code.adherence == "non_adherent" for code in defined):
         return 2
-    if any(code is not None and code.kind == "input" for code in defined):
+    if defined and defined[0] is not None and defined[0].kind == "input":
         return 3
     if "closed_question" in codes:
         return 4
@@ -605,10 +605,15 @@ def _second_person(word: str, before: list[str]) -> str:
 _DANGLING = frozenset((
     "a", "an", "the", "of", "to", "and", "or", "but", "like", "that", "with", "for", "in", "on",
     "at", "by", "from", "into", "about", "so", "as", "is", "are", "was", "were", "my", "your",
-    "his", "her", "their", "our", "some", "any", "this", "these", "those",
+    "his", "her", "their", "our", "some", "any", "because", "um", "uh",
 ))  # fmt: skip
+_FILLER_WORDS = frozenset(("um", "uh", "like", "well", "so", "yeah"))
 # A stammered word ("I-I guess", "I'll-I'll-I'll go"): said once, it turns round as one.
-_STAMMER = re.compile(r"\b([\w']+)(?:-{1,2}\1\b)+", re.IGNORECASE)
+_STAMMER = re.compile(
+    r"\b(i|i'm|i'll|i've|i'd|it|it's|my|me|we|the|a|and|to|that|you|he|she|they)"
+    r"(?:-{1,2}\1\b)+",
+    re.IGNORECASE,
+)  # a pronoun or little word said twice; "so-so", "yo-yo", "bye-bye" are words
 
 
 def _echo(client: str, max_words: int = 14) -> str:
@@ -630,9 +635,10 @@ def _echo(client: str, max_words: int = 14) -> str:
     if len(words) > max_words:  # cut where a clause ends, never mid-phrase ("cigarettes a.")
         words = words[:max_words]
         ends = [i for i, word in enumerate(words) if word.endswith((",", ";", ":"))]
-        words = words[: ends[-1] + 1] if ends and ends[-1] >= 3 else words
-        while words and words[-1].lower().strip(",;:") in _DANGLING:
-            words.pop()
+        if ends and ends[-1] >= 7 and words[ends[-1]].lower().strip(",;:") not in _FILLER_WORDS:
+            words = words[: ends[-1] + 1]
+    while words and words[-1].lower().strip(",;:-–—") in _DANGLING:  # "a change and-"
+        words.pop()
     return " ".join(words).rstrip(",;:-–—")
 
 
@@ -692,6 +698,12 @@ def _quote(text: str, codes: list[str], rubric: RubricDefinition) -> str:
         or (not advice and "question" in kinds and sentence.rstrip().endswith("?"))
         or (not advice and kinds == {"reflection"} and not sentence.rstrip().endswith("?"))
     ]
+    if advice and not preferred:  # telling in other words, never a reflection of it
+        preferred = [
+            sentence
+            for sentence in sentences
+            if TurnText(sentence).has(TELLING) and not TurnText(sentence).opens_with(STEMS)
+        ]
     if advice and not preferred:  # never the kind words the advice came after
         preferred = [sentence for sentence in sentences if not TurnText(sentence).has(KIND_WORDS)]
     return _whole_words((preferred or sentences)[0])
@@ -702,6 +714,7 @@ def _quote(text: str, codes: list[str], rubric: RubricDefinition) -> str:
 # open with ("-which is fantastic.", "You know, that is your choice.", "I don't want to argue
 # with you about this."), which a "try instead" must not quote as the fault (AnnoMI 27, 30, 74
 # and 92; an attack, 2026-12-07).
+STEMS = ("you feel", "you're not sure", "it sounds like", "sounds like", "you're", "you seem")
 TELLING = (
     "the next step is", "you do not need", "you don't need a", "needs to stop",
     "will be the consequences", "you need to watch",
@@ -715,7 +728,7 @@ KIND_WORDS = (
 def _gives_advice(sentence: TurnText) -> bool:
     """The sentence holds the advice or the confrontation a "try instead" corrects."""
     return (
-        sentence.has((*ADVICE, *ADVICE_AS_REFLECTION, *TELLING))
+        sentence.has((*ADVICE, *ADVICE_AS_REFLECTION))
         or confronts(sentence)
         or sentence.opens_with((*ADVICE_OPENINGS, *SUGGESTION_OPENINGS))
     )
