@@ -3,7 +3,7 @@ hidden information before the student has earned it.
 
 The prompt asks the model not to; this checks that it did not. Text is compared in a normal form:
 case, punctuation, fillers ("um", "you know") and simple word endings are ignored and numbers
-become digits ("twelve" and "12" match). Two rules:
+become digits ("twelve" and "12" match). Two rules for what the client must not repeat:
 
 - Word runs: `run_words` consecutive words of the instructions or the hidden information (of the
   instructions, only runs with a distinctive word in them: the guide speaks in a client's
@@ -381,14 +381,14 @@ class StreamGuard:
                 return self._leak(OUT_OF_ROLE, start, word.end)
         self._tail.append(word)
         tail = list(self._tail)
-        subject = _said_of_itself(tuple(w.form for w in tail), self.name)
+        forms = tuple(w.form for w in tail)
+        subject = _said_of_itself(forms, self.name)
         if subject is None:
             return False
         start = tail[subject].start
         raw = self._unshown[word.start - self._shown : word.end - self._shown].lower()
         if after == "?" or raw.endswith(("'s", "’s")) or self._quoted(start):
             return False  # echoed back, "Claude's mother", a quotation
-        forms = tuple(w.form for w in tail)
         if any(forms[-len(marker) :] == marker for marker in (*STEPPING_OUT, BREAK_CHARACTER)):
             return self._leak(OUT_OF_ROLE, start, word.end)
         if after and after in _CLAUSE_GOES_ON:
