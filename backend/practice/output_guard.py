@@ -86,7 +86,11 @@ _LIKENING = _form_set("feel felt sound seem look")  # "I feel like I'm just a ch
 _NEGATING = _form_set("never not no")
 _CLAUSE_GOES_ON = frozenset(" \t\n,;-–—(")
 _SENTENCE_END = frozenset(".!…")
-_OPEN_QUOTE = re.compile(r"(?:^|\s)['‘\"“][^'’\"”]*$")
+TAG_WORDS = 3  # a question tag after it ("Oh, so I'm an AI, is that it?") makes it an echo
+_OPENING_QUOTE = re.compile(
+    r"(?:^|(?<=[\s(]))(?:[\"“]|['‘](?!(?:cause|til|em|bout|round)\b))(?=\w)"
+)
+_CLOSING_QUOTE = re.compile(r"[\"”]|['’](?!\w)")
 
 
 def _subject_before(before: tuple[str, ...]) -> int | None:
@@ -97,6 +101,8 @@ def _subject_before(before: tuple[str, ...]) -> int | None:
         if any(word not in _GAP for word in between) or not head:
             return None
         if head[-1] in _SUBJECTS:
+            if head[-1] == "as" and "as" in head[-4:-1]:
+                return None  # a comparison: "about as useful as a chatbot"
             return len(head) - 1
         if head[-2:] == ("i", "am"):
             return len(head) - 2
@@ -289,7 +295,7 @@ class StreamGuard:
         self._tail: deque[Word] = deque(maxlen=SUBJECT_GAP + 6)
         # Where "As an AI ..." starts, and whether it waits for its sentence's end (after a
         # comma) rather than its next word.
-        self._pending: tuple[int, bool] | None = None
+        self._pending: tuple[int, bool, int] | None = None
         self._runs = [(source.label, source.runs) for source in self.sources if source.runs]
         self._facts = [_FactState(fact) for source in self.sources for fact in source.facts]
         self._label = {id(fact): s.label for s in self.sources for fact in s.facts}
@@ -371,13 +377,14 @@ class StreamGuard:
         AI, is that it?")."""
         after = self._unshown[word.end - self._shown : word.end - self._shown + 1]
         if self._pending is not None:
-            start, until_end = self._pending
+            start, until_end, words_since = self._pending
+            self._pending = (start, until_end, words_since + 1)
             if not until_end and word.form in self.own:
                 self._pending = None
-            elif after == "?":
+            elif after == "?" and words_since < TAG_WORDS:  # "..., is that it?"
                 self._pending = None
                 return False
-            elif not until_end or not after or after in _SENTENCE_END:
+            elif not until_end or not after or after in _SENTENCE_END or after == "?":
                 return self._leak(OUT_OF_ROLE, start, word.end)
         self._tail.append(word)
         tail = list(self._tail)
@@ -392,15 +399,16 @@ class StreamGuard:
         if any(forms[-len(marker) :] == marker for marker in (*STEPPING_OUT, BREAK_CHARACTER)):
             return self._leak(OUT_OF_ROLE, start, word.end)
         if after and after in _CLAUSE_GOES_ON:
-            self._pending = (start, after == ",")
+            self._pending = (start, after == ",", 0)
             return False
         return self._leak(OUT_OF_ROLE, start, word.end)
 
     def _quoted(self, start: int) -> bool:
-        """Whether `start` is inside a quotation the sentence opened."""
-        before = self.text[max(start - 300, 0) : start]
-        sentence = re.split(r"[.!?\n]\s", before)[-1]
-        return bool(_OPEN_QUOTE.search(sentence))
+        """Whether `start` is inside a quotation opened before it and not yet closed (an
+        apostrophe inside a word, "can't", closes nothing; "'Cause" opens nothing)."""
+        before = self.text[max(start - 600, 0) : start + 1]  # the quote's first letter too
+        opened = [m.end() for m in _OPENING_QUOTE.finditer(before)]
+        return bool(opened) and not _CLOSING_QUOTE.search(before, opened[-1])
 
     def _count(self, form: str, *, start: int) -> list[_FactState]:
         """Count a word (its normal form) towards the facts it belongs to; the facts it

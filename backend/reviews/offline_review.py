@@ -632,13 +632,18 @@ def _echo(client: str, max_words: int = 14) -> str:
     if len({re.sub(r"\W", "", word.lower()) for word in words}) < 4:
         return ""  # too little to give back ("I know, I know.")
     words[0] = words[0][:1].lower() + words[0][1:]  # it continues the student's sentence
-    if len(words) > max_words:  # cut where a clause ends, never mid-phrase ("cigarettes a.")
+    # Cut only where it must, at a clause's end, never mid-phrase ("cigarettes a."); a sentence
+    # the client broke off ("a change and-") loses its dangling word; one said whole keeps its
+    # last word, "to" too ("nobody left to talk to").
+    cut = len(words) > max_words
+    if cut:
         words = words[:max_words]
         ends = [i for i, word in enumerate(words) if word.endswith((",", ";", ":"))]
         if ends and ends[-1] >= 7 and words[ends[-1]].lower().strip(",;:") not in _FILLER_WORDS:
             words = words[: ends[-1] + 1]
-    while words and words[-1].lower().strip(",;:-–—") in _DANGLING:  # "a change and-"
-        words.pop()
+    if cut or sentence.rstrip().endswith(("-", "–", "—")):
+        while words and words[-1].lower().strip(",;:-–—") in _DANGLING:
+            words.pop()
     return " ".join(words).rstrip(",;:-–—")
 
 
