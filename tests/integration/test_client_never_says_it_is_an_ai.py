@@ -14,7 +14,8 @@ from tests.integration.test_client_keeps_secrets_and_manners import set_client
 IN_CHARACTER = "I don't know. Work has been a lot lately."
 
 
-def _send(engine, classroom, content: str):
+def first_reply(engine, classroom, content: str):
+    """A new conversation of the classroom's student: (session, what they read, outcome)."""
     session = conversation_service.start_conversation(
         Database(engine), actor=classroom.student, client_id=classroom.client.id
     )
@@ -42,7 +43,7 @@ def test_a_reply_that_says_it_is_an_ai_is_held_back_and_asked_again(
     conversation showed them. (Noticed in the 2026-12-07 sessions, fixed 2026-12-07.)"""
     api.reply(out_of_role, chunk_delay=0)
     api.reply(IN_CHARACTER)
-    session, seen, outcome = _send(committed_engine, classroom, "How are you feeling today?")
+    session, seen, outcome = first_reply(committed_engine, classroom, "How are you feeling today?")
 
     assert seen.endswith(IN_CHARACTER) and "AI" not in seen, seen
     assert outcome.message is not None and outcome.message.content == IN_CHARACTER
@@ -70,7 +71,7 @@ def test_a_client_may_talk_about_ai_or_a_claude_of_their_own(
     """The other side: words about AI, or a neighbour named Claude, are the client's own and
     reach the student at once, with one call."""
     api.reply(said)
-    _session, seen, outcome = _send(committed_engine, classroom, "How was your week?")
+    _session, seen, outcome = first_reply(committed_engine, classroom, "How was your week?")
     assert seen == said and outcome.message is not None
     assert len(api.messages_requests()) == 1
 
@@ -103,7 +104,7 @@ def test_a_client_who_answers_are_you_an_ai_in_character_is_not_stopped(
     day's fixes, 2026-12-07.)"""
     api.reply(said, chunk_delay=0)
     api.reply(said, chunk_delay=0)
-    _session, seen, outcome = _send(committed_engine, classroom, student)
+    _session, seen, outcome = first_reply(committed_engine, classroom, student)
     assert seen == said, f"the student read {seen!r} for the in-character reply {said!r}"
     assert len(api.messages_requests()) == 1, "the in-character reply was asked for again"
 
@@ -138,12 +139,11 @@ def test_a_client_may_say_its_own_name_family_and_job(
     set_client(committed_engine, classroom, **changes)
     api.reply(said, chunk_delay=0)
     api.reply(said, chunk_delay=0)
-    _session, seen, outcome = _send(committed_engine, classroom, "Tell me a bit about yourself.")
+    _session, seen, outcome = first_reply(
+        committed_engine, classroom, "Tell me a bit about yourself."
+    )
     assert seen == said, f"the student read {seen!r} for {said!r}"
     assert len(api.messages_requests()) == 1, "the client's own words were asked for again"
-
-
-IN_CHARACTER = "I don't know. Work has been a lot lately."
 
 
 @pytest.mark.parametrize(
@@ -166,7 +166,7 @@ def test_common_ways_of_saying_it_is_an_ai_are_held_back(
     day's fixes, 2026-12-07.)"""
     api.reply(out_of_role, chunk_delay=0)
     api.reply(IN_CHARACTER)
-    session, seen, _outcome = _send(committed_engine, classroom, "How are you feeling today?")
+    session, seen, _outcome = first_reply(committed_engine, classroom, "How are you feeling today?")
     assert out_of_role not in seen, f"the student read {seen!r}"
     stored = " ".join(
         m.content for m in stored_messages(committed_engine, classroom.student, session.id)

@@ -6,21 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from backend.db import Database
-from backend.practice import conversation_service
+from tests.integration.feedback.student_view import review_turns_as_student
 from tests.integration.test_client_keeps_secrets_and_manners import set_client
-
-IN_CHARACTER = "I don't know. Work has been a lot lately."
-
-
-def _send(engine, classroom, content: str):
-    session = conversation_service.start_conversation(
-        Database(engine), actor=classroom.student, client_id=classroom.client.id
-    )
-    reply = conversation_service.submit_message(
-        Database(engine), actor=classroom.student, session_id=session.id, content=content
-    )
-    return "".join(reply), reply.outcome
+from tests.integration.test_client_never_says_it_is_an_ai import IN_CHARACTER, first_reply
 
 
 @pytest.mark.parametrize(
@@ -40,7 +28,9 @@ def test_an_ai_disclaimer_ending_in_a_question_never_reaches_the_student(
     is that it?") clears it, so the whole disclaimer is shown with no second call."""
     api.reply(out_of_role, chunk_delay=0)
     api.reply(IN_CHARACTER)
-    seen, _outcome = _send(committed_engine, classroom, "How are you feeling today?")
+    _session, seen, _outcome = first_reply(
+        committed_engine, classroom, "How are you feeling today?"
+    )
     assert out_of_role not in seen, f"the student read {seen!r}"
     assert len(api.messages_requests()) == 2, "the out-of-role reply was not asked for again"
 
@@ -80,14 +70,13 @@ def test_an_in_character_reply_is_not_stopped(
     if changes:
         set_client(committed_engine, classroom, **changes)
     api.reply(said, chunk_delay=0, times=2)
-    seen, outcome = _send(committed_engine, classroom, student)
+    _session, seen, outcome = first_reply(committed_engine, classroom, student)
     assert outcome.ok, f"the student read: {outcome.notice!r}"
     assert seen == said, f"the student read {seen!r} for the in-character {said!r}"
     assert len(api.messages_requests()) == 1, "the in-character reply was asked for again"
 
 
 # The offline review (c355236) -----------------------------------------------------------------
-from tests.integration.feedback.student_view import review_turns_as_student  # noqa: E402
 
 ENDS_ON_A_PREPOSITION = {
     "talk_to": ("I honestly have nobody left to talk to.", "nobody left to talk to"),

@@ -6,21 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from backend.db import Database
-from backend.practice import conversation_service
 from tests.integration.test_client_keeps_secrets_and_manners import set_client
-
-IN_CHARACTER = "I don't know. Work has been a lot lately."
-
-
-def _send(engine, classroom, content: str):
-    session = conversation_service.start_conversation(
-        Database(engine), actor=classroom.student, client_id=classroom.client.id
-    )
-    reply = conversation_service.submit_message(
-        Database(engine), actor=classroom.student, session_id=session.id, content=content
-    )
-    return "".join(reply), reply.outcome
+from tests.integration.test_client_never_says_it_is_an_ai import IN_CHARACTER, first_reply
 
 
 # 1. Misses ---------------------------------------------------------------------------------------
@@ -49,7 +36,9 @@ def test_a_reply_that_steps_out_of_the_role_never_reaches_the_student(
     assert classroom.client.name != "Claude"
     api.reply(out_of_role, chunk_delay=0)
     api.reply(IN_CHARACTER)
-    seen, _outcome = _send(committed_engine, classroom, "How are you feeling today?")
+    _session, seen, _outcome = first_reply(
+        committed_engine, classroom, "How are you feeling today?"
+    )
     assert out_of_role not in seen, f"the student read {seen!r}"
     assert len(api.messages_requests()) == 2, "the out-of-role reply was not asked for again"
 
@@ -76,7 +65,7 @@ def test_a_client_denying_or_quoting_being_an_ai_is_not_stopped(
     "held back because it broke character". Likewise a sarcastic echo without a question mark,
     a partner's reproach ("he keeps telling me I'm an AI") and a metaphor for a dull job."""
     api.reply(said, chunk_delay=0, times=2)
-    seen, outcome = _send(committed_engine, classroom, student)
+    _session, seen, outcome = first_reply(committed_engine, classroom, student)
     assert outcome.ok, f"the student read: {outcome.notice!r}"
     assert seen == said, f"the student read {seen!r} for the in-character {said!r}"
     assert len(api.messages_requests()) == 1, "the in-character reply was asked for again"
@@ -105,7 +94,7 @@ def test_a_client_may_name_its_own_ai_job(committed_engine, api, classroom, occu
     the client's own job."""
     set_client(committed_engine, classroom, occupation=occupation)
     api.reply(said, chunk_delay=0, times=2)
-    seen, outcome = _send(committed_engine, classroom, "Tell me about your work.")
+    _session, seen, outcome = first_reply(committed_engine, classroom, "Tell me about your work.")
     assert outcome.ok, f"the student read: {outcome.notice!r}"
     assert seen == said, f"the student read {seen!r} for {said!r}"
     assert len(api.messages_requests()) == 1, "the client's own job was asked for again"

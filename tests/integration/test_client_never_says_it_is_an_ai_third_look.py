@@ -9,21 +9,9 @@ import pytest
 from backend.checks import check_service
 from backend.db import Database, unit_of_work
 from backend.models.enums import Role
-from backend.practice import conversation_service
 from tests.factories import make_client, make_user
 from tests.integration.test_client_keeps_secrets_and_manners import set_client
-
-IN_CHARACTER = "I don't know. Work has been a lot lately."
-
-
-def _send(engine, classroom, content: str):
-    session = conversation_service.start_conversation(
-        Database(engine), actor=classroom.student, client_id=classroom.client.id
-    )
-    reply = conversation_service.submit_message(
-        Database(engine), actor=classroom.student, session_id=session.id, content=content
-    )
-    return "".join(reply), reply.outcome
+from tests.integration.test_client_never_says_it_is_an_ai import IN_CHARACTER, first_reply
 
 
 # 1. Out-of-role replies the student still reads -----------------------------------------------
@@ -60,7 +48,9 @@ def test_an_out_of_role_reply_never_reaches_the_student(
         set_client(committed_engine, classroom, **changes)
     api.reply(out_of_role, chunk_delay=0)
     api.reply(IN_CHARACTER)
-    seen, _outcome = _send(committed_engine, classroom, "How are you feeling today?")
+    _session, seen, _outcome = first_reply(
+        committed_engine, classroom, "How are you feeling today?"
+    )
     assert out_of_role not in seen, f"the student read {seen!r}"
     assert len(api.messages_requests()) == 2, "the out-of-role reply was not asked for again"
 
@@ -117,7 +107,7 @@ def test_an_in_character_reply_is_not_stopped(
     if changes:
         set_client(committed_engine, classroom, **changes)
     api.reply(said, chunk_delay=0, times=2)
-    seen, outcome = _send(committed_engine, classroom, student)
+    _session, seen, outcome = first_reply(committed_engine, classroom, student)
     assert outcome.ok, f"the student read: {outcome.notice!r}"
     assert seen == said, f"the student read {seen!r} for the in-character {said!r}"
     assert len(api.messages_requests()) == 1, "the in-character reply was asked for again"
