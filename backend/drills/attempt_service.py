@@ -42,25 +42,18 @@ def _your_reply(reply: str) -> str:
     return f" Your reply was: “{reply.strip()}”." if reply.strip() else ""
 
 
-NOT_ASSIGNED = "This drill set is no longer assigned to you (your teacher may have taken it back)"
-
-
 class SetNotAssigned(NotFoundError):
     """The set is not (or no longer) assigned to the student: taken back by its teacher, or the
     student left the section, while they had it open. The same words for a set that never was
-    theirs, so that no student learns which sets exist (nor an id they never saw)."""
+    theirs, so that no student learns which sets exist (nor an id they never saw); a reply sent
+    to it is quoted."""
 
-    def __init__(self) -> None:
-        super().__init__(f"{NOT_ASSIGNED}.")
-
-
-class SetTakenBack(SetNotAssigned):
-    """As `SetNotAssigned`, as the student sent a reply to it: the reply is quoted."""
-
-    def __init__(self, reply: str) -> None:
-        NotFoundError.__init__(
-            self, f"{NOT_ASSIGNED}, so your reply was not saved.{_your_reply(reply)}"
-        )
+    def __init__(self, reply: str | None = None) -> None:
+        gone = "This drill set is no longer assigned to you (your teacher may have taken it back)"
+        if reply is None:
+            super().__init__(f"{gone}.")
+        else:
+            super().__init__(f"{gone}, so your reply was not saved.{_your_reply(reply)}")
 
 
 class SameReplyAgain(ConflictError):
@@ -144,9 +137,9 @@ def answer_item(
     drill_set = db.get(DrillSet, set_id)
     if drill_set is None:
         access.require(db, actor, "drill", "practise")
-        raise SetTakenBack(reply)
+        raise SetNotAssigned(reply)
     actor = access.require(
-        db, actor, "drill", "practise", drill_set, refuse=lambda: SetTakenBack(reply)
+        db, actor, "drill", "practise", drill_set, refuse=lambda: SetNotAssigned(reply)
     )
     # FOR KEY SHARE, the lock the attempt's foreign key takes anyway, taken before the item is
     # read: a removal under way is waited for, and what it did (deleted, hidden) is what is read.

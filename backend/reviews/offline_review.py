@@ -27,6 +27,7 @@ from backend.reviews.coding import (
     ADVICE_OPENINGS,
     AFFIRM,
     AUTONOMY,
+    REFLECTION_STEMS,
     SECOND_PERSON,
     SUGGESTION_OPENINGS,
     StudentTurn,
@@ -719,7 +720,7 @@ def _quote(text: str, codes: list[str], rubric: RubricDefinition) -> str:
 # open with ("-which is fantastic.", "You know, that is your choice.", "I don't want to argue
 # with you about this."), which a "try instead" must not quote as the fault (AnnoMI 27, 30, 74
 # and 92; an attack, 2026-12-07).
-STEMS = ("you feel", "you're not sure", "it sounds like", "sounds like", "you're", "you seem")
+STEMS = (*REFLECTION_STEMS, "you're not sure", "you seem")
 TELLING = (
     "the next step is", "you do not need", "you don't need a", "needs to stop",
     "will be the consequences", "you need to watch",

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import csv
 import io
-from collections import Counter, defaultdict
+from collections import Counter
+from collections.abc import Iterable
 from datetime import datetime
 from statistics import mean
 from typing import Any
@@ -239,12 +240,15 @@ def class_choices(db: Session, *, actor: UserRead | None) -> list[SectionChoice]
     choices = []
     for (section_id, _name, _whose), name in zip(sections, names, strict=True):
         mine = [(a_id, title) for s_id, a_id, title in titles if s_id == section_id]
-        shared = Counter(title for _a_id, title in mine)  # "#id" where two share a title,
-        assignments = {  # as the gradebook's columns are
-            a_id: title if shared[title] == 1 else f"{title} #{a_id}" for a_id, title in mine
-        }
-        choices.append(SectionChoice(id=section_id, name=name, assignments=assignments))
+        choices.append(SectionChoice(id=section_id, name=name, assignments=_titles_apart(mine)))
     return choices
+
+
+def _titles_apart(assignments: Iterable[tuple[int | None, str]]) -> dict[int | None, str]:
+    """Assignment id -> its title, with "#id" where two share a title (as the grades' columns)."""
+    pairs = list(assignments)
+    shared = Counter(title for _id, title in pairs)
+    return {a_id: title if shared[title] == 1 else f"{title} #{a_id}" for a_id, title in pairs}
 
 
 def managed_section(db: Session, actor: UserRead | None, section_id: int) -> Section:
@@ -292,7 +296,7 @@ def class_progress(
         criteria=criteria,
         indicators=indicators,
         distribution=distribution,
-        below_fair=_below_fair(counting, criteria, indicators, own=_own_thresholds(rows, counting)),
+        below_fair=_below_fair(counting, criteria, indicators, own=_own_thresholds(rows)),
         left_out_because=dict(
             Counter(left_out_because(point) for point in points if not point.counts_for_class)
         ),
@@ -313,15 +317,10 @@ def gradebook_csv(progress: ClassProgress) -> str:
     for point in progress.points:
         indicator_keys += [key for key in point.indicators if key not in indicator_keys]
     writer.writerow([*CSV_BASE_COLUMNS, *criteria, *indicator_keys])
-    # Two assignments of one title told apart as on the page's picker, "#id" (an attack,
-    # 2026-12-07).
-    ids_of = defaultdict(set)
+    # Two assignments of one title told apart as on the page's picker (an attack, 2026-12-07).
+    titles = _titles_apart({(p.assignment_id, p.assignment) for p in progress.points})
     for point in progress.points:
-        ids_of[point.assignment].add(point.assignment_id)
-    for point in progress.points:
-        assignment = point.assignment
-        if len(ids_of[assignment]) > 1 and point.assignment_id is not None:
-            assignment = f"{assignment} #{point.assignment_id}"
+        assignment = titles[point.assignment_id] if point.assignment_id else point.assignment
         texts = [point.student, point.username, point.section, assignment]
         writer.writerow(
             [
@@ -449,24 +448,23 @@ def _thresholds(rubrics: list[RubricDefinition]) -> tuple[list[Threshold], list[
                 key=criterion.key, name=criterion.name, fair=CRITERION_FAIR, good=CRITERION_GOOD
             )
         for indicator in rubric.indicators:
-            indicators[indicator.key] = Threshold(**indicator.model_dump(exclude={"source"}))
+            indicators[indicator.key] = _threshold(indicator)
     if rubrics:
         indicators[COUNTED_SCORE.key] = COUNTED_SCORE
     return list(criteria.values()), list(indicators.values())
 
 
+def _threshold(indicator: Any) -> Threshold:
+    return Threshold(**indicator.model_dump(exclude={"source"}))
+
+
 def _own_thresholds(
-    rows: list[tuple[ProgressPoint, dict[str, Any], RubricDefinition]], points: list[ProgressPoint]
+    rows: list[tuple[ProgressPoint, dict[str, Any], RubricDefinition]],
 ) -> dict[int, dict[str, Threshold]]:
     """Each session's indicator thresholds as its own review's rubric sets them."""
-    counted_ids = {point.session_id for point in points}
     return {
-        point.session_id: {
-            indicator.key: Threshold(**indicator.model_dump(exclude={"source"}))
-            for indicator in rubric.indicators
-        }
+        point.session_id: {indicator.key: _threshold(indicator) for indicator in rubric.indicators}
         for point, _content, rubric in rows
-        if point.session_id in counted_ids
     }
 
 
@@ -474,7 +472,7 @@ def _below_fair(
     points: list[ProgressPoint],
     criteria: list[Threshold],
     indicators: list[Threshold],
-    own: dict[int, dict[str, Threshold]] | None = None,
+    own: dict[int, dict[str, Threshold]],
 ) -> list[BelowFair]:
     """Per student, each measure whose average over their sessions falls short of fair: each
     session judged by its own rubric's fair (`own`, session id -> indicator key -> threshold),
@@ -484,21 +482,18 @@ def _below_fair(
     students = {point.student_id: point.student for point in points}
     for student_id, name in sorted(students.items(), key=lambda item: item[1].lower()):
         mine = [point for point in points if point.student_id == student_id]
-        measures: list[tuple[Threshold, list[tuple[Threshold, Any]]]]
-        measures = [(t, [(t, p.scores.get(t.key)) for p in mine]) for t in criteria]
-        measures += [
-            (t, [((own or {}).get(p.session_id, {}).get(t.key, t), p.indicators.get(t.key))
-                 for p in mine])
-            for t in indicators
-        ]  # fmt: skip
-        for threshold, judged in measures:
-            bars = {(bar.fair, bar.higher_is_better): bar for bar, _value in judged}
-            for bar in bars.values():
-                values = [
-                    value
-                    for other, value in judged
-                    if (other.fair, other.higher_is_better) == (bar.fair, bar.higher_is_better)
-                ]
+        measures = [(t, True) for t in criteria] + [(t, False) for t in indicators]
+        for threshold, is_score in measures:
+            by_bar: dict[tuple[float, bool], tuple[Threshold, list[Any]]] = {}
+            for point in mine:
+                value: Any
+                if is_score:
+                    bar, value = threshold, point.scores.get(threshold.key)
+                else:
+                    bar = own.get(point.session_id, {}).get(threshold.key, threshold)
+                    value = point.indicators.get(threshold.key)
+                by_bar.setdefault((bar.fair, bar.higher_is_better), (bar, []))[1].append(value)
+            for bar, values in by_bar.values():
                 value = _mean(values)
                 if value is not None and bar.below_fair(value):
                     below.append(

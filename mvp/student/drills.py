@@ -16,6 +16,7 @@ from backend.errors import AppError
 from backend.models.enums import DrillSkill, Role
 from backend.utils.formatting import plural
 from mvp import auth, store, ui
+from mvp.chat_unsent import show_unsent
 from mvp.student.shared import DRILL_SET_KEY, DRILL_SKILL_KEY
 
 actor = auth.require_role(Role.student)
@@ -67,7 +68,7 @@ def _submit(set_id: int | None, item_ref: int | str) -> None:
     except attempt_service.ItemTakenOut:
         state["drill_reply"] = ""  # the words are in the message, not left under another item
         raise
-    except attempt_service.SetTakenBack:
+    except attempt_service.SetNotAssigned:
         state["drill_reply"] = ""  # the words are in the message; the page goes back to the list
         state.pop(DRILL_SET_KEY, None)
         raise
@@ -163,10 +164,7 @@ def _show_words_left_in(set_id: int) -> None:
     drafts = state.get(DRAFTS_KEY, {})
     words = [drafts.pop(key) for key in list(drafts) if key[0] == set_id and drafts[key].strip()]
     if words:
-        st.warning(
-            "Not sent: " + "\n\n".join(ui.as_typed(text) for text in words),
-            icon=":material/unpublished:",
-        )
+        show_unsent(words)
 
 
 def _own_practice() -> None:

@@ -175,7 +175,7 @@ def test_a_set_taken_back_then_next_item_quotes_the_words_and_names_no_id(app, a
     "Next item" (to look at the next one before submitting) instead of Submit. The page says
     "No drill set with id N." (an id Sam never saw, as if the set never existed), and the words
     Sam typed are nowhere on the page, with no way to get them back. The fix explains a set
-    taken back and quotes the reply only on Submit (`attempt_service.SetTakenBack`); the page
+    taken back and quotes the reply only on Submit (`attempt_service.SetNotAssigned`); the page
     itself (`student/drills._assigned_set` -> `read_set`) still says DrillSetNotFound, and the
     words went into the drafts of a set that is no longer shown. (An attack on the
     day's fixes, 2026-12-07.)"""
