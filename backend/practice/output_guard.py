@@ -69,7 +69,7 @@ def _phrases(*texts: str) -> tuple[tuple[str, ...], ...]:
 # client named Claude (four attacks, 2026-12-07).
 AI_NAMES = _phrases(
     "an AI", "an A.I.", "an artificial intelligence", "a language model", "a large language model",
-    "a chatbot", "an AI assistant", "an AI language model",
+    "a chatbot", "an AI assistant", "an AI language model", "an LLM",
 )  # fmt: skip
 #: Role-play markers that leave the role wherever they stand.
 STEPPING_OUT = _phrases("step out of character", "stepping out of character", "OOC")

@@ -32,6 +32,7 @@ def first_reply(engine, classroom, content: str):
         "I'm an AI language model, so I have no feelings to share.",
         "I am an AI and cannot pretend to be in crisis.",
         "Honestly? I’m Claude, an AI made by Anthropic.",
+        "I'm an LLM, so I can't really feel lonely.",  # (An attack on the day's fixes, 2026-12-07.)
     ],
 )
 def test_a_reply_that_says_it_is_an_ai_is_held_back_and_asked_again(
