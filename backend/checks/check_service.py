@@ -6,7 +6,8 @@ practice, never in students' figures; its cost counts in the teacher's usage). E
 is checked by rules (length for the communication style, phrases that break character, overlap
 with the hidden information or the prompt's instructions); drafts the output guard stopped are
 findings too; then the judge model scores each transcript (not in demo mode). The scorecard is
-stored with the client's version: editing the client makes it stale.
+stored with the client's version and a digest of the system prompt it tested: an edit that changes
+what the model reads makes it stale; one it never reads (the learning goals) does not.
 
 A page starts a check as a backend job (`start_check`, kind "check", subject the client) and
 follows it with `check_job`: the job runs `run_check` on the process's worker pool, its probes up
@@ -567,6 +568,7 @@ def run_check(
         row = ClientCheck(
             client_id=client.id,
             client_version=client.version,
+            prompt_digest=prompt_service.prompt_digest(client),
             demo=demo,
             overall=overall,
             dimensions=[dimension.model_dump(mode="json") for dimension in dimensions],
@@ -577,7 +579,7 @@ def run_check(
         )
         db.add(row)
         db.flush()
-        return _read(row, current_version=client.version)
+        return _read(row, client)
 
 
 # As a backend job -------------------------------------------------------------------------------
@@ -660,14 +662,22 @@ runner.register(CHECK_KIND, _run_check_job)
 
 
 # Reading ----------------------------------------------------------------------------------------
-def _read(row: ClientCheck, *, current_version: int) -> ScorecardRead:
+def _stale(row: ClientCheck, client: ClientRead) -> bool:
+    """Whether the client changed, for the model, since this check: its prompt, or (checks from
+    before prompts were recorded) its version."""
+    if row.prompt_digest is None:
+        return row.client_version != client.version
+    return row.prompt_digest != prompt_service.prompt_digest(client)
+
+
+def _read(row: ClientCheck, client: ClientRead) -> ScorecardRead:
     return ScorecardRead(
         id=row.id,
         client_id=row.client_id,
         client_version=row.client_version,
         created_at=row.created_at,
         demo=row.demo,
-        stale=row.client_version != current_version,
+        stale=_stale(row, client),
         overall=row.overall,
         dimensions=[DimensionResult.model_validate(item) for item in row.dimensions],
         probes=[ProbeTranscript.model_validate(item) for item in row.probes],
@@ -691,7 +701,7 @@ def latest_scorecard(
 ) -> ScorecardRead | None:
     client = client_service.get_owned(db, actor, client_id, "check", "read")
     row = _scorecards(db, client_id, skip=0)
-    return None if row is None else _read(row, current_version=client.version)
+    return None if row is None else _read(row, ClientRead.model_validate(client))
 
 
 def previous_scorecard(
@@ -700,7 +710,7 @@ def previous_scorecard(
     """The scorecard before the latest (to show before and after a change)."""
     client = client_service.get_owned(db, actor, client_id, "check", "read")
     row = _scorecards(db, client_id, skip=1)
-    return None if row is None else _read(row, current_version=client.version)
+    return None if row is None else _read(row, ClientRead.model_validate(client))
 
 
 CHECK_GAPS = ("Not checked yet", "Changed since its last check", "Failing its check")
@@ -718,7 +728,7 @@ def check_gaps(db: Session, client_ids: list[int]) -> list[tuple[str, str]]:
         row = _scorecards(db, client.id, skip=0)
         if row is None:
             gaps.append((client.name, not_checked))
-        elif row.client_version != client.version:
+        elif _stale(row, ClientRead.model_validate(client)):
             gaps.append((client.name, changed))
         elif row.overall == "fail":
             gaps.append((client.name, failing))

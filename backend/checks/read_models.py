@@ -50,7 +50,7 @@ class ScorecardRead(BaseModel):
     client_version: int
     created_at: datetime
     demo: bool  # no key: deterministic checks only, labelled
-    stale: bool  # the client was edited after this check
+    stale: bool  # the client was edited, in what the model reads, after this check
     overall: Status  # worst of the dimensions
     dimensions: list[DimensionResult]
     probes: list[ProbeTranscript]

@@ -12,6 +12,7 @@ once any conversation has written it; guide and client part together clear it wi
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -187,6 +188,12 @@ def system_parts(client: ClientRead) -> list[str]:
 def generate_system_prompt(client: ClientRead) -> str:
     """The whole prompt as one text (what the model reads, in order)."""
     return "\n\n".join(system_parts(client))
+
+
+def prompt_digest(client: ClientRead) -> str:
+    """A fingerprint of the whole prompt: a check made with the same one still holds, whatever
+    else of the client (its learning goals, its version) changed."""
+    return hashlib.sha256(generate_system_prompt(client).encode()).hexdigest()
 
 
 MEMORY_HEADING = "What happened in your earlier sessions with this student"

@@ -1,4 +1,5 @@
-"""Client checks: the scorecard of a client's scripted probe conversations, per client version."""
+"""Client checks: the scorecard of a client's scripted probe conversations, per client version
+and the system prompt that version gave the model."""
 
 from __future__ import annotations
 
@@ -33,3 +34,7 @@ class ClientCheck(IdMixin, Base):
     created_by: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
+    #: sha256 of the system prompt the probes were played with; None for checks made before
+    #: 2026-12-07, which go stale with the version instead. Last, after the id, as its migration
+    #: added it (`sort_order`).
+    prompt_digest: Mapped[str | None] = mapped_column(String(64), sort_order=1)

@@ -196,7 +196,8 @@ def scorecard_header(scorecard: ScorecardRead) -> None:
         st.info("Demo check: deterministic rules only (no judge model without an API key).")
     if scorecard.stale:
         st.warning(
-            "This scorecard is out of date: the client was edited since. Run the check again.",
+            "This scorecard is out of date: the client was edited since, in what the model plays. "
+            "Run the check again.",
             icon=":material/update:",
         )
 
