@@ -228,6 +228,7 @@ def _hidden_leaks(
     for index, item in enumerate(answer.try_instead, start=1):
         texts += [(f"try_instead {index}", item.better_reply), (f"try_instead {index}", item.why)]
     texts += [(f"scores ({s.criterion})", s.reasoning) for s in answer.scores]
+    texts += [(f"risk {index}", item.note) for index, item in enumerate(answer.risk, start=1)]
     texts.append(("goal", answer.goal))
     return [
         f"{where}: it repeats the client's hidden information, which the student has "
