@@ -110,16 +110,22 @@ def _findings(
 ) -> None:
     """What the review found: ratings (where they count), strengths, better replies, the goal
     (and its drill), and the counted figures."""
-    verdicts = _verdicts(review, content)
+    # A teacher's version of a session the automatic review could not read (not in English)
+    # says what the teacher wrote and nothing counted: every count would be 0.
+    read = not content.not_english
+    verdicts = _verdicts(review, content) if read else bool(content.scores)
     if verdicts:
         _criteria(review.session_id, content, rubric)
-    _strengths(review.session_id, content)
-    _try_instead(review.session_id, content, practise)
+    if read or content.strengths:
+        _strengths(review.session_id, content)
+    if read or content.try_instead:
+        _try_instead(review.session_id, content, practise)
     st.markdown("##### Goal for your next practice")
     st.success(safe(content.goal), icon=":material/flag:")
-    if drill is not None and rubric is not None:
+    if read and drill is not None and rubric is not None:
         drill(content, rubric)
-    counted_indicators(review, rubric, verdicts=verdicts)
+    if read:
+        counted_indicators(review, rubric, verdicts=verdicts)
 
 
 def teacher_notes(review: ReviewRead, content: ReviewContent) -> None:
@@ -224,7 +230,8 @@ def _strengths(session_id: int, content: ReviewContent) -> None:
         )
     for item in content.strengths:
         st.markdown(
-            f"> {safe(item.quote)}\n\n:green-badge[strength] {turn_link(session_id, item.turn)} · "
+            f"> {ui.as_typed(item.quote)}\n\n:green-badge[strength] "
+            f"{turn_link(session_id, item.turn)} · "
             f"{safe(item.comment)}"
         )
 
@@ -233,7 +240,8 @@ def _try_instead(session_id: int, content: ReviewContent, practise: Practise | N
     st.markdown("##### Try instead")
     for index, item in enumerate(content.try_instead):
         with st.container(border=True):
-            st.markdown(f"You said ({turn_link(session_id, item.turn)}):\n\n> {safe(item.quote)}")
+            said = ui.as_typed(item.quote)  # the student's words, as typed
+            st.markdown(f"You said ({turn_link(session_id, item.turn)}):\n\n> {said}")
             st.markdown(f"**Try:**\n\n> {safe(item.better_reply)}")
             st.caption(f"Why: {safe(item.why)}")
             if practise is not None:

@@ -43,5 +43,18 @@ def has_words(text: str, phrase: str) -> bool:
     ("responsible" is not in "irresponsible", "I don" not in "I don't"); words beside quote
     marks are ("a lost cause" is in "calling me 'a lost cause'", "my parents" in "my parents'
     place")."""
+    return as_written(text, phrase) is not None
+
+
+def as_written(text: str, phrase: str) -> str | None:
+    """`phrase` as `text` writes it, in its own capitals, where it is there (`has_words`): a
+    review shows the student's words, not the model's copy of them ("I THINK YOU SHOULD QUIT"
+    for "I think you should quit": an attack, 2026-12-07)."""
     pattern = rf"(?<![a-z0-9])(?<![a-z]'){re.escape(phrase.strip().lower())}(?![a-z0-9]|'[a-z])"
-    return re.search(pattern, text.lower()) is not None
+    lowered = text.lower()
+    found = re.search(pattern, lowered)
+    if found is None:
+        return None
+    if len(lowered) != len(text):  # a letter whose lower case is longer ("İ"): no slice to take
+        return phrase.strip()
+    return text[found.start() : found.end()]

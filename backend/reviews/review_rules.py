@@ -7,6 +7,7 @@ client's hidden information. No database access: the review service reads and st
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from pydantic import ValidationError as PydanticValidationError
@@ -15,8 +16,8 @@ from backend.clients.read_models import ClientRead
 from backend.practice import output_guard
 from backend.reviews.indicators import count_indicators, enough_evidence, session_indicators
 from backend.reviews.offline_review import code_session, offline_review
-from backend.reviews.phrases import has_words
-from backend.reviews.read_models import ReviewAnswer, ReviewContent
+from backend.reviews.phrases import as_written
+from backend.reviews.read_models import ReviewAnswer, ReviewContent, Strength, TryInstead
 from backend.reviews.rubric_schema import NOT_CODED, SCORE_MAX, SCORE_MIN, RubricDefinition
 from backend.reviews.turns import Turn
 
@@ -109,17 +110,22 @@ class _Checker:
             return False
         return True
 
-    def quoted(self, turn: int, quote: str, where: str, *, student: bool = True) -> None:
-        if self.turn(turn, where, student=student) and (
-            not _normal(quote) or not has_words(_normal(self.by_number[turn].text), _normal(quote))
-        ):
+    def quoted(self, turn: int, quote: str, where: str, *, student: bool = True) -> str:
+        """The quote as the turn writes it (its capitals; one space between words); a problem
+        is noted when it is not there word for word."""
+        if not self.turn(turn, where, student=student):
+            return quote
+        written = _normal(quote) and as_written(_normal(self.by_number[turn].text), _normal(quote))
+        if not written:
             self.errors.append(
                 f"{where}: the quote {quote[:80]!r} is not word for word in turn {turn}."
             )
+            return quote
+        return written
 
     def client_talk(self, answer: ReviewAnswer) -> None:
         for index, item in enumerate(answer.client_talk, start=1):
-            self.quoted(item.turn, item.quote, f"client_talk {index}", student=False)
+            item.quote = self.quoted(item.turn, item.quote, f"client_talk {index}", student=False)
 
     def codes(self, answer: ReviewAnswer, rubric: RubricDefinition) -> None:
         known = rubric.codable_keys
@@ -149,7 +155,7 @@ class _Checker:
     def risk(self, answer: ReviewAnswer) -> None:
         for index, item in enumerate(answer.risk, start=1):
             where = f"risk {index}"
-            self.quoted(item.client_turn, item.quote, where, student=False)
+            item.quote = self.quoted(item.client_turn, item.quote, where, student=False)
             if item.student_turn is not None:
                 self.turn(item.student_turn, where)
 
@@ -181,16 +187,16 @@ class _Checker:
     def items(self, answer: ReviewAnswer, rubric: RubricDefinition, limits: ItemLimits) -> None:
         """Strengths and "try instead" items: how many, quoted word for word, never a
         non-adherent turn as a strength, never one turn on both lists."""
-        cited = {
-            "strengths": [(item.turn, item.quote) for item in answer.strengths],
-            "try_instead": [(item.turn, item.quote) for item in answer.try_instead],
-        }
-        for label, pairs in cited.items():
+        cited: list[tuple[str, Sequence[Strength | TryInstead]]] = [
+            ("strengths", answer.strengths),
+            ("try_instead", answer.try_instead),
+        ]
+        for label, listed in cited:
             low, high = getattr(limits, label)
-            if not low <= len(pairs) <= high:
-                self.errors.append(f"{label}: give {low} to {high} items, not {len(pairs)}.")
-            for index, (turn, quote) in enumerate(pairs, start=1):
-                self.quoted(turn, quote, f"{label} {index}")
+            if not low <= len(listed) <= high:
+                self.errors.append(f"{label}: give {low} to {high} items, not {len(listed)}.")
+            for index, item in enumerate(listed, start=1):
+                item.quote = self.quoted(item.turn, item.quote, f"{label} {index}")
         non_adherent = {
             item.turn
             for item in answer.codes

@@ -33,7 +33,7 @@ from backend.models.review import BatchStatus, ReviewSource, ReviewStatus
 from backend.practice import branch_service
 from backend.reviews import review_batches, review_rules, review_service
 from backend.reviews.read_models import ReviewAnswer, ReviewContent, ReviewRead
-from backend.reviews.rubric_schema import RubricDefinition
+from backend.reviews.rubric_schema import NOT_CODED, RubricDefinition
 from backend.utils.formatting import format_time
 from backend.utils.text import clean_text
 
@@ -117,7 +117,8 @@ def save_teacher_review(
     answer, errors = review_rules.validate(data, turns, rubric, items=review_rules.TEACHER_ITEMS)
     if answer is None:
         raise ValidationError("This review cannot be saved: " + " ".join(errors[:6]))
-    content = ReviewContent(**answer.model_dump(), demo=False)
+    unread = _still_unread(ReviewContent.model_validate(review.content), answer)
+    content = ReviewContent(**answer.model_dump(), demo=False, not_english=unread)
     review.teacher_content = content.model_dump(mode="json")
     review.teacher_indicators = review_rules.indicators(
         turns, [item.code for item in content.codes], rubric
@@ -126,6 +127,24 @@ def save_teacher_review(
     review.reviewed_at = utcnow()
     db.flush()
     return ReviewRead.model_validate(review)
+
+
+def _still_unread(model: ReviewContent, answer: ReviewAnswer) -> bool:
+    """Whether the teacher's version is of a session the automatic review could not read (not in
+    English) and still codes none of it: it then says only what the teacher wrote, so it must say
+    something. Released unchanged, it had told the student "no turn was an open question" under
+    "Reviewed by your teacher" (an attack, 2026-12-07)."""
+    if not model.not_english or any(item.code != NOT_CODED for item in answer.codes):
+        return False
+    if not (answer.scores or answer.strengths or answer.try_instead) and (
+        answer.goal.strip() == model.goal.strip()
+    ):
+        raise ValidationError(
+            "This session is not in English, so the automatic review read nothing: write a goal "
+            "for the student (and any strengths, better replies or ratings) before you save or "
+            "release it."
+        )
+    return True
 
 
 def _cleaned(data: dict) -> dict:

@@ -214,7 +214,7 @@ def _comments(session_id: int, start: ReviewContent, student_turns: dict[int, st
     st.caption("Empty a comment to take that strength out.")
     for index, item in enumerate(start.strengths):
         state.setdefault(f"strength_{session_id}_{index}", item.comment)
-        label = f"Turn {item.turn}: “{safe(item.quote[:80])}”"
+        label = f"Turn {item.turn}: “{ui.as_typed(item.quote[:80])}”"
         st.text_area(label, key=f"strength_{session_id}_{index}")
     st.selectbox(
         "Add a strength about", pick, key=f"new_strength_turn_{session_id}", format_func=turn_label
@@ -225,7 +225,7 @@ def _comments(session_id: int, start: ReviewContent, student_turns: dict[int, st
     for index, tip in enumerate(start.try_instead):
         state.setdefault(f"better_{session_id}_{index}", tip.better_reply)
         state.setdefault(f"why_{session_id}_{index}", tip.why)
-        st.caption(f"Turn {tip.turn}: “{safe(tip.quote[:120])}”")
+        st.caption(f"Turn {tip.turn}: “{ui.as_typed(tip.quote[:120])}”")
         st.text_area("Better reply", key=f"better_{session_id}_{index}", height=68)
         st.text_area("Why", key=f"why_{session_id}_{index}", height=68)
     st.selectbox(

@@ -115,7 +115,7 @@ def transcript(turns: list[Turn], content: ReviewContent, names: dict[str, str])
         key = f"review_turn_{number}" + ("_cited" if number in cited else "")
         with st.container(border=number in cited, key=key):
             st.markdown(label)
-            st.markdown(safe(turn.text))
+            st.markdown(ui.as_typed(turn.text) if turn.student else safe(turn.text))
 
 
 def review_panel(session_id: int, screen: ReviewScreen) -> None:

@@ -9,6 +9,7 @@ from backend.models import SessionReview
 from backend.practice import branch_service, session_service
 from backend.reviews import review_service
 from tests.apps.helpers import assert_clean, everything, open_page, teacher_app, texts
+from tests.apps.test_words_as_typed import visible_text
 from tests.factories import (
     add_message,
     add_reply,
@@ -70,7 +71,9 @@ def test_teacher_changes_a_score_and_releases(app, app_db, teacher):
     assert at.selectbox(key="review_session_id").value == session_id
     # The transcript is beside the review; cited turns are bordered and labelled.
     assert any(":orange-badge[cited:" in text for text in texts(at))
-    assert any("work is **wearing** you down" in text for text in texts(at))
+    # The student's words as typed, asterisks and all (not bold: an attack, 2026-12-07).
+    typed = "It sounds like work is **wearing** you down."
+    assert any(visible_text(text) == typed for text in texts(at))
     # Cited by the criterion's name, not its key (issue 22, item 13).
     badges = [text for text in texts(at) if ":orange-badge[cited:" in text]
     assert any("Open questions" in text for text in badges), badges
