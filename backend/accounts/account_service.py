@@ -12,7 +12,7 @@ from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, exists, select, update
+from sqlalchemy import delete, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from zxcvbn import zxcvbn
@@ -96,6 +96,24 @@ def _validate_new_account(username: str, display_name: str, password: str) -> tu
     if errors:
         raise ValidationError("Please correct the highlighted fields.", errors)
     return username, display_name
+
+
+def shown_already(db: Session, display_name: str) -> bool:
+    """Whether an account already shows this name (case and spacing aside): a new account may
+    not pass for a teacher or a classmate on rosters, History and Class progress."""
+    wanted = " ".join(display_name.split()).lower()
+    return (
+        db.scalar(
+            select(User.id).where(func.lower(func.trim(User.display_name)) == wanted).limit(1)
+        )
+        is not None
+    )
+
+
+NAME_SHOWN_ALREADY = (
+    "Another account already shows this name. Add something that tells you apart, such as a "
+    "middle initial or your surname in full."
+)
 
 
 def check_password_confirmation(password: str, again: str) -> None:
@@ -296,6 +314,12 @@ def sign_up_student(
     limiter = limiter or get_rate_limiter()
     limiter.admit_sign_up(_browser_key_for_limits(browser))
     section = section_service.find_section_by_code(db, join_code)
+    # Fields are checked before the code's count: a weak password or a name shown already tells
+    # nothing of which usernames exist, and a class correcting its first tries had used up the
+    # code's allowance by its 31st student (an attack, 2026-12-07).
+    _, shown = _validate_new_account(username, display_name, password)
+    if shown_already(db, shown):
+        raise ValidationError(NAME_SHOWN_ALREADY, {"display_name": NAME_SHOWN_ALREADY})
     limiter.admit_sign_up_with_code(section.join_code)
     user = _insert_user(
         db,
@@ -416,10 +440,16 @@ def list_users(db: Session, *, actor: UserRead | None, role: Role | None = None)
 
 
 def change_password(
-    db: Session, *, actor: UserRead | None, current_password: str, new_password: str
+    db: Session,
+    *,
+    actor: UserRead | None,
+    current_password: str,
+    new_password: str,
+    limiter: RateLimiter | None = None,
 ) -> str:
     """Set a new password, end every log-in of the account (other tabs and devices), and return
-    a fresh log-in token for the page that changed it."""
+    a fresh log-in token for the page that changed it. Tries at the current password are counted
+    before it is checked (an attack, 2026-12-07)."""
     actor = access.require(db, actor, "account", "use")
     user = db.get(User, actor.id)
     if user is None:
@@ -429,6 +459,7 @@ def change_password(
             "This account signs in through your institution and has no password here. "
             "An admin can set one if you also need to log in with a password."
         )
+    (limiter or get_rate_limiter()).admit_current_password(user.username, _password_epoch(user))
     try:
         _hasher.verify(user.password_hash, current_password)
     except (VerificationError, InvalidHashError):

@@ -15,11 +15,12 @@ from collections.abc import Collection, Mapping
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from backend import access, event_log
+from backend.accounts import account_service
 from backend.actor import UserRead
 from backend.config import get_settings
 from backend.errors import AuthenticationError, ConflictError, NotFoundError, ValidationError
@@ -252,7 +253,7 @@ def _create_account(db: Session, *, email: str, name: object, role: Role) -> Use
     display_name = as_shown(name)[:120] if isinstance(name, str) else ""
     if not display_name or has_forbidden_characters(display_name):
         display_name = local[:120]
-    if _shown_already(db, display_name):  # never a look-alike of another account
+    if account_service.shown_already(db, display_name):  # never another account's name
         display_name = f"{display_name[: 120 - len(email) - 3]} ({email})"
     for attempt in range(5):
         user = User(
@@ -282,17 +283,6 @@ def _create_account(db: Session, *, email: str, name: object, role: Role) -> Use
         )
         return user
     raise ConflictError("Could not create your account just now. Try again.")
-
-
-def _shown_already(db: Session, display_name: str) -> bool:
-    """Whether another account already shows this name (case and spacing aside)."""
-    wanted = " ".join(display_name.split()).lower()
-    return (
-        db.scalar(
-            select(User.id).where(func.lower(func.trim(User.display_name)) == wanted).limit(1)
-        )
-        is not None
-    )
 
 
 def _free_username(db: Session, local: str, attempt: int) -> str:

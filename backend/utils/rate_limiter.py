@@ -25,6 +25,10 @@ TOO_MANY = (
     "Too many log-in attempts for this username from this browser. Wait {wait} and try again, "
     "or ask an admin to reset your password."
 )
+CURRENT_PASSWORD_TRIES = (
+    "Too many wrong tries at the current password. Wait {wait} and try again; if you have "
+    "forgotten it, ask an admin to reset your password."
+)
 SLOWED = (
     "Log-ins for this username are slowed down after many recent attempts. Wait {wait} and try "
     "again; a browser you have logged in with before is not slowed down."
@@ -230,6 +234,17 @@ class RateLimiter:
     def _refuse(self, item: RateLimitItem, key: tuple[str, ...], message: str) -> None:
         wait = self._wait(item, (self.namespace, *key))
         raise RateLimitedError(message.format(wait=describe_wait(wait)), wait)
+
+    @_needs_store("Changing the password")
+    def admit_current_password(self, username: str, password_epoch: str) -> None:
+        """Count one try at the current password on the Change password form (as many as a
+        browser's log-ins, per password the account has), or raise `RateLimitedError`: whoever
+        finds a tab left logged in could otherwise guess it as fast as the server hashes."""
+        self._admit(
+            self.login_browser_limit,
+            ("current-password", username, password_epoch),
+            CURRENT_PASSWORD_TRIES,
+        )
 
     @_needs_store("Log-in")
     def login_succeeded(self, username: str, browser: str, *, device: str | None = None) -> None:

@@ -1,0 +1,92 @@
+"""Accounts hold against a stranger at a logged-in tab and a class signing up at once, and people
+who show one name are told apart (an attack, 2026-12-07)."""
+
+from __future__ import annotations
+
+import pytest
+
+from backend.accounts import account_service
+from backend.errors import AuthenticationError, RateLimitedError, ValidationError
+from backend.models.enums import Role
+from backend.utils.text import as_shown
+from tests.factories import make_section, make_user
+
+GOOD_PASSWORD = "kettle orbit saffron lantern"
+WEAK_PASSWORD = "password1"
+
+
+def test_a_student_cannot_sign_up_showing_the_name_their_teacher_shows(db):
+    """Institution sign-in never lets a new account show the name another account shows (Issue
+    19, item 11: it gets its address after it), but the self-service sign-up form takes any
+    display name: a student who has the join code signs up as "Dana Rivera", the teacher's own
+    name (or a classmate's), and the roster, History and Class progress show two of them. (An attack, 2026-12-07.)"""
+    teacher = make_user(db, role=Role.teacher, username="d.rivera", display_name="Dana Rivera")
+    section = make_section(db, teacher=teacher, name="Counseling 101")
+
+    try:
+        student = account_service.sign_up_student(
+            db,
+            join_code=section.join_code,
+            username="not.the.teacher",
+            display_name="Dana  Rivera",
+            password=GOOD_PASSWORD,
+            browser="lab-pc-1",
+        )
+    except ValidationError as refused:  # refused under its field: also a fix
+        assert "display_name" in refused.field_errors
+        return
+    assert as_shown(student.display_name).lower() != "dana rivera", (
+        f"signed up showing {student.display_name!r}, the name teacher {teacher.username} shows"
+    )
+
+
+def test_guessing_the_current_password_on_change_password_is_throttled(db):
+    """Log-in guesses are counted before any hash is checked (5 per browser per 5 minutes), but
+    the Change password form checks "Current password" with no count at all: whoever finds a
+    logged-in tab (a lab computer left open) can try the owner's password as fast as the server
+    hashes, then take the account over for good. (An attack, 2026-12-07.)"""
+    victim = make_user(db, username="left.logged.in")
+    answers = []
+    for guess in range(20):
+        try:
+            account_service.change_password(
+                db,
+                actor=victim,
+                current_password=f"guess number {guess}",
+                new_password="attacker owns this now",
+            )
+        except RateLimitedError:
+            answers.append("throttled")
+            break
+        except AuthenticationError:
+            answers.append("wrong")
+    assert answers[-1] == "throttled", (
+        f"{len(answers)} wrong current passwords were all checked, none refused: {answers[-1]!r}"
+    )
+
+
+def test_refused_sign_ups_do_not_lock_a_class_out_of_its_join_code(db):
+    """A class signs up in its first lesson, each student on their own computer. The password
+    policy refuses a first try that is too weak (nothing about usernames is told then), and the
+    student picks a stronger one. Those refusals count against the join code's 60-per-10-minutes
+    allowance ("room for a class signing up in one lesson"), so from the 31st student on the
+    code is refused: "Many people are signing up with this join code right now. Wait 10 minutes". (An attack, 2026-12-07.)"""
+    teacher = make_user(db, role=Role.teacher)
+    section = make_section(db, teacher=teacher, name="Counseling 101")
+    refused_at = None
+    for number in range(1, 36):
+        fields = {
+            "join_code": section.join_code,
+            "username": f"student.{number}",
+            "display_name": f"Student {number}",
+            "browser": f"lab-pc-{number}",
+        }
+        try:
+            with pytest.raises(ValidationError) as weak:
+                account_service.sign_up_student(db, password=WEAK_PASSWORD, **fields)
+            assert set(weak.value.field_errors) == {"password"}
+            account_service.sign_up_student(db, password=GOOD_PASSWORD, **fields)
+        except RateLimitedError as error:
+            refused_at = (number, error.message)
+            break
+    assert refused_at is None, f"student {refused_at[0]} of 35 was refused: {refused_at[1]}"
