@@ -560,11 +560,11 @@ def run_check(
     )
     with database(write=True) as db:
         session_ids = [result.session_id for result in results if result.session_id is not None]
-        cost = db.scalar(
-            select(func.sum(PracticeSession.estimated_cost)).where(
-                PracticeSession.id.in_(session_ids)
-            )
-        )
+        cost, unpriced = db.execute(
+            select(
+                func.sum(PracticeSession.estimated_cost), func.sum(PracticeSession.unpriced_replies)
+            ).where(PracticeSession.id.in_(session_ids))
+        ).one()
         row = ClientCheck(
             client_id=client.id,
             client_version=client.version,
@@ -574,7 +574,8 @@ def run_check(
             dimensions=[dimension.model_dump(mode="json") for dimension in dimensions],
             probes=[result.transcript.model_dump(mode="json") for result in results],
             estimated_cost=estimated,
-            cost=Decimal(cost or 0),
+            # Unknown when a call had no price: $0 for them had read as the check's cost.
+            cost=None if unpriced else Decimal(cost or 0),
             created_by=actor.id,
         )
         db.add(row)

@@ -24,6 +24,7 @@ the limit, or for a larger reservation, the lock is taken exclusively, as before
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
@@ -223,9 +224,17 @@ def _max_connections(db: Session) -> int:
     return _max_connections_by_url[url]
 
 
-def hours_until_reset() -> str:
-    """When the daily budgets reset, for a message: 'in about 3 hours' (at least one)."""
-    return f"in about {plural(max(1, round(seconds_until_utc_midnight() / 3600)), 'hour')}"
+def until_reset() -> str:
+    """When the daily budgets reset, for a message: "in about 3 hours"; in the last hour and a
+    half, in minutes ("in about 10 minutes"), as "in about 1 hour" had sent people away for an
+    hour at 23:50 (an attack, 2026-12-07)."""
+    seconds = seconds_until_utc_midnight()
+    if seconds >= 90 * 60:
+        return f"in about {plural(int(seconds / 3600 + 0.5), 'hour')}"  # a half up
+    minutes = max(1, math.ceil(seconds / 60))
+    if minutes > 10:
+        minutes = 5 * int(minutes / 5 + 0.5)  # "in about 25 minutes", not 23
+    return f"in about {plural(minutes, 'minute')}"
 
 
 def _judge(
@@ -239,7 +248,7 @@ def _judge(
 ) -> None:
     """Refuse at 100% of a budget; alert once at the threshold. `asked_for`: (the user's name
     when someone else asks, whether that is an admin)."""
-    wait = hours_until_reset()
+    wait = until_reset()
     if check and user.limit and user.share >= 1:
         raise CheckAllowanceUsedUp(int(user.limit), wait).log_event(
             "warning",

@@ -16,13 +16,13 @@ def format_usd(amount: Decimal | int | None, *, unpriced_label: str = "unpriced"
     amount = Decimal(amount)
     if amount == 0:
         return "$0.00"
-    if abs(amount) >= 1:
-        places = Decimal("0.01")
-    elif abs(amount) >= Decimal("0.01"):
-        places = Decimal("0.0001")
-    else:
-        places = Decimal("0.000001")
-    return f"${amount.quantize(places, rounding=ROUND_HALF_UP)}"
+    shown = amount
+    for places in (Decimal("0.000001"), Decimal("0.0001"), Decimal("0.01")):
+        shown = amount.quantize(places, rounding=ROUND_HALF_UP)
+        # The digits by the rounded amount: $0.99996 is "$1.00", not "$1.0000".
+        if abs(shown) < places * 10_000:
+            break
+    return f"${shown}"
 
 
 def format_tokens(count: int) -> str:

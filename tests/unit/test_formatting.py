@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import Decimal
 
 import pytest
 
 from backend.jobs.read_models import JobRead
 from backend.models.enums import JobStatus
-from backend.utils.formatting import plural
+from backend.utils.formatting import format_usd, plural
 
 
 @pytest.mark.parametrize(
@@ -24,13 +25,20 @@ def test_plural_with_its_own_plural_form_and_thousands():
     assert plural(1200, "reply", "replies") == "1,200 replies"
 
 
-def test_the_budget_message_says_one_hour_not_hours(monkeypatch):
+def test_the_budget_message_says_hours_then_minutes(monkeypatch):
     from backend.usage import budget_service
 
-    monkeypatch.setattr(budget_service, "seconds_until_utc_midnight", lambda: 3000)
-    assert budget_service.hours_until_reset() == "in about 1 hour"
-    monkeypatch.setattr(budget_service, "seconds_until_utc_midnight", lambda: 3 * 3600)
-    assert budget_service.hours_until_reset() == "in about 3 hours"
+    for seconds, said in (
+        (3 * 3600, "in about 3 hours"),
+        (150 * 60, "in about 3 hours"),  # a half up
+        (100 * 60, "in about 2 hours"),
+        (3000, "in about 50 minutes"),
+        (23 * 60, "in about 25 minutes"),
+        (10 * 60, "in about 10 minutes"),
+        (59, "in about 1 minute"),
+    ):
+        monkeypatch.setattr(budget_service, "seconds_until_utc_midnight", lambda s=seconds: s)
+        assert budget_service.until_reset() == said, seconds
 
 
 def _job(progress: str | None, status: str = "running") -> JobRead:
@@ -89,3 +97,12 @@ def test_a_share_of_ratings_never_rounds_into_all_or_none():
     shown = [RatingShare("x", positive, total).shown for positive, total in ((199, 200), (1, 1000))]
     assert shown == [">99%", "<1%"]
     assert RatingShare("x", 3, 4).shown == "75%" and RatingShare("x", 0, 0).shown == "—"
+
+
+def test_dollars_that_round_up_to_the_next_unit_are_shown_in_it():
+    """$0.99996 read "$1.0000" and $0.0099999 "$0.010000": the digits were chosen before
+    rounding. (An attack, 2026-12-07.)"""
+    assert format_usd(Decimal("0.99996")) == "$1.00"
+    assert format_usd(Decimal("0.0099999")) == "$0.0100"
+    assert format_usd(Decimal("-0.99996")) == "$-1.00"
+    assert format_usd(Decimal("0.99994")) == "$0.9999"
