@@ -344,7 +344,7 @@ def _read(db: Session, session: PracticeSession) -> MemoryRead:
     )
 
 
-def _ended_ids(db: Session, session: PracticeSession | SessionRead) -> list[int]:
+def ended_ids(db: Session, session: PracticeSession | SessionRead) -> list[int]:
     """The ended sessions of this student with this client in this assignment in which the
     student said something (the others have nothing to remember), oldest first."""
     spoke = (
@@ -366,15 +366,29 @@ def _ended_ids(db: Session, session: PracticeSession | SessionRead) -> list[int]
 
 def _memory_jobs(db: Session, session: PracticeSession) -> list[JobRead | None]:
     """The latest memory job of each ended session of this student and client (few)."""
-    return [
-        job_service.latest(db, kind=MEMORY_KIND, subject=sid) for sid in _ended_ids(db, session)
-    ]
+    return [job_service.latest(db, kind=MEMORY_KIND, subject=sid) for sid in ended_ids(db, session)]
+
+
+def last_session_missing(db: Session, session: SessionRead) -> str | None:
+    """Whether the memory lacks the student's latest ended session with this client: "writing"
+    (its job is still at it) or "unwritten" (its job failed or was lost, or the assignment became
+    continuing after it); None when it has it, or there is none (internal: the caller checked
+    access). The practice page had said "remembers your earlier sessions" while the client's
+    prompt lacked the last one (an attack, 2026-12-07)."""
+    latest = latest_ended(db, session)
+    if latest is None:
+        return None
+    written_from = db.scalar(select(ClientMemory.session_id).where(of_session(session)))
+    if written_from == latest.id:
+        return None
+    job = job_service.latest(db, kind=MEMORY_KIND, subject=latest.id)
+    return "writing" if job is not None and job.active else "unwritten"
 
 
 def latest_ended(db: Session, session: PracticeSession | SessionRead) -> SessionRead | None:
     """The student's latest ended session with this client in this assignment (internal: the
     caller checked access)."""
-    ended = _ended_ids(db, session)
+    ended = ended_ids(db, session)
     return SessionRead.model_validate(db.get_one(PracticeSession, ended[-1])) if ended else None
 
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from pydantic import ValidationError
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend import event_log
@@ -27,7 +27,7 @@ from backend.clients.read_models import ClientRead
 from backend.config import get_settings
 from backend.db import Database
 from backend.errors import AppError, ConflictError
-from backend.jobs import runner
+from backend.jobs import job_service, runner
 from backend.jobs.read_models import JobRead
 from backend.llm import Completion, GatewayError, LLMGateway, get_gateway
 from backend.llm.validated import ask_validated
@@ -221,27 +221,22 @@ def _read_source(db: Session, session_id: int) -> MemorySource | None:
     session = db.get(PracticeSession, session_id)
     if session is None or session.ended_at is None:
         return None
-    rows = db.execute(
-        select(Message.role, Message.content)
-        .where(Message.session_id == session_id)
-        .order_by(Message.sequence_number)
-    ).all()
-    turns = [(role == MessageRole.user, content) for role, content in rows]
-    if not any(student for student, _ in turns):
-        return None
+    ended = memory_service.ended_ids(db, session)  # those the student spoke in, oldest first
+    if session_id not in ended:
+        return None  # nothing said: nothing to remember
     memory = db.scalar(select(ClientMemory).where(memory_service.of_session(session)))
     if memory is not None and memory.session_id == session_id:
         return None  # written from this session already
-    sessions = db.scalar(
-        select(func.count()).where(
-            PracticeSession.user_id == session.user_id,
-            PracticeSession.assignment_id == session.assignment_id,
-            PracticeSession.client_id == session.client_id,
-            PracticeSession.branch_of_id.is_(None),
-            PracticeSession.ended_at.is_not(None),
-            PracticeSession.started_at <= session.started_at,
+    taken_in = _unremembered(db, ended[: ended.index(session_id)], memory) + [session_id]
+    turns = [
+        (role == MessageRole.user, content)
+        for sid in taken_in
+        for role, content in db.execute(
+            select(Message.role, Message.content)
+            .where(Message.session_id == sid)
+            .order_by(Message.sequence_number)
         )
-    )
+    ]
     client = ClientRead.model_validate(db.get_one(ClientProfile, session.client_id))
     return MemorySource(
         session_id=session_id,
@@ -251,10 +246,26 @@ def _read_source(db: Session, session_id: int) -> MemorySource | None:
         previous=memory.summary if memory is not None else "",
         previous_earned=memory is not None
         and memory_service.earned(memory.hidden_earned_for, client.hidden_information),
-        said_before=tuple(memory_service.student_words(db, session, before=session_id)),
-        sessions=int(sessions or 1),
+        said_before=tuple(memory_service.student_words(db, session, before=taken_in[0])),
+        # Only sessions the student spoke in are meetings (an empty one had counted: an attack,
+        # 2026-12-07).
+        sessions=ended.index(session_id) + 1,
         day=session.started_at.strftime("%d %B %Y"),
     )
+
+
+def _unremembered(db: Session, earlier: list[int], memory: ClientMemory | None) -> list[int]:
+    """The sessions before this one that the memory has not taken in and no job is writing: a
+    job lost with its process (or given up) had left its session out of the memory for good, as
+    the next memory went on from the one before it (an attack, 2026-12-07)."""
+    if memory is None or memory.session_id not in earlier:
+        return []
+    missing = earlier[earlier.index(memory.session_id) + 1 :]
+    return [
+        sid
+        for sid in missing
+        if not ((job := job_service.latest(db, kind=MEMORY_KIND, subject=sid)) and job.active)
+    ]
 
 
 def _within_budget(database: Database, user_id: int) -> bool:

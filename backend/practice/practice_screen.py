@@ -77,7 +77,20 @@ def read_practice_screen(db: Session, *, actor: UserRead | None, session_id: int
 def _memory_notice(db: Session, session: SessionRead, client_name: str) -> str | None:
     if not memory_service.continuing(db, session):
         return None
-    if memory_service.remembers(db, session):
+    remembers = memory_service.remembers(db, session)
+    before = " It remembers the sessions before it." if remembers else ""
+    missing = memory_service.last_session_missing(db, session)
+    if missing == "writing":
+        return (
+            f"Continuing client: {client_name} is still taking in your last session and may not "
+            f"remember it yet.{before}"
+        )
+    if missing == "unwritten":
+        return (
+            f"Continuing client: {client_name} does not remember your last session (your "
+            f"teacher can have its memory written).{before} It will remember this one next time."
+        )
+    if remembers:
         return f"Continuing client: {client_name} remembers your earlier sessions."
     return f"Continuing client: {client_name} will remember this session next time."
 
