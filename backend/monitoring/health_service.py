@@ -50,8 +50,10 @@ class ServiceHealth:
 
 
 def database_down(url: str, error: Exception) -> str:
-    """What the operator reads when the database does not answer (no password in it)."""
-    where = make_url(url).render_as_string(hide_password=True)
+    """What the operator reads when the database does not answer: where it is, never a
+    password (nor the URL's query, which may carry one: `?password=`, `sslpassword=`; it had
+    been shown as it is: an attack, 2026-12-07)."""
+    where = make_url(url).set(query={}).render_as_string(hide_password=True)
     return (
         f"The database cannot be reached at {where} ({type(error).__name__}): every page "
         "fails until it is back."

@@ -130,3 +130,21 @@ def test_a_log_in_while_redis_is_down_says_so_and_the_event_log_names_redis(
     assert len(events) == 1
     assert "Redis cannot be reached" in events[0].message
     assert "127.0.0.1:1" in events[0].message
+
+
+# libpq (and so psycopg, through SQLAlchemy's URL query) takes the password as a parameter too:
+# `?password=...` is a working DATABASE_URL, as some hosts hand them out.
+QUERY_PASSWORD_DB = (
+    "postgresql+psycopg://counseling@127.0.0.1:1/counseling?password=s3cret-pw&sslmode=disable"
+)
+
+
+def test_not_ready_never_shows_a_password_given_in_the_url_query(run_cli):
+    """`ready` (and /ready, the health page, the event log, the alert) printed the URL with only
+    its user-info password hidden: a password in the query string was shown as it is. (An
+    attack, 2026-12-07.)"""
+    result = run_cli(QUERY_PASSWORD_DB, "ready")
+    assert result.returncode == 1
+    assert "The database cannot be reached at" in result.stdout
+    assert "127.0.0.1:1/counseling" in result.stdout  # where, still
+    assert "s3cret-pw" not in result.stdout, result.stdout
