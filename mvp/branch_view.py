@@ -63,7 +63,7 @@ def branch_header(
         st.markdown(
             f"**Practising a moment:** "
             f"{branch_service.branch_label(origin.original_started_at, origin.turn)}. "
-            f"You said:\n\n> {safe(origin.original_reply)}"
+            f"You said:\n\n> {ui.as_typed(origin.original_reply)}"
         )
         if coding.suggestion is not None:
             st.caption(f"Your review suggested: {safe(coding.suggestion.better_reply)}")

@@ -211,8 +211,12 @@ def student_progress(
         for turn in [item.get("turn") if isinstance(item.get("turn"), int) else None]
         if turn is None or turn >= copied_before.get(point.session_id, 0)
     ]
-    points = [point for point, _content, _rubric in rows]
-    criteria, indicators = _thresholds([rubric for _p, _c, rubric in rows])
+    # A practised moment is no session of its own (class figures and grades leave it out): its
+    # "try instead" items stay, its review is no point of the charts ("2 reviewed sessions" had
+    # counted one session and one try: an attack, 2026-12-07).
+    sessions = [row for row in rows if row[0].session_id not in copied_before]
+    points = [point for point, _content, _rubric in sessions]
+    criteria, indicators = _thresholds([rubric for _p, _c, rubric in sessions])
     return StudentProgress(
         points=points, criteria=criteria, indicators=indicators, try_instead=items[::-1]
     )

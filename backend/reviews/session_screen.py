@@ -13,7 +13,11 @@ from backend.actor import UserRead
 from backend.jobs import job_service
 from backend.jobs.read_models import JobRead
 from backend.models import Message, MessageRating, RubricVersion, SessionRating
-from backend.practice.practice_screen import PracticeScreen, read_practice_screen
+from backend.practice.practice_screen import (
+    PracticeScreen,
+    active_conversations,
+    read_practice_screen,
+)
 from backend.practice.rating_service import RatingRead
 from backend.reviews import review_service
 from backend.reviews.read_models import ReviewRead
@@ -31,6 +35,10 @@ class SessionScreen:
     review_held: bool = False  # written, and waiting for the teacher to release it
     rubric: RubricDefinition | None = None
     review_job: JobRead | None = None  # the latest job writing its review (backend/jobs)
+    #: The student has a conversation open with this client under this assignment: "start
+    #: again" continues it (a practised moment's page had offered it as a new one: an attack,
+    #: 2026-12-07).
+    continues_open: bool = False
 
 
 def read_session_screen(db: Session, *, actor: UserRead | None, session_id: int) -> SessionScreen:
@@ -62,4 +70,6 @@ def read_session_screen(db: Session, *, actor: UserRead | None, session_id: int)
         review_held=held,
         rubric=rubric,
         review_job=job_service.latest(db, kind=review_service.REVIEW_KIND, subject=session_id),
+        continues_open=(practice.session.client_id, practice.session.assignment_id)
+        in active_conversations(db, actor=actor),
     )

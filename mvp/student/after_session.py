@@ -61,7 +61,8 @@ def after_session(actor: UserRead, screen: SessionScreen) -> None:
     with st.container(horizontal=True, key="after_actions"):
         shared.transcript_button(actor, session.id, key="download_current")
         st.button(
-            f"New conversation with {safe(screen.practice.client_name)}",
+            f"{'Continue your' if screen.continues_open else 'New'} conversation with "
+            f"{safe(screen.practice.client_name)}",
             key="start_again",
             icon=":material/forum:",
             on_click=auth.guarded(shared.open_conversation),

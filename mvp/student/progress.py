@@ -142,7 +142,7 @@ def try_instead(progress: StudentProgress) -> None:
     st.caption("Every better reply your reviews offered, newest first.")
     for index, item in enumerate(progress.try_instead):
         with st.container(border=True, key=f"try_instead_{index}"):
-            st.markdown(f"You said: *{safe(item.quote)}*")
+            st.markdown(f"You said: {ui.as_typed(item.quote)}")  # as typed, not emphasis
             st.markdown(f"Try: **{safe(item.better_reply)}**")
             st.caption(f"{safe(item.why)} · {format_time(item.date)}")
             if item.turn is not None:
@@ -158,11 +158,11 @@ def practised_moments(moments: list[PractisedMoment]) -> None:
     for moment in moments:
         with st.container(border=True, key=f"moment_{moment.session_id}"):
             st.markdown(f"**{format_time(moment.started_at)}** · {safe(moment.label)}")
-            st.markdown(f"Before: *{safe(moment.original_reply)}*")
+            st.markdown(f"Before: {ui.as_typed(moment.original_reply)}")
             if moment.reply is None:
                 st.caption("No reply written yet.")
             else:
-                st.markdown(f"This time: **{safe(moment.reply)}**")
+                st.markdown(f"This time: {ui.as_typed(moment.reply)}")
                 st.caption(safe(moment.feedback or ""))
 
 

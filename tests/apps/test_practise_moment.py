@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 from backend.db import unit_of_work
 from backend.models import Section, User
 from backend.practice import session_service
+from backend.utils.markdown import as_typed
 from tests.apps.helpers import (
     APP_PATH,
     assert_clean,
@@ -71,7 +72,7 @@ def test_practise_this_moment_codes_the_new_reply_at_once(app, app_db):
     open_page(at, "My progress")
     assert_clean(at)
     assert "Practised moments" in texts(at, "subheader")
-    assert f"This time: **{BETTER}**" in texts(at)
+    assert f"This time: {as_typed(BETTER)}" in texts(at)
 
     open_page(at, "My sessions")
     assert_clean(at)
@@ -180,4 +181,4 @@ def test_my_progress_lists_a_copied_turns_suggestion_once_after_a_practised_mome
     open_page(at, "My progress")
     assert_clean(at)
     said = [text for text in texts(at) if text.startswith("You said: ")]
-    assert said.count(f"You said: *{TURNS[0][0]}*") == 1, said
+    assert said.count(f"You said: {TURNS[0][0]}") == 1, said

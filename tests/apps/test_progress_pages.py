@@ -14,6 +14,7 @@ from backend.models import SessionReview
 from backend.models.enums import Role
 from backend.practice import session_service
 from backend.reviews import review_service
+from backend.utils.markdown import as_typed
 from tests.apps.helpers import APP_PATH, assert_clean, everything, log_in, open_page, texts
 from tests.factories import add_message, add_reply, enroll, make_classroom, make_user
 
@@ -61,7 +62,7 @@ def test_my_progress_draws_charts_and_collects_try_instead_items(app, app_db):
     # Three-turn sessions: no ratings (said so), the counted indicators are charted.
     assert "No ratings yet: a session needs at least 10 of your turns" in everything(at)
     assert len(at.get("vega_lite_chart")) >= 2  # indicators
-    assert "You said: *You should talk to your boss.*" in everything(at)
+    assert f"You said: {as_typed('You should talk to your boss.')}" in everything(at)
 
 
 def test_class_progress_without_sections_or_reviews_says_what_next(app, app_db):
