@@ -15,6 +15,7 @@ import io
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import QueryableAttribute, Session, aliased
@@ -23,7 +24,6 @@ from backend import access
 from backend.actor import UserRead
 from backend.models import (
     Assignment,
-    Base,
     ClientProfile,
     Message,
     PracticeSession,
@@ -34,7 +34,14 @@ from backend.models.enums import MessageRole, Role, SessionMode, SessionStatus
 from backend.practice import session_service
 from backend.practice.branch_service import branch_label
 from backend.practice.read_models import MessageRead, SessionRead
-from backend.utils.formatting import format_duration, format_time, format_tokens, format_usd
+from backend.utils.formatting import (
+    Named,
+    format_duration,
+    format_time,
+    format_tokens,
+    format_usd,
+    told_apart,
+)
 from backend.utils.markdown import as_typed, safe_markdown
 
 MAX_ROWS = 500
@@ -291,30 +298,44 @@ def filter_options(db: Session, *, actor: UserRead | None) -> FilterOptions:
     actor = access.require(db, actor, "teaching", "use")
     readable = select(PracticeSession.id).where(access.where(actor, "conversation", "read"))
 
+    owner = aliased(User)
+
     def pairs(
         id_column: QueryableAttribute[int],
         label_column: QueryableAttribute[str],
-        *joins: tuple[type[Base], ColumnElement[bool]],
+        whose: QueryableAttribute[str],
+        *joins: tuple[Any, ColumnElement[bool]],
     ) -> list[tuple[int, str]]:
-        query = select(id_column, label_column).select_from(PracticeSession)
+        """(id, label) of each; two of one name told apart by whose they are (a student's own
+        username, a section's or client's teacher's): two "Sam Lee"s had been two identical
+        choices (an attack, 2026-12-07)."""
+        query = select(id_column, label_column, whose).select_from(PracticeSession)
         for target, on in joins:
             query = query.join(target, on)
-        query = query.where(PracticeSession.id.in_(readable)).distinct().order_by(label_column)
-        return [(row[0], row[1]) for row in db.execute(query)]
+        query = query.where(PracticeSession.id.in_(readable)).distinct()
+        rows = db.execute(query.order_by(label_column, id_column)).all()
+        labels = told_apart([Named(row[0], row[1], row[2]) for row in rows])
+        return [(row[0], label) for row, label in zip(rows, labels, strict=True)]
 
     return FilterOptions(
         clients=pairs(
             ClientProfile.id,
             ClientProfile.name,
+            owner.username,
             (ClientProfile, ClientProfile.id == PracticeSession.client_id),
+            (owner, owner.id == ClientProfile.owner_id),
         ),
         sections=pairs(
             Section.id,
             Section.name,
+            owner.username,
             (Assignment, Assignment.id == PracticeSession.assignment_id),
             (Section, Section.id == Assignment.section_id),
+            (owner, owner.id == Section.teacher_id),
         ),
-        people=pairs(User.id, User.display_name, (User, User.id == PracticeSession.user_id)),
+        people=pairs(
+            User.id, User.display_name, User.username, (User, User.id == PracticeSession.user_id)
+        ),
     )
 
 

@@ -22,13 +22,13 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from backend.actor import UserRead
-from backend.models import Assignment, Enrollment, PracticeSession, SessionReview, User
+from backend.models import Enrollment, PracticeSession, SessionReview, User
 from backend.models.enums import SessionMode
 from backend.models.review import ReviewStatus
 from backend.practice.history_service import spreadsheet_safe
-from backend.reviews.progress_service import managed_section, verdicts_shown
+from backend.reviews.progress_service import managed_section, section_titles, verdicts_shown
 from backend.reviews.rubric_schema import SCORE_MAX
-from backend.utils.formatting import round_half_up
+from backend.utils.formatting import Named, round_half_up, told_apart
 
 GRADE_MAX = 100  # every assignment's column, whatever the rubric
 
@@ -96,10 +96,11 @@ def section_grades(
     admin's; anyone else is told the section is not theirs."""
     rule = GradeRule(rule)
     section = managed_section(db, actor, section_id)
-    query = select(Assignment.id, Assignment.title).where(Assignment.section_id == section_id)
-    if assignment_id is not None:
-        query = query.where(Assignment.id == assignment_id)
-    assignments = {a: title for a, title in db.execute(query.order_by(Assignment.id))}
+    assignments = {  # titled as the picker shows them, whichever are picked
+        a: title
+        for a, title in section_titles(db, section_id).items()
+        if assignment_id is None or a == assignment_id
+    }
     by_student = _graded_sessions(db, list(assignments))
     enrolled = select(Enrollment.student_id).where(Enrollment.section_id == section_id)
     people = db.execute(
@@ -142,15 +143,18 @@ def grades_csv(book: Gradebook, *, lms: LmsFormat | str) -> str:
     else:
         columns = [f"{title} (out of {GRADE_MAX})" for title in headers]
         writer.writerow([*MOODLE_IDENTITY, *columns, "Figures from"])
-    for student in book.students:
+    # Two students of one name told apart (by username): Canvas matches a row it has no id for
+    # by its name, so two "Sam Lee"s had both landed on one (an attack, 2026-12-07).
+    names = told_apart([Named(s.student_id, s.name, s.username) for s in book.students])
+    for student, shown in zip(book.students, names, strict=True):
         section = spreadsheet_safe(book.section)
         note = spreadsheet_safe(student.source(titles))
         cells = [_number(student.grades.get(a), lms) for a in titles]
         if lms is LmsFormat.canvas:
             login = spreadsheet_safe(student.email or student.username)
-            writer.writerow([spreadsheet_safe(student.name), "", "", login, section, note, *cells])
+            writer.writerow([spreadsheet_safe(shown), "", "", login, section, note, *cells])
         else:
-            name, username = spreadsheet_safe(student.name), spreadsheet_safe(student.username)
+            name, username = spreadsheet_safe(shown), spreadsheet_safe(student.username)
             email = spreadsheet_safe(student.email or "")
             writer.writerow([name, username, email, section, *cells, note])
     return buffer.getvalue()
@@ -228,12 +232,25 @@ def _unique_titles(assignments: dict[int, str], lms: LmsFormat) -> dict[int, str
     No header ends in a number in brackets for Canvas, which reads it as its own assignment id:
     a title's own ("Intake interview (2)") goes in square brackets ("Intake interview [2]")."""
     if lms is LmsFormat.canvas:  # before telling them apart: "X (2)" and "X [2]" would meet
-        assignments = {a: _CANVAS_ID.sub(r" [\1]", title) for a, title in assignments.items()}
+        assignments = {
+            a: _CANVAS_TOTALS.sub(_not_a_total, _CANVAS_ID.sub(r" [\1]", title))
+            for a, title in assignments.items()
+        }
     titles = list(assignments.values())
     return {
         a: (title if titles.count(title) == 1 else f"{title} #{a}")
         for a, title in assignments.items()
     }
+
+
+#: What Canvas's importer takes for its own totals in a header at the file's end, and drops with
+#: the column's grades, without a word (`GradebookImporter#strip_non_assignment_columns`, case
+#: sensitive): "Final Score role-play" is written "Final score role-play" (an attack, 2026-12-07).
+_CANVAS_TOTALS = re.compile(r"\b(Current|Final) (Score|Points|Grade)")
+
+
+def _not_a_total(found: re.Match[str]) -> str:
+    return f"{found[1]} {found[2].lower()}"
 
 
 def _number(grade: Grade | None, lms: LmsFormat) -> str:

@@ -244,11 +244,11 @@ def class_choices(db: Session, *, actor: UserRead | None) -> list[SectionChoice]
     choices = []
     for (section_id, _name, _whose), name in zip(sections, names, strict=True):
         mine = [(a_id, title) for s_id, a_id, title in titles if s_id == section_id]
-        choices.append(SectionChoice(id=section_id, name=name, assignments=_titles_apart(mine)))
+        choices.append(SectionChoice(id=section_id, name=name, assignments=titles_apart(mine)))
     return choices
 
 
-def _titles_apart(assignments: Iterable[tuple[int | None, str]]) -> dict[int | None, str]:
+def titles_apart(assignments: Iterable[tuple[int | None, str]]) -> dict[int | None, str]:
     """Assignment id -> its title, with "#id" where two share a title (as the grades' columns)."""
     pairs = list(assignments)
     shared = Counter(title for _id, title in pairs)
@@ -280,7 +280,7 @@ def class_progress(
     if assignment_id is not None:
         query = query.where(Assignment.id == assignment_id)
     rows = _rows(db, query)
-    points = [point for point, _content, _rubric in rows]
+    points = _named_apart(db, section_id, [point for point, _content, _rubric in rows])
     criteria, indicators = _thresholds([rubric for _p, _c, rubric in rows])
     counting = [point for point in points if point.counts_for_class]
     distribution = [
@@ -307,6 +307,38 @@ def class_progress(
     )
 
 
+def section_titles(db: Session, section_id: int) -> dict[int, str]:
+    """The section's assignments' titles as the picker shows them ("#id" where two share one),
+    whichever of them a page or file holds: "Role play" alone had headed the second of two
+    "Role play"s, which Canvas then wrote over the first's column (an attack, 2026-12-07)."""
+    rows = db.execute(
+        select(Assignment.id, Assignment.title)
+        .where(Assignment.section_id == section_id)
+        .order_by(Assignment.id)
+    ).all()
+    return {a: title for a, title in titles_apart(rows).items() if a is not None}
+
+
+def _named_apart(db: Session, section_id: int, points: list[ProgressPoint]) -> list[ProgressPoint]:
+    """The points with each assignment's title as the picker shows it and each student told
+    apart from another of their name by username (two "Sam Lee"s in the below-fair list: an
+    attack, 2026-12-07)."""
+    titles = section_titles(db, section_id)
+    people = {
+        point.student_id: Named(point.student_id, point.student, point.username) for point in points
+    }
+    names = dict(zip(people, told_apart(list(people.values())), strict=True))
+    return [
+        point.model_copy(
+            update={
+                "student": names[point.student_id],
+                "assignment": titles.get(point.assignment_id or 0, point.assignment),
+            }
+        )
+        for point in points
+    ]
+
+
 def left_out_because(point: ProgressPoint) -> str:
     """Why a session without verdicts has none: "demo", "risk" or "short"."""
     return "demo" if point.demo else "risk" if point.risk_passed_over else "short"
@@ -321,11 +353,8 @@ def gradebook_csv(progress: ClassProgress) -> str:
     for point in progress.points:
         indicator_keys += [key for key in point.indicators if key not in indicator_keys]
     writer.writerow([*CSV_BASE_COLUMNS, *criteria, *indicator_keys])
-    # Two assignments of one title told apart as on the page's picker (an attack, 2026-12-07).
-    titles = _titles_apart({(p.assignment_id, p.assignment) for p in progress.points})
-    for point in progress.points:
-        assignment = titles[point.assignment_id] if point.assignment_id else point.assignment
-        texts = [point.student, point.username, point.section, assignment]
+    for point in progress.points:  # titles as on the page's picker (`class_progress`)
+        texts = [point.student, point.username, point.section, point.assignment]
         writer.writerow(
             [
                 *(spreadsheet_safe(text) for text in texts),
