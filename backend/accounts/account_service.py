@@ -481,8 +481,10 @@ def reset_password(
     user_id: int,
     new_password: str,
     limiter: RateLimiter | None = None,
-) -> None:
-    """An admin sets a new password (and lifts any lock-out)."""
+) -> str | None:
+    """An admin sets a new password (and lifts any lock-out); the account's log-ins end. An
+    admin who reset their own gets a fresh log-in token for the page that did it (it had logged
+    them out, "An admin reset your password": an attack, 2026-12-07), as Change password does."""
     admin = access.require(db, actor, "administration", "use")
     user = db.get(User, user_id)
     if user is None:
@@ -502,6 +504,7 @@ def reset_password(
         f"{admin.username} reset the password of '{user.username}'.",
         user_id=admin.id,
     )
+    return start_login_session(db, actor=admin) if user.id == admin.id else None
 
 
 def set_active(db: Session, *, actor: UserRead | None, user_id: int, active: bool) -> UserRead:

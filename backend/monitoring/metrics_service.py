@@ -656,13 +656,19 @@ def active_sessions(
             PracticeSession.started_at,
             PracticeSession.message_count,
             PracticeSession.estimated_cost,
+            User.id,
+            User.username,
         )
         .join(User, User.id == PracticeSession.user_id)
         .join(ClientProfile, ClientProfile.id == PracticeSession.client_id)
         .where(PracticeSession.status == SessionStatus.active, PRACTICE, _practising_since(since))
         .order_by(PracticeSession.started_at.desc())
     ).all()
-    return [ActiveSession(*row) for row in rows]
+    # Two people of one name told apart by username, as Breakdowns and Feedback do (two "Sam
+    # Lee" rows had said nothing of whose was whose: an attack, 2026-12-07).
+    people = {row[6]: Named(row[6], row[1], row[7]) for row in rows}
+    names = dict(zip(people, told_apart(list(people.values())), strict=True))
+    return [ActiveSession(row[0], names[row[6]], *row[2:6]) for row in rows]
 
 
 def hourly_usage(

@@ -46,7 +46,7 @@ def _create_account() -> None:
 def _reset_password(user_id: int, username: str) -> None:
     try:
         with store.transaction(write=True) as db:
-            account_service.reset_password(
+            token = account_service.reset_password(
                 db,
                 actor=actor,
                 user_id=user_id,
@@ -54,6 +54,10 @@ def _reset_password(user_id: int, username: str) -> None:
             )
     except AppError as error:
         notice(error.level, error.message)
+        return
+    if token is not None:  # their own: this tab goes on with a fresh log-in
+        auth.log_in(actor, token)
+        notice("success", "New password set for your account; your other log-ins were ended.")
         return
     st.session_state["reset_password"] = ""
     notice("success", f"New password set for '{safe(username)}'; their other log-ins were ended.")

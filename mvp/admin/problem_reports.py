@@ -34,7 +34,9 @@ def problem_reports(actor: UserRead) -> None:
     st.caption(pager.caption(len(reports)))
     for report in reports:
         first_line = report.text.splitlines()[0] if report.text else ""
-        preview = first_line[:PREVIEW_CHARS] + ("…" if len(report.text) > len(first_line) else "")
+        # "…" whenever more is there: a long first line cut short too (an attack, 2026-12-07).
+        cut = len(first_line) > PREVIEW_CHARS or len(report.text) > len(first_line)
+        preview = first_line[:PREVIEW_CHARS] + ("…" if cut else "")
         label = (
             f"{format_time(report.created_at)} · {ui.safe_markdown(report.reporter or '—')} "
             f"· {ui.safe_markdown(report.page)} · {ui.safe_markdown(preview)}"
