@@ -44,6 +44,11 @@ def _edits(
         item["better_reply"] = state[f"better_{session_id}_{index}"]
         item["why"] = state[f"why_{session_id}_{index}"]
     data["goal"] = state[f"goal_{session_id}"]
+    data["risk"] = [
+        {**item, "responded": said == "answered"}
+        for index, item in enumerate(data["risk"])
+        if (said := state.get(f"risk_{session_id}_{index}")) != "none"
+    ]
     turn = state.get(f"new_strength_turn_{session_id}") or NO_TURN
     if turn != NO_TURN:
         data["strengths"].append(
@@ -152,6 +157,8 @@ def editor(
     codes = {key: rubric.code_name(key) for key in rubric.codable_keys}
     student_turns = {number: text for number, (student, text) in turns.items() if student}
     with st.form(f"review_form_{session_id}", border=False):
+        if start.risk:
+            _risks(session_id, start)
         st.markdown("##### Scores")
         if not start.scores:
             st.caption(
@@ -183,7 +190,7 @@ def editor(
             again = " (its next code)" if coded.turn in seen else ""
             seen.add(coded.turn)
             st.selectbox(
-                f"Turn {coded.turn}{again}: {safe(student_turns.get(coded.turn, '')[:70])}",
+                f"Turn {coded.turn}{again}: {ui.as_typed(student_turns.get(coded.turn, '')[:70])}",
                 list(codes),
                 key=f"code_{session_id}_{index}",
                 format_func=lambda code: codes.get(code, code),
@@ -200,6 +207,34 @@ def editor(
             type="primary",
             on_click=auth.guarded(_save),
             args=(*args, True),
+        )
+
+
+RISK_READINGS = {
+    "passed": "Passed over",
+    "answered": "Answered by the student",
+    "none": "Not a risk (a false alarm): take it out",
+}
+
+
+def _risks(session_id: int, start: ReviewContent) -> None:
+    """The teacher's word on each risk the check flagged: its phrases are broad on purpose, and a
+    false alarm had kept the student's red box and kept their ratings from counting, with no way
+    to correct it (an attack, 2026-12-07)."""
+    st.markdown("##### Risk")
+    st.caption(
+        "The automatic check flags talk of harm broadly. A flag you take out no longer shows the "
+        "student a warning, and their ratings count."
+    )
+    for index, item in enumerate(start.risk):
+        key = f"risk_{session_id}_{index}"
+        st.session_state.setdefault(key, "answered" if item.responded else "passed")
+        st.radio(
+            f"Client turn {item.client_turn}: “{safe(item.quote[:100])}”",
+            list(RISK_READINGS),
+            format_func=RISK_READINGS.__getitem__,
+            key=key,
+            horizontal=True,
         )
 
 
