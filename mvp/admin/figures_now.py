@@ -214,7 +214,8 @@ def token_figures(now: metrics_service.NowFigures) -> None:
             (
                 "Cache write tokens",
                 format_tokens(now.cache_write_tokens),
-                f"Prompt tokens written to the cache (1.25x input price), {billed}.",
+                f"Prompt tokens written to the cache (1.25x input price for 5 minutes, 2x for "
+                f"an hour: the shared role-play guide), {billed}.",
             ),
             (
                 "Cache read tokens",
