@@ -129,7 +129,7 @@ def draft_items(
     else:
         with database(write=True) as db:  # the teacher's day and the product's dollars
             settings = get_settings()
-            budget_service.check_budgets(db, settings, user_id=checked.id)
+            budget_service.check_budgets(db, settings, user_id=checked.id, practice=False)
             budget_service.refuse_unpriced(settings, settings.review_model)  # it drafts
         context, ask = request_text(client, wanted, count)
         outcome = ask_validated(

@@ -143,12 +143,14 @@ def check_budgets(
     check: bool = False,
     owner_name: str | None = None,
     asker_is_admin: bool = False,
+    practice: bool = True,
 ) -> None:
     """Refuse a new reply when a budget is used up (replies in flight count): the user's practice
     allowance, or with `check` (a client check's reply) their allowance for checks, and the
     product's dollars; write the alert event at the threshold. `owner_name`: the user's name
     when someone else asks (a teacher's review of a student's session), so the refusal says
-    whose allowance it is (and, to an admin, the setting that raises it). The locks it takes make the transaction's check and its reservation (of
+    whose allowance it is (and, to an admin, the setting that raises it); `practice` False: not a
+    conversation's reply (a teacher's drill drafts), so it speaks of no practice or messages. The locks it takes make the transaction's check and its reservation (of
     `reserve_cost`; `most_per_reply` is the most any reply reserves) one step against every other
     check; keep the transaction short after it."""
     write_pending_rollups(db, DailyUsage)  # before the savepoint, whose rollback would undo it
@@ -160,13 +162,22 @@ def check_budgets(
             alert_at = overall.limit * Decimal(settings.budget_alert_threshold)
             if not overall.limit or overall.used + margin <= alert_at:  # 0: no global budget
                 attempt.commit()
-                _judge(db, settings, user_id, user, overall, check, (owner_name, asker_is_admin))
+                _judge(
+                    db,
+                    settings,
+                    user_id,
+                    user,
+                    overall,
+                    check,
+                    (owner_name, asker_is_admin),
+                    practice,
+                )
                 return
             attempt.rollback()
         user, overall = _locked_usage(db, settings, user_id, "exclusive", check)
     else:
         user, overall = usage_today(db, settings, user_id, check=check)
-    _judge(db, settings, user_id, user, overall, check, (owner_name, asker_is_admin))
+    _judge(db, settings, user_id, user, overall, check, (owner_name, asker_is_admin), practice)
 
 
 def refuse_unpriced(settings: Settings, *models: str) -> None:
@@ -245,10 +256,13 @@ def _judge(
     overall: BudgetUse,
     check: bool = False,
     asked_for: tuple[str | None, bool] = (None, False),
+    practice: bool = True,
 ) -> None:
     """Refuse at 100% of a budget; alert once at the threshold. `asked_for`: (the user's name
-    when someone else asks, whether that is an admin)."""
+    when someone else asks, whether that is an admin); `practice`: a conversation's reply (the
+    refusal says the messages so far are kept)."""
     wait = until_reset()
+    kept = "; your messages so far are saved." if practice and not check else "."
     if check and user.limit and user.share >= 1:
         raise CheckAllowanceUsedUp(int(user.limit), wait).log_event(
             "warning",
@@ -258,7 +272,9 @@ def _judge(
             details={"key": f"user:{user_id}:checks:full", "used": int(user.used)},
         )
     if user.limit and user.share >= 1:
-        allowance = f"today's practice allowance ({int(user.limit):,} tokens)"
+        allowance = (
+            f"today's {'practice ' if practice else ''}allowance ({int(user.limit):,} tokens)"
+        )
         owner_name, asker_is_admin = asked_for
         raise_it = (
             "raise USER_DAILY_TOKEN_BUDGET (a restart applies it)"
@@ -266,8 +282,7 @@ def _judge(
             else "ask an admin to raise the allowance"
         )
         raise BudgetExceededError(
-            f"You have used {allowance}. It resets at midnight UTC, {wait}; your messages so far "
-            "are saved."
+            f"You have used {allowance}. It resets at midnight UTC, {wait}{kept}"
             if owner_name is None
             else f"{owner_name} has used {allowance}, and a review of their session counts in "
             f"it. It resets at midnight UTC, {wait}: ask for the review then, or {raise_it}."
@@ -280,8 +295,8 @@ def _judge(
         )
     if overall.limit and overall.share >= 1:
         raise BudgetExceededError(
-            "The practice service has reached today's spending limit. It resets at midnight UTC, "
-            f"{wait}; your messages so far are saved."
+            f"The {'practice ' if practice and not check else ''}service has reached today's "
+            f"spending limit. It resets at midnight UTC, {wait}{kept}"
         ).log_event(
             "critical",
             BUDGET_CATEGORY,

@@ -12,6 +12,7 @@ from backend.checks import check_service
 from backend.config import get_settings
 from backend.db import Database, unit_of_work
 from backend.errors import AppError, BudgetExceededError
+from backend.models import DailyUsage
 from backend.models.enums import Role
 from backend.monitoring import metrics_service
 from backend.practice import conversation_service
@@ -127,3 +128,34 @@ def test_an_admin_refused_a_students_review_is_told_what_raises_the_allowance(
     message = refused.value.message
     assert message.startswith(f"{classroom.student.display_name} has used"), message
     assert "ask an admin" not in message and "USER_DAILY_TOKEN_BUDGET" in message, message
+
+
+def test_a_teacher_refused_drafting_drill_items_is_not_told_about_messages(
+    api, configure, committed_engine
+):
+    """A teacher who has used their day's allowance presses "Draft items" for a drill set and
+    read "You have used today's practice allowance ... your messages so far are saved": they
+    sent no message, and drafting is not practice. (An attack, 2026-12-07.)"""
+    from backend.drills import generation
+    from tests.integration.test_drills import _teacher_set_and_client
+
+    configure(user_daily_token_budget=1000)
+    room, drill_set = _teacher_set_and_client(committed_engine)
+    with unit_of_work(committed_engine) as db:
+        db.add(
+            DailyUsage(
+                day=budget_service.start_of_utc_day().date(), user_id=room.teacher.id, tokens=1000
+            )
+        )
+    with pytest.raises(BudgetExceededError) as refused:
+        generation.draft_items(
+            Database(committed_engine),
+            actor=room.teacher,
+            set_id=drill_set.id,
+            client_id=room.client.id,
+            count=4,
+        )
+    message = refused.value.message
+    assert message.startswith("You have used today's allowance (1,000 tokens)"), message
+    assert "messages" not in message and "practice" not in message, message
+    assert api.messages_requests() == []
