@@ -163,6 +163,9 @@ def _password_problem(password: str, *, username: str = "", display_name: str = 
     return None
 
 
+USERNAME_TAKEN = "The username '{}' is taken. Choose another."
+
+
 def _insert_user(
     db: Session, *, username: str, display_name: str, password: str, role: Role
 ) -> User:
@@ -179,7 +182,7 @@ def _insert_user(
             db.add(user)
             db.flush()
     except IntegrityError:
-        raise ConflictError(f"The username '{username}' is taken. Choose another.") from None
+        raise ConflictError(USERNAME_TAKEN.format(username)) from None
     return user
 
 
@@ -314,13 +317,16 @@ def sign_up_student(
     limiter = limiter or get_rate_limiter()
     limiter.admit_sign_up(_browser_key_for_limits(browser))
     section = section_service.find_section_by_code(db, join_code)
-    # Fields are checked before the code's count: a weak password or a name shown already tells
-    # nothing of which usernames exist, and a class correcting its first tries had used up the
-    # code's allowance by its 31st student (an attack, 2026-12-07).
-    _, shown = _validate_new_account(username, display_name, password)
+    # Fields are checked before the code's count: a weak password tells nothing of who has an
+    # account, and a class correcting its first tries had used up the code's allowance by its
+    # 31st student. A username taken or a name shown already does tell, so they come after it
+    # (an attack, 2026-12-07).
+    cleaned, shown = _validate_new_account(username, display_name, password)
+    limiter.admit_sign_up_with_code(section.join_code)
+    if db.scalar(select(User.id).where(User.username == cleaned)) is not None:
+        raise ConflictError(USERNAME_TAKEN.format(cleaned))
     if shown_already(db, shown):
         raise ValidationError(NAME_SHOWN_ALREADY, {"display_name": NAME_SHOWN_ALREADY})
-    limiter.admit_sign_up_with_code(section.join_code)
     user = _insert_user(
         db,
         username=username,

@@ -15,6 +15,7 @@ from backend.reviews import rubric_service
 from backend.reviews.read_models import RubricRead
 from backend.utils.formatting import format_time
 from mvp import auth, store, ui
+from mvp.teacher.assignment_details import assignment_details
 from mvp.teacher.rubric_picker import chosen_rubric, rubric_picker
 
 safe = ui.safe_markdown  # every piece of text a person wrote goes through it
@@ -135,6 +136,7 @@ def assignment_card(
         st.markdown(f"**{safe(assignment.title)}** {badge}{due}")
         if assignment.instructions:
             st.caption(safe(assignment.instructions))
+        assignment_details(actor, assignment)
         options = sorted(set(client_names) | set(assignment.client_ids))
         key = f"assignment_clients_{assignment.id}"
         if key not in st.session_state:

@@ -1234,6 +1234,18 @@ def _operations() -> dict[str, Operation]:
             ),
             SECTION_MANAGE,
         ),
+        "update_assignment_details": _op(
+            assignment_service.update_details,
+            lambda f, db, w, a: f(
+                db,
+                actor=a,
+                assignment_id=w.assignment_id,
+                title="Renamed",
+                instructions="",
+                due_at=None,
+            ),
+            SECTION_MANAGE,
+        ),
         "set_continuing_client": _op(
             assignment_service.set_continuing_client,
             lambda f, db, w, a: f(db, actor=a, assignment_id=w.assignment_id, continuing=True),

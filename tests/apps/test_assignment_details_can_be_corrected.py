@@ -1,0 +1,74 @@
+"""Sections & assignments: a teacher corrects an assignment's title, instructions and due date
+after creating it, and can take the due date away (an attack, 2026-12-07: a wrong due date
+stayed for good, as nothing on the page could change it)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from backend.classes import assignment_service
+from backend.db import unit_of_work
+from tests.apps.helpers import assert_clean, everything, open_page, teacher_app
+from tests.factories import make_assignment, make_client, make_section
+
+
+def _week(app_db, teacher):
+    with unit_of_work(app_db) as db:
+        alex = make_client(db, teacher=teacher, name="Alex Rivera")
+        section = make_section(db, teacher=teacher, name="Skills 101")
+        week = make_assignment(db, teacher=teacher, section=section, clients=[alex], title="Wek 1")
+        assignment_service.update_assignment(
+            db,
+            actor=teacher,
+            assignment_id=week.id,
+            data=assignment_service.AssignmentInput(
+                title="Wek 1",
+                client_ids=[alex.id],
+                due_at=datetime.now(UTC) + timedelta(days=2),
+            ),
+        )
+    return week
+
+
+def _stored(app_db, teacher, week):
+    with unit_of_work(app_db, write=False) as db:
+        return assignment_service.get_assignment(db, actor=teacher, assignment_id=week.id)
+
+
+def test_a_teacher_corrects_the_title_instructions_and_due_date(app, app_db, teacher):
+    """A typo in the title and a due date a week too early: the teacher fixes both on the card.
+    (An attack, 2026-12-07.)"""
+    week = _week(app_db, teacher)
+    later = date.today() + timedelta(days=9)
+    at = open_page(teacher_app(app), "Sections & assignments")
+    assert_clean(at)
+    at.text_input(key=f"assignment_title_{week.id}").input("Week 1")
+    at.text_area(key=f"assignment_instructions_{week.id}").input("Open with a reflection.")
+    at.date_input(key=f"assignment_due_{week.id}").set_value(later)
+    at.button(key=f"save_assignment_details_{week.id}").click().run()
+    assert_clean(at)
+    assert "Saved “Week 1”" in everything(at)
+    stored = _stored(app_db, teacher, week)
+    assert (stored.title, stored.instructions) == ("Week 1", "Open with a reflection.")
+    assert stored.due_at is not None and stored.due_at.date() == later
+    assert stored.client_ids and stored.status.value == "published"  # nothing else changed
+
+
+def test_a_teacher_takes_the_due_date_away(app, app_db, teacher):
+    """(An attack, 2026-12-07.)"""
+    week = _week(app_db, teacher)
+    at = open_page(teacher_app(app), "Sections & assignments")
+    at.date_input(key=f"assignment_due_{week.id}").set_value(None)
+    at.button(key=f"save_assignment_details_{week.id}").click().run()
+    assert_clean(at)
+    assert _stored(app_db, teacher, week).due_at is None
+
+
+def test_an_empty_title_is_refused_and_nothing_changes(app, app_db, teacher):
+    """(An attack, 2026-12-07.)"""
+    week = _week(app_db, teacher)
+    at = open_page(teacher_app(app), "Sections & assignments")
+    at.text_input(key=f"assignment_title_{week.id}").input("  ")
+    at.button(key=f"save_assignment_details_{week.id}").click().run()
+    assert "Give the assignment a title." in everything(at)
+    assert _stored(app_db, teacher, week).title == "Wek 1"
