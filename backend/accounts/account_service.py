@@ -7,12 +7,13 @@ import hashlib
 import hmac
 import re
 import secrets
+import unicodedata
 from datetime import timedelta
 from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, exists, func, select, update
+from sqlalchemy import delete, exists, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from zxcvbn import zxcvbn
@@ -99,15 +100,25 @@ def _validate_new_account(username: str, display_name: str, password: str) -> tu
 
 
 def shown_already(db: Session, display_name: str) -> bool:
-    """Whether an account already shows this name (case and spacing aside): a new account may
-    not pass for a teacher or a classmate on rosters, History and Class progress."""
-    wanted = " ".join(display_name.split()).lower()
-    return (
-        db.scalar(
-            select(User.id).where(func.lower(func.trim(User.display_name)) == wanted).limit(1)
-        )
-        is not None
-    )
+    """Whether an account already shows this name, or one that reads the same (`name_key`): a
+    new account may not pass for a teacher or a classmate on rosters, History and Class
+    progress. (Every name is read: a sign-up's cost, not a page's.)"""
+    wanted = name_key(display_name)
+    return any(name_key(shown) == wanted for shown in db.scalars(select(User.display_name)))
+
+
+#: Letters of other scripts that read as Latin ones on screen (lower case, as `casefold` leaves
+#: them): "Zоe" with a Cyrillic о had passed for "Zoe" (an attack, 2026-12-07).
+_LOOK_ALIKES = str.maketrans(
+    "авеёкмнорстухіїјѕԁԛԝһαβεικνορτυχζ", "abeekmhopctyxiijsdqwhabeikvoptuxz"
+)
+
+
+def name_key(name: str) -> str:
+    """A name as a reader sees it: compatibility forms folded (fullwidth "Ｚ" is "Z"), case and
+    spacing aside, look-alike letters of other scripts read as the Latin ones."""
+    folded = unicodedata.normalize("NFKC", name).casefold().translate(_LOOK_ALIKES)
+    return " ".join(folded.split())
 
 
 NAME_SHOWN_ALREADY = (

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from backend.accounts import account_service
+from backend.accounts import sign_in_domain_service as sign_in
 from backend.errors import AuthenticationError, RateLimitedError, ValidationError
 from backend.models.enums import Role
 from backend.utils.text import as_shown
@@ -90,3 +91,41 @@ def test_refused_sign_ups_do_not_lock_a_class_out_of_its_join_code(db):
             refused_at = (number, error.message)
             break
     assert refused_at is None, f"student {refused_at[0]} of 35 was refused: {refused_at[1]}"
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["\uff3aoe Mart\u00edn", "Z\u043ee Mart\u00edn"],  # a fullwidth Z; a Cyrillic o
+    ids=["fullwidth", "cyrillic"],
+)
+def test_institution_sign_in_never_shows_a_homoglyph_of_a_teachers_name(db, name):
+    """The look-alike guard (`_shown_already`) compares names after NFC, case and spacing only:
+    "Ｚoe Martín" (fullwidth Z, which NFKC folds) or "Zоe Martín" (a Cyrillic о) reads on screen as
+    teacher "Zoe Martín" and is stored as it came, without the address that tells it apart.
+    (An attack, 2026-12-07.)"""
+    admin = make_user(db, role=Role.admin)
+    make_user(db, username="zoe.teacher", display_name="Zoe Mart\u00edn", role=Role.teacher)
+    sign_in.add_domain(db, actor=admin, domain="school.edu", role=Role.student)
+
+    new = sign_in.sign_in_with_identity(
+        db, claims={"email": "zm@school.edu", "email_verified": True, "name": name, "sub": "x"}
+    )
+
+    assert new.display_name == f"{name} (zm@school.edu)"
+
+
+def test_a_student_cannot_sign_up_as_a_look_alike_of_their_teachers_name(db):
+    """ "Dаna Rivera" with a Cyrillic а reads as the teacher's name on every roster. (An attack,
+    2026-12-07.)"""
+    teacher = make_user(db, role=Role.teacher, username="d.rivera", display_name="Dana Rivera")
+    section = make_section(db, teacher=teacher, name="Counseling 101")
+    with pytest.raises(ValidationError) as refused:
+        account_service.sign_up_student(
+            db,
+            join_code=section.join_code,
+            username="not.the.teacher",
+            display_name="D\u0430na Rivera",
+            password=GOOD_PASSWORD,
+            browser="lab-pc-1",
+        )
+    assert "display_name" in refused.value.field_errors
