@@ -117,7 +117,7 @@ def _findings(
     if verdicts:
         _criteria(review.session_id, content, rubric)
     if read or content.strengths:
-        _strengths(review.session_id, content)
+        _strengths(review.session_id, content, teachers=content == review.teacher_content)
     if read or content.try_instead:
         _try_instead(review.session_id, content, practise)
     st.markdown("##### Goal for your next practice")
@@ -220,9 +220,11 @@ def _verdicts(review: ReviewRead, content: ReviewContent) -> bool:
     return shown
 
 
-def _strengths(session_id: int, content: ReviewContent) -> None:
+def _strengths(session_id: int, content: ReviewContent, *, teachers: bool) -> None:
     st.markdown("##### Strengths")
-    if not content.strengths:
+    if not content.strengths and teachers:  # the automatic reason below is not the teacher's
+        st.caption("No strength noted in this version of the review.")
+    elif not content.strengths:
         st.caption(
             "No clear strength in this session: no turn was a reflection, an open question or "
             "an MI-consistent move without also persuading or confronting. Start with the "

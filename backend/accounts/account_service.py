@@ -476,16 +476,18 @@ def change_password(
             "This account signs in through your institution and has no password here. "
             "An admin can set one if you also need to log in with a password."
         )
-    (limiter or get_rate_limiter()).admit_current_password(user.username, _password_epoch(user))
-    try:
-        _hasher.verify(user.password_hash, current_password)
-    except (VerificationError, InvalidHashError):
-        raise AuthenticationError("The current password is not right.") from None
+    # The new password is checked first: its refusals tell nothing of the current one, and
+    # counted they had locked out an owner typing the right one (an attack on the day's fixes).
     problem = _password_problem(
         new_password, username=user.username, display_name=user.display_name
     )
     if problem:
         raise ValidationError(problem, {"new_password": problem})
+    (limiter or get_rate_limiter()).admit_current_password(user.username, _password_epoch(user))
+    try:
+        _hasher.verify(user.password_hash, current_password)
+    except (VerificationError, InvalidHashError):
+        raise AuthenticationError("The current password is not right.") from None
     user.password_hash = _hasher.hash(new_password)
     _revoke_all(db, user.id, LoginEndReason.password_changed)
     return start_login_session(db, actor=actor)

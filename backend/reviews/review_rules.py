@@ -227,9 +227,11 @@ class _Checker:
 def _hidden_leaks(
     answer: ReviewAnswer, client: ClientRead, run_words: int, turns: list[Turn]
 ) -> list[str]:
-    """The output guard, on every text the student reads that is not their own words (what the
-    student said themselves is no secret to them)."""
-    student_said = [turn.text for turn in turns if turn.student]
+    """The output guard, on every text the student reads, against what they read already: their
+    own words and the client's replies (a risk note has to say what the client voiced, and one
+    joining two of its replies had failed the review: an attack on the day's fixes,
+    2026-12-07)."""
+    student_said = [turn.text for turn in turns]
     texts = [(f"strengths {i}", s.comment) for i, s in enumerate(answer.strengths, start=1)]
     for index, item in enumerate(answer.try_instead, start=1):
         texts += [(f"try_instead {index}", item.better_reply), (f"try_instead {index}", item.why)]

@@ -131,20 +131,20 @@ def save_teacher_review(
 
 def _still_unread(model: ReviewContent, answer: ReviewAnswer) -> bool:
     """Whether the teacher's version is of a session the automatic review could not read (not in
-    English) and still codes none of it: it then says only what the teacher wrote, so it must say
-    something. Released unchanged, it had told the student "no turn was an open question" under
-    "Reviewed by your teacher" (an attack, 2026-12-07)."""
-    if not model.not_english or any(item.code != NOT_CODED for item in answer.codes):
+    English) and still codes none of it: it then says only what the teacher wrote. Either way the
+    goal must be the teacher's own. Released unchanged, it had told the student "no turn was an
+    open question" under "Reviewed by your teacher" (an attack, 2026-12-07)."""
+    if not model.not_english:
         return False
-    if not (answer.scores or answer.strengths or answer.try_instead) and (
-        answer.goal.strip() == model.goal.strip()
-    ):
+    # The automatic goal ("Ask your teacher to go through it") is never released as the
+    # teacher's, coded or not (a coded version had been: an attack on the day's fixes).
+    if answer.goal.strip() == model.goal.strip():
         raise ValidationError(
             "This session is not in English, so the automatic review read nothing: write a goal "
             "for the student (and any strengths, better replies or ratings) before you save or "
             "release it."
         )
-    return True
+    return all(item.code == NOT_CODED for item in answer.codes)
 
 
 def _cleaned(data: dict) -> dict:

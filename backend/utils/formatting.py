@@ -16,12 +16,13 @@ def format_usd(amount: Decimal | int | None, *, unpriced_label: str = "unpriced"
     amount = Decimal(amount)
     if amount == 0:
         return "$0.00"
-    shown = amount
-    for places in (Decimal("0.000001"), Decimal("0.0001"), Decimal("0.01")):
-        shown = amount.quantize(places, rounding=ROUND_HALF_UP)
-        # The digits by the rounded amount: $0.99996 is "$1.00", not "$1.0000".
-        if abs(shown) < places * 10_000:
-            break
+    steps = (Decimal("0.000001"), Decimal("0.0001"), Decimal("0.01"))
+    # The places by the amount's size, then by the rounded amount: $0.99996 is "$1.00", not
+    # "$1.0000" (a huge amount is never rounded to millionths, which Decimal cannot hold).
+    step = next((i for i, places in enumerate(steps) if abs(amount) < places * 10_000), 2)
+    shown = amount.quantize(steps[step], rounding=ROUND_HALF_UP)
+    if step < 2 and abs(shown) >= steps[step] * 10_000:
+        shown = amount.quantize(steps[step + 1], rounding=ROUND_HALF_UP)
     return f"${shown}"
 
 

@@ -19,6 +19,7 @@ from tests.apps.test_student_review import end_session, valid_answer
 from tests.apps.test_words_as_typed import _emphasis_or_structure, visible_text
 
 PRODUCT = "So 3*4*5 hours a week?"
+PICKED_TYPED = "So 3*4*5 hours a week?"
 OWN_GOAL = "Next time, ask how a normal week goes before you name what you think it is."
 TURNS = [
     ("What brings you in?", "I guess work has been a lot."),
@@ -128,3 +129,18 @@ def test_a_not_english_review_is_released_with_the_teachers_own_words_only(app, 
     assert "no turn was a reflection, an open question" not in shown, shown
     assert "0 questions" not in shown  # the automatic counts read nothing
     assert "Ask your teacher to go through it" not in shown
+
+
+def test_the_editors_code_picker_shows_the_students_words_as_typed(app, app_db, teacher):
+    """The teacher codes each student turn in the review editor: "Turn 3: <the turn>". The
+    transcript beside it and the strength/"try instead" captions now show the words as typed
+    (`ui.as_typed`), but the code picker's label still goes through `safe_markdown`, so the
+    teacher codes "So 345 hours a week?" with "4" in italics, words the student never wrote. (An attack on the day's fixes, 2026-12-07.)"""
+    lines = (("What brings you in today?", "Work has been rough."), (PICKED_TYPED, "It is."))
+    session_id, _student = _waiting_review(app_db, teacher, lines)
+    at = open_page(teacher_app(app), "Reviews")
+    assert_clean(at)
+    labels = [box.label for box in at.selectbox if str(box.key).startswith(f"code_{session_id}_")]
+    label = next(label for label in labels if "hours" in label)
+    assert _emphasis_or_structure(label) == [], label
+    assert visible_text(label).endswith(PICKED_TYPED), visible_text(label)

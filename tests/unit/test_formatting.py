@@ -106,3 +106,6 @@ def test_dollars_that_round_up_to_the_next_unit_are_shown_in_it():
     assert format_usd(Decimal("0.0099999")) == "$0.0100"
     assert format_usd(Decimal("-0.99996")) == "$-1.00"
     assert format_usd(Decimal("0.99994")) == "$0.9999"
+    assert format_usd(Decimal("1e24")) == "$1000000000000000000000000.00"  # no InvalidOperation
+    assert format_usd(Decimal("0.000123456")) == "$0.000123"
+    assert format_usd(Decimal("12.345")) == "$12.35"
