@@ -222,6 +222,7 @@ else:
     )
     ratings(progress)
     indicators(progress)
+if progress.try_instead:  # a practised moment's too, before any session is reviewed
     try_instead(progress)
 if moments:
     practised_moments(moments)

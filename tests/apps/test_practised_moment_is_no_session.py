@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from backend.db import unit_of_work
 from backend.practice import session_service
+from backend.reviews import progress_service
 from backend.utils.markdown import as_typed
 from tests.apps.helpers import assert_clean, classroom, log_in, open_page, start_button, texts
 from tests.apps.test_student_review import end_session, session_id_of
@@ -109,3 +110,37 @@ def test_the_page_after_a_practised_moment_says_it_continues_the_open_conversati
     assert_clean(at)
     assert at.session_state["student_session_id"] == original_id
     assert len(at.chat_message) == 2 * len(TURNS)  # everything said in it, as the label says
+
+
+def test_my_progress_still_shows_a_practised_moments_try_instead_when_no_session_is_reviewed(
+    app, app_db
+):
+    """The student practises a moment of the conversation still in progress (My sessions offers
+    it) and ends the try: its review is released with "try instead" items. The original is still
+    open, so no session of theirs is reviewed. My progress (99bf0f3) no longer charts the try,
+    and, with no points, the page says "No reviewed sessions yet" and draws no "Try instead" at
+    all: the try's better replies, which the fix meant to keep, are shown nowhere. (An attack on the day's fixes, 2026-12-07.)"""
+    student, _alex, _section = classroom(app_db)
+    at = log_in(app.run(), "sam.student")
+    start_button(at).click().run()
+    for text, _reply in TURNS:
+        at.chat_input(key="chat_input").set_value(text).run()
+    original_id = session_id_of(app_db, student)
+    open_page(at, "My sessions")
+    at.session_state[f"my_session_{original_id}"] = True
+    at.run()
+    at.button(key=f"practise_turn_{original_id}_3").click().run()
+    at.chat_input(key="chat_input").set_value("Why don't you stop, then?").run()
+    at.button(key="end_session").click().run()
+    at.button(key="confirm_end").click().run()
+    assert_clean(at)
+    with unit_of_work(app_db, write=False) as db:
+        progress = progress_service.student_progress(db, actor=student)
+    assert progress.try_instead, "the try's review offered nothing: the test shows nothing"
+    open_page(at, "My progress")
+    assert_clean(at)
+    subheaders = texts(at, "subheader")
+    assert "Try instead" in subheaders, (
+        f"the try's {len(progress.try_instead)} 'try instead' item(s) are not shown; "
+        f"subheaders: {subheaders}; info: {texts(at, 'info')}"
+    )
