@@ -108,6 +108,9 @@ class PracticeSession(IdMixin, UsageColumns, Base):
         ForeignKey("practice_sessions.id", ondelete="CASCADE"), index=True, sort_order=1
     )
     branch_turn: Mapped[int | None] = mapped_column(Integer, sort_order=2)
+    # When a continuing client's memory took this session in (None: not yet, or not such a
+    # session): a session whose memory job was lost is written by the next one's job, once.
+    remembered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, sort_order=3)
 
 
 class Message(IdMixin, UsageColumns, Base):

@@ -370,16 +370,20 @@ def _memory_jobs(db: Session, session: PracticeSession) -> list[JobRead | None]:
 
 
 def last_session_missing(db: Session, session: SessionRead) -> str | None:
-    """Whether the memory lacks the student's latest ended session with this client: "writing"
-    (its job is still at it) or "unwritten" (its job failed or was lost, or the assignment became
-    continuing after it); None when it has it, or there is none (internal: the caller checked
-    access). The practice page had said "remembers your earlier sessions" while the client's
-    prompt lacked the last one (an attack, 2026-12-07)."""
+    """Whether the memory lacks the student's latest ended session with this client (the
+    session itself, once ended): "writing" (its job is still at it) or "unwritten" (its job
+    failed or was lost, or the assignment became continuing after it); None when it has it, or
+    there is none (internal: the caller checked access). The practice page had said "remembers
+    your earlier sessions" while the client's prompt lacked the last one (an attack,
+    2026-12-07)."""
     latest = latest_ended(db, session)
     if latest is None:
         return None
     written_from = db.scalar(select(ClientMemory.session_id).where(of_session(session)))
-    if written_from == latest.id:
+    taken_in = db.scalar(
+        select(PracticeSession.remembered_at).where(PracticeSession.id == latest.id)
+    )
+    if written_from == latest.id or taken_in is not None:
         return None
     job = job_service.latest(db, kind=MEMORY_KIND, subject=latest.id)
     return "writing" if job is not None and job.active else "unwritten"

@@ -33,7 +33,7 @@ from backend.llm import Completion, GatewayError, LLMGateway, get_gateway
 from backend.llm.validated import ask_validated
 from backend.models import ClientMemory, ClientProfile, Message, PracticeSession
 from backend.models.base import utcnow
-from backend.models.enums import MessageRole
+from backend.models.enums import JobStatus, MessageRole
 from backend.practice import memory_service, output_guard, session_service
 from backend.practice.memory_service import MAX_SUMMARY_CHARS, MEMORY_KIND
 from backend.practice.memory_text import (
@@ -114,8 +114,21 @@ def write_memory(
     teacher saved an edit, another session's job stored its memory), it is written once more
     from the new one, so neither is lost. If it changed again, what is stored stays (a
     teacher's save is never overwritten): the session shows as not written, for its teacher to
-    have written, and a warning says so."""
+    have written, and a warning says so.
+
+    Earlier sessions whose own memory job was lost (failed, or died with its process) are
+    written first, each as the session it was, in the order they ended: one lost job had left
+    its session out of the memory for good (an attack, 2026-12-07)."""
     gateway = gateway or get_gateway()
+    with database() as db:
+        lost = _lost_before(db, session_id)
+    for earlier in lost:
+        _write_one(database, gateway, earlier)
+    return _write_one(database, gateway, session_id)
+
+
+def _write_one(database: Database, gateway: LLMGateway, session_id: int) -> str | None:
+    """The memory written from this one session (`write_memory`)."""
     for _pass in range(PASSES):
         with database() as db:
             source = _read_source(db, session_id)
@@ -227,16 +240,12 @@ def _read_source(db: Session, session_id: int) -> MemorySource | None:
     memory = db.scalar(select(ClientMemory).where(memory_service.of_session(session)))
     if memory is not None and memory.session_id == session_id:
         return None  # written from this session already
-    taken_in = _unremembered(db, ended[: ended.index(session_id)], memory) + [session_id]
-    turns = [
-        (role == MessageRole.user, content)
-        for sid in taken_in
-        for role, content in db.execute(
-            select(Message.role, Message.content)
-            .where(Message.session_id == sid)
-            .order_by(Message.sequence_number)
-        )
-    ]
+    rows = db.execute(
+        select(Message.role, Message.content)
+        .where(Message.session_id == session_id)
+        .order_by(Message.sequence_number)
+    ).all()
+    turns = [(role == MessageRole.user, content) for role, content in rows]
     client = ClientRead.model_validate(db.get_one(ClientProfile, session.client_id))
     return MemorySource(
         session_id=session_id,
@@ -246,7 +255,7 @@ def _read_source(db: Session, session_id: int) -> MemorySource | None:
         previous=memory.summary if memory is not None else "",
         previous_earned=memory is not None
         and memory_service.earned(memory.hidden_earned_for, client.hidden_information),
-        said_before=tuple(memory_service.student_words(db, session, before=taken_in[0])),
+        said_before=tuple(memory_service.student_words(db, session, before=session_id)),
         # Only sessions the student spoke in are meetings (an empty one had counted: an attack,
         # 2026-12-07).
         sessions=ended.index(session_id) + 1,
@@ -254,17 +263,29 @@ def _read_source(db: Session, session_id: int) -> MemorySource | None:
     )
 
 
-def _unremembered(db: Session, earlier: list[int], memory: ClientMemory | None) -> list[int]:
-    """The sessions before this one that the memory has not taken in and no job is writing: a
-    job lost with its process (or given up) had left its session out of the memory for good, as
-    the next memory went on from the one before it (an attack, 2026-12-07)."""
-    if memory is None or memory.session_id not in earlier:
+def _lost_before(db: Session, session_id: int) -> list[int]:
+    """The student's earlier sessions with this client, oldest first, that no memory took in
+    and whose own memory job was lost (failed, cancelled, or stale: died with its process).
+    A session with no job (held before the assignment was continuing) or one still being
+    written is not; nor one whose job ended without storing (its teacher was told)."""
+    session = db.get(PracticeSession, session_id)
+    if session is None:
         return []
-    missing = earlier[earlier.index(memory.session_id) + 1 :]
+    ended = memory_service.ended_ids(db, session)
+    earlier = ended[: ended.index(session_id)] if session_id in ended else ended
+    unremembered = set(
+        db.scalars(
+            select(PracticeSession.id).where(
+                PracticeSession.id.in_(earlier), PracticeSession.remembered_at.is_(None)
+            )
+        )
+    )
     return [
         sid
-        for sid in missing
-        if not ((job := job_service.latest(db, kind=MEMORY_KIND, subject=sid)) and job.active)
+        for sid in earlier
+        if sid in unremembered
+        and (job := job_service.latest(db, kind=MEMORY_KIND, subject=sid)) is not None
+        and job.status in (JobStatus.failed, JobStatus.cancelled)
     ]
 
 
@@ -296,7 +317,7 @@ def _store(db: Session, source: MemorySource, summary: str, *, earned: bool) -> 
     # in: an earlier session's slow job merges into a later one's memory, which it stays.
     if memory.session_id is None or memory.session_id < source.session_id:
         memory.session_id = source.session_id
-    memory.written_at = utcnow()
+    memory.written_at = session.remembered_at = utcnow()
     db.flush()
     return True
 

@@ -80,6 +80,16 @@ def _memory_notice(db: Session, session: SessionRead, client_name: str) -> str |
     remembers = memory_service.remembers(db, session)
     before = " It remembers the sessions before it." if remembers else ""
     missing = memory_service.last_session_missing(db, session)
+    if not session.is_active:  # the page after End: this session is the last one
+        if missing == "writing":
+            return f"Continuing client: {client_name} is taking in this session now."
+        if missing == "unwritten":
+            return (
+                f"Continuing client: {client_name} has not taken in this session: its memory "
+                "could not be written yet (your next session's end will, or your teacher can "
+                "now)."
+            )
+        return f"Continuing client: {client_name} will remember this session next time."
     if missing == "writing":
         return (
             f"Continuing client: {client_name} is still taking in your last session and may not "
