@@ -83,11 +83,10 @@ def test_my_progress_practised_moments_show_the_students_words_as_typed(app, app
     assert shown and all(as_typed(STARRED) in t for t in shown), shown
 
 
-def test_the_page_after_a_practised_moment_says_it_continues_the_open_conversation(app, app_db):
-    """A moment of the conversation still in progress practised (My sessions offers it), the try
-    ended: its "New conversation with Alex Rivera" opened the old conversation in progress, with
-    everything said in it, not a new one (a student has one open conversation with a client).
-    Now the button says what it opens. (An attack, 2026-12-07.)"""
+def _try_a_moment_of_the_open_conversation(app, app_db, reply: str):
+    """The student says TURNS in a conversation they leave open, practises its turn 3 from My
+    sessions (offered there for a conversation in progress too), says `reply` and ends the try:
+    (the page after it, the student, the open conversation's id)."""
     student, _alex, _section = classroom(app_db)
     at = log_in(app.run(), "sam.student")
     start_button(at).click().run()
@@ -100,10 +99,19 @@ def test_the_page_after_a_practised_moment_says_it_continues_the_open_conversati
     at.run()
     at.button(key=f"practise_turn_{original_id}_3").click().run()
     assert_clean(at)
-    at.chat_input(key="chat_input").set_value(BETTER).run()
+    at.chat_input(key="chat_input").set_value(reply).run()
     at.button(key="end_session").click().run()
     at.button(key="confirm_end").click().run()
     assert_clean(at)
+    return at, student, original_id
+
+
+def test_the_page_after_a_practised_moment_says_it_continues_the_open_conversation(app, app_db):
+    """A moment of the conversation still in progress practised (My sessions offers it), the try
+    ended: its "New conversation with Alex Rivera" opened the old conversation in progress, with
+    everything said in it, not a new one (a student has one open conversation with a client).
+    Now the button says what it opens. (An attack, 2026-12-07.)"""
+    at, _student, original_id = _try_a_moment_of_the_open_conversation(app, app_db, BETTER)
     again = at.button(key="start_again")
     assert again.label == "Continue your conversation with Alex Rivera", again.label
     again.click().run()
@@ -120,20 +128,9 @@ def test_my_progress_still_shows_a_practised_moments_try_instead_when_no_session
     open, so no session of theirs is reviewed. My progress (99bf0f3) no longer charts the try,
     and, with no points, the page says "No reviewed sessions yet" and draws no "Try instead" at
     all: the try's better replies, which the fix meant to keep, are shown nowhere. (An attack on the day's fixes, 2026-12-07.)"""
-    student, _alex, _section = classroom(app_db)
-    at = log_in(app.run(), "sam.student")
-    start_button(at).click().run()
-    for text, _reply in TURNS:
-        at.chat_input(key="chat_input").set_value(text).run()
-    original_id = session_id_of(app_db, student)
-    open_page(at, "My sessions")
-    at.session_state[f"my_session_{original_id}"] = True
-    at.run()
-    at.button(key=f"practise_turn_{original_id}_3").click().run()
-    at.chat_input(key="chat_input").set_value("Why don't you stop, then?").run()
-    at.button(key="end_session").click().run()
-    at.button(key="confirm_end").click().run()
-    assert_clean(at)
+    at, student, _original_id = _try_a_moment_of_the_open_conversation(
+        app, app_db, "Why don't you stop, then?"
+    )
     with unit_of_work(app_db, write=False) as db:
         progress = progress_service.student_progress(db, actor=student)
     assert progress.try_instead, "the try's review offered nothing: the test shows nothing"

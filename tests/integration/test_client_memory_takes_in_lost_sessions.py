@@ -25,20 +25,11 @@ WALK = "Let's agree you try a walk after each night shift."
 def _lost_session(engine, room, monkeypatch, *lines: str) -> int:
     """A session the student speaks in and ends, whose memory job is lost with its process (the
     worker never picks it up; its row goes stale and reads as failed)."""
-    database = Database(engine)
     with monkeypatch.context() as patch:
         patch.setattr(memory_writer, "start_memory_job", lambda *a, **k: None)
-        session = conversation_service.start_conversation(
-            database, actor=room.student, client_id=room.client.id
-        )
-        for line in lines:
-            outcome = conversation_service.send_message(
-                database, actor=room.student, session_id=session.id, content=line
-            )
-            assert outcome.ok, outcome.notice
-        conversation_service.end_conversation(database, actor=room.student, session_id=session.id)
-    _age_job(engine, session.id)
-    return session.id
+        session_id = _session(engine, room, *lines)
+    _age_job(engine, session_id)
+    return session_id
 
 
 def _age_job(engine, session_id: int) -> None:

@@ -1,7 +1,7 @@
 """The day's fixes hold up: a risk note may say what the client said, a not-English review the
-teacher coded still needs their own goal, the owner at Change password is not locked out by
-their own weak choices, and a name beginning with an accented capital is shown already (an
-attack on the day's fixes, 2026-12-07)."""
+teacher coded still needs their own goal, and the owner at Change password is not locked out by
+their own weak choices (an attack on the day's fixes, 2026-12-07; its name shown already test is
+in test_accounts_hold_up.py)."""
 
 from __future__ import annotations
 
@@ -12,11 +12,10 @@ import pytest
 from backend.accounts import account_service
 from backend.db import Database, unit_of_work
 from backend.errors import RateLimitedError, ValidationError
-from backend.models.enums import Role
 from backend.reviews import review_service, teacher_review_service
 from backend.reviews.offline_review import NOT_ENGLISH
 from backend.reviews.read_models import ReviewContent
-from tests.factories import PASSWORD, make_section, make_user
+from tests.factories import PASSWORD, make_user
 from tests.integration.test_client_keeps_secrets_and_manners import set_client
 from tests.integration.test_reviews import ended_session, read, valid_answer
 
@@ -150,25 +149,3 @@ def test_the_owner_choosing_a_strong_enough_password_is_not_locked_out(db):
         )
     except RateLimitedError as refused:
         pytest.fail(f"the owner, right every time, was refused: {refused.message}")
-
-
-def test_a_name_beginning_with_an_accented_capital_is_recognised_as_shown_already(db):
-    """`shown_already` compares the name lowered by Python with the stored name lowered by SQL;
-    SQLite's lower() (the default database) lowers ASCII only, so "Élodie Martin" is stored as
-    "Élodie martin" to it and never equals "élodie martin": a student signs up showing exactly
-    the name their teacher shows. (An attack on the day's fixes, 2026-12-07.)"""
-    teacher = make_user(db, role=Role.teacher, username="e.martin", display_name="Élodie Martin")
-    section = make_section(db, teacher=teacher, name="Counseling 101")
-    try:
-        student = account_service.sign_up_student(
-            db,
-            join_code=section.join_code,
-            username="not.the.teacher",
-            display_name="Élodie Martin",
-            password=GOOD_PASSWORD,
-            browser="lab-pc-1",
-        )
-    except ValidationError as refused:
-        assert "display_name" in refused.field_errors
-        return
-    pytest.fail(f"signed up showing {student.display_name!r}, the name the teacher shows")
