@@ -86,7 +86,10 @@ def sign_in_options() -> None:
             width="stretch",
         ):
             st.login(provider)
-    st.caption("Or log in with the username and password an admin or teacher gave you:")
+    st.caption(
+        "Or log in with the username and password you chose when you signed up, or that an "
+        "admin gave you:"
+    )
 
 
 def sign_in() -> UserRead | None:

@@ -13,11 +13,12 @@ once any conversation has written it; guide and client part together clear it wi
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 
 from backend.clients.read_models import ClientRead
+from backend.config import get_settings
 
 PROMPT_TEMPLATE_VERSION = "client-v3"
 
@@ -65,7 +66,11 @@ REPLY_LENGTH: dict[str, ReplyLength] = {
 
 
 def reply_length(style: object) -> ReplyLength:
-    return REPLY_LENGTH.get(str(style), REPLY_LENGTH["plain"])
+    """The style's length, its cap never above `ANTHROPIC_MAX_TOKENS` (what is sent with every
+    reply, and so what the teacher's hint and the prompt say: a hint had promised a verbose
+    client 195 words under a setting of 100 tokens: an attack, 2026-12-07)."""
+    length = REPLY_LENGTH.get(str(style), REPLY_LENGTH["plain"])
+    return replace(length, max_tokens=min(length.max_tokens, get_settings().anthropic_max_tokens))
 
 
 def reply_length_hint(style: object) -> str:

@@ -171,6 +171,13 @@ def draft_items(
 def demo_items(client: ClientRead, wanted: list[DrillSkill], count: int) -> list[DrillItemInput]:
     """Demo mode's items, offline and free: the bank's model answers, the client's own words."""
     concern = client.presenting_concern.strip().rstrip(".") or "things have been hard"
+    # The client's own line: the bank's had put another person's ("Alex Rivera, 34: Jordan, 34,
+    # warehouse shift lead") and an age of "None" into it (an attack, 2026-12-07).
+    who = ", ".join(
+        part
+        for part in (client.name, str(client.age or ""), (client.occupation or "").strip())
+        if part
+    )
     drafts = []
     for number in range(count):
         skill = wanted[number % len(wanted)]
@@ -178,9 +185,7 @@ def demo_items(client: ClientRead, wanted: list[DrillSkill], count: int) -> list
         drafts.append(
             DrillItemInput(
                 skill=skill,
-                context=f"{client.name}, {client.age}: {example.context.split(':', 1)[-1].strip()}"[
-                    :300
-                ],
+                context=who[:300],
                 statement=f"{concern[:1].upper()}{concern[1:]}. {example.statement}"[:500],
                 model_answer=example.model_answer,
             )

@@ -465,10 +465,9 @@ def _earlier_blocks(earlier_replies: Sequence[str]) -> list[SystemBlock]:
 
 
 def reply_max_tokens(client: ClientRead) -> int:
-    """The cap on one reply: the client's style's (`prompt_service.REPLY_LENGTH`), never above
+    """The cap on one reply: the client's style's (`prompt_service.reply_length`), never above
     `ANTHROPIC_MAX_TOKENS`."""
-    cap = prompt_service.reply_length(client.communication_style).max_tokens
-    return min(cap, get_settings().anthropic_max_tokens)
+    return prompt_service.reply_length(client.communication_style).max_tokens
 
 
 def format_history(turns: list[tuple[str, str]]) -> list[dict]:
