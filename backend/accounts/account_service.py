@@ -114,10 +114,20 @@ _LOOK_ALIKES = str.maketrans(
 )
 
 
+#: Marks that draw nothing after a letter (variation selectors, the grapheme joiner, Mongolian
+#: selectors) and the blank fillers: "Dana Rivera" with one read as the teacher's name (an
+#: attack on the day's fixes, 2026-12-07).
+_DRAWS_NOTHING = re.compile(
+    "[\u034f\u180b-\u180f\ufe00-\ufe0f\U000e0100-\U000e01ef\u115f\u1160\u3164\uffa0\u2800]"
+)
+
+
 def name_key(name: str) -> str:
     """A name as a reader sees it: compatibility forms folded (fullwidth "Ｚ" is "Z"), case and
-    spacing aside, look-alike letters of other scripts read as the Latin ones."""
-    folded = unicodedata.normalize("NFKC", name).casefold().translate(_LOOK_ALIKES)
+    spacing aside, look-alike letters of other scripts read as the Latin ones, what draws
+    nothing left out."""
+    shown = _DRAWS_NOTHING.sub("", as_shown(name))
+    folded = unicodedata.normalize("NFKC", shown).casefold().translate(_LOOK_ALIKES)
     return " ".join(folded.split())
 
 

@@ -169,17 +169,35 @@ def update_details(
     title: str,
     instructions: str,
     due_at: datetime | None,
+    started_from: tuple[str, str, datetime | None] | None = None,
 ) -> AssignmentRead:
     """Correct an assignment's title, instructions and due date (None: none), leaving its
     clients, status and settings as they are: a wrong due date had stayed for good, as nothing
-    on the page could change one (an attack, 2026-12-07)."""
+    on the page could change one (an attack, 2026-12-07). `started_from`: the three as the form
+    showed them; changed since (another tab), the save is refused rather than putting the old
+    ones back unseen (an attack on the day's fixes)."""
     assignment = _get_owned(db, actor, assignment_id)
+    if started_from is not None and started_from != details(assignment):
+        raise DetailsChanged()
     typed = AssignmentInput(title=title, instructions=instructions, due_at=due_at, client_ids=[])
     assignment.title, assignment.instructions = _typed_text(typed, assignment)
     assignment.due_at = _checked_due(due_at, assignment.due_at)
     assignment.updated_at = utcnow()
     db.flush()
     return _read(db, assignment)
+
+
+class DetailsChanged(ConflictError):
+    def __init__(self) -> None:
+        super().__init__(
+            "This assignment's title, instructions or due date were changed elsewhere since you "
+            "opened them: the form now shows them as saved. Make your change again."
+        )
+
+
+def details(assignment: Assignment | AssignmentRead) -> tuple[str, str, datetime | None]:
+    """What `update_details` changes, as a form started from it."""
+    return assignment.title, assignment.instructions, assignment.due_at
 
 
 def set_continuing_client(

@@ -389,6 +389,32 @@ def last_session_missing(db: Session, session: SessionRead) -> str | None:
     return "writing" if job is not None and job.active else "unwritten"
 
 
+def taken_in(db: Session, session: SessionRead) -> str | None:
+    """Whether the memory took this ended session in: "yes"; "writing" (its job is at it);
+    "lost" (its job failed or died: the end of the student's next session with the client
+    writes it first); "no" (no job wrote it: held before the assignment was continuing, or
+    its writing gave up; its teacher can have it written); None when the student said nothing
+    in it (internal: the caller checked access). The page after End had asked about the latest
+    session instead, and promised the next session's end would write one it never does (an
+    attack on the day's fixes, 2026-12-07)."""
+    if session.id not in ended_ids(db, session):
+        return None
+    remembered_at = db.scalar(
+        select(PracticeSession.remembered_at).where(PracticeSession.id == session.id)
+    )
+    written_from = db.scalar(select(ClientMemory.session_id).where(of_session(session)))
+    job = job_service.latest(db, kind=MEMORY_KIND, subject=session.id)
+    if remembered_at is not None or written_from == session.id:
+        return "yes"
+    if job is not None and job.active:
+        return "writing"
+    if job is not None and job.status in (JobStatus.failed, JobStatus.cancelled):
+        return "lost"
+    if job is not None and (job.result or {}).get("written"):
+        return "yes"  # written before sessions recorded it (`remembered_at`)
+    return "no"
+
+
 def latest_ended(db: Session, session: PracticeSession | SessionRead) -> SessionRead | None:
     """The student's latest ended session with this client in this assignment (internal: the
     caller checked access)."""

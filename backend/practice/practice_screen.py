@@ -77,19 +77,19 @@ def read_practice_screen(db: Session, *, actor: UserRead | None, session_id: int
 def _memory_notice(db: Session, session: SessionRead, client_name: str) -> str | None:
     if not memory_service.continuing(db, session):
         return None
+    if not session.is_active:  # an ended session's page: what of this session is remembered
+        return {
+            "yes": f"Continuing client: {client_name} remembers this session.",
+            "writing": f"Continuing client: {client_name} is taking in this session now.",
+            "lost": f"Continuing client: {client_name} has not taken in this session: its "
+            "memory could not be written yet (the end of your next session with "
+            f"{client_name} writes it first, or your teacher can now).",
+            "no": f"Continuing client: {client_name} has not taken in this session (your "
+            "teacher can have its memory written).",
+        }.get(memory_service.taken_in(db, session) or "")
     remembers = memory_service.remembers(db, session)
     before = " It remembers the sessions before it." if remembers else ""
     missing = memory_service.last_session_missing(db, session)
-    if not session.is_active:  # the page after End: this session is the last one
-        if missing == "writing":
-            return f"Continuing client: {client_name} is taking in this session now."
-        if missing == "unwritten":
-            return (
-                f"Continuing client: {client_name} has not taken in this session: its memory "
-                "could not be written yet (your next session's end will, or your teacher can "
-                "now)."
-            )
-        return f"Continuing client: {client_name} will remember this session next time."
     if missing == "writing":
         return (
             f"Continuing client: {client_name} is still taking in your last session and may not "

@@ -275,9 +275,7 @@ def _scores(
     if value is None or not counted.enough_evidence(sum(1 for turn in turns if turn.student)):
         return []
     counted_as = min(SCORE_MAX, max(SCORE_MIN, 1 + round(value / 25)))
-    risk_cap = (
-        (2, "a risk the client voiced was passed over") if risk.passed_over(flagged) else None
-    )
+    risk_cap = (2, RISK_CAP) if risk.passed_over(flagged) else None
     caps = _count_caps(session, turns)
     reflections = [
         number
@@ -455,6 +453,22 @@ def _try_instead(
     )
 
 
+#: What the automatic review writes because a voiced risk was passed over (`rests_on_risk`).
+RISK_CAP = "a risk the client voiced was passed over"
+RISK_WHY = (
+    "When a client speaks of harm, ask about it directly and stay with it before anything else."
+)
+RISK_GOAL = (
+    "When a client mentions harming themself or someone else, stop, ask about it directly and "
+    "take it seriously before anything else."
+)
+
+
+def rests_on_risk(texts: list[str]) -> bool:
+    """Whether any of these texts is the automatic review's because of a passed-over risk."""
+    return any(phrase in text for text in texts for phrase in (RISK_CAP, RISK_WHY, RISK_GOAL))
+
+
 def _template(
     codes: list[str], echo: str, *, risk_missed: bool, misheard: bool, confronts: bool
 ) -> tuple[str, str]:
@@ -465,8 +479,7 @@ def _template(
         return (
             f"{said or 'That sounds serious. '}I want to ask you directly: are you having thoughts of hurting yourself "
             "or someone else?",
-            "When a client speaks of harm, ask about it directly and stay with it before "
-            "anything else.",
+            RISK_WHY,
         )
     if misheard:
         return (
@@ -533,10 +546,7 @@ def _arguing(session: CodedSession, turns: list[Turn]) -> set[int]:
 
 def _goal(counts: dict[str, float | None], flagged: list[RiskCheck], *, arguing: int) -> str:
     if risk.passed_over(flagged):
-        return (
-            "When a client mentions harming themself or someone else, stop, ask about it "
-            "directly and take it seriously before anything else."
-        )
+        return RISK_GOAL
     advice = (counts.get("mi_non_adherent") or 0) > arguing
     if arguing and advice:
         return (

@@ -31,7 +31,7 @@ from backend.models import (
 from backend.models.base import utcnow
 from backend.models.review import BatchStatus, ReviewSource, ReviewStatus
 from backend.practice import branch_service
-from backend.reviews import review_batches, review_rules, review_service
+from backend.reviews import offline_review, review_batches, review_rules, review_service
 from backend.reviews.read_models import ReviewAnswer, ReviewContent, ReviewRead
 from backend.reviews.rubric_schema import NOT_CODED, RubricDefinition
 from backend.utils.formatting import format_time
@@ -117,7 +117,9 @@ def save_teacher_review(
     answer, errors = review_rules.validate(data, turns, rubric, items=review_rules.TEACHER_ITEMS)
     if answer is None:
         raise ValidationError("This review cannot be saved: " + " ".join(errors[:6]))
-    unread = _still_unread(ReviewContent.model_validate(review.content), answer)
+    model = ReviewContent.model_validate(review.content)
+    _no_risk_left_behind(model, answer)
+    unread = _still_unread(model, answer)
     content = ReviewContent(**answer.model_dump(), demo=False, not_english=unread)
     review.teacher_content = content.model_dump(mode="json")
     review.teacher_indicators = review_rules.indicators(
@@ -127,6 +129,27 @@ def save_teacher_review(
     review.reviewed_at = utcnow()
     db.flush()
     return ReviewRead.model_validate(review)
+
+
+def _no_risk_left_behind(model: ReviewContent, answer: ReviewAnswer) -> None:
+    """A teacher who takes out (or marks answered) every risk the student passed over must not
+    keep what the automatic review wrote because of it: ratings held at 2, a goal and a "try
+    instead" about harm would count, with the student reading no warning (an attack on the
+    day's fixes, 2026-12-07)."""
+    passed_over = [item for item in model.risk if not item.responded]
+    if not passed_over or any(not item.responded for item in answer.risk):
+        return
+    texts = [
+        answer.goal,
+        *(s.reasoning for s in answer.scores),
+        *(t.why for t in answer.try_instead),
+    ]
+    if offline_review.rests_on_risk(texts):
+        raise ValidationError(
+            "You took out the passed-over risk (or marked it answered), but the ratings, the goal "
+            "or a suggestion still rest on it (“a risk the client voiced was passed over”). Rate "
+            "and write those again without it, then save."
+        )
 
 
 def _still_unread(model: ReviewContent, answer: ReviewAnswer) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 from fractions import Fraction
 
 
@@ -20,9 +20,11 @@ def format_usd(amount: Decimal | int | None, *, unpriced_label: str = "unpriced"
     # The places by the amount's size, then by the rounded amount: $0.99996 is "$1.00", not
     # "$1.0000" (a huge amount is never rounded to millionths, which Decimal cannot hold).
     step = next((i for i, places in enumerate(steps) if abs(amount) < places * 10_000), 2)
-    shown = amount.quantize(steps[step], rounding=ROUND_HALF_UP)
-    if step < 2 and abs(shown) >= steps[step] * 10_000:
-        shown = amount.quantize(steps[step + 1], rounding=ROUND_HALF_UP)
+    with localcontext() as exact:  # as many digits as the amount has (1e30 too)
+        exact.prec = max(28, amount.adjusted() + 10)
+        shown = amount.quantize(steps[step], rounding=ROUND_HALF_UP)
+        if step < 2 and abs(shown) >= steps[step] * 10_000:
+            shown = amount.quantize(steps[step + 1], rounding=ROUND_HALF_UP)
     return f"${shown}"
 
 

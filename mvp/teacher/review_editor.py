@@ -86,6 +86,7 @@ FORM_KEYS = (
     "new_why",
     "saved_at",
     "form_start",
+    "risk",  # a flag's index shifts once one is taken out (an attack on the day's fixes)
 )
 
 
@@ -224,7 +225,8 @@ def _risks(session_id: int, start: ReviewContent) -> None:
     st.markdown("##### Risk")
     st.caption(
         "The automatic check flags talk of harm broadly. A flag you take out no longer shows the "
-        "student a warning, and their ratings count."
+        "student a warning, and their ratings count: read the ratings, goal and suggestions "
+        "again, as the automatic ones may rest on it."
     )
     for index, item in enumerate(start.risk):
         key = f"risk_{session_id}_{index}"

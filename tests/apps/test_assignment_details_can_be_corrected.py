@@ -72,3 +72,29 @@ def test_an_empty_title_is_refused_and_nothing_changes(app, app_db, teacher):
     at.button(key=f"save_assignment_details_{week.id}").click().run()
     assert "Give the assignment a title." in everything(at)
     assert _stored(app_db, teacher, week).title == "Wek 1"
+
+
+def test_a_save_over_details_another_tab_changed_meanwhile_is_refused_and_shows_them(
+    app, app_db, teacher
+):
+    """The teacher types new instructions in one tab while the title is corrected in another:
+    the first tab's Save is refused and its form shows what is stored, rather than putting the
+    old title back unseen. (An attack on the day's fixes, 2026-12-07.)"""
+    week = _week(app_db, teacher)
+    at = open_page(teacher_app(app), "Sections & assignments")
+    at.text_area(key=f"assignment_instructions_{week.id}").input("Open with a reflection.")
+    with unit_of_work(app_db) as db:  # the other tab
+        current = assignment_service.get_assignment(db, actor=teacher, assignment_id=week.id)
+        assignment_service.update_details(
+            db,
+            actor=teacher,
+            assignment_id=week.id,
+            title="Week 1",
+            instructions=current.instructions,
+            due_at=current.due_at,
+        )
+    at.button(key=f"save_assignment_details_{week.id}").click().run()
+    assert_clean(at)
+    assert "changed elsewhere since you opened them" in everything(at)
+    assert at.text_input(key=f"assignment_title_{week.id}").value == "Week 1"
+    assert _stored(app_db, teacher, week).title == "Week 1"
