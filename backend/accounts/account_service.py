@@ -69,6 +69,9 @@ def _clean_username(username: str | None) -> str:
     ).lower()
 
 
+MAX_DISPLAY_NAME = 120  # users.display_name: a name NFC made longer had crashed PostgreSQL
+
+
 def _validate_new_account(username: str, display_name: str, password: str) -> tuple[str, str]:
     """The cleaned username and display name, or one `ValidationError` naming every bad field."""
     errors: dict[str, str] = {}
@@ -88,6 +91,11 @@ def _validate_new_account(username: str, display_name: str, password: str) -> tu
         )
         if is_blank(display_name):  # empty, or only what draws nothing (zero-width spaces)
             errors["display_name"] = "Enter the name other people will see."
+        elif len(display_name) > MAX_DISPLAY_NAME:  # some letters are stored as two or three
+            errors["display_name"] = (
+                f"Use at most {MAX_DISPLAY_NAME} characters as the name is stored (some letters "
+                "count as two): shorten it a little."
+            )
     except ValidationError as error:
         errors.update(error.field_errors)
         display_name = ""

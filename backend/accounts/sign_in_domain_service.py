@@ -254,7 +254,10 @@ def _create_account(db: Session, *, email: str, name: object, role: Role) -> Use
     if not display_name or has_forbidden_characters(display_name):
         display_name = local[:120]
     if account_service.shown_already(db, display_name):  # never another account's name
-        display_name = f"{display_name[: 120 - len(email) - 3]} ({email})"
+        # The address tells them apart; a long one is cut, never the name to nothing (an
+        # address over 117 characters had made it " (address)", or crashed PostgreSQL).
+        named = f"{display_name[: max(120 - len(email) - 3, 40)]} ({email})"
+        display_name = named if len(named) <= 120 else named[:118] + "…)"
     for attempt in range(5):
         user = User(
             username=_free_username(db, local, attempt),

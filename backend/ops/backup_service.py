@@ -22,7 +22,7 @@ from typing import Any, TextIO
 
 from sqlalchemy import Column, Date, Table, false, func, inspect, or_, select, text, union
 from sqlalchemy import Enum as SAEnum
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -469,8 +469,16 @@ def _check_row(table: Table, row: dict[str, Any], number: int) -> None:
             raise BadCourseFile(f"{where}: {name} must be true or false.")
         if python_type is int and (isinstance(value, bool) or not isinstance(value, int)):
             raise BadCourseFile(f"{where}: {name} must be a whole number.")
+        limit = 2**63 if "BIGINT" in str(column.type).upper() else 2**31  # PostgreSQL's sizes
+        if python_type is int and not -limit <= value < limit:
+            raise BadCourseFile(f"{where}: {name} is too large a number to be the app's.")
         if isinstance(value, str) and has_forbidden_characters(value):
             raise BadCourseFile(f"{where}: {name} holds a control character.")
+        # Longer than its column (SQLite stores it, PostgreSQL refuses it with a traceback: an
+        # attack, 2026-12-07): the app never writes such a value.
+        length = getattr(column.type, "length", None)
+        if isinstance(value, str) and length is not None and len(value) > length:
+            raise BadCourseFile(f"{where}: {name} is longer than the app allows ({length}).")
     if table.name == "users":
         if row.get("role") not in IMPORTED_ROLES:
             raise BadCourseFile(
@@ -650,6 +658,11 @@ def _insert(
     except IntegrityError as error:
         raise BadCourseFile(
             f"The rows of {table.name} do not fit together (a missing or repeated row): "
+            f"{str(error.orig).splitlines()[0]}"
+        ) from None
+    except DataError as error:  # a value its column cannot hold (the checks above missed it)
+        raise BadCourseFile(
+            f"A row of {table.name} holds a value the database cannot store: "
             f"{str(error.orig).splitlines()[0]}"
         ) from None
     summary.rows[table.name] = summary.rows.get(table.name, 0) + len(rows)
