@@ -11,12 +11,12 @@ import sqlite3
 import weakref
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from functools import cache, lru_cache
 from pathlib import Path
 from select import POLLIN, poll
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from sqlalchemy import (
     ColumnElement,
@@ -49,6 +49,7 @@ if TYPE_CHECKING:
 
     from backend.models.base import Base
 
+_Made = TypeVar("_Made")
 ALEMBIC_INI = PROJECT_ROOT / "alembic.ini"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 #: A PostgreSQL connection is replaced once it is this old (at its next checkout).
@@ -481,3 +482,16 @@ def older_than(
     page of a list paged from the last row shown, which a new row cannot shift."""
     at, key = before
     return or_(created < at, and_(created == at, row_id < key))
+
+
+#: How soon after a create the same create is a double click, not a second thing.
+DOUBLE_CLICK = timedelta(seconds=10)
+
+
+def made_moments_ago(db: Session, model: type[_Made], **same: object) -> _Made | None:
+    """The row of `model` with these values created within `DOUBLE_CLICK`, if any: a double click
+    on Create (the form pressed twice before its fields cleared) had made two sections,
+    assignments or drill sets, which nothing deletes (an attack, 2026-12-07)."""
+    since = datetime.now(UTC) - DOUBLE_CLICK
+    query = select(model).filter_by(**same).where(model.created_at >= since)  # type: ignore[attr-defined]
+    return db.scalars(query.order_by(model.id.desc()).limit(1)).first()  # type: ignore[attr-defined]

@@ -102,10 +102,16 @@ def _resume_from_cookie() -> UserRead | None:
     return user
 
 
-def check_login() -> UserRead | None:
+NOT_DONE = (
+    " What you had just pressed was not done (your changes were not saved): log in and do it again."
+)
+
+
+def check_login(not_done: str = "") -> UserRead | None:
     """The logged-in user as the database has them now, or None (logged out here, with the
     reason kept for the log-in screen) once the log-in ended: logged out elsewhere, password
-    changed or reset, account deactivated, or expired."""
+    changed or reset, account deactivated, or expired. `not_done`: said too, for an action the
+    log-in's end stopped (a teacher's Save had seemed done: an attack, 2026-12-07)."""
     token = st.session_state.get(TOKEN_KEY)
     if token is None:
         return None
@@ -114,7 +120,7 @@ def check_login() -> UserRead | None:
             user = account_service.check_login(db, token)
     except account_service.LoginEnded as ended:
         # Not stored, and not shown again (a shared computer): but said, or it seems saved.
-        unsent = " The message you had just sent was not sent." if typed_in_this_run() else ""
+        unsent = " The message you had just sent was not sent." if typed_in_this_run() else not_done
         log_out(ended.message + unsent)
         return None
     st.session_state[USER_KEY] = user
@@ -195,7 +201,7 @@ def guarded(callback: Callable[_P, _R]) -> Callable[_P, _R | None]:
 
     @wraps(callback)
     def run(*args: _P.args, **kwargs: _P.kwargs) -> _R | None:
-        if TOKEN_KEY in st.session_state and check_login() is None:
+        if TOKEN_KEY in st.session_state and check_login(NOT_DONE) is None:
             return None
         try:
             return callback(*args, **kwargs)

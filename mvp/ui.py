@@ -143,6 +143,28 @@ def sticky(widget: Callable[..., object], *args: Any, key: str, **kwargs: Any) -
     return value
 
 
+def follow_stored(fields: dict[str, Any], stored: object, key: str, *, again: bool = False) -> None:
+    """Fill form widgets (`fields`: widget key -> the value the stored row gives it) and keep
+    `stored` (what the service compares a save with: `started_from`) under `key`. Fields nobody
+    typed in follow what is stored, so another tab's save shows; `again`: fill them anyway
+    (after this tab's own save, or a refused one). A stale form had saved its old values over
+    another tab's (two attacks, 2026-12-07)."""
+    state = st.session_state
+    kept = state.get(key)
+    typed_in = kept is not None and any(state.get(k) != v for k, v in kept[1].items())
+    if not again and kept is not None and (kept[0] == stored or typed_in):
+        return  # as stored, or typed in: the save compares
+    for widget, value in fields.items():
+        state[widget] = value
+    state[key] = (stored, dict(fields))
+
+
+def started_from(key: str) -> Any:
+    """What the form `follow_stored` filled under `key` started from (None: not filled)."""
+    kept = st.session_state.get(key)
+    return None if kept is None else kept[0]
+
+
 def field_error(errors: dict[str, str], field: str) -> None:
     """A validation message right under its field."""
     if field in errors:

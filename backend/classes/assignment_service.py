@@ -14,6 +14,7 @@ from backend.checks import check_service
 from backend.classes import section_service
 from backend.classes.read_models import AssignmentInput, AssignmentRead
 from backend.clients import client_service
+from backend.db import made_moments_ago
 from backend.errors import ConflictError, NotFoundError, ValidationError
 from backend.models import Assignment, AssignmentClient, ClientProfile
 from backend.models.base import utcnow
@@ -125,6 +126,9 @@ def create_assignment(
     """A draft: students see it only once it is published."""
     section_service.get_owned_section(db, actor, section_id)
     title, instructions = _typed_text(data)
+    twice = made_moments_ago(db, Assignment, section_id=section_id, title=title)
+    if twice is not None:
+        return _read(db, twice)  # a double click: the draft just made
     assignment = Assignment(
         section_id=section_id,
         title=title,
@@ -144,13 +148,7 @@ def update_assignment(
     db: Session, *, actor: UserRead | None, assignment_id: int, data: AssignmentInput
 ) -> AssignmentRead:
     assignment = _get_owned(db, actor, assignment_id)
-    if assignment.status == AssignmentStatus.published and not data.client_ids:
-        raise ValidationError(
-            f"“{assignment.title}” is published, so it needs at least one client: keep one, or "
-            "unpublish it first."
-        )
-    if assignment.status == AssignmentStatus.published:
-        _met_by_students(db, data.client_ids, then="keep one that is not, or unpublish it first")
+    _keeps_a_client(db, assignment, data.client_ids)
     assignment.title, assignment.instructions = _typed_text(data, assignment)
     assignment.due_at = _checked_due(data.due_at, assignment.due_at)
     assignment.release_reviews = data.release_reviews.value
@@ -185,6 +183,50 @@ def update_details(
     assignment.updated_at = utcnow()
     db.flush()
     return _read(db, assignment)
+
+
+def update_clients(
+    db: Session,
+    *,
+    actor: UserRead | None,
+    assignment_id: int,
+    client_ids: list[int],
+    started_from: list[int] | None = None,
+) -> AssignmentRead:
+    """Set the assignment's clients, leaving the rest as it is. `started_from`: the clients the
+    card showed; changed since (another tab), the save is refused rather than taking a client
+    another tab added away unseen (an attack, 2026-12-07)."""
+    assignment = _get_owned(db, actor, assignment_id)
+    current = _read(db, assignment)
+    if started_from is not None and sorted(started_from) != current.client_ids:
+        raise ClientsChanged(current)
+    _keeps_a_client(db, assignment, client_ids)
+    assignment.updated_at = utcnow()
+    _set_clients(db, actor, assignment, client_ids)
+    return _read(db, assignment)
+
+
+def _keeps_a_client(db: Session, assignment: Assignment, client_ids: list[int]) -> None:
+    """A published assignment keeps at least one client its students may meet."""
+    if assignment.status != AssignmentStatus.published:
+        return
+    if not client_ids:
+        raise ValidationError(
+            f"“{assignment.title}” is published, so it needs at least one client: keep one, or "
+            "unpublish it first."
+        )
+    _met_by_students(db, client_ids, then="keep one that is not, or unpublish it first")
+
+
+class ClientsChanged(ConflictError):
+    """`now`: the assignment as it is, for the card to show."""
+
+    def __init__(self, now: AssignmentRead) -> None:
+        self.now = now
+        super().__init__(
+            f"The clients of “{now.title}” were changed elsewhere since this card showed them: it "
+            "now shows them as saved. Choose again."
+        )
 
 
 class DetailsChanged(ConflictError):

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from backend import access
 from backend.actor import UserRead
 from backend.classes.read_models import RosterEntry, SectionRead
-from backend.db import count_by
+from backend.db import count_by, made_moments_ago
 from backend.errors import ConflictError, NotFoundError, ValidationError
 from backend.models import Enrollment, Section, User
 from backend.models.base import utcnow
@@ -156,6 +156,8 @@ def create_section(
     """A new section with its own join code; the seat limit and the code's expiry are optional."""
     teacher = access.require(db, actor, "section", "create")
     name, seat_limit, expires_at = _checked_settings(name, seat_limit, join_code_expires_at)
+    if (twice := made_moments_ago(db, Section, teacher_id=teacher.id, name=name)) is not None:
+        return _read(db, twice)  # a double click: the section just made
     section = Section(
         teacher_id=teacher.id, name=name, seat_limit=seat_limit, join_code_expires_at=expires_at
     )
@@ -171,15 +173,37 @@ def update_section(
     name: str,
     seat_limit: int | None = None,
     join_code_expires_at: datetime | None = None,
+    started_from: tuple[str, int | None, datetime | None] | None = None,
 ) -> SectionRead:
-    """Rename a section and set (or clear, with None) its seat limit and its code's expiry."""
+    """Rename a section and set (or clear, with None) its seat limit and its code's expiry.
+    `started_from`: the three as the form showed them; changed since (another tab), the save is
+    refused rather than undoing that change unseen (a seat limit had gone: an attack,
+    2026-12-07)."""
     section = get_owned_section(db, actor, section_id)
+    if started_from is not None and started_from != settings(section):
+        raise SettingsChanged(_read(db, section))
     enrolled = _student_counts(db, [section.id]).get(section.id, 0)
     section.name, section.seat_limit, section.join_code_expires_at = _checked_settings(
         name, seat_limit, join_code_expires_at, enrolled, kept_expiry=section.join_code_expires_at
     )
     db.flush()
     return _read(db, section)
+
+
+class SettingsChanged(ConflictError):
+    """`now`: the section as it is, for the form to show."""
+
+    def __init__(self, now: SectionRead) -> None:
+        self.now = now
+        super().__init__(
+            "This section's settings were changed elsewhere since you opened them: the form now "
+            "shows them as saved. Make your change again."
+        )
+
+
+def settings(section: Section | SectionRead) -> tuple[str, int | None, datetime | None]:
+    """What `update_section` changes, as a form started from it."""
+    return section.name, section.seat_limit, section.join_code_expires_at
 
 
 def regenerate_join_code(db: Session, *, actor: UserRead | None, section_id: int) -> SectionRead:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from backend import access
 from backend.actor import UserRead
 from backend.classes import section_service
+from backend.db import made_moments_ago
 from backend.drills.bank import bank_item, bank_items
 from backend.drills.read_models import (
     MAX_ITEMS,
@@ -61,6 +62,8 @@ def create_set(
     """A new, empty set of the caller's (one skill, or None for a mixed set)."""
     actor = access.require(db, actor, "drill", "create")
     title = clean_text(title, field="title", label="The title", max_chars=200, required=True)
+    if (twice := made_moments_ago(db, DrillSet, owner_id=actor.id, title=title)) is not None:
+        return _read(db, twice)  # a double click: the set just made
     drill_set = DrillSet(owner_id=actor.id, title=title, skill=skill)
     db.add(drill_set)
     db.flush()

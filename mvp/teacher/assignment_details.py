@@ -25,21 +25,15 @@ def _keys(assignment_id: int) -> tuple[str, str, str, str, str]:
     )
 
 
-def _fill(assignment: AssignmentRead) -> None:
-    """The fields as the assignment has them, and that it is what they started from."""
+def _fill(assignment: AssignmentRead, *, again: bool = False) -> None:
+    """The fields as the assignment has them (`ui.follow_stored`)."""
     title_key, instructions_key, due_key, from_key, _errors = _keys(assignment.id)
-    state = st.session_state
-    state[title_key], state[instructions_key] = assignment.title, assignment.instructions
-    state[due_key] = assignment.due_at.date() if assignment.due_at else None
-    state[from_key] = assignment_service.details(assignment)
-
-
-def _untouched(assignment_id: int) -> bool:
-    title_key, instructions_key, due_key, from_key, _errors = _keys(assignment_id)
-    state = st.session_state
-    title, instructions, due_at = state[from_key]
-    shown = (state.get(title_key), state.get(instructions_key), state.get(due_key))
-    return shown == (title, instructions, due_at.date() if due_at else None)
+    fields = {
+        title_key: assignment.title,
+        instructions_key: assignment.instructions,
+        due_key: assignment.due_at.date() if assignment.due_at else None,
+    }
+    ui.follow_stored(fields, assignment_service.details(assignment), from_key, again=again)
 
 
 def _save_details(actor: UserRead, assignment_id: int) -> None:
@@ -58,11 +52,12 @@ def _save_details(actor: UserRead, assignment_id: int) -> None:
                 title=title,
                 instructions=state.get(instructions_key) or "",
                 due_at=section_service.end_of_day(state.get(due_key)),
-                started_from=state.get(from_key),
+                started_from=ui.started_from(from_key),
             )
     except assignment_service.DetailsChanged as changed:
         with store.transaction() as db:
-            _fill(assignment_service.get_assignment(db, actor=actor, assignment_id=assignment_id))
+            now = assignment_service.get_assignment(db, actor=actor, assignment_id=assignment_id)
+        _fill(now, again=True)
         ui.flash(changed.message, "warning")
         return
     except ValidationError as error:
@@ -71,20 +66,16 @@ def _save_details(actor: UserRead, assignment_id: int) -> None:
         state[errors_key] = error.field_errors  # under their fields; nothing typed lost
         return
     state[errors_key] = {}
-    _fill(saved)
+    _fill(saved, again=True)
     ui.flash(f"Saved “{safe(saved.title)}”.")
 
 
 def assignment_details(actor: UserRead, assignment: AssignmentRead) -> None:
     """An expander on the card with the assignment's own text and due date, and a Save. Fields
     nothing was typed in follow what is stored (another tab's save, too)."""
-    title_key, instructions_key, due_key, from_key, errors_key = _keys(assignment.id)
-    state = st.session_state
-    if from_key not in state or (
-        state[from_key] != assignment_service.details(assignment) and _untouched(assignment.id)
-    ):
-        _fill(assignment)
-    errors = state.get(errors_key, {})
+    title_key, instructions_key, due_key, _from, errors_key = _keys(assignment.id)
+    _fill(assignment)
+    errors = st.session_state.get(errors_key, {})
     with st.expander("Title, instructions and due date", expanded=bool(errors)):
         st.text_input("Title *", key=title_key, max_chars=200)
         ui.field_error(errors, "title")

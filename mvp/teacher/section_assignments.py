@@ -10,7 +10,7 @@ import streamlit as st
 from backend.actor import UserRead
 from backend.classes import assignment_service
 from backend.classes.assignment_service import UncheckedClients
-from backend.classes.read_models import AssignmentInput, AssignmentRead
+from backend.classes.read_models import AssignmentRead
 from backend.reviews import rubric_service
 from backend.reviews.read_models import RubricRead
 from backend.utils.formatting import format_time
@@ -44,8 +44,10 @@ def _set_published(
 ) -> None:
     """Publish or unpublish; with clients not checked (or failing their check), ask first."""
     st.session_state.pop(_confirm_key(assignment_id), None)
-    if published:  # as the card shows it: the clients chosen there, saved or not
-        _store_chosen_clients(actor, assignment_id)
+    # As the card shows it: the clients chosen there, saved or not (unless another tab changed
+    # them meanwhile: then nothing is published, and the card shows them).
+    if published and _store_chosen_clients(actor, assignment_id) is None:
+        return
     try:
         with store.transaction(write=True) as db:
             assignment = assignment_service.set_published(
@@ -65,31 +67,42 @@ def _set_published(
     )
 
 
-def _store_chosen_clients(actor: UserRead, assignment_id: int) -> AssignmentRead:
-    """The clients the card shows chosen, stored (Save clients; Publish does it first)."""
-    chosen = st.session_state.get(f"assignment_clients_{assignment_id}")
-    with store.transaction(write=True) as db:
-        current = assignment_service.get_assignment(db, actor=actor, assignment_id=assignment_id)
-        if chosen is None or sorted(chosen) == current.client_ids:
-            return current
-        return assignment_service.update_assignment(
-            db,
-            actor=actor,
-            assignment_id=assignment_id,
-            data=AssignmentInput(
-                title=current.title,
-                instructions=current.instructions,
-                due_at=current.due_at,
+def _fill_clients(assignment: AssignmentRead, *, again: bool = False) -> None:
+    """The card's clients as the assignment has them (`ui.follow_stored`)."""
+    key = f"assignment_clients_{assignment.id}"
+    stored = list(assignment.client_ids)
+    ui.follow_stored({key: stored}, stored, f"{key}_from", again=again)
+
+
+def _store_chosen_clients(actor: UserRead, assignment_id: int) -> AssignmentRead | None:
+    """The clients the card shows chosen, stored (Save clients; Publish does it first); None
+    when another tab changed them meanwhile (the card then shows them as stored)."""
+    key = f"assignment_clients_{assignment_id}"
+    chosen, started = st.session_state.get(key), ui.started_from(f"{key}_from")
+    try:
+        with store.transaction(write=True) as db:
+            if chosen is None or started is None or sorted(chosen) == sorted(started):
+                return assignment_service.get_assignment(  # not changed here: nothing to store
+                    db, actor=actor, assignment_id=assignment_id
+                )
+            saved = assignment_service.update_clients(
+                db,
+                actor=actor,
+                assignment_id=assignment_id,
                 client_ids=list(chosen),
-                release_reviews=current.release_reviews,
-                continuing_client=current.continuing_client,
-            ),
-        )
+                started_from=list(started),
+            )
+    except assignment_service.ClientsChanged as changed:
+        _fill_clients(changed.now, again=True)
+        ui.flash(changed.message, "warning")
+        return None
+    _fill_clients(saved, again=True)
+    return saved
 
 
 def _save_assignment_clients(actor: UserRead, assignment_id: int) -> None:
-    saved = _store_chosen_clients(actor, assignment_id)
-    ui.flash(f"Saved the clients of “{safe(saved.title)}”.")
+    if saved := _store_chosen_clients(actor, assignment_id):
+        ui.flash(f"Saved the clients of “{safe(saved.title)}”.")
 
 
 def _set_release_reviews(actor: UserRead, assignment_id: int) -> None:
@@ -139,8 +152,7 @@ def assignment_card(
         assignment_details(actor, assignment)
         options = sorted(set(client_names) | set(assignment.client_ids))
         key = f"assignment_clients_{assignment.id}"
-        if key not in st.session_state:
-            st.session_state[key] = list(assignment.client_ids)
+        _fill_clients(assignment)
         st.multiselect(
             "Clients",
             options,

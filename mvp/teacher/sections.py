@@ -61,10 +61,16 @@ def _save_section(section_id: int) -> None:
                 join_code_expires_at=section_service.end_of_day(
                     state.get(f"edit_code_expires_{section_id}")
                 ),
+                started_from=ui.started_from(f"section_settings_from_{section_id}"),
             )
+    except section_service.SettingsChanged as changed:
+        _fill_settings(changed.now, again=True)
+        ui.flash(changed.message, "warning")
+        return
     except ValidationError as error:
         state[errors_key] = error.field_errors
         raise
+    _fill_settings(section, again=True)
     ui.flash(f"Saved the settings of {safe(section.name)}.")
 
 
@@ -74,7 +80,7 @@ def _regenerate_code(section_id: int) -> None:
     ui.flash(
         f"New join code for {safe(section.name)}: {section.join_code}. The old one stops working."
     )
-    st.session_state.pop(f"edit_code_expires_{section_id}", None)  # an expired date is cleared
+    _fill_settings(section, again=True)  # an expired date is cleared
 
 
 def _remove_student(section_id: int, student_id: int, name: str) -> None:
@@ -113,15 +119,23 @@ def _code_status(section: SectionRead) -> list[str]:
     return [seats, until]
 
 
+def _fill_settings(section: SectionRead, *, again: bool = False) -> None:
+    """The settings form as the section has it (`ui.follow_stored`)."""
+    fields = {
+        f"edit_section_name_{section.id}": section.name,
+        f"edit_seat_limit_{section.id}": section.seat_limit,
+        f"edit_code_expires_{section.id}": section.join_code_expires_at.date()
+        if section.join_code_expires_at
+        else None,
+    }
+    key = f"section_settings_from_{section.id}"
+    ui.follow_stored(fields, section_service.settings(section), key, again=again)
+
+
 def section_settings(section: SectionRead) -> None:
     """Rename the section; set or clear its seat limit and its code's expiry."""
     state = st.session_state
-    state.setdefault(f"edit_section_name_{section.id}", section.name)
-    state.setdefault(f"edit_seat_limit_{section.id}", section.seat_limit)
-    state.setdefault(
-        f"edit_code_expires_{section.id}",
-        section.join_code_expires_at.date() if section.join_code_expires_at else None,
-    )
+    _fill_settings(section)
     errors = state.get(f"section_settings_errors_{section.id}", {})
     with st.expander("Section settings", expanded=bool(errors)):
         with st.form(f"section_settings_{section.id}", border=False):

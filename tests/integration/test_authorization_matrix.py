@@ -1234,6 +1234,14 @@ def _operations() -> dict[str, Operation]:
             ),
             SECTION_MANAGE,
         ),
+        "update_assignment_clients": _op(
+            assignment_service.update_clients,
+            lambda f, db, w, a: f(
+                db, actor=a, assignment_id=w.assignment_id, client_ids=[w.client_id]
+            ),
+            SECTION_MANAGE,
+            CLIENT_EDIT,
+        ),
         "update_assignment_details": _op(
             assignment_service.update_details,
             lambda f, db, w, a: f(
