@@ -121,13 +121,18 @@ def _checked_due(due_at: datetime | None, stored: datetime | None = None) -> dat
 
 
 def create_assignment(
-    db: Session, *, actor: UserRead | None, section_id: int, data: AssignmentInput
+    db: Session,
+    *,
+    actor: UserRead | None,
+    section_id: int,
+    data: AssignmentInput,
+    once: bool = False,
 ) -> AssignmentRead:
-    """A draft: students see it only once it is published."""
+    """A draft: students see it only once it is published. `once`: a form's Create, which a
+    double click presses twice (`db.made_moments_ago`)."""
     section_service.get_owned_section(db, actor, section_id)
     title, instructions = _typed_text(data)
-    twice = made_moments_ago(db, Assignment, section_id=section_id, title=title)
-    if twice is not None:
+    if once and (twice := made_moments_ago(db, Assignment, section_id=section_id, title=title)):
         return _read(db, twice)  # a double click: the draft just made
     assignment = Assignment(
         section_id=section_id,

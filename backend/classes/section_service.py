@@ -152,11 +152,13 @@ def create_section(
     name: str,
     seat_limit: int | None = None,
     join_code_expires_at: datetime | None = None,
+    once: bool = False,
 ) -> SectionRead:
-    """A new section with its own join code; the seat limit and the code's expiry are optional."""
+    """A new section with its own join code; the seat limit and the code's expiry are optional.
+    `once`: a form's Create, which a double click presses twice (`db.made_moments_ago`)."""
     teacher = access.require(db, actor, "section", "create")
     name, seat_limit, expires_at = _checked_settings(name, seat_limit, join_code_expires_at)
-    if (twice := made_moments_ago(db, Section, teacher_id=teacher.id, name=name)) is not None:
+    if once and (twice := made_moments_ago(db, Section, teacher_id=teacher.id, name=name)):
         return _read(db, twice)  # a double click: the section just made
     section = Section(
         teacher_id=teacher.id, name=name, seat_limit=seat_limit, join_code_expires_at=expires_at

@@ -57,12 +57,18 @@ def list_bank(
 
 
 def create_set(
-    db: Session, *, actor: UserRead | None, title: str, skill: DrillSkill | None = None
+    db: Session,
+    *,
+    actor: UserRead | None,
+    title: str,
+    skill: DrillSkill | None = None,
+    once: bool = False,
 ) -> DrillSetRead:
-    """A new, empty set of the caller's (one skill, or None for a mixed set)."""
+    """A new, empty set of the caller's (one skill, or None for a mixed set). `once`: a form's
+    Create, which a double click presses twice (`db.made_moments_ago`)."""
     actor = access.require(db, actor, "drill", "create")
     title = clean_text(title, field="title", label="The title", max_chars=200, required=True)
-    if (twice := made_moments_ago(db, DrillSet, owner_id=actor.id, title=title)) is not None:
+    if once and (twice := made_moments_ago(db, DrillSet, owner_id=actor.id, title=title)):
         return _read(db, twice)  # a double click: the set just made
     drill_set = DrillSet(owner_id=actor.id, title=title, skill=skill)
     db.add(drill_set)

@@ -63,7 +63,7 @@ def _create_assignment(actor: UserRead, section_id: int) -> None:
     try:
         with store.transaction(write=True) as db:
             created = assignment_service.create_assignment(
-                db, actor=actor, section_id=section_id, data=data
+                db, actor=actor, section_id=section_id, data=data, once=True
             )
     except ValidationError as error:
         if not error.field_errors:

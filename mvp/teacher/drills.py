@@ -32,7 +32,7 @@ SKILL_CHOICES: list[DrillSkill | None] = [None, *SKILLS]
 def _create() -> None:
     with store.transaction(write=True) as db:
         created = drill_service.create_set(
-            db, actor=actor, title=state["drill_title"], skill=state["drill_skill"]
+            db, actor=actor, title=state["drill_title"], skill=state["drill_skill"], once=True
         )
     state["drill_title"] = ""
     state["teacher_drill_set"] = state["_kept_teacher_drill_set"] = created.id

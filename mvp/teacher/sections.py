@@ -33,6 +33,7 @@ def _create_section() -> None:
                 name=state["section_name"],
                 seat_limit=state.get("section_seat_limit"),
                 join_code_expires_at=section_service.end_of_day(state.get("section_code_expires")),
+                once=True,
             )
     except ValidationError as error:
         state["section_errors"] = error.field_errors
