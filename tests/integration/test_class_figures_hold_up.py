@@ -193,25 +193,10 @@ def test_the_sessions_csv_tells_apart_two_assignments_of_one_title(db):
     import csv
     import io
 
-    from backend.models.enums import Role
     from backend.reviews import progress_service
-    from tests.factories import enroll, make_assignment, make_client, make_section, make_user
-    from tests.integration.test_class_figures_hold_up import _reviewed
+    from tests.integration.test_grades_name_things_as_the_page_does import two_of_one_title
 
-    teacher = make_user(db, role=Role.teacher)
-    alex = make_client(db, teacher=teacher, name="Alex Rivera")
-    dana = make_client(db, teacher=teacher, name="Dana Lee")
-    section = make_section(db, teacher=teacher, name="Skills 101")
-    ann = make_user(db, display_name="Ann")
-    enroll(db, section=section, student=ann)
-    first = make_assignment(
-        db, teacher=teacher, section=section, clients=[alex], title="Intake interview"
-    )
-    second = make_assignment(
-        db, teacher=teacher, section=section, clients=[dana], title="Intake interview"
-    )
-    _reviewed(db, ann, alex, first, reflections=4, questions=3)
-    _reviewed(db, ann, dana, second, reflections=4, questions=3)
+    teacher, section, _first, _second = two_of_one_title(db, "Intake interview")
 
     (choice,) = progress_service.class_choices(db, actor=teacher)
     picker = set(choice.assignments.values())

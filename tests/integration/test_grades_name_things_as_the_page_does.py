@@ -22,19 +22,17 @@ from tests.factories import (
 from tests.integration.test_class_figures_hold_up import _reviewed
 
 
-def _two_role_plays(db):
-    """A section with two assignments titled "Role play" (one per client) and a graded session
-    of Ann's under each."""
+def two_of_one_title(db, title: str = "Role play"):
+    """A section with two assignments of one title (one per client) and a graded session of
+    Ann's under each (rated 2 and 5)."""
     teacher = make_user(db, role=Role.teacher)
     alex = make_client(db, teacher=teacher, name="Alex Rivera")
     dana = make_client(db, teacher=teacher, name="Dana Lee")
     section = make_section(db, teacher=teacher, name="Skills 101")
     ann = make_user(db, display_name="Ann")
     enroll(db, section=section, student=ann)
-    first = make_assignment(db, teacher=teacher, section=section, clients=[alex], title="Role play")
-    second = make_assignment(
-        db, teacher=teacher, section=section, clients=[dana], title="Role play"
-    )
+    first = make_assignment(db, teacher=teacher, section=section, clients=[alex], title=title)
+    second = make_assignment(db, teacher=teacher, section=section, clients=[dana], title=title)
     _reviewed(db, ann, alex, first, reflections=4, questions=3, score=2)
     _reviewed(db, ann, dana, second, reflections=4, questions=3, score=5)
     return teacher, section, first, second
@@ -55,7 +53,7 @@ def test_one_assignments_grades_file_heads_its_column_as_the_whole_sections_file
     heads its column plain "Role play". A teacher who imported the first one alone ("Role play",
     its grades 40) and then the second one alone sends the second's grades (100) onto the same
     Canvas column "Role play": the first assignment's grades are overwritten by the second's. (An attack, 2026-12-07.)"""
-    teacher, section, first, second = _two_role_plays(db)
+    teacher, section, first, second = two_of_one_title(db)
     everything = _canvas_header(db, teacher, section)
     (choice,) = progress_service.class_choices(db, actor=teacher)
     picked = choice.assignments[second.id]
@@ -71,7 +69,7 @@ def test_one_assignments_grades_file_heads_its_column_as_the_whole_sections_file
 def test_one_assignments_sessions_csv_names_it_as_the_picker_does(db):
     """The sessions CSV of the picker's "Role play #2" alone names its assignment "Role play":
     the same words as the other assignment's rows in another download. (An attack, 2026-12-07.)"""
-    teacher, section, first, second = _two_role_plays(db)
+    teacher, section, first, second = two_of_one_title(db)
     (choice,) = progress_service.class_choices(db, actor=teacher)
     progress = progress_service.class_progress(
         db, actor=teacher, section_id=section.id, assignment_id=second.id

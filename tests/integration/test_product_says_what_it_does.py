@@ -30,23 +30,30 @@ def test_the_style_hint_names_the_word_cap_a_reply_really_gets(configure):
         )
 
 
-def test_demo_drafted_items_never_say_none_for_a_client_without_an_age(committed_engine):
-    """Age is optional on a client ("Age: optional"); a demo-mode draft from such a client puts
-    the Python word "None" in every item's context line, which the teacher reads and, once
-    accepted, every student. (An attack, 2026-12-07.)"""
-    with unit_of_work(committed_engine) as db:
-        teacher = make_user(db, role=Role.teacher, username="ageless.teacher")
-        client = make_client(db, teacher=teacher, name="Robin Ash", age=None)
+def _demo_drafted_contexts(engine, username: str, **client_fields) -> list[str]:
+    """The context lines of three reflect items drafted in demo mode from a new client."""
+    with unit_of_work(engine) as db:
+        teacher = make_user(db, role=Role.teacher, username=username)
+        client = make_client(db, teacher=teacher, **client_fields)
         drill_set = drill_service.create_set(
             db, actor=teacher, title="Drafted", skill=DrillSkill.reflect
         )
     generation.draft_items(
-        Database(committed_engine), actor=teacher, set_id=drill_set.id, client_id=client.id, count=3
+        Database(engine), actor=teacher, set_id=drill_set.id, client_id=client.id, count=3
     )
-    with unit_of_work(committed_engine, write=False) as db:
+    with unit_of_work(engine, write=False) as db:
         items = drill_service.get_set(db, actor=teacher, set_id=drill_set.id).items
     assert items
-    contexts = [item.context for item in items]
+    return [item.context for item in items]
+
+
+def test_demo_drafted_items_never_say_none_for_a_client_without_an_age(committed_engine):
+    """Age is optional on a client ("Age: optional"); a demo-mode draft from such a client puts
+    the Python word "None" in every item's context line, which the teacher reads and, once
+    accepted, every student. (An attack, 2026-12-07.)"""
+    contexts = _demo_drafted_contexts(
+        committed_engine, "ageless.teacher", name="Robin Ash", age=None
+    )
     assert not any("None" in context for context in contexts), contexts
 
 
@@ -57,17 +64,7 @@ def test_demo_drafted_items_describe_the_chosen_client_not_a_bank_person(committ
     drinking." - two people, and the statement is then Alex's concern plus Jordan's words. (An attack, 2026-12-07.)"""
     from backend.drills.bank import bank_items
 
-    with unit_of_work(committed_engine) as db:
-        teacher = make_user(db, role=Role.teacher, username="bank.teacher")
-        client = make_client(db, teacher=teacher)  # Alex Rivera, 34
-        drill_set = drill_service.create_set(
-            db, actor=teacher, title="Drafted", skill=DrillSkill.reflect
-        )
-    generation.draft_items(
-        Database(committed_engine), actor=teacher, set_id=drill_set.id, client_id=client.id, count=3
-    )
-    with unit_of_work(committed_engine, write=False) as db:
-        items = drill_service.get_set(db, actor=teacher, set_id=drill_set.id).items
+    contexts = _demo_drafted_contexts(committed_engine, "bank.teacher")  # Alex Rivera, 34
     bank_people = {item.context.split(",", 1)[0] for item in bank_items(DrillSkill.reflect)}
-    named = [(item.context, p) for item in items for p in bank_people if f" {p}," in item.context]
+    named = [(context, p) for context in contexts for p in bank_people if f" {p}," in context]
     assert not named, named
