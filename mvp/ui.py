@@ -151,8 +151,11 @@ def follow_stored(fields: dict[str, Any], stored: object, key: str, *, again: bo
     another tab's (two attacks, 2026-12-07)."""
     state = st.session_state
     kept = state.get(key)
+    # A widget not drawn in a run loses its value (another page visited, another section
+    # chosen): the form is then filled again, never left empty (an attack on the day's fixes).
+    forgotten = any(widget not in state for widget in fields)
     typed_in = kept is not None and any(state.get(k) != v for k, v in kept[1].items())
-    if not again and kept is not None and (kept[0] == stored or typed_in):
+    if not again and not forgotten and kept is not None and (kept[0] == stored or typed_in):
         return  # as stored, or typed in: the save compares
     for widget, value in fields.items():
         state[widget] = value

@@ -33,7 +33,14 @@ from backend.models.base import utcnow
 from backend.models.enums import Role
 from backend.models.user import LoginEndReason
 from backend.utils.rate_limiter import RateLimiter, get_rate_limiter
-from backend.utils.text import as_shown, bounded, clean_text, has_forbidden_characters, is_blank
+from backend.utils.text import (
+    as_shown,
+    bounded,
+    clean_text,
+    drawn,
+    has_forbidden_characters,
+    is_blank,
+)
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
 MIN_PASSWORD_LENGTH = 8
@@ -122,19 +129,11 @@ _LOOK_ALIKES = str.maketrans(
 )
 
 
-#: Marks that draw nothing after a letter (variation selectors, the grapheme joiner, Mongolian
-#: selectors) and the blank fillers: "Dana Rivera" with one read as the teacher's name (an
-#: attack on the day's fixes, 2026-12-07).
-_DRAWS_NOTHING = re.compile(
-    "[\u034f\u180b-\u180f\ufe00-\ufe0f\U000e0100-\U000e01ef\u115f\u1160\u3164\uffa0\u2800]"
-)
-
-
 def name_key(name: str) -> str:
     """A name as a reader sees it: compatibility forms folded (fullwidth "Ｚ" is "Z"), case and
     spacing aside, look-alike letters of other scripts read as the Latin ones, what draws
     nothing left out."""
-    shown = _DRAWS_NOTHING.sub("", as_shown(name))
+    shown = drawn(as_shown(name))
     folded = unicodedata.normalize("NFKC", shown).casefold().translate(_LOOK_ALIKES)
     return " ".join(folded.split())
 

@@ -44,6 +44,22 @@ def as_shown(value: str) -> str:
     return " ".join(unicodedata.normalize("NFC", drawn).split())
 
 
+#: What draws nothing after a letter without being a format character (`as_shown` drops
+#: those): variation selectors, the grapheme joiner, Mongolian selectors, Khmer inherent vowels,
+#: and the blank fillers. A name with one had read as another account's (an attack on the day's
+#: fixes, 2026-12-07).
+_DRAWS_NOTHING = re.compile(
+    "[\u034f\u17b4\u17b5\u180b-\u180f\ufe00-\ufe0f\U000e0100-\U000e01ef"
+    + "".join(_BLANK_FILLERS)
+    + "]"
+)
+
+
+def drawn(value: str) -> str:
+    """`value` without what draws nothing (for telling names apart as a reader does)."""
+    return _DRAWS_NOTHING.sub("", value)
+
+
 def is_blank(value: str) -> bool:
     """Nothing in `value` shows on screen (a message of zero-width spaces looks empty too)."""
     return all(

@@ -4,8 +4,13 @@ day's fixes, 2026-12-07)."""
 
 from __future__ import annotations
 
+import pytest
+
 from backend.db import unit_of_work
+from backend.errors import ValidationError
+from backend.models.enums import Role
 from backend.practice import practice_screen
+from tests.factories import make_section, make_user
 from tests.integration.test_client_memory import SAFE_REPLY, SUMMARY, _continuing, _session
 from tests.integration.test_client_memory_takes_in_lost_sessions import WALK, _lost_session
 
@@ -71,21 +76,21 @@ def _sign_up(db, section, username: str, name: str):
     )
 
 
-def test_a_name_with_an_invisible_mark_is_a_look_alike(db):
-    """`name_key` reads a name "as a reader sees it", but a combining grapheme joiner (U+034F)
-    or a variation selector (U+FE00) after a letter draws nothing and is neither removed by
-    `as_shown` (only format characters, Cf) nor by `name_key`: "Dana Rivera" followed by one
-    reads exactly as the teacher's name on every roster, and the sign-up is let through. (An attack on the day's fixes, 2026-12-07.)"""
-    import pytest
-
-    from backend.errors import ValidationError
-    from backend.models.enums import Role
-    from tests.factories import make_section, make_user
-
+@pytest.mark.parametrize(
+    "mark",
+    ["\ufe00", "\u034f", "\U0001d159", "\u17b4", "\u17b5"],
+    ids=["variation selector", "grapheme joiner", "null notehead", "khmer aq", "khmer aa"],
+)
+def test_a_name_with_an_invisible_mark_is_a_look_alike(db, mark):
+    """`name_key` reads a name "as a reader sees it", but a mark that draws nothing after a
+    letter (a variation selector, the combining grapheme joiner, the null notehead, Khmer's
+    inherent vowels) was neither removed by `as_shown` (only format characters, Cf) nor by
+    `name_key`: "Dana Rivera" followed by one reads exactly as the teacher's name on every
+    roster, and the sign-up was let through. (Two attacks on the day's fixes, 2026-12-07.)"""
     teacher = make_user(db, role=Role.teacher, username="d.rivera", display_name="Dana Rivera")
     section = make_section(db, teacher=teacher, name="Counseling 101")
     with pytest.raises(ValidationError) as refused:
-        _sign_up(db, section, "not.the.teacher", "Dana Rivera\ufe00")
+        _sign_up(db, section, "not.the.teacher", f"Dana Rivera{mark}")
     assert "display_name" in refused.value.field_errors
 
 
