@@ -214,18 +214,28 @@ def judge_probes(
 
 def _unjudged(data: dict, transcripts: list[ProbeTranscript]) -> list[str]:
     """The probes an answer gives no whole judgement of (all of them when it does not parse):
-    left out, a dimension without a status, or a "warn" or "fail" without any finding. Scored,
-    each would read as passed where the judge did not say so (a "fail" of the hidden
-    information with no quote had shown as a pass: an attack, 2026-12-07)."""
+    left out, a dimension without a status, or a "warn" or "fail" without a finding whose quote
+    holds up (word for word in its turn). Scored, each would read as passed where the judge did
+    not say so (a "fail" of the hidden information with no quote, then with only a paraphrased
+    one, had shown as a pass: an attack, and one on the day's fixes, 2026-12-07)."""
     try:
         answer = JudgeAnswer.model_validate(data)
     except PydanticValidationError:
         return [transcript.key for transcript in transcripts]
+    by_key = {transcript.key: transcript for transcript in transcripts}
+
+    def shown(probe: str, dimension: JudgedDimension) -> bool:
+        transcript = by_key.get(probe)
+        return dimension.status == "pass" or (
+            transcript is not None
+            and any(_check_quote(item, transcript, "") is None for item in dimension.findings)
+        )
+
     whole = {
         probe.probe
         for probe in answer.probes
         if {dimension.key for dimension in probe.dimensions} >= set(get_args(DimensionKey))
-        and all(dimension.status == "pass" or dimension.findings for dimension in probe.dimensions)
+        and all(shown(probe.probe, dimension) for dimension in probe.dimensions)
     }
     return [transcript.key for transcript in transcripts if transcript.key not in whole]
 
