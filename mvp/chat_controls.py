@@ -16,6 +16,7 @@ from backend.errors import AppError
 from backend.ops import database_service
 from backend.practice import conversation_service
 from backend.practice.conversation_service import ConversationView
+from backend.practice.read_models import SessionRead
 from mvp import a11y, auth, store, ui
 
 logger = logging.getLogger(__name__)
@@ -134,7 +135,12 @@ def end_and_start_over(
             _start_over(database, actor, view, keys, session_key)
     if st.session_state.get(keys.restart):
         with st.container(border=True, key="restart_confirmation"):
-            st.warning("Start over? This ends the current conversation.", icon=":material/help:")
+            ends = (
+                "this try of the moment and the test conversation it comes from"
+                if session.branch_of_id is not None
+                else "the current conversation"
+            )
+            st.warning(f"Start over? This ends {ends}.", icon=":material/help:")
             left, right = st.columns(2)
             if left.button("Yes, start over", key="confirm_start_over", type="primary"):
                 st.session_state.pop(keys.restart, None)
@@ -156,12 +162,7 @@ def _start_over(
     def restart() -> None:
         if view.session.is_active:
             conversation_service.end_conversation(database, actor=actor, session_id=view.session.id)
-        fresh = conversation_service.start_conversation(
-            database,
-            actor=actor,
-            client_id=view.session.client_id,
-            assignment_id=view.session.assignment_id,
-        )
+        fresh = _fresh(database, actor, view)
         forget_unsent(keys)  # Start over leaves the words not sent behind
         for key in (keys.notice, keys.resumed):
             st.session_state.pop(key, None)
@@ -169,6 +170,28 @@ def _start_over(
         a11y.focus_next_run(MESSAGE_BOX)  # a new conversation: ready to type in it
 
     _act(restart)
+
+
+def _fresh(
+    database: database_service.Database, actor: UserRead, view: ConversationView
+) -> SessionRead:
+    """A new conversation with the client. From a try of one moment, the conversation it
+    rewound is still open and would be handed back: it is ended too, as the confirmation says
+    (Start over had reopened the old test chat: an attack, 2026-12-07)."""
+
+    def start() -> SessionRead:
+        return conversation_service.start_conversation(
+            database,
+            actor=actor,
+            client_id=view.session.client_id,
+            assignment_id=view.session.assignment_id,
+        )
+
+    fresh = start()
+    if view.session.branch_of_id is not None and fresh.message_count:
+        conversation_service.end_conversation(database, actor=actor, session_id=fresh.id)
+        fresh = start()
+    return fresh
 
 
 def _act(action: Callable[[], object]) -> None:

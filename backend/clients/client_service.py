@@ -70,6 +70,8 @@ def _explain(field: str, problem: ErrorDetails) -> str:
     context = problem.get("ctx", {})
     if field == "personality_traits" and kind in {"too_short", "too_long"}:
         return "Choose between 2 and 5 personality traits."
+    if field == "principles" and kind == "too_long":
+        return f"A client has at most {context.get('max_length')} principles: take one out."
     if kind == "string_too_short":
         return f"{label} is required."
     if kind == "string_too_long":

@@ -13,6 +13,7 @@ from backend.clients.read_models import ClientRead
 from backend.errors import AppError
 from backend.models.enums import PERSONALITY_TRAITS, CommunicationStyle, Difficulty
 from mvp import auth, store, ui
+from mvp.teacher.client_principles import principle_fields, principles_in_form, set_principles
 
 safe = ui.safe_markdown  # every piece of text a person wrote goes through it
 
@@ -38,9 +39,7 @@ NUMBER_FIELDS = {"age", "hidden_reveal_after_turns"}  # empty is None, not ""
 FORM_TARGET = "client_form_target"  # None (closed), "new", or the id of the client being edited
 FORM_ERRORS = "client_form_errors"  # field -> why the last save was refused
 FORM_NOTICE = "client_form_notice"  # the refusal itself, shown next to the Save button
-PRINCIPLES = "client_principles"  # the principles in the form (their inputs: client_principle_<n>)
 FORM_VERSION = "client_form_version"  # the version of the client the form was filled from
-MAX_PRINCIPLES = 10
 
 
 # Client form -----------------------------------------------------------------------------------
@@ -54,35 +53,7 @@ def _fill_form(client: ClientRead | None) -> None:
         elif value is None and field not in NUMBER_FIELDS:
             value = ""
         st.session_state[f"client_{field}"] = list(value) if isinstance(value, list) else value
-    _set_principles(client.principles if client is not None else [])
-
-
-# Principles: short rules for playing the client, edited in the form one input each ----------------
-def _principle_key(index: int) -> str:
-    return f"client_principle_{index}"
-
-
-def _principles_in_form() -> list[str]:
-    count = len(st.session_state.get(PRINCIPLES, []))
-    return [str(st.session_state.get(_principle_key(index)) or "") for index in range(count)]
-
-
-def _set_principles(principles: list[str]) -> None:
-    for index in range(len(st.session_state.get(PRINCIPLES, []))):
-        st.session_state.pop(_principle_key(index), None)
-    st.session_state[PRINCIPLES] = list(principles)
-    for index, principle in enumerate(principles):
-        st.session_state[_principle_key(index)] = principle
-
-
-def add_principle(text: str = "") -> None:
-    _set_principles([*_principles_in_form(), text])
-
-
-def _remove_principle(index: int) -> None:
-    principles = _principles_in_form()
-    del principles[index]
-    _set_principles(principles)
+    set_principles(client.principles if client is not None else [])
 
 
 def open_form(target: str | int, client: ClientRead | None = None) -> None:
@@ -108,7 +79,7 @@ def _save_client(actor: UserRead) -> None:
     _clear_refusal()
     target: str | int = st.session_state[FORM_TARGET]  # the form is open: "new" or an id
     data = {field: st.session_state.get(f"client_{field}") for field in CLIENT_DEFAULTS}
-    data["principles"] = [text for text in _principles_in_form() if text.strip()]
+    data["principles"] = [text for text in principles_in_form() if text.strip()]
     version = st.session_state.get(FORM_VERSION)  # the client's, as the form was filled
     try:
         with store.transaction(write=True) as db:
@@ -146,7 +117,7 @@ def client_form(actor: UserRead, target: str | int) -> None:
             _who_fields(errors)
             _manner_fields(errors)
             _story_fields(errors)
-            _principle_fields(errors)
+            principle_fields(errors)
             _form_refusal(errors)
             st.form_submit_button(
                 "Save client",
@@ -249,38 +220,6 @@ def _story_fields(errors: dict[str, str]) -> None:
         "information is held back and the client stays in character.",
     )
     ui.field_error(errors, "hidden_reveal_after_turns")
-
-
-def _principle_fields(errors: dict[str, str]) -> None:
-    """Principles: one input each, with Remove beside it and Add below (they keep what was typed
-    in the form and save nothing: Save client does)."""
-    st.markdown("**Principles for playing this client**")
-    st.caption(
-        "Short rules the model follows, such as “When praised, you doubt that it matters”. "
-        "Turn a finding of the client check into one, or write your own (up to 10)."
-    )
-    for index in range(len(st.session_state.get(PRINCIPLES, []))):
-        text, remove = st.columns([6, 1], vertical_alignment="bottom")
-        text.text_input(
-            f"Principle {index + 1}",
-            key=_principle_key(index),
-            max_chars=300,
-            label_visibility="collapsed",
-        )
-        remove.form_submit_button(
-            "Remove",
-            key=f"remove_principle_{index}",
-            on_click=_remove_principle,
-            args=(index,),
-        )
-    ui.field_error(errors, "principles")
-    st.form_submit_button(
-        "Add a principle",
-        key="add_principle",
-        icon=":material/add:",
-        disabled=len(st.session_state.get(PRINCIPLES, [])) >= MAX_PRINCIPLES,
-        on_click=add_principle,
-    )
 
 
 def _form_refusal(errors: dict[str, str]) -> None:

@@ -18,7 +18,8 @@ from backend.utils.formatting import Named, format_time, told_apart
 from mvp import auth, store, ui
 from mvp.help.steps import TEACHER_START
 from mvp.teacher import shared
-from mvp.teacher.client_form import FORM_TARGET, add_principle, client_form, close_form, open_form
+from mvp.teacher.client_form import FORM_TARGET, client_form, close_form, open_form
+from mvp.teacher.client_principles import draft_principle
 
 actor = auth.require_role(Role.teacher, Role.admin)
 safe = ui.safe_markdown  # every piece of text a person wrote goes through it
@@ -241,8 +242,7 @@ def _principle_from_check() -> bool:
     with store.transaction() as db:
         client = client_service.get_client(db, actor=actor, client_id=client_id)
     open_form(client_id, client)
-    add_principle(text)
-    return True
+    return draft_principle(text)
 
 
 def clients_page() -> None:

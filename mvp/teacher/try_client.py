@@ -10,8 +10,9 @@ from backend.errors import AppError
 from backend.models.enums import MessageRole, Role, SessionStatus
 from backend.practice import branch_service, conversation_service, history_service, session_service
 from backend.practice.read_models import MessageRead
-from mvp import auth, branch_view, store, ui
+from mvp import auth, branch_view, chat_unsent, store, ui
 from mvp.chat import chat_panel
+from mvp.chat_controls import ChatKeys, keep_unsent_words
 from mvp.teacher import shared
 
 actor = auth.require_role(Role.teacher, Role.admin)
@@ -33,6 +34,26 @@ def _test_session_id(client_id: int) -> int | None:
 
 def _start_test(client_id: int) -> None:
     shared.start_test(actor, client_id)
+
+
+def _archived_meanwhile(clients: list[ClientRead]) -> bool:
+    """Words typed to the conversation last shown, whose client is no longer listed (archived
+    in another tab): they wait with that conversation as not sent and reach no other client's
+    chat, which had taken them (or they were gone without a word: an attack, 2026-12-07)."""
+    session_id, typed = st.session_state.get(shared.TRY_SESSION_KEY), ui.typed_in_this_run()
+    if session_id is None or not typed:
+        return False
+    with store.transaction() as db:
+        session = session_service.get_session(db, actor=actor, session_id=session_id)
+    if session.client_id in {client.id for client in clients}:
+        return False
+    st.session_state[ui.TYPED_TAKEN_KEY] = True
+    chat_unsent.show_unsent(
+        keep_unsent_words(ChatKeys(session_id), typed),
+        "Not sent: the client was archived meanwhile (restore it on Clients to go on)",
+    )
+    st.button("Choose another client", key="after_archived", icon=":material/arrow_forward:")
+    return True
 
 
 def pick_client(clients: list[ClientRead]) -> ClientRead:
@@ -133,6 +154,8 @@ def try_page() -> None:
             "No clients to try yet. Create one on the **Clients** page, then press "
             "**Test conversation** on its card."
         )
+        return
+    if _archived_meanwhile(clients):
         return
     client = pick_client(clients)
     about(client)
