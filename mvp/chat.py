@@ -134,7 +134,13 @@ class _Turn:
         unsent = unsent_messages(self.keys)
         notice = state.get(self.keys.notice) if view.awaiting_reply else None
         resend = self._show_unsent(unsent) if unsent else False
-        retry = self._show_notice(*notice) if notice else False
+        # A Retry pressed asks before its notice is drawn again: one that fails once more draws
+        # the notice and its Retry once (twice in one run had crashed the page: an attack,
+        # 2026-12-07).
+        pressed = state.pop(self.keys.retry, False)
+        retry = bool(notice) and pressed
+        if notice and not retry:
+            self._show_notice(*notice)
 
         if prompt:
             return self._send(prompt)
@@ -180,12 +186,16 @@ class _Turn:
             )
         return sent
 
-    def _show_notice(self, notice: str, retryable: bool = True) -> bool:
+    def _show_notice(self, notice: str, retryable: bool = True) -> None:
         self.notice_slot.warning(ui.for_reader(notice), icon=":material/hourglass_empty:")
-        retry: bool = retryable and self.retry_button.button(
-            "Retry", key="retry_reply", icon=":material/refresh:"
-        )
-        return retry
+        if retryable:
+            self.retry_button.button(
+                "Retry",
+                key="retry_reply",
+                icon=":material/refresh:",
+                on_click=st.session_state.__setitem__,
+                args=(self.keys.retry, True),
+            )
 
     def _send(self, text: str, resent: int = 0) -> SessionRead:
         """Send `text`: a new message, or the first `resent` unsent ones sent again."""

@@ -36,6 +36,7 @@ class ChatKeys:
         self.notice = f"chat_notice_{session_id}"  # why the last reply failed
         self.resumed = f"chat_resumed_{session_id}"  # the message already re-asked after a reload
         self.restart = f"chat_confirm_restart_{session_id}"
+        self.retry = f"chat_retry_{session_id}"  # Retry was pressed (its callback says so)
 
 
 def unsent_messages(keys: ChatKeys, *, fresh: bool = False) -> list[str]:

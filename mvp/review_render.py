@@ -240,6 +240,8 @@ def _strengths(session_id: int, content: ReviewContent, *, teachers: bool) -> No
 
 def _try_instead(session_id: int, content: ReviewContent, practise: Practise | None) -> None:
     st.markdown("##### Try instead")
+    if not content.try_instead:  # the heading alone had said nothing (an attack, 2026-12-07)
+        st.caption("No better reply to suggest in this session: the goal below is the next step.")
     for index, item in enumerate(content.try_instead):
         with st.container(border=True):
             said = ui.as_typed(item.quote)  # the student's words, as typed

@@ -78,8 +78,9 @@ STEPS: dict[Role, list[tuple[str, str]]] = {
             "student/practice.py",
         ),
         (
-            "**Read your review** (My sessions) once your teacher releases it: scores tied to "
-            "your own turns, and better replies to try next time.",
+            "**Read your review**: it follows your session on the Practice page as soon as you "
+            "end it (or later, when your teacher reads reviews first and releases it), and stays "
+            "in My sessions: scores tied to your own turns, and better replies to try next time.",
             "student/my_sessions.py",
         ),
         (

@@ -69,7 +69,10 @@ def client_cards() -> None:
             badges = DIFFICULTY_BADGES.get(str(client.difficulty), "")
             st.markdown(badges + (" :violet-badge[Continuing client]" if item.continuing else ""))
             st.markdown(safe(client.summary))  # age, pronouns, occupation, presenting concern
-            due = f" · **due {format_time(item.due_at)}**" if item.due_at else ""
+            due = ""
+            if item.due_at:  # one that has passed says so (it had read as one to come)
+                past = item.due_at < datetime.now(UTC)
+                due = f" · **{'was due' if past else 'due'} {format_time(item.due_at)}**"
             st.caption(f"{safe(item.assignment_title)} ({safe(item.section_name)}){due}")
             if client.learning_goals:
                 st.markdown(f"**Practise:** {safe(client.learning_goals)}")
