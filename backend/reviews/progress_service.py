@@ -218,8 +218,21 @@ def student_progress(
     points = [point for point, _content, _rubric in sessions]
     criteria, indicators = _thresholds([rubric for _p, _c, rubric in sessions])
     return StudentProgress(
-        points=points, criteria=criteria, indicators=indicators, try_instead=items[::-1]
+        points=points, criteria=criteria, indicators=indicators, try_instead=_newest_first(items)
     )
+
+
+def _newest_first(items: list[TryInsteadItem]) -> list[TryInsteadItem]:
+    """The newest session's items first, each session's in the order of its turns (reversing
+    every item had listed a session's turn 5 before its turn 1: an attack, 2026-12-07)."""
+    sessions: dict[int, list[TryInsteadItem]] = {}
+    for item in items:  # sessions in the order they ended
+        sessions.setdefault(item.session_id, []).append(item)
+    return [
+        item
+        for session in reversed(sessions.values())
+        for item in sorted(session, key=lambda item: (item.turn is None, item.turn or 0))
+    ]
 
 
 # Teachers ---------------------------------------------------------------------------------------

@@ -283,3 +283,27 @@ def test_a_rename_does_not_relabel_reviews_made_under_the_old_version(
 
     labels = {point.session_id: point.rubric for point in progress.points}
     assert labels == {first: "Week 1 rubric v1", second: "Week 5 rubric v2"}
+
+
+def test_a_sessions_try_instead_items_keep_the_order_of_its_turns(api, classroom, committed_engine):
+    """ "Try instead, newest first" reversed every item, so within one session its turn 5 came
+    before its turn 1: the student read their session's suggestions backwards. Sessions are
+    newest first; a session's items in the order of its turns. (An attack, 2026-12-07.)"""
+    ids = []
+    for score in (2, 4):
+        session_id = ended_session(committed_engine, classroom, LINES)
+        data = answer(score)
+        data["try_instead"].sort(key=lambda item: item["turn"])  # the review names turn 1 first
+        api.tool_reply(data)
+        review_service.create_review(
+            Database(committed_engine), actor=classroom.student, session_id=session_id
+        )
+        ids.append(session_id)
+    first, second = ids
+    with unit_of_work(committed_engine) as db:
+        progress = progress_service.student_progress(db, actor=classroom.student)
+    by_session = [(item.session_id, item.turn) for item in progress.try_instead]
+    assert [session for session, _turn in by_session] == [second, second, first, first]
+    for session in (first, second):
+        turns = [turn for sid, turn in by_session if sid == session]
+        assert turns == sorted(turns), by_session
