@@ -25,7 +25,13 @@ from backend.practice.read_models import MessageRead, SessionRead
 from backend.practice.session_service import ReplyInFlight
 from mvp import a11y, chat_controls, job_view, ui
 from mvp.chat_controls import ChatKeys, end_and_start_over, unsent_messages
-from mvp.chat_messages import CLIENT_AVATAR, render_message, session_totals
+from mvp.chat_messages import (
+    CLIENT_AVATAR,
+    pending_reply,
+    render_message,
+    session_totals,
+    show_as_it_arrives,
+)
 from mvp.chat_unsent import (
     keep_unsent,
     next_to_send,
@@ -256,7 +262,7 @@ class _Turn:
             bubble = st.empty()
             with bubble.container(), st.chat_message("assistant", avatar=CLIENT_AVATAR):
                 with st.spinner(f"{name} is answering…", show_time=True):
-                    _show_as_it_arrives(reply)
+                    show_as_it_arrives(reply)
             outcome = reply.outcome
         if outcome.message is not None:  # `outcome.ok`
             with bubble.container():  # exactly what was stored (a stopped draft is replaced)
@@ -278,33 +284,5 @@ class _Turn:
         with self.pending_slot.container():
             job_view.poll(
                 f"reply_{session_id}_{last}",
-                lambda: _pending_reply(self.database, self.actor, session_id, name),
+                lambda: pending_reply(self.database, self.actor, session_id, name),
             )
-
-
-def _show_as_it_arrives(reply: Reply) -> None:
-    """The reply while it streams, made safe like the stored message that replaces it (the model
-    writes it, and a student's message can ask it for markup)."""
-    slot, text = st.empty(), ""
-    for chunk in reply:
-        text += chunk
-        slot.markdown(ui.safe_markdown(text))
-
-
-def _pending_reply(
-    database: database_service.Database, actor: UserRead, session_id: int, name: str
-) -> bool:
-    """While a reply started elsewhere (another run or tab) is on its way: say so, with its text
-    so far; False once it has landed (the page then shows it)."""
-    try:
-        text = conversation_service.pending_reply_text(database, actor=actor, session_id=session_id)
-    except AppError as error:
-        ui.show_error(error)
-        return True
-    if text is None:
-        return False
-    if text:
-        with st.chat_message("assistant", avatar=CLIENT_AVATAR):
-            st.markdown(ui.safe_markdown(text))
-    st.info(f"{name} is answering…", icon=":material/hourglass_top:")
-    return True

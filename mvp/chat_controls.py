@@ -189,7 +189,7 @@ def _fresh(
         )
 
     fresh = start()
-    if view.session.branch_of_id is not None and fresh.message_count:
+    if fresh.id == view.session.branch_of_id:  # only the chat this try rewound (not another tab's)
         conversation_service.end_conversation(database, actor=actor, session_id=fresh.id)
         fresh = start()
     return fresh

@@ -1,4 +1,5 @@
-"""Chat bubbles: one message, and the tokens and cost under a reply (teachers and admins only)."""
+"""Chat bubbles: one message, a reply as it streams or while it is on its way elsewhere, and the
+tokens and cost under a reply (teachers and admins only)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,12 @@ from collections.abc import Callable
 
 import streamlit as st
 
+from backend.actor import UserRead
+from backend.errors import AppError
 from backend.models.enums import MessageRole
+from backend.ops import database_service
+from backend.practice import conversation_service
+from backend.practice.conversation_service import Reply
 from backend.practice.read_models import MessageRead, SessionRead
 from backend.utils.formatting import format_tokens, format_usd, plural
 from mvp import ui
@@ -61,3 +67,31 @@ def render_message(
                 st.caption(usage_caption(message))
             if footer is not None:
                 footer(message)
+
+
+def show_as_it_arrives(reply: Reply) -> None:
+    """The reply while it streams, made safe like the stored message that replaces it (the model
+    writes it, and a student's message can ask it for markup)."""
+    slot, text = st.empty(), ""
+    for chunk in reply:
+        text += chunk
+        slot.markdown(ui.safe_markdown(text))
+
+
+def pending_reply(
+    database: database_service.Database, actor: UserRead, session_id: int, name: str
+) -> bool:
+    """While a reply started elsewhere (another run or tab) is on its way: say so, with its text
+    so far; False once it has landed (the page then shows it)."""
+    try:
+        text = conversation_service.pending_reply_text(database, actor=actor, session_id=session_id)
+    except AppError as error:
+        ui.show_error(error)
+        return True
+    if text is None:
+        return False
+    if text:
+        with st.chat_message("assistant", avatar=CLIENT_AVATAR):
+            st.markdown(ui.safe_markdown(text))
+    st.info(f"{name} is answering…", icon=":material/hourglass_top:")
+    return True

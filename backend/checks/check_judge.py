@@ -337,13 +337,20 @@ def _validate_probe(
     return valid, errors, invalid
 
 
+#: Typographic marks the model writes for the plain ones a reply may hold (and the reverse):
+#: a true quote with curly double quotes or "…" had refused the whole check (an attack on the
+#: day's fixes, 2026-12-07).
+_PLAIN_MARKS = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"'})
+
+
 def _normal(text: str) -> str:
-    return _SPACE.sub(" ", text.replace("\u2019", "'").replace("\u2018", "'")).strip()
+    plain = text.translate(_PLAIN_MARKS).replace("\u2026", "...")
+    return _SPACE.sub(" ", plain).strip()
 
 
 def quoted_from(quote: str, reply: str) -> bool:
-    """`quote` is word for word in `reply`, whatever its apostrophes (the model writes curly
-    ones) and white space (a line break quoted as a space). The one rule for a judge's quote:
+    """`quote` is word for word in `reply`, whatever its apostrophes and quotation marks (the
+    model writes curly ones), its "…" and white space (a line break quoted as a space). The one rule for a judge's quote:
     the repair asks by it and the scorecard keeps a finding by it."""
     return bool(_normal(quote)) and _normal(quote) in _normal(reply)
 

@@ -132,7 +132,8 @@ def create_assignment(
     double click presses twice (`db.made_moments_ago`)."""
     section_service.get_owned_section(db, actor, section_id)
     title, instructions = _typed_text(data)
-    if once and (twice := made_moments_ago(db, Assignment, section_id=section_id, title=title)):
+    same = {"section_id": section_id, "title": title, "instructions": instructions}
+    if once and (twice := made_moments_ago(db, Assignment, **same, due_at=data.due_at)):
         return _read(db, twice)  # a double click: the draft just made
     assignment = Assignment(
         section_id=section_id,

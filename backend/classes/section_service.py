@@ -158,7 +158,8 @@ def create_section(
     `once`: a form's Create, which a double click presses twice (`db.made_moments_ago`)."""
     teacher = access.require(db, actor, "section", "create")
     name, seat_limit, expires_at = _checked_settings(name, seat_limit, join_code_expires_at)
-    if once and (twice := made_moments_ago(db, Section, teacher_id=teacher.id, name=name)):
+    same = {"teacher_id": teacher.id, "name": name, "seat_limit": seat_limit}
+    if once and (twice := made_moments_ago(db, Section, **same, join_code_expires_at=expires_at)):
         return _read(db, twice)  # a double click: the section just made
     section = Section(
         teacher_id=teacher.id, name=name, seat_limit=seat_limit, join_code_expires_at=expires_at

@@ -68,7 +68,8 @@ def create_set(
     Create, which a double click presses twice (`db.made_moments_ago`)."""
     actor = access.require(db, actor, "drill", "create")
     title = clean_text(title, field="title", label="The title", max_chars=200, required=True)
-    if once and (twice := made_moments_ago(db, DrillSet, owner_id=actor.id, title=title)):
+    same = {"owner_id": actor.id, "title": title, "skill": skill}  # every field of the form
+    if once and (twice := made_moments_ago(db, DrillSet, **same)):
         return _read(db, twice)  # a double click: the set just made
     drill_set = DrillSet(owner_id=actor.id, title=title, skill=skill)
     db.add(drill_set)

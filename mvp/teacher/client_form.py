@@ -13,7 +13,12 @@ from backend.clients.read_models import ClientRead
 from backend.errors import AppError
 from backend.models.enums import PERSONALITY_TRAITS, CommunicationStyle, Difficulty
 from mvp import auth, store, ui
-from mvp.teacher.client_principles import principle_fields, principles_in_form, set_principles
+from mvp.teacher.client_principles import (
+    forget_waiting,
+    principle_fields,
+    principles_in_form,
+    set_principles,
+)
 
 safe = ui.safe_markdown  # every piece of text a person wrote goes through it
 
@@ -59,12 +64,14 @@ def _fill_form(client: ClientRead | None) -> None:
 def open_form(target: str | int, client: ClientRead | None = None) -> None:
     st.session_state[FORM_TARGET] = target
     _clear_refusal()
+    forget_waiting()
     _fill_form(client)
 
 
 def close_form() -> None:
     st.session_state[FORM_TARGET] = None
     _clear_refusal()
+    forget_waiting()
     _fill_form(None)
 
 

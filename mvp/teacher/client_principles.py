@@ -9,6 +9,7 @@ from mvp import ui
 
 PRINCIPLES = "client_principles"  # the principles in the form (their inputs: client_principle_<n>)
 MAX_PRINCIPLES = 10
+WAITING = "client_principle_waiting"  # a check's draft waiting for room among ten principles
 
 
 def _principle_key(index: int) -> str:
@@ -32,21 +33,27 @@ def add_principle(text: str = "") -> None:
     set_principles([*principles_in_form(), text])
 
 
+def forget_waiting() -> None:
+    """The form closed or opened afresh: a draft waiting for room goes."""
+    st.session_state.pop(WAITING, None)
+
+
 def draft_principle(text: str) -> bool:
     """A check's finding drafted as one more principle (True); at ten, it waits to replace one: it
     had made an eleventh, which the form could not save (an attack, 2026-12-07)."""
     if full := len(principles_in_form()) >= MAX_PRINCIPLES:
-        st.warning(
-            f"{MAX_PRINCIPLES} principles already: replace one with “{ui.safe_markdown(text)}”."
-        )
+        st.session_state[WAITING] = text  # Remove makes room for it (an attack on the day's fixes)
     else:
         add_principle(text)
     return not full
 
 
 def _remove_principle(index: int) -> None:
+    """Take one out; a check's draft waiting for room takes its place at the end."""
     principles = principles_in_form()
     del principles[index]
+    if (waiting := st.session_state.pop(WAITING, None)) is not None:
+        principles.append(waiting)
     set_principles(principles)
 
 
@@ -71,6 +78,11 @@ def principle_fields(errors: dict[str, str]) -> None:
             key=f"remove_principle_{index}",
             on_click=_remove_principle,
             args=(index,),
+        )
+    if (waiting := st.session_state.get(WAITING)) is not None:
+        st.warning(
+            f"{MAX_PRINCIPLES} principles already: remove one, and the check's draft takes its "
+            f"place: “{ui.safe_markdown(waiting)}”."
         )
     ui.field_error(errors, "principles")
     st.form_submit_button(

@@ -149,13 +149,13 @@ def conversation(session_id: int) -> None:
 
 def try_page() -> None:
     clients = shared.clients(actor)
+    if _archived_meanwhile(clients):  # the only client too (an attack on the day's fixes)
+        return
     if not clients:
         st.info(
             "No clients to try yet. Create one on the **Clients** page, then press "
             "**Test conversation** on its card."
         )
-        return
-    if _archived_meanwhile(clients):
         return
     client = pick_client(clients)
     about(client)

@@ -27,7 +27,9 @@ def test_make_this_a_principle_on_a_client_with_ten_principles(app, app_db, teac
     assert buttons
     buttons[0].click().run()
     assert_clean(at)
-    assert "10 principles already: replace one with" in everything(at)
+    assert "10 principles already: remove one, and the check's draft takes its place" in everything(
+        at
+    )
     at.button(key="save_client").click().run()
     page = everything(at)
     with unit_of_work(app_db) as db:
