@@ -171,7 +171,9 @@ class Settings(BaseSettings):
     # about 13 checks a day. 0: no limit.
     check_daily_token_budget: int = Field(default=2_000_000, ge=0)
     global_daily_cost_budget_usd: Decimal = Field(default=Decimal("20"), ge=0)
-    budget_alert_threshold: float = Field(default=0.8, gt=0, le=1)
+    # Below 1: a budget used up alerts by itself (at 1 no threshold alert could ever be logged,
+    # the refusal coming first: an attack, 2026-12-07).
+    budget_alert_threshold: float = Field(default=0.8, gt=0, lt=1)
 
     # Alerts to the operator, outside the app (budget threshold, breaker opening, readiness red
     # and back, a daily cost summary): a webhook (Slack- and Teams-compatible: a JSON `text`)
@@ -237,12 +239,17 @@ class Settings(BaseSettings):
     def _rate_limit_is_limits_notation(cls, value: str, info: ValidationInfo) -> str:
         """Read when the app starts, not at the first log-in or message."""
         try:
-            limits.parse(value)
+            parsed = limits.parse_many(value)
         except ValueError:
+            parsed = []
+        # One limit of at least 1: the limiter applies only the first of several ("300/minute;
+        # 2000/hour" had dropped the hourly cap unseen), and 0 refused every message (an
+        # attack, 2026-12-07).
+        if len(parsed) != 1 or parsed[0].amount < 1:
             raise ValueError(
-                f"{str(info.field_name).upper()} must be like '10/minute' or '5/5 minutes' "
-                f"(a number, '/', a period), not {value[:80]!r}"
-            ) from None
+                f"{str(info.field_name).upper()} must be one limit like '10/minute' or "
+                f"'5/5 minutes' (a number of at least 1, '/', a period), not {value[:80]!r}"
+            )
         return value
 
     @field_validator("model_prices_json")

@@ -263,7 +263,15 @@ def _judge(
     refusal says the messages so far are kept)."""
     wait = until_reset()
     kept = "; your messages so far are saved." if practice and not check else "."
+    since = start_of_utc_day()
+
+    def used_up(key: str, text: str) -> None:
+        """The operator hears of a budget used up, once a UTC day, however it was reached (one
+        call past the whole budget had skipped the threshold's alert: an attack, 2026-12-07)."""
+        alerts.notify(f"budget:{key}:{since:%Y-%m-%d}", f"Budget: {text}", window=timedelta(days=1))
+
     if check and user.limit and user.share >= 1:
+        used_up(f"user:{user_id}:checks:full", f"user {user_id} used up the client check budget.")
         raise CheckAllowanceUsedUp(int(user.limit), wait).log_event(
             "warning",
             BUDGET_CATEGORY,
@@ -272,6 +280,7 @@ def _judge(
             details={"key": f"user:{user_id}:checks:full", "used": int(user.used)},
         )
     if user.limit and user.share >= 1:
+        used_up(f"user:{user_id}:full", f"user {user_id} used up the daily token budget.")
         allowance = (
             f"today's {'practice ' if practice else ''}allowance ({int(user.limit):,} tokens)"
         )
@@ -294,6 +303,7 @@ def _judge(
             details={"key": f"user:{user_id}:full", "used": int(user.used)},
         )
     if overall.limit and overall.share >= 1:
+        used_up("global:full", f"today's spend {format_usd(overall.used)} used up the budget.")
         raise BudgetExceededError(
             f"The {'practice ' if practice and not check else ''}service has reached today's "
             f"spending limit. It resets at midnight UTC, {wait}{kept}"

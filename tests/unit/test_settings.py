@@ -22,7 +22,7 @@ RATE_LIMITS = (
 @pytest.mark.parametrize("variable", RATE_LIMITS)
 def test_a_rate_limit_with_a_typo_is_refused_at_start(monkeypatch, variable):
     monkeypatch.setenv(variable, "10 a minute")
-    with pytest.raises(ValidationError, match=rf"{variable} must be like '10/minute'"):
+    with pytest.raises(ValidationError, match=rf"{variable} must be one limit like '10/minute'"):
         Settings(_env_file=None)
     monkeypatch.setenv(variable, "5 per 10 minutes")
     assert getattr(Settings(_env_file=None), variable.lower()) == "5 per 10 minutes"
