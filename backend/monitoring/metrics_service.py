@@ -49,7 +49,7 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from backend import access, event_log
 from backend.actor import UserRead
@@ -224,6 +224,9 @@ class BudgetStatus:
     alert_threshold: float
     near_limit: list[tuple[str, int]] = field(default_factory=list)  # (username, tokens today)
     check_token_budget: int = 0  # each teacher's daily allowance for client checks (0: none)
+    #: (username, check tokens today) near or past the client check allowance, enforced apart
+    #: (a teacher refused there had read "Nobody is close": an attack, 2026-12-07).
+    near_check_limit: list[tuple[str, int]] = field(default_factory=list)
 
     @property
     def spend_today(self) -> Decimal:
@@ -1091,23 +1094,29 @@ def budget_status(
     day = start_of_utc_day(now).date()
     spend = _costs_by_day(db, day, day).get(day, CostParts())
     practice = DailyUsage.tokens - DailyUsage.check_tokens  # client checks have their own
-    near = db.execute(
-        select(User.username, practice)
-        .join(User, User.id == DailyUsage.user_id)
-        .where(
-            DailyUsage.day == day,
-            practice >= settings.user_daily_token_budget * settings.budget_alert_threshold,
-        )
-        .order_by(practice.desc())
-        .limit(50)
-    ).all()
+
+    def near(
+        used: ColumnElement[int] | InstrumentedAttribute[int], budget: int
+    ) -> list[tuple[str, int]]:
+        if not budget:
+            return []
+        rows = db.execute(
+            select(User.username, used)
+            .join(User, User.id == DailyUsage.user_id)
+            .where(DailyUsage.day == day, used >= budget * settings.budget_alert_threshold)
+            .order_by(used.desc())
+            .limit(50)
+        ).all()
+        return [(name, int(tokens)) for name, tokens in rows]
+
     return BudgetStatus(
         spend,
         settings.global_daily_cost_budget_usd,
         settings.user_daily_token_budget,
         settings.budget_alert_threshold,
-        [(name, int(tokens)) for name, tokens in near],
+        near(practice, settings.user_daily_token_budget),
         settings.check_daily_token_budget,
+        near(DailyUsage.check_tokens, settings.check_daily_token_budget),
     )
 
 

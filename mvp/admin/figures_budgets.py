@@ -65,41 +65,58 @@ def budgets_tab(actor: UserRead) -> None:
     user_budget(budget)
 
 
+SHARE = "Share of budget"
+
+
 def user_budget(budget: metrics_service.BudgetStatus) -> None:
+    """Each user's daily allowances, practice and client checks (each enforced on its own), and
+    who is near or past either today."""
     threshold = budget.alert_threshold
-    st.subheader("Per-user token budget")
-    if not budget.user_token_budget:
+    practice, checks = budget.user_token_budget, budget.check_token_budget
+    st.subheader("Per-user token budgets")
+    if practice:
+        st.markdown(
+            f"Each user may use **{format_tokens(practice)} tokens a day** in practice. At "
+            f"{threshold:.0%} ({format_tokens(int(practice * threshold))} tokens) an alert is "
+            "logged; at 100% their replies stop until midnight UTC."
+        )
+    else:
         st.caption("No per-user token budget is set (USER_DAILY_TOKEN_BUDGET is 0).")
-        return
-    alert_at = int(budget.user_token_budget * threshold)
-    checks = budget.check_token_budget
+    # The client check allowance is enforced whatever the practice one is (it had gone unsaid,
+    # and a teacher refused there had read "Nobody is close": an attack, 2026-12-07).
     st.markdown(
-        f"Each user may use **{format_tokens(budget.user_token_budget)} tokens a day**. "
-        f"At {threshold:.0%} ({format_tokens(alert_at)} tokens) an alert is logged; at "
-        "100% their replies stop until midnight UTC. Client checks have an allowance of their "
-        f"own: {f'{format_tokens(checks)} tokens a day per teacher' if checks else 'no limit'}."
+        f"Client checks have an allowance of their own: **{format_tokens(checks)} tokens a day "
+        "per teacher**, with its own alert."
+        if checks
+        else "Client checks have no allowance of their own (CHECK_DAILY_TOKEN_BUDGET is 0)."
     )
-    if not budget.near_limit:
+
+    def listed(near: list[tuple[str, int]], allowance: str, limit: int) -> list[dict]:
+        return [
+            {
+                "User": name,
+                "Allowance": allowance,
+                "Tokens today": tokens,
+                SHARE: min(tokens / limit, 1),
+            }
+            for name, tokens in near
+        ]
+
+    rows = listed(budget.near_limit, "practice", practice) + listed(
+        budget.near_check_limit, "client checks", checks
+    )
+    if not rows:
         st.info(
-            f"Nobody is close to their daily limit. Users who pass {threshold:.0%} today "
+            f"Nobody is close to their daily limit. Users who pass {threshold:.0%} of one today "
             "are listed here; the list starts afresh at midnight UTC.",
             icon=":material/check_circle:",
         )
         return
     table(
-        [
-            {
-                "User": name,
-                "Tokens today": tokens,
-                "Share of budget": min(tokens / budget.user_token_budget, 1.0),
-            }
-            for name, tokens in budget.near_limit
-        ],
+        [{**row, SHARE: min(row[SHARE], 1.0)} for row in rows],
         "near_limit_table",
         **{
             "Tokens today": NUMBER,
-            "Share of budget": st.column_config.ProgressColumn(
-                format="percent", min_value=0, max_value=1
-            ),
+            SHARE: st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1),
         },
     )
