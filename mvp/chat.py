@@ -138,16 +138,13 @@ class _Turn:
     def run(self, prompt: str | None) -> SessionRead:
         state, view = st.session_state, self.view
         unsent = unsent_messages(self.keys)
-        notice = state.get(self.keys.notice) if view.awaiting_reply else None
+        notice = self._notice_now()
         resend = self._show_unsent(unsent) if unsent else False
-        # A Retry pressed asks before its notice is drawn again: one that fails once more draws
-        # the notice and its Retry once (twice in one run had crashed the page: an attack,
-        # 2026-12-07).
-        pressed = state.pop(self.keys.retry, False)
-        retry = bool(notice) and pressed
+        # A Retry pressed asks before its notice is drawn: one failing again draws it once
+        # (twice in one run had crashed the page: an attack, 2026-12-07).
+        retry = state.pop(self.keys.retry, False) and bool(notice)
         if notice and not retry:
             self._show_notice(*notice)
-
         if prompt:
             return self._send(prompt)
         if resend:  # what is kept now: another tab of the log-in may have sent some
@@ -168,6 +165,18 @@ class _Turn:
             state[self.keys.resumed] = view.messages[-1].id
             return self._ask_again()
         return view.session
+
+    def _notice_now(self) -> tuple[str, bool] | None:
+        """The failed reply's notice while its message is still the last (an earlier one's had
+        stood beside the next reply's "is answering": an attack on the day's fixes)."""
+        kept = st.session_state.get(self.keys.notice)
+        if not kept or not self.view.awaiting_reply or not self.view.messages:
+            return None
+        notice, retryable, about = (*kept, None)[:3]
+        if about is not None and about != self.view.messages[-1].id:
+            st.session_state.pop(self.keys.notice, None)
+            return None
+        return notice, retryable
 
     def _show_unsent(self, unsent: list[str]) -> bool:
         with self.draft_slot.container():
@@ -271,11 +280,14 @@ class _Turn:
             st.session_state.pop(self.keys.notice, None)
             return outcome.totals or self.view.session
         bubble.empty()  # a cut-off reply is not kept, so it is not shown either
-        self._fail(outcome.notice or "The reply did not arrive. Press Retry.", outcome.retryable)
+        notice = outcome.notice or "The reply did not arrive. Press Retry."
+        self._fail(notice, outcome.retryable, reply.sent.id if reply.sent else None)
         return self.view.session
 
-    def _fail(self, notice: str, retryable: bool = True) -> None:
-        st.session_state[self.keys.notice] = (notice, retryable)
+    def _fail(self, notice: str, retryable: bool = True, about: int | None = None) -> None:
+        """Keep and show why the reply to `about` (else the last message shown) failed."""
+        last = self.view.messages[-1].id if self.view.messages else None
+        st.session_state[self.keys.notice] = (notice, retryable, about or last)
         self._show_notice(notice, retryable)
 
     def _wait_for_reply(self) -> None:

@@ -132,9 +132,17 @@ def create_assignment(
     double click presses twice (`db.made_moments_ago`)."""
     section_service.get_owned_section(db, actor, section_id)
     title, instructions = _typed_text(data)
-    same = {"section_id": section_id, "title": title, "instructions": instructions}
-    if once and (twice := made_moments_ago(db, Assignment, **same, due_at=data.due_at)):
-        return _read(db, twice)  # a double click: the draft just made
+    same = {
+        "section_id": section_id,
+        "title": title,
+        "instructions": instructions,
+        "due_at": data.due_at,
+        "release_reviews": data.release_reviews.value,
+        "continuing_client": bool(data.continuing_client),
+    }
+    twice = made_moments_ago(db, Assignment, **same) if once else None
+    if twice is not None and (made := _read(db, twice)).client_ids == sorted(data.client_ids):
+        return made  # a double click: the draft just made, every field alike
     assignment = Assignment(
         section_id=section_id,
         title=title,

@@ -22,8 +22,8 @@ from tests.factories import make_user
 def test_a_teacher_whose_client_checks_are_refused_is_listed_near_their_limit(
     app,
     app_db,
-    admin,
-    monkeypatch,  # noqa: F811
+    admin,  # noqa: F811 (the fixture)
+    monkeypatch,
 ):
     """A teacher has used 1,200 of the 1,000-token client-check allowance: their checks are
     refused. The Budgets tab reads "Nobody is close to their daily limit", as its list counts
@@ -57,8 +57,8 @@ def test_a_teacher_whose_client_checks_are_refused_is_listed_near_their_limit(
 def test_the_check_allowance_is_shown_when_there_is_no_practice_allowance(
     app,
     app_db,
-    admin,
-    monkeypatch,  # noqa: F811
+    admin,  # noqa: F811 (the fixture)
+    monkeypatch,
 ):
     """USER_DAILY_TOKEN_BUDGET=0 with CHECK_DAILY_TOKEN_BUDGET on: the tab says only "No per-user
     token budget is set" and returns (`figures_budgets.user_budget`), while each teacher's checks
