@@ -167,10 +167,10 @@ class _Turn:
         return view.session
 
     def _notice_now(self) -> tuple[str, bool] | None:
-        """The failed reply's notice while its message is still the last (an earlier one's had
-        stood beside the next reply's "is answering": an attack on the day's fixes)."""
-        kept = st.session_state.get(self.keys.notice)
-        if not kept or not self.view.awaiting_reply or not self.view.messages:
+        """The failed reply's notice while its message is the last and not asked again elsewhere
+        (it had stood beside "is answering": an attack on the day's fixes); kept meanwhile."""
+        kept, view = st.session_state.get(self.keys.notice), self.view
+        if not kept or not view.awaiting_reply or not view.messages or view.reply_pending:
             return None
         notice, retryable, about = (*kept, None)[:3]
         if about is not None and about != self.view.messages[-1].id:

@@ -129,7 +129,9 @@ def end_and_start_over(
     if top[2].button(
         "Start over", key="start_over", width="stretch", icon=":material/restart_alt:"
     ):
-        if session.is_active and view.messages:
+        # From a try, Start over also ends the chats it rewinds: ask first, always (they had
+        # ended unasked after an ended try: an attack on the day's fixes, 2026-12-07).
+        if (session.is_active and view.messages) or session.branch_of_id is not None:
             ui.remember_for_this_visit(keys.restart, True)  # ask first: this ends the conversation
             a11y.focus('.st-key-restart_confirmation [role="alert"]')  # the question, drawn below
         else:

@@ -22,7 +22,7 @@ from typing import Any, TextIO
 
 from sqlalchemy import Column, Date, Table, false, func, inspect, or_, select, text, union
 from sqlalchemy import Enum as SAEnum
-from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError, StatementError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -41,6 +41,7 @@ from backend.models import (
     DrillSet,
     DrillSetItem,
     Enrollment,
+    Job,
     Message,
     MessageRating,
     PracticeSession,
@@ -52,8 +53,9 @@ from backend.models import (
     User,
 )
 from backend.models.base import Money, UTCDateTime, utcnow
-from backend.models.enums import Role
+from backend.models.enums import JobStatus, Role
 from backend.practice import rating_service
+from backend.practice.memory_service import MEMORY_KIND
 from backend.usage import usage_service
 from backend.utils.text import has_forbidden_characters
 
@@ -407,6 +409,7 @@ def export_course(
     summary = BackupSummary()
     written: dict[str, set[Any]] = {}
     admins = set(db.scalars(select(User.id).where(User.role == Role.admin)))
+    taken_in = _remembered_by_jobs(db)
     for table in _tables():
         key = table.primary_key.columns.values()
         statement = select(table).where(filters[table.name]).order_by(*key)
@@ -414,6 +417,8 @@ def export_course(
         ids: set[Any] = set()
         for kept in db.execute(statement.execution_options(yield_per=BATCH)).mappings():
             row = _without_admins(table, dict(kept), admins, teacher.id)
+            if table.name == "practice_sessions" and row.get("remembered_at") is None:
+                row["remembered_at"] = taken_in.get(row["id"])
             _check_references(table, row, written)
             if len(key) == 1:
                 ids.add(row[key[0].name])
@@ -423,6 +428,22 @@ def export_course(
         summary.rows[table.name] = count
     out.write(_json({"end": True, "rows": summary.total}) + "\n")
     return summary
+
+
+def _remembered_by_jobs(db: Session) -> dict[int, datetime]:
+    """When a memory job wrote each session it did, for sessions taken in before they recorded
+    it (`remembered_at`, migration 0017): jobs travel in no course file, and a moved course's
+    old sessions had read "not taken in" (a review, 2026-12-07)."""
+    rows = db.execute(
+        select(Job.subject, Job.finished_at, Job.result).where(
+            Job.kind == MEMORY_KIND, Job.status == JobStatus.done
+        )
+    )
+    return {
+        int(subject): finished
+        for subject, finished, result in rows
+        if finished is not None and (result or {}).get("written")
+    }
 
 
 def _check_references(table: Table, row: Any, written: dict[str, set[Any]]) -> None:
@@ -660,10 +681,11 @@ def _insert(
             f"The rows of {table.name} do not fit together (a missing or repeated row): "
             f"{str(error.orig).splitlines()[0]}"
         ) from None
-    except DataError as error:  # a value its column cannot hold (the checks above missed it)
+    except (DataError, OverflowError, StatementError) as error:  # a value its column cannot hold
+        error = getattr(error, "orig", None) or error
         raise BadCourseFile(
             f"A row of {table.name} holds a value the database cannot store: "
-            f"{str(error.orig).splitlines()[0]}"
+            f"{str(error).splitlines()[0]}"
         ) from None
     summary.rows[table.name] = summary.rows.get(table.name, 0) + len(rows)
 

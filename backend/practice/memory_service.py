@@ -393,7 +393,8 @@ def taken_in(db: Session, session: SessionRead) -> str | None:
     """Whether the memory took this ended session in: "yes"; "writing" (its job is at it);
     "lost" (its job failed or died: the end of the student's next session with the client
     writes it first); "no" (no job wrote it: held before the assignment was continuing, or
-    its writing gave up; its teacher can have it written); None when the student said nothing
+    its writing gave up; the latest, its teacher can have written); "never" (such a session
+    before the latest: nothing writes it now); None when the student said nothing
     in it (internal: the caller checked access). The page after End had asked about the latest
     session instead, and promised the next session's end would write one it never does (an
     attack on the day's fixes, 2026-12-07)."""
@@ -412,7 +413,10 @@ def taken_in(db: Session, session: SessionRead) -> str | None:
         return "lost"
     if job is not None and (job.result or {}).get("written"):
         return "yes"  # written before sessions recorded it (`remembered_at`)
-    return "no"
+    latest = latest_ended(db, session)
+    # Only the latest can still be written (`memory_writer.request_memory`): an earlier one's
+    # page had promised the teacher could (a review, 2026-12-07).
+    return "no" if latest is not None and latest.id == session.id else "never"
 
 
 def latest_ended(db: Session, session: PracticeSession | SessionRead) -> SessionRead | None:

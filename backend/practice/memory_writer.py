@@ -232,8 +232,8 @@ def _ask_model(
 # Reading and storing -----------------------------------------------------------------------------
 def _read_source(db: Session, session_id: int) -> MemorySource | None:
     session = db.get(PracticeSession, session_id)
-    if session is None or session.ended_at is None:
-        return None
+    if session is None or session.ended_at is None or session.remembered_at is not None:
+        return None  # not ended, or taken in already (by a job close by: a review, 2026-12-07)
     ended = memory_service.ended_ids(db, session)  # those the student spoke in, oldest first
     if session_id not in ended:
         return None  # nothing said: nothing to remember

@@ -86,6 +86,8 @@ def _memory_notice(db: Session, session: SessionRead, client_name: str) -> str |
             f"{client_name} writes it first, or your teacher can now).",
             "no": f"Continuing client: {client_name} has not taken in this session (your "
             "teacher can have its memory written).",
+            "never": f"Continuing client: {client_name} does not remember this session (held "
+            "before the client remembered sessions, or its memory could not be written).",
         }.get(memory_service.taken_in(db, session) or "")
     remembers = memory_service.remembers(db, session)
     before = " It remembers the sessions before it." if remembers else ""

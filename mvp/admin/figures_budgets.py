@@ -91,6 +91,9 @@ def user_budget(budget: metrics_service.BudgetStatus) -> None:
         else "Client checks have no allowance of their own (CHECK_DAILY_TOKEN_BUDGET is 0)."
     )
 
+    if not practice and not checks:
+        return  # nobody can be near a limit that is not set
+
     def listed(near: list[tuple[str, int]], allowance: str, limit: int) -> list[dict]:
         return [
             {

@@ -82,9 +82,14 @@ def _store_chosen_clients(actor: UserRead, assignment_id: int) -> AssignmentRead
     try:
         with store.transaction(write=True) as db:
             if chosen is None or started is None or sorted(chosen) == sorted(started):
-                return assignment_service.get_assignment(  # not changed here: nothing to store
+                # Not changed here: nothing to store, unless another tab changed them (a stale
+                # Publish had published clients its card never showed: a review, 2026-12-07).
+                now = assignment_service.get_assignment(
                     db, actor=actor, assignment_id=assignment_id
                 )
+                if started is not None and sorted(started) != now.client_ids:
+                    raise assignment_service.ClientsChanged(now)
+                return now
             saved = assignment_service.update_clients(
                 db,
                 actor=actor,
