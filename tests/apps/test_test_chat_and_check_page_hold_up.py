@@ -15,6 +15,24 @@ AI_REPLY = "As an AI language model, I cannot share my feelings."
 TEN = [f"Rule number {n}: stay in the role." for n in range(1, 11)]
 
 
+def a_try_of_an_open_test_chat(app, app_db, teacher, app_api, turn: int = 3):
+    """A teacher's open test chat with Alex (two turns), and "Practise this moment" at `turn`:
+    (the page on the try, Alex, the test chat's id)."""
+    with unit_of_work(app_db) as db:
+        alex = make_client(db, teacher=teacher, name="Alex Rivera")
+    app_api.set_default_reply("Work, mostly.")
+    at = teacher_app(app)
+    at.button(key=f"test_client_{alex.id}").click().run()
+    at.chat_input(key="chat_input").set_value("Hi Alex, what brings you in today?").run()
+    at.chat_input(key="chat_input").set_value("Is it work?").run()
+    assert_clean(at)
+    original_id = at.session_state["test_session_id"]
+    at.button(key=f"practise_test_{original_id}_{turn}").click().run()
+    assert_clean(at)
+    assert at.session_state["test_session_id"] != original_id
+    return at, alex, original_id
+
+
 def test_make_this_a_principle_on_a_client_with_ten_principles(app, app_db, teacher, app_api):
     """A client already has the ten principles the form allows (its Add is disabled). "Make this
     a principle" on a finding still adds an eleventh to the form; Save is then refused, so the
@@ -48,21 +66,8 @@ def test_start_over_in_a_practised_moment_of_a_test_chat_starts_a_new_conversati
     (and Yes). The teacher asked for a new conversation; Start over ends the branch and asks for
     the client's open conversation, which is the original test chat (still open: a branch leaves
     it as it was). The page shows the old chat again, its four messages, not a new one. (An attack, 2026-12-07.)"""
-    with unit_of_work(app_db) as db:
-        client = make_client(db, teacher=teacher, name="Alex Rivera")
-    app_api.reply("I don't really know where to start.")
-    app_api.reply("Work, mostly.")
-    at = teacher_app(app)
-    at.button(key=f"test_client_{client.id}").click().run()
-    at.chat_input(key="chat_input").set_value("Hi Alex, what brings you in today?").run()
-    at.chat_input(key="chat_input").set_value("Is it work?").run()
-    assert_clean(at)
-    original_id = at.session_state["test_session_id"]
-
-    at.button(key=f"practise_test_{original_id}_3").click().run()
-    assert_clean(at)
+    at, _alex, original_id = a_try_of_an_open_test_chat(app, app_db, teacher, app_api)
     branch_id = at.session_state["test_session_id"]
-    assert branch_id != original_id
     at.button(key="start_over").click().run()
     at.button(key="confirm_start_over").click().run()
     assert_clean(at)

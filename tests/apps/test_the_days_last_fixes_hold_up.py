@@ -8,6 +8,7 @@ from backend.clients import client_service
 from backend.db import unit_of_work
 from tests.apps.helpers import assert_clean, everything, teacher_app
 from tests.apps.test_client_check_app import add_client, check_from_card, run_check
+from tests.apps.test_test_chat_and_check_page_hold_up import a_try_of_an_open_test_chat
 from tests.factories import make_client
 from tests.fakes.misbehave import judge_answers, misbehave, passing_judgement
 
@@ -103,18 +104,7 @@ def test_start_over_from_a_try_ends_only_the_test_chat_it_rewound(app, app_db, t
     from backend.db import Database
     from backend.practice import conversation_service, session_service
 
-    with unit_of_work(app_db) as db:
-        alex = make_client(db, teacher=teacher, name="Alex Rivera")
-    app_api.set_default_reply("Work, mostly.")
-    at = teacher_app(app)
-    at.button(key=f"test_client_{alex.id}").click().run()
-    at.chat_input(key="chat_input").set_value("Hi Alex, what brings you in today?").run()
-    at.chat_input(key="chat_input").set_value("Is it work?").run()
-    assert_clean(at)
-    original_id = at.session_state["test_session_id"]
-    at.button(key=f"practise_test_{original_id}_3").click().run()
-    assert_clean(at)
-
+    at, alex, original_id = a_try_of_an_open_test_chat(app, app_db, teacher, app_api)
     database = Database(app_db)  # another tab
     conversation_service.end_conversation(database, actor=teacher, session_id=original_id)
     other = conversation_service.start_conversation(database, actor=teacher, client_id=alex.id)

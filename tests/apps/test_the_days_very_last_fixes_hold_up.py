@@ -11,10 +11,9 @@ from tests.apps.helpers import (
     hand_over_to_the_fragment_soon,
     log_in,
     start_button,
-    teacher_app,
     texts,
 )
-from tests.factories import make_client
+from tests.apps.test_test_chat_and_check_page_hold_up import a_try_of_an_open_test_chat
 
 
 def test_start_over_from_a_try_of_a_try_starts_a_new_test_chat(app, app_db, teacher, app_api):
@@ -24,19 +23,8 @@ def test_start_over_from_a_try_of_a_try_starts_a_new_test_chat(app, app_db, teac
     it comes from"). `chat_controls._fresh` ends what `start_conversation` hands back only when
     it is the chat the try rewound (B1); it hands back X, the old test chat, which is shown again
     with all its messages instead of a new conversation. (An attack on the day's fixes, 2026-12-07.)"""
-    with unit_of_work(app_db) as db:
-        alex = make_client(db, teacher=teacher, name="Alex Rivera")
-    app_api.set_default_reply("Work, mostly.")
-    at = teacher_app(app)
-    at.button(key=f"test_client_{alex.id}").click().run()
-    at.chat_input(key="chat_input").set_value("Hi Alex, what brings you in today?").run()
-    at.chat_input(key="chat_input").set_value("Is it work?").run()
-    assert_clean(at)
-    original_id = at.session_state["test_session_id"]
-    at.button(key=f"practise_test_{original_id}_3").click().run()
-    assert_clean(at)
+    at, _alex, original_id = a_try_of_an_open_test_chat(app, app_db, teacher, app_api)
     first_try = at.session_state["test_session_id"]
-    assert first_try != original_id
     at.chat_input(key="chat_input").set_value("What about work weighs on you?").run()
     assert_clean(at)
     at.button(key=f"practise_test_{first_try}_3").click().run()

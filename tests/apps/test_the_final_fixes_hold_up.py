@@ -14,11 +14,10 @@ from tests.apps.helpers import (
     hand_over_to_the_fragment_soon,
     log_in,
     start_button,
-    teacher_app,
     texts,
 )
 from tests.apps.test_admin_app import admin, admin_app, open_tab  # noqa: F401 (a fixture)
-from tests.factories import make_client
+from tests.apps.test_test_chat_and_check_page_hold_up import a_try_of_an_open_test_chat
 
 
 def test_a_failed_replys_notice_is_not_shown_while_that_same_reply_is_on_its_way(
@@ -78,22 +77,6 @@ def test_no_nobody_is_close_when_no_allowance_is_set(
     assert "Nobody is close to their daily limit" not in page, page
 
 
-def _a_try_of_an_open_test_chat(app, app_db, teacher, app_api, turn: int):
-    with unit_of_work(app_db) as db:
-        alex = make_client(db, teacher=teacher, name="Alex Rivera")
-    app_api.set_default_reply("Work, mostly.")
-    at = teacher_app(app)
-    at.button(key=f"test_client_{alex.id}").click().run()
-    at.chat_input(key="chat_input").set_value("Hi Alex, what brings you in today?").run()
-    at.chat_input(key="chat_input").set_value("Is it work?").run()
-    assert_clean(at)
-    original_id = at.session_state["test_session_id"]
-    at.button(key=f"practise_test_{original_id}_{turn}").click().run()
-    assert_clean(at)
-    assert at.session_state["test_session_id"] != original_id
-    return at, original_id
-
-
 def _still_open(app_db, teacher, session_id: int) -> bool:
     with unit_of_work(app_db, write=False) as db:
         return session_service.get_session(db, actor=teacher, session_id=session_id).is_active
@@ -108,7 +91,7 @@ def test_start_over_from_an_ended_try_asks_before_ending_the_open_test_chat(
     with messages), yet `chat_controls._fresh` ends X, the open test chat the try rewound, with
     all its turns: it can no longer be continued. The question "This ends this try of the
     moment and the test conversation it comes from" is never shown. (An attack on the day's fixes, 2026-12-07.)"""
-    at, original_id = _a_try_of_an_open_test_chat(app, app_db, teacher, app_api, turn=3)
+    at, _alex, original_id = a_try_of_an_open_test_chat(app, app_db, teacher, app_api, turn=3)
     at.button(key="end_conversation").click().run()
     assert_clean(at)
     at.button(key="start_over").click().run()
@@ -125,7 +108,7 @@ def test_start_over_from_an_untouched_try_of_the_first_turn_asks_first(
     """ "Practise this moment" under the teacher's first turn: the try has no messages (none
     come before turn 1). Start over there asks nothing (`view.messages` is empty) and ends the
     open test chat X it rewinds, two turns and all. (An attack on the day's fixes, 2026-12-07.)"""
-    at, original_id = _a_try_of_an_open_test_chat(app, app_db, teacher, app_api, turn=1)
+    at, _alex, original_id = a_try_of_an_open_test_chat(app, app_db, teacher, app_api, turn=1)
     at.button(key="start_over").click().run()
     assert_clean(at)
     asked = [w for w in texts(at, "warning") if w.startswith("Start over?")]
