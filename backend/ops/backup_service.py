@@ -22,7 +22,7 @@ from typing import Any, TextIO
 
 from sqlalchemy import Column, Date, Table, false, func, inspect, or_, select, text, union
 from sqlalchemy import Enum as SAEnum
-from sqlalchemy.exc import DataError, IntegrityError, StatementError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, StatementError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -682,6 +682,8 @@ def _insert(
             f"{str(error.orig).splitlines()[0]}"
         ) from None
     except (DataError, OverflowError, StatementError) as error:  # a value its column cannot hold
+        if isinstance(error, DBAPIError) and not isinstance(error, DataError):
+            raise  # the database failing (a full disk, a dropped connection), not the file
         error = getattr(error, "orig", None) or error
         raise BadCourseFile(
             f"A row of {table.name} holds a value the database cannot store: "
