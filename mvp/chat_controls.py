@@ -14,9 +14,8 @@ from backend.accounts import unsent_service
 from backend.actor import UserRead
 from backend.errors import AppError
 from backend.ops import database_service
-from backend.practice import conversation_service, session_service
+from backend.practice import conversation_service
 from backend.practice.conversation_service import ConversationView
-from backend.practice.read_models import SessionRead
 from mvp import a11y, auth, store, ui
 
 logger = logging.getLogger(__name__)
@@ -163,9 +162,7 @@ def _start_over(
     session_key: str,
 ) -> None:
     def restart() -> None:
-        if view.session.is_active:
-            conversation_service.end_conversation(database, actor=actor, session_id=view.session.id)
-        fresh = _fresh(database, actor, view)
+        fresh = conversation_service.start_over(database, actor=actor, session_id=view.session.id)
         forget_unsent(keys)  # Start over leaves the words not sent behind
         for key in (keys.notice, keys.resumed):
             st.session_state.pop(key, None)
@@ -173,31 +170,6 @@ def _start_over(
         a11y.focus_next_run(MESSAGE_BOX)  # a new conversation: ready to type in it
 
     _act(restart)
-
-
-def _fresh(
-    database: database_service.Database, actor: UserRead, view: ConversationView
-) -> SessionRead:
-    """A new conversation with the client. From a try of one moment, the conversations it
-    rewinds (up to the first: a try of a try) are still open and would be handed back: they are
-    ended too, as the confirmation says, and never another tab's open one (Start over had
-    reopened the old test chat: an attack, and one on the day's fixes, 2026-12-07)."""
-    rewound, parent = [], view.session.branch_of_id
-    while parent is not None and parent not in rewound:
-        rewound.append(parent)
-        with database() as db:
-            parent = session_service.get_session(db, actor=actor, session_id=parent).branch_of_id
-    for session_id in rewound:
-        with database() as db:
-            still_open = session_service.get_session(db, actor=actor, session_id=session_id)
-        if still_open.is_active:
-            conversation_service.end_conversation(database, actor=actor, session_id=session_id)
-    return conversation_service.start_conversation(
-        database,
-        actor=actor,
-        client_id=view.session.client_id,
-        assignment_id=view.session.assignment_id,
-    )
 
 
 def _act(action: Callable[[], object]) -> None:

@@ -190,7 +190,7 @@ def update_details(
     ones back unseen (an attack on the day's fixes)."""
     assignment = _get_owned(db, actor, assignment_id)
     if started_from is not None and started_from != details(assignment):
-        raise DetailsChanged()
+        raise DetailsChanged(_read(db, assignment))
     typed = AssignmentInput(title=title, instructions=instructions, due_at=due_at, client_ids=[])
     assignment.title, assignment.instructions = _typed_text(typed, assignment)
     assignment.due_at = _checked_due(due_at, assignment.due_at)
@@ -244,7 +244,10 @@ class ClientsChanged(ConflictError):
 
 
 class DetailsChanged(ConflictError):
-    def __init__(self) -> None:
+    """`now`: the assignment as it is, for the card to show."""
+
+    def __init__(self, now: AssignmentRead) -> None:
+        self.now = now
         super().__init__(
             "This assignment's title, instructions or due date were changed elsewhere since you "
             "opened them: the form now shows them as saved. Make your change again."

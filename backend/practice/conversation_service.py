@@ -232,6 +232,27 @@ def _open_elsewhere(db: Session, existing: SessionRead) -> ConflictError:
     )
 
 
+def start_over(database: Database, *, actor: UserRead | None, session_id: int) -> SessionRead:
+    """End this conversation and start a new one with its client (a teacher's Start over). From
+    a try of one moment, the conversations it rewinds (up to the first: a try of a try) are
+    still open and would be handed back: they are ended too, and never another tab's open one
+    (Start over had reopened the old test chat: an attack, and one on the day's fixes,
+    2026-12-07)."""
+    chain: list[int] = []
+    parent: int | None = session_id
+    while parent is not None and parent not in chain:
+        chain.append(parent)
+        with database() as db:
+            session = session_service.get_session(db, actor=actor, session_id=parent)
+        if session.is_active:
+            end_conversation(database, actor=actor, session_id=session.id)
+        parent = session.branch_of_id
+    # Every chat of the chain is of one client, under one assignment.
+    return start_conversation(
+        database, actor=actor, client_id=session.client_id, assignment_id=session.assignment_id
+    )
+
+
 def end_conversation(database: Database, *, actor: UserRead | None, session_id: int) -> SessionRead:
     """End the conversation; a continuing client's starts the job that writes its memory."""
     with database(write=True) as db:

@@ -398,7 +398,8 @@ def taken_in(db: Session, session: SessionRead) -> str | None:
     in it (internal: the caller checked access). The page after End had asked about the latest
     session instead, and promised the next session's end would write one it never does (an
     attack on the day's fixes, 2026-12-07)."""
-    if session.id not in ended_ids(db, session):
+    ended = ended_ids(db, session)
+    if session.id not in ended:
         return None
     remembered_at = db.scalar(
         select(PracticeSession.remembered_at).where(PracticeSession.id == session.id)
@@ -413,10 +414,9 @@ def taken_in(db: Session, session: SessionRead) -> str | None:
         return "lost"
     if job is not None and (job.result or {}).get("written"):
         return "yes"  # written before sessions recorded it (`remembered_at`)
-    latest = latest_ended(db, session)
     # Only the latest can still be written (`memory_writer.request_memory`): an earlier one's
     # page had promised the teacher could (a review, 2026-12-07).
-    return "no" if latest is not None and latest.id == session.id else "never"
+    return "no" if ended[-1] == session.id else "never"
 
 
 def latest_ended(db: Session, session: PracticeSession | SessionRead) -> SessionRead | None:

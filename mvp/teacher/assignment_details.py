@@ -55,9 +55,7 @@ def _save_details(actor: UserRead, assignment_id: int) -> None:
                 started_from=ui.started_from(from_key),
             )
     except assignment_service.DetailsChanged as changed:
-        with store.transaction() as db:
-            now = assignment_service.get_assignment(db, actor=actor, assignment_id=assignment_id)
-        _fill(now, again=True)
+        _fill(changed.now, again=True)
         ui.flash(changed.message, "warning")
         return
     except ValidationError as error:

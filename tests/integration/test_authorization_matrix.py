@@ -1111,6 +1111,11 @@ def _operations() -> dict[str, Operation]:
             lambda f, db, w, a: f(_InCell(db), actor=a, session_id=w.session_id),
             R("conversation", "end", "conversation"),
         ),
+        "start_over": _op(
+            conversation_service.start_over,
+            lambda f, db, w, a: f(_InCell(db), actor=a, session_id=w.session_id),
+            R("conversation", "end", "conversation"),
+        ),
         # The reply runs in the service's thread, on the cell's session while the cell waits.
         "submit_message": _op(
             conversation_service.submit_message,
