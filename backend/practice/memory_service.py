@@ -377,16 +377,10 @@ def last_session_missing(db: Session, session: SessionRead) -> str | None:
     your earlier sessions" while the client's prompt lacked the last one (an attack,
     2026-12-07)."""
     latest = latest_ended(db, session)
-    if latest is None:
+    state = None if latest is None else taken_in(db, latest)
+    if state in (None, "yes"):
         return None
-    written_from = db.scalar(select(ClientMemory.session_id).where(of_session(session)))
-    taken_in = db.scalar(
-        select(PracticeSession.remembered_at).where(PracticeSession.id == latest.id)
-    )
-    if written_from == latest.id or taken_in is not None:
-        return None
-    job = job_service.latest(db, kind=MEMORY_KIND, subject=latest.id)
-    return "writing" if job is not None and job.active else "unwritten"
+    return "writing" if state == "writing" else "unwritten"
 
 
 def taken_in(db: Session, session: SessionRead) -> str | None:
