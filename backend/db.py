@@ -8,6 +8,7 @@ writers queue up (busy timeout) instead of failing when one upgrades its read sn
 from __future__ import annotations
 
 import sqlite3
+import sys
 import weakref
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
@@ -210,7 +211,8 @@ class Database:
 def alembic_config(database_url: str) -> Config:
     from alembic.config import Config
 
-    config = Config(str(ALEMBIC_INI))
+    # Today's standard output: Config's default is the one of the moment alembic was imported.
+    config = Config(str(ALEMBIC_INI), stdout=sys.stdout)
     config.set_main_option("script_location", str(PROJECT_ROOT / "backend" / "migrations"))
     config.attributes["database_url"] = database_url
     return config

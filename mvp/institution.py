@@ -39,6 +39,9 @@ def _notice_text(reason: str, domain: str | None) -> str:
         "unverified": "Your institution has not confirmed that account's e-mail address, so it "
         "cannot be used to sign in. Sign in with another account, or ask the platform's admin.",
         "deactivated": "Your account has been deactivated. Ask an admin for help.",
+        "expired": f"Your sign-in with {name()} has ended. Please sign in again.",
+        "taken": "Another account here already signs in with that address. Ask the platform's "
+        "admin: your institution may have given the address to you after someone else.",
     }
     return texts.get(reason, "That account cannot sign in here. Try another one.")
 

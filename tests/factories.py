@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import time
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -84,6 +85,20 @@ def add_reply(
     )
     assert stored is not None
     return stored[0]
+
+
+def identity_claims(email: str, **claims: object) -> dict:
+    """What `st.user` holds after a real institution sign-in just now: a verified address, and
+    the provider's issuer and subject (here one per address unless a test gives its own)."""
+    return {
+        "email": email,
+        "email_verified": True,
+        "name": "Ada Lovelace",
+        "iss": "https://login.example.test/tenant-1/v2.0",
+        "sub": f"subject-of-{email.strip().lower()}",
+        "iat": int(time.time()),
+        **claims,
+    }
 
 
 def client_input(**overrides) -> ClientInput:

@@ -411,8 +411,11 @@ def authenticate(
     limiter.admit_login(username, browser_key, device=known)
     dummy_hash = _dummy_hash()  # whoever asks: the first attempt's time tells no name apart
     try:
-        _hasher.verify(user.password_hash if user else dummy_hash, password)
-        verified = user is not None
+        # An account made by institution sign-in has no hash to check: the dummy stands in, so
+        # its username answers as slowly as an unknown one (an attack, 2026-12-07).
+        checkable = user is not None and user.has_password
+        _hasher.verify(user.password_hash if checkable and user else dummy_hash, password)
+        verified = checkable
     except (VerificationError, InvalidHashError):
         verified = False
     if user is None or not verified:

@@ -1,10 +1,14 @@
 """Institution sign-in (OpenID Connect): which e-mail domains may sign in and as which role, and
-the mapping of a signed-in identity to a local account by its verified e-mail address.
+the mapping of a signed-in identity to a local account.
 
 The page hands over the identity's claims (what `st.user` holds); this module decides. The first
-sign-in creates the account with the role its domain's rule gives; later sign-ins find it by
-e-mail. The rules are checked at every sign-in, so removing one stops that domain at once (its
-accounts and history stay, and a password still works where one was set).
+sign-in creates the account with the role its domain's rule gives and binds the identity (its
+provider's issuer and subject) to it; later sign-ins find it by that identity, whatever address
+it has now. An address is only how an unbound account (an admin's link, or one from before
+identities were kept) is found, once: an address another identity is bound to is refused, as an
+institution may give it to another person. The rules are checked at every sign-in, so removing
+one stops that domain at once (its accounts and history stay, and a password still works where
+one was set). A sign-in lasts as long as a log-in: Streamlit keeps the identity for 30 days.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import Collection, Mapping
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
@@ -173,6 +177,8 @@ def set_account_email(
         holder = db.scalar(select(User).where(User.email == value, User.id != user.id))
         if holder is not None:
             raise ConflictError(f"'{holder.username}' already signs in with {value}.")
+    if value != user.email:  # whoever signs in with the new address next is bound to it
+        user.identity_issuer = user.identity_subject = None
     user.email = value
     try:
         with db.begin_nested():
@@ -218,16 +224,56 @@ def _verified_email(claims: Mapping[str, object], trusted: Collection[str]) -> s
     return email
 
 
+def _identity(claims: Mapping[str, object], domain: str) -> tuple[str, str]:
+    """The identity's issuer (without a trailing slash) and subject: OpenID Connect always
+    sends both, and together they name one person for good."""
+    issuer = str(claims.get("iss") or "").strip().rstrip("/")
+    subject = str(claims.get("sub") or "").strip()
+    if not issuer or not subject or len(issuer) > 500 or len(subject) > 255:
+        raise _refuse(
+            "Your institution did not say who you are, so we cannot find your account. Ask "
+            "the platform's admin.",
+            "no_subject",
+            domain,
+        )
+    return issuer, subject
+
+
+def _still_signed_in(claims: Mapping[str, object], now: datetime, domain: str) -> None:
+    """A sign-in older than a log-in's hours is over (a password log-in would have ended)."""
+    issued = claims.get("iat")
+    hours = account_service.login_hours()
+    if (
+        isinstance(issued, bool)
+        or not isinstance(issued, int | float)
+        or datetime.fromtimestamp(issued, UTC) < now - timedelta(hours=hours)
+    ):
+        institution = get_settings().institution_name.strip() or "your institution"
+        raise _refuse(
+            f"Your sign-in with {institution} has ended (sign-ins last {hours:g} hours). "
+            "Please sign in again.",
+            "expired",
+            domain,
+        )
+
+
 def sign_in_with_identity(
-    db: Session, *, claims: Mapping[str, object], trusted: Collection[str] | None = None
+    db: Session,
+    *,
+    claims: Mapping[str, object],
+    trusted: Collection[str] | None = None,
+    now: datetime | None = None,
 ) -> UserRead:
     """The local account of a signed-in identity (created at its first sign-in).
 
     Refused (`SignInRefused`, with an event that names the domain, never a token) when the
-    e-mail is missing or unverified, its domain has no rule, or the account is deactivated.
+    e-mail is missing or unverified, its domain has no rule, the identity is older than a
+    log-in's hours or names no subject, the address belongs to another identity's account, or
+    the account is deactivated.
     """
     email = _verified_email(claims, trusted_issuers() if trusted is None else trusted)
     domain = email.rsplit("@", 1)[1]
+    _still_signed_in(claims, now or utcnow(), domain)
     role = role_for_domain(db, domain)
     if role is None:
         raise _refuse(
@@ -236,18 +282,64 @@ def sign_in_with_identity(
             "domain",
             domain,
         )
-    user = db.scalar(select(User).where(User.email == email))
+    issuer, subject = _identity(claims, domain)
+    user = db.scalar(
+        select(User).where(User.identity_issuer == issuer, User.identity_subject == subject)
+    ) or _bound_by_address(db, email, issuer, subject, domain)
     if user is None:
-        user = _create_account(db, email=email, name=claims.get("name"), role=role)
+        user = _create_account(
+            db, email=email, identity=(issuer, subject), name=claims.get("name"), role=role
+        )
     if not user.is_active:
         raise _refuse(
             "Your account has been deactivated. Ask an admin for help.", "deactivated", domain
         )
+    if user.email != email:
+        _follow_address(db, user, email, domain)
     user.last_login_at = utcnow()
     return UserRead.model_validate(user)
 
 
-def _create_account(db: Session, *, email: str, name: object, role: Role) -> User:
+def _bound_by_address(
+    db: Session, email: str, issuer: str, subject: str, domain: str
+) -> User | None:
+    """The unbound account with this address, bound to the identity now (None: no account)."""
+    user = db.scalar(select(User).where(User.email == email))
+    if user is None:
+        return None
+    if user.identity_subject is not None:
+        raise _taken(email, domain)
+    user.identity_issuer, user.identity_subject = issuer, subject
+    return user
+
+
+def _taken(email: str, domain: str) -> SignInRefused:
+    return _refuse(
+        f"Another account here already signs in with {email}. Ask the platform's admin: "
+        "your institution may have given the address to you after someone else.",
+        "taken",
+        domain,
+    )
+
+
+def _follow_address(db: Session, user: User, email: str, domain: str) -> None:
+    """The same person's new address (a change of name): their account takes it, unless another
+    account signs in with it."""
+    if db.scalar(select(User.id).where(User.email == email, User.id != user.id)) is not None:
+        raise _taken(email, domain)
+    user.email = email
+    event_log.record(
+        db,
+        "info",
+        "accounts",
+        f"'{user.username}' now signs in with a new institution address.",
+        user_id=user.id,
+    )
+
+
+def _create_account(
+    db: Session, *, email: str, identity: tuple[str, str], name: object, role: Role
+) -> User:
     """A new account for a first sign-in; a simultaneous first sign-in may win the race."""
     local = email.split("@", 1)[0]
     display_name = as_shown(name)[:120] if isinstance(name, str) else ""
@@ -262,6 +354,8 @@ def _create_account(db: Session, *, email: str, name: object, role: Role) -> Use
         user = User(
             username=_free_username(db, local, attempt),
             email=email,
+            identity_issuer=identity[0],
+            identity_subject=identity[1],
             display_name=display_name,
             role=role,
             password_hash=NO_PASSWORD,
@@ -271,10 +365,16 @@ def _create_account(db: Session, *, email: str, name: object, role: Role) -> Use
             with db.begin_nested():
                 db.add(user)
                 db.flush()
-        except IntegrityError:
-            existing = db.scalar(select(User).where(User.email == email))
+        except IntegrityError:  # a simultaneous first sign-in of the same person won
+            existing = db.scalar(
+                select(User).where(
+                    User.identity_issuer == identity[0], User.identity_subject == identity[1]
+                )
+            )
             if existing is not None:
                 return existing
+            if db.scalar(select(User.id).where(User.email == email)) is not None:
+                raise _taken(email, email.rsplit("@", 1)[1]) from None
             continue  # the username was taken meanwhile: another one
         event_log.record(
             db,

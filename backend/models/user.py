@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.models.base import Base, IdMixin, UTCDateTime, enum_type, utcnow
@@ -23,6 +23,8 @@ class User(IdMixin, Base):
         CheckConstraint("username = lower(username)", name="username_lowercase"),
         # E-mail too (institution sign-in finds the account by it), so `unique` ignores case.
         CheckConstraint("email = lower(email)", name="email_lowercase"),
+        # One account per institution identity (its provider's issuer and subject).
+        UniqueConstraint("identity_issuer", "identity_subject"),
     )
 
     username: Mapped[str] = mapped_column(String(64), unique=True)
@@ -34,6 +36,11 @@ class User(IdMixin, Base):
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Who signs in with it: the identity's issuer and subject, bound at its first institution
+    # sign-in (an address may later be given to someone else; a subject never is). Last, after
+    # the id, as their migration added them (`sort_order`).
+    identity_issuer: Mapped[str | None] = mapped_column(String(500), sort_order=1)
+    identity_subject: Mapped[str | None] = mapped_column(String(255), sort_order=2)
 
     @property
     def has_password(self) -> bool:

@@ -135,6 +135,7 @@ COURSE_TABLE_RENAMES: list[tuple[str, dict[str, str]]] = [
     ("0015", {}),  # an index of session_reviews, no column
     ("0016", {}),  # client_checks.prompt_digest (`COURSE_COLUMNS_ADDED`)
     ("0017", {}),  # practice_sessions.remembered_at (`COURSE_COLUMNS_ADDED`)
+    ("0018", {}),  # users' institution identity (`COURSE_COLUMNS_ADDED`)
 ]
 #: Columns a revision added to a course table: a file from before it imports with them empty, or
 #: at their default when they have a constant one (a revision that adds a column that can be
@@ -145,6 +146,7 @@ COURSE_COLUMNS_ADDED: dict[str, dict[str, tuple[str, ...]]] = {
     "0014": {"messages": ("refused",)},
     "0016": {"client_checks": ("prompt_digest",)},
     "0017": {"practice_sessions": ("remembered_at",)},
+    "0018": {"users": ("identity_issuer", "identity_subject")},
 }
 
 

@@ -9,6 +9,8 @@ provider's callback (an `[auth]` section makes it carry `is_logged_in`). The bro
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from sqlalchemy import select
 
@@ -18,13 +20,13 @@ from backend.db import unit_of_work
 from backend.models import LoginSession, SignInDomain, User
 from backend.models.enums import Role
 from tests.apps.helpers import assert_clean, everything, log_in, open_page, texts
-from tests.factories import make_user
+from tests.factories import identity_claims, make_user
 
 SIGNED_OUT = {"is_logged_in": False}
 
 
 def identity(email: str, **claims) -> dict:
-    return {"is_logged_in": True, "email": email, "email_verified": True, "name": "Ada", **claims}
+    return {"is_logged_in": True, **identity_claims(email, name="Ada", **claims)}
 
 
 @pytest.fixture
@@ -146,3 +148,19 @@ def test_admin_links_an_account_to_an_institution_address_on_the_accounts_page(a
     )
     with unit_of_work(app_db) as db:
         assert db.scalar(select(User.email).where(User.username == "grace")) == "grace@school.edu"
+
+
+def test_a_sign_in_from_days_ago_does_not_log_in_the_next_person(app, app_db, rules):
+    """Ada signed in on a lab computer three days ago and closed the browser without logging
+    out: her app log-in ended after LOGIN_SESSION_HOURS, but Streamlit keeps the identity for
+    30 days, and it had become a fresh log-in for whoever opened the app next. Now the identity
+    is over, as her log-in is: signed out, with a word on why. (An attack, 2026-12-07.)"""
+    app.user = identity("ada@school.edu", iat=int(time.time()) - 3 * 24 * 3600)
+    app.run()
+    assert_clean(app)
+    assert "Practice" not in texts(app, "title")
+    assert "Your sign-in with Westbrook University has ended" in everything(app)
+    with unit_of_work(app_db) as db:
+        assert db.scalars(select(LoginSession)).all() == []
+    app.button(key="institution_sign_out").click().run()  # the page clicks it itself
+    assert app.user.get("is_logged_in") is False

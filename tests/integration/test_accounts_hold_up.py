@@ -9,7 +9,7 @@ from backend.accounts import account_service
 from backend.accounts import sign_in_domain_service as sign_in
 from backend.errors import AuthenticationError, RateLimitedError, ValidationError
 from backend.models.enums import Role
-from tests.factories import make_section, make_user
+from tests.factories import identity_claims, make_section, make_user
 
 GOOD_PASSWORD = "kettle orbit saffron lantern"
 WEAK_PASSWORD = "password1"
@@ -113,8 +113,6 @@ def test_institution_sign_in_never_shows_a_homoglyph_of_a_teachers_name(db, name
     make_user(db, username="zoe.teacher", display_name="Zoe Mart\u00edn", role=Role.teacher)
     sign_in.add_domain(db, actor=admin, domain="school.edu", role=Role.student)
 
-    new = sign_in.sign_in_with_identity(
-        db, claims={"email": "zm@school.edu", "email_verified": True, "name": name, "sub": "x"}
-    )
+    new = sign_in.sign_in_with_identity(db, claims=identity_claims("zm@school.edu", name=name))
 
     assert new.display_name == f"{name} (zm@school.edu)"
