@@ -23,7 +23,7 @@ from backend.practice import conversation_service
 from backend.practice.conversation_service import ConversationView, Reply
 from backend.practice.read_models import MessageRead, SessionRead
 from backend.practice.session_service import ReplyInFlight
-from mvp import a11y, chat_controls, job_view, ui
+from mvp import a11y, chat_controls, chat_unsent, job_view, ui
 from mvp.chat_controls import ChatKeys, end_and_start_over, unsent_messages
 from mvp.chat_messages import (
     CLIENT_AVATAR,
@@ -31,14 +31,6 @@ from mvp.chat_messages import (
     render_message,
     session_totals,
     show_as_it_arrives,
-)
-from mvp.chat_unsent import (
-    keep_unsent,
-    next_to_send,
-    show_not_sent,
-    show_unsent,
-    show_unsent_after_end,
-    typed_in_this_run,
 )
 
 
@@ -66,7 +58,7 @@ def chat_panel(
             view = conversation_service.get_view(database, actor=actor, session_id=session_id)
         except AppError as error:
             ui.show_error(error)
-            keep_unsent(keys)
+            chat_unsent.keep_unsent(keys)
             return
     totals = end_and_start_over(database, actor, view, keys, session_key) if controls else None
 
@@ -82,7 +74,7 @@ def chat_panel(
             if after_student is not None and message.role == MessageRole.user:
                 after_student(message)
     active = view.session.is_active
-    typed_as_it_ended = None if active else typed_in_this_run()
+    typed_as_it_ended = None if active else chat_unsent.typed_in_this_run()
     prompt = st.chat_input(
         f"Talk to {view.client.name}…" if active else "This conversation has ended.",
         key=ui.CHAT_INPUT_KEY,
@@ -93,7 +85,7 @@ def chat_panel(
     if not active:
         if typed_as_it_ended or unsent_messages(keys):
             with notices:
-                show_unsent_after_end(session_id, typed_as_it_ended)
+                chat_unsent.show_unsent_after_end(session_id, typed_as_it_ended)
         notices.info(
             "This conversation has ended."
             + (" Press **Start over** for a new one." if controls else ""),
@@ -150,7 +142,7 @@ class _Turn:
         if resend:  # what is kept now: another tab of the log-in may have sent some
             if not (unsent := unsent_messages(self.keys, fresh=True)):
                 st.rerun()
-            batch = next_to_send(unsent)
+            batch = chat_unsent.next_to_send(unsent)
             return self._send(unsent_service.JOINER.join(batch), resent=len(batch))
         if retry:
             return self._ask_again()
@@ -180,7 +172,7 @@ class _Turn:
 
     def _show_unsent(self, unsent: list[str]) -> bool:
         with self.draft_slot.container():
-            show_unsent(unsent)
+            chat_unsent.show_unsent(unsent)
         return self._unsent_buttons()
 
     def _unsent_buttons(self) -> bool:
@@ -215,26 +207,31 @@ class _Turn:
     def _send(self, text: str, resent: int = 0) -> SessionRead:
         """Send `text`: a new message, or the first `resent` unsent ones sent again."""
         unsent = unsent_messages(self.keys)
+        taken = chat_controls.TakenOff(self.keys, unsent[:resent])
         try:
             reply = conversation_service.submit_message(
-                self.database, actor=self.actor, session_id=self.view.session.id, content=text
+                self.database,
+                actor=self.actor,
+                session_id=self.view.session.id,
+                content=text,
+                with_message=taken if resent else None,
             )
         except Exception as error:  # a refusal, or the database failing: nothing was stored
             with self.draft_slot.container():
-                unsent = show_not_sent(self.keys, text, error, resent, unsent)
+                unsent = chat_unsent.show_not_sent(self.keys, text, error, resent, unsent)
             if unsent:
                 self._unsent_buttons()
             if isinstance(error, ReplyInFlight):  # started elsewhere: still show it arrive
                 self._wait_for_reply()
             return self.view.session
         if resent:  # sent at last; any left wait for the next "Send again"
-            unsent = chat_controls.sent_again(self.keys, unsent[:resent])
+            unsent = chat_controls.sent_again(self.keys, taken)
             if not unsent:
                 self.draft_slot.empty()
                 self.draft_button.empty()
             else:
                 with self.draft_slot.container():
-                    show_unsent(unsent)
+                    chat_unsent.show_unsent(unsent)
         self.hint.empty()
         with self.history:
             if reply.sent is not None:  # always, for a submitted message

@@ -68,14 +68,30 @@ def keep_unsent_words(keys: ChatKeys, text: str) -> list[str]:
     return words
 
 
-def sent_again(keys: ChatKeys, sent: list[str]) -> list[str]:
-    """Take the words just sent off the list (for every tab); the words still waiting."""
+class TakenOff:
+    """Words sent again, taken off the log-in's list (for every tab) in the transaction that
+    stores them (`conversation_service.submit_message`'s `with_message`): both or neither."""
+
+    def __init__(self, keys: ChatKeys, sent: list[str]) -> None:
+        self.keys, self.sent = keys, sent
+        self.left: list[str] | None = None  # the list after it (None: kept in this tab only)
+
+    def __call__(self, db: Any) -> None:
+        user, token = st.session_state.get(ui.USER_KEY), st.session_state.get(auth.TOKEN_KEY)
+        if user is not None:
+            self.left = unsent_service.remove(
+                db, actor=user, token=token, session_id=self.keys.session_id, sent=self.sent
+            )
+
+
+def sent_again(keys: ChatKeys, taken: TakenOff) -> list[str]:
+    """The words sent are off this tab's list too; the words still waiting."""
     here = st.session_state.get(keys.here_only, [])
-    for text in sent:
+    for text in taken.sent:
         if text in here:
             here.remove(text)
-    kept: list[str] | None = _unsent(unsent_service.remove, keys, sent=sent)
-    words = unsent_messages(keys)[len(sent) :] if kept is None else kept  # None: only here
+    kept = taken.left
+    words = unsent_messages(keys)[len(taken.sent) :] if kept is None else kept
     st.session_state[keys.draft] = words
     return words
 

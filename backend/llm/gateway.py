@@ -330,6 +330,14 @@ class LLMGateway:
                             yield text
                 final = stream.get_final_message()
                 request_id = stream.request_id
+                if final.stop_reason is None:
+                    # The stream ended, cleanly for HTTP, before `message_delta`: the SDK hands
+                    # back what arrived, a cut-off reply (an attack, 2026-12-07).
+                    raise GatewayError(
+                        ErrorCategory.malformed,
+                        request_id=request_id,
+                        detail="the reply's stream ended before the reply did",
+                    )
         except GeneratorExit:
             # The reader went away mid-reply: what was billed still counts.
             target.partial = self._partial(stream, parts, started)

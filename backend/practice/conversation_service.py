@@ -25,7 +25,7 @@ import hashlib
 import logging
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -283,6 +283,7 @@ def submit_message(
     gateway: LLMGateway | None = None,
     inline: bool = False,
     probe: bool = False,
+    with_message: Callable[[Session], object] | None = None,
 ) -> Reply:
     """Store the student's message and start the client's reply; iterate the result to stream it.
 
@@ -290,7 +291,9 @@ def submit_message(
     generates the reply in this thread before returning (a caller that waits for it anyway, such
     as a client check's probe, so it never waits on the worker pool). `probe`: a scripted line of
     a client check's run, which counted once against the message limit (in a check's
-    conversation only; every other message is counted).
+    conversation only; every other message is counted). `with_message` runs in the transaction
+    that stores the message, both or neither: words sent again leave their waiting list in it
+    (a write of their own that failed had left them to be sent twice: an attack, 2026-12-07).
     """
     text = validate_content(content)
     gateway = gateway or get_gateway()
@@ -300,6 +303,8 @@ def submit_message(
         if session_service.reply_in_flight(turn):
             raise ReplyInFlight()
         sent = session_service.append_message(db, turn, text)
+        if with_message is not None:
+            with_message(db)
         if handed_on:  # kept, and answered by the process the page reconnects to
             return Reply(None, sent=sent)
         ticket = _claim(db, gateway, turn, counted=probe and turn.mode == SessionMode.check)

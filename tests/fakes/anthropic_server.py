@@ -185,10 +185,11 @@ class _Hang:
 
 @dataclass
 class _StreamErrorMidway:
-    """HTTP 200 SSE stream that breaks off with an ``error`` event."""
+    """HTTP 200 SSE stream that breaks off with an ``error`` event (``error_type`` None: that
+    just ends, cleanly for HTTP, with no ``message_delta`` or ``message_stop``)."""
 
     text_before: str
-    error_type: str = "overloaded_error"
+    error_type: str | None = "overloaded_error"
     message: str = "Overloaded"
     chunk_delay: float | None = None
 
@@ -382,6 +383,8 @@ class _Handler(BaseHTTPRequestHandler):
         elif isinstance(behaviour, _StreamErrorMidway):
             if parsed.get("stream"):
                 self._stream_error_midway(parsed, behaviour, interrupt)
+            elif behaviour.error_type is None:  # a body that ends early cannot be read
+                self._send_malformed(False)
             else:  # a non-streaming request sees the same failure as an HTTP error
                 status = next((s for s, t in ERROR_TYPES.items() if t == behaviour.error_type), 500)
                 self._send_error(_Error(status, behaviour.error_type, behaviour.message))
@@ -588,13 +591,14 @@ class _Handler(BaseHTTPRequestHandler):
         self._start_stream()
         self._event("message_start", {"type": "message_start", "message": start})
         self._stream_text(behaviour.text_before, delay, interrupt)
-        self._event(
-            "error",
-            {
-                "type": "error",
-                "error": {"type": behaviour.error_type, "message": behaviour.message},
-            },
-        )
+        if behaviour.error_type is not None:
+            self._event(
+                "error",
+                {
+                    "type": "error",
+                    "error": {"type": behaviour.error_type, "message": behaviour.message},
+                },
+            )
         self._end_stream()
 
 
@@ -917,6 +921,14 @@ class FakeAnthropic:
             _StreamErrorMidway(text_before, error_type, message, chunk_delay), times
         )
 
+    def stream_ended_early(
+        self, text_before: str, *, chunk_delay: float | None = None, times: int = 1
+    ) -> FakeAnthropic:
+        """HTTP 200 stream: ``message_start``, deltas of ``text_before``, then the end of the
+        response, cleanly for HTTP, with no ``message_delta`` or ``message_stop`` (a proxy or
+        load balancer ending it early). A non-streaming request gets a body cut off."""
+        return self._enqueue(_StreamErrorMidway(text_before, None, "", chunk_delay), times)
+
     def latency(self, seconds: float) -> FakeAnthropic:
         """Add a fixed delay before every response (0 to turn it off)."""
         self._latency = max(0.0, float(seconds))
@@ -1110,7 +1122,7 @@ class FakeAnthropic:
             return {"type": behaviour.result_type}
         if isinstance(behaviour, _Error):
             return _errored(behaviour.error_type, behaviour.message)
-        if isinstance(behaviour, _StreamErrorMidway):
+        if isinstance(behaviour, _StreamErrorMidway) and behaviour.error_type is not None:
             return _errored(behaviour.error_type, behaviour.message)
         if not isinstance(behaviour, _Reply):  # a reset or malformed answer: the API's own error
             return _errored("api_error", "Internal server error")

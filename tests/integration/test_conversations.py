@@ -190,6 +190,34 @@ def test_a_reply_cut_off_midstream_is_not_stored(committed_engine, api, classroo
     assert totals.input_tokens > 0 and totals.output_tokens >= 1 and totals.estimated_cost > 0
 
 
+def test_a_reply_whose_stream_just_ends_is_not_stored(committed_engine, api, classroom):
+    """The stream ends cleanly for HTTP but without `message_delta` or `message_stop` (a proxy
+    ending the response early): the SDK hands back what arrived, which had been stored and
+    shown as the client's whole answer, with the output counted as 1 token. It is a cut-off
+    reply: not kept, a notice and Retry, its output estimated from the words that came.
+    (An attack, 2026-12-07.)"""
+    session = conversation_service.start_conversation(
+        Database(committed_engine), actor=classroom.student, client_id=classroom.client.id
+    )
+    api.stream_ended_early(
+        "I was going to say that my brother never called me back after", chunk_delay=0
+    )
+    chunks, outcome = _say(committed_engine, classroom.student, session.id, "Go on.")
+    assert "".join(chunks).startswith("I was going")
+    assert not outcome.ok and outcome.retryable and "Alex Rivera" in outcome.notice
+    assert [m.role for m in stored_messages(committed_engine, classroom.student, session.id)] == [
+        MessageRole.user
+    ]
+    with unit_of_work(committed_engine, write=False) as db:
+        totals = session_service.get_session(db, actor=classroom.student, session_id=session.id)
+    assert totals.input_tokens > 0 and totals.output_tokens > 1 and not totals.reply_pending
+    api.reply("He never did call.")
+    chunks, retried = _retry(committed_engine, classroom.student, session.id)
+    assert retried.ok and [
+        m.content for m in stored_messages(committed_engine, classroom.student, session.id)
+    ] == ["Go on.", "He never did call."]
+
+
 def test_a_reader_that_goes_away_does_not_cut_the_reply_off(committed_engine, api, classroom):
     """A Streamlit rerun stops reading mid-reply: the reply is still generated and stored."""
     session = conversation_service.start_conversation(
