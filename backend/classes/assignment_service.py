@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -113,11 +113,19 @@ def _typed_text(data: AssignmentInput, stored: Assignment | None = None) -> tupl
 
 def _checked_due(due_at: datetime | None, stored: datetime | None = None) -> datetime | None:
     """A due date set now is not already past (students would see it overdue from the start);
-    one kept as stored stays, past or not."""
-    if due_at is not None and due_at != stored and due_at <= utcnow():
+    one kept as stored stays, past or not. The form sends a day's end: a due date on the stored
+    one's day (UTC) keeps the stored instant (a title fixed alone had been refused as past, or
+    moved a 09:00 due time to the day's end: a review of the day's fixes, 2026-12-07)."""
+    if due_at is not None and stored is not None and _day(due_at) == _day(stored):
+        return stored
+    if due_at is not None and due_at <= utcnow():
         problem = "Choose a due date in the future (today counts), or leave it empty."
         raise ValidationError(problem, {"due_at": problem})
     return due_at
+
+
+def _day(moment: datetime) -> date:
+    return moment.astimezone(UTC).date()
 
 
 def create_assignment(

@@ -6,8 +6,11 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+from sqlalchemy import update
+
 from backend.classes import assignment_service
 from backend.db import unit_of_work
+from backend.models import Assignment
 from tests.apps.helpers import assert_clean, everything, open_page, teacher_app
 from tests.factories import make_assignment, make_client, make_section
 
@@ -98,3 +101,40 @@ def test_a_save_over_details_another_tab_changed_meanwhile_is_refused_and_shows_
     assert "changed elsewhere since you opened them" in everything(at)
     assert at.text_input(key=f"assignment_title_{week.id}").value == "Week 1"
     assert _stored(app_db, teacher, week).title == "Week 1"
+
+
+def _due_at(app_db, teacher, due_at: datetime):
+    """An assignment stored due at an instant that is not the form's end of day: made before
+    the form stored 23:59:59.999999 (it stored 23:59:00), imported from such a course file, or
+    made through the service."""
+    week = _week(app_db, teacher)
+    with unit_of_work(app_db) as db:
+        db.execute(update(Assignment).where(Assignment.id == week.id).values(due_at=due_at))
+    return week
+
+
+def test_correcting_only_the_title_of_an_overdue_assignment_is_saved(app, app_db, teacher):
+    """Due yesterday at 23:59:00: a typo fixed in the title, the due date left as the card shows
+    it, had been refused with "Choose a due date in the future" (the form sends the day's end,
+    not the stored instant). (A review of the day's fixes, 2026-12-07.)"""
+    yesterday = datetime.now(UTC).replace(hour=23, minute=59, second=0, microsecond=0)
+    week = _due_at(app_db, teacher, yesterday - timedelta(days=1))
+    at = open_page(teacher_app(app), "Sections & assignments")
+    at.text_input(key=f"assignment_title_{week.id}").input("Week 1")
+    at.button(key=f"save_assignment_details_{week.id}").click().run()
+    assert "Choose a due date in the future" not in everything(at)
+    stored = _stored(app_db, teacher, week)
+    assert (stored.title, stored.due_at) == ("Week 1", yesterday - timedelta(days=1))
+
+
+def test_correcting_only_the_title_keeps_the_due_time(app, app_db, teacher):
+    """Due in three days at 09:00 UTC: a title fix alone had moved the due instant to the end of
+    that day, 15 hours later, without a word. (A review of the day's fixes, 2026-12-07.)"""
+    due = (datetime.now(UTC) + timedelta(days=3)).replace(hour=9, minute=0, second=0, microsecond=0)
+    week = _due_at(app_db, teacher, due)
+    at = open_page(teacher_app(app), "Sections & assignments")
+    at.text_input(key=f"assignment_title_{week.id}").input("Week 1")
+    at.button(key=f"save_assignment_details_{week.id}").click().run()
+    assert_clean(at)
+    stored = _stored(app_db, teacher, week)
+    assert (stored.title, stored.due_at) == ("Week 1", due)
