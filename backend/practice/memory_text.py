@@ -84,6 +84,13 @@ class MemorySource:
     said_before: tuple[str, ...]
     sessions: int  # the ended sessions of this student with this client, this one included
     day: str
+    #: The meetings the memory covers once this one is in: more than `sessions` when this one is
+    #: taken in after later ones (its memory job was lost), which the memory covers already.
+    met: int = 0
+
+    @property
+    def meetings(self) -> int:
+        return max(self.sessions, self.met)
 
 
 def memory_context(source: MemorySource) -> str:
@@ -92,8 +99,14 @@ def memory_context(source: MemorySource) -> str:
     so_far = source.previous or "(none: this was your first session with this student)"
     return (
         f"You are {client.name}. Why you came: {client.presenting_concern or 'not specified'}.\n"
-        f"This was session {source.sessions} with this student ({source.day}).\n\n"
-        f"The memory so far:\n{so_far}"
+        f"This was session {source.sessions} with this student ({source.day})"
+        + (
+            f", taken in late: the memory so far covers later sessions too (you have met "
+            f"{source.meetings} times)"
+            if source.meetings > source.sessions
+            else ""
+        )
+        + f".\n\nThe memory so far:\n{so_far}"
     )
 
 
@@ -115,7 +128,7 @@ def offline_summary(source: MemorySource) -> str:
     answer = MemoryAnswer(
         discussed=f"Session {source.sessions} ({source.day}): the student sent you {messages}.",
         disclosed=_clip(f"You said “{client[-1]}”") if client else "",
-        relationship=f"You have met {source.sessions} time{'s' if source.sessions > 1 else ''}.",
+        relationship=f"You have met {source.meetings} time{'s' if source.meetings > 1 else ''}.",
     )
     text = answer.text()
     if source.previous:

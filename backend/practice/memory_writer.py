@@ -260,6 +260,11 @@ def _read_source(db: Session, session_id: int) -> MemorySource | None:
         # 2026-12-07).
         sessions=ended.index(session_id) + 1,
         day=session.started_at.strftime("%d %B %Y"),
+        # Taken in after later sessions (a lost job): the meetings already covered still count
+        # ("You have met 1 time." had followed "2 times": a review of the day's fixes).
+        met=ended.index(memory.session_id) + 1
+        if memory is not None and memory.session_id in ended
+        else 0,
     )
 
 

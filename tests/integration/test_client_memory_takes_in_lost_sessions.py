@@ -3,6 +3,7 @@ of its own, and says truly what it took in (an attack on the day's fixes, 2026-1
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from sqlalchemy import select, update
@@ -190,3 +191,45 @@ def test_a_session_whose_job_was_running_when_the_next_was_remembered_is_not_los
         "session 2 is missing from the client's memory for good, and the teacher is not told "
         f"(written from {memory.written_from_session_id})"
     )
+
+
+def test_a_session_taken_in_after_later_ones_does_not_count_the_meetings_back(
+    committed_engine, configure, classroom, monkeypatch
+):
+    """Session 1's memory job was lost before 0017, and session 2's memory was written without
+    it (the writer then had no catch-up). Session 3's job now writes session 1 first, after the
+    memory already covers session 2: it had written "You have met 1 time." after "You have met
+    2 times.", and told the model "This was session 1" as if nothing came after it. A session
+    taken in late counts the meetings the memory covers. (A review of the day's fixes,
+    2026-12-07.)"""
+    configure(anthropic_api_key=None)  # demo mode: the offline summary shows what was written
+    _continuing(committed_engine, classroom)
+    _lost_session(committed_engine, classroom, monkeypatch, "Let's talk about sleep.")
+    with monkeypatch.context() as before_0017:  # the writer before 0017: no catch-up
+        before_0017.setattr(memory_writer, "_lost_before", lambda db, session_id: [])
+        _session(committed_engine, classroom, "Shall we agree on walks?")
+    third = _session(committed_engine, classroom, "How did the walks go?")
+    summary = _memory(committed_engine, classroom, third).summary
+    counts = [int(n) for n in re.findall(r"You have met (\d+) times?", summary)]
+    assert counts == sorted(counts) and counts[-1] == 3, summary
+    assert "Session 1 (" in summary  # session 1 is in the memory, under its own date
+
+
+def test_the_model_is_told_a_late_session_came_before_what_the_memory_covers(
+    committed_engine, api, classroom, monkeypatch
+):
+    _continuing(committed_engine, classroom)
+    api.reply(SAFE_REPLY)
+    _lost_session(committed_engine, classroom, monkeypatch, "Let's talk about sleep.")
+    api.reply(SAFE_REPLY)
+    api.tool_reply(SUMMARY)
+    with monkeypatch.context() as before_0017:
+        before_0017.setattr(memory_writer, "_lost_before", lambda db, session_id: [])
+        _session(committed_engine, classroom, "Shall we agree on walks?")
+    api.reply(SAFE_REPLY)
+    api.tool_reply(SUMMARY, times=2)
+    _session(committed_engine, classroom, "How did the walks go?")
+    late, latest = [r.body["system"] for r in api.messages_requests() if r.body.get("tools")][-2:]
+    assert "This was session 1" in str(late) and "covers later sessions" in str(late)
+    assert "you have met 2 times" in str(late)
+    assert "This was session 3" in str(latest) and "covers later" not in str(latest)
