@@ -22,7 +22,9 @@ from mvp.student.shared import DRILL_SET_KEY, DRILL_SKILL_KEY
 actor = auth.require_role(Role.student)
 safe = ui.safe_markdown  # every piece of text a person wrote goes through it
 state = st.session_state
-ITEM_KEY = "drill_item_index"
+#: The item open: (its id or bank key, its place). The item first: a teacher's change moves the
+#: places, and a place had shown another item than the one answered (an attack, 2026-12-07).
+ITEM_KEY = "drill_item"
 OWN = "own"  # the set choice that means the built-in bank
 
 
@@ -40,18 +42,19 @@ def _keep_draft() -> None:
 def _choose(set_id: int | str) -> None:
     _keep_draft()
     state[DRILL_SET_KEY] = set_id
-    state[ITEM_KEY] = 0
+    state.pop(ITEM_KEY, None)
 
 
 def _choose_skill() -> None:
     _keep_draft()
     state[DRILL_SKILL_KEY] = state["drill_own_skill"]
-    state[ITEM_KEY] = 0
+    state.pop(ITEM_KEY, None)
 
 
-def _move(step: int) -> None:
+def _open(refs: Sequence[int | str], index: int) -> None:
+    """Previous and Next: the item before or after the one the student saw."""
     _keep_draft()
-    state[ITEM_KEY] = state.get(ITEM_KEY, 0) + step
+    state[ITEM_KEY] = (refs[index], index)
 
 
 def _submit(set_id: int | None, item_ref: int | str) -> None:
@@ -100,7 +103,8 @@ def _item(
 ) -> None:
     """One item of a set (or of the bank: `set_id` None; `refs`, each item's id or bank key)
     with its reply box, feedback and moves."""
-    index = min(state.get(ITEM_KEY, 0), len(items) - 1)
+    open_ref, place = state.get(ITEM_KEY) or (None, 0)
+    index = refs.index(open_ref) if open_ref in refs else min(place, len(items) - 1)
     ref, item = refs[index], items[index]
     skill = item.skill
     st.markdown(f"**Item {index + 1} of {len(items)}** · {SKILLS[skill].name}")
@@ -112,7 +116,8 @@ def _item(
     drafts = state.setdefault(DRAFTS_KEY, {})
     # Another item, or back from another page (Streamlit forgets a widget not drawn): the
     # words typed under this item, if any (an attack on the fix, 2026-12-07).
-    if state.get(SHOWN_KEY) != shown or "drill_reply" not in state:
+    if (was := state.get(SHOWN_KEY)) != shown or "drill_reply" not in state:
+        _words_of_an_item_taken_out(was, shown, refs, drafts)
         state["drill_reply"] = drafts.get(shown, "")
         state[SHOWN_KEY] = shown
     st.text_area("Your reply", key="drill_reply", max_chars=attempt_service.MAX_REPLY_CHARS)
@@ -127,15 +132,36 @@ def _item(
             on_click=auth.guarded(_submit),
             args=(set_id, ref),
         )
-        st.button("Previous", key="drill_previous", disabled=index == 0, on_click=_move, args=(-1,))
+        st.button(
+            "Previous",
+            key="drill_previous",
+            disabled=index == 0,
+            on_click=_open,
+            args=(refs, index - 1),
+        )
         st.button(
             "Next item",
             key="drill_next",
             disabled=index >= len(items) - 1,
-            on_click=_move,
-            args=(1,),
+            on_click=_open,
+            args=(refs, index + 1),
         )
     _attempts_view(tried, item.model_answer)
+
+
+def _words_of_an_item_taken_out(
+    was: tuple | None, shown: tuple, refs: Sequence[int | str], drafts: dict
+) -> None:
+    """The item the box showed in this set was taken out meanwhile: what was typed under it is
+    shown once, to copy (it had gone with the item). Bank items are never taken out."""
+    if was is None or was[0] != shown[0] or was[0] == OWN or was[1] in refs:
+        return
+    if "drill_reply" not in state:
+        return
+    words = state["drill_reply"]
+    drafts.pop(was, None)
+    if words.strip():
+        show_unsent([words], "Not sent, the item was taken out of the set")
 
 
 def _assigned_set(set_id: int) -> None:

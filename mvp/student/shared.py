@@ -91,7 +91,7 @@ def open_drill(set_id: int | None, skill: str) -> None:
     """The Drills page with this set open, else the bank's items of this skill (a callback)."""
     st.session_state[DRILL_SET_KEY] = set_id if set_id is not None else "own"
     st.session_state[DRILL_SKILL_KEY] = skill
-    st.session_state["drill_item_index"] = 0
+    st.session_state.pop("drill_item", None)  # its first item
     ui.go_to(DRILLS_PAGE)
 
 
