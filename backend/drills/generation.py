@@ -31,7 +31,7 @@ from backend.drills.read_models import MAX_ITEMS, DrillItemInput
 from backend.errors import AppError, ValidationError
 from backend.llm import Completion, get_gateway
 from backend.llm.errors import GatewayError
-from backend.llm.validated import ask_validated
+from backend.llm.validated import Validated, ask_validated
 from backend.models import DrillSet
 from backend.models.enums import DrillSkill
 from backend.usage import budget_service, usage_service
@@ -144,8 +144,8 @@ def draft_items(
             validate=lambda data: _validate(data, wanted),
         )
         billed, failure = outcome.billed, outcome.failure
-        kept, problems = outcome.value or ([], [])
-        items, dropped = kept[:count], len(problems)
+        kept, dropped = _held_up(outcome, wanted)
+        items = kept[:count]
     with database(write=True) as db:  # billed even when nothing is kept: its own transaction
         for completion in billed:
             _record_call(db, checked, set_id, completion)
@@ -229,6 +229,23 @@ def _validate(
                 f"Item {number}: the model answer does not do the skill ({reply.message})"
             )
     return (kept, problems), problems
+
+
+def _held_up(
+    outcome: Validated[tuple[list[DrillItemInput], list[str]]], wanted: list[DrillSkill]
+) -> tuple[list[DrillItemInput], int]:
+    """The items that held up in any answer, each statement once, and how many of the last
+    answer's failed: a repair may send only the items it fixed, and the good ones of the first
+    answer, checked and paid for, had been thrown away (an attack, 2026-12-07)."""
+    kept: list[DrillItemInput] = []
+    seen: set[str] = set()
+    for answer in outcome.answers:
+        good, _problems = _validate(answer.data, wanted)[0] or ([], [])
+        for item in good:
+            if (statement := item.statement.casefold()) not in seen:
+                seen.add(statement)
+                kept.append(item)
+    return kept, len((outcome.value or ([], []))[1])
 
 
 def _record_call(db: Session, actor: UserRead, set_id: int, completion: Completion) -> None:

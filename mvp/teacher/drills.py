@@ -81,7 +81,10 @@ def _draft(set_id: int) -> None:
         f"; {drafted.dropped} dropped (each failed a check: the set's skill, a length, or "
         "a model answer that shows the skill)"
     ) * bool(drafted.dropped)
-    ui.flash(f"Drafted {drafted.added} items ({cost}){dropped}. Accept the ones you want below.")
+    ui.flash(
+        f"Drafted {plural(drafted.added, 'item')} ({cost}){dropped}. Accept the ones you want "
+        "below."
+    )
     st.rerun()
 
 

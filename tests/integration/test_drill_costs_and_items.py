@@ -13,7 +13,13 @@ from backend.errors import AppError
 from backend.models import DailyUsage, Event
 from backend.models.enums import DrillSkill
 from tests.factories import make_classroom
-from tests.integration.test_drills import GOOD, _item, _open_question_set, _teacher_set_and_client
+from tests.integration.test_drills import (
+    CLOSED,
+    GOOD,
+    _item,
+    _open_question_set,
+    _teacher_set_and_client,
+)
 
 
 def test_a_drafted_item_with_a_blank_context_still_records_what_the_call_cost(
@@ -107,3 +113,32 @@ def test_an_accepted_item_a_student_answered_cannot_be_rewritten_under_their_att
     seen = attempt_service.read_set(db, actor=room.student, set_id=drill_set.id)
     statements = {item.id: item.statement for item in seen.items}
     assert statements.get(first.id, first.statement) == first.statement
+
+
+def test_a_repair_that_sends_only_the_fixed_item_keeps_the_good_ones_of_the_first_answer(
+    api, committed_engine
+):
+    """Five items asked for; the first answer has four good ones and one whose model answer
+    misses the skill, so it is sent back, and the model answers with the one item fixed. Both
+    calls are billed; the four good items of the first answer had been thrown away ("Drafted 1
+    items"). Every item that held up in any answer is kept, each statement once. (An attack,
+    2026-12-07.)"""
+    room, drill_set = _teacher_set_and_client(committed_engine)
+    good = [_item(f"Work has been a lot, part {n}.", GOOD) for n in range(4)]
+    api.tool_reply({"items": [*good, _item("I drink a bit in the evenings.", CLOSED)]})
+    fixed = _item("I drink a bit in the evenings.", "How does drinking fit into your evenings?")
+    api.tool_reply({"items": [fixed, good[0]]})  # the fix, and one good item again
+    drafted = generation.draft_items(
+        Database(committed_engine),
+        actor=room.teacher,
+        set_id=drill_set.id,
+        client_id=room.client.id,
+        count=5,
+    )
+    with unit_of_work(committed_engine, write=False) as db:
+        mine = drill_service.get_set(db, actor=room.teacher, set_id=drill_set.id)
+    assert len(api.messages_requests()) == 2
+    assert (drafted.added, drafted.dropped) == (5, 0)
+    assert sorted(item.statement for item in mine.drafts) == sorted(
+        [*(item["statement"] for item in good), fixed["statement"]]
+    )
