@@ -126,9 +126,15 @@ def rate_reply(
     """Thumbs up/down on one of the client's replies; None takes the rating back."""
     actor = access.signed_in(db, actor)
     message = db.get(Message, message_id)
+    gone = NotFoundError("That reply no longer exists.")
     if message is None:
-        raise NotFoundError("That reply no longer exists.")
-    session = session_service.get_session(db, actor=actor, session_id=message.session_id)
+        raise gone
+    try:
+        session = session_service.get_session(db, actor=actor, session_id=message.session_id)
+    except session_service.SessionNotFound:
+        # Answered as a missing reply: naming its conversation had let ids be probed (an
+        # attack, 2026-12-07).
+        raise gone from None
     _require_rater(db, actor, session.id)
     if message.role != MessageRole.assistant:
         raise ValidationError("Only the client's replies can be rated.")

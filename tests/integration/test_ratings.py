@@ -242,3 +242,22 @@ def test_a_reply_copied_into_a_practised_moment_is_rated_where_it_was_said(db):
     rating_service.rate_reply(db, actor=room.student, message_id=new_reply.id, positive=True)
     card = rating_service.client_ratings(db, actor=room.teacher, client_ids=[room.client.id])
     assert card[room.client.id].share.total == 1
+
+
+def test_thumbs_on_another_students_reply_answer_as_for_a_reply_that_does_not_exist(db):
+    """A classmate trying `rate_reply` with message ids had learnt which were replies in other
+    people's conversations, and each one's conversation id ("No conversation with id 1 is open
+    to you."), where a missing id says "That reply no longer exists.". (An attack,
+    2026-12-07.)"""
+    room = make_classroom(db)
+    classmate = make_user(db, role=Role.student)
+    enroll(db, section=room.section, student=classmate)
+    theirs = session_service.create_session(db, actor=room.student, client_id=room.client.id)
+    add_message(db, actor=room.student, session_id=theirs.id, content="Hello there.")
+    reply = _reply(db, room.student, theirs.id, "Hi. I'm not sure why I'm here.")
+    refusals = []
+    for message_id in (reply.id, reply.id + 999):
+        with pytest.raises(NotFoundError) as refused:
+            rating_service.rate_reply(db, actor=classmate, message_id=message_id, positive=False)
+        refusals.append(refused.value.message)
+    assert refusals == ["That reply no longer exists."] * 2
