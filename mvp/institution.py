@@ -42,6 +42,12 @@ def _notice_text(reason: str, domain: str | None) -> str:
         "expired": f"Your sign-in with {name()} has ended. Please sign in again.",
         "taken": "Another account here already signs in with that address. Ask the platform's "
         "admin: your institution may have given the address to you after someone else.",
+        "no_subject": "Your institution did not say who you are, so we cannot find your account. "
+        "Ask the platform's admin.",
+        "no_email": "Your institution did not tell us your e-mail address, so we cannot find "
+        "your account. Ask the platform's admin.",
+        "bad_email": "Your institution sent an e-mail address we cannot use. Ask the platform's "
+        "admin.",
     }
     return texts.get(reason, "That account cannot sign in here. Try another one.")
 

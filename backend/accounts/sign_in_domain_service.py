@@ -177,8 +177,10 @@ def set_account_email(
         holder = db.scalar(select(User).where(User.email == value, User.id != user.id))
         if holder is not None:
             raise ConflictError(f"'{holder.username}' already signs in with {value}.")
-    if value != user.email:  # whoever signs in with the new address next is bound to it
-        user.identity_issuer = user.identity_subject = None
+    # Whoever signs in with the address next is bound to it: the same address saved again too
+    # (a person whose identity changed, the app registered again, had stayed refused: an attack
+    # on the day's fixes, 2026-12-07).
+    user.identity_issuer = user.identity_subject = None
     user.email = value
     try:
         with db.begin_nested():

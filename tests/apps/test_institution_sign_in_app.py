@@ -164,3 +164,32 @@ def test_a_sign_in_from_days_ago_does_not_log_in_the_next_person(app, app_db, ru
         assert db.scalars(select(LoginSession)).all() == []
     app.button(key="institution_sign_out").click().run()  # the page clicks it itself
     assert app.user.get("is_logged_in") is False
+
+
+@pytest.mark.parametrize(
+    ("missing", "reason", "told"),
+    [
+        ("sub", "no_subject", "did not say who you are"),
+        ("email", "no_email", "did not tell us your e-mail address"),
+    ],
+)
+def test_a_refusal_only_the_admin_can_help_with_says_so_after_the_sign_out(
+    app, rules, browser_cookies, missing, reason, told
+):
+    """An identity without a subject (or an e-mail address) is refused, and the page signs it
+    out at once: what the person reads is the notice kept for after the reload, which had said
+    "That account cannot sign in here. Try another one." (every account of that provider lacks
+    it; only the admin can help). (An attack on the day's fixes, 2026-12-07.)"""
+    claims = identity("ada@school.edu")
+    del claims[missing]
+    app.user = claims
+    app.run()
+    assert told in everything(app)
+    # The page's script writes the notice cookie, then clicks the sign-out; the log-in page
+    # after the reload reads it.
+    browser_cookies["counseling_sign_in_notice"] = reason + (":school.edu" * (missing == "sub"))
+    app.button(key="institution_sign_out").click().run()
+    assert_clean(app)
+    shown = texts(app, "warning")
+    assert not [w for w in shown if "Try another one" in w], shown
+    assert any("admin" in warning for warning in shown), shown

@@ -139,3 +139,19 @@ def test_an_institution_account_is_checked_as_slowly_as_an_unknown_username(
     assert institution_account.startswith("$argon2id$"), (
         f"an institution account was checked against {institution_account!r}"
     )
+
+
+def test_an_admin_who_saves_the_address_again_lets_its_next_sign_in_in(db, school):
+    """Jo's identity changes (the app registered again: Microsoft's subject is per app) and Jo
+    is refused as "taken". The admin saves Jo's address again under Change an account: the page
+    said Jo "can now sign in", but the same address kept the old binding, so Jo was still
+    refused. A save binds whoever signs in with the address next. (An attack on the day's
+    fixes, 2026-12-07.)"""
+    jo = sign_in.sign_in_with_identity(db, claims=identity_claims("jo@school.edu", sub="old-app"))
+    with pytest.raises(SignInRefused):
+        sign_in.sign_in_with_identity(db, claims=identity_claims("jo@school.edu", sub="new-app"))
+    sign_in.set_account_email(db, actor=school, user_id=jo.id, email="jo@school.edu")
+    again = sign_in.sign_in_with_identity(
+        db, claims=identity_claims("jo@school.edu", sub="new-app")
+    )
+    assert again.id == jo.id
