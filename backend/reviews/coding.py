@@ -71,6 +71,11 @@ CONFRONT = (
     # "You're just ..." only as blame: "You're just running on empty" reflects.
     "you're just making", "you're just being", "you're just lazy", "you're just looking for",
     "you're just using", "you're just wasting", "you're just doing it to", "you're just angry at",
+    # Each only in AnnoMI's low-quality sessions, where it had been corrected as advice wanting
+    # permission (an attack, 2026-12-07).
+    "makes no sense to me", "that makes no sense", "i just told you", "what do you mean, maybe",
+    "do you understand how important", "you need to take responsibility",
+    "don't want that to happen, do you",
 )  # fmt: skip
 # What holds a confrontation's words without being one: a reflection of what the client never
 # expected ("You never expected it to feel this hard"), wanting to be a responsible parent, MI's
@@ -205,6 +210,14 @@ PERMISSION = (
     "is it ok if we", "would you mind if", "would you like to hear", "if you'd like to hear",
     "if you're interested", "since you asked", "take it or leave it", "may not fit",
     "might not fit", "would you like some", "would you like me to", "see what you think",
+    # An offer left to the client: each of these is in a high-quality AnnoMI session only, where
+    # it had been corrected as unasked advice, "ask permission first" (an attack, 2026-12-07).
+    "would you be open to", "you'd be open to", "if you want to.", "if you want to,",
+    "if you wanted to,", "if you wanted to.", "if you'd be willing", "if you would be willing",
+    "if you're willing", "if you are willing", "what do you think of a idea",
+    "what do you think of an idea", "what do you think of the idea",
+    "what do you think of that idea", "what would you think about", "what would you think of",
+    "how does that sound", "how would that sound", "if you'd like.",
 )  # fmt: skip
 AUTONOMY = (
     "your choice", "up to you", "your decision", "you get to decide", "only you can",

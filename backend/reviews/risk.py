@@ -66,6 +66,38 @@ RESPONSE = (
 )  # fmt: skip
 
 
+# Where a self-harm phrase is no self-harm, read on AnnoMI's real sessions, whose every flag had
+# been a false alarm that set a skilled session's goal to asking about self-harm (an attack,
+# 2026-12-07): an accident ("I'll fall and hurt myself"), harm in the long run weighed against
+# help ("do I wanna hurt myself in the long run? Or help myself"), and an overdose the client
+# guards against ("I don't want to have an overdose", "in case I overdose": a harm-reduction
+# session's naloxone). Narrow on purpose: "I don't want to kill myself", "I'm afraid I might
+# hurt myself" and "I took an overdose" stay flagged.
+NOT_SELF_HARM = (
+    re.compile(r"\b(?:fall|falls|fell|falling|trip|tripped|slip|slipped)(?: \w+)?,? and hurt"),
+    re.compile(r"hurt(?:ing)? myself in the long run"),
+    re.compile(
+        r"\b(?:don't|do not|never) (?:want|wanna) (?:to )?(?:have |get )?(?:an |a )?overdose\b"
+    ),
+    re.compile(r"\bin case (?:i |somebody |someone |anyone )?(?:overdose|od)\b"),
+)
+
+
+def _self_harm(text: TurnText, student_before: str | None) -> str | None:
+    """The first self-harm phrase the client voices, if any: none where every one it says is
+    read otherwise (`NOT_SELF_HARM`), nor a question back about the risk the student's turn just
+    raised ("What, like suicidal?" after "... if we're concerned about your safety")."""
+    for phrase in SELF_HARM:
+        sentences = [s for s in text.sentences if TurnText(s).has((phrase,))]
+        voiced = [s for s in sentences if not any(rule.search(s) for rule in NOT_SELF_HARM)]
+        asked_back = student_before is not None and TurnText(student_before).has(RESPONSE)
+        if asked_back:
+            voiced = [s for s in voiced if not (s.endswith("?") and len(s.split()) <= 6)]
+        if voiced:
+            return phrase
+    return None
+
+
 class _Turn(Protocol):
     @property
     def number(self) -> int: ...
@@ -90,7 +122,8 @@ def check(turns: Sequence[_Turn]) -> list[RiskCheck]:
         if turn.student:
             continue
         text = TurnText(turn.text)
-        phrase = text.first(SELF_HARM)
+        before = next((t.text for t in reversed(turns[:index]) if t.student), None)
+        phrase = _self_harm(text, before)
         kind = "self-harm"
         if phrase is None:
             phrase, kind = text.first(HARM_TO_OTHERS), "harm to someone else"

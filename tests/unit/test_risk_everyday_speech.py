@@ -87,3 +87,48 @@ def test_a_reply_that_moves_on_is_not_counted_as_answering_a_suicide_statement(r
     and the ratings stand ("a miss here hides a risk", risk.py)."""
     [item] = risk.check(_conversation(SUICIDAL, reply))
     assert not item.responded, item.note
+
+
+ANNOMI_NOT_SELF_HARM = [
+    # AnnoMI (Wu et al., 2022), training split: every one of its self-harm flags was one of these.
+    "I'll really fall and hurt myself, and this way, if I don't move around so much, there's "
+    "less chance that I will.",  # 56
+    "Well, uh, I don't want to have an overdose and I don't want to get an infection. Seems "
+    "like easy things to do.",  # 55
+    "But no, mostly I just keep it in case I overdose, uh, and, uh, I'm realizing now I have it "
+    "but I haven't told my roommate about it so-",  # 55
+    "And so, do I wanna eventually hurt myself in the long run? Or, you know, help myself.",  # 110
+]
+
+
+@pytest.mark.parametrize("said", ANNOMI_NOT_SELF_HARM)
+def test_an_accident_or_an_overdose_guarded_against_is_no_self_harm(said):
+    """Read on real sessions, every self-harm flag of AnnoMI's training split was a false
+    alarm, and each set a skilled session's goal to asking about self-harm (an attack,
+    2026-12-07)."""
+    assert risk.check(_conversation(said, MOVING_ON)) == []
+
+
+def test_a_question_back_about_the_risk_the_student_raised_is_no_disclosure():
+    """AnnoMI 111: the counselor names exceptions to privacy, "if we're concerned about your
+    safety"; the client asks "What, like suicidal?" and says she would never do that."""
+    turns = _conversation("I don't know.", "We'd only tell if we were concerned for your safety.")
+    turns.append(Turn(len(turns) + 1, "assistant", "What, like suicidal?"))
+    turns.append(Turn(len(turns) + 1, "user", "Exactly."))
+    assert risk.check(turns) == []
+
+
+STILL_SELF_HARM = [
+    "I don't want to kill myself, but some nights I think about it.",
+    "I'm afraid I might hurt myself if this keeps up.",
+    "Last year I took an overdose on purpose.",
+    "What's the point? I've been saving up my pills.",
+    "Sometimes I want to overdose and just not wake up.",
+    "I fell apart, and I cut myself again.",
+]
+
+
+@pytest.mark.parametrize("said", STILL_SELF_HARM)
+def test_self_harm_near_those_words_is_still_flagged(said):
+    (flag,) = risk.check(_conversation(said, MOVING_ON))
+    assert not flag.responded and "self-harm" in flag.note
