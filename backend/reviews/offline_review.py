@@ -633,7 +633,7 @@ def _echo(client: str, max_words: int = 14) -> str:
     sentences = [s for s in _SENTENCE_END.split(client.strip()) if s and not s.endswith("?")]
     if not sentences:
         return ""
-    sentence = _FILLERS.sub("", sentences[-1].strip().rstrip(".!"))
+    sentence = _FILLERS.sub("", _without_false_starts(sentences[-1]).rstrip(".!"))
     said = _STAMMER.sub(r"\1", sentence).split()
     if any(re.sub(r"[^\w']", "", word.lower()) in _ADDRESSED for word in said):
         # The client spoke of the student ("You don't understand me"): turned round word by
@@ -646,16 +646,60 @@ def _echo(client: str, max_words: int = 14) -> str:
     # Cut only where it must, at a clause's end, never mid-phrase ("cigarettes a."); a sentence
     # the client broke off ("a change and-") loses its dangling word; one said whole keeps its
     # last word, "to" too ("nobody left to talk to").
-    cut = len(words) > max_words
+    cut = len(words) > max_words + _LEEWAY
     if cut:
-        words = words[:max_words]
-        ends = [i for i, word in enumerate(words) if word.endswith((",", ";", ":"))]
-        if ends and ends[-1] >= 7 and words[ends[-1]].lower().strip(",;:") not in _FILLER_WORDS:
-            words = words[: ends[-1] + 1]
-    if cut or sentence.rstrip().endswith(("-", "–", "—")):
+        words = _cut_at_a_phrase(words, max_words)
+    if cut or sentences[-1].rstrip(" .!").endswith(("-", "–", "—")):
         while words and words[-1].lower().strip(",;:-–—") in _DANGLING:
             words.pop()
+    while words and words[-1].lower().strip(",;:") in _JOINING:  # "... for something or."
+        words.pop()
     return " ".join(words).rstrip(",;:-–—")
+
+
+#: Where a client broke off mid-sentence and started again.
+_BROKEN_OFF = re.compile(r"\s*(?:--|—|–)\s*|(?<=\w)-\s+")
+
+
+def _without_false_starts(sentence: str) -> str:
+    """The sentence from where the client started it for good: a start of three words or fewer
+    broken off ("I just-- I mean, I know it's bad", "I-- but I just want") goes, and so does the
+    dash a turn that continues an interrupted one opens with ("-those are"). Given back, they
+    had read "You said you just-- you mean, ..." (AnnoMI; an attack, 2026-12-07)."""
+    sentence = sentence.strip().lstrip("-–— ")
+    while (found := _BROKEN_OFF.search(sentence)) and len(sentence[: found.start()].split()) <= 3:
+        rest = sentence[found.end() :].strip()
+        if len(rest.split()) < 4:
+            break
+        sentence = rest
+    return sentence
+
+
+#: Words a sentence never ends on, said whole or not.
+_JOINING = frozenset(("and", "or", "but", "because"))
+#: How far past `max_words` a sentence is given back whole.
+_LEEWAY = 6
+#: Words that start a phrase of their own: a cut before one never leaves a phrase half said
+#: ("every bit of the high" for "the high school experience": an attack, 2026-12-07).
+_PHRASE_STARTS = frozenset((
+    "that", "which", "who", "because", "when", "where", "and", "but", "so", "if", "since",
+    "while", "although", "though",
+))  # fmt: skip
+
+
+def _cut_at_a_phrase(words: list[str], max_words: int) -> list[str]:
+    """At most `max_words` (a little more to end a phrase), cut where a clause or phrase ends:
+    after a comma, or before a word that starts one, keeping 7 words or more."""
+    ends = [
+        i
+        for i, word in enumerate(words[: max_words + _LEEWAY])
+        if i >= 7
+        and (
+            (word.endswith((",", ";", ":")) and word.lower().strip(",;:") not in _FILLER_WORDS)
+            or (i + 1 < len(words) and words[i + 1].lower() in _PHRASE_STARTS)
+        )
+    ]
+    return words[: ends[-1] + 1] if ends else words[:max_words]
 
 
 # A sentence that says nothing a code could be about: a backchannel, a thank-you, a greeting.
