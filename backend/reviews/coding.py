@@ -72,11 +72,14 @@ CONFRONT = (
     "you're just making", "you're just being", "you're just lazy", "you're just looking for",
     "you're just using", "you're just wasting", "you're just doing it to", "you're just angry at",
     # Each only in AnnoMI's low-quality sessions, where it had been corrected as advice wanting
-    # permission (an attack, 2026-12-07).
-    "makes no sense to me", "that makes no sense", "i just told you", "what do you mean, maybe",
-    "do you understand how important", "you need to take responsibility",
-    "don't want that to happen, do you",
+    # permission (an attack, 2026-12-07); "makes no sense to me" not with "either" nor after
+    # "if" (`_NOT_CONFRONT`: siding with the client, a check: an attack on the day's fixes).
+    "makes no sense to me", "i just told you", "what do you mean, maybe",
+    "do you understand how important", "don't want that to happen, do you",
 )  # fmt: skip
+#: Arguing only where a sentence opens with it ("It sounds like your dad thinks you need to take
+#: responsibility" reflects: an attack on the day's fixes, 2026-12-07).
+CONFRONT_OPENINGS = ("you need to take responsibility",)
 # What holds a confrontation's words without being one: a reflection of what the client never
 # expected ("You never expected it to feel this hard"), wanting to be a responsible parent, MI's
 # evoking "Why would you want to ...?" (not to ruin, lose or throw something away), cravings that
@@ -91,6 +94,7 @@ _NOT_CONFRONT = re.compile(
     r"|you never (?:wanted to end up|thought you'd|saw yourself|pictured yourself)"
     r"|you always (?:come back|keep going|get back up|pick yourself up)(?:,|$| even| again)"
     r"|why would you want to (?!ruin|lose|throw|waste|wreck|destroy|risk|give up)"
+    r"|makes no sense to me (?:either|too)|if (?:that|this|it) makes no sense to me"
     r")"
 )
 # One clause: up to a comma, a semicolon or a "but", "and" or "so" that starts another.
@@ -194,7 +198,7 @@ def confronts(text: TurnText, heard: str = "") -> bool:
     if any(
         plain.has((phrase,)) and not set(phrase.split()) - _FUNCTION_WORDS <= said
         for phrase in CONFRONT
-    ):
+    ) or plain.opens_with(CONFRONT_OPENINGS):
         return True
     return any(
         _BLAMING_QUESTION.match(LEAD_IN.sub("", sentence))
@@ -210,8 +214,13 @@ PERMISSION = (
     "is it ok if we", "would you mind if", "would you like to hear", "if you'd like to hear",
     "if you're interested", "since you asked", "take it or leave it", "may not fit",
     "might not fit", "would you like some", "would you like me to", "see what you think",
-    # An offer left to the client: each of these is in a high-quality AnnoMI session only, where
-    # it had been corrected as unasked advice, "ask permission first" (an attack, 2026-12-07).
+)  # fmt: skip
+# An offer left to the client: each of these is in a high-quality AnnoMI session only, where it
+# had been corrected as unasked advice, "ask permission first" (an attack, 2026-12-07). It asks
+# permission in its own turn only, and not where the turn tells the client what to do ("You have
+# to go to AA. Would you be open to that?", "You should quit if you're willing to save your
+# marriage": an attack on the day's fixes).
+OFFERS = (
     "would you be open to", "you'd be open to", "if you want to.", "if you want to,",
     "if you wanted to,", "if you wanted to.", "if you'd be willing", "if you would be willing",
     "if you're willing", "if you are willing", "what do you think of a idea",
@@ -219,6 +228,17 @@ PERMISSION = (
     "what do you think of that idea", "what would you think about", "what would you think of",
     "how does that sound", "how would that sound", "if you'd like.",
 )  # fmt: skip
+
+
+def asks_permission(t: TurnText, told: TurnText | None = None) -> bool:
+    """The turn asks before it advises: an explicit ask (`PERMISSION`), or an offer left to the
+    client (`OFFERS`) in a turn that tells nothing (`told`: the turn as it tells, if read)."""
+    told = told or t
+    return t.has(PERMISSION) or (
+        t.has(OFFERS) and not told.opens_with(ADVICE_OPENINGS) and not told.has(ADVICE)
+    )
+
+
 AUTONOMY = (
     "your choice", "up to you", "your decision", "you get to decide", "only you can",
     "expert on your own", "your call", "you decide", "you're in charge of", "it's your life",
@@ -552,15 +572,16 @@ def _apply_rules(labels: list[str], turn: StudentTurn) -> list[str]:
         main, rest = "persuade", [] if alone else [r for r in rest if KINDS.get(r) != "input"]
     elif KINDS.get(main) == "reflection" and _new_figures(t, turn.previous_client):
         main = "giving_information"  # a reflection gives back; a new figure informs
-    permission = t.has(PERMISSION) or TurnText(turn.previous_student).has(PERMISSION)
-    if t.has(PERMISSION) and t.has(SUGGESTION) and main != "persuade":
+    asks = asks_permission(t, told)
+    permission = asks or TurnText(turn.previous_student).has(PERMISSION)
+    if asks and t.has(SUGGESTION) and main != "persuade":
         # "May I share an idea? Some people find ... helps": the ask belongs to the advice.
         main, rest = "persuade", [r for r in rest if KINDS.get(r) not in ("question", "input")]
     if main == "persuade" and permission:
         main = "persuade_with_permission"
-    if t.has(PERMISSION):  # the turn's own ask covers a second label's advice too (AnnoMI 3)
+    if asks:  # the turn's own ask covers a second label's advice too (AnnoMI 3)
         rest = ["persuade_with_permission" if label == "persuade" else label for label in rest]
-    adherent = _adherent(t)
+    adherent = _adherent(t, asks)
     if main.startswith("persuade"):
         adherent = None if adherent == "seeking_collaboration" else adherent
     if adherent and main in (NOT_CODED, "giving_information", "simple_reflection"):
@@ -694,13 +715,13 @@ def _strength_of_something(t: TurnText) -> bool:
     return found == ["strength"] and bool(_STRENGTH_OF_A_THING.search(t.all))
 
 
-def _adherent(t: TurnText) -> str | None:
+def _adherent(t: TurnText, asks: bool) -> str | None:
     """MITI's MI-adherent behaviours the data set does not teach, by their phrases."""
     if t.has(AUTONOMY):
         return "emphasizing_autonomy"
     if t.has(AFFIRM) and not _strength_of_something(t):
         return "affirm"
-    if t.has(COLLABORATION) or (t.has(PERMISSION) and not t.has(ADVICE)):
+    if t.has(COLLABORATION) or (asks and not t.has(ADVICE)):
         return "seeking_collaboration"
     return None
 

@@ -766,30 +766,19 @@ def _quote(text: str, codes: list[str], rubric: RubricDefinition) -> str:
         ]
     if advice and not preferred:  # the likeliest advice, never a reflection of it
         told = [s for s in sentences if not TurnText(s).opens_with(STEMS)] or sentences
-        preferred = [_likeliest(told, {"input"})]
-    elif len(preferred) > 1 or (not preferred and len(sentences) > 1):
-        preferred = [_likeliest(preferred or sentences, kinds)]
+        preferred = [_likeliest_advice(told)]
     return _whole_words((preferred or sentences)[0])
 
 
-_BEHAVIOUR_OF_KIND = {
-    "input": "therapist_input",
-    "question": "question",
-    "reflection": "reflection",
-}
-
-
-def _likeliest(sentences: list[str], kinds: set[str]) -> str:
-    """The sentence the learned coder reads most surely as the code's kind (the advice, the
-    question, the reflection), kind words counting half; the first where the kind is none of
-    those. Rules alone had quoted the first sentence that said something: a reflection, an
-    affirmation or kind words before the advice (AnnoMI; an attack, 2026-12-07)."""
-    behaviours = [_BEHAVIOUR_OF_KIND[kind] for kind in sorted(kinds) if kind in _BEHAVIOUR_OF_KIND]
-    if not behaviours:
-        return sentences[0]
+def _likeliest_advice(sentences: list[str]) -> str:
+    """The sentence the learned coder reads most surely as advice or information, kind words
+    counting half. Rules alone had quoted the first sentence that said something: a reflection,
+    an affirmation or kind words before the advice (AnnoMI; an attack, 2026-12-07). Only for a
+    "try instead": a strength chosen so had quoted the order after an affirmation (an attack on
+    the day's fixes)."""
     predictions = default_coder().predict_many([(sentence, "") for sentence in sentences])
     sure = [
-        sum(p.probabilities[b] for b in behaviours) / (2 if TurnText(s).has(KIND_WORDS) else 1)
+        p.probabilities["therapist_input"] / (2 if TurnText(s).has(KIND_WORDS) else 1)
         for s, p in zip(sentences, predictions, strict=True)
     ]
     return sentences[sure.index(max(sure))]

@@ -71,30 +71,51 @@ RESPONSE = (
 # 2026-12-07): an accident ("I'll fall and hurt myself"), harm in the long run weighed against
 # help ("do I wanna hurt myself in the long run? Or help myself"), and an overdose the client
 # guards against ("I don't want to have an overdose", "in case I overdose": a harm-reduction
-# session's naloxone). Narrow on purpose: "I don't want to kill myself", "I'm afraid I might
-# hurt myself" and "I took an overdose" stay flagged.
-NOT_SELF_HARM = (
-    re.compile(r"\b(?:fall|falls|fell|falling|trip|tripped|slip|slipped)(?: \w+)?,? and hurt"),
-    re.compile(r"hurt(?:ing)? myself in the long run"),
-    re.compile(
-        r"\b(?:don't|do not|never) (?:want|wanna) (?:to )?(?:have |get )?(?:an |a )?overdose\b"
-    ),
-    re.compile(r"\bin case (?:i |somebody |someone |anyone )?(?:overdose|od)\b"),
+# session's naloxone). Each excuses only its own phrase, and none where the sentence speaks of
+# intent ("on purpose", "again", "last time I tried", "a note", "some days I do"): narrow on
+# purpose, as a miss costs far more than a false alarm (an attack on the day's fixes found such
+# disclosures missed).
+_ACCIDENT = re.compile(
+    r"\b(?:fall|falls|fell|falling|trip|tripped|slip|slipped)"
+    r"(?: (?:down|over|off|on|in|at)(?: (?:the|a|my) \w+)?)?,? and hurt"
 )
+NOT_SELF_HARM: dict[str, tuple[re.Pattern[str], ...]] = {
+    "hurt myself": (_ACCIDENT, re.compile(r"hurt myself in the long run")),
+    "hurting myself": (_ACCIDENT, re.compile(r"hurting myself in the long run")),
+    "overdose": (
+        re.compile(
+            r"\b(?:don't|do not|never) (?:want|wanna) (?:to )?(?:have |get )?(?:an |a )?overdose\b"
+        ),
+        re.compile(r"\bin case (?:i |somebody |someone |anyone )?overdose\b"),
+    ),
+}
+INTENT = re.compile(
+    r"\b(?:on purpose|deliberately|again|last time|tried|a note|some days i do|if i do it"
+    r"|meant to|properly|for good)\b"
+)
+#: What a client may ask back about the risk the student's turn just raised ("What, like
+#: suicidal?" after "... if we're concerned about your safety"): the topic's word, never a
+#: first-person "kill myself" ("Why not just kill myself?" is a disclosure).
+_TOPIC_WORDS = ("suicide", "suicidal")
+_RAISED = ("safety", "safe", "suicide", "suicidal", "hurt yourself", "harm yourself", "self-harm")
 
 
 def _self_harm(text: TurnText, student_before: str | None) -> str | None:
-    """The first self-harm phrase the client voices, if any: none where every one it says is
-    read otherwise (`NOT_SELF_HARM`), nor a question back about the risk the student's turn just
-    raised ("What, like suicidal?" after "... if we're concerned about your safety")."""
+    """The first self-harm phrase the client voices, if any (`NOT_SELF_HARM`, `_TOPIC_WORDS`)."""
+    raised = student_before is not None and TurnText(student_before).has(_RAISED)
     for phrase in SELF_HARM:
-        sentences = [s for s in text.sentences if TurnText(s).has((phrase,))]
-        voiced = [s for s in sentences if not any(rule.search(s) for rule in NOT_SELF_HARM)]
-        asked_back = student_before is not None and TurnText(student_before).has(RESPONSE)
-        if asked_back:
-            voiced = [s for s in voiced if not (s.endswith("?") and len(s.split()) <= 6)]
-        if voiced:
-            return phrase
+        for sentence in (s for s in text.sentences if TurnText(s).has((phrase,))):
+            intent = INTENT.search(sentence) is not None
+            if not intent and any(rule.search(sentence) for rule in NOT_SELF_HARM.get(phrase, ())):
+                continue
+            asked_back = (
+                raised
+                and phrase in _TOPIC_WORDS
+                and sentence.endswith("?")
+                and len(sentence.split()) <= 6
+            )
+            if not asked_back:
+                return phrase
     return None
 
 
