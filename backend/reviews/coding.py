@@ -94,7 +94,7 @@ _NOT_CONFRONT = re.compile(
     r"|you never (?:wanted to end up|thought you'd|saw yourself|pictured yourself)"
     r"|you always (?:come back|keep going|get back up|pick yourself up)(?:,|$| even| again)"
     r"|why would you want to (?!ruin|lose|throw|waste|wreck|destroy|risk|give up)"
-    r"|makes no sense to me (?:either|too)|if (?:that|this|it) makes no sense to me"
+    r"|makes no sense to me,? (?:either|too|as well|neither)|if (?:that|this|it) makes no sense"
     r")"
 )
 # One clause: up to a comma, a semicolon or a "but", "and" or "so" that starts another.
@@ -198,7 +198,10 @@ def confronts(text: TurnText, heard: str = "") -> bool:
     if any(
         plain.has((phrase,)) and not set(phrase.split()) - _FUNCTION_WORDS <= said
         for phrase in CONFRONT
-    ) or plain.opens_with(CONFRONT_OPENINGS):
+    ) or any(
+        plain.opens_with((phrase,)) and not set(phrase.split()) - _FUNCTION_WORDS <= said
+        for phrase in CONFRONT_OPENINGS
+    ):
         return True
     return any(
         _BLAMING_QUESTION.match(LEAD_IN.sub("", sentence))
@@ -230,12 +233,27 @@ OFFERS = (
 )  # fmt: skip
 
 
+# Orders an offer cannot soften ("Stop drinking tonight. Would you be open to that?", "Your only
+# option is to quit. How does that sound?": credited as collaboration, an attack on the day's
+# fixes): an imperative opening a sentence, or a necessity put on the client.
+ORDER_OPENINGS = (
+    "stop", "quit", "pour", "get rid", "throw", "cut", "go to", "call", "give up", "put",
+    "don't", "do not", "never",
+)  # fmt: skip
+ORDERS = (
+    "going to have to", "i want you to", "your only option", "the only option",
+    "your only way", "the only way", "you will", "you're going to stop", "you're going to quit",
+)  # fmt: skip
+
+
 def asks_permission(t: TurnText, told: TurnText | None = None) -> bool:
     """The turn asks before it advises: an explicit ask (`PERMISSION`), or an offer left to the
     client (`OFFERS`) in a turn that tells nothing (`told`: the turn as it tells, if read)."""
     told = told or t
     return t.has(PERMISSION) or (
-        t.has(OFFERS) and not told.opens_with(ADVICE_OPENINGS) and not told.has(ADVICE)
+        t.has(OFFERS)
+        and not told.opens_with((*ADVICE_OPENINGS, *ORDER_OPENINGS))
+        and not told.has((*ADVICE, *ORDERS))
     )
 
 
@@ -572,6 +590,12 @@ def _apply_rules(labels: list[str], turn: StudentTurn) -> list[str]:
         main, rest = "persuade", [] if alone else [r for r in rest if KINDS.get(r) != "input"]
     elif KINDS.get(main) == "reflection" and _new_figures(t, turn.previous_client):
         main = "giving_information"  # a reflection gives back; a new figure informs
+    if t.has(OFFERS) and (t.opens_with(ORDER_OPENINGS) or t.has(ORDERS)):
+        # An order with an offer's words ("Stop drinking tonight. Would you be open to that?"),
+        # which the learned layer reads as negotiating: seeking collaboration, a strength (an
+        # attack on the day's fixes, 2026-12-07).
+        main = "persuade"
+        rest = [r for r in rest if r != "seeking_collaboration" and KINDS.get(r) != "question"]
     asks = asks_permission(t, told)
     permission = asks or TurnText(turn.previous_student).has(PERMISSION)
     if asks and t.has(SUGGESTION) and main != "persuade":

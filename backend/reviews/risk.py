@@ -68,54 +68,79 @@ RESPONSE = (
 
 # Where a self-harm phrase is no self-harm, read on AnnoMI's real sessions, whose every flag had
 # been a false alarm that set a skilled session's goal to asking about self-harm (an attack,
-# 2026-12-07): an accident ("I'll fall and hurt myself"), harm in the long run weighed against
-# help ("do I wanna hurt myself in the long run? Or help myself"), and an overdose the client
-# guards against ("I don't want to have an overdose", "in case I overdose": a harm-reduction
-# session's naloxone). Each excuses only its own phrase, and none where the sentence speaks of
-# intent ("on purpose", "again", "last time I tried", "a note", "some days I do"): narrow on
-# purpose, as a miss costs far more than a false alarm (an attack on the day's fixes found such
-# disclosures missed).
-_ACCIDENT = re.compile(
+# 2026-12-07): a fall ("I'll fall and hurt myself"), harm in the long run weighed against help
+# ("do I wanna hurt myself in the long run? Or help myself"), an overdose the client guards
+# against ("I don't want to have an overdose and I don't want to get an infection", "I keep it
+# in case I overdose," of naloxone), and a question back about the risk the student just raised
+# ("What, like suicidal?"). Each excuses only the very words it matches, where the clause ends
+# right after them, and none where the sentence speaks of a means or a habit: a miss costs far
+# more than a false alarm, and two attacks on the day's fixes found disclosures missed by looser
+# readings ("I slipped on the stairs and hurt my wrist, and that night I hurt myself with a
+# razor", "I don't want to have an overdose and survive it", "Why not suicide?").
+_CLAUSE_ENDS = r"(?=\s*(?:[.,;:!?]|$|(?:and|or|but) i (?:don't|do not) want\b))"
+_FALL = (
     r"\b(?:fall|falls|fell|falling|trip|tripped|slip|slipped)"
-    r"(?: (?:down|over|off|on|in|at)(?: (?:the|a|my) \w+)?)?,? and hurt"
+    r"(?: (?!up\b|apart\b|off\b|back\b)[\w']+){0,4},? and "
 )
 NOT_SELF_HARM: dict[str, tuple[re.Pattern[str], ...]] = {
-    "hurt myself": (_ACCIDENT, re.compile(r"hurt myself in the long run")),
-    "hurting myself": (_ACCIDENT, re.compile(r"hurting myself in the long run")),
+    "hurt myself": (
+        re.compile(_FALL + r"hurt myself(?: again)?(?: on the \w+| at \w+)?" + _CLAUSE_ENDS),
+    ),
+    "hurting myself": (re.compile(r"hurting myself in the long run"),),
     "overdose": (
         re.compile(
-            r"\b(?:don't|do not|never) (?:want|wanna) (?:to )?(?:have |get )?(?:an |a )?overdose\b"
+            r"\b(?:don't|do not|never) (?:want|wanna) (?:to )?(?:have |get )?(?:an |a )?overdose"
+            + _CLAUSE_ENDS
         ),
-        re.compile(r"\bin case (?:i |somebody |someone |anyone )?overdose\b"),
+        re.compile(r"\bin case (?:i|somebody|someone|anyone) overdoses?" + _CLAUSE_ENDS),
     ),
 }
-INTENT = re.compile(
-    r"\b(?:on purpose|deliberately|again|last time|tried|a note|some days i do|if i do it"
-    r"|meant to|properly|for good)\b"
+# "hurt myself in the long run" only beside "help myself" (AnnoMI 110's weighing).
+_LONG_RUN = re.compile(r"hurt myself in the long run")
+#: Words that make any of those readings a disclosure after all: a means, a habit, a farewell.
+MEANS = re.compile(
+    r"\b(?:on purpose|deliberately|meant to|to feel|razor|blade|knife|pills|used to|note|notes"
+    r"|letters?|goodbye|gave away|give away|survive|works|find me|properly)\b"
 )
-#: What a client may ask back about the risk the student's turn just raised ("What, like
-#: suicidal?" after "... if we're concerned about your safety"): the topic's word, never a
-#: first-person "kill myself" ("Why not just kill myself?" is a disclosure).
-_TOPIC_WORDS = ("suicide", "suicidal")
-_RAISED = ("safety", "safe", "suicide", "suicidal", "hurt yourself", "harm yourself", "self-harm")
+#: A question back: the topic's word alone, asked ("What, like suicidal?", "You mean suicide?").
+_ASKED_BACK = re.compile(
+    r"^(?:(?:what|so|you mean|do you mean|like|sorry)[,]?\s+)*(?:suicidal|suicide)\?$"
+)
+#: What a student's turn says to raise the risk itself (never "safe" alone: "safe to say").
+_RAISED = (
+    "your safety", "suicide", "suicidal", "hurt yourself", "harm yourself", "self-harm",
+    "self harm", "thoughts of", "are you safe", "keep you safe", "safe tonight", "feel unsafe",
+)  # fmt: skip
+
+
+def _excused(sentence: str, phrase: str, whole_turn: str) -> bool:
+    """Whether every occurrence of `phrase` in the sentence lies inside a reading that is no
+    self-harm (`NOT_SELF_HARM`), with no means or farewell in the sentence."""
+    if MEANS.search(sentence):
+        return False
+    spans = [m.span() for rule in NOT_SELF_HARM.get(phrase, ()) for m in rule.finditer(sentence)]
+    if phrase == "hurt myself" and "help myself" in whole_turn:
+        spans += [m.span() for m in _LONG_RUN.finditer(sentence)]
+    found = [m.span() for m in re.finditer(_whole_phrase(phrase), sentence)]
+    return bool(found) and all(
+        any(start <= at and end <= stop for start, stop in spans) for at, end in found
+    )
+
+
+def _whole_phrase(phrase: str) -> str:
+    return rf"(?<![a-z']){re.escape(phrase)}(?![a-z'])"
 
 
 def _self_harm(text: TurnText, student_before: str | None) -> str | None:
-    """The first self-harm phrase the client voices, if any (`NOT_SELF_HARM`, `_TOPIC_WORDS`)."""
+    """The first self-harm phrase the client voices, if any (`NOT_SELF_HARM`, `_ASKED_BACK`)."""
     raised = student_before is not None and TurnText(student_before).has(_RAISED)
     for phrase in SELF_HARM:
         for sentence in (s for s in text.sentences if TurnText(s).has((phrase,))):
-            intent = INTENT.search(sentence) is not None
-            if not intent and any(rule.search(sentence) for rule in NOT_SELF_HARM.get(phrase, ())):
+            if _excused(sentence, phrase, text.all):
                 continue
-            asked_back = (
-                raised
-                and phrase in _TOPIC_WORDS
-                and sentence.endswith("?")
-                and len(sentence.split()) <= 6
-            )
-            if not asked_back:
-                return phrase
+            if raised and _ASKED_BACK.match(sentence.strip()):
+                continue
+            return phrase
     return None
 
 
