@@ -178,7 +178,8 @@ def update_client(
 def set_archived(
     db: Session, *, actor: UserRead | None, client_id: int, archived: bool = True
 ) -> ClientRead:
-    """Hide a client from new conversations (or bring it back); its history stays."""
+    """Hide a client from new conversations, and stop the open ones (their next message is
+    refused as the client is no longer assigned); or bring it back. Its history stays."""
     client = get_owned(db, actor, client_id)
     client.archived = archived
     db.flush()

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from backend.models.enums import PERSONALITY_TRAITS, CommunicationStyle, Difficulty
-from backend.utils.text import is_blank
+from backend.utils.formatting import Named, told_apart
+from backend.utils.text import first_sentence, is_blank
 
 NAME_CHARS = 100
 SHORT_TEXT = 200
@@ -101,8 +103,10 @@ class ClientBrief(BaseModel):
     def summary(self) -> str:
         """A one-line description for cards."""
         who = ", ".join(str(part) for part in (self.age, self.gender, self.occupation) if part)
-        concern = self.presenting_concern.split(".")[0].strip()
-        return f"{who}. {concern}." if who and concern else (who or concern)
+        # Its first sentence whole ("Referred by Dr. Patel ..." had read "Referred by Dr.": an
+        # attack, 2026-12-07).
+        concern = first_sentence(self.presenting_concern)
+        return f"{who}. {concern}" if who and concern else (who or concern)
 
 
 class ClientRead(ClientBrief):
@@ -122,3 +126,11 @@ class ClientRead(ClientBrief):
 
     def to_input(self) -> ClientInput:
         return ClientInput.model_validate(self.model_dump())
+
+
+def names_apart(clients: Sequence[ClientBrief]) -> dict[int, str]:
+    """Each client's name as a picker shows it: with its difficulty where two share a name (a
+    colleague's copy, a harder rewrite), and "#id" if they still do; they had read the same
+    (an attack, 2026-12-07)."""
+    rows = [Named(client.id, client.name, client.difficulty.value) for client in clients]
+    return dict(zip((client.id for client in clients), told_apart(rows), strict=True))

@@ -101,6 +101,22 @@ def bounded(value: object, max_chars: int = 200) -> str:
 
 
 _SENTENCE_END = re.compile(r"""[.!?…]+["'’”)\]]*(?=\s|$)""")
+# Where a first sentence ends: before a capital or the end, not after a title, an initial or a
+# common abbreviation ("Referred by Dr. Patel", "the U.S. last year", "2.5 bottles").
+_FIRST_SENTENCE_END = re.compile(r"""[.!?…]+["'’”)\]]*(?=\s+["“(]?[A-Z0-9]|\s*$)""")
+_ABBREVIATED = re.compile(
+    r"(?:\b(?:Dr|Mr|Mrs|Ms|Mx|St|Jr|Sr|Prof|Rev|Mt|No|vs|etc|approx|e\.g|i\.e)|\b[A-Z])\.$"
+)
+
+
+def first_sentence(text: str) -> str:
+    """The first sentence of `text`, whole, ending as a sentence does (a full stop added where
+    it had none); "" for blank text."""
+    text = text.strip()
+    for end in _FIRST_SENTENCE_END.finditer(text):
+        if not _ABBREVIATED.search(text[: end.start() + 1]):
+            return text[: end.end()]
+    return text if not text or text.endswith((".", "!", "?", "…")) else text + "."
 
 
 def whole_sentences(text: str) -> str:

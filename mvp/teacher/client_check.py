@@ -12,7 +12,7 @@ from typing import Literal
 import streamlit as st
 
 from backend.checks import check_service
-from backend.clients.read_models import ClientRead
+from backend.clients.read_models import ClientRead, names_apart
 from backend.errors import AppError
 from backend.jobs.read_models import JobRead
 from backend.models.enums import Role
@@ -30,7 +30,7 @@ STARTED_KEY = "check_started_for"  # the client whose check the Run button just 
 
 def pick_client(clients: list[ClientRead]) -> ClientRead:
     """The client to check: the one chosen last (also from a client card), else the first."""
-    names = {client.id: client.name for client in clients}
+    names = names_apart(clients)
     kept = f"_kept_{shared.CHECK_CLIENT_KEY}"
     if st.session_state.get(kept) not in names:
         st.session_state[kept] = clients[0].id

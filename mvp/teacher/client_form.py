@@ -45,6 +45,7 @@ FORM_TARGET = "client_form_target"  # None (closed), "new", or the id of the cli
 FORM_ERRORS = "client_form_errors"  # field -> why the last save was refused
 FORM_NOTICE = "client_form_notice"  # the refusal itself, shown next to the Save button
 FORM_VERSION = "client_form_version"  # the version of the client the form was filled from
+FORM_FILLED = "client_form_filled"  # the values the form was filled with (unsaved: they differ)
 
 
 # Client form -----------------------------------------------------------------------------------
@@ -59,6 +60,46 @@ def _fill_form(client: ClientRead | None) -> None:
             value = ""
         st.session_state[f"client_{field}"] = list(value) if isinstance(value, list) else value
     set_principles(client.principles if client is not None else [])
+    st.session_state[FORM_FILLED] = _form_values()
+
+
+def _form_values() -> dict[str, object]:
+    values = {field: st.session_state.get(f"client_{field}") for field in CLIENT_DEFAULTS}
+    return values | {"principles": [text for text in principles_in_form() if text.strip()]}
+
+
+def _keeps_unsaved() -> bool:
+    """Typing not saved in the form stays, with a word on how to go on: Edit or Copy on another
+    card had replaced it without one (an attack, 2026-12-07)."""
+    state = st.session_state
+    if state.get(FORM_TARGET) is None or state.get(FORM_FILLED, _form_values()) == _form_values():
+        return False
+    name = safe(str(state.get("client_name") or "the new client"))
+    ui.flash(
+        f"Your changes to {name} are not saved: save them, or press Cancel to discard them, "
+        "then open another client.",
+        "warning",
+    )
+    return True
+
+
+def edit_client(actor: UserRead, client_id: int) -> None:
+    """Edit on a card: the form holds that client (unless it holds typing not saved)."""
+    if _keeps_unsaved():
+        return
+    with store.transaction() as db:
+        client = client_service.get_client(db, actor=actor, client_id=client_id)
+    open_form(client_id, client)
+
+
+def copy_client(actor: UserRead, client_id: int) -> None:
+    """Copy on a card: a copy, open in the form (unless it holds typing not saved)."""
+    if _keeps_unsaved():
+        return
+    with store.transaction(write=True) as db:
+        copy = client_service.duplicate_client(db, actor=actor, client_id=client_id)
+    open_form(copy.id, copy)
+    ui.flash(f"Created {safe(copy.name)}. Change what you like and save.")
 
 
 def open_form(target: str | int, client: ClientRead | None = None) -> None:

@@ -18,7 +18,14 @@ from backend.utils.formatting import Named, format_time, told_apart
 from mvp import auth, store, ui
 from mvp.help.steps import TEACHER_START
 from mvp.teacher import shared
-from mvp.teacher.client_form import FORM_TARGET, client_form, close_form, open_form
+from mvp.teacher.client_form import (
+    FORM_TARGET,
+    client_form,
+    close_form,
+    copy_client,
+    edit_client,
+    open_form,
+)
 from mvp.teacher.client_principles import draft_principle
 
 actor = auth.require_role(Role.teacher, Role.admin)
@@ -36,19 +43,6 @@ def _check(client_id: int) -> None:
     ui.go_to(shared.CHECK_PAGE)
 
 
-def _edit(client_id: int) -> None:
-    with store.transaction() as db:
-        client = client_service.get_client(db, actor=actor, client_id=client_id)
-    open_form(client_id, client)
-
-
-def _duplicate(client_id: int) -> None:
-    with store.transaction(write=True) as db:
-        copy = client_service.duplicate_client(db, actor=actor, client_id=client_id)
-    open_form(copy.id, copy)
-    ui.flash(f"Created {safe(copy.name)}. Change what you like and save.")
-
-
 def _set_archived(client_id: int, archived: bool) -> None:
     with store.transaction(write=True) as db:
         client = client_service.set_archived(
@@ -57,7 +51,8 @@ def _set_archived(client_id: int, archived: bool) -> None:
     if st.session_state.get(FORM_TARGET) == client_id:
         close_form()
     ui.flash(
-        f"{safe(client.name)} is archived: hidden from new conversations, history kept."
+        f"{safe(client.name)} is archived: no new conversations, and open ones with it take no "
+        "more messages. Their history is kept."
         if archived
         else f"{safe(client.name)} is back in your active clients."
     )
@@ -144,16 +139,16 @@ def _card_buttons(client: ClientRead) -> None:
         "Edit",
         key=f"edit_client_{client.id}",
         width="stretch",
-        on_click=auth.guarded(_edit),
-        args=(client.id,),
+        on_click=auth.guarded(edit_client),
+        args=(actor, client.id),
     )
     duplicate.button(
         "Copy",
         key=f"duplicate_client_{client.id}",
         width="stretch",
         help="Duplicate this client as a starting point for a new one.",
-        on_click=auth.guarded(_duplicate),
-        args=(client.id,),
+        on_click=auth.guarded(copy_client),
+        args=(actor, client.id),
     )
     archive.button(
         "Restore" if client.archived else "Archive",

@@ -6,7 +6,7 @@ import streamlit as st
 
 from backend.classes import assignment_service, section_service
 from backend.classes.read_models import RosterEntry, SectionRead
-from backend.clients.read_models import ClientRead
+from backend.clients.read_models import ClientRead, names_apart
 from backend.errors import ValidationError
 from backend.models.enums import Role
 from backend.reviews import rubric_service
@@ -175,7 +175,7 @@ def section_detail(section: SectionRead, clients: list[ClientRead]) -> None:
     section_settings(section)
     section_rubric(section, rubrics)
     roster_list(section, roster)
-    client_names = {client.id: client.name for client in clients}
+    client_names = names_apart(clients)
     assignment_list(actor, assignments, client_names, rubrics)
     assignment_form(actor, section, client_names)
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from backend.actor import UserRead
-from backend.clients.read_models import ClientRead
+from backend.clients import prompt_service
+from backend.clients.read_models import ClientRead, names_apart
 from backend.errors import AppError
 from backend.models.enums import MessageRole, Role, SessionStatus
 from backend.practice import branch_service, conversation_service, history_service, session_service
@@ -59,7 +60,7 @@ def _archived_meanwhile(clients: list[ClientRead]) -> bool:
 def pick_client(clients: list[ClientRead]) -> ClientRead:
     """The client to try: the one chosen last (also on the Clients page), else the one with an
     unfinished test conversation, else the first."""
-    names = {client.id: client.name for client in clients}
+    names = names_apart(clients)
     kept = f"_kept_{shared.TRY_CLIENT_KEY}"
     if st.session_state.get(kept) not in names:
         # After a log-in (or a refresh), pick up the conversation left open last time.
@@ -97,13 +98,21 @@ def practise_test_moment(actor: UserRead, session_id: int, turn: int) -> int:
     return branch.id
 
 
-def conversation(session_id: int) -> None:
+def conversation(session_id: int, client: ClientRead) -> None:
     st.session_state[shared.TRY_SESSION_KEY] = session_id
     toolbar = st.container()
     try:
         view = conversation_service.get_view(database, actor=actor, session_id=session_id)
     except AppError:  # the chat panel reads it again and says why, keeping what was typed
         view = None
+    played = view.session.prompt_version if view is not None and view.messages else None
+    if played is not None and played != prompt_service.prompt_version(client.version):
+        # The chat had come back after an edit as if nothing changed (an attack, 2026-12-07).
+        st.info(
+            f"{safe(client.name)} was edited since the last reply here: the next reply "
+            "follows the saved profile. Press **Start over** to hear the client from the start.",
+            icon=":material/edit_note:",
+        )
     coding = (
         branch_view.branch_header(actor, view.session, open_moment=practise_test_moment)
         if view is not None
@@ -161,7 +170,7 @@ def try_page() -> None:
     about(client)
     session_id = _test_session_id(client.id)
     if session_id is not None:
-        conversation(session_id)
+        conversation(session_id, client)
         return
     st.markdown(
         f"Try {safe(client.name)} the way a student would: the conversation is saved with "
