@@ -7,27 +7,17 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from backend.actor import UserRead
 from backend.db import unit_of_work
 from backend.drills import drill_service
-from backend.drills.bank import bank_items
-from backend.models import DrillAttempt, User
-from backend.models.enums import DrillSkill, Role
+from backend.models import DrillAttempt
 from tests.apps.helpers import assert_clean, classroom, everything, log_in, open_page, texts
+from tests.apps.test_drill_words_kept import _assigned_open_question_set
 
 OPEN = "What does a typical evening look like for you these days?"
 
 
 def _assigned_set_of_six(app_db, section):
-    with unit_of_work(app_db) as db:
-        teacher = UserRead.model_validate(db.scalar(select(User).where(User.role == Role.teacher)))
-        drill_set = drill_service.create_set(
-            db, actor=teacher, title="Open questions", skill=DrillSkill.open_question
-        )
-        keys = [item.key for item in bank_items(DrillSkill.open_question)[:6]]
-        drill_set = drill_service.add_bank_items(db, actor=teacher, set_id=drill_set.id, keys=keys)
-        drill_service.assign_set(db, actor=teacher, set_id=drill_set.id, section_id=section.id)
-    return teacher, drill_set
+    return _assigned_open_question_set(app_db, section, items=6)
 
 
 def _student_at_item_five(app, drill_set):

@@ -26,13 +26,13 @@ from tests.apps.helpers import (
 OPEN = "What does a typical evening look like for you?"
 
 
-def _assigned_open_question_set(app_db, section):
+def _assigned_open_question_set(app_db, section, items: int = 5):
     with unit_of_work(app_db) as db:
         teacher = UserRead.model_validate(db.scalar(select(User).where(User.role == Role.teacher)))
         drill_set = drill_service.create_set(
             db, actor=teacher, title="Open questions", skill=DrillSkill.open_question
         )
-        keys = [item.key for item in bank_items(DrillSkill.open_question)[:5]]
+        keys = [item.key for item in bank_items(DrillSkill.open_question)[:items]]
         drill_set = drill_service.add_bank_items(db, actor=teacher, set_id=drill_set.id, keys=keys)
         drill_service.assign_set(db, actor=teacher, set_id=drill_set.id, section_id=section.id)
     return teacher, drill_set

@@ -5,27 +5,16 @@ collaboration, and siding with the client named as arguing."""
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from backend.reviews import risk
 from backend.reviews.offline_review import RISK_GOAL
-from backend.reviews.turns import Turn
-from tests.integration.feedback.student_view import review_turns_as_student
-
-MOVING_ON = "What else has been going on this week?"
-ARGUING = re.compile(r"argu", re.IGNORECASE)
-
-
-def _conversation(client_line: str, before: str = "What's been happening since we last met?"):
-    return [Turn(1, "user", before), Turn(2, "assistant", client_line), Turn(3, "user", MOVING_ON)]
-
-
-def _review(db, excerpt, rubric=None):
-    turns = [("user" if who == "student" else "assistant", text) for who, text in excerpt]
-    return review_turns_as_student(db, turns, rubric=rubric)
-
+from tests.integration.feedback.test_review_fifth_look_regressions import (
+    ARGUING,
+    OPENING,
+    _conversation,
+    _review,
+)
 
 # 1. Self-harm disclosures still missed -----------------------------------------------------------
 MISSED = {
@@ -147,10 +136,6 @@ def test_a_falls_session_keeps_its_goal(db):
 
 
 # 3. An order with offer words is still credited as seeking collaboration -------------------------
-OPENING = [
-    ("student", "What brings you in today?"),
-    ("client", "My wife made me come. I don't really want to stop drinking, it's how I unwind."),
-]
 ORDERS = {
     "going_to_have_to_quit": "You're going to have to quit. Would you be open to that?",
     "stop_tonight_open_to_that": "Stop drinking tonight. Would you be open to that?",
