@@ -397,6 +397,10 @@ def _strengths(
         for turn in student
         if turn.number not in exclude
         and len(turn.text.split()) <= LONGEST_STRENGTH
+        # A turn that goes on with one broken off ("- maybe not very good friends." after
+        # "you might be better off without them. They're-") is no example on its own (AnnoMI 44,
+        # praised as a complex reflection: an attack, 2026-12-07).
+        and not turn.text.lstrip().startswith(("-", "–", "—"))
         and not all(_says_nothing(sentence) for sentence in _sentences(turn.text))
         and (rank := _good_rank(codes[turn.number], rubric)) is not None
     ]

@@ -319,17 +319,17 @@ T44_FRIENDS = [
     ("counselor", "- maybe not very good friends."),  # 123
     ("client", "Probably, might be too judgmental."),  # 124
 ]  # fmt: skip
-POOR = {
-    "t106_disputes_the_client_micro": (T106, 3, None),
-    "t106_disputes_the_client_miti": (T106, 3, "miti"),
-    "t44_you_dont_even_know": (T44_DRINKS, 3, None),
-    "t44_not_very_good_friends_miti": (T44_FRIENDS, 5, "miti"),
-}
+_TRUSTS_THE_CODE = pytest.mark.xfail(strict=True, reason="a strength trusts the code alone")
+POOR = [
+    pytest.param(T106, 3, None, id="t106_disputes_the_client_micro", marks=_TRUSTS_THE_CODE),
+    pytest.param(T106, 3, "miti", id="t106_disputes_the_client_miti", marks=_TRUSTS_THE_CODE),
+    pytest.param(T44_DRINKS, 3, None, id="t44_you_dont_even_know", marks=_TRUSTS_THE_CODE),
+    pytest.param(T44_FRIENDS, 5, "miti", id="t44_not_very_good_friends_miti"),
+]
 
 
-@pytest.mark.xfail(strict=True, reason="not yet: a strength trusts the code alone")
-@pytest.mark.parametrize("case", list(POOR))
-def test_a_poor_turn_is_not_praised_as_following_the_clients_lead(db, case):
+@pytest.mark.parametrize(("excerpt", "turn", "rubric"), POOR)
+def test_a_poor_turn_is_not_praised_as_following_the_clients_lead(db, excerpt, turn, rubric):
     """AnnoMI 106: the mother says "I don't smoke around him. I try really hard not to"; the
     counselor answers "the fact that he's having these ear infections is indicating to me that he
     is being exposed to smoke" - disputing her account (experts: other) - and the review praises
@@ -338,7 +338,6 @@ def test_a_poor_turn_is_not_praised_as_following_the_clients_lead(db, case):
     paraphrase; and, in MITI, "- maybe not very good friends.", the second half of the very
     "you might be better off without them though. They're-" that the same review corrects as
     unasked advice, praised as a complex reflection."""
-    excerpt, turn, rubric = POOR[case]
     seen = _review(db, excerpt, rubric)
     praised = [(s.quote, s.comment) for s in seen.strengths if s.turn == turn]
     assert not praised, f"praised: {praised}\n{seen.describe()}"
