@@ -144,8 +144,9 @@ def draft_items(
             validate=lambda data: _validate(data, wanted),
         )
         billed, failure = outcome.billed, outcome.failure
-        kept, dropped = _held_up(outcome, wanted)
+        kept, asked = _held_up(outcome, wanted)
         items = kept[:count]
+        dropped = max(min(count, asked) - len(items), 0)
     with database(write=True) as db:  # billed even when nothing is kept: its own transaction
         for completion in billed:
             _record_call(db, checked, set_id, completion)
@@ -234,18 +235,21 @@ def _validate(
 def _held_up(
     outcome: Validated[tuple[list[DrillItemInput], list[str]]], wanted: list[DrillSkill]
 ) -> tuple[list[DrillItemInput], int]:
-    """The items that held up in any answer, each statement once, and how many of the last
-    answer's failed: a repair may send only the items it fixed, and the good ones of the first
-    answer, checked and paid for, had been thrown away (an attack, 2026-12-07)."""
+    """The items that held up, the repair's first (what it fixed), then the first answer's, each
+    statement once; and how many items the first answer held. A repair may send only the items
+    it fixed, and the good ones of the first answer, checked and paid for, had been thrown away
+    (an attack, 2026-12-07); one that sends them all again keeps its fix (an attack on the
+    fix)."""
     kept: list[DrillItemInput] = []
     seen: set[str] = set()
-    for answer in outcome.answers:
+    for answer in reversed(outcome.answers):
         good, _problems = _validate(answer.data, wanted)[0] or ([], [])
         for item in good:
             if (statement := item.statement.casefold()) not in seen:
                 seen.add(statement)
                 kept.append(item)
-    return kept, len((outcome.value or ([], []))[1])
+    first = outcome.answers[0].data.get("items") if outcome.answers else None
+    return kept, len(first) if isinstance(first, list) else 0
 
 
 def _record_call(db: Session, actor: UserRead, set_id: int, completion: Completion) -> None:

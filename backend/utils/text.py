@@ -103,7 +103,10 @@ def bounded(value: object, max_chars: int = 200) -> str:
 _SENTENCE_END = re.compile(r"""[.!?…]+["'’”)\]]*(?=\s|$)""")
 # Where a first sentence ends: before a capital or the end, not after a title, an initial or a
 # common abbreviation ("Referred by Dr. Patel", "the U.S. last year", "2.5 bottles").
-_FIRST_SENTENCE_END = re.compile(r"""[.!?…]+["'’”)\]]*(?=\s+["“(]?[A-Z0-9]|\s*$)""")
+_FIRST_SENTENCE_END = re.compile(
+    r"""[.!?…。！？]+["'’”)\]]*(?=\s+["“(¿¡]?[^\W_]|\s*$|(?<=[。！？]))"""
+)
+FIRST_SENTENCE_CHARS = 200
 _ABBREVIATED = re.compile(
     r"(?:\b(?:Dr|Mr|Mrs|Ms|Mx|St|Jr|Sr|Prof|Rev|Mt|No|vs|etc|approx|e\.g|i\.e)|\b[A-Z])\.$"
 )
@@ -113,10 +116,18 @@ def first_sentence(text: str) -> str:
     """The first sentence of `text`, whole, ending as a sentence does (a full stop added where
     it had none); "" for blank text."""
     text = text.strip()
+    sentence = text
     for end in _FIRST_SENTENCE_END.finditer(text):
         if not _ABBREVIATED.search(text[: end.start() + 1]):
-            return text[: end.end()]
-    return text if not text or text.endswith((".", "!", "?", "…")) else text + "."
+            sentence = text[: end.end()]
+            break
+    if len(sentence) > FIRST_SENTENCE_CHARS:  # a card's line, never a whole page
+        return sentence[: FIRST_SENTENCE_CHARS - 1].rsplit(None, 1)[0] + "…"
+    return (
+        sentence
+        if not sentence or sentence.endswith((".", "!", "?", "…", "。", "！", "？"))
+        else sentence + "."
+    )
 
 
 def whole_sentences(text: str) -> str:

@@ -147,6 +147,7 @@ def _item(
             args=(refs, index + 1),
         )
     _attempts_view(tried, item.model_answer)
+    state[ITEM_KEY] = (ref, index)  # the item, from the first one on (an attack on the fix)
 
 
 def _words_of_an_item_taken_out(
@@ -156,9 +157,8 @@ def _words_of_an_item_taken_out(
     shown once, to copy (it had gone with the item). Bank items are never taken out."""
     if was is None or was[0] != shown[0] or was[0] == OWN or was[1] in refs:
         return
-    if "drill_reply" not in state:
-        return
-    words = state["drill_reply"]
+    # The box is forgotten after another page: its words wait as the item's draft.
+    words = state["drill_reply"] if "drill_reply" in state else drafts.get(was, "")
     drafts.pop(was, None)
     if words.strip():
         show_unsent([words], "Not sent, the item was taken out of the set")

@@ -71,13 +71,15 @@ def _form_values() -> dict[str, object]:
 def _keeps_unsaved() -> bool:
     """Typing not saved in the form stays, with a word on how to go on: Edit or Copy on another
     card had replaced it without one (an attack, 2026-12-07)."""
+    # The form's typing reaches the server only with Save (`st.form`), so an open form is never
+    # replaced: Edit on another card had dropped what was typed there unseen (two attacks).
     state = st.session_state
-    if state.get(FORM_TARGET) is None or state.get(FORM_FILLED, _form_values()) == _form_values():
+    if state.get(FORM_TARGET) is None:
         return False
     name = safe(str(state.get("client_name") or "the new client"))
     ui.flash(
-        f"Your changes to {name} are not saved: save them, or press Cancel to discard them, "
-        "then open another client.",
+        f"The form is open for {name}, and anything typed there is not saved: press Save or "
+        "Cancel first, then open another client.",
         "warning",
     )
     return True

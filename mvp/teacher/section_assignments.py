@@ -13,7 +13,7 @@ from backend.classes.assignment_service import UncheckedClients
 from backend.classes.read_models import AssignmentRead
 from backend.reviews import rubric_service
 from backend.reviews.read_models import RubricRead
-from backend.utils.formatting import format_time
+from backend.utils.formatting import Named, format_time, told_apart
 from mvp import auth, store, ui
 from mvp.teacher.assignment_details import assignment_details
 from mvp.teacher.rubric_picker import chosen_rubric, rubric_picker
@@ -158,14 +158,15 @@ def assignment_card(
         options = sorted(set(client_names) | set(assignment.client_ids))
         key = f"assignment_clients_{assignment.id}"
         _fill_clients(assignment)
-        st.multiselect(
-            "Clients",
-            options,
-            key=key,
-            format_func=lambda cid: (
-                client_names.get(cid) or assignment.client_labels.get(cid, f"client {cid}")
-            ),
-        )
+        # A colleague's client (an admin added it) told from the teacher's own of its name.
+        named = [
+            Named(cid, client_names[cid], "yours")
+            if cid in client_names
+            else Named(cid, assignment.client_labels.get(cid, "client"), "another teacher's")
+            for cid in options
+        ]
+        labels = dict(zip(options, told_apart(named), strict=True))
+        st.multiselect("Clients", options, key=key, format_func=labels.__getitem__)
         release_key = f"assignment_release_{assignment.id}"
         st.session_state.setdefault(release_key, assignment.release_reviews.value)
         st.selectbox(
