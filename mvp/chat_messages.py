@@ -14,7 +14,7 @@ from backend.ops import database_service
 from backend.practice import conversation_service
 from backend.practice.conversation_service import Reply
 from backend.practice.read_models import MessageRead, SessionRead
-from backend.utils.formatting import format_tokens, format_usd, plural
+from backend.utils.formatting import cost_with_unpriced, format_tokens, format_usd, plural
 from mvp import ui
 
 CLIENT_AVATAR = ":material/person:"
@@ -26,6 +26,10 @@ STUDENT_AVATAR = ":material/school:"
 def usage_caption(message: MessageRead) -> str:
     """Tokens and cost under a reply: what this answer cost (teachers and admins only)."""
     prompt = message.input_tokens + message.cache_write_tokens + message.cache_read_tokens
+    if message.cost is None and not prompt + message.output_tokens:
+        # A practised moment's copy of an earlier reply (stored without usage of its own) had
+        # read "0 tokens · cost unpriced" (an attack, 2026-12-07).
+        return "Tokens and cost counted in the session it was said in"
     parts = [
         f"{format_tokens(prompt + message.output_tokens)} tokens ({format_tokens(prompt)} in"
         f" · {format_tokens(message.output_tokens)} out)",
@@ -39,9 +43,7 @@ def usage_caption(message: MessageRead) -> str:
 
 
 def session_totals(session: SessionRead) -> str:
-    cost = format_usd(session.estimated_cost)
-    if session.unpriced_replies:
-        cost += f" + {session.unpriced_replies} unpriced"
+    cost = cost_with_unpriced(session.estimated_cost, session.unpriced_replies)
     return (
         f"**Session total:** {format_tokens(session.total_tokens)} tokens · {cost} · "
         f"{plural(session.message_count, 'message')}"
@@ -62,6 +64,10 @@ def render_message(
         st.markdown(
             ui.safe_markdown(message.content) if is_client else ui.as_typed(message.content)
         )
+        if show_usage and message.refused:  # its teacher sees why no reply follows
+            st.caption(
+                ":material/block: The client did not answer: the model refused this message."
+            )
         if is_client:
             if show_usage:
                 st.caption(usage_caption(message))

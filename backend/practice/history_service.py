@@ -296,7 +296,10 @@ def metrics_summary(
 def filter_options(db: Session, *, actor: UserRead | None) -> FilterOptions:
     """The clients, sections and people that appear in the actor's readable conversations."""
     actor = access.require(db, actor, "teaching", "use")
-    readable = select(PracticeSession.id).where(access.where(actor, "conversation", "read"))
+    # Those the list shows (no client check's probes: their client and teacher had been choices
+    # that listed nothing: an attack, 2026-12-07).
+    listed = _conditions(actor, client_id=None, section_id=None, student_id=None, status=None)
+    readable = select(PracticeSession.id).where(*listed)
 
     owner = aliased(User)
 
@@ -429,6 +432,8 @@ def transcript_markdown(db: Session, *, actor: UserRead | None, session_id: int)
                 if said_at is not None and message.role == MessageRole.assistant
                 else _usage_line(message)
             )
+        if message.refused:  # two student turns in a row had read as a client who said nothing
+            lines += ["", REFUSED_NOTE]
         lines.append("")
 
     replies = sum(1 for message in messages if message.role == MessageRole.assistant)
@@ -442,6 +447,9 @@ def transcript_markdown(db: Session, *, actor: UserRead | None, session_id: int)
     ]
     if not figures:
         return "\n".join([*lines, ""])
+    listed = sum(message.output_tokens or 0 for message in messages)
+    if (session.output_tokens or 0) > listed:  # billed, not kept: refused, cut off, withheld
+        lines.append(f"- **Not shown:** {UNKEPT_NOTE}")
     lines += [
         f"- **Input tokens:** {format_tokens(session.input_tokens)}",
         f"- **Output tokens:** {format_tokens(session.output_tokens)}",
@@ -479,6 +487,18 @@ def _copied_turns(db: Session, session: SessionRead) -> dict[int, datetime]:
         said.update({number: said_at for number, said_at in rows})
         below, origin = min(below, own_from), parent.branch_of_id
     return said
+
+
+#: Under a student's message the model refused to answer (`messages.refused`), for its teacher.
+REFUSED_NOTE = (
+    "*The client did not answer: the model refused this message, and it was left out of what "
+    "the client was sent next.*"
+)
+#: Beside totals above what the listed replies add up to (an attack, 2026-12-07).
+UNKEPT_NOTE = (
+    "the totals include replies that were billed but not kept (refused, cut off, or stopped for "
+    "giving away the role-play), which the messages above do not list"
+)
 
 
 def _usage_line(message: MessageRead) -> str:

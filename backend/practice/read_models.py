@@ -62,3 +62,5 @@ class MessageRead(BaseModel):
     cost: Decimal | None
     latency_ms: int | None
     time_to_first_token_ms: int | None
+    #: The model refused to answer it (a student's message; `messages.refused`).
+    refused: bool = False

@@ -28,6 +28,12 @@ def format_usd(amount: Decimal | int | None, *, unpriced_label: str = "unpriced"
     return f"${shown}"
 
 
+def cost_with_unpriced(cost: Decimal | None, unpriced: int) -> str:
+    """A conversation's cost where some replies had no price: "$0.01 + 2 unpriced", never a bare
+    "$0.00" for a cost that is unknown (an attack, 2026-12-07)."""
+    return f"{format_usd(cost)} + {unpriced} unpriced" if unpriced else format_usd(cost)
+
+
 def format_tokens(count: int) -> str:
     """1234 -> '1,234'; 1234567 -> '1.23M'."""
     if count >= 1_000_000:

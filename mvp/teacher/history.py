@@ -10,7 +10,14 @@ from streamlit.delta_generator import DeltaGenerator
 
 from backend.models.enums import Role, SessionStatus
 from backend.practice import history_service, rating_service, session_service
-from backend.utils.formatting import format_share, format_time, format_tokens, format_usd, plural
+from backend.utils.formatting import (
+    cost_with_unpriced,
+    format_share,
+    format_time,
+    format_tokens,
+    format_usd,
+    plural,
+)
 from mvp import auth, store, ui
 from mvp.chat_messages import render_message
 from mvp.review_view import review_panel
@@ -74,6 +81,11 @@ def history_page() -> None:
             "publish an assignment so your students can practise."
         )
         return
+    if len(rows) < metrics.conversations:  # the list stops at its newest (MAX_ROWS)
+        st.caption(
+            f"The list and its export hold the newest {len(rows)} of {metrics.conversations} "
+            "conversations: narrow the filters to see the others."
+        )
     conversations_table(rows, feedback)
     transcripts(rows, feedback)
 
@@ -119,7 +131,7 @@ def conversations_table(
                 "Branch": row.branch_label or "",
                 "Messages": row.message_count,
                 "Tokens": row.total_tokens,
-                "Cost": format_usd(row.cost),
+                "Cost": cost_with_unpriced(row.cost, row.unpriced_replies),
                 "Feedback": feedback[row.session_id].label if row.session_id in feedback else "—",
             }
             for row in rows
@@ -153,7 +165,8 @@ def transcripts(
         label = (
             f"{format_time(row.started_at)} · {safe(row.client_name)} with "
             f"{safe(row.user_name)} · "
-            f"{row.status.value} · {plural(row.message_count, 'message')} · {format_usd(row.cost)}"
+            f"{row.status.value} · {plural(row.message_count, 'message')} · "
+            f"{cost_with_unpriced(row.cost, row.unpriced_replies)}"
             + (f" · :violet-badge[{row.branch_label}]" if row.branch_label else "")
         )
         expander = st.expander(label, key=f"conversation_{row.session_id}", on_change="rerun")
