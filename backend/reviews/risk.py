@@ -86,7 +86,6 @@ NOT_SELF_HARM: dict[str, tuple[re.Pattern[str], ...]] = {
     "hurt myself": (
         re.compile(_FALL + r"hurt myself(?: again)?(?: on the \w+| at \w+)?" + _CLAUSE_ENDS),
     ),
-    "hurting myself": (re.compile(r"hurting myself in the long run"),),
     "overdose": (
         re.compile(
             r"\b(?:don't|do not|never) (?:want|wanna) (?:to )?(?:have |get )?(?:an |a )?overdose"
