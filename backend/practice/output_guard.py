@@ -74,14 +74,6 @@ AI_NAMES = _phrases(
 #: Role-play markers that leave the role wherever they stand.
 STEPPING_OUT = _phrases("step out of character", "stepping out of character", "OOC")
 BREAK_CHARACTER = _phrases("break character")[0]
-# Leaving the role-play itself ("I'm not comfortable continuing this role-play.", "Let me pause
-# the role-play", "I can't role-play this"): a verb of leaving before "this/the/our role-play",
-# or "can't" right before it. A role-play of the client's own life ("we did a role-play in
-# group") is theirs to mention (left open by the guard before, taken up 2026-12-07).
-ROLE_PLAY = _phrases("role-play", "roleplay", "simulation")
-_LEAVING = _form_set("continue continuing stop end pause break leave step")
-_THIS_PLAY = _form_set("this the our")
-_CANNOT = _form_set("can't cannot won't")
 MAKERS = _form_set("made created trained developed built designed")
 _SUBJECTS = _form_set("I'm as being")
 _GAP = _form_set("just only actually simply merely really, of course in fact")
@@ -137,11 +129,6 @@ def _said_of_itself(forms: tuple[str, ...], name: frozenset[str] = frozenset()) 
             return len(forms) - len(phrase)
     if forms[-2:] == BREAK_CHARACTER and not _NEGATING & set(forms[-5:-2]):
         return len(forms) - 2  # "never to break character" is about acting
-    for play in ROLE_PLAY:
-        if forms[-len(play) :] == play and len(forms) > len(play):
-            before = forms[: -len(play)]
-            if before[-1] in _CANNOT or (before[-1] in _THIS_PLAY and _LEAVING & set(before[-5:])):
-                return max(len(before) - 5, 0)
     if forms[-2:] == ("by", "anthropic") and forms[-3:-2] and forms[-3] in MAKERS:
         maker = len(forms) - 3
         said = [i for i in range(max(maker - 4, 0), maker) if forms[i] in ("i", "i'm")]
