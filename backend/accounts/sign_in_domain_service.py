@@ -243,13 +243,8 @@ def _identity(claims: Mapping[str, object], domain: str) -> tuple[str, str]:
 
 def _still_signed_in(claims: Mapping[str, object], now: datetime, domain: str) -> None:
     """A sign-in older than a log-in's hours is over (a password log-in would have ended)."""
-    issued = claims.get("iat")
     hours = account_service.login_hours()
-    if (
-        isinstance(issued, bool)
-        or not isinstance(issued, int | float)
-        or datetime.fromtimestamp(issued, UTC) < now - timedelta(hours=hours)
-    ):
+    if (issued := _issued_at(claims.get("iat"))) is None or issued < now - timedelta(hours=hours):
         institution = get_settings().institution_name.strip() or "your institution"
         raise _refuse(
             f"Your sign-in with {institution} has ended (sign-ins last {hours:g} hours). "
@@ -257,6 +252,16 @@ def _still_signed_in(claims: Mapping[str, object], now: datetime, domain: str) -
             "expired",
             domain,
         )
+
+
+def _issued_at(value: object) -> datetime | None:
+    """The ID token's `iat` as a time (None: missing, or no time at all)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        return datetime.fromtimestamp(value, UTC)
+    except (OverflowError, OSError, ValueError):  # 10**20, nan: never a crash
+        return None
 
 
 def sign_in_with_identity(
