@@ -64,10 +64,6 @@ def render_message(
         st.markdown(
             ui.safe_markdown(message.content) if is_client else ui.as_typed(message.content)
         )
-        if show_usage and message.refused:  # its teacher sees why no reply follows
-            st.caption(
-                ":material/block: The client did not answer: the model refused this message."
-            )
         if is_client:
             if show_usage:
                 st.caption(usage_caption(message))

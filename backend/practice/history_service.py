@@ -25,6 +25,7 @@ from backend.actor import UserRead
 from backend.models import (
     Assignment,
     ClientProfile,
+    Event,
     Message,
     PracticeSession,
     Section,
@@ -40,6 +41,7 @@ from backend.utils.formatting import (
     format_time,
     format_tokens,
     format_usd,
+    plural,
     told_apart,
 )
 from backend.utils.markdown import as_typed, safe_markdown
@@ -404,7 +406,7 @@ def transcript_markdown(db: Session, *, actor: UserRead | None, session_id: int)
             )
     lines += ["", "## Messages", ""]
 
-    for message in messages:
+    for index, message in enumerate(messages):
         speaker = (
             f"{person_name} ({who.lower()})"
             if message.role == MessageRole.user
@@ -432,7 +434,7 @@ def transcript_markdown(db: Session, *, actor: UserRead | None, session_id: int)
                 if said_at is not None and message.role == MessageRole.assistant
                 else _usage_line(message)
             )
-        if message.refused:  # two student turns in a row had read as a client who said nothing
+        if refused_unanswered(messages, index):  # it had read as a client who said nothing
             lines += ["", REFUSED_NOTE]
         lines.append("")
 
@@ -447,9 +449,13 @@ def transcript_markdown(db: Session, *, actor: UserRead | None, session_id: int)
     ]
     if not figures:
         return "\n".join([*lines, ""])
-    listed = sum(message.output_tokens or 0 for message in messages)
-    if (session.output_tokens or 0) > listed:  # billed, not kept: refused, cut off, withheld
-        lines.append(f"- **Not shown:** {UNKEPT_NOTE}")
+    unkept = db.scalar(
+        select(func.count())
+        .select_from(Event)
+        .where(Event.session_id == session.id, Event.category == "partial_reply")
+    )
+    if unkept:  # billed, not kept: refused, cut off, withheld (a memory summary is none)
+        lines.append(f"- **Not shown:** {plural(unkept, 'reply', 'replies')} {UNKEPT_NOTE}")
     lines += [
         f"- **Input tokens:** {format_tokens(session.input_tokens)}",
         f"- **Output tokens:** {format_tokens(session.output_tokens)}",
@@ -494,11 +500,19 @@ REFUSED_NOTE = (
     "*The client did not answer: the model refused this message, and it was left out of what "
     "the client was sent next.*"
 )
-#: Beside totals above what the listed replies add up to (an attack, 2026-12-07).
+#: Beside totals that include replies billed but not kept (`partial_reply` events: an attack,
+#: 2026-12-07; their count, not the tokens: a memory summary's are in the totals too).
 UNKEPT_NOTE = (
-    "the totals include replies that were billed but not kept (refused, cut off, or stopped for "
-    "giving away the role-play), which the messages above do not list"
+    "billed but not kept (refused, cut off, or stopped for giving away the role-play), in the "
+    "totals below and not among the messages above"
 )
+
+
+def refused_unanswered(messages: list[MessageRead], index: int) -> bool:
+    """Whether that message is one the model refused and no reply answered since (a Retry that
+    was answered leaves none: an attack on the fix, 2026-12-07)."""
+    answered = index + 1 < len(messages) and messages[index + 1].role == MessageRole.assistant
+    return messages[index].refused and not answered
 
 
 def _usage_line(message: MessageRead) -> str:

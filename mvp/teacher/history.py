@@ -219,8 +219,10 @@ def transcript(
         actor, row.session_id, messages, for_teacher=True
     )
     if not reviewed:  # a shown review has the transcript beside it
-        for message in messages:
+        for index, message in enumerate(messages):
             render_message(message)
+            if history_service.refused_unanswered(messages, index):  # why no reply follows
+                st.caption(":material/block: " + history_service.REFUSED_NOTE.strip("*"))
 
 
 # The page ------------------------------------------------------------------------------------

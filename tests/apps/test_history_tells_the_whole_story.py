@@ -128,6 +128,7 @@ def test_transcript_accounts_for_a_refused_reply_it_billed(app, app_db, app_api,
         f"replies listed {listed} output tokens, totals say {total}, nothing explains it"
     )
     assert "refus" in markdown.lower(), "the refused message is not marked in the transcript"
+    assert any("The client did not answer" in caption for caption in texts(at, "caption"))
 
 
 def test_a_conversation_of_unpriced_replies_is_not_listed_as_costing_nothing(app, app_db, teacher):

@@ -1,19 +1,21 @@
 """What a teacher reads on History & metrics and in transcripts is the whole story: a filter
-offers only choices that list something, and a message the model refused to answer says so.
-(An attack, 2026-12-07.)"""
+offers only choices that list something, and a message the model refused to answer says so,
+until a reply answers it; replies billed but not kept are counted, and a memory summary is none
+of them. (An attack, and one on its fix, 2026-12-07.)"""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
-from backend.llm.usage import Usage
+from backend.llm.usage import Completion, Usage
 from backend.models.enums import Role, SessionMode
-from backend.practice import history_service, session_service
+from backend.practice import history_service, memory_writer, session_service
 from tests.factories import (
     add_message,
     add_reply,
     enroll,
     make_assignment,
+    make_classroom,
     make_client,
     make_section,
     make_user,
@@ -71,4 +73,77 @@ def test_markdown_transcript_says_which_student_message_the_model_refused(db):
     first = markdown.split("### 1.")[1].split("### 2.")[0]
     assert "refus" in first.lower() or "no reply" in first.lower(), (
         "the refused message reads like any other turn:\n" + first
+    )
+
+
+def _said(db, room, session_id: int, text: str, reply: str) -> None:
+    add_message(db, actor=room.student, session_id=session_id, content=text)
+    add_reply(
+        db,
+        session_id=session_id,
+        content=reply,
+        usage=Usage(input_tokens=400, output_tokens=30),
+        cost=Decimal("0.000437"),
+    )
+
+
+def test_a_memory_summary_is_not_reported_as_replies_billed_but_not_kept(db):
+    """Every ended session with a client memory has its summary call billed to the session
+    (`memory_writer.record_call`, purpose memory). The Markdown's totals then say it "include[s]
+    replies that were billed but not kept (refused, cut off, or stopped ...)" for a conversation
+    where every reply was kept: the teacher goes looking for a refusal that never happened."""
+    room = make_classroom(db)
+    chat = session_service.create_session(db, actor=room.student, client_id=room.client.id)
+    _said(db, room, chat.id, "What brings you in?", "Work, mostly.")
+    session_service.end_session(db, actor=room.student, session_id=chat.id)
+    memory_writer.record_call(
+        db,
+        chat.id,
+        Completion(
+            text="Alex talked about work stress.",
+            usage=Usage(input_tokens=900, output_tokens=120),
+            model="claude-haiku-4-5",
+            stop_reason="end_turn",
+            request_id="req_memory",
+            latency_ms=800,
+            time_to_first_token_ms=None,
+            cost=Decimal("0.0015"),
+        ),
+    )
+    text = history_service.transcript_markdown(db, actor=room.teacher, session_id=chat.id)
+    assert "**Not shown:**" not in text, (
+        "a session whose only reply was kept says replies were billed but not kept (the memory "
+        "summary's tokens):\n" + text
+    )
+
+
+def test_a_refused_message_answered_by_retry_does_not_say_the_client_did_not_answer(db):
+    """The model refused the reply to a message (`mark_refused`), the student pressed Retry and
+    the client answered that same message. The transcript still says under it "The client did
+    not answer: the model refused this message, and it was left out of what the client was sent
+    next" -- directly above the client's answer to it (and the message is sent with later
+    turns). `messages.refused` is never cleared when a later reply answers it."""
+    room = make_classroom(db)
+    chat = session_service.create_session(db, actor=room.student, client_id=room.client.id)
+    add_message(db, actor=room.student, session_id=chat.id, content="How did you hurt yourself?")
+    # The refused call: billed, not stored, the message marked (what conversation_service does).
+    session_service.record_usage(
+        db,
+        session_id=chat.id,
+        usage=Usage(input_tokens=1000, output_tokens=50),
+        cost=Decimal("0.001"),
+        model="claude-haiku-4-5",
+    )
+    session_service.mark_refused(db, session_id=chat.id)
+    # Retry: the same message answered.
+    add_reply(
+        db,
+        session_id=chat.id,
+        content="It was a bad night. I'd rather not go into it.",
+        usage=Usage(input_tokens=1000, output_tokens=12),
+        cost=Decimal("0.0011"),
+    )
+    text = history_service.transcript_markdown(db, actor=room.teacher, session_id=chat.id)
+    assert history_service.REFUSED_NOTE not in text, (
+        "a message the client answered (after Retry) is marked as never answered:\n" + text
     )
