@@ -74,7 +74,7 @@ class ClientInput(BaseModel):
     @classmethod
     def _principles(cls, principles: list[str]) -> list[str]:
         cleaned = [principle.strip() for principle in principles]
-        if any(not principle for principle in cleaned):
+        if any(is_blank(principle) for principle in cleaned):  # invisible characters too
             raise ValueError("a principle cannot be empty")
         if any(len(principle) > PRINCIPLE_CHARS for principle in cleaned):
             raise ValueError(f"each principle must be at most {PRINCIPLE_CHARS} characters")

@@ -445,7 +445,8 @@ def transcript_markdown(db: Session, *, actor: UserRead | None, session_id: int)
     lines += [
         "## Totals",
         "",
-        f"- **Messages:** {len(messages)} ({len(messages) - replies} sent, {replies} replies)",
+        f"- **Messages:** {len(messages)} ({len(messages) - replies} sent, "
+        f"{plural(replies, 'reply', 'replies')})",
     ]
     if not figures:
         return "\n".join([*lines, ""])

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import pytest
 
+from backend.clients import client_service
+from backend.errors import ValidationError
 from backend.models.enums import Role
-from tests.factories import make_client, make_user
+from tests.factories import client_input, make_client, make_user
 
 
 @pytest.mark.parametrize(
@@ -36,3 +38,13 @@ def test_a_clients_card_summary_keeps_the_first_sentence_whole(db, concern, firs
     assert first_sentence in client.summary, (
         f"the card says {client.summary!r} for the concern {concern!r}"
     )
+
+
+def test_a_principle_of_only_invisible_characters_is_refused(db):
+    """A principle of zero-width characters had been stored and put into the client's prompt
+    as an empty rule. (An attack, 2026-12-07.)"""
+    teacher = make_user(db, role=Role.teacher)
+    data = client_input().model_dump() | {"principles": ["\u200b\u200b"]}  # as the form sends
+    with pytest.raises(ValidationError) as refused:
+        client_service.create_client(db, actor=teacher, data=data)
+    assert "principle" in str(refused.value.field_errors)

@@ -147,3 +147,12 @@ def test_a_refused_message_answered_by_retry_does_not_say_the_client_did_not_ans
     assert history_service.REFUSED_NOTE not in text, (
         "a message the client answered (after Retry) is marked as never answered:\n" + text
     )
+
+
+def test_the_markdown_counts_one_reply_as_one_reply(db):
+    """The totals had read "(1 sent, 1 replies)". (An attack, 2026-12-07.)"""
+    room = make_classroom(db)
+    chat = session_service.create_session(db, actor=room.student, client_id=room.client.id)
+    _said(db, room, chat.id, "What brings you in?", "Work, mostly.")
+    text = history_service.transcript_markdown(db, actor=room.teacher, session_id=chat.id)
+    assert "- **Messages:** 2 (1 sent, 1 reply)" in text
