@@ -20,12 +20,12 @@ class TurnText:
 
     def first(self, phrases: tuple[str, ...]) -> str | None:
         """The first of `phrases` that occurs as whole words, if any."""
-        return next((p for p in phrases if re.search(_whole(p), self.all)), None)
+        return next((p for p in phrases if re.search(whole_words(p), self.all)), None)
 
     def opens_with(self, phrases: tuple[str, ...]) -> bool:
         """Whether a sentence starts with a phrase, after a lead-in ("So, you should ...")."""
         return any(
-            re.match(_whole(phrase), LEAD_IN.sub("", sentence))
+            re.match(whole_words(phrase), LEAD_IN.sub("", sentence))
             for sentence in self.sentences
             for phrase in phrases
         )
@@ -34,7 +34,8 @@ class TurnText:
 LEAD_IN = re.compile(r"^(?:(?:so|well|okay|ok|and|but|then|now|i mean|honestly)[,]?\s+)+")
 
 
-def _whole(phrase: str) -> str:
+def whole_words(phrase: str) -> str:
+    """The pattern of `phrase` as whole words (lower-case text)."""
     return rf"(?<![a-z']){re.escape(phrase.strip())}(?![a-z'])"
 
 

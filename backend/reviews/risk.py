@@ -14,7 +14,7 @@ import re
 from collections.abc import Sequence
 from typing import Protocol
 
-from backend.reviews.phrases import TurnText
+from backend.reviews.phrases import TurnText, whole_words
 from backend.reviews.read_models import RiskCheck
 
 SELF_HARM = (
@@ -120,14 +120,10 @@ def _excused(sentence: str, phrase: str, whole_turn: str) -> bool:
     spans = [m.span() for rule in NOT_SELF_HARM.get(phrase, ()) for m in rule.finditer(sentence)]
     if phrase == "hurt myself" and "help myself" in whole_turn:
         spans += [m.span() for m in _LONG_RUN.finditer(sentence)]
-    found = [m.span() for m in re.finditer(_whole_phrase(phrase), sentence)]
+    found = [m.span() for m in re.finditer(whole_words(phrase), sentence)]
     return bool(found) and all(
         any(start <= at and end <= stop for start, stop in spans) for at, end in found
     )
-
-
-def _whole_phrase(phrase: str) -> str:
-    return rf"(?<![a-z']){re.escape(phrase)}(?![a-z'])"
 
 
 def _self_harm(text: TurnText, student_before: str | None) -> str | None:

@@ -45,7 +45,6 @@ FORM_TARGET = "client_form_target"  # None (closed), "new", or the id of the cli
 FORM_ERRORS = "client_form_errors"  # field -> why the last save was refused
 FORM_NOTICE = "client_form_notice"  # the refusal itself, shown next to the Save button
 FORM_VERSION = "client_form_version"  # the version of the client the form was filled from
-FORM_FILLED = "client_form_filled"  # the values the form was filled with (unsaved: they differ)
 
 
 # Client form -----------------------------------------------------------------------------------
@@ -60,12 +59,6 @@ def _fill_form(client: ClientRead | None) -> None:
             value = ""
         st.session_state[f"client_{field}"] = list(value) if isinstance(value, list) else value
     set_principles(client.principles if client is not None else [])
-    st.session_state[FORM_FILLED] = _form_values()
-
-
-def _form_values() -> dict[str, object]:
-    values = {field: st.session_state.get(f"client_{field}") for field in CLIENT_DEFAULTS}
-    return values | {"principles": [text for text in principles_in_form() if text.strip()]}
 
 
 def _keeps_unsaved() -> bool:
