@@ -35,7 +35,11 @@ def test_a_student_reports_a_problem_and_the_admin_reads_it(
     log_in(student, app_server, "sam.student")
     go_to(student, "My sessions")
     keyed(student, "report_problem").get_by_text("Report a problem").click()
+    # The page idle before typing and before Send: under load a Send pressed while the page's
+    # run was still going left the report unsent (CI on 2026-12-07: no answer in 90 s).
+    wait_until_idle(student)
     keyed(student, "problem_text").locator("textarea").fill(REPORT)
+    wait_until_idle(student)
     click(student, "problem_submit")
     expect(student.get_by_text("your report reached the admins")).to_be_visible()
     expect(keyed(student, "problem_text").locator("textarea")).to_have_value("")
