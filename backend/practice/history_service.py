@@ -37,6 +37,7 @@ from backend.practice.branch_service import branch_label
 from backend.practice.read_models import MessageRead, SessionRead
 from backend.utils.formatting import (
     Named,
+    cost_with_unpriced,
     format_duration,
     format_time,
     format_tokens,
@@ -439,9 +440,7 @@ def transcript_markdown(db: Session, *, actor: UserRead | None, session_id: int)
         lines.append("")
 
     replies = sum(1 for message in messages if message.role == MessageRole.assistant)
-    cost = format_usd(session.estimated_cost)
-    if session.unpriced_replies:
-        cost += f" (plus {session.unpriced_replies} unpriced replies)"
+    cost = cost_with_unpriced(session.estimated_cost, session.unpriced_replies)
     lines += [
         "## Totals",
         "",

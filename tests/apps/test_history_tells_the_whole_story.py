@@ -133,7 +133,7 @@ def test_transcript_accounts_for_a_refused_reply_it_billed(app, app_db, app_api,
 
 def test_a_conversation_of_unpriced_replies_is_not_listed_as_costing_nothing(app, app_db, teacher):
     """Replies from a model without a price have an unknown cost (`unpriced_replies`), not $0:
-    the Markdown says "$0.00 (plus 1 unpriced replies)", the table's Cost cell and the
+    the Markdown said "$0.00 (plus 1 unpriced replies)", the table's Cost cell and the
     transcript's label say "$0.00"."""
     with unit_of_work(app_db) as db:
         client = make_client(db, teacher=teacher, name="Alex Rivera")

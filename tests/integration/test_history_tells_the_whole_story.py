@@ -156,3 +156,22 @@ def test_the_markdown_counts_one_reply_as_one_reply(db):
     _said(db, room, chat.id, "What brings you in?", "Work, mostly.")
     text = history_service.transcript_markdown(db, actor=room.teacher, session_id=chat.id)
     assert "- **Messages:** 2 (1 sent, 1 reply)" in text
+
+
+def test_the_markdowns_unknown_cost_reads_as_the_history_table_does(db):
+    """One reply of a model without a price: the Markdown's totals had read "$0.00 (plus 1
+    unpriced replies)", while the History table and the transcript's label read "$0.00 + 1
+    unpriced" for the same conversation. (Noticed on rereading the day's fixes, 2026-12-07.)"""
+    room = make_classroom(db)
+    chat = session_service.create_session(db, actor=room.student, client_id=room.client.id)
+    add_message(db, actor=room.student, session_id=chat.id, content="Hello.")
+    add_reply(
+        db,
+        session_id=chat.id,
+        content="Hi.",
+        model="claude-mystery-9",
+        cost=None,
+        usage=Usage(input_tokens=500, output_tokens=50),
+    )
+    text = history_service.transcript_markdown(db, actor=room.teacher, session_id=chat.id)
+    assert "- **Cost:** $0.00 + 1 unpriced\n" in text
