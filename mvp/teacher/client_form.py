@@ -229,11 +229,16 @@ STORY_FIELDS = (
     (
         "presenting_concern",
         "Presenting concern",
-        "Why the client comes in, in their words or yours.",
+        "Why the client comes in, in their words or yours. Its first sentence is on the card "
+        "students see.",
     ),
     ("background", "Background", "History, family, work: what shaped them."),
     ("challenges", "Challenges in the conversation", "What makes this client hard to help."),
-    ("learning_goals", "Learning goals", "What students should practise."),
+    (
+        "learning_goals",
+        "Learning goals",
+        "What students should practise. Shown to students on the client's card.",
+    ),
     (
         "hidden_information",
         "Hidden information",

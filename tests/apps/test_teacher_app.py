@@ -159,6 +159,18 @@ def test_create_a_client_with_a_validation_error_then_correctly(app, teacher):
     assert f"0 conversations · reserved style, {hint}" in texts(at, "caption")
 
 
+def test_the_client_form_says_which_parts_students_read(app, teacher):
+    """Students' cards show the learning goals whole ("Practise: ...") and the presenting
+    concern's first sentence; the form had said so of neither (only that the hidden information
+    is never shown), so a teacher could write a spoiler where students read it. (Noticed on
+    rereading, 2026-12-07.)"""
+    at = teacher_app(app)
+    assert "students" in at.text_area(key="client_learning_goals").help.lower()
+    assert "shown" in at.text_area(key="client_learning_goals").help.lower()
+    assert "students" in at.text_area(key="client_presenting_concern").help.lower()
+    assert "Never shown to students" in at.text_area(key="client_hidden_information").help
+
+
 def test_edit_duplicate_and_archive_a_client(app, app_db, teacher):
     client = add_client(app_db, teacher, name="Alex Rivera")
     at = teacher_app(app)
