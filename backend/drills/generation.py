@@ -141,10 +141,10 @@ def draft_items(
             tool_description="Record the drill items.",
             input_schema=tool_schema(),
             what="list of items",
-            validate=lambda data: _validate(data, wanted),
+            validate=lambda data: _validate(data, wanted, count),
         )
         billed, failure = outcome.billed, outcome.failure
-        kept, asked = _held_up(outcome, wanted)
+        kept, asked = _held_up(outcome, wanted, count)
         items = kept[:count]
         dropped = max(min(count, asked) - len(items), 0)
     with database(write=True) as db:  # billed even when nothing is kept: its own transaction
@@ -196,9 +196,10 @@ def demo_items(client: ClientRead, wanted: list[DrillSkill], count: int) -> list
 
 # Internals --------------------------------------------------------------------------------------
 def _validate(
-    data: dict, wanted: list[DrillSkill]
+    data: dict, wanted: list[DrillSkill], count: int
 ) -> tuple[tuple[list[DrillItemInput], list[str]] | None, list[str]]:
-    """The items that hold up, and the problems of the others (each names its item)."""
+    """The items that hold up, and the problems of the others (each names its item); none
+    when `count` different items hold up, as a repair would then be paid for and cut away."""
     raw = data.get("items")
     if not isinstance(raw, list) or not raw:
         return None, ["Give a non-empty list of items."]
@@ -229,11 +230,14 @@ def _validate(
             problems.append(
                 f"Item {number}: the model answer does not do the skill ({reply.message})"
             )
-    return (kept, problems), problems
+    enough = len({item.statement.casefold() for item in kept}) >= count
+    return (kept, problems), [] if enough else problems
 
 
 def _held_up(
-    outcome: Validated[tuple[list[DrillItemInput], list[str]]], wanted: list[DrillSkill]
+    outcome: Validated[tuple[list[DrillItemInput], list[str]]],
+    wanted: list[DrillSkill],
+    count: int,
 ) -> tuple[list[DrillItemInput], int]:
     """The items that held up, the repair's first (what it fixed), then the first answer's, each
     statement once; and how many items the first answer held. A repair may send only the items
@@ -243,7 +247,7 @@ def _held_up(
     kept: list[DrillItemInput] = []
     seen: set[str] = set()
     for answer in reversed(outcome.answers):
-        good, _problems = _validate(answer.data, wanted)[0] or ([], [])
+        good, _problems = _validate(answer.data, wanted, count)[0] or ([], [])
         for item in good:
             if (statement := item.statement.casefold()) not in seen:
                 seen.add(statement)

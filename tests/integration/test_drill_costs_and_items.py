@@ -142,3 +142,22 @@ def test_a_repair_that_sends_only_the_fixed_item_keeps_the_good_ones_of_the_firs
     assert sorted(item.statement for item in mine.drafts) == sorted(
         [*(item["statement"] for item in good), fixed["statement"]]
     )
+
+
+def test_an_answer_with_enough_good_items_is_not_sent_back_for_a_paid_repair(api, committed_engine):
+    """Five items asked for; the first answer brings six, five of them good. The five are
+    what the teacher asked for, yet the one miss had sent the answer back for a second paid
+    call whose items were then cut away. (Noticed on rereading the drills' fixes, 2026-12-07.)"""
+    room, drill_set = _teacher_set_and_client(committed_engine)
+    good = [_item(f"Work has been a lot, part {n}.", GOOD) for n in range(5)]
+    api.tool_reply({"items": [*good, _item("I drink a bit in the evenings.", CLOSED)]})
+    api.tool_reply({"items": good})  # a repair, if asked: it must not be
+    drafted = generation.draft_items(
+        Database(committed_engine),
+        actor=room.teacher,
+        set_id=drill_set.id,
+        client_id=room.client.id,
+        count=5,
+    )
+    assert len(api.messages_requests()) == 1, "a second, paid call for items nobody needed"
+    assert (drafted.added, drafted.dropped) == (5, 0)
