@@ -36,6 +36,42 @@ MODEL_ITEMS = ItemLimits(strengths=(0, 3), try_instead=(1, 3))
 TEACHER_ITEMS = ItemLimits(strengths=(0, 6), try_instead=(0, 6))
 # MITI codes each utterance (a complete thought) of a turn: a reflection, then a question, is two.
 MAX_CODES_PER_TURN = 3
+
+
+@dataclass(frozen=True)
+class Wording:
+    """How a problem names what it is about: the review tool's own fields for the model, which
+    answers again, or the editor's labels for a teacher, who never sees those fields (a refusal
+    had read "scores (open_questions): the reasoning is empty. scores: criterion 'pacing' has no
+    score.": an attack, 2026-12-07). Placeholders: a criterion's `key` and `name` (`keys` and
+    `names` of those unscored), an item's `index` and `turn`, a list's `label`."""
+
+    criterion: str = "scores ({key})"
+    strength: str = "strengths {index}"
+    better: str = "try_instead {index}"
+    lists: tuple[str, str] = ("strengths", "try_instead")
+    no_score: str = "scores: no score for the criteria {keys}."
+    no_reason: str = "the reasoning is empty."
+    both: str = (
+        "strengths and try_instead both cite turns {turns}; one turn is either a strength or "
+        "something to try differently, not both."
+    )
+    no_goal: str = "goal: give one goal for the next practice."
+    how_many: str = "{label}: give {low} to {high} items, not {count}."
+
+
+MODEL_WORDING = Wording()
+TEACHER_WORDING = Wording(
+    criterion="{name}",
+    strength="The strength on turn {turn}",
+    better="The better reply for turn {turn}",
+    lists=("Strengths", "Better replies"),
+    no_score="No score for {names}: rate every criterion with a reason, or none.",
+    no_reason="give the reason for its score.",
+    both="Turns {turns} are both a strength and a better reply: keep each on one of the two.",
+    no_goal="Write a goal for the next practice.",
+    how_many="{label}: at most {high}, not {count}.",
+)
 _SPACE = re.compile(r"\s+")
 
 
@@ -64,9 +100,11 @@ def validate(
     client: ClientRead | None = None,
     run_words: int = 6,
     items: ItemLimits = MODEL_ITEMS,
+    wording: Wording = MODEL_WORDING,
 ) -> tuple[ReviewAnswer | None, list[str]]:
     """The answer if it holds up against the transcript and rubric, else the list of problems
-    (`items`: how many strengths and "try instead" items; a teacher's version may differ)."""
+    (`items`: how many strengths and "try instead" items; a teacher's version may differ;
+    `wording`: whom the problems are told to)."""
     try:
         answer = ReviewAnswer.model_validate(data)
     except PydanticValidationError as error:
@@ -74,7 +112,7 @@ def validate(
             f"{'.'.join(str(part) for part in item['loc'])}: {item['msg']}"
             for item in error.errors()[:20]
         ]
-    check = _Checker(turns)
+    check = _Checker(turns, wording)
     check.client_talk(answer)
     check.codes(answer, rubric)
     check.risk(answer)
@@ -89,8 +127,9 @@ def validate(
 class _Checker:
     """Each part of an answer against the numbered transcript; problems collect in `errors`."""
 
-    def __init__(self, turns: list[Turn]) -> None:
+    def __init__(self, turns: list[Turn], wording: Wording = MODEL_WORDING) -> None:
         self.turns = turns
+        self.wording = wording
         self.by_number = {turn.number: turn for turn in turns}
         self.errors: list[str] = []
 
@@ -160,10 +199,12 @@ class _Checker:
                 self.turn(item.student_turn, where)
 
     def scores(self, answer: ReviewAnswer, rubric: RubricDefinition) -> None:
-        criteria = {criterion.key for criterion in rubric.criteria}
+        names = {criterion.key: criterion.name for criterion in rubric.criteria}
+        criteria = set(names)
         scored = [item.criterion for item in answer.scores]
         for score in answer.scores:
-            where = f"scores ({score.criterion})"
+            key = score.criterion
+            where = self.wording.criterion.format(key=key, name=names.get(key, key))
             if score.criterion not in criteria:
                 self.errors.append(
                     f"{where}: not a criterion of this rubric ({', '.join(criteria)})."
@@ -173,30 +214,39 @@ class _Checker:
                     f"{where}: score {score.score} is outside {SCORE_MIN}-{SCORE_MAX}."
                 )
             if not score.reasoning:
-                self.errors.append(f"{where}: the reasoning is empty.")
+                self.errors.append(f"{where}: {self.wording.no_reason}")
             for turn in score.turns:  # evidence may be what the client said, too
                 self.turn(turn, where, student=None)
         student_turns = sum(1 for turn in self.turns if turn.student)
         if not scored and not enough_evidence(student_turns):
             return  # too short for global ratings: none is as good as all
-        for key in sorted(criteria - set(scored)):
-            self.errors.append(f"scores: criterion {key!r} has no score.")
+        if unscored := [key for key in names if key not in scored]:  # in the rubric's order
+            self.errors.append(
+                self.wording.no_score.format(
+                    keys=", ".join(map(repr, unscored)),
+                    names=", ".join(names[key] for key in unscored),
+                )
+            )
         for key in sorted({key for key in scored if scored.count(key) > 1}):
             self.errors.append(f"scores: criterion {key!r} is scored more than once.")
 
     def items(self, answer: ReviewAnswer, rubric: RubricDefinition, limits: ItemLimits) -> None:
         """Strengths and "try instead" items: how many, quoted word for word, never a
         non-adherent turn as a strength, never one turn on both lists."""
-        cited: list[tuple[str, Sequence[Strength | TryInstead]]] = [
-            ("strengths", answer.strengths),
-            ("try_instead", answer.try_instead),
+        words = self.wording
+        cited: list[tuple[str, str, str, Sequence[Strength | TryInstead]]] = [
+            ("strengths", words.lists[0], words.strength, answer.strengths),
+            ("try_instead", words.lists[1], words.better, answer.try_instead),
         ]
-        for label, listed in cited:
-            low, high = getattr(limits, label)
+        for field, label, item_name, listed in cited:
+            low, high = getattr(limits, field)
             if not low <= len(listed) <= high:
-                self.errors.append(f"{label}: give {low} to {high} items, not {len(listed)}.")
+                self.errors.append(
+                    words.how_many.format(label=label, low=low, high=high, count=len(listed))
+                )
             for index, item in enumerate(listed, start=1):
-                item.quote = self.quoted(item.turn, item.quote, f"{label} {index}")
+                where = item_name.format(index=index, turn=item.turn)
+                item.quote = self.quoted(item.turn, item.quote, where)
         non_adherent = {
             item.turn
             for item in answer.codes
@@ -204,8 +254,9 @@ class _Checker:
         }
         for index, item in enumerate(answer.strengths, start=1):
             if item.turn in non_adherent:
+                where = words.strength.format(index=index, turn=item.turn)
                 self.errors.append(
-                    f"strengths {index}: turn {item.turn} is coded as MI-non-adherent "
+                    f"{where}: turn {item.turn} is coded as MI-non-adherent "
                     "(persuading without permission or confronting); it cannot be a strength. "
                     "Give fewer strengths rather than a false one."
                 )
@@ -213,15 +264,13 @@ class _Checker:
             {item.turn for item in answer.strengths} & {i.turn for i in answer.try_instead}
         )
         if both:
-            self.errors.append(
-                f"strengths and try_instead both cite turns {both}; one turn is either a "
-                "strength or something to try differently, not both."
-            )
+            self.errors.append(words.both.format(turns=both))
         for index, better in enumerate(answer.try_instead, start=1):
             if not better.better_reply or not better.why:
-                self.errors.append(f"try_instead {index}: give both a better reply and why.")
+                where = words.better.format(index=index, turn=better.turn)
+                self.errors.append(f"{where}: give both a better reply and why.")
         if not answer.goal:
-            self.errors.append("goal: give one goal for the next practice.")
+            self.errors.append(words.no_goal)
 
 
 def _hidden_leaks(

@@ -114,7 +114,13 @@ def save_teacher_review(
     turns = review_service.session_turns(db, session.id)
     data = edits.model_dump() if isinstance(edits, BaseModel) else dict(edits)
     data = _cleaned(data)
-    answer, errors = review_rules.validate(data, turns, rubric, items=review_rules.TEACHER_ITEMS)
+    answer, errors = review_rules.validate(
+        data,
+        turns,
+        rubric,
+        items=review_rules.TEACHER_ITEMS,
+        wording=review_rules.TEACHER_WORDING,
+    )
     if answer is None:
         raise ValidationError("This review cannot be saved: " + " ".join(errors[:6]))
     model = ReviewContent.model_validate(review.content)

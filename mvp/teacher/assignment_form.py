@@ -29,19 +29,27 @@ FORM_SECTION_KEY = "assignment_form_section"  # the section whose draft the fiel
 def _keep_drafts_apart(section_id: int) -> None:
     """One section's draft and errors never show in another's form: switching sections puts
     away what was typed (for when that section comes back) and shows the new one's own
-    (an attack, 2026-12-07: a refusal in one section's form showed in every other's)."""
+    (an attack, 2026-12-07: a refusal in one section's form showed in every other's). What the
+    form holds is put away at every run, so a look at another page, which makes Streamlit forget
+    the widgets, brings it back too: a refused draft had come back blank under its refusal (an
+    attack, 2026-12-07)."""
     state = st.session_state
     shown = state.get(FORM_SECTION_KEY)
-    if shown == section_id:
+    drawn = all(key in state for key, _blank in FIELDS)
+    if drawn and shown is not None:
+        draft = {key: state[key] for key, _blank in FIELDS}
+        state[_draft_key(shown)] = (draft, state.get("assignment_errors", {}))
+    if drawn and shown == section_id:
         return
-    if shown is not None:
-        draft = {key: state.get(key, blank) for key, blank in FIELDS}
-        state[f"assignment_draft_{shown}"] = (draft, state.get("assignment_errors", {}))
-    draft, errors = state.pop(f"assignment_draft_{section_id}", ({}, {}))
+    draft, errors = state.get(_draft_key(section_id), ({}, {}))
     for key, blank in FIELDS:
         state[key] = draft.get(key, blank)
     state["assignment_errors"] = errors
     state[FORM_SECTION_KEY] = section_id
+
+
+def _draft_key(section_id: int) -> str:
+    return f"assignment_draft_{section_id}"
 
 
 def _create_assignment(actor: UserRead, section_id: int) -> None:

@@ -45,11 +45,13 @@ FORM_TARGET = "client_form_target"  # None (closed), "new", or the id of the cli
 FORM_ERRORS = "client_form_errors"  # field -> why the last save was refused
 FORM_NOTICE = "client_form_notice"  # the refusal itself, shown next to the Save button
 FORM_VERSION = "client_form_version"  # the version of the client the form was filled from
+FORM_SENT = "client_form_sent"  # the form's values as last sent, for when its widgets are forgotten
 
 
 # Client form -----------------------------------------------------------------------------------
 def _fill_form(client: ClientRead | None) -> None:
     """Put a client's values (or blanks) into the form's widgets."""
+    st.session_state.pop(FORM_SENT, None)
     st.session_state[FORM_VERSION] = client.version if client is not None else None
     for field, default in CLIENT_DEFAULTS.items():
         value = getattr(client, field) if client is not None else default
@@ -121,7 +123,7 @@ def _save_client(actor: UserRead) -> None:
     (the last refusal's messages go first: none of them may outlive the problem)."""
     _clear_refusal()
     target: str | int = st.session_state[FORM_TARGET]  # the form is open: "new" or an id
-    data = {field: st.session_state.get(f"client_{field}") for field in CLIENT_DEFAULTS}
+    data = _form_values()
     data["principles"] = [text for text in principles_in_form() if text.strip()]
     version = st.session_state.get(FORM_VERSION)  # the client's, as the form was filled
     try:
@@ -142,15 +144,32 @@ def _save_client(actor: UserRead) -> None:
     ui.flash(f"Saved {safe(saved.name)}. Press **Test conversation** on its card to try it.")
 
 
+def _form_values() -> dict[str, object]:
+    """What the form holds: its widgets' values as last sent (Save, Add or Remove)."""
+    values = {field: st.session_state.get(f"client_{field}") for field in CLIENT_DEFAULTS}
+    return {**values, "principles": principles_in_form()}
+
+
+def _refill(values: dict[str, object]) -> None:
+    """The widgets as sent, once another page made Streamlit forget them: a refused save's
+    typing had come back blank, its refusal still standing (an attack, 2026-12-07)."""
+    st.session_state.update({f"client_{field}": values[field] for field in CLIENT_DEFAULTS})
+    set_principles(list(values["principles"]))  # type: ignore[call-overload]
+
+
 def client_form(actor: UserRead, target: str | int) -> None:
     """The form for a new client (`target` "new") or for the client with this id."""
     editing = target != "new"
     if "client_name" not in st.session_state:  # widgets forgotten after another page was open
-        existing = None
-        if editing:
-            with store.transaction() as db:
-                existing = client_service.get_client(db, actor=actor, client_id=int(target))
-        _fill_form(existing)
+        if (sent := st.session_state.get(FORM_SENT)) is not None:
+            _refill(sent)
+        else:
+            existing = None
+            if editing:
+                with store.transaction() as db:
+                    existing = client_service.get_client(db, actor=actor, client_id=int(target))
+            _fill_form(existing)
+    st.session_state[FORM_SENT] = _form_values()
     errors = st.session_state.get(FORM_ERRORS, {})
     title = f"Edit {st.session_state['client_name'] or 'client'}" if editing else "New client"
     with st.container(border=True, key="client_form_box"):
