@@ -103,13 +103,20 @@ def cmd_create_admin(args: argparse.Namespace) -> int:
                 password=password,
             )
     except AppError as error:
-        details = getattr(error, "field_errors", {})
-        print("\n".join([error.message, *details.values()]), file=sys.stderr)
+        print(_said(error), file=sys.stderr)
         return 1
     finally:
         engine.dispose()
     print(f"Admin account '{admin.username}' created. Log in with it in the app.")
     return 0
+
+
+def _said(error: AppError) -> str:
+    """An error as a terminal shows it: each field's reason, where it has them, rather than a
+    form's "Please correct the highlighted fields." (`seed-demo --password` with a weak one had
+    said only that: an attack, 2026-12-07)."""
+    details = getattr(error, "field_errors", {})
+    return "\n".join(details.values()) if details else error.message
 
 
 def cmd_check_api(_args: argparse.Namespace) -> int:
@@ -191,7 +198,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         print(f"Cannot write {args.out}: {error.strerror}.", file=sys.stderr)
         return 1
     except AppError as error:
-        print(error.message, file=sys.stderr)
+        print(_said(error), file=sys.stderr)
         return 1
     finally:
         if partial is not None:
@@ -224,7 +231,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         print(f"Cannot read {args.file}: {error.strerror}.", file=sys.stderr)
         return 1
     except AppError as error:
-        print(f"{error.message} Nothing was imported.", file=sys.stderr)
+        print(f"{_said(error)} Nothing was imported.", file=sys.stderr)
         return 1
     finally:
         engine.dispose()
@@ -300,7 +307,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return run(args)
     except AppError as error:  # written for the person reading it: no traceback
-        print(error.message, file=sys.stderr)
+        print(_said(error), file=sys.stderr)
         return 1
     except Exception as error:
         unreachable = _database_unreachable(error)

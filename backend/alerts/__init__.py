@@ -6,7 +6,9 @@ retrying with backoff, so a slow or failing receiver never holds up a student's 
 The same alert (its `key`) is sent once within its window by all app processes together: the
 process that delivers it first writes an `alert` event in the database (on PostgreSQL under an
 advisory lock on the key, so two processes cannot both claim it). While the database itself
-cannot be reached, each process remembers what it has sent.
+cannot be reached, each process remembers what it has sent. Alerts of a `group` take turns
+(readiness red, then back): one is a repeat while it is the group's last one sent, so every
+process noticing one outage, each at its own minute, sends it once.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import threading
 import time
 import urllib.request
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
@@ -51,6 +53,7 @@ class Alert:
     key: str  # the same key within `window` is one alert
     text: str
     window: timedelta | None = None  # None: ALERT_DEDUPE_MINUTES
+    group: str | None = None  # alerts that take turns: a repeat while it is the group's last
 
 
 def configured(settings: Settings | None = None) -> bool:
@@ -58,10 +61,12 @@ def configured(settings: Settings | None = None) -> bool:
     return bool(settings.alert_webhook_url or settings.alert_smtp_host)
 
 
-def notify(key: str, text: str, *, window: timedelta | None = None) -> None:
+def notify(
+    key: str, text: str, *, window: timedelta | None = None, group: str | None = None
+) -> None:
     """Queue an alert for the operator; returns at once (nothing to do when none is configured)."""
     if configured():
-        get_dispatcher().submit(Alert(key, text, window))
+        get_dispatcher().submit(Alert(key, text, window, group))
 
 
 def wait_idle(timeout: float) -> bool:
@@ -75,6 +80,7 @@ class Dispatcher:
     def __init__(self) -> None:
         self._queue: queue.Queue[Alert] = queue.Queue()
         self._sent_here: dict[str, datetime] = {}
+        self._last_here: dict[str, str] = {}  # group -> the key of its last alert sent here
         threading.Thread(target=self._run, name="alerts", daemon=True).start()
 
     def submit(self, alert: Alert) -> None:
@@ -132,23 +138,37 @@ class Dispatcher:
                         lock = zlib.crc32(alert.key.encode())
                         db.execute(select(func.pg_advisory_xact_lock(lock)))
                     sent = db.scalars(
-                        select(Event.details).where(
-                            Event.category == CATEGORY, Event.created_at >= now - window
-                        )
-                    )
-                    if any(details.get("key") == alert.key for details in sent):
+                        select(Event.details)
+                        .where(Event.category == CATEGORY, Event.created_at >= now - window)
+                        .order_by(Event.created_at, Event.id)
+                    ).all()
+                    if _repeats(alert, sent):
                         return False
-                    db.add(_event(Severity.info, f"Alert sent: {alert.text}", alert.key))
+                    db.add(_event(Severity.info, f"Alert sent: {alert.text}", alert))
                 return True
             finally:
                 engine.dispose()
         except SQLAlchemyError as error:  # the database is down: remember here instead
             logger.warning("Alerts deduplicated in this process only (%s)", type(error).__name__)
+            if alert.group is not None:
+                if self._last_here.get(alert.group) == alert.key:
+                    return False
+                self._last_here[alert.group] = alert.key
+                return True
             last = self._sent_here.get(alert.key)
             if last is not None and now - last < window:
                 return False
             self._sent_here[alert.key] = now
             return True
+
+
+def _repeats(alert: Alert, sent: Sequence[dict]) -> bool:
+    """Whether `alert` was sent already (`sent`: the window's alert events, oldest first): its
+    key, or, in a group, its key as the group's last."""
+    if alert.group is None:
+        return any(details.get("key") == alert.key for details in sent)
+    ours = [details.get("key") for details in sent if details.get("group") == alert.group]
+    return bool(ours) and ours[-1] == alert.key
 
 
 def short_lived_engine(url: str) -> Engine:
@@ -160,9 +180,12 @@ def short_lived_engine(url: str) -> Engine:
     return create_db_engine(url, poolclass=NullPool, connect_args=connect_args)
 
 
-def _event(severity: Severity, message: str, key: str) -> Event:
+def _event(severity: Severity, message: str, alert: Alert | str) -> Event:
+    details = {"key": alert} if isinstance(alert, str) else {"key": alert.key}
+    if isinstance(alert, Alert) and alert.group is not None:
+        details["group"] = alert.group
     return Event(
-        severity=severity, category=CATEGORY, message=bounded(message, 1000), details={"key": key}
+        severity=severity, category=CATEGORY, message=bounded(message, 1000), details=details
     )
 
 

@@ -573,7 +573,14 @@ def now_figures(db: Session, *, actor: UserRead | None, now: datetime | None = N
         )
         # At most one review per session: the join adds its cost, never a row.
         .outerjoin(SessionReview, SessionReview.session_id == PracticeSession.id)
-        .where(PracticeSession.started_at >= today, PracticeSession.started_at <= now, PRACTICE)
+        .where(
+            PracticeSession.started_at >= today,
+            PracticeSession.started_at <= now,
+            PRACTICE,
+            # A moment practised again is no session of its own, as everywhere else: three
+            # had read as three sessions abandoned (an attack, 2026-12-07).
+            PracticeSession.branch_of_id.is_(None),
+        )
         .subquery()
     )
     rollup = usage_service.client_usage()

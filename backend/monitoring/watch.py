@@ -99,14 +99,22 @@ def check_readiness(settings: Settings | None = None) -> Readiness:
     return Readiness(not problems, problems)
 
 
+#: Readiness alerts take turns, red then back, whichever process noticed (`alerts.Alert.group`):
+#: keyed by the minute each noticed, two processes either side of a minute's edge had sent
+#: two alerts for one outage (an attack, 2026-12-07).
+READINESS_ALERTS = "readiness"
+
+
 class ReadinessWatch:
     """Checks readiness and tells the operator when it turns red and when it is back: an alert
-    and an event each (an outage of the database itself is logged once it is back)."""
+    and an event each (an outage of the database itself is logged once it is back, as an error:
+    it had been only the "Ready again" line, which the Error log's default view hides)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._red_since: datetime | None = None
         self._problems: list[str] = []
+        self._red_logged = False
 
     def check(self) -> Readiness:
         readiness = check_readiness()
@@ -122,8 +130,8 @@ class ReadinessWatch:
 
     def _turned_red(self, readiness: Readiness, now: datetime) -> None:
         message = readiness.summary()
-        alerts.notify(f"readiness:red:{now:%Y-%m-%dT%H:%M}", message)
-        _log("error", message)
+        alerts.notify(f"{READINESS_ALERTS}:red", message, group=READINESS_ALERTS)
+        self._red_logged = _log("error", message)
 
     def _came_back(self, since: datetime, problems: list[str], now: datetime) -> None:
         minutes = max(1, round((now - since).total_seconds() / 60))
@@ -131,19 +139,21 @@ class ReadinessWatch:
             f"Ready again after about {minutes} minute{'s' if minutes != 1 else ''} "
             f"(not ready since {since:%Y-%m-%d %H:%M} UTC). It was: {' '.join(problems)}"
         )
-        alerts.notify(f"readiness:back:{now:%Y-%m-%dT%H:%M}", message)
-        _log("info", message)
+        alerts.notify(f"{READINESS_ALERTS}:back", message, group=READINESS_ALERTS)
+        _log("info" if self._red_logged else "error", message)
 
 
-def _log(severity: str, message: str) -> None:
-    """Into the event log when the database answers (else the container log has it)."""
+def _log(severity: str, message: str) -> bool:
+    """Into the event log when the database answers (else the container log has it): whether
+    it was written."""
     logger.warning(message)
     engine = alerts.short_lived_engine(get_settings().database_url)
     try:
         with unit_of_work(engine) as db:
             event_log.record(db, severity, READINESS_CATEGORY, message)
+        return True
     except SQLAlchemyError:
-        pass
+        return False
     finally:
         engine.dispose()
 

@@ -28,7 +28,6 @@ from backend.models.base import utcnow
 from backend.models.enums import MessageRole, SessionMode, SessionStatus
 from backend.practice import session_service
 from backend.practice.read_models import SessionRead
-from backend.usage import usage_service
 from backend.utils.formatting import format_time
 
 
@@ -130,7 +129,6 @@ def start_branch(db: Session, *, actor: UserRead | None, session_id: int, turn: 
                 for number, role, content, tokens, refused in copied
             ],
         )
-    usage_service.record_session_started(db, branch)
     return SessionRead.model_validate(branch)
 
 

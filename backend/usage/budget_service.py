@@ -37,7 +37,7 @@ from backend.config import Settings
 from backend.db import write_pending_rollups
 from backend.errors import BudgetExceededError
 from backend.llm.pricing import price_for
-from backend.models import DailyUsage, PracticeSession
+from backend.models import DailyUsage, PracticeSession, User
 from backend.models.base import utcnow
 from backend.models.enums import SessionMode
 from backend.utils.formatting import format_usd, plural
@@ -271,7 +271,8 @@ def _judge(
         alerts.notify(f"budget:{key}:{since:%Y-%m-%d}", f"Budget: {text}", window=timedelta(days=1))
 
     if check and user.limit and user.share >= 1:
-        used_up(f"user:{user_id}:checks:full", f"user {user_id} used up the client check budget.")
+        who = _who(db, user_id)
+        used_up(f"user:{user_id}:checks:full", f"{who} used up the client check budget.")
         raise CheckAllowanceUsedUp(int(user.limit), wait).log_event(
             "warning",
             BUDGET_CATEGORY,
@@ -280,7 +281,7 @@ def _judge(
             details={"key": f"user:{user_id}:checks:full", "used": int(user.used)},
         )
     if user.limit and user.share >= 1:
-        used_up(f"user:{user_id}:full", f"user {user_id} used up the daily token budget.")
+        used_up(f"user:{user_id}:full", f"{_who(db, user_id)} used up the daily token budget.")
         allowance = (
             f"today's {'practice ' if practice else ''}allowance ({int(user.limit):,} tokens)"
         )
@@ -316,6 +317,16 @@ def _judge(
     _alert_once(db, settings, user_id, user, overall, check)
 
 
+def _who(db: Session, user_id: int) -> str:
+    """The person as the admin pages name them ("priya.shah (Priya Shah)"): an alert naming
+    "user 7" told the person on call nothing they could look up (an attack, 2026-12-07)."""
+    row = db.execute(select(User.username, User.display_name).where(User.id == user_id)).first()
+    if row is None:
+        return f"user {user_id}"
+    username, name = row
+    return f"{username} ({name})" if name and name != username else username
+
+
 def _alert_once(
     db: Session,
     settings: Settings,
@@ -330,17 +341,18 @@ def _alert_once(
         key = f"user:{user_id}:checks:alert" if check else f"user:{user_id}:alert"
         what = "client check" if check else "daily token"
         if not event_log.event_exists_since(db, category=BUDGET_CATEGORY, key=key, since=since):
+            who = _who(db, user_id)
             event_log.record(
                 db,
                 "warning",
                 BUDGET_CATEGORY,
-                f"User {user_id} has used {user.share:.0%} of the {what} budget.",
+                f"{who} has used {user.share:.0%} of the {what} budget.",
                 user_id=user_id,
                 details={"key": key, "used": int(user.used), "limit": int(user.limit)},
             )
             alerts.notify(
                 f"budget:{key}:{since:%Y-%m-%d}",
-                f"Budget: user {user_id} has used {user.share:.0%} of the {what} budget "
+                f"Budget: {who} has used {user.share:.0%} of the {what} budget "
                 f"({int(user.used):,} of {int(user.limit):,} tokens) today (UTC).",
             )
     if overall.limit and overall.share >= threshold:

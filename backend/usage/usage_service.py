@@ -406,7 +406,9 @@ def rebuild(db: Session) -> None:
     started_day = utc_date(db, PracticeSession.started_at)
     for day_value, client_id, assignment_id, count in db.execute(
         select(started_day, PracticeSession.client_id, assignment, func.count(PracticeSession.id))
-        .where(PracticeSession.mode != SessionMode.check)  # probes of a client check
+        .where(  # a check's probes and a moment practised again are no sessions
+            PracticeSession.mode != SessionMode.check, PracticeSession.branch_of_id.is_(None)
+        )
         .group_by(started_day, PracticeSession.client_id, assignment)
     ).all():
         day_value = (
