@@ -566,6 +566,7 @@ class _ReplyJob:
         self._given_up = threading.Event()
         self._counted = Usage()  # billed usage already added to the totals (from message_start)
         self._counted_cost: Decimal | None = Decimal(0)
+        self._counted_at: datetime | None = None  # when it was added (its day's rows)
         self._recorded_unkept: Completion | None = None  # a call already counted as not kept
 
     def start(self, *, inline: bool = False) -> _ReplyJob:
@@ -637,7 +638,7 @@ class _ReplyJob:
                 ],
                 earned_before=ticket.earned_before,
             )
-            self._counted, self._counted_cost = Usage(), Decimal(0)
+            self._counted, self._counted_cost, self._counted_at = Usage(), Decimal(0), None
             stream = self.gateway.stream_reply(
                 system,
                 ticket.history,
@@ -699,10 +700,10 @@ class _ReplyJob:
         """As soon as `message_start` arrives: a crash now loses at most the output."""
         cost = calculate_cost(model, usage, get_settings().model_prices_json)
         with self.database(write=True) as db:
-            session_service.record_usage(
+            at = session_service.record_usage(
                 db, session_id=self.ticket.session_id, usage=usage, cost=cost, model=model
             )
-        self._counted, self._counted_cost = usage, cost
+        self._counted, self._counted_cost, self._counted_at = usage, cost, at
 
     def _record_unkept(self, partial: Completion | None) -> None:
         """A reply that was billed but not kept: its usage beyond what was counted joins the
@@ -712,13 +713,14 @@ class _ReplyJob:
         rest = partial.usage.minus(self._counted)
         cost = None if partial.cost is None else partial.cost - (self._counted_cost or 0)
         with self.database(write=True) as db:
-            session_service.record_usage(
+            at = session_service.record_usage(
                 db,
                 session_id=self.ticket.session_id,
                 usage=rest,
                 cost=cost,
                 model=partial.model,
                 unpriced=partial.cost is None,
+                counted=(self._counted, self._counted_cost, self._counted_at),
             )
             event_log.record(
                 db,
@@ -736,7 +738,7 @@ class _ReplyJob:
                     "cost": str(partial.cost),
                 },
             )
-        self._counted = partial.usage
+        self._counted, self._counted_at = partial.usage, at
         self._recorded_unkept = partial
 
     def _store(self, completion: Completion) -> ReplyOutcome:
@@ -778,6 +780,7 @@ class _ReplyJob:
                 model=completion.model,
                 counted=self._counted,
                 counted_cost=self._counted_cost,
+                counted_at=self._counted_at,
                 latency_ms=completion.latency_ms,
                 time_to_first_token_ms=completion.time_to_first_token_ms,
             )

@@ -495,13 +495,15 @@ def store_reply(
     model: str | None,
     counted: Usage,
     counted_cost: Decimal | None,
+    counted_at: datetime | None = None,
     latency_ms: int | None = None,
     time_to_first_token_ms: int | None = None,
 ) -> tuple[MessageRead, SessionRead] | None:
     """Store the client's reply if the claim is still ours (else None: it was given up).
 
     The message keeps the reply's whole usage; the totals add what `counted` (recorded when the
-    reply started) did not already add. Ends the claim in the same transaction: one UPDATE of the
+    reply started, at `counted_at`) did not already add, and the daily rows have it all on the
+    message's day. Ends the claim in the same transaction: one UPDATE of the
     session's row, whose WHERE is the claim check, then the message and the daily rows.
     """
     rest = usage.minus(counted)
@@ -536,6 +538,15 @@ def store_reply(
         usage=rest,
         cost=rest_cost,
         model=model,
+    )
+    usage_service.move_to_reply_day(
+        db,
+        stored,
+        usage=counted,
+        cost=counted_cost,
+        model=model,
+        counted_at=counted_at,
+        at=message.created_at,
     )
     return message, SessionRead.model_validate(stored)
 
@@ -573,21 +584,24 @@ def record_usage(
     model: str | None,
     unpriced: bool = False,
     purpose: Purpose | None = None,
-) -> None:
+    counted: tuple[Usage, Decimal | None, datetime | None] | None = None,
+) -> datetime:
     """Add billed usage without a message (a reply that started, or was cut off; or a judge
-    call: `purpose`) to the totals: one UPDATE, then the daily rows at commit. Internal: callers
-    have checked access."""
+    call: `purpose`) to the totals: one UPDATE, then the daily rows at commit; when it was
+    added. `counted`: the cut-off reply's usage, cost and time counted when it started, which
+    join this day's rows. Internal: callers have checked access."""
     params = _usage_params(usage, cost, model, unpriced=unpriced)
     row = db.execute(turn_sql.ADD_USAGE, {"session_id": session_id, **params}).one_or_none()
     if row is None:
         raise SessionNotFound(session_id)
+    at = utcnow()
+    keys = _Keys(*row)
     usage_service.record_message(
-        db,
-        _Keys(*row),
-        role=None,
-        at=utcnow(),
-        usage=usage,
-        cost=cost,
-        model=model,
-        purpose=purpose,
+        db, keys, role=None, at=at, usage=usage, cost=cost, model=model, purpose=purpose
     )
+    if counted is not None:
+        started, started_cost, counted_at = counted
+        usage_service.move_to_reply_day(
+            db, keys, usage=started, cost=started_cost, model=model, counted_at=counted_at, at=at
+        )
+    return at

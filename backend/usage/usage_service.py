@@ -175,6 +175,30 @@ def record_message(
     _add_client_usage(db, _client_keys(session, at, model if usage else None), increments)
 
 
+def move_to_reply_day(
+    db: Session,
+    session: Conversation,
+    *,
+    usage: Usage,
+    cost: Decimal | None,
+    model: str | None,
+    counted_at: datetime | None,
+    at: datetime,
+) -> None:
+    """Usage counted when a reply started (`counted_at`) moves to the day of the rest of it
+    (`at`): a reply started before midnight UTC and ended after it had its input on one day and
+    the rest on the next, while the hourly figures and `rebuild` put it all on the later one
+    (an attack, 2026-12-07)."""
+    if counted_at is None or counted_at.date() == at.date():
+        return
+    taken_back = Usage(**{name: -getattr(usage, name) for name in Usage.model_fields})
+    negative = None if cost is None else -cost
+    record_message(
+        db, session, role=None, at=counted_at, usage=taken_back, cost=negative, model=model
+    )
+    record_message(db, session, role=None, at=at, usage=usage, cost=cost, model=model)
+
+
 def record_call(
     db: Session, *, purpose: Purpose, user_id: int, at: datetime, usage: Usage, cost: Decimal | None
 ) -> None:
