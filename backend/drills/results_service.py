@@ -28,23 +28,35 @@ from backend.reviews.coding import confronts
 from backend.reviews.phrases import TurnText
 from backend.reviews.read_models import ReviewContent
 from backend.reviews.rubric_schema import RubricDefinition
+from backend.utils.formatting import Named, told_apart
 
 
 def section_results(db: Session, *, actor: UserRead | None, section_id: int) -> list[SkillResult]:
     """Per enrolled student and skill: attempts, hits, items tried and items hit (at their latest
     attempt, as the student's Drills list counts them), over the drill sets assigned to this
-    section or ever made by its teacher (a set taken back keeps its attempts here), students
-    without attempts listed with none."""
+    section and those of its teacher's given to no section now (a set taken back keeps its
+    attempts here; one taken back but still given to another section counts there only),
+    students without attempts listed with none."""
     section = section_service.get_owned_section(db, actor, section_id)
-    students = db.execute(
-        select(User.id, User.display_name)
+    enrolled = db.execute(
+        select(User.id, User.display_name, User.username)
         .join(Enrollment, Enrollment.student_id == User.id)
         .where(Enrollment.section_id == section_id)
         .order_by(User.display_name, User.id)
     ).all()
+    # Two students of one name told apart by username, as on Class progress (two "Sam Lee" rows,
+    # one at 100% and one at 0%, had said nothing more: an attack, 2026-12-07).
+    names = told_apart([Named(row.id, row.display_name, row.username) for row in enrolled])
+    students = [(row.id, name) for row, name in zip(enrolled, names, strict=True)]
+    # Its teacher's sets given to no section now (taken back) keep their attempts here; a set
+    # given to another section only is that section's (a student in both had brought its
+    # attempts here, and a row of it for every student: an attack, 2026-12-07).
+    given_elsewhere = select(DrillAssignment.set_id).where(DrillAssignment.section_id != section_id)
     sets = union(
         select(DrillAssignment.set_id).where(DrillAssignment.section_id == section_id),
-        select(DrillSet.id).where(DrillSet.owner_id == section.teacher_id),
+        select(DrillSet.id).where(
+            DrillSet.owner_id == section.teacher_id, DrillSet.id.not_in(given_elsewhere)
+        ),
     )
     attempts = db.execute(
         select(

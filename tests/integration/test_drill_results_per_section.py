@@ -1,0 +1,72 @@
+"""What a teacher reads about their class must be true of the class: an attack on the figures
+(drill results, class progress, grades, history, review queue) with two sections, students in
+both, a student who left, and reviews by the model and the teacher. (An attack, 2026-12-07.)"""
+
+from __future__ import annotations
+
+from backend.drills import attempt_service, drill_service, results_service
+from backend.drills.bank import bank_items
+from backend.models.enums import DrillSkill, Role
+from tests.factories import enroll, make_section, make_user
+
+OPEN = "What does a typical evening look like for you?"
+
+
+def _set(db, teacher, section, *, title="Open questions", skill=DrillSkill.open_question):
+    drill_set = drill_service.create_set(db, actor=teacher, title=title, skill=skill)
+    keys = [item.key for item in bank_items(skill)[:5]]
+    drill_set = drill_service.add_bank_items(db, actor=teacher, set_id=drill_set.id, keys=keys)
+    drill_service.assign_set(db, actor=teacher, set_id=drill_set.id, section_id=section.id)
+    return drill_set
+
+
+def test_a_drill_set_given_only_to_one_section_is_not_counted_in_the_teachers_other_section(db):
+    """A teacher runs "Monday group" and "Thursday group"; Dana is in both. The teacher gives the
+    set "Open questions" to the Thursday group only, and Dana answers its three items there. The
+    Drills page's Results for the *Monday* group ("one section's results ... over the drill sets
+    assigned to it") list Dana with 3 attempts of open questions, and add an "Open questions" row
+    for every other Monday student too, for a set the Monday group was never given: the results
+    take in every set the teacher ever made, whichever section it went to."""
+    teacher = make_user(db, role=Role.teacher)
+    monday = make_section(db, teacher=teacher, name="Monday group")
+    thursday = make_section(db, teacher=teacher, name="Thursday group")
+    dana = make_user(db, display_name="Dana")
+    eli = make_user(db, display_name="Eli")
+    for section in (monday, thursday):
+        enroll(db, section=section, student=dana)
+    enroll(db, section=monday, student=eli)
+    drill_set = _set(db, teacher, thursday)
+    for item in drill_set.items[:3]:
+        attempt_service.answer_item(
+            db, actor=dana, set_id=drill_set.id, item_id=item.id, reply=OPEN
+        )
+
+    thursday_rows = results_service.section_results(db, actor=teacher, section_id=thursday.id)
+    assert [(r.student_name, r.attempts) for r in thursday_rows] == [("Dana", 3)]
+    monday_rows = results_service.section_results(db, actor=teacher, section_id=monday.id)
+    assert [(r.student_name, r.skill, r.attempts) for r in monday_rows] == [], (
+        "the Monday group's results show attempts at a set only the Thursday group was given: "
+        f"{[(r.student_name, r.skill.value, r.attempts) for r in monday_rows]}"
+    )
+
+
+def test_two_students_of_one_name_are_told_apart_in_the_drill_results(db):
+    """Two students named "Sam Lee" in one section: one hit all three open-question items, the
+    other missed all three. The Results table lists two rows "Sam Lee · Open questions", one at
+    100% and one at 0%, with nothing to say which Sam is which (class progress, the grades file
+    and the history filters tell them apart by username)."""
+    teacher = make_user(db, role=Role.teacher)
+    section = make_section(db, teacher=teacher, name="Skills 101")
+    first = make_user(db, username="samlee1", display_name="Sam Lee")
+    second = make_user(db, username="samlee2", display_name="Sam Lee")
+    for student in (first, second):
+        enroll(db, section=section, student=student)
+    drill_set = _set(db, teacher, section)
+    for student, reply in ((first, OPEN), (second, "Do you drink every day?")):
+        for item in drill_set.items[:3]:
+            attempt_service.answer_item(
+                db, actor=student, set_id=drill_set.id, item_id=item.id, reply=reply
+            )
+    rows = results_service.section_results(db, actor=teacher, section_id=section.id)
+    names = [row.student_name for row in rows]
+    assert len(set(names)) == 2, f"both rows are named alike: {names}"
