@@ -296,6 +296,14 @@ def metrics_summary(
     )
 
 
+def students_named_apart(rows: list[ConversationRow]) -> dict[int, str]:
+    """Each listed person's name, told apart by username from another person of that name
+    (the table's two "Sam Lee" rows had said nothing more, while its filter told them apart:
+    an attack, 2026-12-07); one person on many rows keeps their plain name."""
+    people = {row.user_id: Named(row.user_id, row.user_name, row.username) for row in rows}
+    return dict(zip(people, told_apart(list(people.values())), strict=True))
+
+
 def filter_options(db: Session, *, actor: UserRead | None) -> FilterOptions:
     """The clients, sections and people that appear in the actor's readable conversations."""
     actor = access.require(db, actor, "teaching", "use")

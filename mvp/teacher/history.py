@@ -120,12 +120,13 @@ def conversations_table(
     rows: list[history_service.ConversationRow],
     feedback: dict[int, rating_service.SessionRatingSummary],
 ) -> None:
+    students = history_service.students_named_apart(rows)
     ui.table(
         [
             {
                 "Started": format_time(row.started_at),
                 "Client": row.client_name,
-                "Student": row.user_name,
+                "Student": students[row.user_id],
                 "Section": row.section_name or "(teacher test)",
                 "Status": row.status.value,
                 "Branch": row.branch_label or "",

@@ -153,3 +153,26 @@ def test_a_conversation_of_unpriced_replies_is_not_listed_as_costing_nothing(app
     assert cost != "$0.00", (
         "a conversation whose only reply has no price is listed as costing $0.00"
     )
+
+
+def test_two_students_of_one_name_are_told_apart_in_the_history_table(app, app_db, teacher):
+    """Two students named "Sam Lee" practise one client: the History table's Student column
+    read "Sam Lee" on both rows, while its Student filter told them apart. (An attack on a
+    teacher's figures, 2026-12-07.)"""
+    with unit_of_work(app_db) as db:
+        client = make_client(db, teacher=teacher, name="Alex Rivera")
+        section = make_section(db, teacher=teacher, name="Skills 101")
+        make_assignment(db, teacher=teacher, section=section, clients=[client])
+        for username in ("samlee1", "samlee2"):
+            sam = make_user(db, username=username, display_name="Sam Lee")
+            enroll(db, section=section, student=sam)
+            session_service.create_session(db, actor=sam, client_id=client.id)
+        solo = make_user(db, username="dana", display_name="Dana")
+        enroll(db, section=section, student=solo)
+        for _ in range(2):  # one person on two rows is no one to tell apart
+            chat = session_service.create_session(db, actor=solo, client_id=client.id)
+            session_service.end_session(db, actor=solo, session_id=chat.id)
+    at = open_page(teacher_app(app), "History & metrics")
+    assert_clean(at)
+    students = sorted(at.dataframe[0].value["Student"])
+    assert students == ["Dana", "Dana", "Sam Lee (samlee1)", "Sam Lee (samlee2)"], students
