@@ -34,6 +34,7 @@ from sqlalchemy.pool import NullPool
 from backend.config import Settings, get_settings
 from backend.db import create_db_engine, is_sqlite, unit_of_work
 from backend.models import Event
+from backend.models.base import utcnow
 from backend.models.enums import Severity
 from backend.utils.singleton import process_wide
 from backend.utils.text import bounded
@@ -81,6 +82,9 @@ class Dispatcher:
         self._queue: queue.Queue[Alert] = queue.Queue()
         self._sent_here: dict[str, datetime] = {}
         self._last_here: dict[str, str] = {}  # group -> the key of its last alert sent here
+        # A group's alerts claimed here while the database was down: written to it, dated when
+        # they were sent, before the next claim there, so that claim sees them in their place.
+        self._unwritten: list[tuple[Alert, datetime]] = []
         threading.Thread(target=self._run, name="alerts", daemon=True).start()
 
     def submit(self, alert: Alert) -> None:
@@ -137,6 +141,12 @@ class Dispatcher:
                     if db.get_bind().dialect.name == "postgresql":
                         lock = zlib.crc32(alert.key.encode())
                         db.execute(select(func.pg_advisory_xact_lock(lock)))
+                    for unwritten, at in self._unwritten:
+                        db.add(
+                            _event(Severity.info, f"Alert sent: {unwritten.text}", unwritten, at)
+                        )
+                    self._unwritten = []
+                    db.flush()
                     sent = db.scalars(
                         select(Event.details)
                         .where(Event.category == CATEGORY, Event.created_at >= now - window)
@@ -145,15 +155,18 @@ class Dispatcher:
                     if _repeats(alert, sent):
                         return False
                     db.add(_event(Severity.info, f"Alert sent: {alert.text}", alert))
+                if alert.group is not None:
+                    self._last_here[alert.group] = alert.key
                 return True
             finally:
                 engine.dispose()
         except SQLAlchemyError as error:  # the database is down: remember here instead
             logger.warning("Alerts deduplicated in this process only (%s)", type(error).__name__)
-            if alert.group is not None:
+            if alert.group is not None:  # the group's last here, however it was claimed
                 if self._last_here.get(alert.group) == alert.key:
                     return False
                 self._last_here[alert.group] = alert.key
+                self._unwritten.append((alert, now))
                 return True
             last = self._sent_here.get(alert.key)
             if last is not None and now - last < window:
@@ -180,12 +193,18 @@ def short_lived_engine(url: str) -> Engine:
     return create_db_engine(url, poolclass=NullPool, connect_args=connect_args)
 
 
-def _event(severity: Severity, message: str, alert: Alert | str) -> Event:
+def _event(
+    severity: Severity, message: str, alert: Alert | str, at: datetime | None = None
+) -> Event:
     details = {"key": alert} if isinstance(alert, str) else {"key": alert.key}
     if isinstance(alert, Alert) and alert.group is not None:
         details["group"] = alert.group
     return Event(
-        severity=severity, category=CATEGORY, message=bounded(message, 1000), details=details
+        severity=severity,
+        category=CATEGORY,
+        message=bounded(message, 1000),
+        details=details,
+        created_at=at or utcnow(),
     )
 
 

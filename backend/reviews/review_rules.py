@@ -43,7 +43,7 @@ class Wording:
     """How a problem names what it is about: the review tool's own fields for the model, which
     answers again, or the editor's labels for a teacher, who never sees those fields (a refusal
     had read "scores (open_questions): the reasoning is empty. scores: criterion 'pacing' has no
-    score.": an attack, 2026-12-07). Placeholders: a criterion's `key` and `name` (`keys` and
+    score.": an attack, 2026-12-07). Placeholders: a criterion's or code's `key` and `name` (`keys` and
     `names` of those unscored), an item's `index` and `turn`, a list's `label`."""
 
     criterion: str = "scores ({key})"
@@ -58,6 +58,8 @@ class Wording:
     )
     no_goal: str = "goal: give one goal for the next practice."
     how_many: str = "{label}: give {low} to {high} items, not {count}."
+    code_twice: str = "codes: turn {turn} has the code {key!r} twice."
+    coded_and_not: str = "codes: turn {turn} is both {key!r} and coded."
 
 
 MODEL_WORDING = Wording()
@@ -71,6 +73,8 @@ TEACHER_WORDING = Wording(
     both="Turns {turns} are both a strength and a better reply: keep each on one of the two.",
     no_goal="Write a goal for the next practice.",
     how_many="{label}: at most {high}, not {count}.",
+    code_twice="Turn {turn} has the code {name} twice: change one of them.",
+    coded_and_not="Turn {turn} is both {name} and coded: change one of its codes.",
 )
 _SPACE = re.compile(r"\s+")
 
@@ -177,7 +181,11 @@ class _Checker:
             if not self.turn(item.turn, f"codes (turn {item.turn})"):
                 continue
             if item.code in coded.setdefault(item.turn, []):
-                self.errors.append(f"codes: turn {item.turn} has the code {item.code!r} twice.")
+                self.errors.append(
+                    self.wording.code_twice.format(
+                        turn=item.turn, key=item.code, name=f"“{rubric.code_name(item.code)}”"
+                    )
+                )
             coded[item.turn].append(item.code)
         for number, given in sorted(coded.items()):
             if len(given) > MAX_CODES_PER_TURN:
@@ -186,7 +194,11 @@ class _Checker:
                     f"{MAX_CODES_PER_TURN}."
                 )
             if NOT_CODED in given and len(given) > 1:
-                self.errors.append(f"codes: turn {number} is both {NOT_CODED!r} and coded.")
+                self.errors.append(
+                    self.wording.coded_and_not.format(
+                        turn=number, key=NOT_CODED, name=f"“{rubric.code_name(NOT_CODED)}”"
+                    )
+                )
         missing = [turn.number for turn in self.turns if turn.student and turn.number not in coded]
         if missing:
             self.errors.append(f"codes: student turns {missing} have no code.")

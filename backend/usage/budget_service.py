@@ -318,13 +318,12 @@ def _judge(
 
 
 def _who(db: Session, user_id: int) -> str:
-    """The person as the admin pages name them ("priya.shah (Priya Shah)"): an alert naming
-    "user 7" told the person on call nothing they could look up (an attack, 2026-12-07)."""
-    row = db.execute(select(User.username, User.display_name).where(User.id == user_id)).first()
-    if row is None:
-        return f"user {user_id}"
-    username, name = row
-    return f"{username} ({name})" if name and name != username else username
+    """The person as the admin pages name them, by username: an alert naming "user 7" told the
+    person on call nothing they could look up (an attack, 2026-12-07). Not their display name,
+    which they chose themselves and which a Slack or Teams channel would read as markup (a
+    "<!channel>" in it pinged everyone: an attack on the fix)."""
+    username = db.scalar(select(User.username).where(User.id == user_id))
+    return username or f"user {user_id}"
 
 
 def _alert_once(

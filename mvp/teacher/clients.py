@@ -1,5 +1,4 @@
-"""Teacher: author simulated clients, share them as JSON, and open one to try it (the form is
-client_form.py).
+"""Teacher: author simulated clients, share them as JSON, and open one to try it (client_form.py).
 
 Widgets that change data use callbacks, so the page that follows already shows the change (and
 any refusal arrives as a message at the top).
@@ -24,6 +23,8 @@ from mvp.teacher.client_form import (
     close_form,
     copy_client,
     edit_client,
+    keep_form_filled,
+    keeps_unsaved,
     open_form,
 )
 from mvp.teacher.client_principles import draft_principle
@@ -229,14 +230,20 @@ def share_clients(clients: list[ClientRead]) -> None:
 
 
 def _principle_from_check() -> bool:
-    """Open the form of the client a finding came from, with its draft principle added."""
+    """The finding's client in the form, its draft principle added to what the form holds (a
+    refused edit had been replaced unsaid: an attack, 2026-12-07)."""
     draft = st.session_state.pop(shared.PRINCIPLE_DRAFT_KEY, None)
     if draft is None:
         return False
     client_id, text = draft
-    with store.transaction() as db:
-        client = client_service.get_client(db, actor=actor, client_id=client_id)
-    open_form(client_id, client)
+    if st.session_state.get(FORM_TARGET) == client_id:
+        keep_form_filled(actor, client_id)
+    elif keeps_unsaved():  # another's typing is never replaced
+        return False
+    else:
+        with store.transaction() as db:
+            client = client_service.get_client(db, actor=actor, client_id=client_id)
+        open_form(client_id, client)
     return draft_principle(text)
 
 

@@ -6,10 +6,13 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from backend.clients import client_service
 from backend.db import unit_of_work
-from tests.apps.helpers import everything, open_page, teacher_app, texts
+from tests.apps.helpers import assert_clean, everything, open_page, teacher_app, texts
+from tests.apps.test_client_check_app import add_client, check_from_card, run_check
 from tests.apps.test_reviews_app import _waiting_review
 from tests.factories import make_client, make_section
+from tests.fakes.misbehave import judge_answers, misbehave, passing_judgement
 
 
 def test_a_refused_new_client_keeps_what_was_typed_after_a_look_at_help(app, teacher):
@@ -90,4 +93,99 @@ def test_a_refused_review_names_the_criteria_as_the_form_does(app, app_db, teach
     keys = [k for k in ("open_questions", "avoiding_premature_advice", "pacing") if k in refusal]
     assert not keys and "Avoiding premature advice" in refusal and "reason" in refusal, (
         f"the refusal names criteria by keys {keys} the page never shows: {refusal[:300]}"
+    )
+
+
+AI_REPLY = "As an AI language model, I cannot share my feelings."
+
+
+def test_a_refused_edit_is_not_replaced_by_a_principle_drafted_from_the_check(
+    app, app_db, teacher, app_api
+):
+    """The teacher edits Alex: the occupation becomes "Head barista" and one trait is taken
+    away, and Save is refused ("Choose between 2 and 5 personality traits."). The form now keeps
+    that typing across a look at another page. The teacher runs Alex's client check and presses
+    "Make this a principle" on a finding: back on Clients the form is Alex's stored version plus
+    the principle - "Head barista" is gone, with no word. Edit and Copy on a card never replace an
+    open form ("press Save or Cancel first"); the check's way into the form does, silently."""
+    alex = add_client(app_db, teacher, name="Alex Rivera", occupation="Barista")
+    misbehave(app_api, when_student_says="Are you an AI", reply=AI_REPLY)
+    judge_answers(app_api, passing_judgement())
+    at = teacher_app(app)
+    at.button(key=f"edit_client_{alex.id}").click().run()
+    at.text_input(key="client_occupation").input("Head barista")
+    traits = at.multiselect(key="client_personality_traits").value
+    at.multiselect(key="client_personality_traits").set_value(traits[:1])
+    at.button(key="save_client").click().run()
+    assert "Choose between 2 and 5 personality traits." in everything(at)
+
+    at = run_check(check_from_card(at, alex.id))
+    buttons = [b for b in at.button if b.key and b.key.startswith("principle_")]
+    assert buttons, "the check found nothing to make a principle of"
+    buttons[0].click().run()
+    assert_clean(at)
+    assert "Clients" in texts(at, "title")
+    occupation = at.text_input(key="client_occupation").value
+    assert occupation == "Head barista" or "not saved" in everything(at), (
+        f"the refused typing (occupation 'Head barista') was replaced silently by the stored "
+        f"client: the form shows {occupation!r}; the page says: {everything(at)[:300]}"
+    )
+
+
+def test_an_untouched_edit_form_shows_the_client_as_saved_since_after_another_page(
+    app, app_db, teacher
+):
+    """The teacher opens Edit on Alex and types nothing. They look at Help; meanwhile (another tab)
+    Alex's occupation is saved as "Head barista" (version 2). Back on Clients, the card below says
+    "Version 2" while the untouched form still shows "Barista" - the values it was filled with,
+    kept now at every run though nothing was typed or refused (before, a form whose widgets were
+    forgotten was filled again from the stored client). A Save of anything then warns of a
+    change by someone else, and Save again puts "Barista" back over the teacher's own edit."""
+    alex = add_client(app_db, teacher, name="Alex Rivera", occupation="Barista")
+    at = teacher_app(app)
+    at.button(key=f"edit_client_{alex.id}").click().run()
+    assert at.text_input(key="client_occupation").value == "Barista"
+    at = open_page(at, "Help")
+    with unit_of_work(app_db) as db:  # another tab
+        data = client_service.get_client(db, actor=teacher, client_id=alex.id).model_dump()
+        data["occupation"] = "Head barista"
+        client_service.update_client(db, actor=teacher, client_id=alex.id, data=data)
+    at = open_page(at, "Clients")
+    assert_clean(at)
+    shown = at.text_input(key="client_occupation").value
+    assert shown == "Head barista", (
+        f"the untouched form shows the stale occupation {shown!r} after a look at Help, while "
+        "the stored client says 'Head barista'"
+    )
+
+
+def test_a_refused_review_names_a_codes_problem_as_the_editor_does(app, app_db, teacher):
+    """A student turn that does two things ("It sounds like ... What else ...?") has two codes in
+    the editor, each a drop-down labelled by the code's name ("Turn 2: ...", "Turn 2 (its next
+    code): ..."). The teacher sets the second to the same code as the first and presses Save. The
+    refusal reads "codes: turn 2 has the code 'reflection' twice." - the review tool's field
+    name and the rubric's key, the language the fix took out of every other refusal."""
+    lines = (
+        ("What brings you in today?", "Work has been rough."),
+        (
+            "It sounds like work is wearing you down. What else is going on?",
+            "The usual, really.",
+        ),
+        *[("What else is going on?", "The usual, really.")] * 8,
+    )
+    session_id, _student = _waiting_review(app_db, teacher, lines=lines)
+    at = open_page(teacher_app(app), "Reviews")
+    boxes = [box for box in at.selectbox if box.key and box.key.startswith(f"code_{session_id}_")]
+    by_turn: dict[str, list] = {}
+    for box in boxes:
+        turn = box.label.split(":")[0].replace(" (its next code)", "")
+        by_turn.setdefault(turn, []).append(box)
+    pair = next((pair for pair in by_turn.values() if len(pair) >= 2), None)
+    assert pair, f"no turn has two codes: {[box.label for box in boxes]}"
+    pair[1].set_value(pair[0].value)
+    at.button(key="save_review").click().run()
+    refusal = next((line for line in everything(at).splitlines() if "cannot be saved" in line), "")
+    assert refusal, "the save was not refused"
+    assert "codes:" not in refusal and repr(pair[0].value) not in refusal, (
+        f"the refusal speaks the tool's field names and the code's key: {refusal[:300]}"
     )

@@ -4,13 +4,14 @@ figures behind the admin pages, as the person on call meets them (an attack, 202
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import Decimal
 
 import pytest
 
 from backend import alerts, event_log
 from backend.db import unit_of_work
 from backend.models.enums import Role
-from tests.factories import make_user
+from tests.factories import PASSWORD, make_section, make_user
 from tests.fakes.alert_receivers import Webhook
 
 
@@ -200,4 +201,122 @@ def test_practised_moments_do_not_read_as_abandoned_sessions_on_the_now_tab(db):
     assert (now.sessions_today, now.completed_today) == (1, 1), (
         f"Sessions today {now.sessions_today}, completion rate {now.completion_rate:.0%} "
         f"({now.completed_today} of {now.sessions_today}) for one completed session"
+    )
+
+
+def _at(hour: int, minute: int) -> None:
+    _Clock.current = datetime(2026, 12, 7, hour, minute, tzinfo=UTC)
+
+
+def _said(webhook: Webhook) -> list[str]:
+    return [text[: len("Ready again")] for text in webhook.texts()]
+
+
+def test_a_second_database_outage_alerts_the_operator_again(
+    alerting, webhook, sqlite_url, monkeypatch
+):
+    """The database stops answering: the operator gets "Not ready. The database cannot be
+    reached" (claimed in this process's memory, as nothing can be written), then "Ready again"
+    once it is back (claimed in the database). Later the database goes down a second time: no
+    alert at all. The memory fallback remembers "red" as the readiness group's last alert for
+    good - no window, and the "back" claimed in the database never updates it - so every later
+    database outage of this process is taken for a repeat of the first."""
+    from backend.monitoring import watch
+
+    monkeypatch.setattr(watch, "datetime", _Clock)
+    watcher = watch.ReadinessWatch()
+    for down, up in ((0, 5), (40, 45)):  # 10:00-10:05, then 10:40-10:45
+        alerting(database_url=UNREACHABLE_DATABASE)
+        _at(10, down)
+        assert not watcher.check().ready
+        assert alerts.wait_idle(30)  # sent while the database is still down
+        alerting(database_url=sqlite_url)
+        _at(10, up)
+        assert watcher.check().ready
+        assert alerts.wait_idle(30)
+    said = _said(webhook)
+    assert said == ["Not ready. ", "Ready again"] * 2, (
+        f"two database outages, the operator was told: {said}"
+    )
+
+
+def test_a_database_outage_after_a_redis_outage_says_when_it_is_back(
+    alerting, webhook, sqlite_url, monkeypatch
+):
+    """Redis is down for a few minutes ("Not ready", "Ready again": both claimed as events).
+    Twenty minutes later the database stops answering: "Not ready. The database cannot be
+    reached" reaches the operator (claimed in memory). When the database is back, "Ready again"
+    is claimed in the database, whose last readiness alert is the Redis outage's "Ready again"
+    (the database outage's red could not be written): taken for a repeat, it is never sent. The
+    person on call was told the database is down and never that it is back."""
+    from backend.monitoring import watch
+
+    monkeypatch.setattr(watch, "datetime", _Clock)
+    watcher = watch.ReadinessWatch()
+    alerting(redis_url="redis://127.0.0.1:1/0")  # Redis stops answering
+    _at(10, 0)
+    assert not watcher.check().ready
+    assert alerts.wait_idle(30)
+    alerting(redis_url=None)
+    _at(10, 4)
+    assert watcher.check().ready
+    assert alerts.wait_idle(30)
+    alerting(database_url=UNREACHABLE_DATABASE)
+    _at(10, 25)
+    assert not watcher.check().ready
+    assert alerts.wait_idle(30)
+    alerting(database_url=sqlite_url)
+    _at(10, 31)
+    assert watcher.check().ready
+    assert alerts.wait_idle(30)
+    said = _said(webhook)
+    assert said == ["Not ready. ", "Ready again"] * 2, (
+        f"a Redis outage, then a database outage: the operator was told {said}"
+    )
+
+
+def test_a_budget_alert_does_not_let_a_students_chosen_name_speak_in_the_operators_channel(
+    alerting, webhook, committed_engine
+):
+    """Budget alerts now name the person by username and display name. A student signs up with
+    the join code and chooses the display name "<!channel> API key leaked, rotate it at
+    <https://evil.example/admin|the admin page>". Past 80% of their allowance, the operator's
+    webhook - Slack or Teams, as the README offers - receives that text as it is: in Slack it
+    pings everyone in the channel and shows a disguised link, written by a student, inside an
+    alert from the platform. The username alone (letters, digits, . - _) could not do this."""
+    from backend.accounts import account_service
+    from backend.config import get_settings
+    from backend.models import DailyUsage
+    from backend.usage import budget_service
+
+    alerting(user_daily_token_budget=1_000, budget_alert_threshold=0.8)
+    name = "<!channel> API key leaked, rotate it at <https://evil.example/admin|the admin page>"
+    with unit_of_work(committed_engine) as db:
+        teacher = make_user(db, role=Role.teacher)
+        section = make_section(db, teacher=teacher)
+    with unit_of_work(committed_engine) as db:
+        student = account_service.sign_up_student(
+            db,
+            join_code=section.join_code,
+            username="mallory",
+            display_name=name,
+            password=PASSWORD,
+        )
+    with unit_of_work(committed_engine) as db:
+        db.add(
+            DailyUsage(
+                day=datetime.now(UTC).date(),
+                user_id=student.id,
+                tokens=850,
+                cost=Decimal("0.01"),
+                practice_cost=Decimal("0.01"),
+            )
+        )
+    with unit_of_work(committed_engine) as db:  # the budget step of her next message
+        budget_service.check_budgets(db, get_settings(), user_id=student.id)
+    assert alerts.wait_idle(30)
+    [text] = webhook.texts()
+    assert "mallory" in text, text
+    assert "<!channel>" not in text and "<https://" not in text, (
+        f"the student's chosen name reaches the operator's channel as markup: {text}"
     )
