@@ -96,8 +96,8 @@ COMMON_WORDS = _word_set(
     tired scared afraid worried home house place room street road town city school work job
     office money car phone food water drink bottle get got go goes went gone come came make made
     take took give gave say said see saw know knew think thought feel felt want need look find
-    found keep kept let put try start stop leave left lose lost live move help talk call ask play
-    use pay paid buy eat sleep die died dead pass happen believe remember understand hope mean
+    found keep kept let put try start stop stay leave left lose lost live move help talk call ask
+    play use pay paid buy eat sleep die died dead pass happen believe remember understand hope mean
     care love hate miss wish decide spend hold bring turn change open close sit stand walk run drive
     read write watch hear listen learn plan show meet send break fall fight win worry trust deal
     head face hand eye heart body mind health doctor class teacher game team book story news
@@ -339,7 +339,13 @@ def word_weight(word: Word) -> float:
         return 0.0
     if surface[0].isdecimal():
         return DISTINCTIVE if float(surface) >= 10 else COMMON
-    return COMMON if word.form in COMMON_FORMS else DISTINCTIVE
+    return COMMON if _everyday(word.form) else DISTINCTIVE
 
 
 COMMON_FORMS = frozenset(_stem(word) for word in COMMON_WORDS)
+
+
+def _everyday(form: str) -> bool:
+    """An everyday word, or one denied with "un-" ("unsure", "unhappy"): the guide's "unsure
+    what to say or what happens here" is a nervous client's own first words."""
+    return form in COMMON_FORMS or (form.startswith("un") and form[2:] in COMMON_FORMS)

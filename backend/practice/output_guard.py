@@ -6,24 +6,40 @@ case, punctuation, fillers ("um", "you know") and simple word endings are ignore
 become digits ("twelve" and "12" match). Two rules for what the client must not repeat:
 
 - Word runs: `run_words` consecutive words of the instructions or the hidden information (of the
-  instructions, only runs with a distinctive word in them: the guide speaks in a client's
-  everyday words, "unsure what to say or what happens here", which a client may say too).
+  instructions, only runs with a distinctive word in them that is not a word of the client's
+  profile: the guide speaks in a client's everyday words, "unsure what to say or what happens
+  here", which a client may say too, and a theme-park performer's rule "stay in character at
+  all times" is the park's, its "character" the profile's).
 - Facts: the hidden information is split into facts (sentences, clauses after ";"). A fact's *key
   words* are its content words, minus words that only say it is secret ("secretly", "nobody
   knows"), words the student already said and words of the rest of the profile (the client may
   say those anyway). A key word weighs 1 when it is distinctive (a name, a number of 10 or more,
-  any word not in `COMMON_WORDS`) and 0.5 otherwise. A fact leaks when the client's words so far
-  in the conversation (earlier replies included) hold, within the fact's window (twice its length
-  plus ten words), key words weighing at least half the fact's total (at least 1, at most the
-  total) with one distinctive word among them; a fact without distinctive words needs all of them.
+  any word not in `COMMON_WORDS` nor one of them with "un-") and 0.5 otherwise. A fact leaks
+  when the client's words so far in the conversation (earlier replies included) hold, within the
+  fact's window (twice its length plus ten words), key words weighing at least half the fact's
+  total (at least 1, at most the total) with one distinctive word among them; a fact without
+  distinctive words needs all of them.
 
-A third rule ends the role wherever a reply speaks as an AI ("As an AI, I...", "I'm Claude"):
-`_said_of_itself`, stopped and asked again like a leak.
+A third rule ends the role wherever a reply leaves it, stopped and asked again like a leak. By
+position and form, never by a word a client may say of its own life:
+
+- `_said_of_itself`: "I'm", "I am", "Being" or an "As" that opens a clause, then a program's
+  name ("an AI", "a bot", "a computer program"), an assistant's ("Claude", "ChatGPT"), the
+  counselor's ("your counselor") or a simulated client's; "I'm playing <the client's own
+  name>"; "As <its own or an assistant's name>," ("As Alex, I'd say"). Not an echo, a denial,
+  a quotation, an object ("treats me as a chatbot") or a job ("an AI trainer").
+- `_steps_out`, at once: "OOC", "step out of character"; "out of character", "break
+  character" or "outside the role-play" heading a sentence or bracket as a label or after
+  "Speaking", "Let me", ... ("*Out of character:*", "(Speaking outside the role-play", "Let me
+  break character"), not in a client's sentence ("if you break character"); a line after the
+  first headed by a transcript's speaker ("Student:"): the model writing the student's turn;
+  "Claude here", "This is Claude speaking"; a program's rules ("My instructions say",
+  "Anthropic's guidelines don't"); a coach's "feedback on your questions".
 
 A reply is read as it streams; the guard holds back the words that could still turn out to be the
-start of a leak (the last `run_words` - 1 words, and every key word still inside its fact's
-window), so a leak is stopped before any of it reaches the student's screen. Each chunk costs
-time in proportion to its own words.
+start of a leak (the last `run_words` - 1 words, every key word still inside its fact's window and
+the last `LONGEST_SAYING` - 1 words for the third rule), so a leak is stopped before any of it
+reaches the student's screen. Each chunk costs time in proportion to its own words.
 """
 
 from __future__ import annotations
@@ -60,32 +76,76 @@ def _phrases(*texts: str) -> tuple[tuple[str, ...], ...]:
 
 
 # A client that says it is an AI has left the role (`OUT_OF_ROLE`): "I'm (just) an AI", "As an
-# AI I ...", "Being an AI", "I'm Claude", "I was made by Anthropic", "(OOC: ...)", "Let me step
-# out of character". Said of itself only: after "I'm", "I am", "As" or "Being" (with at most
-# "just", "only", "actually", ... between). Not denied ("I'm not an AI"), reported, echoed or
-# likened ("You think I'm an AI?", "He keeps telling me I'm an AI", "Oh, so I'm an AI, is that
-# it?", "I feel like I'm just a chatbot"), quoted ("The bot goes 'I'm an AI assistant'"), its
-# profile's own job ("As an AI ethicist"), nor "out of character" in ordinary speech, nor a
-# client named Claude (four attacks, 2026-12-07).
+# AI I ...", "Being an AI", "I'm Claude", "I'm ChatGPT", "I was made by Anthropic", "As your
+# counselor", "I'm a simulated client". Said of itself only: after "I'm", "I am", "Being" or an
+# "As" that opens a sentence or clause (with at most "just", "only", "actually", ... between).
+# Not denied ("I'm not an AI"), reported, echoed or likened ("You think I'm an AI?", "He keeps
+# telling me I'm an AI", "Oh, so I'm an AI, is that it?", "I feel like I'm just a chatbot"),
+# quoted ("The bot goes 'I'm an AI assistant'"), an object's part ("My boss treats me as a
+# chatbot"), a job ("As an AI ethicist", "I'm an AI trainer"), nor a client named Claude (four
+# attacks, 2026-12-07, and one on the client's character).
 AI_NAMES = _phrases(
     "an AI", "an A.I.", "an artificial intelligence", "a language model", "a large language model",
-    "a chatbot", "an AI assistant", "an AI language model", "an LLM",
+    "a chatbot", "an AI assistant", "an AI language model", "an LLM", "a bot", "a computer program",
 )  # fmt: skip
+#: The role-play's other parts, said of itself: the counselor's voice or a simulated client.
+ROLE_NAMES = _phrases(
+    "your counselor", "your counsellor", "your therapist", "a simulated client",
+    "your simulated client",
+)  # fmt: skip
+#: Assistants' own names: "I'm Claude", "As ChatGPT, ...", "Claude here." (not the client's).
+ASSISTANTS = _form_set("Claude ChatGPT")
+#: After "an AI " a word that goes on as a program, not as a job ("an AI trainer"): these, a
+#: word that says nothing ("I", "so", "that"), or a verb's "-ing"/"-ed" form ("an AI playing").
+PROGRAM_WORDS = _form_set("assistant model chatbot bot program system")
 #: Role-play markers that leave the role wherever they stand.
 STEPPING_OUT = _phrases("step out of character", "stepping out of character", "OOC")
-BREAK_CHARACTER = _phrases("break character")[0]
+#: Markers that leave the role when they head a sentence, a line or a bracket as a label (a
+#: colon after) or after `ASIDE_LEADS`: "*Out of character:* ...", "(Speaking outside the
+#: role-play ...)", "Let me break character". A client says them too: "if you break character",
+#: "(out of character for me, I know)", "Breaking character gets you fired".
+ASIDE_MARKERS = _phrases(
+    "out of character", "break character", "outside the role-play", "out of the role-play",
+    "outside the roleplay", "out of the roleplay",
+)  # fmt: skip
+ASIDE_LEADS = _phrases("speaking", "stepping", "going", "briefly", "let me")
+#: Rules that govern a program, by their owner: "My instructions say", "Anthropic's guidelines
+#: don't let me" (a client's own rules have another owner: "the doctor's instructions").
+RULES_OWNERS = _form_set("my Anthropic OpenAI")
+RULES = _form_set("instructions guidelines prompt programming")
+RULES_SAY = _form_set("say says tell tells told don't won't doesn't")
+#: A coach's offer on the student's technique: "feedback on your questions".
+COACHING = _phrases("feedback on your", "tips on your", "pointers on your")
+TECHNIQUE = _form_set(
+    "questions question reflections reflection technique skills responses approach listening "
+    "interviewing counseling counselling"
+)
+#: Who speaks in a transcript: a line headed "Student:" after the reply's first line is the
+#: model writing the student's next turn (the guide's examples are written so).
+SPEAKERS = _form_set("student client counselor counsellor therapist")
+#: A role played, in its own name: "I'm playing Alex", "As Alex, I'd say".
+PLAYING = _form_set("playing portraying roleplaying")
+#: An assistant introducing itself: "Claude here.", "This is Claude speaking."
+INTRODUCING = _form_set("here speaking")
+THIS_IS = _phrases("this is")[0]
 MAKERS = _form_set("made created trained developed built designed")
 _SUBJECTS = _form_set("I'm as being")
 _GAP = _form_set("just only actually simply merely really, of course in fact")
 SUBJECT_GAP = 2  # words of `_GAP` that may stand between the subject and what it says it is
+#: The most words a saying of `_said_of_itself` or `_steps_out` spans ("I am just really a large
+#: language model"): the guard holds back all but the newest, so none of it is shown first.
+LONGEST_SAYING = 2 + SUBJECT_GAP + max(len(name) for name in (*AI_NAMES, *ROLE_NAMES))
 _ECHOING = _form_set(
     "think thought what call called say said ask asked mean if whether pretend assume suspect "
-    "accuse accused tell telling keep keeps now"
+    "accuse accused tell telling keep keeps"
 )
 _LIKENING = _form_set("feel felt sound seem look")  # "I feel like I'm just a chatbot"
-_NEGATING = _form_set("never not no")
 _CLAUSE_GOES_ON = frozenset(" \t\n,;-–—(")
 _SENTENCE_END = frozenset(".!…")
+#: What, between two words, starts a sentence (the reply's start counts as a line's) or a clause.
+_OPENS_SENTENCE = frozenset(".!?…\n([")
+_OPENS_CLAUSE = frozenset(",;:—–") | _OPENS_SENTENCE
+_LINE_HEAD = frozenset(" \t*_>#-")  # what may stand before a speaker's label on its line
 TAG_WORDS = 3  # a question tag after it ("Oh, so I'm an AI, is that it?") makes it an echo
 _OPENING_QUOTE = re.compile(
     r"(?:^|(?<=[\s(]))(?:[\"“]|['‘](?!(?:cause|til|em|bout|round)\b))(?=\w)"
@@ -93,56 +153,133 @@ _OPENING_QUOTE = re.compile(
 _CLOSING_QUOTE = re.compile(r"[\"”]|['’](?!\w)")
 
 
-def _subject_before(before: tuple[str, ...]) -> int | None:
-    """Where "I'm", "I am", "As" or "Being" stands at the end of `before`, with at most
-    `SUBJECT_GAP` words of `_GAP` after it."""
+def _opens(gap: str, kind: frozenset[str] = _OPENS_CLAUSE) -> bool:
+    """Whether `gap`, the text between a word and the one before, starts a clause (or `kind`)."""
+    return bool(kind & set(gap)) or " - " in gap
+
+
+def _subject_before(before: tuple[str, ...], gaps: Sequence[str]) -> int | None:
+    """Where "I'm", "I am", "Being" or an "As" that opens a clause stands at the end of
+    `before`, with at most `SUBJECT_GAP` words of `_GAP` after it (`gaps`: the text before each
+    word). "As" within a clause is no subject: "treats me as a chatbot", "as useful as a bot"."""
     for gap in range(min(SUBJECT_GAP, len(before)) + 1):
         head, between = before[: len(before) - gap], before[len(before) - gap :]
         if any(word not in _GAP for word in between) or not head:
             return None
         if head[-1] in _SUBJECTS:
-            if head[-1] == "as" and "as" in head[-4:-1]:
-                return None  # a comparison: "about as useful as a chatbot"
+            if head[-1] == "as" and not _opens(gaps[len(head) - 1]):
+                return None
             return len(head) - 1
         if head[-2:] == ("i", "am"):
             return len(head) - 2
     return None
 
 
-def _echoed(forms: tuple[str, ...], subject: int) -> bool:
+def _echoed(forms: tuple[str, ...], subject: int, gaps: Sequence[str]) -> bool:
     """Whether the words before the subject report, echo or liken it ("You think I'm ...", "He
-    keeps telling me I'm ...", "I feel like I'm ..."), not the client's own "I must say" or
-    "Like I said"."""
+    keeps telling me I'm ...", "I feel like I'm ...", "Great, so now I'm ..."), not the client's
+    own "I must say", "Like I said" or the time's "Right now I'm ..."."""
     if subject == 0:
         return False
     verb = subject - 1 - (forms[subject - 1] == "me" and subject > 1)
+    if forms[verb] == "now":  # after "so" or a comma: "So now I'm an AI", "Great, now I'm ..."
+        return forms[verb - 1 : verb] == ("so",) or "," in gaps[verb]
     if forms[verb] in _LIKENING:
         return True
     return forms[verb] in _ECHOING and "i" not in forms[max(verb - 4, 0) : verb]
 
 
-def _said_of_itself(forms: tuple[str, ...], name: frozenset[str] = frozenset()) -> int | None:
-    """Where an AI self-description that ends `forms` starts, or None (`name`: the normal forms
-    of the client's own name, which it may say: "I'm Claude")."""
-    for phrase in STEPPING_OUT:
-        if forms[-len(phrase) :] == phrase:
-            return len(forms) - len(phrase)
-    if forms[-2:] == BREAK_CHARACTER and not _NEGATING & set(forms[-5:-2]):
-        return len(forms) - 2  # "never to break character" is about acting
+def _said_of_itself(
+    forms: tuple[str, ...], gaps: Sequence[str], after: str, name: frozenset[str] = frozenset()
+) -> int | None:
+    """Where a saying that ends `forms` and names the client a program or another part of the
+    role-play starts, or None (`gaps`: the text before each word; `after`: the character after
+    the last; `name`: the normal forms of the client's own name, which it may say: "I'm
+    Claude"). What follows may still clear it (a job: "an AI trainer"; an echo's "?")."""
     if forms[-2:] == ("by", "anthropic") and forms[-3:-2] and forms[-3] in MAKERS:
         maker = len(forms) - 3
         said = [i for i in range(max(maker - 4, 0), maker) if forms[i] in ("i", "i'm")]
         return said[-1] if said else None  # "I was made by Anthropic", not "the one made by"
-    if forms[-1:] == ("claud",) and "claud" not in name:
-        subject = _subject_before(forms[:-1])
-        if subject is not None and forms[subject] != "as" and not _echoed(forms, subject):
-            return subject
-    for ai in AI_NAMES:
-        if forms[-len(ai) :] == ai:
-            subject = _subject_before(forms[: -len(ai)])
-            if subject is not None and not _echoed(forms, subject):
-                return subject
+    # A role in its own name, "As Claude, ...", "As Alex, I'd say": "As" heads the clause.
+    for named in (1, 2):
+        role, subject = set(forms[-named:]), len(forms) - named - 1
+        if after == "," and role <= name | ASSISTANTS and forms[subject : subject + 1] == ("as",):
+            return subject if _opens(gaps[subject]) else None
+    if forms[-1] in ASSISTANTS and forms[-1] not in name:  # "I'm Claude" ("as Claude said")
+        return _subject_of(forms, gaps, len(forms) - 1, as_too=False)
+    if forms[-1] in name and forms[-2:-1] and forms[-2] in PLAYING:  # "I'm playing Alex"
+        return _subject_of(forms, gaps, len(forms) - 2)
+    for said_name in (*AI_NAMES, *ROLE_NAMES):
+        if forms[-len(said_name) :] == said_name:
+            return _subject_of(forms, gaps, len(forms) - len(said_name))
     return None
+
+
+def _subject_of(
+    forms: tuple[str, ...], gaps: Sequence[str], end: int, *, as_too: bool = True
+) -> int | None:
+    """Where the subject of what starts at `end` stands (`_subject_before`), or None when there
+    is none, the words before echo it (`_echoed`) or it is an "As" and not `as_too`."""
+    subject = _subject_before(forms[:end], gaps)
+    if subject is None or _echoed(forms, subject, gaps) or (forms[subject] == "as" and not as_too):
+        return None
+    return subject
+
+
+def _steps_out(
+    tail: Sequence[Word], gaps: Sequence[str], ahead: str, own: frozenset[str]
+) -> int | None:
+    """Where a saying that ends `tail` and leaves the role at once starts, or None: a marker
+    of stepping out, an aside headed by one, a transcript's speaker label on a new line, an
+    assistant introducing itself, a program's rules, a coach's offer (`ahead`: the few
+    characters after the last word; `own`: the normal forms of the client's profile: a client
+    working at Anthropic may name its rules)."""
+    forms = tuple(word.form for word in tail)
+    for marker in STEPPING_OUT:
+        if forms[-len(marker) :] == marker:
+            return len(forms) - len(marker)
+    for marker in ASIDE_MARKERS:
+        if forms[-len(marker) :] != marker:
+            continue
+        first = len(forms) - len(marker)
+        lead = next(
+            (len(lead) for lead in ASIDE_LEADS if forms[first - len(lead) : first] == lead), 0
+        )
+        first -= lead
+        if _opens(gaps[first], _OPENS_SENTENCE) and (lead or ahead.startswith(":")):
+            return first
+    _, new_line, line_head = gaps[-1].rpartition("\n")
+    if (
+        forms[-1] in SPEAKERS
+        and len(forms) > 1
+        and new_line
+        and set(line_head) <= _LINE_HEAD
+        and ahead.lstrip("*_").startswith(":")
+    ):
+        return len(forms) - 1
+    said = len(forms) - 2
+    if forms[-1] in INTRODUCING and said >= 0 and forms[said] in ASSISTANTS - own:
+        after = ahead[:1]
+        ends = not after or not (after.isalnum() or after.isspace() or after in "'’")
+        if ends and forms[said - 2 : said] == THIS_IS:
+            return said - 2
+        if ends and _opens(gaps[said]):
+            return said
+    owner, rules, verb = (("",) * 3 + forms)[-3:]  # "My instructions say", "Anthropic's ..."
+    if owner in RULES_OWNERS - own and rules in RULES and verb in RULES_SAY:
+        return len(forms) - 3
+    for offer in COACHING:
+        if forms[-1] in TECHNIQUE and forms[-len(offer) - 1 : -1] == offer:
+            return len(forms) - len(offer) - 1
+    return None
+
+
+def _names_a_job(word: Word) -> bool:
+    """Whether the word after "an AI " makes it a job ("an AI trainer", "an AI project lead"),
+    not a program going on ("an AI playing Alex", "an AI I", "an AI assistant")."""
+    if not word_weight(word) or word.form in PROGRAM_WORDS or word.form in MAKERS:
+        return False
+    return not (word.surface.endswith(("ing", "ed")) and len(word.surface) > 4)
 
 
 @lru_cache(maxsize=2048)
@@ -161,14 +298,21 @@ def _runs_of(text: str, size: int) -> frozenset[tuple[str, ...]]:
 
 
 @lru_cache(maxsize=256)
-def _telling_runs_of(text: str, size: int) -> frozenset[tuple[str, ...]]:
-    """The runs of `_runs_of` with at least one distinctive word: six everyday words in a row
-    ("they told you what to do") are something anyone says, not a recital."""
+def _telling_runs_of(
+    text: str, size: int, own: frozenset[str] = frozenset()
+) -> frozenset[tuple[str, ...]]:
+    """The runs of `_runs_of` with at least one distinctive word not in `own` (the client's
+    profile): six everyday words in a row ("they told you what to do") are something anyone
+    says, not a recital, and a theme-park performer's "stay in character at all times" is the
+    park's rule (its "character" is the profile's)."""
     found = words(text)
     return frozenset(
         tuple(word.form for word in found[index : index + size])
         for index in range(len(found) - size + 1)
-        if any(word_weight(word) == DISTINCTIVE for word in found[index : index + size])
+        if any(
+            word_weight(word) == DISTINCTIVE and word.form not in own
+            for word in found[index : index + size]
+        )
     )
 
 
@@ -292,10 +436,11 @@ class StreamGuard:
         self._words = Normaliser()
         self._word_end = 0  # where the last word read ends (what is between it and the next)
         self._recent: deque[Word] = deque(maxlen=self.size)
-        self._tail: deque[Word] = deque(maxlen=SUBJECT_GAP + 6)
-        # Where "As an AI ..." starts, and whether it waits for its sentence's end (after a
-        # comma) rather than its next word.
-        self._pending: tuple[int, bool, int] | None = None
+        self._tail: deque[Word] = deque(maxlen=LONGEST_SAYING)
+        self._gaps: deque[str] = deque(maxlen=LONGEST_SAYING)  # the text before each word
+        # Where "As an AI ..." starts, whether it waits for its sentence's end (after a comma)
+        # rather than its next word, the words since, and whether a job may follow ("an AI").
+        self._pending: tuple[int, bool, int, bool] | None = None
         self._runs = [(source.label, source.runs) for source in self.sources if source.runs]
         self._facts = [_FactState(fact) for source in self.sources for fact in source.facts]
         self._label = {id(fact): s.label for s in self.sources for fact in s.facts}
@@ -371,35 +516,45 @@ class StreamGuard:
         return False
 
     def _out_of_role(self, word: Word) -> bool:
-        """Whether the reply, up to `word`, has said it is an AI. Where the sentence goes on
-        after it, decided at the next word (the profile's job, "an AI ethicist", is the client's
-        own) or, after a comma, at the sentence's end (a "?" makes it an echo: "Oh, so I'm an
-        AI, is that it?")."""
-        after = self._unshown[word.end - self._shown : word.end - self._shown + 1]
+        """Whether the reply, up to `word`, has left the role (`_steps_out`, at once) or said
+        it is an AI (`_said_of_itself`). Where the sentence goes on after that, decided at the
+        next word (the profile's job, "an AI ethicist", or any job, "an AI trainer", is the
+        client's own) or, after a comma, at the sentence's end (a "?" makes it an echo: "Oh, so
+        I'm an AI, is that it?")."""
+        offset = self._shown
+        ahead = self._unshown[word.end - offset : word.end - offset + 3]
+        after = ahead[:1]
         if self._pending is not None:
-            start, until_end, words_since = self._pending
-            self._pending = (start, until_end, words_since + 1)
-            if not until_end and word.form in self.own:
+            start, until_end, words_since, job_may_follow = self._pending
+            self._pending = (start, until_end, words_since + 1, job_may_follow)
+            if not until_end and (word.form in self.own or (job_may_follow and _names_a_job(word))):
                 self._pending = None
             elif after == "?" and words_since < TAG_WORDS:  # "..., is that it?"
                 self._pending = None
                 return False
             elif not until_end or not after or after in _SENTENCE_END or after == "?":
                 return self._leak(OUT_OF_ROLE, start, word.end)
+        if self._tail:  # the previous word is still held back (`_safe_end`)
+            gap = self._unshown[max(self._tail[-1].end - offset, 0) : word.start - offset]
+        else:  # the reply's start opens a line
+            gap = "\n" + self.text[: word.start]
         self._tail.append(word)
-        tail = list(self._tail)
+        self._gaps.append(gap)
+        tail, gaps = list(self._tail), list(self._gaps)
         forms = tuple(w.form for w in tail)
-        subject = _said_of_itself(forms, self.name)
+        raw = self._unshown[word.start - offset : word.end - offset].lower()
+        steps_out = _steps_out(tail, gaps, ahead, self.own)
+        if steps_out is not None and not self._quoted(tail[steps_out].start):
+            return self._leak(OUT_OF_ROLE, tail[steps_out].start, word.end)
+        subject = _said_of_itself(forms, gaps, after, self.name)
         if subject is None:
             return False
         start = tail[subject].start
-        raw = self._unshown[word.start - self._shown : word.end - self._shown].lower()
         if after == "?" or raw.endswith(("'s", "’s")) or self._quoted(start):
             return False  # echoed back, "Claude's mother", a quotation
-        if any(forms[-len(marker) :] == marker for marker in (*STEPPING_OUT, BREAK_CHARACTER)):
-            return self._leak(OUT_OF_ROLE, start, word.end)
         if after and after in _CLAUSE_GOES_ON:
-            self._pending = (start, after == ",", 0)
+            job_may_follow = any(forms[-len(ai) :] == ai for ai in AI_NAMES)
+            self._pending = (start, after == ",", 0, job_may_follow)
             return False
         return self._leak(OUT_OF_ROLE, start, word.end)
 
@@ -441,7 +596,7 @@ class StreamGuard:
         if self.size > 1 and self._recent:
             ends.append(self._recent[max(len(self._recent) - (self.size - 1), 0)].start)
         if self.out_of_role and self._tail:  # "I'm just an" may still end in "AI"
-            ends.append(self._tail[max(len(self._tail) - (SUBJECT_GAP + 3), 0)].start)
+            ends.append(self._tail[max(len(self._tail) - (LONGEST_SAYING - 1), 0)].start)
         if self._pending is not None:
             ends.append(self._pending[0])
         return min(ends)
@@ -466,7 +621,8 @@ def _state_start(state: _FactState) -> int:
 def instruction_runs(client: ClientRead, run_words: int) -> frozenset[tuple[str, ...]]:
     """The runs of the client's instructions a reply must not repeat (the guard's and the
     client check's: one rule)."""
-    return _telling_runs_of(prompt_service.instruction_text(client), run_words)
+    own = frozenset(_forms(_profile_text(client)))
+    return _telling_runs_of(prompt_service.instruction_text(client), run_words, own)
 
 
 def recited_instructions(reply: str, client: ClientRead, run_words: int) -> str | None:
