@@ -1,6 +1,7 @@
 """How well the output guard separates leaks from innocent replies, and what it costs per chunk.
 
     .venv/bin/python benchmarks/bench_guard.py
+    .venv/bin/python benchmarks/bench_guard.py --annomi ../shared/data/annomi/annomi-train.csv
 
 Recall (leaks stopped) and false alarms (innocent replies stopped) on the labelled set
 tests/data/guard_cases.jsonl, all cases and the "must" cases apart (the unmarked ones are hard on
@@ -8,6 +9,11 @@ purpose: a paraphrase without the fact's words, the fact's words about someone e
 cases it gets wrong listed. Then the guard's time per chunk while a 100-word reply streams in
 chunks of about four characters, against the word-run guard it replaced (issue 19), which
 re-read the whole draft at every chunk.
+
+--annomi FILE: real clients' words, every distinct client utterance of an AnnoMI CSV through the
+guard of a client with no hidden information (the rules that need none: speaking out of role,
+reciting the instructions), in chunks of four characters; prints how many were stopped and
+which. Each one is a false alarm: a real client said it.
 """
 
 from __future__ import annotations
@@ -113,7 +119,30 @@ def per_chunk(make, chunks: list[str], rounds: int = 200) -> float:
     return (time.perf_counter() - start) / (rounds * len(chunks)) * 1e6
 
 
+def real_clients(path: Path) -> None:
+    """Every distinct client utterance of an AnnoMI CSV through the guard: false alarms."""
+    import csv
+
+    with path.open(newline="", encoding="utf-8") as file:
+        said = {r["utterance_text"] for r in csv.DictReader(file) if r["interlocutor"] == "client"}
+    profile = client("")
+    alarms = []
+    for text in sorted(said):
+        guard = output_guard.guard_for(profile, student_turns=0, run_words=RUN_WORDS)
+        for index in range(0, len(text), 4):
+            guard.feed(text[index : index + 4])
+        guard.finish()
+        if guard.leaked is not None:
+            alarms.append((guard.leaked, guard.quote, text))
+    print(f"{len(alarms)} of {len(said)} AnnoMI client utterances stopped ({path.name})")
+    for leaked, quote, text in alarms:
+        print(f"  [{leaked}] {quote!r} in {text[:160]!r}")
+
+
 def main() -> None:
+    if "--annomi" in sys.argv:
+        real_clients(Path(sys.argv[sys.argv.index("--annomi") + 1]))
+        return
     cases = [json.loads(line) for line in CASES.read_text().splitlines() if line.strip()]
     for case in cases:
         case["stopped"] = stopped(case)
