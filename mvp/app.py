@@ -163,9 +163,12 @@ def main() -> None:
         front = front_pages(login_screen, "Log in")
         st.navigation(front, position="hidden")
         st.switch_page(front[0])
-    if get_settings().demo_mode:
+    if get_settings().demo_mode:  # a student is told no model nor cost, as in their chat
+        viewer = auth.current_user()
         st.info(
-            "**Demo mode**: no Anthropic API key is set, so clients answer with short local "
+            "**Demo mode**: the clients answer with short sample replies."
+            if viewer is not None and viewer.role == Role.student
+            else "**Demo mode**: no Anthropic API key is set, so clients answer with short local "
             "replies (model `demo`, no cost).",
             icon=":material/science:",
         )

@@ -80,7 +80,7 @@ def review_panel(
             with st.status("The review could not be written", state="error"):
                 ui.show_error(error)
     latest = known.review_job if known is not None else _read_job(actor, session_id)
-    job = _follow(actor, session_id, latest, started=started)
+    job = _follow(actor, session_id, latest, started=started, for_teacher=for_teacher)
     if job is not None and job.active:
         return False
     if job is not None and job is not latest:
@@ -155,14 +155,30 @@ def _read_job(actor: UserRead, session_id: int) -> JobRead | None:
 
 
 def _follow(
-    actor: UserRead, session_id: int, latest: JobRead | None, *, started: bool
+    actor: UserRead, session_id: int, latest: JobRead | None, *, started: bool, for_teacher: bool
 ) -> JobRead | None:
     """The session's review job while it runs (and its outcome right after): its steps in a
     status box, kept fresh until it ends, in this run or after a reload. `latest` is the job as
     this run read it; the result is `latest` itself when there was nothing to follow."""
     if not started and (latest is None or not (latest.active or job_view.just_ended(latest))):
         return latest
-    return job_view.follow(lambda: _read_job(actor, session_id), _review_status, wait=started)
+    return job_view.follow(
+        lambda: _read_job(actor, session_id),
+        lambda job: _review_status(job, held=lambda: not for_teacher and _held(actor, session_id)),
+        wait=started,
+    )
+
+
+def _held(actor: UserRead, session_id: int) -> bool:
+    """Whether the student's review waits for their teacher to release it."""
+    try:
+        with store.transaction() as db:
+            review_service.get_review(db, actor=actor, session_id=session_id)
+    except review_service.ReviewNotReleased:
+        return True
+    except AppError:
+        return False
+    return False
 
 
 def step_lines(job: JobRead) -> list[str]:
@@ -185,13 +201,16 @@ def step_lines(job: JobRead) -> list[str]:
     return lines
 
 
-def _review_status(job: JobRead) -> None:
-    """A review job's steps: done, under way or to come; its error when it failed."""
+def _review_status(job: JobRead, *, held: Callable[[], bool]) -> None:
+    """A review job's steps: done, under way or to come; its error when it failed. One the
+    student's teacher reads first is "written", not "ready" (it had been announced to them as
+    "Review ready": an attack, 2026-12-07)."""
     state: Literal["running", "complete", "error"]
     if job.active:
         label, state, expanded = "Writing the review…", "running", True
     elif job.status == "done":
-        label, state, expanded = "Review ready", "complete", False
+        label = "Review written: your teacher reads it first" if held() else "Review ready"
+        state, expanded = "complete", False
     else:
         label, state, expanded = "The review could not be written", "error", True
     if job.status == "done":

@@ -50,8 +50,13 @@ class JoinCodeExpired(ValidationError):
 class SectionFull(ConflictError):
     def __init__(self, section: Section) -> None:
         super().__init__(
-            f"{section.name} is full: all {section.seat_limit} seats are taken. Ask your teacher "
-            "to add seats (or to check the roster)."
+            f"{section.name} is full: "
+            + (
+                "its one seat is"
+                if section.seat_limit == 1
+                else f"all {section.seat_limit} seats are"
+            )
+            + " taken. Ask your teacher to add seats (or to check the roster)."
         )
 
 

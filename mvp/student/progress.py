@@ -60,12 +60,27 @@ def chart(
     return layered
 
 
+def _by_the_demo(points: list[ProgressPoint]) -> str:
+    """How many of the sessions the automatic demo review reviewed ("some" had been said of
+    one session, and of all: an attack, 2026-12-07)."""
+    demos = sum(1 for point in points if point.demo)
+    if not demos:
+        return ""
+    if demos < len(points):
+        return f", {demos} of them by the automatic demo review"
+    return f", {'all ' if demos > 1 else ''}by the automatic demo review"
+
+
 def describe(frame: pd.DataFrame, title: str, *, percent: bool = False) -> str:
-    """The chart's text alternative: each line's first and latest value."""
-    shown = "{:.0%}" if percent else "{:.2g}"
+    """The chart's text alternative: each line's first and latest value (up to two decimals: a
+    counted score of 100 had been read out as "1e+02": an attack, 2026-12-07)."""
+
+    def shown(value: float) -> str:
+        return f"{value:.0%}" if percent else f"{value:,.2f}".rstrip("0").rstrip(".")
+
     lines = [
-        f"{measure} {shown.format(values.iloc[0])} in session {sessions.iloc[0]}, "
-        f"{shown.format(values.iloc[-1])} in session {sessions.iloc[-1]}"
+        f"{measure} {shown(values.iloc[0])} in session {sessions.iloc[0]}, "
+        f"{shown(values.iloc[-1])} in session {sessions.iloc[-1]}"
         for measure, group in frame.groupby("Measure", sort=False)
         for sessions, values in [(group["Session"], group["Value"])]
     ]
@@ -216,10 +231,7 @@ if not progress.points:
         icon=":material/trending_up:",
     )
 else:
-    st.caption(
-        plural(len(progress.points), "reviewed session")
-        + (" (some are automatic demo reviews)" if any(p.demo for p in progress.points) else "")
-    )
+    st.caption(plural(len(progress.points), "reviewed session") + _by_the_demo(progress.points))
     ratings(progress)
     indicators(progress)
 if progress.try_instead:  # a practised moment's too, before any session is reviewed

@@ -1,44 +1,38 @@
-"""A student's first week holds up: a Retry that fails again keeps its notice and Retry, Help says
-when a review comes, an empty "Try instead" says so, a past due date reads as past (an attack,
-2026-12-07)."""
+"""A counseling student's first week, as a newcomer walks it (an attack, 2026-12-07): sign-up with
+a join code, the empty pages, a conversation and its failures, the end, the review (also one held
+for the teacher), a moment practised again, a drill, My progress. What held up is in the report;
+these are what did not."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+import json
 
-import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
+from backend.actor import UserRead
 from backend.db import unit_of_work
-from backend.models import Assignment
+from backend.models import Assignment, Section, User
+from backend.reviews import rubric_service
 from tests.apps.helpers import (
     assert_clean,
     classroom,
+    everything,
     log_in,
     open_page,
     start_button,
     texts,
 )
+from tests.factories import PASSWORD
 
-LEAK = "Honestly, I was recently passed over for promotion at work."  # the hidden information
-
-
-def shown_in_order(at) -> list[str]:
-    """The main area's markdown and captions, top to bottom."""
-    found: list[str] = []
-
-    def walk(node) -> None:
-        kind = getattr(node, "type", None)
-        if kind in ("markdown", "caption"):
-            found.append(node.value)
-        for child in getattr(node, "children", {}).values():
-            walk(child)
-
-    walk(at.main)
-    return found
+# Three turns the offline coder codes as reflections: a counted score of 100 (every turn reflects).
+REFLECTIONS = [
+    "It sounds like you feel stuck.",
+    "You're feeling worn out by it all.",
+    "It sounds like work has been a lot for you.",
+]
 
 
-def end_with(at, turns: list[str]):
+def end_after(at, turns: list[str]):
     start_button(at).click().run()
     for text in turns:
         at.chat_input(key="chat_input").set_value(text).run()
@@ -47,72 +41,142 @@ def end_with(at, turns: list[str]):
     return at.button(key="confirm_end").click().run()
 
 
-# 1. A Retry that fails again ---------------------------------------------------------------------
-@pytest.mark.parametrize("failure", ["guard", "overloaded"])
-def test_a_retry_that_fails_again_keeps_its_notice_and_retry(app, app_db, app_api, failure):
-    """The client's reply is held back by the guard (or the API is overloaded); the student
-    presses Retry and it fails once more. They should read the notice again with a Retry beside
-    it, not "Something went wrong on our side" with no Retry left. (An attack, 2026-12-07.)"""
+def statuses(at) -> list[tuple[str, int]]:
+    """Every `st.status` box on the page: (label, state)."""
+    found: list[tuple[str, int]] = []
+
+    def walk(node) -> None:
+        if getattr(node, "type", None) == "status":
+            found.append((node.proto.label, node.proto.state))
+        for child in getattr(node, "children", {}).values():
+            walk(child)
+
+    walk(at.main)
+    return found
+
+
+def announced(at) -> list[str]:
+    """What the page asked screen readers to say (`a11y.announce`)."""
+    return [
+        element.value
+        for element in at.get("html")
+        if 'class="a11y-announce"' in getattr(element, "value", "")
+    ]
+
+
+def chart_descriptions(at) -> list[str]:
+    """The text alternative (`aria-label`) of every chart on the page."""
+    found: list[str] = []
+
+    def walk(node) -> None:
+        if getattr(node, "type", None) == "vega_lite_chart":
+            found.append(json.loads(node.proto.spec).get("description", ""))
+        for child in getattr(node, "children", {}).values():
+            walk(child)
+
+    walk(at.main)
+    return found
+
+
+def sign_up(at, code: str, username: str = "new.student", name: str = "New Student"):
+    at.text_input(key="signup_join_code").input(code)
+    at.text_input(key="signup_username").input(username)
+    at.text_input(key="signup_display_name").input(name)
+    at.text_input(key="signup_password").input(PASSWORD)
+    at.text_input(key="signup_password_again").input(PASSWORD)
+    return at.button(key="signup_submit").click().run()
+
+
+# 1. A review held for the teacher is announced as ready ---------------------------------------
+def test_a_review_held_for_the_teacher_is_not_announced_as_ready(app, app_db):
+    """The assignment's reviews wait for the teacher ("after_teacher_review"). The student ends the
+    session and sees a green, ticked "Review ready" box (and a screen reader says "Review ready"),
+    right above "Your teacher will review this session first. The review appears here once they
+    release it." The review is not ready for them: the two contradict each other, and the first
+    is false for the student. (With the API the same box first says "Writing the review…" and
+    polls for the minutes a batch takes, for a review the student will not see.)"""
     classroom(app_db)
-    if failure == "guard":
-        app_api.reply(LEAK, times=4)  # the reply and the guard's own ask, twice
-    else:
-        app_api.overloaded(times=2)
+    with unit_of_work(app_db) as db:
+        assignment = db.scalar(select(Assignment).where(Assignment.title == "Week 1"))
+        assert assignment is not None
+        teacher_id = db.scalar(
+            select(Section.teacher_id).where(Section.id == assignment.section_id)
+        )
+        teacher = UserRead.model_validate(db.get(User, teacher_id))
+        rubric_service.set_assignment_rubric(
+            db,
+            actor=teacher,
+            assignment_id=assignment.id,
+            rubric_id=None,
+            release_reviews="after_teacher_review",
+        )
+    at = end_after(log_in(app.run(), "sam.student"), ["What brings you in?", "Tell me more."])
+    assert_clean(at)
+    assert any("teacher will review this session first" in text for text in texts(at, "info"))
+    said_ready = [label for label, _state in statuses(at) if "ready" in label.lower()]
+    said_ready += [text for text in announced(at) if "Review ready" in text]
+    assert not said_ready, f"a held review is announced to the student as ready: {said_ready}"
+
+
+# 2. A perfect counted score is read out as "1e+02" ---------------------------------------------
+def test_a_counted_score_of_100_is_read_out_as_100_not_in_scientific_notation(app, app_db):
+    """Three reflections: the review's counted score is **100**. On My progress the chart's text
+    alternative (what a screen reader says for the chart) reads "Counted score (reflecting vs.
+    telling, 0-100) 1e+02 in session 1": `describe` formats every value with "{:.2g}", which
+    turns any value of 100 (or 99.5 and up) into scientific notation."""
+    classroom(app_db)
+    at = end_after(log_in(app.run(), "sam.student"), REFLECTIONS)
+    assert_clean(at)
+    assert any("Counted score (reflecting vs. telling, 0-100): **100**" in t for t in texts(at))
+    open_page(at, "My progress")
+    assert_clean(at)
+    [counted] = [text for text in chart_descriptions(at) if text.startswith("Counted score")]
+    assert "e+" not in counted and "100" in counted, counted
+
+
+# 3. A full section of one seat -----------------------------------------------------------------
+def test_a_full_section_with_one_seat_does_not_say_all_1_seats_are_taken(app, app_db):
+    """A teacher limits a tutorial to one seat; its one student has joined. A second student
+    signs up with the code and reads "Skills 101 is full: all 1 seats are taken." The count is
+    not made to agree with its noun (the product writes "1 reviewed session", "1 attempt"
+    elsewhere)."""
+    classroom(app_db)
+    with unit_of_work(app_db) as db:
+        db.execute(update(Section).where(Section.name == "Skills 101").values(seat_limit=1))
+        code = db.scalar(select(Section.join_code).where(Section.name == "Skills 101"))
+    at = sign_up(app.run(), code)
+    assert_clean(at)
+    full = [text for text in texts(at, "warning") if "is full" in text]
+    assert full, texts(at, "warning")
+    assert "1 seats" not in full[0], full[0]
+
+
+# 4. "Some are" demo reviews, of one ------------------------------------------------------------
+def test_one_demo_reviewed_session_is_not_said_to_be_some_of_several(app, app_db):
+    """The student's first and only review is the automatic demo review. My progress heads its
+    charts "1 reviewed session (some are automatic demo reviews)": "some" of one session, and
+    "some" where every one is. The caption should say it is (or they all are) a demo review."""
+    classroom(app_db)
+    at = end_after(log_in(app.run(), "sam.student"), REFLECTIONS)
+    open_page(at, "My progress")
+    assert_clean(at)
+    [caption] = [text for text in texts(at, "caption") if "reviewed session" in text]
+    assert "some are" not in caption, caption
+
+
+# 5. The demo banner tells a student the model and the cost ------------------------------------
+def test_a_student_in_demo_mode_is_not_told_the_model_and_the_cost(app, app_db):
+    """In demo mode every page of the student's app opens with "Demo mode: no Anthropic API key
+    is set, so clients answer with short local replies (model `demo`, no cost)." The product's
+    own rule is that a student sees no tokens, cost or model (the role-play shows none: the chat,
+    the transcript download); this banner names the model and the cost on every student page,
+    beside the client's conversation."""
+    classroom(app_db)
     at = log_in(app.run(), "sam.student")
     start_button(at).click().run()
     at.chat_input(key="chat_input").set_value("What brings you in?").run()
     assert_clean(at)
-    assert at.button(key="retry_reply")
-    at.button(key="retry_reply").click().run()
-    errors = texts(at, "error")
-    assert not [e for e in errors if "went wrong" in e], f"Retry failing again crashed: {errors}"
-    assert [b for b in at.button if b.key == "retry_reply"], "no Retry after a second failure"
-
-
-# 2. The Help page's word on reviews --------------------------------------------------------------
-def test_help_does_not_say_every_review_waits_for_the_teacher(app, app_db):
-    """By default (an assignment's reviews shown at once) the review is on the Practice page as
-    soon as the session ends; the Help page tells every student it comes "once your teacher
-    releases it", in My sessions. (An attack, 2026-12-07.)"""
-    classroom(app_db)
-    at = end_with(log_in(app.run(), "sam.student"), ["What brings you in?", "Tell me more."])
-    assert "##### Strengths" in texts(at)  # the review is here already, no teacher involved
-    open_page(at, "Help")
-    step = next(text for text in texts(at) if "**Read your review**" in text)
-    assert "once your teacher releases it" not in step, step
-
-
-# 3. An empty "Try instead" -----------------------------------------------------------------------
-def test_a_review_without_better_replies_says_so_under_try_instead(app, app_db):
-    """Three good turns: the demo review offers no better reply. "Try instead" stands as a bare
-    heading with nothing under it (Strengths says "No clear strength…" when it has none). (An attack, 2026-12-07.)"""
-    classroom(app_db)
-    at = end_with(
-        log_in(app.run(), "sam.student"),
-        ["What brings you in?", "Tell me more.", "That sounds heavy."],
-    )
-    assert_clean(at)
-    order = shown_in_order(at)
-    heading = order.index("##### Try instead")
-    assert order[heading + 1] != "##### Goal for your next practice", (
-        "an empty 'Try instead' heading, nothing under it"
-    )
-
-
-# 4. A due date that has passed -------------------------------------------------------------------
-def test_a_card_whose_due_date_has_passed_says_so(app, app_db):
-    """An assignment due two days ago is listed first, its card reading "**due <date>**" exactly
-    as one due next week: nothing says the date has passed. (An attack, 2026-12-07.)"""
-    classroom(app_db)
-    with unit_of_work(app_db) as db:
-        db.execute(
-            update(Assignment)
-            .where(Assignment.title == "Week 1")
-            .values(due_at=datetime.now(UTC) - timedelta(days=2))
-        )
-    at = log_in(app.run(), "sam.student")
-    assert_clean(at)
-    caption = next(text for text in texts(at, "caption") if text.startswith("Week 1"))
-    assert any(word in caption.lower() for word in ("overdue", "passed", "was due", "past")), (
-        caption
-    )
+    page = everything(at)
+    assert "model `demo`" not in page and "no cost" not in page, [
+        text for text in texts(at, "info") if "Demo mode" in text
+    ]

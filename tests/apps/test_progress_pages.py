@@ -58,7 +58,7 @@ def test_my_progress_draws_charts_and_collects_try_instead_items(app, app_db):
     at = open_page(log_in(app.run(), room.student.username), "My progress")
     assert_clean(at)
     assert {"Ratings", "Indicators", "Try instead"} <= set(texts(at, "subheader"))
-    assert "2 reviewed sessions (some are automatic demo reviews)" in everything(at)
+    assert "2 reviewed sessions, all by the automatic demo review" in everything(at)
     # Three-turn sessions: no ratings (said so), the counted indicators are charted.
     assert "No ratings yet: a session needs at least 10 of your turns" in everything(at)
     assert len(at.get("vega_lite_chart")) >= 2  # indicators
