@@ -134,6 +134,7 @@ class Dispatcher:
     def _claim(self, alert: Alert, window: timedelta, settings: Settings) -> bool:
         """True for the first process to deliver this alert within `window`."""
         now = datetime.now(UTC)
+        unwritten, self._unwritten = self._unwritten, []
         try:
             engine = short_lived_engine(settings.database_url)
             try:
@@ -141,11 +142,8 @@ class Dispatcher:
                     if db.get_bind().dialect.name == "postgresql":
                         lock = zlib.crc32(alert.key.encode())
                         db.execute(select(func.pg_advisory_xact_lock(lock)))
-                    for unwritten, at in self._unwritten:
-                        db.add(
-                            _event(Severity.info, f"Alert sent: {unwritten.text}", unwritten, at)
-                        )
-                    self._unwritten = []
+                    for earlier, at in unwritten:
+                        db.add(_event(Severity.info, f"Alert sent: {earlier.text}", earlier, at))
                     db.flush()
                     sent = db.scalars(
                         select(Event.details)
@@ -162,6 +160,7 @@ class Dispatcher:
                 engine.dispose()
         except SQLAlchemyError as error:  # the database is down: remember here instead
             logger.warning("Alerts deduplicated in this process only (%s)", type(error).__name__)
+            self._unwritten[:0] = unwritten  # for the next claim that reaches the database
             if alert.group is not None:  # the group's last here, however it was claimed
                 if self._last_here.get(alert.group) == alert.key:
                     return False
