@@ -160,6 +160,8 @@ def keep_form_filled(actor: UserRead, target: str | int) -> None:
         values = _form_values()
         if values != state.get(FORM_FILLED):
             state[FORM_SENT] = values
+        else:  # changed back: the stored client again, should another tab change it
+            state.pop(FORM_SENT, None)
         return
     if (sent := state.get(FORM_SENT)) is not None:
         _refill(sent)

@@ -45,7 +45,7 @@ def test_my_progress_does_not_count_a_practised_moment_as_a_reviewed_session(app
     open_page(at, "My progress")
     assert_clean(at)
     captions = texts(at, "caption")
-    assert any(text.startswith("1 reviewed session ") for text in captions), captions
+    assert any(text.startswith("1 reviewed session,") for text in captions), captions
 
 
 STARRED = "So 3*4*5 drinks, *every* night?"
