@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import create_engine, delete, text
 from sqlalchemy.pool import NullPool
 
-from backend import cli, llm
+from backend import alerts, cli, llm
 from backend.config import get_settings
 from backend.db import create_db_engine, unit_of_work, upgrade_database
 from backend.jobs import runner
@@ -24,6 +24,7 @@ from tests.conftest import (
     require_service,
 )
 from tests.factories import make_classroom
+from tests.fakes.alert_receivers import Webhook
 
 TEST_API_KEY = "sk-ant-test-0000-SECRET-never-shown"
 
@@ -153,3 +154,19 @@ def fresh_database(request):
                 )
                 connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
         admin.dispose()
+
+
+@pytest.fixture
+def webhook():
+    """A webhook receiver for alerts; every alert sent during the test has been handled by its end."""
+    receiver = Webhook()
+    yield receiver
+    receiver.close()
+    assert alerts.wait_idle(30), "an alert was still being sent after its test"
+
+
+@pytest.fixture
+def alerting(configure, webhook, committed_engine):
+    """The webhook channel on, retries quick; alerts sent are events (emptied afterwards)."""
+    configure(alert_webhook_url=webhook.url, alert_retry_seconds="0.01")
+    return configure

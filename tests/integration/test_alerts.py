@@ -17,15 +17,7 @@ from backend.models.enums import Role
 from backend.practice import conversation_service
 from backend.usage import budget_service
 from tests.factories import make_user
-from tests.fakes.alert_receivers import Mailbox, Webhook
-
-
-@pytest.fixture
-def webhook():
-    receiver = Webhook()
-    yield receiver
-    receiver.close()
-    assert alerts.wait_idle(30), "an alert was still being sent after its test"
+from tests.fakes.alert_receivers import Mailbox
 
 
 @pytest.fixture

@@ -17,21 +17,6 @@ from backend.models.enums import Role
 from backend.usage import budget_service
 from backend.utils.rate_limiter import RateLimiter
 from tests.factories import make_user
-from tests.fakes.alert_receivers import Webhook
-
-
-@pytest.fixture
-def webhook():
-    receiver = Webhook()
-    yield receiver
-    receiver.close()
-    assert alerts.wait_idle(30), "an alert was still being sent after its test"
-
-
-@pytest.fixture
-def alerting(configure, webhook, committed_engine):
-    configure(alert_webhook_url=webhook.url, alert_retry_seconds="0.01")
-    return configure
 
 
 def _spent_today(db, user_id: int, *, tokens: int = 0, cost: str = "0") -> None:

@@ -6,28 +6,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
-import pytest
-
 from backend import alerts, event_log
 from backend.db import unit_of_work
 from backend.models.enums import Role
 from tests.factories import PASSWORD, make_section, make_user
 from tests.fakes.alert_receivers import Webhook
-
-
-@pytest.fixture
-def webhook():
-    receiver = Webhook()
-    yield receiver
-    receiver.close()
-    assert alerts.wait_idle(30), "an alert was still being sent after its test"
-
-
-@pytest.fixture
-def alerting(configure, webhook, committed_engine):
-    """The webhook channel on, retries quick; alerts sent are events (emptied afterwards)."""
-    configure(alert_webhook_url=webhook.url, alert_retry_seconds="0.01")
-    return configure
 
 
 class _Clock(datetime):
@@ -143,30 +126,13 @@ def test_a_budget_alert_names_the_person_the_operator_can_look_up(
     account's id (Accounts lists username, name, e-mail, role; the Error log and the Budgets
     tab show usernames), so the person on call cannot tell which of the 30 students it is, nor
     warn them, from the alert. The same holds for "user 7 used up the daily token budget"."""
-    from datetime import UTC, datetime
-    from decimal import Decimal
-
-    from backend.config import get_settings
-    from backend.models import DailyUsage
-    from backend.usage import budget_service
 
     alerting(user_daily_token_budget=1_000, budget_alert_threshold=0.8)
     with unit_of_work(committed_engine) as db:
         student = make_user(db, username="priya.shah", display_name="Priya Shah")
-        db.add(
-            DailyUsage(
-                day=datetime.now(UTC).date(),
-                user_id=student.id,
-                tokens=850,
-                cost=Decimal("0.01"),
-                practice_cost=Decimal("0.01"),
-            )
-        )
-    with unit_of_work(committed_engine) as db:  # the budget step of her next message
-        budget_service.check_budgets(db, get_settings(), user_id=student.id)
-    assert alerts.wait_idle(30)
+    _past_the_threshold(committed_engine, student.id)
     [text] = webhook.texts()
-    assert "priya.shah" in text or "Priya Shah" in text, text
+    assert "priya.shah" in text, text
 
 
 def test_practised_moments_do_not_read_as_abandoned_sessions_on_the_now_tab(db):
@@ -176,7 +142,6 @@ def test_practised_moments_do_not_read_as_abandoned_sessions_on_the_now_tab(db):
     abandoned ones, and a class doing exactly what the review asks reads as a class walking out
     of its sessions. Everywhere else a practised moment is no session of its own (My progress,
     Class progress and the gradebook leave it out: `progress_service`)."""
-    from decimal import Decimal
 
     from backend.llm.usage import Usage
     from backend.monitoring import metrics_service
@@ -285,9 +250,6 @@ def test_a_budget_alert_does_not_let_a_students_chosen_name_speak_in_the_operato
     pings everyone in the channel and shows a disguised link, written by a student, inside an
     alert from the platform. The username alone (letters, digits, . - _) could not do this."""
     from backend.accounts import account_service
-    from backend.config import get_settings
-    from backend.models import DailyUsage
-    from backend.usage import budget_service
 
     alerting(user_daily_token_budget=1_000, budget_alert_threshold=0.8)
     name = "<!channel> API key leaked, rotate it at <https://evil.example/admin|the admin page>"
@@ -302,21 +264,23 @@ def test_a_budget_alert_does_not_let_a_students_chosen_name_speak_in_the_operato
             display_name=name,
             password=PASSWORD,
         )
-    with unit_of_work(committed_engine) as db:
-        db.add(
-            DailyUsage(
-                day=datetime.now(UTC).date(),
-                user_id=student.id,
-                tokens=850,
-                cost=Decimal("0.01"),
-                practice_cost=Decimal("0.01"),
-            )
-        )
-    with unit_of_work(committed_engine) as db:  # the budget step of her next message
-        budget_service.check_budgets(db, get_settings(), user_id=student.id)
-    assert alerts.wait_idle(30)
+    _past_the_threshold(committed_engine, student.id)
     [text] = webhook.texts()
     assert "mallory" in text, text
     assert "<!channel>" not in text and "<https://" not in text, (
         f"the student's chosen name reaches the operator's channel as markup: {text}"
     )
+
+
+def _past_the_threshold(engine, user_id: int) -> None:
+    """850 of the user's 1,000 tokens spent today, then the budget step of their next message;
+    its alerts sent."""
+    from backend.config import get_settings
+    from backend.usage import budget_service
+    from tests.integration.test_budgets_alert_and_limits_hold import _spent_today
+
+    with unit_of_work(engine) as db:
+        _spent_today(db, user_id, tokens=850, cost="0.01")
+    with unit_of_work(engine) as db:
+        budget_service.check_budgets(db, get_settings(), user_id=user_id)
+    assert alerts.wait_idle(30)
