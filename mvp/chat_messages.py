@@ -75,8 +75,8 @@ def show_as_it_arrives(reply: Reply) -> None:
     """The reply while it streams, made safe like the stored message that replaces it (the model
     writes it, and a student's message can ask it for markup)."""
     slot, text = st.empty(), ""
-    for chunk in reply:
-        text += chunk
+    for chunk in reply:  # a draft the output guard stopped is taken back: the next one replaces it
+        text = conversation_service.after(text, chunk)
         slot.markdown(ui.safe_markdown(text))
 
 

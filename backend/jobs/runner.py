@@ -59,6 +59,20 @@ _released = threading.Event()
 _END = object()
 
 
+class _TakenBack(str):
+    """The type of `TAKEN_BACK` (an empty text of its own identity)."""
+
+
+#: Streamed when the work withdraws what it streamed so far (`JobContext.take_back`): a reader
+#: starts its text again (`after`). Empty, so a reader that only joins chunks loses nothing.
+TAKEN_BACK: str = _TakenBack()
+
+
+def after(text: str, chunk: str) -> str:
+    """A reader's text once `chunk` arrives: joined, or started again at `TAKEN_BACK`."""
+    return "" if chunk is TAKEN_BACK else text + chunk
+
+
 class JobCancelled(AppError):
     level = "warning"
 
@@ -138,13 +152,24 @@ class JobContext:
         live.text += chunk
         live._chunks.put(chunk)
         if time.monotonic() - self._written >= STREAM_WRITE_SECONDS:
-            try:
-                with self.database(write=True) as db:
-                    job_service.set_progress(db, self.job_id, live.text, None)
-            except SQLAlchemyError as error:
-                logger.warning("A job's text so far was not written (%s).", type(error).__name__)
-            else:
-                self._written = time.monotonic()
+            self._write_text()
+
+    def take_back(self) -> None:
+        """Withdraw the text streamed so far (a draft the output guard stopped): readers start
+        their text again at `TAKEN_BACK`, and the row's copy is emptied at once."""
+        live = self._live
+        live.text = ""
+        live._chunks.put(TAKEN_BACK)
+        self._write_text()
+
+    def _write_text(self) -> None:
+        try:
+            with self.database(write=True) as db:
+                job_service.set_progress(db, self.job_id, self._live.text, None)
+        except SQLAlchemyError as error:
+            logger.warning("A job's text so far was not written (%s).", type(error).__name__)
+        else:
+            self._written = time.monotonic()
 
     @property
     def cancelled(self) -> bool:

@@ -21,6 +21,7 @@ leaves the reply to the next process the page reaches (`HANDED_ON`).
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import logging
 import threading
@@ -553,6 +554,16 @@ class Reply:
             pass
         return self.outcome
 
+    def read(self) -> str:
+        """The reply's text as the student reads it at its end (a stopped draft taken back)."""
+        return functools.reduce(after, self, "")
+
+
+def after(text: str, chunk: str) -> str:
+    """The student's text of a streaming reply once `chunk` arrives: a draft the output guard
+    stopped is taken back (`runner.TAKEN_BACK`), and the next try's words start it again."""
+    return runner.after(text, chunk)
+
 
 class _ReplyJob:
     """One claimed reply: the work of its "reply" job, generated on a worker and stored by it."""
@@ -684,6 +695,10 @@ class _ReplyJob:
                 raise GatewayError(ErrorCategory.malformed, detail="the reply stream ended early")
             self._log_leak(leaked, billed)
             self.withheld.append((guard.text, leaked))
+            # What the student already read of it goes (its lead-in: "The user is asking how I
+            # feel."), not kept before the next try's words (an attack, 2026-12-07).
+            if self.context is not None and guard.shown:
+                self.context.take_back()
             correction = SystemBlock(output_guard.correction(leaked).strip())
             system = [*ticket.system, correction]
         raise ReplyWithheld(

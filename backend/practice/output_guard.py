@@ -464,6 +464,11 @@ class StreamGuard:
         return "".join(self._parts)
 
     @property
+    def shown(self) -> bool:
+        """Whether any of the reply was released to be shown."""
+        return self._shown > 0
+
+    @property
     def quote(self) -> str | None:
         """The stretch of the reply that leaked, verbatim."""
         return None if self.leak_span is None else self.text[slice(*self.leak_span)]
