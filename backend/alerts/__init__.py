@@ -150,12 +150,13 @@ class Dispatcher:
                         .where(Event.category == CATEGORY, Event.created_at >= now - window)
                         .order_by(Event.created_at, Event.id)
                     ).all()
-                    if _repeats(alert, sent):
-                        return False
-                    db.add(_event(Severity.info, f"Alert sent: {alert.text}", alert))
-                if alert.group is not None:
+                    repeat = _repeats(alert, sent)
+                    if not repeat:
+                        db.add(_event(Severity.info, f"Alert sent: {alert.text}", alert))
+                if alert.group is not None:  # the group's last, as the database has it now (a
+                    # repeat had left this process's own memory behind: an attack, 2026-12-07)
                     self._last_here[alert.group] = alert.key
-                return True
+                return not repeat
             finally:
                 engine.dispose()
         except SQLAlchemyError as error:  # the database is down: remember here instead

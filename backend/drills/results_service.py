@@ -7,8 +7,8 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import select, union
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, exists, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from backend import access
 from backend.actor import UserRead
@@ -34,9 +34,8 @@ from backend.utils.formatting import Named, told_apart
 def section_results(db: Session, *, actor: UserRead | None, section_id: int) -> list[SkillResult]:
     """Per enrolled student and skill: attempts, hits, items tried and items hit (at their latest
     attempt, as the student's Drills list counts them), over the drill sets assigned to this
-    section and those of its teacher's given to no section now (a set taken back keeps its
-    attempts here; one taken back but still given to another section counts there only),
-    students without attempts listed with none."""
+    section and its teacher's others not given to another section the student is in (a set
+    taken back keeps its attempts here), students without attempts listed with none."""
     section = section_service.get_owned_section(db, actor, section_id)
     enrolled = db.execute(
         select(User.id, User.display_name, User.username)
@@ -48,15 +47,23 @@ def section_results(db: Session, *, actor: UserRead | None, section_id: int) -> 
     # one at 100% and one at 0%, had said nothing more: an attack, 2026-12-07).
     names = told_apart([Named(row.id, row.display_name, row.username) for row in enrolled])
     students = [(row.id, name) for row, name in zip(enrolled, names, strict=True)]
-    # Its teacher's sets given to no section now (taken back) keep their attempts here; a set
-    # given to another section only is that section's (a student in both had brought its
-    # attempts here, and a row of it for every student: an attack, 2026-12-07).
-    given_elsewhere = select(DrillAssignment.set_id).where(DrillAssignment.section_id != section_id)
-    sets = union(
-        select(DrillAssignment.set_id).where(DrillAssignment.section_id == section_id),
-        select(DrillSet.id).where(
-            DrillSet.owner_id == section.teacher_id, DrillSet.id.not_in(given_elsewhere)
-        ),
+    # Sets given to this section, and its teacher's others (one taken back keeps its attempts
+    # here) unless given to another section the student is in: that section's (a student in
+    # both had brought its attempts here: an attack, 2026-12-07; and one in this section only
+    # had lost them when the set was taken back from here but not from another: an attack on
+    # the fix).
+    other_section = aliased(Enrollment)
+    counted_elsewhere = exists().where(
+        DrillAssignment.set_id == DrillAttempt.set_id,
+        DrillAssignment.section_id != section_id,
+        other_section.section_id == DrillAssignment.section_id,
+        other_section.student_id == DrillAttempt.student_id,
+    )
+    given_here = select(DrillAssignment.set_id).where(DrillAssignment.section_id == section_id)
+    teachers = select(DrillSet.id).where(DrillSet.owner_id == section.teacher_id)
+    counted = or_(
+        DrillAttempt.set_id.in_(given_here),
+        and_(DrillAttempt.set_id.in_(teachers), ~counted_elsewhere),
     )
     attempts = db.execute(
         select(
@@ -68,7 +75,7 @@ def section_results(db: Session, *, actor: UserRead | None, section_id: int) -> 
         )
         .join(Enrollment, Enrollment.student_id == DrillAttempt.student_id)
         .outerjoin(DrillSetItem, DrillSetItem.id == DrillAttempt.set_item_id)
-        .where(Enrollment.section_id == section_id, DrillAttempt.set_id.in_(sets))
+        .where(Enrollment.section_id == section_id, counted)
         .order_by(DrillAttempt.created_at, DrillAttempt.id)
     ).all()
     cells: dict[tuple[int, DrillSkill], _Cell] = defaultdict(_Cell)

@@ -70,3 +70,35 @@ def test_two_students_of_one_name_are_told_apart_in_the_drill_results(db):
     rows = results_service.section_results(db, actor=teacher, section_id=section.id)
     names = [row.student_name for row in rows]
     assert len(set(names)) == 2, f"both rows are named alike: {names}"
+
+
+def test_a_set_taken_back_from_one_section_keeps_its_attempts_there_when_another_has_it(db):
+    """A teacher gives the set "Open questions" to both the Monday and the Thursday group. Eli
+    (Monday only) answers three of its items. The teacher takes the set back from the Monday
+    group (it stays with Thursday). The Monday group's Results lose Eli's three attempts: they
+    are counted "there only" (Thursday), where Eli is not enrolled, so they are counted nowhere.
+    Had the teacher taken the set back from both groups, Monday would still show them ("a set
+    taken back keeps its attempts here")."""
+    teacher = make_user(db, role=Role.teacher)
+    monday = make_section(db, teacher=teacher, name="Monday group")
+    thursday = make_section(db, teacher=teacher, name="Thursday group")
+    eli = make_user(db, username="eli", display_name="Eli")
+    enroll(db, section=monday, student=eli)
+    drill_set = drill_service.create_set(
+        db, actor=teacher, title="Open questions", skill=DrillSkill.open_question
+    )
+    keys = [item.key for item in bank_items(DrillSkill.open_question)[:5]]
+    drill_set = drill_service.add_bank_items(db, actor=teacher, set_id=drill_set.id, keys=keys)
+    for section in (monday, thursday):
+        drill_service.assign_set(db, actor=teacher, set_id=drill_set.id, section_id=section.id)
+    for item in drill_set.items[:3]:
+        attempt_service.answer_item(db, actor=eli, set_id=drill_set.id, item_id=item.id, reply=OPEN)
+    before = results_service.section_results(db, actor=teacher, section_id=monday.id)
+    assert [(row.student_name, row.attempts) for row in before] == [("Eli", 3)]
+
+    drill_service.unassign_set(db, actor=teacher, set_id=drill_set.id, section_id=monday.id)
+    after = results_service.section_results(db, actor=teacher, section_id=monday.id)
+    assert [(row.student_name, row.attempts) for row in after] == [("Eli", 3)], (
+        "after the set was taken back from the Monday group (still given to Thursday), "
+        f"Monday's results show {[(row.student_name, row.attempts) for row in after]}"
+    )

@@ -284,3 +284,58 @@ def _past_the_threshold(engine, user_id: int) -> None:
     with unit_of_work(engine) as db:
         budget_service.check_budgets(db, get_settings(), user_id=user_id)
     assert alerts.wait_idle(30)
+
+
+REDIS_DOWN = "redis://127.0.0.1:1/0"
+
+
+class _Process:
+    """One app process as far as alerts go: its own readiness watch and its own dispatcher
+    (`get_dispatcher` is one per process; two in one test process would share it)."""
+
+    def __init__(self, monkeypatch) -> None:
+        from backend.monitoring import watch
+
+        self.dispatcher = alerts.Dispatcher()
+        self.watch = watch.ReadinessWatch()
+        self._monkeypatch = monkeypatch
+
+    def check(self) -> bool:
+        self._monkeypatch.setattr(alerts, "get_dispatcher", lambda: self.dispatcher)
+        ready = self.watch.check().ready
+        assert self.dispatcher.wait_idle(30)
+        return ready
+
+
+def test_a_short_database_outage_seen_by_one_process_alerts_after_the_other_sent_back(
+    alerting, webhook, sqlite_url, monkeypatch
+):
+    """compose runs two app processes, each with its readiness watch. At 10:00 Redis stops
+    answering: process A sends "Not ready" (claimed in the database), B finds it sent. At 10:05
+    Redis is back; B notices first and sends "Ready again", A finds it sent. At 10:30 the
+    database stops answering for 20 seconds, between two of B's checks: only A notices. A sends
+    nothing - its memory says "red" is the readiness group's last alert, because a claim that
+    found B's "Ready again" in the database never updated that memory - and when the database
+    is back, A's "Ready again" is taken for a repeat of B's. The operator hears nothing of the
+    database outage (one process alone would have sent both)."""
+    a, b = _Process(monkeypatch), _Process(monkeypatch)
+    assert a.check() and b.check()
+
+    alerting(redis_url=REDIS_DOWN)  # 10:00, Redis down
+    assert not a.check()
+    assert not b.check()
+    alerting(redis_url=None)  # 10:05, Redis back: B notices first
+    assert b.check()
+    assert a.check()
+    assert [text[:11] for text in webhook.texts()] == ["Not ready. ", "Ready again"]
+
+    alerting(database_url=UNREACHABLE_DATABASE)  # 10:30, the database down for 20 s
+    assert not a.check()  # only A checks while it is down
+    alerting(database_url=sqlite_url)
+    assert a.check()
+    assert b.check()  # B never saw it
+
+    said = [text[:11] for text in webhook.texts()]
+    assert said == ["Not ready. ", "Ready again"] * 2, (
+        f"a Redis outage, then a database outage seen by one process: the operator was told {said}"
+    )
