@@ -163,13 +163,13 @@ def main() -> None:
         front = front_pages(login_screen, "Log in")
         st.navigation(front, position="hidden")
         st.switch_page(front[0])
-    if get_settings().demo_mode:  # a student is told no model nor cost, as in their chat
+    if get_settings().demo_mode:  # model and cost for staff only, as students see neither
         viewer = auth.current_user()
         st.info(
-            "**Demo mode**: the clients answer with short sample replies."
-            if viewer is not None and viewer.role == Role.student
-            else "**Demo mode**: no Anthropic API key is set, so clients answer with short local "
-            "replies (model `demo`, no cost).",
+            "**Demo mode**: no Anthropic API key is set, so clients answer with short local "
+            "replies (model `demo`, no cost)."
+            if viewer is not None and viewer.role != Role.student
+            else "**Demo mode**: the clients answer with short sample replies.",
             icon=":material/science:",
         )
     user = auth.refresh_user()

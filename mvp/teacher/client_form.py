@@ -15,11 +15,13 @@ from backend.models.enums import CommunicationStyle, Difficulty
 from mvp import auth, store, ui
 from mvp.teacher.client_fields import manner_fields, story_fields, who_fields
 from mvp.teacher.client_principles import (
+    draft_principle,
     forget_waiting,
     principle_fields,
     principles_in_form,
     set_principles,
 )
+from mvp.teacher.shared import PRINCIPLE_DRAFT_KEY
 
 safe = ui.safe_markdown  # every piece of text a person wrote goes through it
 
@@ -64,13 +66,27 @@ def keeps_unsaved() -> bool:
     state = st.session_state
     if state.get(FORM_TARGET) is None:
         return False
-    name = safe(str(state.get("client_name") or "the new client"))
+    name = safe(form_name())
     ui.flash(
         f"The form is open for {name}, and anything typed there is not saved: press Save or "
         "Cancel first, then open another client.",
         "warning",
     )
     return True
+
+
+def form_name() -> str:
+    """The name of the client the open form holds, also while its widgets are forgotten (on
+    another page: it had read "the new client" then)."""
+    state = st.session_state
+    kept = state.get(FORM_SENT) or state.get(FORM_FILLED) or {}
+    return str(state.get("client_name") or kept.get("name") or "the new client")
+
+
+def sent_typing() -> bool:
+    """Whether the open form holds values the teacher sent and did not save (a refused Save, a
+    principle added); typing never sent is lost once another page was open."""
+    return FORM_SENT in st.session_state
 
 
 def edit_client(actor: UserRead, client_id: int) -> None:
@@ -171,6 +187,30 @@ def keep_form_filled(actor: UserRead, target: str | int) -> None:
         with store.transaction() as db:
             existing = client_service.get_client(db, actor=actor, client_id=int(target))
     _fill_form(existing)
+
+
+def principle_from_check(actor: UserRead) -> bool:
+    """The finding's client in the form, its draft principle added to what the form holds (a
+    refused edit had been replaced unsaid: an attack, 2026-12-07)."""
+    draft = st.session_state.get(PRINCIPLE_DRAFT_KEY)
+    if draft is None:
+        return False
+    client_id, text = draft
+    if (target := st.session_state.get(FORM_TARGET)) == client_id:
+        keep_form_filled(actor, client_id)
+    elif target is not None and sent_typing():  # waits (an attack on the fix, 2026-12-07)
+        st.warning(
+            f"The form holds changes to {safe(form_name())} that are not saved: press Save or "
+            "Cancel, and the check's principle goes into its own client's form.",
+            icon=":material/warning:",
+        )
+        return False
+    else:
+        with store.transaction() as db:
+            client = client_service.get_client(db, actor=actor, client_id=client_id)
+        open_form(client_id, client)
+    st.session_state.pop(PRINCIPLE_DRAFT_KEY)
+    return draft_principle(text)
 
 
 def client_form(actor: UserRead, target: str | int) -> None:

@@ -23,11 +23,9 @@ from mvp.teacher.client_form import (
     close_form,
     copy_client,
     edit_client,
-    keep_form_filled,
-    keeps_unsaved,
     open_form,
+    principle_from_check,
 )
-from mvp.teacher.client_principles import draft_principle
 
 actor = auth.require_role(Role.teacher, Role.admin)
 safe = ui.safe_markdown  # every piece of text a person wrote goes through it
@@ -229,26 +227,8 @@ def share_clients(clients: list[ClientRead]) -> None:
                 st.rerun()
 
 
-def _principle_from_check() -> bool:
-    """The finding's client in the form, its draft principle added to what the form holds (a
-    refused edit had been replaced unsaid: an attack, 2026-12-07)."""
-    draft = st.session_state.pop(shared.PRINCIPLE_DRAFT_KEY, None)
-    if draft is None:
-        return False
-    client_id, text = draft
-    if st.session_state.get(FORM_TARGET) == client_id:
-        keep_form_filled(actor, client_id)
-    elif keeps_unsaved():  # another's typing is never replaced
-        return False
-    else:
-        with store.transaction() as db:
-            client = client_service.get_client(db, actor=actor, client_id=client_id)
-        open_form(client_id, client)
-    return draft_principle(text)
-
-
 def clients_page() -> None:
-    drafted = _principle_from_check()
+    drafted = principle_from_check(actor)
     show_archived = ui.sticky(st.toggle, "Show archived clients", key="show_archived")
     with store.transaction() as db:  # the list and its feedback, in one read
         every = client_service.list_clients(db, actor=actor, include_archived=True)

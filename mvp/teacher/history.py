@@ -86,8 +86,9 @@ def history_page() -> None:
             f"The list and its export hold the newest {len(rows)} of {metrics.conversations} "
             "conversations: narrow the filters to see the others."
         )
-    conversations_table(rows, feedback)
-    transcripts(rows, feedback)
+    students = history_service.students_named_apart(rows)
+    conversations_table(rows, feedback, students)
+    transcripts(rows, feedback, students)
 
 
 def figures(metrics: history_service.HistoryMetrics) -> None:
@@ -119,8 +120,9 @@ def figures(metrics: history_service.HistoryMetrics) -> None:
 def conversations_table(
     rows: list[history_service.ConversationRow],
     feedback: dict[int, rating_service.SessionRatingSummary],
+    students: dict[int, str],
 ) -> None:
-    students = history_service.students_named_apart(rows)
+    """The conversations, one row each (`students`: each person's name as told apart)."""
     ui.table(
         [
             {
@@ -157,6 +159,7 @@ def conversations_table(
 def transcripts(
     rows: list[history_service.ConversationRow],
     feedback: dict[int, rating_service.SessionRatingSummary],
+    students: dict[int, str],
 ) -> None:
     """One expander per conversation; its transcript is read only while it is open."""
     st.markdown("##### Transcripts")
@@ -165,7 +168,7 @@ def transcripts(
     for row in rows[:SHOWN_TRANSCRIPTS]:
         label = (
             f"{format_time(row.started_at)} · {safe(row.client_name)} with "
-            f"{safe(row.user_name)} · "
+            f"{safe(students[row.user_id])} · "
             f"{row.status.value} · {plural(row.message_count, 'message')} · "
             f"{cost_with_unpriced(row.cost, row.unpriced_replies)}"
             + (f" · :violet-badge[{row.branch_label}]" if row.branch_label else "")

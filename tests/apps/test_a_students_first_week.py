@@ -180,3 +180,18 @@ def test_a_student_in_demo_mode_is_not_told_the_model_and_the_cost(app, app_db):
     assert "model `demo`" not in page and "no cost" not in page, [
         text for text in texts(at, "info") if "Demo mode" in text
     ]
+
+
+def test_the_student_sign_up_screen_in_demo_mode_names_no_model_or_cost(app, app_db, teacher):
+    """A student opens the app to sign up with their teacher's join code (the log-in screen,
+    "Your teacher gives you a join code for your section"). In demo mode the banner above it
+    reads "no Anthropic API key is set, so clients answer with short local replies (model
+    `demo`, no cost)": the fix tells students only that "the clients answer with short sample
+    replies", but only once they are logged in - the screen students sign up on still names
+    the model and the cost."""
+    at = app.run()
+    assert_clean(at)
+    assert "join code" in everything(at)
+    banner = [text for text in texts(at, "info") if "Demo mode" in text]
+    assert banner, texts(at, "info")
+    assert "model `demo`" not in banner[0] and "no cost" not in banner[0], banner[0]

@@ -176,3 +176,26 @@ def test_two_students_of_one_name_are_told_apart_in_the_history_table(app, app_d
     assert_clean(at)
     students = sorted(at.dataframe[0].value["Student"])
     assert students == ["Dana", "Dana", "Sam Lee (samlee1)", "Sam Lee (samlee2)"], students
+
+
+def test_two_students_of_one_name_are_told_apart_in_historys_transcripts(app, app_db, teacher):
+    """Two students named "Sam Lee" practise Alex. History's table now says "Sam Lee
+    (samlee1)" and "Sam Lee (samlee2)", but the transcripts under it, where the teacher opens a
+    conversation to read it, are both labelled "... Alex Rivera with Sam Lee ...": which Sam
+    said what is not told, the table's fix stops at the table."""
+    with unit_of_work(app_db) as db:
+        client = make_client(db, teacher=teacher, name="Alex Rivera")
+        section = make_section(db, teacher=teacher, name="Skills 101")
+        make_assignment(db, teacher=teacher, section=section, clients=[client])
+        for username in ("samlee1", "samlee2"):
+            sam = make_user(db, username=username, display_name="Sam Lee")
+            enroll(db, section=section, student=sam)
+            session_service.create_session(db, actor=sam, client_id=client.id)
+    at = open_page(teacher_app(app), "History & metrics")
+    assert_clean(at)
+    assert sorted(at.dataframe[0].value["Student"]) == ["Sam Lee (samlee1)", "Sam Lee (samlee2)"]
+    labels = [expander.label for expander in at.expander]
+    sams = [label for label in labels if "Sam Lee" in label]
+    assert len(sams) == 2 and len(set(sams)) == 2, (
+        f"the two Sam Lees' transcripts are labelled alike: {sams}"
+    )

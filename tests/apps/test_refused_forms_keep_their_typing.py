@@ -189,3 +189,72 @@ def test_a_refused_review_names_a_codes_problem_as_the_editor_does(app, app_db, 
     assert "codes:" not in refusal and repr(pair[0].value) not in refusal, (
         f"the refusal speaks the tool's field names and the code's key: {refusal[:300]}"
     )
+
+
+def _principles(at) -> list[str]:
+    return [
+        box.value for box in at.text_input if box.key and box.key.startswith("client_principle_")
+    ]
+
+
+def test_a_principle_from_another_clients_check_is_not_dropped_unsaid(
+    app, app_db, teacher, app_api
+):
+    """The teacher pressed Edit on Bailey's card and typed nothing. They run Alex's client check
+    and press "Make this a principle" on a finding. Back on Clients: Bailey's form, no principle,
+    no word - the draft is gone (the check's way into the form refuses any open form, even an
+    untouched one, and its warning is a flash, shown only at the next click). At that next click
+    the warning reads "The form is open for the new client, and anything typed there is not
+    saved": it is Bailey's form, and nothing was typed (the form's widgets were forgotten on the
+    check page, so the name is read as empty)."""
+    alex = add_client(app_db, teacher, name="Alex Rivera")
+    bailey = add_client(app_db, teacher, name="Bailey Chen")
+    misbehave(app_api, when_student_says="Are you an AI", reply=AI_REPLY)
+    judge_answers(app_api, passing_judgement())
+    at = teacher_app(app)
+    at.button(key=f"edit_client_{bailey.id}").click().run()
+    assert at.text_input(key="client_name").value == "Bailey Chen"
+
+    at = run_check(check_from_card(at, alex.id))
+    buttons = [b for b in at.button if b.key and b.key.startswith("principle_")]
+    assert buttons, "the check found nothing to make a principle of"
+    buttons[0].click().run()
+    assert_clean(at)
+    assert "Clients" in texts(at, "title")
+    drafted = any(text.startswith("Avoid replies like") for text in _principles(at))
+    warned = [text for text in texts(at, "warning") if "Bailey" in text]
+    shown = (at.text_input(key="client_name").value, _principles(at), texts(at, "warning"))
+    at.run()  # the teacher's next click
+    later = [text for text in texts(at, "warning") if "form is open" in text]
+    assert drafted or warned, (
+        f"the check's principle vanished without a word: the page shows {shown!r}; at the next "
+        f"click it says {later!r}"
+    )
+
+
+def test_a_principle_from_another_clients_check_waits_for_a_refused_edit_to_be_saved_or_cancelled(
+    app, app_db, teacher, app_api
+):
+    """The other side of it: Bailey's form holds a refused edit (sent, not saved). The principle
+    from Alex's check waits, said at once and naming Bailey; after Cancel it goes into Alex's
+    form. (An attack on the day's fixes, 2026-12-07.)"""
+    alex = add_client(app_db, teacher, name="Alex Rivera")
+    bailey = add_client(app_db, teacher, name="Bailey Chen", occupation="Barista")
+    misbehave(app_api, when_student_says="Are you an AI", reply=AI_REPLY)
+    judge_answers(app_api, passing_judgement())
+    at = teacher_app(app)
+    at.button(key=f"edit_client_{bailey.id}").click().run()
+    at.text_input(key="client_occupation").input("Head barista")
+    at.multiselect(key="client_personality_traits").set_value([])
+    at.button(key="save_client").click().run()
+    assert "Choose between 2 and 5 personality traits." in everything(at)
+
+    at = run_check(check_from_card(at, alex.id))
+    [button, *_] = [b for b in at.button if b.key and b.key.startswith("principle_")]
+    button.click().run()
+    assert_clean(at)
+    assert any("Bailey Chen" in text and "not saved" in text for text in texts(at, "warning"))
+    assert at.text_input(key="client_occupation").value == "Head barista"
+    at.button(key="cancel_client").click().run()
+    assert at.text_input(key="client_name").value == "Alex Rivera"
+    assert any(text.startswith("Avoid replies like") for text in _principles(at))
