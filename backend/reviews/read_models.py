@@ -15,6 +15,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, model_validator
 
 from backend.models.review import ReviewSource, ReviewStatus
+from backend.utils.formatting import Named, told_apart
 
 # Every text of an answer is bounded like the teacher's form (a review is read, not a book).
 TEXT_MAX = 600
@@ -227,3 +228,28 @@ class RubricRead(BaseModel):
     @property
     def builtin(self) -> bool:
         return self.owner_id is None
+
+
+def rubric_labels(
+    rubrics: list[RubricRead], viewer_id: int, *, versions: bool = False
+) -> dict[int, str]:
+    """Each rubric as pickers and the Rubrics page name it: whose it is ("built-in", "yours",
+    "another teacher's": an admin had read a teacher's rubric called "yours"), with its version,
+    and two of one name told apart by "#id" (two copies had read alike: an attack, 2026-12-07)."""
+
+    def whose(rubric: RubricRead) -> str:
+        owner = (
+            "built-in"
+            if rubric.builtin
+            else "yours"
+            if rubric.owner_id == viewer_id
+            else "another teacher's"
+        )
+        return f"{owner}, version {rubric.version}" if versions else owner
+
+    labels = told_apart([Named(r.id, r.name, whose(r)) for r in rubrics])
+    named = {r.name for r in rubrics if sum(o.name == r.name for o in rubrics) > 1}
+    return {
+        rubric.id: label if rubric.name in named else f"{label} ({whose(rubric)})"
+        for rubric, label in zip(rubrics, labels, strict=True)
+    }

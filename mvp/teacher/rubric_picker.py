@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 
 import streamlit as st
 
-from backend.reviews.read_models import RubricRead
+from backend.reviews.read_models import RubricRead, rubric_labels
 from mvp import auth
 
 #: The picker's value for "the default rubric" (a rubric id is never 0). Not None: a select box
@@ -31,9 +31,13 @@ def rubric_picker(
 ) -> None:
     """A rubric chosen from the default (`default_label`) first, then the built-in rubrics and the
     teacher's own; saved by `on_change` (which reads `chosen_rubric(key)`) as soon as chosen."""
-    choices: dict[int, str] = {DEFAULT_RUBRIC: default_label}
-    for rubric in rubrics:
-        choices[rubric.id] = f"{rubric.name} ({'built-in' if rubric.builtin else 'yours'})"
+    viewer = auth.current_user()
+    choices: dict[int, str] = {
+        DEFAULT_RUBRIC: default_label,
+        **rubric_labels(list(rubrics), viewer.id if viewer else 0),
+    }
+    if current and current not in choices:  # an admin's, say: shown, not lost at a touch
+        choices[current] = "A rubric someone else chose for it (not yours to open)"
     shown = current or DEFAULT_RUBRIC
     if st.session_state.get(key, shown) not in choices:
         st.session_state.pop(key, None)

@@ -8,7 +8,7 @@ import streamlit as st
 
 from backend.models.enums import Role
 from backend.reviews import rubric_service
-from backend.reviews.read_models import RubricRead
+from backend.reviews.read_models import rubric_labels
 from backend.reviews.rubric_schema import (
     RubricDefinition,
 )
@@ -20,11 +20,6 @@ safe = ui.safe_markdown  # every piece of text a person wrote goes through it
 
 RUBRIC_KEY = "rubric_id"
 KINDS = ["question", "reflection", "other"]
-
-
-def _label(rubric: RubricRead) -> str:
-    owner = "built-in" if rubric.builtin else "yours"
-    return f"{rubric.name} ({owner}, version {rubric.version})"
 
 
 # Callbacks --------------------------------------------------------------------------------------
@@ -77,7 +72,7 @@ def rubrics_page() -> None:
         )
     if not rubrics:
         return
-    labels = {rubric.id: _label(rubric) for rubric in rubrics}
+    labels = rubric_labels(rubrics, actor.id, versions=True)
     if st.session_state.get(f"_kept_{RUBRIC_KEY}") not in labels:
         st.session_state.pop(f"_kept_{RUBRIC_KEY}", None)
         st.session_state.pop(RUBRIC_KEY, None)
