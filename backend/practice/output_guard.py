@@ -23,18 +23,27 @@ become digits ("twelve" and "12" match). Two rules for what the client must not 
 A third rule ends the role wherever a reply leaves it, stopped and asked again like a leak. By
 position and form, never by a word a client may say of its own life:
 
-- `_said_of_itself`: "I'm", "I am", "Being" or an "As" that opens a clause, then a program's
-  name ("an AI", "a bot", "a computer program"), an assistant's ("Claude", "ChatGPT"), the
-  counselor's ("your counselor") or a simulated client's; "I'm playing <the client's own
-  name>"; "As <its own or an assistant's name>," ("As Alex, I'd say"). Not an echo, a denial,
-  a quotation, an object ("treats me as a chatbot") or a job ("an AI trainer").
-- `_steps_out`, at once: "OOC", "step out of character"; "out of character", "break
-  character" or "outside the role-play" heading a sentence or bracket as a label or after
-  "Speaking", "Let me", ... ("*Out of character:*", "(Speaking outside the role-play", "Let me
-  break character"), not in a client's sentence ("if you break character"); a line after the
-  first headed by a transcript's speaker ("Student:"): the model writing the student's turn;
-  "Claude here", "This is Claude speaking"; a program's rules ("My instructions say",
-  "Anthropic's guidelines don't"); a coach's "feedback on your questions".
+- `_said_of_itself`: "I'm", "I am", "Being" or an "As" (or "Speaking as") that opens a clause,
+  then a program's name ("an AI", "the AI", "a chatbot"), an assistant's ("Claude",
+  "ChatGPT"), the counselor's ("your counselor") or a simulated client's; "I'm playing <the
+  client's own name>", "simulation of <it>"; "As <its own or an assistant's name>," ("As
+  Alex, I'd say"). Not an echo (reported speech too: "it goes, as an AI, I can't"), a denial,
+  a quotation, an object ("treats me as a chatbot") or a job ("an AI trainer"). "A bot", "a
+  computer program" and "a (the) simulated client" only where the clause ends right after
+  ("I'm just a bot, so"): a client is "just a bot on the phones" or "a simulated client for
+  the college" (an actor).
+- `_steps_out`, at once: "Claude here." (a full stop, "!" or the end after: "Claude here, my
+  cat" is a pet), "This is Claude speaking"; a program's rules ("Anthropic's guidelines
+  don't", "my system prompt"; not "My instructions say", a nurse's); a coach's "feedback on
+  your questions".
+- `_aside`: "OOC", "out of character", "break character", "step out of character", "outside
+  (pause) the role-play" heading a sentence, line or bracket with a colon after (for an
+  action or a lead, after a few words like "for a moment"), as a stage direction ("*breaks
+  character*") or after "Let me"; not in a client's sentence ("my students step out of
+  character", "OOC is what my group types").
+- `_speaker_label`: a transcript written by the model: a line after the first headed
+  "Student:" or "User:", or one headed "Client:", "Assistant:" or the client's name after a
+  line headed by another speaker; not a document the first line introduces ("his report:").
 
 A reply is read as it streams; the guard holds back the words that could still turn out to be the
 start of a leak (the last `run_words` - 1 words, every key word still inside its fact's window and
@@ -87,49 +96,85 @@ def _phrases(*texts: str) -> tuple[tuple[str, ...], ...]:
 AI_NAMES = _phrases(
     "an AI", "an A.I.", "an artificial intelligence", "a language model", "a large language model",
     "a chatbot", "an AI assistant", "an AI language model", "an LLM", "a bot", "a computer program",
+    "the AI",
 )  # fmt: skip
 #: The role-play's other parts, said of itself: the counselor's voice or a simulated client.
 ROLE_NAMES = _phrases(
     "your counselor", "your counsellor", "your therapist", "a simulated client",
-    "your simulated client",
+    "your simulated client", "the simulated client",
 )  # fmt: skip
+#: Names a client says of its own life with more words after ("at work I'm just a bot on the
+#: phones", "I'm a bot to them", "I'm a simulated client for the counseling program", an
+#: actor's job): said of itself only where the clause ends right after them (a comma, a full
+#: stop, a dash, a colon, "so"): "I'm just a bot, so I don't have feelings" (an attack,
+#: 2026-12-07).
+CLAUSE_NAMES = _phrases("a bot", "a computer program", "a simulated client", "the simulated client")
+CLAUSE_ENDS = frozenset(",;:.!?…—–")
+#: A profile with "simulated" (a standardized-patient actor's) may name its own job so.
+SIMULATED = _form_set("simulated")
+#: "<Claude's> simulation of <the client's own name>": no client's words.
+SIMULATING = _form_set("simulation portrayal")
 #: Assistants' own names: "I'm Claude", "As ChatGPT, ...", "Claude here." (not the client's).
 ASSISTANTS = _form_set("Claude ChatGPT")
 #: After "an AI " a word that goes on as a program, not as a job ("an AI trainer"): these, a
 #: word that says nothing ("I", "so", "that"), or a verb's "-ing"/"-ed" form ("an AI playing").
 PROGRAM_WORDS = _form_set("assistant model chatbot bot program system")
-#: Role-play markers that leave the role wherever they stand.
-STEPPING_OUT = _phrases("step out of character", "stepping out of character", "OOC")
-#: Markers that leave the role when they head a sentence, a line or a bracket as a label (a
-#: colon after) or after `ASIDE_LEADS`: "*Out of character:* ...", "(Speaking outside the
-#: role-play ...)", "Let me break character". A client says them too: "if you break character",
-#: "(out of character for me, I know)", "Breaking character gets you fired".
+#: Role-play markers, which leave the role only as an aside: heading a sentence, a line or a
+#: bracket with a colon after ("*Out of character:* ...", "OOC: ...") or after a few words of
+#: `ASIDE_FILL` ("(Speaking outside the role-play for a moment: ...", "Pausing the role-play
+#: for a moment: ..."; an action or a lead only, `ASIDE_ACTIONS`), as a stage direction
+#: ("*breaks character*") or after "Let me". A client says them too: "if you break
+#: character", "(out of character for me, I know)", "Breaking character gets you fired", a
+#: drama teacher's "my students step out of character", "Stepping out of character is the
+#: first thing I teach them", a gamer's "OOC is what my group types" (an attack, 2026-12-07).
 ASIDE_MARKERS = _phrases(
     "out of character", "break character", "outside the role-play", "out of the role-play",
-    "outside the roleplay", "out of the roleplay",
+    "outside the roleplay", "out of the roleplay", "step out of character", "OOC",
+    "pause the role-play", "pause the roleplay",
 )  # fmt: skip
+#: Markers that do something (break, step out, pause) may wait a few words for their colon.
+ASIDE_ACTIONS = _phrases("break character", "step out of character", "pause the role-play")
 ASIDE_LEADS = _phrases("speaking", "stepping", "going", "briefly", "let me")
-#: Rules that govern a program, by their owner: "My instructions say", "Anthropic's guidelines
-#: don't let me" (a client's own rules have another owner: "the doctor's instructions").
-RULES_OWNERS = _form_set("my Anthropic OpenAI")
+ASIDE_NOW = _phrases("let me")  # a lead that needs no colon: "Let me break character"
+ASIDE_FILL = _form_set(
+    "for a moment second sec bit minute here briefly quickly now just real quick"
+)
+ASIDE_WORDS = 4  # at most this many of them ("Breaking character at work: never" is a client's)
+#: Rules that govern a program, by their owner: "Anthropic's guidelines don't let me". Not
+#: "my": a nurse's "My instructions say no more than two pills", a veteran's "My programming
+#: says never cry", a call-centre agent's "My prompt says 'Thank you for calling'" (an attack,
+#: 2026-12-07); "my system prompt" is a program's only.
+RULES_OWNERS = _form_set("Anthropic OpenAI")
 RULES = _form_set("instructions guidelines prompt programming")
 RULES_SAY = _form_set("say says tell tells told don't won't doesn't")
+SYSTEM_PROMPT = ("my", "system", "prompt")
 #: A coach's offer on the student's technique: "feedback on your questions".
 COACHING = _phrases("feedback on your", "tips on your", "pointers on your")
 TECHNIQUE = _form_set(
     "questions question reflections reflection technique skills responses approach listening "
     "interviewing counseling counselling"
 )
-#: Who speaks in a transcript: a line headed "Student:" after the reply's first line is the
-#: model writing the student's next turn (the guide's examples are written so).
-SPEAKERS = _form_set("student client counselor counsellor therapist")
+#: Who speaks in a transcript. A line after the first headed "Student:" or "User:" is the model
+#: writing the student's next turn (the guide's examples are written so), unless the reply's
+#: first line introduces it with a colon ("The school emailed his report:\nStudent: Jamie");
+#: a line headed "Client:", "Assistant:" or the client's own name is the model's script only
+#: after a line headed by one of `SPEAKERS` (old therapy notes read out: "Therapist: What did
+#: you feel?\nMe: Nothing." are the client's) (an attack, 2026-12-07).
+ASKERS = _form_set("student user")
+SPEAKERS = _form_set("student user counselor counsellor therapist")
+ANSWERERS = _form_set("client assistant")
 #: A role played, in its own name: "I'm playing Alex", "As Alex, I'd say".
 PLAYING = _form_set("playing portraying roleplaying")
 #: An assistant introducing itself: "Claude here.", "This is Claude speaking."
 INTRODUCING = _form_set("here speaking")
 THIS_IS = _phrases("this is")[0]
 MAKERS = _form_set("made created trained developed built designed")
+#: After "the AI " a verb that reports it: "As the AI said, I should rest" (a client's chatbot).
+REPORTING = _form_set(
+    "said says told tells suggested suggests put wrote writes explained recommended keeps kept"
+)
 _SUBJECTS = _form_set("I'm as being")
+SPEAKING = _phrases("speaking")[0][0]
 _GAP = _form_set("just only actually simply merely really, of course in fact")
 SUBJECT_GAP = 2  # words of `_GAP` that may stand between the subject and what it says it is
 #: The most words a saying of `_said_of_itself` or `_steps_out` spans ("I am just really a large
@@ -137,7 +182,8 @@ SUBJECT_GAP = 2  # words of `_GAP` that may stand between the subject and what i
 LONGEST_SAYING = 2 + SUBJECT_GAP + max(len(name) for name in (*AI_NAMES, *ROLE_NAMES))
 _ECHOING = _form_set(
     "think thought what call called say said ask asked mean if whether pretend assume suspect "
-    "accuse accused tell telling keep keeps"
+    "accuse accused tell telling keep keeps go goes went write writes wrote reply replies "
+    "replied answer answers answered respond responds responded type types typed"
 )
 _LIKENING = _form_set("feel felt sound seem look")  # "I feel like I'm just a chatbot"
 _CLAUSE_GOES_ON = frozenset(" \t\n,;-–—(")
@@ -159,15 +205,19 @@ def _opens(gap: str, kind: frozenset[str] = _OPENS_CLAUSE) -> bool:
 
 
 def _subject_before(before: tuple[str, ...], gaps: Sequence[str]) -> int | None:
-    """Where "I'm", "I am", "Being" or an "As" that opens a clause stands at the end of
-    `before`, with at most `SUBJECT_GAP` words of `_GAP` after it (`gaps`: the text before each
-    word). "As" within a clause is no subject: "treats me as a chatbot", "as useful as a bot"."""
+    """Where "I'm", "I am", "Being" or an "As" (or "Speaking as") that opens a clause stands at
+    the end of `before`, with at most `SUBJECT_GAP` words of `_GAP` after it (`gaps`: the text
+    before each word). "As" within a clause is no subject: "treats me as a chatbot", "as useful
+    as a bot"."""
     for gap in range(min(SUBJECT_GAP, len(before)) + 1):
         head, between = before[: len(before) - gap], before[len(before) - gap :]
         if any(word not in _GAP for word in between) or not head:
             return None
         if head[-1] in _SUBJECTS:
             if head[-1] == "as" and not _opens(gaps[len(head) - 1]):
+                speaking = len(head) - 2  # "Speaking as the AI here:"
+                if speaking >= 0 and head[speaking] == SPEAKING and _opens(gaps[speaking]):
+                    return speaking
                 return None
             return len(head) - 1
         if head[-2:] == ("i", "am"):
@@ -190,12 +240,17 @@ def _echoed(forms: tuple[str, ...], subject: int, gaps: Sequence[str]) -> bool:
 
 
 def _said_of_itself(
-    forms: tuple[str, ...], gaps: Sequence[str], after: str, name: frozenset[str] = frozenset()
+    forms: tuple[str, ...],
+    gaps: Sequence[str],
+    after: str,
+    name: frozenset[str] = frozenset(),
+    own: frozenset[str] = frozenset(),
 ) -> int | None:
     """Where a saying that ends `forms` and names the client a program or another part of the
     role-play starts, or None (`gaps`: the text before each word; `after`: the character after
     the last; `name`: the normal forms of the client's own name, which it may say: "I'm
-    Claude"). What follows may still clear it (a job: "an AI trainer"; an echo's "?")."""
+    Claude"; `own`: its profile's, an actor's "simulated client"). What follows may still clear
+    it (a job: "an AI trainer"; an echo's "?"; any word but "so" after `CLAUSE_NAMES`)."""
     if forms[-2:] == ("by", "anthropic") and forms[-3:-2] and forms[-3] in MAKERS:
         maker = len(forms) - 3
         said = [i for i in range(max(maker - 4, 0), maker) if forms[i] in ("i", "i'm")]
@@ -209,8 +264,10 @@ def _said_of_itself(
         return _subject_of(forms, gaps, len(forms) - 1, as_too=False)
     if forms[-1] in name and forms[-2:-1] and forms[-2] in PLAYING:  # "I'm playing Alex"
         return _subject_of(forms, gaps, len(forms) - 2)
+    if forms[-1] in name and len(forms) > 2 and forms[-3] in SIMULATING and forms[-2] == "of":
+        return len(forms) - 3  # "I'm Claude's simulation of Alex"
     for said_name in (*AI_NAMES, *ROLE_NAMES):
-        if forms[-len(said_name) :] == said_name:
+        if forms[-len(said_name) :] == said_name and not (SIMULATED & set(said_name) & own):
             return _subject_of(forms, gaps, len(forms) - len(said_name))
     return None
 
@@ -229,48 +286,68 @@ def _subject_of(
 def _steps_out(
     tail: Sequence[Word], gaps: Sequence[str], ahead: str, own: frozenset[str]
 ) -> int | None:
-    """Where a saying that ends `tail` and leaves the role at once starts, or None: a marker
-    of stepping out, an aside headed by one, a transcript's speaker label on a new line, an
+    """Where a saying that ends `tail` and leaves the role at once starts, or None: an
     assistant introducing itself, a program's rules, a coach's offer (`ahead`: the few
     characters after the last word; `own`: the normal forms of the client's profile: a client
-    working at Anthropic may name its rules)."""
+    working at Anthropic may name its rules). Asides and speaker labels: `_aside`,
+    `_speaker_label`."""
     forms = tuple(word.form for word in tail)
-    for marker in STEPPING_OUT:
-        if forms[-len(marker) :] == marker:
-            return len(forms) - len(marker)
-    for marker in ASIDE_MARKERS:
-        if forms[-len(marker) :] != marker:
-            continue
-        first = len(forms) - len(marker)
-        lead = next(
-            (len(lead) for lead in ASIDE_LEADS if forms[first - len(lead) : first] == lead), 0
-        )
-        first -= lead
-        if _opens(gaps[first], _OPENS_SENTENCE) and (lead or ahead.startswith(":")):
-            return first
-    _, new_line, line_head = gaps[-1].rpartition("\n")
-    if (
-        forms[-1] in SPEAKERS
-        and len(forms) > 1
-        and new_line
-        and set(line_head) <= _LINE_HEAD
-        and ahead.lstrip("*_").startswith(":")
-    ):
-        return len(forms) - 1
     said = len(forms) - 2
     if forms[-1] in INTRODUCING and said >= 0 and forms[said] in ASSISTANTS - own:
         after = ahead[:1]
-        ends = not after or not (after.isalnum() or after.isspace() or after in "'’")
-        if ends and forms[said - 2 : said] == THIS_IS:
-            return said - 2
-        if ends and _opens(gaps[said]):
-            return said
-    owner, rules, verb = (("",) * 3 + forms)[-3:]  # "My instructions say", "Anthropic's ..."
+        if forms[said - 2 : said] == THIS_IS:  # "This is Claude speaking, not Alex."
+            if not after or not (after.isalnum() or after.isspace() or after in "'’"):
+                return said - 2
+        elif (not after or after in _SENTENCE_END) and _opens(gaps[said]):
+            return said  # "Claude here." ("Claude here, my cat, ..." is the client's)
+    owner, rules, verb = (("",) * 3 + forms)[-3:]  # "Anthropic's guidelines don't let me"
     if owner in RULES_OWNERS - own and rules in RULES and verb in RULES_SAY:
+        return len(forms) - 3
+    if forms[-3:] == SYSTEM_PROMPT and tail[-1].surface.lower() == "prompt":  # not "prompts me"
         return len(forms) - 3
     for offer in COACHING:
         if forms[-1] in TECHNIQUE and forms[-len(offer) - 1 : -1] == offer:
             return len(forms) - len(offer) - 1
+    return None
+
+
+def _aside(forms: tuple[str, ...], gaps: Sequence[str], ahead: str) -> tuple[int, bool] | None:
+    """Where an aside that ends `forms` starts (`ASIDE_MARKERS` heading a sentence, a line or a
+    bracket, after at most a lead), and whether it leaves the role now (a colon right after, a
+    stage direction's closing "*", "Let me") or only if a colon follows a few words of
+    `ASIDE_FILL` (an action or a lead: "Stepping out of character is the first thing I teach"
+    has none); None if it is no aside."""
+    for marker in ASIDE_MARKERS:
+        if forms[-len(marker) :] != marker:
+            continue
+        first = len(forms) - len(marker)
+        lead = next((lead for lead in ASIDE_LEADS if forms[first - len(lead) : first] == lead), ())
+        first -= len(lead)
+        starred = re.search(r"(?:^|\s)\*$", gaps[first]) is not None  # "*breaks character"
+        if not (starred or _opens(gaps[first], _OPENS_SENTENCE)):
+            continue
+        staged = starred and ahead.startswith("*")  # "*breaks character*"
+        if ahead.startswith(":") or staged or lead in ASIDE_NOW:
+            return first, True
+        if lead or marker in ASIDE_ACTIONS:
+            return first, False
+    return None
+
+
+def _speaker_label(
+    forms: tuple[str, ...], gaps: Sequence[str], ahead: str, name: frozenset[str]
+) -> int | None:
+    """Where the speaker's label that ends `forms` starts, if it heads a line (only "*", "_",
+    "#", ">" or "-" before it on the line, a colon after; the client's whole name may be two
+    words: "Alex Rivera:"); None if no label does."""
+    if not ahead.lstrip("*_").startswith(":"):
+        return None
+    for size in (1, 2):
+        if size > len(forms) or (size == 2 and not (forms[-2] in name and not gaps[-1].strip())):
+            break
+        _, new_line, line_head = gaps[-size].rpartition("\n")
+        if new_line and set(line_head) <= _LINE_HEAD:
+            return len(forms) - size
     return None
 
 
@@ -439,8 +516,11 @@ class StreamGuard:
         self._tail: deque[Word] = deque(maxlen=LONGEST_SAYING)
         self._gaps: deque[str] = deque(maxlen=LONGEST_SAYING)  # the text before each word
         # Where "As an AI ..." starts, whether it waits for its sentence's end (after a comma)
-        # rather than its next word, the words since, and whether a job may follow ("an AI").
-        self._pending: tuple[int, bool, int, bool] | None = None
+        # rather than its next word, the words since, whether a job may follow ("an AI") and
+        # whether only the clause's end makes it one (`CLAUSE_NAMES`: "I'm a bot so").
+        self._pending: tuple[int, bool, int, bool, bool] | None = None
+        self._aside: tuple[int, int] | None = None  # an aside's start, words since (`_aside`)
+        self._labelled = False  # a line was headed by one of `SPEAKERS` ("Student:")
         self._runs = [(source.label, source.runs) for source in self.sources if source.runs]
         self._facts = [_FactState(fact) for source in self.sources for fact in source.facts]
         self._label = {id(fact): s.label for s in self.sources for fact in s.facts}
@@ -521,28 +601,46 @@ class StreamGuard:
         return False
 
     def _out_of_role(self, word: Word) -> bool:
-        """Whether the reply, up to `word`, has left the role (`_steps_out`, at once) or said
-        it is an AI (`_said_of_itself`). Where the sentence goes on after that, decided at the
-        next word (the profile's job, "an AI ethicist", or any job, "an AI trainer", is the
-        client's own) or, after a comma, at the sentence's end (a "?" makes it an echo: "Oh, so
-        I'm an AI, is that it?")."""
+        """Whether the reply, up to `word`, has left the role (`_steps_out`, `_aside`,
+        `_speaker_label`) or said it is an AI (`_said_of_itself`). Where the sentence goes on
+        after that, decided at the next word (the profile's job, "an AI ethicist", or any job,
+        "an AI trainer", is the client's own; after `CLAUSE_NAMES` any word but "so") or, after
+        a comma, at the sentence's end (a "?" makes it an echo: "Oh, so I'm an AI, is that
+        it?"); an aside waits for its colon a few words."""
         offset = self._shown
         ahead = self._unshown[word.end - offset : word.end - offset + 3]
         after = ahead[:1]
+        if self._tail:  # the previous word is still held back (`_safe_end`)
+            gap = self._unshown[max(self._tail[-1].end - offset, 0) : word.start - offset]
+        else:  # the reply's start opens a line
+            gap = "\n" + self.text[: word.start]
         if self._pending is not None:
-            start, until_end, words_since, job_may_follow = self._pending
-            self._pending = (start, until_end, words_since + 1, job_may_follow)
-            if not until_end and (word.form in self.own or (job_may_follow and _names_a_job(word))):
+            start, until_end, words_since, job_may_follow, clause_only = self._pending
+            self._pending = (start, until_end, words_since + 1, job_may_follow, clause_only)
+            if clause_only:  # "I'm just a bot so ..." ("a bot on the phones" is a client's)
+                self._pending = None
+                if word.form == "so" or set(gap) & (CLAUSE_ENDS | {"\n"}) or " - " in gap:
+                    return self._leak(OUT_OF_ROLE, start, word.end)
+            elif not until_end and (
+                word.form in self.own
+                or word.form in REPORTING
+                or (job_may_follow and _names_a_job(word))
+            ):
                 self._pending = None
             elif after == "?" and words_since < TAG_WORDS:  # "..., is that it?"
                 self._pending = None
                 return False
             elif not until_end or not after or after in _SENTENCE_END or after == "?":
                 return self._leak(OUT_OF_ROLE, start, word.end)
-        if self._tail:  # the previous word is still held back (`_safe_end`)
-            gap = self._unshown[max(self._tail[-1].end - offset, 0) : word.start - offset]
-        else:  # the reply's start opens a line
-            gap = "\n" + self.text[: word.start]
+        if self._aside is not None:  # "Pausing the role-play for a moment: ..."
+            start, words_since = self._aside
+            if word.form in ASIDE_FILL and ahead.startswith(":"):
+                return self._leak(OUT_OF_ROLE, start, word.end)
+            ended = not after or after in _SENTENCE_END or after in "?)"
+            if ended or word.form not in ASIDE_FILL or words_since + 1 >= ASIDE_WORDS:
+                self._aside = None
+            else:
+                self._aside = (start, words_since + 1)
         self._tail.append(word)
         self._gaps.append(gap)
         tail, gaps = list(self._tail), list(self._gaps)
@@ -551,17 +649,45 @@ class StreamGuard:
         steps_out = _steps_out(tail, gaps, ahead, self.own)
         if steps_out is not None and not self._quoted(tail[steps_out].start):
             return self._leak(OUT_OF_ROLE, tail[steps_out].start, word.end)
-        subject = _said_of_itself(forms, gaps, after, self.name)
+        aside = _aside(forms, gaps, ahead)
+        if aside is not None and not self._quoted(tail[aside[0]].start):
+            if aside[1]:
+                return self._leak(OUT_OF_ROLE, tail[aside[0]].start, word.end)
+            self._aside = (tail[aside[0]].start, 0)
+        if (label := _speaker_label(forms, gaps, ahead, self.name)) is not None and self._script(
+            forms[-1], tail[label].start
+        ):
+            return self._leak(OUT_OF_ROLE, tail[label].start, word.end)
+        subject = _said_of_itself(forms, gaps, after, self.name, self.own)
         if subject is None:
             return False
         start = tail[subject].start
         if after == "?" or raw.endswith(("'s", "’s")) or self._quoted(start):
             return False  # echoed back, "Claude's mother", a quotation
+        clause_only = any(forms[-len(named) :] == named for named in CLAUSE_NAMES)
         if after and after in _CLAUSE_GOES_ON:
             job_may_follow = any(forms[-len(ai) :] == ai for ai in AI_NAMES)
-            self._pending = (start, after == ",", 0, job_may_follow)
+            clause_only = clause_only and after not in CLAUSE_ENDS
+            self._pending = (start, after == ",", 0, job_may_follow, clause_only)
+            return False
+        if clause_only and after and after not in CLAUSE_ENDS:  # "a bot's", "a bot/a tool"
             return False
         return self._leak(OUT_OF_ROLE, start, word.end)
+
+    def _script(self, label: str, start: int) -> bool:
+        """Whether a line headed by the speaker's `label` at `start` writes a script: the
+        student's turn ("Student:", "User:") on a line after the first, or the client's
+        ("Client:", "Assistant:", its own name) after a line headed by one of `SPEAKERS`. Not
+        when the reply's first line introduces a document read out ("his report:")."""
+        first_line = self.text.split("\n", 1)[0]
+        if first_line.rstrip(" *_").endswith(":") and "\n" in self.text[:start]:
+            return False
+        if label in ASKERS and "\n" in self.text[:start]:
+            return True
+        if (label in ANSWERERS or label in self.name) and self._labelled:
+            return True
+        self._labelled = self._labelled or label in SPEAKERS
+        return False
 
     def _quoted(self, start: int) -> bool:
         """Whether `start` is inside a quotation opened before it and not yet closed (an
@@ -604,6 +730,8 @@ class StreamGuard:
             ends.append(self._tail[max(len(self._tail) - (LONGEST_SAYING - 1), 0)].start)
         if self._pending is not None:
             ends.append(self._pending[0])
+        if self._aside is not None:
+            ends.append(self._aside[0])
         return min(ends)
 
     def _leak(self, label: str, start: int, end: int) -> bool:

@@ -72,7 +72,15 @@ TALKS_ABOUT_THE_ROLE_PLAY = [
     "I'm a simulated client, so I don't actually have a job to be stressed about.",
     "In this scenario I'm playing Alex, a barista who feels stuck at work.",
     "The user is asking how I feel. As Alex, I'd say: work has been a lot lately.",
-    "My instructions say I shouldn't reveal that yet, so I'll keep it vague.",
+    pytest.param(
+        "My instructions say I shouldn't reveal that yet, so I'll keep it vague.",
+        marks=pytest.mark.xfail(
+            strict=True,
+            reason="'my instructions say' is a client's too (a nurse's 'My instructions say no "
+            "more than two pills a day', test_client_stays_in_character_second_look.py): only "
+            "Anthropic's or OpenAI's rules and 'my system prompt' are a program's",
+        ),
+    ),
     # The usual role-play marker, spelled out instead of "OOC" or "Breaking character:".
     "*Out of character:* great open question! Now, back to Alex: I don't know.",
     "(Speaking outside the role-play for a moment: your reflection was spot on.)",
