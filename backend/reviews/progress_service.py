@@ -216,7 +216,7 @@ def student_progress(
     # counted one session and one try: an attack, 2026-12-07).
     sessions = [row for row in rows if row[0].session_id not in copied_before]
     points = [point for point, _content, _rubric in sessions]
-    criteria, indicators = _thresholds([rubric for _p, _c, rubric in sessions])
+    criteria, indicators = _thresholds(sessions)
     return StudentProgress(
         points=points, criteria=criteria, indicators=indicators, try_instead=_newest_first(items)
     )
@@ -293,8 +293,8 @@ def class_progress(
     if assignment_id is not None:
         query = query.where(Assignment.id == assignment_id)
     rows = _rows(db, query)
+    criteria, indicators = _thresholds(rows)  # (each point's scores by its criterion's row)
     points = _named_apart(db, section_id, [point for point, _content, _rubric in rows])
-    criteria, indicators = _thresholds([rubric for _p, _c, rubric in rows])
     counting = [point for point in points if point.counts_for_class]
     distribution = [
         Distribution(
@@ -484,20 +484,42 @@ def enough_evidence(stored: dict[str, Any]) -> bool:
     return counted.enough_evidence(int(turns)) if isinstance(turns, int | float) else True
 
 
-def _thresholds(rubrics: list[RubricDefinition]) -> tuple[list[Threshold], list[Threshold]]:
-    """Each criterion and indicator once (the most recent rubric's wording wins)."""
+def _thresholds(
+    rows: list[tuple[ProgressPoint, dict, RubricDefinition]],
+) -> tuple[list[Threshold], list[Threshold]]:
+    """Each criterion and indicator once (an indicator in the most recent rubric's wording). A
+    criterion is a row by its name, whatever its key in each rubric: a teacher's copy can only
+    rewrite a criterion to score something new ("Open questions" rewritten as "Summaries"), and
+    rows by key had listed a student below fair on "Summaries" for a score of open questions (an
+    attack, 2026-12-07). Each point's scores are moved to their criteria's rows."""
+    row_of: dict[str, str] = {}  # a criterion's name -> its row's key
     criteria: dict[str, Threshold] = {}
     indicators: dict[str, Threshold] = {}
-    for rubric in rubrics:
+    for point, _content, rubric in rows:
+        moved = {}
         for criterion in rubric.criteria:
-            criteria[criterion.key] = Threshold(
-                key=criterion.key, name=criterion.name, fair=CRITERION_FAIR, good=CRITERION_GOOD
-            )
+            if (row := row_of.get(criterion.name)) is None:
+                row = _unused(criterion.key, criteria)
+                row_of[criterion.name] = row
+                criteria[row] = Threshold(
+                    key=row, name=criterion.name, fair=CRITERION_FAIR, good=CRITERION_GOOD
+                )
+            if criterion.key in point.scores:
+                moved[row] = point.scores[criterion.key]
+        point.scores = moved
         for indicator in rubric.indicators:
             indicators[indicator.key] = _threshold(indicator)
-    if rubrics:
+    if rows:
         indicators[COUNTED_SCORE.key] = COUNTED_SCORE
     return list(criteria.values()), list(indicators.values())
+
+
+def _unused(key: str, taken: dict[str, Threshold]) -> str:
+    """`key`, or `key` and a number ("open_questions_2") where another criterion's row has it."""
+    row, number = key, 2
+    while row in taken:
+        row, number = f"{key}_{number}", number + 1
+    return row
 
 
 def _threshold(indicator: Any) -> Threshold:

@@ -30,7 +30,7 @@ from backend.llm.transcript import turns_json
 from backend.reviews.read_models import ReviewAnswer
 from backend.reviews.review_rules import validate
 from backend.reviews.rubric_schema import NOT_CODED, SCORE_MAX, SCORE_MIN, RubricDefinition
-from backend.reviews.rubrics import RUBRIC_DIR
+from backend.reviews.rubrics import RUBRIC_DIR, as_built
 from backend.reviews.turns import Turn
 
 REVIEW_TOOL = "record_review"
@@ -183,7 +183,10 @@ def instructions(rubric: RubricDefinition) -> str:
 
 def worked_examples(rubric: RubricDefinition) -> list[WorkedExample]:
     """The rubric's own worked examples that still pass validation against it (a teacher's edited
-    copy that dropped a code or criterion loses the examples that use it)."""
+    copy that dropped a code or criterion loses the examples that use it); none for a copy that
+    rewrote a criterion (`as_built`), whose examples would score it as the one it replaced."""
+    if not all(as_built(rubric, criterion.key) for criterion in rubric.criteria):
+        return []
     return [
         example
         for example in _examples_file(rubric.key)[1]

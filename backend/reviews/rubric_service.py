@@ -6,7 +6,6 @@ changes a review already written.
 
 from __future__ import annotations
 
-import re
 import secrets
 
 from pydantic import ValidationError as PydanticValidationError
@@ -177,7 +176,7 @@ def update_rubric(
     `edited_version`: the version the form was filled from; a later one saved meanwhile (another
     tab, an admin) refuses the save (`RubricChanged`) instead of being undone without a word."""
     rubric, latest = _editable(db, actor, rubric_id, edited_version, lock=True)
-    definition = _rewritten_apart(db, rubric.id, _validated(definition))
+    definition = _validated(definition)
     rubric.name = definition.name
     number = latest + 1
     db.add(
@@ -187,47 +186,6 @@ def update_rubric(
     )
     db.flush()
     return _read(db, rubric)
-
-
-def _rewritten_apart(db: Session, rubric_id: int, definition: RubricDefinition) -> RubricDefinition:
-    """A criterion whose name or meaning changed is another criterion, with a key of its own:
-    figures over a section's reviews never join it to the one it replaced, nor do rules
-    written for that one (the demo review's caps, the worked examples the model is shown) judge
-    it. "Open questions" rewritten as "Summaries" had listed a student below fair on Summaries
-    for a score of open questions (an attack, 2026-12-07). Anchors reworded keep the key."""
-    versions = db.scalars(
-        select(RubricVersion.definition)
-        .where(RubricVersion.rubric_id == rubric_id)
-        .order_by(RubricVersion.version)
-    )
-    every = [RubricDefinition.model_validate(stored) for stored in versions]
-    used = {criterion.key for version in every for criterion in version.criteria}
-    latest = {criterion.key: criterion for criterion in every[-1].criteria} if every else {}
-    criteria = []
-    for criterion in definition.criteria:
-        before = latest.get(criterion.key)
-        if before is not None and (before.name, before.meaning) != (
-            criterion.name,
-            criterion.meaning,
-        ):
-            key = _fresh_key(criterion.name, used)
-            used.add(key)
-            criterion = criterion.model_copy(update={"key": key})
-        criteria.append(criterion)
-    return RubricDefinition.model_validate(
-        {**definition.model_dump(mode="json"), "criteria": [c.model_dump() for c in criteria]}
-    )
-
-
-def _fresh_key(name: str, used: set[str]) -> str:
-    """A criterion key from its name ("Summaries" -> "summaries"), unused in the rubric."""
-    stem = re.sub(r"[^a-z0-9]+", "_", name.casefold()).strip("_")[:50] or "criterion"
-    stem = stem if stem[0].isalpha() else f"c_{stem}"
-    key, number = stem, 1
-    while key in used:
-        number += 1
-        key = f"{stem}_{number}"
-    return key
 
 
 def require_current(db: Session, *, actor: UserRead | None, rubric_id: int, version: int) -> None:
