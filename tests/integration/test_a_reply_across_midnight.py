@@ -30,6 +30,21 @@ def _admin(engine):
         return make_user(db, role=Role.admin)
 
 
+def _midnight_passes_as_the_reply_streams(monkeypatch) -> None:
+    """The services' clock reads 23:59:59 yesterday (UTC) until the fake API sends the reply's
+    first text, after `message_start` was read; then it is now again."""
+    clock = {"now": start_of_utc_day(datetime.now(UTC)) - timedelta(seconds=1)}
+    monkeypatch.setattr(session_service, "utcnow", lambda: clock["now"])
+    original = anthropic_server._Handler._event
+
+    def event(self, event_type, data):
+        if event_type == "content_block_delta":
+            clock["now"] = datetime.now(UTC)
+        return original(self, event_type, data)
+
+    monkeypatch.setattr(anthropic_server._Handler, "_event", event)
+
+
 def test_a_reply_that_straddles_utc_midnight_is_in_cost_today_as_in_todays_hours(
     committed_engine, api, classroom, monkeypatch
 ):
@@ -41,18 +56,7 @@ def test_a_reply_that_straddles_utc_midnight_is_in_cost_today_as_in_todays_hours
     (`session_service.record_usage`: `at=utcnow()`), the rest under the message's day; the
     hourly figures and `usage_service.rebuild` put the whole reply on the message's day, so a
     rebuild (a course import, or a check of the tables) moves $0.02 from yesterday to today."""
-    real_now = datetime.now(UTC)
-    late = start_of_utc_day(real_now) - timedelta(seconds=1)  # 23:59:59 yesterday
-    clock = {"now": late}
-    monkeypatch.setattr(session_service, "utcnow", lambda: clock["now"])
-    original = anthropic_server._Handler._event
-
-    def event(self, event_type, data):
-        if event_type == "content_block_delta":  # after message_start was read: midnight passed
-            clock["now"] = datetime.now(UTC)
-        return original(self, event_type, data)
-
-    monkeypatch.setattr(anthropic_server._Handler, "_event", event)
+    _midnight_passes_as_the_reply_streams(monkeypatch)
     database = Database(committed_engine)
     session = conversation_service.start_conversation(
         database, actor=classroom.student, client_id=classroom.client.id
@@ -92,17 +96,7 @@ def test_a_reply_cut_off_after_midnight_is_all_on_the_day_it_was_cut_off(
     """The same reply cut off by an error event after midnight: it is not kept, and what it
     billed was on two days, its input on yesterday's rows and the rest on today's, while a
     rebuild puts it all on its event's day (today)."""
-    real_now = datetime.now(UTC)
-    clock = {"now": start_of_utc_day(real_now) - timedelta(seconds=1)}
-    monkeypatch.setattr(session_service, "utcnow", lambda: clock["now"])
-    original = anthropic_server._Handler._event
-
-    def event(self, event_type, data):
-        if event_type == "content_block_delta":
-            clock["now"] = datetime.now(UTC)
-        return original(self, event_type, data)
-
-    monkeypatch.setattr(anthropic_server._Handler, "_event", event)
+    _midnight_passes_as_the_reply_streams(monkeypatch)
     database = Database(committed_engine)
     session = conversation_service.start_conversation(
         database, actor=classroom.student, client_id=classroom.client.id

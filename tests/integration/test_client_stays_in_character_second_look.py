@@ -26,9 +26,9 @@ import pytest
 
 from backend.db import Database
 from backend.practice import conversation_service, output_guard
-from tests.integration.reads import stored_messages
 from tests.integration.test_client_keeps_secrets_and_manners import set_client
 from tests.integration.test_client_never_says_it_is_an_ai import IN_CHARACTER, first_reply
+from tests.integration.test_client_stays_in_character import _held_back_and_asked_again
 from tests.unit.test_output_guard import profile, stream
 
 NURSE = {
@@ -44,10 +44,6 @@ SIMULATED_CLIENT_ACTOR = {
     "occupation": "Standardized patient actor (a simulated client for training programs)",
 }
 VETERAN = {"occupation": "Retired Army sergeant"}
-
-
-def _stored(engine, classroom, session_id: int) -> str:
-    return "\n".join(m.content for m in stored_messages(engine, classroom.student, session_id))
 
 
 # (a) A real client's own words, stopped twice: the student gets no reply ------------------------
@@ -222,14 +218,7 @@ def test_an_out_of_role_reply_near_the_new_rules_is_held_back(
     "the simulated client" (only "a"/"your"), "system prompt"/"according to my instructions"
     (only "my instructions say"), the speakers "User"/"Assistant" (only
     student/client/counselor/therapist)."""
-    api.reply(out_of_role, chunk_delay=0)
-    api.reply(IN_CHARACTER)
-    session, seen, _outcome = first_reply(committed_engine, classroom, "How are you feeling today?")
-    stored = _stored(committed_engine, classroom, session.id)
-    assert out_of_role not in seen and out_of_role not in stored, (
-        f"the student read {seen!r}; the transcript keeps {stored!r}"
-    )
-    assert len(api.messages_requests()) == 2, "the out-of-role reply was not asked for again"
+    _held_back_and_asked_again(committed_engine, api, classroom, out_of_role)
 
 
 # (c) A stopped reply's first words already on the screen -----------------------------------------

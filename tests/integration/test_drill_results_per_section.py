@@ -22,13 +22,8 @@ def _set(db, teacher, section, *, title="Open questions", skill=DrillSkill.open_
     return drill_set
 
 
-def test_a_drill_set_given_only_to_one_section_is_not_counted_in_the_teachers_other_section(db):
-    """A teacher runs "Monday group" and "Thursday group"; Dana is in both. The teacher gives the
-    set "Open questions" to the Thursday group only, and Dana answers its three items there. The
-    Drills page's Results for the *Monday* group ("one section's results ... over the drill sets
-    assigned to it") list Dana with 3 attempts of open questions, and add an "Open questions" row
-    for every other Monday student too, for a set the Monday group was never given: the results
-    take in every set the teacher ever made, whichever section it went to."""
+def _monday_and_thursday(db):
+    """A teacher's two groups; Dana is in both, Eli in Monday's only."""
     teacher = make_user(db, role=Role.teacher)
     monday = make_section(db, teacher=teacher, name="Monday group")
     thursday = make_section(db, teacher=teacher, name="Thursday group")
@@ -37,6 +32,17 @@ def test_a_drill_set_given_only_to_one_section_is_not_counted_in_the_teachers_ot
     for section in (monday, thursday):
         enroll(db, section=section, student=dana)
     enroll(db, section=monday, student=eli)
+    return teacher, monday, thursday, dana, eli
+
+
+def test_a_drill_set_given_only_to_one_section_is_not_counted_in_the_teachers_other_section(db):
+    """A teacher runs "Monday group" and "Thursday group"; Dana is in both. The teacher gives the
+    set "Open questions" to the Thursday group only, and Dana answers its three items there. The
+    Drills page's Results for the *Monday* group ("one section's results ... over the drill sets
+    assigned to it") list Dana with 3 attempts of open questions, and add an "Open questions" row
+    for every other Monday student too, for a set the Monday group was never given: the results
+    take in every set the teacher ever made, whichever section it went to."""
+    teacher, monday, thursday, dana, eli = _monday_and_thursday(db)
     drill_set = _set(db, teacher, thursday)
     for item in drill_set.items[:3]:
         attempt_service.answer_item(
@@ -120,20 +126,8 @@ def test_a_set_taken_back_from_its_only_section_shows_up_in_another_that_never_h
     `results_service.section_results` counts any set of the teacher's that is given to no
     section the student is in now, so taking a set back moves its attempts into every other
     section of the teacher's that the student is in."""
-    teacher = make_user(db, role=Role.teacher)
-    monday = make_section(db, teacher=teacher, name="Monday group")
-    thursday = make_section(db, teacher=teacher, name="Thursday group")
-    dana = make_user(db, display_name="Dana")
-    eli = make_user(db, display_name="Eli")
-    for section in (monday, thursday):
-        enroll(db, section=section, student=dana)
-    enroll(db, section=monday, student=eli)
-    drill_set = drill_service.create_set(
-        db, actor=teacher, title="Open questions", skill=DrillSkill.open_question
-    )
-    keys = [item.key for item in bank_items(DrillSkill.open_question)[:5]]
-    drill_set = drill_service.add_bank_items(db, actor=teacher, set_id=drill_set.id, keys=keys)
-    drill_service.assign_set(db, actor=teacher, set_id=drill_set.id, section_id=thursday.id)
+    teacher, monday, thursday, dana, eli = _monday_and_thursday(db)
+    drill_set = _set(db, teacher, thursday)
     for item in drill_set.items[:3]:
         attempt_service.answer_item(
             db, actor=dana, set_id=drill_set.id, item_id=item.id, reply=OPEN
