@@ -27,6 +27,7 @@ from backend.models import (
 )
 from backend.models.review import ReviewSource, ReviewStatus
 from backend.reviews.rubric_schema import SCORE_MAX, SCORE_MIN
+from backend.reviews.rubrics import criterion_key
 
 KAPPA_MIN_PAIRS = 10
 
@@ -82,8 +83,12 @@ def agreement(db: Session, *, actor: UserRead | None) -> list[CriterionAgreement
         for item in content.get("scores", []):
             key = item["criterion"]
             if key in final:
-                pairs[(rubric_id, key)].append((int(item["score"]), int(final[key])))
-                names[(rubric_id, key)] = (rubric_name, criterion_names.get(key, key))
+                # By name, as class progress has it: a criterion a teacher's copy rewrote is
+                # not the one it replaced (an attack, 2026-12-07).
+                name = criterion_names.get(key, key)
+                row = (rubric_id, criterion_key(name))
+                pairs[row].append((int(item["score"]), int(final[key])))
+                names[row] = (rubric_name, name)
     rows = [
         figures(rubric_id, key, *names[(rubric_id, key)], scored)
         for (rubric_id, key), scored in pairs.items()

@@ -47,7 +47,7 @@ from backend.reviews.read_models import (
     TryInstead,
 )
 from backend.reviews.rubric_schema import NOT_CODED, SCORE_MAX, SCORE_MIN, RubricDefinition
-from backend.reviews.rubrics import as_built
+from backend.reviews.rubrics import criterion_key
 from backend.reviews.turns import Turn
 
 MAX_ITEMS = 3
@@ -285,7 +285,8 @@ def _scores(
     ]
     scores = []
     for criterion in rubric.criteria:
-        cap = caps.get(criterion.key) if as_built(rubric, criterion.key) else None
+        # The cap written for the built-in criterion of this name, whatever its key here.
+        cap = caps.get(criterion_key(criterion.name))
         held = [cap for cap in (risk_cap, cap) if cap and cap[0] < counted_as]
         score = min([counted_as, *(cap for cap, _why in held)])
         reasoning = (

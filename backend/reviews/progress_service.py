@@ -37,6 +37,7 @@ from backend.reviews import indicators as counted
 from backend.reviews import risk
 from backend.reviews.read_models import RiskCheck
 from backend.reviews.rubric_schema import NOT_CODED, SCORE_MAX, SCORE_MIN, RubricDefinition
+from backend.reviews.rubrics import criterion_key
 from backend.utils.formatting import Named, round_half_up, told_apart
 
 # A criterion score of 3 is the anchors' middle ("fair"); 4 is "good" (the issue's MITI figures
@@ -488,22 +489,21 @@ def _thresholds(
     rows: list[tuple[ProgressPoint, dict, RubricDefinition]],
 ) -> tuple[list[Threshold], list[Threshold]]:
     """Each criterion and indicator once (an indicator in the most recent rubric's wording). A
-    criterion is a row by its name, whatever its key in each rubric: a teacher's copy can only
-    rewrite a criterion to score something new ("Open questions" rewritten as "Summaries"), and
-    rows by key had listed a student below fair on "Summaries" for a score of open questions (an
-    attack, 2026-12-07). Each point's scores are moved to their criteria's rows."""
-    row_of: dict[str, str] = {}  # a criterion's name -> its row's key
+    criterion is a row by its name (`criterion_key`), whatever its key in each rubric: a
+    teacher's copy can only rewrite a criterion to score something new ("Open questions"
+    rewritten as "Summaries"), and rows by key had listed a student below fair on "Summaries"
+    for a score of open questions (an attack, 2026-12-07). Each point's scores are moved to
+    their criteria's rows, whose keys head the sessions file's columns."""
     criteria: dict[str, Threshold] = {}
     indicators: dict[str, Threshold] = {}
     for point, _content, rubric in rows:
         moved = {}
         for criterion in rubric.criteria:
-            if (row := row_of.get(criterion.name)) is None:
-                row = _unused(criterion.key, criteria)
-                row_of[criterion.name] = row
-                criteria[row] = Threshold(
-                    key=row, name=criterion.name, fair=CRITERION_FAIR, good=CRITERION_GOOD
-                )
+            row = criterion_key(criterion.name)
+            criteria.setdefault(
+                row,
+                Threshold(key=row, name=criterion.name, fair=CRITERION_FAIR, good=CRITERION_GOOD),
+            )
             if criterion.key in point.scores:
                 moved[row] = point.scores[criterion.key]
         point.scores = moved
@@ -512,14 +512,6 @@ def _thresholds(
     if rows:
         indicators[COUNTED_SCORE.key] = COUNTED_SCORE
     return list(criteria.values()), list(indicators.values())
-
-
-def _unused(key: str, taken: dict[str, Threshold]) -> str:
-    """`key`, or `key` and a number ("open_questions_2") where another criterion's row has it."""
-    row, number = key, 2
-    while row in taken:
-        row, number = f"{key}_{number}", number + 1
-    return row
 
 
 def _threshold(indicator: Any) -> Threshold:

@@ -185,7 +185,7 @@ def worked_examples(rubric: RubricDefinition) -> list[WorkedExample]:
     """The rubric's own worked examples that still pass validation against it (a teacher's edited
     copy that dropped a code or criterion loses the examples that use it); none for a copy that
     rewrote a criterion (`as_built`), whose examples would score it as the one it replaced."""
-    if not all(as_built(rubric, criterion.key) for criterion in rubric.criteria):
+    if not as_built(rubric):
         return []
     return [
         example

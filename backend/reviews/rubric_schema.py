@@ -10,6 +10,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from backend.utils.text import as_shown
+
 SCORE_MIN, SCORE_MAX = 1, 5
 KEY_PATTERN = r"^[a-z][a-z0-9_]{0,59}$"
 # Every rubric text and list is bounded: a rubric is part of every review request it scores, so
@@ -121,6 +123,14 @@ class RubricDefinition(_Strict):
             duplicates = sorted({key for key in keys if keys.count(key) > 1})
             if duplicates:
                 raise ValueError(f"duplicate {label} keys: {', '.join(duplicates)}")
+        # A criterion is its name wherever reviews are summed up (class progress, agreement):
+        # two of one name had been one row, one rating lost (an attack, 2026-12-07).
+        names = [reads_as(criterion.name) for criterion in self.criteria]
+        alike = [
+            c.name for c, name in zip(self.criteria, names, strict=True) if names.count(name) > 1
+        ]
+        if alike:
+            raise ValueError(f"two criteria are both called {alike[0]!r}: give each its own name")
         return self
 
     def code(self, key: str) -> UtteranceCode | None:
@@ -142,3 +152,9 @@ class RubricDefinition(_Strict):
             return NOT_CODED_NAME
         code = self.code(key)
         return code.name if code else key
+
+
+def reads_as(name: str) -> str:
+    """A criterion's name as it reads, whatever its capitals, accents' encoding or spaces: two
+    names that read alike are one criterion."""
+    return as_shown(name).casefold()

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
+import re
 from functools import cache
 from pathlib import Path
 
-from backend.reviews.rubric_schema import RubricDefinition
+from backend.reviews.rubric_schema import RubricDefinition, reads_as
 
 RUBRIC_DIR = Path(__file__).resolve().parent
 BUILTIN_FILES = ("miti.json", "micro_skills.json")
@@ -20,19 +22,32 @@ def load_builtin_rubrics() -> list[RubricDefinition]:
 
 
 @cache
-def _builtin_names() -> dict[tuple[str, str], str]:
+def _builtin_keys() -> dict[str, str]:
+    """Each built-in criterion's key by its name as it reads."""
     return {
-        (rubric.key, criterion.key): criterion.name
+        reads_as(criterion.name): criterion.key
         for rubric in load_builtin_rubrics()
         for criterion in rubric.criteria
     }
 
 
-def as_built(rubric: RubricDefinition, criterion_key: str) -> bool:
-    """Whether the rubric's criterion is still the built-in one of its key, by name: what is
-    written for that one (the demo review's caps, the worked examples the model is shown) fits
-    it. A teacher's copy can only rewrite a criterion to score something new ("Open questions"
-    rewritten as "Summaries"), and the caps and examples had judged "Summaries" by open
-    questions (an attack, 2026-12-07)."""
-    named = next((c.name for c in rubric.criteria if c.key == criterion_key), None)
-    return named is not None and named == _builtin_names().get((rubric.key, criterion_key))
+def criterion_key(name: str) -> str:
+    """The key a criterion of this name is summed up under, whatever key a rubric gives it: the
+    built-in criterion's of that name ("Open Questions" is open_questions), else one made of the
+    name ("Summaries" is summaries). A teacher's copy can only rewrite a criterion to score
+    something new ("Open questions" rewritten as "Summaries"), and figures, the demo review's
+    caps and the worked examples the model is shown had taken "Summaries" for open questions
+    (an attack, 2026-12-07). The same name always gives the same key, whichever sessions a
+    figure or a file holds."""
+    folded = reads_as(name)
+    if (builtin := _builtin_keys().get(folded)) is not None:
+        return builtin
+    slug = re.sub(r"[^a-z0-9]+", "_", folded).strip("_")[:60]
+    if slug and slug[0].isalpha():
+        return slug
+    return f"criterion_{hashlib.sha256(folded.encode()).hexdigest()[:8]}"  # another script
+
+
+def as_built(rubric: RubricDefinition) -> bool:
+    """Whether each criterion of the rubric is the built-in one its key names (by name)."""
+    return all(criterion_key(c.name) == c.key for c in rubric.criteria)
