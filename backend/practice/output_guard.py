@@ -41,9 +41,11 @@ position and form, never by a word a client may say of its own life:
   action or a lead, after a few words like "for a moment"), as a stage direction ("*breaks
   character*") or after "Let me"; not in a client's sentence ("my students step out of
   character", "OOC is what my group types").
-- `_speaker_label`: a transcript written by the model: a line after the first headed
-  "Student:" or "User:", or one headed "Client:", "Assistant:" or the client's name after a
-  line headed by another speaker; not a document the first line introduces ("his report:").
+
+A transcript written by the model (a line headed "Student:" writing the student's turn) is not
+stopped: a client's recounted exchange, a pasted chat or a rehearsed scene reads the same
+("Third period was a nightmare.\nStudent: This is stupid.\nMe: Sit down."), and a rule for it
+left such clients with no reply (an attack, 2026-12-07).
 
 A reply is read as it streams; the guard holds back the words that could still turn out to be the
 start of a leak (the last `run_words` - 1 words, every key word still inside its fact's window and
@@ -154,15 +156,6 @@ TECHNIQUE = _form_set(
     "questions question reflections reflection technique skills responses approach listening "
     "interviewing counseling counselling"
 )
-#: Who speaks in a transcript. A line after the first headed "Student:" or "User:" is the model
-#: writing the student's next turn (the guide's examples are written so), unless the reply's
-#: first line introduces it with a colon ("The school emailed his report:\nStudent: Jamie");
-#: a line headed "Client:", "Assistant:" or the client's own name is the model's script only
-#: after a line headed by one of `SPEAKERS` (old therapy notes read out: "Therapist: What did
-#: you feel?\nMe: Nothing." are the client's) (an attack, 2026-12-07).
-ASKERS = _form_set("student user")
-SPEAKERS = _form_set("student user counselor counsellor therapist")
-ANSWERERS = _form_set("client assistant")
 #: A role played, in its own name: "I'm playing Alex", "As Alex, I'd say".
 PLAYING = _form_set("playing portraying roleplaying")
 #: An assistant introducing itself: "Claude here.", "This is Claude speaking."
@@ -183,7 +176,7 @@ LONGEST_SAYING = 2 + SUBJECT_GAP + max(len(name) for name in (*AI_NAMES, *ROLE_N
 _ECHOING = _form_set(
     "think thought what call called say said ask asked mean if whether pretend assume suspect "
     "accuse accused tell telling keep keeps go goes went write writes wrote reply replies "
-    "replied answer answers answered respond responds responded type types typed"
+    "replied answer answers answered respond responds responded type types typed told like"
 )
 _LIKENING = _form_set("feel felt sound seem look")  # "I feel like I'm just a chatbot"
 _CLAUSE_GOES_ON = frozenset(" \t\n,;-–—(")
@@ -191,7 +184,6 @@ _SENTENCE_END = frozenset(".!…")
 #: What, between two words, starts a sentence (the reply's start counts as a line's) or a clause.
 _OPENS_SENTENCE = frozenset(".!?…\n([")
 _OPENS_CLAUSE = frozenset(",;:—–") | _OPENS_SENTENCE
-_LINE_HEAD = frozenset(" \t*_>#-")  # what may stand before a speaker's label on its line
 TAG_WORDS = 3  # a question tag after it ("Oh, so I'm an AI, is that it?") makes it an echo
 _OPENING_QUOTE = re.compile(
     r"(?:^|(?<=[\s(]))(?:[\"“]|['‘](?!(?:cause|til|em|bout|round)\b))(?=\w)"
@@ -289,8 +281,7 @@ def _steps_out(
     """Where a saying that ends `tail` and leaves the role at once starts, or None: an
     assistant introducing itself, a program's rules, a coach's offer (`ahead`: the few
     characters after the last word; `own`: the normal forms of the client's profile: a client
-    working at Anthropic may name its rules). Asides and speaker labels: `_aside`,
-    `_speaker_label`."""
+    working at Anthropic may name its rules). Asides: `_aside`."""
     forms = tuple(word.form for word in tail)
     said = len(forms) - 2
     if forms[-1] in INTRODUCING and said >= 0 and forms[said] in ASSISTANTS - own:
@@ -303,10 +294,13 @@ def _steps_out(
     owner, rules, verb = (("",) * 3 + forms)[-3:]  # "Anthropic's guidelines don't let me"
     if owner in RULES_OWNERS - own and rules in RULES and verb in RULES_SAY:
         return len(forms) - 3
-    if forms[-3:] == SYSTEM_PROMPT and tail[-1].surface.lower() == "prompt":  # not "prompts me"
+    if (  # not "prompts me", nor a prompt engineer's own
+        forms[-3:] == SYSTEM_PROMPT and tail[-1].surface.lower() == "prompt" and "prompt" not in own
+    ):
         return len(forms) - 3
-    for offer in COACHING:
-        if forms[-1] in TECHNIQUE and forms[-len(offer) - 1 : -1] == offer:
+    for offer in COACHING:  # not the student's own request echoed: "Feedback on your questions?"
+        asked = ahead.lstrip().startswith("?")
+        if forms[-1] in TECHNIQUE and forms[-len(offer) - 1 : -1] == offer and not asked:
             return len(forms) - len(offer) - 1
     return None
 
@@ -331,23 +325,6 @@ def _aside(forms: tuple[str, ...], gaps: Sequence[str], ahead: str) -> tuple[int
             return first, True
         if lead or marker in ASIDE_ACTIONS:
             return first, False
-    return None
-
-
-def _speaker_label(
-    forms: tuple[str, ...], gaps: Sequence[str], ahead: str, name: frozenset[str]
-) -> int | None:
-    """Where the speaker's label that ends `forms` starts, if it heads a line (only "*", "_",
-    "#", ">" or "-" before it on the line, a colon after; the client's whole name may be two
-    words: "Alex Rivera:"); None if no label does."""
-    if not ahead.lstrip("*_").startswith(":"):
-        return None
-    for size in (1, 2):
-        if size > len(forms) or (size == 2 and not (forms[-2] in name and not gaps[-1].strip())):
-            break
-        _, new_line, line_head = gaps[-size].rpartition("\n")
-        if new_line and set(line_head) <= _LINE_HEAD:
-            return len(forms) - size
     return None
 
 
@@ -520,7 +497,6 @@ class StreamGuard:
         # whether only the clause's end makes it one (`CLAUSE_NAMES`: "I'm a bot so").
         self._pending: tuple[int, bool, int, bool, bool] | None = None
         self._aside: tuple[int, int] | None = None  # an aside's start, words since (`_aside`)
-        self._labelled = False  # a line was headed by one of `SPEAKERS` ("Student:")
         self._runs = [(source.label, source.runs) for source in self.sources if source.runs]
         self._facts = [_FactState(fact) for source in self.sources for fact in source.facts]
         self._label = {id(fact): s.label for s in self.sources for fact in s.facts}
@@ -601,8 +577,8 @@ class StreamGuard:
         return False
 
     def _out_of_role(self, word: Word) -> bool:
-        """Whether the reply, up to `word`, has left the role (`_steps_out`, `_aside`,
-        `_speaker_label`) or said it is an AI (`_said_of_itself`). Where the sentence goes on
+        """Whether the reply, up to `word`, has left the role (`_steps_out`, `_aside`) or said
+        it is an AI (`_said_of_itself`). Where the sentence goes on
         after that, decided at the next word (the profile's job, "an AI ethicist", or any job,
         "an AI trainer", is the client's own; after `CLAUSE_NAMES` any word but "so") or, after
         a comma, at the sentence's end (a "?" makes it an echo: "Oh, so I'm an AI, is that
@@ -654,10 +630,6 @@ class StreamGuard:
             if aside[1]:
                 return self._leak(OUT_OF_ROLE, tail[aside[0]].start, word.end)
             self._aside = (tail[aside[0]].start, 0)
-        if (label := _speaker_label(forms, gaps, ahead, self.name)) is not None and self._script(
-            forms[-1], tail[label].start
-        ):
-            return self._leak(OUT_OF_ROLE, tail[label].start, word.end)
         subject = _said_of_itself(forms, gaps, after, self.name, self.own)
         if subject is None:
             return False
@@ -673,21 +645,6 @@ class StreamGuard:
         if clause_only and after and after not in CLAUSE_ENDS:  # "a bot's", "a bot/a tool"
             return False
         return self._leak(OUT_OF_ROLE, start, word.end)
-
-    def _script(self, label: str, start: int) -> bool:
-        """Whether a line headed by the speaker's `label` at `start` writes a script: the
-        student's turn ("Student:", "User:") on a line after the first, or the client's
-        ("Client:", "Assistant:", its own name) after a line headed by one of `SPEAKERS`. Not
-        when the reply's first line introduces a document read out ("his report:")."""
-        first_line = self.text.split("\n", 1)[0]
-        if first_line.rstrip(" *_").endswith(":") and "\n" in self.text[:start]:
-            return False
-        if label in ASKERS and "\n" in self.text[:start]:
-            return True
-        if (label in ANSWERERS or label in self.name) and self._labelled:
-            return True
-        self._labelled = self._labelled or label in SPEAKERS
-        return False
 
     def _quoted(self, start: int) -> bool:
         """Whether `start` is inside a quotation opened before it and not yet closed (an

