@@ -123,14 +123,6 @@ class RubricDefinition(_Strict):
             duplicates = sorted({key for key in keys if keys.count(key) > 1})
             if duplicates:
                 raise ValueError(f"duplicate {label} keys: {', '.join(duplicates)}")
-        # A criterion is its name wherever reviews are summed up (class progress, agreement):
-        # two of one name had been one row, one rating lost (an attack, 2026-12-07).
-        names = [reads_as(criterion.name) for criterion in self.criteria]
-        alike = [
-            c.name for c, name in zip(self.criteria, names, strict=True) if names.count(name) > 1
-        ]
-        if alike:
-            raise ValueError(f"two criteria are both called {alike[0]!r}: give each its own name")
         return self
 
     def code(self, key: str) -> UtteranceCode | None:

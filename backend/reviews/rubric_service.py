@@ -20,7 +20,7 @@ from backend.models import Assignment, PracticeSession, Rubric, RubricVersion, S
 from backend.models.enums import SessionMode
 from backend.models.review import ReviewRelease
 from backend.reviews.read_models import RubricRead
-from backend.reviews.rubric_schema import NAME_MAX, RubricDefinition
+from backend.reviews.rubric_schema import NAME_MAX, RubricDefinition, reads_as
 from backend.reviews.rubrics import load_builtin_rubrics
 from backend.utils.text import clean_text, is_blank
 
@@ -280,7 +280,21 @@ def _validated(definition: RubricDefinition | dict) -> RubricDefinition:
             )
             raise ValidationError(f"This rubric cannot be saved: {problems}") from None
     _check_texts(definition.model_dump(mode="json"), ())
+    _check_names(definition)
     return definition
+
+
+def _check_names(definition: RubricDefinition) -> None:
+    """No two criteria of one name, as it reads: a criterion is its name wherever reviews are
+    summed up (class progress, agreement), and two of one name had been one row, a rating lost
+    (an attack, 2026-12-07). Checked when a rubric is saved, never when a stored version is
+    read, so a version saved before stays readable."""
+    seen: set[str] = set()
+    for index, criterion in enumerate(definition.criteria):
+        if (name := reads_as(criterion.name)) in seen:
+            problem = f"Two criteria are both called “{criterion.name}”: give each its own name."
+            raise ValidationError(problem, {f"criteria.{index}.name": problem})
+        seen.add(name)
 
 
 def _check_texts(value: object, path: tuple[str, ...]) -> None:

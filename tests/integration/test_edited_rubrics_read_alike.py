@@ -301,3 +301,25 @@ def test_two_rubrics_whose_names_read_alike_are_told_apart_in_the_picker(db):
     labels = rubric_labels(rubrics, teacher.id)
     shown = [unicodedata.normalize("NFC", label) for label in labels.values()]
     assert len(shown) == len(set(shown)), f"the picker reads {shown}"
+
+
+def test_a_version_saved_before_with_two_criteria_of_one_name_is_still_read(db):
+    """Two criteria of one name are refused when a rubric is saved, never when a stored version
+    is read: a copy saved before the rule (the form had let "Pacing" be renamed "Empathy") still
+    opens and still counts in class progress. (An attack on the day's fixes, 2026-12-07.)"""
+    from backend.models import RubricVersion
+
+    teacher, client, section, week1, _week5 = _class(db)
+    copy = _copy(db, teacher, "micro_skills", "Old copy")
+    latest = rubric_service.latest_version(db, copy)
+    stored = rubric_service.definition_of(latest).model_dump(mode="json")
+    pacing = next(c for c in stored["criteria"] if c["key"] == "pacing")
+    pacing["name"] = "Empathy"
+    db.add(RubricVersion(rubric_id=copy, version=latest.version + 1, definition=stored))
+    db.flush()
+    rubric_service.set_assignment_rubric(db, actor=teacher, assignment_id=week1.id, rubric_id=copy)
+    ann = _student(db, section, "Ann")
+    _reviewed(db, ann, client, week1)
+    progress = progress_service.class_progress(db, actor=teacher, section_id=section.id)
+    assert [point.student for point in progress.points] == ["Ann"]
+    assert rubric_service.get_rubric(db, actor=teacher, rubric_id=copy).version == 2
