@@ -176,8 +176,11 @@ LONGEST_SAYING = 2 + SUBJECT_GAP + max(len(name) for name in (*AI_NAMES, *ROLE_N
 _ECHOING = _form_set(
     "think thought what call called say said ask asked mean if whether pretend assume suspect "
     "accuse accused tell telling keep keeps go goes went write writes wrote reply replies "
-    "replied answer answers answered respond responds responded type types typed told like"
+    "replied answer answers answered respond responds responded type types typed like"
 )
+#: Reporting only with whom it was said to: "it told me, I'm a bot" (not "Truth be told, I'm an
+#: AI", the model's own: an attack on the day's fixes, 2026-12-07).
+_TOLD = _form_set("told")
 _LIKENING = _form_set("feel felt sound seem look")  # "I feel like I'm just a chatbot"
 _CLAUSE_GOES_ON = frozenset(" \t\n,;-–—(")
 _SENTENCE_END = frozenset(".!…")
@@ -228,6 +231,8 @@ def _echoed(forms: tuple[str, ...], subject: int, gaps: Sequence[str]) -> bool:
         return forms[verb - 1 : verb] == ("so",) or "," in gaps[verb]
     if forms[verb] in _LIKENING:
         return True
+    if forms[verb] in _TOLD:
+        return verb < subject - 1 and "i" not in forms[max(verb - 4, 0) : verb]  # "told me"
     return forms[verb] in _ECHOING and "i" not in forms[max(verb - 4, 0) : verb]
 
 

@@ -42,10 +42,15 @@ def criterion_key(name: str) -> str:
     folded = reads_as(name)
     if (builtin := _builtin_keys().get(folded)) is not None:
         return builtin
-    slug = re.sub(r"[^a-z0-9]+", "_", folded).strip("_")[:60]
-    if slug and slug[0].isalpha():
-        return slug
-    return f"criterion_{hashlib.sha256(folded.encode()).hexdigest()[:8]}"  # another script
+    slug = folded.replace(" ", "_")
+    if re.fullmatch(r"[a-z][a-z0-9_]{0,59}", slug):
+        return slug  # the name itself, in letters, digits and spaces
+    # Other characters (punctuation, another script) or a long name: a part of the name and a
+    # hash of all of it, so two names never share a key ("Reflections (+)" and "Reflections
+    # (-)" had been one row, a rating lost: an attack on the day's fixes, 2026-12-07).
+    stem = re.sub(r"[^a-z0-9]+", "_", folded).strip("_")[:40]
+    digest = hashlib.sha256(folded.encode()).hexdigest()[:8]
+    return f"{stem}_{digest}" if stem and stem[0].isalpha() else f"criterion_{digest}"
 
 
 def as_built(rubric: RubricDefinition) -> bool:
