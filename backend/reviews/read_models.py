@@ -8,6 +8,7 @@ service checks before anything is stored.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
@@ -15,7 +16,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, model_validator
 
 from backend.models.review import ReviewSource, ReviewStatus
-from backend.utils.formatting import Named, told_apart
+from backend.utils.text import as_shown
 
 # Every text of an answer is bounded like the teacher's form (a review is read, not a book).
 TEXT_MAX = 600
@@ -247,9 +248,9 @@ def rubric_labels(
         )
         return f"{owner}, version {rubric.version}" if versions else owner
 
-    labels = told_apart([Named(r.id, r.name, whose(r)) for r in rubrics])
-    named = {r.name for r in rubrics if sum(o.name == r.name for o in rubrics) > 1}
+    labels = {r.id: f"{r.name} ({whose(r)})" for r in rubrics}
+    alike = Counter(as_shown(label).casefold() for label in labels.values())
     return {
-        rubric.id: label if rubric.name in named else f"{label} ({whose(rubric)})"
-        for rubric, label in zip(rubrics, labels, strict=True)
+        key: f"{label} #{key}" if alike[as_shown(label).casefold()] > 1 else label
+        for key, label in labels.items()
     }

@@ -301,6 +301,8 @@ def test_two_rubrics_whose_names_read_alike_are_told_apart_in_the_picker(db):
     labels = rubric_labels(rubrics, teacher.id)
     shown = [unicodedata.normalize("NFC", label) for label in labels.values()]
     assert len(shown) == len(set(shown)), f"the picker reads {shown}"
+    # Said once whose each is ("Écoute (yours) #3 (yours)" had said it twice: a reread, 2026-12-07).
+    assert all(label.count("(yours)") <= 1 for label in shown), shown
 
 
 def test_a_version_saved_before_with_two_criteria_of_one_name_is_still_read(db):
