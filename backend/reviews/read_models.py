@@ -16,7 +16,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, model_validator
 
 from backend.models.review import ReviewSource, ReviewStatus
-from backend.utils.text import as_shown
+from backend.utils.text import reads_as
 
 # Every text of an answer is bounded like the teacher's form (a review is read, not a book).
 TEXT_MAX = 600
@@ -249,8 +249,8 @@ def rubric_labels(
         return f"{owner}, version {rubric.version}" if versions else owner
 
     labels = {r.id: f"{r.name} ({whose(r)})" for r in rubrics}
-    alike = Counter(as_shown(label).casefold() for label in labels.values())
+    alike = Counter(reads_as(label) for label in labels.values())
     return {
-        key: f"{label} #{key}" if alike[as_shown(label).casefold()] > 1 else label
+        key: f"{label} #{key}" if alike[reads_as(label)] > 1 else label
         for key, label in labels.items()
     }

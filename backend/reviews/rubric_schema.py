@@ -10,8 +10,6 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from backend.utils.text import as_shown
-
 SCORE_MIN, SCORE_MAX = 1, 5
 KEY_PATTERN = r"^[a-z][a-z0-9_]{0,59}$"
 # Every rubric text and list is bounded: a rubric is part of every review request it scores, so
@@ -144,9 +142,3 @@ class RubricDefinition(_Strict):
             return NOT_CODED_NAME
         code = self.code(key)
         return code.name if code else key
-
-
-def reads_as(name: str) -> str:
-    """A criterion's name as it reads, whatever its capitals, accents' encoding or spaces: two
-    names that read alike are one criterion."""
-    return as_shown(name).casefold()

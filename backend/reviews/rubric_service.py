@@ -20,9 +20,9 @@ from backend.models import Assignment, PracticeSession, Rubric, RubricVersion, S
 from backend.models.enums import SessionMode
 from backend.models.review import ReviewRelease
 from backend.reviews.read_models import RubricRead
-from backend.reviews.rubric_schema import NAME_MAX, RubricDefinition, reads_as
+from backend.reviews.rubric_schema import NAME_MAX, RubricDefinition
 from backend.reviews.rubrics import load_builtin_rubrics
-from backend.utils.text import clean_text, is_blank
+from backend.utils.text import clean_text, is_blank, reads_as
 
 DEFAULT_RUBRIC_KEY = "micro_skills"
 

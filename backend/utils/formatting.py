@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from fractions import Fraction
 
-from backend.utils.text import as_shown
+from backend.utils.text import reads_as
 
 
 def format_usd(amount: Decimal | int | None, *, unpriced_label: str = "unpriced") -> str:
@@ -106,19 +106,15 @@ def told_apart(rows: list[Named]) -> list[str]:
     """Each row's name; "name (whose)" where two rows share a name as it reads (capitals,
     accents' encoding and spaces aside: a typed and a pasted "Écoute" had been two identical
     choices), and "#key" if they still do: one teacher's two clients of one name."""
-    names = Counter(_reads(row.name) for row in rows)
+    names = Counter(reads_as(row.name) for row in rows)
     labels = [
-        f"{row.name} ({row.whose})" if names[_reads(row.name)] > 1 else row.name for row in rows
+        f"{row.name} ({row.whose})" if names[reads_as(row.name)] > 1 else row.name for row in rows
     ]
-    shown = Counter(_reads(label) for label in labels)
+    shown = Counter(reads_as(label) for label in labels)
     return [
-        f"{label} #{row.key}" if shown[_reads(label)] > 1 else label
+        f"{label} #{row.key}" if shown[reads_as(label)] > 1 else label
         for label, row in zip(labels, rows, strict=True)
     ]
-
-
-def _reads(name: str) -> str:
-    return as_shown(name).casefold()
 
 
 def whose_client(owner_username: str, archived: bool) -> str:

@@ -44,6 +44,12 @@ def as_shown(value: str) -> str:
     return " ".join(unicodedata.normalize("NFC", drawn).split())
 
 
+def reads_as(value: str) -> str:
+    """A name as it reads, capitals aside (`as_shown`, case-folded): two names that read alike
+    are one name (a criterion's, a rubric's, a person's in a table)."""
+    return as_shown(value).casefold()
+
+
 #: What draws nothing after a letter without being a format character (`as_shown` drops
 #: those): variation selectors, the grapheme joiner, Mongolian selectors, Khmer inherent vowels,
 #: and the blank fillers. A name with one had read as another account's (an attack on the day's

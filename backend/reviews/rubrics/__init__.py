@@ -7,7 +7,8 @@ import re
 from functools import cache
 from pathlib import Path
 
-from backend.reviews.rubric_schema import RubricDefinition, reads_as
+from backend.reviews.rubric_schema import RubricDefinition
+from backend.utils.text import reads_as
 
 RUBRIC_DIR = Path(__file__).resolve().parent
 BUILTIN_FILES = ("miti.json", "micro_skills.json")
